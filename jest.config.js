@@ -1,0 +1,9 @@
+/** Functions, simulators and integration tests. The plugin has its own jest config. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/functions', '<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.tsx?$': '<rootDir>/test/jest-transform.cjs' },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testTimeout: 30000,
+};

@@ -1,0 +1,92 @@
+import http from 'http';
+import twilio from 'twilio';
+import { createTwilioClient } from '../../../functions/common/twilio-client';
+import { TwilioSimulator } from './simulator';
+
+describe('Twilio simulator core', () => {
+  let sim: TwilioSimulator;
+  const workspace = { sid: 'WS' + 'a'.repeat(32), friendly_name: 'Flex' };
+
+  beforeEach(async () => {
+    sim = new TwilioSimulator();
+    sim.route('taskrouter', 'GET', '/v1/Workspaces/{Sid}', () => ({ status: 200, body: workspace }));
+    sim.route('taskrouter', 'POST', '/v1/Workspaces/{Sid}', (req) => ({ status: 200, body: { ...workspace, friendly_name: req.form.FriendlyName } }));
+    await sim.start();
+  });
+  afterEach(() => sim.stop());
+
+  const client = () => createTwilioClient({ ACCOUNT_SID: sim.accountSid, AUTH_TOKEN: sim.authToken, TWILIO_API_BASE_URL: sim.url });
+
+  test('serves the twilio library through the base URL rewrite and records the call', async () => {
+    const ws = await client().taskrouter.v1.workspaces(workspace.sid).fetch();
+    expect(ws.friendlyName).toBe('Flex');
+    expect(sim.calls({ product: 'taskrouter', method: 'GET' })).toEqual([
+      expect.objectContaining({ template: '/v1/Workspaces/{Sid}', status: 200, path: `/v1/Workspaces/${workspace.sid}` }),
+    ]);
+    expect(sim.requests[0].headers.authorization).toBe('Basic ***');
+  });
+
+  test('refuses wrong credentials with 401 / 20003', async () => {
+    const bad = createTwilioClient({ ACCOUNT_SID: sim.accountSid, AUTH_TOKEN: 'wrong', TWILIO_API_BASE_URL: sim.url });
+    await expect(bad.taskrouter.v1.workspaces(workspace.sid).fetch()).rejects.toMatchObject({ status: 401, code: 20003 });
+  });
+
+  test('refuses a misspelled parameter and records the violation', async () => {
+    const res = await fetch(`${sim.url}/taskrouter/v1/Workspaces/${workspace.sid}`, {
+      method: 'POST',
+      headers: { Authorization: 'Basic ' + Buffer.from(`${sim.accountSid}:${sim.authToken}`).toString('base64'), 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'FriendlyNam=x',
+    });
+    expect(res.status).toBe(400);
+    expect(sim.violations[0].problems[0]).toMatch(/unknown parameter FriendlyNam/);
+  });
+
+  test('refuses a bad enum value, a bad SID pattern and an unknown path', async () => {
+    const auth = { Authorization: 'Basic ' + Buffer.from(`${sim.accountSid}:${sim.authToken}`).toString('base64'), 'Content-Type': 'application/x-www-form-urlencoded' };
+    const badEnum = await fetch(`${sim.url}/taskrouter/v1/Workspaces/${workspace.sid}`, { method: 'POST', headers: auth, body: 'PrioritizeQueueOrder=sideways' });
+    expect(badEnum.status).toBe(400);
+    const badSid = await fetch(`${sim.url}/taskrouter/v1/Workspaces/XX123`, { headers: auth });
+    expect(badSid.status).toBe(404);
+    const unknown = await fetch(`${sim.url}/taskrouter/v1/Nope`, { headers: auth });
+    expect(unknown.status).toBe(404);
+    expect(sim.violations.map((v) => v.problems[0])).toEqual([
+      expect.stringMatching(/PrioritizeQueueOrder="sideways" is not one of FIFO, LIFO/),
+      expect.stringMatching(/does not match/),
+      expect.stringMatching(/no taskrouter API path matches/),
+    ]);
+  });
+
+  test('injects faults per route, a limited number of times', async () => {
+    sim.addFault({ product: 'taskrouter', path: '/v1/Workspaces/{Sid}', method: 'GET', status: 503, times: 1 });
+    await expect(client().taskrouter.v1.workspaces(workspace.sid).fetch()).rejects.toMatchObject({ status: 503 });
+    await expect(client().taskrouter.v1.workspaces(workspace.sid).fetch()).resolves.toMatchObject({ friendlyName: 'Flex' });
+    sim.addFault({ path: /Workspaces/, status: 429, times: 1 });
+    await expect(client().taskrouter.v1.workspaces(workspace.sid).fetch()).rejects.toMatchObject({ status: 429, code: 20429 });
+  });
+
+  test('drops the connection when told to', async () => {
+    sim.addFault({ path: /Workspaces/, drop: true, times: 1 });
+    await expect(client().taskrouter.v1.workspaces(workspace.sid).fetch()).rejects.toThrow();
+  });
+
+  test('signs webhooks so that the twilio library validates them', async () => {
+    const received: { signature: string; body: string; url: string }[] = [];
+    
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push({ signature: String(req.headers['x-twilio-signature']), body, url: `http://127.0.0.1:${(server.address() as { port: number }).port}${req.url}` });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/webhook?x=1`;
+    const delivery = await sim.deliverWebhook('test', url, { EventType: 'task.created', TaskSid: 'WT1' }, 1000);
+    server.close();
+    expect(delivery.status).toBe(204);
+    const params = Object.fromEntries(new URLSearchParams(received[0].body));
+    expect(twilio.validateRequest(sim.authToken, received[0].signature, received[0].url, params)).toBe(true);
+    expect(twilio.validateRequest('other-token', received[0].signature, received[0].url, params)).toBe(false);
+  });
+});
