@@ -1,0 +1,143 @@
+// Turns a raw webhook payload (TaskRouter workspace event or Conversations post-event) into a
+// typed bridge event, or says exactly why it cannot.
+import { FlexTaskAttributes, parseTaskAttributes } from '../common/task-attributes';
+
+export const TASKROUTER_EVENTS = [
+  'reservation.created',
+  'reservation.accepted',
+  'reservation.timeout',
+  'reservation.rejected',
+  'reservation.canceled',
+  'reservation.rescinded',
+  'task.created',
+  'task.canceled',
+  'task.deleted',
+  'task.completed',
+  'workflow.target-matched',
+  'workflow.timeout',
+] as const;
+export type TaskRouterEventType = (typeof TASKROUTER_EVENTS)[number];
+
+export const CONVERSATION_EVENTS = ['onMessageAdded', 'onConversationAdded', 'onParticipantAdded'] as const;
+export type ConversationEventType = (typeof CONVERSATION_EVENTS)[number];
+
+export interface TaskRouterEvent {
+  surface: 'taskrouter';
+  type: TaskRouterEventType;
+  eventSid: string;
+  accountSid: string;
+  workspaceSid: string;
+  taskSid?: string;
+  taskAttributes?: FlexTaskAttributes;
+  taskAssignmentStatus?: string;
+  reservationSid?: string;
+  workerSid?: string;
+  workerName?: string;
+  reason?: string;
+}
+
+export interface ConversationEvent {
+  surface: 'conversations';
+  type: ConversationEventType;
+  accountSid: string;
+  chatServiceSid: string;
+  conversationSid: string;
+  retryCount: number;
+  source?: string;
+  message?: CustomerMessage & { attributes?: Record<string, unknown> };
+  participantIdentity?: string;
+}
+
+export interface CustomerMessage {
+  sid: string;
+  body: string;
+  author: string;
+  /** Epoch milliseconds of the send time. */
+  sentAt: number;
+  index?: number;
+}
+
+export type BridgeEvent = TaskRouterEvent | ConversationEvent;
+
+export type Classification = { ok: true; event: BridgeEvent } | { ok: false; reason: string };
+
+type Payload = Record<string, unknown>;
+
+const text = (payload: Payload, key: string): string | undefined => {
+  const value = payload[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+};
+
+export function classifyEvent(payload: Payload): Classification {
+  const eventType = text(payload, 'EventType');
+  if (!eventType) return { ok: false, reason: 'no EventType in payload' };
+  if (text(payload, 'WorkspaceSid')) return classifyTaskRouter(eventType, payload);
+  if (text(payload, 'ChatServiceSid') || text(payload, 'ConversationSid')) return classifyConversation(eventType, payload);
+  return { ok: false, reason: `EventType ${eventType} is neither a TaskRouter nor a Conversations event` };
+}
+
+function classifyTaskRouter(eventType: string, payload: Payload): Classification {
+  if (!(TASKROUTER_EVENTS as readonly string[]).includes(eventType)) return { ok: false, reason: `TaskRouter event ${eventType} is not handled` };
+  const accountSid = text(payload, 'AccountSid');
+  if (!accountSid) return { ok: false, reason: `${eventType} without AccountSid` };
+  let taskAttributes: FlexTaskAttributes | undefined;
+  const rawAttributes = text(payload, 'TaskAttributes');
+  if (rawAttributes !== undefined) {
+    taskAttributes = parseTaskAttributes(rawAttributes);
+    if (!taskAttributes) return { ok: false, reason: `${eventType} has malformed TaskAttributes (not a JSON object)` };
+  }
+  const event: TaskRouterEvent = {
+    surface: 'taskrouter',
+    type: eventType as TaskRouterEventType,
+    eventSid: text(payload, 'Sid') ?? '',
+    accountSid,
+    workspaceSid: text(payload, 'WorkspaceSid')!,
+    taskSid: text(payload, 'TaskSid'),
+    taskAttributes,
+    taskAssignmentStatus: text(payload, 'TaskAssignmentStatus'),
+    reservationSid: text(payload, 'ReservationSid'),
+    workerSid: text(payload, 'WorkerSid'),
+    workerName: text(payload, 'WorkerName'),
+    reason: text(payload, 'TaskCanceledReason') ?? text(payload, 'TaskCompletedReason'),
+  };
+  if (!event.taskSid) return { ok: false, reason: `${eventType} without TaskSid` };
+  if (eventType.startsWith('reservation.') && (!event.reservationSid || !event.workerSid)) {
+    return { ok: false, reason: `${eventType} without ReservationSid/WorkerSid` };
+  }
+  return { ok: true, event };
+}
+
+function classifyConversation(eventType: string, payload: Payload): Classification {
+  if (!(CONVERSATION_EVENTS as readonly string[]).includes(eventType)) return { ok: false, reason: `Conversations event ${eventType} is not handled` };
+  const accountSid = text(payload, 'AccountSid');
+  const chatServiceSid = text(payload, 'ChatServiceSid');
+  const conversationSid = text(payload, 'ConversationSid');
+  if (!accountSid || !chatServiceSid || !conversationSid) return { ok: false, reason: `${eventType} without AccountSid/ChatServiceSid/ConversationSid` };
+  const event: ConversationEvent = {
+    surface: 'conversations',
+    type: eventType as ConversationEventType,
+    accountSid,
+    chatServiceSid,
+    conversationSid,
+    retryCount: Number(text(payload, 'RetryCount') ?? 0) || 0,
+    source: text(payload, 'Source'),
+    participantIdentity: text(payload, 'Identity'),
+  };
+  if (eventType === 'onMessageAdded') {
+    const sid = text(payload, 'MessageSid');
+    const sentAt = Date.parse(text(payload, 'DateCreated') ?? '');
+    if (!sid || Number.isNaN(sentAt)) return { ok: false, reason: 'onMessageAdded without MessageSid or a valid DateCreated' };
+    const rawAttributes = text(payload, 'Attributes');
+    const attributes = rawAttributes === undefined ? {} : parseTaskAttributes(rawAttributes);
+    if (!attributes) return { ok: false, reason: `onMessageAdded ${sid} has malformed Attributes (not a JSON object)` };
+    event.message = {
+      sid,
+      body: typeof payload.Body === 'string' ? payload.Body : '',
+      author: text(payload, 'Author') ?? '',
+      sentAt,
+      index: text(payload, 'Index') === undefined ? undefined : Number(payload.Index),
+      attributes,
+    };
+  }
+  return { ok: true, event };
+}

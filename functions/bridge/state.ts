@@ -1,0 +1,70 @@
+// Our state in the integration's own Sync service: the config document, the
+// conversation → session map, and the sharded dedup maps.
+import { BridgeConfig, CONFIG_DOCUMENT, parseConfig } from '../common/config';
+import type { TwilioGateway } from '../common/twilio-client';
+import { ConversationRecord, isStaleClaim } from './conversation-record';
+import { DEDUP_TTL_SECONDS, dedupShard } from './dedup';
+
+export const CONVERSATIONS_MAP = 'opencx_conversations';
+export const dedupMap = (shard: number): string => `opencx_dedup_${shard}`;
+
+export class BridgeState {
+  constructor(
+    private readonly twilio: TwilioGateway,
+    readonly syncServiceSid: string,
+  ) {}
+
+  async loadConfig(): Promise<BridgeConfig | undefined> {
+    return parseConfig(await this.twilio.fetchDocument(this.syncServiceSid, CONFIG_DOCUMENT));
+  }
+
+  async conversation(conversationSid: string): Promise<ConversationRecord | undefined> {
+    return (await this.twilio.fetchMapItem<ConversationRecord>(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid))?.data;
+  }
+
+  /**
+   * Claims the conversation for the AI: only the first caller gets `claimed: true` (Sync refuses
+   * a second create of the same key), so exactly one OpenCX session is created.
+   * A stale claim (its Function died before creating the session) is taken over.
+   */
+  async claim(conversationSid: string, record: ConversationRecord): Promise<{ claimed: boolean; existing?: ConversationRecord }> {
+    if (await this.twilio.createMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid, record)) return { claimed: true };
+    const existing = await this.twilio.fetchMapItem<ConversationRecord>(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid);
+    if (!existing) return this.claim(conversationSid, record);
+    if (isStaleClaim(existing.data, record.claimedAt)) {
+      const taken = await this.twilio.updateMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid, record, existing.revision);
+      if (taken) return { claimed: true };
+    }
+    return { claimed: false, existing: existing.data };
+  }
+
+  /** Read-modify-write with If-Match; returns the record written, or undefined if it is gone. */
+  async update(conversationSid: string, change: (record: ConversationRecord) => ConversationRecord, attempts = 5): Promise<ConversationRecord | undefined> {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const item = await this.twilio.fetchMapItem<ConversationRecord>(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid);
+      if (!item) return undefined;
+      const next = change(item.data);
+      if (await this.twilio.updateMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid, next, item.revision)) return next;
+    }
+    throw new Error(`conversation ${conversationSid}: too many concurrent writers`);
+  }
+
+  /** Waits briefly for a concurrent engage to record the OpenCX session id. */
+  async waitForSession(conversationSid: string, timeoutMs: number, pollMs = 150): Promise<ConversationRecord | undefined> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const record = await this.conversation(conversationSid);
+      if (!record || record.sessionId || Date.now() + pollMs > until) return record;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
+  forget(conversationSid: string): Promise<void> {
+    return this.twilio.deleteMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid);
+  }
+
+  /** True the first time a dedup key is seen within the hour. */
+  firstSighting(key: string): Promise<boolean> {
+    return this.twilio.createMapItem(this.syncServiceSid, dedupMap(dedupShard(key)), key, { seenAt: new Date().toISOString() }, DEDUP_TTL_SECONDS);
+  }
+}

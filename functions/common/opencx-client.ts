@@ -1,0 +1,174 @@
+// The one place the Functions talk to OpenCX. Every fact about the OpenCX API that the public
+// docs leave open (response wrapping, sentiment words, retryable statuses) is decided here.
+import { Deadline, withRetries } from './retry';
+
+export const DEFAULT_OPENCX_API_URL = 'https://api.open.cx';
+
+export type OpenCxSentiment = 'angry' | 'happy' | 'neutral';
+export type SessionStatus = 'open' | 'closed_resolved' | 'closed_unresolved';
+export type CustomData = Record<string, string | number | boolean>;
+
+export interface OpenCxOrg {
+  id: string;
+  name: string;
+}
+
+export interface AiAnswer {
+  /** The AI's reply to post, when it gave one. */
+  reply?: string;
+  handedOff: boolean;
+  summary?: string;
+  sentiment?: string;
+  /** OpenCX answered but could not produce an answer (success: false or value.error). */
+  failed: boolean;
+}
+
+export interface CreateSessionRequest {
+  channel?: { type: string };
+  custom_data?: CustomData;
+  contact?: { name?: string; email?: string; phone_number?: string };
+}
+
+export interface OpenCxSession {
+  id: string;
+  status: SessionStatus;
+  language?: string | null;
+  sentiment?: string | null;
+  handoff?: { summary?: string; sentiment?: string } | null;
+  custom_data?: CustomData;
+}
+
+export class OpenCxError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'OpenCxError';
+  }
+
+  /** 429, 5xx and network errors are worth retrying; 4xx are not. */
+  get transient(): boolean {
+    return this.status === undefined || this.status === 429 || this.status >= 500;
+  }
+}
+
+export interface OpenCxClientOptions {
+  token: string;
+  baseUrl?: string;
+  /** Per-attempt timeout; the deadline passed to each call bounds the whole call. */
+  attemptTimeoutMs?: number;
+}
+
+export class OpenCxClient {
+  private readonly baseUrl: string;
+  constructor(private readonly options: OpenCxClientOptions) {
+    this.baseUrl = (options.baseUrl?.trim() || DEFAULT_OPENCX_API_URL).replace(/\/+$/, '');
+  }
+
+  getOrg(deadline: Deadline): Promise<OpenCxOrg> {
+    return this.call<OpenCxOrg>('GET', '/org', undefined, deadline);
+  }
+
+  async createSession(request: CreateSessionRequest, deadline: Deadline): Promise<string> {
+    const created = await this.call<{ id: string }>('POST', '/chat/sessions', request, deadline, 1);
+    return created.id;
+  }
+
+  getSession(sessionId: string, deadline: Deadline): Promise<OpenCxSession> {
+    return this.call<OpenCxSession>('GET', `/chat/sessions/${encodeURIComponent(sessionId)}`, undefined, deadline);
+  }
+
+  async updateSessionStatus(sessionId: string, status: SessionStatus, deadline: Deadline): Promise<void> {
+    await this.call('PATCH', `/chat/sessions/${encodeURIComponent(sessionId)}`, { status }, deadline);
+  }
+
+  /**
+   * Sends a customer message and returns what the AI decided. Not retried after a timeout:
+   * the message may have reached the AI, and a second send would make it answer twice.
+   */
+  async sendContactMessage(sessionId: string, text: string, customData: CustomData | undefined, deadline: Deadline): Promise<AiAnswer> {
+    const body = { sender: 'contact', message: { type: 'text', text }, ...(customData ? { custom_data: customData } : {}) };
+    const raw = await this.call<Record<string, unknown>>('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/send`, body, deadline, 2);
+    return toAiAnswer(raw);
+  }
+
+  /** Records data on the session (SIDs, the human agent) without asking the AI anything. */
+  async sendAgentNote(sessionId: string, text: string, customData: CustomData | undefined, agentName: string, deadline: Deadline): Promise<void> {
+    const body = {
+      sender: 'agent',
+      message: { type: 'text', text },
+      agent: { name: agentName },
+      ...(customData ? { custom_data: customData } : {}),
+    };
+    await this.call('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/send`, body, deadline, 2);
+  }
+
+  private async call<T>(method: string, path: string, body: unknown, deadline: Deadline, attempts = 3): Promise<T> {
+    return withRetries(
+      async () => {
+        const timeout = Math.min(this.options.attemptTimeoutMs ?? 8000, deadline.remaining());
+        if (timeout <= 0) throw new OpenCxError(`no time left for OpenCX ${method} ${path}`, undefined);
+        let response: Response;
+        try {
+          response = await fetch(this.baseUrl + path, {
+            method,
+            headers: {
+              Authorization: `Bearer ${this.options.token}`,
+              Accept: 'application/json',
+              ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+            },
+            body: body === undefined ? undefined : JSON.stringify(body),
+            signal: AbortSignal.timeout(timeout),
+          });
+        } catch (error) {
+          const reason = (error as Error).name === 'TimeoutError' ? `timed out after ${timeout} ms` : (error as Error).message;
+          throw new OpenCxError(`OpenCX ${method} ${path} failed: ${reason}`, undefined);
+        }
+        const text = await response.text();
+        if (!response.ok) {
+          const retryAfter = Number(response.headers.get('retry-after'));
+          throw new OpenCxError(
+            `OpenCX ${method} ${path} answered ${response.status}: ${errorMessage(text)}`,
+            response.status,
+            Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+          );
+        }
+        return (text ? JSON.parse(text) : {}) as T;
+      },
+      {
+        deadline,
+        attempts,
+        isTransient: (error) => error instanceof OpenCxError && error.transient,
+        retryAfterMs: (error) => (error instanceof OpenCxError ? error.retryAfterMs : undefined),
+      },
+    );
+  }
+}
+
+function errorMessage(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown };
+    return typeof parsed.message === 'string' ? parsed.message : text.slice(0, 200);
+  } catch {
+    return text.slice(0, 200);
+  }
+}
+
+/** Accepts both the current `{success, data: {...}}` answer and older unwrapped ones. */
+export function toAiAnswer(raw: Record<string, unknown>): AiAnswer {
+  const data = (raw.data && typeof raw.data === 'object' ? raw.data : raw) as Record<string, unknown>;
+  const autopilot = data.autopilotResponse as { value?: { error?: boolean; content?: unknown } } | undefined;
+  const content = autopilot?.value?.content;
+  const reply = typeof content === 'string' && content.trim() && !autopilot?.value?.error ? content : undefined;
+  const resolveArgs = (data.resolveArgs ?? {}) as { summary?: unknown; sentiment?: unknown };
+  const handedOff = data.sessionIsHandedOff === true;
+  return {
+    reply,
+    handedOff,
+    summary: typeof resolveArgs.summary === 'string' ? resolveArgs.summary : undefined,
+    sentiment: typeof resolveArgs.sentiment === 'string' ? resolveArgs.sentiment : undefined,
+    failed: !handedOff && (data.success === false || autopilot?.value?.error === true || reply === undefined),
+  };
+}

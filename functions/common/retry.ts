@@ -1,0 +1,50 @@
+// Retries transient failures (429, 5xx, network, timeouts) inside a hard deadline, so a
+// handler never outlives Twilio's webhook deadline or the Function's 10 s limit.
+
+export class Deadline {
+  private readonly endsAt: number;
+  constructor(budgetMs: number, private readonly now: () => number = Date.now) {
+    this.endsAt = now() + budgetMs;
+  }
+  remaining(): number {
+    return Math.max(0, this.endsAt - this.now());
+  }
+  expired(): boolean {
+    return this.remaining() <= 0;
+  }
+}
+
+export interface RetryOptions {
+  deadline: Deadline;
+  /** Attempts at most, the first included. */
+  attempts?: number;
+  baseDelayMs?: number;
+  isTransient: (error: unknown) => boolean;
+  /** How long the failure asked us to wait (Retry-After), if it did. */
+  retryAfterMs?: (error: unknown) => number | undefined;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function withRetries<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  const attempts = options.attempts ?? 3;
+  const base = options.baseDelayMs ?? 200;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation(attempt);
+    } catch (error) {
+      if (attempt >= attempts || !options.isTransient(error)) throw error;
+      const wait = options.retryAfterMs?.(error) ?? base * 2 ** (attempt - 1) + Math.floor(Math.random() * base);
+      // Not enough time left to wait and try again: fail now so the caller can fall back.
+      if (wait >= options.deadline.remaining()) throw error;
+      await sleep(wait);
+    }
+  }
+}
+
+/** Twilio REST errors as the twilio library surfaces them ({status, code}) or network errors. */
+export function isTransientTwilioError(error: unknown): boolean {
+  const status = (error as { status?: number })?.status;
+  if (typeof status === 'number') return status === 429 || status >= 500;
+  return true;
+}

@@ -1,0 +1,28 @@
+// X-Twilio-Signature check with the twilio library. The local runtime does not enforce
+// `.protected`, so every webhook Function checks for itself.
+import twilio from 'twilio';
+
+export interface SignedRequest {
+  domainName: string;
+  path: string;
+  authToken: string;
+  signature: string | undefined;
+  params: Record<string, unknown>;
+}
+
+/** The URLs Twilio may have signed: https in production, http for a local runtime. */
+export function candidateUrls(domainName: string, path: string): string[] {
+  const urls = [`https://${domainName}${path}`];
+  if (/^(localhost|127\.0\.0\.1)(:\d+)?$/.test(domainName)) urls.push(`http://${domainName}${path}`);
+  return urls;
+}
+
+export function isValidTwilioSignature(request: SignedRequest): boolean {
+  if (!request.signature || !request.authToken) return false;
+  const params: Record<string, string> = {};
+  for (const [key, value] of Object.entries(request.params)) {
+    if (key === 'request') continue;
+    params[key] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return candidateUrls(request.domainName, request.path).some((url) => twilio.validateRequest(request.authToken, request.signature!, url, params));
+}

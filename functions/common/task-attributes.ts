@@ -1,0 +1,37 @@
+// Typed task attributes: what Flex puts on a conversation task and what the handoff adds.
+
+export type HandoffSentiment = 'positive' | 'neutral' | 'negative';
+
+export interface HandoffAttributes {
+  handedOff: true;
+  handoffReason: string;
+  handoffSummary: string;
+  handoffSentiment: HandoffSentiment;
+  /** BCP-47 language tag. */
+  handoffLanguage: string;
+  /** ISO 8601. */
+  handoffTimestamp: string;
+  /** The OpenCX session, so agents can open it from Flex. */
+  opencxSessionId?: string;
+}
+
+export interface FlexTaskAttributes extends Partial<HandoffAttributes> {
+  conversationSid?: string;
+  flexInteractionSid?: string;
+  flexInteractionChannelSid?: string;
+  channelType?: string;
+  name?: string;
+  from?: string;
+  [attribute: string]: unknown;
+}
+
+/** Parses a TaskAttributes JSON string; anything but a JSON object is refused. */
+export function parseTaskAttributes(json: string | undefined): FlexTaskAttributes | undefined {
+  if (json === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as FlexTaskAttributes) : undefined;
+  } catch {
+    return undefined;
+  }
+}

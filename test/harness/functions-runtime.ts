@@ -1,0 +1,81 @@
+// Starts the Functions in the real local Twilio runtime (twilio-run) on a free loopback port,
+// with the environment given, and captures its output so tests can assert on log lines.
+import { ChildProcess, spawn } from 'child_process';
+import fs from 'fs';
+import net from 'net';
+import os from 'os';
+import path from 'path';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '../..');
+
+export interface FunctionsRuntime {
+  url: string;
+  port: number;
+  /** Everything the runtime and the Functions printed so far. */
+  output(): string;
+  /** Log lines printed since the last call (for per-step assertions). */
+  takeOutput(): string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startFunctionsRuntime(env: Record<string, string>): Promise<FunctionsRuntime> {
+  const functionsDir = path.join(PROJECT_ROOT, 'dist', 'functions');
+  if (!fs.existsSync(functionsDir)) throw new Error('dist/functions is missing: run `npm run build` first');
+  const port = await freePort();
+  const envFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'opencx-fn-')), '.env');
+  fs.writeFileSync(envFile, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  const bin = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'twilio-run');
+  const child: ChildProcess = spawn(
+    bin,
+    ['start', '--port', String(port), '--env', envFile, '--functions-folder', 'dist/functions', '--assets-folder', 'dist/assets'],
+    { cwd: PROJECT_ROOT, env: { ...process.env, FORCE_COLOR: '0', CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  let taken = 0;
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = `http://localhost:${port}`;
+  await waitUntilListening(port, child, () => output);
+  return {
+    url,
+    port,
+    output: () => output,
+    takeOutput: () => {
+      const fresh = output.slice(taken);
+      taken = output.length;
+      return fresh;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      }),
+  };
+}
+
+async function waitUntilListening(port: number, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`twilio-run exited with ${child.exitCode}:\n${output()}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`twilio-run did not start within 30 s:\n${output()}`);
+}
