@@ -1,0 +1,22 @@
+/**
+ * Plain jest (not `flex-plugin test`, which passes jest an option it no longer accepts),
+ * on the Flex plugin preset: babel-preset-react-app transform, src/ roots, CSS stubs.
+ */
+const pkg = require('./package.json');
+
+module.exports = {
+  preset: '@twilio/flex-plugin-test',
+  testEnvironment: 'jsdom',
+  setupFilesAfterEnv: ['<rootDir>/jest.setup.ts'],
+  // Build-time constants that flex-plugin-webpack injects with DefinePlugin; FlexPlugin's
+  // constructor reads them.
+  globals: {
+    __FPB_PLUGIN_UNIQUE_NAME: pkg.name,
+    __FPB_PLUGIN_VERSION: pkg.version,
+    __FPB_FLEX_PLUGIN_SCRIPTS_VERSION: 'test',
+    __FPB_FLEX_PLUGIN_VERSION: 'test',
+    __FPB_FLEX_UI_VERSION: 'test',
+    __FPB_REACT_VERSION: 'test',
+    __FPB_REACT_DOM_VERSION: 'test',
+  },
+};

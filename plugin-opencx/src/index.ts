@@ -1,0 +1,5 @@
+import * as FlexPlugin from '@twilio/flex-plugin';
+
+import OpencxPlugin from './OpencxPlugin';
+
+FlexPlugin.loadPlugin(OpencxPlugin);
