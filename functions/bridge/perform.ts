@@ -109,7 +109,7 @@ async function reengage(d: { conversationSid: string; taskSid: string; reservati
   const record = await deps.state.update(d.conversationSid, (r) => ({ ...r, taskSid: d.taskSid, reservationSid: d.reservationSid }));
   if (record?.sessionId) {
     await deps.opencx
-      .sendAgentNote(record.sessionId, 'Flex re-offered the conversation to the AI.', flexSidsCustomData(d), 'Flex', aiDeadline(deps))
+      .sendAgentNote(record.sessionId, 'Flex re-offered the conversation to the AI.', flexSidsCustomData(d), aiDeadline(deps))
       .catch((error: unknown) => deps.warn('could not record the new reservation on the OpenCX session', { error: String(error) }));
   }
   return { outcome: 'reengaged', sessionId: record?.sessionId };
@@ -227,7 +227,7 @@ async function recordHuman(d: Of<'record-human'>, record: ConversationRecord, de
   if (record.sessionId) {
     const customData = { ...flexSidsCustomData({ taskSid, reservationSid: d.reservationSid, conversationSid: d.conversationSid }), flex_agent_sid: d.workerSid, flex_agent_name: d.workerName };
     await deps.opencx
-      .sendAgentNote(record.sessionId, `Flex agent ${d.workerName} accepted the conversation.`, customData, d.workerName, new Deadline(deps.deadline.remaining()))
+      .sendAgentNote(record.sessionId, `Flex agent ${d.workerName} accepted the conversation.`, customData, new Deadline(deps.deadline.remaining()))
       .catch((error: unknown) => deps.warn('could not record the agent on the OpenCX session', { error: String(error) }));
   }
   return { outcome: 'human-accepted', sessionId: record.sessionId };

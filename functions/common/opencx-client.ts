@@ -43,6 +43,7 @@ export class OpenCxError extends Error {
     message: string,
     readonly status: number | undefined,
     readonly retryAfterMs?: number,
+    readonly timedOut = false,
   ) {
     super(message);
     this.name = 'OpenCxError';
@@ -90,27 +91,26 @@ export class OpenCxClient {
    */
   async sendContactMessage(sessionId: string, text: string, customData: CustomData | undefined, deadline: Deadline): Promise<AiAnswer> {
     const body = { sender: 'contact', message: { type: 'text', text }, ...(customData ? { custom_data: customData } : {}) };
-    const raw = await this.call<Record<string, unknown>>('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/send`, body, deadline, 2);
+    const raw = await this.call<Record<string, unknown>>('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/send`, body, deadline, 2, { retryTimeouts: false });
     return toAiAnswer(raw);
   }
 
-  /** Records data on the session (SIDs, the human agent) without asking the AI anything. */
-  async sendAgentNote(sessionId: string, text: string, customData: CustomData | undefined, agentName: string, deadline: Deadline): Promise<void> {
-    const body = {
-      sender: 'agent',
-      message: { type: 'text', text },
-      agent: { name: agentName },
-      ...(customData ? { custom_data: customData } : {}),
-    };
-    await this.call('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/send`, body, deadline, 2);
+  /**
+   * Records data on the session (SIDs, the human agent) as an agent message, without asking the
+   * AI anything. No `agent` object: OpenCX wants a numeric agent id, which Flex workers lack.
+   */
+  async sendAgentNote(sessionId: string, text: string, customData: CustomData | undefined, deadline: Deadline): Promise<void> {
+    const body = { sender: 'agent', message: { type: 'text', text }, ...(customData ? { custom_data: customData } : {}) };
+    await this.call('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/send`, body, deadline, 2, { retryTimeouts: false });
   }
 
-  private async call<T>(method: string, path: string, body: unknown, deadline: Deadline, attempts = 3): Promise<T> {
+  private async call<T>(method: string, path: string, body: unknown, deadline: Deadline, attempts = 3, policy = { retryTimeouts: true }): Promise<T> {
     return withRetries(
       async () => {
         const timeout = Math.min(this.options.attemptTimeoutMs ?? 8000, deadline.remaining());
         if (timeout <= 0) throw new OpenCxError(`no time left for OpenCX ${method} ${path}`, undefined);
         let response: Response;
+        let text: string;
         try {
           response = await fetch(this.baseUrl + path, {
             method,
@@ -122,11 +122,12 @@ export class OpenCxClient {
             body: body === undefined ? undefined : JSON.stringify(body),
             signal: AbortSignal.timeout(timeout),
           });
+          text = await response.text();
         } catch (error) {
-          const reason = (error as Error).name === 'TimeoutError' ? `timed out after ${timeout} ms` : (error as Error).message;
-          throw new OpenCxError(`OpenCX ${method} ${path} failed: ${reason}`, undefined);
+          const timedOut = (error as Error).name === 'TimeoutError';
+          const reason = timedOut ? `timed out after ${timeout} ms` : (error as Error).message;
+          throw new OpenCxError(`OpenCX ${method} ${path} failed: ${reason}`, undefined, undefined, timedOut);
         }
-        const text = await response.text();
         if (!response.ok) {
           const retryAfter = Number(response.headers.get('retry-after'));
           throw new OpenCxError(
@@ -135,12 +136,17 @@ export class OpenCxClient {
             Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
           );
         }
-        return (text ? JSON.parse(text) : {}) as T;
+        try {
+          return (text ? JSON.parse(text) : {}) as T;
+        } catch {
+          throw new OpenCxError(`OpenCX ${method} ${path} answered ${response.status} with a body that is not JSON`, response.status);
+        }
       },
       {
         deadline,
         attempts,
-        isTransient: (error) => error instanceof OpenCxError && error.transient,
+        // A send that timed out may have reached the AI: sending it again would make it answer twice.
+        isTransient: (error) => error instanceof OpenCxError && error.transient && (policy.retryTimeouts || !error.timedOut),
         retryAfterMs: (error) => (error instanceof OpenCxError ? error.retryAfterMs : undefined),
       },
     );

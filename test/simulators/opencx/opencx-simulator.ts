@@ -1,6 +1,6 @@
 /**
  * OpenCX API simulator: a real HTTP server on 127.0.0.1 implementing the contract in
- * /work/shared/reference/OPENCX_API.md, with scriptable AI, rate limiting and fault injection.
+ * docs/opencx-api.md, with scriptable AI, rate limiting and fault injection.
  * Point the product at it with `OPENCX_API_URL=<simulator.url>`.
  */
 import { randomUUID } from 'node:crypto';

@@ -1,4 +1,4 @@
-/** Wire and state types of the OpenCX simulator (contract: /work/shared/reference/OPENCX_API.md). */
+/** Wire and state types of the OpenCX simulator (contract: docs/opencx-api.md). */
 
 export const CHANNEL_TYPES = [
   'web',

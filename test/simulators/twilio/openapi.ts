@@ -49,11 +49,8 @@ interface CompiledPath {
   item: Record<string, unknown>;
 }
 
-const SPEC_DIR_CANDIDATES = [
-  process.env.TWILIO_OPENAPI_DIR,
-  path.resolve(__dirname, '../../../../shared/reference/twilio-openapi'),
-  path.resolve(__dirname, 'twilio-openapi'),
-].filter((dir): dir is string => Boolean(dir));
+/** Twilio's own specs (twilio/twilio-oai), vendored; TWILIO_OPENAPI_DIR points at another copy. */
+const SPEC_DIR_CANDIDATES = [process.env.TWILIO_OPENAPI_DIR, path.resolve(__dirname, 'twilio-openapi')].filter((dir): dir is string => Boolean(dir));
 
 export const SPEC_FILES: Record<string, string> = {
   taskrouter: 'twilio_taskrouter_v1.json',

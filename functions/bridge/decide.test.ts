@@ -1,0 +1,371 @@
+import type { BridgeConfig } from '../common/config';
+import type { AiAnswer } from '../common/opencx-client';
+import type { FlexTaskAttributes } from '../common/task-attributes';
+import type { ConversationPhase, ConversationRecord } from './conversation-record';
+import { afterAnswer, aiUnavailable, checkOrigin, conversationOf, decide, Decision, isOurMessage } from './decide';
+import { classifyEvent, ConversationEvent, TaskRouterEvent, TaskRouterEventType } from './events';
+import { AI_UNAVAILABLE } from './handoff';
+
+const ACCOUNT = 'AC00000000000000000000000000000001';
+const WORKSPACE = 'WS00000000000000000000000000000001';
+const SERVICE = 'IS00000000000000000000000000000001';
+const CONVERSATION = 'CH00000000000000000000000000000001';
+const AI_TASK = 'WT000000000000000000000000000000a1';
+const OTHER_TASK = 'WT000000000000000000000000000000b2';
+const RESERVATION = 'WR00000000000000000000000000000001';
+const AI_WORKER = 'WK000000000000000000000000000000a1';
+const HUMAN_WORKER = 'WK000000000000000000000000000000f1';
+
+const config: BridgeConfig = {
+  opencxToken: 'ocx_live_secret',
+  workspaceSid: WORKSPACE,
+  aiWorkerSid: AI_WORKER,
+  conversationsServiceSid: SERVICE,
+  aiAuthorName: 'AI Support Agent',
+};
+
+function taskEvent(type: TaskRouterEventType, over: Partial<TaskRouterEvent> = {}): TaskRouterEvent {
+  return {
+    surface: 'taskrouter',
+    type,
+    eventSid: 'EV00000000000000000000000000000001',
+    accountSid: ACCOUNT,
+    workspaceSid: WORKSPACE,
+    taskSid: AI_TASK,
+    taskAttributes: { conversationSid: CONVERSATION, channelType: 'web' },
+    ...(type.startsWith('reservation.') ? { reservationSid: RESERVATION, workerSid: AI_WORKER, workerName: 'OpenCX AI' } : {}),
+    ...over,
+  };
+}
+
+const humanReservation = (type: TaskRouterEventType, over: Partial<TaskRouterEvent> = {}): TaskRouterEvent =>
+  taskEvent(type, { workerSid: HUMAN_WORKER, workerName: 'Alice', ...over });
+
+function messageEvent(body = 'Where is my order?', over: { author?: string; attributes?: Record<string, unknown> } = {}): ConversationEvent {
+  return {
+    surface: 'conversations',
+    type: 'onMessageAdded',
+    accountSid: ACCOUNT,
+    chatServiceSid: SERVICE,
+    conversationSid: CONVERSATION,
+    retryCount: 0,
+    message: {
+      sid: 'IM00000000000000000000000000000001',
+      body,
+      author: over.author ?? 'customer@example.com',
+      sentAt: Date.UTC(2026, 2, 1, 10, 0, 5),
+      attributes: over.attributes ?? {},
+    },
+  };
+}
+
+function record(phase: ConversationPhase, over: Partial<ConversationRecord> = {}): ConversationRecord {
+  return { workspaceSid: WORKSPACE, taskSid: AI_TASK, reservationSid: RESERVATION, sessionId: 'session-1', phase, claimedAt: 0, ...over };
+}
+
+const withAttributes = (attributes: FlexTaskAttributes | undefined): Partial<TaskRouterEvent> => ({ taskAttributes: attributes });
+
+function expectAction<A extends Decision['action']>(decision: Decision, action: A): Extract<Decision, { action: A }> {
+  expect(decision.action).toBe(action);
+  return decision as Extract<Decision, { action: A }>;
+}
+
+describe('decide: the AI reservation (reservation.created)', () => {
+  it('engages a fresh conversation task, carrying the task attributes', () => {
+    const attributes = { conversationSid: CONVERSATION, channelType: 'web', customer: { tier: 'gold' } };
+    const decision = expectAction(decide(taskEvent('reservation.created', withAttributes(attributes)), { config }), 'engage');
+    expect(decision).toEqual({ action: 'engage', conversationSid: CONVERSATION, taskSid: AI_TASK, reservationSid: RESERVATION, attributes });
+  });
+
+  it('reengages when the AI already holds the conversation (phase ai), e.g. after a reservation timeout', () => {
+    const decision = decide(taskEvent('reservation.created', { taskSid: OTHER_TASK, reservationSid: 'WR2' }), { config, record: record('ai') });
+    expect(decision).toEqual({ action: 'reengage', conversationSid: CONVERSATION, taskSid: OTHER_TASK, reservationSid: 'WR2' });
+  });
+
+  it('declines a task already handed off (even without a record)', () => {
+    const attributes = { conversationSid: CONVERSATION, handedOff: true as const };
+    const decision = expectAction(decide(taskEvent('reservation.created', withAttributes(attributes)), { config }), 'decline');
+    expect(decision).toMatchObject({ taskSid: AI_TASK, reservationSid: RESERVATION, conversationSid: CONVERSATION, attributes });
+    expect(decision.reason).toMatch(/handed off/);
+  });
+
+  it('declines a handed-off task even while the record still says ai', () => {
+    const attributes = { conversationSid: CONVERSATION, handedOff: true as const };
+    expectAction(decide(taskEvent('reservation.created', withAttributes(attributes)), { config, record: record('ai') }), 'decline');
+  });
+
+  it('engages a task whose handedOff is false', () => {
+    expectAction(decide(taskEvent('reservation.created', withAttributes({ conversationSid: CONVERSATION, handedOff: false } as unknown as FlexTaskAttributes)), { config }), 'engage');
+  });
+
+  it.each<[string, FlexTaskAttributes | undefined]>([
+    ['no attributes at all', undefined],
+    ['no conversationSid (a voice task)', { channelType: 'voice', call_sid: 'CA123' }],
+    ['a conversationSid that is not a CH sid', { conversationSid: 'IS123' }],
+    ['a non-string conversationSid', { conversationSid: 42 as unknown as string }],
+  ])('declines a non-conversation task: %s', (_label, attributes) => {
+    const decision = expectAction(decide(taskEvent('reservation.created', withAttributes(attributes)), { config }), 'decline');
+    expect(decision.taskSid).toBe(AI_TASK);
+    expect(decision.reservationSid).toBe(RESERVATION);
+    expect(decision.reason).toMatch(/not a Conversations task/);
+  });
+
+  it.each<ConversationPhase>(['handoff', 'human'])('declines when the conversation is already with humans (%s)', (phase) => {
+    const decision = expectAction(decide(taskEvent('reservation.created'), { config, record: record(phase) }), 'decline');
+    expect(decision.conversationSid).toBe(CONVERSATION);
+    expect(decision.reason).toContain(phase);
+  });
+
+  it('ignores a reservation created for a human worker', () => {
+    expectAction(decide(humanReservation('reservation.created'), { config }), 'ignore');
+    expectAction(decide(humanReservation('reservation.created'), { config, record: record('handoff') }), 'ignore');
+  });
+});
+
+describe('decide: reservation.accepted and reservation.timeout', () => {
+  it('records the human who accepted a task the AI engaged', () => {
+    const decision = decide(humanReservation('reservation.accepted', { taskSid: OTHER_TASK, reservationSid: 'WR9' }), { config, record: record('handoff') });
+    expect(decision).toEqual({
+      action: 'record-human',
+      conversationSid: CONVERSATION,
+      taskSid: OTHER_TASK,
+      reservationSid: 'WR9',
+      workerSid: HUMAN_WORKER,
+      workerName: 'Alice',
+    });
+  });
+
+  it('falls back to the worker SID when the event has no WorkerName', () => {
+    const decision = expectAction(decide(humanReservation('reservation.accepted', { workerName: undefined }), { config, record: record('handoff') }), 'record-human');
+    expect(decision.workerName).toBe(HUMAN_WORKER);
+  });
+
+  it('ignores a human accepting a task the AI never engaged', () => {
+    expectAction(decide(humanReservation('reservation.accepted'), { config }), 'ignore');
+    expectAction(decide(humanReservation('reservation.accepted', withAttributes({ channelType: 'voice' })), { config, record: record('handoff') }), 'ignore');
+  });
+
+  it('ignores the AI worker accepting its own reservation', () => {
+    expectAction(decide(taskEvent('reservation.accepted'), { config, record: record('ai') }), 'ignore');
+  });
+
+  it('restores the AI worker when its reservation times out', () => {
+    expect(decide(taskEvent('reservation.timeout'), { config, record: record('ai') })).toEqual({
+      action: 'restore-ai-worker',
+      taskSid: AI_TASK,
+      reservationSid: RESERVATION,
+    });
+    // No record needed: the worker must come back online regardless.
+    expectAction(decide(taskEvent('reservation.timeout'), { config }), 'restore-ai-worker');
+  });
+
+  it('ignores a human reservation timing out', () => {
+    expectAction(decide(humanReservation('reservation.timeout'), { config, record: record('handoff') }), 'ignore');
+  });
+});
+
+describe('decide: end of the task', () => {
+  const endTypes: TaskRouterEventType[] = ['task.canceled', 'task.deleted', 'workflow.timeout', 'task.completed'];
+
+  it.each(endTypes)('%s of the recorded task ends the conversation (phase ai)', (type) => {
+    const decision = decide(taskEvent(type, { reason: type === 'task.canceled' ? 'Task TTL Exceeded' : undefined }), { config, record: record('ai') });
+    expect(decision).toEqual({
+      action: 'end',
+      conversationSid: CONVERSATION,
+      taskSid: AI_TASK,
+      reason: type === 'task.canceled' ? 'Task TTL Exceeded' : type,
+    });
+  });
+
+  it.each(endTypes)('%s of the recorded task ends the conversation (phase human)', (type) => {
+    expectAction(decide(taskEvent(type, { taskSid: OTHER_TASK }), { config, record: record('human', { taskSid: OTHER_TASK }) }), 'end');
+  });
+
+  it.each<[ConversationPhase, TaskRouterEventType]>([
+    ['ai', 'task.canceled'],
+    ['ai', 'task.completed'],
+    ['human', 'task.deleted'],
+    ['human', 'workflow.timeout'],
+  ])('in phase %s, %s of another task is ignored', (phase, type) => {
+    const decision = expectAction(decide(taskEvent(type, { taskSid: OTHER_TASK }), { config, record: record(phase) }), 'ignore');
+    expect(decision.reason).toContain(AI_TASK);
+  });
+
+  it.each<TaskRouterEventType>(['task.canceled', 'task.deleted', 'workflow.timeout'])('in phase handoff, %s of any task ends the conversation', (type) => {
+    const decision = expectAction(decide(taskEvent(type, { taskSid: OTHER_TASK }), { config, record: record('handoff') }), 'end');
+    expect(decision.taskSid).toBe(OTHER_TASK);
+    expectAction(decide(taskEvent(type), { config, record: record('handoff') }), 'end');
+  });
+
+  it('in phase handoff, task.completed is ignored (even for the recorded task)', () => {
+    expectAction(decide(taskEvent('task.completed'), { config, record: record('handoff') }), 'ignore');
+    expectAction(decide(taskEvent('task.completed', { taskSid: OTHER_TASK }), { config, record: record('handoff') }), 'ignore');
+  });
+
+  it.each(endTypes)('%s for a conversation we hold no record of is ignored', (type) => {
+    expectAction(decide(taskEvent(type), { config }), 'ignore');
+  });
+
+  it('an end event without a conversationSid is ignored', () => {
+    expectAction(decide(taskEvent('task.canceled', withAttributes({ channelType: 'voice' })), { config, record: record('ai') }), 'ignore');
+  });
+});
+
+describe('decide: informational events', () => {
+  it.each<TaskRouterEventType>(['task.created', 'workflow.target-matched', 'reservation.rejected', 'reservation.canceled', 'reservation.rescinded'])(
+    '%s needs no action',
+    (type) => {
+      expectAction(decide(taskEvent(type), { config, record: record('ai') }), 'ignore');
+    },
+  );
+
+  it.each(['onConversationAdded', 'onParticipantAdded'] as const)('%s needs no action (the AI engages on its reservation)', (type) => {
+    const event: ConversationEvent = { ...messageEvent(), type, message: undefined };
+    expectAction(decide(event, { config, record: record('ai') }), 'ignore');
+  });
+});
+
+describe('decide: customer messages (onMessageAdded)', () => {
+  it('relays a customer message while the AI holds the conversation', () => {
+    const event = messageEvent('Where is my order?');
+    expect(decide(event, { config, record: record('ai') })).toEqual({ action: 'relay', conversationSid: CONVERSATION, message: event.message });
+  });
+
+  it('relays while the engaging Function is still creating the session (phase ai, no sessionId yet)', () => {
+    expectAction(decide(messageEvent(), { config, record: record('ai', { sessionId: undefined }) }), 'relay');
+  });
+
+  it.each<ConversationPhase>(['handoff', 'human'])('never relays in phase %s', (phase) => {
+    const decision = expectAction(decide(messageEvent(), { config, record: record(phase) }), 'ignore');
+    expect(decision.reason).toContain(phase);
+  });
+
+  it('does not relay on a conversation the AI does not hold', () => {
+    expectAction(decide(messageEvent(), { config }), 'ignore');
+  });
+
+  it("never relays a message by the AI's author name", () => {
+    expectAction(decide(messageEvent('Happy to help', { author: 'AI Support Agent' }), { config, record: record('ai') }), 'ignore');
+    const renamed = { ...config, aiAuthorName: 'Acme Bot' };
+    expectAction(decide(messageEvent('Happy to help', { author: 'Acme Bot' }), { config: renamed, record: record('ai') }), 'ignore');
+    // ...but the default name is not special once the admin renamed the author.
+    expectAction(decide(messageEvent('Happy to help', { author: 'AI Support Agent' }), { config: renamed, record: record('ai') }), 'relay');
+  });
+
+  it("never relays a message marked {opencx: {role: 'ai'}}, whoever the author", () => {
+    const event = messageEvent('Happy to help', { author: 'system', attributes: { opencx: { role: 'ai' } } });
+    expectAction(decide(event, { config, record: record('ai') }), 'ignore');
+  });
+
+  it('does not relay a media-only (blank) message', () => {
+    expectAction(decide(messageEvent('   \n'), { config, record: record('ai') }), 'ignore');
+    expectAction(decide(messageEvent(''), { config, record: record('ai') }), 'ignore');
+  });
+
+  it('works end to end from a raw webhook payload', () => {
+    const classified = classifyEvent({
+      EventType: 'onMessageAdded',
+      AccountSid: ACCOUNT,
+      ChatServiceSid: SERVICE,
+      ConversationSid: CONVERSATION,
+      MessageSid: 'IM1',
+      Author: 'AI Support Agent',
+      Body: 'hi',
+      DateCreated: '2026-03-01T10:00:05Z',
+      Attributes: '{}',
+    });
+    if (!classified.ok) throw new Error(classified.reason);
+    expectAction(decide(classified.event, { config, record: record('ai') }), 'ignore');
+  });
+});
+
+describe('isOurMessage', () => {
+  it.each<[string, Record<string, unknown> | undefined, boolean]>([
+    ['AI Support Agent', {}, true],
+    ['customer@example.com', { opencx: { role: 'ai' } }, true],
+    ['customer@example.com', { opencx: { role: 'handoff-note' } }, true],
+    ['customer@example.com', {}, false],
+    ['customer@example.com', undefined, false],
+    ['customer@example.com', { opencx: { role: 'customer' } }, false],
+    ['customer@example.com', { role: 'ai' }, false],
+    ['ai support agent', {}, false],
+  ])('author %j with attributes %j → %s', (author, attributes, expected) => {
+    expect(isOurMessage(author, attributes, config)).toBe(expected);
+  });
+});
+
+describe('checkOrigin', () => {
+  it('accepts events from our account, workspace and Conversations service', () => {
+    expect(checkOrigin(taskEvent('task.created'), config, ACCOUNT)).toBeUndefined();
+    expect(checkOrigin(messageEvent(), config, ACCOUNT)).toBeUndefined();
+  });
+
+  it('refuses another account, on either surface', () => {
+    expect(checkOrigin(taskEvent('task.created'), config, 'AC_other')).toContain('AC_other');
+    expect(checkOrigin(messageEvent(), config, 'AC_other')).toMatch(/account/);
+  });
+
+  it('refuses another workspace', () => {
+    const reason = checkOrigin(taskEvent('task.created', { workspaceSid: 'WS_other' }), config, ACCOUNT);
+    expect(reason).toContain('WS_other');
+    expect(reason).toContain(WORKSPACE);
+  });
+
+  it('refuses another Conversations service', () => {
+    const reason = checkOrigin({ ...messageEvent(), chatServiceSid: 'IS_other' }, config, ACCOUNT);
+    expect(reason).toContain('IS_other');
+    expect(reason).toContain(SERVICE);
+  });
+});
+
+describe('conversationOf', () => {
+  it('is the conversation of a Conversations event', () => {
+    expect(conversationOf({ ...messageEvent(), conversationSid: 'CH_x' })).toBe('CH_x');
+  });
+
+  it("is the task's conversationSid attribute for a TaskRouter event", () => {
+    expect(conversationOf(taskEvent('reservation.created'))).toBe(CONVERSATION);
+  });
+
+  it('is undefined for a task without a (string) conversationSid', () => {
+    expect(conversationOf(taskEvent('reservation.created', withAttributes(undefined)))).toBeUndefined();
+    expect(conversationOf(taskEvent('reservation.created', withAttributes({ conversationSid: 7 as unknown as string })))).toBeUndefined();
+  });
+});
+
+describe('afterAnswer', () => {
+  const answer = (over: Partial<AiAnswer>): AiAnswer => ({ handedOff: false, failed: false, ...over });
+
+  it('posts the reply when the AI answered', () => {
+    expect(afterAnswer(answer({ reply: 'Your order ships today.' }))).toEqual({ next: 'reply', reply: 'Your order ships today.' });
+  });
+
+  it('hands off with the summary and sentiment when OpenCX handed the session off', () => {
+    expect(afterAnswer(answer({ handedOff: true, reply: 'Connecting you to a human.', summary: 'Refund dispute', sentiment: 'angry' }))).toEqual({
+      next: 'handoff',
+      reply: 'Connecting you to a human.',
+      reason: 'AI requested human handoff',
+      summary: 'Refund dispute',
+      sentiment: 'angry',
+    });
+  });
+
+  it('falls back to a handoff when OpenCX gave no answer, naming the failure', () => {
+    const decision = afterAnswer(undefined, 'OpenCX POST /send answered 503');
+    expect(decision.next).toBe('handoff');
+    if (decision.next !== 'handoff') return;
+    expect(decision.reason).toBe(AI_UNAVAILABLE);
+    expect(decision.summary).toContain('OpenCX POST /send answered 503');
+    expect(decision.reply).toBeUndefined();
+  });
+
+  it('falls back to a handoff when OpenCX answered but failed', () => {
+    const decision = afterAnswer(answer({ failed: true }));
+    expect(decision).toMatchObject({ next: 'handoff', reason: AI_UNAVAILABLE });
+    if (decision.next === 'handoff') expect(decision.summary).toContain('no usable reply');
+  });
+
+  it('aiUnavailable is a handoff with the AI-unavailable reason', () => {
+    expect(aiUnavailable('timed out')).toMatchObject({ next: 'handoff', reason: AI_UNAVAILABLE, summary: expect.stringContaining('timed out') });
+  });
+});

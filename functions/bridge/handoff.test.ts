@@ -1,0 +1,117 @@
+import { AI_UNAVAILABLE, handoffAttributes, HandoffFacts, handoffNote, toHandoffSentiment, toLanguageTag } from './handoff';
+
+const facts = (over: Partial<HandoffFacts> = {}): HandoffFacts => ({
+  reason: 'AI requested human handoff',
+  summary: 'Customer wants a refund for order 1234.',
+  sentiment: 'angry',
+  language: 'de',
+  at: new Date(Date.UTC(2026, 2, 1, 10, 0, 5, 123)),
+  ...over,
+});
+
+describe('toHandoffSentiment (OpenCX → Flex vocabulary)', () => {
+  it.each([
+    ['angry', 'negative'],
+    ['happy', 'positive'],
+    ['neutral', 'neutral'],
+    ['ANGRY', 'negative'],
+    ['Happy', 'positive'],
+  ])('%s → %s', (opencx, flex) => {
+    expect(toHandoffSentiment(opencx)).toBe(flex);
+  });
+
+  it.each<[string, string | null | undefined]>([
+    ['an unknown word', 'furious'],
+    ['another unknown word', 'sad'],
+    ['empty', ''],
+    ['null', null],
+    ['undefined', undefined],
+  ])('anything else (%s) → neutral', (_label, value) => {
+    expect(toHandoffSentiment(value)).toBe('neutral');
+  });
+});
+
+describe('toLanguageTag (BCP-47 or und)', () => {
+  it.each([
+    ['en', 'en'],
+    ['de', 'de'],
+    ['pt-BR', 'pt-BR'],
+    ['zh-Hant-TW', 'zh-Hant-TW'],
+    ['fil', 'fil'],
+    ['en_US', 'en-US'],
+    ['  fr-CA ', 'fr-CA'],
+  ])('%j → %j', (input, tag) => {
+    expect(toLanguageTag(input)).toBe(tag);
+  });
+
+  it.each<[string | null | undefined]>([[undefined], [null], [''], ['   '], ['English'], ['e'], ['123'], ['en-'], ['en US'], ['de-DE-']])(
+    '%j → und',
+    (input) => {
+      expect(toLanguageTag(input)).toBe('und');
+    },
+  );
+});
+
+describe('handoffAttributes', () => {
+  it('writes all six handoff attributes, with an ISO 8601 timestamp', () => {
+    const attributes = handoffAttributes(facts());
+    expect(attributes).toEqual({
+      handedOff: true,
+      handoffReason: 'AI requested human handoff',
+      handoffSummary: 'Customer wants a refund for order 1234.',
+      handoffSentiment: 'negative',
+      handoffLanguage: 'de',
+      handoffTimestamp: '2026-03-01T10:00:05.123Z',
+    });
+    expect(new Date(attributes.handoffTimestamp).getTime()).toBe(Date.UTC(2026, 2, 1, 10, 0, 5, 123));
+  });
+
+  it('adds the OpenCX session id only when known', () => {
+    expect(handoffAttributes(facts({ sessionId: 'session-9' })).opencxSessionId).toBe('session-9');
+    expect('opencxSessionId' in handoffAttributes(facts())).toBe(false);
+  });
+
+  it('uses und, neutral and an empty summary when OpenCX gave nothing', () => {
+    const attributes = handoffAttributes({ reason: AI_UNAVAILABLE, at: new Date(0) });
+    expect(attributes).toEqual({
+      handedOff: true,
+      handoffReason: AI_UNAVAILABLE,
+      handoffSummary: '',
+      handoffSentiment: 'neutral',
+      handoffLanguage: 'und',
+      handoffTimestamp: '1970-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('trims the summary', () => {
+    expect(handoffAttributes(facts({ summary: '  Needs a refund.\n' })).handoffSummary).toBe('Needs a refund.');
+    expect(handoffAttributes(facts({ summary: '   ' })).handoffSummary).toBe('');
+  });
+
+  it('maps the sentiment and normalises the language', () => {
+    const attributes = handoffAttributes(facts({ sentiment: 'happy', language: 'en_GB' }));
+    expect(attributes.handoffSentiment).toBe('positive');
+    expect(attributes.handoffLanguage).toBe('en-GB');
+  });
+});
+
+describe('handoffNote', () => {
+  it('tells the agent the reason, the summary and the sentiment', () => {
+    const note = handoffNote(handoffAttributes(facts()));
+    expect(note).toContain('Reason: AI requested human handoff.');
+    expect(note).toContain('Summary: Customer wants a refund for order 1234.');
+    expect(note).toContain('Customer sentiment: negative.');
+  });
+
+  it('leaves the summary line out when there is no summary', () => {
+    const note = handoffNote(handoffAttributes(facts({ summary: undefined })));
+    expect(note).not.toContain('Summary:');
+    expect(note).toContain('Customer sentiment: negative.');
+  });
+
+  it('fits a Conversations message (at most 1,600 characters)', () => {
+    const note = handoffNote(handoffAttributes(facts({ summary: 'z'.repeat(5000) })));
+    expect(note.length).toBe(1600);
+    expect(note.startsWith('Handed off to a human agent.')).toBe(true);
+  });
+});

@@ -1,0 +1,348 @@
+import http from 'http';
+import type { AddressInfo } from 'net';
+import { OpenCxClient, OpenCxError, toAiAnswer } from './opencx-client';
+import { Deadline } from './retry';
+
+const TOKEN = 'ocx_live_TOPSECRET_0123456789';
+
+// ---------------------------------------------------------------------------------------------
+// A tiny scripted OpenCX: each request takes the next scripted reply and is recorded.
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
+
+/** 'hang': never answers; 'stall-body': sends 200 and its headers, then never finishes the body. */
+type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | 'hang' | 'stall-body';
+
+class ScriptedOpenCx {
+  readonly seen: Seen[] = [];
+  private readonly script: Reply[] = [];
+  private readonly server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      this.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+      const reply = this.script.shift() ?? { status: 500, body: { statusCode: 500, message: 'unscripted request', error: 'Internal Server Error' } };
+      if (reply === 'hang') return; // never answers: the client must time out
+      if (reply === 'stall-body') {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write('{"id":');
+        return;
+      }
+      const text = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+      res.writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers });
+      res.end(text);
+    });
+  });
+
+  url = '';
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  then(...replies: Reply[]): this {
+    this.script.push(...replies);
+    return this;
+  }
+
+  json(index: number): unknown {
+    return JSON.parse(this.seen[index].body);
+  }
+}
+
+const error = (status: number, message: string) => ({
+  status,
+  body: { statusCode: status, message, error: http.STATUS_CODES[status] },
+});
+
+const aiReply = (content: string) => ({
+  status: 201,
+  body: { success: true, data: { success: true, autopilotResponse: { type: 'text', value: { error: false, content }, id: 'm1', mightSolveUserIssue: true }, sessionIsHandedOff: false } },
+});
+
+let opencx: ScriptedOpenCx;
+beforeEach(async () => {
+  opencx = new ScriptedOpenCx();
+  await opencx.start();
+});
+afterEach(() => opencx.stop());
+
+const client = (over: { attemptTimeoutMs?: number; baseUrl?: string } = {}) => new OpenCxClient({ token: TOKEN, baseUrl: opencx.url, ...over });
+const budget = (ms = 5000) => new Deadline(ms);
+
+async function failure(promise: Promise<unknown>): Promise<OpenCxError> {
+  try {
+    await promise;
+  } catch (caught) {
+    expect(caught).toBeInstanceOf(OpenCxError);
+    return caught as OpenCxError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+function expectNoToken(err: Error): void {
+  expect(err.message).not.toContain(TOKEN);
+  expect(String(err)).not.toContain(TOKEN);
+  expect(JSON.stringify({ ...err })).not.toContain(TOKEN);
+  expect(err.stack ?? '').not.toContain(TOKEN);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('OpenCxClient requests', () => {
+  it('sends the org token as a Bearer Authorization header and reads GET /org', async () => {
+    opencx.then({ status: 200, body: { id: 'org-1', name: 'Acme' } });
+    await expect(client().getOrg(budget())).resolves.toEqual({ id: 'org-1', name: 'Acme' });
+    expect(opencx.seen).toHaveLength(1);
+    expect(opencx.seen[0]).toMatchObject({ method: 'GET', url: '/org' });
+    expect(opencx.seen[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(opencx.seen[0].headers.accept).toBe('application/json');
+  });
+
+  it('keeps a path prefix of the base URL and drops its trailing slashes', async () => {
+    opencx.then({ status: 200, body: { id: 'org-1', name: 'Acme' } });
+    await client({ baseUrl: `${opencx.url}/opencx/` }).getOrg(budget());
+    expect(opencx.seen[0].url).toBe('/opencx/org');
+  });
+
+  it('creates a session with a JSON body and returns its id', async () => {
+    opencx.then({ status: 201, body: { id: 'session-1' } });
+    const id = await client().createSession({ channel: { type: 'api' }, custom_data: { flex_task_sid: 'WT1', flex_priority: 2 } }, budget());
+    expect(id).toBe('session-1');
+    expect(opencx.seen[0]).toMatchObject({ method: 'POST', url: '/chat/sessions' });
+    expect(opencx.seen[0].headers['content-type']).toBe('application/json');
+    expect(opencx.json(0)).toEqual({ channel: { type: 'api' }, custom_data: { flex_task_sid: 'WT1', flex_priority: 2 } });
+  });
+
+  it('sends a contact message and returns what the AI decided', async () => {
+    opencx.then(aiReply('Your order ships today.'));
+    const answer = await client().sendContactMessage('session-1', 'Where is my order?', { flex_conversation_sid: 'CH1' }, budget());
+    expect(answer).toEqual({ reply: 'Your order ships today.', handedOff: false, failed: false, summary: undefined, sentiment: undefined });
+    expect(opencx.seen[0]).toMatchObject({ method: 'POST', url: '/chat/sessions/session-1/send' });
+    expect(opencx.json(0)).toEqual({ sender: 'contact', message: { type: 'text', text: 'Where is my order?' }, custom_data: { flex_conversation_sid: 'CH1' } });
+  });
+
+  it('leaves custom_data out of a contact message when there is none', async () => {
+    opencx.then(aiReply('Hi!'));
+    await client().sendContactMessage('session-1', 'Hello', undefined, budget());
+    expect(opencx.json(0)).toEqual({ sender: 'contact', message: { type: 'text', text: 'Hello' } });
+  });
+
+  it('sends an agent note as sender agent, without an agent object (OpenCX wants a numeric id)', async () => {
+    opencx.then({ status: 201, body: { success: true, data: { message: { id: 'm2' } } } });
+    await client().sendAgentNote('session-1', 'Alice took over', { flex_agent_sid: 'WK1' }, budget());
+    expect(opencx.json(0)).toEqual({ sender: 'agent', message: { type: 'text', text: 'Alice took over' }, custom_data: { flex_agent_sid: 'WK1' } });
+  });
+
+  it('closes a session with PATCH {status}, accepting an empty 200', async () => {
+    opencx.then({ status: 200 });
+    await expect(client().updateSessionStatus('session-1', 'closed_resolved', budget())).resolves.toBeUndefined();
+    expect(opencx.seen[0]).toMatchObject({ method: 'PATCH', url: '/chat/sessions/session-1' });
+    expect(opencx.json(0)).toEqual({ status: 'closed_resolved' });
+  });
+
+  it('encodes the session id in the path', async () => {
+    opencx.then({ status: 200, body: { id: 'a/b?c', status: 'open' } });
+    await client().getSession('a/b?c', budget());
+    expect(opencx.seen[0].url).toBe('/chat/sessions/a%2Fb%3Fc');
+  });
+});
+
+describe('OpenCxClient failures', () => {
+  it.each([400, 401, 403, 404])('%i is not transient and is not retried', async (status) => {
+    opencx.then(error(status, 'nope'), { status: 200, body: { id: 'org-1', name: 'Acme' } });
+    const err = await failure(client().getOrg(budget()));
+    expect(err.status).toBe(status);
+    expect(err.transient).toBe(false);
+    expect(err.message).toContain(String(status));
+    expect(err.message).toContain('nope');
+    expect(opencx.seen).toHaveLength(1);
+  });
+
+  it.each([429, 500, 502, 503])('%i is transient and retried until it succeeds', async (status) => {
+    opencx.then(error(status, 'busy'), { status: 200, body: { id: 'org-1', name: 'Acme' } });
+    await expect(client().getOrg(budget())).resolves.toEqual({ id: 'org-1', name: 'Acme' });
+    expect(opencx.seen).toHaveLength(2);
+  });
+
+  it('gives up after 3 attempts on a read, with a transient error carrying the last status', async () => {
+    opencx.then(error(503, 'down'), error(503, 'down'), error(502, 'still down'), { status: 200, body: {} });
+    const err = await failure(client().getSession('session-1', budget()));
+    expect(err.status).toBe(502);
+    expect(err.transient).toBe(true);
+    expect(opencx.seen).toHaveLength(3);
+  });
+
+  it('never retries session creation (a retry could create a second session)', async () => {
+    opencx.then(error(503, 'down'), { status: 201, body: { id: 'session-2' } });
+    const err = await failure(client().createSession({}, budget()));
+    expect(err.status).toBe(503);
+    expect(opencx.seen).toHaveLength(1);
+  });
+
+  it('honours Retry-After on a 429', async () => {
+    opencx.then({ ...error(429, 'slow down'), headers: { 'Retry-After': '1' } }, { status: 200, body: { id: 'org-1', name: 'Acme' } });
+    await expect(client().getOrg(budget())).resolves.toMatchObject({ id: 'org-1' });
+    expect(opencx.seen).toHaveLength(2);
+    expect(opencx.seen[1].at - opencx.seen[0].at).toBeGreaterThanOrEqual(950);
+  });
+
+  it('fails at once when Retry-After is longer than the time left', async () => {
+    opencx.then({ ...error(429, 'slow down'), headers: { 'Retry-After': '30' } }, { status: 200, body: { id: 'org-1', name: 'Acme' } });
+    const started = Date.now();
+    const err = await failure(client().getOrg(budget(3000)));
+    expect(err.status).toBe(429);
+    expect(err.retryAfterMs).toBe(30000);
+    expect(opencx.seen).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('reports a non-JSON error body cut to 200 characters instead of throwing a parse error', async () => {
+    const html = { status: 500, body: '<html>' + 'x'.repeat(700) + 'END' };
+    opencx.then(html, html, html);
+    const err = await failure(client().getOrg(budget()));
+    expect(err.status).toBe(500);
+    expect(err.message).toContain('<html>xxx');
+    expect(err.message).not.toContain('END');
+    expect(err.message.length).toBeLessThan(300);
+  });
+
+  it('a timed-out attempt is a transient error without a status', async () => {
+    opencx.then('hang', 'hang', 'hang');
+    const err = await failure(client({ attemptTimeoutMs: 200 }).getOrg(budget()));
+    expect(err.status).toBeUndefined();
+    expect(err.transient).toBe(true);
+    expect(err.message).toMatch(/timed out after 200 ms/);
+  });
+
+  it('sendContactMessage sends at most its 2 attempts after timeouts, within the deadline', async () => {
+    opencx.then('hang', 'hang', 'hang', 'hang');
+    const started = Date.now();
+    const err = await failure(client({ attemptTimeoutMs: 200 }).sendContactMessage('session-1', 'Where is my order?', undefined, budget(5000)));
+    expect(err.transient).toBe(true);
+    expect(opencx.seen.length).toBeLessThanOrEqual(2);
+    expect(opencx.seen.every((s) => s.url === '/chat/sessions/session-1/send')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('does not send a customer message again after a timeout (the AI may already have it)', async () => {
+    // A timed-out send may have reached the AI; sending it again makes the AI answer the same
+    // customer message twice. Expected: exactly one POST /send, then the error.
+    opencx.then('hang', aiReply('second answer'));
+    const outcome = await client({ attemptTimeoutMs: 200 })
+      .sendContactMessage('session-1', 'Where is my order?', undefined, budget(5000))
+      .then((answer) => ({ answer }), (caught: unknown) => ({ caught }));
+    expect(opencx.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /chat/sessions/session-1/send']);
+    expect(outcome).toMatchObject({ caught: expect.any(OpenCxError) });
+  });
+
+  it('a timeout while reading the answer body is a transient OpenCxError and is retried', async () => {
+    // The body read is outside the try/catch that wraps fetch errors, so the timeout is neither
+    // an OpenCxError nor retried (a read like GET /org should be retried like any other timeout).
+    opencx.then('stall-body', { status: 200, body: { id: 'org-1', name: 'Acme' } });
+    const outcome = await client({ attemptTimeoutMs: 200 })
+      .getOrg(budget(5000))
+      .then((org) => ({ org }), (caught: unknown) => ({ caught: `${(caught as Error).constructor.name} ${(caught as Error).name}: ${(caught as Error).message}` }));
+    expect(outcome).toEqual({ org: { id: 'org-1', name: 'Acme' } });
+  });
+
+  it('does not call at all when the deadline has already passed', async () => {
+    const err = await failure(client().getOrg(budget(0)));
+    expect(err.message).toMatch(/no time left/);
+    expect(err.transient).toBe(true);
+    expect(opencx.seen).toHaveLength(0);
+  });
+
+  it('a refused connection is a transient error without a status', async () => {
+    const closed = new ScriptedOpenCx();
+    await closed.start();
+    const url = closed.url;
+    await closed.stop();
+    const err = await failure(new OpenCxClient({ token: TOKEN, baseUrl: url }).getOrg(budget(2000)));
+    expect(err.status).toBeUndefined();
+    expect(err.transient).toBe(true);
+    expectNoToken(err);
+  });
+
+  it('never puts the token in an error message', async () => {
+    opencx.then(error(401, 'Invalid API key'));
+    expectNoToken(await failure(client().getOrg(budget())));
+    opencx.then(error(500, 'boom'), error(500, 'boom'), error(500, 'boom'));
+    expectNoToken(await failure(client().getOrg(budget())));
+    opencx.then('hang', 'hang');
+    expectNoToken(await failure(client({ attemptTimeoutMs: 100 }).sendContactMessage('s', 'hi', undefined, budget(1000))));
+  });
+});
+
+describe('toAiAnswer', () => {
+  const wrapped = (data: Record<string, unknown>) => ({ success: true, data });
+  const autopilot = (content: unknown, error = false) => ({ type: 'text', value: { error, content }, id: 'm1', mightSolveUserIssue: true });
+
+  it('reads a reply from the current {success, data} answer', () => {
+    expect(toAiAnswer(wrapped({ success: true, autopilotResponse: autopilot('Hello!'), sessionIsHandedOff: false }))).toEqual({
+      reply: 'Hello!',
+      handedOff: false,
+      summary: undefined,
+      sentiment: undefined,
+      failed: false,
+    });
+  });
+
+  it('reads a reply from an older unwrapped answer', () => {
+    expect(toAiAnswer({ success: true, autopilotResponse: autopilot('Hello!'), sessionIsHandedOff: false })).toMatchObject({ reply: 'Hello!', failed: false });
+  });
+
+  it('reads a handoff with its summary and sentiment, not failed even without a reply', () => {
+    const answer = toAiAnswer(wrapped({ success: true, sessionIsHandedOff: true, resolveArgs: { summary: 'Refund dispute', sentiment: 'angry' } }));
+    expect(answer).toEqual({ reply: undefined, handedOff: true, summary: 'Refund dispute', sentiment: 'angry', failed: false });
+  });
+
+  it('keeps the farewell reply of a handoff', () => {
+    expect(toAiAnswer(wrapped({ success: true, autopilotResponse: autopilot('A human will be with you shortly.'), sessionIsHandedOff: true }))).toMatchObject({
+      reply: 'A human will be with you shortly.',
+      handedOff: true,
+      failed: false,
+    });
+  });
+
+  it('only sessionIsHandedOff === true is a handoff', () => {
+    expect(toAiAnswer(wrapped({ success: true, autopilotResponse: autopilot('Hi'), sessionIsHandedOff: 'true' })).handedOff).toBe(false);
+  });
+
+  it('is failed when OpenCX says success: false', () => {
+    expect(toAiAnswer(wrapped({ success: false, code: 'rate_limited', autopilotResponse: autopilot('Hi') }))).toMatchObject({ failed: true, handedOff: false });
+  });
+
+  it('is failed, with no reply, when the autopilot value is an error', () => {
+    expect(toAiAnswer(wrapped({ success: true, autopilotResponse: autopilot('LLM error text', true) }))).toMatchObject({ reply: undefined, failed: true });
+  });
+
+  it.each<[string, unknown]>([
+    ['empty', ''],
+    ['blank', '   '],
+    ['not a string', { text: 'Hi' }],
+    ['missing', undefined],
+  ])('is failed when the reply is %s', (_label, content) => {
+    expect(toAiAnswer(wrapped({ success: true, autopilotResponse: autopilot(content), sessionIsHandedOff: false }))).toMatchObject({ reply: undefined, failed: true });
+  });
+
+  it('is failed for an answer with nothing in it', () => {
+    expect(toAiAnswer({})).toMatchObject({ failed: true, handedOff: false });
+  });
+
+  it('ignores resolveArgs fields that are not strings', () => {
+    expect(toAiAnswer(wrapped({ sessionIsHandedOff: true, resolveArgs: { summary: 5, sentiment: null } }))).toMatchObject({ summary: undefined, sentiment: undefined });
+  });
+});

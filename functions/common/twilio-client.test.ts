@@ -1,0 +1,40 @@
+import { rewriteTwilioUrl } from './twilio-client';
+
+describe('rewriteTwilioUrl', () => {
+  const BASE = 'http://127.0.0.1:4010';
+
+  it('leaves every URL alone without a base URL', () => {
+    expect(rewriteTwilioUrl('https://taskrouter.twilio.com/v1/Workspaces/WS1', undefined)).toBe('https://taskrouter.twilio.com/v1/Workspaces/WS1');
+    expect(rewriteTwilioUrl('https://taskrouter.twilio.com/v1/Workspaces/WS1', '')).toBe('https://taskrouter.twilio.com/v1/Workspaces/WS1');
+  });
+
+  it.each([
+    ['https://taskrouter.twilio.com/v1/Workspaces/WS1/Tasks/WT1', `${BASE}/taskrouter/v1/Workspaces/WS1/Tasks/WT1`],
+    ['https://conversations.twilio.com/v1/Conversations/CH1/Messages', `${BASE}/conversations/v1/Conversations/CH1/Messages`],
+    ['https://sync.twilio.com/v1/Services/IS1/Maps/opencx_conversations/Items', `${BASE}/sync/v1/Services/IS1/Maps/opencx_conversations/Items`],
+    ['https://flex-api.twilio.com/v1/Interactions/KD1', `${BASE}/flex-api/v1/Interactions/KD1`],
+    ['https://iam.twilio.com/v1/Accounts/AC1/Tokens/validate', `${BASE}/iam/v1/Accounts/AC1/Tokens/validate`],
+  ])('sends %s to the host-named path under the base', (uri, expected) => {
+    expect(rewriteTwilioUrl(uri, BASE)).toBe(expected);
+  });
+
+  it('keeps the query string', () => {
+    expect(rewriteTwilioUrl('https://taskrouter.twilio.com/v1/Workspaces/WS1/Tasks?PageSize=50&Page=1', BASE)).toBe(
+      `${BASE}/taskrouter/v1/Workspaces/WS1/Tasks?PageSize=50&Page=1`,
+    );
+  });
+
+  it('drops trailing slashes of the base URL', () => {
+    expect(rewriteTwilioUrl('https://sync.twilio.com/v1/Services', `${BASE}//`)).toBe(`${BASE}/sync/v1/Services`);
+  });
+
+  it('rewrites a bare host', () => {
+    expect(rewriteTwilioUrl('https://api.twilio.com', BASE)).toBe(`${BASE}/api`);
+  });
+
+  it('leaves URLs that are not Twilio API hosts alone', () => {
+    expect(rewriteTwilioUrl('https://api.open.cx/chat/sessions', BASE)).toBe('https://api.open.cx/chat/sessions');
+    expect(rewriteTwilioUrl('https://twilio.com.evil.example/v1', BASE)).toBe('https://twilio.com.evil.example/v1');
+    expect(rewriteTwilioUrl('http://taskrouter.twilio.com/v1', BASE)).toBe('http://taskrouter.twilio.com/v1');
+  });
+});

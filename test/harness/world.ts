@@ -1,0 +1,249 @@
+// A whole local contact center: the Twilio and OpenCX simulators, a Flex-like workspace
+// (AI and human queues, the two workflow filters, an AI worker and a human agent), a Flex
+// Conversations service, our Sync service with the saved config, and the Functions running in
+// the real twilio-run, with both webhooks registered to them.
+import { createTwilioClient, TwilioClient } from '../../functions/common/twilio-client';
+import { OpenCxSimulator, OpenCxSimulatorOptions, DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
+import { ConversationsSim } from '../simulators/twilio/conversations';
+import { FlexSim } from '../simulators/twilio/flex';
+import { IamSim } from '../simulators/twilio/iam';
+import { TwilioSimulator } from '../simulators/twilio/simulator';
+import { TwilioSwitches } from '../simulators/twilio/switches';
+import { SyncSim } from '../simulators/twilio/sync';
+import { TaskRouterSim } from '../simulators/twilio/taskrouter';
+import { FunctionsRuntime, startFunctionsRuntime } from './functions-runtime';
+
+export const AI_AUTHOR = 'AI Support Agent';
+export const BRIDGE_EVENTS = 'reservation.created,reservation.accepted,reservation.timeout,task.created,workflow.target-matched,workflow.timeout,task.canceled,task.deleted,task.completed';
+export const CONVERSATION_FILTERS = ['onMessageAdded', 'onConversationAdded', 'onParticipantAdded'];
+
+export interface WorldOptions {
+  switches?: Partial<TwilioSwitches>;
+  opencx?: OpenCxSimulatorOptions;
+  /** The AI filter's reservation timeout, in seconds. */
+  aiReservationTimeout?: number;
+  /** Start the Functions in twilio-run (default true). */
+  functions?: boolean;
+  /** Skip saving the config document (the "not configured yet" case). */
+  configured?: boolean;
+}
+
+export interface StartedConversation {
+  conversationSid: string;
+  interactionSid: string;
+  channelSid: string;
+  taskSid: string;
+}
+
+export class World {
+  readonly twilio: TwilioSimulator;
+  readonly opencx: OpenCxSimulator;
+  readonly taskrouter = new TaskRouterSim();
+  readonly conversations = new ConversationsSim();
+  readonly flex = new FlexSim();
+  readonly sync = new SyncSim();
+  readonly iam = new IamSim();
+  functions?: FunctionsRuntime;
+  client!: TwilioClient;
+  workspaceSid = '';
+  workflowSid = '';
+  aiQueueSid = '';
+  humanQueueSid = '';
+  aiWorkerSid = '';
+  humanWorkerSid = '';
+  conversationsServiceSid = '';
+  syncServiceSid = '';
+  webhookUrl = '';
+  private customerCount = 0;
+
+  private constructor(private readonly options: WorldOptions) {
+    this.twilio = new TwilioSimulator({ switches: options.switches });
+    this.twilio.use('taskrouter', this.taskrouter).use('conversations', this.conversations).use('flex', this.flex).use('sync', this.sync).use('iam', this.iam);
+    this.opencx = new OpenCxSimulator(options.opencx);
+  }
+
+  static async start(options: WorldOptions = {}): Promise<World> {
+    const world = new World(options);
+    await world.boot();
+    return world;
+  }
+
+  private async boot(): Promise<void> {
+    await this.twilio.start();
+    await this.opencx.start();
+    this.client = createTwilioClient({ ACCOUNT_SID: this.twilio.accountSid, AUTH_TOKEN: this.twilio.authToken, TWILIO_API_BASE_URL: this.twilio.url });
+    this.seedContactCenter();
+    if (this.options.functions !== false) {
+      this.functions = await startFunctionsRuntime(this.functionsEnv());
+      this.webhookUrl = `${this.functions.url}/webhook`;
+      await this.registerWebhooks(this.webhookUrl);
+    }
+    if (this.options.configured !== false) await this.saveConfig();
+  }
+
+  functionsEnv(): Record<string, string> {
+    return {
+      ACCOUNT_SID: this.twilio.accountSid,
+      AUTH_TOKEN: this.twilio.authToken,
+      SYNC_SERVICE_SID: this.syncServiceSid,
+      TWILIO_API_BASE_URL: this.twilio.url,
+      OPENCX_API_URL: this.opencx.url,
+    };
+  }
+
+  private seedContactCenter(): void {
+    const tr = this.taskrouter;
+    const workspace = tr.createWorkspace({ friendlyName: 'Flex Task Assignment', multiTaskEnabled: true });
+    this.workspaceSid = workspace.sid;
+    this.aiQueueSid = tr.createTaskQueue(workspace.sid, { friendlyName: 'OpenCX AI', targetWorkers: 'opencx_ai == true' }).sid;
+    this.humanQueueSid = tr.createTaskQueue(workspace.sid, { friendlyName: 'Support', targetWorkers: "role == 'agent'" }).sid;
+    this.workflowSid = tr.createWorkflow(workspace.sid, {
+      friendlyName: 'Assign to Anyone',
+      taskReservationTimeout: this.options.aiReservationTimeout ?? 120,
+      configuration: {
+        task_routing: {
+          filters: [
+            { filter_friendly_name: 'Handed off to humans', expression: 'handedOff == true', targets: [{ queue: this.humanQueueSid }] },
+            { filter_friendly_name: 'OpenCX AI', expression: "channelType IN ['web','sms','whatsapp']", targets: [{ queue: this.aiQueueSid }] },
+          ],
+          default_filter: { queue: this.humanQueueSid },
+        },
+      },
+    }).sid;
+    this.aiWorkerSid = tr.createWorker(workspace.sid, {
+      friendlyName: 'OpenCX AI',
+      attributes: { opencx_ai: true, full_name: 'OpenCX AI' },
+      activityName: 'Available',
+      channelCapacity: { chat: 50, sms: 50, default: 50 },
+    }).sid;
+    this.humanWorkerSid = tr.createWorker(workspace.sid, {
+      friendlyName: 'alice',
+      attributes: { role: 'agent', full_name: 'Alice Agent', contact_uri: 'client:alice' },
+      activityName: 'Available',
+      channelCapacity: { chat: 100, sms: 100, default: 100 },
+    }).sid;
+    this.conversationsServiceSid = this.conversations.createService('Flex Conversations Service').sid;
+    this.syncServiceSid = this.sync.createService('OpenCX for Flex').sid;
+  }
+
+  /** The human agent (back) in the Available activity, as after logging in to Flex. */
+  async humanAgentLogsIn(): Promise<void> {
+    const available = this.taskrouter.findActivity(this.taskrouter.workspaces.get(this.workspaceSid)!, 'Available');
+    await this.client.taskrouter.v1.workspaces(this.workspaceSid).workers(this.humanWorkerSid).update({ activitySid: available!.sid });
+    await this.settle();
+  }
+
+  /** What "Apply setup" does: both webhooks, through the real REST API. */
+  async registerWebhooks(url: string): Promise<void> {
+    await this.client.taskrouter.v1.workspaces(this.workspaceSid).update({ eventCallbackUrl: url, eventsFilter: BRIDGE_EVENTS });
+    await this.client.conversations.v1.services(this.conversationsServiceSid).configuration.webhooks().update({
+      postWebhookUrl: url,
+      method: 'POST',
+      filters: CONVERSATION_FILTERS,
+    });
+  }
+
+  /** Stores the config document the way the admin settings Function does. */
+  async saveConfig(overrides: Record<string, unknown> = {}): Promise<void> {
+    const data = {
+      opencxToken: DEFAULT_API_KEY,
+      workspaceSid: this.workspaceSid,
+      aiWorkerSid: this.aiWorkerSid,
+      conversationsServiceSid: this.conversationsServiceSid,
+      aiAuthorName: AI_AUTHOR,
+      ...overrides,
+    };
+    // The state maps exist before the first event, as the admin save creates them.
+    for (const map of ['opencx_conversations', ...Array.from({ length: 8 }, (_, i) => `opencx_dedup_${i}`)]) {
+      if (!this.sync.map(this.syncServiceSid, map)) await this.client.sync.v1.services(this.syncServiceSid).syncMaps.create({ uniqueName: map });
+    }
+    const documents = this.client.sync.v1.services(this.syncServiceSid).documents;
+    try {
+      await documents('opencx_config').update({ data });
+    } catch {
+      await documents.create({ uniqueName: 'opencx_config', data });
+    }
+  }
+
+  /** A customer writes in: Flex creates the conversation, the interaction and the task. */
+  async customerStartsConversation(body: string, channelType: 'sms' | 'whatsapp' | 'chat' | 'web' = 'web'): Promise<StartedConversation> {
+    this.customerCount += 1;
+    const started = this.flex.startInboundConversation({
+      conversationsServiceSid: this.conversationsServiceSid,
+      workspaceSid: this.workspaceSid,
+      workflowSid: this.workflowSid,
+      from: `customer-${this.customerCount}`,
+      body,
+      channelType,
+    });
+    await this.settle();
+    return started;
+  }
+
+  async customerSays(conversationSid: string, body: string): Promise<void> {
+    this.conversations.receiveCustomerMessage(this.conversationsServiceSid, conversationSid, { author: this.customerOf(conversationSid), body });
+    await this.settle();
+  }
+
+  customerOf(conversationSid: string): string {
+    const first = this.conversations.messages(this.conversationsServiceSid, conversationSid)[0];
+    return first?.author ?? 'customer';
+  }
+
+  /** Waits until every webhook and the REST calls it caused have finished. */
+  async settle(): Promise<void> {
+    await this.twilio.idle(30000);
+  }
+
+  transcript(conversationSid: string): { author: string; body: string; attributes: Record<string, unknown> }[] {
+    return this.conversations.messages(this.conversationsServiceSid, conversationSid).map((m) => ({
+      author: m.author,
+      body: m.body ?? '',
+      attributes: typeof m.attributes === 'string' ? (JSON.parse(m.attributes || '{}') as Record<string, unknown>) : (m.attributes as Record<string, unknown>) ?? {},
+    }));
+  }
+
+  task(taskSid: string) {
+    return this.taskrouter.getTask(this.workspaceSid, taskSid);
+  }
+
+  reservations(taskSid: string) {
+    return this.taskrouter.reservationsFor(this.workspaceSid, taskSid);
+  }
+
+  /** The latest task for a conversation (a transfer creates a new one). */
+  tasksOf(conversationSid: string) {
+    const workspace = this.taskrouter.workspaces.get(this.workspaceSid)!;
+    return [...workspace.tasks.values()].filter((t) => t.attributes.conversationSid === conversationSid);
+  }
+
+  /** What the customer said to the AI on a session, as OpenCX recorded it. */
+  contactMessages(sessionId: string): string[] {
+    const session = this.opencx.sessions.get(sessionId);
+    return (session?.messages ?? []).flatMap(({ event }) => (event.type === 'message' && event.sender.type === 'contact' ? [event.content.text] : []));
+  }
+
+  sessionFor(conversationSid: string) {
+    return [...this.opencx.sessions.values()].find((s) => s.custom_data?.flex_conversation_sid === conversationSid);
+  }
+
+  conversationRecord(conversationSid: string): Record<string, unknown> | undefined {
+    const item = this.sync.mapItems(this.syncServiceSid, 'opencx_conversations').find((i) => i.key === conversationSid);
+    return item?.data as Record<string, unknown> | undefined;
+  }
+
+  /** Log lines the Functions printed since the last call, parsed. */
+  takeLogs(): Record<string, unknown>[] {
+    return (this.functions?.takeOutput() ?? '')
+      .split('\n')
+      .map((line) => line.slice(line.indexOf('{')))
+      .filter((line) => line.startsWith('{"level"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  async stop(): Promise<void> {
+    await this.functions?.stop();
+    await this.twilio.stop();
+    await this.opencx.stop();
+  }
+}

@@ -1,0 +1,331 @@
+// Whole conversations through the webhook Function in twilio-run, against the simulators.
+import { AI_AUTHOR, World } from '../harness/world';
+import { deliveriesOf, lastSeq, opencxCalls, postSigned, restCalls } from './helpers';
+
+jest.setTimeout(60000);
+
+let world: World;
+
+beforeAll(async () => {
+  world = await World.start();
+});
+afterAll(() => world?.stop());
+afterEach(() => {
+  world.twilio.clearFaults();
+  world.opencx.faults.clear();
+  expect(world.twilio.violations).toEqual([]);
+});
+
+const aiMessages = (conversationSid: string) => world.transcript(conversationSid).filter((m) => m.author === AI_AUTHOR);
+
+describe('engage and relay', () => {
+  test('the AI answers the first message under its author name and keeps the reservation pending', async () => {
+    world.opencx.ai.reply('Hi! I can help with your order. What is the order number?');
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Where is my order?');
+
+    const transcript = world.transcript(conversationSid);
+    expect(transcript.map((m) => [m.author, m.body])).toEqual([
+      [world.customerOf(conversationSid), 'Where is my order?'],
+      [AI_AUTHOR, 'Hi! I can help with your order. What is the order number?'],
+    ]);
+    expect(transcript[1].attributes).toMatchObject({ opencx: { role: 'ai' } });
+
+    const session = world.sessionFor(conversationSid)!;
+    expect(session).toBeDefined();
+    const reservation = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid)!;
+    expect(session.custom_data).toMatchObject({
+      flex_task_sid: taskSid,
+      flex_reservation_sid: reservation.sid,
+      flex_conversation_sid: conversationSid,
+      flex_channelType: 'web',
+      flex_conversationSid: conversationSid,
+    });
+    expect(reservation.status).toBe('pending');
+    expect(world.task(taskSid).assignmentStatus).toBe('reserved');
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', sessionId: session.id, taskSid });
+    // Task attributes are never written during the AI phase.
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+  });
+
+  test('each further customer message is relayed with four Twilio calls (config, record, dedup, reply) and one OpenCX call', async () => {
+    const { conversationSid } = await world.customerStartsConversation('Hello');
+    const twilioBefore = lastSeq(world);
+    const opencxBefore = world.opencx.requests.length;
+    world.opencx.ai.reply('Your order ships tomorrow.');
+
+    await world.customerSays(conversationSid, 'Order 1234');
+
+    expect(aiMessages(conversationSid).at(-1)!.body).toBe('Your order ships tomorrow.');
+    expect(opencxCalls(world, opencxBefore)).toEqual(['POST /chat/sessions/:id/send']);
+    const calls = restCalls(world, twilioBefore).filter((c) => !c.includes('/Reservations') || c.startsWith('POST'));
+    expect(calls).toEqual([
+      'GET sync /v1/Services/{ServiceSid}/Documents/{Sid}',
+      'GET sync /v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}',
+      'POST sync /v1/Services/{ServiceSid}/Maps/{MapSid}/Items',
+      'POST conversations /v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages',
+    ]);
+    expect(world.contactMessages(world.sessionFor(conversationSid)!.id)).toEqual(['Hello', 'Order 1234']);
+  });
+
+  test('resolution without handoff: the customer leaves, the session closes as resolved and our state is cleared', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('What are your opening hours?');
+    await world.customerSays(conversationSid, 'Thanks, that is all');
+    const sessionId = world.sessionFor(conversationSid)!.id;
+
+    world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'canceled', 'Customer left');
+    await world.settle();
+
+    expect(world.opencx.sessions.get(sessionId)!.status).toBe('closed_resolved');
+    expect(world.conversationRecord(conversationSid)).toBeUndefined();
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+    expect(world.task(taskSid).assignmentStatus).toBe('canceled');
+  });
+
+  test('messages posted by agents or by the bridge are never sent to the AI', async () => {
+    const { conversationSid } = await world.customerStartsConversation('Hi');
+    const before = world.opencx.requests.length;
+    world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
+      author: AI_AUTHOR,
+      body: 'echo of our own reply',
+      source: 'SDK',
+      attributes: { opencx: { role: 'ai' } },
+    });
+    await world.settle();
+    expect(opencxCalls(world, before)).toEqual([]);
+  });
+});
+
+describe('handoff', () => {
+  test('OpenCX hands off: six attributes merged, AI reservation released, task routed to humans, note posted', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('My parcel arrived broken');
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Parcel arrived damaged; customer wants a refund.', sentiment: 'angry', language: 'en-GB', content: 'Let me get a colleague.' });
+    const attributesBefore = { ...world.task(taskSid).attributes };
+
+    await world.customerSays(conversationSid, 'I want to talk to a human');
+
+    const task = world.task(taskSid);
+    expect(task.attributes).toEqual({
+      ...attributesBefore,
+      handedOff: true,
+      handoffReason: 'AI requested human handoff',
+      handoffSummary: 'Parcel arrived damaged; customer wants a refund.',
+      handoffSentiment: 'negative',
+      handoffLanguage: 'en-GB',
+      handoffTimestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/),
+      opencxSessionId: world.sessionFor(conversationSid)!.id,
+    });
+    const reservations = world.reservations(taskSid);
+    expect(reservations.filter((r) => r.workerSid === world.aiWorkerSid).map((r) => r.status)).not.toContain('pending');
+    expect(reservations.find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
+    expect(task.assignmentStatus).toBe('reserved');
+
+    const ai = aiMessages(conversationSid);
+    expect(ai.map((m) => m.body)).toContain('Let me get a colleague.');
+    const note = ai.at(-1)!;
+    expect(note.attributes).toMatchObject({ opencx: { role: 'handoff-note' } });
+    expect(note.body).toContain('Parcel arrived damaged');
+    expect(note.body).toContain('negative');
+    expect(note.body).toContain('AI requested human handoff');
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+  });
+
+  test('after the handoff the AI is silent, and a human accepting is recorded on the session', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
+    await world.customerSays(conversationSid, 'human please');
+    const before = world.opencx.requests.length;
+    await world.customerSays(conversationSid, 'are you there?');
+    expect(opencxCalls(world, before)).toEqual([]);
+
+    const human = world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
+    await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).reservations(human.sid).update({ reservationStatus: 'accepted' });
+    await world.settle();
+
+    const session = world.opencx.sessions.get(world.sessionFor(conversationSid)!.id)!;
+    expect(session.custom_data).toMatchObject({ flex_reservation_sid: human.sid, flex_agent_sid: world.humanWorkerSid, flex_agent_name: 'alice' });
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', humanWorkerSid: world.humanWorkerSid });
+    // Never completed by us: the human closes it.
+    expect(world.task(taskSid).assignmentStatus).toBe('assigned');
+  });
+
+  test('OpenCX down: hands off with "AI unavailable" and the customer message stays in the conversation', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hi there');
+    world.opencx.faults.add({ path: /\/send$/, status: 503 });
+
+    await world.customerSays(conversationSid, 'Can you reset my password?');
+
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable', handoffSentiment: 'neutral' });
+    expect(world.transcript(conversationSid).map((m) => m.body)).toContain('Can you reset my password?');
+    expect(aiMessages(conversationSid).at(-1)!.body).toContain('AI unavailable');
+    expect(world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid)).toBeDefined();
+  });
+
+  test('OpenCX down when the conversation starts: no session, straight to humans', async () => {
+    world.opencx.faults.add({ path: '/chat/sessions', method: 'POST', status: 500 });
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hello?');
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+    expect(world.transcript(conversationSid)[0].body).toBe('Hello?');
+    expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
+  });
+});
+
+describe('duplicates and races', () => {
+  test('the same webhook twice and a Twilio retry (RetryCount=1) reach OpenCX once', async () => {
+    const { conversationSid } = await world.customerStartsConversation('Hi');
+    await world.customerSays(conversationSid, 'What is the refund policy?');
+    const delivery = world.twilio.webhooks.filter((d) => d.params.EventType === 'onMessageAdded' && d.params.Body === 'What is the refund policy?').at(-1)!;
+    const before = world.opencx.requests.length;
+
+    await world.conversations.redeliver(delivery.seq, 1);
+    await world.twilio.deliverWebhook('conversations', delivery.url, delivery.params, 5000);
+    await world.settle();
+
+    expect(opencxCalls(world, before)).toEqual([]);
+    expect(aiMessages(conversationSid)).toHaveLength(2);
+  });
+
+  test('two concurrent reservation.created deliveries create exactly one OpenCX session', async () => {
+    world.opencx.faults.add({ path: '/chat/sessions', method: 'POST', latencyMs: 300, times: 2 });
+    const { conversationSid } = await world.customerStartsConversation('First message');
+    const created = deliveriesOf(world, 'reservation.created').filter((d) => d.params.TaskAttributes?.includes(conversationSid));
+    expect(created).toHaveLength(1);
+    await Promise.all([1, 2].map(() => world.twilio.deliverWebhook('taskrouter', created[0].url, created[0].params, 15000)));
+    await world.settle();
+    const sessions = [...world.opencx.sessions.values()].filter((s) => s.custom_data?.flex_conversation_sid === conversationSid);
+    expect(sessions).toHaveLength(1);
+  });
+
+  test('two customer messages racing the engage are both answered once', async () => {
+    world.opencx.faults.add({ path: '/chat/sessions', method: 'POST', latencyMs: 400, times: 1 });
+    const started = world.flex.startInboundConversation({
+      conversationsServiceSid: world.conversationsServiceSid,
+      workspaceSid: world.workspaceSid,
+      workflowSid: world.workflowSid,
+      from: 'racer',
+      body: 'one',
+      channelType: 'web',
+    });
+    world.conversations.receiveCustomerMessage(world.conversationsServiceSid, started.conversationSid, { author: 'racer', body: 'two' });
+    await world.settle();
+    const sent = world.contactMessages(world.sessionFor(started.conversationSid)!.id).join('\n');
+    expect(sent.split('\n').sort()).toEqual(['one', 'two']);
+  });
+});
+
+describe('bad input', () => {
+  const messageEvent = () => ({
+    EventType: 'onMessageAdded',
+    AccountSid: world.twilio.accountSid,
+    ChatServiceSid: world.conversationsServiceSid,
+    ConversationSid: 'CH' + 'f'.repeat(32),
+    MessageSid: 'IM' + 'f'.repeat(32),
+    Body: 'hi',
+    Author: 'x',
+    DateCreated: new Date().toISOString(),
+    Source: 'SDK',
+    RetryCount: '0',
+  });
+
+  test('unsigned and forged requests are refused with 403 and cause no calls', async () => {
+    const before = lastSeq(world);
+    expect((await postSigned(world, messageEvent(), { signature: null })).status).toBe(403);
+    expect((await postSigned(world, messageEvent(), { signature: 'bm9wZQ==' })).status).toBe(403);
+    expect((await postSigned(world, messageEvent(), { authToken: 'some-other-token' })).status).toBe(403);
+    expect(restCalls(world, before)).toEqual([]);
+  });
+
+  test('events from another workspace or Conversations service are refused with a clear log line', async () => {
+    world.takeLogs();
+    const wrongService = await postSigned(world, { ...messageEvent(), ChatServiceSid: 'IS' + '9'.repeat(32) });
+    expect(wrongService.status).toBe(403);
+    const wrongWorkspace = await postSigned(world, {
+      EventType: 'task.canceled',
+      AccountSid: world.twilio.accountSid,
+      WorkspaceSid: 'WS' + '9'.repeat(32),
+      TaskSid: 'WT' + '9'.repeat(32),
+      TaskAttributes: '{}',
+      Sid: 'EV' + '9'.repeat(32),
+    });
+    expect(wrongWorkspace.status).toBe(403);
+    const logs = world.takeLogs();
+    expect(logs).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ outcome: 'refused', reason: expect.stringContaining(`the configured workspace is ${world.workspaceSid}`) }),
+        expect.objectContaining({ outcome: 'refused', reason: expect.stringContaining('Conversations service') }),
+      ]),
+    );
+  });
+
+  test('unknown event types, missing fields and malformed JSON get a 2xx "ignored" that says why', async () => {
+    const unknown = await postSigned(world, { EventType: 'worker.activity.update', AccountSid: world.twilio.accountSid, WorkspaceSid: world.workspaceSid });
+    const missing = await postSigned(world, { EventType: 'reservation.created', AccountSid: world.twilio.accountSid, WorkspaceSid: world.workspaceSid, TaskSid: 'WT' + '1'.repeat(32) });
+    const malformed = await postSigned(world, {
+      EventType: 'reservation.created',
+      AccountSid: world.twilio.accountSid,
+      WorkspaceSid: world.workspaceSid,
+      TaskSid: 'WT' + '1'.repeat(32),
+      ReservationSid: 'WR' + '1'.repeat(32),
+      WorkerSid: world.aiWorkerSid,
+      TaskAttributes: '{not json',
+    });
+    const badAttributes = await postSigned(world, { ...messageEvent(), Attributes: '[1,2' });
+    for (const res of [unknown, missing, malformed, badAttributes]) expect(res.status).toBe(200);
+    expect(await unknown.json()).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('worker.activity.update') });
+    expect(await missing.json()).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('ReservationSid') });
+    expect(await malformed.json()).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('malformed TaskAttributes') });
+    expect(await badAttributes.json()).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('malformed Attributes') });
+  });
+});
+
+describe('transient Twilio failures are retried', () => {
+  test.each([
+    ['posting the AI reply', 'POST', '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages', 429],
+    ['posting the AI reply', 'POST', '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages', 500],
+    ['reading our conversation record', 'GET', '/v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}', 429],
+    ['reading the config', 'GET', '/v1/Services/{ServiceSid}/Documents/{Sid}', 503],
+    ['writing the dedup key', 'POST', '/v1/Services/{ServiceSid}/Maps/{MapSid}/Items', 500],
+  ])('%s (%s %s → %i once)', async (_what, method, path, status) => {
+    const { conversationSid } = await world.customerStartsConversation('Hi');
+    world.opencx.ai.reply('Answer after a hiccup');
+    world.twilio.addFault({ method, path, status, times: 1 });
+    await world.customerSays(conversationSid, 'question');
+    expect(aiMessages(conversationSid).at(-1)!.body).toBe('Answer after a hiccup');
+  });
+
+  test.each([
+    ['fetching the task', 'GET', '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}', 429],
+    ['updating the task', 'POST', '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}', 500],
+    ['listing reservations', 'GET', '/v1/Workspaces/{WorkspaceSid}/Tasks/{TaskSid}/Reservations', 503],
+  ])('handoff survives a failure %s (%s %s → %i once)', async (_what, method, path, status) => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+    world.opencx.ai.reply({ type: 'handoff', summary: 'needs a human', sentiment: 'neutral' });
+    world.twilio.addFault({ method, path, status, times: 1 });
+    await world.customerSays(conversationSid, 'human');
+    expect(world.task(taskSid).attributes.handedOff).toBe(true);
+    expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
+  });
+});
+
+describe('end of the conversation', () => {
+  test.each([
+    ['task.canceled', async (taskSid: string) => world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'canceled', 'Customer left')],
+    ['task.deleted', async (taskSid: string) => world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).remove()],
+  ])('%s closes the OpenCX session and clears our state', async (_event, endTask) => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    await endTask(taskSid);
+    await world.settle();
+    expect(world.opencx.sessions.get(sessionId)!.status).toMatch(/^closed_/);
+    expect(world.conversationRecord(conversationSid)).toBeUndefined();
+  });
+
+  test('one structured log line per event traces the task to its OpenCX session', async () => {
+    world.takeLogs();
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Trace me');
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    const logs = world.takeLogs();
+    const engage = logs.find((l) => l.event === 'reservation.created' && String(l.outcome).startsWith('engaged'));
+    expect(engage).toMatchObject({ taskSid, conversationSid, sessionId, reservationSid: expect.stringMatching(/^WR/) });
+    expect(JSON.stringify(logs)).not.toContain(world.opencx.url && 'ocx_live_');
+  });
+});

@@ -1,0 +1,127 @@
+// The handoff must reach the human queue from every state the task can be in, whichever way
+// TaskRouter treats an attribute write on a reserved task (an [open] behaviour, so a switch).
+import { World } from '../harness/world';
+
+jest.setTimeout(90000);
+
+const AI_TIMEOUT_SECONDS = 60;
+
+describe.each([
+  ['attribute write cancels the reservation', true],
+  ['attribute write keeps the reservation', false],
+])('handoff when the %s', (_label, cancels) => {
+  let world: World;
+
+  beforeAll(async () => {
+    world = await World.start({ switches: { attributeUpdateCancelsReservation: cancels }, aiReservationTimeout: AI_TIMEOUT_SECONDS });
+  });
+  afterAll(() => world?.stop());
+  beforeEach(() => world.humanAgentLogsIn());
+  afterEach(() => expect(world.twilio.violations).toEqual([]));
+
+  const handOffNow = async (conversationSid: string): Promise<void> => {
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Customer needs a human', sentiment: 'happy', language: 'de' });
+    await world.customerSays(conversationSid, 'Mensch bitte');
+  };
+
+  const expectWithHumans = (taskSid: string): void => {
+    const task = world.task(taskSid);
+    expect(task.attributes).toMatchObject({ handedOff: true, handoffSentiment: 'positive', handoffLanguage: 'de' });
+    const human = world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid);
+    expect(human?.status).toBe('pending');
+    expect(world.reservations(taskSid).filter((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending')).toEqual([]);
+  };
+
+  test('reserved to the AI', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
+    expect(world.task(taskSid).assignmentStatus).toBe('reserved');
+    await handOffNow(conversationSid);
+    expectWithHumans(taskSid);
+  });
+
+  test('the AI reservation just timed out and was re-created', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
+    const first = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid)!;
+
+    world.twilio.clock.advance((AI_TIMEOUT_SECONDS + 1) * 1000);
+    await world.settle();
+
+    expect(world.reservations(taskSid).find((r) => r.sid === first.sid)!.status).toBe('timeout');
+    const worker = world.taskrouter.workspaces.get(world.workspaceSid)!.workers.get(world.aiWorkerSid)!;
+    const activity = world.taskrouter.workspaces.get(world.workspaceSid)!.activities.get(worker.activitySid)!;
+    expect(activity.available).toBe(true);
+    const second = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending');
+    expect(second).toBeDefined();
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', reservationSid: second!.sid });
+
+    // The same clock jump timed out alice's reservation from the previous test: she logs back in.
+    await world.humanAgentLogsIn();
+    world.opencx.ai.reply('Still here to help.');
+    await world.customerSays(conversationSid, 'noch da?');
+    expect(world.transcript(conversationSid).at(-1)!.body).toBe('Still here to help.');
+
+    await handOffNow(conversationSid);
+    expectWithHumans(taskSid);
+  });
+
+  test('assigned to the AI: transferred through a Flex Interactions invite', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
+    const ai = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending')!;
+    await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).reservations(ai.sid).update({ reservationStatus: 'accepted' });
+    await world.settle();
+    expect(world.task(taskSid).assignmentStatus).toBe('assigned');
+
+    await handOffNow(conversationSid);
+
+    const invites = world.twilio.calls({ product: 'flex-api', method: 'POST', template: '/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Invites' });
+    expect(invites).toHaveLength(1);
+    const transferred = world.tasksOf(conversationSid).filter((t) => t.sid !== taskSid);
+    expect(transferred).toHaveLength(1);
+    expect(transferred[0].attributes).toMatchObject({ handedOff: true, handoffReason: 'AI requested human handoff', conversationSid });
+    expect(world.reservations(transferred[0].sid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
+    // The customer's conversation continues in the new task; the AI's own task is closed out.
+    expect(['completed', 'wrapping']).toContain(world.task(taskSid).assignmentStatus);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+  });
+});
+
+describe('AI reservation timeout', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await World.start({ aiReservationTimeout: AI_TIMEOUT_SECONDS });
+  });
+  afterAll(() => world?.stop());
+
+  test('the AI worker moved Offline by the timeout is put back to Available and keeps the conversation', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    world.twilio.clock.advance((AI_TIMEOUT_SECONDS + 1) * 1000);
+    await world.settle();
+
+    const timeouts = world.twilio.webhooks.filter((d) => d.params.EventType === 'reservation.timeout' && d.params.TaskSid === taskSid);
+    expect(timeouts).toHaveLength(1);
+    const activityUpdates = world.twilio.calls({ product: 'taskrouter', method: 'POST', template: '/v1/Workspaces/{WorkspaceSid}/Workers/{Sid}' });
+    expect(activityUpdates.length).toBeGreaterThanOrEqual(1);
+    const worker = world.taskrouter.workspaces.get(world.workspaceSid)!.workers.get(world.aiWorkerSid)!;
+    expect(world.taskrouter.workspaces.get(world.workspaceSid)!.activities.get(worker.activitySid)!.friendlyName).toBe('Available');
+    expect(world.sessionFor(conversationSid)!.id).toBe(sessionId);
+    expect([...world.opencx.sessions.values()].filter((s) => s.custom_data?.flex_conversation_sid === conversationSid)).toHaveLength(1);
+  });
+
+  test('workflow.timeout closes the session', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    const params = {
+      EventType: 'workflow.timeout',
+      AccountSid: world.twilio.accountSid,
+      WorkspaceSid: world.workspaceSid,
+      TaskSid: taskSid,
+      TaskAttributes: JSON.stringify(world.task(taskSid).attributes),
+      Sid: 'EV' + '7'.repeat(32),
+    };
+    const delivery = await world.twilio.deliverWebhook('taskrouter', world.webhookUrl, params, 15000);
+    expect(delivery.status).toBe(200);
+    expect(world.opencx.sessions.get(sessionId)!.status).toBe('closed_resolved');
+    expect(world.conversationRecord(conversationSid)).toBeUndefined();
+  });
+});
