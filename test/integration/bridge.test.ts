@@ -160,6 +160,26 @@ describe('handoff', () => {
     expect(world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid)).toBeDefined();
   });
 
+  test('OpenCX rate-limits (429 after the retry): AI unavailable, handed off', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+    world.opencx.faults.add({ path: /\/send$/, status: 429, retryAfterSeconds: 1 });
+    await world.customerSays(conversationSid, 'Is anyone there?');
+    const sends = world.opencx.requests.filter((r) => r.path.endsWith('/send') && r.status === 429);
+    expect(sends).toHaveLength(2);
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+  });
+
+  test('OpenCX slower than the Conversations deadline: the webhook still answers within 5 s, handed off', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+    world.opencx.faults.add({ path: /\/send$/, latencyMs: 8000, times: 1 });
+    await world.customerSays(conversationSid, 'Slow question');
+    const delivery = world.twilio.webhooks.filter((d) => d.params.EventType === 'onMessageAdded' && d.params.Body === 'Slow question').at(-1)!;
+    expect(delivery.status).toBe(200);
+    expect(delivery.durationMs).toBeLessThan(5000);
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+    expect(world.transcript(conversationSid).map((m) => m.body)).toContain('Slow question');
+  });
+
   test('OpenCX down when the conversation starts: no session, straight to humans', async () => {
     world.opencx.faults.add({ path: '/chat/sessions', method: 'POST', status: 500 });
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hello?');
@@ -296,6 +316,7 @@ describe('transient Twilio failures are retried', () => {
     ['fetching the task', 'GET', '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}', 429],
     ['updating the task', 'POST', '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}', 500],
     ['listing reservations', 'GET', '/v1/Workspaces/{WorkspaceSid}/Tasks/{TaskSid}/Reservations', 503],
+    ['rejecting the AI reservation', 'POST', '/v1/Workspaces/{WorkspaceSid}/Tasks/{TaskSid}/Reservations/{Sid}', 429],
   ])('handoff survives a failure %s (%s %s → %i once)', async (_what, method, path, status) => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
     world.opencx.ai.reply({ type: 'handoff', summary: 'needs a human', sentiment: 'neutral' });
