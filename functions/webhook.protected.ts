@@ -2,7 +2,7 @@
 // verify signature → classify → load config and our record → decide (pure) → perform.
 import '@twilio-labs/serverless-runtime-types';
 import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtime-types/types';
-import { conversationOf, checkOrigin, decide } from './bridge/decide';
+import { checkOrigin, conversationOf, decide, needsNoAction } from './bridge/decide';
 import { classifyEvent } from './bridge/events';
 import { perform } from './bridge/perform';
 import { BridgeState } from './bridge/state';
@@ -58,6 +58,10 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
     return reply(callback, 200, { outcome: 'ignored', reason: classified.reason });
   }
   const bridgeEvent = classified.event;
+  if (needsNoAction(bridgeEvent)) {
+    logEvent({ event: bridgeEvent.type, outcome: 'ignored', reason: `${bridgeEvent.type} needs no action` });
+    return reply(callback, 200, { outcome: 'ignored', reason: `${bridgeEvent.type} needs no action` });
+  }
   const deadline = new Deadline(BUDGET_MS[bridgeEvent.surface]);
   const twilio = new TwilioGateway(createTwilioClient(context), deadline);
   const state = new BridgeState(twilio, context.SYNC_SERVICE_SID);

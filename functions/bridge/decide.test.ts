@@ -369,3 +369,14 @@ describe('afterAnswer', () => {
     expect(aiUnavailable('timed out')).toMatchObject({ next: 'handoff', reason: AI_UNAVAILABLE, summary: expect.stringContaining('timed out') });
   });
 });
+
+describe('needsNoAction', () => {
+  const { needsNoAction } = jest.requireActual('./decide') as typeof import('./decide');
+  it('is true only for the events no listener acts on', () => {
+    const tr = (type: string) => ({ surface: 'taskrouter', type, eventSid: 'EV1', accountSid: 'AC1', workspaceSid: 'WS1', taskSid: 'WT1' }) as never;
+    const cv = (type: string) => ({ surface: 'conversations', type, accountSid: 'AC1', chatServiceSid: 'IS1', conversationSid: 'CH1', retryCount: 0 }) as never;
+    expect(['task.created', 'workflow.target-matched', 'reservation.rejected'].map((t) => needsNoAction(tr(t)))).toEqual([true, true, true]);
+    expect(['reservation.created', 'reservation.accepted', 'reservation.timeout', 'task.canceled', 'workflow.timeout'].map((t) => needsNoAction(tr(t)))).toEqual([false, false, false, false, false]);
+    expect(['onConversationAdded', 'onParticipantAdded', 'onMessageAdded'].map((t) => needsNoAction(cv(t)))).toEqual([true, true, false]);
+  });
+});

@@ -147,6 +147,13 @@ export function checkOrigin(event: BridgeEvent, config: BridgeConfig, accountSid
   return undefined;
 }
 
+/** Events no listener ever acts on: answered without reading config or state. */
+export function needsNoAction(event: BridgeEvent): boolean {
+  return event.surface === 'taskrouter'
+    ? (informational.handles as readonly string[]).includes(event.type)
+    : (conversationLifecycle.handles as readonly string[]).includes(event.type);
+}
+
 export function decide(event: BridgeEvent, context: DecisionContext): Decision {
   if (event.surface === 'taskrouter') {
     const listener = taskRouterListeners.find((l) => l.handles.includes(event.type));
