@@ -100,6 +100,7 @@ describe('handoff', () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('My parcel arrived broken');
     world.opencx.ai.reply({ type: 'handoff', summary: 'Parcel arrived damaged; customer wants a refund.', sentiment: 'angry', language: 'en-GB', content: 'Let me get a colleague.' });
     const attributesBefore = { ...world.task(taskSid).attributes };
+    const handoffStart = lastSeq(world);
 
     await world.customerSays(conversationSid, 'I want to talk to a human');
 
@@ -119,6 +120,14 @@ describe('handoff', () => {
     expect(reservations.find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
     expect(task.assignmentStatus).toBe('reserved');
 
+    expect(restCalls(world, handoffStart).filter((c) => !c.includes(' sync '))).toEqual([
+      'POST conversations /v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages',
+      'GET taskrouter /v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}',
+      'POST taskrouter /v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}',
+      'GET taskrouter /v1/Workspaces/{WorkspaceSid}/Tasks/{TaskSid}/Reservations',
+      ...(world.twilio.switches.attributeUpdateCancelsReservation ? [] : ['POST taskrouter /v1/Workspaces/{WorkspaceSid}/Tasks/{TaskSid}/Reservations/{Sid}']),
+      'POST conversations /v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages',
+    ]);
     const ai = aiMessages(conversationSid);
     expect(ai.map((m) => m.body)).toContain('Let me get a colleague.');
     const note = ai.at(-1)!;
@@ -310,6 +319,18 @@ describe('transient Twilio failures are retried', () => {
     world.twilio.addFault({ method, path, status, times: 1 });
     await world.customerSays(conversationSid, 'question');
     expect(aiMessages(conversationSid).at(-1)!.body).toBe('Answer after a hiccup');
+  });
+
+  test.each([
+    ['claiming the conversation', 'POST', '/v1/Services/{ServiceSid}/Maps/{MapSid}/Items', 429],
+    ['reading the conversation so far', 'GET', '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages', 500],
+    ['recording the session id', 'POST', '/v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}', 503],
+  ])('engage survives a failure %s (%s %s → %i once)', async (_what, method, path, status) => {
+    world.twilio.addFault({ method, path, status, times: 1 });
+    world.opencx.ai.reply('Welcome despite the hiccup');
+    const { conversationSid } = await world.customerStartsConversation('Hi');
+    expect(aiMessages(conversationSid).map((m) => m.body)).toEqual(['Welcome despite the hiccup']);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', sessionId: world.sessionFor(conversationSid)!.id });
   });
 
   test.each([
