@@ -1,12 +1,14 @@
 // Our state in the integration's own Sync service: the config document, the
 // conversation → session map, and the sharded dedup maps.
-import { BridgeConfig, CONFIG_DOCUMENT, parseConfig } from '../common/config';
+import { BridgeConfig, CONFIG_DOCUMENT, ConfigDocument, parseConfig, readConfigFields } from '../common/config';
 import type { TwilioGateway } from '../common/twilio-client';
 import { ConversationRecord, isStaleClaim } from './conversation-record';
-import { DEDUP_TTL_SECONDS, dedupShard } from './dedup';
+import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, dedupShard } from './dedup';
 
 export const CONVERSATIONS_MAP = 'opencx_conversations';
 export const dedupMap = (shard: number): string => `opencx_dedup_${shard}`;
+/** Every map the bridge writes; the settings save creates them before the first event. */
+export const STATE_MAPS: readonly string[] = [CONVERSATIONS_MAP, ...Array.from({ length: DEDUP_SHARDS }, (_, shard) => dedupMap(shard))];
 
 export class BridgeState {
   constructor(
@@ -16,6 +18,23 @@ export class BridgeState {
 
   async loadConfig(): Promise<BridgeConfig | undefined> {
     return parseConfig(await this.twilio.fetchDocument(this.syncServiceSid, CONFIG_DOCUMENT));
+  }
+
+  /** Whatever the config document holds, complete or not (empty when there is none). */
+  async storedConfig(): Promise<Partial<ConfigDocument>> {
+    return readConfigFields(await this.twilio.fetchDocument(this.syncServiceSid, CONFIG_DOCUMENT));
+  }
+
+  saveConfig(document: ConfigDocument): Promise<void> {
+    return this.twilio.saveDocument(this.syncServiceSid, CONFIG_DOCUMENT, document);
+  }
+
+  /** Creates the maps that are missing; returns the ones it created. */
+  async createStateMaps(): Promise<string[]> {
+    const existing = new Set(await this.twilio.listMapNames(this.syncServiceSid));
+    const missing = STATE_MAPS.filter((map) => !existing.has(map));
+    const created = await Promise.all(missing.map((map) => this.twilio.createMap(this.syncServiceSid, map)));
+    return missing.filter((_, i) => created[i]);
   }
 
   async conversation(conversationSid: string): Promise<ConversationRecord | undefined> {

@@ -13,22 +13,43 @@ export interface BridgeConfig {
   aiQueueSid?: string;
 }
 
+/** The stored document: what the bridge reads, plus what the settings view shows. */
+export interface ConfigDocument extends BridgeConfig {
+  /** The OpenCX organisation's name, as `GET /org` gave it when the token was saved. */
+  orgName: string;
+  /** ISO 8601. */
+  updatedAt: string;
+}
+
+/** Every usable (non-blank string, trimmed) field of a stored document, whether or not the whole is complete. */
+export function readConfigFields(data: unknown): Partial<ConfigDocument> {
+  const d = data && typeof data === 'object' ? (data as Record<string, unknown>) : {};
+  const str = (key: keyof ConfigDocument): string | undefined => {
+    const value = d[key];
+    return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+  };
+  return {
+    opencxToken: str('opencxToken'),
+    workspaceSid: str('workspaceSid'),
+    aiWorkerSid: str('aiWorkerSid'),
+    conversationsServiceSid: str('conversationsServiceSid'),
+    aiAuthorName: str('aiAuthorName'),
+    aiQueueSid: str('aiQueueSid'),
+    orgName: str('orgName'),
+    updatedAt: str('updatedAt'),
+  };
+}
+
 /** Reads a stored config document; undefined when a required field is missing. */
 export function parseConfig(data: unknown): BridgeConfig | undefined {
-  if (!data || typeof data !== 'object') return undefined;
-  const d = data as Record<string, unknown>;
-  const str = (key: string): string | undefined => (typeof d[key] === 'string' && (d[key] as string).trim() ? (d[key] as string).trim() : undefined);
-  const opencxToken = str('opencxToken');
-  const workspaceSid = str('workspaceSid');
-  const aiWorkerSid = str('aiWorkerSid');
-  const conversationsServiceSid = str('conversationsServiceSid');
+  const { opencxToken, workspaceSid, aiWorkerSid, conversationsServiceSid, aiAuthorName, aiQueueSid } = readConfigFields(data);
   if (!opencxToken || !workspaceSid || !aiWorkerSid || !conversationsServiceSid) return undefined;
   return {
     opencxToken,
     workspaceSid,
     aiWorkerSid,
     conversationsServiceSid,
-    aiAuthorName: str('aiAuthorName') ?? DEFAULT_AI_AUTHOR_NAME,
-    aiQueueSid: str('aiQueueSid'),
+    aiAuthorName: aiAuthorName ?? DEFAULT_AI_AUTHOR_NAME,
+    aiQueueSid,
   };
 }

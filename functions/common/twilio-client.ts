@@ -1,6 +1,7 @@
 // The one place the Functions call Twilio. With TWILIO_API_BASE_URL set (local sandbox, tests),
 // every `https://<host>.twilio.com/<path>` request goes to `<base>/<host>/<path>`.
 import twilio from 'twilio';
+import type { RequestOpts } from 'twilio/lib/base/BaseTwilio';
 import RequestClient from 'twilio/lib/base/RequestClient';
 import { Deadline, isTransientTwilioError, withRetries } from './retry';
 
@@ -67,6 +68,24 @@ export interface MapItem<T> {
   revision: string;
 }
 
+/** IAM's verdict on a Flex user token; an invalid or expired token is `valid: false`, not an error. */
+export interface FlexTokenCheck {
+  valid: boolean;
+  /** IAM's code when not valid: 20101 invalid, 20104 expired. */
+  code?: number;
+  identity?: string;
+  roles: string[];
+  workerSid?: string;
+}
+
+export const FLEX_TOKEN_EXPIRED = 20104;
+
+export interface WorkerSummary {
+  sid: string;
+  friendlyName: string;
+  attributes: Record<string, unknown>;
+}
+
 /**
  * Domain-level Twilio operations, each retried on transient failures (429, 5xx, network)
  * within the caller's deadline.
@@ -81,14 +100,77 @@ export class TwilioGateway {
     return withRetries(operation, { deadline: this.deadline, attempts, isTransient: isTransientTwilioError });
   }
 
+  /** Retried; undefined when Twilio answers 404 (no such resource in this account). */
+  private async unlessNotFound<T>(operation: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.retry(operation);
+    } catch (error) {
+      if (twilioStatus(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** A call the resource classes cannot make (IAM) or whose headers we need (ETag); ≥ 400 throws `{status, code}` like the library. */
+  private async rawRequest(what: string, opts: RequestOpts): Promise<{ body: Record<string, unknown>; headers: Record<string, string> }> {
+    return this.retry(async () => {
+      const res = (await this.client.request(opts)) as { statusCode: number; body: unknown; headers: Record<string, string> };
+      const body = typeof res.body === 'string' ? safeObject(res.body) : ((res.body ?? {}) as Record<string, unknown>);
+      if (res.statusCode >= 400) throw Object.assign(new Error(`${what} answered ${res.statusCode}`), { status: res.statusCode, code: body.code });
+      return { body, headers: res.headers };
+    });
+  }
+
+  // --- IAM ---
+
+  async validateFlexToken(token: string): Promise<FlexTokenCheck> {
+    const { body } = await this.rawRequest('validate Flex token', {
+      method: 'post',
+      uri: `https://iam.twilio.com/v1/Accounts/${this.client.accountSid}/Tokens/validate`,
+      headers: { 'Content-Type': 'application/json' },
+      data: { token },
+    });
+    const text = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);
+    return {
+      valid: body.valid === true,
+      code: typeof body.code === 'number' ? body.code : undefined,
+      identity: text(body.identity),
+      roles: Array.isArray(body.roles) ? body.roles.filter((role): role is string => typeof role === 'string') : [],
+      workerSid: text(body.worker_sid),
+    };
+  }
+
   // --- Sync ---
 
   async fetchDocument<T>(serviceSid: string, name: string): Promise<T | undefined> {
+    const document = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).documents(name).fetch());
+    return document?.data as T | undefined;
+  }
+
+  /** Creates or replaces the document's data. */
+  async saveDocument(serviceSid: string, name: string, data: object): Promise<void> {
+    const documents = this.client.sync.v1.services(serviceSid).documents;
+    if (await this.unlessNotFound(() => documents(name).update({ data }))) return;
     try {
-      const document = await this.retry(() => this.client.sync.v1.services(serviceSid).documents(name).fetch());
-      return document.data as T;
+      await this.retry(() => documents.create({ uniqueName: name, data }));
     } catch (error) {
-      if (twilioStatus(error) === 404) return undefined;
+      // A concurrent save created it first.
+      if (twilioStatus(error) !== 409) throw error;
+      await this.retry(() => documents(name).update({ data }));
+    }
+  }
+
+  async listMapNames(serviceSid: string): Promise<string[]> {
+    const maps = await this.retry(() => this.client.sync.v1.services(serviceSid).syncMaps.list({ limit: 200 }));
+    return maps.map((map) => map.uniqueName);
+  }
+
+  /** Creates the map unless it exists; false when it already did. */
+  async createMap(serviceSid: string, name: string): Promise<boolean> {
+    try {
+      await this.retry(() => this.client.sync.v1.services(serviceSid).syncMaps.create({ uniqueName: name }));
+      return true;
+    } catch (error) {
+      if (twilioStatus(error) === 409) return false;
       throw error;
     }
   }
@@ -108,9 +190,7 @@ export class TwilioGateway {
       if (twilioStatus(error) !== 404) throw error;
     }
     // The map does not exist yet: create it (a concurrent creator may win) and try again.
-    await this.retry(() => this.client.sync.v1.services(serviceSid).syncMaps.create({ uniqueName: map })).catch((error: unknown) => {
-      if (twilioStatus(error) !== 409) throw error;
-    });
+    await this.createMap(serviceSid, map);
     try {
       await this.retry(create);
       return true;
@@ -121,13 +201,8 @@ export class TwilioGateway {
   }
 
   async fetchMapItem<T>(serviceSid: string, map: string, key: string): Promise<MapItem<T> | undefined> {
-    try {
-      const item = await this.retry(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems(key).fetch());
-      return { data: item.data as T, revision: item.revision };
-    } catch (error) {
-      if (twilioStatus(error) === 404) return undefined;
-      throw error;
-    }
+    const item = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems(key).fetch());
+    return item && { data: item.data as T, revision: item.revision };
   }
 
   /** Writes only if the item is still at `revision`; false on a 412 (someone wrote first). */
@@ -153,13 +228,12 @@ export class TwilioGateway {
 
   /** Fetches a task with its ETag, for an If-Match update. */
   async fetchTask(workspaceSid: string, taskSid: string): Promise<TaskSnapshot> {
-    const response = await this.retry(async () => {
-      const res = await this.client.request({ method: 'get', uri: `https://taskrouter.twilio.com/v1/Workspaces/${workspaceSid}/Tasks/${taskSid}` });
-      if (res.statusCode >= 400) throw Object.assign(new Error(`fetch task ${taskSid} answered ${res.statusCode}`), { status: res.statusCode, code: (res.body as { code?: number })?.code });
-      return res;
+    const response = await this.rawRequest(`fetch task ${taskSid}`, {
+      method: 'get',
+      uri: `https://taskrouter.twilio.com/v1/Workspaces/${workspaceSid}/Tasks/${taskSid}`,
     });
-    const body = (typeof response.body === 'string' ? JSON.parse(response.body) : response.body) as Record<string, string>;
-    const headers = response.headers as Record<string, string>;
+    const body = response.body as Record<string, string>;
+    const headers = response.headers;
     return {
       sid: body.sid,
       assignmentStatus: body.assignment_status,
@@ -226,14 +300,68 @@ export class TwilioGateway {
     const workspace = this.client.taskrouter.v1.workspaces(workspaceSid);
     const worker = await this.retry(() => workspace.workers(workerSid).fetch());
     if (worker.available) return { changed: false };
-    const activities = await this.retry(() => workspace.activities.list({ available: 'true', limit: 20 }));
-    const target = activities.find((a) => a.friendlyName === 'Available') ?? activities[0];
-    if (!target) throw new Error(`workspace ${workspaceSid} has no available activity`);
+    const target = await this.availableActivity(workspaceSid);
     await this.retry(() => workspace.workers(workerSid).update({ activitySid: target.sid }));
     return { changed: true, from: worker.activityName, to: target.friendlyName };
   }
 
+  /** The workspace's "Available" activity, or else its first available one. */
+  async availableActivity(workspaceSid: string): Promise<{ sid: string; friendlyName: string }> {
+    const activities = await this.retry(() => this.client.taskrouter.v1.workspaces(workspaceSid).activities.list({ available: 'true', limit: 20 }));
+    const target = activities.find((a) => a.friendlyName === 'Available') ?? activities[0];
+    if (!target) throw new Error(`workspace ${workspaceSid} has no available activity`);
+    return { sid: target.sid, friendlyName: target.friendlyName };
+  }
+
+  async workspaceExists(workspaceSid: string): Promise<boolean> {
+    return (await this.unlessNotFound(() => this.client.taskrouter.v1.workspaces(workspaceSid).fetch())) !== undefined;
+  }
+
+  async taskQueueExists(workspaceSid: string, queueSid: string): Promise<boolean> {
+    return (await this.unlessNotFound(() => this.client.taskrouter.v1.workspaces(workspaceSid).taskQueues(queueSid).fetch())) !== undefined;
+  }
+
+  async fetchWorker(workspaceSid: string, workerSid: string): Promise<WorkerSummary | undefined> {
+    const worker = await this.unlessNotFound(() => this.client.taskrouter.v1.workspaces(workspaceSid).workers(workerSid).fetch());
+    return worker && workerSummary(worker);
+  }
+
+  async findWorkerByName(workspaceSid: string, friendlyName: string): Promise<WorkerSummary | undefined> {
+    const workers = await this.retry(() => this.client.taskrouter.v1.workspaces(workspaceSid).workers.list({ friendlyName, limit: 1 }));
+    return workers[0] && workerSummary(workers[0]);
+  }
+
+  async createWorker(workspaceSid: string, worker: { friendlyName: string; attributes: object; activitySid: string }): Promise<WorkerSummary> {
+    const created = await this.retry(
+      () =>
+        this.client.taskrouter.v1
+          .workspaces(workspaceSid)
+          .workers.create({ friendlyName: worker.friendlyName, attributes: JSON.stringify(worker.attributes), activitySid: worker.activitySid }),
+      // Not retried: a create that reached TaskRouter but lost its answer would make a second worker.
+      1,
+    );
+    return workerSummary(created);
+  }
+
+  /** Opens exactly the given task channels (those the workspace has) at their capacities and closes the rest; returns the ones opened. */
+  async setWorkerChannels(workspaceSid: string, workerSid: string, capacities: Readonly<Record<string, number>>): Promise<string[]> {
+    const worker = this.client.taskrouter.v1.workspaces(workspaceSid).workers(workerSid);
+    const channels = await this.retry(() => worker.workerChannels.list({ limit: 50 }));
+    await Promise.all(
+      channels.map((channel) => {
+        const capacity = capacities[channel.taskChannelUniqueName];
+        const update = capacity === undefined ? { available: false } : { capacity, available: true };
+        return this.retry(() => worker.workerChannels(channel.sid).update(update));
+      }),
+    );
+    return channels.map((channel) => channel.taskChannelUniqueName).filter((name) => capacities[name] !== undefined);
+  }
+
   // --- Conversations ---
+
+  async conversationsServiceExists(serviceSid: string): Promise<boolean> {
+    return (await this.unlessNotFound(() => this.client.conversations.v1.services(serviceSid).fetch())) !== undefined;
+  }
 
   async listMessages(serviceSid: string, conversationSid: string): Promise<ConversationMessage[]> {
     const messages = await this.retry(() =>
@@ -283,6 +411,10 @@ export class TwilioGateway {
         }),
     );
   }
+}
+
+function workerSummary(worker: { sid: string; friendlyName: string; attributes: string }): WorkerSummary {
+  return { sid: worker.sid, friendlyName: worker.friendlyName, attributes: safeObject(worker.attributes) };
 }
 
 function safeObject(json: string | undefined | null): Record<string, unknown> {

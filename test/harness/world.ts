@@ -2,6 +2,7 @@
 // (AI and human queues, the two workflow filters, an AI worker and a human agent), a Flex
 // Conversations service, our Sync service with the saved config, and the Functions running in
 // the real twilio-run, with both webhooks registered to them.
+import { STATE_MAPS } from '../../functions/bridge/state';
 import { createTwilioClient, TwilioClient } from '../../functions/common/twilio-client';
 import { OpenCxSimulator, OpenCxSimulatorOptions, DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
 import { ConversationsSim } from '../simulators/twilio/conversations';
@@ -26,6 +27,8 @@ export interface WorldOptions {
   functions?: boolean;
   /** Skip saving the config document (the "not configured yet" case). */
   configured?: boolean;
+  /** Seed the "OpenCX AI" worker (default true); false leaves it to the settings save. */
+  seedAiWorker?: boolean;
 }
 
 export interface StartedConversation {
@@ -110,12 +113,14 @@ export class World {
         },
       },
     }).sid;
-    this.aiWorkerSid = tr.createWorker(workspace.sid, {
-      friendlyName: 'OpenCX AI',
-      attributes: { opencx_ai: true, full_name: 'OpenCX AI' },
-      activityName: 'Available',
-      channelCapacity: { chat: 50, sms: 50, default: 50 },
-    }).sid;
+    if (this.options.seedAiWorker !== false) {
+      this.aiWorkerSid = tr.createWorker(workspace.sid, {
+        friendlyName: 'OpenCX AI',
+        attributes: { opencx_ai: true, full_name: 'OpenCX AI' },
+        activityName: 'Available',
+        channelCapacity: { chat: 50, sms: 50, default: 50 },
+      }).sid;
+    }
     this.humanWorkerSid = tr.createWorker(workspace.sid, {
       friendlyName: 'alice',
       attributes: { role: 'agent', full_name: 'Alice Agent', contact_uri: 'client:alice' },
@@ -154,7 +159,7 @@ export class World {
       ...overrides,
     };
     // The state maps exist before the first event, as the admin save creates them.
-    for (const map of ['opencx_conversations', ...Array.from({ length: 8 }, (_, i) => `opencx_dedup_${i}`)]) {
+    for (const map of STATE_MAPS) {
       if (!this.sync.map(this.syncServiceSid, map)) await this.client.sync.v1.services(this.syncServiceSid).syncMaps.create({ uniqueName: map });
     }
     const documents = this.client.sync.v1.services(this.syncServiceSid).documents;
@@ -230,6 +235,11 @@ export class World {
   conversationRecord(conversationSid: string): Record<string, unknown> | undefined {
     const item = this.sync.mapItems(this.syncServiceSid, 'opencx_conversations').find((i) => i.key === conversationSid);
     return item?.data as Record<string, unknown> | undefined;
+  }
+
+  /** Workers of the workspace marked as the OpenCX AI. */
+  aiWorkers() {
+    return [...this.taskrouter.workspace(this.workspaceSid).workers.values()].filter((w) => w.attributes.opencx_ai === true);
   }
 
   /** Log lines the Functions printed since the last call, parsed. */

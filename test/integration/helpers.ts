@@ -28,3 +28,18 @@ export function opencxCalls(world: World, since = 0): string[] {
 export function deliveriesOf(world: World, eventType: string) {
   return world.twilio.webhooks.filter((d) => d.params.EventType === eventType);
 }
+
+export interface FunctionAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: Record<string, any>;
+}
+
+/** Posts form fields to a Function as the Flex plugin does: form-encoded, no custom headers. */
+export async function postForm(baseUrl: string, path: string, fields: Record<string, string | undefined>): Promise<FunctionAnswer> {
+  const form = new URLSearchParams(Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
+}

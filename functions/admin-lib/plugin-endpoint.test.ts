@@ -1,0 +1,45 @@
+import { adminErrorOf } from './admin-error.testing';
+import { authorize, flexToken, syncServiceSid } from './plugin-endpoint';
+
+const valid = { valid: true, identity: 'admin@example.com', roles: ['admin', 'supervisor'] };
+
+describe('authorize', () => {
+  it('lets a valid token through and names the caller', () => {
+    expect(authorize(valid, 'admin')).toEqual({ identity: 'admin@example.com', roles: ['admin', 'supervisor'] });
+    expect(authorize({ ...valid, roles: ['agent'] }, undefined)).toEqual({ identity: 'admin@example.com', roles: ['agent'] });
+  });
+
+  it('refuses a caller without the role with 403 forbidden', () => {
+    expect(adminErrorOf(() => authorize({ ...valid, roles: ['agent', 'supervisor'] }, 'admin')).toBody()).toEqual({
+      ok: false,
+      error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings' },
+    });
+  });
+
+  it('refuses an invalid token with 403, saying when it has expired', () => {
+    expect(adminErrorOf(() => authorize({ valid: false, code: 20101, roles: [] }, 'admin'))).toMatchObject({ status: 403, code: 'invalid_token', message: expect.stringMatching(/not valid/) });
+    expect(adminErrorOf(() => authorize({ valid: false, code: 20104, roles: [] }, undefined))).toMatchObject({ status: 403, code: 'invalid_token', message: expect.stringMatching(/expired/) });
+  });
+});
+
+describe('flexToken', () => {
+  it('reads the Token form field', () => {
+    expect(flexToken({ Token: ' abc.def ' })).toBe('abc.def');
+  });
+
+  it.each([undefined, '', '  ', ['a', 'b']])('refuses %j with 403 missing_token', (token) => {
+    expect(adminErrorOf(() => flexToken({ Token: token }))).toMatchObject({ status: 403, code: 'missing_token' });
+  });
+});
+
+describe('syncServiceSid', () => {
+  it('reads SYNC_SERVICE_SID', () => {
+    expect(syncServiceSid({ ACCOUNT_SID: 'AC1', AUTH_TOKEN: 't', SYNC_SERVICE_SID: ' IS1 ' })).toBe('IS1');
+  });
+
+  it('is a 500 with a generic message when unset, the reason for the log only', () => {
+    const error = adminErrorOf(() => syncServiceSid({ ACCOUNT_SID: 'AC1', AUTH_TOKEN: 't' }));
+    expect(error).toMatchObject({ status: 500, code: 'server_misconfigured', detail: 'SYNC_SERVICE_SID is not set' });
+    expect(error.message).not.toContain('SYNC_SERVICE_SID');
+  });
+});

@@ -1,0 +1,115 @@
+// The one wrapper for every Function the Flex plugin calls: CORS headers, the caller's Flex
+// token (form field `Token`) validated through IAM, the role check, one log line, and one
+// answer shape: 200 `{ ok: true, ...payload }` or `{ ok: false, error: { code, message, field? } }`.
+//
+// Browser preflights never reach a Function: the Twilio runtime (and twilio-run) answers OPTIONS
+// itself with 204 and `Access-Control-Allow-Origin: *`. The plugin posts form-encoded bodies
+// without custom headers, so browsers send no preflight anyway.
+import '@twilio-labs/serverless-runtime-types';
+import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtime-types/types';
+import { logEvent } from '../common/log';
+import { Deadline } from '../common/retry';
+import { createTwilioClient, FLEX_TOKEN_EXPIRED, FlexTokenCheck, TwilioCredentials, TwilioGateway } from '../common/twilio-client';
+import { AdminError, internalError } from './admin-error';
+
+export interface AdminEnv extends TwilioCredentials {
+  /** The integration's own Sync service (config document and state maps). */
+  SYNC_SERVICE_SID?: string;
+  OPENCX_API_URL?: string;
+  [key: string]: string | undefined;
+}
+
+export type PluginEvent = Record<string, unknown> & { request?: { headers?: Record<string, string> } };
+
+export type Role = 'admin';
+
+export interface FlexCaller {
+  identity: string;
+  roles: string[];
+}
+
+export interface PluginCall<Env extends AdminEnv> {
+  context: Context<Env>;
+  /** The form fields the plugin posted (`Token` included). */
+  event: PluginEvent;
+  caller: FlexCaller;
+  twilio: TwilioGateway;
+  deadline: Deadline;
+  /** Fields to add to the request's log line. Never secrets. */
+  trace: Record<string, unknown>;
+}
+
+export interface EndpointOptions {
+  /** Names the Function in its log line, e.g. `settings-save`. */
+  name: string;
+  role?: Role;
+}
+
+export const CORS_HEADERS: Readonly<Record<string, string>> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'OPTIONS, POST',
+  'Access-Control-Allow-Headers': 'Content-Type',
+};
+
+/** A Function is killed at 10 s. */
+const BUDGET_MS = 9000;
+
+/** Who the caller is, from IAM's verdict on their token; throws a 403 AdminError otherwise. */
+export function authorize(check: FlexTokenCheck, role: Role | undefined): FlexCaller {
+  if (!check.valid) {
+    const message =
+      check.code === FLEX_TOKEN_EXPIRED ? 'Your Flex session has expired; reload Flex and try again' : 'Your Flex session is not valid; reload Flex and try again';
+    throw new AdminError(403, 'invalid_token', message, undefined, `IAM refused the Flex token (code ${check.code ?? 'none'})`);
+  }
+  const caller = { identity: check.identity ?? 'unknown', roles: check.roles };
+  if (role && !check.roles.includes(role)) {
+    throw new AdminError(403, 'forbidden', `Only Flex ${role}s can use the OpenCX settings`, undefined, `${caller.identity} has roles [${check.roles.join(', ')}]`);
+  }
+  return caller;
+}
+
+export function flexToken(event: PluginEvent): string {
+  const token = event.Token;
+  if (typeof token !== 'string' || !token.trim()) throw new AdminError(403, 'missing_token', 'The request carried no Flex token; reload Flex and try again');
+  return token.trim();
+}
+
+/** The Sync service the settings live in; a deployment without one cannot serve the settings. */
+export function syncServiceSid(env: AdminEnv): string {
+  const sid = env.SYNC_SERVICE_SID?.trim();
+  if (!sid) throw new AdminError(500, 'server_misconfigured', 'The OpenCX Functions are not fully set up; the details are in the Functions logs', undefined, 'SYNC_SERVICE_SID is not set');
+  return sid;
+}
+
+export function pluginEndpoint<Env extends AdminEnv>(
+  options: EndpointOptions,
+  run: (call: PluginCall<Env>) => Promise<Record<string, unknown>>,
+): (context: Context<Env>, event: PluginEvent, callback: ServerlessCallback) => Promise<void> {
+  return async (context, event, callback) => {
+    const started = Date.now();
+    const trace: Record<string, unknown> = {};
+    const deadline = new Deadline(BUDGET_MS);
+    try {
+      const twilio = new TwilioGateway(createTwilioClient(context), deadline);
+      const caller = authorize(await twilio.validateFlexToken(flexToken(event)), options.role);
+      trace.identity = caller.identity;
+      const payload = await run({ context, event, caller, twilio, deadline, trace });
+      logEvent({ event: options.name, outcome: 'ok', ...trace, ms: Date.now() - started });
+      reply(callback, 200, { ok: true, ...payload });
+    } catch (thrown) {
+      const error = thrown instanceof AdminError ? thrown : internalError(String(thrown));
+      const level = error.status >= 500 ? 'error' : 'warn';
+      const outcome = error.status >= 500 ? 'failed' : 'refused';
+      logEvent({ event: options.name, outcome, ...trace, status: error.status, code: error.code, field: error.field, reason: error.detail ?? error.message, ms: Date.now() - started }, level);
+      reply(callback, error.status, error.toBody());
+    }
+  };
+}
+
+function reply(callback: ServerlessCallback, status: number, body: object): void {
+  const response = new Twilio.Response();
+  response.setStatusCode(status);
+  response.setHeaders({ ...CORS_HEADERS, 'Content-Type': 'application/json' });
+  response.setBody(body);
+  callback(null, response);
+}

@@ -1,0 +1,329 @@
+// The settings Functions the Flex plugin calls, in twilio-run against the simulators: what an
+// admin sees and what ends up in TaskRouter and Sync.
+import { STATE_MAPS } from '../../functions/bridge/state';
+import { parseConfig } from '../../functions/common/config';
+import { startFunctionsRuntime } from '../harness/functions-runtime';
+import { World } from '../harness/world';
+import { DEFAULT_ORG_NAME } from '../simulators/opencx/opencx-simulator';
+import { FunctionAnswer, postForm } from './helpers';
+
+jest.setTimeout(60000);
+
+/** The org token the admin pastes; masked it must read "••••••••f3a9". */
+const ORG_TOKEN = 'ocx_live_admin_secret_f3a9';
+const MASKED = '••••••••f3a9';
+const UNKNOWN_WORKSPACE = 'WS' + 'a'.repeat(32);
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Every answer, Functions output and Flex token of the file, to prove no secret ever leaves. */
+const answers: FunctionAnswer[] = [];
+const functionsOutputs: string[] = [];
+const flexTokens: string[] = [];
+
+const freshContactCenter = () => World.start({ configured: false, seedAiWorker: false, opencx: { apiKeys: [ORG_TOKEN] } });
+
+async function stop(world: World | undefined): Promise<void> {
+  functionsOutputs.push(world?.functions?.output() ?? '');
+  await world?.stop();
+}
+
+function flexToken(world: World, roles = ['admin'], expiresInSeconds?: number): string {
+  const token = world.iam.issueToken({ identity: roles.includes('admin') ? 'admin@example.com' : 'agent@example.com', roles, expiresInSeconds });
+  flexTokens.push(token);
+  return token;
+}
+
+async function call(world: World, endpoint: 'settings-save' | 'settings-load', fields: Record<string, string | undefined>, baseUrl = world.functions!.url) {
+  const answer = await postForm(baseUrl, `/admin/${endpoint}`, fields);
+  answers.push(answer);
+  return answer;
+}
+
+/** What the settings view shows an admin. */
+async function loadSettings(world: World): Promise<Record<string, unknown>> {
+  const answer = await call(world, 'settings-load', { Token: flexToken(world) });
+  expect(answer.status).toBe(200);
+  expect(answer.body.ok).toBe(true);
+  return answer.body.settings as Record<string, unknown>;
+}
+
+const saveForm = (world: World, overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> => ({
+  Token: flexToken(world),
+  opencxToken: ORG_TOKEN,
+  workspaceSid: world.workspaceSid,
+  conversationsServiceSid: world.conversationsServiceSid,
+  aiQueueSid: world.aiQueueSid,
+  aiAuthorName: 'Acme Assistant',
+  ...overrides,
+});
+
+const storedConfig = (world: World) => world.sync.document(world.syncServiceSid, 'opencx_config')?.data as Record<string, unknown> | undefined;
+const existingStateMaps = (world: World) => STATE_MAPS.filter((map) => world.sync.map(world.syncServiceSid, map));
+const failure = (code: string, message: string | RegExp, field?: string) => ({
+  ok: false,
+  error: { code, message: typeof message === 'string' ? message : expect.stringMatching(message), ...(field ? { field } : {}) },
+});
+
+describe('refused requests: one error shape, nothing stored', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await freshContactCenter();
+  });
+  afterAll(() => stop(world));
+  afterEach(() => {
+    world.opencx.faults.clear();
+    expect(storedConfig(world)).toBeUndefined();
+    expect(world.aiWorkers()).toEqual([]);
+    expect(existingStateMaps(world)).toEqual([]);
+    expect(world.twilio.violations).toEqual([]);
+  });
+
+  test('an agent (not an admin) gets 403 forbidden from both Functions', async () => {
+    for (const endpoint of ['settings-save', 'settings-load'] as const) {
+      const answer = await call(world, endpoint, saveForm(world, { Token: flexToken(world, ['agent']) }));
+      expect(answer.status).toBe(403);
+      expect(answer.body).toEqual(failure('forbidden', 'Only Flex admins can use the OpenCX settings'));
+    }
+  });
+
+  test.each([
+    ['missing', undefined, 'missing_token', /no Flex token/],
+    ['unknown', 'not.a.real.flex.token', 'invalid_token', /not valid/],
+  ])('a %s Flex token gets 403', async (_case, token, code, message) => {
+    const answer = await call(world, 'settings-save', saveForm(world, { Token: token }));
+    expect(answer.status).toBe(403);
+    expect(answer.body).toEqual(failure(code, message));
+  });
+
+  test('an expired Flex token gets 403 asking to reload Flex', async () => {
+    const answer = await call(world, 'settings-save', saveForm(world, { Token: flexToken(world, ['admin'], -60) }));
+    expect(answer.status).toBe(403);
+    expect(answer.body).toEqual(failure('invalid_token', 'Your Flex session has expired; reload Flex and try again'));
+  });
+
+  test('a token OpenCX does not know: 400 on opencxToken, "OpenCX rejected this token"', async () => {
+    const answer = await call(world, 'settings-save', saveForm(world, { opencxToken: 'ocx_live_wrong_key_0000' }));
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual(failure('opencx_token_rejected', 'OpenCX rejected this token', 'opencxToken'));
+  });
+
+  test('OpenCX down (503 on /org): 502 opencx_unavailable, try again later', async () => {
+    world.opencx.faults.add({ path: '/org', status: 503 });
+    const answer = await call(world, 'settings-save', saveForm(world));
+    expect(answer.status).toBe(502);
+    expect(answer.body).toEqual(failure('opencx_unavailable', /could not be reached.*nothing was saved/));
+  });
+
+  test('a workspace that is not in the account: 400 on workspaceSid naming it', async () => {
+    const answer = await call(world, 'settings-save', saveForm(world, { workspaceSid: UNKNOWN_WORKSPACE, aiQueueSid: undefined }));
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual(failure('not_found', `Workspace ${UNKNOWN_WORKSPACE} not found in this account`, 'workspaceSid'));
+  });
+
+  test('a queue of another workspace: 400 on aiQueueSid', async () => {
+    const other = world.taskrouter.createWorkspace({ friendlyName: 'Other' });
+    const otherQueue = world.taskrouter.createTaskQueue(other.sid, { friendlyName: 'Elsewhere' }).sid;
+    const answer = await call(world, 'settings-save', saveForm(world, { aiQueueSid: otherQueue }));
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual(failure('not_found', `Queue ${otherQueue} not found in workspace ${world.workspaceSid}`, 'aiQueueSid'));
+  });
+
+  test('a Conversations service that is not in the account: 400 on conversationsServiceSid', async () => {
+    const answer = await call(world, 'settings-save', saveForm(world, { conversationsServiceSid: 'IS' + 'b'.repeat(32) }));
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ ok: false, error: { code: 'not_found', field: 'conversationsServiceSid' } });
+  });
+
+  test.each([
+    ['workspaceSid', 'WS123'],
+    ['conversationsServiceSid', ''],
+    ['aiQueueSid', 'WW' + 'c'.repeat(32)],
+    ['aiAuthorName', 'Acme\nAssistant'],
+    ['aiAuthorName', 'x'.repeat(65)],
+    ['opencxToken', 'two words'],
+  ])('a malformed %s (%j) gets 400 invalid_input on that field', async (field, value) => {
+    const answer = await call(world, 'settings-save', saveForm(world, { [field]: value }));
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ ok: false, error: { code: 'invalid_input', field, message: expect.any(String) } });
+  });
+
+  test('no opencxToken and none saved yet: 400 "Enter the OpenCX API key"', async () => {
+    const answer = await call(world, 'settings-save', saveForm(world, { opencxToken: undefined }));
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual(failure('invalid_input', 'Enter the OpenCX API key', 'opencxToken'));
+  });
+
+  test('a human worker already named "OpenCX AI": 400 ai_worker_conflict, no second worker', async () => {
+    const human = world.taskrouter.createWorker(world.workspaceSid, { friendlyName: 'OpenCX AI', attributes: { role: 'agent' } });
+    try {
+      const answer = await call(world, 'settings-save', saveForm(world));
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual(failure('ai_worker_conflict', new RegExp(human.sid)));
+      expect([...world.taskrouter.workspace(world.workspaceSid).workers.values()].filter((w) => w.friendlyName === 'OpenCX AI')).toHaveLength(1);
+    } finally {
+      world.taskrouter.deleteWorker(world.workspaceSid, human.sid);
+    }
+  });
+
+  test('load before any save: configured false, nothing to show', async () => {
+    expect(await loadSettings(world)).toEqual({
+      configured: false,
+      opencxTokenMasked: null,
+      workspaceSid: null,
+      conversationsServiceSid: null,
+      aiQueueSid: null,
+      aiAuthorName: 'AI Support Agent',
+      aiWorkerSid: null,
+      orgName: null,
+      updatedAt: null,
+    });
+  });
+
+  test('without SYNC_SERVICE_SID: 500 with a generic message, the reason in the log', async () => {
+    const { SYNC_SERVICE_SID: _unset, ...env } = world.functionsEnv();
+    const runtime = await startFunctionsRuntime(env);
+    try {
+      const answer = await call(world, 'settings-save', saveForm(world), runtime.url);
+      expect(answer.status).toBe(500);
+      expect(answer.body).toEqual(failure('server_misconfigured', /not fully set up/));
+      expect(answer.text).not.toContain('SYNC_SERVICE_SID');
+      expect(runtime.output()).toContain('SYNC_SERVICE_SID is not set');
+    } finally {
+      functionsOutputs.push(runtime.output());
+      await runtime.stop();
+    }
+  });
+
+  test('CORS: the preflight is answered 204 for any origin, and every answer carries the CORS headers', async () => {
+    const preflight = await fetch(`${world.functions!.url}/admin/settings-save`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://flex.twilio.com', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('Content-Type');
+
+    for (const answer of [await call(world, 'settings-load', { Token: flexToken(world) }), await call(world, 'settings-load', {})]) {
+      expect(answer.headers.get('access-control-allow-origin')).toBe('*');
+      expect(answer.headers.get('access-control-allow-methods')).toBe('OPTIONS, POST');
+      expect(answer.headers.get('access-control-allow-headers')).toBe('Content-Type');
+      expect(answer.headers.get('content-type')).toContain('application/json');
+    }
+  });
+});
+
+describe('an admin saves: the AI worker, the state maps and the config document', () => {
+  let world: World;
+  let firstWorkerSid: string;
+  beforeAll(async () => {
+    world = await freshContactCenter();
+  });
+  afterAll(() => stop(world));
+  afterEach(() => {
+    expect(world.twilio.violations).toEqual([]);
+  });
+
+  test('the first save answers 200 with the masked settings and provisions everything', async () => {
+    const answer = await call(world, 'settings-save', saveForm(world));
+
+    expect(answer.status).toBe(200);
+    const [worker] = world.aiWorkers();
+    firstWorkerSid = worker.sid;
+    const settings = {
+      configured: true,
+      opencxTokenMasked: MASKED,
+      workspaceSid: world.workspaceSid,
+      conversationsServiceSid: world.conversationsServiceSid,
+      aiQueueSid: world.aiQueueSid,
+      aiAuthorName: 'Acme Assistant',
+      aiWorkerSid: worker.sid,
+      orgName: DEFAULT_ORG_NAME,
+      updatedAt: expect.stringMatching(ISO_TIME),
+    };
+    expect(answer.body).toEqual({ ok: true, settings, workerCreated: true });
+
+    const stored = storedConfig(world)!;
+    expect(stored).toEqual({
+      opencxToken: ORG_TOKEN,
+      workspaceSid: world.workspaceSid,
+      aiWorkerSid: worker.sid,
+      conversationsServiceSid: world.conversationsServiceSid,
+      aiAuthorName: 'Acme Assistant',
+      aiQueueSid: world.aiQueueSid,
+      orgName: DEFAULT_ORG_NAME,
+      updatedAt: answer.body.settings.updatedAt,
+    });
+    expect(parseConfig(stored)).toMatchObject({ aiWorkerSid: worker.sid, opencxToken: ORG_TOKEN });
+
+    expect(world.aiWorkers()).toHaveLength(1);
+    expect(worker.friendlyName).toBe('OpenCX AI');
+    expect(worker.attributes).toEqual({ opencx_ai: true, full_name: 'Acme Assistant', routing: { skills: ['opencx_ai'] } });
+    const workspace = world.taskrouter.workspace(world.workspaceSid);
+    expect(world.taskrouter.findActivity(workspace, worker.activitySid)?.friendlyName).toBe('Available');
+    const channels = Object.fromEntries(worker.channels.map((c) => [c.taskChannelUniqueName, { capacity: c.capacity, available: c.available }]));
+    expect(channels).toMatchObject({ chat: { capacity: 50, available: true }, sms: { capacity: 50, available: true }, voice: { available: false } });
+
+    expect(existingStateMaps(world)).toEqual(STATE_MAPS);
+  });
+
+  test('the saved settings drive the bridge: the new AI worker answers a customer under the chosen name', async () => {
+    world.opencx.ai.reply('Hello from Acme!');
+    const { conversationSid } = await world.customerStartsConversation('Hi there');
+    expect(world.transcript(conversationSid).map((m) => [m.author, m.body])).toContainEqual(['Acme Assistant', 'Hello from Acme!']);
+  });
+
+  test('a second save without opencxToken keeps the saved token and the same worker', async () => {
+    const answer = await call(world, 'settings-save', saveForm(world, { opencxToken: undefined, aiQueueSid: undefined, aiAuthorName: 'Acme Bot' }));
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ ok: true, workerCreated: false, settings: { opencxTokenMasked: MASKED, aiWorkerSid: firstWorkerSid, aiQueueSid: null, aiAuthorName: 'Acme Bot' } });
+    expect(world.aiWorkers().map((w) => w.sid)).toEqual([firstWorkerSid]);
+    const stored = storedConfig(world)!;
+    expect(stored).toMatchObject({ opencxToken: ORG_TOKEN, aiWorkerSid: firstWorkerSid, aiAuthorName: 'Acme Bot' });
+    expect(stored).not.toHaveProperty('aiQueueSid');
+  });
+
+  test('load shows what was saved, the token only masked', async () => {
+    expect(await loadSettings(world)).toEqual({
+      configured: true,
+      opencxTokenMasked: MASKED,
+      workspaceSid: world.workspaceSid,
+      conversationsServiceSid: world.conversationsServiceSid,
+      aiQueueSid: null,
+      aiAuthorName: 'Acme Bot',
+      aiWorkerSid: firstWorkerSid,
+      orgName: DEFAULT_ORG_NAME,
+      updatedAt: storedConfig(world)!.updatedAt,
+    });
+  });
+
+  test('an AI worker an admin deleted is replaced by one new worker on the next save', async () => {
+    world.taskrouter.deleteWorker(world.workspaceSid, firstWorkerSid);
+    const answer = await call(world, 'settings-save', saveForm(world));
+    expect(answer.status).toBe(200);
+    expect(answer.body.workerCreated).toBe(true);
+    const workers = world.aiWorkers();
+    expect(workers).toHaveLength(1);
+    expect(workers[0].sid).not.toBe(firstWorkerSid);
+    expect(storedConfig(world)!.aiWorkerSid).toBe(workers[0].sid);
+  });
+
+  test('a worker left behind without a config document (an interrupted save) is adopted, not duplicated', async () => {
+    const [worker] = world.aiWorkers();
+    await world.client.sync.v1.services(world.syncServiceSid).documents('opencx_config').remove();
+    const answer = await call(world, 'settings-save', saveForm(world));
+    expect(answer.status).toBe(200);
+    expect(answer.body.workerCreated).toBe(false);
+    expect(world.aiWorkers().map((w) => w.sid)).toEqual([worker.sid]);
+    expect(storedConfig(world)!.aiWorkerSid).toBe(worker.sid);
+  });
+});
+
+test('no answer and no Functions output ever carries the org token or a Flex token', () => {
+  const output = functionsOutputs.join('\n');
+  expect(output).toContain('"event":"settings-save","outcome":"ok"');
+  expect(output).toContain('"event":"settings-save","outcome":"refused"');
+  const everything = [...answers.map((answer) => answer.text), output].join('\n');
+  for (const secret of [ORG_TOKEN, ...flexTokens]) expect(everything).not.toContain(secret);
+});
