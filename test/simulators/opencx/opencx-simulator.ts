@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback, parseJsonOr, readBody, redactHeaders, sendJson } from '../http';
 import { FaultControls, FaultInjector, FaultRule } from './faults';
 import {
   Attachment,
@@ -46,7 +46,6 @@ export const DEFAULT_ORG_ID = '0b6c3a56-5d0e-4c4e-9a51-6f1f3f0c2a11';
 export const DEFAULT_ORG_NAME = 'Simulated OpenCX Org';
 /** The author name OpenCX gives AI messages; reps must be able to tell it from the customer. */
 export const AI_AUTHOR_NAME = 'AI Support Agent';
-const REDACTED_AUTHORIZATION = 'Bearer ***';
 
 export interface OpenCxSimulatorOptions {
   apiKeys?: string[];
@@ -135,12 +134,8 @@ export class OpenCxSimulator {
     const server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => this.failUnexpectedly(res, error));
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
+    this.baseUrl = await listenOnLoopback(server);
     this.server = server;
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this.baseUrl;
   }
 
@@ -150,9 +145,7 @@ export class OpenCxSimulator {
     this.server = undefined;
     this.baseUrl = undefined;
     this.releasePendingDelays();
-    // fetch keeps connections alive; close them or server.close() waits for their idle timeout.
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   reset(): void {
@@ -196,7 +189,7 @@ export class OpenCxSimulator {
       method,
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
-      headers: redactedHeaders(req),
+      headers: redactHeaders(req.headers),
       body: bodyForRecord(rawBody),
       status: null,
       time: this.now(),
@@ -255,21 +248,12 @@ export class OpenCxSimulator {
     headers: Record<string, string> = {},
   ): void {
     record.status = status;
-    if (res.destroyed || res.headersSent) return;
-    const payload = body === undefined ? '' : JSON.stringify(body);
-    res.writeHead(status, {
-      ...(payload && { 'content-type': 'application/json; charset=utf-8' }),
-      'content-length': String(Buffer.byteLength(payload)),
-      ...headers,
-    });
-    res.end(payload);
+    sendJson(res, status, body, headers);
   }
 
   private failUnexpectedly(res: ServerResponse, error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
-    if (res.destroyed || res.headersSent) return;
-    res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-    res.end(JSON.stringify(errorBody(500, `Simulator error: ${message}`)));
+    sendJson(res, 500, errorBody(500, `Simulator error: ${message}`));
   }
 
   private delay(ms: number): Promise<void> {
@@ -522,15 +506,6 @@ function toWireSession(session: SimSession): Omit<SimSession, 'messages' | 'hand
   return wire;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 function parseJsonBody(rawBody: string): unknown {
   if (rawBody.trim() === '') return undefined;
   try {
@@ -540,21 +515,9 @@ function parseJsonBody(rawBody: string): unknown {
   }
 }
 
+/** What the request log shows: the JSON body, or the raw text when it is not JSON. */
 function bodyForRecord(rawBody: string): unknown {
-  try {
-    return parseJsonBody(rawBody);
-  } catch {
-    return rawBody;
-  }
-}
-
-function redactedHeaders(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    headers[name] = name === 'authorization' ? REDACTED_AUTHORIZATION : Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
+  return rawBody.trim() === '' ? undefined : parseJsonOr(rawBody, rawBody);
 }
 
 function encodeCursor(offset: number): string {

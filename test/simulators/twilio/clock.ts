@@ -55,3 +55,10 @@ export class SimulatorClock {
     this.ticker = undefined;
   }
 }
+
+/** Twilio's date format: ISO 8601 UTC without milliseconds; null for a date not set. */
+export function isoDate(ms: number): string;
+export function isoDate(ms: number | null | undefined): string | null;
+export function isoDate(ms: number | null | undefined): string | null {
+  return ms === null || ms === undefined ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -1,67 +1,33 @@
-import http from 'http';
-import { AddressInfo } from 'net';
-import twilio from 'twilio';
-import { createTwilioClient, TwilioClient } from '../../../functions/common/twilio-client';
+import { TwilioClient } from '../../../functions/common/twilio-client';
 import { ConversationsSim, ServiceState } from './conversations';
 import { TwilioSimulator } from './simulator';
-
-interface ReceivedWebhook {
-  url: string;
-  signature: string;
-  params: Record<string, string>;
-}
-
-/** A local endpoint that records what the simulator delivers. */
-async function startReceiver(): Promise<{ url: string; received: ReceivedWebhook[]; close: () => Promise<void> }> {
-  const received: ReceivedWebhook[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      const port = (server.address() as AddressInfo).port;
-      received.push({
-        url: `http://127.0.0.1:${port}${req.url}`,
-        signature: String(req.headers['x-twilio-signature']),
-        params: Object.fromEntries(new URLSearchParams(body)),
-      });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/conversations-hook?site=test`;
-  return { url, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
+import { clientFor, ReceivedWebhook, signedWith, startSimulator, startWebhookReceiver, stopAndExpectNoViolations, WebhookReceiver } from './test-support';
 
 describe('Conversations simulator', () => {
   let sim: TwilioSimulator;
   let conversations: ConversationsSim;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: WebhookReceiver;
   let client: TwilioClient;
   let service: ServiceState;
 
   beforeEach(async () => {
-    sim = new TwilioSimulator();
     conversations = new ConversationsSim();
-    sim.use('conversations', conversations);
-    await sim.start();
-    receiver = await startReceiver();
-    client = createTwilioClient({ ACCOUNT_SID: sim.accountSid, AUTH_TOKEN: sim.authToken, TWILIO_API_BASE_URL: sim.url });
+    sim = await startSimulator({ conversations });
+    receiver = await startWebhookReceiver({ path: '/conversations-hook?site=test', status: 200 });
+    client = clientFor(sim);
     service = conversations.createService('Flex Conversations');
   });
 
   afterEach(async () => {
-    await sim.idle();
-    await sim.stop();
-    await receiver.close();
     // Refusals here are Twilio's domain errors, never spec violations.
-    expect(sim.violations).toEqual([]);
+    await stopAndExpectNoViolations(sim).finally(() => receiver.close());
   });
 
   const svc = () => client.conversations.v1.services(service.sid);
-  const signed = (hook: ReceivedWebhook) => twilio.validateRequest(sim.authToken, hook.signature, hook.url, hook.params);
+  const signed = (hook: ReceivedWebhook) => signedWith(sim.authToken, hook);
 
   async function subscribe(filters: string[]): Promise<void> {
-    await svc().configuration.webhooks().update({ postWebhookUrl: receiver.url, filters, method: 'POST' });
+    await svc().configuration.webhooks().update({ postWebhookUrl: receiver.url(), filters, method: 'POST' });
   }
 
   describe('services and webhook configuration', () => {
@@ -79,7 +45,7 @@ describe('Conversations simulator', () => {
       expect(empty).toMatchObject({ postWebhookUrl: null, filters: null, method: null });
 
       await svc().configuration.webhooks().update({
-        postWebhookUrl: receiver.url,
+        postWebhookUrl: receiver.url(),
         preWebhookUrl: 'https://example.com/pre',
         filters: ['onMessageAdded', 'onConversationAdded'],
         method: 'POST',
@@ -87,7 +53,7 @@ describe('Conversations simulator', () => {
       const fetched = await svc().configuration.webhooks().fetch();
       expect(fetched).toMatchObject({
         chatServiceSid: service.sid,
-        postWebhookUrl: receiver.url,
+        postWebhookUrl: receiver.url(),
         preWebhookUrl: 'https://example.com/pre',
         filters: ['onMessageAdded', 'onConversationAdded'],
         method: 'POST',
@@ -251,7 +217,7 @@ describe('Conversations simulator', () => {
       expect(receiver.received).toHaveLength(2);
       const hook = receiver.received[1];
       expect(signed(hook)).toBe(true);
-      expect(hook.url).toBe(receiver.url);
+      expect(hook.url).toBe(receiver.url());
       expect(hook.params).toEqual({
         EventType: 'onMessageAdded',
         AccountSid: sim.accountSid,

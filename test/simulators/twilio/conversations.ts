@@ -7,6 +7,7 @@
 // taken (409), 50433 participant identity already in the conversation (409), 50416 address +
 // proxy address already bound to another open conversation (409), 50211 Identity together with
 // an address binding.
+import { isoDate } from './clock';
 import { invalidParameter, notFound, TwilioApiError } from './errors';
 import type { Params } from './openapi';
 import { newSid } from './sids';
@@ -265,7 +266,7 @@ export class ConversationsSim implements SimulatorModule {
   private registerServiceRoutes(sim: TwilioSimulator): void {
     sim.route('conversations', 'POST', '/v1/Services', (req) => created(serviceJson(this.createService(str(req.form, 'FriendlyName') ?? ''), sim.accountSid)));
     sim.route('conversations', 'GET', '/v1/Services', (req) =>
-      list(req, 'services', [...this.services.values()].map((service) => serviceJson(service, sim.accountSid))),
+      page(req, 'services', [...this.services.values()].map((service) => serviceJson(service, sim.accountSid))),
     );
     sim.route('conversations', 'GET', '/v1/Services/{Sid}', (req) => ok(serviceJson(this.service(req.pathParams.Sid), sim.accountSid)));
     sim.route('conversations', 'DELETE', '/v1/Services/{Sid}', (req) => {
@@ -304,7 +305,7 @@ export class ConversationsSim implements SimulatorModule {
       const service = this.service(req.pathParams.ChatServiceSid);
       const state = str(req.query, 'State');
       const items = [...service.conversations.values()].filter((conversation) => !state || conversation.state === state);
-      return list(req, 'conversations', items.map((conversation) => conversationJson(conversation, sim.accountSid)));
+      return page(req, 'conversations', items.map((conversation) => conversationJson(conversation, sim.accountSid)));
     });
     sim.route('conversations', 'GET', instance, (req) => ok(conversationJson(this.conversationFor(req, 'Sid'), sim.accountSid)));
     sim.route('conversations', 'POST', instance, (req) => {
@@ -344,7 +345,7 @@ export class ConversationsSim implements SimulatorModule {
     sim.route('conversations', 'GET', collection, (req) => {
       const conversation = this.conversationFor(req, 'ConversationSid');
       const ordered = str(req.query, 'Order') === 'desc' ? [...conversation.messages].reverse() : conversation.messages;
-      return list(req, 'messages', ordered.map((message) => messageJson(message, sim.accountSid)));
+      return page(req, 'messages', ordered.map((message) => messageJson(message, sim.accountSid)));
     });
     sim.route('conversations', 'GET', instance, (req) => ok(messageJson(this.messageFor(req), sim.accountSid)));
     sim.route('conversations', 'POST', instance, (req) => {
@@ -383,7 +384,7 @@ export class ConversationsSim implements SimulatorModule {
     });
     sim.route('conversations', 'GET', collection, (req) => {
       const conversation = this.conversationFor(req, 'ConversationSid');
-      return list(req, 'participants', [...conversation.participants.values()].map((participant) => participantJson(participant, sim.accountSid)));
+      return page(req, 'participants', [...conversation.participants.values()].map((participant) => participantJson(participant, sim.accountSid)));
     });
     sim.route('conversations', 'GET', instance, (req) => ok(participantJson(this.participantFor(req), sim.accountSid)));
     sim.route('conversations', 'DELETE', instance, (req) => {
@@ -735,20 +736,12 @@ function sourceOf(participant: ParticipantState | undefined): EventSource {
   return 'SDK';
 }
 
-export function isoDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 function ok(body: unknown): SimResponse {
   return { status: 200, body };
 }
 
 function created(body: unknown): SimResponse {
   return { status: 201, body };
-}
-
-function list(req: SimRequest, key: string, items: unknown[]): SimResponse {
-  return page(items, key, req.product, req.template, req.pathParams, req.query);
 }
 
 // ---- JSON bodies (Twilio's snake_case shapes) -----------------------------------------------

@@ -1,7 +1,5 @@
-import http from 'http';
-import twilio from 'twilio';
-import { createTwilioClient } from '../../../functions/common/twilio-client';
 import { TwilioSimulator } from './simulator';
+import { clientFor, signedWith, startWebhookReceiver } from './test-support';
 
 describe('Twilio simulator core', () => {
   let sim: TwilioSimulator;
@@ -15,7 +13,7 @@ describe('Twilio simulator core', () => {
   });
   afterEach(() => sim.stop());
 
-  const client = () => createTwilioClient({ ACCOUNT_SID: sim.accountSid, AUTH_TOKEN: sim.authToken, TWILIO_API_BASE_URL: sim.url });
+  const client = () => clientFor(sim);
 
   test('serves the twilio library through the base URL rewrite and records the call', async () => {
     const ws = await client().taskrouter.v1.workspaces(workspace.sid).fetch();
@@ -27,7 +25,7 @@ describe('Twilio simulator core', () => {
   });
 
   test('refuses wrong credentials with 401 / 20003', async () => {
-    const bad = createTwilioClient({ ACCOUNT_SID: sim.accountSid, AUTH_TOKEN: 'wrong', TWILIO_API_BASE_URL: sim.url });
+    const bad = clientFor(sim, 'wrong');
     await expect(bad.taskrouter.v1.workspaces(workspace.sid).fetch()).rejects.toMatchObject({ status: 401, code: 20003 });
   });
 
@@ -70,23 +68,12 @@ describe('Twilio simulator core', () => {
   });
 
   test('signs webhooks so that the twilio library validates them', async () => {
-    const received: { signature: string; body: string; url: string }[] = [];
-    
-    const server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        received.push({ signature: String(req.headers['x-twilio-signature']), body, url: `http://127.0.0.1:${(server.address() as { port: number }).port}${req.url}` });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/webhook?x=1`;
-    const delivery = await sim.deliverWebhook('test', url, { EventType: 'task.created', TaskSid: 'WT1' }, 1000);
-    server.close();
+    const receiver = await startWebhookReceiver({ path: '/webhook?x=1' });
+    const delivery = await sim.deliverWebhook('test', receiver.url(), { EventType: 'task.created', TaskSid: 'WT1' }, 1000);
+    await receiver.close();
     expect(delivery.status).toBe(204);
-    const params = Object.fromEntries(new URLSearchParams(received[0].body));
-    expect(twilio.validateRequest(sim.authToken, received[0].signature, received[0].url, params)).toBe(true);
-    expect(twilio.validateRequest('other-token', received[0].signature, received[0].url, params)).toBe(false);
+    const [hook] = receiver.received;
+    expect(signedWith(sim.authToken, hook)).toBe(true);
+    expect(signedWith('other-token', hook)).toBe(false);
   });
 });

@@ -1,33 +1,9 @@
-import http from 'http';
-import { AddressInfo } from 'net';
-import twilio from 'twilio';
-import { createTwilioClient, TwilioClient } from '../../../functions/common/twilio-client';
+import { TwilioClient } from '../../../functions/common/twilio-client';
 import { ConversationsSim } from './conversations';
 import { CLOSED_BY_FLEX_REASON, FlexSim } from './flex';
 import { TwilioSimulator } from './simulator';
 import { TaskRouterSim } from './taskrouter';
-
-interface ReceivedWebhook {
-  url: string;
-  signature: string;
-  params: Record<string, string>;
-}
-
-async function startReceiver(): Promise<{ url: string; received: ReceivedWebhook[]; close: () => Promise<void> }> {
-  const received: ReceivedWebhook[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      const port = (server.address() as AddressInfo).port;
-      received.push({ url: `http://127.0.0.1:${port}${req.url}`, signature: String(req.headers['x-twilio-signature']), params: Object.fromEntries(new URLSearchParams(body)) });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  return { url, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
+import { clientFor, signedWith, startSimulator, startWebhookReceiver, stopAndExpectNoViolations, WebhookReceiver } from './test-support';
 
 describe('Flex Interactions simulator', () => {
   let sim: TwilioSimulator;
@@ -41,13 +17,11 @@ describe('Flex Interactions simulator', () => {
   let agentSid: string;
 
   beforeEach(async () => {
-    sim = new TwilioSimulator();
     taskRouter = new TaskRouterSim();
     conversations = new ConversationsSim();
     flex = new FlexSim();
-    sim.use('taskrouter', taskRouter).use('conversations', conversations).use('flex', flex);
-    await sim.start();
-    client = createTwilioClient({ ACCOUNT_SID: sim.accountSid, AUTH_TOKEN: sim.authToken, TWILIO_API_BASE_URL: sim.url });
+    sim = await startSimulator({ taskrouter: taskRouter, conversations, flex });
+    client = clientFor(sim);
     serviceSid = conversations.createService('Flex Conversations').sid;
     const workspace = taskRouter.createWorkspace({ friendlyName: 'Flex Task Assignment', multiTaskEnabled: true });
     workspaceSid = workspace.sid;
@@ -59,11 +33,7 @@ describe('Flex Interactions simulator', () => {
     agentSid = taskRouter.createWorker(workspaceSid, { friendlyName: 'anna', attributes: { contact_uri: 'client:anna' }, activityName: 'Offline' }).sid;
   });
 
-  afterEach(async () => {
-    await sim.idle();
-    await sim.stop();
-    expect(sim.violations).toEqual([]);
-  });
+  afterEach(() => stopAndExpectNoViolations(sim));
 
   const routing = (attributes: Record<string, unknown> = {}) => ({
     properties: { workspace_sid: workspaceSid, workflow_sid: workflowSid, task_channel_unique_name: 'chat', attributes },
@@ -251,13 +221,13 @@ describe('Flex Interactions simulator', () => {
   });
 
   describe('startInboundConversation', () => {
-    let receiver: Awaited<ReturnType<typeof startReceiver>>;
+    let receiver: WebhookReceiver;
     beforeEach(async () => {
-      receiver = await startReceiver();
+      receiver = await startWebhookReceiver();
       await client.conversations.v1
         .services(serviceSid)
         .configuration.webhooks()
-        .update({ postWebhookUrl: receiver.url, filters: ['onConversationAdded', 'onParticipantAdded', 'onMessageAdded'], method: 'POST' });
+        .update({ postWebhookUrl: receiver.url(), filters: ['onConversationAdded', 'onParticipantAdded', 'onMessageAdded'], method: 'POST' });
     });
     afterEach(() => receiver.close());
 
@@ -275,9 +245,9 @@ describe('Flex Interactions simulator', () => {
         channelType: 'sms',
         customerAddress: '+15550009999',
       });
-      expect(receiver.received.map((hook) => hook.params.EventType)).toEqual(['onConversationAdded', 'onParticipantAdded', 'onMessageAdded']);
+      expect(receiver.eventTypes()).toEqual(['onConversationAdded', 'onParticipantAdded', 'onMessageAdded']);
       for (const hook of receiver.received) {
-        expect(twilio.validateRequest(sim.authToken, hook.signature, hook.url, hook.params)).toBe(true);
+        expect(signedWith(sim.authToken, hook)).toBe(true);
         expect(hook.params).toMatchObject({ ConversationSid: started.conversationSid, Source: 'SMS', ChatServiceSid: serviceSid });
       }
       expect(receiver.received[2].params).toMatchObject({ Body: 'Where is my parcel?', Author: '+15550009999', ParticipantSid: expect.stringMatching(/^MB/) });

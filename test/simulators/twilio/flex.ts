@@ -294,7 +294,7 @@ export class FlexSim implements SimulatorModule {
 
   private registerChannelRoutes(sim: TwilioSimulator): void {
     sim.route('flex-api', 'GET', '/v1/Interactions/{InteractionSid}/Channels', (req) =>
-      list(req, 'channels', [channelJson(this.interaction(req.pathParams.InteractionSid).channel)]),
+      page(req, 'channels', [channelJson(this.interaction(req.pathParams.InteractionSid).channel)]),
     );
     const instance = '/v1/Interactions/{InteractionSid}/Channels/{Sid}';
     sim.route('flex-api', 'GET', instance, (req) => ok(channelJson(this.channelFor(req, 'Sid'))));
@@ -315,7 +315,7 @@ export class FlexSim implements SimulatorModule {
     });
     sim.route('flex-api', 'GET', collection, (req) => {
       const channel = this.channelFor(req, 'ChannelSid');
-      return list(req, 'invites', channel.invites.map((invite) => this.inviteJson(invite)));
+      return page(req, 'invites', channel.invites.map((invite) => this.inviteJson(invite)));
     });
   }
 
@@ -323,7 +323,7 @@ export class FlexSim implements SimulatorModule {
     const collection = '/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Participants';
     sim.route('flex-api', 'GET', collection, (req) => {
       const channel = this.channelFor(req, 'ChannelSid');
-      return list(req, 'participants', this.participants(channel.interactionSid).map(participantJson));
+      return page(req, 'participants', this.participants(channel.interactionSid).map(participantJson));
     });
     sim.route('flex-api', 'POST', `${collection}/{Sid}`, (req) => {
       const channel = this.channelFor(req, 'ChannelSid');
@@ -616,8 +616,4 @@ function participantJson(participant: InteractionParticipantState): Record<strin
 
 function ok(body: unknown): SimResponse {
   return { status: 200, body };
-}
-
-function list(req: SimRequest, key: string, items: unknown[]): SimResponse {
-  return page(items, key, req.product, req.template, req.pathParams, req.query);
 }

@@ -1,6 +1,7 @@
-import { createTwilioClient, TwilioClient } from '../../../functions/common/twilio-client';
+import { TwilioClient } from '../../../functions/common/twilio-client';
 import { IamSim, TOKEN_EXPIRED_CODE, TOKEN_INVALID_CODE } from './iam';
 import { TwilioSimulator } from './simulator';
+import { clientFor, startSimulator, stopAndExpectNoViolations } from './test-support';
 
 describe('IAM Flex token validation simulator', () => {
   let sim: TwilioSimulator;
@@ -8,16 +9,11 @@ describe('IAM Flex token validation simulator', () => {
   let client: TwilioClient;
 
   beforeEach(async () => {
-    sim = new TwilioSimulator();
     iam = new IamSim();
-    sim.use('iam', iam);
-    await sim.start();
-    client = createTwilioClient({ ACCOUNT_SID: sim.accountSid, AUTH_TOKEN: sim.authToken, TWILIO_API_BASE_URL: sim.url });
+    sim = await startSimulator({ iam });
+    client = clientFor(sim);
   });
-  afterEach(async () => {
-    await sim.stop();
-    expect(sim.violations).toEqual([]);
-  });
+  afterEach(() => stopAndExpectNoViolations(sim));
 
   /** The call the Functions make: through our own client, so the base URL rewrite reaches the simulator. */
   async function validate(token: string, accountSid = sim.accountSid): Promise<{ statusCode: number; body: Record<string, unknown> }> {
@@ -82,7 +78,7 @@ describe('IAM Flex token validation simulator', () => {
 
   test('wrong credentials are refused by the core with 401', async () => {
     const token = iam.issueToken({ identity: 'agent', roles: ['agent'] });
-    const stranger = createTwilioClient({ ACCOUNT_SID: sim.accountSid, AUTH_TOKEN: 'wrong', TWILIO_API_BASE_URL: sim.url });
+    const stranger = clientFor(sim, 'wrong');
     const response = await stranger.request({
       method: 'post',
       uri: `https://iam.twilio.com/v1/Accounts/${sim.accountSid}/Tokens/validate`,

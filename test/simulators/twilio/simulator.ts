@@ -2,8 +2,8 @@
 // calls, reached as `<url>/<host>/<path>` (e.g. /taskrouter/v1/Workspaces/WS...). Each request is
 // checked against Twilio's OpenAPI specs before a product module handles it.
 import http, { IncomingMessage, ServerResponse } from 'http';
-import { AddressInfo } from 'net';
 import twilio from 'twilio';
+import { closeServer, listenOnLoopback, parseJsonOr, readBody, redactHeaders, sendJson } from '../http';
 import { SimulatorClock } from './clock';
 import { TwilioApiError } from './errors';
 import { Params, TwilioOpenApi } from './openapi';
@@ -147,12 +147,11 @@ export class TwilioSimulator {
   async start(port = 0): Promise<string> {
     this.server = http.createServer((req, res) => {
       const work = this.handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) send(res, 500, { code: 20500, message: String(error), status: 500 });
+        sendJson(res, 500, { code: 20500, message: String(error), status: 500 });
       });
       this.track(work);
     });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await listenOnLoopback(this.server, port);
     this.clock.startTicking();
     return this.url;
   }
@@ -160,8 +159,7 @@ export class TwilioSimulator {
   async stop(): Promise<void> {
     this.clock.stopTicking();
     if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await closeServer(this.server);
     this.server = undefined;
   }
 
@@ -258,7 +256,7 @@ export class TwilioSimulator {
     const query = toParams(url.searchParams);
     const isJson = (req.headers['content-type'] ?? '').includes('application/json');
     const form = isJson ? {} : toParams(new URLSearchParams(rawBody));
-    const json = isJson && rawBody ? safeJson(rawBody) : undefined;
+    const json = isJson && rawBody ? parseJsonOr(rawBody, undefined) : undefined;
     const record: RecordedRequest = {
       seq: ++this.seq,
       at: this.clock.now(),
@@ -274,7 +272,7 @@ export class TwilioSimulator {
 
     const answer = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       record.status = status;
-      send(res, status, body, headers);
+      sendJson(res, status, body, headers);
     };
 
     if (!this.authorized(req.headers.authorization)) {
@@ -371,30 +369,30 @@ export class TwilioSimulator {
 
   /** The inspection API, for people and scripts outside the test process. */
   private inspect(method: string, path: string, rawBody: string, res: ServerResponse): void {
-    const body = rawBody ? (safeJson(rawBody) as Record<string, unknown>) : {};
-    if (method === 'GET' && path === '/__sim/requests') return send(res, 200, this.requests);
-    if (method === 'GET' && path === '/__sim/state') return send(res, 200, this.snapshot());
-    if (method === 'GET' && path === '/__sim/webhooks') return send(res, 200, this.webhooks);
-    if (method === 'GET' && path === '/__sim/violations') return send(res, 200, this.violations);
-    if (method === 'GET' && path === '/__sim/switches') return send(res, 200, this.switches);
+    const body = rawBody ? (parseJsonOr(rawBody, undefined) as Record<string, unknown>) : {};
+    if (method === 'GET' && path === '/__sim/requests') return sendJson(res, 200, this.requests);
+    if (method === 'GET' && path === '/__sim/state') return sendJson(res, 200, this.snapshot());
+    if (method === 'GET' && path === '/__sim/webhooks') return sendJson(res, 200, this.webhooks);
+    if (method === 'GET' && path === '/__sim/violations') return sendJson(res, 200, this.violations);
+    if (method === 'GET' && path === '/__sim/switches') return sendJson(res, 200, this.switches);
     if (method === 'POST' && path === '/__sim/switches') {
       Object.assign(this.switches, body);
-      return send(res, 200, this.switches);
+      return sendJson(res, 200, this.switches);
     }
     if (method === 'POST' && path === '/__sim/faults') {
       const rule = body as FaultRule & { pathRegex?: string };
       this.addFault({ ...rule, path: rule.pathRegex ? new RegExp(rule.pathRegex) : rule.path });
-      return send(res, 201, { faults: this.faults.length });
+      return sendJson(res, 201, { faults: this.faults.length });
     }
     if (method === 'DELETE' && path === '/__sim/faults') {
       this.clearFaults();
-      return send(res, 204, undefined);
+      return sendJson(res, 204, undefined);
     }
     if (method === 'POST' && path === '/__sim/clock/advance') {
       this.clock.advance(Number(body.ms ?? 0));
-      return send(res, 200, { now: this.clock.now() });
+      return sendJson(res, 200, { now: this.clock.now() });
     }
-    send(res, 404, { message: `unknown inspection path ${path}` });
+    sendJson(res, 404, { message: `unknown inspection path ${path}` });
   }
 }
 
@@ -412,48 +410,17 @@ function toParams(search: URLSearchParams): Params {
   return params;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function safeJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-}
-
-function redactHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name] = name === 'authorization' ? String(value).split(' ')[0] + ' ***' : String(value);
-  }
-  return out;
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent || res.destroyed) return;
-  if (body === undefined || status === 204) {
-    res.writeHead(status, headers).end();
-    return;
-  }
-  res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(JSON.stringify(body));
-}
-
-/** Twilio's list envelope: `{<key>: [...], meta: {...}}`, paged with Page/PageSize. */
-export function page<T>(items: T[], key: string, product: string, template: string, pathParams: Record<string, string>, query: Params): SimResponse {
+/**
+ * Twilio's list envelope for the collection `req` addressed: `{<key>: [...], meta: {...}}`, paged
+ * with Page/PageSize. `filters` (query text) is carried into the paging URLs so `.list()` keeps them.
+ */
+export function page(req: SimRequest, key: string, items: unknown[], filters = ''): SimResponse {
+  const { query } = req;
   const pageSize = Math.min(Number(query.PageSize ?? 50) || 50, 1000);
   const pageNumber = Number(query.Page ?? 0) || 0;
-  const path = template.replace(/\{([^}]+)\}/g, (_, name: string) => pathParams[name]);
-  const base = `https://${product}.twilio.com${path}`;
-  const pageUrl = (n: number): string => `${base}?PageSize=${pageSize}&Page=${n}`;
+  const path = req.template.replace(/\{([^}]+)\}/g, (_, name: string) => req.pathParams[name]);
+  const base = `https://${req.product}.twilio.com${path}`;
+  const pageUrl = (n: number): string => `${base}?PageSize=${pageSize}&Page=${n}${filters && `&${filters}`}`;
   const slice = items.slice(pageNumber * pageSize, (pageNumber + 1) * pageSize);
   const hasNext = (pageNumber + 1) * pageSize < items.length;
   return {

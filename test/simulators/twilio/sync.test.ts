@@ -1,6 +1,7 @@
-import { createTwilioClient, TwilioClient } from '../../../functions/common/twilio-client';
+import { TwilioClient } from '../../../functions/common/twilio-client';
 import { TwilioSimulator } from './simulator';
 import { MAX_DATA_BYTES, SyncSim } from './sync';
+import { clientFor, startSimulator } from './test-support';
 
 describe('Twilio Sync simulator', () => {
   let sim: TwilioSimulator;
@@ -9,11 +10,9 @@ describe('Twilio Sync simulator', () => {
   let serviceSid: string;
 
   beforeEach(async () => {
-    sim = new TwilioSimulator();
     sync = new SyncSim();
-    sim.use('sync', sync);
-    await sim.start();
-    client = createTwilioClient({ ACCOUNT_SID: sim.accountSid, AUTH_TOKEN: sim.authToken, TWILIO_API_BASE_URL: sim.url });
+    sim = await startSimulator({ sync });
+    client = clientFor(sim);
     serviceSid = sync.createService('OpenCX').sid;
   });
   afterEach(() => sim.stop());

@@ -1,6 +1,7 @@
 // Twilio Sync (sync.twilio.com/v1) as the product meets it: services, documents, maps and lists with
 // their items; revisions and If-Match; SID-or-unique-name addressing; TTL expiry on the simulator
 // clock; payload limits; the per-object read/write rate limit.
+import { isoDate } from './clock';
 import { TwilioApiError } from './errors';
 import { Params } from './openapi';
 import { newSid } from './sids';
@@ -279,7 +280,7 @@ export class SyncSim implements SimulatorModule {
       return { status: 201, body: serviceResource(this.accountSid, service) };
     });
     this.on('GET', '/v1/Services', (req) =>
-      page([...this.services.values()].map((s) => serviceResource(this.accountSid, s)), 'services', req.product, req.template, req.pathParams, req.query),
+      page(req, 'services', [...this.services.values()].map((s) => serviceResource(this.accountSid, s))),
     );
     this.on('GET', '/v1/Services/{Sid}', (req) => ({ status: 200, body: serviceResource(this.accountSid, this.requireService(req.pathParams.Sid)) }));
     this.on('POST', '/v1/Services/{Sid}', (req) => {
@@ -313,7 +314,7 @@ export class SyncSim implements SimulatorModule {
     this.on('GET', collection, (req) => {
       const service = this.requireService(req.pathParams.ServiceSid);
       const documents = [...service.documents.values()].map((d) => documentResource(this.accountSid, service, d));
-      return page(documents, 'documents', req.product, req.template, req.pathParams, req.query);
+      return page(req, 'documents', documents);
     });
     this.on('GET', single, (req) => {
       const { service, document } = this.requireDocument(req);
@@ -354,7 +355,7 @@ export class SyncSim implements SimulatorModule {
     this.on('GET', collections, (req) => {
       const service = this.requireService(req.pathParams.ServiceSid);
       const all = [...kind.collections(service).values()].map((c) => collectionResource(kind, this.accountSid, service, c));
-      return page(all, kind.segment.toLowerCase(), req.product, req.template, req.pathParams, req.query);
+      return page(req, kind.segment.toLowerCase(), all);
     });
     this.on('GET', single, (req) => {
       const { service, collection } = this.requireCollection(kind, req, 'Sid');
@@ -437,9 +438,7 @@ export class SyncSim implements SimulatorModule {
     const ordered = order === 'desc' ? sortedItems(kind, collection).reverse() : sortedItems(kind, collection);
     const selected = from === undefined ? ordered : ordered.filter((i) => withinBounds(kind.compareKeys(i.key, from), order, bounds));
     const resources = selected.map((i) => itemResource(kind, this.accountSid, service, collection, i));
-    const response = page(resources, 'items', req.product, req.template, req.pathParams, req.query);
-    keepFiltersInPageUrls(response, req.query);
-    return response;
+    return page(req, 'items', resources, pageFilters(req.query));
   }
 
   // ---- state operations ------------------------------------------------------------------------
@@ -696,24 +695,15 @@ function withinBounds(comparedToFrom: number, order: string, bounds: string): bo
   return ahead || (bounds === 'inclusive' && comparedToFrom === 0);
 }
 
-/** `page()` builds meta URLs from PageSize/Page only; the next page must keep Order/From/Bounds. */
-function keepFiltersInPageUrls(response: SimResponse, query: Params): void {
-  const filters = ['Order', 'From', 'Bounds']
+/** The item filters the next page must keep: Order, From and Bounds. */
+function pageFilters(query: Params): string {
+  return ['Order', 'From', 'Bounds']
     .filter((name) => text(query, name) !== undefined)
-    .map((name) => `&${name}=${encodeURIComponent(text(query, name) ?? '')}`)
-    .join('');
-  if (!filters) return;
-  const meta = (response.body as { meta: Record<string, unknown> }).meta;
-  for (const field of ['first_page_url', 'previous_page_url', 'next_page_url', 'url']) {
-    if (typeof meta[field] === 'string') meta[field] = `${meta[field] as string}${filters}`;
-  }
+    .map((name) => `${name}=${encodeURIComponent(text(query, name) ?? '')}`)
+    .join('&');
 }
 
 // ---- resources (the spec's snake_case shapes) --------------------------------------------------
-
-function isoDate(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function lifetimeFields(entry: SyncLifetime): Record<string, unknown> {
   return {

@@ -1,4 +1,5 @@
 // REST representations (snake_case, as in Twilio's OpenAPI examples) of the TaskRouter state.
+import { isoDate } from './clock';
 import {
   ACTIVE_RESERVATION_STATUSES,
   ActivityState,
@@ -15,10 +16,6 @@ import {
 export const BASE_URL = 'https://taskrouter.twilio.com/v1';
 
 type Json = Record<string, unknown>;
-
-export function isoDate(ms: number | undefined): string | null {
-  return ms === undefined ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export function workspaceUrl(workspaceSid: string): string {
   return `${BASE_URL}/Workspaces/${workspaceSid}`;

@@ -2,7 +2,7 @@
 import { invalidParameter, notFound } from './errors';
 import { Params } from './openapi';
 import { page, SimRequest, SimResponse, TwilioSimulator } from './simulator';
-import type { TaskQueueOptions, TaskRouterSim } from './taskrouter';
+import type { TaskQueueOptions, TaskRouterSim, WorkflowOptions } from './taskrouter';
 import {
   renderActivity,
   renderReservation,
@@ -32,8 +32,7 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
 
   // Workspaces
   route('GET', '/v1/Workspaces', (req) => {
-    const name = one(req.query, 'FriendlyName');
-    const items = [...tr.workspaces.values()].filter((ws) => name === undefined || ws.friendlyName === name);
+    const items = byFriendlyName(req.query, tr.workspaces.values());
     return list(req, items.map((ws) => renderWorkspace(account, ws)), 'workspaces');
   });
   route('POST', '/v1/Workspaces', (req) => {
@@ -67,11 +66,8 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
   // Activities
   route('GET', `${WS}/Activities`, (req) => {
     const ws = workspaceOf(req);
-    const name = one(req.query, 'FriendlyName');
     const available = boolean(req.query, 'Available');
-    const items = [...ws.activities.values()].filter(
-      (a) => (name === undefined || a.friendlyName === name) && (available === undefined || a.available === available),
-    );
+    const items = byFriendlyName(req.query, ws.activities.values()).filter((a) => available === undefined || a.available === available);
     return list(req, items.map((a) => renderActivity(account, ws, a)), 'activities');
   });
   route('POST', `${WS}/Activities`, (req) => {
@@ -113,8 +109,7 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
   // Task queues
   route('GET', `${WS}/TaskQueues`, (req) => {
     const ws = workspaceOf(req);
-    const name = one(req.query, 'FriendlyName');
-    const items = [...ws.taskQueues.values()].filter((q) => name === undefined || q.friendlyName === name);
+    const items = byFriendlyName(req.query, ws.taskQueues.values());
     return list(req, items.map((q) => renderTaskQueue(account, ws, q)), 'task_queues');
   });
   route('POST', `${WS}/TaskQueues`, (req) => {
@@ -138,18 +133,15 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
   // Workflows
   route('GET', `${WS}/Workflows`, (req) => {
     const ws = workspaceOf(req);
-    const name = one(req.query, 'FriendlyName');
-    const items = [...ws.workflows.values()].filter((w) => name === undefined || w.friendlyName === name);
+    const items = byFriendlyName(req.query, ws.workflows.values());
     return list(req, items.map((w) => renderWorkflow(account, ws, w)), 'workflows');
   });
   route('POST', `${WS}/Workflows`, (req) => {
     const ws = workspaceOf(req);
     const workflow = tr.createWorkflow(ws.sid, {
+      ...workflowOptions(req.form),
       friendlyName: required(req.form, 'FriendlyName'),
       configuration: required(req.form, 'Configuration'),
-      taskReservationTimeout: integer(req.form, 'TaskReservationTimeout'),
-      assignmentCallbackUrl: one(req.form, 'AssignmentCallbackUrl'),
-      fallbackAssignmentCallbackUrl: one(req.form, 'FallbackAssignmentCallbackUrl'),
     });
     return created(renderWorkflow(account, ws, workflow));
   });
@@ -159,13 +151,7 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
   });
   route('POST', `${WS}/Workflows/{Sid}`, (req) => {
     const ws = workspaceOf(req);
-    const workflow = tr.updateWorkflow(ws.sid, req.pathParams.Sid, {
-      friendlyName: one(req.form, 'FriendlyName'),
-      configuration: one(req.form, 'Configuration'),
-      taskReservationTimeout: integer(req.form, 'TaskReservationTimeout'),
-      assignmentCallbackUrl: one(req.form, 'AssignmentCallbackUrl'),
-      fallbackAssignmentCallbackUrl: one(req.form, 'FallbackAssignmentCallbackUrl'),
-    });
+    const workflow = tr.updateWorkflow(ws.sid, req.pathParams.Sid, workflowOptions(req.form));
     return ok(renderWorkflow(account, ws, workflow));
   });
   route('DELETE', `${WS}/Workflows/{Sid}`, (req) => {
@@ -319,6 +305,12 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
 // -----------------------------------------------------------------------------------------------
 // List filters
 
+/** The FriendlyName filter: the items so named, or all of them without it. */
+function byFriendlyName<T extends { friendlyName: string }>(query: Params, items: Iterable<T>): T[] {
+  const name = one(query, 'FriendlyName');
+  return [...items].filter((item) => name === undefined || item.friendlyName === name);
+}
+
 function filterTasks(ws: WorkspaceState, query: Params): TaskState[] {
   const statuses = many(query, 'AssignmentStatus');
   const workflowSid = one(query, 'WorkflowSid');
@@ -380,21 +372,14 @@ function filterWorkers(tr: TaskRouterSim, ws: WorkspaceState, query: Params): Wo
 // -----------------------------------------------------------------------------------------------
 // Parameters
 
-/** Twilio's list envelope; filters are carried into the paging URLs so `.list()` keeps them. */
+/** Twilio's list envelope, its paging URLs keeping every filter given. */
 function list(req: SimRequest, items: unknown[], key: string): SimResponse {
-  const response = page(items, key, 'taskrouter', req.template, req.pathParams, req.query);
   const filters = new URLSearchParams();
   for (const [name, value] of Object.entries(req.query)) {
     if (PAGING_PARAMS.has(name)) continue;
     for (const item of [value].flat()) filters.append(name, item);
   }
-  const suffix = filters.toString();
-  if (!suffix) return response;
-  const meta = (response.body as { meta: Record<string, unknown> }).meta;
-  for (const field of ['first_page_url', 'previous_page_url', 'next_page_url', 'url']) {
-    if (typeof meta[field] === 'string') meta[field] = `${meta[field]}&${suffix}`;
-  }
-  return response;
+  return page(req, key, items, filters.toString());
 }
 
 function found<T>(value: T | undefined, req: SimRequest): T {
@@ -451,6 +436,16 @@ function queueOptions(form: Params): Partial<TaskQueueOptions> {
     taskOrder: queueOrder(form, 'TaskOrder'),
     reservationActivitySid: one(form, 'ReservationActivitySid'),
     assignmentActivitySid: one(form, 'AssignmentActivitySid'),
+  };
+}
+
+function workflowOptions(form: Params): Partial<WorkflowOptions> {
+  return {
+    friendlyName: one(form, 'FriendlyName'),
+    configuration: one(form, 'Configuration'),
+    taskReservationTimeout: integer(form, 'TaskReservationTimeout'),
+    assignmentCallbackUrl: one(form, 'AssignmentCallbackUrl'),
+    fallbackAssignmentCallbackUrl: one(form, 'FallbackAssignmentCallbackUrl'),
   };
 }
 

@@ -1,67 +1,23 @@
 import http from 'http';
-import { AddressInfo } from 'net';
-import twilio from 'twilio';
-import { createTwilioClient } from '../../../functions/common/twilio-client';
+import { listenOnLoopback } from '../http';
 import { TwilioSimulator } from './simulator';
 import { TwilioSwitches } from './switches';
 import { PRECONDITION_FAILED_CODE, TaskRouterSim, TaskState, WorkerState, WorkspaceState } from './taskrouter';
+import { clientFor, signedWith, startSimulator, startWebhookReceiver, stopAndExpectNoViolations, WebhookReceiver } from './test-support';
 
-interface ReceivedEvent {
-  url: string;
-  signature: string;
-  contentType: string;
-  params: Record<string, string>;
-}
-
-/** A local HTTP server standing in for the workspace's EventCallbackUrl. */
-class EventSink {
-  readonly received: ReceivedEvent[] = [];
-  private server?: http.Server;
-  private base = '';
-
-  async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      req.on('end', () => {
-        this.received.push({
-          url: `${this.base}${req.url}`,
-          signature: String(req.headers['x-twilio-signature'] ?? ''),
-          contentType: String(req.headers['content-type'] ?? ''),
-          params: Object.fromEntries(new URLSearchParams(body)),
-        });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  url(path = '/taskrouter-events?token=abc'): string {
-    return `${this.base}${path}`;
-  }
-
-  types(): string[] {
-    return this.received.map((event) => event.params.EventType);
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-  }
-}
-
-const sink = new EventSink();
+/** Stands in for the workspace's EventCallbackUrl. */
+let sink: WebhookReceiver;
 let sim: TwilioSimulator;
 let tr: TaskRouterSim;
 
-beforeAll(() => sink.start());
-afterAll(() => sink.stop());
+beforeAll(async () => {
+  sink = await startWebhookReceiver({ path: '/taskrouter-events?token=abc' });
+});
+afterAll(() => sink.close());
 
 async function startSim(switches: Partial<TwilioSwitches> = {}): Promise<void> {
-  sim = new TwilioSimulator({ switches });
   tr = new TaskRouterSim();
-  sim.use('taskrouter', tr);
-  await sim.start();
+  sim = await startSimulator({ taskrouter: tr }, { switches });
 }
 
 beforeEach(async () => {
@@ -69,13 +25,9 @@ beforeEach(async () => {
   await startSim();
 });
 
-afterEach(async () => {
-  await sim.idle();
-  await sim.stop();
-  expect(sim.violations).toEqual([]);
-});
+afterEach(() => stopAndExpectNoViolations(sim));
 
-const client = () => createTwilioClient({ ACCOUNT_SID: sim.accountSid, AUTH_TOKEN: sim.authToken, TWILIO_API_BASE_URL: sim.url });
+const client = () => clientFor(sim);
 const workspaceApi = (ws: WorkspaceState) => client().taskrouter.v1.workspaces(ws.sid);
 
 interface ContactCenter {
@@ -548,7 +500,7 @@ describe('workspace events', () => {
     const reservation = pendingReservation(ws, task);
     await sim.idle();
 
-    expect(sink.types()).toEqual(['task.created', 'reservation.created']);
+    expect(sink.eventTypes()).toEqual(['task.created', 'reservation.created']);
     expect(tr.events.filter((e) => e.delivered).map((e) => e.eventType)).toEqual(['task.created', 'reservation.created']);
     expect(tr.events.filter((e) => !e.delivered).map((e) => e.eventType)).toEqual(
       expect.arrayContaining(['worker.created', 'workflow.entered', 'workflow.target-matched', 'task-queue.entered']),
@@ -557,8 +509,8 @@ describe('workspace events', () => {
     for (const event of sink.received) {
       expect(event.contentType).toMatch(/^application\/x-www-form-urlencoded/);
       expect(event.url).toBe(sink.url());
-      expect(twilio.validateRequest(sim.authToken, event.signature, event.url, event.params)).toBe(true);
-      expect(twilio.validateRequest('wrong-token', event.signature, event.url, event.params)).toBe(false);
+      expect(signedWith(sim.authToken, event)).toBe(true);
+      expect(signedWith('wrong-token', event)).toBe(false);
     }
     const [created, reserved] = sink.received.map((e) => e.params);
     const common = {
@@ -606,15 +558,15 @@ describe('workspace events', () => {
     await workspaceApi(ws).update({ eventsFilter: '' });
     tr.updateTaskStatus(ws.sid, task.sid, 'canceled', 'gone');
     await sim.idle();
-    expect(sink.types().slice(2)).toEqual(['reservation.canceled', 'task.canceled']);
+    expect(sink.eventTypes().slice(2)).toEqual(['reservation.canceled', 'task.canceled']);
   });
 
   test('events arrive in the order they happened and do not hold up the REST answer', async () => {
     const { ws, workflowSid } = contactCenter();
     const slow = http.createServer((_req, res) => setTimeout(() => res.writeHead(200).end(), 300));
-    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const slowUrl = await listenOnLoopback(slow);
     try {
-      tr.updateWorkspace(ws.sid, { eventCallbackUrl: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow` });
+      tr.updateWorkspace(ws.sid, { eventCallbackUrl: `${slowUrl}/slow` });
       const started = Date.now();
       await workspaceApi(ws).tasks.create({ workflowSid, attributes: '{}' });
       expect(Date.now() - started).toBeLessThan(250);
@@ -638,7 +590,7 @@ describe('workspace events', () => {
     const { ws, workflowSid } = contactCenter({ eventsFilter: 'task.created' });
     await createTaskViaRest(ws, workflowSid, {});
     await sim.idle();
-    expect(sink.types()).toEqual(duplicate ? ['task.created', 'task.created'] : ['task.created']);
+    expect(sink.eventTypes()).toEqual(duplicate ? ['task.created', 'task.created'] : ['task.created']);
     expect(new Set(sink.received.map((e) => e.params.Sid)).size).toBe(1);
   });
 
