@@ -60,21 +60,24 @@ export function settingsView(stored: Partial<ConfigDocument>): SettingsView {
   };
 }
 
-const sidPattern = (prefix: string): RegExp => new RegExp(`^${prefix}[0-9a-fA-F]{32}$`);
+export const sidPattern = (prefix: string): RegExp => new RegExp(`^${prefix}[0-9a-fA-F]{32}$`);
 const SIDS = {
   workspaceSid: { pattern: sidPattern('WS'), what: 'a TaskRouter workspace SID (WS followed by 32 hex characters)' },
   conversationsServiceSid: { pattern: sidPattern('IS'), what: 'a Conversations service SID (IS followed by 32 hex characters)' },
   aiQueueSid: { pattern: sidPattern('WQ'), what: 'a TaskRouter queue SID (WQ followed by 32 hex characters) or nothing' },
 } as const;
 
+/** A posted field, trimmed; undefined when absent or blank, a 400 when sent more than once. */
+export function formText(form: Record<string, unknown>, field: string): string | undefined {
+  const value = form[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw invalidInput(field, `${field} must be sent once, as text`);
+  return value.trim() || undefined;
+}
+
 /** Checks the shapes of the posted fields; throws a 400 naming the first bad field. */
 export function parseSaveForm(form: Record<string, unknown>): SaveForm {
-  const text = (field: string): string | undefined => {
-    const value = form[field];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'string') throw invalidInput(field, `${field} must be sent once, as text`);
-    return value.trim() || undefined;
-  };
+  const text = (field: string): string | undefined => formText(form, field);
   const sid = (field: keyof typeof SIDS, value: string | undefined): string | undefined => {
     if (value !== undefined && !SIDS[field].pattern.test(value)) throw invalidInput(field, `Expected ${SIDS[field].what}`);
     return value;

@@ -18,6 +18,19 @@ export const TASKROUTER_EVENTS = [
 ] as const;
 export type TaskRouterEventType = (typeof TASKROUTER_EVENTS)[number];
 
+/** The workspace events the bridge acts on: the workspace's EventsFilter must include them all. */
+export const SUBSCRIBED_TASKROUTER_EVENTS: readonly TaskRouterEventType[] = [
+  'reservation.created',
+  'reservation.accepted',
+  'reservation.timeout',
+  'task.created',
+  'workflow.target-matched',
+  'workflow.timeout',
+  'task.canceled',
+  'task.deleted',
+  'task.completed',
+];
+
 export const CONVERSATION_EVENTS = ['onMessageAdded', 'onConversationAdded', 'onParticipantAdded'] as const;
 export type ConversationEventType = (typeof CONVERSATION_EVENTS)[number];
 

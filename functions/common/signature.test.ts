@@ -1,5 +1,5 @@
 import twilio from 'twilio';
-import { candidateUrls, isValidTwilioSignature, SignedRequest } from './signature';
+import { candidateUrls, deploymentUrl, isValidTwilioSignature, SignedRequest } from './signature';
 
 const AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
 const PATH = '/webhook';
@@ -83,5 +83,14 @@ describe('candidateUrls', () => {
 
   it('adds http for localhost', () => {
     expect(candidateUrls('localhost:3000', '/webhook')).toEqual(['https://localhost:3000/webhook', 'http://localhost:3000/webhook']);
+  });
+});
+
+describe('deploymentUrl', () => {
+  it('is https for a public domain and http for a local runtime', () => {
+    expect(deploymentUrl('example.twil.io', '/webhook')).toBe('https://example.twil.io/webhook');
+    expect(deploymentUrl('localhost:3000', '/webhook')).toBe('http://localhost:3000/webhook');
+    expect(deploymentUrl('127.0.0.1:3000', '/webhook')).toBe('http://127.0.0.1:3000/webhook');
+    expect(deploymentUrl('localhost.evil.com', '/webhook')).toBe('https://localhost.evil.com/webhook');
   });
 });

@@ -10,11 +10,18 @@ export interface SignedRequest {
   params: Record<string, unknown>;
 }
 
+const LOCAL_DOMAIN = /^(localhost|127\.0\.0\.1)(:\d+)?$/;
+
 /** The URLs Twilio may have signed: https in production, http for a local runtime. */
 export function candidateUrls(domainName: string, path: string): string[] {
   const urls = [`https://${domainName}${path}`];
-  if (/^(localhost|127\.0\.0\.1)(:\d+)?$/.test(domainName)) urls.push(`http://${domainName}${path}`);
+  if (LOCAL_DOMAIN.test(domainName)) urls.push(`http://${domainName}${path}`);
   return urls;
+}
+
+/** The URL to register with Twilio: https, or http for a local runtime (twilio-run serves no TLS). */
+export function deploymentUrl(domainName: string, path: string): string {
+  return `${LOCAL_DOMAIN.test(domainName) ? 'http' : 'https'}://${domainName}${path}`;
 }
 
 export function isValidTwilioSignature(request: SignedRequest): boolean {

@@ -86,6 +86,42 @@ export interface WorkerSummary {
   attributes: Record<string, unknown>;
 }
 
+/** Where the workspace sends its events. `eventsFilter` null: every event. */
+export interface WorkspaceCallback {
+  eventCallbackUrl: string | null;
+  eventsFilter: string | null;
+}
+
+/** A Conversations service's post-event webhook. */
+export interface ConversationsWebhook {
+  postWebhookUrl: string | null;
+  method: string | null;
+  filters: string[];
+}
+
+export interface WorkflowSummary {
+  sid: string;
+  friendlyName: string;
+  /** The parsed Configuration JSON (`{}` if it does not parse). */
+  configuration: Record<string, unknown>;
+}
+
+export interface TaskQueueSummary {
+  sid: string;
+  friendlyName: string;
+  targetWorkers: string;
+}
+
+/** What decides whether TaskRouter can offer the worker a task. */
+export interface WorkerRouting {
+  sid: string;
+  friendlyName: string;
+  activityName: string;
+  /** The worker's activity is an available one. */
+  available: boolean;
+  channels: { taskChannel: string; capacity: number; available: boolean }[];
+}
+
 /**
  * Domain-level Twilio operations, each retried on transient failures (429, 5xx, network)
  * within the caller's deadline.
@@ -321,6 +357,46 @@ export class TwilioGateway {
     return (await this.unlessNotFound(() => this.client.taskrouter.v1.workspaces(workspaceSid).taskQueues(queueSid).fetch())) !== undefined;
   }
 
+  /** Undefined when the workspace does not exist. */
+  async fetchWorkspaceCallback(workspaceSid: string): Promise<WorkspaceCallback | undefined> {
+    const workspace = await this.unlessNotFound(() => this.client.taskrouter.v1.workspaces(workspaceSid).fetch());
+    return workspace && { eventCallbackUrl: workspace.eventCallbackUrl || null, eventsFilter: workspace.eventsFilter || null };
+  }
+
+  async setWorkspaceCallback(workspaceSid: string, callback: { eventCallbackUrl: string; eventsFilter: string }): Promise<void> {
+    await this.retry(() => this.client.taskrouter.v1.workspaces(workspaceSid).update(callback));
+  }
+
+  /** Empty when the workspace does not exist. */
+  async listWorkflows(workspaceSid: string): Promise<WorkflowSummary[]> {
+    const workflows = await this.unlessNotFound(() => this.client.taskrouter.v1.workspaces(workspaceSid).workflows.list({ limit: 100 }));
+    return (workflows ?? []).map((w) => ({ sid: w.sid, friendlyName: w.friendlyName, configuration: safeObject(w.configuration) }));
+  }
+
+  async setWorkflowConfiguration(workspaceSid: string, workflowSid: string, configuration: object): Promise<void> {
+    await this.retry(() => this.client.taskrouter.v1.workspaces(workspaceSid).workflows(workflowSid).update({ configuration: JSON.stringify(configuration) }));
+  }
+
+  /** Empty when the workspace does not exist. */
+  async listTaskQueues(workspaceSid: string): Promise<TaskQueueSummary[]> {
+    const queues = await this.unlessNotFound(() => this.client.taskrouter.v1.workspaces(workspaceSid).taskQueues.list({ limit: 1000 }));
+    return (queues ?? []).map((q) => ({ sid: q.sid, friendlyName: q.friendlyName, targetWorkers: q.targetWorkers ?? '' }));
+  }
+
+  /** The worker's activity and task channels; undefined when it does not exist. */
+  async fetchWorkerRouting(workspaceSid: string, workerSid: string): Promise<WorkerRouting | undefined> {
+    const resource = this.client.taskrouter.v1.workspaces(workspaceSid).workers(workerSid);
+    const [worker, channels] = await Promise.all([this.unlessNotFound(() => resource.fetch()), this.unlessNotFound(() => resource.workerChannels.list({ limit: 50 }))]);
+    if (!worker) return undefined;
+    return {
+      sid: worker.sid,
+      friendlyName: worker.friendlyName,
+      activityName: worker.activityName,
+      available: worker.available,
+      channels: (channels ?? []).map((c) => ({ taskChannel: c.taskChannelUniqueName, capacity: c.configuredCapacity, available: c.available })),
+    };
+  }
+
   async fetchWorker(workspaceSid: string, workerSid: string): Promise<WorkerSummary | undefined> {
     const worker = await this.unlessNotFound(() => this.client.taskrouter.v1.workspaces(workspaceSid).workers(workerSid).fetch());
     return worker && workerSummary(worker);
@@ -361,6 +437,16 @@ export class TwilioGateway {
 
   async conversationsServiceExists(serviceSid: string): Promise<boolean> {
     return (await this.unlessNotFound(() => this.client.conversations.v1.services(serviceSid).fetch())) !== undefined;
+  }
+
+  /** Undefined when the service does not exist. */
+  async fetchConversationsWebhook(serviceSid: string): Promise<ConversationsWebhook | undefined> {
+    const webhook = await this.unlessNotFound(() => this.client.conversations.v1.services(serviceSid).configuration.webhooks().fetch());
+    return webhook && { postWebhookUrl: webhook.postWebhookUrl || null, method: webhook.method || null, filters: webhook.filters ?? [] };
+  }
+
+  async setConversationsWebhook(serviceSid: string, webhook: { postWebhookUrl: string; method: 'POST'; filters: string[] }): Promise<void> {
+    await this.retry(() => this.client.conversations.v1.services(serviceSid).configuration.webhooks().update(webhook));
   }
 
   async listMessages(serviceSid: string, conversationSid: string): Promise<ConversationMessage[]> {

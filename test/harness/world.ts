@@ -1,7 +1,8 @@
 // A whole local contact center: the Twilio and OpenCX simulators, a Flex-like workspace
 // (AI and human queues, the two workflow filters, an AI worker and a human agent), a Flex
 // Conversations service, our Sync service with the saved config, and the Functions running in
-// the real twilio-run, with both webhooks registered to them.
+// the real twilio-run, with both webhooks registered to them (unless `webhooks: false`).
+import { CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../../functions/bridge/events';
 import { STATE_MAPS } from '../../functions/bridge/state';
 import { createTwilioClient, TwilioClient } from '../../functions/common/twilio-client';
 import { OpenCxSimulator, OpenCxSimulatorOptions, DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
@@ -15,8 +16,8 @@ import { TaskRouterSim } from '../simulators/twilio/taskrouter';
 import { FunctionsRuntime, startFunctionsRuntime } from './functions-runtime';
 
 export const AI_AUTHOR = 'AI Support Agent';
-export const BRIDGE_EVENTS = 'reservation.created,reservation.accepted,reservation.timeout,task.created,workflow.target-matched,workflow.timeout,task.canceled,task.deleted,task.completed';
-export const CONVERSATION_FILTERS = ['onMessageAdded', 'onConversationAdded', 'onParticipantAdded'];
+export const BRIDGE_EVENTS = SUBSCRIBED_TASKROUTER_EVENTS.join(',');
+export const CONVERSATION_FILTERS: string[] = [...CONVERSATION_EVENTS];
 
 export interface WorldOptions {
   switches?: Partial<TwilioSwitches>;
@@ -29,6 +30,10 @@ export interface WorldOptions {
   configured?: boolean;
   /** Seed the "OpenCX AI" worker (default true); false leaves it to the settings save. */
   seedAiWorker?: boolean;
+  /** Register both webhooks at the Functions (default true); false leaves them to "Apply setup". */
+  webhooks?: boolean;
+  /** Where the workflow's `handedOff == true` filter is: first (default, as the setup asks), after the AI's filter, or missing. */
+  handoffFilter?: 'first' | 'after-ai' | 'missing';
 }
 
 export interface StartedConversation {
@@ -79,7 +84,7 @@ export class World {
     if (this.options.functions !== false) {
       this.functions = await startFunctionsRuntime(this.functionsEnv());
       this.webhookUrl = `${this.functions.url}/webhook`;
-      await this.registerWebhooks(this.webhookUrl);
+      if (this.options.webhooks !== false) await this.registerWebhooks(this.webhookUrl);
     }
     if (this.options.configured !== false) await this.saveConfig();
   }
@@ -100,18 +105,13 @@ export class World {
     this.workspaceSid = workspace.sid;
     this.aiQueueSid = tr.createTaskQueue(workspace.sid, { friendlyName: 'OpenCX AI', targetWorkers: 'opencx_ai == true' }).sid;
     this.humanQueueSid = tr.createTaskQueue(workspace.sid, { friendlyName: 'Support', targetWorkers: "role == 'agent'" }).sid;
+    const handedOff = { filter_friendly_name: 'Handed off to humans', expression: 'handedOff == true', targets: [{ queue: this.humanQueueSid }] };
+    const ai = { filter_friendly_name: 'OpenCX AI', expression: "channelType IN ['web','sms','whatsapp']", targets: [{ queue: this.aiQueueSid }] };
+    const filters = { first: [handedOff, ai], 'after-ai': [ai, handedOff], missing: [ai] }[this.options.handoffFilter ?? 'first'];
     this.workflowSid = tr.createWorkflow(workspace.sid, {
       friendlyName: 'Assign to Anyone',
       taskReservationTimeout: this.options.aiReservationTimeout ?? 120,
-      configuration: {
-        task_routing: {
-          filters: [
-            { filter_friendly_name: 'Handed off to humans', expression: 'handedOff == true', targets: [{ queue: this.humanQueueSid }] },
-            { filter_friendly_name: 'OpenCX AI', expression: "channelType IN ['web','sms','whatsapp']", targets: [{ queue: this.aiQueueSid }] },
-          ],
-          default_filter: { queue: this.humanQueueSid },
-        },
-      },
+      configuration: { task_routing: { filters, default_filter: { queue: this.humanQueueSid } } },
     }).sid;
     if (this.options.seedAiWorker !== false) {
       this.aiWorkerSid = tr.createWorker(workspace.sid, {

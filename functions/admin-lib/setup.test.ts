@@ -1,0 +1,360 @@
+import { SUBSCRIBED_TASKROUTER_EVENTS } from '../bridge/events';
+import type { BridgeConfig } from '../common/config';
+import type { WorkerRouting, WorkflowSummary } from '../common/twilio-client';
+import { adminErrorOf } from './admin-error.testing';
+import {
+  aiQueueCheck,
+  aiQueueSids,
+  aiWorkerCheck,
+  chooseWorkflow,
+  configCheck,
+  conversationsWebhookCheck,
+  conversationsWebhookUpdate,
+  humanQueueProblem,
+  isHandedOffFilter,
+  notConfiguredChecks,
+  opencxTokenCheck,
+  parseEventsFilter,
+  parseSetupForm,
+  routesToAi,
+  RoutingFacts,
+  SetupFacts,
+  setupChecks,
+  workflowConfigurationUpdate,
+  workflowFiltersCheck,
+  workspaceCallbackUpdate,
+  workspaceEventsCheck,
+} from './setup';
+
+const URL = 'https://acme-1234.twil.io/webhook';
+const OTHER_URL = 'https://sandbox-9999.twil.io/webhook';
+const WS = 'WS' + '1'.repeat(32);
+const IS = 'IS' + '2'.repeat(32);
+const WK = 'WK' + '3'.repeat(32);
+const AI_QUEUE = 'WQ' + 'a'.repeat(32);
+const HUMAN_QUEUE = 'WQ' + 'b'.repeat(32);
+const WW = 'WW' + 'c'.repeat(32);
+const EVENTS = SUBSCRIBED_TASKROUTER_EVENTS.join(',');
+const CONVERSATION_FILTERS = ['onMessageAdded', 'onConversationAdded', 'onParticipantAdded'];
+
+const handedOffFilter = { filter_friendly_name: 'Handed off', expression: 'handedOff == true', targets: [{ queue: HUMAN_QUEUE }] };
+const aiFilter = { filter_friendly_name: 'OpenCX AI', expression: "channelType IN ['web','sms']", targets: [{ queue: AI_QUEUE }] };
+const voiceFilter = { filter_friendly_name: 'Voice', expression: "channelType == 'voice'", targets: [{ queue: HUMAN_QUEUE, priority: 5 }] };
+
+const workflow = (filters: object[], sid = WW, friendlyName = 'Assign to Anyone'): WorkflowSummary => ({
+  sid,
+  friendlyName,
+  configuration: { task_routing: { filters, default_filter: { queue: HUMAN_QUEUE } } },
+});
+
+const routing = (filters: object[], over: Partial<RoutingFacts> = {}): RoutingFacts => ({
+  workflows: [workflow(filters)],
+  queues: [
+    { sid: AI_QUEUE, friendlyName: 'OpenCX AI', targetWorkers: 'opencx_ai == true' },
+    { sid: HUMAN_QUEUE, friendlyName: 'Support', targetWorkers: "role == 'agent'" },
+  ],
+  aiWorkerSid: WK,
+  ...over,
+});
+
+const worker = (over: Partial<WorkerRouting> = {}): WorkerRouting => ({
+  sid: WK,
+  friendlyName: 'OpenCX AI',
+  activityName: 'Available',
+  available: true,
+  channels: [
+    { taskChannel: 'chat', capacity: 50, available: true },
+    { taskChannel: 'voice', capacity: 1, available: false },
+  ],
+  ...over,
+});
+
+describe('parseSetupForm', () => {
+  it('reads the optional fields, trimmed, and the confirmation', () => {
+    expect(parseSetupForm({ Token: 't', workflowSid: ` ${WW} `, humanQueueSid: HUMAN_QUEUE, replaceCallbackUrl: 'true' })).toEqual({
+      workflowSid: WW,
+      humanQueueSid: HUMAN_QUEUE,
+      replaceCallbackUrl: true,
+    });
+    expect(parseSetupForm({ Token: 't', workflowSid: '', replaceCallbackUrl: 'false' })).toEqual({ workflowSid: undefined, humanQueueSid: undefined, replaceCallbackUrl: false });
+  });
+
+  it.each([
+    ['workflowSid', AI_QUEUE],
+    ['humanQueueSid', WW],
+    ['humanQueueSid', 'WQ123'],
+    ['replaceCallbackUrl', 'yes'],
+    ['replaceCallbackUrl', ['true', 'true']],
+  ])('refuses %s = %j with a 400 on that field', (field, value) => {
+    expect(adminErrorOf(() => parseSetupForm({ [field]: value }))).toMatchObject({ status: 400, code: 'invalid_input', field });
+  });
+});
+
+describe('config and OpenCX token', () => {
+  it('asks for the settings before anything else can be checked', () => {
+    expect(notConfiguredChecks()).toEqual([
+      { id: 'config', title: 'OpenCX settings', status: 'problem', detail: expect.stringMatching(/not saved/), fix: expect.stringMatching(/Test & Save/), autoFixable: false },
+    ]);
+    expect(configCheck(true)).toMatchObject({ status: 'ok', autoFixable: false });
+  });
+
+  it('is ok with the org name, a problem when rejected, a warning when OpenCX is unreachable', () => {
+    expect(opencxTokenCheck({ kind: 'valid', orgName: 'Acme' })).toMatchObject({ id: 'opencx_token', status: 'ok', detail: expect.stringContaining('"Acme"') });
+    expect(opencxTokenCheck({ kind: 'rejected' })).toMatchObject({ status: 'problem', fix: expect.stringMatching(/current API key/), autoFixable: false });
+    expect(opencxTokenCheck({ kind: 'unavailable' })).toMatchObject({ status: 'warning', autoFixable: false });
+  });
+});
+
+describe('aiWorkerCheck', () => {
+  it('is ok for an available worker with chat capacity', () => {
+    expect(aiWorkerCheck(WK, worker())).toMatchObject({ id: 'ai_worker', status: 'ok', detail: expect.stringContaining('50 conversations') });
+  });
+
+  it.each([
+    ['missing', undefined, /not in the workspace any more/, /Test & Save/],
+    ['offline', worker({ activityName: 'Offline', available: false }), /"Offline" activity/, /set .* to Available/],
+    ['without chat', worker({ channels: [] }), /has no chat channel/, /make chat available/],
+    ['with chat closed', worker({ channels: [{ taskChannel: 'chat', capacity: 50, available: false }] }), /chat channel closed/, /make chat available/],
+    ['with chat capacity 0', worker({ channels: [{ taskChannel: 'chat', capacity: 0, available: true }] }), /capacity of 0/, /capacity of 50/],
+  ])('is a problem for a worker %s, not auto-fixable', (_case, facts, detail, fix) => {
+    expect(aiWorkerCheck(WK, facts)).toMatchObject({ status: 'problem', detail: expect.stringMatching(detail), fix: expect.stringMatching(fix), autoFixable: false });
+  });
+});
+
+describe('workspace event callback', () => {
+  it('reads an EventsFilter; none means every event', () => {
+    expect(parseEventsFilter(' task.created , worker.activity.update,')).toEqual(['task.created', 'worker.activity.update']);
+    expect(parseEventsFilter(null)).toBeUndefined();
+    expect(parseEventsFilter('')).toBeUndefined();
+  });
+
+  it('is ok at this URL with every needed event, or with no filter at all', () => {
+    expect(workspaceEventsCheck(WS, { eventCallbackUrl: URL, eventsFilter: EVENTS }, URL)).toMatchObject({ id: 'workspace_events', status: 'ok' });
+    expect(workspaceEventsCheck(WS, { eventCallbackUrl: URL, eventsFilter: null }, URL).status).toBe('ok');
+    expect(workspaceCallbackUpdate({ eventCallbackUrl: URL, eventsFilter: `worker.activity.update,${EVENTS}` }, URL, false)).toBeUndefined();
+    expect(workspaceCallbackUpdate({ eventCallbackUrl: URL, eventsFilter: null }, URL, true)).toBeUndefined();
+  });
+
+  it('sets an unset URL with the needed events', () => {
+    expect(workspaceEventsCheck(WS, { eventCallbackUrl: null, eventsFilter: null }, URL)).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(/nowhere/),
+      fix: expect.stringContaining(URL),
+      autoFixable: true,
+    });
+    expect(workspaceCallbackUpdate({ eventCallbackUrl: null, eventsFilter: null }, URL, false)).toEqual({ eventCallbackUrl: URL, eventsFilter: EVENTS });
+  });
+
+  it('adds the missing events after the admin\'s own, dropping none', () => {
+    const current = { eventCallbackUrl: URL, eventsFilter: 'worker.activity.update,task.created' };
+    expect(workspaceEventsCheck(WS, current, URL)).toMatchObject({ status: 'problem', detail: expect.stringContaining('reservation.created'), autoFixable: true });
+    const update = workspaceCallbackUpdate(current, URL, false)!;
+    const events = update.eventsFilter.split(',');
+    expect(events.slice(0, 2)).toEqual(['worker.activity.update', 'task.created']);
+    expect(new Set(events)).toEqual(new Set(['worker.activity.update', ...SUBSCRIBED_TASKROUTER_EVENTS]));
+    expect(events).toHaveLength(SUBSCRIBED_TASKROUTER_EVENTS.length + 1);
+  });
+
+  it('reports a URL elsewhere as events routed to the wrong place, replaced only when confirmed', () => {
+    const current = { eventCallbackUrl: OTHER_URL, eventsFilter: 'task.created,worker.activity.update' };
+    expect(workspaceEventsCheck(WS, current, URL)).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(/another environment or org/),
+      fix: expect.stringMatching(/confirm replacing it/),
+      autoFixable: true,
+      confirm: 'replaceCallbackUrl',
+    });
+    expect(workspaceCallbackUpdate(current, URL, false)).toBeUndefined();
+    expect(workspaceCallbackUpdate(current, URL, true)).toEqual({ eventCallbackUrl: URL, eventsFilter: `task.created,worker.activity.update,${EVENTS.replace('task.created,', '')}` });
+  });
+
+  it('names a workspace that is not in the account', () => {
+    expect(workspaceEventsCheck(WS, undefined, URL)).toMatchObject({ status: 'problem', detail: expect.stringContaining(WS), autoFixable: false });
+  });
+});
+
+describe('Conversations webhook', () => {
+  const registered = { postWebhookUrl: URL, method: 'POST', filters: CONVERSATION_FILTERS };
+
+  it('is ok at this URL with POST and the three filters', () => {
+    expect(conversationsWebhookCheck(IS, registered, URL)).toMatchObject({ id: 'conversations_webhook', status: 'ok' });
+    expect(conversationsWebhookUpdate({ ...registered, filters: ['onMessageUpdated', ...CONVERSATION_FILTERS] }, URL, false)).toBeUndefined();
+  });
+
+  it('calls an unregistered webhook the most common setup mistake, and registers it', () => {
+    const unset = { postWebhookUrl: null, method: null, filters: [] };
+    expect(conversationsWebhookCheck(IS, unset, URL)).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(/never reach the AI.*most common setup mistake/),
+      fix: expect.stringContaining('onMessageAdded, onConversationAdded, onParticipantAdded'),
+      autoFixable: true,
+    });
+    expect(conversationsWebhookUpdate(unset, URL, false)).toEqual({ postWebhookUrl: URL, method: 'POST', filters: CONVERSATION_FILTERS });
+  });
+
+  it('adds missing filters to the admin\'s own and turns GET into POST', () => {
+    const partial = { postWebhookUrl: URL, method: 'GET', filters: ['onConversationUpdated', 'onMessageAdded'] };
+    expect(conversationsWebhookCheck(IS, partial, URL)).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(/does not subscribe onConversationAdded, onParticipantAdded and uses GET/),
+      autoFixable: true,
+    });
+    expect(conversationsWebhookUpdate(partial, URL, false)).toEqual({
+      postWebhookUrl: URL,
+      method: 'POST',
+      filters: ['onConversationUpdated', 'onMessageAdded', 'onConversationAdded', 'onParticipantAdded'],
+    });
+  });
+
+  it('replaces a URL elsewhere only when confirmed', () => {
+    const elsewhere = { ...registered, postWebhookUrl: OTHER_URL };
+    expect(conversationsWebhookCheck(IS, elsewhere, URL)).toMatchObject({ status: 'problem', confirm: 'replaceCallbackUrl', detail: expect.stringContaining(OTHER_URL) });
+    expect(conversationsWebhookUpdate(elsewhere, URL, false)).toBeUndefined();
+    expect(conversationsWebhookUpdate(elsewhere, URL, true)).toEqual(registered);
+  });
+});
+
+describe('which filters route to the AI', () => {
+  it('counts the configured AI queue and queues whose workers expression mentions opencx_ai', () => {
+    const queues = [
+      { sid: AI_QUEUE, friendlyName: 'AI', targetWorkers: 'routing.skills HAS "opencx_ai"' },
+      { sid: HUMAN_QUEUE, friendlyName: 'Everyone', targetWorkers: '1==1' },
+    ];
+    expect(aiQueueSids(queues, undefined)).toEqual(new Set([AI_QUEUE]));
+    expect(aiQueueSids(queues, HUMAN_QUEUE)).toEqual(new Set([AI_QUEUE, HUMAN_QUEUE]));
+  });
+
+  it('recognises AI targets by queue, worker SID or worker expression', () => {
+    const ai = new Set([AI_QUEUE]);
+    expect(routesToAi(aiFilter, ai, WK)).toBe(true);
+    expect(routesToAi({ targets: [{ queue: HUMAN_QUEUE, known_worker_sid: WK }] }, ai, WK)).toBe(true);
+    expect(routesToAi({ targets: [{ queue: HUMAN_QUEUE, expression: 'worker.opencx_ai == true' }] }, ai, WK)).toBe(true);
+    expect(routesToAi(voiceFilter, ai, WK)).toBe(false);
+    expect(routesToAi({ expression: '1==1' }, ai, WK)).toBe(false);
+  });
+
+  it('recognises a handedOff filter by its expression', () => {
+    expect(isHandedOffFilter(handedOffFilter)).toBe(true);
+    expect(isHandedOffFilter({ expression: 'handedOff==true AND channelType == "web"' })).toBe(true);
+    expect(isHandedOffFilter({ expression: 'handedOffReason == true' })).toBe(false);
+    expect(isHandedOffFilter({})).toBe(false);
+  });
+});
+
+describe('chooseWorkflow', () => {
+  const a = workflow([], 'WW' + '1'.repeat(32), 'Sales');
+  const b = workflow([], 'WW' + '2'.repeat(32), 'Assign to Anyone');
+
+  it('takes the named one, else the only one, else "Assign to Anyone"', () => {
+    expect(chooseWorkflow([a, b], a.sid)).toEqual({ workflow: a });
+    expect(chooseWorkflow([a], undefined)).toEqual({ workflow: a });
+    expect(chooseWorkflow([a, b], undefined)).toEqual({ workflow: b });
+  });
+
+  it('says why when it cannot choose', () => {
+    expect(chooseWorkflow([a, { ...a, sid: 'WW' + '3'.repeat(32) }], undefined)).toMatchObject({ reason: expect.stringMatching(/2 workflows/) });
+    expect(chooseWorkflow([], undefined)).toMatchObject({ reason: expect.stringMatching(/no workflow/) });
+    expect(chooseWorkflow([a], WW)).toMatchObject({ reason: expect.stringContaining(WW) });
+  });
+});
+
+describe('workflow filters', () => {
+  it('is ok with handedOff above the AI filter', () => {
+    const facts = routing([voiceFilter, handedOffFilter, aiFilter]);
+    expect(workflowFiltersCheck(facts)).toMatchObject({ id: 'workflow_filters', status: 'ok', detail: expect.stringMatching(/"Handed off" comes before .*"OpenCX AI"/) });
+    expect(workflowConfigurationUpdate(facts.workflows[0], facts, HUMAN_QUEUE)).toBeUndefined();
+  });
+
+  it('adds a missing handedOff filter at the top, keeping everything else, once the human queue is known', () => {
+    const facts = routing([voiceFilter, aiFilter]);
+    expect(workflowFiltersCheck(facts)).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(/no handedOff == true filter/),
+      fix: expect.stringMatching(/Choose your human agents' queue/),
+      autoFixable: true,
+    });
+    expect(workflowConfigurationUpdate(facts.workflows[0], facts, undefined)).toBeUndefined();
+    expect(workflowConfigurationUpdate(facts.workflows[0], facts, HUMAN_QUEUE)).toEqual({
+      task_routing: {
+        filters: [{ filter_friendly_name: 'OpenCX: handed off to humans', expression: 'handedOff == true', targets: [{ queue: HUMAN_QUEUE }] }, voiceFilter, aiFilter],
+        default_filter: { queue: HUMAN_QUEUE },
+      },
+    });
+  });
+
+  it('moves a misordered handedOff filter just above the first AI filter', () => {
+    const facts = routing([voiceFilter, aiFilter, { ...aiFilter, filter_friendly_name: 'AI 2' }, handedOffFilter]);
+    expect(workflowFiltersCheck(facts)).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(/"OpenCX AI" comes before "Handed off".*first match wins/),
+      fix: 'Apply setup: it moves "Handed off" above "OpenCX AI".',
+      autoFixable: true,
+    });
+    const update = workflowConfigurationUpdate(facts.workflows[0], facts, undefined)!;
+    expect(update.task_routing).toEqual({ filters: [voiceFilter, handedOffFilter, aiFilter, { ...aiFilter, filter_friendly_name: 'AI 2' }], default_filter: { queue: HUMAN_QUEUE } });
+    const fixed = { ...facts, workflows: [{ ...facts.workflows[0], configuration: update }] };
+    expect(workflowFiltersCheck(fixed).status).toBe('ok');
+    expect(workflowConfigurationUpdate(fixed.workflows[0], fixed, HUMAN_QUEUE)).toBeUndefined();
+  });
+
+  it('finds the AI filter through the configured AI queue too', () => {
+    const facts = routing([{ ...voiceFilter, targets: [{ queue: HUMAN_QUEUE }] }, handedOffFilter], { aiQueueSid: HUMAN_QUEUE, queues: [] });
+    expect(workflowFiltersCheck(facts)).toMatchObject({ status: 'problem', detail: expect.stringMatching(/sends handed-off tasks back to the AI/), autoFixable: false });
+  });
+
+  it('warns when no filter is recognised as the AI\'s', () => {
+    expect(workflowFiltersCheck(routing([handedOffFilter, voiceFilter]))).toMatchObject({ status: 'warning', detail: expect.stringMatching(/mentions opencx_ai/), autoFixable: false });
+  });
+
+  it('is a problem it cannot fix when the workflow is ambiguous', () => {
+    const facts = routing([], { workflows: [workflow([aiFilter], 'WW' + '1'.repeat(32), 'A'), workflow([aiFilter], 'WW' + '2'.repeat(32), 'B')] });
+    expect(workflowFiltersCheck(facts)).toMatchObject({ status: 'problem', detail: expect.stringMatching(/2 workflows/), autoFixable: false });
+  });
+});
+
+describe('humanQueueProblem', () => {
+  it('accepts a human queue of the workspace and refuses an unknown or the AI\'s', () => {
+    const facts = routing([]);
+    expect(humanQueueProblem(HUMAN_QUEUE, facts, WS)).toBeUndefined();
+    expect(humanQueueProblem('WQ' + 'f'.repeat(32), facts, WS)).toMatchObject({ status: 400, code: 'not_found', field: 'humanQueueSid' });
+    expect(humanQueueProblem(AI_QUEUE, facts, WS)).toMatchObject({ status: 400, code: 'invalid_input', field: 'humanQueueSid' });
+  });
+});
+
+describe('aiQueueCheck', () => {
+  it('is ok when the configured queue exists, a problem when not', () => {
+    expect(aiQueueCheck(AI_QUEUE, routing([]).queues)).toMatchObject({ id: 'ai_queue', status: 'ok' });
+    expect(aiQueueCheck('WQ' + 'f'.repeat(32), [])).toMatchObject({ status: 'problem', autoFixable: false });
+  });
+});
+
+describe('setupChecks', () => {
+  const config: BridgeConfig = { opencxToken: 'k', workspaceSid: WS, aiWorkerSid: WK, conversationsServiceSid: IS, aiAuthorName: 'AI' };
+  const facts: SetupFacts = {
+    config,
+    webhookUrl: URL,
+    opencx: { kind: 'valid', orgName: 'Acme' },
+    workspace: { eventCallbackUrl: URL, eventsFilter: EVENTS },
+    conversationsWebhook: { postWebhookUrl: URL, method: 'POST', filters: CONVERSATION_FILTERS },
+    aiWorker: worker(),
+    routing: routing([handedOffFilter, aiFilter]),
+  };
+
+  it('runs every check, the AI queue only when one is configured', () => {
+    const checks = setupChecks(facts);
+    expect(checks.map((c) => [c.id, c.status])).toEqual([
+      ['config', 'ok'],
+      ['opencx_token', 'ok'],
+      ['workspace_events', 'ok'],
+      ['conversations_webhook', 'ok'],
+      ['ai_worker', 'ok'],
+      ['workflow_filters', 'ok'],
+    ]);
+    expect(checks.every((c) => c.fix === undefined && !c.autoFixable)).toBe(true);
+    expect(setupChecks({ ...facts, config: { ...config, aiQueueSid: AI_QUEUE } }).map((c) => c.id)).toContain('ai_queue');
+  });
+
+  it('leaves out what needs the workspace while it is missing', () => {
+    expect(setupChecks({ ...facts, workspace: undefined }).map((c) => c.id)).toEqual(['config', 'opencx_token', 'workspace_events', 'conversations_webhook']);
+  });
+});

@@ -1,0 +1,70 @@
+// One-click setup (admins only): registers this deployment's webhook on the workspace and the
+// Conversations service, and puts a handedOff filter above the AI's filter. Each resource is read
+// right before it is written and written only when it needs it, so a second apply writes nothing.
+// Then every check runs again.
+import { AdminError } from '../admin-lib/admin-error';
+import { AdminEnv, PluginCall, pluginEndpoint } from '../admin-lib/plugin-endpoint';
+import {
+  CheckId,
+  chooseWorkflow,
+  conversationsWebhookUpdate,
+  humanQueueProblem,
+  parseSetupForm,
+  RoutingFacts,
+  SetupForm,
+  workflowConfigurationUpdate,
+  workspaceCallbackUpdate,
+} from '../admin-lib/setup';
+import { loadConfig, readRouting, runChecks, webhookUrlOf } from '../admin-lib/setup-facts';
+import type { BridgeConfig } from '../common/config';
+
+export const handler = pluginEndpoint({ name: 'setup-apply', role: 'admin' }, async (call) => {
+  const form = parseSetupForm(call.event);
+  const config = await loadConfig(call);
+  if (!config) return { applied: [], checks: await runChecks(call, config, form.workflowSid) };
+
+  // The form is checked against the workspace before anything is written.
+  const routing = await readRouting(call.twilio, config, form.workflowSid);
+  const refused = formProblem(form, routing, config);
+  if (refused) throw refused;
+
+  const webhookUrl = webhookUrlOf(call);
+  const steps: [CheckId, Promise<boolean>][] = [
+    ['workspace_events', applyWorkspaceCallback(call, config, webhookUrl, form.replaceCallbackUrl)],
+    ['conversations_webhook', applyConversationsWebhook(call, config, webhookUrl, form.replaceCallbackUrl)],
+    ['workflow_filters', applyWorkflowFilters(call, config, routing, form.humanQueueSid)],
+  ];
+  const written = await Promise.all(steps.map(([, step]) => step));
+  const applied = steps.filter((_, i) => written[i]).map(([id]) => id);
+  call.trace.applied = applied;
+  return { applied, checks: await runChecks(call, config, form.workflowSid) };
+});
+
+function formProblem(form: SetupForm, routing: RoutingFacts, config: BridgeConfig): AdminError | undefined {
+  if (form.workflowSid && !routing.workflows.some((w) => w.sid === form.workflowSid)) {
+    return new AdminError(400, 'not_found', `Workflow ${form.workflowSid} not found in workspace ${config.workspaceSid}`, 'workflowSid');
+  }
+  return form.humanQueueSid ? humanQueueProblem(form.humanQueueSid, routing, config.workspaceSid) : undefined;
+}
+
+async function applyWorkspaceCallback(call: PluginCall<AdminEnv>, config: BridgeConfig, webhookUrl: string, replace: boolean): Promise<boolean> {
+  const current = await call.twilio.fetchWorkspaceCallback(config.workspaceSid);
+  const update = current && workspaceCallbackUpdate(current, webhookUrl, replace);
+  if (update) await call.twilio.setWorkspaceCallback(config.workspaceSid, update);
+  return !!update;
+}
+
+async function applyConversationsWebhook(call: PluginCall<AdminEnv>, config: BridgeConfig, webhookUrl: string, replace: boolean): Promise<boolean> {
+  const current = await call.twilio.fetchConversationsWebhook(config.conversationsServiceSid);
+  const update = current && conversationsWebhookUpdate(current, webhookUrl, replace);
+  if (update) await call.twilio.setConversationsWebhook(config.conversationsServiceSid, update);
+  return !!update;
+}
+
+async function applyWorkflowFilters(call: PluginCall<AdminEnv>, config: BridgeConfig, routing: RoutingFacts, humanQueueSid: string | undefined): Promise<boolean> {
+  const choice = chooseWorkflow(routing.workflows, routing.workflowSid);
+  if (!('workflow' in choice)) return false;
+  const configuration = workflowConfigurationUpdate(choice.workflow, routing, humanQueueSid);
+  if (configuration) await call.twilio.setWorkflowConfiguration(config.workspaceSid, choice.workflow.sid, configuration);
+  return !!configuration;
+}

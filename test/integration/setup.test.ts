@@ -1,0 +1,273 @@
+// The setup doctor and one-click setup, in twilio-run against the simulators: what an admin sees
+// in the checks, what "Apply setup" changes in TaskRouter and Conversations, and that the
+// contact center then works.
+import { SUBSCRIBED_TASKROUTER_EVENTS } from '../../functions/bridge/events';
+import { BRIDGE_EVENTS, CONVERSATION_FILTERS, World, WorldOptions } from '../harness/world';
+import { FunctionAnswer, lastSeq, postForm, restCalls } from './helpers';
+
+jest.setTimeout(60000);
+
+const OTHER_URL = 'https://opencx-sandbox-1234.twil.io/webhook';
+const ALL_CHECKS = ['config', 'opencx_token', 'workspace_events', 'conversations_webhook', 'ai_worker', 'workflow_filters'];
+
+type Endpoint = 'setup-check' | 'setup-apply';
+
+function adminToken(world: World, roles = ['admin']): string {
+  return world.iam.issueToken({ identity: roles.includes('admin') ? 'admin@example.com' : 'agent@example.com', roles });
+}
+
+async function call(world: World, endpoint: Endpoint, fields: Record<string, string | undefined> = {}): Promise<FunctionAnswer> {
+  return postForm(world.functions!.url, `/admin/${endpoint}`, { Token: adminToken(world), ...fields });
+}
+
+interface CheckView {
+  id: string;
+  status: string;
+  title: string;
+  detail: string;
+  fix?: string;
+  autoFixable: boolean;
+  confirm?: string;
+}
+
+/** What the doctor shows an admin. */
+async function checks(world: World, fields: Record<string, string> = {}): Promise<CheckView[]> {
+  const answer = await call(world, 'setup-check', fields);
+  expect(answer.status).toBe(200);
+  expect(answer.body.ok).toBe(true);
+  return answer.body.checks as CheckView[];
+}
+
+async function apply(world: World, fields: Record<string, string> = {}): Promise<{ applied: string[]; checks: CheckView[] }> {
+  const answer = await call(world, 'setup-apply', fields);
+  expect(answer.status).toBe(200);
+  expect(answer.body.ok).toBe(true);
+  return answer.body as { applied: string[]; checks: CheckView[] };
+}
+
+const byId = (list: CheckView[], id: string): CheckView => list.find((c) => c.id === id)!;
+const statuses = (list: CheckView[]): Record<string, string> => Object.fromEntries(list.map((c) => [c.id, c.status]));
+const allOk = (ids = ALL_CHECKS): Record<string, string> => Object.fromEntries(ids.map((id) => [id, 'ok']));
+
+const workspace = (world: World) => world.taskrouter.workspace(world.workspaceSid);
+const conversationsWebhook = (world: World) => world.conversations.services.get(world.conversationsServiceSid)!.webhooks;
+const workflowFilters = (world: World) => workspace(world).workflows.get(world.workflowSid)!.configuration.task_routing.filters;
+
+/** Writes the setup Functions could make: workspace, workflow and Conversations webhook updates. */
+const setupWrites = (world: World, since: number): string[] =>
+  restCalls(world, since).filter((c) => c.startsWith('POST ') && !c.startsWith('POST iam ') && !c.includes('/Tasks/'));
+
+/** Apply when everything is already right: nothing applied, no write, every check ok. */
+async function expectNothingToApply(world: World, fields: Record<string, string> = {}): Promise<void> {
+  const since = lastSeq(world);
+  const result = await apply(world, fields);
+  expect(result.applied).toEqual([]);
+  expect(statuses(result.checks)).toEqual(allOk());
+  expect(setupWrites(world, since)).toEqual([]);
+}
+
+function withWorld(options: WorldOptions): () => World {
+  let world: World;
+  beforeAll(async () => {
+    world = await World.start(options);
+  });
+  afterAll(() => world?.stop());
+  afterEach(() => {
+    world.opencx.faults.clear();
+    expect(world.twilio.violations).toEqual([]);
+  });
+  return () => world;
+}
+
+describe('a contact center set up by hand, as the setup docs say', () => {
+  const world = withWorld({});
+
+  test('every check is ok and apply changes nothing', async () => {
+    const list = await checks(world());
+    expect(statuses(list)).toEqual(allOk());
+    for (const check of list) {
+      expect(check).toEqual({ id: check.id, status: 'ok', title: expect.any(String), detail: expect.any(String), autoFixable: false });
+    }
+    expect(byId(list, 'workspace_events').detail).toContain(world().webhookUrl);
+    await expectNothingToApply(world(), { humanQueueSid: world().humanQueueSid, replaceCallbackUrl: 'true' });
+  });
+
+  test('a saved AI queue is checked too', async () => {
+    await world().saveConfig({ aiQueueSid: world().aiQueueSid });
+    try {
+      expect(statuses(await checks(world()))).toEqual(allOk([...ALL_CHECKS, 'ai_queue']));
+      await world().saveConfig({ aiQueueSid: 'WQ' + 'f'.repeat(32) });
+      expect(byId(await checks(world()), 'ai_queue')).toMatchObject({ status: 'problem', autoFixable: false, fix: expect.stringMatching(/pick an existing queue/) });
+    } finally {
+      await world().saveConfig();
+    }
+  });
+
+  test('an agent (not an admin) gets 403 forbidden from both Functions, and nothing is written', async () => {
+    const since = lastSeq(world());
+    for (const endpoint of ['setup-check', 'setup-apply'] as const) {
+      const answer = await call(world(), endpoint, { Token: adminToken(world(), ['agent']) });
+      expect(answer.status).toBe(403);
+      expect(answer.body).toEqual({ ok: false, error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings' } });
+    }
+    expect(setupWrites(world(), since)).toEqual([]);
+  });
+
+  test('events sent to another URL: a problem apply fixes only when the admin confirms the replacement', async () => {
+    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventCallbackUrl: OTHER_URL, eventsFilter: `${BRIDGE_EVENTS},worker.activity.update` });
+
+    const problem = byId(await checks(world()), 'workspace_events');
+    expect(problem).toMatchObject({ status: 'problem', autoFixable: true, confirm: 'replaceCallbackUrl', detail: expect.stringContaining(OTHER_URL), fix: expect.stringContaining(world().webhookUrl) });
+    expect(problem.detail).toMatch(/another environment or org/);
+
+    const unconfirmed = await apply(world());
+    expect(unconfirmed.applied).toEqual([]);
+    expect(byId(unconfirmed.checks, 'workspace_events')).toMatchObject({ status: 'problem', confirm: 'replaceCallbackUrl' });
+    expect(workspace(world()).eventCallbackUrl).toBe(OTHER_URL);
+
+    const confirmed = await apply(world(), { replaceCallbackUrl: 'true' });
+    expect(confirmed.applied).toEqual(['workspace_events']);
+    expect(statuses(confirmed.checks)).toEqual(allOk());
+    expect(workspace(world()).eventCallbackUrl).toBe(world().webhookUrl);
+    expect(workspace(world()).eventsFilter).toBe(`${BRIDGE_EVENTS},worker.activity.update`);
+  });
+
+  test('an EventsFilter without some needed events: apply adds them and keeps the admin\'s other events', async () => {
+    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventsFilter: 'worker.activity.update,task.created,task.updated' });
+
+    expect(byId(await checks(world()), 'workspace_events')).toMatchObject({ status: 'problem', autoFixable: true, detail: expect.stringContaining('reservation.created') });
+    const result = await apply(world());
+    expect(result.applied).toEqual(['workspace_events']);
+    expect(statuses(result.checks)).toEqual(allOk());
+    const events = workspace(world()).eventsFilter!.split(',');
+    expect(events.slice(0, 3)).toEqual(['worker.activity.update', 'task.created', 'task.updated']);
+    expect(new Set(events)).toEqual(new Set(['worker.activity.update', 'task.updated', ...SUBSCRIBED_TASKROUTER_EVENTS]));
+    await world().registerWebhooks(world().webhookUrl);
+  });
+
+  test('OpenCX unreachable: the token check is a warning, not a failure', async () => {
+    world().opencx.faults.add({ path: '/org', status: 503 });
+    const list = await checks(world());
+    expect(byId(list, 'opencx_token')).toMatchObject({ status: 'warning', autoFixable: false });
+    expect(statuses(list)).toEqual({ ...allOk(), opencx_token: 'warning' });
+  });
+
+  test('an AI worker gone offline is a problem with the fix', async () => {
+    const offline = world().taskrouter.findActivity(workspace(world()), 'Offline')!;
+    await world().client.taskrouter.v1.workspaces(world().workspaceSid).workers(world().aiWorkerSid).update({ activitySid: offline.sid });
+    try {
+      expect(byId(await checks(world()), 'ai_worker')).toMatchObject({ status: 'problem', autoFixable: false, detail: expect.stringMatching(/"Offline"/), fix: expect.stringMatching(/Available/) });
+    } finally {
+      const available = world().taskrouter.findActivity(workspace(world()), 'Available')!;
+      await world().client.taskrouter.v1.workspaces(world().workspaceSid).workers(world().aiWorkerSid).update({ activitySid: available.sid });
+    }
+  });
+
+  test('a human queue that is not in the workspace, or is the AI\'s, is refused before anything is written', async () => {
+    const since = lastSeq(world());
+    const unknown = 'WQ' + 'e'.repeat(32);
+    const notFound = await call(world(), 'setup-apply', { humanQueueSid: unknown });
+    expect(notFound.status).toBe(400);
+    expect(notFound.body).toEqual({ ok: false, error: { code: 'not_found', message: `Queue ${unknown} not found in workspace ${world().workspaceSid}`, field: 'humanQueueSid' } });
+    const aiQueue = await call(world(), 'setup-apply', { humanQueueSid: world().aiQueueSid });
+    expect(aiQueue.status).toBe(400);
+    expect(aiQueue.body).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'humanQueueSid' } });
+    const badShape = await call(world(), 'setup-apply', { workflowSid: 'WW123' });
+    expect(badShape.status).toBe(400);
+    expect(badShape.body).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'workflowSid' } });
+    expect(setupWrites(world(), since)).toEqual([]);
+  });
+});
+
+describe('a fresh contact center: no webhooks, no handedOff filter', () => {
+  const world = withWorld({ webhooks: false, handoffFilter: 'missing' });
+
+  test('the doctor names each problem with its fix', async () => {
+    const list = await checks(world());
+    expect(statuses(list)).toEqual({ ...allOk(), workspace_events: 'problem', conversations_webhook: 'problem', workflow_filters: 'problem' });
+    expect(byId(list, 'conversations_webhook')).toEqual({
+      id: 'conversations_webhook',
+      title: 'Conversations webhook',
+      status: 'problem',
+      detail: expect.stringMatching(/customer messages never reach the AI.*most common setup mistake/),
+      fix: `Apply setup: it registers ${world().webhookUrl} on the Conversations service for onMessageAdded, onConversationAdded, onParticipantAdded.`,
+      autoFixable: true,
+    });
+    expect(byId(list, 'workspace_events')).toMatchObject({ autoFixable: true, fix: expect.stringContaining(world().webhookUrl) });
+    expect(byId(list, 'workflow_filters')).toMatchObject({ autoFixable: true, detail: expect.stringMatching(/no handedOff == true filter/), fix: expect.stringMatching(/human agents' queue/) });
+  });
+
+  test('apply without the human queue registers both webhooks; the workflow stays a problem saying it needs the queue', async () => {
+    const result = await apply(world());
+    expect(result.applied).toEqual(['workspace_events', 'conversations_webhook']);
+    expect(statuses(result.checks)).toEqual({ ...allOk(), workflow_filters: 'problem' });
+    expect(byId(result.checks, 'workflow_filters').fix).toMatch(/Choose your human agents' queue/);
+    expect(workspace(world())).toMatchObject({ eventCallbackUrl: world().webhookUrl, eventsFilter: BRIDGE_EVENTS });
+    expect(conversationsWebhook(world())).toMatchObject({ postWebhookUrl: world().webhookUrl, method: 'POST', filters: CONVERSATION_FILTERS });
+  });
+
+  test('apply with the human queue adds the handedOff filter at the top; then every check is ok', async () => {
+    const before = workflowFilters(world());
+    const result = await apply(world(), { humanQueueSid: world().humanQueueSid });
+    expect(result.applied).toEqual(['workflow_filters']);
+    expect(statuses(result.checks)).toEqual(allOk());
+    expect(workflowFilters(world())).toEqual([
+      { filter_friendly_name: 'OpenCX: handed off to humans', expression: 'handedOff == true', targets: [{ queue: world().humanQueueSid }] },
+      ...before,
+    ]);
+    expect(statuses(await checks(world()))).toEqual(allOk());
+  });
+
+  test('a second apply changes nothing: no write to the workspace, the webhooks or the workflow', async () => {
+    await expectNothingToApply(world(), { humanQueueSid: world().humanQueueSid, replaceCallbackUrl: 'true' });
+  });
+
+  test('a customer conversation then works end to end: the AI answers, and a handoff reaches the human queue', async () => {
+    world().opencx.ai.reply('Hi! How can I help?');
+    const { conversationSid, taskSid } = await world().customerStartsConversation('Hello');
+    expect(world().transcript(conversationSid).map((m) => [m.author, m.body])).toContainEqual(['AI Support Agent', 'Hi! How can I help?']);
+
+    world().opencx.ai.reply('Your order ships tomorrow.');
+    await world().customerSays(conversationSid, 'Where is my order?');
+    expect(world().transcript(conversationSid).map((m) => m.body)).toContain('Your order ships tomorrow.');
+
+    world().opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
+    await world().customerSays(conversationSid, 'I want to talk to a human');
+    expect(world().task(taskSid).attributes).toMatchObject({ handedOff: true });
+    const human = world().reservations(taskSid).find((r) => r.workerSid === world().humanWorkerSid);
+    expect(human?.taskQueueSid).toBe(world().humanQueueSid);
+  });
+});
+
+describe('a workflow whose AI filter comes before the handedOff filter', () => {
+  const world = withWorld({ handoffFilter: 'after-ai' });
+
+  test('the doctor explains the order; apply moves the handedOff filter up, then every check is ok', async () => {
+    const [ai, handedOff] = workflowFilters(world());
+    expect(byId(await checks(world()), 'workflow_filters')).toMatchObject({
+      status: 'problem',
+      autoFixable: true,
+      detail: expect.stringMatching(/"OpenCX AI" comes before "Handed off to humans".*first match wins/),
+      fix: 'Apply setup: it moves "Handed off to humans" above "OpenCX AI".',
+    });
+
+    const result = await apply(world());
+    expect(result.applied).toEqual(['workflow_filters']);
+    expect(statuses(result.checks)).toEqual(allOk());
+    expect(workflowFilters(world())).toEqual([handedOff, ai]);
+    await expectNothingToApply(world());
+  });
+});
+
+describe('before the settings are saved', () => {
+  const world = withWorld({ configured: false, webhooks: false });
+
+  test('the doctor asks for the settings first and apply writes nothing', async () => {
+    const list = await checks(world());
+    expect(list).toEqual([{ id: 'config', title: 'OpenCX settings', status: 'problem', detail: expect.any(String), fix: expect.stringMatching(/Test & Save/), autoFixable: false }]);
+    const since = lastSeq(world());
+    const result = await apply(world(), { humanQueueSid: world().humanQueueSid });
+    expect(result).toEqual({ ok: true, applied: [], checks: list });
+    expect(setupWrites(world(), since)).toEqual([]);
+  });
+});
