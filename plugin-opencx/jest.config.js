@@ -8,6 +8,12 @@ module.exports = {
   preset: '@twilio/flex-plugin-test',
   testEnvironment: 'jsdom',
   setupFilesAfterEnv: ['<rootDir>/jest.setup.ts'],
+  // The bundle imports Paste icons from their ES module build (tree-shaken per icon); jest 27
+  // runs CommonJS, so tests load the identical CommonJS build.
+  moduleNameMapper: {
+    '^src/(.*)$': '<rootDir>/src/$1',
+    '^@twilio-paste/icons/esm/(.*)$': '@twilio-paste/icons/cjs/$1',
+  },
   // Build-time constants that flex-plugin-webpack injects with DefinePlugin; FlexPlugin's
   // constructor reads them.
   globals: {

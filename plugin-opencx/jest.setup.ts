@@ -6,3 +6,15 @@ Object.defineProperties(window.HTMLMediaElement.prototype, {
   play: { configurable: true, value: () => Promise.resolve() },
   pause: { configurable: true, value: () => undefined },
 });
+
+// jsdom 16's selector engine evaluates `:focus-within` (Paste's Input has such a rule) as
+// `element.contains(document.activeElement)` on jsdom's internal document object, whose
+// activeElement is not a DOM Node; `contains` then throws from inside getComputedStyle, and every
+// role or visibility query on a page with an Input fails. Such an argument contains nothing.
+const nativeContains = window.Node.prototype.contains;
+Object.defineProperty(window.Node.prototype, 'contains', {
+  configurable: true,
+  value(this: Node, other: unknown): boolean {
+    return other instanceof window.Node ? nativeContains.call(this, other) : false;
+  },
+});

@@ -2,6 +2,7 @@ import type * as Flex from '@twilio/flex-ui';
 
 import OpencxPlugin from '../OpencxPlugin';
 import type { FeatureSetup } from '../features';
+import { fakeFlex, fakeManager } from '../testing/fakeFlex';
 
 describe('OpencxPlugin', () => {
   const flex = { name: 'flex' } as unknown as typeof Flex;
@@ -39,6 +40,9 @@ describe('OpencxPlugin', () => {
   });
 
   it('uses the registered features by default', () => {
-    expect(() => new OpencxPlugin().init(flex, manager)).not.toThrow();
+    const fake = fakeFlex();
+    new OpencxPlugin().init(fake.flex, fakeManager(['agent']).manager);
+    expect(fake.setProviders).toHaveBeenCalledTimes(1);
+    expect(fake.calls.length).toBeGreaterThan(0);
   });
 });

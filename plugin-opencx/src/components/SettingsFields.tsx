@@ -1,0 +1,72 @@
+// The settings form's building blocks: each field with its label, help and own error.
+import React from 'react';
+import { Badge } from '@twilio-paste/core/badge';
+import { Box } from '@twilio-paste/core/box';
+import { HelpText } from '@twilio-paste/core/help-text';
+import { Label } from '@twilio-paste/core/label';
+import { Text } from '@twilio-paste/core/text';
+import { useUID } from '@twilio-paste/core/uid-library';
+
+import type { OpencxSettings } from '../api/settingsClient';
+import { format, strings } from '../strings';
+
+export function ConnectionBadge({ settings }: { settings: OpencxSettings }): JSX.Element {
+  if (!settings.configured) {
+    return (
+      <Badge as="span" variant="neutral">
+        {strings.settingsNotConfigured}
+      </Badge>
+    );
+  }
+  return (
+    <Badge as="span" variant="success">
+      {settings.orgName ? format(strings.settingsConnectedTo, { org: settings.orgName }) : strings.settingsConnected}
+    </Badge>
+  );
+}
+
+interface FormFieldProps {
+  id: string;
+  label: string;
+  help: string;
+  error?: string;
+  required?: boolean;
+  /** Renders the control, given the ids that describe it. */
+  children: (describedBy: string) => React.ReactNode;
+}
+
+/** Label, control, help text and the field's own error right under it. */
+export function FormField({ id, label, help, error, required, children }: FormFieldProps): JSX.Element {
+  const helpId = `${id}-help`;
+  const errorId = `${id}-error`;
+  return (
+    <Box>
+      <Label htmlFor={id} required={required}>
+        {label}
+      </Label>
+      {children(error ? `${errorId} ${helpId}` : helpId)}
+      {error ? (
+        <HelpText id={errorId} variant="error">
+          {error}
+        </HelpText>
+      ) : null}
+      <HelpText id={helpId}>{help}</HelpText>
+    </Box>
+  );
+}
+
+/** A SID Flex supplies; shown so a server error about it has somewhere to appear. */
+export function FlexResource({ label, sid, error }: { label: string; sid: string; error?: string }): JSX.Element {
+  const labelId = useUID();
+  return (
+    <Box role="group" aria-labelledby={labelId}>
+      <Text as="p" margin="space0" id={labelId} fontWeight="fontWeightSemibold">
+        {label}
+      </Text>
+      <Text as="p" margin="space0" fontFamily={sid ? 'fontFamilyCode' : undefined} color={sid ? undefined : 'colorTextWeak'}>
+        {sid || strings.settingsFlexResourceMissing}
+      </Text>
+      {error ? <HelpText variant="error">{error}</HelpText> : <HelpText>{strings.settingsFlexResourceHelp}</HelpText>}
+    </Box>
+  );
+}

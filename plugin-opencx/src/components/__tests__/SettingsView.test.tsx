@@ -1,0 +1,245 @@
+import React from 'react';
+import { fireEvent, screen } from '@testing-library/react';
+
+import type { LoadResult, OpencxSettings, SaveResult, SettingsClient } from '../../api/settingsClient';
+import { renderWithTheme } from '../../testing/render';
+import { SettingsView } from '../SettingsView';
+
+const FLEX = { workspaceSid: 'WS' + 'a'.repeat(32), conversationsServiceSid: 'IS' + 'b'.repeat(32) };
+const QUEUE_SID = 'WQ' + 'c'.repeat(32);
+
+const SAVED: OpencxSettings = {
+  configured: true,
+  opencxTokenMasked: '••••••••1234',
+  workspaceSid: FLEX.workspaceSid,
+  conversationsServiceSid: FLEX.conversationsServiceSid,
+  aiQueueSid: QUEUE_SID,
+  aiAuthorName: 'Acme Bot',
+  aiWorkerSid: 'WK1',
+  orgName: 'Acme',
+};
+const UNCONFIGURED: OpencxSettings = {
+  configured: false,
+  opencxTokenMasked: null,
+  workspaceSid: null,
+  conversationsServiceSid: null,
+  aiQueueSid: null,
+  aiAuthorName: 'AI Support Agent',
+  aiWorkerSid: null,
+  orgName: null,
+};
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+function fakeClient(load: LoadResult | Promise<LoadResult>) {
+  const client = {
+    load: jest.fn((_token: string) => Promise.resolve(load)),
+    save: jest.fn<Promise<SaveResult>, Parameters<SettingsClient['save']>>(),
+  };
+  return client;
+}
+
+async function renderLoaded(settings: OpencxSettings = SAVED) {
+  const client = fakeClient({ ok: true, settings });
+  renderWithTheme(<SettingsView client={client} token="flex-token" flexResources={FLEX} />);
+  await screen.findByRole('button', { name: 'Test & Save' });
+  return client;
+}
+
+const tokenInput = () => screen.getByLabelText(/OpenCX API key/);
+const queueInput = () => screen.getByLabelText('AI queue SID (optional)');
+const authorInput = () => screen.getByLabelText('AI author name');
+const saveButton = () => screen.getByRole('button', { name: 'Test & Save' });
+
+describe('SettingsView', () => {
+  it('loads the saved settings and shows the token only masked', async () => {
+    const client = await renderLoaded();
+
+    expect(client.load).toHaveBeenCalledWith('flex-token');
+    expect(screen.getByRole('heading', { name: 'OpenCX settings' })).toBeVisible();
+    expect(screen.getByText('Connected to Acme')).toBeVisible();
+    expect(tokenInput()).toHaveAttribute('type', 'password');
+    expect(tokenInput()).toHaveValue('');
+    expect(tokenInput()).toHaveAttribute('placeholder', '••••••••1234');
+    expect(tokenInput()).toHaveAccessibleDescription(expect.stringContaining('Saved key: ••••••••1234. Leave empty to keep it'));
+    expect(queueInput()).toHaveValue(QUEUE_SID);
+    expect(authorInput()).toHaveValue('Acme Bot');
+    expect(screen.getByText(FLEX.workspaceSid)).toBeVisible();
+    expect(screen.getByText(FLEX.conversationsServiceSid)).toBeVisible();
+  });
+
+  it('shows a spinner while loading', async () => {
+    const load = deferred<LoadResult>();
+    renderWithTheme(<SettingsView client={fakeClient(load.promise)} token="flex-token" flexResources={FLEX} />);
+
+    expect(screen.getByText('Loading the OpenCX settings…')).toBeVisible();
+    expect(screen.queryByRole('button', { name: 'Test & Save' })).not.toBeInTheDocument();
+
+    load.resolve({ ok: true, settings: UNCONFIGURED });
+    expect(await screen.findByText('Not configured')).toBeVisible();
+    expect(authorInput()).toHaveValue('AI Support Agent');
+  });
+
+  it('Test & Save shows its progress, then the success', async () => {
+    const client = await renderLoaded();
+    const save = deferred<SaveResult>();
+    client.save.mockReturnValue(save.promise);
+
+    fireEvent.change(queueInput(), { target: { value: '' } });
+    fireEvent.change(authorInput(), { target: { value: 'Acme Helper' } });
+    fireEvent.click(saveButton());
+
+    expect(saveButton()).toBeDisabled();
+    expect(saveButton()).toHaveAttribute('aria-busy', 'true');
+    expect(screen.getByText('Testing the API key with OpenCX and saving…')).toBeVisible();
+    expect(client.save).toHaveBeenCalledWith('flex-token', {
+      opencxToken: '',
+      aiQueueSid: '',
+      aiAuthorName: 'Acme Helper',
+      ...FLEX,
+    });
+
+    save.resolve({ ok: true, settings: { ...SAVED, aiQueueSid: null, aiAuthorName: 'Acme Helper' }, workerCreated: true });
+
+    expect(await screen.findByText('Settings saved. Connected to Acme. The AI worker was created in TaskRouter.')).toBeVisible();
+    expect(saveButton()).toBeEnabled();
+    expect(screen.queryByText('Testing the API key with OpenCX and saving…')).not.toBeInTheDocument();
+    expect(authorInput()).toHaveValue('Acme Helper');
+  });
+
+  it('clears the token after saving and never shows it back', async () => {
+    const secret = 'ocx_live_9f8e7d6c5b4a';
+    const client = await renderLoaded(UNCONFIGURED);
+    client.save.mockResolvedValue({ ok: true, settings: { ...SAVED, opencxTokenMasked: '••••••••5b4a' }, workerCreated: false });
+
+    fireEvent.change(tokenInput(), { target: { value: secret } });
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText('Settings saved. Connected to Acme.')).toBeVisible();
+    expect(client.save).toHaveBeenCalledWith('flex-token', expect.objectContaining({ opencxToken: secret }));
+    expect(tokenInput()).toHaveValue('');
+    expect(tokenInput()).toHaveAttribute('placeholder', '••••••••5b4a');
+    expect(tokenInput()).toHaveAccessibleDescription(expect.stringContaining('Saved key: ••••••••5b4a'));
+    expect(document.body.innerHTML).not.toContain(secret);
+  });
+
+  it('shows a field error from the server next to its field', async () => {
+    const client = await renderLoaded();
+    client.save.mockResolvedValue({
+      ok: false,
+      error: { code: 'not_found', message: `Queue ${QUEUE_SID} not found in workspace ${FLEX.workspaceSid}`, field: 'aiQueueSid', status: 400 },
+    });
+
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText(`Queue ${QUEUE_SID} not found in workspace ${FLEX.workspaceSid}`)).toBeVisible();
+    expect(queueInput()).toHaveAttribute('aria-invalid', 'true');
+    expect(queueInput()).toHaveAccessibleDescription(expect.stringContaining(`Queue ${QUEUE_SID} not found`));
+    expect(queueInput()).toHaveFocus();
+    expect(tokenInput()).not.toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByRole('alert')).toHaveTextContent('Settings not saved: check the highlighted field.');
+  });
+
+  it('shows a rejected OpenCX token next to the token field', async () => {
+    const client = await renderLoaded();
+    client.save.mockResolvedValue({
+      ok: false,
+      error: { code: 'opencx_token_rejected', message: 'OpenCX rejected this token', field: 'opencxToken', status: 400 },
+    });
+
+    fireEvent.change(tokenInput(), { target: { value: 'ocx_live_wrong' } });
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText('OpenCX rejected this token')).toBeVisible();
+    expect(tokenInput()).toHaveAccessibleDescription(expect.stringContaining('OpenCX rejected this token'));
+    expect(tokenInput()).toHaveAttribute('aria-invalid', 'true');
+  });
+
+  it('shows a server error about a Flex resource next to that resource', async () => {
+    const client = await renderLoaded();
+    client.save.mockResolvedValue({
+      ok: false,
+      error: { code: 'not_found', message: 'Conversations service not found in this account', field: 'conversationsServiceSid', status: 400 },
+    });
+
+    fireEvent.click(saveButton());
+
+    await screen.findByText('Conversations service not found in this account');
+    const service = screen.getByRole('group', { name: 'Conversations service' });
+    expect(service).toHaveTextContent(FLEX.conversationsServiceSid);
+    expect(service).toHaveTextContent('Conversations service not found in this account');
+    expect(screen.getByRole('group', { name: 'TaskRouter workspace' })).not.toHaveTextContent('not found');
+  });
+
+  it('shows a 403 as an error alert', async () => {
+    const client = await renderLoaded();
+    client.save.mockResolvedValue({
+      ok: false,
+      error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings', status: 403 },
+    });
+
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('Settings not saved. Only Flex admins can use the OpenCX settings');
+    expect(saveButton()).toBeEnabled();
+  });
+
+  it('shows an error alert when the save cannot be made at all', async () => {
+    const client = await renderLoaded();
+    client.save.mockRejectedValue(new TypeError('boom'));
+
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('The OpenCX Functions could not be reached');
+  });
+
+  it('asks for the token when none is saved, without calling the server', async () => {
+    const client = await renderLoaded(UNCONFIGURED);
+
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText('Enter the OpenCX API key')).toBeVisible();
+    expect(tokenInput()).toHaveAccessibleDescription(expect.stringContaining('Enter the OpenCX API key'));
+    expect(tokenInput()).toHaveFocus();
+    expect(client.save).not.toHaveBeenCalled();
+  });
+
+  it('checks the queue SID before calling the server', async () => {
+    const client = await renderLoaded();
+
+    fireEvent.change(queueInput(), { target: { value: 'WQ123' } });
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText('Expected a queue SID: WQ followed by 32 hexadecimal characters')).toBeVisible();
+    expect(client.save).not.toHaveBeenCalled();
+  });
+
+  it('keeps the form usable when loading fails', async () => {
+    const client = fakeClient({ ok: false, error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings', status: 403 } });
+    renderWithTheme(<SettingsView client={client} token="flex-token" flexResources={FLEX} />);
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('Could not load the OpenCX settings. Only Flex admins can use the OpenCX settings');
+    expect(saveButton()).toBeEnabled();
+    expect(authorInput()).toHaveValue('AI Support Agent');
+  });
+
+  it('uses the newest Flex token', async () => {
+    const client = fakeClient({ ok: true, settings: SAVED });
+    client.save.mockResolvedValue({ ok: true, settings: SAVED, workerCreated: false });
+    const { rerender } = renderWithTheme(<SettingsView client={client} token="old-token" flexResources={FLEX} />);
+    await screen.findByRole('button', { name: 'Test & Save' });
+
+    rerender(<SettingsView client={client} token="new-token" flexResources={FLEX} />);
+    fireEvent.click(saveButton());
+
+    await screen.findByText(/Settings saved/);
+    expect(client.load).toHaveBeenCalledTimes(1);
+    expect(client.save).toHaveBeenCalledWith('new-token', expect.anything());
+  });
+});

@@ -1,0 +1,24 @@
+// Plugin-wide constants and build-time configuration.
+
+/** Where an OpenCX session opens; the session id is appended, URL-encoded. */
+export const OPENCX_INBOX_URL = 'https://app.open.cx/inbox/';
+
+/** The bridge's default author for AI messages (functions/common/config.ts). */
+export const DEFAULT_AI_AUTHOR_NAME = 'AI Support Agent';
+
+export const SETTINGS_VIEW_NAME = 'opencx-settings';
+
+export const ADMIN_ROLE = 'admin';
+
+export function opencxSessionUrl(sessionId: string): string {
+  return OPENCX_INBOX_URL + encodeURIComponent(sessionId);
+}
+
+/**
+ * The Functions domain the settings view calls, from `FLEX_APP_OPENCX_FUNCTIONS_URL` at build
+ * time (flex-plugin's webpack inlines `FLEX_APP_*` variables). Undefined when unset or blank.
+ */
+export function functionsBaseUrl(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+  const url = env.FLEX_APP_OPENCX_FUNCTIONS_URL?.trim();
+  return url ? url.replace(/\/+$/, '') : undefined;
+}

@@ -1,0 +1,89 @@
+import { isHandedOff, readHandoff, toSentiment } from '../handoff';
+import { opencxMessageRole } from '../messages';
+
+const HANDOFF = {
+  handedOff: true,
+  handoffReason: 'AI requested human handoff',
+  handoffSummary: 'Customer wants a refund for order 1042.',
+  handoffSentiment: 'negative',
+  handoffLanguage: 'en-US',
+  handoffTimestamp: '2025-11-21T08:00:00.000Z',
+  opencxSessionId: 'sess-1',
+};
+
+describe('readHandoff', () => {
+  it('reads every handoff attribute', () => {
+    expect(readHandoff({ ...HANDOFF, name: 'Ada' })).toEqual({
+      reason: 'AI requested human handoff',
+      summary: 'Customer wants a refund for order 1042.',
+      sentiment: 'negative',
+      language: 'en-US',
+      handedOffAt: new Date('2025-11-21T08:00:00.000Z'),
+      opencxSessionId: 'sess-1',
+    });
+  });
+
+  it('reads attributes given as a JSON string', () => {
+    expect(readHandoff(JSON.stringify(HANDOFF))?.reason).toBe('AI requested human handoff');
+  });
+
+  it.each([
+    ['not handed off', { ...HANDOFF, handedOff: false }],
+    ['handedOff as a string', { ...HANDOFF, handedOff: 'true' }],
+    ['null', null],
+    ['undefined', undefined],
+    ['a number', 42],
+    ['an array', [HANDOFF]],
+    ['a non-JSON string', '{handedOff: true'],
+  ])('is undefined for %s', (_case, attributes) => {
+    expect(readHandoff(attributes)).toBeUndefined();
+    expect(isHandedOff(attributes)).toBe(false);
+  });
+
+  it('leaves out missing, blank, non-text and malformed fields', () => {
+    expect(
+      readHandoff({
+        handedOff: true,
+        handoffReason: 7,
+        handoffSummary: '   ',
+        handoffSentiment: { mood: 'angry' },
+        handoffLanguage: 'und',
+        handoffTimestamp: 'yesterday-ish',
+        opencxSessionId: '',
+      }),
+    ).toEqual({ sentiment: 'neutral' });
+  });
+});
+
+describe('toSentiment', () => {
+  it.each([
+    ['positive', 'positive'],
+    ['Negative', 'negative'],
+    ['neutral', 'neutral'],
+    ['happy', 'positive'],
+    ['angry', 'negative'],
+    ['ecstatic', 'neutral'],
+    [undefined, 'neutral'],
+    [3, 'neutral'],
+  ])('%p → %s', (value, expected) => {
+    expect(toSentiment(value)).toBe(expected);
+  });
+});
+
+describe('opencxMessageRole', () => {
+  it.each([
+    [{ opencx: { role: 'ai', sessionId: 's' } }, 'ai'],
+    [{ opencx: { role: 'handoff-note' } }, 'handoff-note'],
+    [JSON.stringify({ opencx: { role: 'ai' } }), 'ai'],
+    [{ opencx: JSON.stringify({ role: 'ai' }) }, 'ai'],
+    [{ opencx: { role: 'customer' } }, undefined],
+    [{ role: 'ai' }, undefined],
+    [{ opencx: 'ai' }, undefined],
+    [{}, undefined],
+    [null, undefined],
+    ['not json', undefined],
+    [undefined, undefined],
+  ])('%p → %p', (attributes, expected) => {
+    expect(opencxMessageRole(attributes)).toBe(expected);
+  });
+});

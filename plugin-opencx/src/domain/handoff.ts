@@ -1,0 +1,75 @@
+// Reading the handoff attributes the bridge writes onto a task (functions/bridge/handoff.ts).
+// Task attributes are customer data: every field is checked, nothing is trusted to be present.
+
+export type Sentiment = 'positive' | 'neutral' | 'negative';
+
+export interface Handoff {
+  reason?: string;
+  summary?: string;
+  sentiment: Sentiment;
+  /** BCP-47; absent when missing or `und` (undetermined). */
+  language?: string;
+  handedOffAt?: Date;
+  opencxSessionId?: string;
+}
+
+type Attributes = Record<string, unknown>;
+
+/** The attributes as an object: Flex gives an object, a raw TaskRouter payload a JSON string. */
+export function asAttributes(attributes: unknown): Attributes | undefined {
+  let value = attributes;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Attributes) : undefined;
+}
+
+export function isHandedOff(attributes: unknown): boolean {
+  return asAttributes(attributes)?.handedOff === true;
+}
+
+/** Unknown, missing and OpenCX's own vocabulary (happy/angry) all map onto the three values. */
+export function toSentiment(value: unknown): Sentiment {
+  switch (typeof value === 'string' ? value.trim().toLowerCase() : '') {
+    case 'positive':
+    case 'happy':
+      return 'positive';
+    case 'negative':
+    case 'angry':
+      return 'negative';
+    default:
+      return 'neutral';
+  }
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
+
+function toDate(value: unknown): Date | undefined {
+  const iso = text(value);
+  if (!iso) return undefined;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function toLanguage(value: unknown): string | undefined {
+  const tag = text(value);
+  return tag && tag.toLowerCase() !== 'und' ? tag : undefined;
+}
+
+/** The handoff on a task, or undefined when the task was not handed off by the AI. */
+export function readHandoff(attributes: unknown): Handoff | undefined {
+  const a = asAttributes(attributes);
+  if (a?.handedOff !== true) return undefined;
+  return {
+    reason: text(a.handoffReason),
+    summary: text(a.handoffSummary),
+    sentiment: toSentiment(a.handoffSentiment),
+    language: toLanguage(a.handoffLanguage),
+    handedOffAt: toDate(a.handoffTimestamp),
+    opencxSessionId: text(a.opencxSessionId),
+  };
+}

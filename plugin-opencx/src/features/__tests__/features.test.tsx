@@ -1,0 +1,170 @@
+import React from 'react';
+import { act, fireEvent, screen } from '@testing-library/react';
+import { CustomizationProvider } from '@twilio-paste/core/customization';
+
+import type { LoadResult, OpencxSettings, SaveResult, SettingsClient } from '../../api/settingsClient';
+import { fakeFlex, fakeManager, FLEX_SERVICE_SID, WORKSPACE_SID } from '../../testing/fakeFlex';
+import { renderWithTheme } from '../../testing/render';
+import { features } from '..';
+import { setupHandoffPanel } from '../handoffPanel';
+import { setupHandoffTaskBadge } from '../handoffTaskBadge';
+import { setupOpencxMessageBadges } from '../messageBadges';
+import { setupPasteTheme } from '../pasteTheme';
+import { createSettingsViewSetup, setupSettingsView } from '../settingsView';
+
+const HANDED_OFF_TASK = { attributes: { handedOff: true, handoffReason: 'AI requested human handoff', handoffSentiment: 'positive' } };
+const ORDINARY_TASK = { attributes: { name: 'Ada', channelType: 'web' } };
+const VOICE_TASK = { attributes: { handedOff: true, call_sid: 'CA1', direction: 'inbound', from: '+15550100' } };
+
+const SETTINGS: OpencxSettings = {
+  configured: true,
+  opencxTokenMasked: '••••••••1234',
+  workspaceSid: WORKSPACE_SID,
+  conversationsServiceSid: FLEX_SERVICE_SID,
+  aiQueueSid: null,
+  aiAuthorName: 'AI Support Agent',
+  aiWorkerSid: 'WK1',
+  orgName: 'Acme',
+};
+
+function fakeClient() {
+  return {
+    load: jest.fn((_token: string): Promise<LoadResult> => Promise.resolve({ ok: true, settings: SETTINGS })),
+    save: jest.fn((..._args: Parameters<SettingsClient['save']>): Promise<SaveResult> => Promise.resolve({ ok: true, settings: SETTINGS, workerCreated: false })),
+  };
+}
+
+/** What Flex does with an added element: clones it with the host component's props. */
+const renderAdded = (element: React.ReactElement, childProps: object = {}) => renderWithTheme(React.cloneElement(element, childProps));
+
+describe('feature registration', () => {
+  it('hands Flex the Paste CustomizationProvider', () => {
+    const { flex, setProviders } = fakeFlex();
+    setupPasteTheme(flex, fakeManager(['agent']).manager);
+    expect(setProviders).toHaveBeenCalledWith({ PasteThemeProvider: CustomizationProvider });
+  });
+
+  it('adds the handoff panel under the task canvas header and on the incoming-task canvas, for handed-off tasks only', () => {
+    const { flex, added } = fakeFlex();
+    setupHandoffPanel(flex, fakeManager(['agent']).manager);
+
+    const [canvas] = added('TaskCanvas');
+    const [incoming] = added('IncomingTaskCanvas');
+    expect(canvas.options?.sortOrder).toBe(1);
+    for (const { options } of [canvas, incoming]) {
+      expect(options?.if?.({ task: HANDED_OFF_TASK })).toBe(true);
+      expect(options?.if?.({ task: VOICE_TASK })).toBe(true);
+      expect(options?.if?.({ task: ORDINARY_TASK })).toBe(false);
+      expect(options?.if?.({ task: { attributes: 'handedOff' } })).toBe(false);
+      expect(options?.if?.({})).toBe(false);
+    }
+
+    renderAdded(canvas.element, { task: HANDED_OFF_TASK });
+    expect(screen.getByRole('region', { name: 'AI handoff' })).toHaveTextContent('AI requested human handoff');
+  });
+
+  it('adds the "AI handoff" badge to handed-off tasks in the task list', () => {
+    const { flex, added } = fakeFlex();
+    setupHandoffTaskBadge(flex, fakeManager(['agent']).manager);
+
+    const [badge] = added('TaskListItem');
+    expect(badge.options?.if?.({ task: HANDED_OFF_TASK })).toBe(true);
+    expect(badge.options?.if?.({ task: ORDINARY_TASK })).toBe(false);
+
+    renderAdded(badge.element, { task: HANDED_OFF_TASK });
+    expect(screen.getByText('AI handoff')).toBeVisible();
+  });
+
+  it('badges the messages the bridge posts, and no others', () => {
+    const { flex, added } = fakeFlex();
+    setupOpencxMessageBadges(flex, fakeManager(['agent']).manager);
+
+    const [badge] = added('MessageBubble');
+    const message = (attributes: unknown) => ({ message: { source: { attributes } } });
+    expect(badge.options?.if?.(message({ opencx: { role: 'ai' } }))).toBe(true);
+    expect(badge.options?.if?.(message({ opencx: { role: 'handoff-note' } }))).toBe(true);
+    expect(badge.options?.if?.(message({}))).toBe(false);
+    expect(badge.options?.if?.(message(undefined))).toBe(false);
+    expect(badge.options?.if?.({})).toBe(false);
+
+    const { unmount } = renderAdded(badge.element, message({ opencx: { role: 'ai' } }));
+    expect(screen.getByText('AI')).toBeVisible();
+    unmount();
+    renderAdded(badge.element, message({ opencx: { role: 'handoff-note' } }));
+    expect(screen.getByText('Handoff note')).toBeVisible();
+  });
+});
+
+describe('settings view registration', () => {
+  it('adds the side-nav entry and the view for admins', () => {
+    const { flex, added } = fakeFlex();
+    createSettingsViewSetup({ client: fakeClient() })(flex, fakeManager(['admin']).manager);
+
+    expect(added('SideNav')).toHaveLength(1);
+    expect(added('ViewCollection')).toHaveLength(1);
+    expect(added('ViewCollection')[0].element.props.name).toBe('opencx-settings');
+  });
+
+  it.each([[['agent']], [['supervisor']], [['agent', 'supervisor']], [[]], [undefined]])('adds nothing for roles %p', (roles) => {
+    const { flex, calls } = fakeFlex();
+    createSettingsViewSetup({ client: fakeClient() })(flex, fakeManager(roles).manager);
+    setupSettingsView(flex, fakeManager(roles).manager);
+    expect(calls).toEqual([]);
+  });
+
+  it('navigates to the view from the side link, which shows as active there', () => {
+    const { flex, added, invokeAction } = fakeFlex();
+    createSettingsViewSetup({ client: fakeClient() })(flex, fakeManager(['admin']).manager);
+    const [link] = added('SideNav');
+
+    const { unmount } = renderAdded(link.element, { activeView: 'agent-desktop', showLabel: true });
+    const button = screen.getByRole('button', { name: 'OpenCX' });
+    expect(button).not.toHaveAttribute('aria-current');
+    fireEvent.click(button);
+    expect(invokeAction).toHaveBeenCalledWith('NavigateToView', { viewName: 'opencx-settings' });
+    unmount();
+
+    renderAdded(link.element, { activeView: 'opencx-settings' });
+    expect(screen.getByRole('button', { name: 'OpenCX' })).toHaveAttribute('aria-current', 'page');
+  });
+
+  it("shows the settings with the admin's token and this Flex account's SIDs, following token renewals", async () => {
+    const { flex, added } = fakeFlex();
+    const client = fakeClient();
+    const { manager, renewToken } = fakeManager(['admin'], 'token-1');
+    createSettingsViewSetup({ client })(flex, manager);
+
+    renderAdded(added('ViewCollection')[0].element);
+
+    expect(await screen.findByText('Connected to Acme')).toBeVisible();
+    expect(client.load).toHaveBeenCalledWith('token-1');
+    expect(screen.getByLabelText('OpenCX API key')).toHaveAttribute('placeholder', '••••••••1234');
+
+    act(() => renewToken('token-2'));
+    fireEvent.click(screen.getByRole('button', { name: 'Test & Save' }));
+    await screen.findByText(/Settings saved/);
+    expect(client.save).toHaveBeenCalledWith('token-2', expect.objectContaining({ workspaceSid: WORKSPACE_SID, conversationsServiceSid: FLEX_SERVICE_SID }));
+  });
+
+  it('says what to configure when the Functions URL is not set', () => {
+    const { flex, added } = fakeFlex();
+    createSettingsViewSetup({})(flex, fakeManager(['admin']).manager);
+
+    renderAdded(added('ViewCollection')[0].element);
+
+    expect(screen.getByRole('alert')).toHaveTextContent('FLEX_APP_OPENCX_FUNCTIONS_URL');
+  });
+});
+
+describe('features', () => {
+  it('registers the agent features for everyone and the settings only for admins', () => {
+    const agent = fakeFlex();
+    for (const setup of features) setup(agent.flex, fakeManager(['agent']).manager);
+    expect(agent.calls.map((call) => call.store)).toEqual(['TaskCanvas', 'IncomingTaskCanvas', 'TaskListItem', 'MessageBubble']);
+    expect(agent.setProviders).toHaveBeenCalledTimes(1);
+
+    const admin = fakeFlex();
+    for (const setup of features) setup(admin.flex, fakeManager(['admin']).manager);
+    expect(admin.calls.map((call) => call.store)).toEqual(['TaskCanvas', 'IncomingTaskCanvas', 'TaskListItem', 'MessageBubble', 'SideNav', 'ViewCollection']);
+  });
+});

@@ -1,0 +1,27 @@
+import React from 'react';
+import { Box } from '@twilio-paste/core/box';
+
+import { OpencxMessageBadge } from '../components/OpencxMessageBadge';
+import { type OpencxMessageRole, opencxMessageRole } from '../domain/messages';
+import type { FeatureSetup } from './types';
+
+/** What Flex passes MessageBubble's children: `message.source` is the Conversations message. */
+interface MessageProps {
+  message?: { source?: { attributes?: unknown } };
+}
+
+export const messageRole = (props: MessageProps): OpencxMessageRole | undefined => opencxMessageRole(props.message?.source?.attributes);
+
+function MessageBadge(props: MessageProps): JSX.Element | null {
+  const role = messageRole(props);
+  return role ? (
+    <Box marginTop="space20">
+      <OpencxMessageBadge role={role} />
+    </Box>
+  ) : null;
+}
+
+/** "AI" / "Handoff note" on the messages the bridge posts. */
+export const setupOpencxMessageBadges: FeatureSetup = (flex) => {
+  flex.MessageBubble.Content.add(<MessageBadge key="opencx-message-badge" />, { if: (props: MessageProps) => messageRole(props) !== undefined });
+};

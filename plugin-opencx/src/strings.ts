@@ -1,0 +1,117 @@
+// Every string the plugin shows, in one place. To localise, translate the values; `{name}`
+// placeholders are filled by `format`.
+
+export interface OpencxStrings {
+  handoffPanelTitle: string;
+  handoffReason: string;
+  handoffSummary: string;
+  handoffSummaryMissing: string;
+  handoffShowMore: string;
+  handoffShowLess: string;
+  handoffSentiment: string;
+  handoffLanguage: string;
+  handoffTime: string;
+  handoffOpenInOpencx: string;
+  externalLinkLabel: string;
+  sentimentPositive: string;
+  sentimentNeutral: string;
+  sentimentNegative: string;
+  taskListBadge: string;
+  taskListBadgeLabel: string;
+  aiMessageBadge: string;
+  aiMessageBadgeLabel: string;
+  handoffNoteBadge: string;
+
+  settingsNavLabel: string;
+  settingsTitle: string;
+  settingsIntro: string;
+  settingsLoading: string;
+  settingsLoadFailed: string;
+  settingsConnected: string;
+  settingsConnectedTo: string;
+  settingsNotConfigured: string;
+  settingsTokenLabel: string;
+  settingsTokenHelpNew: string;
+  settingsTokenHelpSaved: string;
+  settingsTokenRequired: string;
+  settingsQueueLabel: string;
+  settingsQueueHelp: string;
+  settingsQueueInvalid: string;
+  settingsAuthorLabel: string;
+  settingsAuthorHelp: string;
+  settingsWorkspaceLabel: string;
+  settingsConversationsServiceLabel: string;
+  settingsFlexResourceHelp: string;
+  settingsFlexResourceMissing: string;
+  settingsSave: string;
+  settingsSaving: string;
+  settingsSaved: string;
+  settingsSavedWorkerCreated: string;
+  settingsSaveFailed: string;
+  settingsSaveFailedField: string;
+  settingsFunctionsUrlMissing: string;
+  settingsNetworkError: string;
+  settingsUnexpectedResponse: string;
+}
+
+export const strings: OpencxStrings = {
+  handoffPanelTitle: 'AI handoff',
+  handoffReason: 'Reason',
+  handoffSummary: 'Summary',
+  handoffSummaryMissing: 'No summary provided',
+  handoffShowMore: 'Show more',
+  handoffShowLess: 'Show less',
+  handoffSentiment: 'Customer sentiment',
+  handoffLanguage: 'Language',
+  handoffTime: 'Handed off',
+  handoffOpenInOpencx: 'Open in OpenCX',
+  externalLinkLabel: '(opens in a new tab)',
+  sentimentPositive: 'Positive',
+  sentimentNeutral: 'Neutral',
+  sentimentNegative: 'Negative',
+  taskListBadge: 'AI handoff',
+  taskListBadgeLabel: 'Handed off by the AI, customer sentiment {sentiment}',
+  aiMessageBadge: 'AI',
+  aiMessageBadgeLabel: 'Sent by the OpenCX AI agent',
+  handoffNoteBadge: 'Handoff note',
+
+  settingsNavLabel: 'OpenCX',
+  settingsTitle: 'OpenCX settings',
+  settingsIntro:
+    'Connect Flex to your OpenCX AI support agent. Test & Save checks the API key with OpenCX, then stores the settings and creates the AI worker if it does not exist yet.',
+  settingsLoading: 'Loading the OpenCX settings…',
+  settingsLoadFailed: 'Could not load the OpenCX settings. {message}',
+  settingsConnected: 'Connected',
+  settingsConnectedTo: 'Connected to {org}',
+  settingsNotConfigured: 'Not configured',
+  settingsTokenLabel: 'OpenCX API key',
+  settingsTokenHelpNew: 'Create a key in OpenCX under Settings → Access and paste it here. It is never shown again.',
+  settingsTokenHelpSaved: 'Saved key: {masked}. Leave empty to keep it, or paste a new key to replace it.',
+  settingsTokenRequired: 'Enter the OpenCX API key',
+  settingsQueueLabel: 'AI queue SID (optional)',
+  settingsQueueHelp: 'The TaskRouter queue that routes conversations to the AI, for example WQ0123…',
+  settingsQueueInvalid: 'Expected a queue SID: WQ followed by 32 hexadecimal characters',
+  settingsAuthorLabel: 'AI author name',
+  settingsAuthorHelp: 'The name customers and agents see on the AI’s messages.',
+  settingsWorkspaceLabel: 'TaskRouter workspace',
+  settingsConversationsServiceLabel: 'Conversations service',
+  settingsFlexResourceHelp: 'Taken from this Flex account.',
+  settingsFlexResourceMissing: 'Not found in this Flex account’s configuration',
+  settingsSave: 'Test & Save',
+  settingsSaving: 'Testing the API key with OpenCX and saving…',
+  settingsSaved: 'Settings saved.',
+  settingsSavedWorkerCreated: 'The AI worker was created in TaskRouter.',
+  settingsSaveFailed: 'Settings not saved. {message}',
+  settingsSaveFailedField: 'Settings not saved: check the highlighted field.',
+  settingsFunctionsUrlMissing:
+    'The OpenCX Functions URL is not set. Rebuild the plugin with FLEX_APP_OPENCX_FUNCTIONS_URL set to your Functions domain, for example https://opencx-1234-dev.twil.io.',
+  settingsNetworkError: 'The OpenCX Functions could not be reached. Check your connection and the Functions URL, then try again.',
+  settingsUnexpectedResponse: 'The OpenCX Functions gave an unexpected answer (HTTP {status}).',
+};
+
+/** Fills `{name}` placeholders; unknown ones stay as they are. */
+export function format(template: string, values: Readonly<Record<string, string | number>>): string {
+  return template.replace(/\{(\w+)\}/g, (placeholder, name: string) =>
+    Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : placeholder,
+  );
+}

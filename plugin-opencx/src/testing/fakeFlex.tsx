@@ -1,0 +1,67 @@
+// A stand-in for the `flex` namespace and the Manager: records every `.Content.add` call.
+import { EventEmitter } from 'events';
+import React from 'react';
+import type * as Flex from '@twilio/flex-ui';
+
+export interface ContentAddCall {
+  store: string;
+  element: React.ReactElement;
+  options?: { sortOrder?: number; if?: (props: any) => boolean; align?: string };
+}
+
+const STORES = ['TaskCanvas', 'IncomingTaskCanvas', 'TaskListItem', 'MessageBubble', 'SideNav', 'ViewCollection'] as const;
+
+export function fakeFlex() {
+  const calls: ContentAddCall[] = [];
+  const invokeAction = jest.fn((_name: string, _payload?: unknown) => Promise.resolve());
+  const setProviders = jest.fn();
+  const namespace: Record<string, unknown> = {
+    Actions: { invokeAction },
+    setProviders,
+    SideLink: ({ children, onClick, isActive }: { children: React.ReactNode; onClick?: () => void; isActive?: boolean }) => (
+      <button type="button" aria-current={isActive ? 'page' : undefined} onClick={onClick}>
+        {children}
+      </button>
+    ),
+    View: ({ name, children }: { name: string; children: React.ReactNode }) => <div data-view={name}>{children}</div>,
+  };
+  for (const store of STORES) {
+    namespace[store] = {
+      Content: {
+        add: (element: React.ReactElement, options?: ContentAddCall['options']) => {
+          calls.push({ store, element, options });
+          return () => undefined;
+        },
+      },
+    };
+  }
+  return {
+    flex: namespace as unknown as typeof Flex,
+    calls,
+    invokeAction,
+    setProviders,
+    /** The calls made on one content store. */
+    added: (store: (typeof STORES)[number]) => calls.filter((call) => call.store === store),
+  };
+}
+
+export const WORKSPACE_SID = 'WS' + 'a'.repeat(32);
+export const FLEX_SERVICE_SID = 'IS' + 'b'.repeat(32);
+
+export function fakeManager(roles: string[] | undefined, token = 'flex-token-1') {
+  const events = new EventEmitter();
+  const user = { identity: 'someone', roles, token };
+  const manager = {
+    user,
+    events,
+    serviceConfiguration: { taskrouter_workspace_sid: WORKSPACE_SID, flex_service_instance_sid: FLEX_SERVICE_SID },
+  };
+  return {
+    manager: manager as unknown as Flex.Manager,
+    /** What Flex does when it renews the token. */
+    renewToken(next: string) {
+      user.token = next;
+      events.emit('tokenUpdated', { token: next });
+    },
+  };
+}

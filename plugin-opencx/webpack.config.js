@@ -1,0 +1,27 @@
+/**
+ * flex-plugin build passes its webpack config through this function. It trims three parts of
+ * Paste 15 that the plugin bundles but never uses, about 30 KB of the gzipped bundle:
+ * - @twilio-paste/theme builds every Paste theme when imported. Flex hands our
+ *   CustomizationProvider the default or dark base only, so the other four token sets become
+ *   the default set (same exports, already in the bundle).
+ * - @twilio-paste/style-props reads the raw token dump only to list deprecated tokens for
+ *   console warnings; color-contrast-utils reads it in a design-time hook we never call.
+ * - @twilio-paste/color-contrast-utils serves only that hook (useThemeContrastCheck).
+ * Jest does not use this file: tests run the real modules.
+ */
+const path = require('path');
+const { NormalModuleReplacementPlugin } = require('webpack');
+
+const stub = (name) => path.resolve(__dirname, 'stubs/paste', name);
+
+module.exports = (config) => {
+  config.plugins.push(
+    new NormalModuleReplacementPlugin(
+      /^@twilio-paste\/design-tokens\/dist\/themes\/(evergreen|sendgrid|twilio|twilio-dark)\/tokens\.es6$/,
+      '@twilio-paste/design-tokens/dist/tokens.es6',
+    ),
+    new NormalModuleReplacementPlugin(/^@twilio-paste\/design-tokens\/dist\/tokens\.raw\.json$/, stub('tokens.raw.json')),
+    new NormalModuleReplacementPlugin(/^@twilio-paste\/color-contrast-utils$/, stub('color-contrast-utils.js')),
+  );
+  return config;
+};

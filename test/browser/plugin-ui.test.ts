@@ -1,0 +1,160 @@
+// The plugin's agent panel and admin settings view in a real browser (Debian's chromium),
+// with the settings view calling the real admin Functions in twilio-run against the simulators.
+// Screenshots land in test-artifacts/screenshots/.
+import { build } from 'esbuild';
+import fs from 'fs';
+import http from 'http';
+import { AddressInfo } from 'net';
+import path from 'path';
+import { Browser, chromium, Page } from 'playwright-core';
+import { DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
+import { PROJECT_ROOT } from '../harness/functions-runtime';
+import { World } from '../harness/world';
+
+jest.setTimeout(90000);
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PLUGIN = path.join(PROJECT_ROOT, 'plugin-opencx');
+const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts', 'screenshots');
+const NOW = '2026-11-21T10:30:00Z';
+
+const handedOffTask = {
+  conversationSid: 'CH' + 'a'.repeat(32),
+  channelType: 'web',
+  handedOff: true,
+  handoffReason: 'AI requested human handoff',
+  handoffSummary:
+    'Order 4417 arrived damaged. The customer sent photos and asks for a full refund, which the AI cannot approve. ' +
+    'They were polite at first but are now frustrated after waiting three days for the replacement that never shipped.',
+  handoffSentiment: 'negative',
+  handoffLanguage: 'de-DE',
+  handoffTimestamp: '2026-11-21T10:25:00Z',
+  opencxSessionId: '6f1c2d3e-1111-4222-8333-944455566677',
+};
+const degradedVoiceTask = { type: 'inbound', handedOff: true, handoffSentiment: 'furious', handoffTimestamp: 'yesterday-ish' };
+const plainTask = { conversationSid: 'CH' + 'b'.repeat(32), channelType: 'sms' };
+
+let world: World;
+let browser: Browser;
+let server: http.Server;
+let pageUrl: string;
+let adminToken: string;
+
+async function buildGallery(dir: string): Promise<void> {
+  await build({
+    entryPoints: [path.join(PLUGIN, 'gallery', 'gallery.tsx')],
+    bundle: true,
+    outfile: path.join(dir, 'gallery.js'),
+    nodePaths: [path.join(PLUGIN, 'node_modules')],
+    define: { 'process.env.NODE_ENV': '"production"', 'process.env': '{}' },
+    minify: true,
+    logLevel: 'error',
+  });
+}
+
+function serve(dir: string, config: object): Promise<string> {
+  const html = `<!doctype html><html><head><meta charset="utf-8"><title>OpenCX for Flex</title></head>
+<body style="margin:0"><div id="root"></div><script>window.GALLERY = ${JSON.stringify(config)};</script><script src="/gallery.js"></script></body></html>`;
+  server = http.createServer((req, res) => {
+    if (req.url === '/gallery.js') res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(fs.readFileSync(path.join(dir, 'gallery.js')));
+    else res.writeHead(200, { 'Content-Type': 'text/html' }).end(html);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)));
+}
+
+async function openGallery(): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1040, height: 1100 }, locale: 'en-US' });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(pageUrl);
+  await page.getByRole('button', { name: 'Test & Save' }).waitFor();
+  expect(errors).toEqual([]);
+  return page;
+}
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Debian's chromium is required at ${CHROMIUM}: apt-get install -y chromium`);
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  world = await World.start({ configured: false, seedAiWorker: false });
+  adminToken = world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'] });
+  const dir = fs.mkdtempSync(path.join(PROJECT_ROOT, 'test-artifacts', 'gallery-'));
+  await buildGallery(dir);
+  pageUrl = await serve(dir, {
+    functionsUrl: world.functions!.url,
+    token: adminToken,
+    workspaceSid: world.workspaceSid,
+    conversationsServiceSid: world.conversationsServiceSid,
+    now: NOW,
+    tasks: [
+      { id: 'messaging', title: 'Web chat: handed off', attributes: handedOffTask },
+      { id: 'voice', title: 'Voice call: partial handoff data', attributes: degradedVoiceTask },
+      { id: 'plain', title: 'SMS: not handed off', attributes: plainTask },
+    ],
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+  await world?.stop();
+});
+
+test('agents see the handoff context: reason, summary, sentiment, language, time and the OpenCX link', async () => {
+  const page = await openGallery();
+  const messaging = page.getByTestId('task-messaging');
+  await expect(messaging.getByText('AI requested human handoff').isVisible()).resolves.toBe(true);
+  await expect(messaging.getByText(/Order 4417 arrived damaged/).isVisible()).resolves.toBe(true);
+  await expect(messaging.getByText('Negative', { exact: true }).first().isVisible()).resolves.toBe(true);
+  await expect(messaging.getByText(/German/).isVisible()).resolves.toBe(true);
+  await expect(messaging.getByText(/5 minutes ago/).isVisible()).resolves.toBe(true);
+  const link = messaging.getByRole('link', { name: /Open in OpenCX/ });
+  expect(await link.getAttribute('href')).toContain(handedOffTask.opencxSessionId);
+  await expect(messaging.getByText('AI handoff').first().isVisible()).resolves.toBe(true);
+
+  // Degraded data: a partial panel, never a crash or a blank space.
+  const voice = page.getByTestId('task-voice');
+  await expect(voice.getByText('No summary provided').isVisible()).resolves.toBe(true);
+  await expect(voice.getByText('Neutral', { exact: true }).first().isVisible()).resolves.toBe(true);
+  expect(await voice.getByRole('link', { name: /Open in OpenCX/ }).count()).toBe(0);
+  // A task that was not handed off shows no OpenCX panel.
+  expect(await page.getByTestId('task-plain').getByText('Reason').count()).toBe(0);
+  await expect(page.getByTestId('message-badges').getByText('Handoff note').isVisible()).resolves.toBe(true);
+
+  await page.getByTestId('agent-view').screenshot({ path: path.join(ARTIFACTS, 'handoff-panel.png') });
+  await page.close();
+});
+
+test('admins see a field error when OpenCX rejects the key, and nothing is stored', async () => {
+  const page = await openGallery();
+  await page.getByLabel('OpenCX API key').fill('ocx_live_not_a_real_key_0000');
+  await page.getByRole('button', { name: 'Test & Save' }).click();
+  await page.getByText('OpenCX rejected this token').waitFor();
+  await expect(page.getByText('OpenCX rejected this token').isVisible()).resolves.toBe(true);
+  expect(world.sync.document(world.syncServiceSid, 'opencx_config')).toBeUndefined();
+  await page.getByTestId('admin-view').screenshot({ path: path.join(ARTIFACTS, 'settings-error.png') });
+  await page.close();
+});
+
+test('admins Test & Save: the AI worker is provisioned, the key is stored and only its masked form comes back', async () => {
+  const page = await openGallery();
+  await page.getByLabel('OpenCX API key').fill(DEFAULT_API_KEY);
+  await page.getByLabel('AI author name').fill('Ava (AI)');
+  await page.getByRole('button', { name: 'Test & Save' }).click();
+  await page.getByText(/Settings saved\./).waitFor();
+  await expect(page.getByText(/The AI worker was created in TaskRouter/).isVisible()).resolves.toBe(true);
+  await expect(page.getByText(new RegExp(`Saved key: •+${DEFAULT_API_KEY.slice(-4)}`)).isVisible()).resolves.toBe(true);
+
+  expect(await page.getByLabel('OpenCX API key').inputValue()).toBe('');
+  expect(await page.content()).not.toContain(DEFAULT_API_KEY);
+  const stored = world.sync.document(world.syncServiceSid, 'opencx_config')!.data as Record<string, unknown>;
+  expect(stored).toMatchObject({ opencxToken: DEFAULT_API_KEY, aiAuthorName: 'Ava (AI)', workspaceSid: world.workspaceSid });
+  expect(world.aiWorkers()).toHaveLength(1);
+  expect(world.twilio.violations).toEqual([]);
+  await page.getByTestId('admin-view').screenshot({ path: path.join(ARTIFACTS, 'settings-saved.png') });
+  await page.close();
+});
