@@ -38,7 +38,9 @@ function report(label: string, samples: Sample[]): void {
 }
 
 async function main(): Promise<void> {
-  const world = await World.start();
+  // OpenCX's own limit (100 requests/min per key) would turn the later conversations into
+  // "AI unavailable" handoffs: lift it to measure the bridge itself.
+  const world = await World.start({ opencx: { rateLimitPerMinute: 100000 } });
   const engage: Sample[] = [];
   const relay: Sample[] = [];
   const handoff: Sample[] = [];
