@@ -63,7 +63,7 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
     return reply(callback, 200, { outcome: 'ignored', reason: `${bridgeEvent.type} needs no action` });
   }
   const deadline = new Deadline(BUDGET_MS[bridgeEvent.surface]);
-  const twilio = new TwilioGateway(createTwilioClient(context), deadline);
+  const twilio = new TwilioGateway(createTwilioClient(context, deadline), deadline);
   const state = new BridgeState(twilio, context.SYNC_SERVICE_SID);
   const conversationSid = conversationOf(bridgeEvent);
   const trace = {

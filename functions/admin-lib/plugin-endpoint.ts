@@ -90,7 +90,7 @@ export function pluginEndpoint<Env extends AdminEnv>(
     const trace: Record<string, unknown> = {};
     const deadline = new Deadline(BUDGET_MS);
     try {
-      const twilio = new TwilioGateway(createTwilioClient(context), deadline);
+      const twilio = new TwilioGateway(createTwilioClient(context, deadline), deadline);
       const caller = authorize(await twilio.validateFlexToken(flexToken(event)), options.role);
       trace.identity = caller.identity;
       const payload = await run({ context, event, caller, twilio, deadline, trace });

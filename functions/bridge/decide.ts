@@ -50,7 +50,8 @@ export const aiReservation: Listener<TaskRouterEvent> = {
     if (record && record.phase !== 'ai') {
       return { action: 'decline', ...base, conversationSid, attributes, reason: `conversation is already with humans (${record.phase})` };
     }
-    if (record) return { action: 'reengage', conversationSid, ...base };
+    // A record without a session is a claim whose engage failed: engage again (it takes over).
+    if (record?.sessionId) return { action: 'reengage', conversationSid, ...base };
     return { action: 'engage', conversationSid, ...base, attributes };
   },
 };
@@ -111,7 +112,7 @@ export const customerMessage: Listener<ConversationEvent> = {
   handles: ['onMessageAdded'],
   decide(event, { config, record }) {
     const message = event.message!;
-    if (isOurMessage(message.author, message.attributes, config)) return ignore('message posted by the AI bridge');
+    if (!isFromCustomer(message.author, message.attributes, config)) return ignore('message posted by the AI bridge or the system, not the customer');
     if (!record) return ignore('conversation is not held by the AI');
     if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase}); the AI stays silent`);
     if (!message.body.trim()) return ignore('message has no text (media only)');
@@ -126,6 +127,11 @@ export const conversationLifecycle: Listener<ConversationEvent> = {
     return ignore(`${event.type}: the AI engages on its TaskRouter reservation`);
   },
 };
+
+/** Customer messages are the ones the AI answers: not ours, not Conversations' `system`. */
+export function isFromCustomer(author: string, attributes: Record<string, unknown> | undefined, config: BridgeConfig): boolean {
+  return author !== 'system' && !isOurMessage(author, attributes, config);
+}
 
 export function isOurMessage(author: string, attributes: Record<string, unknown> | undefined, config: BridgeConfig): boolean {
   const marker = attributes?.opencx as { role?: unknown } | undefined;
@@ -175,14 +181,15 @@ export type AfterAnswer =
   | { next: 'handoff'; reply?: string; reason: string; summary?: string; sentiment?: string };
 
 /** After OpenCX answered (or failed to): post the reply, or hand off to humans. */
-export function afterAnswer(answer: AiAnswer | undefined, failure?: string): AfterAnswer {
-  if (!answer || answer.failed) return aiUnavailable(failure ?? 'no usable reply');
+export function afterAnswer(answer: AiAnswer | undefined): AfterAnswer {
+  if (!answer || answer.failed) return aiUnavailable();
   if (answer.handedOff) {
     return { next: 'handoff', reply: answer.reply, reason: 'AI requested human handoff', summary: answer.summary, sentiment: answer.sentiment };
   }
   return { next: 'reply', reply: answer.reply! };
 }
 
-export function aiUnavailable(failure: string): Extract<AfterAnswer, { next: 'handoff' }> {
-  return { next: 'handoff', reason: AI_UNAVAILABLE, summary: `The AI could not answer (${failure}). The customer's messages are in the conversation.` };
+/** The note reaches the customer too, so the summary names no internals; the log has them. */
+export function aiUnavailable(): Extract<AfterAnswer, { next: 'handoff' }> {
+  return { next: 'handoff', reason: AI_UNAVAILABLE, summary: "The AI assistant could not answer in time. The customer's messages are in the conversation." };
 }

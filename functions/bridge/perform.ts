@@ -6,7 +6,7 @@ import type { FlexTaskAttributes, HandoffAttributes } from '../common/task-attri
 import type { TaskSnapshot, TwilioGateway } from '../common/twilio-client';
 import type { ConversationRecord } from './conversation-record';
 import { flattenAttributes, flexSidsCustomData } from './custom-data';
-import { AfterAnswer, Decision, afterAnswer, aiUnavailable, isOurMessage } from './decide';
+import { AfterAnswer, Decision, afterAnswer, aiUnavailable, isFromCustomer } from './decide';
 import { dedupKey } from './dedup';
 import { handoffAttributes, handoffNote } from './handoff';
 import type { BridgeState } from './state';
@@ -56,9 +56,6 @@ export async function perform(decision: Decision, record: ConversationRecord | u
 
 const aiDeadline = (deps: BridgeDeps): Deadline => new Deadline(Math.max(0, deps.deadline.remaining() - deps.handoffReserveMs));
 
-const shortFailure = (error: unknown): string =>
-  error instanceof OpenCxError ? (error.status ? `OpenCX answered ${error.status}` : 'OpenCX did not answer in time') : 'OpenCX call failed';
-
 /** OpenCX channel type for a Flex channelType. */
 export function opencxChannel(channelType: unknown): string {
   const known: Record<string, string> = { sms: 'sms', whatsapp: 'whatsapp', web: 'web', chat: 'web', messenger: 'messenger', instagram: 'instagram', email: 'email' };
@@ -89,19 +86,32 @@ async function engage(d: Of<'engage'>, deps: BridgeDeps): Promise<Outcome> {
       aiDeadline(deps),
     );
   } catch (error) {
-    return handOff(d.conversationSid, record, aiUnavailable(shortFailure(error)), deps, { error: String(error) });
+    return handOff(d.conversationSid, record, aiUnavailable(), deps, { error: String(error) });
   }
-  const engaged = (await deps.state.update(d.conversationSid, (r) => ({ ...r, sessionId }))) ?? { ...record, sessionId };
-
-  const messages = await deps.twilio.listMessages(deps.config.conversationsServiceSid, d.conversationSid);
-  const fresh: string[] = [];
-  for (const message of messages) {
-    if (isOurMessage(message.author, message.attributes, deps.config) || !message.body.trim()) continue;
-    if (await deps.state.firstSighting(dedupKey(d.conversationSid, message.body, message.sentAt))) fresh.push(message.body);
+  let engaged: ConversationRecord = { ...record, sessionId };
+  let fresh: string[];
+  try {
+    engaged = (await deps.state.update(d.conversationSid, (r) => ({ ...r, sessionId }))) ?? engaged;
+    fresh = await unansweredCustomerMessages(d.conversationSid, deps);
+  } catch (error) {
+    // Without the session recorded or the conversation read, the AI cannot answer: humans can.
+    deps.warn('engage failed after the OpenCX session was created; handing off', { error: String(error), sessionId });
+    return handOff(d.conversationSid, engaged, aiUnavailable(), deps, { error: String(error) });
   }
   if (fresh.length === 0) return { outcome: 'engaged', sessionId, sent: 0 };
   const result = await answerCustomer(d.conversationSid, engaged, fresh.join('\n'), deps);
   return { ...result, outcome: `engaged+${result.outcome}`, sent: fresh.length };
+}
+
+/** Customer messages in the conversation that no Function has sent to OpenCX yet. */
+async function unansweredCustomerMessages(conversationSid: string, deps: BridgeDeps): Promise<string[]> {
+  const messages = await deps.twilio.listMessages(deps.config.conversationsServiceSid, conversationSid);
+  const fresh: string[] = [];
+  for (const message of messages) {
+    if (!isFromCustomer(message.author, message.attributes, deps.config) || !message.body.trim()) continue;
+    if (await deps.state.firstSighting(dedupKey(conversationSid, message.body, message.sentAt))) fresh.push(message.body);
+  }
+  return fresh;
 }
 
 /** The AI got a new reservation for a conversation it already holds (e.g. after a timeout). */
@@ -132,7 +142,7 @@ async function answerCustomer(conversationSid: string, record: ConversationRecor
   try {
     next = afterAnswer(await deps.opencx.sendContactMessage(record.sessionId!, text, undefined, aiDeadline(deps)));
   } catch (error) {
-    next = aiUnavailable(shortFailure(error));
+    next = aiUnavailable();
     deps.warn('OpenCX failed; handing off', { error: String(error), sessionId: record.sessionId });
   }
   if (next.reply) await postAiMessage(conversationSid, next.reply, record.sessionId, deps);
@@ -157,8 +167,14 @@ async function handOff(
   deps: BridgeDeps,
   extra: Record<string, unknown> = {},
 ): Promise<Outcome> {
-  // The AI goes silent first, so no customer message slips through while we hand off.
-  await deps.state.update(conversationSid, (r) => ({ ...r, phase: 'handoff' })).catch((error: unknown) => deps.warn('could not mark the conversation handed off', { error: String(error) }));
+  // The AI goes silent first, so no customer message slips through while we hand off. Only the
+  // caller that moves the conversation out of the AI phase hands off: a second handoff (or one
+  // after a human accepted) would overwrite the reason and re-route the human's task.
+  const won = await deps.state.transition(conversationSid, 'ai', 'handoff').catch((error: unknown) => {
+    deps.warn('could not mark the conversation handed off; handing off anyway', { error: String(error) });
+    return record;
+  });
+  if (!won) return { outcome: 'handoff-skipped', sessionId: record.sessionId, reason: 'the conversation is already with humans' };
   let language: string | null | undefined;
   if (record.sessionId && deps.deadline.remaining() > deps.handoffReserveMs) {
     language = await deps.opencx
@@ -182,8 +198,11 @@ async function handOff(
  */
 async function routeToHumans(taskSid: string, attributes: Partial<HandoffAttributes>, deps: BridgeDeps): Promise<string> {
   const { workspaceSid, aiWorkerSid } = deps.config;
-  const before: TaskSnapshot = await deps.twilio.mergeTaskAttributes(workspaceSid, taskSid, attributes);
-  if (before.assignmentStatus === 'assigned') return transferAssignedTask(before, attributes, deps);
+  // An assigned task normally belongs to a human: only the AI's own assignment is transferred.
+  const heldByHuman = async (task: TaskSnapshot): Promise<boolean> =>
+    task.assignmentStatus === 'assigned' && !(await deps.twilio.acceptedReservations(workspaceSid, taskSid)).some((r) => r.workerSid === aiWorkerSid);
+  const before = await deps.twilio.mergeTaskAttributes(workspaceSid, taskSid, attributes, { skipIf: heldByHuman });
+  if (before.assignmentStatus === 'assigned') return before.written ? transferAssignedTask(before, attributes, deps) : 'already-with-a-human';
   if (before.assignmentStatus !== 'pending' && before.assignmentStatus !== 'reserved') return `left ${before.assignmentStatus}`;
   const pending = (await deps.twilio.pendingReservations(workspaceSid, taskSid)).filter((r) => r.workerSid === aiWorkerSid);
   if (pending.length === 0) return 'rerouted';
@@ -234,14 +253,18 @@ async function recordHuman(d: Of<'record-human'>, record: ConversationRecord, de
 }
 
 async function restoreAiWorker(deps: BridgeDeps): Promise<Outcome> {
-  const change = await deps.twilio.ensureWorkerAvailable(deps.config.workspaceSid, deps.config.aiWorkerSid);
-  return change.changed ? { outcome: 'ai-worker-restored', from: change.from, to: change.to } : { outcome: 'ai-worker-available' };
+  const change = await deps.twilio.restoreAfterTimeout(deps.config.workspaceSid, deps.config.aiWorkerSid);
+  if (change.changed) return { outcome: 'ai-worker-restored', from: change.from, to: change.to };
+  return change.from ? { outcome: 'ai-worker-left', reason: `the AI worker is ${change.from}, set on purpose` } : { outcome: 'ai-worker-available' };
 }
 
 async function end(d: Of<'end'>, record: ConversationRecord, deps: BridgeDeps): Promise<Outcome> {
   if (record.sessionId) {
     const status = record.phase === 'ai' ? 'closed_resolved' : 'closed_unresolved';
-    await deps.opencx.updateSessionStatus(record.sessionId, status, new Deadline(deps.deadline.remaining()));
+    // Our state is cleared whatever OpenCX answers: TaskRouter does not retry its events.
+    await deps.opencx
+      .updateSessionStatus(record.sessionId, status, new Deadline(deps.deadline.remaining()))
+      .catch((error: unknown) => deps.warn('could not close the OpenCX session', { error: String(error), sessionId: record.sessionId }));
   }
   await deps.state.forget(d.conversationSid);
   return { outcome: 'ended', sessionId: record.sessionId, reason: d.reason };

@@ -2,7 +2,7 @@
 // conversation → session map, and the sharded dedup maps.
 import { BridgeConfig, CONFIG_DOCUMENT, ConfigDocument, parseConfig, readConfigFields } from '../common/config';
 import type { TwilioGateway } from '../common/twilio-client';
-import { ConversationRecord, isStaleClaim } from './conversation-record';
+import { ConversationPhase, ConversationRecord, isStaleClaim } from './conversation-record';
 import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, dedupShard } from './dedup';
 
 export const CONVERSATIONS_MAP = 'opencx_conversations';
@@ -63,6 +63,21 @@ export class BridgeState {
       const item = await this.twilio.fetchMapItem<ConversationRecord>(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid);
       if (!item) return undefined;
       const next = change(item.data);
+      if (await this.twilio.updateMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid, next, item.revision)) return next;
+    }
+    throw new Error(`conversation ${conversationSid}: too many concurrent writers`);
+  }
+
+  /**
+   * Moves the conversation from one phase to another only if it is still in `from`, so of two
+   * concurrent handoffs (or a handoff racing a human's accept) exactly one goes ahead.
+   * Returns the record written, or undefined when the conversation was no longer in `from`.
+   */
+  async transition(conversationSid: string, from: ConversationPhase, to: ConversationPhase, attempts = 5): Promise<ConversationRecord | undefined> {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const item = await this.twilio.fetchMapItem<ConversationRecord>(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid);
+      if (!item || item.data.phase !== from) return undefined;
+      const next = { ...item.data, phase: to };
       if (await this.twilio.updateMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid, next, item.revision)) return next;
     }
     throw new Error(`conversation ${conversationSid}: too many concurrent writers`);

@@ -22,21 +22,27 @@ export function rewriteTwilioUrl(uri: string, baseUrl: string | undefined): stri
   return `${baseUrl.replace(/\/+$/, '')}/${match[1]}${match[2] ?? ''}`;
 }
 
-class BaseUrlRequestClient extends RequestClient {
-  constructor(private readonly baseUrl: string) {
-    super({ timeout: 8000 });
+/** Sends each request to the simulator when a base URL is set, and never past the deadline. */
+class DeadlineRequestClient extends RequestClient {
+  constructor(
+    private readonly baseUrl: string | undefined,
+    private readonly deadline: Deadline | undefined,
+  ) {
+    super({ timeout: MAX_REQUEST_MS });
   }
 
   override request<TData>(opts: RequestClient.RequestOptions<TData>) {
-    return super.request({ ...opts, uri: rewriteTwilioUrl(opts.uri, this.baseUrl) });
+    const timeout = this.deadline ? Math.max(MIN_REQUEST_MS, Math.min(MAX_REQUEST_MS, this.deadline.remaining())) : MAX_REQUEST_MS;
+    return super.request({ ...opts, timeout, uri: rewriteTwilioUrl(opts.uri, this.baseUrl) });
   }
 }
 
-export function createTwilioClient(env: TwilioCredentials): TwilioClient {
-  const baseUrl = env.TWILIO_API_BASE_URL?.trim();
-  return twilio(env.ACCOUNT_SID, env.AUTH_TOKEN, {
-    httpClient: baseUrl ? new BaseUrlRequestClient(baseUrl) : new RequestClient({ timeout: 8000 }),
-  });
+const MAX_REQUEST_MS = 8000;
+const MIN_REQUEST_MS = 300;
+
+/** A Twilio client; with a deadline, no single request may outlive it. */
+export function createTwilioClient(env: TwilioCredentials, deadline?: Deadline): TwilioClient {
+  return twilio(env.ACCOUNT_SID, env.AUTH_TOKEN, { httpClient: new DeadlineRequestClient(env.TWILIO_API_BASE_URL?.trim() || undefined, deadline) });
 }
 
 /** Twilio error codes the bridge treats as normal outcomes. */
@@ -136,6 +142,11 @@ export class TwilioGateway {
     return withRetries(operation, { deadline: this.deadline, attempts, isTransient: isTransientTwilioError });
   }
 
+  /** For creates that must not happen twice: only a 429 (never processed) is retried. */
+  private retryRateLimited<T>(operation: () => Promise<T>): Promise<T> {
+    return withRetries(operation, { deadline: this.deadline, attempts: 3, isTransient: (error) => twilioStatus(error) === 429 });
+  }
+
   /** Retried; undefined when Twilio answers 404 (no such resource in this account). */
   private async unlessNotFound<T>(operation: () => Promise<T>): Promise<T | undefined> {
     try {
@@ -211,27 +222,40 @@ export class TwilioGateway {
     }
   }
 
-  /** Creates the item only if its key is absent; false when it already exists (54208). */
+  /**
+   * Creates the item only if its key is absent; false when it already exists (54208).
+   * A 54208 on a retry may be our own first attempt, whose answer was lost: the stored data
+   * then equals ours, and the create counts as ours.
+   */
   async createMapItem(serviceSid: string, map: string, key: string, data: object, ttlSeconds?: number): Promise<boolean> {
-    const create = () =>
-      this.client.sync.v1
+    let attempts = 0;
+    const create = () => {
+      attempts += 1;
+      return this.client.sync.v1
         .services(serviceSid)
         .syncMaps(map)
         .syncMapItems.create({ key, data, ...(ttlSeconds ? { itemTtl: ttlSeconds } : {}) });
+    };
+    const existsAlready = async (): Promise<boolean> => {
+      if (attempts <= 1) return false;
+      const stored = await this.fetchMapItem(serviceSid, map, key);
+      return JSON.stringify(stored?.data) === JSON.stringify(data);
+    };
     try {
       await this.retry(create);
       return true;
     } catch (error) {
-      if (twilioErrorCode(error) === SYNC_ITEM_EXISTS) return false;
+      if (twilioErrorCode(error) === SYNC_ITEM_EXISTS) return existsAlready();
       if (twilioStatus(error) !== 404) throw error;
     }
     // The map does not exist yet: create it (a concurrent creator may win) and try again.
     await this.createMap(serviceSid, map);
+    attempts = 0;
     try {
       await this.retry(create);
       return true;
     } catch (error) {
-      if (twilioErrorCode(error) === SYNC_ITEM_EXISTS) return false;
+      if (twilioErrorCode(error) === SYNC_ITEM_EXISTS) return existsAlready();
       throw error;
     }
   }
@@ -284,13 +308,20 @@ export class TwilioGateway {
    * Merges `changes` into the task's attributes with If-Match, re-reading on 412, so a
    * concurrent writer's attributes survive. Returns the task as it was just before the write.
    */
-  async mergeTaskAttributes(workspaceSid: string, taskSid: string, changes: Record<string, unknown>, attempts = 5): Promise<TaskSnapshot> {
+  async mergeTaskAttributes(
+    workspaceSid: string,
+    taskSid: string,
+    changes: Record<string, unknown>,
+    options: { skipIf?: (task: TaskSnapshot) => Promise<boolean> | boolean; attempts?: number } = {},
+  ): Promise<TaskSnapshot & { written: boolean }> {
+    const attempts = options.attempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       const task = await this.fetchTask(workspaceSid, taskSid);
+      if (Object.keys(changes).length === 0 || (await options.skipIf?.(task))) return { ...task, written: false };
       const attributes = JSON.stringify({ ...task.attributes, ...changes });
       try {
         await this.retry(() => this.client.taskrouter.v1.workspaces(workspaceSid).tasks(taskSid).update({ attributes, ifMatch: task.etag }));
-        return task;
+        return { ...task, written: true };
       } catch (error) {
         if (twilioStatus(error) !== 412 || attempt >= attempts) throw error;
       }
@@ -331,11 +362,17 @@ export class TwilioGateway {
     );
   }
 
-  /** Puts the worker back in an available activity if it is not in one. Returns what changed. */
-  async ensureWorkerAvailable(workspaceSid: string, workerSid: string): Promise<{ changed: boolean; from?: string; to?: string }> {
+  /**
+   * Puts the worker back in an available activity when a reservation timeout moved it to the
+   * workspace's timeout activity. Any other activity was set on purpose (an admin pausing the
+   * AI) and is left alone. Returns what changed.
+   */
+  async restoreAfterTimeout(workspaceSid: string, workerSid: string): Promise<{ changed: boolean; from?: string; to?: string }> {
     const workspace = this.client.taskrouter.v1.workspaces(workspaceSid);
     const worker = await this.retry(() => workspace.workers(workerSid).fetch());
     if (worker.available) return { changed: false };
+    const { timeoutActivitySid } = await this.retry(() => workspace.fetch());
+    if (worker.activitySid !== timeoutActivitySid) return { changed: false, from: worker.activityName };
     const target = await this.availableActivity(workspaceSid);
     await this.retry(() => workspace.workers(workerSid).update({ activitySid: target.sid }));
     return { changed: true, from: worker.activityName, to: target.friendlyName };
@@ -481,7 +518,8 @@ export class TwilioGateway {
     channelSid: string,
     routing: { workspaceSid: string; workflowSid: string; taskChannel: string; attributes: Record<string, unknown> },
   ): Promise<void> {
-    await this.retry(() =>
+    // A retried invite after a lost answer would create a second transfer task.
+    await this.retryRateLimited(() =>
       this.client.flexApi.v1
         .interaction(interactionSid)
         .channels(channelSid)

@@ -39,7 +39,8 @@ export async function startFunctionsRuntime(env: Record<string, string>): Promis
   const child: ChildProcess = spawn(
     bin,
     ['start', '--port', String(port), '--env', envFile, '--functions-folder', 'dist/functions', '--assets-folder', 'dist/assets'],
-    { cwd: PROJECT_ROOT, env: { ...process.env, FORCE_COLOR: '0', CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    // Its own process group, so stopping it also ends the function runners it forks.
+    { cwd: PROJECT_ROOT, env: { ...process.env, FORCE_COLOR: '0', CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let output = '';
   let taken = 0;
@@ -59,9 +60,19 @@ export async function startFunctionsRuntime(env: Record<string, string>): Promis
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+        const signalGroup = (signal: NodeJS.Signals): void => {
+          try {
+            process.kill(-child.pid!, signal);
+          } catch {
+            // The group is already gone.
+          }
+        };
+        child.once('exit', () => {
+          signalGroup('SIGKILL');
+          resolve();
+        });
+        signalGroup('SIGTERM');
+        setTimeout(() => signalGroup('SIGKILL'), 3000).unref();
       }),
   };
 }

@@ -1,0 +1,119 @@
+// Races between events and recovery from partial failures, through the Functions in twilio-run.
+import { AI_AUTHOR, World } from '../harness/world';
+
+jest.setTimeout(60000);
+
+let world: World;
+
+beforeAll(async () => {
+  world = await World.start();
+});
+afterAll(() => world?.stop());
+beforeEach(() => world.humanAgentLogsIn());
+afterEach(() => {
+  world.twilio.clearFaults();
+  world.opencx.faults.clear();
+  expect(world.twilio.violations).toEqual([]);
+});
+
+const acceptAsHuman = async (taskSid: string): Promise<void> => {
+  const human = world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
+  await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).reservations(human.sid).update({ reservationStatus: 'accepted' });
+};
+
+test('a slow relay that fails after a human accepted does not hand off again or touch the human task', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+  // B: sent to OpenCX, which stalls past the budget.
+  world.opencx.faults.add({ path: /\/send$/, latencyMs: 6000, times: 1 });
+  world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, { author: world.customerOf(conversationSid), body: 'B: slow question' });
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  // A: the customer asks for a human; the AI hands off and alice accepts, while B still waits.
+  world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
+  world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, { author: world.customerOf(conversationSid), body: 'A: human please' });
+  for (let i = 0; i < 50 && !world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await acceptAsHuman(taskSid);
+  await world.settle();
+
+  expect(world.task(taskSid).assignmentStatus).toBe('assigned');
+  expect(world.task(taskSid).attributes.handoffReason).toBe('AI requested human handoff');
+  expect(world.twilio.calls({ product: 'flex-api', method: 'POST' })).toEqual([]);
+  expect(world.tasksOf(conversationSid)).toHaveLength(1);
+  const notes = world.transcript(conversationSid).filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'handoff-note');
+  expect(notes).toHaveLength(1);
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
+});
+
+test('an engage that cannot record its session hands off instead of leaving the conversation stuck', async () => {
+  world.twilio.addFault({ method: 'POST', path: '/v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}', status: 503, times: 3 });
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hello?');
+  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+  expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
+  expect(world.transcript(conversationSid)[0].body).toBe('Hello?');
+});
+
+test('a handoff that could not write the task is completed on the next AI reservation', async () => {
+  world.opencx.faults.add({ path: '/chat/sessions', method: 'POST', drop: true, times: 1 });
+  world.twilio.addFault({ method: 'POST', path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}', status: 500, times: 10 });
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Anyone?');
+  world.twilio.clearFaults();
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+  expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+
+  // The AI reservation times out; the task comes back to the AI, which declines it to humans.
+  world.twilio.clock.advance(121_000);
+  await world.settle();
+  await world.humanAgentLogsIn();
+  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
+  expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')).toBe(true);
+});
+
+test('ending a conversation clears our state even when OpenCX cannot close the session', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+  world.opencx.faults.add({ path: /\/chat\/sessions\/[^/]+$/, method: 'PATCH', status: 503 });
+  world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'canceled', 'Customer left');
+  await world.settle();
+  expect(world.conversationRecord(conversationSid)).toBeUndefined();
+});
+
+test('an AI worker an admin paused is not put back to Available by a reservation timeout event', async () => {
+  const { taskSid } = await world.customerStartsConversation('Hi');
+  const workspace = world.taskrouter.workspaces.get(world.workspaceSid)!;
+  const breakActivity = world.taskrouter.findActivity(workspace, 'Break')!;
+  const available = world.taskrouter.findActivity(workspace, 'Available')!;
+  await world.client.taskrouter.v1.workspaces(world.workspaceSid).workers(world.aiWorkerSid).update({ activitySid: breakActivity.sid });
+  await world.settle();
+  const params = {
+    EventType: 'reservation.timeout',
+    AccountSid: world.twilio.accountSid,
+    WorkspaceSid: world.workspaceSid,
+    TaskSid: taskSid,
+    ReservationSid: 'WR' + '5'.repeat(32),
+    WorkerSid: world.aiWorkerSid,
+    TaskAttributes: JSON.stringify(world.task(taskSid).attributes),
+    Sid: 'EV' + '5'.repeat(32),
+  };
+  const delivery = await world.twilio.deliverWebhook('taskrouter', world.webhookUrl, params, 15000);
+  expect(JSON.parse(delivery.responseBody!)).toMatchObject({ outcome: 'ai-worker-left' });
+  expect(workspace.workers.get(world.aiWorkerSid)!.activitySid).toBe(breakActivity.sid);
+  await world.client.taskrouter.v1.workspaces(world.workspaceSid).workers(world.aiWorkerSid).update({ activitySid: available.sid });
+  await world.settle();
+});
+
+test('a Studio or system message in the conversation is not sent to the AI as the customer', async () => {
+  const started = world.flex.startInboundConversation({
+    conversationsServiceSid: world.conversationsServiceSid,
+    workspaceSid: world.workspaceSid,
+    workflowSid: world.workflowSid,
+    from: 'visitor-77',
+    body: 'I need help with billing',
+    channelType: 'web',
+  });
+  await world.settle();
+  world.conversations.receiveCustomerMessage(world.conversationsServiceSid, started.conversationSid, { author: 'system', body: 'Welcome! An assistant will join shortly.', source: 'SDK' });
+  await world.settle();
+  const sent = world.contactMessages(world.sessionFor(started.conversationSid)!.id);
+  expect(sent).toEqual(['I need help with billing']);
+  expect(world.transcript(started.conversationSid).filter((m) => m.author === AI_AUTHOR)).toHaveLength(1);
+});
