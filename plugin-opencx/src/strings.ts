@@ -52,6 +52,30 @@ export interface OpencxStrings {
   settingsFunctionsUrlMissing: string;
   settingsNetworkError: string;
   settingsUnexpectedResponse: string;
+
+  setupTitle: string;
+  setupIntro: string;
+  setupCheck: string;
+  setupChecking: string;
+  setupApply: string;
+  setupApplying: string;
+  setupChecksLabel: string;
+  setupStatusOk: string;
+  setupStatusWarning: string;
+  setupStatusProblem: string;
+  setupFixLabel: string;
+  setupAllOk: string;
+  setupNeedsAttention: string;
+  setupHumanQueueLabel: string;
+  setupHumanQueueHelp: string;
+  setupHumanQueueInvalid: string;
+  setupReplaceUrl: string;
+  setupReplaceUrlHelp: string;
+  setupApplied: string;
+  setupAppliedNothing: string;
+  setupCheckFailed: string;
+  setupApplyFailed: string;
+  setupApplyFailedField: string;
 }
 
 export const strings: OpencxStrings = {
@@ -107,6 +131,32 @@ export const strings: OpencxStrings = {
     'The OpenCX Functions URL is not set. Rebuild the plugin with FLEX_APP_OPENCX_FUNCTIONS_URL set to your Functions domain, for example https://opencx-1234-dev.twil.io.',
   settingsNetworkError: 'The OpenCX Functions could not be reached. Check your connection and the Functions URL, then try again.',
   settingsUnexpectedResponse: 'The OpenCX Functions gave an unexpected answer (HTTP {status}).',
+
+  setupTitle: 'Twilio setup',
+  setupIntro:
+    'Checks that TaskRouter, Conversations and OpenCX are wired to this deployment, and says how to fix what is not. Apply fixes makes the changes it can for you.',
+  setupCheck: 'Check setup',
+  setupChecking: 'Checking the Twilio setup…',
+  setupApply: 'Apply fixes',
+  setupApplying: 'Applying the fixes…',
+  setupChecksLabel: 'Setup checks',
+  setupStatusOk: 'OK',
+  setupStatusWarning: 'Warning',
+  setupStatusProblem: 'Problem',
+  setupFixLabel: 'How to fix:',
+  setupAllOk: 'All {count} checks passed.',
+  setupNeedsAttention: '{count} of {total} checks need attention.',
+  setupHumanQueueLabel: 'Human queue SID',
+  setupHumanQueueHelp:
+    'The TaskRouter queue of your human agents (WQ…). Tasks the AI hands off go there: Apply fixes adds a “handedOff == true” filter to the top of the workflow that targets this queue. Leave it empty to apply the other fixes only.',
+  setupHumanQueueInvalid: 'Expected a queue SID: WQ followed by 32 hexadecimal characters',
+  setupReplaceUrl: 'Replace the existing webhook URL (it may belong to another environment)',
+  setupReplaceUrlHelp: 'Without this, Apply fixes leaves a webhook URL that points elsewhere as it is.',
+  setupApplied: 'Applied: {list}.',
+  setupAppliedNothing: 'Nothing was changed.',
+  setupCheckFailed: 'The setup could not be checked. {message}',
+  setupApplyFailed: 'Fixes not applied. {message}',
+  setupApplyFailedField: 'Fixes not applied: check the highlighted field.',
 };
 
 /** Fills `{name}` placeholders; unknown ones stay as they are. */

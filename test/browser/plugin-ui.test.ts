@@ -1,7 +1,7 @@
 // The plugin's agent panel and admin settings view in a real browser (Debian's chromium),
 // with the settings view calling the real admin Functions in twilio-run against the simulators.
 // Screenshots land in test-artifacts/screenshots/.
-import { build } from 'esbuild';
+import { build, stop as stopEsbuild } from 'esbuild';
 import fs from 'fs';
 import http from 'http';
 import { AddressInfo } from 'net';
@@ -99,6 +99,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await stopEsbuild();
   await browser?.close();
   server?.close();
   await world?.stop();
@@ -155,6 +156,37 @@ test('admins Test & Save: the AI worker is provisioned, the key is stored and on
   expect(stored).toMatchObject({ opencxToken: DEFAULT_API_KEY, aiAuthorName: 'Ava (AI)', workspaceSid: world.workspaceSid });
   expect(world.aiWorkers()).toHaveLength(1);
   expect(world.twilio.violations).toEqual([]);
+  // The save runs the setup check; the screenshot waits for its answer.
+  await page.getByRole('list', { name: 'Setup checks' }).waitFor();
   await page.getByTestId('admin-view').screenshot({ path: path.join(ARTIFACTS, 'settings-saved.png') });
+  await page.close();
+});
+
+test('admins check the Twilio setup: with the settings saved and both webhooks registered, every check is OK', async () => {
+  const page = await openGallery();
+  const admin = page.getByTestId('admin-view');
+  const checkButton = admin.getByRole('button', { name: 'Check setup' });
+  // Saved settings: the view checks the setup by itself once they are loaded.
+  await admin.getByRole('list', { name: 'Setup checks' }).waitFor();
+  await expect(checkButton.isEnabled()).resolves.toBe(true);
+
+  const [answer] = await Promise.all([page.waitForResponse((response) => response.url().endsWith('/admin/setup-check')), checkButton.click()]);
+  expect(answer.status()).toBe(200);
+  const { checks } = (await answer.json()) as { checks: { id: string; status: string }[] };
+  expect(checks.map((check) => check.id)).toEqual(['config', 'opencx_token', 'workspace_events', 'conversations_webhook', 'ai_worker', 'workflow_filters']);
+  await page.locator('[aria-busy="true"]').waitFor({ state: 'detached' });
+
+  await expect(admin.getByText('All 6 checks passed.').isVisible()).resolves.toBe(true);
+  const items = admin.getByRole('list', { name: 'Setup checks' }).getByRole('listitem');
+  expect(await items.count()).toBe(6);
+  for (const title of ['OpenCX settings', 'OpenCX API key', 'TaskRouter event callback', 'Conversations webhook', 'AI worker', 'Workflow filters']) {
+    const item = items.filter({ has: page.getByText(title, { exact: true }) });
+    await expect(item.getByText('OK', { exact: true }).isVisible()).resolves.toBe(true);
+    expect(await item.getByText('How to fix:').count()).toBe(0);
+  }
+  await expect(admin.getByRole('button', { name: 'Apply fixes' }).isDisabled()).resolves.toBe(true);
+  expect(await admin.getByLabel('Human queue SID').count()).toBe(0);
+  expect(world.twilio.violations).toEqual([]);
+  await admin.screenshot({ path: path.join(ARTIFACTS, 'setup-check.png') });
   await page.close();
 });

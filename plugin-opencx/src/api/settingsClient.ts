@@ -3,7 +3,14 @@
 import { DEFAULT_AI_AUTHOR_NAME } from '../config';
 import { format, strings } from '../strings';
 
-export type SettingsField = 'opencxToken' | 'aiQueueSid' | 'aiAuthorName' | 'workspaceSid' | 'conversationsServiceSid';
+export type SettingsField =
+  | 'opencxToken'
+  | 'aiQueueSid'
+  | 'aiAuthorName'
+  | 'workspaceSid'
+  | 'conversationsServiceSid'
+  | 'workflowSid'
+  | 'humanQueueSid';
 
 export interface OpencxSettings {
   configured: boolean;
@@ -35,13 +42,47 @@ export interface SaveSettingsInput {
   conversationsServiceSid: string;
 }
 
+export type CheckStatus = 'ok' | 'problem' | 'warning';
+
+/** One finding of the setup doctor (`/admin/setup-check`), texts as the Functions wrote them. */
+export interface SetupCheck {
+  /** `config`, `opencx_token`, `workspace_events`, `conversations_webhook`, `ai_worker`, `workflow_filters`, `ai_queue`. */
+  id: string;
+  status: CheckStatus;
+  title: string;
+  detail: string;
+  /** Absent when ok. */
+  fix?: string;
+  /** "Apply setup" can fix it. */
+  autoFixable: boolean;
+  /** Apply fixes it only when the admin confirmed replacing a URL that points elsewhere. */
+  confirm?: 'replaceCallbackUrl';
+}
+
+export interface CheckSetupInput {
+  /** `WW…`; absent: the Functions pick the workflow. */
+  workflowSid?: string;
+}
+
+export interface ApplySetupInput extends CheckSetupInput {
+  /** `WQ…`: the human agents' queue, needed only to add a missing handedOff filter. */
+  humanQueueSid?: string;
+  /** Allows replacing a webhook URL that points elsewhere; sent only when given. */
+  replaceCallbackUrl?: boolean;
+}
+
 export type Failure = { ok: false; error: SettingsError };
 export type LoadResult = { ok: true; settings: OpencxSettings } | Failure;
 export type SaveResult = { ok: true; settings: OpencxSettings; workerCreated: boolean } | Failure;
+export type CheckSetupResult = { ok: true; checks: SetupCheck[] } | Failure;
+/** `applied`: the ids of the checks whose resource was written. */
+export type ApplySetupResult = { ok: true; applied: string[]; checks: SetupCheck[] } | Failure;
 
 export interface SettingsClient {
   load(flexToken: string): Promise<LoadResult>;
   save(flexToken: string, input: SaveSettingsInput): Promise<SaveResult>;
+  checkSetup(flexToken: string, input?: CheckSetupInput): Promise<CheckSetupResult>;
+  applySetup(flexToken: string, input?: ApplySetupInput): Promise<ApplySetupResult>;
 }
 
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string }) => Promise<{
@@ -55,7 +96,15 @@ export interface SettingsClientOptions {
   fetch?: FetchLike;
 }
 
-const FIELDS: readonly SettingsField[] = ['opencxToken', 'aiQueueSid', 'aiAuthorName', 'workspaceSid', 'conversationsServiceSid'];
+const FIELDS: readonly SettingsField[] = [
+  'opencxToken',
+  'aiQueueSid',
+  'aiAuthorName',
+  'workspaceSid',
+  'conversationsServiceSid',
+  'workflowSid',
+  'humanQueueSid',
+];
 
 export function createSettingsClient({ baseUrl, fetch: fetchImpl = (url, init) => fetch(url, init) }: SettingsClientOptions): SettingsClient {
   const root = baseUrl.replace(/\/+$/, '');
@@ -105,7 +154,34 @@ export function createSettingsClient({ baseUrl, fetch: fetchImpl = (url, init) =
       const settings = readSettings(answer.body.settings);
       return settings ? { ok: true, settings, workerCreated: answer.body.workerCreated === true } : unexpectedShape();
     },
+
+    async checkSetup(flexToken, input = {}) {
+      const answer = await post('/admin/setup-check', setupFields(flexToken, input));
+      if (!answer.ok) return answer;
+      const checks = readChecks(answer.body.checks);
+      return checks ? { ok: true, checks } : unexpectedShape();
+    },
+
+    async applySetup(flexToken, input = {}) {
+      const fields = setupFields(flexToken, input);
+      const humanQueueSid = input.humanQueueSid?.trim();
+      if (humanQueueSid) fields.humanQueueSid = humanQueueSid;
+      if (input.replaceCallbackUrl !== undefined) fields.replaceCallbackUrl = String(input.replaceCallbackUrl);
+      const answer = await post('/admin/setup-apply', fields);
+      if (!answer.ok) return answer;
+      const checks = readChecks(answer.body.checks);
+      const { applied } = answer.body;
+      if (!checks || !Array.isArray(applied)) return unexpectedShape();
+      return { ok: true, applied: applied.filter((id): id is string => typeof id === 'string'), checks };
+    },
   };
+}
+
+function setupFields(flexToken: string, input: CheckSetupInput): Record<string, string> {
+  const fields: Record<string, string> = { Token: flexToken };
+  const workflowSid = input.workflowSid?.trim();
+  if (workflowSid) fields.workflowSid = workflowSid;
+  return fields;
 }
 
 function unexpectedShape(): Failure {
@@ -130,6 +206,29 @@ function readSettings(value: unknown): OpencxSettings | undefined {
     aiWorkerSid: stringOrNull(value.aiWorkerSid),
     orgName: stringOrNull(value.orgName),
   };
+}
+
+const STATUSES: readonly CheckStatus[] = ['ok', 'problem', 'warning'];
+const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
+
+/** Undefined when any check lacks its id, title or detail: a check left out could hide a problem. */
+function readChecks(value: unknown): SetupCheck[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const checks: SetupCheck[] = [];
+  for (const item of value) {
+    if (!isObject(item) || !isText(item.id) || !isText(item.title) || typeof item.detail !== 'string') return undefined;
+    checks.push({
+      id: item.id,
+      // A status this plugin does not know yet is not shown as fine.
+      status: STATUSES.find((status) => status === item.status) ?? 'warning',
+      title: item.title,
+      detail: item.detail,
+      ...(isText(item.fix) ? { fix: item.fix } : {}),
+      autoFixable: item.autoFixable === true,
+      ...(item.confirm === 'replaceCallbackUrl' ? { confirm: 'replaceCallbackUrl' as const } : {}),
+    });
+  }
+  return checks;
 }
 
 function readError(value: unknown, status: number): SettingsError | undefined {

@@ -12,8 +12,10 @@ import { useUID } from '@twilio-paste/core/uid-library';
 
 import type { OpencxSettings, SaveResult, SettingsClient, SettingsField } from '../api/settingsClient';
 import { DEFAULT_AI_AUTHOR_NAME } from '../config';
+import { QUEUE_SID } from '../domain/setup';
 import { format, strings } from '../strings';
 import { ConnectionBadge, FlexResource, FormField } from './SettingsFields';
+import { SetupSection } from './SetupSection';
 
 /** The Flex account's own resources, from `manager.serviceConfiguration`. */
 export interface FlexResources {
@@ -29,12 +31,14 @@ export interface SettingsViewProps {
 }
 
 type EditableField = 'opencxToken' | 'aiQueueSid' | 'aiAuthorName';
+type SaveField = EditableField | 'workspaceSid' | 'conversationsServiceSid';
 type FormValues = Record<EditableField, string>;
-type FieldErrors = Partial<Record<SettingsField, string>>;
+type FieldErrors = Partial<Record<SaveField, string>>;
 type Outcome = { kind: 'saved'; message: string } | { kind: 'failed'; message: string };
 
-const QUEUE_SID = /^WQ[0-9a-fA-F]{32}$/;
 const EDITABLE_FIELDS: readonly EditableField[] = ['opencxToken', 'aiQueueSid', 'aiAuthorName'];
+
+const isSaveField = (field: SettingsField): field is SaveField => field !== 'workflowSid' && field !== 'humanQueueSid';
 
 function validate(values: FormValues, settings: OpencxSettings | undefined): FieldErrors {
   const errors: FieldErrors = {};
@@ -68,6 +72,8 @@ export function SettingsView({ client, token, flexResources }: SettingsViewProps
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [saving, setSaving] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>();
+  // Each increase runs the setup check once: after a configured load and after each save.
+  const [checkRequest, setCheckRequest] = useState(0);
   const mounted = useRef(true);
   const ids: Record<EditableField, string> = { opencxToken: useUID(), aiQueueSid: useUID(), aiAuthorName: useUID() };
 
@@ -80,6 +86,7 @@ export function SettingsView({ client, token, flexResources }: SettingsViewProps
         if (result.ok) {
           setSettings(result.settings);
           setValues(formFrom(result.settings));
+          if (result.settings.configured) setCheckRequest((n) => n + 1);
         } else {
           setLoadError(result.error.message);
         }
@@ -123,15 +130,16 @@ export function SettingsView({ client, token, flexResources }: SettingsViewProps
       setSettings(result.settings);
       setValues(formFrom(result.settings)); // clears the token field: the secret is never shown back
       setOutcome({ kind: 'saved', message: savedMessage(result.settings, result.workerCreated) });
+      setCheckRequest((n) => n + 1);
       return;
     }
     const { field, message } = result.error;
-    if (field) {
+    if (field && isSaveField(field)) {
       const errors = { [field]: message };
       setFieldErrors(errors);
       focusFirstError(errors);
     }
-    setOutcome({ kind: 'failed', message: field ? strings.settingsSaveFailedField : format(strings.settingsSaveFailed, { message }) });
+    setOutcome({ kind: 'failed', message: field && isSaveField(field) ? strings.settingsSaveFailedField : format(strings.settingsSaveFailed, { message }) });
   };
 
   const change = (field: EditableField) => (event: React.ChangeEvent<HTMLInputElement>) => {
@@ -258,6 +266,7 @@ export function SettingsView({ client, token, flexResources }: SettingsViewProps
             </Stack>
           </form>
         )}
+        {loading ? null : <SetupSection client={client} token={token} checkRequest={checkRequest} />}
       </Box>
     </Box>
   );

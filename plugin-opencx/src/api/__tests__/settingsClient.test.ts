@@ -131,4 +131,86 @@ describe('settings client', () => {
     const result = await createSettingsClient({ baseUrl: BASE, fetch }).load('t');
     expect(result).toMatchObject({ ok: false, error: { code: 'network_error', message: expect.stringContaining('could not be reached') } });
   });
+
+  describe('setup', () => {
+    const PROBLEM = {
+      id: 'conversations_webhook',
+      status: 'problem',
+      title: 'Conversations webhook',
+      detail: 'The Conversations events go to https://old.example.com/webhook, not to this deployment.',
+      fix: 'If https://old.example.com/webhook is not in use, confirm replacing it and apply setup.',
+      autoFixable: true,
+      confirm: 'replaceCallbackUrl',
+    };
+    const OK = { id: 'config', status: 'ok', title: 'OpenCX settings', detail: 'Saved.', autoFixable: false };
+
+    it('checks with the Flex token, and the workflow only when given', async () => {
+      const fetch = answering(200, { ok: true, checks: [OK, PROBLEM] });
+      const client = createSettingsClient({ baseUrl: BASE, fetch });
+
+      expect(await client.checkSetup('flex-token')).toEqual({ ok: true, checks: [OK, PROBLEM] });
+      expect(sent(fetch).url).toBe(`${BASE}/admin/setup-check`);
+      expect(sent(fetch).fields).toEqual({ Token: 'flex-token' });
+
+      await client.checkSetup('flex-token', { workflowSid: ' WW1 ' });
+      expect(Object.fromEntries(new URLSearchParams(fetch.mock.calls[1][1].body))).toEqual({ Token: 'flex-token', workflowSid: 'WW1' });
+    });
+
+    it('applies with the human queue and the URL replacement when given', async () => {
+      const fetch = answering(200, { ok: true, applied: ['workspace_events', 'workflow_filters'], checks: [OK] });
+      const result = await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('flex-token', {
+        humanQueueSid: ' WQ1 ',
+        replaceCallbackUrl: true,
+      });
+
+      expect(result).toEqual({ ok: true, applied: ['workspace_events', 'workflow_filters'], checks: [OK] });
+      expect(sent(fetch).url).toBe(`${BASE}/admin/setup-apply`);
+      expect(sent(fetch).fields).toEqual({ Token: 'flex-token', humanQueueSid: 'WQ1', replaceCallbackUrl: 'true' });
+    });
+
+    it('applies with the Flex token alone when nothing else is given', async () => {
+      const fetch = answering(200, { ok: true, applied: [], checks: [OK] });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('flex-token', { humanQueueSid: ' ' })).toEqual({
+        ok: true,
+        applied: [],
+        checks: [OK],
+      });
+      expect(sent(fetch).fields).toEqual({ Token: 'flex-token' });
+    });
+
+    it('passes on a human queue error with its field', async () => {
+      const fetch = answering(400, { ok: false, error: { code: 'not_found', message: 'Queue WQ1 not found in workspace WS1', field: 'humanQueueSid' } });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('t', { humanQueueSid: 'WQ1' })).toEqual({
+        ok: false,
+        error: { code: 'not_found', message: 'Queue WQ1 not found in workspace WS1', field: 'humanQueueSid', status: 400 },
+      });
+    });
+
+    it('keeps only the known check fields, and shows an unknown status as a warning', async () => {
+      const fetch = answering(200, { ok: true, checks: [{ ...OK, fix: '', confirm: 'other', extra: 1 }, { ...OK, id: 'future', status: 'info' }] });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).checkSetup('t')).toEqual({
+        ok: true,
+        checks: [OK, { ...OK, id: 'future', status: 'warning' }],
+      });
+    });
+
+    it.each([
+      ['no checks', { ok: true }],
+      ['a check without a title', { ok: true, checks: [{ ...OK, title: undefined }] }],
+      ['checks that are not a list', { ok: true, checks: { config: OK } }],
+    ])('reports %s as an unexpected answer', async (_case, body) => {
+      const result = await createSettingsClient({ baseUrl: BASE, fetch: answering(200, body) }).checkSetup('t');
+      expect(result).toMatchObject({ ok: false, error: { code: 'unexpected_response' } });
+    });
+
+    it('reports an apply answer without its applied list as unexpected', async () => {
+      const result = await createSettingsClient({ baseUrl: BASE, fetch: answering(200, { ok: true, checks: [OK] }) }).applySetup('t');
+      expect(result).toMatchObject({ ok: false, error: { code: 'unexpected_response' } });
+    });
+
+    it('reports a network failure', async () => {
+      const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(() => Promise.reject(new TypeError('Failed to fetch')));
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('t')).toMatchObject({ ok: false, error: { code: 'network_error' } });
+    });
+  });
 });

@@ -1,7 +1,8 @@
 import React from 'react';
 import { fireEvent, screen } from '@testing-library/react';
 
-import type { LoadResult, OpencxSettings, SaveResult, SettingsClient } from '../../api/settingsClient';
+import type { LoadResult, OpencxSettings, SaveResult } from '../../api/settingsClient';
+import { fakeSettingsClient as fakeClient } from '../../testing/fakeSettingsClient';
 import { renderWithTheme } from '../../testing/render';
 import { SettingsView } from '../SettingsView';
 
@@ -35,14 +36,6 @@ function deferred<T>() {
     resolve = done;
   });
   return { promise, resolve };
-}
-
-function fakeClient(load: LoadResult | Promise<LoadResult>) {
-  const client = {
-    load: jest.fn((_token: string) => Promise.resolve(load)),
-    save: jest.fn<Promise<SaveResult>, Parameters<SettingsClient['save']>>(),
-  };
-  return client;
 }
 
 async function renderLoaded(settings: OpencxSettings = SAVED) {

@@ -2,8 +2,9 @@ import React from 'react';
 import { act, fireEvent, screen } from '@testing-library/react';
 import { CustomizationProvider } from '@twilio-paste/core/customization';
 
-import type { LoadResult, OpencxSettings, SaveResult, SettingsClient } from '../../api/settingsClient';
+import type { OpencxSettings } from '../../api/settingsClient';
 import { fakeFlex, fakeManager, FLEX_SERVICE_SID, WORKSPACE_SID } from '../../testing/fakeFlex';
+import { fakeSettingsClient } from '../../testing/fakeSettingsClient';
 import { renderWithTheme } from '../../testing/render';
 import { features } from '..';
 import { setupHandoffPanel } from '../handoffPanel';
@@ -28,10 +29,9 @@ const SETTINGS: OpencxSettings = {
 };
 
 function fakeClient() {
-  return {
-    load: jest.fn((_token: string): Promise<LoadResult> => Promise.resolve({ ok: true, settings: SETTINGS })),
-    save: jest.fn((..._args: Parameters<SettingsClient['save']>): Promise<SaveResult> => Promise.resolve({ ok: true, settings: SETTINGS, workerCreated: false })),
-  };
+  const client = fakeSettingsClient({ ok: true, settings: SETTINGS });
+  client.save.mockResolvedValue({ ok: true, settings: SETTINGS, workerCreated: false });
+  return client;
 }
 
 /** What Flex does with an added element: clones it with the host component's props. */
@@ -144,6 +144,9 @@ describe('settings view registration', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Test & Save' }));
     await screen.findByText(/Settings saved/);
     expect(client.save).toHaveBeenCalledWith('token-2', expect.objectContaining({ workspaceSid: WORKSPACE_SID, conversationsServiceSid: FLEX_SERVICE_SID }));
+    // The setup check ran after the load and again after the save, each time with the current token.
+    await screen.findByText('All 2 checks passed.');
+    expect(client.checkSetup.mock.calls.map(([token]) => token)).toEqual(['token-1', 'token-2']);
   });
 
   it('says what to configure when the Functions URL is not set', () => {

@@ -1,0 +1,364 @@
+import React from 'react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+
+import type { ApplySetupResult, CheckSetupResult, OpencxSettings, SetupCheck } from '../../api/settingsClient';
+import { fakeSettingsClient, HEALTHY_CHECKS } from '../../testing/fakeSettingsClient';
+import { renderWithTheme } from '../../testing/render';
+import { SettingsView } from '../SettingsView';
+
+const FLEX = { workspaceSid: 'WS' + 'a'.repeat(32), conversationsServiceSid: 'IS' + 'b'.repeat(32) };
+const HUMAN_QUEUE = 'WQ' + 'd'.repeat(32);
+const WEBHOOK = 'https://opencx-1234-dev.twil.io/webhook';
+const OLD_WEBHOOK = 'https://opencx-old-stage.twil.io/webhook';
+
+const SAVED: OpencxSettings = {
+  configured: true,
+  opencxTokenMasked: '••••••••1234',
+  workspaceSid: FLEX.workspaceSid,
+  conversationsServiceSid: FLEX.conversationsServiceSid,
+  aiQueueSid: null,
+  aiAuthorName: 'Acme Bot',
+  aiWorkerSid: 'WK1',
+  orgName: 'Acme',
+};
+const UNCONFIGURED: OpencxSettings = { ...SAVED, configured: false, opencxTokenMasked: null, orgName: null };
+
+// Worded as functions/admin-lib/setup.ts words them.
+const WORKSPACE_UNSET: SetupCheck = {
+  id: 'workspace_events',
+  status: 'problem',
+  title: 'TaskRouter event callback',
+  detail: 'The workspace sends its events nowhere, so the AI is never offered a task.',
+  fix: `Apply setup: it sets the Event Callback URL to ${WEBHOOK} and subscribes reservation.created, task.created.`,
+  autoFixable: true,
+};
+const WORKSPACE_OK: SetupCheck = {
+  id: 'workspace_events',
+  status: 'ok',
+  title: 'TaskRouter event callback',
+  detail: `The workspace sends reservation.created, task.created to ${WEBHOOK}.`,
+  autoFixable: false,
+};
+const CONVERSATIONS_ELSEWHERE: SetupCheck = {
+  id: 'conversations_webhook',
+  status: 'problem',
+  title: 'Conversations webhook',
+  detail: `The Conversations events go to ${OLD_WEBHOOK}, not to this deployment (${WEBHOOK}): they reach another environment or org, and the AI here never sees them.`,
+  fix: `If ${OLD_WEBHOOK} is not in use, confirm replacing it and apply setup: it registers ${WEBHOOK} instead.`,
+  autoFixable: true,
+  confirm: 'replaceCallbackUrl',
+};
+const CONVERSATIONS_OK: SetupCheck = {
+  id: 'conversations_webhook',
+  status: 'ok',
+  title: 'Conversations webhook',
+  detail: `The Conversations service posts onMessageAdded to ${WEBHOOK}.`,
+  autoFixable: false,
+};
+const NO_HANDOFF_FILTER: SetupCheck = {
+  id: 'workflow_filters',
+  status: 'problem',
+  title: 'Workflow filters',
+  detail: 'Workflow "Assign to Anyone" (WW1) has no handedOff == true filter, so a task the AI hands off has nowhere to go.',
+  fix: "Choose your human agents' queue and apply setup: it adds the filter \"OpenCX: handed off to humans\" (handedOff == true → that queue) at the top of the workflow.",
+  autoFixable: true,
+};
+const MISORDERED_FILTER: SetupCheck = {
+  id: 'workflow_filters',
+  status: 'problem',
+  title: 'Workflow filters',
+  detail:
+    'In Workflow "Assign to Anyone" (WW1), the AI\'s filter "OpenCX AI" comes before "Handed off". Filters run top to bottom and the first match wins, so a handed-off task goes back to the AI.',
+  fix: 'Apply setup: it moves "Handed off" above "OpenCX AI".',
+  autoFixable: true,
+};
+const FILTERS_OK: SetupCheck = {
+  id: 'workflow_filters',
+  status: 'ok',
+  title: 'Workflow filters',
+  detail: 'In Workflow "Assign to Anyone" (WW1), "Handed off" comes before the AI\'s filter "OpenCX AI".',
+  autoFixable: false,
+};
+const OPENCX_UNREACHABLE: SetupCheck = {
+  id: 'opencx_token',
+  status: 'warning',
+  title: 'OpenCX API key',
+  detail: 'OpenCX could not be reached to check the saved API key.',
+  fix: 'Run the check again in a minute.',
+  autoFixable: false,
+};
+const AI_WORKER_OFFLINE: SetupCheck = {
+  id: 'ai_worker',
+  status: 'problem',
+  title: 'AI worker',
+  detail: '"OpenCX AI" (WK1) is in the "Offline" activity, which is not available: TaskRouter offers it no task.',
+  fix: 'In TaskRouter → Workers, set "OpenCX AI" (WK1) to Available.',
+  autoFixable: false,
+};
+const CONFIG_OK = HEALTHY_CHECKS[0];
+
+const BROKEN = [CONFIG_OK, OPENCX_UNREACHABLE, WORKSPACE_UNSET, CONVERSATIONS_ELSEWHERE, NO_HANDOFF_FILTER];
+const FIXED = [CONFIG_OK, HEALTHY_CHECKS[1], WORKSPACE_OK, CONVERSATIONS_OK, FILTERS_OK];
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+async function renderView(checks: SetupCheck[] | Promise<CheckSetupResult>, settings: OpencxSettings = SAVED) {
+  const client = fakeSettingsClient({ ok: true, settings });
+  client.checkSetup.mockImplementation(() => (Array.isArray(checks) ? Promise.resolve({ ok: true, checks }) : checks));
+  renderWithTheme(<SettingsView client={client} token="flex-token" flexResources={FLEX} />);
+  await screen.findByRole('button', { name: 'Check setup' });
+  if (Array.isArray(checks) && settings.configured) await screen.findByRole('list', { name: 'Setup checks' });
+  return client;
+}
+
+const checkButton = () => screen.getByRole('button', { name: 'Check setup' });
+const applyButton = () => screen.getByRole('button', { name: 'Apply fixes' });
+const humanQueueInput = () => screen.queryByLabelText('Human queue SID');
+const replaceBox = () => screen.queryByRole('checkbox', { name: /Replace the existing webhook URL \(it may belong to another environment\)/ });
+const items = () => within(screen.getByRole('list', { name: 'Setup checks' })).getAllByRole('listitem');
+const item = (title: string) => {
+  const found = items().find((li) => within(li).queryByText(title, { exact: true }));
+  if (!found) throw new Error(`No check titled ${title}`);
+  return found;
+};
+
+describe('Twilio setup section', () => {
+  it('checks the setup once the saved settings are loaded, and shows each check with its status', async () => {
+    const client = await renderView(BROKEN);
+
+    expect(client.checkSetup).toHaveBeenCalledTimes(1);
+    expect(client.checkSetup).toHaveBeenCalledWith('flex-token');
+    expect(screen.getByRole('heading', { name: 'Twilio setup' })).toBeVisible();
+    expect(screen.getByText('4 of 5 checks need attention.')).toBeVisible();
+    expect(items().map((li) => li.textContent)).toHaveLength(5);
+
+    const config = item('OpenCX settings');
+    expect(within(config).getByText('OK')).toBeVisible();
+    expect(config).toHaveTextContent(CONFIG_OK.detail);
+    expect(config).not.toHaveTextContent('How to fix:');
+
+    const opencx = item('OpenCX API key');
+    expect(within(opencx).getByText('Warning')).toBeVisible();
+    expect(opencx).toHaveTextContent('How to fix: Run the check again in a minute.');
+
+    for (const check of [WORKSPACE_UNSET, CONVERSATIONS_ELSEWHERE, NO_HANDOFF_FILTER]) {
+      const li = item(check.title);
+      expect(within(li).getByText('Problem')).toBeVisible();
+      expect(within(li).getByText(check.detail)).toBeVisible();
+      expect(li).toHaveTextContent(`How to fix: ${check.fix}`);
+    }
+    expect(applyButton()).toBeEnabled();
+  });
+
+  it('does not check an unconfigured setup by itself, but on "Check setup"', async () => {
+    const client = await renderView([{ ...CONFIG_OK, status: 'problem', detail: 'The OpenCX settings are not saved.', fix: 'Click Test & Save.' }], UNCONFIGURED);
+
+    expect(client.checkSetup).not.toHaveBeenCalled();
+    expect(screen.queryByRole('list', { name: 'Setup checks' })).not.toBeInTheDocument();
+    expect(applyButton()).toBeDisabled();
+
+    fireEvent.click(checkButton());
+
+    expect(await screen.findByText('1 of 1 checks need attention.')).toBeVisible();
+    expect(item('OpenCX settings')).toHaveTextContent('How to fix: Click Test & Save.');
+    expect(applyButton()).toBeDisabled(); // nothing apply can fix
+  });
+
+  it('checks again after a successful Test & Save, not after a failed one', async () => {
+    const client = await renderView(FIXED, UNCONFIGURED);
+    client.save.mockResolvedValueOnce({ ok: false, error: { code: 'opencx_token_rejected', message: 'OpenCX rejected this token', field: 'opencxToken' } });
+    client.save.mockResolvedValueOnce({ ok: true, settings: SAVED, workerCreated: true });
+
+    fireEvent.change(screen.getByLabelText(/OpenCX API key/), { target: { value: 'ocx_live_wrong' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Test & Save' }));
+    await screen.findByText('OpenCX rejected this token');
+    expect(client.checkSetup).not.toHaveBeenCalled();
+
+    fireEvent.change(screen.getByLabelText(/OpenCX API key/), { target: { value: 'ocx_live_right' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Test & Save' }));
+
+    expect(await screen.findByText('All 5 checks passed.')).toBeVisible();
+    expect(client.checkSetup).toHaveBeenCalledTimes(1);
+    expect(items().every((li) => within(li).queryByText('OK'))).toBe(true);
+    expect(applyButton()).toBeDisabled();
+  });
+
+  it('asks for the human queue only when the handedOff filter is missing, and explains why', async () => {
+    await renderView(BROKEN);
+    expect(humanQueueInput()).toBeVisible();
+    expect(humanQueueInput()).toHaveAccessibleDescription(expect.stringContaining('Tasks the AI hands off go there'));
+
+    fireEvent.click(checkButton());
+    await waitFor(() => expect(checkButton()).toBeEnabled());
+    expect(humanQueueInput()).toBeVisible();
+  });
+
+  it('does not ask for a queue when the handedOff filter is only misordered, nor for a confirmation without a foreign URL', async () => {
+    await renderView([CONFIG_OK, WORKSPACE_UNSET, MISORDERED_FILTER]);
+
+    expect(item('Workflow filters')).toHaveTextContent('How to fix: Apply setup: it moves "Handed off" above "OpenCX AI".');
+    expect(humanQueueInput()).not.toBeInTheDocument();
+    expect(replaceBox()).not.toBeInTheDocument();
+    expect(applyButton()).toBeEnabled();
+  });
+
+  it('applies with the human queue, and replaces a foreign webhook URL only once confirmed', async () => {
+    const client = await renderView(BROKEN);
+    client.applySetup.mockResolvedValueOnce({ ok: true, applied: ['workspace_events', 'workflow_filters'], checks: [CONFIG_OK, WORKSPACE_OK, CONVERSATIONS_ELSEWHERE, FILTERS_OK] });
+    client.applySetup.mockResolvedValueOnce({ ok: true, applied: ['conversations_webhook'], checks: FIXED });
+
+    expect(replaceBox()).not.toBeChecked();
+    fireEvent.change(humanQueueInput()!, { target: { value: ` ${HUMAN_QUEUE} ` } });
+    fireEvent.click(applyButton());
+
+    expect(await screen.findByText('Applied: TaskRouter event callback, Workflow filters.')).toBeVisible();
+    expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', { humanQueueSid: HUMAN_QUEUE });
+    // The new checks replace the old ones: the filter is there, so no queue is asked for any more.
+    expect(within(item('Workflow filters')).getByText('OK')).toBeVisible();
+    expect(humanQueueInput()).not.toBeInTheDocument();
+    expect(screen.getByText('1 of 4 checks need attention.')).toBeVisible();
+
+    fireEvent.click(replaceBox()!);
+    expect(replaceBox()).toBeChecked();
+    fireEvent.click(applyButton());
+
+    expect(await screen.findByText('Applied: Conversations webhook.')).toBeVisible();
+    expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', { replaceCallbackUrl: true });
+    expect(screen.getByText('All 5 checks passed.')).toBeVisible();
+    expect(replaceBox()).not.toBeInTheDocument();
+    expect(applyButton()).toBeDisabled();
+  });
+
+  it('says when apply changed nothing', async () => {
+    const client = await renderView([CONFIG_OK, CONVERSATIONS_ELSEWHERE]);
+    client.applySetup.mockResolvedValue({ ok: true, applied: [], checks: [CONFIG_OK, CONVERSATIONS_ELSEWHERE] });
+
+    fireEvent.click(applyButton());
+
+    expect(await screen.findByText('Nothing was changed.')).toBeVisible();
+    expect(client.applySetup).toHaveBeenCalledWith('flex-token', {});
+  });
+
+  it('replaces the old results with a new check', async () => {
+    const client = await renderView(BROKEN);
+    client.checkSetup.mockResolvedValue({ ok: true, checks: [CONFIG_OK, AI_WORKER_OFFLINE] });
+
+    fireEvent.click(checkButton());
+
+    expect(await screen.findByText('AI worker')).toBeVisible();
+    expect(items()).toHaveLength(2);
+    expect(screen.queryByText('Conversations webhook')).not.toBeInTheDocument();
+    expect(screen.getByText('1 of 2 checks need attention.')).toBeVisible();
+    expect(item('AI worker')).toHaveTextContent(`How to fix: ${AI_WORKER_OFFLINE.fix}`);
+    expect(humanQueueInput()).not.toBeInTheDocument();
+    expect(applyButton()).toBeDisabled();
+  });
+
+  it('shows a failed check as an error, keeping the last results', async () => {
+    const client = await renderView(BROKEN);
+    client.checkSetup.mockResolvedValueOnce({ ok: false, error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings', status: 403 } });
+
+    fireEvent.click(checkButton());
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('The setup could not be checked. Only Flex admins can use the OpenCX settings');
+    expect(items()).toHaveLength(5);
+
+    client.checkSetup.mockRejectedValueOnce(new TypeError('Failed to fetch'));
+    fireEvent.click(checkButton());
+    await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('The setup could not be checked. The OpenCX Functions could not be reached'));
+  });
+
+  it('shows a human queue error from the server under the queue field', async () => {
+    const client = await renderView(BROKEN);
+    const message = `Queue ${HUMAN_QUEUE} is the AI's queue; pick your human agents' queue`;
+    client.applySetup.mockResolvedValue({ ok: false, error: { code: 'invalid_input', message, field: 'humanQueueSid', status: 400 } });
+
+    fireEvent.change(humanQueueInput()!, { target: { value: HUMAN_QUEUE } });
+    fireEvent.click(applyButton());
+
+    expect(await screen.findByText(message)).toBeVisible();
+    expect(humanQueueInput()).toHaveAttribute('aria-invalid', 'true');
+    expect(humanQueueInput()).toHaveAccessibleDescription(expect.stringContaining(message));
+    expect(humanQueueInput()).toHaveFocus();
+    expect(screen.getByRole('alert')).toHaveTextContent('Fixes not applied: check the highlighted field.');
+    expect(items()).toHaveLength(5);
+  });
+
+  it('checks the human queue SID before calling the server', async () => {
+    const client = await renderView(BROKEN);
+
+    fireEvent.change(humanQueueInput()!, { target: { value: 'WQ123' } });
+    fireEvent.click(applyButton());
+
+    expect(await screen.findByText('Expected a queue SID: WQ followed by 32 hexadecimal characters')).toBeVisible();
+    expect(humanQueueInput()).toHaveFocus();
+    expect(client.applySetup).not.toHaveBeenCalled();
+  });
+
+  it('shows any other apply failure as an error alert', async () => {
+    const client = await renderView(BROKEN);
+    client.applySetup.mockResolvedValueOnce({ ok: false, error: { code: 'twilio_error', message: 'Twilio answered 500', status: 502 } });
+
+    fireEvent.click(applyButton());
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('Fixes not applied. Twilio answered 500');
+    expect(humanQueueInput()).not.toHaveAttribute('aria-invalid', 'true');
+
+    client.applySetup.mockRejectedValueOnce(new TypeError('Failed to fetch'));
+    fireEvent.click(applyButton());
+    await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('Fixes not applied. The OpenCX Functions could not be reached'));
+  });
+
+  it('disables both buttons while checking or applying, and says what it is doing', async () => {
+    const first = deferred<CheckSetupResult>();
+    const client = await renderView(first.promise);
+
+    expect(screen.getByText('Checking the Twilio setup…')).toBeVisible();
+    expect(checkButton()).toBeDisabled();
+    expect(checkButton()).toHaveAttribute('aria-busy', 'true');
+    expect(applyButton()).toBeDisabled();
+
+    first.resolve({ ok: true, checks: BROKEN });
+    await screen.findByRole('list', { name: 'Setup checks' });
+    expect(checkButton()).toBeEnabled();
+    expect(applyButton()).toBeEnabled();
+
+    const applying = deferred<ApplySetupResult>();
+    client.applySetup.mockReturnValue(applying.promise);
+    fireEvent.click(applyButton());
+
+    expect(screen.getByText('Applying the fixes…')).toBeVisible();
+    expect(applyButton()).toBeDisabled();
+    expect(applyButton()).toHaveAttribute('aria-busy', 'true');
+    expect(checkButton()).toBeDisabled();
+
+    applying.resolve({ ok: true, applied: ['workspace_events'], checks: FIXED });
+    expect(await screen.findByText('Applied: TaskRouter event callback.')).toBeVisible();
+    expect(screen.queryByText('Applying the fixes…')).not.toBeInTheDocument();
+    expect(checkButton()).toBeEnabled();
+  });
+
+  it('shows only the newest answer when checks overlap', async () => {
+    const client = await renderView(BROKEN);
+    const slow = deferred<CheckSetupResult>();
+    client.checkSetup.mockImplementation(() => Promise.resolve({ ok: true, checks: HEALTHY_CHECKS }));
+    client.checkSetup.mockReturnValueOnce(slow.promise);
+    client.save.mockResolvedValue({ ok: true, settings: SAVED, workerCreated: false });
+
+    fireEvent.click(checkButton()); // slow
+    fireEvent.click(screen.getByRole('button', { name: 'Test & Save' })); // then a second check, answered at once
+    await screen.findByText('All 2 checks passed.');
+    expect(client.checkSetup).toHaveBeenCalledTimes(3);
+
+    slow.resolve({ ok: true, checks: BROKEN });
+    await new Promise((done) => setTimeout(done, 0));
+    expect(screen.getByText('All 2 checks passed.')).toBeVisible();
+    expect(checkButton()).toBeEnabled();
+  });
+});

@@ -1,0 +1,21 @@
+// A SettingsClient of jest mocks for the settings view's tests.
+import type { ApplySetupResult, CheckSetupResult, LoadResult, SaveResult, SettingsClient, SetupCheck } from '../api/settingsClient';
+
+/** Every check of a healthy setup, as the Functions word them (functions/admin-lib/setup.ts). */
+export const HEALTHY_CHECKS: SetupCheck[] = [
+  { id: 'config', status: 'ok', title: 'OpenCX settings', detail: 'The OpenCX API key, workspace, Conversations service and AI worker are saved.', autoFixable: false },
+  { id: 'opencx_token', status: 'ok', title: 'OpenCX API key', detail: 'OpenCX accepts the saved API key (organisation "Acme").', autoFixable: false },
+];
+
+export type FakeSettingsClient = {
+  [K in keyof SettingsClient]: jest.Mock<ReturnType<SettingsClient[K]>, Parameters<SettingsClient[K]>>;
+};
+
+export function fakeSettingsClient(load: LoadResult | Promise<LoadResult>): FakeSettingsClient {
+  return {
+    load: jest.fn<Promise<LoadResult>, Parameters<SettingsClient['load']>>(() => Promise.resolve(load)),
+    save: jest.fn<Promise<SaveResult>, Parameters<SettingsClient['save']>>(),
+    checkSetup: jest.fn<Promise<CheckSetupResult>, Parameters<SettingsClient['checkSetup']>>(() => Promise.resolve({ ok: true, checks: HEALTHY_CHECKS })),
+    applySetup: jest.fn<Promise<ApplySetupResult>, Parameters<SettingsClient['applySetup']>>(),
+  };
+}
