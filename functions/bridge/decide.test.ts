@@ -41,7 +41,7 @@ function taskEvent(type: TaskRouterEventType, over: Partial<TaskRouterEvent> = {
 const humanReservation = (type: TaskRouterEventType, over: Partial<TaskRouterEvent> = {}): TaskRouterEvent =>
   taskEvent(type, { workerSid: HUMAN_WORKER, workerName: 'Alice', ...over });
 
-function messageEvent(body = 'Where is my order?', over: { author?: string; attributes?: Record<string, unknown> } = {}): ConversationEvent {
+function messageEvent(body = 'Where is my order?', over: { author?: string; attributes?: Record<string, unknown>; hasMedia?: boolean } = {}): ConversationEvent {
   return {
     surface: 'conversations',
     type: 'onMessageAdded',
@@ -55,6 +55,7 @@ function messageEvent(body = 'Where is my order?', over: { author?: string; attr
       author: over.author ?? 'customer@example.com',
       sentAt: Date.UTC(2026, 2, 1, 10, 0, 5),
       attributes: over.attributes ?? {},
+      hasMedia: over.hasMedia ?? false,
     },
   };
 }
@@ -382,5 +383,20 @@ describe('needsNoAction', () => {
     expect(['task.created', 'workflow.target-matched', 'reservation.rejected'].map((t) => needsNoAction(tr(t)))).toEqual([true, true, true]);
     expect(['reservation.created', 'reservation.accepted', 'reservation.timeout', 'task.canceled', 'workflow.timeout'].map((t) => needsNoAction(tr(t)))).toEqual([false, false, false, false, false]);
     expect(['onConversationAdded', 'onParticipantAdded', 'onMessageAdded'].map((t) => needsNoAction(cv(t)))).toEqual([true, true, false]);
+  });
+});
+
+describe('media-only customer messages', () => {
+  it('hand off, since the AI reads text only', () => {
+    const decision = decide(messageEvent('', { hasMedia: true }), { config, record: record('ai') });
+    expect(decision).toMatchObject({ action: 'handoff', conversationSid: CONVERSATION, reason: 'Customer sent an attachment' });
+  });
+
+  it('an empty message without media is ignored', () => {
+    expect(decide(messageEvent('  '), { config, record: record('ai') })).toMatchObject({ action: 'ignore' });
+  });
+
+  it('media with text is relayed as text', () => {
+    expect(decide(messageEvent('See the photo', { hasMedia: true }), { config, record: record('ai') })).toMatchObject({ action: 'relay' });
   });
 });

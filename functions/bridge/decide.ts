@@ -14,6 +14,7 @@ export type Decision =
   | { action: 'reengage'; conversationSid: string; taskSid: string; reservationSid: string }
   | { action: 'decline'; taskSid: string; reservationSid: string; conversationSid?: string; attributes: FlexTaskAttributes; reason: string }
   | { action: 'relay'; conversationSid: string; message: CustomerMessage }
+  | { action: 'handoff'; conversationSid: string; reason: string; summary: string }
   | { action: 'record-human'; conversationSid: string; taskSid: string; reservationSid: string; workerSid: string; workerName: string }
   | { action: 'restore-ai-worker'; taskSid: string; reservationSid: string }
   | { action: 'end'; conversationSid: string; taskSid: string; reason: string };
@@ -115,7 +116,11 @@ export const customerMessage: Listener<ConversationEvent> = {
     if (!isFromCustomer(message.author, message.attributes, config)) return ignore('message posted by the AI bridge or the system, not the customer');
     if (!record) return ignore('conversation is not held by the AI');
     if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase}); the AI stays silent`);
-    if (!message.body.trim()) return ignore('message has no text (media only)');
+    if (!message.body.trim()) {
+      // The AI reads text only; a photo of a broken parcel deserves a human, not silence.
+      if (message.hasMedia) return { action: 'handoff', conversationSid: event.conversationSid, reason: 'Customer sent an attachment', summary: 'The customer sent an attachment (a photo or a file) the AI cannot read.' };
+      return ignore('message has no text');
+    }
     return { action: 'relay', conversationSid: event.conversationSid, message };
   },
 };

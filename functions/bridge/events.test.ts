@@ -168,7 +168,14 @@ describe('classifyEvent: Conversations events', () => {
       sentAt: Date.UTC(2026, 2, 1, 10, 0, 5, 250),
       index: 3,
       attributes: { opencx: { role: 'ai' } },
+      hasMedia: false,
     });
+  });
+
+  it('onMessageAdded with a Media list marks the message as carrying media', () => {
+    const media = JSON.stringify([{ sid: 'ME1', content_type: 'image/jpeg', filename: 'parcel.jpg', size: 1024 }]);
+    expect(classifiedConversation(conversationPayload('onMessageAdded', { Media: media, Body: undefined })).message).toMatchObject({ body: '', hasMedia: true });
+    expect(classifiedConversation(conversationPayload('onMessageAdded', { Media: '[]' })).message?.hasMedia).toBe(false);
   });
 
   it('onMessageAdded without Attributes gets empty attributes, without Body an empty body', () => {

@@ -57,7 +57,7 @@ export interface ConversationEvent {
   conversationSid: string;
   retryCount: number;
   source?: string;
-  message?: CustomerMessage & { attributes?: Record<string, unknown> };
+  message?: CustomerMessage & { attributes?: Record<string, unknown>; hasMedia: boolean };
   participantIdentity?: string;
 }
 
@@ -150,7 +150,19 @@ function classifyConversation(eventType: string, payload: Payload): Classificati
       sentAt,
       index: text(payload, 'Index') === undefined ? undefined : Number(payload.Index),
       attributes,
+      hasMedia: hasMedia(text(payload, 'Media')),
     };
   }
   return { ok: true, event };
+}
+
+/** Conversations sends `Media` as a JSON list of attachments; anything non-empty counts. */
+function hasMedia(media: string | undefined): boolean {
+  if (!media) return false;
+  try {
+    const parsed: unknown = JSON.parse(media);
+    return Array.isArray(parsed) ? parsed.length > 0 : Boolean(parsed);
+  } catch {
+    return true;
+  }
 }

@@ -43,6 +43,8 @@ export async function perform(decision: Decision, record: ConversationRecord | u
       return reengage(decision, deps);
     case 'relay':
       return relay(decision, record!, deps);
+    case 'handoff':
+      return handOff(decision.conversationSid, record!, { next: 'handoff', reason: decision.reason, summary: decision.summary }, deps);
     case 'decline':
       return decline(decision, deps);
     case 'record-human':

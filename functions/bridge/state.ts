@@ -10,14 +10,31 @@ export const dedupMap = (shard: number): string => `opencx_dedup_${shard}`;
 /** Every map the bridge writes; the settings save creates them before the first event. */
 export const STATE_MAPS: readonly string[] = [CONVERSATIONS_MAP, ...Array.from({ length: DEDUP_SHARDS }, (_, shard) => dedupMap(shard))];
 
+/** How long a warm container trusts the config it read; a saved change applies within this. */
+export const CONFIG_CACHE_MS = 30_000;
+let configCache: { serviceSid: string; at: number; config: BridgeConfig } | undefined;
+
+export function forgetCachedConfig(): void {
+  configCache = undefined;
+}
+
 export class BridgeState {
   constructor(
     private readonly twilio: TwilioGateway,
     readonly syncServiceSid: string,
   ) {}
 
-  async loadConfig(): Promise<BridgeConfig | undefined> {
-    return parseConfig(await this.twilio.fetchDocument(this.syncServiceSid, CONFIG_DOCUMENT));
+  /**
+   * The saved config. A warm Functions container reuses it for CONFIG_CACHE_MS: Sync allows
+   * about 20 reads/s per document, which would otherwise cap every event of the contact center.
+   */
+  async loadConfig(options: { maxAgeMs?: number; now?: number } = {}): Promise<BridgeConfig | undefined> {
+    const now = options.now ?? Date.now();
+    const maxAge = options.maxAgeMs ?? CONFIG_CACHE_MS;
+    if (configCache && configCache.serviceSid === this.syncServiceSid && now - configCache.at < maxAge) return configCache.config;
+    const config = parseConfig(await this.twilio.fetchDocument(this.syncServiceSid, CONFIG_DOCUMENT));
+    configCache = config ? { serviceSid: this.syncServiceSid, at: now, config } : undefined;
+    return config;
   }
 
   /** Whatever the config document holds, complete or not (empty when there is none). */

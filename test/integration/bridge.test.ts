@@ -169,6 +169,20 @@ describe('handoff', () => {
     expect(world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid)).toBeDefined();
   });
 
+  test('a photo without text is handed to a human rather than left unanswered', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('My parcel is broken');
+    const before = world.opencx.requests.filter((r) => r.path.endsWith('/send')).length;
+    world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
+      author: world.customerOf(conversationSid),
+      body: '',
+      media: [{ filename: 'parcel.jpg', contentType: 'image/jpeg', size: 20480 }],
+    });
+    await world.settle();
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'Customer sent an attachment' });
+    expect(world.opencx.requests.filter((r) => r.path.endsWith('/send'))).toHaveLength(before);
+    expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
+  });
+
   test('OpenCX rate-limits (429 after the retry): AI unavailable, handed off', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
     world.opencx.faults.add({ path: /\/send$/, status: 429, retryAfterSeconds: 1 });
