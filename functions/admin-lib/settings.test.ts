@@ -147,7 +147,7 @@ describe('opencxFailure', () => {
   it.each([
     ['a 5xx', new OpenCxError('answered 503', 503)],
     ['a 429 after retries', new OpenCxError('answered 429', 429)],
-    ['a timeout', new OpenCxError('timed out', undefined, undefined, true)],
+    ['a timeout', new OpenCxError('timed out', undefined)],
     ['a network error', new OpenCxError('ECONNREFUSED', undefined)],
   ])('turns %s into a 502 opencx_unavailable, the cause kept for the log', (_case, error) => {
     expect(opencxFailure(error)).toMatchObject({ status: 502, code: 'opencx_unavailable', field: undefined, detail: error.message });

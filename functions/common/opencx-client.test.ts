@@ -248,6 +248,20 @@ describe('OpenCxClient failures', () => {
     expect(outcome).toMatchObject({ caught: expect.any(OpenCxError) });
   });
 
+  it.each([
+    [502, 1],
+    [504, 1],
+    [500, 1],
+    [503, 2],
+    [429, 2],
+  ])('a customer message answered %i is sent %i time(s): only "not processed" statuses are retried', async (status, sends) => {
+    opencx.then({ status, body: { statusCode: status, message: 'x', error: 'x' } }, aiReply('second answer'));
+    await client()
+      .sendContactMessage('session-1', 'Hello', undefined, budget(5000))
+      .catch(() => undefined);
+    expect(opencx.seen.filter((s) => s.url.endsWith('/send'))).toHaveLength(sends);
+  });
+
   it('a timeout while reading the answer body is a transient OpenCxError and is retried', async () => {
     // The body read is outside the try/catch that wraps fetch errors, so the timeout is neither
     // an OpenCxError nor retried (a read like GET /org should be retried like any other timeout).

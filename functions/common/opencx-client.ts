@@ -43,7 +43,6 @@ export class OpenCxError extends Error {
     message: string,
     readonly status: number | undefined,
     readonly retryAfterMs?: number,
-    readonly timedOut = false,
   ) {
     super(message);
     this.name = 'OpenCxError';
@@ -91,7 +90,7 @@ export class OpenCxClient {
    */
   async sendContactMessage(sessionId: string, text: string, customData: CustomData | undefined, deadline: Deadline): Promise<AiAnswer> {
     const body = { sender: 'contact', message: { type: 'text', text }, ...(customData ? { custom_data: customData } : {}) };
-    const raw = await this.call<Record<string, unknown>>('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/send`, body, deadline, 2, { retryTimeouts: false });
+    const raw = await this.call<Record<string, unknown>>('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/send`, body, deadline, 2, { atMostOnce: true });
     return toAiAnswer(raw);
   }
 
@@ -101,10 +100,15 @@ export class OpenCxClient {
    */
   async sendAgentNote(sessionId: string, text: string, customData: CustomData | undefined, deadline: Deadline): Promise<void> {
     const body = { sender: 'agent', message: { type: 'text', text }, ...(customData ? { custom_data: customData } : {}) };
-    await this.call('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/send`, body, deadline, 2, { retryTimeouts: false });
+    await this.call('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/send`, body, deadline, 2, { atMostOnce: true });
   }
 
-  private async call<T>(method: string, path: string, body: unknown, deadline: Deadline, attempts = 3, policy = { retryTimeouts: true }): Promise<T> {
+  /**
+   * `atMostOnce`: for sends, which OpenCX may already have processed when the answer is lost
+   * (a timeout, a reset, a gateway's 502/504): only 429 and 503, which mean "not processed",
+   * are retried, so the AI never answers one message twice.
+   */
+  private async call<T>(method: string, path: string, body: unknown, deadline: Deadline, attempts = 3, policy: { atMostOnce?: boolean } = {}): Promise<T> {
     return withRetries(
       async () => {
         const timeout = Math.min(this.options.attemptTimeoutMs ?? 8000, deadline.remaining());
@@ -124,9 +128,8 @@ export class OpenCxClient {
           });
           text = await response.text();
         } catch (error) {
-          const timedOut = (error as Error).name === 'TimeoutError';
-          const reason = timedOut ? `timed out after ${timeout} ms` : (error as Error).message;
-          throw new OpenCxError(`OpenCX ${method} ${path} failed: ${reason}`, undefined, undefined, timedOut);
+          const reason = (error as Error).name === 'TimeoutError' ? `timed out after ${timeout} ms` : (error as Error).message;
+          throw new OpenCxError(`OpenCX ${method} ${path} failed: ${reason}`, undefined);
         }
         if (!response.ok) {
           const retryAfter = Number(response.headers.get('retry-after'));
@@ -145,8 +148,7 @@ export class OpenCxClient {
       {
         deadline,
         attempts,
-        // A send that timed out may have reached the AI: sending it again would make it answer twice.
-        isTransient: (error) => error instanceof OpenCxError && error.transient && (policy.retryTimeouts || !error.timedOut),
+        isTransient: (error) => error instanceof OpenCxError && (policy.atMostOnce ? error.status === 429 || error.status === 503 : error.transient),
         retryAfterMs: (error) => (error instanceof OpenCxError ? error.retryAfterMs : undefined),
       },
     );
