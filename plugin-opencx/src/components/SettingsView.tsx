@@ -2,7 +2,6 @@ import React, { useEffect, useRef, useState } from 'react';
 import { Alert } from '@twilio-paste/core/alert';
 import { Box } from '@twilio-paste/core/box';
 import { Button } from '@twilio-paste/core/button';
-import { Callout } from '@twilio-paste/core/callout';
 import { Heading } from '@twilio-paste/core/heading';
 import { Input } from '@twilio-paste/core/input';
 import { Spinner } from '@twilio-paste/core/spinner';
@@ -14,6 +13,7 @@ import type { OpencxSettings, SaveResult, SettingsClient, SettingsField } from '
 import { DEFAULT_AI_AUTHOR_NAME } from '../config';
 import { QUEUE_SID } from '../domain/setup';
 import { format, strings } from '../strings';
+import { OutcomeAlert } from './OutcomeAlert';
 import { ConnectionBadge, FlexResource, FormField } from './SettingsFields';
 import { SetupSection } from './SetupSection';
 
@@ -240,18 +240,7 @@ export function SettingsView({ client, token, flexResources }: SettingsViewProps
                 error={fieldErrors.conversationsServiceSid}
               />
 
-              {outcome?.kind === 'failed' ? (
-                <Alert variant="error">
-                  <Text as="span">{outcome.message}</Text>
-                </Alert>
-              ) : null}
-              {outcome?.kind === 'saved' ? (
-                <Box role="status">
-                  <Callout variant="success">
-                    <Text as="span">{outcome.message}</Text>
-                  </Callout>
-                </Box>
-              ) : null}
+              <OutcomeAlert outcome={outcome} />
 
               <Box display="flex" alignItems="center" columnGap="space40">
                 <Button type="submit" variant="primary" loading={saving}>

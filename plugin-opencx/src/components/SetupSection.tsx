@@ -1,10 +1,8 @@
 // "Twilio setup": the setup doctor's checks, and "Apply fixes" for those the Functions can fix.
 import React, { useEffect, useRef, useState } from 'react';
-import { Alert } from '@twilio-paste/core/alert';
 import { Badge, type BadgeProps } from '@twilio-paste/core/badge';
 import { Box } from '@twilio-paste/core/box';
 import { Button } from '@twilio-paste/core/button';
-import { Callout } from '@twilio-paste/core/callout';
 import { Checkbox } from '@twilio-paste/core/checkbox';
 import { Heading } from '@twilio-paste/core/heading';
 import { Input } from '@twilio-paste/core/input';
@@ -18,6 +16,7 @@ import { WarningIcon } from '@twilio-paste/icons/esm/WarningIcon';
 import type { ApplySetupResult, CheckSetupResult, CheckStatus, Failure, SettingsClient, SetupCheck } from '../api/settingsClient';
 import { isAutoFixable, needsHumanQueue, needsReplaceConfirmation, QUEUE_SID } from '../domain/setup';
 import { format, strings } from '../strings';
+import { OutcomeAlert } from './OutcomeAlert';
 import { FormField } from './SettingsFields';
 
 export interface SetupSectionProps {
@@ -212,18 +211,7 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
           </Checkbox>
         ) : null}
 
-        {outcome?.kind === 'failed' ? (
-          <Alert variant="error">
-            <Text as="span">{outcome.message}</Text>
-          </Alert>
-        ) : null}
-        {outcome?.kind === 'applied' ? (
-          <Box role="status">
-            <Callout variant="success">
-              <Text as="span">{outcome.message}</Text>
-            </Callout>
-          </Box>
-        ) : null}
+        <OutcomeAlert outcome={outcome} />
 
         <Box display="flex" alignItems="center" columnGap="space40">
           <Button variant="secondary" onClick={() => void check()} loading={busy === 'check'} disabled={busy === 'apply'}>
