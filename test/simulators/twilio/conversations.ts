@@ -144,6 +144,10 @@ export class ConversationsSim implements SimulatorModule {
     this.registerConversationRoutes(sim);
     this.registerMessageRoutes(sim);
     this.registerParticipantRoutes(sim);
+    sim.inspectionAction('/__sim/conversations/customer-message', (body) => {
+      const message = this.receiveCustomerMessage(String(body.serviceSid), String(body.conversationSid), { author: String(body.author), body: String(body.body ?? '') });
+      return { sid: message.sid, index: message.index };
+    });
   }
 
   reset(): void {

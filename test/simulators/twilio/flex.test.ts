@@ -262,4 +262,15 @@ describe('Flex Interactions simulator', () => {
       expect(taskRouter.getTask(workspaceSid, started.taskSid).attributes).toMatchObject({ channelType: 'web', customerAddress: 'visitor-42' });
     });
   });
+  test('people driving the simulator by hand can play the customer through the inspection API', async () => {
+    const post = (path: string, body: object) =>
+      fetch(`${sim.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, string> }));
+    const started = await post('/__sim/flex/inbound', { conversationsServiceSid: serviceSid, workspaceSid, workflowSid, from: '+15550001111', body: 'Hi there' });
+    expect(started.status).toBe(200);
+    expect(taskRouter.getTask(workspaceSid, started.body.taskSid).attributes.conversationSid).toBe(started.body.conversationSid);
+    const said = await post('/__sim/conversations/customer-message', { serviceSid, conversationSid: started.body.conversationSid, author: '+15550001111', body: 'Still there?' });
+    expect(said.status).toBe(200);
+    expect(conversations.messages(serviceSid, started.body.conversationSid).map((m) => m.body)).toEqual(['Hi there', 'Still there?']);
+    expect((await post('/__sim/conversations/customer-message', { serviceSid, conversationSid: 'CH' + '0'.repeat(32), author: 'x', body: 'y' })).status).toBe(400);
+  });
 });

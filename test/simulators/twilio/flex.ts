@@ -138,6 +138,16 @@ export class FlexSim implements SimulatorModule {
     this.registerChannelRoutes(sim);
     this.registerInviteRoutes(sim);
     this.registerParticipantRoutes(sim);
+    sim.inspectionAction('/__sim/flex/inbound', (body) =>
+      this.startInboundConversation({
+        conversationsServiceSid: String(body.conversationsServiceSid),
+        workspaceSid: String(body.workspaceSid),
+        workflowSid: String(body.workflowSid),
+        from: String(body.from ?? 'customer'),
+        body: String(body.body ?? ''),
+        channelType: (body.channelType as 'web' | undefined) ?? 'web',
+      }),
+    );
   }
 
   reset(): void {

@@ -107,6 +107,7 @@ export class TwilioSimulator {
   readonly violations: SpecViolation[] = [];
   readonly webhooks: WebhookDelivery[] = [];
   private readonly routes = new Map<string, Route>();
+  private readonly actions = new Map<string, (body: Record<string, unknown>) => unknown>();
   private readonly modules = new Map<string, SimulatorModule>();
   private faults: FaultRule[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -392,7 +393,20 @@ export class TwilioSimulator {
       this.clock.advance(Number(body.ms ?? 0));
       return sendJson(res, 200, { now: this.clock.now() });
     }
+    const action = this.actions.get(path);
+    if (method === 'POST' && action) {
+      try {
+        return sendJson(res, 200, action(body ?? {}));
+      } catch (error) {
+        return sendJson(res, 400, { message: (error as Error).message });
+      }
+    }
     sendJson(res, 404, { message: `unknown inspection path ${path}` });
+  }
+
+  /** A scripted action for people driving the simulator by hand, e.g. a customer writing in. */
+  inspectionAction(path: string, action: (body: Record<string, unknown>) => unknown): void {
+    this.actions.set(path, action);
   }
 }
 
