@@ -18,7 +18,7 @@ export const loadConfig = (call: PluginCall<AdminEnv>): Promise<BridgeConfig | u
 export const webhookUrlOf = (call: PluginCall<AdminEnv>): string => deploymentUrl(call.context.DOMAIN_NAME, WEBHOOK_PATH);
 
 export async function readRouting(twilio: TwilioGateway, config: BridgeConfig, workflowSid: string | undefined): Promise<RoutingFacts> {
-  const [workflows, queues] = await Promise.all([twilio.listWorkflows(config.workspaceSid), twilio.listTaskQueues(config.workspaceSid)]);
+  const [workflows, queues] = await Promise.all([twilio.listWorkflowRouting(config.workspaceSid), twilio.listTaskQueues(config.workspaceSid)]);
   return { workflows, queues, aiQueueSid: config.aiQueueSid, aiWorkerSid: config.aiWorkerSid, workflowSid };
 }
 

@@ -2,10 +2,11 @@
 // Twilio and OpenCX, and each "Apply setup" change is computed from a fresh read of the
 // resource it writes. The setup the admin would otherwise do by hand: both webhooks at this
 // deployment, the workspace events the bridge acts on, and a `handedOff == true` filter above
-// the AI's filter.
+// the AI's filter. Two more checks report TaskRouter settings that are the admin's call: a
+// reservation timeout long enough for an AI conversation, and human queues without the AI worker.
 import { CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../bridge/events';
 import type { BridgeConfig } from '../common/config';
-import type { ConversationsWebhook, TaskQueueSummary, WorkerRouting, WorkflowSummary, WorkspaceCallback } from '../common/twilio-client';
+import type { ConversationsWebhook, TaskQueueSummary, WorkerRouting, WorkflowRouting, WorkflowSummary, WorkspaceCallback } from '../common/twilio-client';
 import { AdminError, invalidInput } from './admin-error';
 import { AI_WORKER_SKILL, formText, sidPattern } from './settings';
 
@@ -16,8 +17,23 @@ export const DEFAULT_WORKFLOW_NAME = 'Assign to Anyone';
 export const HANDOFF_FILTER_NAME = 'OpenCX: handed off to humans';
 export const HANDOFF_EXPRESSION = 'handedOff == true';
 const TASK_CHANNEL = 'chat';
+/** TaskRouter's TaskReservationTimeout when a workflow sets none. */
+export const DEFAULT_RESERVATION_TIMEOUT_S = 120;
+/** Below this, TaskRouter times the AI's reservation out in the middle of ordinary conversations. */
+export const MIN_AI_RESERVATION_TIMEOUT_S = 600;
+/** What the fix suggests: an hour, longer than nearly every AI conversation. */
+export const SUGGESTED_AI_RESERVATION_TIMEOUT_S = 3600;
 
-export type CheckId = 'config' | 'opencx_token' | 'ai_worker' | 'workspace_events' | 'conversations_webhook' | 'workflow_filters' | 'ai_queue';
+export type CheckId =
+  | 'config'
+  | 'opencx_token'
+  | 'ai_worker'
+  | 'workspace_events'
+  | 'conversations_webhook'
+  | 'workflow_filters'
+  | 'ai_queue'
+  | 'ai_reservation_timeout'
+  | 'ai_worker_queues';
 export type CheckStatus = 'ok' | 'problem' | 'warning';
 
 export interface Check {
@@ -53,7 +69,7 @@ export interface SetupFacts {
 }
 
 export interface RoutingFacts {
-  workflows: WorkflowSummary[];
+  workflows: WorkflowRouting[];
   queues: TaskQueueSummary[];
   aiQueueSid?: string;
   aiWorkerSid: string;
@@ -92,7 +108,11 @@ export function parseSetupForm(form: Record<string, unknown>): SetupForm {
 /** Nothing else can be checked before the settings are saved. */
 export const notConfiguredChecks = (): Check[] => [configCheck(false)];
 
-/** Every check, in the order an admin fixes things. Those that need the workspace are left out while it is missing. */
+/**
+ * Every check, in the order an admin fixes things. Those that need the workspace are left out while
+ * it is missing; the reservation timeout and human queue checks while the workflow cannot be chosen
+ * (the workflow filters check says why).
+ */
 export function setupChecks(facts: SetupFacts): Check[] {
   const { config } = facts;
   const checks = [
@@ -102,11 +122,13 @@ export function setupChecks(facts: SetupFacts): Check[] {
     conversationsWebhookCheck(config.conversationsServiceSid, facts.conversationsWebhook, facts.webhookUrl),
   ];
   if (!facts.workspace) return checks;
+  const choice = chooseWorkflow(facts.routing.workflows, facts.routing.workflowSid);
   return [
     ...checks,
     aiWorkerCheck(config.aiWorkerSid, facts.aiWorker),
     workflowFiltersCheck(facts.routing),
     ...(config.aiQueueSid ? [aiQueueCheck(config.aiQueueSid, facts.routing.queues)] : []),
+    ...('workflow' in choice ? [aiReservationTimeoutCheck(choice.workflow, facts.routing), aiWorkerQueuesCheck(choice.workflow, facts.routing)] : []),
   ];
 }
 
@@ -320,25 +342,52 @@ export function conversationsWebhookUpdate(
 // --- Workflow ---
 
 type Filter = Record<string, unknown>;
+/** A target of a workflow filter: `queue`, `expression`, `known_worker_sid`, `timeout`, … */
+type Target = Record<string, unknown>;
+
+/**
+ * Whom a TaskRouter worker expression (a queue's TargetWorkers, a target's `expression`) selects,
+ * as far as the AI worker goes. Read from the text, not evaluated, on purpose:
+ * - `everyone`: empty, or `1==1` (spaces optional): every worker, the AI worker included.
+ * - `excludes`: it mentions `opencx_ai` only in negated comparisons: `!= true`, `== false`, `NOT`
+ *   (as in `'opencx_ai' NOT IN routing.skills`).
+ * - `includes`: it mentions `opencx_ai` otherwise: the AI's own queue.
+ * - `others`: anything else (`role == 'agent'`, `routing.skills HAS 'support'`): taken to select
+ *   other workers. The AI worker has only `opencx_ai`, `full_name` and `routing.skills: ['opencx_ai']`.
+ * Each part between AND, OR and parentheses that mentions `opencx_ai` is read on its own.
+ */
+export type AiMembership = 'everyone' | 'excludes' | 'includes' | 'others';
+
+export function aiMembership(expression: string | undefined): AiMembership {
+  const text = expression ?? '';
+  if (/^\s*(1\s*==\s*1)?\s*$/.test(text)) return 'everyone';
+  const mentions = text.split(/[()]|\bAND\b|\bOR\b/i).filter((part) => part.includes(AI_WORKER_SKILL));
+  if (mentions.length === 0) return 'others';
+  const negated = (part: string): boolean => /!=\s*true\b|==\s*false\b|\bNOT\b/i.test(part);
+  return mentions.every(negated) ? 'excludes' : 'includes';
+}
 
 /**
  * The queues that serve the AI: the one in the settings, and every queue whose TargetWorkers
- * mentions `opencx_ai` (the AI worker's attribute and skill).
+ * mentions `opencx_ai` (the AI worker's attribute and skill), unless only to exclude it.
  */
 export function aiQueueSids(queues: readonly TaskQueueSummary[], aiQueueSid: string | undefined): Set<string> {
-  const mentionsAi = (expression: string): boolean => expression.includes(AI_WORKER_SKILL);
-  return new Set([...(aiQueueSid ? [aiQueueSid] : []), ...queues.filter((queue) => mentionsAi(queue.targetWorkers)).map((queue) => queue.sid)]);
+  return new Set([...(aiQueueSid ? [aiQueueSid] : []), ...queues.filter((queue) => aiMembership(queue.targetWorkers) === 'includes').map((queue) => queue.sid)]);
 }
 
 export const isHandedOffFilter = (filter: Filter): boolean => /\bhandedOff\s*==\s*true\b/.test(String(filter.expression ?? ''));
 
-/** A filter routes to the AI when a target is an AI queue, names the AI worker, or has a worker expression mentioning `opencx_ai`. */
+const filterTargets = (filter: Filter): Target[] =>
+  Array.isArray(filter.targets) ? filter.targets.filter((t): t is Target => !!t && typeof t === 'object' && !Array.isArray(t)) : [];
+
+/** A target is the AI's when its queue is an AI queue, it names the AI worker, or its worker expression includes `opencx_ai`. */
+export function isAiTarget(target: Target, aiQueues: ReadonlySet<string>, aiWorkerSid: string): boolean {
+  return aiQueues.has(String(target.queue)) || target.known_worker_sid === aiWorkerSid || aiMembership(String(target.expression ?? '')) === 'includes';
+}
+
+/** A filter routes to the AI when one of its targets is the AI's. */
 export function routesToAi(filter: Filter, aiQueues: ReadonlySet<string>, aiWorkerSid: string): boolean {
-  const targets = Array.isArray(filter.targets) ? (filter.targets as unknown[]) : [];
-  return targets.some((target) => {
-    const t = (target ?? {}) as Record<string, unknown>;
-    return aiQueues.has(String(t.queue)) || t.known_worker_sid === aiWorkerSid || String(t.expression ?? '').includes(AI_WORKER_SKILL);
-  });
+  return filterTargets(filter).some((target) => isAiTarget(target, aiQueues, aiWorkerSid));
 }
 
 function taskRouting(configuration: Record<string, unknown>): Record<string, unknown> {
@@ -369,10 +418,10 @@ function filterPositions(workflow: WorkflowSummary, routing: RoutingFacts): Filt
   };
 }
 
-export type WorkflowChoice = { workflow: WorkflowSummary } | { reason: string; fix: string };
+export type WorkflowChoice<W extends WorkflowSummary = WorkflowSummary> = { workflow: W } | { reason: string; fix: string };
 
 /** The workflow named in the form, else the workspace's only one, else the one named "Assign to Anyone". */
-export function chooseWorkflow(workflows: readonly WorkflowSummary[], workflowSid: string | undefined): WorkflowChoice {
+export function chooseWorkflow<W extends WorkflowSummary>(workflows: readonly W[], workflowSid: string | undefined): WorkflowChoice<W> {
   if (workflowSid) {
     const named = workflows.find((w) => w.sid === workflowSid);
     return named ? { workflow: named } : { reason: `Workflow ${workflowSid} is not in the workspace.`, fix: 'Pick one of the workspace\'s workflows.' };
@@ -474,4 +523,109 @@ export function aiQueueCheck(aiQueueSid: string, queues: readonly TaskQueueSumma
         'problem',
         manual(`The AI queue ${aiQueueSid} saved in the settings is not in the workspace.`, 'In the OpenCX settings, pick an existing queue or clear the AI queue, and click Test & Save.'),
       );
+}
+
+// --- The AI's reservation timeout ---
+
+/** A positive number of seconds, else undefined. */
+const seconds = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined);
+
+/**
+ * How long the AI can keep a conversation. The bridge never accepts the AI's reservation, so it
+ * stays pending for the whole AI conversation, and the workflow's TaskReservationTimeout ends it:
+ * TaskRouter times it out and routes the task again (the bridge puts the AI worker back and
+ * re-engages, but each timeout re-routes the task). A `timeout` on the AI's target bounds it too:
+ * past it, the task routed again moves on from the AI's target. A warning when either is under
+ * MIN_AI_RESERVATION_TIMEOUT_S; these are TaskRouter settings, the admin's call, never applied.
+ */
+export function aiReservationTimeoutCheck(workflow: WorkflowRouting, routing: RoutingFacts): Check {
+  const verdict = (status: CheckStatus, v: Verdict): Check => check('ai_reservation_timeout', 'AI reservation timeout', status, v);
+  const name = `Workflow "${workflow.friendlyName}" (${workflow.sid})`;
+  const reservation = seconds(workflow.taskReservationTimeout) ?? DEFAULT_RESERVATION_TIMEOUT_S;
+  const { filters, ai } = filterPositions(workflow, routing);
+  const aiFilter = ai >= 0 ? filters[ai] : undefined;
+  const aiQueues = aiQueueSids(routing.queues, routing.aiQueueSid);
+  const aiTarget = aiFilter && filterTargets(aiFilter).find((target) => isAiTarget(target, aiQueues, routing.aiWorkerSid));
+  const targetTimeout = seconds(aiTarget?.timeout);
+  const reservationShort = reservation < MIN_AI_RESERVATION_TIMEOUT_S;
+  const targetShort = targetTimeout !== undefined && targetTimeout < MIN_AI_RESERVATION_TIMEOUT_S;
+  if (!reservationShort && !targetShort) {
+    const target = targetTimeout === undefined ? '' : `, and the AI's target in ${filterName(aiFilter!)} a timeout of ${targetTimeout} s`;
+    return verdict(
+      'ok',
+      fine(`${name} has a Task Reservation Timeout of ${reservation} s${target}: the AI keeps a conversation at least ${Math.min(reservation, targetTimeout ?? reservation)} s before TaskRouter routes the task again.`),
+    );
+  }
+  const found = [
+    ...(reservationShort
+      ? [
+          `${name} times a reservation out after ${reservation} s (Task Reservation Timeout), and the AI's reservation stays pending for the whole conversation (the bridge never accepts it): every ${reservation} s, TaskRouter takes the conversation back and routes the task again (the bridge then puts the AI worker back and carries on).`,
+        ]
+      : []),
+    ...(targetShort
+      ? [
+          `The AI's target in ${filterName(aiFilter!)} has a timeout of ${targetTimeout} s: once the task has been that long in the filter, routing it again (after a reservation timeout) moves it on from the AI, to the next target, the default filter or out of the workflow.`,
+        ]
+      : []),
+  ];
+  const fixes = [
+    ...(reservationShort ? [`set Task Reservation Timeout to ${SUGGESTED_AI_RESERVATION_TIMEOUT_S} s (longer than your AI conversations)`] : []),
+    ...(targetShort ? [`raise the timeout of the AI's target in ${filterName(aiFilter!)} to ${SUGGESTED_AI_RESERVATION_TIMEOUT_S} s, or remove it`] : []),
+  ];
+  return verdict('warning', manual(found.join(' '), `In TaskRouter → Workflows → "${workflow.friendlyName}", ${fixes.join(' and ')}.`));
+}
+
+// --- The AI worker and the human queues ---
+
+/** Why a target of a handedOff filter would offer the task to the AI worker, or undefined when it would not. */
+function offersToAi(target: Target, routing: RoutingFacts, aiQueues: ReadonlySet<string>): { kind: 'ai' | 'everyone'; why: string; queue?: string } | undefined {
+  if (target.known_worker_sid !== undefined) return target.known_worker_sid === routing.aiWorkerSid ? { kind: 'ai', why: 'names the AI worker' } : undefined;
+  // A target's own worker expression narrows its queue's workers: unless it matches everyone or
+  // includes the AI, the AI worker is not offered the task, whatever the queue.
+  if (target.expression !== undefined && !['everyone', 'includes'].includes(aiMembership(String(target.expression)))) return undefined;
+  const sid = String(target.queue);
+  const queue = routing.queues.find((q) => q.sid === sid);
+  const label = queue ? `"${queue.friendlyName}" (${sid})` : sid;
+  if (aiQueues.has(sid)) return { kind: 'ai', why: `targets the AI's queue ${label}` };
+  if (queue && aiMembership(queue.targetWorkers) === 'everyone') {
+    const expression = queue.targetWorkers.trim() ? `"${queue.targetWorkers}"` : '(empty)';
+    return { kind: 'everyone', why: `targets queue ${label}, whose Target Workers ${expression} matches every worker, the AI worker included`, queue: `"${queue.friendlyName}"` };
+  }
+  return undefined;
+}
+
+/**
+ * The queues the handedOff filters target must leave the AI worker out, or TaskRouter offers a
+ * handed-off task back to the AI (see aiMembership for how an expression is read). Not fixable
+ * by apply: who is in a queue is the admin's call.
+ */
+export function aiWorkerQueuesCheck(workflow: WorkflowSummary, routing: RoutingFacts): Check {
+  const verdict = (status: CheckStatus, v: Verdict): Check => check('ai_worker_queues', 'AI worker out of the human queues', status, v);
+  const name = `Workflow "${workflow.friendlyName}" (${workflow.sid})`;
+  const handedOff = workflowFilters(workflow.configuration).filter(isHandedOffFilter);
+  if (handedOff.length === 0) {
+    return verdict('ok', fine(`${name} has no ${HANDOFF_EXPRESSION} filter yet, so there is no human queue to check (see Workflow filters).`));
+  }
+  const aiQueues = aiQueueSids(routing.queues, routing.aiQueueSid);
+  const found = handedOff.flatMap((filter) =>
+    filterTargets(filter).flatMap((target) => {
+      const offer = offersToAi(target, routing, aiQueues);
+      return offer ? [{ ...offer, filter }] : [];
+    }),
+  );
+  if (found.length === 0) {
+    return verdict('ok', fine(`In ${name}, the queues of ${handedOff.map(filterName).join(', ')} leave the AI worker out, so handed-off tasks go to humans only.`));
+  }
+  const detail = `Handed-off tasks would be offered back to the AI worker: in ${name}, ${found.map((f) => `${filterName(f.filter)} ${f.why}`).join('; ')}.`;
+  const pointed = found.find((f) => f.kind === 'ai');
+  // Not `opencx_ai != true`: TaskRouter evaluates a comparison with an attribute the worker does
+  // not have as false, `!=` included, and human workers have no opencx_ai, so that queue would
+  // leave out every human agent too. Selecting by something every human agent has and the AI
+  // worker lacks (its attributes are opencx_ai, full_name and routing.skills ['opencx_ai']) is
+  // correct; a skill is what Flex admins already assign, and Flex's own skills UI writes routing.skills.
+  const queues = [...new Set(found.map((f) => f.queue))].join(', ');
+  const fix = pointed
+    ? `Point ${filterName(pointed.filter)} at your human agents' queue.`
+    : `In TaskRouter → TaskQueues → ${queues}, set Target Workers to an expression only your human agents match, e.g. routing.skills HAS 'support' once every agent has the skill "support" (not opencx_ai != true: TaskRouter evaluates it as false for workers without opencx_ai, so it would leave out your agents too).`;
+  return verdict('problem', manual(detail, fix));
 }

@@ -112,6 +112,12 @@ export interface WorkflowSummary {
   configuration: Record<string, unknown>;
 }
 
+/** A workflow with its TaskReservationTimeout, for the setup doctor. */
+export interface WorkflowRouting extends WorkflowSummary {
+  /** Seconds a reservation may stay pending before TaskRouter times it out (120 unless set). */
+  taskReservationTimeout: number;
+}
+
 export interface TaskQueueSummary {
   sid: string;
   friendlyName: string;
@@ -404,10 +410,15 @@ export class TwilioGateway {
     await this.retry(() => this.client.taskrouter.v1.workspaces(workspaceSid).update(callback));
   }
 
-  /** Empty when the workspace does not exist. */
-  async listWorkflows(workspaceSid: string): Promise<WorkflowSummary[]> {
+  /** The workspace's workflows with their routing and TaskReservationTimeout; empty when the workspace does not exist. */
+  async listWorkflowRouting(workspaceSid: string): Promise<WorkflowRouting[]> {
     const workflows = await this.unlessNotFound(() => this.client.taskrouter.v1.workspaces(workspaceSid).workflows.list({ limit: 100 }));
-    return (workflows ?? []).map((w) => ({ sid: w.sid, friendlyName: w.friendlyName, configuration: safeObject(w.configuration) }));
+    return (workflows ?? []).map((w) => ({
+      sid: w.sid,
+      friendlyName: w.friendlyName,
+      configuration: safeObject(w.configuration),
+      taskReservationTimeout: w.taskReservationTimeout,
+    }));
   }
 
   async setWorkflowConfiguration(workspaceSid: string, workflowSid: string, configuration: object): Promise<void> {

@@ -75,7 +75,8 @@ async function openGallery(): Promise<Page> {
 beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Debian's chromium is required at ${CHROMIUM}: apt-get install -y chromium`);
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  world = await World.start({ configured: false, seedAiWorker: false });
+  // The AI's reservation timeout the setup docs ask for, so every setup check can pass.
+  world = await World.start({ configured: false, seedAiWorker: false, aiReservationTimeout: 3600 });
   adminToken = world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'] });
   const dir = fs.mkdtempSync(path.join(PROJECT_ROOT, 'test-artifacts', 'gallery-'));
   await buildGallery(dir);
@@ -173,13 +174,31 @@ test('admins check the Twilio setup: with the settings saved and both webhooks r
   const [answer] = await Promise.all([page.waitForResponse((response) => response.url().endsWith('/admin/setup-check')), checkButton.click()]);
   expect(answer.status()).toBe(200);
   const { checks } = (await answer.json()) as { checks: { id: string; status: string }[] };
-  expect(checks.map((check) => check.id)).toEqual(['config', 'opencx_token', 'workspace_events', 'conversations_webhook', 'ai_worker', 'workflow_filters']);
+  expect(checks.map((check) => check.id)).toEqual([
+    'config',
+    'opencx_token',
+    'workspace_events',
+    'conversations_webhook',
+    'ai_worker',
+    'workflow_filters',
+    'ai_reservation_timeout',
+    'ai_worker_queues',
+  ]);
   await page.locator('[aria-busy="true"]').waitFor({ state: 'detached' });
 
-  await expect(admin.getByText('All 6 checks passed.').isVisible()).resolves.toBe(true);
+  await expect(admin.getByText('All 8 checks passed.').isVisible()).resolves.toBe(true);
   const items = admin.getByRole('list', { name: 'Setup checks' }).getByRole('listitem');
-  expect(await items.count()).toBe(6);
-  for (const title of ['OpenCX settings', 'OpenCX API key', 'TaskRouter event callback', 'Conversations webhook', 'AI worker', 'Workflow filters']) {
+  expect(await items.count()).toBe(8);
+  for (const title of [
+    'OpenCX settings',
+    'OpenCX API key',
+    'TaskRouter event callback',
+    'Conversations webhook',
+    'AI worker',
+    'Workflow filters',
+    'AI reservation timeout',
+    'AI worker out of the human queues',
+  ]) {
     const item = items.filter({ has: page.getByText(title, { exact: true }) });
     await expect(item.getByText('OK', { exact: true }).isVisible()).resolves.toBe(true);
     expect(await item.getByText('How to fix:').count()).toBe(0);

@@ -8,7 +8,9 @@ import { FunctionAnswer, lastSeq, postForm, restCalls } from './helpers';
 jest.setTimeout(60000);
 
 const OTHER_URL = 'https://opencx-sandbox-1234.twil.io/webhook';
-const ALL_CHECKS = ['config', 'opencx_token', 'workspace_events', 'conversations_webhook', 'ai_worker', 'workflow_filters'];
+const ALL_CHECKS = ['config', 'opencx_token', 'workspace_events', 'conversations_webhook', 'ai_worker', 'workflow_filters', 'ai_reservation_timeout', 'ai_worker_queues'];
+/** What the setup docs ask for: the AI keeps a conversation an hour before TaskRouter times its reservation out. */
+const AI_RESERVATION_TIMEOUT = 3600;
 
 type Endpoint = 'setup-check' | 'setup-apply';
 
@@ -80,7 +82,7 @@ function withWorld(options: WorldOptions): () => World {
 }
 
 describe('a contact center set up by hand, as the setup docs say', () => {
-  const world = withWorld({});
+  const world = withWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
 
   test('every check is ok and apply changes nothing', async () => {
     const list = await checks(world());
@@ -180,7 +182,7 @@ describe('a contact center set up by hand, as the setup docs say', () => {
 });
 
 describe('a fresh contact center: no webhooks, no handedOff filter', () => {
-  const world = withWorld({ webhooks: false, handoffFilter: 'missing' });
+  const world = withWorld({ webhooks: false, handoffFilter: 'missing', aiReservationTimeout: AI_RESERVATION_TIMEOUT });
 
   test('the doctor names each problem with its fix', async () => {
     const list = await checks(world());
@@ -240,7 +242,7 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
 });
 
 describe('a workflow whose AI filter comes before the handedOff filter', () => {
-  const world = withWorld({ handoffFilter: 'after-ai' });
+  const world = withWorld({ handoffFilter: 'after-ai', aiReservationTimeout: AI_RESERVATION_TIMEOUT });
 
   test('the doctor explains the order; apply moves the handedOff filter up, then every check is ok', async () => {
     const [ai, handedOff] = workflowFilters(world());
@@ -256,6 +258,79 @@ describe('a workflow whose AI filter comes before the handedOff filter', () => {
     expect(statuses(result.checks)).toEqual(allOk());
     expect(workflowFilters(world())).toEqual([handedOff, ai]);
     await expectNothingToApply(world());
+  });
+});
+
+describe('TaskRouter settings the admin decides: the AI\'s reservation timeout and the human queue', () => {
+  // TaskRouter's default reservation timeout (120 s); the human queue is "role == 'agent'".
+  const world = withWorld({});
+  const workflows = () => world().client.taskrouter.v1.workspaces(world().workspaceSid).workflows(world().workflowSid);
+  const humanQueue = () => world().client.taskrouter.v1.workspaces(world().workspaceSid).taskQueues(world().humanQueueSid);
+
+  test('the default 120 s reservation timeout is a warning apply leaves alone; a longer one on the workflow is ok, a short AI target timeout warns again', async () => {
+    const list = await checks(world());
+    expect(statuses(list)).toEqual({ ...allOk(), ai_reservation_timeout: 'warning' });
+    expect(byId(list, 'ai_reservation_timeout')).toEqual({
+      id: 'ai_reservation_timeout',
+      title: 'AI reservation timeout',
+      status: 'warning',
+      detail: expect.stringMatching(/Workflow "Assign to Anyone" .* times a reservation out after 120 s .*the bridge never accepts it/),
+      fix: 'In TaskRouter → Workflows → "Assign to Anyone", set Task Reservation Timeout to 3600 s (longer than your AI conversations).',
+      autoFixable: false,
+    });
+
+    const since = lastSeq(world());
+    const result = await apply(world(), { humanQueueSid: world().humanQueueSid, replaceCallbackUrl: 'true' });
+    expect(result.applied).toEqual([]);
+    expect(byId(result.checks, 'ai_reservation_timeout').status).toBe('warning');
+    expect(setupWrites(world(), since)).toEqual([]);
+
+    await workflows().update({ taskReservationTimeout: AI_RESERVATION_TIMEOUT });
+    expect(byId(await checks(world()), 'ai_reservation_timeout')).toMatchObject({ status: 'ok', detail: expect.stringContaining('3600 s') });
+
+    const [handedOff, ai] = workflowFilters(world());
+    const configuration = (aiTimeout: number | undefined) =>
+      JSON.stringify({ task_routing: { filters: [handedOff, { ...ai, targets: [{ ...ai.targets[0], timeout: aiTimeout }] }], default_filter: { queue: world().humanQueueSid } } });
+    await workflows().update({ configuration: configuration(300) });
+    try {
+      expect(byId(await checks(world()), 'ai_reservation_timeout')).toMatchObject({
+        status: 'warning',
+        detail: expect.stringMatching(/AI's target in "OpenCX AI" has a timeout of 300 s/),
+        fix: expect.stringMatching(/raise the timeout of the AI's target in "OpenCX AI" to 3600 s, or remove it/),
+      });
+      await workflows().update({ configuration: configuration(AI_RESERVATION_TIMEOUT) });
+      expect(statuses(await checks(world()))).toEqual(allOk());
+    } finally {
+      await workflows().update({ configuration: configuration(undefined), taskReservationTimeout: 120 });
+    }
+  });
+
+  test('a human queue whose Target Workers match everyone is a problem apply leaves alone: handed-off tasks would be offered back to the AI worker', async () => {
+    await humanQueue().update({ targetWorkers: '1==1' });
+    try {
+      const problem = byId(await checks(world()), 'ai_worker_queues');
+      expect(problem).toEqual({
+        id: 'ai_worker_queues',
+        title: 'AI worker out of the human queues',
+        status: 'problem',
+        detail: expect.stringMatching(/^Handed-off tasks would be offered back to the AI worker: .*"Handed off to humans" targets queue "Support" .*"1==1" matches every worker/),
+        fix: expect.stringMatching(/"Support", set Target Workers .*routing\.skills HAS 'support'.*not opencx_ai != true/),
+        autoFixable: false,
+      });
+
+      const since = lastSeq(world());
+      const result = await apply(world(), { humanQueueSid: world().humanQueueSid });
+      expect(result.applied).toEqual([]);
+      expect(byId(result.checks, 'ai_worker_queues').status).toBe('problem');
+      expect(setupWrites(world(), since)).toEqual([]);
+
+      // The fix the check suggests (once the agents have the skill "support").
+      await humanQueue().update({ targetWorkers: "routing.skills HAS 'support'" });
+      expect(byId(await checks(world()), 'ai_worker_queues')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/leave the AI worker out/) });
+    } finally {
+      await humanQueue().update({ targetWorkers: "role == 'agent'" });
+    }
+    expect(byId(await checks(world()), 'ai_worker_queues').status).toBe('ok');
   });
 });
 

@@ -46,7 +46,7 @@ export type CheckStatus = 'ok' | 'problem' | 'warning';
 
 /** One finding of the setup doctor (`/admin/setup-check`), texts as the Functions wrote them. */
 export interface SetupCheck {
-  /** `config`, `opencx_token`, `workspace_events`, `conversations_webhook`, `ai_worker`, `workflow_filters`, `ai_queue`. */
+  /** e.g. `config`, `opencx_token`, `workspace_events`, `conversations_webhook`, `ai_worker`, `workflow_filters`; see the Functions' docs/admin-api.md. */
   id: string;
   status: CheckStatus;
   title: string;
