@@ -276,6 +276,7 @@ describe('workflow filters', () => {
       detail: expect.stringMatching(/no handedOff == true filter/),
       fix: expect.stringMatching(/Choose your human agents' queue/),
       autoFixable: true,
+      needs: 'humanQueueSid',
     });
     expect(workflowConfigurationUpdate(facts.workflows[0], facts, undefined)).toBeUndefined();
     expect(workflowConfigurationUpdate(facts.workflows[0], facts, HUMAN_QUEUE)).toEqual({
@@ -294,6 +295,7 @@ describe('workflow filters', () => {
       fix: 'Apply setup: it moves "Handed off" above "OpenCX AI".',
       autoFixable: true,
     });
+    expect(workflowFiltersCheck(facts).needs).toBeUndefined();
     const update = workflowConfigurationUpdate(facts.workflows[0], facts, undefined)!;
     expect(update.task_routing).toEqual({ filters: [voiceFilter, handedOffFilter, aiFilter, { ...aiFilter, filter_friendly_name: 'AI 2' }], default_filter: { queue: HUMAN_QUEUE } });
     const fixed = { ...facts, workflows: [{ ...facts.workflows[0], configuration: update }] };

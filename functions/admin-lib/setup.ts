@@ -49,6 +49,8 @@ export interface Check {
   autoFixable: boolean;
   /** Apply fixes it only with this form field set to `true`: it replaces a URL someone else may use. */
   confirm?: 'replaceCallbackUrl';
+  /** Apply fixes it only with this form field filled in (the human agents' queue). */
+  needs?: 'humanQueueSid';
 }
 
 export type OpenCxTokenState = { kind: 'valid'; orgName: string } | { kind: 'rejected' } | { kind: 'unavailable' };
@@ -84,7 +86,7 @@ export interface SetupForm {
   replaceCallbackUrl: boolean;
 }
 
-type Verdict = Pick<Check, 'detail' | 'fix' | 'autoFixable' | 'confirm'>;
+type Verdict = Pick<Check, 'detail' | 'fix' | 'autoFixable' | 'confirm' | 'needs'>;
 const check = (id: CheckId, title: string, status: CheckStatus, verdict: Verdict): Check => ({ id, title, status, ...verdict });
 const fine = (detail: string): Verdict => ({ detail, autoFixable: false });
 const manual = (detail: string, fix: string): Verdict => ({ detail, fix, autoFixable: false });
@@ -448,10 +450,13 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
   if (handedOff < 0) {
     return verdict(
       'problem',
-      fixable(
-        `${workflow} has no ${HANDOFF_EXPRESSION} filter, so a task the AI hands off has nowhere to go.`,
-        `Choose your human agents' queue and apply setup: it adds the filter "${HANDOFF_FILTER_NAME}" (${HANDOFF_EXPRESSION} → that queue) at the top of the workflow.`,
-      ),
+      {
+        ...fixable(
+          `${workflow} has no ${HANDOFF_EXPRESSION} filter, so a task the AI hands off has nowhere to go.`,
+          `Choose your human agents' queue and apply setup: it adds the filter "${HANDOFF_FILTER_NAME}" (${HANDOFF_EXPRESSION} → that queue) at the top of the workflow.`,
+        ),
+        needs: 'humanQueueSid',
+      },
     );
   }
   if (routesToAi(filters[handedOff], aiQueueSids(routing.queues, routing.aiQueueSid), routing.aiWorkerSid)) {

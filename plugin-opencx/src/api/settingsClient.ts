@@ -57,6 +57,8 @@ export interface SetupCheck {
   autoFixable: boolean;
   /** Apply fixes it only when the admin confirmed replacing a URL that points elsewhere. */
   confirm?: 'replaceCallbackUrl';
+  /** Apply fixes it only with the human agents' queue given. */
+  needs?: 'humanQueueSid';
 }
 
 export interface CheckSetupInput {
@@ -226,6 +228,7 @@ function readChecks(value: unknown): SetupCheck[] | undefined {
       ...(isText(item.fix) ? { fix: item.fix } : {}),
       autoFixable: item.autoFixable === true,
       ...(item.confirm === 'replaceCallbackUrl' ? { confirm: 'replaceCallbackUrl' as const } : {}),
+      ...(item.needs === 'humanQueueSid' ? { needs: 'humanQueueSid' as const } : {}),
     });
   }
   return checks;

@@ -14,5 +14,4 @@ export const needsReplaceConfirmation = (check: SetupCheck): boolean => isAutoFi
  * queue. The check has no field for this, so it is recognised by its detail, "Workflow … has no
  * handedOff == true filter, …"; a misordered filter (fixable without a queue) reads otherwise.
  */
-export const needsHumanQueue = (check: SetupCheck): boolean =>
-  check.id === 'workflow_filters' && isAutoFixable(check) && /\bhas no handedOff\s*==\s*true filter\b/.test(check.detail);
+export const needsHumanQueue = (check: SetupCheck): boolean => check.needs === 'humanQueueSid' && isAutoFixable(check);

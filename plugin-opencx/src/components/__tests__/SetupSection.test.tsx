@@ -62,6 +62,7 @@ const NO_HANDOFF_FILTER: SetupCheck = {
   detail: 'Workflow "Assign to Anyone" (WW1) has no handedOff == true filter, so a task the AI hands off has nowhere to go.',
   fix: "Choose your human agents' queue and apply setup: it adds the filter \"OpenCX: handed off to humans\" (handedOff == true → that queue) at the top of the workflow.",
   autoFixable: true,
+  needs: 'humanQueueSid',
 };
 const MISORDERED_FILTER: SetupCheck = {
   id: 'workflow_filters',
