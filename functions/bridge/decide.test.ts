@@ -5,14 +5,10 @@ import type { ConversationPhase, ConversationRecord } from './conversation-recor
 import { afterAnswer, aiUnavailable, checkOrigin, conversationOf, decide, Decision, isOurMessage } from './decide';
 import { classifyEvent, ConversationEvent, TaskRouterEvent, TaskRouterEventType } from './events';
 import { AI_UNAVAILABLE } from './handoff';
+import { ACCOUNT, CONVERSATION, RESERVATION, SERVICE, WORKSPACE } from './fixtures.testing';
 
-const ACCOUNT = 'AC00000000000000000000000000000001';
-const WORKSPACE = 'WS00000000000000000000000000000001';
-const SERVICE = 'IS00000000000000000000000000000001';
-const CONVERSATION = 'CH00000000000000000000000000000001';
 const AI_TASK = 'WT000000000000000000000000000000a1';
 const OTHER_TASK = 'WT000000000000000000000000000000b2';
-const RESERVATION = 'WR00000000000000000000000000000001';
 const AI_WORKER = 'WK000000000000000000000000000000a1';
 const HUMAN_WORKER = 'WK000000000000000000000000000000f1';
 

@@ -1,5 +1,17 @@
 // A SettingsClient of jest mocks for the settings view's tests.
-import type { ApplySetupResult, CheckSetupResult, LoadResult, SaveResult, SettingsClient, SetupCheck } from '../api/settingsClient';
+import type { ApplySetupResult, CheckSetupResult, LoadResult, OpencxSettings, SaveResult, SettingsClient, SetupCheck } from '../api/settingsClient';
+
+/** What the Functions answer before the first Test & Save. */
+export const UNCONFIGURED: OpencxSettings = {
+  configured: false,
+  opencxTokenMasked: null,
+  workspaceSid: null,
+  conversationsServiceSid: null,
+  aiQueueSid: null,
+  aiAuthorName: 'AI Support Agent',
+  aiWorkerSid: null,
+  orgName: null,
+};
 
 /** Every check of a healthy setup, as the Functions word them (functions/admin-lib/setup.ts). */
 export const HEALTHY_CHECKS: SetupCheck[] = [

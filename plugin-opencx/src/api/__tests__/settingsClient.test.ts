@@ -1,4 +1,5 @@
 import { createSettingsClient, type FetchLike } from '../settingsClient';
+import { UNCONFIGURED } from '../../testing/fakeSettingsClient';
 
 const BASE = 'https://opencx-1234-dev.twil.io';
 const SETTINGS = {
@@ -100,16 +101,7 @@ describe('settings client', () => {
     const fetch = answering(200, { ok: true, settings: { configured: false } });
     expect(await createSettingsClient({ baseUrl: BASE, fetch }).load('t')).toEqual({
       ok: true,
-      settings: {
-        configured: false,
-        opencxTokenMasked: null,
-        workspaceSid: null,
-        conversationsServiceSid: null,
-        aiQueueSid: null,
-        aiAuthorName: 'AI Support Agent',
-        aiWorkerSid: null,
-        orgName: null,
-      },
+      settings: UNCONFIGURED,
     });
   });
 

@@ -2,7 +2,7 @@ import React from 'react';
 import { fireEvent, screen } from '@testing-library/react';
 
 import type { LoadResult, OpencxSettings, SaveResult } from '../../api/settingsClient';
-import { fakeSettingsClient as fakeClient } from '../../testing/fakeSettingsClient';
+import { fakeSettingsClient as fakeClient, UNCONFIGURED } from '../../testing/fakeSettingsClient';
 import { renderWithTheme } from '../../testing/render';
 import { SettingsView } from '../SettingsView';
 
@@ -18,16 +18,6 @@ const SAVED: OpencxSettings = {
   aiAuthorName: 'Acme Bot',
   aiWorkerSid: 'WK1',
   orgName: 'Acme',
-};
-const UNCONFIGURED: OpencxSettings = {
-  configured: false,
-  opencxTokenMasked: null,
-  workspaceSid: null,
-  conversationsServiceSid: null,
-  aiQueueSid: null,
-  aiAuthorName: 'AI Support Agent',
-  aiWorkerSid: null,
-  orgName: null,
 };
 
 function deferred<T>() {
