@@ -1,0 +1,39 @@
+import { classifyOpencxEvent } from './opencx-events';
+
+describe('classifyOpencxEvent', () => {
+  test('an AI answer carries the session, the answer id and the text', () => {
+    const result = classifyOpencxEvent({
+      event: 'conversation.ai_response',
+      organization_id: 'org',
+      data: { conversation_id: 's-1', message: { id: 'm-9', content: 'It ships today.', type: 'text' }, timestamp: '2026-12-02T10:00:00Z' },
+    });
+    expect(result).toEqual({ ok: true, event: { kind: 'ai-answer', type: 'conversation.ai_response', sessionId: 's-1', answerId: 'm-9', text: 'It ships today.' } });
+  });
+
+  test('a handoff carries the reason in words, the summary, sentiment and language', () => {
+    const result = classifyOpencxEvent({
+      event: 'conversation.handoff_to_human',
+      data: { conversation_id: 's-1', reason: 'ai_is_forbidden_from_handling_this_topic', summary: 'Legal question', user_sentiment: 'angry', language: 'de' },
+    });
+    expect(result).toEqual({
+      ok: true,
+      event: { kind: 'ai-handoff', type: 'conversation.handoff_to_human', sessionId: 's-1', reason: 'Topic the AI may not handle', summary: 'Legal question', sentiment: 'angry', language: 'de' },
+    });
+  });
+
+  test('other event types are recognised and not handled', () => {
+    expect(classifyOpencxEvent({ event: 'csat.requested', data: {} })).toEqual({ ok: true, event: { kind: 'not-handled', type: 'csat.requested' } });
+  });
+
+  test.each([
+    ['not an object', 'hello', /not a JSON object/],
+    ['no event type', { data: {} }, /no event type/],
+    ['no data', { event: 'conversation.ai_response' }, /without a data object/],
+    ['no session', { event: 'conversation.ai_response', data: { message: { content: 'x' } } }, /conversation_id/],
+    ['no text', { event: 'conversation.ai_response', data: { conversation_id: 's', message: { content: '  ' } } }, /no answer text/],
+  ])('malformed (%s) is refused with a reason', (_, body, reason) => {
+    const result = classifyOpencxEvent(body);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toMatch(reason);
+  });
+});

@@ -1,0 +1,58 @@
+// Turns an OpenCX webhook payload into a typed bridge event, or says exactly why it cannot.
+// Payload shapes: docs/opencx-api.md ("Webhooks").
+
+export const AI_REQUESTED_HANDOFF = 'AI requested human handoff';
+
+export type OpencxEvent =
+  | { kind: 'ai-answer'; type: string; sessionId: string; answerId?: string; text: string }
+  | { kind: 'ai-handoff'; type: string; sessionId: string; reason: string; summary?: string; sentiment?: string; language?: string }
+  | { kind: 'not-handled'; type: string };
+
+export type OpencxClassification = { ok: true; event: OpencxEvent } | { ok: false; reason: string };
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value : undefined);
+
+/** OpenCX's handoff reasons, in words for the agent's panel. */
+const HANDOFF_REASONS: Record<string, string> = {
+  ai_decided_to_handoff_the_conversation: AI_REQUESTED_HANDOFF,
+  ai_is_forbidden_from_handling_this_topic: 'Topic the AI may not handle',
+  human_agent_decided_to_take_over: 'An agent took over in OpenCX',
+  ai_decided_to_handoff_because_the_user_left: 'The customer left the AI conversation',
+};
+
+export function handoffReasonText(reason: unknown): string {
+  return (typeof reason === 'string' && HANDOFF_REASONS[reason]) || AI_REQUESTED_HANDOFF;
+}
+
+export function classifyOpencxEvent(body: unknown): OpencxClassification {
+  if (!isObject(body)) return { ok: false, reason: 'payload is not a JSON object' };
+  const type = text(body.event);
+  if (!type) return { ok: false, reason: 'payload has no event type' };
+  if (type !== 'conversation.ai_response' && type !== 'conversation.handoff_to_human') return { ok: true, event: { kind: 'not-handled', type } };
+  const data = body.data;
+  if (!isObject(data)) return { ok: false, reason: `${type} without a data object` };
+  const sessionId = text(data.conversation_id);
+  if (!sessionId) return { ok: false, reason: `${type} without data.conversation_id` };
+
+  if (type === 'conversation.handoff_to_human') {
+    return {
+      ok: true,
+      event: {
+        kind: 'ai-handoff',
+        type,
+        sessionId,
+        reason: handoffReasonText(data.reason),
+        summary: text(data.summary),
+        sentiment: text(data.user_sentiment),
+        language: text(data.language),
+      },
+    };
+  }
+  const message = isObject(data.message) ? data.message : {};
+  const answer = text(message.content) ?? text(message.text) ?? text(data.content) ?? text(data.message);
+  if (!answer) return { ok: false, reason: `${type} for ${sessionId} carries no answer text` };
+  const id = message.id ?? data.message_id;
+  return { ok: true, event: { kind: 'ai-answer', type, sessionId, answerId: typeof id === 'string' || typeof id === 'number' ? String(id) : undefined, text: answer } };
+}
