@@ -1,74 +1,61 @@
-// The bridge's one webhook: TaskRouter workspace events and Conversations post-event webhooks.
+// The bridge's Twilio webhook: TaskRouter workspace events (the Flex workspace and our timer
+// workspace) and Conversations post-event webhooks.
 // verify signature → classify → load config and our record → decide (pure) → perform.
 import '@twilio-labs/serverless-runtime-types';
 import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtime-types/types';
 import { checkOrigin, conversationOf, decide, needsNoAction } from './bridge/decide';
 import { classifyEvent } from './bridge/events';
 import { perform } from './bridge/perform';
-import { BridgeState } from './bridge/state';
+import { BridgeEnv, bridgeDeps, bridgeIo, reply, WebhookEvent } from './bridge/runtime';
+import { CONFIG_VERSION_PARAM } from './common/config';
 import { logEvent } from './common/log';
-import { OpenCxClient } from './common/opencx-client';
 import { Deadline } from './common/retry';
 import { isValidTwilioSignature } from './common/signature';
-import { TwilioGateway, createTwilioClient } from './common/twilio-client';
 
-export interface BridgeEnv {
-  ACCOUNT_SID: string;
-  AUTH_TOKEN: string;
-  /** The integration's own Sync service (config, conversation map, dedup maps). */
-  SYNC_SERVICE_SID: string;
-  TWILIO_API_BASE_URL?: string;
-  OPENCX_API_URL?: string;
-  [key: string]: string | undefined;
-}
+export type { BridgeEnv } from './bridge/runtime';
 
-type WebhookEvent = Record<string, unknown> & { request?: { headers?: Record<string, string> } };
-
-/** Conversations times out at 5 s; a Function is killed at 10 s (TaskRouter allows 15 s). The
- * margin covers the runtime start-up, which the deadline does not see. */
-const BUDGET_MS = { conversations: 4000, taskrouter: 9000 } as const;
-const HANDOFF_RESERVE_MS = 1500;
-
-function reply(callback: ServerlessCallback, status: number, body: Record<string, unknown>): void {
-  const response = new Twilio.Response();
-  response.setStatusCode(status);
-  response.appendHeader('Content-Type', 'application/json');
-  response.setBody(body);
-  callback(null, response);
-}
+/**
+ * Conversations gives up at 5 s and a Function is killed at 10 s (TaskRouter allows 15 s). The
+ * margin covers the runtime's start-up, which the deadline does not see.
+ */
+const BUDGET_MS = { conversations: 4300, taskrouter: 9000 } as const;
 
 export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, callback: ServerlessCallback): Promise<void> => {
   const started = Date.now();
-  const eventType = typeof event.EventType === 'string' ? event.EventType : 'unknown';
+  // The config version rides on the registered URL's query, which the runtime merges into the event.
+  const { [CONFIG_VERSION_PARAM]: configVersion, ...params } = event;
+  const version = typeof configVersion === 'string' ? configVersion : undefined;
+  const eventType = typeof params.EventType === 'string' ? params.EventType : 'unknown';
   const signed = isValidTwilioSignature({
     domainName: context.DOMAIN_NAME,
-    path: context.PATH,
+    path: version === undefined ? context.PATH : `${context.PATH}?${CONFIG_VERSION_PARAM}=${encodeURIComponent(version)}`,
     authToken: context.AUTH_TOKEN,
-    signature: event.request?.headers?.['x-twilio-signature'],
-    params: event,
+    signature: headerOf(event, 'x-twilio-signature'),
+    params,
   });
   if (!signed) {
     logEvent({ event: eventType, outcome: 'forbidden', reason: 'missing or invalid X-Twilio-Signature' }, 'warn');
     return reply(callback, 403, { outcome: 'forbidden', reason: 'missing or invalid X-Twilio-Signature' });
   }
 
-  const classified = classifyEvent(event);
+  const classified = classifyEvent(params);
   if (!classified.ok) {
     logEvent({ event: eventType, outcome: 'ignored', reason: classified.reason }, 'warn');
     return reply(callback, 200, { outcome: 'ignored', reason: classified.reason });
   }
   const bridgeEvent = classified.event;
+  if (bridgeEvent.surface === 'opencx') return reply(callback, 400, { outcome: 'ignored', reason: 'not a Twilio event' });
   if (needsNoAction(bridgeEvent)) {
     logEvent({ event: bridgeEvent.type, outcome: 'ignored', reason: `${bridgeEvent.type} needs no action` });
     return reply(callback, 200, { outcome: 'ignored', reason: `${bridgeEvent.type} needs no action` });
   }
   const deadline = new Deadline(BUDGET_MS[bridgeEvent.surface]);
-  const twilio = new TwilioGateway(createTwilioClient(context, deadline), deadline);
-  const state = new BridgeState(twilio, context.SYNC_SERVICE_SID);
+  const io = bridgeIo(context, deadline);
   const conversationSid = conversationOf(bridgeEvent);
   const trace = {
     event: bridgeEvent.type,
     eventSid: bridgeEvent.surface === 'taskrouter' ? bridgeEvent.eventSid : undefined,
+    workspaceSid: bridgeEvent.surface === 'taskrouter' ? bridgeEvent.workspaceSid : undefined,
     taskSid: bridgeEvent.surface === 'taskrouter' ? bridgeEvent.taskSid : undefined,
     reservationSid: bridgeEvent.surface === 'taskrouter' ? bridgeEvent.reservationSid : undefined,
     workerSid: bridgeEvent.surface === 'taskrouter' ? bridgeEvent.workerSid : undefined,
@@ -78,7 +65,7 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
   };
 
   try {
-    const config = await state.loadConfig();
+    const config = await io.state.loadConfig({ version });
     if (!config) {
       logEvent({ ...trace, outcome: 'ignored', reason: 'OpenCX is not configured yet (save the settings in Flex)' }, 'warn');
       return reply(callback, 200, { outcome: 'ignored', reason: 'not configured' });
@@ -88,24 +75,20 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
       logEvent({ ...trace, outcome: 'refused', reason: refusal }, 'warn');
       return reply(callback, 403, { outcome: 'refused', reason: refusal });
     }
-    const record = conversationSid?.startsWith('CH') ? await state.conversation(conversationSid) : undefined;
-    const decision = decide(bridgeEvent, { config, record });
-    const opencx = new OpenCxClient({ token: config.opencxToken, baseUrl: context.OPENCX_API_URL });
-    const result = await perform(decision, record, {
-      config,
-      twilio,
-      opencx,
-      state,
-      deadline,
-      handoffReserveMs: HANDOFF_RESERVE_MS,
-      now: () => new Date(),
-      warn: (message, fields) => logEvent({ ...trace, outcome: 'warning', reason: message, ...fields }, 'warn'),
-    });
-    logEvent({ ...trace, sessionId: result.sessionId ?? record?.sessionId, ...result, ms: Date.now() - started });
+    const known = conversationSid?.startsWith('CH') ? await io.state.conversation(conversationSid) : undefined;
+    const decision = decide(bridgeEvent, { config, record: known?.record });
+    const result = await perform(decision, known, bridgeDeps(context, io, config, deadline, trace));
+    logEvent({ ...trace, sessionId: result.sessionId ?? known?.record.sessionId, ...result, ms: Date.now() - started });
     return reply(callback, 200, result);
   } catch (error) {
-    // A Twilio/OpenCX failure we could not absorb: 500 so Twilio retries; dedup makes that safe.
+    // A Twilio/OpenCX failure we could not absorb. 503 is what Conversations' retry (when the
+    // service has one) acts on; every action is safe to run again.
     logEvent({ ...trace, outcome: 'failed', error: String(error), ms: Date.now() - started }, 'error');
-    return reply(callback, 500, { outcome: 'failed', reason: 'temporary failure; Twilio will retry' });
+    return reply(callback, 503, { outcome: 'failed', reason: 'temporary failure' });
   }
 };
+
+function headerOf(event: WebhookEvent, name: string): string | undefined {
+  const value = event.request?.headers?.[name];
+  return typeof value === 'string' ? value : undefined;
+}

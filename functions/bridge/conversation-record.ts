@@ -12,6 +12,22 @@ export interface ConversationRecord {
   phase: ConversationPhase;
   claimedAt: number;
   humanWorkerSid?: string;
+  /**
+   * Written in the same Sync write that moves the conversation to 'handoff', so a handoff cut
+   * short (a Function that failed or ran out of time) is finished by the next event.
+   */
+  handoff?: PendingHandoff;
+}
+
+export interface PendingHandoff {
+  reason: string;
+  summary?: string;
+  sentiment?: string;
+  language?: string;
+  /** ISO 8601: when the handoff was decided. */
+  at: string;
+  /** The task is known to have reached humans. */
+  routed?: boolean;
 }
 
 /** A claim older than this without a session belongs to a Function that died mid-engage. */

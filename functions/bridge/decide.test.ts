@@ -5,6 +5,7 @@ import type { ConversationPhase, ConversationRecord } from './conversation-recor
 import { afterAnswer, aiUnavailable, checkOrigin, conversationOf, decide, Decision, isOurMessage } from './decide';
 import { classifyEvent, ConversationEvent, TaskRouterEvent, TaskRouterEventType } from './events';
 import { AI_UNAVAILABLE } from './handoff';
+import type { OpencxEvent } from './opencx-events';
 import { ACCOUNT, CONVERSATION, RESERVATION, SERVICE, WORKSPACE } from './fixtures.testing';
 
 const AI_TASK = 'WT000000000000000000000000000000a1';
@@ -122,6 +123,11 @@ describe('decide: the AI reservation (reservation.created)', () => {
     expectAction(decide(humanReservation('reservation.created'), { config }), 'ignore');
     expectAction(decide(humanReservation('reservation.created'), { config, record: record('handoff') }), 'ignore');
   });
+
+  it('silences the AI when a human is offered a conversation our record still gives the AI', () => {
+    const decision = expectAction(decide(humanReservation('reservation.created'), { config, record: record('ai') }), 'silence-ai');
+    expect(decision.conversationSid).toBe(CONVERSATION);
+  });
 });
 
 describe('decide: reservation.accepted and reservation.timeout', () => {
@@ -156,6 +162,7 @@ describe('decide: reservation.accepted and reservation.timeout', () => {
       action: 'restore-ai-worker',
       taskSid: AI_TASK,
       reservationSid: RESERVATION,
+      workerSid: AI_WORKER,
     });
     // No record needed: the worker must come back online regardless.
     expectAction(decide(taskEvent('reservation.timeout'), { config }), 'restore-ai-worker');
@@ -238,8 +245,13 @@ describe('decide: customer messages (onMessageAdded)', () => {
   });
 
   it.each<ConversationPhase>(['handoff', 'human'])('never relays in phase %s', (phase) => {
-    const decision = expectAction(decide(messageEvent(), { config, record: record(phase) }), 'ignore');
+    const decision = expectAction(decide(messageEvent(), { config, record: record(phase, { handoff: { reason: 'x', at: '2026-01-01T00:00:00Z', routed: true } }) }), 'ignore');
     expect(decision.reason).toContain(phase);
+  });
+
+  it('finishes a handoff that was cut short (recorded in Sync, not yet known to have reached humans)', () => {
+    const cutShort = record('handoff', { handoff: { reason: 'AI unavailable', at: '2026-01-01T00:00:00Z' } });
+    expect(decide(messageEvent(), { config, record: cutShort })).toEqual({ action: 'finish-handoff', conversationSid: CONVERSATION });
   });
 
   it('does not relay on a conversation the AI does not hold', () => {
@@ -338,36 +350,34 @@ describe('conversationOf', () => {
 describe('afterAnswer', () => {
   const answer = (over: Partial<AiAnswer>): AiAnswer => ({ handedOff: false, failed: false, ...over });
 
-  it('posts the reply when the AI answered', () => {
-    expect(afterAnswer(answer({ reply: 'Your order ships today.' }))).toEqual({ next: 'reply', reply: 'Your order ships today.' });
+  it('posts the reply when the AI answered, under the answer id OpenCX gave it', () => {
+    expect(afterAnswer(answer({ reply: 'Your order ships today.', answerId: 'm-1' }))).toEqual({ next: 'reply', reply: 'Your order ships today.', answerId: 'm-1' });
   });
 
   it('hands off with the summary and sentiment when OpenCX handed the session off', () => {
-    expect(afterAnswer(answer({ handedOff: true, reply: 'Connecting you to a human.', summary: 'Refund dispute', sentiment: 'angry' }))).toEqual({
+    expect(afterAnswer(answer({ handedOff: true, reply: 'Connecting you to a human.', summary: 'Refund dispute', sentiment: 'angry', answerId: 'm-2' }))).toEqual({
       next: 'handoff',
-      reply: 'Connecting you to a human.',
-      reason: 'AI requested human handoff',
-      summary: 'Refund dispute',
-      sentiment: 'angry',
+      answerId: 'm-2',
+      request: { reply: 'Connecting you to a human.', reason: 'AI requested human handoff', summary: 'Refund dispute', sentiment: 'angry' },
     });
   });
 
   it('falls back to a handoff when OpenCX gave no answer, without internals in the summary', () => {
     const decision = afterAnswer(undefined);
-    expect(decision.next).toBe('handoff');
-    if (decision.next !== 'handoff') return;
-    expect(decision.reason).toBe(AI_UNAVAILABLE);
-    expect(decision.summary).toBe("The AI assistant could not answer in time. The customer's messages are in the conversation.");
-    expect(decision.summary).not.toMatch(/OpenCX|\d{3}/);
-    expect(decision.reply).toBeUndefined();
+    if (decision.next !== 'handoff') throw new Error('expected a handoff');
+    expect(decision.request.reason).toBe(AI_UNAVAILABLE);
+    expect(decision.request.summary).toBe("The AI assistant could not answer in time. The customer's messages are in the conversation.");
+    expect(decision.request.summary).not.toMatch(/OpenCX|\d{3}/);
+    expect(decision.request.reply).toBeUndefined();
   });
 
   it('falls back to a handoff when OpenCX answered but failed', () => {
-    expect(afterAnswer(answer({ failed: true }))).toMatchObject({ next: 'handoff', reason: AI_UNAVAILABLE });
+    expect(afterAnswer(answer({ failed: true }))).toMatchObject({ next: 'handoff', request: { reason: AI_UNAVAILABLE } });
   });
 
-  it('aiUnavailable is a handoff with the AI-unavailable reason', () => {
-    expect(aiUnavailable()).toMatchObject({ next: 'handoff', reason: AI_UNAVAILABLE });
+  it('aiUnavailable carries the AI-unavailable reason and an optional summary', () => {
+    expect(aiUnavailable()).toMatchObject({ reason: AI_UNAVAILABLE });
+    expect(aiUnavailable('No answer within 60 seconds.')).toEqual({ reason: AI_UNAVAILABLE, summary: 'No answer within 60 seconds.' });
   });
 });
 
@@ -385,7 +395,7 @@ describe('needsNoAction', () => {
 describe('media-only customer messages', () => {
   it('hand off, since the AI reads text only', () => {
     const decision = decide(messageEvent('', { hasMedia: true }), { config, record: record('ai') });
-    expect(decision).toMatchObject({ action: 'handoff', conversationSid: CONVERSATION, reason: 'Customer sent an attachment' });
+    expect(decision).toMatchObject({ action: 'handoff', conversationSid: CONVERSATION, request: { reason: 'Customer sent an attachment' } });
   });
 
   it('an empty message without media is ignored', () => {
@@ -394,5 +404,73 @@ describe('media-only customer messages', () => {
 
   it('media with text is relayed as text', () => {
     expect(decide(messageEvent('See the photo', { hasMedia: true }), { config, record: record('ai') })).toMatchObject({ action: 'relay' });
+  });
+});
+
+describe('decide: the answer watchdog (a timer task in our own workspace)', () => {
+  const TIMER_WORKSPACE = 'WS0000000000000000000000000000ti01';
+  const withTimer = { ...config, timerWorkspaceSid: TIMER_WORKSPACE };
+  const timerFired = (attributes: Record<string, unknown>) =>
+    taskEvent('task.canceled', { workspaceSid: TIMER_WORKSPACE, taskSid: 'WT0000000000000000000000000000ti01', reason: 'Task TTL Exceeded', taskAttributes: attributes });
+  const timer = { opencxTimer: 'answer', conversationSid: CONVERSATION, sessionId: 'session-1', since: 1_700_000_000_000 };
+
+  it('checks whether the AI answered since the message went to OpenCX', () => {
+    expect(decide(timerFired(timer), { config: withTimer, record: record('ai') })).toEqual({ action: 'check-answered', conversationSid: CONVERSATION, sessionId: 'session-1', since: timer.since });
+  });
+
+  it('is accepted from the timer workspace by checkOrigin, and nothing else is', () => {
+    expect(checkOrigin(timerFired(timer), withTimer, ACCOUNT)).toBeUndefined();
+    expect(checkOrigin(timerFired(timer), config, ACCOUNT)).toMatch(/workspace/);
+  });
+
+  it('never ends the conversation (a timer task is not the conversation task)', () => {
+    expect(decide(timerFired(timer), { config: withTimer, record: record('ai') }).action).not.toBe('end');
+  });
+
+  it('finishes a handoff cut short, and leaves a conversation humans hold alone', () => {
+    expect(decide(timerFired(timer), { config: withTimer, record: record('handoff', { handoff: { reason: 'x', at: 'now' } }) })).toEqual({ action: 'finish-handoff', conversationSid: CONVERSATION });
+    expectAction(decide(timerFired(timer), { config: withTimer, record: record('human') }), 'ignore');
+  });
+
+  it.each<[string, Record<string, unknown>, ConversationRecord | undefined]>([
+    ['a timer of an older session', timer, record('ai', { sessionId: 'session-0' })],
+    ['a conversation we no longer hold', timer, undefined],
+    ['a task that is not an answer timer', { conversationSid: CONVERSATION }, record('ai')],
+    ['a timer without its since', { ...timer, since: 'yesterday' }, record('ai')],
+  ])('ignores %s', (_label, attributes, known) => {
+    expectAction(decide(timerFired(attributes), { config: withTimer, record: known }), 'ignore');
+  });
+});
+
+describe('decide: OpenCX webhook deliveries', () => {
+  const delivery = (event: OpencxEvent, conversationSid: string | undefined = CONVERSATION) => ({ surface: 'opencx' as const, type: event.kind, event, conversationSid });
+  const answer: OpencxEvent = { kind: 'ai-answer', type: 'conversation.ai_response', sessionId: 'session-1', answerId: 'm-1', text: 'Here you go.' };
+  const handoff: OpencxEvent = { kind: 'ai-handoff', type: 'conversation.handoff_to_human', sessionId: 'session-1', reason: 'AI requested human handoff', summary: 'Wants a refund', sentiment: 'angry', language: 'fr' };
+
+  it('posts a late answer while the AI holds the conversation', () => {
+    expect(decide(delivery(answer), { config, record: record('ai') })).toEqual({ action: 'answer', conversationSid: CONVERSATION, sessionId: 'session-1', answer: { answerId: 'm-1', text: 'Here you go.' } });
+  });
+
+  it.each<ConversationPhase>(['handoff', 'human'])('never posts a late answer once humans hold it (%s)', (phase) => {
+    expectAction(decide(delivery(answer), { config, record: record(phase, { handoff: { reason: 'x', at: 'now', routed: true } }) }), 'ignore');
+  });
+
+  it('hands off with what OpenCX said', () => {
+    expect(decide(delivery(handoff), { config, record: record('ai') })).toEqual({
+      action: 'handoff',
+      conversationSid: CONVERSATION,
+      request: { reason: 'AI requested human handoff', summary: 'Wants a refund', sentiment: 'angry', language: 'fr' },
+    });
+  });
+
+  it('a second handoff finishes an unfinished one, or is ignored', () => {
+    expectAction(decide(delivery(handoff), { config, record: record('handoff', { handoff: { reason: 'x', at: 'now' } }) }), 'finish-handoff');
+    expectAction(decide(delivery(handoff), { config, record: record('handoff', { handoff: { reason: 'x', at: 'now', routed: true } }) }), 'ignore');
+  });
+
+  it('ignores sessions we do not know and other event types', () => {
+    expectAction(decide(delivery(answer, undefined), { config }), 'ignore');
+    expectAction(decide(delivery({ ...answer, sessionId: 'session-9' }), { config, record: record('ai') }), 'ignore');
+    expectAction(decide(delivery({ kind: 'not-handled', type: 'csat.requested' }), { config, record: record('ai') }), 'ignore');
   });
 });

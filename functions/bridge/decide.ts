@@ -4,8 +4,18 @@ import type { BridgeConfig } from '../common/config';
 import type { AiAnswer } from '../common/opencx-client';
 import type { FlexTaskAttributes } from '../common/task-attributes';
 import type { ConversationRecord } from './conversation-record';
-import type { BridgeEvent, ConversationEvent, CustomerMessage, TaskRouterEvent } from './events';
+import type { BridgeEvent, ConversationEvent, CustomerMessage, OpencxBridgeEvent, TaskRouterEvent } from './events';
 import { AI_UNAVAILABLE } from './handoff';
+import { AI_REQUESTED_HANDOFF } from './opencx-events';
+
+/** Why and how the conversation goes to humans; `reply` is the AI's last words, posted first. */
+export interface HandoffRequest {
+  reason: string;
+  summary?: string;
+  sentiment?: string;
+  language?: string;
+  reply?: string;
+}
 
 export type Decision =
   | { action: 'ignore'; reason: string }
@@ -14,9 +24,13 @@ export type Decision =
   | { action: 'reengage'; conversationSid: string; taskSid: string; reservationSid: string }
   | { action: 'decline'; taskSid: string; reservationSid: string; conversationSid?: string; attributes: FlexTaskAttributes; reason: string }
   | { action: 'relay'; conversationSid: string; message: CustomerMessage }
-  | { action: 'handoff'; conversationSid: string; reason: string; summary: string }
+  | { action: 'handoff'; conversationSid: string; request: HandoffRequest }
+  | { action: 'answer'; conversationSid: string; sessionId: string; answer: { answerId?: string; text: string } }
+  | { action: 'check-answered'; conversationSid: string; sessionId: string; since: number }
+  | { action: 'finish-handoff'; conversationSid: string }
+  | { action: 'silence-ai'; conversationSid: string; reason: string }
   | { action: 'record-human'; conversationSid: string; taskSid: string; reservationSid: string; workerSid: string; workerName: string }
-  | { action: 'restore-ai-worker'; taskSid: string; reservationSid: string }
+  | { action: 'restore-ai-worker'; taskSid: string; reservationSid: string; workerSid: string }
   | { action: 'end'; conversationSid: string; taskSid: string; reason: string };
 
 export interface DecisionContext {
@@ -38,8 +52,15 @@ export const aiReservation: Listener<TaskRouterEvent> = {
   name: 'ai-reservation',
   handles: ['reservation.created'],
   decide(event, { config, record }) {
-    if (!isAi(event, config)) return ignore(`reservation for worker ${event.workerSid}, not the AI worker`);
     const attributes = event.taskAttributes ?? {};
+    if (!isAi(event, config)) {
+      // Humans got the conversation although our record still says the AI holds it (the
+      // handoff's Sync write failed): the AI must go silent now.
+      if (record?.phase === 'ai' && typeof attributes.conversationSid === 'string') {
+        return { action: 'silence-ai', conversationSid: attributes.conversationSid, reason: `worker ${event.workerSid} was offered the conversation` };
+      }
+      return ignore(`reservation for worker ${event.workerSid}, not the AI worker`);
+    }
     const conversationSid = attributes.conversationSid;
     const base = { taskSid: event.taskSid!, reservationSid: event.reservationSid! };
     if (attributes.handedOff === true) {
@@ -80,7 +101,7 @@ export const reservationTimeout: Listener<TaskRouterEvent> = {
   handles: ['reservation.timeout'],
   decide(event, { config }) {
     if (!isAi(event, config)) return ignore('a human reservation timed out');
-    return { action: 'restore-ai-worker', taskSid: event.taskSid!, reservationSid: event.reservationSid! };
+    return { action: 'restore-ai-worker', taskSid: event.taskSid!, reservationSid: event.reservationSid!, workerSid: event.workerSid! };
   },
 };
 
@@ -115,10 +136,17 @@ export const customerMessage: Listener<ConversationEvent> = {
     const message = event.message!;
     if (!isFromCustomer(message.author, message.attributes, config)) return ignore('message posted by the AI bridge or the system, not the customer');
     if (!record) return ignore('conversation is not held by the AI');
+    if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid: event.conversationSid };
     if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase}); the AI stays silent`);
     if (!message.body.trim()) {
       // The AI reads text only; a photo of a broken parcel deserves a human, not silence.
-      if (message.hasMedia) return { action: 'handoff', conversationSid: event.conversationSid, reason: 'Customer sent an attachment', summary: 'The customer sent an attachment (a photo or a file) the AI cannot read.' };
+      if (message.hasMedia) {
+        return {
+          action: 'handoff',
+          conversationSid: event.conversationSid,
+          request: { reason: 'Customer sent an attachment', summary: 'The customer sent an attachment (a photo or a file) the AI cannot read.' },
+        };
+      }
       return ignore('message has no text');
     }
     return { action: 'relay', conversationSid: event.conversationSid, message };
@@ -130,6 +158,42 @@ export const conversationLifecycle: Listener<ConversationEvent> = {
   handles: ['onConversationAdded', 'onParticipantAdded'],
   decide(event) {
     return ignore(`${event.type}: the AI engages on its TaskRouter reservation`);
+  },
+};
+
+/** A watchdog timer (a task in our own timer workspace) expired: did the AI answer in time? */
+export const answerWatchdog: Listener<TaskRouterEvent> = {
+  name: 'answer-watchdog',
+  handles: ['task.canceled'],
+  decide(event, { record }) {
+    const timer = event.taskAttributes ?? {};
+    const conversationSid = timer.conversationSid;
+    if (timer.opencxTimer !== 'answer' || typeof conversationSid !== 'string' || typeof timer.sessionId !== 'string' || typeof timer.since !== 'number') {
+      return ignore('a task in the timer workspace that is not an answer timer');
+    }
+    if (!record || record.sessionId !== timer.sessionId) return ignore('the timer belongs to a conversation the AI no longer holds');
+    if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
+    if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase})`);
+    return { action: 'check-answered', conversationSid, sessionId: timer.sessionId, since: timer.since };
+  },
+};
+
+/** What OpenCX told us by webhook: a late answer, or its decision to hand off. */
+export const opencxDelivery: Listener<OpencxBridgeEvent> = {
+  name: 'opencx-delivery',
+  handles: ['ai-answer', 'ai-handoff', 'not-handled'],
+  decide({ event, conversationSid }, { record }) {
+    if (event.kind === 'not-handled') return ignore(`OpenCX event ${event.type} needs no action`);
+    if (!conversationSid || !record || record.sessionId !== event.sessionId) return ignore(`OpenCX session ${event.sessionId} is not one the AI holds in Flex`);
+    if (event.kind === 'ai-handoff') {
+      if (record.phase === 'ai') {
+        return { action: 'handoff', conversationSid, request: { reason: event.reason, summary: event.summary, sentiment: event.sentiment, language: event.language } };
+      }
+      if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
+      return ignore(`conversation is already with humans (${record.phase})`);
+    }
+    if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase}); the late AI answer is not posted`);
+    return { action: 'answer', conversationSid, sessionId: event.sessionId, answer: { answerId: event.answerId, text: event.text } };
   },
 };
 
@@ -146,10 +210,12 @@ export function isOurMessage(author: string, attributes: Record<string, unknown>
 const taskRouterListeners: Listener<TaskRouterEvent>[] = [aiReservation, reservationAccepted, reservationTimeout, taskEnded, informational];
 const conversationListeners: Listener<ConversationEvent>[] = [customerMessage, conversationLifecycle];
 
+const isTimerWorkspace = (event: TaskRouterEvent, config: BridgeConfig): boolean => Boolean(config.timerWorkspaceSid) && event.workspaceSid === config.timerWorkspaceSid;
+
 /** Refuses events from another account, workspace or Conversations service. */
-export function checkOrigin(event: BridgeEvent, config: BridgeConfig, accountSid: string): string | undefined {
+export function checkOrigin(event: TaskRouterEvent | ConversationEvent, config: BridgeConfig, accountSid: string): string | undefined {
   if (event.accountSid !== accountSid) return `event from account ${event.accountSid}, but these Functions serve ${accountSid}`;
-  if (event.surface === 'taskrouter' && event.workspaceSid !== config.workspaceSid) {
+  if (event.surface === 'taskrouter' && event.workspaceSid !== config.workspaceSid && !isTimerWorkspace(event, config)) {
     return `event from workspace ${event.workspaceSid}, but the configured workspace is ${config.workspaceSid}`;
   }
   if (event.surface === 'conversations' && event.chatServiceSid !== config.conversationsServiceSid) {
@@ -159,13 +225,17 @@ export function checkOrigin(event: BridgeEvent, config: BridgeConfig, accountSid
 }
 
 /** Events no listener ever acts on: answered without reading config or state. */
-export function needsNoAction(event: BridgeEvent): boolean {
+export function needsNoAction(event: TaskRouterEvent | ConversationEvent): boolean {
   return event.surface === 'taskrouter'
     ? (informational.handles as readonly string[]).includes(event.type)
     : (conversationLifecycle.handles as readonly string[]).includes(event.type);
 }
 
 export function decide(event: BridgeEvent, context: DecisionContext): Decision {
+  if (event.surface === 'opencx') return opencxDelivery.decide(event, context);
+  if (event.surface === 'taskrouter' && isTimerWorkspace(event, context.config)) {
+    return answerWatchdog.handles.includes(event.type) ? answerWatchdog.decide(event, context) : ignore(`${event.type} in the timer workspace needs no action`);
+  }
   if (event.surface === 'taskrouter') {
     const listener = taskRouterListeners.find((l) => l.handles.includes(event.type));
     return listener ? listener.decide(event, context) : ignore(`no listener for ${event.type}`);
@@ -177,24 +247,23 @@ export function decide(event: BridgeEvent, context: DecisionContext): Decision {
 /** The conversation an event is about, used to load our record before deciding. */
 export function conversationOf(event: BridgeEvent): string | undefined {
   if (event.surface === 'conversations') return event.conversationSid;
+  if (event.surface === 'opencx') return event.conversationSid;
   const sid = event.taskAttributes?.conversationSid;
   return typeof sid === 'string' ? sid : undefined;
 }
 
-export type AfterAnswer =
-  | { next: 'reply'; reply: string }
-  | { next: 'handoff'; reply?: string; reason: string; summary?: string; sentiment?: string };
+export type AfterAnswer = { next: 'reply'; reply: string; answerId?: string } | { next: 'handoff'; request: HandoffRequest; answerId?: string };
 
 /** After OpenCX answered (or failed to): post the reply, or hand off to humans. */
 export function afterAnswer(answer: AiAnswer | undefined): AfterAnswer {
-  if (!answer || answer.failed) return aiUnavailable();
+  if (!answer || answer.failed) return { next: 'handoff', request: aiUnavailable() };
   if (answer.handedOff) {
-    return { next: 'handoff', reply: answer.reply, reason: 'AI requested human handoff', summary: answer.summary, sentiment: answer.sentiment };
+    return { next: 'handoff', answerId: answer.answerId, request: { reason: AI_REQUESTED_HANDOFF, reply: answer.reply, summary: answer.summary, sentiment: answer.sentiment } };
   }
-  return { next: 'reply', reply: answer.reply! };
+  return { next: 'reply', reply: answer.reply!, answerId: answer.answerId };
 }
 
-/** The note reaches the customer too, so the summary names no internals; the log has them. */
-export function aiUnavailable(): Extract<AfterAnswer, { next: 'handoff' }> {
-  return { next: 'handoff', reason: AI_UNAVAILABLE, summary: "The AI assistant could not answer in time. The customer's messages are in the conversation." };
+/** OpenCX failed, was too slow or never answered; the details are in the log. */
+export function aiUnavailable(summary = "The AI assistant could not answer in time. The customer's messages are in the conversation."): HandoffRequest {
+  return { reason: AI_UNAVAILABLE, summary };
 }

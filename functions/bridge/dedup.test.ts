@@ -1,67 +1,26 @@
-import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, dedupKey, dedupShard } from './dedup';
+import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, dedupShard, messageClaimKey } from './dedup';
 
-const CONVERSATION = 'CH00000000000000000000000000000001';
-const AT = Date.UTC(2026, 2, 1, 10, 0, 5, 0);
-
-describe('dedupKey', () => {
-  it('is stable for the same conversation, body and send time', () => {
-    expect(dedupKey(CONVERSATION, 'Where is my order?', AT)).toBe(dedupKey(CONVERSATION, 'Where is my order?', AT));
+describe('messageClaimKey', () => {
+  it('is the message SID: a Twilio retry of the same message has the same key', () => {
+    expect(messageClaimKey('IM00000000000000000000000000000001')).toBe(messageClaimKey('IM00000000000000000000000000000001'));
   });
 
-  it('is a hex digest, not the message itself', () => {
-    const key = dedupKey(CONVERSATION, 'my card number is 4111', AT);
-    expect(key).toMatch(/^[0-9a-f]{64}$/);
-    expect(key).not.toContain('4111');
-  });
-
-  it('differs when the conversation differs', () => {
-    expect(dedupKey(CONVERSATION, 'hi', AT)).not.toBe(dedupKey('CH00000000000000000000000000000002', 'hi', AT));
-  });
-
-  it('differs when the body differs (even by case or whitespace)', () => {
-    expect(dedupKey(CONVERSATION, 'hi', AT)).not.toBe(dedupKey(CONVERSATION, 'Hi', AT));
-    expect(dedupKey(CONVERSATION, 'hi', AT)).not.toBe(dedupKey(CONVERSATION, 'hi ', AT));
-  });
-
-  it('differs when the send second differs', () => {
-    expect(dedupKey(CONVERSATION, 'hi', AT)).not.toBe(dedupKey(CONVERSATION, 'hi', AT + 1000));
-    expect(dedupKey(CONVERSATION, 'hi', AT + 999)).not.toBe(dedupKey(CONVERSATION, 'hi', AT + 1000));
-  });
-
-  it('is the same within the same second', () => {
-    expect(dedupKey(CONVERSATION, 'hi', AT)).toBe(dedupKey(CONVERSATION, 'hi', AT + 1));
-    expect(dedupKey(CONVERSATION, 'hi', AT)).toBe(dedupKey(CONVERSATION, 'hi', AT + 999));
-  });
-
-  it('does not confuse the body with the conversation', () => {
-    expect(dedupKey('CH1', '2', AT)).not.toBe(dedupKey('CH12', '', AT));
+  it('two messages with the same text in the same second have different keys', () => {
+    expect(messageClaimKey('IM00000000000000000000000000000001')).not.toBe(messageClaimKey('IM00000000000000000000000000000002'));
   });
 });
 
 describe('dedupShard', () => {
-  it('uses 8 shards and a 1-hour TTL', () => {
-    expect(DEDUP_SHARDS).toBe(8);
+  it('spreads keys over every shard', () => {
+    const shards = new Set(Array.from({ length: 400 }, (_, i) => dedupShard(messageClaimKey(`IM${String(i).padStart(32, '0')}`))));
+    expect([...shards].sort()).toEqual(Array.from({ length: DEDUP_SHARDS }, (_, i) => i));
+  });
+
+  it('is stable for a key', () => {
+    expect(dedupShard('ans_session_1')).toBe(dedupShard('ans_session_1'));
+  });
+
+  it('remembers claims for one hour', () => {
     expect(DEDUP_TTL_SECONDS).toBe(3600);
-  });
-
-  it('is an integer in 0..7, the same for the same key', () => {
-    for (let i = 0; i < 200; i++) {
-      const key = dedupKey(CONVERSATION, `message ${i}`, AT);
-      const shard = dedupShard(key);
-      expect(Number.isInteger(shard)).toBe(true);
-      expect(shard).toBeGreaterThanOrEqual(0);
-      expect(shard).toBeLessThan(8);
-      expect(dedupShard(key)).toBe(shard);
-    }
-  });
-
-  it('spreads keys over every shard, none taking much more than its share', () => {
-    const counts = new Array<number>(8).fill(0);
-    const total = 4000;
-    for (let i = 0; i < total; i++) counts[dedupShard(dedupKey(`CH${i}`, 'hello', AT + i * 1000))]++;
-    for (const count of counts) {
-      expect(count).toBeGreaterThan(total / 8 / 2);
-      expect(count).toBeLessThan((total / 8) * 1.5);
-    }
   });
 });

@@ -1,6 +1,7 @@
 // Turns a raw webhook payload (TaskRouter workspace event or Conversations post-event) into a
 // typed bridge event, or says exactly why it cannot.
 import { FlexTaskAttributes, parseTaskAttributes } from '../common/task-attributes';
+import type { OpencxEvent } from './opencx-events';
 
 export const TASKROUTER_EVENTS = [
   'reservation.created',
@@ -70,7 +71,15 @@ export interface CustomerMessage {
   index?: number;
 }
 
-export type BridgeEvent = TaskRouterEvent | ConversationEvent;
+/** An OpenCX webhook delivery, with the Flex conversation its session maps to (when known). */
+export interface OpencxBridgeEvent {
+  surface: 'opencx';
+  type: OpencxEvent['kind'];
+  event: OpencxEvent;
+  conversationSid?: string;
+}
+
+export type BridgeEvent = TaskRouterEvent | ConversationEvent | OpencxBridgeEvent;
 
 export type Classification = { ok: true; event: BridgeEvent } | { ok: false; reason: string };
 

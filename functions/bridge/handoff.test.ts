@@ -1,4 +1,4 @@
-import { AI_UNAVAILABLE, handoffAttributes, HandoffFacts, handoffNote, toHandoffSentiment, toLanguageTag } from './handoff';
+import { AI_UNAVAILABLE, customerNote, handoffAttributes, HandoffFacts, toHandoffSentiment, toLanguageTag } from './handoff';
 
 const facts = (over: Partial<HandoffFacts> = {}): HandoffFacts => ({
   reason: 'AI requested human handoff',
@@ -95,23 +95,25 @@ describe('handoffAttributes', () => {
   });
 });
 
-describe('handoffNote', () => {
-  it('tells the agent the reason, the summary and the sentiment', () => {
-    const note = handoffNote(handoffAttributes(facts()));
-    expect(note).toContain('Reason: AI requested human handoff.');
-    expect(note).toContain('Summary: Customer wants a refund for order 1234.');
-    expect(note).toContain('Customer sentiment: negative.');
+describe('customerNote (what the customer reads at a handoff)', () => {
+  const settings = { customerHandoffNote: 'Connecting you with a member of our team.', customerHandoffNoteTranslations: { es: 'Le ponemos con nuestro equipo.', 'pt-BR': 'Conectando você à nossa equipe.' } };
+
+  it('is the default note, never the summary or the sentiment', () => {
+    const attributes = handoffAttributes(facts());
+    const note = customerNote(settings, attributes.handoffLanguage);
+    expect(note).toBe('Connecting you with a member of our team.');
+    expect(note).not.toContain(attributes.handoffSummary);
+    expect(note).not.toMatch(/sentiment|negative/i);
   });
 
-  it('leaves the summary line out when there is no summary', () => {
-    const note = handoffNote(handoffAttributes(facts({ summary: undefined })));
-    expect(note).not.toContain('Summary:');
-    expect(note).toContain('Customer sentiment: negative.');
+  it('is the translation for the language, by full tag, then by primary subtag, case-insensitively', () => {
+    expect(customerNote(settings, 'es-MX')).toBe('Le ponemos con nuestro equipo.');
+    expect(customerNote(settings, 'pt-br')).toBe('Conectando você à nossa equipe.');
+    expect(customerNote(settings, 'pt-PT')).toBe('Connecting you with a member of our team.');
+    expect(customerNote(settings, 'und')).toBe('Connecting you with a member of our team.');
   });
 
-  it('fits a Conversations message (at most 1,600 characters)', () => {
-    const note = handoffNote(handoffAttributes(facts({ summary: 'z'.repeat(5000) })));
-    expect(note.length).toBe(1600);
-    expect(note.startsWith('Handed off to a human agent.')).toBe(true);
+  it('is empty (no note) when the admin emptied it', () => {
+    expect(customerNote({ customerHandoffNote: '', customerHandoffNoteTranslations: {} }, 'en')).toBe('');
   });
 });

@@ -1,4 +1,5 @@
 // What a handoff writes: the task attributes and the note the human inherits.
+import type { BridgeConfig } from '../common/config';
 import type { HandoffAttributes, HandoffSentiment } from '../common/task-attributes';
 
 export const AI_UNAVAILABLE = 'AI unavailable';
@@ -45,10 +46,15 @@ export function handoffAttributes(facts: HandoffFacts): HandoffAttributes {
 }
 
 
-/** The short note posted into the conversation for the agent who picks it up. */
-export function handoffNote(attributes: HandoffAttributes): string {
-  const lines = [`Handed off to a human agent. Reason: ${attributes.handoffReason}.`];
-  if (attributes.handoffSummary) lines.push(`Summary: ${attributes.handoffSummary}`);
-  lines.push(`Customer sentiment: ${attributes.handoffSentiment}.`);
-  return lines.join('\n').slice(0, 1600);
+/**
+ * The note the customer reads at a handoff (it reaches SMS and WhatsApp too, so it says nothing
+ * an agent-only panel would): the translation for the conversation's language, else the default.
+ * Empty: no note.
+ */
+export function customerNote(config: Pick<BridgeConfig, 'customerHandoffNote' | 'customerHandoffNoteTranslations'>, language: string): string {
+  const translations = config.customerHandoffNoteTranslations ?? {};
+  const lower = Object.fromEntries(Object.entries(translations).map(([tag, text]) => [tag.toLowerCase(), text]));
+  const tag = language.toLowerCase();
+  const translated = lower[tag] ?? lower[tag.split('-')[0]];
+  return (translated ?? config.customerHandoffNote ?? '').trim();
 }

@@ -21,6 +21,11 @@ describe('classifyOpencxEvent', () => {
     });
   });
 
+  test('a data list of one (an older published shape) and a `response` text are accepted', () => {
+    const result = classifyOpencxEvent({ event: 'conversation.ai_response', data: [{ conversation_id: 's-2', response: 'Hello', message_id: 7 }] });
+    expect(result).toEqual({ ok: true, event: { kind: 'ai-answer', type: 'conversation.ai_response', sessionId: 's-2', answerId: '7', text: 'Hello' } });
+  });
+
   test('other event types are recognised and not handled', () => {
     expect(classifyOpencxEvent({ event: 'csat.requested', data: {} })).toEqual({ ok: true, event: { kind: 'not-handled', type: 'csat.requested' } });
   });

@@ -31,7 +31,8 @@ export function classifyOpencxEvent(body: unknown): OpencxClassification {
   const type = text(body.event);
   if (!type) return { ok: false, reason: 'payload has no event type' };
   if (type !== 'conversation.ai_response' && type !== 'conversation.handoff_to_human') return { ok: true, event: { kind: 'not-handled', type } };
-  const data = body.data;
+  // One published version types `data` as a list of one.
+  const data = Array.isArray(body.data) ? body.data[0] : body.data;
   if (!isObject(data)) return { ok: false, reason: `${type} without a data object` };
   const sessionId = text(data.conversation_id);
   if (!sessionId) return { ok: false, reason: `${type} without data.conversation_id` };
@@ -51,7 +52,7 @@ export function classifyOpencxEvent(body: unknown): OpencxClassification {
     };
   }
   const message = isObject(data.message) ? data.message : {};
-  const answer = text(message.content) ?? text(message.text) ?? text(data.content) ?? text(data.message);
+  const answer = text(message.content) ?? text(message.text) ?? text(data.response) ?? text(data.content) ?? text(data.message);
   if (!answer) return { ok: false, reason: `${type} for ${sessionId} carries no answer text` };
   const id = message.id ?? data.message_id;
   return { ok: true, event: { kind: 'ai-answer', type, sessionId, answerId: typeof id === 'string' || typeof id === 'number' ? String(id) : undefined, text: answer } };

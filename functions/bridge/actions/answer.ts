@@ -1,0 +1,113 @@
+// Asking the AI and getting its answer to the customer exactly once, whichever path brings it:
+// the fast path (OpenCX answers within the handler's budget) or OpenCX's webhook (the slow path).
+import { createHash } from 'crypto';
+import { AiAnswer, OpenCxError } from '../../common/opencx-client';
+import { Deadline } from '../../common/retry';
+import { AfterAnswer, afterAnswer, aiUnavailable, HandoffRequest } from '../decide';
+import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
+import { handOff } from './handoff';
+import { ourMarker, postAiReply } from './post';
+
+/** What became of a message sent to the AI. */
+export type AiTurn =
+  | { kind: 'answered'; next: AfterAnswer }
+  /** OpenCX may be working on it: its answer will come by webhook, or the watchdog hands off. */
+  | { kind: 'pending'; since: number; error: string }
+  /** OpenCX certainly did not take it (429 beyond the budget, 4xx, refused): humans must. */
+  | { kind: 'refused'; request: HandoffRequest; error: string };
+
+/** The key an AI answer is posted under, the same whichever path brings it. */
+export function answerKey(sessionId: string, answer: { answerId?: string; text: string }): string {
+  const id = answer.answerId ?? createHash('sha256').update(answer.text).digest('hex').slice(0, 32);
+  return `ans_${sessionId}_${id}`;
+}
+
+function answerDeadline(deps: BridgeDeps): Deadline {
+  return new Deadline(Math.max(0, Math.min(deps.maxAnswerWaitMs, deps.deadline.remaining() - deps.afterAnswerReserveMs)));
+}
+
+/** Sends the customer's text to the AI. A refused key is re-read once: the admin may have rotated it. */
+export async function askAi(sessionId: string, text: string, deps: BridgeDeps): Promise<AiTurn> {
+  const since = deps.now().getTime();
+  let answer: AiAnswer;
+  try {
+    answer = await deps.opencx.sendContactMessage(sessionId, text, undefined, answerDeadline(deps));
+  } catch (error) {
+    if (error instanceof OpenCxError && error.unauthorized) {
+      const fresh = await deps.reloadConfig().catch(() => undefined);
+      if (fresh && fresh.opencxToken !== deps.config.opencxToken) {
+        deps.config = fresh;
+        deps.opencx = deps.opencx.withToken(fresh.opencxToken);
+        return askAi(sessionId, text, deps);
+      }
+    }
+    if (error instanceof OpenCxError && error.maybeProcessed) return { kind: 'pending', since, error: String(error) };
+    return { kind: 'refused', request: aiUnavailable(), error: String(error) };
+  }
+  return { kind: 'answered', next: afterAnswer(answer) };
+}
+
+/**
+ * Posts an AI answer unless the other path already did (a Sync claim on the answer's key), then
+ * hands off if the AI asked to. A post that fails gives the claim back for OpenCX's retry.
+ */
+export async function deliverAnswer(conversationSid: string, known: KnownRecord, next: AfterAnswer, deps: BridgeDeps): Promise<Outcome> {
+  const sessionId = known.record.sessionId!;
+  const reply = next.next === 'reply' ? next.reply : next.request.reply;
+  const posting = reply ? postClaimedAnswer(conversationSid, sessionId, { answerId: next.answerId, text: reply }, deps) : Promise.resolve('none' as const);
+  if (next.next === 'handoff') {
+    const [posted, handed] = await Promise.all([posting, handOff(conversationSid, known, next.request, deps)]);
+    return { ...handed, reply: posted };
+  }
+  const posted = await posting;
+  if (posted === 'failed') {
+    return handOff(conversationSid, known, { reason: 'AI reply could not be delivered', summary: 'The AI answered, but its reply could not be posted into the conversation.' }, deps, { reply: posted });
+  }
+  return { outcome: posted === 'duplicate' ? 'already-answered' : 'replied', sessionId, reply: posted };
+}
+
+export async function postClaimedAnswer(
+  conversationSid: string,
+  sessionId: string,
+  answer: { answerId?: string; text: string },
+  deps: BridgeDeps,
+): Promise<'posted' | 'duplicate' | 'failed'> {
+  const key = answerKey(sessionId, answer);
+  if (!(await deps.state.claimOnce(key))) return 'duplicate';
+  if (await postAiReply(conversationSid, answer.text, key, sessionId, deps)) return 'posted';
+  await deps.state.release(key).catch((error: unknown) => deps.warn('could not release the answer claim', { error: String(error), key }));
+  return 'failed';
+}
+
+/** Slow path: a timer that TaskRouter fires after `aiAnswerTimeoutSeconds` unless we are answered by then. */
+export async function awaitAnswer(conversationSid: string, known: KnownRecord, since: number, deps: BridgeDeps, detail: Record<string, unknown>): Promise<Outcome> {
+  const { timerWorkspaceSid, timerWorkflowSid, aiAnswerTimeoutSeconds } = deps.config;
+  const sessionId = known.record.sessionId!;
+  if (!timerWorkspaceSid || !timerWorkflowSid) {
+    deps.warn('no timer workspace: save the settings again to enable slow AI answers; handing off now');
+    return handOff(conversationSid, known, aiUnavailable(), deps, detail);
+  }
+  try {
+    const timerSid = await deps.twilio.taskrouter.createTask(timerWorkspaceSid, {
+      workflowSid: timerWorkflowSid,
+      attributes: { opencxTimer: 'answer', conversationSid, sessionId, since },
+      timeoutSeconds: aiAnswerTimeoutSeconds,
+    });
+    return { outcome: 'awaiting-answer', sessionId, timerSid, ...detail };
+  } catch (error) {
+    deps.warn('could not arm the answer watchdog; handing off now', { error: String(error) });
+    return handOff(conversationSid, known, aiUnavailable(), deps, detail);
+  }
+}
+
+/** The watchdog fired: hand off unless an AI answer was posted since the customer's message went to OpenCX. */
+export async function checkAnswered(conversationSid: string, known: KnownRecord, since: number, deps: BridgeDeps): Promise<Outcome> {
+  const recent = await deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, { order: 'desc', limit: 20 });
+  // Twilio's dates have whole seconds.
+  const answered = recent.some((m) => ourMarker(m.attributes)?.role === 'ai' && m.sentAt >= Math.floor(since / 1000) * 1000);
+  if (answered) return { outcome: 'answered-in-time', sessionId: known.record.sessionId };
+  const seconds = deps.config.aiAnswerTimeoutSeconds;
+  return handOff(conversationSid, known, aiUnavailable(`The AI assistant did not answer within ${seconds} seconds. The customer's messages are in the conversation.`), deps, {
+    watchdog: true,
+  });
+}

@@ -1,0 +1,35 @@
+import type { ConversationMessage } from '../../common/twilio';
+import { ENGAGE_HISTORY, newestCustomerMessages, opencxChannel } from './engage';
+
+const message = (i: number, author = 'customer', body = `message ${i}`): ConversationMessage => ({ sid: `IM${i}`, author, body, attributes: {}, sentAt: i * 1000 });
+const isCustomer = (m: ConversationMessage) => m.author === 'customer';
+
+describe('newestCustomerMessages (what a first answer is sent)', () => {
+  test('only customer messages with text, oldest first', () => {
+    const newestFirst = [message(4), message(3, 'AI Support Agent'), message(2, 'customer', '   '), message(1)];
+    expect(newestCustomerMessages(newestFirst, isCustomer).map((m) => m.sid)).toEqual(['IM1', 'IM4']);
+  });
+
+  test('a long history sends the newest messages that fit, never the oldest 200', () => {
+    const newestFirst = Array.from({ length: 50 }, (_, i) => message(50 - i));
+    const picked = newestCustomerMessages(newestFirst, isCustomer);
+    expect(picked).toHaveLength(ENGAGE_HISTORY.messages);
+    expect(picked.map((m) => m.sid)).toEqual(Array.from({ length: ENGAGE_HISTORY.messages }, (_, i) => `IM${41 + i}`));
+  });
+
+  test('stops before the character budget', () => {
+    const long = 'x'.repeat(ENGAGE_HISTORY.characters - 10);
+    const picked = newestCustomerMessages([message(3, 'customer', 'newest'), message(2, 'customer', long), message(1)], isCustomer);
+    expect(picked.map((m) => m.sid)).toEqual(['IM3']);
+  });
+});
+
+test.each([
+  ['sms', 'sms'],
+  ['WhatsApp', 'whatsapp'],
+  ['chat', 'web'],
+  ['voice', 'api'],
+  [undefined, 'api'],
+])('Flex channel %s is OpenCX channel %s', (flex, opencx) => {
+  expect(opencxChannel(flex)).toBe(opencx);
+});

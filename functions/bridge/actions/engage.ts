@@ -1,0 +1,102 @@
+// The AI takes a new conversation: one OpenCX session per conversation (a Sync claim), then the
+// customer's messages the AI has not seen yet, newest first within a budget, and its answer.
+import { ConversationMessage } from '../../common/twilio';
+import { Deadline } from '../../common/retry';
+import type { ConversationRecord } from '../conversation-record';
+import { flattenAttributes, flexSidsCustomData } from '../custom-data';
+import { aiUnavailable, Decision, isFromCustomer } from '../decide';
+import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
+import { handOff } from './handoff';
+import { answerCustomer } from './relay';
+
+type Engage = Extract<Decision, { action: 'engage' }>;
+
+/** How much history a first answer may carry: the newest customer messages that fit. */
+export const ENGAGE_HISTORY = { messages: 10, characters: 4000, scanned: 50 } as const;
+const SESSION_CREATE_MS = 3000;
+
+/** OpenCX channel type for a Flex channelType. */
+export function opencxChannel(channelType: unknown): string {
+  const known: Record<string, string> = { sms: 'sms', whatsapp: 'whatsapp', web: 'web', chat: 'web', messenger: 'messenger', instagram: 'instagram', email: 'email' };
+  return typeof channelType === 'string' ? (known[channelType.toLowerCase()] ?? 'api') : 'api';
+}
+
+export async function engage(d: Engage, deps: BridgeDeps): Promise<Outcome> {
+  const record: ConversationRecord = {
+    workspaceSid: deps.config.workspaceSid,
+    taskSid: d.taskSid,
+    reservationSid: d.reservationSid,
+    phase: 'ai',
+    claimedAt: deps.now().getTime(),
+  };
+  const claim = await deps.state.claim(d.conversationSid, record);
+  if (!claim.claimed) return reengage(d, deps);
+
+  let sessionId: string;
+  try {
+    sessionId = await deps.opencx.createSession(
+      {
+        channel: { type: opencxChannel(d.attributes.channelType) },
+        custom_data: {
+          ...flattenAttributes(d.attributes),
+          ...flexSidsCustomData({ taskSid: d.taskSid, reservationSid: d.reservationSid, conversationSid: d.conversationSid }),
+        },
+      },
+      new Deadline(Math.min(SESSION_CREATE_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs)),
+    );
+  } catch (error) {
+    return handOff(d.conversationSid, { record, revision: '' }, aiUnavailable(), deps, { error: String(error) });
+  }
+  let engaged: KnownRecord = { record: { ...record, sessionId }, revision: '' };
+  let fresh: ConversationMessage[];
+  try {
+    const [updated, , unseen] = await Promise.all([
+      deps.state.update(d.conversationSid, (r) => ({ ...r, sessionId })),
+      deps.state.rememberSession(sessionId, d.conversationSid),
+      unseenCustomerMessages(d.conversationSid, deps),
+    ]);
+    if (updated) engaged = updated;
+    fresh = unseen;
+  } catch (error) {
+    // Without the session recorded or the conversation read, the AI cannot answer: humans can.
+    deps.warn('engage failed after the OpenCX session was created; handing off', { error: String(error), sessionId });
+    return handOff(d.conversationSid, engaged, aiUnavailable(), deps, { error: String(error) });
+  }
+  if (fresh.length === 0) return { outcome: 'engaged', sessionId, sent: 0 };
+  const text = fresh.map((m) => m.body).join('\n');
+  const result = await answerCustomer(d.conversationSid, engaged, text, deps, fresh.map((m) => m.sid));
+  return { ...result, outcome: `engaged+${result.outcome}`, sent: fresh.length };
+}
+
+/** The customer messages to send first: pure, the newest that fit, in the order they were written. */
+export function newestCustomerMessages(newestFirst: ConversationMessage[], isCustomer: (m: ConversationMessage) => boolean): ConversationMessage[] {
+  const picked: ConversationMessage[] = [];
+  let characters = 0;
+  for (const message of newestFirst) {
+    if (!isCustomer(message) || !message.body.trim()) continue;
+    if (picked.length >= ENGAGE_HISTORY.messages || characters + message.body.length > ENGAGE_HISTORY.characters) break;
+    picked.push(message);
+    characters += message.body.length;
+  }
+  return picked.reverse();
+}
+
+/** Customer messages no Function has sent to OpenCX yet (each claimed by its SID, all at once). */
+async function unseenCustomerMessages(conversationSid: string, deps: BridgeDeps): Promise<ConversationMessage[]> {
+  const newestFirst = await deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, { order: 'desc', limit: ENGAGE_HISTORY.scanned });
+  const candidates = newestCustomerMessages(newestFirst, (m) => isFromCustomer(m.author, m.attributes, deps.config));
+  const claimed = await Promise.all(candidates.map((m) => deps.state.claimMessage(m.sid)));
+  return candidates.filter((_, i) => claimed[i]);
+}
+
+/** The AI got a new reservation for a conversation it already holds (e.g. after a timeout). */
+export async function reengage(d: { conversationSid: string; taskSid: string; reservationSid: string }, deps: BridgeDeps): Promise<Outcome> {
+  const known = await deps.state.update(d.conversationSid, (r) => ({ ...r, taskSid: d.taskSid, reservationSid: d.reservationSid }));
+  const sessionId = known?.record.sessionId;
+  if (sessionId) {
+    await deps.opencx
+      .sendAgentNote(sessionId, 'Flex re-offered the conversation to the AI.', flexSidsCustomData(d), new Deadline(Math.max(0, deps.deadline.remaining() - deps.afterAnswerReserveMs)))
+      .catch((error: unknown) => deps.warn('could not record the new reservation on the OpenCX session', { error: String(error) }));
+  }
+  return { outcome: 'reengaged', sessionId };
+}

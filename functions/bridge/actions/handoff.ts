@@ -1,0 +1,151 @@
+// Handing the conversation to humans, in at most three sequential Twilio round trips after the
+// AI's answer: (1) the Sync phase change and the task read, (2) the attribute write and the
+// customer's note, (3) rejecting the AI's reservation. A handoff cut short is finished by the
+// next event (`finishHandoff`).
+import type { FlexTaskAttributes, HandoffAttributes } from '../../common/task-attributes';
+import type { TaskSnapshot } from '../../common/twilio';
+import { Deadline } from '../../common/retry';
+import type { PendingHandoff } from '../conversation-record';
+import type { Decision, HandoffRequest } from '../decide';
+import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
+import { customerNote, handoffAttributes } from '../handoff';
+import { postOnce } from './post';
+
+const LANGUAGE_LOOKUP_MS = 800;
+
+/** Where the task went: for the outcome and the log. */
+export type Routing = 'rejected' | 'rerouted' | 'invited' | 'already-with-a-human' | 'stuck-assigned' | `left ${string}`;
+
+export async function handOff(
+  conversationSid: string,
+  known: KnownRecord,
+  request: HandoffRequest,
+  deps: BridgeDeps,
+  extra: Record<string, unknown> = {},
+  /** Posting the AI's last words, which the customer's note must follow. */
+  before: Promise<unknown> = Promise.resolve(),
+): Promise<Outcome> {
+  const { record } = known;
+  const pending: PendingHandoff = { reason: request.reason, summary: request.summary, sentiment: request.sentiment, language: request.language, at: deps.now().toISOString() };
+  // Round trip 1, all at once: the AI goes silent (only the caller that moves the phase hands off),
+  // the task is read for its ETag, and OpenCX is asked for the language if nobody said it.
+  const [won, task, language] = await Promise.all([
+    deps.state.beginHandoff(conversationSid, pending, known).catch((error: unknown) => {
+      // Humans get the task anyway; the AI is silenced when a human is offered it.
+      deps.warn('could not record the handoff in Sync; routing to humans anyway', { error: String(error) });
+      return { ...record, phase: 'handoff' as const, handoff: pending };
+    }),
+    deps.twilio.taskrouter.fetchTask(record.workspaceSid, record.taskSid),
+    request.language || !record.sessionId ? Promise.resolve(request.language) : lookUpLanguage(record.sessionId, deps),
+  ]);
+  if (!won) return { outcome: 'handoff-skipped', sessionId: record.sessionId, reason: 'the conversation is already with humans', ...extra };
+  const attributes = handoffAttributes({ ...pending, language, sessionId: record.sessionId, at: new Date(pending.at) });
+  // Round trips 2 and 3.
+  const [routing, noted] = await Promise.all([
+    routeToHumans(task, record.reservationSid, attributes, deps),
+    before.then(() => postCustomerNote(conversationSid, attributes, pending.at, deps)),
+  ]);
+  return { outcome: 'handed-off', sessionId: record.sessionId, reason: attributes.handoffReason, released: routing, noted, ...extra };
+}
+
+/** A handoff recorded in Sync whose routing may not have finished: finish it, then remember that it did. */
+export async function finishHandoff(conversationSid: string, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
+  const { record } = known;
+  const pending = record.handoff ?? { reason: 'AI requested human handoff', at: deps.now().toISOString() };
+  const attributes = handoffAttributes({ ...pending, sessionId: record.sessionId, at: new Date(pending.at) });
+  const task = await deps.twilio.taskrouter.fetchTask(record.workspaceSid, record.taskSid);
+  const [routing, noted] = await Promise.all([
+    routeToHumans(task, record.reservationSid, attributes, deps),
+    postCustomerNote(conversationSid, attributes, pending.at, deps),
+  ]);
+  if (routing !== 'stuck-assigned') await deps.state.update(conversationSid, (r) => (r.handoff ? { ...r, handoff: { ...r.handoff, routed: true } } : r));
+  return { outcome: 'handoff-finished', sessionId: record.sessionId, released: routing, noted };
+}
+
+/** Humans were offered the conversation although our record still said the AI held it. */
+export async function silenceAi(d: Extract<Decision, { action: 'silence-ai' }>, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
+  const pending: PendingHandoff = { reason: 'Routed to humans', at: deps.now().toISOString(), routed: true };
+  const moved = await deps.state.beginHandoff(d.conversationSid, pending, known);
+  return { outcome: moved ? 'ai-silenced' : 'already-silent', sessionId: known.record.sessionId, reason: d.reason };
+}
+
+async function lookUpLanguage(sessionId: string, deps: BridgeDeps): Promise<string | undefined> {
+  const budget = Math.min(LANGUAGE_LOOKUP_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs);
+  if (budget <= 0) return undefined;
+  return deps.opencx
+    .getSession(sessionId, new Deadline(budget))
+    .then((session) => session.language ?? undefined)
+    .catch(() => undefined);
+}
+
+/** The customer's short, neutral note (the summary stays with the agent); once per handoff. */
+async function postCustomerNote(conversationSid: string, attributes: HandoffAttributes, at: string, deps: BridgeDeps): Promise<'posted' | 'none' | 'already' | 'failed'> {
+  const note = customerNote(deps.config, attributes.handoffLanguage);
+  if (!note) return 'none';
+  const key = `note_${conversationSid}_${at}`;
+  try {
+    if (!(await deps.state.claimOnce(key))) return 'already';
+  } catch (error) {
+    deps.warn('could not claim the handoff note', { error: String(error) });
+    return 'failed';
+  }
+  return (await postOnce(conversationSid, note, { role: 'handoff-note', key, sessionId: attributes.opencxSessionId }, deps)) ? 'posted' : 'failed';
+}
+
+/**
+ * Writes the handoff attributes (If-Match, keeping everyone else's) and gets the task to humans
+ * from whatever state it is in: reserved to the AI (reject the reservation we hold), already
+ * re-routed by the write, or assigned to the AI (a Flex Interactions invite, since an accepted
+ * reservation cannot be rejected). A task a human holds is left alone.
+ */
+export async function routeToHumans(task: TaskSnapshot, reservationSid: string | undefined, attributes: Partial<HandoffAttributes>, deps: BridgeDeps): Promise<Routing> {
+  const { taskrouter } = deps.twilio;
+  const workspaceSid = deps.config.workspaceSid;
+  let current = task;
+  for (let attempt = 1; ; attempt++) {
+    if (current.assignmentStatus === 'assigned') {
+      if (!(await assignedToAi(current, deps))) return 'already-with-a-human';
+      return transferAssignedTask(current, attributes, deps);
+    }
+    if (current.assignmentStatus !== 'pending' && current.assignmentStatus !== 'reserved') return `left ${current.assignmentStatus}`;
+    if (alreadyCarries(current.attributes, attributes)) break;
+    const written = await taskrouter.updateTaskAttributes(workspaceSid, current.sid, { ...current.attributes, ...attributes }, current.etag);
+    if (written === 'updated') break;
+    if (attempt >= 5) throw new Error(`task ${current.sid}: too many concurrent attribute writers`);
+    current = await taskrouter.fetchTask(workspaceSid, current.sid);
+  }
+  if (!reservationSid || current.assignmentStatus !== 'reserved') return 'rerouted';
+  // 'not-pending' is normal: the attribute write already canceled the reservation and re-routed the task.
+  return (await taskrouter.rejectReservation(workspaceSid, current.sid, reservationSid)) === 'rejected' ? 'rejected' : 'rerouted';
+}
+
+/** This handoff's attributes are on the task already (a handoff being finished). */
+function alreadyCarries(current: Record<string, unknown>, wanted: Partial<HandoffAttributes>): boolean {
+  return current.handedOff === true && current.handoffTimestamp === wanted.handoffTimestamp;
+}
+
+async function assignedToAi(task: TaskSnapshot, deps: BridgeDeps): Promise<boolean> {
+  return (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).some((r) => r.workerSid === deps.config.aiWorkerSid);
+}
+
+async function transferAssignedTask(task: TaskSnapshot, attributes: object, deps: BridgeDeps): Promise<Routing> {
+  const { flexInteractionSid, flexInteractionChannelSid } = task.attributes as FlexTaskAttributes;
+  if (!flexInteractionSid || !flexInteractionChannelSid) {
+    deps.warn('task is assigned to the AI and has no Flex interaction to transfer', { taskSid: task.sid });
+    return 'stuck-assigned';
+  }
+  await deps.twilio.flex.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
+    workspaceSid: deps.config.workspaceSid,
+    workflowSid: task.workflowSid,
+    taskChannel: task.taskChannelUniqueName,
+    attributes: { ...task.attributes, ...attributes },
+  });
+  // The AI's own task is done once humans have the invite: free the AI worker's capacity.
+  const accepted = (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).filter((r) => r.workerSid === deps.config.aiWorkerSid);
+  for (const reservation of accepted) {
+    await deps.twilio.taskrouter
+      .completeReservation(deps.config.workspaceSid, task.sid, reservation.sid)
+      .catch((error: unknown) => deps.warn('could not complete the AI reservation after the transfer', { error: String(error) }));
+  }
+  return 'invited';
+}

@@ -1,0 +1,56 @@
+// The rest of a conversation's life: a task the AI must not take, a human accepting, the AI
+// worker's reservation timing out, and the end of the task.
+import { Deadline } from '../../common/retry';
+import { restoreAfterTimeout } from '../ai-worker';
+import { flexSidsCustomData } from '../custom-data';
+import type { Decision } from '../decide';
+import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
+import { handoffAttributes } from '../handoff';
+import { routeToHumans } from './handoff';
+
+type Of<A extends Decision['action']> = Extract<Decision, { action: A }>;
+
+/** Sends a task the AI cannot take to humans, with the reason the conversation's handoff gave if there was one. */
+export async function decline(d: Of<'decline'>, known: KnownRecord | undefined, deps: BridgeDeps): Promise<Outcome> {
+  const pending = known?.record.handoff;
+  const attributes =
+    d.attributes.handedOff === true
+      ? {}
+      : handoffAttributes(pending ? { ...pending, sessionId: known?.record.sessionId, at: new Date(pending.at) } : { reason: 'AI cannot handle this task', summary: d.reason, at: deps.now() });
+  deps.warn(`declining the AI reservation: ${d.reason}`, { taskSid: d.taskSid, reservationSid: d.reservationSid });
+  const task = await deps.twilio.taskrouter.fetchTask(deps.config.workspaceSid, d.taskSid);
+  const released = await routeToHumans(task, d.reservationSid, attributes, deps);
+  return { outcome: 'declined', reason: d.reason, released };
+}
+
+export async function recordHuman(d: Of<'record-human'>, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
+  const { taskSid, reservationSid } = d;
+  await deps.state.update(d.conversationSid, (r) => ({ ...r, phase: 'human', taskSid, reservationSid, humanWorkerSid: d.workerSid }));
+  const sessionId = known.record.sessionId;
+  if (sessionId) {
+    const customData = { ...flexSidsCustomData({ taskSid, reservationSid, conversationSid: d.conversationSid }), flex_agent_sid: d.workerSid, flex_agent_name: d.workerName };
+    await deps.opencx
+      .sendAgentNote(sessionId, `Flex agent ${d.workerName} accepted the conversation.`, customData, new Deadline(deps.deadline.remaining()))
+      .catch((error: unknown) => deps.warn('could not record the agent on the OpenCX session', { error: String(error) }));
+  }
+  return { outcome: 'human-accepted', sessionId };
+}
+
+export async function restoreAiWorker(d: Of<'restore-ai-worker'>, deps: BridgeDeps): Promise<Outcome> {
+  const change = await restoreAfterTimeout(deps.twilio.taskrouter, deps.config.workspaceSid, d.workerSid);
+  if (change.changed) return { outcome: 'ai-worker-restored', from: change.from, to: change.to };
+  return change.from ? { outcome: 'ai-worker-left', reason: `the AI worker is ${change.from}, set on purpose` } : { outcome: 'ai-worker-available' };
+}
+
+export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
+  const { record } = known;
+  if (record.sessionId) {
+    const status = record.phase === 'ai' ? 'closed_resolved' : 'closed_unresolved';
+    // Our state is cleared whatever OpenCX answers: the session is closed best-effort.
+    await deps.opencx
+      .updateSessionStatus(record.sessionId, status, new Deadline(deps.deadline.remaining()))
+      .catch((error: unknown) => deps.warn('could not close the OpenCX session', { error: String(error), sessionId: record.sessionId }));
+  }
+  await deps.state.forget(d.conversationSid);
+  return { outcome: 'ended', sessionId: record.sessionId, reason: d.reason };
+}

@@ -1,0 +1,62 @@
+// Posting into the conversation exactly once. A post whose answer was lost (a 5xx, a reset) may
+// have landed: look for it before posting again, so the customer never reads a message twice.
+import { DeadlineExceededError, mayHaveBeenProcessed } from '../../common/twilio';
+import type { BridgeDeps } from '../deps';
+import { replyParts } from '../reply-parts';
+
+export type MessageRole = 'ai' | 'handoff-note';
+
+export interface OurMessage {
+  role: MessageRole;
+  /** Identifies this message among ours: found in a re-read when the post's answer was lost. */
+  key: string;
+  sessionId?: string;
+}
+
+const RECENT_MESSAGES = 20;
+const ATTEMPTS = 3;
+
+/** The `opencx` marker on a message we posted. */
+export function ourMarker(attributes: Record<string, unknown>): { role?: string; key?: string } | undefined {
+  const marker = attributes.opencx;
+  return marker && typeof marker === 'object' ? (marker as { role?: string; key?: string }) : undefined;
+}
+
+async function landed(conversationSid: string, key: string, deps: BridgeDeps): Promise<boolean> {
+  const recent = await deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, { order: 'desc', limit: RECENT_MESSAGES });
+  return recent.some((m) => ourMarker(m.attributes)?.key === key);
+}
+
+/** Posts one message; true once it is in the conversation, false when it could not be posted in time. */
+export async function postOnce(conversationSid: string, body: string, marker: OurMessage, deps: BridgeDeps): Promise<boolean> {
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    try {
+      await deps.twilio.conversations.postMessage(deps.config.conversationsServiceSid, conversationSid, {
+        author: deps.config.aiAuthorName,
+        body,
+        attributes: { opencx: marker },
+      });
+      return true;
+    } catch (error) {
+      deps.warn('posting into the conversation failed', { error: String(error), conversationSid, key: marker.key, attempt });
+      if (error instanceof DeadlineExceededError || !mayHaveBeenProcessed(error) || deps.deadline.expired()) return false;
+      try {
+        if (await landed(conversationSid, marker.key, deps)) return true;
+      } catch (readError) {
+        deps.warn('could not check whether the post landed', { error: String(readError), conversationSid });
+        return false;
+      }
+    }
+  }
+  return false;
+}
+
+/** Posts an AI reply, split into parts under Twilio's length limit, in order; false if a part failed. */
+export async function postAiReply(conversationSid: string, reply: string, answerKey: string, sessionId: string | undefined, deps: BridgeDeps): Promise<boolean> {
+  const parts = replyParts(reply);
+  for (const [index, part] of parts.entries()) {
+    const key = parts.length === 1 ? answerKey : `${answerKey}#${index + 1}`;
+    if (!(await postOnce(conversationSid, part, { role: 'ai', key, sessionId }, deps))) return false;
+  }
+  return parts.length > 0;
+}

@@ -1,0 +1,45 @@
+// A customer message to the AI: claimed once by its message SID, sent to OpenCX, and answered on
+// the fast path, or left to OpenCX's webhook (the slow path) with a watchdog armed.
+import type { Decision } from '../decide';
+import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
+import { askAi, awaitAnswer, deliverAnswer } from './answer';
+import { handOff } from './handoff';
+
+type Relay = Extract<Decision, { action: 'relay' }>;
+
+const SESSION_WAIT_MS = 2500;
+
+export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
+  let current: KnownRecord | undefined = known;
+  if (!current.record.sessionId) current = await deps.state.waitForSession(d.conversationSid, Math.min(SESSION_WAIT_MS, deps.deadline.remaining() / 2));
+  if (!current?.record.sessionId || current.record.phase !== 'ai') {
+    // Not lost: the message stays in the conversation, and the engaging Function (or the human) reads it.
+    return { outcome: 'deferred', reason: 'the OpenCX session is not ready yet; the engaging Function sends the conversation so far' };
+  }
+  if (!(await deps.state.claimMessage(d.message.sid))) return { outcome: 'duplicate', sessionId: current.record.sessionId };
+  return answerCustomer(d.conversationSid, current, d.message.body, deps, [d.message.sid]);
+}
+
+/**
+ * Sends claimed customer text to the AI and sees it through to an answer, a watchdog, or a
+ * handoff. A failure before OpenCX took the message gives the claims back, so Twilio's retry of
+ * the same message resumes it.
+ */
+export async function answerCustomer(conversationSid: string, known: KnownRecord, text: string, deps: BridgeDeps, claimed: string[]): Promise<Outcome> {
+  let turn;
+  try {
+    turn = await askAi(known.record.sessionId!, text, deps);
+  } catch (error) {
+    await Promise.all(claimed.map((sid) => deps.state.releaseMessage(sid).catch(() => undefined)));
+    throw error;
+  }
+  switch (turn.kind) {
+    case 'answered':
+      return deliverAnswer(conversationSid, known, turn.next, deps);
+    case 'pending':
+      return awaitAnswer(conversationSid, known, turn.since, deps, { slow: turn.error });
+    case 'refused':
+      deps.warn('OpenCX refused the message; handing off', { error: turn.error, sessionId: known.record.sessionId });
+      return handOff(conversationSid, known, turn.request, deps, { error: turn.error });
+  }
+}

@@ -1,0 +1,67 @@
+// What the bridge's two Functions share: the environment, the JSON answer, and wiring one
+// handler's dependencies (one Twilio module, one OpenCX client, Sync state, a deadline).
+import '@twilio-labs/serverless-runtime-types';
+import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtime-types/types';
+import type { BridgeConfig } from '../common/config';
+import { logEvent } from '../common/log';
+import { OpenCxClient } from '../common/opencx-client';
+import { Deadline } from '../common/retry';
+import { createTwilioApis, TwilioApis } from '../common/twilio';
+import type { BridgeDeps } from './deps';
+import { BridgeState } from './state';
+
+export interface BridgeEnv {
+  ACCOUNT_SID: string;
+  AUTH_TOKEN: string;
+  /** The integration's own Sync service (config, conversation and session maps, claims). */
+  SYNC_SERVICE_SID: string;
+  TWILIO_API_BASE_URL?: string;
+  OPENCX_API_URL?: string;
+  /** Caps how long a handler waits for OpenCX before the answer is left to OpenCX's webhook (ms). */
+  OPENCX_ANSWER_WAIT_MS?: string;
+  [key: string]: string | undefined;
+}
+
+export type WebhookEvent = Record<string, unknown> & { request?: { headers?: Record<string, unknown> } };
+
+/** Kept free after the AI call: a handoff is three round trips, a reply one or two. */
+export const AFTER_ANSWER_RESERVE_MS = 1300;
+const DEFAULT_MAX_ANSWER_WAIT_MS = 8000;
+
+export function reply(callback: ServerlessCallback, status: number, body: Record<string, unknown>): void {
+  const response = new Twilio.Response();
+  response.setStatusCode(status);
+  response.appendHeader('Content-Type', 'application/json');
+  response.setBody(body);
+  callback(null, response);
+}
+
+/** The Twilio module and our Sync state for one event handled within `deadline`. */
+export function bridgeIo(context: Context<BridgeEnv>, deadline: Deadline): { twilio: TwilioApis; state: BridgeState } {
+  const twilio = createTwilioApis(context, deadline);
+  return { twilio, state: new BridgeState(twilio.sync, context.SYNC_SERVICE_SID) };
+}
+
+/** Everything an action needs. */
+export function bridgeDeps(
+  context: Context<BridgeEnv>,
+  io: { twilio: TwilioApis; state: BridgeState },
+  config: BridgeConfig,
+  deadline: Deadline,
+  trace: Record<string, unknown>,
+): BridgeDeps {
+  const configuredWait = Number(context.OPENCX_ANSWER_WAIT_MS);
+  const { twilio, state } = io;
+  return {
+    config,
+    twilio,
+    opencx: new OpenCxClient({ token: config.opencxToken, baseUrl: context.OPENCX_API_URL }),
+    state,
+    deadline,
+    afterAnswerReserveMs: AFTER_ANSWER_RESERVE_MS,
+    maxAnswerWaitMs: configuredWait > 0 ? configuredWait : DEFAULT_MAX_ANSWER_WAIT_MS,
+    now: () => new Date(),
+    warn: (message, fields) => logEvent({ event: String(trace.event ?? 'bridge'), ...trace, outcome: 'warning', reason: message, ...fields }, 'warn'),
+    reloadConfig: () => state.loadConfig({ fresh: true }),
+  };
+}

@@ -1,0 +1,94 @@
+// OpenCX's webhooks: the AI's late answers (`conversation.ai_response`) and its handoffs
+// (`conversation.handoff_to_human`). Public (OpenCX cannot sign as Twilio does), so every delivery
+// must carry OpenCX's HMAC signature; unsigned, forged, stale and replayed deliveries change nothing.
+import '@twilio-labs/serverless-runtime-types';
+import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtime-types/types';
+import { decide } from './bridge/decide';
+import { classifyOpencxEvent } from './bridge/opencx-events';
+import { perform } from './bridge/perform';
+import { BridgeEnv, bridgeDeps, bridgeIo, reply, WebhookEvent } from './bridge/runtime';
+import type { BridgeState } from './bridge/state';
+import type { BridgeConfig } from './common/config';
+import { logEvent } from './common/log';
+import { verifyOpencxSignature } from './common/opencx-signature';
+import { Deadline } from './common/retry';
+
+/** A Function is killed at 10 s; OpenCX retries what we do not finish. */
+const BUDGET_MS = 8500;
+/** The setup check's "last signed event" is refreshed at most this often per warm container. */
+const HEALTH_NOTE_EVERY_MS = 60_000;
+let lastHealthNote = 0;
+
+export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, callback: ServerlessCallback): Promise<void> => {
+  const started = Date.now();
+  const { request, ...body } = event;
+  // Twilio Functions hand over the parsed JSON, not the raw bytes: OpenCX sends compact JSON,
+  // which serialising the parsed object reproduces (docs/opencx-api.md).
+  const rawBody = JSON.stringify(body);
+  const headers = (request?.headers ?? {}) as Record<string, unknown>;
+  const deadline = new Deadline(BUDGET_MS);
+  const io = bridgeIo(context, deadline);
+  const trace: Record<string, unknown> = { event: typeof body.event === 'string' ? body.event : 'unknown', source: 'opencx' };
+
+  let config: BridgeConfig | undefined;
+  let deliveryId: string;
+  try {
+    config = await io.state.loadConfig();
+    let check = verifyOpencxSignature({ secret: config?.opencxWebhookSecret, headers, rawBody, nowMs: Date.now() });
+    if (!check.ok && config) {
+      // The admin may just have saved a new secret in another container.
+      config = await io.state.loadConfig({ fresh: true });
+      check = verifyOpencxSignature({ secret: config?.opencxWebhookSecret, headers, rawBody, nowMs: Date.now() });
+    }
+    if (!check.ok || !config) {
+      const reason = check.ok ? 'OpenCX is not configured yet' : check.reason;
+      logEvent({ ...trace, outcome: 'forbidden', reason }, 'warn');
+      return reply(callback, 401, { outcome: 'forbidden', reason });
+    }
+    deliveryId = check.deliveryId;
+  } catch (error) {
+    logEvent({ ...trace, outcome: 'failed', error: String(error) }, 'error');
+    return reply(callback, 503, { outcome: 'failed', reason: 'temporary failure' });
+  }
+
+  const classified = classifyOpencxEvent(body);
+  if (!classified.ok) {
+    logEvent({ ...trace, outcome: 'ignored', reason: classified.reason }, 'warn');
+    return reply(callback, 200, { outcome: 'ignored', reason: classified.reason });
+  }
+  const opencxEvent = classified.event;
+  trace.sessionId = 'sessionId' in opencxEvent ? opencxEvent.sessionId : undefined;
+  trace.deliveryId = deliveryId;
+  const deliveryKey = `dlv_${deliveryId}`;
+  try {
+    await noteHealth(io.state, opencxEvent.type);
+    if (opencxEvent.kind === 'not-handled') {
+      logEvent({ ...trace, outcome: 'ignored', reason: `${opencxEvent.type} needs no action` });
+      return reply(callback, 200, { outcome: 'ignored', reason: `${opencxEvent.type} needs no action` });
+    }
+    // A replayed delivery (or OpenCX's retry of one we finished) is answered without a second effect.
+    if (!(await io.state.claimOnce(deliveryKey))) {
+      logEvent({ ...trace, outcome: 'duplicate', reason: 'delivery already processed' });
+      return reply(callback, 200, { outcome: 'duplicate' });
+    }
+    const conversationSid = await io.state.conversationOfSession(opencxEvent.sessionId);
+    const known = conversationSid ? await io.state.conversation(conversationSid) : undefined;
+    trace.conversationSid = conversationSid;
+    const decision = decide({ surface: 'opencx', type: opencxEvent.kind, event: opencxEvent, conversationSid }, { config, record: known?.record });
+    const result = await perform(decision, known, bridgeDeps(context, io, config, deadline, trace));
+    logEvent({ ...trace, ...result, ms: Date.now() - started });
+    return reply(callback, 200, result);
+  } catch (error) {
+    // Give the delivery back so OpenCX's retry does the work again; every action is safe to repeat.
+    await io.state.release(deliveryKey).catch(() => undefined);
+    logEvent({ ...trace, outcome: 'failed', error: String(error), ms: Date.now() - started }, 'error');
+    return reply(callback, 503, { outcome: 'failed', reason: 'temporary failure; OpenCX will retry' });
+  }
+};
+
+async function noteHealth(state: BridgeState, event: string): Promise<void> {
+  const now = Date.now();
+  if (now - lastHealthNote < HEALTH_NOTE_EVERY_MS) return;
+  lastHealthNote = now;
+  await state.noteOpencxEvent(event, new Date(now)).catch((error: unknown) => logEvent({ event, outcome: 'warning', reason: 'could not note the OpenCX event for the setup check', error: String(error) }, 'warn'));
+}
