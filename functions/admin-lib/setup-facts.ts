@@ -4,7 +4,7 @@ import type { BridgeConfig } from '../common/config';
 import { OpenCxClient } from '../common/opencx-client';
 import { Deadline } from '../common/retry';
 import { deploymentUrl } from '../common/signature';
-import type { TwilioGateway } from '../common/twilio-client';
+import type { TaskRouterApi } from '../common/twilio';
 import { AdminEnv, PluginCall, syncServiceSid } from './plugin-endpoint';
 import { opencxFailure } from './settings';
 import { Check, notConfiguredChecks, OpenCxTokenState, RoutingFacts, SetupFacts, setupChecks, WEBHOOK_PATH } from './setup';
@@ -12,13 +12,13 @@ import { Check, notConfiguredChecks, OpenCxTokenState, RoutingFacts, SetupFacts,
 /** OpenCX gets at most this much of the request's budget: a slow OpenCX makes a warning, not a timeout. */
 const OPENCX_BUDGET_MS = 3000;
 
-export const loadConfig = (call: PluginCall<AdminEnv>): Promise<BridgeConfig | undefined> => new BridgeState(call.twilio, syncServiceSid(call.context)).loadConfig({ maxAgeMs: 0 });
+export const loadConfig = (call: PluginCall<AdminEnv>): Promise<BridgeConfig | undefined> => new BridgeState(call.twilio.sync, syncServiceSid(call.context)).loadConfig({ maxAgeMs: 0 });
 
 /** This deployment's webhook, as it should be registered with TaskRouter and Conversations. */
 export const webhookUrlOf = (call: PluginCall<AdminEnv>): string => deploymentUrl(call.context.DOMAIN_NAME, WEBHOOK_PATH);
 
-export async function readRouting(twilio: TwilioGateway, config: BridgeConfig, workflowSid: string | undefined): Promise<RoutingFacts> {
-  const [workflows, queues] = await Promise.all([twilio.listWorkflowRouting(config.workspaceSid), twilio.listTaskQueues(config.workspaceSid)]);
+export async function readRouting(taskrouter: TaskRouterApi, config: BridgeConfig, workflowSid: string | undefined): Promise<RoutingFacts> {
+  const [workflows, queues] = await Promise.all([taskrouter.listWorkflowRouting(config.workspaceSid), taskrouter.listTaskQueues(config.workspaceSid)]);
   return { workflows, queues, aiQueueSid: config.aiQueueSid, aiWorkerSid: config.aiWorkerSid, workflowSid };
 }
 
@@ -38,10 +38,10 @@ export async function readSetupFacts(call: PluginCall<AdminEnv>, config: BridgeC
   const { twilio } = call;
   const [opencx, workspace, conversationsWebhook, aiWorker, routing] = await Promise.all([
     opencxTokenState(call, config.opencxToken),
-    twilio.fetchWorkspaceCallback(config.workspaceSid),
-    twilio.fetchConversationsWebhook(config.conversationsServiceSid),
-    twilio.fetchWorkerRouting(config.workspaceSid, config.aiWorkerSid),
-    readRouting(twilio, config, workflowSid),
+    twilio.taskrouter.fetchWorkspaceCallback(config.workspaceSid),
+    twilio.conversations.fetchWebhook(config.conversationsServiceSid),
+    twilio.taskrouter.fetchWorkerRouting(config.workspaceSid, config.aiWorkerSid),
+    readRouting(twilio.taskrouter, config, workflowSid),
   ]);
   return { config, webhookUrl: webhookUrlOf(call), opencx, workspace, conversationsWebhook, aiWorker, routing };
 }

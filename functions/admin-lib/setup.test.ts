@@ -1,6 +1,6 @@
 import { SUBSCRIBED_TASKROUTER_EVENTS } from '../bridge/events';
 import type { BridgeConfig } from '../common/config';
-import type { WorkerRouting, WorkflowRouting } from '../common/twilio-client';
+import type { WorkerRouting, WorkflowRouting } from '../common/twilio';
 import { adminErrorOf } from './admin-error.testing';
 import {
   aiMembership,

@@ -6,7 +6,7 @@
 // reservation timeout long enough for an AI conversation, and human queues without the AI worker.
 import { CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../bridge/events';
 import type { BridgeConfig } from '../common/config';
-import type { ConversationsWebhook, TaskQueueSummary, WorkerRouting, WorkflowRouting, WorkflowSummary, WorkspaceCallback } from '../common/twilio-client';
+import type { ConversationsWebhook, TaskQueueSummary, WorkerRouting, WorkflowRouting, WorkflowSummary, WorkspaceCallback } from '../common/twilio';
 import { AdminError, invalidInput } from './admin-error';
 import { AI_WORKER_SKILL, formText, sidPattern } from './settings';
 

@@ -4,7 +4,7 @@ import { pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';
 import { settingsView } from '../admin-lib/settings';
 
 export const handler = pluginEndpoint({ name: 'settings-load', role: 'admin' }, async ({ context, twilio, trace }) => {
-  const settings = settingsView(await new BridgeState(twilio, syncServiceSid(context)).storedConfig());
+  const settings = settingsView(await new BridgeState(twilio.sync, syncServiceSid(context)).storedConfig());
   trace.configured = settings.configured;
   return { settings };
 });

@@ -12,7 +12,7 @@ const OPENCX_ATTEMPT_MS = 4000;
 
 export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, async ({ context, event, twilio, deadline, trace }) => {
   const form = parseSaveForm(event);
-  const state = new BridgeState(twilio, syncServiceSid(context));
+  const state = new BridgeState(twilio.sync, syncServiceSid(context));
   const stored = await state.storedConfig();
   const opencxToken = tokenToSave(form, stored);
   trace.workspaceSid = form.workspaceSid;
@@ -21,14 +21,14 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
   const opencx = new OpenCxClient({ token: opencxToken, baseUrl: context.OPENCX_API_URL, attemptTimeoutMs: OPENCX_ATTEMPT_MS });
   const [org, workspace, queue, conversationsService] = await allInOrder([
     opencx.getOrg(deadline).catch((error: unknown) => Promise.reject(opencxFailure(error))),
-    twilio.workspaceExists(form.workspaceSid),
-    form.aiQueueSid ? twilio.taskQueueExists(form.workspaceSid, form.aiQueueSid) : Promise.resolve(undefined),
-    twilio.conversationsServiceExists(form.conversationsServiceSid),
+    twilio.taskrouter.workspaceExists(form.workspaceSid),
+    form.aiQueueSid ? twilio.taskrouter.taskQueueExists(form.workspaceSid, form.aiQueueSid) : Promise.resolve(undefined),
+    twilio.conversations.serviceExists(form.conversationsServiceSid),
   ] as const);
   const missing = missingResource(form, { workspace, queue, conversationsService });
   if (missing) throw missing;
 
-  const worker = await ensureAiWorker(twilio, form.workspaceSid, stored.aiWorkerSid, form.aiAuthorName);
+  const worker = await ensureAiWorker(twilio.taskrouter, form.workspaceSid, stored.aiWorkerSid, form.aiAuthorName);
   Object.assign(trace, { workerSid: worker.sid, workerCreated: worker.created, workerChannels: worker.channels });
   trace.mapsCreated = await state.createStateMaps();
   const document = configDocument(form, { opencxToken, aiWorkerSid: worker.sid, orgName: org.name, now: new Date() });

@@ -24,7 +24,7 @@ export const handler = pluginEndpoint({ name: 'setup-apply', role: 'admin' }, as
   if (!config) return { applied: [], checks: await runChecks(call, config, form.workflowSid) };
 
   // The form is checked against the workspace before anything is written.
-  const routing = await readRouting(call.twilio, config, form.workflowSid);
+  const routing = await readRouting(call.twilio.taskrouter, config, form.workflowSid);
   const refused = formProblem(form, routing, config);
   if (refused) throw refused;
 
@@ -48,16 +48,16 @@ function formProblem(form: SetupForm, routing: RoutingFacts, config: BridgeConfi
 }
 
 async function applyWorkspaceCallback(call: PluginCall<AdminEnv>, config: BridgeConfig, webhookUrl: string, replace: boolean): Promise<boolean> {
-  const current = await call.twilio.fetchWorkspaceCallback(config.workspaceSid);
+  const current = await call.twilio.taskrouter.fetchWorkspaceCallback(config.workspaceSid);
   const update = current && workspaceCallbackUpdate(current, webhookUrl, replace);
-  if (update) await call.twilio.setWorkspaceCallback(config.workspaceSid, update);
+  if (update) await call.twilio.taskrouter.setWorkspaceCallback(config.workspaceSid, update);
   return !!update;
 }
 
 async function applyConversationsWebhook(call: PluginCall<AdminEnv>, config: BridgeConfig, webhookUrl: string, replace: boolean): Promise<boolean> {
-  const current = await call.twilio.fetchConversationsWebhook(config.conversationsServiceSid);
+  const current = await call.twilio.conversations.fetchWebhook(config.conversationsServiceSid);
   const update = current && conversationsWebhookUpdate(current, webhookUrl, replace);
-  if (update) await call.twilio.setConversationsWebhook(config.conversationsServiceSid, update);
+  if (update) await call.twilio.conversations.setWebhook(config.conversationsServiceSid, update);
   return !!update;
 }
 
@@ -65,6 +65,6 @@ async function applyWorkflowFilters(call: PluginCall<AdminEnv>, config: BridgeCo
   const choice = chooseWorkflow(routing.workflows, routing.workflowSid);
   if (!('workflow' in choice)) return false;
   const configuration = workflowConfigurationUpdate(choice.workflow, routing, humanQueueSid);
-  if (configuration) await call.twilio.setWorkflowConfiguration(config.workspaceSid, choice.workflow.sid, configuration);
+  if (configuration) await call.twilio.taskrouter.setWorkflowConfiguration(config.workspaceSid, choice.workflow.sid, configuration);
   return !!configuration;
 }
