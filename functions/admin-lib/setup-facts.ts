@@ -12,7 +12,7 @@ import { Check, notConfiguredChecks, OpenCxTokenState, RoutingFacts, SetupFacts,
 /** OpenCX gets at most this much of the request's budget: a slow OpenCX makes a warning, not a timeout. */
 const OPENCX_BUDGET_MS = 3000;
 
-export const loadConfig = (call: PluginCall<AdminEnv>): Promise<BridgeConfig | undefined> => new BridgeState(call.twilio.sync, syncServiceSid(call.context)).loadConfig({ maxAgeMs: 0 });
+export const loadConfig = (call: PluginCall<AdminEnv>): Promise<BridgeConfig | undefined> => new BridgeState(call.twilio.sync, syncServiceSid(call.context)).loadConfig({ fresh: true });
 
 /** This deployment's webhook, as it should be registered with TaskRouter and Conversations. */
 export const webhookUrlOf = (call: PluginCall<AdminEnv>): string => deploymentUrl(call.context.DOMAIN_NAME, WEBHOOK_PATH);

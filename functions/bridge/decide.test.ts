@@ -19,6 +19,10 @@ const config: BridgeConfig = {
   aiWorkerSid: AI_WORKER,
   conversationsServiceSid: SERVICE,
   aiAuthorName: 'AI Support Agent',
+  customerHandoffNote: 'Connecting you with a member of our team.',
+  customerHandoffNoteTranslations: {},
+  aiAnswerTimeoutSeconds: 60,
+  configVersion: 'v1',
 };
 
 function taskEvent(type: TaskRouterEventType, over: Partial<TaskRouterEvent> = {}): TaskRouterEvent {

@@ -27,10 +27,19 @@ describe('BridgeState.loadConfig', () => {
     expect(reads).toHaveLength(2);
   });
 
-  it('reads afresh when the caller allows no age (the admin Functions)', async () => {
+  it('reads afresh when asked (the admin Functions, a refused OpenCX key)', async () => {
     const { state, reads } = stateWith(saved);
     await state.loadConfig({ now: 1000 });
-    await state.loadConfig({ now: 1001, maxAgeMs: 0 });
+    await state.loadConfig({ now: 1001, fresh: true });
+    expect(reads).toHaveLength(2);
+  });
+
+  it('reads afresh when an event names another config version, and not when it names the cached one', async () => {
+    const { state, reads } = stateWith({ ...saved, configVersion: 'v1' });
+    await state.loadConfig({ now: 1000, version: 'v1' });
+    await state.loadConfig({ now: 1001, version: 'v1' });
+    expect(reads).toHaveLength(1);
+    await state.loadConfig({ now: 1002, version: 'v2' });
     expect(reads).toHaveLength(2);
   });
 
@@ -80,10 +89,10 @@ describe('a create whose answer may have been lost', () => {
     await expect(stateAfterCreate({ created: false, retried: false }).claim('CH1', record)).resolves.toEqual({ claimed: false, existing: record });
   });
 
-  it('counts a dedup key this call wrote as a first sighting, and another call’s as a repeat', async () => {
-    await expect(stateAfterCreate(lost).firstSighting('k')).resolves.toBe(true);
-    await expect(stateAfterCreate(lost, { data: { seenAt: '2000-01-01T00:00:00.000Z' } }).firstSighting('k')).resolves.toBe(false);
-    await expect(stateAfterCreate({ created: false, retried: false }).firstSighting('k')).resolves.toBe(false);
-    await expect(stateAfterCreate({ created: true, retried: true }).firstSighting('k')).resolves.toBe(true);
+  it('counts a claim this call wrote as its own, and another call’s (another token) as taken', async () => {
+    await expect(stateAfterCreate(lost).claimOnce('k')).resolves.toBe(true);
+    await expect(stateAfterCreate(lost, { data: { at: '2000-01-01T00:00:00.000Z', by: 'another-call' } }).claimOnce('k')).resolves.toBe(false);
+    await expect(stateAfterCreate({ created: false, retried: false }).claimOnce('k')).resolves.toBe(false);
+    await expect(stateAfterCreate({ created: true, retried: true }).claimOnce('k')).resolves.toBe(true);
   });
 });

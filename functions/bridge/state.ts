@@ -1,7 +1,7 @@
 // Our state in the integration's own Sync service: the config document, the
 // conversation → session map, the session → conversation map, and the sharded claim maps.
 import { randomUUID } from 'crypto';
-import { BridgeConfig, CONFIG_DOCUMENT, ConfigDocument, parseConfig, readConfigFields } from '../common/config';
+import { BridgeConfig, CONFIG_DOCUMENT, ConfigDocument, OPENCX_WEBHOOK_HEALTH_DOCUMENT, parseConfig, readConfigFields } from '../common/config';
 import type { CreatedMapItem, SyncApi } from '../common/twilio';
 import { ConversationRecord, isStaleClaim, PendingHandoff } from './conversation-record';
 import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, dedupShard, messageClaimKey } from './dedup';
@@ -14,7 +14,7 @@ export const dedupMap = (shard: number): string => `opencx_dedup_${shard}`;
 export const STATE_MAPS: readonly string[] = [CONVERSATIONS_MAP, SESSIONS_MAP, ...Array.from({ length: DEDUP_SHARDS }, (_, shard) => dedupMap(shard))];
 /** OpenCX may answer by webhook long after the session was made; the mapping outlives any conversation we hold. */
 const SESSION_TTL_SECONDS = 3 * 24 * 3600;
-export const HEALTH_DOCUMENT = 'opencx_webhook_health';
+
 
 /** How long a warm container trusts the config it read, unless an event names a newer version. */
 export const CONFIG_CACHE_MS = 30_000;
@@ -180,7 +180,7 @@ export class BridgeState {
 
   /** Notes that a signed OpenCX event arrived, for the setup check. */
   noteOpencxEvent(event: string, at: Date): Promise<void> {
-    return this.sync.saveDocument(this.syncServiceSid, HEALTH_DOCUMENT, { lastVerifiedAt: at.toISOString(), lastEvent: event });
+    return this.sync.saveDocument(this.syncServiceSid, OPENCX_WEBHOOK_HEALTH_DOCUMENT, { lastVerifiedAt: at.toISOString(), lastEvent: event });
   }
 }
 

@@ -129,7 +129,7 @@ describe('OpenCxClient requests', () => {
   it('sends a contact message and returns what the AI decided', async () => {
     opencx.then(aiReply('Your order ships today.'));
     const answer = await client().sendContactMessage('session-1', 'Where is my order?', { flex_conversation_sid: 'CH1' }, budget());
-    expect(answer).toEqual({ reply: 'Your order ships today.', handedOff: false, failed: false, summary: undefined, sentiment: undefined });
+    expect(answer).toEqual({ reply: 'Your order ships today.', answerId: 'm1', handedOff: false, failed: false, summary: undefined, sentiment: undefined });
     expect(opencx.seen[0]).toMatchObject({ method: 'POST', url: '/chat/sessions/session-1/send' });
     expect(opencx.json(0)).toEqual({ sender: 'contact', message: { type: 'text', text: 'Where is my order?' }, custom_data: { flex_conversation_sid: 'CH1' } });
   });
@@ -332,6 +332,7 @@ describe('toAiAnswer', () => {
   it('reads a reply from the current {success, data} answer', () => {
     expect(toAiAnswer(wrapped({ success: true, autopilotResponse: autopilot('Hello!'), sessionIsHandedOff: false }))).toEqual({
       reply: 'Hello!',
+      answerId: 'm1',
       handedOff: false,
       summary: undefined,
       sentiment: undefined,
@@ -383,5 +384,26 @@ describe('toAiAnswer', () => {
 
   it('ignores resolveArgs fields that are not strings', () => {
     expect(toAiAnswer(wrapped({ sessionIsHandedOff: true, resolveArgs: { summary: 5, sentiment: null } }))).toMatchObject({ summary: undefined, sentiment: undefined });
+  });
+});
+
+describe('OpenCxError.maybeProcessed (could its answer still come by webhook?)', () => {
+  it.each<[string, OpenCxError, boolean]>([
+    ['a timeout after sending', new OpenCxError('timed out', undefined), true],
+    ['a 500', new OpenCxError('500', 500), true],
+    ['a 504 from a gateway', new OpenCxError('504', 504), true],
+    ['an unreadable 201', new OpenCxError('not JSON', 201), true],
+    ['a 503 (not processed)', new OpenCxError('503', 503), false],
+    ['a 429', new OpenCxError('429', 429, 1000), false],
+    ['a 401', new OpenCxError('401', 401), false],
+    ['a refused connection', new OpenCxError('refused', undefined, undefined, true), false],
+  ])('%s → %s', (_label, error, expected) => {
+    expect(error.maybeProcessed).toBe(expected);
+  });
+
+  it('no time left means the request never left', async () => {
+    const error = await new OpenCxClient({ token: 't', baseUrl: 'http://127.0.0.1:9' }).sendContactMessage('s', 'hi', undefined, new Deadline(0)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenCxError);
+    expect((error as OpenCxError).maybeProcessed).toBe(false);
   });
 });

@@ -16,6 +16,8 @@ export interface OpenCxOrg {
 export interface AiAnswer {
   /** The AI's reply to post, when it gave one. */
   reply?: string;
+  /** OpenCX's id of the AI message; its webhook names the same id, so the answer is posted once. */
+  answerId?: string;
   handedOff: boolean;
   summary?: string;
   sentiment?: string;
@@ -43,9 +45,21 @@ export class OpenCxError extends Error {
     message: string,
     readonly status: number | undefined,
     readonly retryAfterMs?: number,
+    /** The request never left (no time was left, or the connection was refused). */
+    readonly notSent = false,
   ) {
     super(message);
     this.name = 'OpenCxError';
+  }
+
+  /**
+   * OpenCX may have taken the request although we got no usable answer (a timeout, a reset, a
+   * 5xx other than 503, an unreadable 2xx): for a send, its answer may still come by webhook.
+   */
+  get maybeProcessed(): boolean {
+    if (this.notSent) return false;
+    if (this.status === undefined) return true;
+    return (this.status >= 200 && this.status < 300) || (this.status >= 500 && this.status !== 503);
   }
 
   /** 429, 5xx and network errors are worth retrying; 4xx are not. */
@@ -70,6 +84,11 @@ export class OpenCxClient {
   private readonly baseUrl: string;
   constructor(private readonly options: OpenCxClientOptions) {
     this.baseUrl = (options.baseUrl?.trim() || DEFAULT_OPENCX_API_URL).replace(/\/+$/, '');
+  }
+
+  /** The same client with another org token (after the admin rotated it). */
+  withToken(token: string): OpenCxClient {
+    return new OpenCxClient({ ...this.options, token });
   }
 
   getOrg(deadline: Deadline): Promise<OpenCxOrg> {
@@ -118,7 +137,7 @@ export class OpenCxClient {
     return withRetries(
       async () => {
         const timeout = Math.min(this.options.attemptTimeoutMs ?? 8000, deadline.remaining());
-        if (timeout <= 0) throw new OpenCxError(`no time left for OpenCX ${method} ${path}`, undefined);
+        if (timeout <= 0) throw new OpenCxError(`no time left for OpenCX ${method} ${path}`, undefined, undefined, true);
         let response: Response;
         let text: string;
         try {
@@ -135,7 +154,8 @@ export class OpenCxClient {
           text = await response.text();
         } catch (error) {
           const reason = (error as Error).name === 'TimeoutError' ? `timed out after ${timeout} ms` : (error as Error).message;
-          throw new OpenCxError(`OpenCX ${method} ${path} failed: ${reason}`, undefined);
+          const refused = (error as { cause?: { code?: unknown } }).cause?.code === 'ECONNREFUSED';
+          throw new OpenCxError(`OpenCX ${method} ${path} failed: ${reason}`, undefined, undefined, refused);
         }
         if (!response.ok) {
           const retryAfter = Number(response.headers.get('retry-after'));
@@ -173,13 +193,15 @@ function errorMessage(text: string): string {
 /** Accepts both the current `{success, data: {...}}` answer and older unwrapped ones. */
 export function toAiAnswer(raw: Record<string, unknown>): AiAnswer {
   const data = (raw.data && typeof raw.data === 'object' ? raw.data : raw) as Record<string, unknown>;
-  const autopilot = data.autopilotResponse as { value?: { error?: boolean; content?: unknown } } | undefined;
+  const autopilot = data.autopilotResponse as { id?: unknown; value?: { error?: boolean; content?: unknown } } | undefined;
   const content = autopilot?.value?.content;
   const reply = typeof content === 'string' && content.trim() && !autopilot?.value?.error ? content : undefined;
   const resolveArgs = (data.resolveArgs ?? {}) as { summary?: unknown; sentiment?: unknown };
   const handedOff = data.sessionIsHandedOff === true;
+  const id = autopilot?.id;
   return {
     reply,
+    answerId: typeof id === 'string' || typeof id === 'number' ? String(id) : undefined,
     handedOff,
     summary: typeof resolveArgs.summary === 'string' ? resolveArgs.summary : undefined,
     sentiment: typeof resolveArgs.sentiment === 'string' ? resolveArgs.sentiment : undefined,
