@@ -10,6 +10,9 @@ export interface OpenCxClock {
   cancel(id?: number): void;
 }
 
+/** The longest delay a Node timer takes; anything longer never fires here. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Wall-clock time and real timers: the default, for running the simulator by hand. */
 export function realTimeClock(): OpenCxClock {
   const timers = new Map<number, NodeJS.Timeout>();
@@ -18,6 +21,7 @@ export function realTimeClock(): OpenCxClock {
     now: () => Date.now(),
     schedule(delayMs, run) {
       const id = nextId++;
+      if (delayMs > MAX_TIMER_MS) return id;
       const timer = setTimeout(() => {
         timers.delete(id);
         run();

@@ -1,22 +1,5 @@
 import { DEFAULT_API_KEY, ManualClock, OpenCxSimulator, OpenCxSimulatorOptions } from './opencx-simulator';
-
-const API_KEY = 'ocx_live_test_secret_123';
-
-interface ApiResult {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: unknown;
-}
-
-type JsonRecord = Record<string, unknown>;
-
-function asRecord(value: unknown): JsonRecord {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error(`expected a JSON object, got ${JSON.stringify(value)}`);
-  }
-  return value as JsonRecord;
-}
+import { API_KEY, apiClient, asRecord, JsonRecord } from './test-support';
 
 describe('OpenCxSimulator', () => {
   let clock: ManualClock;
@@ -28,32 +11,7 @@ describe('OpenCxSimulator', () => {
     await sim.start();
   }
 
-  async function api(
-    method: string,
-    path: string,
-    body?: unknown,
-    { key = API_KEY, rawBody }: { key?: string | null; rawBody?: string } = {},
-  ): Promise<ApiResult> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (key !== null) headers.authorization = `Bearer ${key}`;
-    const response = await fetch(`${sim.url}${path}`, {
-      method,
-      headers,
-      body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
-    });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, text, json: text ? (JSON.parse(text) as unknown) : undefined };
-  }
-
-  async function createSession(body: unknown = {}): Promise<string> {
-    const result = await api('POST', '/chat/sessions', body);
-    expect(result.status).toBe(201);
-    return asRecord(result.json).id as string;
-  }
-
-  function sendContact(sessionId: string, text: string, extra: JsonRecord = {}): Promise<ApiResult> {
-    return api('POST', `/chat/sessions/${sessionId}/send`, { sender: 'contact', message: { type: 'text', text }, ...extra });
-  }
+  const { api, createSession, sendContact } = apiClient(() => sim);
 
   beforeEach(async () => {
     clock = new ManualClock(Date.parse('2025-03-01T10:00:00.000Z'));

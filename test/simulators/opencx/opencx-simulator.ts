@@ -216,7 +216,7 @@ export class OpenCxSimulator {
 
   /** Forged, unsigned or stale signing for the next delivery attempts. */
   get webhookFaults(): WebhookFaultControls {
-    return this.webhooks;
+    return this.webhooks.faults;
   }
 
   /** Sends a delivery's last attempt again byte for byte, as an attacker replaying it would; resolves to the status. */
@@ -265,25 +265,27 @@ export class OpenCxSimulator {
     const url = new URL(req.url ?? '/', 'http://simulator');
     const method = (req.method ?? 'GET').toUpperCase();
     const record = this.recordRequest(req, method, url, rawBody);
+    let dropped = false;
+    const drop = (): void => {
+      dropped = true;
+      req.socket.destroy();
+    };
     res.once('close', () => {
-      if (res.writableFinished) return;
+      if (res.writableFinished || dropped) return;
       record.clientDisconnected = true;
       this.progress.changed();
     });
 
     const fault = this.faultInjector.take(method, url.pathname);
     if (fault?.latencyMs && !(await this.hold(fault.latencyMs, res, record, true))) return;
-    if (fault?.drop) {
-      req.socket.destroy();
-      return;
-    }
+    if (fault?.drop) return drop();
     if (fault?.status !== undefined) {
       this.respond(res, record, fault.status, errorBody(fault.status, 'Simulated fault'), retryAfterHeader(fault));
       return;
     }
 
     const response = await this.process(method, url.pathname, req.headers.authorization, rawBody, res, record);
-    if (response && this.server) await this.answer(req, res, record, response, fault);
+    if (response && this.server) await this.answer(res, record, response, fault, drop);
   }
 
   /** The API's answer, once produced; undefined when the work was abandoned. */
@@ -310,14 +312,14 @@ export class OpenCxSimulator {
 
   /** Sends the answer (or loses it to an after-processing fault) and fires its webhooks in the switched order. */
   private async answer(
-    req: IncomingMessage,
     res: ServerResponse,
     record: RecordedRequest,
     response: ApiResponse,
     fault: FaultRule | undefined,
+    drop: () => void,
   ): Promise<void> {
     const send = (): void => {
-      if (fault?.after === 'drop') req.socket.destroy();
+      if (fault?.after === 'drop') drop();
       else if (fault?.after !== undefined) this.respond(res, record, fault.after, errorBody(fault.after, 'Simulated fault'), retryAfterHeader(fault));
       else this.respond(res, record, response.status, response.body, response.headers);
     };
@@ -357,9 +359,9 @@ export class OpenCxSimulator {
       };
       this.holds.add(hold);
       const resume = this.progress.pause();
-      if (record.clientDisconnected) return onClose();
-      res.once('close', onClose);
       if (ms !== Infinity) timer = this.clock.schedule(ms, () => hold.release(true));
+      if (record.clientDisconnected) onClose();
+      else res.once('close', onClose);
     });
   }
 

@@ -83,6 +83,26 @@ export interface WebhookFaultControls {
   clear(): void;
 }
 
+class WebhookFaults implements WebhookFaultControls {
+  private rules: { fault: WebhookFault; remaining: number }[] = [];
+
+  add(fault: WebhookFault): void {
+    this.rules.push({ fault, remaining: fault.times ?? Infinity });
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** The first live fault for this event, consuming one of its `times`. */
+  take(event: string): WebhookFault | undefined {
+    const active = this.rules.find((rule) => rule.remaining > 0 && (rule.fault.event ?? event) === event);
+    if (!active) return undefined;
+    active.remaining -= 1;
+    return active.fault;
+  }
+}
+
 export interface WebhookAttempt {
   /** Simulated time the attempt was sent (epoch ms). */
   time: number;
@@ -113,23 +133,15 @@ interface WebhookSenderDeps {
   orgId: string;
 }
 
-export class WebhookSender implements WebhookFaultControls {
+export class WebhookSender {
   config: OpencxWebhookConfig | undefined;
   readonly deliveries: WebhookDelivery[] = [];
-  private faults: { fault: WebhookFault; remaining: number }[] = [];
+  readonly faults = new WebhookFaults();
   private readonly secrets = new Map<WebhookDelivery, string>();
   private readonly retryTimers = new Set<number>();
   private readonly inFlight = new Set<AbortController>();
 
   constructor(private readonly deps: WebhookSenderDeps) {}
-
-  add(fault: WebhookFault): void {
-    this.faults.push({ fault, remaining: fault.times ?? Infinity });
-  }
-
-  clear(): void {
-    this.faults = [];
-  }
 
   /** Delivers the events in order; resolves once each one's first attempt has been answered or failed. */
   async emit(events: OpencxWebhookEvent[]): Promise<void> {
@@ -166,7 +178,7 @@ export class WebhookSender implements WebhookFaultControls {
   reset(): void {
     this.halt();
     this.deliveries.length = 0;
-    this.clear();
+    this.faults.clear();
   }
 
   private createDelivery(config: OpencxWebhookConfig, event: OpencxWebhookEvent): WebhookDelivery {
@@ -231,7 +243,7 @@ export class WebhookSender implements WebhookFaultControls {
 
   private signedHeaders(delivery: WebhookDelivery): Record<string, string> {
     const secret = this.secrets.get(delivery) ?? '';
-    const fault = this.takeFault(delivery.event);
+    const fault = this.faults.take(delivery.event);
     const timestamp = Math.floor(this.deps.clock.now() / 1000) - (fault?.staleBySeconds ?? 0);
     const signingSecret = fault?.signature === 'forged' ? `${secret}-forged` : secret;
     return {
@@ -240,12 +252,5 @@ export class WebhookSender implements WebhookFaultControls {
       [DELIVERY_HEADER]: delivery.id,
       ...(fault?.signature !== 'missing' && { [SIGNATURE_HEADER]: signOpencxWebhook(signingSecret, delivery.rawBody, timestamp) }),
     };
-  }
-
-  private takeFault(event: string): WebhookFault | undefined {
-    const active = this.faults.find((candidate) => candidate.remaining > 0 && (candidate.fault.event ?? event) === event);
-    if (!active) return undefined;
-    active.remaining -= 1;
-    return active.fault;
   }
 }
