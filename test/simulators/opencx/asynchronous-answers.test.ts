@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { SimulatorClock } from '../twilio/clock';
 import { ManualClock, OpenCxSimulator, OpenCxSimulatorOptions, signOpencxWebhook } from './opencx-simulator';
 import { API_KEY, apiClient, asRecord, ReceivedDelivery, sendData, WebhookReceiver } from './test-support';
 
@@ -92,6 +93,17 @@ describe('OpenCxSimulator: asynchronous answers', () => {
       expect(historyTexts(sim, id)).toEqual(['hello?']);
       expect(sim.requests.at(-1)).toMatchObject({ status: null, clientDisconnected: true });
       expect(sim.webhookDeliveries).toHaveLength(0);
+    });
+
+    it("shares the Twilio simulator's clock", async () => {
+      const shared = new SimulatorClock();
+      await startSimulator({ clock: shared });
+      const id = await createSession();
+      sim.ai.reply({ type: 'reply', content: 'On the shared clock', latencyMs: 60_000 });
+      const pending = sendContact(id, 'hi');
+      await sim.whenHeld(1);
+      shared.advance(60_000);
+      expect(sendData(await pending).autopilotResponse).toMatchObject({ value: { content: 'On the shared clock' } });
     });
   });
 
