@@ -137,6 +137,23 @@ describe('OpenCxSimulator: asynchronous answers', () => {
       expect(sim.webhookDeliveries).toHaveLength(0);
       expect(receiver.received).toHaveLength(0);
     });
+
+    it.each([
+      [true, 1],
+      [false, 0],
+    ])('with processesAfterDisconnect %s, a request slowed by a fault creates %i sessions after its client left', async (processes, sessions) => {
+      sim.switches.processesAfterDisconnect = processes;
+      sim.faults.add({ method: 'POST', path: '/chat/sessions', latencyMs: 5_000 });
+      const controller = new AbortController();
+      const refused = expect(api('POST', '/chat/sessions', {}, { signal: controller.signal })).rejects.toThrow();
+      await sim.whenHeld(1);
+      controller.abort();
+      await refused;
+      await sim.waitFor(() => sim.heldRequests === 0);
+      clock.advance(5_000);
+      await sim.idle();
+      expect(sim.sessions.size).toBe(sessions);
+    });
   });
 
   describe('webhooks', () => {

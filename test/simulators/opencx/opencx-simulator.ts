@@ -277,7 +277,8 @@ export class OpenCxSimulator {
     });
 
     const fault = this.faultInjector.take(method, url.pathname);
-    if (fault?.latencyMs && !(await this.hold(fault.latencyMs, res, record, true))) return;
+    const abandonOnDisconnect = !this.switches.processesAfterDisconnect;
+    if (fault?.latencyMs && !(await this.hold(fault.latencyMs, res, record, abandonOnDisconnect))) return;
     if (fault?.drop) return drop();
     if (fault?.status !== undefined) {
       this.respond(res, record, fault.status, errorBody(fault.status, 'Simulated fault'), retryAfterHeader(fault));
@@ -301,8 +302,7 @@ export class OpenCxSimulator {
       this.enforceRateLimit(this.authenticate(authorization));
       const result = this.route(method, path, { params: [], query: record.query, body: parseJsonBody(rawBody) });
       if (!('produce' in result)) return result;
-      const abandonOnDisconnect = !this.switches.processesAfterDisconnect;
-      if (result.latencyMs > 0 && !(await this.hold(result.latencyMs, res, record, abandonOnDisconnect))) return undefined;
+      if (result.latencyMs > 0 && !(await this.hold(result.latencyMs, res, record, !this.switches.processesAfterDisconnect))) return undefined;
       return result.produce();
     } catch (error) {
       const httpError = error instanceof HttpError ? error : new HttpError(500, `Simulator error: ${String(error)}`);
