@@ -1,4 +1,7 @@
-/** Per-route fault injection: scripted error status, added latency, or a dropped connection. */
+/**
+ * Per-route fault injection: scripted error status, added latency, or a dropped connection, before
+ * the request is processed or after it (the work is done, the answer is lost on the way back).
+ */
 
 export interface FaultRule {
   /** Any method when omitted (case-insensitive). */
@@ -7,10 +10,15 @@ export interface FaultRule {
   path: string | RegExp;
   /** Answer with this status and the standard error body instead of handling the request. */
   status?: number;
-  /** Delay before answering (or before the status/drop). */
+  /** Simulated delay before handling the request (or before the status/drop). */
   latencyMs?: number;
   /** Destroy the socket without any response. */
   drop?: boolean;
+  /**
+   * Process the request as usual (state changes, AI answer, webhooks), then lose the answer:
+   * `drop` destroys the socket, a number answers that status with the standard error body instead.
+   */
+  after?: 'drop' | number;
   /** Seconds sent as `Retry-After` with a scripted status. */
   retryAfterSeconds?: number;
   /** How many matching requests the rule applies to; forever when omitted. */
@@ -32,6 +40,9 @@ export class FaultInjector implements FaultControls {
   private rules: ActiveRule[] = [];
 
   add(rule: FaultRule): void {
+    if (rule.after !== undefined && (rule.status !== undefined || rule.drop)) {
+      throw new Error('A fault rule fails either before processing (status, drop) or after it (after), not both');
+    }
     this.rules.push({ rule, matchesPath: pathMatcher(rule.path), remaining: rule.times ?? Infinity });
   }
 

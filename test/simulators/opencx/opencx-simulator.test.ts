@@ -1,62 +1,20 @@
-import { DEFAULT_API_KEY, OpenCxSimulator, OpenCxSimulatorOptions } from './opencx-simulator';
-
-const API_KEY = 'ocx_live_test_secret_123';
-
-interface ApiResult {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: unknown;
-}
-
-type JsonRecord = Record<string, unknown>;
-
-function asRecord(value: unknown): JsonRecord {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error(`expected a JSON object, got ${JSON.stringify(value)}`);
-  }
-  return value as JsonRecord;
-}
+import { DEFAULT_API_KEY, ManualClock, OpenCxSimulator, OpenCxSimulatorOptions } from './opencx-simulator';
+import { API_KEY, apiClient, asRecord, JsonRecord } from './test-support';
 
 describe('OpenCxSimulator', () => {
-  let clock: number;
+  let clock: ManualClock;
   let sim: OpenCxSimulator;
 
   async function startSimulator(options: OpenCxSimulatorOptions = {}): Promise<void> {
     await sim?.stop();
-    sim = new OpenCxSimulator({ apiKeys: [API_KEY], now: () => clock, ...options });
+    sim = new OpenCxSimulator({ apiKeys: [API_KEY], clock, ...options });
     await sim.start();
   }
 
-  async function api(
-    method: string,
-    path: string,
-    body?: unknown,
-    { key = API_KEY, rawBody }: { key?: string | null; rawBody?: string } = {},
-  ): Promise<ApiResult> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (key !== null) headers.authorization = `Bearer ${key}`;
-    const response = await fetch(`${sim.url}${path}`, {
-      method,
-      headers,
-      body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
-    });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, text, json: text ? (JSON.parse(text) as unknown) : undefined };
-  }
-
-  async function createSession(body: unknown = {}): Promise<string> {
-    const result = await api('POST', '/chat/sessions', body);
-    expect(result.status).toBe(201);
-    return asRecord(result.json).id as string;
-  }
-
-  function sendContact(sessionId: string, text: string, extra: JsonRecord = {}): Promise<ApiResult> {
-    return api('POST', `/chat/sessions/${sessionId}/send`, { sender: 'contact', message: { type: 'text', text }, ...extra });
-  }
+  const { api, createSession, sendContact } = apiClient(() => sim);
 
   beforeEach(async () => {
-    clock = Date.parse('2025-03-01T10:00:00.000Z');
+    clock = new ManualClock(Date.parse('2025-03-01T10:00:00.000Z'));
     await startSimulator();
   });
 
@@ -158,7 +116,7 @@ describe('OpenCxSimulator', () => {
 
     it('PATCH closes the session with an empty 200 and rejects a bad status', async () => {
       const id = await createSession();
-      clock += 5_000;
+      clock.advance(5_000);
       const closed = await api('PATCH', `/chat/sessions/${id}`, { status: 'closed_resolved', reflect_status_change_for_integration: false });
       expect(closed.status).toBe(200);
       expect(closed.text).toBe('');
@@ -381,17 +339,17 @@ describe('OpenCxSimulator', () => {
     it('answers 429 with Retry-After beyond the per-key limit and recovers as the window slides', async () => {
       await startSimulator({ rateLimitPerMinute: 3 });
       await api('GET', '/org');
-      clock += 10_000;
+      clock.advance(10_000);
       await api('GET', '/org');
       await api('GET', '/org');
-      clock += 15_000;
+      clock.advance(15_000);
 
       const limited = await api('GET', '/org');
       expect(limited.status).toBe(429);
       expect(limited.headers.get('retry-after')).toBe('35'); // the first hit leaves the window 35 s from now
       expect(limited.json).toEqual({ statusCode: 429, message: expect.any(String), error: 'Too Many Requests' });
 
-      clock += 35_000;
+      clock.advance(35_000);
       expect((await api('GET', '/org')).status).toBe(200);
       expect((await api('GET', '/org')).status).toBe(429);
     });
@@ -426,12 +384,15 @@ describe('OpenCxSimulator', () => {
       expect(result.headers.get('retry-after')).toBe('2');
     });
 
-    it('adds latency before handling the request', async () => {
-      sim.faults.add({ path: '/org', latencyMs: 250 });
-      const started = performance.now();
-      const result = await api('GET', '/org');
-      expect(result.status).toBe(200);
-      expect(performance.now() - started).toBeGreaterThanOrEqual(240);
+    it('adds simulated latency before handling the request', async () => {
+      sim.faults.add({ path: '/org', latencyMs: 250, status: 503 });
+      const pending = api('GET', '/org');
+      await sim.whenHeld(1);
+      clock.advance(249);
+      expect(sim.heldRequests).toBe(1);
+      clock.advance(1);
+      expect((await pending).status).toBe(503);
+      expect(sim.heldRequests).toBe(0);
     });
 
     it('drops the connection without a response and still records the request', async () => {
@@ -461,7 +422,7 @@ describe('OpenCxSimulator', () => {
         query: {},
         body: { custom_data: { flex_task_sid: 'WT1' } },
         status: 201,
-        time: clock,
+        time: clock.now(),
       });
       expect(sim.requests[0].headers.authorization).toBe('Bearer ***');
       expect(sim.requests[1]).toMatchObject({ path: `/chat/sessions/${id}/history`, query: { cursor: '' }, status: 200 });

@@ -1,11 +1,13 @@
 /**
  * OpenCX API simulator: a real HTTP server on 127.0.0.1 implementing the contract in
- * docs/opencx-api.md, with scriptable AI, rate limiting and fault injection.
+ * docs/opencx-api.md, with a scriptable AI (including its latency), signed outgoing webhooks,
+ * rate limiting and fault injection, all timed by an injectable clock.
  * Point the product at it with `OPENCX_API_URL=<simulator.url>`.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { closeServer, listenOnLoopback, parseJsonOr, readBody, redactHeaders, sendJson } from '../http';
+import { OpenCxClock, realTimeClock } from './clock';
 import { FaultControls, FaultInjector, FaultRule } from './faults';
 import {
   Attachment,
@@ -15,8 +17,10 @@ import {
   SimContact,
   SimSession,
 } from './opencx-types';
+import { Progress } from './progress';
 import { SlidingWindowRateLimiter } from './rate-limiter';
 import { AiDecision, ScriptedAi } from './scripted-ai';
+import { DEFAULT_SWITCHES, OpenCxSwitches } from './switches';
 import {
   AgentInput,
   ContactInput,
@@ -36,9 +40,21 @@ import {
   requireStatus,
   requireTextMessage,
 } from './validation';
+import {
+  aiResponseEvent,
+  handoffEvent,
+  OpencxWebhookConfig,
+  OpencxWebhookEvent,
+  WebhookDelivery,
+  WebhookFaultControls,
+  WebhookSender,
+} from './webhooks';
 
 export * from './opencx-types';
 export * from './scripted-ai';
+export * from './webhooks';
+export * from './switches';
+export * from './clock';
 export type { FaultRule, FaultControls } from './faults';
 
 export const DEFAULT_API_KEY = 'ocx_live_simulator_key';
@@ -53,11 +69,15 @@ export interface OpenCxSimulatorOptions {
   orgName?: string;
   /** Requests per sliding minute per key; default 100 (OpenCX standard endpoints). */
   rateLimitPerMinute?: number;
-  now?: () => number;
+  /** Time for timestamps, the rate limit, AI latency, fault latency and webhook retries; default real time. */
+  clock?: OpenCxClock;
   /** Answer `send` without the `data` wrapper, like older OpenCX deployments. */
   legacyUnwrappedResponses?: boolean;
   /** History page size; default 20. */
   historyPageSize?: number;
+  switches?: Partial<OpenCxSwitches>;
+  /** Where OpenCX sends its webhooks; none when omitted (see `configureWebhook`). */
+  webhooks?: OpencxWebhookConfig;
 }
 
 interface ApiRequest {
@@ -69,12 +89,27 @@ interface ApiRequest {
 interface ApiResponse {
   status: number;
   body?: unknown;
+  headers?: Record<string, string>;
+  /** Events the work behind this answer emits as webhooks. */
+  webhooks?: OpencxWebhookEvent[];
+}
+
+/** An answer that takes `latencyMs` of simulated time to produce. */
+interface PendingAnswer {
+  latencyMs: number;
+  produce: () => ApiResponse;
 }
 
 interface Route {
   method: string;
   pattern: RegExp;
-  handle: (request: ApiRequest) => ApiResponse;
+  handle: (request: ApiRequest) => ApiResponse | PendingAnswer;
+}
+
+/** A request whose answer waits on the clock. */
+interface Hold {
+  connected: boolean;
+  release: (due: boolean) => void;
 }
 
 type SendData = JsonObject;
@@ -88,15 +123,18 @@ export class OpenCxSimulator {
 
   private readonly faultInjector = new FaultInjector();
   readonly faults: FaultControls = this.faultInjector;
+  readonly clock: OpenCxClock;
+  readonly switches: OpenCxSwitches;
 
   private readonly apiKeys: ReadonlySet<string>;
   private readonly orgId: string;
   private readonly orgName: string;
-  private readonly now: () => number;
   private readonly historyPageSize: number;
   private readonly rateLimiter: SlidingWindowRateLimiter;
-  private readonly defaultLegacy: boolean;
-  private readonly pendingDelays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  private readonly options: OpenCxSimulatorOptions;
+  private readonly progress = new Progress();
+  private readonly webhooks: WebhookSender;
+  private readonly holds = new Set<Hold>();
   private server: Server | undefined;
   private baseUrl: string | undefined;
 
@@ -114,14 +152,17 @@ export class OpenCxSimulator {
   ];
 
   constructor(options: OpenCxSimulatorOptions = {}) {
+    this.options = options;
     this.apiKeys = new Set(options.apiKeys ?? [DEFAULT_API_KEY]);
     this.orgId = options.orgId ?? DEFAULT_ORG_ID;
     this.orgName = options.orgName ?? DEFAULT_ORG_NAME;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? realTimeClock();
     this.historyPageSize = options.historyPageSize ?? 20;
-    this.rateLimiter = new SlidingWindowRateLimiter(options.rateLimitPerMinute ?? 100, this.now);
-    this.defaultLegacy = options.legacyUnwrappedResponses ?? false;
-    this.legacyUnwrappedResponses = this.defaultLegacy;
+    this.rateLimiter = new SlidingWindowRateLimiter(options.rateLimitPerMinute ?? 100, () => this.clock.now());
+    this.legacyUnwrappedResponses = options.legacyUnwrappedResponses ?? false;
+    this.switches = defaultSwitches(options);
+    this.webhooks = new WebhookSender({ clock: this.clock, progress: this.progress, switches: this.switches, orgId: this.orgId });
+    this.webhooks.config = options.webhooks;
   }
 
   get url(): string {
@@ -131,9 +172,7 @@ export class OpenCxSimulator {
 
   async start(): Promise<string> {
     if (this.server) throw new Error('OpenCxSimulator is already started');
-    const server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => this.failUnexpectedly(res, error));
-    });
+    const server = createServer((req, res) => void this.handle(req, res));
     this.baseUrl = await listenOnLoopback(server);
     this.server = server;
     return this.baseUrl;
@@ -144,10 +183,12 @@ export class OpenCxSimulator {
     if (!server) return;
     this.server = undefined;
     this.baseUrl = undefined;
-    this.releasePendingDelays();
+    for (const hold of this.holds) hold.release(false);
+    this.webhooks.halt();
     await closeServer(server);
   }
 
+  /** Back to the constructor's state: no sessions, records, faults, script or deliveries. */
   reset(): void {
     this.sessions.clear();
     this.contacts.clear();
@@ -155,33 +196,173 @@ export class OpenCxSimulator {
     this.rateLimiter.reset();
     this.faultInjector.clear();
     this.ai.reset();
-    this.legacyUnwrappedResponses = this.defaultLegacy;
+    this.legacyUnwrappedResponses = this.options.legacyUnwrappedResponses ?? false;
+    Object.assign(this.switches, defaultSwitches(this.options));
+    this.webhooks.reset();
+    this.webhooks.config = this.options.webhooks;
+  }
+
+  // ---- Webhooks and waiting ------------------------------------------------------------------
+
+  /** Where OpenCX sends its webhooks from now on; undefined stops sending them. */
+  configureWebhook(config: OpencxWebhookConfig | undefined): void {
+    this.webhooks.config = config;
+  }
+
+  /** Every webhook delivery so far, oldest first, with its attempts. */
+  get webhookDeliveries(): readonly WebhookDelivery[] {
+    return this.webhooks.deliveries;
+  }
+
+  /** Forged, unsigned or stale signing for the next delivery attempts. */
+  get webhookFaults(): WebhookFaultControls {
+    return this.webhooks.faults;
+  }
+
+  /** Sends a delivery's last attempt again byte for byte, as an attacker replaying it would; resolves to the status. */
+  replayWebhook(delivery: WebhookDelivery): Promise<number | null> {
+    return this.webhooks.replay(delivery);
+  }
+
+  /** Requests whose answer waits on the clock (AI or fault latency) with their client still connected. */
+  get heldRequests(): number {
+    return [...this.holds].filter((hold) => hold.connected).length;
+  }
+
+  /** Resolves once at least `count` requests are held. */
+  whenHeld(count = 1): Promise<void> {
+    return this.waitFor(() => this.heldRequests >= count);
+  }
+
+  /** Resolves once `condition` holds; re-checked whenever a request or a delivery changes state. */
+  waitFor(condition: () => boolean): Promise<void> {
+    return this.progress.until(condition);
+  }
+
+  /**
+   * Resolves once nothing is in progress but work that waits on the clock: every request is answered
+   * or held, every delivery attempt answered or its retry scheduled.
+   */
+  idle(): Promise<void> {
+    return this.progress.until(() => this.progress.idle);
   }
 
   // ---- HTTP plumbing -------------------------------------------------------------------------
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const end = this.progress.begin();
+    try {
+      await this.serve(req, res);
+    } catch (error) {
+      this.failUnexpectedly(res, error);
+    } finally {
+      end();
+    }
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawBody = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://simulator');
     const method = (req.method ?? 'GET').toUpperCase();
     const record = this.recordRequest(req, method, url, rawBody);
+    let dropped = false;
+    const drop = (): void => {
+      dropped = true;
+      req.socket.destroy();
+    };
+    res.once('close', () => {
+      if (res.writableFinished || dropped) return;
+      record.clientDisconnected = true;
+      this.progress.changed();
+    });
 
     const fault = this.faultInjector.take(method, url.pathname);
-    if (fault && (await this.applyFault(fault, req, res, record))) return;
+    const abandonOnDisconnect = !this.switches.processesAfterDisconnect;
+    if (fault?.latencyMs && !(await this.hold(fault.latencyMs, res, record, abandonOnDisconnect))) return;
+    if (fault?.drop) return drop();
+    if (fault?.status !== undefined) {
+      this.respond(res, record, fault.status, errorBody(fault.status, 'Simulated fault'), retryAfterHeader(fault));
+      return;
+    }
 
+    const response = await this.process(method, url.pathname, req.headers.authorization, rawBody, res, record);
+    if (response && this.server) await this.answer(res, record, response, fault, drop);
+  }
+
+  /** The API's answer, once produced; undefined when the work was abandoned. */
+  private async process(
+    method: string,
+    path: string,
+    authorization: string | undefined,
+    rawBody: string,
+    res: ServerResponse,
+    record: RecordedRequest,
+  ): Promise<ApiResponse | undefined> {
     try {
-      const apiKey = this.authenticate(req.headers.authorization);
-      this.enforceRateLimit(apiKey);
-      const response = this.route(method, url.pathname, {
-        params: [],
-        query: record.query,
-        body: parseJsonBody(rawBody),
-      });
-      this.respond(res, record, response.status, response.body);
+      this.enforceRateLimit(this.authenticate(authorization));
+      const result = this.route(method, path, { params: [], query: record.query, body: parseJsonBody(rawBody) });
+      if (!('produce' in result)) return result;
+      if (result.latencyMs > 0 && !(await this.hold(result.latencyMs, res, record, !this.switches.processesAfterDisconnect))) return undefined;
+      return result.produce();
     } catch (error) {
       const httpError = error instanceof HttpError ? error : new HttpError(500, `Simulator error: ${String(error)}`);
-      this.respond(res, record, httpError.statusCode, httpError.toBody(), httpError.headers);
+      return { status: httpError.statusCode, body: httpError.toBody(), headers: httpError.headers };
     }
+  }
+
+  /** Sends the answer (or loses it to an after-processing fault) and fires its webhooks in the switched order. */
+  private async answer(
+    res: ServerResponse,
+    record: RecordedRequest,
+    response: ApiResponse,
+    fault: FaultRule | undefined,
+    drop: () => void,
+  ): Promise<void> {
+    const send = (): void => {
+      if (fault?.after === 'drop') drop();
+      else if (fault?.after !== undefined) this.respond(res, record, fault.after, errorBody(fault.after, 'Simulated fault'), retryAfterHeader(fault));
+      else this.respond(res, record, response.status, response.body, response.headers);
+    };
+    const webhooks = response.webhooks ?? [];
+    if (this.switches.webhookTiming === 'before-response') {
+      await this.webhooks.emit(webhooks);
+      send();
+      return;
+    }
+    send();
+    await whenSent(res);
+    if (this.server) void this.webhooks.emit(webhooks);
+  }
+
+  /**
+   * Holds the request for `ms` of simulated time. Resolves true when the time is up; false when the
+   * simulator stops, or when the client leaves and the work is abandoned (`abandonOnDisconnect`, or
+   * an answer that would never come).
+   */
+  private hold(ms: number, res: ServerResponse, record: RecordedRequest, abandonOnDisconnect: boolean): Promise<boolean> {
+    return new Promise((resolve) => {
+      let timer: number | undefined;
+      const onClose = (): void => {
+        hold.connected = false;
+        if (abandonOnDisconnect || ms === Infinity) hold.release(false);
+        else this.progress.changed();
+      };
+      const hold: Hold = {
+        connected: true,
+        release: (due) => {
+          if (!this.holds.delete(hold)) return;
+          this.clock.cancel(timer);
+          res.off('close', onClose);
+          resume();
+          resolve(due);
+        },
+      };
+      this.holds.add(hold);
+      const resume = this.progress.pause();
+      if (ms !== Infinity) timer = this.clock.schedule(ms, () => hold.release(true));
+      if (record.clientDisconnected) onClose();
+      else res.once('close', onClose);
+    });
   }
 
   private recordRequest(req: IncomingMessage, method: string, url: URL, rawBody: string): RecordedRequest {
@@ -192,30 +373,11 @@ export class OpenCxSimulator {
       headers: redactHeaders(req.headers),
       body: bodyForRecord(rawBody),
       status: null,
-      time: this.now(),
+      clientDisconnected: false,
+      time: this.clock.now(),
     };
     this.requests.push(record);
     return record;
-  }
-
-  /** Returns true when the fault answered (or dropped) the request itself. */
-  private async applyFault(
-    fault: FaultRule,
-    req: IncomingMessage,
-    res: ServerResponse,
-    record: RecordedRequest,
-  ): Promise<boolean> {
-    if (fault.latencyMs) await this.delay(fault.latencyMs);
-    if (!this.server) return true;
-    if (fault.drop) {
-      req.socket.destroy();
-      return true;
-    }
-    if (fault.status === undefined) return false;
-    const headers: Record<string, string> =
-      fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
-    this.respond(res, record, fault.status, errorBody(fault.status, 'Simulated fault'), headers);
-    return true;
   }
 
   private authenticate(authorization: string | undefined): string {
@@ -232,7 +394,7 @@ export class OpenCxSimulator {
     }
   }
 
-  private route(method: string, path: string, request: ApiRequest): ApiResponse {
+  private route(method: string, path: string, request: ApiRequest): ApiResponse | PendingAnswer {
     for (const route of this.routes) {
       const match = route.method === method ? route.pattern.exec(path) : null;
       if (match) return route.handle({ ...request, params: match.slice(1).map(decodeURIComponent) });
@@ -247,6 +409,7 @@ export class OpenCxSimulator {
     body?: unknown,
     headers: Record<string, string> = {},
   ): void {
+    if (record.clientDisconnected) return;
     record.status = status;
     sendJson(res, status, body, headers);
   }
@@ -254,27 +417,6 @@ export class OpenCxSimulator {
   private failUnexpectedly(res: ServerResponse, error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
     sendJson(res, 500, errorBody(500, `Simulator error: ${message}`));
-  }
-
-  private delay(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const pending = {
-        resolve,
-        timer: setTimeout(() => {
-          this.pendingDelays.delete(pending);
-          resolve();
-        }, ms),
-      };
-      this.pendingDelays.add(pending);
-    });
-  }
-
-  private releasePendingDelays(): void {
-    for (const pending of this.pendingDelays) {
-      clearTimeout(pending.timer);
-      pending.resolve();
-    }
-    this.pendingDelays.clear();
   }
 
   // ---- Routes --------------------------------------------------------------------------------
@@ -339,7 +481,7 @@ export class OpenCxSimulator {
     return { status: 200, body: { items: session.messages.slice(start, end), next } };
   }
 
-  private sendMessage(sessionId: string, rawBody: unknown): ApiResponse {
+  private sendMessage(sessionId: string, rawBody: unknown): ApiResponse | PendingAnswer {
     const session = this.requireSession(sessionId);
     const body = requireObjectBody(rawBody, false);
     const sender = body.sender;
@@ -357,44 +499,49 @@ export class OpenCxSimulator {
     if (contactInput) session.contact = this.mergeContact(session.contact, contactInput);
     this.touch(session);
 
-    const data =
-      sender === 'contact' ? this.receiveContactMessage(session, message) : this.receiveAgentMessage(session, message, agent, takeOver);
-    return { status: 201, body: this.legacyUnwrappedResponses ? { success: true, ...data } : { success: true, data } };
+    if (sender === 'contact') return this.receiveContactMessage(session, message);
+    return this.sent(this.receiveAgentMessage(session, message, agent, takeOver));
+  }
+
+  private sent(data: SendData, webhooks: OpencxWebhookEvent[] = []): ApiResponse {
+    return { status: 201, body: this.legacyUnwrappedResponses ? { success: true, ...data } : { success: true, data }, webhooks };
   }
 
   // ---- Conversation behaviour ----------------------------------------------------------------
 
-  private receiveContactMessage(session: SimSession, message: MessageInput): SendData {
+  /** The AI decides when the message arrives and answers (history, webhooks) once its latency has passed. */
+  private receiveContactMessage(session: SimSession, message: MessageInput): ApiResponse | PendingAnswer {
     this.appendMessage(session, 'contact', session.contact?.name ?? null, message.text, message.attachments);
-    if (session.handed_off) return { success: true, sessionIsHandedOff: true };
+    if (session.handed_off) return this.sent({ success: true, sessionIsHandedOff: true });
     const decision = this.ai.decide({ session, text: message.text });
-    return this.applyAiDecision(session, decision);
+    return { latencyMs: this.ai.latencyOf(decision), produce: () => this.applyAiDecision(session, decision) };
   }
 
-  private applyAiDecision(session: SimSession, decision: AiDecision): SendData {
+  private applyAiDecision(session: SimSession, decision: AiDecision): ApiResponse {
     session.language ??= decision.type === 'error' ? null : (decision.language ?? this.ai.language);
     switch (decision.type) {
       case 'reply': {
         const reply = this.aiMessage(session, decision.content);
-        return {
+        const data = {
           success: true,
           autopilotResponse: autopilotResponse(reply.id, decision.content, decision.mightSolveUserIssue ?? true),
           sessionIsHandedOff: false,
         };
+        return this.sent(data, [aiResponseEvent(session.id, reply, this.clock.now())]);
       }
       case 'handoff':
         return this.handOff(session, decision);
       case 'error':
-        return {
+        return this.sent({
           success: false,
           code: decision.code ?? 'autopilot_error',
           autopilotResponse: autopilotResponse(randomUUID(), decision.content ?? 'Something went wrong', false, true),
           sessionIsHandedOff: false,
-        };
+        });
     }
   }
 
-  private handOff(session: SimSession, decision: Extract<AiDecision, { type: 'handoff' }>): SendData {
+  private handOff(session: SimSession, decision: Extract<AiDecision, { type: 'handoff' }>): ApiResponse {
     const handoff = { summary: decision.summary, sentiment: decision.sentiment };
     const farewell = decision.content === undefined ? undefined : this.aiMessage(session, decision.content);
     session.handed_off = true;
@@ -403,12 +550,16 @@ export class OpenCxSimulator {
     session.sentiment = decision.sentiment;
     session.language = decision.language ?? session.language ?? this.ai.language;
     this.appendEvent(session, { type: 'handoff', ...handoff });
-    return {
+    const now = this.clock.now();
+    const messageCount = session.messages.filter((item) => item.event.type === 'message').length;
+    const handoffFacts = { sessionId: session.id, ...handoff, language: session.language, messageCount };
+    const data = {
       success: true,
       ...(farewell && { autopilotResponse: autopilotResponse(farewell.id, farewell.content, false) }),
       sessionIsHandedOff: true,
       resolveArgs: handoff,
     };
+    return this.sent(data, [...(farewell ? [aiResponseEvent(session.id, farewell, now)] : []), handoffEvent(handoffFacts, now)]);
   }
 
   private receiveAgentMessage(
@@ -491,11 +642,29 @@ export class OpenCxSimulator {
   }
 
   private timestamp(): string {
-    return new Date(this.now()).toISOString();
+    return new Date(this.clock.now()).toISOString();
   }
 }
 
 // ---- Pure helpers ------------------------------------------------------------------------------
+
+function defaultSwitches(options: OpenCxSimulatorOptions): OpenCxSwitches {
+  const switches = { ...DEFAULT_SWITCHES, ...options.switches };
+  return { ...switches, webhookRetryDelaysMs: [...switches.webhookRetryDelaysMs] };
+}
+
+function retryAfterHeader(fault: FaultRule): Record<string, string> {
+  return fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
+}
+
+/** Resolves once the answer has been handed to the network, or the connection is gone. */
+function whenSent(res: ServerResponse): Promise<void> {
+  if (res.writableFinished || res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    res.once('finish', resolve);
+    res.once('close', resolve);
+  });
+}
 
 function autopilotResponse(id: string, content: string, mightSolveUserIssue: boolean, error = false): JsonObject {
   return { type: 'text', value: { error, content }, id, mightSolveUserIssue };

@@ -103,9 +103,11 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** Parsed JSON; the raw text when it was not valid JSON; undefined when empty. */
   body: unknown;
-  /** Null while pending or when the connection was dropped by a fault. */
+  /** Null while pending, when the connection was dropped by a fault, or when the client left first. */
   status: number | null;
-  /** `now()` when the request arrived (epoch ms). */
+  /** The client closed the connection before the answer was sent. */
+  clientDisconnected: boolean;
+  /** Clock time when the request arrived (epoch ms). */
   time: number;
 }
 

@@ -8,18 +8,25 @@ export interface AiContext {
   text: string;
 }
 
-export type AiDecision =
-  | { type: 'reply'; content: string; mightSolveUserIssue?: boolean; language?: string }
-  | {
-      type: 'handoff';
-      summary: string;
-      sentiment: Sentiment;
-      language?: string;
-      /** What the AI tells the contact while handing off; omit for no autopilotResponse. */
-      content?: string;
-    }
-  /** The AI failed: `data.success: false` with `code`, and an autopilotResponse flagged `error: true`. */
-  | { type: 'error'; code?: string; content?: string };
+interface AiTiming {
+  /** How long the AI takes to decide, in simulated ms; Infinity = it never answers. */
+  latencyMs?: number;
+}
+
+export type AiDecision = AiTiming &
+  (
+    | { type: 'reply'; content: string; mightSolveUserIssue?: boolean; language?: string }
+    | {
+        type: 'handoff';
+        summary: string;
+        sentiment: Sentiment;
+        language?: string;
+        /** What the AI tells the contact while handing off; omit for no autopilotResponse. */
+        content?: string;
+      }
+    /** The AI failed: `data.success: false` with `code`, and an autopilotResponse flagged `error: true`. */
+    | { type: 'error'; code?: string; content?: string }
+  );
 
 export type AiResponder = (context: AiContext) => AiDecision | string;
 export type HandoffPredicate = (context: AiContext) => boolean;
@@ -51,6 +58,7 @@ export class ScriptedAi {
   private fallback: AiResponder = defaultResponder;
   private handoffPredicate: HandoffPredicate = defaultHandoffPredicate;
   private handoffDetails: HandoffDetails = {};
+  private defaultLatencyMs = 0;
 
   /** Queues the next reply; queued replies win over the handoff rule and the default, in order. */
   reply(next: string | AiDecision | AiResponder): this {
@@ -71,6 +79,21 @@ export class ScriptedAi {
     return this;
   }
 
+  /** Every following decision without its own `latencyMs` takes this long (simulated ms). */
+  latency(ms: number): this {
+    this.defaultLatencyMs = ms;
+    return this;
+  }
+
+  /** Following decisions without their own `latencyMs` never come. */
+  neverAnswer(): this {
+    return this.latency(Infinity);
+  }
+
+  latencyOf(decision: AiDecision): number {
+    return decision.latencyMs ?? this.defaultLatencyMs;
+  }
+
   get pendingReplies(): number {
     return this.queued.length;
   }
@@ -88,6 +111,7 @@ export class ScriptedAi {
     this.fallback = defaultResponder;
     this.handoffPredicate = defaultHandoffPredicate;
     this.handoffDetails = {};
+    this.defaultLatencyMs = 0;
   }
 
   private defaultHandoff(context: AiContext): AiDecision {

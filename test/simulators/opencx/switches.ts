@@ -1,0 +1,32 @@
+/**
+ * OpenCX behaviours its docs leave open. Each is a switch so the bridge is tested under every
+ * plausible reading.
+ */
+export type WebhookTiming = 'after-response' | 'before-response';
+
+export interface OpenCxSwitches {
+  /**
+   * A `/send` whose client disconnects before the AI answer is ready is still processed: the answer
+   * is recorded at its due time and its webhooks fire. When false the work is abandoned.
+   */
+  processesAfterDisconnect: boolean;
+  /**
+   * When an answer's webhooks fire relative to the HTTP answer of its `/send`. `before-response`
+   * holds the HTTP answer until each webhook's first attempt has been answered.
+   */
+  webhookTiming: WebhookTiming;
+  /** Every webhook is delivered twice, as two deliveries with their own ids, at the same time. */
+  duplicateWebhooks: boolean;
+  /** Waits (simulated ms) before each retry of a delivery answered non-2xx or not at all. */
+  webhookRetryDelaysMs: number[];
+  /** A delivery attempt not answered within this many simulated ms counts as failed. */
+  webhookTimeoutMs: number;
+}
+
+export const DEFAULT_SWITCHES: OpenCxSwitches = {
+  processesAfterDisconnect: true,
+  webhookTiming: 'after-response',
+  duplicateWebhooks: false,
+  webhookRetryDelaysMs: [10_000, 30_000, 90_000],
+  webhookTimeoutMs: 10_000,
+};
