@@ -235,7 +235,7 @@ export class ConversationsSim implements SimulatorModule {
   redeliver(deliverySeq: number, retryCount: number): Promise<WebhookDelivery> {
     const original = this.sim.webhooks.find((delivery) => delivery.seq === deliverySeq && delivery.kind === 'conversations');
     if (!original) throw new Error(`no Conversations webhook delivery #${deliverySeq}`);
-    return this.sim.deliverWebhook('conversations', original.url, { ...original.params, RetryCount: String(retryCount) }, WEBHOOK_TIMEOUT_MS);
+    return this.sim.deliverWebhook('conversations', original.url, withRetryCount(original.params, retryCount), WEBHOOK_TIMEOUT_MS, { of: original });
   }
 
   messages(serviceSid: string, conversationSid: string): MessageState[] {
@@ -583,7 +583,8 @@ export class ConversationsSim implements SimulatorModule {
       RetryCount: '0',
     };
     for (const [key, value] of Object.entries(fields)) if (value !== undefined) params[key] = value;
-    void this.sim.deliverWebhook('conversations', url, params, WEBHOOK_TIMEOUT_MS);
+    const retry = this.sim.switches.conversationsRetriesTimedOutWebhooks;
+    void this.sim.deliverWithRetry('conversations', url, params, WEBHOOK_TIMEOUT_MS, retry, (sent) => withRetryCount(sent, 1));
   }
 
   // ---- lookups ----------------------------------------------------------------------------
@@ -637,6 +638,10 @@ function strings(params: Params, key: string): string[] | undefined {
   const value = params[key];
   if (value === undefined) return undefined;
   return Array.isArray(value) ? value : [value];
+}
+
+function withRetryCount(params: Record<string, string>, retryCount: number): Record<string, string> {
+  return { ...params, RetryCount: String(retryCount) };
 }
 
 function webhookEnabled(req: SimRequest): boolean {

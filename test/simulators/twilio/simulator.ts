@@ -2,6 +2,7 @@
 // calls, reached as `<url>/<host>/<path>` (e.g. /taskrouter/v1/Workspaces/WS...). Each request is
 // checked against Twilio's OpenAPI specs before a product module handles it.
 import http, { IncomingMessage, ServerResponse } from 'http';
+import { performance } from 'node:perf_hooks';
 import twilio from 'twilio';
 import { closeServer, listenOnLoopback, parseJsonOr, readBody, redactHeaders, sendJson } from '../http';
 import { SimulatorClock } from './clock';
@@ -33,7 +34,11 @@ export type RouteHandler = (req: SimRequest) => SimResponse | Promise<SimRespons
 
 export interface RecordedRequest {
   seq: number;
+  /** Simulated time at arrival. */
   at: number;
+  /** Real time (performance.now, ms) when the request arrived and when its exchange ended (answered or dropped). */
+  startedAt: number;
+  endedAt?: number;
   method: string;
   product: string;
   path: string;
@@ -42,7 +47,10 @@ export interface RecordedRequest {
   form: Params;
   json?: unknown;
   headers: Record<string, string>;
+  /** The status the client received; 0 when the connection was dropped. */
   status?: number;
+  /** With an `after` fault: the status the simulator's own processing produced before the answer was lost. */
+  processedStatus?: number;
   fault?: string;
 }
 
@@ -62,6 +70,11 @@ export interface FaultRule {
   latencyMs?: number;
   /** Destroy the socket without answering. */
   drop?: boolean;
+  /**
+   * Process the request fully (state changes as usual), then lose the answer on the way back:
+   * `'drop'` destroys the socket, a number answers that status (e.g. 500) instead of the real answer.
+   */
+  after?: 'drop' | number;
   /** How many matching requests it applies to; forever when absent. */
   times?: number;
 }
@@ -71,10 +84,27 @@ export interface WebhookDelivery {
   kind: string;
   url: string;
   params: Record<string, string>;
+  /** The I-Twilio-Idempotency-Token header; a retry carries the original's. */
+  idempotencyToken: string;
+  /** The seq of the delivery this one retries. */
+  retryOf?: number;
+  /** What Twilio saw: the answer within the timeout, or `error` (e.g. "timed out after 5000 ms"). */
   status?: number;
   responseBody?: string;
   error?: string;
   durationMs?: number;
+  /** The status the Function answered after Twilio had given up (Twilio ignores it). */
+  lateStatus?: number;
+  /** The Function serving it was stopped because its caller gave up (`functionOutlivesCaller` false). */
+  functionStopped?: boolean;
+}
+
+/** Header carrying the delivery's seq, so a harness can tell which Function invocation serves which delivery. */
+export const DELIVERY_HEADER = 'x-simulator-delivery';
+
+/** Twilio's view of a delivery: it timed out, could not connect, or answered 5xx. */
+export function deliveryFailed(delivery: WebhookDelivery): boolean {
+  return delivery.error !== undefined || (delivery.status ?? 0) >= 500;
 }
 
 export interface TwilioSimulatorOptions {
@@ -82,6 +112,8 @@ export interface TwilioSimulatorOptions {
   authToken?: string;
   switches?: Partial<TwilioSwitches>;
   specDir?: string;
+  /** A clock to share (e.g. with the OpenCX simulator); a new one starting at the real time by default. */
+  clock?: SimulatorClock;
 }
 
 interface Route {
@@ -102,7 +134,7 @@ export class TwilioSimulator {
   readonly accountSid: string;
   readonly authToken: string;
   readonly switches: TwilioSwitches;
-  readonly clock = new SimulatorClock();
+  readonly clock: SimulatorClock;
   readonly requests: RecordedRequest[] = [];
   readonly violations: SpecViolation[] = [];
   readonly webhooks: WebhookDelivery[] = [];
@@ -113,6 +145,11 @@ export class TwilioSimulator {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly spec: TwilioOpenApi;
   private server?: http.Server;
+  /**
+   * Stops the Function serving a delivery whose caller gave up, when `functionOutlivesCaller` is
+   * false; set by whoever runs the Functions. Without it the simulator only closes the connection.
+   */
+  stopFunction?: (delivery: WebhookDelivery) => Promise<void>;
   private seq = 0;
   url = '';
 
@@ -120,6 +157,7 @@ export class TwilioSimulator {
     this.accountSid = options.accountSid ?? 'AC' + '0'.repeat(31) + '1';
     this.authToken = options.authToken ?? 'sim_auth_token_' + newSid('').slice(0, 16);
     this.switches = { ...DEFAULT_SWITCHES, ...options.switches };
+    this.clock = options.clock ?? new SimulatorClock();
     this.spec = options.specDir ? new TwilioOpenApi(options.specDir) : (sharedSpec ??= new TwilioOpenApi());
   }
 
@@ -153,7 +191,6 @@ export class TwilioSimulator {
       this.track(work);
     });
     this.url = await listenOnLoopback(this.server, port);
-    this.clock.startTicking();
     return this.url;
   }
 
@@ -172,13 +209,25 @@ export class TwilioSimulator {
     this.faults = [];
   }
 
-  /** Resolves when no request or webhook delivery is in flight (cascades included). */
+  /**
+   * Resolves when nothing is in flight: no request being answered, no webhook exchange open (a
+   * delivery Twilio gave up on stays open until the Function really answers), no timer due now.
+   * Quiet means quiet on two event-loop turns in a row, so work that a settling promise starts
+   * (an event chained after a delivery, a retry) is seen too.
+   */
   async idle(timeoutMs = 20000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.inFlight.size > 0) {
-      if (Date.now() > deadline) throw new Error(`simulator still busy after ${timeoutMs} ms`);
-      await Promise.allSettled([...this.inFlight]);
-      await new Promise((resolve) => setImmediate(resolve));
+    const deadline = performance.now() + timeoutMs;
+    let quietTurns = 0;
+    while (quietTurns < 2) {
+      if (performance.now() > deadline) throw new Error(`simulator still busy after ${timeoutMs} ms`);
+      this.clock.runDue();
+      if (this.inFlight.size > 0) {
+        quietTurns = 0;
+        await Promise.race([Promise.allSettled([...this.inFlight]), delay(deadline - performance.now())]);
+      } else {
+        quietTurns += 1;
+      }
+      await delay(0);
     }
   }
 
@@ -213,37 +262,84 @@ export class TwilioSimulator {
   }
 
   /**
-   * Sends a webhook as Twilio does: form-encoded POST signed with X-Twilio-Signature.
-   * Fire-and-forget for callers; tracked so `idle()` waits for it.
+   * Sends a webhook as Twilio does: form-encoded POST signed with X-Twilio-Signature, given up
+   * after `timeoutMs` (real time, the Function's own clock). Resolves with what Twilio saw; the
+   * exchange itself stays tracked for `idle()` until the Function answers, or until it is stopped
+   * when `functionOutlivesCaller` is off.
    */
-  deliverWebhook(kind: string, url: string, params: Record<string, string>, timeoutMs: number): Promise<WebhookDelivery> {
-    const delivery: WebhookDelivery = { seq: ++this.seq, kind, url, params };
+  deliverWebhook(
+    kind: string,
+    url: string,
+    params: Record<string, string>,
+    timeoutMs: number,
+    retry?: { of: WebhookDelivery },
+  ): Promise<WebhookDelivery> {
+    const delivery: WebhookDelivery = {
+      seq: ++this.seq,
+      kind,
+      url,
+      params,
+      idempotencyToken: retry?.of.idempotencyToken ?? params.Sid ?? params.MessageSid ?? newSid('ID'),
+      ...(retry && { retryOf: retry.of.seq }),
+    };
     this.webhooks.push(delivery);
-    const started = Date.now();
-    const signature = twilio.getExpectedTwilioSignature(this.authToken, url, params);
-    const work = fetch(url, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
-        'X-Twilio-Signature': signature,
-        'User-Agent': 'TwilioProxy/1.1',
-        'I-Twilio-Idempotency-Token': params.Sid ?? params.MessageSid ?? newSid('ID'),
-      },
-      body: new URLSearchParams(params).toString(),
-      signal: AbortSignal.timeout(timeoutMs),
-    })
-      .then(async (response) => {
-        delivery.status = response.status;
-        delivery.responseBody = await response.text();
+    const started = performance.now();
+    const connection = new AbortController();
+    const exchange = this.track(
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
+          'X-Twilio-Signature': twilio.getExpectedTwilioSignature(this.authToken, url, params),
+          'User-Agent': 'TwilioProxy/1.1',
+          'I-Twilio-Idempotency-Token': delivery.idempotencyToken,
+          [DELIVERY_HEADER]: String(delivery.seq),
+        },
+        body: new URLSearchParams(params).toString(),
+        signal: connection.signal,
       })
-      .catch((error: Error) => {
-        delivery.error = error.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : error.message;
-      })
-      .then(() => {
-        delivery.durationMs = Date.now() - started;
-        return delivery;
-      });
-    return this.track(work);
+        .then(async (response) => ({ status: response.status, body: await response.text() }))
+        .catch((error: Error) => ({ error: error.message })),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const callerGivesUp = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    const seen = Promise.race([exchange, callerGivesUp]).then(async (outcome) => {
+      clearTimeout(timer);
+      delivery.durationMs = Math.round(performance.now() - started);
+      if (outcome === 'timeout') {
+        delivery.error = `timed out after ${timeoutMs} ms`;
+        if (this.switches.functionOutlivesCaller) {
+          void exchange.then((late) => 'status' in late && (delivery.lateStatus = late.status));
+        } else {
+          delivery.functionStopped = true;
+          await this.stopFunction?.(delivery);
+          connection.abort();
+        }
+      } else if ('error' in outcome) {
+        delivery.error = outcome.error;
+      } else {
+        delivery.status = outcome.status;
+        delivery.responseBody = outcome.body;
+      }
+      return delivery;
+    });
+    return this.track(seen);
+  }
+
+  /** Delivers, and when `retryOnce` and Twilio saw a failure, re-sends once with the same idempotency token. */
+  deliverWithRetry(
+    kind: string,
+    url: string,
+    params: Record<string, string>,
+    timeoutMs: number,
+    retryOnce: boolean,
+    retryParams: (params: Record<string, string>) => Record<string, string> = (same) => same,
+  ): Promise<WebhookDelivery> {
+    return this.track(
+      this.deliverWebhook(kind, url, params, timeoutMs).then((first) =>
+        retryOnce && deliveryFailed(first) ? this.deliverWebhook(kind, url, retryParams(params), timeoutMs, { of: first }) : first,
+      ),
+    );
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -261,6 +357,7 @@ export class TwilioSimulator {
     const record: RecordedRequest = {
       seq: ++this.seq,
       at: this.clock.now(),
+      startedAt: performance.now(),
       method,
       product,
       path,
@@ -270,10 +367,15 @@ export class TwilioSimulator {
       headers: redactHeaders(req.headers),
     };
     this.requests.push(record);
+    res.once('close', () => (record.endedAt = performance.now()));
 
     const answer = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       record.status = status;
       sendJson(res, status, body, headers);
+    };
+    const drop = (): void => {
+      record.status = 0;
+      req.socket.destroy();
     };
 
     if (!this.authorized(req.headers.authorization)) {
@@ -303,16 +405,10 @@ export class TwilioSimulator {
     const fault = this.takeFault(method, product, path, template);
     if (fault) {
       record.fault = JSON.stringify({ ...fault, path: String(fault.path ?? '') });
-      if (fault.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
-      if (fault.drop) {
-        record.status = 0;
-        req.socket.destroy();
-        return;
-      }
-      if (fault.status) {
-        const code = fault.code ?? (fault.status === 429 ? 20429 : fault.status >= 500 ? 20500 : 20001);
-        const headers: Record<string, string> = fault.status === 429 ? { 'Retry-After': '1' } : {};
-        return answer(fault.status, new TwilioApiError(fault.status, code, `Injected fault ${fault.status}`).toBody(), headers);
+      if (fault.latencyMs) await delay(fault.latencyMs);
+      if (fault.after === undefined) {
+        if (fault.drop) return drop();
+        if (fault.status) return answer(...injectedFault(fault.status, fault.code));
       }
     }
 
@@ -322,11 +418,19 @@ export class TwilioSimulator {
       return answer(501, { code: 20501, message, status: 501 });
     }
 
+    const response = await this.process(route, { method, product, template, pathParams, query, form, json, headers: req.headers });
+    if (fault?.after === undefined) return answer(response.status, response.body, response.headers);
+    record.processedStatus = response.status;
+    if (fault.after === 'drop') return drop();
+    answer(...injectedFault(fault.after, fault.code));
+  }
+
+  /** The route's answer; a TwilioApiError it throws becomes Twilio's error answer. */
+  private async process(route: Route, req: SimRequest): Promise<SimResponse> {
     try {
-      const response = await route.handler({ method, product, template, pathParams, query, form, json, headers: req.headers });
-      answer(response.status, response.body, response.headers);
+      return await route.handler(req);
     } catch (error) {
-      if (error instanceof TwilioApiError) return answer(error.status, error.toBody(), error.headers);
+      if (error instanceof TwilioApiError) return { status: error.status, body: error.toBody(), headers: error.headers };
       throw error;
     }
   }
@@ -408,6 +512,17 @@ export class TwilioSimulator {
   inspectionAction(path: string, action: (body: Record<string, unknown>) => unknown): void {
     this.actions.set(path, action);
   }
+}
+
+/** The answer to an injected `status` fault: Twilio's error body, with Retry-After on a 429. */
+function injectedFault(status: number, code?: number): [number, unknown, Record<string, string>] {
+  const errorCode = code ?? (status === 429 ? 20429 : status >= 500 ? 20500 : 20001);
+  const headers: Record<string, string> = status === 429 ? { 'Retry-After': '1' } : {};
+  return [status, new TwilioApiError(status, errorCode, `Injected fault ${status}`).toBody(), headers];
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 function routeKey(product: string, method: string, template: string): string {

@@ -15,6 +15,21 @@ export interface TwilioSwitches {
   targetMatchedIncludesTarget: boolean;
   /** Sync item expiry lags the TTL by this many ms (Twilio: "can lag by minutes"). */
   syncTtlLagMs: number;
+  /**
+   * A Conversations post-event webhook that timed out or answered 5xx is re-sent once, with
+   * RetryCount=1 and the same I-Twilio-Idempotency-Token. Off by default: the service's
+   * PostWebhookRetryCount defaults to 0 and the Conversations webhook configuration has no retry setting.
+   */
+  conversationsRetriesTimedOutWebhooks: boolean;
+  /** A TaskRouter event callback that timed out or answered 5xx is delivered once more (same event Sid). */
+  taskRouterRetriesFailedEvents: boolean;
+  /**
+   * A Function keeps running after its caller gave up (Conversations at 5 s, TaskRouter at 15 s), as
+   * the local twilio-run does. Off: the Function is stopped when the caller gives up.
+   */
+  functionOutlivesCaller: boolean;
+  /** A worker that rejected a task is not offered it again while the task stays in its target. Off: it can be. */
+  rejectedWorkerNeverReoffered: boolean;
 }
 
 export const DEFAULT_SWITCHES: TwilioSwitches = {
@@ -24,4 +39,8 @@ export const DEFAULT_SWITCHES: TwilioSwitches = {
   duplicateEvents: false,
   targetMatchedIncludesTarget: true,
   syncTtlLagMs: 0,
+  conversationsRetriesTimedOutWebhooks: false,
+  taskRouterRetriesFailedEvents: false,
+  functionOutlivesCaller: true,
+  rejectedWorkerNeverReoffered: true,
 };

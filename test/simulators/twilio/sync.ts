@@ -164,6 +164,11 @@ export class SyncSim implements SimulatorModule {
   /** Twilio: ~20/s per object (a map or list with all its items is one object). Sliding 1 s window, no burst credit. */
   writesPerSecondPerObject = 20;
   readsPerSecondPerObject = 20;
+  /**
+   * The time the rate window runs on; by default the clock's rate time (real time plus advances),
+   * since with frozen simulated time every write of a test would fall into one instant.
+   */
+  rateTime: () => number = () => this.clock.rateTime();
   private simulator?: TwilioSimulator;
   private defaultServiceSid?: string;
   private readonly traffic = new Map<string, number[]>();
@@ -527,7 +532,7 @@ export class SyncSim implements SimulatorModule {
   /** Counts a read or write against one Sync object; beyond the limit in the last second → 429 / 54009. */
   private admit(objectSid: string, access: Access): void {
     const limit = access === 'write' ? this.writesPerSecondPerObject : this.readsPerSecondPerObject;
-    const now = this.now();
+    const now = this.rateTime();
     const key = `${access} ${objectSid}`;
     const recent = (this.traffic.get(key) ?? []).filter((at) => at > now - RATE_WINDOW_MS);
     this.traffic.set(key, recent);

@@ -885,7 +885,7 @@ export class TaskRouterSim implements SimulatorModule {
       .filter(
         (worker) =>
           ws.activities.get(worker.activitySid)?.available === true &&
-          !(excludeRejecters && task.rejectedWorkerSids.includes(worker.sid)) &&
+          !(excludeRejecters && this.simulator.switches.rejectedWorkerNeverReoffered && task.rejectedWorkerSids.includes(worker.sid)) &&
           this.hasCapacity(ws, worker, task.taskChannelSid) &&
           queueExpression.evaluate(task.attributes, worker.attributes) &&
           matchesTarget(target, task, worker),
@@ -1038,8 +1038,9 @@ export class TaskRouterSim implements SimulatorModule {
     const sim = this.simulator;
     const runtime = this.runtime(ws);
     const copies = sim.switches.duplicateEvents ? 2 : 1;
+    const retry = sim.switches.taskRouterRetriesFailedEvents;
     runtime.delivery = runtime.delivery.then(async () => {
-      for (let i = 0; i < copies; i++) await sim.deliverWebhook('taskrouter', url, params, EVENT_CALLBACK_TIMEOUT_MS);
+      for (let i = 0; i < copies; i++) await sim.deliverWithRetry('taskrouter', url, params, EVENT_CALLBACK_TIMEOUT_MS, retry);
     });
     sim.track(runtime.delivery);
   }
