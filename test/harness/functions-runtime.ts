@@ -1,10 +1,13 @@
 // Starts the Functions in the real local Twilio runtime (twilio-run) on a free loopback port,
 // with the environment given, and captures its output so tests can assert on log lines.
+// twilio-run forks a process per invocation; a preload records which simulator webhook delivery
+// each one serves, so a Function can be stopped when Twilio gives up on its delivery.
 import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
 import net from 'net';
 import os from 'os';
 import path from 'path';
+import { DELIVERY_HEADER } from '../simulators/twilio/simulator';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '../..');
 
@@ -15,8 +18,12 @@ export interface FunctionsRuntime {
   output(): string;
   /** Log lines printed since the last call (for per-step assertions). */
   takeOutput(): string;
+  /** Stops the Function invocation serving simulator delivery `deliverySeq` (now, or as soon as it starts); resolves once it is gone. */
+  stopInvocation(deliverySeq: number): Promise<void>;
   stop(): Promise<void>;
 }
+
+const INVOCATION_PRELOAD = path.join(__dirname, 'function-invocation.cjs');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -33,14 +40,26 @@ export async function startFunctionsRuntime(env: Record<string, string>): Promis
   const functionsDir = path.join(PROJECT_ROOT, 'dist', 'functions');
   if (!fs.existsSync(functionsDir)) throw new Error('dist/functions is missing: run `npm run build` first');
   const port = await freePort();
-  const envFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'opencx-fn-')), '.env');
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opencx-fn-'));
+  const envFile = path.join(runDir, '.env');
+  const invocationsDir = path.join(runDir, 'invocations');
+  fs.mkdirSync(invocationsDir);
   fs.writeFileSync(envFile, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  const nodeOptions = [process.env.NODE_OPTIONS, `--require ${JSON.stringify(INVOCATION_PRELOAD)}`].filter(Boolean).join(' ');
   const bin = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'twilio-run');
   const child: ChildProcess = spawn(
     bin,
     ['start', '--port', String(port), '--env', envFile, '--functions-folder', 'dist/functions', '--assets-folder', 'dist/assets'],
     // Its own process group, so stopping it also ends the function runners it forks.
-    { cwd: PROJECT_ROOT, env: { ...process.env, FORCE_COLOR: '0', CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, FORCE_COLOR: '0', CI: 'true', NODE_OPTIONS: nodeOptions,
+        SIMULATOR_INVOCATIONS_DIR: invocationsDir,
+        SIMULATOR_DELIVERY_HEADER: DELIVERY_HEADER,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
   );
   let output = '';
   let taken = 0;
@@ -56,6 +75,15 @@ export async function startFunctionsRuntime(env: Record<string, string>): Promis
       const fresh = output.slice(taken);
       taken = output.length;
       return fresh;
+    },
+    stopInvocation: async (deliverySeq) => {
+      // The stop mark first, then the pid: the preload writes the pid first, then reads the mark.
+      fs.writeFileSync(path.join(invocationsDir, `${deliverySeq}.stop`), '');
+      const pidFile = path.join(invocationsDir, `${deliverySeq}.pid`);
+      if (!fs.existsSync(pidFile)) return;
+      const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+      signal(pid, 'SIGKILL');
+      await waitUntilGone(pid);
     },
     stop: () =>
       new Promise<void>((resolve) => {
@@ -75,6 +103,20 @@ export async function startFunctionsRuntime(env: Record<string, string>): Promis
         setTimeout(() => signalGroup('SIGKILL'), 3000).unref();
       }),
   };
+}
+
+function signal(pid: number, name: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntilGone(pid: number): Promise<void> {
+  const deadline = Date.now() + 10000;
+  while (signal(pid, 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 async function waitUntilListening(port: number, child: ChildProcess, output: () => string): Promise<void> {

@@ -1,11 +1,13 @@
 // A whole local contact center: the Twilio and OpenCX simulators, a Flex-like workspace
 // (AI and human queues, the two workflow filters, an AI worker and a human agent), a Flex
-// Conversations service, our Sync service with the saved config, and the Functions running in
-// the real twilio-run, with both webhooks registered to them (unless `webhooks: false`).
+// Conversations service, our Sync service with the saved config, the watchdog's timer workspace,
+// and the Functions running in the real twilio-run, with the webhooks registered to them (unless
+// `webhooks: false`). Both simulators share one virtual clock: time moves only through advance().
 import { CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../../functions/bridge/events';
 import { STATE_MAPS } from '../../functions/bridge/state';
 import { createTwilioClient, TwilioClient } from '../../functions/common/twilio/client';
 import { OpenCxSimulator, OpenCxSimulatorOptions, DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
+import { SimulatorClock } from '../simulators/twilio/clock';
 import { ConversationsSim } from '../simulators/twilio/conversations';
 import { FlexSim } from '../simulators/twilio/flex';
 import { IamSim } from '../simulators/twilio/iam';
@@ -18,6 +20,10 @@ import { FunctionsRuntime, startFunctionsRuntime } from './functions-runtime';
 export const AI_AUTHOR = 'AI Support Agent';
 export const BRIDGE_EVENTS = SUBSCRIBED_TASKROUTER_EVENTS.join(',');
 export const CONVERSATION_FILTERS: string[] = [...CONVERSATION_EVENTS];
+export const TIMER_WORKSPACE_NAME = 'OpenCX timers';
+export const TIMER_EVENTS = 'task.canceled';
+export const AI_ANSWER_TIMEOUT_SECONDS = 60;
+export const CUSTOMER_HANDOFF_NOTE = 'Connecting you with a member of our team.';
 
 export interface WorldOptions {
   switches?: Partial<TwilioSwitches>;
@@ -34,6 +40,8 @@ export interface WorldOptions {
   webhooks?: boolean;
   /** Where the workflow's `handedOff == true` filter is: first (default, as the setup asks), after the AI's filter, or missing. */
   handoffFilter?: 'first' | 'after-ai' | 'missing';
+  /** Extra environment variables for the Functions (added to, or replacing, the defaults). */
+  functionsEnv?: Record<string, string>;
 }
 
 export interface StartedConversation {
@@ -61,13 +69,18 @@ export class World {
   humanWorkerSid = '';
   conversationsServiceSid = '';
   syncServiceSid = '';
+  timerWorkspaceSid = '';
+  timerWorkflowSid = '';
   webhookUrl = '';
   private customerCount = 0;
+  private configSaves = 0;
 
   private constructor(private readonly options: WorldOptions) {
     this.twilio = new TwilioSimulator({ switches: options.switches });
     this.twilio.use('taskrouter', this.taskrouter).use('conversations', this.conversations).use('flex', this.flex).use('sync', this.sync).use('iam', this.iam);
-    this.opencx = new OpenCxSimulator(options.opencx);
+    // Typed wider than OpenCxSimulatorOptions so the shared clock is passed to an OpenCX simulator that takes one.
+    const opencxOptions: OpenCxSimulatorOptions & { clock: SimulatorClock } = { ...options.opencx, clock: this.twilio.clock };
+    this.opencx = new OpenCxSimulator(opencxOptions);
   }
 
   static async start(options: WorldOptions = {}): Promise<World> {
@@ -82,8 +95,10 @@ export class World {
     this.client = createTwilioClient({ ACCOUNT_SID: this.twilio.accountSid, AUTH_TOKEN: this.twilio.authToken, TWILIO_API_BASE_URL: this.twilio.url });
     this.seedContactCenter();
     if (this.options.functions !== false) {
-      this.functions = await startFunctionsRuntime(this.functionsEnv());
-      this.webhookUrl = `${this.functions.url}/webhook`;
+      const functions = await startFunctionsRuntime(this.functionsEnv());
+      this.functions = functions;
+      this.twilio.stopFunction = (delivery) => functions.stopInvocation(delivery.seq);
+      this.webhookUrl = `${functions.url}/webhook`;
       if (this.options.webhooks !== false) await this.registerWebhooks(this.webhookUrl);
     }
     if (this.options.configured !== false) await this.saveConfig();
@@ -96,6 +111,7 @@ export class World {
       SYNC_SERVICE_SID: this.syncServiceSid,
       TWILIO_API_BASE_URL: this.twilio.url,
       OPENCX_API_URL: this.opencx.url,
+      ...this.options.functionsEnv,
     };
   }
 
@@ -129,6 +145,18 @@ export class World {
     }).sid;
     this.conversationsServiceSid = this.conversations.createService('Flex Conversations Service').sid;
     this.syncServiceSid = this.sync.createService('OpenCX for Flex').sid;
+    this.seedTimerWorkspace();
+  }
+
+  /** The watchdog's own workspace as Test & Save provisions it: one queue no worker matches, one workflow to it. */
+  private seedTimerWorkspace(): void {
+    const tr = this.taskrouter;
+    this.timerWorkspaceSid = tr.createWorkspace({ friendlyName: TIMER_WORKSPACE_NAME }).sid;
+    const queue = tr.createTaskQueue(this.timerWorkspaceSid, { friendlyName: TIMER_WORKSPACE_NAME, targetWorkers: 'opencx_timer == true' });
+    this.timerWorkflowSid = tr.createWorkflow(this.timerWorkspaceSid, {
+      friendlyName: TIMER_WORKSPACE_NAME,
+      configuration: { task_routing: { filters: [], default_filter: { queue: queue.sid } } },
+    }).sid;
   }
 
   /** The human agent (back) in the Available activity, as after logging in to Flex. */
@@ -138,9 +166,10 @@ export class World {
     await this.settle();
   }
 
-  /** What "Apply setup" does: both webhooks, through the real REST API. */
+  /** What "Apply setup" does: the webhooks (Flex workspace, timer workspace, Conversations), through the real REST API. */
   async registerWebhooks(url: string): Promise<void> {
     await this.client.taskrouter.v1.workspaces(this.workspaceSid).update({ eventCallbackUrl: url, eventsFilter: BRIDGE_EVENTS });
+    await this.client.taskrouter.v1.workspaces(this.timerWorkspaceSid).update({ eventCallbackUrl: url, eventsFilter: TIMER_EVENTS });
     await this.client.conversations.v1.services(this.conversationsServiceSid).configuration.webhooks().update({
       postWebhookUrl: url,
       method: 'POST',
@@ -156,6 +185,11 @@ export class World {
       aiWorkerSid: this.aiWorkerSid,
       conversationsServiceSid: this.conversationsServiceSid,
       aiAuthorName: AI_AUTHOR,
+      timerWorkspaceSid: this.timerWorkspaceSid,
+      timerWorkflowSid: this.timerWorkflowSid,
+      aiAnswerTimeoutSeconds: AI_ANSWER_TIMEOUT_SECONDS,
+      customerHandoffNote: CUSTOMER_HANDOFF_NOTE,
+      configVersion: `v${this.twilio.clock.now()}-${++this.configSaves}`,
       ...overrides,
     };
     // The state maps exist before the first event, as the admin save creates them.
@@ -195,9 +229,27 @@ export class World {
     return first?.author ?? 'customer';
   }
 
-  /** Waits until every webhook and the REST calls it caused have finished. */
+  /** Waits until every webhook and the REST calls it caused have finished (the Functions included). */
   async settle(): Promise<void> {
     await this.twilio.idle(30000);
+  }
+
+  /** Moves the shared simulated clock forward (timeouts, TTLs fire), then settles. */
+  async advance(ms: number): Promise<void> {
+    this.twilio.clock.advance(ms);
+    await this.settle();
+  }
+
+  /**
+   * Waits until `condition` holds, for a test that must act in the middle of a Function's work
+   * (e.g. while a slow OpenCX call is outstanding); throws when it has not held after 30 s.
+   */
+  async until(condition: () => boolean, what = 'the condition'): Promise<void> {
+    const deadline = Date.now() + 30000;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   transcript(conversationSid: string): { author: string; body: string; attributes: Record<string, unknown> }[] {

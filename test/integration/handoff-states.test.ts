@@ -43,8 +43,7 @@ describe.each([
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
     const first = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid)!;
 
-    world.twilio.clock.advance((AI_TIMEOUT_SECONDS + 1) * 1000);
-    await world.settle();
+    await world.advance((AI_TIMEOUT_SECONDS + 1) * 1000);
 
     expect(world.reservations(taskSid).find((r) => r.sid === first.sid)!.status).toBe('timeout');
     const worker = world.taskrouter.workspaces.get(world.workspaceSid)!.workers.get(world.aiWorkerSid)!;
@@ -95,8 +94,7 @@ describe('AI reservation timeout', () => {
   test('the AI worker moved Offline by the timeout is put back to Available and keeps the conversation', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
     const sessionId = world.sessionFor(conversationSid)!.id;
-    world.twilio.clock.advance((AI_TIMEOUT_SECONDS + 1) * 1000);
-    await world.settle();
+    await world.advance((AI_TIMEOUT_SECONDS + 1) * 1000);
 
     const timeouts = world.twilio.webhooks.filter((d) => d.params.EventType === 'reservation.timeout' && d.params.TaskSid === taskSid);
     expect(timeouts).toHaveLength(1);

@@ -43,3 +43,26 @@ export async function postForm(baseUrl: string, path: string, fields: Record<str
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
 }
+
+/** A request's real start and end (performance.now ms); one still open has no end. */
+export interface TimedRequest {
+  startedAt: number;
+  endedAt?: number;
+}
+
+/**
+ * How many round trips one after another the requests took: the longest chain in which each
+ * request started after the previous one had ended. Requests that overlap count as parallel.
+ */
+export function sequentialDepth(requests: readonly TimedRequest[]): number {
+  const ended = requests
+    .filter((r): r is Required<TimedRequest> => r.endedAt !== undefined)
+    .sort((a, b) => a.endedAt - b.endedAt);
+  const depth: number[] = [];
+  ended.forEach((request, i) => {
+    let before = 0;
+    for (let j = 0; j < i; j++) if (ended[j].endedAt <= request.startedAt) before = Math.max(before, depth[j]);
+    depth.push(before + 1);
+  });
+  return Math.max(0, ...depth);
+}

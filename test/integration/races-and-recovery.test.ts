@@ -25,14 +25,13 @@ test('a slow relay that fails after a human accepted does not hand off again or 
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
   // B: sent to OpenCX, which stalls past the budget.
   world.opencx.faults.add({ path: /\/send$/, latencyMs: 6000, times: 1 });
+  const sendsBefore = world.opencx.requests.filter((r) => r.path.endsWith('/send')).length;
   world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, { author: world.customerOf(conversationSid), body: 'B: slow question' });
-  await new Promise((resolve) => setTimeout(resolve, 400));
+  await world.until(() => world.opencx.requests.filter((r) => r.path.endsWith('/send')).length > sendsBefore, 'B to reach OpenCX');
   // A: the customer asks for a human; the AI hands off and alice accepts, while B still waits.
   world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
   world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, { author: world.customerOf(conversationSid), body: 'A: human please' });
-  for (let i = 0; i < 50 && !world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending'); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await world.until(() => world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending'), 'a reservation for alice');
   await acceptAsHuman(taskSid);
   await world.settle();
 
@@ -62,8 +61,7 @@ test('a handoff that could not write the task is completed on the next AI reserv
   expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
 
   // The AI reservation times out; the task comes back to the AI, which declines it to humans.
-  world.twilio.clock.advance(121_000);
-  await world.settle();
+  await world.advance(121_000);
   await world.humanAgentLogsIn();
   expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
   expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')).toBe(true);

@@ -1,0 +1,18 @@
+// Loaded into every process twilio-run starts (through NODE_OPTIONS). twilio-run forks one
+// process per Function invocation; in such a process this records which simulator webhook
+// delivery it serves (its pid in `<dir>/<delivery>`), so the harness can stop the Function when
+// Twilio gives up on the delivery. A stop requested before the process got its request ends it at once.
+const fs = require('fs');
+const path = require('path');
+
+const dir = process.env.SIMULATOR_INVOCATIONS_DIR;
+const header = process.env.SIMULATOR_DELIVERY_HEADER;
+if (dir && header && process.send) {
+  process.on('message', (message) => {
+    const headers = message && message.event && message.event.request && message.event.request.headers;
+    const delivery = headers && headers[header];
+    if (!delivery) return;
+    fs.writeFileSync(path.join(dir, `${delivery}.pid`), String(process.pid));
+    if (fs.existsSync(path.join(dir, `${delivery}.stop`))) process.kill(process.pid, 'SIGKILL');
+  });
+}

@@ -1,0 +1,33 @@
+import { sequentialDepth } from './helpers';
+
+describe('sequentialDepth', () => {
+  const req = (startedAt: number, endedAt?: number) => ({ startedAt, endedAt });
+
+  test('no requests is depth 0; one is depth 1', () => {
+    expect(sequentialDepth([])).toBe(0);
+    expect(sequentialDepth([req(0, 10)])).toBe(1);
+  });
+
+  test('requests one after another add up; overlapping ones count once', () => {
+    expect(sequentialDepth([req(0, 10), req(11, 20), req(21, 30)])).toBe(3);
+    expect(sequentialDepth([req(0, 10), req(1, 12), req(2, 9)])).toBe(1);
+  });
+
+  test('the longest chain wins, whatever the order the requests are listed in', () => {
+    // A (0-10) then B and C in parallel (11-20, 12-30), then D after B (21-25): A → B → D.
+    const requests = [req(21, 25), req(12, 30), req(0, 10), req(11, 20)];
+    expect(sequentialDepth(requests)).toBe(3);
+  });
+
+  test('a request that starts exactly when the previous one ended follows it', () => {
+    expect(sequentialDepth([req(0, 10), req(10, 20)])).toBe(2);
+  });
+
+  test('a request that starts before the previous one ended runs beside it', () => {
+    expect(sequentialDepth([req(0, 10), req(9.5, 20)])).toBe(1);
+  });
+
+  test('requests still open have not ended and are left out', () => {
+    expect(sequentialDepth([req(0, 10), req(11)])).toBe(1);
+  });
+});
