@@ -1,4 +1,14 @@
-import { DEFAULT_AI_AUTHOR_NAME, parseConfig } from './config';
+import {
+  configVersionOf,
+  DEFAULT_AI_AUTHOR_NAME,
+  DEFAULT_CUSTOMER_HANDOFF_NOTE,
+  newConfigVersion,
+  parseConfig,
+  readConfigFields,
+  readWebhookHealth,
+  withConfigVersion,
+  withoutConfigVersion,
+} from './config';
 
 const stored = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
   opencxToken: 'ocx_live_abc',
@@ -9,7 +19,7 @@ const stored = (over: Record<string, unknown> = {}): Record<string, unknown> => 
 });
 
 describe('parseConfig', () => {
-  it('reads a complete config, defaulting the author name to "AI Support Agent"', () => {
+  it('reads a minimal config with the defaults: author "AI Support Agent", the neutral handoff note, a 60 s watchdog, no version', () => {
     expect(parseConfig(stored())).toEqual({
       opencxToken: 'ocx_live_abc',
       workspaceSid: 'WS1',
@@ -17,8 +27,58 @@ describe('parseConfig', () => {
       conversationsServiceSid: 'IS1',
       aiAuthorName: 'AI Support Agent',
       aiQueueSid: undefined,
+      opencxWebhookSecret: undefined,
+      customerHandoffNote: 'Connecting you with a member of our team.',
+      customerHandoffNoteTranslations: {},
+      aiAnswerTimeoutSeconds: 60,
+      timerWorkspaceSid: undefined,
+      timerWorkflowSid: undefined,
+      configVersion: '',
     });
     expect(DEFAULT_AI_AUTHOR_NAME).toBe('AI Support Agent');
+    expect(DEFAULT_CUSTOMER_HANDOFF_NOTE).toBe('Connecting you with a member of our team.');
+  });
+
+  it('reads every field of a full config', () => {
+    const full = stored({
+      opencxWebhookSecret: ' whsec_123 ',
+      customerHandoffNote: ' One moment, please. ',
+      customerHandoffNoteTranslations: { es: 'Un momento, por favor.', 'pt-BR': ' Um momento. ' },
+      aiAnswerTimeoutSeconds: 120,
+      timerWorkspaceSid: 'WS2',
+      timerWorkflowSid: 'WW2',
+      configVersion: 'lx1abc',
+    });
+    expect(parseConfig(full)).toMatchObject({
+      opencxWebhookSecret: 'whsec_123',
+      customerHandoffNote: 'One moment, please.',
+      customerHandoffNoteTranslations: { es: 'Un momento, por favor.', 'pt-BR': 'Um momento.' },
+      aiAnswerTimeoutSeconds: 120,
+      timerWorkspaceSid: 'WS2',
+      timerWorkflowSid: 'WW2',
+      configVersion: 'lx1abc',
+    });
+  });
+
+  it('keeps an empty handoff note: the admin wants no note', () => {
+    expect(parseConfig(stored({ customerHandoffNote: '' }))?.customerHandoffNote).toBe('');
+    expect(parseConfig(stored({ customerHandoffNote: '  ' }))?.customerHandoffNote).toBe('');
+    expect(parseConfig(stored({ customerHandoffNote: 7 }))?.customerHandoffNote).toBe(DEFAULT_CUSTOMER_HANDOFF_NOTE);
+  });
+
+  it.each([14, 601, 60.5, '60', null])('falls back to the 60 s watchdog for a stored timeout of %j', (value) => {
+    expect(parseConfig(stored({ aiAnswerTimeoutSeconds: value }))?.aiAnswerTimeoutSeconds).toBe(60);
+  });
+
+  it.each([15, 600])('accepts the watchdog bound %i', (value) => {
+    expect(parseConfig(stored({ aiAnswerTimeoutSeconds: value }))?.aiAnswerTimeoutSeconds).toBe(value);
+  });
+
+  it('keeps only the translations whose note is text', () => {
+    expect(parseConfig(stored({ customerHandoffNoteTranslations: { es: 'Hola', fr: 3, de: null } }))?.customerHandoffNoteTranslations).toEqual({ es: 'Hola' });
+    for (const value of ['{"es":"Hola"}', ['Hola'], null]) {
+      expect(parseConfig(stored({ customerHandoffNoteTranslations: value }))?.customerHandoffNoteTranslations).toEqual({});
+    }
   });
 
   it('keeps the optional author name and AI queue, trimmed', () => {
@@ -43,5 +103,63 @@ describe('parseConfig', () => {
 
   it.each([undefined, null, 'opencx', 42, true])('is undefined for a document that is not an object: %j', (data) => {
     expect(parseConfig(data)).toBeUndefined();
+  });
+});
+
+describe('readConfigFields', () => {
+  it('leaves out what is missing, so an incomplete document still shows what it has', () => {
+    expect(readConfigFields({ workspaceSid: 'WS1', customerHandoffNote: '' })).toEqual(
+      expect.objectContaining({ workspaceSid: 'WS1', customerHandoffNote: '', opencxToken: undefined, customerHandoffNoteTranslations: undefined, aiAnswerTimeoutSeconds: undefined }),
+    );
+  });
+});
+
+describe('config versions on webhook URLs', () => {
+  const URL = 'https://acme-1234.twil.io/webhook';
+
+  it('adds the version as cv, replacing an older one', () => {
+    expect(withConfigVersion(URL, 'v2')).toBe(`${URL}?cv=v2`);
+    expect(withConfigVersion(`${URL}?cv=v1`, 'v2')).toBe(`${URL}?cv=v2`);
+  });
+
+  it('keeps other query parameters verbatim and Twilio connection overrides after #', () => {
+    expect(withConfigVersion(`${URL}?a=b%20c&cv=v1#rc=3&rp=all`, 'v2')).toBe(`${URL}?a=b%20c&cv=v2#rc=3&rp=all`);
+    expect(withConfigVersion(`${URL}#rt=8000`, 'v2')).toBe(`${URL}?cv=v2#rt=8000`);
+  });
+
+  it('removes the version for an empty one, and withoutConfigVersion compares where URLs point', () => {
+    expect(withConfigVersion(`${URL}?cv=v1`, '')).toBe(URL);
+    expect(withoutConfigVersion(`${URL}?cv=v1`)).toBe(URL);
+    expect(withoutConfigVersion(`${URL}?x=1&cv=v1#rc=2`)).toBe(`${URL}?x=1#rc=2`);
+    expect(withoutConfigVersion(URL)).toBe(URL);
+    expect(withoutConfigVersion('https://other.example/webhook?cvx=1')).toBe('https://other.example/webhook?cvx=1');
+  });
+
+  it('reads the version a URL carries, empty when none', () => {
+    expect(configVersionOf(`${URL}?cv=v9#rc=1`)).toBe('v9');
+    expect(configVersionOf(URL)).toBe('');
+    expect(configVersionOf(`${URL}?cvx=1`)).toBe('');
+  });
+
+  it('makes a URL-safe version that changes with the time and the random part', () => {
+    const now = new Date('2026-12-02T04:00:00.000Z');
+    const version = newConfigVersion(now, () => 0.5);
+    expect(version).toMatch(/^[0-9a-z]+$/);
+    expect(newConfigVersion(now, () => 0.25)).not.toBe(version);
+    expect(newConfigVersion(new Date(now.getTime() + 1), () => 0.5)).not.toBe(version);
+    expect(configVersionOf(withConfigVersion(URL, version))).toBe(version);
+  });
+});
+
+describe('readWebhookHealth', () => {
+  it('reads the last verified OpenCX delivery', () => {
+    expect(readWebhookHealth({ lastVerifiedAt: '2026-12-02T03:00:00.000Z', lastEvent: 'conversation.ai_response' })).toEqual({
+      lastVerifiedAt: '2026-12-02T03:00:00.000Z',
+      lastEvent: 'conversation.ai_response',
+    });
+  });
+
+  it.each([undefined, {}, { lastVerifiedAt: 'yesterday', lastEvent: 'x' }, { lastVerifiedAt: 5 }])('is undefined for %j', (data) => {
+    expect(readWebhookHealth(data)).toBeUndefined();
   });
 });

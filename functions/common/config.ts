@@ -2,6 +2,17 @@
 
 export const CONFIG_DOCUMENT = 'opencx_config';
 export const DEFAULT_AI_AUTHOR_NAME = 'AI Support Agent';
+/** What the customer reads at a handoff unless the admin wrote something else. */
+export const DEFAULT_CUSTOMER_HANDOFF_NOTE = 'Connecting you with a member of our team.';
+export const MAX_CUSTOMER_HANDOFF_NOTE_LENGTH = 320;
+/** The watchdog: a slow AI answer hands off after this many seconds. */
+export const AI_ANSWER_TIMEOUT_SECONDS = { min: 15, max: 600, default: 60 } as const;
+
+/**
+ * The query parameter carrying the config version on the webhook URLs registered with Twilio:
+ * an event tells a warm Function whether the settings changed since it cached them.
+ */
+export const CONFIG_VERSION_PARAM = 'cv';
 
 export interface BridgeConfig {
   /** The OpenCX org API key. Never logged, never returned to the browser. */
@@ -11,6 +22,18 @@ export interface BridgeConfig {
   conversationsServiceSid: string;
   aiAuthorName: string;
   aiQueueSid?: string;
+  /** Signs OpenCX's webhooks. Never logged, never returned to the browser. */
+  opencxWebhookSecret?: string;
+  /** The note the customer reads at a handoff; empty: no note. */
+  customerHandoffNote: string;
+  /** BCP-47 tag (canonical case) → note, for handoffs in that language. */
+  customerHandoffNoteTranslations: Record<string, string>;
+  aiAnswerTimeoutSeconds: number;
+  /** The TaskRouter workspace of our own holding the watchdog's timer tasks. */
+  timerWorkspaceSid?: string;
+  timerWorkflowSid?: string;
+  /** Changes on every save; empty for settings saved before versions existed. */
+  configVersion: string;
 }
 
 /** The stored document: what the bridge reads, plus what the settings view shows. */
@@ -21,13 +44,21 @@ export interface ConfigDocument extends BridgeConfig {
   updatedAt: string;
 }
 
-/** Every usable (non-blank string, trimmed) field of a stored document, whether or not the whole is complete. */
+const isTimeout = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= AI_ANSWER_TIMEOUT_SECONDS.min && value <= AI_ANSWER_TIMEOUT_SECONDS.max;
+
+/**
+ * Every usable field of a stored document, whether or not the whole is complete: non-blank strings
+ * trimmed, the handoff note even when empty (no note), translations with string values only, a
+ * timeout within its range.
+ */
 export function readConfigFields(data: unknown): Partial<ConfigDocument> {
   const d = data && typeof data === 'object' ? (data as Record<string, unknown>) : {};
   const str = (key: keyof ConfigDocument): string | undefined => {
     const value = d[key];
     return typeof value === 'string' && value.trim() ? value.trim() : undefined;
   };
+  const note = d.customerHandoffNote;
   return {
     opencxToken: str('opencxToken'),
     workspaceSid: str('workspaceSid'),
@@ -35,21 +66,92 @@ export function readConfigFields(data: unknown): Partial<ConfigDocument> {
     conversationsServiceSid: str('conversationsServiceSid'),
     aiAuthorName: str('aiAuthorName'),
     aiQueueSid: str('aiQueueSid'),
+    opencxWebhookSecret: str('opencxWebhookSecret'),
+    customerHandoffNote: typeof note === 'string' ? note.trim() : undefined,
+    customerHandoffNoteTranslations: readTranslations(d.customerHandoffNoteTranslations),
+    aiAnswerTimeoutSeconds: isTimeout(d.aiAnswerTimeoutSeconds) ? d.aiAnswerTimeoutSeconds : undefined,
+    timerWorkspaceSid: str('timerWorkspaceSid'),
+    timerWorkflowSid: str('timerWorkflowSid'),
+    configVersion: str('configVersion'),
     orgName: str('orgName'),
     updatedAt: str('updatedAt'),
   };
 }
 
-/** Reads a stored config document; undefined when a required field is missing. */
+function readTranslations(value: unknown): Record<string, string> | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value).flatMap(([tag, note]) => (typeof note === 'string' ? [[tag, note.trim()] as const] : []));
+  return Object.fromEntries(entries);
+}
+
+/** Reads a stored config document, with the defaults; undefined when a required field is missing. */
 export function parseConfig(data: unknown): BridgeConfig | undefined {
-  const { opencxToken, workspaceSid, aiWorkerSid, conversationsServiceSid, aiAuthorName, aiQueueSid } = readConfigFields(data);
+  const fields = readConfigFields(data);
+  const { opencxToken, workspaceSid, aiWorkerSid, conversationsServiceSid } = fields;
   if (!opencxToken || !workspaceSid || !aiWorkerSid || !conversationsServiceSid) return undefined;
   return {
     opencxToken,
     workspaceSid,
     aiWorkerSid,
     conversationsServiceSid,
-    aiAuthorName: aiAuthorName ?? DEFAULT_AI_AUTHOR_NAME,
-    aiQueueSid,
+    aiAuthorName: fields.aiAuthorName ?? DEFAULT_AI_AUTHOR_NAME,
+    aiQueueSid: fields.aiQueueSid,
+    opencxWebhookSecret: fields.opencxWebhookSecret,
+    customerHandoffNote: fields.customerHandoffNote ?? DEFAULT_CUSTOMER_HANDOFF_NOTE,
+    customerHandoffNoteTranslations: fields.customerHandoffNoteTranslations ?? {},
+    aiAnswerTimeoutSeconds: fields.aiAnswerTimeoutSeconds ?? AI_ANSWER_TIMEOUT_SECONDS.default,
+    timerWorkspaceSid: fields.timerWorkspaceSid,
+    timerWorkflowSid: fields.timerWorkflowSid,
+    configVersion: fields.configVersion ?? '',
   };
+}
+
+/** A new config version: time-ordered, unique enough for one account's saves. */
+export function newConfigVersion(now: Date, random: () => number = Math.random): string {
+  return now.getTime().toString(36) + Math.floor(random() * 36 ** 4).toString(36).padStart(4, '0');
+}
+
+/**
+ * A URL as the text before its query, the query's `name=value` pairs other than the config
+ * version (kept verbatim), the version, and its `#…` part (Twilio's connection overrides).
+ */
+function splitUrl(url: string): { base: string; pairs: string[]; version: string; fragment: string } {
+  const hashAt = url.indexOf('#');
+  const fragment = hashAt >= 0 ? url.slice(hashAt) : '';
+  const [base, query = ''] = (hashAt >= 0 ? url.slice(0, hashAt) : url).split(/\?(.*)/s);
+  const isVersion = (pair: string): boolean => pair.split('=')[0] === CONFIG_VERSION_PARAM;
+  const pairs = query.split('&').filter(Boolean);
+  const version = pairs.filter(isVersion).at(-1)?.slice(CONFIG_VERSION_PARAM.length + 1) ?? '';
+  return { base, pairs: pairs.filter((pair) => !isVersion(pair)), version, fragment };
+}
+
+/** The URL carrying `cv=<version>` (replacing any other version); an empty version removes it. Versions are URL-safe. */
+export function withConfigVersion(url: string, version: string): string {
+  const { base, pairs, fragment } = splitUrl(url);
+  const query = [...pairs, ...(version ? [`${CONFIG_VERSION_PARAM}=${version}`] : [])].join('&');
+  return `${base}${query ? `?${query}` : ''}${fragment}`;
+}
+
+/** The URL without its config version, to tell where a registered webhook points. */
+export const withoutConfigVersion = (url: string): string => withConfigVersion(url, '');
+
+/** The config version a URL carries; empty when none. */
+export const configVersionOf = (url: string): string => splitUrl(url).version;
+
+/** The Sync document the OpenCX webhook Function updates on a verified delivery; the setup doctor reads it. */
+export const OPENCX_WEBHOOK_HEALTH_DOCUMENT = 'opencx_webhook_health';
+
+export interface OpenCxWebhookHealth {
+  /** ISO 8601. */
+  lastVerifiedAt: string;
+  /** The OpenCX event type, e.g. `conversation.ai_response`. */
+  lastEvent: string;
+}
+
+/** The stored health document; undefined when absent or unreadable. */
+export function readWebhookHealth(data: unknown): OpenCxWebhookHealth | undefined {
+  const d = data && typeof data === 'object' ? (data as Record<string, unknown>) : {};
+  const { lastVerifiedAt, lastEvent } = d;
+  if (typeof lastVerifiedAt !== 'string' || Number.isNaN(Date.parse(lastVerifiedAt))) return undefined;
+  return { lastVerifiedAt, lastEvent: typeof lastEvent === 'string' ? lastEvent : '' };
 }
