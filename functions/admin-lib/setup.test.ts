@@ -1,6 +1,6 @@
 import { SUBSCRIBED_TASKROUTER_EVENTS } from '../bridge/events';
 import { BridgeConfig, parseConfig } from '../common/config';
-import type { WorkerRouting, WorkflowRouting } from '../common/twilio-client';
+import type { WorkerRouting, WorkflowRouting } from '../common/twilio';
 import { adminErrorOf } from './admin-error.testing';
 import {
   aiMembership,
@@ -12,6 +12,7 @@ import {
   chooseWorkflow,
   configCheck,
   conversationsWebhookCheck,
+  conversationsWebhookAfterSave,
   conversationsWebhookUpdate,
   humanQueueProblem,
   isHandedOffFilter,
@@ -29,6 +30,7 @@ import {
   timerWorkspaceCheck,
   workflowConfigurationUpdate,
   workflowFiltersCheck,
+  workspaceCallbackAfterSave,
   workspaceCallbackUpdate,
   workspaceEventsCheck,
 } from './setup';
@@ -261,6 +263,23 @@ describe('pointsHere', () => {
     expect(pointsHere(OTHER_URL, VERSIONED)).toBe(false);
     expect(pointsHere(`${URL}#rc=3`, VERSIONED)).toBe(false);
     expect(pointsHere(null, VERSIONED)).toBe(false);
+  });
+});
+
+describe('what a settings save re-registers', () => {
+  it('puts the new config version on a workspace callback and a Conversations webhook that point here', () => {
+    expect(workspaceCallbackAfterSave({ eventCallbackUrl: `${URL}?cv=v1`, eventsFilter: EVENTS }, VERSIONED)).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: EVENTS });
+    expect(workspaceCallbackAfterSave({ eventCallbackUrl: URL, eventsFilter: EVENTS }, VERSIONED)).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: EVENTS });
+    const webhook = { postWebhookUrl: URL, method: 'POST', filters: ['onMessageUpdated', ...CONVERSATION_FILTERS] };
+    expect(conversationsWebhookAfterSave(webhook, VERSIONED)).toEqual({ ...webhook, postWebhookUrl: VERSIONED });
+  });
+
+  it('writes nothing when the version is already current, or the URL is unset or elsewhere', () => {
+    expect(workspaceCallbackAfterSave({ eventCallbackUrl: VERSIONED, eventsFilter: EVENTS }, VERSIONED)).toBeUndefined();
+    expect(workspaceCallbackAfterSave({ eventCallbackUrl: null, eventsFilter: null }, VERSIONED)).toBeUndefined();
+    expect(workspaceCallbackAfterSave({ eventCallbackUrl: OTHER_URL, eventsFilter: EVENTS }, VERSIONED)).toBeUndefined();
+    expect(conversationsWebhookAfterSave({ postWebhookUrl: null, method: null, filters: [] }, VERSIONED)).toBeUndefined();
+    expect(conversationsWebhookAfterSave({ postWebhookUrl: OTHER_URL, method: 'POST', filters: CONVERSATION_FILTERS }, VERSIONED)).toBeUndefined();
   });
 });
 

@@ -8,7 +8,7 @@
 // warning Apply fixes. The timer workspace and OpenCX's webhooks are checked too.
 import { CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../bridge/events';
 import { BridgeConfig, configVersionOf, OpenCxWebhookHealth, withoutConfigVersion } from '../common/config';
-import type { ConversationsWebhook, TaskQueueSummary, WorkerRouting, WorkflowRouting, WorkflowSummary, WorkspaceCallback } from '../common/twilio-client';
+import type { ConversationsWebhook, TaskQueueSummary, WorkerRouting, WorkflowRouting, WorkflowSummary, WorkspaceCallback } from '../common/twilio';
 import { AdminError, invalidInput } from './admin-error';
 import { AI_WORKER_SKILL, formText, sidPattern } from './settings';
 import { TIMER_EVENTS, TIMER_WORKSPACE_NAME } from './timer-workspace';
@@ -401,6 +401,19 @@ export function conversationsWebhookUpdate(
   const gap = subscriptionGap(current.postWebhookUrl, current.filters, webhookUrl, CONVERSATION_EVENTS, isPost(current.method));
   if (!needsWrite(gap, replaceCallbackUrl)) return undefined;
   return { postWebhookUrl: webhookUrl, method: 'POST', filters: mergedEvents(current.filters, CONVERSATION_EVENTS) };
+}
+
+/**
+ * What a settings save writes to the workspace: only a callback that already points here, now with
+ * the new config version. Unset or elsewhere is left to apply.
+ */
+export function workspaceCallbackAfterSave(current: WorkspaceCallback, webhookUrl: string): ReturnType<typeof workspaceCallbackUpdate> {
+  return pointsHere(current.eventCallbackUrl, webhookUrl) ? workspaceCallbackUpdate(current, webhookUrl, false) : undefined;
+}
+
+/** The same for the Conversations service webhook. */
+export function conversationsWebhookAfterSave(current: ConversationsWebhook, webhookUrl: string): ReturnType<typeof conversationsWebhookUpdate> {
+  return pointsHere(current.postWebhookUrl, webhookUrl) ? conversationsWebhookUpdate(current, webhookUrl, false) : undefined;
 }
 
 // --- The watchdog's timer workspace ---

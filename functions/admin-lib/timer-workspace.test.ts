@@ -1,4 +1,4 @@
-import type { TaskQueueSummary, WorkflowRouting, WorkspaceCallback } from '../common/twilio-client';
+import type { TaskQueueSummary, WorkflowRouting, WorkspaceCallback } from '../common/twilio';
 import { ensureTimerWorkspace, TimerWorkspaceApi, timerWorkflowConfiguration } from './timer-workspace';
 
 const CALLBACK = 'https://acme-1234.twil.io/webhook?cv=v2';

@@ -2,7 +2,7 @@
 // no worker matches until its Timeout cancels it, and the workspace sends `task.canceled` to the
 // webhook. Kept out of the Flex workspace so supervisors never see timers in Flex's queues.
 // Test & Save provisions it once (adopting one found by name) and never a second one.
-import type { TaskQueueSummary, WorkflowRouting, WorkspaceCallback } from '../common/twilio-client';
+import type { TaskQueueSummary, WorkflowRouting, WorkspaceCallback } from '../common/twilio';
 
 export const TIMER_WORKSPACE_NAME = 'OpenCX timers';
 export const TIMER_QUEUE_NAME = 'OpenCX timers';
@@ -44,16 +44,17 @@ export async function ensureTimerWorkspace(
   saved: { timerWorkspaceSid?: string; timerWorkflowSid?: string },
   callbackUrl: string,
 ): Promise<TimerWorkspace> {
-  const created: TimerWorkspace['created'] = [];
+  const made: TimerWorkspace['created'] = [];
   const workspace = await findWorkspace(taskrouter, saved.timerWorkspaceSid);
   let workspaceSid: string;
   let callback: WorkspaceCallback;
   if (workspace) {
     ({ sid: workspaceSid, ...callback } = workspace);
   } else {
-    callback = { eventCallbackUrl: callbackUrl, eventsFilter: TIMER_EVENTS.join(',') };
-    workspaceSid = await taskrouter.createWorkspace({ friendlyName: TIMER_WORKSPACE_NAME, ...callback });
-    created.push('workspace');
+    const created = { eventCallbackUrl: callbackUrl, eventsFilter: TIMER_EVENTS.join(',') };
+    workspaceSid = await taskrouter.createWorkspace({ friendlyName: TIMER_WORKSPACE_NAME, ...created });
+    callback = created;
+    made.push('workspace');
   }
 
   const workflows = workspace ? await taskrouter.listWorkflowRouting(workspaceSid) : [];
@@ -63,12 +64,12 @@ export async function ensureTimerWorkspace(
     let queue = queues.find((q) => q.friendlyName === TIMER_QUEUE_NAME);
     if (!queue) {
       queue = await taskrouter.createTaskQueue(workspaceSid, { friendlyName: TIMER_QUEUE_NAME, targetWorkers: TIMER_TARGET_WORKERS });
-      created.push('queue');
+      made.push('queue');
     }
     workflow = await taskrouter.createWorkflow(workspaceSid, { friendlyName: TIMER_WORKFLOW_NAME, configuration: timerWorkflowConfiguration(queue.sid) });
-    created.push('workflow');
+    made.push('workflow');
   }
-  return { workspaceSid, workflowSid: workflow.sid, callback, created };
+  return { workspaceSid, workflowSid: workflow.sid, callback, created: made };
 }
 
 async function findWorkspace(taskrouter: TimerWorkspaceApi, savedSid: string | undefined): Promise<({ sid: string } & WorkspaceCallback) | undefined> {

@@ -6,9 +6,11 @@ import { ConversationPhase, ConversationRecord, isStaleClaim } from './conversat
 import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, dedupShard } from './dedup';
 
 export const CONVERSATIONS_MAP = 'opencx_conversations';
+/** OpenCX session id → `{ conversationSid }`, for OpenCX's webhooks. */
+export const SESSIONS_MAP = 'opencx_sessions';
 export const dedupMap = (shard: number): string => `opencx_dedup_${shard}`;
 /** Every map the bridge writes; the settings save creates them before the first event. */
-export const STATE_MAPS: readonly string[] = [CONVERSATIONS_MAP, ...Array.from({ length: DEDUP_SHARDS }, (_, shard) => dedupMap(shard))];
+export const STATE_MAPS: readonly string[] = [CONVERSATIONS_MAP, SESSIONS_MAP, ...Array.from({ length: DEDUP_SHARDS }, (_, shard) => dedupMap(shard))];
 
 /** How long a warm container trusts the config it read; a saved change applies within this. */
 export const CONFIG_CACHE_MS = 30_000;
