@@ -10,7 +10,7 @@ import { logEvent } from './common/log';
 import { OpenCxClient } from './common/opencx-client';
 import { Deadline } from './common/retry';
 import { isValidTwilioSignature } from './common/signature';
-import { TwilioGateway, createTwilioClient } from './common/twilio-client';
+import { createTwilioApis } from './common/twilio';
 
 export interface BridgeEnv {
   ACCOUNT_SID: string;
@@ -63,8 +63,8 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
     return reply(callback, 200, { outcome: 'ignored', reason: `${bridgeEvent.type} needs no action` });
   }
   const deadline = new Deadline(BUDGET_MS[bridgeEvent.surface]);
-  const twilio = new TwilioGateway(createTwilioClient(context, deadline), deadline);
-  const state = new BridgeState(twilio, context.SYNC_SERVICE_SID);
+  const twilio = createTwilioApis(context, deadline);
+  const state = new BridgeState(twilio.sync, context.SYNC_SERVICE_SID);
   const conversationSid = conversationOf(bridgeEvent);
   const trace = {
     event: bridgeEvent.type,

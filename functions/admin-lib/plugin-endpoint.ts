@@ -9,7 +9,7 @@ import '@twilio-labs/serverless-runtime-types';
 import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtime-types/types';
 import { logEvent } from '../common/log';
 import { Deadline } from '../common/retry';
-import { createTwilioClient, FLEX_TOKEN_EXPIRED, FlexTokenCheck, TwilioCredentials, TwilioGateway } from '../common/twilio-client';
+import { createTwilioApis, FLEX_TOKEN_EXPIRED, FlexTokenCheck, TwilioApis, TwilioCredentials } from '../common/twilio';
 import { AdminError, internalError } from './admin-error';
 
 export interface AdminEnv extends TwilioCredentials {
@@ -33,7 +33,7 @@ export interface PluginCall<Env extends AdminEnv> {
   /** The form fields the plugin posted (`Token` included). */
   event: PluginEvent;
   caller: FlexCaller;
-  twilio: TwilioGateway;
+  twilio: TwilioApis;
   deadline: Deadline;
   /** Fields to add to the request's log line. Never secrets. */
   trace: Record<string, unknown>;
@@ -90,8 +90,8 @@ export function pluginEndpoint<Env extends AdminEnv>(
     const trace: Record<string, unknown> = {};
     const deadline = new Deadline(BUDGET_MS);
     try {
-      const twilio = new TwilioGateway(createTwilioClient(context, deadline), deadline);
-      const caller = authorize(await twilio.validateFlexToken(flexToken(event)), options.role);
+      const twilio = createTwilioApis(context, deadline);
+      const caller = authorize(await twilio.iam.validateFlexToken(flexToken(event)), options.role);
       trace.identity = caller.identity;
       const payload = await run({ context, event, caller, twilio, deadline, trace });
       logEvent({ event: options.name, outcome: 'ok', ...trace, ms: Date.now() - started });

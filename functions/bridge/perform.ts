@@ -3,7 +3,8 @@ import type { BridgeConfig } from '../common/config';
 import { OpenCxClient, OpenCxError } from '../common/opencx-client';
 import { Deadline } from '../common/retry';
 import type { FlexTaskAttributes, HandoffAttributes } from '../common/task-attributes';
-import type { TaskSnapshot, TwilioGateway } from '../common/twilio-client';
+import { mayHaveBeenProcessed, NewMessage, TaskSnapshot, TwilioApis } from '../common/twilio';
+import { restoreAfterTimeout } from './ai-worker';
 import type { ConversationRecord } from './conversation-record';
 import { flattenAttributes, flexSidsCustomData } from './custom-data';
 import { AfterAnswer, Decision, afterAnswer, aiUnavailable, isFromCustomer } from './decide';
@@ -13,7 +14,7 @@ import type { BridgeState } from './state';
 
 export interface BridgeDeps {
   config: BridgeConfig;
-  twilio: TwilioGateway;
+  twilio: TwilioApis;
   opencx: OpenCxClient;
   state: BridgeState;
   /** The whole handler's deadline. */
@@ -107,7 +108,7 @@ async function engage(d: Of<'engage'>, deps: BridgeDeps): Promise<Outcome> {
 
 /** Customer messages in the conversation that no Function has sent to OpenCX yet. */
 async function unansweredCustomerMessages(conversationSid: string, deps: BridgeDeps): Promise<string[]> {
-  const messages = await deps.twilio.listMessages(deps.config.conversationsServiceSid, conversationSid);
+  const messages = await deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, { order: 'asc', limit: 200 });
   const fresh: string[] = [];
   for (const message of messages) {
     if (!isFromCustomer(message.author, message.attributes, deps.config) || !message.body.trim()) continue;
@@ -154,12 +155,31 @@ async function answerCustomer(conversationSid: string, record: ConversationRecor
 
 async function postAiMessage(conversationSid: string, body: string, sessionId: string | undefined, deps: BridgeDeps): Promise<boolean> {
   try {
-    await deps.twilio.postMessage(deps.config.conversationsServiceSid, conversationSid, deps.config.aiAuthorName, body, { opencx: { role: 'ai', sessionId } });
+    await postMessageOnce(conversationSid, { author: deps.config.aiAuthorName, body, attributes: { opencx: { role: 'ai', sessionId } } }, deps);
     return true;
   } catch (error) {
     deps.warn('could not post the AI reply', { error: String(error), conversationSid });
     return false;
   }
+}
+
+/**
+ * Posts a message. A post that failed after Twilio may have processed it (a 5xx, a lost answer)
+ * is posted again only when the newest messages do not already hold it.
+ */
+async function postMessageOnce(conversationSid: string, message: NewMessage, deps: BridgeDeps): Promise<void> {
+  const { conversations } = deps.twilio;
+  const serviceSid = deps.config.conversationsServiceSid;
+  try {
+    await conversations.postMessage(serviceSid, conversationSid, message);
+    return;
+  } catch (error) {
+    if (!mayHaveBeenProcessed(error)) throw error;
+  }
+  const attributes = JSON.stringify(message.attributes);
+  const recent = await conversations.listMessages(serviceSid, conversationSid, { order: 'desc', limit: 20 });
+  if (recent.some((m) => m.author === message.author && m.body === message.body && JSON.stringify(m.attributes) === attributes)) return;
+  await conversations.postMessage(serviceSid, conversationSid, message);
 }
 
 async function handOff(
@@ -186,8 +206,8 @@ async function handOff(
   }
   const attributes = handoffAttributes({ reason: next.reason, summary: next.summary, sentiment: next.sentiment, language, sessionId: record.sessionId, at: deps.now() });
   const released = await routeToHumans(record.taskSid, attributes, deps);
-  const noted = await deps.twilio
-    .postMessage(deps.config.conversationsServiceSid, conversationSid, deps.config.aiAuthorName, handoffNote(attributes), { opencx: { role: 'handoff-note', sessionId: record.sessionId } })
+  const note = { author: deps.config.aiAuthorName, body: handoffNote(attributes), attributes: { opencx: { role: 'handoff-note', sessionId: record.sessionId } } };
+  const noted = await postMessageOnce(conversationSid, note, deps)
     .then(() => true)
     .catch((error: unknown) => (deps.warn('could not post the handoff note', { error: String(error) }), false));
   return { outcome: 'handed-off', sessionId: record.sessionId, reason: attributes.handoffReason, released, noted, ...extra };
@@ -202,15 +222,36 @@ async function routeToHumans(taskSid: string, attributes: Partial<HandoffAttribu
   const { workspaceSid, aiWorkerSid } = deps.config;
   // An assigned task normally belongs to a human: only the AI's own assignment is transferred.
   const heldByHuman = async (task: TaskSnapshot): Promise<boolean> =>
-    task.assignmentStatus === 'assigned' && !(await deps.twilio.acceptedReservations(workspaceSid, taskSid)).some((r) => r.workerSid === aiWorkerSid);
-  const before = await deps.twilio.mergeTaskAttributes(workspaceSid, taskSid, attributes, { skipIf: heldByHuman });
+    task.assignmentStatus === 'assigned' && !(await deps.twilio.taskrouter.reservations(workspaceSid, taskSid, 'accepted')).some((r) => r.workerSid === aiWorkerSid);
+  const before = await mergeTaskAttributesUnless(taskSid, attributes, heldByHuman, deps);
   if (before.assignmentStatus === 'assigned') return before.written ? transferAssignedTask(before, attributes, deps) : 'already-with-a-human';
   if (before.assignmentStatus !== 'pending' && before.assignmentStatus !== 'reserved') return `left ${before.assignmentStatus}`;
-  const pending = (await deps.twilio.pendingReservations(workspaceSid, taskSid)).filter((r) => r.workerSid === aiWorkerSid);
+  const pending = (await deps.twilio.taskrouter.reservations(workspaceSid, taskSid, 'pending')).filter((r) => r.workerSid === aiWorkerSid);
   if (pending.length === 0) return 'rerouted';
-  const results = await Promise.all(pending.map((r) => deps.twilio.rejectReservation(workspaceSid, taskSid, r.sid)));
+  const results = await Promise.all(pending.map((r) => deps.twilio.taskrouter.rejectReservation(workspaceSid, taskSid, r.sid)));
   // 'not-pending' is normal: the attribute write already canceled the reservation and re-routed the task.
   return results.includes('rejected') ? 'rejected' : 'rerouted';
+}
+
+/**
+ * Merges `changes` into the task's attributes with If-Match, re-reading on a conflict, unless
+ * `skip` says the task (as just read) is not ours to change. Returns the task as it was before.
+ */
+async function mergeTaskAttributesUnless(
+  taskSid: string,
+  changes: Record<string, unknown>,
+  skip: (task: TaskSnapshot) => Promise<boolean>,
+  deps: BridgeDeps,
+  attempts = 5,
+): Promise<TaskSnapshot & { written: boolean }> {
+  const { taskrouter } = deps.twilio;
+  const { workspaceSid } = deps.config;
+  for (let attempt = 1; ; attempt++) {
+    const task = await taskrouter.fetchTask(workspaceSid, taskSid);
+    if (Object.keys(changes).length === 0 || (await skip(task))) return { ...task, written: false };
+    if ((await taskrouter.updateTaskAttributes(workspaceSid, taskSid, { ...task.attributes, ...changes }, task.etag)) === 'updated') return { ...task, written: true };
+    if (attempt >= attempts) throw new Error(`task ${taskSid}: too many concurrent attribute writers`);
+  }
 }
 
 async function transferAssignedTask(task: TaskSnapshot, attributes: object, deps: BridgeDeps): Promise<string> {
@@ -220,16 +261,16 @@ async function transferAssignedTask(task: TaskSnapshot, attributes: object, deps
     deps.warn('task is assigned to the AI and has no Flex interaction to transfer', { taskSid: task.sid });
     return 'stuck-assigned';
   }
-  await deps.twilio.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
+  await deps.twilio.flex.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
     workspaceSid: deps.config.workspaceSid,
     workflowSid: task.workflowSid,
     taskChannel: task.taskChannelUniqueName,
     attributes: { ...task.attributes, ...attributes },
   });
   // The AI's own task is done once humans have the invite: free the AI worker's capacity.
-  const accepted = (await deps.twilio.acceptedReservations(deps.config.workspaceSid, task.sid)).filter((r) => r.workerSid === deps.config.aiWorkerSid);
+  const accepted = (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).filter((r) => r.workerSid === deps.config.aiWorkerSid);
   for (const reservation of accepted) {
-    await deps.twilio.completeReservation(deps.config.workspaceSid, task.sid, reservation.sid).catch((error: unknown) => deps.warn('could not complete the AI reservation after the transfer', { error: String(error) }));
+    await deps.twilio.taskrouter.completeReservation(deps.config.workspaceSid, task.sid, reservation.sid).catch((error: unknown) => deps.warn('could not complete the AI reservation after the transfer', { error: String(error) }));
   }
   return 'invited';
 }
@@ -255,7 +296,7 @@ async function recordHuman(d: Of<'record-human'>, record: ConversationRecord, de
 }
 
 async function restoreAiWorker(deps: BridgeDeps): Promise<Outcome> {
-  const change = await deps.twilio.restoreAfterTimeout(deps.config.workspaceSid, deps.config.aiWorkerSid);
+  const change = await restoreAfterTimeout(deps.twilio.taskrouter, deps.config.workspaceSid, deps.config.aiWorkerSid);
   if (change.changed) return { outcome: 'ai-worker-restored', from: change.from, to: change.to };
   return change.from ? { outcome: 'ai-worker-left', reason: `the AI worker is ${change.from}, set on purpose` } : { outcome: 'ai-worker-available' };
 }

@@ -1,4 +1,5 @@
-import type { TwilioGateway } from '../common/twilio-client';
+import type { CreatedMapItem, SyncApi } from '../common/twilio';
+import type { ConversationRecord } from './conversation-record';
 import { BridgeState, CONFIG_CACHE_MS, forgetCachedConfig } from './state';
 
 const saved = { opencxToken: 'ocx_live_x', workspaceSid: 'WS1', aiWorkerSid: 'WK1', conversationsServiceSid: 'IS1', aiAuthorName: 'AI' };
@@ -8,9 +9,9 @@ function stateWith(document: unknown, serviceSid = 'IS_SYNC') {
   const gateway = {
     fetchDocument: async (service: string, name: string) => {
       reads.push(`${service}/${name}`);
-      return document;
+      return document === undefined ? undefined : { data: document, revision: '1' };
     },
-  } as unknown as TwilioGateway;
+  } as unknown as SyncApi;
   return { state: new BridgeState(gateway, serviceSid), reads };
 }
 
@@ -45,5 +46,44 @@ describe('BridgeState.loadConfig', () => {
     const other = stateWith({ ...saved, workspaceSid: 'WS2' }, 'IS_B');
     await expect(other.state.loadConfig({ now: 1001 })).resolves.toMatchObject({ workspaceSid: 'WS2' });
     expect(other.reads).toHaveLength(1);
+  });
+});
+
+/** A Sync whose create answers `created`; the stored item is what the create sent (our own lost write) unless `stored` says otherwise. */
+function stateAfterCreate(created: CreatedMapItem, stored?: { data: unknown }) {
+  let sent: unknown;
+  const sync = {
+    createMapItem: async (_service: string, _map: string, _key: string, data: unknown) => {
+      sent = data;
+      return created;
+    },
+    fetchMapItem: async () => ({ data: stored ? stored.data : sent, revision: '7' }),
+    updateMapItem: async () => false,
+  } as unknown as SyncApi;
+  return new BridgeState(sync, 'IS_SYNC');
+}
+
+describe('a create whose answer may have been lost', () => {
+  const record: ConversationRecord = { workspaceSid: 'WS1', taskSid: 'WT1', reservationSid: 'WR1', phase: 'ai', claimedAt: Date.now() };
+  const lost = { created: false, retried: true };
+
+  it('claims the conversation when the stored record is the one this call sent', async () => {
+    await expect(stateAfterCreate(lost).claim('CH1', record)).resolves.toEqual({ claimed: true });
+  });
+
+  it('does not claim it when the stored record is another Function’s', async () => {
+    const theirs = { ...record, reservationSid: 'WR2' };
+    await expect(stateAfterCreate(lost, { data: theirs }).claim('CH1', record)).resolves.toEqual({ claimed: false, existing: theirs });
+  });
+
+  it('does not claim it on an equal record when no attempt could have written it', async () => {
+    await expect(stateAfterCreate({ created: false, retried: false }).claim('CH1', record)).resolves.toEqual({ claimed: false, existing: record });
+  });
+
+  it('counts a dedup key this call wrote as a first sighting, and another call’s as a repeat', async () => {
+    await expect(stateAfterCreate(lost).firstSighting('k')).resolves.toBe(true);
+    await expect(stateAfterCreate(lost, { data: { seenAt: '2000-01-01T00:00:00.000Z' } }).firstSighting('k')).resolves.toBe(false);
+    await expect(stateAfterCreate({ created: false, retried: false }).firstSighting('k')).resolves.toBe(false);
+    await expect(stateAfterCreate({ created: true, retried: true }).firstSighting('k')).resolves.toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 // Our state in the integration's own Sync service: the config document, the
 // conversation → session map, and the sharded dedup maps.
 import { BridgeConfig, CONFIG_DOCUMENT, ConfigDocument, parseConfig, readConfigFields } from '../common/config';
-import type { TwilioGateway } from '../common/twilio-client';
+import type { CreatedMapItem, SyncApi } from '../common/twilio';
 import { ConversationPhase, ConversationRecord, isStaleClaim } from './conversation-record';
 import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, dedupShard } from './dedup';
 
@@ -22,7 +22,7 @@ export function forgetCachedConfig(): void {
 
 export class BridgeState {
   constructor(
-    private readonly twilio: TwilioGateway,
+    private readonly sync: SyncApi,
     readonly syncServiceSid: string,
   ) {}
 
@@ -34,30 +34,30 @@ export class BridgeState {
     const now = options.now ?? Date.now();
     const maxAge = options.maxAgeMs ?? CONFIG_CACHE_MS;
     if (configCache && configCache.serviceSid === this.syncServiceSid && now - configCache.at < maxAge) return configCache.config;
-    const config = parseConfig(await this.twilio.fetchDocument(this.syncServiceSid, CONFIG_DOCUMENT));
+    const config = parseConfig((await this.sync.fetchDocument(this.syncServiceSid, CONFIG_DOCUMENT))?.data);
     configCache = config ? { serviceSid: this.syncServiceSid, at: now, config } : undefined;
     return config;
   }
 
   /** Whatever the config document holds, complete or not (empty when there is none). */
   async storedConfig(): Promise<Partial<ConfigDocument>> {
-    return readConfigFields(await this.twilio.fetchDocument(this.syncServiceSid, CONFIG_DOCUMENT));
+    return readConfigFields((await this.sync.fetchDocument(this.syncServiceSid, CONFIG_DOCUMENT))?.data);
   }
 
   saveConfig(document: ConfigDocument): Promise<void> {
-    return this.twilio.saveDocument(this.syncServiceSid, CONFIG_DOCUMENT, document);
+    return this.sync.saveDocument(this.syncServiceSid, CONFIG_DOCUMENT, document);
   }
 
   /** Creates the maps that are missing; returns the ones it created. */
   async createStateMaps(): Promise<string[]> {
-    const existing = new Set(await this.twilio.listMapNames(this.syncServiceSid));
+    const existing = new Set(await this.sync.listMapNames(this.syncServiceSid));
     const missing = STATE_MAPS.filter((map) => !existing.has(map));
-    const created = await Promise.all(missing.map((map) => this.twilio.createMap(this.syncServiceSid, map)));
+    const created = await Promise.all(missing.map((map) => this.sync.createMap(this.syncServiceSid, map)));
     return missing.filter((_, i) => created[i]);
   }
 
   async conversation(conversationSid: string): Promise<ConversationRecord | undefined> {
-    return (await this.twilio.fetchMapItem<ConversationRecord>(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid))?.data;
+    return (await this.sync.fetchMapItem<ConversationRecord>(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid))?.data;
   }
 
   /**
@@ -66,11 +66,13 @@ export class BridgeState {
    * A stale claim (its Function died before creating the session) is taken over.
    */
   async claim(conversationSid: string, record: ConversationRecord): Promise<{ claimed: boolean; existing?: ConversationRecord }> {
-    if (await this.twilio.createMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid, record)) return { claimed: true };
-    const existing = await this.twilio.fetchMapItem<ConversationRecord>(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid);
+    const created = await this.sync.createMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid, record);
+    if (created.created) return { claimed: true };
+    const existing = await this.sync.fetchMapItem<ConversationRecord>(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid);
     if (!existing) return this.claim(conversationSid, record);
+    if (isOurLostCreate(created, existing.data, record)) return { claimed: true };
     if (isStaleClaim(existing.data, record.claimedAt)) {
-      const taken = await this.twilio.updateMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid, record, existing.revision);
+      const taken = await this.sync.updateMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid, record, existing.revision);
       if (taken) return { claimed: true };
     }
     return { claimed: false, existing: existing.data };
@@ -79,10 +81,10 @@ export class BridgeState {
   /** Read-modify-write with If-Match; returns the record written, or undefined if it is gone. */
   async update(conversationSid: string, change: (record: ConversationRecord) => ConversationRecord, attempts = 5): Promise<ConversationRecord | undefined> {
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const item = await this.twilio.fetchMapItem<ConversationRecord>(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid);
+      const item = await this.sync.fetchMapItem<ConversationRecord>(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid);
       if (!item) return undefined;
       const next = change(item.data);
-      if (await this.twilio.updateMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid, next, item.revision)) return next;
+      if (await this.sync.updateMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid, next, item.revision)) return next;
     }
     throw new Error(`conversation ${conversationSid}: too many concurrent writers`);
   }
@@ -94,10 +96,10 @@ export class BridgeState {
    */
   async transition(conversationSid: string, from: ConversationPhase, to: ConversationPhase, attempts = 5): Promise<ConversationRecord | undefined> {
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const item = await this.twilio.fetchMapItem<ConversationRecord>(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid);
+      const item = await this.sync.fetchMapItem<ConversationRecord>(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid);
       if (!item || item.data.phase !== from) return undefined;
       const next = { ...item.data, phase: to };
-      if (await this.twilio.updateMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid, next, item.revision)) return next;
+      if (await this.sync.updateMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid, next, item.revision)) return next;
     }
     throw new Error(`conversation ${conversationSid}: too many concurrent writers`);
   }
@@ -113,11 +115,23 @@ export class BridgeState {
   }
 
   forget(conversationSid: string): Promise<void> {
-    return this.twilio.deleteMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid);
+    return this.sync.deleteMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid);
   }
 
   /** True the first time a dedup key is seen within the hour. */
-  firstSighting(key: string): Promise<boolean> {
-    return this.twilio.createMapItem(this.syncServiceSid, dedupMap(dedupShard(key)), key, { seenAt: new Date().toISOString() }, DEDUP_TTL_SECONDS);
+  async firstSighting(key: string): Promise<boolean> {
+    const map = dedupMap(dedupShard(key));
+    const sighting = { seenAt: new Date().toISOString() };
+    const created = await this.sync.createMapItem(this.syncServiceSid, map, key, sighting, DEDUP_TTL_SECONDS);
+    if (created.created || !created.retried) return created.created;
+    return isOurLostCreate(created, (await this.sync.fetchMapItem(this.syncServiceSid, map, key))?.data, sighting);
   }
+}
+
+/**
+ * A key that "already existed" after a retried create may be our own first attempt, whose answer
+ * was lost: the stored data then equals ours, and the create counts as ours.
+ */
+function isOurLostCreate(created: CreatedMapItem, stored: unknown, ours: object): boolean {
+  return created.retried && !created.created && JSON.stringify(stored) === JSON.stringify(ours);
 }

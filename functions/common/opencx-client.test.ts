@@ -185,11 +185,36 @@ describe('OpenCxClient failures', () => {
     expect(opencx.seen).toHaveLength(3);
   });
 
-  it('never retries session creation (a retry could create a second session)', async () => {
-    opencx.then(error(503, 'down'), { status: 201, body: { id: 'session-2' } });
+  it.each([429, 503])('retries session creation answered %i, which OpenCX did not process', async (status) => {
+    opencx.then(error(status, 'busy'), { status: 201, body: { id: 'session-2' } });
+    await expect(client().createSession({}, budget())).resolves.toBe('session-2');
+    expect(opencx.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /chat/sessions', 'POST /chat/sessions']);
+  });
+
+  it.each([500, 502, 504])('does not retry session creation answered %i (a retry could create a second session)', async (status) => {
+    opencx.then(error(status, 'down'), { status: 201, body: { id: 'session-2' } });
     const err = await failure(client().createSession({}, budget()));
-    expect(err.status).toBe(503);
+    expect(err.status).toBe(status);
     expect(opencx.seen).toHaveLength(1);
+  });
+
+  it('does not retry session creation after a timeout', async () => {
+    opencx.then('hang', { status: 201, body: { id: 'session-2' } });
+    const err = await failure(client({ attemptTimeoutMs: 200 }).createSession({}, budget()));
+    expect(err.status).toBeUndefined();
+    expect(opencx.seen).toHaveLength(1);
+  });
+
+  it.each([
+    [401, true],
+    [403, true],
+    [400, false],
+    [404, false],
+    [429, false],
+    [500, false],
+  ])('an OpenCX %i is unauthorized: %s', async (status, unauthorized) => {
+    opencx.then(error(status, 'x'), error(status, 'x'), error(status, 'x'));
+    expect((await failure(client().getOrg(budget()))).unauthorized).toBe(unauthorized);
   });
 
   it('honours Retry-After on a 429', async () => {

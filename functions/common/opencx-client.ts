@@ -52,6 +52,11 @@ export class OpenCxError extends Error {
   get transient(): boolean {
     return this.status === undefined || this.status === 429 || this.status >= 500;
   }
+
+  /** OpenCX refused the org token (401) or what it may do (403). */
+  get unauthorized(): boolean {
+    return this.status === 401 || this.status === 403;
+  }
 }
 
 export interface OpenCxClientOptions {
@@ -71,8 +76,9 @@ export class OpenCxClient {
     return this.call<OpenCxOrg>('GET', '/org', undefined, deadline);
   }
 
+  /** Retried only when OpenCX did not process it (429, 503): a lost answer could leave a second session. */
   async createSession(request: CreateSessionRequest, deadline: Deadline): Promise<string> {
-    const created = await this.call<{ id: string }>('POST', '/chat/sessions', request, deadline, 1);
+    const created = await this.call<{ id: string }>('POST', '/chat/sessions', request, deadline, 3, { atMostOnce: true });
     return created.id;
   }
 
@@ -104,7 +110,7 @@ export class OpenCxClient {
   }
 
   /**
-   * `atMostOnce`: for sends, which OpenCX may already have processed when the answer is lost
+   * `atMostOnce`: for creates and sends, which OpenCX may already have processed when the answer is lost
    * (a timeout, a reset, a gateway's 502/504): only 429 and 503, which mean "not processed",
    * are retried, so the AI never answers one message twice.
    */

@@ -1,9 +1,16 @@
-// Retries transient failures (429, 5xx, network, timeouts) inside a hard deadline, so a
-// handler never outlives Twilio's webhook deadline or the Function's 10 s limit.
+// Retries transient failures inside a hard deadline, so a handler never outlives Twilio's webhook
+// deadline or the Function's 10 s limit. What counts as transient is the caller's to say.
 
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A time budget on a clock; waits between attempts run on the same clock (a test's virtual one). */
 export class Deadline {
   private readonly endsAt: number;
-  constructor(budgetMs: number, private readonly now: () => number = Date.now) {
+  constructor(
+    budgetMs: number,
+    private readonly now: () => number = Date.now,
+    readonly sleep: (ms: number) => Promise<void> = realSleep,
+  ) {
     this.endsAt = now() + budgetMs;
   }
   remaining(): number {
@@ -24,8 +31,6 @@ export interface RetryOptions {
   retryAfterMs?: (error: unknown) => number | undefined;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 export async function withRetries<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   const attempts = options.attempts ?? 3;
   const base = options.baseDelayMs ?? 200;
@@ -37,14 +42,7 @@ export async function withRetries<T>(operation: (attempt: number) => Promise<T>,
       const wait = options.retryAfterMs?.(error) ?? base * 2 ** (attempt - 1) + Math.floor(Math.random() * base);
       // Not enough time left to wait and try again: fail now so the caller can fall back.
       if (wait >= options.deadline.remaining()) throw error;
-      await sleep(wait);
+      await options.deadline.sleep(wait);
     }
   }
-}
-
-/** Twilio REST errors as the twilio library surfaces them ({status, code}) or network errors. */
-export function isTransientTwilioError(error: unknown): boolean {
-  const status = (error as { status?: number })?.status;
-  if (typeof status === 'number') return status === 429 || status >= 500;
-  return true;
 }

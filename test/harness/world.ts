@@ -4,7 +4,7 @@
 // the real twilio-run, with both webhooks registered to them (unless `webhooks: false`).
 import { CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../../functions/bridge/events';
 import { STATE_MAPS } from '../../functions/bridge/state';
-import { createTwilioClient, TwilioClient } from '../../functions/common/twilio-client';
+import { createTwilioClient, TwilioClient } from '../../functions/common/twilio/client';
 import { OpenCxSimulator, OpenCxSimulatorOptions, DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
 import { ConversationsSim } from '../simulators/twilio/conversations';
 import { FlexSim } from '../simulators/twilio/flex';

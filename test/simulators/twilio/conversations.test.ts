@@ -1,4 +1,4 @@
-import { TwilioClient } from '../../../functions/common/twilio-client';
+import { TwilioClient } from '../../../functions/common/twilio/client';
 import { ConversationsSim, ServiceState } from './conversations';
 import { TwilioSimulator } from './simulator';
 import { clientFor, ReceivedWebhook, signedWith, startSimulator, startWebhookReceiver, stopAndExpectNoViolations, WebhookReceiver } from './test-support';

@@ -1,4 +1,4 @@
-import { TwilioClient } from '../../../functions/common/twilio-client';
+import { TwilioClient } from '../../../functions/common/twilio/client';
 import { ConversationsSim } from './conversations';
 import { CLOSED_BY_FLEX_REASON, FlexSim } from './flex';
 import { TwilioSimulator } from './simulator';

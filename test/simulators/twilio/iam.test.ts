@@ -1,4 +1,4 @@
-import { TwilioClient } from '../../../functions/common/twilio-client';
+import { TwilioClient } from '../../../functions/common/twilio/client';
 import { IamSim, TOKEN_EXPIRED_CODE, TOKEN_INVALID_CODE } from './iam';
 import { TwilioSimulator } from './simulator';
 import { clientFor, startSimulator, stopAndExpectNoViolations } from './test-support';

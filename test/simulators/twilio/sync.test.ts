@@ -1,4 +1,4 @@
-import { TwilioClient } from '../../../functions/common/twilio-client';
+import { TwilioClient } from '../../../functions/common/twilio/client';
 import { TwilioSimulator } from './simulator';
 import { MAX_DATA_BYTES, SyncSim } from './sync';
 import { clientFor, startSimulator } from './test-support';

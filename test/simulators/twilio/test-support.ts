@@ -2,7 +2,7 @@
 // at it, and a local endpoint that records the webhooks the simulator delivers.
 import http from 'node:http';
 import twilio from 'twilio';
-import { createTwilioClient, TwilioClient } from '../../../functions/common/twilio-client';
+import { createTwilioClient, TwilioClient } from '../../../functions/common/twilio/client';
 import { closeServer, listenOnLoopback, readBody } from '../http';
 import { SimulatorModule, TwilioSimulator, TwilioSimulatorOptions } from './simulator';
 

@@ -1,4 +1,4 @@
-import { rewriteTwilioUrl } from './twilio-client';
+import { parseRetryAfter, rewriteTwilioUrl } from './client';
 
 describe('rewriteTwilioUrl', () => {
   const BASE = 'http://127.0.0.1:4010';
@@ -36,5 +36,23 @@ describe('rewriteTwilioUrl', () => {
     expect(rewriteTwilioUrl('https://api.open.cx/chat/sessions', BASE)).toBe('https://api.open.cx/chat/sessions');
     expect(rewriteTwilioUrl('https://twilio.com.evil.example/v1', BASE)).toBe('https://twilio.com.evil.example/v1');
     expect(rewriteTwilioUrl('http://taskrouter.twilio.com/v1', BASE)).toBe('http://taskrouter.twilio.com/v1');
+  });
+});
+
+describe('parseRetryAfter', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+
+  it.each([
+    ['1', 1000],
+    ['0', 0],
+    ['2.5', 2500],
+    ['Thu, 01 Jan 2026 00:00:03 GMT', 3000],
+    ['Wed, 31 Dec 2025 23:59:00 GMT', 0],
+  ])('reads %j as %i ms', (value, ms) => {
+    expect(parseRetryAfter(value, now)).toBe(ms);
+  });
+
+  it.each([[undefined], [''], ['soon'], ['-1'], [['1']]])('ignores %j', (value) => {
+    expect(parseRetryAfter(value, now)).toBeUndefined();
   });
 });

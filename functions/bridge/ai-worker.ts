@@ -1,0 +1,27 @@
+// The AI worker's activity: TaskRouter moves it to the timeout activity when a reservation times
+// out, and the bridge puts it back so the AI keeps taking conversations.
+import type { ActivitySummary, TaskRouterApi } from '../common/twilio';
+
+/** The workspace's "Available" activity, or else its first available one. */
+export async function availableActivity(taskrouter: TaskRouterApi, workspaceSid: string): Promise<ActivitySummary> {
+  const activities = (await taskrouter.listActivities(workspaceSid)).filter((a) => a.available);
+  const target = activities.find((a) => a.friendlyName === 'Available') ?? activities[0];
+  if (!target) throw new Error(`workspace ${workspaceSid} has no available activity`);
+  return target;
+}
+
+/**
+ * Puts the worker back in an available activity when a reservation timeout moved it to the
+ * workspace's timeout activity. Any other activity was set on purpose (an admin pausing the
+ * AI) and is left alone. Returns what changed.
+ */
+export async function restoreAfterTimeout(taskrouter: TaskRouterApi, workspaceSid: string, workerSid: string): Promise<{ changed: boolean; from?: string; to?: string }> {
+  const worker = await taskrouter.fetchWorker(workspaceSid, workerSid);
+  if (!worker) throw new Error(`AI worker ${workerSid} not found in workspace ${workspaceSid}`);
+  if (worker.available) return { changed: false };
+  const workspace = await taskrouter.fetchWorkspace(workspaceSid);
+  if (worker.activitySid !== workspace?.timeoutActivitySid) return { changed: false, from: worker.activityName };
+  const target = await availableActivity(taskrouter, workspaceSid);
+  await taskrouter.updateWorkerActivity(workspaceSid, workerSid, target.sid);
+  return { changed: true, from: worker.activityName, to: target.friendlyName };
+}

@@ -1,0 +1,69 @@
+// Conversations: the service's webhook and the messages of a conversation.
+import { parseJsonObject, TwilioProductApi } from './base';
+
+export interface ConversationMessage {
+  sid: string;
+  author: string;
+  body: string;
+  attributes: Record<string, unknown>;
+  sentAt: number;
+}
+
+/** A Conversations service's post-event webhook. */
+export interface ConversationsWebhook {
+  postWebhookUrl: string | null;
+  method: string | null;
+  filters: string[];
+}
+
+export interface NewMessage {
+  author: string;
+  body: string;
+  attributes: object;
+}
+
+export class ConversationsApi extends TwilioProductApi {
+  async serviceExists(serviceSid: string): Promise<boolean> {
+    return (await this.unlessNotFound(() => this.client.conversations.v1.services(serviceSid).fetch())) !== undefined;
+  }
+
+  /** Undefined when the service does not exist. */
+  async fetchWebhook(serviceSid: string): Promise<ConversationsWebhook | undefined> {
+    const webhook = await this.unlessNotFound(() => this.client.conversations.v1.services(serviceSid).configuration.webhooks().fetch());
+    return webhook && { postWebhookUrl: webhook.postWebhookUrl || null, method: webhook.method || null, filters: webhook.filters ?? [] };
+  }
+
+  async setWebhook(serviceSid: string, webhook: { postWebhookUrl: string; method: 'POST'; filters: string[] }): Promise<void> {
+    await this.retry(() => this.client.conversations.v1.services(serviceSid).configuration.webhooks().update(webhook));
+  }
+
+  /** Up to `limit` messages, oldest first (`asc`) or newest first (`desc`). */
+  async listMessages(serviceSid: string, conversationSid: string, page: { order: 'asc' | 'desc'; limit: number }): Promise<ConversationMessage[]> {
+    const messages = await this.retry(() =>
+      this.client.conversations.v1.services(serviceSid).conversations(conversationSid).messages.list({ order: page.order, limit: page.limit }),
+    );
+    return messages.map((m) => ({
+      sid: m.sid,
+      author: m.author ?? '',
+      body: m.body ?? '',
+      attributes: parseJsonObject(m.attributes),
+      sentAt: m.dateCreated ? m.dateCreated.getTime() : 0,
+    }));
+  }
+
+  /**
+   * Posts without X-Twilio-Webhook-Enabled, so our own messages trigger no webhook. Retried only
+   * on 429: after a 5xx or a lost answer the message may be posted, and the caller checks.
+   */
+  async postMessage(serviceSid: string, conversationSid: string, message: NewMessage): Promise<string> {
+    const posted = await this.retry(
+      () =>
+        this.client.conversations.v1
+          .services(serviceSid)
+          .conversations(conversationSid)
+          .messages.create({ author: message.author, body: message.body, attributes: JSON.stringify(message.attributes) }),
+      'not-processed-only',
+    );
+    return posted.sid;
+  }
+}

@@ -1,0 +1,55 @@
+// Twilio, one module per product, every call retried within the caller's deadline.
+import type { Deadline } from '../retry';
+import { createTwilioClient, TwilioCredentials } from './client';
+import { ConversationsApi } from './conversations';
+import { FlexApi } from './flex';
+import { IamApi } from './iam';
+import { SyncApi } from './sync';
+import { TaskRouterApi } from './taskrouter';
+
+export interface TwilioApis {
+  taskrouter: TaskRouterApi;
+  conversations: ConversationsApi;
+  sync: SyncApi;
+  flex: FlexApi;
+  iam: IamApi;
+}
+
+export function createTwilioApis(env: TwilioCredentials, deadline: Deadline): TwilioApis {
+  const client = createTwilioClient(env, deadline);
+  return {
+    taskrouter: new TaskRouterApi(client, deadline),
+    conversations: new ConversationsApi(client, deadline),
+    sync: new SyncApi(client, deadline),
+    flex: new FlexApi(client, deadline),
+    iam: new IamApi(client, deadline),
+  };
+}
+
+export { DeadlineExceededError } from './client';
+export type { TwilioClient, TwilioCredentials } from './client';
+export { mayHaveBeenProcessed, NOT_FOUND, SYNC_ITEM_EXISTS, twilioErrorCode, twilioStatus } from './base';
+export type { RetryPolicy } from './base';
+export { ConversationsApi } from './conversations';
+export type { ConversationMessage, ConversationsWebhook, NewMessage } from './conversations';
+export { FlexApi } from './flex';
+export type { InviteRouting } from './flex';
+export { FLEX_TOKEN_EXPIRED, IamApi } from './iam';
+export type { FlexTokenCheck } from './iam';
+export { SyncApi } from './sync';
+export type { CreatedMapItem, MapItem } from './sync';
+export { TaskRouterApi } from './taskrouter';
+export type {
+  ActivitySummary,
+  ReservationStatus,
+  ReservationSummary,
+  TaskQueueSummary,
+  TaskSnapshot,
+  WorkerChannel,
+  WorkerRouting,
+  WorkerSummary,
+  WorkflowRouting,
+  WorkflowSummary,
+  WorkspaceCallback,
+  WorkspaceSummary,
+} from './taskrouter';

@@ -1,0 +1,112 @@
+// Sync: documents and maps in the integration's own Sync service.
+import { SYNC_ITEM_EXISTS, TwilioProductApi, twilioErrorCode, twilioStatus } from './base';
+
+/** A document's or map item's data with the revision an If-Match write needs. */
+export interface MapItem<T> {
+  data: T;
+  revision: string;
+}
+
+export interface CreatedMapItem {
+  /** False when the key already existed (54208). */
+  created: boolean;
+  /** An earlier attempt of this call failed in a way that may have been processed: a `created: false` may be our own lost write. */
+  retried: boolean;
+}
+
+export class SyncApi extends TwilioProductApi {
+  async fetchDocument<T>(serviceSid: string, name: string): Promise<MapItem<T> | undefined> {
+    const document = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).documents(name).fetch());
+    return document && { data: document.data as T, revision: document.revision };
+  }
+
+  /** Creates or replaces the document's data. */
+  async saveDocument(serviceSid: string, name: string, data: object): Promise<void> {
+    const documents = this.client.sync.v1.services(serviceSid).documents;
+    if (await this.unlessNotFound(() => documents(name).update({ data }))) return;
+    try {
+      await this.retry(() => documents.create({ uniqueName: name, data }));
+    } catch (error) {
+      // A concurrent save created it first.
+      if (twilioStatus(error) !== 409) throw error;
+      await this.retry(() => documents(name).update({ data }));
+    }
+  }
+
+  async listMapNames(serviceSid: string): Promise<string[]> {
+    const maps = await this.retry(() => this.client.sync.v1.services(serviceSid).syncMaps.list({ limit: 200 }));
+    return maps.map((map) => map.uniqueName);
+  }
+
+  /** Creates the map unless it exists; false when it already did. */
+  async createMap(serviceSid: string, name: string): Promise<boolean> {
+    try {
+      await this.retry(() => this.client.sync.v1.services(serviceSid).syncMaps.create({ uniqueName: name }));
+      return true;
+    } catch (error) {
+      if (twilioStatus(error) === 409) return false;
+      throw error;
+    }
+  }
+
+  /** Creates the item only if its key is absent, creating a missing map first. */
+  async createMapItem(serviceSid: string, map: string, key: string, data: object, ttlSeconds?: number): Promise<CreatedMapItem> {
+    let retried = false;
+    let lastFailure: unknown;
+    const create = async () => {
+      // A 429 was never processed; any other retried failure may have been.
+      if (lastFailure !== undefined && twilioStatus(lastFailure) !== 429) retried = true;
+      try {
+        await this.client.sync.v1
+          .services(serviceSid)
+          .syncMaps(map)
+          .syncMapItems.create({ key, data, ...(ttlSeconds ? { itemTtl: ttlSeconds } : {}) });
+      } catch (error) {
+        lastFailure = error;
+        throw error;
+      }
+    };
+    const attempt = async (): Promise<CreatedMapItem> => {
+      try {
+        await this.retry(create);
+        return { created: true, retried };
+      } catch (error) {
+        if (twilioErrorCode(error) === SYNC_ITEM_EXISTS) return { created: false, retried };
+        throw error;
+      }
+    };
+    try {
+      return await attempt();
+    } catch (error) {
+      if (twilioStatus(error) !== 404) throw error;
+    }
+    // The map does not exist yet: create it (a concurrent creator may win) and try again.
+    await this.createMap(serviceSid, map);
+    lastFailure = undefined;
+    return attempt();
+  }
+
+  async fetchMapItem<T>(serviceSid: string, map: string, key: string): Promise<MapItem<T> | undefined> {
+    const item = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems(key).fetch());
+    return item && { data: item.data as T, revision: item.revision };
+  }
+
+  /** Writes only if the item is still at `revision`; false on a 412 (someone wrote first). */
+  async updateMapItem(serviceSid: string, map: string, key: string, data: object, revision: string): Promise<boolean> {
+    try {
+      await this.retry(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems(key).update({ data, ifMatch: revision }));
+      return true;
+    } catch (error) {
+      if (twilioStatus(error) === 412) return false;
+      throw error;
+    }
+  }
+
+  async deleteMapItem(serviceSid: string, map: string, key: string): Promise<void> {
+    try {
+      await this.retry(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems(key).remove());
+    } catch (error) {
+      if (twilioStatus(error) !== 404) throw error;
+    }
+  }
+}
