@@ -26,7 +26,7 @@ class FakeTaskRouter implements TimerWorkspaceApi {
   }
   async findWorkspaceByName(name: string) {
     const [sid, ws] = [...this.workspaces].find(([, w]) => w.friendlyName === name) ?? [];
-    return sid && ws ? { sid, eventCallbackUrl: ws.eventCallbackUrl, eventsFilter: ws.eventsFilter } : undefined;
+    return sid && ws ? { sid, friendlyName: ws.friendlyName, eventCallbackUrl: ws.eventCallbackUrl, eventsFilter: ws.eventsFilter, timeoutActivitySid: null, defaultActivitySid: null } : undefined;
   }
   async createWorkspace(workspace: { friendlyName: string; eventCallbackUrl?: string; eventsFilter?: string }) {
     this.creates.push(`workspace ${workspace.friendlyName} ${workspace.eventCallbackUrl} ${workspace.eventsFilter}`);

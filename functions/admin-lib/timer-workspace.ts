@@ -2,7 +2,7 @@
 // no worker matches until its Timeout cancels it, and the workspace sends `task.canceled` to the
 // webhook. Kept out of the Flex workspace so supervisors never see timers in Flex's queues.
 // Test & Save provisions it once (adopting one found by name) and never a second one.
-import type { TaskQueueSummary, WorkflowRouting, WorkspaceCallback } from '../common/twilio';
+import type { TaskRouterApi, WorkspaceCallback } from '../common/twilio';
 
 export const TIMER_WORKSPACE_NAME = 'OpenCX timers';
 export const TIMER_QUEUE_NAME = 'OpenCX timers';
@@ -16,15 +16,10 @@ export const TIMER_EVENTS: readonly string[] = ['task.canceled'];
 export const timerWorkflowConfiguration = (queueSid: string): Record<string, unknown> => ({ task_routing: { filters: [], default_filter: { queue: queueSid } } });
 
 /** The TaskRouter calls provisioning makes. */
-export interface TimerWorkspaceApi {
-  fetchWorkspaceCallback(workspaceSid: string): Promise<WorkspaceCallback | undefined>;
-  findWorkspaceByName(friendlyName: string): Promise<({ sid: string } & WorkspaceCallback) | undefined>;
-  createWorkspace(workspace: { friendlyName: string; eventCallbackUrl?: string; eventsFilter?: string }): Promise<string>;
-  listTaskQueues(workspaceSid: string): Promise<TaskQueueSummary[]>;
-  createTaskQueue(workspaceSid: string, queue: { friendlyName: string; targetWorkers: string }): Promise<TaskQueueSummary>;
-  listWorkflowRouting(workspaceSid: string): Promise<WorkflowRouting[]>;
-  createWorkflow(workspaceSid: string, workflow: { friendlyName: string; configuration: object }): Promise<WorkflowRouting>;
-}
+export type TimerWorkspaceApi = Pick<
+  TaskRouterApi,
+  'fetchWorkspaceCallback' | 'findWorkspaceByName' | 'createWorkspace' | 'listTaskQueues' | 'createTaskQueue' | 'listWorkflowRouting' | 'createWorkflow'
+>;
 
 export interface TimerWorkspace {
   workspaceSid: string;

@@ -24,7 +24,12 @@ const answers: FunctionAnswer[] = [];
 const functionsOutputs: string[] = [];
 const flexTokens: string[] = [];
 
-const freshContactCenter = () => World.start({ configured: false, seedAiWorker: false, opencx: { apiKeys: [ORG_TOKEN] } });
+/** A contact center that never ran the integration: no AI worker, no settings, no timer workspace (the harness may seed one for the bridge). */
+async function freshContactCenter(): Promise<World> {
+  const world = await World.start({ configured: false, seedAiWorker: false, opencx: { apiKeys: [ORG_TOKEN] } });
+  for (const timer of timerWorkspaces(world)) world.taskrouter.deleteWorkspace(timer.sid);
+  return world;
+}
 
 async function stop(world: World | undefined): Promise<void> {
   functionsOutputs.push(world?.functions?.output() ?? '');
