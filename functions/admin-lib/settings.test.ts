@@ -1,12 +1,26 @@
 import { parseConfig } from '../common/config';
 import { OpenCxError } from '../common/opencx-client';
 import { adminErrorOf } from './admin-error.testing';
-import { aiWorkerAttributes, configDocument, maskToken, missingResource, opencxFailure, parseSaveForm, SaveForm, settingsView, tokenToSave } from './settings';
+import {
+  aiWorkerAttributes,
+  configDocument,
+  maskToken,
+  missingResource,
+  opencxFailure,
+  parseSaveForm,
+  parseTranslations,
+  SaveForm,
+  settingsView,
+  tokenToSave,
+} from './settings';
 
 const WS = 'WS' + '1'.repeat(32);
 const IS = 'IS' + '2'.repeat(32);
 const WQ = 'WQ' + 'a'.repeat(32);
 const TOKEN = 'ocx_live_abcdefgh_f3a9';
+const WEBHOOK_SECRET = 'whsec_0123456789abcdef';
+const OPENCX_WEBHOOK_URL = 'https://acme-1234.twil.io/opencx-webhook';
+const NOTE = 'Connecting you with a member of our team.';
 
 const form = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
   Token: 'flex-token',
@@ -38,7 +52,48 @@ describe('parseSaveForm', () => {
       conversationsServiceSid: IS,
       aiQueueSid: WQ,
       aiAuthorName: 'Acme Bot',
+      opencxWebhookSecret: undefined,
+      customerHandoffNote: undefined,
+      customerHandoffNoteTranslations: undefined,
+      aiAnswerTimeoutSeconds: undefined,
     });
+  });
+
+  it('reads the webhook secret, the handoff note, its translations and the AI answer timeout', () => {
+    const parsed = parseSaveForm(
+      form({
+        opencxWebhookSecret: ` ${WEBHOOK_SECRET} `,
+        customerHandoffNote: ' One moment, please. ',
+        customerHandoffNoteTranslations: '{"es-mx": "Un momento.", "FR": " Un instant. "}',
+        aiAnswerTimeoutSeconds: ' 90 ',
+      }),
+    );
+    expect(parsed).toMatchObject({
+      opencxWebhookSecret: WEBHOOK_SECRET,
+      customerHandoffNote: 'One moment, please.',
+      customerHandoffNoteTranslations: { 'es-MX': 'Un momento.', fr: 'Un instant.' },
+      aiAnswerTimeoutSeconds: 90,
+    });
+  });
+
+  it('tells a blank note and translations (none) from absent ones (keep the stored), and a blank secret or timeout keeps the stored one', () => {
+    expect(parseSaveForm(form({ customerHandoffNote: '  ', customerHandoffNoteTranslations: '' }))).toMatchObject({ customerHandoffNote: '', customerHandoffNoteTranslations: {} });
+    expect(parseSaveForm(form({ opencxWebhookSecret: ' ', aiAnswerTimeoutSeconds: '' }))).toMatchObject({ opencxWebhookSecret: undefined, aiAnswerTimeoutSeconds: undefined });
+  });
+
+  it.each(['15', '600'])('accepts the AI answer timeout bound %s', (seconds) => {
+    expect(parseSaveForm(form({ aiAnswerTimeoutSeconds: seconds })).aiAnswerTimeoutSeconds).toBe(Number(seconds));
+  });
+
+  it('accepts a handoff note of exactly 320 characters', () => {
+    expect(parseSaveForm(form({ customerHandoffNote: 'x'.repeat(320) })).customerHandoffNote).toHaveLength(320);
+  });
+
+  it('never repeats a refused webhook secret in the message', () => {
+    const secret = 'whsec_with space';
+    const error = adminErrorOf(() => parseSaveForm(form({ opencxWebhookSecret: secret })));
+    expect(error).toMatchObject({ status: 400, code: 'invalid_input', field: 'opencxWebhookSecret' });
+    expect(JSON.stringify(error.toBody()) + String(error.detail)).not.toContain('whsec_');
   });
 
   it('leaves out a blank or missing token (keep the saved one) and queue, and defaults the author name', () => {
@@ -49,6 +104,10 @@ describe('parseSaveForm', () => {
         conversationsServiceSid: IS,
         aiQueueSid: undefined,
         aiAuthorName: 'AI Support Agent',
+        opencxWebhookSecret: undefined,
+        customerHandoffNote: undefined,
+        customerHandoffNoteTranslations: undefined,
+        aiAnswerTimeoutSeconds: undefined,
       });
     }
   });
@@ -66,6 +125,21 @@ describe('parseSaveForm', () => {
     ['opencxToken', 'two words'],
     ['opencxToken', 'x'.repeat(513)],
     ['opencxToken', ['a', 'b']],
+    ['opencxWebhookSecret', 'two words'],
+    ['opencxWebhookSecret', 'x'.repeat(513)],
+    ['customerHandoffNote', 'x'.repeat(321)],
+    ['customerHandoffNote', ['a', 'b']],
+    ['customerHandoffNoteTranslations', 'not json'],
+    ['customerHandoffNoteTranslations', '["es"]'],
+    ['customerHandoffNoteTranslations', '{"es_MX": "Hola"}'],
+    ['customerHandoffNoteTranslations', '{"es": 5}'],
+    ['customerHandoffNoteTranslations', `{"es": "${'x'.repeat(321)}"}`],
+    ['customerHandoffNoteTranslations', '{"es-mx": "a", "es-MX": "b"}'],
+    ['aiAnswerTimeoutSeconds', '14'],
+    ['aiAnswerTimeoutSeconds', '601'],
+    ['aiAnswerTimeoutSeconds', '60.5'],
+    ['aiAnswerTimeoutSeconds', 'sixty'],
+    ['aiAnswerTimeoutSeconds', '-60'],
   ])('refuses %s = %j with a 400 on that field', (field, value) => {
     const error = adminErrorOf(() => parseSaveForm(form({ [field]: value })));
     expect(error).toMatchObject({ status: 400, code: 'invalid_input', field });
@@ -74,6 +148,30 @@ describe('parseSaveForm', () => {
 
   it('accepts an author name of exactly 64 characters', () => {
     expect(parseSaveForm(form({ aiAuthorName: 'x'.repeat(64) })).aiAuthorName).toHaveLength(64);
+  });
+});
+
+describe('parseTranslations', () => {
+  it('names the offending language tag', () => {
+    expect(adminErrorOf(() => parseTranslations('{"es_MX": "Hola"}')).message).toBe('"es_MX" is not a BCP-47 language tag such as "es" or "pt-BR"');
+    expect(adminErrorOf(() => parseTranslations(`{"de": "${'x'.repeat(321)}"}`)).message).toBe('The handoff note for "de" must be at most 320 characters');
+  });
+
+  it('refuses translations too long together to fit the settings in one Sync document, whatever the worst case of the other fields', () => {
+    const languages = ['de', 'es', 'fr', 'it', 'ja', 'ko', 'nl', 'pl', 'pt', 'ru', 'sv', 'tr', 'uk', 'vi', 'zh', 'ar', 'cs', 'da', 'el', 'fi'];
+    const translations = (count: number) => JSON.stringify(Object.fromEntries(languages.slice(0, count).map((tag) => [tag, '日'.repeat(320)])));
+    expect(adminErrorOf(() => parseTranslations(translations(20)))).toMatchObject({ status: 400, code: 'invalid_input', field: 'customerHandoffNoteTranslations' });
+    const accepted = parseTranslations(translations(12));
+    const worstCase = configDocument(
+      parseSaveForm(form({ opencxToken: 'k'.repeat(512), opencxWebhookSecret: 's'.repeat(512), customerHandoffNote: '日'.repeat(320), aiAuthorName: '日'.repeat(64) })),
+      {},
+      { opencxToken: 'k'.repeat(512), aiWorkerSid: 'WK' + '0'.repeat(32), timerWorkspaceSid: WS, timerWorkflowSid: 'WW' + '0'.repeat(32), orgName: 'Acme Corporation', configVersion: 'mixu1b2c3d4', now: new Date() },
+    );
+    expect(Buffer.byteLength(JSON.stringify({ ...worstCase, customerHandoffNoteTranslations: accepted }))).toBeLessThanOrEqual(16 * 1024);
+  });
+
+  it('keeps an empty note for a language: no note for customers writing in it', () => {
+    expect(parseTranslations('{"es": ""}')).toEqual({ es: '' });
   });
 });
 
@@ -94,32 +192,73 @@ describe('tokenToSave', () => {
 });
 
 describe('configDocument and settingsView', () => {
-  const provisioned = { opencxToken: TOKEN, aiWorkerSid: 'WK1', orgName: 'Acme', now: new Date('2026-05-01T10:00:00.000Z') };
+  const provisioned = {
+    opencxToken: TOKEN,
+    aiWorkerSid: 'WK1',
+    timerWorkspaceSid: 'WS9',
+    timerWorkflowSid: 'WW9',
+    orgName: 'Acme',
+    configVersion: 'v2',
+    now: new Date('2026-05-01T10:00:00.000Z'),
+  };
+  const firstSave = (over: Record<string, unknown> = {}) => configDocument(parseSaveForm(form(over)), {}, provisioned);
 
-  it('stores exactly what parseConfig reads, plus orgName and updatedAt', () => {
-    const document = configDocument(parseSaveForm(form()), provisioned);
-    expect(document).toEqual({
+  it('stores exactly what parseConfig reads, plus orgName and updatedAt; a first save gets the default note and timeout', () => {
+    const document = firstSave({ opencxWebhookSecret: WEBHOOK_SECRET });
+    const bridgeConfig = {
       opencxToken: TOKEN,
       workspaceSid: WS,
       aiWorkerSid: 'WK1',
       conversationsServiceSid: IS,
       aiAuthorName: 'Acme Bot',
       aiQueueSid: WQ,
-      orgName: 'Acme',
-      updatedAt: '2026-05-01T10:00:00.000Z',
+      opencxWebhookSecret: WEBHOOK_SECRET,
+      customerHandoffNote: NOTE,
+      customerHandoffNoteTranslations: {},
+      aiAnswerTimeoutSeconds: 60,
+      timerWorkspaceSid: 'WS9',
+      timerWorkflowSid: 'WW9',
+      configVersion: 'v2',
+    };
+    expect(document).toEqual({ ...bridgeConfig, orgName: 'Acme', updatedAt: '2026-05-01T10:00:00.000Z' });
+    expect(parseConfig(document)).toEqual(bridgeConfig);
+  });
+
+  it('leaves the queue and the secret out when none was given or saved', () => {
+    expect(firstSave({ aiQueueSid: '' })).not.toHaveProperty('aiQueueSid');
+    expect(firstSave()).not.toHaveProperty('opencxWebhookSecret');
+  });
+
+  it('keeps the stored secret, note, translations and timeout when the form leaves them out', () => {
+    const stored = firstSave({
+      opencxWebhookSecret: WEBHOOK_SECRET,
+      customerHandoffNote: '',
+      customerHandoffNoteTranslations: '{"es": "Un momento."}',
+      aiAnswerTimeoutSeconds: '120',
     });
-    expect(parseConfig(document)).toEqual({ opencxToken: TOKEN, workspaceSid: WS, aiWorkerSid: 'WK1', conversationsServiceSid: IS, aiAuthorName: 'Acme Bot', aiQueueSid: WQ });
+    expect(stored).toMatchObject({ customerHandoffNote: '', customerHandoffNoteTranslations: { es: 'Un momento.' }, aiAnswerTimeoutSeconds: 120 });
+    const next = configDocument(parseSaveForm(form({ opencxWebhookSecret: '' })), stored, { ...provisioned, configVersion: 'v3' });
+    expect(next).toMatchObject({
+      opencxWebhookSecret: WEBHOOK_SECRET,
+      customerHandoffNote: '',
+      customerHandoffNoteTranslations: { es: 'Un momento.' },
+      aiAnswerTimeoutSeconds: 120,
+      configVersion: 'v3',
+    });
+    const replaced = configDocument(parseSaveForm(form({ opencxWebhookSecret: 'whsec_new', customerHandoffNote: 'Hold on.', customerHandoffNoteTranslations: '' })), stored, provisioned);
+    expect(replaced).toMatchObject({ opencxWebhookSecret: 'whsec_new', customerHandoffNote: 'Hold on.', customerHandoffNoteTranslations: {} });
   });
 
-  it('leaves the queue out when none was given', () => {
-    expect(configDocument(parseSaveForm(form({ aiQueueSid: '' })), provisioned)).not.toHaveProperty('aiQueueSid');
-  });
-
-  it('shows a saved document with the token masked and never the token itself', () => {
-    const view = settingsView(configDocument(parseSaveForm(form()), provisioned));
+  it('shows a saved document with the token masked, whether a webhook secret is saved, and never either secret', () => {
+    const view = settingsView(firstSave({ opencxWebhookSecret: WEBHOOK_SECRET }), OPENCX_WEBHOOK_URL);
     expect(view).toEqual({
       configured: true,
       opencxTokenMasked: '••••••••f3a9',
+      opencxWebhookSecretSet: true,
+      opencxWebhookUrl: OPENCX_WEBHOOK_URL,
+      customerHandoffNote: NOTE,
+      customerHandoffNoteTranslations: {},
+      aiAnswerTimeoutSeconds: 60,
       workspaceSid: WS,
       conversationsServiceSid: IS,
       aiQueueSid: WQ,
@@ -129,10 +268,20 @@ describe('configDocument and settingsView', () => {
       updatedAt: '2026-05-01T10:00:00.000Z',
     });
     expect(JSON.stringify(view)).not.toContain(TOKEN);
+    expect(JSON.stringify(view)).not.toContain(WEBHOOK_SECRET);
   });
 
-  it('shows an incomplete document as not configured', () => {
-    expect(settingsView({ opencxToken: TOKEN, workspaceSid: WS })).toMatchObject({ configured: false, opencxTokenMasked: '••••••••f3a9', aiWorkerSid: null, aiAuthorName: 'AI Support Agent' });
+  it('shows an incomplete document as not configured, with the defaults', () => {
+    expect(settingsView({ opencxToken: TOKEN, workspaceSid: WS }, OPENCX_WEBHOOK_URL)).toMatchObject({
+      configured: false,
+      opencxTokenMasked: '••••••••f3a9',
+      opencxWebhookSecretSet: false,
+      aiWorkerSid: null,
+      aiAuthorName: 'AI Support Agent',
+      customerHandoffNote: NOTE,
+      customerHandoffNoteTranslations: {},
+      aiAnswerTimeoutSeconds: 60,
+    });
   });
 });
 

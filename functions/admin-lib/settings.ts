@@ -1,6 +1,13 @@
 // The OpenCX settings, decided without I/O: the save form's validation, token masking, the view
 // the plugin shows, the stored document, the AI worker's shape, and which answers become which errors.
-import { ConfigDocument, DEFAULT_AI_AUTHOR_NAME, parseConfig } from '../common/config';
+import {
+  AI_ANSWER_TIMEOUT_SECONDS,
+  ConfigDocument,
+  DEFAULT_AI_AUTHOR_NAME,
+  DEFAULT_CUSTOMER_HANDOFF_NOTE,
+  MAX_CUSTOMER_HANDOFF_NOTE_LENGTH,
+  parseConfig,
+} from '../common/config';
 import { OpenCxError } from '../common/opencx-client';
 import { AdminError, internalError, invalidInput } from './admin-error';
 
@@ -14,13 +21,27 @@ export const AI_WORKER_CHANNELS: Readonly<Record<string, number>> = { chat: 50, 
 
 const MAX_AUTHOR_NAME_LENGTH = 64;
 const MAX_TOKEN_LENGTH = 512;
+/**
+ * Sync keeps the settings in one document of at most 16 KiB; every other field together stays
+ * under 4 KiB (the two secrets at 512 characters, the note, the SIDs).
+ */
+const MAX_TRANSLATIONS_BYTES = 12 * 1024;
 const MASK = '••••••••';
 const MASK_MIN_TOKEN_LENGTH = 12;
 
-/** What the settings view shows. The org token only ever leaves as `opencxTokenMasked`. */
+/**
+ * What the settings view shows. The org token only ever leaves as `opencxTokenMasked`, the
+ * webhook signing secret only as `opencxWebhookSecretSet`.
+ */
 export interface SettingsView {
   configured: boolean;
   opencxTokenMasked: string | null;
+  opencxWebhookSecretSet: boolean;
+  /** Where OpenCX must send its webhooks (OpenCX → Settings → Integrations → Webhooks). */
+  opencxWebhookUrl: string;
+  customerHandoffNote: string;
+  customerHandoffNoteTranslations: Record<string, string>;
+  aiAnswerTimeoutSeconds: number;
   workspaceSid: string | null;
   conversationsServiceSid: string | null;
   aiQueueSid: string | null;
@@ -38,6 +59,14 @@ export interface SaveForm {
   conversationsServiceSid: string;
   aiQueueSid?: string;
   aiAuthorName: string;
+  /** Absent: keep the stored secret. */
+  opencxWebhookSecret?: string;
+  /** Absent: keep the stored note (the default on a first save). Empty: no note. */
+  customerHandoffNote?: string;
+  /** Absent: keep the stored translations. */
+  customerHandoffNoteTranslations?: Record<string, string>;
+  /** Absent: keep the stored timeout (the default on a first save). */
+  aiAnswerTimeoutSeconds?: number;
 }
 
 /** The last 4 characters behind a fixed mask; only the mask for a token too short to hide most of. */
@@ -46,10 +75,15 @@ export function maskToken(token: string | undefined): string | null {
   return token.length >= MASK_MIN_TOKEN_LENGTH ? MASK + token.slice(-4) : MASK;
 }
 
-export function settingsView(stored: Partial<ConfigDocument>): SettingsView {
+export function settingsView(stored: Partial<ConfigDocument>, opencxWebhookUrl: string): SettingsView {
   return {
     configured: parseConfig(stored) !== undefined,
     opencxTokenMasked: maskToken(stored.opencxToken),
+    opencxWebhookSecretSet: !!stored.opencxWebhookSecret,
+    opencxWebhookUrl,
+    customerHandoffNote: stored.customerHandoffNote ?? DEFAULT_CUSTOMER_HANDOFF_NOTE,
+    customerHandoffNoteTranslations: stored.customerHandoffNoteTranslations ?? {},
+    aiAnswerTimeoutSeconds: stored.aiAnswerTimeoutSeconds ?? AI_ANSWER_TIMEOUT_SECONDS.default,
     workspaceSid: stored.workspaceSid ?? null,
     conversationsServiceSid: stored.conversationsServiceSid ?? null,
     aiQueueSid: stored.aiQueueSid ?? null,
@@ -75,6 +109,74 @@ export function formText(form: Record<string, unknown>, field: string): string |
   return value.trim() || undefined;
 }
 
+/** A posted field, trimmed, empty when sent blank; undefined only when absent. */
+function formValue(form: Record<string, unknown>, field: string): string | undefined {
+  return form[field] === undefined || form[field] === null ? undefined : (formText(form, field) ?? '');
+}
+
+/** A secret pasted from a dashboard: one word, at most MAX_TOKEN_LENGTH characters. The message never repeats it. */
+function secretText(form: Record<string, unknown>, field: string, what: string): string | undefined {
+  const secret = formText(form, field);
+  if (secret !== undefined && (/\s/.test(secret) || secret.length > MAX_TOKEN_LENGTH)) {
+    throw invalidInput(field, `Paste the ${what} exactly as OpenCX shows it: one word, at most ${MAX_TOKEN_LENGTH} characters`);
+  }
+  return secret;
+}
+
+function handoffNote(note: string, field: string, language?: string): string {
+  if (note.length > MAX_CUSTOMER_HANDOFF_NOTE_LENGTH) {
+    throw invalidInput(field, `The handoff note${language ? ` for "${language}"` : ''} must be at most ${MAX_CUSTOMER_HANDOFF_NOTE_LENGTH} characters`);
+  }
+  return note;
+}
+
+/**
+ * The translations field: a JSON object of BCP-47 language tag → note, the tags stored in
+ * canonical case (`es-mx` → `es-MX`). Blank: none.
+ */
+export function parseTranslations(json: string): Record<string, string> {
+  const field = 'customerHandoffNoteTranslations';
+  if (!json) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw invalidInput(field, 'The translations must be a JSON object of language tag → note, e.g. {"es": "Le ponemos en contacto con nuestro equipo."}');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw invalidInput(field, 'The translations must be a JSON object of language tag → note, e.g. {"es": "Le ponemos en contacto con nuestro equipo."}');
+  }
+  const translations: Record<string, string> = {};
+  for (const [tag, note] of Object.entries(parsed)) {
+    const language = canonicalLanguageTag(tag);
+    if (!language) throw invalidInput(field, `"${tag}" is not a BCP-47 language tag such as "es" or "pt-BR"`);
+    if (language in translations) throw invalidInput(field, `The language "${language}" is given twice`);
+    if (typeof note !== 'string') throw invalidInput(field, `The note for "${language}" must be text`);
+    translations[language] = handoffNote(note.trim(), field, language);
+  }
+  if (Buffer.byteLength(JSON.stringify(translations), 'utf8') > MAX_TRANSLATIONS_BYTES) {
+    throw invalidInput(field, 'The translations are too long together (the settings must fit in one 16 KiB Sync document): remove or shorten some');
+  }
+  return translations;
+}
+
+function canonicalLanguageTag(tag: string): string | undefined {
+  try {
+    const [canonical] = Intl.getCanonicalLocales(tag.trim());
+    return canonical;
+  } catch {
+    return undefined;
+  }
+}
+
+function answerTimeout(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
+  const { min, max } = AI_ANSWER_TIMEOUT_SECONDS;
+  if (!(seconds >= min && seconds <= max)) throw invalidInput('aiAnswerTimeoutSeconds', `The AI answer timeout must be a whole number of seconds from ${min} to ${max}`);
+  return seconds;
+}
+
 /** Checks the shapes of the posted fields; throws a 400 naming the first bad field. */
 export function parseSaveForm(form: Record<string, unknown>): SaveForm {
   const text = (field: string): string | undefined => formText(form, field);
@@ -88,10 +190,7 @@ export function parseSaveForm(form: Record<string, unknown>): SaveForm {
     return value;
   };
 
-  const opencxToken = text('opencxToken');
-  if (opencxToken !== undefined && (/\s/.test(opencxToken) || opencxToken.length > MAX_TOKEN_LENGTH)) {
-    throw invalidInput('opencxToken', `Paste the OpenCX API key exactly as OpenCX shows it: one word, at most ${MAX_TOKEN_LENGTH} characters`);
-  }
+  const opencxToken = secretText(form, 'opencxToken', 'OpenCX API key');
   const aiQueueSid = sid('aiQueueSid', text('aiQueueSid'));
   const aiAuthorName = text('aiAuthorName') ?? DEFAULT_AI_AUTHOR_NAME;
   if (/[\r\n]/.test(aiAuthorName)) throw invalidInput('aiAuthorName', 'The AI author name must fit on one line');
@@ -104,8 +203,14 @@ export function parseSaveForm(form: Record<string, unknown>): SaveForm {
     conversationsServiceSid: required('conversationsServiceSid'),
     aiQueueSid,
     aiAuthorName,
+    opencxWebhookSecret: secretText(form, 'opencxWebhookSecret', 'webhook signing secret'),
+    customerHandoffNote: optional(formValue(form, 'customerHandoffNote'), (note) => handoffNote(note, 'customerHandoffNote')),
+    customerHandoffNoteTranslations: optional(formValue(form, 'customerHandoffNoteTranslations'), parseTranslations),
+    aiAnswerTimeoutSeconds: answerTimeout(text('aiAnswerTimeoutSeconds')),
   };
 }
+
+const optional = <T>(value: string | undefined, parse: (value: string) => T): T | undefined => (value === undefined ? undefined : parse(value));
 
 /** The token to test and store: the one posted, else the one already saved. */
 export function tokenToSave(form: SaveForm, stored: Partial<ConfigDocument>): string {
@@ -117,12 +222,19 @@ export function tokenToSave(form: SaveForm, stored: Partial<ConfigDocument>): st
 export interface Provisioned {
   opencxToken: string;
   aiWorkerSid: string;
+  timerWorkspaceSid: string;
+  timerWorkflowSid: string;
   orgName: string;
+  configVersion: string;
   now: Date;
 }
 
-/** Exactly what the bridge's `parseConfig` reads, plus `orgName` and `updatedAt`. */
-export function configDocument(form: SaveForm, provisioned: Provisioned): ConfigDocument {
+/**
+ * Exactly what the bridge's `parseConfig` reads, plus `orgName` and `updatedAt`. A field the form
+ * left out keeps its stored value: the secret, the handoff note and translations, the timeout.
+ */
+export function configDocument(form: SaveForm, stored: Partial<ConfigDocument>, provisioned: Provisioned): ConfigDocument {
+  const opencxWebhookSecret = form.opencxWebhookSecret ?? stored.opencxWebhookSecret;
   return {
     opencxToken: provisioned.opencxToken,
     workspaceSid: form.workspaceSid,
@@ -130,6 +242,13 @@ export function configDocument(form: SaveForm, provisioned: Provisioned): Config
     conversationsServiceSid: form.conversationsServiceSid,
     aiAuthorName: form.aiAuthorName,
     ...(form.aiQueueSid ? { aiQueueSid: form.aiQueueSid } : {}),
+    ...(opencxWebhookSecret ? { opencxWebhookSecret } : {}),
+    customerHandoffNote: form.customerHandoffNote ?? stored.customerHandoffNote ?? DEFAULT_CUSTOMER_HANDOFF_NOTE,
+    customerHandoffNoteTranslations: form.customerHandoffNoteTranslations ?? stored.customerHandoffNoteTranslations ?? {},
+    aiAnswerTimeoutSeconds: form.aiAnswerTimeoutSeconds ?? stored.aiAnswerTimeoutSeconds ?? AI_ANSWER_TIMEOUT_SECONDS.default,
+    timerWorkspaceSid: provisioned.timerWorkspaceSid,
+    timerWorkflowSid: provisioned.timerWorkflowSid,
+    configVersion: provisioned.configVersion,
     orgName: provisioned.orgName,
     updatedAt: provisioned.now.toISOString(),
   };

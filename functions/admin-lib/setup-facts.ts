@@ -1,21 +1,27 @@
 // Reads what the setup checks look at, all at once; the decisions are in setup.ts.
 import { BridgeState } from '../bridge/state';
-import type { BridgeConfig } from '../common/config';
+import { BridgeConfig, OPENCX_WEBHOOK_HEALTH_DOCUMENT, readWebhookHealth, withConfigVersion } from '../common/config';
 import { OpenCxClient } from '../common/opencx-client';
 import { Deadline } from '../common/retry';
 import { deploymentUrl } from '../common/signature';
 import type { TaskRouterApi } from '../common/twilio';
 import { AdminEnv, PluginCall, syncServiceSid } from './plugin-endpoint';
 import { opencxFailure } from './settings';
-import { Check, notConfiguredChecks, OpenCxTokenState, RoutingFacts, SetupFacts, setupChecks, WEBHOOK_PATH } from './setup';
+import { Check, notConfiguredChecks, OPENCX_WEBHOOK_PATH, OpenCxTokenState, OpenCxWebhookFacts, RoutingFacts, SetupFacts, setupChecks, TimerWorkspaceFacts, WEBHOOK_PATH } from './setup';
 
 /** OpenCX gets at most this much of the request's budget: a slow OpenCX makes a warning, not a timeout. */
 const OPENCX_BUDGET_MS = 3000;
 
 export const loadConfig = (call: PluginCall<AdminEnv>): Promise<BridgeConfig | undefined> => new BridgeState(call.twilio.sync, syncServiceSid(call.context)).loadConfig({ fresh: true });
 
-/** This deployment's webhook, as it should be registered with TaskRouter and Conversations. */
+/** This deployment's webhook, without a config version. */
 export const webhookUrlOf = (call: PluginCall<AdminEnv>): string => deploymentUrl(call.context.DOMAIN_NAME, WEBHOOK_PATH);
+
+/** This deployment's webhook as it should be registered with TaskRouter and Conversations: with the saved config version. */
+export const registeredWebhookUrl = (call: PluginCall<AdminEnv>, config: Pick<BridgeConfig, 'configVersion'>): string => withConfigVersion(webhookUrlOf(call), config.configVersion);
+
+/** Where OpenCX must post its webhooks. */
+export const opencxWebhookUrlOf = (call: PluginCall<AdminEnv>): string => deploymentUrl(call.context.DOMAIN_NAME, OPENCX_WEBHOOK_PATH);
 
 export async function readRouting(taskrouter: TaskRouterApi, config: BridgeConfig, workflowSid: string | undefined): Promise<RoutingFacts> {
   const [workflows, queues] = await Promise.all([taskrouter.listWorkflowRouting(config.workspaceSid), taskrouter.listTaskQueues(config.workspaceSid)]);
@@ -34,16 +40,30 @@ async function opencxTokenState(call: PluginCall<AdminEnv>, token: string): Prom
   }
 }
 
+async function opencxWebhookFacts(call: PluginCall<AdminEnv>, config: BridgeConfig): Promise<OpenCxWebhookFacts> {
+  const document = await call.twilio.sync.fetchDocument(syncServiceSid(call.context), OPENCX_WEBHOOK_HEALTH_DOCUMENT);
+  return { secretSaved: !!config.opencxWebhookSecret, url: opencxWebhookUrlOf(call), health: readWebhookHealth(document?.data), now: new Date() };
+}
+
+async function timerWorkspaceFacts(taskrouter: TaskRouterApi, config: BridgeConfig): Promise<TimerWorkspaceFacts | undefined> {
+  const sid = config.timerWorkspaceSid;
+  if (!sid) return undefined;
+  const [callback, workflows] = await Promise.all([taskrouter.fetchWorkspaceCallback(sid), taskrouter.listWorkflowRouting(sid)]);
+  return callback && { sid, callback, workflowFound: workflows.some((w) => w.sid === config.timerWorkflowSid) };
+}
+
 export async function readSetupFacts(call: PluginCall<AdminEnv>, config: BridgeConfig, workflowSid: string | undefined): Promise<SetupFacts> {
   const { twilio } = call;
-  const [opencx, workspace, conversationsWebhook, aiWorker, routing] = await Promise.all([
+  const [opencx, opencxWebhook, workspace, conversationsWebhook, timerWorkspace, aiWorker, routing] = await Promise.all([
     opencxTokenState(call, config.opencxToken),
+    opencxWebhookFacts(call, config),
     twilio.taskrouter.fetchWorkspaceCallback(config.workspaceSid),
     twilio.conversations.fetchWebhook(config.conversationsServiceSid),
+    timerWorkspaceFacts(twilio.taskrouter, config),
     twilio.taskrouter.fetchWorkerRouting(config.workspaceSid, config.aiWorkerSid),
     readRouting(twilio.taskrouter, config, workflowSid),
   ]);
-  return { config, webhookUrl: webhookUrlOf(call), opencx, workspace, conversationsWebhook, aiWorker, routing };
+  return { config, webhookUrl: registeredWebhookUrl(call, config), opencx, opencxWebhook, workspace, conversationsWebhook, timerWorkspace, aiWorker, routing };
 }
 
 /** Every check (only the config check while the settings are not saved); their outcome goes to the log line. */

@@ -1,5 +1,5 @@
 import { SUBSCRIBED_TASKROUTER_EVENTS } from '../bridge/events';
-import type { BridgeConfig } from '../common/config';
+import { BridgeConfig, parseConfig } from '../common/config';
 import type { WorkerRouting, WorkflowRouting } from '../common/twilio';
 import { adminErrorOf } from './admin-error.testing';
 import {
@@ -12,24 +12,35 @@ import {
   chooseWorkflow,
   configCheck,
   conversationsWebhookCheck,
+  conversationsWebhookAfterSave,
   conversationsWebhookUpdate,
   humanQueueProblem,
   isHandedOffFilter,
   notConfiguredChecks,
   opencxTokenCheck,
+  opencxWebhookCheck,
+  OpenCxWebhookFacts,
   parseEventsFilter,
+  pointsHere,
   parseSetupForm,
   routesToAi,
   RoutingFacts,
   SetupFacts,
   setupChecks,
+  timerWorkspaceCheck,
   workflowConfigurationUpdate,
   workflowFiltersCheck,
+  workspaceCallbackAfterSave,
   workspaceCallbackUpdate,
   workspaceEventsCheck,
 } from './setup';
 
 const URL = 'https://acme-1234.twil.io/webhook';
+/** This deployment's webhook as registered after a save: with the config version. */
+const VERSIONED = `${URL}?cv=v2`;
+const OPENCX_WEBHOOK_URL = 'https://acme-1234.twil.io/opencx-webhook';
+const TIMER_WS = 'WS' + '9'.repeat(32);
+const TIMER_WW = 'WW' + '9'.repeat(32);
 const OTHER_URL = 'https://sandbox-9999.twil.io/webhook';
 const WS = 'WS' + '1'.repeat(32);
 const IS = 'IS' + '2'.repeat(32);
@@ -172,6 +183,26 @@ describe('workspace event callback', () => {
     expect(workspaceCallbackUpdate(current, URL, true)).toEqual({ eventCallbackUrl: URL, eventsFilter: `task.created,worker.activity.update,${EVENTS.replace('task.created,', '')}` });
   });
 
+  it('compares URLs without the config version: an old version is a warning apply fixes, keeping the events', () => {
+    const old = { eventCallbackUrl: `${URL}?cv=v1`, eventsFilter: `worker.activity.update,${EVENTS}` };
+    expect(workspaceEventsCheck(WS, old, VERSIONED)).toMatchObject({
+      status: 'warning',
+      detail: expect.stringMatching(/carries settings version v1 and the last save is settings version v2/),
+      fix: 'Apply setup: it registers the URL again with the current settings version.',
+      autoFixable: true,
+    });
+    expect(workspaceEventsCheck(WS, { ...old, eventCallbackUrl: URL }, VERSIONED).detail).toMatch(/carries no settings version/);
+    expect(workspaceCallbackUpdate(old, VERSIONED, false)).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: old.eventsFilter });
+    expect(workspaceEventsCheck(WS, { ...old, eventCallbackUrl: VERSIONED }, VERSIONED)).toMatchObject({ status: 'ok', detail: expect.stringContaining(`to ${URL}.`) });
+    expect(workspaceCallbackUpdate({ ...old, eventCallbackUrl: VERSIONED }, VERSIONED, false)).toBeUndefined();
+  });
+
+  it('registers an unset URL with the config version, and shows it without', () => {
+    const check = workspaceEventsCheck(WS, { eventCallbackUrl: null, eventsFilter: null }, VERSIONED);
+    expect(check.fix).toBe(`Apply setup: it sets the Event Callback URL to ${URL} and subscribes ${SUBSCRIBED_TASKROUTER_EVENTS.join(', ')}.`);
+    expect(workspaceCallbackUpdate({ eventCallbackUrl: null, eventsFilter: null }, VERSIONED, false)).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: EVENTS });
+  });
+
   it('names a workspace that is not in the account', () => {
     expect(workspaceEventsCheck(WS, undefined, URL)).toMatchObject({ status: 'problem', detail: expect.stringContaining(WS), autoFixable: false });
   });
@@ -210,11 +241,135 @@ describe('Conversations webhook', () => {
     });
   });
 
+  it('warns about an old config version and registers the current one, keeping method and filters', () => {
+    const old = { ...registered, postWebhookUrl: `${URL}?cv=v1` };
+    expect(conversationsWebhookCheck(IS, old, VERSIONED)).toMatchObject({ status: 'warning', autoFixable: true, detail: expect.stringMatching(/^The Conversations events go to this deployment/) });
+    expect(conversationsWebhookUpdate(old, VERSIONED, false)).toEqual({ ...registered, postWebhookUrl: VERSIONED });
+    expect(conversationsWebhookCheck(IS, { ...registered, postWebhookUrl: VERSIONED }, VERSIONED).status).toBe('ok');
+  });
+
   it('replaces a URL elsewhere only when confirmed', () => {
     const elsewhere = { ...registered, postWebhookUrl: OTHER_URL };
     expect(conversationsWebhookCheck(IS, elsewhere, URL)).toMatchObject({ status: 'problem', confirm: 'replaceCallbackUrl', detail: expect.stringContaining(OTHER_URL) });
     expect(conversationsWebhookUpdate(elsewhere, URL, false)).toBeUndefined();
     expect(conversationsWebhookUpdate(elsewhere, URL, true)).toEqual(registered);
+  });
+});
+
+describe('pointsHere', () => {
+  it('tells this deployment\'s webhook by everything but the config version', () => {
+    expect(pointsHere(`${URL}?cv=v1`, VERSIONED)).toBe(true);
+    expect(pointsHere(URL, VERSIONED)).toBe(true);
+    expect(pointsHere(OTHER_URL, VERSIONED)).toBe(false);
+    expect(pointsHere(`${URL}#rc=3`, VERSIONED)).toBe(false);
+    expect(pointsHere(null, VERSIONED)).toBe(false);
+  });
+});
+
+describe('what a settings save re-registers', () => {
+  it('puts the new config version on a workspace callback and a Conversations webhook that point here', () => {
+    expect(workspaceCallbackAfterSave({ eventCallbackUrl: `${URL}?cv=v1`, eventsFilter: EVENTS }, VERSIONED)).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: EVENTS });
+    expect(workspaceCallbackAfterSave({ eventCallbackUrl: URL, eventsFilter: EVENTS }, VERSIONED)).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: EVENTS });
+    const webhook = { postWebhookUrl: URL, method: 'POST', filters: ['onMessageUpdated', ...CONVERSATION_FILTERS] };
+    expect(conversationsWebhookAfterSave(webhook, VERSIONED)).toEqual({ ...webhook, postWebhookUrl: VERSIONED });
+  });
+
+  it('writes nothing when the version is already current, or the URL is unset or elsewhere', () => {
+    expect(workspaceCallbackAfterSave({ eventCallbackUrl: VERSIONED, eventsFilter: EVENTS }, VERSIONED)).toBeUndefined();
+    expect(workspaceCallbackAfterSave({ eventCallbackUrl: null, eventsFilter: null }, VERSIONED)).toBeUndefined();
+    expect(workspaceCallbackAfterSave({ eventCallbackUrl: OTHER_URL, eventsFilter: EVENTS }, VERSIONED)).toBeUndefined();
+    expect(conversationsWebhookAfterSave({ postWebhookUrl: null, method: null, filters: [] }, VERSIONED)).toBeUndefined();
+    expect(conversationsWebhookAfterSave({ postWebhookUrl: OTHER_URL, method: 'POST', filters: CONVERSATION_FILTERS }, VERSIONED)).toBeUndefined();
+  });
+});
+
+describe('timerWorkspaceCheck', () => {
+  const config = parseConfig({ opencxToken: 'k', workspaceSid: WS, aiWorkerSid: WK, conversationsServiceSid: IS, timerWorkspaceSid: TIMER_WS, timerWorkflowSid: TIMER_WW, configVersion: 'v2' })!;
+  const timer = (callback: { eventCallbackUrl: string | null; eventsFilter: string | null }, workflowFound = true) => ({ sid: TIMER_WS, callback, workflowFound });
+
+  it('is ok when the timer workspace sends task.canceled here with the current version', () => {
+    expect(timerWorkspaceCheck(config, timer({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' }), VERSIONED)).toEqual({
+      id: 'timer_workspace',
+      title: 'AI answer timer',
+      status: 'ok',
+      detail: `The timer workspace "OpenCX timers" (${TIMER_WS}) sends task.canceled to ${URL}: an AI answer that has not come after 60 s hands the conversation to humans.`,
+      autoFixable: false,
+    });
+    expect(workspaceCallbackUpdate({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' }, VERSIONED, false, ['task.canceled'])).toBeUndefined();
+  });
+
+  it.each([
+    ['no timer workspace is saved', parseConfig({ ...config, timerWorkspaceSid: undefined })!, undefined, /No timer workspace is saved/],
+    ['the saved workspace is gone', config, undefined, new RegExp(`${TIMER_WS} saved in the settings is not in this Twilio account`)],
+    ['its workflow is gone', config, timer({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' }, false), new RegExp(`no longer has the timer workflow saved in the settings \\(${TIMER_WW}\\)`)],
+  ])('is a problem fixed by saving the settings again when %s', (_case, saved, found, detail) => {
+    expect(timerWorkspaceCheck(saved, found, VERSIONED)).toMatchObject({
+      status: 'problem',
+      autoFixable: false,
+      detail: expect.stringMatching(detail),
+      fix: 'Open the OpenCX settings and click Test & Save: it creates the "OpenCX timers" workspace, queue and workflow.',
+    });
+  });
+
+  it('sets an unset callback and adds task.canceled to a filter without it', () => {
+    const unset = { eventCallbackUrl: null, eventsFilter: null };
+    expect(timerWorkspaceCheck(config, timer(unset), VERSIONED)).toMatchObject({ status: 'problem', autoFixable: true, detail: expect.stringMatching(/sends its events nowhere, so a slow AI answer is never timed out/) });
+    expect(workspaceCallbackUpdate(unset, VERSIONED, false, ['task.canceled'])).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' });
+    const filtered = { eventCallbackUrl: VERSIONED, eventsFilter: 'task.created' };
+    expect(timerWorkspaceCheck(config, timer(filtered), VERSIONED)).toMatchObject({ status: 'problem', autoFixable: true, detail: expect.stringMatching(/does not send task.canceled/) });
+    expect(workspaceCallbackUpdate(filtered, VERSIONED, false, ['task.canceled'])).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.created,task.canceled' });
+  });
+
+  it('replaces a callback elsewhere only when confirmed, and re-registers an old version', () => {
+    const elsewhere = { eventCallbackUrl: OTHER_URL, eventsFilter: 'task.canceled' };
+    expect(timerWorkspaceCheck(config, timer(elsewhere), VERSIONED)).toMatchObject({ status: 'problem', confirm: 'replaceCallbackUrl', autoFixable: true });
+    expect(workspaceCallbackUpdate(elsewhere, VERSIONED, false, ['task.canceled'])).toBeUndefined();
+    expect(workspaceCallbackUpdate(elsewhere, VERSIONED, true, ['task.canceled'])).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' });
+    const old = { eventCallbackUrl: `${URL}?cv=v1`, eventsFilter: 'task.canceled' };
+    expect(timerWorkspaceCheck(config, timer(old), VERSIONED)).toMatchObject({ status: 'warning', autoFixable: true });
+    expect(workspaceCallbackUpdate(old, VERSIONED, false, ['task.canceled'])).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' });
+  });
+});
+
+describe('opencxWebhookCheck', () => {
+  const now = new Date('2026-12-02T12:00:00.000Z');
+  const facts = (over: Partial<OpenCxWebhookFacts> = {}): OpenCxWebhookFacts => ({
+    secretSaved: true,
+    url: OPENCX_WEBHOOK_URL,
+    health: { lastVerifiedAt: '2026-12-02T11:00:00.000Z', lastEvent: 'conversation.ai_response' },
+    now,
+    ...over,
+  });
+
+  it('is ok with the last signed event and its time', () => {
+    expect(opencxWebhookCheck(facts())).toEqual({
+      id: 'opencx_webhook',
+      title: 'OpenCX webhook',
+      status: 'ok',
+      detail: 'The last signed OpenCX event, conversation.ai_response, arrived at 2026-12-02T11:00:00.000Z.',
+      autoFixable: false,
+    });
+  });
+
+  it('is a problem without a signing secret, the fix naming where to paste it', () => {
+    expect(opencxWebhookCheck(facts({ secretSaved: false }))).toMatchObject({
+      status: 'problem',
+      autoFixable: false,
+      detail: expect.stringMatching(/No OpenCX webhook signing secret is saved/),
+      fix: `In OpenCX → Settings → Integrations → Webhooks, add ${OPENCX_WEBHOOK_URL} with the events conversation.ai_response, conversation.handoff_to_human, then paste its signing secret in the OpenCX settings and click Test & Save.`,
+    });
+  });
+
+  it('warns when no signed event came in the last 24 hours, or never', () => {
+    const stale = opencxWebhookCheck(facts({ health: { lastVerifiedAt: '2026-12-01T11:59:59.000Z', lastEvent: 'conversation.handoff_to_human' } }));
+    expect(stale).toMatchObject({
+      status: 'warning',
+      autoFixable: false,
+      detail: expect.stringMatching(/^The last signed OpenCX event \(conversation.handoff_to_human\) arrived at 2026-12-01T11:59:59.000Z, none in the last 24 hours/),
+      fix: expect.stringContaining(`add ${OPENCX_WEBHOOK_URL} with the events conversation.ai_response, conversation.handoff_to_human`),
+    });
+    expect(opencxWebhookCheck(facts({ health: undefined }))).toMatchObject({ status: 'warning', detail: expect.stringMatching(/^No signed OpenCX event has arrived yet/) });
+    expect(opencxWebhookCheck(facts({ health: { lastVerifiedAt: '2026-12-01T12:00:00.000Z', lastEvent: 'conversation.ai_response' } })).status).toBe('ok');
   });
 });
 
@@ -335,13 +490,26 @@ describe('aiQueueCheck', () => {
 });
 
 describe('setupChecks', () => {
-  const config: BridgeConfig = { opencxToken: 'k', workspaceSid: WS, aiWorkerSid: WK, conversationsServiceSid: IS, aiAuthorName: 'AI' };
+  const config: BridgeConfig = parseConfig({
+    opencxToken: 'k',
+    workspaceSid: WS,
+    aiWorkerSid: WK,
+    conversationsServiceSid: IS,
+    aiAuthorName: 'AI',
+    opencxWebhookSecret: 'whsec_1',
+    timerWorkspaceSid: TIMER_WS,
+    timerWorkflowSid: TIMER_WW,
+    configVersion: 'v2',
+  })!;
+  const now = new Date('2026-12-02T12:00:00.000Z');
   const facts: SetupFacts = {
     config,
-    webhookUrl: URL,
+    webhookUrl: VERSIONED,
     opencx: { kind: 'valid', orgName: 'Acme' },
-    workspace: { eventCallbackUrl: URL, eventsFilter: EVENTS },
-    conversationsWebhook: { postWebhookUrl: URL, method: 'POST', filters: CONVERSATION_FILTERS },
+    opencxWebhook: { secretSaved: true, url: OPENCX_WEBHOOK_URL, health: { lastVerifiedAt: '2026-12-02T11:00:00.000Z', lastEvent: 'conversation.ai_response' }, now },
+    workspace: { eventCallbackUrl: VERSIONED, eventsFilter: EVENTS },
+    conversationsWebhook: { postWebhookUrl: VERSIONED, method: 'POST', filters: CONVERSATION_FILTERS },
+    timerWorkspace: { sid: TIMER_WS, callback: { eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' }, workflowFound: true },
     aiWorker: worker(),
     routing: routing([handedOffFilter, aiFilter]),
   };
@@ -351,8 +519,10 @@ describe('setupChecks', () => {
     expect(checks.map((c) => [c.id, c.status])).toEqual([
       ['config', 'ok'],
       ['opencx_token', 'ok'],
+      ['opencx_webhook', 'ok'],
       ['workspace_events', 'ok'],
       ['conversations_webhook', 'ok'],
+      ['timer_workspace', 'ok'],
       ['ai_worker', 'ok'],
       ['workflow_filters', 'ok'],
       ['ai_reservation_timeout', 'ok'],
@@ -362,8 +532,10 @@ describe('setupChecks', () => {
     expect(setupChecks({ ...facts, config: { ...config, aiQueueSid: AI_QUEUE } }).map((c) => c.id)).toEqual([
       'config',
       'opencx_token',
+      'opencx_webhook',
       'workspace_events',
       'conversations_webhook',
+      'timer_workspace',
       'ai_worker',
       'workflow_filters',
       'ai_queue',
@@ -375,12 +547,12 @@ describe('setupChecks', () => {
   it('leaves out the reservation timeout and human queue checks while the workflow cannot be chosen', () => {
     const ambiguous = routing([], { workflows: [workflow([handedOffFilter, aiFilter], 'WW' + '1'.repeat(32), 'A'), workflow([handedOffFilter, aiFilter], 'WW' + '2'.repeat(32), 'B')] });
     const checks = setupChecks({ ...facts, routing: ambiguous });
-    expect(checks.map((c) => c.id)).toEqual(['config', 'opencx_token', 'workspace_events', 'conversations_webhook', 'ai_worker', 'workflow_filters']);
+    expect(checks.map((c) => c.id)).toEqual(['config', 'opencx_token', 'opencx_webhook', 'workspace_events', 'conversations_webhook', 'timer_workspace', 'ai_worker', 'workflow_filters']);
     expect(setupChecks({ ...facts, routing: { ...ambiguous, workflowSid: 'WW' + '2'.repeat(32) } }).map((c) => c.id)).toContain('ai_worker_queues');
   });
 
   it('leaves out what needs the workspace while it is missing', () => {
-    expect(setupChecks({ ...facts, workspace: undefined }).map((c) => c.id)).toEqual(['config', 'opencx_token', 'workspace_events', 'conversations_webhook']);
+    expect(setupChecks({ ...facts, workspace: undefined }).map((c) => c.id)).toEqual(['config', 'opencx_token', 'opencx_webhook', 'workspace_events', 'conversations_webhook', 'timer_workspace']);
   });
 });
 

@@ -4,14 +4,23 @@
 // deployment, the workspace events the bridge acts on, and a `handedOff == true` filter above
 // the AI's filter. Two more checks report TaskRouter settings that are the admin's call: a
 // reservation timeout long enough for an AI conversation, and human queues without the AI worker.
+// The webhook URLs carry the config version (`?cv=`): a URL pointing here with an old version is a
+// warning Apply fixes. The timer workspace and OpenCX's webhooks are checked too.
 import { CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../bridge/events';
-import type { BridgeConfig } from '../common/config';
+import { BridgeConfig, configVersionOf, OpenCxWebhookHealth, withoutConfigVersion } from '../common/config';
 import type { ConversationsWebhook, TaskQueueSummary, WorkerRouting, WorkflowRouting, WorkflowSummary, WorkspaceCallback } from '../common/twilio';
 import { AdminError, invalidInput } from './admin-error';
 import { AI_WORKER_SKILL, formText, sidPattern } from './settings';
+import { TIMER_EVENTS, TIMER_WORKSPACE_NAME } from './timer-workspace';
 
 /** The bridge's one webhook Function, for both TaskRouter and Conversations. */
 export const WEBHOOK_PATH = '/webhook';
+/** The Function OpenCX posts its webhooks to. */
+export const OPENCX_WEBHOOK_PATH = '/opencx-webhook';
+/** The OpenCX webhook events the bridge needs. */
+export const OPENCX_WEBHOOK_EVENTS = ['conversation.ai_response', 'conversation.handoff_to_human'] as const;
+/** A signed OpenCX event older than this makes the OpenCX webhook check a warning. */
+export const OPENCX_WEBHOOK_QUIET_MS = 24 * 60 * 60 * 1000;
 /** Flex's default workflow, the one apply fixes when the workspace has several. */
 export const DEFAULT_WORKFLOW_NAME = 'Assign to Anyone';
 export const HANDOFF_FILTER_NAME = 'OpenCX: handed off to humans';
@@ -27,9 +36,11 @@ export const SUGGESTED_AI_RESERVATION_TIMEOUT_S = 3600;
 export type CheckId =
   | 'config'
   | 'opencx_token'
+  | 'opencx_webhook'
   | 'ai_worker'
   | 'workspace_events'
   | 'conversations_webhook'
+  | 'timer_workspace'
   | 'workflow_filters'
   | 'ai_queue'
   | 'ai_reservation_timeout'
@@ -58,9 +69,12 @@ export type OpenCxTokenState = { kind: 'valid'; orgName: string } | { kind: 'rej
 /** Everything the checks look at, read at once. */
 export interface SetupFacts {
   config: BridgeConfig;
-  /** Where this deployment's webhook is, as it should be registered. */
+  /** This deployment's webhook as it should be registered: with the saved config version. */
   webhookUrl: string;
   opencx: OpenCxTokenState;
+  opencxWebhook: OpenCxWebhookFacts;
+  /** Undefined: no timer workspace saved, or it does not exist. */
+  timerWorkspace?: TimerWorkspaceFacts;
   /** Undefined: the workspace does not exist. */
   workspace?: WorkspaceCallback;
   /** Undefined: the Conversations service does not exist. */
@@ -68,6 +82,22 @@ export interface SetupFacts {
   /** Undefined: the AI worker does not exist. */
   aiWorker?: WorkerRouting;
   routing: RoutingFacts;
+}
+
+export interface OpenCxWebhookFacts {
+  secretSaved: boolean;
+  /** Where OpenCX must post: this deployment's OpenCX webhook Function. */
+  url: string;
+  /** The last verified delivery; undefined when none was recorded. */
+  health?: OpenCxWebhookHealth;
+  now: Date;
+}
+
+export interface TimerWorkspaceFacts {
+  sid: string;
+  callback: WorkspaceCallback;
+  /** The saved timer workflow is in the workspace. */
+  workflowFound: boolean;
 }
 
 export interface RoutingFacts {
@@ -120,8 +150,10 @@ export function setupChecks(facts: SetupFacts): Check[] {
   const checks = [
     configCheck(true),
     opencxTokenCheck(facts.opencx),
+    opencxWebhookCheck(facts.opencxWebhook),
     workspaceEventsCheck(config.workspaceSid, facts.workspace, facts.webhookUrl),
     conversationsWebhookCheck(config.conversationsServiceSid, facts.conversationsWebhook, facts.webhookUrl),
+    timerWorkspaceCheck(config, facts.timerWorkspace, facts.webhookUrl),
   ];
   if (!facts.workspace) return checks;
   const choice = chooseWorkflow(facts.routing.workflows, facts.routing.workflowSid);
@@ -215,7 +247,12 @@ interface SubscriptionGap {
   /** Needed events it does not subscribe. */
   missing: string[];
   methodOk: boolean;
+  /** It points here, with another config version than the saved one. */
+  outdated: boolean;
 }
+
+/** The registered URL is this deployment's webhook, whatever config version it carries. */
+export const pointsHere = (url: string | null, webhookUrl: string): boolean => !!url && withoutConfigVersion(url) === withoutConfigVersion(webhookUrl);
 
 /** The events of a comma-separated EventsFilter; undefined when there is none (TaskRouter then sends every event). */
 export function parseEventsFilter(filter: string | null): string[] | undefined {
@@ -228,17 +265,19 @@ export function parseEventsFilter(filter: string | null): string[] | undefined {
 
 /** `subscribed` undefined: every event is sent. */
 function subscriptionGap(url: string | null, subscribed: readonly string[] | undefined, webhookUrl: string, required: readonly string[], methodOk = true): SubscriptionGap {
+  const where = !url ? 'unset' : pointsHere(url, webhookUrl) ? 'this' : 'elsewhere';
   return {
-    where: !url ? 'unset' : url === webhookUrl ? 'this' : 'elsewhere',
+    where,
     missing: subscribed === undefined ? [] : required.filter((event) => !subscribed.includes(event)),
     methodOk,
+    outdated: where === 'this' && configVersionOf(url!) !== configVersionOf(webhookUrl),
   };
 }
 
 /** A URL elsewhere is replaced only when the admin confirmed it. */
 function needsWrite(gap: SubscriptionGap, replaceCallbackUrl: boolean): boolean {
   if (gap.where === 'elsewhere') return replaceCallbackUrl;
-  return gap.where === 'unset' || gap.missing.length > 0 || !gap.methodOk;
+  return gap.where === 'unset' || gap.missing.length > 0 || !gap.methodOk || gap.outdated;
 }
 
 /** The admin's events first, in their order, then those the bridge still needs. */
@@ -249,7 +288,18 @@ function mergedEvents(subscribed: readonly string[] | undefined, required: reado
 
 const listed = (events: readonly string[]): string => events.join(', ');
 
-function elsewhereVerdict(what: string, current: string, webhookUrl: string): Verdict {
+const versionLabel = (url: string): string => (configVersionOf(url) ? `settings version ${configVersionOf(url)}` : 'no settings version');
+
+/** A registration here with an old config version: events still arrive, but cannot tell a warm Function that its cached settings are current. */
+function outdatedVerdict(what: string, current: string, webhookUrl: string): Verdict {
+  return fixable(
+    `${what} go to this deployment, but the URL carries ${versionLabel(current)} and the last save is ${versionLabel(webhookUrl)}, so a warm Function cannot tell from an event whether its cached settings are current.`,
+    'Apply setup: it registers the URL again with the current settings version.',
+  );
+}
+
+function elsewhereVerdict(what: string, current: string, registeredUrl: string): Verdict {
+  const webhookUrl = withoutConfigVersion(registeredUrl);
   return {
     detail: `${what} go to ${current}, not to this deployment (${webhookUrl}): they reach another environment or org, and the AI here never sees them.`,
     fix: `If ${current} is not in use, confirm replacing it and apply setup: it registers ${webhookUrl} instead. A URL copied from another environment must never be reused.`,
@@ -258,8 +308,9 @@ function elsewhereVerdict(what: string, current: string, webhookUrl: string): Ve
   };
 }
 
-export function workspaceEventsCheck(workspaceSid: string, workspace: WorkspaceCallback | undefined, webhookUrl: string): Check {
+export function workspaceEventsCheck(workspaceSid: string, workspace: WorkspaceCallback | undefined, registeredUrl: string): Check {
   const verdict = (status: CheckStatus, v: Verdict): Check => check('workspace_events', 'TaskRouter event callback', status, v);
+  const webhookUrl = withoutConfigVersion(registeredUrl);
   if (!workspace) {
     return verdict(
       'problem',
@@ -267,7 +318,7 @@ export function workspaceEventsCheck(workspaceSid: string, workspace: WorkspaceC
     );
   }
   const required = SUBSCRIBED_TASKROUTER_EVENTS;
-  const gap = subscriptionGap(workspace.eventCallbackUrl, parseEventsFilter(workspace.eventsFilter), webhookUrl, required);
+  const gap = subscriptionGap(workspace.eventCallbackUrl, parseEventsFilter(workspace.eventsFilter), registeredUrl, required);
   if (gap.where === 'unset') {
     return verdict(
       'problem',
@@ -284,21 +335,31 @@ export function workspaceEventsCheck(workspaceSid: string, workspace: WorkspaceC
       ),
     );
   }
+  if (gap.outdated) return verdict('warning', outdatedVerdict('The workspace events', workspace.eventCallbackUrl!, registeredUrl));
   return verdict('ok', fine(`The workspace sends ${listed(required)} to ${webhookUrl}.`));
 }
 
-/** What apply writes to the workspace, or undefined when nothing needs (or may) change. */
-export function workspaceCallbackUpdate(current: WorkspaceCallback, webhookUrl: string, replaceCallbackUrl: boolean): { eventCallbackUrl: string; eventsFilter: string } | undefined {
+/**
+ * What apply writes to a workspace's event callback (the Flex workspace, or with `required` the
+ * timer workspace), or undefined when nothing needs (or may) change.
+ */
+export function workspaceCallbackUpdate(
+  current: WorkspaceCallback,
+  webhookUrl: string,
+  replaceCallbackUrl: boolean,
+  required: readonly string[] = SUBSCRIBED_TASKROUTER_EVENTS,
+): { eventCallbackUrl: string; eventsFilter: string } | undefined {
   const subscribed = parseEventsFilter(current.eventsFilter);
-  const gap = subscriptionGap(current.eventCallbackUrl, subscribed, webhookUrl, SUBSCRIBED_TASKROUTER_EVENTS);
+  const gap = subscriptionGap(current.eventCallbackUrl, subscribed, webhookUrl, required);
   if (!needsWrite(gap, replaceCallbackUrl)) return undefined;
-  return { eventCallbackUrl: webhookUrl, eventsFilter: mergedEvents(subscribed, SUBSCRIBED_TASKROUTER_EVENTS).join(',') };
+  return { eventCallbackUrl: webhookUrl, eventsFilter: mergedEvents(subscribed, required).join(',') };
 }
 
 const isPost = (method: string | null): boolean => (method ?? 'POST').toUpperCase() === 'POST';
 
-export function conversationsWebhookCheck(serviceSid: string, webhook: ConversationsWebhook | undefined, webhookUrl: string): Check {
+export function conversationsWebhookCheck(serviceSid: string, webhook: ConversationsWebhook | undefined, registeredUrl: string): Check {
   const verdict = (status: CheckStatus, v: Verdict): Check => check('conversations_webhook', 'Conversations webhook', status, v);
+  const webhookUrl = withoutConfigVersion(registeredUrl);
   if (!webhook) {
     return verdict(
       'problem',
@@ -306,7 +367,7 @@ export function conversationsWebhookCheck(serviceSid: string, webhook: Conversat
     );
   }
   const required = CONVERSATION_EVENTS;
-  const gap = subscriptionGap(webhook.postWebhookUrl, webhook.filters, webhookUrl, required, isPost(webhook.method));
+  const gap = subscriptionGap(webhook.postWebhookUrl, webhook.filters, registeredUrl, required, isPost(webhook.method));
   if (gap.where === 'unset') {
     return verdict(
       'problem',
@@ -327,6 +388,7 @@ export function conversationsWebhookCheck(serviceSid: string, webhook: Conversat
       ),
     );
   }
+  if (gap.outdated) return verdict('warning', outdatedVerdict('The Conversations events', webhook.postWebhookUrl!, registeredUrl));
   return verdict('ok', fine(`The Conversations service posts ${listed(required)} to ${webhookUrl}.`));
 }
 
@@ -339,6 +401,76 @@ export function conversationsWebhookUpdate(
   const gap = subscriptionGap(current.postWebhookUrl, current.filters, webhookUrl, CONVERSATION_EVENTS, isPost(current.method));
   if (!needsWrite(gap, replaceCallbackUrl)) return undefined;
   return { postWebhookUrl: webhookUrl, method: 'POST', filters: mergedEvents(current.filters, CONVERSATION_EVENTS) };
+}
+
+/**
+ * What a settings save writes to the workspace: only a callback that already points here, now with
+ * the new config version. Unset or elsewhere is left to apply.
+ */
+export function workspaceCallbackAfterSave(current: WorkspaceCallback, webhookUrl: string): ReturnType<typeof workspaceCallbackUpdate> {
+  return pointsHere(current.eventCallbackUrl, webhookUrl) ? workspaceCallbackUpdate(current, webhookUrl, false) : undefined;
+}
+
+/** The same for the Conversations service webhook. */
+export function conversationsWebhookAfterSave(current: ConversationsWebhook, webhookUrl: string): ReturnType<typeof conversationsWebhookUpdate> {
+  return pointsHere(current.postWebhookUrl, webhookUrl) ? conversationsWebhookUpdate(current, webhookUrl, false) : undefined;
+}
+
+// --- The watchdog's timer workspace ---
+
+const saveAgain = `Open the OpenCX settings and click Test & Save: it creates the "${TIMER_WORKSPACE_NAME}" workspace, queue and workflow.`;
+
+export function timerWorkspaceCheck(config: BridgeConfig, timer: TimerWorkspaceFacts | undefined, registeredUrl: string): Check {
+  const verdict = (status: CheckStatus, v: Verdict): Check => check('timer_workspace', 'AI answer timer', status, v);
+  const webhookUrl = withoutConfigVersion(registeredUrl);
+  const stuck = 'so a slow AI answer is never timed out: the conversation waits until the customer writes again.';
+  if (!config.timerWorkspaceSid) return verdict('problem', manual(`No timer workspace is saved in the settings, ${stuck}`, saveAgain));
+  if (!timer) return verdict('problem', manual(`The timer workspace ${config.timerWorkspaceSid} saved in the settings is not in this Twilio account, ${stuck}`, saveAgain));
+  const name = `The timer workspace "${TIMER_WORKSPACE_NAME}" (${timer.sid})`;
+  if (!timer.workflowFound) {
+    return verdict('problem', manual(`${name} no longer has the timer workflow saved in the settings (${config.timerWorkflowSid ?? 'none'}), ${stuck}`, saveAgain));
+  }
+  const gap = subscriptionGap(timer.callback.eventCallbackUrl, parseEventsFilter(timer.callback.eventsFilter), registeredUrl, TIMER_EVENTS);
+  if (gap.where === 'unset') {
+    return verdict(
+      'problem',
+      fixable(`${name} sends its events nowhere, ${stuck}`, `Apply setup: it sets its Event Callback URL to ${webhookUrl} for ${listed(TIMER_EVENTS)}.`),
+    );
+  }
+  if (gap.where === 'elsewhere') return verdict('problem', elsewhereVerdict(`The events of ${name}`, timer.callback.eventCallbackUrl!, registeredUrl));
+  if (gap.missing.length > 0) {
+    return verdict('problem', fixable(`${name} does not send ${listed(TIMER_EVENTS)}, ${stuck}`, `Apply setup: it adds ${listed(TIMER_EVENTS)} to its event filter.`));
+  }
+  if (gap.outdated) return verdict('warning', outdatedVerdict(`The events of ${name}`, timer.callback.eventCallbackUrl!, registeredUrl));
+  return verdict('ok', fine(`${name} sends ${listed(TIMER_EVENTS)} to ${webhookUrl}: an AI answer that has not come after ${config.aiAnswerTimeoutSeconds} s hands the conversation to humans.`));
+}
+
+// --- OpenCX's webhooks ---
+
+export function opencxWebhookCheck(facts: OpenCxWebhookFacts): Check {
+  const verdict = (status: CheckStatus, v: Verdict): Check => check('opencx_webhook', 'OpenCX webhook', status, v);
+  const addWebhook = `In OpenCX → Settings → Integrations → Webhooks, add ${facts.url} with the events ${listed(OPENCX_WEBHOOK_EVENTS)}`;
+  if (!facts.secretSaved) {
+    return verdict(
+      'problem',
+      manual(
+        'No OpenCX webhook signing secret is saved, so this deployment refuses every OpenCX webhook: an AI answer too slow for the direct reply never reaches the customer, and the conversation goes to humans as "AI unavailable".',
+        `${addWebhook}, then paste its signing secret in the OpenCX settings and click Test & Save.`,
+      ),
+    );
+  }
+  const { health } = facts;
+  if (!health || facts.now.getTime() - Date.parse(health.lastVerifiedAt) > OPENCX_WEBHOOK_QUIET_MS) {
+    const last = health ? `The last signed OpenCX event (${health.lastEvent}) arrived at ${health.lastVerifiedAt}` : 'No signed OpenCX event has arrived yet';
+    return verdict(
+      'warning',
+      manual(
+        `${last}, none in the last 24 hours: OpenCX may not be sending its webhooks here, or may sign them with another secret (or the AI has answered nobody since).`,
+        `${addWebhook}, and check that its signing secret is the one saved in the OpenCX settings.`,
+      ),
+    );
+  }
+  return verdict('ok', fine(`The last signed OpenCX event, ${health.lastEvent}, arrived at ${health.lastVerifiedAt}.`));
 }
 
 // --- Workflow ---

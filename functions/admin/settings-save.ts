@@ -1,22 +1,28 @@
 // "Test & Save" (admins only): check the form, the OpenCX token and the Twilio resources, then
-// provision the AI worker and the state maps and store the config document. Nothing is stored
-// unless every check passed.
+// provision the AI worker, the state maps and the watchdog's timer workspace, and store the config
+// document with a new config version. Nothing is stored unless every check passed. Then the new
+// version goes onto the webhook URLs that point here, so every Function reads the new settings
+// from the next event on.
 import { ensureAiWorker } from '../admin-lib/ai-worker';
 import { pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';
+import { registerConfigVersion } from '../admin-lib/registrations';
 import { configDocument, missingResource, opencxFailure, parseSaveForm, settingsView, tokenToSave } from '../admin-lib/settings';
-import { BridgeState } from '../bridge/state';
+import { opencxWebhookUrlOf, registeredWebhookUrl } from '../admin-lib/setup-facts';
+import { ensureTimerWorkspace } from '../admin-lib/timer-workspace';
+import { BridgeState, forgetCachedConfig } from '../bridge/state';
+import { newConfigVersion } from '../common/config';
 import { OpenCxClient } from '../common/opencx-client';
 
 /** Leaves time for the Twilio checks and writes after a slow OpenCX. */
 const OPENCX_ATTEMPT_MS = 4000;
 
-export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, async ({ context, event, twilio, deadline, trace }) => {
+export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, async (call) => {
+  const { context, event, twilio, deadline, trace } = call;
   const form = parseSaveForm(event);
   const state = new BridgeState(twilio.sync, syncServiceSid(context));
   const stored = await state.storedConfig();
   const opencxToken = tokenToSave(form, stored);
-  trace.workspaceSid = form.workspaceSid;
-  trace.tokenKept = form.opencxToken === undefined;
+  Object.assign(trace, { workspaceSid: form.workspaceSid, tokenKept: form.opencxToken === undefined, webhookSecretKept: form.opencxWebhookSecret === undefined });
 
   const opencx = new OpenCxClient({ token: opencxToken, baseUrl: context.OPENCX_API_URL, attemptTimeoutMs: OPENCX_ATTEMPT_MS });
   const [org, workspace, queue, conversationsService] = await allInOrder([
@@ -30,10 +36,18 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
 
   const worker = await ensureAiWorker(twilio.taskrouter, form.workspaceSid, stored.aiWorkerSid, form.aiAuthorName);
   Object.assign(trace, { workerSid: worker.sid, workerCreated: worker.created, workerChannels: worker.channels });
-  trace.mapsCreated = await state.createStateMaps();
-  const document = configDocument(form, { opencxToken, aiWorkerSid: worker.sid, orgName: org.name, now: new Date() });
+  const now = new Date();
+  const configVersion = newConfigVersion(now);
+  const webhookUrl = registeredWebhookUrl(call, { configVersion });
+  const [mapsCreated, timer] = await allInOrder([state.createStateMaps(), ensureTimerWorkspace(twilio.taskrouter, stored, webhookUrl)] as const);
+  Object.assign(trace, { mapsCreated, timerWorkspaceSid: timer.workspaceSid, timerCreated: timer.created, configVersion });
+
+  const provisioned = { opencxToken, aiWorkerSid: worker.sid, timerWorkspaceSid: timer.workspaceSid, timerWorkflowSid: timer.workflowSid, orgName: org.name, configVersion, now };
+  const document = configDocument(form, stored, provisioned);
   await state.saveConfig(document);
-  return { settings: settingsView(document), workerCreated: worker.created };
+  forgetCachedConfig();
+  trace.registered = await registerConfigVersion(twilio, document, webhookUrl);
+  return { settings: settingsView(document, opencxWebhookUrlOf(call)), workerCreated: worker.created, timerWorkspaceCreated: timer.created.includes('workspace') };
 });
 
 /** All at once, like Promise.all; when several fail, the first in argument order wins, not the fastest. */

@@ -1,21 +1,12 @@
-// One-click setup (admins only): registers this deployment's webhook on the workspace and the
-// Conversations service, and puts a handedOff filter above the AI's filter. Each resource is read
-// right before it is written and written only when it needs it, so a second apply writes nothing.
-// Then every check runs again.
+// One-click setup (admins only): registers this deployment's webhook (with the saved config
+// version) on the workspace, the Conversations service and the timer workspace, and puts a
+// handedOff filter above the AI's filter. Each resource is read right before it is written and
+// written only when it needs it, so a second apply writes nothing. Then every check runs again.
 import { AdminError } from '../admin-lib/admin-error';
 import { AdminEnv, PluginCall, pluginEndpoint } from '../admin-lib/plugin-endpoint';
-import {
-  CheckId,
-  chooseWorkflow,
-  conversationsWebhookUpdate,
-  humanQueueProblem,
-  parseSetupForm,
-  RoutingFacts,
-  SetupForm,
-  workflowConfigurationUpdate,
-  workspaceCallbackUpdate,
-} from '../admin-lib/setup';
-import { loadConfig, readRouting, runChecks, webhookUrlOf } from '../admin-lib/setup-facts';
+import { Registration, updateConversationsWebhook, updateTimerCallback, updateWorkspaceCallback, written } from '../admin-lib/registrations';
+import { chooseWorkflow, conversationsWebhookUpdate, humanQueueProblem, parseSetupForm, RoutingFacts, SetupForm, workflowConfigurationUpdate, workspaceCallbackUpdate } from '../admin-lib/setup';
+import { loadConfig, readRouting, registeredWebhookUrl, runChecks } from '../admin-lib/setup-facts';
 import type { BridgeConfig } from '../common/config';
 
 export const handler = pluginEndpoint({ name: 'setup-apply', role: 'admin' }, async (call) => {
@@ -28,14 +19,16 @@ export const handler = pluginEndpoint({ name: 'setup-apply', role: 'admin' }, as
   const refused = formProblem(form, routing, config);
   if (refused) throw refused;
 
-  const webhookUrl = webhookUrlOf(call);
-  const steps: [CheckId, Promise<boolean>][] = [
-    ['workspace_events', applyWorkspaceCallback(call, config, webhookUrl, form.replaceCallbackUrl)],
-    ['conversations_webhook', applyConversationsWebhook(call, config, webhookUrl, form.replaceCallbackUrl)],
+  const webhookUrl = registeredWebhookUrl(call, config);
+  const replace = form.replaceCallbackUrl;
+  const { twilio } = call;
+  const registrations: Registration[] = [
+    ['workspace_events', updateWorkspaceCallback(twilio, config.workspaceSid, (current) => workspaceCallbackUpdate(current, webhookUrl, replace))],
+    ['conversations_webhook', updateConversationsWebhook(twilio, config.conversationsServiceSid, (current) => conversationsWebhookUpdate(current, webhookUrl, replace))],
+    ...(config.timerWorkspaceSid ? [['timer_workspace', updateTimerCallback(twilio, config.timerWorkspaceSid, webhookUrl, replace)] as Registration] : []),
     ['workflow_filters', applyWorkflowFilters(call, config, routing, form.humanQueueSid)],
   ];
-  const written = await Promise.all(steps.map(([, step]) => step));
-  const applied = steps.filter((_, i) => written[i]).map(([id]) => id);
+  const applied = await written(registrations);
   call.trace.applied = applied;
   return { applied, checks: await runChecks(call, config, form.workflowSid) };
 });
@@ -45,20 +38,6 @@ function formProblem(form: SetupForm, routing: RoutingFacts, config: BridgeConfi
     return new AdminError(400, 'not_found', `Workflow ${form.workflowSid} not found in workspace ${config.workspaceSid}`, 'workflowSid');
   }
   return form.humanQueueSid ? humanQueueProblem(form.humanQueueSid, routing, config.workspaceSid) : undefined;
-}
-
-async function applyWorkspaceCallback(call: PluginCall<AdminEnv>, config: BridgeConfig, webhookUrl: string, replace: boolean): Promise<boolean> {
-  const current = await call.twilio.taskrouter.fetchWorkspaceCallback(config.workspaceSid);
-  const update = current && workspaceCallbackUpdate(current, webhookUrl, replace);
-  if (update) await call.twilio.taskrouter.setWorkspaceCallback(config.workspaceSid, update);
-  return !!update;
-}
-
-async function applyConversationsWebhook(call: PluginCall<AdminEnv>, config: BridgeConfig, webhookUrl: string, replace: boolean): Promise<boolean> {
-  const current = await call.twilio.conversations.fetchWebhook(config.conversationsServiceSid);
-  const update = current && conversationsWebhookUpdate(current, webhookUrl, replace);
-  if (update) await call.twilio.conversations.setWebhook(config.conversationsServiceSid, update);
-  return !!update;
 }
 
 async function applyWorkflowFilters(call: PluginCall<AdminEnv>, config: BridgeConfig, routing: RoutingFacts, humanQueueSid: string | undefined): Promise<boolean> {

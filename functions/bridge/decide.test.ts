@@ -1,4 +1,4 @@
-import type { BridgeConfig } from '../common/config';
+import { BridgeConfig, parseConfig } from '../common/config';
 import type { AiAnswer } from '../common/opencx-client';
 import type { FlexTaskAttributes } from '../common/task-attributes';
 import type { ConversationPhase, ConversationRecord } from './conversation-record';
@@ -13,17 +13,13 @@ const OTHER_TASK = 'WT000000000000000000000000000000b2';
 const AI_WORKER = 'WK000000000000000000000000000000a1';
 const HUMAN_WORKER = 'WK000000000000000000000000000000f1';
 
-const config: BridgeConfig = {
+const config: BridgeConfig = parseConfig({
   opencxToken: 'ocx_live_secret',
   workspaceSid: WORKSPACE,
   aiWorkerSid: AI_WORKER,
   conversationsServiceSid: SERVICE,
   aiAuthorName: 'AI Support Agent',
-  customerHandoffNote: 'Connecting you with a member of our team.',
-  customerHandoffNoteTranslations: {},
-  aiAnswerTimeoutSeconds: 60,
-  configVersion: 'v1',
-};
+})!;
 
 function taskEvent(type: TaskRouterEventType, over: Partial<TaskRouterEvent> = {}): TaskRouterEvent {
   return {

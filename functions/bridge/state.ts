@@ -8,6 +8,7 @@ import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, dedupShard, messageClaimKey } from './
 import type { KnownRecord } from './deps';
 
 export const CONVERSATIONS_MAP = 'opencx_conversations';
+/** OpenCX session id → `{ conversationSid }`, for OpenCX's webhooks. */
 export const SESSIONS_MAP = 'opencx_sessions';
 export const dedupMap = (shard: number): string => `opencx_dedup_${shard}`;
 /** Every map the bridge writes; the settings save creates them before the first event. */

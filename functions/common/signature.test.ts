@@ -28,6 +28,13 @@ describe('isValidTwilioSignature', () => {
     expect(isValidTwilioSignature(request())).toBe(true);
   });
 
+  it('accepts a request to the URL with a config version, which the runtime hands over among the params', () => {
+    const url = `https://opencx-bridge-1234-dev.twil.io${PATH}?cv=v2`;
+    expect(isValidTwilioSignature(request({ signature: sign(url), params: { ...PARAMS, cv: 'v2' } }))).toBe(true);
+    expect(isValidTwilioSignature(request({ signature: sign(url), params: { ...PARAMS, cv: 'v3' } }))).toBe(false);
+    expect(isValidTwilioSignature(request({ signature: sign(`https://opencx-bridge-1234-dev.twil.io${PATH}`), params: { ...PARAMS, cv: 'v2' } }))).toBe(false);
+  });
+
   it('refuses a missing or empty signature', () => {
     expect(isValidTwilioSignature(request({ signature: undefined }))).toBe(false);
     expect(isValidTwilioSignature(request({ signature: '' }))).toBe(false);

@@ -1,6 +1,7 @@
 // X-Twilio-Signature check with the twilio library. The local runtime does not enforce
 // `.protected`, so every webhook Function checks for itself.
 import twilio from 'twilio';
+import { CONFIG_VERSION_PARAM, withConfigVersion } from './config';
 
 export interface SignedRequest {
   domainName: string;
@@ -31,5 +32,8 @@ export function isValidTwilioSignature(request: SignedRequest): boolean {
     if (key === 'request') continue;
     params[key] = typeof value === 'string' ? value : JSON.stringify(value);
   }
-  return candidateUrls(request.domainName, request.path).some((url) => twilio.validateRequest(request.authToken, request.signature!, url, params));
+  // The runtime merges the query into the params: a config version came on the URL Twilio signed.
+  const { [CONFIG_VERSION_PARAM]: version, ...posted } = params;
+  const path = version === undefined ? request.path : withConfigVersion(request.path, version);
+  return candidateUrls(request.domainName, path).some((url) => twilio.validateRequest(request.authToken, request.signature!, url, version === undefined ? params : posted));
 }

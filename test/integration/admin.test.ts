@@ -3,14 +3,18 @@
 import { STATE_MAPS } from '../../functions/bridge/state';
 import { parseConfig } from '../../functions/common/config';
 import { startFunctionsRuntime } from '../harness/functions-runtime';
-import { World } from '../harness/world';
+import { BRIDGE_EVENTS, CONVERSATION_FILTERS, World } from '../harness/world';
 import { DEFAULT_ORG_NAME } from '../simulators/opencx/opencx-simulator';
-import { FunctionAnswer, postForm } from './helpers';
+import { FunctionAnswer, lastSeq, postForm, restCalls } from './helpers';
 
 jest.setTimeout(60000);
 
 /** The org token the admin pastes; masked it must read "••••••••f3a9". */
 const ORG_TOKEN = 'ocx_live_admin_secret_f3a9';
+/** The OpenCX webhook signing secret the admin pastes; it never comes back. */
+const WEBHOOK_SECRET = 'whsec_opencx_signing_7c21';
+const NOTE = 'Connecting you with a member of our team.';
+const OTHER_URL = 'https://opencx-sandbox-1234.twil.io/webhook';
 const MASKED = '••••••••f3a9';
 const UNKNOWN_WORKSPACE = 'WS' + 'a'.repeat(32);
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -20,7 +24,12 @@ const answers: FunctionAnswer[] = [];
 const functionsOutputs: string[] = [];
 const flexTokens: string[] = [];
 
-const freshContactCenter = () => World.start({ configured: false, seedAiWorker: false, opencx: { apiKeys: [ORG_TOKEN] } });
+/** A contact center that never ran the integration: no AI worker, no settings, no timer workspace (the harness may seed one for the bridge). */
+async function freshContactCenter(): Promise<World> {
+  const world = await World.start({ configured: false, seedAiWorker: false, opencx: { apiKeys: [ORG_TOKEN] } });
+  for (const timer of timerWorkspaces(world)) world.taskrouter.deleteWorkspace(timer.sid);
+  return world;
+}
 
 async function stop(world: World | undefined): Promise<void> {
   functionsOutputs.push(world?.functions?.output() ?? '');
@@ -58,6 +67,13 @@ const saveForm = (world: World, overrides: Record<string, string | undefined> = 
 });
 
 const storedConfig = (world: World) => world.sync.document(world.syncServiceSid, 'opencx_config')?.data as Record<string, unknown> | undefined;
+const timerWorkspaces = (world: World) => [...world.taskrouter.workspaces.values()].filter((ws) => ws.friendlyName === 'OpenCX timers');
+const flexWorkspace = (world: World) => world.taskrouter.workspace(world.workspaceSid);
+const conversationsWebhook = (world: World) => world.conversations.services.get(world.conversationsServiceSid)!.webhooks;
+/** This deployment's webhook as a save registers it: with the saved config version. */
+const versionedWebhook = (world: World) => `${world.webhookUrl}?cv=${storedConfig(world)!.configVersion}`;
+/** TaskRouter creates the Functions made since `since`: workspaces, queues, workflows, workers. */
+const creates = (world: World, since: number) => restCalls(world, since).filter((c) => /^POST taskrouter \/v1\/Workspaces(\/\{WorkspaceSid\}\/(TaskQueues|Workflows|Workers))?$/.test(c));
 const existingStateMaps = (world: World) => STATE_MAPS.filter((map) => world.sync.map(world.syncServiceSid, map));
 const failure = (code: string, message: string | RegExp, field?: string) => ({
   ok: false,
@@ -75,6 +91,7 @@ describe('refused requests: one error shape, nothing stored', () => {
     expect(storedConfig(world)).toBeUndefined();
     expect(world.aiWorkers()).toEqual([]);
     expect(existingStateMaps(world)).toEqual([]);
+    expect(timerWorkspaces(world)).toEqual([]);
     expect(world.twilio.violations).toEqual([]);
   });
 
@@ -141,6 +158,14 @@ describe('refused requests: one error shape, nothing stored', () => {
     ['aiAuthorName', 'Acme\nAssistant'],
     ['aiAuthorName', 'x'.repeat(65)],
     ['opencxToken', 'two words'],
+    ['opencxWebhookSecret', 'whsec two words'],
+    ['customerHandoffNote', 'x'.repeat(321)],
+    ['customerHandoffNoteTranslations', '{"es": "Un momento."'],
+    ['customerHandoffNoteTranslations', '{"es_MX": "Un momento."}'],
+    ['customerHandoffNoteTranslations', `{"es": "${'x'.repeat(321)}"}`],
+    ['aiAnswerTimeoutSeconds', '14'],
+    ['aiAnswerTimeoutSeconds', '601'],
+    ['aiAnswerTimeoutSeconds', 'a minute'],
   ])('a malformed %s (%j) gets 400 invalid_input on that field', async (field, value) => {
     const answer = await call(world, 'settings-save', saveForm(world, { [field]: value }));
     expect(answer.status).toBe(400);
@@ -165,10 +190,15 @@ describe('refused requests: one error shape, nothing stored', () => {
     }
   });
 
-  test('load before any save: configured false, nothing to show', async () => {
+  test('load before any save: configured false, nothing to show but the defaults and the URL for OpenCX', async () => {
     expect(await loadSettings(world)).toEqual({
       configured: false,
       opencxTokenMasked: null,
+      opencxWebhookSecretSet: false,
+      opencxWebhookUrl: `${world.functions!.url}/opencx-webhook`,
+      customerHandoffNote: NOTE,
+      customerHandoffNoteTranslations: {},
+      aiAnswerTimeoutSeconds: 60,
       workspaceSid: null,
       conversationsServiceSid: null,
       aiQueueSid: null,
@@ -233,6 +263,11 @@ describe('an admin saves: the AI worker, the state maps and the config document'
     const settings = {
       configured: true,
       opencxTokenMasked: MASKED,
+      opencxWebhookSecretSet: false,
+      opencxWebhookUrl: `${world.functions!.url}/opencx-webhook`,
+      customerHandoffNote: NOTE,
+      customerHandoffNoteTranslations: {},
+      aiAnswerTimeoutSeconds: 60,
       workspaceSid: world.workspaceSid,
       conversationsServiceSid: world.conversationsServiceSid,
       aiQueueSid: world.aiQueueSid,
@@ -241,9 +276,10 @@ describe('an admin saves: the AI worker, the state maps and the config document'
       orgName: DEFAULT_ORG_NAME,
       updatedAt: expect.stringMatching(ISO_TIME),
     };
-    expect(answer.body).toEqual({ ok: true, settings, workerCreated: true });
+    expect(answer.body).toEqual({ ok: true, settings, workerCreated: true, timerWorkspaceCreated: true });
 
     const stored = storedConfig(world)!;
+    const [timer] = timerWorkspaces(world);
     expect(stored).toEqual({
       opencxToken: ORG_TOKEN,
       workspaceSid: world.workspaceSid,
@@ -251,6 +287,12 @@ describe('an admin saves: the AI worker, the state maps and the config document'
       conversationsServiceSid: world.conversationsServiceSid,
       aiAuthorName: 'Acme Assistant',
       aiQueueSid: world.aiQueueSid,
+      customerHandoffNote: NOTE,
+      customerHandoffNoteTranslations: {},
+      aiAnswerTimeoutSeconds: 60,
+      timerWorkspaceSid: timer.sid,
+      timerWorkflowSid: [...timer.workflows.keys()][0],
+      configVersion: expect.stringMatching(/^[0-9a-z]+$/),
       orgName: DEFAULT_ORG_NAME,
       updatedAt: answer.body.settings.updatedAt,
     });
@@ -265,6 +307,26 @@ describe('an admin saves: the AI worker, the state maps and the config document'
     expect(channels).toMatchObject({ chat: { capacity: 50, available: true }, sms: { capacity: 50, available: true }, voice: { available: false } });
 
     expect(existingStateMaps(world)).toEqual(STATE_MAPS);
+    expect(STATE_MAPS).toContain('opencx_sessions');
+  });
+
+  test('the first save creates the timer workspace: a queue no worker matches, a workflow to it, task.canceled sent to the webhook', () => {
+    const timers = timerWorkspaces(world);
+    expect(timers).toHaveLength(1);
+    const [timer] = timers;
+    const queues = [...timer.taskQueues.values()];
+    expect(queues.map((q) => [q.friendlyName, q.targetWorkers])).toEqual([['OpenCX timers', 'opencx_timer == true']]);
+    const workflows = [...timer.workflows.values()];
+    expect(workflows.map((w) => [w.sid, w.friendlyName, w.configuration])).toEqual([
+      [storedConfig(world)!.timerWorkflowSid, 'OpenCX timers', { task_routing: { filters: [], default_filter: { queue: queues[0].sid } } }],
+    ]);
+    expect(timer).toMatchObject({ eventCallbackUrl: versionedWebhook(world), eventsFilter: 'task.canceled' });
+    expect(timer.workers.size).toBe(0);
+  });
+
+  test('the save puts the new config version on the webhooks that point here, keeping their events', () => {
+    expect(flexWorkspace(world)).toMatchObject({ eventCallbackUrl: versionedWebhook(world), eventsFilter: BRIDGE_EVENTS });
+    expect(conversationsWebhook(world)).toMatchObject({ postWebhookUrl: versionedWebhook(world), method: 'POST', filters: CONVERSATION_FILTERS });
   });
 
   test('the saved settings drive the bridge: the new AI worker answers a customer under the chosen name', async () => {
@@ -273,12 +335,26 @@ describe('an admin saves: the AI worker, the state maps and the config document'
     expect(world.transcript(conversationSid).map((m) => [m.author, m.body])).toContainEqual(['Acme Assistant', 'Hello from Acme!']);
   });
 
-  test('a second save without opencxToken keeps the saved token and the same worker', async () => {
+  test('a second save without opencxToken keeps the saved token, the same worker and timer workspace, and registers its new version', async () => {
+    const before = storedConfig(world)!;
+    const since = lastSeq(world);
     const answer = await call(world, 'settings-save', saveForm(world, { opencxToken: undefined, aiQueueSid: undefined, aiAuthorName: 'Acme Bot' }));
 
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ ok: true, workerCreated: false, settings: { opencxTokenMasked: MASKED, aiWorkerSid: firstWorkerSid, aiQueueSid: null, aiAuthorName: 'Acme Bot' } });
+    expect(answer.body).toMatchObject({
+      ok: true,
+      workerCreated: false,
+      timerWorkspaceCreated: false,
+      settings: { opencxTokenMasked: MASKED, aiWorkerSid: firstWorkerSid, aiQueueSid: null, aiAuthorName: 'Acme Bot' },
+    });
+    expect(creates(world, since)).toEqual([]);
     expect(world.aiWorkers().map((w) => w.sid)).toEqual([firstWorkerSid]);
+    expect(timerWorkspaces(world).map((ws) => ws.sid)).toEqual([before.timerWorkspaceSid]);
+    expect(storedConfig(world)).toMatchObject({ timerWorkspaceSid: before.timerWorkspaceSid, timerWorkflowSid: before.timerWorkflowSid });
+    expect(storedConfig(world)!.configVersion).not.toBe(before.configVersion);
+    for (const url of [flexWorkspace(world).eventCallbackUrl, conversationsWebhook(world).postWebhookUrl, timerWorkspaces(world)[0].eventCallbackUrl]) {
+      expect(url).toBe(versionedWebhook(world));
+    }
     const stored = storedConfig(world)!;
     expect(stored).toMatchObject({ opencxToken: ORG_TOKEN, aiWorkerSid: firstWorkerSid, aiAuthorName: 'Acme Bot' });
     expect(stored).not.toHaveProperty('aiQueueSid');
@@ -288,6 +364,11 @@ describe('an admin saves: the AI worker, the state maps and the config document'
     expect(await loadSettings(world)).toEqual({
       configured: true,
       opencxTokenMasked: MASKED,
+      opencxWebhookSecretSet: false,
+      opencxWebhookUrl: `${world.functions!.url}/opencx-webhook`,
+      customerHandoffNote: NOTE,
+      customerHandoffNoteTranslations: {},
+      aiAnswerTimeoutSeconds: 60,
       workspaceSid: world.workspaceSid,
       conversationsServiceSid: world.conversationsServiceSid,
       aiQueueSid: null,
@@ -320,10 +401,74 @@ describe('an admin saves: the AI worker, the state maps and the config document'
   });
 });
 
-test('no answer and no Functions output ever carries the org token or a Flex token', () => {
+describe('the OpenCX webhook secret, the customer\'s handoff note and the AI answer timeout', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await freshContactCenter();
+  });
+  afterAll(() => stop(world));
+  afterEach(() => {
+    expect(world.twilio.violations).toEqual([]);
+  });
+
+  test('a save stores them, and load shows them, the secret only as "saved"', async () => {
+    const fields = {
+      opencxWebhookSecret: WEBHOOK_SECRET,
+      customerHandoffNote: 'One moment, a colleague will be with you shortly.',
+      customerHandoffNoteTranslations: '{"es": "Un momento, un compañero le atenderá enseguida.", "pt-br": "Um momento, por favor."}',
+      aiAnswerTimeoutSeconds: '90',
+    };
+    const answer = await call(world, 'settings-save', saveForm(world, fields));
+    expect(answer.status).toBe(200);
+
+    const shown = {
+      opencxWebhookSecretSet: true,
+      customerHandoffNote: 'One moment, a colleague will be with you shortly.',
+      customerHandoffNoteTranslations: { es: 'Un momento, un compañero le atenderá enseguida.', 'pt-BR': 'Um momento, por favor.' },
+      aiAnswerTimeoutSeconds: 90,
+    };
+    expect(answer.body.settings).toMatchObject(shown);
+    expect(await loadSettings(world)).toMatchObject(shown);
+    const { opencxWebhookSecretSet: _shownOnly, ...stored } = shown;
+    expect(storedConfig(world)).toMatchObject({ ...stored, opencxWebhookSecret: WEBHOOK_SECRET });
+    expect(parseConfig(storedConfig(world))).toMatchObject({ ...stored, opencxWebhookSecret: WEBHOOK_SECRET });
+  });
+
+  test('a save without those fields keeps them; an empty note means no note', async () => {
+    const kept = await call(world, 'settings-save', saveForm(world, { opencxToken: undefined }));
+    expect(kept.status).toBe(200);
+    expect(storedConfig(world)).toMatchObject({ opencxWebhookSecret: WEBHOOK_SECRET, aiAnswerTimeoutSeconds: 90, customerHandoffNoteTranslations: { es: expect.any(String), 'pt-BR': expect.any(String) } });
+
+    const silent = await call(world, 'settings-save', saveForm(world, { customerHandoffNote: '', customerHandoffNoteTranslations: '', opencxWebhookSecret: '' }));
+    expect(silent.status).toBe(200);
+    expect(await loadSettings(world)).toMatchObject({ opencxWebhookSecretSet: true, customerHandoffNote: '', customerHandoffNoteTranslations: {}, aiAnswerTimeoutSeconds: 90 });
+  });
+
+  test('a refused field stores nothing: the saved settings stay as they were', async () => {
+    const before = storedConfig(world);
+    const answer = await call(world, 'settings-save', saveForm(world, { opencxWebhookSecret: 'whsec_new_secret', aiAnswerTimeoutSeconds: '5' }));
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual(failure('invalid_input', 'The AI answer timeout must be a whole number of seconds from 15 to 600', 'aiAnswerTimeoutSeconds'));
+    expect(storedConfig(world)).toEqual(before);
+  });
+
+  test('a webhook registered elsewhere, or not at all, is left to Apply setup', async () => {
+    await world.client.taskrouter.v1.workspaces(world.workspaceSid).update({ eventCallbackUrl: OTHER_URL });
+    await world.client.conversations.v1.services(world.conversationsServiceSid).configuration.webhooks().update({ postWebhookUrl: '', filters: [] });
+    const answer = await call(world, 'settings-save', saveForm(world));
+    expect(answer.status).toBe(200);
+    expect(flexWorkspace(world).eventCallbackUrl).toBe(OTHER_URL);
+    expect(conversationsWebhook(world).postWebhookUrl ?? '').toBe('');
+    expect(timerWorkspaces(world)[0].eventCallbackUrl).toBe(versionedWebhook(world));
+  });
+});
+
+test('no answer and no Functions output ever carries the org token, the webhook secret or a Flex token', () => {
   const output = functionsOutputs.join('\n');
   expect(output).toContain('"event":"settings-save","outcome":"ok"');
   expect(output).toContain('"event":"settings-save","outcome":"refused"');
+  expect(output).toContain('"event":"settings-load","outcome":"ok"');
   const everything = [...answers.map((answer) => answer.text), output].join('\n');
-  for (const secret of [ORG_TOKEN, ...flexTokens]) expect(everything).not.toContain(secret);
+  expect(answers.some((answer) => answer.body.settings?.opencxWebhookSecretSet === true)).toBe(true);
+  for (const secret of [ORG_TOKEN, WEBHOOK_SECRET, 'whsec_new_secret', 'whsec two words', ...flexTokens]) expect(everything).not.toContain(secret);
 });

@@ -1,6 +1,7 @@
 // The setup doctor and one-click setup, in twilio-run against the simulators: what an admin sees
 // in the checks, what "Apply setup" changes in TaskRouter and Conversations, and that the
-// contact center then works.
+// contact center then works. Each contact center is saved once through Test & Save, as an admin
+// does before running the checks.
 import { SUBSCRIBED_TASKROUTER_EVENTS } from '../../functions/bridge/events';
 import { BRIDGE_EVENTS, CONVERSATION_FILTERS, World, WorldOptions } from '../harness/world';
 import { FunctionAnswer, lastSeq, postForm, restCalls } from './helpers';
@@ -8,11 +9,23 @@ import { FunctionAnswer, lastSeq, postForm, restCalls } from './helpers';
 jest.setTimeout(60000);
 
 const OTHER_URL = 'https://opencx-sandbox-1234.twil.io/webhook';
-const ALL_CHECKS = ['config', 'opencx_token', 'workspace_events', 'conversations_webhook', 'ai_worker', 'workflow_filters', 'ai_reservation_timeout', 'ai_worker_queues'];
+const ALL_CHECKS = [
+  'config',
+  'opencx_token',
+  'opencx_webhook',
+  'workspace_events',
+  'conversations_webhook',
+  'timer_workspace',
+  'ai_worker',
+  'workflow_filters',
+  'ai_reservation_timeout',
+  'ai_worker_queues',
+];
+const WEBHOOK_SECRET = 'whsec_opencx_signing_5e0d';
 /** What the setup docs ask for: the AI keeps a conversation an hour before TaskRouter times its reservation out. */
 const AI_RESERVATION_TIMEOUT = 3600;
 
-type Endpoint = 'setup-check' | 'setup-apply';
+type Endpoint = 'setup-check' | 'setup-apply' | 'settings-save';
 
 function adminToken(world: World, roles = ['admin']): string {
   return world.iam.issueToken({ identity: roles.includes('admin') ? 'admin@example.com' : 'agent@example.com', roles });
@@ -47,6 +60,26 @@ async function apply(world: World, fields: Record<string, string> = {}): Promise
   return answer.body as { applied: string[]; checks: CheckView[] };
 }
 
+/** Test & Save with the contact center's own workspace and service (the saved token and AI worker kept). */
+async function adminSaves(world: World): Promise<void> {
+  const answer = await call(world, 'settings-save', { workspaceSid: world.workspaceSid, conversationsServiceSid: world.conversationsServiceSid, opencxWebhookSecret: WEBHOOK_SECRET });
+  expect(answer.status).toBe(200);
+}
+
+/** What the OpenCX webhook Function records when a signed OpenCX event arrives. */
+async function signedOpenCxEventArrived(world: World, at: Date, event = 'conversation.ai_response'): Promise<void> {
+  const documents = world.client.sync.v1.services(world.syncServiceSid).documents;
+  const data = { lastVerifiedAt: at.toISOString(), lastEvent: event };
+  await documents('opencx_webhook_health')
+    .update({ data })
+    .catch(() => documents.create({ uniqueName: 'opencx_webhook_health', data }));
+}
+
+const storedConfig = (world: World) => world.sync.document(world.syncServiceSid, 'opencx_config')!.data as Record<string, unknown>;
+/** This deployment's webhook as Test & Save and Apply register it: with the saved config version. */
+const registered = (world: World): string => `${world.webhookUrl}?cv=${storedConfig(world).configVersion}`;
+const timerWorkspace = (world: World) => world.taskrouter.workspace(String(storedConfig(world).timerWorkspaceSid));
+
 const byId = (list: CheckView[], id: string): CheckView => list.find((c) => c.id === id)!;
 const statuses = (list: CheckView[]): Record<string, string> => Object.fromEntries(list.map((c) => [c.id, c.status]));
 const allOk = (ids = ALL_CHECKS): Record<string, string> => Object.fromEntries(ids.map((id) => [id, 'ok']));
@@ -72,6 +105,9 @@ function withWorld(options: WorldOptions): () => World {
   let world: World;
   beforeAll(async () => {
     world = await World.start(options);
+    if (options.configured === false) return;
+    await adminSaves(world);
+    await signedOpenCxEventArrived(world, new Date());
   });
   afterAll(() => world?.stop());
   afterEach(() => {
@@ -91,17 +127,20 @@ describe('a contact center set up by hand, as the setup docs say', () => {
       expect(check).toEqual({ id: check.id, status: 'ok', title: expect.any(String), detail: expect.any(String), autoFixable: false });
     }
     expect(byId(list, 'workspace_events').detail).toContain(world().webhookUrl);
+    expect(byId(list, 'opencx_webhook').detail).toMatch(/^The last signed OpenCX event, conversation.ai_response, arrived at /);
+    expect(byId(list, 'timer_workspace').detail).toContain('60 s');
     await expectNothingToApply(world(), { humanQueueSid: world().humanQueueSid, replaceCallbackUrl: 'true' });
   });
 
   test('a saved AI queue is checked too', async () => {
-    await world().saveConfig({ aiQueueSid: world().aiQueueSid });
+    const saved = storedConfig(world());
+    await world().saveConfig({ ...saved, aiQueueSid: world().aiQueueSid });
     try {
       expect(statuses(await checks(world()))).toEqual(allOk([...ALL_CHECKS, 'ai_queue']));
-      await world().saveConfig({ aiQueueSid: 'WQ' + 'f'.repeat(32) });
+      await world().saveConfig({ ...saved, aiQueueSid: 'WQ' + 'f'.repeat(32) });
       expect(byId(await checks(world()), 'ai_queue')).toMatchObject({ status: 'problem', autoFixable: false, fix: expect.stringMatching(/pick an existing queue/) });
     } finally {
-      await world().saveConfig();
+      await world().saveConfig(saved);
     }
   });
 
@@ -120,6 +159,7 @@ describe('a contact center set up by hand, as the setup docs say', () => {
 
     const problem = byId(await checks(world()), 'workspace_events');
     expect(problem).toMatchObject({ status: 'problem', autoFixable: true, confirm: 'replaceCallbackUrl', detail: expect.stringContaining(OTHER_URL), fix: expect.stringContaining(world().webhookUrl) });
+    expect(problem.fix).not.toContain('?cv=');
     expect(problem.detail).toMatch(/another environment or org/);
 
     const unconfirmed = await apply(world());
@@ -130,7 +170,7 @@ describe('a contact center set up by hand, as the setup docs say', () => {
     const confirmed = await apply(world(), { replaceCallbackUrl: 'true' });
     expect(confirmed.applied).toEqual(['workspace_events']);
     expect(statuses(confirmed.checks)).toEqual(allOk());
-    expect(workspace(world()).eventCallbackUrl).toBe(world().webhookUrl);
+    expect(workspace(world()).eventCallbackUrl).toBe(registered(world()));
     expect(workspace(world()).eventsFilter).toBe(`${BRIDGE_EVENTS},worker.activity.update`);
   });
 
@@ -144,7 +184,7 @@ describe('a contact center set up by hand, as the setup docs say', () => {
     const events = workspace(world()).eventsFilter!.split(',');
     expect(events.slice(0, 3)).toEqual(['worker.activity.update', 'task.created', 'task.updated']);
     expect(new Set(events)).toEqual(new Set(['worker.activity.update', 'task.updated', ...SUBSCRIBED_TASKROUTER_EVENTS]));
-    await world().registerWebhooks(world().webhookUrl);
+    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventsFilter: BRIDGE_EVENTS });
   });
 
   test('OpenCX unreachable: the token check is a warning, not a failure', async () => {
@@ -184,7 +224,7 @@ describe('a contact center set up by hand, as the setup docs say', () => {
 describe('a fresh contact center: no webhooks, no handedOff filter', () => {
   const world = withWorld({ webhooks: false, handoffFilter: 'missing', aiReservationTimeout: AI_RESERVATION_TIMEOUT });
 
-  test('the doctor names each problem with its fix', async () => {
+  test('the doctor names each problem with its fix (Test & Save already pointed the timer workspace here)', async () => {
     const list = await checks(world());
     expect(statuses(list)).toEqual({ ...allOk(), workspace_events: 'problem', conversations_webhook: 'problem', workflow_filters: 'problem' });
     expect(byId(list, 'conversations_webhook')).toEqual({
@@ -199,13 +239,14 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
     expect(byId(list, 'workflow_filters')).toMatchObject({ autoFixable: true, detail: expect.stringMatching(/no handedOff == true filter/), fix: expect.stringMatching(/human agents' queue/) });
   });
 
-  test('apply without the human queue registers both webhooks; the workflow stays a problem saying it needs the queue', async () => {
+  test('apply without the human queue registers both webhooks with the config version; the workflow stays a problem saying it needs the queue', async () => {
     const result = await apply(world());
     expect(result.applied).toEqual(['workspace_events', 'conversations_webhook']);
     expect(statuses(result.checks)).toEqual({ ...allOk(), workflow_filters: 'problem' });
     expect(byId(result.checks, 'workflow_filters').fix).toMatch(/Choose your human agents' queue/);
-    expect(workspace(world())).toMatchObject({ eventCallbackUrl: world().webhookUrl, eventsFilter: BRIDGE_EVENTS });
-    expect(conversationsWebhook(world())).toMatchObject({ postWebhookUrl: world().webhookUrl, method: 'POST', filters: CONVERSATION_FILTERS });
+    expect(registered(world())).toMatch(/\/webhook\?cv=[0-9a-z]+$/);
+    expect(workspace(world())).toMatchObject({ eventCallbackUrl: registered(world()), eventsFilter: BRIDGE_EVENTS });
+    expect(conversationsWebhook(world())).toMatchObject({ postWebhookUrl: registered(world()), method: 'POST', filters: CONVERSATION_FILTERS });
   });
 
   test('apply with the human queue adds the handedOff filter at the top; then every check is ok', async () => {
@@ -224,7 +265,7 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
     await expectNothingToApply(world(), { humanQueueSid: world().humanQueueSid, replaceCallbackUrl: 'true' });
   });
 
-  test('a customer conversation then works end to end: the AI answers, and a handoff reaches the human queue', async () => {
+  test('a customer conversation then works end to end through the versioned URLs: the AI answers, and a handoff reaches the human queue', async () => {
     world().opencx.ai.reply('Hi! How can I help?');
     const { conversationSid, taskSid } = await world().customerStartsConversation('Hello');
     expect(world().transcript(conversationSid).map((m) => [m.author, m.body])).toContainEqual(['AI Support Agent', 'Hi! How can I help?']);
@@ -331,6 +372,119 @@ describe('TaskRouter settings the admin decides: the AI\'s reservation timeout a
       await humanQueue().update({ targetWorkers: "role == 'agent'" });
     }
     expect(byId(await checks(world()), 'ai_worker_queues').status).toBe('ok');
+  });
+});
+
+describe('the watchdog\'s timer workspace and the config version on the URLs', () => {
+  const world = withWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
+  const timers = () => world().client.taskrouter.v1.workspaces(String(storedConfig(world()).timerWorkspaceSid));
+
+  test('Test & Save pointed the timer workspace and both webhooks here with the saved version: every check is ok', async () => {
+    expect(timerWorkspace(world())).toMatchObject({ friendlyName: 'OpenCX timers', eventCallbackUrl: registered(world()), eventsFilter: 'task.canceled' });
+    expect(workspace(world()).eventCallbackUrl).toBe(registered(world()));
+    expect(conversationsWebhook(world()).postWebhookUrl).toBe(registered(world()));
+    expect(statuses(await checks(world()))).toEqual(allOk());
+  });
+
+  test('a timer workspace that sends its events nowhere, or not task.canceled, is a problem apply fixes', async () => {
+    await timers().update({ eventCallbackUrl: '' });
+    expect(byId(await checks(world()), 'timer_workspace')).toMatchObject({ status: 'problem', autoFixable: true, detail: expect.stringMatching(/sends its events nowhere, so a slow AI answer is never timed out/) });
+    await timers().update({ eventCallbackUrl: registered(world()), eventsFilter: 'task.created' });
+    expect(byId(await checks(world()), 'timer_workspace')).toMatchObject({ status: 'problem', autoFixable: true, detail: expect.stringMatching(/does not send task.canceled/) });
+    await timers().update({ eventCallbackUrl: '', eventsFilter: '' });
+
+    const result = await apply(world());
+    expect(result.applied).toEqual(['timer_workspace']);
+    expect(statuses(result.checks)).toEqual(allOk());
+    expect(timerWorkspace(world())).toMatchObject({ eventCallbackUrl: registered(world()), eventsFilter: 'task.canceled' });
+    await expectNothingToApply(world());
+  });
+
+  test('URLs pointing here with an old config version are warnings; apply registers the current version on all three', async () => {
+    const old = `${world().webhookUrl}?cv=old1`;
+    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventCallbackUrl: old });
+    await world().client.conversations.v1.services(world().conversationsServiceSid).configuration.webhooks().update({ postWebhookUrl: old });
+    await timers().update({ eventCallbackUrl: old });
+
+    const list = await checks(world());
+    expect(statuses(list)).toEqual({ ...allOk(), workspace_events: 'warning', conversations_webhook: 'warning', timer_workspace: 'warning' });
+    expect(byId(list, 'conversations_webhook')).toMatchObject({
+      autoFixable: true,
+      detail: expect.stringMatching(/carries settings version old1 and the last save is settings version/),
+      fix: 'Apply setup: it registers the URL again with the current settings version.',
+    });
+
+    const result = await apply(world());
+    expect(result.applied).toEqual(['workspace_events', 'conversations_webhook', 'timer_workspace']);
+    expect(statuses(result.checks)).toEqual(allOk());
+    expect([workspace(world()).eventCallbackUrl, conversationsWebhook(world()).postWebhookUrl, timerWorkspace(world()).eventCallbackUrl]).toEqual(Array(3).fill(registered(world())));
+    expect(workspace(world()).eventsFilter).toBe(BRIDGE_EVENTS);
+    expect(conversationsWebhook(world()).filters).toEqual(CONVERSATION_FILTERS);
+  });
+
+  test('a timer workspace deleted by hand: a problem only Test & Save fixes, and it does', async () => {
+    const deleted = String(storedConfig(world()).timerWorkspaceSid);
+    world().taskrouter.deleteWorkspace(deleted);
+    const problem = byId(await checks(world()), 'timer_workspace');
+    expect(problem).toEqual({
+      id: 'timer_workspace',
+      title: 'AI answer timer',
+      status: 'problem',
+      detail: `The timer workspace ${deleted} saved in the settings is not in this Twilio account, so a slow AI answer is never timed out: the conversation waits until the customer writes again.`,
+      fix: 'Open the OpenCX settings and click Test & Save: it creates the "OpenCX timers" workspace, queue and workflow.',
+      autoFixable: false,
+    });
+    const since = lastSeq(world());
+    expect((await apply(world())).applied).toEqual([]);
+    expect(setupWrites(world(), since)).toEqual([]);
+
+    await adminSaves(world());
+    expect(storedConfig(world()).timerWorkspaceSid).not.toBe(deleted);
+    expect(timerWorkspace(world())).toMatchObject({ friendlyName: 'OpenCX timers', eventCallbackUrl: registered(world()), eventsFilter: 'task.canceled' });
+    expect(statuses(await checks(world()))).toEqual(allOk());
+  });
+});
+
+describe('OpenCX\'s webhooks', () => {
+  const world = withWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
+  const opencxWebhookUrl = () => `${world().functions!.url}/opencx-webhook`;
+
+  test('without a signing secret: a problem saying where to add the webhook in OpenCX and where to paste its secret', async () => {
+    const saved = storedConfig(world());
+    const { opencxWebhookSecret: _removed, ...withoutSecret } = saved;
+    await world().saveConfig(withoutSecret);
+    try {
+      expect(byId(await checks(world()), 'opencx_webhook')).toEqual({
+        id: 'opencx_webhook',
+        title: 'OpenCX webhook',
+        status: 'problem',
+        detail: expect.stringMatching(/^No OpenCX webhook signing secret is saved, so this deployment refuses every OpenCX webhook/),
+        fix: `In OpenCX → Settings → Integrations → Webhooks, add ${opencxWebhookUrl()} with the events conversation.ai_response, conversation.handoff_to_human, then paste its signing secret in the OpenCX settings and click Test & Save.`,
+        autoFixable: false,
+      });
+    } finally {
+      await world().saveConfig(saved);
+    }
+  });
+
+  test('no signed event in the last 24 hours is a warning; a recent one is ok and named', async () => {
+    const dayAndAMinuteAgo = new Date(Date.now() - (24 * 60 + 1) * 60 * 1000);
+    await signedOpenCxEventArrived(world(), dayAndAMinuteAgo, 'conversation.handoff_to_human');
+    expect(byId(await checks(world()), 'opencx_webhook')).toMatchObject({
+      status: 'warning',
+      autoFixable: false,
+      detail: `The last signed OpenCX event (conversation.handoff_to_human) arrived at ${dayAndAMinuteAgo.toISOString()}, none in the last 24 hours: OpenCX may not be sending its webhooks here, or may sign them with another secret (or the AI has answered nobody since).`,
+      fix: expect.stringContaining(`add ${opencxWebhookUrl()} with the events conversation.ai_response, conversation.handoff_to_human`),
+    });
+
+    const justNow = new Date();
+    await signedOpenCxEventArrived(world(), justNow, 'conversation.ai_response');
+    expect(byId(await checks(world()), 'opencx_webhook')).toMatchObject({ status: 'ok', detail: `The last signed OpenCX event, conversation.ai_response, arrived at ${justNow.toISOString()}.` });
+  });
+
+  test('no signed event ever: a warning', async () => {
+    await world().client.sync.v1.services(world().syncServiceSid).documents('opencx_webhook_health').remove();
+    expect(byId(await checks(world()), 'opencx_webhook')).toMatchObject({ status: 'warning', detail: expect.stringMatching(/^No signed OpenCX event has arrived yet/) });
   });
 });
 

@@ -1,0 +1,98 @@
+import type { TaskQueueSummary, WorkflowRouting, WorkspaceCallback } from '../common/twilio';
+import { ensureTimerWorkspace, TimerWorkspaceApi, timerWorkflowConfiguration } from './timer-workspace';
+
+const CALLBACK = 'https://acme-1234.twil.io/webhook?cv=v2';
+
+/** TaskRouter as far as provisioning sees it, with every create recorded. */
+class FakeTaskRouter implements TimerWorkspaceApi {
+  readonly workspaces = new Map<string, WorkspaceCallback & { friendlyName: string; queues: TaskQueueSummary[]; workflows: WorkflowRouting[] }>();
+  readonly creates: string[] = [];
+  private next = 0;
+
+  private sid(prefix: string): string {
+    this.next += 1;
+    return prefix + String(this.next).padStart(32, '0');
+  }
+
+  addWorkspace(friendlyName: string, callback: WorkspaceCallback = { eventCallbackUrl: null, eventsFilter: null }): string {
+    const sid = this.sid('WS');
+    this.workspaces.set(sid, { friendlyName, ...callback, queues: [], workflows: [] });
+    return sid;
+  }
+
+  async fetchWorkspaceCallback(sid: string) {
+    const ws = this.workspaces.get(sid);
+    return ws && { eventCallbackUrl: ws.eventCallbackUrl, eventsFilter: ws.eventsFilter };
+  }
+  async findWorkspaceByName(name: string) {
+    const [sid, ws] = [...this.workspaces].find(([, w]) => w.friendlyName === name) ?? [];
+    return sid && ws ? { sid, friendlyName: ws.friendlyName, eventCallbackUrl: ws.eventCallbackUrl, eventsFilter: ws.eventsFilter, timeoutActivitySid: null, defaultActivitySid: null } : undefined;
+  }
+  async createWorkspace(workspace: { friendlyName: string; eventCallbackUrl?: string; eventsFilter?: string }) {
+    this.creates.push(`workspace ${workspace.friendlyName} ${workspace.eventCallbackUrl} ${workspace.eventsFilter}`);
+    return this.addWorkspace(workspace.friendlyName, { eventCallbackUrl: workspace.eventCallbackUrl ?? null, eventsFilter: workspace.eventsFilter ?? null });
+  }
+  async listTaskQueues(sid: string) {
+    return this.workspaces.get(sid)!.queues;
+  }
+  async createTaskQueue(sid: string, queue: { friendlyName: string; targetWorkers: string }) {
+    this.creates.push(`queue ${queue.friendlyName} ${queue.targetWorkers}`);
+    const created = { sid: this.sid('WQ'), ...queue };
+    this.workspaces.get(sid)!.queues.push(created);
+    return created;
+  }
+  async listWorkflowRouting(sid: string) {
+    return this.workspaces.get(sid)!.workflows;
+  }
+  async createWorkflow(sid: string, workflow: { friendlyName: string; configuration: object }) {
+    this.creates.push(`workflow ${workflow.friendlyName} ${JSON.stringify(workflow.configuration)}`);
+    const created = { sid: this.sid('WW'), friendlyName: workflow.friendlyName, configuration: workflow.configuration as Record<string, unknown>, taskReservationTimeout: 120 };
+    this.workspaces.get(sid)!.workflows.push(created);
+    return created;
+  }
+}
+
+describe('ensureTimerWorkspace', () => {
+  it('creates the workspace with its callback, a queue no worker matches and a workflow to it, once', async () => {
+    const taskrouter = new FakeTaskRouter();
+    const first = await ensureTimerWorkspace(taskrouter, {}, CALLBACK);
+
+    expect(first.created).toEqual(['workspace', 'queue', 'workflow']);
+    const queueSid = taskrouter.workspaces.get(first.workspaceSid)!.queues[0].sid;
+    expect(taskrouter.creates).toEqual([
+      `workspace OpenCX timers ${CALLBACK} task.canceled`,
+      'queue OpenCX timers opencx_timer == true',
+      `workflow OpenCX timers ${JSON.stringify(timerWorkflowConfiguration(queueSid))}`,
+    ]);
+    expect(timerWorkflowConfiguration(queueSid)).toEqual({ task_routing: { filters: [], default_filter: { queue: queueSid } } });
+    expect(first.callback).toEqual({ eventCallbackUrl: CALLBACK, eventsFilter: 'task.canceled' });
+
+    const second = await ensureTimerWorkspace(taskrouter, { timerWorkspaceSid: first.workspaceSid, timerWorkflowSid: first.workflowSid }, CALLBACK);
+    expect(second).toEqual({ ...first, created: [] });
+    expect(taskrouter.creates).toHaveLength(3);
+  });
+
+  it('adopts a workspace named "OpenCX timers" (a save interrupted before storing its SIDs), with its workflow', async () => {
+    const taskrouter = new FakeTaskRouter();
+    const left = await ensureTimerWorkspace(taskrouter, {}, CALLBACK);
+    const adopted = await ensureTimerWorkspace(taskrouter, {}, `${CALLBACK}3`);
+    expect(adopted).toEqual({ ...left, created: [] });
+  });
+
+  it('recreates only the workflow when it was deleted, reusing the queue', async () => {
+    const taskrouter = new FakeTaskRouter();
+    const first = await ensureTimerWorkspace(taskrouter, {}, CALLBACK);
+    taskrouter.workspaces.get(first.workspaceSid)!.workflows.length = 0;
+    const again = await ensureTimerWorkspace(taskrouter, { timerWorkspaceSid: first.workspaceSid, timerWorkflowSid: first.workflowSid }, CALLBACK);
+    expect(again.created).toEqual(['workflow']);
+    expect(again.workspaceSid).toBe(first.workspaceSid);
+    expect(again.workflowSid).not.toBe(first.workflowSid);
+  });
+
+  it('returns an adopted workspace\'s callback as found, for the save to decide about', async () => {
+    const taskrouter = new FakeTaskRouter();
+    const sid = taskrouter.addWorkspace('OpenCX timers', { eventCallbackUrl: 'https://elsewhere.example/webhook', eventsFilter: null });
+    const found = await ensureTimerWorkspace(taskrouter, { timerWorkspaceSid: 'WS' + 'f'.repeat(32) }, CALLBACK);
+    expect(found).toMatchObject({ workspaceSid: sid, callback: { eventCallbackUrl: 'https://elsewhere.example/webhook', eventsFilter: null }, created: ['queue', 'workflow'] });
+  });
+});
