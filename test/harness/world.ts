@@ -24,6 +24,8 @@ export const TIMER_WORKSPACE_NAME = 'OpenCX timers';
 export const TIMER_EVENTS = 'task.canceled';
 export const AI_ANSWER_TIMEOUT_SECONDS = 60;
 export const CUSTOMER_HANDOFF_NOTE = 'Connecting you with a member of our team.';
+/** The signing secret the admin copied from OpenCX (Settings → Integrations → Webhooks). */
+export const OPENCX_WEBHOOK_SECRET = 'whsec_simulated_opencx_signing_secret';
 
 export interface WorldOptions {
   switches?: Partial<TwilioSwitches>;
@@ -72,6 +74,7 @@ export class World {
   timerWorkspaceSid = '';
   timerWorkflowSid = '';
   webhookUrl = '';
+  opencxWebhookUrl = '';
   private customerCount = 0;
   private configSaves = 0;
 
@@ -99,7 +102,11 @@ export class World {
       this.functions = functions;
       this.twilio.stopFunction = (delivery) => functions.stopInvocation(delivery.seq);
       this.webhookUrl = `${functions.url}/webhook`;
-      if (this.options.webhooks !== false) await this.registerWebhooks(this.webhookUrl);
+      this.opencxWebhookUrl = `${functions.url}/opencx-webhook`;
+      if (this.options.webhooks !== false) {
+        await this.registerWebhooks(this.webhookUrl);
+        this.opencx.configureWebhook({ url: this.opencxWebhookUrl, secret: OPENCX_WEBHOOK_SECRET });
+      }
     }
     if (this.options.configured !== false) await this.saveConfig();
   }
@@ -189,6 +196,7 @@ export class World {
       timerWorkflowSid: this.timerWorkflowSid,
       aiAnswerTimeoutSeconds: AI_ANSWER_TIMEOUT_SECONDS,
       customerHandoffNote: CUSTOMER_HANDOFF_NOTE,
+      opencxWebhookSecret: OPENCX_WEBHOOK_SECRET,
       configVersion: `v${this.twilio.clock.now()}-${++this.configSaves}`,
       ...overrides,
     };
@@ -219,6 +227,11 @@ export class World {
     return started;
   }
 
+  /** The customer writes without waiting for anything to happen (a test then acts mid-flight). */
+  customerWrites(conversationSid: string, body: string): void {
+    this.conversations.receiveCustomerMessage(this.conversationsServiceSid, conversationSid, { author: this.customerOf(conversationSid), body });
+  }
+
   async customerSays(conversationSid: string, body: string): Promise<void> {
     this.conversations.receiveCustomerMessage(this.conversationsServiceSid, conversationSid, { author: this.customerOf(conversationSid), body });
     await this.settle();
@@ -231,7 +244,18 @@ export class World {
 
   /** Waits until every webhook and the REST calls it caused have finished (the Functions included). */
   async settle(): Promise<void> {
-    await this.twilio.idle(30000);
+    // OpenCX's webhooks reach the Functions, whose calls reach Twilio, and back: settle until a
+    // whole pass over both simulators saw nothing new.
+    for (;;) {
+      const before = this.activity();
+      await this.twilio.idle(30000);
+      await this.opencx.idle();
+      if (this.activity() === before) return;
+    }
+  }
+
+  private activity(): string {
+    return `${this.twilio.requests.length}/${this.twilio.webhooks.length}/${this.opencx.requests.length}/${this.opencx.webhookDeliveries.length}`;
   }
 
   /** Moves the shared simulated clock forward (timeouts, TTLs fire), then settles. */

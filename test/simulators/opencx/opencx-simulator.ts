@@ -126,7 +126,7 @@ export class OpenCxSimulator {
   readonly clock: OpenCxClock;
   readonly switches: OpenCxSwitches;
 
-  private readonly apiKeys: ReadonlySet<string>;
+  private readonly apiKeys: Set<string>;
   private readonly orgId: string;
   private readonly orgName: string;
   private readonly historyPageSize: number;
@@ -163,6 +163,16 @@ export class OpenCxSimulator {
     this.switches = defaultSwitches(options);
     this.webhooks = new WebhookSender({ clock: this.clock, progress: this.progress, switches: this.switches, orgId: this.orgId });
     this.webhooks.config = options.webhooks;
+  }
+
+  /** The admin creates a key in OpenCX (Settings → Access). */
+  addApiKey(key: string): void {
+    this.apiKeys.add(key);
+  }
+
+  /** The admin revokes a key: OpenCX answers 401 to it from now on. */
+  revokeApiKey(key: string): void {
+    this.apiKeys.delete(key);
   }
 
   get url(): string {

@@ -1,0 +1,226 @@
+// Every customer message ends with exactly one AI answer or a human handoff, however long the AI
+// takes: the fast path, OpenCX's signed webhook (the slow path) and the watchdog, on the shared
+// virtual clock (nothing here waits in real time for a timeout).
+import { AI_ANSWER_TIMEOUT_SECONDS, AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
+
+jest.setTimeout(120000);
+
+/** The Functions stop waiting for OpenCX after this long (real ms), so a slow answer takes the slow path quickly. */
+const ANSWER_WAIT_MS = '1500';
+
+let world: World;
+
+beforeAll(async () => {
+  world = await World.start({ functionsEnv: { OPENCX_ANSWER_WAIT_MS: ANSWER_WAIT_MS } });
+});
+afterAll(() => world?.stop());
+afterEach(async () => {
+  world.twilio.clearFaults();
+  world.opencx.faults.clear();
+  world.opencx.webhookFaults.clear();
+  world.opencx.ai.reset();
+  Object.assign(world.opencx.switches, { processesAfterDisconnect: true, webhookTiming: 'after-response', duplicateWebhooks: false });
+  expect(world.twilio.violations).toEqual([]);
+});
+
+const aiMessages = (conversationSid: string) => world.transcript(conversationSid).filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'ai');
+const notes = (conversationSid: string) => world.transcript(conversationSid).filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'handoff-note');
+const timerTasks = (conversationSid: string) =>
+  [...world.taskrouter.workspace(world.timerWorkspaceSid).tasks.values()].filter((t) => t.attributes.conversationSid === conversationSid);
+const outcomes = () => world.takeLogs().filter((l) => l.source === 'opencx-bridge' && l.outcome !== 'warning');
+
+/** A conversation the AI holds, answered at once, with the logs read past. */
+async function engaged(): Promise<{ conversationSid: string; taskSid: string }> {
+  const started = await world.customerStartsConversation('Hello');
+  expect(aiMessages(started.conversationSid)).toHaveLength(1);
+  world.takeLogs();
+  return started;
+}
+
+/** The customer writes; OpenCX holds its answer for `latencyMs` of simulated time, which the test then lets pass. */
+async function answeredAfter(conversationSid: string, body: string, latencyMs: number): Promise<void> {
+  const held = world.opencx.heldRequests;
+  world.customerWrites(conversationSid, body);
+  await world.opencx.whenHeld(held + 1);
+  await world.advance(latencyMs);
+}
+
+describe('the fast path: OpenCX answers while the Function waits', () => {
+  test.each([500, 3000])('an answer after %i ms is posted at once, once, with no watchdog', async (latencyMs) => {
+    const { conversationSid } = await engaged();
+    world.opencx.ai.reply({ type: 'reply', content: `Answer after ${latencyMs} ms`, latencyMs });
+
+    await answeredAfter(conversationSid, 'Where is my parcel?', latencyMs);
+
+    expect(aiMessages(conversationSid).map((m) => m.body).slice(1)).toEqual([`Answer after ${latencyMs} ms`]);
+    expect(timerTasks(conversationSid)).toEqual([]);
+    // OpenCX's webhook for the same answer arrived too and was recognised.
+    const logs = outcomes();
+    expect(logs.find((l) => l.event === 'onMessageAdded')).toMatchObject({ outcome: 'replied' });
+    expect(logs.find((l) => l.event === 'conversation.ai_response')).toMatchObject({ outcome: 'already-answered' });
+  });
+
+  test.each(['before-response', 'after-response'] as const)('OpenCX webhook %s the HTTP answer: one reply', async (timing) => {
+    world.opencx.switches.webhookTiming = timing;
+    const { conversationSid } = await engaged();
+    world.opencx.ai.reply({ type: 'reply', content: 'Only once', latencyMs: 200 });
+
+    await answeredAfter(conversationSid, 'Hi again', 200);
+
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'Only once')).toHaveLength(1);
+  });
+
+  test('every webhook delivered twice: one reply', async () => {
+    world.opencx.switches.duplicateWebhooks = true;
+    const { conversationSid } = await engaged();
+    world.opencx.ai.reply({ type: 'reply', content: 'Said once', latencyMs: 100 });
+
+    await answeredAfter(conversationSid, 'Are you there?', 100);
+
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'Said once')).toHaveLength(1);
+  });
+});
+
+describe('the slow path: the answer comes by OpenCX webhook', () => {
+  test.each([8000, 30000])('an answer after %i ms reaches the customer once, and the watchdog then stands down', async (latencyMs) => {
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.ai.reply({ type: 'reply', content: `Late answer (${latencyMs} ms)`, latencyMs });
+
+    await world.customerSays(conversationSid, 'Can you check my invoice?');
+    expect(outcomes().find((l) => l.event === 'onMessageAdded')).toMatchObject({ outcome: 'awaiting-answer' });
+    expect(timerTasks(conversationSid)).toHaveLength(1);
+    expect(timerTasks(conversationSid)[0].timeout).toBe(AI_ANSWER_TIMEOUT_SECONDS);
+    expect(aiMessages(conversationSid)).toHaveLength(1);
+
+    await world.advance(latencyMs);
+    expect(aiMessages(conversationSid).map((m) => m.body).slice(1)).toEqual([`Late answer (${latencyMs} ms)`]);
+
+    // The watchdog fires after its 60 s and finds the answer: the AI keeps the conversation.
+    await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000);
+    expect(outcomes().find((l) => l.event === 'task.canceled' && l.workspaceSid === world.timerWorkspaceSid)).toMatchObject({ outcome: 'answered-in-time' });
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+  });
+
+  test('an AI that never answers: the watchdog hands off after 60 s without the customer writing again', async () => {
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.ai.neverAnswer();
+
+    await world.customerSays(conversationSid, 'Hello?');
+    await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000 - 1000);
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+
+    await world.advance(2000);
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+    expect(world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
+    expect(notes(conversationSid).map((m) => m.body)).toEqual([CUSTOMER_HANDOFF_NOTE]);
+    expect(aiMessages(conversationSid)).toHaveLength(1);
+  });
+
+  test('OpenCX drops the work when we disconnect: the watchdog hands off', async () => {
+    world.opencx.switches.processesAfterDisconnect = false;
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.ai.reply({ type: 'reply', content: 'Never seen', latencyMs: 8000 });
+
+    await world.customerSays(conversationSid, 'Status of order 12?');
+    await world.advance(8000);
+    expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Never seen');
+
+    await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000);
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+  });
+
+  test('a slow handoff by OpenCX webhook routes the task to humans once', async () => {
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a refund', sentiment: 'angry', language: 'de', content: 'Einen Moment bitte.', latencyMs: 9000 });
+
+    await world.customerSays(conversationSid, 'Ich will einen Menschen');
+    await world.advance(9000);
+
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI requested human handoff', handoffSummary: 'Wants a refund', handoffSentiment: 'negative', handoffLanguage: 'de' });
+    expect(aiMessages(conversationSid).map((m) => m.body)).toContain('Einen Moment bitte.');
+    expect(notes(conversationSid)).toHaveLength(1);
+    // The summary and sentiment stay with the agent.
+    expect(world.transcript(conversationSid).map((m) => m.body).join('\n')).not.toMatch(/Wants a refund|negative|angry/);
+  });
+});
+
+describe('OpenCX webhooks that must change nothing', () => {
+  test.each([
+    ['forged', { signature: 'forged' as const }],
+    ['unsigned', { signature: 'missing' as const }],
+    ['stale', { staleBySeconds: 600 }],
+  ])('a %s delivery is refused; OpenCX retries it signed and the answer is posted once', async (_label, fault) => {
+    const { conversationSid } = await engaged();
+    world.opencx.webhookFaults.add({ ...fault, times: 1 });
+    world.opencx.ai.reply({ type: 'reply', content: 'Signed answer', latencyMs: 8000 });
+
+    await world.customerSays(conversationSid, 'Still there?');
+    await world.advance(8000);
+    const refused = world.opencx.webhookDeliveries.flatMap((d) => d.attempts).filter((a) => a.status === 401);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Signed answer');
+
+    // OpenCX's retry (10 s later) is signed.
+    await world.advance(10000);
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'Signed answer')).toHaveLength(1);
+  });
+
+  test('a replayed delivery is answered without a second effect', async () => {
+    const { conversationSid } = await engaged();
+    world.opencx.ai.reply({ type: 'reply', content: 'Answer to replay', latencyMs: 8000 });
+    await world.customerSays(conversationSid, 'Replay me');
+    await world.advance(8000);
+    const delivery = world.opencx.webhookDeliveries.filter((d) => d.event === 'conversation.ai_response').at(-1)!;
+
+    expect(await world.opencx.replayWebhook(delivery)).toBe(200);
+    await world.settle();
+
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'Answer to replay')).toHaveLength(1);
+  });
+});
+
+describe('answers lost on the way back', () => {
+  test('OpenCX took the message but its HTTP answer was lost: the webhook brings the answer, once', async () => {
+    const { conversationSid } = await engaged();
+    world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', after: 'drop', times: 1 });
+    world.opencx.ai.reply('Answer whose HTTP reply was lost');
+
+    await world.customerSays(conversationSid, 'Question');
+
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'Answer whose HTTP reply was lost')).toHaveLength(1);
+  });
+
+  test('the reply post reached Conversations but its answer was lost: no second copy', async () => {
+    const { conversationSid } = await engaged();
+    world.twilio.addFault({ method: 'POST', product: 'conversations', path: /\/Messages$/, after: 500, times: 1 });
+    world.opencx.ai.reply('Posted despite the 500');
+
+    await world.customerSays(conversationSid, 'Question');
+
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'Posted despite the 500')).toHaveLength(1);
+    expect(outcomes().find((l) => l.event === 'onMessageAdded')).toMatchObject({ outcome: 'replied' });
+  });
+
+  test("the message claim's Sync answer was lost: the message is still answered once", async () => {
+    const { conversationSid } = await engaged();
+    world.twilio.addFault({ method: 'POST', product: 'sync', path: /\/Maps\/opencx_dedup_\d\/Items$/, after: 'drop', times: 1 });
+    world.opencx.ai.reply('Answered after a lost claim');
+
+    await world.customerSays(conversationSid, 'Question');
+
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'Answered after a lost claim')).toHaveLength(1);
+  });
+
+  test('the handoff attribute write landed but its answer was lost: the task still reaches humans, attributes intact', async () => {
+    const { conversationSid, taskSid } = await engaged();
+    world.twilio.addFault({ method: 'POST', product: 'taskrouter', path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}', after: 500, times: 1 });
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Needs a person', sentiment: 'neutral' });
+
+    await world.customerSays(conversationSid, 'A person please');
+
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffSummary: 'Needs a person', conversationSid });
+    expect(world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
+    expect(notes(conversationSid)).toHaveLength(1);
+  });
+});
