@@ -26,7 +26,7 @@ export function createTwilioApis(env: TwilioCredentials, deadline: Deadline): Tw
   };
 }
 
-export { DeadlineExceededError } from './client';
+export { DeadlineExceededError, TwilioRateLimitError } from './client';
 export type { TwilioClient, TwilioCredentials } from './client';
 export { mayHaveBeenProcessed, NOT_FOUND, SYNC_ITEM_EXISTS, twilioErrorCode, twilioStatus } from './base';
 export type { RetryPolicy } from './base';

@@ -43,6 +43,9 @@ export async function scriptedTwilio(answers: ScriptedAnswer[], fallback: Script
       });
       return { apis: createTwilioApis({ ACCOUNT_SID: 'AC' + '0'.repeat(32), AUTH_TOKEN: 'token', TWILIO_API_BASE_URL: url }, deadline), deadline, advance };
     },
-    close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    },
   };
 }

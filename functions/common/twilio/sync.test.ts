@@ -1,0 +1,44 @@
+import { ScriptedAnswer, scriptedTwilio, ScriptedTwilio } from './scripted-twilio.testing';
+
+const ITEMS = 'POST /sync/v1/Services/IS1/Maps/m/Items';
+const MAPS = 'POST /sync/v1/Services/IS1/Maps';
+const exists: ScriptedAnswer = { status: 409, body: { code: 54208, message: 'Item already exists' } };
+const created: ScriptedAnswer = { status: 201, body: { key: 'k', data: {}, revision: '0' } };
+
+const servers: ScriptedTwilio[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+async function createItem(...answers: ScriptedAnswer[]) {
+  const twilio = await scriptedTwilio(answers);
+  servers.push(twilio);
+  const { apis } = twilio.apis(5000);
+  return { result: await apis.sync.createMapItem('IS1', 'm', 'k', { seenAt: 'now' }), requests: twilio.requests };
+}
+
+describe('SyncApi.createMapItem', () => {
+  it('creates the item on the first attempt', async () => {
+    await expect(createItem(created)).resolves.toEqual({ result: { created: true, retried: false }, requests: [ITEMS] });
+  });
+
+  it('reports an existing key as not created, with nothing retried', async () => {
+    await expect(createItem(exists)).resolves.toEqual({ result: { created: false, retried: false }, requests: [ITEMS] });
+  });
+
+  it('says the key may be its own when an earlier attempt failed after Twilio may have processed it', async () => {
+    await expect(createItem({ status: 500 }, exists)).resolves.toEqual({ result: { created: false, retried: true }, requests: [ITEMS, ITEMS] });
+    await expect(createItem('drop', exists)).resolves.toMatchObject({ result: { created: false, retried: true } });
+  });
+
+  it('does not after a 429, which Twilio never processed', async () => {
+    await expect(createItem({ status: 429, headers: { 'Retry-After': '0' } }, exists)).resolves.toMatchObject({ result: { created: false, retried: false } });
+  });
+
+  it('creates a missing map, then the item', async () => {
+    await expect(createItem({ status: 404, body: { code: 20404 } }, { status: 201, body: { unique_name: 'm' } }, created)).resolves.toEqual({
+      result: { created: true, retried: false },
+      requests: [ITEMS, MAPS, ITEMS],
+    });
+  });
+});
