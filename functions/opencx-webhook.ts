@@ -28,7 +28,7 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
   const headers = (request?.headers ?? {}) as Record<string, unknown>;
   const deadline = new Deadline(BUDGET_MS);
   const io = bridgeIo(context, deadline);
-  const trace: { event: string; [field: string]: unknown } = { event: typeof body.event === 'string' ? body.event : 'unknown', source: 'opencx' };
+  const trace: { event: string; [field: string]: unknown } = { event: typeof body.event === 'string' ? body.event : 'unknown', origin: 'opencx' };
 
   let config: BridgeConfig | undefined;
   let deliveryId: string;

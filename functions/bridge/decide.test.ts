@@ -412,10 +412,10 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
   const withTimer = { ...config, timerWorkspaceSid: TIMER_WORKSPACE };
   const timerFired = (attributes: Record<string, unknown>) =>
     taskEvent('task.canceled', { workspaceSid: TIMER_WORKSPACE, taskSid: 'WT0000000000000000000000000000ti01', reason: 'Task TTL Exceeded', taskAttributes: attributes });
-  const timer = { opencxTimer: 'answer', conversationSid: CONVERSATION, sessionId: 'session-1', since: 1_700_000_000_000 };
+  const timer = { opencxTimer: 'answer', conversationSid: CONVERSATION, sessionId: 'session-1', messageSid: 'IM00000000000000000000000000000007' };
 
-  it('checks whether the AI answered since the message went to OpenCX', () => {
-    expect(decide(timerFired(timer), { config: withTimer, record: record('ai') })).toEqual({ action: 'check-answered', conversationSid: CONVERSATION, sessionId: 'session-1', since: timer.since });
+  it('checks whether the AI answered the message it owes an answer to', () => {
+    expect(decide(timerFired(timer), { config: withTimer, record: record('ai') })).toEqual({ action: 'check-answered', conversationSid: CONVERSATION, sessionId: 'session-1', messageSid: timer.messageSid });
   });
 
   it('is accepted from the timer workspace by checkOrigin, and nothing else is', () => {
@@ -436,7 +436,7 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
     ['a timer of an older session', timer, record('ai', { sessionId: 'session-0' })],
     ['a conversation we no longer hold', timer, undefined],
     ['a task that is not an answer timer', { conversationSid: CONVERSATION }, record('ai')],
-    ['a timer without its since', { ...timer, since: 'yesterday' }, record('ai')],
+    ['a timer without its message', { ...timer, messageSid: 7 }, record('ai')],
   ])('ignores %s', (_label, attributes, known) => {
     expectAction(decide(timerFired(attributes), { config: withTimer, record: known }), 'ignore');
   });

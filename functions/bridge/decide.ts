@@ -26,7 +26,7 @@ export type Decision =
   | { action: 'relay'; conversationSid: string; message: CustomerMessage }
   | { action: 'handoff'; conversationSid: string; request: HandoffRequest }
   | { action: 'answer'; conversationSid: string; sessionId: string; answer: { answerId?: string; text: string } }
-  | { action: 'check-answered'; conversationSid: string; sessionId: string; since: number }
+  | { action: 'check-answered'; conversationSid: string; sessionId: string; messageSid: string }
   | { action: 'finish-handoff'; conversationSid: string }
   | { action: 'silence-ai'; conversationSid: string; reason: string }
   | { action: 'record-human'; conversationSid: string; taskSid: string; reservationSid: string; workerSid: string; workerName: string }
@@ -168,13 +168,13 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
   decide(event, { record }) {
     const timer = event.taskAttributes ?? {};
     const conversationSid = timer.conversationSid;
-    if (timer.opencxTimer !== 'answer' || typeof conversationSid !== 'string' || typeof timer.sessionId !== 'string' || typeof timer.since !== 'number') {
+    if (timer.opencxTimer !== 'answer' || typeof conversationSid !== 'string' || typeof timer.sessionId !== 'string' || typeof timer.messageSid !== 'string') {
       return ignore('a task in the timer workspace that is not an answer timer');
     }
     if (!record || record.sessionId !== timer.sessionId) return ignore('the timer belongs to a conversation the AI no longer holds');
     if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
     if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase})`);
-    return { action: 'check-answered', conversationSid, sessionId: timer.sessionId, since: timer.since };
+    return { action: 'check-answered', conversationSid, sessionId: timer.sessionId, messageSid: timer.messageSid };
   },
 };
 

@@ -33,7 +33,7 @@ export async function perform(decision: Decision, known: KnownRecord | undefined
     case 'handoff':
       return handOff(decision.conversationSid, known, decision.request, deps);
     case 'check-answered':
-      return checkAnswered(decision.conversationSid, known, decision.since, deps);
+      return checkAnswered(decision.conversationSid, known, decision.messageSid, deps);
     case 'finish-handoff':
       return finishHandoff(decision.conversationSid, known, deps);
     case 'silence-ai':

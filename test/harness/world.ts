@@ -76,7 +76,6 @@ export class World {
   webhookUrl = '';
   opencxWebhookUrl = '';
   private customerCount = 0;
-  private configSaves = 0;
 
   private constructor(private readonly options: WorldOptions) {
     this.twilio = new TwilioSimulator({ switches: options.switches });
@@ -197,7 +196,6 @@ export class World {
       aiAnswerTimeoutSeconds: AI_ANSWER_TIMEOUT_SECONDS,
       customerHandoffNote: CUSTOMER_HANDOFF_NOTE,
       opencxWebhookSecret: OPENCX_WEBHOOK_SECRET,
-      configVersion: `v${this.twilio.clock.now()}-${++this.configSaves}`,
       ...overrides,
     };
     // The state maps exist before the first event, as the admin save creates them.

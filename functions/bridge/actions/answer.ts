@@ -2,6 +2,7 @@
 // the fast path (OpenCX answers within the handler's budget) or OpenCX's webhook (the slow path).
 import { createHash } from 'crypto';
 import { AiAnswer, OpenCxError } from '../../common/opencx-client';
+import type { ConversationMessage } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
 import { AfterAnswer, afterAnswer, aiUnavailable, HandoffRequest } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
@@ -12,7 +13,7 @@ import { ourMarker, postAiReply } from './post';
 export type AiTurn =
   | { kind: 'answered'; next: AfterAnswer }
   /** OpenCX may be working on it: its answer will come by webhook, or the watchdog hands off. */
-  | { kind: 'pending'; since: number; error: string }
+  | { kind: 'pending'; error: string }
   /** OpenCX certainly did not take it (429 beyond the budget, 4xx, refused): humans must. */
   | { kind: 'refused'; request: HandoffRequest; error: string };
 
@@ -28,7 +29,6 @@ function answerDeadline(deps: BridgeDeps): Deadline {
 
 /** Sends the customer's text to the AI. A refused key is re-read once: the admin may have rotated it. */
 export async function askAi(sessionId: string, text: string, deps: BridgeDeps): Promise<AiTurn> {
-  const since = deps.now().getTime();
   let answer: AiAnswer;
   try {
     answer = await deps.opencx.sendContactMessage(sessionId, text, undefined, answerDeadline(deps));
@@ -41,7 +41,7 @@ export async function askAi(sessionId: string, text: string, deps: BridgeDeps): 
         return askAi(sessionId, text, deps);
       }
     }
-    if (error instanceof OpenCxError && error.maybeProcessed) return { kind: 'pending', since, error: String(error) };
+    if (error instanceof OpenCxError && error.maybeProcessed) return { kind: 'pending', error: String(error) };
     return { kind: 'refused', request: aiUnavailable(), error: String(error) };
   }
   return { kind: 'answered', next: afterAnswer(answer) };
@@ -79,8 +79,11 @@ export async function postClaimedAnswer(
   return 'failed';
 }
 
-/** Slow path: a timer that TaskRouter fires after `aiAnswerTimeoutSeconds` unless we are answered by then. */
-export async function awaitAnswer(conversationSid: string, known: KnownRecord, since: number, deps: BridgeDeps, detail: Record<string, unknown>): Promise<Outcome> {
+/**
+ * Slow path: a timer that TaskRouter fires after `aiAnswerTimeoutSeconds`; it names the newest
+ * customer message the AI owes an answer to.
+ */
+export async function awaitAnswer(conversationSid: string, known: KnownRecord, messageSid: string, deps: BridgeDeps, detail: Record<string, unknown>): Promise<Outcome> {
   const { timerWorkspaceSid, timerWorkflowSid, aiAnswerTimeoutSeconds } = deps.config;
   const sessionId = known.record.sessionId!;
   if (!timerWorkspaceSid || !timerWorkflowSid) {
@@ -90,7 +93,7 @@ export async function awaitAnswer(conversationSid: string, known: KnownRecord, s
   try {
     const timerSid = await deps.twilio.taskrouter.createTask(timerWorkspaceSid, {
       workflowSid: timerWorkflowSid,
-      attributes: { opencxTimer: 'answer', conversationSid, sessionId, since },
+      attributes: { opencxTimer: 'answer', conversationSid, sessionId, messageSid },
       timeoutSeconds: aiAnswerTimeoutSeconds,
     });
     return { outcome: 'awaiting-answer', sessionId, timerSid, ...detail };
@@ -100,14 +103,25 @@ export async function awaitAnswer(conversationSid: string, known: KnownRecord, s
   }
 }
 
-/** The watchdog fired: hand off unless an AI answer was posted since the customer's message went to OpenCX. */
-export async function checkAnswered(conversationSid: string, known: KnownRecord, since: number, deps: BridgeDeps): Promise<Outcome> {
-  const recent = await deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, { order: 'desc', limit: 20 });
-  // Twilio's dates have whole seconds.
-  const answered = recent.some((m) => ourMarker(m.attributes)?.role === 'ai' && m.sentAt >= Math.floor(since / 1000) * 1000);
-  if (answered) return { outcome: 'answered-in-time', sessionId: known.record.sessionId };
+/** The watchdog fired: hand off unless an AI answer follows the customer's message in the conversation. */
+export async function checkAnswered(conversationSid: string, known: KnownRecord, messageSid: string, deps: BridgeDeps): Promise<Outcome> {
+  const newestFirst = await deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, { order: 'desc', limit: 50 });
+  if (answeredAfter(newestFirst, messageSid)) return { outcome: 'answered-in-time', sessionId: known.record.sessionId };
   const seconds = deps.config.aiAnswerTimeoutSeconds;
   return handOff(conversationSid, known, aiUnavailable(`The AI assistant did not answer within ${seconds} seconds. The customer's messages are in the conversation.`), deps, {
     watchdog: true,
   });
+}
+
+/**
+ * Whether an AI message follows `messageSid` (messages newest first). Order, not clocks: our
+ * Functions' clock and Twilio's timestamps need not agree. A message scrolled out of the page
+ * was followed by many others; any AI answer among them counts.
+ */
+export function answeredAfter(newestFirst: ConversationMessage[], messageSid: string): boolean {
+  for (const message of newestFirst) {
+    if (message.sid === messageSid) return false;
+    if (ourMarker(message.attributes)?.role === 'ai') return true;
+  }
+  return false;
 }

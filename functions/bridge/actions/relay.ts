@@ -37,7 +37,7 @@ export async function answerCustomer(conversationSid: string, known: KnownRecord
     case 'answered':
       return deliverAnswer(conversationSid, known, turn.next, deps);
     case 'pending':
-      return awaitAnswer(conversationSid, known, turn.since, deps, { slow: turn.error });
+      return awaitAnswer(conversationSid, known, claimed[claimed.length - 1], deps, { slow: turn.error });
     case 'refused':
       deps.warn('OpenCX refused the message; handing off', { error: turn.error, sessionId: known.record.sessionId });
       return handOff(conversationSid, known, turn.request, deps, { error: turn.error });
