@@ -6,6 +6,8 @@ async function main(): Promise<void> {
   const flag = process.argv.indexOf('--webhook');
   const webhook = flag > 0 ? process.argv[flag + 1] : 'http://localhost:3000/webhook';
   const world = await World.start({ functions: false });
+  // By hand, timeouts and TTLs should fire as real time passes (tests move the clock themselves).
+  world.twilio.clock.startTicking();
   await world.registerWebhooks(webhook);
   const env = world.functionsEnv();
   console.log('Simulators are running. Put this in .env and run `npm run build && npm start`:\n');

@@ -1,4 +1,4 @@
-// Loaded into every process twilio-run starts (through NODE_OPTIONS). twilio-run forks one
+// Loaded into the processes twilio-run forks (NODE_OPTIONS in its .env). twilio-run forks one
 // process per Function invocation; in such a process this records which simulator webhook
 // delivery it serves (its pid in `<dir>/<delivery>`), so the harness can stop the Function when
 // Twilio gives up on the delivery. A stop requested before the process got its request ends it at once.

@@ -18,8 +18,11 @@ export interface FunctionsRuntime {
   output(): string;
   /** Log lines printed since the last call (for per-step assertions). */
   takeOutput(): string;
-  /** Stops the Function invocation serving simulator delivery `deliverySeq` (now, or as soon as it starts); resolves once it is gone. */
-  stopInvocation(deliverySeq: number): Promise<void>;
+  /**
+   * Stops the Function invocation serving simulator delivery `deliverySeq`; resolves true once a
+   * running one is gone, false when it had not started (it then ends as it starts).
+   */
+  stopInvocation(deliverySeq: number): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -44,8 +47,16 @@ export async function startFunctionsRuntime(env: Record<string, string>): Promis
   const envFile = path.join(runDir, '.env');
   const invocationsDir = path.join(runDir, 'invocations');
   fs.mkdirSync(invocationsDir);
-  fs.writeFileSync(envFile, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
-  const nodeOptions = [process.env.NODE_OPTIONS, `--require ${JSON.stringify(INVOCATION_PRELOAD)}`].filter(Boolean).join(' ');
+  // twilio-run replaces its process.env with the .env file's variables, and its function processes
+  // inherit that: the preload's settings travel there (the Functions' context sees them too).
+  const runtimeEnv = {
+    ...env,
+    // Unquoted: dotenv would cut a quoted value short. A checkout path with spaces is not supported.
+    NODE_OPTIONS: `--require ${INVOCATION_PRELOAD}`,
+    SIMULATOR_INVOCATIONS_DIR: invocationsDir,
+    SIMULATOR_DELIVERY_HEADER: DELIVERY_HEADER,
+  };
+  fs.writeFileSync(envFile, Object.entries(runtimeEnv).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
   const bin = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'twilio-run');
   const child: ChildProcess = spawn(
     bin,
@@ -53,10 +64,7 @@ export async function startFunctionsRuntime(env: Record<string, string>): Promis
     // Its own process group, so stopping it also ends the function runners it forks.
     {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, FORCE_COLOR: '0', CI: 'true', NODE_OPTIONS: nodeOptions,
-        SIMULATOR_INVOCATIONS_DIR: invocationsDir,
-        SIMULATOR_DELIVERY_HEADER: DELIVERY_HEADER,
-      },
+      env: { ...process.env, FORCE_COLOR: '0', CI: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     },
@@ -80,10 +88,11 @@ export async function startFunctionsRuntime(env: Record<string, string>): Promis
       // The stop mark first, then the pid: the preload writes the pid first, then reads the mark.
       fs.writeFileSync(path.join(invocationsDir, `${deliverySeq}.stop`), '');
       const pidFile = path.join(invocationsDir, `${deliverySeq}.pid`);
-      if (!fs.existsSync(pidFile)) return;
+      if (!fs.existsSync(pidFile)) return false;
       const pid = Number(fs.readFileSync(pidFile, 'utf8'));
       signal(pid, 'SIGKILL');
       await waitUntilGone(pid);
+      return true;
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -174,10 +174,17 @@ describe('a delivery Twilio gives up on', () => {
     expect(delivery).toMatchObject({ error: 'timed out after 50 ms', lateStatus: 200 });
   });
 
+  test('expireDelivery makes Twilio give up now', async () => {
+    const pending = sim.deliverWebhook('conversations', fn.url, { EventType: 'onMessageAdded' }, 60_000);
+    await until(() => fn.arrived() === 1);
+    sim.expireDelivery(sim.webhooks[0].seq);
+    await expect(pending).resolves.toMatchObject({ error: 'timed out after 60000 ms' });
+  });
+
   test('with functionOutlivesCaller off, the Function is stopped and its connection closed', async () => {
     sim.switches.functionOutlivesCaller = false;
     const stopped: WebhookDelivery[] = [];
-    sim.stopFunction = async (delivery) => void stopped.push(delivery);
+    sim.stopFunction = async (delivery) => stopped.push(delivery) > 0;
 
     const delivery = await sim.deliverWebhook('conversations', fn.url, { EventType: 'onMessageAdded' }, 50);
     await sim.idle();

@@ -95,9 +95,12 @@ export interface WebhookDelivery {
   durationMs?: number;
   /** The status the Function answered after Twilio had given up (Twilio ignores it). */
   lateStatus?: number;
-  /** The Function serving it was stopped because its caller gave up (`functionOutlivesCaller` false). */
+  /** A running Function serving it was stopped because its caller gave up (`functionOutlivesCaller` false). */
   functionStopped?: boolean;
 }
+
+/** Twilio ends a Function's execution after 10 s, whoever is still waiting for it. */
+export const FUNCTION_EXECUTION_LIMIT_MS = 10_000;
 
 /** Header carrying the delivery's seq, so a harness can tell which Function invocation serves which delivery. */
 export const DELIVERY_HEADER = 'x-simulator-delivery';
@@ -147,9 +150,11 @@ export class TwilioSimulator {
   private server?: http.Server;
   /**
    * Stops the Function serving a delivery whose caller gave up, when `functionOutlivesCaller` is
-   * false; set by whoever runs the Functions. Without it the simulator only closes the connection.
+   * false; set by whoever runs the Functions. Resolves true when it stopped a running Function
+   * (false: it had not started, and will stop as it starts). Without it the simulator only closes the connection.
    */
-  stopFunction?: (delivery: WebhookDelivery) => Promise<void>;
+  stopFunction?: (delivery: WebhookDelivery) => Promise<boolean>;
+  private readonly givingUp = new Map<number, () => void>();
   private seq = 0;
   url = '';
 
@@ -219,7 +224,10 @@ export class TwilioSimulator {
     const deadline = performance.now() + timeoutMs;
     let quietTurns = 0;
     while (quietTurns < 2) {
-      if (performance.now() > deadline) throw new Error(`simulator still busy after ${timeoutMs} ms`);
+      if (performance.now() > deadline) {
+        const open = this.webhooks.filter((d) => d.status === undefined && d.error === undefined).map((d) => `#${d.seq} ${d.params.EventType}`);
+        throw new Error(`simulator still busy after ${timeoutMs} ms (${this.inFlight.size} in flight; deliveries unanswered: ${open.join(', ') || 'none'})`);
+      }
       this.clock.runDue();
       if (this.inFlight.size > 0) {
         quietTurns = 0;
@@ -264,8 +272,8 @@ export class TwilioSimulator {
   /**
    * Sends a webhook as Twilio does: form-encoded POST signed with X-Twilio-Signature, given up
    * after `timeoutMs` (real time, the Function's own clock). Resolves with what Twilio saw; the
-   * exchange itself stays tracked for `idle()` until the Function answers, or until it is stopped
-   * when `functionOutlivesCaller` is off.
+   * exchange itself stays tracked for `idle()` until the Function answers, or until it is stopped:
+   * when its caller gives up with `functionOutlivesCaller` off, or at Twilio's 10 s execution limit.
    */
   deliverWebhook(
     kind: string,
@@ -301,19 +309,27 @@ export class TwilioSimulator {
         .then(async (response) => ({ status: response.status, body: await response.text() }))
         .catch((error: Error) => ({ error: error.message })),
     );
+    const stop = async (): Promise<void> => {
+      delivery.functionStopped = (await this.stopFunction?.(delivery)) ?? false;
+      connection.abort();
+    };
+    const executionLimit = setTimeout(() => void stop(), FUNCTION_EXECUTION_LIMIT_MS);
+    void exchange.then(() => clearTimeout(executionLimit));
     let timer: NodeJS.Timeout | undefined;
-    const callerGivesUp = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    const callerGivesUp = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      this.givingUp.set(delivery.seq, () => resolve('timeout'));
+    });
     const seen = Promise.race([exchange, callerGivesUp]).then(async (outcome) => {
       clearTimeout(timer);
+      this.givingUp.delete(delivery.seq);
       delivery.durationMs = Math.round(performance.now() - started);
       if (outcome === 'timeout') {
         delivery.error = `timed out after ${timeoutMs} ms`;
         if (this.switches.functionOutlivesCaller) {
           void exchange.then((late) => 'status' in late && (delivery.lateStatus = late.status));
         } else {
-          delivery.functionStopped = true;
-          await this.stopFunction?.(delivery);
-          connection.abort();
+          await stop();
         }
       } else if ('error' in outcome) {
         delivery.error = outcome.error;
@@ -324,6 +340,13 @@ export class TwilioSimulator {
       return delivery;
     });
     return this.track(seen);
+  }
+
+  /** Twilio's timeout for an open delivery fires now (for a test that needs the Function mid-work when it does). */
+  expireDelivery(seq: number): void {
+    const giveUp = this.givingUp.get(seq);
+    if (!giveUp) throw new Error(`delivery #${seq} is not waiting for an answer`);
+    giveUp();
   }
 
   /** Delivers, and when `retryOnce` and Twilio saw a failure, re-sends once with the same idempotency token. */

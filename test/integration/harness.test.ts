@@ -1,0 +1,40 @@
+// The harness itself: a Function keeps running after Twilio gave up on its webhook, or is stopped
+// then (the functionOutlivesCaller switch), and settle() waits for whichever Function work remains.
+import { AI_AUTHOR, World } from '../harness/world';
+import { deliveriesOf } from './helpers';
+
+jest.setTimeout(90000);
+
+test.each([true, false])('functionOutlivesCaller %s: a Function Twilio gave up on finishes its work, or is stopped', async (outlives) => {
+  const world = await World.start({ switches: { functionOutlivesCaller: outlives } });
+  try {
+    const { conversationSid } = await world.customerStartsConversation('Hi');
+    const first = deliveriesOf(world, 'onMessageAdded')[0];
+    const params = { ...first.params, MessageSid: 'IM' + 'f'.repeat(32), Index: String(Number(first.params.Index) + 1), Body: 'Are you there?' };
+    world.opencx.ai.reply('Yes, still here.');
+    world.opencx.faults.add({ path: /\/send$/, latencyMs: 1000, times: 1 });
+
+    // Twilio gives up while the Function waits for OpenCX.
+    const pending = world.twilio.deliverWebhook('conversations', world.webhookUrl, params, 60_000);
+    const sentToOpenCx = () => world.opencx.requests.some((r) => r.path.endsWith('/send') && JSON.stringify(r.body).includes('Are you there?'));
+    await world.until(sentToOpenCx, 'the message to reach OpenCX');
+    const delivery = world.twilio.webhooks.at(-1)!;
+    world.twilio.expireDelivery(delivery.seq);
+    await pending;
+    await world.settle();
+
+    expect(delivery.error).toBe('timed out after 60000 ms');
+    const aiAnswers = world.transcript(conversationSid).filter((m) => m.author === AI_AUTHOR).map((m) => m.body);
+    if (outlives) {
+      expect(delivery.lateStatus).toBe(200);
+      expect(aiAnswers.at(-1)).toBe('Yes, still here.');
+    } else {
+      expect(delivery.functionStopped).toBe(true);
+      expect(delivery.lateStatus).toBeUndefined();
+      expect(aiAnswers).not.toContain('Yes, still here.');
+    }
+    expect(world.twilio.violations).toEqual([]);
+  } finally {
+    await world.stop();
+  }
+});
