@@ -27,8 +27,10 @@ export interface OpencxWebhookEvent {
   data: Record<string, unknown>;
 }
 
-export interface OpencxWebhookEnvelope extends OpencxWebhookEvent {
+export interface OpencxWebhookEnvelope {
+  event: string;
   organization_id: string;
+  data: Record<string, unknown> | Record<string, unknown>[];
 }
 
 /** The one place that knows OpenCX's signing scheme: `sha256=` + hex HMAC-SHA256 of `<timestamp>.<raw body>`. */
@@ -45,6 +47,7 @@ export function aiResponseEvent(sessionId: string, message: { id: string; conten
 
 export interface HandoffFacts {
   sessionId: string;
+  contactId: string | null;
   summary: string;
   sentiment: Sentiment;
   language: string | null;
@@ -57,6 +60,7 @@ export function handoffEvent(facts: HandoffFacts, time: number): OpencxWebhookEv
     data: {
       conversation_id: facts.sessionId,
       timestamp: new Date(time).toISOString(),
+      customer_id: facts.contactId,
       reason: 'ai_decided_to_handoff_the_conversation',
       summary: facts.summary,
       user_sentiment: facts.sentiment,
@@ -182,7 +186,8 @@ export class WebhookSender {
   }
 
   private createDelivery(config: OpencxWebhookConfig, event: OpencxWebhookEvent): WebhookDelivery {
-    const body: OpencxWebhookEnvelope = { event: event.event, organization_id: this.deps.orgId, data: event.data };
+    const data = this.deps.switches.webhookDataAsArray ? [event.data] : event.data;
+    const body: OpencxWebhookEnvelope = { event: event.event, organization_id: this.deps.orgId, data };
     const delivery: WebhookDelivery = {
       id: randomUUID(),
       event: event.event,
