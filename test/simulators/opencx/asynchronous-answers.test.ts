@@ -382,6 +382,7 @@ describe('OpenCxSimulator: asynchronous answers', () => {
       clock.advance(60_000);
       expect(await sim.replayWebhook(sim.webhookDeliveries[0])).toBe(200);
       expect(receiver.received).toHaveLength(2);
+      expect(sim.webhookDeliveries[0].attempts).toHaveLength(1);
       expect(receiver.received[1].rawBody).toBe(receiver.received[0].rawBody);
       expect(receiver.received[1].headers).toMatchObject({
         'x-opencx-signature': receiver.received[0].headers['x-opencx-signature'],
