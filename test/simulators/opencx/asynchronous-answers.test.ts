@@ -198,6 +198,7 @@ describe('OpenCxSimulator: asynchronous answers', () => {
       expect(receiver.received[1].body.data).toEqual({
         conversation_id: id,
         timestamp: '2025-03-01T10:00:00.000Z',
+        customer_id: null,
         reason: 'ai_decided_to_handoff_the_conversation',
         summary: 'Wants a refund',
         user_sentiment: 'angry',
@@ -205,6 +206,16 @@ describe('OpenCxSimulator: asynchronous answers', () => {
         message_count: 2,
       });
       expect(receiver.received.every((delivery) => signatureVerifies(delivery))).toBe(true);
+    });
+
+    it('can send `data` as a one-element array', async () => {
+      sim.switches.webhookDataAsArray = true;
+      const id = await createSession({ contact: { email: 'ana@example.com' } });
+      await sendContact(id, 'I want a human');
+      await sim.idle();
+      const handoff = receiver.received.find((delivery) => delivery.body.event === 'conversation.handoff_to_human');
+      expect(handoff?.body.data).toEqual([expect.objectContaining({ conversation_id: id, customer_id: sim.sessions.get(id)?.contact?.id })]);
+      expect(receiver.received.every((delivery) => Array.isArray(delivery.body.data) && signatureVerifies(delivery))).toBe(true);
     });
 
     it('sends only the subscribed events, to the webhook configured at the time', async () => {
@@ -371,6 +382,7 @@ describe('OpenCxSimulator: asynchronous answers', () => {
       clock.advance(60_000);
       expect(await sim.replayWebhook(sim.webhookDeliveries[0])).toBe(200);
       expect(receiver.received).toHaveLength(2);
+      expect(sim.webhookDeliveries[0].attempts).toHaveLength(1);
       expect(receiver.received[1].rawBody).toBe(receiver.received[0].rawBody);
       expect(receiver.received[1].headers).toMatchObject({
         'x-opencx-signature': receiver.received[0].headers['x-opencx-signature'],

@@ -287,8 +287,7 @@ export class OpenCxSimulator {
     });
 
     const fault = this.faultInjector.take(method, url.pathname);
-    const abandonOnDisconnect = !this.switches.processesAfterDisconnect;
-    if (fault?.latencyMs && !(await this.hold(fault.latencyMs, res, record, abandonOnDisconnect))) return;
+    if (fault?.latencyMs && !(await this.hold(fault.latencyMs, res, record, this.abandonsOnDisconnect))) return;
     if (fault?.drop) return drop();
     if (fault?.status !== undefined) {
       this.respond(res, record, fault.status, errorBody(fault.status, 'Simulated fault'), retryAfterHeader(fault));
@@ -312,12 +311,16 @@ export class OpenCxSimulator {
       this.enforceRateLimit(this.authenticate(authorization));
       const result = this.route(method, path, { params: [], query: record.query, body: parseJsonBody(rawBody) });
       if (!('produce' in result)) return result;
-      if (result.latencyMs > 0 && !(await this.hold(result.latencyMs, res, record, !this.switches.processesAfterDisconnect))) return undefined;
+      if (result.latencyMs > 0 && !(await this.hold(result.latencyMs, res, record, this.abandonsOnDisconnect))) return undefined;
       return result.produce();
     } catch (error) {
       const httpError = error instanceof HttpError ? error : new HttpError(500, `Simulator error: ${String(error)}`);
       return { status: httpError.statusCode, body: httpError.toBody(), headers: httpError.headers };
     }
+  }
+
+  private get abandonsOnDisconnect(): boolean {
+    return !this.switches.processesAfterDisconnect;
   }
 
   /** Sends the answer (or loses it to an after-processing fault) and fires its webhooks in the switched order. */
@@ -562,7 +565,7 @@ export class OpenCxSimulator {
     this.appendEvent(session, { type: 'handoff', ...handoff });
     const now = this.clock.now();
     const messageCount = session.messages.filter((item) => item.event.type === 'message').length;
-    const handoffFacts = { sessionId: session.id, ...handoff, language: session.language, messageCount };
+    const handoffFacts = { sessionId: session.id, contactId: session.contact?.id ?? null, ...handoff, language: session.language, messageCount };
     const data = {
       success: true,
       ...(farewell && { autopilotResponse: autopilotResponse(farewell.id, farewell.content, false) }),

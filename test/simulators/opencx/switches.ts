@@ -17,6 +17,8 @@ export interface OpenCxSwitches {
   webhookTiming: WebhookTiming;
   /** Every webhook is delivered twice, as two deliveries with their own ids, at the same time. */
   duplicateWebhooks: boolean;
+  /** Webhook `data` is a one-element array, as one published version of OpenCX's payload types has it. */
+  webhookDataAsArray: boolean;
   /** Waits (simulated ms) before each retry of a delivery answered non-2xx or not at all. */
   webhookRetryDelaysMs: number[];
   /** A delivery attempt not answered within this many simulated ms counts as failed. */
@@ -27,6 +29,7 @@ export const DEFAULT_SWITCHES: OpenCxSwitches = {
   processesAfterDisconnect: true,
   webhookTiming: 'after-response',
   duplicateWebhooks: false,
+  webhookDataAsArray: false,
   webhookRetryDelaysMs: [10_000, 30_000, 90_000],
   webhookTimeoutMs: 10_000,
 };

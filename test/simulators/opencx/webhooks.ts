@@ -27,8 +27,10 @@ export interface OpencxWebhookEvent {
   data: Record<string, unknown>;
 }
 
-export interface OpencxWebhookEnvelope extends OpencxWebhookEvent {
+export interface OpencxWebhookEnvelope {
+  event: string;
   organization_id: string;
+  data: Record<string, unknown> | Record<string, unknown>[];
 }
 
 /** The one place that knows OpenCX's signing scheme: `sha256=` + hex HMAC-SHA256 of `<timestamp>.<raw body>`. */
@@ -45,6 +47,7 @@ export function aiResponseEvent(sessionId: string, message: { id: string; conten
 
 export interface HandoffFacts {
   sessionId: string;
+  contactId: string | null;
   summary: string;
   sentiment: Sentiment;
   language: string | null;
@@ -57,6 +60,7 @@ export function handoffEvent(facts: HandoffFacts, time: number): OpencxWebhookEv
     data: {
       conversation_id: facts.sessionId,
       timestamp: new Date(time).toISOString(),
+      customer_id: facts.contactId,
       reason: 'ai_decided_to_handoff_the_conversation',
       summary: facts.summary,
       user_sentiment: facts.sentiment,
@@ -159,11 +163,13 @@ export class WebhookSender {
     }
   }
 
-  /** Sends the delivery's last attempt again, byte for byte (a replay); no retries. */
+  /** Sends the delivery's last attempt again, byte for byte (a replay, not recorded as an attempt); no retries. */
   async replay(delivery: WebhookDelivery): Promise<number | null> {
     const last = delivery.attempts[delivery.attempts.length - 1];
     if (!last) throw new Error(`Delivery ${delivery.id} was never sent`);
-    return (await this.post(delivery, last.headers)).status;
+    const replayed: WebhookAttempt = { time: this.deps.clock.now(), headers: last.headers, status: null };
+    await this.post(delivery, replayed);
+    return replayed.status;
   }
 
   /** Cancels scheduled retries and aborts attempts in flight; the records stay. */
@@ -182,7 +188,8 @@ export class WebhookSender {
   }
 
   private createDelivery(config: OpencxWebhookConfig, event: OpencxWebhookEvent): WebhookDelivery {
-    const body: OpencxWebhookEnvelope = { event: event.event, organization_id: this.deps.orgId, data: event.data };
+    const data = this.deps.switches.webhookDataAsArray ? [event.data] : event.data;
+    const body: OpencxWebhookEnvelope = { event: event.event, organization_id: this.deps.orgId, data };
     const delivery: WebhookDelivery = {
       id: randomUUID(),
       event: event.event,
@@ -200,21 +207,22 @@ export class WebhookSender {
   private async attempt(delivery: WebhookDelivery): Promise<void> {
     const end = this.deps.progress.begin();
     delivery.nextAttemptAt = undefined;
-    const attempt = await this.post(delivery, this.signedHeaders(delivery));
+    const attempt: WebhookAttempt = { time: this.deps.clock.now(), headers: this.signedHeaders(delivery), status: null };
+    delivery.attempts.push(attempt);
+    await this.post(delivery, attempt);
     if (attempt.status !== null && attempt.status >= 200 && attempt.status < 300) delivery.status = 'delivered';
     else this.retryLater(delivery);
     end();
   }
 
-  private async post(delivery: WebhookDelivery, headers: Record<string, string>): Promise<WebhookAttempt> {
+  /** POSTs the delivery with the attempt's headers and records the outcome on the attempt. */
+  private async post(delivery: WebhookDelivery, attempt: WebhookAttempt): Promise<void> {
     const { clock, switches, progress } = this.deps;
-    const attempt: WebhookAttempt = { time: clock.now(), headers, status: null };
-    delivery.attempts.push(attempt);
     const controller = new AbortController();
     this.inFlight.add(controller);
     const timeout = clock.schedule(switches.webhookTimeoutMs, () => controller.abort(new Error('timed out')));
     try {
-      const response = await fetch(delivery.url, { method: 'POST', headers, body: delivery.rawBody, signal: controller.signal });
+      const response = await fetch(delivery.url, { method: 'POST', headers: attempt.headers, body: delivery.rawBody, signal: controller.signal });
       await response.arrayBuffer();
       attempt.status = response.status;
     } catch (error) {
@@ -224,7 +232,6 @@ export class WebhookSender {
       this.inFlight.delete(controller);
     }
     progress.changed();
-    return attempt;
   }
 
   private retryLater(delivery: WebhookDelivery): void {
