@@ -21,6 +21,7 @@ export interface OpencxStrings {
   aiMessageBadge: string;
   aiMessageBadgeLabel: string;
   handoffNoteBadge: string;
+  handoffNoteBadgeLabel: string;
 
   settingsNavLabel: string;
   settingsTitle: string;
@@ -131,6 +132,7 @@ export const strings: OpencxStrings = {
   aiMessageBadge: 'AI',
   aiMessageBadgeLabel: 'Sent by the OpenCX AI agent',
   handoffNoteBadge: 'Handoff note',
+  handoffNoteBadgeLabel: 'Sent to the customer when the AI handed off; the AI’s summary is in the handoff panel',
 
   settingsNavLabel: 'OpenCX',
   settingsTitle: 'OpenCX settings',

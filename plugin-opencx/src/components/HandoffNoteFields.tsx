@@ -3,7 +3,6 @@ import React, { useEffect, useRef } from 'react';
 import { Box } from '@twilio-paste/core/box';
 import { Button } from '@twilio-paste/core/button';
 import { HelpText } from '@twilio-paste/core/help-text';
-import { Input } from '@twilio-paste/core/input';
 import { Stack } from '@twilio-paste/core/stack';
 import { Text } from '@twilio-paste/core/text';
 import { TextArea } from '@twilio-paste/core/textarea';
@@ -11,41 +10,41 @@ import { PlusIcon } from '@twilio-paste/icons/esm/PlusIcon';
 
 import { characterCount, type FormErrors, HANDOFF_NOTE_MAX_CHARACTERS, nextRowKey, type TranslationRow } from '../domain/settingsForm';
 import { format, strings } from '../strings';
-import { FormField } from './SettingsFields';
+import { CodeField, FormField } from './SettingsFields';
 
 /** The DOM id of a translation row's control, so the view can focus the first error. */
 export const translationControlId = (editorId: string, key: number, part: 'language' | 'note'): string => `${editorId}-${key}-${part}`;
 export const addTranslationId = (editorId: string): string => `${editorId}-add`;
 
-export interface CustomerNoteFieldProps {
+interface NoteFieldProps {
   id: string;
+  name?: string;
+  label: string;
+  help?: string;
   value: string;
   error?: string;
   onChange: React.ChangeEventHandler<HTMLTextAreaElement>;
 }
 
-export function CustomerNoteField({ id, value, error, onChange }: CustomerNoteFieldProps): JSX.Element {
+/** A message for the customer, with its length against the limit. */
+function NoteField({ id, name, label, help, value, error, onChange }: NoteFieldProps): JSX.Element {
   return (
     <FormField
       id={id}
-      label={strings.settingsNoteLabel}
-      help={strings.settingsNoteHelp}
+      label={label}
+      help={help}
       counter={format(strings.settingsNoteCount, { count: characterCount(value), max: HANDOFF_NOTE_MAX_CHARACTERS })}
       error={error}
     >
       {(described) => (
-        <TextArea
-          id={id}
-          name="customerHandoffNote"
-          resize="vertical"
-          value={value}
-          hasError={Boolean(error)}
-          aria-describedby={described}
-          onChange={onChange}
-        />
+        <TextArea id={id} name={name} resize="vertical" value={value} hasError={Boolean(error)} aria-describedby={described} onChange={onChange} />
       )}
     </FormField>
   );
+}
+
+export function CustomerNoteField(props: Pick<NoteFieldProps, 'id' | 'value' | 'error' | 'onChange'>): JSX.Element {
+  return <NoteField {...props} name="customerHandoffNote" label={strings.settingsNoteLabel} help={strings.settingsNoteHelp} />;
 }
 
 export interface TranslationsEditorProps {
@@ -60,6 +59,7 @@ export interface TranslationsEditorProps {
 export function TranslationsEditor({ id, rows, errors, error, onChange }: TranslationsEditorProps): JSX.Element {
   const labelId = `${id}-label`;
   const helpId = `${id}-help`;
+  const errorId = `${id}-error`;
   // After adding a row its language field gets the focus; after removing one, the add button.
   const focusNext = useRef<string>();
   useEffect(() => {
@@ -80,56 +80,41 @@ export function TranslationsEditor({ id, rows, errors, error, onChange }: Transl
     onChange(rows.map((row) => (row.key === key ? { ...row, [part]: value } : row)));
 
   return (
-    <Box role="group" aria-labelledby={labelId} aria-describedby={helpId}>
+    <Box role="group" aria-labelledby={labelId} aria-describedby={error ? `${errorId} ${helpId}` : helpId}>
       <Text as="p" id={labelId} margin="space0" fontWeight="fontWeightSemibold">
         {strings.settingsTranslationsLabel}
       </Text>
       <HelpText id={helpId}>{strings.settingsTranslationsHelp}</HelpText>
-      {error ? <HelpText variant="error">{error}</HelpText> : null}
+      {error ? (
+        <HelpText id={errorId} variant="error">
+          {error}
+        </HelpText>
+      ) : null}
       <Box marginTop="space40">
         <Stack orientation="vertical" spacing="space40">
           {rows.map((row, index) => {
             const number = index + 1;
             const rowErrors = errors[row.key] ?? {};
-            const languageId = translationControlId(id, row.key, 'language');
-            const noteId = translationControlId(id, row.key, 'note');
             return (
               <Box key={row.key} role="group" aria-label={format(strings.settingsTranslationLabel, { number })} display="flex" columnGap="space40" alignItems="flex-start">
                 <Box width="size20" flexShrink={0}>
-                  <FormField id={languageId} label={strings.settingsTranslationLanguageLabel} error={rowErrors.language}>
-                    {(described) => (
-                      <Input
-                        id={languageId}
-                        type="text"
-                        autoComplete="off"
-                        spellCheck={false}
-                        placeholder="es-MX"
-                        value={row.language}
-                        hasError={Boolean(rowErrors.language)}
-                        aria-describedby={described}
-                        onChange={(event) => edit(row.key, 'language', event.target.value)}
-                      />
-                    )}
-                  </FormField>
+                  <CodeField
+                    id={translationControlId(id, row.key, 'language')}
+                    label={strings.settingsTranslationLanguageLabel}
+                    error={rowErrors.language}
+                    placeholder="es-MX"
+                    value={row.language}
+                    onChange={(event) => edit(row.key, 'language', event.target.value)}
+                  />
                 </Box>
                 <Box flexGrow={1}>
-                  <FormField
-                    id={noteId}
+                  <NoteField
+                    id={translationControlId(id, row.key, 'note')}
                     label={strings.settingsTranslationNoteLabel}
-                    counter={format(strings.settingsNoteCount, { count: characterCount(row.note), max: HANDOFF_NOTE_MAX_CHARACTERS })}
+                    value={row.note}
                     error={rowErrors.note}
-                  >
-                    {(described) => (
-                      <TextArea
-                        id={noteId}
-                        resize="vertical"
-                        value={row.note}
-                        hasError={Boolean(rowErrors.note)}
-                        aria-describedby={described}
-                        onChange={(event) => edit(row.key, 'note', event.target.value)}
-                      />
-                    )}
-                  </FormField>
+                    onChange={(event) => edit(row.key, 'note', event.target.value)}
+                  />
                 </Box>
                 <Box paddingTop="space70" flexShrink={0}>
                   <Button variant="secondary" size="small" aria-label={format(strings.settingsTranslationRemoveLabel, { number })} onClick={() => remove(row.key)}>

@@ -61,40 +61,33 @@ export function FormField({ id, label, help, counter, error, required, children 
   );
 }
 
-interface SecretFieldProps {
+interface CodeFieldProps {
   id: string;
-  name: string;
+  name?: string;
   label: string;
-  help: string;
+  help?: string;
   error?: string;
   required?: boolean;
   value: string;
-  /** What stands in for the saved secret, which the browser never gets. */
   placeholder: string;
   onChange: React.ChangeEventHandler<HTMLInputElement>;
 }
 
-/** A write-only secret: typed to replace the saved one, never shown back. */
-export function SecretField({ id, name, label, help, error, required, value, placeholder, onChange }: SecretFieldProps): JSX.Element {
+function VerbatimField({ type, id, label, help, error, required, ...input }: CodeFieldProps & { type: 'text' | 'password' }): JSX.Element {
   return (
     <FormField id={id} label={label} required={required} help={help} error={error}>
       {(described) => (
-        <Input
-          id={id}
-          name={name}
-          type="password"
-          autoComplete="off"
-          spellCheck={false}
-          value={value}
-          placeholder={placeholder}
-          hasError={Boolean(error)}
-          aria-describedby={described}
-          onChange={onChange}
-        />
+        <Input {...input} id={id} type={type} autoComplete="off" spellCheck={false} hasError={Boolean(error)} aria-describedby={described} />
       )}
     </FormField>
   );
 }
+
+/** A one-line field for an identifier (a SID, a language tag): no autocomplete, no spellcheck. */
+export const CodeField = (props: CodeFieldProps): JSX.Element => <VerbatimField {...props} type="text" />;
+
+/** A write-only secret: typed to replace the saved one, never shown back. `placeholder` stands in for the saved one. */
+export const SecretField = (props: CodeFieldProps): JSX.Element => <VerbatimField {...props} type="password" />;
 
 /** A SID Flex supplies; shown so a server error about it has somewhere to appear. */
 export function FlexResource({ label, sid, error }: { label: string; sid: string; error?: string }): JSX.Element {

@@ -24,7 +24,7 @@ import {
 import { format, strings } from '../strings';
 import { addTranslationId, CustomerNoteField, translationControlId, TranslationsEditor } from './HandoffNoteFields';
 import { OutcomeAlert } from './OutcomeAlert';
-import { ConnectionBadge, FlexResource, FormField, SecretField } from './SettingsFields';
+import { CodeField, ConnectionBadge, FlexResource, FormField, SecretField } from './SettingsFields';
 import { SetupSection } from './SetupSection';
 import { WebhookUrlField } from './WebhookUrlField';
 
@@ -240,22 +240,16 @@ export function SettingsView({ client, token, flexResources }: SettingsViewProps
                 onChange={change('opencxToken')}
               />
 
-              <FormField id={ids.aiQueueSid} label={strings.settingsQueueLabel} help={strings.settingsQueueHelp} error={fieldErrors.aiQueueSid}>
-                {(described) => (
-                  <Input
-                    id={ids.aiQueueSid}
-                    name="aiQueueSid"
-                    type="text"
-                    autoComplete="off"
-                    spellCheck={false}
-                    placeholder="WQ…"
-                    value={values.aiQueueSid}
-                    hasError={Boolean(fieldErrors.aiQueueSid)}
-                    aria-describedby={described}
-                    onChange={change('aiQueueSid')}
-                  />
-                )}
-              </FormField>
+              <CodeField
+                id={ids.aiQueueSid}
+                name="aiQueueSid"
+                label={strings.settingsQueueLabel}
+                help={strings.settingsQueueHelp}
+                error={fieldErrors.aiQueueSid}
+                placeholder="WQ…"
+                value={values.aiQueueSid}
+                onChange={change('aiQueueSid')}
+              />
 
               <FormField id={ids.aiAuthorName} label={strings.settingsAuthorLabel} help={strings.settingsAuthorHelp} error={fieldErrors.aiAuthorName}>
                 {(described) => (

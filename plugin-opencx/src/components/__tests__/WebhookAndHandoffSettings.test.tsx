@@ -273,6 +273,7 @@ describe('translations of the handoff message', () => {
 
     const translations = screen.getByRole('group', { name: 'Translations' });
     expect(await within(translations).findByText('At most 50 translations')).toBeVisible();
+    expect(translations).toHaveAccessibleDescription(expect.stringContaining('At most 50 translations'));
     expect(screen.getByRole('button', { name: 'Add a language' })).toHaveFocus();
     expect(screen.getByRole('alert')).toHaveTextContent('Settings not saved: check the highlighted field.');
   });
