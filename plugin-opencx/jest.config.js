@@ -8,6 +8,9 @@ module.exports = {
   preset: '@twilio/flex-plugin-test',
   testEnvironment: 'jsdom',
   setupFilesAfterEnv: ['<rootDir>/jest.setup.ts'],
+  // Role queries over the settings view's Paste form take seconds of CPU each on a busy 2-core
+  // machine; a test waits for outcomes, never for a fixed time, so the limit only stops a hang.
+  testTimeout: 60000,
   // The bundle imports Paste icons from their ES module build (tree-shaken per icon); jest 27
   // runs CommonJS, so tests load the identical CommonJS build.
   moduleNameMapper: {

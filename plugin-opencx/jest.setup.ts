@@ -1,4 +1,9 @@
 import '@testing-library/jest-dom';
+import { configure } from '@testing-library/react';
+
+// findBy*/waitFor give up after 1 s by default, which a loaded machine can exceed before React
+// has rendered an already-resolved answer.
+configure({ asyncUtilTimeout: 20000 });
 
 // jsdom does not implement media playback, and @twilio/flex-ui plays and pauses an audio
 // element as soon as it is imported (it reads play()'s Promise).

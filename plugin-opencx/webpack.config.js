@@ -1,12 +1,14 @@
 /**
- * flex-plugin build passes its webpack config through this function. It trims three parts of
- * Paste 15 that the plugin bundles but never uses, about 30 KB of the gzipped bundle:
+ * flex-plugin build passes its webpack config through this function. It trims four parts of
+ * Paste 15 that the plugin bundles but never uses or can do without, about 35 KB of the gzipped bundle:
  * - @twilio-paste/theme builds every Paste theme when imported. Flex hands our
  *   CustomizationProvider the default or dark base only, so the other four token sets become
  *   the default set (same exports, already in the bundle).
  * - @twilio-paste/style-props reads the raw token dump only to list deprecated tokens for
  *   console warnings; color-contrast-utils reads it in a design-time hook we never call.
  * - @twilio-paste/color-contrast-utils serves only that hook (useThemeContrastCheck).
+ * - @twilio-paste/react-textarea-autosize-library makes TextArea grow with its text (lodash
+ *   included); the plugin's text areas are short enough for a fixed height.
  * Jest does not use this file: tests run the real modules.
  */
 const path = require('path');
@@ -22,6 +24,7 @@ module.exports = (config) => {
     ),
     new NormalModuleReplacementPlugin(/^@twilio-paste\/design-tokens\/dist\/tokens\.raw\.json$/, stub('tokens.raw.json')),
     new NormalModuleReplacementPlugin(/^@twilio-paste\/color-contrast-utils$/, stub('color-contrast-utils.js')),
+    new NormalModuleReplacementPlugin(/^@twilio-paste\/react-textarea-autosize-library$/, stub('textarea-autosize.js')),
   );
   return config;
 };

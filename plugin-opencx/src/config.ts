@@ -6,6 +6,10 @@ export const OPENCX_INBOX_URL = 'https://app.open.cx/inbox/';
 /** The bridge's default author for AI messages (functions/common/config.ts). */
 export const DEFAULT_AI_AUTHOR_NAME = 'AI Support Agent';
 
+/** The bridge's defaults for the customer's handoff note and the AI answer watchdog (functions/common/config.ts). */
+export const DEFAULT_CUSTOMER_HANDOFF_NOTE = 'Connecting you with a member of our team.';
+export const DEFAULT_AI_ANSWER_TIMEOUT_SECONDS = 60;
+
 export const SETTINGS_VIEW_NAME = 'opencx-settings';
 
 export const ADMIN_ROLE = 'admin';

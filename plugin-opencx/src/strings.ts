@@ -21,6 +21,7 @@ export interface OpencxStrings {
   aiMessageBadge: string;
   aiMessageBadgeLabel: string;
   handoffNoteBadge: string;
+  handoffNoteBadgeLabel: string;
 
   settingsNavLabel: string;
   settingsTitle: string;
@@ -39,6 +40,39 @@ export interface OpencxStrings {
   settingsQueueInvalid: string;
   settingsAuthorLabel: string;
   settingsAuthorHelp: string;
+  settingsWebhookHeading: string;
+  settingsWebhookSecretLabel: string;
+  settingsWebhookSecretHelpNew: string;
+  settingsWebhookSecretHelpSaved: string;
+  settingsWebhookSecretSavedPlaceholder: string;
+  settingsWebhookUrlLabel: string;
+  settingsWebhookUrlHelp: string;
+  settingsWebhookUrlMissing: string;
+  settingsCopy: string;
+  settingsCopyLabel: string;
+  settingsCopied: string;
+  settingsCopyUnavailable: string;
+  settingsHandoffHeading: string;
+  settingsAnswerTimeoutLabel: string;
+  settingsAnswerTimeoutUnit: string;
+  settingsAnswerTimeoutHelp: string;
+  settingsAnswerTimeoutInvalid: string;
+  settingsNoteLabel: string;
+  settingsNoteHelp: string;
+  settingsNoteCount: string;
+  settingsNoteTooLong: string;
+  settingsTranslationsLabel: string;
+  settingsTranslationsHelp: string;
+  settingsTranslationLabel: string;
+  settingsTranslationLanguageLabel: string;
+  settingsTranslationNoteLabel: string;
+  settingsTranslationAdd: string;
+  settingsTranslationRemove: string;
+  settingsTranslationRemoveLabel: string;
+  settingsTranslationLanguageRequired: string;
+  settingsTranslationLanguageInvalid: string;
+  settingsTranslationLanguageDuplicate: string;
+  settingsTranslationNoteRequired: string;
   settingsWorkspaceLabel: string;
   settingsConversationsServiceLabel: string;
   settingsFlexResourceHelp: string;
@@ -98,6 +132,7 @@ export const strings: OpencxStrings = {
   aiMessageBadge: 'AI',
   aiMessageBadgeLabel: 'Sent by the OpenCX AI agent',
   handoffNoteBadge: 'Handoff note',
+  handoffNoteBadgeLabel: 'Sent to the customer when the AI handed off; the AI’s summary is in the handoff panel',
 
   settingsNavLabel: 'OpenCX',
   settingsTitle: 'OpenCX settings',
@@ -117,6 +152,44 @@ export const strings: OpencxStrings = {
   settingsQueueInvalid: 'Expected a queue SID: WQ followed by 32 hexadecimal characters',
   settingsAuthorLabel: 'AI author name',
   settingsAuthorHelp: 'The name customers and agents see on the AI’s messages.',
+  settingsWebhookHeading: 'OpenCX webhook',
+  settingsWebhookSecretLabel: 'OpenCX webhook signing secret',
+  settingsWebhookSecretHelpNew:
+    'OpenCX shows a signing secret when you add the webhook below; paste it here. It is never shown again. Without it, slow AI answers cannot reach the customer.',
+  settingsWebhookSecretHelpSaved: 'A secret is saved. Leave empty to keep it, or paste a new secret to replace it.',
+  settingsWebhookSecretSavedPlaceholder: 'Saved',
+  settingsWebhookUrlLabel: 'Webhook URL for OpenCX',
+  settingsWebhookUrlHelp:
+    'Paste into OpenCX → Settings → Integrations → Webhooks; events: conversation.ai_response, conversation.handoff_to_human',
+  settingsWebhookUrlMissing: 'These Functions do not report their webhook URL. Deploy the current version of the Functions.',
+  settingsCopy: 'Copy',
+  settingsCopyLabel: 'Copy the webhook URL',
+  settingsCopied: 'Copied',
+  settingsCopyUnavailable: 'This browser does not allow copying here. The URL is selected: press Ctrl+C (⌘C on a Mac) to copy it.',
+  settingsHandoffHeading: 'Handoff to humans',
+  settingsAnswerTimeoutLabel: 'Hand to humans if the AI has not answered within',
+  settingsAnswerTimeoutUnit: 'seconds',
+  settingsAnswerTimeoutHelp:
+    'From 15 to 600 seconds (default 60). The conversation then goes to your agents with the reason “AI unavailable”, without waiting for the customer to write again.',
+  settingsAnswerTimeoutInvalid: 'Enter a whole number of seconds from {min} to {max}',
+  settingsNoteLabel: 'Message the customer sees at a handoff',
+  settingsNoteHelp:
+    'Posted into the conversation when the AI hands it to your agents, on every channel, SMS and WhatsApp included. Leave it empty to send no message. The AI’s summary and the customer’s sentiment are shown to agents only.',
+  settingsNoteCount: '{count} of {max} characters',
+  settingsNoteTooLong: 'Keep the message to {max} characters or fewer',
+  settingsTranslationsLabel: 'Translations',
+  settingsTranslationsHelp:
+    'The message in other languages, chosen by the conversation’s language: the exact tag (es-MX), then its language (es), otherwise the message above.',
+  settingsTranslationLabel: 'Translation {number}',
+  settingsTranslationLanguageLabel: 'Language tag',
+  settingsTranslationNoteLabel: 'Message',
+  settingsTranslationAdd: 'Add a language',
+  settingsTranslationRemove: 'Remove',
+  settingsTranslationRemoveLabel: 'Remove translation {number}',
+  settingsTranslationLanguageRequired: 'Enter a language tag, for example es or pt-BR',
+  settingsTranslationLanguageInvalid: 'Not a language tag: use a code such as es, fr-CA or pt-BR',
+  settingsTranslationLanguageDuplicate: '{language} is listed more than once',
+  settingsTranslationNoteRequired: 'Enter the message in this language, or remove the row',
   settingsWorkspaceLabel: 'TaskRouter workspace',
   settingsConversationsServiceLabel: 'Conversations service',
   settingsFlexResourceHelp: 'Taken from this Flex account.',

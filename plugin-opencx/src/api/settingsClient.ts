@@ -1,6 +1,6 @@
 // The one module that talks to the OpenCX admin Functions. Every call is a form-encoded POST
 // carrying the Flex token as `Token`: a CORS "simple request", so the browser sends no preflight.
-import { DEFAULT_AI_AUTHOR_NAME } from '../config';
+import { DEFAULT_AI_ANSWER_TIMEOUT_SECONDS, DEFAULT_AI_AUTHOR_NAME, DEFAULT_CUSTOMER_HANDOFF_NOTE } from '../config';
 import { format, strings } from '../strings';
 
 export type SettingsField =
@@ -10,7 +10,11 @@ export type SettingsField =
   | 'workspaceSid'
   | 'conversationsServiceSid'
   | 'workflowSid'
-  | 'humanQueueSid';
+  | 'humanQueueSid'
+  | 'opencxWebhookSecret'
+  | 'customerHandoffNote'
+  | 'customerHandoffNoteTranslations'
+  | 'aiAnswerTimeoutSeconds';
 
 export interface OpencxSettings {
   configured: boolean;
@@ -22,6 +26,15 @@ export interface OpencxSettings {
   aiAuthorName: string;
   aiWorkerSid: string | null;
   orgName: string | null;
+  /** The OpenCX webhook signing secret itself never reaches the browser. */
+  opencxWebhookSecretSet: boolean;
+  /** Where OpenCX delivers its webhooks; null when the Functions did not say. */
+  opencxWebhookUrl: string | null;
+  /** What the customer sees at a handoff; empty: no note. */
+  customerHandoffNote: string;
+  /** BCP-47 tag → the note in that language. */
+  customerHandoffNoteTranslations: Record<string, string>;
+  aiAnswerTimeoutSeconds: number;
 }
 
 export interface SettingsError {
@@ -40,13 +53,19 @@ export interface SaveSettingsInput {
   aiAuthorName: string;
   workspaceSid: string;
   conversationsServiceSid: string;
+  /** Empty: keep the saved secret. */
+  opencxWebhookSecret: string;
+  /** Empty: post no note. */
+  customerHandoffNote: string;
+  customerHandoffNoteTranslations: Record<string, string>;
+  aiAnswerTimeoutSeconds: number;
 }
 
 export type CheckStatus = 'ok' | 'problem' | 'warning';
 
 /** One finding of the setup doctor (`/admin/setup-check`), texts as the Functions wrote them. */
 export interface SetupCheck {
-  /** e.g. `config`, `opencx_token`, `workspace_events`, `conversations_webhook`, `ai_worker`, `workflow_filters`; see the Functions' docs/admin-api.md. */
+  /** e.g. `config`, `opencx_token`, `workspace_events`, `opencx_webhook`; see docs/admin-api.md. The view shows any id the same way. */
   id: string;
   status: CheckStatus;
   title: string;
@@ -106,6 +125,10 @@ const FIELDS: readonly SettingsField[] = [
   'conversationsServiceSid',
   'workflowSid',
   'humanQueueSid',
+  'opencxWebhookSecret',
+  'customerHandoffNote',
+  'customerHandoffNoteTranslations',
+  'aiAnswerTimeoutSeconds',
 ];
 
 export function createSettingsClient({ baseUrl, fetch: fetchImpl = (url, init) => fetch(url, init) }: SettingsClientOptions): SettingsClient {
@@ -148,9 +171,15 @@ export function createSettingsClient({ baseUrl, fetch: fetchImpl = (url, init) =
         aiAuthorName: input.aiAuthorName.trim(),
         workspaceSid: input.workspaceSid,
         conversationsServiceSid: input.conversationsServiceSid,
+        customerHandoffNote: input.customerHandoffNote.trim(),
+        customerHandoffNoteTranslations: JSON.stringify(input.customerHandoffNoteTranslations),
+        aiAnswerTimeoutSeconds: String(input.aiAnswerTimeoutSeconds),
       };
+      // Secrets go only when replaced: empty keeps the saved one.
       const token = input.opencxToken.trim();
       if (token) fields.opencxToken = token;
+      const webhookSecret = input.opencxWebhookSecret.trim();
+      if (webhookSecret) fields.opencxWebhookSecret = webhookSecret;
       const answer = await post('/admin/settings-save', fields);
       if (!answer.ok) return answer;
       const settings = readSettings(answer.body.settings);
@@ -207,7 +236,20 @@ function readSettings(value: unknown): OpencxSettings | undefined {
     aiAuthorName: stringOrNull(value.aiAuthorName) ?? DEFAULT_AI_AUTHOR_NAME,
     aiWorkerSid: stringOrNull(value.aiWorkerSid),
     orgName: stringOrNull(value.orgName),
+    opencxWebhookSecretSet: value.opencxWebhookSecretSet === true,
+    opencxWebhookUrl: stringOrNull(value.opencxWebhookUrl),
+    customerHandoffNote: typeof value.customerHandoffNote === 'string' ? value.customerHandoffNote : DEFAULT_CUSTOMER_HANDOFF_NOTE,
+    customerHandoffNoteTranslations: readTranslations(value.customerHandoffNoteTranslations),
+    aiAnswerTimeoutSeconds:
+      typeof value.aiAnswerTimeoutSeconds === 'number' && Number.isInteger(value.aiAnswerTimeoutSeconds)
+        ? value.aiAnswerTimeoutSeconds
+        : DEFAULT_AI_ANSWER_TIMEOUT_SECONDS,
   };
+}
+
+function readTranslations(value: unknown): Record<string, string> {
+  if (!isObject(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
 const STATUSES: readonly CheckStatus[] = ['ok', 'problem', 'warning'];

@@ -5,7 +5,7 @@ import { ScreenReaderOnly } from '@twilio-paste/core/screen-reader-only';
 import type { OpencxMessageRole } from '../domain/messages';
 import { strings } from '../strings';
 
-/** "AI" on the AI's replies, "Handoff note" on the note the bridge posts at handoff. */
+/** "AI" on the AI's replies, "Handoff note" on the message the customer got at the handoff. */
 export function OpencxMessageBadge({ role }: { role: OpencxMessageRole }): JSX.Element {
   return role === 'ai' ? (
     <Badge as="span" variant="new">
@@ -14,7 +14,8 @@ export function OpencxMessageBadge({ role }: { role: OpencxMessageRole }): JSX.E
     </Badge>
   ) : (
     <Badge as="span" variant="info">
-      {strings.handoffNoteBadge}
+      <span aria-hidden="true">{strings.handoffNoteBadge}</span>
+      <ScreenReaderOnly>{strings.handoffNoteBadgeLabel}</ScreenReaderOnly>
     </Badge>
   );
 }

@@ -3,6 +3,7 @@ import React from 'react';
 import { Badge } from '@twilio-paste/core/badge';
 import { Box } from '@twilio-paste/core/box';
 import { HelpText } from '@twilio-paste/core/help-text';
+import { Input } from '@twilio-paste/core/input';
 import { Label } from '@twilio-paste/core/label';
 import { Text } from '@twilio-paste/core/text';
 import { useUID } from '@twilio-paste/core/uid-library';
@@ -28,32 +29,65 @@ export function ConnectionBadge({ settings }: { settings: OpencxSettings }): JSX
 interface FormFieldProps {
   id: string;
   label: string;
-  help: string;
+  help?: string;
+  /** A second line of help, e.g. a character count. */
+  counter?: string;
   error?: string;
   required?: boolean;
   /** Renders the control, given the ids that describe it. */
-  children: (describedBy: string) => React.ReactNode;
+  children: (describedBy: string | undefined) => React.ReactNode;
 }
 
 /** Label, control, help text and the field's own error right under it. */
-export function FormField({ id, label, help, error, required, children }: FormFieldProps): JSX.Element {
+export function FormField({ id, label, help, counter, error, required, children }: FormFieldProps): JSX.Element {
   const helpId = `${id}-help`;
+  const counterId = `${id}-counter`;
   const errorId = `${id}-error`;
+  const describedBy = [error ? errorId : '', help ? helpId : '', counter ? counterId : ''].filter(Boolean).join(' ');
   return (
     <Box>
       <Label htmlFor={id} required={required}>
         {label}
       </Label>
-      {children(error ? `${errorId} ${helpId}` : helpId)}
+      {children(describedBy || undefined)}
       {error ? (
         <HelpText id={errorId} variant="error">
           {error}
         </HelpText>
       ) : null}
-      <HelpText id={helpId}>{help}</HelpText>
+      {help ? <HelpText id={helpId}>{help}</HelpText> : null}
+      {counter ? <HelpText id={counterId}>{counter}</HelpText> : null}
     </Box>
   );
 }
+
+interface CodeFieldProps {
+  id: string;
+  name?: string;
+  label: string;
+  help?: string;
+  error?: string;
+  required?: boolean;
+  value: string;
+  placeholder: string;
+  onChange: React.ChangeEventHandler<HTMLInputElement>;
+}
+
+function VerbatimField({ type, id, label, help, error, required, ...input }: CodeFieldProps & { type: 'text' | 'password' }): JSX.Element {
+  return (
+    <FormField id={id} label={label} required={required} help={help} error={error}>
+      {(described) => (
+        <Input {...input} id={id} type={type} autoComplete="off" spellCheck={false} hasError={Boolean(error)} aria-describedby={described} />
+      )}
+    </FormField>
+  );
+}
+
+/** A one-line field for an identifier (a SID, a language tag): no autocomplete, no spellcheck. */
+export const CodeField = (props: CodeFieldProps): JSX.Element => <VerbatimField {...props} type="text" />;
+
+/** A write-only secret: typed to replace the saved one, never shown back. `placeholder` stands in for the saved one. */
+export const SecretField = (props: CodeFieldProps): JSX.Element => <VerbatimField {...props} type="password" />;
 
 /** A SID Flex supplies; shown so a server error about it has somewhere to appear. */
 export function FlexResource({ label, sid, error }: { label: string; sid: string; error?: string }): JSX.Element {

@@ -10,12 +10,23 @@ import { Text } from '@twilio-paste/core/text';
 import { useUID } from '@twilio-paste/core/uid-library';
 
 import type { OpencxSettings, SaveResult, SettingsClient, SettingsField } from '../api/settingsClient';
-import { DEFAULT_AI_AUTHOR_NAME } from '../config';
-import { QUEUE_SID } from '../domain/setup';
+import { DEFAULT_AI_ANSWER_TIMEOUT_SECONDS, DEFAULT_AI_AUTHOR_NAME, DEFAULT_CUSTOMER_HANDOFF_NOTE } from '../config';
+import {
+  type FormErrors,
+  formFrom,
+  hasErrors,
+  NO_ERRORS,
+  saveInput,
+  type SettingsFormValues,
+  type TranslationRow,
+  validate,
+} from '../domain/settingsForm';
 import { format, strings } from '../strings';
+import { addTranslationId, CustomerNoteField, translationControlId, TranslationsEditor } from './HandoffNoteFields';
 import { OutcomeAlert } from './OutcomeAlert';
-import { ConnectionBadge, FlexResource, FormField } from './SettingsFields';
+import { CodeField, ConnectionBadge, FlexResource, FormField, SecretField } from './SettingsFields';
 import { SetupSection } from './SetupSection';
+import { WebhookUrlField } from './WebhookUrlField';
 
 /** The Flex account's own resources, from `manager.serviceConfiguration`. */
 export interface FlexResources {
@@ -30,28 +41,31 @@ export interface SettingsViewProps {
   flexResources: FlexResources;
 }
 
-type EditableField = 'opencxToken' | 'aiQueueSid' | 'aiAuthorName';
-type SaveField = EditableField | 'workspaceSid' | 'conversationsServiceSid';
-type FormValues = Record<EditableField, string>;
-type FieldErrors = Partial<Record<SaveField, string>>;
+type TextField = Exclude<keyof SettingsFormValues, 'translations'>;
 type Outcome = { kind: 'saved'; message: string } | { kind: 'failed'; message: string };
 
-const EDITABLE_FIELDS: readonly EditableField[] = ['opencxToken', 'aiQueueSid', 'aiAuthorName'];
+/** The fields in the order they appear, for focusing the first error. */
+const FOCUS_ORDER: readonly TextField[] = [
+  'opencxToken',
+  'aiQueueSid',
+  'aiAuthorName',
+  'opencxWebhookSecret',
+  'aiAnswerTimeoutSeconds',
+  'customerHandoffNote',
+];
 
-const isSaveField = (field: SettingsField): field is SaveField => field !== 'workflowSid' && field !== 'humanQueueSid';
+/** A setup field (workflow, human queue) is never this form's. */
+const isFormField = (field: SettingsField): boolean => field !== 'workflowSid' && field !== 'humanQueueSid';
 
-function validate(values: FormValues, settings: OpencxSettings | undefined): FieldErrors {
-  const errors: FieldErrors = {};
-  // Without a saved token there is nothing to keep. If loading failed, the server decides.
-  if (!values.opencxToken.trim() && settings && !settings.opencxTokenMasked) errors.opencxToken = strings.settingsTokenRequired;
-  const queueSid = values.aiQueueSid.trim();
-  if (queueSid && !QUEUE_SID.test(queueSid)) errors.aiQueueSid = strings.settingsQueueInvalid;
-  return errors;
-}
-
-function formFrom(settings: OpencxSettings): FormValues {
-  return { opencxToken: '', aiQueueSid: settings.aiQueueSid ?? '', aiAuthorName: settings.aiAuthorName };
-}
+const EMPTY_FORM: SettingsFormValues = {
+  opencxToken: '',
+  aiQueueSid: '',
+  aiAuthorName: DEFAULT_AI_AUTHOR_NAME,
+  opencxWebhookSecret: '',
+  customerHandoffNote: DEFAULT_CUSTOMER_HANDOFF_NOTE,
+  translations: [],
+  aiAnswerTimeoutSeconds: String(DEFAULT_AI_ANSWER_TIMEOUT_SECONDS),
+};
 
 function savedMessage(settings: OpencxSettings, workerCreated: boolean): string {
   return [
@@ -63,19 +77,35 @@ function savedMessage(settings: OpencxSettings, workerCreated: boolean): string 
     .join(' ');
 }
 
+function SectionHeading({ children }: { children: string }): JSX.Element {
+  return (
+    <Heading as="h2" variant="heading40" marginBottom="space0">
+      {children}
+    </Heading>
+  );
+}
+
 /** The admin's OpenCX settings form: loads the saved settings, then "Test & Save". */
 export function SettingsView({ client, token, flexResources }: SettingsViewProps): JSX.Element {
   const [settings, setSettings] = useState<OpencxSettings>();
   const [loading, setLoading] = useState(true);
   const [loadError, setLoadError] = useState<string>();
-  const [values, setValues] = useState<FormValues>({ opencxToken: '', aiQueueSid: '', aiAuthorName: DEFAULT_AI_AUTHOR_NAME });
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [values, setValues] = useState<SettingsFormValues>(EMPTY_FORM);
+  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [saving, setSaving] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>();
   // Each increase runs the setup check once: after a configured load and after each save.
   const [checkRequest, setCheckRequest] = useState(0);
   const mounted = useRef(true);
-  const ids: Record<EditableField, string> = { opencxToken: useUID(), aiQueueSid: useUID(), aiAuthorName: useUID() };
+  const ids: Record<TextField, string> = {
+    opencxToken: useUID(),
+    aiQueueSid: useUID(),
+    aiAuthorName: useUID(),
+    opencxWebhookSecret: useUID(),
+    aiAnswerTimeoutSeconds: useUID(),
+    customerHandoffNote: useUID(),
+  };
+  const translationsId = useUID();
 
   useEffect(() => {
     mounted.current = true;
@@ -103,49 +133,69 @@ export function SettingsView({ client, token, flexResources }: SettingsViewProps
     // Loads once per client: a refreshed Flex token must not reload and wipe what the admin typed.
   }, [client]);
 
-  const focusFirstError = (errors: FieldErrors): void => {
-    const field = EDITABLE_FIELDS.find((name) => errors[name]);
-    if (field) document.getElementById(ids[field])?.focus();
+  const focusFirstError = (found: FormErrors): void => {
+    const field = FOCUS_ORDER.find((name) => found.fields[name]);
+    const row = values.translations.find((candidate) => found.translations[candidate.key]);
+    const target = field
+      ? ids[field]
+      : row
+        ? translationControlId(translationsId, row.key, found.translations[row.key].language ? 'language' : 'note')
+        : found.fields.customerHandoffNoteTranslations
+          ? addTranslationId(translationsId)
+          : undefined;
+    if (target) document.getElementById(target)?.focus();
   };
 
   const handleSubmit = async (event: React.FormEvent<HTMLFormElement>): Promise<void> => {
     event.preventDefault();
     if (saving) return;
-    const errors = validate(values, settings);
-    setFieldErrors(errors);
+    const found = validate(values, settings);
+    setErrors(found);
     setOutcome(undefined);
-    if (Object.keys(errors).length > 0) {
-      focusFirstError(errors);
+    if (hasErrors(found)) {
+      focusFirstError(found);
       return;
     }
 
     setSaving(true);
     const result: SaveResult = await client
-      .save(token, { ...values, ...flexResources })
+      .save(token, saveInput(values, flexResources))
       .catch(() => ({ ok: false, error: { code: 'network_error', message: strings.settingsNetworkError } }));
     if (!mounted.current) return;
     setSaving(false);
 
     if (result.ok) {
       setSettings(result.settings);
-      setValues(formFrom(result.settings)); // clears the token field: the secret is never shown back
+      setValues(formFrom(result.settings)); // clears both secrets: what was typed is not kept, nor shown back
       setOutcome({ kind: 'saved', message: savedMessage(result.settings, result.workerCreated) });
       setCheckRequest((n) => n + 1);
       return;
     }
     const { field, message } = result.error;
-    if (field && isSaveField(field)) {
-      const errors = { [field]: message };
-      setFieldErrors(errors);
-      focusFirstError(errors);
+    const onForm = field !== undefined && isFormField(field);
+    if (onForm) {
+      const serverErrors: FormErrors = { fields: { [field]: message }, translations: {} };
+      setErrors(serverErrors);
+      focusFirstError(serverErrors);
     }
-    setOutcome({ kind: 'failed', message: field && isSaveField(field) ? strings.settingsSaveFailedField : format(strings.settingsSaveFailed, { message }) });
+    setOutcome({ kind: 'failed', message: onForm ? strings.settingsSaveFailedField : format(strings.settingsSaveFailed, { message }) });
   };
 
-  const change = (field: EditableField) => (event: React.ChangeEvent<HTMLInputElement>) => {
+  const change = (field: TextField) => (event: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => {
     const { value } = event.target;
     setValues((current) => ({ ...current, [field]: value }));
   };
+
+  const changeTranslations = (translations: TranslationRow[]): void => {
+    setValues((current) => ({ ...current, translations }));
+    // A removed row takes its errors with it.
+    setErrors((current) => ({
+      ...current,
+      translations: Object.fromEntries(Object.entries(current.translations).filter(([key]) => translations.some((row) => String(row.key) === key))),
+    }));
+  };
+
+  const { fields: fieldErrors } = errors;
 
   return (
     <Box height="100%" overflowY="auto" padding="space80">
@@ -174,8 +224,9 @@ export function SettingsView({ client, token, flexResources }: SettingsViewProps
                 </Alert>
               ) : null}
 
-              <FormField
+              <SecretField
                 id={ids.opencxToken}
+                name="opencxToken"
                 label={strings.settingsTokenLabel}
                 required={!settings?.opencxTokenMasked}
                 help={
@@ -184,39 +235,21 @@ export function SettingsView({ client, token, flexResources }: SettingsViewProps
                     : strings.settingsTokenHelpNew
                 }
                 error={fieldErrors.opencxToken}
-              >
-                {(described) => (
-                  <Input
-                    id={ids.opencxToken}
-                    name="opencxToken"
-                    type="password"
-                    autoComplete="off"
-                    spellCheck={false}
-                    value={values.opencxToken}
-                    placeholder={settings?.opencxTokenMasked ?? ''}
-                    hasError={Boolean(fieldErrors.opencxToken)}
-                    aria-describedby={described}
-                    onChange={change('opencxToken')}
-                  />
-                )}
-              </FormField>
+                value={values.opencxToken}
+                placeholder={settings?.opencxTokenMasked ?? ''}
+                onChange={change('opencxToken')}
+              />
 
-              <FormField id={ids.aiQueueSid} label={strings.settingsQueueLabel} help={strings.settingsQueueHelp} error={fieldErrors.aiQueueSid}>
-                {(described) => (
-                  <Input
-                    id={ids.aiQueueSid}
-                    name="aiQueueSid"
-                    type="text"
-                    autoComplete="off"
-                    spellCheck={false}
-                    placeholder="WQ…"
-                    value={values.aiQueueSid}
-                    hasError={Boolean(fieldErrors.aiQueueSid)}
-                    aria-describedby={described}
-                    onChange={change('aiQueueSid')}
-                  />
-                )}
-              </FormField>
+              <CodeField
+                id={ids.aiQueueSid}
+                name="aiQueueSid"
+                label={strings.settingsQueueLabel}
+                help={strings.settingsQueueHelp}
+                error={fieldErrors.aiQueueSid}
+                placeholder="WQ…"
+                value={values.aiQueueSid}
+                onChange={change('aiQueueSid')}
+              />
 
               <FormField id={ids.aiAuthorName} label={strings.settingsAuthorLabel} help={strings.settingsAuthorHelp} error={fieldErrors.aiAuthorName}>
                 {(described) => (
@@ -238,6 +271,56 @@ export function SettingsView({ client, token, flexResources }: SettingsViewProps
                 label={strings.settingsConversationsServiceLabel}
                 sid={flexResources.conversationsServiceSid}
                 error={fieldErrors.conversationsServiceSid}
+              />
+
+              <SectionHeading>{strings.settingsWebhookHeading}</SectionHeading>
+              <SecretField
+                id={ids.opencxWebhookSecret}
+                name="opencxWebhookSecret"
+                label={strings.settingsWebhookSecretLabel}
+                help={settings?.opencxWebhookSecretSet ? strings.settingsWebhookSecretHelpSaved : strings.settingsWebhookSecretHelpNew}
+                error={fieldErrors.opencxWebhookSecret}
+                value={values.opencxWebhookSecret}
+                placeholder={settings?.opencxWebhookSecretSet ? strings.settingsWebhookSecretSavedPlaceholder : ''}
+                onChange={change('opencxWebhookSecret')}
+              />
+              <WebhookUrlField url={settings?.opencxWebhookUrl ?? null} />
+
+              <SectionHeading>{strings.settingsHandoffHeading}</SectionHeading>
+              <FormField
+                id={ids.aiAnswerTimeoutSeconds}
+                label={strings.settingsAnswerTimeoutLabel}
+                help={strings.settingsAnswerTimeoutHelp}
+                error={fieldErrors.aiAnswerTimeoutSeconds}
+              >
+                {(described) => (
+                  <Box maxWidth="size20">
+                    <Input
+                      id={ids.aiAnswerTimeoutSeconds}
+                      name="aiAnswerTimeoutSeconds"
+                      type="number"
+                      inputMode="numeric"
+                      value={values.aiAnswerTimeoutSeconds}
+                      insertAfter={<Text as="span">{strings.settingsAnswerTimeoutUnit}</Text>}
+                      hasError={Boolean(fieldErrors.aiAnswerTimeoutSeconds)}
+                      aria-describedby={described}
+                      onChange={change('aiAnswerTimeoutSeconds')}
+                    />
+                  </Box>
+                )}
+              </FormField>
+              <CustomerNoteField
+                id={ids.customerHandoffNote}
+                value={values.customerHandoffNote}
+                error={fieldErrors.customerHandoffNote}
+                onChange={change('customerHandoffNote')}
+              />
+              <TranslationsEditor
+                id={translationsId}
+                rows={values.translations}
+                errors={errors.translations}
+                error={fieldErrors.customerHandoffNoteTranslations}
+                onChange={changeTranslations}
               />
 
               <OutcomeAlert outcome={outcome} />

@@ -5,7 +5,6 @@ import { Box } from '@twilio-paste/core/box';
 import { Button } from '@twilio-paste/core/button';
 import { Checkbox } from '@twilio-paste/core/checkbox';
 import { Heading } from '@twilio-paste/core/heading';
-import { Input } from '@twilio-paste/core/input';
 import { Stack } from '@twilio-paste/core/stack';
 import { Text } from '@twilio-paste/core/text';
 import { useUID } from '@twilio-paste/core/uid-library';
@@ -17,7 +16,7 @@ import type { ApplySetupResult, CheckSetupResult, CheckStatus, Failure, Settings
 import { isAutoFixable, needsHumanQueue, needsReplaceConfirmation, QUEUE_SID } from '../domain/setup';
 import { format, strings } from '../strings';
 import { OutcomeAlert } from './OutcomeAlert';
-import { FormField } from './SettingsFields';
+import { CodeField } from './SettingsFields';
 
 export interface SetupSectionProps {
   client: SettingsClient;
@@ -181,22 +180,16 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
         ) : null}
 
         {askHumanQueue || humanQueueError ? (
-          <FormField id={humanQueueId} label={strings.setupHumanQueueLabel} help={strings.setupHumanQueueHelp} error={humanQueueError}>
-            {(described) => (
-              <Input
-                id={humanQueueId}
-                name="humanQueueSid"
-                type="text"
-                autoComplete="off"
-                spellCheck={false}
-                placeholder="WQ…"
-                value={humanQueueSid}
-                hasError={Boolean(humanQueueError)}
-                aria-describedby={described}
-                onChange={(event) => setHumanQueueSid(event.target.value)}
-              />
-            )}
-          </FormField>
+          <CodeField
+            id={humanQueueId}
+            name="humanQueueSid"
+            label={strings.setupHumanQueueLabel}
+            help={strings.setupHumanQueueHelp}
+            error={humanQueueError}
+            placeholder="WQ…"
+            value={humanQueueSid}
+            onChange={(event) => setHumanQueueSid(event.target.value)}
+          />
         ) : null}
 
         {askReplace ? (

@@ -9,9 +9,5 @@ export const isAutoFixable = (check: SetupCheck): boolean => check.status !== 'o
 /** Apply fixes it only once the admin confirms replacing a webhook URL that points elsewhere. */
 export const needsReplaceConfirmation = (check: SetupCheck): boolean => isAutoFixable(check) && check.confirm === 'replaceCallbackUrl';
 
-/**
- * The workflow has no `handedOff == true` filter: apply adds one, which needs the human agents'
- * queue. The check has no field for this, so it is recognised by its detail, "Workflow … has no
- * handedOff == true filter, …"; a misordered filter (fixable without a queue) reads otherwise.
- */
+/** The workflow has no `handedOff == true` filter: apply adds one, which needs the human agents' queue. */
 export const needsHumanQueue = (check: SetupCheck): boolean => check.needs === 'humanQueueSid' && isAutoFixable(check);

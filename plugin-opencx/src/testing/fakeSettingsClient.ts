@@ -1,5 +1,6 @@
 // A SettingsClient of jest mocks for the settings view's tests.
 import type { ApplySetupResult, CheckSetupResult, LoadResult, OpencxSettings, SaveResult, SettingsClient, SetupCheck } from '../api/settingsClient';
+import { FLEX_SERVICE_SID, WORKSPACE_SID } from './fakeFlex';
 
 /** What the Functions answer before the first Test & Save. */
 export const UNCONFIGURED: OpencxSettings = {
@@ -11,6 +12,24 @@ export const UNCONFIGURED: OpencxSettings = {
   aiAuthorName: 'AI Support Agent',
   aiWorkerSid: null,
   orgName: null,
+  opencxWebhookSecretSet: false,
+  opencxWebhookUrl: null,
+  customerHandoffNote: 'Connecting you with a member of our team.',
+  customerHandoffNoteTranslations: {},
+  aiAnswerTimeoutSeconds: 60,
+};
+
+/** What the Functions answer once Test & Save has stored the settings (the fake Flex account's SIDs). */
+export const SAVED_SETTINGS: OpencxSettings = {
+  ...UNCONFIGURED,
+  configured: true,
+  opencxTokenMasked: '••••••••1234',
+  workspaceSid: WORKSPACE_SID,
+  conversationsServiceSid: FLEX_SERVICE_SID,
+  aiWorkerSid: 'WK1',
+  orgName: 'Acme',
+  opencxWebhookSecretSet: true,
+  opencxWebhookUrl: 'https://opencx-1234-dev.twil.io/opencx-webhook',
 };
 
 /** Every check of a healthy setup, as the Functions word them (functions/admin-lib/setup.ts). */

@@ -11,6 +11,17 @@ const SETTINGS = {
   aiAuthorName: 'Acme Bot',
   aiWorkerSid: 'WK1',
   orgName: 'Acme',
+  opencxWebhookSecretSet: true,
+  opencxWebhookUrl: `${BASE}/opencx-webhook`,
+  customerHandoffNote: 'One moment, a colleague will take over.',
+  customerHandoffNoteTranslations: { es: 'Un momento, un compañero le atenderá.' },
+  aiAnswerTimeoutSeconds: 90,
+};
+const HANDOFF_INPUT = {
+  opencxWebhookSecret: '',
+  customerHandoffNote: 'One moment, a colleague will take over.',
+  customerHandoffNoteTranslations: {},
+  aiAnswerTimeoutSeconds: 60,
 };
 
 function answering(status: number, body: unknown) {
@@ -39,7 +50,7 @@ describe('settings client', () => {
     expect(fields).toEqual({ Token: 'flex-token' });
   });
 
-  it('saves every field, the new OpenCX token included', async () => {
+  it('saves every field, the new OpenCX token and webhook secret included', async () => {
     const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: true });
     const result = await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
       opencxToken: ' ocx_live_abc ',
@@ -47,6 +58,10 @@ describe('settings client', () => {
       aiAuthorName: 'Acme Bot',
       workspaceSid: 'WS1',
       conversationsServiceSid: 'IS1',
+      opencxWebhookSecret: ' whsec_123 ',
+      customerHandoffNote: ' One moment, a colleague will take over. ',
+      customerHandoffNoteTranslations: { es: 'Un momento, un compañero le atenderá.', 'pt-BR': 'Um momento.' },
+      aiAnswerTimeoutSeconds: 90,
     });
 
     expect(result).toEqual({ ok: true, settings: SETTINGS, workerCreated: true });
@@ -59,10 +74,14 @@ describe('settings client', () => {
       aiAuthorName: 'Acme Bot',
       workspaceSid: 'WS1',
       conversationsServiceSid: 'IS1',
+      opencxWebhookSecret: 'whsec_123',
+      customerHandoffNote: 'One moment, a colleague will take over.',
+      customerHandoffNoteTranslations: '{"es":"Un momento, un compañero le atenderá.","pt-BR":"Um momento."}',
+      aiAnswerTimeoutSeconds: '90',
     });
   });
 
-  it('leaves the OpenCX token out when empty, so the saved one is kept', async () => {
+  it('leaves both secrets out when empty, so the saved ones are kept, and sends an empty note as is', async () => {
     const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false });
     const result = await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
       opencxToken: '  ',
@@ -70,11 +89,18 @@ describe('settings client', () => {
       aiAuthorName: 'Acme Bot',
       workspaceSid: 'WS1',
       conversationsServiceSid: 'IS1',
+      ...HANDOFF_INPUT,
+      opencxWebhookSecret: ' ',
+      customerHandoffNote: '',
     });
 
     expect(result).toMatchObject({ ok: true, workerCreated: false });
-    expect(sent(fetch).fields).not.toHaveProperty('opencxToken');
-    expect(sent(fetch).fields.aiQueueSid).toBe('');
+    const { fields } = sent(fetch);
+    expect(fields).not.toHaveProperty('opencxToken');
+    expect(fields).not.toHaveProperty('opencxWebhookSecret');
+    expect(fields.aiQueueSid).toBe('');
+    expect(fields.customerHandoffNote).toBe('');
+    expect(fields.customerHandoffNoteTranslations).toBe('{}');
   });
 
   it('passes on a field error', async () => {
@@ -95,6 +121,51 @@ describe('settings client', () => {
     const odd = answering(400, { ok: false, error: { code: 'invalid_input', message: 'Bad', field: 'somethingElse' } });
     const result = await createSettingsClient({ baseUrl: BASE, fetch: odd }).load('t');
     expect(result.ok === false && result.error.field).toBeUndefined();
+  });
+
+  it('passes on a field error about a handoff setting', async () => {
+    const fetch = answering(400, { ok: false, error: { code: 'invalid_input', message: 'From 15 to 600 seconds', field: 'aiAnswerTimeoutSeconds' } });
+    const result = await createSettingsClient({ baseUrl: BASE, fetch }).load('t');
+    expect(result.ok === false && result.error.field).toBe('aiAnswerTimeoutSeconds');
+  });
+
+  it('keeps an empty handoff note (no note), and drops translations that are not text', async () => {
+    const fetch = answering(200, {
+      ok: true,
+      settings: { ...SETTINGS, customerHandoffNote: '', customerHandoffNoteTranslations: { es: 'Un momento.', fr: 7, de: null } },
+    });
+    expect(await createSettingsClient({ baseUrl: BASE, fetch }).load('t')).toEqual({
+      ok: true,
+      settings: { ...SETTINGS, customerHandoffNote: '', customerHandoffNoteTranslations: { es: 'Un momento.' } },
+    });
+  });
+
+  it('reads malformed handoff settings as the bridge defaults, and never a secret', async () => {
+    const fetch = answering(200, {
+      ok: true,
+      settings: {
+        ...SETTINGS,
+        opencxWebhookSecretSet: 'yes',
+        opencxWebhookSecret: 'whsec_leaked',
+        opencxWebhookUrl: 42,
+        customerHandoffNote: null,
+        customerHandoffNoteTranslations: ['es'],
+        aiAnswerTimeoutSeconds: '90',
+      },
+    });
+    const result = await createSettingsClient({ baseUrl: BASE, fetch }).load('t');
+    expect(result).toEqual({
+      ok: true,
+      settings: {
+        ...SETTINGS,
+        opencxWebhookSecretSet: false,
+        opencxWebhookUrl: null,
+        customerHandoffNote: 'Connecting you with a member of our team.',
+        customerHandoffNoteTranslations: {},
+        aiAnswerTimeoutSeconds: 60,
+      },
+    });
+    expect(JSON.stringify(result)).not.toContain('whsec_leaked');
   });
 
   it('fills in missing settings fields', async () => {

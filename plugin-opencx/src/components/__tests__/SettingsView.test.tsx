@@ -2,23 +2,12 @@ import React from 'react';
 import { fireEvent, screen } from '@testing-library/react';
 
 import type { LoadResult, OpencxSettings, SaveResult } from '../../api/settingsClient';
-import { fakeSettingsClient as fakeClient, UNCONFIGURED } from '../../testing/fakeSettingsClient';
-import { renderWithTheme } from '../../testing/render';
+import { fakeSettingsClient as fakeClient, SAVED_SETTINGS, UNCONFIGURED } from '../../testing/fakeSettingsClient';
+import { FLEX_RESOURCES as FLEX, renderSettingsView as renderLoaded, renderWithTheme } from '../../testing/render';
 import { SettingsView } from '../SettingsView';
 
-const FLEX = { workspaceSid: 'WS' + 'a'.repeat(32), conversationsServiceSid: 'IS' + 'b'.repeat(32) };
 const QUEUE_SID = 'WQ' + 'c'.repeat(32);
-
-const SAVED: OpencxSettings = {
-  configured: true,
-  opencxTokenMasked: '••••••••1234',
-  workspaceSid: FLEX.workspaceSid,
-  conversationsServiceSid: FLEX.conversationsServiceSid,
-  aiQueueSid: QUEUE_SID,
-  aiAuthorName: 'Acme Bot',
-  aiWorkerSid: 'WK1',
-  orgName: 'Acme',
-};
+const SAVED: OpencxSettings = { ...SAVED_SETTINGS, aiQueueSid: QUEUE_SID, aiAuthorName: 'Acme Bot' };
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -28,12 +17,6 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-async function renderLoaded(settings: OpencxSettings = SAVED) {
-  const client = fakeClient({ ok: true, settings });
-  renderWithTheme(<SettingsView client={client} token="flex-token" flexResources={FLEX} />);
-  await screen.findByRole('button', { name: 'Test & Save' });
-  return client;
-}
 
 const tokenInput = () => screen.getByLabelText(/OpenCX API key/);
 const queueInput = () => screen.getByLabelText('AI queue SID (optional)');
@@ -42,7 +25,7 @@ const saveButton = () => screen.getByRole('button', { name: 'Test & Save' });
 
 describe('SettingsView', () => {
   it('loads the saved settings and shows the token only masked', async () => {
-    const client = await renderLoaded();
+    const client = await renderLoaded(SAVED);
 
     expect(client.load).toHaveBeenCalledWith('flex-token');
     expect(screen.getByRole('heading', { name: 'OpenCX settings' })).toBeVisible();
@@ -70,7 +53,7 @@ describe('SettingsView', () => {
   });
 
   it('Test & Save shows its progress, then the success', async () => {
-    const client = await renderLoaded();
+    const client = await renderLoaded(SAVED);
     const save = deferred<SaveResult>();
     client.save.mockReturnValue(save.promise);
 
@@ -86,6 +69,10 @@ describe('SettingsView', () => {
       aiQueueSid: '',
       aiAuthorName: 'Acme Helper',
       ...FLEX,
+      opencxWebhookSecret: '',
+      customerHandoffNote: 'Connecting you with a member of our team.',
+      customerHandoffNoteTranslations: {},
+      aiAnswerTimeoutSeconds: 60,
     });
 
     save.resolve({ ok: true, settings: { ...SAVED, aiQueueSid: null, aiAuthorName: 'Acme Helper' }, workerCreated: true });
@@ -113,7 +100,7 @@ describe('SettingsView', () => {
   });
 
   it('shows a field error from the server next to its field', async () => {
-    const client = await renderLoaded();
+    const client = await renderLoaded(SAVED);
     client.save.mockResolvedValue({
       ok: false,
       error: { code: 'not_found', message: `Queue ${QUEUE_SID} not found in workspace ${FLEX.workspaceSid}`, field: 'aiQueueSid', status: 400 },
@@ -130,7 +117,7 @@ describe('SettingsView', () => {
   });
 
   it('shows a rejected OpenCX token next to the token field', async () => {
-    const client = await renderLoaded();
+    const client = await renderLoaded(SAVED);
     client.save.mockResolvedValue({
       ok: false,
       error: { code: 'opencx_token_rejected', message: 'OpenCX rejected this token', field: 'opencxToken', status: 400 },
@@ -145,7 +132,7 @@ describe('SettingsView', () => {
   });
 
   it('shows a server error about a Flex resource next to that resource', async () => {
-    const client = await renderLoaded();
+    const client = await renderLoaded(SAVED);
     client.save.mockResolvedValue({
       ok: false,
       error: { code: 'not_found', message: 'Conversations service not found in this account', field: 'conversationsServiceSid', status: 400 },
@@ -161,7 +148,7 @@ describe('SettingsView', () => {
   });
 
   it('shows a 403 as an error alert', async () => {
-    const client = await renderLoaded();
+    const client = await renderLoaded(SAVED);
     client.save.mockResolvedValue({
       ok: false,
       error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings', status: 403 },
@@ -174,7 +161,7 @@ describe('SettingsView', () => {
   });
 
   it('shows an error alert when the save cannot be made at all', async () => {
-    const client = await renderLoaded();
+    const client = await renderLoaded(SAVED);
     client.save.mockRejectedValue(new TypeError('boom'));
 
     fireEvent.click(saveButton());
@@ -194,7 +181,7 @@ describe('SettingsView', () => {
   });
 
   it('checks the queue SID before calling the server', async () => {
-    const client = await renderLoaded();
+    const client = await renderLoaded(SAVED);
 
     fireEvent.change(queueInput(), { target: { value: 'WQ123' } });
     fireEvent.click(saveButton());

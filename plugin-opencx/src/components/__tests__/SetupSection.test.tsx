@@ -2,7 +2,7 @@ import React from 'react';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 
 import type { ApplySetupResult, CheckSetupResult, OpencxSettings, SetupCheck } from '../../api/settingsClient';
-import { fakeSettingsClient, HEALTHY_CHECKS } from '../../testing/fakeSettingsClient';
+import { fakeSettingsClient, HEALTHY_CHECKS, SAVED_SETTINGS } from '../../testing/fakeSettingsClient';
 import { renderWithTheme } from '../../testing/render';
 import { SettingsView } from '../SettingsView';
 
@@ -11,16 +11,7 @@ const HUMAN_QUEUE = 'WQ' + 'd'.repeat(32);
 const WEBHOOK = 'https://opencx-1234-dev.twil.io/webhook';
 const OLD_WEBHOOK = 'https://opencx-old-stage.twil.io/webhook';
 
-const SAVED: OpencxSettings = {
-  configured: true,
-  opencxTokenMasked: '••••••••1234',
-  workspaceSid: FLEX.workspaceSid,
-  conversationsServiceSid: FLEX.conversationsServiceSid,
-  aiQueueSid: null,
-  aiAuthorName: 'Acme Bot',
-  aiWorkerSid: 'WK1',
-  orgName: 'Acme',
-};
+const SAVED: OpencxSettings = { ...SAVED_SETTINGS, aiAuthorName: 'Acme Bot' };
 const UNCONFIGURED: OpencxSettings = { ...SAVED, configured: false, opencxTokenMasked: null, orgName: null };
 
 // Worded as functions/admin-lib/setup.ts words them.
@@ -96,6 +87,22 @@ const AI_WORKER_OFFLINE: SetupCheck = {
   fix: 'In TaskRouter → Workers, set "OpenCX AI" (WK1) to Available.',
   autoFixable: false,
 };
+const OPENCX_WEBHOOK_QUIET: SetupCheck = {
+  id: 'opencx_webhook',
+  status: 'warning',
+  title: 'OpenCX webhook',
+  detail: 'No signed OpenCX event has arrived in the last 24 hours (the last one on 2026-11-19).',
+  fix: 'In OpenCX → Settings → Integrations → Webhooks, check the URL and that the signing secret matches the saved one.',
+  autoFixable: false,
+};
+const TIMER_WORKSPACE_MISSING: SetupCheck = {
+  id: 'timer_workspace',
+  status: 'problem',
+  title: 'Watchdog timers',
+  detail: 'The "OpenCX timers" workspace does not exist, so a slow AI answer has no watchdog.',
+  fix: 'Apply setup: it creates the workspace.',
+  autoFixable: true,
+};
 const CONFIG_OK = HEALTHY_CHECKS[0];
 
 const BROKEN = [CONFIG_OK, OPENCX_UNREACHABLE, WORKSPACE_UNSET, CONVERSATIONS_ELSEWHERE, NO_HANDOFF_FILTER];
@@ -155,6 +162,24 @@ describe('Twilio setup section', () => {
       expect(li).toHaveTextContent(`How to fix: ${check.fix}`);
     }
     expect(applyButton()).toBeEnabled();
+  });
+
+  it('shows checks this view has no special case for, such as the OpenCX webhook and the watchdog timers, and applies their fixes', async () => {
+    const client = await renderView([CONFIG_OK, OPENCX_WEBHOOK_QUIET, TIMER_WORKSPACE_MISSING]);
+    client.applySetup.mockResolvedValueOnce({ ok: true, applied: ['timer_workspace'], checks: [CONFIG_OK, OPENCX_WEBHOOK_QUIET, { ...TIMER_WORKSPACE_MISSING, status: 'ok' }] });
+
+    const webhook = item('OpenCX webhook');
+    expect(within(webhook).getByText('Warning')).toBeVisible();
+    expect(webhook).toHaveTextContent(OPENCX_WEBHOOK_QUIET.detail);
+    expect(webhook).toHaveTextContent(`How to fix: ${OPENCX_WEBHOOK_QUIET.fix}`);
+    expect(within(item('Watchdog timers')).getByText('Problem')).toBeVisible();
+    expect(screen.getByText('2 of 3 checks need attention.')).toBeVisible();
+
+    fireEvent.click(applyButton());
+
+    expect(await screen.findByText('Applied: Watchdog timers.')).toBeVisible();
+    expect(within(item('Watchdog timers')).getByText('OK')).toBeVisible();
+    expect(applyButton()).toBeDisabled(); // the webhook warning is OpenCX's side: nothing to apply
   });
 
   it('does not check an unconfigured setup by itself, but on "Check setup"', async () => {

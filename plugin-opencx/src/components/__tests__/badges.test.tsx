@@ -36,8 +36,9 @@ describe('OpencxMessageBadge', () => {
     expect(screen.getByText('Sent by the OpenCX AI agent')).toBeInTheDocument();
   });
 
-  it('marks the handoff note', () => {
+  it('marks the handoff note as what the customer got, and says where the details are', () => {
     renderWithTheme(<OpencxMessageBadge role="handoff-note" />);
     expect(screen.getByText('Handoff note')).toBeVisible();
+    expect(screen.getByText('Sent to the customer when the AI handed off; the AI’s summary is in the handoff panel')).toBeInTheDocument();
   });
 });

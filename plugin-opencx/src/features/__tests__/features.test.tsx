@@ -2,9 +2,8 @@ import React from 'react';
 import { act, fireEvent, screen } from '@testing-library/react';
 import { CustomizationProvider } from '@twilio-paste/core/customization';
 
-import type { OpencxSettings } from '../../api/settingsClient';
 import { fakeFlex, fakeManager, FLEX_SERVICE_SID, WORKSPACE_SID } from '../../testing/fakeFlex';
-import { fakeSettingsClient } from '../../testing/fakeSettingsClient';
+import { fakeSettingsClient, SAVED_SETTINGS } from '../../testing/fakeSettingsClient';
 import { renderWithTheme } from '../../testing/render';
 import { features } from '..';
 import { setupHandoffPanel } from '../handoffPanel';
@@ -17,20 +16,9 @@ const HANDED_OFF_TASK = { attributes: { handedOff: true, handoffReason: 'AI requ
 const ORDINARY_TASK = { attributes: { name: 'Ada', channelType: 'web' } };
 const VOICE_TASK = { attributes: { handedOff: true, call_sid: 'CA1', direction: 'inbound', from: '+15550100' } };
 
-const SETTINGS: OpencxSettings = {
-  configured: true,
-  opencxTokenMasked: '••••••••1234',
-  workspaceSid: WORKSPACE_SID,
-  conversationsServiceSid: FLEX_SERVICE_SID,
-  aiQueueSid: null,
-  aiAuthorName: 'AI Support Agent',
-  aiWorkerSid: 'WK1',
-  orgName: 'Acme',
-};
-
 function fakeClient() {
-  const client = fakeSettingsClient({ ok: true, settings: SETTINGS });
-  client.save.mockResolvedValue({ ok: true, settings: SETTINGS, workerCreated: false });
+  const client = fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS });
+  client.save.mockResolvedValue({ ok: true, settings: SAVED_SETTINGS, workerCreated: false });
   return client;
 }
 

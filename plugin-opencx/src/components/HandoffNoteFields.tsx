@@ -1,0 +1,137 @@
+// The note the customer sees at a handoff, and its translations.
+import React, { useEffect, useRef } from 'react';
+import { Box } from '@twilio-paste/core/box';
+import { Button } from '@twilio-paste/core/button';
+import { HelpText } from '@twilio-paste/core/help-text';
+import { Stack } from '@twilio-paste/core/stack';
+import { Text } from '@twilio-paste/core/text';
+import { TextArea } from '@twilio-paste/core/textarea';
+import { PlusIcon } from '@twilio-paste/icons/esm/PlusIcon';
+
+import { characterCount, type FormErrors, HANDOFF_NOTE_MAX_CHARACTERS, nextRowKey, type TranslationRow } from '../domain/settingsForm';
+import { format, strings } from '../strings';
+import { CodeField, FormField } from './SettingsFields';
+
+/** The DOM id of a translation row's control, so the view can focus the first error. */
+export const translationControlId = (editorId: string, key: number, part: 'language' | 'note'): string => `${editorId}-${key}-${part}`;
+export const addTranslationId = (editorId: string): string => `${editorId}-add`;
+
+interface NoteFieldProps {
+  id: string;
+  name?: string;
+  label: string;
+  help?: string;
+  value: string;
+  error?: string;
+  onChange: React.ChangeEventHandler<HTMLTextAreaElement>;
+}
+
+/** A message for the customer, with its length against the limit. */
+function NoteField({ id, name, label, help, value, error, onChange }: NoteFieldProps): JSX.Element {
+  return (
+    <FormField
+      id={id}
+      label={label}
+      help={help}
+      counter={format(strings.settingsNoteCount, { count: characterCount(value), max: HANDOFF_NOTE_MAX_CHARACTERS })}
+      error={error}
+    >
+      {(described) => (
+        <TextArea id={id} name={name} resize="vertical" value={value} hasError={Boolean(error)} aria-describedby={described} onChange={onChange} />
+      )}
+    </FormField>
+  );
+}
+
+export function CustomerNoteField(props: Pick<NoteFieldProps, 'id' | 'value' | 'error' | 'onChange'>): JSX.Element {
+  return <NoteField {...props} name="customerHandoffNote" label={strings.settingsNoteLabel} help={strings.settingsNoteHelp} />;
+}
+
+export interface TranslationsEditorProps {
+  id: string;
+  rows: TranslationRow[];
+  errors: FormErrors['translations'];
+  /** The server's error about the translations as a whole. */
+  error?: string;
+  onChange: (rows: TranslationRow[]) => void;
+}
+
+export function TranslationsEditor({ id, rows, errors, error, onChange }: TranslationsEditorProps): JSX.Element {
+  const labelId = `${id}-label`;
+  const helpId = `${id}-help`;
+  const errorId = `${id}-error`;
+  // After adding a row its language field gets the focus; after removing one, the add button.
+  const focusNext = useRef<string>();
+  useEffect(() => {
+    if (focusNext.current) document.getElementById(focusNext.current)?.focus();
+    focusNext.current = undefined;
+  }, [rows.length]);
+
+  const add = (): void => {
+    const key = nextRowKey(rows);
+    focusNext.current = translationControlId(id, key, 'language');
+    onChange([...rows, { key, language: '', note: '' }]);
+  };
+  const remove = (key: number): void => {
+    focusNext.current = addTranslationId(id);
+    onChange(rows.filter((row) => row.key !== key));
+  };
+  const edit = (key: number, part: 'language' | 'note', value: string): void =>
+    onChange(rows.map((row) => (row.key === key ? { ...row, [part]: value } : row)));
+
+  return (
+    <Box role="group" aria-labelledby={labelId} aria-describedby={error ? `${errorId} ${helpId}` : helpId}>
+      <Text as="p" id={labelId} margin="space0" fontWeight="fontWeightSemibold">
+        {strings.settingsTranslationsLabel}
+      </Text>
+      <HelpText id={helpId}>{strings.settingsTranslationsHelp}</HelpText>
+      {error ? (
+        <HelpText id={errorId} variant="error">
+          {error}
+        </HelpText>
+      ) : null}
+      <Box marginTop="space40">
+        <Stack orientation="vertical" spacing="space40">
+          {rows.map((row, index) => {
+            const number = index + 1;
+            const rowErrors = errors[row.key] ?? {};
+            return (
+              <Box key={row.key} role="group" aria-label={format(strings.settingsTranslationLabel, { number })} display="flex" columnGap="space40" alignItems="flex-start">
+                <Box width="size20" flexShrink={0}>
+                  <CodeField
+                    id={translationControlId(id, row.key, 'language')}
+                    label={strings.settingsTranslationLanguageLabel}
+                    error={rowErrors.language}
+                    placeholder="es-MX"
+                    value={row.language}
+                    onChange={(event) => edit(row.key, 'language', event.target.value)}
+                  />
+                </Box>
+                <Box flexGrow={1}>
+                  <NoteField
+                    id={translationControlId(id, row.key, 'note')}
+                    label={strings.settingsTranslationNoteLabel}
+                    value={row.note}
+                    error={rowErrors.note}
+                    onChange={(event) => edit(row.key, 'note', event.target.value)}
+                  />
+                </Box>
+                <Box paddingTop="space70" flexShrink={0}>
+                  <Button variant="secondary" size="small" aria-label={format(strings.settingsTranslationRemoveLabel, { number })} onClick={() => remove(row.key)}>
+                    {strings.settingsTranslationRemove}
+                  </Button>
+                </Box>
+              </Box>
+            );
+          })}
+          <Box>
+            <Button id={addTranslationId(id)} variant="secondary" size="small" onClick={add}>
+              <PlusIcon decorative />
+              {strings.settingsTranslationAdd}
+            </Button>
+          </Box>
+        </Stack>
+      </Box>
+    </Box>
+  );
+}

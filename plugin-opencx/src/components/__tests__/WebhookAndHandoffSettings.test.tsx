@@ -1,0 +1,342 @@
+import React from 'react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+
+import { createSettingsClient, type FetchLike, type OpencxSettings } from '../../api/settingsClient';
+import { SAVED_SETTINGS, UNCONFIGURED } from '../../testing/fakeSettingsClient';
+import { FLEX_RESOURCES, renderSettingsView, renderWithTheme } from '../../testing/render';
+import { SettingsView } from '../SettingsView';
+
+const WEBHOOK_URL = SAVED_SETTINGS.opencxWebhookUrl!;
+const DEFAULT_NOTE = 'Connecting you with a member of our team.';
+
+const secretInput = () => screen.getByLabelText('OpenCX webhook signing secret');
+const urlInput = () => screen.getByLabelText('Webhook URL for OpenCX');
+const copyButton = () => screen.getByRole('button', { name: 'Copy the webhook URL' });
+const noteInput = () => screen.getByLabelText('Message the customer sees at a handoff');
+const timeoutInput = () => screen.getByLabelText('Hand to humans if the AI has not answered within');
+const translation = (number: number) => screen.getByRole('group', { name: `Translation ${number}` });
+const translationCount = () => screen.queryAllByRole('group', { name: /^Translation \d+$/ }).length;
+const languageOf = (number: number) => within(translation(number)).getByLabelText('Language tag');
+const messageOf = (number: number) => within(translation(number)).getByLabelText('Message');
+const addLanguage = () => fireEvent.click(screen.getByRole('button', { name: 'Add a language' }));
+const saveButton = () => screen.getByRole('button', { name: 'Test & Save' });
+const type = (input: HTMLElement, value: string) => fireEvent.change(input, { target: { value } });
+
+async function renderSaving(settings: OpencxSettings = SAVED_SETTINGS) {
+  const client = await renderSettingsView(settings);
+  client.save.mockResolvedValue({ ok: true, settings: SAVED_SETTINGS, workerCreated: false });
+  return client;
+}
+
+async function saveAndWait(client: Awaited<ReturnType<typeof renderSaving>>) {
+  const calls = client.save.mock.calls.length;
+  fireEvent.click(saveButton());
+  await waitFor(() => expect(client.save).toHaveBeenCalledTimes(calls + 1));
+  await screen.findByText(/Settings saved\./);
+  return client.save.mock.calls[calls][1];
+}
+
+function mockClipboard(writeText: ((text: string) => Promise<void>) | undefined) {
+  Object.defineProperty(navigator, 'clipboard', { configurable: true, value: writeText ? { writeText } : undefined });
+}
+
+afterEach(() => {
+  mockClipboard(undefined);
+});
+
+describe('OpenCX webhook signing secret', () => {
+  it('shows a saved secret only as saved, never with a value', async () => {
+    await renderSettingsView();
+
+    expect(secretInput()).toHaveAttribute('type', 'password');
+    expect(secretInput()).toHaveValue('');
+    expect(secretInput()).toHaveAttribute('placeholder', 'Saved');
+    expect(secretInput()).toHaveAccessibleDescription('A secret is saved. Leave empty to keep it, or paste a new secret to replace it.');
+  });
+
+  it('says where to find the secret while none is saved', async () => {
+    await renderSettingsView({ ...SAVED_SETTINGS, opencxWebhookSecretSet: false });
+
+    expect(secretInput()).toHaveAttribute('placeholder', '');
+    expect(secretInput()).toHaveAccessibleDescription(expect.stringContaining('OpenCX shows a signing secret when you add the webhook below'));
+  });
+
+  it('sends a new secret once, then forgets it: the next save keeps the saved one', async () => {
+    const secret = 'whsec_4f9a0c1e7b2d';
+    const client = await renderSaving({ ...SAVED_SETTINGS, opencxWebhookSecretSet: false });
+
+    type(secretInput(), secret);
+    expect(await saveAndWait(client)).toMatchObject({ opencxWebhookSecret: secret });
+
+    expect(secretInput()).toHaveValue('');
+    expect(secretInput()).toHaveAccessibleDescription(expect.stringContaining('A secret is saved'));
+    expect(document.body.innerHTML).not.toContain(secret);
+
+    expect(await saveAndWait(client)).toMatchObject({ opencxWebhookSecret: '' });
+  });
+
+  it('keeps what was typed when the save fails, and shows the server error at the field', async () => {
+    const client = await renderSettingsView();
+    client.save.mockResolvedValue({
+      ok: false,
+      error: { code: 'invalid_input', message: 'The signing secret must be one line', field: 'opencxWebhookSecret', status: 400 },
+    });
+
+    type(secretInput(), 'whsec_first try');
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText('The signing secret must be one line')).toBeVisible();
+    expect(secretInput()).toHaveAttribute('aria-invalid', 'true');
+    expect(secretInput()).toHaveFocus();
+    expect(secretInput()).toHaveValue('whsec_first try');
+  });
+});
+
+describe('Webhook URL for OpenCX', () => {
+  it('shows the URL read-only, with where to paste it and which events to pick', async () => {
+    await renderSettingsView();
+
+    expect(urlInput()).toHaveValue(WEBHOOK_URL);
+    expect(urlInput()).toHaveAttribute('readonly');
+    expect(urlInput()).toHaveAccessibleDescription(
+      'Paste into OpenCX → Settings → Integrations → Webhooks; events: conversation.ai_response, conversation.handoff_to_human',
+    );
+  });
+
+  it('copies the URL and confirms it', async () => {
+    const writeText = jest.fn((_text: string) => Promise.resolve());
+    mockClipboard(writeText);
+    await renderSettingsView();
+
+    fireEvent.click(copyButton());
+
+    expect(await screen.findByText('Copied')).toBeVisible();
+    expect(writeText).toHaveBeenCalledWith(WEBHOOK_URL);
+  });
+
+  it.each([
+    ['has no clipboard API', undefined],
+    ['refuses to write', () => Promise.reject(new DOMException('Write permission denied.', 'NotAllowedError'))],
+  ])('when the browser %s, selects the URL and says how to copy it', async (_case, writeText) => {
+    mockClipboard(writeText);
+    await renderSettingsView();
+
+    fireEvent.click(copyButton());
+
+    expect(await screen.findByText(/This browser does not allow copying here\. The URL is selected/)).toBeVisible();
+    expect(screen.queryByText('Copied')).not.toBeInTheDocument();
+    const input = urlInput() as HTMLInputElement;
+    expect(input.value.slice(input.selectionStart ?? 0, input.selectionEnd ?? 0)).toBe(WEBHOOK_URL);
+  });
+
+  it('says so when the Functions do not report the URL, with nothing to copy', async () => {
+    await renderSettingsView({ ...SAVED_SETTINGS, opencxWebhookUrl: null });
+
+    expect(screen.getByText(/These Functions do not report their webhook URL/)).toBeVisible();
+    expect(screen.queryByRole('button', { name: 'Copy the webhook URL' })).not.toBeInTheDocument();
+  });
+});
+
+describe('Message the customer sees at a handoff', () => {
+  it('shows the saved message with its length, and that an empty one sends nothing', async () => {
+    await renderSettingsView();
+
+    expect(noteInput()).toHaveValue(DEFAULT_NOTE);
+    expect(noteInput()).toHaveAccessibleDescription(expect.stringContaining('Leave it empty to send no message.'));
+    expect(noteInput()).toHaveAccessibleDescription(expect.stringContaining(`${DEFAULT_NOTE.length} of 320 characters`));
+
+    type(noteInput(), 'Un momento 🙏');
+    expect(noteInput()).toHaveAccessibleDescription(expect.stringContaining('12 of 320 characters'));
+  });
+
+  it('sends an emptied message as empty: no note', async () => {
+    const client = await renderSaving();
+
+    type(noteInput(), '');
+
+    expect(await saveAndWait(client)).toMatchObject({ customerHandoffNote: '' });
+  });
+
+  it('accepts 320 characters and refuses 321, at the field, without calling the server', async () => {
+    const client = await renderSaving();
+
+    type(noteInput(), '🙂'.repeat(320));
+    expect(await saveAndWait(client)).toMatchObject({ customerHandoffNote: '🙂'.repeat(320) });
+
+    type(noteInput(), 'x'.repeat(321));
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText('Keep the message to 320 characters or fewer')).toBeVisible();
+    expect(noteInput()).toHaveAttribute('aria-invalid', 'true');
+    expect(noteInput()).toHaveFocus();
+    expect(client.save).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('translations of the handoff message', () => {
+  it('lists the saved translations', async () => {
+    await renderSettingsView({ ...SAVED_SETTINGS, customerHandoffNoteTranslations: { es: 'Un momento, por favor.', 'pt-BR': 'Um momento.' } });
+
+    expect(translationCount()).toBe(2);
+    expect(languageOf(1)).toHaveValue('es');
+    expect(messageOf(1)).toHaveValue('Un momento, por favor.');
+    expect(languageOf(2)).toHaveValue('pt-BR');
+    expect(messageOf(2)).toHaveValue('Um momento.');
+  });
+
+  it('adds and removes languages, and sends the ones left with their tags in standard case', async () => {
+    const client = await renderSaving({ ...SAVED_SETTINGS, customerHandoffNoteTranslations: { de: 'Einen Moment.' } });
+
+    addLanguage();
+    expect(translationCount()).toBe(2);
+    expect(languageOf(2)).toHaveFocus();
+    type(languageOf(2), 'fr-ca');
+    type(messageOf(2), ' Un instant. ');
+    addLanguage();
+    type(languageOf(3), 'ZH-hant-tw');
+    type(messageOf(3), '請稍候。');
+
+    fireEvent.click(within(translation(1)).getByRole('button', { name: 'Remove translation 1' }));
+    expect(translationCount()).toBe(2);
+    expect(screen.getByRole('button', { name: 'Add a language' })).toHaveFocus();
+    expect(languageOf(1)).toHaveValue('fr-ca');
+
+    expect(await saveAndWait(client)).toMatchObject({ customerHandoffNoteTranslations: { 'fr-CA': 'Un instant.', 'zh-Hant-TW': '請稍候。' } });
+  });
+
+  it('drops a row left blank', async () => {
+    const client = await renderSaving();
+
+    addLanguage();
+
+    expect(await saveAndWait(client)).toMatchObject({ customerHandoffNoteTranslations: {} });
+  });
+
+  it.each([
+    ['english!', 'Not a language tag: use a code such as es, fr-CA or pt-BR'],
+    ['e', 'Not a language tag: use a code such as es, fr-CA or pt-BR'],
+    ['es-', 'Not a language tag: use a code such as es, fr-CA or pt-BR'],
+    ['', 'Enter a language tag, for example es or pt-BR'],
+  ])('refuses the language tag %p at its row', async (tag, message) => {
+    const client = await renderSaving();
+    addLanguage();
+    type(languageOf(1), tag);
+    type(messageOf(1), 'Un momento.');
+
+    fireEvent.click(saveButton());
+
+    expect(await within(translation(1)).findByText(message)).toBeVisible();
+    expect(languageOf(1)).toHaveAttribute('aria-invalid', 'true');
+    expect(languageOf(1)).toHaveAccessibleDescription(message);
+    expect(languageOf(1)).toHaveFocus();
+    expect(client.save).not.toHaveBeenCalled();
+  });
+
+  it('refuses a language listed twice, a row without its message and a message over 320 characters', async () => {
+    const client = await renderSaving({ ...SAVED_SETTINGS, customerHandoffNoteTranslations: { es: 'Un momento.' } });
+    addLanguage();
+    type(languageOf(2), 'ES');
+    type(messageOf(2), 'Otro momento.');
+    addLanguage();
+    type(languageOf(3), 'de');
+    addLanguage();
+    type(languageOf(4), 'it');
+    type(messageOf(4), 'x'.repeat(321));
+
+    fireEvent.click(saveButton());
+
+    expect(await within(translation(2)).findByText('es is listed more than once')).toBeVisible();
+    expect(languageOf(1)).not.toHaveAttribute('aria-invalid', 'true');
+    expect(messageOf(3)).toHaveAccessibleDescription(expect.stringContaining('Enter the message in this language, or remove the row'));
+    expect(messageOf(4)).toHaveAccessibleDescription(expect.stringContaining('Keep the message to 320 characters or fewer'));
+    expect(languageOf(2)).toHaveFocus();
+    expect(client.save).not.toHaveBeenCalled();
+
+    // Removing a row takes its error with it; fixing the rest saves.
+    fireEvent.click(screen.getByRole('button', { name: 'Remove translation 2' }));
+    expect(screen.queryByText('es is listed more than once')).not.toBeInTheDocument();
+    type(messageOf(2), 'Einen Moment.');
+    type(messageOf(3), 'Un momento.');
+    expect(await saveAndWait(client)).toMatchObject({
+      customerHandoffNoteTranslations: { es: 'Un momento.', de: 'Einen Moment.', it: 'Un momento.' },
+    });
+  });
+
+  it('shows a server error about the translations under them', async () => {
+    const client = await renderSettingsView();
+    client.save.mockResolvedValue({
+      ok: false,
+      error: { code: 'invalid_input', message: 'At most 50 translations', field: 'customerHandoffNoteTranslations', status: 400 },
+    });
+
+    fireEvent.click(saveButton());
+
+    const translations = screen.getByRole('group', { name: 'Translations' });
+    expect(await within(translations).findByText('At most 50 translations')).toBeVisible();
+    expect(translations).toHaveAccessibleDescription(expect.stringContaining('At most 50 translations'));
+    expect(screen.getByRole('button', { name: 'Add a language' })).toHaveFocus();
+    expect(screen.getByRole('alert')).toHaveTextContent('Settings not saved: check the highlighted field.');
+  });
+});
+
+describe('answer timeout', () => {
+  it('shows the saved number of seconds and the allowed range', async () => {
+    await renderSettingsView({ ...SAVED_SETTINGS, aiAnswerTimeoutSeconds: 90 });
+
+    expect(timeoutInput()).toHaveValue('90');
+    expect(timeoutInput()).toHaveAttribute('inputmode', 'numeric');
+    expect(timeoutInput()).toHaveAccessibleDescription(expect.stringContaining('From 15 to 600 seconds (default 60).'));
+  });
+
+  it.each([15, 600])('saves %p seconds', async (seconds) => {
+    const client = await renderSaving();
+
+    type(timeoutInput(), String(seconds));
+
+    expect(await saveAndWait(client)).toMatchObject({ aiAnswerTimeoutSeconds: seconds });
+  });
+
+  it.each(['14', '601', '', '30.5', '-20'])('refuses %p at the field, without calling the server', async (typed) => {
+    const client = await renderSaving();
+
+    type(timeoutInput(), typed);
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText('Enter a whole number of seconds from 15 to 600')).toBeVisible();
+    expect(timeoutInput()).toHaveAttribute('aria-invalid', 'true');
+    expect(timeoutInput()).toHaveFocus();
+    expect(client.save).not.toHaveBeenCalled();
+  });
+});
+
+describe('Test & Save over HTTP', () => {
+  it('posts every webhook and handoff field the admin set', async () => {
+    const loaded = { ...UNCONFIGURED, configured: true, opencxTokenMasked: '••••••••1234', opencxWebhookUrl: WEBHOOK_URL };
+    const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(async () => ({ status: 200, json: async () => ({ ok: true, settings: loaded, workerCreated: false }) }));
+    renderWithTheme(<SettingsView client={createSettingsClient({ baseUrl: 'https://opencx-1234-dev.twil.io', fetch })} token="flex-token" flexResources={FLEX_RESOURCES} />);
+    await screen.findByRole('button', { name: 'Test & Save' });
+
+    type(secretInput(), 'whsec_4f9a0c1e7b2d');
+    type(noteInput(), 'A colleague will be with you shortly.');
+    addLanguage();
+    type(languageOf(1), 'es-mx');
+    type(messageOf(1), 'Un colega le atenderá en breve.');
+    type(timeoutInput(), '120');
+    fireEvent.click(saveButton());
+    await screen.findByText(/Settings saved\./);
+
+    const saves = fetch.mock.calls.filter(([url]) => url === 'https://opencx-1234-dev.twil.io/admin/settings-save');
+    expect(saves).toHaveLength(1);
+    const [[, init]] = saves;
+    expect(Object.fromEntries(new URLSearchParams(init.body))).toEqual({
+      Token: 'flex-token',
+      aiQueueSid: '',
+      aiAuthorName: 'AI Support Agent',
+      ...FLEX_RESOURCES,
+      opencxWebhookSecret: 'whsec_4f9a0c1e7b2d',
+      customerHandoffNote: 'A colleague will be with you shortly.',
+      customerHandoffNoteTranslations: '{"es-MX":"Un colega le atenderá en breve."}',
+      aiAnswerTimeoutSeconds: '120',
+    });
+  });
+});

@@ -1,0 +1,51 @@
+import { SAVED_SETTINGS, UNCONFIGURED } from '../../testing/fakeSettingsClient';
+import { canonicalLanguageTag, characterCount, formFrom, hasErrors, nextRowKey, saveInput, validate } from '../settingsForm';
+
+const FLEX = { workspaceSid: 'WS1', conversationsServiceSid: 'IS1' };
+
+describe('settings form', () => {
+  it.each([
+    ['ES', 'es'],
+    ['es-mx', 'es-MX'],
+    ['zh-hant-tw', 'zh-Hant-TW'],
+    ['sr-LATN-rs', 'sr-Latn-RS'],
+    ['es-419', 'es-419'],
+    ['de-CH-1996', 'de-CH-1996'],
+  ])('writes the language tag %p as %p', (typed, canonical) => {
+    expect(canonicalLanguageTag(typed)).toBe(canonical);
+  });
+
+  it('counts an emoji as one character', () => {
+    expect(characterCount('Hola 👋🏽')).toBe(7);
+  });
+
+  it('numbers a new row after the highest key', () => {
+    expect(nextRowKey([])).toBe(0);
+    expect(nextRowKey([{ key: 4, language: 'es', note: 'x' }, { key: 1, language: 'de', note: 'y' }])).toBe(5);
+  });
+
+  it('turns the saved settings into a form with no secret in it, and back into the same save', () => {
+    const settings = { ...SAVED_SETTINGS, customerHandoffNoteTranslations: { es: 'Un momento.', 'pt-BR': 'Um momento.' }, aiAnswerTimeoutSeconds: 45 };
+    const values = formFrom(settings);
+
+    expect(values.opencxToken).toBe('');
+    expect(values.opencxWebhookSecret).toBe('');
+    expect(validate(values, settings)).toEqual({ fields: {}, translations: {} });
+    expect(saveInput(values, FLEX)).toEqual({
+      opencxToken: '',
+      aiQueueSid: '',
+      aiAuthorName: 'AI Support Agent',
+      ...FLEX,
+      opencxWebhookSecret: '',
+      customerHandoffNote: 'Connecting you with a member of our team.',
+      customerHandoffNoteTranslations: { es: 'Un momento.', 'pt-BR': 'Um momento.' },
+      aiAnswerTimeoutSeconds: 45,
+    });
+  });
+
+  it('leaves the token to the server when the saved settings could not be loaded', () => {
+    const values = formFrom(UNCONFIGURED);
+    expect(hasErrors(validate(values, UNCONFIGURED))).toBe(true);
+    expect(hasErrors(validate(values, undefined))).toBe(false);
+  });
+});

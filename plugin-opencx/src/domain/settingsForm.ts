@@ -1,0 +1,134 @@
+// The settings form, pure: the saved settings → the form, what the admin typed → its errors, or
+// → what Test & Save sends.
+import type { OpencxSettings, SaveSettingsInput, SettingsField } from '../api/settingsClient';
+import { format, strings } from '../strings';
+import { QUEUE_SID } from './setup';
+
+export const HANDOFF_NOTE_MAX_CHARACTERS = 320;
+export const AI_ANSWER_TIMEOUT_SECONDS = { min: 15, max: 600 } as const;
+export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+
+/** One row of the translations editor; `key` tells rows apart while they are edited. */
+export interface TranslationRow {
+  key: number;
+  language: string;
+  note: string;
+}
+
+export interface SettingsFormValues {
+  opencxToken: string;
+  aiQueueSid: string;
+  aiAuthorName: string;
+  opencxWebhookSecret: string;
+  customerHandoffNote: string;
+  translations: TranslationRow[];
+  /** As typed. */
+  aiAnswerTimeoutSeconds: string;
+}
+
+export interface TranslationErrors {
+  language?: string;
+  note?: string;
+}
+
+export interface FormErrors {
+  fields: Partial<Record<SettingsField, string>>;
+  /** By row key. */
+  translations: Record<number, TranslationErrors>;
+}
+
+export const NO_ERRORS: FormErrors = { fields: {}, translations: {} };
+
+export const hasErrors = (errors: FormErrors): boolean =>
+  Object.keys(errors.fields).length > 0 || Object.keys(errors.translations).length > 0;
+
+/** Characters as the admin counts them: an emoji is one. */
+export const characterCount = (text: string): number => Array.from(text).length;
+
+/** RFC 5646 casing (es-MX, zh-Hant-TW), so the bridge's exact-tag match does not depend on how it was typed. */
+export function canonicalLanguageTag(tag: string): string {
+  return tag
+    .split('-')
+    .map((part, index) => {
+      if (index === 0) return part.toLowerCase();
+      if (/^[A-Za-z]{2}$/.test(part)) return part.toUpperCase();
+      if (/^[A-Za-z]{4}$/.test(part)) return part[0].toUpperCase() + part.slice(1).toLowerCase();
+      return part.toLowerCase();
+    })
+    .join('-');
+}
+
+export const nextRowKey = (rows: readonly TranslationRow[]): number => rows.reduce((next, row) => Math.max(next, row.key + 1), 0);
+
+export function formFrom(settings: OpencxSettings): SettingsFormValues {
+  return {
+    opencxToken: '',
+    aiQueueSid: settings.aiQueueSid ?? '',
+    aiAuthorName: settings.aiAuthorName,
+    opencxWebhookSecret: '',
+    customerHandoffNote: settings.customerHandoffNote,
+    translations: Object.entries(settings.customerHandoffNoteTranslations).map(([language, note], key) => ({ key, language, note })),
+    aiAnswerTimeoutSeconds: String(settings.aiAnswerTimeoutSeconds),
+  };
+}
+
+const isBlank = (row: TranslationRow): boolean => !row.language.trim() && !row.note.trim();
+
+function noteError(note: string): string | undefined {
+  return characterCount(note) > HANDOFF_NOTE_MAX_CHARACTERS ? format(strings.settingsNoteTooLong, { max: HANDOFF_NOTE_MAX_CHARACTERS }) : undefined;
+}
+
+function translationErrors(rows: readonly TranslationRow[]): FormErrors['translations'] {
+  const errors: FormErrors['translations'] = {};
+  const seen = new Set<string>();
+  for (const row of rows) {
+    if (isBlank(row)) continue;
+    const language = row.language.trim();
+    const note = row.note.trim();
+    const canonical = canonicalLanguageTag(language);
+    const rowErrors: TranslationErrors = {
+      language: !language
+        ? strings.settingsTranslationLanguageRequired
+        : !LANGUAGE_TAG.test(language)
+          ? strings.settingsTranslationLanguageInvalid
+          : seen.has(canonical)
+            ? format(strings.settingsTranslationLanguageDuplicate, { language: canonical })
+            : undefined,
+      note: note ? noteError(note) : strings.settingsTranslationNoteRequired,
+    };
+    if (language) seen.add(canonical);
+    if (rowErrors.language || rowErrors.note) errors[row.key] = rowErrors;
+  }
+  return errors;
+}
+
+/** The errors to show before anything is sent; `settings` undefined when loading failed (the server then decides). */
+export function validate(values: SettingsFormValues, settings: OpencxSettings | undefined): FormErrors {
+  const fields: FormErrors['fields'] = {};
+  if (!values.opencxToken.trim() && settings && !settings.opencxTokenMasked) fields.opencxToken = strings.settingsTokenRequired;
+  const queueSid = values.aiQueueSid.trim();
+  if (queueSid && !QUEUE_SID.test(queueSid)) fields.aiQueueSid = strings.settingsQueueInvalid;
+  const timeout = values.aiAnswerTimeoutSeconds.trim();
+  if (!/^\d+$/.test(timeout) || Number(timeout) < AI_ANSWER_TIMEOUT_SECONDS.min || Number(timeout) > AI_ANSWER_TIMEOUT_SECONDS.max) {
+    fields.aiAnswerTimeoutSeconds = format(strings.settingsAnswerTimeoutInvalid, AI_ANSWER_TIMEOUT_SECONDS);
+  }
+  const note = noteError(values.customerHandoffNote.trim());
+  if (note) fields.customerHandoffNote = note;
+  return { fields, translations: translationErrors(values.translations) };
+}
+
+/** What Test & Save sends, for values that passed `validate`. Blank translation rows are dropped. */
+export function saveInput(values: SettingsFormValues, flexResources: Pick<SaveSettingsInput, 'workspaceSid' | 'conversationsServiceSid'>): SaveSettingsInput {
+  return {
+    opencxToken: values.opencxToken,
+    aiQueueSid: values.aiQueueSid,
+    aiAuthorName: values.aiAuthorName,
+    ...flexResources,
+    opencxWebhookSecret: values.opencxWebhookSecret,
+    customerHandoffNote: values.customerHandoffNote,
+    customerHandoffNoteTranslations: Object.fromEntries(
+      values.translations.filter((row) => !isBlank(row)).map((row) => [canonicalLanguageTag(row.language.trim()), row.note.trim()]),
+    ),
+    aiAnswerTimeoutSeconds: Number(values.aiAnswerTimeoutSeconds.trim()),
+  };
+}
