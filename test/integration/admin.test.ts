@@ -36,6 +36,19 @@ async function stop(world: World | undefined): Promise<void> {
   await world?.stop();
 }
 
+/** A fresh contact center for the describe block that calls it; no simulator contract is broken by any test. */
+function withFreshContactCenter(): () => World {
+  let world: World;
+  beforeAll(async () => {
+    world = await freshContactCenter();
+  });
+  afterAll(() => stop(world));
+  afterEach(() => {
+    expect(world.twilio.violations).toEqual([]);
+  });
+  return () => world;
+}
+
 function flexToken(world: World, roles = ['admin'], expiresInSeconds?: number): string {
   const token = world.iam.issueToken({ identity: roles.includes('admin') ? 'admin@example.com' : 'agent@example.com', roles, expiresInSeconds });
   flexTokens.push(token);
@@ -67,6 +80,14 @@ const saveForm = (world: World, overrides: Record<string, string | undefined> = 
 });
 
 const storedConfig = (world: World) => world.sync.document(world.syncServiceSid, 'opencx_config')?.data as Record<string, unknown> | undefined;
+/** The settings a first save leaves alone when the form does not send them, and the URL for OpenCX. */
+const newSettingsAsFirstShown = (world: World) => ({
+  opencxWebhookSecretSet: false,
+  opencxWebhookUrl: `${world.functions!.url}/opencx-webhook`,
+  customerHandoffNote: NOTE,
+  customerHandoffNoteTranslations: {},
+  aiAnswerTimeoutSeconds: 60,
+});
 const timerWorkspaces = (world: World) => [...world.taskrouter.workspaces.values()].filter((ws) => ws.friendlyName === 'OpenCX timers');
 const flexWorkspace = (world: World) => world.taskrouter.workspace(world.workspaceSid);
 const conversationsWebhook = (world: World) => world.conversations.services.get(world.conversationsServiceSid)!.webhooks;
@@ -194,11 +215,7 @@ describe('refused requests: one error shape, nothing stored', () => {
     expect(await loadSettings(world)).toEqual({
       configured: false,
       opencxTokenMasked: null,
-      opencxWebhookSecretSet: false,
-      opencxWebhookUrl: `${world.functions!.url}/opencx-webhook`,
-      customerHandoffNote: NOTE,
-      customerHandoffNoteTranslations: {},
-      aiAnswerTimeoutSeconds: 60,
+      ...newSettingsAsFirstShown(world),
       workspaceSid: null,
       conversationsServiceSid: null,
       aiQueueSid: null,
@@ -244,33 +261,22 @@ describe('refused requests: one error shape, nothing stored', () => {
 });
 
 describe('an admin saves: the AI worker, the state maps and the config document', () => {
-  let world: World;
+  const world = withFreshContactCenter();
   let firstWorkerSid: string;
-  beforeAll(async () => {
-    world = await freshContactCenter();
-  });
-  afterAll(() => stop(world));
-  afterEach(() => {
-    expect(world.twilio.violations).toEqual([]);
-  });
 
   test('the first save answers 200 with the masked settings and provisions everything', async () => {
-    const answer = await call(world, 'settings-save', saveForm(world));
+    const answer = await call(world(), 'settings-save', saveForm(world()));
 
     expect(answer.status).toBe(200);
-    const [worker] = world.aiWorkers();
+    const [worker] = world().aiWorkers();
     firstWorkerSid = worker.sid;
     const settings = {
       configured: true,
       opencxTokenMasked: MASKED,
-      opencxWebhookSecretSet: false,
-      opencxWebhookUrl: `${world.functions!.url}/opencx-webhook`,
-      customerHandoffNote: NOTE,
-      customerHandoffNoteTranslations: {},
-      aiAnswerTimeoutSeconds: 60,
-      workspaceSid: world.workspaceSid,
-      conversationsServiceSid: world.conversationsServiceSid,
-      aiQueueSid: world.aiQueueSid,
+      ...newSettingsAsFirstShown(world()),
+      workspaceSid: world().workspaceSid,
+      conversationsServiceSid: world().conversationsServiceSid,
+      aiQueueSid: world().aiQueueSid,
       aiAuthorName: 'Acme Assistant',
       aiWorkerSid: worker.sid,
       orgName: DEFAULT_ORG_NAME,
@@ -278,15 +284,15 @@ describe('an admin saves: the AI worker, the state maps and the config document'
     };
     expect(answer.body).toEqual({ ok: true, settings, workerCreated: true, timerWorkspaceCreated: true });
 
-    const stored = storedConfig(world)!;
-    const [timer] = timerWorkspaces(world);
+    const stored = storedConfig(world())!;
+    const [timer] = timerWorkspaces(world());
     expect(stored).toEqual({
       opencxToken: ORG_TOKEN,
-      workspaceSid: world.workspaceSid,
+      workspaceSid: world().workspaceSid,
       aiWorkerSid: worker.sid,
-      conversationsServiceSid: world.conversationsServiceSid,
+      conversationsServiceSid: world().conversationsServiceSid,
       aiAuthorName: 'Acme Assistant',
-      aiQueueSid: world.aiQueueSid,
+      aiQueueSid: world().aiQueueSid,
       customerHandoffNote: NOTE,
       customerHandoffNoteTranslations: {},
       aiAnswerTimeoutSeconds: 60,
@@ -298,47 +304,47 @@ describe('an admin saves: the AI worker, the state maps and the config document'
     });
     expect(parseConfig(stored)).toMatchObject({ aiWorkerSid: worker.sid, opencxToken: ORG_TOKEN });
 
-    expect(world.aiWorkers()).toHaveLength(1);
+    expect(world().aiWorkers()).toHaveLength(1);
     expect(worker.friendlyName).toBe('OpenCX AI');
     expect(worker.attributes).toEqual({ opencx_ai: true, full_name: 'Acme Assistant', routing: { skills: ['opencx_ai'] } });
-    const workspace = world.taskrouter.workspace(world.workspaceSid);
-    expect(world.taskrouter.findActivity(workspace, worker.activitySid)?.friendlyName).toBe('Available');
+    const workspace = world().taskrouter.workspace(world().workspaceSid);
+    expect(world().taskrouter.findActivity(workspace, worker.activitySid)?.friendlyName).toBe('Available');
     const channels = Object.fromEntries(worker.channels.map((c) => [c.taskChannelUniqueName, { capacity: c.capacity, available: c.available }]));
     expect(channels).toMatchObject({ chat: { capacity: 50, available: true }, sms: { capacity: 50, available: true }, voice: { available: false } });
 
-    expect(existingStateMaps(world)).toEqual(STATE_MAPS);
+    expect(existingStateMaps(world())).toEqual(STATE_MAPS);
     expect(STATE_MAPS).toContain('opencx_sessions');
   });
 
   test('the first save creates the timer workspace: a queue no worker matches, a workflow to it, task.canceled sent to the webhook', () => {
-    const timers = timerWorkspaces(world);
+    const timers = timerWorkspaces(world());
     expect(timers).toHaveLength(1);
     const [timer] = timers;
     const queues = [...timer.taskQueues.values()];
     expect(queues.map((q) => [q.friendlyName, q.targetWorkers])).toEqual([['OpenCX timers', 'opencx_timer == true']]);
     const workflows = [...timer.workflows.values()];
     expect(workflows.map((w) => [w.sid, w.friendlyName, w.configuration])).toEqual([
-      [storedConfig(world)!.timerWorkflowSid, 'OpenCX timers', { task_routing: { filters: [], default_filter: { queue: queues[0].sid } } }],
+      [storedConfig(world())!.timerWorkflowSid, 'OpenCX timers', { task_routing: { filters: [], default_filter: { queue: queues[0].sid } } }],
     ]);
-    expect(timer).toMatchObject({ eventCallbackUrl: versionedWebhook(world), eventsFilter: 'task.canceled' });
+    expect(timer).toMatchObject({ eventCallbackUrl: versionedWebhook(world()), eventsFilter: 'task.canceled' });
     expect(timer.workers.size).toBe(0);
   });
 
   test('the save puts the new config version on the webhooks that point here, keeping their events', () => {
-    expect(flexWorkspace(world)).toMatchObject({ eventCallbackUrl: versionedWebhook(world), eventsFilter: BRIDGE_EVENTS });
-    expect(conversationsWebhook(world)).toMatchObject({ postWebhookUrl: versionedWebhook(world), method: 'POST', filters: CONVERSATION_FILTERS });
+    expect(flexWorkspace(world())).toMatchObject({ eventCallbackUrl: versionedWebhook(world()), eventsFilter: BRIDGE_EVENTS });
+    expect(conversationsWebhook(world())).toMatchObject({ postWebhookUrl: versionedWebhook(world()), method: 'POST', filters: CONVERSATION_FILTERS });
   });
 
   test('the saved settings drive the bridge: the new AI worker answers a customer under the chosen name', async () => {
-    world.opencx.ai.reply('Hello from Acme!');
-    const { conversationSid } = await world.customerStartsConversation('Hi there');
-    expect(world.transcript(conversationSid).map((m) => [m.author, m.body])).toContainEqual(['Acme Assistant', 'Hello from Acme!']);
+    world().opencx.ai.reply('Hello from Acme!');
+    const { conversationSid } = await world().customerStartsConversation('Hi there');
+    expect(world().transcript(conversationSid).map((m) => [m.author, m.body])).toContainEqual(['Acme Assistant', 'Hello from Acme!']);
   });
 
   test('a second save without opencxToken keeps the saved token, the same worker and timer workspace, and registers its new version', async () => {
-    const before = storedConfig(world)!;
-    const since = lastSeq(world);
-    const answer = await call(world, 'settings-save', saveForm(world, { opencxToken: undefined, aiQueueSid: undefined, aiAuthorName: 'Acme Bot' }));
+    const before = storedConfig(world())!;
+    const since = lastSeq(world());
+    const answer = await call(world(), 'settings-save', saveForm(world(), { opencxToken: undefined, aiQueueSid: undefined, aiAuthorName: 'Acme Bot' }));
 
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({
@@ -347,69 +353,58 @@ describe('an admin saves: the AI worker, the state maps and the config document'
       timerWorkspaceCreated: false,
       settings: { opencxTokenMasked: MASKED, aiWorkerSid: firstWorkerSid, aiQueueSid: null, aiAuthorName: 'Acme Bot' },
     });
-    expect(creates(world, since)).toEqual([]);
-    expect(world.aiWorkers().map((w) => w.sid)).toEqual([firstWorkerSid]);
-    expect(timerWorkspaces(world).map((ws) => ws.sid)).toEqual([before.timerWorkspaceSid]);
-    expect(storedConfig(world)).toMatchObject({ timerWorkspaceSid: before.timerWorkspaceSid, timerWorkflowSid: before.timerWorkflowSid });
-    expect(storedConfig(world)!.configVersion).not.toBe(before.configVersion);
-    for (const url of [flexWorkspace(world).eventCallbackUrl, conversationsWebhook(world).postWebhookUrl, timerWorkspaces(world)[0].eventCallbackUrl]) {
-      expect(url).toBe(versionedWebhook(world));
+    expect(creates(world(), since)).toEqual([]);
+    expect(world().aiWorkers().map((w) => w.sid)).toEqual([firstWorkerSid]);
+    expect(timerWorkspaces(world()).map((ws) => ws.sid)).toEqual([before.timerWorkspaceSid]);
+    expect(storedConfig(world())).toMatchObject({ timerWorkspaceSid: before.timerWorkspaceSid, timerWorkflowSid: before.timerWorkflowSid });
+    expect(storedConfig(world())!.configVersion).not.toBe(before.configVersion);
+    for (const url of [flexWorkspace(world()).eventCallbackUrl, conversationsWebhook(world()).postWebhookUrl, timerWorkspaces(world())[0].eventCallbackUrl]) {
+      expect(url).toBe(versionedWebhook(world()));
     }
-    const stored = storedConfig(world)!;
+    const stored = storedConfig(world())!;
     expect(stored).toMatchObject({ opencxToken: ORG_TOKEN, aiWorkerSid: firstWorkerSid, aiAuthorName: 'Acme Bot' });
     expect(stored).not.toHaveProperty('aiQueueSid');
   });
 
   test('load shows what was saved, the token only masked', async () => {
-    expect(await loadSettings(world)).toEqual({
+    expect(await loadSettings(world())).toEqual({
       configured: true,
       opencxTokenMasked: MASKED,
-      opencxWebhookSecretSet: false,
-      opencxWebhookUrl: `${world.functions!.url}/opencx-webhook`,
-      customerHandoffNote: NOTE,
-      customerHandoffNoteTranslations: {},
-      aiAnswerTimeoutSeconds: 60,
-      workspaceSid: world.workspaceSid,
-      conversationsServiceSid: world.conversationsServiceSid,
+      ...newSettingsAsFirstShown(world()),
+      workspaceSid: world().workspaceSid,
+      conversationsServiceSid: world().conversationsServiceSid,
       aiQueueSid: null,
       aiAuthorName: 'Acme Bot',
       aiWorkerSid: firstWorkerSid,
       orgName: DEFAULT_ORG_NAME,
-      updatedAt: storedConfig(world)!.updatedAt,
+      updatedAt: storedConfig(world())!.updatedAt,
     });
   });
 
   test('an AI worker an admin deleted is replaced by one new worker on the next save', async () => {
-    world.taskrouter.deleteWorker(world.workspaceSid, firstWorkerSid);
-    const answer = await call(world, 'settings-save', saveForm(world));
+    world().taskrouter.deleteWorker(world().workspaceSid, firstWorkerSid);
+    const answer = await call(world(), 'settings-save', saveForm(world()));
     expect(answer.status).toBe(200);
     expect(answer.body.workerCreated).toBe(true);
-    const workers = world.aiWorkers();
+    const workers = world().aiWorkers();
     expect(workers).toHaveLength(1);
     expect(workers[0].sid).not.toBe(firstWorkerSid);
-    expect(storedConfig(world)!.aiWorkerSid).toBe(workers[0].sid);
+    expect(storedConfig(world())!.aiWorkerSid).toBe(workers[0].sid);
   });
 
   test('a worker left behind without a config document (an interrupted save) is adopted, not duplicated', async () => {
-    const [worker] = world.aiWorkers();
-    await world.client.sync.v1.services(world.syncServiceSid).documents('opencx_config').remove();
-    const answer = await call(world, 'settings-save', saveForm(world));
+    const [worker] = world().aiWorkers();
+    await world().client.sync.v1.services(world().syncServiceSid).documents('opencx_config').remove();
+    const answer = await call(world(), 'settings-save', saveForm(world()));
     expect(answer.status).toBe(200);
     expect(answer.body.workerCreated).toBe(false);
-    expect(world.aiWorkers().map((w) => w.sid)).toEqual([worker.sid]);
-    expect(storedConfig(world)!.aiWorkerSid).toBe(worker.sid);
+    expect(world().aiWorkers().map((w) => w.sid)).toEqual([worker.sid]);
+    expect(storedConfig(world())!.aiWorkerSid).toBe(worker.sid);
   });
 });
 
 describe('the OpenCX webhook secret, the customer\'s handoff note and the AI answer timeout', () => {
-  let world: World;
-  beforeAll(async () => {
-    world = await freshContactCenter();
-  });
-  afterAll(() => stop(world));
-  afterEach(() => {
-    expect(world.twilio.violations).toEqual([]);
-  });
+  const world = withFreshContactCenter();
 
   test('a save stores them, and load shows them, the secret only as "saved"', async () => {
     const fields = {
@@ -418,7 +413,7 @@ describe('the OpenCX webhook secret, the customer\'s handoff note and the AI ans
       customerHandoffNoteTranslations: '{"es": "Un momento, un compañero le atenderá enseguida.", "pt-br": "Um momento, por favor."}',
       aiAnswerTimeoutSeconds: '90',
     };
-    const answer = await call(world, 'settings-save', saveForm(world, fields));
+    const answer = await call(world(), 'settings-save', saveForm(world(), fields));
     expect(answer.status).toBe(200);
 
     const shown = {
@@ -428,38 +423,38 @@ describe('the OpenCX webhook secret, the customer\'s handoff note and the AI ans
       aiAnswerTimeoutSeconds: 90,
     };
     expect(answer.body.settings).toMatchObject(shown);
-    expect(await loadSettings(world)).toMatchObject(shown);
+    expect(await loadSettings(world())).toMatchObject(shown);
     const { opencxWebhookSecretSet: _shownOnly, ...stored } = shown;
-    expect(storedConfig(world)).toMatchObject({ ...stored, opencxWebhookSecret: WEBHOOK_SECRET });
-    expect(parseConfig(storedConfig(world))).toMatchObject({ ...stored, opencxWebhookSecret: WEBHOOK_SECRET });
+    expect(storedConfig(world())).toMatchObject({ ...stored, opencxWebhookSecret: WEBHOOK_SECRET });
+    expect(parseConfig(storedConfig(world()))).toMatchObject({ ...stored, opencxWebhookSecret: WEBHOOK_SECRET });
   });
 
   test('a save without those fields keeps them; an empty note means no note', async () => {
-    const kept = await call(world, 'settings-save', saveForm(world, { opencxToken: undefined }));
+    const kept = await call(world(), 'settings-save', saveForm(world(), { opencxToken: undefined }));
     expect(kept.status).toBe(200);
-    expect(storedConfig(world)).toMatchObject({ opencxWebhookSecret: WEBHOOK_SECRET, aiAnswerTimeoutSeconds: 90, customerHandoffNoteTranslations: { es: expect.any(String), 'pt-BR': expect.any(String) } });
+    expect(storedConfig(world())).toMatchObject({ opencxWebhookSecret: WEBHOOK_SECRET, aiAnswerTimeoutSeconds: 90, customerHandoffNoteTranslations: { es: expect.any(String), 'pt-BR': expect.any(String) } });
 
-    const silent = await call(world, 'settings-save', saveForm(world, { customerHandoffNote: '', customerHandoffNoteTranslations: '', opencxWebhookSecret: '' }));
+    const silent = await call(world(), 'settings-save', saveForm(world(), { customerHandoffNote: '', customerHandoffNoteTranslations: '', opencxWebhookSecret: '' }));
     expect(silent.status).toBe(200);
-    expect(await loadSettings(world)).toMatchObject({ opencxWebhookSecretSet: true, customerHandoffNote: '', customerHandoffNoteTranslations: {}, aiAnswerTimeoutSeconds: 90 });
+    expect(await loadSettings(world())).toMatchObject({ opencxWebhookSecretSet: true, customerHandoffNote: '', customerHandoffNoteTranslations: {}, aiAnswerTimeoutSeconds: 90 });
   });
 
   test('a refused field stores nothing: the saved settings stay as they were', async () => {
-    const before = storedConfig(world);
-    const answer = await call(world, 'settings-save', saveForm(world, { opencxWebhookSecret: 'whsec_new_secret', aiAnswerTimeoutSeconds: '5' }));
+    const before = storedConfig(world());
+    const answer = await call(world(), 'settings-save', saveForm(world(), { opencxWebhookSecret: 'whsec_new_secret', aiAnswerTimeoutSeconds: '5' }));
     expect(answer.status).toBe(400);
     expect(answer.body).toEqual(failure('invalid_input', 'The AI answer timeout must be a whole number of seconds from 15 to 600', 'aiAnswerTimeoutSeconds'));
-    expect(storedConfig(world)).toEqual(before);
+    expect(storedConfig(world())).toEqual(before);
   });
 
   test('a webhook registered elsewhere, or not at all, is left to Apply setup', async () => {
-    await world.client.taskrouter.v1.workspaces(world.workspaceSid).update({ eventCallbackUrl: OTHER_URL });
-    await world.client.conversations.v1.services(world.conversationsServiceSid).configuration.webhooks().update({ postWebhookUrl: '', filters: [] });
-    const answer = await call(world, 'settings-save', saveForm(world));
+    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventCallbackUrl: OTHER_URL });
+    await world().client.conversations.v1.services(world().conversationsServiceSid).configuration.webhooks().update({ postWebhookUrl: '', filters: [] });
+    const answer = await call(world(), 'settings-save', saveForm(world()));
     expect(answer.status).toBe(200);
-    expect(flexWorkspace(world).eventCallbackUrl).toBe(OTHER_URL);
-    expect(conversationsWebhook(world).postWebhookUrl ?? '').toBe('');
-    expect(timerWorkspaces(world)[0].eventCallbackUrl).toBe(versionedWebhook(world));
+    expect(flexWorkspace(world()).eventCallbackUrl).toBe(OTHER_URL);
+    expect(conversationsWebhook(world()).postWebhookUrl ?? '').toBe('');
+    expect(timerWorkspaces(world())[0].eventCallbackUrl).toBe(versionedWebhook(world()));
   });
 });
 
