@@ -14,6 +14,8 @@ beforeAll(async () => {
   world = await World.start({ functionsEnv: { OPENCX_ANSWER_WAIT_MS: ANSWER_WAIT_MS } });
 });
 afterAll(() => world?.stop());
+// Simulated minutes pass here: a human reservation left from an earlier test times the agent out.
+beforeEach(() => world.humanAgentLogsIn());
 afterEach(async () => {
   world.twilio.clearFaults();
   world.opencx.faults.clear();

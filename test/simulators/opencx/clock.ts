@@ -8,6 +8,11 @@ export interface OpenCxClock {
   /** Runs `run` once `delayMs` of this clock's time has passed; returns a handle for cancel(). */
   schedule(delayMs: number, run: () => void): number;
   cancel(id?: number): void;
+  /**
+   * Time for rate limits, when it differs from `now()`: on a clock that only moves when a test
+   * advances it, a minute's window would otherwise never end.
+   */
+  rateTime?(): number;
 }
 
 /** The longest delay a Node timer takes; anything longer never fires here. */

@@ -158,7 +158,7 @@ export class OpenCxSimulator {
     this.orgName = options.orgName ?? DEFAULT_ORG_NAME;
     this.clock = options.clock ?? realTimeClock();
     this.historyPageSize = options.historyPageSize ?? 20;
-    this.rateLimiter = new SlidingWindowRateLimiter(options.rateLimitPerMinute ?? 100, () => this.clock.now());
+    this.rateLimiter = new SlidingWindowRateLimiter(options.rateLimitPerMinute ?? 100, () => this.clock.rateTime?.() ?? this.clock.now());
     this.legacyUnwrappedResponses = options.legacyUnwrappedResponses ?? false;
     this.switches = defaultSwitches(options);
     this.webhooks = new WebhookSender({ clock: this.clock, progress: this.progress, switches: this.switches, orgId: this.orgId });
