@@ -1,8 +1,11 @@
 // OpenCX's webhooks: the AI's late answers (`conversation.ai_response`) and its handoffs
 // (`conversation.handoff_to_human`). Public (OpenCX cannot sign as Twilio does), so every delivery
-// must carry OpenCX's HMAC signature; unsigned, forged, stale and replayed deliveries change nothing.
+// must carry OpenCX's HMAC signature; unsigned, forged and stale deliveries change nothing. Every
+// effect is idempotent (an answer is claimed by its id, a handoff moves the phase once), so a
+// replayed or retried delivery changes nothing either.
 import '@twilio-labs/serverless-runtime-types';
 import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtime-types/types';
+import { answerKey } from './bridge/actions/answer';
 import { decide } from './bridge/decide';
 import { classifyOpencxEvent } from './bridge/opencx-events';
 import { perform } from './bridge/perform';
@@ -31,7 +34,6 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
   const trace: { event: string; [field: string]: unknown } = { event: typeof body.event === 'string' ? body.event : 'unknown', origin: 'opencx' };
 
   let config: BridgeConfig | undefined;
-  let deliveryId: string;
   try {
     config = await io.state.loadConfig();
     let check = verifyOpencxSignature({ secret: config?.opencxWebhookSecret, headers, rawBody, nowMs: Date.now() });
@@ -45,7 +47,7 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
       logEvent({ ...trace, outcome: 'forbidden', reason }, 'warn');
       return reply(callback, 401, { outcome: 'forbidden', reason });
     }
-    deliveryId = check.deliveryId;
+    trace.deliveryId = check.deliveryId;
   } catch (error) {
     logEvent({ ...trace, outcome: 'failed', error: String(error) }, 'error');
     return reply(callback, 503, { outcome: 'failed', reason: 'temporary failure' });
@@ -58,18 +60,17 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
   }
   const opencxEvent = classified.event;
   trace.sessionId = 'sessionId' in opencxEvent ? opencxEvent.sessionId : undefined;
-  trace.deliveryId = deliveryId;
-  const deliveryKey = `dlv_${deliveryId}`;
+  // Most AI answers were posted by the fast path already: the answer's claim settles that in one call.
+  const claim = opencxEvent.kind === 'ai-answer' ? answerKey(opencxEvent.sessionId, opencxEvent) : undefined;
   try {
     await noteHealth(io.state, opencxEvent.type);
     if (opencxEvent.kind === 'not-handled') {
       logEvent({ ...trace, outcome: 'ignored', reason: `${opencxEvent.type} needs no action` });
       return reply(callback, 200, { outcome: 'ignored', reason: `${opencxEvent.type} needs no action` });
     }
-    // A replayed delivery (or OpenCX's retry of one we finished) is answered without a second effect.
-    if (!(await io.state.claimOnce(deliveryKey))) {
-      logEvent({ ...trace, outcome: 'duplicate', reason: 'delivery already processed' });
-      return reply(callback, 200, { outcome: 'duplicate' });
+    if (claim && !(await io.state.claimOnce(claim))) {
+      logEvent({ ...trace, outcome: 'already-answered', reason: 'this AI answer is in the conversation already' });
+      return reply(callback, 200, { outcome: 'already-answered' });
     }
     const conversationSid = await io.state.conversationOfSession(opencxEvent.sessionId);
     const known = conversationSid ? await io.state.conversation(conversationSid) : undefined;
@@ -79,8 +80,8 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
     logEvent({ ...trace, ...result, ms: Date.now() - started });
     return reply(callback, 200, result);
   } catch (error) {
-    // Give the delivery back so OpenCX's retry does the work again; every action is safe to repeat.
-    await io.state.release(deliveryKey).catch(() => undefined);
+    // Give the answer back so OpenCX's retry posts it; every other action is safe to repeat.
+    if (claim) await io.state.release(claim).catch(() => undefined);
     logEvent({ ...trace, outcome: 'failed', error: String(error), ms: Date.now() - started }, 'error');
     return reply(callback, 503, { outcome: 'failed', reason: 'temporary failure; OpenCX will retry' });
   }

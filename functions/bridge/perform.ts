@@ -29,7 +29,8 @@ export async function perform(decision: Decision, known: KnownRecord | undefined
     case 'relay':
       return relay(decision, known, deps);
     case 'answer':
-      return deliverAnswer(decision.conversationSid, known, { next: 'reply', reply: decision.answer.text, answerId: decision.answer.answerId }, deps);
+      // OpenCX's webhook Function claimed this answer before reading our records.
+      return deliverAnswer(decision.conversationSid, known, { next: 'reply', reply: decision.answer.text, answerId: decision.answer.answerId }, deps, { claimed: true });
     case 'handoff':
       return handOff(decision.conversationSid, known, decision.request, deps);
     case 'check-answered':

@@ -172,6 +172,13 @@ export class World {
     await this.settle();
   }
 
+  /** The human agent goes Offline (no reservations until they log in again). */
+  async humanAgentLogsOut(): Promise<void> {
+    const offline = this.taskrouter.findActivity(this.taskrouter.workspaces.get(this.workspaceSid)!, 'Offline');
+    await this.client.taskrouter.v1.workspaces(this.workspaceSid).workers(this.humanWorkerSid).update({ activitySid: offline!.sid });
+    await this.settle();
+  }
+
   /** What "Apply setup" does: the webhooks (Flex workspace, timer workspace, Conversations), through the real REST API. */
   async registerWebhooks(url: string): Promise<void> {
     await this.client.taskrouter.v1.workspaces(this.workspaceSid).update({ eventCallbackUrl: url, eventsFilter: BRIDGE_EVENTS });

@@ -51,12 +51,12 @@ export async function askAi(sessionId: string, text: string, deps: BridgeDeps): 
  * Posts an AI answer unless the other path already did (a Sync claim on the answer's key), then
  * hands off if the AI asked to. A post that fails gives the claim back for OpenCX's retry.
  */
-export async function deliverAnswer(conversationSid: string, known: KnownRecord, next: AfterAnswer, deps: BridgeDeps): Promise<Outcome> {
+export async function deliverAnswer(conversationSid: string, known: KnownRecord, next: AfterAnswer, deps: BridgeDeps, options: { claimed?: boolean } = {}): Promise<Outcome> {
   const sessionId = known.record.sessionId!;
   const reply = next.next === 'reply' ? next.reply : next.request.reply;
-  const posting = reply ? postClaimedAnswer(conversationSid, sessionId, { answerId: next.answerId, text: reply }, deps) : Promise.resolve('none' as const);
+  const posting = reply ? postClaimedAnswer(conversationSid, sessionId, { answerId: next.answerId, text: reply }, deps, options) : Promise.resolve('none' as const);
   if (next.next === 'handoff') {
-    const [posted, handed] = await Promise.all([posting, handOff(conversationSid, known, next.request, deps)]);
+    const [posted, handed] = await Promise.all([posting, handOff(conversationSid, known, next.request, deps, {}, posting)]);
     return { ...handed, reply: posted };
   }
   const posted = await posting;
@@ -71,9 +71,10 @@ export async function postClaimedAnswer(
   sessionId: string,
   answer: { answerId?: string; text: string },
   deps: BridgeDeps,
+  options: { claimed?: boolean } = {},
 ): Promise<'posted' | 'duplicate' | 'failed'> {
   const key = answerKey(sessionId, answer);
-  if (!(await deps.state.claimOnce(key))) return 'duplicate';
+  if (!options.claimed && !(await deps.state.claimOnce(key))) return 'duplicate';
   if (await postAiReply(conversationSid, answer.text, key, sessionId, deps)) return 'posted';
   await deps.state.release(key).catch((error: unknown) => deps.warn('could not release the answer claim', { error: String(error), key }));
   return 'failed';

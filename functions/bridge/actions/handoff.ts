@@ -43,7 +43,7 @@ export async function handOff(
   // Round trips 2 and 3.
   const [routing, noted] = await Promise.all([
     routeToHumans(task, record.reservationSid, attributes, deps),
-    before.then(() => postCustomerNote(conversationSid, attributes, pending.at, deps)),
+    postCustomerNote(conversationSid, attributes, pending.at, deps, before),
   ]);
   return { outcome: 'handed-off', sessionId: record.sessionId, reason: attributes.handoffReason, released: routing, noted, ...extra };
 }
@@ -78,13 +78,20 @@ async function lookUpLanguage(sessionId: string, deps: BridgeDeps): Promise<stri
     .catch(() => undefined);
 }
 
-/** The customer's short, neutral note (the summary stays with the agent); once per handoff. */
-async function postCustomerNote(conversationSid: string, attributes: HandoffAttributes, at: string, deps: BridgeDeps): Promise<'posted' | 'none' | 'already' | 'failed'> {
+/** The customer's short, neutral note (the summary stays with the agent); once per handoff, after `before`. */
+async function postCustomerNote(
+  conversationSid: string,
+  attributes: HandoffAttributes,
+  at: string,
+  deps: BridgeDeps,
+  before: Promise<unknown> = Promise.resolve(),
+): Promise<'posted' | 'none' | 'already' | 'failed'> {
   const note = customerNote(deps.config, attributes.handoffLanguage);
   if (!note) return 'none';
   const key = `note_${conversationSid}_${at}`;
   try {
-    if (!(await deps.state.claimOnce(key))) return 'already';
+    const [claimed] = await Promise.all([deps.state.claimOnce(key), before]);
+    if (!claimed) return 'already';
   } catch (error) {
     deps.warn('could not claim the handoff note', { error: String(error) });
     return 'failed';

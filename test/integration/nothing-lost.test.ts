@@ -1,0 +1,141 @@
+// Nothing lost, nothing doubled: retries resume a message, a handoff cut short is finished by the
+// next event, long replies arrive whole, and identical messages are each answered.
+import { AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
+
+jest.setTimeout(120000);
+
+let world: World;
+
+beforeAll(async () => {
+  world = await World.start();
+});
+afterAll(() => world?.stop());
+beforeEach(() => world.humanAgentLogsIn());
+afterEach(() => {
+  world.opencx.configureWebhook({ url: world.opencxWebhookUrl, secret: OPENCX_WEBHOOK_SECRET });
+  world.twilio.clearFaults();
+  world.opencx.faults.clear();
+  world.opencx.ai.reset();
+  expect(world.twilio.violations).toEqual([]);
+});
+
+const role = (m: { attributes: Record<string, unknown> }) => (m.attributes.opencx as { role?: string } | undefined)?.role;
+const aiMessages = (conversationSid: string) => world.transcript(conversationSid).filter((m) => role(m) === 'ai');
+const lastDelivery = (body: string) => world.twilio.webhooks.filter((d) => d.params.EventType === 'onMessageAdded' && d.params.Body === body).at(-1)!;
+
+test('two identical messages in the same second ("ok", "ok") are both answered', async () => {
+  const { conversationSid } = await world.customerStartsConversation('Hello');
+  world.opencx.ai.reply('First ok noted').reply('Second ok noted');
+
+  world.customerWrites(conversationSid, 'ok');
+  world.customerWrites(conversationSid, 'ok');
+  await world.settle();
+
+  expect(world.contactMessages(world.sessionFor(conversationSid)!.id).filter((t) => t === 'ok')).toHaveLength(2);
+  expect(aiMessages(conversationSid).map((m) => m.body).slice(1).sort()).toEqual(['First ok noted', 'Second ok noted']);
+});
+
+test("Twilio's retry of a message that failed before reaching OpenCX resumes it", async () => {
+  const { conversationSid } = await world.customerStartsConversation('Hello');
+  // Our record cannot be read: the Function answers 503 and OpenCX never saw the message.
+  world.twilio.addFault({ method: 'GET', product: 'sync', path: /\/Maps\/opencx_conversations\/Items\//, status: 500, times: 3 });
+  world.opencx.ai.reply('Answered on the retry');
+  await world.customerSays(conversationSid, 'Question that must not be lost');
+  const delivery = lastDelivery('Question that must not be lost');
+  expect(delivery.status).toBe(503);
+  expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Answered on the retry');
+
+  await world.conversations.redeliver(delivery.seq, 1);
+  await world.settle();
+
+  expect(aiMessages(conversationSid).filter((m) => m.body === 'Answered on the retry')).toHaveLength(1);
+  expect(world.contactMessages(world.sessionFor(conversationSid)!.id).filter((t) => t === 'Question that must not be lost')).toHaveLength(1);
+});
+
+test('a handoff that failed after the AI went silent is finished by the next customer message', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
+  world.opencx.ai.reply({ type: 'handoff', summary: 'Needs a refund', sentiment: 'neutral' });
+  // OpenCX's own handoff webhook would finish it too; here the next customer message must.
+  world.opencx.configureWebhook(undefined);
+  // TaskRouter refuses the attribute write for the whole handler.
+  world.twilio.addFault({ method: 'POST', product: 'taskrouter', path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}', status: 500 });
+  await world.customerSays(conversationSid, 'I want a refund');
+  world.twilio.clearFaults();
+  expect(lastDelivery('I want a refund').status).toBe(503);
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', handoff: { reason: 'AI requested human handoff' } });
+  expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+
+  const sendsBefore = world.opencx.requests.filter((r) => r.path.endsWith('/send')).length;
+  await world.customerSays(conversationSid, 'Hello? Anyone?');
+
+  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI requested human handoff', handoffSummary: 'Needs a refund' });
+  expect(world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', handoff: { routed: true } });
+  // The AI stayed silent, and the customer got one note.
+  expect(world.opencx.requests.filter((r) => r.path.endsWith('/send'))).toHaveLength(sendsBefore);
+  expect(world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE)).toHaveLength(1);
+});
+
+test('when the Sync handoff write fails, humans still get the task and the AI goes silent once one is offered it', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
+  world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a person', sentiment: 'neutral' });
+  world.opencx.configureWebhook(undefined);
+  world.twilio.addFault({ method: 'POST', product: 'sync', path: /\/Maps\/opencx_conversations\/Items\/CH/, status: 500, times: 3 });
+  await world.customerSays(conversationSid, 'Person please');
+
+  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
+  expect(world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+
+  const sendsBefore = world.opencx.requests.filter((r) => r.path.endsWith('/send')).length;
+  await world.customerSays(conversationSid, 'Still waiting');
+  expect(world.opencx.requests.filter((r) => r.path.endsWith('/send'))).toHaveLength(sendsBefore);
+});
+
+test('a reply that cannot be posted is not reported as replied: the conversation goes to humans', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
+  world.opencx.ai.reply('This reply will not post');
+  world.twilio.addFault({ method: 'POST', product: 'conversations', path: /\/Messages$/, status: 429, times: 6 });
+  await world.customerSays(conversationSid, 'Question');
+
+  expect(JSON.parse(lastDelivery('Question').responseBody!)).toMatchObject({ outcome: 'handed-off', reason: 'AI reply could not be delivered', reply: 'failed' });
+  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI reply could not be delivered' });
+});
+
+test('a long reply arrives whole, in order, split at sentences, with the emoji intact', async () => {
+  const { conversationSid } = await world.customerStartsConversation('Hello');
+  const sentence = 'Here is one more detail about your order 😀. ';
+  const long = sentence.repeat(80).trim();
+  world.opencx.ai.reply(long);
+  await world.customerSays(conversationSid, 'Tell me everything');
+
+  const parts = aiMessages(conversationSid).slice(1).map((m) => m.body);
+  expect(parts.length).toBeGreaterThan(1);
+  for (const part of parts) expect(part.length).toBeLessThanOrEqual(1600);
+  expect(parts.join(' ')).toBe(long);
+  expect(world.transcript(conversationSid).every((m) => m.author !== AI_AUTHOR || !m.body.endsWith('\ud83d'))).toBe(true);
+});
+
+test('the OpenCX session is created despite a 503 (never processed, so retried)', async () => {
+  world.opencx.faults.add({ method: 'POST', path: '/chat/sessions', status: 503, times: 1 });
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi there');
+  expect(world.sessionFor(conversationSid)).toBeDefined();
+  expect(aiMessages(conversationSid)).toHaveLength(1);
+  expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+});
+
+test('a rotated OpenCX key applies from the next event: no handoff', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
+  world.opencx.addApiKey('ocx_live_rotated_key');
+  await world.saveConfig({ opencxToken: 'ocx_live_rotated_key' });
+  world.opencx.revokeApiKey('ocx_live_simulator_key');
+  world.opencx.ai.reply('Answered with the new key');
+  try {
+    await world.customerSays(conversationSid, 'After the rotation');
+    expect(aiMessages(conversationSid).at(-1)!.body).toBe('Answered with the new key');
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+  } finally {
+    world.opencx.addApiKey('ocx_live_simulator_key');
+    await world.saveConfig();
+  }
+});
