@@ -1,6 +1,7 @@
 // Benchmark: REST calls per event and webhook handler latency, through the Functions in
 // twilio-run against the simulators. `npm run bench [-- --conversations N]`.
 import { World } from '../test/harness/world';
+import { sequentialDepth } from '../test/integration/helpers';
 
 const flag = process.argv.indexOf('--conversations');
 const CONVERSATIONS = flag > 0 ? Number(process.argv[flag + 1]) : 20;
@@ -59,15 +60,38 @@ async function main(): Promise<void> {
       handoff.push(await measure(world, () => world.customerSays(conversationSid, 'human please'), 'onMessageAdded'));
       await world.humanAgentLogsIn();
     }
+    const depth = await handoffDepth(world);
     console.log(`\n${CONVERSATIONS} conversations, Functions in twilio-run (a process per request), simulators on loopback.`);
     console.log('Calls: every REST call the Functions made during the step (all its events); latency: the named event\'s handler, as Twilio sees it.\n');
     report('conversation start: engage', engage);
     report('relay (onMessageAdded)', relay);
     report('handoff (onMessageAdded)', handoff);
+    console.log(`\nhandoff after OpenCX answered: ${depth} sequential Twilio round trips (each Twilio answer slowed to 200 ms, so parallel calls overlap)`);
     if (world.twilio.violations.length) throw new Error(`spec violations: ${JSON.stringify(world.twilio.violations)}`);
   } finally {
     await world.stop();
   }
+}
+
+/** The longest chain of one-after-another Twilio calls a handoff makes once OpenCX has answered. */
+async function handoffDepth(world: World): Promise<number> {
+  const { conversationSid } = await world.customerStartsConversation('Depth probe');
+  // Only the handing-off Function at work: no OpenCX webhook, no agent to offer the task to.
+  world.opencx.configureWebhook(undefined);
+  await world.humanAgentLogsOut();
+  const start = world.twilio.requests.at(-1)?.seq ?? 0;
+  world.twilio.addFault({ latencyMs: 200 });
+  world.opencx.ai.reply({ type: 'handoff', summary: 'Depth probe', sentiment: 'neutral', content: 'Connecting you.' });
+  try {
+    await world.customerSays(conversationSid, 'human please');
+  } finally {
+    world.twilio.clearFaults();
+  }
+  const end = world.twilio.requests.at(-1)?.seq ?? start;
+  await world.humanAgentLogsIn();
+  const calls = world.twilio.requests.filter((r) => r.seq > start && r.seq <= end);
+  const claim = calls.find((r) => r.method === 'POST' && r.template?.endsWith('/Items'));
+  return sequentialDepth(calls.filter((r) => r.seq > (claim?.seq ?? start)));
 }
 
 main().catch((error: unknown) => {
