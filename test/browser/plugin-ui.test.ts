@@ -170,6 +170,8 @@ test('admins check the Twilio setup: with the settings saved and both webhooks r
   // Saved settings: the view checks the setup by itself once they are loaded.
   await admin.getByRole('list', { name: 'Setup checks' }).waitFor();
   await expect(checkButton.isEnabled()).resolves.toBe(true);
+  // A customer talks to the AI, so OpenCX's signed webhook has arrived when the check runs.
+  await world.customerStartsConversation('Hello');
 
   const [answer] = await Promise.all([page.waitForResponse((response) => response.url().endsWith('/admin/setup-check')), checkButton.click()]);
   expect(answer.status()).toBe(200);
@@ -177,8 +179,10 @@ test('admins check the Twilio setup: with the settings saved and both webhooks r
   expect(checks.map((check) => check.id)).toEqual([
     'config',
     'opencx_token',
+    'opencx_webhook',
     'workspace_events',
     'conversations_webhook',
+    'timer_workspace',
     'ai_worker',
     'workflow_filters',
     'ai_reservation_timeout',
@@ -186,14 +190,16 @@ test('admins check the Twilio setup: with the settings saved and both webhooks r
   ]);
   await page.locator('[aria-busy="true"]').waitFor({ state: 'detached' });
 
-  await expect(admin.getByText('All 8 checks passed.').isVisible()).resolves.toBe(true);
+  await expect(admin.getByText('All 10 checks passed.').isVisible()).resolves.toBe(true);
   const items = admin.getByRole('list', { name: 'Setup checks' }).getByRole('listitem');
-  expect(await items.count()).toBe(8);
+  expect(await items.count()).toBe(10);
   for (const title of [
     'OpenCX settings',
     'OpenCX API key',
+    'OpenCX webhook',
     'TaskRouter event callback',
     'Conversations webhook',
+    'AI answer timer',
     'AI worker',
     'Workflow filters',
     'AI reservation timeout',

@@ -104,6 +104,23 @@ describe('the slow path: the answer comes by OpenCX webhook', () => {
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
   });
 
+  test('with Functions stopped the moment Conversations gives up, the slow path still answers once', async () => {
+    world.twilio.switches.functionOutlivesCaller = false;
+    try {
+      const { conversationSid } = await engaged();
+      world.opencx.ai.reply({ type: 'reply', content: 'Answer despite a strict runtime', latencyMs: 8000 });
+      await world.customerSays(conversationSid, 'Strict runtime question');
+      const delivery = world.twilio.webhooks.filter((d) => d.params.Body === 'Strict runtime question').at(-1)!;
+      // The handler finished inside the 5 s, so nothing was cut short.
+      expect(delivery.status).toBe(200);
+      expect(delivery.functionStopped).toBeFalsy();
+      await world.advance(8000);
+      expect(aiMessages(conversationSid).filter((m) => m.body === 'Answer despite a strict runtime')).toHaveLength(1);
+    } finally {
+      world.twilio.switches.functionOutlivesCaller = true;
+    }
+  });
+
   test('an AI that never answers: the watchdog hands off after 60 s without the customer writing again', async () => {
     const { conversationSid, taskSid } = await engaged();
     world.opencx.ai.neverAnswer();
