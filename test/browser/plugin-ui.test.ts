@@ -9,7 +9,7 @@ import path from 'path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
 import { PROJECT_ROOT } from '../harness/functions-runtime';
-import { World } from '../harness/world';
+import { OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
 
 jest.setTimeout(90000);
 
@@ -146,6 +146,7 @@ test('admins Test & Save: the AI worker is provisioned, the key is stored and on
   const page = await openGallery();
   await page.getByLabel('OpenCX API key').fill(DEFAULT_API_KEY);
   await page.getByLabel('AI author name').fill('Ava (AI)');
+  await page.getByLabel('OpenCX webhook signing secret').fill(OPENCX_WEBHOOK_SECRET);
   await page.getByRole('button', { name: 'Test & Save' }).click();
   await page.getByText(/Settings saved\./).waitFor();
   await expect(page.getByText(/The AI worker was created in TaskRouter/).isVisible()).resolves.toBe(true);
@@ -153,6 +154,7 @@ test('admins Test & Save: the AI worker is provisioned, the key is stored and on
 
   expect(await page.getByLabel('OpenCX API key').inputValue()).toBe('');
   expect(await page.content()).not.toContain(DEFAULT_API_KEY);
+  expect(await page.content()).not.toContain(OPENCX_WEBHOOK_SECRET);
   const stored = world.sync.document(world.syncServiceSid, 'opencx_config')!.data as Record<string, unknown>;
   expect(stored).toMatchObject({ opencxToken: DEFAULT_API_KEY, aiAuthorName: 'Ava (AI)', workspaceSid: world.workspaceSid });
   expect(world.aiWorkers()).toHaveLength(1);
@@ -175,7 +177,8 @@ test('admins check the Twilio setup: with the settings saved and both webhooks r
 
   const [answer] = await Promise.all([page.waitForResponse((response) => response.url().endsWith('/admin/setup-check')), checkButton.click()]);
   expect(answer.status()).toBe(200);
-  const { checks } = (await answer.json()) as { checks: { id: string; status: string }[] };
+  const { checks } = (await answer.json()) as { checks: { id: string; status: string; detail: string }[] };
+  expect(checks.filter((check) => check.status !== 'ok')).toEqual([]);
   expect(checks.map((check) => check.id)).toEqual([
     'config',
     'opencx_token',

@@ -1,5 +1,6 @@
 // The harness itself: a Function keeps running after Twilio gave up on its webhook, or is stopped
 // then (the functionOutlivesCaller switch), and settle() waits for whichever Function work remains.
+// Either way the customer gets the AI's answer once: OpenCX's webhook brings it.
 import { AI_AUTHOR, World } from '../harness/world';
 import { deliveriesOf } from './helpers';
 
@@ -22,17 +23,18 @@ test.each([true, false])('functionOutlivesCaller %s: a Function Twilio gave up o
     world.twilio.expireDelivery(delivery.seq);
     await pending;
     await world.settle();
+    // OpenCX answers 1 s (simulated) later; its webhook brings the answer whether or not the Function survived.
+    await world.advance(1000);
 
     expect(delivery.error).toBe('timed out after 60000 ms');
     const aiAnswers = world.transcript(conversationSid).filter((m) => m.author === AI_AUTHOR).map((m) => m.body);
     if (outlives) {
       expect(delivery.lateStatus).toBe(200);
-      expect(aiAnswers.at(-1)).toBe('Yes, still here.');
     } else {
       expect(delivery.functionStopped).toBe(true);
       expect(delivery.lateStatus).toBeUndefined();
-      expect(aiAnswers).not.toContain('Yes, still here.');
     }
+    expect(aiAnswers.filter((answer) => answer === 'Yes, still here.')).toHaveLength(1);
     expect(world.twilio.violations).toEqual([]);
   } finally {
     await world.stop();
