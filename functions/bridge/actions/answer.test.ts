@@ -30,3 +30,45 @@ describe('answerKey', () => {
     expect(answerKey('s1', { text: 'Hi' })).not.toBe(answerKey('s2', { text: 'Hi' }));
   });
 });
+
+describe('askAi', () => {
+  const { askAi } = jest.requireActual('./answer') as typeof import('./answer');
+  const { OpenCxError } = jest.requireActual('../../common/opencx-client') as typeof import('../../common/opencx-client');
+  const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
+
+  function depsWith(send: (token: string) => Promise<unknown>, reloaded?: string) {
+    const client = (token: string): unknown => ({ sendContactMessage: () => send(token), withToken: (next: string) => client(next) });
+    return {
+      config: { opencxToken: 'old-key' },
+      opencx: client('old-key'),
+      deadline: new Deadline(4000),
+      maxAnswerWaitMs: 3000,
+      afterAnswerReserveMs: 1000,
+      reloadConfig: async () => (reloaded ? { opencxToken: reloaded } : { opencxToken: 'old-key' }),
+    } as never;
+  }
+  const answered = { reply: 'Hi', handedOff: false, failed: false };
+
+  test('a key OpenCX refuses is re-read once: a rotated key answers without a handoff', async () => {
+    const tokens: string[] = [];
+    const deps = depsWith(async (token) => {
+      tokens.push(token);
+      if (token === 'old-key') throw new OpenCxError('401', 401);
+      return answered;
+    }, 'new-key');
+    await expect(askAi('s1', 'hello', deps)).resolves.toMatchObject({ kind: 'answered', next: { next: 'reply', reply: 'Hi' } });
+    expect(tokens).toEqual(['old-key', 'new-key']);
+  });
+
+  test('the same key refused again is a refusal (humans), not a loop', async () => {
+    const deps = depsWith(async () => {
+      throw new OpenCxError('401', 401);
+    });
+    await expect(askAi('s1', 'hello', deps)).resolves.toMatchObject({ kind: 'refused' });
+  });
+
+  test('a timeout is pending (the answer may come by webhook); a 503 is refused', async () => {
+    await expect(askAi('s1', 'hi', depsWith(async () => Promise.reject(new OpenCxError('timed out', undefined))))).resolves.toMatchObject({ kind: 'pending' });
+    await expect(askAi('s1', 'hi', depsWith(async () => Promise.reject(new OpenCxError('503', 503))))).resolves.toMatchObject({ kind: 'refused' });
+  });
+});
