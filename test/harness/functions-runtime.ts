@@ -39,7 +39,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startFunctionsRuntime(env: Record<string, string>): Promise<FunctionsRuntime> {
+/**
+ * `fork` (twilio-run's default) runs every invocation in a new process, as a cold container;
+ * `warm` runs them all in one long-lived process that keeps its modules loaded
+ * (`--no-fork-process --no-live`), closer to a busy production container. In `warm` mode a single
+ * invocation cannot be stopped.
+ */
+export type RuntimeMode = 'fork' | 'warm';
+
+export async function startFunctionsRuntime(env: Record<string, string>, mode: RuntimeMode = 'fork'): Promise<FunctionsRuntime> {
   const functionsDir = path.join(PROJECT_ROOT, 'dist', 'functions');
   if (!fs.existsSync(functionsDir)) throw new Error('dist/functions is missing: run `npm run build` first');
   const port = await freePort();
@@ -60,7 +68,7 @@ export async function startFunctionsRuntime(env: Record<string, string>): Promis
   const bin = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'twilio-run');
   const child: ChildProcess = spawn(
     bin,
-    ['start', '--port', String(port), '--env', envFile, '--functions-folder', 'dist/functions', '--assets-folder', 'dist/assets'],
+    ['start', '--port', String(port), '--env', envFile, '--functions-folder', 'dist/functions', '--assets-folder', 'dist/assets', ...(mode === 'warm' ? ['--no-fork-process', '--no-live'] : [])],
     // Its own process group, so stopping it also ends the function runners it forks.
     {
       cwd: PROJECT_ROOT,
@@ -85,6 +93,7 @@ export async function startFunctionsRuntime(env: Record<string, string>): Promis
       return fresh;
     },
     stopInvocation: async (deliverySeq) => {
+      if (mode === 'warm') throw new Error('a warm runtime runs every invocation in one process: none can be stopped alone');
       // The stop mark first, then the pid: the preload writes the pid first, then reads the mark.
       fs.writeFileSync(path.join(invocationsDir, `${deliverySeq}.stop`), '');
       const pidFile = path.join(invocationsDir, `${deliverySeq}.pid`);

@@ -15,7 +15,7 @@ import { TwilioSimulator } from '../simulators/twilio/simulator';
 import { TwilioSwitches } from '../simulators/twilio/switches';
 import { SyncSim } from '../simulators/twilio/sync';
 import { TaskRouterSim } from '../simulators/twilio/taskrouter';
-import { FunctionsRuntime, startFunctionsRuntime } from './functions-runtime';
+import { FunctionsRuntime, RuntimeMode, startFunctionsRuntime } from './functions-runtime';
 
 export const AI_AUTHOR = 'AI Support Agent';
 export const BRIDGE_EVENTS = SUBSCRIBED_TASKROUTER_EVENTS.join(',');
@@ -44,6 +44,8 @@ export interface WorldOptions {
   handoffFilter?: 'first' | 'after-ai' | 'missing';
   /** Extra environment variables for the Functions (added to, or replacing, the defaults). */
   functionsEnv?: Record<string, string>;
+  /** How twilio-run runs the Functions: a process per invocation (default) or one warm process. */
+  runtimeMode?: RuntimeMode;
 }
 
 export interface StartedConversation {
@@ -97,7 +99,7 @@ export class World {
     this.client = createTwilioClient({ ACCOUNT_SID: this.twilio.accountSid, AUTH_TOKEN: this.twilio.authToken, TWILIO_API_BASE_URL: this.twilio.url });
     this.seedContactCenter();
     if (this.options.functions !== false) {
-      const functions = await startFunctionsRuntime(this.functionsEnv());
+      const functions = await startFunctionsRuntime(this.functionsEnv(), this.options.runtimeMode);
       this.functions = functions;
       this.twilio.stopFunction = (delivery) => functions.stopInvocation(delivery.seq);
       this.webhookUrl = `${functions.url}/webhook`;
