@@ -584,7 +584,7 @@ export class ConversationsSim implements SimulatorModule {
     };
     for (const [key, value] of Object.entries(fields)) if (value !== undefined) params[key] = value;
     const retry = this.sim.switches.conversationsRetriesTimedOutWebhooks;
-    void this.sim.deliverWithRetry('conversations', url, params, WEBHOOK_TIMEOUT_MS, retry, (sent) => withRetryCount(sent, 1));
+    void this.sim.deliverEvent('conversations', url, params, WEBHOOK_TIMEOUT_MS, retry, (sent) => withRetryCount(sent, 1));
   }
 
   // ---- lookups ----------------------------------------------------------------------------

@@ -237,6 +237,37 @@ describe('retry switches', () => {
     }
   });
 
+  test('lateDeliveryMs: every second event arrives late, after the events that followed it', async () => {
+    const taskrouter = new TaskRouterSim();
+    const conversations = new ConversationsSim();
+    sim = await startSimulator({ taskrouter, conversations }, { switches: { lateDeliveryMs: 3000 } });
+    const receiver = await startWebhookReceiver({ status: 204 });
+    try {
+      const ws = taskrouter.createWorkspace({ friendlyName: 'Flex', eventCallbackUrl: receiver.url(), eventsFilter: 'task.created' });
+      const queue = taskrouter.createTaskQueue(ws.sid, { friendlyName: 'Support', targetWorkers: 'role == "agent"' });
+      const workflow = taskrouter.createWorkflow(ws.sid, { friendlyName: 'Flex', configuration: { task_routing: { filters: [], default_filter: { queue: queue.sid } } } });
+      const tasks = [];
+      for (let i = 0; i < 3; i++) tasks.push(await clientFor(sim).taskrouter.v1.workspaces(ws.sid).tasks.create({ workflowSid: workflow.sid, attributes: '{}' }));
+      const service = conversations.createService('Flex');
+      await clientFor(sim).conversations.v1.services(service.sid).configuration.webhooks().update({ postWebhookUrl: receiver.url(), filters: ['onMessageAdded'], method: 'POST' });
+      const conversation = conversations.createConversation(service.sid);
+      for (const body of ['one', 'two']) conversations.receiveCustomerMessage(service.sid, conversation.sid, { author: 'customer', body });
+      await sim.idle();
+      const arrived = (): string[] => receiver.received.map((hook) => hook.params.TaskSid ?? hook.params.Body);
+      // The 2nd and the 4th event (the customer's first message) wait on the clock.
+      expect(arrived()).toEqual([tasks[0].sid, tasks[2].sid, 'two']);
+
+      sim.clock.advance(2999);
+      await sim.idle();
+      expect(arrived()).toHaveLength(3);
+      sim.clock.advance(1);
+      await sim.idle();
+      expect(arrived()).toEqual([tasks[0].sid, tasks[2].sid, 'two', tasks[1].sid, 'one']);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   test('every delivery names itself in a header, so a harness can find the Function serving it', async () => {
     sim = await startSimulator({});
     const headers: string[] = [];

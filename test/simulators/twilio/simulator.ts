@@ -156,6 +156,7 @@ export class TwilioSimulator {
   stopFunction?: (delivery: WebhookDelivery) => Promise<boolean>;
   private readonly givingUp = new Map<number, () => void>();
   private seq = 0;
+  private eventsSent = 0;
   url = '';
 
   constructor(options: TwilioSimulatorOptions = {}) {
@@ -363,6 +364,27 @@ export class TwilioSimulator {
         retryOnce && deliveryFailed(first) ? this.deliverWebhook(kind, url, retryParams(params), timeoutMs, { of: first }) : first,
       ),
     );
+  }
+
+  /**
+   * Sends an event as `deliverWithRetry` does; with `lateDeliveryMs`, every second one is held back
+   * on the clock (the returned promise then resolves at once, so events behind it are not held up).
+   */
+  deliverEvent(
+    kind: string,
+    url: string,
+    params: Record<string, string>,
+    timeoutMs: number,
+    retryOnce: boolean,
+    retryParams?: (params: Record<string, string>) => Record<string, string>,
+  ): Promise<unknown> {
+    const send = (): Promise<WebhookDelivery> => this.deliverWithRetry(kind, url, params, timeoutMs, retryOnce, retryParams);
+    this.eventsSent += 1;
+    if (this.switches.lateDeliveryMs > 0 && this.eventsSent % 2 === 0) {
+      this.clock.schedule(this.switches.lateDeliveryMs, () => void send());
+      return Promise.resolve();
+    }
+    return send();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -30,6 +30,11 @@ export interface TwilioSwitches {
   functionOutlivesCaller: boolean;
   /** A worker that rejected a task is not offered it again while the task stays in its target. Off: it can be. */
   rejectedWorkerNeverReoffered: boolean;
+  /**
+   * Every second event (TaskRouter events and Conversations webhooks alike) is held back this many
+   * simulated ms, so it arrives late and after events that followed it. 0: none is late.
+   */
+  lateDeliveryMs: number;
 }
 
 export const DEFAULT_SWITCHES: TwilioSwitches = {
@@ -43,4 +48,5 @@ export const DEFAULT_SWITCHES: TwilioSwitches = {
   taskRouterRetriesFailedEvents: false,
   functionOutlivesCaller: true,
   rejectedWorkerNeverReoffered: true,
+  lateDeliveryMs: 0,
 };

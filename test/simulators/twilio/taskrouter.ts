@@ -1040,7 +1040,7 @@ export class TaskRouterSim implements SimulatorModule {
     const copies = sim.switches.duplicateEvents ? 2 : 1;
     const retry = sim.switches.taskRouterRetriesFailedEvents;
     runtime.delivery = runtime.delivery.then(async () => {
-      for (let i = 0; i < copies; i++) await sim.deliverWithRetry('taskrouter', url, params, EVENT_CALLBACK_TIMEOUT_MS, retry);
+      for (let i = 0; i < copies; i++) await sim.deliverEvent('taskrouter', url, params, EVENT_CALLBACK_TIMEOUT_MS, retry);
     });
     sim.track(runtime.delivery);
   }
