@@ -101,7 +101,8 @@ export class World {
     if (this.options.functions !== false) {
       const functions = await startFunctionsRuntime(this.functionsEnv(), this.options.runtimeMode);
       this.functions = functions;
-      this.twilio.stopFunction = (delivery) => functions.stopInvocation(delivery.seq);
+      // A warm process runs every invocation: Twilio giving up on one can only close its connection.
+      if (this.options.runtimeMode !== 'warm') this.twilio.stopFunction = (delivery) => functions.stopInvocation(delivery.seq);
       this.webhookUrl = `${functions.url}/webhook`;
       this.opencxWebhookUrl = `${functions.url}/opencx-webhook`;
       if (this.options.webhooks !== false) {
