@@ -48,12 +48,12 @@ async function startWorld(options: WorldOptions = {}): Promise<World> {
 
 /**
  * Sizes the AI worker pool for `peak` conversations through "Test & Save", when the settings take
- * a peak (a settings field whose name contains "peak"); otherwise the one seeded AI worker stays.
+ * a peak (a settings field named for the peak or the concurrent conversations); otherwise the one seeded AI worker stays.
  */
 export async function seedAiPool(world: World, peak: number): Promise<string> {
   const token = world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'] });
   const loaded = await postForm(world.functions!.url, '/admin/settings-load', { Token: token });
-  const peakField = Object.keys(loaded.body.settings ?? {}).find((key) => /peak/i.test(key));
+  const peakField = Object.keys(loaded.body.settings ?? {}).find((key) => /peak|concurrent/i.test(key));
   if (peakField) {
     const saved = await postForm(world.functions!.url, '/admin/settings-save', {
       Token: token,
@@ -204,10 +204,14 @@ const OPENCX_FAULTS: Omit<OpenCxFault, 'path' | 'times'>[] = [
   { status: 502 },
   { status: 503 },
   { status: 429, retryAfterSeconds: 2 },
-  { latencyMs: 8000 },
   { after: 'drop' },
 ];
 const OPENCX_PATHS = [/^\/chat\/sessions$/, /\/send$/, /^\/chat\/sessions\/[^/]+$/];
+/**
+ * A slow answer waits on the virtual clock, which stands still while a Function waits in real
+ * time: only the AI's answers (`send`) are slow, as the bridge's slow path is built for them.
+ */
+const SLOW_ANSWER: OpenCxFault = { path: /\/send$/, latencyMs: 8000 };
 
 /**
  * Seeded random faults on both sides while the customers write, slow AI answers, then a whole
@@ -228,7 +232,8 @@ export function faults(traffic: Traffic, seed: number, faultsPerMessage: number)
       }
       for (let i = 0; i < faultsPerMessage; i++) {
         world.twilio.addFault({ ...random.pick(TWILIO_FAULTS), product: random.pick(['taskrouter', 'conversations', 'sync']), method: random.pick(['GET', 'POST']), times: 1 });
-        world.opencx.faults.add({ ...random.pick(OPENCX_FAULTS), path: random.pick(OPENCX_PATHS), times: random.int(1, 2) });
+        const opencxFault = random.chance(1 / (OPENCX_FAULTS.length + 1)) ? SLOW_ANSWER : { ...random.pick(OPENCX_FAULTS), path: random.pick(OPENCX_PATHS) };
+        world.opencx.faults.add({ ...opencxFault, times: random.int(1, 2) });
         twilioFaults += 1;
         opencxFaults += 1;
       }
