@@ -114,6 +114,16 @@ export function waitedForAiSlot(events: readonly TaskEvent[], aiQueueSid: string
   return waited;
 }
 
+/** Where the lost messages were, for the run's report: `conversation: "text"` (with humans or not). */
+export function lostMessageExamples(records: RunRecords, most = 5): string[] {
+  return records.conversations
+    .flatMap((c) => {
+      const withHumans = reachedQueue(c.conversationSid, records.taskEvents, records.humanQueueSid);
+      return lostCustomerMessages(c, withHumans).map((text) => `${c.conversationSid} "${text}" (${withHumans ? 'with humans' : 'not with humans'}, OpenCX got ${c.opencxContactTexts.filter((t) => t === text).length}x)`);
+    })
+    .slice(0, most);
+}
+
 export function figures(records: RunRecords): Figures {
   const { conversations, taskEvents } = records;
   let lost = 0;

@@ -1,13 +1,16 @@
 // The reliability run's scenarios: each starts a whole contact center (the World) with the
 // Functions in one warm twilio-run process, drives customers through it on the virtual clock, and
 // returns the figures the simulators' records give (checks.ts).
+import fs from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { PROJECT_ROOT } from '../harness/functions-runtime';
 import { World, WorldOptions } from '../harness/world';
 import { postForm } from '../integration/helpers';
 import { TwilioSwitches } from '../simulators/twilio/switches';
 import { FaultRule as TwilioFault } from '../simulators/twilio/simulator';
 import { FaultRule as OpenCxFault } from '../simulators/opencx/opencx-simulator';
-import { brokenGuarantees, Figures, figures, lostAttributes, reachedQueue } from './checks';
+import { brokenGuarantees, Figures, figures, lostAttributes, lostMessageExamples, reachedQueue } from './checks';
 import { handoffReasons, runRecords, taskEvents } from './records';
 import { SeededRandom } from './seeded-random';
 
@@ -146,8 +149,14 @@ async function run(name: string, options: WorldOptions, traffic: Traffic, drive:
     const extra = await drive(world, customers, notes);
     const reasons = Object.entries(handoffReasons(world, customers.conversationSids));
     notes.push(`handoff reasons: ${reasons.map(([reason, n]) => `${n} ${reason}`).join(', ') || 'none'}`);
-    const result = figures(runRecords(world, customers.conversationSids));
+    const records = runRecords(world, customers.conversationSids);
+    const result = figures(records);
+    if (result.lostCustomerMessages > 0) notes.push(`lost, e.g.: ${lostMessageExamples(records, 3).join('; ')}`);
     const violations = world.twilio.violations.length;
+    // The Functions' log, to find out why a guarantee failed.
+    const logFile = path.join(PROJECT_ROOT, 'test-artifacts', `reliability-${name}.log`);
+    fs.mkdirSync(path.dirname(logFile), { recursive: true });
+    fs.writeFileSync(logFile, world.functions?.output() ?? '');
     const broken = [...brokenGuarantees(result), ...Object.entries({ ...extra, specViolations: violations }).filter(([, v]) => v !== 0).map(([k, v]) => `${k} = ${v}`)];
     return { name, figures: result, extra: { ...extra, specViolations: violations }, broken, notes, seconds: Math.round((performance.now() - started) / 1000) };
   } finally {
