@@ -46,6 +46,8 @@ export interface WorldOptions {
   functionsEnv?: Record<string, string>;
   /** How twilio-run runs the Functions: a process per invocation (default) or one warm process. */
   runtimeMode?: RuntimeMode;
+  /** How long settle() waits for the simulators to go quiet before it calls the run hung (default 30 s); a load run on a busy machine needs longer. */
+  settleTimeoutMs?: number;
 }
 
 export interface StartedConversation {
@@ -256,7 +258,7 @@ export class World {
     // whole pass over both simulators saw nothing new.
     for (;;) {
       const before = this.activity();
-      await this.twilio.idle(30000);
+      await this.twilio.idle(this.options.settleTimeoutMs ?? 30000);
       await this.opencx.idle();
       if (this.activity() === before) return;
     }
