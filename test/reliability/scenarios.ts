@@ -10,8 +10,8 @@ import { postForm } from '../integration/helpers';
 import { TwilioSwitches } from '../simulators/twilio/switches';
 import { FaultRule as TwilioFault } from '../simulators/twilio/simulator';
 import { FaultRule as OpenCxFault } from '../simulators/opencx/opencx-simulator';
-import { brokenGuarantees, Figures, figures, lostAttributes, lostMessageExamples, reachedQueue } from './checks';
-import { handoffReasons, runRecords, taskEvents } from './records';
+import { brokenGuarantees, Figures, figures, handedOff, lostAttributes, lostMessageExamples, reachedQueue } from './checks';
+import { conversationRecords, handoffReasons, runRecords, taskEvents } from './records';
 import { SeededRandom } from './seeded-random';
 
 export interface Traffic {
@@ -155,13 +155,13 @@ async function run(name: string, options: WorldOptions, traffic: Traffic, drive:
     const records = runRecords(world, customers.conversationSids);
     const result = figures(records);
     if (result.lostCustomerMessages > 0) notes.push(`lost, e.g.: ${lostMessageExamples(records, 3).join('; ')}`);
-    const violations = world.twilio.violations.length;
+    const extras = { ...extra, specViolations: world.twilio.violations.length };
     // The Functions' log, to find out why a guarantee failed.
     const logFile = path.join(PROJECT_ROOT, 'test-artifacts', `reliability-${name}.log`);
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     fs.writeFileSync(logFile, world.functions?.output() ?? '');
-    const broken = [...brokenGuarantees(result), ...Object.entries({ ...extra, specViolations: violations }).filter(([, v]) => v !== 0).map(([k, v]) => `${k} = ${v}`)];
-    return { name, figures: result, extra: { ...extra, specViolations: violations }, broken, notes, seconds: Math.round((performance.now() - started) / 1000) };
+    const broken = [...brokenGuarantees(result), ...Object.entries(extras).filter(([, v]) => v !== 0).map(([k, v]) => `${k} = ${v}`)];
+    return { name, figures: result, extra: extras, broken, notes, seconds: Math.round((performance.now() - started) / 1000) };
   } finally {
     await world.stop();
   }
@@ -322,11 +322,12 @@ export function writers(traffic: Traffic): Promise<ScenarioResult> {
     await Promise.all(writes);
     await customers.flush();
     let lost = 0;
-    customers.conversationSids.forEach((sid, i) => {
-      for (const task of world.tasksOf(sid)) {
-        lost += lostAttributes(task.attributes, other.written.get(task.sid) ?? {}, customers.handsOff(i)).length;
-      }
-    });
+    const events = taskEvents(world);
+    for (const sid of customers.conversationSids) {
+      // Ours are owed where the records show a handoff, whatever the script asked for.
+      const handedOffHere = handedOff(conversationRecords(world, sid), events);
+      for (const task of world.tasksOf(sid)) lost += lostAttributes(task.attributes, other.written.get(task.sid) ?? {}, handedOffHere).length;
+    }
     const bridgeConflicts = world.twilio.requests.filter((r) => r.method === 'POST' && r.template?.endsWith('/Tasks/{Sid}') && r.status === 412 && r.headers['user-agent']?.startsWith('twilio-node')).length;
     const theirs = [...other.written.values()].reduce((n, w) => n + Object.keys(w).length, 0);
     notes.push(`${theirs} attribute writes by the other writer (${other.conflicts} refused with 412), ${bridgeConflicts} of the bridge's refused with 412`);
