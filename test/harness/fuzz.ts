@@ -145,22 +145,25 @@ const ADMIN_PATHS = ['/admin/settings-load', '/admin/settings-save', '/admin/set
 /** Admin Functions that change nothing, where an admin token may meet fuzzed fields. */
 const READ_ONLY_ADMIN_PATHS = ['/admin/settings-load', '/admin/setup-check'];
 
+/** A customer's message in a conversation nobody knows. */
+function conversationEventParams(rng: Rng, facts: FuzzFacts, type: string): Record<string, string> {
+  return {
+    EventType: type,
+    AccountSid: facts.accountSid,
+    ChatServiceSid: facts.conversationsServiceSid,
+    ConversationSid: rng.sid('CH'),
+    MessageSid: rng.sid('IM'),
+    Body: 'hello',
+    Author: 'customer-fuzz',
+    Source: 'SDK',
+    DateCreated: new Date(facts.nowSeconds() * 1000).toISOString(),
+    RetryCount: '0',
+  };
+}
+
 function twilioEventParams(rng: Rng, facts: FuzzFacts): Record<string, string> {
   const type = rng.pick([...TASKROUTER_EVENTS, ...CONVERSATION_EVENTS, 'worker.activity.update', 'onMessageUpdated']);
-  if (type.startsWith('on')) {
-    return {
-      EventType: type,
-      AccountSid: facts.accountSid,
-      ChatServiceSid: facts.conversationsServiceSid,
-      ConversationSid: rng.sid('CH'),
-      MessageSid: rng.sid('IM'),
-      Body: 'hello',
-      Author: 'customer-fuzz',
-      Source: 'SDK',
-      DateCreated: new Date(facts.nowSeconds() * 1000).toISOString(),
-      RetryCount: '0',
-    };
-  }
+  if (type.startsWith('on')) return conversationEventParams(rng, facts, type);
   const timer = rng.chance(0.15);
   return {
     EventType: type,
@@ -370,18 +373,7 @@ function adminCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
 /** A well-formed signed event that needs our config, sent while Sync answers 503. */
 function transientCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
   if (rng.chance(0.5)) {
-    const params = {
-      EventType: 'onMessageAdded',
-      AccountSid: facts.accountSid,
-      ChatServiceSid: facts.conversationsServiceSid,
-      ConversationSid: rng.sid('CH'),
-      MessageSid: rng.sid('IM'),
-      Body: 'hello',
-      Author: 'customer-fuzz',
-      Source: 'SDK',
-      DateCreated: new Date(facts.nowSeconds() * 1000).toISOString(),
-      RetryCount: '0',
-    };
+    const params = conversationEventParams(rng, facts, 'onMessageAdded');
     const signature = twilio.getExpectedTwilioSignature(facts.authToken, `${facts.baseUrl}/webhook`, params);
     return { index, endpoint: 'webhook', kind: 'Sync down', expectation: 'transient', path: '/webhook', method: 'POST', headers: { 'Content-Type': FORM, 'X-Twilio-Signature': signature }, body: new URLSearchParams(params).toString() };
   }
