@@ -15,6 +15,7 @@ const ANSWER_WAIT_MS = '1500';
 const AI_RESERVATION_TIMEOUT_SECONDS = 120;
 const GREETING = 'Welcome! How can I help?';
 const ANSWER = 'Your order ships tomorrow.';
+const RELAYED = 'Order 1234';
 
 const worlds: Partial<Record<SwitchCase['runtime'], World>> = {};
 
@@ -32,11 +33,10 @@ const role = (m: { attributes: Record<string, unknown> }) => (m.attributes.openc
 
 /** The relayed message, under the case's trigger; resolves once its answer is in the conversation (or should be). */
 async function relay(world: World, conversationSid: string, c: SwitchCase): Promise<void> {
-  const message = 'Order 1234';
   if (c.trigger === 'slow answer') {
     world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged', times: 1 });
     world.opencx.ai.reply({ type: 'reply', content: ANSWER, latencyMs: 5000 });
-    await world.customerSays(conversationSid, message);
+    await world.customerSays(conversationSid, RELAYED);
     await world.advance(5000);
     await world.advance(world.opencx.switches.webhookRetryDelaysMs[0]);
     return;
@@ -44,15 +44,15 @@ async function relay(world: World, conversationSid: string, c: SwitchCase): Prom
   world.opencx.ai.reply(ANSWER);
   if (c.trigger === 'caller gives up') {
     world.opencx.faults.add({ path: /\/send$/, latencyMs: 1000, times: 1 });
-    world.customerWrites(conversationSid, message);
-    await world.until(() => world.opencx.requests.some((r) => r.path.endsWith('/send') && JSON.stringify(r.body).includes(message)), 'the message to reach OpenCX');
+    world.customerWrites(conversationSid, RELAYED);
+    await world.until(() => world.opencx.requests.some((r) => r.path.endsWith('/send') && JSON.stringify(r.body).includes(RELAYED)), 'the message to reach OpenCX');
     world.twilio.expireDelivery(deliveriesOf(world, 'onMessageAdded').at(-1)!.seq);
     await world.settle();
     await world.advance(1000);
     return;
   }
   if (c.trigger === 'relay fails once') world.twilio.addFault({ method: 'GET', product: 'sync', path: /\/Maps\/opencx_conversations\/Items\//, status: 500, times: 3 });
-  await world.customerSays(conversationSid, message);
+  await world.customerSays(conversationSid, RELAYED);
 }
 
 /** Proof that the trigger happened, so a case cannot pass by skipping what makes its switch matter. */
@@ -68,7 +68,7 @@ function expectTriggered(world: World, c: SwitchCase, taskSid: string): void {
     case 'slow answer':
       return expect(world.opencx.webhookDeliveries.filter((d) => d.event === AI_RESPONSE_EVENT).map((d) => d.attempts.map((a) => a.status))).toContainEqual([401, 200]);
     case 'caller gives up':
-      return expect(deliveriesOf(world, 'onMessageAdded').at(-1)).toMatchObject({ error: expect.stringContaining('timed out'), functionStopped: true });
+      return expect(deliveriesOf(world, 'onMessageAdded').find((d) => d.params.Body === RELAYED)).toMatchObject({ error: expect.stringContaining('timed out'), functionStopped: true });
     case 'none':
       return;
   }
@@ -114,7 +114,7 @@ describe.each(SWITCH_CASES.map((c) => [caseName(c), c] as const))('%s', (_name, 
     const transcript = world.transcript(conversationSid);
     expect(transcript.filter((m) => role(m) === 'ai').map((m) => m.body)).toEqual([GREETING, ANSWER]);
     expect(transcript.filter((m) => role(m) === 'handoff-note')).toHaveLength(1);
-    expect(world.contactMessages(world.sessionFor(conversationSid)!.id)).toEqual(['Where is my order?', 'Order 1234', 'I want a refund']);
+    expect(world.contactMessages(world.sessionFor(conversationSid)!.id)).toEqual(['Where is my order?', RELAYED, 'I want a refund']);
     const task = world.task(taskSid);
     expect(task.attributes).toMatchObject({ handedOff: true, handoffReason: 'AI requested human handoff', handoffSummary: 'Wants a refund' });
     expect(task.taskQueueSid).toBe(world.humanQueueSid);
