@@ -169,7 +169,7 @@ describe('known defects, reproduced (each fails once fixed: then drop it from KN
   });
 });
 
-test('no response body, header or log line carries the org token or the webhook secret, in any encoding', () => {
+test('no response body, header or log line carries the org token, the webhook secret or the Twilio auth token, in any encoding', () => {
   const texts: [string, string][] = [
     ['Functions output', world.functions!.output()],
     ...adminAnswers.map((a, i): [string, string] => [`admin answer ${i}`, JSON.stringify([...a.headers]) + a.text]),
@@ -181,6 +181,8 @@ test('no response body, header or log line carries the org token or the webhook 
   // The secrets were in play: saved by the admin, used against OpenCX, signing its webhooks.
   expect(world.sync.document(world.syncServiceSid, 'opencx_config')?.data).toMatchObject({ opencxToken: ORG_TOKEN, opencxWebhookSecret: WEBHOOK_SECRET });
   expect(world.twilio.webhooks.filter((d) => d.responseBody && d.responseHeaders).length).toBeGreaterThan(5);
-  const secrets = { 'org token': ORG_TOKEN, 'first org token': DEFAULT_API_KEY, 'webhook secret': WEBHOOK_SECRET, 'first webhook secret': OPENCX_WEBHOOK_SECRET };
+  const secrets = { 'org token': ORG_TOKEN, 'first org token': DEFAULT_API_KEY, 'webhook secret': WEBHOOK_SECRET, 'first webhook secret': OPENCX_WEBHOOK_SECRET, 'Twilio auth token': world.twilio.authToken };
+  // The scan sees a secret where one is: in the form the admin posted.
+  expect(findSecrets(secrets, [['the admin\'s form', new URLSearchParams({ opencxToken: ORG_TOKEN }).toString()]])).not.toEqual([]);
   expect(findSecrets(secrets, texts)).toEqual([]);
 });
