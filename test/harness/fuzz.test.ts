@@ -1,6 +1,6 @@
 // The fuzzer's own rules, without a runtime: the same seed gives the same requests, and the judge
 // flags each broken rule. The secret scanner finds a secret in every encoding it claims.
-import { FuzzCase, FuzzExchange, FuzzFacts, generateCases, judge, Rng } from './fuzz';
+import { FuzzCase, FuzzExchange, FuzzFacts, generateCases, judge, Rng, summary } from './fuzz';
 import { findSecrets, secretNeedles } from './secret-scan';
 
 const facts: FuzzFacts = {
@@ -89,6 +89,19 @@ describe('judge', () => {
   test('a request Twilio would refuse is a finding', () => {
     expect(judge(exchange({}, { violations: ['GET /sync/v1/x: no path'] }))).toEqual([expect.stringContaining('request the real API refuses: GET /sync/v1/x')]);
   });
+});
+
+test('summary counts refusals, crashes and the 5xx apart from the deliberate ones', () => {
+  const exchanges = [
+    exchange({ expectation: 'refused' }, { status: 403 }),
+    exchange({ expectation: 'refused' }, { status: 200 }),
+    exchange({ expectation: 'transient' }, { status: 503, body: '{"outcome":"failed"}' }),
+    exchange({}, { status: 500 }),
+    exchange({}, { status: null }),
+  ];
+  expect(summary({ seed: 9, exchanges, findings: exchanges.flatMap(judge), counts: { refused: 2, ignored: 2, transient: 1 } })).toBe(
+    'fuzz seed 9: 5 requests, 1/2 forged or unsigned refused (50.0 %), 1 crashes, 1 unhandled 5xx (1 deliberate 503 under a Sync outage), 3 findings',
+  );
 });
 
 describe('findSecrets', () => {

@@ -439,6 +439,20 @@ export function judge(exchange: FuzzExchange): string[] {
   return findings;
 }
 
+/** The run in one line, for the reliability command's output. */
+export function summary(report: FuzzReport): string {
+  const refusals = report.exchanges.filter((e) => e.fuzzCase.expectation === 'refused');
+  const refused = refusals.filter((e) => e.status !== null && e.status >= 400 && e.status < 500).length;
+  const crashes = report.exchanges.filter((e) => e.status === null).length;
+  const fiveHundreds = report.exchanges.filter((e) => e.status !== null && e.status >= 500).length;
+  const retryMe = report.exchanges.filter((e) => e.fuzzCase.expectation === 'transient' && isRetryMe(e)).length;
+  const share = refusals.length ? ((100 * refused) / refusals.length).toFixed(1) : '100.0';
+  return (
+    `fuzz seed ${report.seed}: ${report.exchanges.length} requests, ${refused}/${refusals.length} forged or unsigned refused (${share} %), ` +
+    `${crashes} crashes, ${fiveHundreds - retryMe} unhandled 5xx (${retryMe} deliberate 503 under a Sync outage), ${report.findings.length} findings`
+  );
+}
+
 export interface FuzzOptions {
   seed: number;
   iterations: number;

@@ -4,7 +4,7 @@
 // replays a run. What a case expects, and the one 5xx allowed, are defined in test/harness/fuzz.ts.
 import twilio from 'twilio';
 import { signOpencxPayload } from '../../functions/common/opencx-signature';
-import { FuzzExchange, fuzzFunctions, FuzzReport, judge } from '../harness/fuzz';
+import { FuzzExchange, fuzzFunctions, FuzzReport, judge, summary } from '../harness/fuzz';
 import { findSecrets } from '../harness/secret-scan';
 import { AI_AUTHOR, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
 import { DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
@@ -103,6 +103,8 @@ test(`the fuzzer (seed ${SEED}, ${ITERATIONS} requests): no crash, no unhandled 
 
   const unexcused = report.exchanges.filter((e) => !KNOWN_DEFECTS.some((known) => known.covers(e))).flatMap(judge);
   expect(unexcused).toEqual([]);
+  expect(summary(report)).toMatch(/ 0 crashes, /);
+  expect(summary(report)).toMatch(/forged or unsigned refused \(100\.0 %\)/);
   expect(report.exchanges).toHaveLength(ITERATIONS);
   expect(report.counts.refused).toBeGreaterThan(ITERATIONS / 4);
   expect(report.counts.ignored).toBeGreaterThan(ITERATIONS / 5);
