@@ -6,7 +6,7 @@
 //   change nothing (no Twilio write, no OpenCX call).
 // - `ignored`: correctly signed or authenticated, but malformed or meaningless. It must get an
 //   answer below 500, and the Functions must log it.
-// - `transient`: a well-formed signed event while a dependency (our Sync config) answers 503. The
+// - `transient`: a well-formed signed event while a dependency (every Sync call) answers 503. The
 //   only 5xx the Functions may answer is the deliberate "retry me" one, and only here: 503 with
 //   `{"outcome":"failed"}` from the two webhooks, whose senders (Conversations, OpenCX) retry it.
 // A request left without an answer (connection reset, runtime down) is a crash.
