@@ -2,7 +2,8 @@
  * OpenCX behaviours its docs leave open. Each is a switch so the bridge is tested under every
  * plausible reading.
  */
-export type WebhookTiming = 'after-response' | 'before-response';
+export const WEBHOOK_TIMINGS = ['after-response', 'before-response'] as const;
+export type WebhookTiming = (typeof WEBHOOK_TIMINGS)[number];
 
 export interface OpenCxSwitches {
   /**

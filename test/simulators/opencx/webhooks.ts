@@ -113,6 +113,9 @@ export interface WebhookAttempt {
   headers: Record<string, string>;
   /** The receiver's HTTP status; null when it did not answer (network error, timeout). */
   status: number | null;
+  /** The receiver's answer, when it gave one. */
+  responseBody?: string;
+  responseHeaders?: Record<string, string>;
   error?: string;
 }
 
@@ -223,7 +226,8 @@ export class WebhookSender {
     const timeout = clock.schedule(switches.webhookTimeoutMs, () => controller.abort(new Error('timed out')));
     try {
       const response = await fetch(delivery.url, { method: 'POST', headers: attempt.headers, body: delivery.rawBody, signal: controller.signal });
-      await response.arrayBuffer();
+      attempt.responseBody = await response.text();
+      attempt.responseHeaders = Object.fromEntries(response.headers);
       attempt.status = response.status;
     } catch (error) {
       attempt.error = controller.signal.aborted ? String(controller.signal.reason) : error instanceof Error ? error.message : String(error);

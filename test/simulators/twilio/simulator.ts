@@ -91,6 +91,7 @@ export interface WebhookDelivery {
   /** What Twilio saw: the answer within the timeout, or `error` (e.g. "timed out after 5000 ms"). */
   status?: number;
   responseBody?: string;
+  responseHeaders?: Record<string, string>;
   error?: string;
   durationMs?: number;
   /** The status the Function answered after Twilio had given up (Twilio ignores it). */
@@ -307,7 +308,7 @@ export class TwilioSimulator {
         body: new URLSearchParams(params).toString(),
         signal: connection.signal,
       })
-        .then(async (response) => ({ status: response.status, body: await response.text() }))
+        .then(async (response) => ({ status: response.status, body: await response.text(), headers: Object.fromEntries(response.headers) }))
         .catch((error: Error) => ({ error: error.message })),
     );
     const stop = async (): Promise<void> => {
@@ -337,6 +338,7 @@ export class TwilioSimulator {
       } else {
         delivery.status = outcome.status;
         delivery.responseBody = outcome.body;
+        delivery.responseHeaders = outcome.headers;
       }
       return delivery;
     });

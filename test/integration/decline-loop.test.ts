@@ -1,0 +1,119 @@
+// The bridge declines an AI reservation (the AI is unavailable, the conversation is already with
+// humans, the task is not a conversation). Whether or not TaskRouter offers a task again to a
+// worker that rejected it (the rejectedWorkerNeverReoffered switch), the decline must not loop: the
+// AI is offered the task a bounded number of times and the task reaches a human.
+import { CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
+
+jest.setTimeout(120000);
+
+/** Offers of one task to the AI: the first, and none after the decline. */
+const MAX_AI_OFFERS = 1;
+
+let world: World;
+
+beforeAll(async () => {
+  world = await World.start({ runtimeMode: 'warm' });
+});
+afterAll(() => world?.stop());
+
+const aiOffers = (taskSid: string) => world.reservations(taskSid).filter((r) => r.workerSid === world.aiWorkerSid);
+const humanOffers = (taskSid: string) => world.reservations(taskSid).filter((r) => r.workerSid === world.humanWorkerSid);
+
+async function createTask(attributes: Record<string, unknown>): Promise<string> {
+  const task = await world.client.taskrouter.v1
+    .workspaces(world.workspaceSid)
+    .tasks.create({ workflowSid: world.workflowSid, taskChannel: 'chat', attributes: JSON.stringify(attributes) });
+  await world.settle();
+  return task.sid;
+}
+
+/** The AI's offers of the task were all declined, at most MAX_AI_OFFERS of them, and a human was offered it. */
+function expectDeclinedOnceThenHumans(taskSid: string): void {
+  const offers = aiOffers(taskSid);
+  expect(offers.length).toBeGreaterThan(0);
+  expect(offers.length).toBeLessThanOrEqual(MAX_AI_OFFERS);
+  // Rejected by the bridge, or canceled by its attribute write (attributeUpdateCancelsReservation).
+  expect(offers.every((r) => r.status === (world.twilio.switches.attributeUpdateCancelsReservation ? 'canceled' : 'rejected'))).toBe(true);
+  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
+  expect(humanOffers(taskSid).length).toBeGreaterThan(0);
+}
+
+// Only when the attribute write leaves the AI's reservation pending does the bridge reject it
+// itself, which is when rejectedWorkerNeverReoffered can matter.
+describe.each([
+  { neverReoffered: true, updateCancels: false },
+  { neverReoffered: false, updateCancels: false },
+  { neverReoffered: true, updateCancels: true },
+  { neverReoffered: false, updateCancels: true },
+])('rejectedWorkerNeverReoffered $neverReoffered, attributeUpdateCancelsReservation $updateCancels', ({ neverReoffered, updateCancels }) => {
+  beforeAll(() => {
+    Object.assign(world.twilio.switches, { rejectedWorkerNeverReoffered: neverReoffered, attributeUpdateCancelsReservation: updateCancels });
+  });
+  beforeEach(() => world.humanAgentLogsIn());
+  afterEach(() => {
+    world.opencx.faults.clear();
+    world.opencx.ai.reset();
+    expect(world.twilio.violations).toEqual([]);
+  });
+
+  test('the AI is unavailable when the conversation starts: one offer to the AI, then humans', async () => {
+    world.opencx.faults.add({ path: '/chat/sessions', method: 'POST', status: 500 });
+    const { taskSid } = await world.customerStartsConversation('Hello?');
+
+    expectDeclinedOnceThenHumans(taskSid);
+    expect(world.task(taskSid).attributes).toMatchObject({ handoffReason: 'AI unavailable' });
+  });
+
+  test('a new task for a conversation already with humans: declined once, routed to humans', async () => {
+    world.opencx.ai.reply('Hi!').reply({ type: 'handoff', summary: 'Needs a person', sentiment: 'neutral' });
+    const { conversationSid, taskSid, interactionSid, channelSid } = await world.customerStartsConversation('Hi');
+    await world.customerSays(conversationSid, 'A person please');
+    const human = humanOffers(taskSid).find((r) => r.status === 'pending')!;
+    await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).reservations(human.sid).update({ reservationStatus: 'accepted' });
+    await world.settle();
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
+
+    // E.g. the agent sends the conversation back to the queue: a new task, without the handoff attributes.
+    const again = await createTask({ channelType: 'web', conversationSid, flexInteractionSid: interactionSid, flexInteractionChannelSid: channelSid });
+
+    expectDeclinedOnceThenHumans(again);
+    // The customer heard the handoff note once, at the first handoff.
+    expect(world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE)).toHaveLength(1);
+  });
+
+  test('a task that is not a conversation: declined once, routed to humans', async () => {
+    const taskSid = await createTask({ channelType: 'web', name: 'callback request' });
+
+    expectDeclinedOnceThenHumans(taskSid);
+    expect(world.task(taskSid).attributes).toMatchObject({ handoffReason: 'AI cannot handle this task' });
+  });
+});
+
+// Before Apply puts the workflow's `handedOff == true` filter first (the setup check reports it), a
+// handed-off task still matches the AI's filter. Today each decline rewrites the task's attributes,
+// which routes it again, to the AI again: a loop of Function invocations that never reaches a human,
+// under either setting. Marked failing until the decline stops re-routing; then drop `.failing`.
+describe.each([true, false])('with the handoff filter after the AI filter, rejectedWorkerNeverReoffered %s', (neverReoffered) => {
+  test.failing('a handed-off task is offered to the AI a bounded number of times', async () => {
+    const misrouted = await World.start({ runtimeMode: 'warm', handoffFilter: 'after-ai', switches: { rejectedWorkerNeverReoffered: neverReoffered, attributeUpdateCancelsReservation: false } });
+    try {
+      misrouted.opencx.faults.add({ path: '/chat/sessions', method: 'POST', status: 500 });
+      const { taskSid } = misrouted.flex.startInboundConversation({
+        conversationsServiceSid: misrouted.conversationsServiceSid,
+        workspaceSid: misrouted.workspaceSid,
+        workflowSid: misrouted.workflowSid,
+        from: 'customer-misrouted',
+        body: 'Hello?',
+        channelType: 'web',
+      });
+      const offers = () => misrouted.reservations(taskSid).filter((r) => r.workerSid === misrouted.aiWorkerSid).length;
+      // A loop never settles: watch the count instead, until it passes the bound or all is quiet.
+      let quiet = false;
+      void misrouted.settle().then(() => (quiet = true));
+      await misrouted.until(() => quiet || offers() > MAX_AI_OFFERS + 1, 'the AI to be offered the task again, or the Functions to settle');
+      expect(offers()).toBeLessThanOrEqual(MAX_AI_OFFERS + 1);
+    } finally {
+      await misrouted.stop();
+    }
+  });
+});

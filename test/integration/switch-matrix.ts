@@ -1,0 +1,49 @@
+// Every [open] simulator switch, flipped from its default (every value of an enum-like one), with
+// what makes it matter in the core conversation. `switches.test.ts` runs the conversation under
+// each case; `switch-matrix.test.ts` fails when a switch has no case.
+import { OpenCxSwitches } from '../simulators/opencx/switches';
+import { TwilioSwitches } from '../simulators/twilio/switches';
+
+/**
+ * What the case adds to the core conversation so that the switch changes the path:
+ * - `relay fails once`: the first relay of a customer message answers 503 (our record cannot be read);
+ * - `engage fails once`: the AI's first reservation.created answers 503 (the conversation cannot be claimed);
+ * - `AI reservation times out`: the AI's reservation times out once after the engage;
+ * - `slow answer`: OpenCX answers the relayed message after the Function stopped waiting, and its
+ *   first webhook delivery is refused (forged), so its retry brings the answer;
+ * - `caller gives up`: Conversations gives up on the relay while OpenCX is still answering.
+ */
+export type SwitchTrigger = 'none' | 'relay fails once' | 'engage fails once' | 'AI reservation times out' | 'slow answer' | 'caller gives up';
+
+export interface SwitchCase {
+  twilio?: Partial<TwilioSwitches>;
+  opencx?: Partial<OpenCxSwitches>;
+  trigger: SwitchTrigger;
+  /** The case needs a Function stopped mid-way, which only a runtime forking a process per invocation can do. */
+  runtime: 'warm' | 'fork';
+}
+
+export const SWITCH_CASES: SwitchCase[] = [
+  { twilio: { attributeUpdateCancelsReservation: false }, trigger: 'none', runtime: 'warm' },
+  { twilio: { reservationNotPendingCode: 40140 }, trigger: 'none', runtime: 'warm' },
+  { twilio: { timeoutActivityWhenMultitasking: false }, trigger: 'AI reservation times out', runtime: 'warm' },
+  { twilio: { duplicateEvents: true }, trigger: 'none', runtime: 'warm' },
+  { twilio: { targetMatchedIncludesTarget: false }, trigger: 'none', runtime: 'warm' },
+  { twilio: { syncTtlLagMs: 300_000 }, trigger: 'AI reservation times out', runtime: 'warm' },
+  { twilio: { conversationsRetriesTimedOutWebhooks: true }, trigger: 'relay fails once', runtime: 'warm' },
+  { twilio: { taskRouterRetriesFailedEvents: true }, trigger: 'engage fails once', runtime: 'warm' },
+  { twilio: { functionOutlivesCaller: false }, trigger: 'caller gives up', runtime: 'fork' },
+  { twilio: { rejectedWorkerNeverReoffered: false }, trigger: 'none', runtime: 'warm' },
+  { opencx: { processesAfterDisconnect: false }, trigger: 'none', runtime: 'warm' },
+  { opencx: { webhookTiming: 'before-response' }, trigger: 'slow answer', runtime: 'warm' },
+  { opencx: { duplicateWebhooks: true }, trigger: 'slow answer', runtime: 'warm' },
+  { opencx: { webhookDataAsArray: true }, trigger: 'slow answer', runtime: 'warm' },
+  { opencx: { webhookRetryDelaysMs: [2_000, 4_000] }, trigger: 'slow answer', runtime: 'warm' },
+  { opencx: { webhookTimeoutMs: 3_000 }, trigger: 'slow answer', runtime: 'warm' },
+];
+
+export function caseName(c: SwitchCase): string {
+  return Object.entries({ ...c.twilio, ...c.opencx })
+    .map(([name, value]) => `${name} = ${JSON.stringify(value)}`)
+    .join(', ');
+}
