@@ -100,7 +100,7 @@ export function settingsView(stored: Partial<ConfigDocument>, opencxWebhookUrl: 
     aiAuthorName: stored.aiAuthorName ?? DEFAULT_AI_AUTHOR_NAME,
     aiWorkerSid: stored.aiWorkerSid ?? null,
     aiPeakConversations: stored.aiPeakConversations ?? AI_PEAK_CONVERSATIONS.default,
-    aiWorkerSids: stored.aiWorkerSids ?? (stored.aiWorkerSid ? [stored.aiWorkerSid] : []),
+    aiWorkerSids: storedPool(stored).pool,
     orgName: stored.orgName ?? null,
     updatedAt: stored.updatedAt ?? null,
   };
@@ -248,7 +248,7 @@ export const peakToSave = (form: SaveForm, stored: Partial<ConfigDocument>): num
 
 /** The pool the stored settings name (one `aiWorkerSid` for settings saved before the pool). */
 export const storedPool = (stored: Partial<ConfigDocument>): { pool: string[]; draining: string[] } => ({
-  pool: stored.aiWorkerSids ?? (stored.aiWorkerSid ? [stored.aiWorkerSid] : []),
+  pool: stored.aiWorkerSids?.length ? stored.aiWorkerSids : stored.aiWorkerSid ? [stored.aiWorkerSid] : [],
   draining: stored.aiDrainingWorkerSids ?? [],
 });
 
