@@ -1,7 +1,7 @@
 // Keeps the AI worker pool at the size the settings ask for, as planned by `planAiPool`: adopts
 // the AI workers the workspace has, creates the missing ones, opens their channels and makes them
 // Available, closes the channels of surplus workers that hold tasks and deletes the idle ones.
-import { availableActivity } from '../bridge/ai-worker';
+import { pickAvailableActivity } from '../bridge/ai-worker';
 import type { TaskRouterApi, WorkerChannel } from '../common/twilio';
 import { planAiPool, StoredPool } from './ai-pool';
 import { AI_WORKER_CHANNELS, AI_WORKER_EXPRESSION, aiWorkerAttributes, aiWorkerNameTaken } from './settings';
@@ -23,12 +23,17 @@ export async function ensureAiPool(taskrouter: TaskRouterApi, workspaceSid: stri
   if (holder) throw aiWorkerNameTaken(holder.sid, holder.friendlyName);
 
   const channelsOf = new Map(workers.map((worker) => [worker.sid, worker.channels]));
-  const available = plan.create.length > 0 || plan.keep.some((worker) => worker.makeAvailable) ? await availableActivity(taskrouter, workspaceSid) : undefined;
+  const activities = plan.create.length > 0 || plan.keep.some((worker) => worker.makeAvailable) ? await taskrouter.listActivities(workspaceSid) : [];
+  const available = activities.length > 0 ? pickAvailableActivity(activities, workspaceSid) : undefined;
+  // A new worker starts unavailable, so TaskRouter offers it nothing (a call on a queue of
+  // everyone) before only chat and sms are open.
+  const startAs = activities.find((activity) => !activity.available) ?? available;
   const [created] = await Promise.all([
     Promise.all(
       plan.create.map(async (friendlyName) => {
-        const worker = await taskrouter.createWorker(workspaceSid, { friendlyName, attributes: aiWorkerAttributes(authorName), activitySid: available!.sid });
+        const worker = await taskrouter.createWorker(workspaceSid, { friendlyName, attributes: aiWorkerAttributes(authorName), activitySid: startAs!.sid });
         await setWorkerChannels(taskrouter, workspaceSid, worker.sid, AI_WORKER_CHANNELS);
+        if (startAs !== available) await taskrouter.updateWorkerActivity(workspaceSid, worker.sid, available!.sid);
         return worker.sid;
       }),
     ),
