@@ -1,38 +1,81 @@
-// Provisions the AI's TaskRouter worker on the first settings save and keeps it afterwards:
-// never a second one.
-import { availableActivity } from '../bridge/ai-worker';
-import type { TaskRouterApi } from '../common/twilio';
-import { AI_WORKER_CHANNELS, AI_WORKER_NAME, aiWorkerAttributes, aiWorkerNameTaken, isAiWorker } from './settings';
+// Keeps the AI worker pool at the size the settings ask for, as planned by `planAiPool`: adopts
+// the AI workers the workspace has, creates the missing ones, opens their channels and makes them
+// Available, closes the channels of surplus workers that hold tasks and deletes the idle ones.
+import { pickAvailableActivity } from '../bridge/ai-worker';
+import type { TaskRouterApi, WorkerChannel } from '../common/twilio';
+import { planAiPool, StoredPool } from './ai-pool';
+import { AI_WORKER_CHANNELS, AI_WORKER_EXPRESSION, aiWorkerAttributes, aiWorkerNameTaken } from './settings';
 
-export interface AiWorker {
-  sid: string;
-  created: boolean;
-  /** The channels opened on a new worker. */
-  channels?: string[];
+export interface AiPool {
+  /** The pool, in the order the config stores it. */
+  pool: string[];
+  /** Surplus workers still holding tasks, their channels closed. */
+  draining: string[];
+  created: string[];
+  removed: string[];
 }
 
-export async function ensureAiWorker(taskrouter: TaskRouterApi, workspaceSid: string, storedWorkerSid: string | undefined, authorName: string): Promise<AiWorker> {
-  const stored = storedWorkerSid ? await taskrouter.fetchWorker(workspaceSid, storedWorkerSid) : undefined;
-  if (stored) return { sid: stored.sid, created: false };
-  // A save that failed after creating the worker left it behind unreferenced: adopt it.
-  const named = await taskrouter.findWorkerByName(workspaceSid, AI_WORKER_NAME);
-  if (named) {
-    if (!isAiWorker(named.attributes)) throw aiWorkerNameTaken(named.sid);
-    return { sid: named.sid, created: false };
-  }
-  const available = await availableActivity(taskrouter, workspaceSid);
-  const worker = await taskrouter.createWorker(workspaceSid, { friendlyName: AI_WORKER_NAME, attributes: aiWorkerAttributes(authorName), activitySid: available.sid });
-  const channels = await setWorkerChannels(taskrouter, workspaceSid, worker.sid, AI_WORKER_CHANNELS);
-  return { sid: worker.sid, created: true, channels };
+export async function ensureAiPool(taskrouter: TaskRouterApi, workspaceSid: string, stored: StoredPool, size: number, authorName: string): Promise<AiPool> {
+  const marked = await taskrouter.listWorkersMatching(workspaceSid, AI_WORKER_EXPRESSION);
+  const workers = await Promise.all(marked.map(async (worker) => ({ ...worker, channels: await taskrouter.listWorkerChannels(workspaceSid, worker.sid) })));
+  const plan = planAiPool(size, stored, workers);
+  const holder = (await Promise.all(plan.create.map((name) => taskrouter.findWorkerByName(workspaceSid, name)))).find((worker) => worker !== undefined);
+  if (holder) throw aiWorkerNameTaken(holder.sid, holder.friendlyName);
+
+  const channelsOf = new Map(workers.map((worker) => [worker.sid, worker.channels]));
+  const activities = plan.create.length > 0 || plan.keep.some((worker) => worker.makeAvailable) ? await taskrouter.listActivities(workspaceSid) : [];
+  const available = activities.length > 0 ? pickAvailableActivity(activities, workspaceSid) : undefined;
+  // A new worker starts unavailable, so TaskRouter offers it nothing (a call on a queue of
+  // everyone) before only chat and sms are open.
+  const startAs = activities.find((activity) => !activity.available) ?? available;
+  const [created] = await Promise.all([
+    Promise.all(
+      plan.create.map(async (friendlyName) => {
+        const worker = await taskrouter.createWorker(workspaceSid, { friendlyName, attributes: aiWorkerAttributes(authorName), activitySid: startAs!.sid });
+        await setWorkerChannels(taskrouter, workspaceSid, worker.sid, AI_WORKER_CHANNELS);
+        if (startAs !== available) await taskrouter.updateWorkerActivity(workspaceSid, worker.sid, available!.sid);
+        return worker.sid;
+      }),
+    ),
+    Promise.all(
+      plan.keep.map(async (worker) => {
+        if (worker.attributes) await taskrouter.updateWorkerAttributes(workspaceSid, worker.sid, worker.attributes);
+        if (worker.reopen) await setWorkerChannels(taskrouter, workspaceSid, worker.sid, AI_WORKER_CHANNELS, channelsOf.get(worker.sid));
+        if (worker.makeAvailable) await taskrouter.updateWorkerActivity(workspaceSid, worker.sid, available!.sid);
+      }),
+    ),
+    Promise.all(plan.drain.map((sid) => setWorkerChannels(taskrouter, workspaceSid, sid, {}, channelsOf.get(sid)))),
+  ]);
+  const deleted = await Promise.all(plan.remove.map(async (sid) => ({ sid, outcome: await taskrouter.deleteWorker(workspaceSid, sid) })));
+  // A worker offered a task since it was read stays, draining.
+  const busy = deleted.filter((d) => d.outcome === 'busy').map((d) => d.sid);
+  await Promise.all(busy.map((sid) => setWorkerChannels(taskrouter, workspaceSid, sid, {})));
+  return {
+    pool: [...plan.keep.map((worker) => worker.sid), ...created],
+    draining: [...plan.drain, ...plan.draining, ...busy],
+    created,
+    removed: deleted.filter((d) => d.outcome !== 'busy').map((d) => d.sid),
+  };
 }
 
-/** Opens exactly the given task channels (those the workspace has) at their capacities and closes the rest; returns the ones opened. */
-export async function setWorkerChannels(taskrouter: TaskRouterApi, workspaceSid: string, workerSid: string, capacities: Readonly<Record<string, number>>): Promise<string[]> {
-  const channels = await taskrouter.listWorkerChannels(workspaceSid, workerSid);
+/**
+ * Opens exactly the given task channels (those the workspace has) at their capacities and closes
+ * the rest, writing only the channels that differ; returns the ones open.
+ */
+export async function setWorkerChannels(
+  taskrouter: TaskRouterApi,
+  workspaceSid: string,
+  workerSid: string,
+  capacities: Readonly<Record<string, number>>,
+  listed?: readonly WorkerChannel[],
+): Promise<string[]> {
+  const channels = listed ?? (await taskrouter.listWorkerChannels(workspaceSid, workerSid));
   await Promise.all(
     channels.map((channel) => {
       const capacity = capacities[channel.taskChannel];
-      return taskrouter.updateWorkerChannel(workspaceSid, workerSid, channel.sid, capacity === undefined ? { available: false } : { capacity, available: true });
+      if (capacity === undefined) return channel.available ? taskrouter.updateWorkerChannel(workspaceSid, workerSid, channel.sid, { available: false }) : undefined;
+      if (channel.available && channel.capacity === capacity) return undefined;
+      return taskrouter.updateWorkerChannel(workspaceSid, workerSid, channel.sid, { capacity, available: true });
     }),
   );
   return channels.map((channel) => channel.taskChannel).filter((name) => capacities[name] !== undefined);

@@ -9,8 +9,10 @@ import {
   opencxFailure,
   parseSaveForm,
   parseTranslations,
+  peakToSave,
   SaveForm,
   settingsView,
+  storedPool,
   tokenToSave,
 } from './settings';
 
@@ -56,6 +58,7 @@ describe('parseSaveForm', () => {
       customerHandoffNote: undefined,
       customerHandoffNoteTranslations: undefined,
       aiAnswerTimeoutSeconds: undefined,
+      aiPeakConversations: undefined,
     });
   });
 
@@ -79,6 +82,11 @@ describe('parseSaveForm', () => {
   it('tells a blank note and translations (none) from absent ones (keep the stored), and a blank secret or timeout keeps the stored one', () => {
     expect(parseSaveForm(form({ customerHandoffNote: '  ', customerHandoffNoteTranslations: '' }))).toMatchObject({ customerHandoffNote: '', customerHandoffNoteTranslations: {} });
     expect(parseSaveForm(form({ opencxWebhookSecret: ' ', aiAnswerTimeoutSeconds: '' }))).toMatchObject({ opencxWebhookSecret: undefined, aiAnswerTimeoutSeconds: undefined });
+  });
+
+  it.each(['1', ' 120 ', '1000'])('accepts the peak of concurrent AI conversations %j', (peak) => {
+    expect(parseSaveForm(form({ aiPeakConversations: peak })).aiPeakConversations).toBe(Number(peak));
+    expect(parseSaveForm(form({ aiPeakConversations: '' })).aiPeakConversations).toBeUndefined();
   });
 
   it.each(['15', '600'])('accepts the AI answer timeout bound %s', (seconds) => {
@@ -108,6 +116,7 @@ describe('parseSaveForm', () => {
         customerHandoffNote: undefined,
         customerHandoffNoteTranslations: undefined,
         aiAnswerTimeoutSeconds: undefined,
+        aiPeakConversations: undefined,
       });
     }
   });
@@ -140,6 +149,11 @@ describe('parseSaveForm', () => {
     ['aiAnswerTimeoutSeconds', '60.5'],
     ['aiAnswerTimeoutSeconds', 'sixty'],
     ['aiAnswerTimeoutSeconds', '-60'],
+    ['aiPeakConversations', '0'],
+    ['aiPeakConversations', '1001'],
+    ['aiPeakConversations', '99.5'],
+    ['aiPeakConversations', 'many'],
+    ['aiPeakConversations', '-5'],
   ])('refuses %s = %j with a 400 on that field', (field, value) => {
     const error = adminErrorOf(() => parseSaveForm(form({ [field]: value })));
     expect(error).toMatchObject({ status: 400, code: 'invalid_input', field });
@@ -150,6 +164,8 @@ describe('parseSaveForm', () => {
     expect(parseSaveForm(form({ aiAuthorName: 'x'.repeat(64) })).aiAuthorName).toHaveLength(64);
   });
 });
+
+const workerSids = (count: number): string[] => Array.from({ length: count }, (_, i) => 'WK' + String(i).padStart(32, '0'));
 
 describe('parseTranslations', () => {
   it('names the offending language tag', () => {
@@ -163,9 +179,10 @@ describe('parseTranslations', () => {
     expect(adminErrorOf(() => parseTranslations(translations(20)))).toMatchObject({ status: 400, code: 'invalid_input', field: 'customerHandoffNoteTranslations' });
     const accepted = parseTranslations(translations(12));
     const worstCase = configDocument(
-      parseSaveForm(form({ opencxToken: 'k'.repeat(512), opencxWebhookSecret: 's'.repeat(512), customerHandoffNote: '日'.repeat(320), aiAuthorName: '日'.repeat(64) })),
+      parseSaveForm(form({ opencxToken: 'k'.repeat(512), opencxWebhookSecret: 's'.repeat(512), customerHandoffNote: '日'.repeat(320), aiAuthorName: '日'.repeat(64), aiPeakConversations: '1000' })),
       {},
-      { opencxToken: 'k'.repeat(512), aiWorkerSid: 'WK' + '0'.repeat(32), timerWorkspaceSid: WS, timerWorkflowSid: 'WW' + '0'.repeat(32), orgName: 'Acme Corporation', configVersion: 'mixu1b2c3d4', now: new Date() },
+      // The largest pool (1,000 conversations: 20 workers), draining a pool as large.
+      { opencxToken: 'k'.repeat(512), aiWorkerSids: workerSids(20), aiDrainingWorkerSids: workerSids(20), timerWorkspaceSid: WS, timerWorkflowSid: 'WW' + '0'.repeat(32), orgName: 'Acme Corporation', configVersion: 'mixu1b2c3d4', now: new Date() },
     );
     expect(Buffer.byteLength(JSON.stringify({ ...worstCase, customerHandoffNoteTranslations: accepted }))).toBeLessThanOrEqual(16 * 1024);
   });
@@ -194,7 +211,8 @@ describe('tokenToSave', () => {
 describe('configDocument and settingsView', () => {
   const provisioned = {
     opencxToken: TOKEN,
-    aiWorkerSid: 'WK1',
+    aiWorkerSids: ['WK1'],
+    aiDrainingWorkerSids: [],
     timerWorkspaceSid: 'WS9',
     timerWorkflowSid: 'WW9',
     orgName: 'Acme',
@@ -209,6 +227,9 @@ describe('configDocument and settingsView', () => {
       opencxToken: TOKEN,
       workspaceSid: WS,
       aiWorkerSid: 'WK1',
+      aiWorkerSids: ['WK1'],
+      aiDrainingWorkerSids: [],
+      aiPeakConversations: 50,
       conversationsServiceSid: IS,
       aiAuthorName: 'Acme Bot',
       aiQueueSid: WQ,
@@ -222,6 +243,21 @@ describe('configDocument and settingsView', () => {
     };
     expect(document).toEqual({ ...bridgeConfig, orgName: 'Acme', updatedAt: '2026-05-01T10:00:00.000Z' });
     expect(parseConfig(document)).toEqual(bridgeConfig);
+  });
+
+  it('stores the peak asked for and the pool it was sized to; a save without a peak keeps the stored one', () => {
+    const stored = configDocument(parseSaveForm(form({ aiPeakConversations: '120' })), {}, { ...provisioned, aiWorkerSids: ['WK1', 'WK2', 'WK3'], aiDrainingWorkerSids: ['WK4'] });
+    expect(stored).toMatchObject({ aiPeakConversations: 120, aiWorkerSid: 'WK1', aiWorkerSids: ['WK1', 'WK2', 'WK3'], aiDrainingWorkerSids: ['WK4'] });
+    expect(peakToSave(parseSaveForm(form()), stored)).toBe(120);
+    expect(peakToSave(parseSaveForm(form({ aiPeakConversations: '40' })), stored)).toBe(40);
+    expect(peakToSave(parseSaveForm(form()), {})).toBe(50);
+    expect(settingsView(stored, OPENCX_WEBHOOK_URL)).toMatchObject({ aiPeakConversations: 120, aiWorkerSids: ['WK1', 'WK2', 'WK3'] });
+  });
+
+  it('reads the stored pool, and settings saved before the pool as a pool of their one worker', () => {
+    expect(storedPool({ aiWorkerSid: 'WK1', aiWorkerSids: ['WK1', 'WK2'], aiDrainingWorkerSids: ['WK3'] })).toEqual({ pool: ['WK1', 'WK2'], draining: ['WK3'] });
+    expect(storedPool({ aiWorkerSid: 'WK1' })).toEqual({ pool: ['WK1'], draining: [] });
+    expect(storedPool({})).toEqual({ pool: [], draining: [] });
   });
 
   it('leaves the queue and the secret out when none was given or saved', () => {
@@ -264,6 +300,8 @@ describe('configDocument and settingsView', () => {
       aiQueueSid: WQ,
       aiAuthorName: 'Acme Bot',
       aiWorkerSid: 'WK1',
+      aiPeakConversations: 50,
+      aiWorkerSids: ['WK1'],
       orgName: 'Acme',
       updatedAt: '2026-05-01T10:00:00.000Z',
     });
@@ -277,6 +315,8 @@ describe('configDocument and settingsView', () => {
       opencxTokenMasked: '••••••••f3a9',
       opencxWebhookSecretSet: false,
       aiWorkerSid: null,
+      aiWorkerSids: [],
+      aiPeakConversations: 50,
       aiAuthorName: 'AI Support Agent',
       customerHandoffNote: NOTE,
       customerHandoffNoteTranslations: {},

@@ -2,6 +2,8 @@
 // the plugin shows, the stored document, the AI worker's shape, and which answers become which errors.
 import {
   AI_ANSWER_TIMEOUT_SECONDS,
+  AI_PEAK_CONVERSATIONS,
+  AI_WORKER_CHANNEL_CAPACITY,
   ConfigDocument,
   DEFAULT_AI_AUTHOR_NAME,
   DEFAULT_CUSTOMER_HANDOFF_NOTE,
@@ -13,11 +15,13 @@ import { AdminError, internalError, invalidInput } from './admin-error';
 
 export const AI_WORKER_NAME = 'OpenCX AI';
 export const AI_WORKER_SKILL = 'opencx_ai';
+/** Selects the AI workers: what marks a worker as one of the pool. */
+export const AI_WORKER_EXPRESSION = 'opencx_ai == true';
 /**
  * The task channels the AI serves, at TaskRouter's maximum capacity (sms only where the
  * workspace has it). Every other channel (voice, video, default) is closed: the AI cannot take a call.
  */
-export const AI_WORKER_CHANNELS: Readonly<Record<string, number>> = { chat: 50, sms: 50 };
+export const AI_WORKER_CHANNELS: Readonly<Record<string, number>> = { chat: AI_WORKER_CHANNEL_CAPACITY, sms: AI_WORKER_CHANNEL_CAPACITY };
 
 const MAX_AUTHOR_NAME_LENGTH = 64;
 const MAX_TOKEN_LENGTH = 512;
@@ -47,6 +51,10 @@ export interface SettingsView {
   aiQueueSid: string | null;
   aiAuthorName: string;
   aiWorkerSid: string | null;
+  /** The expected peak of concurrent AI conversations. */
+  aiPeakConversations: number;
+  /** The AI worker pool, `aiWorkerSid` first; empty before the first save. */
+  aiWorkerSids: string[];
   orgName: string | null;
   updatedAt: string | null;
 }
@@ -67,6 +75,8 @@ export interface SaveForm {
   customerHandoffNoteTranslations?: Record<string, string>;
   /** Absent: keep the stored timeout (the default on a first save). */
   aiAnswerTimeoutSeconds?: number;
+  /** Absent: keep the stored peak (the default on a first save). */
+  aiPeakConversations?: number;
 }
 
 /** The last 4 characters behind a fixed mask; only the mask for a token too short to hide most of. */
@@ -89,6 +99,8 @@ export function settingsView(stored: Partial<ConfigDocument>, opencxWebhookUrl: 
     aiQueueSid: stored.aiQueueSid ?? null,
     aiAuthorName: stored.aiAuthorName ?? DEFAULT_AI_AUTHOR_NAME,
     aiWorkerSid: stored.aiWorkerSid ?? null,
+    aiPeakConversations: stored.aiPeakConversations ?? AI_PEAK_CONVERSATIONS.default,
+    aiWorkerSids: storedPool(stored).pool,
     orgName: stored.orgName ?? null,
     updatedAt: stored.updatedAt ?? null,
   };
@@ -177,6 +189,16 @@ function answerTimeout(text: string | undefined): number | undefined {
   return seconds;
 }
 
+function peakConversations(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const peak = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  const { min, max } = AI_PEAK_CONVERSATIONS;
+  if (!(peak >= min && peak <= max)) {
+    throw invalidInput('aiPeakConversations', `The peak of concurrent AI conversations must be a whole number from ${min} to ${max}`);
+  }
+  return peak;
+}
+
 /** Checks the shapes of the posted fields; throws a 400 naming the first bad field. */
 export function parseSaveForm(form: Record<string, unknown>): SaveForm {
   const text = (field: string): string | undefined => formText(form, field);
@@ -207,6 +229,7 @@ export function parseSaveForm(form: Record<string, unknown>): SaveForm {
     customerHandoffNote: optional(formValue(form, 'customerHandoffNote'), (note) => handoffNote(note, 'customerHandoffNote')),
     customerHandoffNoteTranslations: optional(formValue(form, 'customerHandoffNoteTranslations'), parseTranslations),
     aiAnswerTimeoutSeconds: answerTimeout(text('aiAnswerTimeoutSeconds')),
+    aiPeakConversations: peakConversations(text('aiPeakConversations')),
   };
 }
 
@@ -219,9 +242,21 @@ export function tokenToSave(form: SaveForm, stored: Partial<ConfigDocument>): st
   return token;
 }
 
+/** The peak the save sizes the pool for: the one posted, else the one saved, else the default. */
+export const peakToSave = (form: SaveForm, stored: Partial<ConfigDocument>): number =>
+  form.aiPeakConversations ?? stored.aiPeakConversations ?? AI_PEAK_CONVERSATIONS.default;
+
+/** The pool the stored settings name (one `aiWorkerSid` for settings saved before the pool). */
+export const storedPool = (stored: Partial<ConfigDocument>): { pool: string[]; draining: string[] } => ({
+  pool: stored.aiWorkerSids?.length ? stored.aiWorkerSids : stored.aiWorkerSid ? [stored.aiWorkerSid] : [],
+  draining: stored.aiDrainingWorkerSids ?? [],
+});
+
 export interface Provisioned {
   opencxToken: string;
-  aiWorkerSid: string;
+  /** The AI worker pool, in order; never empty. */
+  aiWorkerSids: string[];
+  aiDrainingWorkerSids: string[];
   timerWorkspaceSid: string;
   timerWorkflowSid: string;
   orgName: string;
@@ -238,7 +273,10 @@ export function configDocument(form: SaveForm, stored: Partial<ConfigDocument>, 
   return {
     opencxToken: provisioned.opencxToken,
     workspaceSid: form.workspaceSid,
-    aiWorkerSid: provisioned.aiWorkerSid,
+    aiWorkerSid: provisioned.aiWorkerSids[0],
+    aiWorkerSids: provisioned.aiWorkerSids,
+    aiDrainingWorkerSids: provisioned.aiDrainingWorkerSids,
+    aiPeakConversations: peakToSave(form, stored),
     conversationsServiceSid: form.conversationsServiceSid,
     aiAuthorName: form.aiAuthorName,
     ...(form.aiQueueSid ? { aiQueueSid: form.aiQueueSid } : {}),
@@ -287,11 +325,9 @@ export function aiWorkerAttributes(authorName: string): Record<string, unknown> 
   return { opencx_ai: true, full_name: authorName, routing: { skills: [AI_WORKER_SKILL] } };
 }
 
-export const isAiWorker = (attributes: Record<string, unknown>): boolean => attributes.opencx_ai === true;
-
-export const aiWorkerNameTaken = (workerSid: string): AdminError =>
+export const aiWorkerNameTaken = (workerSid: string, name = AI_WORKER_NAME): AdminError =>
   new AdminError(
     400,
     'ai_worker_conflict',
-    `A TaskRouter worker named "${AI_WORKER_NAME}" (${workerSid}) exists but is not the OpenCX AI worker (no "opencx_ai": true attribute); rename it or mark it`,
+    `A TaskRouter worker named "${name}" (${workerSid}) exists but is not an OpenCX AI worker (no "opencx_ai": true attribute); rename it or mark it`,
   );

@@ -1,13 +1,13 @@
 // Reads what the setup checks look at, all at once; the decisions are in setup.ts.
 import { BridgeState } from '../bridge/state';
-import { BridgeConfig, OPENCX_WEBHOOK_HEALTH_DOCUMENT, readWebhookHealth, withConfigVersion } from '../common/config';
+import { AI_PEAK_CONVERSATIONS, aiPoolOf, BridgeConfig, OPENCX_WEBHOOK_HEALTH_DOCUMENT, readWebhookHealth, withConfigVersion } from '../common/config';
 import { OpenCxClient } from '../common/opencx-client';
 import { Deadline } from '../common/retry';
 import { deploymentUrl } from '../common/signature';
 import type { TaskRouterApi } from '../common/twilio';
 import { AdminEnv, PluginCall, syncServiceSid } from './plugin-endpoint';
 import { opencxFailure } from './settings';
-import { Check, notConfiguredChecks, OPENCX_WEBHOOK_PATH, OpenCxTokenState, OpenCxWebhookFacts, RoutingFacts, SetupFacts, setupChecks, TimerWorkspaceFacts, WEBHOOK_PATH } from './setup';
+import { AiPoolFacts, Check, notConfiguredChecks, OPENCX_WEBHOOK_PATH, OpenCxTokenState, OpenCxWebhookFacts, RoutingFacts, SetupFacts, setupChecks, TimerWorkspaceFacts, WEBHOOK_PATH } from './setup';
 
 /** OpenCX gets at most this much of the request's budget: a slow OpenCX makes a warning, not a timeout. */
 const OPENCX_BUDGET_MS = 3000;
@@ -25,7 +25,7 @@ export const opencxWebhookUrlOf = (call: PluginCall<AdminEnv>): string => deploy
 
 export async function readRouting(taskrouter: TaskRouterApi, config: BridgeConfig, workflowSid: string | undefined): Promise<RoutingFacts> {
   const [workflows, queues] = await Promise.all([taskrouter.listWorkflowRouting(config.workspaceSid), taskrouter.listTaskQueues(config.workspaceSid)]);
-  return { workflows, queues, aiQueueSid: config.aiQueueSid, aiWorkerSid: config.aiWorkerSid, workflowSid };
+  return { workflows, queues, aiQueueSid: config.aiQueueSid, aiWorkerSids: [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])], workflowSid };
 }
 
 async function opencxTokenState(call: PluginCall<AdminEnv>, token: string): Promise<OpenCxTokenState> {
@@ -52,18 +52,25 @@ async function timerWorkspaceFacts(taskrouter: TaskRouterApi, config: BridgeConf
   return callback && { sid, callback, workflowFound: workflows.some((w) => w.sid === config.timerWorkflowSid) };
 }
 
+/** Each saved AI worker with its channels' assigned tasks and capacity. */
+async function aiPoolFacts(taskrouter: TaskRouterApi, config: BridgeConfig): Promise<AiPoolFacts> {
+  const read = (sids: readonly string[]) => Promise.all(sids.map(async (sid) => ({ sid, routing: await taskrouter.fetchWorkerRouting(config.workspaceSid, sid) })));
+  const [pool, draining] = await Promise.all([read(aiPoolOf(config)), read(config.aiDrainingWorkerSids ?? [])]);
+  return { peak: config.aiPeakConversations ?? AI_PEAK_CONVERSATIONS.default, pool, draining };
+}
+
 export async function readSetupFacts(call: PluginCall<AdminEnv>, config: BridgeConfig, workflowSid: string | undefined): Promise<SetupFacts> {
   const { twilio } = call;
-  const [opencx, opencxWebhook, workspace, conversationsWebhook, timerWorkspace, aiWorker, routing] = await Promise.all([
+  const [opencx, opencxWebhook, workspace, conversationsWebhook, timerWorkspace, aiPool, routing] = await Promise.all([
     opencxTokenState(call, config.opencxToken),
     opencxWebhookFacts(call, config),
     twilio.taskrouter.fetchWorkspaceCallback(config.workspaceSid),
     twilio.conversations.fetchWebhook(config.conversationsServiceSid),
     timerWorkspaceFacts(twilio.taskrouter, config),
-    twilio.taskrouter.fetchWorkerRouting(config.workspaceSid, config.aiWorkerSid),
+    aiPoolFacts(twilio.taskrouter, config),
     readRouting(twilio.taskrouter, config, workflowSid),
   ]);
-  return { config, webhookUrl: registeredWebhookUrl(call, config), opencx, opencxWebhook, workspace, conversationsWebhook, timerWorkspace, aiWorker, routing };
+  return { config, webhookUrl: registeredWebhookUrl(call, config), opencx, opencxWebhook, workspace, conversationsWebhook, timerWorkspace, aiPool, routing };
 }
 
 /** Every check (only the config check while the settings are not saved); their outcome goes to the log line. */

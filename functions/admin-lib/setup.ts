@@ -7,9 +7,10 @@
 // The webhook URLs carry the config version (`?cv=`): a URL pointing here with an old version is a
 // warning Apply fixes. The timer workspace and OpenCX's webhooks are checked too.
 import { CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../bridge/events';
-import { BridgeConfig, configVersionOf, OpenCxWebhookHealth, withoutConfigVersion } from '../common/config';
+import { AI_WORKER_CHANNEL_CAPACITY, aiPoolSize, BridgeConfig, configVersionOf, OpenCxWebhookHealth, withoutConfigVersion } from '../common/config';
 import type { ConversationsWebhook, TaskQueueSummary, WorkerRouting, WorkflowRouting, WorkflowSummary, WorkspaceCallback } from '../common/twilio';
 import { AdminError, invalidInput } from './admin-error';
+import { heldTasks } from './ai-pool';
 import { AI_WORKER_SKILL, formText, sidPattern } from './settings';
 import { TIMER_EVENTS, TIMER_WORKSPACE_NAME } from './timer-workspace';
 
@@ -32,6 +33,8 @@ export const DEFAULT_RESERVATION_TIMEOUT_S = 120;
 export const MIN_AI_RESERVATION_TIMEOUT_S = 600;
 /** What the fix suggests: an hour, longer than nearly every AI conversation. */
 export const SUGGESTED_AI_RESERVATION_TIMEOUT_S = 3600;
+/** The AI pool's share of slots in use (on its busiest channel) from which the check warns. */
+export const AI_POOL_BUSY_SHARE = 0.8;
 
 export type CheckId =
   | 'config'
@@ -79,9 +82,22 @@ export interface SetupFacts {
   workspace?: WorkspaceCallback;
   /** Undefined: the Conversations service does not exist. */
   conversationsWebhook?: ConversationsWebhook;
-  /** Undefined: the AI worker does not exist. */
-  aiWorker?: WorkerRouting;
+  aiPool: AiPoolFacts;
   routing: RoutingFacts;
+}
+
+/** A saved AI worker as TaskRouter shows it; `routing` undefined when it is not in the workspace. */
+export interface PoolWorkerFacts {
+  sid: string;
+  routing?: WorkerRouting;
+}
+
+export interface AiPoolFacts {
+  /** The expected peak of concurrent AI conversations in the settings. */
+  peak: number;
+  pool: PoolWorkerFacts[];
+  /** Surplus workers the last save closed; deleted by a save once they hold no task. */
+  draining: PoolWorkerFacts[];
 }
 
 export interface OpenCxWebhookFacts {
@@ -104,7 +120,8 @@ export interface RoutingFacts {
   workflows: WorkflowRouting[];
   queues: TaskQueueSummary[];
   aiQueueSid?: string;
-  aiWorkerSid: string;
+  /** The AI worker pool, draining workers included. */
+  aiWorkerSids: readonly string[];
   /** The workflow the admin named (form field `workflowSid`). */
   workflowSid?: string;
 }
@@ -159,7 +176,7 @@ export function setupChecks(facts: SetupFacts): Check[] {
   const choice = chooseWorkflow(facts.routing.workflows, facts.routing.workflowSid);
   return [
     ...checks,
-    aiWorkerCheck(config.aiWorkerSid, facts.aiWorker),
+    aiWorkerCheck(facts.aiPool),
     workflowFiltersCheck(facts.routing),
     ...(config.aiQueueSid ? [aiQueueCheck(config.aiQueueSid, facts.routing.queues)] : []),
     ...('workflow' in choice ? [aiReservationTimeoutCheck(choice.workflow, facts.routing), aiWorkerQueuesCheck(choice.workflow, facts.routing)] : []),
@@ -208,33 +225,79 @@ export function opencxTokenCheck(state: OpenCxTokenState): Check {
   }
 }
 
-export function aiWorkerCheck(aiWorkerSid: string, worker: WorkerRouting | undefined): Check {
-  const verdict = (status: CheckStatus, v: Verdict): Check => check('ai_worker', 'AI worker', status, v);
+/** Why a saved pool worker takes no conversation, with the fix; undefined when it serves. */
+function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): { detail: string; fix: string } | undefined {
   if (!worker) {
-    return verdict(
-      'problem',
-      manual(
-        `The AI worker ${aiWorkerSid} saved in the settings is not in the workspace any more, so no task can be offered to the AI.`,
-        'Open the OpenCX settings and click Test & Save: it creates a new AI worker.',
-      ),
-    );
+    return {
+      detail: `The AI worker ${sid} saved in the settings is not in the workspace any more.`,
+      fix: 'Open the OpenCX settings and click Test & Save: it creates the missing AI workers.',
+    };
   }
   const name = `"${worker.friendlyName}" (${worker.sid})`;
   if (!worker.available) {
-    return verdict(
-      'problem',
-      manual(`${name} is in the "${worker.activityName}" activity, which is not available: TaskRouter offers it no task.`, `In TaskRouter → Workers, set ${name} to Available.`),
-    );
+    return { detail: `${name} is in the "${worker.activityName}" activity, which is not available: TaskRouter offers it no task.`, fix: `In TaskRouter → Workers, set ${name} to Available.` };
   }
   const chat = worker.channels.find((channel) => channel.taskChannel === TASK_CHANNEL);
   if (!chat || !chat.available || chat.capacity <= 0) {
     const state = !chat ? 'has no chat channel' : !chat.available ? 'has its chat channel closed' : 'has a chat capacity of 0';
+    return {
+      detail: `${name} ${state}, so it cannot take any conversation.`,
+      fix: `In TaskRouter → Workers → ${name} → Channels, make chat available with a capacity of ${AI_WORKER_CHANNEL_CAPACITY}.`,
+    };
+  }
+  return undefined;
+}
+
+/** Slots in use over slots open, per task channel, across the serving workers (TaskRouter's assigned_tasks and configured_capacity). */
+export function poolUtilisation(workers: readonly WorkerRouting[]): { taskChannel: string; assigned: number; capacity: number }[] {
+  const channels = new Map<string, { taskChannel: string; assigned: number; capacity: number }>();
+  for (const channel of workers.flatMap((worker) => worker.channels).filter((c) => c.available && c.capacity > 0)) {
+    const sum = channels.get(channel.taskChannel) ?? { taskChannel: channel.taskChannel, assigned: 0, capacity: 0 };
+    channels.set(channel.taskChannel, { ...sum, assigned: sum.assigned + channel.assignedTasks, capacity: sum.capacity + channel.capacity });
+  }
+  return [...channels.values()];
+}
+
+/**
+ * The AI worker pool: as many workers as the peak in the settings needs, each Available with
+ * chat open; how full it is from TaskRouter's worker channel statistics (a warning from 80 %,
+ * when new conversations will soon wait for an AI slot); and the surplus workers still draining.
+ */
+export function aiWorkerCheck(facts: AiPoolFacts): Check {
+  const verdict = (status: CheckStatus, v: Verdict): Check => check('ai_worker', 'AI worker', status, v);
+  const wanted = aiPoolSize(facts.peak);
+  const gaps = facts.pool.map(poolWorkerGap).filter((gap): gap is { detail: string; fix: string } => gap !== undefined);
+  const serving = facts.pool.flatMap(({ routing }) => (routing && !poolWorkerGap({ sid: routing.sid, routing }) ? [routing] : []));
+  const size = `${serving.length} of ${wanted} AI worker${wanted === 1 ? '' : 's'} serving (a peak of ${facts.peak} concurrent conversations, ${AI_WORKER_CHANNEL_CAPACITY} a worker)`;
+  const usage = poolUtilisation(serving);
+  const busiest = usage.reduce<(typeof usage)[number] | undefined>((top, u) => (!top || u.assigned / u.capacity > top.assigned / top.capacity ? u : top), undefined);
+  const share = busiest ? busiest.assigned / busiest.capacity : 0;
+  const workers = serving.map((worker) => {
+    const slots = worker.channels.filter((c) => c.available && c.capacity > 0).map((c) => `${c.taskChannel} ${c.assignedTasks}/${c.capacity}`);
+    return `"${worker.friendlyName}" (${worker.sid}) ${worker.activityName}, ${slots.join(', ')}`;
+  });
+  const draining = facts.draining.flatMap(({ routing }) => (routing ? [`"${routing.friendlyName}" (${routing.sid}) holds ${heldTasks(routing)}`] : []));
+  const detail = [
+    `${size}: ${workers.join('; ') || 'none'}.`,
+    ...usage.map((u) => `${u.taskChannel}: ${u.assigned} of ${u.capacity} slots in use (${Math.round((u.assigned * 100) / u.capacity)} %).`),
+    ...(draining.length > 0 ? [`Draining, taking no new conversation, deleted by a save once they hold none: ${draining.join('; ')}.`] : []),
+  ].join(' ');
+  const missing = wanted - facts.pool.length;
+  if (gaps.length > 0 || missing > 0) {
+    const found = [...gaps.map((gap) => gap.detail), ...(missing > 0 ? [`The settings keep ${facts.pool.length} AI workers, ${missing} fewer than the peak needs.`] : [])];
+    const fixes = [...new Set([...gaps.map((gap) => gap.fix), ...(missing > 0 ? ['Open the OpenCX settings and click Test & Save: it creates the missing AI workers.'] : [])])];
+    return verdict('problem', manual(`${found.join(' ')} ${detail}`, fixes.join(' ')));
+  }
+  if (busiest && share >= AI_POOL_BUSY_SHARE) {
     return verdict(
-      'problem',
-      manual(`${name} ${state}, so it cannot take any conversation.`, `In TaskRouter → Workers → ${name} → Channels, make chat available with a capacity of 50.`),
+      'warning',
+      manual(
+        `The AI pool is ${Math.round(share * 100)} % full on ${busiest.taskChannel}: new conversations will soon wait in the queue for an AI slot. ${detail}`,
+        `In the OpenCX settings, raise the peak of concurrent AI conversations (each ${AI_WORKER_CHANNEL_CAPACITY} more adds an AI worker) and click Test & Save.`,
+      ),
     );
   }
-  return verdict('ok', fine(`${name} is ${worker.activityName} and takes up to ${chat.capacity} conversations at once.`));
+  return verdict('ok', fine(detail));
 }
 
 // --- Webhooks ---
@@ -515,13 +578,15 @@ const filterTargets = (filter: Filter): Target[] =>
   Array.isArray(filter.targets) ? filter.targets.filter((t): t is Target => !!t && typeof t === 'object' && !Array.isArray(t)) : [];
 
 /** A target is the AI's when its queue is an AI queue, it names the AI worker, or its worker expression includes `opencx_ai`. */
-export function isAiTarget(target: Target, aiQueues: ReadonlySet<string>, aiWorkerSid: string): boolean {
-  return aiQueues.has(String(target.queue)) || target.known_worker_sid === aiWorkerSid || aiMembership(String(target.expression ?? '')) === 'includes';
+export function isAiTarget(target: Target, aiQueues: ReadonlySet<string>, aiWorkerSids: readonly string[]): boolean {
+  return aiQueues.has(String(target.queue)) || namesAiWorker(target, aiWorkerSids) || aiMembership(String(target.expression ?? '')) === 'includes';
 }
 
+const namesAiWorker = (target: Target, aiWorkerSids: readonly string[]): boolean => typeof target.known_worker_sid === 'string' && aiWorkerSids.includes(target.known_worker_sid);
+
 /** A filter routes to the AI when one of its targets is the AI's. */
-export function routesToAi(filter: Filter, aiQueues: ReadonlySet<string>, aiWorkerSid: string): boolean {
-  return filterTargets(filter).some((target) => isAiTarget(target, aiQueues, aiWorkerSid));
+export function routesToAi(filter: Filter, aiQueues: ReadonlySet<string>, aiWorkerSids: readonly string[]): boolean {
+  return filterTargets(filter).some((target) => isAiTarget(target, aiQueues, aiWorkerSids));
 }
 
 function taskRouting(configuration: Record<string, unknown>): Record<string, unknown> {
@@ -548,7 +613,7 @@ function filterPositions(workflow: WorkflowSummary, routing: RoutingFacts): Filt
   return {
     filters,
     handedOff: filters.findIndex(isHandedOffFilter),
-    ai: filters.findIndex((filter) => !isHandedOffFilter(filter) && routesToAi(filter, aiQueues, routing.aiWorkerSid)),
+    ai: filters.findIndex((filter) => !isHandedOffFilter(filter) && routesToAi(filter, aiQueues, routing.aiWorkerSids)),
   };
 }
 
@@ -591,7 +656,7 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
       },
     );
   }
-  if (routesToAi(filters[handedOff], aiQueueSids(routing.queues, routing.aiQueueSid), routing.aiWorkerSid)) {
+  if (routesToAi(filters[handedOff], aiQueueSids(routing.queues, routing.aiQueueSid), routing.aiWorkerSids)) {
     return verdict(
       'problem',
       manual(`${workflow} sends handed-off tasks back to the AI: the filter ${filterName(filters[handedOff])} targets the AI's queue.`, "Point that filter at your human agents' queue."),
@@ -682,7 +747,7 @@ export function aiReservationTimeoutCheck(workflow: WorkflowRouting, routing: Ro
   const { filters, ai } = filterPositions(workflow, routing);
   const aiFilter = ai >= 0 ? filters[ai] : undefined;
   const aiQueues = aiQueueSids(routing.queues, routing.aiQueueSid);
-  const aiTarget = aiFilter && filterTargets(aiFilter).find((target) => isAiTarget(target, aiQueues, routing.aiWorkerSid));
+  const aiTarget = aiFilter && filterTargets(aiFilter).find((target) => isAiTarget(target, aiQueues, routing.aiWorkerSids));
   const targetTimeout = seconds(aiTarget?.timeout);
   const reservationShort = reservation < MIN_AI_RESERVATION_TIMEOUT_S;
   const targetShort = targetTimeout !== undefined && targetTimeout < MIN_AI_RESERVATION_TIMEOUT_S;
@@ -716,7 +781,7 @@ export function aiReservationTimeoutCheck(workflow: WorkflowRouting, routing: Ro
 
 /** Why a target of a handedOff filter would offer the task to the AI worker, or undefined when it would not. */
 function offersToAi(target: Target, routing: RoutingFacts, aiQueues: ReadonlySet<string>): { kind: 'ai' | 'everyone'; why: string; queue?: string } | undefined {
-  if (target.known_worker_sid !== undefined) return target.known_worker_sid === routing.aiWorkerSid ? { kind: 'ai', why: 'names the AI worker' } : undefined;
+  if (target.known_worker_sid !== undefined) return namesAiWorker(target, routing.aiWorkerSids) ? { kind: 'ai', why: 'names the AI worker' } : undefined;
   // A target's own worker expression narrows its queue's workers: unless it matches everyone or
   // includes the AI, the AI worker is not offered the task, whatever the queue.
   if (target.expression !== undefined && !['everyone', 'includes'].includes(aiMembership(String(target.expression)))) return undefined;

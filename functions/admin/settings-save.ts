@@ -1,16 +1,16 @@
 // "Test & Save" (admins only): check the form, the OpenCX token and the Twilio resources, then
-// provision the AI worker, the state maps and the watchdog's timer workspace, and store the config
+// size the AI worker pool to the peak, provision the state maps and the watchdog's timer workspace, and store the config
 // document with a new config version. Nothing is stored unless every check passed. Then the new
 // version goes onto the webhook URLs that point here, so every Function reads the new settings
 // from the next event on.
-import { ensureAiWorker } from '../admin-lib/ai-worker';
+import { ensureAiPool } from '../admin-lib/ai-worker';
 import { pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';
 import { registerConfigVersion } from '../admin-lib/registrations';
-import { configDocument, missingResource, opencxFailure, parseSaveForm, settingsView, tokenToSave } from '../admin-lib/settings';
+import { configDocument, missingResource, opencxFailure, parseSaveForm, peakToSave, settingsView, storedPool, tokenToSave } from '../admin-lib/settings';
 import { opencxWebhookUrlOf, registeredWebhookUrl } from '../admin-lib/setup-facts';
 import { ensureTimerWorkspace } from '../admin-lib/timer-workspace';
 import { BridgeState, forgetCachedConfig } from '../bridge/state';
-import { newConfigVersion } from '../common/config';
+import { aiPoolSize, newConfigVersion } from '../common/config';
 import { OpenCxClient } from '../common/opencx-client';
 
 /** Leaves time for the Twilio checks and writes after a slow OpenCX. */
@@ -34,20 +34,20 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
   const missing = missingResource(form, { workspace, queue, conversationsService });
   if (missing) throw missing;
 
-  const worker = await ensureAiWorker(twilio.taskrouter, form.workspaceSid, stored.aiWorkerSid, form.aiAuthorName);
-  Object.assign(trace, { workerSid: worker.sid, workerCreated: worker.created, workerChannels: worker.channels });
+  const pool = await ensureAiPool(twilio.taskrouter, form.workspaceSid, storedPool(stored), aiPoolSize(peakToSave(form, stored)), form.aiAuthorName);
+  Object.assign(trace, { aiWorkerSids: pool.pool, workersCreated: pool.created, workersDraining: pool.draining, workersRemoved: pool.removed });
   const now = new Date();
   const configVersion = newConfigVersion(now);
   const webhookUrl = registeredWebhookUrl(call, { configVersion });
   const [mapsCreated, timer] = await allInOrder([state.createStateMaps(), ensureTimerWorkspace(twilio.taskrouter, stored, webhookUrl)] as const);
   Object.assign(trace, { mapsCreated, timerWorkspaceSid: timer.workspaceSid, timerCreated: timer.created, configVersion });
 
-  const provisioned = { opencxToken, aiWorkerSid: worker.sid, timerWorkspaceSid: timer.workspaceSid, timerWorkflowSid: timer.workflowSid, orgName: org.name, configVersion, now };
+  const provisioned = { opencxToken, aiWorkerSids: pool.pool, aiDrainingWorkerSids: pool.draining, timerWorkspaceSid: timer.workspaceSid, timerWorkflowSid: timer.workflowSid, orgName: org.name, configVersion, now };
   const document = configDocument(form, stored, provisioned);
   await state.saveConfig(document);
   forgetCachedConfig();
   trace.registered = await registerConfigVersion(twilio, document, webhookUrl);
-  return { settings: settingsView(document, opencxWebhookUrlOf(call)), workerCreated: worker.created, timerWorkspaceCreated: timer.created.includes('workspace') };
+  return { settings: settingsView(document, opencxWebhookUrlOf(call)), workerCreated: pool.created.length > 0, timerWorkspaceCreated: timer.created.includes('workspace') };
 });
 
 /** All at once, like Promise.all; when several fail, the first in argument order wins, not the fastest. */

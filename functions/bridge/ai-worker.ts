@@ -4,8 +4,13 @@ import type { ActivitySummary, TaskRouterApi } from '../common/twilio';
 
 /** The workspace's "Available" activity, or else its first available one. */
 export async function availableActivity(taskrouter: TaskRouterApi, workspaceSid: string): Promise<ActivitySummary> {
-  const activities = (await taskrouter.listActivities(workspaceSid)).filter((a) => a.available);
-  const target = activities.find((a) => a.friendlyName === 'Available') ?? activities[0];
+  return pickAvailableActivity(await taskrouter.listActivities(workspaceSid), workspaceSid);
+}
+
+/** Of the workspace's activities, "Available", or else the first available one. */
+export function pickAvailableActivity(activities: readonly ActivitySummary[], workspaceSid: string): ActivitySummary {
+  const available = activities.filter((a) => a.available);
+  const target = available.find((a) => a.friendlyName === 'Available') ?? available[0];
   if (!target) throw new Error(`workspace ${workspaceSid} has no available activity`);
   return target;
 }

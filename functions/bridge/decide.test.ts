@@ -173,6 +173,34 @@ describe('decide: reservation.accepted and reservation.timeout', () => {
   });
 });
 
+describe('decide: a pool of AI workers', () => {
+  const SECOND_AI_WORKER = 'WK000000000000000000000000000000a2';
+  const DRAINING_AI_WORKER = 'WK000000000000000000000000000000a3';
+  const NEW_AI_WORKER = 'WK000000000000000000000000000000a4';
+  const pool: BridgeConfig = { ...config, aiWorkerSids: [AI_WORKER, SECOND_AI_WORKER], aiDrainingWorkerSids: [DRAINING_AI_WORKER] };
+  const on = (type: TaskRouterEventType, workerSid: string, over: Partial<TaskRouterEvent> = {}) => taskEvent(type, { workerSid, workerName: 'OpenCX AI 2', ...over });
+
+  it('engages on a reservation for any pool worker, a draining one included', () => {
+    for (const worker of [AI_WORKER, SECOND_AI_WORKER, DRAINING_AI_WORKER]) expectAction(decide(on('reservation.created', worker), { config: pool }), 'engage');
+  });
+
+  it('a reservation timeout restores the worker it hit, not the first of the pool', () => {
+    expect(decide(on('reservation.timeout', SECOND_AI_WORKER), { config: pool, record: record('ai') })).toMatchObject({ action: 'restore-ai-worker', workerSid: SECOND_AI_WORKER });
+    expect(decide(on('reservation.timeout', DRAINING_AI_WORKER), { config: pool })).toMatchObject({ action: 'restore-ai-worker', workerSid: DRAINING_AI_WORKER });
+  });
+
+  it('takes a worker marked opencx_ai that a save added after this config was read as the AI', () => {
+    expectAction(decide(on('reservation.created', NEW_AI_WORKER), { config: pool }), 'ignore');
+    expectAction(decide(on('reservation.created', NEW_AI_WORKER, { workerIsAi: true }), { config: pool }), 'engage');
+    expect(decide(on('reservation.timeout', NEW_AI_WORKER, { workerIsAi: true }), { config: pool })).toMatchObject({ action: 'restore-ai-worker', workerSid: NEW_AI_WORKER });
+  });
+
+  it('a human of the same workspace stays a human', () => {
+    expectAction(decide(humanReservation('reservation.accepted'), { config: pool, record: record('handoff') }), 'record-human');
+    expectAction(decide(humanReservation('reservation.timeout'), { config: pool }), 'ignore');
+  });
+});
+
 describe('decide: end of the task', () => {
   const endTypes: TaskRouterEventType[] = ['task.canceled', 'task.deleted', 'workflow.timeout', 'task.completed'];
 

@@ -1,6 +1,6 @@
 // What should happen for each event: a plain function of the event, the configuration and our
 // record of the conversation. Each listener declares which event types it handles.
-import type { BridgeConfig } from '../common/config';
+import { BridgeConfig, isAiPoolWorker } from '../common/config';
 import type { AiAnswer } from '../common/opencx-client';
 import type { FlexTaskAttributes } from '../common/task-attributes';
 import type { ConversationRecord } from './conversation-record';
@@ -46,7 +46,11 @@ interface Listener<E extends BridgeEvent> {
 
 const ignore = (reason: string): Decision => ({ action: 'ignore', reason });
 
-const isAi = (event: TaskRouterEvent, config: BridgeConfig): boolean => event.workerSid === config.aiWorkerSid;
+/**
+ * A reservation for any worker of the AI pool. Its attributes count too: a worker a settings save
+ * has just added is offered tasks before every Function has read the new pool.
+ */
+const isAi = (event: TaskRouterEvent, config: BridgeConfig): boolean => isAiPoolWorker(config, event.workerSid) || event.workerIsAi === true;
 
 export const aiReservation: Listener<TaskRouterEvent> = {
   name: 'ai-reservation',

@@ -138,6 +138,12 @@ describe('classifyEvent: TaskRouter events', () => {
     expect(refusal(taskRouterPayload('workflow.timeout', { TaskSid: '' }))).toMatch(/TaskSid/);
   });
 
+  it('tells a worker marked opencx_ai from its WorkerAttributes; none or malformed ones mark nobody', () => {
+    const workerIsAi = (attributes: string | undefined) => classifiedTaskRouter(taskRouterPayload('reservation.created', { WorkerAttributes: attributes })).workerIsAi;
+    expect(workerIsAi(JSON.stringify({ opencx_ai: true, routing: { skills: ['opencx_ai'] } }))).toBe(true);
+    expect([workerIsAi(JSON.stringify({ opencx_ai: 'true' })), workerIsAi(JSON.stringify({ role: 'agent' })), workerIsAi('{not json'), workerIsAi(undefined)]).toEqual([false, false, false, false]);
+  });
+
   it.each(['ReservationSid', 'WorkerSid'])('refuses a reservation event without %s', (field) => {
     expect(refusal(taskRouterPayload('reservation.created', { [field]: undefined }))).toMatch(/ReservationSid\/WorkerSid/);
     expect(refusal(taskRouterPayload('reservation.accepted', { [field]: undefined }))).toMatch(/ReservationSid\/WorkerSid/);

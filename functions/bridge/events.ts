@@ -47,6 +47,8 @@ export interface TaskRouterEvent {
   reservationSid?: string;
   workerSid?: string;
   workerName?: string;
+  /** The worker's attributes mark it as an OpenCX AI worker (`opencx_ai: true`). */
+  workerIsAi?: boolean;
   reason?: string;
 }
 
@@ -120,6 +122,7 @@ function classifyTaskRouter(eventType: string, payload: Payload): Classification
     reservationSid: text(payload, 'ReservationSid'),
     workerSid: text(payload, 'WorkerSid'),
     workerName: text(payload, 'WorkerName'),
+    workerIsAi: parseTaskAttributes(text(payload, 'WorkerAttributes'))?.opencx_ai === true,
     reason: text(payload, 'TaskCanceledReason') ?? text(payload, 'TaskCompletedReason'),
   };
   if (!event.taskSid) return { ok: false, reason: `${eventType} without TaskSid` };

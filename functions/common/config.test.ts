@@ -1,5 +1,8 @@
 import {
+  aiPoolOf,
+  aiPoolSize,
   configVersionOf,
+  isAiPoolWorker,
   DEFAULT_AI_AUTHOR_NAME,
   DEFAULT_CUSTOMER_HANDOFF_NOTE,
   newConfigVersion,
@@ -24,6 +27,9 @@ describe('parseConfig', () => {
       opencxToken: 'ocx_live_abc',
       workspaceSid: 'WS1',
       aiWorkerSid: 'WK1',
+      aiWorkerSids: ['WK1'],
+      aiDrainingWorkerSids: [],
+      aiPeakConversations: 50,
       conversationsServiceSid: 'IS1',
       aiAuthorName: 'AI Support Agent',
       aiQueueSid: undefined,
@@ -161,5 +167,38 @@ describe('readWebhookHealth', () => {
 
   it.each([undefined, {}, { lastVerifiedAt: 'yesterday', lastEvent: 'x' }, { lastVerifiedAt: 5 }])('is undefined for %j', (data) => {
     expect(readWebhookHealth(data)).toBeUndefined();
+  });
+});
+
+describe('the AI worker pool', () => {
+  it('reads a pool and its draining workers; the first pool worker is aiWorkerSid', () => {
+    const config = parseConfig(stored({ aiWorkerSid: 'WK1', aiWorkerSids: ['WK2', 'WK3'], aiDrainingWorkerSids: ['WK4'], aiPeakConversations: 100 }))!;
+    expect(config).toMatchObject({ aiWorkerSid: 'WK2', aiWorkerSids: ['WK2', 'WK3'], aiDrainingWorkerSids: ['WK4'], aiPeakConversations: 100 });
+    expect(['WK1', 'WK2', 'WK3', 'WK4', 'WK5', undefined].map((sid) => isAiPoolWorker(config, sid))).toEqual([false, true, true, true, false, false]);
+  });
+
+  it('reads settings saved before the pool (one aiWorkerSid) as a pool of that worker', () => {
+    const config = parseConfig(stored({ aiWorkerSid: 'WK1' }))!;
+    expect(aiPoolOf(config)).toEqual(['WK1']);
+    expect(isAiPoolWorker(config, 'WK1')).toBe(true);
+    expect(aiPoolOf({ aiWorkerSid: 'WK9' })).toEqual(['WK9']);
+  });
+
+  it('is unconfigured without any AI worker; ignores a bad pool list and an out-of-range peak', () => {
+    expect(parseConfig(stored({ aiWorkerSid: undefined, aiWorkerSids: [] }))).toBeUndefined();
+    expect(parseConfig(stored({ aiWorkerSid: undefined, aiWorkerSids: ['WK7', 3, ' '] }))).toMatchObject({ aiWorkerSid: 'WK7', aiWorkerSids: ['WK7'] });
+    expect(parseConfig(stored({ aiWorkerSids: 'WK2', aiPeakConversations: 1001 }))).toMatchObject({ aiWorkerSids: ['WK1'], aiPeakConversations: 50 });
+    expect(parseConfig(stored({ aiPeakConversations: 2.5 }))!.aiPeakConversations).toBe(50);
+  });
+
+  it.each([
+    [1, 1],
+    [50, 1],
+    [51, 2],
+    [100, 2],
+    [101, 3],
+    [1000, 20],
+  ])('a peak of %i conversations needs %i AI workers', (peak, size) => {
+    expect(aiPoolSize(peak)).toBe(size);
   });
 });

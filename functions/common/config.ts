@@ -7,6 +7,13 @@ export const DEFAULT_CUSTOMER_HANDOFF_NOTE = 'Connecting you with a member of ou
 export const MAX_CUSTOMER_HANDOFF_NOTE_LENGTH = 320;
 /** The watchdog: a slow AI answer hands off after this many seconds. */
 export const AI_ANSWER_TIMEOUT_SECONDS = { min: 15, max: 600, default: 60 } as const;
+/** TaskRouter's cap: a worker holds at most this many tasks per task channel. */
+export const AI_WORKER_CHANNEL_CAPACITY = 50;
+/** The expected peak of concurrent AI conversations, which sizes the AI worker pool (50 a worker). */
+export const AI_PEAK_CONVERSATIONS = { min: 1, max: 1000, default: 50 } as const;
+
+/** How many AI workers carry `peak` concurrent conversations. */
+export const aiPoolSize = (peak: number): number => Math.max(1, Math.ceil(peak / AI_WORKER_CHANNEL_CAPACITY));
 
 /**
  * The query parameter carrying the config version on the webhook URLs registered with Twilio:
@@ -18,7 +25,14 @@ export interface BridgeConfig {
   /** The OpenCX org API key. Never logged, never returned to the browser. */
   opencxToken: string;
   workspaceSid: string;
+  /** The first worker of the AI pool: all that settings saved before the pool held. */
   aiWorkerSid: string;
+  /** The AI worker pool, `aiWorkerSid` first; absent: `aiWorkerSid` alone. */
+  aiWorkerSids?: string[];
+  /** Surplus AI workers: they take no new task and are deleted by a save once they hold none. */
+  aiDrainingWorkerSids?: string[];
+  /** The expected peak of concurrent AI conversations; absent: the default. */
+  aiPeakConversations?: number;
   conversationsServiceSid: string;
   aiAuthorName: string;
   aiQueueSid?: string;
@@ -44,6 +58,12 @@ export interface ConfigDocument extends BridgeConfig {
   updatedAt: string;
 }
 
+const isPeak = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= AI_PEAK_CONVERSATIONS.min && value <= AI_PEAK_CONVERSATIONS.max;
+
+const sidList = (value: unknown): string[] | undefined =>
+  Array.isArray(value) ? value.filter((sid): sid is string => typeof sid === 'string' && sid.trim() !== '').map((sid) => sid.trim()) : undefined;
+
 const isTimeout = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= AI_ANSWER_TIMEOUT_SECONDS.min && value <= AI_ANSWER_TIMEOUT_SECONDS.max;
 
@@ -63,6 +83,9 @@ export function readConfigFields(data: unknown): Partial<ConfigDocument> {
     opencxToken: str('opencxToken'),
     workspaceSid: str('workspaceSid'),
     aiWorkerSid: str('aiWorkerSid'),
+    aiWorkerSids: sidList(d.aiWorkerSids),
+    aiDrainingWorkerSids: sidList(d.aiDrainingWorkerSids),
+    aiPeakConversations: isPeak(d.aiPeakConversations) ? d.aiPeakConversations : undefined,
     conversationsServiceSid: str('conversationsServiceSid'),
     aiAuthorName: str('aiAuthorName'),
     aiQueueSid: str('aiQueueSid'),
@@ -87,12 +110,17 @@ function readTranslations(value: unknown): Record<string, string> | undefined {
 /** Reads a stored config document, with the defaults; undefined when a required field is missing. */
 export function parseConfig(data: unknown): BridgeConfig | undefined {
   const fields = readConfigFields(data);
-  const { opencxToken, workspaceSid, aiWorkerSid, conversationsServiceSid } = fields;
-  if (!opencxToken || !workspaceSid || !aiWorkerSid || !conversationsServiceSid) return undefined;
+  const { opencxToken, workspaceSid, conversationsServiceSid } = fields;
+  // Settings saved before the pool hold one `aiWorkerSid`.
+  const aiWorkerSids = fields.aiWorkerSids?.length ? fields.aiWorkerSids : fields.aiWorkerSid ? [fields.aiWorkerSid] : [];
+  if (!opencxToken || !workspaceSid || aiWorkerSids.length === 0 || !conversationsServiceSid) return undefined;
   return {
     opencxToken,
     workspaceSid,
-    aiWorkerSid,
+    aiWorkerSid: aiWorkerSids[0],
+    aiWorkerSids,
+    aiDrainingWorkerSids: fields.aiDrainingWorkerSids ?? [],
+    aiPeakConversations: fields.aiPeakConversations ?? AI_PEAK_CONVERSATIONS.default,
     conversationsServiceSid,
     aiAuthorName: fields.aiAuthorName ?? DEFAULT_AI_AUTHOR_NAME,
     aiQueueSid: fields.aiQueueSid,
@@ -105,6 +133,13 @@ export function parseConfig(data: unknown): BridgeConfig | undefined {
     configVersion: fields.configVersion ?? '',
   };
 }
+
+/** The AI pool's workers, `aiWorkerSid` first. */
+export const aiPoolOf = (config: Pick<BridgeConfig, 'aiWorkerSid' | 'aiWorkerSids'>): string[] => (config.aiWorkerSids?.length ? config.aiWorkerSids : [config.aiWorkerSid]);
+
+/** A worker of the AI pool, draining ones included: a reservation for it is the AI's. */
+export const isAiPoolWorker = (config: Pick<BridgeConfig, 'aiWorkerSid' | 'aiWorkerSids' | 'aiDrainingWorkerSids'>, workerSid: string | undefined): boolean =>
+  workerSid !== undefined && (aiPoolOf(config).includes(workerSid) || (config.aiDrainingWorkerSids ?? []).includes(workerSid));
 
 /** A new config version: time-ordered, unique enough for one account's saves. */
 export function newConfigVersion(now: Date, random: () => number = Math.random): string {

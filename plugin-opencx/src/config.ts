@@ -10,6 +10,11 @@ export const DEFAULT_AI_AUTHOR_NAME = 'AI Support Agent';
 export const DEFAULT_CUSTOMER_HANDOFF_NOTE = 'Connecting you with a member of our team.';
 export const DEFAULT_AI_ANSWER_TIMEOUT_SECONDS = 60;
 
+/** TaskRouter holds at most this many tasks per worker channel: the AI pool keeps one worker per 50 conversations. */
+export const AI_WORKER_CHANNEL_CAPACITY = 50;
+/** The bridge's default expected peak of concurrent AI conversations (functions/common/config.ts). */
+export const DEFAULT_AI_PEAK_CONVERSATIONS = 50;
+
 export const SETTINGS_VIEW_NAME = 'opencx-settings';
 
 export const ADMIN_ROLE = 'admin';

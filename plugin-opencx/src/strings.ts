@@ -40,6 +40,12 @@ export interface OpencxStrings {
   settingsQueueInvalid: string;
   settingsAuthorLabel: string;
   settingsAuthorHelp: string;
+  settingsPeakLabel: string;
+  settingsPeakUnit: string;
+  settingsPeakHelp: string;
+  settingsPeakPool: string;
+  settingsPeakPoolOne: string;
+  settingsPeakInvalid: string;
   settingsWebhookHeading: string;
   settingsWebhookSecretLabel: string;
   settingsWebhookSecretHelpNew: string;
@@ -152,6 +158,12 @@ export const strings: OpencxStrings = {
   settingsQueueInvalid: 'Expected a queue SID: WQ followed by 32 hexadecimal characters',
   settingsAuthorLabel: 'AI author name',
   settingsAuthorHelp: 'The name customers and agents see on the AI’s messages.',
+  settingsPeakLabel: 'Peak of concurrent AI conversations',
+  settingsPeakUnit: 'conversations',
+  settingsPeakHelp: 'The most conversations the AI answers at the same time, from {min} to {max}. TaskRouter gives one worker at most {capacity} conversations, so the AI works as a pool of workers.',
+  settingsPeakPool: 'The AI will work as {workers} TaskRouter workers of {capacity} conversations each ({slots} at once). A worker removed by a smaller peak finishes its conversations first.',
+  settingsPeakPoolOne: 'The AI will work as one TaskRouter worker of {capacity} conversations.',
+  settingsPeakInvalid: 'Enter a whole number of conversations from {min} to {max}',
   settingsWebhookHeading: 'OpenCX webhook',
   settingsWebhookSecretLabel: 'OpenCX webhook signing secret',
   settingsWebhookSecretHelpNew:

@@ -38,6 +38,8 @@ export interface WorldOptions {
   configured?: boolean;
   /** Seed the "OpenCX AI" worker (default true); false leaves it to the settings save. */
   seedAiWorker?: boolean;
+  /** How many AI workers to seed as the pool ("OpenCX AI", "OpenCX AI 2"…; default 1). */
+  aiWorkers?: number;
   /** Register both webhooks at the Functions (default true); false leaves them to "Apply setup". */
   webhooks?: boolean;
   /** Where the workflow's `handedOff == true` filter is: first (default, as the setup asks), after the AI's filter, or missing. */
@@ -71,7 +73,10 @@ export class World {
   workflowSid = '';
   aiQueueSid = '';
   humanQueueSid = '';
+  /** The first AI worker of the pool. */
   aiWorkerSid = '';
+  /** The seeded AI worker pool, `aiWorkerSid` first. */
+  aiWorkerSids: string[] = [];
   humanWorkerSid = '';
   conversationsServiceSid = '';
   syncServiceSid = '';
@@ -141,18 +146,22 @@ export class World {
       configuration: { task_routing: { filters, default_filter: { queue: this.humanQueueSid } } },
     }).sid;
     if (this.options.seedAiWorker !== false) {
-      this.aiWorkerSid = tr.createWorker(workspace.sid, {
-        friendlyName: 'OpenCX AI',
-        attributes: { opencx_ai: true, full_name: 'OpenCX AI' },
-        activityName: 'Available',
-        channelCapacity: { chat: 50, sms: 50, default: 50 },
-      }).sid;
+      this.aiWorkerSids = Array.from({ length: this.options.aiWorkers ?? 1 }, (_, i) =>
+        tr.createWorker(workspace.sid, {
+          friendlyName: i === 0 ? 'OpenCX AI' : `OpenCX AI ${i + 1}`,
+          attributes: { opencx_ai: true, full_name: 'OpenCX AI' },
+          activityName: 'Available',
+          channelCapacity: { chat: 50, sms: 50, default: 50 },
+        }).sid,
+      );
+      this.aiWorkerSid = this.aiWorkerSids[0];
     }
     this.humanWorkerSid = tr.createWorker(workspace.sid, {
       friendlyName: 'alice',
       attributes: { role: 'agent', full_name: 'Alice Agent', contact_uri: 'client:alice' },
       activityName: 'Available',
-      channelCapacity: { chat: 100, sms: 100, default: 100 },
+      // TaskRouter's maximum per channel.
+      channelCapacity: { chat: 50, sms: 50, default: 50 },
     }).sid;
     this.conversationsServiceSid = this.conversations.createService('Flex Conversations Service').sid;
     this.syncServiceSid = this.sync.createService('OpenCX for Flex').sid;
@@ -201,6 +210,8 @@ export class World {
       opencxToken: DEFAULT_API_KEY,
       workspaceSid: this.workspaceSid,
       aiWorkerSid: this.aiWorkerSid,
+      // One worker is stored as settings saved before the pool were.
+      ...(this.aiWorkerSids.length > 1 ? { aiWorkerSids: this.aiWorkerSids } : {}),
       conversationsServiceSid: this.conversationsServiceSid,
       aiAuthorName: AI_AUTHOR,
       timerWorkspaceSid: this.timerWorkspaceSid,
@@ -224,8 +235,21 @@ export class World {
 
   /** A customer writes in: Flex creates the conversation, the interaction and the task. */
   async customerStartsConversation(body: string, channelType: 'sms' | 'whatsapp' | 'chat' | 'web' = 'web'): Promise<StartedConversation> {
+    const started = this.customerWritesIn(body, channelType);
+    await this.settle();
+    return started;
+  }
+
+  /** `count` customers write in at the same moment; waits until everything they set off has finished. */
+  async customersStartConversations(count: number, body: string): Promise<StartedConversation[]> {
+    const started = Array.from({ length: count }, () => this.customerWritesIn(body, 'web'));
+    await this.settle();
+    return started;
+  }
+
+  private customerWritesIn(body: string, channelType: 'sms' | 'whatsapp' | 'chat' | 'web'): StartedConversation {
     this.customerCount += 1;
-    const started = this.flex.startInboundConversation({
+    return this.flex.startInboundConversation({
       conversationsServiceSid: this.conversationsServiceSid,
       workspaceSid: this.workspaceSid,
       workflowSid: this.workflowSid,
@@ -233,8 +257,6 @@ export class World {
       body,
       channelType,
     });
-    await this.settle();
-    return started;
   }
 
   /** The customer writes without waiting for anything to happen (a test then acts mid-flight). */

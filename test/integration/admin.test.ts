@@ -221,6 +221,8 @@ describe('refused requests: one error shape, nothing stored', () => {
       aiQueueSid: null,
       aiAuthorName: 'AI Support Agent',
       aiWorkerSid: null,
+      aiWorkerSids: [],
+      aiPeakConversations: 50,
       orgName: null,
       updatedAt: null,
     });
@@ -279,6 +281,8 @@ describe('an admin saves: the AI worker, the state maps and the config document'
       aiQueueSid: world().aiQueueSid,
       aiAuthorName: 'Acme Assistant',
       aiWorkerSid: worker.sid,
+      aiWorkerSids: [worker.sid],
+      aiPeakConversations: 50,
       orgName: DEFAULT_ORG_NAME,
       updatedAt: expect.stringMatching(ISO_TIME),
     };
@@ -290,6 +294,9 @@ describe('an admin saves: the AI worker, the state maps and the config document'
       opencxToken: ORG_TOKEN,
       workspaceSid: world().workspaceSid,
       aiWorkerSid: worker.sid,
+      aiWorkerSids: [worker.sid],
+      aiDrainingWorkerSids: [],
+      aiPeakConversations: 50,
       conversationsServiceSid: world().conversationsServiceSid,
       aiAuthorName: 'Acme Assistant',
       aiQueueSid: world().aiQueueSid,
@@ -376,6 +383,8 @@ describe('an admin saves: the AI worker, the state maps and the config document'
       aiQueueSid: null,
       aiAuthorName: 'Acme Bot',
       aiWorkerSid: firstWorkerSid,
+      aiWorkerSids: [firstWorkerSid],
+      aiPeakConversations: 50,
       orgName: DEFAULT_ORG_NAME,
       updatedAt: storedConfig(world())!.updatedAt,
     });

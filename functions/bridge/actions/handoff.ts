@@ -2,6 +2,7 @@
 // AI's answer: (1) the Sync phase change and the task read, (2) the attribute write and the
 // customer's note, (3) rejecting the AI's reservation. A handoff cut short is finished by the
 // next event (`finishHandoff`).
+import { isAiPoolWorker } from '../../common/config';
 import type { FlexTaskAttributes, HandoffAttributes } from '../../common/task-attributes';
 import type { TaskSnapshot } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
@@ -132,7 +133,7 @@ function alreadyCarries(current: Record<string, unknown>, wanted: Partial<Handof
 }
 
 async function assignedToAi(task: TaskSnapshot, deps: BridgeDeps): Promise<boolean> {
-  return (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).some((r) => r.workerSid === deps.config.aiWorkerSid);
+  return (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).some((r) => isAiPoolWorker(deps.config, r.workerSid));
 }
 
 async function transferAssignedTask(task: TaskSnapshot, attributes: object, deps: BridgeDeps): Promise<Routing> {
@@ -148,7 +149,7 @@ async function transferAssignedTask(task: TaskSnapshot, attributes: object, deps
     attributes: { ...task.attributes, ...attributes },
   });
   // The AI's own task is done once humans have the invite: free the AI worker's capacity.
-  const accepted = (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).filter((r) => r.workerSid === deps.config.aiWorkerSid);
+  const accepted = (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).filter((r) => isAiPoolWorker(deps.config, r.workerSid));
   for (const reservation of accepted) {
     await deps.twilio.taskrouter
       .completeReservation(deps.config.workspaceSid, task.sid, reservation.sid)

@@ -73,6 +73,8 @@ export interface WorkerChannel {
   taskChannel: string;
   capacity: number;
   available: boolean;
+  /** Tasks the worker holds on this channel (TaskRouter's `assigned_tasks`). */
+  assignedTasks: number;
 }
 
 /** What decides whether TaskRouter can offer the worker a task. */
@@ -82,7 +84,7 @@ export interface WorkerRouting {
   activityName: string;
   /** The worker's activity is an available one. */
   available: boolean;
-  channels: { taskChannel: string; capacity: number; available: boolean }[];
+  channels: { taskChannel: string; capacity: number; available: boolean; assignedTasks: number }[];
 }
 
 interface WorkerResource {
@@ -232,6 +234,29 @@ export class TaskRouterApi extends TwilioProductApi {
     return workers[0] && workerSummary(workers[0]);
   }
 
+  /** The workers a TaskRouter worker expression selects, e.g. `opencx_ai == true`. */
+  async listWorkersMatching(workspaceSid: string, targetWorkersExpression: string): Promise<WorkerSummary[]> {
+    const workers = await this.retry(() => this.workspace(workspaceSid).workers.list({ targetWorkersExpression, limit: 1000 }));
+    return workers.map(workerSummary);
+  }
+
+  async updateWorkerAttributes(workspaceSid: string, workerSid: string, attributes: object): Promise<void> {
+    await this.retry(() => this.workspace(workspaceSid).workers(workerSid).update({ attributes: JSON.stringify(attributes) }));
+  }
+
+  /** Deletes the worker; 'busy' when TaskRouter refuses because it holds a task (400), 'gone' when it was already deleted. */
+  async deleteWorker(workspaceSid: string, workerSid: string): Promise<'deleted' | 'busy' | 'gone'> {
+    try {
+      await this.retry(() => this.workspace(workspaceSid).workers(workerSid).remove());
+      return 'deleted';
+    } catch (error) {
+      const status = twilioStatus(error);
+      if (status === 404) return 'gone';
+      if (status === 400) return 'busy';
+      throw error;
+    }
+  }
+
   /** A lost answer is not retried: it would make a second worker. */
   async createWorker(workspaceSid: string, worker: { friendlyName: string; attributes: object; activitySid: string }): Promise<WorkerSummary> {
     const created = await this.retry(
@@ -247,7 +272,7 @@ export class TaskRouterApi extends TwilioProductApi {
 
   async listWorkerChannels(workspaceSid: string, workerSid: string): Promise<WorkerChannel[]> {
     const channels = await this.retry(() => this.workspace(workspaceSid).workers(workerSid).workerChannels.list({ limit: 50 }));
-    return channels.map((c) => ({ sid: c.sid, taskChannel: c.taskChannelUniqueName, capacity: c.configuredCapacity, available: c.available }));
+    return channels.map((c) => ({ sid: c.sid, taskChannel: c.taskChannelUniqueName, capacity: c.configuredCapacity, available: c.available, assignedTasks: c.assignedTasks ?? 0 }));
   }
 
   async updateWorkerChannel(workspaceSid: string, workerSid: string, channelSid: string, update: { capacity?: number; available: boolean }): Promise<void> {
@@ -266,7 +291,7 @@ export class TaskRouterApi extends TwilioProductApi {
       friendlyName: worker.friendlyName,
       activityName: worker.activityName,
       available: worker.available,
-      channels: (channels ?? []).map(({ taskChannel, capacity, available }) => ({ taskChannel, capacity, available })),
+      channels: (channels ?? []).map(({ taskChannel, capacity, available, assignedTasks }) => ({ taskChannel, capacity, available, assignedTasks })),
     };
   }
 

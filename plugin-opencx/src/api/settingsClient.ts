@@ -1,6 +1,6 @@
 // The one module that talks to the OpenCX admin Functions. Every call is a form-encoded POST
 // carrying the Flex token as `Token`: a CORS "simple request", so the browser sends no preflight.
-import { DEFAULT_AI_ANSWER_TIMEOUT_SECONDS, DEFAULT_AI_AUTHOR_NAME, DEFAULT_CUSTOMER_HANDOFF_NOTE } from '../config';
+import { DEFAULT_AI_ANSWER_TIMEOUT_SECONDS, DEFAULT_AI_AUTHOR_NAME, DEFAULT_AI_PEAK_CONVERSATIONS, DEFAULT_CUSTOMER_HANDOFF_NOTE } from '../config';
 import { format, strings } from '../strings';
 
 export type SettingsField =
@@ -14,7 +14,8 @@ export type SettingsField =
   | 'opencxWebhookSecret'
   | 'customerHandoffNote'
   | 'customerHandoffNoteTranslations'
-  | 'aiAnswerTimeoutSeconds';
+  | 'aiAnswerTimeoutSeconds'
+  | 'aiPeakConversations';
 
 export interface OpencxSettings {
   configured: boolean;
@@ -35,6 +36,8 @@ export interface OpencxSettings {
   /** BCP-47 tag → the note in that language. */
   customerHandoffNoteTranslations: Record<string, string>;
   aiAnswerTimeoutSeconds: number;
+  /** The expected peak of concurrent AI conversations; the pool keeps one AI worker per 50. */
+  aiPeakConversations: number;
 }
 
 export interface SettingsError {
@@ -59,6 +62,7 @@ export interface SaveSettingsInput {
   customerHandoffNote: string;
   customerHandoffNoteTranslations: Record<string, string>;
   aiAnswerTimeoutSeconds: number;
+  aiPeakConversations: number;
 }
 
 export type CheckStatus = 'ok' | 'problem' | 'warning';
@@ -129,6 +133,7 @@ const FIELDS: readonly SettingsField[] = [
   'customerHandoffNote',
   'customerHandoffNoteTranslations',
   'aiAnswerTimeoutSeconds',
+  'aiPeakConversations',
 ];
 
 export function createSettingsClient({ baseUrl, fetch: fetchImpl = (url, init) => fetch(url, init) }: SettingsClientOptions): SettingsClient {
@@ -174,6 +179,7 @@ export function createSettingsClient({ baseUrl, fetch: fetchImpl = (url, init) =
         customerHandoffNote: input.customerHandoffNote.trim(),
         customerHandoffNoteTranslations: JSON.stringify(input.customerHandoffNoteTranslations),
         aiAnswerTimeoutSeconds: String(input.aiAnswerTimeoutSeconds),
+        aiPeakConversations: String(input.aiPeakConversations),
       };
       // Secrets go only when replaced: empty keeps the saved one.
       const token = input.opencxToken.trim();
@@ -244,6 +250,8 @@ function readSettings(value: unknown): OpencxSettings | undefined {
       typeof value.aiAnswerTimeoutSeconds === 'number' && Number.isInteger(value.aiAnswerTimeoutSeconds)
         ? value.aiAnswerTimeoutSeconds
         : DEFAULT_AI_ANSWER_TIMEOUT_SECONDS,
+    aiPeakConversations:
+      typeof value.aiPeakConversations === 'number' && Number.isInteger(value.aiPeakConversations) ? value.aiPeakConversations : DEFAULT_AI_PEAK_CONVERSATIONS,
   };
 }
 

@@ -9,6 +9,8 @@ import { Text } from '@twilio-paste/core/text';
 import { useUID } from '@twilio-paste/core/uid-library';
 
 import type { OpencxSettings } from '../api/settingsClient';
+import { AI_WORKER_CHANNEL_CAPACITY } from '../config';
+import { AI_PEAK_CONVERSATIONS, poolSizeFor } from '../domain/settingsForm';
 import { format, strings } from '../strings';
 
 export function ConnectionBadge({ settings }: { settings: OpencxSettings }): JSX.Element {
@@ -102,5 +104,43 @@ export function FlexResource({ label, sid, error }: { label: string; sid: string
       </Text>
       {error ? <HelpText variant="error">{error}</HelpText> : <HelpText>{strings.settingsFlexResourceHelp}</HelpText>}
     </Box>
+  );
+}
+
+interface PeakFieldProps {
+  id: string;
+  value: string;
+  error?: string;
+  onChange: React.ChangeEventHandler<HTMLInputElement>;
+}
+
+/** The expected peak of concurrent AI conversations, with the pool of AI workers it implies. */
+export function PeakField({ id, value, error, onChange }: PeakFieldProps): JSX.Element {
+  const workers = poolSizeFor(value);
+  const capacity = AI_WORKER_CHANNEL_CAPACITY;
+  return (
+    <FormField
+      id={id}
+      label={strings.settingsPeakLabel}
+      help={format(strings.settingsPeakHelp, { ...AI_PEAK_CONVERSATIONS, capacity })}
+      counter={workers === undefined ? undefined : format(workers === 1 ? strings.settingsPeakPoolOne : strings.settingsPeakPool, { workers, capacity, slots: workers * capacity })}
+      error={error}
+    >
+      {(described) => (
+        <Box maxWidth="size30">
+          <Input
+            id={id}
+            name="aiPeakConversations"
+            type="number"
+            inputMode="numeric"
+            value={value}
+            insertAfter={<Text as="span">{strings.settingsPeakUnit}</Text>}
+            hasError={Boolean(error)}
+            aria-describedby={described}
+            onChange={onChange}
+          />
+        </Box>
+      )}
+    </FormField>
   );
 }

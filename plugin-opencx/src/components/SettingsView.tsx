@@ -10,7 +10,7 @@ import { Text } from '@twilio-paste/core/text';
 import { useUID } from '@twilio-paste/core/uid-library';
 
 import type { OpencxSettings, SaveResult, SettingsClient, SettingsField } from '../api/settingsClient';
-import { DEFAULT_AI_ANSWER_TIMEOUT_SECONDS, DEFAULT_AI_AUTHOR_NAME, DEFAULT_CUSTOMER_HANDOFF_NOTE } from '../config';
+import { DEFAULT_AI_ANSWER_TIMEOUT_SECONDS, DEFAULT_AI_AUTHOR_NAME, DEFAULT_AI_PEAK_CONVERSATIONS, DEFAULT_CUSTOMER_HANDOFF_NOTE } from '../config';
 import {
   type FormErrors,
   formFrom,
@@ -24,7 +24,7 @@ import {
 import { format, strings } from '../strings';
 import { addTranslationId, CustomerNoteField, translationControlId, TranslationsEditor } from './HandoffNoteFields';
 import { OutcomeAlert } from './OutcomeAlert';
-import { CodeField, ConnectionBadge, FlexResource, FormField, SecretField } from './SettingsFields';
+import { CodeField, ConnectionBadge, FlexResource, FormField, PeakField, SecretField } from './SettingsFields';
 import { SetupSection } from './SetupSection';
 import { WebhookUrlField } from './WebhookUrlField';
 
@@ -49,6 +49,7 @@ const FOCUS_ORDER: readonly TextField[] = [
   'opencxToken',
   'aiQueueSid',
   'aiAuthorName',
+  'aiPeakConversations',
   'opencxWebhookSecret',
   'aiAnswerTimeoutSeconds',
   'customerHandoffNote',
@@ -65,6 +66,7 @@ const EMPTY_FORM: SettingsFormValues = {
   customerHandoffNote: DEFAULT_CUSTOMER_HANDOFF_NOTE,
   translations: [],
   aiAnswerTimeoutSeconds: String(DEFAULT_AI_ANSWER_TIMEOUT_SECONDS),
+  aiPeakConversations: String(DEFAULT_AI_PEAK_CONVERSATIONS),
 };
 
 function savedMessage(settings: OpencxSettings, workerCreated: boolean): string {
@@ -101,6 +103,7 @@ export function SettingsView({ client, token, flexResources }: SettingsViewProps
     opencxToken: useUID(),
     aiQueueSid: useUID(),
     aiAuthorName: useUID(),
+    aiPeakConversations: useUID(),
     opencxWebhookSecret: useUID(),
     aiAnswerTimeoutSeconds: useUID(),
     customerHandoffNote: useUID(),
@@ -265,6 +268,13 @@ export function SettingsView({ client, token, flexResources }: SettingsViewProps
                   />
                 )}
               </FormField>
+
+              <PeakField
+                id={ids.aiPeakConversations}
+                value={values.aiPeakConversations}
+                error={fieldErrors.aiPeakConversations}
+                onChange={change('aiPeakConversations')}
+              />
 
               <FlexResource label={strings.settingsWorkspaceLabel} sid={flexResources.workspaceSid} error={fieldErrors.workspaceSid} />
               <FlexResource

@@ -1,11 +1,13 @@
 // The settings form, pure: the saved settings → the form, what the admin typed → its errors, or
 // → what Test & Save sends.
 import type { OpencxSettings, SaveSettingsInput, SettingsField } from '../api/settingsClient';
+import { AI_WORKER_CHANNEL_CAPACITY } from '../config';
 import { format, strings } from '../strings';
 import { QUEUE_SID } from './setup';
 
 export const HANDOFF_NOTE_MAX_CHARACTERS = 320;
 export const AI_ANSWER_TIMEOUT_SECONDS = { min: 15, max: 600 } as const;
+export const AI_PEAK_CONVERSATIONS = { min: 1, max: 1000 } as const;
 export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
 /** One row of the translations editor; `key` tells rows apart while they are edited. */
@@ -24,6 +26,8 @@ export interface SettingsFormValues {
   translations: TranslationRow[];
   /** As typed. */
   aiAnswerTimeoutSeconds: string;
+  /** As typed. */
+  aiPeakConversations: string;
 }
 
 export interface TranslationErrors {
@@ -69,7 +73,20 @@ export function formFrom(settings: OpencxSettings): SettingsFormValues {
     customerHandoffNote: settings.customerHandoffNote,
     translations: Object.entries(settings.customerHandoffNoteTranslations).map(([language, note], key) => ({ key, language, note })),
     aiAnswerTimeoutSeconds: String(settings.aiAnswerTimeoutSeconds),
+    aiPeakConversations: String(settings.aiPeakConversations),
   };
+}
+
+/** A whole number within the bounds, as typed; undefined otherwise. */
+function wholeNumber(text: string, bounds: { min: number; max: number }): number | undefined {
+  const value = text.trim();
+  return /^\d+$/.test(value) && Number(value) >= bounds.min && Number(value) <= bounds.max ? Number(value) : undefined;
+}
+
+/** The AI workers a typed peak needs (one per 50 conversations); undefined while it is not a valid peak. */
+export function poolSizeFor(peak: string): number | undefined {
+  const value = wholeNumber(peak, AI_PEAK_CONVERSATIONS);
+  return value === undefined ? undefined : Math.ceil(value / AI_WORKER_CHANNEL_CAPACITY);
 }
 
 const isBlank = (row: TranslationRow): boolean => !row.language.trim() && !row.note.trim();
@@ -108,10 +125,10 @@ export function validate(values: SettingsFormValues, settings: OpencxSettings | 
   if (!values.opencxToken.trim() && settings && !settings.opencxTokenMasked) fields.opencxToken = strings.settingsTokenRequired;
   const queueSid = values.aiQueueSid.trim();
   if (queueSid && !QUEUE_SID.test(queueSid)) fields.aiQueueSid = strings.settingsQueueInvalid;
-  const timeout = values.aiAnswerTimeoutSeconds.trim();
-  if (!/^\d+$/.test(timeout) || Number(timeout) < AI_ANSWER_TIMEOUT_SECONDS.min || Number(timeout) > AI_ANSWER_TIMEOUT_SECONDS.max) {
+  if (wholeNumber(values.aiAnswerTimeoutSeconds, AI_ANSWER_TIMEOUT_SECONDS) === undefined) {
     fields.aiAnswerTimeoutSeconds = format(strings.settingsAnswerTimeoutInvalid, AI_ANSWER_TIMEOUT_SECONDS);
   }
+  if (poolSizeFor(values.aiPeakConversations) === undefined) fields.aiPeakConversations = format(strings.settingsPeakInvalid, AI_PEAK_CONVERSATIONS);
   const note = noteError(values.customerHandoffNote.trim());
   if (note) fields.customerHandoffNote = note;
   return { fields, translations: translationErrors(values.translations) };
@@ -130,5 +147,6 @@ export function saveInput(values: SettingsFormValues, flexResources: Pick<SaveSe
       values.translations.filter((row) => !isBlank(row)).map((row) => [canonicalLanguageTag(row.language.trim()), row.note.trim()]),
     ),
     aiAnswerTimeoutSeconds: Number(values.aiAnswerTimeoutSeconds.trim()),
+    aiPeakConversations: Number(values.aiPeakConversations.trim()),
   };
 }

@@ -17,6 +17,7 @@ export const UNCONFIGURED: OpencxSettings = {
   customerHandoffNote: 'Connecting you with a member of our team.',
   customerHandoffNoteTranslations: {},
   aiAnswerTimeoutSeconds: 60,
+  aiPeakConversations: 50,
 };
 
 /** What the Functions answer once Test & Save has stored the settings (the fake Flex account's SIDs). */

@@ -393,6 +393,27 @@ describe('reservations', () => {
     expect(raised.configuredCapacity).toBe(2);
     expect(pendingReservation(ws, second).workerSid).toBe(agent.sid);
   });
+
+  test('a worker channel holds at most 50 tasks: a capacity over 50 is refused (400 / 20001) by REST and when seeding, and the 51st task waits', async () => {
+    const ws = tr.createWorkspace({ friendlyName: 'Cap', multiTaskEnabled: true });
+    const queue = tr.createTaskQueue(ws.sid, { friendlyName: 'Chat', targetWorkers: '1==1' });
+    const workflow = tr.createWorkflow(ws.sid, { friendlyName: 'Chat', configuration: { task_routing: { filters: [], default_filter: { queue: queue.sid } } } });
+    expect(() => tr.createWorker(ws.sid, { friendlyName: 'greedy', activityName: 'Available', channelCapacity: { chat: 51 } })).toThrow(/between 0 and 50/);
+    expect(tr.workspace(ws.sid).workers.size).toBe(0);
+    const ai = tr.createWorker(ws.sid, { friendlyName: 'ai', activityName: 'Available', channelCapacity: { chat: 50 } });
+    const channel = workspaceApi(ws).workers(ai.sid).workerChannels('chat');
+    for (const capacity of [51, 100]) await expect(channel.update({ capacity })).rejects.toMatchObject({ status: 400, code: 20001 });
+    expect((await channel.fetch()).configuredCapacity).toBe(50);
+
+    const tasks: TaskState[] = [];
+    for (let i = 0; i < 51; i++) tasks.push(tr.createTask(ws.sid, { workflowSid: workflow.sid, attributes: {}, taskChannel: 'chat' }));
+    expect(tasks.filter((t) => t.assignmentStatus === 'reserved')).toHaveLength(50);
+    expect(tasks[50].assignmentStatus).toBe('pending');
+    expect(await channel.fetch()).toMatchObject({ assignedTasks: 50, configuredCapacity: 50, availableCapacityPercentage: 0 });
+    // A slot freed is the waiting task's.
+    await workspaceApi(ws).tasks(tasks[0].sid).reservations(pendingReservation(ws, tasks[0]).sid).update({ reservationStatus: 'rejected' });
+    expect(pendingReservation(ws, tasks[50]).workerSid).toBe(ai.sid);
+  });
 });
 
 describe('task updates', () => {

@@ -19,6 +19,9 @@
 // - Deleting a worker rescinds its pending reservations (reservation.rescinded); a worker with an
 //   accepted/wrapping reservation cannot be deleted (400).
 // - Completed/canceled tasks are removed 5 minutes later without an event.
+// - A worker channel holds at most 50 tasks (TaskRouter's limits page): a capacity above 50, set
+//   by REST or when a test seeds a worker, is refused with 400 / 20001 (Invalid parameter; Twilio
+//   documents no code of its own for it), and no reservation takes a channel past 50.
 import { invalidParameter, notFound, TwilioApiError } from './errors';
 import { newSid } from './sids';
 import { SimulatorModule, TwilioSimulator } from './simulator';
@@ -67,6 +70,8 @@ export const WORKFLOW_TIMEOUT_REASON = 'Workflow Timeout';
 export const RESERVATION_COMPLETED_REASON = 'Reservation completed';
 /** Twilio documents no code for a TaskRouter If-Match mismatch; 20412 mirrors the HTTP status. */
 export const PRECONDITION_FAILED_CODE = 20412;
+/** TaskRouter's cap on the tasks one worker holds on one task channel. */
+export const MAX_WORKER_CHANNEL_CAPACITY = 50;
 const EVENT_CALLBACK_TIMEOUT_MS = 15_000;
 const FINISHED_TASK_RETENTION_MS = 5 * 60 * 1000;
 
@@ -430,6 +435,7 @@ export class TaskRouterSim implements SimulatorModule {
     if ([...ws.workers.values()].some((w) => w.friendlyName === opts.friendlyName)) {
       throw invalidParameter(`A Worker named ${opts.friendlyName} already exists`);
     }
+    Object.values(opts.channelCapacity ?? {}).forEach(checkChannelCapacity);
     const now = this.now();
     const worker: WorkerState = {
       sid: newSid('WK'),
@@ -490,9 +496,7 @@ export class TaskRouterSim implements SimulatorModule {
     const ws = this.workspace(workspaceSid);
     const worker = this.getWorker(ws.sid, workerSid);
     const channel = found(this.findWorkerChannel(worker, channelRef), `/Workspaces/${ws.sid}/Workers/${worker.sid}/Channels/${channelRef}`);
-    if (update.capacity !== undefined && (!Number.isInteger(update.capacity) || update.capacity < 0 || update.capacity > 50)) {
-      throw invalidParameter('Capacity must be an integer between 0 and 50');
-    }
+    if (update.capacity !== undefined) checkChannelCapacity(update.capacity);
     const extra = { TaskChannelSid: channel.taskChannelSid, TaskChannelUniqueName: channel.taskChannelUniqueName, WorkerChannelSid: channel.sid };
     channel.dateUpdated = this.now();
     if (update.capacity !== undefined && update.capacity !== channel.capacity) {
@@ -899,7 +903,7 @@ export class TaskRouterSim implements SimulatorModule {
     const active = this.reservationsOfWorker(ws, worker.sid, ACTIVE_RESERVATION_STATUSES);
     if (!ws.multiTaskEnabled) return active.length === 0;
     const onChannel = active.filter((r) => ws.tasks.get(r.taskSid)?.taskChannelSid === taskChannelSid).length;
-    return onChannel < channel.capacity;
+    return onChannel < Math.min(channel.capacity, MAX_WORKER_CHANNEL_CAPACITY);
   }
 
   private reserve(ws: WorkspaceState, task: TaskState, worker: WorkerState): void {
@@ -1185,4 +1189,10 @@ function resolveKnown(reference: string, attributes: Attributes): unknown {
 
 function filterExpression(workflow: WorkflowState, match: FilterMatch): string | undefined {
   return match.index === DEFAULT_FILTER_INDEX ? undefined : workflow.configuration.task_routing.filters[match.index]?.expression;
+}
+
+function checkChannelCapacity(capacity: number): void {
+  if (!Number.isInteger(capacity) || capacity < 0 || capacity > MAX_WORKER_CHANNEL_CAPACITY) {
+    throw invalidParameter(`Capacity must be an integer between 0 and ${MAX_WORKER_CHANNEL_CAPACITY}`);
+  }
 }

@@ -16,12 +16,14 @@ const SETTINGS = {
   customerHandoffNote: 'One moment, a colleague will take over.',
   customerHandoffNoteTranslations: { es: 'Un momento, un compañero le atenderá.' },
   aiAnswerTimeoutSeconds: 90,
+  aiPeakConversations: 120,
 };
 const HANDOFF_INPUT = {
   opencxWebhookSecret: '',
   customerHandoffNote: 'One moment, a colleague will take over.',
   customerHandoffNoteTranslations: {},
   aiAnswerTimeoutSeconds: 60,
+  aiPeakConversations: 50,
 };
 
 function answering(status: number, body: unknown) {
@@ -62,6 +64,7 @@ describe('settings client', () => {
       customerHandoffNote: ' One moment, a colleague will take over. ',
       customerHandoffNoteTranslations: { es: 'Un momento, un compañero le atenderá.', 'pt-BR': 'Um momento.' },
       aiAnswerTimeoutSeconds: 90,
+      aiPeakConversations: 120,
     });
 
     expect(result).toEqual({ ok: true, settings: SETTINGS, workerCreated: true });
@@ -78,6 +81,7 @@ describe('settings client', () => {
       customerHandoffNote: 'One moment, a colleague will take over.',
       customerHandoffNoteTranslations: '{"es":"Un momento, un compañero le atenderá.","pt-BR":"Um momento."}',
       aiAnswerTimeoutSeconds: '90',
+      aiPeakConversations: '120',
     });
   });
 

@@ -22,6 +22,7 @@ const tokenInput = () => screen.getByLabelText(/OpenCX API key/);
 const queueInput = () => screen.getByLabelText('AI queue SID (optional)');
 const authorInput = () => screen.getByLabelText('AI author name');
 const saveButton = () => screen.getByRole('button', { name: 'Test & Save' });
+const peakInput = () => screen.getByLabelText('Peak of concurrent AI conversations');
 
 describe('SettingsView', () => {
   it('loads the saved settings and shows the token only masked', async () => {
@@ -73,6 +74,7 @@ describe('SettingsView', () => {
       customerHandoffNote: 'Connecting you with a member of our team.',
       customerHandoffNoteTranslations: {},
       aiAnswerTimeoutSeconds: 60,
+      aiPeakConversations: 50,
     });
 
     save.resolve({ ok: true, settings: { ...SAVED, aiQueueSid: null, aiAuthorName: 'Acme Helper' }, workerCreated: true });
@@ -211,5 +213,55 @@ describe('SettingsView', () => {
     await screen.findByText(/Settings saved/);
     expect(client.load).toHaveBeenCalledTimes(1);
     expect(client.save).toHaveBeenCalledWith('new-token', expect.anything());
+  });
+});
+
+describe('the peak of concurrent AI conversations', () => {
+  it('shows the saved peak and the pool of AI workers it implies, and follows what the admin types', async () => {
+    await renderLoaded({ ...SAVED, aiPeakConversations: 120 });
+
+    expect(peakInput()).toHaveValue('120');
+    expect(peakInput()).toHaveAttribute('inputmode', 'numeric');
+    expect(peakInput()).toHaveAccessibleDescription(expect.stringContaining('from 1 to 1000'));
+    expect(peakInput()).toHaveAccessibleDescription(expect.stringContaining('The AI will work as 3 TaskRouter workers of 50 conversations each (150 at once).'));
+
+    fireEvent.change(peakInput(), { target: { value: '40' } });
+    expect(screen.getByText('The AI will work as one TaskRouter worker of 50 conversations.')).toBeVisible();
+    fireEvent.change(peakInput(), { target: { value: '' } });
+    expect(screen.queryByText(/The AI will work as/)).not.toBeInTheDocument();
+  });
+
+  it('saves the peak typed', async () => {
+    const client = await renderLoaded(SAVED);
+    client.save.mockResolvedValue({ ok: true, settings: { ...SAVED, aiPeakConversations: 250 }, workerCreated: true });
+
+    fireEvent.change(peakInput(), { target: { value: '250' } });
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText(/Settings saved\./)).toBeVisible();
+    expect(client.save).toHaveBeenCalledWith('flex-token', expect.objectContaining({ aiPeakConversations: 250 }));
+    expect(peakInput()).toHaveValue('250');
+  });
+
+  it.each(['0', '1001', '2.5', ''])('refuses %p at the field, without calling the server', async (typed) => {
+    const client = await renderLoaded(SAVED);
+
+    fireEvent.change(peakInput(), { target: { value: typed } });
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText('Enter a whole number of conversations from 1 to 1000')).toBeVisible();
+    expect(peakInput()).toHaveAttribute('aria-invalid', 'true');
+    expect(peakInput()).toHaveFocus();
+    expect(client.save).not.toHaveBeenCalled();
+  });
+
+  it('shows the server\'s refusal of the peak on the field', async () => {
+    const client = await renderLoaded(SAVED);
+    client.save.mockResolvedValue({ ok: false, error: { code: 'invalid_input', message: 'The peak of concurrent AI conversations must be a whole number from 1 to 1000', field: 'aiPeakConversations', status: 400 } });
+
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText('The peak of concurrent AI conversations must be a whole number from 1 to 1000')).toBeVisible();
+    expect(peakInput()).toHaveAttribute('aria-invalid', 'true');
   });
 });

@@ -286,6 +286,27 @@ describe('Twilio setup section', () => {
     expect(applyButton()).toBeDisabled();
   });
 
+  it('shows the AI pool near capacity as a warning, with each worker, the use per channel and the fix', async () => {
+    const poolBusy: SetupCheck = {
+      id: 'ai_worker',
+      status: 'warning',
+      title: 'AI worker',
+      detail:
+        'The AI pool is 84 % full on chat: new conversations will soon wait in the queue for an AI slot. 2 of 2 AI workers serving (a peak of 100 concurrent conversations, 50 a worker): "OpenCX AI" (WK1) Available, chat 42/50; "OpenCX AI 2" (WK2) Available, chat 42/50. chat: 84 of 100 slots in use (84 %).',
+      fix: 'In the OpenCX settings, raise the peak of concurrent AI conversations (each 50 more adds an AI worker) and click Test & Save.',
+      autoFixable: false,
+    };
+    const client = await renderView(BROKEN);
+    client.checkSetup.mockResolvedValue({ ok: true, checks: [CONFIG_OK, poolBusy] });
+
+    fireEvent.click(checkButton());
+
+    expect(await screen.findByText('AI worker')).toBeVisible();
+    expect(item('AI worker')).toHaveTextContent('chat: 84 of 100 slots in use (84 %).');
+    expect(item('AI worker')).toHaveTextContent(`How to fix: ${poolBusy.fix}`);
+    expect(screen.getByText('1 of 2 checks need attention.')).toBeVisible();
+  });
+
   it('shows a failed check as an error, keeping the last results', async () => {
     const client = await renderView(BROKEN);
     client.checkSetup.mockResolvedValueOnce({ ok: false, error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings', status: 403 } });

@@ -337,6 +337,7 @@ describe('Test & Save over HTTP', () => {
       customerHandoffNote: 'A colleague will be with you shortly.',
       customerHandoffNoteTranslations: '{"es-MX":"Un colega le atenderá en breve."}',
       aiAnswerTimeoutSeconds: '120',
+      aiPeakConversations: '50',
     });
   });
 });

@@ -1,5 +1,5 @@
 import { SAVED_SETTINGS, UNCONFIGURED } from '../../testing/fakeSettingsClient';
-import { canonicalLanguageTag, characterCount, formFrom, hasErrors, nextRowKey, saveInput, validate } from '../settingsForm';
+import { canonicalLanguageTag, characterCount, formFrom, hasErrors, nextRowKey, poolSizeFor, saveInput, validate } from '../settingsForm';
 
 const FLEX = { workspaceSid: 'WS1', conversationsServiceSid: 'IS1' };
 
@@ -40,7 +40,16 @@ describe('settings form', () => {
       customerHandoffNote: 'Connecting you with a member of our team.',
       customerHandoffNoteTranslations: { es: 'Un momento.', 'pt-BR': 'Um momento.' },
       aiAnswerTimeoutSeconds: 45,
+      aiPeakConversations: 50,
     });
+  });
+
+  it('tells the pool of AI workers a typed peak needs: one per 50 conversations, none while the peak is not valid', () => {
+    expect(['1', '50', ' 51 ', '100', '1000'].map(poolSizeFor)).toEqual([1, 1, 2, 2, 20]);
+    expect(['0', '1001', '', '12.5', '-3', 'many'].map(poolSizeFor)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
+    const values = { ...formFrom(SAVED_SETTINGS), aiPeakConversations: '1001' };
+    expect(validate(values, SAVED_SETTINGS).fields).toEqual({ aiPeakConversations: 'Enter a whole number of conversations from 1 to 1000' });
+    expect(saveInput({ ...values, aiPeakConversations: ' 120 ' }, FLEX).aiPeakConversations).toBe(120);
   });
 
   it('leaves the token to the server when the saved settings could not be loaded', () => {

@@ -1,0 +1,100 @@
+import { planAiPool, PoolWorker, poolWorkerName, servesAsAi } from './ai-pool';
+
+const AI = { opencx_ai: true, full_name: 'AI Support Agent', routing: { skills: ['opencx_ai'] } };
+
+/** An AI worker serving as the pool's are: Available, chat and sms open at 50, voice closed. */
+function worker(sid: string, over: { tasks?: number; name?: string; available?: boolean; closed?: boolean; attributes?: Record<string, unknown> } = {}): PoolWorker {
+  const open = !over.closed;
+  return {
+    sid,
+    friendlyName: over.name ?? `worker ${sid}`,
+    attributes: over.attributes ?? AI,
+    available: over.available ?? true,
+    channels: [
+      { taskChannel: 'chat', capacity: 50, available: open, assignedTasks: over.tasks ?? 0 },
+      { taskChannel: 'sms', capacity: 50, available: open, assignedTasks: 0 },
+      { taskChannel: 'voice', capacity: 1, available: false, assignedTasks: 0 },
+    ],
+  };
+}
+
+const kept = (sid: string) => ({ sid, reopen: false, makeAvailable: false });
+const none = { pool: [], draining: [] };
+
+describe('planAiPool: growing', () => {
+  it('creates the whole pool in a workspace without AI workers, under the pool names', () => {
+    expect(planAiPool(3, none, [])).toEqual({ keep: [], create: ['OpenCX AI', 'OpenCX AI 2', 'OpenCX AI 3'], drain: [], draining: [], remove: [] });
+  });
+
+  it('keeps the stored worker and creates the missing ones under names no AI worker has', () => {
+    const plan = planAiPool(3, { pool: ['WK1'], draining: [] }, [worker('WK1', { name: 'OpenCX AI', tasks: 50 })]);
+    expect(plan).toEqual({ keep: [kept('WK1')], create: ['OpenCX AI 2', 'OpenCX AI 3'], drain: [], draining: [], remove: [] });
+  });
+
+  it('adopts AI workers the settings do not know (a save cut short), before creating any', () => {
+    const plan = planAiPool(2, { pool: ['WK1'], draining: [] }, [worker('WK1', { name: 'OpenCX AI' }), worker('WK2', { name: 'OpenCX AI 2' })]);
+    expect(plan).toMatchObject({ keep: [kept('WK1'), kept('WK2')], create: [], remove: [] });
+  });
+
+  it('reopens a draining worker rather than create one, and makes it Available', () => {
+    const draining = worker('WK2', { tasks: 3, closed: true, available: false });
+    const plan = planAiPool(2, { pool: ['WK1'], draining: ['WK2'] }, [worker('WK1'), draining]);
+    expect(plan).toMatchObject({ keep: [kept('WK1'), { sid: 'WK2', reopen: true, makeAvailable: true }], create: [], draining: [] });
+  });
+
+  it('opens channels that are not exactly chat and sms at 50 (a capacity changed by hand, voice opened) and adds the routing skill', () => {
+    const tampered: PoolWorker = {
+      ...worker('WK1', { attributes: { opencx_ai: true, full_name: 'OpenCX AI', routing: { skills: ['vip'] } } }),
+      channels: [
+        { taskChannel: 'chat', capacity: 10, available: true, assignedTasks: 0 },
+        { taskChannel: 'voice', capacity: 1, available: true, assignedTasks: 0 },
+      ],
+    };
+    expect(servesAsAi(tampered)).toBe(false);
+    expect(planAiPool(1, { pool: ['WK1'], draining: [] }, [tampered]).keep).toEqual([
+      { sid: 'WK1', reopen: true, makeAvailable: false, attributes: { opencx_ai: true, full_name: 'OpenCX AI', routing: { skills: ['vip', 'opencx_ai'] } } },
+    ]);
+  });
+
+  it('a second save of a pool that serves changes nothing', () => {
+    const workers = [worker('WK1', { tasks: 12 }), worker('WK2', { tasks: 40 })];
+    expect(planAiPool(2, { pool: ['WK1', 'WK2'], draining: [] }, workers)).toEqual({ keep: [kept('WK1'), kept('WK2')], create: [], drain: [], draining: [], remove: [] });
+  });
+});
+
+describe('planAiPool: shrinking never removes a worker that holds a task', () => {
+  it('drains a surplus worker holding tasks (its channels are closed) and deletes an idle one', () => {
+    const workers = [worker('WK1', { tasks: 30 }), worker('WK2', { tasks: 5 }), worker('WK3')];
+    expect(planAiPool(1, { pool: ['WK1', 'WK2', 'WK3'], draining: [] }, workers)).toEqual({ keep: [kept('WK1')], create: [], drain: ['WK2'], draining: [], remove: ['WK3'] });
+  });
+
+  it('keeps the busiest workers, so the ones drained empty soonest', () => {
+    const workers = [worker('WK1', { tasks: 2 }), worker('WK2', { tasks: 45 })];
+    expect(planAiPool(1, { pool: ['WK1', 'WK2'], draining: [] }, workers)).toMatchObject({ keep: [kept('WK2')], drain: ['WK1'] });
+  });
+
+  it('a draining worker still holding tasks stays draining without another write; once it holds none, a save deletes it', () => {
+    const stored = { pool: ['WK1'], draining: ['WK2'] };
+    expect(planAiPool(1, stored, [worker('WK1'), worker('WK2', { tasks: 1, closed: true })])).toEqual({ keep: [kept('WK1')], create: [], drain: [], draining: ['WK2'], remove: [] });
+    expect(planAiPool(1, stored, [worker('WK1'), worker('WK2', { closed: true })])).toEqual({ keep: [kept('WK1')], create: [], drain: [], draining: [], remove: ['WK2'] });
+  });
+
+  it('a task on sms counts as much as one on chat', () => {
+    const smsBusy: PoolWorker = { ...worker('WK2'), channels: worker('WK2').channels.map((c) => (c.taskChannel === 'sms' ? { ...c, assignedTasks: 1 } : c)) };
+    expect(planAiPool(1, { pool: ['WK1', 'WK2'], draining: [] }, [worker('WK1', { tasks: 9 }), smsBusy])).toMatchObject({ drain: ['WK2'], remove: [] });
+  });
+
+  it('forgets a stored worker that is gone or no longer marked as an AI worker', () => {
+    expect(planAiPool(2, { pool: ['WK1', 'WK9'], draining: ['WK8'] }, [worker('WK1', { name: 'OpenCX AI' })])).toEqual({
+      keep: [kept('WK1')],
+      create: ['OpenCX AI 2'],
+      drain: [],
+      draining: [],
+      remove: [],
+    });
+  });
+});
+
+test('pool names: "OpenCX AI" first, then numbered from 2', () => {
+  expect([0, 1, 9].map(poolWorkerName)).toEqual(['OpenCX AI', 'OpenCX AI 2', 'OpenCX AI 10']);
+});

@@ -1,0 +1,101 @@
+// The AI worker pool, planned without I/O: which workers a settings save keeps, creates, drains
+// and deletes so that the workspace holds `size` AI workers, each open at 50 chat and sms tasks.
+// Shrinking never deletes a worker that holds a task: a surplus worker has its channels closed at
+// once (TaskRouter offers it nothing new) and is deleted by a later save once it holds none.
+import { AI_WORKER_CHANNELS, AI_WORKER_NAME, AI_WORKER_SKILL } from './settings';
+
+/** An AI worker (`opencx_ai: true`) as the save finds it. */
+export interface PoolWorker {
+  sid: string;
+  friendlyName: string;
+  attributes: Record<string, unknown>;
+  /** Its activity is an available one. */
+  available: boolean;
+  /** Every task channel the worker has (the workspace's), with what it holds. */
+  channels: { taskChannel: string; capacity: number; available: boolean; assignedTasks: number }[];
+}
+
+export interface StoredPool {
+  pool: readonly string[];
+  draining: readonly string[];
+}
+
+/** A worker kept in the pool, with what must change for it to serve. */
+export interface KeptWorker {
+  sid: string;
+  /** Its channels are not exactly chat and sms open at 50, everything else closed. */
+  reopen: boolean;
+  /** Its activity is not an available one. */
+  makeAvailable: boolean;
+  /** Its attributes lack the AI's routing skill: the attributes to write. */
+  attributes?: Record<string, unknown>;
+}
+
+export interface PoolPlan {
+  keep: KeptWorker[];
+  /** Names of the workers to create. */
+  create: string[];
+  /** Surplus workers holding tasks whose channels are still open: close them. */
+  drain: string[];
+  /** Surplus workers that stay draining (channels already closed, still holding tasks). */
+  draining: string[];
+  /** Surplus workers holding no task: delete them. */
+  remove: string[];
+}
+
+/** `OpenCX AI`, `OpenCX AI 2`, `OpenCX AI 3`… */
+export const poolWorkerName = (index: number): string => (index === 0 ? AI_WORKER_NAME : `${AI_WORKER_NAME} ${index + 1}`);
+
+/** Tasks the worker holds on all its channels (reservations pending, accepted or wrapping). */
+export const heldTasks = (worker: { channels: readonly { assignedTasks: number }[] }): number => worker.channels.reduce((sum, channel) => sum + channel.assignedTasks, 0);
+
+/** Chat and sms open at their capacity, every other channel closed. */
+export function servesAsAi(worker: PoolWorker): boolean {
+  return worker.channels.every((channel) => {
+    const capacity = AI_WORKER_CHANNELS[channel.taskChannel];
+    return capacity === undefined ? !channel.available : channel.available && channel.capacity === capacity;
+  });
+}
+
+const allClosed = (worker: PoolWorker): boolean => worker.channels.every((channel) => !channel.available);
+
+function withSkill(attributes: Record<string, unknown>): Record<string, unknown> | undefined {
+  const routing = attributes.routing && typeof attributes.routing === 'object' && !Array.isArray(attributes.routing) ? (attributes.routing as Record<string, unknown>) : {};
+  const skills = Array.isArray(routing.skills) ? routing.skills : [];
+  if (skills.includes(AI_WORKER_SKILL)) return undefined;
+  return { ...attributes, routing: { ...routing, skills: [...skills, AI_WORKER_SKILL] } };
+}
+
+/**
+ * The workers kept are, in this order of preference: those of the stored pool, then draining ones
+ * (reopening a worker beats creating one), then AI workers the settings do not know (a save cut
+ * short left them behind); within each, the busiest first, so a shrink drains the quietest.
+ * New workers take the first pool names no AI worker has.
+ */
+export function planAiPool(size: number, stored: StoredPool, workers: readonly PoolWorker[]): PoolPlan {
+  const rank = (worker: PoolWorker): number => (stored.pool.includes(worker.sid) ? 0 : stored.draining.includes(worker.sid) ? 1 : 2);
+  // Where the worker stands in the stored settings, so a save keeps the pool's order.
+  const known = [...stored.pool, ...stored.draining, ...workers.map((worker) => worker.sid)];
+  const byStoredOrder = (a: PoolWorker, b: PoolWorker): number => known.indexOf(a.sid) - known.indexOf(b.sid);
+  const candidates = [...workers].sort((a, b) => rank(a) - rank(b) || heldTasks(b) - heldTasks(a) || byStoredOrder(a, b));
+  const kept = candidates.slice(0, size).sort(byStoredOrder);
+  const surplus = candidates.slice(size).sort(byStoredOrder);
+
+  const used = new Set(workers.map((worker) => worker.friendlyName));
+  const create: string[] = [];
+  for (let index = 0; create.length < size - kept.length; index++) {
+    const name = poolWorkerName(index);
+    if (!used.has(name)) create.push(name);
+  }
+  const busy = surplus.filter((worker) => heldTasks(worker) > 0);
+  return {
+    keep: kept.map((worker) => {
+      const attributes = withSkill(worker.attributes);
+      return { sid: worker.sid, reopen: !servesAsAi(worker), makeAvailable: !worker.available, ...(attributes ? { attributes } : {}) };
+    }),
+    create,
+    drain: busy.filter((worker) => !allClosed(worker)).map((worker) => worker.sid),
+    draining: busy.filter(allClosed).map((worker) => worker.sid),
+    remove: surplus.filter((worker) => heldTasks(worker) === 0).map((worker) => worker.sid),
+  };
+}

@@ -1,0 +1,153 @@
+// The AI worker pool in twilio-run: a settings save sizes it to the peak, more than 50 concurrent
+// conversations are all engaged by the AI with none waiting in the queue, a save that shrinks it
+// drains the surplus worker until its last task ends, and a reservation timeout on the second
+// worker restores that worker.
+import { AI_AUTHOR, World } from '../harness/world';
+import { postForm } from './helpers';
+
+jest.setTimeout(180000);
+
+const CONVERSATIONS = 80;
+const AI_TIMEOUT_SECONDS = 60;
+
+async function admin(world: World, endpoint: 'settings-save' | 'setup-check', fields: Record<string, string> = {}) {
+  const Token = world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'] });
+  return postForm(world.functions!.url, `/admin/${endpoint}`, { Token, ...fields });
+}
+
+/** Test & Save with the peak, every other setting kept. */
+async function savePeak(world: World, peak: number) {
+  const answer = await admin(world, 'settings-save', {
+    workspaceSid: world.workspaceSid,
+    conversationsServiceSid: world.conversationsServiceSid,
+    aiQueueSid: world.aiQueueSid,
+    aiAuthorName: AI_AUTHOR,
+    aiPeakConversations: String(peak),
+  });
+  expect(answer.status).toBe(200);
+  return answer.body.settings as { aiWorkerSids: string[]; aiPeakConversations: number };
+}
+
+const storedConfig = (world: World) => world.sync.document(world.syncServiceSid, 'opencx_config')!.data as Record<string, unknown>;
+const openChannels = (world: World, workerSid: string) =>
+  world.taskrouter
+    .getWorker(world.workspaceSid, workerSid)
+    .channels.filter((c) => c.available)
+    .map((c) => `${c.taskChannelUniqueName} ${c.capacity}`);
+const pendingOn = (world: World, workerSid: string) =>
+  [...world.taskrouter.workspace(world.workspaceSid).reservations.values()].filter((r) => r.workerSid === workerSid && r.status === 'pending');
+
+describe('a pool of two AI workers at a peak of 100 conversations', () => {
+  let world: World;
+  beforeAll(async () => {
+    // OpenCX's per-key rate limit is not what this file is about.
+    world = await World.start({ runtimeMode: 'warm', opencx: { rateLimitPerMinute: 100000 } });
+  });
+  afterAll(() => world?.stop());
+  afterEach(() => expect(world.twilio.violations).toEqual([]));
+
+  test('Test & Save grows the pool: the seeded worker is adopted, a second one created, both Available in the AI queue at 50 chat and sms', async () => {
+    const settings = await savePeak(world, 100);
+    expect(settings.aiPeakConversations).toBe(100);
+    expect(settings.aiWorkerSids).toHaveLength(2);
+    expect(settings.aiWorkerSids[0]).toBe(world.aiWorkerSid);
+    expect(world.aiWorkers().map((w) => w.sid).sort()).toEqual([...settings.aiWorkerSids].sort());
+    for (const sid of settings.aiWorkerSids) {
+      const worker = world.taskrouter.getWorker(world.workspaceSid, sid);
+      expect(worker.attributes).toMatchObject({ opencx_ai: true, routing: { skills: ['opencx_ai'] } });
+      expect(world.taskrouter.findActivity(world.taskrouter.workspace(world.workspaceSid), worker.activitySid)?.available).toBe(true);
+      expect(openChannels(world, sid)).toEqual(['chat 50', 'sms 50']);
+    }
+    expect(storedConfig(world)).toMatchObject({ aiWorkerSid: world.aiWorkerSid, aiWorkerSids: settings.aiWorkerSids, aiDrainingWorkerSids: [], aiPeakConversations: 100 });
+  });
+
+  test(`${CONVERSATIONS} customers writing in at once are all engaged by the AI; no task waits in the queue for an AI slot`, async () => {
+    const pool = storedConfig(world).aiWorkerSids as string[];
+    world.opencx.ai.setDefault('Hi! How can I help?');
+    const started = await world.customersStartConversations(CONVERSATIONS, 'Hello');
+
+    expect(started.map(({ taskSid }) => world.task(taskSid).assignmentStatus)).toEqual(Array(CONVERSATIONS).fill('reserved'));
+    for (const { conversationSid } of started) {
+      expect(world.transcript(conversationSid).filter((m) => m.author === AI_AUTHOR).map((m) => m.body)).toEqual(['Hi! How can I help?']);
+      expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+    }
+    const held = pool.map((sid) => pendingOn(world, sid).length);
+    expect(held.reduce((a, b) => a + b)).toBe(CONVERSATIONS);
+    expect(Math.max(...held)).toBeLessThanOrEqual(50);
+    expect(Math.min(...held)).toBeGreaterThan(0);
+    expect(world.opencx.sessions.size).toBe(CONVERSATIONS);
+  });
+
+  test('the setup check reports the pool, each worker and its use from TaskRouter, and warns at 80 %', async () => {
+    const answer = await admin(world, 'setup-check');
+    const check = (answer.body.checks as { id: string; status: string; detail: string; fix?: string }[]).find((c) => c.id === 'ai_worker')!;
+    expect(check).toMatchObject({ status: 'warning', fix: expect.stringMatching(/raise the peak/) });
+    expect(check.detail).toMatch(/^The AI pool is 80 % full on chat/);
+    expect(check.detail).toContain('2 of 2 AI workers serving (a peak of 100 concurrent conversations, 50 a worker)');
+    expect(check.detail).toContain(`chat: ${CONVERSATIONS} of 100 slots in use (80 %)`);
+  });
+
+  test('a save that shrinks the pool drains the worker that holds tasks: it takes no new one, keeps its conversations, and goes once it holds none', async () => {
+    const [first, second] = storedConfig(world).aiWorkerSids as string[];
+    const before = { [first]: pendingOn(world, first).length, [second]: pendingOn(world, second).length };
+    const [kept, drained] = before[first] >= before[second] ? [first, second] : [second, first];
+
+    const settings = await savePeak(world, 50);
+    expect(settings.aiWorkerSids).toEqual([kept]);
+    expect(storedConfig(world)).toMatchObject({ aiWorkerSids: [kept], aiDrainingWorkerSids: [drained] });
+    expect(openChannels(world, drained)).toEqual([]);
+    expect(pendingOn(world, drained)).toHaveLength(before[drained]);
+
+    // The AI still answers on the drained worker's conversations.
+    const drainedTasks = pendingOn(world, drained).map((r) => r.taskSid);
+    const conversationSid = world.task(drainedTasks[0]).attributes.conversationSid as string;
+    world.opencx.ai.reply('Still with you.');
+    await world.customerSays(conversationSid, 'Are you there?');
+    expect(world.transcript(conversationSid).at(-1)).toMatchObject({ author: AI_AUTHOR, body: 'Still with you.' });
+
+    // A save while it holds tasks keeps it; once its conversations end, the next save deletes it.
+    await savePeak(world, 50);
+    expect(world.aiWorkers().map((w) => w.sid)).toContain(drained);
+    for (const taskSid of drainedTasks) {
+      await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).update({ assignmentStatus: 'canceled', reason: 'customer left' });
+    }
+    await world.settle();
+    await savePeak(world, 50);
+    expect(world.aiWorkers().map((w) => w.sid)).toEqual([kept]);
+    expect(storedConfig(world)).toMatchObject({ aiWorkerSids: [kept], aiDrainingWorkerSids: [] });
+  });
+});
+
+test('a reservation timeout on the second pool worker puts that worker back to Available, and the conversation carries on', async () => {
+  const world = await World.start({ runtimeMode: 'warm', aiWorkers: 2, aiReservationTimeout: AI_TIMEOUT_SECONDS });
+  try {
+    const [first, second] = world.aiWorkerSids;
+    const workspace = world.taskrouter.workspace(world.workspaceSid);
+    const activityOf = (sid: string) => world.taskrouter.findActivity(workspace, world.taskrouter.getWorker(world.workspaceSid, sid).activitySid)!.friendlyName;
+    // The first worker is paused by an admin, so the conversation goes to the second.
+    const pause = world.taskrouter.findActivity(workspace, 'Break')!;
+    await world.client.taskrouter.v1.workspaces(world.workspaceSid).workers(first).update({ activitySid: pause.sid });
+    world.opencx.ai.reply('Hello!');
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+    const offered = world.reservations(taskSid).find((r) => r.workerSid === second)!;
+    expect(offered.status).toBe('pending');
+
+    await world.advance((AI_TIMEOUT_SECONDS + 1) * 1000);
+
+    expect(world.reservations(taskSid).find((r) => r.sid === offered.sid)!.status).toBe('timeout');
+    expect(activityOf(second)).toBe('Available');
+    expect(activityOf(first)).toBe('Break');
+    const restores = world.twilio.calls({ product: 'taskrouter', method: 'POST', template: '/v1/Workspaces/{WorkspaceSid}/Workers/{Sid}' }).map((r) => r.path);
+    expect(restores.filter((path) => path.endsWith(second))).toHaveLength(1);
+    expect(restores.filter((path) => path.endsWith(first))).toHaveLength(1); // the admin's pause, nothing from the bridge
+    const again = world.reservations(taskSid).find((r) => r.workerSid === second && r.status === 'pending');
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', reservationSid: again!.sid });
+
+    world.opencx.ai.reply('Still here.');
+    await world.customerSays(conversationSid, 'hello?');
+    expect(world.transcript(conversationSid).at(-1)).toMatchObject({ author: AI_AUTHOR, body: 'Still here.' });
+    expect(world.twilio.violations).toEqual([]);
+  } finally {
+    await world.stop();
+  }
+});
