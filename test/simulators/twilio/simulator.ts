@@ -568,8 +568,9 @@ function injectedFault(status: number, code?: number): [number, unknown, Record<
   return [status, new TwilioApiError(status, errorCode, `Injected fault ${status}`).toBody(), headers];
 }
 
+/** Unreferenced: a wait that lost its race must not keep the process alive after the tests. */
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
 }
 
 function routeKey(product: string, method: string, template: string): string {
