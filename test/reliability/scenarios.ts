@@ -52,28 +52,22 @@ async function startWorld(options: WorldOptions = {}): Promise<World> {
   return World.start({ runtimeMode: 'warm', settleTimeoutMs: SETTLE_TIMEOUT_MS, ...options, opencx: { ...UNLIMITED_OPENCX, ...options.opencx } });
 }
 
-/**
- * Sizes the AI worker pool for `peak` conversations through "Test & Save", when the settings take
- * a peak (a settings field named for the peak or the concurrent conversations); otherwise the one seeded AI worker stays.
- */
+/** Sizes the AI worker pool for `peak` conversations through "Test & Save", as an admin would. */
 export async function seedAiPool(world: World, peak: number): Promise<string> {
   const token = world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'] });
   const loaded = await postForm(world.functions!.url, '/admin/settings-load', { Token: token });
-  const peakField = Object.keys(loaded.body.settings ?? {}).find((key) => /peak|concurrent/i.test(key));
-  if (peakField) {
-    const saved = await postForm(world.functions!.url, '/admin/settings-save', {
-      Token: token,
-      workspaceSid: world.workspaceSid,
-      conversationsServiceSid: world.conversationsServiceSid,
-      aiAuthorName: loaded.body.settings.aiAuthorName,
-      [peakField]: String(peak),
-    });
-    if (saved.status !== 200) throw new Error(`saving ${peakField}=${peak} failed: ${saved.text}`);
-    await world.settle();
-  }
+  const saved = await postForm(world.functions!.url, '/admin/settings-save', {
+    Token: token,
+    workspaceSid: world.workspaceSid,
+    conversationsServiceSid: world.conversationsServiceSid,
+    aiAuthorName: loaded.body.settings.aiAuthorName,
+    aiPeakConversations: String(peak),
+  });
+  if (saved.status !== 200) throw new Error(`saving aiPeakConversations=${peak} failed: ${saved.text}`);
+  await world.settle();
   const workers = world.aiWorkers();
   const slots = workers.reduce((sum, w) => sum + (w.channels.find((c) => c.taskChannelUniqueName === 'chat')?.capacity ?? 0), 0);
-  return `${peakField ? `${peakField} ${peak} saved` : 'the settings take no peak'}: ${workers.length} AI worker(s), ${slots} chat slots`;
+  return `peak ${peak} saved: ${workers.length} AI worker(s), ${slots} chat slots`;
 }
 
 /** The customers: unique texts, so each can be found in OpenCX's records. */
