@@ -112,6 +112,12 @@ async function callCounts(): Promise<void> {
   }
 }
 
+/**
+ * Every Twilio answer slowed by this much, so calls made in parallel overlap even when a busy
+ * machine starts them a few hundred ms apart; the handoff still fits its deadline.
+ */
+const DEPTH_PROBE_LATENCY_MS = 500;
+
 /** The longest chain of one-after-another Twilio calls a handoff makes once OpenCX has answered. */
 async function handoffDepth(world: World): Promise<number> {
   const { conversationSid } = await world.customerStartsConversation('Depth probe');
@@ -119,7 +125,7 @@ async function handoffDepth(world: World): Promise<number> {
   world.opencx.configureWebhook(undefined);
   await world.humanAgentLogsOut();
   const start = world.twilio.requests.at(-1)?.seq ?? 0;
-  world.twilio.addFault({ latencyMs: 200 });
+  world.twilio.addFault({ latencyMs: DEPTH_PROBE_LATENCY_MS });
   world.opencx.ai.reply({ type: 'handoff', summary: 'Depth probe', sentiment: 'neutral', content: 'Connecting you.' });
   try {
     await world.customerSays(conversationSid, 'human please');
