@@ -47,7 +47,10 @@ export async function freePort(): Promise<number> {
  */
 export type RuntimeMode = 'fork' | 'warm';
 
-/** `functionsDir`: another build of the Functions (a benchmark's copy with extra Functions); default dist/functions. */
+/**
+ * `functionsDir`: another build of the Functions (a benchmark's copy with extra Functions); inside
+ * the project, so its Functions find `twilio` in the project's node_modules. Default dist/functions.
+ */
 export async function startFunctionsRuntime(
   env: Record<string, string>,
   mode: RuntimeMode = 'fork',
