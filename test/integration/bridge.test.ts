@@ -120,9 +120,9 @@ describe('handoff', () => {
     world.opencx.ai.reply({ type: 'handoff', summary: 'Parcel arrived damaged; customer wants a refund.', sentiment: 'angry', language: 'en-GB', content: 'Let me get a colleague.' });
     const attributesBefore = { ...world.task(taskSid).attributes };
     const handoffStart = lastSeq(world);
-    // Every Twilio answer takes 200 ms of real time, far more than a Function spends between two calls,
-    // so calls made in parallel overlap and count as one round trip.
-    world.twilio.addFault({ latencyMs: 200 });
+    // Every Twilio answer takes 500 ms of real time, more than a Function spends between two calls
+    // even on a loaded machine (200 ms was not), so calls made in parallel overlap and count as one round trip.
+    world.twilio.addFault({ latencyMs: 500 });
 
     await world.customerSays(conversationSid, 'I want to talk to a human');
     const handoffEnd = lastSeq(world);
