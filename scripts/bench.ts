@@ -147,6 +147,7 @@ async function handoffDepth(world: World): Promise<number> {
 class LoadRun {
   readonly conversationSids: string[] = [];
   private functions?: FunctionsRuntime;
+  private nextWriter = 0;
 
   private constructor(
     readonly world: World,
@@ -185,8 +186,8 @@ class LoadRun {
   /** CONVERSATIONS conversations, each engaged by the AI. */
   async openConversations(count: number): Promise<void> {
     const world = this.world;
-    // One AI worker takes 50 chats, TaskRouter's cap: the seeded worker stands for the AI worker
-    // pool, which spreads the same conversations over ceil(count / 50) workers.
+    // One AI worker takes 50 chats, TaskRouter's cap: until the bridge runs a pool of AI workers,
+    // the seeded one stands for the pool, which spreads the same conversations over ceil(count / 50).
     const aiWorker = world.taskrouter.getWorker(world.workspaceSid, world.aiWorkerSid);
     for (const channel of aiWorker.channels) channel.capacity = Math.max(channel.capacity, count);
     for (let i = 0; i < count; i += 10) {
@@ -225,8 +226,6 @@ class LoadRun {
     const seconds = (performance.now() - started) / 1000;
     return { deliveries: world.twilio.webhooks.filter((d) => d.params.EventType === 'onMessageAdded' && sids.has(d.params.MessageSid)), seconds };
   }
-
-  private nextWriter = 0;
 
   async stop(): Promise<void> {
     await this.functions?.stop();
