@@ -65,6 +65,9 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
   };
 
   try {
+    // Independent reads, one round trip instead of two; the record waits until the event is accepted.
+    const reading = conversationSid?.startsWith('CH') ? io.state.conversation(conversationSid) : Promise.resolve(undefined);
+    reading.catch(() => undefined);
     const config = await io.state.loadConfig({ version });
     if (!config) {
       logEvent({ ...trace, outcome: 'ignored', reason: 'OpenCX is not configured yet (save the settings in Flex)' }, 'warn');
@@ -75,7 +78,7 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
       logEvent({ ...trace, outcome: 'refused', reason: refusal }, 'warn');
       return reply(callback, 403, { outcome: 'refused', reason: refusal });
     }
-    const known = conversationSid?.startsWith('CH') ? await io.state.conversation(conversationSid) : undefined;
+    const known = await reading;
     const decision = decide(bridgeEvent, { config, record: known?.record });
     const result = await perform(decision, known, bridgeDeps(context, io, config, deadline, trace));
     logEvent({ ...trace, sessionId: result.sessionId ?? known?.record.sessionId, ...result, ms: Date.now() - started });

@@ -47,8 +47,15 @@ export async function freePort(): Promise<number> {
  */
 export type RuntimeMode = 'fork' | 'warm';
 
-export async function startFunctionsRuntime(env: Record<string, string>, mode: RuntimeMode = 'fork'): Promise<FunctionsRuntime> {
-  const functionsDir = path.join(PROJECT_ROOT, 'dist', 'functions');
+/**
+ * `functionsDir`: another build of the Functions (a benchmark's copy with extra Functions); inside
+ * the project, so its Functions find `twilio` in the project's node_modules. Default dist/functions.
+ */
+export async function startFunctionsRuntime(
+  env: Record<string, string>,
+  mode: RuntimeMode = 'fork',
+  functionsDir = path.join(PROJECT_ROOT, 'dist', 'functions'),
+): Promise<FunctionsRuntime> {
   if (!fs.existsSync(functionsDir)) throw new Error('dist/functions is missing: run `npm run build` first');
   const port = await freePort();
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opencx-fn-'));
@@ -68,7 +75,7 @@ export async function startFunctionsRuntime(env: Record<string, string>, mode: R
   const bin = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'twilio-run');
   const child: ChildProcess = spawn(
     bin,
-    ['start', '--port', String(port), '--env', envFile, '--functions-folder', 'dist/functions', '--assets-folder', 'dist/assets', ...(mode === 'warm' ? ['--no-fork-process', '--no-live'] : [])],
+    ['start', '--port', String(port), '--env', envFile, '--functions-folder', path.relative(PROJECT_ROOT, functionsDir), '--assets-folder', 'dist/assets', ...(mode === 'warm' ? ['--no-fork-process', '--no-live'] : [])],
     // Its own process group, so stopping it also ends the function runners it forks.
     {
       cwd: PROJECT_ROOT,

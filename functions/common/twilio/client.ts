@@ -71,20 +71,31 @@ function rateLimitError(body: unknown, headers: Record<string, unknown> | undefi
 const MAX_REQUEST_MS = 8000;
 const MIN_REQUEST_MS = 300;
 
+/**
+ * One connection pool for the whole process: a warm container reuses its keep-alive connections
+ * (and TLS sessions) to Twilio across invocations instead of building a client, an agent and new
+ * connections for each. Enough sockets per host that concurrent invocations do not queue; idle
+ * ones close after MAX_REQUEST_MS, well before Twilio's side would drop them.
+ */
+let sharedTransport: RequestClient | undefined;
+
+function transport(): RequestClient {
+  sharedTransport ??= new RequestClient({ timeout: MAX_REQUEST_MS, keepAlive: true, maxSockets: 100, maxTotalSockets: 200, maxFreeSockets: 20 });
+  return sharedTransport;
+}
+
 /** Sends each request to the simulator when a base URL is set, and starts none after the deadline. */
-class DeadlineRequestClient extends RequestClient {
+class DeadlineRequestClient {
   constructor(
     private readonly baseUrl: string | undefined,
     private readonly deadline: Deadline | undefined,
-  ) {
-    super({ timeout: MAX_REQUEST_MS });
-  }
+  ) {}
 
-  override async request<TData>(opts: RequestClient.RequestOptions<TData>) {
+  async request<TData>(opts: RequestClient.RequestOptions<TData>) {
     const remaining = this.deadline ? this.deadline.remaining() : MAX_REQUEST_MS;
     if (remaining <= 0) throw new DeadlineExceededError(`${opts.method.toUpperCase()} ${opts.uri}`);
     const timeout = Math.max(MIN_REQUEST_MS, Math.min(MAX_REQUEST_MS, remaining));
-    const response = await super.request({ ...opts, timeout, uri: rewriteTwilioUrl(opts.uri, this.baseUrl) });
+    const response = await transport().request({ ...opts, timeout, uri: rewriteTwilioUrl(opts.uri, this.baseUrl) });
     if (response.statusCode === 429) throw rateLimitError(response.body, response.headers as Record<string, unknown> | undefined);
     return response;
   }
@@ -92,5 +103,7 @@ class DeadlineRequestClient extends RequestClient {
 
 /** A Twilio client; with a deadline, no request starts after it and none outlives it by much. */
 export function createTwilioClient(env: TwilioCredentials, deadline?: Deadline): TwilioClient {
-  return twilio(env.ACCOUNT_SID, env.AUTH_TOKEN, { httpClient: new DeadlineRequestClient(env.TWILIO_API_BASE_URL?.trim() || undefined, deadline) });
+  // The library only ever calls request() on its HTTP client.
+  const httpClient = new DeadlineRequestClient(env.TWILIO_API_BASE_URL?.trim() || undefined, deadline) as unknown as RequestClient;
+  return twilio(env.ACCOUNT_SID, env.AUTH_TOKEN, { httpClient });
 }
