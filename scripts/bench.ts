@@ -16,6 +16,8 @@ const option = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(name);
   return at > 0 ? Number(process.argv[at + 1]) : fallback;
 };
+/** TaskRouter's cap per worker and channel: the world seeds the pool a save would keep. */
+const AI_WORKER_CAPACITY = 50;
 const CONVERSATIONS = option('--conversations', QUICK ? 50 : 200);
 /** Conversations driven through every step one after another, for the call counts. */
 const CALL_SAMPLE_CONVERSATIONS = QUICK ? 2 : 5;
@@ -158,7 +160,7 @@ class LoadRun {
     const functionsDir = fs.mkdtempSync(path.join(PROJECT_ROOT, 'dist', 'bench-functions-'));
     fs.cpSync(path.join(PROJECT_ROOT, 'dist', 'functions'), functionsDir, { recursive: true });
     fs.writeFileSync(path.join(functionsDir, 'noop.js'), NOOP_FUNCTION);
-    const world = await World.start({ functions: false, opencx: { rateLimitPerMinute: 1_000_000 } });
+    const world = await World.start({ functions: false, aiWorkers: Math.ceil(CONVERSATIONS / AI_WORKER_CAPACITY), opencx: { rateLimitPerMinute: 1_000_000 } });
     return new LoadRun(world, functionsDir);
   }
 
@@ -186,10 +188,6 @@ class LoadRun {
   /** CONVERSATIONS conversations, each engaged by the AI. */
   async openConversations(count: number): Promise<void> {
     const world = this.world;
-    // One AI worker takes 50 chats, TaskRouter's cap: until the bridge runs a pool of AI workers,
-    // the seeded one stands for the pool, which spreads the same conversations over ceil(count / 50).
-    const aiWorker = world.taskrouter.getWorker(world.workspaceSid, world.aiWorkerSid);
-    for (const channel of aiWorker.channels) channel.capacity = Math.max(channel.capacity, count);
     for (let i = 0; i < count; i += 10) {
       const batch = Array.from({ length: Math.min(10, count - i) }, (_, j) => world.customerStartsConversation(`Hello ${i + j}`));
       this.conversationSids.push(...(await Promise.all(batch)).map((started) => started.conversationSid));
