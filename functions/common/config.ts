@@ -17,6 +17,8 @@ export const CONFIG_VERSION_PARAM = 'cv';
 export interface BridgeConfig {
   /** The OpenCX org API key. Never logged, never returned to the browser. */
   opencxToken: string;
+  /** More API keys of the same organisation, each with its own rate limit; as secret as `opencxToken`. */
+  opencxExtraTokens?: string[];
   workspaceSid: string;
   aiWorkerSid: string;
   conversationsServiceSid: string;
@@ -61,6 +63,7 @@ export function readConfigFields(data: unknown): Partial<ConfigDocument> {
   const note = d.customerHandoffNote;
   return {
     opencxToken: str('opencxToken'),
+    opencxExtraTokens: readTokens(d.opencxExtraTokens),
     workspaceSid: str('workspaceSid'),
     aiWorkerSid: str('aiWorkerSid'),
     conversationsServiceSid: str('conversationsServiceSid'),
@@ -78,6 +81,11 @@ export function readConfigFields(data: unknown): Partial<ConfigDocument> {
   };
 }
 
+function readTokens(value: unknown): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  return value.flatMap((token) => (typeof token === 'string' && token.trim() ? [token.trim()] : []));
+}
+
 function readTranslations(value: unknown): Record<string, string> | undefined {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const entries = Object.entries(value).flatMap(([tag, note]) => (typeof note === 'string' ? [[tag, note.trim()] as const] : []));
@@ -91,6 +99,7 @@ export function parseConfig(data: unknown): BridgeConfig | undefined {
   if (!opencxToken || !workspaceSid || !aiWorkerSid || !conversationsServiceSid) return undefined;
   return {
     opencxToken,
+    ...(fields.opencxExtraTokens?.length ? { opencxExtraTokens: fields.opencxExtraTokens } : {}),
     workspaceSid,
     aiWorkerSid,
     conversationsServiceSid,
