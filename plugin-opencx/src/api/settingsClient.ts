@@ -5,6 +5,7 @@ import { format, strings } from '../strings';
 
 export type SettingsField =
   | 'opencxToken'
+  | 'opencxExtraTokens'
   | 'aiQueueSid'
   | 'aiAuthorName'
   | 'workspaceSid'
@@ -20,6 +21,8 @@ export interface OpencxSettings {
   configured: boolean;
   /** The only form in which the org token ever reaches the browser. */
   opencxTokenMasked: string | null;
+  /** Further keys of the same organisation: each only masked, with an id to keep it by. */
+  opencxExtraTokens: SavedKey[];
   workspaceSid: string | null;
   conversationsServiceSid: string | null;
   aiQueueSid: string | null;
@@ -37,6 +40,11 @@ export interface OpencxSettings {
   aiAnswerTimeoutSeconds: number;
 }
 
+export interface SavedKey {
+  id: string;
+  masked: string;
+}
+
 export interface SettingsError {
   /** The Functions' code, or `network_error` / `unexpected_response` from this client. */
   code: string;
@@ -49,6 +57,10 @@ export interface SettingsError {
 export interface SaveSettingsInput {
   /** Empty: keep the saved token. */
   opencxToken: string;
+  /** Further keys to add, separated by spaces; empty adds none. */
+  opencxExtraTokens: string;
+  /** Ids of the saved further keys to keep; absent keeps them all. */
+  opencxExtraTokensKept?: string[];
   aiQueueSid: string;
   aiAuthorName: string;
   workspaceSid: string;
@@ -119,6 +131,7 @@ export interface SettingsClientOptions {
 
 const FIELDS: readonly SettingsField[] = [
   'opencxToken',
+  'opencxExtraTokens',
   'aiQueueSid',
   'aiAuthorName',
   'workspaceSid',
@@ -175,9 +188,12 @@ export function createSettingsClient({ baseUrl, fetch: fetchImpl = (url, init) =
         customerHandoffNoteTranslations: JSON.stringify(input.customerHandoffNoteTranslations),
         aiAnswerTimeoutSeconds: String(input.aiAnswerTimeoutSeconds),
       };
+      if (input.opencxExtraTokensKept) fields.opencxExtraTokensKept = input.opencxExtraTokensKept.join(',');
       // Secrets go only when replaced: empty keeps the saved one.
       const token = input.opencxToken.trim();
       if (token) fields.opencxToken = token;
+      const extraTokens = input.opencxExtraTokens.trim();
+      if (extraTokens) fields.opencxExtraTokens = extraTokens;
       const webhookSecret = input.opencxWebhookSecret.trim();
       if (webhookSecret) fields.opencxWebhookSecret = webhookSecret;
       const answer = await post('/admin/settings-save', fields);
@@ -230,6 +246,7 @@ function readSettings(value: unknown): OpencxSettings | undefined {
   return {
     configured: value.configured === true,
     opencxTokenMasked: stringOrNull(value.opencxTokenMasked),
+    opencxExtraTokens: Array.isArray(value.opencxExtraTokens) ? value.opencxExtraTokens.filter(isSavedKey) : [],
     workspaceSid: stringOrNull(value.workspaceSid),
     conversationsServiceSid: stringOrNull(value.conversationsServiceSid),
     aiQueueSid: stringOrNull(value.aiQueueSid),
@@ -251,6 +268,8 @@ function readTranslations(value: unknown): Record<string, string> {
   if (!isObject(value)) return {};
   return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
+
+const isSavedKey = (value: unknown): value is SavedKey => isObject(value) && isText(value.id) && isText(value.masked);
 
 const STATUSES: readonly CheckStatus[] = ['ok', 'problem', 'warning'];
 const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
