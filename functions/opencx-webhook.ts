@@ -9,7 +9,7 @@ import { answerKey } from './bridge/actions/answer';
 import { decide } from './bridge/decide';
 import { classifyOpencxEvent } from './bridge/opencx-events';
 import { perform } from './bridge/perform';
-import { BridgeEnv, bridgeDeps, bridgeIo, reply, WebhookEvent } from './bridge/runtime';
+import { BridgeEnv, bridgeDeps, bridgeIo, flushUsage, reply, WebhookEvent } from './bridge/runtime';
 import type { BridgeState } from './bridge/state';
 import type { BridgeConfig } from './common/config';
 import { logEvent } from './common/log';
@@ -77,6 +77,7 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
     trace.conversationSid = conversationSid;
     const decision = decide({ surface: 'opencx', type: opencxEvent.kind, event: opencxEvent, conversationSid }, { config, record: known?.record });
     const result = await perform(decision, known, bridgeDeps(context, io, config, deadline, trace));
+    await flushUsage(io);
     logEvent({ ...trace, ...result, ms: Date.now() - started });
     return reply(callback, 200, result);
   } catch (error) {

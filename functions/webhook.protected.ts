@@ -6,7 +6,7 @@ import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtim
 import { checkOrigin, conversationOf, decide, needsNoAction } from './bridge/decide';
 import { classifyEvent } from './bridge/events';
 import { perform } from './bridge/perform';
-import { BridgeEnv, bridgeDeps, bridgeIo, reply, WebhookEvent } from './bridge/runtime';
+import { BridgeEnv, bridgeDeps, bridgeIo, flushUsage, reply, WebhookEvent } from './bridge/runtime';
 import { CONFIG_VERSION_PARAM } from './common/config';
 import { logEvent } from './common/log';
 import { Deadline } from './common/retry';
@@ -81,6 +81,7 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
     const known = await reading;
     const decision = decide(bridgeEvent, { config, record: known?.record });
     const result = await perform(decision, known, bridgeDeps(context, io, config, deadline, trace));
+    await flushUsage(io);
     logEvent({ ...trace, sessionId: result.sessionId ?? known?.record.sessionId, ...result, ms: Date.now() - started });
     return reply(callback, 200, result);
   } catch (error) {

@@ -9,6 +9,7 @@ export type AdminErrorCode =
   | 'not_found'
   | 'ai_worker_conflict'
   | 'opencx_token_rejected'
+  | 'opencx_other_organisation'
   | 'opencx_unavailable'
   | 'server_misconfigured'
   | 'internal_error';

@@ -1,9 +1,14 @@
 import { parseConfig } from '../common/config';
 import { OpenCxError } from '../common/opencx-client';
 import { adminErrorOf } from './admin-error.testing';
+import { OpenCxOrg } from '../common/opencx-client';
+import { keyId } from '../common/opencx-rate-limit';
 import {
   aiWorkerAttributes,
   configDocument,
+  extraTokenProblem,
+  extraTokensToSave,
+  MAX_EXTRA_TOKENS,
   maskToken,
   missingResource,
   opencxFailure,
@@ -50,6 +55,7 @@ describe('parseSaveForm', () => {
   it('reads a complete form, trimmed', () => {
     expect(parseSaveForm(form({ opencxToken: ` ${TOKEN} `, aiAuthorName: ' Acme Bot ' }))).toEqual({
       opencxToken: TOKEN,
+      opencxExtraTokens: [],
       workspaceSid: WS,
       conversationsServiceSid: IS,
       aiQueueSid: WQ,
@@ -108,6 +114,7 @@ describe('parseSaveForm', () => {
     for (const blank of [undefined, '', '   ']) {
       expect(parseSaveForm(form({ opencxToken: blank, aiQueueSid: blank, aiAuthorName: blank }))).toEqual({
         opencxToken: undefined,
+        opencxExtraTokens: [],
         workspaceSid: WS,
         conversationsServiceSid: IS,
         aiQueueSid: undefined,
@@ -290,6 +297,7 @@ describe('configDocument and settingsView', () => {
     expect(view).toEqual({
       configured: true,
       opencxTokenMasked: '••••••••f3a9',
+      opencxExtraTokens: [],
       opencxWebhookSecretSet: true,
       opencxWebhookUrl: OPENCX_WEBHOOK_URL,
       customerHandoffNote: NOTE,
@@ -322,6 +330,69 @@ describe('configDocument and settingsView', () => {
       customerHandoffNoteTranslations: {},
       aiAnswerTimeoutSeconds: 60,
     });
+  });
+});
+
+describe("the organisation's further OpenCX keys", () => {
+  const TWO = 'ocx_live_second_key_b2b2';
+  const THREE = 'ocx_live_third_key_c3c3';
+  const stored = { opencxToken: TOKEN, opencxExtraTokens: [TWO] };
+  const ACME: OpenCxOrg = { id: 'org-1', name: 'Acme' };
+
+  it('reads pasted keys separated by spaces, commas or line breaks, and which saved ones to keep', () => {
+    expect(parseSaveForm(form({ opencxExtraTokens: ` ${TWO},\n${THREE} ` }))).toMatchObject({ opencxExtraTokens: [TWO, THREE] });
+    expect(parseSaveForm(form())).not.toHaveProperty('opencxExtraTokensKept');
+    expect(parseSaveForm(form({ opencxExtraTokensKept: '' }))).toMatchObject({ opencxExtraTokensKept: [] });
+    expect(parseSaveForm(form({ opencxExtraTokensKept: 'a1, b2' }))).toMatchObject({ opencxExtraTokensKept: ['a1', 'b2'] });
+  });
+
+  it('refuses a pasted key too long to be one, without repeating it', () => {
+    const long = 'ocx_live_' + 'x'.repeat(200);
+    const error = adminErrorOf(() => parseSaveForm(form({ opencxExtraTokens: long })));
+    expect(error).toMatchObject({ status: 400, code: 'invalid_input', field: 'opencxExtraTokens' });
+    expect(JSON.stringify(error.toBody())).not.toContain(long);
+  });
+
+  it('keeps the saved keys unless the form names which to keep, adds the new ones, each once and never the main key', () => {
+    const save = (over: Record<string, unknown>) => extraTokensToSave(parseSaveForm(form(over)), stored, TOKEN);
+    expect(save({})).toEqual([TWO]);
+    expect(save({ opencxExtraTokens: `${THREE} ${TWO} ${TOKEN}` })).toEqual([TWO, THREE]);
+    expect(save({ opencxExtraTokensKept: '' })).toEqual([]);
+    expect(save({ opencxExtraTokensKept: keyId(TWO), opencxExtraTokens: THREE })).toEqual([TWO, THREE]);
+    expect(save({ opencxExtraTokensKept: 'unknown', opencxExtraTokens: THREE })).toEqual([THREE]);
+  });
+
+  it(`saves at most ${MAX_EXTRA_TOKENS} further keys`, () => {
+    const many = Array.from({ length: MAX_EXTRA_TOKENS + 1 }, (_, i) => `ocx_live_key_${i}_abcdef`).join(' ');
+    expect(adminErrorOf(() => extraTokensToSave(parseSaveForm(form({ opencxExtraTokens: many })), {}, TOKEN))).toMatchObject({ status: 400, field: 'opencxExtraTokens' });
+  });
+
+  it('accepts keys of the main key’s organisation only, naming a bad key by its masked hint', () => {
+    expect(extraTokenProblem(ACME, [{ token: TWO, org: ACME }])).toBeUndefined();
+    const other = extraTokenProblem(ACME, [{ token: TWO, org: ACME }, { token: THREE, org: { id: 'org-2', name: 'Globex' } }]);
+    expect(other?.toBody()).toEqual({
+      ok: false,
+      error: { code: 'opencx_other_organisation', message: expect.stringContaining('••••••••c3c3'), field: 'opencxExtraTokens' },
+    });
+    expect(other?.message).toMatch(/"Globex", not "Acme"/);
+    const rejected = extraTokenProblem(ACME, [{ token: THREE, error: new OpenCxError('answered 401', 401) }]);
+    expect(rejected?.toBody()).toEqual({ ok: false, error: { code: 'opencx_token_rejected', message: 'OpenCX rejected the further key ••••••••c3c3', field: 'opencxExtraTokens' } });
+    expect(extraTokenProblem(ACME, [{ token: THREE, error: new OpenCxError('answered 503', 503) }])).toMatchObject({ status: 502, code: 'opencx_unavailable' });
+    for (const problem of [other, rejected]) expect(JSON.stringify(problem?.toBody())).not.toContain(THREE);
+  });
+
+  it('stores the checked keys and shows each only as a masked hint with its id', () => {
+    const provisioned = { opencxToken: TOKEN, opencxExtraTokens: [TWO, THREE], aiWorkerSids: ['WK1'], aiDrainingWorkerSids: [], timerWorkspaceSid: 'WS9', timerWorkflowSid: 'WW9', orgName: 'Acme', configVersion: 'v2', now: new Date(0) };
+    const document = configDocument(parseSaveForm(form()), {}, provisioned);
+    expect(parseConfig(document)?.opencxExtraTokens).toEqual([TWO, THREE]);
+    const view = settingsView(document, OPENCX_WEBHOOK_URL);
+    expect(view.opencxExtraTokens).toEqual([
+      { id: keyId(TWO), masked: '••••••••b2b2' },
+      { id: keyId(THREE), masked: '••••••••c3c3' },
+    ]);
+    expect(JSON.stringify(view)).not.toContain(TWO);
+    expect(JSON.stringify(view)).not.toContain(THREE);
+    expect(configDocument(parseSaveForm(form()), {}, { ...provisioned, opencxExtraTokens: [] })).not.toHaveProperty('opencxExtraTokens');
   });
 });
 

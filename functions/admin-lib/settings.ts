@@ -10,7 +10,8 @@ import {
   MAX_CUSTOMER_HANDOFF_NOTE_LENGTH,
   parseConfig,
 } from '../common/config';
-import { OpenCxError } from '../common/opencx-client';
+import { OpenCxError, OpenCxOrg } from '../common/opencx-client';
+import { keyId } from '../common/opencx-rate-limit';
 import { AdminError, internalError, invalidInput } from './admin-error';
 
 export const AI_WORKER_NAME = 'OpenCX AI';
@@ -30,6 +31,9 @@ const MAX_TOKEN_LENGTH = 512;
  * under 4 KiB (the two secrets at 512 characters, the note, the SIDs).
  */
 const MAX_TRANSLATIONS_BYTES = 12 * 1024;
+/** Further OpenCX keys: each adds 100 requests a minute; together they stay under 1 KiB of the settings document. */
+export const MAX_EXTRA_TOKENS = 9;
+const MAX_EXTRA_TOKEN_LENGTH = 100;
 const MASK = '••••••••';
 const MASK_MIN_TOKEN_LENGTH = 12;
 
@@ -40,6 +44,8 @@ const MASK_MIN_TOKEN_LENGTH = 12;
 export interface SettingsView {
   configured: boolean;
   opencxTokenMasked: string | null;
+  /** The organisation's further keys, each only as a masked hint and an id to keep it by. */
+  opencxExtraTokens: SavedKey[];
   opencxWebhookSecretSet: boolean;
   /** Where OpenCX must send its webhooks (OpenCX → Settings → Integrations → Webhooks). */
   opencxWebhookUrl: string;
@@ -59,10 +65,21 @@ export interface SettingsView {
   updatedAt: string | null;
 }
 
+/** A saved key as the browser sees it. */
+export interface SavedKey {
+  /** A digest of the key (opencx-rate-limit.ts `keyId`), which does not reveal it. */
+  id: string;
+  masked: string;
+}
+
 /** The "Test & Save" form, its shapes checked. */
 export interface SaveForm {
   /** Absent: keep the stored token. */
   opencxToken?: string;
+  /** Further keys of the same organisation to add. */
+  opencxExtraTokens: string[];
+  /** Ids of the saved further keys to keep; absent: keep them all. */
+  opencxExtraTokensKept?: string[];
   workspaceSid: string;
   conversationsServiceSid: string;
   aiQueueSid?: string;
@@ -89,6 +106,7 @@ export function settingsView(stored: Partial<ConfigDocument>, opencxWebhookUrl: 
   return {
     configured: parseConfig(stored) !== undefined,
     opencxTokenMasked: maskToken(stored.opencxToken),
+    opencxExtraTokens: (stored.opencxExtraTokens ?? []).map((token) => ({ id: keyId(token), masked: maskToken(token)! })),
     opencxWebhookSecretSet: !!stored.opencxWebhookSecret,
     opencxWebhookUrl,
     customerHandoffNote: stored.customerHandoffNote ?? DEFAULT_CUSTOMER_HANDOFF_NOTE,
@@ -213,6 +231,7 @@ export function parseSaveForm(form: Record<string, unknown>): SaveForm {
   };
 
   const opencxToken = secretText(form, 'opencxToken', 'OpenCX API key');
+  const kept = formValue(form, 'opencxExtraTokensKept');
   const aiQueueSid = sid('aiQueueSid', text('aiQueueSid'));
   const aiAuthorName = text('aiAuthorName') ?? DEFAULT_AI_AUTHOR_NAME;
   if (/[\r\n]/.test(aiAuthorName)) throw invalidInput('aiAuthorName', 'The AI author name must fit on one line');
@@ -221,6 +240,8 @@ export function parseSaveForm(form: Record<string, unknown>): SaveForm {
   }
   return {
     opencxToken,
+    opencxExtraTokens: extraTokens(text('opencxExtraTokens')),
+    ...(kept === undefined ? {} : { opencxExtraTokensKept: kept.split(',').map((id) => id.trim()).filter(Boolean) }),
     workspaceSid: required('workspaceSid'),
     conversationsServiceSid: required('conversationsServiceSid'),
     aiQueueSid,
@@ -231,6 +252,15 @@ export function parseSaveForm(form: Record<string, unknown>): SaveForm {
     aiAnswerTimeoutSeconds: answerTimeout(text('aiAnswerTimeoutSeconds')),
     aiPeakConversations: peakConversations(text('aiPeakConversations')),
   };
+}
+
+/** Pasted further keys, separated by spaces, commas or line breaks; the message never repeats one. */
+function extraTokens(text: string | undefined): string[] {
+  const tokens = (text ?? '').split(/[\s,]+/).filter(Boolean);
+  if (tokens.some((token) => token.length > MAX_EXTRA_TOKEN_LENGTH)) {
+    throw invalidInput('opencxExtraTokens', `Paste each further OpenCX API key exactly as OpenCX shows it: at most ${MAX_EXTRA_TOKEN_LENGTH} characters, separated by spaces or commas`);
+  }
+  return tokens;
 }
 
 const optional = <T>(value: string | undefined, parse: (value: string) => T): T | undefined => (value === undefined ? undefined : parse(value));
@@ -252,8 +282,46 @@ export const storedPool = (stored: Partial<ConfigDocument>): { pool: string[]; d
   draining: stored.aiDrainingWorkerSids ?? [],
 });
 
+/**
+ * The further keys to test and store: the saved ones the form keeps, then the ones it adds, each
+ * once and none equal to the main key.
+ */
+export function extraTokensToSave(form: SaveForm, stored: Partial<ConfigDocument>, mainToken: string): string[] {
+  const saved = stored.opencxExtraTokens ?? [];
+  const kept = form.opencxExtraTokensKept ? saved.filter((token) => form.opencxExtraTokensKept!.includes(keyId(token))) : saved;
+  const tokens = [...new Set([...kept, ...form.opencxExtraTokens])].filter((token) => token !== mainToken);
+  if (tokens.length > MAX_EXTRA_TOKENS) throw invalidInput('opencxExtraTokens', `At most ${MAX_EXTRA_TOKENS} further OpenCX API keys can be saved`);
+  return tokens;
+}
+
+/**
+ * Every key must be of the main key's organisation: the bridge spreads one organisation's
+ * conversations over them. A key OpenCX refused or could not check is reported as `opencxFailure` says.
+ */
+export function extraTokenProblem(main: OpenCxOrg, checked: { token: string; org?: OpenCxOrg; error?: unknown }[]): AdminError | undefined {
+  for (const { token, org, error } of checked) {
+    const masked = maskToken(token);
+    if (error !== undefined) {
+      const failure = opencxFailure(error);
+      if (failure.code !== 'opencx_token_rejected') return failure;
+      return new AdminError(400, 'opencx_token_rejected', `OpenCX rejected the further key ${masked}`, 'opencxExtraTokens', failure.detail);
+    }
+    if (org && org.id !== main.id) {
+      return new AdminError(
+        400,
+        'opencx_other_organisation',
+        `The further key ${masked} belongs to the organisation "${org.name}", not "${main.name}": every key must be of the same organisation`,
+        'opencxExtraTokens',
+      );
+    }
+  }
+  return undefined;
+}
+
 export interface Provisioned {
   opencxToken: string;
+  /** Further keys, checked with OpenCX. */
+  opencxExtraTokens?: string[];
   /** The AI worker pool, in order; never empty. */
   aiWorkerSids: string[];
   aiDrainingWorkerSids: string[];
@@ -272,6 +340,7 @@ export function configDocument(form: SaveForm, stored: Partial<ConfigDocument>, 
   const opencxWebhookSecret = form.opencxWebhookSecret ?? stored.opencxWebhookSecret;
   return {
     opencxToken: provisioned.opencxToken,
+    ...(provisioned.opencxExtraTokens?.length ? { opencxExtraTokens: provisioned.opencxExtraTokens } : {}),
     workspaceSid: form.workspaceSid,
     aiWorkerSid: provisioned.aiWorkerSids[0],
     aiWorkerSids: provisioned.aiWorkerSids,

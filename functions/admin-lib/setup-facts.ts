@@ -1,13 +1,15 @@
 // Reads what the setup checks look at, all at once; the decisions are in setup.ts.
+import { recentUsage, USAGE_WINDOW_MS } from '../bridge/opencx-usage';
 import { BridgeState } from '../bridge/state';
 import { AI_PEAK_CONVERSATIONS, aiPoolOf, BridgeConfig, OPENCX_WEBHOOK_HEALTH_DOCUMENT, readWebhookHealth, withConfigVersion } from '../common/config';
 import { OpenCxClient } from '../common/opencx-client';
+import { keyId } from '../common/opencx-rate-limit';
 import { Deadline } from '../common/retry';
 import { deploymentUrl } from '../common/signature';
 import type { TaskRouterApi } from '../common/twilio';
 import { AdminEnv, PluginCall, syncServiceSid } from './plugin-endpoint';
-import { opencxFailure } from './settings';
-import { AiPoolFacts, Check, notConfiguredChecks, OPENCX_WEBHOOK_PATH, OpenCxTokenState, OpenCxWebhookFacts, RoutingFacts, SetupFacts, setupChecks, TimerWorkspaceFacts, WEBHOOK_PATH } from './setup';
+import { maskToken, opencxFailure } from './settings';
+import { AiPoolFacts, Check, notConfiguredChecks, OPENCX_WEBHOOK_PATH, OpenCxTokenState, OpenCxUsageFacts, OpenCxWebhookFacts, RoutingFacts, SetupFacts, setupChecks, TimerWorkspaceFacts, WEBHOOK_PATH } from './setup';
 
 /** OpenCX gets at most this much of the request's budget: a slow OpenCX makes a warning, not a timeout. */
 const OPENCX_BUDGET_MS = 3000;
@@ -45,6 +47,13 @@ async function opencxWebhookFacts(call: PluginCall<AdminEnv>, config: BridgeConf
   return { secretSaved: !!config.opencxWebhookSecret, url: opencxWebhookUrlOf(call), health: readWebhookHealth(document?.data), now: new Date() };
 }
 
+/** One Sync read: the counts the Functions wrote (bridge/opencx-usage.ts), for the saved keys. */
+async function opencxUsageFacts(call: PluginCall<AdminEnv>, config: BridgeConfig): Promise<OpenCxUsageFacts> {
+  const usage = recentUsage(await new BridgeState(call.twilio.sync, syncServiceSid(call.context)).opencxUsage(), Date.now());
+  const keys = [config.opencxToken, ...(config.opencxExtraTokens ?? [])].map((token) => ({ masked: maskToken(token)!, ...(usage[keyId(token)] ?? { requests: 0, limited: 0 }) }));
+  return { minutes: USAGE_WINDOW_MS / 60_000, keys };
+}
+
 async function timerWorkspaceFacts(taskrouter: TaskRouterApi, config: BridgeConfig): Promise<TimerWorkspaceFacts | undefined> {
   const sid = config.timerWorkspaceSid;
   if (!sid) return undefined;
@@ -61,16 +70,17 @@ async function aiPoolFacts(taskrouter: TaskRouterApi, config: BridgeConfig): Pro
 
 export async function readSetupFacts(call: PluginCall<AdminEnv>, config: BridgeConfig, workflowSid: string | undefined): Promise<SetupFacts> {
   const { twilio } = call;
-  const [opencx, opencxWebhook, workspace, conversationsWebhook, timerWorkspace, aiPool, routing] = await Promise.all([
+  const [opencx, opencxWebhook, opencxUsage, workspace, conversationsWebhook, timerWorkspace, aiPool, routing] = await Promise.all([
     opencxTokenState(call, config.opencxToken),
     opencxWebhookFacts(call, config),
+    opencxUsageFacts(call, config),
     twilio.taskrouter.fetchWorkspaceCallback(config.workspaceSid),
     twilio.conversations.fetchWebhook(config.conversationsServiceSid),
     timerWorkspaceFacts(twilio.taskrouter, config),
     aiPoolFacts(twilio.taskrouter, config),
     readRouting(twilio.taskrouter, config, workflowSid),
   ]);
-  return { config, webhookUrl: registeredWebhookUrl(call, config), opencx, opencxWebhook, workspace, conversationsWebhook, timerWorkspace, aiPool, routing };
+  return { config, webhookUrl: registeredWebhookUrl(call, config), opencx, opencxWebhook, opencxUsage, workspace, conversationsWebhook, timerWorkspace, aiPool, routing };
 }
 
 /** Every check (only the config check while the settings are not saved); their outcome goes to the log line. */

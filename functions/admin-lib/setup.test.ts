@@ -19,6 +19,8 @@ import {
   isHandedOffFilter,
   notConfiguredChecks,
   opencxTokenCheck,
+  opencxRateLimitCheck,
+  RATE_LIMITED_PROBLEM_SHARE,
   opencxWebhookCheck,
   OpenCxWebhookFacts,
   parseEventsFilter,
@@ -380,6 +382,34 @@ describe('timerWorkspaceCheck', () => {
   });
 });
 
+describe('opencxRateLimitCheck', () => {
+  const key = (masked: string, requests: number, limited: number) => ({ masked, requests, limited });
+
+  it('is ok while OpenCX refused nothing, saying how much was counted', () => {
+    expect(opencxRateLimitCheck({ minutes: 15, keys: [key('••••••••f3a9', 120, 0)] })).toEqual({
+      id: 'opencx_rate_limit',
+      title: 'OpenCX rate limit',
+      status: 'ok',
+      detail: 'OpenCX refused no request for its rate limit in the last 15 minutes (120 counted, the API key).',
+      autoFixable: false,
+    });
+  });
+
+  it('warns at any 429, with the share per key and how to add a key', () => {
+    const check = opencxRateLimitCheck({ minutes: 15, keys: [key('••••••••f3a9', 200, 6), key('••••••••b2b2', 100, 0)] });
+    expect(check).toMatchObject({ status: 'warning', autoFixable: false });
+    expect(check.detail).toContain('2 % of the requests of the last 15 minutes with 429');
+    expect(check.detail).toContain('••••••••f3a9: 6 of 200 (3 %); ••••••••b2b2: 0 of 100 (0 %)');
+    expect(check.fix).toMatch(/Add another API key of the same OpenCX organisation/);
+  });
+
+  it(`is a problem from ${RATE_LIMITED_PROBLEM_SHARE * 100} % of requests refused, even when only 429s were counted`, () => {
+    expect(opencxRateLimitCheck({ minutes: 15, keys: [key('k', 100, 10)] }).status).toBe('problem');
+    expect(opencxRateLimitCheck({ minutes: 15, keys: [key('k', 100, 9)] }).status).toBe('warning');
+    expect(opencxRateLimitCheck({ minutes: 15, keys: [key('k', 3, 3)] })).toMatchObject({ status: 'problem', detail: expect.stringContaining('100 %') });
+  });
+});
+
 describe('opencxWebhookCheck', () => {
   const now = new Date('2026-12-02T12:00:00.000Z');
   const facts = (over: Partial<OpenCxWebhookFacts> = {}): OpenCxWebhookFacts => ({
@@ -556,6 +586,7 @@ describe('setupChecks', () => {
     webhookUrl: VERSIONED,
     opencx: { kind: 'valid', orgName: 'Acme' },
     opencxWebhook: { secretSaved: true, url: OPENCX_WEBHOOK_URL, health: { lastVerifiedAt: '2026-12-02T11:00:00.000Z', lastEvent: 'conversation.ai_response' }, now },
+    opencxUsage: { minutes: 15, keys: [{ masked: '••••••••f3a9', requests: 40, limited: 0 }] },
     workspace: { eventCallbackUrl: VERSIONED, eventsFilter: EVENTS },
     conversationsWebhook: { postWebhookUrl: VERSIONED, method: 'POST', filters: CONVERSATION_FILTERS },
     timerWorkspace: { sid: TIMER_WS, callback: { eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' }, workflowFound: true },
@@ -569,6 +600,7 @@ describe('setupChecks', () => {
       ['config', 'ok'],
       ['opencx_token', 'ok'],
       ['opencx_webhook', 'ok'],
+      ['opencx_rate_limit', 'ok'],
       ['workspace_events', 'ok'],
       ['conversations_webhook', 'ok'],
       ['timer_workspace', 'ok'],
@@ -582,6 +614,7 @@ describe('setupChecks', () => {
       'config',
       'opencx_token',
       'opencx_webhook',
+      'opencx_rate_limit',
       'workspace_events',
       'conversations_webhook',
       'timer_workspace',
@@ -596,12 +629,12 @@ describe('setupChecks', () => {
   it('leaves out the reservation timeout and human queue checks while the workflow cannot be chosen', () => {
     const ambiguous = routing([], { workflows: [workflow([handedOffFilter, aiFilter], 'WW' + '1'.repeat(32), 'A'), workflow([handedOffFilter, aiFilter], 'WW' + '2'.repeat(32), 'B')] });
     const checks = setupChecks({ ...facts, routing: ambiguous });
-    expect(checks.map((c) => c.id)).toEqual(['config', 'opencx_token', 'opencx_webhook', 'workspace_events', 'conversations_webhook', 'timer_workspace', 'ai_worker', 'workflow_filters']);
+    expect(checks.map((c) => c.id)).toEqual(['config', 'opencx_token', 'opencx_webhook', 'opencx_rate_limit', 'workspace_events', 'conversations_webhook', 'timer_workspace', 'ai_worker', 'workflow_filters']);
     expect(setupChecks({ ...facts, routing: { ...ambiguous, workflowSid: 'WW' + '2'.repeat(32) } }).map((c) => c.id)).toContain('ai_worker_queues');
   });
 
   it('leaves out what needs the workspace while it is missing', () => {
-    expect(setupChecks({ ...facts, workspace: undefined }).map((c) => c.id)).toEqual(['config', 'opencx_token', 'opencx_webhook', 'workspace_events', 'conversations_webhook', 'timer_workspace']);
+    expect(setupChecks({ ...facts, workspace: undefined }).map((c) => c.id)).toEqual(['config', 'opencx_token', 'opencx_webhook', 'opencx_rate_limit', 'workspace_events', 'conversations_webhook', 'timer_workspace']);
   });
 });
 

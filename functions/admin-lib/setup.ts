@@ -40,6 +40,7 @@ export type CheckId =
   | 'config'
   | 'opencx_token'
   | 'opencx_webhook'
+  | 'opencx_rate_limit'
   | 'ai_worker'
   | 'workspace_events'
   | 'conversations_webhook'
@@ -67,6 +68,16 @@ export interface Check {
   needs?: 'humanQueueSid';
 }
 
+/** The share of OpenCX requests answered 429 at which the rate limit check is a problem. */
+export const RATE_LIMITED_PROBLEM_SHARE = 0.1;
+
+/** OpenCX requests and 429s per saved key over the last minutes, as the Functions counted them. */
+export interface OpenCxUsageFacts {
+  minutes: number;
+  /** The main key first, each by its masked hint. */
+  keys: { masked: string; requests: number; limited: number }[];
+}
+
 export type OpenCxTokenState = { kind: 'valid'; orgName: string } | { kind: 'rejected' } | { kind: 'unavailable' };
 
 /** Everything the checks look at, read at once. */
@@ -76,6 +87,7 @@ export interface SetupFacts {
   webhookUrl: string;
   opencx: OpenCxTokenState;
   opencxWebhook: OpenCxWebhookFacts;
+  opencxUsage: OpenCxUsageFacts;
   /** Undefined: no timer workspace saved, or it does not exist. */
   timerWorkspace?: TimerWorkspaceFacts;
   /** Undefined: the workspace does not exist. */
@@ -168,6 +180,7 @@ export function setupChecks(facts: SetupFacts): Check[] {
     configCheck(true),
     opencxTokenCheck(facts.opencx),
     opencxWebhookCheck(facts.opencxWebhook),
+    opencxRateLimitCheck(facts.opencxUsage),
     workspaceEventsCheck(config.workspaceSid, facts.workspace, facts.webhookUrl),
     conversationsWebhookCheck(config.conversationsServiceSid, facts.conversationsWebhook, facts.webhookUrl),
     timerWorkspaceCheck(config, facts.timerWorkspace, facts.webhookUrl),
@@ -534,6 +547,31 @@ export function opencxWebhookCheck(facts: OpenCxWebhookFacts): Check {
     );
   }
   return verdict('ok', fine(`The last signed OpenCX event, ${health.lastEvent}, arrived at ${health.lastVerifiedAt}.`));
+}
+
+const percent = (share: number): string => `${(Math.round(share * 1000) / 10).toLocaleString('en-US')} %`;
+
+/** The recent share of OpenCX requests refused for the rate limit (429): a warning above none, a problem when high. */
+export function opencxRateLimitCheck(usage: OpenCxUsageFacts): Check {
+  const verdict = (status: CheckStatus, v: Verdict): Check => check('opencx_rate_limit', 'OpenCX rate limit', status, v);
+  const requests = usage.keys.reduce((sum, key) => sum + key.requests, 0);
+  const limited = usage.keys.reduce((sum, key) => sum + key.limited, 0);
+  const keys = usage.keys.length === 1 ? 'the API key' : `${usage.keys.length} API keys`;
+  if (limited === 0) {
+    return verdict('ok', fine(`OpenCX refused no request for its rate limit in the last ${usage.minutes} minutes (${requests} counted, ${keys}).`));
+  }
+  const share = limited / Math.max(requests, limited);
+  const perKey = usage.keys
+    .filter((key) => key.requests > 0)
+    .map((key) => `${key.masked}: ${key.limited} of ${key.requests} (${percent(key.limited / key.requests)})`)
+    .join('; ');
+  return verdict(
+    share >= RATE_LIMITED_PROBLEM_SHARE ? 'problem' : 'warning',
+    manual(
+      `OpenCX answered ${percent(share)} of the requests of the last ${usage.minutes} minutes with 429 (rate limit: 100 a minute per key; ${perKey}). Those customers waited for a resend or went to humans as "AI busy (OpenCX rate limit)".`,
+      'Add another API key of the same OpenCX organisation in the OpenCX settings (each carries about 50 conversations at one customer message every 30 seconds), or ask OpenCX support to raise the limit.',
+    ),
+  );
 }
 
 // --- Workflow ---

@@ -1,12 +1,13 @@
-// "Test & Save" (admins only): check the form, the OpenCX token and the Twilio resources, then
-// size the AI worker pool to the peak, provision the state maps and the watchdog's timer workspace, and store the config
+// "Test & Save" (admins only): check the form, the OpenCX keys (all of one organisation) and the
+// Twilio resources, then size the AI worker pool to the peak, provision the state maps and the
+// watchdog's timer workspace, and store the config
 // document with a new config version. Nothing is stored unless every check passed. Then the new
 // version goes onto the webhook URLs that point here, so every Function reads the new settings
 // from the next event on.
 import { ensureAiPool } from '../admin-lib/ai-worker';
 import { pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';
 import { registerConfigVersion } from '../admin-lib/registrations';
-import { configDocument, missingResource, opencxFailure, parseSaveForm, peakToSave, settingsView, storedPool, tokenToSave } from '../admin-lib/settings';
+import { configDocument, extraTokenProblem, extraTokensToSave, missingResource, opencxFailure, parseSaveForm, peakToSave, settingsView, storedPool, tokenToSave } from '../admin-lib/settings';
 import { opencxWebhookUrlOf, registeredWebhookUrl } from '../admin-lib/setup-facts';
 import { ensureTimerWorkspace } from '../admin-lib/timer-workspace';
 import { BridgeState, forgetCachedConfig } from '../bridge/state';
@@ -24,13 +25,19 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
   const opencxToken = tokenToSave(form, stored);
   Object.assign(trace, { workspaceSid: form.workspaceSid, tokenKept: form.opencxToken === undefined, webhookSecretKept: form.opencxWebhookSecret === undefined });
 
+  const opencxExtraTokens = extraTokensToSave(form, stored, opencxToken);
+  trace.extraKeys = opencxExtraTokens.length;
+
   const opencx = new OpenCxClient({ token: opencxToken, baseUrl: context.OPENCX_API_URL, attemptTimeoutMs: OPENCX_ATTEMPT_MS });
-  const [org, workspace, queue, conversationsService] = await allInOrder([
+  const [org, extras, workspace, queue, conversationsService] = await allInOrder([
     opencx.getOrg(deadline).catch((error: unknown) => Promise.reject(opencxFailure(error))),
+    Promise.all(opencxExtraTokens.map((token) => opencx.withToken(token).getOrg(deadline).then((found) => ({ token, org: found }), (error: unknown) => ({ token, error })))),
     twilio.taskrouter.workspaceExists(form.workspaceSid),
     form.aiQueueSid ? twilio.taskrouter.taskQueueExists(form.workspaceSid, form.aiQueueSid) : Promise.resolve(undefined),
     twilio.conversations.serviceExists(form.conversationsServiceSid),
   ] as const);
+  const otherKey = extraTokenProblem(org, extras);
+  if (otherKey) throw otherKey;
   const missing = missingResource(form, { workspace, queue, conversationsService });
   if (missing) throw missing;
 
@@ -42,7 +49,7 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
   const [mapsCreated, timer] = await allInOrder([state.createStateMaps(), ensureTimerWorkspace(twilio.taskrouter, stored, webhookUrl)] as const);
   Object.assign(trace, { mapsCreated, timerWorkspaceSid: timer.workspaceSid, timerCreated: timer.created, configVersion });
 
-  const provisioned = { opencxToken, aiWorkerSids: pool.pool, aiDrainingWorkerSids: pool.draining, timerWorkspaceSid: timer.workspaceSid, timerWorkflowSid: timer.workflowSid, orgName: org.name, configVersion, now };
+  const provisioned = { opencxToken, opencxExtraTokens, aiWorkerSids: pool.pool, aiDrainingWorkerSids: pool.draining, timerWorkspaceSid: timer.workspaceSid, timerWorkflowSid: timer.workflowSid, orgName: org.name, configVersion, now };
   const document = configDocument(form, stored, provisioned);
   await state.saveConfig(document);
   forgetCachedConfig();

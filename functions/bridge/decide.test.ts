@@ -470,6 +470,41 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
   });
 });
 
+describe('decide: the resend timer (a message OpenCX refused for its rate limit)', () => {
+  const TIMER_WORKSPACE = 'WS0000000000000000000000000000ti01';
+  const TIMER_TASK = 'WT0000000000000000000000000000ti02';
+  const withTimer = { ...config, timerWorkspaceSid: TIMER_WORKSPACE };
+  const timerFired = (attributes: Record<string, unknown>) =>
+    taskEvent('task.canceled', { workspaceSid: TIMER_WORKSPACE, taskSid: TIMER_TASK, reason: 'Task TTL Exceeded', taskAttributes: attributes });
+  const timer = { opencxTimer: 'resend', conversationSid: CONVERSATION, sessionId: 'session-1', text: 'Where is my order?', messageSids: ['IM00000000000000000000000000000007'], since: 1000 };
+
+  it('sends the owed text again, named by the timer task so a second delivery sends nothing', () => {
+    expect(decide(timerFired(timer), { config: withTimer, record: record('ai') })).toEqual({
+      action: 'resend',
+      conversationSid: CONVERSATION,
+      timerSid: TIMER_TASK,
+      text: 'Where is my order?',
+      messageSids: timer.messageSids,
+      since: 1000,
+    });
+  });
+
+  it('leaves the message to humans once they hold the conversation, and finishes a handoff cut short', () => {
+    expectAction(decide(timerFired(timer), { config: withTimer, record: record('human') }), 'ignore');
+    expectAction(decide(timerFired(timer), { config: withTimer, record: record('handoff', { handoff: { reason: 'x', at: 'now' } }) }), 'finish-handoff');
+  });
+
+  it.each<[string, Record<string, unknown>, ConversationRecord | undefined]>([
+    ['a timer of an older session', timer, record('ai', { sessionId: 'session-0' })],
+    ['a conversation we no longer hold', timer, undefined],
+    ['a timer without its text', { ...timer, text: undefined }, record('ai')],
+    ['a timer whose messages are not SIDs', { ...timer, messageSids: [7] }, record('ai')],
+    ['a timer without its start', { ...timer, since: 'then' }, record('ai')],
+  ])('ignores %s', (_label, attributes, known) => {
+    expectAction(decide(timerFired(attributes), { config: withTimer, record: known }), 'ignore');
+  });
+});
+
 describe('decide: OpenCX webhook deliveries', () => {
   const delivery = (event: OpencxEvent, conversationSid: string | undefined = CONVERSATION) => ({ surface: 'opencx' as const, type: event.kind, event, conversationSid });
   const answer: OpencxEvent = { kind: 'ai-answer', type: 'conversation.ai_response', sessionId: 'session-1', answerId: 'm-1', text: 'Here you go.' };

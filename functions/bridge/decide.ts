@@ -27,6 +27,7 @@ export type Decision =
   | { action: 'handoff'; conversationSid: string; request: HandoffRequest }
   | { action: 'answer'; conversationSid: string; sessionId: string; answer: { answerId?: string; text: string } }
   | { action: 'check-answered'; conversationSid: string; sessionId: string; messageSid: string }
+  | { action: 'resend'; conversationSid: string; timerSid: string; text: string; messageSids: string[]; since: number }
   | { action: 'finish-handoff'; conversationSid: string }
   | { action: 'silence-ai'; conversationSid: string; reason: string }
   | { action: 'record-human'; conversationSid: string; taskSid: string; reservationSid: string; workerSid: string; workerName: string }
@@ -182,6 +183,28 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
   },
 };
 
+/** A resend timer expired: send the customer's text OpenCX refused for its rate limit again. */
+export const resendTimer: Listener<TaskRouterEvent> = {
+  name: 'resend-timer',
+  handles: ['task.canceled'],
+  decide(event, { record }) {
+    const timer = event.taskAttributes ?? {};
+    const { conversationSid, text, messageSids, since } = timer;
+    const valid =
+      typeof conversationSid === 'string' &&
+      typeof timer.sessionId === 'string' &&
+      typeof text === 'string' &&
+      typeof since === 'number' &&
+      Array.isArray(messageSids) &&
+      messageSids.every((sid) => typeof sid === 'string');
+    if (!valid) return ignore('a resend timer without its conversation, session, text and messages');
+    if (!record || record.sessionId !== timer.sessionId) return ignore('the timer belongs to a conversation the AI no longer holds');
+    if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
+    if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase}); they read the message`);
+    return { action: 'resend', conversationSid, timerSid: event.taskSid!, text, messageSids: messageSids as string[], since };
+  },
+};
+
 /** What OpenCX told us by webhook: a late answer, or its decision to hand off. */
 export const opencxDelivery: Listener<OpencxBridgeEvent> = {
   name: 'opencx-delivery',
@@ -238,7 +261,8 @@ export function needsNoAction(event: TaskRouterEvent | ConversationEvent): boole
 export function decide(event: BridgeEvent, context: DecisionContext): Decision {
   if (event.surface === 'opencx') return opencxDelivery.decide(event, context);
   if (event.surface === 'taskrouter' && isTimerWorkspace(event, context.config)) {
-    return answerWatchdog.handles.includes(event.type) ? answerWatchdog.decide(event, context) : ignore(`${event.type} in the timer workspace needs no action`);
+    const timer = event.taskAttributes?.opencxTimer === 'resend' ? resendTimer : answerWatchdog;
+    return timer.handles.includes(event.type) ? timer.decide(event, context) : ignore(`${event.type} in the timer workspace needs no action`);
   }
   if (event.surface === 'taskrouter') {
     const listener = taskRouterListeners.find((l) => l.handles.includes(event.type));

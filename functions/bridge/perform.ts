@@ -6,6 +6,7 @@ import { engage, reengage } from './actions/engage';
 import { finishHandoff, handOff, silenceAi } from './actions/handoff';
 import { decline, end, recordHuman, restoreAiWorker } from './actions/lifecycle';
 import { relay } from './actions/relay';
+import { resend } from './actions/resend';
 
 export type { BridgeDeps, Outcome } from './deps';
 
@@ -33,6 +34,8 @@ export async function perform(decision: Decision, known: KnownRecord | undefined
       return deliverAnswer(decision.conversationSid, known, { next: 'reply', reply: decision.answer.text, answerId: decision.answer.answerId }, deps, { claimed: true });
     case 'handoff':
       return handOff(decision.conversationSid, known, decision.request, deps);
+    case 'resend':
+      return resend(decision, known, deps);
     case 'check-answered':
       return checkAnswered(decision.conversationSid, known, decision.messageSid, deps);
     case 'finish-handoff':

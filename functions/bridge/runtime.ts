@@ -8,6 +8,7 @@ import { OpenCxClient } from '../common/opencx-client';
 import { Deadline } from '../common/retry';
 import { createTwilioApis, TwilioApis } from '../common/twilio';
 import type { BridgeDeps } from './deps';
+import { flushOpencxUsage, noteOpencxResponse } from './opencx-usage';
 import { BridgeState } from './state';
 
 export interface BridgeEnv {
@@ -42,6 +43,11 @@ export function bridgeIo(context: Context<BridgeEnv>, deadline: Deadline): { twi
   return { twilio, state: new BridgeState(twilio.sync, context.SYNC_SERVICE_SID) };
 }
 
+/** Writes this container's count of OpenCX requests and 429s when it is due (at most once a minute). */
+export function flushUsage(io: { state: BridgeState }): Promise<void> {
+  return flushOpencxUsage((key, item) => io.state.noteOpencxUsage(key, item));
+}
+
 /** Everything an action needs. */
 export function bridgeDeps(
   context: Context<BridgeEnv>,
@@ -55,7 +61,13 @@ export function bridgeDeps(
   return {
     config,
     twilio,
-    opencx: new OpenCxClient({ token: config.opencxToken, baseUrl: context.OPENCX_API_URL }),
+    opencx: new OpenCxClient({
+      token: config.opencxToken,
+      extraTokens: config.opencxExtraTokens,
+      affinity: typeof trace.conversationSid === 'string' ? trace.conversationSid : undefined,
+      baseUrl: context.OPENCX_API_URL,
+      onResponse: noteOpencxResponse,
+    }),
     state,
     deadline,
     afterAnswerReserveMs: AFTER_ANSWER_RESERVE_MS,

@@ -6,6 +6,7 @@ import type { CreatedMapItem, SyncApi } from '../common/twilio';
 import { ConversationRecord, isStaleClaim, PendingHandoff } from './conversation-record';
 import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, dedupShard, messageClaimKey } from './dedup';
 import type { KnownRecord } from './deps';
+import { USAGE_MAP, USAGE_TTL_SECONDS, UsageItem } from './opencx-usage';
 
 export const CONVERSATIONS_MAP = 'opencx_conversations';
 /** OpenCX session id → `{ conversationSid }`, for OpenCX's webhooks. */
@@ -177,6 +178,16 @@ export class BridgeState {
 
   releaseMessage(messageSid: string): Promise<void> {
     return this.release(messageClaimKey(messageSid));
+  }
+
+  /** One container's count of OpenCX requests and 429s, for the setup check (opencx-usage.ts). */
+  async noteOpencxUsage(key: string, item: UsageItem): Promise<void> {
+    await this.sync.createMapItem(this.syncServiceSid, USAGE_MAP, key, item, USAGE_TTL_SECONDS);
+  }
+
+  /** The newest counts; enough for the setup check's window at one write per container a minute. */
+  opencxUsage(): Promise<unknown[]> {
+    return this.sync.listNewestMapItems(this.syncServiceSid, USAGE_MAP, 1000);
   }
 
   /** Notes that a signed OpenCX event arrived, for the setup check. */

@@ -66,6 +66,12 @@ describe('parseConfig', () => {
     });
   });
 
+  it("reads the organisation's further API keys, trimmed, dropping blanks; a single-key config has none", () => {
+    expect(parseConfig(stored({ opencxExtraTokens: [' ocx_live_two ', '', 7, 'ocx_live_three'] }))?.opencxExtraTokens).toEqual(['ocx_live_two', 'ocx_live_three']);
+    expect(parseConfig(stored({ opencxExtraTokens: [] }))).not.toHaveProperty('opencxExtraTokens');
+    expect(parseConfig(stored({ opencxExtraTokens: 'ocx_live_two' }))).not.toHaveProperty('opencxExtraTokens');
+  });
+
   it('keeps an empty handoff note: the admin wants no note', () => {
     expect(parseConfig(stored({ customerHandoffNote: '' }))?.customerHandoffNote).toBe('');
     expect(parseConfig(stored({ customerHandoffNote: '  ' }))?.customerHandoffNote).toBe('');

@@ -24,6 +24,8 @@ export const CONFIG_VERSION_PARAM = 'cv';
 export interface BridgeConfig {
   /** The OpenCX org API key. Never logged, never returned to the browser. */
   opencxToken: string;
+  /** More API keys of the same organisation, each with its own rate limit; as secret as `opencxToken`. */
+  opencxExtraTokens?: string[];
   workspaceSid: string;
   /** The first worker of the AI pool: all that settings saved before the pool held. */
   aiWorkerSid: string;
@@ -81,6 +83,7 @@ export function readConfigFields(data: unknown): Partial<ConfigDocument> {
   const note = d.customerHandoffNote;
   return {
     opencxToken: str('opencxToken'),
+    opencxExtraTokens: readTokens(d.opencxExtraTokens),
     workspaceSid: str('workspaceSid'),
     aiWorkerSid: str('aiWorkerSid'),
     aiWorkerSids: sidList(d.aiWorkerSids),
@@ -101,6 +104,11 @@ export function readConfigFields(data: unknown): Partial<ConfigDocument> {
   };
 }
 
+function readTokens(value: unknown): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  return value.flatMap((token) => (typeof token === 'string' && token.trim() ? [token.trim()] : []));
+}
+
 function readTranslations(value: unknown): Record<string, string> | undefined {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const entries = Object.entries(value).flatMap(([tag, note]) => (typeof note === 'string' ? [[tag, note.trim()] as const] : []));
@@ -116,6 +124,7 @@ export function parseConfig(data: unknown): BridgeConfig | undefined {
   if (!opencxToken || !workspaceSid || aiWorkerSids.length === 0 || !conversationsServiceSid) return undefined;
   return {
     opencxToken,
+    ...(fields.opencxExtraTokens?.length ? { opencxExtraTokens: fields.opencxExtraTokens } : {}),
     workspaceSid,
     aiWorkerSid: aiWorkerSids[0],
     aiWorkerSids,

@@ -1,6 +1,7 @@
 import http from 'http';
 import type { AddressInfo } from 'net';
-import { OpenCxClient, OpenCxError, toAiAnswer } from './opencx-client';
+import { OpenCxClient, OpenCxClientOptions, OpenCxError, toAiAnswer } from './opencx-client';
+import { keyId, keysInOrder } from './opencx-rate-limit';
 import { Deadline } from './retry';
 
 const TOKEN = 'ocx_live_TOPSECRET_0123456789';
@@ -79,7 +80,7 @@ beforeEach(async () => {
 });
 afterEach(() => opencx.stop());
 
-const client = (over: { attemptTimeoutMs?: number; baseUrl?: string } = {}) => new OpenCxClient({ token: TOKEN, baseUrl: opencx.url, ...over });
+const client = (over: Partial<OpenCxClientOptions> = {}) => new OpenCxClient({ token: TOKEN, baseUrl: opencx.url, ...over });
 const budget = (ms = 5000) => new Deadline(ms);
 
 async function failure(promise: Promise<unknown>): Promise<OpenCxError> {
@@ -322,6 +323,73 @@ describe('OpenCxClient failures', () => {
     expectNoToken(await failure(client().getOrg(budget())));
     opencx.then('hang', 'hang');
     expectNoToken(await failure(client({ attemptTimeoutMs: 100 }).sendContactMessage('s', 'hi', undefined, budget(1000))));
+  });
+});
+
+describe("OpenCX's rate limit", () => {
+  const SPARE = 'ocx_live_SPARE_9876543210';
+  const org = { status: 200, body: { id: 'org-1', name: 'Acme' } };
+  const limited = (retryAfter: string) => ({ ...error(429, 'ThrottlerException: Too Many Requests'), headers: { 'Retry-After': retryAfter } });
+  const keyOf = (seen: { headers: http.IncomingHttpHeaders }) => String(seen.headers.authorization).replace('Bearer ', '');
+  /** A conversation whose own key is the first of [TOKEN, SPARE]. */
+  const onFirstKey = Array.from({ length: 50 }, (_, i) => `CH${i}`).find((sid) => keysInOrder([TOKEN, SPARE], sid)[0] === TOKEN)!;
+
+  it('reads Retry-After given as an HTTP date, and fails at once when it is beyond the time left', async () => {
+    opencx.then(limited(new Date(Date.now() + 30_000).toUTCString()), org);
+    const err = await failure(client().getOrg(budget(3000)));
+    expect(err.retryAfterMs).toBeGreaterThan(28_000);
+    expect(err.retryAfterMs).toBeLessThanOrEqual(30_000);
+    expect(opencx.seen).toHaveLength(1);
+  });
+
+  it('does not wait out a Retry-After that would leave no time for the attempt after it', async () => {
+    opencx.then(limited('2'), org);
+    const started = Date.now();
+    const err = await failure(client().sendContactMessage('session-1', 'Hello', undefined, budget(2500)));
+    expect(err.status).toBe(429);
+    expect(opencx.seen).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it("tries the organisation's next key at once on a 429, without waiting", async () => {
+    opencx.then(limited('40'), aiReply('answered on the spare key'));
+    const started = Date.now();
+    const answer = await client({ extraTokens: [SPARE], affinity: onFirstKey }).sendContactMessage('session-1', 'Hello', undefined, budget(2500));
+    expect(answer.reply).toBe('answered on the spare key');
+    expect(opencx.seen.map(keyOf)).toEqual([TOKEN, SPARE]);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('tries the next key when OpenCX refuses one (revoked), and reports the 429 that asks for the shortest wait when every key is over', async () => {
+    opencx.then(error(401, 'Invalid API key'), org);
+    await expect(client({ extraTokens: [SPARE], affinity: onFirstKey }).getOrg(budget())).resolves.toMatchObject({ id: 'org-1' });
+
+    opencx.then(limited('50'), limited('20'));
+    const err = await failure(client({ extraTokens: [SPARE], affinity: onFirstKey }).createSession({}, budget(3000)));
+    expect(err.status).toBe(429);
+    expect(err.retryAfterMs).toBe(20_000);
+  });
+
+  it('a conversation keeps its key: the same affinity, the same first key', async () => {
+    const sids = Array.from({ length: 40 }, (_, i) => `CH${i}`);
+    const firsts = sids.map((sid) => keysInOrder([TOKEN, SPARE], sid)[0]);
+    expect(new Set(firsts)).toEqual(new Set([TOKEN, SPARE]));
+    opencx.then(org, org);
+    const other = sids.find((sid) => keysInOrder([TOKEN, SPARE], sid)[0] === SPARE)!;
+    await client({ extraTokens: [SPARE], affinity: other }).getOrg(budget());
+    await client({ extraTokens: [SPARE], affinity: other }).getOrg(budget());
+    expect(opencx.seen.map(keyOf)).toEqual([SPARE, SPARE]);
+  });
+
+  it('tells onResponse each answer by key id (never the key), a missing answer as undefined', async () => {
+    const seen: [string, number | undefined][] = [];
+    opencx.then(limited('40'), org);
+    await client({ extraTokens: [SPARE], affinity: onFirstKey, onResponse: (id, status) => seen.push([id, status]) }).getOrg(budget());
+    expect(seen).toEqual([
+      [keyId(TOKEN), 429],
+      [keyId(SPARE), 200],
+    ]);
+    expect(JSON.stringify(seen)).not.toContain(TOKEN);
   });
 });
 

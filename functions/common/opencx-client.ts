@@ -1,5 +1,6 @@
 // The one place the Functions talk to OpenCX. Every fact about the OpenCX API that the public
 // docs leave open (response wrapping, sentiment words, retryable statuses) is decided here.
+import { keyId, keysInOrder, parseRetryAfter, waitFits } from './opencx-rate-limit';
 import { Deadline, withRetries } from './retry';
 
 export const DEFAULT_OPENCX_API_URL = 'https://api.open.cx';
@@ -75,20 +76,29 @@ export class OpenCxError extends Error {
 
 export interface OpenCxClientOptions {
   token: string;
+  /** More keys of the same organisation, each with its own rate limit. */
+  extraTokens?: readonly string[];
+  /** A conversation SID: the conversation keeps one key of the pool, and falls back to the others. */
+  affinity?: string;
   baseUrl?: string;
   /** Per-attempt timeout; the deadline passed to each call bounds the whole call. */
   attemptTimeoutMs?: number;
+  /** Told every answer's status (undefined: none came) and which key it was for, to count 429s. */
+  onResponse?: (keyId: string, status: number | undefined) => void;
 }
 
 export class OpenCxClient {
   private readonly baseUrl: string;
+  /** The keys in the order this client tries them. */
+  private readonly tokens: string[];
   constructor(private readonly options: OpenCxClientOptions) {
     this.baseUrl = (options.baseUrl?.trim() || DEFAULT_OPENCX_API_URL).replace(/\/+$/, '');
+    this.tokens = keysInOrder([options.token, ...(options.extraTokens ?? [])], options.affinity);
   }
 
-  /** The same client with another org token (after the admin rotated it). */
-  withToken(token: string): OpenCxClient {
-    return new OpenCxClient({ ...this.options, token });
+  /** The same client with the organisation's current keys (after the admin rotated them). */
+  withToken(token: string, extraTokens: readonly string[] = []): OpenCxClient {
+    return new OpenCxClient({ ...this.options, token, extraTokens });
   }
 
   getOrg(deadline: Deadline): Promise<OpenCxOrg> {
@@ -134,6 +144,29 @@ export class OpenCxClient {
    * are retried, so the AI never answers one message twice.
    */
   private async call<T>(method: string, path: string, body: unknown, deadline: Deadline, attempts = 3, policy: { atMostOnce?: boolean } = {}): Promise<T> {
+    let refused: OpenCxError | undefined;
+    for (const [index, token] of this.tokens.entries()) {
+      try {
+        return await this.callWith<T>(token, method, path, body, deadline, attempts, { ...policy, spareKeys: index < this.tokens.length - 1 });
+      } catch (error) {
+        // A key that is over its limit or refused never processed the request: the next key may take it.
+        if (!(error instanceof OpenCxError) || !(error.status === 429 || error.unauthorized) || index === this.tokens.length - 1) throw soonest(refused, error);
+        refused = soonest(refused, error) as OpenCxError;
+      }
+    }
+    throw refused ?? new OpenCxError('no OpenCX API key', undefined, undefined, true);
+  }
+
+  private async callWith<T>(
+    token: string,
+    method: string,
+    path: string,
+    body: unknown,
+    deadline: Deadline,
+    attempts: number,
+    policy: { atMostOnce?: boolean; spareKeys: boolean },
+  ): Promise<T> {
+    const key = keyId(token);
     return withRetries(
       async () => {
         const timeout = Math.min(this.options.attemptTimeoutMs ?? 8000, deadline.remaining());
@@ -144,7 +177,7 @@ export class OpenCxClient {
           response = await fetch(this.baseUrl + path, {
             method,
             headers: {
-              Authorization: `Bearer ${this.options.token}`,
+              Authorization: `Bearer ${token}`,
               Accept: 'application/json',
               ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
             },
@@ -155,14 +188,15 @@ export class OpenCxClient {
         } catch (error) {
           const reason = (error as Error).name === 'TimeoutError' ? `timed out after ${timeout} ms` : (error as Error).message;
           const refused = (error as { cause?: { code?: unknown } }).cause?.code === 'ECONNREFUSED';
+          this.options.onResponse?.(key, undefined);
           throw new OpenCxError(`OpenCX ${method} ${path} failed: ${reason}`, undefined, undefined, refused);
         }
+        this.options.onResponse?.(key, response.status);
         if (!response.ok) {
-          const retryAfter = Number(response.headers.get('retry-after'));
           throw new OpenCxError(
             `OpenCX ${method} ${path} answered ${response.status}: ${errorMessage(text)}`,
             response.status,
-            Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+            parseRetryAfter(response.headers.get('retry-after'), Date.now()),
           );
         }
         try {
@@ -174,11 +208,26 @@ export class OpenCxClient {
       {
         deadline,
         attempts,
-        isTransient: (error) => error instanceof OpenCxError && (policy.atMostOnce ? error.status === 429 || error.status === 503 : error.transient),
+        isTransient: (error) => {
+          if (!(error instanceof OpenCxError)) return false;
+          // Over the limit: another key, or this one's Retry-After if an attempt still fits after it.
+          if (error.status === 429) return !policy.spareKeys && (error.retryAfterMs === undefined || waitFits(error.retryAfterMs, deadline.remaining()));
+          return policy.atMostOnce ? error.status === 503 : error.transient;
+        },
         retryAfterMs: (error) => (error instanceof OpenCxError ? error.retryAfterMs : undefined),
       },
     );
   }
+}
+
+/**
+ * Of two keys' failures, the one to report: a 429 over a refused key (waiting helps, a reload
+ * does not), of two 429s the one asking for the shorter wait, else the latest.
+ */
+function soonest(earlier: OpenCxError | undefined, latest: unknown): unknown {
+  if (!(latest instanceof OpenCxError) || earlier?.status !== 429) return latest;
+  if (latest.status !== 429) return latest.unauthorized ? earlier : latest;
+  return (earlier.retryAfterMs ?? Infinity) < (latest.retryAfterMs ?? Infinity) ? earlier : latest;
 }
 
 function errorMessage(text: string): string {

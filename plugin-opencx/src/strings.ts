@@ -35,6 +35,13 @@ export interface OpencxStrings {
   settingsTokenHelpNew: string;
   settingsTokenHelpSaved: string;
   settingsTokenRequired: string;
+  settingsExtraTokensLabel: string;
+  settingsExtraTokensHelp: string;
+  settingsExtraTokensSaved: string;
+  settingsExtraTokenRemove: string;
+  settingsExtraTokenRemoveLabel: string;
+  settingsExtraTokensAddLabel: string;
+  settingsExtraTokensTooMany: string;
   settingsQueueLabel: string;
   settingsQueueHelp: string;
   settingsQueueInvalid: string;
@@ -153,6 +160,14 @@ export const strings: OpencxStrings = {
   settingsTokenHelpNew: 'Create a key in OpenCX under Settings → Access and paste it here. It is never shown again.',
   settingsTokenHelpSaved: 'Saved key: {masked}. Leave empty to keep it, or paste a new key to replace it.',
   settingsTokenRequired: 'Enter the OpenCX API key',
+  settingsExtraTokensLabel: 'More API keys of the same organisation',
+  settingsExtraTokensHelp:
+    'OpenCX allows 100 requests a minute per key, about 50 conversations at one customer message every 30 seconds. Each further key of the same organisation adds as much; conversations are spread over the keys.',
+  settingsExtraTokensSaved: 'Saved keys',
+  settingsExtraTokenRemove: 'Remove',
+  settingsExtraTokenRemoveLabel: 'Remove the key {masked}',
+  settingsExtraTokensAddLabel: 'Add keys',
+  settingsExtraTokensTooMany: 'At most {max} further keys can be saved',
   settingsQueueLabel: 'AI queue SID (optional)',
   settingsQueueHelp: 'The TaskRouter queue that routes conversations to the AI, for example WQ0123…',
   settingsQueueInvalid: 'Expected a queue SID: WQ followed by 32 hexadecimal characters',

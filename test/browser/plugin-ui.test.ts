@@ -183,6 +183,7 @@ test('admins check the Twilio setup: with the settings saved and both webhooks r
     'config',
     'opencx_token',
     'opencx_webhook',
+    'opencx_rate_limit',
     'workspace_events',
     'conversations_webhook',
     'timer_workspace',
@@ -193,13 +194,14 @@ test('admins check the Twilio setup: with the settings saved and both webhooks r
   ]);
   await page.locator('[aria-busy="true"]').waitFor({ state: 'detached' });
 
-  await expect(admin.getByText('All 10 checks passed.').isVisible()).resolves.toBe(true);
+  await expect(admin.getByText('All 11 checks passed.').isVisible()).resolves.toBe(true);
   const items = admin.getByRole('list', { name: 'Setup checks' }).getByRole('listitem');
-  expect(await items.count()).toBe(10);
+  expect(await items.count()).toBe(11);
   for (const title of [
     'OpenCX settings',
     'OpenCX API key',
     'OpenCX webhook',
+    'OpenCX rate limit',
     'TaskRouter event callback',
     'Conversations webhook',
     'AI answer timer',

@@ -16,6 +16,9 @@ const WEBHOOK_SECRET = 'whsec_opencx_signing_7c21';
 const NOTE = 'Connecting you with a member of our team.';
 const OTHER_URL = 'https://opencx-sandbox-1234.twil.io/webhook';
 const MASKED = '••••••••f3a9';
+/** Further keys of the same organisation, for OpenCX's per-key rate limit. */
+const SECOND_TOKEN = 'ocx_live_second_secret_b2b2';
+const REVOKED_TOKEN = 'ocx_live_revoked_secret_d4d4';
 const UNKNOWN_WORKSPACE = 'WS' + 'a'.repeat(32);
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -82,6 +85,7 @@ const saveForm = (world: World, overrides: Record<string, string | undefined> = 
 const storedConfig = (world: World) => world.sync.document(world.syncServiceSid, 'opencx_config')?.data as Record<string, unknown> | undefined;
 /** The settings a first save leaves alone when the form does not send them, and the URL for OpenCX. */
 const newSettingsAsFirstShown = (world: World) => ({
+  opencxExtraTokens: [],
   opencxWebhookSecretSet: false,
   opencxWebhookUrl: `${world.functions!.url}/opencx-webhook`,
   customerHandoffNote: NOTE,
@@ -467,6 +471,35 @@ describe('the OpenCX webhook secret, the customer\'s handoff note and the AI ans
   });
 });
 
+describe("the organisation's further OpenCX keys", () => {
+  const world = withFreshContactCenter();
+
+  test('Test & Save checks each key with OpenCX, stores them, and shows each only as a masked hint', async () => {
+    world().opencx.addApiKey(SECOND_TOKEN);
+    const orgCalls = world().opencx.requests.length;
+    const answer = await call(world(), 'settings-save', saveForm(world(), { opencxExtraTokens: ` ${SECOND_TOKEN} ` }));
+    expect(answer.status).toBe(200);
+    expect(world().opencx.requests.slice(orgCalls).filter((r) => r.path === '/org')).toHaveLength(2);
+    expect(storedConfig(world())).toMatchObject({ opencxToken: ORG_TOKEN, opencxExtraTokens: [SECOND_TOKEN] });
+    const shown = [{ id: expect.stringMatching(/^[0-9a-f]{12}$/), masked: '••••••••b2b2' }];
+    expect(answer.body.settings.opencxExtraTokens).toEqual(shown);
+    expect(await loadSettings(world())).toMatchObject({ opencxTokenMasked: MASKED, opencxExtraTokens: shown });
+  });
+
+  test('a key OpenCX refuses is named by its hint and nothing is stored; removing a key by its id keeps the others', async () => {
+    const before = storedConfig(world());
+    const refused = await call(world(), 'settings-save', saveForm(world(), { opencxToken: undefined, opencxExtraTokens: REVOKED_TOKEN }));
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual(failure('opencx_token_rejected', 'OpenCX rejected the further key ••••••••d4d4', 'opencxExtraTokens'));
+    expect(storedConfig(world())).toEqual(before);
+
+    const removed = await call(world(), 'settings-save', saveForm(world(), { opencxToken: undefined, opencxExtraTokensKept: '' }));
+    expect(removed.status).toBe(200);
+    expect(storedConfig(world())).not.toHaveProperty('opencxExtraTokens');
+    expect(removed.body.settings.opencxExtraTokens).toEqual([]);
+  });
+});
+
 test('no answer and no Functions output ever carries the org token, the webhook secret or a Flex token', () => {
   const output = functionsOutputs.join('\n');
   expect(output).toContain('"event":"settings-save","outcome":"ok"');
@@ -474,5 +507,5 @@ test('no answer and no Functions output ever carries the org token, the webhook 
   expect(output).toContain('"event":"settings-load","outcome":"ok"');
   const everything = [...answers.map((answer) => answer.text), output].join('\n');
   expect(answers.some((answer) => answer.body.settings?.opencxWebhookSecretSet === true)).toBe(true);
-  for (const secret of [ORG_TOKEN, WEBHOOK_SECRET, 'whsec_new_secret', 'whsec two words', ...flexTokens]) expect(everything).not.toContain(secret);
+  for (const secret of [ORG_TOKEN, SECOND_TOKEN, REVOKED_TOKEN, WEBHOOK_SECRET, 'whsec_new_secret', 'whsec two words', ...flexTokens]) expect(everything).not.toContain(secret);
 });

@@ -214,13 +214,22 @@ describe('handoff', () => {
     expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
   });
 
-  test('OpenCX rate-limits (429 after the retry): AI unavailable, handed off', async () => {
+  test('OpenCX rate-limits past the retry: the message is resent once Retry-After has passed, and answered once', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
     world.opencx.faults.add({ path: /\/send$/, status: 429, retryAfterSeconds: 1 });
     await world.customerSays(conversationSid, 'Is anyone there?');
-    const sends = world.opencx.requests.filter((r) => r.path.endsWith('/send') && r.status === 429);
-    expect(sends).toHaveLength(2);
-    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+    // Retry-After fitted the Conversations budget once; then the message waits for a resend.
+    expect(world.opencx.requests.filter((r) => r.path.endsWith('/send') && r.status === 429)).toHaveLength(2);
+    const delivery = world.twilio.webhooks.filter((d) => d.params.EventType === 'onMessageAdded' && d.params.Body === 'Is anyone there?').at(-1)!;
+    expect(JSON.parse(delivery.responseBody!)).toMatchObject({ outcome: 'resend-scheduled' });
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+
+    world.opencx.faults.clear();
+    world.opencx.ai.reply('Yes, I am here.');
+    await world.advance(6000);
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'Yes, I am here.')).toHaveLength(1);
+    expect(world.contactMessages(world.sessionFor(conversationSid)!.id).filter((t) => t === 'Is anyone there?')).toHaveLength(1);
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
   });
 
   test('OpenCX slower than the Conversations deadline: the webhook still answers within 5 s, and the answer follows by OpenCX webhook', async () => {

@@ -3,6 +3,8 @@
 // contact center then works. Each contact center is saved once through Test & Save, as an admin
 // does before running the checks.
 import { SUBSCRIBED_TASKROUTER_EVENTS } from '../../functions/bridge/events';
+import { USAGE_MAP } from '../../functions/bridge/opencx-usage';
+import { keyId } from '../../functions/common/opencx-rate-limit';
 import { BRIDGE_EVENTS, CONVERSATION_FILTERS, World, WorldOptions } from '../harness/world';
 import { FunctionAnswer, lastSeq, postForm, restCalls } from './helpers';
 
@@ -13,6 +15,7 @@ const ALL_CHECKS = [
   'config',
   'opencx_token',
   'opencx_webhook',
+  'opencx_rate_limit',
   'workspace_events',
   'conversations_webhook',
   'timer_workspace',
@@ -480,6 +483,18 @@ describe('OpenCX\'s webhooks', () => {
     const justNow = new Date();
     await signedOpenCxEventArrived(world(), justNow, 'conversation.ai_response');
     expect(byId(await checks(world()), 'opencx_webhook')).toMatchObject({ status: 'ok', detail: `The last signed OpenCX event, conversation.ai_response, arrived at ${justNow.toISOString()}.` });
+  });
+
+  test("the share of OpenCX's 429s the Functions counted: a warning per key, a problem when high", async () => {
+    await world().client.sync.v1.services(world().syncServiceSid).syncMaps.create({ uniqueName: USAGE_MAP });
+    const items = world().client.sync.v1.services(world().syncServiceSid).syncMaps(USAGE_MAP).syncMapItems;
+    const token = String(storedConfig(world()).opencxToken);
+    // What a Functions container writes at most once a minute (bridge/opencx-usage.ts).
+    await items.create({ key: `${Date.now().toString(36)}_a`, data: { at: new Date().toISOString(), keys: { [keyId(token)]: { requests: 200, limited: 4 } } } });
+    expect(byId(await checks(world()), 'opencx_rate_limit')).toMatchObject({ status: 'warning', detail: expect.stringContaining(`${token.slice(-4)}: 4 of 200 (2 %)`) });
+
+    await items.create({ key: `${Date.now().toString(36)}_b`, data: { at: new Date().toISOString(), keys: { [keyId(token)]: { requests: 20, limited: 20 } } } });
+    expect(byId(await checks(world()), 'opencx_rate_limit')).toMatchObject({ status: 'problem', fix: expect.stringMatching(/Add another API key/) });
   });
 
   test('no signed event ever: a warning', async () => {

@@ -11,9 +11,10 @@ import { TwilioSwitches } from '../simulators/twilio/switches';
  * - `AI reservation times out`: the AI's reservation times out once after the engage;
  * - `slow answer`: OpenCX answers the relayed message after the Function stopped waiting, and its
  *   first webhook delivery is refused (forged), so its retry brings the answer;
- * - `caller gives up`: Conversations gives up on the relay while OpenCX is still answering.
+ * - `caller gives up`: Conversations gives up on the relay while OpenCX is still answering;
+ * - `late events`: after each step the clock moves on, so the events held back arrive late and out of order.
  */
-export type SwitchTrigger = 'none' | 'relay fails once' | 'engage fails once' | 'AI reservation times out' | 'slow answer' | 'caller gives up';
+export type SwitchTrigger = 'none' | 'late events' | 'relay fails once' | 'engage fails once' | 'AI reservation times out' | 'slow answer' | 'caller gives up';
 
 export interface SwitchCase {
   twilio?: Partial<TwilioSwitches>;
@@ -34,6 +35,7 @@ export const SWITCH_CASES: SwitchCase[] = [
   { twilio: { taskRouterRetriesFailedEvents: true }, trigger: 'engage fails once', runtime: 'warm' },
   { twilio: { functionOutlivesCaller: false }, trigger: 'caller gives up', runtime: 'fork' },
   { twilio: { rejectedWorkerNeverReoffered: false }, trigger: 'none', runtime: 'warm' },
+  { twilio: { lateDeliveryMs: 2_000 }, trigger: 'late events', runtime: 'warm' },
   { opencx: { processesAfterDisconnect: false }, trigger: 'none', runtime: 'warm' },
   { opencx: { webhookTiming: 'before-response' }, trigger: 'slow answer', runtime: 'warm' },
   { opencx: { duplicateWebhooks: true }, trigger: 'slow answer', runtime: 'warm' },

@@ -69,6 +69,8 @@ function expectTriggered(world: World, c: SwitchCase, taskSid: string): void {
       return expect(world.opencx.webhookDeliveries.filter((d) => d.event === AI_RESPONSE_EVENT).map((d) => d.attempts.map((a) => a.status))).toContainEqual([401, 200]);
     case 'caller gives up':
       return expect(deliveriesOf(world, 'onMessageAdded').find((d) => d.params.Body === RELAYED)).toMatchObject({ error: expect.stringContaining('timed out'), functionStopped: true });
+    case 'late events':
+      return expect(world.twilio.eventsHeldBack).toBeGreaterThan(0);
     case 'none':
       return;
   }
@@ -96,15 +98,20 @@ describe.each(SWITCH_CASES.map((c) => [caseName(c), c] as const))('%s', (_name, 
     const twilioSeenBefore = world.twilio.violations.length;
     world.opencx.ai.reply(GREETING);
     if (c.trigger === 'engage fails once') world.twilio.addFault({ method: 'POST', product: 'sync', path: /\/Maps\/opencx_conversations\/Items$/, status: 500, times: 3 });
+    // Held-back events arrive once the clock has moved past their delay.
+    const catchUp = async () => (c.trigger === 'late events' ? world.advance(c.twilio!.lateDeliveryMs!) : undefined);
     const { conversationSid, taskSid } = await world.customerStartsConversation('Where is my order?');
+    await catchUp();
     world.twilio.clearFaults();
     if (c.trigger === 'AI reservation times out') await world.advance((AI_RESERVATION_TIMEOUT_SECONDS + 1) * 1000);
 
     await relay(world, conversationSid, c);
+    await catchUp();
     world.twilio.clearFaults();
 
     world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a refund', sentiment: 'neutral' });
     await world.customerSays(conversationSid, 'I want a refund');
+    await catchUp();
     const offered = world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending');
     expect(offered).toBeDefined();
     await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).reservations(offered!.sid).update({ reservationStatus: 'accepted' });

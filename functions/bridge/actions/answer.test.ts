@@ -67,6 +67,10 @@ describe('askAi', () => {
     await expect(askAi('s1', 'hello', deps)).resolves.toMatchObject({ kind: 'refused' });
   });
 
+  test("a 429 on every key is rate-limited, with OpenCX's wait, never a refusal", async () => {
+    await expect(askAi('s1', 'hi', depsWith(async () => Promise.reject(new OpenCxError('429', 429, 42_000))))).resolves.toMatchObject({ kind: 'rate-limited', retryAfterMs: 42_000 });
+  });
+
   test('a timeout is pending (the answer may come by webhook); a 503 is refused', async () => {
     await expect(askAi('s1', 'hi', depsWith(async () => Promise.reject(new OpenCxError('timed out', undefined))))).resolves.toMatchObject({ kind: 'pending' });
     await expect(askAi('s1', 'hi', depsWith(async () => Promise.reject(new OpenCxError('503', 503))))).resolves.toMatchObject({ kind: 'refused' });

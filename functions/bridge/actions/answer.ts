@@ -14,7 +14,9 @@ export type AiTurn =
   | { kind: 'answered'; next: AfterAnswer }
   /** OpenCX may be working on it: its answer will come by webhook, or the watchdog hands off. */
   | { kind: 'pending'; error: string }
-  /** OpenCX certainly did not take it (429 beyond the budget, 4xx, refused): humans must. */
+  /** Every key is over OpenCX's rate limit for longer than the handler can wait: not taken. */
+  | { kind: 'rate-limited'; retryAfterMs?: number; error: string }
+  /** OpenCX certainly did not take it (4xx, refused): humans must. */
   | { kind: 'refused'; request: HandoffRequest; error: string };
 
 /** The key an AI answer is posted under, the same whichever path brings it. */
@@ -35,12 +37,13 @@ export async function askAi(sessionId: string, text: string, deps: BridgeDeps): 
   } catch (error) {
     if (error instanceof OpenCxError && error.unauthorized) {
       const fresh = await deps.reloadConfig().catch(() => undefined);
-      if (fresh && fresh.opencxToken !== deps.config.opencxToken) {
+      if (fresh && String([fresh.opencxToken, fresh.opencxExtraTokens]) !== String([deps.config.opencxToken, deps.config.opencxExtraTokens])) {
         deps.config = fresh;
-        deps.opencx = deps.opencx.withToken(fresh.opencxToken);
+        deps.opencx = deps.opencx.withToken(fresh.opencxToken, fresh.opencxExtraTokens);
         return askAi(sessionId, text, deps);
       }
     }
+    if (error instanceof OpenCxError && error.status === 429) return { kind: 'rate-limited', retryAfterMs: error.retryAfterMs, error: String(error) };
     if (error instanceof OpenCxError && error.maybeProcessed) return { kind: 'pending', error: String(error) };
     return { kind: 'refused', request: aiUnavailable(), error: String(error) };
   }

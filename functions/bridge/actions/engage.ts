@@ -1,11 +1,13 @@
 // The AI takes a new conversation: one OpenCX session per conversation (a Sync claim), then the
 // customer's messages the AI has not seen yet, newest first within a budget, and its answer.
+import { OpenCxError } from '../../common/opencx-client';
 import { ConversationMessage } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
 import type { ConversationRecord } from '../conversation-record';
 import { flattenAttributes, flexSidsCustomData } from '../custom-data';
 import { aiUnavailable, Decision, isFromCustomer } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
+import { rateLimitedHandoff } from '../rate-limit';
 import { handOff } from './handoff';
 import { answerCustomer } from './relay';
 
@@ -45,7 +47,8 @@ export async function engage(d: Engage, deps: BridgeDeps): Promise<Outcome> {
       new Deadline(Math.min(SESSION_CREATE_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs)),
     );
   } catch (error) {
-    return handOff(d.conversationSid, { record, revision: '' }, aiUnavailable(), deps, { error: String(error) });
+    const request = error instanceof OpenCxError && error.status === 429 ? rateLimitedHandoff() : aiUnavailable();
+    return handOff(d.conversationSid, { record, revision: '' }, request, deps, { error: String(error) });
   }
   let engaged: KnownRecord = { record: { ...record, sessionId }, revision: '' };
   let fresh: ConversationMessage[];

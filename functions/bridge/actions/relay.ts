@@ -4,6 +4,7 @@ import type { Decision } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { askAi, awaitAnswer, deliverAnswer } from './answer';
 import { handOff } from './handoff';
+import { resendLater } from './resend';
 
 type Relay = Extract<Decision, { action: 'relay' }>;
 
@@ -22,10 +23,11 @@ export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Pro
 
 /**
  * Sends claimed customer text to the AI and sees it through to an answer, a watchdog, or a
- * handoff. A failure before OpenCX took the message gives the claims back, so Twilio's retry of
- * the same message resumes it.
+ * handoff (or a resend after OpenCX's rate limit, `since` the first attempt). A failure before
+ * OpenCX took the message gives the claims back, so Twilio's retry of the same message resumes it.
  */
-export async function answerCustomer(conversationSid: string, known: KnownRecord, text: string, deps: BridgeDeps, claimed: string[]): Promise<Outcome> {
+export async function answerCustomer(conversationSid: string, known: KnownRecord, text: string, deps: BridgeDeps, claimed: string[], since?: number): Promise<Outcome> {
+  const sentAt = since ?? deps.now().getTime();
   let turn;
   try {
     turn = await askAi(known.record.sessionId!, text, deps);
@@ -38,6 +40,8 @@ export async function answerCustomer(conversationSid: string, known: KnownRecord
       return deliverAnswer(conversationSid, known, turn.next, deps);
     case 'pending':
       return awaitAnswer(conversationSid, known, claimed[claimed.length - 1], deps, { slow: turn.error });
+    case 'rate-limited':
+      return resendLater(conversationSid, known, { text, messageSids: claimed, since: sentAt }, turn, deps);
     case 'refused':
       deps.warn('OpenCX refused the message; handing off', { error: turn.error, sessionId: known.record.sessionId });
       return handOff(conversationSid, known, turn.request, deps, { error: turn.error });

@@ -102,6 +102,12 @@ export class SyncApi extends TwilioProductApi {
     }
   }
 
+  /** The data of a map's newest items by key (keys that sort by time), at most `limit`; empty when the map does not exist. */
+  async listNewestMapItems<T>(serviceSid: string, map: string, limit: number): Promise<T[]> {
+    const items = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems.list({ order: 'desc', limit, pageSize: limit }));
+    return (items ?? []).map((item) => item.data as T);
+  }
+
   async deleteMapItem(serviceSid: string, map: string, key: string): Promise<void> {
     try {
       await this.retry(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems(key).remove());

@@ -5,6 +5,7 @@ import { format, strings } from '../strings';
 
 export type SettingsField =
   | 'opencxToken'
+  | 'opencxExtraTokens'
   | 'aiQueueSid'
   | 'aiAuthorName'
   | 'workspaceSid'
@@ -21,6 +22,8 @@ export interface OpencxSettings {
   configured: boolean;
   /** The only form in which the org token ever reaches the browser. */
   opencxTokenMasked: string | null;
+  /** Further keys of the same organisation: each only masked, with an id to keep it by. */
+  opencxExtraTokens: SavedKey[];
   workspaceSid: string | null;
   conversationsServiceSid: string | null;
   aiQueueSid: string | null;
@@ -40,6 +43,11 @@ export interface OpencxSettings {
   aiPeakConversations: number;
 }
 
+export interface SavedKey {
+  id: string;
+  masked: string;
+}
+
 export interface SettingsError {
   /** The Functions' code, or `network_error` / `unexpected_response` from this client. */
   code: string;
@@ -52,6 +60,10 @@ export interface SettingsError {
 export interface SaveSettingsInput {
   /** Empty: keep the saved token. */
   opencxToken: string;
+  /** Further keys to add, separated by spaces; empty adds none. */
+  opencxExtraTokens: string;
+  /** Ids of the saved further keys to keep; absent keeps them all. */
+  opencxExtraTokensKept?: string[];
   aiQueueSid: string;
   aiAuthorName: string;
   workspaceSid: string;
@@ -123,6 +135,7 @@ export interface SettingsClientOptions {
 
 const FIELDS: readonly SettingsField[] = [
   'opencxToken',
+  'opencxExtraTokens',
   'aiQueueSid',
   'aiAuthorName',
   'workspaceSid',
@@ -181,9 +194,12 @@ export function createSettingsClient({ baseUrl, fetch: fetchImpl = (url, init) =
         aiAnswerTimeoutSeconds: String(input.aiAnswerTimeoutSeconds),
         aiPeakConversations: String(input.aiPeakConversations),
       };
+      if (input.opencxExtraTokensKept) fields.opencxExtraTokensKept = input.opencxExtraTokensKept.join(',');
       // Secrets go only when replaced: empty keeps the saved one.
       const token = input.opencxToken.trim();
       if (token) fields.opencxToken = token;
+      const extraTokens = input.opencxExtraTokens.trim();
+      if (extraTokens) fields.opencxExtraTokens = extraTokens;
       const webhookSecret = input.opencxWebhookSecret.trim();
       if (webhookSecret) fields.opencxWebhookSecret = webhookSecret;
       const answer = await post('/admin/settings-save', fields);
@@ -236,6 +252,7 @@ function readSettings(value: unknown): OpencxSettings | undefined {
   return {
     configured: value.configured === true,
     opencxTokenMasked: stringOrNull(value.opencxTokenMasked),
+    opencxExtraTokens: Array.isArray(value.opencxExtraTokens) ? value.opencxExtraTokens.filter(isSavedKey) : [],
     workspaceSid: stringOrNull(value.workspaceSid),
     conversationsServiceSid: stringOrNull(value.conversationsServiceSid),
     aiQueueSid: stringOrNull(value.aiQueueSid),
@@ -259,6 +276,8 @@ function readTranslations(value: unknown): Record<string, string> {
   if (!isObject(value)) return {};
   return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
+
+const isSavedKey = (value: unknown): value is SavedKey => isObject(value) && isText(value.id) && isText(value.masked);
 
 const STATUSES: readonly CheckStatus[] = ['ok', 'problem', 'warning'];
 const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';

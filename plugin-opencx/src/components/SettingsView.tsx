@@ -24,6 +24,7 @@ import {
 import { format, strings } from '../strings';
 import { addTranslationId, CustomerNoteField, translationControlId, TranslationsEditor } from './HandoffNoteFields';
 import { OutcomeAlert } from './OutcomeAlert';
+import { ExtraKeysField } from './ExtraKeysField';
 import { CodeField, ConnectionBadge, FlexResource, FormField, PeakField, SecretField } from './SettingsFields';
 import { SetupSection } from './SetupSection';
 import { WebhookUrlField } from './WebhookUrlField';
@@ -41,12 +42,13 @@ export interface SettingsViewProps {
   flexResources: FlexResources;
 }
 
-type TextField = Exclude<keyof SettingsFormValues, 'translations'>;
+type TextField = Exclude<keyof SettingsFormValues, 'translations' | 'keptExtraTokens'>;
 type Outcome = { kind: 'saved'; message: string } | { kind: 'failed'; message: string };
 
 /** The fields in the order they appear, for focusing the first error. */
 const FOCUS_ORDER: readonly TextField[] = [
   'opencxToken',
+  'opencxExtraTokens',
   'aiQueueSid',
   'aiAuthorName',
   'aiPeakConversations',
@@ -60,6 +62,7 @@ const isFormField = (field: SettingsField): boolean => field !== 'workflowSid' &
 
 const EMPTY_FORM: SettingsFormValues = {
   opencxToken: '',
+  opencxExtraTokens: '',
   aiQueueSid: '',
   aiAuthorName: DEFAULT_AI_AUTHOR_NAME,
   opencxWebhookSecret: '',
@@ -101,6 +104,7 @@ export function SettingsView({ client, token, flexResources }: SettingsViewProps
   const mounted = useRef(true);
   const ids: Record<TextField, string> = {
     opencxToken: useUID(),
+    opencxExtraTokens: useUID(),
     aiQueueSid: useUID(),
     aiAuthorName: useUID(),
     aiPeakConversations: useUID(),
@@ -169,7 +173,7 @@ export function SettingsView({ client, token, flexResources }: SettingsViewProps
 
     if (result.ok) {
       setSettings(result.settings);
-      setValues(formFrom(result.settings)); // clears both secrets: what was typed is not kept, nor shown back
+      setValues(formFrom(result.settings)); // clears every secret: what was typed is not kept, nor shown back
       setOutcome({ kind: 'saved', message: savedMessage(result.settings, result.workerCreated) });
       setCheckRequest((n) => n + 1);
       return;
@@ -241,6 +245,16 @@ export function SettingsView({ client, token, flexResources }: SettingsViewProps
                 value={values.opencxToken}
                 placeholder={settings?.opencxTokenMasked ?? ''}
                 onChange={change('opencxToken')}
+              />
+
+              <ExtraKeysField
+                id={ids.opencxExtraTokens}
+                saved={settings?.opencxExtraTokens ?? []}
+                kept={values.keptExtraTokens ?? []}
+                value={values.opencxExtraTokens}
+                error={fieldErrors.opencxExtraTokens}
+                onChange={change('opencxExtraTokens')}
+                onRemove={(id) => setValues((current) => ({ ...current, keptExtraTokens: current.keptExtraTokens?.filter((kept) => kept !== id) }))}
               />
 
               <CodeField

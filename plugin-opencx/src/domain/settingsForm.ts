@@ -6,6 +6,8 @@ import { format, strings } from '../strings';
 import { QUEUE_SID } from './setup';
 
 export const HANDOFF_NOTE_MAX_CHARACTERS = 320;
+/** As the Functions allow (docs/admin-api.md). */
+export const MAX_EXTRA_TOKENS = 9;
 export const AI_ANSWER_TIMEOUT_SECONDS = { min: 15, max: 600 } as const;
 export const AI_PEAK_CONVERSATIONS = { min: 1, max: 1000 } as const;
 export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
@@ -19,6 +21,10 @@ export interface TranslationRow {
 
 export interface SettingsFormValues {
   opencxToken: string;
+  /** Further keys pasted to add. */
+  opencxExtraTokens: string;
+  /** Ids of the saved further keys the admin has not removed; undefined when none was saved (or loading failed). */
+  keptExtraTokens?: string[];
   aiQueueSid: string;
   aiAuthorName: string;
   opencxWebhookSecret: string;
@@ -67,6 +73,8 @@ export const nextRowKey = (rows: readonly TranslationRow[]): number => rows.redu
 export function formFrom(settings: OpencxSettings): SettingsFormValues {
   return {
     opencxToken: '',
+    opencxExtraTokens: '',
+    keptExtraTokens: settings.opencxExtraTokens.length > 0 ? settings.opencxExtraTokens.map((key) => key.id) : undefined,
     aiQueueSid: settings.aiQueueSid ?? '',
     aiAuthorName: settings.aiAuthorName,
     opencxWebhookSecret: '',
@@ -123,6 +131,8 @@ function translationErrors(rows: readonly TranslationRow[]): FormErrors['transla
 export function validate(values: SettingsFormValues, settings: OpencxSettings | undefined): FormErrors {
   const fields: FormErrors['fields'] = {};
   if (!values.opencxToken.trim() && settings && !settings.opencxTokenMasked) fields.opencxToken = strings.settingsTokenRequired;
+  const extraTokens = (values.keptExtraTokens?.length ?? 0) + values.opencxExtraTokens.split(/[\s,]+/).filter(Boolean).length;
+  if (extraTokens > MAX_EXTRA_TOKENS) fields.opencxExtraTokens = format(strings.settingsExtraTokensTooMany, { max: MAX_EXTRA_TOKENS });
   const queueSid = values.aiQueueSid.trim();
   if (queueSid && !QUEUE_SID.test(queueSid)) fields.aiQueueSid = strings.settingsQueueInvalid;
   if (wholeNumber(values.aiAnswerTimeoutSeconds, AI_ANSWER_TIMEOUT_SECONDS) === undefined) {
@@ -138,6 +148,8 @@ export function validate(values: SettingsFormValues, settings: OpencxSettings | 
 export function saveInput(values: SettingsFormValues, flexResources: Pick<SaveSettingsInput, 'workspaceSid' | 'conversationsServiceSid'>): SaveSettingsInput {
   return {
     opencxToken: values.opencxToken,
+    opencxExtraTokens: values.opencxExtraTokens,
+    ...(values.keptExtraTokens ? { opencxExtraTokensKept: values.keptExtraTokens } : {}),
     aiQueueSid: values.aiQueueSid,
     aiAuthorName: values.aiAuthorName,
     ...flexResources,

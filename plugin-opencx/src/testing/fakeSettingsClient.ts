@@ -6,6 +6,7 @@ import { FLEX_SERVICE_SID, WORKSPACE_SID } from './fakeFlex';
 export const UNCONFIGURED: OpencxSettings = {
   configured: false,
   opencxTokenMasked: null,
+  opencxExtraTokens: [],
   workspaceSid: null,
   conversationsServiceSid: null,
   aiQueueSid: null,

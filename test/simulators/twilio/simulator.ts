@@ -368,6 +368,9 @@ export class TwilioSimulator {
     );
   }
 
+  /** Events `lateDeliveryMs` held back so far. */
+  eventsHeldBack = 0;
+
   /**
    * Sends an event as `deliverWithRetry` does; with `lateDeliveryMs`, every second one is held back
    * on the clock (the returned promise then resolves at once, so events behind it are not held up).
@@ -383,6 +386,7 @@ export class TwilioSimulator {
     const send = (): Promise<WebhookDelivery> => this.deliverWithRetry(kind, url, params, timeoutMs, retryOnce, retryParams);
     this.eventsSent += 1;
     if (this.switches.lateDeliveryMs > 0 && this.eventsSent % 2 === 0) {
+      this.eventsHeldBack += 1;
       this.clock.schedule(this.switches.lateDeliveryMs, () => void send());
       return Promise.resolve();
     }

@@ -5,6 +5,7 @@ const BASE = 'https://opencx-1234-dev.twil.io';
 const SETTINGS = {
   configured: true,
   opencxTokenMasked: '••••••••1234',
+  opencxExtraTokens: [{ id: '0123456789ab', masked: '••••••••b2b2' }],
   workspaceSid: 'WS1',
   conversationsServiceSid: 'IS1',
   aiQueueSid: null,
@@ -19,6 +20,7 @@ const SETTINGS = {
   aiPeakConversations: 120,
 };
 const HANDOFF_INPUT = {
+  opencxExtraTokens: '',
   opencxWebhookSecret: '',
   customerHandoffNote: 'One moment, a colleague will take over.',
   customerHandoffNoteTranslations: {},
@@ -56,6 +58,8 @@ describe('settings client', () => {
     const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: true });
     const result = await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
       opencxToken: ' ocx_live_abc ',
+      opencxExtraTokens: ' ocx_live_two ocx_live_three ',
+      opencxExtraTokensKept: ['0123456789ab', 'ba9876543210'],
       aiQueueSid: ' WQ1 ',
       aiAuthorName: 'Acme Bot',
       workspaceSid: 'WS1',
@@ -73,6 +77,8 @@ describe('settings client', () => {
     expect(fields).toEqual({
       Token: 'flex-token',
       opencxToken: 'ocx_live_abc',
+      opencxExtraTokens: 'ocx_live_two ocx_live_three',
+      opencxExtraTokensKept: '0123456789ab,ba9876543210',
       aiQueueSid: 'WQ1',
       aiAuthorName: 'Acme Bot',
       workspaceSid: 'WS1',
@@ -102,6 +108,9 @@ describe('settings client', () => {
     const { fields } = sent(fetch);
     expect(fields).not.toHaveProperty('opencxToken');
     expect(fields).not.toHaveProperty('opencxWebhookSecret');
+    // No further key added, and the saved ones left as they are.
+    expect(fields).not.toHaveProperty('opencxExtraTokens');
+    expect(fields).not.toHaveProperty('opencxExtraTokensKept');
     expect(fields.aiQueueSid).toBe('');
     expect(fields.customerHandoffNote).toBe('');
     expect(fields.customerHandoffNoteTranslations).toBe('{}');

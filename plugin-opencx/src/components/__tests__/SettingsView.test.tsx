@@ -67,6 +67,7 @@ describe('SettingsView', () => {
     expect(screen.getByText('Testing the API key with OpenCX and saving…')).toBeVisible();
     expect(client.save).toHaveBeenCalledWith('flex-token', {
       opencxToken: '',
+      opencxExtraTokens: '',
       aiQueueSid: '',
       aiAuthorName: 'Acme Helper',
       ...FLEX,
@@ -99,6 +100,39 @@ describe('SettingsView', () => {
     expect(tokenInput()).toHaveAttribute('placeholder', '••••••••5b4a');
     expect(tokenInput()).toHaveAccessibleDescription(expect.stringContaining('Saved key: ••••••••5b4a'));
     expect(document.body.innerHTML).not.toContain(secret);
+  });
+
+  it("shows the organisation's further keys only masked, removes one, adds new ones, and never shows a key back", async () => {
+    const withKeys: OpencxSettings = { ...SAVED, opencxExtraTokens: [{ id: 'id-two', masked: '••••••••b2b2' }, { id: 'id-three', masked: '••••••••c3c3' }] };
+    const client = await renderLoaded(withKeys);
+    const saved = screen.getByRole('list', { name: 'Saved keys' });
+    expect(saved).toHaveTextContent('••••••••b2b2');
+    expect(saved).toHaveTextContent('••••••••c3c3');
+    const addInput = screen.getByLabelText('Add keys');
+    expect(addInput).toHaveAttribute('type', 'password');
+    expect(screen.getByRole('group', { name: 'More API keys of the same organisation' })).toHaveAccessibleDescription(expect.stringContaining('100 requests a minute per key'));
+
+    fireEvent.click(screen.getByRole('button', { name: 'Remove the key ••••••••b2b2' }));
+    expect(screen.getByRole('list', { name: 'Saved keys' })).not.toHaveTextContent('••••••••b2b2');
+    fireEvent.change(addInput, { target: { value: 'ocx_live_fourth_key_d4d4' } });
+    client.save.mockResolvedValue({ ok: true, settings: { ...withKeys, opencxExtraTokens: [{ id: 'id-three', masked: '••••••••c3c3' }, { id: 'id-four', masked: '••••••••d4d4' }] }, workerCreated: false });
+    fireEvent.click(saveButton());
+
+    expect(client.save).toHaveBeenCalledWith('flex-token', expect.objectContaining({ opencxExtraTokens: 'ocx_live_fourth_key_d4d4', opencxExtraTokensKept: ['id-three'] }));
+    expect(await screen.findByText(/Settings saved/)).toBeVisible();
+    expect(screen.getByLabelText('Add keys')).toHaveValue('');
+    expect(screen.getByRole('list', { name: 'Saved keys' })).toHaveTextContent('••••••••d4d4');
+    expect(document.body).not.toHaveTextContent('ocx_live_fourth_key_d4d4');
+  });
+
+  it('shows a further key OpenCX refused next to the add field', async () => {
+    const client = await renderLoaded(SAVED);
+    client.save.mockResolvedValue({ ok: false, error: { code: 'opencx_token_rejected', message: 'OpenCX rejected the further key ••••••••d4d4', field: 'opencxExtraTokens', status: 400 } });
+    fireEvent.change(screen.getByLabelText('Add keys'), { target: { value: 'ocx_live_revoked_d4d4' } });
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText('OpenCX rejected the further key ••••••••d4d4')).toBeVisible();
+    expect(screen.getByLabelText('Add keys')).toHaveFocus();
   });
 
   it('shows a field error from the server next to its field', async () => {

@@ -25,7 +25,12 @@ describe('settings form', () => {
   });
 
   it('turns the saved settings into a form with no secret in it, and back into the same save', () => {
-    const settings = { ...SAVED_SETTINGS, customerHandoffNoteTranslations: { es: 'Un momento.', 'pt-BR': 'Um momento.' }, aiAnswerTimeoutSeconds: 45 };
+    const settings = {
+      ...SAVED_SETTINGS,
+      opencxExtraTokens: [{ id: 'id-two', masked: '••••••••b2b2' }],
+      customerHandoffNoteTranslations: { es: 'Un momento.', 'pt-BR': 'Um momento.' },
+      aiAnswerTimeoutSeconds: 45,
+    };
     const values = formFrom(settings);
 
     expect(values.opencxToken).toBe('');
@@ -33,6 +38,8 @@ describe('settings form', () => {
     expect(validate(values, settings)).toEqual({ fields: {}, translations: {} });
     expect(saveInput(values, FLEX)).toEqual({
       opencxToken: '',
+      opencxExtraTokens: '',
+      opencxExtraTokensKept: ['id-two'],
       aiQueueSid: '',
       aiAuthorName: 'AI Support Agent',
       ...FLEX,
@@ -50,6 +57,19 @@ describe('settings form', () => {
     const values = { ...formFrom(SAVED_SETTINGS), aiPeakConversations: '1001' };
     expect(validate(values, SAVED_SETTINGS).fields).toEqual({ aiPeakConversations: 'Enter a whole number of conversations from 1 to 1000' });
     expect(saveInput({ ...values, aiPeakConversations: ' 120 ' }, FLEX).aiPeakConversations).toBe(120);
+  });
+
+  it('names the further keys to keep only when some were saved, so a save never drops keys it did not show', () => {
+    expect(saveInput(formFrom(SAVED_SETTINGS), FLEX)).not.toHaveProperty('opencxExtraTokensKept');
+    const removedAll = { ...formFrom({ ...SAVED_SETTINGS, opencxExtraTokens: [{ id: 'id-two', masked: '••••••••b2b2' }] }), keptExtraTokens: [] };
+    expect(saveInput(removedAll, FLEX)).toMatchObject({ opencxExtraTokensKept: [] });
+  });
+
+  it('allows at most 9 further keys, the saved ones kept and the pasted ones together', () => {
+    const values = { ...formFrom(SAVED_SETTINGS), keptExtraTokens: ['a', 'b', 'c'] };
+    const six = Array.from({ length: 6 }, (_, i) => `ocx_live_${i}`).join(' ');
+    expect(validate({ ...values, opencxExtraTokens: six }, SAVED_SETTINGS).fields).toEqual({});
+    expect(validate({ ...values, opencxExtraTokens: `${six}, ocx_live_7` }, SAVED_SETTINGS).fields).toEqual({ opencxExtraTokens: 'At most 9 further keys can be saved' });
   });
 
   it('leaves the token to the server when the saved settings could not be loaded', () => {

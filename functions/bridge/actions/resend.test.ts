@@ -1,0 +1,50 @@
+import type { BridgeDeps, KnownRecord } from '../deps';
+import { resend, resendLater } from './resend';
+
+// The handoffs past the answer timeout are the pure decision's (rate-limit.test.ts) and the
+// integration test's (test/integration/rate-limit.test.ts).
+
+const NOW = Date.parse('2026-12-02T07:00:00Z');
+const known: KnownRecord = { record: { workspaceSid: 'WS1', taskSid: 'WT1', reservationSid: 'WR1', phase: 'ai', claimedAt: 0, sessionId: 'session-1' }, revision: '1' };
+const owed = { text: 'Where is my parcel?', messageSids: ['IM1'], since: NOW - 10_000 };
+
+function deps(over: { createTask?: jest.Mock; claimOnce?: jest.Mock; timers?: boolean } = {}) {
+  const createTask = over.createTask ?? jest.fn(async () => 'WTtimer');
+  const claimOnce = over.claimOnce ?? jest.fn(async () => true);
+  const timers = over.timers ?? true;
+  return {
+    createTask,
+    claimOnce,
+    deps: {
+      config: { aiAnswerTimeoutSeconds: 60, ...(timers ? { timerWorkspaceSid: 'WStimers', timerWorkflowSid: 'WWtimers' } : {}) },
+      twilio: { taskrouter: { createTask } },
+      state: { claimOnce },
+      now: () => new Date(NOW),
+      warn: jest.fn(),
+    } as unknown as BridgeDeps,
+  };
+}
+
+describe('resendLater', () => {
+  test("arms a resend timer with the owed text for OpenCX's wait, and hands nothing off", async () => {
+    const { deps: d, createTask } = deps();
+    const outcome = await resendLater('CH1', known, owed, { retryAfterMs: 20_000, error: '429' }, d);
+    expect(outcome).toMatchObject({ outcome: 'resend-scheduled', timerSid: 'WTtimer', sessionId: 'session-1' });
+    expect(createTask).toHaveBeenCalledWith('WStimers', {
+      workflowSid: 'WWtimers',
+      attributes: { opencxTimer: 'resend', conversationSid: 'CH1', sessionId: 'session-1', ...owed },
+      timeoutSeconds: expect.any(Number),
+    });
+    const { timeoutSeconds } = createTask.mock.calls[0][1];
+    expect(timeoutSeconds).toBeGreaterThanOrEqual(20);
+    expect(timeoutSeconds).toBeLessThan(25); // 20 s and a spread of a few seconds
+  });
+});
+
+describe('resend (the timer fired)', () => {
+  const decision = { action: 'resend' as const, conversationSid: 'CH1', timerSid: 'WTtimer', ...owed };
+
+  test('a second delivery of the same timer sends nothing', async () => {
+    await expect(resend(decision, known, deps({ claimOnce: jest.fn(async () => false) }).deps)).resolves.toMatchObject({ outcome: 'duplicate' });
+  });
+});

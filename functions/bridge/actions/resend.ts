@@ -1,0 +1,52 @@
+// A customer's message OpenCX refused for its rate limit, when the wait did not fit the handler:
+// sent again by a timer task in our timer workspace (the message stays claimed meanwhile, so
+// Twilio's retries of it change nothing), or handed to humans with the reason (rate-limit.ts).
+import type { Decision } from '../decide';
+import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
+import { afterRateLimit, rateLimitedHandoff } from '../rate-limit';
+import { handOff } from './handoff';
+import { answerCustomer } from './relay';
+
+type Resend = Extract<Decision, { action: 'resend' }>;
+
+/** The claimed customer text still owed to the AI, and since when (epoch ms). */
+export interface OwedText {
+  text: string;
+  messageSids: string[];
+  since: number;
+}
+
+export async function resendLater(conversationSid: string, known: KnownRecord, owed: OwedText, rateLimited: { retryAfterMs?: number; error: string }, deps: BridgeDeps): Promise<Outcome> {
+  const { timerWorkspaceSid, timerWorkflowSid, aiAnswerTimeoutSeconds } = deps.config;
+  const sessionId = known.record.sessionId!;
+  const next = afterRateLimit({
+    retryAfterMs: rateLimited.retryAfterMs,
+    waitedMs: deps.now().getTime() - owed.since,
+    answerTimeoutSeconds: aiAnswerTimeoutSeconds,
+    timers: Boolean(timerWorkspaceSid && timerWorkflowSid),
+    spread: Math.random(),
+  });
+  if (next.next === 'handoff') return handOff(conversationSid, known, next.request, deps, { error: rateLimited.error });
+  try {
+    const timerSid = await deps.twilio.taskrouter.createTask(timerWorkspaceSid!, {
+      workflowSid: timerWorkflowSid!,
+      attributes: { opencxTimer: 'resend', conversationSid, sessionId, ...owed },
+      timeoutSeconds: next.afterSeconds,
+    });
+    return { outcome: 'resend-scheduled', sessionId, timerSid, afterSeconds: next.afterSeconds, error: rateLimited.error };
+  } catch (error) {
+    deps.warn('could not schedule the resend of a rate-limited message; handing off', { error: String(error) });
+    return handOff(conversationSid, known, rateLimitedHandoff(aiAnswerTimeoutSeconds), deps, { error: rateLimited.error });
+  }
+}
+
+/** The resend timer fired: claimed by its task SID, so a second delivery of its event sends nothing. */
+export async function resend(d: Resend, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
+  if (!(await deps.state.claimOnce(`resend_${d.timerSid}`))) return { outcome: 'duplicate', sessionId: known.record.sessionId };
+  try {
+    return await answerCustomer(d.conversationSid, known, d.text, deps, d.messageSids, d.since);
+  } catch (error) {
+    // Nothing retries a timer's event: humans take the message rather than nobody.
+    return handOff(d.conversationSid, known, rateLimitedHandoff(deps.config.aiAnswerTimeoutSeconds), deps, { error: String(error) });
+  }
+}

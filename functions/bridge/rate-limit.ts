@@ -1,0 +1,41 @@
+// What the bridge does with a customer's message that OpenCX refused for its rate limit (429) when
+// waiting out `Retry-After` did not fit the handler (the client waits when it does): pure.
+// The message is never dropped: it is sent again by a timer task in our timer workspace while the
+// answer timeout allows, and goes to humans with a clear reason after that.
+import type { HandoffRequest } from './decide';
+
+export const RATE_LIMITED_REASON = 'AI busy (OpenCX rate limit)';
+/** Assumed when a 429 names no wait: OpenCX's limit is per minute. */
+export const DEFAULT_RETRY_AFTER_MS = 15_000;
+/** Messages refused together are resent over a few seconds, not all in the same one. */
+export const RESEND_SPREAD_SECONDS = 5;
+
+export type RateLimitFallback = { next: 'resend'; afterSeconds: number } | { next: 'handoff'; request: HandoffRequest };
+
+export interface RateLimitFacts {
+  /** What OpenCX asked for; undefined when it said nothing. */
+  retryAfterMs?: number;
+  /** Since the message was first sent to OpenCX. */
+  waitedMs: number;
+  /** The settings' watchdog: no customer waits longer than this for the AI. */
+  answerTimeoutSeconds: number;
+  /** The timer workspace is saved in the settings. */
+  timers: boolean;
+  /** A number in [0, 1) that spreads the resends. */
+  spread: number;
+}
+
+export function afterRateLimit(facts: RateLimitFacts): RateLimitFallback {
+  const wait = Math.max(1, Math.ceil((facts.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS) / 1000));
+  const left = Math.floor((facts.answerTimeoutSeconds * 1000 - facts.waitedMs) / 1000);
+  if (!facts.timers || wait > left) return { next: 'handoff', request: rateLimitedHandoff(facts.answerTimeoutSeconds) };
+  return { next: 'resend', afterSeconds: Math.min(left, wait + Math.floor(facts.spread * RESEND_SPREAD_SECONDS)) };
+}
+
+export function rateLimitedHandoff(answerTimeoutSeconds?: number): HandoffRequest {
+  const within = answerTimeoutSeconds ? ` within ${answerTimeoutSeconds} seconds` : '';
+  return {
+    reason: RATE_LIMITED_REASON,
+    summary: `OpenCX's rate limit kept the AI assistant from taking the customer's message${within}. The customer's messages are in the conversation.`,
+  };
+}

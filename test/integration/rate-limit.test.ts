@@ -1,0 +1,115 @@
+// OpenCX's rate limit, measured: the bridge driven past one key's budget degrades predictably
+// (every customer message answered once, late, or handed to humans with the reason; none lost),
+// and two keys of the organisation carry the same load with no 429 reaching a customer. The
+// simulator's limit is lowered to 6 requests a minute per key so a few conversations reach it;
+// the Functions run warm, and simulated time moves only through world.advance.
+import { USAGE_MAP } from '../../functions/bridge/opencx-usage';
+import { RATE_LIMITED_REASON } from '../../functions/bridge/rate-limit';
+import { keyId } from '../../functions/common/opencx-rate-limit';
+import { DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
+import { World } from '../harness/world';
+
+jest.setTimeout(180000);
+
+const LIMIT_PER_MINUTE = 6;
+const SECOND_KEY = 'ocx_live_second_key_of_the_org';
+/** Three conversations start (a session and the first message each: 6 requests), then each customer writes again. */
+const CONVERSATIONS = 3;
+
+const role = (m: { attributes: Record<string, unknown> }) => (m.attributes.opencx as { role?: string } | undefined)?.role;
+const outcomeOf = (world: World, body: string) => {
+  const delivery = world.twilio.webhooks.filter((d) => d.params.EventType === 'onMessageAdded' && d.params.Body === body).at(-1);
+  return delivery?.responseBody ? (JSON.parse(delivery.responseBody) as { outcome: string; reason?: string }) : undefined;
+};
+
+/** The bridge's promise for one customer message: sent to the AI at most once, then answered once or handed off with a reason. */
+function expectAnsweredOnceOrHandedOff(world: World, started: { conversationSid: string; taskSid: string }, body: string): 'answered' | 'handed-off' {
+  const session = world.sessionFor(started.conversationSid)!;
+  const sent = world.contactMessages(session.id).filter((text) => text === body).length;
+  const answers = world.transcript(started.conversationSid).filter((m) => role(m) === 'ai' && m.body.includes(`You said: "${body}"`)).length;
+  const attributes = world.tasksOf(started.conversationSid).at(-1)!.attributes;
+  expect(sent).toBeLessThanOrEqual(1);
+  if (attributes.handedOff === true) {
+    expect(answers).toBe(0);
+    expect(typeof attributes.handoffReason === 'string' && attributes.handoffReason).toBeTruthy();
+    return 'handed-off';
+  }
+  expect({ body, sent, answers }).toEqual({ body, sent: 1, answers: 1 });
+  return 'answered';
+}
+
+async function startConversations(world: World) {
+  const started = [];
+  for (let i = 1; i <= CONVERSATIONS; i++) started.push(await world.customerStartsConversation(`Hello from customer ${i}`));
+  return started;
+}
+
+describe('one OpenCX key, driven past its budget', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await World.start({ runtimeMode: 'warm', opencx: { rateLimitPerMinute: LIMIT_PER_MINUTE } });
+    // Long enough for a message to wait out a whole minute of OpenCX's limit.
+    await world.saveConfig({ aiAnswerTimeoutSeconds: 120 });
+  });
+  afterAll(() => world?.stop());
+  afterEach(() => expect(world.twilio.violations).toEqual([]));
+
+  test('a message OpenCX refuses is sent again once the limit allows, and answered once; none is lost', async () => {
+    const started = await startConversations(world);
+    started.forEach((s, i) => expect(expectAnsweredOnceOrHandedOff(world, s, `Hello from customer ${i + 1}`)).toBe('answered'));
+
+    const questions = started.map((_, i) => `Question ${i + 1}: where is my parcel?`);
+    started.forEach((s, i) => world.customerWrites(s.conversationSid, questions[i]));
+    await world.settle();
+
+    expect(world.opencx.requests.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(CONVERSATIONS);
+    expect(questions.map((q) => outcomeOf(world, q)?.outcome)).toEqual(questions.map(() => 'resend-scheduled'));
+    // Nothing answered yet, nothing handed off: each message waits in a timer task.
+    started.forEach((s, i) => expect(world.contactMessages(world.sessionFor(s.conversationSid)!.id)).not.toContain(questions[i]));
+
+    await world.advance(70_000);
+
+    started.forEach((s, i) => expect(expectAnsweredOnceOrHandedOff(world, s, questions[i])).toBe('answered'));
+    // The setup check's count: this container wrote its 429s to Sync.
+    const counted = world.sync.mapItems(world.syncServiceSid, USAGE_MAP).map((item) => item.data as { keys: Record<string, { limited: number }> });
+    expect(counted.some((item) => item.keys[keyId(DEFAULT_API_KEY)]?.limited > 0)).toBe(true);
+  });
+
+  test('a message whose wait would pass the answer timeout goes to humans, saying why', async () => {
+    await world.advance(60_000);
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hello again');
+    world.opencx.faults.add({ method: 'POST', path: /\/send$/, status: 429, retryAfterSeconds: 300, times: 1 });
+
+    await world.customerSays(conversationSid, 'Can I change my address?');
+
+    expect(outcomeOf(world, 'Can I change my address?')).toMatchObject({ outcome: 'handed-off', reason: RATE_LIMITED_REASON });
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: RATE_LIMITED_REASON });
+    expect(expectAnsweredOnceOrHandedOff(world, { conversationSid, taskSid }, 'Can I change my address?')).toBe('handed-off');
+  });
+});
+
+describe('two OpenCX keys of the organisation', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await World.start({ runtimeMode: 'warm', opencx: { rateLimitPerMinute: LIMIT_PER_MINUTE, apiKeys: [DEFAULT_API_KEY, SECOND_KEY] } });
+    await world.saveConfig({ aiAnswerTimeoutSeconds: 120, opencxExtraTokens: [SECOND_KEY] });
+  });
+  afterAll(() => world?.stop());
+
+  test('carry the load one key cannot, with every message answered at once and no 429 handoff', async () => {
+    const started = await startConversations(world);
+    const questions = started.map((_, i) => `Question ${i + 1}: where is my parcel?`);
+    started.forEach((s, i) => world.customerWrites(s.conversationSid, questions[i]));
+    await world.settle();
+
+    expect(questions.map((q) => outcomeOf(world, q)?.outcome)).toEqual(questions.map(() => 'replied'));
+    started.forEach((s, i) => {
+      expect(expectAnsweredOnceOrHandedOff(world, s, `Hello from customer ${i + 1}`)).toBe('answered');
+      expect(expectAnsweredOnceOrHandedOff(world, s, questions[i])).toBe('answered');
+    });
+    // More than one key's minute of requests succeeded.
+    expect(world.opencx.requests.filter((r) => r.status !== null && r.status < 300).length).toBeGreaterThan(LIMIT_PER_MINUTE);
+    expect([...world.taskrouter.workspace(world.timerWorkspaceSid).tasks.values()]).toEqual([]);
+    expect(world.twilio.violations).toEqual([]);
+  });
+});
