@@ -2,7 +2,7 @@
 // customer's messages the AI has not seen yet, newest first within a budget, and its answer.
 import { ConversationMessage } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
-import type { ConversationRecord } from '../conversation-record';
+import { configToRecord, ConversationRecord } from '../conversation-record';
 import { flattenAttributes, flexSidsCustomData } from '../custom-data';
 import { aiUnavailable, Decision, isFromCustomer } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
@@ -28,6 +28,7 @@ export async function engage(d: Engage, deps: BridgeDeps): Promise<Outcome> {
     reservationSid: d.reservationSid,
     phase: 'ai',
     claimedAt: deps.now().getTime(),
+    config: configToRecord(deps.config),
   };
   const claim = await deps.state.claim(d.conversationSid, record);
   if (!claim.claimed) return reengage(d, deps);
