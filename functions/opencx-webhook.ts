@@ -75,8 +75,7 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
       logEvent({ ...trace, outcome: 'already-answered', reason: 'this AI answer is in the conversation already' });
       return reply(callback, 200, { outcome: 'already-answered' });
     }
-    await noteHealth(io.state, opencxEvent.type, healthKey);
-    const conversationSid = await io.state.conversationOfSession(opencxEvent.sessionId);
+    const [conversationSid] = await Promise.all([io.state.conversationOfSession(opencxEvent.sessionId), noteHealth(io.state, opencxEvent.type, healthKey)]);
     const known = conversationSid ? await io.state.conversation(conversationSid) : undefined;
     trace.conversationSid = conversationSid;
     const decision = decide({ surface: 'opencx', type: opencxEvent.kind, event: opencxEvent, conversationSid }, { config, record: known?.record });
