@@ -7,7 +7,7 @@ import '@twilio-labs/serverless-runtime-types';
 import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtime-types/types';
 import { answerKey } from './bridge/actions/answer';
 import { decide } from './bridge/decide';
-import { classifyOpencxEvent } from './bridge/opencx-events';
+import { classifyOpencxEvent, isHealthSample } from './bridge/opencx-events';
 import { perform } from './bridge/perform';
 import { BridgeEnv, bridgeDeps, bridgeIo, flushUsage, reply, WebhookEvent } from './bridge/runtime';
 import type { BridgeState } from './bridge/state';
@@ -62,17 +62,20 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
   trace.sessionId = 'sessionId' in opencxEvent ? opencxEvent.sessionId : undefined;
   // Most AI answers were posted by the fast path already: the answer's claim settles that in one call.
   const claim = opencxEvent.kind === 'ai-answer' ? answerKey(opencxEvent.sessionId, opencxEvent) : undefined;
+  const healthKey = claim ?? String(trace.deliveryId ?? trace.sessionId ?? '');
   try {
-    await noteHealth(io.state, opencxEvent.type);
     if (opencxEvent.kind === 'not-handled') {
+      await noteHealth(io.state, opencxEvent.type, healthKey);
       logEvent({ ...trace, outcome: 'ignored', reason: `${opencxEvent.type} needs no action` });
       return reply(callback, 200, { outcome: 'ignored', reason: `${opencxEvent.type} needs no action` });
     }
     if (claim && !(await io.state.claimOnce(claim))) {
+      // Cheap when cold: the config read and the claim; a sample of these notes the health.
+      if (isHealthSample(claim)) await noteHealth(io.state, opencxEvent.type, healthKey);
       logEvent({ ...trace, outcome: 'already-answered', reason: 'this AI answer is in the conversation already' });
       return reply(callback, 200, { outcome: 'already-answered' });
     }
-    const conversationSid = await io.state.conversationOfSession(opencxEvent.sessionId);
+    const [conversationSid] = await Promise.all([io.state.conversationOfSession(opencxEvent.sessionId), noteHealth(io.state, opencxEvent.type, healthKey)]);
     const known = conversationSid ? await io.state.conversation(conversationSid) : undefined;
     trace.conversationSid = conversationSid;
     const decision = decide({ surface: 'opencx', type: opencxEvent.kind, event: opencxEvent, conversationSid }, { config, record: known?.record });
@@ -88,9 +91,9 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
   }
 };
 
-async function noteHealth(state: BridgeState, event: string): Promise<void> {
+async function noteHealth(state: BridgeState, event: string, key: string): Promise<void> {
   const now = Date.now();
   if (now - lastHealthNote < HEALTH_NOTE_EVERY_MS) return;
   lastHealthNote = now;
-  await state.noteOpencxEvent(event, new Date(now)).catch((error: unknown) => logEvent({ event, outcome: 'warning', reason: 'could not note the OpenCX event for the setup check', error: String(error) }, 'warn'));
+  await state.noteOpencxEvent(event, new Date(now), key).catch((error: unknown) => logEvent({ event, outcome: 'warning', reason: 'could not note the OpenCX event for the setup check', error: String(error) }, 'warn'));
 }

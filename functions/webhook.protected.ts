@@ -1,9 +1,10 @@
 // The bridge's Twilio webhook: TaskRouter workspace events (the Flex workspace and our timer
 // workspace) and Conversations post-event webhooks.
-// verify signature → classify → load config and our record → decide (pure) → perform.
+// verify signature → classify → load our record and the config → decide (pure) → perform.
 import '@twilio-labs/serverless-runtime-types';
 import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtime-types/types';
 import { checkOrigin, conversationOf, decide, needsNoAction } from './bridge/decide';
+import { recordedConfigFor, shouldRecordConfig } from './bridge/conversation-record';
 import { classifyEvent } from './bridge/events';
 import { perform } from './bridge/perform';
 import { BridgeEnv, bridgeDeps, bridgeIo, flushUsage, reply, WebhookEvent } from './bridge/runtime';
@@ -65,10 +66,9 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
   };
 
   try {
-    // Independent reads, one round trip instead of two; the record waits until the event is accepted.
-    const reading = conversationSid?.startsWith('CH') ? io.state.conversation(conversationSid) : Promise.resolve(undefined);
-    reading.catch(() => undefined);
-    const config = await io.state.loadConfig({ version });
+    // The record carries the settings of the version the event names: then no config document is read.
+    let known = conversationSid?.startsWith('CH') ? await io.state.conversation(conversationSid) : undefined;
+    const config = recordedConfigFor(known?.record, version) ?? (await io.state.loadConfig({ version }));
     if (!config) {
       logEvent({ ...trace, outcome: 'ignored', reason: 'OpenCX is not configured yet (save the settings in Flex)' }, 'warn');
       return reply(callback, 200, { outcome: 'ignored', reason: 'not configured' });
@@ -78,7 +78,7 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
       logEvent({ ...trace, outcome: 'refused', reason: refusal }, 'warn');
       return reply(callback, 403, { outcome: 'refused', reason: refusal });
     }
-    const known = await reading;
+    if (known && conversationSid && shouldRecordConfig(known.record, config, version)) known = await io.state.recordConfig(conversationSid, config, known);
     const decision = decide(bridgeEvent, { config, record: known?.record });
     const result = await perform(decision, known, bridgeDeps(context, io, config, deadline, trace));
     await flushUsage(io);

@@ -1,7 +1,8 @@
 // Reads what the setup checks look at, all at once; the decisions are in setup.ts.
 import { recentUsage, USAGE_WINDOW_MS } from '../bridge/opencx-usage';
 import { BridgeState } from '../bridge/state';
-import { AI_PEAK_CONVERSATIONS, aiPoolOf, BridgeConfig, OPENCX_WEBHOOK_HEALTH_DOCUMENT, readWebhookHealth, withConfigVersion } from '../common/config';
+import { AI_PEAK_CONVERSATIONS, aiPoolOf, BridgeConfig, newestWebhookHealth, OPENCX_WEBHOOK_HEALTH_DOCUMENTS, withConfigVersion } from '../common/config';
+import { everyObject } from '../common/shards';
 import { OpenCxClient } from '../common/opencx-client';
 import { keyId } from '../common/opencx-rate-limit';
 import { Deadline } from '../common/retry';
@@ -43,8 +44,8 @@ async function opencxTokenState(call: PluginCall<AdminEnv>, token: string): Prom
 }
 
 async function opencxWebhookFacts(call: PluginCall<AdminEnv>, config: BridgeConfig): Promise<OpenCxWebhookFacts> {
-  const document = await call.twilio.sync.fetchDocument(syncServiceSid(call.context), OPENCX_WEBHOOK_HEALTH_DOCUMENT);
-  return { secretSaved: !!config.opencxWebhookSecret, url: opencxWebhookUrlOf(call), health: readWebhookHealth(document?.data), now: new Date() };
+  const documents = await Promise.all(everyObject(OPENCX_WEBHOOK_HEALTH_DOCUMENTS).map((name) => call.twilio.sync.fetchDocument(syncServiceSid(call.context), name)));
+  return { secretSaved: !!config.opencxWebhookSecret, url: opencxWebhookUrlOf(call), health: newestWebhookHealth(documents.map((document) => document?.data)), now: new Date() };
 }
 
 /** One Sync read: the counts the Functions wrote (bridge/opencx-usage.ts), for the saved keys. */

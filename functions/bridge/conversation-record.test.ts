@@ -1,4 +1,5 @@
-import { ConversationRecord, isStaleClaim, STALE_CLAIM_MS } from './conversation-record';
+import { parseConfig } from '../common/config';
+import { configToRecord, ConversationRecord, isStaleClaim, recordedConfigFor, shouldRecordConfig, STALE_CLAIM_MS } from './conversation-record';
 
 const CLAIMED_AT = 1_700_000_000_000;
 const claim = (over: Partial<ConversationRecord> = {}): ConversationRecord => ({
@@ -20,5 +21,37 @@ describe('isStaleClaim', () => {
 
   it('a record with a session is never stale, however old', () => {
     expect(isStaleClaim(claim({ sessionId: 'session-1' }), CLAIMED_AT + 3_600_000)).toBe(false);
+  });
+});
+
+describe('the settings a record carries', () => {
+  const config = parseConfig({ opencxToken: 'ocx_live_x', workspaceSid: 'WS1', aiWorkerSid: 'WK1', conversationsServiceSid: 'IS1', opencxWebhookSecret: 'whsec', configVersion: 'v1' })!;
+  const recorded = configToRecord(config)!;
+
+  it('are the settings without the webhook secret', () => {
+    expect(recorded).toMatchObject({ opencxToken: 'ocx_live_x', configVersion: 'v1' });
+    expect(JSON.stringify(recorded)).not.toContain('whsec');
+  });
+
+  it('serve only an event whose URL names their version', () => {
+    expect(recordedConfigFor(claim({ config: recorded }), 'v1')).toBe(recorded);
+    expect(recordedConfigFor(claim({ config: recorded }), 'v2')).toBeUndefined();
+    expect(recordedConfigFor(claim({ config: recorded }), undefined)).toBeUndefined();
+    expect(recordedConfigFor(claim(), 'v1')).toBeUndefined();
+  });
+
+  it('are not kept for settings without a version, or too large for a Sync item', () => {
+    expect(configToRecord({ ...config, configVersion: '' })).toBeUndefined();
+    const translations = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`x-${i}`, 'n'.repeat(320)]));
+    expect(configToRecord({ ...config, customerHandoffNoteTranslations: translations })).toBeUndefined();
+  });
+
+  it('are put on the record when the event names the saved version and the record has another', () => {
+    expect(shouldRecordConfig(claim(), config, 'v1')).toBe(true);
+    expect(shouldRecordConfig(claim({ config: { ...recorded, configVersion: 'v0' } }), config, 'v1')).toBe(true);
+    expect(shouldRecordConfig(claim({ config: recorded }), config, 'v1')).toBe(false);
+    // An event from a URL registered before the save: its version is not the document's.
+    expect(shouldRecordConfig(claim(), config, 'v0')).toBe(false);
+    expect(shouldRecordConfig(undefined, config, 'v1')).toBe(false);
   });
 });

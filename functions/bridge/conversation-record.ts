@@ -1,4 +1,5 @@
 // Our state for one conversation the AI has engaged (a Sync map item keyed by conversation SID).
+import type { BridgeConfig } from '../common/config';
 
 /** ai: the AI answers; handoff: handed to humans, AI silent; human: an agent accepted. */
 export type ConversationPhase = 'ai' | 'handoff' | 'human';
@@ -17,7 +18,12 @@ export interface ConversationRecord {
    * short (a Function that failed or ran out of time) is finished by the next event.
    */
   handoff?: PendingHandoff;
+  /** The settings this conversation runs on, so an event naming the same config version reads no config document. */
+  config?: RecordedConfig;
 }
+
+/** The settings without the OpenCX webhook secret, which only OpenCX's webhook Function needs. */
+export type RecordedConfig = Omit<BridgeConfig, 'opencxWebhookSecret'>;
 
 export interface PendingHandoff {
   reason: string;
@@ -35,4 +41,28 @@ export const STALE_CLAIM_MS = 15000;
 
 export function isStaleClaim(record: ConversationRecord, now: number): boolean {
   return !record.sessionId && now - record.claimedAt > STALE_CLAIM_MS;
+}
+
+/** Sync keeps at most 16 KiB per item: a copy of the settings larger than this (many handoff-note translations) is not kept. */
+export const MAX_RECORDED_CONFIG_BYTES = 8 * 1024;
+
+/** The copy of the settings a record carries; none for settings without a version, or too large to keep. */
+export function configToRecord(config: BridgeConfig): RecordedConfig | undefined {
+  if (!config.configVersion) return undefined;
+  const { opencxWebhookSecret: _secret, ...recorded } = config;
+  return Buffer.byteLength(JSON.stringify(recorded)) <= MAX_RECORDED_CONFIG_BYTES ? recorded : undefined;
+}
+
+/**
+ * The record's settings serve an event whose webhook URL names their version (`cv`): a saved change
+ * registers a new version, so an event naming it reads the config document instead.
+ */
+export function recordedConfigFor(record: ConversationRecord | undefined, eventVersion: string | undefined): BridgeConfig | undefined {
+  const recorded = record?.config;
+  return eventVersion && recorded?.configVersion === eventVersion ? recorded : undefined;
+}
+
+/** The record should carry these settings: the event names their version and the record has another copy (or none). */
+export function shouldRecordConfig(record: ConversationRecord | undefined, config: BridgeConfig, eventVersion: string | undefined): boolean {
+  return !!record && !!eventVersion && config.configVersion === eventVersion && record.config?.configVersion !== eventVersion && configToRecord(config) !== undefined;
 }

@@ -1,4 +1,6 @@
-import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, dedupShard, messageClaimKey } from './dedup';
+import { locationOf } from '../common/shards';
+import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, messageClaimKey } from './dedup';
+import { CLAIM_MAPS } from './state';
 
 describe('messageClaimKey', () => {
   it('is the message SID: a Twilio retry of the same message has the same key', () => {
@@ -10,17 +12,15 @@ describe('messageClaimKey', () => {
   });
 });
 
-describe('dedupShard', () => {
-  it('spreads keys over every shard', () => {
-    const shards = new Set(Array.from({ length: 400 }, (_, i) => dedupShard(messageClaimKey(`IM${String(i).padStart(32, '0')}`))));
-    expect([...shards].sort()).toEqual(Array.from({ length: DEDUP_SHARDS }, (_, i) => i));
-  });
-
-  it('is stable for a key', () => {
-    expect(dedupShard('ans_session_1')).toBe(dedupShard('ans_session_1'));
-  });
-
-  it('remembers claims for one hour', () => {
+describe('the claim maps', () => {
+  it('remember claims for one hour', () => {
     expect(DEDUP_TTL_SECONDS).toBe(3600);
+  });
+
+  it('keep the eight maps and the shard of every key they had before sharding moved to common/shards', () => {
+    expect(CLAIM_MAPS).toEqual({ base: 'opencx_dedup', count: DEDUP_SHARDS, retired: [] });
+    expect(DEDUP_SHARDS).toBe(8);
+    // sha256('msg_IM1') starts with 019655aa: 0x019655aa % 8 = 2, where the first sharding put it.
+    expect(locationOf(CLAIM_MAPS, messageClaimKey('IM1'))).toBe('opencx_dedup_2');
   });
 });

@@ -1,6 +1,8 @@
 import type { CreatedMapItem, SyncApi } from '../common/twilio';
 import type { ConversationRecord } from './conversation-record';
-import { BridgeState, CONFIG_CACHE_MS, forgetCachedConfig } from './state';
+import { parseConfig } from '../common/config';
+import { locationOf } from '../common/shards';
+import { BridgeState, CONFIG_CACHE_MS, CONVERSATION_MAPS, forgetCachedConfig } from './state';
 
 const saved = { opencxToken: 'ocx_live_x', workspaceSid: 'WS1', aiWorkerSid: 'WK1', conversationsServiceSid: 'IS1', aiAuthorName: 'AI' };
 
@@ -58,6 +60,147 @@ describe('BridgeState.loadConfig', () => {
   });
 });
 
+
+describe('BridgeState.loadConfig in a warm container: concurrent first events share one read', () => {
+  beforeEach(() => forgetCachedConfig());
+
+  /** A config document whose reads answer only when `answer()` is called. */
+  function slowDocument(versions: string[]) {
+    const reads: Array<() => void> = [];
+    const gateway = {
+      fetchDocument: () =>
+        new Promise((resolve) => {
+          const version = versions[Math.min(reads.length, versions.length - 1)];
+          reads.push(() => resolve({ data: { ...saved, configVersion: version }, revision: '1' }));
+        }),
+    } as unknown as SyncApi;
+    const answer = async (): Promise<void> => {
+      for (const read of reads) read();
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    return { state: () => new BridgeState(gateway, 'IS_SYNC'), reads, answer };
+  }
+
+  it('100 concurrent events read the document once', async () => {
+    const sync = slowDocument(['v1']);
+    const loads = Array.from({ length: 100 }, () => sync.state().loadConfig({ version: 'v1' }));
+    await sync.answer();
+    const configs = await Promise.all(loads);
+    expect(sync.reads).toHaveLength(1);
+    expect(configs.every((config) => config?.configVersion === 'v1')).toBe(true);
+  });
+
+  it('events naming a version the shared read did not find make one more read between them, not one each', async () => {
+    const sync = slowDocument(['v1', 'v2']);
+    const before = Array.from({ length: 10 }, () => sync.state().loadConfig({ version: 'v1' }));
+    const after = Array.from({ length: 10 }, () => sync.state().loadConfig({ version: 'v2' }));
+    await sync.answer();
+    await sync.answer();
+    expect((await Promise.all(before)).map((c) => c?.configVersion)).toEqual(new Array(10).fill('v1'));
+    expect((await Promise.all(after)).map((c) => c?.configVersion)).toEqual(new Array(10).fill('v2'));
+    expect(sync.reads).toHaveLength(2);
+  });
+
+  it('a save forgets the read in progress: the next event reads the saved settings', async () => {
+    const sync = slowDocument(['v1', 'v2']);
+    const early = sync.state().loadConfig();
+    forgetCachedConfig();
+    const late = sync.state().loadConfig();
+    await sync.answer();
+    expect((await early)?.configVersion).toBe('v1');
+    expect((await late)?.configVersion).toBe('v2');
+    expect(sync.reads).toHaveLength(2);
+  });
+
+  it('a refused key joins the read in progress rather than the cache', async () => {
+    const sync = slowDocument(['v1', 'v2']);
+    await Promise.all([sync.state().loadConfig(), sync.answer()]);
+    const fresh = Array.from({ length: 5 }, () => sync.state().loadConfig({ fresh: true }));
+    await sync.answer();
+    expect((await Promise.all(fresh)).map((c) => c?.configVersion)).toEqual(new Array(5).fill('v2'));
+    expect(sync.reads).toHaveLength(2);
+  });
+});
+
+/** A Sync holding `items` (map → key → data) that records every call. */
+function syncHolding(items: Record<string, Record<string, unknown>>) {
+  const calls: string[] = [];
+  const sync = {
+    fetchMapItem: async (_service: string, map: string, key: string) => {
+      calls.push(`GET ${map}/${key}`);
+      return key in (items[map] ?? {}) ? { data: items[map][key], revision: '3' } : undefined;
+    },
+    updateMapItem: async (_service: string, map: string, key: string, data: unknown) => {
+      calls.push(`UPDATE ${map}/${key}`);
+      (items[map] ??= {})[key] = data;
+      return '4';
+    },
+    createMapItem: async (_service: string, map: string, key: string, data: unknown) => {
+      calls.push(`CREATE ${map}/${key}`);
+      if (key in (items[map] ?? {})) return { created: false, retried: false };
+      (items[map] ??= {})[key] = data;
+      return { created: true, retried: false };
+    },
+    deleteMapItem: async (_service: string, map: string, key: string) => {
+      calls.push(`DELETE ${map}/${key}`);
+      delete items[map]?.[key];
+    },
+  } as unknown as SyncApi;
+  return { state: new BridgeState(sync, 'IS_SYNC'), calls, items };
+}
+
+describe('conversation records across a change of shard count', () => {
+  const record: ConversationRecord = { workspaceSid: 'WS1', taskSid: 'WT1', reservationSid: 'WR1', sessionId: 'S1', phase: 'ai', claimedAt: 1 };
+  const shard = locationOf(CONVERSATION_MAPS, 'CH1');
+
+  it('a record in its shard costs one read', async () => {
+    const { state, calls } = syncHolding({ [shard]: { CH1: record } });
+    await expect(state.conversation('CH1')).resolves.toEqual({ record, revision: '3' });
+    expect(calls).toEqual([`GET ${shard}/CH1`]);
+  });
+
+  it('a record written before the maps were sharded is found, updated where it is, and cleared', async () => {
+    const { state, calls, items } = syncHolding({ opencx_conversations: { CH1: record } });
+    const known = await state.conversation('CH1');
+    expect(known?.record).toEqual(record);
+    await state.update('CH1', (r) => ({ ...r, phase: 'human' }), known);
+    expect(items.opencx_conversations.CH1).toMatchObject({ phase: 'human' });
+    expect(items[shard]).toBeUndefined();
+    await state.forget('CH1');
+    expect(items.opencx_conversations.CH1).toBeUndefined();
+    expect(calls).toEqual([`GET ${shard}/CH1`, 'GET opencx_conversations/CH1', 'UPDATE opencx_conversations/CH1', `DELETE ${shard}/CH1`, 'DELETE opencx_conversations/CH1']);
+  });
+
+  it('a conversation claimed before the maps were sharded is not claimed again', async () => {
+    const { state, items } = syncHolding({ opencx_conversations: { CH1: record } });
+    await expect(state.claim('CH1', { ...record, reservationSid: 'WR2', sessionId: undefined, claimedAt: 2 })).resolves.toEqual({ claimed: false, existing: record });
+    expect(items[shard]).toBeUndefined();
+  });
+
+  it('a new conversation is claimed in its shard', async () => {
+    const { state, items } = syncHolding({});
+    await expect(state.claim('CH1', record)).resolves.toEqual({ claimed: true });
+    expect(items[shard].CH1).toEqual(record);
+  });
+
+  it('an OpenCX session mapped before the maps were sharded still finds its conversation', async () => {
+    const { state } = syncHolding({ opencx_sessions: { S1: { conversationSid: 'CH1' } } });
+    await expect(state.conversationOfSession('S1')).resolves.toBe('CH1');
+  });
+});
+
+describe('recordConfig', () => {
+  const record: ConversationRecord = { workspaceSid: 'WS1', taskSid: 'WT1', sessionId: 'S1', phase: 'ai', claimedAt: 1 };
+  const config = { ...parseConfig({ ...saved, opencxWebhookSecret: 'whsec', configVersion: 'v2' })! };
+
+  it('puts the settings without the webhook secret on the record, and returns its new revision', async () => {
+    const { state, items } = syncHolding({ [locationOf(CONVERSATION_MAPS, 'CH1')]: { CH1: record } });
+    const known = await state.recordConfig('CH1', config, { record, revision: '3' });
+    expect(known).toEqual({ record: { ...record, config: expect.objectContaining({ configVersion: 'v2', opencxToken: 'ocx_live_x' }) }, revision: '4' });
+    expect(JSON.stringify(items)).not.toContain('whsec');
+  });
+});
+
 /** A Sync whose create answers `created`; the stored item is what the create sent (our own lost write) unless `stored` says otherwise. */
 function stateAfterCreate(created: CreatedMapItem, stored?: { data: unknown }) {
   let sent: unknown;
@@ -66,7 +209,7 @@ function stateAfterCreate(created: CreatedMapItem, stored?: { data: unknown }) {
       sent = data;
       return created;
     },
-    fetchMapItem: async () => ({ data: stored ? stored.data : sent, revision: '7' }),
+    fetchMapItem: async (_service: string, map: string) => (map === 'opencx_conversations' ? undefined : { data: stored ? stored.data : sent, revision: '7' }),
     updateMapItem: async () => false,
   } as unknown as SyncApi;
   return new BridgeState(sync, 'IS_SYNC');

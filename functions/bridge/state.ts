@@ -1,32 +1,43 @@
-// Our state in the integration's own Sync service: the config document, the
-// conversation → session map, the session → conversation map, and the sharded claim maps.
+// Our state in the integration's own Sync service: the config document, the conversation → session
+// maps, the session → conversation maps, and the claim maps, each family sharded (common/shards.ts).
 import { randomUUID } from 'crypto';
-import { BridgeConfig, CONFIG_DOCUMENT, ConfigDocument, OPENCX_WEBHOOK_HEALTH_DOCUMENT, parseConfig, readConfigFields } from '../common/config';
-import type { CreatedMapItem, SyncApi } from '../common/twilio';
-import { ConversationRecord, isStaleClaim, PendingHandoff } from './conversation-record';
-import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, dedupShard, messageClaimKey } from './dedup';
+import { BridgeConfig, CONFIG_DOCUMENT, ConfigDocument, OPENCX_WEBHOOK_HEALTH_DOCUMENTS, parseConfig, readConfigFields } from '../common/config';
+import { currentObjects, earlierLocationsOf, locationOf, ShardedObjects } from '../common/shards';
+import type { CreatedMapItem, MapItem, SyncApi } from '../common/twilio';
+import { configToRecord, ConversationRecord, isStaleClaim, PendingHandoff } from './conversation-record';
+import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, messageClaimKey } from './dedup';
 import type { KnownRecord } from './deps';
 import { USAGE_MAP, USAGE_TTL_SECONDS, UsageItem } from './opencx-usage';
 
-export const CONVERSATIONS_MAP = 'opencx_conversations';
+/**
+ * Conversation SID → our record. Every event of a conversation reads it: 64 maps keep 1,000
+ * concurrent conversations (their engage burst included) far under Sync's per-object rate.
+ */
+export const CONVERSATION_MAPS: ShardedObjects = { base: 'opencx_conversations', count: 64, retired: [1] };
 /** OpenCX session id → `{ conversationSid }`, for OpenCX's webhooks. */
-export const SESSIONS_MAP = 'opencx_sessions';
-export const dedupMap = (shard: number): string => `opencx_dedup_${shard}`;
+export const SESSION_MAPS: ShardedObjects = { base: 'opencx_sessions', count: 16, retired: [1] };
+/** One-shot claims: customer messages, AI answers, handoff notes. */
+export const CLAIM_MAPS: ShardedObjects = { base: 'opencx_dedup', count: DEDUP_SHARDS, retired: [] };
 /** Every map the bridge writes; the settings save creates them before the first event. */
-export const STATE_MAPS: readonly string[] = [CONVERSATIONS_MAP, SESSIONS_MAP, ...Array.from({ length: DEDUP_SHARDS }, (_, shard) => dedupMap(shard))];
+export const STATE_MAPS: readonly string[] = [CONVERSATION_MAPS, SESSION_MAPS, CLAIM_MAPS].flatMap(currentObjects);
 /** OpenCX may answer by webhook long after the session was made; the mapping outlives any conversation we hold. */
 const SESSION_TTL_SECONDS = 3 * 24 * 3600;
-
 
 /** How long a warm container trusts the config it read, unless an event names a newer version. */
 export const CONFIG_CACHE_MS = 30_000;
 let configCache: { serviceSid: string; at: number; config: BridgeConfig } | undefined;
+/** The config read in progress: concurrent events of one container share it (single flight). */
+let configRead: { serviceSid: string; read: Promise<BridgeConfig | undefined> } | undefined;
 
 export function forgetCachedConfig(): void {
   configCache = undefined;
+  configRead = undefined;
 }
 
 export class BridgeState {
+  /** The map each conversation record was found in: a record written under a retired layout stays where it is. */
+  private readonly located = new Map<string, string>();
+
   constructor(
     private readonly sync: SyncApi,
     readonly syncServiceSid: string,
@@ -34,17 +45,39 @@ export class BridgeState {
 
   /**
    * The saved config. A warm Functions container reuses it: Sync allows about 20 reads/s per
-   * document, which would otherwise cap every event of the contact center. The webhook URLs carry
-   * the config's version (`cv`), so a saved change applies from the next event.
+   * document, which would otherwise cap every event of the contact center, and concurrent events
+   * share one read. The webhook URLs carry the config's version (`cv`), so a saved change applies
+   * from the next event.
    */
   async loadConfig(options: { version?: string; fresh?: boolean; now?: number } = {}): Promise<BridgeConfig | undefined> {
     const now = options.now ?? Date.now();
+    const named = (config: BridgeConfig | undefined): boolean => options.version === undefined || options.version === config?.configVersion;
     const cached = configCache?.serviceSid === this.syncServiceSid ? configCache : undefined;
-    const stale = !cached || options.fresh || now - cached.at >= CONFIG_CACHE_MS || (options.version !== undefined && options.version !== cached.config.configVersion);
-    if (!stale) return cached.config;
-    const config = parseConfig((await this.sync.fetchDocument(this.syncServiceSid, CONFIG_DOCUMENT))?.data);
-    configCache = config ? { serviceSid: this.syncServiceSid, at: now, config } : undefined;
-    return config;
+    if (cached && !options.fresh && now - cached.at < CONFIG_CACHE_MS && named(cached.config)) return cached.config;
+    // A read in progress started after the cache was filled, so it is at least as new as the cache.
+    const inProgress = configRead?.serviceSid === this.syncServiceSid ? configRead.read : undefined;
+    if (inProgress) {
+      const config = await inProgress;
+      if (named(config)) return config;
+    }
+    // The event names another version than the shared read found: one newer read, shared too.
+    const newer = configRead?.serviceSid === this.syncServiceSid && configRead.read !== inProgress ? configRead.read : undefined;
+    return newer ?? this.readConfig(now);
+  }
+
+  private readConfig(now: number): Promise<BridgeConfig | undefined> {
+    const serviceSid = this.syncServiceSid;
+    const read = this.sync.fetchDocument(serviceSid, CONFIG_DOCUMENT).then((document) => parseConfig(document?.data));
+    const flight = { serviceSid, read };
+    configRead = flight;
+    const settle = (config?: BridgeConfig): void => {
+      // A save since (or a newer read) supersedes this one.
+      if (configRead !== flight) return;
+      configRead = undefined;
+      configCache = config ? { serviceSid, at: now, config } : undefined;
+    };
+    read.then(settle, () => settle(undefined));
+    return read;
   }
 
   /** Whatever the config document holds, complete or not (empty when there is none). */
@@ -65,8 +98,27 @@ export class BridgeState {
     return missing.filter((_, i) => created[i]);
   }
 
+  /** The item where `key` lives now, else where a retired layout put it (one read per layout tried). */
+  private async fetchItem<T>(maps: ShardedObjects, key: string, locations = [locationOf(maps, key), ...earlierLocationsOf(maps, key)]): Promise<{ item: MapItem<T>; map: string } | undefined> {
+    for (const map of locations) {
+      const item = await this.sync.fetchMapItem<T>(this.syncServiceSid, map, key);
+      if (item) return { item, map };
+    }
+    return undefined;
+  }
+
+  private async fetchRecord(conversationSid: string, locations?: string[]): Promise<MapItem<ConversationRecord> | undefined> {
+    const found = await this.fetchItem<ConversationRecord>(CONVERSATION_MAPS, conversationSid, locations);
+    if (found) this.located.set(conversationSid, found.map);
+    return found?.item;
+  }
+
+  private recordMap(conversationSid: string): string {
+    return this.located.get(conversationSid) ?? locationOf(CONVERSATION_MAPS, conversationSid);
+  }
+
   async conversation(conversationSid: string): Promise<KnownRecord | undefined> {
-    const item = await this.sync.fetchMapItem<ConversationRecord>(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid);
+    const item = await this.fetchRecord(conversationSid);
     return item && { record: item.data, revision: item.revision };
   }
 
@@ -76,13 +128,19 @@ export class BridgeState {
    * A stale claim (its Function died before creating the session) is taken over.
    */
   async claim(conversationSid: string, record: ConversationRecord): Promise<{ claimed: boolean; existing?: ConversationRecord }> {
-    const created = await this.sync.createMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid, record);
-    if (created.created) return { claimed: true };
-    const existing = await this.sync.fetchMapItem<ConversationRecord>(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid);
+    const map = locationOf(CONVERSATION_MAPS, conversationSid);
+    // A record kept under a retired layout is the conversation's claim.
+    const retired = await this.fetchRecord(conversationSid, earlierLocationsOf(CONVERSATION_MAPS, conversationSid));
+    const created: CreatedMapItem = retired ? { created: false, retried: false } : await this.sync.createMapItem(this.syncServiceSid, map, conversationSid, record);
+    if (created.created) {
+      this.located.set(conversationSid, map);
+      return { claimed: true };
+    }
+    const existing = retired ?? (await this.fetchRecord(conversationSid, [map]));
     if (!existing) return this.claim(conversationSid, record);
     if (isOurLostCreate(created, existing.data, record)) return { claimed: true };
     if (isStaleClaim(existing.data, record.claimedAt)) {
-      const taken = await this.sync.updateMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid, record, existing.revision);
+      const taken = await this.sync.updateMapItem(this.syncServiceSid, this.recordMap(conversationSid), conversationSid, record, existing.revision);
       if (taken) return { claimed: true };
     }
     return { claimed: false, existing: existing.data };
@@ -100,15 +158,28 @@ export class BridgeState {
   ): Promise<KnownRecord | undefined> {
     let item = known?.revision ? { data: known.record, revision: known.revision } : undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      item ??= await this.sync.fetchMapItem<ConversationRecord>(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid);
+      item ??= await this.fetchRecord(conversationSid);
       if (!item) return undefined;
       const next = change(item.data);
       if (!next) return undefined;
-      const revision = await this.sync.updateMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid, next, item.revision);
-      if (revision) return { record: next, revision: typeof revision === 'string' ? revision : '' };
+      const revision = await this.sync.updateMapItem(this.syncServiceSid, this.recordMap(conversationSid), conversationSid, next, item.revision);
+      if (revision) return { record: next, revision };
       item = undefined;
     }
     throw new Error(`conversation ${conversationSid}: too many concurrent writers`);
+  }
+
+  /**
+   * Puts the settings an event was handled with onto the record, so the conversation's next events
+   * read no config document. One If-Match write; a concurrent writer wins and the copy waits for
+   * the next event. Returns the record as it now is.
+   */
+  async recordConfig(conversationSid: string, config: BridgeConfig, known: KnownRecord): Promise<KnownRecord> {
+    const recorded = configToRecord(config);
+    if (!recorded || !known.revision) return known;
+    const record = { ...known.record, config: recorded };
+    const revision = await this.sync.updateMapItem(this.syncServiceSid, this.recordMap(conversationSid), conversationSid, record, known.revision);
+    return revision ? { record, revision } : { record: known.record, revision: '' };
   }
 
   /**
@@ -140,18 +211,20 @@ export class BridgeState {
     }
   }
 
-  forget(conversationSid: string): Promise<void> {
-    return this.sync.deleteMapItem(this.syncServiceSid, CONVERSATIONS_MAP, conversationSid);
+  /** Clears the record wherever a layout may have put it. */
+  async forget(conversationSid: string): Promise<void> {
+    const locations = [locationOf(CONVERSATION_MAPS, conversationSid), ...earlierLocationsOf(CONVERSATION_MAPS, conversationSid)];
+    await Promise.all(locations.map((map) => this.sync.deleteMapItem(this.syncServiceSid, map, conversationSid)));
   }
 
   /** The Flex conversation an OpenCX session answers in (for OpenCX's webhooks). */
   async rememberSession(sessionId: string, conversationSid: string): Promise<void> {
-    await this.sync.createMapItem(this.syncServiceSid, SESSIONS_MAP, sessionId, { conversationSid }, SESSION_TTL_SECONDS);
+    await this.sync.createMapItem(this.syncServiceSid, locationOf(SESSION_MAPS, sessionId), sessionId, { conversationSid }, SESSION_TTL_SECONDS);
   }
 
   async conversationOfSession(sessionId: string): Promise<string | undefined> {
-    const item = await this.sync.fetchMapItem<{ conversationSid?: unknown }>(this.syncServiceSid, SESSIONS_MAP, sessionId);
-    return typeof item?.data.conversationSid === 'string' ? item.data.conversationSid : undefined;
+    const found = await this.fetchItem<{ conversationSid?: unknown }>(SESSION_MAPS, sessionId);
+    return typeof found?.item.data.conversationSid === 'string' ? found.item.data.conversationSid : undefined;
   }
 
   /**
@@ -159,7 +232,9 @@ export class BridgeState {
    * OpenCX delivery). A create whose answer was lost is recognised as ours by its unique token.
    */
   async claimOnce(key: string): Promise<boolean> {
-    const map = dedupMap(dedupShard(key));
+    // While a retired layout is listed, a claim made under it still counts.
+    if (CLAIM_MAPS.retired.length && (await this.fetchItem(CLAIM_MAPS, key, earlierLocationsOf(CLAIM_MAPS, key)))) return false;
+    const map = locationOf(CLAIM_MAPS, key);
     const claim = { at: new Date().toISOString(), by: randomUUID() };
     const created = await this.sync.createMapItem(this.syncServiceSid, map, key, claim, DEDUP_TTL_SECONDS);
     if (created.created || !created.retried) return created.created;
@@ -168,7 +243,7 @@ export class BridgeState {
 
   /** Gives a claim back, so a retry can take it. */
   release(key: string): Promise<void> {
-    return this.sync.deleteMapItem(this.syncServiceSid, dedupMap(dedupShard(key)), key);
+    return this.sync.deleteMapItem(this.syncServiceSid, locationOf(CLAIM_MAPS, key), key);
   }
 
   /** A customer message is sent to the AI once, whatever Twilio retries (its SID is the key). */
@@ -190,9 +265,9 @@ export class BridgeState {
     return this.sync.listNewestMapItems(this.syncServiceSid, USAGE_MAP, 1000);
   }
 
-  /** Notes that a signed OpenCX event arrived, for the setup check. */
-  noteOpencxEvent(event: string, at: Date): Promise<void> {
-    return this.sync.saveDocument(this.syncServiceSid, OPENCX_WEBHOOK_HEALTH_DOCUMENT, { lastVerifiedAt: at.toISOString(), lastEvent: event });
+  /** Notes that a signed OpenCX event arrived, for the setup check, in the health document `key` falls on. */
+  noteOpencxEvent(event: string, at: Date, key: string): Promise<void> {
+    return this.sync.saveDocument(this.syncServiceSid, locationOf(OPENCX_WEBHOOK_HEALTH_DOCUMENTS, key), { lastVerifiedAt: at.toISOString(), lastEvent: event });
   }
 }
 

@@ -1,4 +1,5 @@
 // The integration's configuration, as the admin settings Function stores it in Sync.
+import type { ShardedObjects } from './shards';
 
 export const CONFIG_DOCUMENT = 'opencx_config';
 export const DEFAULT_AI_AUTHOR_NAME = 'AI Support Agent';
@@ -182,8 +183,12 @@ export const withoutConfigVersion = (url: string): string => withConfigVersion(u
 /** The config version a URL carries; empty when none. */
 export const configVersionOf = (url: string): string => splitUrl(url).version;
 
-/** The Sync document the OpenCX webhook Function updates on a verified delivery; the setup doctor reads it. */
-export const OPENCX_WEBHOOK_HEALTH_DOCUMENT = 'opencx_webhook_health';
+/**
+ * The Sync documents the OpenCX webhook Function updates on a verified delivery; the setup doctor
+ * reads them all and takes the newest. Cold containers write on deliveries: eight documents keep
+ * that far under Sync's per-object rate.
+ */
+export const OPENCX_WEBHOOK_HEALTH_DOCUMENTS: ShardedObjects = { base: 'opencx_webhook_health', count: 8, retired: [1] };
 
 export interface OpenCxWebhookHealth {
   /** ISO 8601. */
@@ -198,4 +203,10 @@ export function readWebhookHealth(data: unknown): OpenCxWebhookHealth | undefine
   const { lastVerifiedAt, lastEvent } = d;
   if (typeof lastVerifiedAt !== 'string' || Number.isNaN(Date.parse(lastVerifiedAt))) return undefined;
   return { lastVerifiedAt, lastEvent: typeof lastEvent === 'string' ? lastEvent : '' };
+}
+
+/** The newest of the stored health documents. */
+export function newestWebhookHealth(documents: unknown[]): OpenCxWebhookHealth | undefined {
+  const healths = documents.map(readWebhookHealth).filter((health): health is OpenCxWebhookHealth => !!health);
+  return healths.sort((a, b) => Date.parse(b.lastVerifiedAt) - Date.parse(a.lastVerifiedAt))[0];
 }

@@ -4,7 +4,9 @@
 // and the Functions running in the real twilio-run, with the webhooks registered to them (unless
 // `webhooks: false`). Both simulators share one virtual clock: time moves only through advance().
 import { CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../../functions/bridge/events';
-import { STATE_MAPS } from '../../functions/bridge/state';
+import { CONVERSATION_MAPS, STATE_MAPS } from '../../functions/bridge/state';
+import { withConfigVersion } from '../../functions/common/config';
+import { everyObject } from '../../functions/common/shards';
 import { createTwilioClient, TwilioClient } from '../../functions/common/twilio/client';
 import { OpenCxSimulator, OpenCxSimulatorOptions, DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
 import { SimulatorClock } from '../simulators/twilio/clock';
@@ -83,6 +85,8 @@ export class World {
   timerWorkspaceSid = '';
   timerWorkflowSid = '';
   webhookUrl = '';
+  private configSaves = 0;
+  private webhooksRegistered = false;
   opencxWebhookUrl = '';
   private customerCount = 0;
 
@@ -195,6 +199,7 @@ export class World {
 
   /** What "Apply setup" does: the webhooks (Flex workspace, timer workspace, Conversations), through the real REST API. */
   async registerWebhooks(url: string): Promise<void> {
+    this.webhooksRegistered = true;
     await this.client.taskrouter.v1.workspaces(this.workspaceSid).update({ eventCallbackUrl: url, eventsFilter: BRIDGE_EVENTS });
     await this.client.taskrouter.v1.workspaces(this.timerWorkspaceSid).update({ eventCallbackUrl: url, eventsFilter: TIMER_EVENTS });
     await this.client.conversations.v1.services(this.conversationsServiceSid).configuration.webhooks().update({
@@ -204,9 +209,14 @@ export class World {
     });
   }
 
-  /** Stores the config document the way the admin settings Function does. */
+  /**
+   * Stores the config document the way the admin settings Function does: with a new config version,
+   * which then goes onto the registered webhook URLs.
+   */
   async saveConfig(overrides: Record<string, unknown> = {}): Promise<void> {
+    this.configSaves += 1;
     const data = {
+      configVersion: `v${this.configSaves}`,
       opencxToken: DEFAULT_API_KEY,
       workspaceSid: this.workspaceSid,
       aiWorkerSid: this.aiWorkerSid,
@@ -231,6 +241,7 @@ export class World {
     } catch {
       await documents.create({ uniqueName: 'opencx_config', data });
     }
+    if (this.webhooksRegistered) await this.registerWebhooks(withConfigVersion(this.webhookUrl, String(data.configVersion ?? '')));
   }
 
   /** A customer writes in: Flex creates the conversation, the interaction and the task. */
@@ -341,7 +352,8 @@ export class World {
   }
 
   conversationRecord(conversationSid: string): Record<string, unknown> | undefined {
-    const item = this.sync.mapItems(this.syncServiceSid, 'opencx_conversations').find((i) => i.key === conversationSid);
+    const map = everyObject(CONVERSATION_MAPS).find((name) => this.sync.map(this.syncServiceSid, name) && this.sync.mapItems(this.syncServiceSid, name).some((i) => i.key === conversationSid));
+    const item = map ? this.sync.mapItems(this.syncServiceSid, map).find((i) => i.key === conversationSid) : undefined;
     return item?.data as Record<string, unknown> | undefined;
   }
 

@@ -38,7 +38,7 @@ test('two identical messages in the same second ("ok", "ok") are both answered',
 test("Twilio's retry of a message that failed before reaching OpenCX resumes it", async () => {
   const { conversationSid } = await world.customerStartsConversation('Hello');
   // Our record cannot be read: the Function answers 503 and OpenCX never saw the message.
-  world.twilio.addFault({ method: 'GET', product: 'sync', path: /\/Maps\/opencx_conversations\/Items\//, status: 500, times: 3 });
+  world.twilio.addFault({ method: 'GET', product: 'sync', path: /\/Maps\/opencx_conversations(_\d+)?\/Items\//, status: 500, times: 3 });
   world.opencx.ai.reply('Answered on the retry');
   await world.customerSays(conversationSid, 'Question that must not be lost');
   const delivery = lastDelivery('Question that must not be lost');
@@ -80,7 +80,7 @@ test('when the Sync handoff write fails, humans still get the task and the AI go
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
   world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a person', sentiment: 'neutral' });
   world.opencx.configureWebhook(undefined);
-  world.twilio.addFault({ method: 'POST', product: 'sync', path: /\/Maps\/opencx_conversations\/Items\/CH/, status: 500, times: 3 });
+  world.twilio.addFault({ method: 'POST', product: 'sync', path: /\/Maps\/opencx_conversations(_\d+)?\/Items\/CH/, status: 500, times: 3 });
   await world.customerSays(conversationSid, 'Person please');
 
   expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });

@@ -5,6 +5,8 @@
 import { SUBSCRIBED_TASKROUTER_EVENTS } from '../../functions/bridge/events';
 import { USAGE_MAP } from '../../functions/bridge/opencx-usage';
 import { keyId } from '../../functions/common/opencx-rate-limit';
+import { OPENCX_WEBHOOK_HEALTH_DOCUMENTS } from '../../functions/common/config';
+import { everyObject, locationOf } from '../../functions/common/shards';
 import { BRIDGE_EVENTS, CONVERSATION_FILTERS, World, WorldOptions } from '../harness/world';
 import { FunctionAnswer, lastSeq, postForm, restCalls } from './helpers';
 
@@ -71,11 +73,15 @@ async function adminSaves(world: World): Promise<void> {
 
 /** What the OpenCX webhook Function records when a signed OpenCX event arrives. */
 async function signedOpenCxEventArrived(world: World, at: Date, event = 'conversation.ai_response'): Promise<void> {
-  const documents = world.client.sync.v1.services(world.syncServiceSid).documents;
+  await noSignedOpenCxEvent(world);
   const data = { lastVerifiedAt: at.toISOString(), lastEvent: event };
-  await documents('opencx_webhook_health')
-    .update({ data })
-    .catch(() => documents.create({ uniqueName: 'opencx_webhook_health', data }));
+  await world.client.sync.v1.services(world.syncServiceSid).documents.create({ uniqueName: locationOf(OPENCX_WEBHOOK_HEALTH_DOCUMENTS, event), data });
+}
+
+/** Removes every health document the OpenCX webhook Function may have written. */
+async function noSignedOpenCxEvent(world: World): Promise<void> {
+  const written = everyObject(OPENCX_WEBHOOK_HEALTH_DOCUMENTS).filter((name) => world.sync.document(world.syncServiceSid, name));
+  await Promise.all(written.map((name) => world.client.sync.v1.services(world.syncServiceSid).documents(name).remove()));
 }
 
 const storedConfig = (world: World) => world.sync.document(world.syncServiceSid, 'opencx_config')!.data as Record<string, unknown>;
@@ -498,7 +504,7 @@ describe('OpenCX\'s webhooks', () => {
   });
 
   test('no signed event ever: a warning', async () => {
-    await world().client.sync.v1.services(world().syncServiceSid).documents('opencx_webhook_health').remove();
+    await noSignedOpenCxEvent(world());
     expect(byId(await checks(world()), 'opencx_webhook')).toMatchObject({ status: 'warning', detail: expect.stringMatching(/^No signed OpenCX event has arrived yet/) });
   });
 });

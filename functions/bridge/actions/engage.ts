@@ -3,7 +3,7 @@
 import { OpenCxError } from '../../common/opencx-client';
 import { ConversationMessage } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
-import type { ConversationRecord } from '../conversation-record';
+import { configToRecord, ConversationRecord } from '../conversation-record';
 import { flattenAttributes, flexSidsCustomData } from '../custom-data';
 import { aiUnavailable, Decision, isFromCustomer } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
@@ -30,6 +30,7 @@ export async function engage(d: Engage, deps: BridgeDeps): Promise<Outcome> {
     reservationSid: d.reservationSid,
     phase: 'ai',
     claimedAt: deps.now().getTime(),
+    config: configToRecord(deps.config),
   };
   const claim = await deps.state.claim(d.conversationSid, record);
   if (!claim.claimed) return reengage(d, deps);

@@ -91,11 +91,11 @@ export class SyncApi extends TwilioProductApi {
     return item && { data: item.data as T, revision: item.revision };
   }
 
-  /** Writes only if the item is still at `revision`; false on a 412 (someone wrote first). */
-  async updateMapItem(serviceSid: string, map: string, key: string, data: object, revision: string): Promise<boolean> {
+  /** Writes only if the item is still at `revision`; the new revision, or false on a 412 (someone wrote first). */
+  async updateMapItem(serviceSid: string, map: string, key: string, data: object, revision: string): Promise<string | false> {
     try {
-      await this.retry(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems(key).update({ data, ifMatch: revision }));
-      return true;
+      const item = await this.retry(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems(key).update({ data, ifMatch: revision }));
+      return String(item.revision);
     } catch (error) {
       if (twilioStatus(error) === 412) return false;
       throw error;
