@@ -26,7 +26,7 @@ export type Decision =
   | { action: 'relay'; conversationSid: string; message: CustomerMessage }
   | { action: 'handoff'; conversationSid: string; request: HandoffRequest }
   | { action: 'answer'; conversationSid: string; sessionId: string; answer: { answerId?: string; text: string } }
-  | { action: 'check-answered'; conversationSid: string; sessionId: string; messageSid: string }
+  | { action: 'check-answered'; conversationSid: string; sessionId: string; messageSid: string; resent?: boolean }
   | { action: 'resend'; conversationSid: string; timerSid: string; text: string; messageSids: string[]; since: number }
   | { action: 'finish-handoff'; conversationSid: string }
   | { action: 'silence-ai'; conversationSid: string; reason: string }
@@ -179,7 +179,7 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
     if (!record || record.sessionId !== timer.sessionId) return ignore('the timer belongs to a conversation the AI no longer holds');
     if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
     if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase})`);
-    return { action: 'check-answered', conversationSid, sessionId: timer.sessionId, messageSid: timer.messageSid };
+    return { action: 'check-answered', conversationSid, sessionId: timer.sessionId, messageSid: timer.messageSid, ...(timer.resent === true ? { resent: true } : {}) };
   },
 };
 

@@ -37,7 +37,7 @@ export async function perform(decision: Decision, known: KnownRecord | undefined
     case 'resend':
       return resend(decision, known, deps);
     case 'check-answered':
-      return checkAnswered(decision.conversationSid, known, decision.messageSid, deps);
+      return checkAnswered(decision.conversationSid, known, decision.messageSid, deps, decision.resent);
     case 'finish-handoff':
       return finishHandoff(decision.conversationSid, known, deps);
     case 'silence-ai':

@@ -87,6 +87,10 @@ export interface OpenCxClientOptions {
   onResponse?: (keyId: string, status: number | undefined) => void;
 }
 
+interface HistoryItem {
+  event?: { sender?: { type?: string }; content?: { text?: unknown } };
+}
+
 export class OpenCxClient {
   private readonly baseUrl: string;
   /** The keys in the order this client tries them. */
@@ -127,6 +131,23 @@ export class OpenCxClient {
     const body = { sender: 'contact', message: { type: 'text', text }, ...(customData ? { custom_data: customData } : {}) };
     const raw = await this.call<Record<string, unknown>>('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/send`, body, deadline, 2, { atMostOnce: true });
     return toAiAnswer(raw);
+  }
+
+  /**
+   * Whether the session's history holds a customer message containing `text` (one relayed message may
+   * carry several of the customer's). Reads at most `maxPages` pages, oldest first; `undefined` when
+   * the history is longer than that.
+   */
+  async historyHasContactText(sessionId: string, text: string, deadline: Deadline, maxPages = 10): Promise<boolean | undefined> {
+    let cursor: string | null | undefined;
+    for (let page = 0; page < maxPages; page += 1) {
+      const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+      const history = await this.call<{ items?: HistoryItem[]; next?: string | null }>('GET', `/chat/sessions/${encodeURIComponent(sessionId)}/history${query}`, undefined, deadline);
+      if ((history.items ?? []).some((item) => item.event?.sender?.type === 'contact' && typeof item.event.content?.text === 'string' && item.event.content.text.includes(text))) return true;
+      cursor = history.next;
+      if (!cursor) return false;
+    }
+    return undefined;
   }
 
   /**

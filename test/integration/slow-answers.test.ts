@@ -210,6 +210,24 @@ describe('answers lost on the way back', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Answer whose HTTP reply was lost')).toHaveLength(1);
   });
 
+  test("OpenCX answered 502 without taking the message, then answered the next one: the watchdog finds the first missing from OpenCX's history and sends it again, answered once", async () => {
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', status: 502, times: 1 });
+    await world.customerSays(conversationSid, 'Question OpenCX never took');
+    world.opencx.ai.reply('Answer to the next question');
+    await world.customerSays(conversationSid, 'Next question');
+    world.opencx.ai.reply('Answer to the question it never took');
+
+    await world.advance(61_000);
+
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    expect(world.contactMessages(sessionId).filter((text) => text === 'Question OpenCX never took')).toHaveLength(1);
+    expect(aiMessages(conversationSid).map((m) => m.body)).toEqual(expect.arrayContaining(['Answer to the next question', 'Answer to the question it never took']));
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'Answer to the question it never took')).toHaveLength(1);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+  });
+
   test('the reply post reached Conversations but its answer was lost: no second copy', async () => {
     const { conversationSid } = await engaged();
     world.twilio.addFault({ method: 'POST', product: 'conversations', path: /\/Messages$/, after: 500, times: 1 });

@@ -8,6 +8,7 @@ import { AfterAnswer, afterAnswer, aiUnavailable, HandoffRequest } from '../deci
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { handOff } from './handoff';
 import { ourMarker, postAiReply } from './post';
+import { answerCustomer } from './relay';
 
 /** What became of a message sent to the AI. */
 export type AiTurn =
@@ -87,7 +88,7 @@ export async function postClaimedAnswer(
  * Slow path: a timer that TaskRouter fires after `aiAnswerTimeoutSeconds`; it names the newest
  * customer message the AI owes an answer to.
  */
-export async function awaitAnswer(conversationSid: string, known: KnownRecord, messageSid: string, deps: BridgeDeps, detail: Record<string, unknown>): Promise<Outcome> {
+export async function awaitAnswer(conversationSid: string, known: KnownRecord, messageSid: string, deps: BridgeDeps, detail: Record<string, unknown>, resent = false): Promise<Outcome> {
   const { timerWorkspaceSid, timerWorkflowSid, aiAnswerTimeoutSeconds } = deps.config;
   const sessionId = known.record.sessionId!;
   if (!timerWorkspaceSid || !timerWorkflowSid) {
@@ -97,7 +98,7 @@ export async function awaitAnswer(conversationSid: string, known: KnownRecord, m
   try {
     const timerSid = await deps.twilio.taskrouter.createTask(timerWorkspaceSid, {
       workflowSid: timerWorkflowSid,
-      attributes: { opencxTimer: 'answer', conversationSid, sessionId, messageSid },
+      attributes: { opencxTimer: 'answer', conversationSid, sessionId, messageSid, ...(resent ? { resent: true } : {}) },
       timeoutSeconds: aiAnswerTimeoutSeconds,
     });
     return { outcome: 'awaiting-answer', sessionId, timerSid, ...detail };
@@ -107,10 +108,24 @@ export async function awaitAnswer(conversationSid: string, known: KnownRecord, m
   }
 }
 
-/** The watchdog fired: hand off unless an AI answer follows the customer's message in the conversation. */
-export async function checkAnswered(conversationSid: string, known: KnownRecord, messageSid: string, deps: BridgeDeps): Promise<Outcome> {
+/**
+ * The watchdog fired: hand off unless an AI answer follows the customer's message in the
+ * conversation. A send that failed ambiguously (a 5xx, a lost answer) may never have reached
+ * OpenCX while the AI answered later messages: OpenCX's history tells, and such a message is sent
+ * again once; a second miss hands off.
+ */
+export async function checkAnswered(conversationSid: string, known: KnownRecord, messageSid: string, deps: BridgeDeps, resent = false): Promise<Outcome> {
   const newestFirst = await deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, { order: 'desc', limit: 50 });
-  if (answeredAfter(newestFirst, messageSid)) return { outcome: 'answered-in-time', sessionId: known.record.sessionId };
+  const sessionId = known.record.sessionId!;
+  if (answeredAfter(newestFirst, messageSid)) {
+    const body = newestFirst.find((message) => message.sid === messageSid)?.body;
+    const reached = body ? await deps.opencx.historyHasContactText(sessionId, body, deps.deadline).catch(() => false) : true;
+    if (reached !== false) return { outcome: 'answered-in-time', sessionId };
+    if (!resent) {
+      deps.warn('OpenCX never took the message the watchdog guards; sending it again', { sessionId, messageSid });
+      return answerCustomer(conversationSid, known, body!, deps, [messageSid], undefined, true);
+    }
+  }
   const seconds = deps.config.aiAnswerTimeoutSeconds;
   return handOff(conversationSid, known, aiUnavailable(`The AI assistant did not answer within ${seconds} seconds. The customer's messages are in the conversation.`), deps, {
     watchdog: true,

@@ -26,7 +26,7 @@ export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Pro
  * handoff (or a resend after OpenCX's rate limit, `since` the first attempt). A failure before
  * OpenCX took the message gives the claims back, so Twilio's retry of the same message resumes it.
  */
-export async function answerCustomer(conversationSid: string, known: KnownRecord, text: string, deps: BridgeDeps, claimed: string[], since?: number): Promise<Outcome> {
+export async function answerCustomer(conversationSid: string, known: KnownRecord, text: string, deps: BridgeDeps, claimed: string[], since?: number, resent = false): Promise<Outcome> {
   const sentAt = since ?? deps.now().getTime();
   let turn;
   try {
@@ -39,7 +39,7 @@ export async function answerCustomer(conversationSid: string, known: KnownRecord
     case 'answered':
       return deliverAnswer(conversationSid, known, turn.next, deps);
     case 'pending':
-      return awaitAnswer(conversationSid, known, claimed[claimed.length - 1], deps, { slow: turn.error });
+      return awaitAnswer(conversationSid, known, claimed[claimed.length - 1], deps, { slow: turn.error }, resent);
     case 'rate-limited':
       return resendLater(conversationSid, known, { text, messageSids: claimed, since: sentAt }, turn, deps);
     case 'refused':
