@@ -35,18 +35,11 @@ async function admin(endpoint: string, fields: Record<string, string> = {}): Pro
 }
 
 /**
- * Product defects this fuzzer found, excused here so the rest of the run stays strict. Each has a
- * reproducer below marked `test.failing`: fixing the defect makes it fail, and then its entry goes.
+ * Product defects this fuzzer finds, excused here so the rest of the run stays strict while each is
+ * fixed. Each gets a reproducer below marked `test.failing`: fixing the defect makes it fail, and
+ * then its entry goes. None is open.
  */
-const KNOWN_DEFECTS: { defect: string; covers: (exchange: FuzzExchange) => boolean }[] = [
-  {
-    defect: 'a signed AI reservation for a task that does not exist answers 503',
-    covers: (e) => {
-      const params = new URLSearchParams(e.fuzzCase.body ?? '');
-      return e.fuzzCase.endpoint === 'webhook' && e.status === 503 && params.get('EventType') === 'reservation.created' && params.get('WorkerSid') === world.aiWorkerSid && !world.taskrouter.workspace(world.workspaceSid).tasks.has(params.get('TaskSid') ?? '');
-    },
-  },
-];
+const KNOWN_DEFECTS: { defect: string; covers: (exchange: FuzzExchange) => boolean }[] = [];
 
 beforeAll(async () => {
   world = await World.start({ runtimeMode: 'warm', opencx: { apiKeys: [DEFAULT_API_KEY, ORG_TOKEN] } });
@@ -110,7 +103,7 @@ test('after the fuzzer the runtime still serves a customer', async () => {
   expect(world.twilio.violations.map((v) => `${v.method} ${v.path}: ${v.problems.join('; ')}`).filter((v) => !excused.includes(v))).toEqual([]);
 });
 
-describe('known defects, reproduced (each fails once fixed: then drop it from KNOWN_DEFECTS)', () => {
+describe('defects the fuzzer found, reproduced', () => {
   async function postOpencx(conversationId: string): Promise<{ status: number; violations: number }> {
     const violationsBefore = world.twilio.violations.length;
     const body = JSON.stringify({ event: 'conversation.handoff_to_human', organization_id: 'org', data: { conversation_id: conversationId, summary: 'x', user_sentiment: 'neutral' } });
@@ -129,7 +122,7 @@ describe('known defects, reproduced (each fails once fixed: then drop it from KN
     expect(await postOpencx(conversationId)).toEqual({ status: 200, violations: 0 });
   });
 
-  test.failing('a signed AI reservation for a task and conversation that do not exist is answered without a 5xx and opens no OpenCX session', async () => {
+  test('a signed AI reservation for a task and conversation that do not exist is answered without a 5xx and opens no OpenCX session', async () => {
     const sessionsBefore = world.opencx.sessions.size;
     const params = {
       EventType: 'reservation.created',
