@@ -2,7 +2,7 @@ import { BridgeConfig, parseConfig } from '../common/config';
 import type { AiAnswer } from '../common/opencx-client';
 import type { FlexTaskAttributes } from '../common/task-attributes';
 import type { ConversationPhase, ConversationRecord } from './conversation-record';
-import { afterAnswer, aiUnavailable, checkOrigin, conversationOf, decide, Decision, isOurMessage } from './decide';
+import { afterAnswer, aiUnavailable, checkOrigin, conversationOf, decide, Decision, declineStep, isOurMessage } from './decide';
 import { classifyEvent, ConversationEvent, TaskRouterEvent, TaskRouterEventType } from './events';
 import { AI_UNAVAILABLE } from './handoff';
 import type { OpencxEvent } from './opencx-events';
@@ -127,6 +127,21 @@ describe('decide: the AI reservation (reservation.created)', () => {
   it('silences the AI when a human is offered a conversation our record still gives the AI', () => {
     const decision = expectAction(decide(humanReservation('reservation.created'), { config, record: record('ai') }), 'silence-ai');
     expect(decision.conversationSid).toBe(CONVERSATION);
+  });
+});
+
+describe('declineStep: a declined AI reservation is released a bounded number of times', () => {
+  test('a task without the handoff attributes gets them, which routes it to humans, and the reservation is rejected', () => {
+    expect(declineStep({ carriesHandoff: false, rejectedByAiBefore: false })).toBe('write-handoff-and-reject');
+    expect(declineStep({ carriesHandoff: false, rejectedByAiBefore: true })).toBe('write-handoff-and-reject');
+  });
+
+  test('a handed-off task offered to the AI is rejected without writing its attributes again, which would route it straight back', () => {
+    expect(declineStep({ carriesHandoff: true, rejectedByAiBefore: false })).toBe('reject');
+  });
+
+  test('a handed-off task the AI rejected before and is offered again is left to time out, not rejected in a loop', () => {
+    expect(declineStep({ carriesHandoff: true, rejectedByAiBefore: true })).toBe('leave-to-time-out');
   });
 });
 

@@ -280,6 +280,21 @@ export function conversationOf(event: BridgeEvent): string | undefined {
   return typeof sid === 'string' ? sid : undefined;
 }
 
+/**
+ * How a declined AI reservation is released, bounded whatever the workflow does. A task without the
+ * handoff attributes gets them (the workflow's `handedOff == true` filter then routes it to humans)
+ * and the reservation is rejected. A task that carries them already was routed to the AI by a
+ * workflow that checks the AI's filter first: writing them again would route it straight back, so
+ * the reservation is only rejected, and if the AI rejected this task before (TaskRouter offers it
+ * again), it is left to time out rather than rejected in a loop.
+ */
+export type DeclineStep = 'write-handoff-and-reject' | 'reject' | 'leave-to-time-out';
+
+export function declineStep(task: { carriesHandoff: boolean; rejectedByAiBefore: boolean }): DeclineStep {
+  if (!task.carriesHandoff) return 'write-handoff-and-reject';
+  return task.rejectedByAiBefore ? 'leave-to-time-out' : 'reject';
+}
+
 export type AfterAnswer = { next: 'reply'; reply: string; answerId?: string } | { next: 'handoff'; request: HandoffRequest; answerId?: string };
 
 /** After OpenCX answered (or failed to): post the reply, or hand off to humans. */

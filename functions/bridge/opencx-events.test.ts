@@ -35,6 +35,10 @@ describe('classifyOpencxEvent', () => {
     ['no event type', { data: {} }, /no event type/],
     ['no data', { event: 'conversation.ai_response' }, /without a data object/],
     ['no session', { event: 'conversation.ai_response', data: { message: { content: 'x' } } }, /conversation_id/],
+    ['a session id with a slash', { event: 'conversation.handoff_to_human', data: { conversation_id: 'a/b' } }, /not an OpenCX session id/],
+    ['a session id with control characters', { event: 'conversation.handoff_to_human', data: { conversation_id: 'a\u0000b\u001b[31m\r\n' } }, /not an OpenCX session id/],
+    ['a session id of 60,000 characters', { event: 'conversation.ai_response', data: { conversation_id: 'x'.repeat(60_000), response: 'Hi' } }, /not an OpenCX session id/],
+    ['a message id with a slash', { event: 'conversation.ai_response', data: { conversation_id: 's-1', message: { id: '../m', content: 'Hi' } } }, /message id is not an OpenCX id/],
     ['no text', { event: 'conversation.ai_response', data: { conversation_id: 's', message: { content: '  ' } } }, /no answer text/],
   ])('malformed (%s) is refused with a reason', (_, body, reason) => {
     const result = classifyOpencxEvent(body);

@@ -15,6 +15,12 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value : undefined);
 
+/**
+ * OpenCX's ids are UUIDs. They become Sync keys and URL path segments, so anything that is not a
+ * plain token (a `/`, control characters, thousands of characters) is a malformed event, not a retry.
+ */
+export const isOpencxId = (id: string): boolean => /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(id);
+
 /** OpenCX's handoff reasons, in words for the agent's panel. */
 const HANDOFF_REASONS: Record<string, string> = {
   ai_decided_to_handoff_the_conversation: AI_REQUESTED_HANDOFF,
@@ -37,6 +43,7 @@ export function classifyOpencxEvent(body: unknown): OpencxClassification {
   if (!isObject(data)) return { ok: false, reason: `${type} without a data object` };
   const sessionId = text(data.conversation_id);
   if (!sessionId) return { ok: false, reason: `${type} without data.conversation_id` };
+  if (!isOpencxId(sessionId)) return { ok: false, reason: `${type} whose data.conversation_id is not an OpenCX session id` };
 
   if (type === 'conversation.handoff_to_human') {
     return {
@@ -56,7 +63,9 @@ export function classifyOpencxEvent(body: unknown): OpencxClassification {
   const answer = text(message.content) ?? text(message.text) ?? text(data.response) ?? text(data.content) ?? text(data.message);
   if (!answer) return { ok: false, reason: `${type} for ${sessionId} carries no answer text` };
   const id = message.id ?? data.message_id;
-  return { ok: true, event: { kind: 'ai-answer', type, sessionId, answerId: typeof id === 'string' || typeof id === 'number' ? String(id) : undefined, text: answer } };
+  const answerId = typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+  if (answerId !== undefined && !isOpencxId(answerId)) return { ok: false, reason: `${type} for ${sessionId} whose message id is not an OpenCX id` };
+  return { ok: true, event: { kind: 'ai-answer', type, sessionId, answerId, text: answer } };
 }
 
 const HEALTH_SAMPLE_EVERY = 8;

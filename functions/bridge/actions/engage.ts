@@ -1,7 +1,7 @@
 // The AI takes a new conversation: one OpenCX session per conversation (a Sync claim), then the
 // customer's messages the AI has not seen yet, newest first within a budget, and its answer.
 import { OpenCxError } from '../../common/opencx-client';
-import { ConversationMessage } from '../../common/twilio';
+import { ConversationMessage, undefinedIfNotFound } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
 import { configToRecord, ConversationRecord } from '../conversation-record';
 import { flattenAttributes, flexSidsCustomData } from '../custom-data';
@@ -9,6 +9,7 @@ import { aiUnavailable, Decision, isFromCustomer } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { rateLimitedHandoff } from '../rate-limit';
 import { handOff } from './handoff';
+import { decline } from './lifecycle';
 import { answerCustomer } from './relay';
 
 type Engage = Extract<Decision, { action: 'engage' }>;
@@ -35,6 +36,16 @@ export async function engage(d: Engage, deps: BridgeDeps): Promise<Outcome> {
   const claim = await deps.state.claim(d.conversationSid, record);
   if (!claim.claimed) return reengage(d, deps);
 
+  // The conversation is read before the session is made: one that does not exist gets no session.
+  let candidates: ConversationMessage[];
+  try {
+    const newestFirst = await undefinedIfNotFound(deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, d.conversationSid, { order: 'desc', limit: ENGAGE_HISTORY.scanned }));
+    if (!newestFirst) return abandon(d, deps);
+    candidates = newestCustomerMessages(newestFirst, (m) => isFromCustomer(m.author, m.attributes, deps.config));
+  } catch (error) {
+    return handOff(d.conversationSid, { record, revision: '' }, aiUnavailable(), deps, { error: String(error) });
+  }
+
   let sessionId: string;
   try {
     sessionId = await deps.opencx.createSession(
@@ -54,15 +65,16 @@ export async function engage(d: Engage, deps: BridgeDeps): Promise<Outcome> {
   let engaged: KnownRecord = { record: { ...record, sessionId }, revision: '' };
   let fresh: ConversationMessage[];
   try {
-    const [updated, , unseen] = await Promise.all([
+    // Customer messages no Function has sent to OpenCX yet (each claimed by its SID, all at once).
+    const [updated, , claimed] = await Promise.all([
       deps.state.update(d.conversationSid, (r) => ({ ...r, sessionId })),
       deps.state.rememberSession(sessionId, d.conversationSid),
-      unseenCustomerMessages(d.conversationSid, deps),
+      Promise.all(candidates.map((m) => deps.state.claimMessage(m.sid))),
     ]);
     if (updated) engaged = updated;
-    fresh = unseen;
+    fresh = candidates.filter((_, i) => claimed[i]);
   } catch (error) {
-    // Without the session recorded or the conversation read, the AI cannot answer: humans can.
+    // Without the session recorded or the messages claimed, the AI cannot answer: humans can.
     deps.warn('engage failed after the OpenCX session was created; handing off', { error: String(error), sessionId });
     return handOff(d.conversationSid, engaged, aiUnavailable(), deps, { error: String(error) });
   }
@@ -85,12 +97,10 @@ export function newestCustomerMessages(newestFirst: ConversationMessage[], isCus
   return picked.reverse();
 }
 
-/** Customer messages no Function has sent to OpenCX yet (each claimed by its SID, all at once). */
-async function unseenCustomerMessages(conversationSid: string, deps: BridgeDeps): Promise<ConversationMessage[]> {
-  const newestFirst = await deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, { order: 'desc', limit: ENGAGE_HISTORY.scanned });
-  const candidates = newestCustomerMessages(newestFirst, (m) => isFromCustomer(m.author, m.attributes, deps.config));
-  const claimed = await Promise.all(candidates.map((m) => deps.state.claimMessage(m.sid)));
-  return candidates.filter((_, i) => claimed[i]);
+/** The task names a conversation that does not exist (a permanent 404): no session, our claim goes, the task goes to humans. */
+async function abandon(d: Engage, deps: BridgeDeps): Promise<Outcome> {
+  await deps.state.forget(d.conversationSid);
+  return decline({ action: 'decline', taskSid: d.taskSid, reservationSid: d.reservationSid, attributes: d.attributes, reason: `conversation ${d.conversationSid} does not exist` }, undefined, deps);
 }
 
 /** The AI got a new reservation for a conversation it already holds (e.g. after a timeout). */

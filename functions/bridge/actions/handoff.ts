@@ -127,8 +127,10 @@ export async function routeToHumans(task: TaskSnapshot, reservationSid: string |
   return (await taskrouter.rejectReservation(workspaceSid, current.sid, reservationSid)) === 'rejected' ? 'rejected' : 'rerouted';
 }
 
-/** This handoff's attributes are on the task already (a handoff being finished). */
+/** This handoff's attributes are on the task already (a handoff being finished), or there are none to write. */
 function alreadyCarries(current: Record<string, unknown>, wanted: Partial<HandoffAttributes>): boolean {
+  // Nothing to add (a decline of a task handed off already): a write would only route it again.
+  if (Object.keys(wanted).length === 0) return true;
   return current.handedOff === true && current.handoffTimestamp === wanted.handoffTimestamp;
 }
 

@@ -1,9 +1,11 @@
 // The rest of a conversation's life: a task the AI must not take, a human accepting, the AI
 // worker's reservation timing out, and the end of the task.
+import { isAiPoolWorker } from '../../common/config';
 import { Deadline } from '../../common/retry';
+import { undefinedIfNotFound } from '../../common/twilio';
 import { restoreAfterTimeout } from '../ai-worker';
 import { flexSidsCustomData } from '../custom-data';
-import type { Decision } from '../decide';
+import { declineStep, Decision } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { handoffAttributes } from '../handoff';
 import { routeToHumans } from './handoff';
@@ -12,13 +14,23 @@ type Of<A extends Decision['action']> = Extract<Decision, { action: A }>;
 
 /** Sends a task the AI cannot take to humans, with the reason the conversation's handoff gave if there was one. */
 export async function decline(d: Of<'decline'>, known: KnownRecord | undefined, deps: BridgeDeps): Promise<Outcome> {
+  const { taskrouter } = deps.twilio;
+  const workspaceSid = deps.config.workspaceSid;
+  deps.warn(`declining the AI reservation: ${d.reason}`, { taskSid: d.taskSid, reservationSid: d.reservationSid });
+  const task = await undefinedIfNotFound(taskrouter.fetchTask(workspaceSid, d.taskSid));
+  if (!task) return { outcome: 'declined', reason: d.reason, released: 'left: the task does not exist' };
+  const carriesHandoff = task.attributes.handedOff === true;
+  const rejectedByAiBefore = carriesHandoff && (await taskrouter.reservations(workspaceSid, task.sid, 'rejected')).some((r) => isAiPoolWorker(deps.config, r.workerSid));
+  const step = declineStep({ carriesHandoff, rejectedByAiBefore });
+  if (step === 'leave-to-time-out') {
+    deps.warn("the workflow offers handed-off tasks to the AI again: its handedOff == true filter must come before the AI's (Check setup)", { taskSid: d.taskSid, reservationSid: d.reservationSid });
+    return { outcome: 'declined', reason: d.reason, released: 'left to time out' };
+  }
   const pending = known?.record.handoff;
   const attributes =
-    d.attributes.handedOff === true
+    step === 'reject'
       ? {}
       : handoffAttributes(pending ? { ...pending, sessionId: known?.record.sessionId, at: new Date(pending.at) } : { reason: 'AI cannot handle this task', summary: d.reason, at: deps.now() });
-  deps.warn(`declining the AI reservation: ${d.reason}`, { taskSid: d.taskSid, reservationSid: d.reservationSid });
-  const task = await deps.twilio.taskrouter.fetchTask(deps.config.workspaceSid, d.taskSid);
   const released = await routeToHumans(task, d.reservationSid, attributes, deps);
   return { outcome: 'declined', reason: d.reason, released };
 }

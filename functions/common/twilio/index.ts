@@ -28,7 +28,7 @@ export function createTwilioApis(env: TwilioCredentials, deadline: Deadline): Tw
 
 export { DeadlineExceededError, TwilioRateLimitError } from './client';
 export type { TwilioClient, TwilioCredentials } from './client';
-export { mayHaveBeenProcessed, NOT_FOUND, SYNC_ITEM_EXISTS, twilioErrorCode, twilioStatus } from './base';
+export { mayHaveBeenProcessed, NOT_FOUND, SYNC_ITEM_EXISTS, twilioErrorCode, twilioStatus, undefinedIfNotFound } from './base';
 export type { RetryPolicy } from './base';
 export { ConversationsApi } from './conversations';
 export type { ConversationMessage, ConversationsWebhook, NewMessage } from './conversations';
