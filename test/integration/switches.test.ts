@@ -51,7 +51,7 @@ async function relay(world: World, conversationSid: string, c: SwitchCase): Prom
     await world.advance(1000);
     return;
   }
-  if (c.trigger === 'relay fails once') world.twilio.addFault({ method: 'GET', product: 'sync', path: /\/Maps\/opencx_conversations\/Items\//, status: 500, times: 3 });
+  if (c.trigger === 'relay fails once') world.twilio.addFault({ method: 'GET', product: 'sync', path: /\/Maps\/opencx_conversations_\d+\/Items\//, status: 500, times: 3 });
   await world.customerSays(conversationSid, RELAYED);
 }
 
@@ -97,7 +97,7 @@ describe.each(SWITCH_CASES.map((c) => [caseName(c), c] as const))('%s', (_name, 
   test(`engage, relay (${c.trigger === 'none' ? 'as usual' : c.trigger}), handoff and a human taking over`, async () => {
     const twilioSeenBefore = world.twilio.violations.length;
     world.opencx.ai.reply(GREETING);
-    if (c.trigger === 'engage fails once') world.twilio.addFault({ method: 'POST', product: 'sync', path: /\/Maps\/opencx_conversations\/Items$/, status: 500, times: 3 });
+    if (c.trigger === 'engage fails once') world.twilio.addFault({ method: 'POST', product: 'sync', path: /\/Maps\/opencx_conversations_\d+\/Items$/, status: 500, times: 3 });
     // Held-back events arrive once the clock has moved past their delay.
     const catchUp = async () => (c.trigger === 'late events' ? world.advance(c.twilio!.lateDeliveryMs!) : undefined);
     const { conversationSid, taskSid } = await world.customerStartsConversation('Where is my order?');
@@ -116,6 +116,7 @@ describe.each(SWITCH_CASES.map((c) => [caseName(c), c] as const))('%s', (_name, 
     expect(offered).toBeDefined();
     await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).reservations(offered!.sid).update({ reservationStatus: 'accepted' });
     await world.settle();
+    await catchUp();
 
     expectTriggered(world, c, taskSid);
     const transcript = world.transcript(conversationSid);
