@@ -7,7 +7,7 @@ import '@twilio-labs/serverless-runtime-types';
 import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtime-types/types';
 import { answerKey } from './bridge/actions/answer';
 import { decide } from './bridge/decide';
-import { classifyOpencxEvent, isHealthSample } from './bridge/opencx-events';
+import { classifyOpencxEvent } from './bridge/opencx-events';
 import { perform } from './bridge/perform';
 import { BridgeEnv, bridgeDeps, bridgeIo, flushUsage, reply, WebhookEvent } from './bridge/runtime';
 import type { BridgeState } from './bridge/state';
@@ -69,13 +69,14 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
       logEvent({ ...trace, outcome: 'ignored', reason: `${opencxEvent.type} needs no action` });
       return reply(callback, 200, { outcome: 'ignored', reason: `${opencxEvent.type} needs no action` });
     }
-    if (claim && !(await io.state.claimOnce(claim))) {
-      // Cheap when cold: the config read and the claim; a sample of these notes the health.
-      if (isHealthSample(claim)) await noteHealth(io.state, opencxEvent.type, healthKey);
+    // The health note rides alongside the claim: a setup check must see the webhook working even
+    // when every answer took the fast path (the notes are sharded by the answer's key).
+    const [claimed] = await Promise.all([claim ? io.state.claimOnce(claim) : true, noteHealth(io.state, opencxEvent.type, healthKey)]);
+    if (!claimed) {
       logEvent({ ...trace, outcome: 'already-answered', reason: 'this AI answer is in the conversation already' });
       return reply(callback, 200, { outcome: 'already-answered' });
     }
-    const [conversationSid] = await Promise.all([io.state.conversationOfSession(opencxEvent.sessionId), noteHealth(io.state, opencxEvent.type, healthKey)]);
+    const conversationSid = await io.state.conversationOfSession(opencxEvent.sessionId);
     const known = conversationSid ? await io.state.conversation(conversationSid) : undefined;
     trace.conversationSid = conversationSid;
     const decision = decide({ surface: 'opencx', type: opencxEvent.kind, event: opencxEvent, conversationSid }, { config, record: known?.record });

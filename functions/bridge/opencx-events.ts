@@ -1,6 +1,5 @@
 // Turns an OpenCX webhook payload into a typed bridge event, or says exactly why it cannot.
 // Payload shapes: docs/opencx-api.md ("Webhooks").
-import { shardOf } from '../common/shards';
 
 export const AI_REQUESTED_HANDOFF = 'AI requested human handoff';
 
@@ -68,13 +67,3 @@ export function classifyOpencxEvent(body: unknown): OpencxClassification {
   return { ok: true, event: { kind: 'ai-answer', type, sessionId, answerId, text: answer } };
 }
 
-const HEALTH_SAMPLE_EVERY = 8;
-
-/**
- * Whether the duplicate of an answer the fast path posted notes the health: one in
- * HEALTH_SAMPLE_EVERY, chosen by the answer's key, so a contact center whose answers all take the
- * fast path still shows its webhook working.
- */
-export function isHealthSample(claim: string): boolean {
-  return shardOf(claim, HEALTH_SAMPLE_EVERY) === 0;
-}
