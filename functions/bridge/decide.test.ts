@@ -461,6 +461,10 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
     expect(decide(timerFired(timer), { config: withTimer, record: record('ai') })).toEqual({ action: 'check-answered', conversationSid: CONVERSATION, sessionId: 'session-1', messageSid: timer.messageSid });
   });
 
+  it('tells the check that the message was already sent again once, so a second miss hands off', () => {
+    expect(decide(timerFired({ ...timer, resent: true }), { config: withTimer, record: record('ai') })).toMatchObject({ action: 'check-answered', resent: true });
+  });
+
   it('is accepted from the timer workspace by checkOrigin, and nothing else is', () => {
     expect(checkOrigin(timerFired(timer), withTimer, ACCOUNT)).toBeUndefined();
     expect(checkOrigin(timerFired(timer), config, ACCOUNT)).toMatch(/workspace/);

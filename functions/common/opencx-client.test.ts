@@ -154,6 +154,19 @@ describe('OpenCxClient requests', () => {
     expect(opencx.json(0)).toEqual({ status: 'closed_resolved' });
   });
 
+  it("reads the session's history page by page for a customer message containing the text, and says when it cannot tell", async () => {
+    const item = (type: string, text: string) => ({ id: text, created_at: '2026-01-01T00:00:00Z', event: { type: 'message', sender: { type, name: type }, content: { type: 'text', text } } });
+    opencx.then({ status: 200, body: { items: [item('contact', 'Hello'), item('ai', 'Where is my order?')], next: 'page-2' } });
+    opencx.then({ status: 200, body: { items: [item('contact', 'Hi\nWhere is my order?')], next: null } });
+    await expect(client().historyHasContactText('session-1', 'Where is my order?', budget())).resolves.toBe(true);
+    expect(opencx.seen.map((seen) => seen.url)).toEqual(['/chat/sessions/session-1/history', '/chat/sessions/session-1/history?cursor=page-2']);
+
+    opencx.then({ status: 200, body: { items: [item('ai', 'Where is my order?')], next: null } });
+    await expect(client().historyHasContactText('session-1', 'Where is my order?', budget())).resolves.toBe(false);
+    opencx.then({ status: 200, body: { items: [item('contact', 'Hello')], next: 'page-2' } });
+    await expect(client().historyHasContactText('session-1', 'Where is my order?', budget(), 1)).resolves.toBeUndefined();
+  });
+
   it('encodes the session id in the path', async () => {
     opencx.then({ status: 200, body: { id: 'a/b?c', status: 'open' } });
     await client().getSession('a/b?c', budget());

@@ -210,10 +210,25 @@ describe('answers lost on the way back', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Answer whose HTTP reply was lost')).toHaveLength(1);
   });
 
-  test("OpenCX answered 502 without taking the message, then answered the next one: the watchdog finds the first missing from OpenCX's history and sends it again, answered once", async () => {
+  test("OpenCX answered 502 without taking the message: its history says so at once, and the message is sent again and answered, with no watchdog", async () => {
+    const { conversationSid } = await engaged();
+    world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', status: 502, times: 1 });
+    world.opencx.ai.reply('Answer after the 502');
+
+    await world.customerSays(conversationSid, 'Question OpenCX refused with 502');
+
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    expect(world.contactMessages(sessionId).filter((text) => text === 'Question OpenCX refused with 502')).toHaveLength(1);
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'Answer after the 502')).toHaveLength(1);
+    expect(timerTasks(conversationSid)).toEqual([]);
+  });
+
+  test("OpenCX answered 502 without taking the message and its history could not be read; it answered the next one: the watchdog finds the first missing and sends it again, answered once", async () => {
     const { conversationSid, taskSid } = await engaged();
     world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', status: 502, times: 1 });
+    world.opencx.faults.add({ method: 'GET', path: '/chat/sessions/:id/history', status: 500, times: 3 });
     await world.customerSays(conversationSid, 'Question OpenCX never took');
+    expect(timerTasks(conversationSid)).toHaveLength(1);
     world.opencx.ai.reply('Answer to the next question');
     await world.customerSays(conversationSid, 'Next question');
     world.opencx.ai.reply('Answer to the question it never took');

@@ -13,8 +13,11 @@ import { answerCustomer } from './relay';
 /** What became of a message sent to the AI. */
 export type AiTurn =
   | { kind: 'answered'; next: AfterAnswer }
-  /** OpenCX may be working on it: its answer will come by webhook, or the watchdog hands off. */
-  | { kind: 'pending'; error: string }
+  /**
+   * OpenCX may be working on it: its answer will come by webhook, or the watchdog hands off.
+   * `answered`: OpenCX itself answered with a server error, so its history can tell at once.
+   */
+  | { kind: 'pending'; error: string; answered: boolean }
   /** Every key is over OpenCX's rate limit for longer than the handler can wait: not taken. */
   | { kind: 'rate-limited'; retryAfterMs?: number; error: string }
   /** OpenCX certainly did not take it (4xx, refused): humans must. */
@@ -45,7 +48,7 @@ export async function askAi(sessionId: string, text: string, deps: BridgeDeps): 
       }
     }
     if (error instanceof OpenCxError && error.status === 429) return { kind: 'rate-limited', retryAfterMs: error.retryAfterMs, error: String(error) };
-    if (error instanceof OpenCxError && error.maybeProcessed) return { kind: 'pending', error: String(error) };
+    if (error instanceof OpenCxError && error.maybeProcessed) return { kind: 'pending', error: String(error), answered: error.status !== undefined };
     return { kind: 'refused', request: aiUnavailable(), error: String(error) };
   }
   return { kind: 'answered', next: afterAnswer(answer) };

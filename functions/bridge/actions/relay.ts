@@ -39,6 +39,10 @@ export async function answerCustomer(conversationSid: string, known: KnownRecord
     case 'answered':
       return deliverAnswer(conversationSid, known, turn.next, deps);
     case 'pending':
+      if (turn.answered && !resent && (await neverReachedAi(known.record.sessionId!, text, deps))) {
+        deps.warn('OpenCX answered a server error without taking the message; sending it again', { sessionId: known.record.sessionId, error: turn.error });
+        return answerCustomer(conversationSid, known, text, deps, claimed, since, true);
+      }
       return awaitAnswer(conversationSid, known, claimed[claimed.length - 1], deps, { slow: turn.error }, resent);
     case 'rate-limited':
       return resendLater(conversationSid, known, { text, messageSids: claimed, since: sentAt }, turn, deps);
@@ -46,4 +50,10 @@ export async function answerCustomer(conversationSid: string, known: KnownRecord
       deps.warn('OpenCX refused the message; handing off', { error: turn.error, sessionId: known.record.sessionId });
       return handOff(conversationSid, known, turn.request, deps, { error: turn.error });
   }
+}
+
+/** OpenCX's history certainly lacks the text (not when the history cannot be read in time). */
+async function neverReachedAi(sessionId: string, text: string, deps: BridgeDeps): Promise<boolean> {
+  if (deps.deadline.remaining() < deps.afterAnswerReserveMs * 2) return false;
+  return (await deps.opencx.historyHasContactText(sessionId, text, deps.deadline, 3).catch(() => undefined)) === false;
 }
