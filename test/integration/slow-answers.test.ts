@@ -223,6 +223,18 @@ describe('answers lost on the way back', () => {
     expect(timerTasks(conversationSid)).toEqual([]);
   });
 
+  test('OpenCX refused the same message with 502 twice without taking it: the conversation goes to humans at once, the message with it', async () => {
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', status: 502, times: 2 });
+
+    await world.customerSays(conversationSid, 'Question refused twice');
+
+    expect(world.contactMessages(world.sessionFor(conversationSid)!.id)).not.toContain('Question refused twice');
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+    expect(world.task(taskSid).taskQueueSid).toBe(world.humanQueueSid);
+    expect(timerTasks(conversationSid)).toEqual([]);
+  });
+
   test("OpenCX answered 502 without taking the message and its history could not be read; it answered the next one: the watchdog finds the first missing and sends it again, answered once", async () => {
     const { conversationSid, taskSid } = await engaged();
     world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', status: 502, times: 1 });

@@ -1,6 +1,6 @@
 // A customer message to the AI: claimed once by its message SID, sent to OpenCX, and answered on
 // the fast path, or left to OpenCX's webhook (the slow path) with a watchdog armed.
-import type { Decision } from '../decide';
+import { aiUnavailable, Decision } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { askAi, awaitAnswer, deliverAnswer } from './answer';
 import { handOff } from './handoff';
@@ -39,7 +39,8 @@ export async function answerCustomer(conversationSid: string, known: KnownRecord
     case 'answered':
       return deliverAnswer(conversationSid, known, turn.next, deps);
     case 'pending':
-      if (turn.answered && !resent && (await neverReachedAi(known.record.sessionId!, text, deps))) {
+      if (turn.answered && (await neverReachedAi(known.record.sessionId!, text, deps))) {
+        if (resent) return handOff(conversationSid, known, aiUnavailable(), deps, { error: turn.error });
         deps.warn('OpenCX answered a server error without taking the message; sending it again', { sessionId: known.record.sessionId, error: turn.error });
         return answerCustomer(conversationSid, known, text, deps, claimed, since, true);
       }
