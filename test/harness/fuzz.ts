@@ -15,6 +15,7 @@ import { CONVERSATION_EVENTS, TASKROUTER_EVENTS } from '../../functions/bridge/e
 import { signOpencxPayload } from '../../functions/common/opencx-signature';
 import { AI_RESPONSE_EVENT, HANDOFF_EVENT } from '../simulators/opencx/webhooks';
 import type { World } from './world';
+import { SeededRandom } from '../reliability/seeded-random';
 
 export type FuzzEndpoint = 'webhook' | 'opencx-webhook' | 'admin';
 export type FuzzExpectation = 'refused' | 'ignored' | 'transient';
@@ -56,36 +57,15 @@ export interface FuzzReport {
   counts: Record<FuzzExpectation, number>;
 }
 
-/** mulberry32: small, fast and the same on every machine. */
-export class Rng {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  int(below: number): number {
-    return Math.floor(this.next() * below);
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)];
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
+/** The reliability run's seeded generator, with what the fuzzer draws. */
+export class Rng extends SeededRandom {
+  /** An integer in [0, n). */
+  below(n: number): number {
+    return Math.floor(this.next() * n);
   }
 
   hex(length: number): string {
-    return Array.from({ length }, () => '0123456789abcdef'[this.int(16)]).join('');
+    return Array.from({ length }, () => '0123456789abcdef'[this.below(16)]).join('');
   }
 
   sid(prefix: string): string {
@@ -98,7 +78,7 @@ export class Rng {
   }
 
   base64(bytes: number): string {
-    return Buffer.from(Array.from({ length: bytes }, () => this.int(256))).toString('base64');
+    return Buffer.from(Array.from({ length: bytes }, () => this.below(256))).toString('base64');
   }
 
   /** An odd value: unicode, control characters, lone surrogates, markup, numbers as text, huge. */
@@ -113,7 +93,7 @@ export class Rng {
       ['json', () => '{"handedOff":true,"__proto__":{"polluted":1}}'],
       ['number', () => String(this.pick([0, -1, 1e308, Number.MAX_SAFE_INTEGER + 2]))],
       ['boolean word', () => this.pick(['true', 'false', 'null', 'undefined', 'NaN'])],
-      ['huge', () => 'x'.repeat(60_000 + this.int(20_000))],
+      ['huge', () => 'x'.repeat(60_000 + this.below(20_000))],
       ['random sid', () => this.sid(this.pick(['WT', 'WR', 'WK', 'CH', 'IM', 'WS', 'IS', 'EV', 'XX']))],
     ];
     const [name, make] = this.pick(values);
@@ -186,7 +166,7 @@ function twilioEventParams(rng: Rng, facts: FuzzFacts): Record<string, string> {
 function mangleParams(rng: Rng, params: Record<string, string>): { params: Record<string, string>; what: string } {
   const next = { ...params };
   const keys = Object.keys(next);
-  switch (rng.int(5)) {
+  switch (rng.below(5)) {
     case 0: {
       const key = rng.pick(keys);
       delete next[key];
@@ -194,7 +174,7 @@ function mangleParams(rng: Rng, params: Record<string, string>): { params: Recor
     }
     case 1: {
       const weird = rng.weirdValue();
-      next[`Extra${rng.int(1000)}`] = weird.value;
+      next[`Extra${rng.below(1000)}`] = weird.value;
       next.__proto__x = 'x';
       return { params: next, what: `extra fields (${weird.name})` };
     }
@@ -231,7 +211,7 @@ function twilioCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
   if (replay) return post('replay of a real delivery', 'ignored', new URLSearchParams(replay).toString(), { 'Content-Type': FORM, 'X-Twilio-Signature': sign(replay) });
   const { params, what } = rng.chance(0.7) ? mangleParams(rng, twilioEventParams(rng, facts)) : { params: twilioEventParams(rng, facts), what: 'well-formed' };
   const body = new URLSearchParams(params).toString();
-  switch (rng.int(14)) {
+  switch (rng.below(14)) {
     case 0:
       return post(`${what}, unsigned`, 'refused', body, { 'Content-Type': FORM });
     case 1:
@@ -241,7 +221,7 @@ function twilioCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
     case 3:
       return post(`${what}, signed for another URL`, 'refused', body, { 'Content-Type': FORM, 'X-Twilio-Signature': sign(params, facts.authToken, 'https://example.com/webhook') });
     case 4: {
-      const cut = body.slice(0, 1 + rng.int(Math.max(1, body.length - 1)));
+      const cut = body.slice(0, 1 + rng.below(Math.max(1, body.length - 1)));
       return post(`${what}, body truncated after signing`, 'refused', cut, { 'Content-Type': FORM, 'X-Twilio-Signature': sign(params) });
     }
     case 5:
@@ -255,7 +235,7 @@ function twilioCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
       return post(`${what}, sent as ${contentType}, unsigned`, 'refused', wrongBody, { 'Content-Type': contentType, 'X-Twilio-Signature': rng.pick(['', 'sha1=abc', 'x'.repeat(5000)]) });
     }
     case 7:
-      return post(`${what}, oversized (${Math.round(1.2 + rng.int(3))} MB), unsigned`, 'refused', `${body}&Pad=${'p'.repeat(1_200_000 + rng.int(2_000_000))}`, { 'Content-Type': FORM });
+      return post(`${what}, oversized (${Math.round(1.2 + rng.below(3))} MB), unsigned`, 'refused', `${body}&Pad=${'p'.repeat(1_200_000 + rng.below(2_000_000))}`, { 'Content-Type': FORM });
     default:
       return post(`${what}, signed`, 'ignored', body, { 'Content-Type': FORM, 'X-Twilio-Signature': sign(params) });
   }
@@ -276,7 +256,7 @@ function opencxEnvelope(rng: Rng, facts: FuzzFacts): Record<string, unknown> {
 
 function mangleEnvelope(rng: Rng, envelope: Record<string, unknown>): { envelope: unknown; what: string } {
   const weird = rng.weirdValue();
-  switch (rng.int(6)) {
+  switch (rng.below(6)) {
     case 0:
       return { envelope: { ...envelope, data: rng.pick([null, 'text', 42, [], [null], { message: 'not an object' }]) }, what: 'data of the wrong type' };
     case 1:
@@ -312,7 +292,7 @@ function opencxCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
   const body = JSON.stringify(envelope);
   const now = facts.nowSeconds();
   const signed = (secret: string, at: number, rawBody = body) => ({ 'X-OpenCX-Signature': signOpencxPayload(secret, rawBody, at), 'X-OpenCX-Timestamp': String(at) });
-  switch (rng.int(14)) {
+  switch (rng.below(14)) {
     case 0:
       return post(`${what}, unsigned`, 'refused', body, {});
     case 1:
@@ -322,7 +302,7 @@ function opencxCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
     case 3:
       return post(`${what}, signed with another secret`, 'refused', body, signed('whsec_not_the_saved_one', now));
     case 4:
-      return post(`${what}, stale (signed ${10 + rng.int(1000)} minutes ago)`, 'refused', body, signed(facts.opencxWebhookSecret, now - 600 - rng.int(60_000)));
+      return post(`${what}, stale (signed ${10 + rng.below(1000)} minutes ago)`, 'refused', body, signed(facts.opencxWebhookSecret, now - 600 - rng.below(60_000)));
     case 5: {
       const timestamp = rng.pick(['abc', '-5', '1e9', '0x1f', String(now) + '000000', `${now}.5`]);
       return post(`${what}, malformed timestamp`, 'refused', body, { 'X-OpenCX-Signature': signOpencxPayload(facts.opencxWebhookSecret, body, Number(timestamp) || 0), 'X-OpenCX-Timestamp': timestamp });
@@ -330,7 +310,7 @@ function opencxCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
     case 6:
       return post(`${what}, tampered after signing`, 'refused', JSON.stringify({ ...(envelope as object), tampered: true }), signed(facts.opencxWebhookSecret, now));
     case 7: {
-      const cut = body.slice(0, Math.max(1, rng.int(body.length)));
+      const cut = body.slice(0, Math.max(1, rng.below(body.length)));
       return post(`${what}, body truncated after signing`, 'refused', cut, signed(facts.opencxWebhookSecret, now));
     }
     case 8:
@@ -354,7 +334,7 @@ function adminCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
   ]);
   const path = token.refused ? rng.pick(ADMIN_PATHS) : rng.pick(READ_ONLY_ADMIN_PATHS);
   const fields: Record<string, string> = { ...(token.value === undefined ? {} : { Token: token.value }) };
-  if (rng.chance(0.6)) fields[rng.pick(['workspaceSid', 'opencxToken', 'aiAuthorName', 'humanQueueSid', 'customerHandoffNoteTranslations', `extra${rng.int(99)}`])] = weird.value;
+  if (rng.chance(0.6)) fields[rng.pick(['workspaceSid', 'opencxToken', 'aiAuthorName', 'humanQueueSid', 'customerHandoffNoteTranslations', `extra${rng.below(99)}`])] = weird.value;
   const asJson = rng.chance(0.2);
   const oversized = rng.chance(0.05);
   const body = asJson ? JSON.stringify(fields) : new URLSearchParams(oversized ? { ...fields, pad: 'p'.repeat(1_500_000) } : fields).toString();
