@@ -16,11 +16,11 @@ const seed = Number(option('--seed') ?? (short ? 1 : Math.floor(Math.random() * 
 const only = option('--only')?.split(',') ?? [...SCENARIOS];
 
 /**
- * The full load is issue 8's 200 conversations; the other scenarios, and every short one (CI),
- * stay within one AI worker's 50 slots, so what they show is their own guarantee, not the pool's.
+ * The full load is issue 8's 200 conversations, CI's short one 60, so both need the AI worker pool;
+ * the other scenarios stay within one AI worker's 50 slots, so what they show is their own guarantee.
  */
 const SIZES: Record<(typeof SCENARIOS)[number], { full: Traffic; short: Traffic }> = {
-  load: { full: { conversations: 200, messages: 10, handoffShare: 0.1, burst: 50 }, short: { conversations: 30, messages: 4, handoffShare: 0.1, burst: 30 } },
+  load: { full: { conversations: 200, messages: 10, handoffShare: 0.1, burst: 50 }, short: { conversations: 60, messages: 3, handoffShare: 0.1, burst: 60 } },
   duplicates: { full: { conversations: 50, messages: 6, handoffShare: 0.1, burst: 50 }, short: { conversations: 16, messages: 4, handoffShare: 0.1, burst: 16 } },
   faults: { full: { conversations: 50, messages: 8, handoffShare: 0.1, burst: 50 }, short: { conversations: 16, messages: 4, handoffShare: 0.1, burst: 16 } },
   writers: { full: { conversations: 50, messages: 4, handoffShare: 0.5, burst: 50 }, short: { conversations: 12, messages: 3, handoffShare: 0.5, burst: 12 } },
