@@ -3,7 +3,7 @@
 import { BridgeState } from '../bridge/state';
 import { pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';
 import { settingsView } from '../admin-lib/settings';
-import { opencxWebhookUrlOf } from '../admin-lib/setup-facts';
+import { opencxWebhookUrlOf } from '../admin-lib/setup/facts';
 
 export const handler = pluginEndpoint({ name: 'settings-load', role: 'admin' }, async (call) => {
   const settings = settingsView(await new BridgeState(call.twilio.sync, syncServiceSid(call.context)).storedConfig(), opencxWebhookUrlOf(call));

@@ -6,9 +6,9 @@
 // from the next event on.
 import { ensureAiPool } from '../admin-lib/ai-worker';
 import { pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';
-import { registerConfigVersion } from '../admin-lib/registrations';
+import { registerConfigVersion } from '../admin-lib/setup/registrations';
 import { configDocument, extraTokenProblem, extraTokensToSave, missingResource, opencxFailure, parseSaveForm, peakToSave, settingsView, storedPool, tokenToSave } from '../admin-lib/settings';
-import { opencxWebhookUrlOf, registeredWebhookUrl } from '../admin-lib/setup-facts';
+import { opencxWebhookUrlOf, registeredWebhookUrl } from '../admin-lib/setup/facts';
 import { ensureTimerWorkspace } from '../admin-lib/timer-workspace';
 import { BridgeState, forgetCachedConfig } from '../bridge/state';
 import { aiPoolSize, newConfigVersion } from '../common/config';

@@ -4,9 +4,11 @@
 // written only when it needs it, so a second apply writes nothing. Then every check runs again.
 import { AdminError } from '../admin-lib/admin-error';
 import { AdminEnv, PluginCall, pluginEndpoint } from '../admin-lib/plugin-endpoint';
-import { Registration, updateConversationsWebhook, updateTimerCallback, updateWorkspaceCallback, written } from '../admin-lib/registrations';
-import { chooseWorkflow, conversationsWebhookUpdate, humanQueueProblem, parseSetupForm, RoutingFacts, SetupForm, workflowConfigurationUpdate, workspaceCallbackUpdate } from '../admin-lib/setup';
-import { loadConfig, readRouting, registeredWebhookUrl, runChecks } from '../admin-lib/setup-facts';
+import { Registration, updateConversationsWebhook, updateTimerCallback, updateWorkspaceCallback, written } from '../admin-lib/setup/registrations';
+import { parseSetupForm, SetupForm } from '../admin-lib/setup/form';
+import { conversationsWebhookUpdate, workspaceCallbackUpdate } from '../admin-lib/setup/webhooks';
+import { chooseWorkflow, humanQueueProblem, RoutingFacts, workflowConfigurationUpdate } from '../admin-lib/setup/workflow';
+import { loadConfig, readRouting, registeredWebhookUrl, runChecks } from '../admin-lib/setup/facts';
 import type { BridgeConfig } from '../common/config';
 
 export const handler = pluginEndpoint({ name: 'setup-apply', role: 'admin' }, async (call) => {

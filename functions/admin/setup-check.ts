@@ -1,8 +1,8 @@
 // The setup doctor (admins only): what is missing or wrong between this deployment, TaskRouter,
 // Conversations and OpenCX, each problem with the sentence that fixes it. Reads only.
 import { pluginEndpoint } from '../admin-lib/plugin-endpoint';
-import { parseSetupForm } from '../admin-lib/setup';
-import { loadConfig, runChecks } from '../admin-lib/setup-facts';
+import { parseSetupForm } from '../admin-lib/setup/form';
+import { loadConfig, runChecks } from '../admin-lib/setup/facts';
 
 export const handler = pluginEndpoint({ name: 'setup-check', role: 'admin' }, async (call) => {
   const form = parseSetupForm(call.event);

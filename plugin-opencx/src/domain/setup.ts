@@ -1,4 +1,4 @@
-// Reading the setup doctor's checks (functions/admin-lib/setup.ts) for the settings view.
+// Reading the setup doctor's checks (functions/admin-lib/setup/) for the settings view.
 import type { SetupCheck } from '../api/settingsClient';
 
 export const QUEUE_SID = /^WQ[0-9a-fA-F]{32}$/;

@@ -14,7 +14,7 @@ const OLD_WEBHOOK = 'https://opencx-old-stage.twil.io/webhook';
 const SAVED: OpencxSettings = { ...SAVED_SETTINGS, aiAuthorName: 'Acme Bot' };
 const UNCONFIGURED: OpencxSettings = { ...SAVED, configured: false, opencxTokenMasked: null, orgName: null };
 
-// Worded as functions/admin-lib/setup.ts words them.
+// Worded as functions/admin-lib/setup/ words them.
 const WORKSPACE_UNSET: SetupCheck = {
   id: 'workspace_events',
   status: 'problem',

@@ -1,16 +1,21 @@
-// Reads what the setup checks look at, all at once; the decisions are in setup.ts.
-import { recentUsage, USAGE_WINDOW_MS } from '../bridge/opencx-usage';
-import { BridgeState } from '../bridge/state';
-import { AI_PEAK_CONVERSATIONS, aiPoolOf, BridgeConfig, newestWebhookHealth, OPENCX_WEBHOOK_HEALTH_DOCUMENTS, withConfigVersion } from '../common/config';
-import { everyObject } from '../common/shards';
-import { OpenCxClient } from '../common/opencx-client';
-import { keyId } from '../common/opencx-rate-limit';
-import { Deadline } from '../common/retry';
-import { deploymentUrl } from '../common/signature';
-import type { TaskRouterApi } from '../common/twilio';
-import { AdminEnv, PluginCall, syncServiceSid } from './plugin-endpoint';
-import { maskToken, opencxFailure } from './settings';
-import { AiPoolFacts, Check, notConfiguredChecks, OPENCX_WEBHOOK_PATH, OpenCxTokenState, OpenCxUsageFacts, OpenCxWebhookFacts, RoutingFacts, SetupFacts, setupChecks, TimerWorkspaceFacts, WEBHOOK_PATH } from './setup';
+// Reads what the setup checks look at, all at once; the decisions are in doctor.ts and the files it imports.
+import { recentUsage, USAGE_WINDOW_MS } from '../../bridge/opencx-usage';
+import { BridgeState } from '../../bridge/state';
+import { AI_PEAK_CONVERSATIONS, aiPoolOf, BridgeConfig, newestWebhookHealth, OPENCX_WEBHOOK_HEALTH_DOCUMENTS, withConfigVersion } from '../../common/config';
+import { everyObject } from '../../common/shards';
+import { OpenCxClient } from '../../common/opencx-client';
+import { keyId } from '../../common/opencx-rate-limit';
+import { Deadline } from '../../common/retry';
+import { deploymentUrl } from '../../common/signature';
+import type { TaskRouterApi } from '../../common/twilio';
+import { AdminEnv, PluginCall, syncServiceSid } from '../plugin-endpoint';
+import { maskToken, opencxFailure } from '../settings';
+import type { AiPoolFacts } from './ai-worker-check';
+import type { Check } from './check';
+import { notConfiguredChecks, SetupFacts, setupChecks } from './doctor';
+import { OPENCX_WEBHOOK_PATH, OpenCxTokenState, OpenCxUsageFacts, OpenCxWebhookFacts } from './opencx-checks';
+import { TimerWorkspaceFacts, WEBHOOK_PATH } from './webhooks';
+import type { RoutingFacts } from './workflow';
 
 /** OpenCX gets at most this much of the request's budget: a slow OpenCX makes a warning, not a timeout. */
 const OPENCX_BUDGET_MS = 3000;

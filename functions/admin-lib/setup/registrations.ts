@@ -1,9 +1,10 @@
 // Points Twilio's webhooks at this deployment. Each registration is read right before it is
-// written, and written only when the decision (setup.ts) asks for it: these resources have no ETags.
-import type { BridgeConfig } from '../common/config';
-import type { ConversationsWebhook, TwilioApis, WorkspaceCallback } from '../common/twilio';
-import { CheckId, conversationsWebhookAfterSave, workspaceCallbackUpdate, workspaceCallbackAfterSave } from './setup';
-import { TIMER_EVENTS } from './timer-workspace';
+// written, and written only when the decision (webhooks.ts) asks for it: these resources have no ETags.
+import type { BridgeConfig } from '../../common/config';
+import type { ConversationsWebhook, TwilioApis, WorkspaceCallback } from '../../common/twilio';
+import type { CheckId } from './check';
+import { conversationsWebhookAfterSave, workspaceCallbackAfterSave, workspaceCallbackUpdate } from './webhooks';
+import { TIMER_EVENTS } from '../timer-workspace';
 
 type CallbackUpdate = { eventCallbackUrl: string; eventsFilter: string };
 type WebhookUpdate = { postWebhookUrl: string; method: 'POST'; filters: string[] };

@@ -1,0 +1,99 @@
+// The AI worker pool: its size against the settings, each worker able to take conversations, and how full it is.
+import { AI_WORKER_CHANNEL_CAPACITY, aiPoolSize } from '../../common/config';
+import type { WorkerRouting } from '../../common/twilio';
+import { heldTasks } from '../ai-pool';
+import { Check, check, CheckStatus, fine, manual, Verdict } from './check';
+
+const TASK_CHANNEL = 'chat';
+/** The AI pool's share of slots in use (on its busiest channel) from which the check warns. */
+export const AI_POOL_BUSY_SHARE = 0.8;
+
+/** A saved AI worker as TaskRouter shows it; `routing` undefined when it is not in the workspace. */
+export interface PoolWorkerFacts {
+  sid: string;
+  routing?: WorkerRouting;
+}
+
+export interface AiPoolFacts {
+  /** The expected peak of concurrent AI conversations in the settings. */
+  peak: number;
+  pool: PoolWorkerFacts[];
+  /** Surplus workers the last save closed; deleted by a save once they hold no task. */
+  draining: PoolWorkerFacts[];
+}
+
+/** Why a saved pool worker takes no conversation, with the fix; undefined when it serves. */
+function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): { detail: string; fix: string } | undefined {
+  if (!worker) {
+    return {
+      detail: `The AI worker ${sid} saved in the settings is not in the workspace any more.`,
+      fix: 'Open the OpenCX settings and click Test & Save: it creates the missing AI workers.',
+    };
+  }
+  const name = `"${worker.friendlyName}" (${worker.sid})`;
+  if (!worker.available) {
+    return { detail: `${name} is in the "${worker.activityName}" activity, which is not available: TaskRouter offers it no task.`, fix: `In TaskRouter → Workers, set ${name} to Available.` };
+  }
+  const chat = worker.channels.find((channel) => channel.taskChannel === TASK_CHANNEL);
+  if (!chat || !chat.available || chat.capacity <= 0) {
+    const state = !chat ? 'has no chat channel' : !chat.available ? 'has its chat channel closed' : 'has a chat capacity of 0';
+    return {
+      detail: `${name} ${state}, so it cannot take any conversation.`,
+      fix: `In TaskRouter → Workers → ${name} → Channels, make chat available with a capacity of ${AI_WORKER_CHANNEL_CAPACITY}.`,
+    };
+  }
+  return undefined;
+}
+
+/** Slots in use over slots open, per task channel, across the serving workers (TaskRouter's assigned_tasks and configured_capacity). */
+export function poolUtilisation(workers: readonly WorkerRouting[]): { taskChannel: string; assigned: number; capacity: number }[] {
+  const channels = new Map<string, { taskChannel: string; assigned: number; capacity: number }>();
+  for (const channel of workers.flatMap((worker) => worker.channels).filter((c) => c.available && c.capacity > 0)) {
+    const sum = channels.get(channel.taskChannel) ?? { taskChannel: channel.taskChannel, assigned: 0, capacity: 0 };
+    channels.set(channel.taskChannel, { ...sum, assigned: sum.assigned + channel.assignedTasks, capacity: sum.capacity + channel.capacity });
+  }
+  return [...channels.values()];
+}
+
+/**
+ * The AI worker pool: as many workers as the peak in the settings needs, each Available with
+ * chat open; how full it is from TaskRouter's worker channel statistics (a warning from 80 %,
+ * when new conversations will soon wait for an AI slot); and the surplus workers still draining.
+ */
+export function aiWorkerCheck(facts: AiPoolFacts): Check {
+  const verdict = (status: CheckStatus, v: Verdict): Check => check('ai_worker', 'AI worker', status, v);
+  const wanted = aiPoolSize(facts.peak);
+  const gaps = facts.pool.map(poolWorkerGap).filter((gap): gap is { detail: string; fix: string } => gap !== undefined);
+  const serving = facts.pool.flatMap(({ routing }) => (routing && !poolWorkerGap({ sid: routing.sid, routing }) ? [routing] : []));
+  const size = `${serving.length} of ${wanted} AI worker${wanted === 1 ? '' : 's'} serving (a peak of ${facts.peak} concurrent conversations, ${AI_WORKER_CHANNEL_CAPACITY} a worker)`;
+  const usage = poolUtilisation(serving);
+  const busiest = usage.reduce<(typeof usage)[number] | undefined>((top, u) => (!top || u.assigned / u.capacity > top.assigned / top.capacity ? u : top), undefined);
+  const share = busiest ? busiest.assigned / busiest.capacity : 0;
+  const workers = serving.map((worker) => {
+    const slots = worker.channels.filter((c) => c.available && c.capacity > 0).map((c) => `${c.taskChannel} ${c.assignedTasks}/${c.capacity}`);
+    return `"${worker.friendlyName}" (${worker.sid}) ${worker.activityName}, ${slots.join(', ')}`;
+  });
+  const draining = facts.draining.flatMap(({ routing }) => (routing ? [`"${routing.friendlyName}" (${routing.sid}) holds ${heldTasks(routing)}`] : []));
+  const detail = [
+    `${size}: ${workers.join('; ') || 'none'}.`,
+    ...usage.map((u) => `${u.taskChannel}: ${u.assigned} of ${u.capacity} slots in use (${Math.round((u.assigned * 100) / u.capacity)} %).`),
+    ...(draining.length > 0 ? [`Draining, taking no new conversation, deleted by a save once they hold none: ${draining.join('; ')}.`] : []),
+  ].join(' ');
+  const missing = wanted - facts.pool.length;
+  if (gaps.length > 0 || missing > 0) {
+    const found = [...gaps.map((gap) => gap.detail), ...(missing > 0 ? [`The settings keep ${facts.pool.length} AI workers, ${missing} fewer than the peak needs.`] : [])];
+    const fixes = [...new Set([...gaps.map((gap) => gap.fix), ...(missing > 0 ? ['Open the OpenCX settings and click Test & Save: it creates the missing AI workers.'] : [])])];
+    return verdict('problem', manual(`${found.join(' ')} ${detail}`, fixes.join(' ')));
+  }
+  if (busiest && share >= AI_POOL_BUSY_SHARE) {
+    return verdict(
+      'warning',
+      manual(
+        `The AI pool is ${Math.round(share * 100)} % full on ${busiest.taskChannel}: new conversations will soon wait in the queue for an AI slot. ${detail}`,
+        `In the OpenCX settings, raise the peak of concurrent AI conversations (each ${AI_WORKER_CHANNEL_CAPACITY} more adds an AI worker) and click Test & Save.`,
+      ),
+    );
+  }
+  return verdict('ok', fine(detail));
+}
+

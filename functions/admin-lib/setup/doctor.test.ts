@@ -1,0 +1,89 @@
+import { BridgeConfig, parseConfig } from '../../common/config';
+import { configCheck, notConfiguredChecks, SetupFacts, setupChecks } from './doctor';
+import { opencxTokenCheck } from './opencx-checks';
+import { VERSIONED, OPENCX_WEBHOOK_URL, TIMER_WS, TIMER_WW, WS, IS, WK, AI_QUEUE, WW, EVENTS, CONVERSATION_FILTERS, handedOffFilter, aiFilter, workflow, routing, worker } from './fixtures.testing';
+
+describe('config and OpenCX token', () => {
+  it('asks for the settings before anything else can be checked', () => {
+    expect(notConfiguredChecks()).toEqual([
+      { id: 'config', title: 'OpenCX settings', status: 'problem', detail: expect.stringMatching(/not saved/), fix: expect.stringMatching(/Test & Save/), autoFixable: false },
+    ]);
+    expect(configCheck(true)).toMatchObject({ status: 'ok', autoFixable: false });
+  });
+
+  it('is ok with the org name, a problem when rejected, a warning when OpenCX is unreachable', () => {
+    expect(opencxTokenCheck({ kind: 'valid', orgName: 'Acme' })).toMatchObject({ id: 'opencx_token', status: 'ok', detail: expect.stringContaining('"Acme"') });
+    expect(opencxTokenCheck({ kind: 'rejected' })).toMatchObject({ status: 'problem', fix: expect.stringMatching(/current API key/), autoFixable: false });
+    expect(opencxTokenCheck({ kind: 'unavailable' })).toMatchObject({ status: 'warning', autoFixable: false });
+  });
+});
+
+describe('setupChecks', () => {
+  const config: BridgeConfig = parseConfig({
+    opencxToken: 'k',
+    workspaceSid: WS,
+    aiWorkerSid: WK,
+    conversationsServiceSid: IS,
+    aiAuthorName: 'AI',
+    opencxWebhookSecret: 'whsec_1',
+    timerWorkspaceSid: TIMER_WS,
+    timerWorkflowSid: TIMER_WW,
+    configVersion: 'v2',
+  })!;
+  const now = new Date('2026-12-02T12:00:00.000Z');
+  const facts: SetupFacts = {
+    config,
+    webhookUrl: VERSIONED,
+    opencx: { kind: 'valid', orgName: 'Acme' },
+    opencxWebhook: { secretSaved: true, url: OPENCX_WEBHOOK_URL, health: { lastVerifiedAt: '2026-12-02T11:00:00.000Z', lastEvent: 'conversation.ai_response' }, now },
+    opencxUsage: { minutes: 15, keys: [{ masked: '••••••••f3a9', requests: 40, limited: 0 }] },
+    workspace: { eventCallbackUrl: VERSIONED, eventsFilter: EVENTS },
+    conversationsWebhook: { postWebhookUrl: VERSIONED, method: 'POST', filters: CONVERSATION_FILTERS },
+    timerWorkspace: { sid: TIMER_WS, callback: { eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' }, workflowFound: true },
+    aiPool: { peak: 50, pool: [{ sid: WK, routing: worker() }], draining: [] },
+    routing: routing([handedOffFilter, aiFilter]),
+  };
+
+  it('runs every check, the AI queue only when one is configured', () => {
+    const checks = setupChecks(facts);
+    expect(checks.map((c) => [c.id, c.status])).toEqual([
+      ['config', 'ok'],
+      ['opencx_token', 'ok'],
+      ['opencx_webhook', 'ok'],
+      ['opencx_rate_limit', 'ok'],
+      ['workspace_events', 'ok'],
+      ['conversations_webhook', 'ok'],
+      ['timer_workspace', 'ok'],
+      ['ai_worker', 'ok'],
+      ['workflow_filters', 'ok'],
+      ['ai_reservation_timeout', 'ok'],
+      ['ai_worker_queues', 'ok'],
+    ]);
+    expect(checks.every((c) => c.fix === undefined && !c.autoFixable)).toBe(true);
+    expect(setupChecks({ ...facts, config: { ...config, aiQueueSid: AI_QUEUE } }).map((c) => c.id)).toEqual([
+      'config',
+      'opencx_token',
+      'opencx_webhook',
+      'opencx_rate_limit',
+      'workspace_events',
+      'conversations_webhook',
+      'timer_workspace',
+      'ai_worker',
+      'workflow_filters',
+      'ai_queue',
+      'ai_reservation_timeout',
+      'ai_worker_queues',
+    ]);
+  });
+
+  it('leaves out the reservation timeout and human queue checks while the workflow cannot be chosen', () => {
+    const ambiguous = routing([], { workflows: [workflow([handedOffFilter, aiFilter], 'WW' + '1'.repeat(32), 'A'), workflow([handedOffFilter, aiFilter], 'WW' + '2'.repeat(32), 'B')] });
+    const checks = setupChecks({ ...facts, routing: ambiguous });
+    expect(checks.map((c) => c.id)).toEqual(['config', 'opencx_token', 'opencx_webhook', 'opencx_rate_limit', 'workspace_events', 'conversations_webhook', 'timer_workspace', 'ai_worker', 'workflow_filters']);
+    expect(setupChecks({ ...facts, routing: { ...ambiguous, workflowSid: 'WW' + '2'.repeat(32) } }).map((c) => c.id)).toContain('ai_worker_queues');
+  });
+
+  it('leaves out what needs the workspace while it is missing', () => {
+    expect(setupChecks({ ...facts, workspace: undefined }).map((c) => c.id)).toEqual(['config', 'opencx_token', 'opencx_webhook', 'opencx_rate_limit', 'workspace_events', 'conversations_webhook', 'timer_workspace']);
+  });
+});

@@ -1,0 +1,53 @@
+// Shared fixtures of the setup doctor's unit tests.
+import { SUBSCRIBED_TASKROUTER_EVENTS } from '../../bridge/events';
+import type { WorkerRouting, WorkflowRouting } from '../../common/twilio';
+import { RoutingFacts } from './workflow';
+
+export const URL = 'https://acme-1234.twil.io/webhook';
+/** This deployment's webhook as registered after a save: with the config version. */
+export const VERSIONED = `${URL}?cv=v2`;
+export const OPENCX_WEBHOOK_URL = 'https://acme-1234.twil.io/opencx-webhook';
+export const TIMER_WS = 'WS' + '9'.repeat(32);
+export const TIMER_WW = 'WW' + '9'.repeat(32);
+export const OTHER_URL = 'https://sandbox-9999.twil.io/webhook';
+export const WS = 'WS' + '1'.repeat(32);
+export const IS = 'IS' + '2'.repeat(32);
+export const WK = 'WK' + '3'.repeat(32);
+export const AI_QUEUE = 'WQ' + 'a'.repeat(32);
+export const HUMAN_QUEUE = 'WQ' + 'b'.repeat(32);
+export const WW = 'WW' + 'c'.repeat(32);
+export const EVENTS = SUBSCRIBED_TASKROUTER_EVENTS.join(',');
+export const CONVERSATION_FILTERS = ['onMessageAdded', 'onConversationAdded', 'onParticipantAdded'];
+
+export const handedOffFilter = { filter_friendly_name: 'Handed off', expression: 'handedOff == true', targets: [{ queue: HUMAN_QUEUE }] };
+export const aiFilter = { filter_friendly_name: 'OpenCX AI', expression: "channelType IN ['web','sms']", targets: [{ queue: AI_QUEUE }] };
+export const voiceFilter = { filter_friendly_name: 'Voice', expression: "channelType == 'voice'", targets: [{ queue: HUMAN_QUEUE, priority: 5 }] };
+
+export const workflow = (filters: object[], sid = WW, friendlyName = 'Assign to Anyone', taskReservationTimeout = 3600): WorkflowRouting => ({
+  sid,
+  friendlyName,
+  configuration: { task_routing: { filters, default_filter: { queue: HUMAN_QUEUE } } },
+  taskReservationTimeout,
+});
+
+export const routing = (filters: object[], over: Partial<RoutingFacts> = {}): RoutingFacts => ({
+  workflows: [workflow(filters)],
+  queues: [
+    { sid: AI_QUEUE, friendlyName: 'OpenCX AI', targetWorkers: 'opencx_ai == true' },
+    { sid: HUMAN_QUEUE, friendlyName: 'Support', targetWorkers: "role == 'agent'" },
+  ],
+  aiWorkerSids: [WK],
+  ...over,
+});
+
+export const worker = (over: Partial<WorkerRouting> = {}): WorkerRouting => ({
+  sid: WK,
+  friendlyName: 'OpenCX AI',
+  activityName: 'Available',
+  available: true,
+  channels: [
+    { taskChannel: 'chat', capacity: 50, available: true, assignedTasks: 0 },
+    { taskChannel: 'voice', capacity: 1, available: false, assignedTasks: 0 },
+  ],
+  ...over,
+});

@@ -1,0 +1,111 @@
+// OpenCX: the saved API key, OpenCX's webhooks to this deployment, and its rate limit.
+import type { OpenCxWebhookHealth } from '../../common/config';
+import { Check, check, CheckStatus, fine, listed, manual, Verdict } from './check';
+
+/** The Function OpenCX posts its webhooks to. */
+export const OPENCX_WEBHOOK_PATH = '/opencx-webhook';
+/** The OpenCX webhook events the bridge needs. */
+export const OPENCX_WEBHOOK_EVENTS = ['conversation.ai_response', 'conversation.handoff_to_human'] as const;
+/** A signed OpenCX event older than this makes the OpenCX webhook check a warning. */
+export const OPENCX_WEBHOOK_QUIET_MS = 24 * 60 * 60 * 1000;
+
+/** The share of OpenCX requests answered 429 at which the rate limit check is a problem. */
+export const RATE_LIMITED_PROBLEM_SHARE = 0.1;
+
+/** OpenCX requests and 429s per saved key over the last minutes, as the Functions counted them. */
+export interface OpenCxUsageFacts {
+  minutes: number;
+  /** The main key first, each by its masked hint. */
+  keys: { masked: string; requests: number; limited: number }[];
+}
+
+export type OpenCxTokenState = { kind: 'valid'; orgName: string } | { kind: 'rejected' } | { kind: 'unavailable' };
+
+export interface OpenCxWebhookFacts {
+  secretSaved: boolean;
+  /** Where OpenCX must post: this deployment's OpenCX webhook Function. */
+  url: string;
+  /** The last verified delivery; undefined when none was recorded. */
+  health?: OpenCxWebhookHealth;
+  now: Date;
+}
+
+export function opencxTokenCheck(state: OpenCxTokenState): Check {
+  const title = 'OpenCX API key';
+  switch (state.kind) {
+    case 'valid':
+      return check('opencx_token', title, 'ok', fine(`OpenCX accepts the saved API key (organisation "${state.orgName}").`));
+    case 'rejected':
+      return check(
+        'opencx_token',
+        title,
+        'problem',
+        manual(
+          'OpenCX rejects the saved API key (revoked or rotated?), so the AI cannot answer anyone.',
+          'Copy a current API key from the OpenCX dashboard, paste it in the OpenCX settings and click Test & Save.',
+        ),
+      );
+    case 'unavailable':
+      return check(
+        'opencx_token',
+        title,
+        'warning',
+        manual(
+          'OpenCX could not be reached to check the saved API key. While it is unreachable, conversations go to humans with the reason "AI unavailable".',
+          'Run the check again in a minute.',
+        ),
+      );
+  }
+}
+
+export function opencxWebhookCheck(facts: OpenCxWebhookFacts): Check {
+  const verdict = (status: CheckStatus, v: Verdict): Check => check('opencx_webhook', 'OpenCX webhook', status, v);
+  const addWebhook = `In OpenCX → Settings → Integrations → Webhooks, add ${facts.url} with the events ${listed(OPENCX_WEBHOOK_EVENTS)}`;
+  if (!facts.secretSaved) {
+    return verdict(
+      'problem',
+      manual(
+        'No OpenCX webhook signing secret is saved, so this deployment refuses every OpenCX webhook: an AI answer too slow for the direct reply never reaches the customer, and the conversation goes to humans as "AI unavailable".',
+        `${addWebhook}, then paste its signing secret in the OpenCX settings and click Test & Save.`,
+      ),
+    );
+  }
+  const { health } = facts;
+  if (!health || facts.now.getTime() - Date.parse(health.lastVerifiedAt) > OPENCX_WEBHOOK_QUIET_MS) {
+    const last = health ? `The last signed OpenCX event (${health.lastEvent}) arrived at ${health.lastVerifiedAt}` : 'No signed OpenCX event has arrived yet';
+    return verdict(
+      'warning',
+      manual(
+        `${last}, none in the last 24 hours: OpenCX may not be sending its webhooks here, or may sign them with another secret (or the AI has answered nobody since).`,
+        `${addWebhook}, and check that its signing secret is the one saved in the OpenCX settings.`,
+      ),
+    );
+  }
+  return verdict('ok', fine(`The last signed OpenCX event, ${health.lastEvent}, arrived at ${health.lastVerifiedAt}.`));
+}
+
+const percent = (share: number): string => `${(Math.round(share * 1000) / 10).toLocaleString('en-US')} %`;
+
+/** The recent share of OpenCX requests refused for the rate limit (429): a warning above none, a problem when high. */
+export function opencxRateLimitCheck(usage: OpenCxUsageFacts): Check {
+  const verdict = (status: CheckStatus, v: Verdict): Check => check('opencx_rate_limit', 'OpenCX rate limit', status, v);
+  const requests = usage.keys.reduce((sum, key) => sum + key.requests, 0);
+  const limited = usage.keys.reduce((sum, key) => sum + key.limited, 0);
+  const keys = usage.keys.length === 1 ? 'the API key' : `${usage.keys.length} API keys`;
+  if (limited === 0) {
+    return verdict('ok', fine(`OpenCX refused no request for its rate limit in the last ${usage.minutes} minutes (${requests} counted, ${keys}).`));
+  }
+  const share = limited / Math.max(requests, limited);
+  const perKey = usage.keys
+    .filter((key) => key.requests > 0)
+    .map((key) => `${key.masked}: ${key.limited} of ${key.requests} (${percent(key.limited / key.requests)})`)
+    .join('; ');
+  return verdict(
+    share >= RATE_LIMITED_PROBLEM_SHARE ? 'problem' : 'warning',
+    manual(
+      `OpenCX answered ${percent(share)} of the requests of the last ${usage.minutes} minutes with 429 (rate limit: 100 a minute per key; ${perKey}). Those customers waited for a resend or went to humans as "AI busy (OpenCX rate limit)".`,
+      'Add another API key of the same OpenCX organisation in the OpenCX settings (each carries about 50 conversations at one customer message every 30 seconds), or ask OpenCX support to raise the limit.',
+    ),
+  );
+}
+
