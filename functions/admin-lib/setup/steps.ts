@@ -1,0 +1,61 @@
+// Apply as a list of steps, each owning one resource: read it, decide (pure), back it up, write
+// it, and report. A step never hides another: each ends applied, unchanged, skipped or failed with
+// its reason, whatever the others did. Twilio's TaskRouter and Conversations resources have no
+// ETags, so a step refuses to write when the resource no longer has the revision the admin's check
+// saw (a Console edit in between), and reads it again right before deciding.
+import { createHash } from 'crypto';
+import type { CheckId } from './check';
+
+export type StepStatus = 'applied' | 'unchanged' | 'skipped' | 'failed';
+
+/** What one step did, as the plugin and the CLI show it. */
+export interface StepReport {
+  id: CheckId;
+  title: string;
+  status: StepStatus;
+  /** What was written, why nothing was, or why it failed. */
+  detail: string;
+}
+
+/** What Undo and Uninstall need to put one resource back as it was before a write. */
+export type ResourceBackup =
+  | { kind: 'workspace_callback'; workspaceSid: string; eventCallbackUrl: string | null; eventsFilter: string | null }
+  | { kind: 'conversations_webhook'; serviceSid: string; postWebhookUrl: string | null; method: string | null; filters: string[] }
+  /** `configuration`: the workflow's Configuration exactly as TaskRouter returned it. */
+  | { kind: 'workflow'; workspaceSid: string; workflowSid: string; configuration: string };
+
+/** A step's decision on the resource as it is now. */
+export type StepPlan =
+  | { kind: 'write'; detail: string; backup: ResourceBackup; write: () => Promise<void> }
+  /** Nothing to do: the resource is already right. */
+  | { kind: 'unchanged'; detail: string }
+  /** Nothing can be done now (a missing resource, a form field the admin must fill in first). */
+  | { kind: 'skipped'; detail: string };
+
+export interface SetupStep<R = unknown> {
+  id: CheckId;
+  title: string;
+  /** The resource as it is now, in a form whose JSON is its revision; undefined when it does not exist. */
+  read(): Promise<R | undefined>;
+  plan(current: R | undefined): StepPlan;
+}
+
+/** A resource's revision: a short hash of what the step read, stable across key order. */
+export function revisionOf(resource: unknown): string {
+  return createHash('sha256').update(stableJson(resource)).digest('hex').slice(0, 16);
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/** The revisions the check saw, by step id, as the plugin posts them back (form field `revisions`, JSON). */
+export type Revisions = Partial<Record<CheckId, string>>;
