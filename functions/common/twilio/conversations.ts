@@ -33,7 +33,8 @@ export class ConversationsApi extends TwilioProductApi {
     return webhook && { postWebhookUrl: webhook.postWebhookUrl || null, method: webhook.method || null, filters: webhook.filters ?? [] };
   }
 
-  async setWebhook(serviceSid: string, webhook: { postWebhookUrl: string; method: 'POST'; filters: string[] }): Promise<void> {
+  /** An empty `postWebhookUrl` removes the post-event webhook. */
+  async setWebhook(serviceSid: string, webhook: { postWebhookUrl: string; method: string; filters: string[] }): Promise<void> {
     await this.retry(() => this.client.conversations.v1.services(serviceSid).configuration.webhooks().update(webhook));
   }
 

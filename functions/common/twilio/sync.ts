@@ -33,6 +33,27 @@ export class SyncApi extends TwilioProductApi {
     }
   }
 
+  async listDocumentNames(serviceSid: string): Promise<string[]> {
+    const documents = await this.retry(() => this.client.sync.v1.services(serviceSid).documents.list({ limit: 1000 }));
+    return documents.map((document) => document.uniqueName);
+  }
+
+  /** False when it did not exist. */
+  async deleteDocument(serviceSid: string, name: string): Promise<boolean> {
+    return (await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).documents(name).remove())) !== undefined;
+  }
+
+  /** False when it did not exist. */
+  async deleteMap(serviceSid: string, name: string): Promise<boolean> {
+    return (await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).syncMaps(name).remove())) !== undefined;
+  }
+
+  /** Every item of a map, oldest key first (at most `limit`); empty when the map does not exist. */
+  async listMapItems<T>(serviceSid: string, map: string, limit: number): Promise<{ key: string; data: T }[]> {
+    const items = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems.list({ order: 'asc', limit, pageSize: Math.min(limit, 1000) }));
+    return (items ?? []).map((item) => ({ key: item.key, data: item.data as T }));
+  }
+
   async listMapNames(serviceSid: string): Promise<string[]> {
     const maps = await this.retry(() => this.client.sync.v1.services(serviceSid).syncMaps.list({ limit: 200 }));
     return maps.map((map) => map.uniqueName);

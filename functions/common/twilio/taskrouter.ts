@@ -246,15 +246,7 @@ export class TaskRouterApi extends TwilioProductApi {
 
   /** Deletes the worker; 'busy' when TaskRouter refuses because it holds a task (400), 'gone' when it was already deleted. */
   async deleteWorker(workspaceSid: string, workerSid: string): Promise<'deleted' | 'busy' | 'gone'> {
-    try {
-      await this.retry(() => this.workspace(workspaceSid).workers(workerSid).remove());
-      return 'deleted';
-    } catch (error) {
-      const status = twilioStatus(error);
-      if (status === 404) return 'gone';
-      if (status === 400) return 'busy';
-      throw error;
-    }
+    return removal(() => this.retry(() => this.workspace(workspaceSid).workers(workerSid).remove()));
   }
 
   /** A lost answer is not retried: it would make a second worker. */
@@ -361,7 +353,30 @@ export class TaskRouterApi extends TwilioProductApi {
   }
 
   async setWorkflowConfiguration(workspaceSid: string, workflowSid: string, configuration: object): Promise<void> {
-    await this.retry(() => this.workspace(workspaceSid).workflows(workflowSid).update({ configuration: JSON.stringify(configuration) }));
+    await this.setWorkflowConfigurationText(workspaceSid, workflowSid, JSON.stringify(configuration));
+  }
+
+  /** The workflow's Configuration exactly as TaskRouter returns it (what a backup keeps); undefined when the workflow does not exist. */
+  async fetchWorkflowConfigurationText(workspaceSid: string, workflowSid: string): Promise<string | undefined> {
+    const workflow = await this.unlessNotFound(() => this.workspace(workspaceSid).workflows(workflowSid).fetch());
+    return workflow?.configuration;
+  }
+
+  /** Writes a Configuration string as it is (a backup restored byte for byte). */
+  async setWorkflowConfigurationText(workspaceSid: string, workflowSid: string, configuration: string): Promise<void> {
+    await this.retry(() => this.workspace(workspaceSid).workflows(workflowSid).update({ configuration }));
+  }
+
+  /** 'busy' when TaskRouter refuses because tasks still use the queue (400), 'gone' when it was already deleted. */
+  async deleteTaskQueue(workspaceSid: string, queueSid: string): Promise<'deleted' | 'busy' | 'gone'> {
+    return removal(() => this.retry(() => this.workspace(workspaceSid).taskQueues(queueSid).remove()));
+  }
+
+  /** Deletes a whole workspace: its tasks, queues, workflows and workers with it. */
+  async deleteWorkspace(workspaceSid: string): Promise<'deleted' | 'gone'> {
+    const outcome = await removal(() => this.retry(() => this.workspace(workspaceSid).remove()));
+    if (outcome === 'busy') throw new Error(`TaskRouter refused to delete workspace ${workspaceSid}`);
+    return outcome;
   }
 
   /** A lost answer is not retried: it would make a second workflow. */
@@ -381,5 +396,18 @@ export class TaskRouterApi extends TwilioProductApi {
       configuration: parseJsonObject(created.configuration),
       taskReservationTimeout: created.taskReservationTimeout,
     };
+  }
+}
+
+/** A TaskRouter delete: 404 means already gone, 400 that the resource is still in use. */
+async function removal(remove: () => Promise<unknown>): Promise<'deleted' | 'busy' | 'gone'> {
+  try {
+    await remove();
+    return 'deleted';
+  } catch (error) {
+    const status = twilioStatus(error);
+    if (status === 404) return 'gone';
+    if (status === 400) return 'busy';
+    throw error;
   }
 }
