@@ -1,10 +1,7 @@
 // The setup doctor (admins only): what is missing or wrong between this deployment, TaskRouter,
-// Conversations and OpenCX, each problem with the sentence that fixes it. Reads only.
+// Conversations and OpenCX, each problem with the sentence that fixes it, and the revision of
+// each resource Apply may write. Reads only.
 import { pluginEndpoint } from '../admin-lib/plugin-endpoint';
-import { parseSetupForm } from '../admin-lib/setup/form';
-import { loadConfig, runChecks } from '../admin-lib/setup/facts';
+import { checkSetup } from '../admin-lib/setup/operations';
 
-export const handler = pluginEndpoint({ name: 'setup-check', role: 'admin' }, async (call) => {
-  const form = parseSetupForm(call.event);
-  return { checks: await runChecks(call, await loadConfig(call), form.workflowSid) };
-});
+export const handler = pluginEndpoint({ name: 'setup-check', role: 'admin' }, checkSetup);

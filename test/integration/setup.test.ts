@@ -517,7 +517,7 @@ describe('before the settings are saved', () => {
     expect(list).toEqual([{ id: 'config', title: 'OpenCX settings', status: 'problem', detail: expect.any(String), fix: expect.stringMatching(/Test & Save/), autoFixable: false }]);
     const since = lastSeq(world());
     const result = await apply(world(), { humanQueueSid: world().humanQueueSid });
-    expect(result).toEqual({ ok: true, applied: [], checks: list });
+    expect(result).toEqual({ ok: true, steps: [], applied: [], checks: list });
     expect(setupWrites(world(), since)).toEqual([]);
   });
 });

@@ -1,0 +1,173 @@
+// Apply's steps and their runner. Each step reads its resource, refuses it when it changed since
+// the admin's check, decides (the pure decisions in webhooks.ts and workflow.ts), stores a backup
+// and writes. Steps of one stage run in parallel; a stage starts when the one before has ended.
+import { withoutConfigVersion } from '../../common/config';
+import { parseJsonObject, twilioErrorCode, twilioStatus } from '../../common/twilio/base';
+import type { ConversationsWebhook, TwilioApis, WorkspaceCallback } from '../../common/twilio';
+import { TIMER_EVENTS } from '../timer-workspace';
+import { Revisions, ResourceBackup, revisionOf, SetupStep, StepPlan, StepReport } from './steps';
+import { conversationsWebhookUpdate, workspaceCallbackUpdate } from './webhooks';
+import { chooseWorkflow, filterPositions, RoutingFacts, workflowConfigurationUpdate } from './workflow';
+
+/** What the standard steps need to know. */
+export interface ApplyPlanInput {
+  twilio: TwilioApis;
+  workspaceSid: string;
+  conversationsServiceSid: string;
+  timerWorkspaceSid?: string;
+  /** This deployment's webhook with the saved config version. */
+  webhookUrl: string;
+  replaceCallbackUrl: boolean;
+  routing: RoutingFacts;
+  humanQueueSid?: string;
+}
+
+/** Stores a backup before its step writes; resolves, once stored, to what to call after the write. */
+export type BackupWriter = (backup: ResourceBackup) => Promise<() => Promise<void>>;
+
+const write = (detail: string, backup: ResourceBackup, run: () => Promise<void>): StepPlan => ({ kind: 'write', detail, backup, write: run });
+const unchanged = (detail: string): StepPlan => ({ kind: 'unchanged', detail });
+const skipped = (detail: string): StepPlan => ({ kind: 'skipped', detail });
+
+function workspaceCallbackStep(
+  input: ApplyPlanInput,
+  id: 'workspace_events' | 'timer_workspace',
+  title: string,
+  workspaceSid: string,
+  required?: readonly string[],
+): SetupStep<WorkspaceCallback> {
+  const { twilio, webhookUrl, replaceCallbackUrl } = input;
+  return {
+    id,
+    title,
+    read: () => twilio.taskrouter.fetchWorkspaceCallback(workspaceSid),
+    plan(current) {
+      if (!current) return skipped(`Workspace ${workspaceSid} is not in this Twilio account.`);
+      const update = workspaceCallbackUpdate(current, webhookUrl, replaceCallbackUrl, required);
+      if (!update) {
+        return current.eventCallbackUrl && withoutConfigVersion(current.eventCallbackUrl) !== withoutConfigVersion(webhookUrl)
+          ? skipped(`The event callback goes to ${current.eventCallbackUrl}; it is replaced only when you confirm it.`)
+          : unchanged('The event callback already points here with every event the bridge needs.');
+      }
+      const backup: ResourceBackup = { kind: 'workspace_callback', workspaceSid, eventCallbackUrl: current.eventCallbackUrl, eventsFilter: current.eventsFilter };
+      return write(`Event callback set to ${withoutConfigVersion(update.eventCallbackUrl)} for ${update.eventsFilter.split(',').join(', ')}.`, backup, () =>
+        twilio.taskrouter.setWorkspaceCallback(workspaceSid, update),
+      );
+    },
+  };
+}
+
+function conversationsWebhookStep(input: ApplyPlanInput): SetupStep<ConversationsWebhook> {
+  const { twilio, conversationsServiceSid: serviceSid, webhookUrl, replaceCallbackUrl } = input;
+  return {
+    id: 'conversations_webhook',
+    title: 'Conversations webhook',
+    read: () => twilio.conversations.fetchWebhook(serviceSid),
+    plan(current) {
+      if (!current) return skipped(`Conversations service ${serviceSid} is not in this Twilio account.`);
+      const update = conversationsWebhookUpdate(current, webhookUrl, replaceCallbackUrl);
+      if (!update) {
+        return current.postWebhookUrl && withoutConfigVersion(current.postWebhookUrl) !== withoutConfigVersion(webhookUrl)
+          ? skipped(`The post-event webhook goes to ${current.postWebhookUrl}; it is replaced only when you confirm it.`)
+          : unchanged('The post-event webhook already points here with every event the bridge needs.');
+      }
+      const backup: ResourceBackup = { kind: 'conversations_webhook', serviceSid, postWebhookUrl: current.postWebhookUrl, method: current.method, filters: current.filters };
+      return write(`Post-event webhook set to ${withoutConfigVersion(update.postWebhookUrl)} for ${update.filters.join(', ')}.`, backup, () => twilio.conversations.setWebhook(serviceSid, update));
+    },
+  };
+}
+
+/** The chosen workflow's Configuration as TaskRouter stores it; the step writes it once with every filter change. */
+function workflowFiltersStep(input: ApplyPlanInput): SetupStep<{ workflowSid: string; configuration: string }> {
+  const { twilio, workspaceSid, routing, humanQueueSid } = input;
+  const choice = chooseWorkflow(routing.workflows, routing.workflowSid);
+  return {
+    id: 'workflow_filters',
+    title: 'Workflow filters',
+    async read() {
+      if (!('workflow' in choice)) return undefined;
+      const configuration = await twilio.taskrouter.fetchWorkflowConfigurationText(workspaceSid, choice.workflow.sid);
+      return configuration === undefined ? undefined : { workflowSid: choice.workflow.sid, configuration };
+    },
+    plan(current) {
+      if (!('workflow' in choice)) return skipped(choice.reason);
+      if (!current) return skipped(`Workflow ${choice.workflow.sid} is not in the workspace any more.`);
+      const workflow = { ...choice.workflow, configuration: parseJsonObject(current.configuration) };
+      const next = workflowConfigurationUpdate(workflow, routing, humanQueueSid);
+      if (!next) {
+        return filterPositions(workflow, routing).handedOff < 0
+          ? skipped(`Choose your human agents' queue: Workflow "${workflow.friendlyName}" needs a handed-off filter that targets it.`)
+          : unchanged(`Workflow "${workflow.friendlyName}" already sends handed-off tasks to humans before the AI.`);
+      }
+      const backup: ResourceBackup = { kind: 'workflow', workspaceSid, workflowSid: current.workflowSid, configuration: current.configuration };
+      return write(`Workflow "${workflow.friendlyName}" now sends handed-off tasks to humans before the AI.`, backup, () =>
+        twilio.taskrouter.setWorkflowConfiguration(workspaceSid, current.workflowSid, next),
+      );
+    },
+  };
+}
+
+/** Apply's steps, stage by stage. */
+export function applySteps(input: ApplyPlanInput): SetupStep[][] {
+  return [
+    [
+      workspaceCallbackStep(input, 'workspace_events', 'TaskRouter event callback', input.workspaceSid),
+      conversationsWebhookStep(input),
+      ...(input.timerWorkspaceSid ? [workspaceCallbackStep(input, 'timer_workspace', 'Watchdog timer workspace', input.timerWorkspaceSid, TIMER_EVENTS)] : []),
+      workflowFiltersStep(input),
+    ] as SetupStep[],
+  ];
+}
+
+/** Each step's resource revision as it is now, for the check to hand to a later Apply. */
+export async function readRevisions(stages: SetupStep[][]): Promise<Revisions> {
+  const steps = stages.flat();
+  const read = await Promise.all(steps.map((step) => step.read().then((resource) => revisionOf(resource ?? null), () => undefined)));
+  return Object.fromEntries(steps.flatMap((step, i) => (read[i] === undefined ? [] : [[step.id, read[i]]])));
+}
+
+/** Why a Twilio call failed, in one sentence without secrets. */
+export function failureReason(error: unknown): string {
+  const status = twilioStatus(error);
+  const code = twilioErrorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return status ? `Twilio answered ${status}${code ? ` (error ${code})` : ''}: ${message}` : message;
+}
+
+export const CHANGED_SINCE_CHECK = 'changed since the check';
+
+async function runStep(step: SetupStep, revisions: Revisions | undefined, saveBackup: BackupWriter): Promise<StepReport> {
+  const report = (status: StepReport['status'], detail: string): StepReport => ({ id: step.id, title: step.title, status, detail });
+  let plan: StepPlan;
+  try {
+    const current = await step.read();
+    const seen = revisions?.[step.id];
+    if (seen !== undefined && revisionOf(current ?? null) !== seen) {
+      return report('failed', `Not written: it ${CHANGED_SINCE_CHECK} (someone edited it in the Console or another Apply ran). Run the check again, then apply.`);
+    }
+    plan = step.plan(current);
+  } catch (error) {
+    return report('failed', `Could not read it: ${failureReason(error)}`);
+  }
+  if (plan.kind !== 'write') return report(plan.kind, plan.detail);
+  let written: () => Promise<void>;
+  try {
+    written = await saveBackup(plan.backup);
+  } catch (error) {
+    return report('failed', `Not written, because its backup could not be stored: ${failureReason(error)}`);
+  }
+  try {
+    await plan.write();
+  } catch (error) {
+    return report('failed', `Could not write it: ${failureReason(error)}. Its backup is kept; nothing else depends on it.`);
+  }
+  await written().catch(() => undefined);
+  return report('applied', plan.detail);
+}
+
+/** Runs every stage in order and reports every step, failed ones included. */
+export async function runSteps(stages: SetupStep[][], revisions: Revisions | undefined, saveBackup: BackupWriter): Promise<StepReport[]> {
+  const reports: StepReport[] = [];
+  for (const stage of stages) reports.push(...(await Promise.all(stage.map((step) => runStep(step, revisions, saveBackup)))));
+  return reports;
+}

@@ -1,0 +1,133 @@
+// Apply's backups, in the integration's Sync service: before a step writes, the resource as it
+// was (the workflow's Configuration exactly as TaskRouter returned it, a webhook's URL, method and
+// filters, a workspace's callback and events filter); after it wrote, the revision it left, so
+// Undo can tell whether someone changed the resource since. One map item per resource written,
+// keyed by the Apply's id (time first, so keys sort in Apply order).
+import { randomBytes } from 'crypto';
+import type { SyncApi, TwilioApis } from '../../common/twilio';
+import type { BackupWriter } from './apply';
+import { ResourceBackup, revisionOf } from './steps';
+
+export const BACKUP_MAP = 'opencx_setup_backups';
+/** Sync's own limit on listing; far more than the Applies an account makes. */
+const MAX_ITEMS = 1000;
+const AFTER = '~after';
+
+export interface StoredBackup {
+  applyId: string;
+  /** ISO 8601. */
+  at: string;
+  /** The Flex identity (or CLI key) that applied. */
+  by: string;
+  backup: ResourceBackup;
+}
+
+/** The backups one Apply stored, with the revision each resource had once written. */
+export interface ApplyBackup {
+  applyId: string;
+  at: string;
+  by: string;
+  resources: { backup: ResourceBackup; afterRevision?: string }[];
+}
+
+/** Which resource a backup is of: one workspace, service or workflow. */
+export function resourceKey(backup: ResourceBackup): string {
+  switch (backup.kind) {
+    case 'workspace_callback':
+      return `workspace:${backup.workspaceSid}`;
+    case 'conversations_webhook':
+      return `conversations:${backup.serviceSid}`;
+    case 'workflow':
+      return `workflow:${backup.workspaceSid}/${backup.workflowSid}`;
+  }
+}
+
+/** The resource now, read the way Apply's step for it reads it (so revisions compare); undefined when it is gone. */
+export async function readResource(twilio: TwilioApis, backup: ResourceBackup): Promise<unknown> {
+  switch (backup.kind) {
+    case 'workspace_callback':
+      return twilio.taskrouter.fetchWorkspaceCallback(backup.workspaceSid);
+    case 'conversations_webhook':
+      return twilio.conversations.fetchWebhook(backup.serviceSid);
+    case 'workflow': {
+      const configuration = await twilio.taskrouter.fetchWorkflowConfigurationText(backup.workspaceSid, backup.workflowSid);
+      return configuration === undefined ? undefined : { workflowSid: backup.workflowSid, configuration };
+    }
+  }
+}
+
+/** Puts the resource back as the backup has it. */
+export async function restoreResource(twilio: TwilioApis, backup: ResourceBackup): Promise<void> {
+  switch (backup.kind) {
+    case 'workspace_callback':
+      // An empty string removes the callback (and its filter) as it was before.
+      return twilio.taskrouter.setWorkspaceCallback(backup.workspaceSid, { eventCallbackUrl: backup.eventCallbackUrl ?? '', eventsFilter: backup.eventsFilter ?? '' });
+    case 'conversations_webhook':
+      return twilio.conversations.setWebhook(backup.serviceSid, { postWebhookUrl: backup.postWebhookUrl ?? '', method: backup.method ?? 'POST', filters: backup.filters });
+    case 'workflow':
+      return twilio.taskrouter.setWorkflowConfigurationText(backup.workspaceSid, backup.workflowSid, backup.configuration);
+  }
+}
+
+export function describeResource(backup: ResourceBackup): string {
+  switch (backup.kind) {
+    case 'workspace_callback':
+      return `the event callback of workspace ${backup.workspaceSid}`;
+    case 'conversations_webhook':
+      return `the post-event webhook of Conversations service ${backup.serviceSid}`;
+    case 'workflow':
+      return `workflow ${backup.workflowSid}`;
+  }
+}
+
+export class SetupBackups {
+  constructor(
+    private readonly sync: SyncApi,
+    private readonly serviceSid: string,
+  ) {}
+
+  static newApplyId(now: Date): string {
+    return `${now.getTime().toString().padStart(15, '0')}-${randomBytes(3).toString('hex')}`;
+  }
+
+  /** Stores each backup before its step writes, and the written resource's revision after. */
+  writer(applyId: string, by: string, now: Date, twilio: TwilioApis): BackupWriter {
+    let next = 0;
+    return async (backup) => {
+      const key = `${applyId}.${String(next++).padStart(2, '0')}`;
+      const stored: StoredBackup = { applyId, at: now.toISOString(), by, backup };
+      const { created } = await this.sync.createMapItem(this.serviceSid, BACKUP_MAP, key, stored);
+      if (!created) throw new Error(`backup ${key} already exists`);
+      return async () => {
+        // Best effort: without it, Undo restores this resource without checking for a later edit.
+        const after = await readResource(twilio, backup).catch(() => undefined);
+        if (after !== undefined) await this.sync.createMapItem(this.serviceSid, BACKUP_MAP, key + AFTER, { revision: revisionOf(after) }).catch(() => undefined);
+      };
+    };
+  }
+
+  private async items(): Promise<{ key: string; data: unknown }[]> {
+    return this.sync.listMapItems(this.serviceSid, BACKUP_MAP, MAX_ITEMS);
+  }
+
+  /** Every stored Apply, oldest first. */
+  async applies(): Promise<ApplyBackup[]> {
+    const items = await this.items();
+    const after = new Map(items.filter((item) => item.key.endsWith(AFTER)).map((item) => [item.key.slice(0, -AFTER.length), (item.data as { revision?: string }).revision]));
+    const applies = new Map<string, ApplyBackup>();
+    for (const { key, data } of items) {
+      if (key.endsWith(AFTER)) continue;
+      const stored = data as StoredBackup;
+      const entry = applies.get(stored.applyId) ?? { applyId: stored.applyId, at: stored.at, by: stored.by, resources: [] };
+      entry.resources.push({ backup: stored.backup, afterRevision: after.get(key) });
+      applies.set(stored.applyId, entry);
+    }
+    return [...applies.values()];
+  }
+
+  /** Forgets one Apply's backups (once Undo restored them). */
+  async discard(applyId: string): Promise<void> {
+    const keys = (await this.items()).map((item) => item.key).filter((key) => key.startsWith(`${applyId}.`));
+    await Promise.all(keys.map((key) => this.sync.deleteMapItem(this.serviceSid, BACKUP_MAP, key)));
+  }
+}

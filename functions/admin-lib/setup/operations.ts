@@ -1,0 +1,274 @@
+// The four setup operations, shared by the admin Functions (functions/admin/setup-*.ts) and the
+// command line: check, apply, undo and uninstall. Each takes one admin call and answers the body
+// the plugin and the CLI read (docs/admin-api.md).
+import { aiPoolOf, BridgeConfig, CONFIG_DOCUMENT, withoutConfigVersion } from '../../common/config';
+import { AdminError, invalidInput } from '../admin-error';
+import { setWorkerChannels } from '../ai-worker';
+import { AdminEnv, PluginCall, syncServiceSid } from '../plugin-endpoint';
+import { formText } from '../settings';
+import { applySteps, ApplyPlanInput, failureReason, readRevisions, runSteps } from './apply';
+import { ApplyBackup, describeResource, readResource, resourceKey, restoreResource, SetupBackups } from './backups';
+import type { Check, CheckId } from './check';
+import { loadConfig, readRouting, registeredWebhookUrl, runChecks, webhookUrlOf } from './facts';
+import { parseSetupForm, SetupForm } from './form';
+import { Revisions, revisionOf, StepReport } from './steps';
+import { pointsHere } from './webhooks';
+import { humanQueueProblem, isIntegrationFilter, RoutingFacts, workflowFilters } from './workflow';
+
+type Call = PluginCall<AdminEnv>;
+
+const backupsOf = (call: Call): SetupBackups => new SetupBackups(call.twilio.sync, syncServiceSid(call.context));
+
+async function applyInput(call: Call, config: BridgeConfig, form: SetupForm, routing?: RoutingFacts): Promise<ApplyPlanInput> {
+  return {
+    twilio: call.twilio,
+    workspaceSid: config.workspaceSid,
+    conversationsServiceSid: config.conversationsServiceSid,
+    timerWorkspaceSid: config.timerWorkspaceSid,
+    webhookUrl: registeredWebhookUrl(call, config),
+    replaceCallbackUrl: form.replaceCallbackUrl,
+    routing: routing ?? (await readRouting(call.twilio.taskrouter, config, form.workflowSid)),
+    humanQueueSid: form.humanQueueSid,
+  };
+}
+
+/** Every check, and the revision of each resource Apply may write, for Apply to refuse a resource changed since. */
+export async function checkSetup(call: Call): Promise<{ checks: Check[]; revisions: Revisions }> {
+  const form = parseSetupForm(call.event);
+  const config = await loadConfig(call);
+  if (!config) return { checks: await runChecks(call, config, form.workflowSid), revisions: {} };
+  const [checks, revisions] = await Promise.all([runChecks(call, config, form.workflowSid), applyInput(call, config, form).then((input) => readRevisions(applySteps(input)))]);
+  return { checks, revisions };
+}
+
+function parseRevisions(event: Record<string, unknown>): Revisions | undefined {
+  const text = formText(event, 'revisions');
+  if (text === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalidInput('revisions', 'Expected the revisions of the check, as JSON');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === 'string')) {
+    throw invalidInput('revisions', 'Expected the revisions of the check, as JSON');
+  }
+  return parsed as Revisions;
+}
+
+const appliedIds = (steps: readonly StepReport[]): CheckId[] => steps.filter((step) => step.status === 'applied').map((step) => step.id);
+
+/** One-click setup: every step reported; a backup of each resource before it is written; then every check again. */
+export async function applySetup(call: Call): Promise<Record<string, unknown>> {
+  const form = parseSetupForm(call.event);
+  const revisions = parseRevisions(call.event);
+  const config = await loadConfig(call);
+  if (!config) return { steps: [], applied: [], checks: await runChecks(call, config, form.workflowSid) };
+
+  // The form is checked against the workspace before anything is written.
+  const routing = await readRouting(call.twilio.taskrouter, config, form.workflowSid);
+  const refused = formProblem(form, routing, config);
+  if (refused) throw refused;
+
+  const now = new Date();
+  const applyId = SetupBackups.newApplyId(now);
+  const steps = await runSteps(applySteps(await applyInput(call, config, form, routing)), revisions, backupsOf(call).writer(applyId, call.caller.identity, now, call.twilio));
+  const applied = appliedIds(steps);
+  Object.assign(call.trace, { applied, failed: steps.filter((step) => step.status === 'failed').map((step) => step.id), ...(applied.length > 0 ? { backupId: applyId } : {}) });
+  return { steps, applied, ...(applied.length > 0 ? { backupId: applyId } : {}), checks: await runChecks(call, config, form.workflowSid) };
+}
+
+function formProblem(form: SetupForm, routing: RoutingFacts, config: BridgeConfig): AdminError | undefined {
+  if (form.workflowSid && !routing.workflows.some((w) => w.sid === form.workflowSid)) {
+    return new AdminError(400, 'not_found', `Workflow ${form.workflowSid} not found in workspace ${config.workspaceSid}`, 'workflowSid');
+  }
+  return form.humanQueueSid ? humanQueueProblem(form.humanQueueSid, routing, config.workspaceSid) : undefined;
+}
+
+const stepIdOf = (kind: string): CheckId => (kind === 'workflow' ? 'workflow_filters' : kind === 'conversations_webhook' ? 'conversations_webhook' : 'workspace_events');
+
+/**
+ * Puts back every resource the last Apply wrote, exactly as it was, unless it changed since that
+ * Apply (then it is left alone and reported). The Apply's backups are forgotten once every
+ * resource is back, so the next Undo goes one Apply further back.
+ */
+export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
+  const form = parseSetupForm(call.event);
+  const backups = backupsOf(call);
+  const last = (await backups.applies()).at(-1);
+  const config = await loadConfig(call);
+  if (!last) return { steps: [], checks: await runChecks(call, config, form.workflowSid) };
+  const steps = await Promise.all(last.resources.map((resource) => undoResource(call, resource)));
+  const restored = steps.every((step) => step.status !== 'failed');
+  if (restored) await backups.discard(last.applyId);
+  Object.assign(call.trace, { backupId: last.applyId, restored });
+  return { steps, restored: { backupId: last.applyId, at: last.at, by: last.by }, complete: restored, checks: await runChecks(call, config, form.workflowSid) };
+}
+
+async function undoResource(call: Call, { backup, afterRevision }: ApplyBackup['resources'][number]): Promise<StepReport> {
+  const what = describeResource(backup);
+  const report = (status: StepReport['status'], detail: string): StepReport => ({ id: stepIdOf(backup.kind), title: `Undo: ${what}`, status, detail });
+  try {
+    const current = await readResource(call.twilio, backup);
+    if (current === undefined) return report('skipped', `Not restored: ${what} is not in the account any more.`);
+    if (afterRevision !== undefined && revisionOf(current) !== afterRevision) {
+      return report('failed', `Not restored: ${what} changed after that Apply, and restoring it would lose that edit. Restore it by hand if you mean to.`);
+    }
+    await restoreResource(call.twilio, backup);
+    return report('applied', `Restored ${what} as it was before that Apply.`);
+  } catch (error) {
+    return report('failed', `Could not restore ${what}: ${failureReason(error)}`);
+  }
+}
+
+function parseUninstallForm(event: Record<string, unknown>): { keepSyncData: boolean } {
+  if (formText(event, 'confirm') !== 'uninstall') throw invalidInput('confirm', 'Uninstall removes the integration from this account: send confirm=uninstall to go ahead');
+  const keep = formText(event, 'keepSyncData');
+  if (keep !== undefined && keep !== 'true' && keep !== 'false') throw invalidInput('keepSyncData', 'Expected true or false');
+  return { keepSyncData: keep === 'true' };
+}
+
+/**
+ * Removes what the integration added. New tasks stop going to the AI first (its filters, its
+ * workers); while an AI worker still holds conversations, the webhooks, the timer workspace and
+ * the Sync data stay so those conversations still end in a handoff: run it again later.
+ */
+export async function uninstallSetup(call: Call): Promise<Record<string, unknown>> {
+  const { keepSyncData } = parseUninstallForm(call.event);
+  const config = await loadConfig(call);
+  if (!config) {
+    const steps = keepSyncData ? [] : [await removeSyncData(call)];
+    return { steps, complete: steps.every((step) => step.status !== 'failed') };
+  }
+  const applies = await backupsOf(call).applies();
+  const [filters, workers] = await Promise.all([removeFilters(call, config, applies), removeAiWorkers(call, config)]);
+  const busy = workers.some((step) => step.status === 'skipped');
+  const kept = (id: CheckId, title: string): StepReport => ({ id, title, status: 'skipped', detail: 'Kept while AI workers still hold conversations, so those still end in a handoff. Run uninstall again once they are done.' });
+  if (busy) {
+    const steps = [...filters, ...workers, kept('workspace_events', 'TaskRouter event callback'), kept('conversations_webhook', 'Conversations webhook'), kept('timer_workspace', 'Watchdog timer workspace'), kept('config', 'OpenCX data in Sync')];
+    call.trace.complete = false;
+    return { steps, complete: false };
+  }
+  const registrations = await Promise.all([
+    restoreRegistration(call, 'workspace_events', 'TaskRouter event callback', applies, { kind: 'workspace_callback', workspaceSid: config.workspaceSid, eventCallbackUrl: null, eventsFilter: null }),
+    restoreRegistration(call, 'conversations_webhook', 'Conversations webhook', applies, { kind: 'conversations_webhook', serviceSid: config.conversationsServiceSid, postWebhookUrl: null, method: null, filters: [] }),
+    removeTimerWorkspace(call, config),
+  ]);
+  const steps = [...filters, ...workers, ...registrations];
+  // The Sync data goes last: a failure above leaves the settings for the next attempt.
+  if (!keepSyncData && steps.every((step) => step.status !== 'failed')) steps.push(await removeSyncData(call));
+  const complete = steps.every((step) => step.status !== 'failed' && step.status !== 'skipped');
+  call.trace.complete = complete;
+  return { steps, complete };
+}
+
+type Backup = ApplyBackup['resources'][number]['backup'];
+
+/** The oldest backup of a resource: what it was before the integration first wrote it. */
+function firstBackup(applies: readonly ApplyBackup[], like: Backup): Backup | undefined {
+  const key = resourceKey(like);
+  return applies.flatMap((apply) => apply.resources.map((r) => r.backup)).find((backup) => resourceKey(backup) === key);
+}
+
+/** Each workflow without the filters the integration added; byte-equal to the first backup when that is all Apply changed. */
+async function removeFilters(call: Call, config: BridgeConfig, applies: readonly ApplyBackup[]): Promise<StepReport[]> {
+  const { taskrouter } = call.twilio;
+  const title = 'Workflow filters';
+  try {
+    const workflows = await taskrouter.listWorkflowRouting(config.workspaceSid);
+    const ours = workflows.filter((workflow) => workflowFilters(workflow.configuration).some(isIntegrationFilter));
+    if (ours.length === 0) return [{ id: 'workflow_filters', title, status: 'unchanged', detail: 'No workflow has a filter the integration added.' }];
+    return await Promise.all(
+      ours.map(async (workflow): Promise<StepReport> => {
+        const report = (status: StepReport['status'], detail: string): StepReport => ({ id: 'workflow_filters', title, status, detail });
+        try {
+          const routing = workflow.configuration.task_routing as Record<string, unknown>;
+          const stripped = { ...workflow.configuration, task_routing: { ...routing, filters: workflowFilters(workflow.configuration).filter((filter) => !isIntegrationFilter(filter)) } };
+          const first = firstBackup(applies, { kind: 'workflow', workspaceSid: config.workspaceSid, workflowSid: workflow.sid, configuration: '' });
+          if (first?.kind === 'workflow' && revisionOf(JSON.parse(first.configuration)) === revisionOf(stripped)) {
+            await taskrouter.setWorkflowConfigurationText(config.workspaceSid, workflow.sid, first.configuration);
+          } else {
+            await taskrouter.setWorkflowConfiguration(config.workspaceSid, workflow.sid, stripped);
+          }
+          return report('applied', `Removed the integration's filters from workflow "${workflow.friendlyName}"; its other filters are kept.`);
+        } catch (error) {
+          return report('failed', `Could not change workflow "${workflow.friendlyName}": ${failureReason(error)}`);
+        }
+      }),
+    );
+  } catch (error) {
+    return [{ id: 'workflow_filters', title, status: 'failed', detail: `Could not read the workflows: ${failureReason(error)}` }];
+  }
+}
+
+/** Deletes each AI worker that holds no task; one that does is closed to new tasks and reported. */
+async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepReport[]> {
+  const { taskrouter } = call.twilio;
+  const sids = [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])];
+  return Promise.all(
+    sids.map(async (sid): Promise<StepReport> => {
+      const report = (status: StepReport['status'], detail: string): StepReport => ({ id: 'ai_worker', title: `AI worker ${sid}`, status, detail });
+      try {
+        const outcome = await taskrouter.deleteWorker(config.workspaceSid, sid);
+        if (outcome === 'deleted') return report('applied', 'Deleted.');
+        if (outcome === 'gone') return report('unchanged', 'Already deleted.');
+        await setWorkerChannels(taskrouter, config.workspaceSid, sid, {});
+        return report('skipped', 'It still holds conversations: its channels are closed so it takes no new one. Run uninstall again once they end.');
+      } catch (error) {
+        return report('failed', `Could not delete it: ${failureReason(error)}`);
+      }
+    }),
+  );
+}
+
+/** A registration pointing here goes back to what it was before the integration (removed when it was unset). */
+async function restoreRegistration(call: Call, id: CheckId, title: string, applies: readonly ApplyBackup[], unset: Backup): Promise<StepReport> {
+  const report = (status: StepReport['status'], detail: string): StepReport => ({ id, title, status, detail });
+  const webhookUrl = webhookUrlOf(call);
+  try {
+    const current = (await readResource(call.twilio, unset)) as { eventCallbackUrl?: string | null; postWebhookUrl?: string | null } | undefined;
+    const url = current?.eventCallbackUrl ?? current?.postWebhookUrl ?? null;
+    if (!current || !pointsHere(url, webhookUrl)) return report('unchanged', 'It does not point at this deployment; left as it is.');
+    const first = firstBackup(applies, unset);
+    const before = first && !pointsHere(backupUrl(first), webhookUrl) ? first : unset;
+    await restoreResource(call.twilio, before);
+    const was = backupUrl(before);
+    return report('applied', was ? `Restored to ${withoutConfigVersion(was)}, as it was before the integration.` : 'Removed; it was unset before the integration.');
+  } catch (error) {
+    return report('failed', `Could not restore it: ${failureReason(error)}`);
+  }
+}
+
+const backupUrl = (backup: Backup): string | null => (backup.kind === 'workspace_callback' ? backup.eventCallbackUrl : backup.kind === 'conversations_webhook' ? backup.postWebhookUrl : null);
+
+async function removeTimerWorkspace(call: Call, config: BridgeConfig): Promise<StepReport> {
+  const report = (status: StepReport['status'], detail: string): StepReport => ({ id: 'timer_workspace', title: 'Watchdog timer workspace', status, detail });
+  if (!config.timerWorkspaceSid) return report('unchanged', 'There is none.');
+  try {
+    const outcome = await call.twilio.taskrouter.deleteWorkspace(config.timerWorkspaceSid);
+    return outcome === 'deleted' ? report('applied', `Deleted workspace ${config.timerWorkspaceSid} with its timers.`) : report('unchanged', 'Already deleted.');
+  } catch (error) {
+    return report('failed', `Could not delete workspace ${config.timerWorkspaceSid}: ${failureReason(error)}`);
+  }
+}
+
+/** Every document and map of the integration (named `opencx_…`) in its Sync service, the settings last. */
+async function removeSyncData(call: Call): Promise<StepReport> {
+  const report = (status: StepReport['status'], detail: string): StepReport => ({ id: 'config', title: 'OpenCX data in Sync', status, detail });
+  const { sync } = call.twilio;
+  const service = syncServiceSid(call.context);
+  try {
+    const ours = (name: string) => name.startsWith('opencx_');
+    const [documents, maps] = await Promise.all([sync.listDocumentNames(service), sync.listMapNames(service)]);
+    const others = [...documents.filter(ours).filter((name) => name !== CONFIG_DOCUMENT).map((name) => () => sync.deleteDocument(service, name)), ...maps.filter(ours).map((name) => () => sync.deleteMap(service, name))];
+    await inBatches(others, 10);
+    await sync.deleteDocument(service, CONFIG_DOCUMENT);
+    return report('applied', `Deleted the settings and ${others.length} other Sync objects of the integration.`);
+  } catch (error) {
+    return report('failed', `Could not delete all of it: ${failureReason(error)}. Run uninstall again.`);
+  }
+}
+
+async function inBatches(tasks: readonly (() => Promise<unknown>)[], size: number): Promise<void> {
+  for (let i = 0; i < tasks.length; i += size) await Promise.all(tasks.slice(i, i + size).map((task) => task()));
+}
