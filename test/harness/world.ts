@@ -42,6 +42,8 @@ export interface WorldOptions {
   seedAiWorker?: boolean;
   /** How many AI workers to seed as the pool ("OpenCX AI", "OpenCX AI 2"…; default 1). */
   aiWorkers?: number;
+  /** Seed the watchdog's timer workspace (default true); false leaves it to the settings save, as on an account the integration was never installed on. */
+  seedTimerWorkspace?: boolean;
   /** Register both webhooks at the Functions (default true); false leaves them to "Apply setup". */
   webhooks?: boolean;
   /** Where the workflow's `handedOff == true` filter is: first (default, as the setup asks), after the AI's filter, or missing. */
@@ -169,7 +171,7 @@ export class World {
     }).sid;
     this.conversationsServiceSid = this.conversations.createService('Flex Conversations Service').sid;
     this.syncServiceSid = this.sync.createService('OpenCX for Flex').sid;
-    this.seedTimerWorkspace();
+    if (this.options.seedTimerWorkspace !== false) this.seedTimerWorkspace();
   }
 
   /** The watchdog's own workspace as Test & Save provisions it: one queue no worker matches, one workflow to it. */

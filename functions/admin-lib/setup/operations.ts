@@ -3,6 +3,7 @@
 // the plugin and the CLI read (docs/admin-api.md).
 import { aiPoolOf, BridgeConfig, CONFIG_DOCUMENT, withoutConfigVersion } from '../../common/config';
 import { AdminError, invalidInput } from '../admin-error';
+import { heldTasks } from '../ai-pool';
 import { setWorkerChannels } from '../ai-worker';
 import { AdminEnv, PluginCall, syncServiceSid } from '../plugin-endpoint';
 import { formText } from '../settings';
@@ -201,7 +202,11 @@ async function removeFilters(call: Call, config: BridgeConfig, applies: readonly
   }
 }
 
-/** Deletes each AI worker that holds no task; one that does is closed to new tasks and reported. */
+/**
+ * Deletes each AI worker that holds no task; one that does is closed to new tasks and reported.
+ * TaskRouter would delete a worker with pending reservations (the AI's conversations) and route
+ * those tasks on without the handoff context, so a held task keeps the worker.
+ */
 async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepReport[]> {
   const { taskrouter } = call.twilio;
   const sids = [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])];
@@ -209,7 +214,9 @@ async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepRe
     sids.map(async (sid): Promise<StepReport> => {
       const report = (status: StepReport['status'], detail: string): StepReport => ({ id: 'ai_worker', title: `AI worker ${sid}`, status, detail });
       try {
-        const outcome = await taskrouter.deleteWorker(config.workspaceSid, sid);
+        const worker = await taskrouter.fetchWorkerRouting(config.workspaceSid, sid);
+        if (!worker) return report('unchanged', 'Already deleted.');
+        const outcome = heldTasks(worker) > 0 ? 'busy' : await taskrouter.deleteWorker(config.workspaceSid, sid);
         if (outcome === 'deleted') return report('applied', 'Deleted.');
         if (outcome === 'gone') return report('unchanged', 'Already deleted.');
         await setWorkerChannels(taskrouter, config.workspaceSid, sid, {});

@@ -114,7 +114,7 @@ export function renderWorkflow(accountSid: string, ws: WorkspaceState, workflow:
   return {
     account_sid: accountSid,
     assignment_callback_url: workflow.assignmentCallbackUrl ?? null,
-    configuration: JSON.stringify(workflow.configuration),
+    configuration: workflow.configurationText,
     date_created: isoDate(workflow.dateCreated),
     date_updated: isoDate(workflow.dateUpdated),
     document_content_type: 'application/json',

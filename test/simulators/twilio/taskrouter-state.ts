@@ -69,6 +69,8 @@ export interface WorkflowState {
   sid: string;
   friendlyName: string;
   configuration: WorkflowConfiguration;
+  /** The Configuration as posted, which TaskRouter answers unchanged. */
+  configurationText: string;
   /** Seconds a pending reservation lives before it times out. */
   taskReservationTimeout: number;
   assignmentCallbackUrl?: string;

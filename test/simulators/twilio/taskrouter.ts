@@ -378,6 +378,7 @@ export class TaskRouterSim implements SimulatorModule {
       sid: newSid('WW'),
       friendlyName: opts.friendlyName,
       configuration: parseWorkflowConfiguration(opts.configuration, (sid) => ws.taskQueues.has(sid)),
+      configurationText: configurationText(opts.configuration),
       taskReservationTimeout: reservationTimeout(opts.taskReservationTimeout ?? DEFAULT_RESERVATION_TIMEOUT_SECONDS),
       assignmentCallbackUrl: opts.assignmentCallbackUrl,
       fallbackAssignmentCallbackUrl: opts.fallbackAssignmentCallbackUrl,
@@ -401,6 +402,7 @@ export class TaskRouterSim implements SimulatorModule {
     workflow.dateUpdated = this.now();
     if (configuration) {
       workflow.configuration = configuration;
+      workflow.configurationText = configurationText(opts.configuration!);
       this.reevaluateWorkflowTasks(ws, workflow);
     }
     return workflow;
@@ -1195,4 +1197,9 @@ function checkChannelCapacity(capacity: number): void {
   if (!Number.isInteger(capacity) || capacity < 0 || capacity > MAX_WORKER_CHANNEL_CAPACITY) {
     throw invalidParameter(`Capacity must be an integer between 0 and ${MAX_WORKER_CHANNEL_CAPACITY}`);
   }
+}
+
+/** TaskRouter answers a workflow's Configuration exactly as it was posted. */
+function configurationText(configuration: object | string): string {
+  return typeof configuration === 'string' ? configuration : JSON.stringify(configuration);
 }

@@ -1,0 +1,201 @@
+// Apply, Undo and Uninstall on a live account, in twilio-run against the simulators: every step
+// reported, a Console edit made between the check and Apply never overwritten, a failure in the
+// middle of Apply visible next to the steps that worked, Undo restoring the workflow byte for
+// byte, and install then uninstall leaving the account as it was.
+import { DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
+import { World, WorldOptions } from '../harness/world';
+import { FunctionAnswer, postForm } from './helpers';
+
+jest.setTimeout(90000);
+
+type Endpoint = 'setup-check' | 'setup-apply' | 'setup-undo' | 'setup-uninstall' | 'settings-save';
+
+interface StepView {
+  id: string;
+  title: string;
+  status: 'applied' | 'unchanged' | 'skipped' | 'failed';
+  detail: string;
+}
+
+async function call(world: World, endpoint: Endpoint, fields: Record<string, string | undefined> = {}): Promise<FunctionAnswer> {
+  const Token = world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'] });
+  return postForm(world.functions!.url, `/admin/${endpoint}`, { Token, ...fields });
+}
+
+async function ok(world: World, endpoint: Endpoint, fields: Record<string, string | undefined> = {}): Promise<Record<string, unknown>> {
+  const answer = await call(world, endpoint, fields);
+  expect({ status: answer.status, ok: answer.body.ok }).toEqual({ status: 200, ok: true });
+  return answer.body;
+}
+
+const stepStatuses = (steps: unknown): Record<string, string> => Object.fromEntries((steps as StepView[]).map((step) => [step.id, step.status]));
+const workspace = (world: World) => world.taskrouter.workspace(world.workspaceSid);
+const workflowText = (world: World): string => workspace(world).workflows.get(world.workflowSid)!.configurationText;
+const conversationsWebhook = (world: World) => world.conversations.services.get(world.conversationsServiceSid)!.webhooks;
+
+/** The workflow as an admin formatted it in the Console: its own spacing and key order. */
+const consoleWorkflow = (world: World): string =>
+  `{\n  "task_routing": {\n    "default_filter": { "queue": "${world.humanQueueSid}" },\n    "filters": [\n      { "targets": [ { "queue": "${world.aiQueueSid}" } ], "expression": "1==1", "filter_friendly_name": "AI" }\n    ]\n  }\n}`;
+
+function withWorld(options: WorldOptions): () => World {
+  let world: World;
+  beforeAll(async () => {
+    world = await World.start(options);
+  });
+  afterAll(() => world?.stop());
+  afterEach(() => {
+    world.twilio.clearFaults();
+    expect(world.twilio.violations).toEqual([]);
+  });
+  return () => world;
+}
+
+describe('Apply on an account an admin edits at the same time', () => {
+  const world = withWorld({ webhooks: false, handoffFilter: 'missing' });
+
+  test('a Console edit made between the check and Apply is not overwritten; the other steps still apply', async () => {
+    const check = await ok(world(), 'setup-check');
+    const revisions = check.revisions as Record<string, string>;
+    expect(Object.keys(revisions).sort()).toEqual(['conversations_webhook', 'timer_workspace', 'workflow_filters', 'workspace_events']);
+
+    // In the Console, after the check: the admin points the workspace's events at their own endpoint.
+    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventCallbackUrl: 'https://ops.example.com/taskrouter', eventsFilter: 'task.created' });
+
+    const result = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid, revisions: JSON.stringify(revisions) });
+    expect(stepStatuses(result.steps)).toEqual({ workspace_events: 'failed', conversations_webhook: 'applied', timer_workspace: 'applied', workflow_filters: 'applied' });
+    const refused = (result.steps as StepView[]).find((step) => step.id === 'workspace_events')!;
+    expect(refused.detail).toMatch(/changed since the check.*Run the check again/);
+    expect(result.applied).toEqual(['conversations_webhook', 'timer_workspace', 'workflow_filters']);
+    expect(result.backupId).toEqual(expect.any(String));
+    expect(workspace(world())).toMatchObject({ eventCallbackUrl: 'https://ops.example.com/taskrouter', eventsFilter: 'task.created' });
+    expect(conversationsWebhook(world()).postWebhookUrl).toContain(world().webhookUrl);
+  });
+
+  test('revisions that are not the check\'s JSON are refused with 400, and nothing is written', async () => {
+    const before = workflowText(world());
+    const answer = await call(world(), 'setup-apply', { revisions: 'not json' });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/revisions/), field: 'revisions' } });
+    expect(workflowText(world())).toBe(before);
+  });
+});
+
+describe('a failure in the middle of Apply', () => {
+  const world = withWorld({ webhooks: false, handoffFilter: 'missing' });
+
+  test('is reported step by step: the failed step with its reason, the others written, and a second Apply finishes the job', async () => {
+    // Twilio processes the Conversations webhook update, but its answer is lost on the way back.
+    world().twilio.addFault({ method: 'POST', path: /\/Configuration\/Webhooks$/, after: 'drop', times: 3 });
+    const first = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    const steps = first.steps as StepView[];
+    expect(stepStatuses(steps)).toEqual({ workspace_events: 'applied', conversations_webhook: 'failed', timer_workspace: 'applied', workflow_filters: 'applied' });
+    expect(steps.find((step) => step.id === 'conversations_webhook')!.detail).toMatch(/^Could not write it: /);
+    expect(workspace(world()).eventCallbackUrl).toContain(world().webhookUrl);
+    expect(JSON.parse(workflowText(world())).task_routing.filters[0]).toMatchObject({ expression: 'handedOff == true', targets: [{ queue: world().humanQueueSid }] });
+
+    world().twilio.clearFaults();
+    const second = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    expect(stepStatuses(second.steps)).toEqual({ workspace_events: 'unchanged', conversations_webhook: 'unchanged', timer_workspace: 'unchanged', workflow_filters: 'unchanged' });
+    expect(second.applied).toEqual([]);
+    expect(second.backupId).toBeUndefined();
+  });
+});
+
+describe('Undo', () => {
+  const world = withWorld({ webhooks: false });
+
+  test('restores the workflow byte for byte, and the webhooks as they were; a second Undo has nothing left', async () => {
+    await world().client.taskrouter.v1.workspaces(world().workspaceSid).workflows(world().workflowSid).update({ configuration: consoleWorkflow(world()) });
+    const original = workflowText(world());
+    const webhookBefore = { ...conversationsWebhook(world()) };
+
+    const applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    expect(applied.applied).toEqual(expect.arrayContaining(['workflow_filters', 'workspace_events', 'conversations_webhook']));
+    expect(workflowText(world())).not.toBe(original);
+
+    const undone = await ok(world(), 'setup-undo');
+    expect(undone.restored).toEqual({ backupId: applied.backupId, at: expect.any(String), by: 'admin@example.com' });
+    expect((undone.steps as StepView[]).every((step) => step.status === 'applied')).toBe(true);
+    expect(workflowText(world())).toBe(original);
+    expect(workspace(world()).eventCallbackUrl).toBeUndefined();
+    expect(conversationsWebhook(world()).postWebhookUrl).toBe(webhookBefore.postWebhookUrl);
+
+    const again = await ok(world(), 'setup-undo');
+    expect(again.steps).toEqual([]);
+    expect(again.restored).toBeUndefined();
+  });
+
+  test('leaves a resource edited after the Apply alone and says so', async () => {
+    await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventsFilter: 'task.created' });
+
+    const undone = await ok(world(), 'setup-undo');
+    const steps = undone.steps as StepView[];
+    expect(steps.find((step) => step.id === 'workspace_events')).toMatchObject({ status: 'failed', detail: expect.stringMatching(/changed after that Apply/) });
+    expect(steps.find((step) => step.id === 'workflow_filters')).toMatchObject({ status: 'applied' });
+    expect(workspace(world()).eventsFilter).toBe('task.created');
+  });
+});
+
+/** What the integration can add to an account, read from the simulators. */
+function accountState(world: World) {
+  const service = world.sync.service(world.syncServiceSid)!;
+  return {
+    workspaces: [...world.taskrouter.workspaces.values()].map((ws) => ({
+      sid: ws.sid,
+      eventCallbackUrl: ws.eventCallbackUrl ?? null,
+      eventsFilter: ws.eventsFilter ?? null,
+      workers: [...ws.workers.keys()].sort(),
+      queues: [...ws.taskQueues.keys()].sort(),
+      workflows: [...ws.workflows.values()].map((workflow) => ({ sid: workflow.sid, configuration: workflow.configurationText })),
+    })),
+    postWebhookUrl: conversationsWebhook(world).postWebhookUrl ?? null,
+    syncDocuments: [...service.documents.values()].map((document) => document.uniqueName).sort(),
+    syncMaps: [...service.maps.values()].map((map) => map.uniqueName).sort(),
+  };
+}
+
+describe('install, then uninstall', () => {
+  const world = withWorld({ configured: false, seedAiWorker: false, seedTimerWorkspace: false, webhooks: false, handoffFilter: 'missing' });
+
+  test('uninstall needs the confirmation', async () => {
+    const answer = await call(world(), 'setup-uninstall');
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/confirm=uninstall/), field: 'confirm' } });
+  });
+
+  test('leaves the account as it was before the install', async () => {
+    const before = accountState(world());
+    await ok(world(), 'settings-save', { opencxToken: DEFAULT_API_KEY, workspaceSid: world().workspaceSid, conversationsServiceSid: world().conversationsServiceSid });
+    const applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    expect(applied.applied).toEqual(expect.arrayContaining(['workspace_events', 'conversations_webhook', 'workflow_filters']));
+    const installed = accountState(world());
+    expect(installed).not.toEqual(before);
+    expect(installed.syncMaps.length).toBeGreaterThan(80);
+
+    const removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
+    expect(removed.complete).toBe(true);
+    expect((removed.steps as StepView[]).filter((step) => step.status === 'failed')).toEqual([]);
+    expect(accountState(world())).toEqual(before);
+  });
+});
+
+describe('uninstall while the AI holds a conversation', () => {
+  const world = withWorld({});
+
+  test('stops new tasks reaching the AI but keeps what that conversation needs, and says to run it again', async () => {
+    const started = await world().customerStartsConversation('Where is my order?');
+    await world().settle();
+    expect(world().sessionFor(started.conversationSid)).toBeDefined();
+
+    const removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
+    expect(removed.complete).toBe(false);
+    const steps = removed.steps as StepView[];
+    expect(steps.find((step) => step.id === 'ai_worker')).toMatchObject({ status: 'skipped', detail: expect.stringMatching(/still holds conversations/) });
+    expect(stepStatuses(steps)).toMatchObject({ workspace_events: 'skipped', conversations_webhook: 'skipped', timer_workspace: 'skipped', config: 'skipped' });
+    const aiWorker = workspace(world()).workers.get(world().aiWorkerSid)!;
+    expect([...aiWorker.channels.values()].filter((channel) => channel.available)).toEqual([]);
+    expect(workspace(world()).eventCallbackUrl).toContain(world().webhookUrl);
+    expect(world().sync.document(world().syncServiceSid, 'opencx_config')).toBeDefined();
+  });
+});
