@@ -6,8 +6,7 @@ import { parseEnv } from 'util';
 import type { Context } from '@twilio-labs/serverless-runtime-types/types';
 import { AdminError } from '../functions/admin-lib/admin-error';
 import type { AdminEnv, PluginCall, PluginEvent } from '../functions/admin-lib/plugin-endpoint';
-import { loadConfig, runChecks } from '../functions/admin-lib/setup/facts';
-import { parseSetupForm } from '../functions/admin-lib/setup/form';
+import { applySetup, checkSetup, undoSetup, uninstallSetup } from '../functions/admin-lib/setup/operations';
 import { Deadline } from '../functions/common/retry';
 import { createTwilioApis, twilioErrorCode, twilioStatus } from '../functions/common/twilio';
 import { isNetworkError } from '../functions/common/twilio/base';
@@ -17,11 +16,8 @@ import { EXIT_ERROR, exitStatus, formatReport, SetupAnswer } from './setup-cli/r
 
 type Operation = (call: PluginCall<AdminEnv>) => Promise<Record<string, unknown>>;
 
-const checkSetup: Operation = async (call) => ({ checks: await runChecks(call, await loadConfig(call), parseSetupForm(call.event).workflowSid) });
-const notYet: Operation = async () => {
-  throw new AdminError(400, 'invalid_input', 'Not available yet');
-};
-const OPERATIONS: Record<Command, Operation> = { check: checkSetup, apply: notYet, undo: notYet, uninstall: notYet };
+/** The admin Functions' own operations (functions/admin/setup-*.ts wrap the same ones). */
+const OPERATIONS: Record<Command, Operation> = { check: checkSetup, apply: applySetup, undo: undoSetup, uninstall: uninstallSetup };
 
 /** An operation may wait on Twilio's retries and OpenCX; a terminal has no 10 s limit. */
 const CLI_BUDGET_MS = 120_000;

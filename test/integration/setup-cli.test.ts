@@ -111,6 +111,23 @@ describe('the setup command line', () => {
     expect(statuses(JSON.parse((await cli('check', '--json')).stdout).checks)).toEqual(Object.fromEntries(answer.checks.map((c: { id: string }) => [c.id, 'ok'])));
   });
 
+  test('undo puts back what apply changed: exit 0, and the check finds the same problems as before apply', async () => {
+    const workspaceBefore = world.taskrouter.workspace(world.workspaceSid).eventCallbackUrl;
+    expect(workspaceBefore).toBeTruthy();
+    const undone = await cli('undo', '--json');
+    expect(undone.stderr).toBe('');
+    expect(undone.status).toBe(0);
+    const answer = JSON.parse(undone.stdout);
+    expect(answer.restored).toMatchObject({ backupId: expect.any(String), by: `cli:${key.sid}` });
+    expect(answer.steps.length).toBeGreaterThan(0);
+    expect(answer.steps.every((s: { status: string }) => s.status !== 'failed')).toBe(true);
+    expect(world.taskrouter.workspace(world.workspaceSid).eventCallbackUrl).toBeFalsy();
+
+    const checked = await cli('check', '--json');
+    expect(checked.status).toBe(1);
+    expect(statuses(JSON.parse(checked.stdout).checks)).toMatchObject({ workspace_events: 'problem', conversations_webhook: 'problem', timer_workspace: 'problem' });
+  });
+
   test.each([
     [['frobnicate'], /Unknown command frobnicate/],
     [['check', '--workflow'], /--workflow needs a value/],
@@ -140,9 +157,14 @@ describe('the setup command line', () => {
   });
 
   test('no credentials: exit 2 naming the variables to set', async () => {
-    const run = await runCli(['check'], env, ROOT);
-    expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/Set TWILIO_ACCOUNT_SID/);
+    const noDotenv = mkdtempSync(path.join(tmpdir(), 'setup-cli-'));
+    try {
+      const run = await runCli(['check'], env, noDotenv);
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(/Set TWILIO_ACCOUNT_SID/);
+    } finally {
+      rmSync(noDotenv, { recursive: true, force: true });
+    }
   });
 
   test('uninstall without --yes refuses, says what it would remove, and writes nothing', async () => {
@@ -151,6 +173,21 @@ describe('the setup command line', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/uninstall removes .* Run it again with --yes to confirm/);
     expect(restCalls(world, since)).toEqual([]);
+  });
+
+  test('uninstall --yes after an apply removes what the integration added: exit 0, complete; then the check asks for the settings again', async () => {
+    expect((await cli('apply')).status).toBe(0);
+    const run = await cli('uninstall', '--yes');
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('Uninstall complete.');
+    expect(run.status).toBe(0);
+    expect(world.taskrouter.workspace(world.workspaceSid).eventCallbackUrl).toBeFalsy();
+    expect(world.aiWorkers()).toEqual([]);
+    expect(world.sync.document(world.syncServiceSid, 'opencx_config')).toBeUndefined();
+
+    const checked = await cli('check', '--json');
+    expect(checked.status).toBe(1);
+    expect(statuses(JSON.parse(checked.stdout).checks)).toEqual({ config: 'problem' });
   });
 
   test('npm run setup runs it: --help prints the usage with exit 0', async () => {
