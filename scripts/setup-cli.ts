@@ -53,17 +53,23 @@ function pluginCall(options: CliOptions, settings: CliSettings): PluginCall<Admi
 /** The option the admin typed for a form field an operation refused. */
 const OPTION_OF_FIELD: Record<string, string> = { workflowSid: '--workflow', humanQueueSid: '--human-queue', confirm: '--yes', keepSyncData: '--keep-sync-data' };
 
-/** One sentence for an operation that could not run; never a secret. */
-function failureMessage(error: unknown, settings: CliSettings): string {
-  if (error instanceof AdminError) return error.field && OPTION_OF_FIELD[error.field] ? `${error.message} (${OPTION_OF_FIELD[error.field]})` : error.message;
+/** Why an operation could not run, in one sentence, with the Functions' error code or the CLI's own; never a secret. */
+function failureOf(error: unknown, settings: CliSettings): { code: string; message: string; field?: string } {
+  if (error instanceof AdminError) {
+    const { code, field } = error;
+    if (field && OPTION_OF_FIELD[field]) return { code, field, message: `${error.message} (${OPTION_OF_FIELD[field]})` };
+    // A Function keeps a server-side failure's detail for its log (never a secret); here the admin is the log's reader.
+    return { code, ...(field ? { field } : {}), message: error.status >= 500 && error.detail ? `${error.message}: ${error.detail}` : error.message };
+  }
   const status = twilioStatus(error);
+  const code = `code ${twilioErrorCode(error) ?? 'none'}`;
   if (status === 401 || status === 403) {
     const who = settings.apiKey ? `the API key ${settings.apiKey.sid}` : 'the auth token';
-    return `Twilio refused ${who} for account ${settings.env.ACCOUNT_SID} (${status}, code ${twilioErrorCode(error) ?? 'none'}): check TWILIO_ACCOUNT_SID and the credentials`;
+    return { code: 'twilio_credentials_refused', message: `Twilio refused ${who} for account ${settings.env.ACCOUNT_SID} (${status}, ${code}): check TWILIO_ACCOUNT_SID and the credentials` };
   }
-  if (status !== undefined) return `Twilio answered ${status} (code ${twilioErrorCode(error) ?? 'none'}): ${(error as Error).message}`;
-  if (isNetworkError(error)) return `Could not reach Twilio: ${(error as Error).message}`;
-  return `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+  if (status !== undefined) return { code: 'twilio_error', message: `Twilio answered ${status} (${code}): ${(error as Error).message}` };
+  if (isNetworkError(error)) return { code: 'unreachable', message: `Could not reach Twilio: ${(error as Error).message}` };
+  return { code: 'failed', message: `Unexpected error: ${error instanceof Error ? error.message : String(error)}` };
 }
 
 function readDotenv(): Record<string, string | undefined> {
@@ -81,7 +87,7 @@ async function main(args: readonly string[]): Promise<number> {
     }
     if (options.command === 'uninstall' && !options.yes) {
       throw new UsageError(
-        'uninstall removes what the integration added to this account (workflow filters, webhook registrations, the timer workspace, the AI workers and queue, and the Sync data unless --keep-sync-data). Run it again with --yes to confirm.',
+        'uninstall removes what the integration added to this account (its workflow filters, webhook registrations, timer workspace and AI workers, and its Sync data unless --keep-sync-data). Run it again with --yes to confirm.',
       );
     }
     settings = cliSettings(options, readDotenv(), process.env);
@@ -95,13 +101,19 @@ async function main(args: readonly string[]): Promise<number> {
     process.stdout.write(options.json ? `${JSON.stringify(answer, null, 2)}\n` : formatReport(options.command, answer as SetupAnswer));
     return exitStatus(options.command, answer as SetupAnswer);
   } catch (error) {
-    const message = failureMessage(error, settings);
-    if (options.json) process.stdout.write(`${JSON.stringify({ error: error instanceof AdminError ? error.toBody().error : { code: 'failed', message } }, null, 2)}\n`);
-    process.stderr.write(`${options.command} failed: ${message}\n`);
+    const failure = failureOf(error, settings);
+    if (options.json) process.stdout.write(`${JSON.stringify({ error: failure }, null, 2)}\n`);
+    process.stderr.write(`${options.command} failed: ${failure.message}\n`);
     return EXIT_ERROR;
   }
 }
 
-void main(process.argv.slice(2)).then((status) => {
-  process.exitCode = status;
-});
+void main(process.argv.slice(2)).then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (error: unknown) => {
+    process.stderr.write(`Unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = EXIT_ERROR;
+  },
+);

@@ -29,7 +29,7 @@ export const USAGE = `Usage: npm run setup -- <command> [options]
 
 Commands:
   check       what is missing or wrong in the setup (reads only)
-  apply       fixes what the check found (webhooks, workflow filters, AI worker); every change is backed up
+  apply       fixes what it can of what the check found; every change is backed up first
   undo        puts back what the last apply changed
   uninstall   removes what the integration added (asks for --yes)
 

@@ -145,15 +145,23 @@ describe('the setup command line', () => {
   test('a workflow SID of the wrong shape is refused by the same form check as the Functions: exit 2', async () => {
     const run = await cli('check', '--workflow', 'WW123', '--json');
     expect(run.status).toBe(2);
-    expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'invalid_input', field: 'workflowSid', message: expect.stringMatching(/TaskRouter workflow SID/) } });
+    expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'invalid_input', field: 'workflowSid', message: expect.stringMatching(/TaskRouter workflow SID.*\(--workflow\)$/) } });
     expect(run.stderr).toMatch(/check failed: .*TaskRouter workflow SID.*\(--workflow\)/);
   });
 
   test('a wrong API secret: exit 2 saying Twilio refused the key, without the secret', async () => {
-    const run = await runCli(['check'], { ...env, TWILIO_API_SECRET: 'not-the-secret' }, cwd);
+    const run = await runCli(['check', '--json'], { ...env, TWILIO_API_SECRET: 'not-the-secret' }, cwd);
     expect(run.status).toBe(2);
+    expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'twilio_credentials_refused', message: expect.stringContaining(`Twilio refused the API key ${key.sid}`) } });
     expect(run.stderr).toContain(`Twilio refused the API key ${key.sid} for account ${world.twilio.accountSid} (401, code 20003)`);
     expect(run.stdout + run.stderr).not.toContain('not-the-secret');
+  });
+
+  test('no SYNC_SERVICE_SID: exit 2 saying so, as the Functions log it', async () => {
+    const { SYNC_SERVICE_SID, ...withoutSync } = env;
+    const run = await runCli(['check'], withoutSync, cwd);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^check failed: .*SYNC_SERVICE_SID is not set\n$/);
   });
 
   test('no credentials: exit 2 naming the variables to set', async () => {
