@@ -101,9 +101,19 @@ class DeadlineRequestClient {
   }
 }
 
-/** A Twilio client; with a deadline, no request starts after it and none outlives it by much. */
-export function createTwilioClient(env: TwilioCredentials, deadline?: Deadline): TwilioClient {
+/** An API key of the account (`SK…`) and its secret: what the setup command line signs in with. */
+export interface TwilioApiKey {
+  sid: string;
+  secret: string;
+}
+
+/**
+ * A Twilio client; with a deadline, no request starts after it and none outlives it by much.
+ * It signs in with the auth token, or with the API key when one is given.
+ */
+export function createTwilioClient(env: TwilioCredentials, deadline?: Deadline, apiKey?: TwilioApiKey): TwilioClient {
   // The library only ever calls request() on its HTTP client.
   const httpClient = new DeadlineRequestClient(env.TWILIO_API_BASE_URL?.trim() || undefined, deadline) as unknown as RequestClient;
+  if (apiKey) return twilio(apiKey.sid, apiKey.secret, { accountSid: env.ACCOUNT_SID, httpClient });
   return twilio(env.ACCOUNT_SID, env.AUTH_TOKEN, { httpClient });
 }

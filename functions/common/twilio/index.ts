@@ -1,6 +1,6 @@
 // Twilio, one module per product, every call retried within the caller's deadline.
 import type { Deadline } from '../retry';
-import { createTwilioClient, TwilioCredentials } from './client';
+import { createTwilioClient, TwilioClient, TwilioCredentials } from './client';
 import { ConversationsApi } from './conversations';
 import { FlexApi } from './flex';
 import { IamApi } from './iam';
@@ -15,8 +15,8 @@ export interface TwilioApis {
   iam: IamApi;
 }
 
-export function createTwilioApis(env: TwilioCredentials, deadline: Deadline): TwilioApis {
-  const client = createTwilioClient(env, deadline);
+/** Every product's API over one client: by default the Functions' own, signed in with the account's auth token. */
+export function createTwilioApis(env: TwilioCredentials, deadline: Deadline, client: TwilioClient = createTwilioClient(env, deadline)): TwilioApis {
   return {
     taskrouter: new TaskRouterApi(client, deadline),
     conversations: new ConversationsApi(client, deadline),
@@ -27,7 +27,7 @@ export function createTwilioApis(env: TwilioCredentials, deadline: Deadline): Tw
 }
 
 export { DeadlineExceededError, TwilioRateLimitError } from './client';
-export type { TwilioClient, TwilioCredentials } from './client';
+export type { TwilioApiKey, TwilioClient, TwilioCredentials } from './client';
 export { mayHaveBeenProcessed, NOT_FOUND, SYNC_ITEM_EXISTS, twilioErrorCode, twilioStatus, undefinedIfNotFound } from './base';
 export type { RetryPolicy } from './base';
 export { ConversationsApi } from './conversations';

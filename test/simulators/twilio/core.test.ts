@@ -1,3 +1,4 @@
+import { createTwilioClient } from '../../../functions/common/twilio/client';
 import { TwilioSimulator } from './simulator';
 import { clientFor, signedWith, startWebhookReceiver } from './test-support';
 
@@ -27,6 +28,14 @@ describe('Twilio simulator core', () => {
   test('refuses wrong credentials with 401 / 20003', async () => {
     const bad = clientFor(sim, 'wrong');
     await expect(bad.taskrouter.v1.workspaces(workspace.sid).fetch()).rejects.toMatchObject({ status: 401, code: 20003 });
+  });
+
+  test('accepts an API key of the account in place of the auth token, and refuses a wrong secret', async () => {
+    const key = sim.issueApiKey();
+    const env = { ACCOUNT_SID: sim.accountSid, AUTH_TOKEN: '', TWILIO_API_BASE_URL: sim.url };
+    await expect(createTwilioClient(env, undefined, key).taskrouter.v1.workspaces(workspace.sid).fetch()).resolves.toMatchObject({ friendlyName: 'Flex' });
+    const wrong = createTwilioClient(env, undefined, { sid: key.sid, secret: 'wrong' });
+    await expect(wrong.taskrouter.v1.workspaces(workspace.sid).fetch()).rejects.toMatchObject({ status: 401, code: 20003 });
   });
 
   test('refuses a misspelled parameter and records the violation', async () => {

@@ -156,6 +156,8 @@ export class TwilioSimulator {
    */
   stopFunction?: (delivery: WebhookDelivery) => Promise<boolean>;
   private readonly givingUp = new Map<number, () => void>();
+  /** API keys of the account (`SK…` → secret): Basic auth with one works like the auth token. */
+  private readonly apiKeys = new Map<string, string>();
   private seq = 0;
   private eventsSent = 0;
   url = '';
@@ -486,10 +488,18 @@ export class TwilioSimulator {
     }
   }
 
+  /** A standard API key of the account, as the Console creates one; its secret is shown only here. */
+  issueApiKey(): { sid: string; secret: string } {
+    const key = { sid: newSid('SK'), secret: 'sim_api_secret_' + newSid('').slice(0, 16) };
+    this.apiKeys.set(key.sid, key.secret);
+    return key;
+  }
+
   private authorized(header: string | undefined): boolean {
     if (!header?.startsWith('Basic ')) return false;
     const [user, password] = Buffer.from(header.slice(6), 'base64').toString().split(':');
-    return user === this.accountSid && password === this.authToken;
+    if (user === this.accountSid) return password === this.authToken;
+    return this.apiKeys.has(user) && this.apiKeys.get(user) === password;
   }
 
   private findUnspecced(product: string, method: string, path: string): { route: Route; template: string; pathParams: Record<string, string> } | undefined {

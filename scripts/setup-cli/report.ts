@@ -1,0 +1,72 @@
+// What the setup command line prints and the exit status it ends with, from an operation's answer.
+import type { Check } from '../../functions/admin-lib/setup/check';
+import type { StepReport } from '../../functions/admin-lib/setup/steps';
+import type { Command } from './options';
+
+/** The answers of checkSetup, applySetup, undoSetup and uninstallSetup, as far as the CLI reads them. */
+export interface SetupAnswer {
+  checks?: Check[];
+  steps?: StepReport[];
+  backupId?: string;
+  restored?: { backupId: string; at: string; by: string };
+  complete?: boolean;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_NOT_OK = 1;
+export const EXIT_ERROR = 2;
+
+/** 0 when everything is OK: the check found no problem; no step failed (and uninstall left nothing behind). */
+export function exitStatus(command: Command, answer: SetupAnswer): number {
+  if (command === 'check') return (answer.checks ?? []).some((c) => c.status === 'problem') ? EXIT_NOT_OK : EXIT_OK;
+  const failed = (answer.steps ?? []).some((s) => s.status === 'failed');
+  const incomplete = command === 'uninstall' && answer.complete !== true;
+  return failed || incomplete ? EXIT_NOT_OK : EXIT_OK;
+}
+
+/** The options that let apply fix a check the admin must decide on. */
+const CONFIRM_OPTION: Record<NonNullable<Check['confirm']>, string> = { replaceCallbackUrl: '--replace-callback-url' };
+const NEEDS_OPTION: Record<NonNullable<Check['needs']>, string> = { humanQueueSid: '--human-queue WQ…' };
+
+function checkLines(check: Check): string[] {
+  const lines = [`[${check.status}] ${check.title}`, `    ${check.detail}`];
+  if (check.fix) lines.push(`    Fix: ${check.fix}`);
+  if (check.status !== 'ok' && check.autoFixable) {
+    const option = check.confirm ? CONFIRM_OPTION[check.confirm] : check.needs ? NEEDS_OPTION[check.needs] : undefined;
+    lines.push(option ? `    apply fixes this with ${option}` : '    apply fixes this');
+  }
+  return lines;
+}
+
+const stepLines = (step: StepReport): string[] => [`[${step.status}] ${step.title}`, `    ${step.detail}`];
+
+/** Entries one after another, a blank line between them. */
+const entries = <T>(items: readonly T[], lines: (item: T) => string[]): string[] => items.flatMap((item, i) => [...(i ? [''] : []), ...lines(item)]);
+
+/** Statuses that read as nouns in a tally ("2 problems"); the others are adjectives ("2 applied"). */
+const NOUNS = new Set(['problem', 'warning']);
+
+function tally<T>(items: readonly T[], statusOf: (item: T) => string, order: readonly string[]): string {
+  const counts = order.map((status) => [status, items.filter((item) => statusOf(item) === status).length] as const).filter(([, n]) => n > 0);
+  return counts.length ? counts.map(([status, n]) => `${n} ${n > 1 && NOUNS.has(status) ? `${status}s` : status}`).join(', ') : 'none';
+}
+
+function checksSection(heading: string, checks: readonly Check[]): string[] {
+  return [`${heading}: ${tally(checks, (c) => c.status, ['problem', 'warning', 'ok'])}`, '', ...entries(checks, checkLines)];
+}
+
+function stepsSection(heading: string, steps: readonly StepReport[]): string[] {
+  return [`${heading}: ${tally(steps, (s) => s.status, ['failed', 'applied', 'unchanged', 'skipped'])}`, '', ...entries(steps, stepLines)];
+}
+
+/** The readable report of an answer, for an admin at a terminal. */
+export function formatReport(command: Command, answer: SetupAnswer): string {
+  const sections: string[][] = [];
+  if (command === 'undo' && !answer.restored) sections.push(['Nothing to undo: no apply has been backed up.']);
+  if (answer.restored) sections.push([`Restored the backup ${answer.restored.backupId} of ${answer.restored.at} (by ${answer.restored.by}).`]);
+  if (answer.steps?.length) sections.push(stepsSection(`${command} steps`, answer.steps));
+  if (answer.backupId) sections.push([`Backup ${answer.backupId}: undo puts back what this apply changed.`]);
+  if (command === 'uninstall') sections.push([answer.complete ? 'Uninstall complete.' : 'Uninstall is not complete: run it again later (see the steps above).']);
+  if (answer.checks) sections.push(checksSection(command === 'check' ? 'Setup check' : `Setup check after ${command}`, answer.checks));
+  return sections.map((lines) => lines.join('\n')).join('\n\n') + '\n';
+}
