@@ -9,7 +9,7 @@ import { answerKey } from './bridge/actions/answer';
 import { decide } from './bridge/decide';
 import { classifyOpencxEvent } from './bridge/opencx-events';
 import { perform } from './bridge/perform';
-import { BridgeEnv, bridgeDeps, bridgeIo, flushUsage, reply, WebhookEvent } from './bridge/runtime';
+import { BridgeEnv, bridgeDeps, bridgeIo, flushUsage, refusedApiUrls, reply, WebhookEvent } from './bridge/runtime';
 import type { BridgeState } from './bridge/state';
 import type { BridgeConfig } from './common/config';
 import { logEvent } from './common/log';
@@ -29,9 +29,11 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
   // which serialising the parsed object reproduces (docs/opencx-api.md).
   const rawBody = JSON.stringify(body);
   const headers = (request?.headers ?? {}) as Record<string, unknown>;
+  const trace: { event: string; [field: string]: unknown } = { event: typeof body.event === 'string' ? body.event : 'unknown', origin: 'opencx' };
+  // The signature's secret is in Sync: no Twilio request may go out first. OpenCX redelivers after the 503.
+  if (refusedApiUrls(context, trace, callback)) return;
   const deadline = new Deadline(BUDGET_MS);
   const io = bridgeIo(context, deadline);
-  const trace: { event: string; [field: string]: unknown } = { event: typeof body.event === 'string' ? body.event : 'unknown', origin: 'opencx' };
 
   let config: BridgeConfig | undefined;
   try {

@@ -7,7 +7,7 @@ import { checkOrigin, conversationOf, decide, needsNoAction } from './bridge/dec
 import { recordedConfigFor, shouldRecordConfig } from './bridge/conversation-record';
 import { classifyEvent } from './bridge/events';
 import { perform } from './bridge/perform';
-import { BridgeEnv, bridgeDeps, bridgeIo, flushUsage, reply, WebhookEvent } from './bridge/runtime';
+import { BridgeEnv, bridgeDeps, bridgeIo, flushUsage, refusedApiUrls, reply, WebhookEvent } from './bridge/runtime';
 import { CONFIG_VERSION_PARAM } from './common/config';
 import { logEvent } from './common/log';
 import { Deadline } from './common/retry';
@@ -27,6 +27,8 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
   const { [CONFIG_VERSION_PARAM]: configVersion, ...params } = event;
   const version = typeof configVersion === 'string' ? configVersion : undefined;
   const eventType = typeof params.EventType === 'string' ? params.EventType : 'unknown';
+  // Before the signature: deployed, `.protected` lets only Twilio's signed requests in anyway.
+  if (refusedApiUrls(context, { event: eventType }, callback)) return;
   const signed = isValidTwilioSignature({
     domainName: context.DOMAIN_NAME,
     path: version === undefined ? context.PATH : `${context.PATH}?${CONFIG_VERSION_PARAM}=${encodeURIComponent(version)}`,

@@ -12,6 +12,7 @@ export type AdminErrorCode =
   | 'opencx_other_organisation'
   | 'opencx_unavailable'
   | 'server_misconfigured'
+  | 'unsafe_api_url'
   | 'internal_error';
 
 export interface ErrorBody {

@@ -7,6 +7,7 @@
 // without custom headers, so browsers send no preflight anyway.
 import '@twilio-labs/serverless-runtime-types';
 import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtime-types/types';
+import { RefusedApiUrlError } from '../common/deployment-guard';
 import { logEvent } from '../common/log';
 import { Deadline } from '../common/retry';
 import { createTwilioApis, FLEX_TOKEN_EXPIRED, FlexTokenCheck, TwilioApis, TwilioCredentials } from '../common/twilio';
@@ -74,6 +75,21 @@ export function flexToken(event: PluginEvent): string {
   return token.trim();
 }
 
+/**
+ * A deployed Function with a simulator's URL in its environment: no request went out. Told before the
+ * caller is known (checking the Flex token is a Twilio request), so the answer names the variables, never the URLs.
+ */
+export function unsafeApiUrlError(error: RefusedApiUrlError): AdminError {
+  const variables = error.refused.map((url) => url.variable).join(' and ');
+  return new AdminError(
+    500,
+    'unsafe_api_url',
+    `The OpenCX Functions send no request: ${variables} in their environment is not the service's own https address (a local simulator's?). Remove it and deploy again, or set ALLOW_CUSTOM_API_URLS=true if it is meant.`,
+    undefined,
+    error.message,
+  );
+}
+
 /** The Sync service the settings live in; a deployment without one cannot serve the settings. */
 export function syncServiceSid(env: AdminEnv): string {
   const sid = env.SYNC_SERVICE_SID?.trim();
@@ -97,7 +113,7 @@ export function pluginEndpoint<Env extends AdminEnv>(
       logEvent({ event: options.name, outcome: 'ok', ...trace, ms: Date.now() - started });
       reply(callback, 200, { ok: true, ...payload });
     } catch (thrown) {
-      const error = thrown instanceof AdminError ? thrown : internalError(String(thrown));
+      const error = thrown instanceof AdminError ? thrown : thrown instanceof RefusedApiUrlError ? unsafeApiUrlError(thrown) : internalError(String(thrown));
       const level = error.status >= 500 ? 'error' : 'warn';
       const outcome = error.status >= 500 ? 'failed' : 'refused';
       logEvent({ event: options.name, outcome, ...trace, status: error.status, code: error.code, field: error.field, reason: error.detail ?? error.message, ms: Date.now() - started }, level);

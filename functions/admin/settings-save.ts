@@ -12,6 +12,7 @@ import { opencxWebhookUrlOf, registeredWebhookUrl } from '../admin-lib/setup/fac
 import { ensureTimerWorkspace } from '../admin-lib/timer-workspace';
 import { BridgeState, forgetCachedConfig } from '../bridge/state';
 import { aiPoolSize, newConfigVersion } from '../common/config';
+import { guardedApiUrl } from '../common/deployment-guard';
 import { OpenCxClient } from '../common/opencx-client';
 
 /** Leaves time for the Twilio checks and writes after a slow OpenCX. */
@@ -28,7 +29,7 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
   const opencxExtraTokens = extraTokensToSave(form, stored, opencxToken);
   trace.extraKeys = opencxExtraTokens.length;
 
-  const opencx = new OpenCxClient({ token: opencxToken, baseUrl: context.OPENCX_API_URL, attemptTimeoutMs: OPENCX_ATTEMPT_MS });
+  const opencx = new OpenCxClient({ token: opencxToken, baseUrl: guardedApiUrl(context, 'OPENCX_API_URL'), attemptTimeoutMs: OPENCX_ATTEMPT_MS });
   const [org, extras, workspace, queue, conversationsService] = await allInOrder([
     opencx.getOrg(deadline).catch((error: unknown) => Promise.reject(opencxFailure(error))),
     Promise.all(opencxExtraTokens.map((token) => opencx.withToken(token).getOrg(deadline).then((found) => ({ token, org: found }), (error: unknown) => ({ token, error })))),

@@ -3,6 +3,7 @@
 import '@twilio-labs/serverless-runtime-types';
 import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtime-types/types';
 import type { BridgeConfig } from '../common/config';
+import { apiUrlVerdict, describeRefused, guardedApiUrl } from '../common/deployment-guard';
 import { logEvent } from '../common/log';
 import { OpenCxClient } from '../common/opencx-client';
 import { Deadline } from '../common/retry';
@@ -37,6 +38,21 @@ export function reply(callback: ServerlessCallback, status: number, body: Record
   callback(null, response);
 }
 
+/**
+ * A deployed Function whose TWILIO_API_BASE_URL or OPENCX_API_URL is not the service's own sends
+ * nothing (common/deployment-guard.ts): one error line says why, and the answer is 503, true is
+ * returned. Nothing is lost: the customer's message stays in the conversation, a configured retry
+ * (TaskRouter's `rp=5xx`, OpenCX's redelivery) acts on a 503 once the environment is fixed, and
+ * Twilio's Console Debugger shows every failed delivery where a 200 would hide the outage.
+ */
+export function refusedApiUrls(context: Context<BridgeEnv>, trace: { event: string; [field: string]: unknown }, callback: ServerlessCallback): boolean {
+  const { refused } = apiUrlVerdict(context);
+  if (refused.length === 0) return false;
+  logEvent({ ...trace, outcome: 'refused', reason: describeRefused(refused) }, 'error');
+  reply(callback, 503, { outcome: 'failed', reason: 'temporary failure' });
+  return true;
+}
+
 /** The Twilio module and our Sync state for one event handled within `deadline`. */
 export function bridgeIo(context: Context<BridgeEnv>, deadline: Deadline): { twilio: TwilioApis; state: BridgeState } {
   const twilio = createTwilioApis(context, deadline);
@@ -65,7 +81,7 @@ export function bridgeDeps(
       token: config.opencxToken,
       extraTokens: config.opencxExtraTokens,
       affinity: typeof trace.conversationSid === 'string' ? trace.conversationSid : undefined,
-      baseUrl: context.OPENCX_API_URL,
+      baseUrl: guardedApiUrl(context, 'OPENCX_API_URL'),
       onResponse: noteOpencxResponse,
     }),
     state,

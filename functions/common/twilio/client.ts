@@ -1,13 +1,14 @@
 // The one place the Functions build a Twilio client. With TWILIO_API_BASE_URL set (local sandbox,
-// tests), every `https://<host>.twilio.com/<path>` request goes to `<base>/<host>/<path>`.
+// tests), every `https://<host>.twilio.com/<path>` request goes to `<base>/<host>/<path>`; a
+// deployed Function refuses a base URL that is not Twilio's (deployment-guard.ts).
 import twilio from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient';
+import { ApiUrlSettings, guardedApiUrl } from '../deployment-guard';
 import type { Deadline } from '../retry';
 
-export interface TwilioCredentials {
+export interface TwilioCredentials extends ApiUrlSettings {
   ACCOUNT_SID: string;
   AUTH_TOKEN: string;
-  TWILIO_API_BASE_URL?: string;
 }
 
 export type TwilioClient = ReturnType<typeof twilio>;
@@ -109,11 +110,12 @@ export interface TwilioApiKey {
 
 /**
  * A Twilio client; with a deadline, no request starts after it and none outlives it by much.
- * It signs in with the auth token, or with the API key when one is given.
+ * It signs in with the auth token, or with the API key when one is given. Throws
+ * RefusedApiUrlError, before any request, when a deployed Function must not use TWILIO_API_BASE_URL.
  */
 export function createTwilioClient(env: TwilioCredentials, deadline?: Deadline, apiKey?: TwilioApiKey): TwilioClient {
   // The library only ever calls request() on its HTTP client.
-  const httpClient = new DeadlineRequestClient(env.TWILIO_API_BASE_URL?.trim() || undefined, deadline) as unknown as RequestClient;
+  const httpClient = new DeadlineRequestClient(guardedApiUrl(env, 'TWILIO_API_BASE_URL'), deadline) as unknown as RequestClient;
   if (apiKey) return twilio(apiKey.sid, apiKey.secret, { accountSid: env.ACCOUNT_SID, httpClient });
   return twilio(env.ACCOUNT_SID, env.AUTH_TOKEN, { httpClient });
 }
