@@ -170,6 +170,8 @@ export class World {
       channelCapacity: { chat: 50, sms: 50, default: 50 },
     }).sid;
     this.conversationsServiceSid = this.conversations.createService('Flex Conversations Service').sid;
+    // A Flex account has the default Sync service its agents' tokens read; the integration keeps its own.
+    this.sync.defaultService();
     this.syncServiceSid = this.sync.createService('OpenCX for Flex').sid;
     if (this.options.seedTimerWorkspace !== false) this.seedTimerWorkspace();
   }

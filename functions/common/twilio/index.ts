@@ -37,7 +37,7 @@ export type { InviteRouting } from './flex';
 export { FLEX_TOKEN_EXPIRED, IamApi } from './iam';
 export type { FlexTokenCheck } from './iam';
 export { SyncApi } from './sync';
-export type { CreatedMapItem, MapItem } from './sync';
+export type { CreatedMapItem, MapItem, SyncServiceSummary } from './sync';
 export { TaskRouterApi } from './taskrouter';
 export type {
   ActivitySummary,

@@ -17,6 +17,20 @@ async function createItem(...answers: ScriptedAnswer[]) {
   return { result: await apis.sync.createMapItem('IS1', 'm', 'k', { seenAt: 'now' }), requests: twilio.requests };
 }
 
+describe('SyncApi.fetchService', () => {
+  it('reads the unique name Twilio gives only the default service, and undefined for a 404', async () => {
+    const twilio = await scriptedTwilio([
+      { status: 200, body: { sid: 'IS1', unique_name: 'default', friendly_name: 'Default Service' } },
+      { status: 404, body: { code: 20404, message: 'not found' } },
+    ]);
+    servers.push(twilio);
+    const { apis } = twilio.apis(5000);
+    await expect(apis.sync.fetchService('IS1')).resolves.toEqual({ sid: 'IS1', uniqueName: 'default', friendlyName: 'Default Service' });
+    await expect(apis.sync.fetchService('IS2')).resolves.toBeUndefined();
+    expect(twilio.requests).toEqual(['GET /sync/v1/Services/IS1', 'GET /sync/v1/Services/IS2']);
+  });
+});
+
 describe('SyncApi.createMapItem', () => {
   it('creates the item on the first attempt', async () => {
     await expect(createItem(created)).resolves.toEqual({ result: { created: true, retried: false }, requests: [ITEMS] });

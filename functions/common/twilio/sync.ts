@@ -14,7 +14,21 @@ export interface CreatedMapItem {
   retried: boolean;
 }
 
+/** A Sync service as the setup check shows it. */
+export interface SyncServiceSummary {
+  sid: string;
+  /** Read-only, set by Twilio only: `default` for the account's default service, else null. */
+  uniqueName: string | null;
+  friendlyName: string | null;
+}
+
 export class SyncApi extends TwilioProductApi {
+  /** Undefined when the account has no such service. */
+  async fetchService(serviceSid: string): Promise<SyncServiceSummary | undefined> {
+    const service = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).fetch());
+    return service && { sid: service.sid, uniqueName: service.uniqueName ?? null, friendlyName: service.friendlyName ?? null };
+  }
+
   async fetchDocument<T>(serviceSid: string, name: string): Promise<MapItem<T> | undefined> {
     const document = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).documents(name).fetch());
     return document && { data: document.data as T, revision: document.revision };

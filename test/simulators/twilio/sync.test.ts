@@ -199,6 +199,15 @@ describe('Twilio Sync simulator', () => {
     expect(sync.document(defaultService.sid, 'flags')!.data).toEqual({ on: true });
   });
 
+  test('a fetched service carries the unique name only Twilio sets: "default" for the default service', async () => {
+    const defaultService = sync.defaultService();
+    await expect(client.sync.v1.services(defaultService.sid).fetch()).resolves.toMatchObject({ sid: defaultService.sid, uniqueName: 'default', friendlyName: 'Default Service' });
+    await expect(client.sync.v1.services('default').fetch()).resolves.toMatchObject({ sid: defaultService.sid });
+    await expect(client.sync.v1.services(serviceSid).fetch()).resolves.toMatchObject({ sid: serviceSid, uniqueName: null, friendlyName: 'OpenCX' });
+    await expect(client.sync.v1.services('IS' + 'f'.repeat(32)).fetch()).rejects.toMatchObject({ status: 404 });
+    expect(sim.violations).toEqual([]);
+  });
+
   test('snapshot() is plain JSON of every service, object and item', async () => {
     const map = sync.createMap(serviceSid, { uniqueName: 'm' });
     sync.setMapItem(serviceSid, map.sid, 'k', { v: 1 });

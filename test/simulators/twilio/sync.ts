@@ -86,6 +86,8 @@ export interface ServiceSettings {
 
 export interface ServiceState extends ServiceSettings {
   sid: string;
+  /** Read-only, set by Twilio only: `default` for the account's default service, null for every service created through the API. */
+  uniqueName: string | null;
   friendlyName: string | null;
   dateCreated: number;
   dateUpdated: number;
@@ -194,6 +196,7 @@ export class SyncSim implements SimulatorModule {
     const now = this.now();
     const service: ServiceState = {
       sid: newSid('IS'),
+      uniqueName: null,
       friendlyName,
       webhookUrl: null,
       aclEnabled: false,
@@ -214,10 +217,18 @@ export class SyncSim implements SimulatorModule {
 
   /** A service by SID; `default` is the account's default service (what `Runtime.getSync()` uses), made on first use. */
   service(sid: string): ServiceState | undefined {
-    if (sid !== 'default') return this.services.get(sid);
+    return sid === 'default' ? this.defaultService() : this.services.get(sid);
+  }
+
+  /**
+   * The account's default service, as a Flex account has it: unique name `default`, "Default Service".
+   * Flex agents' tokens grant Sync on it (docs/twilio-notes.md, Sync).
+   */
+  defaultService(): ServiceState {
     const existing = this.defaultServiceSid ? this.services.get(this.defaultServiceSid) : undefined;
     if (existing) return existing;
     const created = this.createService('Default Service');
+    created.uniqueName = 'default';
     this.defaultServiceSid = created.sid;
     return created;
   }
@@ -724,7 +735,7 @@ function serviceResource(accountSid: string, service: ServiceState): Record<stri
   const url = `${BASE_URL}/Services/${service.sid}`;
   return {
     sid: service.sid,
-    unique_name: null,
+    unique_name: service.uniqueName,
     account_sid: accountSid,
     friendly_name: service.friendlyName,
     date_created: isoDate(service.dateCreated),
