@@ -1,6 +1,8 @@
 // One check of the setup doctor: what it looks at, what it found, and how it is fixed.
 
 export type CheckId =
+  | 'api_urls'
+  | 'sync_service'
   | 'config'
   | 'opencx_token'
   | 'opencx_webhook'

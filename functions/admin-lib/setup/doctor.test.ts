@@ -1,11 +1,13 @@
 import { BridgeConfig, parseConfig } from '../../common/config';
 import { configCheck, notConfiguredChecks, SetupFacts, setupChecks } from './doctor';
 import { opencxTokenCheck } from './opencx-checks';
-import { VERSIONED, OPENCX_WEBHOOK_URL, TIMER_WS, TIMER_WW, WS, IS, WK, AI_QUEUE, WW, EVENTS, CONVERSATION_FILTERS, handedOffFilter, aiFilter, workflow, routing, worker } from './fixtures.testing';
+import { LOCAL_DEPLOYMENT, VERSIONED, OPENCX_WEBHOOK_URL, TIMER_WS, TIMER_WW, WS, IS, WK, AI_QUEUE, WW, EVENTS, CONVERSATION_FILTERS, handedOffFilter, aiFilter, workflow, routing, worker } from './fixtures.testing';
 
 describe('config and OpenCX token', () => {
   it('asks for the settings before anything else can be checked', () => {
-    expect(notConfiguredChecks()).toEqual([
+    expect(notConfiguredChecks(LOCAL_DEPLOYMENT)).toEqual([
+      expect.objectContaining({ id: 'api_urls', status: 'ok' }),
+      expect.objectContaining({ id: 'sync_service', status: 'ok' }),
       { id: 'config', title: 'OpenCX settings', status: 'problem', detail: expect.stringMatching(/not saved/), fix: expect.stringMatching(/Test & Save/), autoFixable: false },
     ]);
     expect(configCheck(true)).toMatchObject({ status: 'ok', autoFixable: false });
@@ -15,6 +17,7 @@ describe('config and OpenCX token', () => {
     expect(opencxTokenCheck({ kind: 'valid', orgName: 'Acme' })).toMatchObject({ id: 'opencx_token', status: 'ok', detail: expect.stringContaining('"Acme"') });
     expect(opencxTokenCheck({ kind: 'rejected' })).toMatchObject({ status: 'problem', fix: expect.stringMatching(/current API key/), autoFixable: false });
     expect(opencxTokenCheck({ kind: 'unavailable' })).toMatchObject({ status: 'warning', autoFixable: false });
+    expect(opencxTokenCheck({ kind: 'not_sent' })).toMatchObject({ status: 'warning', detail: expect.stringMatching(/not checked.*OPENCX_API_URL/), fix: expect.stringMatching(/API URLs/) });
   });
 });
 
@@ -32,6 +35,7 @@ describe('setupChecks', () => {
   })!;
   const now = new Date('2026-12-02T12:00:00.000Z');
   const facts: SetupFacts = {
+    deployment: LOCAL_DEPLOYMENT,
     config,
     webhookUrl: VERSIONED,
     opencx: { kind: 'valid', orgName: 'Acme' },
@@ -47,6 +51,8 @@ describe('setupChecks', () => {
   it('runs every check, the AI queue only when one is configured', () => {
     const checks = setupChecks(facts);
     expect(checks.map((c) => [c.id, c.status])).toEqual([
+      ['api_urls', 'ok'],
+      ['sync_service', 'ok'],
       ['config', 'ok'],
       ['opencx_token', 'ok'],
       ['opencx_webhook', 'ok'],
@@ -61,6 +67,8 @@ describe('setupChecks', () => {
     ]);
     expect(checks.every((c) => c.fix === undefined && !c.autoFixable)).toBe(true);
     expect(setupChecks({ ...facts, config: { ...config, aiQueueSid: AI_QUEUE } }).map((c) => c.id)).toEqual([
+      'api_urls',
+      'sync_service',
       'config',
       'opencx_token',
       'opencx_webhook',
@@ -79,11 +87,11 @@ describe('setupChecks', () => {
   it('leaves out the reservation timeout and human queue checks while the workflow cannot be chosen', () => {
     const ambiguous = routing([], { workflows: [workflow([handedOffFilter, aiFilter], 'WW' + '1'.repeat(32), 'A'), workflow([handedOffFilter, aiFilter], 'WW' + '2'.repeat(32), 'B')] });
     const checks = setupChecks({ ...facts, routing: ambiguous });
-    expect(checks.map((c) => c.id)).toEqual(['config', 'opencx_token', 'opencx_webhook', 'opencx_rate_limit', 'workspace_events', 'conversations_webhook', 'timer_workspace', 'ai_worker', 'workflow_filters']);
+    expect(checks.map((c) => c.id)).toEqual(['api_urls', 'sync_service', 'config', 'opencx_token', 'opencx_webhook', 'opencx_rate_limit', 'workspace_events', 'conversations_webhook', 'timer_workspace', 'ai_worker', 'workflow_filters']);
     expect(setupChecks({ ...facts, routing: { ...ambiguous, workflowSid: 'WW' + '2'.repeat(32) } }).map((c) => c.id)).toContain('ai_worker_queues');
   });
 
   it('leaves out what needs the workspace while it is missing', () => {
-    expect(setupChecks({ ...facts, workspace: undefined }).map((c) => c.id)).toEqual(['config', 'opencx_token', 'opencx_webhook', 'opencx_rate_limit', 'workspace_events', 'conversations_webhook', 'timer_workspace']);
+    expect(setupChecks({ ...facts, workspace: undefined }).map((c) => c.id)).toEqual(['api_urls', 'sync_service', 'config', 'opencx_token', 'opencx_webhook', 'opencx_rate_limit', 'workspace_events', 'conversations_webhook', 'timer_workspace']);
   });
 });

@@ -10,6 +10,7 @@ import type { BridgeConfig } from '../../common/config';
 import type { ConversationsWebhook, WorkspaceCallback } from '../../common/twilio';
 import { AiPoolFacts, aiWorkerCheck } from './ai-worker-check';
 import { Check, check, fine, manual } from './check';
+import { DeploymentFacts, deploymentChecks } from './deployment-checks';
 import { OpenCxTokenState, OpenCxUsageFacts, OpenCxWebhookFacts, opencxRateLimitCheck, opencxTokenCheck, opencxWebhookCheck } from './opencx-checks';
 import { aiReservationTimeoutCheck, aiWorkerQueuesCheck } from './routing-checks';
 import { conversationsWebhookCheck, TimerWorkspaceFacts, timerWorkspaceCheck, workspaceEventsCheck } from './webhooks';
@@ -17,6 +18,7 @@ import { aiQueueCheck, chooseWorkflow, RoutingFacts, workflowFiltersCheck } from
 
 /** Everything the checks look at, read at once. */
 export interface SetupFacts {
+  deployment: DeploymentFacts;
   config: BridgeConfig;
   /** This deployment's webhook as it should be registered: with the saved config version. */
   webhookUrl: string;
@@ -33,8 +35,8 @@ export interface SetupFacts {
   routing: RoutingFacts;
 }
 
-/** Nothing else can be checked before the settings are saved. */
-export const notConfiguredChecks = (): Check[] => [configCheck(false)];
+/** Nothing but the deployment can be checked before the settings are saved. */
+export const notConfiguredChecks = (deployment: DeploymentFacts): Check[] => [...deploymentChecks(deployment), configCheck(false)];
 
 /**
  * Every check, in the order an admin fixes things. Those that need the workspace are left out while
@@ -44,6 +46,7 @@ export const notConfiguredChecks = (): Check[] => [configCheck(false)];
 export function setupChecks(facts: SetupFacts): Check[] {
   const { config } = facts;
   const checks = [
+    ...deploymentChecks(facts.deployment),
     configCheck(true),
     opencxTokenCheck(facts.opencx),
     opencxWebhookCheck(facts.opencxWebhook),

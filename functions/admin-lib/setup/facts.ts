@@ -2,6 +2,7 @@
 import { recentUsage, USAGE_WINDOW_MS } from '../../bridge/opencx-usage';
 import { BridgeState } from '../../bridge/state';
 import { AI_PEAK_CONVERSATIONS, aiPoolOf, BridgeConfig, newestWebhookHealth, OPENCX_WEBHOOK_HEALTH_DOCUMENTS, withConfigVersion } from '../../common/config';
+import { apiUrlVerdict, guardedApiUrl } from '../../common/deployment-guard';
 import { everyObject } from '../../common/shards';
 import { OpenCxClient } from '../../common/opencx-client';
 import { keyId } from '../../common/opencx-rate-limit';
@@ -12,6 +13,7 @@ import { AdminEnv, PluginCall, syncServiceSid } from '../plugin-endpoint';
 import { maskToken, opencxFailure } from '../settings';
 import type { AiPoolFacts } from './ai-worker-check';
 import type { Check } from './check';
+import { readDeploymentFacts } from './deployment-facts';
 import { notConfiguredChecks, SetupFacts, setupChecks } from './doctor';
 import { OPENCX_WEBHOOK_PATH, OpenCxTokenState, OpenCxUsageFacts, OpenCxWebhookFacts } from './opencx-checks';
 import { TimerWorkspaceFacts, WEBHOOK_PATH } from './webhooks';
@@ -20,7 +22,9 @@ import type { RoutingFacts } from './workflow';
 /** OpenCX gets at most this much of the request's budget: a slow OpenCX makes a warning, not a timeout. */
 const OPENCX_BUDGET_MS = 3000;
 
-export const loadConfig = (call: PluginCall<AdminEnv>): Promise<BridgeConfig | undefined> => new BridgeState(call.twilio.sync, syncServiceSid(call.context)).loadConfig({ fresh: true });
+/** Undefined also when SYNC_SERVICE_SID is not set: the `sync_service` check says so. */
+export const loadConfig = async (call: PluginCall<AdminEnv>): Promise<BridgeConfig | undefined> =>
+  call.context.SYNC_SERVICE_SID?.trim() ? new BridgeState(call.twilio.sync, syncServiceSid(call.context)).loadConfig({ fresh: true }) : undefined;
 
 /** This deployment's webhook, without a config version. */
 export const webhookUrlOf = (call: PluginCall<AdminEnv>): string => deploymentUrl(call.context.DOMAIN_NAME, WEBHOOK_PATH);
@@ -37,7 +41,8 @@ export async function readRouting(taskrouter: TaskRouterApi, config: BridgeConfi
 }
 
 async function opencxTokenState(call: PluginCall<AdminEnv>, token: string): Promise<OpenCxTokenState> {
-  const opencx = new OpenCxClient({ token, baseUrl: call.context.OPENCX_API_URL, attemptTimeoutMs: OPENCX_BUDGET_MS });
+  if (apiUrlVerdict(call.context).refused.some((url) => url.variable === 'OPENCX_API_URL')) return { kind: 'not_sent' };
+  const opencx = new OpenCxClient({ token, baseUrl: guardedApiUrl(call.context, 'OPENCX_API_URL'), attemptTimeoutMs: OPENCX_BUDGET_MS });
   try {
     const org = await opencx.getOrg(new Deadline(Math.min(OPENCX_BUDGET_MS, call.deadline.remaining())));
     return { kind: 'valid', orgName: org.name };
@@ -76,7 +81,8 @@ async function aiPoolFacts(taskrouter: TaskRouterApi, config: BridgeConfig): Pro
 
 export async function readSetupFacts(call: PluginCall<AdminEnv>, config: BridgeConfig, workflowSid: string | undefined): Promise<SetupFacts> {
   const { twilio } = call;
-  const [opencx, opencxWebhook, opencxUsage, workspace, conversationsWebhook, timerWorkspace, aiPool, routing] = await Promise.all([
+  const [deployment, opencx, opencxWebhook, opencxUsage, workspace, conversationsWebhook, timerWorkspace, aiPool, routing] = await Promise.all([
+    readDeploymentFacts(call),
     opencxTokenState(call, config.opencxToken),
     opencxWebhookFacts(call, config),
     opencxUsageFacts(call, config),
@@ -86,12 +92,12 @@ export async function readSetupFacts(call: PluginCall<AdminEnv>, config: BridgeC
     aiPoolFacts(twilio.taskrouter, config),
     readRouting(twilio.taskrouter, config, workflowSid),
   ]);
-  return { config, webhookUrl: registeredWebhookUrl(call, config), opencx, opencxWebhook, opencxUsage, workspace, conversationsWebhook, timerWorkspace, aiPool, routing };
+  return { deployment, config, webhookUrl: registeredWebhookUrl(call, config), opencx, opencxWebhook, opencxUsage, workspace, conversationsWebhook, timerWorkspace, aiPool, routing };
 }
 
 /** Every check (only the config check while the settings are not saved); their outcome goes to the log line. */
 export async function runChecks(call: PluginCall<AdminEnv>, config: BridgeConfig | undefined, workflowSid: string | undefined): Promise<Check[]> {
-  const checks = config ? setupChecks(await readSetupFacts(call, config, workflowSid)) : notConfiguredChecks();
+  const checks = config ? setupChecks(await readSetupFacts(call, config, workflowSid)) : notConfiguredChecks(await readDeploymentFacts(call));
   call.trace.problems = checks.filter((c) => c.status === 'problem').map((c) => c.id);
   call.trace.warnings = checks.filter((c) => c.status === 'warning').map((c) => c.id);
   return checks;

@@ -1,6 +1,8 @@
 // Shared fixtures of the setup doctor's unit tests.
 import { SUBSCRIBED_TASKROUTER_EVENTS } from '../../bridge/events';
+import { apiUrlVerdict } from '../../common/deployment-guard';
 import type { WorkerRouting, WorkflowRouting } from '../../common/twilio';
+import type { DeploymentFacts } from './deployment-checks';
 import { RoutingFacts } from './workflow';
 
 export const URL = 'https://acme-1234.twil.io/webhook';
@@ -51,3 +53,14 @@ export const worker = (over: Partial<WorkerRouting> = {}): WorkerRouting => ({
   ],
   ...over,
 });
+
+export const OWN_SYNC_SERVICE = { sid: 'IS' + 'c'.repeat(32), uniqueName: null, friendlyName: 'OpenCX for Flex' };
+export const DEFAULT_SYNC_SERVICE = { sid: 'IS' + 'd'.repeat(32), uniqueName: 'default', friendlyName: 'Default Service' };
+
+/** twilio-run with the simulators, the integration's own Sync service: every deployment check ok. */
+export const LOCAL_DEPLOYMENT: DeploymentFacts = {
+  domainName: 'localhost:3000',
+  apiUrls: apiUrlVerdict({ DOMAIN_NAME: 'localhost:3000', TWILIO_API_BASE_URL: 'http://127.0.0.1:4010', OPENCX_API_URL: 'http://127.0.0.1:4020' }),
+  syncServiceSid: OWN_SYNC_SERVICE.sid,
+  syncService: OWN_SYNC_SERVICE,
+};

@@ -19,7 +19,8 @@ export interface OpenCxUsageFacts {
   keys: { masked: string; requests: number; limited: number }[];
 }
 
-export type OpenCxTokenState = { kind: 'valid'; orgName: string } | { kind: 'rejected' } | { kind: 'unavailable' };
+/** `not_sent`: OPENCX_API_URL is refused here (the `api_urls` check says why), so the key was not sent to be checked. */
+export type OpenCxTokenState = { kind: 'valid'; orgName: string } | { kind: 'rejected' } | { kind: 'unavailable' } | { kind: 'not_sent' };
 
 export interface OpenCxWebhookFacts {
   secretSaved: boolean;
@@ -54,6 +55,13 @@ export function opencxTokenCheck(state: OpenCxTokenState): Check {
           'OpenCX could not be reached to check the saved API key. While it is unreachable, conversations go to humans with the reason "AI unavailable".',
           'Run the check again in a minute.',
         ),
+      );
+    case 'not_sent':
+      return check(
+        'opencx_token',
+        title,
+        'warning',
+        manual('The saved API key was not checked: OPENCX_API_URL is not OpenCX\'s own address, so this deployment sends nothing to it.', 'Fix the "Twilio and OpenCX API URLs" check first.'),
       );
   }
 }
