@@ -7,7 +7,7 @@
 // without custom headers, so browsers send no preflight anyway.
 import '@twilio-labs/serverless-runtime-types';
 import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtime-types/types';
-import { RefusedApiUrlError } from '../common/deployment-guard';
+import { ALLOW_CUSTOM_API_URLS, RefusedApiUrlError } from '../common/deployment-guard';
 import { logEvent } from '../common/log';
 import { Deadline } from '../common/retry';
 import { createTwilioApis, FLEX_TOKEN_EXPIRED, FlexTokenCheck, TwilioApis, TwilioCredentials } from '../common/twilio';
@@ -84,7 +84,7 @@ export function unsafeApiUrlError(error: RefusedApiUrlError): AdminError {
   return new AdminError(
     500,
     'unsafe_api_url',
-    `The OpenCX Functions send no request: ${variables} in their environment is not the service's own https address (a local simulator's?). Remove it and deploy again, or set ALLOW_CUSTOM_API_URLS=true if it is meant.`,
+    `The OpenCX Functions sent no request: ${variables} in their environment is not the service's own https address (a local simulator's?). Remove it and deploy again, or set ${ALLOW_CUSTOM_API_URLS}=true if it is meant.`,
     undefined,
     error.message,
   );

@@ -70,6 +70,11 @@ describe('guardedApiUrl', () => {
     expect(() => guardedApiUrl(settings, 'OPENCX_API_URL')).toThrow(RefusedApiUrlError);
     expect(guardedApiUrl(settings, 'TWILIO_API_BASE_URL')).toBeUndefined();
   });
+
+  it('names every refused URL in what it throws', () => {
+    const settings = { DOMAIN_NAME: DEPLOYED, TWILIO_API_BASE_URL: 'http://127.0.0.1:4010', OPENCX_API_URL: 'http://127.0.0.1:4020' };
+    expect(() => guardedApiUrl(settings, 'TWILIO_API_BASE_URL')).toThrow(expect.objectContaining({ refused: [expect.objectContaining({ variable: 'TWILIO_API_BASE_URL' }), expect.objectContaining({ variable: 'OPENCX_API_URL' })] }));
+  });
 });
 
 describe('describeRefused', () => {

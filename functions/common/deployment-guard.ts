@@ -98,9 +98,12 @@ export class RefusedApiUrlError extends Error {
   }
 }
 
-/** The base URL set in `variable`, trimmed (undefined when unset); throws RefusedApiUrlError when a deployed Function must not use it. */
+/**
+ * The base URL set in `variable`, trimmed (undefined when unset). Throws RefusedApiUrlError, naming
+ * every refused URL, when a deployed Function must not use this one.
+ */
 export function guardedApiUrl(settings: ApiUrlSettings, variable: ApiUrlVariable): string | undefined {
-  const refused = apiUrlVerdict(settings).refused.filter((url) => url.variable === variable);
-  if (refused.length > 0) throw new RefusedApiUrlError(refused);
+  const { refused } = apiUrlVerdict(settings);
+  if (refused.some((url) => url.variable === variable)) throw new RefusedApiUrlError(refused);
   return settings[variable]?.trim() || undefined;
 }

@@ -180,6 +180,8 @@ test('admins check the Twilio setup: with the settings saved and both webhooks r
   const { checks } = (await answer.json()) as { checks: { id: string; status: string; detail: string }[] };
   expect(checks.filter((check) => check.status !== 'ok')).toEqual([]);
   expect(checks.map((check) => check.id)).toEqual([
+    'api_urls',
+    'sync_service',
     'config',
     'opencx_token',
     'opencx_webhook',
@@ -194,10 +196,12 @@ test('admins check the Twilio setup: with the settings saved and both webhooks r
   ]);
   await page.locator('[aria-busy="true"]').waitFor({ state: 'detached' });
 
-  await expect(admin.getByText('All 11 checks passed.').isVisible()).resolves.toBe(true);
+  await expect(admin.getByText('All 13 checks passed.').isVisible()).resolves.toBe(true);
   const items = admin.getByRole('list', { name: 'Setup checks' }).getByRole('listitem');
-  expect(await items.count()).toBe(11);
+  expect(await items.count()).toBe(13);
   for (const title of [
+    'Twilio and OpenCX API URLs',
+    "The integration's Sync service",
     'OpenCX settings',
     'OpenCX API key',
     'OpenCX webhook',

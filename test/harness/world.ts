@@ -48,6 +48,13 @@ export interface WorldOptions {
   webhooks?: boolean;
   /** Where the workflow's `handedOff == true` filter is: first (default, as the setup asks), after the AI's filter, or missing. */
   handoffFilter?: 'first' | 'after-ai' | 'missing';
+  /**
+   * The domain the Functions see as their DOMAIN_NAME, e.g. `opencx-flex-4821-dev.twil.io` to run them as
+   * deployed (default: twilio-run's `localhost:<port>`). Only with a process per invocation.
+   */
+  deployedDomain?: string;
+  /** Keep the settings in the account's default Sync service (the one Flex agents' tokens read) instead of one of the integration's own. */
+  settingsInDefaultSyncService?: boolean;
   /** Extra environment variables for the Functions (added to, or replacing, the defaults). */
   functionsEnv?: Record<string, string>;
   /** How twilio-run runs the Functions: a process per invocation (default) or one warm process. */
@@ -116,6 +123,9 @@ export class World {
       this.functions = functions;
       // A warm process runs every invocation: Twilio giving up on one can only close its connection.
       if (this.options.runtimeMode !== 'warm') this.twilio.stopFunction = (delivery) => functions.stopInvocation(delivery.seq);
+      // Twilio signs the deployed Function's public URL; the harness reaches it on its local port.
+      const deployed = this.options.deployedDomain;
+      if (deployed) this.twilio.signedUrlOf = (url) => (url.startsWith(functions.url) ? `https://${deployed}${url.slice(functions.url.length)}` : url);
       this.webhookUrl = `${functions.url}/webhook`;
       this.opencxWebhookUrl = `${functions.url}/opencx-webhook`;
       if (this.options.webhooks !== false) {
@@ -133,6 +143,7 @@ export class World {
       SYNC_SERVICE_SID: this.syncServiceSid,
       TWILIO_API_BASE_URL: this.twilio.url,
       OPENCX_API_URL: this.opencx.url,
+      ...(this.options.deployedDomain ? { SIMULATOR_DOMAIN_NAME: this.options.deployedDomain } : {}),
       ...this.options.functionsEnv,
     };
   }
@@ -171,8 +182,8 @@ export class World {
     }).sid;
     this.conversationsServiceSid = this.conversations.createService('Flex Conversations Service').sid;
     // A Flex account has the default Sync service its agents' tokens read; the integration keeps its own.
-    this.sync.defaultService();
-    this.syncServiceSid = this.sync.createService('OpenCX for Flex').sid;
+    const defaultSync = this.sync.defaultService();
+    this.syncServiceSid = this.options.settingsInDefaultSyncService ? defaultSync.sid : this.sync.createService('OpenCX for Flex').sid;
     if (this.options.seedTimerWorkspace !== false) this.seedTimerWorkspace();
   }
 

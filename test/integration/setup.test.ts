@@ -14,6 +14,8 @@ jest.setTimeout(60000);
 
 const OTHER_URL = 'https://opencx-sandbox-1234.twil.io/webhook';
 const ALL_CHECKS = [
+  'api_urls',
+  'sync_service',
   'config',
   'opencx_token',
   'opencx_webhook',
@@ -512,9 +514,13 @@ describe('OpenCX\'s webhooks', () => {
 describe('before the settings are saved', () => {
   const world = withWorld({ configured: false, webhooks: false });
 
-  test('the doctor asks for the settings first and apply writes nothing', async () => {
+  test('the doctor checks the deployment, asks for the settings, and apply writes nothing', async () => {
     const list = await checks(world());
-    expect(list).toEqual([{ id: 'config', title: 'OpenCX settings', status: 'problem', detail: expect.any(String), fix: expect.stringMatching(/Test & Save/), autoFixable: false }]);
+    expect(list).toEqual([
+      expect.objectContaining({ id: 'api_urls', status: 'ok' }),
+      expect.objectContaining({ id: 'sync_service', status: 'ok' }),
+      { id: 'config', title: 'OpenCX settings', status: 'problem', detail: expect.any(String), fix: expect.stringMatching(/Test & Save/), autoFixable: false },
+    ]);
     const since = lastSeq(world());
     const result = await apply(world(), { humanQueueSid: world().humanQueueSid });
     expect(result).toEqual({ ok: true, steps: [], applied: [], checks: list });

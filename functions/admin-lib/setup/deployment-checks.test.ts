@@ -49,7 +49,7 @@ describe('syncServiceCheck', () => {
     expect(syncServiceCheck({ syncServiceSid: 'default', syncService: DEFAULT_SYNC_SERVICE })).toMatchObject({
       status: 'problem',
       detail: expect.stringMatching(/default Sync service "Default Service" .*every Flex agent's token can read/),
-      fix: expect.stringMatching(/Create a Sync service .*rotate the OpenCX API keys/),
+      fix: expect.stringMatching(/Create a Sync service .*Test & Save, with new OpenCX API keys/),
     });
   });
 });

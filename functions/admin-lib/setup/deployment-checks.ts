@@ -76,7 +76,7 @@ export function syncServiceCheck({ syncServiceSid, syncService }: Pick<Deploymen
       title,
       'problem',
       `SYNC_SERVICE_SID names the account's default Sync service ${name}, which every Flex agent's token can read: agents could read the OpenCX API keys and the webhook signing secret kept there.`,
-      `${CREATE_SYNC_SERVICE}; then click Test & Save in the OpenCX settings, and rotate the OpenCX API keys and the webhook signing secret.`,
+      `${CREATE_SYNC_SERVICE}; then enter the OpenCX settings again and click Test & Save, with new OpenCX API keys and a new webhook signing secret.`,
     );
   }
   return manualCheck('sync_service', title, 'ok', `The settings are kept in the Sync service ${name}, the integration's own: Flex agents' tokens cannot read it.`);

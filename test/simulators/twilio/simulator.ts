@@ -155,6 +155,11 @@ export class TwilioSimulator {
    * (false: it had not started, and will stop as it starts). Without it the simulator only closes the connection.
    */
   stopFunction?: (delivery: WebhookDelivery) => Promise<boolean>;
+  /**
+   * The URL Twilio signs for a delivery to `url`: the public URL registered with Twilio. A harness
+   * serving a "deployed" Function on a local port maps it to that Function's twil.io URL.
+   */
+  signedUrlOf: (url: string) => string = (url) => url;
   private readonly givingUp = new Map<number, () => void>();
   /** API keys of the account (`SK…` → secret): Basic auth with one works like the auth token. */
   private readonly apiKeys = new Map<string, string>();
@@ -302,7 +307,7 @@ export class TwilioSimulator {
         method: 'POST',
         headers: {
           'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
-          'X-Twilio-Signature': twilio.getExpectedTwilioSignature(this.authToken, url, params),
+          'X-Twilio-Signature': twilio.getExpectedTwilioSignature(this.authToken, this.signedUrlOf(url), params),
           'User-Agent': 'TwilioProxy/1.1',
           'I-Twilio-Idempotency-Token': delivery.idempotencyToken,
           [DELIVERY_HEADER]: String(delivery.seq),
