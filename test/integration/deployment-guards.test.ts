@@ -41,7 +41,8 @@ describe("deployed with a developer's simulator URLs", () => {
 
     const deliveries = world().twilio.webhooks.filter((delivery) => delivery.url.startsWith(world().webhookUrl));
     expect(deliveries.length).toBeGreaterThan(0);
-    expect(deliveries.every((delivery) => delivery.status === 503)).toBe(true);
+    // On a loaded machine a forked Function may answer after Twilio's 5 s: then its answer is late.
+    expect(deliveries.map((delivery) => delivery.status ?? delivery.lateStatus)).toEqual(deliveries.map(() => 503));
     expect(restCalls(world(), since)).toEqual([]);
     expect(world().opencx.requests).toEqual([]);
     // Nothing is lost: the message stays in the conversation for when the environment is fixed.
