@@ -157,11 +157,13 @@ describe('the setup command line', () => {
     expect(run.stdout + run.stderr).not.toContain('not-the-secret');
   });
 
-  test('no SYNC_SERVICE_SID: exit 2 saying so, as the Functions log it', async () => {
+  test('no SYNC_SERVICE_SID: exit 1, the check naming the problem with its fix', async () => {
     const { SYNC_SERVICE_SID, ...withoutSync } = env;
-    const run = await runCli(['check'], withoutSync, cwd);
-    expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/^check failed: .*SYNC_SERVICE_SID is not set\n$/);
+    const run = await runCli(['check', '--json'], withoutSync, cwd);
+    expect(run.status).toBe(1);
+    const { checks } = JSON.parse(run.stdout) as { checks: { id: string; status: string; detail: string; fix?: string }[] };
+    expect(statuses(checks)).toEqual({ api_urls: 'ok', sync_service: 'problem', config: 'problem' });
+    expect(checks.find((check) => check.id === 'sync_service')).toMatchObject({ detail: expect.stringMatching(/SYNC_SERVICE_SID is not set/), fix: expect.stringMatching(/Create a Sync service/) });
   });
 
   test('no credentials: exit 2 naming the variables to set', async () => {
@@ -195,7 +197,7 @@ describe('the setup command line', () => {
 
     const checked = await cli('check', '--json');
     expect(checked.status).toBe(1);
-    expect(statuses(JSON.parse(checked.stdout).checks)).toEqual({ config: 'problem' });
+    expect(statuses(JSON.parse(checked.stdout).checks)).toEqual({ api_urls: 'ok', sync_service: 'ok', config: 'problem' });
   });
 
   test('npm run setup runs it: --help prints the usage with exit 0', async () => {
