@@ -234,6 +234,16 @@ describe('workflow routing', () => {
 
     await expect(workspaceApi(ws).workflows.create({ friendlyName: 'x', configuration: 'not json' })).rejects.toMatchObject({ status: 400 });
   });
+
+  test('a Configuration is returned exactly as posted: spacing, key order and keys the simulator does not route on', async () => {
+    const { ws, workflowSid, humanQueue } = contactCenter();
+    const api = workspaceApi(ws).workflows(workflowSid);
+    const configuration = `{\n  "task_routing" : {"filters":[{"targets":[{"queue":"${humanQueue}","skip_if":"workers.available == 0"}],"expression":"handedOff == true","filter_friendly_name":"Humans"}],\n "default_filter":{"queue":"${humanQueue}"}}, "x_note": "kept"}`;
+    const updated = await api.update({ configuration });
+    expect(updated.configuration).toBe(configuration);
+    expect((await api.fetch()).configuration).toBe(configuration);
+    expect((await workspaceApi(ws).workflows.list()).find((w) => w.sid === workflowSid)!.configuration).toBe(configuration);
+  });
 });
 
 describe('reservations', () => {
