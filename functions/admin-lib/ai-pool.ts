@@ -50,7 +50,7 @@ export const poolWorkerName = (index: number): string => (index === 0 ? AI_WORKE
 export const heldTasks = (worker: { channels: readonly { assignedTasks: number }[] }): number => worker.channels.reduce((sum, channel) => sum + channel.assignedTasks, 0);
 
 /** Chat and sms open at their capacity, every other channel closed. */
-export function servesAsAi(worker: PoolWorker): boolean {
+export function servesAsAi(worker: Pick<PoolWorker, 'channels'> | { channels: readonly { taskChannel: string; capacity: number; available: boolean }[] }): boolean {
   return worker.channels.every((channel) => {
     const capacity = AI_WORKER_CHANNELS[channel.taskChannel];
     return capacity === undefined ? !channel.available : channel.available && channel.capacity === capacity;
@@ -89,13 +89,19 @@ export function planAiPool(size: number, stored: StoredPool, workers: readonly P
   }
   const busy = surplus.filter((worker) => heldTasks(worker) > 0);
   return {
-    keep: kept.map((worker) => {
-      const attributes = withSkill(worker.attributes);
-      return { sid: worker.sid, reopen: !servesAsAi(worker), makeAvailable: !worker.available, ...(attributes ? { attributes } : {}) };
-    }),
+    keep: kept.map(repairOf),
     create,
     drain: busy.filter((worker) => !allClosed(worker)).map((worker) => worker.sid),
     draining: busy.filter(allClosed).map((worker) => worker.sid),
     remove: surplus.filter((worker) => heldTasks(worker) === 0).map((worker) => worker.sid),
   };
 }
+
+/** What must change for a worker of the pool to serve: its channels, its activity, the AI's skill. */
+export function repairOf(worker: Pick<PoolWorker, 'sid' | 'attributes' | 'available'> & { channels: readonly { taskChannel: string; capacity: number; available: boolean }[] }): KeptWorker {
+  const attributes = withSkill(worker.attributes);
+  return { sid: worker.sid, reopen: !servesAsAi(worker), makeAvailable: !worker.available, ...(attributes ? { attributes } : {}) };
+}
+
+/** The worker needs no repair. */
+export const serves = (repair: KeptWorker): boolean => !repair.reopen && !repair.makeAvailable && !repair.attributes;

@@ -3,7 +3,7 @@
 // Available, closes the channels of surplus workers that hold tasks and deletes the idle ones.
 import { pickAvailableActivity } from '../bridge/ai-worker';
 import type { TaskRouterApi, WorkerChannel } from '../common/twilio';
-import { planAiPool, StoredPool } from './ai-pool';
+import { KeptWorker, planAiPool, StoredPool } from './ai-pool';
 import { AI_WORKER_CHANNELS, AI_WORKER_EXPRESSION, aiWorkerAttributes, aiWorkerNameTaken } from './settings';
 
 export interface AiPool {
@@ -38,11 +38,7 @@ export async function ensureAiPool(taskrouter: TaskRouterApi, workspaceSid: stri
       }),
     ),
     Promise.all(
-      plan.keep.map(async (worker) => {
-        if (worker.attributes) await taskrouter.updateWorkerAttributes(workspaceSid, worker.sid, worker.attributes);
-        if (worker.reopen) await setWorkerChannels(taskrouter, workspaceSid, worker.sid, AI_WORKER_CHANNELS, channelsOf.get(worker.sid));
-        if (worker.makeAvailable) await taskrouter.updateWorkerActivity(workspaceSid, worker.sid, available!.sid);
-      }),
+      plan.keep.map((worker) => repairWorker(taskrouter, workspaceSid, worker, available?.sid, channelsOf.get(worker.sid))),
     ),
     Promise.all(plan.drain.map((sid) => setWorkerChannels(taskrouter, workspaceSid, sid, {}, channelsOf.get(sid)))),
   ]);
@@ -56,6 +52,16 @@ export async function ensureAiPool(taskrouter: TaskRouterApi, workspaceSid: stri
     created,
     removed: deleted.filter((d) => d.outcome !== 'busy').map((d) => d.sid),
   };
+}
+
+/**
+ * Puts a worker of the pool right as `repairOf` planned it: the AI's skill, chat and sms open at
+ * their capacity (every other channel closed), then an available activity (`availableSid`).
+ */
+export async function repairWorker(taskrouter: TaskRouterApi, workspaceSid: string, worker: KeptWorker, availableSid: string | undefined, channels?: readonly WorkerChannel[]): Promise<void> {
+  if (worker.attributes) await taskrouter.updateWorkerAttributes(workspaceSid, worker.sid, worker.attributes);
+  if (worker.reopen) await setWorkerChannels(taskrouter, workspaceSid, worker.sid, AI_WORKER_CHANNELS, channels);
+  if (worker.makeAvailable) await taskrouter.updateWorkerActivity(workspaceSid, worker.sid, availableSid!);
 }
 
 /**

@@ -333,8 +333,9 @@ export interface Provisioned {
 }
 
 /**
- * Exactly what the bridge's `parseConfig` reads, plus `orgName` and `updatedAt`. A field the form
- * left out keeps its stored value: the secret, the handoff note and translations, the timeout.
+ * Exactly what the bridge's `parseConfig` reads, plus `orgName`, `updatedAt` and the AI queue
+ * Apply created. A field the form left out keeps its stored value: the secret, the handoff note
+ * and translations, the timeout.
  */
 export function configDocument(form: SaveForm, stored: Partial<ConfigDocument>, provisioned: Provisioned): ConfigDocument {
   const opencxWebhookSecret = form.opencxWebhookSecret ?? stored.opencxWebhookSecret;
@@ -357,6 +358,7 @@ export function configDocument(form: SaveForm, stored: Partial<ConfigDocument>, 
     timerWorkflowSid: provisioned.timerWorkflowSid,
     configVersion: provisioned.configVersion,
     orgName: provisioned.orgName,
+    ...(stored.aiQueueCreatedSid ? { aiQueueCreatedSid: stored.aiQueueCreatedSid } : {}),
     updatedAt: provisioned.now.toISOString(),
   };
 }

@@ -90,6 +90,24 @@ export class BridgeState {
     return this.sync.saveDocument(this.syncServiceSid, CONFIG_DOCUMENT, document);
   }
 
+  /**
+   * Notes in the settings the AI queue Apply created (`aiQueueCreatedSid`, so Uninstall deletes
+   * that queue and never an admin's), and makes it the AI queue unless the settings name one.
+   * Written with If-Match over a concurrent save, never replacing it.
+   */
+  async recordCreatedAiQueue(queueSid: string): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const document = await this.sync.fetchDocument<Record<string, unknown>>(this.syncServiceSid, CONFIG_DOCUMENT);
+      if (!document) return;
+      const data = { ...document.data, aiQueueSid: document.data.aiQueueSid ?? queueSid, aiQueueCreatedSid: queueSid };
+      if (await this.sync.updateDocument(this.syncServiceSid, CONFIG_DOCUMENT, data, document.revision)) {
+        forgetCachedConfig();
+        return;
+      }
+    }
+    throw new Error(`the settings kept changing: AI queue ${queueSid} was created but not recorded`);
+  }
+
   /** Creates the maps that are missing; returns the ones it created. */
   async createStateMaps(): Promise<string[]> {
     const existing = new Set(await this.sync.listMapNames(this.syncServiceSid));

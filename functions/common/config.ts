@@ -57,6 +57,8 @@ export interface BridgeConfig {
 export interface ConfigDocument extends BridgeConfig {
   /** The OpenCX organisation's name, as `GET /org` gave it when the token was saved. */
   orgName: string;
+  /** The AI queue Apply created: Uninstall deletes it, and no queue of the admin's. */
+  aiQueueCreatedSid?: string;
   /** ISO 8601. */
   updatedAt: string;
 }
@@ -101,6 +103,7 @@ export function readConfigFields(data: unknown): Partial<ConfigDocument> {
     timerWorkflowSid: str('timerWorkflowSid'),
     configVersion: str('configVersion'),
     orgName: str('orgName'),
+    aiQueueCreatedSid: str('aiQueueCreatedSid'),
     updatedAt: str('updatedAt'),
   };
 }

@@ -50,18 +50,24 @@ describe('aiWorkerCheck: the AI worker pool', () => {
 
   it('counts only the serving workers, and says what is wrong with each other one', () => {
     const check = aiWorkerCheck(pool(150, busy(WK, 'OpenCX AI', 10), worker({ sid: WK2, friendlyName: 'OpenCX AI 2', activityName: 'Offline', available: false }), WK3));
+    // A missing worker needs Test & Save, so the whole is not Apply's to fix, though Apply repairs the offline one.
     expect(check).toMatchObject({ status: 'problem', autoFixable: false });
     expect(check.detail).toMatch(/"OpenCX AI 2" .* is in the "Offline" activity.*The AI worker WK3{32} saved in the settings is not in the workspace any more.*1 of 3 AI workers serving/);
-    expect(check.fix).toMatch(/set "OpenCX AI 2" .* to Available.*Test & Save/);
+    expect(check.fix).toMatch(/^Apply setup: it sets "OpenCX AI 2" .* to Available\. .*Test & Save: it creates the missing AI workers/);
   });
 
   it.each([
-    ['missing', WK, /not in the workspace any more/, /Test & Save/],
-    ['offline', worker({ activityName: 'Offline', available: false }), /"Offline" activity/, /set .* to Available/],
-    ['without chat', worker({ channels: [] }), /has no chat channel/, /make chat available/],
-    ['with chat closed', worker({ channels: [{ taskChannel: 'chat', capacity: 50, available: false, assignedTasks: 0 }] }), /chat channel closed/, /make chat available/],
-    ['with chat capacity 0', worker({ channels: [{ taskChannel: 'chat', capacity: 0, available: true, assignedTasks: 0 }] }), /capacity of 0/, /capacity of 50/],
-  ])('is a problem for a worker %s, not auto-fixable', (_case, facts, detail, fix) => {
+    ['missing', WK, /not in the workspace any more/, /Test & Save: it creates/],
+    ['without chat (the workspace has no chat channel)', worker({ channels: [] }), /has no chat channel/, /create the "chat" channel/],
+  ])('is a problem for a worker %s that Apply cannot fix', (_case, facts, detail, fix) => {
     expect(aiWorkerCheck(pool(50, facts))).toMatchObject({ status: 'problem', detail: expect.stringMatching(detail), fix: expect.stringMatching(fix), autoFixable: false });
+  });
+
+  it.each([
+    ['offline', worker({ activityName: 'Offline', available: false }), /"Offline" activity/, /^Apply setup: it sets .* to Available\.$/],
+    ['with chat closed', worker({ channels: [{ taskChannel: 'chat', capacity: 50, available: false, assignedTasks: 0 }] }), /chat channel closed/, /^Apply setup: it opens .* chat and sms channels with a capacity of 50\.$/],
+    ['with chat capacity 0', worker({ channels: [{ taskChannel: 'chat', capacity: 0, available: true, assignedTasks: 0 }] }), /capacity of 0/, /^Apply setup: it opens .*capacity of 50\.$/],
+  ])('is a problem Apply fixes for a worker %s', (_case, facts, detail, fix) => {
+    expect(aiWorkerCheck(pool(50, facts))).toMatchObject({ status: 'problem', detail: expect.stringMatching(detail), fix: expect.stringMatching(fix), autoFixable: true });
   });
 });

@@ -2,7 +2,7 @@
 import { AI_WORKER_CHANNEL_CAPACITY, aiPoolSize } from '../../common/config';
 import type { WorkerRouting } from '../../common/twilio';
 import { heldTasks } from '../ai-pool';
-import { Check, check, CheckStatus, fine, manual, Verdict } from './check';
+import { Check, check, CheckStatus, fine, fixable, manual, Verdict } from './check';
 
 const TASK_CHANNEL = 'chat';
 /** The AI pool's share of slots in use (on its busiest channel) from which the check warns. */
@@ -22,24 +22,39 @@ export interface AiPoolFacts {
   draining: PoolWorkerFacts[];
 }
 
+interface WorkerGap {
+  detail: string;
+  fix: string;
+  /** Apply setup repairs it (Test & Save too); false: only Test & Save can (it creates workers). */
+  byApply: boolean;
+}
+
+const CREATE_FIX = 'Open the OpenCX settings and click Test & Save: it creates the missing AI workers.';
+
 /** Why a saved pool worker takes no conversation, with the fix; undefined when it serves. */
-function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): { detail: string; fix: string } | undefined {
+function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | undefined {
   if (!worker) {
-    return {
-      detail: `The AI worker ${sid} saved in the settings is not in the workspace any more.`,
-      fix: 'Open the OpenCX settings and click Test & Save: it creates the missing AI workers.',
-    };
+    return { detail: `The AI worker ${sid} saved in the settings is not in the workspace any more.`, fix: CREATE_FIX, byApply: false };
   }
   const name = `"${worker.friendlyName}" (${worker.sid})`;
   if (!worker.available) {
-    return { detail: `${name} is in the "${worker.activityName}" activity, which is not available: TaskRouter offers it no task.`, fix: `In TaskRouter → Workers, set ${name} to Available.` };
+    return { detail: `${name} is in the "${worker.activityName}" activity, which is not available: TaskRouter offers it no task.`, fix: `Apply setup: it sets ${name} to Available.`, byApply: true };
   }
   const chat = worker.channels.find((channel) => channel.taskChannel === TASK_CHANNEL);
-  if (!chat || !chat.available || chat.capacity <= 0) {
-    const state = !chat ? 'has no chat channel' : !chat.available ? 'has its chat channel closed' : 'has a chat capacity of 0';
+  if (!chat) {
+    // Only a workspace without the chat task channel gives a worker none: nothing Apply can open.
+    return {
+      detail: `${name} has no chat channel, so it cannot take any conversation.`,
+      fix: `In TaskRouter → Task Channels, create the "chat" channel; then apply setup opens it on ${name} with a capacity of ${AI_WORKER_CHANNEL_CAPACITY}.`,
+      byApply: false,
+    };
+  }
+  if (!chat.available || chat.capacity <= 0) {
+    const state = !chat.available ? 'has its chat channel closed' : 'has a chat capacity of 0';
     return {
       detail: `${name} ${state}, so it cannot take any conversation.`,
-      fix: `In TaskRouter → Workers → ${name} → Channels, make chat available with a capacity of ${AI_WORKER_CHANNEL_CAPACITY}.`,
+      fix: `Apply setup: it opens ${name}'s chat and sms channels with a capacity of ${AI_WORKER_CHANNEL_CAPACITY}.`,
+      byApply: true,
     };
   }
   return undefined;
@@ -63,7 +78,7 @@ export function poolUtilisation(workers: readonly WorkerRouting[]): { taskChanne
 export function aiWorkerCheck(facts: AiPoolFacts): Check {
   const verdict = (status: CheckStatus, v: Verdict): Check => check('ai_worker', 'AI worker', status, v);
   const wanted = aiPoolSize(facts.peak);
-  const gaps = facts.pool.map(poolWorkerGap).filter((gap): gap is { detail: string; fix: string } => gap !== undefined);
+  const gaps = facts.pool.map(poolWorkerGap).filter((gap): gap is WorkerGap => gap !== undefined);
   const serving = facts.pool.flatMap(({ routing }) => (routing && !poolWorkerGap({ sid: routing.sid, routing }) ? [routing] : []));
   const size = `${serving.length} of ${wanted} AI worker${wanted === 1 ? '' : 's'} serving (a peak of ${facts.peak} concurrent conversations, ${AI_WORKER_CHANNEL_CAPACITY} a worker)`;
   const usage = poolUtilisation(serving);
@@ -82,8 +97,9 @@ export function aiWorkerCheck(facts: AiPoolFacts): Check {
   const missing = wanted - facts.pool.length;
   if (gaps.length > 0 || missing > 0) {
     const found = [...gaps.map((gap) => gap.detail), ...(missing > 0 ? [`The settings keep ${facts.pool.length} AI workers, ${missing} fewer than the peak needs.`] : [])];
-    const fixes = [...new Set([...gaps.map((gap) => gap.fix), ...(missing > 0 ? ['Open the OpenCX settings and click Test & Save: it creates the missing AI workers.'] : [])])];
-    return verdict('problem', manual(`${found.join(' ')} ${detail}`, fixes.join(' ')));
+    const fixes = [...new Set([...gaps.map((gap) => gap.fix), ...(missing > 0 ? [CREATE_FIX] : [])])];
+    const byApply = missing <= 0 && gaps.every((gap) => gap.byApply);
+    return verdict('problem', (byApply ? fixable : manual)(`${found.join(' ')} ${detail}`, fixes.join(' ')));
   }
   if (busiest && share >= AI_POOL_BUSY_SHARE) {
     return verdict(

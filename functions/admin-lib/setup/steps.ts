@@ -22,7 +22,18 @@ export type ResourceBackup =
   | { kind: 'workspace_callback'; workspaceSid: string; eventCallbackUrl: string | null; eventsFilter: string | null }
   | { kind: 'conversations_webhook'; serviceSid: string; postWebhookUrl: string | null; method: string | null; filters: string[] }
   /** `configuration`: the workflow's Configuration exactly as TaskRouter returned it. */
-  | { kind: 'workflow'; workspaceSid: string; workflowSid: string; configuration: string };
+  | { kind: 'workflow'; workspaceSid: string; workflowSid: string; configuration: string }
+  /** No AI queue before: putting it back deletes the queue Apply created (the settings' `aiQueueCreatedSid`), once no workflow targets it. */
+  | { kind: 'ai_queue'; workspaceSid: string; queueSid: null }
+  /** The AI workers Apply repaired, each as it was: activity, attributes and task channels. */
+  | { kind: 'ai_workers'; workspaceSid: string; workers: AiWorkerBackup[] };
+
+export interface AiWorkerBackup {
+  workerSid: string;
+  activitySid: string;
+  attributes: Record<string, unknown>;
+  channels: { sid: string; taskChannel: string; capacity: number; available: boolean }[];
+}
 
 /** A step's decision on the resource as it is now. */
 export type StepPlan =

@@ -1,5 +1,6 @@
 import { aiQueueSids, isHandedOffFilter, routesToAi } from './expressions';
 import { aiQueueCheck, chooseWorkflow, humanQueueProblem, workflowConfigurationUpdate, workflowFiltersCheck } from './workflow';
+import { AI_FILTER_EXPRESSION, AI_QUEUE_TARGET_WORKERS } from './ai-queue';
 import { WS, WK, AI_QUEUE, HUMAN_QUEUE, WW, handedOffFilter, aiFilter, voiceFilter, workflow, routing, worker } from './fixtures.testing';
 
 describe('which filters route to the AI', () => {
@@ -47,10 +48,12 @@ describe('chooseWorkflow', () => {
 });
 
 describe('workflow filters', () => {
+  const NEW_QUEUE = 'WQ' + 'd'.repeat(32);
+  const defaultAll = { filter_friendly_name: 'Everything else', expression: '1==1', targets: [{ queue: HUMAN_QUEUE }] };
   it('is ok with handedOff above the AI filter', () => {
     const facts = routing([voiceFilter, handedOffFilter, aiFilter]);
     expect(workflowFiltersCheck(facts)).toMatchObject({ id: 'workflow_filters', status: 'ok', detail: expect.stringMatching(/"Handed off" comes before .*"OpenCX AI"/) });
-    expect(workflowConfigurationUpdate(facts.workflows[0], facts, HUMAN_QUEUE)).toBeUndefined();
+    expect(workflowConfigurationUpdate(facts.workflows[0].configuration, facts, HUMAN_QUEUE, AI_QUEUE)).toBeUndefined();
   });
 
   it('adds a missing handedOff filter at the top, keeping everything else, once the human queue is known', () => {
@@ -62,12 +65,15 @@ describe('workflow filters', () => {
       autoFixable: true,
       needs: 'humanQueueSid',
     });
-    expect(workflowConfigurationUpdate(facts.workflows[0], facts, undefined)).toBeUndefined();
-    expect(workflowConfigurationUpdate(facts.workflows[0], facts, HUMAN_QUEUE)).toEqual({
-      task_routing: {
-        filters: [{ filter_friendly_name: 'OpenCX: handed off to humans', expression: 'handedOff == true', targets: [{ queue: HUMAN_QUEUE }] }, voiceFilter, aiFilter],
-        default_filter: { queue: HUMAN_QUEUE },
+    expect(workflowConfigurationUpdate(facts.workflows[0].configuration, facts, undefined, AI_QUEUE)).toBeUndefined();
+    expect(workflowConfigurationUpdate(facts.workflows[0].configuration, facts, HUMAN_QUEUE, AI_QUEUE)).toEqual({
+      configuration: {
+        task_routing: {
+          filters: [{ filter_friendly_name: 'OpenCX: handed off to humans', expression: 'handedOff == true', targets: [{ queue: HUMAN_QUEUE }] }, voiceFilter, aiFilter],
+          default_filter: { queue: HUMAN_QUEUE },
+        },
       },
+      changes: [`added "OpenCX: handed off to humans" (handedOff == true → ${HUMAN_QUEUE}) at the top`],
     });
   });
 
@@ -80,11 +86,12 @@ describe('workflow filters', () => {
       autoFixable: true,
     });
     expect(workflowFiltersCheck(facts).needs).toBeUndefined();
-    const update = workflowConfigurationUpdate(facts.workflows[0], facts, undefined)!;
-    expect(update.task_routing).toEqual({ filters: [voiceFilter, handedOffFilter, aiFilter, { ...aiFilter, filter_friendly_name: 'AI 2' }], default_filter: { queue: HUMAN_QUEUE } });
-    const fixed = { ...facts, workflows: [{ ...facts.workflows[0], configuration: update }] };
+    const update = workflowConfigurationUpdate(facts.workflows[0].configuration, facts, undefined, AI_QUEUE)!;
+    expect(update.configuration.task_routing).toEqual({ filters: [voiceFilter, handedOffFilter, aiFilter, { ...aiFilter, filter_friendly_name: 'AI 2' }], default_filter: { queue: HUMAN_QUEUE } });
+    expect(update.changes).toEqual(['moved "Handed off" above "OpenCX AI"']);
+    const fixed = { ...facts, workflows: [{ ...facts.workflows[0], configuration: update.configuration }] };
     expect(workflowFiltersCheck(fixed).status).toBe('ok');
-    expect(workflowConfigurationUpdate(fixed.workflows[0], fixed, HUMAN_QUEUE)).toBeUndefined();
+    expect(workflowConfigurationUpdate(fixed.workflows[0].configuration, fixed, HUMAN_QUEUE, AI_QUEUE)).toBeUndefined();
   });
 
   it('finds the AI filter through the configured AI queue too', () => {
@@ -92,8 +99,46 @@ describe('workflow filters', () => {
     expect(workflowFiltersCheck(facts)).toMatchObject({ status: 'problem', detail: expect.stringMatching(/sends handed-off tasks back to the AI/), autoFixable: false });
   });
 
-  it('warns when no filter is recognised as the AI\'s', () => {
-    expect(workflowFiltersCheck(routing([handedOffFilter, voiceFilter]))).toMatchObject({ status: 'warning', detail: expect.stringMatching(/mentions opencx_ai/), autoFixable: false });
+  it('without an AI filter: a problem Apply fixes, adding it just below the handedOff filter, to the AI queue it has', () => {
+    const facts = routing([voiceFilter, handedOffFilter, defaultAll]);
+    expect(workflowFiltersCheck(facts)).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(/No filter of .* routes to the AI .*never offered a task/),
+      fix: `Apply setup: it adds the filter "OpenCX: AI agent" (${AI_FILTER_EXPRESSION} → the AI queue "OpenCX AI" (${AI_QUEUE})) just below "Handed off".`,
+      autoFixable: true,
+    });
+    const update = workflowConfigurationUpdate(facts.workflows[0].configuration, facts, undefined, AI_QUEUE)!;
+    const added = { filter_friendly_name: 'OpenCX: AI agent', expression: AI_FILTER_EXPRESSION, targets: [{ queue: AI_QUEUE }] };
+    expect(update.configuration.task_routing).toEqual({ filters: [voiceFilter, handedOffFilter, added, defaultAll], default_filter: { queue: HUMAN_QUEUE } });
+    const fixed = { ...facts, workflows: [{ ...facts.workflows[0], configuration: update.configuration }] };
+    expect(workflowFiltersCheck(fixed).status).toBe('ok');
+    expect(workflowConfigurationUpdate(fixed.workflows[0].configuration, fixed, HUMAN_QUEUE, AI_QUEUE)).toBeUndefined();
+  });
+
+  it('without an AI queue: the fix says Apply creates one; the filter targets the queue created', () => {
+    const facts = routing([handedOffFilter], { queues: [{ sid: HUMAN_QUEUE, friendlyName: 'Support', targetWorkers: "role == 'agent'" }] });
+    expect(workflowFiltersCheck(facts)).toMatchObject({ status: 'problem', fix: expect.stringContaining(`a new queue "OpenCX AI" whose Target Workers are the AI workers (${AI_QUEUE_TARGET_WORKERS})`), autoFixable: true });
+    expect(workflowConfigurationUpdate(facts.workflows[0].configuration, facts, undefined, undefined)).toBeUndefined();
+    const update = workflowConfigurationUpdate(facts.workflows[0].configuration, facts, undefined, NEW_QUEUE)!;
+    expect(update.configuration.task_routing).toMatchObject({ filters: [handedOffFilter, { filter_friendly_name: 'OpenCX: AI agent', targets: [{ queue: NEW_QUEUE }] }] });
+  });
+
+  it('adds both filters in one configuration, handedOff first, and never the AI filter without a handedOff filter above it', () => {
+    const facts = routing([voiceFilter]);
+    expect(workflowFiltersCheck(facts)).toMatchObject({
+      status: 'problem',
+      fix: expect.stringMatching(/adds the filter "OpenCX: handed off to humans" .* at the top of the workflow, and just below it the filter "OpenCX: AI agent"/),
+      needs: 'humanQueueSid',
+    });
+    expect(workflowConfigurationUpdate(facts.workflows[0].configuration, facts, undefined, AI_QUEUE)).toBeUndefined();
+    const update = workflowConfigurationUpdate(facts.workflows[0].configuration, facts, HUMAN_QUEUE, AI_QUEUE)!;
+    expect((update.configuration.task_routing as { filters: { filter_friendly_name: string }[] }).filters.map((f) => f.filter_friendly_name)).toEqual(['OpenCX: handed off to humans', 'OpenCX: AI agent', 'Voice']);
+    expect(update.changes).toHaveLength(2);
+  });
+
+  it('an AI queue saved in the settings but gone: the missing AI filter is the admin\'s to fix first', () => {
+    const facts = routing([handedOffFilter], { aiQueueSid: NEW_QUEUE, queues: [{ sid: HUMAN_QUEUE, friendlyName: 'Support', targetWorkers: "role == 'agent'" }] });
+    expect(workflowFiltersCheck(facts)).toMatchObject({ status: 'problem', fix: expect.stringMatching(/pick an existing queue or clear the AI queue/), autoFixable: false });
   });
 
   it('is a problem it cannot fix when the workflow is ambiguous', () => {

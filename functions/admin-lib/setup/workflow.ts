@@ -3,8 +3,9 @@
 import type { TaskQueueSummary, WorkflowRouting, WorkflowSummary } from '../../common/twilio';
 import { AdminError, invalidInput } from '../admin-error';
 import { AI_WORKER_SKILL } from '../settings';
+import { AI_FILTER_EXPRESSION, AI_FILTER_NAME, AI_QUEUE_NAME, AI_QUEUE_TARGET_WORKERS, aiFilterFor, aiQueueFor, queueName } from './ai-queue';
 import { Check, check, CheckStatus, fine, fixable, manual, Verdict } from './check';
-import { aiQueueSids, Filter, filterTargets, isHandedOffFilter, routesToAi } from './expressions';
+import { aiQueueSids, Filter, isHandedOffFilter, routesToAi } from './expressions';
 
 /** Flex's default workflow, the one apply fixes when the workspace has several. */
 export const DEFAULT_WORKFLOW_NAME = 'Assign to Anyone';
@@ -43,12 +44,14 @@ export interface FilterPositions {
 }
 
 export function filterPositions(workflow: WorkflowSummary, routing: RoutingFacts): FilterPositions {
-  const filters = workflowFilters(workflow.configuration);
-  const aiQueues = aiQueueSids(routing.queues, routing.aiQueueSid);
+  return positionsIn(workflowFilters(workflow.configuration), aiQueueSids(routing.queues, routing.aiQueueSid), routing.aiWorkerSids);
+}
+
+function positionsIn(filters: Filter[], aiQueues: ReadonlySet<string>, aiWorkerSids: readonly string[]): FilterPositions {
   return {
     filters,
     handedOff: filters.findIndex(isHandedOffFilter),
-    ai: filters.findIndex((filter) => !isHandedOffFilter(filter) && routesToAi(filter, aiQueues, routing.aiWorkerSids)),
+    ai: filters.findIndex((filter) => !isHandedOffFilter(filter) && routesToAi(filter, aiQueues, aiWorkerSids)),
   };
 }
 
@@ -79,13 +82,19 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
   if (!('workflow' in choice)) return verdict('problem', manual(choice.reason, choice.fix));
   const workflow = `Workflow "${choice.workflow.friendlyName}" (${choice.workflow.sid})`;
   const { filters, handedOff, ai } = filterPositions(choice.workflow, routing);
+  const aiQueue = aiQueueFor(routing.queues, routing.aiQueueSid);
+  // The AI filter Apply would add, when no filter routes to the AI and it has a queue to target.
+  const aiFilterAdded =
+    ai < 0 && (!routing.aiQueueSid || aiQueue)
+      ? `the filter "${AI_FILTER_NAME}" (${AI_FILTER_EXPRESSION} → ${aiQueue ? `the AI queue ${queueName(aiQueue)}` : `a new queue "${AI_QUEUE_NAME}" whose Target Workers are the AI workers (${AI_QUEUE_TARGET_WORKERS})`})`
+      : undefined;
   if (handedOff < 0) {
     return verdict(
       'problem',
       {
         ...fixable(
           `${workflow} has no ${HANDOFF_EXPRESSION} filter, so a task the AI hands off has nowhere to go.`,
-          `Choose your human agents' queue and apply setup: it adds the filter "${HANDOFF_FILTER_NAME}" (${HANDOFF_EXPRESSION} → that queue) at the top of the workflow.`,
+          `Choose your human agents' queue and apply setup: it adds the filter "${HANDOFF_FILTER_NAME}" (${HANDOFF_EXPRESSION} → that queue) at the top of the workflow${aiFilterAdded ? `, and just below it ${aiFilterAdded}` : ''}.`,
         ),
         needs: 'humanQueueSid',
       },
@@ -107,36 +116,56 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
     );
   }
   if (ai < 0) {
+    const found = `No filter of ${workflow} routes to the AI (a queue whose Target Workers select ${AI_WORKER_SKILL}, or the AI queue in the settings), so the AI is never offered a task.`;
     return verdict(
-      'warning',
-      manual(
-        `No filter of ${workflow} targets the AI (a queue whose workers expression mentions ${AI_WORKER_SKILL}, or the AI queue in the settings), so the AI may never be offered a task.`,
-        `Below ${filterName(filters[handedOff])}, add a filter for the channels the AI answers that targets the queue of the OpenCX AI worker.`,
-      ),
+      'problem',
+      aiFilterAdded
+        ? fixable(found, `Apply setup: it adds ${aiFilterAdded} just below ${filterName(filters[handedOff])}.`)
+        : manual(found, 'The AI queue saved in the settings is not in the workspace: in the OpenCX settings, pick an existing queue or clear the AI queue and click Test & Save, then apply setup.'),
     );
   }
   return verdict('ok', fine(`In ${workflow}, ${filterName(filters[handedOff])} comes before the AI's filter ${filterName(filters[ai])}.`));
 }
 
+/** The workflow configuration Apply writes, with what changed in it, in the admin's words. */
+export interface WorkflowUpdate {
+  configuration: Record<string, unknown>;
+  changes: string[];
+}
+
 /**
- * The workflow configuration apply writes, or undefined when nothing needs (or can) change: a
- * missing handedOff filter is added at the top (it needs the human queue), a misordered one is
- * moved just above the first AI filter. Every other filter and setting is kept as it is.
+ * Both filter changes Apply makes, in one configuration, or undefined when nothing needs (or can)
+ * change. A missing handedOff filter is added at the top (it needs the human queue), a misordered
+ * one is moved just above the first AI filter. When no filter routes to the AI, the AI filter is
+ * added just below the handedOff filter, targeting `aiQueueSid`; never without a handedOff filter
+ * above it, where a handed-off task would match the AI's filter again. Every other filter and
+ * setting is kept as it is.
  */
-export function workflowConfigurationUpdate(workflow: WorkflowSummary, routing: RoutingFacts, humanQueueSid: string | undefined): Record<string, unknown> | undefined {
-  const { filters, handedOff, ai } = filterPositions(workflow, routing);
-  let next: Filter[];
-  if (handedOff < 0) {
-    if (!humanQueueSid) return undefined;
-    next = [{ filter_friendly_name: HANDOFF_FILTER_NAME, expression: HANDOFF_EXPRESSION, targets: [{ queue: humanQueueSid }] }, ...filters];
-  } else if (ai >= 0 && handedOff > ai) {
-    next = [...filters];
+export function workflowConfigurationUpdate(
+  configuration: Record<string, unknown>,
+  routing: RoutingFacts,
+  humanQueueSid: string | undefined,
+  aiQueueSid: string | undefined,
+): WorkflowUpdate | undefined {
+  const aiQueues = new Set([...aiQueueSids(routing.queues, routing.aiQueueSid), ...(aiQueueSid ? [aiQueueSid] : [])]);
+  const { filters, handedOff, ai } = positionsIn(workflowFilters(configuration), aiQueues, routing.aiWorkerSids);
+  const next = [...filters];
+  const changes: string[] = [];
+  if (handedOff < 0 && humanQueueSid) {
+    next.unshift({ filter_friendly_name: HANDOFF_FILTER_NAME, expression: HANDOFF_EXPRESSION, targets: [{ queue: humanQueueSid }] });
+    changes.push(`added "${HANDOFF_FILTER_NAME}" (${HANDOFF_EXPRESSION} → ${humanQueueSid}) at the top`);
+  } else if (handedOff >= 0 && ai >= 0 && handedOff > ai) {
     const [moved] = next.splice(handedOff, 1);
     next.splice(ai, 0, moved);
-  } else {
-    return undefined;
+    changes.push(`moved ${filterName(moved)} above ${filterName(filters[ai])}`);
   }
-  return { ...workflow.configuration, task_routing: { ...taskRouting(workflow.configuration), filters: next } };
+  const handedOffNow = next.findIndex(isHandedOffFilter);
+  if (ai < 0 && aiQueueSid && handedOffNow >= 0) {
+    next.splice(handedOffNow + 1, 0, aiFilterFor(aiQueueSid));
+    changes.push(`added "${AI_FILTER_NAME}" (${AI_FILTER_EXPRESSION} → ${aiQueueSid}) below ${filterName(next[handedOffNow])}`);
+  }
+  if (changes.length === 0) return undefined;
+  return { configuration: { ...configuration, task_routing: { ...taskRouting(configuration), filters: next } }, changes };
 }
 
 /** The human queue the admin picked must be in the workspace and must not be the AI's. */

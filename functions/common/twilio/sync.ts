@@ -68,6 +68,17 @@ export class SyncApi extends TwilioProductApi {
     return (items ?? []).map((item) => ({ key: item.key, data: item.data as T }));
   }
 
+  /** Replaces the document's data if it is still at `revision`; false on a 412 (someone wrote first). */
+  async updateDocument(serviceSid: string, name: string, data: object, revision: string): Promise<boolean> {
+    try {
+      await this.retry(() => this.client.sync.v1.services(serviceSid).documents(name).update({ data, ifMatch: revision }));
+      return true;
+    } catch (error) {
+      if (twilioStatus(error) === 412) return false;
+      throw error;
+    }
+  }
+
   async listMapNames(serviceSid: string): Promise<string[]> {
     const maps = await this.retry(() => this.client.sync.v1.services(serviceSid).syncMaps.list({ limit: 200 }));
     return maps.map((map) => map.uniqueName);

@@ -1,0 +1,106 @@
+// Apply's routing steps: the AI queue (created when the workspace has none), then the chosen
+// workflow's two filters, written once. The queue step runs first: the workflow step reads the
+// queues again, so it finds the queue just created and targets it.
+import type { BridgeConfig } from '../../common/config';
+import type { TaskQueueSummary, TaskRouterApi } from '../../common/twilio';
+import { AI_QUEUE_NAME, AI_QUEUE_TARGET_WORKERS, aiQueueFor, queueName } from './ai-queue';
+import type { SetupStep, StepPlan } from './steps';
+import { chooseWorkflow, RoutingFacts, workflowConfigurationUpdate, workflowFiltersCheck } from './workflow';
+
+export interface AiRoutingDeps {
+  taskrouter: TaskRouterApi;
+  config: BridgeConfig;
+  /** Read before the steps: the workflows and the form's choice of one. */
+  routing: RoutingFacts;
+  /** The human agents' queue from the form: without it a missing handedOff filter (and so the AI filter) is not added. */
+  humanQueueSid?: string;
+  /** Notes the queue Apply created in the settings, for Uninstall. */
+  recordCreatedQueue(queueSid: string): Promise<void>;
+}
+
+/** Both routing steps, in the order they must run. */
+export const aiRoutingSteps = (deps: AiRoutingDeps): SetupStep[] => [aiQueueStep(deps) as SetupStep, workflowFiltersStep(deps) as SetupStep];
+
+/** What the AI queue step does with the AI queue as it is now (pure). */
+export function aiQueuePlan(current: TaskQueueSummary | undefined, savedSid: string | undefined, create: () => Promise<void>, workspaceSid: string): StepPlan {
+  if (current) return { kind: 'unchanged', detail: `The AI filter targets the AI queue ${queueName(current)}.` };
+  if (savedSid) {
+    return { kind: 'skipped', detail: `The AI queue ${savedSid} saved in the settings is not in the workspace: pick an existing queue or clear it in the OpenCX settings.` };
+  }
+  return {
+    kind: 'write',
+    detail: `Created the queue "${AI_QUEUE_NAME}" with the AI workers as its Target Workers (${AI_QUEUE_TARGET_WORKERS}).`,
+    backup: { kind: 'ai_queue', workspaceSid, queueSid: null },
+    write: create,
+  };
+}
+
+export function aiQueueStep(deps: AiRoutingDeps): SetupStep<TaskQueueSummary> {
+  const { taskrouter, config } = deps;
+  return {
+    id: 'ai_queue',
+    title: 'AI queue',
+    read: async () => aiQueueFor(await taskrouter.listTaskQueues(config.workspaceSid), config.aiQueueSid),
+    plan: (current) =>
+      aiQueuePlan(
+        current,
+        config.aiQueueSid,
+        async () => {
+          const created = await taskrouter.createTaskQueue(config.workspaceSid, { friendlyName: AI_QUEUE_NAME, targetWorkers: AI_QUEUE_TARGET_WORKERS });
+          await deps.recordCreatedQueue(created.sid);
+        },
+        config.workspaceSid,
+      ),
+  };
+}
+
+/**
+ * The chosen workflow's Configuration, read as TaskRouter returned it (its revision, and the
+ * backup Undo writes back byte-equal). Both filter changes go in one write.
+ */
+export function workflowFiltersStep(deps: AiRoutingDeps): SetupStep<string> {
+  const { taskrouter, config } = deps;
+  const choice = chooseWorkflow(deps.routing.workflows, deps.routing.workflowSid);
+  // The queues as the step read them, after the AI queue step ran; not part of the revision.
+  let queues = deps.routing.queues;
+  return {
+    id: 'workflow_filters',
+    title: 'Workflow filters',
+    async read() {
+      if (!('workflow' in choice)) return undefined;
+      const [configuration, fresh] = await Promise.all([taskrouter.fetchWorkflowConfigurationText(config.workspaceSid, choice.workflow.sid), taskrouter.listTaskQueues(config.workspaceSid)]);
+      queues = fresh;
+      return configuration;
+    },
+    plan(current) {
+      if (!('workflow' in choice)) return { kind: 'skipped', detail: choice.reason };
+      const { workflow } = choice;
+      const name = `Workflow "${workflow.friendlyName}" (${workflow.sid})`;
+      if (current === undefined) return { kind: 'skipped', detail: `${name} is not in the workspace any more.` };
+      const parsed = parseConfiguration(current);
+      if (!parsed) return { kind: 'skipped', detail: `${name} has a Configuration that is not a JSON object; it is left alone.` };
+      const routing = { ...deps.routing, queues };
+      const update = workflowConfigurationUpdate(parsed, routing, deps.humanQueueSid, aiQueueFor(queues, config.aiQueueSid)?.sid);
+      if (!update) {
+        // Nothing Apply can write: either all is right, or the check says what the admin must do.
+        const seen = workflowFiltersCheck({ ...routing, workflows: [{ ...workflow, configuration: parsed }] });
+        return seen.status === 'ok' ? { kind: 'unchanged', detail: seen.detail } : { kind: 'skipped', detail: [seen.detail, seen.fix].filter(Boolean).join(' ') };
+      }
+      return {
+        kind: 'write',
+        detail: `In ${name}: ${update.changes.join('; ')}.`,
+        backup: { kind: 'workflow', workspaceSid: config.workspaceSid, workflowSid: workflow.sid, configuration: current },
+        write: () => taskrouter.setWorkflowConfigurationText(config.workspaceSid, workflow.sid, JSON.stringify(update.configuration)),
+      };
+    },
+  };
+}
+
+function parseConfiguration(raw: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

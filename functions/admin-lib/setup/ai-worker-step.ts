@@ -1,0 +1,74 @@
+// Apply's AI worker step: each worker of the saved pool made able to take conversations, as a
+// settings save leaves it (see repairOf): Available, chat and sms open at their capacity, the
+// AI's skill. Creating a missing worker stays with Test & Save, which sizes the pool.
+import { pickAvailableActivity } from '../../bridge/ai-worker';
+import { aiPoolOf, BridgeConfig } from '../../common/config';
+import { TaskRouterApi, undefinedIfNotFound } from '../../common/twilio';
+import { KeptWorker, repairOf, serves } from '../ai-pool';
+import { repairWorker } from '../ai-worker';
+import type { AiWorkerBackup, SetupStep, StepPlan } from './steps';
+
+/** A saved pool worker as the step reads it; `missing` when it is not in the workspace. No task counts: they would change the revision all the time. */
+export type PoolWorkerState =
+  | { sid: string; missing: true }
+  | (Omit<AiWorkerBackup, 'workerSid'> & { sid: string; missing?: false; friendlyName: string; available: boolean });
+
+const present = (worker: PoolWorkerState): worker is Exclude<PoolWorkerState, { missing: true }> => !worker.missing;
+
+/** What the repair changes on one worker, in the admin's words. */
+function repairWords(repair: KeptWorker): string {
+  return [
+    ...(repair.makeAvailable ? ['made Available'] : []),
+    ...(repair.reopen ? ['chat and sms opened at their capacity, other channels closed'] : []),
+    ...(repair.attributes ? ['given the opencx_ai skill'] : []),
+  ].join(', ');
+}
+
+/** The repairs the pool needs (pure); `write` performs them. */
+export function aiWorkerPlan(workers: readonly PoolWorkerState[], workspaceSid: string, write: (repairs: KeptWorker[]) => Promise<void>): StepPlan {
+  const missing = workers.filter((worker) => worker.missing).map((worker) => worker.sid);
+  const found = workers.filter(present);
+  const repairs = found.map((worker) => ({ worker, repair: repairOf(worker) })).filter(({ repair }) => !serves(repair));
+  const gone = missing.length > 0 ? ` Not in the workspace: ${missing.join(', ')}; Test & Save creates the missing AI workers.` : '';
+  if (repairs.length === 0) {
+    return missing.length > 0 ? { kind: 'skipped', detail: `Every AI worker found serves.${gone}` } : { kind: 'unchanged', detail: `Every AI worker (${found.length}) is Available with chat open.` };
+  }
+  return {
+    kind: 'write',
+    detail: `${repairs.map(({ worker, repair }) => `"${worker.friendlyName}" (${worker.sid}): ${repairWords(repair)}`).join('; ')}.${gone}`,
+    backup: {
+      kind: 'ai_workers',
+      workspaceSid,
+      workers: repairs.map(({ worker }) => ({ workerSid: worker.sid, activitySid: worker.activitySid, attributes: worker.attributes, channels: worker.channels })),
+    },
+    write: () => write(repairs.map(({ repair }) => repair)),
+  };
+}
+
+export function aiWorkerStep(taskrouter: TaskRouterApi, config: BridgeConfig): SetupStep<PoolWorkerState[]> {
+  const workspaceSid = config.workspaceSid;
+  return {
+    id: 'ai_worker',
+    title: 'AI worker',
+    read: () =>
+      Promise.all(
+        aiPoolOf(config).map(async (sid): Promise<PoolWorkerState> => {
+          const [worker, channels] = await Promise.all([taskrouter.fetchWorker(workspaceSid, sid), undefinedIfNotFound(taskrouter.listWorkerChannels(workspaceSid, sid))]);
+          if (!worker) return { sid, missing: true };
+          return {
+            sid,
+            friendlyName: worker.friendlyName,
+            activitySid: worker.activitySid,
+            available: worker.available,
+            attributes: worker.attributes,
+            channels: (channels ?? []).map(({ sid: channelSid, taskChannel, capacity, available }) => ({ sid: channelSid, taskChannel, capacity, available })),
+          };
+        }),
+      ),
+    plan: (current) =>
+      aiWorkerPlan(current ?? [], workspaceSid, async (repairs) => {
+        const available = repairs.some((repair) => repair.makeAvailable) ? pickAvailableActivity(await taskrouter.listActivities(workspaceSid), workspaceSid) : undefined;
+        await Promise.all(repairs.map((repair) => repairWorker(taskrouter, workspaceSid, repair, available?.sid)));
+      }),
+  };
+}
