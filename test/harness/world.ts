@@ -46,6 +46,8 @@ export interface WorldOptions {
   seedTimerWorkspace?: boolean;
   /** Register both webhooks at the Functions (default true); false leaves them to "Apply setup". */
   webhooks?: boolean;
+  /** Seed the AI queue and the workflow's AI filter (default true); false leaves both to "Apply setup". */
+  aiQueue?: boolean;
   /** Where the workflow's `handedOff == true` filter is: first (default, as the setup asks), after the AI's filter, or missing. */
   handoffFilter?: 'first' | 'after-ai' | 'missing';
   /**
@@ -152,11 +154,12 @@ export class World {
     const tr = this.taskrouter;
     const workspace = tr.createWorkspace({ friendlyName: 'Flex Task Assignment', multiTaskEnabled: true });
     this.workspaceSid = workspace.sid;
-    this.aiQueueSid = tr.createTaskQueue(workspace.sid, { friendlyName: 'OpenCX AI', targetWorkers: 'opencx_ai == true' }).sid;
+    const seedAi = this.options.aiQueue !== false;
+    if (seedAi) this.aiQueueSid = tr.createTaskQueue(workspace.sid, { friendlyName: 'OpenCX AI', targetWorkers: 'opencx_ai == true' }).sid;
     this.humanQueueSid = tr.createTaskQueue(workspace.sid, { friendlyName: 'Support', targetWorkers: "role == 'agent'" }).sid;
     const handedOff = { filter_friendly_name: 'Handed off to humans', expression: 'handedOff == true', targets: [{ queue: this.humanQueueSid }] };
-    const ai = { filter_friendly_name: 'OpenCX AI', expression: "channelType IN ['web','sms','whatsapp']", targets: [{ queue: this.aiQueueSid }] };
-    const filters = { first: [handedOff, ai], 'after-ai': [ai, handedOff], missing: [ai] }[this.options.handoffFilter ?? 'first'];
+    const ai = seedAi ? [{ filter_friendly_name: 'OpenCX AI', expression: "channelType IN ['web','sms','whatsapp']", targets: [{ queue: this.aiQueueSid }] }] : [];
+    const filters = { first: [handedOff, ...ai], 'after-ai': [...ai, handedOff], missing: ai }[this.options.handoffFilter ?? 'first'];
     this.workflowSid = tr.createWorkflow(workspace.sid, {
       friendlyName: 'Assign to Anyone',
       taskReservationTimeout: this.options.aiReservationTimeout ?? 120,

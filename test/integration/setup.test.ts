@@ -60,11 +60,18 @@ async function checks(world: World, fields: Record<string, string> = {}): Promis
   return answer.body.checks as CheckView[];
 }
 
-async function apply(world: World, fields: Record<string, string> = {}): Promise<{ applied: string[]; checks: CheckView[] }> {
+interface StepView {
+  id: string;
+  title: string;
+  status: string;
+  detail: string;
+}
+
+async function apply(world: World, fields: Record<string, string> = {}): Promise<{ applied: string[]; steps: StepView[]; checks: CheckView[] }> {
   const answer = await call(world, 'setup-apply', fields);
   expect(answer.status).toBe(200);
   expect(answer.body.ok).toBe(true);
-  return answer.body as { applied: string[]; checks: CheckView[] };
+  return answer.body as { applied: string[]; steps: StepView[]; checks: CheckView[] };
 }
 
 /** Test & Save with the contact center's own workspace and service (the saved token and AI worker kept). */
@@ -104,11 +111,11 @@ const setupWrites = (world: World, since: number): string[] =>
   restCalls(world, since).filter((c) => c.startsWith('POST ') && !c.startsWith('POST iam ') && !c.includes('/Tasks/'));
 
 /** Apply when everything is already right: nothing applied, no write, every check ok. */
-async function expectNothingToApply(world: World, fields: Record<string, string> = {}): Promise<void> {
+async function expectNothingToApply(world: World, fields: Record<string, string> = {}, ids = ALL_CHECKS): Promise<void> {
   const since = lastSeq(world);
   const result = await apply(world, fields);
   expect(result.applied).toEqual([]);
-  expect(statuses(result.checks)).toEqual(allOk());
+  expect(statuses(result.checks)).toEqual(allOk(ids));
   expect(setupWrites(world, since)).toEqual([]);
 }
 
@@ -205,15 +212,39 @@ describe('a contact center set up by hand, as the setup docs say', () => {
     expect(statuses(list)).toEqual({ ...allOk(), opencx_token: 'warning' });
   });
 
-  test('an AI worker gone offline is a problem with the fix', async () => {
-    const offline = world().taskrouter.findActivity(workspace(world()), 'Offline')!;
-    await world().client.taskrouter.v1.workspaces(world().workspaceSid).workers(world().aiWorkerSid).update({ activitySid: offline.sid });
-    try {
-      expect(byId(await checks(world()), 'ai_worker')).toMatchObject({ status: 'problem', autoFixable: false, detail: expect.stringMatching(/"Offline"/), fix: expect.stringMatching(/Available/) });
-    } finally {
-      const available = world().taskrouter.findActivity(workspace(world()), 'Available')!;
-      await world().client.taskrouter.v1.workspaces(world().workspaceSid).workers(world().aiWorkerSid).update({ activitySid: available.sid });
-    }
+  /** The AI worker as an admin might leave it: Offline, its chat channel closed. */
+  async function aiWorkerBroken(): Promise<void> {
+    const api = world().client.taskrouter.v1.workspaces(world().workspaceSid).workers(world().aiWorkerSid);
+    await api.update({ activitySid: world().taskrouter.findActivity(workspace(world()), 'Offline')!.sid });
+    const chat = (await api.workerChannels.list()).find((channel) => channel.taskChannelUniqueName === 'chat')!;
+    await api.workerChannels(chat.sid).update({ available: false });
+  }
+  const aiWorker = () => workspace(world()).workers.get(world().aiWorkerSid)!;
+  const chatOf = () => [...aiWorker().channels.values()].find((channel) => channel.taskChannelUniqueName === 'chat')!;
+
+  test('an AI worker gone offline with its chat closed: the check names it, Apply makes it Available with chat open, and a second Apply changes nothing', async () => {
+    await aiWorkerBroken();
+    expect(byId(await checks(world()), 'ai_worker')).toMatchObject({
+      status: 'problem',
+      autoFixable: true,
+      detail: expect.stringMatching(/"Offline"/),
+      fix: expect.stringMatching(/^Apply setup: it sets "OpenCX AI" .* to Available\.$/),
+    });
+    const result = await apply(world());
+    expect(result.applied).toEqual(['ai_worker']);
+    expect(result.steps).toContainEqual({ id: 'ai_worker', title: 'AI worker', status: 'applied', detail: expect.stringMatching(/made Available, chat and sms opened at their capacity/) });
+    expect(statuses(result.checks)).toEqual(allOk());
+    expect(world().taskrouter.findActivity(workspace(world()), 'Available')!.sid).toBe(aiWorker().activitySid);
+    expect(chatOf()).toMatchObject({ available: true, capacity: 50 });
+    await expectNothingToApply(world());
+  });
+
+  test('Test & Save repairs the AI worker too', async () => {
+    await aiWorkerBroken();
+    expect(byId(await checks(world()), 'ai_worker').status).toBe('problem');
+    await adminSaves(world());
+    expect(chatOf()).toMatchObject({ available: true, capacity: 50 });
+    expect(statuses(await checks(world()))).toEqual(allOk());
   });
 
   test('a human queue that is not in the workspace, or is the AI\'s, is refused before anything is written', async () => {
@@ -290,6 +321,61 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
     expect(world().task(taskSid).attributes).toMatchObject({ handedOff: true });
     const human = world().reservations(taskSid).find((r) => r.workerSid === world().humanWorkerSid);
     expect(human?.taskQueueSid).toBe(world().humanQueueSid);
+  });
+});
+
+describe('no AI queue and no AI filter: the handedOff filter alone, among the customer\'s own filters', () => {
+  const world = withWorld({ aiQueue: false, aiReservationTimeout: AI_RESERVATION_TIMEOUT });
+  const voice = () => ({ filter_friendly_name: 'Voice', expression: "channelType == 'voice'", targets: [{ queue: world().humanQueueSid, priority: 5 }] });
+  const vip = () => ({ filter_friendly_name: 'VIP callers', expression: 'customer.tier == "gold"', targets: [{ queue: world().humanQueueSid, priority: 10 }] });
+  const handedOff = () => ({ filter_friendly_name: 'Handed off to humans', expression: 'handedOff == true', targets: [{ queue: world().humanQueueSid }] });
+  const aiQueues = () => [...workspace(world()).taskQueues.values()].filter((queue) => queue.friendlyName === 'OpenCX AI');
+
+  beforeAll(async () => {
+    const configuration = { task_routing: { filters: [voice(), handedOff(), vip()], default_filter: { queue: world().humanQueueSid } } };
+    await world().client.taskrouter.v1.workspaces(world().workspaceSid).workflows(world().workflowSid).update({ configuration: JSON.stringify(configuration) });
+  });
+
+  test('the check names it: a problem Apply fixes by creating the AI queue and adding the AI filter below the handedOff filter', async () => {
+    const list = await checks(world());
+    expect(statuses(list)).toEqual({ ...allOk(), workflow_filters: 'problem' });
+    expect(byId(list, 'workflow_filters')).toMatchObject({
+      autoFixable: true,
+      detail: expect.stringMatching(/No filter of Workflow "Assign to Anyone" .* routes to the AI .*never offered a task/),
+      fix: expect.stringMatching(/^Apply setup: it adds the filter "OpenCX: AI agent" \(channelType IN \[.*'web'.*\] → a new queue "OpenCX AI" whose Target Workers are the AI workers .* just below "Handed off to humans"\.$/),
+    });
+  });
+
+  test('Apply creates the queue, then writes the AI filter just below the handedOff filter; the customer\'s filters stay as they were', async () => {
+    const result = await apply(world());
+    expect(result.applied).toEqual(['ai_queue', 'workflow_filters']);
+    expect(aiQueues()).toHaveLength(1);
+    const [queue] = aiQueues();
+    expect(queue.targetWorkers).toBe("opencx_ai == true AND routing.skills HAS 'opencx_ai'");
+    expect(result.steps).toEqual([
+      { id: 'ai_worker', title: 'AI worker', status: 'unchanged', detail: expect.any(String) },
+      { id: 'ai_queue', title: 'AI queue', status: 'applied', detail: expect.stringMatching(/^Created the queue "OpenCX AI"/) },
+      { id: 'workflow_filters', title: 'Workflow filters', status: 'applied', detail: expect.stringContaining(`added "OpenCX: AI agent"`) },
+    ]);
+    const ai = { filter_friendly_name: 'OpenCX: AI agent', expression: "channelType IN ['web', 'chat', 'sms', 'whatsapp', 'messenger', 'instagram']", targets: [{ queue: queue.sid }] };
+    expect(workflowFilters(world())).toEqual([voice(), handedOff(), ai, vip()]);
+    // Recorded, so Uninstall deletes this queue and never one of the admin's.
+    expect(storedConfig(world())).toMatchObject({ aiQueueSid: queue.sid, aiQueueCreatedSid: queue.sid });
+    expect(statuses(result.checks)).toEqual(allOk([...ALL_CHECKS, 'ai_queue']));
+  });
+
+  test('a second Apply changes nothing, and Test & Save keeps the record of the queue Apply created', async () => {
+    await expectNothingToApply(world(), { humanQueueSid: world().humanQueueSid }, [...ALL_CHECKS, 'ai_queue']);
+    expect(aiQueues()).toHaveLength(1);
+    await adminSaves(world());
+    expect(storedConfig(world()).aiQueueCreatedSid).toBe(aiQueues()[0].sid);
+  });
+
+  test('a customer conversation is then offered to the AI through the new queue, and answered', async () => {
+    world().opencx.ai.reply('Hi! How can I help?');
+    const { conversationSid, taskSid } = await world().customerStartsConversation('Hello');
+    expect(world().transcript(conversationSid).map((m) => [m.author, m.body])).toContainEqual(['AI Support Agent', 'Hi! How can I help?']);
+    expect(world().reservations(taskSid)[0]).toMatchObject({ workerSid: world().aiWorkerSid, taskQueueSid: aiQueues()[0].sid });
   });
 });
 

@@ -1,8 +1,8 @@
 // Apply's routing steps: the AI queue (created when the workspace has none), then the chosen
-// workflow's two filters, written once. The queue step runs first: the workflow step reads the
-// queues again, so it finds the queue just created and targets it.
+// workflow's two filters, written once. The queue step runs in an earlier stage: the workflow
+// step reads the queues again, so it finds the queue just created and targets it.
 import type { BridgeConfig } from '../../common/config';
-import type { TaskQueueSummary, TaskRouterApi } from '../../common/twilio';
+import type { TaskQueueSummary, TaskRouterApi, TwilioApis } from '../../common/twilio';
 import { AI_QUEUE_NAME, AI_QUEUE_TARGET_WORKERS, aiQueueFor, queueName } from './ai-queue';
 import type { SetupStep, StepPlan } from './steps';
 import { chooseWorkflow, RoutingFacts, workflowConfigurationUpdate, workflowFiltersCheck } from './workflow';
@@ -18,9 +18,6 @@ export interface AiRoutingDeps {
   recordCreatedQueue(queueSid: string): Promise<void>;
 }
 
-/** Both routing steps, in the order they must run. */
-export const aiRoutingSteps = (deps: AiRoutingDeps): SetupStep[] => [aiQueueStep(deps) as SetupStep, workflowFiltersStep(deps) as SetupStep];
-
 /** What the AI queue step does with the AI queue as it is now (pure). */
 export function aiQueuePlan(current: TaskQueueSummary | undefined, savedSid: string | undefined, create: () => Promise<void>, workspaceSid: string): StepPlan {
   if (current) return { kind: 'unchanged', detail: `The AI filter targets the AI queue ${queueName(current)}.` };
@@ -30,7 +27,7 @@ export function aiQueuePlan(current: TaskQueueSummary | undefined, savedSid: str
   return {
     kind: 'write',
     detail: `Created the queue "${AI_QUEUE_NAME}" with the AI workers as its Target Workers (${AI_QUEUE_TARGET_WORKERS}).`,
-    backup: { kind: 'ai_queue', workspaceSid, queueSid: null },
+    backup: { kind: 'ai_queue', workspaceSid },
     write: create,
   };
 }
@@ -58,7 +55,7 @@ export function aiQueueStep(deps: AiRoutingDeps): SetupStep<TaskQueueSummary> {
  * The chosen workflow's Configuration, read as TaskRouter returned it (its revision, and the
  * backup Undo writes back byte-equal). Both filter changes go in one write.
  */
-export function workflowFiltersStep(deps: AiRoutingDeps): SetupStep<string> {
+export function workflowFiltersStep(deps: AiRoutingDeps): SetupStep<{ workflowSid: string; configuration: string }> {
   const { taskrouter, config } = deps;
   const choice = chooseWorkflow(deps.routing.workflows, deps.routing.workflowSid);
   // The queues as the step read them, after the AI queue step ran; not part of the revision.
@@ -70,14 +67,14 @@ export function workflowFiltersStep(deps: AiRoutingDeps): SetupStep<string> {
       if (!('workflow' in choice)) return undefined;
       const [configuration, fresh] = await Promise.all([taskrouter.fetchWorkflowConfigurationText(config.workspaceSid, choice.workflow.sid), taskrouter.listTaskQueues(config.workspaceSid)]);
       queues = fresh;
-      return configuration;
+      return configuration === undefined ? undefined : { workflowSid: choice.workflow.sid, configuration };
     },
     plan(current) {
       if (!('workflow' in choice)) return { kind: 'skipped', detail: choice.reason };
       const { workflow } = choice;
       const name = `Workflow "${workflow.friendlyName}" (${workflow.sid})`;
       if (current === undefined) return { kind: 'skipped', detail: `${name} is not in the workspace any more.` };
-      const parsed = parseConfiguration(current);
+      const parsed = parseConfiguration(current.configuration);
       if (!parsed) return { kind: 'skipped', detail: `${name} has a Configuration that is not a JSON object; it is left alone.` };
       const routing = { ...deps.routing, queues };
       const update = workflowConfigurationUpdate(parsed, routing, deps.humanQueueSid, aiQueueFor(queues, config.aiQueueSid)?.sid);
@@ -89,11 +86,16 @@ export function workflowFiltersStep(deps: AiRoutingDeps): SetupStep<string> {
       return {
         kind: 'write',
         detail: `In ${name}: ${update.changes.join('; ')}.`,
-        backup: { kind: 'workflow', workspaceSid: config.workspaceSid, workflowSid: workflow.sid, configuration: current },
+        backup: { kind: 'workflow', workspaceSid: config.workspaceSid, workflowSid: workflow.sid, configuration: current.configuration },
         write: () => taskrouter.setWorkflowConfigurationText(config.workspaceSid, workflow.sid, JSON.stringify(update.configuration)),
       };
     },
   };
+}
+
+/** The queue Apply created, found by its name and exactly its Target Workers (what Undo deletes). */
+export async function createdAiQueue(twilio: TwilioApis, workspaceSid: string): Promise<TaskQueueSummary | undefined> {
+  return (await twilio.taskrouter.listTaskQueues(workspaceSid)).find((queue) => queue.friendlyName === AI_QUEUE_NAME && queue.targetWorkers === AI_QUEUE_TARGET_WORKERS);
 }
 
 function parseConfiguration(raw: string): Record<string, unknown> | undefined {

@@ -50,25 +50,32 @@ export function aiWorkerStep(taskrouter: TaskRouterApi, config: BridgeConfig): S
   return {
     id: 'ai_worker',
     title: 'AI worker',
-    read: () =>
-      Promise.all(
-        aiPoolOf(config).map(async (sid): Promise<PoolWorkerState> => {
-          const [worker, channels] = await Promise.all([taskrouter.fetchWorker(workspaceSid, sid), undefinedIfNotFound(taskrouter.listWorkerChannels(workspaceSid, sid))]);
-          if (!worker) return { sid, missing: true };
-          return {
-            sid,
-            friendlyName: worker.friendlyName,
-            activitySid: worker.activitySid,
-            available: worker.available,
-            attributes: worker.attributes,
-            channels: (channels ?? []).map(({ sid: channelSid, taskChannel, capacity, available }) => ({ sid: channelSid, taskChannel, capacity, available })),
-          };
-        }),
-      ),
+    read: () => Promise.all(aiPoolOf(config).map((sid) => readAiWorker(taskrouter, workspaceSid, sid))),
     plan: (current) =>
       aiWorkerPlan(current ?? [], workspaceSid, async (repairs) => {
         const available = repairs.some((repair) => repair.makeAvailable) ? pickAvailableActivity(await taskrouter.listActivities(workspaceSid), workspaceSid) : undefined;
         await Promise.all(repairs.map((repair) => repairWorker(taskrouter, workspaceSid, repair, available?.sid)));
       }),
   };
+}
+
+/** A pool worker as the step reads it (and Undo, to compare). */
+export async function readAiWorker(taskrouter: TaskRouterApi, workspaceSid: string, sid: string): Promise<PoolWorkerState> {
+  const [worker, channels] = await Promise.all([taskrouter.fetchWorker(workspaceSid, sid), undefinedIfNotFound(taskrouter.listWorkerChannels(workspaceSid, sid))]);
+  if (!worker) return { sid, missing: true };
+  return {
+    sid,
+    friendlyName: worker.friendlyName,
+    activitySid: worker.activitySid,
+    available: worker.available,
+    attributes: worker.attributes,
+    channels: (channels ?? []).map(({ sid: channelSid, taskChannel, capacity, available }) => ({ sid: channelSid, taskChannel, capacity, available })),
+  };
+}
+
+/** Undo: the worker's attributes, channels and activity as the backup has them. */
+export async function restoreAiWorker(taskrouter: TaskRouterApi, workspaceSid: string, backup: AiWorkerBackup): Promise<void> {
+  await taskrouter.updateWorkerAttributes(workspaceSid, backup.workerSid, backup.attributes);
+  await Promise.all(backup.channels.map((channel) => taskrouter.updateWorkerChannel(workspaceSid, backup.workerSid, channel.sid, { capacity: channel.capacity, available: channel.available })));
+  await taskrouter.updateWorkerActivity(workspaceSid, backup.workerSid, backup.activitySid);
 }

@@ -1,13 +1,15 @@
 // Apply's steps and their runner. Each step reads its resource, refuses it when it changed since
 // the admin's check, decides (the pure decisions in webhooks.ts and workflow.ts), stores a backup
 // and writes. Steps of one stage run in parallel; a stage starts when the one before has ended.
-import { withoutConfigVersion } from '../../common/config';
-import { parseJsonObject, twilioErrorCode, twilioStatus } from '../../common/twilio/base';
+import { BridgeConfig, withoutConfigVersion } from '../../common/config';
+import { twilioErrorCode, twilioStatus } from '../../common/twilio/base';
 import type { ConversationsWebhook, TwilioApis, WorkspaceCallback } from '../../common/twilio';
 import { TIMER_EVENTS } from '../timer-workspace';
 import { Revisions, ResourceBackup, revisionOf, SetupStep, StepPlan, StepReport } from './steps';
 import { conversationsWebhookUpdate, workspaceCallbackUpdate } from './webhooks';
-import { chooseWorkflow, filterPositions, RoutingFacts, workflowConfigurationUpdate } from './workflow';
+import type { RoutingFacts } from './workflow';
+import { AiRoutingDeps, aiQueueStep, workflowFiltersStep } from './ai-routing-steps';
+import { aiWorkerStep } from './ai-worker-step';
 
 /** What the standard steps need to know. */
 export interface ApplyPlanInput {
@@ -20,6 +22,9 @@ export interface ApplyPlanInput {
   replaceCallbackUrl: boolean;
   routing: RoutingFacts;
   humanQueueSid?: string;
+  config: BridgeConfig;
+  /** Notes the AI queue Apply created in the settings. */
+  recordCreatedQueue(queueSid: string): Promise<void>;
 }
 
 /** Stores a backup before its step writes; resolves, once stored, to what to call after the write. */
@@ -77,45 +82,18 @@ function conversationsWebhookStep(input: ApplyPlanInput): SetupStep<Conversation
   };
 }
 
-/** The chosen workflow's Configuration as TaskRouter stores it; the step writes it once with every filter change. */
-function workflowFiltersStep(input: ApplyPlanInput): SetupStep<{ workflowSid: string; configuration: string }> {
-  const { twilio, workspaceSid, routing, humanQueueSid } = input;
-  const choice = chooseWorkflow(routing.workflows, routing.workflowSid);
-  return {
-    id: 'workflow_filters',
-    title: 'Workflow filters',
-    async read() {
-      if (!('workflow' in choice)) return undefined;
-      const configuration = await twilio.taskrouter.fetchWorkflowConfigurationText(workspaceSid, choice.workflow.sid);
-      return configuration === undefined ? undefined : { workflowSid: choice.workflow.sid, configuration };
-    },
-    plan(current) {
-      if (!('workflow' in choice)) return skipped(choice.reason);
-      if (!current) return skipped(`Workflow ${choice.workflow.sid} is not in the workspace any more.`);
-      const workflow = { ...choice.workflow, configuration: parseJsonObject(current.configuration) };
-      const next = workflowConfigurationUpdate(workflow, routing, humanQueueSid);
-      if (!next) {
-        return filterPositions(workflow, routing).handedOff < 0
-          ? skipped(`Choose your human agents' queue: Workflow "${workflow.friendlyName}" needs a handed-off filter that targets it.`)
-          : unchanged(`Workflow "${workflow.friendlyName}" already sends handed-off tasks to humans before the AI.`);
-      }
-      const backup: ResourceBackup = { kind: 'workflow', workspaceSid, workflowSid: current.workflowSid, configuration: current.configuration };
-      return write(`Workflow "${workflow.friendlyName}" now sends handed-off tasks to humans before the AI.`, backup, () =>
-        twilio.taskrouter.setWorkflowConfiguration(workspaceSid, current.workflowSid, next),
-      );
-    },
-  };
-}
-
-/** Apply's steps, stage by stage. */
+/** Apply's steps, stage by stage: the AI queue exists before the workflow step writes a filter targeting it. */
 export function applySteps(input: ApplyPlanInput): SetupStep[][] {
+  const routing: AiRoutingDeps = { taskrouter: input.twilio.taskrouter, config: input.config, routing: input.routing, humanQueueSid: input.humanQueueSid, recordCreatedQueue: input.recordCreatedQueue };
   return [
     [
       workspaceCallbackStep(input, 'workspace_events', 'TaskRouter event callback', input.workspaceSid),
       conversationsWebhookStep(input),
       ...(input.timerWorkspaceSid ? [workspaceCallbackStep(input, 'timer_workspace', 'Watchdog timer workspace', input.timerWorkspaceSid, TIMER_EVENTS)] : []),
-      workflowFiltersStep(input),
+      aiWorkerStep(input.twilio.taskrouter, input.config),
+      aiQueueStep(routing),
     ] as SetupStep[],
+    [workflowFiltersStep(routing)] as SetupStep[],
   ];
 }
 

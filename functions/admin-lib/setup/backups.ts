@@ -6,6 +6,8 @@
 import { randomBytes } from 'crypto';
 import type { SyncApi, TwilioApis } from '../../common/twilio';
 import type { BackupWriter } from './apply';
+import { createdAiQueue } from './ai-routing-steps';
+import { readAiWorker, restoreAiWorker } from './ai-worker-step';
 import { ResourceBackup, revisionOf } from './steps';
 
 export const BACKUP_MAP = 'opencx_setup_backups';
@@ -39,6 +41,10 @@ export function resourceKey(backup: ResourceBackup): string {
       return `conversations:${backup.serviceSid}`;
     case 'workflow':
       return `workflow:${backup.workspaceSid}/${backup.workflowSid}`;
+    case 'ai_queue':
+      return `ai_queue:${backup.workspaceSid}`;
+    case 'ai_workers':
+      return `ai_workers:${backup.workspaceSid}`;
   }
 }
 
@@ -53,6 +59,10 @@ export async function readResource(twilio: TwilioApis, backup: ResourceBackup): 
       const configuration = await twilio.taskrouter.fetchWorkflowConfigurationText(backup.workspaceSid, backup.workflowSid);
       return configuration === undefined ? undefined : { workflowSid: backup.workflowSid, configuration };
     }
+    case 'ai_queue':
+      return createdAiQueue(twilio, backup.workspaceSid);
+    case 'ai_workers':
+      return Promise.all(backup.workers.map((worker) => readAiWorker(twilio.taskrouter, backup.workspaceSid, worker.workerSid)));
   }
 }
 
@@ -66,6 +76,14 @@ export async function restoreResource(twilio: TwilioApis, backup: ResourceBackup
       return twilio.conversations.setWebhook(backup.serviceSid, { postWebhookUrl: backup.postWebhookUrl ?? '', method: backup.method ?? 'POST', filters: backup.filters });
     case 'workflow':
       return twilio.taskrouter.setWorkflowConfigurationText(backup.workspaceSid, backup.workflowSid, backup.configuration);
+    case 'ai_queue': {
+      // TaskRouter refuses while a workflow still targets it: the workflow's own restore comes first.
+      const queue = await createdAiQueue(twilio, backup.workspaceSid);
+      if (queue && (await twilio.taskrouter.deleteTaskQueue(backup.workspaceSid, queue.sid)) === 'busy') throw new Error(`TaskRouter refused to delete queue ${queue.sid}: tasks or a workflow still use it`);
+      return;
+    }
+    case 'ai_workers':
+      await Promise.all(backup.workers.map((worker) => restoreAiWorker(twilio.taskrouter, backup.workspaceSid, worker)));
   }
 }
 
@@ -77,6 +95,10 @@ export function describeResource(backup: ResourceBackup): string {
       return `the post-event webhook of Conversations service ${backup.serviceSid}`;
     case 'workflow':
       return `workflow ${backup.workflowSid}`;
+    case 'ai_queue':
+      return `the AI queue Apply created in workspace ${backup.workspaceSid}`;
+    case 'ai_workers':
+      return `AI workers ${backup.workers.map((worker) => worker.workerSid).join(', ')}`;
   }
 }
 

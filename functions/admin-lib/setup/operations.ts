@@ -1,6 +1,7 @@
 // The four setup operations, shared by the admin Functions (functions/admin/setup-*.ts) and the
 // command line: check, apply, undo and uninstall. Each takes one admin call and answers the body
 // the plugin and the CLI read (docs/admin-api.md).
+import { BridgeState } from '../../bridge/state';
 import { aiPoolOf, BridgeConfig, CONFIG_DOCUMENT, withoutConfigVersion } from '../../common/config';
 import { AdminError, invalidInput } from '../admin-error';
 import { heldTasks } from '../ai-pool';
@@ -30,6 +31,8 @@ async function applyInput(call: Call, config: BridgeConfig, form: SetupForm, rou
     replaceCallbackUrl: form.replaceCallbackUrl,
     routing: routing ?? (await readRouting(call.twilio.taskrouter, config, form.workflowSid)),
     humanQueueSid: form.humanQueueSid,
+    config,
+    recordCreatedQueue: (queueSid) => new BridgeState(call.twilio.sync, syncServiceSid(call.context)).recordCreatedAiQueue(queueSid),
   };
 }
 
@@ -76,7 +79,8 @@ export async function applySetup(call: Call): Promise<Record<string, unknown>> {
   const steps = await runSteps(applySteps(await applyInput(call, config, form, routing)), revisions, backupsOf(call).writer(applyId, call.caller.identity, now, call.twilio));
   const applied = appliedIds(steps);
   Object.assign(call.trace, { applied, failed: steps.filter((step) => step.status === 'failed').map((step) => step.id), ...(applied.length > 0 ? { backupId: applyId } : {}) });
-  return { steps, applied, ...(applied.length > 0 ? { backupId: applyId } : {}), checks: await runChecks(call, config, form.workflowSid) };
+  // The settings read again: the AI queue step may have recorded the queue it created.
+  return { steps, applied, ...(applied.length > 0 ? { backupId: applyId } : {}), checks: await runChecks(call, await loadConfig(call), form.workflowSid) };
 }
 
 function formProblem(form: SetupForm, routing: RoutingFacts, config: BridgeConfig): AdminError | undefined {
@@ -86,7 +90,8 @@ function formProblem(form: SetupForm, routing: RoutingFacts, config: BridgeConfi
   return form.humanQueueSid ? humanQueueProblem(form.humanQueueSid, routing, config.workspaceSid) : undefined;
 }
 
-const stepIdOf = (kind: string): CheckId => (kind === 'workflow' ? 'workflow_filters' : kind === 'conversations_webhook' ? 'conversations_webhook' : 'workspace_events');
+const STEP_OF_BACKUP: Record<string, CheckId> = { workflow: 'workflow_filters', conversations_webhook: 'conversations_webhook', ai_queue: 'ai_queue', ai_workers: 'ai_worker' };
+const stepIdOf = (kind: string): CheckId => STEP_OF_BACKUP[kind] ?? 'workspace_events';
 
 /**
  * Puts back every resource the last Apply wrote, exactly as it was, unless it changed since that
@@ -99,7 +104,10 @@ export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
   const last = (await backups.applies()).at(-1);
   const config = await loadConfig(call);
   if (!last) return { steps: [], checks: await runChecks(call, config, form.workflowSid) };
-  const steps = await Promise.all(last.resources.map((resource) => undoResource(call, resource)));
+  // The AI queue Apply created goes once the workflow no longer targets it.
+  const [queues, others] = [last.resources.filter((r) => r.backup.kind === 'ai_queue'), last.resources.filter((r) => r.backup.kind !== 'ai_queue')];
+  const steps = await Promise.all(others.map((resource) => undoResource(call, resource)));
+  steps.push(...(await Promise.all(queues.map((resource) => undoResource(call, resource)))));
   const restored = steps.every((step) => step.status !== 'failed');
   if (restored) await backups.discard(last.applyId);
   Object.assign(call.trace, { backupId: last.applyId, restored });
@@ -154,6 +162,7 @@ export async function uninstallSetup(call: Call): Promise<Record<string, unknown
     restoreRegistration(call, 'workspace_events', 'TaskRouter event callback', applies, { kind: 'workspace_callback', workspaceSid: config.workspaceSid, eventCallbackUrl: null, eventsFilter: null }),
     restoreRegistration(call, 'conversations_webhook', 'Conversations webhook', applies, { kind: 'conversations_webhook', serviceSid: config.conversationsServiceSid, postWebhookUrl: null, method: null, filters: [] }),
     removeTimerWorkspace(call, config),
+    removeCreatedAiQueue(call, config),
   ]);
   const steps = [...filters, ...workers, ...registrations];
   // The Sync data goes last: a failure above leaves the settings for the next attempt.
@@ -161,6 +170,20 @@ export async function uninstallSetup(call: Call): Promise<Record<string, unknown
   const complete = steps.every((step) => step.status !== 'failed' && step.status !== 'skipped');
   call.trace.complete = complete;
   return { steps, complete };
+}
+
+/** The AI queue Apply created (recorded in the settings), never a queue of the admin's; the filters targeting it are gone by now. */
+async function removeCreatedAiQueue(call: Call, config: BridgeConfig): Promise<StepReport> {
+  const report = (status: StepReport['status'], detail: string): StepReport => ({ id: 'ai_queue', title: 'AI queue', status, detail });
+  try {
+    const sid = (await new BridgeState(call.twilio.sync, syncServiceSid(call.context)).storedConfig()).aiQueueCreatedSid;
+    if (!sid) return report('unchanged', 'The integration created no AI queue.');
+    const outcome = await call.twilio.taskrouter.deleteTaskQueue(config.workspaceSid, sid);
+    if (outcome === 'busy') return report('failed', `TaskRouter refused to delete the AI queue ${sid}: tasks or a workflow still use it.`);
+    return report(outcome === 'gone' ? 'unchanged' : 'applied', outcome === 'gone' ? `The AI queue ${sid} was already deleted.` : `Deleted the AI queue ${sid} the integration created.`);
+  } catch (error) {
+    return report('failed', `Could not delete the AI queue: ${failureReason(error)}`);
+  }
 }
 
 type Backup = ApplyBackup['resources'][number]['backup'];

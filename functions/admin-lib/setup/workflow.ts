@@ -12,7 +12,7 @@ export const DEFAULT_WORKFLOW_NAME = 'Assign to Anyone';
 export const HANDOFF_FILTER_NAME = 'OpenCX: handed off to humans';
 export const HANDOFF_EXPRESSION = 'handedOff == true';
 /** The filters Apply adds, by name: Uninstall removes exactly these and no filter of the admin's. */
-export const INTEGRATION_FILTER_NAMES: readonly string[] = [HANDOFF_FILTER_NAME];
+export const INTEGRATION_FILTER_NAMES: readonly string[] = [HANDOFF_FILTER_NAME, AI_FILTER_NAME];
 export const isIntegrationFilter = (filter: Filter): boolean => INTEGRATION_FILTER_NAMES.includes(String(filter.filter_friendly_name ?? ''));
 
 export interface RoutingFacts {

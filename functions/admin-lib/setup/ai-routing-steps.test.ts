@@ -1,0 +1,37 @@
+import { AI_QUEUE_NAME, AI_QUEUE_TARGET_WORKERS, aiQueueFor } from './ai-queue';
+import { aiQueuePlan } from './ai-routing-steps';
+import { aiMembership } from './expressions';
+import { AI_QUEUE, HUMAN_QUEUE, WS } from './fixtures.testing';
+
+const human = { sid: HUMAN_QUEUE, friendlyName: 'Support', targetWorkers: "role == 'agent'" };
+const ours = { sid: AI_QUEUE, friendlyName: AI_QUEUE_NAME, targetWorkers: AI_QUEUE_TARGET_WORKERS };
+const other = { sid: 'WQ' + 'c'.repeat(32), friendlyName: 'Bots', targetWorkers: 'opencx_ai == true' };
+
+describe('the AI queue', () => {
+  it('selects exactly the AI pool, and the doctor reads it as the AI\'s', () => {
+    expect(AI_QUEUE_TARGET_WORKERS).toBe("opencx_ai == true AND routing.skills HAS 'opencx_ai'");
+    expect(aiMembership(AI_QUEUE_TARGET_WORKERS)).toBe('includes');
+  });
+
+  it('is the saved one when it is in the workspace, else a queue serving the AI, "OpenCX AI" first; a saved queue that is gone gives none', () => {
+    expect(aiQueueFor([human, other, ours], HUMAN_QUEUE)).toBe(human);
+    expect(aiQueueFor([human, other, ours], undefined)).toBe(ours);
+    expect(aiQueueFor([human, other], undefined)).toBe(other);
+    expect(aiQueueFor([human], undefined)).toBeUndefined();
+    expect(aiQueueFor([human, ours], 'WQ' + 'f'.repeat(32))).toBeUndefined();
+  });
+
+  it('is created only when there is none and the settings name none', () => {
+    const create = jest.fn(async () => undefined);
+    expect(aiQueuePlan(ours, undefined, create, WS)).toEqual({ kind: 'unchanged', detail: `The AI filter targets the AI queue "OpenCX AI" (${AI_QUEUE}).` });
+    expect(aiQueuePlan(undefined, 'WQ' + 'f'.repeat(32), create, WS)).toMatchObject({ kind: 'skipped', detail: expect.stringMatching(/saved in the settings is not in the workspace/) });
+    const plan = aiQueuePlan(undefined, undefined, create, WS);
+    expect(plan).toEqual({
+      kind: 'write',
+      detail: `Created the queue "OpenCX AI" with the AI workers as its Target Workers (${AI_QUEUE_TARGET_WORKERS}).`,
+      backup: { kind: 'ai_queue', workspaceSid: WS, queueSid: null },
+      write: create,
+    });
+    expect(create).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,41 @@
+import { aiWorkerPlan, PoolWorkerState } from './ai-worker-step';
+import { WK, WS } from './fixtures.testing';
+
+const WK2 = 'WK' + '2'.repeat(32);
+const serving = (over: Partial<Extract<PoolWorkerState, { friendlyName: string }>> = {}): PoolWorkerState => ({
+  sid: WK,
+  friendlyName: 'OpenCX AI',
+  activitySid: 'WA' + '1'.repeat(32),
+  available: true,
+  attributes: { opencx_ai: true, routing: { skills: ['opencx_ai'] } },
+  channels: [
+    { sid: 'WC' + '1'.repeat(32), taskChannel: 'chat', capacity: 50, available: true },
+    { sid: 'WC' + '2'.repeat(32), taskChannel: 'voice', capacity: 1, available: false },
+  ],
+  ...over,
+});
+
+describe('aiWorkerPlan: Apply repairs the saved AI workers', () => {
+  const write = jest.fn(async () => undefined);
+
+  it('changes nothing when every worker serves', () => {
+    expect(aiWorkerPlan([serving()], WS, write)).toEqual({ kind: 'unchanged', detail: 'Every AI worker (1) is Available with chat open.' });
+  });
+
+  it('makes an offline worker Available and opens its closed chat, backing up the worker as it was', () => {
+    const broken = serving({ available: false, channels: [{ sid: 'WC' + '1'.repeat(32), taskChannel: 'chat', capacity: 50, available: false }] });
+    const plan = aiWorkerPlan([broken, serving({ sid: WK2, friendlyName: 'OpenCX AI 2' })], WS, write);
+    expect(plan).toMatchObject({
+      kind: 'write',
+      detail: `"OpenCX AI" (${WK}): made Available, chat and sms opened at their capacity, other channels closed.`,
+      backup: { kind: 'ai_workers', workspaceSid: WS, workers: [{ workerSid: WK, activitySid: 'WA' + '1'.repeat(32), channels: [{ taskChannel: 'chat', available: false, capacity: 50 }] }] },
+    });
+    if (plan.kind !== 'write') throw new Error('expected a write');
+    void plan.write();
+    expect(write).toHaveBeenCalledWith([{ sid: WK, reopen: true, makeAvailable: true }]);
+  });
+
+  it('leaves a missing worker to Test & Save, and says so', () => {
+    expect(aiWorkerPlan([serving(), { sid: WK2, missing: true }], WS, write)).toEqual({ kind: 'skipped', detail: `Every AI worker found serves. Not in the workspace: ${WK2}; Test & Save creates the missing AI workers.` });
+  });
+});
