@@ -56,16 +56,17 @@ describe('Apply on an account an admin edits at the same time', () => {
   test('a Console edit made between the check and Apply is not overwritten; the other steps still apply', async () => {
     const check = await ok(world(), 'setup-check');
     const revisions = check.revisions as Record<string, string>;
-    expect(Object.keys(revisions).sort()).toEqual(['conversations_webhook', 'timer_workspace', 'workflow_filters', 'workspace_events']);
+    expect(Object.keys(revisions).sort()).toEqual(['ai_queue', 'ai_worker', 'conversations_webhook', 'timer_workspace', 'workflow_filters', 'workspace_events']);
 
     // In the Console, after the check: the admin points the workspace's events at their own endpoint.
     await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventCallbackUrl: 'https://ops.example.com/taskrouter', eventsFilter: 'task.created' });
 
     const result = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid, revisions: JSON.stringify(revisions) });
-    expect(stepStatuses(result.steps)).toEqual({ workspace_events: 'failed', conversations_webhook: 'applied', timer_workspace: 'applied', workflow_filters: 'applied' });
+    // The seeded AI worker was never saved through Test & Save: Apply repairs it too (the skill, its default channel closed).
+    expect(stepStatuses(result.steps)).toEqual({ workspace_events: 'failed', conversations_webhook: 'applied', timer_workspace: 'applied', ai_worker: 'applied', ai_queue: 'unchanged', workflow_filters: 'applied' });
     const refused = (result.steps as StepView[]).find((step) => step.id === 'workspace_events')!;
     expect(refused.detail).toMatch(/changed since the check.*Run the check again/);
-    expect(result.applied).toEqual(['conversations_webhook', 'timer_workspace', 'workflow_filters']);
+    expect(result.applied).toEqual(['conversations_webhook', 'timer_workspace', 'ai_worker', 'workflow_filters']);
     expect(result.backupId).toEqual(expect.any(String));
     expect(workspace(world())).toMatchObject({ eventCallbackUrl: 'https://ops.example.com/taskrouter', eventsFilter: 'task.created' });
     expect(conversationsWebhook(world()).postWebhookUrl).toContain(world().webhookUrl);
@@ -84,18 +85,19 @@ describe('a failure in the middle of Apply', () => {
   const world = withWorld({ webhooks: false, handoffFilter: 'missing' });
 
   test('is reported step by step: the failed step with its reason, the others written, and a second Apply finishes the job', async () => {
-    // Twilio processes the Conversations webhook update, but its answer is lost on the way back.
+    // Twilio processes the Conversations webhook update, but its answer is lost on the way back. (The
+    // seeded AI worker, never saved through Test & Save, is repaired on the way.)
     world().twilio.addFault({ method: 'POST', path: /\/Configuration\/Webhooks$/, after: 'drop', times: 3 });
     const first = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
     const steps = first.steps as StepView[];
-    expect(stepStatuses(steps)).toEqual({ workspace_events: 'applied', conversations_webhook: 'failed', timer_workspace: 'applied', workflow_filters: 'applied' });
+    expect(stepStatuses(steps)).toEqual({ workspace_events: 'applied', conversations_webhook: 'failed', timer_workspace: 'applied', ai_worker: 'applied', ai_queue: 'unchanged', workflow_filters: 'applied' });
     expect(steps.find((step) => step.id === 'conversations_webhook')!.detail).toMatch(/^Could not write it: /);
     expect(workspace(world()).eventCallbackUrl).toContain(world().webhookUrl);
     expect(JSON.parse(workflowText(world())).task_routing.filters[0]).toMatchObject({ expression: 'handedOff == true', targets: [{ queue: world().humanQueueSid }] });
 
     world().twilio.clearFaults();
     const second = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
-    expect(stepStatuses(second.steps)).toEqual({ workspace_events: 'unchanged', conversations_webhook: 'unchanged', timer_workspace: 'unchanged', workflow_filters: 'unchanged' });
+    expect(stepStatuses(second.steps)).toEqual({ workspace_events: 'unchanged', conversations_webhook: 'unchanged', timer_workspace: 'unchanged', ai_worker: 'unchanged', ai_queue: 'unchanged', workflow_filters: 'unchanged' });
     expect(second.applied).toEqual([]);
     expect(second.backupId).toBeUndefined();
   });

@@ -29,7 +29,7 @@ describe('the AI queue', () => {
     expect(plan).toEqual({
       kind: 'write',
       detail: `Created the queue "OpenCX AI" with the AI workers as its Target Workers (${AI_QUEUE_TARGET_WORKERS}).`,
-      backup: { kind: 'ai_queue', workspaceSid: WS, queueSid: null },
+      backup: { kind: 'ai_queue', workspaceSid: WS },
       write: create,
     });
     expect(create).not.toHaveBeenCalled();
