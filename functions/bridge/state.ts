@@ -96,16 +96,31 @@ export class BridgeState {
    * Written with If-Match over a concurrent save, never replacing it.
    */
   async recordCreatedAiQueue(queueSid: string): Promise<void> {
+    const recorded = await this.changeConfig((data) => ({ ...data, aiQueueSid: data.aiQueueSid ?? queueSid, aiQueueCreatedSid: queueSid }));
+    if (!recorded) throw new Error(`the settings kept changing: AI queue ${queueSid} was created but not recorded`);
+  }
+
+  /** Once Undo deleted the AI queue Apply created, the settings name it no more. */
+  async forgetCreatedAiQueue(queueSid: string): Promise<void> {
+    const forgotten = await this.changeConfig(({ aiQueueCreatedSid, aiQueueSid, ...data }) => ({
+      ...data,
+      ...(aiQueueCreatedSid === queueSid ? {} : { aiQueueCreatedSid }),
+      ...(aiQueueSid === queueSid ? {} : { aiQueueSid }),
+    }));
+    if (!forgotten) throw new Error(`the settings kept changing: AI queue ${queueSid} was deleted but the settings still name it`);
+  }
+
+  /** An If-Match change of the saved settings, never replacing a concurrent save; false when it kept losing. */
+  private async changeConfig(change: (data: Record<string, unknown>) => Record<string, unknown>): Promise<boolean> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const document = await this.sync.fetchDocument<Record<string, unknown>>(this.syncServiceSid, CONFIG_DOCUMENT);
-      if (!document) return;
-      const data = { ...document.data, aiQueueSid: document.data.aiQueueSid ?? queueSid, aiQueueCreatedSid: queueSid };
-      if (await this.sync.updateDocument(this.syncServiceSid, CONFIG_DOCUMENT, data, document.revision)) {
+      if (!document) return true;
+      if (await this.sync.updateDocument(this.syncServiceSid, CONFIG_DOCUMENT, change(document.data), document.revision)) {
         forgetCachedConfig();
-        return;
+        return true;
       }
     }
-    throw new Error(`the settings kept changing: AI queue ${queueSid} was created but not recorded`);
+    return false;
   }
 
   /** Creates the maps that are missing; returns the ones it created. */

@@ -201,3 +201,36 @@ describe('uninstall while the AI holds a conversation', () => {
     expect(world().sync.document(world().syncServiceSid, 'opencx_config')).toBeDefined();
   });
 });
+
+describe('an account where Apply created the AI queue', () => {
+  const world = withWorld({ webhooks: false, handoffFilter: 'missing', aiQueue: false });
+  const aiQueues = () => [...workspace(world()).taskQueues.values()].filter((queue) => queue.friendlyName === 'OpenCX AI');
+  const settings = () => world().sync.document(world().syncServiceSid, 'opencx_config')!.data as Record<string, unknown>;
+
+  test('Undo deletes the queue after the workflow stops targeting it, and the settings name it no more', async () => {
+    const original = workflowText(world());
+    const applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    expect(applied.applied).toEqual(expect.arrayContaining(['ai_queue', 'workflow_filters']));
+    const [queue] = aiQueues();
+    expect(settings()).toMatchObject({ aiQueueSid: queue.sid, aiQueueCreatedSid: queue.sid });
+
+    const undone = await ok(world(), 'setup-undo');
+    expect((undone.steps as StepView[]).filter((step) => step.status !== 'applied')).toEqual([]);
+    expect(aiQueues()).toEqual([]);
+    expect(workflowText(world())).toBe(original);
+    expect(settings()).not.toHaveProperty('aiQueueSid');
+    expect(settings()).not.toHaveProperty('aiQueueCreatedSid');
+    expect((undone.checks as { id: string; status: string }[]).find((check) => check.id === 'ai_queue')).toBeUndefined();
+  });
+
+  test('Uninstall deletes the queue Apply created, and no queue of the admin\'s', async () => {
+    const queuesBefore = [...workspace(world()).taskQueues.keys()].sort();
+    await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    expect(aiQueues()).toHaveLength(1);
+
+    const removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall', keepSyncData: 'true' });
+    expect((removed.steps as StepView[]).find((step) => step.id === 'ai_queue')).toMatchObject({ status: 'applied' });
+    expect([...workspace(world()).taskQueues.keys()].sort()).toEqual(queuesBefore);
+    expect(world().sync.document(world().syncServiceSid, 'opencx_config')).toBeDefined();
+  });
+});

@@ -107,11 +107,19 @@ export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
   // The AI queue Apply created goes once the workflow no longer targets it.
   const [queues, others] = [last.resources.filter((r) => r.backup.kind === 'ai_queue'), last.resources.filter((r) => r.backup.kind !== 'ai_queue')];
   const steps = await Promise.all(others.map((resource) => undoResource(call, resource)));
-  steps.push(...(await Promise.all(queues.map((resource) => undoResource(call, resource)))));
+  const queueSteps = await Promise.all(queues.map((resource) => undoResource(call, resource)));
+  steps.push(...queueSteps);
+  const state = new BridgeState(call.twilio.sync, syncServiceSid(call.context));
+  const createdQueue = queueSteps.some((step) => step.status === 'applied') ? (await state.storedConfig())?.aiQueueCreatedSid : undefined;
+  if (createdQueue) {
+    await state.forgetCreatedAiQueue(createdQueue).catch((error: unknown) => {
+      steps.push({ id: 'ai_queue', title: 'AI queue in the settings', status: 'failed', detail: `The queue is deleted but the settings still name it: ${failureReason(error)}. Clear the AI queue in the settings.` });
+    });
+  }
   const restored = steps.every((step) => step.status !== 'failed');
   if (restored) await backups.discard(last.applyId);
   Object.assign(call.trace, { backupId: last.applyId, restored });
-  return { steps, restored: { backupId: last.applyId, at: last.at, by: last.by }, complete: restored, checks: await runChecks(call, config, form.workflowSid) };
+  return { steps, restored: { backupId: last.applyId, at: last.at, by: last.by }, complete: restored, checks: await runChecks(call, await loadConfig(call), form.workflowSid) };
 }
 
 async function undoResource(call: Call, { backup, afterRevision }: ApplyBackup['resources'][number]): Promise<StepReport> {
