@@ -39,6 +39,8 @@ export interface BridgeConfig {
   conversationsServiceSid: string;
   aiAuthorName: string;
   aiQueueSid?: string;
+  /** The workflow the admin chose for the setup to look at and change; absent: the one discovered. */
+  workflowSid?: string;
   /** Signs OpenCX's webhooks. Never logged, never returned to the browser. */
   opencxWebhookSecret?: string;
   /** The note the customer reads at a handoff; empty: no note. */
@@ -95,6 +97,7 @@ export function readConfigFields(data: unknown): Partial<ConfigDocument> {
     conversationsServiceSid: str('conversationsServiceSid'),
     aiAuthorName: str('aiAuthorName'),
     aiQueueSid: str('aiQueueSid'),
+    workflowSid: str('workflowSid'),
     opencxWebhookSecret: str('opencxWebhookSecret'),
     customerHandoffNote: typeof note === 'string' ? note.trim() : undefined,
     customerHandoffNoteTranslations: readTranslations(d.customerHandoffNoteTranslations),
@@ -137,6 +140,7 @@ export function parseConfig(data: unknown): BridgeConfig | undefined {
     conversationsServiceSid,
     aiAuthorName: fields.aiAuthorName ?? DEFAULT_AI_AUTHOR_NAME,
     aiQueueSid: fields.aiQueueSid,
+    workflowSid: fields.workflowSid,
     opencxWebhookSecret: fields.opencxWebhookSecret,
     customerHandoffNote: fields.customerHandoffNote ?? DEFAULT_CUSTOMER_HANDOFF_NOTE,
     customerHandoffNoteTranslations: fields.customerHandoffNoteTranslations ?? {},

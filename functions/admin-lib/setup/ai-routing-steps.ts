@@ -5,7 +5,8 @@ import type { BridgeConfig } from '../../common/config';
 import type { TaskQueueSummary, TaskRouterApi, TwilioApis } from '../../common/twilio';
 import { AI_QUEUE_NAME, AI_QUEUE_TARGET_WORKERS, aiQueueFor, queueName } from './ai-queue';
 import type { SetupStep, StepPlan } from './steps';
-import { chooseWorkflow, RoutingFacts, workflowConfigurationUpdate, workflowFiltersCheck } from './workflow';
+import { RoutingFacts, workflowConfigurationUpdate, workflowFiltersCheck } from './workflow';
+import { chooseWorkflow } from './workflow-discovery';
 
 export interface AiRoutingDeps {
   taskrouter: TaskRouterApi;
@@ -57,7 +58,7 @@ export function aiQueueStep(deps: AiRoutingDeps): SetupStep<TaskQueueSummary> {
  */
 export function workflowFiltersStep(deps: AiRoutingDeps): SetupStep<{ workflowSid: string; configuration: string }> {
   const { taskrouter, config } = deps;
-  const choice = chooseWorkflow(deps.routing.workflows, deps.routing.workflowSid);
+  const choice = chooseWorkflow(deps.routing.workflows, deps.routing);
   // The queues as the step read them, after the AI queue step ran; not part of the revision.
   let queues = deps.routing.queues;
   return {

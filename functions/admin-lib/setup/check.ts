@@ -10,6 +10,7 @@ export type CheckId =
   | 'ai_worker'
   | 'workspace_events'
   | 'conversations_webhook'
+  | 'conversations_service'
   | 'timer_workspace'
   | 'workflow_filters'
   | 'ai_queue'

@@ -43,6 +43,7 @@ describe('setupChecks', () => {
     opencxUsage: { minutes: 15, keys: [{ masked: '••••••••f3a9', requests: 40, limited: 0 }] },
     workspace: { eventCallbackUrl: VERSIONED, eventsFilter: EVENTS },
     conversationsWebhook: { postWebhookUrl: VERSIONED, method: 'POST', filters: CONVERSATION_FILTERS },
+    conversationsService: { savedSid: IS, flexConfiguration: { workspaceSid: WS, targetWorkflowSid: null, chatServiceSid: IS, flexServiceSid: null }, defaultServiceSid: IS, names: { [IS]: 'Flex Chat Service' } },
     timerWorkspace: { sid: TIMER_WS, callback: { eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' }, workflowFound: true },
     aiPool: { peak: 50, pool: [{ sid: WK, routing: worker() }], draining: [] },
     routing: routing([handedOffFilter, aiFilter]),
@@ -59,6 +60,7 @@ describe('setupChecks', () => {
       ['opencx_rate_limit', 'ok'],
       ['workspace_events', 'ok'],
       ['conversations_webhook', 'ok'],
+      ['conversations_service', 'ok'],
       ['timer_workspace', 'ok'],
       ['ai_worker', 'ok'],
       ['workflow_filters', 'ok'],
@@ -75,6 +77,7 @@ describe('setupChecks', () => {
       'opencx_rate_limit',
       'workspace_events',
       'conversations_webhook',
+      'conversations_service',
       'timer_workspace',
       'ai_worker',
       'workflow_filters',
@@ -87,11 +90,11 @@ describe('setupChecks', () => {
   it('leaves out the reservation timeout and human queue checks while the workflow cannot be chosen', () => {
     const ambiguous = routing([], { workflows: [workflow([handedOffFilter, aiFilter], 'WW' + '1'.repeat(32), 'A'), workflow([handedOffFilter, aiFilter], 'WW' + '2'.repeat(32), 'B')] });
     const checks = setupChecks({ ...facts, routing: ambiguous });
-    expect(checks.map((c) => c.id)).toEqual(['api_urls', 'sync_service', 'config', 'opencx_token', 'opencx_webhook', 'opencx_rate_limit', 'workspace_events', 'conversations_webhook', 'timer_workspace', 'ai_worker', 'workflow_filters']);
+    expect(checks.map((c) => c.id)).toEqual(['api_urls', 'sync_service', 'config', 'opencx_token', 'opencx_webhook', 'opencx_rate_limit', 'workspace_events', 'conversations_webhook', 'conversations_service', 'timer_workspace', 'ai_worker', 'workflow_filters']);
     expect(setupChecks({ ...facts, routing: { ...ambiguous, workflowSid: 'WW' + '2'.repeat(32) } }).map((c) => c.id)).toContain('ai_worker_queues');
   });
 
   it('leaves out what needs the workspace while it is missing', () => {
-    expect(setupChecks({ ...facts, workspace: undefined }).map((c) => c.id)).toEqual(['api_urls', 'sync_service', 'config', 'opencx_token', 'opencx_webhook', 'opencx_rate_limit', 'workspace_events', 'conversations_webhook', 'timer_workspace']);
+    expect(setupChecks({ ...facts, workspace: undefined }).map((c) => c.id)).toEqual(['api_urls', 'sync_service', 'config', 'opencx_token', 'opencx_webhook', 'opencx_rate_limit', 'workspace_events', 'conversations_webhook', 'conversations_service', 'timer_workspace']);
   });
 });

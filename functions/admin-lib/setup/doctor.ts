@@ -13,8 +13,10 @@ import { Check, check, fine, manual } from './check';
 import { DeploymentFacts, deploymentChecks } from './deployment-checks';
 import { OpenCxTokenState, OpenCxUsageFacts, OpenCxWebhookFacts, opencxRateLimitCheck, opencxTokenCheck, opencxWebhookCheck } from './opencx-checks';
 import { aiReservationTimeoutCheck, aiWorkerQueuesCheck } from './routing-checks';
+import { ConversationsServiceFacts, conversationsServiceCheck } from './conversations-service';
 import { conversationsWebhookCheck, TimerWorkspaceFacts, timerWorkspaceCheck, workspaceEventsCheck } from './webhooks';
-import { aiQueueCheck, chooseWorkflow, RoutingFacts, workflowFiltersCheck } from './workflow';
+import { aiQueueCheck, RoutingFacts, workflowFiltersCheck } from './workflow';
+import { chooseWorkflow } from './workflow-discovery';
 
 /** Everything the checks look at, read at once. */
 export interface SetupFacts {
@@ -31,6 +33,7 @@ export interface SetupFacts {
   workspace?: WorkspaceCallback;
   /** Undefined: the Conversations service does not exist. */
   conversationsWebhook?: ConversationsWebhook;
+  conversationsService: ConversationsServiceFacts;
   aiPool: AiPoolFacts;
   routing: RoutingFacts;
 }
@@ -53,10 +56,11 @@ export function setupChecks(facts: SetupFacts): Check[] {
     opencxRateLimitCheck(facts.opencxUsage),
     workspaceEventsCheck(config.workspaceSid, facts.workspace, facts.webhookUrl),
     conversationsWebhookCheck(config.conversationsServiceSid, facts.conversationsWebhook, facts.webhookUrl),
+    conversationsServiceCheck(facts.conversationsService),
     timerWorkspaceCheck(config, facts.timerWorkspace, facts.webhookUrl),
   ];
   if (!facts.workspace) return checks;
-  const choice = chooseWorkflow(facts.routing.workflows, facts.routing.workflowSid);
+  const choice = chooseWorkflow(facts.routing.workflows, facts.routing);
   return [
     ...checks,
     aiWorkerCheck(facts.aiPool),

@@ -8,9 +8,10 @@ import { OpenCxClient } from '../../common/opencx-client';
 import { keyId } from '../../common/opencx-rate-limit';
 import { Deadline } from '../../common/retry';
 import { deploymentUrl } from '../../common/signature';
-import type { TaskRouterApi } from '../../common/twilio';
+import type { FlexConfigurationFacts, TaskRouterApi, TwilioApis } from '../../common/twilio';
 import { AdminEnv, PluginCall, syncServiceSid } from '../plugin-endpoint';
 import { maskToken, opencxFailure } from '../settings';
+import { readConversationsServiceFacts, readFlexConfiguration, readWorkflowDiscovery } from './account-discovery';
 import type { AiPoolFacts } from './ai-worker-check';
 import type { Check } from './check';
 import { readDeploymentFacts } from './deployment-facts';
@@ -35,9 +36,21 @@ export const registeredWebhookUrl = (call: PluginCall<AdminEnv>, config: Pick<Br
 /** Where OpenCX must post its webhooks. */
 export const opencxWebhookUrlOf = (call: PluginCall<AdminEnv>): string => deploymentUrl(call.context.DOMAIN_NAME, OPENCX_WEBHOOK_PATH);
 
-export async function readRouting(taskrouter: TaskRouterApi, config: BridgeConfig, workflowSid: string | undefined): Promise<RoutingFacts> {
+/**
+ * The workspace's routing, with which workflow to look at. The account's configuration is read
+ * for the workflow only when neither the form nor the settings name one and there are several.
+ */
+export async function readRouting(
+  twilio: TwilioApis,
+  config: BridgeConfig,
+  workflowSid: string | undefined,
+  flexConfiguration: Promise<FlexConfigurationFacts | undefined> = readFlexConfiguration(twilio),
+): Promise<RoutingFacts> {
+  const { taskrouter } = twilio;
   const [workflows, queues] = await Promise.all([taskrouter.listWorkflowRouting(config.workspaceSid), taskrouter.listTaskQueues(config.workspaceSid)]);
-  return { workflows, queues, aiQueueSid: config.aiQueueSid, aiWorkerSids: [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])], workflowSid };
+  const savedWorkflowSid = config.workflowSid;
+  const discovery = !workflowSid && !savedWorkflowSid && workflows.length > 1 ? await readWorkflowDiscovery(twilio, await flexConfiguration, workflows) : undefined;
+  return { workflows, queues, aiQueueSid: config.aiQueueSid, aiWorkerSids: [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])], workflowSid, savedWorkflowSid, discovery };
 }
 
 async function opencxTokenState(call: PluginCall<AdminEnv>, token: string): Promise<OpenCxTokenState> {
@@ -81,18 +94,20 @@ async function aiPoolFacts(taskrouter: TaskRouterApi, config: BridgeConfig): Pro
 
 export async function readSetupFacts(call: PluginCall<AdminEnv>, config: BridgeConfig, workflowSid: string | undefined): Promise<SetupFacts> {
   const { twilio } = call;
-  const [deployment, opencx, opencxWebhook, opencxUsage, workspace, conversationsWebhook, timerWorkspace, aiPool, routing] = await Promise.all([
+  const flexConfiguration = readFlexConfiguration(twilio);
+  const [deployment, opencx, opencxWebhook, opencxUsage, workspace, conversationsWebhook, conversationsService, timerWorkspace, aiPool, routing] = await Promise.all([
     readDeploymentFacts(call),
     opencxTokenState(call, config.opencxToken),
     opencxWebhookFacts(call, config),
     opencxUsageFacts(call, config),
     twilio.taskrouter.fetchWorkspaceCallback(config.workspaceSid),
     twilio.conversations.fetchWebhook(config.conversationsServiceSid),
+    flexConfiguration.then((flex) => readConversationsServiceFacts(twilio, flex, config.conversationsServiceSid)),
     timerWorkspaceFacts(twilio.taskrouter, config),
     aiPoolFacts(twilio.taskrouter, config),
-    readRouting(twilio.taskrouter, config, workflowSid),
+    readRouting(twilio, config, workflowSid, flexConfiguration),
   ]);
-  return { deployment, config, webhookUrl: registeredWebhookUrl(call, config), opencx, opencxWebhook, opencxUsage, workspace, conversationsWebhook, timerWorkspace, aiPool, routing };
+  return { deployment, config, webhookUrl: registeredWebhookUrl(call, config), opencx, opencxWebhook, opencxUsage, workspace, conversationsWebhook, conversationsService, timerWorkspace, aiPool, routing };
 }
 
 /** Every check (only the config check while the settings are not saved); their outcome goes to the log line. */

@@ -29,7 +29,7 @@ async function applyInput(call: Call, config: BridgeConfig, form: SetupForm, rou
     timerWorkspaceSid: config.timerWorkspaceSid,
     webhookUrl: registeredWebhookUrl(call, config),
     replaceCallbackUrl: form.replaceCallbackUrl,
-    routing: routing ?? (await readRouting(call.twilio.taskrouter, config, form.workflowSid)),
+    routing: routing ?? (await readRouting(call.twilio, config, form.workflowSid)),
     humanQueueSid: form.humanQueueSid,
     config,
     recordCreatedQueue: (queueSid) => new BridgeState(call.twilio.sync, syncServiceSid(call.context)).recordCreatedAiQueue(queueSid),
@@ -70,7 +70,7 @@ export async function applySetup(call: Call): Promise<Record<string, unknown>> {
   if (!config) return { steps: [], applied: [], checks: await runChecks(call, config, form.workflowSid) };
 
   // The form is checked against the workspace before anything is written.
-  const routing = await readRouting(call.twilio.taskrouter, config, form.workflowSid);
+  const routing = await readRouting(call.twilio, config, form.workflowSid);
   const refused = formProblem(form, routing, config);
   if (refused) throw refused;
 

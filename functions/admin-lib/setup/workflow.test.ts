@@ -1,5 +1,5 @@
 import { aiQueueSids, isHandedOffFilter, routesToAi } from './expressions';
-import { aiQueueCheck, chooseWorkflow, humanQueueProblem, workflowConfigurationUpdate, workflowFiltersCheck } from './workflow';
+import { aiQueueCheck, humanQueueProblem, workflowConfigurationUpdate, workflowFiltersCheck } from './workflow';
 import { AI_FILTER_EXPRESSION, AI_QUEUE_TARGET_WORKERS } from './ai-queue';
 import { WS, WK, AI_QUEUE, HUMAN_QUEUE, WW, handedOffFilter, aiFilter, voiceFilter, workflow, routing, worker } from './fixtures.testing';
 
@@ -27,23 +27,6 @@ describe('which filters route to the AI', () => {
     expect(isHandedOffFilter({ expression: 'handedOff==true AND channelType == "web"' })).toBe(true);
     expect(isHandedOffFilter({ expression: 'handedOffReason == true' })).toBe(false);
     expect(isHandedOffFilter({})).toBe(false);
-  });
-});
-
-describe('chooseWorkflow', () => {
-  const a = workflow([], 'WW' + '1'.repeat(32), 'Sales');
-  const b = workflow([], 'WW' + '2'.repeat(32), 'Assign to Anyone');
-
-  it('takes the named one, else the only one, else "Assign to Anyone"', () => {
-    expect(chooseWorkflow([a, b], a.sid)).toEqual({ workflow: a });
-    expect(chooseWorkflow([a], undefined)).toEqual({ workflow: a });
-    expect(chooseWorkflow([a, b], undefined)).toEqual({ workflow: b });
-  });
-
-  it('says why when it cannot choose', () => {
-    expect(chooseWorkflow([a, { ...a, sid: 'WW' + '3'.repeat(32) }], undefined)).toMatchObject({ reason: expect.stringMatching(/2 workflows/) });
-    expect(chooseWorkflow([], undefined)).toMatchObject({ reason: expect.stringMatching(/no workflow/) });
-    expect(chooseWorkflow([a], WW)).toMatchObject({ reason: expect.stringContaining(WW) });
   });
 });
 

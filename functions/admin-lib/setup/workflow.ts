@@ -6,23 +6,21 @@ import { AI_WORKER_SKILL } from '../settings';
 import { AI_FILTER_EXPRESSION, AI_FILTER_NAME, AI_QUEUE_NAME, AI_QUEUE_TARGET_WORKERS, aiFilterFor, aiQueueFor, queueName } from './ai-queue';
 import { Check, check, CheckStatus, fine, fixable, manual, Verdict } from './check';
 import { aiQueueSids, Filter, isHandedOffFilter, routesToAi } from './expressions';
+import { chooseWorkflow, WorkflowPick, workflowLookedAt } from './workflow-discovery';
 
-/** Flex's default workflow, the one apply fixes when the workspace has several. */
-export const DEFAULT_WORKFLOW_NAME = 'Assign to Anyone';
 export const HANDOFF_FILTER_NAME = 'OpenCX: handed off to humans';
 export const HANDOFF_EXPRESSION = 'handedOff == true';
 /** The filters Apply adds, by name: Uninstall removes exactly these and no filter of the admin's. */
 export const INTEGRATION_FILTER_NAMES: readonly string[] = [HANDOFF_FILTER_NAME, AI_FILTER_NAME];
 export const isIntegrationFilter = (filter: Filter): boolean => INTEGRATION_FILTER_NAMES.includes(String(filter.filter_friendly_name ?? ''));
 
-export interface RoutingFacts {
+/** With which workflow to look at (WorkflowPick): the form's, the saved one, the discovered one. */
+export interface RoutingFacts extends WorkflowPick {
   workflows: WorkflowRouting[];
   queues: TaskQueueSummary[];
   aiQueueSid?: string;
   /** The AI worker pool, draining workers included. */
   aiWorkerSids: readonly string[];
-  /** The workflow the admin named (form field `workflowSid`). */
-  workflowSid?: string;
 }
 
 function taskRouting(configuration: Record<string, unknown>): Record<string, unknown> {
@@ -55,31 +53,13 @@ function positionsIn(filters: Filter[], aiQueues: ReadonlySet<string>, aiWorkerS
   };
 }
 
-export type WorkflowChoice<W extends WorkflowSummary = WorkflowSummary> = { workflow: W } | { reason: string; fix: string };
-
-/** The workflow named in the form, else the workspace's only one, else the one named "Assign to Anyone". */
-export function chooseWorkflow<W extends WorkflowSummary>(workflows: readonly W[], workflowSid: string | undefined): WorkflowChoice<W> {
-  if (workflowSid) {
-    const named = workflows.find((w) => w.sid === workflowSid);
-    return named ? { workflow: named } : { reason: `Workflow ${workflowSid} is not in the workspace.`, fix: 'Pick one of the workspace\'s workflows.' };
-  }
-  if (workflows.length === 1) return { workflow: workflows[0] };
-  const standard = workflows.find((w) => w.friendlyName === DEFAULT_WORKFLOW_NAME);
-  if (standard) return { workflow: standard };
-  return workflows.length === 0
-    ? { reason: 'The workspace has no workflow, so no task is routed to anyone.', fix: 'Create the workflow that routes your inbound tasks (Flex creates "Assign to Anyone").' }
-    : {
-        reason: `The workspace has ${workflows.length} workflows and none is named "${DEFAULT_WORKFLOW_NAME}", so it is unclear which one routes your inbound tasks.`,
-        fix: 'Pick the workflow that routes your inbound tasks (workflowSid) and run the check again.',
-      };
-}
-
 export const filterName = (filter: Filter): string => `"${String(filter.filter_friendly_name ?? filter.expression)}"`;
 
 export function workflowFiltersCheck(routing: RoutingFacts): Check {
-  const verdict = (status: CheckStatus, v: Verdict): Check => check('workflow_filters', 'Workflow filters', status, v);
-  const choice = chooseWorkflow(routing.workflows, routing.workflowSid);
-  if (!('workflow' in choice)) return verdict('problem', manual(choice.reason, choice.fix));
+  const choice = chooseWorkflow(routing.workflows, routing);
+  if (!('workflow' in choice)) return check('workflow_filters', 'Workflow filters', 'problem', manual(choice.reason, choice.fix));
+  // Every verdict opens with which workflow was looked at, and why that one.
+  const verdict = (status: CheckStatus, v: Verdict): Check => check('workflow_filters', 'Workflow filters', status, { ...v, detail: `${workflowLookedAt(choice)} ${v.detail}` });
   const workflow = `Workflow "${choice.workflow.friendlyName}" (${choice.workflow.sid})`;
   const { filters, handedOff, ai } = filterPositions(choice.workflow, routing);
   const aiQueue = aiQueueFor(routing.queues, routing.aiQueueSid);

@@ -1,5 +1,25 @@
-// Conversations: the service's webhook and the messages of a conversation.
+// Conversations: the service's webhook, the messages of a conversation, and the account's
+// configuration (its default service, its addresses) the setup reads.
 import { parseJsonObject, TwilioProductApi } from './base';
+
+/** A Conversations address (an SMS or WhatsApp number) and what creates a conversation for it. */
+export interface ConversationsAddress {
+  sid: string;
+  type: string;
+  address: string;
+  friendlyName: string;
+  /** `auto_creation`: undefined when the address creates no conversation. */
+  autoCreation?: {
+    enabled: boolean;
+    /** `studio`, `webhook` or `default`. */
+    type: string;
+    conversationServiceSid: string | null;
+    studioFlowSid: string | null;
+    webhookUrl: string | null;
+  };
+}
+
+const textOrNull = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
 
 export interface ConversationMessage {
   sid: string;
@@ -24,7 +44,42 @@ export interface NewMessage {
 
 export class ConversationsApi extends TwilioProductApi {
   async serviceExists(serviceSid: string): Promise<boolean> {
-    return (await this.unlessNotFound(() => this.client.conversations.v1.services(serviceSid).fetch())) !== undefined;
+    return (await this.fetchService(serviceSid)) !== undefined;
+  }
+
+  /** Undefined when the service does not exist. */
+  async fetchService(serviceSid: string): Promise<{ sid: string; friendlyName: string } | undefined> {
+    const service = await this.unlessNotFound(() => this.client.conversations.v1.services(serviceSid).fetch());
+    return service && { sid: service.sid, friendlyName: service.friendlyName ?? '' };
+  }
+
+  /** The account's default Conversations service; undefined when none is set or Conversations answers 404. */
+  async fetchDefaultServiceSid(): Promise<string | undefined> {
+    const configuration = await this.unlessNotFound(() => this.client.conversations.v1.configuration().fetch());
+    return textOrNull(configuration?.defaultChatServiceSid) ?? undefined;
+  }
+
+  /** Every address configuration of the account; none when Conversations answers 404. */
+  async listAddresses(): Promise<ConversationsAddress[]> {
+    const addresses = (await this.unlessNotFound(() => this.client.conversations.v1.addressConfigurations.list())) ?? [];
+    return addresses.map((a) => {
+      const auto = a.autoCreation && typeof a.autoCreation === 'object' ? (a.autoCreation as Record<string, unknown>) : undefined;
+      return {
+        sid: a.sid,
+        type: a.type ?? '',
+        address: a.address ?? '',
+        friendlyName: a.friendlyName ?? '',
+        ...(auto && {
+          autoCreation: {
+            enabled: auto.enabled === true,
+            type: String(auto.type ?? ''),
+            conversationServiceSid: textOrNull(auto.conversation_service_sid),
+            studioFlowSid: textOrNull(auto.studio_flow_sid),
+            webhookUrl: textOrNull(auto.webhook_url),
+          },
+        }),
+      };
+    });
   }
 
   /** Undefined when the service does not exist. */

@@ -1,5 +1,30 @@
-// Flex Interactions: moving an interaction to a workflow.
+// Flex: moving an interaction to a workflow, and what Flex's own configuration says about routing.
 import { TwilioProductApi } from './base';
+
+/** The fields of Flex's Configuration resource the setup reads; null where Flex leaves one unset. */
+export interface FlexConfigurationFacts {
+  workspaceSid: string | null;
+  /** `taskrouter_target_workflow_sid`: the workflow Flex's own setup routes tasks with. */
+  targetWorkflowSid: string | null;
+  /** `chat_service_instance_sid`: the Flex Chat Service, the Conversations service of Flex Conversations. */
+  chatServiceSid: string | null;
+  /** `flex_service_instance_sid`: "the Flex service instance", not documented as a Conversations service. */
+  flexServiceSid: string | null;
+}
+
+/** A legacy Flex Flow (Flex UI 1.x messaging) and the workflow its task integration names. */
+export interface FlexFlowFacts {
+  sid: string;
+  friendlyName: string;
+  enabled: boolean;
+  contactIdentity: string | null;
+  integrationType: string;
+  /** `integration.workflow_sid`, or the Studio flow of a `studio` integration. */
+  workflowSid: string | null;
+  studioFlowSid: string | null;
+}
+
+const textOrNull = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
 
 export interface InviteRouting {
   workspaceSid: string;
@@ -29,5 +54,35 @@ export class FlexApi extends TwilioProductApi {
           }),
       'not-processed-only',
     );
+  }
+
+  /** Undefined when the account has no Flex configuration (Twilio answers 404). */
+  async fetchConfiguration(): Promise<FlexConfigurationFacts | undefined> {
+    const config = await this.unlessNotFound(() => this.client.flexApi.v1.configuration().fetch());
+    return (
+      config && {
+        workspaceSid: textOrNull(config.taskrouterWorkspaceSid),
+        targetWorkflowSid: textOrNull(config.taskrouterTargetWorkflowSid),
+        chatServiceSid: textOrNull(config.chatServiceInstanceSid),
+        flexServiceSid: textOrNull(config.flexServiceInstanceSid),
+      }
+    );
+  }
+
+  /** The legacy Flex Flows; none when the account has no Flex (404). */
+  async listFlexFlows(): Promise<FlexFlowFacts[]> {
+    const flows = (await this.unlessNotFound(() => this.client.flexApi.v1.flexFlow.list())) ?? [];
+    return flows.map((flow) => {
+      const integration = (flow.integration ?? {}) as Record<string, unknown>;
+      return {
+        sid: flow.sid,
+        friendlyName: flow.friendlyName ?? '',
+        enabled: !!flow.enabled,
+        contactIdentity: textOrNull(flow.contactIdentity),
+        integrationType: String(flow.integrationType ?? ''),
+        workflowSid: textOrNull(integration.workflow_sid),
+        studioFlowSid: textOrNull(integration.flow_sid),
+      };
+    });
   }
 }

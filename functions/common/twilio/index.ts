@@ -4,6 +4,7 @@ import { createTwilioClient, TwilioClient, TwilioCredentials } from './client';
 import { ConversationsApi } from './conversations';
 import { FlexApi } from './flex';
 import { IamApi } from './iam';
+import { StudioApi } from './studio';
 import { SyncApi } from './sync';
 import { TaskRouterApi } from './taskrouter';
 
@@ -13,6 +14,7 @@ export interface TwilioApis {
   sync: SyncApi;
   flex: FlexApi;
   iam: IamApi;
+  studio: StudioApi;
 }
 
 /** Every product's API over one client: by default the Functions' own, signed in with the account's auth token. */
@@ -23,6 +25,7 @@ export function createTwilioApis(env: TwilioCredentials, deadline: Deadline, cli
     sync: new SyncApi(client, deadline),
     flex: new FlexApi(client, deadline),
     iam: new IamApi(client, deadline),
+    studio: new StudioApi(client, deadline),
   };
 }
 
@@ -31,11 +34,13 @@ export type { TwilioApiKey, TwilioClient, TwilioCredentials } from './client';
 export { mayHaveBeenProcessed, NOT_FOUND, SYNC_ITEM_EXISTS, twilioErrorCode, twilioStatus, undefinedIfNotFound } from './base';
 export type { RetryPolicy } from './base';
 export { ConversationsApi } from './conversations';
-export type { ConversationMessage, ConversationsWebhook, NewMessage } from './conversations';
+export type { ConversationMessage, ConversationsAddress, ConversationsWebhook, NewMessage } from './conversations';
 export { FlexApi } from './flex';
-export type { InviteRouting } from './flex';
+export type { FlexConfigurationFacts, FlexFlowFacts, InviteRouting } from './flex';
 export { FLEX_TOKEN_EXPIRED, IamApi } from './iam';
 export type { FlexTokenCheck } from './iam';
+export { StudioApi } from './studio';
+export type { StudioFlow, StudioWidget } from './studio';
 export { SyncApi } from './sync';
 export type { CreatedMapItem, MapItem, SyncServiceSummary } from './sync';
 export { TaskRouterApi } from './taskrouter';
