@@ -132,9 +132,9 @@ describe('parseSaveForm', () => {
     ['workspaceSid', undefined],
     ['workspaceSid', 'WS123'],
     ['workspaceSid', IS],
-    ['conversationsServiceSid', ''],
     ['conversationsServiceSid', 'IS' + 'z'.repeat(32)],
     ['aiQueueSid', 'WW' + 'a'.repeat(32)],
+    ['workflowSid', 'WQ' + 'a'.repeat(32)],
     ['aiAuthorName', 'Acme\nBot'],
     ['aiAuthorName', 'Acme\rBot'],
     ['aiAuthorName', 'x'.repeat(65)],
@@ -189,7 +189,7 @@ describe('parseTranslations', () => {
       parseSaveForm(form({ opencxToken: 'k'.repeat(512), opencxWebhookSecret: 's'.repeat(512), customerHandoffNote: '日'.repeat(320), aiAuthorName: '日'.repeat(64), aiPeakConversations: '1000' })),
       {},
       // The largest pool (1,000 conversations: 20 workers), draining a pool as large.
-      { opencxToken: 'k'.repeat(512), aiWorkerSids: workerSids(20), aiDrainingWorkerSids: workerSids(20), timerWorkspaceSid: WS, timerWorkflowSid: 'WW' + '0'.repeat(32), orgName: 'Acme Corporation', configVersion: 'mixu1b2c3d4', now: new Date() },
+      { opencxToken: 'k'.repeat(512), conversationsServiceSid: IS, aiWorkerSids: workerSids(20), aiDrainingWorkerSids: workerSids(20), timerWorkspaceSid: WS, timerWorkflowSid: 'WW' + '0'.repeat(32), orgName: 'Acme Corporation', configVersion: 'mixu1b2c3d4', now: new Date() },
     );
     expect(Buffer.byteLength(JSON.stringify({ ...worstCase, customerHandoffNoteTranslations: accepted }))).toBeLessThanOrEqual(16 * 1024);
   });
@@ -215,9 +215,32 @@ describe('tokenToSave', () => {
   });
 });
 
+describe('the workflow and the Conversations service', () => {
+  const WW = 'WW' + 'b'.repeat(32);
+
+  it('takes an optional workflow, stores it and shows it; without a Conversations service the save takes Flex\'s', () => {
+    const parsed = parseSaveForm(form({ workflowSid: ` ${WW} `, conversationsServiceSid: '' }));
+    expect(parsed).toMatchObject({ workflowSid: WW, conversationsServiceSid: undefined });
+    const provisioned = { opencxToken: TOKEN, conversationsServiceSid: IS, aiWorkerSids: ['WK1'], aiDrainingWorkerSids: [], timerWorkspaceSid: 'WS9', timerWorkflowSid: 'WW9', orgName: 'Acme', configVersion: 'v2', now: new Date(0) };
+    const document = configDocument(parsed, {}, provisioned);
+    expect(document).toMatchObject({ workflowSid: WW, conversationsServiceSid: IS });
+    expect(settingsView(document, OPENCX_WEBHOOK_URL).workflowSid).toBe(WW);
+    expect(configDocument(parseSaveForm(form()), document, provisioned)).not.toHaveProperty('workflowSid');
+  });
+
+  it('refuses a workflow that is not in the workspace, on its field', () => {
+    expect(missingResource(parseSaveForm(form({ workflowSid: WW })), { workspace: true, workflow: false, conversationsService: true })).toMatchObject({
+      status: 400,
+      code: 'not_found',
+      field: 'workflowSid',
+    });
+  });
+});
+
 describe('configDocument and settingsView', () => {
   const provisioned = {
     opencxToken: TOKEN,
+    conversationsServiceSid: IS,
     aiWorkerSids: ['WK1'],
     aiDrainingWorkerSids: [],
     timerWorkspaceSid: 'WS9',
@@ -306,6 +329,7 @@ describe('configDocument and settingsView', () => {
       workspaceSid: WS,
       conversationsServiceSid: IS,
       aiQueueSid: WQ,
+      workflowSid: null,
       aiAuthorName: 'Acme Bot',
       aiWorkerSid: 'WK1',
       aiPeakConversations: 50,
@@ -382,7 +406,7 @@ describe("the organisation's further OpenCX keys", () => {
   });
 
   it('stores the checked keys and shows each only as a masked hint with its id', () => {
-    const provisioned = { opencxToken: TOKEN, opencxExtraTokens: [TWO, THREE], aiWorkerSids: ['WK1'], aiDrainingWorkerSids: [], timerWorkspaceSid: 'WS9', timerWorkflowSid: 'WW9', orgName: 'Acme', configVersion: 'v2', now: new Date(0) };
+    const provisioned = { opencxToken: TOKEN, conversationsServiceSid: IS, opencxExtraTokens: [TWO, THREE], aiWorkerSids: ['WK1'], aiDrainingWorkerSids: [], timerWorkspaceSid: 'WS9', timerWorkflowSid: 'WW9', orgName: 'Acme', configVersion: 'v2', now: new Date(0) };
     const document = configDocument(parseSaveForm(form()), {}, provisioned);
     expect(parseConfig(document)?.opencxExtraTokens).toEqual([TWO, THREE]);
     const view = settingsView(document, OPENCX_WEBHOOK_URL);

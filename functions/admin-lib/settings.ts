@@ -55,6 +55,8 @@ export interface SettingsView {
   workspaceSid: string | null;
   conversationsServiceSid: string | null;
   aiQueueSid: string | null;
+  /** The workflow the admin chose for the setup; null: the one discovered from the account. */
+  workflowSid: string | null;
   aiAuthorName: string;
   aiWorkerSid: string | null;
   /** The expected peak of concurrent AI conversations. */
@@ -81,8 +83,11 @@ export interface SaveForm {
   /** Ids of the saved further keys to keep; absent: keep them all. */
   opencxExtraTokensKept?: string[];
   workspaceSid: string;
-  conversationsServiceSid: string;
+  /** Absent: the one Flex uses, read from Flex's configuration. */
+  conversationsServiceSid?: string;
   aiQueueSid?: string;
+  /** Absent: no choice, the setup discovers the workflow. */
+  workflowSid?: string;
   aiAuthorName: string;
   /** Absent: keep the stored secret. */
   opencxWebhookSecret?: string;
@@ -115,6 +120,7 @@ export function settingsView(stored: Partial<ConfigDocument>, opencxWebhookUrl: 
     workspaceSid: stored.workspaceSid ?? null,
     conversationsServiceSid: stored.conversationsServiceSid ?? null,
     aiQueueSid: stored.aiQueueSid ?? null,
+    workflowSid: stored.workflowSid ?? null,
     aiAuthorName: stored.aiAuthorName ?? DEFAULT_AI_AUTHOR_NAME,
     aiWorkerSid: stored.aiWorkerSid ?? null,
     aiPeakConversations: stored.aiPeakConversations ?? AI_PEAK_CONVERSATIONS.default,
@@ -127,8 +133,9 @@ export function settingsView(stored: Partial<ConfigDocument>, opencxWebhookUrl: 
 export const sidPattern = (prefix: string): RegExp => new RegExp(`^${prefix}[0-9a-fA-F]{32}$`);
 const SIDS = {
   workspaceSid: { pattern: sidPattern('WS'), what: 'a TaskRouter workspace SID (WS followed by 32 hex characters)' },
-  conversationsServiceSid: { pattern: sidPattern('IS'), what: 'a Conversations service SID (IS followed by 32 hex characters)' },
+  conversationsServiceSid: { pattern: sidPattern('IS'), what: "a Conversations service SID (IS followed by 32 hex characters) or nothing for Flex's" },
   aiQueueSid: { pattern: sidPattern('WQ'), what: 'a TaskRouter queue SID (WQ followed by 32 hex characters) or nothing' },
+  workflowSid: { pattern: sidPattern('WW'), what: 'a TaskRouter workflow SID (WW followed by 32 hex characters) or nothing' },
 } as const;
 
 /** A posted field, trimmed; undefined when absent or blank, a 400 when sent more than once. */
@@ -243,8 +250,9 @@ export function parseSaveForm(form: Record<string, unknown>): SaveForm {
     opencxExtraTokens: extraTokens(text('opencxExtraTokens')),
     ...(kept === undefined ? {} : { opencxExtraTokensKept: kept.split(',').map((id) => id.trim()).filter(Boolean) }),
     workspaceSid: required('workspaceSid'),
-    conversationsServiceSid: required('conversationsServiceSid'),
+    conversationsServiceSid: sid('conversationsServiceSid', text('conversationsServiceSid')),
     aiQueueSid,
+    workflowSid: sid('workflowSid', text('workflowSid')),
     aiAuthorName,
     opencxWebhookSecret: secretText(form, 'opencxWebhookSecret', 'webhook signing secret'),
     customerHandoffNote: optional(formValue(form, 'customerHandoffNote'), (note) => handoffNote(note, 'customerHandoffNote')),
@@ -320,6 +328,8 @@ export function extraTokenProblem(main: OpenCxOrg, checked: { token: string; org
 
 export interface Provisioned {
   opencxToken: string;
+  /** The form's, else the one Flex uses. */
+  conversationsServiceSid: string;
   /** Further keys, checked with OpenCX. */
   opencxExtraTokens?: string[];
   /** The AI worker pool, in order; never empty. */
@@ -347,9 +357,10 @@ export function configDocument(form: SaveForm, stored: Partial<ConfigDocument>, 
     aiWorkerSids: provisioned.aiWorkerSids,
     aiDrainingWorkerSids: provisioned.aiDrainingWorkerSids,
     aiPeakConversations: peakToSave(form, stored),
-    conversationsServiceSid: form.conversationsServiceSid,
+    conversationsServiceSid: provisioned.conversationsServiceSid,
     aiAuthorName: form.aiAuthorName,
     ...(form.aiQueueSid ? { aiQueueSid: form.aiQueueSid } : {}),
+    ...(form.workflowSid ? { workflowSid: form.workflowSid } : {}),
     ...(opencxWebhookSecret ? { opencxWebhookSecret } : {}),
     customerHandoffNote: form.customerHandoffNote ?? stored.customerHandoffNote ?? DEFAULT_CUSTOMER_HANDOFF_NOTE,
     customerHandoffNoteTranslations: form.customerHandoffNoteTranslations ?? stored.customerHandoffNoteTranslations ?? {},
@@ -380,6 +391,8 @@ export interface ResourcesFound {
   workspace: boolean;
   /** Undefined when no queue was given. */
   queue?: boolean;
+  /** Undefined when no workflow was given. */
+  workflow?: boolean;
   conversationsService: boolean;
 }
 
@@ -388,6 +401,7 @@ export function missingResource(form: SaveForm, found: ResourcesFound): AdminErr
   const notFound = (field: string, message: string): AdminError => new AdminError(400, 'not_found', message, field);
   if (!found.workspace) return notFound('workspaceSid', `Workspace ${form.workspaceSid} not found in this account`);
   if (found.queue === false) return notFound('aiQueueSid', `Queue ${form.aiQueueSid} not found in workspace ${form.workspaceSid}`);
+  if (found.workflow === false) return notFound('workflowSid', `Workflow ${form.workflowSid} not found in workspace ${form.workspaceSid}`);
   if (!found.conversationsService) return notFound('conversationsServiceSid', `Conversations service ${form.conversationsServiceSid} not found in this account`);
   return undefined;
 }

@@ -1,19 +1,22 @@
 // "Test & Save" (admins only): check the form, the OpenCX keys (all of one organisation) and the
-// Twilio resources, then size the AI worker pool to the peak, provision the state maps and the
+// Twilio resources (without a Conversations service in the form, the one Flex uses), then size the AI worker pool to the peak, provision the state maps and the
 // watchdog's timer workspace, and store the config
 // document with a new config version. Nothing is stored unless every check passed. Then the new
 // version goes onto the webhook URLs that point here, so every Function reads the new settings
 // from the next event on.
+import { invalidInput } from '../admin-lib/admin-error';
 import { ensureAiPool } from '../admin-lib/ai-worker';
 import { pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';
 import { registerConfigVersion } from '../admin-lib/setup/registrations';
 import { configDocument, extraTokenProblem, extraTokensToSave, missingResource, opencxFailure, parseSaveForm, peakToSave, settingsView, storedPool, tokenToSave } from '../admin-lib/settings';
+import { resolveFlexConversationsService } from '../admin-lib/setup/account-discovery';
 import { opencxWebhookUrlOf, registeredWebhookUrl } from '../admin-lib/setup/facts';
 import { ensureTimerWorkspace } from '../admin-lib/timer-workspace';
 import { BridgeState, forgetCachedConfig } from '../bridge/state';
 import { aiPoolSize, newConfigVersion } from '../common/config';
 import { guardedApiUrl } from '../common/deployment-guard';
 import { OpenCxClient } from '../common/opencx-client';
+import type { TwilioApis } from '../common/twilio';
 
 /** Leaves time for the Twilio checks and writes after a slow OpenCX. */
 const OPENCX_ATTEMPT_MS = 4000;
@@ -28,18 +31,22 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
 
   const opencxExtraTokens = extraTokensToSave(form, stored, opencxToken);
   trace.extraKeys = opencxExtraTokens.length;
+  const conversationsServiceSid = form.conversationsServiceSid ?? (await flexServiceOf(call.twilio));
+  trace.conversationsServiceFromFlex = form.conversationsServiceSid === undefined;
 
   const opencx = new OpenCxClient({ token: opencxToken, baseUrl: guardedApiUrl(context, 'OPENCX_API_URL'), attemptTimeoutMs: OPENCX_ATTEMPT_MS });
-  const [org, extras, workspace, queue, conversationsService] = await allInOrder([
+  const [org, extras, workspace, queue, workflows, conversationsService] = await allInOrder([
     opencx.getOrg(deadline).catch((error: unknown) => Promise.reject(opencxFailure(error))),
     Promise.all(opencxExtraTokens.map((token) => opencx.withToken(token).getOrg(deadline).then((found) => ({ token, org: found }), (error: unknown) => ({ token, error })))),
     twilio.taskrouter.workspaceExists(form.workspaceSid),
     form.aiQueueSid ? twilio.taskrouter.taskQueueExists(form.workspaceSid, form.aiQueueSid) : Promise.resolve(undefined),
-    twilio.conversations.serviceExists(form.conversationsServiceSid),
+    form.workflowSid ? twilio.taskrouter.listWorkflowRouting(form.workspaceSid) : Promise.resolve(undefined),
+    twilio.conversations.serviceExists(conversationsServiceSid),
   ] as const);
   const otherKey = extraTokenProblem(org, extras);
   if (otherKey) throw otherKey;
-  const missing = missingResource(form, { workspace, queue, conversationsService });
+  const workflow = workflows && workflows.some((w) => w.sid === form.workflowSid);
+  const missing = missingResource({ ...form, conversationsServiceSid }, { workspace, queue, workflow, conversationsService });
   if (missing) throw missing;
 
   const pool = await ensureAiPool(twilio.taskrouter, form.workspaceSid, storedPool(stored), aiPoolSize(peakToSave(form, stored)), form.aiAuthorName);
@@ -50,13 +57,22 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
   const [mapsCreated, timer] = await allInOrder([state.createStateMaps(), ensureTimerWorkspace(twilio.taskrouter, stored, webhookUrl)] as const);
   Object.assign(trace, { mapsCreated, timerWorkspaceSid: timer.workspaceSid, timerCreated: timer.created, configVersion });
 
-  const provisioned = { opencxToken, opencxExtraTokens, aiWorkerSids: pool.pool, aiDrainingWorkerSids: pool.draining, timerWorkspaceSid: timer.workspaceSid, timerWorkflowSid: timer.workflowSid, orgName: org.name, configVersion, now };
+  const provisioned = { opencxToken, conversationsServiceSid, opencxExtraTokens, aiWorkerSids: pool.pool, aiDrainingWorkerSids: pool.draining, timerWorkspaceSid: timer.workspaceSid, timerWorkflowSid: timer.workflowSid, orgName: org.name, configVersion, now };
   const document = configDocument(form, stored, provisioned);
   await state.saveConfig(document);
   forgetCachedConfig();
   trace.registered = await registerConfigVersion(twilio, document, webhookUrl);
   return { settings: settingsView(document, opencxWebhookUrlOf(call)), workerCreated: pool.created.length > 0, timerWorkspaceCreated: timer.created.includes('workspace') };
 });
+
+/** The Conversations service Flex uses; a 400 on the field when the account names none. */
+async function flexServiceOf(twilio: TwilioApis): Promise<string> {
+  const resolved = await resolveFlexConversationsService(twilio);
+  if (!resolved) {
+    throw invalidInput('conversationsServiceSid', "Flex's configuration names no Conversations service and the account has no default one: enter the SID of your Flex Conversations service");
+  }
+  return resolved.sid;
+}
 
 /** All at once, like Promise.all; when several fail, the first in argument order wins, not the fastest. */
 async function allInOrder<T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {

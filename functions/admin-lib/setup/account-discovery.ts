@@ -5,7 +5,7 @@
 import { twilioStatus } from '../../common/twilio';
 import type { FlexConfigurationFacts, TwilioApis, WorkflowSummary } from '../../common/twilio';
 import { ConversationsServiceFacts, flexConversationsService, ResolvedService } from './conversations-service';
-import { discoverWorkflow, WorkflowDiscovery, WorkflowDiscoveryFacts } from './workflow-discovery';
+import { chooseWorkflow, discoverWorkflow, WorkflowDiscovery, WorkflowDiscoveryFacts } from './workflow-discovery';
 
 const NO_EVIDENCE_STATUSES = new Set([401, 403, 404]);
 
@@ -49,4 +49,27 @@ export async function readConversationsServiceFacts(twilio: TwilioApis, flexConf
   const services = await Promise.all(sids.map((sid) => twilio.conversations.fetchService(sid)));
   const names = Object.fromEntries(services.flatMap((service) => (service ? [[service.sid, service.friendlyName]] : [])));
   return { flexConfiguration, defaultServiceSid, savedSid, names };
+}
+
+/** What the settings view shows about the workflow: the workspace's workflows, the one in use and why, what the account says. */
+export interface WorkflowsView {
+  workflows: { sid: string; friendlyName: string }[];
+  /** Null: none can be chosen (`unclear` says why). */
+  inUse: { sid: string; friendlyName: string; why: string } | null;
+  unclear: { reason: string; fix: string } | null;
+  discovered: WorkflowDiscovery;
+}
+
+/** Undefined when the saved workspace is not in the account. */
+export async function readWorkflowsView(twilio: TwilioApis, workspaceSid: string, savedWorkflowSid: string | undefined): Promise<WorkflowsView | undefined> {
+  const [workflows, flexConfiguration] = await Promise.all([orNoEvidence(twilio.taskrouter.listWorkflowRouting(workspaceSid), undefined), readFlexConfiguration(twilio)]);
+  if (!workflows) return undefined;
+  const discovered = await readWorkflowDiscovery(twilio, flexConfiguration, workflows);
+  const choice = chooseWorkflow(workflows, { savedWorkflowSid, discovery: discovered });
+  return {
+    workflows: workflows.map(({ sid, friendlyName }) => ({ sid, friendlyName })),
+    inUse: 'workflow' in choice ? { sid: choice.workflow.sid, friendlyName: choice.workflow.friendlyName, why: choice.why } : null,
+    unclear: 'workflow' in choice ? null : choice,
+    discovered,
+  };
 }

@@ -1,5 +1,6 @@
 // Twilio Conversations (conversations.twilio.com/v1) for the simulator: Services, their webhook
-// configuration, Conversations, Messages and Participants, with post-event webhooks sent the way
+// configuration, the account's Configuration (default service) and Address Configurations (read
+// only: seeded by tests), Conversations, Messages and Participants, with post-event webhooks sent the way
 // Twilio sends them (form-encoded, signed, 5 s timeout, RetryCount).
 //
 // Error codes (Twilio's error dictionary): 50377 conversation is closed (HTTP 400), 50504 message
@@ -128,6 +129,26 @@ export interface CustomerMessageOptions {
   media?: { filename: string; contentType: string; size: number }[];
 }
 
+/** An Address Configuration: an SMS or WhatsApp number and what creates a conversation for it. */
+export interface AddressState {
+  sid: string;
+  type: 'sms' | 'whatsapp';
+  address: string;
+  friendlyName: string;
+  /** Twilio's `auto_creation` object, as it answers it. */
+  autoCreation: {
+    enabled: boolean;
+    type: 'studio' | 'webhook' | 'default';
+    conversation_service_sid: string | null;
+    studio_flow_sid?: string;
+    studio_retry_count?: number;
+    webhook_url?: string;
+    webhook_method?: 'POST' | 'GET';
+    webhook_filters?: string[];
+  };
+  dateCreated: number;
+}
+
 interface ConversationTimerHandles {
   inactive?: number;
   closed?: number;
@@ -135,12 +156,16 @@ interface ConversationTimerHandles {
 
 export class ConversationsSim implements SimulatorModule {
   readonly services = new Map<string, ServiceState>();
+  readonly addresses = new Map<string, AddressState>();
+  /** The account's Default Conversation Service (Conversations → Manage → Defaults). */
+  defaultServiceSid: string | null = null;
   private sim!: TwilioSimulator;
   private readonly timerHandles = new Map<string, ConversationTimerHandles>();
 
   register(sim: TwilioSimulator): void {
     this.sim = sim;
     this.registerServiceRoutes(sim);
+    this.registerAccountRoutes(sim);
     this.registerConversationRoutes(sim);
     this.registerMessageRoutes(sim);
     this.registerParticipantRoutes(sim);
@@ -154,6 +179,8 @@ export class ConversationsSim implements SimulatorModule {
     for (const handles of this.timerHandles.values()) this.cancelTimers(handles);
     this.timerHandles.clear();
     this.services.clear();
+    this.addresses.clear();
+    this.defaultServiceSid = null;
   }
 
   snapshot(): unknown {
@@ -183,6 +210,26 @@ export class ConversationsSim implements SimulatorModule {
     };
     this.services.set(service.sid, service);
     return service;
+  }
+
+  /** An address routed to Flex as the Console sets it up: through a Studio flow or a webhook. */
+  addAddress(opts: { address: string; type?: 'sms' | 'whatsapp'; studioFlowSid?: string; webhookUrl?: string; serviceSid?: string; enabled?: boolean }): AddressState {
+    const serviceSid = opts.serviceSid ?? this.defaultServiceSid;
+    const route = opts.studioFlowSid
+      ? { type: 'studio' as const, studio_flow_sid: opts.studioFlowSid, studio_retry_count: 3 }
+      : opts.webhookUrl
+        ? { type: 'webhook' as const, webhook_url: opts.webhookUrl, webhook_method: 'POST' as const, webhook_filters: ['onMessageAdded'] }
+        : { type: 'default' as const };
+    const address: AddressState = {
+      sid: newSid('IG'),
+      type: opts.type ?? 'sms',
+      address: opts.address,
+      friendlyName: opts.address,
+      autoCreation: { enabled: opts.enabled ?? true, conversation_service_sid: serviceSid, ...route },
+      dateCreated: this.now(),
+    };
+    this.addresses.set(address.sid, address);
+    return address;
   }
 
   /** A conversation created outside the REST API (autocreation, Flex): always fires onConversationAdded. */
@@ -266,6 +313,30 @@ export class ConversationsSim implements SimulatorModule {
   }
 
   // ---- routes -----------------------------------------------------------------------------
+
+  private registerAccountRoutes(sim: TwilioSimulator): void {
+    sim.route('conversations', 'GET', '/v1/Configuration', () =>
+      ok({
+        account_sid: sim.accountSid,
+        default_chat_service_sid: this.defaultServiceSid,
+        default_messaging_service_sid: null,
+        default_inactive_timer: null,
+        default_closed_timer: null,
+        url: `${HOST}/v1/Configuration`,
+        links: { service: `${HOST}/v1/Services/${this.defaultServiceSid}`, webhooks: `${HOST}/v1/Configuration/Webhooks` },
+      }),
+    );
+    sim.route('conversations', 'GET', '/v1/Configuration/Addresses', (req) => {
+      const type = str(req.query, 'Type');
+      const addresses = [...this.addresses.values()].filter((a) => !type || a.type === type);
+      return page(req, 'address_configurations', addresses.map((a) => addressJson(a, sim.accountSid)), type ? `Type=${type}` : '');
+    });
+    sim.route('conversations', 'GET', '/v1/Configuration/Addresses/{Sid}', (req) => {
+      const address = this.addresses.get(req.pathParams.Sid) ?? [...this.addresses.values()].find((a) => a.address === req.pathParams.Sid);
+      if (!address) throw notFound(`/Configuration/Addresses/${req.pathParams.Sid}`);
+      return ok(addressJson(address, sim.accountSid));
+    });
+  }
 
   private registerServiceRoutes(sim: TwilioSimulator): void {
     sim.route('conversations', 'POST', '/v1/Services', (req) => created(serviceJson(this.createService(str(req.form, 'FriendlyName') ?? ''), sim.accountSid)));
@@ -862,4 +933,19 @@ function participantJson(participant: ParticipantState, accountSid: string): Rec
 
 function mediaWebhookJson(media: MediaState): Record<string, unknown> {
   return { Sid: media.sid, Filename: media.filename, ContentType: media.contentType, Size: media.size };
+}
+
+function addressJson(address: AddressState, accountSid: string): Record<string, unknown> {
+  return {
+    sid: address.sid,
+    account_sid: accountSid,
+    type: address.type,
+    address: address.address,
+    friendly_name: address.friendlyName,
+    auto_creation: address.autoCreation,
+    date_created: isoDate(address.dateCreated),
+    date_updated: isoDate(address.dateCreated),
+    url: `${HOST}/v1/Configuration/Addresses/${address.sid}`,
+    address_country: null,
+  };
 }

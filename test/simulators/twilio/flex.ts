@@ -1,5 +1,6 @@
 // Flex Interactions (flex-api.twilio.com/v1) for the simulator: interactions bound to a
-// Conversation, their channel, invites (each one a TaskRouter task) and channel participants.
+// Conversation, their channel, invites (each one a TaskRouter task) and channel participants; and,
+// read only (seeded by tests), Flex's Configuration and legacy Flex Flows.
 // Needs the 'conversations' and 'taskrouter' modules loaded on the same simulator.
 //
 // Decisions where Twilio's docs are thin:
@@ -20,6 +21,7 @@
 //   conversation inactive. A closed channel refuses invites (HTTP 400).
 // - Binding to a closed conversation answers 400 / 45354 (Twilio's "Cannot create a Channel for a
 //   closed Conversation").
+// - An account without Flex (no configuration seeded) answers GET /v1/Configuration with 404 / 20404.
 import type { ConversationsSim, EventSource } from './conversations';
 import { invalidParameter, notFound, TwilioApiError } from './errors';
 import type { Params } from './openapi';
@@ -121,6 +123,27 @@ export interface InboundConversation {
   taskSid: string;
 }
 
+/** The seeded Flex Configuration fields (snake_case, as Twilio answers them); the rest are Flex's defaults. */
+export interface FlexConfigurationSeed {
+  taskrouter_workspace_sid?: string | null;
+  taskrouter_target_workflow_sid?: string | null;
+  taskrouter_target_taskqueue_sid?: string | null;
+  chat_service_instance_sid?: string | null;
+  flex_service_instance_sid?: string | null;
+}
+
+/** A legacy Flex Flow (Flex UI 1.x messaging), as Twilio answers it. */
+export interface FlexFlowState {
+  sid: string;
+  friendly_name: string;
+  chat_service_sid: string;
+  channel_type: string;
+  contact_identity: string | null;
+  enabled: boolean;
+  integration_type: 'studio' | 'external' | 'task';
+  integration: Record<string, unknown>;
+}
+
 export interface FlexSimOptions {
   /** The Flex Conversations service: where interactions without media_channel_sid open their conversation. */
   conversationsServiceSid?: string;
@@ -128,6 +151,9 @@ export interface FlexSimOptions {
 
 export class FlexSim implements SimulatorModule {
   readonly interactions = new Map<string, InteractionState>();
+  /** Undefined: the account has no Flex (GET /v1/Configuration answers 404). */
+  configuration?: FlexConfigurationSeed;
+  readonly flexFlows = new Map<string, FlexFlowState>();
   private sim!: TwilioSimulator;
 
   constructor(private readonly options: FlexSimOptions = {}) {}
@@ -138,6 +164,7 @@ export class FlexSim implements SimulatorModule {
     this.registerChannelRoutes(sim);
     this.registerInviteRoutes(sim);
     this.registerParticipantRoutes(sim);
+    this.registerConfigurationRoutes(sim);
     sim.inspectionAction('/__sim/flex/inbound', (body) =>
       this.startInboundConversation({
         conversationsServiceSid: String(body.conversationsServiceSid),
@@ -152,6 +179,8 @@ export class FlexSim implements SimulatorModule {
 
   reset(): void {
     this.interactions.clear();
+    this.configuration = undefined;
+    this.flexFlows.clear();
   }
 
   snapshot(): unknown {
@@ -283,7 +312,50 @@ export class FlexSim implements SimulatorModule {
     return this.interaction(interactionSid);
   }
 
+  /** A legacy Flex Flow; `integration` as Twilio stores it (`workflow_sid`, `flow_sid`, …). */
+  addFlexFlow(flow: Omit<FlexFlowState, 'sid'>): FlexFlowState {
+    const state = { sid: newSid('FO'), ...flow };
+    this.flexFlows.set(state.sid, state);
+    return state;
+  }
+
   // ---- routes -----------------------------------------------------------------------------
+
+  private registerConfigurationRoutes(sim: TwilioSimulator): void {
+    sim.route('flex-api', 'GET', '/v1/Configuration', () => {
+      if (!this.configuration) throw notFound('/Configuration');
+      return ok(this.configurationJson(this.configuration));
+    });
+    sim.route('flex-api', 'GET', '/v1/FlexFlows', (req) => {
+      const name = str(req.query, 'FriendlyName');
+      const flows = [...this.flexFlows.values()].filter((flow) => !name || flow.friendly_name === name);
+      return page(
+        req,
+        'flex_flows',
+        flows.map((flow) => ({ account_sid: sim.accountSid, ...flow, long_lived: false, janitor_enabled: false, url: `${HOST}/v1/FlexFlows/${flow.sid}` })),
+      );
+    });
+  }
+
+  private configurationJson(seed: FlexConfigurationSeed): Record<string, unknown> {
+    return {
+      account_sid: this.sim.accountSid,
+      status: 'ok',
+      service_version: '2.0.0',
+      ui_version: '2.9.0',
+      taskrouter_workspace_sid: null,
+      taskrouter_target_workflow_sid: null,
+      taskrouter_target_taskqueue_sid: null,
+      taskrouter_offline_activity_sid: null,
+      chat_service_instance_sid: null,
+      flex_service_instance_sid: null,
+      messaging_service_instance_sid: null,
+      flex_instance_sid: null,
+      attributes: {},
+      url: `${HOST}/v1/Configuration`,
+      ...seed,
+    };
+  }
 
   private registerInteractionRoutes(sim: TwilioSimulator): void {
     sim.route('flex-api', 'POST', '/v1/Interactions', (req) => {

@@ -57,6 +57,7 @@ export const SPEC_FILES: Record<string, string> = {
   conversations: 'twilio_conversations_v1.json',
   sync: 'twilio_sync_v1.json',
   'flex-api': 'twilio_flex_v1.json',
+  studio: 'twilio_studio_v2.json',
 };
 
 function findSpecDir(): string {
