@@ -1,6 +1,6 @@
 // A whole local contact center: the Twilio and OpenCX simulators, a Flex-like workspace
 // (AI and human queues, the two workflow filters, an AI worker and a human agent), a Flex
-// Conversations service, our Sync service with the saved config, the watchdog's timer workspace,
+// Conversations service (named in Flex's configuration and the account's default), our Sync service with the saved config, the watchdog's timer workspace,
 // and the Functions running in the real twilio-run, with the webhooks registered to them (unless
 // `webhooks: false`). Both simulators share one virtual clock: time moves only through advance().
 import { CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../../functions/bridge/events';
@@ -14,6 +14,7 @@ import { ConversationsSim } from '../simulators/twilio/conversations';
 import { FlexSim } from '../simulators/twilio/flex';
 import { IamSim } from '../simulators/twilio/iam';
 import { TwilioSimulator } from '../simulators/twilio/simulator';
+import { StudioSim } from '../simulators/twilio/studio';
 import { TwilioSwitches } from '../simulators/twilio/switches';
 import { SyncSim } from '../simulators/twilio/sync';
 import { TaskRouterSim } from '../simulators/twilio/taskrouter';
@@ -48,6 +49,8 @@ export interface WorldOptions {
   webhooks?: boolean;
   /** Seed the AI queue and the workflow's AI filter (default true); false leaves both to "Apply setup". */
   aiQueue?: boolean;
+  /** The name of the workspace's workflow (default Flex's "Assign to Anyone"). */
+  workflowName?: string;
   /** Where the workflow's `handedOff == true` filter is: first (default, as the setup asks), after the AI's filter, or missing. */
   handoffFilter?: 'first' | 'after-ai' | 'missing';
   /**
@@ -80,6 +83,7 @@ export class World {
   readonly flex = new FlexSim();
   readonly sync = new SyncSim();
   readonly iam = new IamSim();
+  readonly studio = new StudioSim();
   functions?: FunctionsRuntime;
   client!: TwilioClient;
   workspaceSid = '';
@@ -103,7 +107,7 @@ export class World {
 
   private constructor(private readonly options: WorldOptions) {
     this.twilio = new TwilioSimulator({ switches: options.switches });
-    this.twilio.use('taskrouter', this.taskrouter).use('conversations', this.conversations).use('flex', this.flex).use('sync', this.sync).use('iam', this.iam);
+    this.twilio.use('taskrouter', this.taskrouter).use('conversations', this.conversations).use('flex', this.flex).use('sync', this.sync).use('iam', this.iam).use('studio', this.studio);
     // Typed wider than OpenCxSimulatorOptions so the shared clock is passed to an OpenCX simulator that takes one.
     const opencxOptions: OpenCxSimulatorOptions & { clock: SimulatorClock } = { ...options.opencx, clock: this.twilio.clock };
     this.opencx = new OpenCxSimulator(opencxOptions);
@@ -161,7 +165,7 @@ export class World {
     const ai = seedAi ? [{ filter_friendly_name: 'OpenCX AI', expression: "channelType IN ['web','sms','whatsapp']", targets: [{ queue: this.aiQueueSid }] }] : [];
     const filters = { first: [handedOff, ...ai], 'after-ai': [...ai, handedOff], missing: ai }[this.options.handoffFilter ?? 'first'];
     this.workflowSid = tr.createWorkflow(workspace.sid, {
-      friendlyName: 'Assign to Anyone',
+      friendlyName: this.options.workflowName ?? 'Assign to Anyone',
       taskReservationTimeout: this.options.aiReservationTimeout ?? 120,
       configuration: { task_routing: { filters, default_filter: { queue: this.humanQueueSid } } },
     }).sid;
@@ -183,7 +187,16 @@ export class World {
       // TaskRouter's maximum per channel.
       channelCapacity: { chat: 50, sms: 50, default: 50 },
     }).sid;
-    this.conversationsServiceSid = this.conversations.createService('Flex Conversations Service').sid;
+    this.conversationsServiceSid = this.conversations.createService('Flex Chat Service').sid;
+    // What a Flex account holds from the start: Flex's configuration naming its workspace, workflow
+    // and Conversations service, which is the account's default.
+    this.conversations.defaultServiceSid = this.conversationsServiceSid;
+    this.flex.configuration = {
+      taskrouter_workspace_sid: workspace.sid,
+      taskrouter_target_workflow_sid: this.workflowSid,
+      chat_service_instance_sid: this.conversationsServiceSid,
+      flex_service_instance_sid: this.conversationsServiceSid,
+    };
     // A Flex account has the default Sync service its agents' tokens read; the integration keeps its own.
     const defaultSync = this.sync.defaultService();
     this.syncServiceSid = this.options.settingsInDefaultSyncService ? defaultSync.sid : this.sync.createService('OpenCX for Flex').sid;
@@ -199,6 +212,34 @@ export class World {
       friendlyName: TIMER_WORKSPACE_NAME,
       configuration: { task_routing: { filters: [], default_filter: { queue: queue.sid } } },
     }).sid;
+  }
+
+  // ---- The account's configuration, for the setup to read -------------------------------------
+
+  /** Another workflow in the Flex workspace, routing everything to the human queue (or by `filters`). */
+  addWorkflow(friendlyName: string, filters: object[] = []): string {
+    return this.taskrouter.createWorkflow(this.workspaceSid, {
+      friendlyName,
+      taskReservationTimeout: this.options.aiReservationTimeout ?? 120,
+      configuration: { task_routing: { filters, default_filter: { queue: this.humanQueueSid } } },
+    }).sid;
+  }
+
+  /** Flex's configuration names this workflow as its target (`taskrouter_target_workflow_sid`), or none. */
+  flexTargetsWorkflow(workflowSid: string | null): void {
+    this.flex.configuration = { ...this.flex.configuration, taskrouter_target_workflow_sid: workflowSid };
+  }
+
+  /** Flex's configuration names this Conversations service (`chat_service_instance_sid`). */
+  flexUsesConversationsService(serviceSid: string | null): void {
+    this.flex.configuration = { ...this.flex.configuration, chat_service_instance_sid: serviceSid };
+  }
+
+  /** A phone number whose conversations a Studio flow hands to Flex, with a Send to Flex widget to each workflow. */
+  addressRoutesThroughStudio(address: string, workflowSids: readonly string[]): { flowSid: string; addressSid: string } {
+    const flow = this.studio.addConversationsFlow(`Inbound ${address}`, workflowSids);
+    const added = this.conversations.addAddress({ address, studioFlowSid: flow.sid, serviceSid: this.conversationsServiceSid });
+    return { flowSid: flow.sid, addressSid: added.sid };
   }
 
   /** The human agent (back) in the Available activity, as after logging in to Flex. */

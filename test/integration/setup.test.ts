@@ -22,6 +22,7 @@ const ALL_CHECKS = [
   'opencx_rate_limit',
   'workspace_events',
   'conversations_webhook',
+  'conversations_service',
   'timer_workspace',
   'ai_worker',
   'workflow_filters',
@@ -32,7 +33,7 @@ const WEBHOOK_SECRET = 'whsec_opencx_signing_5e0d';
 /** What the setup docs ask for: the AI keeps a conversation an hour before TaskRouter times its reservation out. */
 const AI_RESERVATION_TIMEOUT = 3600;
 
-type Endpoint = 'setup-check' | 'setup-apply' | 'settings-save';
+type Endpoint = 'setup-check' | 'setup-apply' | 'settings-save' | 'settings-load';
 
 function adminToken(world: World, roles = ['admin']): string {
   return world.iam.issueToken({ identity: roles.includes('admin') ? 'admin@example.com' : 'agent@example.com', roles });
@@ -594,6 +595,95 @@ describe('OpenCX\'s webhooks', () => {
   test('no signed event ever: a warning', async () => {
     await noSignedOpenCxEvent(world());
     expect(byId(await checks(world()), 'opencx_webhook')).toMatchObject({ status: 'warning', detail: expect.stringMatching(/^No signed OpenCX event has arrived yet/) });
+  });
+});
+
+describe("the workflow and the Conversations service Flex uses, from the account's own configuration", () => {
+  // The workspace's tasks go through "Inbound messaging"; "Assign to Anyone" and "Voice" are there too.
+  const world = withWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT, workflowName: 'Inbound messaging', handoffFilter: 'missing' });
+  let anyone = '';
+  let voice = '';
+  const configurationOf = (sid: string): string => JSON.stringify(workspace(world()).workflows.get(sid)!.configuration);
+  const save = (fields: Record<string, string> = {}) => call(world(), 'settings-save', { workspaceSid: world().workspaceSid, ...fields });
+
+  beforeAll(() => {
+    anyone = world().addWorkflow('Assign to Anyone');
+    voice = world().addWorkflow('Voice');
+  });
+
+  test("with several workflows, the check looks at the one Flex's configuration names, and says so", async () => {
+    const filters = byId(await checks(world()), 'workflow_filters');
+    expect(filters.status).toBe('problem');
+    expect(filters.detail).toBe(
+      `Workflow "Inbound messaging" (${world().workflowSid}): Flex's configuration names it as its target workflow (taskrouter_target_workflow_sid). Workflow "Inbound messaging" (${world().workflowSid}) has no handedOff == true filter, so a task the AI hands off has nowhere to go.`,
+    );
+  });
+
+  test("a Studio flow's Send to Flex on an address outweighs Flex's target workflow, and Apply changes that workflow, not \"Assign to Anyone\"", async () => {
+    world().flexTargetsWorkflow(anyone);
+    const { flowSid } = world().addressRoutesThroughStudio('+15005550006', [world().workflowSid]);
+    const filters = byId(await checks(world()), 'workflow_filters');
+    expect(filters.detail).toContain(
+      `Workflow "Inbound messaging" (${world().workflowSid}): Send to Flex "send_to_flex_1" in Studio flow "Inbound +15005550006" (${flowSid}) for address +15005550006 routes to it. Flex's configuration names "Assign to Anyone" (${anyone}) as its target workflow, but messaging does not go there.`,
+    );
+    const before = { anyone: configurationOf(anyone), voice: configurationOf(voice) };
+
+    const result = await apply(world(), { humanQueueSid: world().humanQueueSid });
+    expect(result.applied).toEqual(['workflow_filters']);
+    expect(workflowFilters(world())[0]).toMatchObject({ expression: 'handedOff == true', targets: [{ queue: world().humanQueueSid }] });
+    expect({ anyone: configurationOf(anyone), voice: configurationOf(voice) }).toEqual(before);
+    expect(byId(result.checks, 'workflow_filters').status).toBe('ok');
+  });
+
+  test('conflicting evidence is a problem naming each workflow and where it comes from; nothing is guessed', async () => {
+    world().addressRoutesThroughStudio('+15005550007', [voice]);
+    const list = await checks(world());
+    const filters = byId(list, 'workflow_filters');
+    expect(filters.status).toBe('problem');
+    expect(filters.detail).toMatch(/unclear which one routes your inbound conversations\. Flex's messaging goes to 2 workflows: "Inbound messaging" .*\+15005550006.*; "Voice" .*\+15005550007/);
+    expect(filters.fix).toContain('OpenCX settings');
+    expect(list.map((c) => c.id)).not.toContain('ai_reservation_timeout');
+  });
+
+  test("the admin's saved workflow wins over the account's evidence, the setup form's over both", async () => {
+    const missing = await save({ workflowSid: 'WW' + 'e'.repeat(32) });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatchObject({ code: 'not_found', field: 'workflowSid' });
+
+    expect((await save({ workflowSid: voice })).status).toBe(200);
+    expect(storedConfig(world()).workflowSid).toBe(voice);
+    expect(byId(await checks(world()), 'workflow_filters').detail).toMatch(new RegExp(`^Workflow "Voice" \\(${voice}\\): It is the workflow chosen in the OpenCX settings\\.`));
+    expect(byId(await checks(world(), { workflowSid: world().workflowSid }), 'workflow_filters').detail).toMatch(/^Workflow "Inbound messaging" .*: It is the workflow named in the setup form\./);
+
+    const loaded = await call(world(), 'settings-load');
+    expect(loaded.body.settings.workflowSid).toBe(voice);
+    expect(loaded.body.routing).toMatchObject({
+      workflows: expect.arrayContaining([{ sid: world().workflowSid, friendlyName: 'Inbound messaging' }, { sid: anyone, friendlyName: 'Assign to Anyone' }, { sid: voice, friendlyName: 'Voice' }]),
+      inUse: { sid: voice, friendlyName: 'Voice', why: 'It is the workflow chosen in the OpenCX settings.' },
+      discovered: { kind: 'conflict' },
+    });
+  });
+
+  test("a saved Conversations service other than Flex's is a warning naming Flex's; a save without one takes Flex's", async () => {
+    const other = world().conversations.createService('Old chat').sid;
+    expect((await save({ conversationsServiceSid: other, workflowSid: voice })).status).toBe(200);
+    const service = byId(await checks(world()), 'conversations_service');
+    expect(service).toMatchObject({ status: 'warning', autoFixable: false });
+    expect(service.detail).toContain(`The saved Conversations service "Old chat" (${other}) is not the one Flex uses: Flex's configuration (chat_service_instance_sid) names "Flex Chat Service" (${world().conversationsServiceSid})`);
+    expect(service.fix).toContain(`enter ${world().conversationsServiceSid} as the Conversations service`);
+
+    expect((await save({ workflowSid: voice })).status).toBe(200);
+    expect(storedConfig(world()).conversationsServiceSid).toBe(world().conversationsServiceSid);
+    expect(byId(await checks(world()), 'conversations_service')).toMatchObject({ status: 'ok' });
+  });
+
+  test("without Flex's configuration or a default service, a save must name the Conversations service", async () => {
+    world().flex.configuration = undefined;
+    world().conversations.defaultServiceSid = null;
+    const refused = await save();
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: 'invalid_input', field: 'conversationsServiceSid' });
+    expect(byId(await checks(world()), 'conversations_service')).toMatchObject({ status: 'warning', detail: expect.stringContaining('this account has no Flex configuration') });
   });
 });
 
