@@ -13,9 +13,10 @@ import type { FeatureSetup } from './types';
 
 export const isAdmin = (manager: Flex.Manager): boolean => manager.user?.roles?.includes(ADMIN_ROLE) === true;
 
+/** Flex Conversations runs on the Flex Chat Service, which Flex's configuration names in chat_service_instance_sid. */
 function flexResources(manager: Flex.Manager): FlexResources {
   const config = manager.serviceConfiguration;
-  return { workspaceSid: config?.taskrouter_workspace_sid ?? '', conversationsServiceSid: config?.flex_service_instance_sid ?? '' };
+  return { workspaceSid: config?.taskrouter_workspace_sid ?? '', conversationsServiceSid: config?.chat_service_instance_sid ?? '' };
 }
 
 /** The admin's current Flex token: Flex renews it while the view stays open. */

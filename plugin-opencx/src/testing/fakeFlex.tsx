@@ -54,7 +54,7 @@ export function fakeManager(roles: string[] | undefined, token = 'flex-token-1')
   const manager = {
     user,
     events,
-    serviceConfiguration: { taskrouter_workspace_sid: WORKSPACE_SID, flex_service_instance_sid: FLEX_SERVICE_SID },
+    serviceConfiguration: { taskrouter_workspace_sid: WORKSPACE_SID, chat_service_instance_sid: FLEX_SERVICE_SID, flex_service_instance_sid: 'IS' + 'f'.repeat(32) },
   };
   return {
     manager: manager as unknown as Flex.Manager,
