@@ -178,7 +178,8 @@ describe('refused requests: one error shape, nothing stored', () => {
 
   test.each([
     ['workspaceSid', 'WS123'],
-    ['conversationsServiceSid', ''],
+    ['conversationsServiceSid', 'IS123'],
+    ['workflowSid', 'WQ' + 'c'.repeat(32)],
     ['aiQueueSid', 'WW' + 'c'.repeat(32)],
     ['aiAuthorName', 'Acme\nAssistant'],
     ['aiAuthorName', 'x'.repeat(65)],
@@ -223,6 +224,7 @@ describe('refused requests: one error shape, nothing stored', () => {
       workspaceSid: null,
       conversationsServiceSid: null,
       aiQueueSid: null,
+      workflowSid: null,
       aiAuthorName: 'AI Support Agent',
       aiWorkerSid: null,
       aiWorkerSids: [],
@@ -283,6 +285,7 @@ describe('an admin saves: the AI worker, the state maps and the config document'
       workspaceSid: world().workspaceSid,
       conversationsServiceSid: world().conversationsServiceSid,
       aiQueueSid: world().aiQueueSid,
+      workflowSid: null,
       aiAuthorName: 'Acme Assistant',
       aiWorkerSid: worker.sid,
       aiWorkerSids: [worker.sid],
@@ -387,6 +390,7 @@ describe('an admin saves: the AI worker, the state maps and the config document'
       workspaceSid: world().workspaceSid,
       conversationsServiceSid: world().conversationsServiceSid,
       aiQueueSid: null,
+      workflowSid: null,
       aiAuthorName: 'Acme Bot',
       aiWorkerSid: firstWorkerSid,
       aiWorkerSids: [firstWorkerSid],
