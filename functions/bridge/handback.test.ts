@@ -18,6 +18,7 @@ const HUMAN_TASK = 'WT000000000000000000000000000000f1';
 const INVITED_TASK = 'WT000000000000000000000000000000a2';
 const AI_WORKER = 'WK000000000000000000000000000000a1';
 const AT = '2026-03-02T10:00:00.000Z';
+const config = parseConfig({ opencxToken: 't', workspaceSid: WORKSPACE, aiWorkerSid: AI_WORKER, conversationsServiceSid: SERVICE, aiAuthorName: 'AI' })!;
 
 const handback = (over: Partial<Handback> = {}): Handback => ({
   at: AT,
@@ -94,7 +95,6 @@ describe('handbackTaskAttributes (the invite\'s task)', () => {
 });
 
 describe('the AI resumes on the invited task only', () => {
-  const config = parseConfig({ opencxToken: 't', workspaceSid: WORKSPACE, aiWorkerSid: AI_WORKER, conversationsServiceSid: SERVICE, aiAuthorName: 'AI' })!;
   const offer = (attributes: Record<string, unknown>) =>
     decide(
       {
@@ -146,8 +146,7 @@ describe('endsHandback (a task ending while the conversation is handed back)', (
   });
 
   it('through decide: ignored for the human task, ended for the invited one', () => {
-    const config = parseConfig({ opencxToken: 't', workspaceSid: WORKSPACE, aiWorkerSid: AI_WORKER, conversationsServiceSid: SERVICE, aiAuthorName: 'AI' })!;
-    const ended = (taskSid: string, type: 'task.completed' | 'task.canceled') =>
+      const ended = (taskSid: string, type: 'task.completed' | 'task.canceled') =>
       decide(
         { surface: 'taskrouter', type, eventSid: 'EV1', accountSid: ACCOUNT, workspaceSid: WORKSPACE, taskSid, taskAttributes: { conversationSid: CONVERSATION } },
         { config, record: record('handback', { handback: handback({ invitedTaskSid: INVITED_TASK }) }) },
@@ -175,22 +174,5 @@ describe('what the AI\'s new session is told', () => {
       flex_previous_session_id: 'session-1',
     });
     expect(Object.keys(handbackCustomData(handback({ previousSessionId: undefined })))).not.toContain('flex_previous_session_id');
-  });
-
-  it('the customer writing while handed back: the AI reads it when it resumes', () => {
-    const config = parseConfig({ opencxToken: 't', workspaceSid: WORKSPACE, aiWorkerSid: AI_WORKER, conversationsServiceSid: SERVICE, aiAuthorName: 'AI' })!;
-    const decision = decide(
-      {
-        surface: 'conversations',
-        type: 'onMessageAdded',
-        accountSid: ACCOUNT,
-        chatServiceSid: SERVICE,
-        conversationSid: CONVERSATION,
-        retryCount: 0,
-        message: { sid: 'IM1', body: 'hello?', author: 'customer', sentAt: 0, hasMedia: false },
-      },
-      { config, record: record('handback', { handback: handback() }) },
-    );
-    expect(decision).toMatchObject({ action: 'ignore', reason: expect.stringMatching(/reads this message when it resumes/) });
   });
 });
