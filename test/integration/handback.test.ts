@@ -173,9 +173,11 @@ describe('races', () => {
     const answers = await Promise.all([handBack(humanTaskSid, 'first'), handBack(humanTaskSid, 'second')]);
     await world.settle();
 
-    expect(answers.map((a) => a.status)).toEqual([200, 200]);
-    expect(answers.filter((a) => a.body.handedBack === true)).toHaveLength(1);
-    expect(answers.filter((a) => a.body.alreadyHandedBack === true)).toHaveLength(1);
+    // One hands back. The other finds it handed back already, or, when the first has already moved
+    // Alice to wrap-up, that she no longer holds the task: either way it does nothing.
+    expect(answers.filter((a) => a.status === 200 && a.body.handedBack === true)).toHaveLength(1);
+    const other = answers.find((a) => a.body.handedBack !== true)!;
+    expect([other.body.alreadyHandedBack === true && other.status === 200, other.status === 403 && other.body.error.code === 'not_task_holder']).toContain(true);
     expect(invitesSince(before)).toHaveLength(1);
     expect(sessionsOf(conversationSid)).toHaveLength(2);
 
