@@ -7,6 +7,10 @@ export type AdminErrorCode =
   | 'forbidden'
   | 'invalid_input'
   | 'not_found'
+  | 'not_task_holder'
+  | 'not_configured'
+  | 'not_handed_off'
+  | 'handback_failed'
   | 'ai_worker_conflict'
   | 'opencx_token_rejected'
   | 'opencx_other_organisation'
@@ -23,7 +27,7 @@ export interface ErrorBody {
 /** A failure the caller should see as is. `detail` goes to the log only. */
 export class AdminError extends Error {
   constructor(
-    readonly status: 400 | 403 | 500 | 502,
+    readonly status: 400 | 403 | 404 | 409 | 500 | 502,
     readonly code: AdminErrorCode,
     message: string,
     readonly field?: string,

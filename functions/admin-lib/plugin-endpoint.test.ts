@@ -1,5 +1,5 @@
 import { adminErrorOf } from './admin-error.testing';
-import { authorize, flexToken, syncServiceSid } from './plugin-endpoint';
+import { authorize, authorizeTaskHolder, flexToken, syncServiceSid } from './plugin-endpoint';
 
 const valid = { valid: true, identity: 'admin@example.com', roles: ['admin', 'supervisor'] };
 
@@ -41,5 +41,24 @@ describe('syncServiceSid', () => {
     const error = adminErrorOf(() => syncServiceSid({ ACCOUNT_SID: 'AC1', AUTH_TOKEN: 't' }));
     expect(error).toMatchObject({ status: 500, code: 'server_misconfigured', detail: 'SYNC_SERVICE_SID is not set' });
     expect(error.message).not.toContain('SYNC_SERVICE_SID');
+  });
+});
+
+describe('authorizeTaskHolder', () => {
+  const accepted = [{ sid: 'WR1', workerSid: 'WK_alice' }];
+
+  it('lets the worker holding the task through, with their reservation', () => {
+    expect(authorizeTaskHolder({ identity: 'alice', roles: ['agent'], workerSid: 'WK_alice' }, accepted)).toEqual({ sid: 'WR1', workerSid: 'WK_alice' });
+  });
+
+  it.each([
+    ['another worker', { identity: 'bob', roles: ['agent'], workerSid: 'WK_bob' }, accepted],
+    ['a caller who is no worker (a supervisor)', { identity: 'sup', roles: ['supervisor', 'admin'] }, accepted],
+    ['anyone, when nobody holds the task (it is in wrap-up)', { identity: 'alice', roles: ['agent'], workerSid: 'WK_alice' }, []],
+  ])('refuses %s with 403 not_task_holder', (_who, caller, reservations) => {
+    expect(adminErrorOf(() => authorizeTaskHolder(caller, reservations)).toBody()).toEqual({
+      ok: false,
+      error: { code: 'not_task_holder', message: 'Only the agent who holds this task can do this' },
+    });
   });
 });

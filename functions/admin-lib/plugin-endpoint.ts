@@ -10,8 +10,10 @@ import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtim
 import { ALLOW_CUSTOM_API_URLS, RefusedApiUrlError } from '../common/deployment-guard';
 import { logEvent } from '../common/log';
 import { Deadline } from '../common/retry';
-import { createTwilioApis, FLEX_TOKEN_EXPIRED, FlexTokenCheck, TwilioApis, TwilioCredentials } from '../common/twilio';
-import { AdminError, internalError } from './admin-error';
+import { BridgeState } from '../bridge/state';
+import type { BridgeConfig } from '../common/config';
+import { createTwilioApis, FLEX_TOKEN_EXPIRED, FlexTokenCheck, ReservationSummary, TaskSnapshot, TwilioApis, TwilioCredentials, undefinedIfNotFound } from '../common/twilio';
+import { AdminError, internalError, invalidInput } from './admin-error';
 
 export interface AdminEnv extends TwilioCredentials {
   /** The integration's own Sync service (config document and state maps). */
@@ -27,6 +29,16 @@ export type Role = 'admin';
 export interface FlexCaller {
   identity: string;
   roles: string[];
+  /** The caller's TaskRouter worker, when they are one. */
+  workerSid?: string;
+}
+
+/** The task the caller holds (`taskHolder` endpoints), checked against the saved settings' workspace. */
+export interface HeldTask {
+  config: BridgeConfig;
+  task: TaskSnapshot;
+  /** The caller's accepted reservation of it. */
+  reservationSid: string;
 }
 
 export interface PluginCall<Env extends AdminEnv> {
@@ -38,12 +50,16 @@ export interface PluginCall<Env extends AdminEnv> {
   deadline: Deadline;
   /** Fields to add to the request's log line. Never secrets. */
   trace: Record<string, unknown>;
+  /** Set for `taskHolder` endpoints. */
+  held?: HeldTask;
 }
 
 export interface EndpointOptions {
   /** Names the Function in its log line, e.g. `settings-save`. */
   name: string;
   role?: Role;
+  /** The caller must be the worker holding the task named by the form field `taskSid`: an accepted reservation of theirs. */
+  taskHolder?: boolean;
 }
 
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
@@ -62,11 +78,36 @@ export function authorize(check: FlexTokenCheck, role: Role | undefined): FlexCa
       check.code === FLEX_TOKEN_EXPIRED ? 'Your Flex session has expired; reload Flex and try again' : 'Your Flex session is not valid; reload Flex and try again';
     throw new AdminError(403, 'invalid_token', message, undefined, `IAM refused the Flex token (code ${check.code ?? 'none'})`);
   }
-  const caller = { identity: check.identity ?? 'unknown', roles: check.roles };
+  const caller = { identity: check.identity ?? 'unknown', roles: check.roles, ...(check.workerSid ? { workerSid: check.workerSid } : {}) };
   if (role && !check.roles.includes(role)) {
     throw new AdminError(403, 'forbidden', `Only Flex ${role}s can use the OpenCX settings`, undefined, `${caller.identity} has roles [${check.roles.join(', ')}]`);
   }
   return caller;
+}
+
+/** The caller's own accepted reservation of the task; a 403 for anyone else (a supervisor watching, an agent who transferred it). */
+export function authorizeTaskHolder(caller: FlexCaller, accepted: ReservationSummary[]): ReservationSummary {
+  const held = caller.workerSid ? accepted.find((reservation) => reservation.workerSid === caller.workerSid) : undefined;
+  if (!held) {
+    throw new AdminError(403, 'not_task_holder', 'Only the agent who holds this task can do this', undefined, `${caller.identity} (worker ${caller.workerSid ?? 'none'}) holds no accepted reservation of the task`);
+  }
+  return held;
+}
+
+const TASK_SID = /^WT[0-9a-f]{32}$/i;
+
+/** The task named by `taskSid`, if the caller holds it. */
+async function heldTask(context: AdminEnv, event: PluginEvent, caller: FlexCaller, twilio: TwilioApis): Promise<HeldTask> {
+  const taskSid = typeof event.taskSid === 'string' ? event.taskSid.trim() : '';
+  if (!TASK_SID.test(taskSid)) throw invalidInput('taskSid', 'The request must name the task (taskSid, WT…)');
+  const config = await new BridgeState(twilio.sync, syncServiceSid(context)).loadConfig();
+  if (!config) throw new AdminError(409, 'not_configured', 'OpenCX is not set up yet: an admin saves its settings in Flex first');
+  const [task, accepted] = await Promise.all([
+    undefinedIfNotFound(twilio.taskrouter.fetchTask(config.workspaceSid, taskSid)),
+    undefinedIfNotFound(twilio.taskrouter.reservations(config.workspaceSid, taskSid, 'accepted')),
+  ]);
+  if (!task) throw new AdminError(404, 'not_found', 'This task no longer exists', 'taskSid');
+  return { config, task, reservationSid: authorizeTaskHolder(caller, accepted ?? []).sid };
 }
 
 export function flexToken(event: PluginEvent): string {
@@ -109,7 +150,9 @@ export function pluginEndpoint<Env extends AdminEnv>(
       const twilio = createTwilioApis(context, deadline);
       const caller = authorize(await twilio.iam.validateFlexToken(flexToken(event)), options.role);
       trace.identity = caller.identity;
-      const payload = await run({ context, event, caller, twilio, deadline, trace });
+      const held = options.taskHolder ? await heldTask(context, event, caller, twilio) : undefined;
+      if (held) trace.taskSid = held.task.sid;
+      const payload = await run({ context, event, caller, twilio, deadline, trace, held });
       logEvent({ event: options.name, outcome: 'ok', ...trace, ms: Date.now() - started });
       reply(callback, 200, { ok: true, ...payload });
     } catch (thrown) {

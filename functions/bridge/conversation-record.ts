@@ -1,8 +1,11 @@
 // Our state for one conversation the AI has engaged (a Sync map item keyed by conversation SID).
 import type { BridgeConfig } from '../common/config';
 
-/** ai: the AI answers; handoff: handed to humans, AI silent; human: an agent accepted. */
-export type ConversationPhase = 'ai' | 'handoff' | 'human';
+/**
+ * ai: the AI answers; handoff: handed to humans, AI silent; human: an agent accepted; handback: the
+ * agent handed the conversation back, and the AI resumes when TaskRouter offers it the invited task.
+ */
+export type ConversationPhase = 'ai' | 'handoff' | 'human' | 'handback';
 
 export interface ConversationRecord {
   workspaceSid: string;
@@ -18,6 +21,8 @@ export interface ConversationRecord {
    * short (a Function that failed or ran out of time) is finished by the next event.
    */
   handoff?: PendingHandoff;
+  /** The latest handback: written when an agent hands back, read when the AI resumes. */
+  handback?: Handback;
   /** The settings this conversation runs on, so an event naming the same config version reads no config document. */
   config?: RecordedConfig;
 }
@@ -34,6 +39,24 @@ export interface PendingHandoff {
   at: string;
   /** The task is known to have reached humans. */
   routed?: boolean;
+}
+
+/** An agent returned the conversation to the AI. */
+export interface Handback {
+  /** ISO 8601: when the agent handed back. Also marks the invited task (`opencxHandbackAt`). */
+  at: string;
+  agentSid: string;
+  agentName: string;
+  /** What the agent asked the AI to do next; absent when none. */
+  instruction?: string;
+  /** The human's task the conversation left; its end is not the conversation's. */
+  fromTaskSid: string;
+  /** The conversation's newest message index when handed back (-1: none): the AI reads the customer's messages after it. */
+  afterIndex: number;
+  /** The OpenCX session of the conversation so far, handed off; closed once the AI resumes in a new one. */
+  previousSessionId?: string;
+  /** The task the invite made, once known. */
+  invitedTaskSid?: string;
 }
 
 /** A claim older than this without a session belongs to a Function that died mid-engage. */

@@ -216,6 +216,14 @@ describe('decide: a pool of AI workers', () => {
   });
 });
 
+describe('decide: a conversation being handed back to the AI', () => {
+  it('the customer writing meanwhile is left to the resume, which reads it', () => {
+    const handback = { at: '2026-03-01T10:00:00.000Z', agentSid: HUMAN_WORKER, agentName: 'Alice', fromTaskSid: OTHER_TASK, afterIndex: 3 };
+    const decision = expectAction(decide(messageEvent('hello?'), { config, record: record('handback', { handback }) }), 'ignore');
+    expect(decision.reason).toMatch(/reads this message when it resumes/);
+  });
+});
+
 describe('decide: end of the task', () => {
   const endTypes: TaskRouterEventType[] = ['task.canceled', 'task.deleted', 'workflow.timeout', 'task.completed'];
 

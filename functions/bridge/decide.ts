@@ -5,6 +5,7 @@ import type { AiAnswer } from '../common/opencx-client';
 import type { FlexTaskAttributes } from '../common/task-attributes';
 import type { ConversationRecord } from './conversation-record';
 import type { BridgeEvent, ConversationEvent, CustomerMessage, OpencxBridgeEvent, TaskRouterEvent } from './events';
+import { endsHandback, isHandbackTask } from './handback';
 import { AI_UNAVAILABLE } from './handoff';
 import { AI_REQUESTED_HANDOFF } from './opencx-events';
 
@@ -22,6 +23,7 @@ export type Decision =
   | { action: 'refuse'; reason: string }
   | { action: 'engage'; conversationSid: string; taskSid: string; reservationSid: string; attributes: FlexTaskAttributes }
   | { action: 'reengage'; conversationSid: string; taskSid: string; reservationSid: string }
+  | { action: 'resume'; conversationSid: string; taskSid: string; reservationSid: string; attributes: FlexTaskAttributes }
   | { action: 'decline'; taskSid: string; reservationSid: string; conversationSid?: string; attributes: FlexTaskAttributes; reason: string }
   | { action: 'relay'; conversationSid: string; message: CustomerMessage }
   | { action: 'handoff'; conversationSid: string; request: HandoffRequest }
@@ -74,6 +76,8 @@ export const aiReservation: Listener<TaskRouterEvent> = {
     if (typeof conversationSid !== 'string' || !conversationSid.startsWith('CH')) {
       return { action: 'decline', ...base, attributes, reason: 'not a Conversations task: the AI only answers messaging tasks' };
     }
+    // An agent handed the conversation back: the AI resumes on the task the handback invited.
+    if (isHandbackTask(attributes, record)) return { action: 'resume', conversationSid, ...base, attributes };
     if (record && record.phase !== 'ai') {
       return { action: 'decline', ...base, conversationSid, attributes, reason: `conversation is already with humans (${record.phase})` };
     }
@@ -119,6 +123,10 @@ export const taskEnded: Listener<TaskRouterEvent> = {
     // After a transfer the conversation lives on in the invited task: the AI's own task
     // completing then is not the end of the conversation.
     if (record.phase === 'handoff' && event.type === 'task.completed') return ignore('the AI task completed after the transfer to humans');
+    if (record.phase === 'handback') {
+      if (!endsHandback(record.handback, event.taskSid!, event.type)) return ignore(`${event.type} for ${event.taskSid}: the conversation was handed back to the AI`);
+      return { action: 'end', conversationSid, taskSid: event.taskSid!, reason: event.reason ?? event.type };
+    }
     if (record.phase !== 'handoff' && record.taskSid !== event.taskSid) {
       return ignore(`${event.type} for ${event.taskSid}, but the conversation now belongs to ${record.taskSid}`);
     }
@@ -142,6 +150,7 @@ export const customerMessage: Listener<ConversationEvent> = {
     if (!isFromCustomer(message.author, message.attributes, config)) return ignore('message posted by the AI bridge or the system, not the customer');
     if (!record) return ignore('conversation is not held by the AI');
     if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid: event.conversationSid };
+    if (record.phase === 'handback') return ignore('the conversation is being handed back: the AI reads this message when it resumes');
     if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase}); the AI stays silent`);
     if (!message.body.trim()) {
       // The AI reads text only; a photo of a broken parcel deserves a human, not silence.

@@ -1,6 +1,7 @@
 // What a handoff writes: the task attributes and the note the human inherits.
 import type { BridgeConfig } from '../common/config';
 import type { HandoffAttributes, HandoffSentiment } from '../common/task-attributes';
+import { HISTORY_ATTRIBUTE, historyAtHandoff } from './history';
 
 export const AI_UNAVAILABLE = 'AI unavailable';
 
@@ -45,6 +46,13 @@ export function handoffAttributes(facts: HandoffFacts): HandoffAttributes {
   };
 }
 
+/** The task's attributes with a handoff's merged in, everyone else's kept, and the handoff added to the history. */
+export function withHandoff(task: { attributes: Record<string, unknown>; dateCreated?: string }, attributes: Partial<HandoffAttributes>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...task.attributes, ...attributes };
+  if (attributes.handedOff !== true || !attributes.handoffTimestamp) return merged;
+  merged[HISTORY_ATTRIBUTE] = historyAtHandoff(task.attributes, { at: attributes.handoffTimestamp, reason: attributes.handoffReason ?? '' }, task.dateCreated);
+  return merged;
+}
 
 /**
  * The note the customer reads at a handoff (it reaches SMS and WhatsApp too, so it says nothing

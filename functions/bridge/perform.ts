@@ -3,6 +3,7 @@ import type { Decision } from './decide';
 import type { BridgeDeps, KnownRecord, Outcome } from './deps';
 import { checkAnswered, deliverAnswer } from './actions/answer';
 import { engage, reengage } from './actions/engage';
+import { resume } from './actions/handback';
 import { finishHandoff, handOff, silenceAi } from './actions/handoff';
 import { decline, end, recordHuman, restoreAiWorker } from './actions/lifecycle';
 import { relay } from './actions/relay';
@@ -34,6 +35,8 @@ export async function perform(decision: Decision, known: KnownRecord | undefined
       return deliverAnswer(decision.conversationSid, known, { next: 'reply', reply: decision.answer.text, answerId: decision.answer.answerId }, deps, { claimed: true });
     case 'handoff':
       return handOff(decision.conversationSid, known, decision.request, deps);
+    case 'resume':
+      return resume(decision, known, deps);
     case 'resend':
       return resend(decision, known, deps);
     case 'check-answered':

@@ -4,7 +4,7 @@ import { randomUUID } from 'crypto';
 import { BridgeConfig, CONFIG_DOCUMENT, ConfigDocument, OPENCX_WEBHOOK_HEALTH_DOCUMENTS, parseConfig, readConfigFields } from '../common/config';
 import { currentObjects, earlierLocationsOf, locationOf, ShardedObjects } from '../common/shards';
 import type { CreatedMapItem, MapItem, SyncApi } from '../common/twilio';
-import { configToRecord, ConversationRecord, isStaleClaim, PendingHandoff } from './conversation-record';
+import { configToRecord, ConversationRecord, Handback, isStaleClaim, PendingHandoff } from './conversation-record';
 import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, messageClaimKey } from './dedup';
 import type { KnownRecord } from './deps';
 import { USAGE_MAP, USAGE_TTL_SECONDS, UsageItem } from './opencx-usage';
@@ -160,7 +160,7 @@ export class BridgeState {
    * a second create of the same key), so exactly one OpenCX session is created.
    * A stale claim (its Function died before creating the session) is taken over.
    */
-  async claim(conversationSid: string, record: ConversationRecord): Promise<{ claimed: boolean; existing?: ConversationRecord }> {
+  async claim(conversationSid: string, record: ConversationRecord): Promise<{ claimed: boolean; existing?: ConversationRecord; record?: ConversationRecord }> {
     const map = locationOf(CONVERSATION_MAPS, conversationSid);
     // A record kept under a retired layout is the conversation's claim.
     const retired = await this.fetchRecord(conversationSid, earlierLocationsOf(CONVERSATION_MAPS, conversationSid));
@@ -173,8 +173,10 @@ export class BridgeState {
     if (!existing) return this.claim(conversationSid, record);
     if (isOurLostCreate(created, existing.data, record)) return { claimed: true };
     if (isStaleClaim(existing.data, record.claimedAt)) {
-      const taken = await this.sync.updateMapItem(this.syncServiceSid, this.recordMap(conversationSid), conversationSid, record, existing.revision);
-      if (taken) return { claimed: true };
+      // A resume cut short keeps its handback, so the engage that takes over still says it to the AI.
+      const takeover = existing.data.handback ? { ...record, handback: existing.data.handback } : record;
+      const taken = await this.sync.updateMapItem(this.syncServiceSid, this.recordMap(conversationSid), conversationSid, takeover, existing.revision);
+      if (taken) return { claimed: true, record: takeover };
     }
     return { claimed: false, existing: existing.data };
   }
@@ -232,6 +234,56 @@ export class BridgeState {
       known,
     );
     return moved?.record ?? landed;
+  }
+
+  /**
+   * Moves the conversation from humans to 'handback', recording it, only if humans still hold it: of
+   * two concurrent handbacks exactly one goes ahead. Undefined when it was not theirs any more.
+   */
+  async beginHandback(conversationSid: string, handback: Handback, known?: KnownRecord): Promise<KnownRecord | undefined> {
+    let landed: KnownRecord | undefined;
+    const moved = await this.update(
+      conversationSid,
+      (r) => {
+        // Our own write whose answer was lost.
+        if (r.phase === 'handback' && r.handback?.at === handback.at && r.handback.agentSid === handback.agentSid) landed = { record: r, revision: '' };
+        return r.phase === 'human' || r.phase === 'handoff' ? { ...r, phase: 'handback', handback } : undefined;
+      },
+      known,
+    );
+    return moved ?? landed;
+  }
+
+  /** Records the task a handback's invite made, unless the AI resumed on it already. */
+  async noteInvitedTask(conversationSid: string, at: string, taskSid: string): Promise<void> {
+    await this.update(conversationSid, (r) =>
+      r.phase === 'handback' && r.handback?.at === at && !r.handback.invitedTaskSid ? { ...r, handback: { ...r.handback, invitedTaskSid: taskSid } } : undefined,
+    );
+  }
+
+  /** A handback whose invite certainly failed: the conversation is the humans' again, as it was. */
+  async undoHandback(conversationSid: string, at: string, phase: 'human' | 'handoff'): Promise<void> {
+    await this.update(conversationSid, (r) => {
+      if (r.phase !== 'handback' || r.handback?.at !== at) return undefined;
+      const { handback: _undone, ...rest } = r;
+      return { ...rest, phase };
+    });
+  }
+
+  /**
+   * The AI takes the conversation back on the task the handback invited: like a new claim (no
+   * session yet, so relays wait for it), exactly one of two concurrent offers goes ahead.
+   */
+  async resumeAi(conversationSid: string, task: { taskSid: string; reservationSid: string; at: string }, now: number, known?: KnownRecord): Promise<KnownRecord | undefined> {
+    return this.update(
+      conversationSid,
+      (r) => {
+        if (r.phase !== 'handback' || r.handback?.at !== task.at) return undefined;
+        const { sessionId: _previous, humanWorkerSid: _human, handoff: _handoff, ...rest } = r;
+        return { ...rest, phase: 'ai', taskSid: task.taskSid, reservationSid: task.reservationSid, claimedAt: now, handback: { ...r.handback, invitedTaskSid: task.taskSid } };
+      },
+      known,
+    );
   }
 
   /** Waits briefly for a concurrent engage to record the OpenCX session id. */

@@ -15,7 +15,9 @@ export interface HandoffAttributes {
   opencxSessionId?: string;
 }
 
-export interface FlexTaskAttributes extends Partial<HandoffAttributes> {
+export interface FlexTaskAttributes extends Partial<Omit<HandoffAttributes, 'handedOff'>> {
+  /** False on the task a handback invites to the AI. */
+  handedOff?: boolean;
   conversationSid?: string;
   flexInteractionSid?: string;
   flexInteractionChannelSid?: string;

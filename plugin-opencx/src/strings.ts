@@ -12,6 +12,20 @@ export interface OpencxStrings {
   handoffLanguage: string;
   handoffTime: string;
   handoffOpenInOpencx: string;
+  handbackButton: string;
+  handbackInstructionLabel: string;
+  handbackInstructionHelp: string;
+  handbackInstructionTooLong: string;
+  handbackConfirm: string;
+  handbackCancel: string;
+  handbackDone: string;
+  handbackAlready: string;
+  handbackFunctionsUrlMissing: string;
+  historyTitle: string;
+  historyAi: string;
+  historyHuman: string;
+  historyHandedBackBy: string;
+  historyInstruction: string;
   externalLinkLabel: string;
   sentimentPositive: string;
   sentimentNeutral: string;
@@ -136,6 +150,20 @@ export const strings: OpencxStrings = {
   handoffLanguage: 'Language',
   handoffTime: 'Handed off',
   handoffOpenInOpencx: 'Open in OpenCX',
+  handbackButton: 'Hand back to AI',
+  handbackInstructionLabel: 'Instruction for the AI (optional)',
+  handbackInstructionHelp: 'For example: "Collect the shipping address, then close." The AI is also told that you handled part of the conversation.',
+  handbackInstructionTooLong: 'The instruction can be at most {max} characters.',
+  handbackConfirm: 'Hand back',
+  handbackCancel: 'Cancel',
+  handbackDone: 'The AI has the conversation again. Your task is in wrap-up: complete it when you are done.',
+  handbackAlready: 'This conversation was already handed back to the AI.',
+  handbackFunctionsUrlMissing: 'Handing back to the AI needs the OpenCX Functions URL in the plugin build (FLEX_APP_OPENCX_FUNCTIONS_URL).',
+  historyTitle: 'Who handled this conversation',
+  historyAi: 'AI',
+  historyHuman: 'Agent',
+  historyHandedBackBy: 'Handed back by {agent}',
+  historyInstruction: 'Instruction: {instruction}',
   externalLinkLabel: '(opens in a new tab)',
   sentimentPositive: 'Positive',
   sentimentNeutral: 'Neutral',

@@ -158,6 +158,11 @@ describe('handoff', () => {
       handoffLanguage: 'en-GB',
       handoffTimestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/),
       opencxSessionId: world.sessionFor(conversationSid)!.id,
+      // Who held the conversation when, for the agent's panel: the AI since the task was created, then humans.
+      opencxHistory: [
+        { to: 'ai', at: expect.any(String) },
+        { to: 'human', at: task.attributes.handoffTimestamp, reason: 'AI requested human handoff' },
+      ],
     });
     const reservations = world.reservations(taskSid);
     expect(reservations.filter((r) => r.workerSid === world.aiWorkerSid).map((r) => r.status)).not.toContain('pending');

@@ -1,7 +1,7 @@
 import type { ConversationMessage } from '../../common/twilio';
 import { answerKey, answeredAfter } from './answer';
 
-const msg = (sid: string, role?: string): ConversationMessage => ({ sid, author: role ? 'AI Support Agent' : 'customer', body: sid, attributes: role ? { opencx: { role } } : {}, sentAt: 0 });
+const msg = (sid: string, role?: string): ConversationMessage => ({ sid, author: role ? 'AI Support Agent' : 'customer', body: sid, attributes: role ? { opencx: { role } } : {}, sentAt: 0, index: 0 });
 
 describe('answeredAfter (the watchdog: did the AI answer the message it owes?)', () => {
   test('an AI answer after the message counts', () => {

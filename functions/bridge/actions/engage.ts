@@ -1,11 +1,13 @@
 // The AI takes a new conversation: one OpenCX session per conversation (a Sync claim), then the
-// customer's messages the AI has not seen yet, newest first within a budget, and its answer.
+// customer's messages the AI has not seen yet, newest first within a budget, and its answer. The AI
+// resuming after a handback starts a new session the same way (actions/handback.ts).
 import { OpenCxError } from '../../common/opencx-client';
 import { ConversationMessage, undefinedIfNotFound } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
-import { configToRecord, ConversationRecord } from '../conversation-record';
+import { configToRecord, ConversationRecord, Handback } from '../conversation-record';
 import { flattenAttributes, flexSidsCustomData } from '../custom-data';
 import { aiUnavailable, Decision, isFromCustomer } from '../decide';
+import { handbackCustomData, handbackNote, resumingHandback } from '../handback';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { rateLimitedHandoff } from '../rate-limit';
 import { handOff } from './handoff';
@@ -35,15 +37,27 @@ export async function engage(d: Engage, deps: BridgeDeps): Promise<Outcome> {
   };
   const claim = await deps.state.claim(d.conversationSid, record);
   if (!claim.claimed) return reengage(d, deps);
+  return startSession(d, { record: claim.record ?? record, revision: '' }, deps);
+}
 
+/**
+ * The AI's OpenCX session for a conversation it has just claimed: the conversation is read, the
+ * session made, and the customer's messages the AI has not seen sent. After a handback, the
+ * session also carries the handback (custom_data and a first note), and only the customer's
+ * messages since the handback are sent: the human answered the ones before.
+ */
+export async function startSession(d: Omit<Engage, 'action'>, claimed: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
+  const { record } = claimed;
+  const handback = resumingHandback(record, d.taskSid);
   // The conversation is read before the session is made: one that does not exist gets no session.
   let candidates: ConversationMessage[];
   try {
     const newestFirst = await undefinedIfNotFound(deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, d.conversationSid, { order: 'desc', limit: ENGAGE_HISTORY.scanned }));
     if (!newestFirst) return abandon(d, deps);
-    candidates = newestCustomerMessages(newestFirst, (m) => isFromCustomer(m.author, m.attributes, deps.config));
+    const unseen = handback ? newestFirst.filter((m) => m.index > handback.afterIndex) : newestFirst;
+    candidates = newestCustomerMessages(unseen, (m) => isFromCustomer(m.author, m.attributes, deps.config));
   } catch (error) {
-    return handOff(d.conversationSid, { record, revision: '' }, aiUnavailable(), deps, { error: String(error) });
+    return handOff(d.conversationSid, claimed, aiUnavailable(), deps, { error: String(error) });
   }
 
   let sessionId: string;
@@ -54,34 +68,53 @@ export async function engage(d: Engage, deps: BridgeDeps): Promise<Outcome> {
         custom_data: {
           ...flattenAttributes(d.attributes),
           ...flexSidsCustomData({ taskSid: d.taskSid, reservationSid: d.reservationSid, conversationSid: d.conversationSid }),
+          ...(handback ? handbackCustomData(handback) : {}),
         },
       },
       new Deadline(Math.min(SESSION_CREATE_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs)),
     );
   } catch (error) {
     const request = error instanceof OpenCxError && error.status === 429 ? rateLimitedHandoff() : aiUnavailable();
-    return handOff(d.conversationSid, { record, revision: '' }, request, deps, { error: String(error) });
+    return handOff(d.conversationSid, claimed, request, deps, { error: String(error) });
   }
   let engaged: KnownRecord = { record: { ...record, sessionId }, revision: '' };
   let fresh: ConversationMessage[];
   try {
     // Customer messages no Function has sent to OpenCX yet (each claimed by its SID, all at once).
-    const [updated, , claimed] = await Promise.all([
+    const [updated, , claims] = await Promise.all([
       deps.state.update(d.conversationSid, (r) => ({ ...r, sessionId })),
       deps.state.rememberSession(sessionId, d.conversationSid),
       Promise.all(candidates.map((m) => deps.state.claimMessage(m.sid))),
+      handback ? tellAiOfHandback(sessionId, handback, deps) : undefined,
     ]);
     if (updated) engaged = updated;
-    fresh = candidates.filter((_, i) => claimed[i]);
+    fresh = candidates.filter((_, i) => claims[i]);
   } catch (error) {
     // Without the session recorded or the messages claimed, the AI cannot answer: humans can.
     deps.warn('engage failed after the OpenCX session was created; handing off', { error: String(error), sessionId });
     return handOff(d.conversationSid, engaged, aiUnavailable(), deps, { error: String(error) });
   }
-  if (fresh.length === 0) return { outcome: 'engaged', sessionId, sent: 0 };
+  const outcome = handback ? 'resumed' : 'engaged';
+  if (fresh.length === 0) return { outcome, sessionId, sent: 0 };
   const text = fresh.map((m) => m.body).join('\n');
   const result = await answerCustomer(d.conversationSid, engaged, text, deps, fresh.map((m) => m.sid));
-  return { ...result, outcome: `engaged+${result.outcome}`, sent: fresh.length };
+  return { ...result, outcome: `${outcome}+${result.outcome}`, sent: fresh.length };
+}
+
+/**
+ * The new session's first message says a human took part and what they asked (best effort: the
+ * custom_data says it too), and the session of the human's part is closed.
+ */
+async function tellAiOfHandback(sessionId: string, handback: Handback, deps: BridgeDeps): Promise<void> {
+  const deadline = new Deadline(Math.max(0, deps.deadline.remaining() - deps.afterAnswerReserveMs));
+  await Promise.all([
+    deps.opencx.sendAgentNote(sessionId, handbackNote(handback), undefined, deadline).catch((error: unknown) => deps.warn('could not tell the AI of the handback', { error: String(error), sessionId })),
+    handback.previousSessionId
+      ? deps.opencx
+          .updateSessionStatus(handback.previousSessionId, 'closed_unresolved', deadline)
+          .catch((error: unknown) => deps.warn('could not close the OpenCX session of the human part', { error: String(error), sessionId: handback.previousSessionId }))
+      : undefined,
+  ]);
 }
 
 /** The customer messages to send first: pure, the newest that fit, in the order they were written. */
@@ -98,7 +131,7 @@ export function newestCustomerMessages(newestFirst: ConversationMessage[], isCus
 }
 
 /** The task names a conversation that does not exist (a permanent 404): no session, our claim goes, the task goes to humans. */
-async function abandon(d: Engage, deps: BridgeDeps): Promise<Outcome> {
+async function abandon(d: Omit<Engage, 'action'>, deps: BridgeDeps): Promise<Outcome> {
   await deps.state.forget(d.conversationSid);
   return decline({ action: 'decline', taskSid: d.taskSid, reservationSid: d.reservationSid, attributes: d.attributes, reason: `conversation ${d.conversationSid} does not exist` }, undefined, deps);
 }

@@ -9,7 +9,7 @@ import { Deadline } from '../../common/retry';
 import type { PendingHandoff } from '../conversation-record';
 import type { Decision, HandoffRequest } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
-import { customerNote, handoffAttributes } from '../handoff';
+import { customerNote, handoffAttributes, withHandoff } from '../handoff';
 import { postOnce } from './post';
 
 const LANGUAGE_LOOKUP_MS = 800;
@@ -117,7 +117,7 @@ export async function routeToHumans(task: TaskSnapshot, reservationSid: string |
     }
     if (current.assignmentStatus !== 'pending' && current.assignmentStatus !== 'reserved') return `left ${current.assignmentStatus}`;
     if (alreadyCarries(current.attributes, attributes)) break;
-    const written = await taskrouter.updateTaskAttributes(workspaceSid, current.sid, { ...current.attributes, ...attributes }, current.etag);
+    const written = await taskrouter.updateTaskAttributes(workspaceSid, current.sid, withHandoff(current, attributes), current.etag);
     if (written === 'updated') break;
     if (attempt >= 5) throw new Error(`task ${current.sid}: too many concurrent attribute writers`);
     current = await taskrouter.fetchTask(workspaceSid, current.sid);
@@ -138,7 +138,7 @@ async function assignedToAi(task: TaskSnapshot, deps: BridgeDeps): Promise<boole
   return (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).some((r) => isAiPoolWorker(deps.config, r.workerSid));
 }
 
-async function transferAssignedTask(task: TaskSnapshot, attributes: object, deps: BridgeDeps): Promise<Routing> {
+async function transferAssignedTask(task: TaskSnapshot, attributes: Partial<HandoffAttributes>, deps: BridgeDeps): Promise<Routing> {
   const { flexInteractionSid, flexInteractionChannelSid } = task.attributes as FlexTaskAttributes;
   if (!flexInteractionSid || !flexInteractionChannelSid) {
     deps.warn('task is assigned to the AI and has no Flex interaction to transfer', { taskSid: task.sid });
@@ -148,7 +148,7 @@ async function transferAssignedTask(task: TaskSnapshot, attributes: object, deps
     workspaceSid: deps.config.workspaceSid,
     workflowSid: task.workflowSid,
     taskChannel: task.taskChannelUniqueName,
-    attributes: { ...task.attributes, ...attributes },
+    attributes: withHandoff(task, attributes),
   });
   // The AI's own task is done once humans have the invite: free the AI worker's capacity.
   const accepted = (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).filter((r) => isAiPoolWorker(deps.config, r.workerSid));

@@ -27,6 +27,8 @@ export interface ConversationMessage {
   body: string;
   attributes: Record<string, unknown>;
   sentAt: number;
+  /** The message's position in the conversation. */
+  index: number;
 }
 
 /** A Conversations service's post-event webhook. */
@@ -104,6 +106,7 @@ export class ConversationsApi extends TwilioProductApi {
       body: m.body ?? '',
       attributes: parseJsonObject(m.attributes),
       sentAt: m.dateCreated ? m.dateCreated.getTime() : 0,
+      index: m.index,
     }));
   }
 

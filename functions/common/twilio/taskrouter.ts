@@ -8,6 +8,8 @@ export interface TaskSnapshot {
   etag: string;
   workflowSid: string;
   taskChannelUniqueName: string;
+  /** ISO 8601, when TaskRouter gives it. */
+  dateCreated?: string;
 }
 
 export type ReservationStatus = 'pending' | 'accepted' | 'rejected' | 'timeout' | 'canceled' | 'rescinded' | 'wrapping' | 'completed';
@@ -145,6 +147,7 @@ export class TaskRouterApi extends TwilioProductApi {
       etag: headers.etag ?? headers.ETag ?? '',
       workflowSid: body.workflow_sid,
       taskChannelUniqueName: body.task_channel_unique_name,
+      ...isoDate(body.date_created),
     };
   }
 
@@ -400,6 +403,11 @@ export class TaskRouterApi extends TwilioProductApi {
 }
 
 /** A TaskRouter delete: 404 means already gone, 400 that the resource is still in use. */
+function isoDate(value: string | undefined): { dateCreated?: string } {
+  const date = value ? new Date(value) : undefined;
+  return date && !Number.isNaN(date.getTime()) ? { dateCreated: date.toISOString() } : {};
+}
+
 async function removal(remove: () => Promise<unknown>): Promise<'deleted' | 'busy' | 'gone'> {
   try {
     await remove();

@@ -1,7 +1,7 @@
 // The one module that talks to the OpenCX admin Functions. Every call is a form-encoded POST
 // carrying the Flex token as `Token`: a CORS "simple request", so the browser sends no preflight.
 import { DEFAULT_AI_ANSWER_TIMEOUT_SECONDS, DEFAULT_AI_AUTHOR_NAME, DEFAULT_AI_PEAK_CONVERSATIONS, DEFAULT_CUSTOMER_HANDOFF_NOTE } from '../config';
-import { format, strings } from '../strings';
+import { isObject, postToFunctions, unexpectedResponse } from './functionsRequest';
 
 export type SettingsField =
   | 'opencxToken'
@@ -152,27 +152,7 @@ const FIELDS: readonly SettingsField[] = [
 export function createSettingsClient({ baseUrl, fetch: fetchImpl = (url, init) => fetch(url, init) }: SettingsClientOptions): SettingsClient {
   const root = baseUrl.replace(/\/+$/, '');
 
-  async function post(path: string, fields: Record<string, string>): Promise<{ ok: true; body: Record<string, unknown> } | Failure> {
-    let response: Awaited<ReturnType<FetchLike>>;
-    try {
-      response = await fetchImpl(`${root}${path}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(fields).toString(),
-      });
-    } catch {
-      return { ok: false, error: { code: 'network_error', message: strings.settingsNetworkError } };
-    }
-    const body = await response.json().catch(() => undefined);
-    const unexpected: Failure = {
-      ok: false,
-      error: { code: 'unexpected_response', message: format(strings.settingsUnexpectedResponse, { status: response.status }), status: response.status },
-    };
-    if (!isObject(body)) return unexpected;
-    if (body.ok === true && response.status < 300) return { ok: true, body };
-    const error = readError(body.error, response.status);
-    return error ? { ok: false, error } : unexpected;
-  }
+  const post = (path: string, fields: Record<string, string>) => postToFunctions(fetchImpl, `${root}${path}`, fields, FIELDS);
 
   return {
     async load(flexToken) {
@@ -238,11 +218,7 @@ function setupFields(flexToken: string, input: CheckSetupInput): Record<string, 
 }
 
 function unexpectedShape(): Failure {
-  return { ok: false, error: { code: 'unexpected_response', message: format(strings.settingsUnexpectedResponse, { status: 200 }), status: 200 } };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+  return unexpectedResponse(200);
 }
 
 const stringOrNull = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
@@ -301,15 +277,4 @@ function readChecks(value: unknown): SetupCheck[] | undefined {
     });
   }
   return checks;
-}
-
-function readError(value: unknown, status: number): SettingsError | undefined {
-  if (!isObject(value) || typeof value.message !== 'string' || !value.message) return undefined;
-  const field = FIELDS.find((name) => name === value.field);
-  return {
-    code: typeof value.code === 'string' ? value.code : 'error',
-    message: value.message,
-    status,
-    ...(field ? { field } : {}),
-  };
 }

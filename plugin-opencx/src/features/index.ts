@@ -1,3 +1,4 @@
+import { setupHandback } from './handback';
 import { setupHandoffPanel } from './handoffPanel';
 import { setupHandoffTaskBadge } from './handoffTaskBadge';
 import { setupOpencxMessageBadges } from './messageBadges';
@@ -11,6 +12,7 @@ export type { FeatureSetup } from './types';
 export const features: readonly FeatureSetup[] = [
   setupPasteTheme,
   setupHandoffPanel,
+  setupHandback,
   setupHandoffTaskBadge,
   setupOpencxMessageBadges,
   setupSettingsView,

@@ -6,6 +6,7 @@ import { fakeFlex, fakeManager, FLEX_SERVICE_SID, WORKSPACE_SID } from '../../te
 import { fakeSettingsClient, SAVED_SETTINGS } from '../../testing/fakeSettingsClient';
 import { renderWithTheme } from '../../testing/render';
 import { features } from '..';
+import { createHandbackSetup } from '../handback';
 import { setupHandoffPanel } from '../handoffPanel';
 import { setupHandoffTaskBadge } from '../handoffTaskBadge';
 import { setupOpencxMessageBadges } from '../messageBadges';
@@ -151,11 +152,65 @@ describe('features', () => {
   it('registers the agent features for everyone and the settings only for admins', () => {
     const agent = fakeFlex();
     for (const setup of features) setup(agent.flex, fakeManager(['agent']).manager);
-    expect(agent.calls.map((call) => call.store)).toEqual(['TaskCanvas', 'IncomingTaskCanvas', 'TaskListItem', 'MessageBubble']);
+    expect(agent.calls.map((call) => call.store)).toEqual(['TaskCanvas', 'IncomingTaskCanvas', 'TaskCanvas', 'TaskListItem', 'MessageBubble']);
     expect(agent.setProviders).toHaveBeenCalledTimes(1);
 
     const admin = fakeFlex();
     for (const setup of features) setup(admin.flex, fakeManager(['admin']).manager);
-    expect(admin.calls.map((call) => call.store)).toEqual(['TaskCanvas', 'IncomingTaskCanvas', 'TaskListItem', 'MessageBubble', 'SideNav', 'ViewCollection']);
+    expect(admin.calls.map((call) => call.store)).toEqual(['TaskCanvas', 'IncomingTaskCanvas', 'TaskCanvas', 'TaskListItem', 'MessageBubble', 'SideNav', 'ViewCollection']);
+  });
+});
+
+describe('hand back to the AI', () => {
+  const TASK_SID = 'WT' + '1'.repeat(32);
+  const HISTORY = [
+    { to: 'ai', at: '2026-03-02T09:50:00.000Z' },
+    { to: 'human', at: '2026-03-02T09:55:00.000Z', reason: 'AI requested human handoff' },
+  ];
+  const held = (status: string, attributes: object = { ...HANDED_OFF_TASK.attributes, opencxHistory: HISTORY }) => ({ task: { taskSid: TASK_SID, status, attributes } });
+
+  function setUp() {
+    const { flex, added } = fakeFlex();
+    const agent = { handBack: jest.fn().mockResolvedValue({ ok: true, alreadyHandedBack: false, history: [] }) };
+    const { manager } = fakeManager(['agent'], 'agent-token');
+    createHandbackSetup(agent)(flex, manager);
+    const [canvas] = added('TaskCanvas');
+    return { canvas, agent };
+  }
+
+  it('shows the history and "Hand back to AI" under the handoff panel of a task the agent holds', async () => {
+    const { canvas, agent } = setUp();
+    expect(canvas.options?.sortOrder).toBe(2);
+    expect(canvas.options?.if?.(held('accepted'))).toBe(true);
+    expect(canvas.options?.if?.({ task: ORDINARY_TASK })).toBe(false);
+
+    renderAdded(canvas.element, held('accepted'));
+    expect(screen.getAllByRole('listitem')).toHaveLength(2);
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    await screen.findByRole('status');
+    expect(agent.handBack).toHaveBeenCalledWith('agent-token', { taskSid: TASK_SID, instruction: '' });
+  });
+
+  it.each(['pending', 'wrapping', 'completed'])('offers no handback on a task the agent does not hold (%s), and keeps the history', (status) => {
+    const { canvas } = setUp();
+    renderAdded(canvas.element, held(status));
+    expect(screen.queryByRole('button', { name: 'Hand back to AI' })).toBeNull();
+    expect(screen.getAllByRole('listitem')).toHaveLength(2);
+  });
+
+  it('shows the history on the AI\'s task after a handback, without the button', () => {
+    const { canvas } = setUp();
+    const resumed = held('accepted', { handedOff: false, opencxHistory: HISTORY });
+    expect(canvas.options?.if?.(resumed)).toBe(true);
+    renderAdded(canvas.element, resumed);
+    expect(screen.queryByRole('button', { name: 'Hand back to AI' })).toBeNull();
+  });
+
+  it('says what is missing when the Functions URL was not built in', () => {
+    const { flex, added } = fakeFlex();
+    createHandbackSetup(undefined)(flex, fakeManager(['agent']).manager);
+    renderAdded(added('TaskCanvas')[0].element, held('accepted'));
+    expect(screen.getByText(/FLEX_APP_OPENCX_FUNCTIONS_URL/)).toBeVisible();
   });
 });

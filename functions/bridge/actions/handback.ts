@@ -1,0 +1,101 @@
+// An agent hands the conversation back to the AI, and the AI resumes. `handBack` is the one place a
+// handback happens: (1) one Sync write moves the conversation from humans to 'handback' (so of two
+// clicks exactly one goes ahead), (2) a Flex Interactions invite routes it through the workflow
+// again with `handedOff: false` (the AI's filter takes it), (3) the agent moves to wrap-up, whose
+// completion stays theirs. When TaskRouter offers the AI the invited task, `resume` starts a new
+// OpenCX session that knows of the human's part (engage.ts).
+import { mayHaveBeenProcessed, type TaskSnapshot } from '../../common/twilio';
+import type { Handback } from '../conversation-record';
+import type { Decision } from '../decide';
+import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
+import { decideHandback, handbackTaskAttributes } from '../handback';
+import { HistoryEntry, readHistory } from '../history';
+import { startSession } from './engage';
+
+type Resume = Extract<Decision, { action: 'resume' }>;
+
+export interface HandbackRequest {
+  conversationSid: string;
+  /** The human's task, as the caller holds it. */
+  task: TaskSnapshot;
+  agent: { sid: string; name: string };
+  instruction?: string;
+}
+
+export type HandbackOutcome =
+  | { outcome: 'handed-back'; invitedTaskSid?: string; wrapup: 'wrapup' | 'left-to-agent'; history: HistoryEntry[] }
+  | { outcome: 'already'; reason: string }
+  | { outcome: 'refused'; reason: string }
+  | { outcome: 'failed'; reason: string; mayHaveHappened: boolean };
+
+export type HandbackDeps = Pick<BridgeDeps, 'config' | 'twilio' | 'state' | 'now' | 'warn'>;
+
+export async function handBack(request: HandbackRequest, deps: HandbackDeps): Promise<HandbackOutcome> {
+  const { conversationSid, task } = request;
+  const { flexInteractionSid, flexInteractionChannelSid } = task.attributes;
+  if (typeof flexInteractionSid !== 'string' || typeof flexInteractionChannelSid !== 'string') {
+    return { outcome: 'refused', reason: 'This task has no Flex interaction to route back to the AI' };
+  }
+  // The newest message is read before the phase changes: the AI reads every customer message after it.
+  const [known, newest] = await Promise.all([
+    deps.state.conversation(conversationSid),
+    deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, { order: 'desc', limit: 1 }),
+  ]);
+  const now = deps.now();
+  const step = decideHandback(known?.record, now.getTime());
+  let handback: Handback;
+  switch (step.step) {
+    case 'refuse':
+      return { outcome: 'refused', reason: step.reason };
+    case 'already':
+      return { outcome: 'already', reason: step.reason };
+    case 'invite-again':
+      handback = step.handback;
+      break;
+    case 'hand-back': {
+      handback = {
+        at: now.toISOString(),
+        agentSid: request.agent.sid,
+        agentName: request.agent.name,
+        ...(request.instruction ? { instruction: request.instruction } : {}),
+        fromTaskSid: task.sid,
+        afterIndex: newest[0]?.index ?? -1,
+        ...(known?.record.sessionId ? { previousSessionId: known.record.sessionId } : {}),
+      };
+      if (!(await deps.state.beginHandback(conversationSid, handback, known))) return { outcome: 'already', reason: 'This conversation is already being handed back to the AI' };
+    }
+  }
+
+  const attributes = handbackTaskAttributes(task.attributes, handback);
+  let invitedTaskSid: string | undefined;
+  try {
+    invitedTaskSid = await deps.twilio.flex.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
+      workspaceSid: deps.config.workspaceSid,
+      workflowSid: task.workflowSid,
+      taskChannel: task.taskChannelUniqueName,
+      attributes,
+    });
+  } catch (error) {
+    const mayHaveHappened = mayHaveBeenProcessed(error);
+    deps.warn('the handback invite failed', { error: String(error), mayHaveHappened });
+    // An invite Flex certainly did not make leaves the conversation with the agent, as it was.
+    if (!mayHaveHappened && step.step === 'hand-back') await deps.state.undoHandback(conversationSid, handback.at, step.from).catch(() => undefined);
+    return { outcome: 'failed', reason: String(error), mayHaveHappened };
+  }
+  const [, wrapup] = await Promise.all([
+    invitedTaskSid ? deps.state.noteInvitedTask(conversationSid, handback.at, invitedTaskSid).catch(() => undefined) : undefined,
+    deps.twilio.flex.wrapUpAgent(flexInteractionSid, flexInteractionChannelSid, task.sid).catch((error: unknown) => {
+      deps.warn('could not move the agent to wrap-up after the handback', { error: String(error) });
+      return 'not-found' as const;
+    }),
+  ]);
+  return { outcome: 'handed-back', invitedTaskSid, wrapup: wrapup === 'wrapup' ? 'wrapup' : 'left-to-agent', history: readHistory(attributes) };
+}
+
+/** TaskRouter offered the AI the task a handback invited: the AI takes the conversation back in a new session. */
+export async function resume(d: Resume, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
+  const at = known.record.handback!.at;
+  const resumed = await deps.state.resumeAi(d.conversationSid, { taskSid: d.taskSid, reservationSid: d.reservationSid, at }, deps.now().getTime(), known);
+  if (!resumed) return { outcome: 'resume-skipped', reason: 'another event resumed the AI on this conversation' };
+  return startSession(d, resumed, deps);
+}

@@ -1,0 +1,178 @@
+import type { ConversationRecord, Handback } from './conversation-record';
+import { decide } from './decide';
+import {
+  decideHandback,
+  endsHandback,
+  handbackCustomData,
+  handbackNote,
+  handbackTaskAttributes,
+  instructionOf,
+  isHandbackTask,
+  resumingHandback,
+  STALE_HANDBACK_MS,
+} from './handback';
+import { parseConfig } from '../common/config';
+import { ACCOUNT, CONVERSATION, RESERVATION, SERVICE, WORKSPACE } from './fixtures.testing';
+
+const HUMAN_TASK = 'WT000000000000000000000000000000f1';
+const INVITED_TASK = 'WT000000000000000000000000000000a2';
+const AI_WORKER = 'WK000000000000000000000000000000a1';
+const AT = '2026-03-02T10:00:00.000Z';
+const config = parseConfig({ opencxToken: 't', workspaceSid: WORKSPACE, aiWorkerSid: AI_WORKER, conversationsServiceSid: SERVICE, aiAuthorName: 'AI' })!;
+
+const handback = (over: Partial<Handback> = {}): Handback => ({
+  at: AT,
+  agentSid: 'WK000000000000000000000000000000f1',
+  agentName: 'Alice Agent',
+  fromTaskSid: HUMAN_TASK,
+  afterIndex: 7,
+  previousSessionId: 'session-1',
+  ...over,
+});
+
+const record = (phase: ConversationRecord['phase'], over: Partial<ConversationRecord> = {}): ConversationRecord => ({
+  workspaceSid: WORKSPACE,
+  taskSid: HUMAN_TASK,
+  sessionId: 'session-1',
+  phase,
+  claimedAt: 0,
+  ...over,
+});
+
+describe('decideHandback (what an agent\'s click does)', () => {
+  const now = Date.parse(AT) + 1000;
+
+  it.each(['human', 'handoff'] as const)('hands back a conversation humans hold (phase %s)', (phase) => {
+    expect(decideHandback(record(phase), now)).toEqual({ step: 'hand-back', from: phase });
+  });
+
+  it('refuses a conversation the AI never handed off', () => {
+    expect(decideHandback(undefined, now)).toMatchObject({ step: 'refuse' });
+  });
+
+  it('does nothing when the AI holds it already (a second click after the AI resumed)', () => {
+    expect(decideHandback(record('ai'), now)).toMatchObject({ step: 'already' });
+  });
+
+  it('does nothing while a handback is under way, and once its invite is known', () => {
+    expect(decideHandback(record('handback', { handback: handback() }), now)).toMatchObject({ step: 'already' });
+    expect(decideHandback(record('handback', { handback: handback({ invitedTaskSid: INVITED_TASK }) }), now + STALE_HANDBACK_MS)).toMatchObject({ step: 'already' });
+  });
+
+  it('invites again when a handback never reached TaskRouter (no invite after the stale time)', () => {
+    const stale = handback();
+    expect(decideHandback(record('handback', { handback: stale }), Date.parse(AT) + STALE_HANDBACK_MS)).toEqual({ step: 'invite-again', handback: stale });
+  });
+});
+
+describe('instructionOf', () => {
+  it('trims, and treats empty or non-text as none', () => {
+    expect(instructionOf('  Collect the address  ')).toBe('Collect the address');
+    expect(instructionOf('   ')).toBeUndefined();
+    expect(instructionOf(['a'])).toBeUndefined();
+  });
+});
+
+describe('handbackTaskAttributes (the invite\'s task)', () => {
+  it('keeps the human task\'s attributes, sets handedOff false, marks the handback and adds it to the history', () => {
+    const attributes = {
+      conversationSid: CONVERSATION,
+      channelType: 'web',
+      handedOff: true,
+      handoffReason: 'AI requested human handoff',
+      opencxHistory: [
+        { to: 'ai', at: '2026-03-02T09:50:00.000Z' },
+        { to: 'human', at: '2026-03-02T09:55:00.000Z', reason: 'AI requested human handoff' },
+      ],
+    };
+    expect(handbackTaskAttributes(attributes, handback({ instruction: 'Collect the address' }))).toEqual({
+      ...attributes,
+      handedOff: false,
+      opencxHandbackAt: AT,
+      opencxHistory: [...attributes.opencxHistory, { to: 'ai', at: AT, reason: 'Handed back by an agent', by: 'Alice Agent', instruction: 'Collect the address' }],
+    });
+  });
+});
+
+describe('the AI resumes on the invited task only', () => {
+  const offer = (attributes: Record<string, unknown>) =>
+    decide(
+      {
+        surface: 'taskrouter',
+        type: 'reservation.created',
+        eventSid: 'EV1',
+        accountSid: ACCOUNT,
+        workspaceSid: WORKSPACE,
+        taskSid: INVITED_TASK,
+        reservationSid: RESERVATION,
+        workerSid: AI_WORKER,
+        taskAttributes: { conversationSid: CONVERSATION, channelType: 'web', handedOff: false, ...attributes },
+      },
+      { config, record: record('handback', { handback: handback() }) },
+    );
+
+  it('the task carrying this handback\'s marker resumes', () => {
+    expect(offer({ opencxHandbackAt: AT })).toMatchObject({ action: 'resume', conversationSid: CONVERSATION, taskSid: INVITED_TASK, reservationSid: RESERVATION });
+    expect(isHandbackTask({ opencxHandbackAt: AT }, record('handback', { handback: handback() }))).toBe(true);
+  });
+
+  it('any other task of the conversation is declined while the handback is under way', () => {
+    expect(offer({ opencxHandbackAt: '2026-01-01T00:00:00.000Z' })).toMatchObject({ action: 'decline' });
+    expect(offer({})).toMatchObject({ action: 'decline' });
+    expect(isHandbackTask({ opencxHandbackAt: AT }, record('ai', { handback: handback() }))).toBe(false);
+  });
+
+  it('the resumed session gets the handback for the invited task, not for a later one', () => {
+    const resumed = record('ai', { taskSid: INVITED_TASK, handback: handback({ invitedTaskSid: INVITED_TASK }) });
+    expect(resumingHandback(resumed, INVITED_TASK)).toEqual(resumed.handback);
+    expect(resumingHandback(resumed, 'WT000000000000000000000000000000c3')).toBeUndefined();
+    expect(resumingHandback(record('ai'), INVITED_TASK)).toBeUndefined();
+  });
+});
+
+describe('endsHandback (a task ending while the conversation is handed back)', () => {
+  it('the human\'s task completing after wrap-up does not end the conversation', () => {
+    expect(endsHandback(handback(), HUMAN_TASK, 'task.completed')).toBe(false);
+    expect(endsHandback(handback({ invitedTaskSid: INVITED_TASK }), HUMAN_TASK, 'task.completed')).toBe(false);
+  });
+
+  it('the invited task ending does', () => {
+    expect(endsHandback(handback({ invitedTaskSid: INVITED_TASK }), INVITED_TASK, 'task.canceled')).toBe(true);
+    expect(endsHandback(handback(), INVITED_TASK, 'task.canceled')).toBe(true);
+  });
+
+  it('before the invite is known, an old task completing does not', () => {
+    expect(endsHandback(handback(), 'WT000000000000000000000000000000c3', 'task.completed')).toBe(false);
+  });
+
+  it('through decide: ignored for the human task, ended for the invited one', () => {
+      const ended = (taskSid: string, type: 'task.completed' | 'task.canceled') =>
+      decide(
+        { surface: 'taskrouter', type, eventSid: 'EV1', accountSid: ACCOUNT, workspaceSid: WORKSPACE, taskSid, taskAttributes: { conversationSid: CONVERSATION } },
+        { config, record: record('handback', { handback: handback({ invitedTaskSid: INVITED_TASK }) }) },
+      ).action;
+    expect(ended(HUMAN_TASK, 'task.completed')).toBe('ignore');
+    expect(ended(INVITED_TASK, 'task.canceled')).toBe('end');
+  });
+});
+
+describe('what the AI\'s new session is told', () => {
+  it('a note naming the agent, with the instruction when there is one', () => {
+    expect(handbackNote(handback())).toBe(
+      'A human agent (Alice Agent) handled part of this conversation in Twilio Flex and handed it back to you. Do not repeat what the agent already did.',
+    );
+    expect(handbackNote(handback({ instruction: 'Collect the shipping address, then close.' }))).toMatch(/\nThe agent's instruction: Collect the shipping address, then close\.$/);
+  });
+
+  it('flat custom_data, without the keys it has no value for', () => {
+    expect(handbackCustomData(handback({ instruction: 'Close' }))).toEqual({
+      flex_handled_by_human: true,
+      flex_handback_at: AT,
+      flex_handback_agent_sid: 'WK000000000000000000000000000000f1',
+      flex_handback_agent_name: 'Alice Agent',
+      flex_handback_instruction: 'Close',
+      flex_previous_session_id: 'session-1',
+    });
+    expect(Object.keys(handbackCustomData(handback({ previousSessionId: undefined })))).not.toContain('flex_previous_session_id');
+  });
+});

@@ -1,0 +1,98 @@
+// Handing a conversation back from a human to the AI: what should happen, as plain functions.
+// The actions are in actions/handback.ts.
+import type { CustomData } from '../common/opencx-client';
+import type { ConversationRecord, Handback } from './conversation-record';
+import { HISTORY_ATTRIBUTE, historyAtHandback } from './history';
+
+/** The instruction rides on the task attributes and the OpenCX session: kept short. */
+export const MAX_INSTRUCTION_LENGTH = 1000;
+/** A handback whose invited task the AI has not taken after this long never reached TaskRouter: it may be tried again. */
+export const STALE_HANDBACK_MS = 15000;
+/** Marks the task a handback's invite made, so the AI resumes on that task and no other. */
+export const HANDBACK_MARKER = 'opencxHandbackAt';
+
+export type HandbackStep =
+  | { step: 'hand-back'; from: 'human' | 'handoff' }
+  | { step: 'invite-again'; handback: Handback }
+  | { step: 'already'; reason: string }
+  | { step: 'refuse'; reason: string };
+
+/**
+ * What an agent's "hand back to the AI" does, given our record of the conversation. The caller
+ * holds the task (the endpoint checked); this decides from the conversation's phase. A second
+ * click, or two at once, hands back once: only the Sync write that moves the phase goes ahead.
+ */
+export function decideHandback(record: ConversationRecord | undefined, now: number): HandbackStep {
+  if (!record) return { step: 'refuse', reason: 'The OpenCX AI did not hand this conversation off, so it cannot take it back' };
+  switch (record.phase) {
+    case 'human':
+    case 'handoff':
+      return { step: 'hand-back', from: record.phase };
+    case 'ai':
+      return { step: 'already', reason: 'The AI already holds this conversation' };
+    case 'handback': {
+      const handback = record.handback;
+      if (!handback || handback.invitedTaskSid || now - Date.parse(handback.at) < STALE_HANDBACK_MS) {
+        return { step: 'already', reason: 'This conversation is already being handed back to the AI' };
+      }
+      return { step: 'invite-again', handback };
+    }
+  }
+}
+
+/** The agent's instruction, trimmed; undefined when empty. Throws nothing: the caller checks the length. */
+export function instructionOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+}
+
+/**
+ * The invited task's attributes: the human's task's (Flex does not carry them over to an invite),
+ * with `handedOff: false` so the workflow's AI filter takes it, the marker, and the history.
+ */
+export function handbackTaskAttributes(attributes: Record<string, unknown>, handback: Handback): Record<string, unknown> {
+  return {
+    ...attributes,
+    handedOff: false,
+    [HANDBACK_MARKER]: handback.at,
+    [HISTORY_ATTRIBUTE]: historyAtHandback(attributes, handback),
+  };
+}
+
+/** The task TaskRouter offers the AI is the one this handback invited. */
+export function isHandbackTask(attributes: Record<string, unknown>, record: ConversationRecord | undefined): boolean {
+  return record?.phase === 'handback' && !!record.handback && attributes[HANDBACK_MARKER] === record.handback.at;
+}
+
+/**
+ * Whether a task's end ends a conversation being handed back: the human's task ending (its
+ * wrap-up completed) does not; the invited task's does. Before the invite is known, any other
+ * task's cancellation does (the interaction was closed).
+ */
+export function endsHandback(handback: Handback | undefined, taskSid: string, type: string): boolean {
+  if (!handback) return true;
+  if (handback.invitedTaskSid) return taskSid === handback.invitedTaskSid;
+  return taskSid !== handback.fromTaskSid && type !== 'task.completed';
+}
+
+/** The AI resumes with this handback's context when it engages the invited task. */
+export function resumingHandback(record: ConversationRecord, taskSid: string): Handback | undefined {
+  return record.handback?.invitedTaskSid === taskSid ? record.handback : undefined;
+}
+
+/** The first message of the AI's new session: a human took part, and what they ask of the AI. */
+export function handbackNote(handback: Handback): string {
+  const note = `A human agent (${handback.agentName}) handled part of this conversation in Twilio Flex and handed it back to you. Do not repeat what the agent already did.`;
+  return handback.instruction ? `${note}\nThe agent's instruction: ${handback.instruction}` : note;
+}
+
+/** What the new session's custom_data says of the handback (flat, as OpenCX wants it). */
+export function handbackCustomData(handback: Handback): CustomData {
+  return {
+    flex_handled_by_human: true,
+    flex_handback_at: handback.at,
+    flex_handback_agent_sid: handback.agentSid,
+    flex_handback_agent_name: handback.agentName,
+    ...(handback.instruction ? { flex_handback_instruction: handback.instruction } : {}),
+    ...(handback.previousSessionId ? { flex_previous_session_id: handback.previousSessionId } : {}),
+  };
+}

@@ -1,0 +1,61 @@
+import { createAgentClient } from '../agentClient';
+import type { FetchLike } from '../settingsClient';
+
+const BASE = 'https://opencx-1234-dev.twil.io/';
+const TASK = 'WT' + '1'.repeat(32);
+
+function answering(status: number, body: unknown) {
+  return jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(async () => ({ status, json: async () => body }));
+}
+
+describe('agent client: hand back', () => {
+  it('posts the token, the task and the trimmed instruction as a form to /agent/handback, and reads the history', async () => {
+    const fetch = answering(200, {
+      ok: true,
+      handedBack: true,
+      history: [
+        { to: 'human', at: '2026-03-02T09:55:00.000Z', reason: 'Refund' },
+        { to: 'ai', at: '2026-03-02T09:50:00.000Z' },
+        { to: 'ai', at: '2026-03-02T10:00:00.000Z', by: 'Alice', instruction: 'Collect the address' },
+      ],
+    });
+    const result = await createAgentClient({ baseUrl: BASE, fetch }).handBack('flex-token', { taskSid: TASK, instruction: '  Collect the address ' });
+
+    const [url, init] = fetch.mock.calls[0];
+    expect(url).toBe('https://opencx-1234-dev.twil.io/agent/handback');
+    expect(init).toMatchObject({ method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    expect(Object.fromEntries(new URLSearchParams(init.body))).toEqual({ Token: 'flex-token', taskSid: TASK, instruction: 'Collect the address' });
+    expect(result).toEqual({
+      ok: true,
+      alreadyHandedBack: false,
+      history: [
+        { holder: 'ai', since: new Date('2026-03-02T09:50:00.000Z') },
+        { holder: 'human', since: new Date('2026-03-02T09:55:00.000Z'), reason: 'Refund' },
+        { holder: 'ai', since: new Date('2026-03-02T10:00:00.000Z'), by: 'Alice', instruction: 'Collect the address' },
+      ].map((entry) => ({ reason: undefined, by: undefined, instruction: undefined, ...entry })),
+    });
+  });
+
+  it('sends no instruction field when there is none, and says when another click handed back first', async () => {
+    const fetch = answering(200, { ok: true, handedBack: false, alreadyHandedBack: true });
+    const result = await createAgentClient({ baseUrl: BASE, fetch }).handBack('t', { taskSid: TASK, instruction: '   ' });
+    expect(new URLSearchParams(fetch.mock.calls[0][1].body).has('instruction')).toBe(false);
+    expect(result).toEqual({ ok: true, alreadyHandedBack: true, history: [] });
+  });
+
+  it('passes the Functions\' error on, with its field', async () => {
+    const fetch = answering(400, { ok: false, error: { code: 'invalid_input', message: 'Too long', field: 'instruction' } });
+    expect(await createAgentClient({ baseUrl: BASE, fetch }).handBack('t', { taskSid: TASK, instruction: 'x' })).toEqual({
+      ok: false,
+      error: { code: 'invalid_input', message: 'Too long', field: 'instruction', status: 400 },
+    });
+  });
+
+  it('a network failure is an error the panel can show', async () => {
+    const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    const result = await createAgentClient({ baseUrl: BASE, fetch }).handBack('t', { taskSid: TASK, instruction: '' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'network_error' } });
+  });
+});

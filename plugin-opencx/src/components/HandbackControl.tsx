@@ -1,0 +1,101 @@
+import React, { useState } from 'react';
+import { Alert } from '@twilio-paste/core/alert';
+import { Box } from '@twilio-paste/core/box';
+import { Button } from '@twilio-paste/core/button';
+import { Callout } from '@twilio-paste/core/callout';
+import { HelpText } from '@twilio-paste/core/help-text';
+import { Label } from '@twilio-paste/core/label';
+import { Text } from '@twilio-paste/core/text';
+import { TextArea } from '@twilio-paste/core/textarea';
+import { useUID } from '@twilio-paste/core/uid-library';
+
+import type { AgentClient, HandbackError } from '../api/agentClient';
+import { MAX_INSTRUCTION_LENGTH } from '../domain/history';
+import { format, strings } from '../strings';
+
+export interface HandbackControlProps {
+  client: AgentClient;
+  taskSid: string;
+  /** The agent's current Flex token (Flex renews it). */
+  token: () => string;
+}
+
+type State = { step: 'closed' } | { step: 'editing'; error?: HandbackError } | { step: 'sending' } | { step: 'done'; already: boolean };
+
+/** "Hand back to AI": an optional instruction, then a confirmation; the AI then has the conversation again. */
+export function HandbackControl({ client, taskSid, token }: HandbackControlProps): JSX.Element {
+  const [state, setState] = useState<State>({ step: 'closed' });
+  const [instruction, setInstruction] = useState('');
+  const fieldId = useUID();
+  const helpId = useUID();
+  const tooLong = instruction.trim().length > MAX_INSTRUCTION_LENGTH;
+
+  if (state.step === 'done') {
+    return (
+      <Box role="status">
+        <Callout variant="success">
+          <Text as="span">{state.already ? strings.handbackAlready : strings.handbackDone}</Text>
+        </Callout>
+      </Box>
+    );
+  }
+  if (state.step === 'closed') {
+    return (
+      <Button variant="secondary" size="small" onClick={() => setState({ step: 'editing' })}>
+        {strings.handbackButton}
+      </Button>
+    );
+  }
+
+  const sending = state.step === 'sending';
+  const error = state.step === 'editing' ? state.error : undefined;
+  const fieldError = tooLong ? format(strings.handbackInstructionTooLong, { max: MAX_INSTRUCTION_LENGTH }) : error?.field === 'instruction' ? error.message : undefined;
+
+  const submit = async (): Promise<void> => {
+    setState({ step: 'sending' });
+    const result = await client.handBack(token(), { taskSid, instruction });
+    setState(result.ok ? { step: 'done', already: result.alreadyHandedBack } : { step: 'editing', error: result.error });
+  };
+
+  return (
+    <Box
+      as="form"
+      display="flex"
+      flexDirection="column"
+      rowGap="space30"
+      onSubmit={(event: React.FormEvent) => {
+        event.preventDefault();
+        if (!tooLong) void submit();
+      }}
+    >
+      {error && error.field !== 'instruction' ? (
+        <Alert variant="error">
+          <Text as="span">{error.message}</Text>
+        </Alert>
+      ) : null}
+      <Box>
+        <Label htmlFor={fieldId}>{strings.handbackInstructionLabel}</Label>
+        <TextArea
+          id={fieldId}
+          name="instruction"
+          aria-describedby={helpId}
+          value={instruction}
+          disabled={sending}
+          hasError={Boolean(fieldError)}
+          onChange={(event) => setInstruction(event.target.value)}
+        />
+        <HelpText id={helpId} variant={fieldError ? 'error' : 'default'}>
+          {fieldError ?? strings.handbackInstructionHelp}
+        </HelpText>
+      </Box>
+      <Box display="flex" columnGap="space30">
+        <Button type="submit" variant="primary" size="small" loading={sending} disabled={tooLong}>
+          {strings.handbackConfirm}
+        </Button>
+        <Button variant="secondary" size="small" disabled={sending} onClick={() => setState({ step: 'closed' })}>
+          {strings.handbackCancel}
+        </Button>
+      </Box>
+    </Box>
+  );
+}

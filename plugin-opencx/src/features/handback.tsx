@@ -1,0 +1,51 @@
+import React from 'react';
+import type * as Flex from '@twilio/flex-ui';
+import { Box } from '@twilio-paste/core/box';
+import { Text } from '@twilio-paste/core/text';
+
+import { type AgentClient, createAgentClient } from '../api/agentClient';
+import { HandbackControl } from '../components/HandbackControl';
+import { HandoffHistory } from '../components/HandoffHistory';
+import { functionsBaseUrl } from '../config';
+import { isHandedOff } from '../domain/handoff';
+import { readHistory } from '../domain/history';
+import { strings } from '../strings';
+import type { FeatureSetup } from './types';
+
+/** What Flex passes the task canvas' children: `status` is the agent's reservation's. */
+interface TaskProps {
+  task?: { attributes?: unknown; taskSid?: string; status?: string };
+}
+
+export const showsHandback = (props: TaskProps): boolean => isHandedOff(props.task?.attributes) || readHistory(props.task?.attributes).length > 0;
+
+/** The agent holds the task (accepted, not yet in wrap-up) and the AI handed it off: it can go back. */
+export const canHandBack = (props: TaskProps): boolean => isHandedOff(props.task?.attributes) && props.task?.status === 'accepted' && Boolean(props.task?.taskSid);
+
+export function TaskHandback({ task, client, manager }: TaskProps & { client?: AgentClient; manager: Flex.Manager }): JSX.Element {
+  const entries = readHistory(task?.attributes);
+  return (
+    <Box flexShrink={0} paddingX="space50" paddingY="space40" display="flex" flexDirection="column" rowGap="space40" borderBottomStyle="solid" borderBottomWidth="borderWidth10" borderBottomColor="colorBorderWeak">
+      <HandoffHistory entries={entries} />
+      {canHandBack({ task }) ? (
+        client ? (
+          <HandbackControl client={client} taskSid={task!.taskSid!} token={() => manager.user.token} />
+        ) : (
+          <Text as="p" color="colorTextWeak">
+            {strings.handbackFunctionsUrlMissing}
+          </Text>
+        )
+      ) : null}
+    </Box>
+  );
+}
+
+/** Under the handoff panel: who held the conversation when, and "Hand back to AI" for the agent holding it. */
+export function createHandbackSetup(client: AgentClient | undefined): FeatureSetup {
+  return (flex, manager) => {
+    flex.TaskCanvas.Content.add(<TaskHandback key="opencx-handback" client={client} manager={manager} />, { sortOrder: 2, if: showsHandback });
+  };
+}
+
+const baseUrl = functionsBaseUrl();
+export const setupHandback: FeatureSetup = createHandbackSetup(baseUrl ? createAgentClient({ baseUrl }) : undefined);

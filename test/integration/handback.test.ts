@@ -1,0 +1,274 @@
+// An agent hands the conversation back to the AI: the /agent/handback Function and the webhook in
+// twilio-run, against the simulators. The conversation goes through TaskRouter again (a Flex
+// Interactions invite), the AI resumes in a new OpenCX session that knows of the human's part, and
+// a later handoff works as the first one did. Races: the customer writing meanwhile, two clicks,
+// and the AI handing off again at once.
+import { AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
+import { lastSeq, postForm } from './helpers';
+
+jest.setTimeout(90000);
+
+const INVITES = '/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Invites';
+
+let world: World;
+let aliceToken: string;
+
+beforeAll(async () => {
+  world = await World.start();
+  aliceToken = world.iam.issueToken({ identity: 'alice@example.com', roles: ['agent'], workerSid: world.humanWorkerSid });
+});
+afterAll(() => world?.stop());
+afterEach(() => {
+  world.twilio.clearFaults();
+  world.opencx.faults.clear();
+  expect(world.twilio.violations).toEqual([]);
+});
+
+interface WithAlice {
+  conversationSid: string;
+  interactionSid: string;
+  /** The task Alice holds. */
+  humanTaskSid: string;
+  firstSessionId: string;
+}
+
+/** A conversation the AI handed off and Alice accepted. */
+async function conversationWithAlice(): Promise<WithAlice> {
+  const { conversationSid, interactionSid, taskSid } = await world.customerStartsConversation('My parcel arrived broken');
+  world.opencx.ai.reply({ type: 'handoff', summary: 'Parcel damaged; wants a refund', sentiment: 'angry' });
+  await world.customerSays(conversationSid, 'I want a human');
+  const offer = world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
+  await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).reservations(offer.sid).update({ reservationStatus: 'accepted' });
+  await world.settle();
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', taskSid });
+  return { conversationSid, interactionSid, humanTaskSid: taskSid, firstSessionId: world.sessionFor(conversationSid)!.id };
+}
+
+function handBack(taskSid: string, instruction?: string, token = aliceToken) {
+  return postForm(world.functions!.url, '/agent/handback', { Token: token, taskSid, instruction });
+}
+
+const sessionsOf = (conversationSid: string) => [...world.opencx.sessions.values()].filter((s) => s.custom_data?.flex_conversation_sid === conversationSid);
+const invitesSince = (seq: number) => world.twilio.calls({ product: 'flex-api', method: 'POST', template: INVITES }).filter((r) => r.seq > seq);
+const aiTaskOf = (conversationSid: string, humanTaskSid: string) => world.tasksOf(conversationSid).find((t) => t.sid !== humanTaskSid && t.attributes.opencxHandbackAt !== undefined)!;
+const agentNotes = (sessionId: string) =>
+  world.opencx.sessions.get(sessionId)!.messages.flatMap(({ event }) => (event.type === 'message' && event.sender.type === 'human_agent' ? [event.content.text] : []));
+
+describe('an agent hands the conversation back to the AI', () => {
+  test('routed to the AI through the workflow, resumed in a new session with the instruction, the human task left in wrap-up, and a later handoff works as the first', async () => {
+    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
+    const before = lastSeq(world);
+
+    const answer = await handBack(humanTaskSid, '  Collect the shipping address, then close.  ');
+    await world.settle();
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ ok: true, handedBack: true, wrapup: 'wrapup' });
+    expect(answer.body.history.map((e: { to: string }) => e.to)).toEqual(['ai', 'human', 'ai']);
+    expect(invitesSince(before)).toHaveLength(1);
+
+    // TaskRouter offered the invited task to the AI: handedOff false, the workflow's AI filter took it.
+    const aiTask = aiTaskOf(conversationSid, humanTaskSid);
+    expect(answer.body.invitedTaskSid).toBe(aiTask.sid);
+    expect(aiTask.attributes).toMatchObject({ handedOff: false, conversationSid, handoffReason: 'AI requested human handoff' });
+    expect(aiTask.assignmentStatus).toBe('reserved');
+    expect(world.reservations(aiTask.sid).find((r) => r.status === 'pending')?.workerSid).toBe(world.aiWorkerSid);
+
+    // The human's task is in wrap-up, completing it is Alice's.
+    expect(world.task(humanTaskSid).assignmentStatus).toBe('wrapping');
+
+    // The record: the AI's again, on the new task and a new session.
+    const sessions = sessionsOf(conversationSid);
+    expect(sessions).toHaveLength(2);
+    const resumed = sessions.find((s) => s.id !== firstSessionId)!;
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', taskSid: aiTask.sid, sessionId: resumed.id });
+    expect(resumed.custom_data).toMatchObject({
+      flex_handled_by_human: true,
+      flex_handback_instruction: 'Collect the shipping address, then close.',
+      flex_handback_agent_sid: world.humanWorkerSid,
+      flex_handback_agent_name: 'Alice Agent',
+      flex_previous_session_id: firstSessionId,
+      flex_task_sid: aiTask.sid,
+    });
+    expect(agentNotes(resumed.id)).toEqual([expect.stringMatching(/human agent \(Alice Agent\) handled part of this conversation[\s\S]*Collect the shipping address, then close\./)]);
+    // Nothing the human already handled is sent to the AI again.
+    expect(world.contactMessages(resumed.id)).toEqual([]);
+    expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('closed_unresolved');
+
+    // The customer writes: the AI answers in the new session.
+    world.opencx.ai.reply('What is your shipping address?');
+    await world.customerSays(conversationSid, 'ok');
+    expect(world.transcript(conversationSid).at(-1)).toMatchObject({ author: AI_AUTHOR, body: 'What is your shipping address?' });
+    expect(world.contactMessages(resumed.id)).toEqual(['ok']);
+
+    // Alice completes her wrap-up the Flex way: the conversation goes on with the AI.
+    const alice = world.flex.participants(world.task(humanTaskSid).attributes.flexInteractionSid as string).find((p) => p.taskSid === humanTaskSid)!;
+    world.flex.updateParticipantStatus(alice.interactionSid, alice.sid, 'closed');
+    await world.settle();
+    expect(world.task(humanTaskSid).assignmentStatus).toBe('completed');
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', sessionId: resumed.id });
+    expect(world.opencx.sessions.get(resumed.id)!.status).toBe('open');
+
+    // A later handoff works as the first one did.
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Address is outside our delivery area', sentiment: 'neutral' });
+    await world.customerSays(conversationSid, '1 Rue de Rivoli, Paris');
+    const handedOffAgain = world.task(aiTask.sid);
+    expect(handedOffAgain.attributes).toMatchObject({ handedOff: true, handoffSummary: 'Address is outside our delivery area', opencxSessionId: resumed.id });
+    expect((handedOffAgain.attributes.opencxHistory as { to: string }[]).map((e) => e.to)).toEqual(['ai', 'human', 'ai', 'human']);
+    expect(world.reservations(aiTask.sid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+    expect(world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE)).toHaveLength(2);
+  });
+
+  test('without an instruction, the AI is still told a human took part', async () => {
+    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
+    const answer = await handBack(humanTaskSid);
+    await world.settle();
+    expect(answer.body).toMatchObject({ ok: true, handedBack: true });
+    const resumed = sessionsOf(conversationSid).find((s) => s.id !== firstSessionId)!;
+    expect(resumed.custom_data.flex_handback_instruction).toBeUndefined();
+    expect(agentNotes(resumed.id)).toEqual([expect.not.stringContaining('instruction')]);
+  });
+});
+
+describe('races', () => {
+  test('the customer writes while the handback is under way: the AI gets the message once; what the human handled before, never', async () => {
+    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
+    await world.customerSays(conversationSid, 'Thanks Alice, the photo is attached');
+    // The invite answers slowly: the customer writes after the phase moved, before the AI has the task.
+    world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, latencyMs: 1500, times: 1 });
+    const answer = handBack(humanTaskSid, 'Confirm the refund');
+    await world.until(() => world.conversationRecord(conversationSid)?.phase === 'handback', 'the handback phase');
+    world.opencx.ai.reply('Your refund is confirmed.');
+    world.customerWrites(conversationSid, 'Is my refund confirmed?');
+    expect((await answer).body).toMatchObject({ ok: true, handedBack: true });
+    await world.settle();
+
+    const resumed = sessionsOf(conversationSid).find((s) => s.id !== firstSessionId)!;
+    expect(world.contactMessages(resumed.id)).toEqual(['Is my refund confirmed?']);
+    expect(world.transcript(conversationSid).filter((m) => m.body === 'Your refund is confirmed.')).toHaveLength(1);
+    expect(world.contactMessages(firstSessionId)).not.toContain('Is my refund confirmed?');
+  });
+
+  test('the customer writes just as the AI resumes: sent to the AI once, by whichever Function claims it', async () => {
+    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
+    // Reading the conversation is slow (the handback's read, then the resume's): the message arrives
+    // while the AI holds the conversation without a session yet.
+    world.twilio.addFault({ product: 'conversations', method: 'GET', path: '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages', latencyMs: 1500, times: 2 });
+    const answer = handBack(humanTaskSid);
+    await world.until(() => world.conversationRecord(conversationSid)?.phase === 'ai', 'the AI resuming');
+    world.opencx.ai.reply('Welcome back.');
+    world.customerWrites(conversationSid, 'hello again');
+    await answer;
+    await world.settle();
+
+    const resumed = sessionsOf(conversationSid).find((s) => s.id !== firstSessionId)!;
+    expect(world.contactMessages(resumed.id)).toEqual(['hello again']);
+    expect(world.transcript(conversationSid).filter((m) => m.body === 'Welcome back.')).toHaveLength(1);
+  });
+
+  test('the agent hands back twice at once, and once more later: one handback', async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    const before = lastSeq(world);
+    const answers = await Promise.all([handBack(humanTaskSid, 'first'), handBack(humanTaskSid, 'second')]);
+    await world.settle();
+
+    // One hands back. The other finds it handed back already, or, when the first has already moved
+    // Alice to wrap-up, that she no longer holds the task: either way it does nothing.
+    expect(answers.filter((a) => a.status === 200 && a.body.handedBack === true)).toHaveLength(1);
+    const other = answers.find((a) => a.body.handedBack !== true)!;
+    expect([other.body.alreadyHandedBack === true && other.status === 200, other.status === 403 && other.body.error.code === 'not_task_holder']).toContain(true);
+    expect(invitesSince(before)).toHaveLength(1);
+    expect(sessionsOf(conversationSid)).toHaveLength(2);
+
+    const later = await handBack(humanTaskSid, 'third');
+    await world.settle();
+    // Alice's task is in wrap-up: she no longer holds an accepted reservation of it.
+    expect(later.status).toBe(403);
+    expect(later.body.error.code).toBe('not_task_holder');
+    expect(invitesSince(before)).toHaveLength(1);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+  });
+
+  test('the AI hands off again at once: a normal second handoff to humans', async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, latencyMs: 1500, times: 1 });
+    const answer = handBack(humanTaskSid, 'Offer a voucher');
+    await world.until(() => world.conversationRecord(conversationSid)?.phase === 'handback', 'the handback phase');
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Customer insists on a human', sentiment: 'angry' });
+    world.customerWrites(conversationSid, 'No, I want Alice back');
+    await answer;
+    await world.settle();
+
+    const aiTask = aiTaskOf(conversationSid, humanTaskSid);
+    expect(aiTask.attributes).toMatchObject({ handedOff: true, handoffSummary: 'Customer insists on a human', handoffSentiment: 'negative' });
+    expect((aiTask.attributes.opencxHistory as { to: string }[]).map((e) => e.to)).toEqual(['ai', 'human', 'ai', 'human']);
+    expect(world.reservations(aiTask.sid).filter((r) => r.workerSid === world.aiWorkerSid).map((r) => r.status)).not.toContain('pending');
+    expect(world.reservations(aiTask.sid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', taskSid: aiTask.sid });
+  });
+});
+
+describe('who may hand back, and bad input', () => {
+  test('only the worker holding the task; a supervisor or another agent is refused and nothing changes', async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    const before = lastSeq(world);
+    const supervisor = world.iam.issueToken({ identity: 'sup@example.com', roles: ['supervisor'] });
+    const bob = world.iam.issueToken({ identity: 'bob@example.com', roles: ['agent'], workerSid: 'WK' + 'b'.repeat(32) });
+    for (const token of [supervisor, bob]) {
+      const answer = await handBack(humanTaskSid, undefined, token);
+      expect(answer.status).toBe(403);
+      expect(answer.body).toEqual({ ok: false, error: { code: 'not_task_holder', message: 'Only the agent who holds this task can do this' } });
+    }
+    const noToken = await postForm(world.functions!.url, '/agent/handback', { taskSid: humanTaskSid });
+    expect(noToken.status).toBe(403);
+    expect(invitesSince(before)).toEqual([]);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
+  });
+
+  test('a missing task, an instruction too long and a task the AI never had: 400/409 with the field, nothing changes', async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    const before = lastSeq(world);
+    const missing = await handBack('');
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatchObject({ code: 'invalid_input', field: 'taskSid' });
+    const tooLong = await handBack(humanTaskSid, 'x'.repeat(1001));
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error).toMatchObject({ code: 'invalid_input', field: 'instruction' });
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
+
+    // A task straight to Alice, never the AI's: our record does not know the conversation.
+    const { taskSid } = world.flex.startInboundConversation({
+      conversationsServiceSid: world.conversationsServiceSid,
+      workspaceSid: world.workspaceSid,
+      workflowSid: world.workflowSid,
+      from: 'walk-in',
+      body: 'hello',
+      channelType: 'web',
+      attributes: { handedOff: true },
+    });
+    await world.settle();
+    const offer = world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
+    await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).reservations(offer.sid).update({ reservationStatus: 'accepted' });
+    await world.settle();
+    const notOurs = await handBack(taskSid);
+    expect(notOurs.status).toBe(409);
+    expect(notOurs.body.error.code).toBe('not_handed_off');
+    expect(invitesSince(before)).toEqual([]);
+  });
+
+  test('an invite Flex refuses leaves the conversation with the agent, and a retry then works', async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, status: 400, code: 20001, times: 1 });
+    const refused = await handBack(humanTaskSid, 'try');
+    expect(refused.status).toBe(502);
+    expect(refused.body.error.code).toBe('handback_failed');
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
+    expect(world.task(humanTaskSid).assignmentStatus).toBe('assigned');
+
+    const retried = await handBack(humanTaskSid, 'try');
+    await world.settle();
+    expect(retried.body).toMatchObject({ ok: true, handedBack: true });
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+  });
+});
