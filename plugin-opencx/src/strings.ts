@@ -123,6 +123,36 @@ export interface OpencxStrings {
   setupCheckFailed: string;
   setupApplyFailed: string;
   setupApplyFailedField: string;
+  setupApplyStepsFailed: string;
+  setupUndo: string;
+  setupUndoing: string;
+  setupUndone: string;
+  setupUndoneBy: string;
+  setupUndoNothing: string;
+  setupUndoFailed: string;
+  setupUndoStepsFailed: string;
+  setupUninstall: string;
+  setupUninstalling: string;
+  setupUninstallHeading: string;
+  setupUninstallExplain: string;
+  setupUninstallKeepSync: string;
+  setupUninstallKeepSyncHelp: string;
+  setupUninstallConfirm: string;
+  setupUninstallCancel: string;
+  setupUninstalled: string;
+  setupUninstalledSyncKept: string;
+  setupUninstalledSyncDeleted: string;
+  setupUninstallIncomplete: string;
+  setupUninstallFailed: string;
+  setupUninstallStepsFailed: string;
+  setupStepsApplyLabel: string;
+  setupStepsUndoLabel: string;
+  setupStepsUninstallLabel: string;
+  setupStepApplied: string;
+  setupStepUnchanged: string;
+  setupStepSkipped: string;
+  setupStepFailed: string;
+  setupCheckAgain: string;
 }
 
 export const strings: OpencxStrings = {
@@ -257,6 +287,38 @@ export const strings: OpencxStrings = {
   setupCheckFailed: 'The setup could not be checked. {message}',
   setupApplyFailed: 'Fixes not applied. {message}',
   setupApplyFailedField: 'Fixes not applied: check the highlighted field.',
+  setupApplyStepsFailed: '{failed} of {total} steps failed. The steps that worked are kept; each step’s result is listed below.',
+  setupUndo: 'Undo last apply',
+  setupUndoing: 'Undoing the last apply…',
+  setupUndone: 'Restored the setup as it was before the apply of {at}.',
+  setupUndoneBy: 'Restored the setup as it was before the apply of {at} by {by}.',
+  setupUndoNothing: 'Nothing to undo: no stored apply has changed this account.',
+  setupUndoFailed: 'Nothing undone. {message}',
+  setupUndoStepsFailed: 'Undo incomplete: {failed} of {total} steps failed. Each step’s result is listed below.',
+  setupUninstall: 'Uninstall',
+  setupUninstalling: 'Uninstalling…',
+  setupUninstallHeading: 'Uninstall OpenCX from this Twilio account?',
+  setupUninstallExplain:
+    'Uninstall removes what the integration added: the workflow filters it added, its webhook registrations (the ones from before it are restored), the watchdog timers workspace, the AI workers once they hold no conversation, the AI queue if it created one, and the OpenCX data in Sync unless you keep it. Your own filters, queues and webhooks stay as they are. Customers stop reaching the AI.',
+  setupUninstallKeepSync: 'Keep the OpenCX data in Sync',
+  setupUninstallKeepSyncHelp: 'Keeps the saved settings and the conversations’ records in the integration’s Sync service, for a later install.',
+  setupUninstallConfirm: 'Uninstall',
+  setupUninstallCancel: 'Cancel',
+  setupUninstalled: 'Uninstalled: everything the integration added is removed.',
+  setupUninstalledSyncKept: 'The OpenCX data in Sync is kept.',
+  setupUninstalledSyncDeleted: 'The OpenCX data in Sync is deleted.',
+  setupUninstallIncomplete:
+    'Uninstall is not complete: what remains is listed below, such as AI workers still holding conversations. Run it again once the AI’s conversations end.',
+  setupUninstallFailed: 'Nothing uninstalled. {message}',
+  setupUninstallStepsFailed: 'Uninstall incomplete: {failed} of {total} steps failed. Each step’s result is listed below; run it again once fixed.',
+  setupStepsApplyLabel: 'What Apply fixes did',
+  setupStepsUndoLabel: 'What Undo did',
+  setupStepsUninstallLabel: 'What Uninstall did',
+  setupStepApplied: 'Applied',
+  setupStepUnchanged: 'Unchanged',
+  setupStepSkipped: 'Skipped',
+  setupStepFailed: 'Failed',
+  setupCheckAgain: 'Check setup again',
 };
 
 /** Fills `{name}` placeholders; unknown ones stay as they are. */
