@@ -134,7 +134,13 @@ export interface OpencxStrings {
   setupUninstall: string;
   setupUninstalling: string;
   setupUninstallHeading: string;
-  setupUninstallExplain: string;
+  setupUninstallIntro: string;
+  setupUninstallRemovesFilters: string;
+  setupUninstallRemovesWebhooks: string;
+  setupUninstallRemovesTimers: string;
+  setupUninstallRemovesWorkers: string;
+  setupUninstallRemovesSync: string;
+  setupUninstallKept: string;
   setupUninstallKeepSync: string;
   setupUninstallKeepSyncHelp: string;
   setupUninstallConfirm: string;
@@ -298,11 +304,16 @@ export const strings: OpencxStrings = {
   setupUninstall: 'Uninstall',
   setupUninstalling: 'Uninstalling…',
   setupUninstallHeading: 'Uninstall OpenCX from this Twilio account?',
-  setupUninstallExplain:
-    'Uninstall removes what the integration added: the workflow filters it added, its webhook registrations (the ones from before it are restored), the watchdog timers workspace, the AI workers once they hold no conversation, the AI queue if it created one, and the OpenCX data in Sync unless you keep it. Your own filters, queues and webhooks stay as they are. Customers stop reaching the AI.',
+  setupUninstallIntro: 'Uninstall removes what the integration added to this account, and new conversations stop reaching the AI:',
+  setupUninstallRemovesFilters: 'the workflow filters it added',
+  setupUninstallRemovesWebhooks: 'its webhook registrations, restoring the ones from before it',
+  setupUninstallRemovesTimers: 'the watchdog timer workspace',
+  setupUninstallRemovesWorkers: 'the AI workers, once they hold no conversation',
+  setupUninstallRemovesSync: 'the OpenCX data in Sync, unless you keep it',
+  setupUninstallKept: 'Your own filters, queues and webhooks stay as they are.',
   setupUninstallKeepSync: 'Keep the OpenCX data in Sync',
   setupUninstallKeepSyncHelp: 'Keeps the saved settings and the conversations’ records in the integration’s Sync service, for a later install.',
-  setupUninstallConfirm: 'Uninstall',
+  setupUninstallConfirm: 'Yes, uninstall',
   setupUninstallCancel: 'Cancel',
   setupUninstalled: 'Uninstalled: everything the integration added is removed.',
   setupUninstalledSyncKept: 'The OpenCX data in Sync is kept.',

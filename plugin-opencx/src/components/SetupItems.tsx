@@ -1,9 +1,12 @@
-// The rows of the setup section: a check's finding, or what one step of Apply, Undo or Uninstall did.
+// The parts of the setup section: a check's finding, what one step of Apply, Undo or Uninstall did,
+// and the checkbox of a choice made for one write.
 import React from 'react';
 import { Badge, type BadgeProps } from '@twilio-paste/core/badge';
 import { Box } from '@twilio-paste/core/box';
 import { Button } from '@twilio-paste/core/button';
+import { Checkbox } from '@twilio-paste/core/checkbox';
 import { Text } from '@twilio-paste/core/text';
+import { useUID } from '@twilio-paste/core/uid-library';
 import { ErrorIcon } from '@twilio-paste/icons/esm/ErrorIcon';
 import { NeutralIcon } from '@twilio-paste/icons/esm/NeutralIcon';
 import { SuccessIcon } from '@twilio-paste/icons/esm/SuccessIcon';
@@ -99,5 +102,24 @@ export function StepList({ label, steps, onCheckAgain, checkDisabled }: StepList
         ))}
       </SetupList>
     </Box>
+  );
+}
+
+export interface ConsentCheckboxProps {
+  /** The form field it stands for. */
+  name: string;
+  checked: boolean;
+  onChange(checked: boolean): void;
+  label: string;
+  help: string;
+}
+
+/** A choice that holds for one write (replace a URL, keep the Sync data), with its help text. */
+export function ConsentCheckbox({ name, checked, onChange, label, help }: ConsentCheckboxProps): JSX.Element {
+  const id = useUID();
+  return (
+    <Checkbox id={id} name={name} checked={checked} helpText={help} onChange={(event) => onChange(event.target.checked)}>
+      {label}
+    </Checkbox>
   );
 }

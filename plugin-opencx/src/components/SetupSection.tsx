@@ -3,7 +3,6 @@
 import React, { useEffect, useRef, useState } from 'react';
 import { Box } from '@twilio-paste/core/box';
 import { Button } from '@twilio-paste/core/button';
-import { Checkbox } from '@twilio-paste/core/checkbox';
 import { Heading } from '@twilio-paste/core/heading';
 import { Stack } from '@twilio-paste/core/stack';
 import { Text } from '@twilio-paste/core/text';
@@ -15,8 +14,8 @@ import { absoluteTime } from '../domain/time';
 import { format, strings } from '../strings';
 import { OutcomeAlert } from './OutcomeAlert';
 import { CodeField } from './SettingsFields';
-import { checkBadge, SetupItem, SetupList, StepList } from './SetupItems';
-import { UninstallDialog } from './UninstallDialog';
+import { checkBadge, ConsentCheckbox, SetupItem, SetupList, StepList } from './SetupItems';
+import { UninstallConfirmation } from './UninstallConfirmation';
 
 export interface SetupSectionProps {
   client: SettingsClient;
@@ -97,10 +96,10 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
   const [humanQueueError, setHumanQueueError] = useState<string>();
   const [replaceConfirmed, setReplaceConfirmed] = useState(false);
   const mounted = useRef(true);
+  const uninstallButton = useRef<HTMLButtonElement>(null);
   // Only the newest request's answer is shown.
   const latest = useRef(0);
   const humanQueueId = useUID();
-  const replaceId = useUID();
   const headingId = useUID();
 
   useEffect(() => {
@@ -239,15 +238,13 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
         ) : null}
 
         {askReplace ? (
-          <Checkbox
-            id={replaceId}
+          <ConsentCheckbox
             name="replaceCallbackUrl"
             checked={replaceConfirmed}
-            helpText={strings.setupReplaceUrlHelp}
-            onChange={(event) => setReplaceConfirmed(event.target.checked)}
-          >
-            {strings.setupReplaceUrl}
-          </Checkbox>
+            onChange={setReplaceConfirmed}
+            label={strings.setupReplaceUrl}
+            help={strings.setupReplaceUrlHelp}
+          />
         ) : null}
 
         <OutcomeAlert outcome={outcome} />
@@ -265,6 +262,7 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
             {strings.setupUndo}
           </Button>
           <Button
+            ref={uninstallButton}
             variant="destructive_secondary"
             onClick={() => setConfirmingUninstall(true)}
             loading={busy === 'uninstall'}
@@ -278,8 +276,17 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
             </Text>
           ) : null}
         </Box>
+
+        {confirmingUninstall ? (
+          <UninstallConfirmation
+            onConfirm={(keepSyncData) => void uninstall(keepSyncData)}
+            onCancel={() => {
+              setConfirmingUninstall(false);
+              uninstallButton.current?.focus();
+            }}
+          />
+        ) : null}
       </Stack>
-      <UninstallDialog isOpen={confirmingUninstall} onConfirm={(keepSyncData) => void uninstall(keepSyncData)} onDismiss={() => setConfirmingUninstall(false)} />
     </Box>
   );
 }

@@ -75,7 +75,8 @@ const stepItem = (list: string, title: string) => {
   return found;
 };
 const checkItem = (title: string) => stepItem('Setup checks', title);
-const dialog = () => screen.queryByRole('alertdialog');
+const CONFIRMATION = { name: 'Uninstall OpenCX from this Twilio account?' };
+const confirmation = () => screen.queryByRole('region', CONFIRMATION);
 
 describe('Apply fixes: each step reported', () => {
   it('posts back the revisions the check saw, and shows a failed step next to those that worked', async () => {
@@ -227,20 +228,27 @@ describe('Uninstall', () => {
     detail: 'It still holds conversations: its channels are closed so it takes no new one. Run uninstall again once they end.',
   };
 
-  it('asks for a confirmation that says what is removed, and does nothing when cancelled', async () => {
+  it('asks for a confirmation that lists what is removed, and does nothing when cancelled', async () => {
     const client = await renderSection();
 
     fireEvent.click(button('Uninstall'));
 
-    const confirm = await screen.findByRole('alertdialog', { name: 'Uninstall OpenCX from this Twilio account?' });
-    expect(confirm).toHaveTextContent('the workflow filters it added');
-    expect(confirm).toHaveTextContent('the AI workers once they hold no conversation');
+    const confirm = await screen.findByRole('region', CONFIRMATION);
+    expect(confirm).toHaveFocus();
+    expect(within(confirm).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+      'the workflow filters it added',
+      'its webhook registrations, restoring the ones from before it',
+      'the watchdog timer workspace',
+      'the AI workers, once they hold no conversation',
+      'the OpenCX data in Sync, unless you keep it',
+    ]);
     expect(within(confirm).getByRole('checkbox', { name: 'Keep the OpenCX data in Sync' })).not.toBeChecked();
 
     fireEvent.click(within(confirm).getByRole('button', { name: 'Cancel' }));
 
-    await waitFor(() => expect(dialog()).not.toBeInTheDocument());
+    expect(confirmation()).not.toBeInTheDocument();
     expect(client.uninstallSetup).not.toHaveBeenCalled();
+    expect(button('Uninstall')).toHaveFocus();
     expect(stepItems('Setup checks')).toHaveLength(5);
   });
 
@@ -249,13 +257,13 @@ describe('Uninstall', () => {
     client.uninstallSetup.mockResolvedValueOnce({ ok: true, steps: [REMOVED[0], WORKER_DELETED, WORKER_BUSY], complete: false });
 
     fireEvent.click(button('Uninstall'));
-    const confirm = await screen.findByRole('alertdialog');
+    const confirm = await screen.findByRole('region', CONFIRMATION);
     fireEvent.click(within(confirm).getByRole('checkbox', { name: 'Keep the OpenCX data in Sync' }));
-    fireEvent.click(within(confirm).getByRole('button', { name: 'Uninstall' }));
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Yes, uninstall' }));
 
     expect(await screen.findByRole('alert')).toHaveTextContent("Uninstall is not complete: what remains is listed below, such as AI workers still holding conversations. Run it again once the AI’s conversations end.");
     expect(client.uninstallSetup).toHaveBeenCalledWith('flex-token', { keepSyncData: true });
-    await waitFor(() => expect(dialog()).not.toBeInTheDocument());
+    expect(confirmation()).not.toBeInTheDocument();
     const list = 'What Uninstall did';
     expect(stepItems(list)).toHaveLength(3);
     expect(within(stepItem(list, 'Workflow filters')).getByText('Applied')).toBeVisible();
@@ -269,9 +277,9 @@ describe('Uninstall', () => {
     client.uninstallSetup.mockResolvedValueOnce({ ok: true, steps: [{ ...WORKER_BUSY, status: 'applied', detail: 'Deleted.' }, ...REMOVED], complete: true });
     fireEvent.click(button('Uninstall'));
     // A new confirmation starts without keeping the data.
-    const again = await screen.findByRole('alertdialog');
+    const again = await screen.findByRole('region', CONFIRMATION);
     expect(within(again).getByRole('checkbox', { name: 'Keep the OpenCX data in Sync' })).not.toBeChecked();
-    fireEvent.click(within(again).getByRole('button', { name: 'Uninstall' }));
+    fireEvent.click(within(again).getByRole('button', { name: 'Yes, uninstall' }));
 
     expect(await screen.findByText('Uninstalled: everything the integration added is removed. The OpenCX data in Sync is deleted.')).toBeVisible();
     expect(client.uninstallSetup).toHaveBeenLastCalledWith('flex-token', { keepSyncData: false });
@@ -284,15 +292,15 @@ describe('Uninstall', () => {
     client.uninstallSetup.mockResolvedValueOnce({ ok: false, error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings', status: 403 } });
 
     fireEvent.click(button('Uninstall'));
-    fireEvent.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Uninstall' }));
+    fireEvent.click(within(await screen.findByRole('region', CONFIRMATION)).getByRole('button', { name: 'Yes, uninstall' }));
 
     expect(await screen.findByText(/Uninstall incomplete: 1 of 2 steps failed/)).toBeVisible();
     expect(within(stepItem('What Uninstall did', 'Conversations webhook')).getByText('Failed')).toBeVisible();
     expect(within(stepItem('What Uninstall did', 'Workflow filters')).getByText('Applied')).toBeVisible();
 
-    await waitFor(() => expect(dialog()).not.toBeInTheDocument());
+    expect(confirmation()).not.toBeInTheDocument();
     fireEvent.click(button('Uninstall'));
-    fireEvent.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Uninstall' }));
+    fireEvent.click(within(await screen.findByRole('region', CONFIRMATION)).getByRole('button', { name: 'Yes, uninstall' }));
 
     await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('Nothing uninstalled. Only Flex admins can use the OpenCX settings'));
     expect(screen.queryByRole('list', { name: 'What Uninstall did' })).not.toBeInTheDocument();
@@ -314,7 +322,7 @@ describe('Uninstall', () => {
     const uninstalling = deferred<UninstallSetupResult>();
     client.uninstallSetup.mockReturnValueOnce(uninstalling.promise);
     fireEvent.click(button('Uninstall'));
-    fireEvent.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Uninstall' }));
+    fireEvent.click(within(await screen.findByRole('region', CONFIRMATION)).getByRole('button', { name: 'Yes, uninstall' }));
 
     expect(await screen.findByText('Uninstalling…')).toBeVisible();
     for (const name of ['Check setup', 'Apply fixes', 'Undo last apply']) expect(button(name)).toBeDisabled();
