@@ -139,6 +139,7 @@ export interface OpencxStrings {
   setupUninstallRemovesWebhooks: string;
   setupUninstallRemovesTimers: string;
   setupUninstallRemovesWorkers: string;
+  setupUninstallRemovesQueue: string;
   setupUninstallRemovesSync: string;
   setupUninstallKept: string;
   setupUninstallKeepSync: string;
@@ -309,6 +310,7 @@ export const strings: OpencxStrings = {
   setupUninstallRemovesWebhooks: 'its webhook registrations, restoring the ones from before it',
   setupUninstallRemovesTimers: 'the watchdog timer workspace',
   setupUninstallRemovesWorkers: 'the AI workers, once they hold no conversation',
+  setupUninstallRemovesQueue: 'the AI queue, if Apply fixes created it',
   setupUninstallRemovesSync: 'the OpenCX data in Sync, unless you keep it',
   setupUninstallKept: 'Your own filters, queues and webhooks stay as they are.',
   setupUninstallKeepSync: 'Keep the OpenCX data in Sync',

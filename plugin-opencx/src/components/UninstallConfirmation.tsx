@@ -21,6 +21,7 @@ const REMOVED = [
   strings.setupUninstallRemovesWebhooks,
   strings.setupUninstallRemovesTimers,
   strings.setupUninstallRemovesWorkers,
+  strings.setupUninstallRemovesQueue,
   strings.setupUninstallRemovesSync,
 ];
 

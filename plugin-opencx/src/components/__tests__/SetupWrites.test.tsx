@@ -240,6 +240,7 @@ describe('Uninstall', () => {
       'its webhook registrations, restoring the ones from before it',
       'the watchdog timer workspace',
       'the AI workers, once they hold no conversation',
+      'the AI queue, if Apply fixes created it',
       'the OpenCX data in Sync, unless you keep it',
     ]);
     expect(within(confirm).getByRole('checkbox', { name: 'Keep the OpenCX data in Sync' })).not.toBeChecked();
