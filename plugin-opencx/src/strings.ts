@@ -137,6 +137,43 @@ export interface OpencxStrings {
   setupCheckFailed: string;
   setupApplyFailed: string;
   setupApplyFailedField: string;
+  setupApplyStepsFailed: string;
+  setupUndo: string;
+  setupUndoing: string;
+  setupUndone: string;
+  setupUndoneBy: string;
+  setupUndoNothing: string;
+  setupUndoFailed: string;
+  setupUndoStepsFailed: string;
+  setupUninstall: string;
+  setupUninstalling: string;
+  setupUninstallHeading: string;
+  setupUninstallIntro: string;
+  setupUninstallRemovesFilters: string;
+  setupUninstallRemovesWebhooks: string;
+  setupUninstallRemovesTimers: string;
+  setupUninstallRemovesWorkers: string;
+  setupUninstallRemovesQueue: string;
+  setupUninstallRemovesSync: string;
+  setupUninstallKept: string;
+  setupUninstallKeepSync: string;
+  setupUninstallKeepSyncHelp: string;
+  setupUninstallConfirm: string;
+  setupUninstallCancel: string;
+  setupUninstalled: string;
+  setupUninstalledSyncKept: string;
+  setupUninstalledSyncDeleted: string;
+  setupUninstallIncomplete: string;
+  setupUninstallFailed: string;
+  setupUninstallStepsFailed: string;
+  setupStepsApplyLabel: string;
+  setupStepsUndoLabel: string;
+  setupStepsUninstallLabel: string;
+  setupStepApplied: string;
+  setupStepUnchanged: string;
+  setupStepSkipped: string;
+  setupStepFailed: string;
+  setupCheckAgain: string;
 }
 
 export const strings: OpencxStrings = {
@@ -285,6 +322,44 @@ export const strings: OpencxStrings = {
   setupCheckFailed: 'The setup could not be checked. {message}',
   setupApplyFailed: 'Fixes not applied. {message}',
   setupApplyFailedField: 'Fixes not applied: check the highlighted field.',
+  setupApplyStepsFailed: '{failed} of {total} steps failed. The steps that worked are kept; each step’s result is listed below.',
+  setupUndo: 'Undo last apply',
+  setupUndoing: 'Undoing the last apply…',
+  setupUndone: 'Restored the setup as it was before the apply of {at}.',
+  setupUndoneBy: 'Restored the setup as it was before the apply of {at} by {by}.',
+  setupUndoNothing: 'Nothing to undo: no stored apply has changed this account.',
+  setupUndoFailed: 'Nothing undone. {message}',
+  setupUndoStepsFailed: 'Undo incomplete: {failed} of {total} steps failed. Each step’s result is listed below.',
+  setupUninstall: 'Uninstall',
+  setupUninstalling: 'Uninstalling…',
+  setupUninstallHeading: 'Uninstall OpenCX from this Twilio account?',
+  setupUninstallIntro: 'Uninstall removes what the integration added to this account, and new conversations stop reaching the AI:',
+  setupUninstallRemovesFilters: 'the workflow filters it added',
+  setupUninstallRemovesWebhooks: 'its webhook registrations, restoring the ones from before it',
+  setupUninstallRemovesTimers: 'the watchdog timer workspace',
+  setupUninstallRemovesWorkers: 'the AI workers, once they hold no conversation',
+  setupUninstallRemovesQueue: 'the AI queue, if Apply fixes created it',
+  setupUninstallRemovesSync: 'the OpenCX data in Sync, unless you keep it',
+  setupUninstallKept: 'Your own filters, queues and webhooks stay as they are.',
+  setupUninstallKeepSync: 'Keep the OpenCX data in Sync',
+  setupUninstallKeepSyncHelp: 'Keeps the saved settings and the conversations’ records in the integration’s Sync service, for a later install.',
+  setupUninstallConfirm: 'Yes, uninstall',
+  setupUninstallCancel: 'Cancel',
+  setupUninstalled: 'Uninstalled: everything the integration added is removed.',
+  setupUninstalledSyncKept: 'The OpenCX data in Sync is kept.',
+  setupUninstalledSyncDeleted: 'The OpenCX data in Sync is deleted.',
+  setupUninstallIncomplete:
+    'Uninstall is not complete: what remains is listed below, such as AI workers still holding conversations. Run it again once the AI’s conversations end.',
+  setupUninstallFailed: 'Nothing uninstalled. {message}',
+  setupUninstallStepsFailed: 'Uninstall incomplete: {failed} of {total} steps failed. Each step’s result is listed below; run it again once fixed.',
+  setupStepsApplyLabel: 'What Apply fixes did',
+  setupStepsUndoLabel: 'What Undo did',
+  setupStepsUninstallLabel: 'What Uninstall did',
+  setupStepApplied: 'Applied',
+  setupStepUnchanged: 'Unchanged',
+  setupStepSkipped: 'Skipped',
+  setupStepFailed: 'Failed',
+  setupCheckAgain: 'Check setup again',
 };
 
 /** Fills `{name}` placeholders; unknown ones stay as they are. */

@@ -12,6 +12,8 @@ export type SettingsField =
   | 'conversationsServiceSid'
   | 'workflowSid'
   | 'humanQueueSid'
+  | 'revisions'
+  | 'confirm'
   | 'opencxWebhookSecret'
   | 'customerHandoffNote'
   | 'customerHandoffNoteTranslations'
@@ -101,25 +103,63 @@ export interface CheckSetupInput {
   workflowSid?: string;
 }
 
+/** The check's revision of each resource Apply may write, by check id: opaque, only posted back. */
+export type SetupRevisions = Record<string, string>;
+
 export interface ApplySetupInput extends CheckSetupInput {
   /** `WQ…`: the human agents' queue, needed only to add a missing handedOff filter. */
   humanQueueSid?: string;
   /** Allows replacing a webhook URL that points elsewhere; sent only when given. */
   replaceCallbackUrl?: boolean;
+  /** From the check the admin saw: Apply refuses to write a resource changed since then. */
+  revisions?: SetupRevisions;
+}
+
+export interface UninstallSetupInput {
+  /** Leaves the OpenCX data in Sync (settings, conversation state). */
+  keepSyncData: boolean;
+}
+
+export type StepStatus = 'applied' | 'unchanged' | 'skipped' | 'failed';
+
+/** What one step of Apply, Undo or Uninstall did, texts as the Functions wrote them. */
+export interface StepReport {
+  /** The check id of the resource the step owns. */
+  id: string;
+  title: string;
+  status: StepStatus;
+  detail: string;
+}
+
+/** The backup Undo restored: who applied the changes it undid, and when. */
+export interface RestoredBackup {
+  backupId: string;
+  /** ISO 8601. */
+  at: string;
+  by: string;
 }
 
 export type Failure = { ok: false; error: SettingsError };
 export type LoadResult = { ok: true; settings: OpencxSettings } | Failure;
 export type SaveResult = { ok: true; settings: OpencxSettings; workerCreated: boolean } | Failure;
-export type CheckSetupResult = { ok: true; checks: SetupCheck[] } | Failure;
-/** `applied`: the ids of the checks whose resource was written. */
-export type ApplySetupResult = { ok: true; applied: string[]; checks: SetupCheck[] } | Failure;
+/** `revisions`: empty when the Functions sent none. */
+export type CheckSetupResult = { ok: true; checks: SetupCheck[]; revisions?: SetupRevisions } | Failure;
+/** `backupId`: present when a step wrote something. */
+export type ApplySetupResult = { ok: true; steps: StepReport[]; backupId?: string; checks: SetupCheck[] } | Failure;
+/** `restored`: absent when there was nothing to undo. */
+export type UndoSetupResult = { ok: true; steps: StepReport[]; restored?: RestoredBackup; checks: SetupCheck[] } | Failure;
+/** `complete`: false while something remains, e.g. AI workers still holding conversations. */
+export type UninstallSetupResult = { ok: true; steps: StepReport[]; complete: boolean } | Failure;
 
 export interface SettingsClient {
   load(flexToken: string): Promise<LoadResult>;
   save(flexToken: string, input: SaveSettingsInput): Promise<SaveResult>;
   checkSetup(flexToken: string, input?: CheckSetupInput): Promise<CheckSetupResult>;
   applySetup(flexToken: string, input?: ApplySetupInput): Promise<ApplySetupResult>;
+  /** Restores the resources the last Apply wrote. */
+  undoSetup(flexToken: string): Promise<UndoSetupResult>;
+  /** Removes what the integration added; the confirmation is sent by this call. */
+  uninstallSetup(flexToken: string, input: UninstallSetupInput): Promise<UninstallSetupResult>;
 }
 
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string }) => Promise<{
@@ -142,6 +182,8 @@ const FIELDS: readonly SettingsField[] = [
   'conversationsServiceSid',
   'workflowSid',
   'humanQueueSid',
+  'revisions',
+  'confirm',
   'opencxWebhookSecret',
   'customerHandoffNote',
   'customerHandoffNoteTranslations',
@@ -192,7 +234,7 @@ export function createSettingsClient({ baseUrl, fetch: fetchImpl = (url, init) =
       const answer = await post('/admin/setup-check', setupFields(flexToken, input));
       if (!answer.ok) return answer;
       const checks = readChecks(answer.body.checks);
-      return checks ? { ok: true, checks } : unexpectedShape();
+      return checks ? { ok: true, checks, revisions: readRevisions(answer.body.revisions) } : unexpectedShape();
     },
 
     async applySetup(flexToken, input = {}) {
@@ -200,12 +242,32 @@ export function createSettingsClient({ baseUrl, fetch: fetchImpl = (url, init) =
       const humanQueueSid = input.humanQueueSid?.trim();
       if (humanQueueSid) fields.humanQueueSid = humanQueueSid;
       if (input.replaceCallbackUrl !== undefined) fields.replaceCallbackUrl = String(input.replaceCallbackUrl);
+      if (input.revisions && Object.keys(input.revisions).length > 0) fields.revisions = JSON.stringify(input.revisions);
       const answer = await post('/admin/setup-apply', fields);
       if (!answer.ok) return answer;
       const checks = readChecks(answer.body.checks);
-      const { applied } = answer.body;
-      if (!checks || !Array.isArray(applied)) return unexpectedShape();
-      return { ok: true, applied: applied.filter((id): id is string => typeof id === 'string'), checks };
+      const steps = readSteps(answer.body.steps);
+      if (!checks || !steps) return unexpectedShape();
+      const { backupId } = answer.body;
+      return { ok: true, steps, ...(isText(backupId) ? { backupId } : {}), checks };
+    },
+
+    async undoSetup(flexToken) {
+      const answer = await post('/admin/setup-undo', { Token: flexToken });
+      if (!answer.ok) return answer;
+      const checks = readChecks(answer.body.checks);
+      const steps = readSteps(answer.body.steps);
+      if (!checks || !steps) return unexpectedShape();
+      const restored = readRestored(answer.body.restored);
+      return { ok: true, steps, ...(restored ? { restored } : {}), checks };
+    },
+
+    async uninstallSetup(flexToken, { keepSyncData }) {
+      const answer = await post('/admin/setup-uninstall', { Token: flexToken, confirm: 'uninstall', keepSyncData: String(keepSyncData) });
+      if (!answer.ok) return answer;
+      const steps = readSteps(answer.body.steps);
+      // Only an explicit true says nothing remains.
+      return steps ? { ok: true, steps, complete: answer.body.complete === true } : unexpectedShape();
     },
   };
 }
@@ -258,23 +320,47 @@ const isSavedKey = (value: unknown): value is SavedKey => isObject(value) && isT
 const STATUSES: readonly CheckStatus[] = ['ok', 'problem', 'warning'];
 const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
 
-/** Undefined when any check lacks its id, title or detail: a check left out could hide a problem. */
-function readChecks(value: unknown): SetupCheck[] | undefined {
+/** Every item read, or undefined when any item lacks its id, title or detail: an item left out could hide a problem. */
+function readAll<T>(value: unknown, read: (item: Record<string, unknown> & { id: string; title: string; detail: string }) => T): T[] | undefined {
   if (!Array.isArray(value)) return undefined;
-  const checks: SetupCheck[] = [];
+  const items: T[] = [];
   for (const item of value) {
     if (!isObject(item) || !isText(item.id) || !isText(item.title) || typeof item.detail !== 'string') return undefined;
-    checks.push({
-      id: item.id,
-      // A status this plugin does not know yet is not shown as fine.
-      status: STATUSES.find((status) => status === item.status) ?? 'warning',
-      title: item.title,
-      detail: item.detail,
-      ...(isText(item.fix) ? { fix: item.fix } : {}),
-      autoFixable: item.autoFixable === true,
-      ...(item.confirm === 'replaceCallbackUrl' ? { confirm: 'replaceCallbackUrl' as const } : {}),
-      ...(item.needs === 'humanQueueSid' ? { needs: 'humanQueueSid' as const } : {}),
-    });
+    items.push(read({ ...item, id: item.id, title: item.title, detail: item.detail }));
   }
-  return checks;
+  return items;
+}
+
+const readChecks = (value: unknown): SetupCheck[] | undefined =>
+  readAll(value, (item) => ({
+    id: item.id,
+    // A status this plugin does not know yet is not shown as fine.
+    status: STATUSES.find((status) => status === item.status) ?? 'warning',
+    title: item.title,
+    detail: item.detail,
+    ...(isText(item.fix) ? { fix: item.fix } : {}),
+    autoFixable: item.autoFixable === true,
+    ...(item.confirm === 'replaceCallbackUrl' ? { confirm: 'replaceCallbackUrl' as const } : {}),
+    ...(item.needs === 'humanQueueSid' ? { needs: 'humanQueueSid' as const } : {}),
+  }));
+
+function readRevisions(value: unknown): SetupRevisions {
+  if (!isObject(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => isText(entry[1])));
+}
+
+const STEP_STATUSES: readonly StepStatus[] = ['applied', 'unchanged', 'skipped', 'failed'];
+
+const readSteps = (value: unknown): StepReport[] | undefined =>
+  readAll(value, (item) => ({
+    id: item.id,
+    title: item.title,
+    // A status this plugin does not know yet is not shown as done.
+    status: STEP_STATUSES.find((status) => status === item.status) ?? 'failed',
+    detail: item.detail,
+  }));
+
+function readRestored(value: unknown): RestoredBackup | undefined {
+  if (!isObject(value) || !isText(value.backupId) || !isText(value.at)) return undefined;
+  return { backupId: value.backupId, at: value.at, by: typeof value.by === 'string' ? value.by : '' };
 }

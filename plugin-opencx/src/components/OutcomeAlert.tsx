@@ -4,12 +4,12 @@ import { Box } from '@twilio-paste/core/box';
 import { Callout } from '@twilio-paste/core/callout';
 import { Text } from '@twilio-paste/core/text';
 
-/** The result of an admin action: an error alert, or a success callout announced as a status. */
+/** The result of an admin action: an error or warning alert, or a success callout announced as a status. */
 export function OutcomeAlert({ outcome }: { outcome?: { kind: string; message: string } }): JSX.Element | null {
   if (!outcome) return null;
-  if (outcome.kind === 'failed') {
+  if (outcome.kind === 'failed' || outcome.kind === 'warning') {
     return (
-      <Alert variant="error">
+      <Alert variant={outcome.kind === 'failed' ? 'error' : 'warning'}>
         <Text as="span">{outcome.message}</Text>
       </Alert>
     );

@@ -1,22 +1,21 @@
-// "Twilio setup": the setup doctor's checks, and "Apply fixes" for those the Functions can fix.
+// "Twilio setup": the setup doctor's checks, "Apply fixes" for those the Functions can fix,
+// "Undo last apply", and "Uninstall" behind a confirmation; each write shows its steps' reports.
 import React, { useEffect, useRef, useState } from 'react';
-import { Badge, type BadgeProps } from '@twilio-paste/core/badge';
 import { Box } from '@twilio-paste/core/box';
 import { Button } from '@twilio-paste/core/button';
-import { Checkbox } from '@twilio-paste/core/checkbox';
 import { Heading } from '@twilio-paste/core/heading';
 import { Stack } from '@twilio-paste/core/stack';
 import { Text } from '@twilio-paste/core/text';
 import { useUID } from '@twilio-paste/core/uid-library';
-import { ErrorIcon } from '@twilio-paste/icons/esm/ErrorIcon';
-import { SuccessIcon } from '@twilio-paste/icons/esm/SuccessIcon';
-import { WarningIcon } from '@twilio-paste/icons/esm/WarningIcon';
 
-import type { ApplySetupResult, CheckSetupResult, CheckStatus, Failure, SettingsClient, SetupCheck } from '../api/settingsClient';
-import { isAutoFixable, needsHumanQueue, needsReplaceConfirmation, QUEUE_SID } from '../domain/setup';
+import type { Failure, RestoredBackup, SettingsClient, SetupCheck, SetupRevisions, StepReport } from '../api/settingsClient';
+import { isAutoFixable, needsHumanQueue, needsReplaceConfirmation, QUEUE_SID, revisionsAfter } from '../domain/setup';
+import { absoluteTime } from '../domain/time';
 import { format, strings } from '../strings';
 import { OutcomeAlert } from './OutcomeAlert';
 import { CodeField } from './SettingsFields';
+import { checkBadge, ConsentCheckbox, SetupItem, SetupList, StepList } from './SetupItems';
+import { UninstallConfirmation } from './UninstallConfirmation';
 
 export interface SetupSectionProps {
   client: SettingsClient;
@@ -26,38 +25,23 @@ export interface SetupSectionProps {
   checkRequest: number;
 }
 
-type Busy = 'check' | 'apply';
-type Outcome = { kind: 'applied' | 'failed'; message: string };
+type Busy = 'check' | 'apply' | 'undo' | 'uninstall';
+type Outcome = { kind: 'done' | 'warning' | 'failed'; message: string };
+/** The steps the last Apply, Undo or Uninstall reported, under their list's label. */
+type Report = { label: string; steps: StepReport[] };
+
+const BUSY_TEXT: Record<Busy, string> = {
+  check: strings.setupChecking,
+  apply: strings.setupApplying,
+  undo: strings.setupUndoing,
+  uninstall: strings.setupUninstalling,
+};
 
 const networkFailure = (): Failure => ({ ok: false, error: { code: 'network_error', message: strings.settingsNetworkError } });
 
-function StatusBadge({ status }: { status: CheckStatus }): JSX.Element {
-  const [variant, Icon, label]: [BadgeProps['variant'], typeof SuccessIcon, string] =
-    status === 'ok'
-      ? ['success', SuccessIcon, strings.setupStatusOk]
-      : status === 'warning'
-        ? ['warning', WarningIcon, strings.setupStatusWarning]
-        : ['error', ErrorIcon, strings.setupStatusProblem];
-  return (
-    <Badge as="span" variant={variant}>
-      <Icon decorative size="sizeIcon10" />
-      {label}
-    </Badge>
-  );
-}
-
 function CheckItem({ check }: { check: SetupCheck }): JSX.Element {
   return (
-    <Box as="li" paddingY="space40" borderTopStyle="solid" borderTopWidth="borderWidth10" borderTopColor="colorBorderWeaker" wordBreak="break-word" data-check={check.id}>
-      <Box display="flex" alignItems="center" columnGap="space30" marginBottom="space20">
-        <StatusBadge status={check.status} />
-        <Text as="p" margin="space0" fontWeight="fontWeightSemibold">
-          {check.title}
-        </Text>
-      </Box>
-      <Text as="p" margin="space0">
-        {check.detail}
-      </Text>
+    <SetupItem badge={checkBadge(check.status)} title={check.title} detail={check.detail} data-check={check.id}>
       {check.status !== 'ok' && check.fix ? (
         <Text as="p" margin="space0" marginTop="space20">
           <Text as="span" fontWeight="fontWeightSemibold">
@@ -66,14 +50,37 @@ function CheckItem({ check }: { check: SetupCheck }): JSX.Element {
           {check.fix}
         </Text>
       ) : null}
-    </Box>
+    </SetupItem>
   );
 }
 
-function appliedMessage(applied: readonly string[], checks: readonly SetupCheck[]): string {
-  if (applied.length === 0) return strings.setupAppliedNothing;
-  const titles = applied.map((id) => checks.find((check) => check.id === id)?.title ?? id);
-  return format(strings.setupApplied, { list: titles.join(', ') });
+/** An error naming how many steps failed, whatever the others did; undefined when none did. */
+function failedStepsOutcome(steps: readonly StepReport[], template: string): Outcome | undefined {
+  const failed = steps.filter((step) => step.status === 'failed').length;
+  return failed > 0 ? { kind: 'failed', message: format(template, { failed, total: steps.length }) } : undefined;
+}
+
+function appliedOutcome(steps: readonly StepReport[]): Outcome {
+  const failed = failedStepsOutcome(steps, strings.setupApplyStepsFailed);
+  if (failed) return failed;
+  const titles = steps.filter((step) => step.status === 'applied').map((step) => step.title);
+  return { kind: 'done', message: titles.length === 0 ? strings.setupAppliedNothing : format(strings.setupApplied, { list: titles.join(', ') }) };
+}
+
+function undoneOutcome(steps: readonly StepReport[], restored: RestoredBackup | undefined): Outcome {
+  const failed = failedStepsOutcome(steps, strings.setupUndoStepsFailed);
+  if (failed) return failed;
+  if (!restored) return { kind: 'done', message: strings.setupUndoNothing };
+  const when = new Date(restored.at);
+  const at = Number.isNaN(when.getTime()) ? restored.at : absoluteTime(when);
+  return { kind: 'done', message: format(restored.by ? strings.setupUndoneBy : strings.setupUndone, { at, by: restored.by }) };
+}
+
+function uninstalledOutcome(steps: readonly StepReport[], complete: boolean, keepSyncData: boolean): Outcome {
+  const failed = failedStepsOutcome(steps, strings.setupUninstallStepsFailed);
+  if (failed) return failed;
+  if (!complete) return { kind: 'warning', message: strings.setupUninstallIncomplete };
+  return { kind: 'done', message: `${strings.setupUninstalled} ${keepSyncData ? strings.setupUninstalledSyncKept : strings.setupUninstalledSyncDeleted}` };
 }
 
 /** The setup doctor: "Check setup" lists what is wrong, "Apply fixes" fixes what the Functions can. */
@@ -81,14 +88,18 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
   const [checks, setChecks] = useState<SetupCheck[]>();
   const [busy, setBusy] = useState<Busy>();
   const [outcome, setOutcome] = useState<Outcome>();
+  const [report, setReport] = useState<Report>();
+  const [confirmingUninstall, setConfirmingUninstall] = useState(false);
+  // What the check saw, posted back by Apply so it refuses to overwrite a Console edit made since.
+  const revisions = useRef<SetupRevisions>({});
   const [humanQueueSid, setHumanQueueSid] = useState('');
   const [humanQueueError, setHumanQueueError] = useState<string>();
   const [replaceConfirmed, setReplaceConfirmed] = useState(false);
   const mounted = useRef(true);
+  const uninstallButton = useRef<HTMLButtonElement>(null);
   // Only the newest request's answer is shown.
   const latest = useRef(0);
   const humanQueueId = useUID();
-  const replaceId = useUID();
   const headingId = useUID();
 
   useEffect(() => {
@@ -98,21 +109,35 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
     };
   }, []);
 
-  async function run<T extends CheckSetupResult | ApplySetupResult>(kind: Busy, call: () => Promise<T>): Promise<T | Failure | undefined> {
+  async function run<T extends { ok: true; checks?: SetupCheck[] }>(kind: Busy, call: () => Promise<T | Failure>): Promise<T | Failure | undefined> {
     const id = ++latest.current;
     setBusy(kind);
     setOutcome(undefined);
+    setReport(undefined);
     setHumanQueueError(undefined);
     const result = await call().catch(networkFailure);
     if (!mounted.current || id !== latest.current) return undefined;
     setBusy(undefined);
-    if (result.ok) setChecks(result.checks);
+    if (result.ok && result.checks) setChecks(result.checks);
     return result;
+  }
+
+  /** Shows a write's steps, and its error when the request itself failed. */
+  function showSteps(result: { ok: true; steps: StepReport[] } | Failure, label: string, failedTemplate: string, outcomeOf: (steps: StepReport[]) => Outcome): void {
+    if (!result.ok) {
+      setOutcome({ kind: 'failed', message: format(failedTemplate, { message: result.error.message }) });
+      return;
+    }
+    revisions.current = revisionsAfter(revisions.current, result.steps);
+    setReport({ label, steps: result.steps });
+    setOutcome(outcomeOf(result.steps));
   }
 
   const check = async (): Promise<void> => {
     const result = await run('check', () => client.checkSetup(token));
-    if (result && !result.ok) setOutcome({ kind: 'failed', message: format(strings.setupCheckFailed, { message: result.error.message }) });
+    if (!result) return;
+    if (result.ok) revisions.current = result.revisions ?? {};
+    else setOutcome({ kind: 'failed', message: format(strings.setupCheckFailed, { message: result.error.message }) });
   };
 
   useEffect(() => {
@@ -136,12 +161,13 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
       client.applySetup(token, {
         ...(queueSid ? { humanQueueSid: queueSid } : {}),
         ...(askReplace && replaceConfirmed ? { replaceCallbackUrl: true } : {}),
+        revisions: revisions.current,
       }),
     );
     if (!result) return;
     if (result.ok) {
       setReplaceConfirmed(false); // a confirmation is for one apply
-      setOutcome({ kind: 'applied', message: appliedMessage(result.applied, result.checks) });
+      showSteps(result, strings.setupStepsApplyLabel, strings.setupApplyFailed, appliedOutcome);
       return;
     }
     const { field, message } = result.error;
@@ -150,6 +176,25 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
       document.getElementById(humanQueueId)?.focus();
     }
     setOutcome({ kind: 'failed', message: field === 'humanQueueSid' ? strings.setupApplyFailedField : format(strings.setupApplyFailed, { message }) });
+  };
+
+  const undo = async (): Promise<void> => {
+    const result = await run('undo', () => client.undoSetup(token));
+    if (result) showSteps(result, strings.setupStepsUndoLabel, strings.setupUndoFailed, (steps) => undoneOutcome(steps, result.ok ? result.restored : undefined));
+  };
+
+  const uninstall = async (keepSyncData: boolean): Promise<void> => {
+    setConfirmingUninstall(false);
+    const result = await run('uninstall', () => client.uninstallSetup(token, { keepSyncData }));
+    if (!result) return;
+    if (result.ok) {
+      // The checks described what uninstall removed; the next check shows what is left.
+      setChecks(undefined);
+      revisions.current = {};
+    }
+    showSteps(result, strings.setupStepsUninstallLabel, strings.setupUninstallFailed, (steps) =>
+      uninstalledOutcome(steps, result.ok && result.complete, keepSyncData),
+    );
   };
 
   const passed = checks?.filter((c) => c.status === 'ok').length ?? 0;
@@ -171,11 +216,11 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
                 ? format(strings.setupAllOk, { count: checks.length })
                 : format(strings.setupNeedsAttention, { count: checks.length - passed, total: checks.length })}
             </Text>
-            <Box as="ul" aria-label={strings.setupChecksLabel} margin="space0" padding="space0" listStyleType="none">
+            <SetupList label={strings.setupChecksLabel}>
               {checks.map((item) => (
                 <CheckItem key={item.id} check={item} />
               ))}
-            </Box>
+            </SetupList>
           </Box>
         ) : null}
 
@@ -193,32 +238,54 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
         ) : null}
 
         {askReplace ? (
-          <Checkbox
-            id={replaceId}
+          <ConsentCheckbox
             name="replaceCallbackUrl"
             checked={replaceConfirmed}
-            helpText={strings.setupReplaceUrlHelp}
-            onChange={(event) => setReplaceConfirmed(event.target.checked)}
-          >
-            {strings.setupReplaceUrl}
-          </Checkbox>
+            onChange={setReplaceConfirmed}
+            label={strings.setupReplaceUrl}
+            help={strings.setupReplaceUrlHelp}
+          />
         ) : null}
 
         <OutcomeAlert outcome={outcome} />
 
-        <Box display="flex" alignItems="center" columnGap="space40">
-          <Button variant="secondary" onClick={() => void check()} loading={busy === 'check'} disabled={busy === 'apply'}>
+        {report ? <StepList label={report.label} steps={report.steps} onCheckAgain={() => void check()} checkDisabled={busy !== undefined} /> : null}
+
+        <Box display="flex" alignItems="center" columnGap="space40" rowGap="space30" flexWrap="wrap">
+          <Button variant="secondary" onClick={() => void check()} loading={busy === 'check'} disabled={busy !== undefined && busy !== 'check'}>
             {strings.setupCheck}
           </Button>
-          <Button variant="primary" onClick={() => void apply()} loading={busy === 'apply'} disabled={busy === 'check' || !fixable}>
+          <Button variant="primary" onClick={() => void apply()} loading={busy === 'apply'} disabled={(busy !== undefined && busy !== 'apply') || !fixable}>
             {strings.setupApply}
+          </Button>
+          <Button variant="secondary" onClick={() => void undo()} loading={busy === 'undo'} disabled={busy !== undefined && busy !== 'undo'}>
+            {strings.setupUndo}
+          </Button>
+          <Button
+            ref={uninstallButton}
+            variant="destructive_secondary"
+            onClick={() => setConfirmingUninstall(true)}
+            loading={busy === 'uninstall'}
+            disabled={busy !== undefined && busy !== 'uninstall'}
+          >
+            {strings.setupUninstall}
           </Button>
           {busy ? (
             <Text as="span" role="status" color="colorTextWeak">
-              {busy === 'check' ? strings.setupChecking : strings.setupApplying}
+              {BUSY_TEXT[busy]}
             </Text>
           ) : null}
         </Box>
+
+        {confirmingUninstall ? (
+          <UninstallConfirmation
+            onConfirm={(keepSyncData) => void uninstall(keepSyncData)}
+            onCancel={() => {
+              setConfirmingUninstall(false);
+              uninstallButton.current?.focus();
+            }}
+          />
+        ) : null}
       </Stack>
     </Box>
   );

@@ -1,5 +1,15 @@
 // A SettingsClient of jest mocks for the settings view's tests.
-import type { ApplySetupResult, CheckSetupResult, LoadResult, OpencxSettings, SaveResult, SettingsClient, SetupCheck } from '../api/settingsClient';
+import type {
+  ApplySetupResult,
+  CheckSetupResult,
+  LoadResult,
+  OpencxSettings,
+  SaveResult,
+  SettingsClient,
+  SetupCheck,
+  UndoSetupResult,
+  UninstallSetupResult,
+} from '../api/settingsClient';
 import { FLEX_SERVICE_SID, WORKSPACE_SID } from './fakeFlex';
 
 /** What the Functions answer before the first Test & Save. */
@@ -50,5 +60,7 @@ export function fakeSettingsClient(load: LoadResult | Promise<LoadResult>): Fake
     save: jest.fn<Promise<SaveResult>, Parameters<SettingsClient['save']>>(),
     checkSetup: jest.fn<Promise<CheckSetupResult>, Parameters<SettingsClient['checkSetup']>>(() => Promise.resolve({ ok: true, checks: HEALTHY_CHECKS })),
     applySetup: jest.fn<Promise<ApplySetupResult>, Parameters<SettingsClient['applySetup']>>(),
+    undoSetup: jest.fn<Promise<UndoSetupResult>, Parameters<SettingsClient['undoSetup']>>(),
+    uninstallSetup: jest.fn<Promise<UninstallSetupResult>, Parameters<SettingsClient['uninstallSetup']>>(),
   };
 }

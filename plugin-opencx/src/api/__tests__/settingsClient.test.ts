@@ -219,12 +219,15 @@ describe('settings client', () => {
       confirm: 'replaceCallbackUrl',
     };
     const OK = { id: 'config', status: 'ok', title: 'OpenCX settings', detail: 'Saved.', autoFixable: false };
+    const REVISIONS = { workspace_events: '1111aaaa2222bbbb', conversations_webhook: '3333cccc4444dddd' };
+    const APPLIED = { id: 'workspace_events', title: 'TaskRouter event callback', status: 'applied', detail: 'Set the Event Callback URL.' };
+    const FAILED = { id: 'conversations_webhook', title: 'Conversations webhook', status: 'failed', detail: 'Not written: it changed since the check.' };
 
     it('checks with the Flex token, and the workflow only when given', async () => {
-      const fetch = answering(200, { ok: true, checks: [OK, PROBLEM] });
+      const fetch = answering(200, { ok: true, checks: [OK, PROBLEM], revisions: REVISIONS });
       const client = createSettingsClient({ baseUrl: BASE, fetch });
 
-      expect(await client.checkSetup('flex-token')).toEqual({ ok: true, checks: [OK, PROBLEM] });
+      expect(await client.checkSetup('flex-token')).toEqual({ ok: true, checks: [OK, PROBLEM], revisions: REVISIONS });
       expect(sent(fetch).url).toBe(`${BASE}/admin/setup-check`);
       expect(sent(fetch).fields).toEqual({ Token: 'flex-token' });
 
@@ -232,26 +235,84 @@ describe('settings client', () => {
       expect(Object.fromEntries(new URLSearchParams(fetch.mock.calls[1][1].body))).toEqual({ Token: 'flex-token', workflowSid: 'WW1' });
     });
 
-    it('applies with the human queue and the URL replacement when given', async () => {
-      const fetch = answering(200, { ok: true, applied: ['workspace_events', 'workflow_filters'], checks: [OK] });
+    it('keeps only the string revisions of a check, and none when the answer has none', async () => {
+      const fetch = answering(200, { ok: true, checks: [OK], revisions: { ...REVISIONS, workflow_filters: 7, timer_workspace: '' } });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).checkSetup('t')).toEqual({ ok: true, checks: [OK], revisions: REVISIONS });
+
+      const without = answering(200, { ok: true, checks: [OK] });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch: without }).checkSetup('t')).toEqual({ ok: true, checks: [OK], revisions: {} });
+    });
+
+    it('applies with the human queue, the URL replacement and the check\'s revisions when given, and reads every step', async () => {
+      const fetch = answering(200, { ok: true, steps: [APPLIED, FAILED], applied: ['workspace_events'], backupId: 'apply-1', checks: [OK] });
       const result = await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('flex-token', {
         humanQueueSid: ' WQ1 ',
         replaceCallbackUrl: true,
+        revisions: REVISIONS,
       });
 
-      expect(result).toEqual({ ok: true, applied: ['workspace_events', 'workflow_filters'], checks: [OK] });
+      expect(result).toEqual({ ok: true, steps: [APPLIED, FAILED], backupId: 'apply-1', checks: [OK] });
       expect(sent(fetch).url).toBe(`${BASE}/admin/setup-apply`);
-      expect(sent(fetch).fields).toEqual({ Token: 'flex-token', humanQueueSid: 'WQ1', replaceCallbackUrl: 'true' });
+      expect(sent(fetch).fields).toEqual({ Token: 'flex-token', humanQueueSid: 'WQ1', replaceCallbackUrl: 'true', revisions: JSON.stringify(REVISIONS) });
+      expect(JSON.parse(sent(fetch).fields.revisions)).toEqual(REVISIONS);
     });
 
     it('applies with the Flex token alone when nothing else is given', async () => {
-      const fetch = answering(200, { ok: true, applied: [], checks: [OK] });
-      expect(await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('flex-token', { humanQueueSid: ' ' })).toEqual({
+      const fetch = answering(200, { ok: true, steps: [], applied: [], checks: [OK] });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('flex-token', { humanQueueSid: ' ', revisions: {} })).toEqual({
         ok: true,
-        applied: [],
+        steps: [],
         checks: [OK],
       });
       expect(sent(fetch).fields).toEqual({ Token: 'flex-token' });
+    });
+
+    it('shows a step status it does not know as failed, and drops unknown step fields', async () => {
+      const fetch = answering(200, { ok: true, steps: [{ ...APPLIED, status: 'partly', extra: 1 }], checks: [OK] });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('t')).toEqual({ ok: true, steps: [{ ...APPLIED, status: 'failed' }], checks: [OK] });
+    });
+
+    it('undoes with the Flex token alone, and reads what was restored', async () => {
+      const restored = { backupId: 'apply-1', at: '2026-11-21T10:25:00.000Z', by: 'admin@example.com' };
+      const fetch = answering(200, { ok: true, steps: [APPLIED], restored, complete: true, checks: [OK] });
+
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).undoSetup('flex-token')).toEqual({ ok: true, steps: [APPLIED], restored, checks: [OK] });
+      expect(sent(fetch).url).toBe(`${BASE}/admin/setup-undo`);
+      expect(sent(fetch).fields).toEqual({ Token: 'flex-token' });
+    });
+
+    it('reads an undo with nothing to undo', async () => {
+      const fetch = answering(200, { ok: true, steps: [], checks: [OK] });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).undoSetup('t')).toEqual({ ok: true, steps: [], checks: [OK] });
+    });
+
+    it.each([
+      [true, 'true'],
+      [false, 'false'],
+    ])('uninstalls with the confirmation, keepSyncData %p', async (keepSyncData, field) => {
+      const fetch = answering(200, { ok: true, steps: [APPLIED], complete: true });
+
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).uninstallSetup('flex-token', { keepSyncData })).toEqual({ ok: true, steps: [APPLIED], complete: true });
+      expect(sent(fetch).url).toBe(`${BASE}/admin/setup-uninstall`);
+      expect(sent(fetch).fields).toEqual({ Token: 'flex-token', confirm: 'uninstall', keepSyncData: field });
+    });
+
+    it('takes an uninstall as incomplete unless the answer says complete', async () => {
+      const fetch = answering(200, { ok: true, steps: [{ ...APPLIED, status: 'skipped' }] });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).uninstallSetup('t', { keepSyncData: false })).toEqual({
+        ok: true,
+        steps: [{ ...APPLIED, status: 'skipped' }],
+        complete: false,
+      });
+    });
+
+    it('passes on a refused uninstall with its field', async () => {
+      const message = 'Uninstall removes the integration from this account: send confirm=uninstall to go ahead';
+      const fetch = answering(400, { ok: false, error: { code: 'invalid_input', message, field: 'confirm' } });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).uninstallSetup('t', { keepSyncData: false })).toEqual({
+        ok: false,
+        error: { code: 'invalid_input', message, field: 'confirm', status: 400 },
+      });
     });
 
     it('passes on a human queue error with its field', async () => {
@@ -267,6 +328,7 @@ describe('settings client', () => {
       expect(await createSettingsClient({ baseUrl: BASE, fetch }).checkSetup('t')).toEqual({
         ok: true,
         checks: [OK, { ...OK, id: 'future', status: 'warning' }],
+        revisions: {},
       });
     });
 
@@ -279,8 +341,15 @@ describe('settings client', () => {
       expect(result).toMatchObject({ ok: false, error: { code: 'unexpected_response' } });
     });
 
-    it('reports an apply answer without its applied list as unexpected', async () => {
-      const result = await createSettingsClient({ baseUrl: BASE, fetch: answering(200, { ok: true, checks: [OK] }) }).applySetup('t');
+    it.each([
+      ['an apply without its steps', 'applySetup', { ok: true, applied: [], checks: [OK] }],
+      ['an apply step without a title', 'applySetup', { ok: true, steps: [APPLIED, { ...FAILED, title: '' }], checks: [OK] }],
+      ['an apply without its checks', 'applySetup', { ok: true, steps: [APPLIED] }],
+      ['an undo without its steps', 'undoSetup', { ok: true, restored: { backupId: 'a', at: 'b', by: 'c' }, checks: [OK] }],
+      ['an uninstall step without its detail', 'uninstallSetup', { ok: true, steps: [{ ...APPLIED, detail: undefined }], complete: true }],
+    ] as const)('reports %s as an unexpected answer', async (_case, operation, body) => {
+      const client = createSettingsClient({ baseUrl: BASE, fetch: answering(200, body) });
+      const result = operation === 'uninstallSetup' ? await client.uninstallSetup('t', { keepSyncData: false }) : await client[operation]('t');
       expect(result).toMatchObject({ ok: false, error: { code: 'unexpected_response' } });
     });
 

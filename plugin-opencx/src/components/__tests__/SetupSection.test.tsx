@@ -1,7 +1,7 @@
 import React from 'react';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 
-import type { ApplySetupResult, CheckSetupResult, OpencxSettings, SetupCheck } from '../../api/settingsClient';
+import type { ApplySetupResult, CheckSetupResult, OpencxSettings, SetupCheck, StepReport, StepStatus } from '../../api/settingsClient';
 import { fakeSettingsClient, HEALTHY_CHECKS, SAVED_SETTINGS } from '../../testing/fakeSettingsClient';
 import { renderWithTheme } from '../../testing/render';
 import { SettingsView } from '../SettingsView';
@@ -107,6 +107,12 @@ const CONFIG_OK = HEALTHY_CHECKS[0];
 
 const BROKEN = [CONFIG_OK, OPENCX_UNREACHABLE, WORKSPACE_UNSET, CONVERSATIONS_ELSEWHERE, NO_HANDOFF_FILTER];
 const FIXED = [CONFIG_OK, HEALTHY_CHECKS[1], WORKSPACE_OK, CONVERSATIONS_OK, FILTERS_OK];
+/** The check's view of each resource Apply may write. */
+const REVISIONS = { workspace_events: 'a1b2c3d4e5f60718', conversations_webhook: '0f1e2d3c4b5a6978', workflow_filters: '99aa88bb77cc66dd' };
+
+/** A step's report as the Functions word it. */
+const step = (check: SetupCheck, status: StepStatus, detail: string): StepReport => ({ id: check.id, title: check.title, status, detail });
+const applied = (check: SetupCheck, detail = `Fixed: ${check.title}.`) => step(check, 'applied', detail);
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -118,7 +124,7 @@ function deferred<T>() {
 
 async function renderView(checks: SetupCheck[] | Promise<CheckSetupResult>, settings: OpencxSettings = SAVED) {
   const client = fakeSettingsClient({ ok: true, settings });
-  client.checkSetup.mockImplementation(() => (Array.isArray(checks) ? Promise.resolve({ ok: true, checks }) : checks));
+  client.checkSetup.mockImplementation(() => (Array.isArray(checks) ? Promise.resolve({ ok: true, checks, revisions: REVISIONS }) : checks));
   renderWithTheme(<SettingsView client={client} token="flex-token" flexResources={FLEX} />);
   await screen.findByRole('button', { name: 'Check setup' });
   if (Array.isArray(checks) && settings.configured) await screen.findByRole('list', { name: 'Setup checks' });
@@ -166,7 +172,11 @@ describe('Twilio setup section', () => {
 
   it('shows checks this view has no special case for, such as the OpenCX webhook and the watchdog timers, and applies their fixes', async () => {
     const client = await renderView([CONFIG_OK, OPENCX_WEBHOOK_QUIET, TIMER_WORKSPACE_MISSING]);
-    client.applySetup.mockResolvedValueOnce({ ok: true, applied: ['timer_workspace'], checks: [CONFIG_OK, OPENCX_WEBHOOK_QUIET, { ...TIMER_WORKSPACE_MISSING, status: 'ok' }] });
+    client.applySetup.mockResolvedValueOnce({
+      ok: true,
+      steps: [applied(TIMER_WORKSPACE_MISSING)],
+      checks: [CONFIG_OK, OPENCX_WEBHOOK_QUIET, { ...TIMER_WORKSPACE_MISSING, status: 'ok' }],
+    });
 
     const webhook = item('OpenCX webhook');
     expect(within(webhook).getByText('Warning')).toBeVisible();
@@ -236,15 +246,19 @@ describe('Twilio setup section', () => {
 
   it('applies with the human queue, and replaces a foreign webhook URL only once confirmed', async () => {
     const client = await renderView(BROKEN);
-    client.applySetup.mockResolvedValueOnce({ ok: true, applied: ['workspace_events', 'workflow_filters'], checks: [CONFIG_OK, WORKSPACE_OK, CONVERSATIONS_ELSEWHERE, FILTERS_OK] });
-    client.applySetup.mockResolvedValueOnce({ ok: true, applied: ['conversations_webhook'], checks: FIXED });
+    client.applySetup.mockResolvedValueOnce({
+      ok: true,
+      steps: [applied(WORKSPACE_UNSET), step(CONVERSATIONS_ELSEWHERE, 'skipped', 'Not confirmed.'), applied(NO_HANDOFF_FILTER)],
+      checks: [CONFIG_OK, WORKSPACE_OK, CONVERSATIONS_ELSEWHERE, FILTERS_OK],
+    });
+    client.applySetup.mockResolvedValueOnce({ ok: true, steps: [applied(CONVERSATIONS_ELSEWHERE)], checks: FIXED });
 
     expect(replaceBox()).not.toBeChecked();
     fireEvent.change(humanQueueInput()!, { target: { value: ` ${HUMAN_QUEUE} ` } });
     fireEvent.click(applyButton());
 
     expect(await screen.findByText('Applied: TaskRouter event callback, Workflow filters.')).toBeVisible();
-    expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', { humanQueueSid: HUMAN_QUEUE });
+    expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', { humanQueueSid: HUMAN_QUEUE, revisions: REVISIONS });
     // The new checks replace the old ones: the filter is there, so no queue is asked for any more.
     expect(within(item('Workflow filters')).getByText('OK')).toBeVisible();
     expect(humanQueueInput()).not.toBeInTheDocument();
@@ -255,7 +269,8 @@ describe('Twilio setup section', () => {
     fireEvent.click(applyButton());
 
     expect(await screen.findByText('Applied: Conversations webhook.')).toBeVisible();
-    expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', { replaceCallbackUrl: true });
+    // Apply wrote two resources: only the untouched one keeps the revision the check saw.
+    expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', { replaceCallbackUrl: true, revisions: { conversations_webhook: REVISIONS.conversations_webhook } });
     expect(screen.getByText('All 5 checks passed.')).toBeVisible();
     expect(replaceBox()).not.toBeInTheDocument();
     expect(applyButton()).toBeDisabled();
@@ -263,17 +278,21 @@ describe('Twilio setup section', () => {
 
   it('says when apply changed nothing', async () => {
     const client = await renderView([CONFIG_OK, CONVERSATIONS_ELSEWHERE]);
-    client.applySetup.mockResolvedValue({ ok: true, applied: [], checks: [CONFIG_OK, CONVERSATIONS_ELSEWHERE] });
+    client.applySetup.mockResolvedValue({
+      ok: true,
+      steps: [step(CONVERSATIONS_ELSEWHERE, 'skipped', 'The URL points elsewhere and replacing it was not confirmed.')],
+      checks: [CONFIG_OK, CONVERSATIONS_ELSEWHERE],
+    });
 
     fireEvent.click(applyButton());
 
     expect(await screen.findByText('Nothing was changed.')).toBeVisible();
-    expect(client.applySetup).toHaveBeenCalledWith('flex-token', {});
+    expect(client.applySetup).toHaveBeenCalledWith('flex-token', { revisions: REVISIONS });
   });
 
   it('replaces the old results with a new check', async () => {
     const client = await renderView(BROKEN);
-    client.checkSetup.mockResolvedValue({ ok: true, checks: [CONFIG_OK, AI_WORKER_OFFLINE] });
+    client.checkSetup.mockResolvedValue({ ok: true, checks: [CONFIG_OK, AI_WORKER_OFFLINE], revisions: {} });
 
     fireEvent.click(checkButton());
 
@@ -297,7 +316,7 @@ describe('Twilio setup section', () => {
       autoFixable: false,
     };
     const client = await renderView(BROKEN);
-    client.checkSetup.mockResolvedValue({ ok: true, checks: [CONFIG_OK, poolBusy] });
+    client.checkSetup.mockResolvedValue({ ok: true, checks: [CONFIG_OK, poolBusy], revisions: {} });
 
     fireEvent.click(checkButton());
 
@@ -371,7 +390,7 @@ describe('Twilio setup section', () => {
     expect(checkButton()).toHaveAttribute('aria-busy', 'true');
     expect(applyButton()).toBeDisabled();
 
-    first.resolve({ ok: true, checks: BROKEN });
+    first.resolve({ ok: true, checks: BROKEN, revisions: REVISIONS });
     await screen.findByRole('list', { name: 'Setup checks' });
     expect(checkButton()).toBeEnabled();
     expect(applyButton()).toBeEnabled();
@@ -385,7 +404,7 @@ describe('Twilio setup section', () => {
     expect(applyButton()).toHaveAttribute('aria-busy', 'true');
     expect(checkButton()).toBeDisabled();
 
-    applying.resolve({ ok: true, applied: ['workspace_events'], checks: FIXED });
+    applying.resolve({ ok: true, steps: [applied(WORKSPACE_UNSET)], checks: FIXED });
     expect(await screen.findByText('Applied: TaskRouter event callback.')).toBeVisible();
     expect(screen.queryByText('Applying the fixes…')).not.toBeInTheDocument();
     expect(checkButton()).toBeEnabled();
@@ -394,7 +413,7 @@ describe('Twilio setup section', () => {
   it('shows only the newest answer when checks overlap', async () => {
     const client = await renderView(BROKEN);
     const slow = deferred<CheckSetupResult>();
-    client.checkSetup.mockImplementation(() => Promise.resolve({ ok: true, checks: HEALTHY_CHECKS }));
+    client.checkSetup.mockImplementation(() => Promise.resolve({ ok: true, checks: HEALTHY_CHECKS, revisions: {} }));
     client.checkSetup.mockReturnValueOnce(slow.promise);
     client.save.mockResolvedValue({ ok: true, settings: SAVED, workerCreated: false });
 
@@ -403,7 +422,7 @@ describe('Twilio setup section', () => {
     await screen.findByText('All 2 checks passed.');
     expect(client.checkSetup).toHaveBeenCalledTimes(3);
 
-    slow.resolve({ ok: true, checks: BROKEN });
+    slow.resolve({ ok: true, checks: BROKEN, revisions: REVISIONS });
     await new Promise((done) => setTimeout(done, 0));
     expect(screen.getByText('All 2 checks passed.')).toBeVisible();
     expect(checkButton()).toBeEnabled();
