@@ -1,7 +1,8 @@
-// The one module that talks to the OpenCX admin Functions. Every call is a form-encoded POST
-// carrying the Flex token as `Token`: a CORS "simple request", so the browser sends no preflight.
+// The client of the OpenCX admin Functions (settings and setup), over functionsRequest.
 import { DEFAULT_AI_ANSWER_TIMEOUT_SECONDS, DEFAULT_AI_AUTHOR_NAME, DEFAULT_AI_PEAK_CONVERSATIONS, DEFAULT_CUSTOMER_HANDOFF_NOTE } from '../config';
-import { format, strings } from '../strings';
+import { createFunctionsPost, type FunctionsError, type FunctionsRequestOptions, isObject, unexpectedAnswer } from './functionsRequest';
+
+export type { FetchLike } from './functionsRequest';
 
 export type SettingsField =
   | 'opencxToken'
@@ -48,14 +49,7 @@ export interface SavedKey {
   masked: string;
 }
 
-export interface SettingsError {
-  /** The Functions' code, or `network_error` / `unexpected_response` from this client. */
-  code: string;
-  message: string;
-  field?: SettingsField;
-  /** HTTP status; absent when no answer arrived. */
-  status?: number;
-}
+export type SettingsError = FunctionsError<SettingsField>;
 
 export interface SaveSettingsInput {
   /** Empty: keep the saved token. */
@@ -122,16 +116,7 @@ export interface SettingsClient {
   applySetup(flexToken: string, input?: ApplySetupInput): Promise<ApplySetupResult>;
 }
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string }) => Promise<{
-  status: number;
-  json(): Promise<unknown>;
-}>;
-
-export interface SettingsClientOptions {
-  /** The Functions domain, e.g. https://opencx-1234-dev.twil.io */
-  baseUrl: string;
-  fetch?: FetchLike;
-}
+export type SettingsClientOptions = FunctionsRequestOptions;
 
 const FIELDS: readonly SettingsField[] = [
   'opencxToken',
@@ -149,30 +134,8 @@ const FIELDS: readonly SettingsField[] = [
   'aiPeakConversations',
 ];
 
-export function createSettingsClient({ baseUrl, fetch: fetchImpl = (url, init) => fetch(url, init) }: SettingsClientOptions): SettingsClient {
-  const root = baseUrl.replace(/\/+$/, '');
-
-  async function post(path: string, fields: Record<string, string>): Promise<{ ok: true; body: Record<string, unknown> } | Failure> {
-    let response: Awaited<ReturnType<FetchLike>>;
-    try {
-      response = await fetchImpl(`${root}${path}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(fields).toString(),
-      });
-    } catch {
-      return { ok: false, error: { code: 'network_error', message: strings.settingsNetworkError } };
-    }
-    const body = await response.json().catch(() => undefined);
-    const unexpected: Failure = {
-      ok: false,
-      error: { code: 'unexpected_response', message: format(strings.settingsUnexpectedResponse, { status: response.status }), status: response.status },
-    };
-    if (!isObject(body)) return unexpected;
-    if (body.ok === true && response.status < 300) return { ok: true, body };
-    const error = readError(body.error, response.status);
-    return error ? { ok: false, error } : unexpected;
-  }
+export function createSettingsClient(options: SettingsClientOptions): SettingsClient {
+  const post = createFunctionsPost(options, FIELDS);
 
   return {
     async load(flexToken) {
@@ -237,13 +200,7 @@ function setupFields(flexToken: string, input: CheckSetupInput): Record<string, 
   return fields;
 }
 
-function unexpectedShape(): Failure {
-  return { ok: false, error: { code: 'unexpected_response', message: format(strings.settingsUnexpectedResponse, { status: 200 }), status: 200 } };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+const unexpectedShape = (): Failure => unexpectedAnswer();
 
 const stringOrNull = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
 
@@ -301,15 +258,4 @@ function readChecks(value: unknown): SetupCheck[] | undefined {
     });
   }
   return checks;
-}
-
-function readError(value: unknown, status: number): SettingsError | undefined {
-  if (!isObject(value) || typeof value.message !== 'string' || !value.message) return undefined;
-  const field = FIELDS.find((name) => name === value.field);
-  return {
-    code: typeof value.code === 'string' ? value.code : 'error',
-    message: value.message,
-    status,
-    ...(field ? { field } : {}),
-  };
 }
