@@ -1,5 +1,6 @@
 import { setupHandoffPanel } from './handoffPanel';
 import { setupHandoffTaskBadge } from './handoffTaskBadge';
+import { setupInsightsView } from './insightsView';
 import { setupOpencxMessageBadges } from './messageBadges';
 import { setupPasteTheme } from './pasteTheme';
 import { setupSettingsView } from './settingsView';
@@ -14,4 +15,5 @@ export const features: readonly FeatureSetup[] = [
   setupHandoffTaskBadge,
   setupOpencxMessageBadges,
   setupSettingsView,
+  setupInsightsView,
 ];
