@@ -1,14 +1,13 @@
 // The supervisors' view of the AI: one period at a time (today, 7 or 30 days), loaded from the
-// insights Function when chosen.
+// insights Function when chosen. The periods are a row of toggle buttons, as a segmented control:
+// Paste 15 has none, and its Tabs bring the whole Reakit library (about 35 KB gzipped).
 import React, { useEffect, useRef, useState } from 'react';
 import { Alert } from '@twilio-paste/core/alert';
 import { Box } from '@twilio-paste/core/box';
 import { Button } from '@twilio-paste/core/button';
 import { Heading } from '@twilio-paste/core/heading';
 import { Spinner } from '@twilio-paste/core/spinner';
-import { Tab, TabList, TabPanel, TabPanels, Tabs, useTabState } from '@twilio-paste/core/tabs';
 import { Text } from '@twilio-paste/core/text';
-import { useUID } from '@twilio-paste/core/uid-library';
 
 import { INSIGHTS_PERIODS, type InsightsClient, type InsightsPeriod, type InsightsResult } from '../api/insightsClient';
 import { format, strings } from '../strings';
@@ -31,10 +30,7 @@ const PERIOD_LABELS: Readonly<Record<InsightsPeriod, string>> = {
 type Loaded = { period: InsightsPeriod; result?: InsightsResult };
 
 export function InsightsView({ client, token, locale }: InsightsViewProps): JSX.Element {
-  const baseId = useUID();
-  const tabId = (period: InsightsPeriod): string => `${baseId}-${period}`;
-  const tabs = useTabState({ selectedId: tabId('7d') });
-  const period = INSIGHTS_PERIODS.find((candidate) => tabId(candidate) === tabs.selectedId) ?? '7d';
+  const [period, setPeriod] = useState<InsightsPeriod>('7d');
   const [loaded, setLoaded] = useState<Loaded>({ period });
   const [reloads, setReloads] = useState(0);
   // The token renews while the view is open; a renewal alone is no reason to reload.
@@ -71,26 +67,23 @@ export function InsightsView({ client, token, locale }: InsightsViewProps): JSX.
           {strings.insightsRefresh}
         </Button>
       </Box>
-      <Tabs state={tabs}>
-        <TabList aria-label={strings.insightsPeriodsLabel}>
-          {INSIGHTS_PERIODS.map((option) => (
-            <Tab key={option} id={tabId(option)}>
-              {PERIOD_LABELS[option]}
-            </Tab>
-          ))}
-        </TabList>
-        <TabPanels>
-          {INSIGHTS_PERIODS.map((option) => (
-            <TabPanel key={option}>
-              {option === period ? (
-                <Box paddingTop="space60">
-                  <PeriodInsights result={result} onRetry={reload} locale={locale} />
-                </Box>
-              ) : null}
-            </TabPanel>
-          ))}
-        </TabPanels>
-      </Tabs>
+      <PeriodPicker period={period} onPeriod={setPeriod} />
+      <Box paddingTop="space60">
+        <PeriodInsights result={result} onRetry={reload} locale={locale} />
+      </Box>
+    </Box>
+  );
+}
+
+/** Today, 7 or 30 days: one pressed at a time. */
+function PeriodPicker({ period, onPeriod }: { period: InsightsPeriod; onPeriod: (period: InsightsPeriod) => void }): JSX.Element {
+  return (
+    <Box role="group" aria-label={strings.insightsPeriodsLabel} display="flex" columnGap="space20">
+      {INSIGHTS_PERIODS.map((option) => (
+        <Button key={option} variant={option === period ? 'primary' : 'secondary'} size="small" aria-pressed={option === period} onClick={() => onPeriod(option)}>
+          {PERIOD_LABELS[option]}
+        </Button>
+      ))}
     </Box>
   );
 }

@@ -31,7 +31,8 @@ describe('insights view', () => {
     await screen.findByText('Conversations per day');
     expect(client.load).toHaveBeenCalledTimes(1);
     expect(client.load).toHaveBeenCalledWith('flex-token', '7d');
-    expect(screen.getByRole('tab', { name: 'Last 7 days' })).toHaveAttribute('aria-selected', 'true');
+    expect(screen.getByRole('button', { name: 'Last 7 days' })).toHaveAttribute('aria-pressed', 'true');
+    expect(screen.getByRole('button', { name: 'Today' })).toHaveAttribute('aria-pressed', 'false');
     expect(figure('Conversations the AI engaged')).toHaveTextContent(week.engaged.toLocaleString('en-US'));
     expect(figure('Contained')).toHaveTextContent(week.contained.toLocaleString('en-US'));
     expect(figure('Handed off')).toHaveTextContent(`${Math.round(week.handoffRate! * 100)}% handoff rate`);
@@ -112,13 +113,13 @@ describe('insights view', () => {
     renderView(client);
     expect(screen.getByText('Loading the insights…')).toBeVisible();
 
-    fireEvent.click(screen.getByRole('tab', { name: 'Today' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Today' }));
     await screen.findByRole('table');
     expect(client.load.mock.calls.map(([, period]) => period)).toEqual(['7d', 'today']);
     await act(async () => answerWeek(sample('7d')));
     expect(figure('Conversations the AI engaged')).toHaveTextContent(String(EARLY_TODAY.engaged));
 
-    fireEvent.click(screen.getByRole('tab', { name: 'Last 30 days' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Last 30 days' }));
     await screen.findByRole('table');
     expect(client.load).toHaveBeenLastCalledWith('flex-token', '30d');
   });
