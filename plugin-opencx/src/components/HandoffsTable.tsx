@@ -116,7 +116,11 @@ function HandoffRow({ handoff, locale }: { handoff: HandoffRecord; locale?: stri
       <Td>
         <SentimentBadge sentiment={handoff.sentiment} />
       </Td>
-      <Td textAlign="right">{duration(handoff.secondsWithAi)}</Td>
+      <Td textAlign="right">
+        <Text as="span" whiteSpace="nowrap">
+          {duration(handoff.secondsWithAi)}
+        </Text>
+      </Td>
       <Td>
         <Verdict verdict={handoff.verdict} />
       </Td>
