@@ -3,7 +3,9 @@ import { readFileSync } from 'fs';
 import path from 'path';
 import { gzipSync } from 'zlib';
 
-const BUDGET_GZIP_BYTES = 100 * 1024;
+// 100 KiB until the supervisors' insights view (figures, charts, handoff table) added about 8 KiB;
+// its charts are drawn without a library. The issue allows up to 120 KiB for the insights charts.
+const BUDGET_GZIP_BYTES = 110 * 1024;
 const bundle = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'plugin-opencx', 'build', 'plugin-opencx.js');
 const raw = readFileSync(bundle);
 const gzip = gzipSync(raw, { level: 9 }).length;

@@ -1,5 +1,6 @@
 // A page showing the plugin's agent and admin UI outside Flex, for the real-browser test and
 // its screenshots. The settings view talks to the real Functions named in window.GALLERY.
+// With `?view=insights` it shows the supervisors' insights view alone, calling this page's origin.
 import React from 'react';
 import ReactDOM from 'react-dom';
 import { Box } from '@twilio-paste/core/box';
@@ -7,9 +8,11 @@ import { Heading } from '@twilio-paste/core/heading';
 import { Stack } from '@twilio-paste/core/stack';
 import { Theme } from '@twilio-paste/core/theme';
 
+import { createInsightsClient } from '../src/api/insightsClient';
 import { createSettingsClient } from '../src/api/settingsClient';
 import { HandoffPanel } from '../src/components/HandoffPanel';
 import { HandoffTaskBadge } from '../src/components/HandoffTaskBadge';
+import { InsightsView } from '../src/components/InsightsView';
 import { OpencxMessageBadge } from '../src/components/OpencxMessageBadge';
 import { SettingsView } from '../src/components/SettingsView';
 
@@ -59,4 +62,15 @@ function Gallery(): JSX.Element {
   );
 }
 
-ReactDOM.render(<Gallery />, document.getElementById('root'));
+function SupervisorGallery(): JSX.Element {
+  return (
+    <Theme.Provider theme="flex">
+      <Box backgroundColor="colorBackgroundBody" width="1040px" data-testid="supervisor-view">
+        <InsightsView client={createInsightsClient({ baseUrl: window.location.origin })} token={config.token} locale="en-US" />
+      </Box>
+    </Theme.Provider>
+  );
+}
+
+const view = new URLSearchParams(window.location.search).get('view');
+ReactDOM.render(view === 'insights' ? <SupervisorGallery /> : <Gallery />, document.getElementById('root'));

@@ -16,8 +16,10 @@ export const AI_WORKER_CHANNEL_CAPACITY = 50;
 export const DEFAULT_AI_PEAK_CONVERSATIONS = 50;
 
 export const SETTINGS_VIEW_NAME = 'opencx-settings';
+export const INSIGHTS_VIEW_NAME = 'opencx-insights';
 
 export const ADMIN_ROLE = 'admin';
+export const SUPERVISOR_ROLE = 'supervisor';
 
 export function opencxSessionUrl(sessionId: string): string {
   return OPENCX_INBOX_URL + encodeURIComponent(sessionId);

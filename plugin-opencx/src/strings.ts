@@ -37,6 +37,66 @@ export interface OpencxStrings {
   handoffNoteBadge: string;
   handoffNoteBadgeLabel: string;
 
+  insightsNavLabel: string;
+  insightsTitle: string;
+  insightsIntro: string;
+  insightsPeriodsLabel: string;
+  insightsPeriodToday: string;
+  insightsPeriod7d: string;
+  insightsPeriod30d: string;
+  insightsLoading: string;
+  insightsLoadFailed: string;
+  insightsRetry: string;
+  insightsRefresh: string;
+  insightsNoneEngaged: string;
+  insightsLiveLabel: string;
+  insightsLiveValue: string;
+  insightsLiveNoCapacity: string;
+  insightsEngaged: string;
+  insightsEngagedDetail: string;
+  insightsContained: string;
+  insightsContainedDetail: string;
+  insightsHandedOff: string;
+  insightsHandedOffDetail: string;
+  insightsMedianWithAi: string;
+  insightsMedianWithAiDetail: string;
+  insightsAiUnavailable: string;
+  insightsAiUnavailableDetail: string;
+  insightsHandbacks: string;
+  insightsHandbacksDetail: string;
+  insightsNotNeeded: string;
+  insightsNotNeededDetail: string;
+  insightsNoVerdicts: string;
+  insightsNoValue: string;
+  insightsDailyTitle: string;
+  insightsDailyDay: string;
+  insightsDailyInProgress: string;
+  insightsReasonsTitle: string;
+  insightsReasonShow: string;
+  insightsSentimentTitle: string;
+  insightsNoHandoffs: string;
+  insightsHandoffsTitle: string;
+  insightsHandoffsReasonFilter: string;
+  insightsHandoffsAllReasons: string;
+  insightsHandoffsShowing: string;
+  insightsHandoffsShowingLatest: string;
+  insightsHandoffsShowMore: string;
+  insightsHandoffsNone: string;
+  insightsColumnTime: string;
+  insightsColumnReason: string;
+  insightsColumnSentiment: string;
+  insightsColumnWithAi: string;
+  insightsColumnVerdict: string;
+  insightsColumnTask: string;
+  insightsNoReason: string;
+  insightsVerdictNeeded: string;
+  insightsVerdictNotNeeded: string;
+  insightsVerdictSummaryWrong: string;
+  insightsVerdictNone: string;
+  durationSeconds: string;
+  durationMinutes: string;
+  durationHours: string;
+
   settingsNavLabel: string;
   settingsTitle: string;
   settingsIntro: string;
@@ -211,6 +271,66 @@ export const strings: OpencxStrings = {
   aiMessageBadgeLabel: 'Sent by the OpenCX AI agent',
   handoffNoteBadge: 'Handoff note',
   handoffNoteBadgeLabel: 'Sent to the customer when the AI handed off; the AI’s summary is in the handoff panel',
+
+  insightsNavLabel: 'AI insights',
+  insightsTitle: 'AI insights',
+  insightsIntro: 'What the OpenCX AI handled on its own, what it handed to your agents and why. Days are UTC days.',
+  insightsPeriodsLabel: 'Period',
+  insightsPeriodToday: 'Today',
+  insightsPeriod7d: 'Last 7 days',
+  insightsPeriod30d: 'Last 30 days',
+  insightsLoading: 'Loading the insights…',
+  insightsLoadFailed: 'The insights could not be loaded. {message}',
+  insightsRetry: 'Try again',
+  insightsRefresh: 'Refresh',
+  insightsNoneEngaged: 'The AI engaged no conversations in this period.',
+  insightsLiveLabel: 'Live now',
+  insightsLiveValue: '{count} AI conversations of {capacity} the AI pool can hold',
+  insightsLiveNoCapacity: '{count} AI conversations; the AI pool has no open capacity',
+  insightsEngaged: 'Conversations the AI engaged',
+  insightsEngagedDetail: '{open} still with the AI or not yet ended',
+  insightsContained: 'Contained',
+  insightsContainedDetail: '{rate} ended with the AI',
+  insightsHandedOff: 'Handed off',
+  insightsHandedOffDetail: '{rate} handoff rate',
+  insightsMedianWithAi: 'Median time with the AI before a handoff',
+  insightsMedianWithAiDetail: 'From the first AI answer to the handoff',
+  insightsAiUnavailable: '“AI unavailable” handoffs',
+  insightsAiUnavailableDetail: 'Handed off because the AI was down or too slow',
+  insightsHandbacks: 'Handed back to the AI',
+  insightsHandbacksDetail: 'By an agent, after a handoff',
+  insightsNotNeeded: '“Handoff not needed”',
+  insightsNotNeededDetail: '{notNeeded} of {total} agents’ verdicts; summary wrong in {summaryWrong}',
+  insightsNoVerdicts: 'No verdicts from agents yet',
+  insightsNoValue: '—',
+  insightsDailyTitle: 'Conversations per day',
+  insightsDailyDay: '{day}: {engaged} engaged, {contained} contained, {handedOff} handed off',
+  insightsDailyInProgress: 'Still with the AI',
+  insightsReasonsTitle: 'Top handoff reasons',
+  insightsReasonShow: 'Show the handoffs for “{reason}”: {count}',
+  insightsSentimentTitle: 'Customer sentiment at handoff',
+  insightsNoHandoffs: 'No handoffs in this period.',
+  insightsHandoffsTitle: 'Handoffs',
+  insightsHandoffsReasonFilter: 'Reason',
+  insightsHandoffsAllReasons: 'All reasons',
+  insightsHandoffsShowing: 'Showing {shown} of {total}',
+  insightsHandoffsShowingLatest: 'Showing {shown} of the latest {listed} ({total} in this period)',
+  insightsHandoffsShowMore: 'Show more',
+  insightsHandoffsNone: 'No handoffs match.',
+  insightsColumnTime: 'Handed off',
+  insightsColumnReason: 'Reason',
+  insightsColumnSentiment: 'Sentiment',
+  insightsColumnWithAi: 'Time with the AI',
+  insightsColumnVerdict: 'Agent’s verdict',
+  insightsColumnTask: 'Task',
+  insightsNoReason: 'No reason given',
+  insightsVerdictNeeded: 'Needed',
+  insightsVerdictNotNeeded: 'Not needed',
+  insightsVerdictSummaryWrong: 'summary wrong',
+  insightsVerdictNone: 'None yet',
+  durationSeconds: '{seconds} s',
+  durationMinutes: '{minutes} min {seconds} s',
+  durationHours: '{hours} h {minutes} min',
 
   settingsNavLabel: 'OpenCX',
   settingsTitle: 'OpenCX settings',

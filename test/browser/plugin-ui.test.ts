@@ -1,5 +1,7 @@
 // The plugin's agent panel and admin settings view in a real browser (Debian's chromium),
-// with the settings view calling the real admin Functions in twilio-run against the simulators.
+// with the settings view calling the real admin Functions in twilio-run against the simulators,
+// and the supervisors' insights view reading a realistic week from this page's server, which
+// answers /supervisor/insights in the shape the Function gives.
 // Screenshots land in test-artifacts/screenshots/.
 import { build, stop as stopEsbuild } from 'esbuild';
 import fs from 'fs';
@@ -10,6 +12,7 @@ import { Browser, chromium, Page } from 'playwright-core';
 import { DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
 import { PROJECT_ROOT } from '../harness/functions-runtime';
 import { OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
+import { sampleInsights } from '../../plugin-opencx/src/testing/insightsSample';
 
 jest.setTimeout(90000);
 
@@ -39,6 +42,8 @@ let browser: Browser;
 let server: http.Server;
 let pageUrl: string;
 let adminToken: string;
+/** The form fields of each insights request the page made. */
+const insightsRequests: Record<string, string>[] = [];
 
 async function buildGallery(dir: string): Promise<void> {
   await build({
@@ -57,9 +62,21 @@ function serve(dir: string, config: object): Promise<string> {
 <body style="margin:0"><div id="root"></div><script>window.GALLERY = ${JSON.stringify(config)};</script><script src="/gallery.js"></script></body></html>`;
   server = http.createServer((req, res) => {
     if (req.url === '/gallery.js') res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(fs.readFileSync(path.join(dir, 'gallery.js')));
+    else if (req.method === 'POST' && req.url === '/supervisor/insights') answerInsights(req, res);
     else res.writeHead(200, { 'Content-Type': 'text/html' }).end(html);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)));
+}
+
+function answerInsights(req: http.IncomingMessage, res: http.ServerResponse): void {
+  let body = '';
+  req.on('data', (chunk) => (body += chunk));
+  req.on('end', () => {
+    const fields = Object.fromEntries(new URLSearchParams(body));
+    insightsRequests.push(fields);
+    const period = fields.period === 'today' || fields.period === '30d' ? fields.period : '7d';
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ok: true, ...sampleInsights(period, new Date(NOW)) }));
+  });
 }
 
 async function openGallery(): Promise<Page> {
@@ -222,5 +239,48 @@ test('admins check the Twilio setup: with the settings saved and both webhooks r
   expect(await admin.getByLabel('Human queue SID').count()).toBe(0);
   expect(world.twilio.violations).toEqual([]);
   await admin.screenshot({ path: path.join(ARTIFACTS, 'setup-check.png') });
+  await page.close();
+});
+
+test('supervisors see the AI insights for a week: figures, charts and the handoffs behind a reason', async () => {
+  // Tall enough for the figures, the charts and the first handoffs in one screenshot.
+  const page = await browser.newPage({ viewport: { width: 1040, height: 1900 }, locale: 'en-US' });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${pageUrl}?view=insights`);
+  const view = page.getByTestId('supervisor-view');
+  await view.getByRole('table').waitFor();
+  expect(errors).toEqual([]);
+  expect(insightsRequests).toEqual([{ Token: adminToken, period: '7d' }]);
+
+  const week = sampleInsights('7d', new Date(NOW));
+  await expect(view.getByRole('button', { name: 'Last 7 days' }).getAttribute('aria-pressed')).resolves.toBe('true');
+  await expect(view.getByText(week.engaged.toLocaleString('en-US'), { exact: true }).isVisible()).resolves.toBe(true);
+  await expect(view.getByText(`${Math.round(week.handoffRate! * 100)}% handoff rate`).isVisible()).resolves.toBe(true);
+  await expect(view.getByRole('meter', { name: 'Live now' }).getAttribute('aria-valuenow')).resolves.toBe('37');
+  const days = view.getByRole('list', { name: 'Conversations per day' }).getByRole('img');
+  expect(await days.count()).toBe(7);
+  // The bars are drawn: the busiest day's column is filled to the top of the chart.
+  type Drawn = { offsetHeight: number; children: ArrayLike<Drawn> };
+  const heights = await days.evaluateAll((columns) => (columns as unknown as Drawn[]).map((column) => column.offsetHeight));
+  const filled = await days.evaluateAll((columns) =>
+    (columns as unknown as Drawn[]).map((column) => Array.from(column.children).reduce((sum, segment) => sum + segment.offsetHeight, 0)),
+  );
+  expect(Math.max(...filled)).toBeGreaterThanOrEqual(heights[0] - 2);
+  expect(Math.min(...filled)).toBeGreaterThan(0);
+
+  await page.screenshot({ path: path.join(ARTIFACTS, 'insights-week.png') });
+
+  // Drill down: the handoffs behind the second most frequent reason.
+  const reason = week.topReasons[1];
+  await view.getByRole('button', { name: `Show the handoffs for “${reason.reason}”: ${reason.count}` }).click();
+  const rows = view.getByRole('table').locator('tbody tr');
+  const listed = week.handoffs.filter((handoff) => handoff.reason === reason.reason).length;
+  expect(await rows.count()).toBe(Math.min(25, listed));
+  for (const text of await rows.allInnerTexts()) expect(text).toContain(reason.reason);
+
+  await view.getByRole('button', { name: 'Today' }).click();
+  await view.getByRole('list', { name: 'Conversations per day' }).getByRole('img').first().waitFor();
+  expect(insightsRequests.map((fields) => fields.period)).toEqual(['7d', 'today']);
   await page.close();
 });

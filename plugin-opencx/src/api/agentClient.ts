@@ -1,8 +1,7 @@
 // The agent-facing OpenCX Functions: handing the conversation of the task an agent holds back to
 // the AI (functions/agent/handback.ts).
 import { type HistoryEntry, readHistoryEntries } from '../domain/history';
-import { type FunctionsError, postToFunctions } from './functionsRequest';
-import type { FetchLike } from './settingsClient';
+import { createFunctionsPost, type FunctionsError, type FunctionsRequestOptions } from './functionsRequest';
 
 export type HandbackField = 'taskSid' | 'instruction';
 export type HandbackError = FunctionsError<HandbackField>;
@@ -16,13 +15,13 @@ export interface AgentClient {
 
 const FIELDS: readonly HandbackField[] = ['taskSid', 'instruction'];
 
-export function createAgentClient({ baseUrl, fetch: fetchImpl = (url, init) => fetch(url, init) }: { baseUrl: string; fetch?: FetchLike }): AgentClient {
-  const root = baseUrl.replace(/\/+$/, '');
+export function createAgentClient(options: FunctionsRequestOptions): AgentClient {
+  const post = createFunctionsPost(options, FIELDS);
   return {
     async handBack(flexToken, { taskSid, instruction }) {
       const fields: Record<string, string> = { Token: flexToken, taskSid };
       if (instruction.trim()) fields.instruction = instruction.trim();
-      const answer = await postToFunctions(fetchImpl, `${root}/agent/handback`, fields, FIELDS);
+      const answer = await post('/agent/handback', fields);
       if (!answer.ok) return answer;
       return { ok: true, alreadyHandedBack: answer.body.alreadyHandedBack === true, history: readHistoryEntries(answer.body.history) };
     },

@@ -1,7 +1,8 @@
-// The one module that talks to the OpenCX admin Functions. Every call is a form-encoded POST
-// carrying the Flex token as `Token`: a CORS "simple request", so the browser sends no preflight.
+// The client of the OpenCX admin Functions (settings and setup), over functionsRequest.
 import { DEFAULT_AI_ANSWER_TIMEOUT_SECONDS, DEFAULT_AI_AUTHOR_NAME, DEFAULT_AI_PEAK_CONVERSATIONS, DEFAULT_CUSTOMER_HANDOFF_NOTE } from '../config';
-import { isObject, postToFunctions, unexpectedResponse } from './functionsRequest';
+import { createFunctionsPost, type FunctionsError, type FunctionsRequestOptions, isObject, unexpectedAnswer } from './functionsRequest';
+
+export type { FetchLike } from './functionsRequest';
 
 export type SettingsField =
   | 'opencxToken'
@@ -50,14 +51,7 @@ export interface SavedKey {
   masked: string;
 }
 
-export interface SettingsError {
-  /** The Functions' code, or `network_error` / `unexpected_response` from this client. */
-  code: string;
-  message: string;
-  field?: SettingsField;
-  /** HTTP status; absent when no answer arrived. */
-  status?: number;
-}
+export type SettingsError = FunctionsError<SettingsField>;
 
 export interface SaveSettingsInput {
   /** Empty: keep the saved token. */
@@ -162,16 +156,7 @@ export interface SettingsClient {
   uninstallSetup(flexToken: string, input: UninstallSetupInput): Promise<UninstallSetupResult>;
 }
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string }) => Promise<{
-  status: number;
-  json(): Promise<unknown>;
-}>;
-
-export interface SettingsClientOptions {
-  /** The Functions domain, e.g. https://opencx-1234-dev.twil.io */
-  baseUrl: string;
-  fetch?: FetchLike;
-}
+export type SettingsClientOptions = FunctionsRequestOptions;
 
 const FIELDS: readonly SettingsField[] = [
   'opencxToken',
@@ -191,10 +176,8 @@ const FIELDS: readonly SettingsField[] = [
   'aiPeakConversations',
 ];
 
-export function createSettingsClient({ baseUrl, fetch: fetchImpl = (url, init) => fetch(url, init) }: SettingsClientOptions): SettingsClient {
-  const root = baseUrl.replace(/\/+$/, '');
-
-  const post = (path: string, fields: Record<string, string>) => postToFunctions(fetchImpl, `${root}${path}`, fields, FIELDS);
+export function createSettingsClient(options: SettingsClientOptions): SettingsClient {
+  const post = createFunctionsPost(options, FIELDS);
 
   return {
     async load(flexToken) {
@@ -279,9 +262,7 @@ function setupFields(flexToken: string, input: CheckSetupInput): Record<string, 
   return fields;
 }
 
-function unexpectedShape(): Failure {
-  return unexpectedResponse(200);
-}
+const unexpectedShape = (): Failure => unexpectedAnswer();
 
 const stringOrNull = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
 

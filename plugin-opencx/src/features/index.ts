@@ -1,6 +1,7 @@
 import { setupHandback } from './handback';
 import { setupHandoffPanel } from './handoffPanel';
 import { setupHandoffTaskBadge } from './handoffTaskBadge';
+import { setupInsightsView } from './insightsView';
 import { setupOpencxMessageBadges } from './messageBadges';
 import { setupPasteTheme } from './pasteTheme';
 import { setupSettingsView } from './settingsView';
@@ -16,4 +17,5 @@ export const features: readonly FeatureSetup[] = [
   setupHandoffTaskBadge,
   setupOpencxMessageBadges,
   setupSettingsView,
+  setupInsightsView,
 ];

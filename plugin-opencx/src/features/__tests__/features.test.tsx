@@ -149,7 +149,12 @@ describe('settings view registration', () => {
 });
 
 describe('features', () => {
-  it('registers the agent features for everyone and the settings only for admins', () => {
+  it('registers the agent features for everyone, the insights for supervisors and admins, and the settings only for admins', () => {
+    const views = (roles: string[]) => {
+      const { flex, calls } = fakeFlex();
+      for (const setup of features) setup(flex, fakeManager(roles).manager);
+      return calls.filter((call) => call.store === 'ViewCollection').map((call) => call.element.props.name);
+    };
     const agent = fakeFlex();
     for (const setup of features) setup(agent.flex, fakeManager(['agent']).manager);
     expect(agent.calls.map((call) => call.store)).toEqual(['TaskCanvas', 'IncomingTaskCanvas', 'TaskCanvas', 'TaskListItem', 'MessageBubble']);
@@ -157,7 +162,19 @@ describe('features', () => {
 
     const admin = fakeFlex();
     for (const setup of features) setup(admin.flex, fakeManager(['admin']).manager);
-    expect(admin.calls.map((call) => call.store)).toEqual(['TaskCanvas', 'IncomingTaskCanvas', 'TaskCanvas', 'TaskListItem', 'MessageBubble', 'SideNav', 'ViewCollection']);
+    expect(admin.calls.map((call) => call.store)).toEqual([
+      'TaskCanvas',
+      'IncomingTaskCanvas',
+      'TaskCanvas',
+      'TaskListItem',
+      'MessageBubble',
+      'SideNav',
+      'ViewCollection',
+      'SideNav',
+      'ViewCollection',
+    ]);
+    expect(views(['admin'])).toEqual(['opencx-settings', 'opencx-insights']);
+    expect(views(['supervisor'])).toEqual(['opencx-insights']);
   });
 });
 

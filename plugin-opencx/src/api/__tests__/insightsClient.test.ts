@@ -1,0 +1,63 @@
+import type { FetchLike } from '../functionsRequest';
+import { createInsightsClient } from '../insightsClient';
+import { sampleInsights } from '../../testing/insightsSample';
+
+const BASE = 'https://opencx-1234-dev.twil.io';
+const WEEK = sampleInsights('7d', new Date('2026-11-21T10:30:00Z'));
+
+function answering(status: number, body: unknown) {
+  return jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(async () => ({ status, json: async () => body }));
+}
+
+describe('insights client', () => {
+  it("asks the supervisor Function for one period with the user's Flex token, form-encoded", async () => {
+    const fetch = answering(200, { ok: true, ...WEEK });
+    const result = await createInsightsClient({ baseUrl: `${BASE}/`, fetch }).load('flex-token', '30d');
+
+    expect(result).toEqual({ ok: true, insights: WEEK });
+    const [url, init] = fetch.mock.calls[0];
+    expect(url).toBe(`${BASE}/supervisor/insights`);
+    expect(init.headers).toEqual({ 'Content-Type': 'application/x-www-form-urlencoded' });
+    expect(Object.fromEntries(new URLSearchParams(init.body))).toEqual({ Token: 'flex-token', period: '30d' });
+  });
+
+  it("passes on the Function's refusal of an agent", async () => {
+    const fetch = answering(403, { ok: false, error: { code: 'forbidden', message: 'Only supervisors and admins can see the AI insights.' } });
+    const result = await createInsightsClient({ baseUrl: BASE, fetch }).load('agent-token', '7d');
+    expect(result).toEqual({ ok: false, error: { code: 'forbidden', message: 'Only supervisors and admins can see the AI insights.', status: 403 } });
+  });
+
+  it('names the period when the Function rejects it', async () => {
+    const fetch = answering(400, { ok: false, error: { code: 'invalid_input', message: 'Unknown period', field: 'period' } });
+    const result = await createInsightsClient({ baseUrl: BASE, fetch }).load('flex-token', '7d');
+    expect(result).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'period', status: 400 } });
+  });
+
+  it.each([
+    ['a missing count', { engaged: undefined }],
+    ['a negative count', { handedOff: -1 }],
+    ['a rate that is neither a number nor null', { handoffRate: '24%' }],
+    ['no live figures', { live: undefined }],
+    ['an unknown period', { period: 'yesterday' }],
+    ['days that are no list', { daily: {} }],
+  ])('reports an answer with %s as unexpected rather than showing a period that never happened', async (_case, change) => {
+    const fetch = answering(200, { ok: true, ...WEEK, ...change });
+    const result = await createInsightsClient({ baseUrl: BASE, fetch }).load('flex-token', '7d');
+    expect(result).toMatchObject({ ok: false, error: { code: 'unexpected_response' } });
+  });
+
+  it('leaves out malformed handoffs and days, and reads an unknown sentiment as neutral', async () => {
+    const [first, second] = WEEK.handoffs;
+    const fetch = answering(200, {
+      ok: true,
+      ...WEEK,
+      daily: [{ date: 'Monday', engaged: 3, contained: 3, handedOff: 0 }, WEEK.daily[0]],
+      handoffs: [{ ...first, sentiment: 'furious', verdict: { needed: 'yes' } }, { ...second, taskSid: undefined }, 'nonsense'],
+    });
+    const result = await createInsightsClient({ baseUrl: BASE, fetch }).load('flex-token', '7d');
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.insights.daily).toEqual([WEEK.daily[0]]);
+    const { verdict: _ignored, ...firstWithoutVerdict } = first;
+    expect(result.insights.handoffs).toEqual([{ ...firstWithoutVerdict, sentiment: 'neutral' }]);
+  });
+});

@@ -1,0 +1,49 @@
+// A Flex view of its own with its side-navigation entry, and the signed-in user's current token.
+import React, { useEffect, useState } from 'react';
+import type * as Flex from '@twilio/flex-ui';
+
+export interface SideNavView {
+  /** The `ViewCollection` name the side link navigates to. */
+  name: string;
+  label: string;
+  icon: React.ReactElement;
+  view: React.ReactElement;
+}
+
+export function addSideNavView(flex: typeof Flex, { name, label, icon, view }: SideNavView): void {
+  function ViewSideLink(props: { activeView?: string; showLabel?: boolean }): JSX.Element {
+    return (
+      <flex.SideLink
+        {...props}
+        icon={icon}
+        iconActive={icon}
+        isActive={props.activeView === name}
+        onClick={() => {
+          void flex.Actions.invokeAction('NavigateToView', { viewName: name });
+        }}
+      >
+        {label}
+      </flex.SideLink>
+    );
+  }
+
+  flex.SideNav.Content.add(<ViewSideLink key={`${name}-link`} />);
+  flex.ViewCollection.Content.add(
+    <flex.View name={name} key={`${name}-view`}>
+      {view}
+    </flex.View>,
+  );
+}
+
+/** The user's current Flex token: Flex renews it while a view stays open. */
+export function useFlexToken(manager: Flex.Manager): string {
+  const [token, setToken] = useState(() => manager.user.token);
+  useEffect(() => {
+    const refresh = (): void => setToken(manager.user.token);
+    manager.events.addListener('tokenUpdated', refresh);
+    return () => {
+      manager.events.removeListener('tokenUpdated', refresh);
+    };
+  }, [manager]);
+  return token;
+}
