@@ -205,6 +205,7 @@ test('admins check the Twilio setup: with the settings saved and both webhooks r
     'opencx_rate_limit',
     'workspace_events',
     'conversations_webhook',
+    'conversations_service',
     'timer_workspace',
     'ai_worker',
     'workflow_filters',
@@ -213,9 +214,9 @@ test('admins check the Twilio setup: with the settings saved and both webhooks r
   ]);
   await page.locator('[aria-busy="true"]').waitFor({ state: 'detached' });
 
-  await expect(admin.getByText('All 13 checks passed.').isVisible()).resolves.toBe(true);
+  await expect(admin.getByText('All 14 checks passed.').isVisible()).resolves.toBe(true);
   const items = admin.getByRole('list', { name: 'Setup checks' }).getByRole('listitem');
-  expect(await items.count()).toBe(13);
+  expect(await items.count()).toBe(14);
   for (const title of [
     'Twilio and OpenCX API URLs',
     "The integration's Sync service",
@@ -225,6 +226,7 @@ test('admins check the Twilio setup: with the settings saved and both webhooks r
     'OpenCX rate limit',
     'TaskRouter event callback',
     'Conversations webhook',
+    'Flex Conversations service',
     'AI answer timer',
     'AI worker',
     'Workflow filters',
