@@ -34,6 +34,7 @@ export type InsightEvent =
   | (Base & { type: 'verdict'; needed: boolean; summaryRight: boolean });
 
 export type InsightType = InsightEvent['type'];
+export type HandoffInsight = Extract<InsightEvent, { type: 'handoff' }>;
 
 /**
  * Time first, so keys sort by time; then what makes the event unique, so recording it again (a
@@ -52,7 +53,7 @@ export const insightKeyFrom = (time: Date): string => time.toISOString();
 export const isAiUnavailable = (reason: string): boolean => reason === AI_UNAVAILABLE || reason === RATE_LIMITED_REASON;
 
 /** A handoff as recorded: the attributes the task got, and how long the AI held the conversation. */
-export function handoffInsight(conversationSid: string, record: Pick<ConversationRecord, 'taskSid' | 'claimedAt'>, handoff: HandoffAttributes): InsightEvent {
+export function handoffInsight(conversationSid: string, record: Pick<ConversationRecord, 'taskSid' | 'claimedAt'>, handoff: HandoffAttributes): HandoffInsight {
   const seconds = (Date.parse(handoff.handoffTimestamp) - record.claimedAt) / 1000;
   return {
     type: 'handoff',
