@@ -197,13 +197,16 @@ describe('coverageStart', () => {
 
 describe('livePool', () => {
   const worker = (sid: string, channels: WorkerRouting['channels']): WorkerRouting => ({ sid, friendlyName: sid, activityName: 'Available', available: true, channels });
-  it('is the conversations every AI worker holds against the open slots; a draining worker holds some but offers none', () => {
+  it('is the conversations every AI worker holds against the open slots, on chat and sms; a draining worker holds some but offers none', () => {
     const workers = [
       worker('WK1', [
         { taskChannel: 'chat', capacity: 50, available: true, assignedTasks: 40 },
         { taskChannel: 'sms', capacity: 50, available: true, assignedTasks: 2 },
       ]),
-      worker('WK2', [{ taskChannel: 'chat', capacity: 50, available: false, assignedTasks: 3 }]),
+      worker('WK2', [
+        { taskChannel: 'chat', capacity: 50, available: false, assignedTasks: 3 },
+        { taskChannel: 'voice', capacity: 1, available: true, assignedTasks: 1 },
+      ]),
     ];
     expect(livePool(workers)).toEqual({ aiConversations: 45, capacity: 100 });
     expect(livePool([])).toEqual({ aiConversations: 0, capacity: 0 });

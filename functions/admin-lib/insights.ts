@@ -8,6 +8,7 @@ import type { InsightEvent } from '../bridge/insights';
 import type { HandoffSentiment } from '../common/task-attributes';
 import type { WorkerRouting } from '../common/twilio';
 import { invalidInput } from './admin-error';
+import { AI_WORKER_CHANNELS } from './settings';
 import { poolUtilisation } from './setup/ai-worker-check';
 
 export const PERIODS = ['today', '7d', '30d'] as const;
@@ -194,10 +195,14 @@ export function summariseInsights(events: readonly unknown[], period: Period, co
   };
 }
 
-/** Now: the AI conversations the pool holds (draining workers too) against the slots open to new ones. */
+/**
+ * Now: the conversations the pool holds (draining workers too) against the slots open to new ones,
+ * on the channels the AI answers (chat and sms, as the settings save opens them).
+ */
 export function livePool(workers: readonly WorkerRouting[]): { aiConversations: number; capacity: number } {
-  const aiConversations = workers.flatMap((w) => w.channels).reduce((sum, c) => sum + c.assignedTasks, 0);
-  const capacity = poolUtilisation(workers).reduce((sum, c) => sum + c.capacity, 0);
+  const answered = (taskChannel: string): boolean => taskChannel in AI_WORKER_CHANNELS;
+  const aiConversations = workers.flatMap((w) => w.channels.filter((c) => answered(c.taskChannel))).reduce((sum, c) => sum + c.assignedTasks, 0);
+  const capacity = poolUtilisation(workers).filter((c) => answered(c.taskChannel)).reduce((sum, c) => sum + c.capacity, 0);
   return { aiConversations, capacity };
 }
 
