@@ -234,7 +234,7 @@ describe('the agent verdict', () => {
     const since = lastSeq(world);
     const stranger = await giveVerdict({ taskSid: handoff.taskSid, needed: 'true', summaryRight: 'true' }, other);
     expect(stranger.status).toBe(403);
-    expect(stranger.body.error).toMatchObject({ code: 'forbidden', field: 'taskSid' });
+    expect(stranger.body.error).toMatchObject({ code: 'not_task_holder' });
     const noWorker = await postForm(world.functions!.url, '/agent/handoff-verdict', { Token: token(['supervisor']), taskSid: handoff.taskSid, needed: 'true', summaryRight: 'true' });
     expect(noWorker.status).toBe(403);
     expect(restCalls(world, since).filter((c) => c.startsWith('POST') && !c.startsWith('POST iam'))).toEqual([]);
@@ -242,5 +242,16 @@ describe('the agent verdict', () => {
     const bad = await giveVerdict({ taskSid: handoff.taskSid, needed: 'maybe', summaryRight: 'true' });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ code: 'invalid_input', field: 'needed' });
+  });
+
+  test('a handback is recorded and counted; the agent, now in wrap-up, can still give the verdict', async () => {
+    const before = (await insights()).body.handbacks;
+    const answer = await postForm(world.functions!.url, '/agent/handback', { Token: token(['agent'], world.humanWorkerSid), taskSid: handoff.taskSid, instruction: 'Send the tracking link, then close.' });
+    expect(answer.body).toMatchObject({ ok: true, handedBack: true });
+    await world.settle();
+    expect(eventsOf(handoff.conversationSid)).toContain('handback');
+    expect(JSON.stringify(recorded())).not.toContain('tracking link');
+    expect((await insights()).body.handbacks).toBe(before + 1);
+    expect((await giveVerdict({ taskSid: handoff.taskSid, needed: 'true', summaryRight: 'true' })).status).toBe(200);
   });
 });
