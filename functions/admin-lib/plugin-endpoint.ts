@@ -12,7 +12,7 @@ import { logEvent } from '../common/log';
 import { Deadline } from '../common/retry';
 import { BridgeState } from '../bridge/state';
 import type { BridgeConfig } from '../common/config';
-import { createTwilioApis, FLEX_TOKEN_EXPIRED, FlexTokenCheck, ReservationSummary, TaskSnapshot, TwilioApis, TwilioCredentials, undefinedIfNotFound } from '../common/twilio';
+import { createTwilioApis, FLEX_TOKEN_EXPIRED, FlexTokenCheck, ReservationStatus, ReservationSummary, TaskSnapshot, TwilioApis, TwilioCredentials, undefinedIfNotFound } from '../common/twilio';
 import { AdminError, internalError, invalidInput } from './admin-error';
 
 export interface AdminEnv extends TwilioCredentials {
@@ -24,7 +24,7 @@ export interface AdminEnv extends TwilioCredentials {
 
 export type PluginEvent = Record<string, unknown> & { request?: { headers?: Record<string, string> } };
 
-export type Role = 'admin';
+export type Role = 'admin' | 'supervisor';
 
 export interface FlexCaller {
   identity: string;
@@ -57,9 +57,14 @@ export interface PluginCall<Env extends AdminEnv> {
 export interface EndpointOptions {
   /** Names the Function in its log line, e.g. `settings-save`. */
   name: string;
-  role?: Role;
+  /** The caller must have one of these roles; none: any Flex user. */
+  role?: Role | readonly Role[];
+  /** What the roles unlock, for the refusal: "the OpenCX settings" unless said. */
+  purpose?: string;
   /** The caller must be the worker holding the task named by the form field `taskSid`: an accepted reservation of theirs. */
   taskHolder?: boolean;
+  /** With `taskHolder`: the worker who held the task counts too (their reservation wrapping or completed). */
+  heldBefore?: boolean;
 }
 
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
@@ -72,15 +77,17 @@ export const CORS_HEADERS: Readonly<Record<string, string>> = {
 const BUDGET_MS = 9000;
 
 /** Who the caller is, from IAM's verdict on their token; throws a 403 AdminError otherwise. */
-export function authorize(check: FlexTokenCheck, role: Role | undefined): FlexCaller {
+export function authorize(check: FlexTokenCheck, role: Role | readonly Role[] | undefined, purpose = 'the OpenCX settings'): FlexCaller {
   if (!check.valid) {
     const message =
       check.code === FLEX_TOKEN_EXPIRED ? 'Your Flex session has expired; reload Flex and try again' : 'Your Flex session is not valid; reload Flex and try again';
     throw new AdminError(403, 'invalid_token', message, undefined, `IAM refused the Flex token (code ${check.code ?? 'none'})`);
   }
   const caller = { identity: check.identity ?? 'unknown', roles: check.roles, ...(check.workerSid ? { workerSid: check.workerSid } : {}) };
-  if (role && !check.roles.includes(role)) {
-    throw new AdminError(403, 'forbidden', `Only Flex ${role}s can use the OpenCX settings`, undefined, `${caller.identity} has roles [${check.roles.join(', ')}]`);
+  const allowed: readonly Role[] = role === undefined ? [] : typeof role === 'string' ? [role] : role;
+  if (allowed.length > 0 && !allowed.some((r) => check.roles.includes(r))) {
+    const who = allowed.map((r) => `${r}s`).join(' and ');
+    throw new AdminError(403, 'forbidden', `Only Flex ${who} can use ${purpose}`, undefined, `${caller.identity} has roles [${check.roles.join(', ')}]`);
   }
   return caller;
 }
@@ -96,18 +103,23 @@ export function authorizeTaskHolder(caller: FlexCaller, accepted: ReservationSum
 
 const TASK_SID = /^WT[0-9a-f]{32}$/i;
 
-/** The task named by `taskSid`, if the caller holds it. */
-async function heldTask(context: AdminEnv, event: PluginEvent, caller: FlexCaller, twilio: TwilioApis): Promise<HeldTask> {
+/** Reservations that mean the worker holds the task, or (`heldBefore`) held it. */
+const HOLDING: readonly ReservationStatus[] = ['accepted'];
+const HELD: readonly ReservationStatus[] = ['accepted', 'wrapping', 'completed'];
+
+/** The task named by `taskSid`, if the caller holds it (or held it). */
+async function heldTask(context: AdminEnv, event: PluginEvent, caller: FlexCaller, twilio: TwilioApis, heldBefore: boolean): Promise<HeldTask> {
   const taskSid = typeof event.taskSid === 'string' ? event.taskSid.trim() : '';
   if (!TASK_SID.test(taskSid)) throw invalidInput('taskSid', 'The request must name the task (taskSid, WT…)');
   const config = await new BridgeState(twilio.sync, syncServiceSid(context)).loadConfig();
   if (!config) throw new AdminError(409, 'not_configured', 'OpenCX is not set up yet: an admin saves its settings in Flex first');
-  const [task, accepted] = await Promise.all([
+  const [task, mine] = await Promise.all([
     undefinedIfNotFound(twilio.taskrouter.fetchTask(config.workspaceSid, taskSid)),
-    undefinedIfNotFound(twilio.taskrouter.reservations(config.workspaceSid, taskSid, 'accepted')),
+    caller.workerSid ? undefinedIfNotFound(twilio.taskrouter.reservationsOfWorker(config.workspaceSid, taskSid, caller.workerSid)) : [],
   ]);
   if (!task) throw new AdminError(404, 'not_found', 'This task no longer exists', 'taskSid');
-  return { config, task, reservationSid: authorizeTaskHolder(caller, accepted ?? []).sid };
+  const holding = (mine ?? []).filter((reservation) => (heldBefore ? HELD : HOLDING).includes(reservation.status));
+  return { config, task, reservationSid: authorizeTaskHolder(caller, holding).sid };
 }
 
 export function flexToken(event: PluginEvent): string {
@@ -148,9 +160,9 @@ export function pluginEndpoint<Env extends AdminEnv>(
     const deadline = new Deadline(BUDGET_MS);
     try {
       const twilio = createTwilioApis(context, deadline);
-      const caller = authorize(await twilio.iam.validateFlexToken(flexToken(event)), options.role);
+      const caller = authorize(await twilio.iam.validateFlexToken(flexToken(event)), options.role, options.purpose);
       trace.identity = caller.identity;
-      const held = options.taskHolder ? await heldTask(context, event, caller, twilio) : undefined;
+      const held = options.taskHolder ? await heldTask(context, event, caller, twilio, options.heldBefore === true) : undefined;
       if (held) trace.taskSid = held.task.sid;
       const payload = await run({ context, event, caller, twilio, deadline, trace, held });
       logEvent({ event: options.name, outcome: 'ok', ...trace, ms: Date.now() - started });

@@ -7,6 +7,7 @@ import type { CreatedMapItem, MapItem, SyncApi } from '../common/twilio';
 import { configToRecord, ConversationRecord, Handback, isStaleClaim, PendingHandoff } from './conversation-record';
 import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, messageClaimKey } from './dedup';
 import type { KnownRecord } from './deps';
+import { INSIGHT_MAPS, INSIGHT_TTL_SECONDS, InsightEvent } from './insights';
 import { USAGE_MAP, USAGE_TTL_SECONDS, UsageItem } from './opencx-usage';
 
 /**
@@ -19,7 +20,7 @@ export const SESSION_MAPS: ShardedObjects = { base: 'opencx_sessions', count: 16
 /** One-shot claims: customer messages, AI answers, handoff notes. */
 export const CLAIM_MAPS: ShardedObjects = { base: 'opencx_dedup', count: DEDUP_SHARDS, retired: [] };
 /** Every map the bridge writes; the settings save creates them before the first event. */
-export const STATE_MAPS: readonly string[] = [CONVERSATION_MAPS, SESSION_MAPS, CLAIM_MAPS].flatMap(currentObjects);
+export const STATE_MAPS: readonly string[] = [CONVERSATION_MAPS, SESSION_MAPS, CLAIM_MAPS, INSIGHT_MAPS].flatMap(currentObjects);
 /** OpenCX may answer by webhook long after the session was made; the mapping outlives any conversation we hold. */
 const SESSION_TTL_SECONDS = 3 * 24 * 3600;
 
@@ -348,6 +349,11 @@ export class BridgeState {
   /** The newest counts; enough for the setup check's window at one write per container a minute. */
   opencxUsage(): Promise<unknown[]> {
     return this.sync.listNewestMapItems(this.syncServiceSid, USAGE_MAP, 1000);
+  }
+
+  /** One event for the supervisors' insights: one create-only write, kept 90 days (insights.ts). */
+  async recordInsight(key: string, event: InsightEvent): Promise<void> {
+    await this.sync.createMapItem(this.syncServiceSid, locationOf(INSIGHT_MAPS, key), key, event, INSIGHT_TTL_SECONDS);
   }
 
   /** Notes that a signed OpenCX event arrived, for the setup check, in the health document `key` falls on. */

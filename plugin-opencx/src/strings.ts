@@ -26,6 +26,17 @@ export interface OpencxStrings {
   historyHuman: string;
   historyHandedBackBy: string;
   historyInstruction: string;
+  verdictTitle: string;
+  verdictNeeded: string;
+  verdictSummaryRight: string;
+  verdictYes: string;
+  verdictNo: string;
+  verdictSaving: string;
+  verdictSaved: string;
+  verdictAddComment: string;
+  verdictComment: string;
+  verdictCommentHelp: string;
+  verdictSendComment: string;
   externalLinkLabel: string;
   sentimentPositive: string;
   sentimentNeutral: string;
@@ -261,6 +272,17 @@ export const strings: OpencxStrings = {
   historyHuman: 'Agent',
   historyHandedBackBy: 'Handed back by {agent}',
   historyInstruction: 'Instruction: {instruction}',
+  verdictTitle: 'Your verdict on this handoff',
+  verdictNeeded: 'Handoff needed?',
+  verdictSummaryRight: 'Summary right?',
+  verdictYes: 'Yes',
+  verdictNo: 'No',
+  verdictSaving: 'Saving…',
+  verdictSaved: 'Thanks, saved.',
+  verdictAddComment: 'Add a comment',
+  verdictComment: 'Comment',
+  verdictCommentHelp: 'What should the AI have done? It goes to OpenCX with your verdict.',
+  verdictSendComment: 'Send comment',
   externalLinkLabel: '(opens in a new tab)',
   sentimentPositive: 'Positive',
   sentimentNeutral: 'Neutral',

@@ -327,9 +327,9 @@ describe('an admin saves: the AI worker, the state maps and the config document'
     expect(channels).toMatchObject({ chat: { capacity: 50, available: true }, sms: { capacity: 50, available: true }, voice: { available: false } });
 
     expect(existingStateMaps(world())).toEqual(STATE_MAPS);
-    // Sharded: 64 conversation maps, 16 session maps, 8 claim maps.
-    expect(STATE_MAPS).toHaveLength(88);
-    expect(STATE_MAPS).toEqual(expect.arrayContaining(['opencx_conversations_63', 'opencx_sessions_15', 'opencx_dedup_7']));
+    // Sharded: 64 conversation maps, 16 session maps, 8 claim maps, 32 insight maps.
+    expect(STATE_MAPS).toHaveLength(120);
+    expect(STATE_MAPS).toEqual(expect.arrayContaining(['opencx_conversations_63', 'opencx_sessions_15', 'opencx_dedup_7', 'opencx_insights_31']));
   });
 
   test('the first save creates the timer workspace: a queue no worker matches, a workflow to it, task.canceled sent to the webhook', () => {

@@ -17,6 +17,17 @@ export function restCalls(world: World, since = 0): string[] {
   return world.twilio.requests.filter((r) => r.seq > since).map((r) => `${r.method} ${r.product} ${r.template ?? r.path}`);
 }
 
+/** The Twilio calls of one relayed message without a warm container: record, message claim, answer claim, reply. */
+export const RELAY_CALLS: readonly string[] = [
+  'GET sync /v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}',
+  'POST sync /v1/Services/{ServiceSid}/Maps/{MapSid}/Items',
+  'POST sync /v1/Services/{ServiceSid}/Maps/{MapSid}/Items',
+  'POST conversations /v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages',
+];
+
+/** The REST calls since `since`, without the reservation reads TaskRouter's own events cause. */
+export const relayCalls = (world: World, since: number): string[] => restCalls(world, since).filter((c) => !c.includes('/Reservations') || c.startsWith('POST'));
+
 export function lastSeq(world: World): number {
   return world.twilio.requests.at(-1)?.seq ?? 0;
 }

@@ -86,7 +86,7 @@ async function timerWorkspaceFacts(taskrouter: TaskRouterApi, config: BridgeConf
 }
 
 /** Each saved AI worker with its channels' assigned tasks and capacity. */
-async function aiPoolFacts(taskrouter: TaskRouterApi, config: BridgeConfig): Promise<AiPoolFacts> {
+export async function aiPoolFacts(taskrouter: TaskRouterApi, config: BridgeConfig): Promise<AiPoolFacts> {
   const read = (sids: readonly string[]) => Promise.all(sids.map(async (sid) => ({ sid, routing: await taskrouter.fetchWorkerRouting(config.workspaceSid, sid) })));
   const [pool, draining] = await Promise.all([read(aiPoolOf(config)), read(config.aiDrainingWorkerSids ?? [])]);
   return { peak: config.aiPeakConversations ?? AI_PEAK_CONVERSATIONS.default, pool, draining };

@@ -9,6 +9,7 @@ import { flattenAttributes, flexSidsCustomData } from '../custom-data';
 import { aiUnavailable, Decision, isFromCustomer } from '../decide';
 import { handbackCustomData, handbackNote, resumingHandback } from '../handback';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
+import { recordInsight } from '../insights';
 import { rateLimitedHandoff } from '../rate-limit';
 import { handOff } from './handoff';
 import { decline } from './lifecycle';
@@ -52,7 +53,10 @@ export async function startSession(d: Omit<Engage, 'action'>, claimed: KnownReco
   // The conversation is read before the session is made: one that does not exist gets no session.
   let candidates: ConversationMessage[];
   try {
-    const newestFirst = await undefinedIfNotFound(deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, d.conversationSid, { order: 'desc', limit: ENGAGE_HISTORY.scanned }));
+    const [newestFirst] = await Promise.all([
+      undefinedIfNotFound(deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, d.conversationSid, { order: 'desc', limit: ENGAGE_HISTORY.scanned })),
+      recordInsight(deps, { type: 'engage', at: new Date(record.claimedAt).toISOString(), conversationSid: d.conversationSid, taskSid: d.taskSid }),
+    ]);
     if (!newestFirst) return abandon(d, deps);
     const unseen = handback ? newestFirst.filter((m) => m.index > handback.afterIndex) : newestFirst;
     candidates = newestCustomerMessages(unseen, (m) => isFromCustomer(m.author, m.attributes, deps.config));

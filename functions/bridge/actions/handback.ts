@@ -8,6 +8,7 @@ import { mayHaveBeenProcessed, type TaskSnapshot } from '../../common/twilio';
 import type { Handback } from '../conversation-record';
 import type { Decision } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
+import { recordInsight } from '../insights';
 import { decideHandback, handbackTaskAttributes } from '../handback';
 import { HistoryEntry, readHistory } from '../history';
 import { startSession } from './engage';
@@ -82,8 +83,9 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
     if (!mayHaveHappened && step.step === 'hand-back') await deps.state.undoHandback(conversationSid, handback.at, step.from).catch(() => undefined);
     return { outcome: 'failed', reason: String(error), mayHaveHappened };
   }
-  const [, wrapup] = await Promise.all([
+  const [, , wrapup] = await Promise.all([
     invitedTaskSid ? deps.state.noteInvitedTask(conversationSid, handback.at, invitedTaskSid).catch(() => undefined) : undefined,
+    recordInsight(deps, { type: 'handback', at: handback.at, conversationSid, taskSid: task.sid }),
     deps.twilio.flex.wrapUpAgent(flexInteractionSid, flexInteractionChannelSid, task.sid).catch((error: unknown) => {
       deps.warn('could not move the agent to wrap-up after the handback', { error: String(error) });
       return 'not-found' as const;

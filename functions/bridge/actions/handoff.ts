@@ -10,6 +10,7 @@ import type { PendingHandoff } from '../conversation-record';
 import type { Decision, HandoffRequest } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { customerNote, handoffAttributes, withHandoff } from '../handoff';
+import { handoffInsight, recordInsight } from '../insights';
 import { postOnce } from './post';
 
 const LANGUAGE_LOOKUP_MS = 800;
@@ -45,6 +46,7 @@ export async function handOff(
   const [routing, noted] = await Promise.all([
     routeToHumans(task, record.reservationSid, attributes, deps),
     postCustomerNote(conversationSid, attributes, pending.at, deps, before),
+    recordInsight(deps, handoffInsight(conversationSid, record, attributes)),
   ]);
   return { outcome: 'handed-off', sessionId: record.sessionId, reason: attributes.handoffReason, released: routing, noted, ...extra };
 }

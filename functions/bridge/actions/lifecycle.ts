@@ -8,6 +8,7 @@ import { flexSidsCustomData } from '../custom-data';
 import { declineStep, Decision } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { handoffAttributes } from '../handoff';
+import { recordInsight } from '../insights';
 import { routeToHumans } from './handoff';
 
 type Of<A extends Decision['action']> = Extract<Decision, { action: A }>;
@@ -56,6 +57,7 @@ export async function restoreAiWorker(d: Of<'restore-ai-worker'>, deps: BridgeDe
 
 export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   const { record } = known;
+  const recorded = recordInsight(deps, { type: 'end', at: deps.now().toISOString(), conversationSid: d.conversationSid, taskSid: d.taskSid, withAi: record.phase === 'ai' });
   if (record.sessionId) {
     const status = record.phase === 'ai' ? 'closed_resolved' : 'closed_unresolved';
     // Our state is cleared whatever OpenCX answers: the session is closed best-effort.
@@ -63,6 +65,6 @@ export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): P
       .updateSessionStatus(record.sessionId, status, new Deadline(deps.deadline.remaining()))
       .catch((error: unknown) => deps.warn('could not close the OpenCX session', { error: String(error), sessionId: record.sessionId }));
   }
-  await deps.state.forget(d.conversationSid);
+  await Promise.all([deps.state.forget(d.conversationSid), recorded]);
   return { outcome: 'ended', sessionId: record.sessionId, reason: d.reason };
 }

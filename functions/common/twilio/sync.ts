@@ -22,6 +22,13 @@ export interface SyncServiceSummary {
   friendlyName: string | null;
 }
 
+/** What paging through map items needs of the library's page. */
+interface ItemPage {
+  instances: { key: string; data: unknown }[];
+  nextPageUrl?: string;
+  nextPage(): Promise<ItemPage> | undefined;
+}
+
 export class SyncApi extends TwilioProductApi {
   /** Undefined when the account has no such service. */
   async fetchService(serviceSid: string): Promise<SyncServiceSummary | undefined> {
@@ -152,6 +159,37 @@ export class SyncApi extends TwilioProductApi {
   async listNewestMapItems<T>(serviceSid: string, map: string, limit: number): Promise<T[]> {
     const items = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems.list({ order: 'desc', limit, pageSize: limit }));
     return (items ?? []).map((item) => item.data as T);
+  }
+
+  /**
+   * A map's items from the newest key down to `lowestKey`, a page of `pageSize` (Sync's maximum is
+   * 100) at a time, for at most `maxPages` pages and while `more()` says there is time. `complete`:
+   * nothing at or above `lowestKey` was left unread. Empty and complete when the map does not exist.
+   */
+  async listMapItemsDownTo<T>(
+    serviceSid: string,
+    map: string,
+    lowestKey: string,
+    limits: { pageSize: number; maxPages: number; more: () => boolean },
+  ): Promise<{ items: { key: string; data: T }[]; complete: boolean }> {
+    const items: { key: string; data: T }[] = [];
+    const keep = (instances: { key: string; data: unknown }[]): boolean => {
+      for (const item of instances) {
+        if (item.key < lowestKey) return true;
+        items.push({ key: item.key, data: item.data as T });
+      }
+      return false;
+    };
+    let page: ItemPage | undefined = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems.page({ order: 'desc', pageSize: limits.pageSize }));
+    for (let pages = 1; page; pages++) {
+      if (keep(page.instances)) return { items, complete: true };
+      const current = page;
+      const next = current.nextPageUrl ? () => current.nextPage()! : undefined;
+      if (!next) return { items, complete: true };
+      if (pages >= limits.maxPages || !limits.more()) return { items, complete: false };
+      page = await this.retry(next);
+    }
+    return { items, complete: true };
   }
 
   async deleteMapItem(serviceSid: string, map: string, key: string): Promise<void> {

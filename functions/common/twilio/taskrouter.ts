@@ -181,6 +181,12 @@ export class TaskRouterApi extends TwilioProductApi {
     return reservations.map((r) => ({ sid: r.sid, workerSid: r.workerSid }));
   }
 
+  /** The worker's reservations of the task, whatever their status. */
+  async reservationsOfWorker(workspaceSid: string, taskSid: string, workerSid: string): Promise<(ReservationSummary & { status: ReservationStatus })[]> {
+    const reservations = await this.retry(() => this.workspace(workspaceSid).tasks(taskSid).reservations.list({ workerSid, limit: 50 }));
+    return reservations.map((r) => ({ sid: r.sid, workerSid: r.workerSid, status: r.reservationStatus as ReservationStatus }));
+  }
+
   /** Rejects a reservation; 'not-pending' when TaskRouter says it is no longer pending. */
   async rejectReservation(workspaceSid: string, taskSid: string, reservationSid: string): Promise<'rejected' | 'not-pending'> {
     try {

@@ -1,5 +1,5 @@
 // The agent-facing OpenCX Functions: handing the conversation of the task an agent holds back to
-// the AI (functions/agent/handback.ts).
+// the AI (functions/agent/handback.ts), and the agent's verdict on a handoff (functions/agent/handoff-verdict.ts).
 import { type HistoryEntry, readHistoryEntries } from '../domain/history';
 import { createFunctionsPost, type FunctionsError, type FunctionsRequestOptions } from './functionsRequest';
 
@@ -9,14 +9,29 @@ export type HandbackError = FunctionsError<HandbackField>;
 /** `alreadyHandedBack`: another click (or another tab) handed it back first; nothing more happened. */
 export type HandbackResult = { ok: true; alreadyHandedBack: boolean; history: HistoryEntry[] } | { ok: false; error: HandbackError };
 
+export interface VerdictInput {
+  needed: boolean;
+  summaryRight: boolean;
+  /** Optional; at most 1,000 characters. */
+  comment?: string;
+}
+
+export type VerdictResult = { ok: true } | { ok: false; error: FunctionsError<VerdictField> };
+export type VerdictField = 'taskSid' | 'needed' | 'summaryRight' | 'comment';
+/** Sends the verdict on one task (the feature binds the task and the agent's current token). */
+export type SubmitVerdict = (input: VerdictInput) => Promise<VerdictResult>;
+
 export interface AgentClient {
   handBack(flexToken: string, input: { taskSid: string; instruction: string }): Promise<HandbackResult>;
+  giveVerdict(flexToken: string, input: VerdictInput & { taskSid: string }): Promise<VerdictResult>;
 }
 
 const FIELDS: readonly HandbackField[] = ['taskSid', 'instruction'];
+const VERDICT_FIELDS: readonly VerdictField[] = ['taskSid', 'needed', 'summaryRight', 'comment'];
 
 export function createAgentClient(options: FunctionsRequestOptions): AgentClient {
   const post = createFunctionsPost(options, FIELDS);
+  const postVerdict = createFunctionsPost(options, VERDICT_FIELDS);
   return {
     async handBack(flexToken, { taskSid, instruction }) {
       const fields: Record<string, string> = { Token: flexToken, taskSid };
@@ -24,6 +39,13 @@ export function createAgentClient(options: FunctionsRequestOptions): AgentClient
       const answer = await post('/agent/handback', fields);
       if (!answer.ok) return answer;
       return { ok: true, alreadyHandedBack: answer.body.alreadyHandedBack === true, history: readHistoryEntries(answer.body.history) };
+    },
+
+    async giveVerdict(flexToken, { taskSid, needed, summaryRight, comment }) {
+      const fields: Record<string, string> = { Token: flexToken, taskSid, needed: String(needed), summaryRight: String(summaryRight) };
+      if (comment?.trim()) fields.comment = comment.trim();
+      const answer = await postVerdict('/agent/handoff-verdict', fields);
+      return answer.ok ? { ok: true } : answer;
     },
   };
 }

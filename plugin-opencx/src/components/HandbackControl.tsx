@@ -14,7 +14,7 @@ import { MAX_INSTRUCTION_LENGTH } from '../domain/history';
 import { format, strings } from '../strings';
 
 export interface HandbackControlProps {
-  client: AgentClient;
+  client: Pick<AgentClient, 'handBack'>;
   taskSid: string;
   /** The agent's current Flex token (Flex renews it). */
   token: () => string;

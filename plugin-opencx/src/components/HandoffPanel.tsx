@@ -5,11 +5,13 @@ import { Heading } from '@twilio-paste/core/heading';
 import { Text } from '@twilio-paste/core/text';
 import { useUID } from '@twilio-paste/core/uid-library';
 
+import type { SubmitVerdict } from '../api/agentClient';
 import { opencxSessionUrl } from '../config';
 import { type Handoff, readHandoff } from '../domain/handoff';
 import { absoluteTime, languageName, relativeTime } from '../domain/time';
 import { strings } from '../strings';
 import { HandoffSummary } from './HandoffSummary';
+import { HandoffVerdict } from './HandoffVerdict';
 import { SentimentBadge } from './SentimentBadge';
 import { useNow } from './useNow';
 
@@ -20,15 +22,17 @@ export interface HandoffPanelProps {
   now?: Date;
   /** BCP-47 locale for dates and language names; the browser's by default. */
   locale?: string;
+  /** Sends the agent's verdict; without it the panel asks for none (e.g. before the task is accepted). */
+  submitVerdict?: SubmitVerdict;
 }
 
 /** The OpenCX context of a task the AI handed off; nothing for any other task. */
-export function HandoffPanel({ attributes, now, locale }: HandoffPanelProps): JSX.Element | null {
+export function HandoffPanel({ attributes, now, locale, submitVerdict }: HandoffPanelProps): JSX.Element | null {
   const handoff = readHandoff(attributes);
-  return handoff ? <HandoffDetails handoff={handoff} now={now} locale={locale} /> : null;
+  return handoff ? <HandoffDetails handoff={handoff} now={now} locale={locale} submitVerdict={submitVerdict} /> : null;
 }
 
-function HandoffDetails({ handoff, now, locale }: { handoff: Handoff; now?: Date; locale?: string }): JSX.Element {
+function HandoffDetails({ handoff, now, locale, submitVerdict }: { handoff: Handoff; now?: Date; locale?: string; submitVerdict?: SubmitVerdict }): JSX.Element {
   const titleId = useUID();
   const currentTime = useNow(now);
   const { reason, summary, sentiment, language, handedOffAt, opencxSessionId } = handoff;
@@ -75,6 +79,7 @@ function HandoffDetails({ handoff, now, locale }: { handoff: Handoff; now?: Date
           </Field>
         ) : null}
       </Box>
+      {submitVerdict ? <HandoffVerdict submit={submitVerdict} given={handoff.verdict} /> : null}
     </Box>
   );
 }

@@ -11,6 +11,8 @@ export interface Handoff {
   language?: string;
   handedOffAt?: Date;
   opencxSessionId?: string;
+  /** The agent's verdict already given (the `opencxVerdict` attribute). */
+  verdict?: { needed: boolean; summaryRight: boolean };
 }
 
 type Attributes = Record<string, unknown>;
@@ -71,5 +73,11 @@ export function readHandoff(attributes: unknown): Handoff | undefined {
     language: toLanguage(a.handoffLanguage),
     handedOffAt: toDate(a.handoffTimestamp),
     opencxSessionId: text(a.opencxSessionId),
+    ...readVerdict(a.opencxVerdict),
   };
+}
+
+function readVerdict(value: unknown): Pick<Handoff, 'verdict'> {
+  const v = asAttributes(value);
+  return v && typeof v.needed === 'boolean' && typeof v.summaryRight === 'boolean' ? { verdict: { needed: v.needed, summaryRight: v.summaryRight } } : {};
 }

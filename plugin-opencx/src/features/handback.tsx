@@ -22,7 +22,7 @@ export const showsHandback = (props: TaskProps): boolean => isHandedOff(props.ta
 /** The agent holds the task (accepted, not yet in wrap-up) and the AI handed it off: it can go back. */
 export const canHandBack = (props: TaskProps): boolean => isHandedOff(props.task?.attributes) && props.task?.status === 'accepted' && Boolean(props.task?.taskSid);
 
-export function TaskHandback({ task, client, manager }: TaskProps & { client?: AgentClient; manager: Flex.Manager }): JSX.Element {
+export function TaskHandback({ task, client, manager }: TaskProps & { client?: Pick<AgentClient, 'handBack'>; manager: Flex.Manager }): JSX.Element {
   const entries = readHistory(task?.attributes);
   return (
     <Box flexShrink={0} paddingX="space50" paddingY="space40" display="flex" flexDirection="column" rowGap="space40" borderBottomStyle="solid" borderBottomWidth="borderWidth10" borderBottomColor="colorBorderWeak">
@@ -41,7 +41,7 @@ export function TaskHandback({ task, client, manager }: TaskProps & { client?: A
 }
 
 /** Under the handoff panel: who held the conversation when, and "Hand back to AI" for the agent holding it. */
-export function createHandbackSetup(client: AgentClient | undefined): FeatureSetup {
+export function createHandbackSetup(client: Pick<AgentClient, 'handBack'> | undefined): FeatureSetup {
   return (flex, manager) => {
     flex.TaskCanvas.Content.add(<TaskHandback key="opencx-handback" client={client} manager={manager} />, { sortOrder: 2, if: showsHandback });
   };

@@ -59,3 +59,22 @@ describe('agent client: hand back', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'network_error' } });
   });
 });
+
+describe('agent client: verdict', () => {
+  it('posts the token, the task, both answers and the trimmed comment as a form to /agent/handoff-verdict', async () => {
+    const fetch = answering(200, { ok: true, opencx: 'noted' });
+    const result = await createAgentClient({ baseUrl: BASE, fetch }).giveVerdict('flex-token', { taskSid: TASK, needed: false, summaryRight: true, comment: '  too early  ' });
+    const [url, init] = fetch.mock.calls[0];
+    expect(url).toBe('https://opencx-1234-dev.twil.io/agent/handoff-verdict');
+    expect(Object.fromEntries(new URLSearchParams(init.body))).toEqual({ Token: 'flex-token', taskSid: TASK, needed: 'false', summaryRight: 'true', comment: 'too early' });
+    expect(result).toEqual({ ok: true });
+  });
+
+  it("returns the Functions' error with the field it names", async () => {
+    const fetch = answering(400, { ok: false, error: { code: 'invalid_input', message: 'The AI did not hand this task off', field: 'taskSid' } });
+    expect(await createAgentClient({ baseUrl: BASE, fetch }).giveVerdict('t', { taskSid: TASK, needed: true, summaryRight: true })).toEqual({
+      ok: false,
+      error: { code: 'invalid_input', message: 'The AI did not hand this task off', field: 'taskSid', status: 400 },
+    });
+  });
+});

@@ -1,0 +1,48 @@
+// The agent's verdict on a handoff, from the handoff panel: onto the task's attributes (Flex
+// Insights), as a note on the OpenCX session (tuning the AI) and into the supervisors' insights.
+// Only the worker who holds or held the task may give it. docs/admin-api.md.
+import { recordInsight } from '../bridge/insights';
+import { BridgeState } from '../bridge/state';
+import { guardedApiUrl } from '../common/deployment-guard';
+import { logEvent } from '../common/log';
+import { OpenCxClient } from '../common/opencx-client';
+import { Deadline } from '../common/retry';
+import { AdminError } from '../admin-lib/admin-error';
+import { pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';
+import { parseVerdictForm, VERDICT_ATTRIBUTE, verdictNote, verdictOf } from '../admin-lib/verdict';
+
+/** OpenCX gets at most this much of the request: the verdict is on the task whatever OpenCX does. */
+const OPENCX_BUDGET_MS = 3000;
+
+export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: true, heldBefore: true }, async (call) => {
+  const form = parseVerdictForm(call.event);
+  // Refused before anything is written: a deployed Function never sends the key to a simulator.
+  const opencxApiUrl = guardedApiUrl(call.context, 'OPENCX_API_URL');
+  const { config, task } = call.held!;
+  if (task.attributes.handedOff !== true) throw new AdminError(400, 'invalid_input', 'The AI did not hand this task off', 'taskSid');
+
+  const verdict = verdictOf(form, call.caller.workerSid!, new Date());
+  const sessionId = typeof task.attributes.opencxSessionId === 'string' ? task.attributes.opencxSessionId : undefined;
+  const conversationSid = typeof task.attributes.conversationSid === 'string' ? task.attributes.conversationSid : '';
+  const warn = (message: string, fields?: Record<string, unknown>) => logEvent({ event: 'handoff-verdict', outcome: 'warning', taskSid: task.sid, reason: message, ...fields }, 'warn');
+  const noteOnOpencx = async (): Promise<'noted' | 'failed' | 'no-session'> => {
+    if (!sessionId) return 'no-session';
+    const opencx = new OpenCxClient({ token: config.opencxToken, extraTokens: config.opencxExtraTokens, affinity: conversationSid, baseUrl: opencxApiUrl, attemptTimeoutMs: OPENCX_BUDGET_MS });
+    const { text, customData } = verdictNote(verdict);
+    return opencx
+      .sendAgentNote(sessionId, text, customData, new Deadline(Math.min(OPENCX_BUDGET_MS, call.deadline.remaining())))
+      .then(() => 'noted' as const)
+      .catch((error: unknown) => {
+        warn('could not note the verdict on the OpenCX session', { sessionId, error: String(error) });
+        return 'failed' as const;
+      });
+  };
+  const state = new BridgeState(call.twilio.sync, syncServiceSid(call.context));
+  const [, opencx] = await Promise.all([
+    call.twilio.taskrouter.mergeTaskAttributes(config.workspaceSid, task.sid, { [VERDICT_ATTRIBUTE]: verdict }),
+    noteOnOpencx(),
+    recordInsight({ state, warn }, { type: 'verdict', at: verdict.at, conversationSid, taskSid: task.sid, needed: verdict.needed, summaryRight: verdict.summaryRight }),
+  ]);
+  Object.assign(call.trace, { opencx });
+  return { verdict, opencx };
+});

@@ -1,0 +1,100 @@
+import React, { useState } from 'react';
+import { Box } from '@twilio-paste/core/box';
+import { Button } from '@twilio-paste/core/button';
+import { HelpText } from '@twilio-paste/core/help-text';
+import { Label } from '@twilio-paste/core/label';
+import { Text } from '@twilio-paste/core/text';
+import { TextArea } from '@twilio-paste/core/textarea';
+import { useUID } from '@twilio-paste/core/uid-library';
+
+import type { SubmitVerdict, VerdictInput } from '../api/agentClient';
+import { strings } from '../strings';
+
+export const MAX_COMMENT = 1000;
+
+export interface HandoffVerdictProps {
+  submit: SubmitVerdict;
+  /** The verdict already on the task (its `opencxVerdict` attribute). */
+  given?: { needed: boolean; summaryRight: boolean };
+}
+
+type Status = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved' } | { kind: 'failed'; message: string };
+
+/**
+ * The agent's verdict on the handoff: one click for each question; the verdict is sent once both
+ * are answered (and again when an answer changes). A comment can follow.
+ */
+export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Element {
+  const [needed, setNeeded] = useState<boolean | undefined>(given?.needed);
+  const [summaryRight, setSummaryRight] = useState<boolean | undefined>(given?.summaryRight);
+  const [status, setStatus] = useState<Status>(given ? { kind: 'saved' } : { kind: 'idle' });
+  const [commenting, setCommenting] = useState(false);
+  const [comment, setComment] = useState('');
+  const commentId = useUID();
+
+  async function send(input: VerdictInput): Promise<boolean> {
+    setStatus({ kind: 'saving' });
+    const result = await submit(input);
+    setStatus(result.ok ? { kind: 'saved' } : { kind: 'failed', message: result.error.message });
+    return result.ok;
+  }
+
+  function answer(question: 'needed' | 'summaryRight', value: boolean): void {
+    const next = { needed, summaryRight, [question]: value };
+    if (question === 'needed') setNeeded(value);
+    else setSummaryRight(value);
+    if (next.needed !== undefined && next.summaryRight !== undefined) void send({ needed: next.needed, summaryRight: next.summaryRight });
+  }
+
+  async function sendComment(): Promise<void> {
+    if (needed === undefined || summaryRight === undefined) return;
+    if (await send({ needed, summaryRight, comment })) setCommenting(false);
+  }
+
+  const saving = status.kind === 'saving';
+  const complete = needed !== undefined && summaryRight !== undefined;
+  return (
+    <Box marginTop="space40" display="flex" flexDirection="column" rowGap="space30" role="group" aria-label={strings.verdictTitle}>
+      <Question label={strings.verdictNeeded} value={needed} disabled={saving} onAnswer={(value) => answer('needed', value)} />
+      <Question label={strings.verdictSummaryRight} value={summaryRight} disabled={saving} onAnswer={(value) => answer('summaryRight', value)} />
+      <Box display="flex" alignItems="center" columnGap="space30" aria-live="polite">
+        {status.kind === 'saving' ? <Text as="span" color="colorTextWeak">{strings.verdictSaving}</Text> : null}
+        {status.kind === 'saved' ? <Text as="span" color="colorTextSuccess">{strings.verdictSaved}</Text> : null}
+        {status.kind === 'failed' ? <Text as="span" color="colorTextError">{status.message}</Text> : null}
+        {complete && !commenting && status.kind === 'saved' ? (
+          <Button variant="link" size="small" onClick={() => setCommenting(true)}>
+            {strings.verdictAddComment}
+          </Button>
+        ) : null}
+      </Box>
+      {commenting ? (
+        <Box>
+          <Label htmlFor={commentId}>{strings.verdictComment}</Label>
+          <TextArea id={commentId} value={comment} maxLength={MAX_COMMENT} aria-describedby={`${commentId}-help`} onChange={(event) => setComment(event.target.value)} />
+          <HelpText id={`${commentId}-help`}>{strings.verdictCommentHelp}</HelpText>
+          <Box marginTop="space30">
+            <Button variant="secondary" size="small" disabled={saving || !comment.trim()} onClick={() => void sendComment()}>
+              {strings.verdictSendComment}
+            </Button>
+          </Box>
+        </Box>
+      ) : null}
+    </Box>
+  );
+}
+
+function Question({ label, value, disabled, onAnswer }: { label: string; value?: boolean; disabled: boolean; onAnswer: (value: boolean) => void }): JSX.Element {
+  return (
+    <Box display="flex" alignItems="center" columnGap="space30" role="group" aria-label={label}>
+      <Text as="span" fontWeight="fontWeightSemibold">
+        {label}
+      </Text>
+      <Button variant="secondary" size="small" pressed={value === true} disabled={disabled} onClick={() => onAnswer(true)}>
+        {strings.verdictYes}
+      </Button>
+      <Button variant="secondary" size="small" pressed={value === false} disabled={disabled} onClick={() => onAnswer(false)}>
+        {strings.verdictNo}
+      </Button>
+    </Box>
+  );
+}

@@ -1,0 +1,96 @@
+import React from 'react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+
+import type { SubmitVerdict, VerdictResult } from '../../api/agentClient';
+import { AcceptedTaskHandoffPanel } from '../../features/handoffPanel';
+import { fakeManager } from '../../testing/fakeFlex';
+import { renderWithTheme } from '../../testing/render';
+import { HandoffPanel } from '../HandoffPanel';
+import { HandoffVerdict } from '../HandoffVerdict';
+
+const HANDOFF = { handedOff: true, handoffReason: 'AI requested human handoff', handoffSentiment: 'neutral', handoffTimestamp: '2025-11-21T08:00:00.000Z' };
+
+const question = (name: string) => within(screen.getByRole('group', { name }));
+const click = (questionName: string, answer: 'Yes' | 'No') => fireEvent.click(question(questionName).getByRole('button', { name: answer }));
+
+function deferredSubmit() {
+  let resolve!: (result: VerdictResult) => void;
+  const submit = jest.fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>(() => new Promise((r) => (resolve = r)));
+  return { submit, resolve: (result: VerdictResult) => act(async () => resolve(result)) };
+}
+
+describe('HandoffVerdict', () => {
+  it('sends the verdict once both questions have their one click, and says it is saved', async () => {
+    const { submit, resolve } = deferredSubmit();
+    renderWithTheme(<HandoffVerdict submit={submit} />);
+
+    click('Handoff needed?', 'No');
+    expect(submit).not.toHaveBeenCalled();
+    expect(question('Handoff needed?').getByRole('button', { name: 'No' })).toHaveAttribute('aria-pressed', 'true');
+    click('Summary right?', 'Yes');
+    expect(submit).toHaveBeenCalledWith({ needed: false, summaryRight: true });
+    expect(screen.getByText('Saving…')).toBeVisible();
+    expect(question('Summary right?').getByRole('button', { name: 'Yes' })).toBeDisabled();
+
+    await resolve({ ok: true });
+    expect(screen.getByText('Thanks, saved.')).toBeVisible();
+  });
+
+  it('sends a comment with the verdict', async () => {
+    const submit = jest.fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>().mockResolvedValue({ ok: true });
+    renderWithTheme(<HandoffVerdict submit={submit} given={{ needed: true, summaryRight: false }} />);
+    expect(question('Summary right?').getByRole('button', { name: 'No' })).toHaveAttribute('aria-pressed', 'true');
+    expect(screen.getByText('Thanks, saved.')).toBeVisible();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Add a comment' }));
+    expect(screen.getByRole('button', { name: 'Send comment' })).toBeDisabled();
+    fireEvent.change(screen.getByLabelText('Comment'), { target: { value: 'The summary missed the order number.' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Send comment' }));
+    await waitFor(() => expect(screen.queryByLabelText('Comment')).not.toBeInTheDocument());
+    expect(submit).toHaveBeenCalledWith({ needed: true, summaryRight: false, comment: 'The summary missed the order number.' });
+  });
+
+  it("shows the Functions' message when the verdict is refused, and sends again when an answer changes", async () => {
+    const submit = jest
+      .fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>()
+      .mockResolvedValueOnce({ ok: false, error: { code: 'forbidden', message: 'Only the agent who has this task can do this', status: 403 } })
+      .mockResolvedValueOnce({ ok: true });
+    renderWithTheme(<HandoffVerdict submit={submit} />);
+    click('Handoff needed?', 'Yes');
+    click('Summary right?', 'Yes');
+    expect(await screen.findByText('Only the agent who has this task can do this')).toBeVisible();
+    expect(screen.queryByRole('button', { name: 'Add a comment' })).not.toBeInTheDocument();
+
+    click('Summary right?', 'No');
+    expect(await screen.findByText('Thanks, saved.')).toBeVisible();
+    expect(submit).toHaveBeenLastCalledWith({ needed: true, summaryRight: false });
+  });
+});
+
+describe('HandoffPanel with the verdict', () => {
+  it('asks for the verdict only when it can send one, starting from the one on the task', () => {
+    const { unmount } = renderWithTheme(<HandoffPanel attributes={HANDOFF} />);
+    expect(screen.queryByRole('group', { name: 'Your verdict on this handoff' })).not.toBeInTheDocument();
+    unmount();
+
+    renderWithTheme(<HandoffPanel attributes={{ ...HANDOFF, opencxVerdict: { needed: false, summaryRight: true, by: 'WK1', at: 'x' } }} submitVerdict={jest.fn()} />);
+    expect(screen.getByRole('group', { name: 'Your verdict on this handoff' })).toBeVisible();
+    expect(question('Handoff needed?').getByRole('button', { name: 'No' })).toHaveAttribute('aria-pressed', 'true');
+  });
+});
+
+describe('the task canvas panel', () => {
+  it("asks the agent holding the task, and sends the verdict for that task with the agent's current token", async () => {
+    const giveVerdict = jest.fn().mockResolvedValue({ ok: true });
+    const { manager } = fakeManager(['agent'], 'flex-token-7');
+    const { unmount } = renderWithTheme(<AcceptedTaskHandoffPanel task={{ attributes: HANDOFF, taskSid: 'WT1', status: 'pending' }} manager={manager} client={{ handBack: jest.fn(), giveVerdict }} />);
+    expect(screen.queryByRole('group', { name: 'Your verdict on this handoff' })).not.toBeInTheDocument();
+    unmount();
+
+    renderWithTheme(<AcceptedTaskHandoffPanel task={{ attributes: HANDOFF, taskSid: 'WT1', status: 'wrapping' }} manager={manager} client={{ handBack: jest.fn(), giveVerdict }} />);
+    click('Handoff needed?', 'Yes');
+    click('Summary right?', 'No');
+    expect(await screen.findByText('Thanks, saved.')).toBeVisible();
+    expect(giveVerdict).toHaveBeenCalledWith('flex-token-7', { taskSid: 'WT1', needed: true, summaryRight: false });
+  });
+});

@@ -1,0 +1,257 @@
+// The supervisors' AI insights and the agents' verdicts, in twilio-run against the simulators: what
+// the bridge records as conversations happen, what the insights Function answers, and where a
+// verdict lands.
+import { INSIGHT_MAPS, insightKey, InsightEvent } from '../../functions/bridge/insights';
+import { currentObjects, locationOf } from '../../functions/common/shards';
+import { World } from '../harness/world';
+import { FunctionAnswer, lastSeq, postForm, RELAY_CALLS, relayCalls, restCalls } from './helpers';
+
+jest.setTimeout(90000);
+
+let world: World;
+
+beforeAll(async () => {
+  world = await World.start();
+});
+afterAll(() => world?.stop());
+afterEach(() => {
+  world.twilio.clearFaults();
+  expect(world.twilio.violations).toEqual([]);
+});
+
+const token = (roles: string[], workerSid?: string) => world.iam.issueToken({ identity: `${roles[0]}@example.com`, roles, workerSid });
+const insights = (roles = ['supervisor'], period?: string): Promise<FunctionAnswer> => postForm(world.functions!.url, '/supervisor/insights', { Token: token(roles), period });
+const giveVerdict = (fields: Record<string, string>, workerSid = world.humanWorkerSid): Promise<FunctionAnswer> =>
+  postForm(world.functions!.url, '/agent/handoff-verdict', { Token: token(['agent'], workerSid), ...fields });
+
+/** Every recorded event, from the simulator's Sync state. */
+function recorded(): { key: string; data: InsightEvent; map: string }[] {
+  return currentObjects(INSIGHT_MAPS).flatMap((map) => world.sync.mapItems(world.syncServiceSid, map).map((item) => ({ key: item.key, data: item.data as unknown as InsightEvent, map })));
+}
+const eventsOf = (conversationSid: string) => recorded().filter((e) => e.data.conversationSid === conversationSid).map((e) => e.data.type);
+const insightWrites = (since: number) => world.twilio.requests.filter((r) => r.seq > since && r.method === 'POST' && r.path.includes(INSIGHT_MAPS.base));
+
+async function acceptAsHuman(taskSid: string): Promise<void> {
+  const human = world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
+  await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).reservations(human.sid).update({ reservationStatus: 'accepted' });
+  await world.settle();
+}
+
+describe('recording', () => {
+  let contained: string;
+  let handedOff: { conversationSid: string; taskSid: string };
+
+  beforeAll(async () => {
+    // Contained: the AI answers, the customer leaves.
+    const first = await world.customerStartsConversation('What are your opening hours?');
+    contained = first.conversationSid;
+    world.taskrouter.updateTaskStatus(world.workspaceSid, first.taskSid, 'canceled', 'Customer left');
+    await world.settle();
+    // Handed off: the AI passes it to an agent, who accepts and completes it.
+    handedOff = await world.customerStartsConversation('My parcel from order 1234 arrived broken');
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Parcel for order 1234 arrived damaged; wants a refund.', sentiment: 'angry' });
+    await world.customerSays(handedOff.conversationSid, 'I want a human');
+    await acceptAsHuman(handedOff.taskSid);
+  });
+
+  test('a contained conversation records engage and an end with the AI; a handed-off one engage, the handoff and, once the agent completes it, an end without the AI', async () => {
+    expect(eventsOf(contained).sort()).toEqual(['end', 'engage']);
+    expect(recorded().find((e) => e.data.conversationSid === contained && e.data.type === 'end')!.data).toMatchObject({ withAi: true });
+    expect(eventsOf(handedOff.conversationSid).sort()).toEqual(['engage', 'handoff']);
+    const handoff = recorded().find((e) => e.data.type === 'handoff' && e.data.conversationSid === handedOff.conversationSid)!;
+    expect(handoff.data).toEqual({
+      type: 'handoff',
+      at: world.task(handedOff.taskSid).attributes.handoffTimestamp,
+      conversationSid: handedOff.conversationSid,
+      taskSid: handedOff.taskSid,
+      reason: 'AI requested human handoff',
+      sentiment: 'negative',
+      aiUnavailable: false,
+      secondsWithAi: expect.any(Number),
+    });
+    // Each item in its shard, under its key, kept 90 days.
+    expect(handoff.key).toBe(insightKey(handoff.data));
+    expect(handoff.map).toBe(locationOf(INSIGHT_MAPS, handoff.key));
+    const item = world.sync.mapItems(world.syncServiceSid, handoff.map).find((i) => i.key === handoff.key)!;
+    expect(item.dateExpires! - item.dateCreated).toBe(90 * 24 * 3600 * 1000);
+
+    world.taskrouter.updateTaskStatus(world.workspaceSid, handedOff.taskSid, 'completed', 'Agent completed');
+    await world.settle();
+    expect(recorded().find((e) => e.data.conversationSid === handedOff.conversationSid && e.data.type === 'end')!.data).toMatchObject({ withAi: false });
+  });
+
+  test('nothing recorded holds customer text, the summary or who the customer is', () => {
+    const stored = JSON.stringify(recorded());
+    for (const text of ['opening hours', 'parcel', 'order 1234', 'refund', 'i want a human', world.customerOf(handedOff.conversationSid)]) expect(stored.toLowerCase()).not.toContain(text.toLowerCase());
+  });
+
+  test("the supervisor's answer counts both conversations, the handoff's reason, sentiment and time with the AI, and the pool now", async () => {
+    const answer = await insights(['supervisor'], 'today');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({
+      ok: true,
+      period: 'today',
+      engaged: 2,
+      contained: 1,
+      handedOff: 1,
+      handoffRate: 0.5,
+      topReasons: [{ reason: 'AI requested human handoff', count: 1 }],
+      sentimentAtHandoff: { negative: 1, neutral: 0, positive: 0 },
+      medianSecondsWithAiBeforeHandoff: expect.any(Number),
+      aiUnavailableHandoffs: 0,
+      handbacks: 0,
+      verdicts: { total: 0, notNeeded: 0, summaryWrong: 0 },
+      notNeededRate: null,
+      live: { aiConversations: 0, capacity: 100 },
+      handoffs: [{ taskSid: handedOff.taskSid, conversationSid: handedOff.conversationSid, reason: 'AI requested human handoff', sentiment: 'negative' }],
+    });
+    expect(answer.body.daily).toEqual([{ date: answer.body.from.slice(0, 10), engaged: 2, contained: 1, handedOff: 1 }]);
+    expect(answer.body.coveredFrom).toBe(answer.body.from);
+    expect(answer.text.toLowerCase()).not.toContain('parcel');
+  });
+
+  test('the live pool counts the conversations the AI holds now', async () => {
+    const open = await world.customerStartsConversation('Do you ship to Norway?');
+    expect((await insights(['admin'])).body.live).toEqual({ aiConversations: 1, capacity: 100 });
+    world.taskrouter.updateTaskStatus(world.workspaceSid, open.taskSid, 'canceled', 'Customer left');
+    await world.settle();
+  });
+
+  test('a relayed message costs the same four Twilio calls and writes no insight; engage, handoff and end one write each', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
+    world.opencx.configureWebhook(undefined);
+    try {
+      const relayStart = lastSeq(world);
+      world.opencx.ai.reply('Your order ships tomorrow.');
+      await world.customerSays(conversationSid, 'Order 1234');
+      expect(relayCalls(world, relayStart)).toEqual(RELAY_CALLS);
+      expect(insightWrites(relayStart)).toEqual([]);
+
+      const handoffStart = lastSeq(world);
+      world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
+      await world.customerSays(conversationSid, 'human please');
+      expect(insightWrites(handoffStart)).toHaveLength(1);
+
+      const endStart = lastSeq(world);
+      world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'canceled', 'Customer left');
+      await world.settle();
+      expect(insightWrites(endStart)).toHaveLength(1);
+    } finally {
+      world.opencx.configureWebhook({ url: world.opencxWebhookUrl, secret: 'whsec_simulated_opencx_signing_secret' });
+    }
+  });
+
+  test('a failed insight write is logged and the handoff still reaches humans', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+    world.takeLogs();
+    world.twilio.addFault({ method: 'POST', product: 'sync', path: new RegExp(`/Maps/${INSIGHT_MAPS.base}_\\d+/Items$`), status: 500 });
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
+    await world.customerSays(conversationSid, 'a person please');
+    world.twilio.clearFaults();
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
+    expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
+    expect(eventsOf(conversationSid)).not.toContain('handoff');
+    expect(world.takeLogs().some((l) => l.reason === 'could not record the insight event')).toBe(true);
+  });
+});
+
+describe('the insights Function', () => {
+  test('refuses agents with 403 forbidden and a bad period with 400', async () => {
+    const agent = await insights(['agent']);
+    expect(agent.status).toBe(403);
+    expect(agent.body).toEqual({ ok: false, error: { code: 'forbidden', message: 'Only Flex admins and supervisors can use the AI insights' } });
+    const bad = await insights(['admin'], 'week');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'invalid_input', field: 'period' });
+    expect((await postForm(world.functions!.url, '/supervisor/insights', {})).status).toBe(403);
+  });
+
+  test('counts per period: today, the last 7 days and the last 30 days', async () => {
+    const day = 24 * 3600 * 1000;
+    const now = Date.now();
+    const seed = async (event: InsightEvent) => {
+      const key = insightKey(event);
+      await world.client.sync.v1.services(world.syncServiceSid).syncMaps(locationOf(INSIGHT_MAPS, key)).syncMapItems.create({ key, data: event });
+    };
+    const before = (await insights(['admin'], 'today')).body;
+    const at = (ago: number) => new Date(now - ago).toISOString();
+    for (const [n, ago] of [[1, 3 * day], [2, 20 * day], [3, 40 * day]] as const) {
+      const conversationSid = `CH${String(n).padStart(32, '9')}`;
+      await seed({ type: 'engage', at: at(ago), conversationSid, taskSid: `WT${String(n).padStart(32, '9')}` });
+      await seed({ type: 'handoff', at: at(ago - 60_000), conversationSid, taskSid: `WT${String(n).padStart(32, '9')}`, reason: 'AI unavailable', sentiment: 'neutral', aiUnavailable: true, secondsWithAi: 60 });
+    }
+    const [today, week, month] = await Promise.all(['today', '7d', '30d'].map(async (period) => (await insights(['admin'], period)).body));
+    expect(today).toMatchObject({ engaged: before.engaged, aiUnavailableHandoffs: 0 });
+    expect(week).toMatchObject({ period: '7d', engaged: before.engaged + 1, aiUnavailableHandoffs: 1 });
+    expect(month).toMatchObject({ period: '30d', engaged: before.engaged + 2, aiUnavailableHandoffs: 2 });
+    expect(week.daily).toHaveLength(7);
+    expect(month.daily).toHaveLength(30);
+    expect(month.daily.reduce((sum: number, d: { engaged: number }) => sum + d.engaged, 0)).toBe(before.engaged + 2);
+  });
+});
+
+describe('the agent verdict', () => {
+  let handoff: { conversationSid: string; taskSid: string };
+
+  beforeAll(async () => {
+    handoff = await world.customerStartsConversation('Where is my parcel?');
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Asks where the parcel is.', sentiment: 'neutral' });
+    await world.customerSays(handoff.conversationSid, 'Let me talk to someone');
+    await acceptAsHuman(handoff.taskSid);
+  });
+
+  test('lands on the task attributes, on the OpenCX session as a note that does not take it over, and in the insights', async () => {
+    const attributesBefore = { ...world.task(handoff.taskSid).attributes };
+    const answer = await giveVerdict({ taskSid: handoff.taskSid, needed: 'false', summaryRight: 'true', comment: 'Tracking link would have done.' });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ ok: true, opencx: 'noted' });
+
+    const verdict = { needed: false, summaryRight: true, comment: 'Tracking link would have done.', by: world.humanWorkerSid, at: expect.any(String) };
+    expect(world.task(handoff.taskSid).attributes).toEqual({ ...attributesBefore, opencxVerdict: verdict });
+
+    const session = world.sessionFor(handoff.conversationSid)!;
+    const note = session.messages.at(-1)!;
+    expect(note.event).toMatchObject({ type: 'message', sender: { type: 'human_agent' }, content: { text: expect.stringContaining('needed: no; summary right: yes. Comment: Tracking link would have done.') } });
+    expect(session.custom_data).toMatchObject({ flex_verdict_needed: false, flex_verdict_summary_right: true, flex_verdict_by: world.humanWorkerSid });
+
+    const summary = (await insights()).body;
+    expect(summary.verdicts).toEqual({ total: 1, notNeeded: 1, summaryWrong: 0 });
+    expect(summary.notNeededRate).toBe(1);
+    expect(summary.handoffs.find((h: { taskSid: string }) => h.taskSid === handoff.taskSid).verdict).toEqual({ needed: false, summaryRight: true });
+    // The comment stays on the task and with OpenCX, not in the insights data.
+    expect(JSON.stringify(recorded())).not.toContain('Tracking link');
+  });
+
+  test('a second verdict replaces the first on the task and counts once', async () => {
+    await giveVerdict({ taskSid: handoff.taskSid, needed: 'true', summaryRight: 'false' });
+    expect(world.task(handoff.taskSid).attributes.opencxVerdict).toMatchObject({ needed: true, summaryRight: false });
+    expect(world.task(handoff.taskSid).attributes.opencxVerdict).not.toHaveProperty('comment');
+    expect((await insights()).body.verdicts).toEqual({ total: 1, notNeeded: 0, summaryWrong: 1 });
+  });
+
+  test('is refused to a worker who never held the task and to a token without a worker, writing nothing, and bad input gets 400', async () => {
+    const other = world.taskrouter.createWorker(world.workspaceSid, { friendlyName: 'bob', attributes: { role: 'agent' }, activityName: 'Offline' }).sid;
+    const since = lastSeq(world);
+    const stranger = await giveVerdict({ taskSid: handoff.taskSid, needed: 'true', summaryRight: 'true' }, other);
+    expect(stranger.status).toBe(403);
+    expect(stranger.body.error).toMatchObject({ code: 'not_task_holder' });
+    const noWorker = await postForm(world.functions!.url, '/agent/handoff-verdict', { Token: token(['supervisor']), taskSid: handoff.taskSid, needed: 'true', summaryRight: 'true' });
+    expect(noWorker.status).toBe(403);
+    expect(restCalls(world, since).filter((c) => c.startsWith('POST') && !c.startsWith('POST iam'))).toEqual([]);
+
+    const bad = await giveVerdict({ taskSid: handoff.taskSid, needed: 'maybe', summaryRight: 'true' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'invalid_input', field: 'needed' });
+  });
+
+  test('a handback is recorded and counted; the agent, now in wrap-up, can still give the verdict', async () => {
+    const before = (await insights()).body.handbacks;
+    const answer = await postForm(world.functions!.url, '/agent/handback', { Token: token(['agent'], world.humanWorkerSid), taskSid: handoff.taskSid, instruction: 'Send the tracking link, then close.' });
+    expect(answer.body).toMatchObject({ ok: true, handedBack: true });
+    await world.settle();
+    expect(eventsOf(handoff.conversationSid)).toContain('handback');
+    expect(JSON.stringify(recorded())).not.toContain('tracking link');
+    expect((await insights()).body.handbacks).toBe(before + 1);
+    expect((await giveVerdict({ taskSid: handoff.taskSid, needed: 'true', summaryRight: 'true' })).status).toBe(200);
+  });
+});
