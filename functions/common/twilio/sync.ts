@@ -29,6 +29,9 @@ interface ItemPage {
   nextPage(): Promise<ItemPage> | undefined;
 }
 
+/** Sync's largest page (its spec caps PageSize at 100); the library pages on up to `limit`. */
+const SYNC_MAX_PAGE = 100;
+
 export class SyncApi extends TwilioProductApi {
   /** Undefined when the account has no such service. */
   async fetchService(serviceSid: string): Promise<SyncServiceSummary | undefined> {
@@ -71,7 +74,7 @@ export class SyncApi extends TwilioProductApi {
 
   /** Every item of a map, oldest key first (at most `limit`); empty when the map does not exist. */
   async listMapItems<T>(serviceSid: string, map: string, limit: number): Promise<{ key: string; data: T }[]> {
-    const items = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems.list({ order: 'asc', limit, pageSize: Math.min(limit, 1000) }));
+    const items = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems.list({ order: 'asc', limit, pageSize: Math.min(limit, SYNC_MAX_PAGE) }));
     return (items ?? []).map((item) => ({ key: item.key, data: item.data as T }));
   }
 
@@ -157,7 +160,7 @@ export class SyncApi extends TwilioProductApi {
 
   /** The data of a map's newest items by key (keys that sort by time), at most `limit`; empty when the map does not exist. */
   async listNewestMapItems<T>(serviceSid: string, map: string, limit: number): Promise<T[]> {
-    const items = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems.list({ order: 'desc', limit, pageSize: limit }));
+    const items = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems.list({ order: 'desc', limit, pageSize: Math.min(limit, SYNC_MAX_PAGE) }));
     return (items ?? []).map((item) => item.data as T);
   }
 
