@@ -90,7 +90,7 @@ export class SyncApi extends TwilioProductApi {
   }
 
   async listMapNames(serviceSid: string): Promise<string[]> {
-    const maps = await this.retry(() => this.client.sync.v1.services(serviceSid).syncMaps.list({ limit: 200 }));
+    const maps = await this.retry(() => this.client.sync.v1.services(serviceSid).syncMaps.list({ limit: 1000, pageSize: SYNC_MAX_PAGE }));
     return maps.map((map) => map.uniqueName);
   }
 
