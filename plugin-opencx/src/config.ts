@@ -1,4 +1,4 @@
-// Plugin-wide constants and build-time configuration.
+// Plugin-wide constants, and where the plugin finds its Functions.
 
 /** Where an OpenCX session opens; the session id is appended, URL-encoded. */
 export const OPENCX_INBOX_URL = 'https://app.open.cx/inbox/';
@@ -25,11 +25,55 @@ export function opencxSessionUrl(sessionId: string): string {
   return OPENCX_INBOX_URL + encodeURIComponent(sessionId);
 }
 
+/** Where the admin sets the Functions domain once per Flex account: `ui_attributes.custom_data.<key>`. */
+const RUNTIME_FUNCTIONS_DOMAIN_KEY = 'opencx_functions_domain';
+const BUILD_FUNCTIONS_URL_VARIABLE = 'FLEX_APP_OPENCX_FUNCTIONS_URL';
+
+export type FunctionsUrlSource = 'flexConfiguration' | 'build';
+
+/** How the admin finds each source, for the messages. */
+export const FUNCTIONS_URL_SETTINGS = { setting: 'ui_attributes.custom_data.opencx_functions_domain', variable: BUILD_FUNCTIONS_URL_VARIABLE };
+
+/** Where the settings view finds the Functions, or that it finds none. */
+export type FunctionsEndpoint = { kind: 'configured'; url: string; source: FunctionsUrlSource } | { kind: 'missing' };
+
+/** `opencx-1234-dev.twil.io` or `https://opencx-1234-dev.twil.io/` → `https://opencx-1234-dev.twil.io`; blank → undefined. */
+function functionsUrlFrom(value: unknown): string | undefined {
+  const text = typeof value === 'string' ? value.trim().replace(/\/+$/, '') : '';
+  if (!text) return undefined;
+  return /^https?:\/\//i.test(text) ? text : `https://${text}`;
+}
+
 /**
- * The Functions domain the settings view calls, from `FLEX_APP_OPENCX_FUNCTIONS_URL` at build
- * time (flex-plugin's webpack inlines `FLEX_APP_*` variables). Undefined when unset or blank.
+ * The Functions the settings view calls. First the Flex configuration, so one plugin build serves
+ * every Flex account: Flex merges the account's `ui_attributes` into `manager.configuration`, as
+ * Twilio's Flex project template reads its `custom_data.serverless_functions_domain`. Then, as a
+ * fallback, `FLEX_APP_OPENCX_FUNCTIONS_URL`, which flex-plugin's webpack inlines at build time.
  */
-export function functionsBaseUrl(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
-  const url = env.FLEX_APP_OPENCX_FUNCTIONS_URL?.trim();
-  return url ? url.replace(/\/+$/, '') : undefined;
+export function resolveFunctionsEndpoint(
+  configuration: unknown,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): FunctionsEndpoint {
+  const runtime = functionsUrlFrom((configuration as { custom_data?: Record<string, unknown> } | undefined)?.custom_data?.[RUNTIME_FUNCTIONS_DOMAIN_KEY]);
+  if (runtime) return { kind: 'configured', url: runtime, source: 'flexConfiguration' };
+  const built = functionsUrlFrom(env[BUILD_FUNCTIONS_URL_VARIABLE]);
+  return built ? { kind: 'configured', url: built, source: 'build' } : { kind: 'missing' };
+}
+
+export interface FunctionsClientOptions<Client> {
+  /** The build-time variables (flex-plugin inlines `FLEX_APP_*`): the fallback to Flex's configuration. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The client for the resolved Functions URL; by default `create`'s HTTP one. */
+  createClient?: (baseUrl: string) => Client;
+}
+
+/** The Functions endpoint for this Flex account, and a client for it when there is one. */
+export function functionsClient<Client>(
+  configuration: unknown,
+  { env, createClient }: FunctionsClientOptions<Client>,
+  create: (options: { baseUrl: string }) => Client,
+): { endpoint: FunctionsEndpoint; client?: Client } {
+  const endpoint = resolveFunctionsEndpoint(configuration, env);
+  if (endpoint.kind === 'missing') return { endpoint };
+  return { endpoint, client: createClient ? createClient(endpoint.url) : create({ baseUrl: endpoint.url }) };
 }

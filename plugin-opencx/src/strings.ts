@@ -182,6 +182,7 @@ export interface OpencxStrings {
   settingsSaveFailed: string;
   settingsSaveFailedField: string;
   settingsFunctionsUrlMissing: string;
+  settingsFunctionsFound: string;
   settingsNetworkError: string;
   settingsUnexpectedResponse: string;
 
@@ -266,7 +267,7 @@ export const strings: OpencxStrings = {
   handbackCancel: 'Cancel',
   handbackDone: 'The AI has the conversation again. Your task is in wrap-up: complete it when you are done.',
   handbackAlready: 'This conversation was already handed back to the AI.',
-  handbackFunctionsUrlMissing: 'Handing back to the AI needs the OpenCX Functions URL in the plugin build (FLEX_APP_OPENCX_FUNCTIONS_URL).',
+  handbackFunctionsUrlMissing: 'Handing back needs {setting} in the Flex configuration.',
   historyTitle: 'Who handled this conversation',
   historyAi: 'AI',
   historyHuman: 'Agent',
@@ -434,8 +435,8 @@ export const strings: OpencxStrings = {
   settingsSavedWorkerCreated: 'The AI worker was created in TaskRouter.',
   settingsSaveFailed: 'Settings not saved. {message}',
   settingsSaveFailedField: 'Settings not saved: check the highlighted field.',
-  settingsFunctionsUrlMissing:
-    'The OpenCX Functions URL is not set. Rebuild the plugin with FLEX_APP_OPENCX_FUNCTIONS_URL set to your Functions domain, for example https://opencx-1234-dev.twil.io.',
+  settingsFunctionsUrlMissing: 'OpenCX Functions not found: set {setting} in the Flex configuration to your Functions domain and reload Flex, or build with {variable}.',
+  settingsFunctionsFound: 'OpenCX Functions: {url}, from {source}. If unreachable, check it is the domain twilio serverless:deploy printed.',
   settingsNetworkError: 'The OpenCX Functions could not be reached. Check your connection and the Functions URL, then try again.',
   settingsUnexpectedResponse: 'The OpenCX Functions gave an unexpected answer (HTTP {status}).',
 

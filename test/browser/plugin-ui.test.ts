@@ -148,6 +148,23 @@ test('agents see the handoff context: reason, summary, sentiment, language, time
   await page.close();
 });
 
+test("in a layout like Flex's: the badge inside the task card, the panel between the task header and the tabs", async () => {
+  const page = await openGallery();
+  const layout = page.getByTestId('flex-layout');
+  const secondLine = layout.getByTestId('task-card').getByTestId('task-card-second-line');
+  await expect(secondLine.getByText('AI handoff').isVisible()).resolves.toBe(true);
+  await expect(secondLine.getByText(/Live chat/).isVisible()).resolves.toBe(true);
+
+  const canvas = layout.getByTestId('task-canvas');
+  const top = async (testId: string) => (await canvas.getByTestId(testId).boundingBox())!.y;
+  const panelTop = (await canvas.getByRole('region', { name: 'AI handoff' }).boundingBox())!.y;
+  expect(await top('task-canvas-header')).toBeLessThan(panelTop);
+  expect(panelTop).toBeLessThan(await top('task-canvas-tabs'));
+
+  await layout.screenshot({ path: path.join(ARTIFACTS, 'task-canvas.png') });
+  await page.close();
+});
+
 test('admins see a field error when OpenCX rejects the key, and nothing is stored', async () => {
   const page = await openGallery();
   await page.getByLabel('OpenCX API key').fill('ocx_live_not_a_real_key_0000');

@@ -40,6 +40,8 @@ export interface SettingsViewProps {
   /** The signed-in admin's Flex token (`manager.user.token`). */
   token: string;
   flexResources: FlexResources;
+  /** Shown under the introduction: where the view found the Functions. */
+  notice?: React.ReactNode;
 }
 
 type TextField = Exclude<keyof SettingsFormValues, 'translations' | 'keptExtraTokens'>;
@@ -91,7 +93,7 @@ function SectionHeading({ children }: { children: string }): JSX.Element {
 }
 
 /** The admin's OpenCX settings form: loads the saved settings, then "Test & Save". */
-export function SettingsView({ client, token, flexResources }: SettingsViewProps): JSX.Element {
+export function SettingsView({ client, token, flexResources, notice }: SettingsViewProps): JSX.Element {
   const [settings, setSettings] = useState<OpencxSettings>();
   const [loading, setLoading] = useState(true);
   const [loadError, setLoadError] = useState<string>();
@@ -216,6 +218,7 @@ export function SettingsView({ client, token, flexResources }: SettingsViewProps
         <Text as="p" marginTop="space0" marginBottom="space70">
           {strings.settingsIntro}
         </Text>
+        {notice}
 
         {loading ? (
           <Box display="flex" alignItems="center" columnGap="space30" role="status">

@@ -6,10 +6,10 @@ import { Text } from '@twilio-paste/core/text';
 import { type AgentClient, createAgentClient } from '../api/agentClient';
 import { HandbackControl } from '../components/HandbackControl';
 import { HandoffHistory } from '../components/HandoffHistory';
-import { functionsBaseUrl } from '../config';
+import { type FunctionsClientOptions, functionsClient, FUNCTIONS_URL_SETTINGS } from '../config';
 import { isHandedOff } from '../domain/handoff';
 import { readHistory } from '../domain/history';
-import { strings } from '../strings';
+import { format, strings } from '../strings';
 import type { FeatureSetup } from './types';
 
 /** What Flex passes the task canvas' children: `status` is the agent's reservation's. */
@@ -32,7 +32,7 @@ export function TaskHandback({ task, client, manager }: TaskProps & { client?: P
           <HandbackControl client={client} taskSid={task!.taskSid!} token={() => manager.user.token} />
         ) : (
           <Text as="p" color="colorTextWeak">
-            {strings.handbackFunctionsUrlMissing}
+            {format(strings.handbackFunctionsUrlMissing, FUNCTIONS_URL_SETTINGS)}
           </Text>
         )
       ) : null}
@@ -41,11 +41,13 @@ export function TaskHandback({ task, client, manager }: TaskProps & { client?: P
 }
 
 /** Under the handoff panel: who held the conversation when, and "Hand back to AI" for the agent holding it. */
-export function createHandbackSetup(client: Pick<AgentClient, 'handBack'> | undefined): FeatureSetup {
+export function createHandbackSetup(options: FunctionsClientOptions<Pick<AgentClient, 'handBack'>> = {}): FeatureSetup {
   return (flex, manager) => {
-    flex.TaskCanvas.Content.add(<TaskHandback key="opencx-handback" client={client} manager={manager} />, { sortOrder: 2, if: showsHandback });
+    const { client } = functionsClient(manager.configuration, options, createAgentClient);
+    // Added after the handoff panel with the same sortOrder, so right under it: Flex keeps the order
+    // of equal sort orders, and any higher one falls below the tabs on some Flex 2.x versions.
+    flex.TaskCanvas.Content.add(<TaskHandback key="opencx-handback" client={client} manager={manager} />, { sortOrder: 0, if: showsHandback });
   };
 }
 
-const baseUrl = functionsBaseUrl();
-export const setupHandback: FeatureSetup = createHandbackSetup(baseUrl ? createAgentClient({ baseUrl }) : undefined);
+export const setupHandback: FeatureSetup = createHandbackSetup();

@@ -3,22 +3,18 @@ import type * as Flex from '@twilio/flex-ui';
 
 import { type AgentClient, createAgentClient, type VerdictInput } from '../api/agentClient';
 import { HandoffPanel } from '../components/HandoffPanel';
-import { functionsBaseUrl } from '../config';
+import { type FunctionsClientOptions, functionsClient } from '../config';
 import { isHandedOff } from '../domain/handoff';
 import type { FeatureSetup } from './types';
 
-/** What Flex passes the task canvases' children. */
+/** What Flex passes the task canvas's children. */
 interface TaskProps {
   task?: { attributes?: unknown; taskSid?: string; status?: string };
 }
 
 export const showsHandoff = (props: TaskProps): boolean => isHandedOff(props.task?.attributes);
 
-function TaskHandoffPanel({ task }: TaskProps): JSX.Element {
-  return <HandoffPanel attributes={task?.attributes} />;
-}
-
-/** The accepted task's panel, with the agent's verdict sent to the Functions (when their URL is set). */
+/** The task's panel; once the agent holds the task, with their verdict sent to the Functions (when they are found). */
 export function AcceptedTaskHandoffPanel({ task, manager, client }: TaskProps & { manager: Flex.Manager; client?: AgentClient }): JSX.Element {
   // Only the agent holding the task can give a verdict: not while it is only offered.
   const taskSid = task?.status === 'accepted' || task?.status === 'wrapping' ? task.taskSid : undefined;
@@ -29,15 +25,18 @@ export function AcceptedTaskHandoffPanel({ task, manager, client }: TaskProps & 
   return <HandoffPanel attributes={task?.attributes} submitVerdict={submitVerdict} />;
 }
 
-const baseUrl = functionsBaseUrl();
-const agentClient = baseUrl ? createAgentClient({ baseUrl }) : undefined;
-
 /**
- * The handoff context at the top of the task canvas, voice and messaging alike, and on the
- * incoming-task canvas, so the agent reads it before accepting.
+ * The handoff context right under the task canvas header, voice and messaging alike, before and
+ * after the agent accepts. Only on TaskCanvas: Flex renders IncomingTaskCanvas inside it (the
+ * "incoming" tab of a pending task), so a panel there too would show twice.
  */
-export const setupHandoffPanel: FeatureSetup = (flex, manager) => {
-  // TaskCanvas children are header (0), then tabs: 1 places the panel right under the header.
-  flex.TaskCanvas.Content.add(<AcceptedTaskHandoffPanel key="opencx-handoff-panel" manager={manager} client={agentClient} />, { sortOrder: 1, if: showsHandoff });
-  flex.IncomingTaskCanvas.Content.add(<TaskHandoffPanel key="opencx-handoff-incoming-panel" />, { if: showsHandoff });
-};
+export function createHandoffPanelSetup(options: FunctionsClientOptions<AgentClient> = {}): FeatureSetup {
+  return (flex, manager) => {
+    const { client } = functionsClient(manager.configuration, options, createAgentClient);
+    // Flex sorts the header first among equal sort orders (a stable sort, defaults before added
+    // content), so 0 is "under the header" whatever else a Flex 2.x version puts after it.
+    flex.TaskCanvas.Content.add(<AcceptedTaskHandoffPanel key="opencx-handoff-panel" manager={manager} client={client} />, { sortOrder: 0, if: showsHandoff });
+  };
+}
+
+export const setupHandoffPanel: FeatureSetup = createHandoffPanelSetup();

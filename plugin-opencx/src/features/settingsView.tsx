@@ -1,11 +1,12 @@
 import React from 'react';
 import type * as Flex from '@twilio/flex-ui';
+import { Box } from '@twilio-paste/core/box';
 import { ProductSettingsIcon } from '@twilio-paste/icons/esm/ProductSettingsIcon';
 
 import { createSettingsClient, type SettingsClient } from '../api/settingsClient';
-import { FunctionsUrlMissing } from '../components/FunctionsUrlMissing';
+import { FunctionsEndpointNotice } from '../components/FunctionsEndpointNotice';
 import { type FlexResources, SettingsView } from '../components/SettingsView';
-import { ADMIN_ROLE, functionsBaseUrl, SETTINGS_VIEW_NAME } from '../config';
+import { ADMIN_ROLE, type FunctionsClientOptions, functionsClient, type FunctionsEndpoint, SETTINGS_VIEW_NAME } from '../config';
 import { strings } from '../strings';
 import { addSideNavView, useFlexToken } from './sideNavView';
 import type { FeatureSetup } from './types';
@@ -18,30 +19,28 @@ function flexResources(manager: Flex.Manager): FlexResources {
   return { workspaceSid: config?.taskrouter_workspace_sid ?? '', conversationsServiceSid: config?.chat_service_instance_sid ?? '' };
 }
 
-export function FlexSettingsPage({ client, manager }: { client?: SettingsClient; manager: Flex.Manager }): JSX.Element {
+export function FlexSettingsPage({ endpoint, client, manager }: { endpoint: FunctionsEndpoint; client?: SettingsClient; manager: Flex.Manager }): JSX.Element {
   const token = useFlexToken(manager);
-  if (!client) return <FunctionsUrlMissing />;
-  return <SettingsView client={client} token={token} flexResources={flexResources(manager)} />;
+  const notice = <FunctionsEndpointNotice endpoint={endpoint} />;
+  if (!client) return <Box padding="space80">{notice}</Box>;
+  return <SettingsView client={client} token={token} flexResources={flexResources(manager)} notice={notice} />;
 }
 
-export interface SettingsViewOptions {
-  /** Absent when the Functions URL is not configured: the view then says what to set. */
-  client?: SettingsClient;
-}
+export type SettingsViewOptions = FunctionsClientOptions<SettingsClient>;
 
 /** The OpenCX side-nav entry and settings view, for admins only; nothing for anyone else. */
 export function createSettingsViewSetup(options: SettingsViewOptions): FeatureSetup {
   return (flex, manager) => {
     if (!isAdmin(manager)) return;
-    const { client } = options;
+    // Flex has loaded the account's configuration before it starts plugins.
+    const { endpoint, client } = functionsClient(manager.configuration, options, createSettingsClient);
     addSideNavView(flex, {
       name: SETTINGS_VIEW_NAME,
       label: strings.settingsNavLabel,
       icon: <ProductSettingsIcon decorative />,
-      view: <FlexSettingsPage client={client} manager={manager} />,
+      view: <FlexSettingsPage endpoint={endpoint} client={client} manager={manager} />,
     });
   };
 }
 
-const baseUrl = functionsBaseUrl();
-export const setupSettingsView: FeatureSetup = createSettingsViewSetup({ client: baseUrl ? createSettingsClient({ baseUrl }) : undefined });
+export const setupSettingsView: FeatureSetup = createSettingsViewSetup({});

@@ -1,7 +1,14 @@
-// A stand-in for the `flex` namespace and the Manager: records every `.Content.add` call.
+// A stand-in for the `flex` namespace and the Manager: records every `.Content.add` and
+// `.Content.addWrapper` call. Where content lands in Flex is tested with Flex's own placement code
+// (features/__tests__/placement.test.tsx), not here.
 import { EventEmitter } from 'events';
 import React from 'react';
 import type * as Flex from '@twilio/flex-ui';
+
+export interface ContentWrapperCall {
+  store: string;
+  wrapper: (component: React.ComponentType<any>) => React.ComponentType<any>;
+}
 
 export interface ContentAddCall {
   store: string;
@@ -13,6 +20,7 @@ const STORES = ['TaskCanvas', 'IncomingTaskCanvas', 'TaskListItem', 'MessageBubb
 
 export function fakeFlex() {
   const calls: ContentAddCall[] = [];
+  const wrappers: ContentWrapperCall[] = [];
   const invokeAction = jest.fn((_name: string, _payload?: unknown) => Promise.resolve());
   const setProviders = jest.fn();
   const namespace: Record<string, unknown> = {
@@ -32,12 +40,16 @@ export function fakeFlex() {
           calls.push({ store, element, options });
           return () => undefined;
         },
+        addWrapper: (wrapper: ContentWrapperCall['wrapper']) => {
+          wrappers.push({ store, wrapper });
+        },
       },
     };
   }
   return {
     flex: namespace as unknown as typeof Flex,
     calls,
+    wrappers,
     invokeAction,
     setProviders,
     /** The calls made on one content store. */
@@ -48,12 +60,15 @@ export function fakeFlex() {
 export const WORKSPACE_SID = 'WS' + 'a'.repeat(32);
 export const FLEX_SERVICE_SID = 'IS' + 'b'.repeat(32);
 
-export function fakeManager(roles: string[] | undefined, token = 'flex-token-1') {
+export const FUNCTIONS_DOMAIN = 'opencx-1234-prod.twil.io';
+
+export function fakeManager(roles: string[] | undefined, token = 'flex-token-1', configuration?: object) {
   const events = new EventEmitter();
   const user = { identity: 'someone', roles, token };
   const manager = {
     user,
     events,
+    configuration: configuration ?? { custom_data: { opencx_functions_domain: FUNCTIONS_DOMAIN } },
     serviceConfiguration: { taskrouter_workspace_sid: WORKSPACE_SID, chat_service_instance_sid: FLEX_SERVICE_SID, flex_service_instance_sid: 'IS' + 'f'.repeat(32) },
   };
   return {

@@ -33,35 +33,37 @@ describe('feature registration', () => {
     expect(setProviders).toHaveBeenCalledWith({ PasteThemeProvider: CustomizationProvider });
   });
 
-  it('adds the handoff panel under the task canvas header and on the incoming-task canvas, for handed-off tasks only', () => {
+  // Where the panel and the badge land in Flex: placement.test.tsx, with Flex's own placement code.
+  it('adds the handoff panel to the task canvas for handed-off tasks only', () => {
     const { flex, added } = fakeFlex();
     setupHandoffPanel(flex, fakeManager(['agent']).manager);
 
     const [canvas] = added('TaskCanvas');
-    const [incoming] = added('IncomingTaskCanvas');
-    expect(canvas.options?.sortOrder).toBe(1);
-    for (const { options } of [canvas, incoming]) {
-      expect(options?.if?.({ task: HANDED_OFF_TASK })).toBe(true);
-      expect(options?.if?.({ task: VOICE_TASK })).toBe(true);
-      expect(options?.if?.({ task: ORDINARY_TASK })).toBe(false);
-      expect(options?.if?.({ task: { attributes: 'handedOff' } })).toBe(false);
-      expect(options?.if?.({})).toBe(false);
-    }
+    const { options } = canvas;
+    expect(options?.if?.({ task: HANDED_OFF_TASK })).toBe(true);
+    expect(options?.if?.({ task: VOICE_TASK })).toBe(true);
+    expect(options?.if?.({ task: ORDINARY_TASK })).toBe(false);
+    expect(options?.if?.({ task: { attributes: 'handedOff' } })).toBe(false);
+    expect(options?.if?.({})).toBe(false);
 
     renderAdded(canvas.element, { task: HANDED_OFF_TASK });
     expect(screen.getByRole('region', { name: 'AI handoff' })).toHaveTextContent('AI requested human handoff');
   });
 
-  it('adds the "AI handoff" badge to handed-off tasks in the task list', () => {
-    const { flex, added } = fakeFlex();
+  it('puts the "AI handoff" badge on the second line of handed-off tasks in the task list, and leaves other tasks alone', () => {
+    const { flex, wrappers } = fakeFlex();
     setupHandoffTaskBadge(flex, fakeManager(['agent']).manager);
 
-    const [badge] = added('TaskListItem');
-    expect(badge.options?.if?.({ task: HANDED_OFF_TASK })).toBe(true);
-    expect(badge.options?.if?.({ task: ORDINARY_TASK })).toBe(false);
+    const [{ store, wrapper }] = wrappers;
+    expect(store).toBe('TaskListItem');
+    const Card = ({ secondLine }: { secondLine?: React.ReactNode }) => <div data-testid="card">{secondLine ?? 'status'}</div>;
+    const WrappedCard = wrapper(Card);
 
-    renderAdded(badge.element, { task: HANDED_OFF_TASK });
-    expect(screen.getByText('AI handoff')).toBeVisible();
+    const { unmount } = renderWithTheme(<WrappedCard task={HANDED_OFF_TASK} secondLine="Accepted" />);
+    expect(screen.getByTestId('card')).toHaveTextContent(/AI handoff.*Accepted/);
+    unmount();
+    renderWithTheme(<WrappedCard task={ORDINARY_TASK} />);
+    expect(screen.getByTestId('card')).toHaveTextContent(/^status$/);
   });
 
   it('badges the messages the bridge posts, and no others', () => {
@@ -87,7 +89,7 @@ describe('feature registration', () => {
 describe('settings view registration', () => {
   it('adds the side-nav entry and the view for admins', () => {
     const { flex, added } = fakeFlex();
-    createSettingsViewSetup({ client: fakeClient() })(flex, fakeManager(['admin']).manager);
+    createSettingsViewSetup({ createClient: () => fakeClient() })(flex, fakeManager(['admin']).manager);
 
     expect(added('SideNav')).toHaveLength(1);
     expect(added('ViewCollection')).toHaveLength(1);
@@ -96,14 +98,14 @@ describe('settings view registration', () => {
 
   it.each([[['agent']], [['supervisor']], [['agent', 'supervisor']], [[]], [undefined]])('adds nothing for roles %p', (roles) => {
     const { flex, calls } = fakeFlex();
-    createSettingsViewSetup({ client: fakeClient() })(flex, fakeManager(roles).manager);
+    createSettingsViewSetup({ createClient: () => fakeClient() })(flex, fakeManager(roles).manager);
     setupSettingsView(flex, fakeManager(roles).manager);
     expect(calls).toEqual([]);
   });
 
   it('navigates to the view from the side link, which shows as active there', () => {
     const { flex, added, invokeAction } = fakeFlex();
-    createSettingsViewSetup({ client: fakeClient() })(flex, fakeManager(['admin']).manager);
+    createSettingsViewSetup({ createClient: () => fakeClient() })(flex, fakeManager(['admin']).manager);
     const [link] = added('SideNav');
 
     const { unmount } = renderAdded(link.element, { activeView: 'agent-desktop', showLabel: true });
@@ -121,7 +123,7 @@ describe('settings view registration', () => {
     const { flex, added } = fakeFlex();
     const client = fakeClient();
     const { manager, renewToken } = fakeManager(['admin'], 'token-1');
-    createSettingsViewSetup({ client })(flex, manager);
+    createSettingsViewSetup({ createClient: () => client })(flex, manager);
 
     renderAdded(added('ViewCollection')[0].element);
 
@@ -138,13 +140,48 @@ describe('settings view registration', () => {
     expect(client.checkSetup.mock.calls.map(([token]) => token)).toEqual(['token-1', 'token-2']);
   });
 
-  it('says what to configure when the Functions URL is not set', () => {
+  it('calls the Functions named in the Flex configuration, and says so', async () => {
     const { flex, added } = fakeFlex();
-    createSettingsViewSetup({})(flex, fakeManager(['admin']).manager);
+    const createClient = jest.fn(() => fakeClient());
+    const env = { FLEX_APP_OPENCX_FUNCTIONS_URL: 'https://opencx-1234-dev.twil.io' };
+    createSettingsViewSetup({ env, createClient })(flex, fakeManager(['admin']).manager);
 
     renderAdded(added('ViewCollection')[0].element);
 
+    expect(createClient).toHaveBeenCalledWith('https://opencx-1234-prod.twil.io');
+    expect(await screen.findByText('Connected to Acme')).toBeVisible();
+    expect(screen.getByText(/^OpenCX Functions:/)).toHaveTextContent(
+      'OpenCX Functions: https://opencx-1234-prod.twil.io, from ui_attributes.custom_data.opencx_functions_domain in the Flex configuration. If unreachable, check it is the domain twilio serverless:deploy printed.',
+    );
+  });
+
+  it('falls back to the URL built into the plugin, and says so', async () => {
+    const { flex, added } = fakeFlex();
+    const createClient = jest.fn(() => fakeClient());
+    const env = { FLEX_APP_OPENCX_FUNCTIONS_URL: 'https://opencx-1234-dev.twil.io/' };
+    createSettingsViewSetup({ env, createClient })(flex, fakeManager(['admin'], 'token-1', { custom_data: {} }).manager);
+
+    renderAdded(added('ViewCollection')[0].element);
+
+    expect(createClient).toHaveBeenCalledWith('https://opencx-1234-dev.twil.io');
+    await screen.findByText('Connected to Acme');
+    expect(screen.getByText(/^OpenCX Functions:/)).toHaveTextContent(
+      'OpenCX Functions: https://opencx-1234-dev.twil.io, from the plugin build (FLEX_APP_OPENCX_FUNCTIONS_URL).',
+    );
+  });
+
+  it('says what to set, and calls nothing, when neither the Flex configuration nor the build names the Functions', () => {
+    const { flex, added } = fakeFlex();
+    const createClient = jest.fn(() => fakeClient());
+    createSettingsViewSetup({ env: {}, createClient })(flex, fakeManager(['admin'], 'token-1', {}).manager);
+
+    renderAdded(added('ViewCollection')[0].element);
+
+    expect(createClient).not.toHaveBeenCalled();
+    expect(screen.getByRole('alert')).toHaveTextContent('OpenCX Functions not found');
+    expect(screen.getByRole('alert')).toHaveTextContent('ui_attributes.custom_data.opencx_functions_domain');
     expect(screen.getByRole('alert')).toHaveTextContent('FLEX_APP_OPENCX_FUNCTIONS_URL');
+    expect(screen.queryByRole('button', { name: 'Test & Save' })).toBeNull();
   });
 });
 
@@ -157,16 +194,15 @@ describe('features', () => {
     };
     const agent = fakeFlex();
     for (const setup of features) setup(agent.flex, fakeManager(['agent']).manager);
-    expect(agent.calls.map((call) => call.store)).toEqual(['TaskCanvas', 'IncomingTaskCanvas', 'TaskCanvas', 'TaskListItem', 'MessageBubble']);
+    expect(agent.calls.map((call) => call.store)).toEqual(['TaskCanvas', 'TaskCanvas', 'MessageBubble']);
+    expect(agent.wrappers.map((call) => call.store)).toEqual(['TaskListItem']);
     expect(agent.setProviders).toHaveBeenCalledTimes(1);
 
     const admin = fakeFlex();
     for (const setup of features) setup(admin.flex, fakeManager(['admin']).manager);
     expect(admin.calls.map((call) => call.store)).toEqual([
       'TaskCanvas',
-      'IncomingTaskCanvas',
       'TaskCanvas',
-      'TaskListItem',
       'MessageBubble',
       'SideNav',
       'ViewCollection',
@@ -190,14 +226,13 @@ describe('hand back to the AI', () => {
     const { flex, added } = fakeFlex();
     const agent = { handBack: jest.fn().mockResolvedValue({ ok: true, alreadyHandedBack: false, history: [] }) };
     const { manager } = fakeManager(['agent'], 'agent-token');
-    createHandbackSetup(agent)(flex, manager);
+    createHandbackSetup({ createClient: () => agent })(flex, manager);
     const [canvas] = added('TaskCanvas');
     return { canvas, agent };
   }
 
   it('shows the history and "Hand back to AI" under the handoff panel of a task the agent holds', async () => {
     const { canvas, agent } = setUp();
-    expect(canvas.options?.sortOrder).toBe(2);
     expect(canvas.options?.if?.(held('accepted'))).toBe(true);
     expect(canvas.options?.if?.({ task: ORDINARY_TASK })).toBe(false);
 
@@ -224,10 +259,18 @@ describe('hand back to the AI', () => {
     expect(screen.queryByRole('button', { name: 'Hand back to AI' })).toBeNull();
   });
 
-  it('says what is missing when the Functions URL was not built in', () => {
+  it('calls the Functions the Flex configuration names', () => {
+    const { flex } = fakeFlex();
+    const createClient = jest.fn(() => ({ handBack: jest.fn() }));
+    createHandbackSetup({ env: {}, createClient })(flex, fakeManager(['agent']).manager);
+    expect(createClient).toHaveBeenCalledWith('https://opencx-1234-prod.twil.io');
+  });
+
+  it('says what is missing when no Functions URL is configured', () => {
     const { flex, added } = fakeFlex();
-    createHandbackSetup(undefined)(flex, fakeManager(['agent']).manager);
+    createHandbackSetup({ env: {} })(flex, fakeManager(['agent'], 'agent-token', {}).manager);
     renderAdded(added('TaskCanvas')[0].element, held('accepted'));
-    expect(screen.getByText(/FLEX_APP_OPENCX_FUNCTIONS_URL/)).toBeVisible();
+    expect(screen.getByText(/ui_attributes\.custom_data\.opencx_functions_domain/)).toBeVisible();
+    expect(screen.queryByRole('button', { name: 'Hand back to AI' })).toBeNull();
   });
 });

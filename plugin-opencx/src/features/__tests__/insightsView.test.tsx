@@ -12,7 +12,7 @@ const renderAdded = (element: React.ReactElement, props: object = {}) => renderW
 describe('insights view registration', () => {
   it.each([[['supervisor']], [['admin']], [['agent', 'supervisor']]])('adds the side-nav entry and the view for roles %p', (roles) => {
     const { flex, added } = fakeFlex();
-    createInsightsViewSetup({ client: client() })(flex, fakeManager(roles).manager);
+    createInsightsViewSetup({ createClient: () => client() })(flex, fakeManager(roles).manager);
 
     expect(added('SideNav')).toHaveLength(1);
     expect(added('ViewCollection').map((call) => call.element.props.name)).toEqual(['opencx-insights']);
@@ -20,14 +20,14 @@ describe('insights view registration', () => {
 
   it.each([[['agent']], [[]], [undefined]])('adds nothing for roles %p', (roles) => {
     const { flex, calls } = fakeFlex();
-    createInsightsViewSetup({ client: client() })(flex, fakeManager(roles).manager);
+    createInsightsViewSetup({ createClient: () => client() })(flex, fakeManager(roles).manager);
     setupInsightsView(flex, fakeManager(roles).manager);
     expect(calls).toEqual([]);
   });
 
   it('navigates to the view from its side link', () => {
     const { flex, added, invokeAction } = fakeFlex();
-    createInsightsViewSetup({ client: client() })(flex, fakeManager(['supervisor']).manager);
+    createInsightsViewSetup({ createClient: () => client() })(flex, fakeManager(['supervisor']).manager);
 
     renderAdded(added('SideNav')[0].element, { activeView: 'opencx-insights' });
     const link = screen.getByRole('button', { name: 'AI insights' });
@@ -40,7 +40,7 @@ describe('insights view registration', () => {
     const { flex, added } = fakeFlex();
     const insights = client();
     const { manager, renewToken } = fakeManager(['supervisor'], 'token-1');
-    createInsightsViewSetup({ client: insights })(flex, manager);
+    createInsightsViewSetup({ createClient: () => insights })(flex, manager);
 
     renderAdded(added('ViewCollection')[0].element);
     await screen.findByRole('table');
@@ -54,8 +54,8 @@ describe('insights view registration', () => {
 
   it('says what to configure when the Functions URL is not set', () => {
     const { flex, added } = fakeFlex();
-    createInsightsViewSetup({})(flex, fakeManager(['supervisor']).manager);
+    createInsightsViewSetup({ env: {} })(flex, fakeManager(['supervisor'], 'flex-token-1', {}).manager);
     renderAdded(added('ViewCollection')[0].element);
-    expect(screen.getByRole('alert')).toHaveTextContent('FLEX_APP_OPENCX_FUNCTIONS_URL');
+    expect(screen.getByRole('alert')).toHaveTextContent('ui_attributes.custom_data.opencx_functions_domain');
   });
 });
