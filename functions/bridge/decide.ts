@@ -20,7 +20,6 @@ export interface HandoffRequest {
 
 export type Decision =
   | { action: 'ignore'; reason: string }
-  | { action: 'refuse'; reason: string }
   | { action: 'engage'; conversationSid: string; taskSid: string; reservationSid: string; attributes: FlexTaskAttributes }
   | { action: 'reengage'; conversationSid: string; taskSid: string; reservationSid: string }
   | { action: 'resume'; conversationSid: string; taskSid: string; reservationSid: string; attributes: FlexTaskAttributes }

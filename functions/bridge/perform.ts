@@ -15,7 +15,6 @@ export type { BridgeDeps, Outcome } from './deps';
 export async function perform(decision: Decision, known: KnownRecord | undefined, deps: BridgeDeps): Promise<Outcome> {
   switch (decision.action) {
     case 'ignore':
-    case 'refuse':
       return { outcome: decision.action, reason: decision.reason };
     case 'engage':
       return engage(decision, deps);

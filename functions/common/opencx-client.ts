@@ -1,11 +1,10 @@
 // The one place the Functions talk to OpenCX. Every fact about the OpenCX API that the public
-// docs leave open (response wrapping, sentiment words, retryable statuses) is decided here.
+// docs leave open (response wrapping, retryable statuses) is decided here.
 import { keyId, keysInOrder, parseRetryAfter, waitFits } from './opencx-rate-limit';
 import { Deadline, withRetries } from './retry';
 
 export const DEFAULT_OPENCX_API_URL = 'https://api.open.cx';
 
-export type OpenCxSentiment = 'angry' | 'happy' | 'neutral';
 export type SessionStatus = 'open' | 'closed_resolved' | 'closed_unresolved';
 export type CustomData = Record<string, string | number | boolean>;
 

@@ -5,7 +5,6 @@ import { TwilioClient, TwilioRateLimitError } from './client';
 
 /** Twilio error codes callers treat as normal outcomes. */
 export const SYNC_ITEM_EXISTS = 54208;
-export const NOT_FOUND = 20404;
 
 export const twilioStatus = (error: unknown): number | undefined => {
   const status = (error as { status?: unknown } | undefined)?.status;

@@ -31,7 +31,7 @@ export function createTwilioApis(env: TwilioCredentials, deadline: Deadline, cli
 
 export { DeadlineExceededError, TwilioRateLimitError } from './client';
 export type { TwilioApiKey, TwilioClient, TwilioCredentials } from './client';
-export { mayHaveBeenProcessed, NOT_FOUND, SYNC_ITEM_EXISTS, twilioErrorCode, twilioStatus, undefinedIfNotFound } from './base';
+export { mayHaveBeenProcessed, SYNC_ITEM_EXISTS, twilioErrorCode, twilioStatus, undefinedIfNotFound } from './base';
 export type { RetryPolicy } from './base';
 export { ConversationsApi } from './conversations';
 export type { ConversationMessage, ConversationsAddress, ConversationsWebhook, NewMessage } from './conversations';
