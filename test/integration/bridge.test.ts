@@ -84,7 +84,6 @@ describe('engage and relay', () => {
     await world.settle();
     const delivery = world.opencx.webhookDeliveries.at(-1)!;
     expect(delivery).toMatchObject({ event: 'conversation.ai_response', status: 'delivered' });
-    const answer = (delivery.body.data as { message: { id: string } }).message;
 
     // Its retry or replay costs the same: measured alone.
     const since = lastSeq(world);

@@ -1,7 +1,7 @@
 // Every customer message ends with exactly one AI answer or a human handoff, however long the AI
 // takes: the fast path, OpenCX's signed webhook (the slow path) and the watchdog, on the shared
 // virtual clock (nothing here waits in real time for a timeout).
-import { AI_ANSWER_TIMEOUT_SECONDS, AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
+import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
 
 jest.setTimeout(120000);
 

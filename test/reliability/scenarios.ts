@@ -163,7 +163,7 @@ async function run(name: string, options: WorldOptions, traffic: Traffic, drive:
 
 /** 200 concurrent conversations (fewer in the short run), about 10 % handing off. */
 export function load(traffic: Traffic): Promise<ScenarioResult> {
-  return run('load', {}, traffic, async (world, customers) => {
+  return run('load', {}, traffic, async (_world, customers) => {
     await customers.converse();
     await customers.flush();
     return {};

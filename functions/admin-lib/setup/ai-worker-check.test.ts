@@ -1,6 +1,6 @@
 import type { WorkerRouting } from '../../common/twilio';
 import { AiPoolFacts, aiWorkerCheck } from './ai-worker-check';
-import { WK, routing, worker } from './fixtures.testing';
+import { WK, worker } from './fixtures.testing';
 
 describe('aiWorkerCheck: the AI worker pool', () => {
   const WK2 = 'WK' + '2'.repeat(32);

@@ -1,7 +1,7 @@
 import { BridgeConfig, parseConfig } from '../../common/config';
 import { configCheck, notConfiguredChecks, SetupFacts, setupChecks } from './doctor';
 import { opencxTokenCheck } from './opencx-checks';
-import { LOCAL_DEPLOYMENT, VERSIONED, OPENCX_WEBHOOK_URL, TIMER_WS, TIMER_WW, WS, IS, WK, AI_QUEUE, WW, EVENTS, CONVERSATION_FILTERS, handedOffFilter, aiFilter, workflow, routing, worker } from './fixtures.testing';
+import { LOCAL_DEPLOYMENT, VERSIONED, OPENCX_WEBHOOK_URL, TIMER_WS, TIMER_WW, WS, IS, WK, AI_QUEUE, EVENTS, CONVERSATION_FILTERS, handedOffFilter, aiFilter, workflow, routing, worker } from './fixtures.testing';
 
 describe('config and OpenCX token', () => {
   it('asks for the settings before anything else can be checked', () => {

@@ -1,5 +1,5 @@
 import { aiMembership, aiQueueSids, routesToAi } from './expressions';
-import { WK, HUMAN_QUEUE, routing, worker } from './fixtures.testing';
+import { WK, HUMAN_QUEUE } from './fixtures.testing';
 
 describe('aiMembership: whom a worker expression selects, as far as the AI worker goes', () => {
   it.each([

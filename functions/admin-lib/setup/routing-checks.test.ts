@@ -1,6 +1,6 @@
 import { aiReservationTimeoutCheck, aiWorkerQueuesCheck } from './routing-checks';
 import { RoutingFacts } from './workflow';
-import { WK, AI_QUEUE, HUMAN_QUEUE, handedOffFilter, aiFilter, voiceFilter, workflow, routing, worker } from './fixtures.testing';
+import { WK, AI_QUEUE, HUMAN_QUEUE, handedOffFilter, aiFilter, voiceFilter, routing } from './fixtures.testing';
 
 describe('aiReservationTimeoutCheck', () => {
   const timed = (taskReservationTimeout: number, filters: object[] = [handedOffFilter, aiFilter]) => {

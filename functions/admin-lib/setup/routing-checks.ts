@@ -1,7 +1,7 @@
 // TaskRouter settings that are the admin's call, reported but never applied.
 import type { WorkflowRouting, WorkflowSummary } from '../../common/twilio';
 import { Check, check, CheckStatus, fine, manual, Verdict } from './check';
-import { aiMembership, aiQueueSids, Filter, filterTargets, isAiTarget, isHandedOffFilter, namesAiWorker, Target } from './expressions';
+import { aiMembership, aiQueueSids, filterTargets, isAiTarget, isHandedOffFilter, namesAiWorker, Target } from './expressions';
 import { filterName, filterPositions, HANDOFF_EXPRESSION, RoutingFacts, workflowFilters } from './workflow';
 
 /** TaskRouter's TaskReservationTimeout when a workflow sets none. */

@@ -1,7 +1,7 @@
 import { SUBSCRIBED_TASKROUTER_EVENTS } from '../../bridge/events';
 import { parseConfig } from '../../common/config';
 import { conversationsWebhookAfterSave, conversationsWebhookCheck, conversationsWebhookUpdate, parseEventsFilter, pointsHere, timerWorkspaceCheck, workspaceCallbackAfterSave, workspaceCallbackUpdate, workspaceEventsCheck } from './webhooks';
-import { URL, VERSIONED, TIMER_WS, TIMER_WW, OTHER_URL, WS, IS, WK, EVENTS, CONVERSATION_FILTERS, workflow, worker } from './fixtures.testing';
+import { URL, VERSIONED, TIMER_WS, TIMER_WW, OTHER_URL, WS, IS, WK, EVENTS, CONVERSATION_FILTERS } from './fixtures.testing';
 
 describe('workspace event callback', () => {
   it('reads an EventsFilter; none means every event', () => {
