@@ -32,7 +32,8 @@ export interface UsageItem {
 export const emptyTally = (now: number): UsageTally => ({ since: now, keys: {} });
 
 export function countResponse(tally: UsageTally, keyId: string, status: number | undefined): void {
-  const usage = (tally.keys[keyId] ??= { requests: 0, limited: 0 });
+  tally.keys[keyId] ??= { requests: 0, limited: 0 };
+  const usage = tally.keys[keyId];
   usage.requests += 1;
   if (status === 429) usage.limited += 1;
 }
@@ -65,7 +66,8 @@ export function recentUsage(items: readonly unknown[], now: number, windowMs = U
 function addUsage(into: Record<string, KeyUsage>, keys: Record<string, unknown>): void {
   for (const [id, usage] of Object.entries(keys)) {
     const counted = (usage ?? {}) as Partial<KeyUsage>;
-    const sum = (into[id] ??= { requests: 0, limited: 0 });
+    into[id] ??= { requests: 0, limited: 0 };
+    const sum = into[id];
     sum.requests += Number(counted.requests) || 0;
     sum.limited += Number(counted.limited) || 0;
   }

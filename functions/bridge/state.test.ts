@@ -132,13 +132,15 @@ function syncHolding(items: Record<string, Record<string, unknown>>) {
     },
     updateMapItem: async (_service: string, map: string, key: string, data: unknown) => {
       calls.push(`UPDATE ${map}/${key}`);
-      (items[map] ??= {})[key] = data;
+      items[map] ??= {};
+      items[map][key] = data;
       return '4';
     },
     createMapItem: async (_service: string, map: string, key: string, data: unknown) => {
       calls.push(`CREATE ${map}/${key}`);
       if (key in (items[map] ?? {})) return { created: false, retried: false };
-      (items[map] ??= {})[key] = data;
+      items[map] ??= {};
+      items[map][key] = data;
       return { created: true, retried: false };
     },
     deleteMapItem: async (_service: string, map: string, key: string) => {

@@ -53,7 +53,7 @@ class ScriptedOpenCx {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  then(...replies: Reply[]): this {
+  answers(...replies: Reply[]): this {
     this.script.push(...replies);
     return this;
   }
@@ -104,7 +104,7 @@ function expectNoToken(err: Error): void {
 
 describe('OpenCxClient requests', () => {
   it('sends the org token as a Bearer Authorization header and reads GET /org', async () => {
-    opencx.then({ status: 200, body: { id: 'org-1', name: 'Acme' } });
+    opencx.answers({ status: 200, body: { id: 'org-1', name: 'Acme' } });
     await expect(client().getOrg(budget())).resolves.toEqual({ id: 'org-1', name: 'Acme' });
     expect(opencx.seen).toHaveLength(1);
     expect(opencx.seen[0]).toMatchObject({ method: 'GET', url: '/org' });
@@ -113,13 +113,13 @@ describe('OpenCxClient requests', () => {
   });
 
   it('keeps a path prefix of the base URL and drops its trailing slashes', async () => {
-    opencx.then({ status: 200, body: { id: 'org-1', name: 'Acme' } });
+    opencx.answers({ status: 200, body: { id: 'org-1', name: 'Acme' } });
     await client({ baseUrl: `${opencx.url}/opencx/` }).getOrg(budget());
     expect(opencx.seen[0].url).toBe('/opencx/org');
   });
 
   it('creates a session with a JSON body and returns its id', async () => {
-    opencx.then({ status: 201, body: { id: 'session-1' } });
+    opencx.answers({ status: 201, body: { id: 'session-1' } });
     const id = await client().createSession({ channel: { type: 'api' }, custom_data: { flex_task_sid: 'WT1', flex_priority: 2 } }, budget());
     expect(id).toBe('session-1');
     expect(opencx.seen[0]).toMatchObject({ method: 'POST', url: '/chat/sessions' });
@@ -128,7 +128,7 @@ describe('OpenCxClient requests', () => {
   });
 
   it('sends a contact message and returns what the AI decided', async () => {
-    opencx.then(aiReply('Your order ships today.'));
+    opencx.answers(aiReply('Your order ships today.'));
     const answer = await client().sendContactMessage('session-1', 'Where is my order?', { flex_conversation_sid: 'CH1' }, budget());
     expect(answer).toEqual({ reply: 'Your order ships today.', answerId: 'm1', handedOff: false, failed: false, summary: undefined, sentiment: undefined });
     expect(opencx.seen[0]).toMatchObject({ method: 'POST', url: '/chat/sessions/session-1/send' });
@@ -136,19 +136,19 @@ describe('OpenCxClient requests', () => {
   });
 
   it('leaves custom_data out of a contact message when there is none', async () => {
-    opencx.then(aiReply('Hi!'));
+    opencx.answers(aiReply('Hi!'));
     await client().sendContactMessage('session-1', 'Hello', undefined, budget());
     expect(opencx.json(0)).toEqual({ sender: 'contact', message: { type: 'text', text: 'Hello' } });
   });
 
   it('sends an agent note as sender agent, without an agent object (OpenCX wants a numeric id)', async () => {
-    opencx.then({ status: 201, body: { success: true, data: { message: { id: 'm2' } } } });
+    opencx.answers({ status: 201, body: { success: true, data: { message: { id: 'm2' } } } });
     await client().sendAgentNote('session-1', 'Alice took over', { flex_agent_sid: 'WK1' }, budget());
     expect(opencx.json(0)).toEqual({ sender: 'agent', message: { type: 'text', text: 'Alice took over' }, custom_data: { flex_agent_sid: 'WK1' } });
   });
 
   it('closes a session with PATCH {status}, accepting an empty 200', async () => {
-    opencx.then({ status: 200 });
+    opencx.answers({ status: 200 });
     await expect(client().updateSessionStatus('session-1', 'closed_resolved', budget())).resolves.toBeUndefined();
     expect(opencx.seen[0]).toMatchObject({ method: 'PATCH', url: '/chat/sessions/session-1' });
     expect(opencx.json(0)).toEqual({ status: 'closed_resolved' });
@@ -156,19 +156,19 @@ describe('OpenCxClient requests', () => {
 
   it("reads the session's history page by page for a customer message containing the text, and says when it cannot tell", async () => {
     const item = (type: string, text: string) => ({ id: text, created_at: '2026-01-01T00:00:00Z', event: { type: 'message', sender: { type, name: type }, content: { type: 'text', text } } });
-    opencx.then({ status: 200, body: { items: [item('contact', 'Hello'), item('ai', 'Where is my order?')], next: 'page-2' } });
-    opencx.then({ status: 200, body: { items: [item('contact', 'Hi\nWhere is my order?')], next: null } });
+    opencx.answers({ status: 200, body: { items: [item('contact', 'Hello'), item('ai', 'Where is my order?')], next: 'page-2' } });
+    opencx.answers({ status: 200, body: { items: [item('contact', 'Hi\nWhere is my order?')], next: null } });
     await expect(client().historyHasContactText('session-1', 'Where is my order?', budget())).resolves.toBe(true);
     expect(opencx.seen.map((seen) => seen.url)).toEqual(['/chat/sessions/session-1/history', '/chat/sessions/session-1/history?cursor=page-2']);
 
-    opencx.then({ status: 200, body: { items: [item('ai', 'Where is my order?')], next: null } });
+    opencx.answers({ status: 200, body: { items: [item('ai', 'Where is my order?')], next: null } });
     await expect(client().historyHasContactText('session-1', 'Where is my order?', budget())).resolves.toBe(false);
-    opencx.then({ status: 200, body: { items: [item('contact', 'Hello')], next: 'page-2' } });
+    opencx.answers({ status: 200, body: { items: [item('contact', 'Hello')], next: 'page-2' } });
     await expect(client().historyHasContactText('session-1', 'Where is my order?', budget(), 1)).resolves.toBeUndefined();
   });
 
   it('encodes the session id in the path', async () => {
-    opencx.then({ status: 200, body: { id: 'a/b?c', status: 'open' } });
+    opencx.answers({ status: 200, body: { id: 'a/b?c', status: 'open' } });
     await client().getSession('a/b?c', budget());
     expect(opencx.seen[0].url).toBe('/chat/sessions/a%2Fb%3Fc');
   });
@@ -176,7 +176,7 @@ describe('OpenCxClient requests', () => {
 
 describe('OpenCxClient failures', () => {
   it.each([400, 401, 403, 404])('%i is not transient and is not retried', async (status) => {
-    opencx.then(error(status, 'nope'), { status: 200, body: { id: 'org-1', name: 'Acme' } });
+    opencx.answers(error(status, 'nope'), { status: 200, body: { id: 'org-1', name: 'Acme' } });
     const err = await failure(client().getOrg(budget()));
     expect(err.status).toBe(status);
     expect(err.transient).toBe(false);
@@ -186,13 +186,13 @@ describe('OpenCxClient failures', () => {
   });
 
   it.each([429, 500, 502, 503])('%i is transient and retried until it succeeds', async (status) => {
-    opencx.then(error(status, 'busy'), { status: 200, body: { id: 'org-1', name: 'Acme' } });
+    opencx.answers(error(status, 'busy'), { status: 200, body: { id: 'org-1', name: 'Acme' } });
     await expect(client().getOrg(budget())).resolves.toEqual({ id: 'org-1', name: 'Acme' });
     expect(opencx.seen).toHaveLength(2);
   });
 
   it('gives up after 3 attempts on a read, with a transient error carrying the last status', async () => {
-    opencx.then(error(503, 'down'), error(503, 'down'), error(502, 'still down'), { status: 200, body: {} });
+    opencx.answers(error(503, 'down'), error(503, 'down'), error(502, 'still down'), { status: 200, body: {} });
     const err = await failure(client().getSession('session-1', budget()));
     expect(err.status).toBe(502);
     expect(err.transient).toBe(true);
@@ -200,20 +200,20 @@ describe('OpenCxClient failures', () => {
   });
 
   it.each([429, 503])('retries session creation answered %i, which OpenCX did not process', async (status) => {
-    opencx.then(error(status, 'busy'), { status: 201, body: { id: 'session-2' } });
+    opencx.answers(error(status, 'busy'), { status: 201, body: { id: 'session-2' } });
     await expect(client().createSession({}, budget())).resolves.toBe('session-2');
     expect(opencx.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /chat/sessions', 'POST /chat/sessions']);
   });
 
   it.each([500, 502, 504])('does not retry session creation answered %i (a retry could create a second session)', async (status) => {
-    opencx.then(error(status, 'down'), { status: 201, body: { id: 'session-2' } });
+    opencx.answers(error(status, 'down'), { status: 201, body: { id: 'session-2' } });
     const err = await failure(client().createSession({}, budget()));
     expect(err.status).toBe(status);
     expect(opencx.seen).toHaveLength(1);
   });
 
   it('does not retry session creation after a timeout', async () => {
-    opencx.then('hang', { status: 201, body: { id: 'session-2' } });
+    opencx.answers('hang', { status: 201, body: { id: 'session-2' } });
     const err = await failure(client({ attemptTimeoutMs: 200 }).createSession({}, budget()));
     expect(err.status).toBeUndefined();
     expect(opencx.seen).toHaveLength(1);
@@ -227,19 +227,19 @@ describe('OpenCxClient failures', () => {
     [429, false],
     [500, false],
   ])('an OpenCX %i is unauthorized: %s', async (status, unauthorized) => {
-    opencx.then(error(status, 'x'), error(status, 'x'), error(status, 'x'));
+    opencx.answers(error(status, 'x'), error(status, 'x'), error(status, 'x'));
     expect((await failure(client().getOrg(budget()))).unauthorized).toBe(unauthorized);
   });
 
   it('honours Retry-After on a 429', async () => {
-    opencx.then({ ...error(429, 'slow down'), headers: { 'Retry-After': '1' } }, { status: 200, body: { id: 'org-1', name: 'Acme' } });
+    opencx.answers({ ...error(429, 'slow down'), headers: { 'Retry-After': '1' } }, { status: 200, body: { id: 'org-1', name: 'Acme' } });
     await expect(client().getOrg(budget())).resolves.toMatchObject({ id: 'org-1' });
     expect(opencx.seen).toHaveLength(2);
     expect(opencx.seen[1].at - opencx.seen[0].at).toBeGreaterThanOrEqual(950);
   });
 
   it('fails at once when Retry-After is longer than the time left', async () => {
-    opencx.then({ ...error(429, 'slow down'), headers: { 'Retry-After': '30' } }, { status: 200, body: { id: 'org-1', name: 'Acme' } });
+    opencx.answers({ ...error(429, 'slow down'), headers: { 'Retry-After': '30' } }, { status: 200, body: { id: 'org-1', name: 'Acme' } });
     const started = Date.now();
     const err = await failure(client().getOrg(budget(3000)));
     expect(err.status).toBe(429);
@@ -250,7 +250,7 @@ describe('OpenCxClient failures', () => {
 
   it('reports a non-JSON error body cut to 200 characters instead of throwing a parse error', async () => {
     const html = { status: 500, body: '<html>' + 'x'.repeat(700) + 'END' };
-    opencx.then(html, html, html);
+    opencx.answers(html, html, html);
     const err = await failure(client().getOrg(budget()));
     expect(err.status).toBe(500);
     expect(err.message).toContain('<html>xxx');
@@ -259,7 +259,7 @@ describe('OpenCxClient failures', () => {
   });
 
   it('a timed-out attempt is a transient error without a status', async () => {
-    opencx.then('hang', 'hang', 'hang');
+    opencx.answers('hang', 'hang', 'hang');
     const err = await failure(client({ attemptTimeoutMs: 200 }).getOrg(budget()));
     expect(err.status).toBeUndefined();
     expect(err.transient).toBe(true);
@@ -267,7 +267,7 @@ describe('OpenCxClient failures', () => {
   });
 
   it('sendContactMessage sends at most its 2 attempts after timeouts, within the deadline', async () => {
-    opencx.then('hang', 'hang', 'hang', 'hang');
+    opencx.answers('hang', 'hang', 'hang', 'hang');
     const started = Date.now();
     const err = await failure(client({ attemptTimeoutMs: 200 }).sendContactMessage('session-1', 'Where is my order?', undefined, budget(5000)));
     expect(err.transient).toBe(true);
@@ -279,7 +279,7 @@ describe('OpenCxClient failures', () => {
   it('does not send a customer message again after a timeout (the AI may already have it)', async () => {
     // A timed-out send may have reached the AI; sending it again makes the AI answer the same
     // customer message twice. Expected: exactly one POST /send, then the error.
-    opencx.then('hang', aiReply('second answer'));
+    opencx.answers('hang', aiReply('second answer'));
     const outcome = await client({ attemptTimeoutMs: 200 })
       .sendContactMessage('session-1', 'Where is my order?', undefined, budget(5000))
       .then((answer) => ({ answer }), (caught: unknown) => ({ caught }));
@@ -294,7 +294,7 @@ describe('OpenCxClient failures', () => {
     [503, 2],
     [429, 2],
   ])('a customer message answered %i is sent %i time(s): only "not processed" statuses are retried', async (status, sends) => {
-    opencx.then({ status, body: { statusCode: status, message: 'x', error: 'x' } }, aiReply('second answer'));
+    opencx.answers({ status, body: { statusCode: status, message: 'x', error: 'x' } }, aiReply('second answer'));
     await client()
       .sendContactMessage('session-1', 'Hello', undefined, budget(5000))
       .catch(() => undefined);
@@ -304,7 +304,7 @@ describe('OpenCxClient failures', () => {
   it('a timeout while reading the answer body is a transient OpenCxError and is retried', async () => {
     // The body read is outside the try/catch that wraps fetch errors, so the timeout is neither
     // an OpenCxError nor retried (a read like GET /org should be retried like any other timeout).
-    opencx.then('stall-body', { status: 200, body: { id: 'org-1', name: 'Acme' } });
+    opencx.answers('stall-body', { status: 200, body: { id: 'org-1', name: 'Acme' } });
     const outcome = await client({ attemptTimeoutMs: 200 })
       .getOrg(budget(5000))
       .then((org) => ({ org }), (caught: unknown) => ({ caught: `${(caught as Error).constructor.name} ${(caught as Error).name}: ${(caught as Error).message}` }));
@@ -330,11 +330,11 @@ describe('OpenCxClient failures', () => {
   });
 
   it('never puts the token in an error message', async () => {
-    opencx.then(error(401, 'Invalid API key'));
+    opencx.answers(error(401, 'Invalid API key'));
     expectNoToken(await failure(client().getOrg(budget())));
-    opencx.then(error(500, 'boom'), error(500, 'boom'), error(500, 'boom'));
+    opencx.answers(error(500, 'boom'), error(500, 'boom'), error(500, 'boom'));
     expectNoToken(await failure(client().getOrg(budget())));
-    opencx.then('hang', 'hang');
+    opencx.answers('hang', 'hang');
     expectNoToken(await failure(client({ attemptTimeoutMs: 100 }).sendContactMessage('s', 'hi', undefined, budget(1000))));
   });
 });
@@ -348,7 +348,7 @@ describe("OpenCX's rate limit", () => {
   const onFirstKey = Array.from({ length: 50 }, (_, i) => `CH${i}`).find((sid) => keysInOrder([TOKEN, SPARE], sid)[0] === TOKEN)!;
 
   it('reads Retry-After given as an HTTP date, and fails at once when it is beyond the time left', async () => {
-    opencx.then(limited(new Date(Date.now() + 30_000).toUTCString()), org);
+    opencx.answers(limited(new Date(Date.now() + 30_000).toUTCString()), org);
     const err = await failure(client().getOrg(budget(3000)));
     expect(err.retryAfterMs).toBeGreaterThan(28_000);
     expect(err.retryAfterMs).toBeLessThanOrEqual(30_000);
@@ -356,7 +356,7 @@ describe("OpenCX's rate limit", () => {
   });
 
   it('does not wait out a Retry-After that would leave no time for the attempt after it', async () => {
-    opencx.then(limited('2'), org);
+    opencx.answers(limited('2'), org);
     const started = Date.now();
     const err = await failure(client().sendContactMessage('session-1', 'Hello', undefined, budget(2500)));
     expect(err.status).toBe(429);
@@ -365,7 +365,7 @@ describe("OpenCX's rate limit", () => {
   });
 
   it("tries the organisation's next key at once on a 429, without waiting", async () => {
-    opencx.then(limited('40'), aiReply('answered on the spare key'));
+    opencx.answers(limited('40'), aiReply('answered on the spare key'));
     const started = Date.now();
     const answer = await client({ extraTokens: [SPARE], affinity: onFirstKey }).sendContactMessage('session-1', 'Hello', undefined, budget(2500));
     expect(answer.reply).toBe('answered on the spare key');
@@ -374,10 +374,10 @@ describe("OpenCX's rate limit", () => {
   });
 
   it('tries the next key when OpenCX refuses one (revoked), and reports the 429 that asks for the shortest wait when every key is over', async () => {
-    opencx.then(error(401, 'Invalid API key'), org);
+    opencx.answers(error(401, 'Invalid API key'), org);
     await expect(client({ extraTokens: [SPARE], affinity: onFirstKey }).getOrg(budget())).resolves.toMatchObject({ id: 'org-1' });
 
-    opencx.then(limited('50'), limited('20'));
+    opencx.answers(limited('50'), limited('20'));
     const err = await failure(client({ extraTokens: [SPARE], affinity: onFirstKey }).createSession({}, budget(3000)));
     expect(err.status).toBe(429);
     expect(err.retryAfterMs).toBe(20_000);
@@ -387,7 +387,7 @@ describe("OpenCX's rate limit", () => {
     const sids = Array.from({ length: 40 }, (_, i) => `CH${i}`);
     const firsts = sids.map((sid) => keysInOrder([TOKEN, SPARE], sid)[0]);
     expect(new Set(firsts)).toEqual(new Set([TOKEN, SPARE]));
-    opencx.then(org, org);
+    opencx.answers(org, org);
     const other = sids.find((sid) => keysInOrder([TOKEN, SPARE], sid)[0] === SPARE)!;
     await client({ extraTokens: [SPARE], affinity: other }).getOrg(budget());
     await client({ extraTokens: [SPARE], affinity: other }).getOrg(budget());
@@ -396,7 +396,7 @@ describe("OpenCX's rate limit", () => {
 
   it('tells onResponse each answer by key id (never the key), a missing answer as undefined', async () => {
     const seen: [string, number | undefined][] = [];
-    opencx.then(limited('40'), org);
+    opencx.answers(limited('40'), org);
     await client({ extraTokens: [SPARE], affinity: onFirstKey, onResponse: (id, status) => seen.push([id, status]) }).getOrg(budget());
     expect(seen).toEqual([
       [keyId(TOKEN), 429],

@@ -13,7 +13,9 @@ class Failure extends Error {
 function manualClock(start = 1_000_000) {
   let now = start;
   const waits: number[] = [];
-  const advance = (ms: number) => void (now += ms);
+  const advance = (ms: number) => {
+    now += ms;
+  };
   const sleep = async (ms: number) => {
     waits.push(ms);
     advance(ms);

@@ -11,7 +11,7 @@ const domainName = process.env.SIMULATOR_DOMAIN_NAME;
 if (domainName && process.send) {
   // Registered before twilio-run's runner, so the runner reads the changed URL.
   process.on('message', (message) => {
-    if (message && message.config) message.config.url = `https://${domainName}`;
+    if (message?.config) message.config.url = `https://${domainName}`;
   });
 }
 
@@ -19,8 +19,8 @@ const dir = process.env.SIMULATOR_INVOCATIONS_DIR;
 const header = process.env.SIMULATOR_DELIVERY_HEADER;
 if (dir && header && process.send) {
   process.on('message', (message) => {
-    const headers = message && message.event && message.event.request && message.event.request.headers;
-    const delivery = headers && headers[header];
+    const headers = message?.event?.request?.headers;
+    const delivery = headers?.[header];
     if (!delivery) return;
     fs.writeFileSync(path.join(dir, `${delivery}.pid`), String(process.pid));
     if (fs.existsSync(path.join(dir, `${delivery}.stop`))) process.kill(process.pid, 'SIGKILL');

@@ -56,20 +56,20 @@ describe('one OpenCX key, driven past its budget', () => {
 
   test('a message OpenCX refuses is sent again once the limit allows, and answered once; none is lost', async () => {
     const started = await startConversations(world);
-    started.forEach((s, i) => expect(expectAnsweredOnceOrHandedOff(world, s, `Hello from customer ${i + 1}`)).toBe('answered'));
+    for (const [i, s] of started.entries()) expect(expectAnsweredOnceOrHandedOff(world, s, `Hello from customer ${i + 1}`)).toBe('answered');
 
     const questions = started.map((_, i) => `Question ${i + 1}: where is my parcel?`);
-    started.forEach((s, i) => world.customerWrites(s.conversationSid, questions[i]));
+    for (const [i, s] of started.entries()) world.customerWrites(s.conversationSid, questions[i]);
     await world.settle();
 
     expect(world.opencx.requests.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(CONVERSATIONS);
     expect(questions.map((q) => outcomeOf(world, q)?.outcome)).toEqual(questions.map(() => 'resend-scheduled'));
     // Nothing answered yet, nothing handed off: each message waits in a timer task.
-    started.forEach((s, i) => expect(world.contactMessages(world.sessionFor(s.conversationSid)!.id)).not.toContain(questions[i]));
+    for (const [i, s] of started.entries()) expect(world.contactMessages(world.sessionFor(s.conversationSid)!.id)).not.toContain(questions[i]);
 
     await world.advance(70_000);
 
-    started.forEach((s, i) => expect(expectAnsweredOnceOrHandedOff(world, s, questions[i])).toBe('answered'));
+    for (const [i, s] of started.entries()) expect(expectAnsweredOnceOrHandedOff(world, s, questions[i])).toBe('answered');
     // The setup check's count: this container wrote its 429s to Sync.
     const counted = world.sync.mapItems(world.syncServiceSid, USAGE_MAP).map((item) => item.data as { keys: Record<string, { limited: number }> });
     expect(counted.some((item) => item.keys[keyId(DEFAULT_API_KEY)]?.limited > 0)).toBe(true);
@@ -99,7 +99,7 @@ describe('two OpenCX keys of the organisation', () => {
   test('carry the load one key cannot, with every message answered at once and no 429 handoff', async () => {
     const started = await startConversations(world);
     const questions = started.map((_, i) => `Question ${i + 1}: where is my parcel?`);
-    started.forEach((s, i) => world.customerWrites(s.conversationSid, questions[i]));
+    for (const [i, s] of started.entries()) world.customerWrites(s.conversationSid, questions[i]);
     await world.settle();
 
     expect(questions.map((q) => outcomeOf(world, q)?.outcome)).toEqual(questions.map(() => 'replied'));

@@ -2,7 +2,7 @@
 // the fast path, or left to OpenCX's webhook (the slow path) with a watchdog armed.
 import { aiUnavailable, Decision } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
-import { askAi, awaitAnswer, deliverAnswer } from './answer';
+import { AiTurn, askAi, awaitAnswer, deliverAnswer } from './answer';
 import { handOff } from './handoff';
 import { resendLater } from './resend';
 
@@ -28,7 +28,7 @@ export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Pro
  */
 export async function answerCustomer(conversationSid: string, known: KnownRecord, text: string, deps: BridgeDeps, claimed: string[], since?: number, resent = false): Promise<Outcome> {
   const sentAt = since ?? deps.now().getTime();
-  let turn;
+  let turn: AiTurn;
   try {
     turn = await askAi(known.record.sessionId!, text, deps);
   } catch (error) {

@@ -62,6 +62,7 @@ export function TranslationsEditor({ id, rows, errors, error, onChange }: Transl
   const errorId = `${id}-error`;
   // After adding a row its language field gets the focus; after removing one, the add button.
   const focusNext = useRef<string>();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when a row is added or removed, to move the focus
   useEffect(() => {
     if (focusNext.current) document.getElementById(focusNext.current)?.focus();
     focusNext.current = undefined;

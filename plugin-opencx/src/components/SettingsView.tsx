@@ -116,6 +116,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
   };
   const translationsId = useUID();
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: loads once per client, so a refreshed Flex token does not reload and wipe what the admin typed
   useEffect(() => {
     mounted.current = true;
     client.load(token).then(
@@ -139,7 +140,6 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
     return () => {
       mounted.current = false;
     };
-    // Loads once per client: a refreshed Flex token must not reload and wipe what the admin typed.
   }, [client]);
 
   const focusFirstError = (found: FormErrors): void => {

@@ -140,9 +140,9 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
     else setOutcome({ kind: 'failed', message: format(strings.setupCheckFailed, { message: result.error.message }) });
   };
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs per check request only, so a refreshed token does not re-run the check
   useEffect(() => {
     if (checkRequest > 0) void check();
-    // Runs per request only: a refreshed token must not re-run the check.
   }, [checkRequest]);
 
   const askHumanQueue = checks?.some(needsHumanQueue) === true;

@@ -100,7 +100,7 @@ class ProductSpec {
       const found = compiled.regex.exec(urlPath);
       if (!found) continue;
       const pathParams: Record<string, string> = {};
-      compiled.names.forEach((name, i) => (pathParams[name] = decodeURIComponent(found[i + 1])));
+      for (const [i, name] of compiled.names.entries()) pathParams[name] = decodeURIComponent(found[i + 1]);
       return { compiled, pathParams };
     }
     return undefined;

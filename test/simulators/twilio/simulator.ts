@@ -133,6 +133,11 @@ export interface SimulatorModule {
 }
 
 let sharedSpec: TwilioOpenApi | undefined;
+/** Twilio's specs are read once per process, however many simulators a test starts. */
+function twilioSpecs(): TwilioOpenApi {
+  sharedSpec ??= new TwilioOpenApi();
+  return sharedSpec;
+}
 
 export class TwilioSimulator {
   readonly accountSid: string;
@@ -172,7 +177,7 @@ export class TwilioSimulator {
     this.authToken = options.authToken ?? 'sim_auth_token_' + newSid('').slice(0, 16);
     this.switches = { ...DEFAULT_SWITCHES, ...options.switches };
     this.clock = options.clock ?? new SimulatorClock();
-    this.spec = options.specDir ? new TwilioOpenApi(options.specDir) : (sharedSpec ??= new TwilioOpenApi());
+    this.spec = options.specDir ? new TwilioOpenApi(options.specDir) : twilioSpecs();
   }
 
   use(name: string, module: SimulatorModule): this {
@@ -336,7 +341,9 @@ export class TwilioSimulator {
       if (outcome === 'timeout') {
         delivery.error = `timed out after ${timeoutMs} ms`;
         if (this.switches.functionOutlivesCaller) {
-          void exchange.then((late) => 'status' in late && (delivery.lateStatus = late.status));
+          void exchange.then((late) => {
+            if ('status' in late) delivery.lateStatus = late.status;
+          });
         } else {
           await stop();
         }
@@ -513,11 +520,14 @@ export class TwilioSimulator {
       const [routeProduct, routeMethod, template] = key.split(' ');
       if (routeProduct !== product || routeMethod !== method) continue;
       const names: string[] = [];
-      const regex = new RegExp('^' + template.replace(/\{([^}]+)\}/g, (_, name: string) => (names.push(name), '([^/]+)')) + '$');
+      const regex = new RegExp('^' + template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+        names.push(name);
+        return '([^/]+)';
+      }) + '$');
       const match = regex.exec(path);
       if (!match) continue;
       const pathParams: Record<string, string> = {};
-      names.forEach((name, i) => (pathParams[name] = match[i + 1]));
+      for (const [i, name] of names.entries()) pathParams[name] = match[i + 1];
       return { route, template, pathParams };
     }
     return undefined;

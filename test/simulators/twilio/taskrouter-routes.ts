@@ -364,7 +364,7 @@ function filterWorkers(tr: TaskRouterSim, ws: WorkspaceState, query: Params): Wo
       (activityName === undefined || activity?.friendlyName === activityName) &&
       (available === undefined || (activity?.available ?? false) === available) &&
       (!expression || expression.evaluate({}, w.attributes)) &&
-      (queueRef === undefined || (queueExpression !== undefined && queueExpression.evaluate({}, w.attributes)))
+      (queueRef === undefined || queueExpression?.evaluate({}, w.attributes))
     );
   });
 }

@@ -901,7 +901,7 @@ export class TaskRouterSim implements SimulatorModule {
 
   private hasCapacity(ws: WorkspaceState, worker: WorkerState, taskChannelSid: string): boolean {
     const channel = worker.channels.find((c) => c.taskChannelSid === taskChannelSid);
-    if (!channel || !channel.available || channel.capacity < 1) return false;
+    if (!channel?.available || channel.capacity < 1) return false;
     const active = this.reservationsOfWorker(ws, worker.sid, ACTIVE_RESERVATION_STATUSES);
     if (!ws.multiTaskEnabled) return active.length === 0;
     const onChannel = active.filter((r) => ws.tasks.get(r.taskSid)?.taskChannelSid === taskChannelSid).length;

@@ -20,7 +20,7 @@ function renderPanel(attributes: unknown) {
 }
 
 /** The value shown for a label in the panel's description list. */
-function valueOf(term: string): HTMLElement {
+function valueFor(term: string): HTMLElement {
   const dt = screen.getByText(term, { selector: 'dt' });
   return dt.nextElementSibling as HTMLElement;
 }
@@ -32,14 +32,14 @@ describe('HandoffPanel', () => {
     renderPanel({ ...HANDOFF, conversationSid: 'CH1', name: 'Ada' });
 
     expect(panel()).toBeVisible();
-    expect(valueOf('Reason')).toHaveTextContent('AI requested human handoff');
-    expect(valueOf('Summary')).toHaveTextContent(HANDOFF.handoffSummary);
-    expect(valueOf('Customer sentiment')).toHaveTextContent('Negative');
-    expect(valueOf('Language')).toHaveTextContent('English (United States)');
-    expect(valueOf('Handed off')).toHaveTextContent('5 minutes ago');
+    expect(valueFor('Reason')).toHaveTextContent('AI requested human handoff');
+    expect(valueFor('Summary')).toHaveTextContent(HANDOFF.handoffSummary);
+    expect(valueFor('Customer sentiment')).toHaveTextContent('Negative');
+    expect(valueFor('Language')).toHaveTextContent('English (United States)');
+    expect(valueFor('Handed off')).toHaveTextContent('5 minutes ago');
     const absolute = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(HANDOFF.handoffTimestamp));
-    expect(valueOf('Handed off')).toHaveTextContent(`(${absolute})`);
-    expect(within(valueOf('Handed off')).getByText('5 minutes ago')).toHaveAttribute('datetime', HANDOFF.handoffTimestamp);
+    expect(valueFor('Handed off')).toHaveTextContent(`(${absolute})`);
+    expect(within(valueFor('Handed off')).getByText('5 minutes ago')).toHaveAttribute('datetime', HANDOFF.handoffTimestamp);
 
     const link = screen.getByRole('link', { name: /Open in OpenCX/ });
     expect(link).toHaveAttribute('href', 'https://app.open.cx/inbox/session%2F42');
@@ -53,20 +53,20 @@ describe('HandoffPanel', () => {
     ['negative', 'Negative'],
   ])('shows %s sentiment as "%s"', (sentiment, label) => {
     renderPanel({ ...HANDOFF, handoffSentiment: sentiment });
-    expect(valueOf('Customer sentiment')).toHaveTextContent(label);
+    expect(valueFor('Customer sentiment')).toHaveTextContent(label);
   });
 
   it.each([['ecstatic'], [''], [42]])('shows the unknown sentiment %p as Neutral', (sentiment) => {
     renderPanel({ ...HANDOFF, handoffSentiment: sentiment });
-    expect(valueOf('Customer sentiment')).toHaveTextContent('Neutral');
+    expect(valueFor('Customer sentiment')).toHaveTextContent('Neutral');
   });
 
   it('shows a partial panel when only handedOff is set', () => {
     renderPanel({ handedOff: true });
 
     expect(panel()).toBeVisible();
-    expect(valueOf('Summary')).toHaveTextContent('No summary provided');
-    expect(valueOf('Customer sentiment')).toHaveTextContent('Neutral');
+    expect(valueFor('Summary')).toHaveTextContent('No summary provided');
+    expect(valueFor('Customer sentiment')).toHaveTextContent('Neutral');
     expect(screen.queryByText('Reason')).not.toBeInTheDocument();
     expect(screen.queryByText('Language')).not.toBeInTheDocument();
     expect(screen.queryByText('Handed off')).not.toBeInTheDocument();
@@ -77,14 +77,14 @@ describe('HandoffPanel', () => {
     renderPanel({ ...HANDOFF, handoffTimestamp: 'not a date' });
 
     expect(screen.queryByText('Handed off')).not.toBeInTheDocument();
-    expect(valueOf('Reason')).toHaveTextContent('AI requested human handoff');
-    expect(valueOf('Summary')).toHaveTextContent(HANDOFF.handoffSummary);
+    expect(valueFor('Reason')).toHaveTextContent('AI requested human handoff');
+    expect(valueFor('Summary')).toHaveTextContent(HANDOFF.handoffSummary);
   });
 
   it('treats an empty summary and non-text fields as missing', () => {
     renderPanel({ ...HANDOFF, handoffSummary: '  ', handoffReason: { code: 7 }, opencxSessionId: 12 });
 
-    expect(valueOf('Summary')).toHaveTextContent('No summary provided');
+    expect(valueFor('Summary')).toHaveTextContent('No summary provided');
     expect(screen.queryByText('Reason')).not.toBeInTheDocument();
     expect(screen.queryByRole('link')).not.toBeInTheDocument();
   });
@@ -95,7 +95,7 @@ describe('HandoffPanel', () => {
     unmount();
 
     renderPanel({ ...HANDOFF, handoffLanguage: 'klingon!' });
-    expect(valueOf('Language')).toHaveTextContent('klingon!');
+    expect(valueFor('Language')).toHaveTextContent('klingon!');
   });
 
   it.each([
@@ -115,7 +115,7 @@ describe('HandoffPanel', () => {
     renderPanel({ ...HANDOFF, handoffSummary: summary });
 
     expect(screen.queryByText(/END-OF-SUMMARY/)).not.toBeInTheDocument();
-    expect(valueOf('Summary')).toHaveTextContent(/^The customer explained the billing problem in detail\..*…/);
+    expect(valueFor('Summary')).toHaveTextContent(/^The customer explained the billing problem in detail\..*…/);
 
     const more = screen.getByRole('button', { name: 'Show more' });
     expect(more).toHaveAttribute('aria-expanded', 'false');
@@ -127,7 +127,7 @@ describe('HandoffPanel', () => {
 
   it('keeps line breaks of a summary short enough to show in full', () => {
     renderPanel({ ...HANDOFF, handoffSummary: 'First line\nSecond line' });
-    expect(valueOf('Summary')).toHaveTextContent('First line Second line');
+    expect(valueFor('Summary')).toHaveTextContent('First line Second line');
     expect(screen.queryByRole('button', { name: 'Show more' })).not.toBeInTheDocument();
   });
 
@@ -143,8 +143,8 @@ describe('HandoffPanel', () => {
     });
 
     expect(panel()).toBeVisible();
-    expect(valueOf('Reason')).toHaveTextContent('AI requested human handoff');
-    expect(valueOf('Customer sentiment')).toHaveTextContent('Negative');
+    expect(valueFor('Reason')).toHaveTextContent('AI requested human handoff');
+    expect(valueFor('Customer sentiment')).toHaveTextContent('Negative');
   });
 
   it('keeps the relative time current while the task stays open', () => {
@@ -152,12 +152,12 @@ describe('HandoffPanel', () => {
     jest.setSystemTime(new Date('2025-11-21T08:00:20.000Z'));
     try {
       renderWithTheme(<HandoffPanel attributes={HANDOFF} locale="en-US" />);
-      expect(valueOf('Handed off')).toHaveTextContent('now');
+      expect(valueFor('Handed off')).toHaveTextContent('now');
 
       act(() => {
         jest.advanceTimersByTime(3 * 60_000);
       });
-      expect(valueOf('Handed off')).toHaveTextContent('3 minutes ago');
+      expect(valueFor('Handed off')).toHaveTextContent('3 minutes ago');
     } finally {
       jest.useRealTimers();
     }
@@ -165,6 +165,6 @@ describe('HandoffPanel', () => {
 
   it('reads attributes given as a JSON string', () => {
     renderPanel(JSON.stringify(HANDOFF));
-    expect(valueOf('Reason')).toHaveTextContent('AI requested human handoff');
+    expect(valueFor('Reason')).toHaveTextContent('AI requested human handoff');
   });
 });
