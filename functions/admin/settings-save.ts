@@ -45,7 +45,7 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
   ] as const);
   const otherKey = extraTokenProblem(org, extras);
   if (otherKey) throw otherKey;
-  const workflow = workflows && workflows.some((w) => w.sid === form.workflowSid);
+  const workflow = workflows?.some((w) => w.sid === form.workflowSid);
   const missing = missingResource({ ...form, conversationsServiceSid }, { workspace, queue, workflow, conversationsService });
   if (missing) throw missing;
 

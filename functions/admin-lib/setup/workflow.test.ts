@@ -1,7 +1,7 @@
 import { aiQueueSids, isHandedOffFilter, routesToAi } from './expressions';
 import { aiQueueCheck, humanQueueProblem, workflowConfigurationUpdate, workflowFiltersCheck } from './workflow';
 import { AI_FILTER_EXPRESSION, AI_QUEUE_TARGET_WORKERS } from './ai-queue';
-import { WS, WK, AI_QUEUE, HUMAN_QUEUE, WW, handedOffFilter, aiFilter, voiceFilter, workflow, routing } from './fixtures.testing';
+import { WS, WK, AI_QUEUE, HUMAN_QUEUE, handedOffFilter, aiFilter, voiceFilter, workflow, routing } from './fixtures.testing';
 
 describe('which filters route to the AI', () => {
   it('counts the configured AI queue and queues whose workers expression mentions opencx_ai', () => {

@@ -98,6 +98,7 @@ export function DailyChart({ daily, locale }: { daily: readonly DailyInsights[];
                 borderBottomColor="colorBorderWeak"
               >
                 {segments.map(([value, colour], segment) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: a day's three series, always in the same order
                   <Box key={segment} height={barLength(value, max)} backgroundColor={colour} />
                 ))}
               </Box>

@@ -37,6 +37,7 @@ export function InsightsView({ client, token, locale }: InsightsViewProps): JSX.
   const tokenRef = useRef(token);
   tokenRef.current = token;
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reloads is the supervisor's Reload: it changes only to run this again
   useEffect(() => {
     let current = true;
     setLoaded({ period });

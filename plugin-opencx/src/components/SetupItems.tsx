@@ -89,7 +89,7 @@ export function StepList({ label, steps, onCheckAgain, checkDisabled }: StepList
       </Text>
       <SetupList label={label}>
         {steps.map((step, index) => (
-          // A step id need not be unique within one report.
+          // biome-ignore lint/suspicious/noArrayIndexKey: a step id need not be unique within one report, which is never reordered
           <SetupItem key={`${index}:${step.id}`} badge={STEP_BADGES[step.status]} title={step.title} detail={step.detail} data-step={step.id}>
             {changedSinceCheck(step) ? (
               <Box marginTop="space20">
