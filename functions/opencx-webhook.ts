@@ -9,7 +9,7 @@ import { answerKey } from './bridge/actions/answer';
 import { decide } from './bridge/decide';
 import { classifyOpencxEvent } from './bridge/opencx-events';
 import { perform } from './bridge/perform';
-import { BridgeEnv, bridgeDeps, bridgeIo, flushUsage, refusedApiUrls, reply, WebhookEvent } from './bridge/runtime';
+import { type BridgeEnv, bridgeDeps, bridgeIo, flushUsage, refusedApiUrls, reply, type WebhookEvent } from './bridge/runtime';
 import type { BridgeState } from './bridge/state';
 import type { BridgeConfig } from './common/config';
 import { logEvent } from './common/log';

@@ -7,7 +7,7 @@ import { checkOrigin, conversationOf, decide, needsNoAction } from './bridge/dec
 import { recordedConfigFor, shouldRecordConfig } from './bridge/conversation-record';
 import { classifyEvent } from './bridge/events';
 import { perform } from './bridge/perform';
-import { BridgeEnv, bridgeDeps, bridgeIo, flushUsage, refusedApiUrls, reply, WebhookEvent } from './bridge/runtime';
+import { type BridgeEnv, bridgeDeps, bridgeIo, flushUsage, refusedApiUrls, reply, type WebhookEvent } from './bridge/runtime';
 import { CONFIG_VERSION_PARAM } from './common/config';
 import { logEvent } from './common/log';
 import { Deadline } from './common/retry';

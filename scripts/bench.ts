@@ -2,14 +2,14 @@
 // request), the webhook's latency as a ratio to a no-op Function under the same load (both ways
 // twilio-run runs), throughput with zero loss (warm), cold require time and deployed size.
 // `npm run bench [-- --conversations 200] [-- --quick]`; the method is in BENCHMARKS.md.
-import { execFileSync } from 'child_process';
-import fs from 'fs';
-import os from 'os';
-import path from 'path';
-import { FunctionsRuntime, PROJECT_ROOT, RuntimeMode, startFunctionsRuntime } from '../test/harness/functions-runtime';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type FunctionsRuntime, PROJECT_ROOT, type RuntimeMode, startFunctionsRuntime } from '../test/harness/functions-runtime';
 import { AI_AUTHOR, CONVERSATION_FILTERS, OPENCX_WEBHOOK_SECRET, World } from '../test/harness/world';
 import { sequentialDepth } from '../test/integration/helpers';
-import { deliveryFailed, WebhookDelivery } from '../test/simulators/twilio/simulator';
+import { deliveryFailed, type WebhookDelivery } from '../test/simulators/twilio/simulator';
 
 const QUICK = process.argv.includes('--quick');
 const option = (name: string, fallback: number): number => {

@@ -2,8 +2,8 @@
 // functions/common and functions/bridge works the same in twilio-run and in the deployed
 // runtime without Runtime.getFunctions() path lookups. Copies assets/ to dist/assets.
 import { build } from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'fs';
-import path from 'path';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const source = path.join(root, 'functions');

@@ -4,7 +4,7 @@
 // pipeline prints it before deploying; a test checks it against functions/ and assets/.
 //
 //   npm run deploy:plan [-- --env FILE] [--json]     (run `npm run build` first)
-import path from 'path';
+import path from 'node:path';
 import { fsHelpers } from '@twilio-labs/serverless-api';
 import { getConfigFromFlags, type DeployCliFlags } from 'twilio-run/dist/config/deploy';
 

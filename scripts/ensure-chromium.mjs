@@ -1,7 +1,7 @@
 // The plugin's browser test drives Debian's chromium. On a fresh Debian machine (as root)
 // install it; elsewhere say how.
-import { execSync } from 'child_process';
-import { existsSync } from 'fs';
+import { execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (!existsSync(CHROMIUM)) {

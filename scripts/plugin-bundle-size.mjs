@@ -1,7 +1,7 @@
 // Reports the plugin's production bundle size and fails past the budget, so growth is noticed.
-import { readFileSync } from 'fs';
-import path from 'path';
-import { gzipSync } from 'zlib';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 // 100 KiB until the supervisors' insights view (figures, charts, handoff table) added about 8 KiB;
 // its charts are drawn without a library. The issue allows up to 120 KiB for the insights charts.

@@ -8,9 +8,9 @@
 //   node scripts/release.cjs changelog [X.Y.Z]  prints the version's CHANGELOG.md section
 //   node scripts/release.cjs plugin-deploy      twilio flex:plugins:deploy --version X.Y.Z --changelog …
 //   node scripts/release.cjs plugin-release     twilio flex:plugins:release --plugin plugin-opencx@X.Y.Z …
-const { spawnSync } = require('child_process');
-const { readFileSync } = require('fs');
-const path = require('path');
+const { spawnSync } = require('node:child_process');
+const { readFileSync } = require('node:fs');
+const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 /** Semantic Versioning 2.0.0's version grammar. */

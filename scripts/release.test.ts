@@ -1,5 +1,5 @@
-import { readFileSync } from 'fs';
-import path from 'path';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const release = require('./release.cjs') as typeof import('./release.cjs');

@@ -2,8 +2,8 @@
 // faults and concurrent attribute writers, through the Functions in twilio-run against the
 // simulators. Prints the figures and exits 1 when a guarantee fails.
 //   npm run reliability [-- --short] [-- --seed N] [-- --only load,faults]
-import { Figures } from '../test/reliability/checks';
-import { duplicates, faults, load, ScenarioResult, SCENARIOS, Traffic, writers } from '../test/reliability/scenarios';
+import type { Figures } from '../test/reliability/checks';
+import { duplicates, faults, load, type ScenarioResult, SCENARIOS, type Traffic, writers } from '../test/reliability/scenarios';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {

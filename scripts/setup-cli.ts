@@ -1,8 +1,8 @@
 // The setup doctor, Apply, Undo and Uninstall from a terminal or a CI pipeline, with the same
 // operations the admin Functions run, signed in with an API key instead of a Flex token.
 // `npm run setup -- <command> [options]`; `--help` lists them.
-import { existsSync, readFileSync } from 'fs';
-import { parseEnv } from 'util';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import type { Context } from '@twilio-labs/serverless-runtime-types/types';
 import { AdminError } from '../functions/admin-lib/admin-error';
 import type { AdminEnv, PluginCall, PluginEvent } from '../functions/admin-lib/plugin-endpoint';
@@ -11,8 +11,8 @@ import { Deadline } from '../functions/common/retry';
 import { createTwilioApis, twilioErrorCode, twilioStatus } from '../functions/common/twilio';
 import { isNetworkError } from '../functions/common/twilio/base';
 import { createTwilioClient } from '../functions/common/twilio/client';
-import { CliOptions, cliSettings, CliSettings, Command, parseArguments, UsageError, USAGE } from './setup-cli/options';
-import { EXIT_ERROR, exitStatus, formatReport, SetupAnswer } from './setup-cli/report';
+import { type CliOptions, cliSettings, type CliSettings, type Command, parseArguments, UsageError, USAGE } from './setup-cli/options';
+import { EXIT_ERROR, exitStatus, formatReport, type SetupAnswer } from './setup-cli/report';
 
 type Operation = (call: PluginCall<AdminEnv>) => Promise<Record<string, unknown>>;
 

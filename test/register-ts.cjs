@@ -1,5 +1,5 @@
 // `node -r ./test/register-ts.cjs script.ts` runs TypeScript scripts without a separate build.
-const fs = require('fs');
+const fs = require('node:fs');
 const { compileTypeScript } = require('./ts-compile.cjs');
 
 require.extensions['.ts'] = (module, filename) => {

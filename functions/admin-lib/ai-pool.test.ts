@@ -1,4 +1,4 @@
-import { planAiPool, PoolWorker, poolWorkerName, servesAsAi } from './ai-pool';
+import { planAiPool, type PoolWorker, poolWorkerName, servesAsAi } from './ai-pool';
 
 const AI = { opencx_ai: true, full_name: 'AI Support Agent', routing: { skills: ['opencx_ai'] } };
 

@@ -3,7 +3,7 @@
 // Available, closes the channels of surplus workers that hold tasks and deletes the idle ones.
 import { pickAvailableActivity } from '../bridge/ai-worker';
 import type { TaskRouterApi, WorkerChannel } from '../common/twilio';
-import { KeptWorker, planAiPool, StoredPool } from './ai-pool';
+import { type KeptWorker, planAiPool, type StoredPool } from './ai-pool';
 import { AI_WORKER_CHANNELS, AI_WORKER_EXPRESSION, aiWorkerAttributes, aiWorkerNameTaken } from './settings';
 
 export interface AiPool {

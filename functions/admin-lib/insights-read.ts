@@ -5,7 +5,7 @@ import { INSIGHT_MAPS, insightKeyFrom } from '../bridge/insights';
 import { BridgeState } from '../bridge/state';
 import { everyObject } from '../common/shards';
 import { coverageStart, insightsPeriod, livePool, summariseInsights } from './insights';
-import { AdminEnv, PluginCall, syncServiceSid } from './plugin-endpoint';
+import { type AdminEnv, type PluginCall, syncServiceSid } from './plugin-endpoint';
 import { formText } from './settings';
 import { aiPoolFacts } from './setup/facts';
 

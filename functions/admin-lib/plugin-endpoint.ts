@@ -12,7 +12,7 @@ import { logEvent } from '../common/log';
 import { Deadline } from '../common/retry';
 import { BridgeState } from '../bridge/state';
 import type { BridgeConfig } from '../common/config';
-import { createTwilioApis, FLEX_TOKEN_EXPIRED, FlexTokenCheck, ReservationStatus, ReservationSummary, TaskSnapshot, TwilioApis, TwilioCredentials, undefinedIfNotFound } from '../common/twilio';
+import { createTwilioApis, FLEX_TOKEN_EXPIRED, type FlexTokenCheck, type ReservationStatus, type ReservationSummary, type TaskSnapshot, type TwilioApis, type TwilioCredentials, undefinedIfNotFound } from '../common/twilio';
 import { AdminError, internalError, invalidInput } from './admin-error';
 
 export interface AdminEnv extends TwilioCredentials {

@@ -1,7 +1,7 @@
 import { parseConfig } from '../common/config';
 import { OpenCxError } from '../common/opencx-client';
 import { adminErrorOf } from './admin-error.testing';
-import { OpenCxOrg } from '../common/opencx-client';
+import type { OpenCxOrg } from '../common/opencx-client';
 import { keyId } from '../common/opencx-rate-limit';
 import {
   aiWorkerAttributes,
@@ -15,7 +15,7 @@ import {
   parseSaveForm,
   parseTranslations,
   peakToSave,
-  SaveForm,
+  type SaveForm,
   settingsView,
   storedPool,
   tokenToSave,

@@ -4,13 +4,13 @@ import {
   AI_ANSWER_TIMEOUT_SECONDS,
   AI_PEAK_CONVERSATIONS,
   AI_WORKER_CHANNEL_CAPACITY,
-  ConfigDocument,
+  type ConfigDocument,
   DEFAULT_AI_AUTHOR_NAME,
   DEFAULT_CUSTOMER_HANDOFF_NOTE,
   MAX_CUSTOMER_HANDOFF_NOTE_LENGTH,
   parseConfig,
 } from '../common/config';
-import { OpenCxError, OpenCxOrg } from '../common/opencx-client';
+import { OpenCxError, type OpenCxOrg } from '../common/opencx-client';
 import { keyId } from '../common/opencx-rate-limit';
 import { AdminError, internalError, invalidInput } from './admin-error';
 

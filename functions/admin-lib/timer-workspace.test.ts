@@ -1,5 +1,5 @@
 import type { TaskQueueSummary, WorkflowRouting, WorkspaceCallback } from '../common/twilio';
-import { ensureTimerWorkspace, TimerWorkspaceApi, timerWorkflowConfiguration } from './timer-workspace';
+import { ensureTimerWorkspace, type TimerWorkspaceApi, timerWorkflowConfiguration } from './timer-workspace';
 
 const CALLBACK = 'https://acme-1234.twil.io/webhook?cv=v2';
 

@@ -1,9 +1,9 @@
-import { BridgeConfig, parseConfig } from '../common/config';
+import { type BridgeConfig, parseConfig } from '../common/config';
 import type { AiAnswer } from '../common/opencx-client';
 import type { FlexTaskAttributes } from '../common/task-attributes';
 import type { ConversationPhase, ConversationRecord } from './conversation-record';
-import { afterAnswer, aiUnavailable, checkOrigin, conversationOf, decide, Decision, declineStep, isOurMessage } from './decide';
-import { classifyEvent, ConversationEvent, TaskRouterEvent, TaskRouterEventType } from './events';
+import { afterAnswer, aiUnavailable, checkOrigin, conversationOf, decide, type Decision, declineStep, isOurMessage } from './decide';
+import { classifyEvent, type ConversationEvent, type TaskRouterEvent, type TaskRouterEventType } from './events';
 import { AI_UNAVAILABLE } from './handoff';
 import type { OpencxEvent } from './opencx-events';
 import { ACCOUNT, CONVERSATION, RESERVATION, SERVICE, WORKSPACE } from './fixtures.testing';

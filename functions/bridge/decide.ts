@@ -1,6 +1,6 @@
 // What should happen for each event: a plain function of the event, the configuration and our
 // record of the conversation. Each listener declares which event types it handles.
-import { BridgeConfig, isAiPoolWorker } from '../common/config';
+import { type BridgeConfig, isAiPoolWorker } from '../common/config';
 import type { AiAnswer } from '../common/opencx-client';
 import type { FlexTaskAttributes } from '../common/task-attributes';
 import type { ConversationRecord } from './conversation-record';

@@ -1,4 +1,4 @@
-import { classifyEvent, ConversationEvent, TaskRouterEvent } from './events';
+import { classifyEvent, type ConversationEvent, type TaskRouterEvent } from './events';
 import { ACCOUNT, CONVERSATION, RESERVATION, SERVICE, WORKSPACE } from './fixtures.testing';
 
 const TASK = 'WT00000000000000000000000000000001';

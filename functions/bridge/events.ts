@@ -1,6 +1,6 @@
 // Turns a raw webhook payload (TaskRouter workspace event or Conversations post-event) into a
 // typed bridge event, or says exactly why it cannot.
-import { FlexTaskAttributes, parseTaskAttributes } from '../common/task-attributes';
+import { type FlexTaskAttributes, parseTaskAttributes } from '../common/task-attributes';
 import type { OpencxEvent } from './opencx-events';
 
 export const TASKROUTER_EVENTS = [

@@ -1,4 +1,4 @@
-import { AI_UNAVAILABLE, customerNote, handoffAttributes, HandoffFacts, toHandoffSentiment, toLanguageTag } from './handoff';
+import { AI_UNAVAILABLE, customerNote, handoffAttributes, type HandoffFacts, toHandoffSentiment, toLanguageTag } from './handoff';
 
 const facts = (over: Partial<HandoffFacts> = {}): HandoffFacts => ({
   reason: 'AI requested human handoff',

@@ -1,6 +1,6 @@
 import type { HandoffAttributes } from '../common/task-attributes';
 import { CONVERSATION } from './fixtures.testing';
-import { handoffInsight, INSIGHT_MAPS, INSIGHT_TTL_SECONDS, insightKey, insightKeyFrom, InsightEvent, recordInsight } from './insights';
+import { handoffInsight, INSIGHT_MAPS, INSIGHT_TTL_SECONDS, insightKey, insightKeyFrom, type InsightEvent, recordInsight } from './insights';
 import type { BridgeState } from './state';
 
 const TASK = 'WT00000000000000000000000000000001';

@@ -1,4 +1,4 @@
-import { countResponse, emptyTally, flushDue, flushOpencxUsage, noteOpencxResponse, recentUsage, USAGE_FLUSH_EVERY_MS, USAGE_WINDOW_MS, usageItemKey, UsageItem } from './opencx-usage';
+import { countResponse, emptyTally, flushDue, flushOpencxUsage, noteOpencxResponse, recentUsage, USAGE_FLUSH_EVERY_MS, USAGE_WINDOW_MS, usageItemKey, type UsageItem } from './opencx-usage';
 
 const T0 = Date.parse('2026-12-02T07:00:00Z');
 

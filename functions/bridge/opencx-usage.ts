@@ -3,7 +3,7 @@
 // item of one map (one write per container a minute, never a read): counting costs no call in the
 // common case. A 429 is written at once when the container has not written in the last minute, so
 // a container that lives for one request (twilio-run's default) still reports it.
-import { randomUUID } from 'crypto';
+import { randomUUID } from 'node:crypto';
 
 export const USAGE_MAP = 'opencx_usage';
 export const USAGE_FLUSH_EVERY_MS = 60_000;

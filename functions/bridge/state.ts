@@ -1,14 +1,14 @@
 // Our state in the integration's own Sync service: the config document, the conversation → session
 // maps, the session → conversation maps, and the claim maps, each family sharded (common/shards.ts).
-import { randomUUID } from 'crypto';
-import { BridgeConfig, CONFIG_DOCUMENT, ConfigDocument, OPENCX_WEBHOOK_HEALTH_DOCUMENTS, parseConfig, readConfigFields } from '../common/config';
-import { currentObjects, earlierLocationsOf, locationOf, ShardedObjects } from '../common/shards';
+import { randomUUID } from 'node:crypto';
+import { type BridgeConfig, CONFIG_DOCUMENT, type ConfigDocument, OPENCX_WEBHOOK_HEALTH_DOCUMENTS, parseConfig, readConfigFields } from '../common/config';
+import { currentObjects, earlierLocationsOf, locationOf, type ShardedObjects } from '../common/shards';
 import type { CreatedMapItem, MapItem, SyncApi } from '../common/twilio';
-import { configToRecord, ConversationRecord, Handback, isStaleClaim, PendingHandoff } from './conversation-record';
+import { configToRecord, type ConversationRecord, type Handback, isStaleClaim, type PendingHandoff } from './conversation-record';
 import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, messageClaimKey } from './dedup';
 import type { KnownRecord } from './deps';
-import { INSIGHT_MAPS, INSIGHT_TTL_SECONDS, InsightEvent } from './insights';
-import { USAGE_MAP, USAGE_TTL_SECONDS, UsageItem } from './opencx-usage';
+import { INSIGHT_MAPS, INSIGHT_TTL_SECONDS, type InsightEvent } from './insights';
+import { USAGE_MAP, USAGE_TTL_SECONDS, type UsageItem } from './opencx-usage';
 
 /**
  * Conversation SID → our record. Every event of a conversation reads it: 64 maps keep 1,000

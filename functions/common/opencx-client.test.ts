@@ -1,6 +1,6 @@
-import http from 'http';
-import type { AddressInfo } from 'net';
-import { OpenCxClient, OpenCxClientOptions, OpenCxError, toAiAnswer } from './opencx-client';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OpenCxClient, type OpenCxClientOptions, OpenCxError, toAiAnswer } from './opencx-client';
 import { keyId, keysInOrder } from './opencx-rate-limit';
 import { Deadline } from './retry';
 

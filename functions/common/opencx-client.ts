@@ -1,7 +1,7 @@
 // The one place the Functions talk to OpenCX. Every fact about the OpenCX API that the public
 // docs leave open (response wrapping, retryable statuses) is decided here.
 import { keyId, keysInOrder, parseRetryAfter, waitFits } from './opencx-rate-limit';
-import { Deadline, withRetries } from './retry';
+import { type Deadline, withRetries } from './retry';
 
 export const DEFAULT_OPENCX_API_URL = 'https://api.open.cx';
 

@@ -1,7 +1,7 @@
 // OpenCX allows 100 requests a minute per API key (docs/opencx-api.md, "Rate limit"). Pure rules:
 // how long a 429 asks us to wait, whether that wait fits the handler's budget, which of the
 // organisation's keys a conversation uses, and how a key is named without revealing it.
-import { createHash } from 'crypto';
+import { createHash } from 'node:crypto';
 
 /** A wait is worth it only if an attempt still fits after it. */
 export const MIN_ATTEMPT_AFTER_WAIT_MS = 1000;

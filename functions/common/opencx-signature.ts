@@ -1,5 +1,5 @@
 // OpenCX webhook signatures: the one place that knows OpenCX's signing scheme (docs/opencx-api.md).
-import { createHmac, timingSafeEqual } from 'crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const OPENCX_SIGNATURE_HEADER = 'x-opencx-signature';
 export const OPENCX_TIMESTAMP_HEADER = 'x-opencx-timestamp';

@@ -1,4 +1,4 @@
-import { currentObjects, earlierLocationsOf, everyObject, locationOf, shardName, shardOf, ShardedObjects } from './shards';
+import { currentObjects, earlierLocationsOf, everyObject, locationOf, shardName, shardOf, type ShardedObjects } from './shards';
 
 const keys = Array.from({ length: 2000 }, (_, i) => `CH${String(i).padStart(32, '0')}`);
 

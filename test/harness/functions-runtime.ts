@@ -2,11 +2,11 @@
 // with the environment given, and captures its output so tests can assert on log lines.
 // twilio-run forks a process per invocation; a preload records which simulator webhook delivery
 // each one serves, so a Function can be stopped when Twilio gives up on its delivery.
-import { ChildProcess, spawn } from 'child_process';
-import fs from 'fs';
-import net from 'net';
-import os from 'os';
-import path from 'path';
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { DELIVERY_HEADER } from '../simulators/twilio/simulator';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '../..');

@@ -1,6 +1,6 @@
 // The fuzzer's own rules, without a runtime: the same seed gives the same requests, and the judge
 // flags each broken rule. The secret scanner finds a secret in every encoding it claims.
-import { FuzzCase, FuzzExchange, FuzzFacts, generateCases, judge, Rng, summary } from './fuzz';
+import { type FuzzCase, type FuzzExchange, type FuzzFacts, generateCases, judge, Rng, summary } from './fuzz';
 import { findSecrets, secretNeedles } from './secret-scan';
 
 const facts: FuzzFacts = {

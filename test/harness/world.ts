@@ -7,18 +7,18 @@ import { CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../../functio
 import { CONVERSATION_MAPS, STATE_MAPS } from '../../functions/bridge/state';
 import { withConfigVersion } from '../../functions/common/config';
 import { everyObject } from '../../functions/common/shards';
-import { createTwilioClient, TwilioClient } from '../../functions/common/twilio/client';
-import { OpenCxSimulator, OpenCxSimulatorOptions, DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
-import { SimulatorClock } from '../simulators/twilio/clock';
+import { createTwilioClient, type TwilioClient } from '../../functions/common/twilio/client';
+import { OpenCxSimulator, type OpenCxSimulatorOptions, DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
+import type { SimulatorClock } from '../simulators/twilio/clock';
 import { ConversationsSim } from '../simulators/twilio/conversations';
 import { FlexSim } from '../simulators/twilio/flex';
 import { IamSim } from '../simulators/twilio/iam';
 import { TwilioSimulator } from '../simulators/twilio/simulator';
 import { StudioSim } from '../simulators/twilio/studio';
-import { TwilioSwitches } from '../simulators/twilio/switches';
+import type { TwilioSwitches } from '../simulators/twilio/switches';
 import { SyncSim } from '../simulators/twilio/sync';
 import { TaskRouterSim } from '../simulators/twilio/taskrouter';
-import { FunctionsRuntime, RuntimeMode, startFunctionsRuntime } from './functions-runtime';
+import { type FunctionsRuntime, type RuntimeMode, startFunctionsRuntime } from './functions-runtime';
 
 export const AI_AUTHOR = 'AI Support Agent';
 export const BRIDGE_EVENTS = SUBSCRIBED_TASKROUTER_EVENTS.join(',');

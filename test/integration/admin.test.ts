@@ -5,7 +5,7 @@ import { parseConfig } from '../../functions/common/config';
 import { startFunctionsRuntime } from '../harness/functions-runtime';
 import { BRIDGE_EVENTS, CONVERSATION_FILTERS, World } from '../harness/world';
 import { DEFAULT_ORG_NAME } from '../simulators/opencx/opencx-simulator';
-import { FunctionAnswer, lastSeq, postForm, restCalls } from './helpers';
+import { type FunctionAnswer, lastSeq, postForm, restCalls } from './helpers';
 
 jest.setTimeout(60000);
 

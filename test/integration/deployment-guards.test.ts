@@ -2,9 +2,9 @@
 // (as deployed) send no request to a simulator URL (a developer's .env deployed by mistake) unless
 // ALLOW_CUSTOM_API_URLS says so; and the setup check names a Sync service Flex agents could read.
 import { findSecrets } from '../harness/secret-scan';
-import { AI_AUTHOR, World, WorldOptions } from '../harness/world';
+import { AI_AUTHOR, World, type WorldOptions } from '../harness/world';
 import { DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
-import { FunctionAnswer, lastSeq, postForm, restCalls } from './helpers';
+import { type FunctionAnswer, lastSeq, postForm, restCalls } from './helpers';
 
 jest.setTimeout(60000);
 

@@ -4,11 +4,11 @@
 // replays a run. What a case expects, and the one 5xx allowed, are defined in test/harness/fuzz.ts.
 import twilio from 'twilio';
 import { signOpencxPayload } from '../../functions/common/opencx-signature';
-import { FuzzExchange, fuzzFunctions, FuzzReport, judge, summary } from '../harness/fuzz';
+import { type FuzzExchange, fuzzFunctions, type FuzzReport, judge, summary } from '../harness/fuzz';
 import { findSecrets } from '../harness/secret-scan';
 import { AI_AUTHOR, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
 import { DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
-import { FunctionAnswer, postForm } from './helpers';
+import { type FunctionAnswer, postForm } from './helpers';
 
 jest.setTimeout(120000);
 

@@ -1,10 +1,10 @@
 // The supervisors' AI insights and the agents' verdicts, in twilio-run against the simulators: what
 // the bridge records as conversations happen, what the insights Function answers, and where a
 // verdict lands.
-import { INSIGHT_MAPS, insightKey, InsightEvent } from '../../functions/bridge/insights';
+import { INSIGHT_MAPS, insightKey, type InsightEvent } from '../../functions/bridge/insights';
 import { currentObjects, locationOf } from '../../functions/common/shards';
 import { World } from '../harness/world';
-import { FunctionAnswer, lastSeq, postForm, RELAY_CALLS, relayCalls, restCalls } from './helpers';
+import { type FunctionAnswer, lastSeq, postForm, RELAY_CALLS, relayCalls, restCalls } from './helpers';
 
 jest.setTimeout(90000);
 

@@ -1,10 +1,10 @@
 // The setup command line (`npm run setup`) as an admin or a CI pipeline runs it: a separate
 // process signed in with an API key of the account, against the Twilio and OpenCX simulators,
 // running the same operations as the admin Functions in twilio-run.
-import { spawn } from 'child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
-import path from 'path';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { OPENCX_WEBHOOK_HEALTH_DOCUMENTS } from '../../functions/common/config';
 import { locationOf } from '../../functions/common/shards';
 import { World } from '../harness/world';

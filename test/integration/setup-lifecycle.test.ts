@@ -3,8 +3,8 @@
 // middle of Apply visible next to the steps that worked, Undo restoring the workflow byte for
 // byte, and install then uninstall leaving the account as it was.
 import { DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
-import { World, WorldOptions } from '../harness/world';
-import { FunctionAnswer, postForm } from './helpers';
+import { World, type WorldOptions } from '../harness/world';
+import { type FunctionAnswer, postForm } from './helpers';
 
 jest.setTimeout(90000);
 

@@ -7,8 +7,8 @@ import { USAGE_MAP } from '../../functions/bridge/opencx-usage';
 import { keyId } from '../../functions/common/opencx-rate-limit';
 import { OPENCX_WEBHOOK_HEALTH_DOCUMENTS } from '../../functions/common/config';
 import { everyObject, locationOf } from '../../functions/common/shards';
-import { BRIDGE_EVENTS, CONVERSATION_FILTERS, World, WorldOptions } from '../harness/world';
-import { FunctionAnswer, lastSeq, postForm, restCalls } from './helpers';
+import { BRIDGE_EVENTS, CONVERSATION_FILTERS, World, type WorldOptions } from '../harness/world';
+import { type FunctionAnswer, lastSeq, postForm, restCalls } from './helpers';
 
 jest.setTimeout(60000);
 

@@ -1,5 +1,5 @@
 // A switch added to either simulator without a case in SWITCH_CASES fails here, before any runtime starts.
-import { isDeepStrictEqual } from 'util';
+import { isDeepStrictEqual } from 'node:util';
 import { DEFAULT_SWITCHES as OPENCX_DEFAULTS, WEBHOOK_TIMINGS } from '../simulators/opencx/switches';
 import { DEFAULT_SWITCHES as TWILIO_DEFAULTS } from '../simulators/twilio/switches';
 import { SWITCH_CASES } from './switch-matrix';

@@ -1,8 +1,8 @@
 // Every [open] simulator switch, flipped from its default (every value of an enum-like one), with
 // what makes it matter in the core conversation. `switches.test.ts` runs the conversation under
 // each case; `switch-matrix.test.ts` fails when a switch has no case.
-import { OpenCxSwitches } from '../simulators/opencx/switches';
-import { TwilioSwitches } from '../simulators/twilio/switches';
+import type { OpenCxSwitches } from '../simulators/opencx/switches';
+import type { TwilioSwitches } from '../simulators/twilio/switches';
 
 /**
  * What the case adds to the core conversation so that the switch changes the path:

@@ -5,7 +5,7 @@
 import { AI_RESPONSE_EVENT, DEFAULT_SWITCHES as OPENCX_DEFAULTS } from '../simulators/opencx/opencx-simulator';
 import { DEFAULT_SWITCHES as TWILIO_DEFAULTS } from '../simulators/twilio/switches';
 import { World } from '../harness/world';
-import { caseName, SWITCH_CASES, SwitchCase } from './switch-matrix';
+import { caseName, SWITCH_CASES, type SwitchCase } from './switch-matrix';
 import { deliveriesOf } from './helpers';
 
 jest.setTimeout(120000);

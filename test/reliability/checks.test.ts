@@ -1,14 +1,14 @@
 // Each reliability check counts what it must, and fails on records that break its guarantee.
 import {
   brokenGuarantees,
-  ConversationRecords,
+  type ConversationRecords,
   duplicateAiReplies,
   figures,
   handoffCount,
   lostAttributes,
   lostCustomerMessages,
-  RunRecords,
-  TaskEvent,
+  type RunRecords,
+  type TaskEvent,
   waitedForAiSlot,
 } from './checks';
 

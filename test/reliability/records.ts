@@ -1,6 +1,6 @@
 // What the simulators recorded during a run, as the plain records the checks read.
 import type { World } from '../harness/world';
-import { ConversationRecords, RunRecords, TaskEvent } from './checks';
+import type { ConversationRecords, RunRecords, TaskEvent } from './checks';
 
 function parseObject(json: string | undefined): Record<string, unknown> | undefined {
   if (!json) return undefined;

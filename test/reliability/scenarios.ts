@@ -5,12 +5,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PROJECT_ROOT } from '../harness/functions-runtime';
-import { World, WorldOptions } from '../harness/world';
+import { World, type WorldOptions } from '../harness/world';
 import { postForm } from '../integration/helpers';
-import { TwilioSwitches } from '../simulators/twilio/switches';
-import { FaultRule as TwilioFault } from '../simulators/twilio/simulator';
-import { FaultRule as OpenCxFault } from '../simulators/opencx/opencx-simulator';
-import { brokenGuarantees, Figures, figures, handedOff, lostAttributes, lostMessageExamples, reachedQueue } from './checks';
+import type { TwilioSwitches } from '../simulators/twilio/switches';
+import type { FaultRule as TwilioFault } from '../simulators/twilio/simulator';
+import type { FaultRule as OpenCxFault } from '../simulators/opencx/opencx-simulator';
+import { brokenGuarantees, type Figures, figures, handedOff, lostAttributes, lostMessageExamples, reachedQueue } from './checks';
 import { conversationRecords, handoffReasons, runRecords, taskEvents } from './records';
 import { SeededRandom } from './seeded-random';
 

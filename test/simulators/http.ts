@@ -1,6 +1,6 @@
 // HTTP plumbing shared by the simulators' loopback servers.
-import { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /** Listens on 127.0.0.1 (any free port by default); resolves to the base URL. */
 export async function listenOnLoopback(server: Server, port = 0): Promise<string> {

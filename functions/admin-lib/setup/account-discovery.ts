@@ -4,8 +4,8 @@
 // error; the decisions are in workflow-discovery.ts and conversations-service.ts.
 import { twilioStatus } from '../../common/twilio';
 import type { FlexConfigurationFacts, TwilioApis, WorkflowSummary } from '../../common/twilio';
-import { ConversationsServiceFacts, flexConversationsService, ResolvedService } from './conversations-service';
-import { chooseWorkflow, discoverWorkflow, WorkflowDiscovery, WorkflowDiscoveryFacts } from './workflow-discovery';
+import { type ConversationsServiceFacts, flexConversationsService, type ResolvedService } from './conversations-service';
+import { chooseWorkflow, discoverWorkflow, type WorkflowDiscovery, type WorkflowDiscoveryFacts } from './workflow-discovery';
 
 const NO_EVIDENCE_STATUSES = new Set([401, 403, 404]);
 

@@ -5,7 +5,7 @@ import type { BridgeConfig } from '../../common/config';
 import type { TaskQueueSummary, TaskRouterApi, TwilioApis } from '../../common/twilio';
 import { AI_QUEUE_NAME, AI_QUEUE_TARGET_WORKERS, aiQueueFor, queueName } from './ai-queue';
 import type { SetupStep, StepPlan } from './steps';
-import { RoutingFacts, workflowConfigurationUpdate, workflowFiltersCheck } from './workflow';
+import { type RoutingFacts, workflowConfigurationUpdate, workflowFiltersCheck } from './workflow';
 import { chooseWorkflow } from './workflow-discovery';
 
 export interface AiRoutingDeps {

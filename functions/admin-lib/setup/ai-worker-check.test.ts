@@ -1,5 +1,5 @@
 import type { WorkerRouting } from '../../common/twilio';
-import { AiPoolFacts, aiWorkerCheck } from './ai-worker-check';
+import { type AiPoolFacts, aiWorkerCheck } from './ai-worker-check';
 import { WK, worker } from './fixtures.testing';
 
 describe('aiWorkerCheck: the AI worker pool', () => {

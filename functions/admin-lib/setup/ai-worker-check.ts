@@ -2,7 +2,7 @@
 import { AI_WORKER_CHANNEL_CAPACITY, aiPoolSize } from '../../common/config';
 import type { WorkerRouting } from '../../common/twilio';
 import { heldTasks } from '../ai-pool';
-import { Check, check, CheckStatus, fine, fixable, manual, Verdict } from './check';
+import { type Check, check, type CheckStatus, fine, fixable, manual, type Verdict } from './check';
 
 const TASK_CHANNEL = 'chat';
 /** The AI pool's share of slots in use (on its busiest channel) from which the check warns. */

@@ -1,4 +1,4 @@
-import { aiWorkerPlan, PoolWorkerState } from './ai-worker-step';
+import { aiWorkerPlan, type PoolWorkerState } from './ai-worker-step';
 import { WK, WS } from './fixtures.testing';
 
 const WK2 = 'WK' + '2'.repeat(32);

@@ -2,9 +2,9 @@
 // settings save leaves it (see repairOf): Available, chat and sms open at their capacity, the
 // AI's skill. Creating a missing worker stays with Test & Save, which sizes the pool.
 import { pickAvailableActivity } from '../../bridge/ai-worker';
-import { aiPoolOf, BridgeConfig } from '../../common/config';
-import { TaskRouterApi, undefinedIfNotFound } from '../../common/twilio';
-import { KeptWorker, repairOf, serves } from '../ai-pool';
+import { aiPoolOf, type BridgeConfig } from '../../common/config';
+import { type TaskRouterApi, undefinedIfNotFound } from '../../common/twilio';
+import { type KeptWorker, repairOf, serves } from '../ai-pool';
 import { repairWorker } from '../ai-worker';
 import type { AiWorkerBackup, SetupStep, StepPlan } from './steps';
 

@@ -1,14 +1,14 @@
 // Apply's steps and their runner. Each step reads its resource, refuses it when it changed since
 // the admin's check, decides (the pure decisions in webhooks.ts and workflow.ts), stores a backup
 // and writes. Steps of one stage run in parallel; a stage starts when the one before has ended.
-import { BridgeConfig, withoutConfigVersion } from '../../common/config';
+import { type BridgeConfig, withoutConfigVersion } from '../../common/config';
 import { twilioErrorCode, twilioStatus } from '../../common/twilio/base';
 import type { ConversationsWebhook, TwilioApis, WorkspaceCallback } from '../../common/twilio';
 import { TIMER_EVENTS } from '../timer-workspace';
-import { Revisions, ResourceBackup, revisionOf, SetupStep, StepPlan, StepReport } from './steps';
+import { type Revisions, type ResourceBackup, revisionOf, type SetupStep, type StepPlan, type StepReport } from './steps';
 import { conversationsWebhookUpdate, workspaceCallbackUpdate } from './webhooks';
 import type { RoutingFacts } from './workflow';
-import { AiRoutingDeps, aiQueueStep, workflowFiltersStep } from './ai-routing-steps';
+import { type AiRoutingDeps, aiQueueStep, workflowFiltersStep } from './ai-routing-steps';
 import { aiWorkerStep } from './ai-worker-step';
 
 /** What the standard steps need to know. */

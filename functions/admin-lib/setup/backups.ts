@@ -3,12 +3,12 @@
 // filters, a workspace's callback and events filter); after it wrote, the revision it left, so
 // Undo can tell whether someone changed the resource since. One map item per resource written,
 // keyed by the Apply's id (time first, so keys sort in Apply order).
-import { randomBytes } from 'crypto';
+import { randomBytes } from 'node:crypto';
 import type { SyncApi, TwilioApis } from '../../common/twilio';
 import type { BackupWriter } from './apply';
 import { createdAiQueue } from './ai-routing-steps';
 import { readAiWorker, restoreAiWorker } from './ai-worker-step';
-import { ResourceBackup, revisionOf } from './steps';
+import { type ResourceBackup, revisionOf } from './steps';
 
 export const BACKUP_MAP = 'opencx_setup_backups';
 /** Sync's own limit on listing; far more than the Applies an account makes. */

@@ -3,7 +3,7 @@
 // Chat Service), and Twilio requires it to be the account's default Conversations service; when
 // Flex's configuration names none, the default service stands for it.
 import type { FlexConfigurationFacts } from '../../common/twilio';
-import { Check, check, fine, manual } from './check';
+import { type Check, check, fine, manual } from './check';
 
 export interface FlexServiceFacts {
   /** Undefined: the account has no Flex configuration. */

@@ -1,7 +1,7 @@
 // The deployment's own guards, decided without I/O: where the Functions send their credentials
 // (a deployed Function refuses a simulator's URL, common/deployment-guard.ts), and whether the
 // settings live in a Sync service of the integration's own, out of the Flex agents' reach.
-import { ALLOW_CUSTOM_API_URLS, ApiUrlVerdict, UnsafeApiUrl } from '../../common/deployment-guard';
+import { ALLOW_CUSTOM_API_URLS, type ApiUrlVerdict, type UnsafeApiUrl } from '../../common/deployment-guard';
 import type { SyncServiceSummary } from '../../common/twilio';
 import type { Check, CheckId, CheckStatus } from './check';
 

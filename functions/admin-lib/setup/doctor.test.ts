@@ -1,5 +1,5 @@
-import { BridgeConfig, parseConfig } from '../../common/config';
-import { configCheck, notConfiguredChecks, SetupFacts, setupChecks } from './doctor';
+import { type BridgeConfig, parseConfig } from '../../common/config';
+import { configCheck, notConfiguredChecks, type SetupFacts, setupChecks } from './doctor';
 import { opencxTokenCheck } from './opencx-checks';
 import { LOCAL_DEPLOYMENT, VERSIONED, OPENCX_WEBHOOK_URL, TIMER_WS, TIMER_WW, WS, IS, WK, AI_QUEUE, EVENTS, CONVERSATION_FILTERS, handedOffFilter, aiFilter, workflow, routing, worker } from './fixtures.testing';
 

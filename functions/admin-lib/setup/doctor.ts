@@ -8,14 +8,14 @@
 // warning Apply fixes. The timer workspace and OpenCX's webhooks are checked too.
 import type { BridgeConfig } from '../../common/config';
 import type { ConversationsWebhook, WorkspaceCallback } from '../../common/twilio';
-import { AiPoolFacts, aiWorkerCheck } from './ai-worker-check';
-import { Check, check, fine, manual } from './check';
-import { DeploymentFacts, deploymentChecks } from './deployment-checks';
-import { OpenCxTokenState, OpenCxUsageFacts, OpenCxWebhookFacts, opencxRateLimitCheck, opencxTokenCheck, opencxWebhookCheck } from './opencx-checks';
+import { type AiPoolFacts, aiWorkerCheck } from './ai-worker-check';
+import { type Check, check, fine, manual } from './check';
+import { type DeploymentFacts, deploymentChecks } from './deployment-checks';
+import { type OpenCxTokenState, type OpenCxUsageFacts, type OpenCxWebhookFacts, opencxRateLimitCheck, opencxTokenCheck, opencxWebhookCheck } from './opencx-checks';
 import { aiReservationTimeoutCheck, aiWorkerQueuesCheck } from './routing-checks';
-import { ConversationsServiceFacts, conversationsServiceCheck } from './conversations-service';
-import { conversationsWebhookCheck, TimerWorkspaceFacts, timerWorkspaceCheck, workspaceEventsCheck } from './webhooks';
-import { aiQueueCheck, RoutingFacts, workflowFiltersCheck } from './workflow';
+import { type ConversationsServiceFacts, conversationsServiceCheck } from './conversations-service';
+import { conversationsWebhookCheck, type TimerWorkspaceFacts, timerWorkspaceCheck, workspaceEventsCheck } from './webhooks';
+import { aiQueueCheck, type RoutingFacts, workflowFiltersCheck } from './workflow';
 import { chooseWorkflow } from './workflow-discovery';
 
 /** Everything the checks look at, read at once. */

@@ -1,7 +1,7 @@
 // Reads what the setup checks look at, all at once; the decisions are in doctor.ts and the files it imports.
 import { recentUsage, USAGE_WINDOW_MS } from '../../bridge/opencx-usage';
 import { BridgeState } from '../../bridge/state';
-import { AI_PEAK_CONVERSATIONS, aiPoolOf, BridgeConfig, newestWebhookHealth, OPENCX_WEBHOOK_HEALTH_DOCUMENTS, withConfigVersion } from '../../common/config';
+import { AI_PEAK_CONVERSATIONS, aiPoolOf, type BridgeConfig, newestWebhookHealth, OPENCX_WEBHOOK_HEALTH_DOCUMENTS, withConfigVersion } from '../../common/config';
 import { apiUrlVerdict, guardedApiUrl } from '../../common/deployment-guard';
 import { everyObject } from '../../common/shards';
 import { OpenCxClient } from '../../common/opencx-client';
@@ -9,15 +9,15 @@ import { keyId } from '../../common/opencx-rate-limit';
 import { Deadline } from '../../common/retry';
 import { deploymentUrl } from '../../common/signature';
 import type { FlexConfigurationFacts, TaskRouterApi, TwilioApis } from '../../common/twilio';
-import { AdminEnv, PluginCall, syncServiceSid } from '../plugin-endpoint';
+import { type AdminEnv, type PluginCall, syncServiceSid } from '../plugin-endpoint';
 import { maskToken, opencxFailure } from '../settings';
 import { readConversationsServiceFacts, readFlexConfiguration, readWorkflowDiscovery } from './account-discovery';
 import type { AiPoolFacts } from './ai-worker-check';
 import type { Check } from './check';
 import { readDeploymentFacts } from './deployment-facts';
-import { notConfiguredChecks, SetupFacts, setupChecks } from './doctor';
-import { OPENCX_WEBHOOK_PATH, OpenCxTokenState, OpenCxUsageFacts, OpenCxWebhookFacts } from './opencx-checks';
-import { TimerWorkspaceFacts, WEBHOOK_PATH } from './webhooks';
+import { notConfiguredChecks, type SetupFacts, setupChecks } from './doctor';
+import { OPENCX_WEBHOOK_PATH, type OpenCxTokenState, type OpenCxUsageFacts, type OpenCxWebhookFacts } from './opencx-checks';
+import { type TimerWorkspaceFacts, WEBHOOK_PATH } from './webhooks';
 import type { RoutingFacts } from './workflow';
 
 /** OpenCX gets at most this much of the request's budget: a slow OpenCX makes a warning, not a timeout. */

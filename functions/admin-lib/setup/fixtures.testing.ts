@@ -3,7 +3,7 @@ import { SUBSCRIBED_TASKROUTER_EVENTS } from '../../bridge/events';
 import { apiUrlVerdict } from '../../common/deployment-guard';
 import type { WorkerRouting, WorkflowRouting } from '../../common/twilio';
 import type { DeploymentFacts } from './deployment-checks';
-import { RoutingFacts } from './workflow';
+import type { RoutingFacts } from './workflow';
 
 export const URL = 'https://acme-1234.twil.io/webhook';
 /** This deployment's webhook as registered after a save: with the config version. */

@@ -1,4 +1,4 @@
-import { opencxRateLimitCheck, opencxWebhookCheck, OpenCxWebhookFacts, RATE_LIMITED_PROBLEM_SHARE } from './opencx-checks';
+import { opencxRateLimitCheck, opencxWebhookCheck, type OpenCxWebhookFacts, RATE_LIMITED_PROBLEM_SHARE } from './opencx-checks';
 import { OPENCX_WEBHOOK_URL } from './fixtures.testing';
 
 describe('opencxRateLimitCheck', () => {

@@ -1,6 +1,6 @@
 // OpenCX: the saved API key, OpenCX's webhooks to this deployment, and its rate limit.
 import type { OpenCxWebhookHealth } from '../../common/config';
-import { Check, check, CheckStatus, fine, listed, manual, Verdict } from './check';
+import { type Check, check, type CheckStatus, fine, listed, manual, type Verdict } from './check';
 
 /** The Function OpenCX posts its webhooks to. */
 export const OPENCX_WEBHOOK_PATH = '/opencx-webhook';

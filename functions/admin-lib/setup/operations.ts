@@ -2,20 +2,20 @@
 // command line: check, apply, undo and uninstall. Each takes one admin call and answers the body
 // the plugin and the CLI read (docs/admin-api.md).
 import { BridgeState } from '../../bridge/state';
-import { aiPoolOf, BridgeConfig, CONFIG_DOCUMENT, withoutConfigVersion } from '../../common/config';
+import { aiPoolOf, type BridgeConfig, CONFIG_DOCUMENT, withoutConfigVersion } from '../../common/config';
 import { AdminError, invalidInput } from '../admin-error';
 import { heldTasks } from '../ai-pool';
 import { setWorkerChannels } from '../ai-worker';
-import { AdminEnv, PluginCall, syncServiceSid } from '../plugin-endpoint';
+import { type AdminEnv, type PluginCall, syncServiceSid } from '../plugin-endpoint';
 import { formText } from '../settings';
-import { applySteps, ApplyPlanInput, failureReason, readRevisions, runSteps } from './apply';
-import { ApplyBackup, describeResource, readResource, resourceKey, restoreResource, SetupBackups } from './backups';
+import { applySteps, type ApplyPlanInput, failureReason, readRevisions, runSteps } from './apply';
+import { type ApplyBackup, describeResource, readResource, resourceKey, restoreResource, SetupBackups } from './backups';
 import type { Check, CheckId } from './check';
 import { loadConfig, readRouting, registeredWebhookUrl, runChecks, webhookUrlOf } from './facts';
-import { parseSetupForm, SetupForm } from './form';
-import { Revisions, revisionOf, StepReport } from './steps';
+import { parseSetupForm, type SetupForm } from './form';
+import { type Revisions, revisionOf, type StepReport } from './steps';
 import { pointsHere } from './webhooks';
-import { humanQueueProblem, isIntegrationFilter, RoutingFacts, workflowFilters } from './workflow';
+import { humanQueueProblem, isIntegrationFilter, type RoutingFacts, workflowFilters } from './workflow';
 
 type Call = PluginCall<AdminEnv>;
 

@@ -1,5 +1,5 @@
 import { aiReservationTimeoutCheck, aiWorkerQueuesCheck } from './routing-checks';
-import { RoutingFacts } from './workflow';
+import type { RoutingFacts } from './workflow';
 import { WK, AI_QUEUE, HUMAN_QUEUE, handedOffFilter, aiFilter, voiceFilter, routing } from './fixtures.testing';
 
 describe('aiReservationTimeoutCheck', () => {

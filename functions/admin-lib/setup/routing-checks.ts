@@ -1,8 +1,8 @@
 // TaskRouter settings that are the admin's call, reported but never applied.
 import type { WorkflowRouting, WorkflowSummary } from '../../common/twilio';
-import { Check, check, CheckStatus, fine, manual, Verdict } from './check';
-import { aiMembership, aiQueueSids, filterTargets, isAiTarget, isHandedOffFilter, namesAiWorker, Target } from './expressions';
-import { filterName, filterPositions, HANDOFF_EXPRESSION, RoutingFacts, workflowFilters } from './workflow';
+import { type Check, check, type CheckStatus, fine, manual, type Verdict } from './check';
+import { aiMembership, aiQueueSids, filterTargets, isAiTarget, isHandedOffFilter, namesAiWorker, type Target } from './expressions';
+import { filterName, filterPositions, HANDOFF_EXPRESSION, type RoutingFacts, workflowFilters } from './workflow';
 
 /** TaskRouter's TaskReservationTimeout when a workflow sets none. */
 export const DEFAULT_RESERVATION_TIMEOUT_S = 120;

@@ -3,7 +3,7 @@
 // its reason, whatever the others did. Twilio's TaskRouter and Conversations resources have no
 // ETags, so a step refuses to write when the resource no longer has the revision the admin's check
 // saw (a Console edit in between), and reads it again right before deciding.
-import { createHash } from 'crypto';
+import { createHash } from 'node:crypto';
 import type { CheckId } from './check';
 
 export type StepStatus = 'applied' | 'unchanged' | 'skipped' | 'failed';

@@ -2,10 +2,10 @@
 // service's post-event webhook and the timer workspace's callback; how far each is from what the
 // bridge needs, and what Apply writes.
 import { CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../../bridge/events';
-import { BridgeConfig, configVersionOf, withoutConfigVersion } from '../../common/config';
+import { type BridgeConfig, configVersionOf, withoutConfigVersion } from '../../common/config';
 import type { ConversationsWebhook, WorkspaceCallback } from '../../common/twilio';
 import { TIMER_EVENTS, TIMER_WORKSPACE_NAME } from '../timer-workspace';
-import { Check, check, CheckStatus, fine, fixable, listed, manual, Verdict } from './check';
+import { type Check, check, type CheckStatus, fine, fixable, listed, manual, type Verdict } from './check';
 
 /** The bridge's one webhook Function, for both TaskRouter and Conversations. */
 export const WEBHOOK_PATH = '/webhook';

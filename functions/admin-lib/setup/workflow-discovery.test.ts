@@ -1,6 +1,6 @@
 import type { ConversationsAddress, FlexConfigurationFacts, StudioFlow, WorkflowSummary } from '../../common/twilio';
 import { conversationsServiceVerdict, flexConversationsService } from './conversations-service';
-import { chooseWorkflow, discoverWorkflow, WorkflowDiscoveryFacts } from './workflow-discovery';
+import { chooseWorkflow, discoverWorkflow, type WorkflowDiscoveryFacts } from './workflow-discovery';
 
 const sid = (prefix: string, digit: string): string => prefix + digit.repeat(32);
 const workflow = (digit: string, friendlyName: string): WorkflowSummary => ({ sid: sid('WW', digit), friendlyName, configuration: {} }) as WorkflowSummary;

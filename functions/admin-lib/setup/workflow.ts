@@ -4,9 +4,9 @@ import type { TaskQueueSummary, WorkflowRouting, WorkflowSummary } from '../../c
 import { AdminError, invalidInput } from '../admin-error';
 import { AI_WORKER_SKILL } from '../settings';
 import { AI_FILTER_EXPRESSION, AI_FILTER_NAME, AI_QUEUE_NAME, AI_QUEUE_TARGET_WORKERS, aiFilterFor, aiQueueFor, queueName } from './ai-queue';
-import { Check, check, CheckStatus, fine, fixable, manual, Verdict } from './check';
-import { aiQueueSids, Filter, isHandedOffFilter, routesToAi } from './expressions';
-import { chooseWorkflow, WorkflowPick, workflowLookedAt } from './workflow-discovery';
+import { type Check, check, type CheckStatus, fine, fixable, manual, type Verdict } from './check';
+import { aiQueueSids, type Filter, isHandedOffFilter, routesToAi } from './expressions';
+import { chooseWorkflow, type WorkflowPick, workflowLookedAt } from './workflow-discovery';
 
 export const HANDOFF_FILTER_NAME = 'OpenCX: handed off to humans';
 export const HANDOFF_EXPRESSION = 'handedOff == true';

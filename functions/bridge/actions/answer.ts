@@ -1,10 +1,10 @@
 // Asking the AI and getting its answer to the customer exactly once, whichever path brings it:
 // the fast path (OpenCX answers within the handler's budget) or OpenCX's webhook (the slow path).
-import { createHash } from 'crypto';
-import { AiAnswer, OpenCxError } from '../../common/opencx-client';
+import { createHash } from 'node:crypto';
+import { type AiAnswer, OpenCxError } from '../../common/opencx-client';
 import type { ConversationMessage } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
-import { AfterAnswer, afterAnswer, aiUnavailable, HandoffRequest } from '../decide';
+import { type AfterAnswer, afterAnswer, aiUnavailable, type HandoffRequest } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { handOff } from './handoff';
 import { ourMarker, postAiReply } from './post';

@@ -2,11 +2,11 @@
 // customer's messages the AI has not seen yet, newest first within a budget, and its answer. The AI
 // resuming after a handback starts a new session the same way (actions/handback.ts).
 import { OpenCxError } from '../../common/opencx-client';
-import { ConversationMessage, undefinedIfNotFound } from '../../common/twilio';
+import { type ConversationMessage, undefinedIfNotFound } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
-import { configToRecord, ConversationRecord, Handback } from '../conversation-record';
+import { configToRecord, type ConversationRecord, type Handback } from '../conversation-record';
 import { flattenAttributes, flexSidsCustomData } from '../custom-data';
-import { aiUnavailable, Decision, isFromCustomer } from '../decide';
+import { aiUnavailable, type Decision, isFromCustomer } from '../decide';
 import { handbackCustomData, handbackNote, resumingHandback } from '../handback';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { recordInsight } from '../insights';

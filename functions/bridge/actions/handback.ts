@@ -10,7 +10,7 @@ import type { Decision } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { recordInsight } from '../insights';
 import { decideHandback, handbackTaskAttributes } from '../handback';
-import { HistoryEntry, readHistory } from '../history';
+import { type HistoryEntry, readHistory } from '../history';
 import { startSession } from './engage';
 
 type Resume = Extract<Decision, { action: 'resume' }>;

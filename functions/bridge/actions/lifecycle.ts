@@ -5,7 +5,7 @@ import { Deadline } from '../../common/retry';
 import { undefinedIfNotFound } from '../../common/twilio';
 import { restoreAfterTimeout } from '../ai-worker';
 import { flexSidsCustomData } from '../custom-data';
-import { declineStep, Decision } from '../decide';
+import { declineStep, type Decision } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { handoffAttributes } from '../handoff';
 import { recordInsight } from '../insights';

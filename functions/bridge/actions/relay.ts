@@ -1,8 +1,8 @@
 // A customer message to the AI: claimed once by its message SID, sent to OpenCX, and answered on
 // the fast path, or left to OpenCX's webhook (the slow path) with a watchdog armed.
-import { aiUnavailable, Decision } from '../decide';
+import { aiUnavailable, type Decision } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
-import { AiTurn, askAi, awaitAnswer, deliverAnswer } from './answer';
+import { type AiTurn, askAi, awaitAnswer, deliverAnswer } from './answer';
 import { handOff } from './handoff';
 import { resendLater } from './resend';
 

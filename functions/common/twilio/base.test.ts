@@ -1,7 +1,7 @@
 import { Deadline } from '../retry';
-import { isTransient, retry, RetryPolicy } from './base';
+import { isTransient, retry, type RetryPolicy } from './base';
 import { DeadlineExceededError, TwilioRateLimitError } from './client';
-import { ScriptedAnswer, scriptedTwilio, ScriptedTwilio } from './scripted-twilio.testing';
+import { type ScriptedAnswer, scriptedTwilio, type ScriptedTwilio } from './scripted-twilio.testing';
 
 const CONVERSATION_MESSAGES = '/conversations/v1/Services/IS1/Conversations/CH1/Messages';
 const MAP_ITEM = '/sync/v1/Services/IS1/Maps/m/Items/k';

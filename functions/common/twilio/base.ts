@@ -1,7 +1,7 @@
 // What every product module shares: one retry policy over Twilio's errors, inside the caller's deadline.
 import type { RequestOpts } from 'twilio/lib/base/BaseTwilio';
-import { Deadline, withRetries } from '../retry';
-import { TwilioClient, TwilioRateLimitError } from './client';
+import { type Deadline, withRetries } from '../retry';
+import { type TwilioClient, TwilioRateLimitError } from './client';
 
 /** Twilio error codes callers treat as normal outcomes. */
 export const SYNC_ITEM_EXISTS = 54208;

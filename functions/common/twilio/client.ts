@@ -3,7 +3,7 @@
 // deployed Function refuses a base URL that is not Twilio's (deployment-guard.ts).
 import twilio from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient';
-import { ApiUrlSettings, guardedApiUrl } from '../deployment-guard';
+import { type ApiUrlSettings, guardedApiUrl } from '../deployment-guard';
 import type { Deadline } from '../retry';
 
 export interface TwilioCredentials extends ApiUrlSettings {

@@ -1,6 +1,6 @@
 // Twilio, one module per product, every call retried within the caller's deadline.
 import type { Deadline } from '../retry';
-import { createTwilioClient, TwilioClient, TwilioCredentials } from './client';
+import { createTwilioClient, type TwilioClient, type TwilioCredentials } from './client';
 import { ConversationsApi } from './conversations';
 import { FlexApi } from './flex';
 import { IamApi } from './iam';

@@ -1,9 +1,9 @@
 // A local HTTP server that answers Twilio requests from a script, and a deadline on a virtual
 // clock, so the retry tests run through the real twilio library without waiting in real time.
-import http from 'http';
-import type { AddressInfo } from 'net';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Deadline } from '../retry';
-import { createTwilioApis, TwilioApis } from './index';
+import { createTwilioApis, type TwilioApis } from './index';
 
 /** An answer to one request: a status with headers and a JSON body, or a dropped connection. */
 export type ScriptedAnswer = { status: number; headers?: Record<string, string>; body?: object } | 'drop';

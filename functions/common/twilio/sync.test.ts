@@ -1,4 +1,4 @@
-import { ScriptedAnswer, scriptedTwilio, ScriptedTwilio } from './scripted-twilio.testing';
+import { type ScriptedAnswer, scriptedTwilio, type ScriptedTwilio } from './scripted-twilio.testing';
 
 const ITEMS = 'POST /sync/v1/Services/IS1/Maps/m/Items';
 const MAPS = 'POST /sync/v1/Services/IS1/Maps';

@@ -1,7 +1,7 @@
 // A stand-in for the `flex` namespace and the Manager: records every `.Content.add` and
 // `.Content.addWrapper` call. Where content lands in Flex is tested with Flex's own placement code
 // (features/__tests__/placement.test.tsx), not here.
-import { EventEmitter } from 'events';
+import { EventEmitter } from 'node:events';
 import React from 'react';
 import type * as Flex from '@twilio/flex-ui';
 

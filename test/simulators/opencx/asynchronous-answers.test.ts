@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { SimulatorClock } from '../twilio/clock';
-import { ManualClock, OpenCxSimulator, OpenCxSimulatorOptions, signOpencxWebhook } from './opencx-simulator';
-import { API_KEY, apiClient, asRecord, ReceivedDelivery, sendData, WebhookReceiver } from './test-support';
+import { ManualClock, OpenCxSimulator, type OpenCxSimulatorOptions, signOpencxWebhook } from './opencx-simulator';
+import { API_KEY, apiClient, asRecord, type ReceivedDelivery, sendData, WebhookReceiver } from './test-support';
 
 const SECRET = 'whsec_test_signing_secret';
 const START = Date.parse('2025-03-01T10:00:00.000Z');

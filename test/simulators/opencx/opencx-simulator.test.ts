@@ -1,5 +1,5 @@
-import { DEFAULT_API_KEY, ManualClock, OpenCxSimulator, OpenCxSimulatorOptions } from './opencx-simulator';
-import { API_KEY, apiClient, asRecord, JsonRecord } from './test-support';
+import { DEFAULT_API_KEY, ManualClock, OpenCxSimulator, type OpenCxSimulatorOptions } from './opencx-simulator';
+import { API_KEY, apiClient, asRecord, type JsonRecord } from './test-support';
 
 describe('OpenCxSimulator', () => {
   let clock: ManualClock;

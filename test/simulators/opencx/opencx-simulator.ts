@@ -5,11 +5,11 @@
  * Point the product at it with `OPENCX_API_URL=<simulator.url>`.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { closeServer, listenOnLoopback, parseJsonOr, readBody, redactHeaders, sendJson } from '../http';
-import { OpenCxClock, realTimeClock } from './clock';
-import { FaultControls, FaultInjector, FaultRule } from './faults';
-import {
+import { type OpenCxClock, realTimeClock } from './clock';
+import { type FaultControls, FaultInjector, type FaultRule } from './faults';
+import type {
   Attachment,
   HistoryEvent,
   HistoryItem,
@@ -19,16 +19,16 @@ import {
 } from './opencx-types';
 import { Progress } from './progress';
 import { SlidingWindowRateLimiter } from './rate-limiter';
-import { AiDecision, ScriptedAi } from './scripted-ai';
-import { DEFAULT_SWITCHES, OpenCxSwitches } from './switches';
+import { type AiDecision, ScriptedAi } from './scripted-ai';
+import { DEFAULT_SWITCHES, type OpenCxSwitches } from './switches';
 import {
-  AgentInput,
-  ContactInput,
+  type AgentInput,
+  type ContactInput,
   errorBody,
   HttpError,
   isOneOf,
-  JsonObject,
-  MessageInput,
+  type JsonObject,
+  type MessageInput,
   optionalAgent,
   optionalBoolean,
   optionalChannel,
@@ -43,10 +43,10 @@ import {
 import {
   aiResponseEvent,
   handoffEvent,
-  OpencxWebhookConfig,
-  OpencxWebhookEvent,
-  WebhookDelivery,
-  WebhookFaultControls,
+  type OpencxWebhookConfig,
+  type OpencxWebhookEvent,
+  type WebhookDelivery,
+  type WebhookFaultControls,
   WebhookSender,
 } from './webhooks';
 

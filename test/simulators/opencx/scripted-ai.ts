@@ -1,5 +1,5 @@
 /** The simulator's stand-in for OpenCX's AI: deterministic defaults plus a per-test script. */
-import { Sentiment, SimSession } from './opencx-types';
+import type { Sentiment, SimSession } from './opencx-types';
 
 export interface AiContext {
   /** The session after the contact's message was appended to its history. */

@@ -1,8 +1,8 @@
 // Set-up shared by the OpenCX simulator tests: an API client for the simulator, and a local
 // endpoint standing in for the Function that receives OpenCX's webhooks.
-import { createServer, IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import { closeServer, listenOnLoopback, readBody } from '../http';
-import { OpenCxSimulator } from './opencx-simulator';
+import type { OpenCxSimulator } from './opencx-simulator';
 
 export const API_KEY = 'ocx_live_test_secret_123';
 

@@ -1,13 +1,13 @@
 /** Request-body validation for the OpenCX simulator; every failure is an HttpError (400 unless stated). */
 import { STATUS_CODES } from 'node:http';
 import {
-  Attachment,
+  type Attachment,
   CHANNEL_TYPES,
-  ChannelType,
-  ErrorBody,
+  type ChannelType,
+  type ErrorBody,
   SESSION_STATUSES,
-  SessionCustomData,
-  SessionStatus,
+  type SessionCustomData,
+  type SessionStatus,
 } from './opencx-types';
 
 export class HttpError extends Error {

@@ -3,10 +3,10 @@
  * events, retried with backoff on the simulator's clock, with switches for duplicates and faults.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import { OpenCxClock } from './clock';
-import { Sentiment } from './opencx-types';
-import { Progress } from './progress';
-import { OpenCxSwitches } from './switches';
+import type { OpenCxClock } from './clock';
+import type { Sentiment } from './opencx-types';
+import type { Progress } from './progress';
+import type { OpenCxSwitches } from './switches';
 
 export const AI_RESPONSE_EVENT = 'conversation.ai_response';
 export const HANDOFF_EVENT = 'conversation.handoff_to_human';

@@ -1,10 +1,10 @@
 // The account configuration the setup reads: Flex's Configuration and Flex Flows, Conversations'
 // default service and Address Configurations, and Studio flows, as Twilio's APIs answer them.
-import { createTwilioApis, TwilioApis, TwilioClient } from '../../../functions/common/twilio';
+import { createTwilioApis, type TwilioApis, type TwilioClient } from '../../../functions/common/twilio';
 import { Deadline } from '../../../functions/common/retry';
 import { ConversationsSim } from './conversations';
 import { FlexSim } from './flex';
-import { TwilioSimulator } from './simulator';
+import type { TwilioSimulator } from './simulator';
 import { StudioSim } from './studio';
 import { TaskRouterSim } from './taskrouter';
 import { clientFor, startSimulator, stopAndExpectNoViolations } from './test-support';

@@ -1,7 +1,7 @@
-import { TwilioClient } from '../../../functions/common/twilio/client';
-import { ConversationsSim, ServiceState } from './conversations';
-import { TwilioSimulator } from './simulator';
-import { clientFor, ReceivedWebhook, signedWith, startSimulator, startWebhookReceiver, stopAndExpectNoViolations, WebhookReceiver } from './test-support';
+import type { TwilioClient } from '../../../functions/common/twilio/client';
+import { ConversationsSim, type ServiceState } from './conversations';
+import type { TwilioSimulator } from './simulator';
+import { clientFor, type ReceivedWebhook, signedWith, startSimulator, startWebhookReceiver, stopAndExpectNoViolations, type WebhookReceiver } from './test-support';
 
 describe('Conversations simulator', () => {
   let sim: TwilioSimulator;

@@ -12,7 +12,7 @@ import { isoDate } from './clock';
 import { invalidParameter, notFound, TwilioApiError } from './errors';
 import type { Params } from './openapi';
 import { newSid } from './sids';
-import { page, SimRequest, SimResponse, SimulatorModule, TwilioSimulator, WebhookDelivery } from './simulator';
+import { page, type SimRequest, type SimResponse, type SimulatorModule, type TwilioSimulator, type WebhookDelivery } from './simulator';
 
 export type ConversationLifecycle = 'initializing' | 'active' | 'inactive' | 'closed';
 export type EventSource = 'API' | 'SDK' | 'SMS' | 'WHATSAPP';

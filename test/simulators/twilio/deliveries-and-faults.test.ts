@@ -4,7 +4,7 @@ import http from 'node:http';
 import { closeServer, listenOnLoopback, readBody } from '../http';
 import { SimulatorClock } from './clock';
 import { ConversationsSim } from './conversations';
-import { DELIVERY_HEADER, TwilioSimulator, WebhookDelivery } from './simulator';
+import { DELIVERY_HEADER, type TwilioSimulator, type WebhookDelivery } from './simulator';
 import { SyncSim } from './sync';
 import { TaskRouterSim } from './taskrouter';
 import { clientFor, startSimulator, startWebhookReceiver, stopAndExpectNoViolations } from './test-support';

@@ -1,9 +1,9 @@
-import { TwilioClient } from '../../../functions/common/twilio/client';
+import type { TwilioClient } from '../../../functions/common/twilio/client';
 import { ConversationsSim } from './conversations';
 import { CLOSED_BY_FLEX_REASON, FlexSim } from './flex';
-import { TwilioSimulator } from './simulator';
+import type { TwilioSimulator } from './simulator';
 import { TaskRouterSim } from './taskrouter';
-import { clientFor, signedWith, startSimulator, startWebhookReceiver, stopAndExpectNoViolations, WebhookReceiver } from './test-support';
+import { clientFor, signedWith, startSimulator, startWebhookReceiver, stopAndExpectNoViolations, type WebhookReceiver } from './test-support';
 
 describe('Flex Interactions simulator', () => {
   let sim: TwilioSimulator;

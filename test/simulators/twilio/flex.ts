@@ -26,7 +26,7 @@ import type { ConversationsSim, EventSource } from './conversations';
 import { invalidParameter, notFound, TwilioApiError } from './errors';
 import type { Params } from './openapi';
 import { newSid } from './sids';
-import { page, SimRequest, SimResponse, SimulatorModule, TwilioSimulator } from './simulator';
+import { page, type SimRequest, type SimResponse, type SimulatorModule, type TwilioSimulator } from './simulator';
 import type { TaskRouterSim } from './taskrouter';
 import type { TaskState } from './taskrouter-state';
 

@@ -1,6 +1,6 @@
-import { TwilioClient } from '../../../functions/common/twilio/client';
+import type { TwilioClient } from '../../../functions/common/twilio/client';
 import { IamSim, TOKEN_EXPIRED_CODE, TOKEN_INVALID_CODE } from './iam';
-import { TwilioSimulator } from './simulator';
+import type { TwilioSimulator } from './simulator';
 import { clientFor, startSimulator, stopAndExpectNoViolations } from './test-support';
 
 describe('IAM Flex token validation simulator', () => {

@@ -2,8 +2,8 @@
 // POST /v1/Accounts/{AccountSid}/Tokens/validate with a JSON body {"token": ...}.
 // Answers like Twilio (and what twilio-flex-token-validator reads): HTTP 200 with `valid` true or
 // false; an invalid token is not an HTTP error. Codes: 20101 invalid token, 20104 expired.
-import { randomBytes } from 'crypto';
-import { SimRequest, SimResponse, SimulatorModule, TwilioSimulator } from './simulator';
+import { randomBytes } from 'node:crypto';
+import type { SimRequest, SimResponse, SimulatorModule, TwilioSimulator } from './simulator';
 
 export const TOKEN_INVALID_CODE = 20101;
 export const TOKEN_EXPIRED_CODE = 20104;

@@ -1,7 +1,7 @@
 // Validates each simulator request against Twilio's own OpenAPI specs: path, method,
 // path-parameter patterns, query/body parameter names, types and enum values.
-import fs from 'fs';
-import path from 'path';
+import fs from 'node:fs';
+import path from 'node:path';
 
 export type Params = Record<string, string | string[]>;
 

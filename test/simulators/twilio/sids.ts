@@ -1,4 +1,4 @@
-import { randomBytes } from 'crypto';
+import { randomBytes } from 'node:crypto';
 
 /** A Twilio-shaped SID: two-letter prefix + 32 hex characters. */
 export function newSid(prefix: string): string {

@@ -1,15 +1,15 @@
 // The Twilio simulator: one loopback HTTP server answering for every Twilio host the product
 // calls, reached as `<url>/<host>/<path>` (e.g. /taskrouter/v1/Workspaces/WS...). Each request is
 // checked against Twilio's OpenAPI specs before a product module handles it.
-import http, { IncomingMessage, ServerResponse } from 'http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import twilio from 'twilio';
 import { closeServer, listenOnLoopback, parseJsonOr, readBody, redactHeaders, sendJson } from '../http';
 import { SimulatorClock } from './clock';
 import { TwilioApiError } from './errors';
-import { Params, TwilioOpenApi } from './openapi';
+import { type Params, TwilioOpenApi } from './openapi';
 import { newSid } from './sids';
-import { DEFAULT_SWITCHES, TwilioSwitches } from './switches';
+import { DEFAULT_SWITCHES, type TwilioSwitches } from './switches';
 
 export interface SimRequest {
   method: string;

@@ -3,7 +3,7 @@
 import { isoDate } from './clock';
 import { notFound } from './errors';
 import { newSid } from './sids';
-import { SimulatorModule, TwilioSimulator } from './simulator';
+import type { SimulatorModule, TwilioSimulator } from './simulator';
 
 const HOST = 'https://studio.twilio.com';
 

@@ -1,5 +1,5 @@
-import { TwilioClient } from '../../../functions/common/twilio/client';
-import { TwilioSimulator } from './simulator';
+import type { TwilioClient } from '../../../functions/common/twilio/client';
+import type { TwilioSimulator } from './simulator';
 import { MAX_DATA_BYTES, SyncSim } from './sync';
 import { clientFor, startSimulator } from './test-support';
 

@@ -3,9 +3,9 @@
 // clock; payload limits; the per-object read/write rate limit.
 import { isoDate } from './clock';
 import { TwilioApiError } from './errors';
-import { Params } from './openapi';
+import type { Params } from './openapi';
 import { newSid } from './sids';
-import { page, SimRequest, SimResponse, SimulatorModule, TwilioSimulator } from './simulator';
+import { page, type SimRequest, type SimResponse, type SimulatorModule, type TwilioSimulator } from './simulator';
 
 export type JsonObject = Record<string, unknown>;
 

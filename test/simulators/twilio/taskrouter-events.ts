@@ -1,6 +1,6 @@
 // Workspace event callback payloads, with the fields TWILIO_NOTES lists ("Workspace event callbacks").
 import { newSid } from './sids';
-import { ReservationState, TaskState, WorkerState, WorkspaceState } from './taskrouter-state';
+import type { ReservationState, TaskState, WorkerState, WorkspaceState } from './taskrouter-state';
 
 export type EventResourceType = 'task' | 'reservation' | 'worker' | 'workflow' | 'taskqueue';
 

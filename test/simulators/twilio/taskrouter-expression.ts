@@ -355,7 +355,7 @@ function resolvePath(root: unknown, path: PathSegment[]): unknown {
   for (const segment of path) {
     if (typeof segment === 'number') {
       current = Array.isArray(current) ? current[segment] : undefined;
-    } else if (isPlainObject(current) && Object.prototype.hasOwnProperty.call(current, segment)) {
+    } else if (isPlainObject(current) && Object.hasOwn(current, segment)) {
       current = current[segment];
     } else {
       return undefined;

@@ -2,15 +2,15 @@
 import { isoDate } from './clock';
 import {
   ACTIVE_RESERVATION_STATUSES,
-  ActivityState,
-  ReservationState,
-  TaskChannelState,
-  TaskQueueState,
-  TaskState,
-  WorkerChannelState,
-  WorkerState,
-  WorkflowState,
-  WorkspaceState,
+  type ActivityState,
+  type ReservationState,
+  type TaskChannelState,
+  type TaskQueueState,
+  type TaskState,
+  type WorkerChannelState,
+  type WorkerState,
+  type WorkflowState,
+  type WorkspaceState,
 } from './taskrouter-state';
 
 export const BASE_URL = 'https://taskrouter.twilio.com/v1';

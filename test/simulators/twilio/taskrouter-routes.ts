@@ -1,7 +1,7 @@
 // TaskRouter REST routes: parse Twilio's form parameters, call the state machines, render snake_case.
 import { invalidParameter, notFound } from './errors';
-import { Params } from './openapi';
-import { page, SimRequest, SimResponse, TwilioSimulator } from './simulator';
+import type { Params } from './openapi';
+import { page, type SimRequest, type SimResponse, type TwilioSimulator } from './simulator';
 import type { TaskQueueOptions, TaskRouterSim, WorkflowOptions } from './taskrouter';
 import {
   renderActivity,
@@ -15,7 +15,7 @@ import {
   renderWorkspace,
   taskEtag,
 } from './taskrouter-render';
-import { Attributes, ReservationState, ReservationStatus, TaskState, TaskStatus, WorkerState, WorkspaceState } from './taskrouter-state';
+import type { Attributes, ReservationState, ReservationStatus, TaskState, TaskStatus, WorkerState, WorkspaceState } from './taskrouter-state';
 import { checkExpression, parseJsonObject } from './taskrouter-workflow';
 
 const WS = '/v1/Workspaces/{WorkspaceSid}';

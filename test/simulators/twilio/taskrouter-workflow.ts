@@ -1,8 +1,8 @@
 // Workflow configuration: validation (as Twilio answers a bad Configuration: HTTP 400) and the pure
 // routing questions: which filter a task matches, which target is due, which queue a target means.
 import { invalidParameter } from './errors';
-import { CompiledExpression, ExpressionSyntaxError, parseExpression, Scope } from './taskrouter-expression';
-import { Attributes, WorkflowConfiguration, WorkflowFilter, WorkflowTarget } from './taskrouter-state';
+import { type CompiledExpression, ExpressionSyntaxError, parseExpression, type Scope } from './taskrouter-expression';
+import type { Attributes, WorkflowConfiguration, WorkflowFilter, WorkflowTarget } from './taskrouter-state';
 
 /** Name reported in WorkflowFilterName when a task lands in the default_filter. */
 export const DEFAULT_FILTER_NAME = 'Default Filter';

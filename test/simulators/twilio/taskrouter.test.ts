@@ -1,9 +1,9 @@
-import http from 'http';
+import http from 'node:http';
 import { listenOnLoopback } from '../http';
-import { TwilioSimulator } from './simulator';
-import { TwilioSwitches } from './switches';
-import { PRECONDITION_FAILED_CODE, TaskRouterSim, TaskState, WorkerState, WorkspaceState } from './taskrouter';
-import { clientFor, signedWith, startSimulator, startWebhookReceiver, stopAndExpectNoViolations, WebhookReceiver } from './test-support';
+import type { TwilioSimulator } from './simulator';
+import type { TwilioSwitches } from './switches';
+import { PRECONDITION_FAILED_CODE, TaskRouterSim, type TaskState, type WorkerState, type WorkspaceState } from './taskrouter';
+import { clientFor, signedWith, startSimulator, startWebhookReceiver, stopAndExpectNoViolations, type WebhookReceiver } from './test-support';
 
 /** Stands in for the workspace's EventCallbackUrl. */
 let sink: WebhookReceiver;

@@ -24,26 +24,26 @@
 //   documents no code of its own for it), and no reservation takes a channel past 50.
 import { invalidParameter, notFound, TwilioApiError } from './errors';
 import { newSid } from './sids';
-import { SimulatorModule, TwilioSimulator } from './simulator';
-import { buildEventParams, eventPassesFilter, EventSubject } from './taskrouter-events';
+import type { SimulatorModule, TwilioSimulator } from './simulator';
+import { buildEventParams, eventPassesFilter, type EventSubject } from './taskrouter-events';
 import { taskEtag } from './taskrouter-render';
 import { registerTaskRouterRoutes } from './taskrouter-routes';
 import {
   ACTIVE_RESERVATION_STATUSES,
-  ActivityState,
-  Attributes,
-  RecordedEvent,
-  ReservationState,
-  ReservationStatus,
-  TaskChannelState,
-  TaskQueueState,
-  TaskState,
-  TaskStatus,
-  WorkerChannelState,
-  WorkerState,
-  WorkflowState,
-  WorkflowTarget,
-  WorkspaceState,
+  type ActivityState,
+  type Attributes,
+  type RecordedEvent,
+  type ReservationState,
+  type ReservationStatus,
+  type TaskChannelState,
+  type TaskQueueState,
+  type TaskState,
+  type TaskStatus,
+  type WorkerChannelState,
+  type WorkerState,
+  type WorkflowState,
+  type WorkflowTarget,
+  type WorkspaceState,
 } from './taskrouter-state';
 import {
   checkExpression,
@@ -51,7 +51,7 @@ import {
   DEFAULT_FILTER_INDEX,
   defaultFilter,
   dueTargetIndex,
-  FilterMatch,
+  type FilterMatch,
   filterAt,
   matchFilter,
   parseWorkflowConfiguration,

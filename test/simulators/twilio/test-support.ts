@@ -2,9 +2,9 @@
 // at it, and a local endpoint that records the webhooks the simulator delivers.
 import http from 'node:http';
 import twilio from 'twilio';
-import { createTwilioClient, TwilioClient } from '../../../functions/common/twilio/client';
+import { createTwilioClient, type TwilioClient } from '../../../functions/common/twilio/client';
 import { closeServer, listenOnLoopback, readBody } from '../http';
-import { SimulatorModule, TwilioSimulator, TwilioSimulatorOptions } from './simulator';
+import { type SimulatorModule, TwilioSimulator, type TwilioSimulatorOptions } from './simulator';
 
 /** Starts a simulator with product modules loaded under their names, e.g. `{ taskrouter: new TaskRouterSim() }`. */
 export async function startSimulator(modules: Record<string, SimulatorModule>, options: TwilioSimulatorOptions = {}): Promise<TwilioSimulator> {
