@@ -98,5 +98,9 @@ async function noteHealth(state: BridgeState, event: string, key: string): Promi
   const now = Date.now();
   if (now - lastHealthNote < HEALTH_NOTE_EVERY_MS) return;
   lastHealthNote = now;
-  await state.noteOpencxEvent(event, new Date(now), key).catch((error: unknown) => logEvent({ event, outcome: 'warning', reason: 'could not note the OpenCX event for the setup check', error: String(error) }, 'warn'));
+  await state
+    .noteOpencxEvent(event, new Date(now), key)
+    .catch((error: unknown) =>
+      logEvent({ event, outcome: 'warning', reason: 'could not note the OpenCX event for the setup check', error: String(error) }, 'warn'),
+    );
 }

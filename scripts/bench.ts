@@ -72,7 +72,11 @@ const average = (values: number[]): number => values.reduce((a, b) => a + b, 0) 
 
 function reportCalls(label: string, samples: Sample[]): void {
   console.log(
-    `  ${label.padEnd(58)} n=${String(samples.length).padStart(2)}  Twilio ${average(samples.map((s) => s.twilio)).toFixed(1).padStart(5)}  OpenCX ${average(samples.map((s) => s.opencx)).toFixed(1).padStart(4)}`,
+    `  ${label.padEnd(58)} n=${String(samples.length).padStart(2)}  Twilio ${average(samples.map((s) => s.twilio))
+      .toFixed(1)
+      .padStart(5)}  OpenCX ${average(samples.map((s) => s.opencx))
+      .toFixed(1)
+      .padStart(4)}`,
   );
 }
 
@@ -88,9 +92,13 @@ async function callCounts(): Promise<void> {
     for (let i = 0; i < CALL_SAMPLE_CONVERSATIONS; i++) {
       let conversationSid = '';
       engage.push(
-        await measure(world, async () => {
-          conversationSid = (await world.customerStartsConversation(`Hello ${i}`)).conversationSid;
-        }, 'reservation.created'),
+        await measure(
+          world,
+          async () => {
+            conversationSid = (await world.customerStartsConversation(`Hello ${i}`)).conversationSid;
+          },
+          'reservation.created',
+        ),
       );
       // The relay Function on its own: OpenCX's webhook for the same answer held back.
       world.opencx.configureWebhook(undefined);
@@ -105,7 +113,7 @@ async function callCounts(): Promise<void> {
     console.log(`\n1. REST calls, a process per request (twilio-run's default, no warm container); ${CALL_SAMPLE_CONVERSATIONS} conversations`);
     reportCalls('conversation start (every event; engage on reservation.created)', engage);
     reportCalls('relayed message: the webhook Function alone', relayAlone);
-    reportCalls('relayed message: the webhook, then OpenCX\'s webhook for it', relay);
+    reportCalls("relayed message: the webhook, then OpenCX's webhook for it", relay);
     reportCalls('the message that hands off (every Function it set off)', handoff);
     console.log(`  handoff after OpenCX answered: ${depth} sequential Twilio round trips (target <= 3)`);
     if (world.twilio.violations.length) throw new Error(`spec violations: ${JSON.stringify(world.twilio.violations)}`);
@@ -178,11 +186,14 @@ class LoadRun {
 
   /** Where Conversations posts message events: the bridge's webhook or the no-op. */
   async conversationEventsTo(functionName: 'webhook' | 'noop'): Promise<void> {
-    await this.world.client.conversations.v1.services(this.world.conversationsServiceSid).configuration.webhooks().update({
-      postWebhookUrl: `${this.functions!.url}/${functionName}`,
-      method: 'POST',
-      filters: CONVERSATION_FILTERS,
-    });
+    await this.world.client.conversations.v1
+      .services(this.world.conversationsServiceSid)
+      .configuration.webhooks()
+      .update({
+        postWebhookUrl: `${this.functions!.url}/${functionName}`,
+        method: 'POST',
+        filters: CONVERSATION_FILTERS,
+      });
   }
 
   /** CONVERSATIONS conversations, each engaged by the AI. */
@@ -216,8 +227,11 @@ class LoadRun {
       const due = started + (i * 1000) / ratePerSecond;
       const wait = due - performance.now();
       if (wait > 0) await sleep(wait);
-      const conversationSid = this.conversationSids[(this.nextWriter++) % this.conversationSids.length];
-      const message = world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, { author: world.customerOf(conversationSid), body: `Question ${i}` });
+      const conversationSid = this.conversationSids[this.nextWriter++ % this.conversationSids.length];
+      const message = world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
+        author: world.customerOf(conversationSid),
+        body: `Question ${i}`,
+      });
       sids.add(message.sid);
     }
     await world.settle();
@@ -280,13 +294,22 @@ async function throughput(run: LoadRun): Promise<void> {
     const failed = deliveries.filter(deliveryFailed).length;
     const lost = count - (run.totalAiReplies() - repliesBefore);
     const achieved = count / seconds;
-    const p99 = percentile(deliveries.map((d) => d.durationMs ?? 0), 99);
-    console.log(`  offered ${String(rate).padStart(4)}/s  answered ${achieved.toFixed(1).padStart(6)}/s  failed ${failed}  lost ${lost}  webhook p99 ${p99} ms`);
+    const p99 = percentile(
+      deliveries.map((d) => d.durationMs ?? 0),
+      99,
+    );
+    console.log(
+      `  offered ${String(rate).padStart(4)}/s  answered ${achieved.toFixed(1).padStart(6)}/s  failed ${failed}  lost ${lost}  webhook p99 ${p99} ms`,
+    );
     // Keeping up: everything answered, none failed, and the backlog drained within 10 % of the step.
     if (failed > 0 || lost !== 0 || achieved < rate * 0.9) break;
     best = { offered: rate, achieved };
   }
-  console.log(best ? `  sustained with zero loss: ${best.achieved.toFixed(1)} messages/s (offered ${best.offered}/s)` : '  no rate of the ladder was sustained with zero loss');
+  console.log(
+    best
+      ? `  sustained with zero loss: ${best.achieved.toFixed(1)} messages/s (offered ${best.offered}/s)`
+      : '  no rate of the ladder was sustained with zero loss',
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,16 +345,25 @@ function coldRequireAndSize(): void {
     total += bytes;
     sourceMaps += map >= 0 ? Buffer.byteLength(text.slice(map)) : 0;
     const ms = median(Array.from({ length: COLD_REQUIRE_RUNS }, () => requireMs(file)));
-    console.log(`  ${path.relative(functionsDir, file).padEnd(28)} require ${ms.toFixed(0).padStart(4)} ms  ${kib(bytes).padStart(8)}${map >= 0 ? ` (${kib(Buffer.byteLength(text.slice(0, map)))} without its inline source map)` : ''}`);
+    console.log(
+      `  ${path.relative(functionsDir, file).padEnd(28)} require ${ms.toFixed(0).padStart(4)} ms  ${kib(bytes).padStart(8)}${map >= 0 ? ` (${kib(Buffer.byteLength(text.slice(0, map)))} without its inline source map)` : ''}`,
+    );
   }
   const assets = fs.existsSync(assetsDir) ? functionFiles(assetsDir).reduce((sum, file) => sum + fs.statSync(file).size, 0) : 0;
-  const dependencies = Object.entries((JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+  const dependencies = Object.entries(
+    (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies,
+  );
   console.log(`  uploaded by twilio serverless:deploy: dist/functions ${kib(total)} (${kib(sourceMaps)} of it inline source maps), dist/assets ${kib(assets)}`);
   console.log(`  installed by Twilio from package.json, not uploaded: ${dependencies.map(([name, version]) => `${name}@${version}`).join(', ')}`);
 }
 
 async function main(): Promise<void> {
-  console.log(`${new Date().toISOString()}  ${os.cpus().length} cores (${os.cpus()[0]?.model}), load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, node ${process.version}`);
+  console.log(
+    `${new Date().toISOString()}  ${os.cpus().length} cores (${os.cpus()[0]?.model}), load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}, node ${process.version}`,
+  );
   await callCounts();
 
   const run = await LoadRun.start();
@@ -351,7 +383,12 @@ async function main(): Promise<void> {
   }
 
   coldRequireAndSize();
-  console.log(`\nload average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `\nload average at the end ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
 }
 
 main()

@@ -14,7 +14,8 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 /** Semantic Versioning 2.0.0's version grammar. */
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 /** flex:plugins:release's limits on a release's name and description. */
 const RELEASE_NAME_MAX = 100;
 const RELEASE_DESCRIPTION_MAX = 500;
@@ -36,7 +37,10 @@ function changelogSection(changelog, version) {
   const start = lines.findIndex((line) => heading.test(line));
   if (start < 0) return undefined;
   const end = lines.findIndex((line, index) => index > start && line.startsWith('## '));
-  const body = lines.slice(start + 1, end < 0 ? undefined : end).join('\n').trim();
+  const body = lines
+    .slice(start + 1, end < 0 ? undefined : end)
+    .join('\n')
+    .trim();
   return body || undefined;
 }
 
@@ -121,7 +125,11 @@ function main(argv) {
   };
   switch (command) {
     case 'check-tag': {
-      const problems = tagProblems(argument ?? '', { rootVersion: readJson('package.json').version, pluginVersion: plugin.version, changelog: readChangelog() });
+      const problems = tagProblems(argument ?? '', {
+        rootVersion: readJson('package.json').version,
+        pluginVersion: plugin.version,
+        changelog: readChangelog(),
+      });
       for (const problem of problems) console.error(`Refusing to release ${argument}: ${problem}`);
       if (problems.length === 0) console.log(`${argument} matches package.json, plugin-opencx/package.json and CHANGELOG.md`);
       return problems.length === 0 ? 0 : 1;

@@ -5,7 +5,23 @@ import path from 'node:path';
 const release = require('./release.cjs') as typeof import('./release.cjs');
 
 const ROOT = path.resolve(__dirname, '..');
-const CHANGELOG = ['# Changelog', '', '## [Unreleased]', '', '- Next', '', '## [1.2.3]', '', '- Panel under the header', '  on every Flex UI 2.x.', '- Release pipeline.', '', '## [1.2.2]', '', '- Older'].join('\n');
+const CHANGELOG = [
+  '# Changelog',
+  '',
+  '## [Unreleased]',
+  '',
+  '- Next',
+  '',
+  '## [1.2.3]',
+  '',
+  '- Panel under the header',
+  '  on every Flex UI 2.x.',
+  '- Release pipeline.',
+  '',
+  '## [1.2.2]',
+  '',
+  '- Older',
+].join('\n');
 const matching = { rootVersion: '1.2.3', pluginVersion: '1.2.3', changelog: CHANGELOG };
 
 describe('the release tag check', () => {
@@ -22,7 +38,9 @@ describe('the release tag check', () => {
   });
 
   it('refuses a version without its changelog', () => {
-    expect(release.tagProblems('v1.2.4', { ...matching, rootVersion: '1.2.4', pluginVersion: '1.2.4' })).toEqual(['CHANGELOG.md has no section "## [1.2.4]" with the changes']);
+    expect(release.tagProblems('v1.2.4', { ...matching, rootVersion: '1.2.4', pluginVersion: '1.2.4' })).toEqual([
+      'CHANGELOG.md has no section "## [1.2.4]" with the changes',
+    ]);
   });
 
   it.each(['1.2.3', 'v1.2', 'v01.2.3', 'release-1.2.3', 'v1.2.3.4', ''])('refuses %p, which is not v and a semantic version', (tag) => {
@@ -36,7 +54,11 @@ describe('the release tag check', () => {
 
   it("passes for this repository's own versions and CHANGELOG.md", () => {
     const version = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version as string;
-    const sources = { rootVersion: version, pluginVersion: JSON.parse(readFileSync(path.join(ROOT, 'plugin-opencx/package.json'), 'utf8')).version as string, changelog: readFileSync(path.join(ROOT, 'CHANGELOG.md'), 'utf8') };
+    const sources = {
+      rootVersion: version,
+      pluginVersion: JSON.parse(readFileSync(path.join(ROOT, 'plugin-opencx/package.json'), 'utf8')).version as string,
+      changelog: readFileSync(path.join(ROOT, 'CHANGELOG.md'), 'utf8'),
+    };
     expect(release.tagProblems(`v${version}`, sources)).toEqual([]);
   });
 });
@@ -54,7 +76,13 @@ describe('the plugin commands', () => {
   const changelog = release.changelogSection(CHANGELOG, '1.2.3') ?? '';
 
   it('deploy exactly the package version, with its changelog on one line', () => {
-    expect(release.pluginDeployArgs(plugin, changelog)).toEqual(['flex:plugins:deploy', '--version', '1.2.3', '--changelog', 'Panel under the header on every Flex UI 2.x; Release pipeline']);
+    expect(release.pluginDeployArgs(plugin, changelog)).toEqual([
+      'flex:plugins:deploy',
+      '--version',
+      '1.2.3',
+      '--changelog',
+      'Panel under the header on every Flex UI 2.x; Release pipeline',
+    ]);
   });
 
   it('release it with the flags flex:plugins:release requires', () => {

@@ -21,7 +21,10 @@ const only = option('--only')?.split(',') ?? [...SCENARIOS];
  */
 const SIZES: Record<(typeof SCENARIOS)[number], { full: Traffic; short: Traffic }> = {
   load: { full: { conversations: 200, messages: 10, handoffShare: 0.1, burst: 50 }, short: { conversations: 60, messages: 3, handoffShare: 0.1, burst: 60 } },
-  duplicates: { full: { conversations: 50, messages: 6, handoffShare: 0.1, burst: 50 }, short: { conversations: 16, messages: 4, handoffShare: 0.1, burst: 16 } },
+  duplicates: {
+    full: { conversations: 50, messages: 6, handoffShare: 0.1, burst: 50 },
+    short: { conversations: 16, messages: 4, handoffShare: 0.1, burst: 16 },
+  },
   faults: { full: { conversations: 50, messages: 8, handoffShare: 0.1, burst: 50 }, short: { conversations: 16, messages: 4, handoffShare: 0.1, burst: 16 } },
   writers: { full: { conversations: 50, messages: 4, handoffShare: 0.5, burst: 50 }, short: { conversations: 12, messages: 3, handoffShare: 0.5, burst: 12 } },
 };
@@ -56,7 +59,12 @@ async function main(): Promise<void> {
   for (const name of only) {
     const traffic = SIZES[name as keyof typeof SIZES]?.[short ? 'short' : 'full'];
     if (!traffic) throw new Error(`unknown scenario ${name}; one of ${SCENARIOS.join(', ')}`);
-    const result = await { load: () => load(traffic), duplicates: () => duplicates(traffic, seed), faults: () => faults(traffic, seed, short ? 2 : 4), writers: () => writers(traffic) }[name as keyof typeof SIZES]();
+    const result = await {
+      load: () => load(traffic),
+      duplicates: () => duplicates(traffic, seed),
+      faults: () => faults(traffic, seed, short ? 2 : 4),
+      writers: () => writers(traffic),
+    }[name as keyof typeof SIZES]();
     results.push(result);
     console.log(`${result.name}: ${result.notes.join('; ')} (${result.seconds} s)`);
   }

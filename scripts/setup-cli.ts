@@ -51,7 +51,12 @@ function pluginCall(options: CliOptions, settings: CliSettings): PluginCall<Admi
 }
 
 /** The option the admin typed for a form field an operation refused. */
-const OPTION_OF_FIELD: Record<string, string> = { workflowSid: '--workflow', humanQueueSid: '--human-queue', confirm: '--yes', keepSyncData: '--keep-sync-data' };
+const OPTION_OF_FIELD: Record<string, string> = {
+  workflowSid: '--workflow',
+  humanQueueSid: '--human-queue',
+  confirm: '--yes',
+  keepSyncData: '--keep-sync-data',
+};
 
 /** Why an operation could not run, in one sentence, with the Functions' error code or the CLI's own; never a secret. */
 function failureOf(error: unknown, settings: CliSettings): { code: string; message: string; field?: string } {
@@ -65,7 +70,10 @@ function failureOf(error: unknown, settings: CliSettings): { code: string; messa
   const code = `code ${twilioErrorCode(error) ?? 'none'}`;
   if (status === 401 || status === 403) {
     const who = settings.apiKey ? `the API key ${settings.apiKey.sid}` : 'the auth token';
-    return { code: 'twilio_credentials_refused', message: `Twilio refused ${who} for account ${settings.env.ACCOUNT_SID} (${status}, ${code}): check TWILIO_ACCOUNT_SID and the credentials` };
+    return {
+      code: 'twilio_credentials_refused',
+      message: `Twilio refused ${who} for account ${settings.env.ACCOUNT_SID} (${status}, ${code}): check TWILIO_ACCOUNT_SID and the credentials`,
+    };
   }
   if (status !== undefined) return { code: 'twilio_error', message: `Twilio answered ${status} (${code}): ${(error as Error).message}` };
   if (isNetworkError(error)) return { code: 'unreachable', message: `Could not reach Twilio: ${(error as Error).message}` };

@@ -3,7 +3,10 @@ import { planAiPool, type PoolWorker, poolWorkerName, servesAsAi } from './ai-po
 const AI = { opencx_ai: true, full_name: 'AI Support Agent', routing: { skills: ['opencx_ai'] } };
 
 /** An AI worker serving as the pool's are: Available, chat and sms open at 50, voice closed. */
-function worker(sid: string, over: { tasks?: number; name?: string; available?: boolean; closed?: boolean; attributes?: Record<string, unknown> } = {}): PoolWorker {
+function worker(
+  sid: string,
+  over: { tasks?: number; name?: string; available?: boolean; closed?: boolean; attributes?: Record<string, unknown> } = {},
+): PoolWorker {
   const open = !over.closed;
   return {
     sid,
@@ -58,14 +61,26 @@ describe('planAiPool: growing', () => {
 
   it('a second save of a pool that serves changes nothing', () => {
     const workers = [worker('WK1', { tasks: 12 }), worker('WK2', { tasks: 40 })];
-    expect(planAiPool(2, { pool: ['WK1', 'WK2'], draining: [] }, workers)).toEqual({ keep: [kept('WK1'), kept('WK2')], create: [], drain: [], draining: [], remove: [] });
+    expect(planAiPool(2, { pool: ['WK1', 'WK2'], draining: [] }, workers)).toEqual({
+      keep: [kept('WK1'), kept('WK2')],
+      create: [],
+      drain: [],
+      draining: [],
+      remove: [],
+    });
   });
 });
 
 describe('planAiPool: shrinking never removes a worker that holds a task', () => {
   it('drains a surplus worker holding tasks (its channels are closed) and deletes an idle one', () => {
     const workers = [worker('WK1', { tasks: 30 }), worker('WK2', { tasks: 5 }), worker('WK3')];
-    expect(planAiPool(1, { pool: ['WK1', 'WK2', 'WK3'], draining: [] }, workers)).toEqual({ keep: [kept('WK1')], create: [], drain: ['WK2'], draining: [], remove: ['WK3'] });
+    expect(planAiPool(1, { pool: ['WK1', 'WK2', 'WK3'], draining: [] }, workers)).toEqual({
+      keep: [kept('WK1')],
+      create: [],
+      drain: ['WK2'],
+      draining: [],
+      remove: ['WK3'],
+    });
   });
 
   it('keeps the busiest workers, so the ones drained empty soonest', () => {
@@ -75,8 +90,20 @@ describe('planAiPool: shrinking never removes a worker that holds a task', () =>
 
   it('a draining worker still holding tasks stays draining without another write; once it holds none, a save deletes it', () => {
     const stored = { pool: ['WK1'], draining: ['WK2'] };
-    expect(planAiPool(1, stored, [worker('WK1'), worker('WK2', { tasks: 1, closed: true })])).toEqual({ keep: [kept('WK1')], create: [], drain: [], draining: ['WK2'], remove: [] });
-    expect(planAiPool(1, stored, [worker('WK1'), worker('WK2', { closed: true })])).toEqual({ keep: [kept('WK1')], create: [], drain: [], draining: [], remove: ['WK2'] });
+    expect(planAiPool(1, stored, [worker('WK1'), worker('WK2', { tasks: 1, closed: true })])).toEqual({
+      keep: [kept('WK1')],
+      create: [],
+      drain: [],
+      draining: ['WK2'],
+      remove: [],
+    });
+    expect(planAiPool(1, stored, [worker('WK1'), worker('WK2', { closed: true })])).toEqual({
+      keep: [kept('WK1')],
+      create: [],
+      drain: [],
+      draining: [],
+      remove: ['WK2'],
+    });
   });
 
   it('a task on sms counts as much as one on chat', () => {

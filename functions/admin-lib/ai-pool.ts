@@ -47,10 +47,13 @@ export interface PoolPlan {
 export const poolWorkerName = (index: number): string => (index === 0 ? AI_WORKER_NAME : `${AI_WORKER_NAME} ${index + 1}`);
 
 /** Tasks the worker holds on all its channels (reservations pending, accepted or wrapping). */
-export const heldTasks = (worker: { channels: readonly { assignedTasks: number }[] }): number => worker.channels.reduce((sum, channel) => sum + channel.assignedTasks, 0);
+export const heldTasks = (worker: { channels: readonly { assignedTasks: number }[] }): number =>
+  worker.channels.reduce((sum, channel) => sum + channel.assignedTasks, 0);
 
 /** Chat and sms open at their capacity, every other channel closed. */
-export function servesAsAi(worker: Pick<PoolWorker, 'channels'> | { channels: readonly { taskChannel: string; capacity: number; available: boolean }[] }): boolean {
+export function servesAsAi(
+  worker: Pick<PoolWorker, 'channels'> | { channels: readonly { taskChannel: string; capacity: number; available: boolean }[] },
+): boolean {
   return worker.channels.every((channel) => {
     const capacity = AI_WORKER_CHANNELS[channel.taskChannel];
     return capacity === undefined ? !channel.available : channel.available && channel.capacity === capacity;
@@ -60,7 +63,8 @@ export function servesAsAi(worker: Pick<PoolWorker, 'channels'> | { channels: re
 const allClosed = (worker: PoolWorker): boolean => worker.channels.every((channel) => !channel.available);
 
 function withSkill(attributes: Record<string, unknown>): Record<string, unknown> | undefined {
-  const routing = attributes.routing && typeof attributes.routing === 'object' && !Array.isArray(attributes.routing) ? (attributes.routing as Record<string, unknown>) : {};
+  const routing =
+    attributes.routing && typeof attributes.routing === 'object' && !Array.isArray(attributes.routing) ? (attributes.routing as Record<string, unknown>) : {};
   const skills = Array.isArray(routing.skills) ? routing.skills : [];
   if (skills.includes(AI_WORKER_SKILL)) return undefined;
   return { ...attributes, routing: { ...routing, skills: [...skills, AI_WORKER_SKILL] } };
@@ -98,7 +102,9 @@ export function planAiPool(size: number, stored: StoredPool, workers: readonly P
 }
 
 /** What must change for a worker of the pool to serve: its channels, its activity, the AI's skill. */
-export function repairOf(worker: Pick<PoolWorker, 'sid' | 'attributes' | 'available'> & { channels: readonly { taskChannel: string; capacity: number; available: boolean }[] }): KeptWorker {
+export function repairOf(
+  worker: Pick<PoolWorker, 'sid' | 'attributes' | 'available'> & { channels: readonly { taskChannel: string; capacity: number; available: boolean }[] },
+): KeptWorker {
   const attributes = withSkill(worker.attributes);
   return { sid: worker.sid, reopen: !servesAsAi(worker), makeAvailable: !worker.available, ...(attributes ? { attributes } : {}) };
 }

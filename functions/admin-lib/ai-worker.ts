@@ -37,9 +37,7 @@ export async function ensureAiPool(taskrouter: TaskRouterApi, workspaceSid: stri
         return worker.sid;
       }),
     ),
-    Promise.all(
-      plan.keep.map((worker) => repairWorker(taskrouter, workspaceSid, worker, available?.sid, channelsOf.get(worker.sid))),
-    ),
+    Promise.all(plan.keep.map((worker) => repairWorker(taskrouter, workspaceSid, worker, available?.sid, channelsOf.get(worker.sid)))),
     Promise.all(plan.drain.map((sid) => setWorkerChannels(taskrouter, workspaceSid, sid, {}, channelsOf.get(sid)))),
   ]);
   const deleted = await Promise.all(plan.remove.map(async (sid) => ({ sid, outcome: await taskrouter.deleteWorker(workspaceSid, sid) })));
@@ -58,7 +56,13 @@ export async function ensureAiPool(taskrouter: TaskRouterApi, workspaceSid: stri
  * Puts a worker of the pool right as `repairOf` planned it: the AI's skill, chat and sms open at
  * their capacity (every other channel closed), then an available activity (`availableSid`).
  */
-export async function repairWorker(taskrouter: TaskRouterApi, workspaceSid: string, worker: KeptWorker, availableSid: string | undefined, channels?: readonly WorkerChannel[]): Promise<void> {
+export async function repairWorker(
+  taskrouter: TaskRouterApi,
+  workspaceSid: string,
+  worker: KeptWorker,
+  availableSid: string | undefined,
+  channels?: readonly WorkerChannel[],
+): Promise<void> {
   if (worker.attributes) await taskrouter.updateWorkerAttributes(workspaceSid, worker.sid, worker.attributes);
   if (worker.reopen) await setWorkerChannels(taskrouter, workspaceSid, worker.sid, AI_WORKER_CHANNELS, channels);
   if (worker.makeAvailable) await taskrouter.updateWorkerActivity(workspaceSid, worker.sid, availableSid!);
@@ -79,7 +83,8 @@ export async function setWorkerChannels(
   await Promise.all(
     channels.map((channel) => {
       const capacity = capacities[channel.taskChannel];
-      if (capacity === undefined) return channel.available ? taskrouter.updateWorkerChannel(workspaceSid, workerSid, channel.sid, { available: false }) : undefined;
+      if (capacity === undefined)
+        return channel.available ? taskrouter.updateWorkerChannel(workspaceSid, workerSid, channel.sid, { available: false }) : undefined;
       if (channel.available && channel.capacity === capacity) return undefined;
       return taskrouter.updateWorkerChannel(workspaceSid, workerSid, channel.sid, { capacity, available: true });
     }),

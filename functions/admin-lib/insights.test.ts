@@ -22,7 +22,14 @@ const handoff = (n: number, at: string, extra: Partial<HandoffInsight> = {}): In
   secondsWithAi: 60,
   ...extra,
 });
-const verdict = (n: number, at: string, needed: boolean, summaryRight = true, taskN = n): InsightEvent => ({ type: 'verdict', at, conversationSid: conv(n), taskSid: task(taskN), needed, summaryRight });
+const verdict = (n: number, at: string, needed: boolean, summaryRight = true, taskN = n): InsightEvent => ({
+  type: 'verdict',
+  at,
+  conversationSid: conv(n),
+  taskSid: task(taskN),
+  needed,
+  summaryRight,
+});
 
 describe('insightsPeriod', () => {
   it('is whole UTC days ending now: today from midnight, 7d and 30d including today; 7d by default', () => {
@@ -32,7 +39,10 @@ describe('insightsPeriod', () => {
   });
 
   it.each(['week', '1d', 'TODAY'])('refuses %j with 400 invalid_input on period', (name) => {
-    expect(adminErrorOf(() => insightsPeriod(name, NOW)).toBody()).toEqual({ ok: false, error: { code: 'invalid_input', message: 'period must be today, 7d or 30d', field: 'period' } });
+    expect(adminErrorOf(() => insightsPeriod(name, NOW)).toBody()).toEqual({
+      ok: false,
+      error: { code: 'invalid_input', message: 'period must be today, 7d or 30d', field: 'period' },
+    });
   });
 });
 
@@ -85,12 +95,24 @@ describe('summariseInsights', () => {
       { date: '2026-03-10', engaged: 1, contained: 0, handedOff: 1 },
     ]);
     expect(summary.handoffs).toEqual([
-      { at: '2026-03-10T09:02:00.000Z', taskSid: task(2), conversationSid: conv(2), reason: 'AI requested human handoff', sentiment: 'negative', secondsWithAi: 120 },
+      {
+        at: '2026-03-10T09:02:00.000Z',
+        taskSid: task(2),
+        conversationSid: conv(2),
+        reason: 'AI requested human handoff',
+        sentiment: 'negative',
+        secondsWithAi: 120,
+      },
     ]);
   });
 
   it('counts per period: only events from the period start to now', () => {
-    const events = [engage(1, '2026-03-03T23:59:59.999Z'), engage(2, '2026-03-04T00:00:00.000Z'), engage(3, '2026-03-10T14:00:00.000Z'), engage(4, '2026-03-10T15:00:00.001Z')];
+    const events = [
+      engage(1, '2026-03-03T23:59:59.999Z'),
+      engage(2, '2026-03-04T00:00:00.000Z'),
+      engage(3, '2026-03-10T14:00:00.000Z'),
+      engage(4, '2026-03-10T15:00:00.001Z'),
+    ];
     expect(summariseInsights(events, week).engaged).toBe(2);
     expect(summariseInsights(events, insightsPeriod('today', NOW)).engaged).toBe(1);
     expect(summariseInsights(events, insightsPeriod('30d', NOW)).engaged).toBe(3);
@@ -142,7 +164,12 @@ describe('summariseInsights', () => {
   });
 
   it('lists at most 200 handoffs, newest first, and leaves out malformed items', () => {
-    const events: unknown[] = [...Array.from({ length: 250 }, (_, i) => handoff(i, new Date(Date.parse('2026-03-05T00:00:00Z') + i * 60_000).toISOString())), null, { type: 'engage' }, 'x'];
+    const events: unknown[] = [
+      ...Array.from({ length: 250 }, (_, i) => handoff(i, new Date(Date.parse('2026-03-05T00:00:00Z') + i * 60_000).toISOString())),
+      null,
+      { type: 'engage' },
+      'x',
+    ];
     const summary = summariseInsights(events, week);
     expect(summary.handedOff).toBe(250);
     expect(summary.handoffs).toHaveLength(200);
@@ -162,7 +189,11 @@ describe('summariseInsights', () => {
     for (let n = 0; events.length < 32 * MAX_PAGES_PER_MAP * 100; n++) {
       const at = month.from.getTime() + ((n * 7919) % span);
       events.push(engage(n, new Date(at).toISOString()));
-      if (n % 4 === 0) events.push(handoff(n, new Date(at + 90_000).toISOString(), { reason: `reason ${n % 13}`, secondsWithAi: n % 600 }), verdict(n, new Date(at + 600_000).toISOString(), n % 3 === 0));
+      if (n % 4 === 0)
+        events.push(
+          handoff(n, new Date(at + 90_000).toISOString(), { reason: `reason ${n % 13}`, secondsWithAi: n % 600 }),
+          verdict(n, new Date(at + 600_000).toISOString(), n % 3 === 0),
+        );
       events.push(end(n, new Date(at + 900_000).toISOString(), n % 4 !== 0));
     }
     const started = performance.now();
@@ -189,14 +220,23 @@ describe('coverageStart', () => {
   const from = new Date('2026-03-04T00:00:00.000Z');
   it('is the period start when every map was read to it, else the latest point a map stopped at', () => {
     expect(coverageStart([{ complete: true }, { complete: true, oldestAt: '2026-03-05T00:00:00.000Z' }], from)).toEqual(from);
-    expect(coverageStart([{ complete: false, oldestAt: '2026-03-06T00:00:00.000Z' }, { complete: false, oldestAt: '2026-03-07T00:00:00.000Z' }, { complete: true }], from)).toEqual(
-      new Date('2026-03-07T00:00:00.000Z'),
-    );
+    expect(
+      coverageStart(
+        [{ complete: false, oldestAt: '2026-03-06T00:00:00.000Z' }, { complete: false, oldestAt: '2026-03-07T00:00:00.000Z' }, { complete: true }],
+        from,
+      ),
+    ).toEqual(new Date('2026-03-07T00:00:00.000Z'));
   });
 });
 
 describe('livePool', () => {
-  const worker = (sid: string, channels: WorkerRouting['channels']): WorkerRouting => ({ sid, friendlyName: sid, activityName: 'Available', available: true, channels });
+  const worker = (sid: string, channels: WorkerRouting['channels']): WorkerRouting => ({
+    sid,
+    friendlyName: sid,
+    activityName: 'Available',
+    available: true,
+    channels,
+  });
   it('is the conversations every AI worker holds against the open slots, on chat and sms; a draining worker holds some but offers none', () => {
     const workers = [
       worker('WK1', [

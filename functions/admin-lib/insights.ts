@@ -86,13 +86,20 @@ export function median(values: number[]): number | null {
 /** Every UTC day from `from` to `to`, oldest first. */
 function daysOf(from: Date, to: Date): string[] {
   const days: string[] = [];
-  for (let t = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); t <= to.getTime(); t += DAY_MS) days.push(new Date(t).toISOString().slice(0, 10));
+  for (let t = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); t <= to.getTime(); t += DAY_MS)
+    days.push(new Date(t).toISOString().slice(0, 10));
   return days;
 }
 
 /** Events in [from, to], by type; anything malformed is left out. */
 function byType(events: readonly unknown[], from: Date, to: Date) {
-  const lists = { engage: [] as Of<'engage'>[], handoff: [] as Of<'handoff'>[], end: [] as Of<'end'>[], handback: [] as Of<'handback'>[], verdict: [] as Of<'verdict'>[] };
+  const lists = {
+    engage: [] as Of<'engage'>[],
+    handoff: [] as Of<'handoff'>[],
+    end: [] as Of<'end'>[],
+    handback: [] as Of<'handback'>[],
+    verdict: [] as Of<'verdict'>[],
+  };
   // The bridge writes every time as toISOString(), which sorts as it compares.
   const [first, last] = [from.toISOString(), to.toISOString()];
   for (const event of events) {
@@ -104,7 +111,15 @@ function byType(events: readonly unknown[], from: Date, to: Date) {
 
 function isInsightEvent(value: unknown): value is InsightEvent {
   const e = value as Partial<InsightEvent> | null;
-  return !!e && typeof e === 'object' && typeof e.at === 'string' && typeof e.conversationSid === 'string' && typeof e.taskSid === 'string' && typeof e.type === 'string' && e.type in TYPES;
+  return (
+    !!e &&
+    typeof e === 'object' &&
+    typeof e.at === 'string' &&
+    typeof e.conversationSid === 'string' &&
+    typeof e.taskSid === 'string' &&
+    typeof e.type === 'string' &&
+    e.type in TYPES
+  );
 }
 const TYPES: Record<InsightEvent['type'], true> = { engage: true, handoff: true, end: true, handback: true, verdict: true };
 
@@ -169,7 +184,9 @@ export function summariseInsights(events: readonly unknown[], period: Period, co
       };
     });
 
-  const daily = new Map(daysOf(period.from, period.to).map((date) => [date, { engaged: new Set<string>(), contained: new Set<string>(), handedOff: new Set<string>() }]));
+  const daily = new Map(
+    daysOf(period.from, period.to).map((date) => [date, { engaged: new Set<string>(), contained: new Set<string>(), handedOff: new Set<string>() }]),
+  );
   for (const e of engage) daily.get(dayOf(e.at))?.engaged.add(e.conversationSid);
   for (const e of containedEnds) daily.get(dayOf(e.at))?.contained.add(e.conversationSid);
   for (const h of handoff) daily.get(dayOf(h.at))?.handedOff.add(h.conversationSid);
@@ -202,7 +219,9 @@ export function summariseInsights(events: readonly unknown[], period: Period, co
 export function livePool(workers: readonly WorkerRouting[]): { aiConversations: number; capacity: number } {
   const answered = (taskChannel: string): boolean => taskChannel in AI_WORKER_CHANNELS;
   const aiConversations = workers.flatMap((w) => w.channels.filter((c) => answered(c.taskChannel))).reduce((sum, c) => sum + c.assignedTasks, 0);
-  const capacity = poolUtilisation(workers).filter((c) => answered(c.taskChannel)).reduce((sum, c) => sum + c.capacity, 0);
+  const capacity = poolUtilisation(workers)
+    .filter((c) => answered(c.taskChannel))
+    .reduce((sum, c) => sum + c.capacity, 0);
   return { aiConversations, capacity };
 }
 

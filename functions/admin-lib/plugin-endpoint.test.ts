@@ -18,7 +18,11 @@ describe('authorize', () => {
 
   it('lets any of several roles through, names them in the refusal, and carries the worker SID the token names', () => {
     const supervisor = { ...valid, roles: ['supervisor'], workerSid: 'WK1' };
-    expect(authorize(supervisor, ['admin', 'supervisor'], 'the AI insights')).toEqual({ identity: 'admin@example.com', roles: ['supervisor'], workerSid: 'WK1' });
+    expect(authorize(supervisor, ['admin', 'supervisor'], 'the AI insights')).toEqual({
+      identity: 'admin@example.com',
+      roles: ['supervisor'],
+      workerSid: 'WK1',
+    });
     expect(adminErrorOf(() => authorize({ ...valid, roles: ['agent'] }, ['admin', 'supervisor'], 'the AI insights')).toBody()).toEqual({
       ok: false,
       error: { code: 'forbidden', message: 'Only Flex admins and supervisors can use the AI insights' },
@@ -26,8 +30,16 @@ describe('authorize', () => {
   });
 
   it('refuses an invalid token with 403, saying when it has expired', () => {
-    expect(adminErrorOf(() => authorize({ valid: false, code: 20101, roles: [] }, 'admin'))).toMatchObject({ status: 403, code: 'invalid_token', message: expect.stringMatching(/not valid/) });
-    expect(adminErrorOf(() => authorize({ valid: false, code: 20104, roles: [] }, undefined))).toMatchObject({ status: 403, code: 'invalid_token', message: expect.stringMatching(/expired/) });
+    expect(adminErrorOf(() => authorize({ valid: false, code: 20101, roles: [] }, 'admin'))).toMatchObject({
+      status: 403,
+      code: 'invalid_token',
+      message: expect.stringMatching(/not valid/),
+    });
+    expect(adminErrorOf(() => authorize({ valid: false, code: 20104, roles: [] }, undefined))).toMatchObject({
+      status: 403,
+      code: 'invalid_token',
+      message: expect.stringMatching(/expired/),
+    });
   });
 });
 

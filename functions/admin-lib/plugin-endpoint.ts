@@ -12,7 +12,17 @@ import { logEvent } from '../common/log';
 import { Deadline } from '../common/retry';
 import { BridgeState } from '../bridge/state';
 import type { BridgeConfig } from '../common/config';
-import { createTwilioApis, FLEX_TOKEN_EXPIRED, type FlexTokenCheck, type ReservationStatus, type ReservationSummary, type TaskSnapshot, type TwilioApis, type TwilioCredentials, undefinedIfNotFound } from '../common/twilio';
+import {
+  createTwilioApis,
+  FLEX_TOKEN_EXPIRED,
+  type FlexTokenCheck,
+  type ReservationStatus,
+  type ReservationSummary,
+  type TaskSnapshot,
+  type TwilioApis,
+  type TwilioCredentials,
+  undefinedIfNotFound,
+} from '../common/twilio';
 import { AdminError, internalError, invalidInput } from './admin-error';
 
 export interface AdminEnv extends TwilioCredentials {
@@ -80,7 +90,9 @@ const BUDGET_MS = 9000;
 export function authorize(check: FlexTokenCheck, role: Role | readonly Role[] | undefined, purpose = 'the OpenCX settings'): FlexCaller {
   if (!check.valid) {
     const message =
-      check.code === FLEX_TOKEN_EXPIRED ? 'Your Flex session has expired; reload Flex and try again' : 'Your Flex session is not valid; reload Flex and try again';
+      check.code === FLEX_TOKEN_EXPIRED
+        ? 'Your Flex session has expired; reload Flex and try again'
+        : 'Your Flex session is not valid; reload Flex and try again';
     throw new AdminError(403, 'invalid_token', message, undefined, `IAM refused the Flex token (code ${check.code ?? 'none'})`);
   }
   const caller = { identity: check.identity ?? 'unknown', roles: check.roles, ...(check.workerSid ? { workerSid: check.workerSid } : {}) };
@@ -96,7 +108,13 @@ export function authorize(check: FlexTokenCheck, role: Role | readonly Role[] | 
 export function authorizeTaskHolder(caller: FlexCaller, accepted: ReservationSummary[]): ReservationSummary {
   const held = caller.workerSid ? accepted.find((reservation) => reservation.workerSid === caller.workerSid) : undefined;
   if (!held) {
-    throw new AdminError(403, 'not_task_holder', 'Only the agent who holds this task can do this', undefined, `${caller.identity} (worker ${caller.workerSid ?? 'none'}) holds no accepted reservation of the task`);
+    throw new AdminError(
+      403,
+      'not_task_holder',
+      'Only the agent who holds this task can do this',
+      undefined,
+      `${caller.identity} (worker ${caller.workerSid ?? 'none'}) holds no accepted reservation of the task`,
+    );
   }
   return held;
 }
@@ -146,7 +164,14 @@ export function unsafeApiUrlError(error: RefusedApiUrlError): AdminError {
 /** The Sync service the settings live in; a deployment without one cannot serve the settings. */
 export function syncServiceSid(env: AdminEnv): string {
   const sid = env.SYNC_SERVICE_SID?.trim();
-  if (!sid) throw new AdminError(500, 'server_misconfigured', 'The OpenCX Functions are not fully set up; the details are in the Functions logs', undefined, 'SYNC_SERVICE_SID is not set');
+  if (!sid)
+    throw new AdminError(
+      500,
+      'server_misconfigured',
+      'The OpenCX Functions are not fully set up; the details are in the Functions logs',
+      undefined,
+      'SYNC_SERVICE_SID is not set',
+    );
   return sid;
 }
 
@@ -171,7 +196,19 @@ export function pluginEndpoint<Env extends AdminEnv>(
       const error = thrown instanceof AdminError ? thrown : thrown instanceof RefusedApiUrlError ? unsafeApiUrlError(thrown) : internalError(String(thrown));
       const level = error.status >= 500 ? 'error' : 'warn';
       const outcome = error.status >= 500 ? 'failed' : 'refused';
-      logEvent({ event: options.name, outcome, ...trace, status: error.status, code: error.code, field: error.field, reason: error.detail ?? error.message, ms: Date.now() - started }, level);
+      logEvent(
+        {
+          event: options.name,
+          outcome,
+          ...trace,
+          status: error.status,
+          code: error.code,
+          field: error.field,
+          reason: error.detail ?? error.message,
+          ms: Date.now() - started,
+        },
+        level,
+      );
       reply(callback, error.status, error.toBody());
     }
   };

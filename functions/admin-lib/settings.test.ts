@@ -86,8 +86,14 @@ describe('parseSaveForm', () => {
   });
 
   it('tells a blank note and translations (none) from absent ones (keep the stored), and a blank secret or timeout keeps the stored one', () => {
-    expect(parseSaveForm(form({ customerHandoffNote: '  ', customerHandoffNoteTranslations: '' }))).toMatchObject({ customerHandoffNote: '', customerHandoffNoteTranslations: {} });
-    expect(parseSaveForm(form({ opencxWebhookSecret: ' ', aiAnswerTimeoutSeconds: '' }))).toMatchObject({ opencxWebhookSecret: undefined, aiAnswerTimeoutSeconds: undefined });
+    expect(parseSaveForm(form({ customerHandoffNote: '  ', customerHandoffNoteTranslations: '' }))).toMatchObject({
+      customerHandoffNote: '',
+      customerHandoffNoteTranslations: {},
+    });
+    expect(parseSaveForm(form({ opencxWebhookSecret: ' ', aiAnswerTimeoutSeconds: '' }))).toMatchObject({
+      opencxWebhookSecret: undefined,
+      aiAnswerTimeoutSeconds: undefined,
+    });
   });
 
   it.each(['1', ' 120 ', '1000'])('accepts the peak of concurrent AI conversations %j', (peak) => {
@@ -183,13 +189,35 @@ describe('parseTranslations', () => {
   it('refuses translations too long together to fit the settings in one Sync document, whatever the worst case of the other fields', () => {
     const languages = ['de', 'es', 'fr', 'it', 'ja', 'ko', 'nl', 'pl', 'pt', 'ru', 'sv', 'tr', 'uk', 'vi', 'zh', 'ar', 'cs', 'da', 'el', 'fi'];
     const translations = (count: number) => JSON.stringify(Object.fromEntries(languages.slice(0, count).map((tag) => [tag, '日'.repeat(320)])));
-    expect(adminErrorOf(() => parseTranslations(translations(20)))).toMatchObject({ status: 400, code: 'invalid_input', field: 'customerHandoffNoteTranslations' });
+    expect(adminErrorOf(() => parseTranslations(translations(20)))).toMatchObject({
+      status: 400,
+      code: 'invalid_input',
+      field: 'customerHandoffNoteTranslations',
+    });
     const accepted = parseTranslations(translations(12));
     const worstCase = configDocument(
-      parseSaveForm(form({ opencxToken: 'k'.repeat(512), opencxWebhookSecret: 's'.repeat(512), customerHandoffNote: '日'.repeat(320), aiAuthorName: '日'.repeat(64), aiPeakConversations: '1000' })),
+      parseSaveForm(
+        form({
+          opencxToken: 'k'.repeat(512),
+          opencxWebhookSecret: 's'.repeat(512),
+          customerHandoffNote: '日'.repeat(320),
+          aiAuthorName: '日'.repeat(64),
+          aiPeakConversations: '1000',
+        }),
+      ),
       {},
       // The largest pool (1,000 conversations: 20 workers), draining a pool as large.
-      { opencxToken: 'k'.repeat(512), conversationsServiceSid: IS, aiWorkerSids: workerSids(20), aiDrainingWorkerSids: workerSids(20), timerWorkspaceSid: WS, timerWorkflowSid: 'WW' + '0'.repeat(32), orgName: 'Acme Corporation', configVersion: 'mixu1b2c3d4', now: new Date() },
+      {
+        opencxToken: 'k'.repeat(512),
+        conversationsServiceSid: IS,
+        aiWorkerSids: workerSids(20),
+        aiDrainingWorkerSids: workerSids(20),
+        timerWorkspaceSid: WS,
+        timerWorkflowSid: 'WW' + '0'.repeat(32),
+        orgName: 'Acme Corporation',
+        configVersion: 'mixu1b2c3d4',
+        now: new Date(),
+      },
     );
     expect(Buffer.byteLength(JSON.stringify({ ...worstCase, customerHandoffNoteTranslations: accepted }))).toBeLessThanOrEqual(16 * 1024);
   });
@@ -211,17 +239,31 @@ describe('tokenToSave', () => {
   });
 
   it('asks for a token when none is posted nor saved', () => {
-    expect(adminErrorOf(() => tokenToSave(parsed({ opencxToken: '' }), {}))).toMatchObject({ status: 400, field: 'opencxToken', message: 'Enter the OpenCX API key' });
+    expect(adminErrorOf(() => tokenToSave(parsed({ opencxToken: '' }), {}))).toMatchObject({
+      status: 400,
+      field: 'opencxToken',
+      message: 'Enter the OpenCX API key',
+    });
   });
 });
 
 describe('the workflow and the Conversations service', () => {
   const WW = 'WW' + 'b'.repeat(32);
 
-  it('takes an optional workflow, stores it and shows it; without a Conversations service the save takes Flex\'s', () => {
+  it("takes an optional workflow, stores it and shows it; without a Conversations service the save takes Flex's", () => {
     const parsed = parseSaveForm(form({ workflowSid: ` ${WW} `, conversationsServiceSid: '' }));
     expect(parsed).toMatchObject({ workflowSid: WW, conversationsServiceSid: undefined });
-    const provisioned = { opencxToken: TOKEN, conversationsServiceSid: IS, aiWorkerSids: ['WK1'], aiDrainingWorkerSids: [], timerWorkspaceSid: 'WS9', timerWorkflowSid: 'WW9', orgName: 'Acme', configVersion: 'v2', now: new Date(0) };
+    const provisioned = {
+      opencxToken: TOKEN,
+      conversationsServiceSid: IS,
+      aiWorkerSids: ['WK1'],
+      aiDrainingWorkerSids: [],
+      timerWorkspaceSid: 'WS9',
+      timerWorkflowSid: 'WW9',
+      orgName: 'Acme',
+      configVersion: 'v2',
+      now: new Date(0),
+    };
     const document = configDocument(parsed, {}, provisioned);
     expect(document).toMatchObject({ workflowSid: WW, conversationsServiceSid: IS });
     expect(settingsView(document, OPENCX_WEBHOOK_URL).workflowSid).toBe(WW);
@@ -276,7 +318,11 @@ describe('configDocument and settingsView', () => {
   });
 
   it('stores the peak asked for and the pool it was sized to; a save without a peak keeps the stored one', () => {
-    const stored = configDocument(parseSaveForm(form({ aiPeakConversations: '120' })), {}, { ...provisioned, aiWorkerSids: ['WK1', 'WK2', 'WK3'], aiDrainingWorkerSids: ['WK4'] });
+    const stored = configDocument(
+      parseSaveForm(form({ aiPeakConversations: '120' })),
+      {},
+      { ...provisioned, aiWorkerSids: ['WK1', 'WK2', 'WK3'], aiDrainingWorkerSids: ['WK4'] },
+    );
     expect(stored).toMatchObject({ aiPeakConversations: 120, aiWorkerSid: 'WK1', aiWorkerSids: ['WK1', 'WK2', 'WK3'], aiDrainingWorkerSids: ['WK4'] });
     expect(peakToSave(parseSaveForm(form()), stored)).toBe(120);
     expect(peakToSave(parseSaveForm(form({ aiPeakConversations: '40' })), stored)).toBe(40);
@@ -285,7 +331,10 @@ describe('configDocument and settingsView', () => {
   });
 
   it('reads the stored pool, and settings saved before the pool as a pool of their one worker', () => {
-    expect(storedPool({ aiWorkerSid: 'WK1', aiWorkerSids: ['WK1', 'WK2'], aiDrainingWorkerSids: ['WK3'] })).toEqual({ pool: ['WK1', 'WK2'], draining: ['WK3'] });
+    expect(storedPool({ aiWorkerSid: 'WK1', aiWorkerSids: ['WK1', 'WK2'], aiDrainingWorkerSids: ['WK3'] })).toEqual({
+      pool: ['WK1', 'WK2'],
+      draining: ['WK3'],
+    });
     expect(storedPool({ aiWorkerSid: 'WK1' })).toEqual({ pool: ['WK1'], draining: [] });
     expect(storedPool({})).toEqual({ pool: [], draining: [] });
   });
@@ -311,7 +360,11 @@ describe('configDocument and settingsView', () => {
       aiAnswerTimeoutSeconds: 120,
       configVersion: 'v3',
     });
-    const replaced = configDocument(parseSaveForm(form({ opencxWebhookSecret: 'whsec_new', customerHandoffNote: 'Hold on.', customerHandoffNoteTranslations: '' })), stored, provisioned);
+    const replaced = configDocument(
+      parseSaveForm(form({ opencxWebhookSecret: 'whsec_new', customerHandoffNote: 'Hold on.', customerHandoffNoteTranslations: '' })),
+      stored,
+      provisioned,
+    );
     expect(replaced).toMatchObject({ opencxWebhookSecret: 'whsec_new', customerHandoffNote: 'Hold on.', customerHandoffNoteTranslations: {} });
   });
 
@@ -388,25 +441,45 @@ describe("the organisation's further OpenCX keys", () => {
 
   it(`saves at most ${MAX_EXTRA_TOKENS} further keys`, () => {
     const many = Array.from({ length: MAX_EXTRA_TOKENS + 1 }, (_, i) => `ocx_live_key_${i}_abcdef`).join(' ');
-    expect(adminErrorOf(() => extraTokensToSave(parseSaveForm(form({ opencxExtraTokens: many })), {}, TOKEN))).toMatchObject({ status: 400, field: 'opencxExtraTokens' });
+    expect(adminErrorOf(() => extraTokensToSave(parseSaveForm(form({ opencxExtraTokens: many })), {}, TOKEN))).toMatchObject({
+      status: 400,
+      field: 'opencxExtraTokens',
+    });
   });
 
   it('accepts keys of the main key’s organisation only, naming a bad key by its masked hint', () => {
     expect(extraTokenProblem(ACME, [{ token: TWO, org: ACME }])).toBeUndefined();
-    const other = extraTokenProblem(ACME, [{ token: TWO, org: ACME }, { token: THREE, org: { id: 'org-2', name: 'Globex' } }]);
+    const other = extraTokenProblem(ACME, [
+      { token: TWO, org: ACME },
+      { token: THREE, org: { id: 'org-2', name: 'Globex' } },
+    ]);
     expect(other?.toBody()).toEqual({
       ok: false,
       error: { code: 'opencx_other_organisation', message: expect.stringContaining('••••••••c3c3'), field: 'opencxExtraTokens' },
     });
     expect(other?.message).toMatch(/"Globex", not "Acme"/);
     const rejected = extraTokenProblem(ACME, [{ token: THREE, error: new OpenCxError('answered 401', 401) }]);
-    expect(rejected?.toBody()).toEqual({ ok: false, error: { code: 'opencx_token_rejected', message: 'OpenCX rejected the further key ••••••••c3c3', field: 'opencxExtraTokens' } });
+    expect(rejected?.toBody()).toEqual({
+      ok: false,
+      error: { code: 'opencx_token_rejected', message: 'OpenCX rejected the further key ••••••••c3c3', field: 'opencxExtraTokens' },
+    });
     expect(extraTokenProblem(ACME, [{ token: THREE, error: new OpenCxError('answered 503', 503) }])).toMatchObject({ status: 502, code: 'opencx_unavailable' });
     for (const problem of [other, rejected]) expect(JSON.stringify(problem?.toBody())).not.toContain(THREE);
   });
 
   it('stores the checked keys and shows each only as a masked hint with its id', () => {
-    const provisioned = { opencxToken: TOKEN, conversationsServiceSid: IS, opencxExtraTokens: [TWO, THREE], aiWorkerSids: ['WK1'], aiDrainingWorkerSids: [], timerWorkspaceSid: 'WS9', timerWorkflowSid: 'WW9', orgName: 'Acme', configVersion: 'v2', now: new Date(0) };
+    const provisioned = {
+      opencxToken: TOKEN,
+      conversationsServiceSid: IS,
+      opencxExtraTokens: [TWO, THREE],
+      aiWorkerSids: ['WK1'],
+      aiDrainingWorkerSids: [],
+      timerWorkspaceSid: 'WS9',
+      timerWorkflowSid: 'WW9',
+      orgName: 'Acme',
+      configVersion: 'v2',
+      now: new Date(0),
+    };
     const document = configDocument(parseSaveForm(form()), {}, provisioned);
     expect(parseConfig(document)?.opencxExtraTokens).toEqual([TWO, THREE]);
     const view = settingsView(document, OPENCX_WEBHOOK_URL);

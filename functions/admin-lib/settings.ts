@@ -210,7 +210,8 @@ function answerTimeout(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const seconds = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
   const { min, max } = AI_ANSWER_TIMEOUT_SECONDS;
-  if (!(seconds >= min && seconds <= max)) throw invalidInput('aiAnswerTimeoutSeconds', `The AI answer timeout must be a whole number of seconds from ${min} to ${max}`);
+  if (!(seconds >= min && seconds <= max))
+    throw invalidInput('aiAnswerTimeoutSeconds', `The AI answer timeout must be a whole number of seconds from ${min} to ${max}`);
   return seconds;
 }
 
@@ -248,7 +249,14 @@ export function parseSaveForm(form: Record<string, unknown>): SaveForm {
   return {
     opencxToken,
     opencxExtraTokens: extraTokens(text('opencxExtraTokens')),
-    ...(kept === undefined ? {} : { opencxExtraTokensKept: kept.split(',').map((id) => id.trim()).filter(Boolean) }),
+    ...(kept === undefined
+      ? {}
+      : {
+          opencxExtraTokensKept: kept
+            .split(',')
+            .map((id) => id.trim())
+            .filter(Boolean),
+        }),
     workspaceSid: required('workspaceSid'),
     conversationsServiceSid: sid('conversationsServiceSid', text('conversationsServiceSid')),
     aiQueueSid,
@@ -266,7 +274,10 @@ export function parseSaveForm(form: Record<string, unknown>): SaveForm {
 function extraTokens(text: string | undefined): string[] {
   const tokens = (text ?? '').split(/[\s,]+/).filter(Boolean);
   if (tokens.some((token) => token.length > MAX_EXTRA_TOKEN_LENGTH)) {
-    throw invalidInput('opencxExtraTokens', `Paste each further OpenCX API key exactly as OpenCX shows it: at most ${MAX_EXTRA_TOKEN_LENGTH} characters, separated by spaces or commas`);
+    throw invalidInput(
+      'opencxExtraTokens',
+      `Paste each further OpenCX API key exactly as OpenCX shows it: at most ${MAX_EXTRA_TOKEN_LENGTH} characters, separated by spaces or commas`,
+    );
   }
   return tokens;
 }
@@ -384,7 +395,13 @@ export function opencxFailure(error: unknown): AdminError {
   if (error.status === 401 || error.status === 403) {
     return new AdminError(400, 'opencx_token_rejected', 'OpenCX rejected this token', 'opencxToken', error.message);
   }
-  return new AdminError(502, 'opencx_unavailable', 'OpenCX could not be reached to check the token, so nothing was saved; try again in a minute', undefined, error.message);
+  return new AdminError(
+    502,
+    'opencx_unavailable',
+    'OpenCX could not be reached to check the token, so nothing was saved; try again in a minute',
+    undefined,
+    error.message,
+  );
 }
 
 export interface ResourcesFound {
@@ -402,7 +419,8 @@ export function missingResource(form: SaveForm, found: ResourcesFound): AdminErr
   if (!found.workspace) return notFound('workspaceSid', `Workspace ${form.workspaceSid} not found in this account`);
   if (found.queue === false) return notFound('aiQueueSid', `Queue ${form.aiQueueSid} not found in workspace ${form.workspaceSid}`);
   if (found.workflow === false) return notFound('workflowSid', `Workflow ${form.workflowSid} not found in workspace ${form.workspaceSid}`);
-  if (!found.conversationsService) return notFound('conversationsServiceSid', `Conversations service ${form.conversationsServiceSid} not found in this account`);
+  if (!found.conversationsService)
+    return notFound('conversationsServiceSid', `Conversations service ${form.conversationsServiceSid} not found in this account`);
   return undefined;
 }
 

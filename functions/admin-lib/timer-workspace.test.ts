@@ -26,7 +26,16 @@ class FakeTaskRouter implements TimerWorkspaceApi {
   }
   async findWorkspaceByName(name: string) {
     const [sid, ws] = [...this.workspaces].find(([, w]) => w.friendlyName === name) ?? [];
-    return sid && ws ? { sid, friendlyName: ws.friendlyName, eventCallbackUrl: ws.eventCallbackUrl, eventsFilter: ws.eventsFilter, timeoutActivitySid: null, defaultActivitySid: null } : undefined;
+    return sid && ws
+      ? {
+          sid,
+          friendlyName: ws.friendlyName,
+          eventCallbackUrl: ws.eventCallbackUrl,
+          eventsFilter: ws.eventsFilter,
+          timeoutActivitySid: null,
+          defaultActivitySid: null,
+        }
+      : undefined;
   }
   async createWorkspace(workspace: { friendlyName: string; eventCallbackUrl?: string; eventsFilter?: string }) {
     this.creates.push(`workspace ${workspace.friendlyName} ${workspace.eventCallbackUrl} ${workspace.eventsFilter}`);
@@ -46,7 +55,12 @@ class FakeTaskRouter implements TimerWorkspaceApi {
   }
   async createWorkflow(sid: string, workflow: { friendlyName: string; configuration: object }) {
     this.creates.push(`workflow ${workflow.friendlyName} ${JSON.stringify(workflow.configuration)}`);
-    const created = { sid: this.sid('WW'), friendlyName: workflow.friendlyName, configuration: workflow.configuration as Record<string, unknown>, taskReservationTimeout: 120 };
+    const created = {
+      sid: this.sid('WW'),
+      friendlyName: workflow.friendlyName,
+      configuration: workflow.configuration as Record<string, unknown>,
+      taskReservationTimeout: 120,
+    };
     this.workspaces.get(sid)!.workflows.push(created);
     return created;
   }
@@ -89,10 +103,14 @@ describe('ensureTimerWorkspace', () => {
     expect(again.workflowSid).not.toBe(first.workflowSid);
   });
 
-  it('returns an adopted workspace\'s callback as found, for the save to decide about', async () => {
+  it("returns an adopted workspace's callback as found, for the save to decide about", async () => {
     const taskrouter = new FakeTaskRouter();
     const sid = taskrouter.addWorkspace('OpenCX timers', { eventCallbackUrl: 'https://elsewhere.example/webhook', eventsFilter: null });
     const found = await ensureTimerWorkspace(taskrouter, { timerWorkspaceSid: 'WS' + 'f'.repeat(32) }, CALLBACK);
-    expect(found).toMatchObject({ workspaceSid: sid, callback: { eventCallbackUrl: 'https://elsewhere.example/webhook', eventsFilter: null }, created: ['queue', 'workflow'] });
+    expect(found).toMatchObject({
+      workspaceSid: sid,
+      callback: { eventCallbackUrl: 'https://elsewhere.example/webhook', eventsFilter: null },
+      created: ['queue', 'workflow'],
+    });
   });
 });

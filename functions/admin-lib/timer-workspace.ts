@@ -13,7 +13,9 @@ export const TIMER_TARGET_WORKERS = 'opencx_timer == true';
 export const TIMER_EVENTS: readonly string[] = ['task.canceled'];
 
 /** Every task to the timer queue. */
-export const timerWorkflowConfiguration = (queueSid: string): Record<string, unknown> => ({ task_routing: { filters: [], default_filter: { queue: queueSid } } });
+export const timerWorkflowConfiguration = (queueSid: string): Record<string, unknown> => ({
+  task_routing: { filters: [], default_filter: { queue: queueSid } },
+});
 
 /** The TaskRouter calls provisioning makes. */
 export type TimerWorkspaceApi = Pick<

@@ -5,13 +5,19 @@ const TASK = 'WT0123456789abcdef0123456789abcdef';
 
 describe('parseVerdictForm', () => {
   it('reads the task, the two answers and an optional comment', () => {
-    expect(parseVerdictForm({ Token: 't', taskSid: TASK, needed: 'false', summaryRight: 'true', comment: '  The customer only wanted the opening hours.  ' })).toEqual({
+    expect(
+      parseVerdictForm({ Token: 't', taskSid: TASK, needed: 'false', summaryRight: 'true', comment: '  The customer only wanted the opening hours.  ' }),
+    ).toEqual({
       taskSid: TASK,
       needed: false,
       summaryRight: true,
       comment: 'The customer only wanted the opening hours.',
     });
-    expect(parseVerdictForm({ taskSid: TASK, needed: 'true', summaryRight: 'false', comment: ' ' })).toEqual({ taskSid: TASK, needed: true, summaryRight: false });
+    expect(parseVerdictForm({ taskSid: TASK, needed: 'true', summaryRight: 'false', comment: ' ' })).toEqual({
+      taskSid: TASK,
+      needed: true,
+      summaryRight: false,
+    });
   });
 
   it.each([
@@ -27,7 +33,11 @@ describe('parseVerdictForm', () => {
 
 describe('verdictNote', () => {
   it('says the verdict in words and carries it as flex_verdict_* custom data', () => {
-    const verdict = verdictOf({ taskSid: TASK, needed: false, summaryRight: true, comment: 'Asked for opening hours only.' }, 'WK1', new Date('2026-03-10T12:00:00Z'));
+    const verdict = verdictOf(
+      { taskSid: TASK, needed: false, summaryRight: true, comment: 'Asked for opening hours only.' },
+      'WK1',
+      new Date('2026-03-10T12:00:00Z'),
+    );
     expect(verdict).toEqual({ needed: false, summaryRight: true, comment: 'Asked for opening hours only.', by: 'WK1', at: '2026-03-10T12:00:00.000Z' });
     expect(verdictNote(verdict)).toEqual({
       text: "Flex agent's verdict on the handoff: needed: no; summary right: yes. Comment: Asked for opening hours only.",

@@ -55,6 +55,11 @@ export function verdictNote(verdict: Verdict): { text: string; customData: Custo
   const text = `Flex agent's verdict on the handoff: needed: ${yes(verdict.needed)}; summary right: ${yes(verdict.summaryRight)}.${verdict.comment ? ` Comment: ${verdict.comment}` : ''}`;
   return {
     text,
-    customData: { flex_verdict_needed: verdict.needed, flex_verdict_summary_right: verdict.summaryRight, flex_verdict_by: verdict.by, flex_verdict_at: verdict.at },
+    customData: {
+      flex_verdict_needed: verdict.needed,
+      flex_verdict_summary_right: verdict.summaryRight,
+      flex_verdict_by: verdict.by,
+      flex_verdict_at: verdict.at,
+    },
   };
 }

@@ -8,7 +8,18 @@ import { invalidInput } from '../admin-lib/admin-error';
 import { ensureAiPool } from '../admin-lib/ai-worker';
 import { pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';
 import { registerConfigVersion } from '../admin-lib/setup/registrations';
-import { configDocument, extraTokenProblem, extraTokensToSave, missingResource, opencxFailure, parseSaveForm, peakToSave, settingsView, storedPool, tokenToSave } from '../admin-lib/settings';
+import {
+  configDocument,
+  extraTokenProblem,
+  extraTokensToSave,
+  missingResource,
+  opencxFailure,
+  parseSaveForm,
+  peakToSave,
+  settingsView,
+  storedPool,
+  tokenToSave,
+} from '../admin-lib/settings';
 import { resolveFlexConversationsService } from '../admin-lib/setup/account-discovery';
 import { opencxWebhookUrlOf, registeredWebhookUrl } from '../admin-lib/setup/facts';
 import { ensureTimerWorkspace } from '../admin-lib/timer-workspace';
@@ -27,7 +38,11 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
   const state = new BridgeState(twilio.sync, syncServiceSid(context));
   const stored = await state.storedConfig();
   const opencxToken = tokenToSave(form, stored);
-  Object.assign(trace, { workspaceSid: form.workspaceSid, tokenKept: form.opencxToken === undefined, webhookSecretKept: form.opencxWebhookSecret === undefined });
+  Object.assign(trace, {
+    workspaceSid: form.workspaceSid,
+    tokenKept: form.opencxToken === undefined,
+    webhookSecretKept: form.opencxWebhookSecret === undefined,
+  });
 
   const opencxExtraTokens = extraTokensToSave(form, stored, opencxToken);
   trace.extraKeys = opencxExtraTokens.length;
@@ -37,7 +52,17 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
   const opencx = new OpenCxClient({ token: opencxToken, baseUrl: guardedApiUrl(context, 'OPENCX_API_URL'), attemptTimeoutMs: OPENCX_ATTEMPT_MS });
   const [org, extras, workspace, queue, workflows, conversationsService] = await allInOrder([
     opencx.getOrg(deadline).catch((error: unknown) => Promise.reject(opencxFailure(error))),
-    Promise.all(opencxExtraTokens.map((token) => opencx.withToken(token).getOrg(deadline).then((found) => ({ token, org: found }), (error: unknown) => ({ token, error })))),
+    Promise.all(
+      opencxExtraTokens.map((token) =>
+        opencx
+          .withToken(token)
+          .getOrg(deadline)
+          .then(
+            (found) => ({ token, org: found }),
+            (error: unknown) => ({ token, error }),
+          ),
+      ),
+    ),
     twilio.taskrouter.workspaceExists(form.workspaceSid),
     form.aiQueueSid ? twilio.taskrouter.taskQueueExists(form.workspaceSid, form.aiQueueSid) : Promise.resolve(undefined),
     form.workflowSid ? twilio.taskrouter.listWorkflowRouting(form.workspaceSid) : Promise.resolve(undefined),
@@ -57,19 +82,37 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
   const [mapsCreated, timer] = await allInOrder([state.createStateMaps(), ensureTimerWorkspace(twilio.taskrouter, stored, webhookUrl)] as const);
   Object.assign(trace, { mapsCreated, timerWorkspaceSid: timer.workspaceSid, timerCreated: timer.created, configVersion });
 
-  const provisioned = { opencxToken, conversationsServiceSid, opencxExtraTokens, aiWorkerSids: pool.pool, aiDrainingWorkerSids: pool.draining, timerWorkspaceSid: timer.workspaceSid, timerWorkflowSid: timer.workflowSid, orgName: org.name, configVersion, now };
+  const provisioned = {
+    opencxToken,
+    conversationsServiceSid,
+    opencxExtraTokens,
+    aiWorkerSids: pool.pool,
+    aiDrainingWorkerSids: pool.draining,
+    timerWorkspaceSid: timer.workspaceSid,
+    timerWorkflowSid: timer.workflowSid,
+    orgName: org.name,
+    configVersion,
+    now,
+  };
   const document = configDocument(form, stored, provisioned);
   await state.saveConfig(document);
   forgetCachedConfig();
   trace.registered = await registerConfigVersion(twilio, document, webhookUrl);
-  return { settings: settingsView(document, opencxWebhookUrlOf(call)), workerCreated: pool.created.length > 0, timerWorkspaceCreated: timer.created.includes('workspace') };
+  return {
+    settings: settingsView(document, opencxWebhookUrlOf(call)),
+    workerCreated: pool.created.length > 0,
+    timerWorkspaceCreated: timer.created.includes('workspace'),
+  };
 });
 
 /** The Conversations service Flex uses; a 400 on the field when the account names none. */
 async function flexServiceOf(twilio: TwilioApis): Promise<string> {
   const resolved = await resolveFlexConversationsService(twilio);
   if (!resolved) {
-    throw invalidInput('conversationsServiceSid', "Flex's configuration names no Conversations service and the account has no default one: enter the SID of your Flex Conversations service");
+    throw invalidInput(
+      'conversationsServiceSid',
+      "Flex's configuration names no Conversations service and the account has no default one: enter the SID of your Flex Conversations service",
+    );
   }
   return resolved.sid;
 }

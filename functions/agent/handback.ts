@@ -10,7 +10,8 @@ import { logEvent } from '../common/log';
 export const handler = pluginEndpoint({ name: 'handback', taskHolder: true }, async ({ context, event, caller, twilio, trace, held }) => {
   const { config, task } = held!;
   const instruction = instructionOf(event.instruction);
-  if (instruction && instruction.length > MAX_INSTRUCTION_LENGTH) throw invalidInput('instruction', `The instruction can be at most ${MAX_INSTRUCTION_LENGTH} characters`);
+  if (instruction && instruction.length > MAX_INSTRUCTION_LENGTH)
+    throw invalidInput('instruction', `The instruction can be at most ${MAX_INSTRUCTION_LENGTH} characters`);
   const conversationSid = task.attributes.conversationSid;
   if (typeof conversationSid !== 'string' || !conversationSid.startsWith('CH')) {
     throw new AdminError(409, 'not_handed_off', 'Only a messaging conversation the OpenCX AI handed off can be handed back');

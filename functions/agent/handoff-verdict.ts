@@ -24,10 +24,17 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
   const verdict = verdictOf(form, call.caller.workerSid!, new Date());
   const sessionId = typeof task.attributes.opencxSessionId === 'string' ? task.attributes.opencxSessionId : undefined;
   const conversationSid = typeof task.attributes.conversationSid === 'string' ? task.attributes.conversationSid : '';
-  const warn = (message: string, fields?: Record<string, unknown>) => logEvent({ event: 'handoff-verdict', outcome: 'warning', taskSid: task.sid, reason: message, ...fields }, 'warn');
+  const warn = (message: string, fields?: Record<string, unknown>) =>
+    logEvent({ event: 'handoff-verdict', outcome: 'warning', taskSid: task.sid, reason: message, ...fields }, 'warn');
   const noteOnOpencx = async (): Promise<'noted' | 'failed' | 'no-session'> => {
     if (!sessionId) return 'no-session';
-    const opencx = new OpenCxClient({ token: config.opencxToken, extraTokens: config.opencxExtraTokens, affinity: conversationSid, baseUrl: opencxApiUrl, attemptTimeoutMs: OPENCX_BUDGET_MS });
+    const opencx = new OpenCxClient({
+      token: config.opencxToken,
+      extraTokens: config.opencxExtraTokens,
+      affinity: conversationSid,
+      baseUrl: opencxApiUrl,
+      attemptTimeoutMs: OPENCX_BUDGET_MS,
+    });
     const { text, customData } = verdictNote(verdict);
     return opencx
       .sendAgentNote(sessionId, text, customData, new Deadline(Math.min(OPENCX_BUDGET_MS, call.deadline.remaining())))
@@ -41,7 +48,10 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
   const [, opencx] = await Promise.all([
     call.twilio.taskrouter.mergeTaskAttributes(config.workspaceSid, task.sid, { [VERDICT_ATTRIBUTE]: verdict }),
     noteOnOpencx(),
-    recordInsight({ state, warn }, { type: 'verdict', at: verdict.at, conversationSid, taskSid: task.sid, needed: verdict.needed, summaryRight: verdict.summaryRight }),
+    recordInsight(
+      { state, warn },
+      { type: 'verdict', at: verdict.at, conversationSid, taskSid: task.sid, needed: verdict.needed, summaryRight: verdict.summaryRight },
+    ),
   ]);
   Object.assign(call.trace, { opencx });
   return { verdict, opencx };

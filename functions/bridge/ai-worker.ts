@@ -20,7 +20,11 @@ export function pickAvailableActivity(activities: readonly ActivitySummary[], wo
  * workspace's timeout activity. Any other activity was set on purpose (an admin pausing the
  * AI) and is left alone. Returns what changed.
  */
-export async function restoreAfterTimeout(taskrouter: TaskRouterApi, workspaceSid: string, workerSid: string): Promise<{ changed: boolean; from?: string; to?: string }> {
+export async function restoreAfterTimeout(
+  taskrouter: TaskRouterApi,
+  workspaceSid: string,
+  workerSid: string,
+): Promise<{ changed: boolean; from?: string; to?: string }> {
   const worker = await taskrouter.fetchWorker(workspaceSid, workerSid);
   if (!worker) throw new Error(`AI worker ${workerSid} not found in workspace ${workspaceSid}`);
   if (worker.available) return { changed: false };

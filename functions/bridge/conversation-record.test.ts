@@ -25,7 +25,14 @@ describe('isStaleClaim', () => {
 });
 
 describe('the settings a record carries', () => {
-  const config = parseConfig({ opencxToken: 'ocx_live_x', workspaceSid: 'WS1', aiWorkerSid: 'WK1', conversationsServiceSid: 'IS1', opencxWebhookSecret: 'whsec', configVersion: 'v1' })!;
+  const config = parseConfig({
+    opencxToken: 'ocx_live_x',
+    workspaceSid: 'WS1',
+    aiWorkerSid: 'WK1',
+    conversationsServiceSid: 'IS1',
+    opencxWebhookSecret: 'whsec',
+    configVersion: 'v1',
+  })!;
   const recorded = configToRecord(config)!;
 
   it('are the settings without the webhook secret', () => {

@@ -87,5 +87,7 @@ export function recordedConfigFor(record: ConversationRecord | undefined, eventV
 
 /** The record should carry these settings: the event names their version and the record has another copy (or none). */
 export function shouldRecordConfig(record: ConversationRecord | undefined, config: BridgeConfig, eventVersion: string | undefined): boolean {
-  return !!record && !!eventVersion && config.configVersion === eventVersion && record.config?.configVersion !== eventVersion && configToRecord(config) !== undefined;
+  return (
+    !!record && !!eventVersion && config.configVersion === eventVersion && record.config?.configVersion !== eventVersion && configToRecord(config) !== undefined
+  );
 }

@@ -38,7 +38,10 @@ function taskEvent(type: TaskRouterEventType, over: Partial<TaskRouterEvent> = {
 const humanReservation = (type: TaskRouterEventType, over: Partial<TaskRouterEvent> = {}): TaskRouterEvent =>
   taskEvent(type, { workerSid: HUMAN_WORKER, workerName: 'Alice', ...over });
 
-function messageEvent(body = 'Where is my order?', over: { author?: string; attributes?: Record<string, unknown>; hasMedia?: boolean } = {}): ConversationEvent {
+function messageEvent(
+  body = 'Where is my order?',
+  over: { author?: string; attributes?: Record<string, unknown>; hasMedia?: boolean } = {},
+): ConversationEvent {
   return {
     surface: 'conversations',
     type: 'onMessageAdded',
@@ -76,7 +79,10 @@ describe('decide: the AI reservation (reservation.created)', () => {
   });
 
   it('engages again when the record is a claim without a session (an engage that failed)', () => {
-    const decision = decide(taskEvent('reservation.created', { taskSid: OTHER_TASK, reservationSid: 'WR2' }), { config, record: record('ai', { sessionId: undefined }) });
+    const decision = decide(taskEvent('reservation.created', { taskSid: OTHER_TASK, reservationSid: 'WR2' }), {
+      config,
+      record: record('ai', { sessionId: undefined }),
+    });
     expect(decision).toMatchObject({ action: 'engage', conversationSid: CONVERSATION, reservationSid: 'WR2' });
   });
 
@@ -98,7 +104,12 @@ describe('decide: the AI reservation (reservation.created)', () => {
   });
 
   it('engages a task whose handedOff is false', () => {
-    expectAction(decide(taskEvent('reservation.created', withAttributes({ conversationSid: CONVERSATION, handedOff: false } as unknown as FlexTaskAttributes)), { config }), 'engage');
+    expectAction(
+      decide(taskEvent('reservation.created', withAttributes({ conversationSid: CONVERSATION, handedOff: false } as unknown as FlexTaskAttributes)), {
+        config,
+      }),
+      'engage',
+    );
   });
 
   it.each<[string, FlexTaskAttributes | undefined]>([
@@ -159,7 +170,10 @@ describe('decide: reservation.accepted and reservation.timeout', () => {
   });
 
   it('falls back to the worker SID when the event has no WorkerName', () => {
-    const decision = expectAction(decide(humanReservation('reservation.accepted', { workerName: undefined }), { config, record: record('handoff') }), 'record-human');
+    const decision = expectAction(
+      decide(humanReservation('reservation.accepted', { workerName: undefined }), { config, record: record('handoff') }),
+      'record-human',
+    );
     expect(decision.workerName).toBe(HUMAN_WORKER);
   });
 
@@ -193,21 +207,31 @@ describe('decide: a pool of AI workers', () => {
   const DRAINING_AI_WORKER = 'WK000000000000000000000000000000a3';
   const NEW_AI_WORKER = 'WK000000000000000000000000000000a4';
   const pool: BridgeConfig = { ...config, aiWorkerSids: [AI_WORKER, SECOND_AI_WORKER], aiDrainingWorkerSids: [DRAINING_AI_WORKER] };
-  const on = (type: TaskRouterEventType, workerSid: string, over: Partial<TaskRouterEvent> = {}) => taskEvent(type, { workerSid, workerName: 'OpenCX AI 2', ...over });
+  const on = (type: TaskRouterEventType, workerSid: string, over: Partial<TaskRouterEvent> = {}) =>
+    taskEvent(type, { workerSid, workerName: 'OpenCX AI 2', ...over });
 
   it('engages on a reservation for any pool worker, a draining one included', () => {
     for (const worker of [AI_WORKER, SECOND_AI_WORKER, DRAINING_AI_WORKER]) expectAction(decide(on('reservation.created', worker), { config: pool }), 'engage');
   });
 
   it('a reservation timeout restores the worker it hit, not the first of the pool', () => {
-    expect(decide(on('reservation.timeout', SECOND_AI_WORKER), { config: pool, record: record('ai') })).toMatchObject({ action: 'restore-ai-worker', workerSid: SECOND_AI_WORKER });
-    expect(decide(on('reservation.timeout', DRAINING_AI_WORKER), { config: pool })).toMatchObject({ action: 'restore-ai-worker', workerSid: DRAINING_AI_WORKER });
+    expect(decide(on('reservation.timeout', SECOND_AI_WORKER), { config: pool, record: record('ai') })).toMatchObject({
+      action: 'restore-ai-worker',
+      workerSid: SECOND_AI_WORKER,
+    });
+    expect(decide(on('reservation.timeout', DRAINING_AI_WORKER), { config: pool })).toMatchObject({
+      action: 'restore-ai-worker',
+      workerSid: DRAINING_AI_WORKER,
+    });
   });
 
   it('takes a worker marked opencx_ai that a save added after this config was read as the AI', () => {
     expectAction(decide(on('reservation.created', NEW_AI_WORKER), { config: pool }), 'ignore');
     expectAction(decide(on('reservation.created', NEW_AI_WORKER, { workerIsAi: true }), { config: pool }), 'engage');
-    expect(decide(on('reservation.timeout', NEW_AI_WORKER, { workerIsAi: true }), { config: pool })).toMatchObject({ action: 'restore-ai-worker', workerSid: NEW_AI_WORKER });
+    expect(decide(on('reservation.timeout', NEW_AI_WORKER, { workerIsAi: true }), { config: pool })).toMatchObject({
+      action: 'restore-ai-worker',
+      workerSid: NEW_AI_WORKER,
+    });
   });
 
   it('a human of the same workspace stays a human', () => {
@@ -296,7 +320,10 @@ describe('decide: customer messages (onMessageAdded)', () => {
   });
 
   it.each<ConversationPhase>(['handoff', 'human'])('never relays in phase %s', (phase) => {
-    const decision = expectAction(decide(messageEvent(), { config, record: record(phase, { handoff: { reason: 'x', at: '2026-01-01T00:00:00Z', routed: true } }) }), 'ignore');
+    const decision = expectAction(
+      decide(messageEvent(), { config, record: record(phase, { handoff: { reason: 'x', at: '2026-01-01T00:00:00Z', routed: true } }) }),
+      'ignore',
+    );
     expect(decision.reason).toContain(phase);
   });
 
@@ -402,11 +429,17 @@ describe('afterAnswer', () => {
   const answer = (over: Partial<AiAnswer>): AiAnswer => ({ handedOff: false, failed: false, ...over });
 
   it('posts the reply when the AI answered, under the answer id OpenCX gave it', () => {
-    expect(afterAnswer(answer({ reply: 'Your order ships today.', answerId: 'm-1' }))).toEqual({ next: 'reply', reply: 'Your order ships today.', answerId: 'm-1' });
+    expect(afterAnswer(answer({ reply: 'Your order ships today.', answerId: 'm-1' }))).toEqual({
+      next: 'reply',
+      reply: 'Your order ships today.',
+      answerId: 'm-1',
+    });
   });
 
   it('hands off with the summary and sentiment when OpenCX handed the session off', () => {
-    expect(afterAnswer(answer({ handedOff: true, reply: 'Connecting you to a human.', summary: 'Refund dispute', sentiment: 'angry', answerId: 'm-2' }))).toEqual({
+    expect(
+      afterAnswer(answer({ handedOff: true, reply: 'Connecting you to a human.', summary: 'Refund dispute', sentiment: 'angry', answerId: 'm-2' })),
+    ).toEqual({
       next: 'handoff',
       answerId: 'm-2',
       request: { reply: 'Connecting you to a human.', reason: 'AI requested human handoff', summary: 'Refund dispute', sentiment: 'angry' },
@@ -438,7 +471,9 @@ describe('needsNoAction', () => {
     const tr = (type: string) => ({ surface: 'taskrouter', type, eventSid: 'EV1', accountSid: 'AC1', workspaceSid: 'WS1', taskSid: 'WT1' }) as never;
     const cv = (type: string) => ({ surface: 'conversations', type, accountSid: 'AC1', chatServiceSid: 'IS1', conversationSid: 'CH1', retryCount: 0 }) as never;
     expect(['task.created', 'workflow.target-matched', 'reservation.rejected'].map((t) => needsNoAction(tr(t)))).toEqual([true, true, true]);
-    expect(['reservation.created', 'reservation.accepted', 'reservation.timeout', 'task.canceled', 'workflow.timeout'].map((t) => needsNoAction(tr(t)))).toEqual([false, false, false, false, false]);
+    expect(
+      ['reservation.created', 'reservation.accepted', 'reservation.timeout', 'task.canceled', 'workflow.timeout'].map((t) => needsNoAction(tr(t))),
+    ).toEqual([false, false, false, false, false]);
     expect(['onConversationAdded', 'onParticipantAdded', 'onMessageAdded'].map((t) => needsNoAction(cv(t)))).toEqual([true, true, false]);
   });
 });
@@ -462,15 +497,28 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
   const TIMER_WORKSPACE = 'WS0000000000000000000000000000ti01';
   const withTimer = { ...config, timerWorkspaceSid: TIMER_WORKSPACE };
   const timerFired = (attributes: Record<string, unknown>) =>
-    taskEvent('task.canceled', { workspaceSid: TIMER_WORKSPACE, taskSid: 'WT0000000000000000000000000000ti01', reason: 'Task TTL Exceeded', taskAttributes: attributes });
+    taskEvent('task.canceled', {
+      workspaceSid: TIMER_WORKSPACE,
+      taskSid: 'WT0000000000000000000000000000ti01',
+      reason: 'Task TTL Exceeded',
+      taskAttributes: attributes,
+    });
   const timer = { opencxTimer: 'answer', conversationSid: CONVERSATION, sessionId: 'session-1', messageSid: 'IM00000000000000000000000000000007' };
 
   it('checks whether the AI answered the message it owes an answer to', () => {
-    expect(decide(timerFired(timer), { config: withTimer, record: record('ai') })).toEqual({ action: 'check-answered', conversationSid: CONVERSATION, sessionId: 'session-1', messageSid: timer.messageSid });
+    expect(decide(timerFired(timer), { config: withTimer, record: record('ai') })).toEqual({
+      action: 'check-answered',
+      conversationSid: CONVERSATION,
+      sessionId: 'session-1',
+      messageSid: timer.messageSid,
+    });
   });
 
   it('tells the check that the message was already sent again once, so a second miss hands off', () => {
-    expect(decide(timerFired({ ...timer, resent: true }), { config: withTimer, record: record('ai') })).toMatchObject({ action: 'check-answered', resent: true });
+    expect(decide(timerFired({ ...timer, resent: true }), { config: withTimer, record: record('ai') })).toMatchObject({
+      action: 'check-answered',
+      resent: true,
+    });
   });
 
   it('is accepted from the timer workspace by checkOrigin, and nothing else is', () => {
@@ -483,7 +531,10 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
   });
 
   it('finishes a handoff cut short, and leaves a conversation humans hold alone', () => {
-    expect(decide(timerFired(timer), { config: withTimer, record: record('handoff', { handoff: { reason: 'x', at: 'now' } }) })).toEqual({ action: 'finish-handoff', conversationSid: CONVERSATION });
+    expect(decide(timerFired(timer), { config: withTimer, record: record('handoff', { handoff: { reason: 'x', at: 'now' } }) })).toEqual({
+      action: 'finish-handoff',
+      conversationSid: CONVERSATION,
+    });
     expectAction(decide(timerFired(timer), { config: withTimer, record: record('human') }), 'ignore');
   });
 
@@ -503,7 +554,14 @@ describe('decide: the resend timer (a message OpenCX refused for its rate limit)
   const withTimer = { ...config, timerWorkspaceSid: TIMER_WORKSPACE };
   const timerFired = (attributes: Record<string, unknown>) =>
     taskEvent('task.canceled', { workspaceSid: TIMER_WORKSPACE, taskSid: TIMER_TASK, reason: 'Task TTL Exceeded', taskAttributes: attributes });
-  const timer = { opencxTimer: 'resend', conversationSid: CONVERSATION, sessionId: 'session-1', text: 'Where is my order?', messageSids: ['IM00000000000000000000000000000007'], since: 1000 };
+  const timer = {
+    opencxTimer: 'resend',
+    conversationSid: CONVERSATION,
+    sessionId: 'session-1',
+    text: 'Where is my order?',
+    messageSids: ['IM00000000000000000000000000000007'],
+    since: 1000,
+  };
 
   it('sends the owed text again, named by the timer task so a second delivery sends nothing', () => {
     expect(decide(timerFired(timer), { config: withTimer, record: record('ai') })).toEqual({
@@ -533,12 +591,30 @@ describe('decide: the resend timer (a message OpenCX refused for its rate limit)
 });
 
 describe('decide: OpenCX webhook deliveries', () => {
-  const delivery = (event: OpencxEvent, conversationSid: string | undefined = CONVERSATION) => ({ surface: 'opencx' as const, type: event.kind, event, conversationSid });
+  const delivery = (event: OpencxEvent, conversationSid: string | undefined = CONVERSATION) => ({
+    surface: 'opencx' as const,
+    type: event.kind,
+    event,
+    conversationSid,
+  });
   const answer: OpencxEvent = { kind: 'ai-answer', type: 'conversation.ai_response', sessionId: 'session-1', answerId: 'm-1', text: 'Here you go.' };
-  const handoff: OpencxEvent = { kind: 'ai-handoff', type: 'conversation.handoff_to_human', sessionId: 'session-1', reason: 'AI requested human handoff', summary: 'Wants a refund', sentiment: 'angry', language: 'fr' };
+  const handoff: OpencxEvent = {
+    kind: 'ai-handoff',
+    type: 'conversation.handoff_to_human',
+    sessionId: 'session-1',
+    reason: 'AI requested human handoff',
+    summary: 'Wants a refund',
+    sentiment: 'angry',
+    language: 'fr',
+  };
 
   it('posts a late answer while the AI holds the conversation', () => {
-    expect(decide(delivery(answer), { config, record: record('ai') })).toEqual({ action: 'answer', conversationSid: CONVERSATION, sessionId: 'session-1', answer: { answerId: 'm-1', text: 'Here you go.' } });
+    expect(decide(delivery(answer), { config, record: record('ai') })).toEqual({
+      action: 'answer',
+      conversationSid: CONVERSATION,
+      sessionId: 'session-1',
+      answer: { answerId: 'm-1', text: 'Here you go.' },
+    });
   });
 
   it.each<ConversationPhase>(['handoff', 'human'])('never posts a late answer once humans hold it (%s)', (phase) => {

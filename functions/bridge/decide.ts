@@ -70,7 +70,13 @@ export const aiReservation: Listener<TaskRouterEvent> = {
     const conversationSid = attributes.conversationSid;
     const base = { taskSid: event.taskSid!, reservationSid: event.reservationSid! };
     if (attributes.handedOff === true) {
-      return { action: 'decline', ...base, conversationSid, attributes, reason: 'task was already handed off: the workflow must match handedOff == true before the AI filter' };
+      return {
+        action: 'decline',
+        ...base,
+        conversationSid,
+        attributes,
+        reason: 'task was already handed off: the workflow must match handedOff == true before the AI filter',
+      };
     }
     if (typeof conversationSid !== 'string' || !conversationSid.startsWith('CH')) {
       return { action: 'decline', ...base, attributes, reason: 'not a Conversations task: the AI only answers messaging tasks' };
@@ -123,7 +129,8 @@ export const taskEnded: Listener<TaskRouterEvent> = {
     // completing then is not the end of the conversation.
     if (record.phase === 'handoff' && event.type === 'task.completed') return ignore('the AI task completed after the transfer to humans');
     if (record.phase === 'handback') {
-      if (!endsHandback(record.handback, event.taskSid!, event.type)) return ignore(`${event.type} for ${event.taskSid}: the conversation was handed back to the AI`);
+      if (!endsHandback(record.handback, event.taskSid!, event.type))
+        return ignore(`${event.type} for ${event.taskSid}: the conversation was handed back to the AI`);
       return { action: 'end', conversationSid, taskSid: event.taskSid!, reason: event.reason ?? event.type };
     }
     if (record.phase !== 'handoff' && record.taskSid !== event.taskSid) {
@@ -187,7 +194,13 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
     if (!record || record.sessionId !== timer.sessionId) return ignore('the timer belongs to a conversation the AI no longer holds');
     if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
     if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase})`);
-    return { action: 'check-answered', conversationSid, sessionId: timer.sessionId, messageSid: timer.messageSid, ...(timer.resent === true ? { resent: true } : {}) };
+    return {
+      action: 'check-answered',
+      conversationSid,
+      sessionId: timer.sessionId,
+      messageSid: timer.messageSid,
+      ...(timer.resent === true ? { resent: true } : {}),
+    };
   },
 };
 
@@ -222,7 +235,11 @@ export const opencxDelivery: Listener<OpencxBridgeEvent> = {
     if (!conversationSid || !record || record.sessionId !== event.sessionId) return ignore(`OpenCX session ${event.sessionId} is not one the AI holds in Flex`);
     if (event.kind === 'ai-handoff') {
       if (record.phase === 'ai') {
-        return { action: 'handoff', conversationSid, request: { reason: event.reason, summary: event.summary, sentiment: event.sentiment, language: event.language } };
+        return {
+          action: 'handoff',
+          conversationSid,
+          request: { reason: event.reason, summary: event.summary, sentiment: event.sentiment, language: event.language },
+        };
       }
       if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
       return ignore(`conversation is already with humans (${record.phase})`);
@@ -245,7 +262,8 @@ export function isOurMessage(author: string, attributes: Record<string, unknown>
 const taskRouterListeners: Listener<TaskRouterEvent>[] = [aiReservation, reservationAccepted, reservationTimeout, taskEnded, informational];
 const conversationListeners: Listener<ConversationEvent>[] = [customerMessage, conversationLifecycle];
 
-const isTimerWorkspace = (event: TaskRouterEvent, config: BridgeConfig): boolean => Boolean(config.timerWorkspaceSid) && event.workspaceSid === config.timerWorkspaceSid;
+const isTimerWorkspace = (event: TaskRouterEvent, config: BridgeConfig): boolean =>
+  Boolean(config.timerWorkspaceSid) && event.workspaceSid === config.timerWorkspaceSid;
 
 /** Refuses events from another account, workspace or Conversations service. */
 export function checkOrigin(event: TaskRouterEvent | ConversationEvent, config: BridgeConfig, accountSid: string): string | undefined {
@@ -309,7 +327,11 @@ export type AfterAnswer = { next: 'reply'; reply: string; answerId?: string } | 
 export function afterAnswer(answer: AiAnswer | undefined): AfterAnswer {
   if (!answer || answer.failed) return { next: 'handoff', request: aiUnavailable() };
   if (answer.handedOff) {
-    return { next: 'handoff', answerId: answer.answerId, request: { reason: AI_REQUESTED_HANDOFF, reply: answer.reply, summary: answer.summary, sentiment: answer.sentiment } };
+    return {
+      next: 'handoff',
+      answerId: answer.answerId,
+      request: { reason: AI_REQUESTED_HANDOFF, reply: answer.reply, summary: answer.summary, sentiment: answer.sentiment },
+    };
   }
   return { next: 'reply', reply: answer.reply!, answerId: answer.answerId };
 }

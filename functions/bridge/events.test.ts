@@ -139,9 +139,15 @@ describe('classifyEvent: TaskRouter events', () => {
   });
 
   it('tells a worker marked opencx_ai from its WorkerAttributes; none or malformed ones mark nobody', () => {
-    const workerIsAi = (attributes: string | undefined) => classifiedTaskRouter(taskRouterPayload('reservation.created', { WorkerAttributes: attributes })).workerIsAi;
+    const workerIsAi = (attributes: string | undefined) =>
+      classifiedTaskRouter(taskRouterPayload('reservation.created', { WorkerAttributes: attributes })).workerIsAi;
     expect(workerIsAi(JSON.stringify({ opencx_ai: true, routing: { skills: ['opencx_ai'] } }))).toBe(true);
-    expect([workerIsAi(JSON.stringify({ opencx_ai: 'true' })), workerIsAi(JSON.stringify({ role: 'agent' })), workerIsAi('{not json'), workerIsAi(undefined)]).toEqual([false, false, false, false]);
+    expect([
+      workerIsAi(JSON.stringify({ opencx_ai: 'true' })),
+      workerIsAi(JSON.stringify({ role: 'agent' })),
+      workerIsAi('{not json'),
+      workerIsAi(undefined),
+    ]).toEqual([false, false, false, false]);
   });
 
   it.each(['ReservationSid', 'WorkerSid'])('refuses a reservation event without %s', (field) => {
@@ -152,9 +158,7 @@ describe('classifyEvent: TaskRouter events', () => {
 
 describe('classifyEvent: Conversations events', () => {
   it('onMessageAdded carries the message, with its send time in epoch ms and parsed attributes', () => {
-    const event = classifiedConversation(
-      conversationPayload('onMessageAdded', { Attributes: JSON.stringify({ opencx: { role: 'ai' } }), RetryCount: '2' }),
-    );
+    const event = classifiedConversation(conversationPayload('onMessageAdded', { Attributes: JSON.stringify({ opencx: { role: 'ai' } }), RetryCount: '2' }));
     expect(event).toMatchObject({
       type: 'onMessageAdded',
       accountSid: ACCOUNT,
@@ -176,7 +180,10 @@ describe('classifyEvent: Conversations events', () => {
 
   it('onMessageAdded with a Media list marks the message as carrying media', () => {
     const media = JSON.stringify([{ sid: 'ME1', content_type: 'image/jpeg', filename: 'parcel.jpg', size: 1024 }]);
-    expect(classifiedConversation(conversationPayload('onMessageAdded', { Media: media, Body: undefined })).message).toMatchObject({ body: '', hasMedia: true });
+    expect(classifiedConversation(conversationPayload('onMessageAdded', { Media: media, Body: undefined })).message).toMatchObject({
+      body: '',
+      hasMedia: true,
+    });
     expect(classifiedConversation(conversationPayload('onMessageAdded', { Media: '[]' })).message?.hasMedia).toBe(false);
   });
 

@@ -39,7 +39,7 @@ const record = (phase: ConversationRecord['phase'], over: Partial<ConversationRe
   ...over,
 });
 
-describe('decideHandback (what an agent\'s click does)', () => {
+describe("decideHandback (what an agent's click does)", () => {
   const now = Date.parse(AT) + 1000;
 
   it.each(['human', 'handoff'] as const)('hands back a conversation humans hold (phase %s)', (phase) => {
@@ -56,7 +56,9 @@ describe('decideHandback (what an agent\'s click does)', () => {
 
   it('does nothing while a handback is under way, and once its invite is known', () => {
     expect(decideHandback(record('handback', { handback: handback() }), now)).toMatchObject({ step: 'already' });
-    expect(decideHandback(record('handback', { handback: handback({ invitedTaskSid: INVITED_TASK }) }), now + STALE_HANDBACK_MS)).toMatchObject({ step: 'already' });
+    expect(decideHandback(record('handback', { handback: handback({ invitedTaskSid: INVITED_TASK }) }), now + STALE_HANDBACK_MS)).toMatchObject({
+      step: 'already',
+    });
   });
 
   it('invites again when a handback never reached TaskRouter (no invite after the stale time)', () => {
@@ -73,8 +75,8 @@ describe('instructionOf', () => {
   });
 });
 
-describe('handbackTaskAttributes (the invite\'s task)', () => {
-  it('keeps the human task\'s attributes, sets handedOff false, marks the handback and adds it to the history', () => {
+describe("handbackTaskAttributes (the invite's task)", () => {
+  it("keeps the human task's attributes, sets handedOff false, marks the handback and adds it to the history", () => {
     const attributes = {
       conversationSid: CONVERSATION,
       channelType: 'web',
@@ -89,7 +91,10 @@ describe('handbackTaskAttributes (the invite\'s task)', () => {
       ...attributes,
       handedOff: false,
       opencxHandbackAt: AT,
-      opencxHistory: [...attributes.opencxHistory, { to: 'ai', at: AT, reason: 'Handed back by an agent', by: 'Alice Agent', instruction: 'Collect the address' }],
+      opencxHistory: [
+        ...attributes.opencxHistory,
+        { to: 'ai', at: AT, reason: 'Handed back by an agent', by: 'Alice Agent', instruction: 'Collect the address' },
+      ],
     });
   });
 });
@@ -111,8 +116,13 @@ describe('the AI resumes on the invited task only', () => {
       { config, record: record('handback', { handback: handback() }) },
     );
 
-  it('the task carrying this handback\'s marker resumes', () => {
-    expect(offer({ opencxHandbackAt: AT })).toMatchObject({ action: 'resume', conversationSid: CONVERSATION, taskSid: INVITED_TASK, reservationSid: RESERVATION });
+  it("the task carrying this handback's marker resumes", () => {
+    expect(offer({ opencxHandbackAt: AT })).toMatchObject({
+      action: 'resume',
+      conversationSid: CONVERSATION,
+      taskSid: INVITED_TASK,
+      reservationSid: RESERVATION,
+    });
     expect(isHandbackTask({ opencxHandbackAt: AT }, record('handback', { handback: handback() }))).toBe(true);
   });
 
@@ -131,7 +141,7 @@ describe('the AI resumes on the invited task only', () => {
 });
 
 describe('endsHandback (a task ending while the conversation is handed back)', () => {
-  it('the human\'s task completing after wrap-up does not end the conversation', () => {
+  it("the human's task completing after wrap-up does not end the conversation", () => {
     expect(endsHandback(handback(), HUMAN_TASK, 'task.completed')).toBe(false);
     expect(endsHandback(handback({ invitedTaskSid: INVITED_TASK }), HUMAN_TASK, 'task.completed')).toBe(false);
   });
@@ -146,9 +156,17 @@ describe('endsHandback (a task ending while the conversation is handed back)', (
   });
 
   it('through decide: ignored for the human task, ended for the invited one', () => {
-      const ended = (taskSid: string, type: 'task.completed' | 'task.canceled') =>
+    const ended = (taskSid: string, type: 'task.completed' | 'task.canceled') =>
       decide(
-        { surface: 'taskrouter', type, eventSid: 'EV1', accountSid: ACCOUNT, workspaceSid: WORKSPACE, taskSid, taskAttributes: { conversationSid: CONVERSATION } },
+        {
+          surface: 'taskrouter',
+          type,
+          eventSid: 'EV1',
+          accountSid: ACCOUNT,
+          workspaceSid: WORKSPACE,
+          taskSid,
+          taskAttributes: { conversationSid: CONVERSATION },
+        },
         { config, record: record('handback', { handback: handback({ invitedTaskSid: INVITED_TASK }) }) },
       ).action;
     expect(ended(HUMAN_TASK, 'task.completed')).toBe('ignore');
@@ -156,12 +174,14 @@ describe('endsHandback (a task ending while the conversation is handed back)', (
   });
 });
 
-describe('what the AI\'s new session is told', () => {
+describe("what the AI's new session is told", () => {
   it('a note naming the agent, with the instruction when there is one', () => {
     expect(handbackNote(handback())).toBe(
       'A human agent (Alice Agent) handled part of this conversation in Twilio Flex and handed it back to you. Do not repeat what the agent already did.',
     );
-    expect(handbackNote(handback({ instruction: 'Collect the shipping address, then close.' }))).toMatch(/\nThe agent's instruction: Collect the shipping address, then close\.$/);
+    expect(handbackNote(handback({ instruction: 'Collect the shipping address, then close.' }))).toMatch(
+      /\nThe agent's instruction: Collect the shipping address, then close\.$/,
+    );
   });
 
   it('flat custom_data, without the keys it has no value for', () => {

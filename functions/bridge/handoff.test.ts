@@ -96,7 +96,10 @@ describe('handoffAttributes', () => {
 });
 
 describe('customerNote (what the customer reads at a handoff)', () => {
-  const settings = { customerHandoffNote: 'Connecting you with a member of our team.', customerHandoffNoteTranslations: { es: 'Le ponemos con nuestro equipo.', 'pt-BR': 'Conectando você à nossa equipe.' } };
+  const settings = {
+    customerHandoffNote: 'Connecting you with a member of our team.',
+    customerHandoffNoteTranslations: { es: 'Le ponemos con nuestro equipo.', 'pt-BR': 'Conectando você à nossa equipe.' },
+  };
 
   it('is the default note, never the summary or the sentiment', () => {
     const attributes = handoffAttributes(facts());

@@ -47,7 +47,10 @@ export function handoffAttributes(facts: HandoffFacts): HandoffAttributes {
 }
 
 /** The task's attributes with a handoff's merged in, everyone else's kept, and the handoff added to the history. */
-export function withHandoff(task: { attributes: Record<string, unknown>; dateCreated?: string }, attributes: Partial<HandoffAttributes>): Record<string, unknown> {
+export function withHandoff(
+  task: { attributes: Record<string, unknown>; dateCreated?: string },
+  attributes: Partial<HandoffAttributes>,
+): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...task.attributes, ...attributes };
   if (attributes.handedOff !== true || !attributes.handoffTimestamp) return merged;
   merged[HISTORY_ATTRIBUTE] = historyAtHandoff(task.attributes, { at: attributes.handoffTimestamp, reason: attributes.handoffReason ?? '' }, task.dateCreated);

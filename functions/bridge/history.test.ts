@@ -7,8 +7,13 @@ const T2 = '2026-03-02T10:00:00.000Z';
 
 describe('readHistory', () => {
   it('keeps well-formed entries and leaves the rest out', () => {
-    const attributes = { opencxHistory: [{ to: 'ai', at: T0 }, { to: 'robot', at: T1 }, { to: 'human' }, 'x', null, { to: 'human', at: T1, reason: 'Angry', by: 7 }] };
-    expect(readHistory(attributes)).toEqual([{ to: 'ai', at: T0 }, { to: 'human', at: T1, reason: 'Angry' }]);
+    const attributes = {
+      opencxHistory: [{ to: 'ai', at: T0 }, { to: 'robot', at: T1 }, { to: 'human' }, 'x', null, { to: 'human', at: T1, reason: 'Angry', by: 7 }],
+    };
+    expect(readHistory(attributes)).toEqual([
+      { to: 'ai', at: T0 },
+      { to: 'human', at: T1, reason: 'Angry' },
+    ]);
     expect(readHistory({ opencxHistory: 'not a list' })).toEqual([]);
     expect(readHistory({})).toEqual([]);
   });
@@ -47,7 +52,7 @@ describe('historyAtHandoff and historyAtHandback', () => {
 });
 
 describe('withHandoff (the attributes a handoff writes)', () => {
-  it('merges the handoff, keeps everyone else\'s attributes, and adds the history', () => {
+  it("merges the handoff, keeps everyone else's attributes, and adds the history", () => {
     const task = { attributes: { conversationSid: 'CH1', customer: { tier: 'gold' } }, dateCreated: T0 };
     expect(withHandoff(task, { handedOff: true, handoffReason: 'Refund', handoffTimestamp: T1 })).toEqual({
       conversationSid: 'CH1',

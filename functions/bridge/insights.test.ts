@@ -26,7 +26,14 @@ describe('insightKey', () => {
     const handoff = handoffInsight(CONVERSATION, { taskSid: TASK, claimedAt: Date.parse('2026-03-02T10:00:00.000Z') }, attributes('AI unavailable'));
     expect(insightKey(handoff)).toBe(insightKey({ ...handoff }));
     expect(insightKey(handoff)).toBe(`2026-03-02T10:05:00.000Z_handoff_${CONVERSATION}`);
-    const verdict = (taskSid: string): InsightEvent => ({ type: 'verdict', at: handoff.at, conversationSid: CONVERSATION, taskSid, needed: true, summaryRight: true });
+    const verdict = (taskSid: string): InsightEvent => ({
+      type: 'verdict',
+      at: handoff.at,
+      conversationSid: CONVERSATION,
+      taskSid,
+      needed: true,
+      summaryRight: true,
+    });
     expect(new Set([insightKey(handoff), insightKey({ ...handoff, type: 'handback' }), insightKey(verdict(TASK)), insightKey(verdict('WT2'))]).size).toBe(4);
   });
 });

@@ -7,7 +7,10 @@ describe('classifyOpencxEvent', () => {
       organization_id: 'org',
       data: { conversation_id: 's-1', message: { id: 'm-9', content: 'It ships today.', type: 'text' }, timestamp: '2026-12-02T10:00:00Z' },
     });
-    expect(result).toEqual({ ok: true, event: { kind: 'ai-answer', type: 'conversation.ai_response', sessionId: 's-1', answerId: 'm-9', text: 'It ships today.' } });
+    expect(result).toEqual({
+      ok: true,
+      event: { kind: 'ai-answer', type: 'conversation.ai_response', sessionId: 's-1', answerId: 'm-9', text: 'It ships today.' },
+    });
   });
 
   test('a handoff carries the reason in words, the summary, sentiment and language', () => {
@@ -17,7 +20,15 @@ describe('classifyOpencxEvent', () => {
     });
     expect(result).toEqual({
       ok: true,
-      event: { kind: 'ai-handoff', type: 'conversation.handoff_to_human', sessionId: 's-1', reason: 'Topic the AI may not handle', summary: 'Legal question', sentiment: 'angry', language: 'de' },
+      event: {
+        kind: 'ai-handoff',
+        type: 'conversation.handoff_to_human',
+        sessionId: 's-1',
+        reason: 'Topic the AI may not handle',
+        summary: 'Legal question',
+        sentiment: 'angry',
+        language: 'de',
+      },
     });
   });
 
@@ -36,9 +47,21 @@ describe('classifyOpencxEvent', () => {
     ['no data', { event: 'conversation.ai_response' }, /without a data object/],
     ['no session', { event: 'conversation.ai_response', data: { message: { content: 'x' } } }, /conversation_id/],
     ['a session id with a slash', { event: 'conversation.handoff_to_human', data: { conversation_id: 'a/b' } }, /not an OpenCX session id/],
-    ['a session id with control characters', { event: 'conversation.handoff_to_human', data: { conversation_id: 'a\u0000b\u001b[31m\r\n' } }, /not an OpenCX session id/],
-    ['a session id of 60,000 characters', { event: 'conversation.ai_response', data: { conversation_id: 'x'.repeat(60_000), response: 'Hi' } }, /not an OpenCX session id/],
-    ['a message id with a slash', { event: 'conversation.ai_response', data: { conversation_id: 's-1', message: { id: '../m', content: 'Hi' } } }, /message id is not an OpenCX id/],
+    [
+      'a session id with control characters',
+      { event: 'conversation.handoff_to_human', data: { conversation_id: 'a\u0000b\u001b[31m\r\n' } },
+      /not an OpenCX session id/,
+    ],
+    [
+      'a session id of 60,000 characters',
+      { event: 'conversation.ai_response', data: { conversation_id: 'x'.repeat(60_000), response: 'Hi' } },
+      /not an OpenCX session id/,
+    ],
+    [
+      'a message id with a slash',
+      { event: 'conversation.ai_response', data: { conversation_id: 's-1', message: { id: '../m', content: 'Hi' } } },
+      /message id is not an OpenCX id/,
+    ],
     ['no text', { event: 'conversation.ai_response', data: { conversation_id: 's', message: { content: '  ' } } }, /no answer text/],
   ])('malformed (%s) is refused with a reason', (_, body, reason) => {
     const result = classifyOpencxEvent(body);

@@ -66,4 +66,3 @@ export function classifyOpencxEvent(body: unknown): OpencxClassification {
   if (answerId !== undefined && !isOpencxId(answerId)) return { ok: false, reason: `${type} for ${sessionId} whose message id is not an OpenCX id` };
   return { ok: true, event: { kind: 'ai-answer', type, sessionId, answerId, text: answer } };
 }
-

@@ -1,4 +1,15 @@
-import { countResponse, emptyTally, flushDue, flushOpencxUsage, noteOpencxResponse, recentUsage, USAGE_FLUSH_EVERY_MS, USAGE_WINDOW_MS, usageItemKey, type UsageItem } from './opencx-usage';
+import {
+  countResponse,
+  emptyTally,
+  flushDue,
+  flushOpencxUsage,
+  noteOpencxResponse,
+  recentUsage,
+  USAGE_FLUSH_EVERY_MS,
+  USAGE_WINDOW_MS,
+  usageItemKey,
+  type UsageItem,
+} from './opencx-usage';
 
 const T0 = Date.parse('2026-12-02T07:00:00Z');
 
@@ -39,13 +50,19 @@ describe('recentUsage: what the setup check sums', () => {
   const item = (minutesAgo: number, keys: UsageItem['keys']) => ({ at: new Date(T0 - minutesAgo * 60_000).toISOString(), keys });
 
   it('sums the items written within the window, by key', () => {
-    const items = [item(1, { k1: { requests: 10, limited: 2 } }), item(5, { k1: { requests: 5, limited: 0 }, k2: { requests: 3, limited: 3 } }), item(20, { k1: { requests: 100, limited: 50 } })];
+    const items = [
+      item(1, { k1: { requests: 10, limited: 2 } }),
+      item(5, { k1: { requests: 5, limited: 0 }, k2: { requests: 3, limited: 3 } }),
+      item(20, { k1: { requests: 100, limited: 50 } }),
+    ];
     expect(recentUsage(items, T0)).toEqual({ k1: { requests: 15, limited: 2 }, k2: { requests: 3, limited: 3 } });
     expect(USAGE_WINDOW_MS).toBe(15 * 60_000);
   });
 
   it('skips what it cannot read', () => {
-    expect(recentUsage([null, 'x', { at: 'yesterday', keys: {} }, item(1, { k1: { requests: 'many', limited: 1 } as never })], T0)).toEqual({ k1: { requests: 0, limited: 1 } });
+    expect(recentUsage([null, 'x', { at: 'yesterday', keys: {} }, item(1, { k1: { requests: 'many', limited: 1 } as never })], T0)).toEqual({
+      k1: { requests: 0, limited: 1 },
+    });
   });
 
   it('names items so that a descending listing starts with the newest', () => {

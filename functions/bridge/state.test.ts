@@ -60,7 +60,6 @@ describe('BridgeState.loadConfig', () => {
   });
 });
 
-
 describe('BridgeState.loadConfig in a warm container: concurrent first events share one read', () => {
   beforeEach(() => forgetCachedConfig());
 
@@ -170,12 +169,21 @@ describe('conversation records across a change of shard count', () => {
     expect(items[shard]).toBeUndefined();
     await state.forget('CH1');
     expect(items.opencx_conversations.CH1).toBeUndefined();
-    expect(calls).toEqual([`GET ${shard}/CH1`, 'GET opencx_conversations/CH1', 'UPDATE opencx_conversations/CH1', `DELETE ${shard}/CH1`, 'DELETE opencx_conversations/CH1']);
+    expect(calls).toEqual([
+      `GET ${shard}/CH1`,
+      'GET opencx_conversations/CH1',
+      'UPDATE opencx_conversations/CH1',
+      `DELETE ${shard}/CH1`,
+      'DELETE opencx_conversations/CH1',
+    ]);
   });
 
   it('a conversation claimed before the maps were sharded is not claimed again', async () => {
     const { state, items } = syncHolding({ opencx_conversations: { CH1: record } });
-    await expect(state.claim('CH1', { ...record, reservationSid: 'WR2', sessionId: undefined, claimedAt: 2 })).resolves.toEqual({ claimed: false, existing: record });
+    await expect(state.claim('CH1', { ...record, reservationSid: 'WR2', sessionId: undefined, claimedAt: 2 })).resolves.toEqual({
+      claimed: false,
+      existing: record,
+    });
     expect(items[shard]).toBeUndefined();
   });
 

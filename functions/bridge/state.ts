@@ -133,7 +133,11 @@ export class BridgeState {
   }
 
   /** The item where `key` lives now, else where a retired layout put it (one read per layout tried). */
-  private async fetchItem<T>(maps: ShardedObjects, key: string, locations = [locationOf(maps, key), ...earlierLocationsOf(maps, key)]): Promise<{ item: MapItem<T>; map: string } | undefined> {
+  private async fetchItem<T>(
+    maps: ShardedObjects,
+    key: string,
+    locations = [locationOf(maps, key), ...earlierLocationsOf(maps, key)],
+  ): Promise<{ item: MapItem<T>; map: string } | undefined> {
     for (const map of locations) {
       const item = await this.sync.fetchMapItem<T>(this.syncServiceSid, map, key);
       if (item) return { item, map };
@@ -165,7 +169,9 @@ export class BridgeState {
     const map = locationOf(CONVERSATION_MAPS, conversationSid);
     // A record kept under a retired layout is the conversation's claim.
     const retired = await this.fetchRecord(conversationSid, earlierLocationsOf(CONVERSATION_MAPS, conversationSid));
-    const created: CreatedMapItem = retired ? { created: false, retried: false } : await this.sync.createMapItem(this.syncServiceSid, map, conversationSid, record);
+    const created: CreatedMapItem = retired
+      ? { created: false, retried: false }
+      : await this.sync.createMapItem(this.syncServiceSid, map, conversationSid, record);
     if (created.created) {
       this.located.set(conversationSid, map);
       return { claimed: true };
@@ -258,7 +264,9 @@ export class BridgeState {
   /** Records the task a handback's invite made, unless the AI resumed on it already. */
   async noteInvitedTask(conversationSid: string, at: string, taskSid: string): Promise<void> {
     await this.update(conversationSid, (r) =>
-      r.phase === 'handback' && r.handback?.at === at && !r.handback.invitedTaskSid ? { ...r, handback: { ...r.handback, invitedTaskSid: taskSid } } : undefined,
+      r.phase === 'handback' && r.handback?.at === at && !r.handback.invitedTaskSid
+        ? { ...r, handback: { ...r.handback, invitedTaskSid: taskSid } }
+        : undefined,
     );
   }
 
@@ -275,13 +283,25 @@ export class BridgeState {
    * The AI takes the conversation back on the task the handback invited: like a new claim (no
    * session yet, so relays wait for it), exactly one of two concurrent offers goes ahead.
    */
-  async resumeAi(conversationSid: string, task: { taskSid: string; reservationSid: string; at: string }, now: number, known?: KnownRecord): Promise<KnownRecord | undefined> {
+  async resumeAi(
+    conversationSid: string,
+    task: { taskSid: string; reservationSid: string; at: string },
+    now: number,
+    known?: KnownRecord,
+  ): Promise<KnownRecord | undefined> {
     return this.update(
       conversationSid,
       (r) => {
         if (r.phase !== 'handback' || r.handback?.at !== task.at) return undefined;
         const { sessionId: _previous, humanWorkerSid: _human, handoff: _handoff, ...rest } = r;
-        return { ...rest, phase: 'ai', taskSid: task.taskSid, reservationSid: task.reservationSid, claimedAt: now, handback: { ...r.handback, invitedTaskSid: task.taskSid } };
+        return {
+          ...rest,
+          phase: 'ai',
+          taskSid: task.taskSid,
+          reservationSid: task.reservationSid,
+          claimedAt: now,
+          handback: { ...r.handback, invitedTaskSid: task.taskSid },
+        };
       },
       known,
     );
@@ -358,7 +378,10 @@ export class BridgeState {
 
   /** Notes that a signed OpenCX event arrived, for the setup check, in the health document `key` falls on. */
   noteOpencxEvent(event: string, at: Date, key: string): Promise<void> {
-    return this.sync.saveDocument(this.syncServiceSid, locationOf(OPENCX_WEBHOOK_HEALTH_DOCUMENTS, key), { lastVerifiedAt: at.toISOString(), lastEvent: event });
+    return this.sync.saveDocument(this.syncServiceSid, locationOf(OPENCX_WEBHOOK_HEALTH_DOCUMENTS, key), {
+      lastVerifiedAt: at.toISOString(),
+      lastEvent: event,
+    });
   }
 }
 

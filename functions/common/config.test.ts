@@ -67,7 +67,10 @@ describe('parseConfig', () => {
   });
 
   it("reads the organisation's further API keys, trimmed, dropping blanks; a single-key config has none", () => {
-    expect(parseConfig(stored({ opencxExtraTokens: [' ocx_live_two ', '', 7, 'ocx_live_three'] }))?.opencxExtraTokens).toEqual(['ocx_live_two', 'ocx_live_three']);
+    expect(parseConfig(stored({ opencxExtraTokens: [' ocx_live_two ', '', 7, 'ocx_live_three'] }))?.opencxExtraTokens).toEqual([
+      'ocx_live_two',
+      'ocx_live_three',
+    ]);
     expect(parseConfig(stored({ opencxExtraTokens: [] }))).not.toHaveProperty('opencxExtraTokens');
     expect(parseConfig(stored({ opencxExtraTokens: 'ocx_live_two' }))).not.toHaveProperty('opencxExtraTokens');
   });
@@ -121,7 +124,13 @@ describe('parseConfig', () => {
 describe('readConfigFields', () => {
   it('leaves out what is missing, so an incomplete document still shows what it has', () => {
     expect(readConfigFields({ workspaceSid: 'WS1', customerHandoffNote: '' })).toEqual(
-      expect.objectContaining({ workspaceSid: 'WS1', customerHandoffNote: '', opencxToken: undefined, customerHandoffNoteTranslations: undefined, aiAnswerTimeoutSeconds: undefined }),
+      expect.objectContaining({
+        workspaceSid: 'WS1',
+        customerHandoffNote: '',
+        opencxToken: undefined,
+        customerHandoffNoteTranslations: undefined,
+        aiAnswerTimeoutSeconds: undefined,
+      }),
     );
   });
 });

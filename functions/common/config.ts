@@ -152,7 +152,8 @@ export function parseConfig(data: unknown): BridgeConfig | undefined {
 }
 
 /** The AI pool's workers, `aiWorkerSid` first. */
-export const aiPoolOf = (config: Pick<BridgeConfig, 'aiWorkerSid' | 'aiWorkerSids'>): string[] => (config.aiWorkerSids?.length ? config.aiWorkerSids : [config.aiWorkerSid]);
+export const aiPoolOf = (config: Pick<BridgeConfig, 'aiWorkerSid' | 'aiWorkerSids'>): string[] =>
+  config.aiWorkerSids?.length ? config.aiWorkerSids : [config.aiWorkerSid];
 
 /** A worker of the AI pool, draining ones included: a reservation for it is the AI's. */
 export const isAiPoolWorker = (config: Pick<BridgeConfig, 'aiWorkerSid' | 'aiWorkerSids' | 'aiDrainingWorkerSids'>, workerSid: string | undefined): boolean =>
@@ -160,7 +161,12 @@ export const isAiPoolWorker = (config: Pick<BridgeConfig, 'aiWorkerSid' | 'aiWor
 
 /** A new config version: time-ordered, unique enough for one account's saves. */
 export function newConfigVersion(now: Date, random: () => number = Math.random): string {
-  return now.getTime().toString(36) + Math.floor(random() * 36 ** 4).toString(36).padStart(4, '0');
+  return (
+    now.getTime().toString(36) +
+    Math.floor(random() * 36 ** 4)
+      .toString(36)
+      .padStart(4, '0')
+  );
 }
 
 /**
@@ -173,7 +179,11 @@ function splitUrl(url: string): { base: string; pairs: string[]; version: string
   const [base, query = ''] = (hashAt >= 0 ? url.slice(0, hashAt) : url).split(/\?(.*)/s);
   const isVersion = (pair: string): boolean => pair.split('=')[0] === CONFIG_VERSION_PARAM;
   const pairs = query.split('&').filter(Boolean);
-  const version = pairs.filter(isVersion).at(-1)?.slice(CONFIG_VERSION_PARAM.length + 1) ?? '';
+  const version =
+    pairs
+      .filter(isVersion)
+      .at(-1)
+      ?.slice(CONFIG_VERSION_PARAM.length + 1) ?? '';
   return { base, pairs: pairs.filter((pair) => !isVersion(pair)), version, fragment };
 }
 

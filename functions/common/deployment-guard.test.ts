@@ -25,17 +25,28 @@ describe('apiUrlVerdict', () => {
     expect(verdict).toEqual({ deployed: false, customAllowed: false, unsafe: [], refused: [] });
   });
 
-  it('accepts, deployed, the default URLs and the services\' own https hosts', () => {
+  it("accepts, deployed, the default URLs and the services' own https hosts", () => {
     expect(apiUrlVerdict({ DOMAIN_NAME: DEPLOYED }).refused).toEqual([]);
     expect(apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, TWILIO_API_BASE_URL: '  ', OPENCX_API_URL: '' }).refused).toEqual([]);
-    expect(apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, TWILIO_API_BASE_URL: 'https://edge.dublin.twilio.com', OPENCX_API_URL: 'https://api.open.cx/' }).refused).toEqual([]);
+    expect(
+      apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, TWILIO_API_BASE_URL: 'https://edge.dublin.twilio.com', OPENCX_API_URL: 'https://api.open.cx/' }).refused,
+    ).toEqual([]);
     expect(apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, OPENCX_API_URL: 'https://eu.api.open.cx' }).refused).toEqual([]);
   });
 
   it('refuses, deployed, a simulator URL with each reason, naming only its origin', () => {
-    const verdict = apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, TWILIO_API_BASE_URL: 'http://dev:s3cret@192.168.1.20:4010/base?key=abc', OPENCX_API_URL: 'https://opencx-sim.example.com' });
+    const verdict = apiUrlVerdict({
+      DOMAIN_NAME: DEPLOYED,
+      TWILIO_API_BASE_URL: 'http://dev:s3cret@192.168.1.20:4010/base?key=abc',
+      OPENCX_API_URL: 'https://opencx-sim.example.com',
+    });
     expect(verdict.refused).toEqual([
-      { variable: 'TWILIO_API_BASE_URL', origin: 'http://192.168.1.20:4010', reason: 'not https and not a Twilio host (*.twilio.com)', credentials: 'the Twilio credentials' },
+      {
+        variable: 'TWILIO_API_BASE_URL',
+        origin: 'http://192.168.1.20:4010',
+        reason: 'not https and not a Twilio host (*.twilio.com)',
+        credentials: 'the Twilio credentials',
+      },
       { variable: 'OPENCX_API_URL', origin: 'https://opencx-sim.example.com', reason: 'not an OpenCX host (api.open.cx)', credentials: 'the OpenCX API key' },
     ]);
     expect(JSON.stringify(verdict)).not.toMatch(/s3cret|key=abc|\/base/);
@@ -53,7 +64,12 @@ describe('apiUrlVerdict', () => {
 
   it('lets ALLOW_CUSTOM_API_URLS=true through, still telling which URLs are custom', () => {
     const settings = { DOMAIN_NAME: DEPLOYED, TWILIO_API_BASE_URL: 'http://127.0.0.1:4010' };
-    expect(apiUrlVerdict({ ...settings, ALLOW_CUSTOM_API_URLS: ' TRUE ' })).toMatchObject({ deployed: true, customAllowed: true, refused: [], unsafe: [{ variable: 'TWILIO_API_BASE_URL' }] });
+    expect(apiUrlVerdict({ ...settings, ALLOW_CUSTOM_API_URLS: ' TRUE ' })).toMatchObject({
+      deployed: true,
+      customAllowed: true,
+      refused: [],
+      unsafe: [{ variable: 'TWILIO_API_BASE_URL' }],
+    });
     expect(apiUrlVerdict({ ...settings, ALLOW_CUSTOM_API_URLS: 'yes' }).refused).toHaveLength(1);
     expect(apiUrlVerdict({ ...settings, ALLOW_CUSTOM_API_URLS: 'false' }).refused).toHaveLength(1);
   });
@@ -61,7 +77,9 @@ describe('apiUrlVerdict', () => {
 
 describe('guardedApiUrl', () => {
   it('gives the URL as set, or undefined for the default', () => {
-    expect(guardedApiUrl({ DOMAIN_NAME: 'localhost:3000', TWILIO_API_BASE_URL: ' http://127.0.0.1:4010 ' }, 'TWILIO_API_BASE_URL')).toBe('http://127.0.0.1:4010');
+    expect(guardedApiUrl({ DOMAIN_NAME: 'localhost:3000', TWILIO_API_BASE_URL: ' http://127.0.0.1:4010 ' }, 'TWILIO_API_BASE_URL')).toBe(
+      'http://127.0.0.1:4010',
+    );
     expect(guardedApiUrl({ DOMAIN_NAME: DEPLOYED }, 'OPENCX_API_URL')).toBeUndefined();
   });
 
@@ -73,7 +91,11 @@ describe('guardedApiUrl', () => {
 
   it('names every refused URL in what it throws', () => {
     const settings = { DOMAIN_NAME: DEPLOYED, TWILIO_API_BASE_URL: 'http://127.0.0.1:4010', OPENCX_API_URL: 'http://127.0.0.1:4020' };
-    expect(() => guardedApiUrl(settings, 'TWILIO_API_BASE_URL')).toThrow(expect.objectContaining({ refused: [expect.objectContaining({ variable: 'TWILIO_API_BASE_URL' }), expect.objectContaining({ variable: 'OPENCX_API_URL' })] }));
+    expect(() => guardedApiUrl(settings, 'TWILIO_API_BASE_URL')).toThrow(
+      expect.objectContaining({
+        refused: [expect.objectContaining({ variable: 'TWILIO_API_BASE_URL' }), expect.objectContaining({ variable: 'OPENCX_API_URL' })],
+      }),
+    );
   });
 });
 
@@ -81,7 +103,7 @@ describe('describeRefused', () => {
   it('says which variable, where it points, why, and the fix in one line', () => {
     const line = describeRefused(apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, TWILIO_API_BASE_URL: 'http://127.0.0.1:4010' }).refused);
     expect(line).toBe(
-      'TWILIO_API_BASE_URL points to http://127.0.0.1:4010 (not https and not a Twilio host (*.twilio.com)): a deployed Function sends no request there, so the Twilio credentials cannot leak. Remove TWILIO_API_BASE_URL from the Functions\' environment and deploy again, or set ALLOW_CUSTOM_API_URLS=true if that URL is meant.',
+      "TWILIO_API_BASE_URL points to http://127.0.0.1:4010 (not https and not a Twilio host (*.twilio.com)): a deployed Function sends no request there, so the Twilio credentials cannot leak. Remove TWILIO_API_BASE_URL from the Functions' environment and deploy again, or set ALLOW_CUSTOM_API_URLS=true if that URL is meant.",
     );
     expect(line).not.toMatch(/\n/);
   });

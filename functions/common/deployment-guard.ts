@@ -18,8 +18,18 @@ export interface ApiUrlSettings {
 export type ApiUrlVariable = 'TWILIO_API_BASE_URL' | 'OPENCX_API_URL';
 
 const DESTINATIONS: Record<ApiUrlVariable, { service: string; hosts: string; isOwnHost: (host: string) => boolean; credentials: string }> = {
-  TWILIO_API_BASE_URL: { service: 'Twilio', hosts: '*.twilio.com', isOwnHost: (host) => host === 'twilio.com' || host.endsWith('.twilio.com'), credentials: 'the Twilio credentials' },
-  OPENCX_API_URL: { service: 'OpenCX', hosts: 'api.open.cx', isOwnHost: (host) => host === 'open.cx' || host.endsWith('.open.cx'), credentials: 'the OpenCX API key' },
+  TWILIO_API_BASE_URL: {
+    service: 'Twilio',
+    hosts: '*.twilio.com',
+    isOwnHost: (host) => host === 'twilio.com' || host.endsWith('.twilio.com'),
+    credentials: 'the Twilio credentials',
+  },
+  OPENCX_API_URL: {
+    service: 'OpenCX',
+    hosts: 'api.open.cx',
+    isOwnHost: (host) => host === 'open.cx' || host.endsWith('.open.cx'),
+    credentials: 'the OpenCX API key',
+  },
 };
 
 /** A base URL a deployed Function must not send credentials to. */

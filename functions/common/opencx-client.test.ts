@@ -70,7 +70,14 @@ const error = (status: number, message: string) => ({
 
 const aiReply = (content: string) => ({
   status: 201,
-  body: { success: true, data: { success: true, autopilotResponse: { type: 'text', value: { error: false, content }, id: 'm1', mightSolveUserIssue: true }, sessionIsHandedOff: false } },
+  body: {
+    success: true,
+    data: {
+      success: true,
+      autopilotResponse: { type: 'text', value: { error: false, content }, id: 'm1', mightSolveUserIssue: true },
+      sessionIsHandedOff: false,
+    },
+  },
 });
 
 let opencx: ScriptedOpenCx;
@@ -155,7 +162,11 @@ describe('OpenCxClient requests', () => {
   });
 
   it("reads the session's history page by page for a customer message containing the text, and says when it cannot tell", async () => {
-    const item = (type: string, text: string) => ({ id: text, created_at: '2026-01-01T00:00:00Z', event: { type: 'message', sender: { type, name: type }, content: { type: 'text', text } } });
+    const item = (type: string, text: string) => ({
+      id: text,
+      created_at: '2026-01-01T00:00:00Z',
+      event: { type: 'message', sender: { type, name: type }, content: { type: 'text', text } },
+    });
     opencx.answers({ status: 200, body: { items: [item('contact', 'Hello'), item('ai', 'Where is my order?')], next: 'page-2' } });
     opencx.answers({ status: 200, body: { items: [item('contact', 'Hi\nWhere is my order?')], next: null } });
     await expect(client().historyHasContactText('session-1', 'Where is my order?', budget())).resolves.toBe(true);
@@ -282,7 +293,10 @@ describe('OpenCxClient failures', () => {
     opencx.answers('hang', aiReply('second answer'));
     const outcome = await client({ attemptTimeoutMs: 200 })
       .sendContactMessage('session-1', 'Where is my order?', undefined, budget(5000))
-      .then((answer) => ({ answer }), (caught: unknown) => ({ caught }));
+      .then(
+        (answer) => ({ answer }),
+        (caught: unknown) => ({ caught }),
+      );
     expect(opencx.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /chat/sessions/session-1/send']);
     expect(outcome).toMatchObject({ caught: expect.any(OpenCxError) });
   });
@@ -307,7 +321,10 @@ describe('OpenCxClient failures', () => {
     opencx.answers('stall-body', { status: 200, body: { id: 'org-1', name: 'Acme' } });
     const outcome = await client({ attemptTimeoutMs: 200 })
       .getOrg(budget(5000))
-      .then((org) => ({ org }), (caught: unknown) => ({ caught: `${(caught as Error).constructor.name} ${(caught as Error).name}: ${(caught as Error).message}` }));
+      .then(
+        (org) => ({ org }),
+        (caught: unknown) => ({ caught: `${(caught as Error).constructor.name} ${(caught as Error).name}: ${(caught as Error).message}` }),
+      );
     expect(outcome).toEqual({ org: { id: 'org-1', name: 'Acme' } });
   });
 
@@ -456,7 +473,10 @@ describe('toAiAnswer', () => {
     ['not a string', { text: 'Hi' }],
     ['missing', undefined],
   ])('is failed when the reply is %s', (_label, content) => {
-    expect(toAiAnswer(wrapped({ success: true, autopilotResponse: autopilot(content), sessionIsHandedOff: false }))).toMatchObject({ reply: undefined, failed: true });
+    expect(toAiAnswer(wrapped({ success: true, autopilotResponse: autopilot(content), sessionIsHandedOff: false }))).toMatchObject({
+      reply: undefined,
+      failed: true,
+    });
   });
 
   it('is failed for an answer with nothing in it', () => {
@@ -464,7 +484,10 @@ describe('toAiAnswer', () => {
   });
 
   it('ignores resolveArgs fields that are not strings', () => {
-    expect(toAiAnswer(wrapped({ sessionIsHandedOff: true, resolveArgs: { summary: 5, sentiment: null } }))).toMatchObject({ summary: undefined, sentiment: undefined });
+    expect(toAiAnswer(wrapped({ sessionIsHandedOff: true, resolveArgs: { summary: 5, sentiment: null } }))).toMatchObject({
+      summary: undefined,
+      sentiment: undefined,
+    });
   });
 });
 
@@ -483,7 +506,9 @@ describe('OpenCxError.maybeProcessed (could its answer still come by webhook?)',
   });
 
   it('no time left means the request never left', async () => {
-    const error = await new OpenCxClient({ token: 't', baseUrl: 'http://127.0.0.1:9' }).sendContactMessage('s', 'hi', undefined, new Deadline(0)).catch((e: unknown) => e);
+    const error = await new OpenCxClient({ token: 't', baseUrl: 'http://127.0.0.1:9' })
+      .sendContactMessage('s', 'hi', undefined, new Deadline(0))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenCxError);
     expect((error as OpenCxError).maybeProcessed).toBe(false);
   });

@@ -128,7 +128,9 @@ export class OpenCxClient {
    */
   async sendContactMessage(sessionId: string, text: string, customData: CustomData | undefined, deadline: Deadline): Promise<AiAnswer> {
     const body = { sender: 'contact', message: { type: 'text', text }, ...(customData ? { custom_data: customData } : {}) };
-    const raw = await this.call<Record<string, unknown>>('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/send`, body, deadline, 2, { atMostOnce: true });
+    const raw = await this.call<Record<string, unknown>>('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/send`, body, deadline, 2, {
+      atMostOnce: true,
+    });
     return toAiAnswer(raw);
   }
 
@@ -141,8 +143,18 @@ export class OpenCxClient {
     let cursor: string | null | undefined;
     for (let page = 0; page < maxPages; page += 1) {
       const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
-      const history = await this.call<{ items?: HistoryItem[]; next?: string | null }>('GET', `/chat/sessions/${encodeURIComponent(sessionId)}/history${query}`, undefined, deadline);
-      if ((history.items ?? []).some((item) => item.event?.sender?.type === 'contact' && typeof item.event.content?.text === 'string' && item.event.content.text.includes(text))) return true;
+      const history = await this.call<{ items?: HistoryItem[]; next?: string | null }>(
+        'GET',
+        `/chat/sessions/${encodeURIComponent(sessionId)}/history${query}`,
+        undefined,
+        deadline,
+      );
+      if (
+        (history.items ?? []).some(
+          (item) => item.event?.sender?.type === 'contact' && typeof item.event.content?.text === 'string' && item.event.content.text.includes(text),
+        )
+      )
+        return true;
       cursor = history.next;
       if (!cursor) return false;
     }

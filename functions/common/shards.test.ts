@@ -37,7 +37,9 @@ describe('a sharded family of Sync objects', () => {
     const grown: ShardedObjects = { base: 'opencx_dedup', count: 32, retired: [16, 8] };
     for (const key of keys.slice(0, 200)) {
       const earlier = earlierLocationsOf(grown, key);
-      const old = [`opencx_dedup_${shardOf(key, 16)}`, `opencx_dedup_${shardOf(key, 8)}`].filter((name, i, all) => all.indexOf(name) === i && name !== locationOf(grown, key));
+      const old = [`opencx_dedup_${shardOf(key, 16)}`, `opencx_dedup_${shardOf(key, 8)}`].filter(
+        (name, i, all) => all.indexOf(name) === i && name !== locationOf(grown, key),
+      );
       expect(earlier).toEqual(old);
     }
     expect(earlierLocationsOf({ base: 'opencx_dedup', count: 8, retired: [] }, 'k')).toEqual([]);

@@ -35,5 +35,7 @@ export function isValidTwilioSignature(request: SignedRequest): boolean {
   // The runtime merges the query into the params: a config version came on the URL Twilio signed.
   const { [CONFIG_VERSION_PARAM]: version, ...posted } = params;
   const path = version === undefined ? request.path : withConfigVersion(request.path, version);
-  return candidateUrls(request.domainName, path).some((url) => twilio.validateRequest(request.authToken, request.signature!, url, version === undefined ? params : posted));
+  return candidateUrls(request.domainName, path).some((url) =>
+    twilio.validateRequest(request.authToken, request.signature!, url, version === undefined ? params : posted),
+  );
 }

@@ -50,10 +50,7 @@ function functionsUrlFrom(value: unknown): string | undefined {
  * Twilio's Flex project template reads its `custom_data.serverless_functions_domain`. Then, as a
  * fallback, `FLEX_APP_OPENCX_FUNCTIONS_URL`, which flex-plugin's webpack inlines at build time.
  */
-export function resolveFunctionsEndpoint(
-  configuration: unknown,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): FunctionsEndpoint {
+export function resolveFunctionsEndpoint(configuration: unknown, env: Readonly<Record<string, string | undefined>> = process.env): FunctionsEndpoint {
   const runtime = functionsUrlFrom((configuration as { custom_data?: Record<string, unknown> } | undefined)?.custom_data?.[RUNTIME_FUNCTIONS_DOMAIN_KEY]);
   if (runtime) return { kind: 'configured', url: runtime, source: 'flexConfiguration' };
   const built = functionsUrlFrom(env[BUILD_FUNCTIONS_URL_VARIABLE]);

@@ -383,8 +383,10 @@ export const strings: OpencxStrings = {
   settingsAuthorHelp: 'The name customers and agents see on the AI’s messages.',
   settingsPeakLabel: 'Peak of concurrent AI conversations',
   settingsPeakUnit: 'conversations',
-  settingsPeakHelp: 'The most conversations the AI answers at the same time, from {min} to {max}. TaskRouter gives one worker at most {capacity} conversations, so the AI works as a pool of workers.',
-  settingsPeakPool: 'The AI will work as {workers} TaskRouter workers of {capacity} conversations each ({slots} at once). A worker removed by a smaller peak finishes its conversations first.',
+  settingsPeakHelp:
+    'The most conversations the AI answers at the same time, from {min} to {max}. TaskRouter gives one worker at most {capacity} conversations, so the AI works as a pool of workers.',
+  settingsPeakPool:
+    'The AI will work as {workers} TaskRouter workers of {capacity} conversations each ({slots} at once). A worker removed by a smaller peak finishes its conversations first.',
   settingsPeakPoolOne: 'The AI will work as one TaskRouter worker of {capacity} conversations.',
   settingsPeakInvalid: 'Enter a whole number of conversations from {min} to {max}',
   settingsWebhookHeading: 'OpenCX webhook',
@@ -394,8 +396,7 @@ export const strings: OpencxStrings = {
   settingsWebhookSecretHelpSaved: 'A secret is saved. Leave empty to keep it, or paste a new secret to replace it.',
   settingsWebhookSecretSavedPlaceholder: 'Saved',
   settingsWebhookUrlLabel: 'Webhook URL for OpenCX',
-  settingsWebhookUrlHelp:
-    'Paste into OpenCX → Settings → Integrations → Webhooks; events: conversation.ai_response, conversation.handoff_to_human',
+  settingsWebhookUrlHelp: 'Paste into OpenCX → Settings → Integrations → Webhooks; events: conversation.ai_response, conversation.handoff_to_human',
   settingsWebhookUrlMissing: 'These Functions do not report their webhook URL. Deploy the current version of the Functions.',
   settingsCopy: 'Copy',
   settingsCopyLabel: 'Copy the webhook URL',
@@ -435,7 +436,8 @@ export const strings: OpencxStrings = {
   settingsSavedWorkerCreated: 'The AI worker was created in TaskRouter.',
   settingsSaveFailed: 'Settings not saved. {message}',
   settingsSaveFailedField: 'Settings not saved: check the highlighted field.',
-  settingsFunctionsUrlMissing: 'OpenCX Functions not found: set {setting} in the Flex configuration to your Functions domain and reload Flex, or build with {variable}.',
+  settingsFunctionsUrlMissing:
+    'OpenCX Functions not found: set {setting} in the Flex configuration to your Functions domain and reload Flex, or build with {variable}.',
   settingsFunctionsFound: 'OpenCX Functions: {url}, from {source}. If unreachable, check it is the domain twilio serverless:deploy printed.',
   settingsNetworkError: 'The OpenCX Functions could not be reached. Check your connection and the Functions URL, then try again.',
   settingsUnexpectedResponse: 'The OpenCX Functions gave an unexpected answer (HTTP {status}).',
@@ -507,7 +509,5 @@ export const strings: OpencxStrings = {
 
 /** Fills `{name}` placeholders; unknown ones stay as they are. */
 export function format(template: string, values: Readonly<Record<string, string | number>>): string {
-  return template.replace(/\{(\w+)\}/g, (placeholder, name: string) =>
-    Object.hasOwn(values, name) ? String(values[name]) : placeholder,
-  );
+  return template.replace(/\{(\w+)\}/g, (placeholder, name: string) => (Object.hasOwn(values, name) ? String(values[name]) : placeholder));
 }

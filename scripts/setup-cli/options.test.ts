@@ -11,7 +11,12 @@ describe('parseArguments', () => {
       keepSyncData: false,
       yes: false,
     });
-    expect(parseArguments(['uninstall', '--yes', '--keep-sync-data', '--domain', 'opencx-1.twil.io'])).toMatchObject({ command: 'uninstall', yes: true, keepSyncData: true, domain: 'opencx-1.twil.io' });
+    expect(parseArguments(['uninstall', '--yes', '--keep-sync-data', '--domain', 'opencx-1.twil.io'])).toMatchObject({
+      command: 'uninstall',
+      yes: true,
+      keepSyncData: true,
+      domain: 'opencx-1.twil.io',
+    });
   });
 
   test('--help wins over everything else', () => {
@@ -38,7 +43,11 @@ describe('cliSettings', () => {
   const base = { TWILIO_ACCOUNT_SID: account, DOMAIN_NAME: 'opencx-1234-dev.twil.io', SYNC_SERVICE_SID: 'IS1' };
 
   test('an API key signs in; the process environment wins over .env', () => {
-    const settings = cliSettings({}, { ...base, TWILIO_API_KEY: 'SKdotenv', TWILIO_API_SECRET: 'from-file' }, { TWILIO_API_KEY: 'SKenv', TWILIO_API_SECRET: 'from-env' });
+    const settings = cliSettings(
+      {},
+      { ...base, TWILIO_API_KEY: 'SKdotenv', TWILIO_API_SECRET: 'from-file' },
+      { TWILIO_API_KEY: 'SKenv', TWILIO_API_SECRET: 'from-env' },
+    );
     expect(settings.apiKey).toEqual({ sid: 'SKenv', secret: 'from-env' });
     expect(settings.env).toMatchObject({ ACCOUNT_SID: account, AUTH_TOKEN: '', DOMAIN_NAME: 'opencx-1234-dev.twil.io', SYNC_SERVICE_SID: 'IS1' });
   });

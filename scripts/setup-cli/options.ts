@@ -58,7 +58,10 @@ export function parseArguments(args: readonly string[]): CliOptions | 'help' {
   const options: Omit<CliOptions, 'command'> = { json: false, replaceCallbackUrl: false, keepSyncData: false, yes: false };
   const commands: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    const [name, inline] = args[i].startsWith('--') && args[i].includes('=') ? [args[i].slice(0, args[i].indexOf('=')), args[i].slice(args[i].indexOf('=') + 1)] : [args[i], undefined];
+    const [name, inline] =
+      args[i].startsWith('--') && args[i].includes('=')
+        ? [args[i].slice(0, args[i].indexOf('=')), args[i].slice(args[i].indexOf('=') + 1)]
+        : [args[i], undefined];
     if (name in VALUE_OPTIONS) {
       const value = inline ?? args[++i];
       if (value === undefined || value === '' || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
@@ -109,5 +112,10 @@ export function cliSettings(options: Pick<CliOptions, 'domain'>, dotenv: Variabl
 
 /** `https://opencx-1234-dev.twil.io/` as pasted from the Console is the domain `opencx-1234-dev.twil.io`. */
 function domainName(domain: string | undefined): string | undefined {
-  return domain?.trim().replace(/^https?:\/\//i, '').replace(/\/+$/, '') || undefined;
+  return (
+    domain
+      ?.trim()
+      .replace(/^https?:\/\//i, '')
+      .replace(/\/+$/, '') || undefined
+  );
 }

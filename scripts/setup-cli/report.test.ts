@@ -2,7 +2,14 @@ import type { Check } from '../../functions/admin-lib/setup/check';
 import type { StepReport } from '../../functions/admin-lib/setup/steps';
 import { exitStatus, formatReport } from './report';
 
-const check = (id: Check['id'], status: Check['status'], extra: Partial<Check> = {}): Check => ({ id, status, title: `${id} title`, detail: `${id} detail`, autoFixable: false, ...extra });
+const check = (id: Check['id'], status: Check['status'], extra: Partial<Check> = {}): Check => ({
+  id,
+  status,
+  title: `${id} title`,
+  detail: `${id} detail`,
+  autoFixable: false,
+  ...extra,
+});
 const step = (id: StepReport['id'], status: StepReport['status']): StepReport => ({ id, status, title: `${id} step`, detail: `${id} ${status}` });
 
 describe('exitStatus', () => {
@@ -12,7 +19,12 @@ describe('exitStatus', () => {
   });
 
   test('apply and undo: 1 when a step failed, whatever the checks say', () => {
-    expect(exitStatus('apply', { steps: [step('workspace_events', 'applied'), step('workflow_filters', 'skipped')], checks: [check('workflow_filters', 'problem')] })).toBe(0);
+    expect(
+      exitStatus('apply', {
+        steps: [step('workspace_events', 'applied'), step('workflow_filters', 'skipped')],
+        checks: [check('workflow_filters', 'problem')],
+      }),
+    ).toBe(0);
     expect(exitStatus('apply', { steps: [step('workspace_events', 'applied'), step('conversations_webhook', 'failed')] })).toBe(1);
     expect(exitStatus('undo', { steps: [] })).toBe(0);
     expect(exitStatus('undo', { steps: [step('workflow_filters', 'failed')] })).toBe(1);
@@ -61,7 +73,11 @@ describe('formatReport', () => {
   });
 
   test('apply: the steps, the backup, then the checks after it', () => {
-    const report = formatReport('apply', { steps: [step('workspace_events', 'applied'), step('conversations_webhook', 'failed')], backupId: 'b1', checks: [check('config', 'ok')] });
+    const report = formatReport('apply', {
+      steps: [step('workspace_events', 'applied'), step('conversations_webhook', 'failed')],
+      backupId: 'b1',
+      checks: [check('config', 'ok')],
+    });
     expect(report).toBe(
       [
         'apply steps: 1 failed, 1 applied',
@@ -85,9 +101,13 @@ describe('formatReport', () => {
 
   test('undo with nothing to undo says so; a restore names the backup', () => {
     expect(formatReport('undo', { steps: [], checks: [] })).toMatch(/^Nothing to undo/);
-    expect(formatReport('undo', { steps: [step('workflow_filters', 'applied')], restored: { backupId: 'b1', at: '2025-01-01T00:00:00.000Z', by: 'cli:SK1' }, checks: [] })).toMatch(
-      /^Restored the backup b1 of 2025-01-01T00:00:00.000Z \(by cli:SK1\)\./,
-    );
+    expect(
+      formatReport('undo', {
+        steps: [step('workflow_filters', 'applied')],
+        restored: { backupId: 'b1', at: '2025-01-01T00:00:00.000Z', by: 'cli:SK1' },
+        checks: [],
+      }),
+    ).toMatch(/^Restored the backup b1 of 2025-01-01T00:00:00.000Z \(by cli:SK1\)\./);
   });
 
   test('uninstall says whether it is complete', () => {

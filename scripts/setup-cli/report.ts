@@ -66,7 +66,8 @@ export function formatReport(command: Command, answer: SetupAnswer): string {
   if (answer.restored) sections.push([`Restored the backup ${answer.restored.backupId} of ${answer.restored.at} (by ${answer.restored.by}).`]);
   if (answer.steps?.length) sections.push(stepsSection(`${command} steps`, answer.steps));
   if (answer.backupId) sections.push([`Backup ${answer.backupId}: undo puts back what this apply changed.`]);
-  if (command === 'uninstall') sections.push([answer.complete ? 'Uninstall complete.' : 'Uninstall is not complete: run it again later (see the steps above).']);
+  if (command === 'uninstall')
+    sections.push([answer.complete ? 'Uninstall complete.' : 'Uninstall is not complete: run it again later (see the steps above).']);
   if (answer.checks) sections.push(checksSection(command === 'check' ? 'Setup check' : `Setup check after ${command}`, answer.checks));
   return sections.map((lines) => lines.join('\n')).join('\n\n') + '\n';
 }

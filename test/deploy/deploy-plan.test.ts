@@ -58,7 +58,10 @@ describe('twilio serverless:deploy, dry run', () => {
   });
 
   it('uploads every file of assets/, public, and nothing else', () => {
-    const expected = filesUnder(path.join(REPO_ROOT, 'assets')).map((file) => ({ path: `/${path.relative(path.join(REPO_ROOT, 'assets'), file).split(path.sep).join('/')}`, access: 'public' }));
+    const expected = filesUnder(path.join(REPO_ROOT, 'assets')).map((file) => ({
+      path: `/${path.relative(path.join(REPO_ROOT, 'assets'), file).split(path.sep).join('/')}`,
+      access: 'public',
+    }));
     expect(expected.length).toBeGreaterThan(0);
     expect(plan.assets).toEqual(expected.sort((a, b) => a.path.localeCompare(b.path)));
   });

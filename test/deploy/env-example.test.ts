@@ -24,7 +24,9 @@ function listed(text: string): Listed[] {
     const match = VARIABLE_LINE.exec(line.trim());
     if (!match) return [];
     const above = lines[index - 1]?.trim() ?? '';
-    return [{ name: match[2], value: match[3], commentedOut: match[1] !== undefined, explanation: above.startsWith('#') && !VARIABLE_LINE.test(above) ? above : '' }];
+    return [
+      { name: match[2], value: match[3], commentedOut: match[1] !== undefined, explanation: above.startsWith('#') && !VARIABLE_LINE.test(above) ? above : '' },
+    ];
   });
 }
 

@@ -10,8 +10,7 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const FUNCTIONS = path.join(REPO_ROOT, 'functions');
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
 
-const isFunctionsSource = (file: string): boolean =>
-  file.startsWith(FUNCTIONS + path.sep) && !/\.(test|testing|d)\.ts$/.test(file);
+const isFunctionsSource = (file: string): boolean => file.startsWith(FUNCTIONS + path.sep) && !/\.(test|testing|d)\.ts$/.test(file);
 
 function isEnvMember(symbol: ts.Symbol | undefined): boolean {
   const declarations = symbol?.declarations ?? [];

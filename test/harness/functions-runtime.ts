@@ -71,11 +71,27 @@ export async function startFunctionsRuntime(
     SIMULATOR_INVOCATIONS_DIR: invocationsDir,
     SIMULATOR_DELIVERY_HEADER: DELIVERY_HEADER,
   };
-  fs.writeFileSync(envFile, Object.entries(runtimeEnv).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  fs.writeFileSync(
+    envFile,
+    Object.entries(runtimeEnv)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n',
+  );
   const bin = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'twilio-run');
   const child: ChildProcess = spawn(
     bin,
-    ['start', '--port', String(port), '--env', envFile, '--functions-folder', path.relative(PROJECT_ROOT, functionsDir), '--assets-folder', 'dist/assets', ...(mode === 'warm' ? ['--no-fork-process', '--no-live'] : [])],
+    [
+      'start',
+      '--port',
+      String(port),
+      '--env',
+      envFile,
+      '--functions-folder',
+      path.relative(PROJECT_ROOT, functionsDir),
+      '--assets-folder',
+      'dist/assets',
+      ...(mode === 'warm' ? ['--no-fork-process', '--no-live'] : []),
+    ],
     // Its own process group, so stopping it also ends the function runners it forks.
     {
       cwd: PROJECT_ROOT,

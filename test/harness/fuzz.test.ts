@@ -70,7 +70,9 @@ describe('judge', () => {
     expect(judge(exchange({ expectation: 'transient' }, retryMe))).toEqual([]);
     expect(judge(exchange({ expectation: 'ignored' }, retryMe))).toEqual([expect.stringContaining('unhandled 503')]);
     expect(judge(exchange({ expectation: 'transient' }, { status: 500, body: '{"outcome":"failed"}' }))).toEqual([expect.stringContaining('unhandled 500')]);
-    expect(judge(exchange({ expectation: 'transient', endpoint: 'admin' }, { status: 503, body: '{"outcome":"failed"}' }))).toEqual([expect.stringContaining('unhandled 503')]);
+    expect(judge(exchange({ expectation: 'transient', endpoint: 'admin' }, { status: 503, body: '{"outcome":"failed"}' }))).toEqual([
+      expect.stringContaining('unhandled 503'),
+    ]);
   });
 
   test('a forged request must be refused with a 4xx and change nothing', () => {
@@ -109,7 +111,9 @@ describe('findSecrets', () => {
 
   test.each(secretNeedles(secret).map(({ encoding }) => encoding))('finds the secret %s inside other text', (encoding) => {
     const { needle } = secretNeedles(secret).find((n) => n.encoding === encoding)!;
-    expect(findSecrets({ token: secret }, [['answer', `prefix ${needle} suffix`]])).toContainEqual(expect.objectContaining({ secretName: 'token', where: 'answer', encoding }));
+    expect(findSecrets({ token: secret }, [['answer', `prefix ${needle} suffix`]])).toContainEqual(
+      expect.objectContaining({ secretName: 'token', where: 'answer', encoding }),
+    );
   });
 
   test('finds it inside a longer base64 text at any alignment, and in upper-case percent and hex forms', () => {

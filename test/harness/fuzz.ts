@@ -153,7 +153,9 @@ function twilioEventParams(rng: Rng, facts: FuzzFacts): Record<string, string> {
     WorkspaceSid: timer ? facts.timerWorkspaceSid : facts.workspaceSid,
     TaskSid: rng.sid('WT'),
     TaskAttributes: JSON.stringify(
-      timer ? { opencxTimer: true, conversationSid: rng.sid('CH'), messageSid: rng.sid('IM') } : { channelType: 'web', conversationSid: rng.sid('CH'), flexInteractionSid: rng.sid('KD') },
+      timer
+        ? { opencxTimer: true, conversationSid: rng.sid('CH'), messageSid: rng.sid('IM') }
+        : { channelType: 'web', conversationSid: rng.sid('CH'), flexInteractionSid: rng.sid('KD') },
     ),
     TaskAssignmentStatus: rng.pick(['pending', 'reserved', 'assigned', 'canceled']),
     ReservationSid: rng.sid('WR'),
@@ -186,7 +188,14 @@ function mangleParams(rng: Rng, params: Record<string, string>): { params: Recor
       return { params: next, what: `${key}: ${weird.name}` };
     }
     case 3: {
-      const broken = rng.pick(['{not json', '[1,2]', '"text"', 'null', '{"conversationSid":42,"handedOff":"yes"}', `{"a":${'['.repeat(2000)}${']'.repeat(2000)}}`]);
+      const broken = rng.pick([
+        '{not json',
+        '[1,2]',
+        '"text"',
+        'null',
+        '{"conversationSid":42,"handedOff":"yes"}',
+        `{"a":${'['.repeat(2000)}${']'.repeat(2000)}}`,
+      ]);
       next[next.Attributes !== undefined ? 'Attributes' : 'TaskAttributes'] = broken;
       return { params: next, what: 'attributes malformed' };
     }
@@ -209,7 +218,8 @@ function twilioCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
     body,
   });
   const replay = facts.twilioReplays.length > 0 && rng.chance(0.1) ? rng.pick(facts.twilioReplays) : undefined;
-  if (replay) return post('replay of a real delivery', 'ignored', new URLSearchParams(replay).toString(), { 'Content-Type': FORM, 'X-Twilio-Signature': sign(replay) });
+  if (replay)
+    return post('replay of a real delivery', 'ignored', new URLSearchParams(replay).toString(), { 'Content-Type': FORM, 'X-Twilio-Signature': sign(replay) });
   const { params, what } = rng.chance(0.7) ? mangleParams(rng, twilioEventParams(rng, facts)) : { params: twilioEventParams(rng, facts), what: 'well-formed' };
   const body = new URLSearchParams(params).toString();
   switch (rng.below(14)) {
@@ -220,7 +230,10 @@ function twilioCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
     case 2:
       return post(`${what}, signed with another auth token`, 'refused', body, { 'Content-Type': FORM, 'X-Twilio-Signature': sign(params, 'f'.repeat(32)) });
     case 3:
-      return post(`${what}, signed for another URL`, 'refused', body, { 'Content-Type': FORM, 'X-Twilio-Signature': sign(params, facts.authToken, 'https://example.com/webhook') });
+      return post(`${what}, signed for another URL`, 'refused', body, {
+        'Content-Type': FORM,
+        'X-Twilio-Signature': sign(params, facts.authToken, 'https://example.com/webhook'),
+      });
     case 4: {
       const cut = body.slice(0, 1 + rng.below(Math.max(1, body.length - 1)));
       return post(`${what}, body truncated after signing`, 'refused', cut, { 'Content-Type': FORM, 'X-Twilio-Signature': sign(params) });
@@ -233,10 +246,18 @@ function twilioCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
     case 6: {
       const contentType = rng.pick(['application/json', 'text/plain', 'multipart/form-data; boundary=x', 'application/xml']);
       const wrongBody = contentType === 'application/json' ? JSON.stringify(params) : body;
-      return post(`${what}, sent as ${contentType}, unsigned`, 'refused', wrongBody, { 'Content-Type': contentType, 'X-Twilio-Signature': rng.pick(['', 'sha1=abc', 'x'.repeat(5000)]) });
+      return post(`${what}, sent as ${contentType}, unsigned`, 'refused', wrongBody, {
+        'Content-Type': contentType,
+        'X-Twilio-Signature': rng.pick(['', 'sha1=abc', 'x'.repeat(5000)]),
+      });
     }
     case 7:
-      return post(`${what}, oversized (${Math.round(1.2 + rng.below(3))} MB), unsigned`, 'refused', `${body}&Pad=${'p'.repeat(1_200_000 + rng.below(2_000_000))}`, { 'Content-Type': FORM });
+      return post(
+        `${what}, oversized (${Math.round(1.2 + rng.below(3))} MB), unsigned`,
+        'refused',
+        `${body}&Pad=${'p'.repeat(1_200_000 + rng.below(2_000_000))}`,
+        { 'Content-Type': FORM },
+      );
     default:
       return post(`${what}, signed`, 'ignored', body, { 'Content-Type': FORM, 'X-Twilio-Signature': sign(params) });
   }
@@ -269,7 +290,10 @@ function mangleEnvelope(rng: Rng, envelope: Record<string, unknown>): { envelope
     case 3:
       return { envelope: rng.pick([[], 'text', 42, null, [envelope]]), what: 'not an object' };
     case 4:
-      return { envelope: { ...envelope, extra: weird.value, data: { ...(envelope.data as object), message: { id: weird.value, content: weird.value } } }, what: `odd values (${weird.name})` };
+      return {
+        envelope: { ...envelope, extra: weird.value, data: { ...(envelope.data as object), message: { id: weird.value, content: weird.value } } },
+        what: `odd values (${weird.name})`,
+      };
     default:
       return { envelope, what: 'nonsensical but well-formed' };
   }
@@ -292,24 +316,42 @@ function opencxCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
   const { envelope, what } = rng.chance(0.7) ? mangleEnvelope(rng, opencxEnvelope(rng, facts)) : { envelope: opencxEnvelope(rng, facts), what: 'well-formed' };
   const body = JSON.stringify(envelope);
   const now = facts.nowSeconds();
-  const signed = (secret: string, at: number, rawBody = body) => ({ 'X-OpenCX-Signature': signOpencxPayload(secret, rawBody, at), 'X-OpenCX-Timestamp': String(at) });
+  const signed = (secret: string, at: number, rawBody = body) => ({
+    'X-OpenCX-Signature': signOpencxPayload(secret, rawBody, at),
+    'X-OpenCX-Timestamp': String(at),
+  });
   switch (rng.below(14)) {
     case 0:
       return post(`${what}, unsigned`, 'refused', body, {});
     case 1:
-      return post(`${what}, signature without timestamp`, 'refused', body, { 'X-OpenCX-Signature': signed(facts.opencxWebhookSecret, now)['X-OpenCX-Signature'] });
+      return post(`${what}, signature without timestamp`, 'refused', body, {
+        'X-OpenCX-Signature': signed(facts.opencxWebhookSecret, now)['X-OpenCX-Signature'],
+      });
     case 2:
       return post(`${what}, forged signature`, 'refused', body, { 'X-OpenCX-Signature': `sha256=${rng.hex(64)}`, 'X-OpenCX-Timestamp': String(now) });
     case 3:
       return post(`${what}, signed with another secret`, 'refused', body, signed('whsec_not_the_saved_one', now));
     case 4:
-      return post(`${what}, stale (signed ${10 + rng.below(1000)} minutes ago)`, 'refused', body, signed(facts.opencxWebhookSecret, now - 600 - rng.below(60_000)));
+      return post(
+        `${what}, stale (signed ${10 + rng.below(1000)} minutes ago)`,
+        'refused',
+        body,
+        signed(facts.opencxWebhookSecret, now - 600 - rng.below(60_000)),
+      );
     case 5: {
       const timestamp = rng.pick(['abc', '-5', '1e9', '0x1f', String(now) + '000000', `${now}.5`]);
-      return post(`${what}, malformed timestamp`, 'refused', body, { 'X-OpenCX-Signature': signOpencxPayload(facts.opencxWebhookSecret, body, Number(timestamp) || 0), 'X-OpenCX-Timestamp': timestamp });
+      return post(`${what}, malformed timestamp`, 'refused', body, {
+        'X-OpenCX-Signature': signOpencxPayload(facts.opencxWebhookSecret, body, Number(timestamp) || 0),
+        'X-OpenCX-Timestamp': timestamp,
+      });
     }
     case 6:
-      return post(`${what}, tampered after signing`, 'refused', JSON.stringify({ ...(envelope as object), tampered: true }), signed(facts.opencxWebhookSecret, now));
+      return post(
+        `${what}, tampered after signing`,
+        'refused',
+        JSON.stringify({ ...(envelope as object), tampered: true }),
+        signed(facts.opencxWebhookSecret, now),
+      );
     case 7: {
       const cut = body.slice(0, Math.max(1, rng.below(body.length)));
       return post(`${what}, body truncated after signing`, 'refused', cut, signed(facts.opencxWebhookSecret, now));
@@ -335,7 +377,9 @@ function adminCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
   ]);
   const path = token.refused ? rng.pick(ADMIN_PATHS) : rng.pick(READ_ONLY_ADMIN_PATHS);
   const fields: Record<string, string> = { ...(token.value === undefined ? {} : { Token: token.value }) };
-  if (rng.chance(0.6)) fields[rng.pick(['workspaceSid', 'opencxToken', 'aiAuthorName', 'humanQueueSid', 'customerHandoffNoteTranslations', `extra${rng.below(99)}`])] = weird.value;
+  if (rng.chance(0.6))
+    fields[rng.pick(['workspaceSid', 'opencxToken', 'aiAuthorName', 'humanQueueSid', 'customerHandoffNoteTranslations', `extra${rng.below(99)}`])] =
+      weird.value;
   const asJson = rng.chance(0.2);
   const oversized = rng.chance(0.05);
   const body = asJson ? JSON.stringify(fields) : new URLSearchParams(oversized ? { ...fields, pad: 'p'.repeat(1_500_000) } : fields).toString();
@@ -356,7 +400,16 @@ function transientCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
   if (rng.chance(0.5)) {
     const params = conversationEventParams(rng, facts, 'onMessageAdded');
     const signature = twilio.getExpectedTwilioSignature(facts.authToken, `${facts.baseUrl}/webhook`, params);
-    return { index, endpoint: 'webhook', kind: 'Sync down', expectation: 'transient', path: '/webhook', method: 'POST', headers: { 'Content-Type': FORM, 'X-Twilio-Signature': signature }, body: new URLSearchParams(params).toString() };
+    return {
+      index,
+      endpoint: 'webhook',
+      kind: 'Sync down',
+      expectation: 'transient',
+      path: '/webhook',
+      method: 'POST',
+      headers: { 'Content-Type': FORM, 'X-Twilio-Signature': signature },
+      body: new URLSearchParams(params).toString(),
+    };
   }
   const body = JSON.stringify(opencxEnvelope(rng, facts));
   const now = facts.nowSeconds();
@@ -367,7 +420,11 @@ function transientCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
     expectation: 'transient',
     path: '/opencx-webhook',
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-OpenCX-Signature': signOpencxPayload(facts.opencxWebhookSecret, body, now), 'X-OpenCX-Timestamp': String(now) },
+    headers: {
+      'Content-Type': 'application/json',
+      'X-OpenCX-Signature': signOpencxPayload(facts.opencxWebhookSecret, body, now),
+      'X-OpenCX-Timestamp': String(now),
+    },
     body,
   };
 }
@@ -409,14 +466,16 @@ export function judge(exchange: FuzzExchange): string[] {
   const name = `#${fuzzCase.index} ${fuzzCase.endpoint} (${fuzzCase.kind})`;
   if (status === null) return [`${name}: crash, no answer (${exchange.error ?? 'unknown'})`];
   const findings: string[] = [];
-  if (status >= 500 && !(fuzzCase.expectation === 'transient' && isRetryMe(exchange))) findings.push(`${name}: unhandled ${status}: ${exchange.body.slice(0, 200)}`);
+  if (status >= 500 && !(fuzzCase.expectation === 'transient' && isRetryMe(exchange)))
+    findings.push(`${name}: unhandled ${status}: ${exchange.body.slice(0, 200)}`);
   if (fuzzCase.expectation === 'refused') {
     if (status < 400 || status >= 500) findings.push(`${name}: not refused, answered ${status}`);
     if (exchange.twilioWrites.length > 0) findings.push(`${name}: refused request wrote to Twilio: ${exchange.twilioWrites.join(', ')}`);
     if (exchange.opencxCalls > 0) findings.push(`${name}: refused request called OpenCX`);
   }
   for (const violation of exchange.violations) findings.push(`${name}: sent Twilio a request the real API refuses: ${violation}`);
-  if (fuzzCase.expectation !== 'refused' && answeredByFunction(exchange) && exchange.logs.length === 0) findings.push(`${name}: answered ${status} without a log line`);
+  if (fuzzCase.expectation !== 'refused' && answeredByFunction(exchange) && exchange.logs.length === 0)
+    findings.push(`${name}: answered ${status} without a log line`);
   return findings;
 }
 
@@ -507,7 +566,12 @@ async function send(baseUrl: string, fuzzCase: FuzzCase): Promise<Pick<FuzzExcha
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(new Error('no answer within 30 s')), 30000);
   try {
-    const response = await fetch(`${baseUrl}${fuzzCase.path}`, { method: fuzzCase.method, headers: fuzzCase.headers, body: fuzzCase.body, signal: timeout.signal });
+    const response = await fetch(`${baseUrl}${fuzzCase.path}`, {
+      method: fuzzCase.method,
+      headers: fuzzCase.headers,
+      body: fuzzCase.body,
+      signal: timeout.signal,
+    });
     return { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text() };
   } catch (error) {
     return { status: null, headers: {}, body: '', error: String((error as Error).cause ?? error) };

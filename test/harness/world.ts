@@ -107,7 +107,13 @@ export class World {
 
   private constructor(private readonly options: WorldOptions) {
     this.twilio = new TwilioSimulator({ switches: options.switches });
-    this.twilio.use('taskrouter', this.taskrouter).use('conversations', this.conversations).use('flex', this.flex).use('sync', this.sync).use('iam', this.iam).use('studio', this.studio);
+    this.twilio
+      .use('taskrouter', this.taskrouter)
+      .use('conversations', this.conversations)
+      .use('flex', this.flex)
+      .use('sync', this.sync)
+      .use('iam', this.iam)
+      .use('studio', this.studio);
     // Typed wider than OpenCxSimulatorOptions so the shared clock is passed to an OpenCX simulator that takes one.
     const opencxOptions: OpenCxSimulatorOptions & { clock: SimulatorClock } = { ...options.opencx, clock: this.twilio.clock };
     this.opencx = new OpenCxSimulator(opencxOptions);
@@ -162,7 +168,9 @@ export class World {
     if (seedAi) this.aiQueueSid = tr.createTaskQueue(workspace.sid, { friendlyName: 'OpenCX AI', targetWorkers: 'opencx_ai == true' }).sid;
     this.humanQueueSid = tr.createTaskQueue(workspace.sid, { friendlyName: 'Support', targetWorkers: "role == 'agent'" }).sid;
     const handedOff = { filter_friendly_name: 'Handed off to humans', expression: 'handedOff == true', targets: [{ queue: this.humanQueueSid }] };
-    const ai = seedAi ? [{ filter_friendly_name: 'OpenCX AI', expression: "channelType IN ['web','sms','whatsapp']", targets: [{ queue: this.aiQueueSid }] }] : [];
+    const ai = seedAi
+      ? [{ filter_friendly_name: 'OpenCX AI', expression: "channelType IN ['web','sms','whatsapp']", targets: [{ queue: this.aiQueueSid }] }]
+      : [];
     const filters = { first: [handedOff, ...ai], 'after-ai': [...ai, handedOff], missing: ai }[this.options.handoffFilter ?? 'first'];
     this.workflowSid = tr.createWorkflow(workspace.sid, {
       friendlyName: this.options.workflowName ?? 'Assign to Anyone',
@@ -170,13 +178,15 @@ export class World {
       configuration: { task_routing: { filters, default_filter: { queue: this.humanQueueSid } } },
     }).sid;
     if (this.options.seedAiWorker !== false) {
-      this.aiWorkerSids = Array.from({ length: this.options.aiWorkers ?? 1 }, (_, i) =>
-        tr.createWorker(workspace.sid, {
-          friendlyName: i === 0 ? 'OpenCX AI' : `OpenCX AI ${i + 1}`,
-          attributes: { opencx_ai: true, full_name: 'OpenCX AI' },
-          activityName: 'Available',
-          channelCapacity: { chat: 50, sms: 50, default: 50 },
-        }).sid,
+      this.aiWorkerSids = Array.from(
+        { length: this.options.aiWorkers ?? 1 },
+        (_, i) =>
+          tr.createWorker(workspace.sid, {
+            friendlyName: i === 0 ? 'OpenCX AI' : `OpenCX AI ${i + 1}`,
+            attributes: { opencx_ai: true, full_name: 'OpenCX AI' },
+            activityName: 'Available',
+            channelCapacity: { chat: 50, sms: 50, default: 50 },
+          }).sid,
       );
       this.aiWorkerSid = this.aiWorkerSids[0];
     }
@@ -382,7 +392,8 @@ export class World {
     return this.conversations.messages(this.conversationsServiceSid, conversationSid).map((m) => ({
       author: m.author,
       body: m.body ?? '',
-      attributes: typeof m.attributes === 'string' ? (JSON.parse(m.attributes || '{}') as Record<string, unknown>) : (m.attributes as Record<string, unknown>) ?? {},
+      attributes:
+        typeof m.attributes === 'string' ? (JSON.parse(m.attributes || '{}') as Record<string, unknown>) : ((m.attributes as Record<string, unknown>) ?? {}),
     }));
   }
 
@@ -411,7 +422,9 @@ export class World {
   }
 
   conversationRecord(conversationSid: string): Record<string, unknown> | undefined {
-    const map = everyObject(CONVERSATION_MAPS).find((name) => this.sync.map(this.syncServiceSid, name) && this.sync.mapItems(this.syncServiceSid, name).some((i) => i.key === conversationSid));
+    const map = everyObject(CONVERSATION_MAPS).find(
+      (name) => this.sync.map(this.syncServiceSid, name) && this.sync.mapItems(this.syncServiceSid, name).some((i) => i.key === conversationSid),
+    );
     const item = map ? this.sync.mapItems(this.syncServiceSid, map).find((i) => i.key === conversationSid) : undefined;
     return item?.data as Record<string, unknown> | undefined;
   }

@@ -98,7 +98,8 @@ const conversationsWebhook = (world: World) => world.conversations.services.get(
 /** This deployment's webhook as a save registers it: with the saved config version. */
 const versionedWebhook = (world: World) => `${world.webhookUrl}?cv=${storedConfig(world)!.configVersion}`;
 /** TaskRouter creates the Functions made since `since`: workspaces, queues, workflows, workers. */
-const creates = (world: World, since: number) => restCalls(world, since).filter((c) => /^POST taskrouter \/v1\/Workspaces(\/\{WorkspaceSid\}\/(TaskQueues|Workflows|Workers))?$/.test(c));
+const creates = (world: World, since: number) =>
+  restCalls(world, since).filter((c) => /^POST taskrouter \/v1\/Workspaces(\/\{WorkspaceSid\}\/(TaskQueues|Workflows|Workers))?$/.test(c));
 const existingStateMaps = (world: World) => STATE_MAPS.filter((map) => world.sync.map(world.syncServiceSid, map));
 const failure = (code: string, message: string | RegExp, field?: string) => ({
   ok: false,
@@ -354,7 +355,11 @@ describe('an admin saves: the AI worker, the state maps and the config document'
   test('the saved settings drive the bridge: the new AI worker answers a customer under the chosen name', async () => {
     world().opencx.ai.reply('Hello from Acme!');
     const { conversationSid } = await world().customerStartsConversation('Hi there');
-    expect(world().transcript(conversationSid).map((m) => [m.author, m.body])).toContainEqual(['Acme Assistant', 'Hello from Acme!']);
+    expect(
+      world()
+        .transcript(conversationSid)
+        .map((m) => [m.author, m.body]),
+    ).toContainEqual(['Acme Assistant', 'Hello from Acme!']);
   });
 
   test('a second save without opencxToken keeps the saved token, the same worker and timer workspace, and registers its new version', async () => {
@@ -370,7 +375,11 @@ describe('an admin saves: the AI worker, the state maps and the config document'
       settings: { opencxTokenMasked: MASKED, aiWorkerSid: firstWorkerSid, aiQueueSid: null, aiAuthorName: 'Acme Bot' },
     });
     expect(creates(world(), since)).toEqual([]);
-    expect(world().aiWorkers().map((w) => w.sid)).toEqual([firstWorkerSid]);
+    expect(
+      world()
+        .aiWorkers()
+        .map((w) => w.sid),
+    ).toEqual([firstWorkerSid]);
     expect(timerWorkspaces(world()).map((ws) => ws.sid)).toEqual([before.timerWorkspaceSid]);
     expect(storedConfig(world())).toMatchObject({ timerWorkspaceSid: before.timerWorkspaceSid, timerWorkflowSid: before.timerWorkflowSid });
     expect(storedConfig(world())!.configVersion).not.toBe(before.configVersion);
@@ -417,12 +426,16 @@ describe('an admin saves: the AI worker, the state maps and the config document'
     const answer = await call(world(), 'settings-save', saveForm(world()));
     expect(answer.status).toBe(200);
     expect(answer.body.workerCreated).toBe(false);
-    expect(world().aiWorkers().map((w) => w.sid)).toEqual([worker.sid]);
+    expect(
+      world()
+        .aiWorkers()
+        .map((w) => w.sid),
+    ).toEqual([worker.sid]);
     expect(storedConfig(world())!.aiWorkerSid).toBe(worker.sid);
   });
 });
 
-describe('the OpenCX webhook secret, the customer\'s handoff note and the AI answer timeout', () => {
+describe("the OpenCX webhook secret, the customer's handoff note and the AI answer timeout", () => {
   const world = withFreshContactCenter();
 
   test('a save stores them, and load shows them, the secret only as "saved"', async () => {
@@ -451,11 +464,24 @@ describe('the OpenCX webhook secret, the customer\'s handoff note and the AI ans
   test('a save without those fields keeps them; an empty note means no note', async () => {
     const kept = await call(world(), 'settings-save', saveForm(world(), { opencxToken: undefined }));
     expect(kept.status).toBe(200);
-    expect(storedConfig(world())).toMatchObject({ opencxWebhookSecret: WEBHOOK_SECRET, aiAnswerTimeoutSeconds: 90, customerHandoffNoteTranslations: { es: expect.any(String), 'pt-BR': expect.any(String) } });
+    expect(storedConfig(world())).toMatchObject({
+      opencxWebhookSecret: WEBHOOK_SECRET,
+      aiAnswerTimeoutSeconds: 90,
+      customerHandoffNoteTranslations: { es: expect.any(String), 'pt-BR': expect.any(String) },
+    });
 
-    const silent = await call(world(), 'settings-save', saveForm(world(), { customerHandoffNote: '', customerHandoffNoteTranslations: '', opencxWebhookSecret: '' }));
+    const silent = await call(
+      world(),
+      'settings-save',
+      saveForm(world(), { customerHandoffNote: '', customerHandoffNoteTranslations: '', opencxWebhookSecret: '' }),
+    );
     expect(silent.status).toBe(200);
-    expect(await loadSettings(world())).toMatchObject({ opencxWebhookSecretSet: true, customerHandoffNote: '', customerHandoffNoteTranslations: {}, aiAnswerTimeoutSeconds: 90 });
+    expect(await loadSettings(world())).toMatchObject({
+      opencxWebhookSecretSet: true,
+      customerHandoffNote: '',
+      customerHandoffNoteTranslations: {},
+      aiAnswerTimeoutSeconds: 90,
+    });
   });
 
   test('a refused field stores nothing: the saved settings stay as they were', async () => {
@@ -485,7 +511,11 @@ describe("the organisation's further OpenCX keys", () => {
     const orgCalls = world().opencx.requests.length;
     const answer = await call(world(), 'settings-save', saveForm(world(), { opencxExtraTokens: ` ${SECOND_TOKEN} ` }));
     expect(answer.status).toBe(200);
-    expect(world().opencx.requests.slice(orgCalls).filter((r) => r.path === '/org')).toHaveLength(2);
+    expect(
+      world()
+        .opencx.requests.slice(orgCalls)
+        .filter((r) => r.path === '/org'),
+    ).toHaveLength(2);
     expect(storedConfig(world())).toMatchObject({ opencxToken: ORG_TOKEN, opencxExtraTokens: [SECOND_TOKEN] });
     const shown = [{ id: expect.stringMatching(/^[0-9a-f]{12}$/), masked: '••••••••b2b2' }];
     expect(answer.body.settings.opencxExtraTokens).toEqual(shown);
@@ -513,5 +543,6 @@ test('no answer and no Functions output ever carries the org token, the webhook 
   expect(output).toContain('"event":"settings-load","outcome":"ok"');
   const everything = [...answers.map((answer) => answer.text), output].join('\n');
   expect(answers.some((answer) => answer.body.settings?.opencxWebhookSecretSet === true)).toBe(true);
-  for (const secret of [ORG_TOKEN, SECOND_TOKEN, REVOKED_TOKEN, WEBHOOK_SECRET, 'whsec_new_secret', 'whsec two words', ...flexTokens]) expect(everything).not.toContain(secret);
+  for (const secret of [ORG_TOKEN, SECOND_TOKEN, REVOKED_TOKEN, WEBHOOK_SECRET, 'whsec_new_secret', 'whsec two words', ...flexTokens])
+    expect(everything).not.toContain(secret);
 });

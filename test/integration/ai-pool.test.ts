@@ -51,14 +51,24 @@ describe('a pool of two AI workers at a peak of 100 conversations', () => {
     expect(settings.aiPeakConversations).toBe(100);
     expect(settings.aiWorkerSids).toHaveLength(2);
     expect(settings.aiWorkerSids[0]).toBe(world.aiWorkerSid);
-    expect(world.aiWorkers().map((w) => w.sid).sort()).toEqual([...settings.aiWorkerSids].sort());
+    expect(
+      world
+        .aiWorkers()
+        .map((w) => w.sid)
+        .sort(),
+    ).toEqual([...settings.aiWorkerSids].sort());
     for (const sid of settings.aiWorkerSids) {
       const worker = world.taskrouter.getWorker(world.workspaceSid, sid);
       expect(worker.attributes).toMatchObject({ opencx_ai: true, routing: { skills: ['opencx_ai'] } });
       expect(world.taskrouter.findActivity(world.taskrouter.workspace(world.workspaceSid), worker.activitySid)?.available).toBe(true);
       expect(openChannels(world, sid)).toEqual(['chat 50', 'sms 50']);
     }
-    expect(storedConfig(world)).toMatchObject({ aiWorkerSid: world.aiWorkerSid, aiWorkerSids: settings.aiWorkerSids, aiDrainingWorkerSids: [], aiPeakConversations: 100 });
+    expect(storedConfig(world)).toMatchObject({
+      aiWorkerSid: world.aiWorkerSid,
+      aiWorkerSids: settings.aiWorkerSids,
+      aiDrainingWorkerSids: [],
+      aiPeakConversations: 100,
+    });
   });
 
   test(`${CONVERSATIONS} customers writing in at once are all engaged by the AI; no task waits in the queue for an AI slot`, async () => {
@@ -68,7 +78,12 @@ describe('a pool of two AI workers at a peak of 100 conversations', () => {
 
     expect(started.map(({ taskSid }) => world.task(taskSid).assignmentStatus)).toEqual(Array(CONVERSATIONS).fill('reserved'));
     for (const { conversationSid } of started) {
-      expect(world.transcript(conversationSid).filter((m) => m.author === AI_AUTHOR).map((m) => m.body)).toEqual(['Hi! How can I help?']);
+      expect(
+        world
+          .transcript(conversationSid)
+          .filter((m) => m.author === AI_AUTHOR)
+          .map((m) => m.body),
+      ).toEqual(['Hi! How can I help?']);
       expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
     }
     const held = pool.map((sid) => pendingOn(world, sid).length);

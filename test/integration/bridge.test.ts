@@ -129,7 +129,13 @@ describe('handoff', () => {
     world.opencx.configureWebhook(undefined);
     // No agent online yet: the only Function at work is the one handing off, whose calls are measured.
     await world.humanAgentLogsOut();
-    world.opencx.ai.reply({ type: 'handoff', summary: 'Parcel arrived damaged; customer wants a refund.', sentiment: 'angry', language: 'en-GB', content: 'Let me get a colleague.' });
+    world.opencx.ai.reply({
+      type: 'handoff',
+      summary: 'Parcel arrived damaged; customer wants a refund.',
+      sentiment: 'angry',
+      language: 'en-GB',
+      content: 'Let me get a colleague.',
+    });
     const attributesBefore = { ...world.task(taskSid).attributes };
     const handoffStart = lastSeq(world);
     // Every Twilio answer takes 500 ms of real time, more than a Function spends between two calls
@@ -182,7 +188,12 @@ describe('handoff', () => {
     expect(note.attributes).toMatchObject({ opencx: { role: 'handoff-note' } });
     // The customer reads a neutral note; the summary and sentiment stay with the agent.
     expect(note.body).toBe(CUSTOMER_HANDOFF_NOTE);
-    expect(world.transcript(conversationSid).map((m) => m.body).join('\n')).not.toMatch(/Parcel arrived damaged|negative|angry/);
+    expect(
+      world
+        .transcript(conversationSid)
+        .map((m) => m.body)
+        .join('\n'),
+    ).not.toMatch(/Parcel arrived damaged|negative|angry/);
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
   });
 
@@ -358,7 +369,12 @@ describe('bad input', () => {
 
   test('unknown event types, missing fields and malformed JSON get a 2xx "ignored" that says why', async () => {
     const unknown = await postSigned(world, { EventType: 'worker.activity.update', AccountSid: world.twilio.accountSid, WorkspaceSid: world.workspaceSid });
-    const missing = await postSigned(world, { EventType: 'reservation.created', AccountSid: world.twilio.accountSid, WorkspaceSid: world.workspaceSid, TaskSid: 'WT' + '1'.repeat(32) });
+    const missing = await postSigned(world, {
+      EventType: 'reservation.created',
+      AccountSid: world.twilio.accountSid,
+      WorkspaceSid: world.workspaceSid,
+      TaskSid: 'WT' + '1'.repeat(32),
+    });
     const malformed = await postSigned(world, {
       EventType: 'reservation.created',
       AccountSid: world.twilio.accountSid,

@@ -95,7 +95,11 @@ describe.each([
 // handed-off task writes nothing, and a second offer to the AI is left to time out.
 describe.each([true, false])('with the handoff filter after the AI filter, rejectedWorkerNeverReoffered %s', (neverReoffered) => {
   test('a handed-off task is offered to the AI a bounded number of times', async () => {
-    const misrouted = await World.start({ runtimeMode: 'warm', handoffFilter: 'after-ai', switches: { rejectedWorkerNeverReoffered: neverReoffered, attributeUpdateCancelsReservation: false } });
+    const misrouted = await World.start({
+      runtimeMode: 'warm',
+      handoffFilter: 'after-ai',
+      switches: { rejectedWorkerNeverReoffered: neverReoffered, attributeUpdateCancelsReservation: false },
+    });
     try {
       misrouted.opencx.faults.add({ path: '/chat/sessions', method: 'POST', status: 500 });
       const { taskSid } = misrouted.flex.startInboundConversation({

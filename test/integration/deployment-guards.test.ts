@@ -22,7 +22,8 @@ function withWorld(options: WorldOptions): () => World {
 
 const adminToken = (world: World): string => world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'] });
 const setupCheck = (world: World): Promise<FunctionAnswer> => postForm(world.functions!.url, '/admin/setup-check', { Token: adminToken(world) });
-const checkById = (answer: FunctionAnswer, id: string) => (answer.body.checks as { id: string; status: string; detail: string; fix?: string }[]).find((check) => check.id === id);
+const checkById = (answer: FunctionAnswer, id: string) =>
+  (answer.body.checks as { id: string; status: string; detail: string; fix?: string }[]).find((check) => check.id === id);
 /** The error lines the Functions printed since the last look. */
 const errorLines = (world: World) => world.takeLogs().filter((line) => line.level === 'error');
 
@@ -46,18 +47,28 @@ describe("deployed with a developer's simulator URLs", () => {
     expect(restCalls(world(), since)).toEqual([]);
     expect(world().opencx.requests).toEqual([]);
     // Nothing is lost: the message stays in the conversation for when the environment is fixed.
-    expect(world().transcript(conversationSid).map((m) => m.body)).toEqual(['Where is my order?']);
+    expect(
+      world()
+        .transcript(conversationSid)
+        .map((m) => m.body),
+    ).toEqual(['Where is my order?']);
 
     const lines = errorLines(world());
     expect(lines.every((line) => line.outcome === 'refused')).toBe(true);
     expect(lines).toHaveLength(deliveries.length);
-    expect(String(lines[0].reason)).toMatch(/^TWILIO_API_BASE_URL points to http:\/\/127\.0\.0\.1:\d+ \(not https and not a Twilio host \(\*\.twilio\.com\)\); OPENCX_API_URL points to http:\/\/127\.0\.0\.1:\d+ .*ALLOW_CUSTOM_API_URLS=true/);
+    expect(String(lines[0].reason)).toMatch(
+      /^TWILIO_API_BASE_URL points to http:\/\/127\.0\.0\.1:\d+ \(not https and not a Twilio host \(\*\.twilio\.com\)\); OPENCX_API_URL points to http:\/\/127\.0\.0\.1:\d+ .*ALLOW_CUSTOM_API_URLS=true/,
+    );
     expectNoSecretsIn(world());
   });
 
   test("OpenCX's webhook is answered 503 before the signing secret is read from Sync", async () => {
     const since = lastSeq(world());
-    const response = await fetch(`${world().functions!.url}/opencx-webhook`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ event: 'conversation.ai_response' }) });
+    const response = await fetch(`${world().functions!.url}/opencx-webhook`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ event: 'conversation.ai_response' }),
+    });
     expect(response.status).toBe(503);
     expect(restCalls(world(), since)).toEqual([]);
     expect(errorLines(world())).toEqual([expect.objectContaining({ event: 'conversation.ai_response', origin: 'opencx', outcome: 'refused' })]);
@@ -67,10 +78,19 @@ describe("deployed with a developer's simulator URLs", () => {
     const since = lastSeq(world());
     const answer = await setupCheck(world());
     expect(answer.status).toBe(500);
-    expect(answer.body).toEqual({ ok: false, error: { code: 'unsafe_api_url', message: expect.stringMatching(/TWILIO_API_BASE_URL and OPENCX_API_URL .*ALLOW_CUSTOM_API_URLS=true/) } });
+    expect(answer.body).toEqual({
+      ok: false,
+      error: { code: 'unsafe_api_url', message: expect.stringMatching(/TWILIO_API_BASE_URL and OPENCX_API_URL .*ALLOW_CUSTOM_API_URLS=true/) },
+    });
     expect(answer.text).not.toContain('127.0.0.1');
     expect(restCalls(world(), since)).toEqual([]);
-    expect(errorLines(world())).toEqual([expect.objectContaining({ event: 'setup-check', code: 'unsafe_api_url', reason: expect.stringMatching(/TWILIO_API_BASE_URL points to http:\/\/127\.0\.0\.1/) })]);
+    expect(errorLines(world())).toEqual([
+      expect.objectContaining({
+        event: 'setup-check',
+        code: 'unsafe_api_url',
+        reason: expect.stringMatching(/TWILIO_API_BASE_URL points to http:\/\/127\.0\.0\.1/),
+      }),
+    ]);
     expectNoSecretsIn(world());
   });
 });
@@ -80,13 +100,22 @@ describe('deployed with ALLOW_CUSTOM_API_URLS=true', () => {
 
   test('the AI answers as usual', async () => {
     const { conversationSid } = await world().customerStartsConversation('Where is my order?');
-    expect(world().transcript(conversationSid).some((message) => message.author === AI_AUTHOR)).toBe(true);
+    expect(
+      world()
+        .transcript(conversationSid)
+        .some((message) => message.author === AI_AUTHOR),
+    ).toBe(true);
   });
 
   test('the setup check warns that the credentials go to custom URLs', async () => {
     const answer = await setupCheck(world());
     expect(answer.status).toBe(200);
-    expect(checkById(answer, 'api_urls')).toMatchObject({ status: 'warning', detail: expect.stringMatching(/TWILIO_API_BASE_URL points to http:\/\/127\.0\.0\.1:\d+ .*ALLOW_CUSTOM_API_URLS=true lets the Functions send the Twilio credentials and the OpenCX API key there/) });
+    expect(checkById(answer, 'api_urls')).toMatchObject({
+      status: 'warning',
+      detail: expect.stringMatching(
+        /TWILIO_API_BASE_URL points to http:\/\/127\.0\.0\.1:\d+ .*ALLOW_CUSTOM_API_URLS=true lets the Functions send the Twilio credentials and the OpenCX API key there/,
+      ),
+    });
     expect(checkById(answer, 'sync_service')).toMatchObject({ status: 'ok' });
   });
 });
@@ -103,7 +132,10 @@ describe('the Sync service the settings live in', () => {
         ['sync_service', 'problem'],
         ['config', 'problem'],
       ]);
-      expect(checkById(answer, 'sync_service')).toMatchObject({ detail: expect.stringMatching(/SYNC_SERVICE_SID is not set/), fix: expect.stringMatching(/Create a Sync service/) });
+      expect(checkById(answer, 'sync_service')).toMatchObject({
+        detail: expect.stringMatching(/SYNC_SERVICE_SID is not set/),
+        fix: expect.stringMatching(/Create a Sync service/),
+      });
     });
   });
 

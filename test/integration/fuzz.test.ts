@@ -59,7 +59,10 @@ test('a normal conversation after Test & Save, a settings load and a setup check
   expect((await admin('settings-load')).body.settings).toMatchObject({ configured: true, opencxWebhookSecretSet: true });
   expect((await admin('setup-check')).status).toBe(200);
 
-  world.opencx.ai.reply('Hello! What is your order number?').reply('It ships tomorrow.').reply({ type: 'handoff', summary: 'Wants a refund', sentiment: 'neutral' });
+  world.opencx.ai
+    .reply('Hello! What is your order number?')
+    .reply('It ships tomorrow.')
+    .reply({ type: 'handoff', summary: 'Wants a refund', sentiment: 'neutral' });
   const started = await world.customerStartsConversation('Where is my order?');
   conversationSid = started.conversationSid;
   await world.customerSays(conversationSid, 'Order 1234');
@@ -86,7 +89,9 @@ test(`the fuzzer (seed ${SEED}, ${ITERATIONS} requests): no crash, no unhandled 
   expect(report.counts.ignored).toBeGreaterThan(ITERATIONS / 5);
   for (const endpoint of ['webhook', 'opencx-webhook', 'admin']) {
     expect(report.exchanges.filter((e) => e.fuzzCase.endpoint === endpoint && e.fuzzCase.expectation === 'refused').length).toBeGreaterThan(0);
-    expect(report.exchanges.filter((e) => e.fuzzCase.endpoint === endpoint && e.fuzzCase.expectation === 'ignored' && e.status === 200).length).toBeGreaterThan(0);
+    expect(report.exchanges.filter((e) => e.fuzzCase.endpoint === endpoint && e.fuzzCase.expectation === 'ignored' && e.status === 200).length).toBeGreaterThan(
+      0,
+    );
   }
   // The one allowed 5xx was met: a Sync outage got the "retry me" answer.
   expect(report.exchanges.some((e) => e.fuzzCase.expectation === 'transient' && e.status === 503)).toBe(true);
@@ -98,7 +103,12 @@ test(`the fuzzer (seed ${SEED}, ${ITERATIONS} requests): no crash, no unhandled 
 test('after the fuzzer the runtime still serves a customer', async () => {
   world.opencx.ai.reply('Still here.');
   const { conversationSid: fresh } = await world.customerStartsConversation('Anyone there?');
-  expect(world.transcript(fresh).filter((m) => m.author === AI_AUTHOR).map((m) => m.body)).toEqual(['Still here.']);
+  expect(
+    world
+      .transcript(fresh)
+      .filter((m) => m.author === AI_AUTHOR)
+      .map((m) => m.body),
+  ).toEqual(['Still here.']);
   const excused = report.exchanges.filter((e) => KNOWN_DEFECTS.some((known) => known.covers(e))).flatMap((e) => e.violations);
   expect(world.twilio.violations.map((v) => `${v.method} ${v.path}: ${v.problems.join('; ')}`).filter((v) => !excused.includes(v))).toEqual([]);
 });
@@ -106,7 +116,11 @@ test('after the fuzzer the runtime still serves a customer', async () => {
 describe('defects the fuzzer found, reproduced', () => {
   async function postOpencx(conversationId: string): Promise<{ status: number; violations: number }> {
     const violationsBefore = world.twilio.violations.length;
-    const body = JSON.stringify({ event: 'conversation.handoff_to_human', organization_id: 'org', data: { conversation_id: conversationId, summary: 'x', user_sentiment: 'neutral' } });
+    const body = JSON.stringify({
+      event: 'conversation.handoff_to_human',
+      organization_id: 'org',
+      data: { conversation_id: conversationId, summary: 'x', user_sentiment: 'neutral' },
+    });
     const now = Math.floor(Date.now() / 1000);
     const response = await fetch(world.opencxWebhookUrl, {
       method: 'POST',
@@ -118,9 +132,12 @@ describe('defects the fuzzer found, reproduced', () => {
     return { status: response.status, violations: world.twilio.violations.length - violationsBefore };
   }
 
-  test.each(['a/b', 'a\u0000b\u0007c\u001b[31m\r\n'])('a signed OpenCX handoff for session id %j is ignored with a 2xx, and Twilio sees no invalid request', async (conversationId) => {
-    expect(await postOpencx(conversationId)).toEqual({ status: 200, violations: 0 });
-  });
+  test.each(['a/b', 'a\u0000b\u0007c\u001b[31m\r\n'])(
+    'a signed OpenCX handoff for session id %j is ignored with a 2xx, and Twilio sees no invalid request',
+    async (conversationId) => {
+      expect(await postOpencx(conversationId)).toEqual({ status: 200, violations: 0 });
+    },
+  );
 
   test('a signed AI reservation for a task and conversation that do not exist is answered without a 5xx and opens no OpenCX session', async () => {
     const sessionsBefore = world.opencx.sessions.size;
@@ -137,7 +154,10 @@ describe('defects the fuzzer found, reproduced', () => {
     };
     const response = await fetch(world.webhookUrl, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(world.twilio.authToken, world.webhookUrl, params) },
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'X-Twilio-Signature': twilio.getExpectedTwilioSignature(world.twilio.authToken, world.webhookUrl, params),
+      },
       body: new URLSearchParams(params).toString(),
     });
     reproducerAnswers.push(await response.text());
@@ -154,13 +174,21 @@ test('no response body, header or log line carries the org token, the webhook se
     ...report.exchanges.map((e): [string, string] => [`fuzz #${e.fuzzCase.index}`, JSON.stringify(e.headers) + e.body]),
     ...reproducerAnswers.map((text, i): [string, string] => [`reproducer ${i}`, text]),
     ...world.twilio.webhooks.map((d): [string, string] => [`Twilio delivery ${d.seq}`, JSON.stringify(d.responseHeaders ?? {}) + (d.responseBody ?? '')]),
-    ...world.opencx.webhookDeliveries.flatMap((d) => d.attempts.map((a, i): [string, string] => [`OpenCX delivery ${d.id}/${i}`, JSON.stringify(a.responseHeaders ?? {}) + (a.responseBody ?? '')])),
+    ...world.opencx.webhookDeliveries.flatMap((d) =>
+      d.attempts.map((a, i): [string, string] => [`OpenCX delivery ${d.id}/${i}`, JSON.stringify(a.responseHeaders ?? {}) + (a.responseBody ?? '')]),
+    ),
   ];
   // The secrets were in play: saved by the admin, used against OpenCX, signing its webhooks.
   expect(world.sync.document(world.syncServiceSid, 'opencx_config')?.data).toMatchObject({ opencxToken: ORG_TOKEN, opencxWebhookSecret: WEBHOOK_SECRET });
   expect(world.twilio.webhooks.filter((d) => d.responseBody && d.responseHeaders).length).toBeGreaterThan(5);
-  const secrets = { 'org token': ORG_TOKEN, 'first org token': DEFAULT_API_KEY, 'webhook secret': WEBHOOK_SECRET, 'first webhook secret': OPENCX_WEBHOOK_SECRET, 'Twilio auth token': world.twilio.authToken };
+  const secrets = {
+    'org token': ORG_TOKEN,
+    'first org token': DEFAULT_API_KEY,
+    'webhook secret': WEBHOOK_SECRET,
+    'first webhook secret': OPENCX_WEBHOOK_SECRET,
+    'Twilio auth token': world.twilio.authToken,
+  };
   // The scan sees a secret where one is: in the form the admin posted.
-  expect(findSecrets(secrets, [['the admin\'s form', new URLSearchParams({ opencxToken: ORG_TOKEN }).toString()]])).not.toEqual([]);
+  expect(findSecrets(secrets, [["the admin's form", new URLSearchParams({ opencxToken: ORG_TOKEN }).toString()]])).not.toEqual([]);
   expect(findSecrets(secrets, texts)).toEqual([]);
 });

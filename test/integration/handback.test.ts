@@ -50,9 +50,12 @@ function handBack(taskSid: string, instruction?: string, token = aliceToken) {
 
 const sessionsOf = (conversationSid: string) => [...world.opencx.sessions.values()].filter((s) => s.custom_data?.flex_conversation_sid === conversationSid);
 const invitesSince = (seq: number) => world.twilio.calls({ product: 'flex-api', method: 'POST', template: INVITES }).filter((r) => r.seq > seq);
-const aiTaskOf = (conversationSid: string, humanTaskSid: string) => world.tasksOf(conversationSid).find((t) => t.sid !== humanTaskSid && t.attributes.opencxHandbackAt !== undefined)!;
+const aiTaskOf = (conversationSid: string, humanTaskSid: string) =>
+  world.tasksOf(conversationSid).find((t) => t.sid !== humanTaskSid && t.attributes.opencxHandbackAt !== undefined)!;
 const agentNotes = (sessionId: string) =>
-  world.opencx.sessions.get(sessionId)!.messages.flatMap(({ event }) => (event.type === 'message' && event.sender.type === 'human_agent' ? [event.content.text] : []));
+  world.opencx.sessions
+    .get(sessionId)!
+    .messages.flatMap(({ event }) => (event.type === 'message' && event.sender.type === 'human_agent' ? [event.content.text] : []));
 
 describe('an agent hands the conversation back to the AI', () => {
   test('routed to the AI through the workflow, resumed in a new session with the instruction, the human task left in wrap-up, and a later handoff works as the first', async () => {
@@ -90,7 +93,9 @@ describe('an agent hands the conversation back to the AI', () => {
       flex_previous_session_id: firstSessionId,
       flex_task_sid: aiTask.sid,
     });
-    expect(agentNotes(resumed.id)).toEqual([expect.stringMatching(/human agent \(Alice Agent\) handled part of this conversation[\s\S]*Collect the shipping address, then close\./)]);
+    expect(agentNotes(resumed.id)).toEqual([
+      expect.stringMatching(/human agent \(Alice Agent\) handled part of this conversation[\s\S]*Collect the shipping address, then close\./),
+    ]);
     // Nothing the human already handled is sent to the AI again.
     expect(world.contactMessages(resumed.id)).toEqual([]);
     expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('closed_unresolved');
@@ -154,7 +159,13 @@ describe('races', () => {
     const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
     // Reading the conversation is slow (the handback's read, then the resume's): the message arrives
     // while the AI holds the conversation without a session yet.
-    world.twilio.addFault({ product: 'conversations', method: 'GET', path: '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages', latencyMs: 1500, times: 2 });
+    world.twilio.addFault({
+      product: 'conversations',
+      method: 'GET',
+      path: '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages',
+      latencyMs: 1500,
+      times: 2,
+    });
     const answer = handBack(humanTaskSid);
     await world.until(() => world.conversationRecord(conversationSid)?.phase === 'ai', 'the AI resuming');
     world.opencx.ai.reply('Welcome back.');
@@ -177,7 +188,9 @@ describe('races', () => {
     // Alice to wrap-up, that she no longer holds the task: either way it does nothing.
     expect(answers.filter((a) => a.status === 200 && a.body.handedBack === true)).toHaveLength(1);
     const other = answers.find((a) => a.body.handedBack !== true)!;
-    expect([other.body.alreadyHandedBack === true && other.status === 200, other.status === 403 && other.body.error.code === 'not_task_holder']).toContain(true);
+    expect([other.body.alreadyHandedBack === true && other.status === 200, other.status === 403 && other.body.error.code === 'not_task_holder']).toContain(
+      true,
+    );
     expect(invitesSince(before)).toHaveLength(1);
     expect(sessionsOf(conversationSid)).toHaveLength(2);
 
@@ -203,7 +216,12 @@ describe('races', () => {
     const aiTask = aiTaskOf(conversationSid, humanTaskSid);
     expect(aiTask.attributes).toMatchObject({ handedOff: true, handoffSummary: 'Customer insists on a human', handoffSentiment: 'negative' });
     expect((aiTask.attributes.opencxHistory as { to: string }[]).map((e) => e.to)).toEqual(['ai', 'human', 'ai', 'human']);
-    expect(world.reservations(aiTask.sid).filter((r) => r.workerSid === world.aiWorkerSid).map((r) => r.status)).not.toContain('pending');
+    expect(
+      world
+        .reservations(aiTask.sid)
+        .filter((r) => r.workerSid === world.aiWorkerSid)
+        .map((r) => r.status),
+    ).not.toContain('pending');
     expect(world.reservations(aiTask.sid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', taskSid: aiTask.sid });
   });

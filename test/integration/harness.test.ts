@@ -27,7 +27,10 @@ test.each([true, false])('functionOutlivesCaller %s: a Function Twilio gave up o
     await world.advance(1000);
 
     expect(delivery.error).toBe('timed out after 60000 ms');
-    const aiAnswers = world.transcript(conversationSid).filter((m) => m.author === AI_AUTHOR).map((m) => m.body);
+    const aiAnswers = world
+      .transcript(conversationSid)
+      .filter((m) => m.author === AI_AUTHOR)
+      .map((m) => m.body);
     if (outlives) {
       expect(delivery.lateStatus).toBe(200);
     } else {

@@ -2,9 +2,15 @@ import twilio from 'twilio';
 import type { World } from '../harness/world';
 
 /** Posts a payload to the webhook signed the way Twilio signs (or with the given signature). */
-export async function postSigned(world: World, params: Record<string, string>, options: { signature?: string | null; authToken?: string } = {}): Promise<Response> {
+export async function postSigned(
+  world: World,
+  params: Record<string, string>,
+  options: { signature?: string | null; authToken?: string } = {},
+): Promise<Response> {
   const signature =
-    options.signature === undefined ? twilio.getExpectedTwilioSignature(options.authToken ?? world.twilio.authToken, world.webhookUrl, params) : options.signature;
+    options.signature === undefined
+      ? twilio.getExpectedTwilioSignature(options.authToken ?? world.twilio.authToken, world.webhookUrl, params)
+      : options.signature;
   return fetch(world.webhookUrl, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(signature === null ? {} : { 'X-Twilio-Signature': signature }) },
@@ -26,7 +32,8 @@ export const RELAY_CALLS: readonly string[] = [
 ];
 
 /** The REST calls since `since`, without the reservation reads TaskRouter's own events cause. */
-export const relayCalls = (world: World, since: number): string[] => restCalls(world, since).filter((c) => !c.includes('/Reservations') || c.startsWith('POST'));
+export const relayCalls = (world: World, since: number): string[] =>
+  restCalls(world, since).filter((c) => !c.includes('/Reservations') || c.startsWith('POST'));
 
 export function lastSeq(world: World): number {
   return world.twilio.requests.at(-1)?.seq ?? 0;
@@ -51,7 +58,11 @@ export interface FunctionAnswer {
 /** Posts form fields to a Function as the Flex plugin does: form-encoded, no custom headers. */
 export async function postForm(baseUrl: string, path: string, fields: Record<string, string | undefined>): Promise<FunctionAnswer> {
   const form = new URLSearchParams(Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+  });
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, body: text ? JSON.parse(text) : {} };
 }
@@ -67,9 +78,7 @@ export interface TimedRequest {
  * request started after the previous one had ended. Requests that overlap count as parallel.
  */
 export function sequentialDepth(requests: readonly TimedRequest[]): number {
-  const ended = requests
-    .filter((r): r is Required<TimedRequest> => r.endedAt !== undefined)
-    .sort((a, b) => a.endedAt - b.endedAt);
+  const ended = requests.filter((r): r is Required<TimedRequest> => r.endedAt !== undefined).sort((a, b) => a.endedAt - b.endedAt);
   const depth: number[] = [];
   ended.forEach((request, i) => {
     let before = 0;

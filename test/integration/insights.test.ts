@@ -20,15 +20,21 @@ afterEach(() => {
 });
 
 const token = (roles: string[], workerSid?: string) => world.iam.issueToken({ identity: `${roles[0]}@example.com`, roles, workerSid });
-const insights = (roles = ['supervisor'], period?: string): Promise<FunctionAnswer> => postForm(world.functions!.url, '/supervisor/insights', { Token: token(roles), period });
+const insights = (roles = ['supervisor'], period?: string): Promise<FunctionAnswer> =>
+  postForm(world.functions!.url, '/supervisor/insights', { Token: token(roles), period });
 const giveVerdict = (fields: Record<string, string>, workerSid = world.humanWorkerSid): Promise<FunctionAnswer> =>
   postForm(world.functions!.url, '/agent/handoff-verdict', { Token: token(['agent'], workerSid), ...fields });
 
 /** Every recorded event, from the simulator's Sync state. */
 function recorded(): { key: string; data: InsightEvent; map: string }[] {
-  return currentObjects(INSIGHT_MAPS).flatMap((map) => world.sync.mapItems(world.syncServiceSid, map).map((item) => ({ key: item.key, data: item.data as unknown as InsightEvent, map })));
+  return currentObjects(INSIGHT_MAPS).flatMap((map) =>
+    world.sync.mapItems(world.syncServiceSid, map).map((item) => ({ key: item.key, data: item.data as unknown as InsightEvent, map })),
+  );
 }
-const eventsOf = (conversationSid: string) => recorded().filter((e) => e.data.conversationSid === conversationSid).map((e) => e.data.type);
+const eventsOf = (conversationSid: string) =>
+  recorded()
+    .filter((e) => e.data.conversationSid === conversationSid)
+    .map((e) => e.data.type);
 const insightWrites = (since: number) => world.twilio.requests.filter((r) => r.seq > since && r.method === 'POST' && r.path.includes(INSIGHT_MAPS.base));
 
 async function acceptAsHuman(taskSid: string): Promise<void> {
@@ -82,7 +88,8 @@ describe('recording', () => {
 
   test('nothing recorded holds customer text, the summary or who the customer is', () => {
     const stored = JSON.stringify(recorded());
-    for (const text of ['opening hours', 'parcel', 'order 1234', 'refund', 'i want a human', world.customerOf(handedOff.conversationSid)]) expect(stored.toLowerCase()).not.toContain(text.toLowerCase());
+    for (const text of ['opening hours', 'parcel', 'order 1234', 'refund', 'i want a human', world.customerOf(handedOff.conversationSid)])
+      expect(stored.toLowerCase()).not.toContain(text.toLowerCase());
   });
 
   test("the supervisor's answer counts both conversations, the handoff's reason, sentiment and time with the AI, and the pool now", async () => {
@@ -175,10 +182,23 @@ describe('the insights Function', () => {
     };
     const before = (await insights(['admin'], 'today')).body;
     const at = (ago: number) => new Date(now - ago).toISOString();
-    for (const [n, ago] of [[1, 3 * day], [2, 20 * day], [3, 40 * day]] as const) {
+    for (const [n, ago] of [
+      [1, 3 * day],
+      [2, 20 * day],
+      [3, 40 * day],
+    ] as const) {
       const conversationSid = `CH${String(n).padStart(32, '9')}`;
       await seed({ type: 'engage', at: at(ago), conversationSid, taskSid: `WT${String(n).padStart(32, '9')}` });
-      await seed({ type: 'handoff', at: at(ago - 60_000), conversationSid, taskSid: `WT${String(n).padStart(32, '9')}`, reason: 'AI unavailable', sentiment: 'neutral', aiUnavailable: true, secondsWithAi: 60 });
+      await seed({
+        type: 'handoff',
+        at: at(ago - 60_000),
+        conversationSid,
+        taskSid: `WT${String(n).padStart(32, '9')}`,
+        reason: 'AI unavailable',
+        sentiment: 'neutral',
+        aiUnavailable: true,
+        secondsWithAi: 60,
+      });
     }
     const [today, week, month] = await Promise.all(['today', '7d', '30d'].map(async (period) => (await insights(['admin'], period)).body));
     expect(today).toMatchObject({ engaged: before.engaged, aiUnavailableHandoffs: 0 });
@@ -211,7 +231,11 @@ describe('the agent verdict', () => {
 
     const session = world.sessionFor(handoff.conversationSid)!;
     const note = session.messages.at(-1)!;
-    expect(note.event).toMatchObject({ type: 'message', sender: { type: 'human_agent' }, content: { text: expect.stringContaining('needed: no; summary right: yes. Comment: Tracking link would have done.') } });
+    expect(note.event).toMatchObject({
+      type: 'message',
+      sender: { type: 'human_agent' },
+      content: { text: expect.stringContaining('needed: no; summary right: yes. Comment: Tracking link would have done.') },
+    });
     expect(session.custom_data).toMatchObject({ flex_verdict_needed: false, flex_verdict_summary_right: true, flex_verdict_by: world.humanWorkerSid });
 
     const summary = (await insights()).body;
@@ -235,7 +259,12 @@ describe('the agent verdict', () => {
     const stranger = await giveVerdict({ taskSid: handoff.taskSid, needed: 'true', summaryRight: 'true' }, other);
     expect(stranger.status).toBe(403);
     expect(stranger.body.error).toMatchObject({ code: 'not_task_holder' });
-    const noWorker = await postForm(world.functions!.url, '/agent/handoff-verdict', { Token: token(['supervisor']), taskSid: handoff.taskSid, needed: 'true', summaryRight: 'true' });
+    const noWorker = await postForm(world.functions!.url, '/agent/handoff-verdict', {
+      Token: token(['supervisor']),
+      taskSid: handoff.taskSid,
+      needed: 'true',
+      summaryRight: 'true',
+    });
     expect(noWorker.status).toBe(403);
     expect(restCalls(world, since).filter((c) => c.startsWith('POST') && !c.startsWith('POST iam'))).toEqual([]);
 
@@ -246,7 +275,11 @@ describe('the agent verdict', () => {
 
   test('a handback is recorded and counted; the agent, now in wrap-up, can still give the verdict', async () => {
     const before = (await insights()).body.handbacks;
-    const answer = await postForm(world.functions!.url, '/agent/handback', { Token: token(['agent'], world.humanWorkerSid), taskSid: handoff.taskSid, instruction: 'Send the tracking link, then close.' });
+    const answer = await postForm(world.functions!.url, '/agent/handback', {
+      Token: token(['agent'], world.humanWorkerSid),
+      taskSid: handoff.taskSid,
+      instruction: 'Send the tracking link, then close.',
+    });
     expect(answer.body).toMatchObject({ ok: true, handedBack: true });
     await world.settle();
     expect(eventsOf(handoff.conversationSid)).toContain('handback');

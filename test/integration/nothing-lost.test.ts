@@ -32,7 +32,12 @@ test('two identical messages in the same second ("ok", "ok") are both answered',
   await world.settle();
 
   expect(world.contactMessages(world.sessionFor(conversationSid)!.id).filter((t) => t === 'ok')).toHaveLength(2);
-  expect(aiMessages(conversationSid).map((m) => m.body).slice(1).sort()).toEqual(['First ok noted', 'Second ok noted']);
+  expect(
+    aiMessages(conversationSid)
+      .map((m) => m.body)
+      .slice(1)
+      .sort(),
+  ).toEqual(['First ok noted', 'Second ok noted']);
 });
 
 test("Twilio's retry of a message that failed before reaching OpenCX resumes it", async () => {
@@ -98,7 +103,11 @@ test('a reply that cannot be posted is not reported as replied: the conversation
   world.twilio.addFault({ method: 'POST', product: 'conversations', path: /\/Messages$/, status: 429, times: 6 });
   await world.customerSays(conversationSid, 'Question');
 
-  expect(JSON.parse(lastDelivery('Question').responseBody!)).toMatchObject({ outcome: 'handed-off', reason: 'AI reply could not be delivered', reply: 'failed' });
+  expect(JSON.parse(lastDelivery('Question').responseBody!)).toMatchObject({
+    outcome: 'handed-off',
+    reason: 'AI reply could not be delivered',
+    reply: 'failed',
+  });
   expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI reply could not be delivered' });
 });
 
@@ -109,7 +118,9 @@ test('a long reply arrives whole, in order, split at sentences, with the emoji i
   world.opencx.ai.reply(long);
   await world.customerSays(conversationSid, 'Tell me everything');
 
-  const parts = aiMessages(conversationSid).slice(1).map((m) => m.body);
+  const parts = aiMessages(conversationSid)
+    .slice(1)
+    .map((m) => m.body);
   expect(parts.length).toBeGreaterThan(1);
   for (const part of parts) expect(part.length).toBeLessThanOrEqual(1600);
   expect(parts.join(' ')).toBe(long);

@@ -26,11 +26,17 @@ test('a slow relay that fails after a human accepted does not hand off again or 
   // B: sent to OpenCX, which stalls past the budget.
   world.opencx.faults.add({ path: /\/send$/, latencyMs: 6000, times: 1 });
   const sendsBefore = world.opencx.requests.filter((r) => r.path.endsWith('/send')).length;
-  world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, { author: world.customerOf(conversationSid), body: 'B: slow question' });
+  world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
+    author: world.customerOf(conversationSid),
+    body: 'B: slow question',
+  });
   await world.until(() => world.opencx.requests.filter((r) => r.path.endsWith('/send')).length > sendsBefore, 'B to reach OpenCX');
   // A: the customer asks for a human; the AI hands off and alice accepts, while B still waits.
   world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
-  world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, { author: world.customerOf(conversationSid), body: 'A: human please' });
+  world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
+    author: world.customerOf(conversationSid),
+    body: 'A: human please',
+  });
   await world.until(() => world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending'), 'a reservation for alice');
   await acceptAsHuman(taskSid);
   await world.settle();
@@ -109,7 +115,11 @@ test('a Studio or system message in the conversation is not sent to the AI as th
     channelType: 'web',
   });
   await world.settle();
-  world.conversations.receiveCustomerMessage(world.conversationsServiceSid, started.conversationSid, { author: 'system', body: 'Welcome! An assistant will join shortly.', source: 'SDK' });
+  world.conversations.receiveCustomerMessage(world.conversationsServiceSid, started.conversationSid, {
+    author: 'system',
+    body: 'Welcome! An assistant will join shortly.',
+    source: 'SDK',
+  });
   await world.settle();
   const sent = world.contactMessages(world.sessionFor(started.conversationSid)!.id);
   expect(sent).toEqual(['I need help with billing']);

@@ -23,7 +23,12 @@ interface CliRun {
 }
 
 /** Runs `node -r ./test/register-ts.cjs scripts/setup-cli.ts …` (what `npm run setup --` runs) in `cwd`, with only `env` set. */
-function runCli(args: string[], env: Record<string, string>, cwd: string, command: string[] = [process.execPath, '-r', path.join(ROOT, 'test/register-ts.cjs'), path.join(ROOT, 'scripts/setup-cli.ts')]): Promise<CliRun> {
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  command: string[] = [process.execPath, '-r', path.join(ROOT, 'test/register-ts.cjs'), path.join(ROOT, 'scripts/setup-cli.ts')],
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(command[0], [...command.slice(1), ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } });
     let stdout = '';
@@ -46,7 +51,9 @@ describe('the setup command line', () => {
 
   const cli = (...args: string[]) => runCli(args, env, cwd);
   const functionsAnswer = async (endpoint: string) => {
-    const answer = await postForm(world.functions!.url, `/admin/${endpoint}`, { Token: world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'] }) });
+    const answer = await postForm(world.functions!.url, `/admin/${endpoint}`, {
+      Token: world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'] }),
+    });
     expect(answer.status).toBe(200);
     const { ok, ...payload } = answer.body;
     return payload;
@@ -56,9 +63,10 @@ describe('the setup command line', () => {
     // No webhook registered yet: the account is broken until apply.
     world = await World.start({ webhooks: false, aiReservationTimeout: AI_RESERVATION_TIMEOUT });
     // A signed OpenCX event arrived recently, so the OpenCX webhook check is ok.
-    await world.client.sync.v1
-      .services(world.syncServiceSid)
-      .documents.create({ uniqueName: locationOf(OPENCX_WEBHOOK_HEALTH_DOCUMENTS, 'conversation.ai_response'), data: { lastVerifiedAt: new Date().toISOString(), lastEvent: 'conversation.ai_response' } });
+    await world.client.sync.v1.services(world.syncServiceSid).documents.create({
+      uniqueName: locationOf(OPENCX_WEBHOOK_HEALTH_DOCUMENTS, 'conversation.ai_response'),
+      data: { lastVerifiedAt: new Date().toISOString(), lastEvent: 'conversation.ai_response' },
+    });
     key = world.twilio.issueApiKey();
     cwd = mkdtempSync(path.join(tmpdir(), 'setup-cli-'));
     writeFileSync(path.join(cwd, '.env'), `TWILIO_ACCOUNT_SID=${world.twilio.accountSid}\nTWILIO_API_KEY=${key.sid}\nTWILIO_API_SECRET="${key.secret}"\n`);
@@ -80,7 +88,13 @@ describe('the setup command line', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(1);
     const answer = JSON.parse(run.stdout);
-    expect(statuses(answer.checks)).toMatchObject({ workspace_events: 'problem', conversations_webhook: 'problem', timer_workspace: 'problem', opencx_token: 'ok', ai_worker: 'ok' });
+    expect(statuses(answer.checks)).toMatchObject({
+      workspace_events: 'problem',
+      conversations_webhook: 'problem',
+      timer_workspace: 'problem',
+      opencx_token: 'ok',
+      ai_worker: 'ok',
+    });
     // The CLI never had the auth token: it signed in with the API key.
     expect(answer).toEqual(await functionsAnswer('setup-check'));
   });
@@ -108,7 +122,9 @@ describe('the setup command line', () => {
     const checked = await cli('check');
     expect(checked.status).toBe(0);
     expect(checked.stdout).toMatch(/^Setup check: \d+ ok\n/);
-    expect(statuses(JSON.parse((await cli('check', '--json')).stdout).checks)).toEqual(Object.fromEntries(answer.checks.map((c: { id: string }) => [c.id, 'ok'])));
+    expect(statuses(JSON.parse((await cli('check', '--json')).stdout).checks)).toEqual(
+      Object.fromEntries(answer.checks.map((c: { id: string }) => [c.id, 'ok'])),
+    );
   });
 
   test('undo puts back what apply changed: exit 0, and the check finds the same problems as before apply', async () => {
@@ -125,7 +141,11 @@ describe('the setup command line', () => {
 
     const checked = await cli('check', '--json');
     expect(checked.status).toBe(1);
-    expect(statuses(JSON.parse(checked.stdout).checks)).toMatchObject({ workspace_events: 'problem', conversations_webhook: 'problem', timer_workspace: 'problem' });
+    expect(statuses(JSON.parse(checked.stdout).checks)).toMatchObject({
+      workspace_events: 'problem',
+      conversations_webhook: 'problem',
+      timer_workspace: 'problem',
+    });
   });
 
   test.each([
@@ -145,14 +165,18 @@ describe('the setup command line', () => {
   test('a workflow SID of the wrong shape is refused by the same form check as the Functions: exit 2', async () => {
     const run = await cli('check', '--workflow', 'WW123', '--json');
     expect(run.status).toBe(2);
-    expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'invalid_input', field: 'workflowSid', message: expect.stringMatching(/TaskRouter workflow SID.*\(--workflow\)$/) } });
+    expect(JSON.parse(run.stdout)).toEqual({
+      error: { code: 'invalid_input', field: 'workflowSid', message: expect.stringMatching(/TaskRouter workflow SID.*\(--workflow\)$/) },
+    });
     expect(run.stderr).toMatch(/check failed: .*TaskRouter workflow SID.*\(--workflow\)/);
   });
 
   test('a wrong API secret: exit 2 saying Twilio refused the key, without the secret', async () => {
     const run = await runCli(['check', '--json'], { ...env, TWILIO_API_SECRET: 'not-the-secret' }, cwd);
     expect(run.status).toBe(2);
-    expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'twilio_credentials_refused', message: expect.stringContaining(`Twilio refused the API key ${key.sid}`) } });
+    expect(JSON.parse(run.stdout)).toEqual({
+      error: { code: 'twilio_credentials_refused', message: expect.stringContaining(`Twilio refused the API key ${key.sid}`) },
+    });
     expect(run.stderr).toContain(`Twilio refused the API key ${key.sid} for account ${world.twilio.accountSid} (401, code 20003)`);
     expect(run.stdout + run.stderr).not.toContain('not-the-secret');
   });
@@ -163,7 +187,10 @@ describe('the setup command line', () => {
     expect(run.status).toBe(1);
     const { checks } = JSON.parse(run.stdout) as { checks: { id: string; status: string; detail: string; fix?: string }[] };
     expect(statuses(checks)).toEqual({ api_urls: 'ok', sync_service: 'problem', config: 'problem' });
-    expect(checks.find((check) => check.id === 'sync_service')).toMatchObject({ detail: expect.stringMatching(/SYNC_SERVICE_SID is not set/), fix: expect.stringMatching(/Create a Sync service/) });
+    expect(checks.find((check) => check.id === 'sync_service')).toMatchObject({
+      detail: expect.stringMatching(/SYNC_SERVICE_SID is not set/),
+      fix: expect.stringMatching(/Create a Sync service/),
+    });
   });
 
   test('no credentials: exit 2 naming the variables to set', async () => {

@@ -56,14 +56,30 @@ describe('Apply on an account an admin edits at the same time', () => {
   test('a Console edit made between the check and Apply is not overwritten; the other steps still apply', async () => {
     const check = await ok(world(), 'setup-check');
     const revisions = check.revisions as Record<string, string>;
-    expect(Object.keys(revisions).sort()).toEqual(['ai_queue', 'ai_worker', 'conversations_webhook', 'timer_workspace', 'workflow_filters', 'workspace_events']);
+    expect(Object.keys(revisions).sort()).toEqual([
+      'ai_queue',
+      'ai_worker',
+      'conversations_webhook',
+      'timer_workspace',
+      'workflow_filters',
+      'workspace_events',
+    ]);
 
     // In the Console, after the check: the admin points the workspace's events at their own endpoint.
-    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventCallbackUrl: 'https://ops.example.com/taskrouter', eventsFilter: 'task.created' });
+    await world()
+      .client.taskrouter.v1.workspaces(world().workspaceSid)
+      .update({ eventCallbackUrl: 'https://ops.example.com/taskrouter', eventsFilter: 'task.created' });
 
     const result = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid, revisions: JSON.stringify(revisions) });
     // The seeded AI worker was never saved through Test & Save: Apply repairs it too (the skill, its default channel closed).
-    expect(stepStatuses(result.steps)).toEqual({ workspace_events: 'failed', conversations_webhook: 'applied', timer_workspace: 'applied', ai_worker: 'applied', ai_queue: 'unchanged', workflow_filters: 'applied' });
+    expect(stepStatuses(result.steps)).toEqual({
+      workspace_events: 'failed',
+      conversations_webhook: 'applied',
+      timer_workspace: 'applied',
+      ai_worker: 'applied',
+      ai_queue: 'unchanged',
+      workflow_filters: 'applied',
+    });
     const refused = (result.steps as StepView[]).find((step) => step.id === 'workspace_events')!;
     expect(refused.detail).toMatch(/changed since the check.*Run the check again/);
     expect(result.applied).toEqual(['conversations_webhook', 'timer_workspace', 'ai_worker', 'workflow_filters']);
@@ -72,7 +88,7 @@ describe('Apply on an account an admin edits at the same time', () => {
     expect(conversationsWebhook(world()).postWebhookUrl).toContain(world().webhookUrl);
   });
 
-  test('revisions that are not the check\'s JSON are refused with 400, and nothing is written', async () => {
+  test("revisions that are not the check's JSON are refused with 400, and nothing is written", async () => {
     const before = workflowText(world());
     const answer = await call(world(), 'setup-apply', { revisions: 'not json' });
     expect(answer.status).toBe(400);
@@ -90,14 +106,31 @@ describe('a failure in the middle of Apply', () => {
     world().twilio.addFault({ method: 'POST', path: /\/Configuration\/Webhooks$/, after: 'drop', times: 3 });
     const first = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
     const steps = first.steps as StepView[];
-    expect(stepStatuses(steps)).toEqual({ workspace_events: 'applied', conversations_webhook: 'failed', timer_workspace: 'applied', ai_worker: 'applied', ai_queue: 'unchanged', workflow_filters: 'applied' });
+    expect(stepStatuses(steps)).toEqual({
+      workspace_events: 'applied',
+      conversations_webhook: 'failed',
+      timer_workspace: 'applied',
+      ai_worker: 'applied',
+      ai_queue: 'unchanged',
+      workflow_filters: 'applied',
+    });
     expect(steps.find((step) => step.id === 'conversations_webhook')!.detail).toMatch(/^Could not write it: /);
     expect(workspace(world()).eventCallbackUrl).toContain(world().webhookUrl);
-    expect(JSON.parse(workflowText(world())).task_routing.filters[0]).toMatchObject({ expression: 'handedOff == true', targets: [{ queue: world().humanQueueSid }] });
+    expect(JSON.parse(workflowText(world())).task_routing.filters[0]).toMatchObject({
+      expression: 'handedOff == true',
+      targets: [{ queue: world().humanQueueSid }],
+    });
 
     world().twilio.clearFaults();
     const second = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
-    expect(stepStatuses(second.steps)).toEqual({ workspace_events: 'unchanged', conversations_webhook: 'unchanged', timer_workspace: 'unchanged', ai_worker: 'unchanged', ai_queue: 'unchanged', workflow_filters: 'unchanged' });
+    expect(stepStatuses(second.steps)).toEqual({
+      workspace_events: 'unchanged',
+      conversations_webhook: 'unchanged',
+      timer_workspace: 'unchanged',
+      ai_worker: 'unchanged',
+      ai_queue: 'unchanged',
+      workflow_filters: 'unchanged',
+    });
     expect(second.applied).toEqual([]);
     expect(second.backupId).toBeUndefined();
   });
@@ -107,7 +140,10 @@ describe('Undo', () => {
   const world = withWorld({ webhooks: false });
 
   test('restores the workflow byte for byte, and the webhooks as they were; a second Undo has nothing left', async () => {
-    await world().client.taskrouter.v1.workspaces(world().workspaceSid).workflows(world().workflowSid).update({ configuration: consoleWorkflow(world()) });
+    await world()
+      .client.taskrouter.v1.workspaces(world().workspaceSid)
+      .workflows(world().workflowSid)
+      .update({ configuration: consoleWorkflow(world()) });
     const original = workflowText(world());
     const webhookBefore = { ...conversationsWebhook(world()) };
 
@@ -168,7 +204,11 @@ describe('install, then uninstall', () => {
 
   test('leaves the account as it was before the install', async () => {
     const before = accountState(world());
-    await ok(world(), 'settings-save', { opencxToken: DEFAULT_API_KEY, workspaceSid: world().workspaceSid, conversationsServiceSid: world().conversationsServiceSid });
+    await ok(world(), 'settings-save', {
+      opencxToken: DEFAULT_API_KEY,
+      workspaceSid: world().workspaceSid,
+      conversationsServiceSid: world().conversationsServiceSid,
+    });
     const applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
     expect(applied.applied).toEqual(expect.arrayContaining(['workspace_events', 'conversations_webhook', 'workflow_filters']));
     const installed = accountState(world());
@@ -223,7 +263,7 @@ describe('an account where Apply created the AI queue', () => {
     expect((undone.checks as { id: string; status: string }[]).find((check) => check.id === 'ai_queue')).toBeUndefined();
   });
 
-  test('Uninstall deletes the queue Apply created, and no queue of the admin\'s', async () => {
+  test("Uninstall deletes the queue Apply created, and no queue of the admin's", async () => {
     const queuesBefore = [...workspace(world()).taskQueues.keys()].sort();
     await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
     expect(aiQueues()).toHaveLength(1);

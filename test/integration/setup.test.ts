@@ -77,7 +77,11 @@ async function apply(world: World, fields: Record<string, string> = {}): Promise
 
 /** Test & Save with the contact center's own workspace and service (the saved token and AI worker kept). */
 async function adminSaves(world: World): Promise<void> {
-  const answer = await call(world, 'settings-save', { workspaceSid: world.workspaceSid, conversationsServiceSid: world.conversationsServiceSid, opencxWebhookSecret: WEBHOOK_SECRET });
+  const answer = await call(world, 'settings-save', {
+    workspaceSid: world.workspaceSid,
+    conversationsServiceSid: world.conversationsServiceSid,
+    opencxWebhookSecret: WEBHOOK_SECRET,
+  });
   expect(answer.status).toBe(200);
 }
 
@@ -157,7 +161,11 @@ describe('a contact center set up by hand, as the setup docs say', () => {
     try {
       expect(statuses(await checks(world()))).toEqual(allOk([...ALL_CHECKS, 'ai_queue']));
       await world().saveConfig({ ...saved, aiQueueSid: 'WQ' + 'f'.repeat(32) });
-      expect(byId(await checks(world()), 'ai_queue')).toMatchObject({ status: 'problem', autoFixable: false, fix: expect.stringMatching(/pick an existing queue/) });
+      expect(byId(await checks(world()), 'ai_queue')).toMatchObject({
+        status: 'problem',
+        autoFixable: false,
+        fix: expect.stringMatching(/pick an existing queue/),
+      });
     } finally {
       await world().saveConfig(saved);
     }
@@ -174,10 +182,18 @@ describe('a contact center set up by hand, as the setup docs say', () => {
   });
 
   test('events sent to another URL: a problem apply fixes only when the admin confirms the replacement', async () => {
-    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventCallbackUrl: OTHER_URL, eventsFilter: `${BRIDGE_EVENTS},worker.activity.update` });
+    await world()
+      .client.taskrouter.v1.workspaces(world().workspaceSid)
+      .update({ eventCallbackUrl: OTHER_URL, eventsFilter: `${BRIDGE_EVENTS},worker.activity.update` });
 
     const problem = byId(await checks(world()), 'workspace_events');
-    expect(problem).toMatchObject({ status: 'problem', autoFixable: true, confirm: 'replaceCallbackUrl', detail: expect.stringContaining(OTHER_URL), fix: expect.stringContaining(world().webhookUrl) });
+    expect(problem).toMatchObject({
+      status: 'problem',
+      autoFixable: true,
+      confirm: 'replaceCallbackUrl',
+      detail: expect.stringContaining(OTHER_URL),
+      fix: expect.stringContaining(world().webhookUrl),
+    });
     expect(problem.fix).not.toContain('?cv=');
     expect(problem.detail).toMatch(/another environment or org/);
 
@@ -193,10 +209,14 @@ describe('a contact center set up by hand, as the setup docs say', () => {
     expect(workspace(world()).eventsFilter).toBe(`${BRIDGE_EVENTS},worker.activity.update`);
   });
 
-  test('an EventsFilter without some needed events: apply adds them and keeps the admin\'s other events', async () => {
+  test("an EventsFilter without some needed events: apply adds them and keeps the admin's other events", async () => {
     await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventsFilter: 'worker.activity.update,task.created,task.updated' });
 
-    expect(byId(await checks(world()), 'workspace_events')).toMatchObject({ status: 'problem', autoFixable: true, detail: expect.stringContaining('reservation.created') });
+    expect(byId(await checks(world()), 'workspace_events')).toMatchObject({
+      status: 'problem',
+      autoFixable: true,
+      detail: expect.stringContaining('reservation.created'),
+    });
     const result = await apply(world());
     expect(result.applied).toEqual(['workspace_events']);
     expect(statuses(result.checks)).toEqual(allOk());
@@ -233,7 +253,12 @@ describe('a contact center set up by hand, as the setup docs say', () => {
     });
     const result = await apply(world());
     expect(result.applied).toEqual(['ai_worker']);
-    expect(result.steps).toContainEqual({ id: 'ai_worker', title: 'AI worker', status: 'applied', detail: expect.stringMatching(/made Available, chat and sms opened at their capacity/) });
+    expect(result.steps).toContainEqual({
+      id: 'ai_worker',
+      title: 'AI worker',
+      status: 'applied',
+      detail: expect.stringMatching(/made Available, chat and sms opened at their capacity/),
+    });
     expect(statuses(result.checks)).toEqual(allOk());
     expect(world().taskrouter.findActivity(workspace(world()), 'Available')!.sid).toBe(aiWorker().activitySid);
     expect(chatOf()).toMatchObject({ available: true, capacity: 50 });
@@ -248,12 +273,15 @@ describe('a contact center set up by hand, as the setup docs say', () => {
     expect(statuses(await checks(world()))).toEqual(allOk());
   });
 
-  test('a human queue that is not in the workspace, or is the AI\'s, is refused before anything is written', async () => {
+  test("a human queue that is not in the workspace, or is the AI's, is refused before anything is written", async () => {
     const since = lastSeq(world());
     const unknown = 'WQ' + 'e'.repeat(32);
     const notFound = await call(world(), 'setup-apply', { humanQueueSid: unknown });
     expect(notFound.status).toBe(400);
-    expect(notFound.body).toEqual({ ok: false, error: { code: 'not_found', message: `Queue ${unknown} not found in workspace ${world().workspaceSid}`, field: 'humanQueueSid' } });
+    expect(notFound.body).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: `Queue ${unknown} not found in workspace ${world().workspaceSid}`, field: 'humanQueueSid' },
+    });
     const aiQueue = await call(world(), 'setup-apply', { humanQueueSid: world().aiQueueSid });
     expect(aiQueue.status).toBe(400);
     expect(aiQueue.body).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'humanQueueSid' } });
@@ -279,7 +307,11 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
       autoFixable: true,
     });
     expect(byId(list, 'workspace_events')).toMatchObject({ autoFixable: true, fix: expect.stringContaining(world().webhookUrl) });
-    expect(byId(list, 'workflow_filters')).toMatchObject({ autoFixable: true, detail: expect.stringMatching(/no handedOff == true filter/), fix: expect.stringMatching(/human agents' queue/) });
+    expect(byId(list, 'workflow_filters')).toMatchObject({
+      autoFixable: true,
+      detail: expect.stringMatching(/no handedOff == true filter/),
+      fix: expect.stringMatching(/human agents' queue/),
+    });
   });
 
   test('apply without the human queue registers both webhooks with the config version; the workflow stays a problem saying it needs the queue', async () => {
@@ -311,21 +343,31 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
   test('a customer conversation then works end to end through the versioned URLs: the AI answers, and a handoff reaches the human queue', async () => {
     world().opencx.ai.reply('Hi! How can I help?');
     const { conversationSid, taskSid } = await world().customerStartsConversation('Hello');
-    expect(world().transcript(conversationSid).map((m) => [m.author, m.body])).toContainEqual(['AI Support Agent', 'Hi! How can I help?']);
+    expect(
+      world()
+        .transcript(conversationSid)
+        .map((m) => [m.author, m.body]),
+    ).toContainEqual(['AI Support Agent', 'Hi! How can I help?']);
 
     world().opencx.ai.reply('Your order ships tomorrow.');
     await world().customerSays(conversationSid, 'Where is my order?');
-    expect(world().transcript(conversationSid).map((m) => m.body)).toContain('Your order ships tomorrow.');
+    expect(
+      world()
+        .transcript(conversationSid)
+        .map((m) => m.body),
+    ).toContain('Your order ships tomorrow.');
 
     world().opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
     await world().customerSays(conversationSid, 'I want to talk to a human');
     expect(world().task(taskSid).attributes).toMatchObject({ handedOff: true });
-    const human = world().reservations(taskSid).find((r) => r.workerSid === world().humanWorkerSid);
+    const human = world()
+      .reservations(taskSid)
+      .find((r) => r.workerSid === world().humanWorkerSid);
     expect(human?.taskQueueSid).toBe(world().humanQueueSid);
   });
 });
 
-describe('no AI queue and no AI filter: the handedOff filter alone, among the customer\'s own filters', () => {
+describe("no AI queue and no AI filter: the handedOff filter alone, among the customer's own filters", () => {
   const world = withWorld({ aiQueue: false, aiReservationTimeout: AI_RESERVATION_TIMEOUT });
   const voice = () => ({ filter_friendly_name: 'Voice', expression: "channelType == 'voice'", targets: [{ queue: world().humanQueueSid, priority: 5 }] });
   const vip = () => ({ filter_friendly_name: 'VIP callers', expression: 'customer.tier == "gold"', targets: [{ queue: world().humanQueueSid, priority: 10 }] });
@@ -334,7 +376,10 @@ describe('no AI queue and no AI filter: the handedOff filter alone, among the cu
 
   beforeAll(async () => {
     const configuration = { task_routing: { filters: [voice(), handedOff(), vip()], default_filter: { queue: world().humanQueueSid } } };
-    await world().client.taskrouter.v1.workspaces(world().workspaceSid).workflows(world().workflowSid).update({ configuration: JSON.stringify(configuration) });
+    await world()
+      .client.taskrouter.v1.workspaces(world().workspaceSid)
+      .workflows(world().workflowSid)
+      .update({ configuration: JSON.stringify(configuration) });
   });
 
   test('the check names it: a problem Apply fixes by creating the AI queue and adding the AI filter below the handedOff filter', async () => {
@@ -343,11 +388,13 @@ describe('no AI queue and no AI filter: the handedOff filter alone, among the cu
     expect(byId(list, 'workflow_filters')).toMatchObject({
       autoFixable: true,
       detail: expect.stringMatching(/No filter of Workflow "Assign to Anyone" .* routes to the AI .*never offered a task/),
-      fix: expect.stringMatching(/^Apply setup: it adds the filter "OpenCX: AI agent" \(channelType IN \[.*'web'.*\] → a new queue "OpenCX AI" whose Target Workers are the AI workers .* just below "Handed off to humans"\.$/),
+      fix: expect.stringMatching(
+        /^Apply setup: it adds the filter "OpenCX: AI agent" \(channelType IN \[.*'web'.*\] → a new queue "OpenCX AI" whose Target Workers are the AI workers .* just below "Handed off to humans"\.$/,
+      ),
     });
   });
 
-  test('Apply creates the queue, then writes the AI filter just below the handedOff filter; the customer\'s filters stay as they were', async () => {
+  test("Apply creates the queue, then writes the AI filter just below the handedOff filter; the customer's filters stay as they were", async () => {
     const result = await apply(world());
     expect(result.applied).toEqual(['ai_queue', 'workflow_filters']);
     expect(aiQueues()).toHaveLength(1);
@@ -358,7 +405,11 @@ describe('no AI queue and no AI filter: the handedOff filter alone, among the cu
       { id: 'ai_queue', title: 'AI queue', status: 'applied', detail: expect.stringMatching(/^Created the queue "OpenCX AI"/) },
       { id: 'workflow_filters', title: 'Workflow filters', status: 'applied', detail: expect.stringContaining(`added "OpenCX: AI agent"`) },
     ]);
-    const ai = { filter_friendly_name: 'OpenCX: AI agent', expression: "channelType IN ['web', 'chat', 'sms', 'whatsapp', 'messenger', 'instagram']", targets: [{ queue: queue.sid }] };
+    const ai = {
+      filter_friendly_name: 'OpenCX: AI agent',
+      expression: "channelType IN ['web', 'chat', 'sms', 'whatsapp', 'messenger', 'instagram']",
+      targets: [{ queue: queue.sid }],
+    };
     expect(workflowFilters(world())).toEqual([voice(), handedOff(), ai, vip()]);
     // Recorded, so Uninstall deletes this queue and never one of the admin's.
     expect(storedConfig(world())).toMatchObject({ aiQueueSid: queue.sid, aiQueueCreatedSid: queue.sid });
@@ -375,7 +426,11 @@ describe('no AI queue and no AI filter: the handedOff filter alone, among the cu
   test('a customer conversation is then offered to the AI through the new queue, and answered', async () => {
     world().opencx.ai.reply('Hi! How can I help?');
     const { conversationSid, taskSid } = await world().customerStartsConversation('Hello');
-    expect(world().transcript(conversationSid).map((m) => [m.author, m.body])).toContainEqual(['AI Support Agent', 'Hi! How can I help?']);
+    expect(
+      world()
+        .transcript(conversationSid)
+        .map((m) => [m.author, m.body]),
+    ).toContainEqual(['AI Support Agent', 'Hi! How can I help?']);
     expect(world().reservations(taskSid)[0]).toMatchObject({ workerSid: world().aiWorkerSid, taskQueueSid: aiQueues()[0].sid });
   });
 });
@@ -400,7 +455,7 @@ describe('a workflow whose AI filter comes before the handedOff filter', () => {
   });
 });
 
-describe('TaskRouter settings the admin decides: the AI\'s reservation timeout and the human queue', () => {
+describe("TaskRouter settings the admin decides: the AI's reservation timeout and the human queue", () => {
   // TaskRouter's default reservation timeout (120 s); the human queue is "role == 'agent'".
   const world = withWorld({});
   const workflows = () => world().client.taskrouter.v1.workspaces(world().workspaceSid).workflows(world().workflowSid);
@@ -429,7 +484,12 @@ describe('TaskRouter settings the admin decides: the AI\'s reservation timeout a
 
     const [handedOff, ai] = workflowFilters(world());
     const configuration = (aiTimeout: number | undefined) =>
-      JSON.stringify({ task_routing: { filters: [handedOff, { ...ai, targets: [{ ...ai.targets[0], timeout: aiTimeout }] }], default_filter: { queue: world().humanQueueSid } } });
+      JSON.stringify({
+        task_routing: {
+          filters: [handedOff, { ...ai, targets: [{ ...ai.targets[0], timeout: aiTimeout }] }],
+          default_filter: { queue: world().humanQueueSid },
+        },
+      });
     await workflows().update({ configuration: configuration(300) });
     try {
       expect(byId(await checks(world()), 'ai_reservation_timeout')).toMatchObject({
@@ -452,7 +512,9 @@ describe('TaskRouter settings the admin decides: the AI\'s reservation timeout a
         id: 'ai_worker_queues',
         title: 'AI worker out of the human queues',
         status: 'problem',
-        detail: expect.stringMatching(/^Handed-off tasks would be offered back to the AI worker: .*"Handed off to humans" targets queue "Support" .*"1==1" matches every worker/),
+        detail: expect.stringMatching(
+          /^Handed-off tasks would be offered back to the AI worker: .*"Handed off to humans" targets queue "Support" .*"1==1" matches every worker/,
+        ),
         fix: expect.stringMatching(/"Support", set Target Workers .*routing\.skills HAS 'support'.*not opencx_ai != true/),
         autoFixable: false,
       });
@@ -473,7 +535,7 @@ describe('TaskRouter settings the admin decides: the AI\'s reservation timeout a
   });
 });
 
-describe('the watchdog\'s timer workspace and the config version on the URLs', () => {
+describe("the watchdog's timer workspace and the config version on the URLs", () => {
   const world = withWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
   const timers = () => world().client.taskrouter.v1.workspaces(String(storedConfig(world()).timerWorkspaceSid));
 
@@ -486,9 +548,17 @@ describe('the watchdog\'s timer workspace and the config version on the URLs', (
 
   test('a timer workspace that sends its events nowhere, or not task.canceled, is a problem apply fixes', async () => {
     await timers().update({ eventCallbackUrl: '' });
-    expect(byId(await checks(world()), 'timer_workspace')).toMatchObject({ status: 'problem', autoFixable: true, detail: expect.stringMatching(/sends its events nowhere, so a slow AI answer is never timed out/) });
+    expect(byId(await checks(world()), 'timer_workspace')).toMatchObject({
+      status: 'problem',
+      autoFixable: true,
+      detail: expect.stringMatching(/sends its events nowhere, so a slow AI answer is never timed out/),
+    });
     await timers().update({ eventCallbackUrl: registered(world()), eventsFilter: 'task.created' });
-    expect(byId(await checks(world()), 'timer_workspace')).toMatchObject({ status: 'problem', autoFixable: true, detail: expect.stringMatching(/does not send task.canceled/) });
+    expect(byId(await checks(world()), 'timer_workspace')).toMatchObject({
+      status: 'problem',
+      autoFixable: true,
+      detail: expect.stringMatching(/does not send task.canceled/),
+    });
     await timers().update({ eventCallbackUrl: '', eventsFilter: '' });
 
     const result = await apply(world());
@@ -515,7 +585,9 @@ describe('the watchdog\'s timer workspace and the config version on the URLs', (
     const result = await apply(world());
     expect(result.applied).toEqual(['workspace_events', 'conversations_webhook', 'timer_workspace']);
     expect(statuses(result.checks)).toEqual(allOk());
-    expect([workspace(world()).eventCallbackUrl, conversationsWebhook(world()).postWebhookUrl, timerWorkspace(world()).eventCallbackUrl]).toEqual(Array(3).fill(registered(world())));
+    expect([workspace(world()).eventCallbackUrl, conversationsWebhook(world()).postWebhookUrl, timerWorkspace(world()).eventCallbackUrl]).toEqual(
+      Array(3).fill(registered(world())),
+    );
     expect(workspace(world()).eventsFilter).toBe(BRIDGE_EVENTS);
     expect(conversationsWebhook(world()).filters).toEqual(CONVERSATION_FILTERS);
   });
@@ -543,7 +615,7 @@ describe('the watchdog\'s timer workspace and the config version on the URLs', (
   });
 });
 
-describe('OpenCX\'s webhooks', () => {
+describe("OpenCX's webhooks", () => {
   const world = withWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
   const opencxWebhookUrl = () => `${world().functions!.url}/opencx-webhook`;
 
@@ -577,7 +649,10 @@ describe('OpenCX\'s webhooks', () => {
 
     const justNow = new Date();
     await signedOpenCxEventArrived(world(), justNow, 'conversation.ai_response');
-    expect(byId(await checks(world()), 'opencx_webhook')).toMatchObject({ status: 'ok', detail: `The last signed OpenCX event, conversation.ai_response, arrived at ${justNow.toISOString()}.` });
+    expect(byId(await checks(world()), 'opencx_webhook')).toMatchObject({
+      status: 'ok',
+      detail: `The last signed OpenCX event, conversation.ai_response, arrived at ${justNow.toISOString()}.`,
+    });
   });
 
   test("the share of OpenCX's 429s the Functions counted: a warning per key, a problem when high", async () => {
@@ -585,16 +660,28 @@ describe('OpenCX\'s webhooks', () => {
     const items = world().client.sync.v1.services(world().syncServiceSid).syncMaps(USAGE_MAP).syncMapItems;
     const token = String(storedConfig(world()).opencxToken);
     // What a Functions container writes at most once a minute (bridge/opencx-usage.ts).
-    await items.create({ key: `${Date.now().toString(36)}_a`, data: { at: new Date().toISOString(), keys: { [keyId(token)]: { requests: 200, limited: 4 } } } });
-    expect(byId(await checks(world()), 'opencx_rate_limit')).toMatchObject({ status: 'warning', detail: expect.stringContaining(`${token.slice(-4)}: 4 of 200 (2 %)`) });
+    await items.create({
+      key: `${Date.now().toString(36)}_a`,
+      data: { at: new Date().toISOString(), keys: { [keyId(token)]: { requests: 200, limited: 4 } } },
+    });
+    expect(byId(await checks(world()), 'opencx_rate_limit')).toMatchObject({
+      status: 'warning',
+      detail: expect.stringContaining(`${token.slice(-4)}: 4 of 200 (2 %)`),
+    });
 
-    await items.create({ key: `${Date.now().toString(36)}_b`, data: { at: new Date().toISOString(), keys: { [keyId(token)]: { requests: 20, limited: 20 } } } });
+    await items.create({
+      key: `${Date.now().toString(36)}_b`,
+      data: { at: new Date().toISOString(), keys: { [keyId(token)]: { requests: 20, limited: 20 } } },
+    });
     expect(byId(await checks(world()), 'opencx_rate_limit')).toMatchObject({ status: 'problem', fix: expect.stringMatching(/Add another API key/) });
   });
 
   test('no signed event ever: a warning', async () => {
     await noSignedOpenCxEvent(world());
-    expect(byId(await checks(world()), 'opencx_webhook')).toMatchObject({ status: 'warning', detail: expect.stringMatching(/^No signed OpenCX event has arrived yet/) });
+    expect(byId(await checks(world()), 'opencx_webhook')).toMatchObject({
+      status: 'warning',
+      detail: expect.stringMatching(/^No signed OpenCX event has arrived yet/),
+    });
   });
 });
 
@@ -619,7 +706,7 @@ describe("the workflow and the Conversations service Flex uses, from the account
     );
   });
 
-  test("a Studio flow's Send to Flex on an address outweighs Flex's target workflow, and Apply changes that workflow, not \"Assign to Anyone\"", async () => {
+  test('a Studio flow\'s Send to Flex on an address outweighs Flex\'s target workflow, and Apply changes that workflow, not "Assign to Anyone"', async () => {
     world().flexTargetsWorkflow(anyone);
     const { flowSid } = world().addressRoutesThroughStudio('+15005550006', [world().workflowSid]);
     const filters = byId(await checks(world()), 'workflow_filters');
@@ -640,7 +727,9 @@ describe("the workflow and the Conversations service Flex uses, from the account
     const list = await checks(world());
     const filters = byId(list, 'workflow_filters');
     expect(filters.status).toBe('problem');
-    expect(filters.detail).toMatch(/unclear which one routes your inbound conversations\. Flex's messaging goes to 2 workflows: "Inbound messaging" .*\+15005550006.*; "Voice" .*\+15005550007/);
+    expect(filters.detail).toMatch(
+      /unclear which one routes your inbound conversations\. Flex's messaging goes to 2 workflows: "Inbound messaging" .*\+15005550006.*; "Voice" .*\+15005550007/,
+    );
     expect(filters.fix).toContain('OpenCX settings');
     expect(list.map((c) => c.id)).not.toContain('ai_reservation_timeout');
   });
@@ -652,13 +741,21 @@ describe("the workflow and the Conversations service Flex uses, from the account
 
     expect((await save({ workflowSid: voice })).status).toBe(200);
     expect(storedConfig(world()).workflowSid).toBe(voice);
-    expect(byId(await checks(world()), 'workflow_filters').detail).toMatch(new RegExp(`^Workflow "Voice" \\(${voice}\\): It is the workflow chosen in the OpenCX settings\\.`));
-    expect(byId(await checks(world(), { workflowSid: world().workflowSid }), 'workflow_filters').detail).toMatch(/^Workflow "Inbound messaging" .*: It is the workflow named in the setup form\./);
+    expect(byId(await checks(world()), 'workflow_filters').detail).toMatch(
+      new RegExp(`^Workflow "Voice" \\(${voice}\\): It is the workflow chosen in the OpenCX settings\\.`),
+    );
+    expect(byId(await checks(world(), { workflowSid: world().workflowSid }), 'workflow_filters').detail).toMatch(
+      /^Workflow "Inbound messaging" .*: It is the workflow named in the setup form\./,
+    );
 
     const loaded = await call(world(), 'settings-load');
     expect(loaded.body.settings.workflowSid).toBe(voice);
     expect(loaded.body.routing).toMatchObject({
-      workflows: expect.arrayContaining([{ sid: world().workflowSid, friendlyName: 'Inbound messaging' }, { sid: anyone, friendlyName: 'Assign to Anyone' }, { sid: voice, friendlyName: 'Voice' }]),
+      workflows: expect.arrayContaining([
+        { sid: world().workflowSid, friendlyName: 'Inbound messaging' },
+        { sid: anyone, friendlyName: 'Assign to Anyone' },
+        { sid: voice, friendlyName: 'Voice' },
+      ]),
       inUse: { sid: voice, friendlyName: 'Voice', why: 'It is the workflow chosen in the OpenCX settings.' },
       discovered: { kind: 'conflict' },
     });
@@ -669,7 +766,9 @@ describe("the workflow and the Conversations service Flex uses, from the account
     expect((await save({ conversationsServiceSid: other, workflowSid: voice })).status).toBe(200);
     const service = byId(await checks(world()), 'conversations_service');
     expect(service).toMatchObject({ status: 'warning', autoFixable: false });
-    expect(service.detail).toContain(`The saved Conversations service "Old chat" (${other}) is not the one Flex uses: Flex's configuration (chat_service_instance_sid) names "Flex Chat Service" (${world().conversationsServiceSid})`);
+    expect(service.detail).toContain(
+      `The saved Conversations service "Old chat" (${other}) is not the one Flex uses: Flex's configuration (chat_service_instance_sid) names "Flex Chat Service" (${world().conversationsServiceSid})`,
+    );
     expect(service.fix).toContain(`enter ${world().conversationsServiceSid} as the Conversations service`);
 
     expect((await save({ workflowSid: voice })).status).toBe(200);
@@ -683,7 +782,10 @@ describe("the workflow and the Conversations service Flex uses, from the account
     const refused = await save();
     expect(refused.status).toBe(400);
     expect(refused.body.error).toMatchObject({ code: 'invalid_input', field: 'conversationsServiceSid' });
-    expect(byId(await checks(world()), 'conversations_service')).toMatchObject({ status: 'warning', detail: expect.stringContaining('this account has no Flex configuration') });
+    expect(byId(await checks(world()), 'conversations_service')).toMatchObject({
+      status: 'warning',
+      detail: expect.stringContaining('this account has no Flex configuration'),
+    });
   });
 });
 

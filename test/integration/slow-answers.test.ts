@@ -25,8 +25,10 @@ afterEach(async () => {
   expect(world.twilio.violations).toEqual([]);
 });
 
-const aiMessages = (conversationSid: string) => world.transcript(conversationSid).filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'ai');
-const notes = (conversationSid: string) => world.transcript(conversationSid).filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'handoff-note');
+const aiMessages = (conversationSid: string) =>
+  world.transcript(conversationSid).filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'ai');
+const notes = (conversationSid: string) =>
+  world.transcript(conversationSid).filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'handoff-note');
 const timerTasks = (conversationSid: string) =>
   [...world.taskrouter.workspace(world.timerWorkspaceSid).tasks.values()].filter((t) => t.attributes.conversationSid === conversationSid);
 const outcomes = () => world.takeLogs().filter((l) => l.source === 'opencx-bridge' && l.outcome !== 'warning');
@@ -54,7 +56,11 @@ describe('the fast path: OpenCX answers while the Function waits', () => {
 
     await answeredAfter(conversationSid, 'Where is my parcel?', latencyMs);
 
-    expect(aiMessages(conversationSid).map((m) => m.body).slice(1)).toEqual([`Answer after ${latencyMs} ms`]);
+    expect(
+      aiMessages(conversationSid)
+        .map((m) => m.body)
+        .slice(1),
+    ).toEqual([`Answer after ${latencyMs} ms`]);
     expect(timerTasks(conversationSid)).toEqual([]);
     // OpenCX's webhook for the same answer arrived too and was recognised.
     const logs = outcomes();
@@ -95,7 +101,11 @@ describe('the slow path: the answer comes by OpenCX webhook', () => {
     expect(aiMessages(conversationSid)).toHaveLength(1);
 
     await world.advance(latencyMs);
-    expect(aiMessages(conversationSid).map((m) => m.body).slice(1)).toEqual([`Late answer (${latencyMs} ms)`]);
+    expect(
+      aiMessages(conversationSid)
+        .map((m) => m.body)
+        .slice(1),
+    ).toEqual([`Late answer (${latencyMs} ms)`]);
 
     // The watchdog fires after its 60 s and finds the answer: the AI keeps the conversation.
     await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000);
@@ -156,11 +166,22 @@ describe('the slow path: the answer comes by OpenCX webhook', () => {
     await world.customerSays(conversationSid, 'Ich will einen Menschen');
     await world.advance(9000);
 
-    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI requested human handoff', handoffSummary: 'Wants a refund', handoffSentiment: 'negative', handoffLanguage: 'de' });
+    expect(world.task(taskSid).attributes).toMatchObject({
+      handedOff: true,
+      handoffReason: 'AI requested human handoff',
+      handoffSummary: 'Wants a refund',
+      handoffSentiment: 'negative',
+      handoffLanguage: 'de',
+    });
     expect(aiMessages(conversationSid).map((m) => m.body)).toContain('Einen Moment bitte.');
     expect(notes(conversationSid)).toHaveLength(1);
     // The summary and sentiment stay with the agent.
-    expect(world.transcript(conversationSid).map((m) => m.body).join('\n')).not.toMatch(/Wants a refund|negative|angry/);
+    expect(
+      world
+        .transcript(conversationSid)
+        .map((m) => m.body)
+        .join('\n'),
+    ).not.toMatch(/Wants a refund|negative|angry/);
   });
 });
 
@@ -210,7 +231,7 @@ describe('answers lost on the way back', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Answer whose HTTP reply was lost')).toHaveLength(1);
   });
 
-  test("OpenCX answered 502 without taking the message: its history says so at once, and the message is sent again and answered, with no watchdog", async () => {
+  test('OpenCX answered 502 without taking the message: its history says so at once, and the message is sent again and answered, with no watchdog', async () => {
     const { conversationSid } = await engaged();
     world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', status: 502, times: 1 });
     world.opencx.ai.reply('Answer after the 502');
@@ -235,7 +256,7 @@ describe('answers lost on the way back', () => {
     expect(timerTasks(conversationSid)).toEqual([]);
   });
 
-  test("OpenCX answered 502 without taking the message and its history could not be read; it answered the next one: the watchdog finds the first missing and sends it again, answered once", async () => {
+  test('OpenCX answered 502 without taking the message and its history could not be read; it answered the next one: the watchdog finds the first missing and sends it again, answered once', async () => {
     const { conversationSid, taskSid } = await engaged();
     world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', status: 502, times: 1 });
     world.opencx.faults.add({ method: 'GET', path: '/chat/sessions/:id/history', status: 500, times: 3 });
@@ -249,7 +270,9 @@ describe('answers lost on the way back', () => {
 
     const sessionId = world.sessionFor(conversationSid)!.id;
     expect(world.contactMessages(sessionId).filter((text) => text === 'Question OpenCX never took')).toHaveLength(1);
-    expect(aiMessages(conversationSid).map((m) => m.body)).toEqual(expect.arrayContaining(['Answer to the next question', 'Answer to the question it never took']));
+    expect(aiMessages(conversationSid).map((m) => m.body)).toEqual(
+      expect.arrayContaining(['Answer to the next question', 'Answer to the question it never took']),
+    );
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Answer to the question it never took')).toHaveLength(1);
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
     expect(world.task(taskSid).attributes.handedOff).toBeUndefined();

@@ -5,13 +5,23 @@ import { DEFAULT_SWITCHES as TWILIO_DEFAULTS } from '../simulators/twilio/switch
 import { SWITCH_CASES } from './switch-matrix';
 
 const simulators = [
-  { simulator: 'twilio', defaults: TWILIO_DEFAULTS as unknown as Record<string, unknown>, flipped: (c: (typeof SWITCH_CASES)[number]) => (c.twilio ?? {}) as Record<string, unknown> },
-  { simulator: 'opencx', defaults: OPENCX_DEFAULTS as unknown as Record<string, unknown>, flipped: (c: (typeof SWITCH_CASES)[number]) => (c.opencx ?? {}) as Record<string, unknown> },
+  {
+    simulator: 'twilio',
+    defaults: TWILIO_DEFAULTS as unknown as Record<string, unknown>,
+    flipped: (c: (typeof SWITCH_CASES)[number]) => (c.twilio ?? {}) as Record<string, unknown>,
+  },
+  {
+    simulator: 'opencx',
+    defaults: OPENCX_DEFAULTS as unknown as Record<string, unknown>,
+    flipped: (c: (typeof SWITCH_CASES)[number]) => (c.opencx ?? {}) as Record<string, unknown>,
+  },
 ];
 
 describe.each(simulators)('$simulator switches', ({ defaults, flipped }) => {
   test.each(Object.keys(defaults))('%s has a case that moves it off its default', (name) => {
-    const values = SWITCH_CASES.map(flipped).filter((c) => name in c).map((c) => c[name]);
+    const values = SWITCH_CASES.map(flipped)
+      .filter((c) => name in c)
+      .map((c) => c[name]);
     expect(values.filter((value) => !isDeepStrictEqual(value, defaults[name])).length).toBeGreaterThan(0);
     if (typeof defaults[name] === 'boolean') expect(values).toContain(!defaults[name]);
   });
@@ -24,7 +34,9 @@ test('every webhook timing other than the default has a case', () => {
 
 test('each case flips exactly one switch, to a value other than its default, so a failure names its switch', () => {
   for (const c of SWITCH_CASES) {
-    const changed = simulators.flatMap(({ defaults, flipped }) => Object.entries(flipped(c)).filter(([name, value]) => name in defaults && !isDeepStrictEqual(value, defaults[name])));
+    const changed = simulators.flatMap(({ defaults, flipped }) =>
+      Object.entries(flipped(c)).filter(([name, value]) => name in defaults && !isDeepStrictEqual(value, defaults[name])),
+    );
     expect(changed).toHaveLength(1);
     expect(Object.keys({ ...c.twilio, ...c.opencx })).toHaveLength(1);
   }

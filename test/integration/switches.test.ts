@@ -23,7 +23,11 @@ beforeAll(async () => {
   const runtimes = [...new Set(SWITCH_CASES.map((c) => c.runtime))];
   await Promise.all(
     runtimes.map(async (runtimeMode) => {
-      worlds[runtimeMode] = await World.start({ runtimeMode, aiReservationTimeout: AI_RESERVATION_TIMEOUT_SECONDS, functionsEnv: { OPENCX_ANSWER_WAIT_MS: ANSWER_WAIT_MS } });
+      worlds[runtimeMode] = await World.start({
+        runtimeMode,
+        aiReservationTimeout: AI_RESERVATION_TIMEOUT_SECONDS,
+        functionsEnv: { OPENCX_ANSWER_WAIT_MS: ANSWER_WAIT_MS },
+      });
     }),
   );
 });
@@ -45,19 +49,24 @@ async function relay(world: World, conversationSid: string, c: SwitchCase): Prom
   if (c.trigger === 'caller gives up') {
     world.opencx.faults.add({ path: /\/send$/, latencyMs: 1000, times: 1 });
     world.customerWrites(conversationSid, RELAYED);
-    await world.until(() => world.opencx.requests.some((r) => r.path.endsWith('/send') && JSON.stringify(r.body).includes(RELAYED)), 'the message to reach OpenCX');
+    await world.until(
+      () => world.opencx.requests.some((r) => r.path.endsWith('/send') && JSON.stringify(r.body).includes(RELAYED)),
+      'the message to reach OpenCX',
+    );
     world.twilio.expireDelivery(deliveriesOf(world, 'onMessageAdded').at(-1)!.seq);
     await world.settle();
     await world.advance(1000);
     return;
   }
-  if (c.trigger === 'relay fails once') world.twilio.addFault({ method: 'GET', product: 'sync', path: /\/Maps\/opencx_conversations_\d+\/Items\//, status: 500, times: 3 });
+  if (c.trigger === 'relay fails once')
+    world.twilio.addFault({ method: 'GET', product: 'sync', path: /\/Maps\/opencx_conversations_\d+\/Items\//, status: 500, times: 3 });
   await world.customerSays(conversationSid, RELAYED);
 }
 
 /** Proof that the trigger happened, so a case cannot pass by skipping what makes its switch matter. */
 function expectTriggered(world: World, c: SwitchCase, taskSid: string): void {
-  const retried = (eventType: string) => deliveriesOf(world, eventType).some((d) => d.retryOf !== undefined && world.twilio.webhooks.find((o) => o.seq === d.retryOf)?.status === 503);
+  const retried = (eventType: string) =>
+    deliveriesOf(world, eventType).some((d) => d.retryOf !== undefined && world.twilio.webhooks.find((o) => o.seq === d.retryOf)?.status === 503);
   switch (c.trigger) {
     case 'relay fails once':
       return expect(retried('onMessageAdded')).toBe(true);
@@ -66,9 +75,14 @@ function expectTriggered(world: World, c: SwitchCase, taskSid: string): void {
     case 'AI reservation times out':
       return expect(deliveriesOf(world, 'reservation.timeout').some((d) => d.params.TaskSid === taskSid)).toBe(true);
     case 'slow answer':
-      return expect(world.opencx.webhookDeliveries.filter((d) => d.event === AI_RESPONSE_EVENT).map((d) => d.attempts.map((a) => a.status))).toContainEqual([401, 200]);
+      return expect(world.opencx.webhookDeliveries.filter((d) => d.event === AI_RESPONSE_EVENT).map((d) => d.attempts.map((a) => a.status))).toContainEqual([
+        401, 200,
+      ]);
     case 'caller gives up':
-      return expect(deliveriesOf(world, 'onMessageAdded').find((d) => d.params.Body === RELAYED)).toMatchObject({ error: expect.stringContaining('timed out'), functionStopped: true });
+      return expect(deliveriesOf(world, 'onMessageAdded').find((d) => d.params.Body === RELAYED)).toMatchObject({
+        error: expect.stringContaining('timed out'),
+        functionStopped: true,
+      });
     case 'late events':
       return expect(world.twilio.eventsHeldBack).toBeGreaterThan(0);
     case 'none':
@@ -97,7 +111,8 @@ describe.each(SWITCH_CASES.map((c) => [caseName(c), c] as const))('%s', (_name, 
   test(`engage, relay (${c.trigger === 'none' ? 'as usual' : c.trigger}), handoff and a human taking over`, async () => {
     const twilioSeenBefore = world.twilio.violations.length;
     world.opencx.ai.reply(GREETING);
-    if (c.trigger === 'engage fails once') world.twilio.addFault({ method: 'POST', product: 'sync', path: /\/Maps\/opencx_conversations_\d+\/Items$/, status: 500, times: 3 });
+    if (c.trigger === 'engage fails once')
+      world.twilio.addFault({ method: 'POST', product: 'sync', path: /\/Maps\/opencx_conversations_\d+\/Items$/, status: 500, times: 3 });
     // Held-back events arrive once the clock has moved past their delay.
     const catchUp = async () => (c.trigger === 'late events' ? world.advance(c.twilio!.lateDeliveryMs!) : undefined);
     const { conversationSid, taskSid } = await world.customerStartsConversation('Where is my order?');

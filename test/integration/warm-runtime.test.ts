@@ -9,7 +9,12 @@ test('a warm runtime answers the customer as a forked one does, and cannot stop 
   try {
     world.opencx.ai.reply('Hello! How can I help?');
     const { conversationSid } = await world.customerStartsConversation('Hi');
-    expect(world.transcript(conversationSid).filter((m) => m.author === AI_AUTHOR).map((m) => m.body)).toEqual(['Hello! How can I help?']);
+    expect(
+      world
+        .transcript(conversationSid)
+        .filter((m) => m.author === AI_AUTHOR)
+        .map((m) => m.body),
+    ).toEqual(['Hello! How can I help?']);
     await expect(world.functions!.stopInvocation(1)).rejects.toThrow(/none can be stopped/);
     expect(world.twilio.violations).toEqual([]);
   } finally {

@@ -47,7 +47,12 @@ const handoffWritten = (conversationSid: string, at: string): TaskEvent => ({
   conversationSid,
   attributes: { conversationSid, handedOff: true, handoffTimestamp: at },
 });
-const enteredHumanQueue = (conversationSid: string): TaskEvent => ({ eventType: 'task-queue.entered', taskSid: 'WT1', taskQueueSid: HUMAN_QUEUE, conversationSid });
+const enteredHumanQueue = (conversationSid: string): TaskEvent => ({
+  eventType: 'task-queue.entered',
+  taskSid: 'WT1',
+  taskQueueSid: HUMAN_QUEUE,
+  conversationSid,
+});
 
 describe('lost customer messages', () => {
   test('none when OpenCX got each message exactly once', () => {
@@ -75,7 +80,14 @@ describe('lost customer messages', () => {
 
 test('duplicate AI replies: the same OpenCX answer posted twice counts once per extra post', () => {
   expect(duplicateAiReplies(conversation())).toBe(0);
-  const doubled = conversation({ ourMessages: [{ role: 'ai', key: 'a1' }, { role: 'ai', key: 'a1' }, { role: 'ai', key: 'a1' }, { role: 'handoff-note', key: 'n' }] });
+  const doubled = conversation({
+    ourMessages: [
+      { role: 'ai', key: 'a1' },
+      { role: 'ai', key: 'a1' },
+      { role: 'ai', key: 'a1' },
+      { role: 'handoff-note', key: 'n' },
+    ],
+  });
   expect(duplicateAiReplies(doubled)).toBe(2);
 });
 
@@ -86,7 +98,12 @@ describe('handoffs', () => {
   });
 
   test('two notes, or two handoff times, are a double handoff', () => {
-    const twoNotes = conversation({ ourMessages: [{ role: 'handoff-note', key: 'n1' }, { role: 'handoff-note', key: 'n2' }] });
+    const twoNotes = conversation({
+      ourMessages: [
+        { role: 'handoff-note', key: 'n1' },
+        { role: 'handoff-note', key: 'n2' },
+      ],
+    });
     expect(handoffCount(twoNotes, [handoffWritten('CH1', 't1')])).toBe(2);
     expect(handoffCount(conversation(), [handoffWritten('CH1', 't1'), handoffWritten('CH1', 't2'), handoffWritten('CH2', 't3')])).toBe(2);
   });
@@ -114,7 +131,13 @@ describe('waiting for an AI slot', () => {
 });
 
 describe('the figures of a run', () => {
-  const handedOff = conversation({ conversationSid: 'CH2', customerTexts: ['h1', 'h2'], opencxContactTexts: ['h1'], opencxHandedOff: true, ourMessages: [{ role: 'handoff-note', key: 'n' }] });
+  const handedOff = conversation({
+    conversationSid: 'CH2',
+    customerTexts: ['h1', 'h2'],
+    opencxContactTexts: ['h1'],
+    opencxHandedOff: true,
+    ourMessages: [{ role: 'handoff-note', key: 'n' }],
+  });
   const records = (events: TaskEvent[], conversations = [conversation(), handedOff]): RunRecords => ({
     conversations,
     taskEvents: [...taskEntersAiQueue('WT1', 'CH1', true), ...taskEntersAiQueue('WT2', 'CH2', true), ...events],

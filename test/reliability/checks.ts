@@ -85,7 +85,9 @@ function eventsOf(events: readonly TaskEvent[], conversationSid: string): TaskEv
  */
 export function handoffCount(conversation: ConversationRecords, events: readonly TaskEvent[]): number {
   const notes = conversation.ourMessages.filter((m) => m.role === 'handoff-note').length;
-  const times = new Set(eventsOf(events, conversation.conversationSid).flatMap((e) => (e.attributes?.handedOff === true ? [String(e.attributes.handoffTimestamp)] : [])));
+  const times = new Set(
+    eventsOf(events, conversation.conversationSid).flatMap((e) => (e.attributes?.handedOff === true ? [String(e.attributes.handoffTimestamp)] : [])),
+  );
   return Math.max(notes, times.size);
 }
 
@@ -119,7 +121,10 @@ export function lostMessageExamples(records: RunRecords, most = 5): string[] {
   return records.conversations
     .flatMap((c) => {
       const withHumans = reachedQueue(c.conversationSid, records.taskEvents, records.humanQueueSid);
-      return lostCustomerMessages(c, withHumans).map((text) => `${c.conversationSid} "${text}" (${withHumans ? 'with humans' : 'not with humans'}, OpenCX got ${c.opencxContactTexts.filter((t) => t === text).length}x)`);
+      return lostCustomerMessages(c, withHumans).map(
+        (text) =>
+          `${c.conversationSid} "${text}" (${withHumans ? 'with humans' : 'not with humans'}, OpenCX got ${c.opencxContactTexts.filter((t) => t === text).length}x)`,
+      );
     })
     .slice(0, most);
 }
@@ -155,7 +160,14 @@ export function figures(records: RunRecords): Figures {
 }
 
 /** The figures that must be 0, by name. */
-export const GUARANTEES = ['lostCustomerMessages', 'duplicateAiReplies', 'duplicateSessions', 'doubleHandoffs', 'handoffsNotInHumanQueue', 'waitedForAiSlot'] as const;
+export const GUARANTEES = [
+  'lostCustomerMessages',
+  'duplicateAiReplies',
+  'duplicateSessions',
+  'doubleHandoffs',
+  'handoffsNotInHumanQueue',
+  'waitedForAiSlot',
+] as const;
 
 export function brokenGuarantees(result: Figures): string[] {
   return GUARANTEES.filter((name) => result[name] !== 0).map((name) => `${name} = ${result[name]}`);
@@ -166,7 +178,9 @@ export function brokenGuarantees(result: Figures): string[] {
  * must still be on the task, and so must our handoff attributes when the conversation was handed off.
  */
 export function lostAttributes(final: Record<string, unknown>, theirs: Record<string, unknown>, handedOffHere: boolean): string[] {
-  const lostTheirs = Object.entries(theirs).filter(([key, value]) => JSON.stringify(final[key]) !== JSON.stringify(value)).map(([key]) => `theirs: ${key}`);
+  const lostTheirs = Object.entries(theirs)
+    .filter(([key, value]) => JSON.stringify(final[key]) !== JSON.stringify(value))
+    .map(([key]) => `theirs: ${key}`);
   const lostOurs = handedOffHere ? HANDOFF_KEYS.filter((key) => final[key] === undefined).map((key) => `ours: ${key}`) : [];
   return [...lostTheirs, ...lostOurs];
 }

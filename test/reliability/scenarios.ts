@@ -137,7 +137,12 @@ class Customers {
   }
 }
 
-async function run(name: string, options: WorldOptions, traffic: Traffic, drive: (world: World, customers: Customers, notes: string[]) => Promise<Record<string, number>>): Promise<ScenarioResult> {
+async function run(
+  name: string,
+  options: WorldOptions,
+  traffic: Traffic,
+  drive: (world: World, customers: Customers, notes: string[]) => Promise<Record<string, number>>,
+): Promise<ScenarioResult> {
   const started = performance.now();
   const world = await startWorld(options);
   try {
@@ -154,7 +159,12 @@ async function run(name: string, options: WorldOptions, traffic: Traffic, drive:
     const logFile = path.join(PROJECT_ROOT, 'test-artifacts', `reliability-${name}.log`);
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     fs.writeFileSync(logFile, world.functions?.output() ?? '');
-    const broken = [...brokenGuarantees(result), ...Object.entries(extras).filter(([, v]) => v !== 0).map(([k, v]) => `${k} = ${v}`)];
+    const broken = [
+      ...brokenGuarantees(result),
+      ...Object.entries(extras)
+        .filter(([, v]) => v !== 0)
+        .map(([k, v]) => `${k} = ${v}`),
+    ];
     return { name, figures: result, extra: extras, broken, notes, seconds: Math.round((performance.now() - started) / 1000) };
   } finally {
     await world.stop();
@@ -176,7 +186,12 @@ export function load(traffic: Traffic): Promise<ScenarioResult> {
  * messages re-sent by Twilio with RetryCount=1 after they had been answered.
  */
 export function duplicates(traffic: Traffic, seed: number): Promise<ScenarioResult> {
-  const switches: Partial<TwilioSwitches> = { duplicateEvents: true, conversationsRetriesTimedOutWebhooks: true, taskRouterRetriesFailedEvents: true, lateDeliveryMs: 2000 };
+  const switches: Partial<TwilioSwitches> = {
+    duplicateEvents: true,
+    conversationsRetriesTimedOutWebhooks: true,
+    taskRouterRetriesFailedEvents: true,
+    lateDeliveryMs: 2000,
+  };
   return run('duplicates', { switches }, traffic, async (world, customers, notes) => {
     const random = new SeededRandom(seed);
     let redelivered = 0;
@@ -237,14 +252,23 @@ export function faults(traffic: Traffic, seed: number, faultsPerMessage: number)
         return;
       }
       for (let i = 0; i < faultsPerMessage; i++) {
-        world.twilio.addFault({ ...random.pick(TWILIO_FAULTS), product: random.pick(['taskrouter', 'conversations', 'sync']), method: random.pick(['GET', 'POST']), times: 1 });
+        world.twilio.addFault({
+          ...random.pick(TWILIO_FAULTS),
+          product: random.pick(['taskrouter', 'conversations', 'sync']),
+          method: random.pick(['GET', 'POST']),
+          times: 1,
+        });
         const opencxFault = random.chance(1 / (OPENCX_FAULTS.length + 1)) ? SLOW_ANSWER : { ...random.pick(OPENCX_FAULTS), path: random.pick(OPENCX_PATHS) };
         world.opencx.faults.add({ ...opencxFault, times: random.int(1, 2) });
         twilioFaults += 1;
         opencxFaults += 1;
       }
     };
-    world.opencx.ai.setDefault((context) => ({ type: 'reply', content: `About "${context.text}": it is on its way.`, latencyMs: random.chance(0.15) ? random.int(2000, 20000) : 0 }));
+    world.opencx.ai.setDefault((context) => ({
+      type: 'reply',
+      content: `About "${context.text}": it is on its way.`,
+      latencyMs: random.chance(0.15) ? random.int(2000, 20000) : 0,
+    }));
     await customers.converse(planFaults);
     world.twilio.clearFaults();
     world.opencx.faults.clear();
@@ -309,7 +333,12 @@ export function writers(traffic: Traffic): Promise<ScenarioResult> {
         // And one the moment the bridge starts a handoff: between its read of the task and its write.
         if (message === HANDOFF_MESSAGE && customers.handsOff(i)) {
           const starts = world.until(() => world.conversationRecord(sid)?.phase === 'handoff', `the handoff of conversation ${i}`);
-          writes.push(starts.then(() => write(taskSid, 'plugin_handoff_seen', `conversation ${i}`), (error: unknown) => void failures.push(String(error))));
+          writes.push(
+            starts.then(
+              () => write(taskSid, 'plugin_handoff_seen', `conversation ${i}`),
+              (error: unknown) => void failures.push(String(error)),
+            ),
+          );
         }
       });
     });
@@ -322,7 +351,9 @@ export function writers(traffic: Traffic): Promise<ScenarioResult> {
       const handedOffHere = handedOff(conversationRecords(world, sid), events);
       for (const task of world.tasksOf(sid)) lost += lostAttributes(task.attributes, other.written.get(task.sid) ?? {}, handedOffHere).length;
     }
-    const bridgeConflicts = world.twilio.requests.filter((r) => r.method === 'POST' && r.template?.endsWith('/Tasks/{Sid}') && r.status === 412 && r.headers['user-agent']?.startsWith('twilio-node')).length;
+    const bridgeConflicts = world.twilio.requests.filter(
+      (r) => r.method === 'POST' && r.template?.endsWith('/Tasks/{Sid}') && r.status === 412 && r.headers['user-agent']?.startsWith('twilio-node'),
+    ).length;
     const theirs = [...other.written.values()].reduce((n, w) => n + Object.keys(w).length, 0);
     notes.push(`${theirs} attribute writes by the other writer (${other.conflicts} refused with 412), ${bridgeConflicts} of the bridge's refused with 412`);
     notes.push(...failures.slice(0, 3));

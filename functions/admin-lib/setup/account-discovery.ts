@@ -19,19 +19,26 @@ async function orNoEvidence<T>(read: Promise<T>, fallback: T): Promise<T> {
   }
 }
 
-export const readFlexConfiguration = (twilio: TwilioApis): Promise<FlexConfigurationFacts | undefined> => orNoEvidence(twilio.flex.fetchConfiguration(), undefined);
+export const readFlexConfiguration = (twilio: TwilioApis): Promise<FlexConfigurationFacts | undefined> =>
+  orNoEvidence(twilio.flex.fetchConfiguration(), undefined);
 
 export async function readWorkflowDiscoveryFacts(twilio: TwilioApis, flexConfiguration: FlexConfigurationFacts | undefined): Promise<WorkflowDiscoveryFacts> {
   const [addresses, flexFlows] = await Promise.all([orNoEvidence(twilio.conversations.listAddresses(), []), orNoEvidence(twilio.flex.listFlexFlows(), [])]);
   const flowSids = new Set([
-    ...addresses.flatMap((a) => (a.autoCreation?.enabled && a.autoCreation.type === 'studio' && a.autoCreation.studioFlowSid ? [a.autoCreation.studioFlowSid] : [])),
+    ...addresses.flatMap((a) =>
+      a.autoCreation?.enabled && a.autoCreation.type === 'studio' && a.autoCreation.studioFlowSid ? [a.autoCreation.studioFlowSid] : [],
+    ),
     ...flexFlows.flatMap((f) => (f.enabled && f.integrationType === 'studio' && f.studioFlowSid ? [f.studioFlowSid] : [])),
   ]);
   const flows = await Promise.all([...flowSids].map((sid) => orNoEvidence(twilio.studio.fetchFlow(sid), undefined)));
   return { flexConfiguration, addresses, flexFlows, studioFlows: flows.flatMap((flow) => (flow ? [flow] : [])) };
 }
 
-export async function readWorkflowDiscovery(twilio: TwilioApis, flexConfiguration: FlexConfigurationFacts | undefined, workflows: readonly WorkflowSummary[]): Promise<WorkflowDiscovery> {
+export async function readWorkflowDiscovery(
+  twilio: TwilioApis,
+  flexConfiguration: FlexConfigurationFacts | undefined,
+  workflows: readonly WorkflowSummary[],
+): Promise<WorkflowDiscovery> {
   return discoverWorkflow(await readWorkflowDiscoveryFacts(twilio, flexConfiguration), workflows);
 }
 
@@ -43,7 +50,11 @@ export async function resolveFlexConversationsService(twilio: TwilioApis): Promi
   return flexConversationsService({ flexConfiguration, defaultServiceSid });
 }
 
-export async function readConversationsServiceFacts(twilio: TwilioApis, flexConfiguration: FlexConfigurationFacts | undefined, savedSid: string): Promise<ConversationsServiceFacts> {
+export async function readConversationsServiceFacts(
+  twilio: TwilioApis,
+  flexConfiguration: FlexConfigurationFacts | undefined,
+  savedSid: string,
+): Promise<ConversationsServiceFacts> {
   const defaultServiceSid = await readDefaultServiceSid(twilio);
   const sids = [...new Set([savedSid, flexConfiguration?.chatServiceSid, defaultServiceSid].filter((sid): sid is string => !!sid))];
   const services = await Promise.all(sids.map((sid) => twilio.conversations.fetchService(sid)));
@@ -62,7 +73,10 @@ export interface WorkflowsView {
 
 /** Undefined when the saved workspace is not in the account. */
 export async function readWorkflowsView(twilio: TwilioApis, workspaceSid: string, savedWorkflowSid: string | undefined): Promise<WorkflowsView | undefined> {
-  const [workflows, flexConfiguration] = await Promise.all([orNoEvidence(twilio.taskrouter.listWorkflowRouting(workspaceSid), undefined), readFlexConfiguration(twilio)]);
+  const [workflows, flexConfiguration] = await Promise.all([
+    orNoEvidence(twilio.taskrouter.listWorkflowRouting(workspaceSid), undefined),
+    readFlexConfiguration(twilio),
+  ]);
   if (!workflows) return undefined;
   const discovered = await readWorkflowDiscovery(twilio, flexConfiguration, workflows);
   const choice = chooseWorkflow(workflows, { savedWorkflowSid, discovery: discovered });

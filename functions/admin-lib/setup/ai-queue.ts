@@ -18,7 +18,11 @@ export const AI_CHANNEL_TYPES: readonly string[] = ['web', 'chat', 'sms', 'whats
 export const AI_FILTER_EXPRESSION = `channelType IN [${AI_CHANNEL_TYPES.map((type) => `'${type}'`).join(', ')}]`;
 
 /** The AI filter Apply adds, targeting `queueSid`. */
-export const aiFilterFor = (queueSid: string): Record<string, unknown> => ({ filter_friendly_name: AI_FILTER_NAME, expression: AI_FILTER_EXPRESSION, targets: [{ queue: queueSid }] });
+export const aiFilterFor = (queueSid: string): Record<string, unknown> => ({
+  filter_friendly_name: AI_FILTER_NAME,
+  expression: AI_FILTER_EXPRESSION,
+  targets: [{ queue: queueSid }],
+});
 
 /**
  * The queue the AI filter targets: the one in the settings when it is in the workspace; else the

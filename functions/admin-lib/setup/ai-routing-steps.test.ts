@@ -8,7 +8,7 @@ const ours = { sid: AI_QUEUE, friendlyName: AI_QUEUE_NAME, targetWorkers: AI_QUE
 const other = { sid: 'WQ' + 'c'.repeat(32), friendlyName: 'Bots', targetWorkers: 'opencx_ai == true' };
 
 describe('the AI queue', () => {
-  it('selects exactly the AI pool, and the doctor reads it as the AI\'s', () => {
+  it("selects exactly the AI pool, and the doctor reads it as the AI's", () => {
     expect(AI_QUEUE_TARGET_WORKERS).toBe("opencx_ai == true AND routing.skills HAS 'opencx_ai'");
     expect(aiMembership(AI_QUEUE_TARGET_WORKERS)).toBe('includes');
   });
@@ -24,7 +24,10 @@ describe('the AI queue', () => {
   it('is created only when there is none and the settings name none', () => {
     const create = jest.fn(async () => undefined);
     expect(aiQueuePlan(ours, undefined, create, WS)).toEqual({ kind: 'unchanged', detail: `The AI filter targets the AI queue "OpenCX AI" (${AI_QUEUE}).` });
-    expect(aiQueuePlan(undefined, 'WQ' + 'f'.repeat(32), create, WS)).toMatchObject({ kind: 'skipped', detail: expect.stringMatching(/saved in the settings is not in the workspace/) });
+    expect(aiQueuePlan(undefined, 'WQ' + 'f'.repeat(32), create, WS)).toMatchObject({
+      kind: 'skipped',
+      detail: expect.stringMatching(/saved in the settings is not in the workspace/),
+    });
     const plan = aiQueuePlan(undefined, undefined, create, WS);
     expect(plan).toEqual({
       kind: 'write',

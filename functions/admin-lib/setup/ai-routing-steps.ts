@@ -23,7 +23,10 @@ export interface AiRoutingDeps {
 export function aiQueuePlan(current: TaskQueueSummary | undefined, savedSid: string | undefined, create: () => Promise<void>, workspaceSid: string): StepPlan {
   if (current) return { kind: 'unchanged', detail: `The AI filter targets the AI queue ${queueName(current)}.` };
   if (savedSid) {
-    return { kind: 'skipped', detail: `The AI queue ${savedSid} saved in the settings is not in the workspace: pick an existing queue or clear it in the OpenCX settings.` };
+    return {
+      kind: 'skipped',
+      detail: `The AI queue ${savedSid} saved in the settings is not in the workspace: pick an existing queue or clear it in the OpenCX settings.`,
+    };
   }
   return {
     kind: 'write',
@@ -66,7 +69,10 @@ export function workflowFiltersStep(deps: AiRoutingDeps): SetupStep<{ workflowSi
     title: 'Workflow filters',
     async read() {
       if (!('workflow' in choice)) return undefined;
-      const [configuration, fresh] = await Promise.all([taskrouter.fetchWorkflowConfigurationText(config.workspaceSid, choice.workflow.sid), taskrouter.listTaskQueues(config.workspaceSid)]);
+      const [configuration, fresh] = await Promise.all([
+        taskrouter.fetchWorkflowConfigurationText(config.workspaceSid, choice.workflow.sid),
+        taskrouter.listTaskQueues(config.workspaceSid),
+      ]);
       queues = fresh;
       return configuration === undefined ? undefined : { workflowSid: choice.workflow.sid, configuration };
     },
@@ -82,7 +88,9 @@ export function workflowFiltersStep(deps: AiRoutingDeps): SetupStep<{ workflowSi
       if (!update) {
         // Nothing Apply can write: either all is right, or the check says what the admin must do.
         const seen = workflowFiltersCheck({ ...routing, workflows: [{ ...workflow, configuration: parsed }] });
-        return seen.status === 'ok' ? { kind: 'unchanged', detail: seen.detail } : { kind: 'skipped', detail: [seen.detail, seen.fix].filter(Boolean).join(' ') };
+        return seen.status === 'ok'
+          ? { kind: 'unchanged', detail: seen.detail }
+          : { kind: 'skipped', detail: [seen.detail, seen.fix].filter(Boolean).join(' ') };
       }
       return {
         kind: 'write',
@@ -96,7 +104,9 @@ export function workflowFiltersStep(deps: AiRoutingDeps): SetupStep<{ workflowSi
 
 /** The queue Apply created, found by its name and exactly its Target Workers (what Undo deletes). */
 export async function createdAiQueue(twilio: TwilioApis, workspaceSid: string): Promise<TaskQueueSummary | undefined> {
-  return (await twilio.taskrouter.listTaskQueues(workspaceSid)).find((queue) => queue.friendlyName === AI_QUEUE_NAME && queue.targetWorkers === AI_QUEUE_TARGET_WORKERS);
+  return (await twilio.taskrouter.listTaskQueues(workspaceSid)).find(
+    (queue) => queue.friendlyName === AI_QUEUE_NAME && queue.targetWorkers === AI_QUEUE_TARGET_WORKERS,
+  );
 }
 
 function parseConfiguration(raw: string): Record<string, unknown> | undefined {

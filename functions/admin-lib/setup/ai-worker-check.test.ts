@@ -6,7 +6,15 @@ describe('aiWorkerCheck: the AI worker pool', () => {
   const WK2 = 'WK' + '2'.repeat(32);
   const WK3 = 'WK' + '3'.repeat(32);
   const busy = (sid: string, name: string, chat: number, over: Partial<WorkerRouting> = {}): WorkerRouting =>
-    worker({ sid, friendlyName: name, channels: [{ taskChannel: 'chat', capacity: 50, available: true, assignedTasks: chat }, { taskChannel: 'sms', capacity: 50, available: true, assignedTasks: 0 }], ...over });
+    worker({
+      sid,
+      friendlyName: name,
+      channels: [
+        { taskChannel: 'chat', capacity: 50, available: true, assignedTasks: chat },
+        { taskChannel: 'sms', capacity: 50, available: true, assignedTasks: 0 },
+      ],
+      ...over,
+    });
   const pool = (peak: number, ...workers: (WorkerRouting | string)[]): AiPoolFacts => ({
     peak,
     pool: workers.map((w) => (typeof w === 'string' ? { sid: w } : { sid: w.sid, routing: w })),
@@ -14,7 +22,11 @@ describe('aiWorkerCheck: the AI worker pool', () => {
   });
 
   it('is ok for one available worker with chat capacity, settings saved before the pool', () => {
-    expect(aiWorkerCheck(pool(50, worker()))).toMatchObject({ id: 'ai_worker', status: 'ok', detail: expect.stringContaining('1 of 1 AI worker serving (a peak of 50 concurrent conversations, 50 a worker)') });
+    expect(aiWorkerCheck(pool(50, worker()))).toMatchObject({
+      id: 'ai_worker',
+      status: 'ok',
+      detail: expect.stringContaining('1 of 1 AI worker serving (a peak of 50 concurrent conversations, 50 a worker)'),
+    });
   });
 
   it('reports each worker and the utilisation per channel from the assigned tasks and capacities', () => {
@@ -33,11 +45,19 @@ describe('aiWorkerCheck: the AI worker pool', () => {
   ])('with %i of 100 chat slots in use it is %s', (inUse, status) => {
     const check = aiWorkerCheck(pool(100, busy(WK, 'OpenCX AI', 50), busy(WK2, 'OpenCX AI 2', inUse - 50)));
     expect(check.status).toBe(status);
-    if (status === 'warning') expect(check).toMatchObject({ detail: expect.stringMatching(new RegExp(`^The AI pool is ${inUse} % full on chat`)), fix: expect.stringMatching(/raise the peak/), autoFixable: false });
+    if (status === 'warning')
+      expect(check).toMatchObject({
+        detail: expect.stringMatching(new RegExp(`^The AI pool is ${inUse} % full on chat`)),
+        fix: expect.stringMatching(/raise the peak/),
+        autoFixable: false,
+      });
   });
 
   it('names the draining workers and what they still hold', () => {
-    const facts = { ...pool(50, busy(WK, 'OpenCX AI', 1)), draining: [{ sid: WK2, routing: busy(WK2, 'OpenCX AI 2', 4, { channels: [{ taskChannel: 'chat', capacity: 50, available: false, assignedTasks: 4 }] }) }] };
+    const facts = {
+      ...pool(50, busy(WK, 'OpenCX AI', 1)),
+      draining: [{ sid: WK2, routing: busy(WK2, 'OpenCX AI 2', 4, { channels: [{ taskChannel: 'chat', capacity: 50, available: false, assignedTasks: 4 }] }) }],
+    };
     const check = aiWorkerCheck(facts);
     expect(check.status).toBe('ok');
     expect(check.detail).toContain(`Draining, taking no new conversation, deleted by a save once they hold none: "OpenCX AI 2" (${WK2}) holds 4.`);
@@ -45,14 +65,22 @@ describe('aiWorkerCheck: the AI worker pool', () => {
   });
 
   it('is a problem when the settings keep fewer workers than the peak needs', () => {
-    expect(aiWorkerCheck(pool(120, worker(), busy(WK2, 'OpenCX AI 2', 0)))).toMatchObject({ status: 'problem', detail: expect.stringMatching(/keep 2 AI workers, 1 fewer than the peak needs/), fix: expect.stringMatching(/Test & Save/) });
+    expect(aiWorkerCheck(pool(120, worker(), busy(WK2, 'OpenCX AI 2', 0)))).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(/keep 2 AI workers, 1 fewer than the peak needs/),
+      fix: expect.stringMatching(/Test & Save/),
+    });
   });
 
   it('counts only the serving workers, and says what is wrong with each other one', () => {
-    const check = aiWorkerCheck(pool(150, busy(WK, 'OpenCX AI', 10), worker({ sid: WK2, friendlyName: 'OpenCX AI 2', activityName: 'Offline', available: false }), WK3));
+    const check = aiWorkerCheck(
+      pool(150, busy(WK, 'OpenCX AI', 10), worker({ sid: WK2, friendlyName: 'OpenCX AI 2', activityName: 'Offline', available: false }), WK3),
+    );
     // A missing worker needs Test & Save, so the whole is not Apply's to fix, though Apply repairs the offline one.
     expect(check).toMatchObject({ status: 'problem', autoFixable: false });
-    expect(check.detail).toMatch(/"OpenCX AI 2" .* is in the "Offline" activity.*The AI worker WK3{32} saved in the settings is not in the workspace any more.*1 of 3 AI workers serving/);
+    expect(check.detail).toMatch(
+      /"OpenCX AI 2" .* is in the "Offline" activity.*The AI worker WK3{32} saved in the settings is not in the workspace any more.*1 of 3 AI workers serving/,
+    );
     expect(check.fix).toMatch(/^Apply setup: it sets "OpenCX AI 2" .* to Available\. .*Test & Save: it creates the missing AI workers/);
   });
 
@@ -60,14 +88,34 @@ describe('aiWorkerCheck: the AI worker pool', () => {
     ['missing', WK, /not in the workspace any more/, /Test & Save: it creates/],
     ['without chat (the workspace has no chat channel)', worker({ channels: [] }), /has no chat channel/, /create the "chat" channel/],
   ])('is a problem for a worker %s that Apply cannot fix', (_case, facts, detail, fix) => {
-    expect(aiWorkerCheck(pool(50, facts))).toMatchObject({ status: 'problem', detail: expect.stringMatching(detail), fix: expect.stringMatching(fix), autoFixable: false });
+    expect(aiWorkerCheck(pool(50, facts))).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(detail),
+      fix: expect.stringMatching(fix),
+      autoFixable: false,
+    });
   });
 
   it.each([
     ['offline', worker({ activityName: 'Offline', available: false }), /"Offline" activity/, /^Apply setup: it sets .* to Available\.$/],
-    ['with chat closed', worker({ channels: [{ taskChannel: 'chat', capacity: 50, available: false, assignedTasks: 0 }] }), /chat channel closed/, /^Apply setup: it opens .* chat and sms channels with a capacity of 50\.$/],
-    ['with chat capacity 0', worker({ channels: [{ taskChannel: 'chat', capacity: 0, available: true, assignedTasks: 0 }] }), /capacity of 0/, /^Apply setup: it opens .*capacity of 50\.$/],
+    [
+      'with chat closed',
+      worker({ channels: [{ taskChannel: 'chat', capacity: 50, available: false, assignedTasks: 0 }] }),
+      /chat channel closed/,
+      /^Apply setup: it opens .* chat and sms channels with a capacity of 50\.$/,
+    ],
+    [
+      'with chat capacity 0',
+      worker({ channels: [{ taskChannel: 'chat', capacity: 0, available: true, assignedTasks: 0 }] }),
+      /capacity of 0/,
+      /^Apply setup: it opens .*capacity of 50\.$/,
+    ],
   ])('is a problem Apply fixes for a worker %s', (_case, facts, detail, fix) => {
-    expect(aiWorkerCheck(pool(50, facts))).toMatchObject({ status: 'problem', detail: expect.stringMatching(detail), fix: expect.stringMatching(fix), autoFixable: true });
+    expect(aiWorkerCheck(pool(50, facts))).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(detail),
+      fix: expect.stringMatching(fix),
+      autoFixable: true,
+    });
   });
 });

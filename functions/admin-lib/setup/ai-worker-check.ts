@@ -38,7 +38,11 @@ function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | u
   }
   const name = `"${worker.friendlyName}" (${worker.sid})`;
   if (!worker.available) {
-    return { detail: `${name} is in the "${worker.activityName}" activity, which is not available: TaskRouter offers it no task.`, fix: `Apply setup: it sets ${name} to Available.`, byApply: true };
+    return {
+      detail: `${name} is in the "${worker.activityName}" activity, which is not available: TaskRouter offers it no task.`,
+      fix: `Apply setup: it sets ${name} to Available.`,
+      byApply: true,
+    };
   }
   const chat = worker.channels.find((channel) => channel.taskChannel === TASK_CHANNEL);
   if (!chat) {
@@ -82,7 +86,10 @@ export function aiWorkerCheck(facts: AiPoolFacts): Check {
   const serving = facts.pool.flatMap(({ routing }) => (routing && !poolWorkerGap({ sid: routing.sid, routing }) ? [routing] : []));
   const size = `${serving.length} of ${wanted} AI worker${wanted === 1 ? '' : 's'} serving (a peak of ${facts.peak} concurrent conversations, ${AI_WORKER_CHANNEL_CAPACITY} a worker)`;
   const usage = poolUtilisation(serving);
-  const busiest = usage.reduce<(typeof usage)[number] | undefined>((top, u) => (!top || u.assigned / u.capacity > top.assigned / top.capacity ? u : top), undefined);
+  const busiest = usage.reduce<(typeof usage)[number] | undefined>(
+    (top, u) => (!top || u.assigned / u.capacity > top.assigned / top.capacity ? u : top),
+    undefined,
+  );
   const share = busiest ? busiest.assigned / busiest.capacity : 0;
   const workers = serving.map((worker) => {
     const slots = worker.channels.filter((c) => c.available && c.capacity > 0).map((c) => `${c.taskChannel} ${c.assignedTasks}/${c.capacity}`);
@@ -96,7 +103,10 @@ export function aiWorkerCheck(facts: AiPoolFacts): Check {
   ].join(' ');
   const missing = wanted - facts.pool.length;
   if (gaps.length > 0 || missing > 0) {
-    const found = [...gaps.map((gap) => gap.detail), ...(missing > 0 ? [`The settings keep ${facts.pool.length} AI workers, ${missing} fewer than the peak needs.`] : [])];
+    const found = [
+      ...gaps.map((gap) => gap.detail),
+      ...(missing > 0 ? [`The settings keep ${facts.pool.length} AI workers, ${missing} fewer than the peak needs.`] : []),
+    ];
     const fixes = [...new Set([...gaps.map((gap) => gap.fix), ...(missing > 0 ? [CREATE_FIX] : [])])];
     const byApply = missing <= 0 && gaps.every((gap) => gap.byApply);
     return verdict('problem', (byApply ? fixable : manual)(`${found.join(' ')} ${detail}`, fixes.join(' ')));
@@ -112,4 +122,3 @@ export function aiWorkerCheck(facts: AiPoolFacts): Check {
   }
   return verdict('ok', fine(detail));
 }
-

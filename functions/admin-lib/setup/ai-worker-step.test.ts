@@ -28,7 +28,11 @@ describe('aiWorkerPlan: Apply repairs the saved AI workers', () => {
     expect(plan).toMatchObject({
       kind: 'write',
       detail: `"OpenCX AI" (${WK}): made Available, chat and sms opened at their capacity, other channels closed.`,
-      backup: { kind: 'ai_workers', workspaceSid: WS, workers: [{ workerSid: WK, activitySid: 'WA' + '1'.repeat(32), channels: [{ taskChannel: 'chat', available: false, capacity: 50 }] }] },
+      backup: {
+        kind: 'ai_workers',
+        workspaceSid: WS,
+        workers: [{ workerSid: WK, activitySid: 'WA' + '1'.repeat(32), channels: [{ taskChannel: 'chat', available: false, capacity: 50 }] }],
+      },
     });
     if (plan.kind !== 'write') throw new Error('expected a write');
     void plan.write();
@@ -36,6 +40,9 @@ describe('aiWorkerPlan: Apply repairs the saved AI workers', () => {
   });
 
   it('leaves a missing worker to Test & Save, and says so', () => {
-    expect(aiWorkerPlan([serving(), { sid: WK2, missing: true }], WS, write)).toEqual({ kind: 'skipped', detail: `Every AI worker found serves. Not in the workspace: ${WK2}; Test & Save creates the missing AI workers.` });
+    expect(aiWorkerPlan([serving(), { sid: WK2, missing: true }], WS, write)).toEqual({
+      kind: 'skipped',
+      detail: `Every AI worker found serves. Not in the workspace: ${WK2}; Test & Save creates the missing AI workers.`,
+    });
   });
 });

@@ -31,7 +31,9 @@ export function aiWorkerPlan(workers: readonly PoolWorkerState[], workspaceSid: 
   const repairs = found.map((worker) => ({ worker, repair: repairOf(worker) })).filter(({ repair }) => !serves(repair));
   const gone = missing.length > 0 ? ` Not in the workspace: ${missing.join(', ')}; Test & Save creates the missing AI workers.` : '';
   if (repairs.length === 0) {
-    return missing.length > 0 ? { kind: 'skipped', detail: `Every AI worker found serves.${gone}` } : { kind: 'unchanged', detail: `Every AI worker (${found.length}) is Available with chat open.` };
+    return missing.length > 0
+      ? { kind: 'skipped', detail: `Every AI worker found serves.${gone}` }
+      : { kind: 'unchanged', detail: `Every AI worker (${found.length}) is Available with chat open.` };
   }
   return {
     kind: 'write',
@@ -39,7 +41,12 @@ export function aiWorkerPlan(workers: readonly PoolWorkerState[], workspaceSid: 
     backup: {
       kind: 'ai_workers',
       workspaceSid,
-      workers: repairs.map(({ worker }) => ({ workerSid: worker.sid, activitySid: worker.activitySid, attributes: worker.attributes, channels: worker.channels })),
+      workers: repairs.map(({ worker }) => ({
+        workerSid: worker.sid,
+        activitySid: worker.activitySid,
+        attributes: worker.attributes,
+        channels: worker.channels,
+      })),
     },
     write: () => write(repairs.map(({ repair }) => repair)),
   };
@@ -53,7 +60,9 @@ export function aiWorkerStep(taskrouter: TaskRouterApi, config: BridgeConfig): S
     read: () => Promise.all(aiPoolOf(config).map((sid) => readAiWorker(taskrouter, workspaceSid, sid))),
     plan: (current) =>
       aiWorkerPlan(current ?? [], workspaceSid, async (repairs) => {
-        const available = repairs.some((repair) => repair.makeAvailable) ? pickAvailableActivity(await taskrouter.listActivities(workspaceSid), workspaceSid) : undefined;
+        const available = repairs.some((repair) => repair.makeAvailable)
+          ? pickAvailableActivity(await taskrouter.listActivities(workspaceSid), workspaceSid)
+          : undefined;
         await Promise.all(repairs.map((repair) => repairWorker(taskrouter, workspaceSid, repair, available?.sid)));
       }),
   };
@@ -61,7 +70,10 @@ export function aiWorkerStep(taskrouter: TaskRouterApi, config: BridgeConfig): S
 
 /** A pool worker as the step reads it (and Undo, to compare). */
 export async function readAiWorker(taskrouter: TaskRouterApi, workspaceSid: string, sid: string): Promise<PoolWorkerState> {
-  const [worker, channels] = await Promise.all([taskrouter.fetchWorker(workspaceSid, sid), undefinedIfNotFound(taskrouter.listWorkerChannels(workspaceSid, sid))]);
+  const [worker, channels] = await Promise.all([
+    taskrouter.fetchWorker(workspaceSid, sid),
+    undefinedIfNotFound(taskrouter.listWorkerChannels(workspaceSid, sid)),
+  ]);
   if (!worker) return { sid, missing: true };
   return {
     sid,
@@ -76,6 +88,10 @@ export async function readAiWorker(taskrouter: TaskRouterApi, workspaceSid: stri
 /** Undo: the worker's attributes, channels and activity as the backup has them. */
 export async function restoreAiWorker(taskrouter: TaskRouterApi, workspaceSid: string, backup: AiWorkerBackup): Promise<void> {
   await taskrouter.updateWorkerAttributes(workspaceSid, backup.workerSid, backup.attributes);
-  await Promise.all(backup.channels.map((channel) => taskrouter.updateWorkerChannel(workspaceSid, backup.workerSid, channel.sid, { capacity: channel.capacity, available: channel.available })));
+  await Promise.all(
+    backup.channels.map((channel) =>
+      taskrouter.updateWorkerChannel(workspaceSid, backup.workerSid, channel.sid, { capacity: channel.capacity, available: channel.available }),
+    ),
+  );
   await taskrouter.updateWorkerActivity(workspaceSid, backup.workerSid, backup.activitySid);
 }

@@ -54,7 +54,12 @@ function workspaceCallbackStep(
           ? skipped(`The event callback goes to ${current.eventCallbackUrl}; it is replaced only when you confirm it.`)
           : unchanged('The event callback already points here with every event the bridge needs.');
       }
-      const backup: ResourceBackup = { kind: 'workspace_callback', workspaceSid, eventCallbackUrl: current.eventCallbackUrl, eventsFilter: current.eventsFilter };
+      const backup: ResourceBackup = {
+        kind: 'workspace_callback',
+        workspaceSid,
+        eventCallbackUrl: current.eventCallbackUrl,
+        eventsFilter: current.eventsFilter,
+      };
       return write(`Event callback set to ${withoutConfigVersion(update.eventCallbackUrl)} for ${update.eventsFilter.split(',').join(', ')}.`, backup, () =>
         twilio.taskrouter.setWorkspaceCallback(workspaceSid, update),
       );
@@ -76,15 +81,29 @@ function conversationsWebhookStep(input: ApplyPlanInput): SetupStep<Conversation
           ? skipped(`The post-event webhook goes to ${current.postWebhookUrl}; it is replaced only when you confirm it.`)
           : unchanged('The post-event webhook already points here with every event the bridge needs.');
       }
-      const backup: ResourceBackup = { kind: 'conversations_webhook', serviceSid, postWebhookUrl: current.postWebhookUrl, method: current.method, filters: current.filters };
-      return write(`Post-event webhook set to ${withoutConfigVersion(update.postWebhookUrl)} for ${update.filters.join(', ')}.`, backup, () => twilio.conversations.setWebhook(serviceSid, update));
+      const backup: ResourceBackup = {
+        kind: 'conversations_webhook',
+        serviceSid,
+        postWebhookUrl: current.postWebhookUrl,
+        method: current.method,
+        filters: current.filters,
+      };
+      return write(`Post-event webhook set to ${withoutConfigVersion(update.postWebhookUrl)} for ${update.filters.join(', ')}.`, backup, () =>
+        twilio.conversations.setWebhook(serviceSid, update),
+      );
     },
   };
 }
 
 /** Apply's steps, stage by stage: the AI queue exists before the workflow step writes a filter targeting it. */
 export function applySteps(input: ApplyPlanInput): SetupStep[][] {
-  const routing: AiRoutingDeps = { taskrouter: input.twilio.taskrouter, config: input.config, routing: input.routing, humanQueueSid: input.humanQueueSid, recordCreatedQueue: input.recordCreatedQueue };
+  const routing: AiRoutingDeps = {
+    taskrouter: input.twilio.taskrouter,
+    config: input.config,
+    routing: input.routing,
+    humanQueueSid: input.humanQueueSid,
+    recordCreatedQueue: input.recordCreatedQueue,
+  };
   return [
     [
       workspaceCallbackStep(input, 'workspace_events', 'TaskRouter event callback', input.workspaceSid),
@@ -100,7 +119,14 @@ export function applySteps(input: ApplyPlanInput): SetupStep[][] {
 /** Each step's resource revision as it is now, for the check to hand to a later Apply. */
 export async function readRevisions(stages: SetupStep[][]): Promise<Revisions> {
   const steps = stages.flat();
-  const read = await Promise.all(steps.map((step) => step.read().then((resource) => revisionOf(resource ?? null), () => undefined)));
+  const read = await Promise.all(
+    steps.map((step) =>
+      step.read().then(
+        (resource) => revisionOf(resource ?? null),
+        () => undefined,
+      ),
+    ),
+  );
   return Object.fromEntries(steps.flatMap((step, i) => (read[i] === undefined ? [] : [[step.id, read[i]]])));
 }
 
@@ -121,7 +147,10 @@ async function runStep(step: SetupStep, revisions: Revisions | undefined, saveBa
     const current = await step.read();
     const seen = revisions?.[step.id];
     if (seen !== undefined && revisionOf(current ?? null) !== seen) {
-      return report('failed', `Not written: it ${CHANGED_SINCE_CHECK} (someone edited it in the Console or another Apply ran). Run the check again, then apply.`);
+      return report(
+        'failed',
+        `Not written: it ${CHANGED_SINCE_CHECK} (someone edited it in the Console or another Apply ran). Run the check again, then apply.`,
+      );
     }
     plan = step.plan(current);
   } catch (error) {

@@ -71,15 +71,23 @@ export async function restoreResource(twilio: TwilioApis, backup: ResourceBackup
   switch (backup.kind) {
     case 'workspace_callback':
       // An empty string removes the callback (and its filter) as it was before.
-      return twilio.taskrouter.setWorkspaceCallback(backup.workspaceSid, { eventCallbackUrl: backup.eventCallbackUrl ?? '', eventsFilter: backup.eventsFilter ?? '' });
+      return twilio.taskrouter.setWorkspaceCallback(backup.workspaceSid, {
+        eventCallbackUrl: backup.eventCallbackUrl ?? '',
+        eventsFilter: backup.eventsFilter ?? '',
+      });
     case 'conversations_webhook':
-      return twilio.conversations.setWebhook(backup.serviceSid, { postWebhookUrl: backup.postWebhookUrl ?? '', method: backup.method ?? 'POST', filters: backup.filters });
+      return twilio.conversations.setWebhook(backup.serviceSid, {
+        postWebhookUrl: backup.postWebhookUrl ?? '',
+        method: backup.method ?? 'POST',
+        filters: backup.filters,
+      });
     case 'workflow':
       return twilio.taskrouter.setWorkflowConfigurationText(backup.workspaceSid, backup.workflowSid, backup.configuration);
     case 'ai_queue': {
       // TaskRouter refuses while a workflow still targets it: the workflow's own restore comes first.
       const queue = await createdAiQueue(twilio, backup.workspaceSid);
-      if (queue && (await twilio.taskrouter.deleteTaskQueue(backup.workspaceSid, queue.sid)) === 'busy') throw new Error(`TaskRouter refused to delete queue ${queue.sid}: tasks or a workflow still use it`);
+      if (queue && (await twilio.taskrouter.deleteTaskQueue(backup.workspaceSid, queue.sid)) === 'busy')
+        throw new Error(`TaskRouter refused to delete queue ${queue.sid}: tasks or a workflow still use it`);
       return;
     }
     case 'ai_workers':
@@ -123,7 +131,8 @@ export class SetupBackups {
       return async () => {
         // Best effort: without it, Undo restores this resource without checking for a later edit.
         const after = await readResource(twilio, backup).catch(() => undefined);
-        if (after !== undefined) await this.sync.createMapItem(this.serviceSid, BACKUP_MAP, key + AFTER, { revision: revisionOf(after) }).catch(() => undefined);
+        if (after !== undefined)
+          await this.sync.createMapItem(this.serviceSid, BACKUP_MAP, key + AFTER, { revision: revisionOf(after) }).catch(() => undefined);
       };
     };
   }
@@ -135,7 +144,9 @@ export class SetupBackups {
   /** Every stored Apply, oldest first. */
   async applies(): Promise<ApplyBackup[]> {
     const items = await this.items();
-    const after = new Map(items.filter((item) => item.key.endsWith(AFTER)).map((item) => [item.key.slice(0, -AFTER.length), (item.data as { revision?: string }).revision]));
+    const after = new Map(
+      items.filter((item) => item.key.endsWith(AFTER)).map((item) => [item.key.slice(0, -AFTER.length), (item.data as { revision?: string }).revision]),
+    );
     const applies = new Map<string, ApplyBackup>();
     for (const { key, data } of items) {
       if (key.endsWith(AFTER)) continue;

@@ -35,7 +35,6 @@ export interface Check {
   needs?: 'humanQueueSid';
 }
 
-
 export type Verdict = Pick<Check, 'detail' | 'fix' | 'autoFixable' | 'confirm' | 'needs'>;
 export const check = (id: CheckId, title: string, status: CheckStatus, verdict: Verdict): Check => ({ id, title, status, ...verdict });
 export const fine = (detail: string): Verdict => ({ detail, autoFixable: false });

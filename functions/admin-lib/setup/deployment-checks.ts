@@ -22,7 +22,14 @@ export const DEFAULT_SYNC_SERVICE_NAME = 'default';
 const CREATE_SYNC_SERVICE =
   'Create a Sync service for the integration (Twilio Console → Sync → Services → Create, or `twilio api:sync:v1:services:create --friendly-name "OpenCX for Flex"`), set SYNC_SERVICE_SID to its SID in the Functions\' environment and deploy again';
 
-const manualCheck = (id: CheckId, title: string, status: CheckStatus, detail: string, fix?: string): Check => ({ id, title, status, detail, ...(fix ? { fix } : {}), autoFixable: false });
+const manualCheck = (id: CheckId, title: string, status: CheckStatus, detail: string, fix?: string): Check => ({
+  id,
+  title,
+  status,
+  detail,
+  ...(fix ? { fix } : {}),
+  autoFixable: false,
+});
 
 /** Both deployment checks, first of all: nothing else works while they fail. */
 export const deploymentChecks = (facts: DeploymentFacts): Check[] => [apiUrlsCheck(facts), syncServiceCheck(facts)];
@@ -38,7 +45,13 @@ const credentials = (urls: readonly UnsafeApiUrl[]): string => urls.map((url) =>
  */
 export function apiUrlsCheck({ domainName, apiUrls }: Pick<DeploymentFacts, 'domainName' | 'apiUrls'>): Check {
   const title = 'Twilio and OpenCX API URLs';
-  if (!apiUrls.deployed) return manualCheck('api_urls', title, 'ok', `The Functions run at ${domainName}, not on Twilio Serverless: TWILIO_API_BASE_URL and OPENCX_API_URL are used as set.`);
+  if (!apiUrls.deployed)
+    return manualCheck(
+      'api_urls',
+      title,
+      'ok',
+      `The Functions run at ${domainName}, not on Twilio Serverless: TWILIO_API_BASE_URL and OPENCX_API_URL are used as set.`,
+    );
   if (apiUrls.refused.length > 0) {
     return manualCheck(
       'api_urls',
@@ -64,10 +77,22 @@ export function apiUrlsCheck({ domainName, apiUrls }: Pick<DeploymentFacts, 'dom
 export function syncServiceCheck({ syncServiceSid, syncService }: Pick<DeploymentFacts, 'syncServiceSid' | 'syncService'>): Check {
   const title = "The integration's Sync service";
   if (!syncServiceSid) {
-    return manualCheck('sync_service', title, 'problem', 'SYNC_SERVICE_SID is not set, so the settings can be neither saved nor read and the bridge ignores every event.', `${CREATE_SYNC_SERVICE}.`);
+    return manualCheck(
+      'sync_service',
+      title,
+      'problem',
+      'SYNC_SERVICE_SID is not set, so the settings can be neither saved nor read and the bridge ignores every event.',
+      `${CREATE_SYNC_SERVICE}.`,
+    );
   }
   if (!syncService) {
-    return manualCheck('sync_service', title, 'problem', `SYNC_SERVICE_SID names the Sync service ${syncServiceSid}, which is not in this account, so the settings can be neither saved nor read.`, `${CREATE_SYNC_SERVICE}.`);
+    return manualCheck(
+      'sync_service',
+      title,
+      'problem',
+      `SYNC_SERVICE_SID names the Sync service ${syncServiceSid}, which is not in this account, so the settings can be neither saved nor read.`,
+      `${CREATE_SYNC_SERVICE}.`,
+    );
   }
   const name = `"${syncService.friendlyName ?? syncService.sid}" (${syncService.sid})`;
   if (syncService.uniqueName === DEFAULT_SYNC_SERVICE_NAME) {
@@ -79,5 +104,10 @@ export function syncServiceCheck({ syncServiceSid, syncService }: Pick<Deploymen
       `${CREATE_SYNC_SERVICE}; then enter the OpenCX settings again and click Test & Save, with new OpenCX API keys and a new webhook signing secret.`,
     );
   }
-  return manualCheck('sync_service', title, 'ok', `The settings are kept in the Sync service ${name}, the integration's own: Flex agents' tokens cannot read it.`);
+  return manualCheck(
+    'sync_service',
+    title,
+    'ok',
+    `The settings are kept in the Sync service ${name}, the integration's own: Flex agents' tokens cannot read it.`,
+  );
 }

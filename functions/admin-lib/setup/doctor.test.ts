@@ -1,14 +1,38 @@
 import { type BridgeConfig, parseConfig } from '../../common/config';
 import { configCheck, notConfiguredChecks, type SetupFacts, setupChecks } from './doctor';
 import { opencxTokenCheck } from './opencx-checks';
-import { LOCAL_DEPLOYMENT, VERSIONED, OPENCX_WEBHOOK_URL, TIMER_WS, TIMER_WW, WS, IS, WK, AI_QUEUE, EVENTS, CONVERSATION_FILTERS, handedOffFilter, aiFilter, workflow, routing, worker } from './fixtures.testing';
+import {
+  LOCAL_DEPLOYMENT,
+  VERSIONED,
+  OPENCX_WEBHOOK_URL,
+  TIMER_WS,
+  TIMER_WW,
+  WS,
+  IS,
+  WK,
+  AI_QUEUE,
+  EVENTS,
+  CONVERSATION_FILTERS,
+  handedOffFilter,
+  aiFilter,
+  workflow,
+  routing,
+  worker,
+} from './fixtures.testing';
 
 describe('config and OpenCX token', () => {
   it('asks for the settings before anything else can be checked', () => {
     expect(notConfiguredChecks(LOCAL_DEPLOYMENT)).toEqual([
       expect.objectContaining({ id: 'api_urls', status: 'ok' }),
       expect.objectContaining({ id: 'sync_service', status: 'ok' }),
-      { id: 'config', title: 'OpenCX settings', status: 'problem', detail: expect.stringMatching(/not saved/), fix: expect.stringMatching(/Test & Save/), autoFixable: false },
+      {
+        id: 'config',
+        title: 'OpenCX settings',
+        status: 'problem',
+        detail: expect.stringMatching(/not saved/),
+        fix: expect.stringMatching(/Test & Save/),
+        autoFixable: false,
+      },
     ]);
     expect(configCheck(true)).toMatchObject({ status: 'ok', autoFixable: false });
   });
@@ -17,7 +41,11 @@ describe('config and OpenCX token', () => {
     expect(opencxTokenCheck({ kind: 'valid', orgName: 'Acme' })).toMatchObject({ id: 'opencx_token', status: 'ok', detail: expect.stringContaining('"Acme"') });
     expect(opencxTokenCheck({ kind: 'rejected' })).toMatchObject({ status: 'problem', fix: expect.stringMatching(/current API key/), autoFixable: false });
     expect(opencxTokenCheck({ kind: 'unavailable' })).toMatchObject({ status: 'warning', autoFixable: false });
-    expect(opencxTokenCheck({ kind: 'not_sent' })).toMatchObject({ status: 'warning', detail: expect.stringMatching(/not checked.*OPENCX_API_URL/), fix: expect.stringMatching(/API URLs/) });
+    expect(opencxTokenCheck({ kind: 'not_sent' })).toMatchObject({
+      status: 'warning',
+      detail: expect.stringMatching(/not checked.*OPENCX_API_URL/),
+      fix: expect.stringMatching(/API URLs/),
+    });
   });
 });
 
@@ -39,11 +67,21 @@ describe('setupChecks', () => {
     config,
     webhookUrl: VERSIONED,
     opencx: { kind: 'valid', orgName: 'Acme' },
-    opencxWebhook: { secretSaved: true, url: OPENCX_WEBHOOK_URL, health: { lastVerifiedAt: '2026-12-02T11:00:00.000Z', lastEvent: 'conversation.ai_response' }, now },
+    opencxWebhook: {
+      secretSaved: true,
+      url: OPENCX_WEBHOOK_URL,
+      health: { lastVerifiedAt: '2026-12-02T11:00:00.000Z', lastEvent: 'conversation.ai_response' },
+      now,
+    },
     opencxUsage: { minutes: 15, keys: [{ masked: '••••••••f3a9', requests: 40, limited: 0 }] },
     workspace: { eventCallbackUrl: VERSIONED, eventsFilter: EVENTS },
     conversationsWebhook: { postWebhookUrl: VERSIONED, method: 'POST', filters: CONVERSATION_FILTERS },
-    conversationsService: { savedSid: IS, flexConfiguration: { workspaceSid: WS, targetWorkflowSid: null, chatServiceSid: IS, flexServiceSid: null }, defaultServiceSid: IS, names: { [IS]: 'Flex Chat Service' } },
+    conversationsService: {
+      savedSid: IS,
+      flexConfiguration: { workspaceSid: WS, targetWorkflowSid: null, chatServiceSid: IS, flexServiceSid: null },
+      defaultServiceSid: IS,
+      names: { [IS]: 'Flex Chat Service' },
+    },
     timerWorkspace: { sid: TIMER_WS, callback: { eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' }, workflowFound: true },
     aiPool: { peak: 50, pool: [{ sid: WK, routing: worker() }], draining: [] },
     routing: routing([handedOffFilter, aiFilter]),
@@ -88,13 +126,39 @@ describe('setupChecks', () => {
   });
 
   it('leaves out the reservation timeout and human queue checks while the workflow cannot be chosen', () => {
-    const ambiguous = routing([], { workflows: [workflow([handedOffFilter, aiFilter], 'WW' + '1'.repeat(32), 'A'), workflow([handedOffFilter, aiFilter], 'WW' + '2'.repeat(32), 'B')] });
+    const ambiguous = routing([], {
+      workflows: [workflow([handedOffFilter, aiFilter], 'WW' + '1'.repeat(32), 'A'), workflow([handedOffFilter, aiFilter], 'WW' + '2'.repeat(32), 'B')],
+    });
     const checks = setupChecks({ ...facts, routing: ambiguous });
-    expect(checks.map((c) => c.id)).toEqual(['api_urls', 'sync_service', 'config', 'opencx_token', 'opencx_webhook', 'opencx_rate_limit', 'workspace_events', 'conversations_webhook', 'conversations_service', 'timer_workspace', 'ai_worker', 'workflow_filters']);
+    expect(checks.map((c) => c.id)).toEqual([
+      'api_urls',
+      'sync_service',
+      'config',
+      'opencx_token',
+      'opencx_webhook',
+      'opencx_rate_limit',
+      'workspace_events',
+      'conversations_webhook',
+      'conversations_service',
+      'timer_workspace',
+      'ai_worker',
+      'workflow_filters',
+    ]);
     expect(setupChecks({ ...facts, routing: { ...ambiguous, workflowSid: 'WW' + '2'.repeat(32) } }).map((c) => c.id)).toContain('ai_worker_queues');
   });
 
   it('leaves out what needs the workspace while it is missing', () => {
-    expect(setupChecks({ ...facts, workspace: undefined }).map((c) => c.id)).toEqual(['api_urls', 'sync_service', 'config', 'opencx_token', 'opencx_webhook', 'opencx_rate_limit', 'workspace_events', 'conversations_webhook', 'conversations_service', 'timer_workspace']);
+    expect(setupChecks({ ...facts, workspace: undefined }).map((c) => c.id)).toEqual([
+      'api_urls',
+      'sync_service',
+      'config',
+      'opencx_token',
+      'opencx_webhook',
+      'opencx_rate_limit',
+      'workspace_events',
+      'conversations_webhook',
+      'conversations_service',
+      'timer_workspace',
+    ]);
   });
 });

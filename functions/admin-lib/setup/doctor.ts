@@ -11,7 +11,14 @@ import type { ConversationsWebhook, WorkspaceCallback } from '../../common/twili
 import { type AiPoolFacts, aiWorkerCheck } from './ai-worker-check';
 import { type Check, check, fine, manual } from './check';
 import { type DeploymentFacts, deploymentChecks } from './deployment-checks';
-import { type OpenCxTokenState, type OpenCxUsageFacts, type OpenCxWebhookFacts, opencxRateLimitCheck, opencxTokenCheck, opencxWebhookCheck } from './opencx-checks';
+import {
+  type OpenCxTokenState,
+  type OpenCxUsageFacts,
+  type OpenCxWebhookFacts,
+  opencxRateLimitCheck,
+  opencxTokenCheck,
+  opencxWebhookCheck,
+} from './opencx-checks';
 import { aiReservationTimeoutCheck, aiWorkerQueuesCheck } from './routing-checks';
 import { type ConversationsServiceFacts, conversationsServiceCheck } from './conversations-service';
 import { conversationsWebhookCheck, type TimerWorkspaceFacts, timerWorkspaceCheck, workspaceEventsCheck } from './webhooks';

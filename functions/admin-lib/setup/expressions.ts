@@ -33,7 +33,10 @@ export function aiMembership(expression: string | undefined): AiMembership {
  * mentions `opencx_ai` (the AI worker's attribute and skill), unless only to exclude it.
  */
 export function aiQueueSids(queues: readonly TaskQueueSummary[], aiQueueSid: string | undefined): Set<string> {
-  return new Set([...(aiQueueSid ? [aiQueueSid] : []), ...queues.filter((queue) => aiMembership(queue.targetWorkers) === 'includes').map((queue) => queue.sid)]);
+  return new Set([
+    ...(aiQueueSid ? [aiQueueSid] : []),
+    ...queues.filter((queue) => aiMembership(queue.targetWorkers) === 'includes').map((queue) => queue.sid),
+  ]);
 }
 
 export const isHandedOffFilter = (filter: Filter): boolean => /\bhandedOff\s*==\s*true\b/.test(String(filter.expression ?? ''));
@@ -46,7 +49,8 @@ export function isAiTarget(target: Target, aiQueues: ReadonlySet<string>, aiWork
   return aiQueues.has(String(target.queue)) || namesAiWorker(target, aiWorkerSids) || aiMembership(String(target.expression ?? '')) === 'includes';
 }
 
-export const namesAiWorker = (target: Target, aiWorkerSids: readonly string[]): boolean => typeof target.known_worker_sid === 'string' && aiWorkerSids.includes(target.known_worker_sid);
+export const namesAiWorker = (target: Target, aiWorkerSids: readonly string[]): boolean =>
+  typeof target.known_worker_sid === 'string' && aiWorkerSids.includes(target.known_worker_sid);
 
 /** A filter routes to the AI when one of its targets is the AI's. */
 export function routesToAi(filter: Filter, aiQueues: ReadonlySet<string>, aiWorkerSids: readonly string[]): boolean {

@@ -1,7 +1,14 @@
 // Reads what the setup checks look at, all at once; the decisions are in doctor.ts and the files it imports.
 import { recentUsage, USAGE_WINDOW_MS } from '../../bridge/opencx-usage';
 import { BridgeState } from '../../bridge/state';
-import { AI_PEAK_CONVERSATIONS, aiPoolOf, type BridgeConfig, newestWebhookHealth, OPENCX_WEBHOOK_HEALTH_DOCUMENTS, withConfigVersion } from '../../common/config';
+import {
+  AI_PEAK_CONVERSATIONS,
+  aiPoolOf,
+  type BridgeConfig,
+  newestWebhookHealth,
+  OPENCX_WEBHOOK_HEALTH_DOCUMENTS,
+  withConfigVersion,
+} from '../../common/config';
 import { apiUrlVerdict, guardedApiUrl } from '../../common/deployment-guard';
 import { everyObject } from '../../common/shards';
 import { OpenCxClient } from '../../common/opencx-client';
@@ -31,7 +38,8 @@ export const loadConfig = async (call: PluginCall<AdminEnv>): Promise<BridgeConf
 export const webhookUrlOf = (call: PluginCall<AdminEnv>): string => deploymentUrl(call.context.DOMAIN_NAME, WEBHOOK_PATH);
 
 /** This deployment's webhook as it should be registered with TaskRouter and Conversations: with the saved config version. */
-export const registeredWebhookUrl = (call: PluginCall<AdminEnv>, config: Pick<BridgeConfig, 'configVersion'>): string => withConfigVersion(webhookUrlOf(call), config.configVersion);
+export const registeredWebhookUrl = (call: PluginCall<AdminEnv>, config: Pick<BridgeConfig, 'configVersion'>): string =>
+  withConfigVersion(webhookUrlOf(call), config.configVersion);
 
 /** Where OpenCX must post its webhooks. */
 export const opencxWebhookUrlOf = (call: PluginCall<AdminEnv>): string => deploymentUrl(call.context.DOMAIN_NAME, OPENCX_WEBHOOK_PATH);
@@ -49,8 +57,17 @@ export async function readRouting(
   const { taskrouter } = twilio;
   const [workflows, queues] = await Promise.all([taskrouter.listWorkflowRouting(config.workspaceSid), taskrouter.listTaskQueues(config.workspaceSid)]);
   const savedWorkflowSid = config.workflowSid;
-  const discovery = !workflowSid && !savedWorkflowSid && workflows.length > 1 ? await readWorkflowDiscovery(twilio, await flexConfiguration, workflows) : undefined;
-  return { workflows, queues, aiQueueSid: config.aiQueueSid, aiWorkerSids: [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])], workflowSid, savedWorkflowSid, discovery };
+  const discovery =
+    !workflowSid && !savedWorkflowSid && workflows.length > 1 ? await readWorkflowDiscovery(twilio, await flexConfiguration, workflows) : undefined;
+  return {
+    workflows,
+    queues,
+    aiQueueSid: config.aiQueueSid,
+    aiWorkerSids: [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])],
+    workflowSid,
+    savedWorkflowSid,
+    discovery,
+  };
 }
 
 async function opencxTokenState(call: PluginCall<AdminEnv>, token: string): Promise<OpenCxTokenState> {
@@ -67,14 +84,24 @@ async function opencxTokenState(call: PluginCall<AdminEnv>, token: string): Prom
 }
 
 async function opencxWebhookFacts(call: PluginCall<AdminEnv>, config: BridgeConfig): Promise<OpenCxWebhookFacts> {
-  const documents = await Promise.all(everyObject(OPENCX_WEBHOOK_HEALTH_DOCUMENTS).map((name) => call.twilio.sync.fetchDocument(syncServiceSid(call.context), name)));
-  return { secretSaved: !!config.opencxWebhookSecret, url: opencxWebhookUrlOf(call), health: newestWebhookHealth(documents.map((document) => document?.data)), now: new Date() };
+  const documents = await Promise.all(
+    everyObject(OPENCX_WEBHOOK_HEALTH_DOCUMENTS).map((name) => call.twilio.sync.fetchDocument(syncServiceSid(call.context), name)),
+  );
+  return {
+    secretSaved: !!config.opencxWebhookSecret,
+    url: opencxWebhookUrlOf(call),
+    health: newestWebhookHealth(documents.map((document) => document?.data)),
+    now: new Date(),
+  };
 }
 
 /** One Sync read: the counts the Functions wrote (bridge/opencx-usage.ts), for the saved keys. */
 async function opencxUsageFacts(call: PluginCall<AdminEnv>, config: BridgeConfig): Promise<OpenCxUsageFacts> {
   const usage = recentUsage(await new BridgeState(call.twilio.sync, syncServiceSid(call.context)).opencxUsage(), Date.now());
-  const keys = [config.opencxToken, ...(config.opencxExtraTokens ?? [])].map((token) => ({ masked: maskToken(token)!, ...(usage[keyId(token)] ?? { requests: 0, limited: 0 }) }));
+  const keys = [config.opencxToken, ...(config.opencxExtraTokens ?? [])].map((token) => ({
+    masked: maskToken(token)!,
+    ...(usage[keyId(token)] ?? { requests: 0, limited: 0 }),
+  }));
   return { minutes: USAGE_WINDOW_MS / 60_000, keys };
 }
 
@@ -87,7 +114,8 @@ async function timerWorkspaceFacts(taskrouter: TaskRouterApi, config: BridgeConf
 
 /** Each saved AI worker with its channels' assigned tasks and capacity. */
 export async function aiPoolFacts(taskrouter: TaskRouterApi, config: BridgeConfig): Promise<AiPoolFacts> {
-  const read = (sids: readonly string[]) => Promise.all(sids.map(async (sid) => ({ sid, routing: await taskrouter.fetchWorkerRouting(config.workspaceSid, sid) })));
+  const read = (sids: readonly string[]) =>
+    Promise.all(sids.map(async (sid) => ({ sid, routing: await taskrouter.fetchWorkerRouting(config.workspaceSid, sid) })));
   const [pool, draining] = await Promise.all([read(aiPoolOf(config)), read(config.aiDrainingWorkerSids ?? [])]);
   return { peak: config.aiPeakConversations ?? AI_PEAK_CONVERSATIONS.default, pool, draining };
 }
@@ -95,19 +123,33 @@ export async function aiPoolFacts(taskrouter: TaskRouterApi, config: BridgeConfi
 export async function readSetupFacts(call: PluginCall<AdminEnv>, config: BridgeConfig, workflowSid: string | undefined): Promise<SetupFacts> {
   const { twilio } = call;
   const flexConfiguration = readFlexConfiguration(twilio);
-  const [deployment, opencx, opencxWebhook, opencxUsage, workspace, conversationsWebhook, conversationsService, timerWorkspace, aiPool, routing] = await Promise.all([
-    readDeploymentFacts(call),
-    opencxTokenState(call, config.opencxToken),
-    opencxWebhookFacts(call, config),
-    opencxUsageFacts(call, config),
-    twilio.taskrouter.fetchWorkspaceCallback(config.workspaceSid),
-    twilio.conversations.fetchWebhook(config.conversationsServiceSid),
-    flexConfiguration.then((flex) => readConversationsServiceFacts(twilio, flex, config.conversationsServiceSid)),
-    timerWorkspaceFacts(twilio.taskrouter, config),
-    aiPoolFacts(twilio.taskrouter, config),
-    readRouting(twilio, config, workflowSid, flexConfiguration),
-  ]);
-  return { deployment, config, webhookUrl: registeredWebhookUrl(call, config), opencx, opencxWebhook, opencxUsage, workspace, conversationsWebhook, conversationsService, timerWorkspace, aiPool, routing };
+  const [deployment, opencx, opencxWebhook, opencxUsage, workspace, conversationsWebhook, conversationsService, timerWorkspace, aiPool, routing] =
+    await Promise.all([
+      readDeploymentFacts(call),
+      opencxTokenState(call, config.opencxToken),
+      opencxWebhookFacts(call, config),
+      opencxUsageFacts(call, config),
+      twilio.taskrouter.fetchWorkspaceCallback(config.workspaceSid),
+      twilio.conversations.fetchWebhook(config.conversationsServiceSid),
+      flexConfiguration.then((flex) => readConversationsServiceFacts(twilio, flex, config.conversationsServiceSid)),
+      timerWorkspaceFacts(twilio.taskrouter, config),
+      aiPoolFacts(twilio.taskrouter, config),
+      readRouting(twilio, config, workflowSid, flexConfiguration),
+    ]);
+  return {
+    deployment,
+    config,
+    webhookUrl: registeredWebhookUrl(call, config),
+    opencx,
+    opencxWebhook,
+    opencxUsage,
+    workspace,
+    conversationsWebhook,
+    conversationsService,
+    timerWorkspace,
+    aiPool,
+    routing,
+  };
 }
 
 /** Every check (only the config check while the settings are not saved); their outcome goes to the log line. */

@@ -9,7 +9,11 @@ describe('parseSetupForm', () => {
       humanQueueSid: HUMAN_QUEUE,
       replaceCallbackUrl: true,
     });
-    expect(parseSetupForm({ Token: 't', workflowSid: '', replaceCallbackUrl: 'false' })).toEqual({ workflowSid: undefined, humanQueueSid: undefined, replaceCallbackUrl: false });
+    expect(parseSetupForm({ Token: 't', workflowSid: '', replaceCallbackUrl: 'false' })).toEqual({
+      workflowSid: undefined,
+      humanQueueSid: undefined,
+      replaceCallbackUrl: false,
+    });
   });
 
   it.each([

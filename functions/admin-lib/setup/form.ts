@@ -12,7 +12,8 @@ export interface SetupForm {
 export function parseSetupForm(form: Record<string, unknown>): SetupForm {
   const sid = (field: string, prefix: string, what: string): string | undefined => {
     const value = formText(form, field);
-    if (value !== undefined && !sidPattern(prefix).test(value)) throw invalidInput(field, `Expected ${what} (${prefix} followed by 32 hex characters) or nothing`);
+    if (value !== undefined && !sidPattern(prefix).test(value))
+      throw invalidInput(field, `Expected ${what} (${prefix} followed by 32 hex characters) or nothing`);
     return value;
   };
   const replace = formText(form, 'replaceCallbackUrl');
@@ -23,4 +24,3 @@ export function parseSetupForm(form: Record<string, unknown>): SetupForm {
     replaceCallbackUrl: replace === 'true',
   };
 }
-

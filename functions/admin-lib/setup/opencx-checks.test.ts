@@ -63,10 +63,15 @@ describe('opencxWebhookCheck', () => {
     expect(stale).toMatchObject({
       status: 'warning',
       autoFixable: false,
-      detail: expect.stringMatching(/^The last signed OpenCX event \(conversation.handoff_to_human\) arrived at 2026-12-01T11:59:59.000Z, none in the last 24 hours/),
+      detail: expect.stringMatching(
+        /^The last signed OpenCX event \(conversation.handoff_to_human\) arrived at 2026-12-01T11:59:59.000Z, none in the last 24 hours/,
+      ),
       fix: expect.stringContaining(`add ${OPENCX_WEBHOOK_URL} with the events conversation.ai_response, conversation.handoff_to_human`),
     });
-    expect(opencxWebhookCheck(facts({ health: undefined }))).toMatchObject({ status: 'warning', detail: expect.stringMatching(/^No signed OpenCX event has arrived yet/) });
+    expect(opencxWebhookCheck(facts({ health: undefined }))).toMatchObject({
+      status: 'warning',
+      detail: expect.stringMatching(/^No signed OpenCX event has arrived yet/),
+    });
     expect(opencxWebhookCheck(facts({ health: { lastVerifiedAt: '2026-12-01T12:00:00.000Z', lastEvent: 'conversation.ai_response' } })).status).toBe('ok');
   });
 });

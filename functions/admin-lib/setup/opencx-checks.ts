@@ -61,7 +61,10 @@ export function opencxTokenCheck(state: OpenCxTokenState): Check {
         'opencx_token',
         title,
         'warning',
-        manual('The saved API key was not checked: OPENCX_API_URL is not OpenCX\'s own address, so this deployment sends nothing to it.', 'Fix the "Twilio and OpenCX API URLs" check first.'),
+        manual(
+          "The saved API key was not checked: OPENCX_API_URL is not OpenCX's own address, so this deployment sends nothing to it.",
+          'Fix the "Twilio and OpenCX API URLs" check first.',
+        ),
       );
   }
 }
@@ -116,4 +119,3 @@ export function opencxRateLimitCheck(usage: OpenCxUsageFacts): Check {
     ),
   );
 }
-

@@ -41,7 +41,10 @@ export async function checkSetup(call: Call): Promise<{ checks: Check[]; revisio
   const form = parseSetupForm(call.event);
   const config = await loadConfig(call);
   if (!config) return { checks: await runChecks(call, config, form.workflowSid), revisions: {} };
-  const [checks, revisions] = await Promise.all([runChecks(call, config, form.workflowSid), applyInput(call, config, form).then((input) => readRevisions(applySteps(input)))]);
+  const [checks, revisions] = await Promise.all([
+    runChecks(call, config, form.workflowSid),
+    applyInput(call, config, form).then((input) => readRevisions(applySteps(input))),
+  ]);
   return { checks, revisions };
 }
 
@@ -76,9 +79,17 @@ export async function applySetup(call: Call): Promise<Record<string, unknown>> {
 
   const now = new Date();
   const applyId = SetupBackups.newApplyId(now);
-  const steps = await runSteps(applySteps(await applyInput(call, config, form, routing)), revisions, backupsOf(call).writer(applyId, call.caller.identity, now, call.twilio));
+  const steps = await runSteps(
+    applySteps(await applyInput(call, config, form, routing)),
+    revisions,
+    backupsOf(call).writer(applyId, call.caller.identity, now, call.twilio),
+  );
   const applied = appliedIds(steps);
-  Object.assign(call.trace, { applied, failed: steps.filter((step) => step.status === 'failed').map((step) => step.id), ...(applied.length > 0 ? { backupId: applyId } : {}) });
+  Object.assign(call.trace, {
+    applied,
+    failed: steps.filter((step) => step.status === 'failed').map((step) => step.id),
+    ...(applied.length > 0 ? { backupId: applyId } : {}),
+  });
   // The settings read again: the AI queue step may have recorded the queue it created.
   return { steps, applied, ...(applied.length > 0 ? { backupId: applyId } : {}), checks: await runChecks(call, await loadConfig(call), form.workflowSid) };
 }
@@ -90,7 +101,12 @@ function formProblem(form: SetupForm, routing: RoutingFacts, config: BridgeConfi
   return form.humanQueueSid ? humanQueueProblem(form.humanQueueSid, routing, config.workspaceSid) : undefined;
 }
 
-const STEP_OF_BACKUP: Record<string, CheckId> = { workflow: 'workflow_filters', conversations_webhook: 'conversations_webhook', ai_queue: 'ai_queue', ai_workers: 'ai_worker' };
+const STEP_OF_BACKUP: Record<string, CheckId> = {
+  workflow: 'workflow_filters',
+  conversations_webhook: 'conversations_webhook',
+  ai_queue: 'ai_queue',
+  ai_workers: 'ai_worker',
+};
 const stepIdOf = (kind: string): CheckId => STEP_OF_BACKUP[kind] ?? 'workspace_events';
 
 /**
@@ -113,13 +129,23 @@ export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
   const createdQueue = queueSteps.some((step) => step.status === 'applied') ? (await state.storedConfig())?.aiQueueCreatedSid : undefined;
   if (createdQueue) {
     await state.forgetCreatedAiQueue(createdQueue).catch((error: unknown) => {
-      steps.push({ id: 'ai_queue', title: 'AI queue in the settings', status: 'failed', detail: `The queue is deleted but the settings still name it: ${failureReason(error)}. Clear the AI queue in the settings.` });
+      steps.push({
+        id: 'ai_queue',
+        title: 'AI queue in the settings',
+        status: 'failed',
+        detail: `The queue is deleted but the settings still name it: ${failureReason(error)}. Clear the AI queue in the settings.`,
+      });
     });
   }
   const restored = steps.every((step) => step.status !== 'failed');
   if (restored) await backups.discard(last.applyId);
   Object.assign(call.trace, { backupId: last.applyId, restored });
-  return { steps, restored: { backupId: last.applyId, at: last.at, by: last.by }, complete: restored, checks: await runChecks(call, await loadConfig(call), form.workflowSid) };
+  return {
+    steps,
+    restored: { backupId: last.applyId, at: last.at, by: last.by },
+    complete: restored,
+    checks: await runChecks(call, await loadConfig(call), form.workflowSid),
+  };
 }
 
 async function undoResource(call: Call, { backup, afterRevision }: ApplyBackup['resources'][number]): Promise<StepReport> {
@@ -139,7 +165,8 @@ async function undoResource(call: Call, { backup, afterRevision }: ApplyBackup['
 }
 
 function parseUninstallForm(event: Record<string, unknown>): { keepSyncData: boolean } {
-  if (formText(event, 'confirm') !== 'uninstall') throw invalidInput('confirm', 'Uninstall removes the integration from this account: send confirm=uninstall to go ahead');
+  if (formText(event, 'confirm') !== 'uninstall')
+    throw invalidInput('confirm', 'Uninstall removes the integration from this account: send confirm=uninstall to go ahead');
   const keep = formText(event, 'keepSyncData');
   if (keep !== undefined && keep !== 'true' && keep !== 'false') throw invalidInput('keepSyncData', 'Expected true or false');
   return { keepSyncData: keep === 'true' };
@@ -160,15 +187,38 @@ export async function uninstallSetup(call: Call): Promise<Record<string, unknown
   const applies = await backupsOf(call).applies();
   const [filters, workers] = await Promise.all([removeFilters(call, config, applies), removeAiWorkers(call, config)]);
   const busy = workers.some((step) => step.status === 'skipped');
-  const kept = (id: CheckId, title: string): StepReport => ({ id, title, status: 'skipped', detail: 'Kept while AI workers still hold conversations, so those still end in a handoff. Run uninstall again once they are done.' });
+  const kept = (id: CheckId, title: string): StepReport => ({
+    id,
+    title,
+    status: 'skipped',
+    detail: 'Kept while AI workers still hold conversations, so those still end in a handoff. Run uninstall again once they are done.',
+  });
   if (busy) {
-    const steps = [...filters, ...workers, kept('workspace_events', 'TaskRouter event callback'), kept('conversations_webhook', 'Conversations webhook'), kept('timer_workspace', 'Watchdog timer workspace'), kept('config', 'OpenCX data in Sync')];
+    const steps = [
+      ...filters,
+      ...workers,
+      kept('workspace_events', 'TaskRouter event callback'),
+      kept('conversations_webhook', 'Conversations webhook'),
+      kept('timer_workspace', 'Watchdog timer workspace'),
+      kept('config', 'OpenCX data in Sync'),
+    ];
     call.trace.complete = false;
     return { steps, complete: false };
   }
   const registrations = await Promise.all([
-    restoreRegistration(call, 'workspace_events', 'TaskRouter event callback', applies, { kind: 'workspace_callback', workspaceSid: config.workspaceSid, eventCallbackUrl: null, eventsFilter: null }),
-    restoreRegistration(call, 'conversations_webhook', 'Conversations webhook', applies, { kind: 'conversations_webhook', serviceSid: config.conversationsServiceSid, postWebhookUrl: null, method: null, filters: [] }),
+    restoreRegistration(call, 'workspace_events', 'TaskRouter event callback', applies, {
+      kind: 'workspace_callback',
+      workspaceSid: config.workspaceSid,
+      eventCallbackUrl: null,
+      eventsFilter: null,
+    }),
+    restoreRegistration(call, 'conversations_webhook', 'Conversations webhook', applies, {
+      kind: 'conversations_webhook',
+      serviceSid: config.conversationsServiceSid,
+      postWebhookUrl: null,
+      method: null,
+      filters: [],
+    }),
     removeTimerWorkspace(call, config),
     removeCreatedAiQueue(call, config),
   ]);
@@ -188,7 +238,10 @@ async function removeCreatedAiQueue(call: Call, config: BridgeConfig): Promise<S
     if (!sid) return report('unchanged', 'The integration created no AI queue.');
     const outcome = await call.twilio.taskrouter.deleteTaskQueue(config.workspaceSid, sid);
     if (outcome === 'busy') return report('failed', `TaskRouter refused to delete the AI queue ${sid}: tasks or a workflow still use it.`);
-    return report(outcome === 'gone' ? 'unchanged' : 'applied', outcome === 'gone' ? `The AI queue ${sid} was already deleted.` : `Deleted the AI queue ${sid} the integration created.`);
+    return report(
+      outcome === 'gone' ? 'unchanged' : 'applied',
+      outcome === 'gone' ? `The AI queue ${sid} was already deleted.` : `Deleted the AI queue ${sid} the integration created.`,
+    );
   } catch (error) {
     return report('failed', `Could not delete the AI queue: ${failureReason(error)}`);
   }
@@ -215,7 +268,10 @@ async function removeFilters(call: Call, config: BridgeConfig, applies: readonly
         const report = (status: StepReport['status'], detail: string): StepReport => ({ id: 'workflow_filters', title, status, detail });
         try {
           const routing = workflow.configuration.task_routing as Record<string, unknown>;
-          const stripped = { ...workflow.configuration, task_routing: { ...routing, filters: workflowFilters(workflow.configuration).filter((filter) => !isIntegrationFilter(filter)) } };
+          const stripped = {
+            ...workflow.configuration,
+            task_routing: { ...routing, filters: workflowFilters(workflow.configuration).filter((filter) => !isIntegrationFilter(filter)) },
+          };
           const first = firstBackup(applies, { kind: 'workflow', workspaceSid: config.workspaceSid, workflowSid: workflow.sid, configuration: '' });
           if (first?.kind === 'workflow' && revisionOf(JSON.parse(first.configuration)) === revisionOf(stripped)) {
             await taskrouter.setWorkflowConfigurationText(config.workspaceSid, workflow.sid, first.configuration);
@@ -271,20 +327,26 @@ async function restoreRegistration(call: Call, id: CheckId, title: string, appli
     const before = first && !pointsHere(backupUrl(first), webhookUrl) ? first : unset;
     await restoreResource(call.twilio, before);
     const was = backupUrl(before);
-    return report('applied', was ? `Restored to ${withoutConfigVersion(was)}, as it was before the integration.` : 'Removed; it was unset before the integration.');
+    return report(
+      'applied',
+      was ? `Restored to ${withoutConfigVersion(was)}, as it was before the integration.` : 'Removed; it was unset before the integration.',
+    );
   } catch (error) {
     return report('failed', `Could not restore it: ${failureReason(error)}`);
   }
 }
 
-const backupUrl = (backup: Backup): string | null => (backup.kind === 'workspace_callback' ? backup.eventCallbackUrl : backup.kind === 'conversations_webhook' ? backup.postWebhookUrl : null);
+const backupUrl = (backup: Backup): string | null =>
+  backup.kind === 'workspace_callback' ? backup.eventCallbackUrl : backup.kind === 'conversations_webhook' ? backup.postWebhookUrl : null;
 
 async function removeTimerWorkspace(call: Call, config: BridgeConfig): Promise<StepReport> {
   const report = (status: StepReport['status'], detail: string): StepReport => ({ id: 'timer_workspace', title: 'Watchdog timer workspace', status, detail });
   if (!config.timerWorkspaceSid) return report('unchanged', 'There is none.');
   try {
     const outcome = await call.twilio.taskrouter.deleteWorkspace(config.timerWorkspaceSid);
-    return outcome === 'deleted' ? report('applied', `Deleted workspace ${config.timerWorkspaceSid} with its timers.`) : report('unchanged', 'Already deleted.');
+    return outcome === 'deleted'
+      ? report('applied', `Deleted workspace ${config.timerWorkspaceSid} with its timers.`)
+      : report('unchanged', 'Already deleted.');
   } catch (error) {
     return report('failed', `Could not delete workspace ${config.timerWorkspaceSid}: ${failureReason(error)}`);
   }
@@ -298,7 +360,13 @@ async function removeSyncData(call: Call): Promise<StepReport> {
   try {
     const ours = (name: string) => name.startsWith('opencx_');
     const [documents, maps] = await Promise.all([sync.listDocumentNames(service), sync.listMapNames(service)]);
-    const others = [...documents.filter(ours).filter((name) => name !== CONFIG_DOCUMENT).map((name) => () => sync.deleteDocument(service, name)), ...maps.filter(ours).map((name) => () => sync.deleteMap(service, name))];
+    const others = [
+      ...documents
+        .filter(ours)
+        .filter((name) => name !== CONFIG_DOCUMENT)
+        .map((name) => () => sync.deleteDocument(service, name)),
+      ...maps.filter(ours).map((name) => () => sync.deleteMap(service, name)),
+    ];
     await inBatches(others, 10);
     await sync.deleteDocument(service, CONFIG_DOCUMENT);
     return report('applied', `Deleted the settings and ${others.length} other Sync objects of the integration.`);

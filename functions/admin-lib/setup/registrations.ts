@@ -11,14 +11,22 @@ type WebhookUpdate = { postWebhookUrl: string; method: 'POST'; filters: string[]
 /** A write in progress for the check whose resource it fixes; it resolves to whether it wrote. */
 export type Registration = [CheckId, Promise<boolean>];
 
-export async function updateWorkspaceCallback(twilio: TwilioApis, workspaceSid: string, change: (current: WorkspaceCallback) => CallbackUpdate | undefined): Promise<boolean> {
+export async function updateWorkspaceCallback(
+  twilio: TwilioApis,
+  workspaceSid: string,
+  change: (current: WorkspaceCallback) => CallbackUpdate | undefined,
+): Promise<boolean> {
   const current = await twilio.taskrouter.fetchWorkspaceCallback(workspaceSid);
   const update = current && change(current);
   if (update) await twilio.taskrouter.setWorkspaceCallback(workspaceSid, update);
   return !!update;
 }
 
-export async function updateConversationsWebhook(twilio: TwilioApis, serviceSid: string, change: (current: ConversationsWebhook) => WebhookUpdate | undefined): Promise<boolean> {
+export async function updateConversationsWebhook(
+  twilio: TwilioApis,
+  serviceSid: string,
+  change: (current: ConversationsWebhook) => WebhookUpdate | undefined,
+): Promise<boolean> {
   const current = await twilio.conversations.fetchWebhook(serviceSid);
   const update = current && change(current);
   if (update) await twilio.conversations.setWebhook(serviceSid, update);
@@ -40,10 +48,17 @@ export async function written(registrations: Registration[]): Promise<CheckId[]>
  * next event tells each Function the settings changed. The timer workspace is ours: its callback
  * is also set when unset.
  */
-export function registerConfigVersion(twilio: TwilioApis, config: Pick<BridgeConfig, 'workspaceSid' | 'conversationsServiceSid' | 'timerWorkspaceSid'>, webhookUrl: string): Promise<CheckId[]> {
+export function registerConfigVersion(
+  twilio: TwilioApis,
+  config: Pick<BridgeConfig, 'workspaceSid' | 'conversationsServiceSid' | 'timerWorkspaceSid'>,
+  webhookUrl: string,
+): Promise<CheckId[]> {
   return written([
     ['workspace_events', updateWorkspaceCallback(twilio, config.workspaceSid, (current) => workspaceCallbackAfterSave(current, webhookUrl))],
-    ['conversations_webhook', updateConversationsWebhook(twilio, config.conversationsServiceSid, (current) => conversationsWebhookAfterSave(current, webhookUrl))],
+    [
+      'conversations_webhook',
+      updateConversationsWebhook(twilio, config.conversationsServiceSid, (current) => conversationsWebhookAfterSave(current, webhookUrl)),
+    ],
     ...(config.timerWorkspaceSid ? [['timer_workspace', updateTimerCallback(twilio, config.timerWorkspaceSid, webhookUrl, false)] as Registration] : []),
   ]);
 }

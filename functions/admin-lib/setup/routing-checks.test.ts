@@ -18,10 +18,13 @@ describe('aiReservationTimeoutCheck', () => {
       autoFixable: false,
     });
     expect(timed(600).status).toBe('ok');
-    expect(timed(3600, [handedOffFilter, aiWithTimeout(900)])).toMatchObject({ status: 'ok', detail: expect.stringMatching(/timeout of 900 s.*at least 900 s/) });
+    expect(timed(3600, [handedOffFilter, aiWithTimeout(900)])).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(/timeout of 900 s.*at least 900 s/),
+    });
   });
 
-  it('warns on TaskRouter\'s default 120 s, with a fix the admin applies (never apply setup)', () => {
+  it("warns on TaskRouter's default 120 s, with a fix the admin applies (never apply setup)", () => {
     expect(timed(120)).toEqual({
       id: 'ai_reservation_timeout',
       title: 'AI reservation timeout',
@@ -33,14 +36,18 @@ describe('aiReservationTimeoutCheck', () => {
     expect(timed(599).status).toBe('warning');
   });
 
-  it('warns on a short timeout of the AI\'s target, even with a long reservation timeout', () => {
+  it("warns on a short timeout of the AI's target, even with a long reservation timeout", () => {
     const check = timed(3600, [handedOffFilter, aiWithTimeout(300)]);
-    expect(check).toMatchObject({ status: 'warning', detail: expect.stringMatching(/^The AI's target in "OpenCX AI" has a timeout of 300 s/), autoFixable: false });
+    expect(check).toMatchObject({
+      status: 'warning',
+      detail: expect.stringMatching(/^The AI's target in "OpenCX AI" has a timeout of 300 s/),
+      autoFixable: false,
+    });
     expect(check.fix).toBe('In TaskRouter → Workflows → "Assign to Anyone", raise the timeout of the AI\'s target in "OpenCX AI" to 3600 s, or remove it.');
     expect(timed(120, [handedOffFilter, aiWithTimeout(300)]).fix).toMatch(/set Task Reservation Timeout to 3600 s .* and raise the timeout of the AI's target/);
   });
 
-  it('reads only the AI\'s target, and the workflow alone when no filter is recognised as the AI\'s', () => {
+  it("reads only the AI's target, and the workflow alone when no filter is recognised as the AI's", () => {
     const mixed = { ...aiFilter, targets: [{ queue: HUMAN_QUEUE, timeout: 10 }, { queue: AI_QUEUE }] };
     expect(timed(3600, [handedOffFilter, mixed]).status).toBe('ok');
     expect(timed(3600, [handedOffFilter, voiceFilter]).status).toBe('ok');
@@ -60,27 +67,32 @@ describe('aiWorkerQueuesCheck', () => {
     return aiWorkerQueuesCheck(facts.workflows[0], facts);
   };
 
-  it.each([["role == 'agent'"], ["routing.skills HAS 'support'"], ['opencx_ai != true'], ["'opencx_ai' NOT IN routing.skills"]])('is ok when the human queue is %j', (targetWorkers) => {
-    expect(withQueue(targetWorkers)).toEqual({
-      id: 'ai_worker_queues',
-      title: 'AI worker out of the human queues',
-      status: 'ok',
-      detail: expect.stringMatching(/"Handed off" leave the AI worker out/),
-      autoFixable: false,
-    });
-  });
+  it.each([["role == 'agent'"], ["routing.skills HAS 'support'"], ['opencx_ai != true'], ["'opencx_ai' NOT IN routing.skills"]])(
+    'is ok when the human queue is %j',
+    (targetWorkers) => {
+      expect(withQueue(targetWorkers)).toEqual({
+        id: 'ai_worker_queues',
+        title: 'AI worker out of the human queues',
+        status: 'ok',
+        detail: expect.stringMatching(/"Handed off" leave the AI worker out/),
+        autoFixable: false,
+      });
+    },
+  );
 
   it.each([['1==1'], [' 1 == 1'], ['']])('is a problem when the human queue is %j: it matches the AI worker too', (targetWorkers) => {
     const check = withQueue(targetWorkers);
     expect(check).toMatchObject({
       status: 'problem',
-      detail: expect.stringMatching(/^Handed-off tasks would be offered back to the AI worker: .*"Handed off" targets queue "Support" \(WQb+\), whose Target Workers .* matches every worker/),
+      detail: expect.stringMatching(
+        /^Handed-off tasks would be offered back to the AI worker: .*"Handed off" targets queue "Support" \(WQb+\), whose Target Workers .* matches every worker/,
+      ),
       autoFixable: false,
     });
     expect(check.fix).toMatch(/^In TaskRouter → TaskQueues → "Support", set Target Workers .* routing\.skills HAS 'support' .*not opencx_ai != true/);
   });
 
-  it('lets a target\'s own worker expression, or a known human worker, narrow a queue of everyone', () => {
+  it("lets a target's own worker expression, or a known human worker, narrow a queue of everyone", () => {
     const narrowed = { ...handedOffFilter, targets: [{ queue: HUMAN_QUEUE, expression: "worker.role == 'agent'" }] };
     expect(withQueue('1==1', [narrowed, aiFilter]).status).toBe('ok');
     const human = { ...handedOffFilter, targets: [{ queue: HUMAN_QUEUE, known_worker_sid: 'WK' + '9'.repeat(32) }] };
@@ -89,9 +101,13 @@ describe('aiWorkerQueuesCheck', () => {
     expect(withQueue('1==1', [open, aiFilter]).status).toBe('problem');
   });
 
-  it('asks to point the filter at the human queue when it targets the AI\'s queue or worker', () => {
+  it("asks to point the filter at the human queue when it targets the AI's queue or worker", () => {
     const toAi = { ...handedOffFilter, targets: [{ queue: AI_QUEUE }] };
-    expect(withQueue("role == 'agent'", [toAi, aiFilter])).toMatchObject({ status: 'problem', detail: expect.stringMatching(/targets the AI's queue "OpenCX AI"/), fix: 'Point "Handed off" at your human agents\' queue.' });
+    expect(withQueue("role == 'agent'", [toAi, aiFilter])).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(/targets the AI's queue "OpenCX AI"/),
+      fix: 'Point "Handed off" at your human agents\' queue.',
+    });
     const toWorker = { ...handedOffFilter, targets: [{ queue: HUMAN_QUEUE, known_worker_sid: WK }] };
     expect(withQueue("role == 'agent'", [toWorker, aiFilter])).toMatchObject({ status: 'problem', detail: expect.stringMatching(/names the AI worker/) });
     expect(withQueue("role == 'agent'", [handedOffFilter, aiFilter], { aiQueueSid: HUMAN_QUEUE }).status).toBe('problem');

@@ -39,7 +39,9 @@ export function aiReservationTimeoutCheck(workflow: WorkflowRouting, routing: Ro
     const target = targetTimeout === undefined ? '' : `, and the AI's target in ${filterName(aiFilter!)} a timeout of ${targetTimeout} s`;
     return verdict(
       'ok',
-      fine(`${name} has a Task Reservation Timeout of ${reservation} s${target}: the AI keeps a conversation at least ${Math.min(reservation, targetTimeout ?? reservation)} s before TaskRouter routes the task again.`),
+      fine(
+        `${name} has a Task Reservation Timeout of ${reservation} s${target}: the AI keeps a conversation at least ${Math.min(reservation, targetTimeout ?? reservation)} s before TaskRouter routes the task again.`,
+      ),
     );
   }
   const found = [
@@ -64,7 +66,11 @@ export function aiReservationTimeoutCheck(workflow: WorkflowRouting, routing: Ro
 // --- The AI worker and the human queues ---
 
 /** Why a target of a handedOff filter would offer the task to the AI worker, or undefined when it would not. */
-function offersToAi(target: Target, routing: RoutingFacts, aiQueues: ReadonlySet<string>): { kind: 'ai' | 'everyone'; why: string; queue?: string } | undefined {
+function offersToAi(
+  target: Target,
+  routing: RoutingFacts,
+  aiQueues: ReadonlySet<string>,
+): { kind: 'ai' | 'everyone'; why: string; queue?: string } | undefined {
   if (target.known_worker_sid !== undefined) return namesAiWorker(target, routing.aiWorkerSids) ? { kind: 'ai', why: 'names the AI worker' } : undefined;
   // A target's own worker expression narrows its queue's workers: unless it matches everyone or
   // includes the AI, the AI worker is not offered the task, whatever the queue.
@@ -75,7 +81,11 @@ function offersToAi(target: Target, routing: RoutingFacts, aiQueues: ReadonlySet
   if (aiQueues.has(sid)) return { kind: 'ai', why: `targets the AI's queue ${label}` };
   if (queue && aiMembership(queue.targetWorkers) === 'everyone') {
     const expression = queue.targetWorkers.trim() ? `"${queue.targetWorkers}"` : '(empty)';
-    return { kind: 'everyone', why: `targets queue ${label}, whose Target Workers ${expression} matches every worker, the AI worker included`, queue: `"${queue.friendlyName}"` };
+    return {
+      kind: 'everyone',
+      why: `targets queue ${label}, whose Target Workers ${expression} matches every worker, the AI worker included`,
+      queue: `"${queue.friendlyName}"`,
+    };
   }
   return undefined;
 }
@@ -100,7 +110,10 @@ export function aiWorkerQueuesCheck(workflow: WorkflowSummary, routing: RoutingF
     }),
   );
   if (found.length === 0) {
-    return verdict('ok', fine(`In ${name}, the queues of ${handedOff.map(filterName).join(', ')} leave the AI worker out, so handed-off tasks go to humans only.`));
+    return verdict(
+      'ok',
+      fine(`In ${name}, the queues of ${handedOff.map(filterName).join(', ')} leave the AI worker out, so handed-off tasks go to humans only.`),
+    );
   }
   const detail = `Handed-off tasks would be offered back to the AI worker: in ${name}, ${found.map((f) => `${filterName(f.filter)} ${f.why}`).join('; ')}.`;
   const pointed = found.find((f) => f.kind === 'ai');
@@ -115,4 +128,3 @@ export function aiWorkerQueuesCheck(workflow: WorkflowSummary, routing: RoutingF
     : `In TaskRouter → TaskQueues → ${queues}, set Target Workers to an expression only your human agents match, e.g. routing.skills HAS 'support' once every agent has the skill "support" (not opencx_ai != true: TaskRouter evaluates it as false for workers without opencx_ai, so it would leave out your agents too).`;
   return verdict('problem', manual(detail, fix));
 }
-

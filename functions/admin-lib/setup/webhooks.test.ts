@@ -1,6 +1,16 @@
 import { SUBSCRIBED_TASKROUTER_EVENTS } from '../../bridge/events';
 import { parseConfig } from '../../common/config';
-import { conversationsWebhookAfterSave, conversationsWebhookCheck, conversationsWebhookUpdate, parseEventsFilter, pointsHere, timerWorkspaceCheck, workspaceCallbackAfterSave, workspaceCallbackUpdate, workspaceEventsCheck } from './webhooks';
+import {
+  conversationsWebhookAfterSave,
+  conversationsWebhookCheck,
+  conversationsWebhookUpdate,
+  parseEventsFilter,
+  pointsHere,
+  timerWorkspaceCheck,
+  workspaceCallbackAfterSave,
+  workspaceCallbackUpdate,
+  workspaceEventsCheck,
+} from './webhooks';
 import { URL, VERSIONED, TIMER_WS, TIMER_WW, OTHER_URL, WS, IS, WK, EVENTS, CONVERSATION_FILTERS } from './fixtures.testing';
 
 describe('workspace event callback', () => {
@@ -27,9 +37,13 @@ describe('workspace event callback', () => {
     expect(workspaceCallbackUpdate({ eventCallbackUrl: null, eventsFilter: null }, URL, false)).toEqual({ eventCallbackUrl: URL, eventsFilter: EVENTS });
   });
 
-  it('adds the missing events after the admin\'s own, dropping none', () => {
+  it("adds the missing events after the admin's own, dropping none", () => {
     const current = { eventCallbackUrl: URL, eventsFilter: 'worker.activity.update,task.created' };
-    expect(workspaceEventsCheck(WS, current, URL)).toMatchObject({ status: 'problem', detail: expect.stringContaining('reservation.created'), autoFixable: true });
+    expect(workspaceEventsCheck(WS, current, URL)).toMatchObject({
+      status: 'problem',
+      detail: expect.stringContaining('reservation.created'),
+      autoFixable: true,
+    });
     const update = workspaceCallbackUpdate(current, URL, false)!;
     const events = update.eventsFilter.split(',');
     expect(events.slice(0, 2)).toEqual(['worker.activity.update', 'task.created']);
@@ -47,7 +61,10 @@ describe('workspace event callback', () => {
       confirm: 'replaceCallbackUrl',
     });
     expect(workspaceCallbackUpdate(current, URL, false)).toBeUndefined();
-    expect(workspaceCallbackUpdate(current, URL, true)).toEqual({ eventCallbackUrl: URL, eventsFilter: `task.created,worker.activity.update,${EVENTS.replace('task.created,', '')}` });
+    expect(workspaceCallbackUpdate(current, URL, true)).toEqual({
+      eventCallbackUrl: URL,
+      eventsFilter: `task.created,worker.activity.update,${EVENTS.replace('task.created,', '')}`,
+    });
   });
 
   it('compares URLs without the config version: an old version is a warning apply fixes, keeping the events', () => {
@@ -60,14 +77,20 @@ describe('workspace event callback', () => {
     });
     expect(workspaceEventsCheck(WS, { ...old, eventCallbackUrl: URL }, VERSIONED).detail).toMatch(/carries no settings version/);
     expect(workspaceCallbackUpdate(old, VERSIONED, false)).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: old.eventsFilter });
-    expect(workspaceEventsCheck(WS, { ...old, eventCallbackUrl: VERSIONED }, VERSIONED)).toMatchObject({ status: 'ok', detail: expect.stringContaining(`to ${URL}.`) });
+    expect(workspaceEventsCheck(WS, { ...old, eventCallbackUrl: VERSIONED }, VERSIONED)).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining(`to ${URL}.`),
+    });
     expect(workspaceCallbackUpdate({ ...old, eventCallbackUrl: VERSIONED }, VERSIONED, false)).toBeUndefined();
   });
 
   it('registers an unset URL with the config version, and shows it without', () => {
     const check = workspaceEventsCheck(WS, { eventCallbackUrl: null, eventsFilter: null }, VERSIONED);
     expect(check.fix).toBe(`Apply setup: it sets the Event Callback URL to ${URL} and subscribes ${SUBSCRIBED_TASKROUTER_EVENTS.join(', ')}.`);
-    expect(workspaceCallbackUpdate({ eventCallbackUrl: null, eventsFilter: null }, VERSIONED, false)).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: EVENTS });
+    expect(workspaceCallbackUpdate({ eventCallbackUrl: null, eventsFilter: null }, VERSIONED, false)).toEqual({
+      eventCallbackUrl: VERSIONED,
+      eventsFilter: EVENTS,
+    });
   });
 
   it('names a workspace that is not in the account', () => {
@@ -94,7 +117,7 @@ describe('Conversations webhook', () => {
     expect(conversationsWebhookUpdate(unset, URL, false)).toEqual({ postWebhookUrl: URL, method: 'POST', filters: CONVERSATION_FILTERS });
   });
 
-  it('adds missing filters to the admin\'s own and turns GET into POST', () => {
+  it("adds missing filters to the admin's own and turns GET into POST", () => {
     const partial = { postWebhookUrl: URL, method: 'GET', filters: ['onConversationUpdated', 'onMessageAdded'] };
     expect(conversationsWebhookCheck(IS, partial, URL)).toMatchObject({
       status: 'problem',
@@ -110,21 +133,29 @@ describe('Conversations webhook', () => {
 
   it('warns about an old config version and registers the current one, keeping method and filters', () => {
     const old = { ...registered, postWebhookUrl: `${URL}?cv=v1` };
-    expect(conversationsWebhookCheck(IS, old, VERSIONED)).toMatchObject({ status: 'warning', autoFixable: true, detail: expect.stringMatching(/^The Conversations events go to this deployment/) });
+    expect(conversationsWebhookCheck(IS, old, VERSIONED)).toMatchObject({
+      status: 'warning',
+      autoFixable: true,
+      detail: expect.stringMatching(/^The Conversations events go to this deployment/),
+    });
     expect(conversationsWebhookUpdate(old, VERSIONED, false)).toEqual({ ...registered, postWebhookUrl: VERSIONED });
     expect(conversationsWebhookCheck(IS, { ...registered, postWebhookUrl: VERSIONED }, VERSIONED).status).toBe('ok');
   });
 
   it('replaces a URL elsewhere only when confirmed', () => {
     const elsewhere = { ...registered, postWebhookUrl: OTHER_URL };
-    expect(conversationsWebhookCheck(IS, elsewhere, URL)).toMatchObject({ status: 'problem', confirm: 'replaceCallbackUrl', detail: expect.stringContaining(OTHER_URL) });
+    expect(conversationsWebhookCheck(IS, elsewhere, URL)).toMatchObject({
+      status: 'problem',
+      confirm: 'replaceCallbackUrl',
+      detail: expect.stringContaining(OTHER_URL),
+    });
     expect(conversationsWebhookUpdate(elsewhere, URL, false)).toBeUndefined();
     expect(conversationsWebhookUpdate(elsewhere, URL, true)).toEqual(registered);
   });
 });
 
 describe('pointsHere', () => {
-  it('tells this deployment\'s webhook by everything but the config version', () => {
+  it("tells this deployment's webhook by everything but the config version", () => {
     expect(pointsHere(`${URL}?cv=v1`, VERSIONED)).toBe(true);
     expect(pointsHere(URL, VERSIONED)).toBe(true);
     expect(pointsHere(OTHER_URL, VERSIONED)).toBe(false);
@@ -135,8 +166,14 @@ describe('pointsHere', () => {
 
 describe('what a settings save re-registers', () => {
   it('puts the new config version on a workspace callback and a Conversations webhook that point here', () => {
-    expect(workspaceCallbackAfterSave({ eventCallbackUrl: `${URL}?cv=v1`, eventsFilter: EVENTS }, VERSIONED)).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: EVENTS });
-    expect(workspaceCallbackAfterSave({ eventCallbackUrl: URL, eventsFilter: EVENTS }, VERSIONED)).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: EVENTS });
+    expect(workspaceCallbackAfterSave({ eventCallbackUrl: `${URL}?cv=v1`, eventsFilter: EVENTS }, VERSIONED)).toEqual({
+      eventCallbackUrl: VERSIONED,
+      eventsFilter: EVENTS,
+    });
+    expect(workspaceCallbackAfterSave({ eventCallbackUrl: URL, eventsFilter: EVENTS }, VERSIONED)).toEqual({
+      eventCallbackUrl: VERSIONED,
+      eventsFilter: EVENTS,
+    });
     const webhook = { postWebhookUrl: URL, method: 'POST', filters: ['onMessageUpdated', ...CONVERSATION_FILTERS] };
     expect(conversationsWebhookAfterSave(webhook, VERSIONED)).toEqual({ ...webhook, postWebhookUrl: VERSIONED });
   });
@@ -151,8 +188,20 @@ describe('what a settings save re-registers', () => {
 });
 
 describe('timerWorkspaceCheck', () => {
-  const config = parseConfig({ opencxToken: 'k', workspaceSid: WS, aiWorkerSid: WK, conversationsServiceSid: IS, timerWorkspaceSid: TIMER_WS, timerWorkflowSid: TIMER_WW, configVersion: 'v2' })!;
-  const timer = (callback: { eventCallbackUrl: string | null; eventsFilter: string | null }, workflowFound = true) => ({ sid: TIMER_WS, callback, workflowFound });
+  const config = parseConfig({
+    opencxToken: 'k',
+    workspaceSid: WS,
+    aiWorkerSid: WK,
+    conversationsServiceSid: IS,
+    timerWorkspaceSid: TIMER_WS,
+    timerWorkflowSid: TIMER_WW,
+    configVersion: 'v2',
+  })!;
+  const timer = (callback: { eventCallbackUrl: string | null; eventsFilter: string | null }, workflowFound = true) => ({
+    sid: TIMER_WS,
+    callback,
+    workflowFound,
+  });
 
   it('is ok when the timer workspace sends task.canceled here with the current version', () => {
     expect(timerWorkspaceCheck(config, timer({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' }), VERSIONED)).toEqual({
@@ -168,7 +217,12 @@ describe('timerWorkspaceCheck', () => {
   it.each([
     ['no timer workspace is saved', parseConfig({ ...config, timerWorkspaceSid: undefined })!, undefined, /No timer workspace is saved/],
     ['the saved workspace is gone', config, undefined, new RegExp(`${TIMER_WS} saved in the settings is not in this Twilio account`)],
-    ['its workflow is gone', config, timer({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' }, false), new RegExp(`no longer has the timer workflow saved in the settings \\(${TIMER_WW}\\)`)],
+    [
+      'its workflow is gone',
+      config,
+      timer({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' }, false),
+      new RegExp(`no longer has the timer workflow saved in the settings \\(${TIMER_WW}\\)`),
+    ],
   ])('is a problem fixed by saving the settings again when %s', (_case, saved, found, detail) => {
     expect(timerWorkspaceCheck(saved, found, VERSIONED)).toMatchObject({
       status: 'problem',
@@ -180,11 +234,22 @@ describe('timerWorkspaceCheck', () => {
 
   it('sets an unset callback and adds task.canceled to a filter without it', () => {
     const unset = { eventCallbackUrl: null, eventsFilter: null };
-    expect(timerWorkspaceCheck(config, timer(unset), VERSIONED)).toMatchObject({ status: 'problem', autoFixable: true, detail: expect.stringMatching(/sends its events nowhere, so a slow AI answer is never timed out/) });
+    expect(timerWorkspaceCheck(config, timer(unset), VERSIONED)).toMatchObject({
+      status: 'problem',
+      autoFixable: true,
+      detail: expect.stringMatching(/sends its events nowhere, so a slow AI answer is never timed out/),
+    });
     expect(workspaceCallbackUpdate(unset, VERSIONED, false, ['task.canceled'])).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' });
     const filtered = { eventCallbackUrl: VERSIONED, eventsFilter: 'task.created' };
-    expect(timerWorkspaceCheck(config, timer(filtered), VERSIONED)).toMatchObject({ status: 'problem', autoFixable: true, detail: expect.stringMatching(/does not send task.canceled/) });
-    expect(workspaceCallbackUpdate(filtered, VERSIONED, false, ['task.canceled'])).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.created,task.canceled' });
+    expect(timerWorkspaceCheck(config, timer(filtered), VERSIONED)).toMatchObject({
+      status: 'problem',
+      autoFixable: true,
+      detail: expect.stringMatching(/does not send task.canceled/),
+    });
+    expect(workspaceCallbackUpdate(filtered, VERSIONED, false, ['task.canceled'])).toEqual({
+      eventCallbackUrl: VERSIONED,
+      eventsFilter: 'task.created,task.canceled',
+    });
   });
 
   it('replaces a callback elsewhere only when confirmed, and re-registers an old version', () => {

@@ -42,7 +42,13 @@ export function parseEventsFilter(filter: string | null): string[] | undefined {
 }
 
 /** `subscribed` undefined: every event is sent. */
-function subscriptionGap(url: string | null, subscribed: readonly string[] | undefined, webhookUrl: string, required: readonly string[], methodOk = true): SubscriptionGap {
+function subscriptionGap(
+  url: string | null,
+  subscribed: readonly string[] | undefined,
+  webhookUrl: string,
+  required: readonly string[],
+  methodOk = true,
+): SubscriptionGap {
   const where = !url ? 'unset' : pointsHere(url, webhookUrl) ? 'this' : 'elsewhere';
   return {
     where,
@@ -90,7 +96,10 @@ export function workspaceEventsCheck(workspaceSid: string, workspace: WorkspaceC
   if (!workspace) {
     return verdict(
       'problem',
-      manual(`Workspace ${workspaceSid} is not in this Twilio account.`, 'Open the OpenCX settings and save them with your Flex workspace (Flex Console → Configuration → Workspace).'),
+      manual(
+        `Workspace ${workspaceSid} is not in this Twilio account.`,
+        'Open the OpenCX settings and save them with your Flex workspace (Flex Console → Configuration → Workspace).',
+      ),
     );
   }
   const required = SUBSCRIBED_TASKROUTER_EVENTS;
@@ -98,7 +107,10 @@ export function workspaceEventsCheck(workspaceSid: string, workspace: WorkspaceC
   if (gap.where === 'unset') {
     return verdict(
       'problem',
-      fixable('The workspace sends its events nowhere, so the AI is never offered a task.', `Apply setup: it sets the Event Callback URL to ${webhookUrl} and subscribes ${listed(required)}.`),
+      fixable(
+        'The workspace sends its events nowhere, so the AI is never offered a task.',
+        `Apply setup: it sets the Event Callback URL to ${webhookUrl} and subscribes ${listed(required)}.`,
+      ),
     );
   }
   if (gap.where === 'elsewhere') return verdict('problem', elsewhereVerdict('The workspace events', workspace.eventCallbackUrl!, webhookUrl));
@@ -139,7 +151,10 @@ export function conversationsWebhookCheck(serviceSid: string, webhook: Conversat
   if (!webhook) {
     return verdict(
       'problem',
-      manual(`Conversations service ${serviceSid} is not in this Twilio account.`, 'Open the OpenCX settings and save them with your Flex Conversations service.'),
+      manual(
+        `Conversations service ${serviceSid} is not in this Twilio account.`,
+        'Open the OpenCX settings and save them with your Flex Conversations service.',
+      ),
     );
   }
   const required = CONVERSATION_EVENTS;
@@ -155,7 +170,10 @@ export function conversationsWebhookCheck(serviceSid: string, webhook: Conversat
   }
   if (gap.where === 'elsewhere') return verdict('problem', elsewhereVerdict('The Conversations events', webhook.postWebhookUrl!, webhookUrl));
   if (gap.missing.length > 0 || !gap.methodOk) {
-    const wrong = [...(gap.missing.length > 0 ? [`does not subscribe ${listed(gap.missing)}`] : []), ...(gap.methodOk ? [] : [`uses ${webhook.method} instead of POST`])];
+    const wrong = [
+      ...(gap.missing.length > 0 ? [`does not subscribe ${listed(gap.missing)}`] : []),
+      ...(gap.methodOk ? [] : [`uses ${webhook.method} instead of POST`]),
+    ];
     return verdict(
       'problem',
       fixable(
@@ -199,10 +217,17 @@ export function timerWorkspaceCheck(config: BridgeConfig, timer: TimerWorkspaceF
   const webhookUrl = withoutConfigVersion(registeredUrl);
   const stuck = 'so a slow AI answer is never timed out: the conversation waits until the customer writes again.';
   if (!config.timerWorkspaceSid) return verdict('problem', manual(`No timer workspace is saved in the settings, ${stuck}`, saveAgain));
-  if (!timer) return verdict('problem', manual(`The timer workspace ${config.timerWorkspaceSid} saved in the settings is not in this Twilio account, ${stuck}`, saveAgain));
+  if (!timer)
+    return verdict(
+      'problem',
+      manual(`The timer workspace ${config.timerWorkspaceSid} saved in the settings is not in this Twilio account, ${stuck}`, saveAgain),
+    );
   const name = `The timer workspace "${TIMER_WORKSPACE_NAME}" (${timer.sid})`;
   if (!timer.workflowFound) {
-    return verdict('problem', manual(`${name} no longer has the timer workflow saved in the settings (${config.timerWorkflowSid ?? 'none'}), ${stuck}`, saveAgain));
+    return verdict(
+      'problem',
+      manual(`${name} no longer has the timer workflow saved in the settings (${config.timerWorkflowSid ?? 'none'}), ${stuck}`, saveAgain),
+    );
   }
   const gap = subscriptionGap(timer.callback.eventCallbackUrl, parseEventsFilter(timer.callback.eventsFilter), registeredUrl, TIMER_EVENTS);
   if (gap.where === 'unset') {
@@ -213,9 +238,16 @@ export function timerWorkspaceCheck(config: BridgeConfig, timer: TimerWorkspaceF
   }
   if (gap.where === 'elsewhere') return verdict('problem', elsewhereVerdict(`The events of ${name}`, timer.callback.eventCallbackUrl!, registeredUrl));
   if (gap.missing.length > 0) {
-    return verdict('problem', fixable(`${name} does not send ${listed(TIMER_EVENTS)}, ${stuck}`, `Apply setup: it adds ${listed(TIMER_EVENTS)} to its event filter.`));
+    return verdict(
+      'problem',
+      fixable(`${name} does not send ${listed(TIMER_EVENTS)}, ${stuck}`, `Apply setup: it adds ${listed(TIMER_EVENTS)} to its event filter.`),
+    );
   }
   if (gap.outdated) return verdict('warning', outdatedVerdict(`The events of ${name}`, timer.callback.eventCallbackUrl!, registeredUrl));
-  return verdict('ok', fine(`${name} sends ${listed(TIMER_EVENTS)} to ${webhookUrl}: an AI answer that has not come after ${config.aiAnswerTimeoutSeconds} s hands the conversation to humans.`));
+  return verdict(
+    'ok',
+    fine(
+      `${name} sends ${listed(TIMER_EVENTS)} to ${webhookUrl}: an AI answer that has not come after ${config.aiAnswerTimeoutSeconds} s hands the conversation to humans.`,
+    ),
+  );
 }
-

@@ -26,9 +26,18 @@ const studioAddress = (address: string, flowSid: string, enabled = true): Conver
 const flow = (digit: string, friendlyName: string, workflowSids: string[]): StudioFlow => ({
   sid: sid('FW', digit),
   friendlyName,
-  widgets: [{ name: 'Trigger', type: 'trigger', properties: {} }, ...workflowSids.map((w, i) => ({ name: `SendToFlex${i + 1}`, type: 'send-to-flex', properties: { workflow: w, channel: 'TC' } }))],
+  widgets: [
+    { name: 'Trigger', type: 'trigger', properties: {} },
+    ...workflowSids.map((w, i) => ({ name: `SendToFlex${i + 1}`, type: 'send-to-flex', properties: { workflow: w, channel: 'TC' } })),
+  ],
 });
-const facts = (over: Partial<WorkflowDiscoveryFacts> = {}): WorkflowDiscoveryFacts => ({ flexConfiguration: flexConfiguration(), addresses: [], studioFlows: [], flexFlows: [], ...over });
+const facts = (over: Partial<WorkflowDiscoveryFacts> = {}): WorkflowDiscoveryFacts => ({
+  flexConfiguration: flexConfiguration(),
+  addresses: [],
+  studioFlows: [],
+  flexFlows: [],
+  ...over,
+});
 
 describe('discoverWorkflow', () => {
   it("finds the workflow of Flex's target when nothing routes messaging elsewhere", () => {
@@ -41,7 +50,11 @@ describe('discoverWorkflow', () => {
 
   it("takes the Send to Flex widget of an address's Studio flow over Flex's target workflow, and says both", () => {
     const found = discoverWorkflow(
-      facts({ flexConfiguration: flexConfiguration({ targetWorkflowSid: ANYONE.sid }), addresses: [studioAddress('+15005550006', sid('FW', '1'))], studioFlows: [flow('1', 'Inbound', [MESSAGING.sid])] }),
+      facts({
+        flexConfiguration: flexConfiguration({ targetWorkflowSid: ANYONE.sid }),
+        addresses: [studioAddress('+15005550006', sid('FW', '1'))],
+        studioFlows: [flow('1', 'Inbound', [MESSAGING.sid])],
+      }),
       WORKFLOWS,
     );
     expect(found).toEqual({
@@ -52,8 +65,20 @@ describe('discoverWorkflow', () => {
   });
 
   it('takes a legacy Flex Flow task integration as evidence', () => {
-    const flexFlow = { sid: sid('FO', '1'), friendlyName: 'SMS', enabled: true, contactIdentity: '+1500', integrationType: 'task', workflowSid: MESSAGING.sid, studioFlowSid: null };
-    expect(discoverWorkflow(facts({ flexFlows: [flexFlow] }), WORKFLOWS)).toMatchObject({ kind: 'found', workflowSid: MESSAGING.sid, evidence: expect.stringContaining('Flex Flow "SMS"') });
+    const flexFlow = {
+      sid: sid('FO', '1'),
+      friendlyName: 'SMS',
+      enabled: true,
+      contactIdentity: '+1500',
+      integrationType: 'task',
+      workflowSid: MESSAGING.sid,
+      studioFlowSid: null,
+    };
+    expect(discoverWorkflow(facts({ flexFlows: [flexFlow] }), WORKFLOWS)).toMatchObject({
+      kind: 'found',
+      workflowSid: MESSAGING.sid,
+      evidence: expect.stringContaining('Flex Flow "SMS"'),
+    });
   });
 
   it('is a conflict when the addresses route to different workflows, naming each with its evidence', () => {
@@ -78,7 +103,12 @@ describe('discoverWorkflow', () => {
     };
     const result = discoverWorkflow(
       facts({
-        addresses: [webhook, studioAddress('+15005550001', sid('FW', '1')), studioAddress('+15005550002', sid('FW', '2')), studioAddress('+15005550003', sid('FW', '3'), false)],
+        addresses: [
+          webhook,
+          studioAddress('+15005550001', sid('FW', '1')),
+          studioAddress('+15005550002', sid('FW', '2')),
+          studioAddress('+15005550003', sid('FW', '3'), false),
+        ],
         studioFlows: [flow('1', 'No widget', []), flow('2', 'Other workspace', [sid('WW', 'e')])],
       }),
       WORKFLOWS,
@@ -95,7 +125,8 @@ describe('discoverWorkflow', () => {
   it('is no evidence on an account without Flex, Conversations addresses or Flex Flows', () => {
     expect(discoverWorkflow({ addresses: [], studioFlows: [], flexFlows: [] }, WORKFLOWS)).toEqual({
       kind: 'none',
-      reason: "The account's configuration names no workflow for Flex's messaging: this account has no Flex configuration; no Conversations address or Flex Flow routes to Flex.",
+      reason:
+        "The account's configuration names no workflow for Flex's messaging: this account has no Flex configuration; no Conversations address or Flex Flow routes to Flex.",
     });
   });
 });
@@ -104,8 +135,14 @@ describe('chooseWorkflow', () => {
   const found = { kind: 'found' as const, workflowSid: MESSAGING.sid, evidence: 'Send to Flex … routes to it.' };
 
   it('takes the form, else the saved choice, else the discovered one, else the only one', () => {
-    expect(chooseWorkflow(WORKFLOWS, { workflowSid: VOICE.sid, savedWorkflowSid: ANYONE.sid, discovery: found })).toEqual({ workflow: VOICE, why: 'It is the workflow named in the setup form.' });
-    expect(chooseWorkflow(WORKFLOWS, { savedWorkflowSid: ANYONE.sid, discovery: found })).toEqual({ workflow: ANYONE, why: 'It is the workflow chosen in the OpenCX settings.' });
+    expect(chooseWorkflow(WORKFLOWS, { workflowSid: VOICE.sid, savedWorkflowSid: ANYONE.sid, discovery: found })).toEqual({
+      workflow: VOICE,
+      why: 'It is the workflow named in the setup form.',
+    });
+    expect(chooseWorkflow(WORKFLOWS, { savedWorkflowSid: ANYONE.sid, discovery: found })).toEqual({
+      workflow: ANYONE,
+      why: 'It is the workflow chosen in the OpenCX settings.',
+    });
     expect(chooseWorkflow(WORKFLOWS, { discovery: found })).toEqual({ workflow: MESSAGING, why: found.evidence });
     expect(chooseWorkflow([VOICE], {})).toEqual({ workflow: VOICE, why: "It is the workspace's only workflow." });
   });
@@ -120,7 +157,9 @@ describe('chooseWorkflow', () => {
 
   it('says when the named or saved workflow is gone', () => {
     expect(chooseWorkflow(WORKFLOWS, { workflowSid: sid('WW', 'e') })).toMatchObject({ reason: expect.stringContaining(sid('WW', 'e')) });
-    expect(chooseWorkflow(WORKFLOWS, { savedWorkflowSid: sid('WW', 'e'), discovery: found })).toMatchObject({ reason: expect.stringMatching(/chosen in the OpenCX settings is not in the workspace/) });
+    expect(chooseWorkflow(WORKFLOWS, { savedWorkflowSid: sid('WW', 'e'), discovery: found })).toMatchObject({
+      reason: expect.stringMatching(/chosen in the OpenCX settings is not in the workspace/),
+    });
     expect(chooseWorkflow([], {})).toMatchObject({ reason: expect.stringMatching(/no workflow/) });
   });
 });
@@ -131,8 +170,13 @@ describe('the Flex Conversations service', () => {
   const names = { [FLEX]: 'Flex Chat Service', [OTHER]: 'Default Conversations Service' };
 
   it("is Flex's chat_service_instance_sid, else the account's default service", () => {
-    expect(flexConversationsService({ flexConfiguration: flexConfiguration(), defaultServiceSid: OTHER })).toEqual({ sid: FLEX, source: "Flex's configuration (chat_service_instance_sid)" });
-    expect(flexConversationsService({ flexConfiguration: flexConfiguration({ chatServiceSid: null }), defaultServiceSid: OTHER })).toMatchObject({ sid: OTHER });
+    expect(flexConversationsService({ flexConfiguration: flexConfiguration(), defaultServiceSid: OTHER })).toEqual({
+      sid: FLEX,
+      source: "Flex's configuration (chat_service_instance_sid)",
+    });
+    expect(flexConversationsService({ flexConfiguration: flexConfiguration({ chatServiceSid: null }), defaultServiceSid: OTHER })).toMatchObject({
+      sid: OTHER,
+    });
     expect(flexConversationsService({})).toBeUndefined();
   });
 
@@ -146,7 +190,9 @@ describe('the Flex Conversations service', () => {
   it('warns when the saved service differs from Flex’s, with the fix', () => {
     const verdict = conversationsServiceVerdict({ savedSid: OTHER, flexConfiguration: flexConfiguration(), defaultServiceSid: FLEX, names });
     expect(verdict.status).toBe('warning');
-    expect(verdict.detail).toContain(`"Default Conversations Service" (${OTHER}) is not the one Flex uses: Flex's configuration (chat_service_instance_sid) names "Flex Chat Service" (${FLEX})`);
+    expect(verdict.detail).toContain(
+      `"Default Conversations Service" (${OTHER}) is not the one Flex uses: Flex's configuration (chat_service_instance_sid) names "Flex Chat Service" (${FLEX})`,
+    );
     expect(verdict.fix).toContain(`enter ${FLEX} as the Conversations service`);
   });
 
@@ -155,6 +201,9 @@ describe('the Flex Conversations service', () => {
       status: 'warning',
       fix: expect.stringContaining('Conversations → Manage → Defaults'),
     });
-    expect(conversationsServiceVerdict({ savedSid: FLEX, names })).toMatchObject({ status: 'warning', detail: expect.stringContaining('this account has no Flex configuration') });
+    expect(conversationsServiceVerdict({ savedSid: FLEX, names })).toMatchObject({
+      status: 'warning',
+      detail: expect.stringContaining('this account has no Flex configuration'),
+    });
   });
 });

@@ -53,12 +53,14 @@ function messagingEvidence(facts: WorkflowDiscoveryFacts): { evidence: Evidence[
     if (!auto?.enabled) continue;
     const forWhat = `for address ${address.address}`;
     if (auto.type === 'studio' && auto.studioFlowSid) throughFlow(auto.studioFlowSid, forWhat);
-    else if (auto.type === 'webhook') silent.push(`address ${address.address} hands its conversations to the webhook ${auto.webhookUrl ?? '(none)'}, which chooses the workflow itself`);
+    else if (auto.type === 'webhook')
+      silent.push(`address ${address.address} hands its conversations to the webhook ${auto.webhookUrl ?? '(none)'}, which chooses the workflow itself`);
   }
   for (const flow of facts.flexFlows.filter((f) => f.enabled)) {
     const forWhat = `for Flex Flow "${flow.friendlyName}" (${flow.sid})`;
     if (flow.integrationType === 'studio' && flow.studioFlowSid) throughFlow(flow.studioFlowSid, forWhat);
-    else if (flow.workflowSid) evidence.push({ workflowSid: flow.workflowSid, sentence: `the task integration of Flex Flow "${flow.friendlyName}" (${flow.sid})` });
+    else if (flow.workflowSid)
+      evidence.push({ workflowSid: flow.workflowSid, sentence: `the task integration of Flex Flow "${flow.friendlyName}" (${flow.sid})` });
   }
   return { evidence, silent };
 }
@@ -85,7 +87,9 @@ const capitalised = (text: string): string => text.charAt(0).toUpperCase() + tex
 export function discoverWorkflow(facts: WorkflowDiscoveryFacts, workflows: readonly WorkflowSummary[]): WorkflowDiscovery {
   const inWorkspace = (sid: string): boolean => workflows.some((w) => w.sid === sid);
   const { evidence, silent } = messagingEvidence(facts);
-  const elsewhere = evidence.filter((e) => !inWorkspace(e.workflowSid)).map((e) => `${e.sentence} names workflow ${e.workflowSid}, which is not in the workspace`);
+  const elsewhere = evidence
+    .filter((e) => !inWorkspace(e.workflowSid))
+    .map((e) => `${e.sentence} names workflow ${e.workflowSid}, which is not in the workspace`);
   const usable = evidence.filter((e) => inWorkspace(e.workflowSid));
   const target = facts.flexConfiguration?.targetWorkflowSid ?? undefined;
   const bySid = new Map<string, string[]>();
@@ -101,14 +105,19 @@ export function discoverWorkflow(facts: WorkflowDiscoveryFacts, workflows: reado
   }
   if (bySid.size === 1) {
     const [[sid, sentences]] = [...bySid];
-    const targetNote = target && target !== sid && inWorkspace(target) ? ` Flex's configuration names ${named(target, workflows)} as its target workflow, but messaging does not go there.` : '';
+    const targetNote =
+      target && target !== sid && inWorkspace(target)
+        ? ` Flex's configuration names ${named(target, workflows)} as its target workflow, but messaging does not go there.`
+        : '';
     return { kind: 'found', workflowSid: sid, evidence: `${capitalised(summary(sentences))} routes to it.${targetNote}` };
   }
   if (target && inWorkspace(target)) {
     return { kind: 'found', workflowSid: target, evidence: "Flex's configuration names it as its target workflow (taskrouter_target_workflow_sid)." };
   }
   const looked = [
-    ...(facts.flexConfiguration ? [target ? `Flex's target workflow ${target} is not in the workspace` : "Flex's configuration names no target workflow"] : ['this account has no Flex configuration']),
+    ...(facts.flexConfiguration
+      ? [target ? `Flex's target workflow ${target} is not in the workspace` : "Flex's configuration names no target workflow"]
+      : ['this account has no Flex configuration']),
     ...(facts.addresses.length === 0 && facts.flexFlows.length === 0 ? ['no Conversations address or Flex Flow routes to Flex'] : []),
     ...silent,
     ...elsewhere,
@@ -128,14 +137,17 @@ export interface WorkflowPick {
 
 export type WorkflowChoice<W extends WorkflowSummary = WorkflowSummary> = { workflow: W; why: string } | { reason: string; fix: string };
 
-const PICK_FIX = 'Pick the workflow that routes your inbound conversations in the OpenCX settings (Workflow) and click Test & Save, or name it in the setup form (workflowSid).';
+const PICK_FIX =
+  'Pick the workflow that routes your inbound conversations in the OpenCX settings (Workflow) and click Test & Save, or name it in the setup form (workflowSid).';
 
 /** The setup form's workflow, else the saved one, else the discovered one, else the workspace's only one. */
 export function chooseWorkflow<W extends WorkflowSummary>(workflows: readonly W[], pick: WorkflowPick): WorkflowChoice<W> {
   const find = (sid: string): W | undefined => workflows.find((w) => w.sid === sid);
   if (pick.workflowSid) {
     const named = find(pick.workflowSid);
-    return named ? { workflow: named, why: 'It is the workflow named in the setup form.' } : { reason: `Workflow ${pick.workflowSid} is not in the workspace.`, fix: "Pick one of the workspace's workflows." };
+    return named
+      ? { workflow: named, why: 'It is the workflow named in the setup form.' }
+      : { reason: `Workflow ${pick.workflowSid} is not in the workspace.`, fix: "Pick one of the workspace's workflows." };
   }
   if (pick.savedWorkflowSid) {
     const saved = find(pick.savedWorkflowSid);
@@ -150,11 +162,15 @@ export function chooseWorkflow<W extends WorkflowSummary>(workflows: readonly W[
   }
   if (workflows.length === 1) return { workflow: workflows[0], why: "It is the workspace's only workflow." };
   if (workflows.length === 0) {
-    return { reason: 'The workspace has no workflow, so no task is routed to anyone.', fix: 'Create the workflow that routes your inbound tasks (Flex creates "Assign to Anyone").' };
+    return {
+      reason: 'The workspace has no workflow, so no task is routed to anyone.',
+      fix: 'Create the workflow that routes your inbound tasks (Flex creates "Assign to Anyone").',
+    };
   }
   const because = discovery && discovery.kind !== 'found' ? ` ${discovery.reason}` : '';
   return { reason: `The workspace has ${workflows.length} workflows and it is unclear which one routes your inbound conversations.${because}`, fix: PICK_FIX };
 }
 
 /** The sentence a check opens with: which workflow it looked at, and why that one. */
-export const workflowLookedAt = (choice: { workflow: WorkflowSummary; why: string }): string => `Workflow "${choice.workflow.friendlyName}" (${choice.workflow.sid}): ${choice.why}`;
+export const workflowLookedAt = (choice: { workflow: WorkflowSummary; why: string }): string =>
+  `Workflow "${choice.workflow.friendlyName}" (${choice.workflow.sid}): ${choice.why}`;

@@ -35,7 +35,11 @@ describe('workflow filters', () => {
   const defaultAll = { filter_friendly_name: 'Everything else', expression: '1==1', targets: [{ queue: HUMAN_QUEUE }] };
   it('is ok with handedOff above the AI filter', () => {
     const facts = routing([voiceFilter, handedOffFilter, aiFilter]);
-    expect(workflowFiltersCheck(facts)).toMatchObject({ id: 'workflow_filters', status: 'ok', detail: expect.stringMatching(/"Handed off" comes before .*"OpenCX AI"/) });
+    expect(workflowFiltersCheck(facts)).toMatchObject({
+      id: 'workflow_filters',
+      status: 'ok',
+      detail: expect.stringMatching(/"Handed off" comes before .*"OpenCX AI"/),
+    });
     expect(workflowConfigurationUpdate(facts.workflows[0].configuration, facts, HUMAN_QUEUE, AI_QUEUE)).toBeUndefined();
   });
 
@@ -52,7 +56,11 @@ describe('workflow filters', () => {
     expect(workflowConfigurationUpdate(facts.workflows[0].configuration, facts, HUMAN_QUEUE, AI_QUEUE)).toEqual({
       configuration: {
         task_routing: {
-          filters: [{ filter_friendly_name: 'OpenCX: handed off to humans', expression: 'handedOff == true', targets: [{ queue: HUMAN_QUEUE }] }, voiceFilter, aiFilter],
+          filters: [
+            { filter_friendly_name: 'OpenCX: handed off to humans', expression: 'handedOff == true', targets: [{ queue: HUMAN_QUEUE }] },
+            voiceFilter,
+            aiFilter,
+          ],
           default_filter: { queue: HUMAN_QUEUE },
         },
       },
@@ -70,7 +78,10 @@ describe('workflow filters', () => {
     });
     expect(workflowFiltersCheck(facts).needs).toBeUndefined();
     const update = workflowConfigurationUpdate(facts.workflows[0].configuration, facts, undefined, AI_QUEUE)!;
-    expect(update.configuration.task_routing).toEqual({ filters: [voiceFilter, handedOffFilter, aiFilter, { ...aiFilter, filter_friendly_name: 'AI 2' }], default_filter: { queue: HUMAN_QUEUE } });
+    expect(update.configuration.task_routing).toEqual({
+      filters: [voiceFilter, handedOffFilter, aiFilter, { ...aiFilter, filter_friendly_name: 'AI 2' }],
+      default_filter: { queue: HUMAN_QUEUE },
+    });
     expect(update.changes).toEqual(['moved "Handed off" above "OpenCX AI"']);
     const fixed = { ...facts, workflows: [{ ...facts.workflows[0], configuration: update.configuration }] };
     expect(workflowFiltersCheck(fixed).status).toBe('ok');
@@ -79,7 +90,11 @@ describe('workflow filters', () => {
 
   it('finds the AI filter through the configured AI queue too', () => {
     const facts = routing([{ ...voiceFilter, targets: [{ queue: HUMAN_QUEUE }] }, handedOffFilter], { aiQueueSid: HUMAN_QUEUE, queues: [] });
-    expect(workflowFiltersCheck(facts)).toMatchObject({ status: 'problem', detail: expect.stringMatching(/sends handed-off tasks back to the AI/), autoFixable: false });
+    expect(workflowFiltersCheck(facts)).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(/sends handed-off tasks back to the AI/),
+      autoFixable: false,
+    });
   });
 
   it('without an AI filter: a problem Apply fixes, adding it just below the handedOff filter, to the AI queue it has', () => {
@@ -100,28 +115,47 @@ describe('workflow filters', () => {
 
   it('without an AI queue: the fix says Apply creates one; the filter targets the queue created', () => {
     const facts = routing([handedOffFilter], { queues: [{ sid: HUMAN_QUEUE, friendlyName: 'Support', targetWorkers: "role == 'agent'" }] });
-    expect(workflowFiltersCheck(facts)).toMatchObject({ status: 'problem', fix: expect.stringContaining(`a new queue "OpenCX AI" whose Target Workers are the AI workers (${AI_QUEUE_TARGET_WORKERS})`), autoFixable: true });
+    expect(workflowFiltersCheck(facts)).toMatchObject({
+      status: 'problem',
+      fix: expect.stringContaining(`a new queue "OpenCX AI" whose Target Workers are the AI workers (${AI_QUEUE_TARGET_WORKERS})`),
+      autoFixable: true,
+    });
     expect(workflowConfigurationUpdate(facts.workflows[0].configuration, facts, undefined, undefined)).toBeUndefined();
     const update = workflowConfigurationUpdate(facts.workflows[0].configuration, facts, undefined, NEW_QUEUE)!;
-    expect(update.configuration.task_routing).toMatchObject({ filters: [handedOffFilter, { filter_friendly_name: 'OpenCX: AI agent', targets: [{ queue: NEW_QUEUE }] }] });
+    expect(update.configuration.task_routing).toMatchObject({
+      filters: [handedOffFilter, { filter_friendly_name: 'OpenCX: AI agent', targets: [{ queue: NEW_QUEUE }] }],
+    });
   });
 
   it('adds both filters in one configuration, handedOff first, and never the AI filter without a handedOff filter above it', () => {
     const facts = routing([voiceFilter]);
     expect(workflowFiltersCheck(facts)).toMatchObject({
       status: 'problem',
-      fix: expect.stringMatching(/adds the filter "OpenCX: handed off to humans" .* at the top of the workflow, and just below it the filter "OpenCX: AI agent"/),
+      fix: expect.stringMatching(
+        /adds the filter "OpenCX: handed off to humans" .* at the top of the workflow, and just below it the filter "OpenCX: AI agent"/,
+      ),
       needs: 'humanQueueSid',
     });
     expect(workflowConfigurationUpdate(facts.workflows[0].configuration, facts, undefined, AI_QUEUE)).toBeUndefined();
     const update = workflowConfigurationUpdate(facts.workflows[0].configuration, facts, HUMAN_QUEUE, AI_QUEUE)!;
-    expect((update.configuration.task_routing as { filters: { filter_friendly_name: string }[] }).filters.map((f) => f.filter_friendly_name)).toEqual(['OpenCX: handed off to humans', 'OpenCX: AI agent', 'Voice']);
+    expect((update.configuration.task_routing as { filters: { filter_friendly_name: string }[] }).filters.map((f) => f.filter_friendly_name)).toEqual([
+      'OpenCX: handed off to humans',
+      'OpenCX: AI agent',
+      'Voice',
+    ]);
     expect(update.changes).toHaveLength(2);
   });
 
-  it('an AI queue saved in the settings but gone: the missing AI filter is the admin\'s to fix first', () => {
-    const facts = routing([handedOffFilter], { aiQueueSid: NEW_QUEUE, queues: [{ sid: HUMAN_QUEUE, friendlyName: 'Support', targetWorkers: "role == 'agent'" }] });
-    expect(workflowFiltersCheck(facts)).toMatchObject({ status: 'problem', fix: expect.stringMatching(/pick an existing queue or clear the AI queue/), autoFixable: false });
+  it("an AI queue saved in the settings but gone: the missing AI filter is the admin's to fix first", () => {
+    const facts = routing([handedOffFilter], {
+      aiQueueSid: NEW_QUEUE,
+      queues: [{ sid: HUMAN_QUEUE, friendlyName: 'Support', targetWorkers: "role == 'agent'" }],
+    });
+    expect(workflowFiltersCheck(facts)).toMatchObject({
+      status: 'problem',
+      fix: expect.stringMatching(/pick an existing queue or clear the AI queue/),
+      autoFixable: false,
+    });
   });
 
   it('is a problem it cannot fix when the workflow is ambiguous', () => {
@@ -131,7 +165,7 @@ describe('workflow filters', () => {
 });
 
 describe('humanQueueProblem', () => {
-  it('accepts a human queue of the workspace and refuses an unknown or the AI\'s', () => {
+  it("accepts a human queue of the workspace and refuses an unknown or the AI's", () => {
     const facts = routing([]);
     expect(humanQueueProblem(HUMAN_QUEUE, facts, WS)).toBeUndefined();
     expect(humanQueueProblem('WQ' + 'f'.repeat(32), facts, WS)).toMatchObject({ status: 400, code: 'not_found', field: 'humanQueueSid' });

@@ -59,7 +59,8 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
   const choice = chooseWorkflow(routing.workflows, routing);
   if (!('workflow' in choice)) return check('workflow_filters', 'Workflow filters', 'problem', manual(choice.reason, choice.fix));
   // Every verdict opens with which workflow was looked at, and why that one.
-  const verdict = (status: CheckStatus, v: Verdict): Check => check('workflow_filters', 'Workflow filters', status, { ...v, detail: `${workflowLookedAt(choice)} ${v.detail}` });
+  const verdict = (status: CheckStatus, v: Verdict): Check =>
+    check('workflow_filters', 'Workflow filters', status, { ...v, detail: `${workflowLookedAt(choice)} ${v.detail}` });
   const workflow = `Workflow "${choice.workflow.friendlyName}" (${choice.workflow.sid})`;
   const { filters, handedOff, ai } = filterPositions(choice.workflow, routing);
   const aiQueue = aiQueueFor(routing.queues, routing.aiQueueSid);
@@ -69,21 +70,21 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
       ? `the filter "${AI_FILTER_NAME}" (${AI_FILTER_EXPRESSION} → ${aiQueue ? `the AI queue ${queueName(aiQueue)}` : `a new queue "${AI_QUEUE_NAME}" whose Target Workers are the AI workers (${AI_QUEUE_TARGET_WORKERS})`})`
       : undefined;
   if (handedOff < 0) {
-    return verdict(
-      'problem',
-      {
-        ...fixable(
-          `${workflow} has no ${HANDOFF_EXPRESSION} filter, so a task the AI hands off has nowhere to go.`,
-          `Choose your human agents' queue and apply setup: it adds the filter "${HANDOFF_FILTER_NAME}" (${HANDOFF_EXPRESSION} → that queue) at the top of the workflow${aiFilterAdded ? `, and just below it ${aiFilterAdded}` : ''}.`,
-        ),
-        needs: 'humanQueueSid',
-      },
-    );
+    return verdict('problem', {
+      ...fixable(
+        `${workflow} has no ${HANDOFF_EXPRESSION} filter, so a task the AI hands off has nowhere to go.`,
+        `Choose your human agents' queue and apply setup: it adds the filter "${HANDOFF_FILTER_NAME}" (${HANDOFF_EXPRESSION} → that queue) at the top of the workflow${aiFilterAdded ? `, and just below it ${aiFilterAdded}` : ''}.`,
+      ),
+      needs: 'humanQueueSid',
+    });
   }
   if (routesToAi(filters[handedOff], aiQueueSids(routing.queues, routing.aiQueueSid), routing.aiWorkerSids)) {
     return verdict(
       'problem',
-      manual(`${workflow} sends handed-off tasks back to the AI: the filter ${filterName(filters[handedOff])} targets the AI's queue.`, "Point that filter at your human agents' queue."),
+      manual(
+        `${workflow} sends handed-off tasks back to the AI: the filter ${filterName(filters[handedOff])} targets the AI's queue.`,
+        "Point that filter at your human agents' queue.",
+      ),
     );
   }
   if (ai >= 0 && handedOff > ai) {
@@ -101,7 +102,10 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
       'problem',
       aiFilterAdded
         ? fixable(found, `Apply setup: it adds ${aiFilterAdded} just below ${filterName(filters[handedOff])}.`)
-        : manual(found, 'The AI queue saved in the settings is not in the workspace: in the OpenCX settings, pick an existing queue or clear the AI queue and click Test & Save, then apply setup.'),
+        : manual(
+            found,
+            'The AI queue saved in the settings is not in the workspace: in the OpenCX settings, pick an existing queue or clear the AI queue and click Test & Save, then apply setup.',
+          ),
     );
   }
   return verdict('ok', fine(`In ${workflow}, ${filterName(filters[handedOff])} comes before the AI's filter ${filterName(filters[ai])}.`));
@@ -167,7 +171,9 @@ export function aiQueueCheck(aiQueueSid: string, queues: readonly TaskQueueSumma
         'ai_queue',
         'AI queue',
         'problem',
-        manual(`The AI queue ${aiQueueSid} saved in the settings is not in the workspace.`, 'In the OpenCX settings, pick an existing queue or clear the AI queue, and click Test & Save.'),
+        manual(
+          `The AI queue ${aiQueueSid} saved in the settings is not in the workspace.`,
+          'In the OpenCX settings, pick an existing queue or clear the AI queue, and click Test & Save.',
+        ),
       );
 }
-

@@ -1,7 +1,14 @@
 import type { ConversationMessage } from '../../common/twilio';
 import { answerKey, answeredAfter } from './answer';
 
-const msg = (sid: string, role?: string): ConversationMessage => ({ sid, author: role ? 'AI Support Agent' : 'customer', body: sid, attributes: role ? { opencx: { role } } : {}, sentAt: 0, index: 0 });
+const msg = (sid: string, role?: string): ConversationMessage => ({
+  sid,
+  author: role ? 'AI Support Agent' : 'customer',
+  body: sid,
+  attributes: role ? { opencx: { role } } : {},
+  sentAt: 0,
+  index: 0,
+});
 
 describe('answeredAfter (the watchdog: did the AI answer the message it owes?)', () => {
   test('an AI answer after the message counts', () => {
@@ -68,11 +75,29 @@ describe('askAi', () => {
   });
 
   test("a 429 on every key is rate-limited, with OpenCX's wait, never a refusal", async () => {
-    await expect(askAi('s1', 'hi', depsWith(async () => Promise.reject(new OpenCxError('429', 429, 42_000))))).resolves.toMatchObject({ kind: 'rate-limited', retryAfterMs: 42_000 });
+    await expect(
+      askAi(
+        's1',
+        'hi',
+        depsWith(async () => Promise.reject(new OpenCxError('429', 429, 42_000))),
+      ),
+    ).resolves.toMatchObject({ kind: 'rate-limited', retryAfterMs: 42_000 });
   });
 
   test('a timeout is pending (the answer may come by webhook); a 503 is refused', async () => {
-    await expect(askAi('s1', 'hi', depsWith(async () => Promise.reject(new OpenCxError('timed out', undefined))))).resolves.toMatchObject({ kind: 'pending' });
-    await expect(askAi('s1', 'hi', depsWith(async () => Promise.reject(new OpenCxError('503', 503))))).resolves.toMatchObject({ kind: 'refused' });
+    await expect(
+      askAi(
+        's1',
+        'hi',
+        depsWith(async () => Promise.reject(new OpenCxError('timed out', undefined))),
+      ),
+    ).resolves.toMatchObject({ kind: 'pending' });
+    await expect(
+      askAi(
+        's1',
+        'hi',
+        depsWith(async () => Promise.reject(new OpenCxError('503', 503))),
+      ),
+    ).resolves.toMatchObject({ kind: 'refused' });
   });
 });

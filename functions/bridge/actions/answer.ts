@@ -58,17 +58,31 @@ export async function askAi(sessionId: string, text: string, deps: BridgeDeps): 
  * Posts an AI answer unless the other path already did (a Sync claim on the answer's key), then
  * hands off if the AI asked to. A post that fails gives the claim back for OpenCX's retry.
  */
-export async function deliverAnswer(conversationSid: string, known: KnownRecord, next: AfterAnswer, deps: BridgeDeps, options: { claimed?: boolean } = {}): Promise<Outcome> {
+export async function deliverAnswer(
+  conversationSid: string,
+  known: KnownRecord,
+  next: AfterAnswer,
+  deps: BridgeDeps,
+  options: { claimed?: boolean } = {},
+): Promise<Outcome> {
   const sessionId = known.record.sessionId!;
   const reply = next.next === 'reply' ? next.reply : next.request.reply;
-  const posting = reply ? postClaimedAnswer(conversationSid, sessionId, { answerId: next.answerId, text: reply }, deps, options) : Promise.resolve('none' as const);
+  const posting = reply
+    ? postClaimedAnswer(conversationSid, sessionId, { answerId: next.answerId, text: reply }, deps, options)
+    : Promise.resolve('none' as const);
   if (next.next === 'handoff') {
     const [posted, handed] = await Promise.all([posting, handOff(conversationSid, known, next.request, deps, {}, posting)]);
     return { ...handed, reply: posted };
   }
   const posted = await posting;
   if (posted === 'failed') {
-    return handOff(conversationSid, known, { reason: 'AI reply could not be delivered', summary: 'The AI answered, but its reply could not be posted into the conversation.' }, deps, { reply: posted });
+    return handOff(
+      conversationSid,
+      known,
+      { reason: 'AI reply could not be delivered', summary: 'The AI answered, but its reply could not be posted into the conversation.' },
+      deps,
+      { reply: posted },
+    );
   }
   return { outcome: posted === 'duplicate' ? 'already-answered' : 'replied', sessionId, reply: posted };
 }
@@ -91,7 +105,14 @@ export async function postClaimedAnswer(
  * Slow path: a timer that TaskRouter fires after `aiAnswerTimeoutSeconds`; it names the newest
  * customer message the AI owes an answer to.
  */
-export async function awaitAnswer(conversationSid: string, known: KnownRecord, messageSid: string, deps: BridgeDeps, detail: Record<string, unknown>, resent = false): Promise<Outcome> {
+export async function awaitAnswer(
+  conversationSid: string,
+  known: KnownRecord,
+  messageSid: string,
+  deps: BridgeDeps,
+  detail: Record<string, unknown>,
+  resent = false,
+): Promise<Outcome> {
   const { timerWorkspaceSid, timerWorkflowSid, aiAnswerTimeoutSeconds } = deps.config;
   const sessionId = known.record.sessionId!;
   if (!timerWorkspaceSid || !timerWorkflowSid) {
@@ -130,9 +151,15 @@ export async function checkAnswered(conversationSid: string, known: KnownRecord,
     }
   }
   const seconds = deps.config.aiAnswerTimeoutSeconds;
-  return handOff(conversationSid, known, aiUnavailable(`The AI assistant did not answer within ${seconds} seconds. The customer's messages are in the conversation.`), deps, {
-    watchdog: true,
-  });
+  return handOff(
+    conversationSid,
+    known,
+    aiUnavailable(`The AI assistant did not answer within ${seconds} seconds. The customer's messages are in the conversation.`),
+    deps,
+    {
+      watchdog: true,
+    },
+  );
 }
 
 /**

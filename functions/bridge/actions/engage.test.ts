@@ -1,7 +1,14 @@
 import type { ConversationMessage } from '../../common/twilio';
 import { ENGAGE_HISTORY, newestCustomerMessages, opencxChannel } from './engage';
 
-const message = (i: number, author = 'customer', body = `message ${i}`): ConversationMessage => ({ sid: `IM${i}`, author, body, attributes: {}, sentAt: i * 1000, index: i });
+const message = (i: number, author = 'customer', body = `message ${i}`): ConversationMessage => ({
+  sid: `IM${i}`,
+  author,
+  body,
+  attributes: {},
+  sentAt: i * 1000,
+  index: i,
+});
 const isCustomer = (m: ConversationMessage) => m.author === 'customer';
 
 describe('newestCustomerMessages (what a first answer is sent)', () => {

@@ -23,7 +23,15 @@ const SESSION_CREATE_MS = 3000;
 
 /** OpenCX channel type for a Flex channelType. */
 export function opencxChannel(channelType: unknown): string {
-  const known: Record<string, string> = { sms: 'sms', whatsapp: 'whatsapp', web: 'web', chat: 'web', messenger: 'messenger', instagram: 'instagram', email: 'email' };
+  const known: Record<string, string> = {
+    sms: 'sms',
+    whatsapp: 'whatsapp',
+    web: 'web',
+    chat: 'web',
+    messenger: 'messenger',
+    instagram: 'instagram',
+    email: 'email',
+  };
   return typeof channelType === 'string' ? (known[channelType.toLowerCase()] ?? 'api') : 'api';
 }
 
@@ -54,7 +62,9 @@ export async function startSession(d: Omit<Engage, 'action'>, claimed: KnownReco
   let candidates: ConversationMessage[];
   try {
     const [newestFirst] = await Promise.all([
-      undefinedIfNotFound(deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, d.conversationSid, { order: 'desc', limit: ENGAGE_HISTORY.scanned })),
+      undefinedIfNotFound(
+        deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, d.conversationSid, { order: 'desc', limit: ENGAGE_HISTORY.scanned }),
+      ),
       recordInsight(deps, { type: 'engage', at: new Date(record.claimedAt).toISOString(), conversationSid: d.conversationSid, taskSid: d.taskSid }),
     ]);
     if (!newestFirst) return abandon(d, deps);
@@ -101,7 +111,13 @@ export async function startSession(d: Omit<Engage, 'action'>, claimed: KnownReco
   const outcome = handback ? 'resumed' : 'engaged';
   if (fresh.length === 0) return { outcome, sessionId, sent: 0 };
   const text = fresh.map((m) => m.body).join('\n');
-  const result = await answerCustomer(d.conversationSid, engaged, text, deps, fresh.map((m) => m.sid));
+  const result = await answerCustomer(
+    d.conversationSid,
+    engaged,
+    text,
+    deps,
+    fresh.map((m) => m.sid),
+  );
   return { ...result, outcome: `${outcome}+${result.outcome}`, sent: fresh.length };
 }
 
@@ -112,11 +128,15 @@ export async function startSession(d: Omit<Engage, 'action'>, claimed: KnownReco
 async function tellAiOfHandback(sessionId: string, handback: Handback, deps: BridgeDeps): Promise<void> {
   const deadline = new Deadline(Math.max(0, deps.deadline.remaining() - deps.afterAnswerReserveMs));
   await Promise.all([
-    deps.opencx.sendAgentNote(sessionId, handbackNote(handback), undefined, deadline).catch((error: unknown) => deps.warn('could not tell the AI of the handback', { error: String(error), sessionId })),
+    deps.opencx
+      .sendAgentNote(sessionId, handbackNote(handback), undefined, deadline)
+      .catch((error: unknown) => deps.warn('could not tell the AI of the handback', { error: String(error), sessionId })),
     handback.previousSessionId
       ? deps.opencx
           .updateSessionStatus(handback.previousSessionId, 'closed_unresolved', deadline)
-          .catch((error: unknown) => deps.warn('could not close the OpenCX session of the human part', { error: String(error), sessionId: handback.previousSessionId }))
+          .catch((error: unknown) =>
+            deps.warn('could not close the OpenCX session of the human part', { error: String(error), sessionId: handback.previousSessionId }),
+          )
       : undefined,
   ]);
 }
@@ -137,7 +157,17 @@ export function newestCustomerMessages(newestFirst: ConversationMessage[], isCus
 /** The task names a conversation that does not exist (a permanent 404): no session, our claim goes, the task goes to humans. */
 async function abandon(d: Omit<Engage, 'action'>, deps: BridgeDeps): Promise<Outcome> {
   await deps.state.forget(d.conversationSid);
-  return decline({ action: 'decline', taskSid: d.taskSid, reservationSid: d.reservationSid, attributes: d.attributes, reason: `conversation ${d.conversationSid} does not exist` }, undefined, deps);
+  return decline(
+    {
+      action: 'decline',
+      taskSid: d.taskSid,
+      reservationSid: d.reservationSid,
+      attributes: d.attributes,
+      reason: `conversation ${d.conversationSid} does not exist`,
+    },
+    undefined,
+    deps,
+  );
 }
 
 /** The AI got a new reservation for a conversation it already holds (e.g. after a timeout). */
@@ -146,7 +176,12 @@ export async function reengage(d: { conversationSid: string; taskSid: string; re
   const sessionId = known?.record.sessionId;
   if (sessionId) {
     await deps.opencx
-      .sendAgentNote(sessionId, 'Flex re-offered the conversation to the AI.', flexSidsCustomData(d), new Deadline(Math.max(0, deps.deadline.remaining() - deps.afterAnswerReserveMs)))
+      .sendAgentNote(
+        sessionId,
+        'Flex re-offered the conversation to the AI.',
+        flexSidsCustomData(d),
+        new Deadline(Math.max(0, deps.deadline.remaining() - deps.afterAnswerReserveMs)),
+      )
       .catch((error: unknown) => deps.warn('could not record the new reservation on the OpenCX session', { error: String(error) }));
   }
   return { outcome: 'reengaged', sessionId };

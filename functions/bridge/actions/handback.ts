@@ -63,7 +63,8 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
         afterIndex: newest[0]?.index ?? -1,
         ...(known?.record.sessionId ? { previousSessionId: known.record.sessionId } : {}),
       };
-      if (!(await deps.state.beginHandback(conversationSid, handback, known))) return { outcome: 'already', reason: 'This conversation is already being handed back to the AI' };
+      if (!(await deps.state.beginHandback(conversationSid, handback, known)))
+        return { outcome: 'already', reason: 'This conversation is already being handed back to the AI' };
     }
   }
 

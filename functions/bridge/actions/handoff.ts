@@ -28,7 +28,13 @@ export async function handOff(
   before: Promise<unknown> = Promise.resolve(),
 ): Promise<Outcome> {
   const { record } = known;
-  const pending: PendingHandoff = { reason: request.reason, summary: request.summary, sentiment: request.sentiment, language: request.language, at: deps.now().toISOString() };
+  const pending: PendingHandoff = {
+    reason: request.reason,
+    summary: request.summary,
+    sentiment: request.sentiment,
+    language: request.language,
+    at: deps.now().toISOString(),
+  };
   // Round trip 1, all at once: the AI goes silent (only the caller that moves the phase hands off),
   // the task is read for its ETag, and OpenCX is asked for the language if nobody said it.
   const [won, task, language] = await Promise.all([
@@ -108,7 +114,12 @@ async function postCustomerNote(
  * re-routed by the write, or assigned to the AI (a Flex Interactions invite, since an accepted
  * reservation cannot be rejected). A task a human holds is left alone.
  */
-export async function routeToHumans(task: TaskSnapshot, reservationSid: string | undefined, attributes: Partial<HandoffAttributes>, deps: BridgeDeps): Promise<Routing> {
+export async function routeToHumans(
+  task: TaskSnapshot,
+  reservationSid: string | undefined,
+  attributes: Partial<HandoffAttributes>,
+  deps: BridgeDeps,
+): Promise<Routing> {
   const { taskrouter } = deps.twilio;
   const workspaceSid = deps.config.workspaceSid;
   let current = task;
@@ -153,7 +164,9 @@ async function transferAssignedTask(task: TaskSnapshot, attributes: Partial<Hand
     attributes: withHandoff(task, attributes),
   });
   // The AI's own task is done once humans have the invite: free the AI worker's capacity.
-  const accepted = (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).filter((r) => isAiPoolWorker(deps.config, r.workerSid));
+  const accepted = (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).filter((r) =>
+    isAiPoolWorker(deps.config, r.workerSid),
+  );
   for (const reservation of accepted) {
     await deps.twilio.taskrouter
       .completeReservation(deps.config.workspaceSid, task.sid, reservation.sid)

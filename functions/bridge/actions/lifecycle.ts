@@ -21,17 +21,25 @@ export async function decline(d: Of<'decline'>, known: KnownRecord | undefined, 
   const task = await undefinedIfNotFound(taskrouter.fetchTask(workspaceSid, d.taskSid));
   if (!task) return { outcome: 'declined', reason: d.reason, released: 'left: the task does not exist' };
   const carriesHandoff = task.attributes.handedOff === true;
-  const rejectedByAiBefore = carriesHandoff && (await taskrouter.reservations(workspaceSid, task.sid, 'rejected')).some((r) => isAiPoolWorker(deps.config, r.workerSid));
+  const rejectedByAiBefore =
+    carriesHandoff && (await taskrouter.reservations(workspaceSid, task.sid, 'rejected')).some((r) => isAiPoolWorker(deps.config, r.workerSid));
   const step = declineStep({ carriesHandoff, rejectedByAiBefore });
   if (step === 'leave-to-time-out') {
-    deps.warn("the workflow offers handed-off tasks to the AI again: its handedOff == true filter must come before the AI's (Check setup)", { taskSid: d.taskSid, reservationSid: d.reservationSid });
+    deps.warn("the workflow offers handed-off tasks to the AI again: its handedOff == true filter must come before the AI's (Check setup)", {
+      taskSid: d.taskSid,
+      reservationSid: d.reservationSid,
+    });
     return { outcome: 'declined', reason: d.reason, released: 'left to time out' };
   }
   const pending = known?.record.handoff;
   const attributes =
     step === 'reject'
       ? {}
-      : handoffAttributes(pending ? { ...pending, sessionId: known?.record.sessionId, at: new Date(pending.at) } : { reason: 'AI cannot handle this task', summary: d.reason, at: deps.now() });
+      : handoffAttributes(
+          pending
+            ? { ...pending, sessionId: known?.record.sessionId, at: new Date(pending.at) }
+            : { reason: 'AI cannot handle this task', summary: d.reason, at: deps.now() },
+        );
   const released = await routeToHumans(task, d.reservationSid, attributes, deps);
   return { outcome: 'declined', reason: d.reason, released };
 }
@@ -41,7 +49,11 @@ export async function recordHuman(d: Of<'record-human'>, known: KnownRecord, dep
   await deps.state.update(d.conversationSid, (r) => ({ ...r, phase: 'human', taskSid, reservationSid, humanWorkerSid: d.workerSid }));
   const sessionId = known.record.sessionId;
   if (sessionId) {
-    const customData = { ...flexSidsCustomData({ taskSid, reservationSid, conversationSid: d.conversationSid }), flex_agent_sid: d.workerSid, flex_agent_name: d.workerName };
+    const customData = {
+      ...flexSidsCustomData({ taskSid, reservationSid, conversationSid: d.conversationSid }),
+      flex_agent_sid: d.workerSid,
+      flex_agent_name: d.workerName,
+    };
     await deps.opencx
       .sendAgentNote(sessionId, `Flex agent ${d.workerName} accepted the conversation.`, customData, new Deadline(deps.deadline.remaining()))
       .catch((error: unknown) => deps.warn('could not record the agent on the OpenCX session', { error: String(error) }));
@@ -57,7 +69,13 @@ export async function restoreAiWorker(d: Of<'restore-ai-worker'>, deps: BridgeDe
 
 export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   const { record } = known;
-  const recorded = recordInsight(deps, { type: 'end', at: deps.now().toISOString(), conversationSid: d.conversationSid, taskSid: d.taskSid, withAi: record.phase === 'ai' });
+  const recorded = recordInsight(deps, {
+    type: 'end',
+    at: deps.now().toISOString(),
+    conversationSid: d.conversationSid,
+    taskSid: d.taskSid,
+    withAi: record.phase === 'ai',
+  });
   if (record.sessionId) {
     const status = record.phase === 'ai' ? 'closed_resolved' : 'closed_unresolved';
     // Our state is cleared whatever OpenCX answers: the session is closed best-effort.

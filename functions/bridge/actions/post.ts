@@ -52,7 +52,13 @@ export async function postOnce(conversationSid: string, body: string, marker: Ou
 }
 
 /** Posts an AI reply, split into parts under Twilio's length limit, in order; false if a part failed. */
-export async function postAiReply(conversationSid: string, reply: string, answerKey: string, sessionId: string | undefined, deps: BridgeDeps): Promise<boolean> {
+export async function postAiReply(
+  conversationSid: string,
+  reply: string,
+  answerKey: string,
+  sessionId: string | undefined,
+  deps: BridgeDeps,
+): Promise<boolean> {
   const parts = replyParts(reply);
   for (const [index, part] of parts.entries()) {
     const key = parts.length === 1 ? answerKey : `${answerKey}#${index + 1}`;

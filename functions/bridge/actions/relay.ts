@@ -26,7 +26,15 @@ export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Pro
  * handoff (or a resend after OpenCX's rate limit, `since` the first attempt). A failure before
  * OpenCX took the message gives the claims back, so Twilio's retry of the same message resumes it.
  */
-export async function answerCustomer(conversationSid: string, known: KnownRecord, text: string, deps: BridgeDeps, claimed: string[], since?: number, resent = false): Promise<Outcome> {
+export async function answerCustomer(
+  conversationSid: string,
+  known: KnownRecord,
+  text: string,
+  deps: BridgeDeps,
+  claimed: string[],
+  since?: number,
+  resent = false,
+): Promise<Outcome> {
   const sentAt = since ?? deps.now().getTime();
   let turn: AiTurn;
   try {

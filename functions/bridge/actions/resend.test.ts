@@ -5,7 +5,10 @@ import { resend, resendLater } from './resend';
 // integration test's (test/integration/rate-limit.test.ts).
 
 const NOW = Date.parse('2026-12-02T07:00:00Z');
-const known: KnownRecord = { record: { workspaceSid: 'WS1', taskSid: 'WT1', reservationSid: 'WR1', phase: 'ai', claimedAt: 0, sessionId: 'session-1' }, revision: '1' };
+const known: KnownRecord = {
+  record: { workspaceSid: 'WS1', taskSid: 'WT1', reservationSid: 'WR1', phase: 'ai', claimedAt: 0, sessionId: 'session-1' },
+  revision: '1',
+};
 const owed = { text: 'Where is my parcel?', messageSids: ['IM1'], since: NOW - 10_000 };
 
 function deps(over: { createTask?: jest.Mock; claimOnce?: jest.Mock; timers?: boolean } = {}) {

@@ -16,7 +16,13 @@ export interface OwedText {
   since: number;
 }
 
-export async function resendLater(conversationSid: string, known: KnownRecord, owed: OwedText, rateLimited: { retryAfterMs?: number; error: string }, deps: BridgeDeps): Promise<Outcome> {
+export async function resendLater(
+  conversationSid: string,
+  known: KnownRecord,
+  owed: OwedText,
+  rateLimited: { retryAfterMs?: number; error: string },
+  deps: BridgeDeps,
+): Promise<Outcome> {
   const { timerWorkspaceSid, timerWorkflowSid, aiAnswerTimeoutSeconds } = deps.config;
   const sessionId = known.record.sessionId!;
   const next = afterRateLimit({

@@ -6,7 +6,11 @@ import { type ScriptedAnswer, scriptedTwilio, type ScriptedTwilio } from './scri
 const CONVERSATION_MESSAGES = '/conversations/v1/Services/IS1/Conversations/CH1/Messages';
 const MAP_ITEM = '/sync/v1/Services/IS1/Maps/m/Items/k';
 const item = { status: 200, body: { key: 'k', data: { ok: true }, revision: '3' } };
-const rateLimited = (retryAfterSeconds: string): ScriptedAnswer => ({ status: 429, headers: { 'Retry-After': retryAfterSeconds }, body: { code: 20429, message: 'Too Many Requests' } });
+const rateLimited = (retryAfterSeconds: string): ScriptedAnswer => ({
+  status: 429,
+  headers: { 'Retry-After': retryAfterSeconds },
+  body: { code: 20429, message: 'Too Many Requests' },
+});
 
 let twilio: ScriptedTwilio | undefined;
 afterEach(async () => {

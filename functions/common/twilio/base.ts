@@ -91,7 +91,11 @@ export abstract class TwilioProductApi {
   }
 
   /** A call the resource classes cannot make (IAM) or whose headers we need (ETag); ≥ 400 throws `{status, code}` like the library. */
-  protected rawRequest(what: string, opts: RequestOpts, policy: RetryPolicy = 'idempotent'): Promise<{ body: Record<string, unknown>; headers: Record<string, string> }> {
+  protected rawRequest(
+    what: string,
+    opts: RequestOpts,
+    policy: RetryPolicy = 'idempotent',
+  ): Promise<{ body: Record<string, unknown>; headers: Record<string, string> }> {
     return this.retry(async () => {
       const res = (await this.client.request(opts)) as { statusCode: number; body: unknown; headers: Record<string, string> };
       const body = typeof res.body === 'string' ? parseJsonObject(res.body) : ((res.body ?? {}) as Record<string, unknown>);

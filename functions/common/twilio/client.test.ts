@@ -4,7 +4,7 @@ import { createTwilioClient, parseRetryAfter, rewriteTwilioUrl } from './client'
 describe('createTwilioClient', () => {
   const credentials = { ACCOUNT_SID: 'AC' + '0'.repeat(32), AUTH_TOKEN: 'token', TWILIO_API_BASE_URL: 'http://127.0.0.1:4010' };
 
-  it('builds no client, deployed, for a base URL that is not Twilio\'s: no request can carry the credentials there', () => {
+  it("builds no client, deployed, for a base URL that is not Twilio's: no request can carry the credentials there", () => {
     expect(() => createTwilioClient({ ...credentials, DOMAIN_NAME: 'opencx-flex-4821-dev.twil.io' })).toThrow(RefusedApiUrlError);
   });
 

@@ -39,10 +39,14 @@ export async function scriptedTwilio(answers: ScriptedAnswer[], fallback: Script
       const advance = (ms: number) => {
         now += ms;
       };
-      const deadline = new Deadline(budgetMs, () => now, async (ms) => {
-        waits.push(ms);
-        advance(ms);
-      });
+      const deadline = new Deadline(
+        budgetMs,
+        () => now,
+        async (ms) => {
+          waits.push(ms);
+          advance(ms);
+        },
+      );
       return { apis: createTwilioApis({ ACCOUNT_SID: 'AC' + '0'.repeat(32), AUTH_TOKEN: 'token', TWILIO_API_BASE_URL: url }, deadline), deadline, advance };
     },
     close: () => {

@@ -23,7 +23,13 @@ export class StudioApi extends TwilioProductApi {
     const widgets = (Array.isArray(states) ? states : []).flatMap((state): StudioWidget[] => {
       if (!state || typeof state !== 'object') return [];
       const { name, type, properties } = state as Record<string, unknown>;
-      return [{ name: String(name ?? ''), type: String(type ?? ''), properties: properties && typeof properties === 'object' ? (properties as Record<string, unknown>) : {} }];
+      return [
+        {
+          name: String(name ?? ''),
+          type: String(type ?? ''),
+          properties: properties && typeof properties === 'object' ? (properties as Record<string, unknown>) : {},
+        },
+      ];
     });
     return { sid: flow.sid, friendlyName: flow.friendlyName ?? '', widgets };
   }

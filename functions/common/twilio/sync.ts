@@ -74,7 +74,12 @@ export class SyncApi extends TwilioProductApi {
 
   /** Every item of a map, oldest key first (at most `limit`); empty when the map does not exist. */
   async listMapItems<T>(serviceSid: string, map: string, limit: number): Promise<{ key: string; data: T }[]> {
-    const items = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems.list({ order: 'asc', limit, pageSize: Math.min(limit, SYNC_MAX_PAGE) }));
+    const items = await this.unlessNotFound(() =>
+      this.client.sync.v1
+        .services(serviceSid)
+        .syncMaps(map)
+        .syncMapItems.list({ order: 'asc', limit, pageSize: Math.min(limit, SYNC_MAX_PAGE) }),
+    );
     return (items ?? []).map((item) => ({ key: item.key, data: item.data as T }));
   }
 
@@ -160,7 +165,12 @@ export class SyncApi extends TwilioProductApi {
 
   /** The data of a map's newest items by key (keys that sort by time), at most `limit`; empty when the map does not exist. */
   async listNewestMapItems<T>(serviceSid: string, map: string, limit: number): Promise<T[]> {
-    const items = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems.list({ order: 'desc', limit, pageSize: Math.min(limit, SYNC_MAX_PAGE) }));
+    const items = await this.unlessNotFound(() =>
+      this.client.sync.v1
+        .services(serviceSid)
+        .syncMaps(map)
+        .syncMapItems.list({ order: 'desc', limit, pageSize: Math.min(limit, SYNC_MAX_PAGE) }),
+    );
     return (items ?? []).map((item) => item.data as T);
   }
 
@@ -183,7 +193,9 @@ export class SyncApi extends TwilioProductApi {
       }
       return false;
     };
-    let page: ItemPage | undefined = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems.page({ order: 'desc', pageSize: limits.pageSize }));
+    let page: ItemPage | undefined = await this.unlessNotFound(() =>
+      this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems.page({ order: 'desc', pageSize: limits.pageSize }),
+    );
     for (let pages = 1; page; pages++) {
       if (keep(page.instances)) return { items, complete: true };
       const current = page;

@@ -154,7 +154,11 @@ export class TaskRouterApi extends TwilioProductApi {
   /** Replaces the task's attributes if it is still at `etag`; 'conflict' when someone wrote first (412). */
   async updateTaskAttributes(workspaceSid: string, taskSid: string, attributes: object, etag: string): Promise<'updated' | 'conflict'> {
     try {
-      await this.retry(() => this.workspace(workspaceSid).tasks(taskSid).update({ attributes: JSON.stringify(attributes), ifMatch: etag }));
+      await this.retry(() =>
+        this.workspace(workspaceSid)
+          .tasks(taskSid)
+          .update({ attributes: JSON.stringify(attributes), ifMatch: etag }),
+      );
       return 'updated';
     } catch (error) {
       if (twilioStatus(error) === 412) return 'conflict';
@@ -204,10 +208,7 @@ export class TaskRouterApi extends TwilioProductApi {
   }
 
   /** Creates a task routed by the workflow; returns its SID. A lost answer is not retried (it would make a second task). */
-  async createTask(
-    workspaceSid: string,
-    task: { workflowSid: string; attributes: object; timeoutSeconds: number; taskChannel?: string },
-  ): Promise<string> {
+  async createTask(workspaceSid: string, task: { workflowSid: string; attributes: object; timeoutSeconds: number; taskChannel?: string }): Promise<string> {
     const created = await this.retry(
       () =>
         this.workspace(workspaceSid).tasks.create({
@@ -250,7 +251,11 @@ export class TaskRouterApi extends TwilioProductApi {
   }
 
   async updateWorkerAttributes(workspaceSid: string, workerSid: string, attributes: object): Promise<void> {
-    await this.retry(() => this.workspace(workspaceSid).workers(workerSid).update({ attributes: JSON.stringify(attributes) }));
+    await this.retry(() =>
+      this.workspace(workspaceSid)
+        .workers(workerSid)
+        .update({ attributes: JSON.stringify(attributes) }),
+    );
   }
 
   /** Deletes the worker; 'busy' when TaskRouter refuses because it holds a task (400), 'gone' when it was already deleted. */
@@ -261,7 +266,12 @@ export class TaskRouterApi extends TwilioProductApi {
   /** A lost answer is not retried: it would make a second worker. */
   async createWorker(workspaceSid: string, worker: { friendlyName: string; attributes: object; activitySid: string }): Promise<WorkerSummary> {
     const created = await this.retry(
-      () => this.workspace(workspaceSid).workers.create({ friendlyName: worker.friendlyName, attributes: JSON.stringify(worker.attributes), activitySid: worker.activitySid }),
+      () =>
+        this.workspace(workspaceSid).workers.create({
+          friendlyName: worker.friendlyName,
+          attributes: JSON.stringify(worker.attributes),
+          activitySid: worker.activitySid,
+        }),
       'not-processed-only',
     );
     return workerSummary(created);
@@ -273,7 +283,13 @@ export class TaskRouterApi extends TwilioProductApi {
 
   async listWorkerChannels(workspaceSid: string, workerSid: string): Promise<WorkerChannel[]> {
     const channels = await this.retry(() => this.workspace(workspaceSid).workers(workerSid).workerChannels.list({ limit: 50 }));
-    return channels.map((c) => ({ sid: c.sid, taskChannel: c.taskChannelUniqueName, capacity: c.configuredCapacity, available: c.available, assignedTasks: c.assignedTasks ?? 0 }));
+    return channels.map((c) => ({
+      sid: c.sid,
+      taskChannel: c.taskChannelUniqueName,
+      capacity: c.configuredCapacity,
+      available: c.available,
+      assignedTasks: c.assignedTasks ?? 0,
+    }));
   }
 
   async updateWorkerChannel(workspaceSid: string, workerSid: string, channelSid: string, update: { capacity?: number; available: boolean }): Promise<void> {
@@ -389,7 +405,10 @@ export class TaskRouterApi extends TwilioProductApi {
   }
 
   /** A lost answer is not retried: it would make a second workflow. */
-  async createWorkflow(workspaceSid: string, workflow: { friendlyName: string; configuration: object; taskReservationTimeout?: number }): Promise<WorkflowRouting> {
+  async createWorkflow(
+    workspaceSid: string,
+    workflow: { friendlyName: string; configuration: object; taskReservationTimeout?: number },
+  ): Promise<WorkflowRouting> {
     const created = await this.retry(
       () =>
         this.workspace(workspaceSid).workflows.create({

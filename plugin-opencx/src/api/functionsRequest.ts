@@ -3,7 +3,10 @@
 // `{ ok: true, ... }` or `{ ok: false, error: { code, message, field? } }`.
 import { format, strings } from '../strings';
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string }) => Promise<{
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string },
+) => Promise<{
   status: number;
   json(): Promise<unknown>;
 }>;

@@ -39,7 +39,12 @@ export function ExtraKeysField({ id, saved, kept, value, error, onChange, onRemo
               <Text as="span" fontFamily="fontFamilyCode">
                 {key.masked}
               </Text>
-              <Button variant="secondary" size="small" aria-label={format(strings.settingsExtraTokenRemoveLabel, { masked: key.masked })} onClick={() => onRemove(key.id)}>
+              <Button
+                variant="secondary"
+                size="small"
+                aria-label={format(strings.settingsExtraTokenRemoveLabel, { masked: key.masked })}
+                onClick={() => onRemove(key.id)}
+              >
                 {strings.settingsExtraTokenRemove}
               </Button>
             </Box>
@@ -47,7 +52,15 @@ export function ExtraKeysField({ id, saved, kept, value, error, onChange, onRemo
         </Box>
       ) : null}
       <Box marginTop="space40">
-        <SecretField id={id} name="opencxExtraTokens" label={strings.settingsExtraTokensAddLabel} error={error} value={value} placeholder="" onChange={onChange} />
+        <SecretField
+          id={id}
+          name="opencxExtraTokens"
+          label={strings.settingsExtraTokensAddLabel}
+          error={error}
+          value={value}
+          placeholder=""
+          onChange={onChange}
+        />
       </Box>
     </Box>
   );

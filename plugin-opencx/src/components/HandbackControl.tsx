@@ -49,7 +49,11 @@ export function HandbackControl({ client, taskSid, token }: HandbackControlProps
 
   const sending = state.step === 'sending';
   const error = state.step === 'editing' ? state.error : undefined;
-  const fieldError = tooLong ? format(strings.handbackInstructionTooLong, { max: MAX_INSTRUCTION_LENGTH }) : error?.field === 'instruction' ? error.message : undefined;
+  const fieldError = tooLong
+    ? format(strings.handbackInstructionTooLong, { max: MAX_INSTRUCTION_LENGTH })
+    : error?.field === 'instruction'
+      ? error.message
+      : undefined;
 
   const submit = async (): Promise<void> => {
     setState({ step: 'sending' });

@@ -40,7 +40,11 @@ export function HandoffHistory({ entries, now, locale }: HandoffHistoryProps): J
               <Text as="span" color="colorTextWeak">
                 ({absoluteTime(entry.since, locale)})
               </Text>
-              {entry.by ? <Text as="p">{format(strings.historyHandedBackBy, { agent: entry.by })}</Text> : entry.reason ? <Text as="p">{entry.reason}</Text> : null}
+              {entry.by ? (
+                <Text as="p">{format(strings.historyHandedBackBy, { agent: entry.by })}</Text>
+              ) : entry.reason ? (
+                <Text as="p">{entry.reason}</Text>
+              ) : null}
               {entry.instruction ? (
                 <Text as="p" color="colorTextWeak" wordBreak="break-word">
                   {format(strings.historyInstruction, { instruction: entry.instruction })}

@@ -97,7 +97,14 @@ export function TranslationsEditor({ id, rows, errors, error, onChange }: Transl
             const number = index + 1;
             const rowErrors = errors[row.key] ?? {};
             return (
-              <Box key={row.key} role="group" aria-label={format(strings.settingsTranslationLabel, { number })} display="flex" columnGap="space40" alignItems="flex-start">
+              <Box
+                key={row.key}
+                role="group"
+                aria-label={format(strings.settingsTranslationLabel, { number })}
+                display="flex"
+                columnGap="space40"
+                alignItems="flex-start"
+              >
                 <Box width="size20" flexShrink={0}>
                   <CodeField
                     id={translationControlId(id, row.key, 'language')}
@@ -118,7 +125,12 @@ export function TranslationsEditor({ id, rows, errors, error, onChange }: Transl
                   />
                 </Box>
                 <Box paddingTop="space70" flexShrink={0}>
-                  <Button variant="secondary" size="small" aria-label={format(strings.settingsTranslationRemoveLabel, { number })} onClick={() => remove(row.key)}>
+                  <Button
+                    variant="secondary"
+                    size="small"
+                    aria-label={format(strings.settingsTranslationRemoveLabel, { number })}
+                    onClick={() => remove(row.key)}
+                  >
                     {strings.settingsTranslationRemove}
                   </Button>
                 </Box>

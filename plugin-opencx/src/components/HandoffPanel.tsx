@@ -32,7 +32,17 @@ export function HandoffPanel({ attributes, now, locale, submitVerdict }: Handoff
   return handoff ? <HandoffDetails handoff={handoff} now={now} locale={locale} submitVerdict={submitVerdict} /> : null;
 }
 
-function HandoffDetails({ handoff, now, locale, submitVerdict }: { handoff: Handoff; now?: Date; locale?: string; submitVerdict?: SubmitVerdict }): JSX.Element {
+function HandoffDetails({
+  handoff,
+  now,
+  locale,
+  submitVerdict,
+}: {
+  handoff: Handoff;
+  now?: Date;
+  locale?: string;
+  submitVerdict?: SubmitVerdict;
+}): JSX.Element {
   const titleId = useUID();
   const currentTime = useNow(now);
   const { reason, summary, sentiment, language, handedOffAt, opencxSessionId } = handoff;

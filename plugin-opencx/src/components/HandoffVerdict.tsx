@@ -58,9 +58,21 @@ export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Elem
       <Question label={strings.verdictNeeded} value={needed} disabled={saving} onAnswer={(value) => answer('needed', value)} />
       <Question label={strings.verdictSummaryRight} value={summaryRight} disabled={saving} onAnswer={(value) => answer('summaryRight', value)} />
       <Box display="flex" alignItems="center" columnGap="space30" aria-live="polite">
-        {status.kind === 'saving' ? <Text as="span" color="colorTextWeak">{strings.verdictSaving}</Text> : null}
-        {status.kind === 'saved' ? <Text as="span" color="colorTextSuccess">{strings.verdictSaved}</Text> : null}
-        {status.kind === 'failed' ? <Text as="span" color="colorTextError">{status.message}</Text> : null}
+        {status.kind === 'saving' ? (
+          <Text as="span" color="colorTextWeak">
+            {strings.verdictSaving}
+          </Text>
+        ) : null}
+        {status.kind === 'saved' ? (
+          <Text as="span" color="colorTextSuccess">
+            {strings.verdictSaved}
+          </Text>
+        ) : null}
+        {status.kind === 'failed' ? (
+          <Text as="span" color="colorTextError">
+            {status.message}
+          </Text>
+        ) : null}
         {complete && !commenting && status.kind === 'saved' ? (
           <Button variant="link" size="small" onClick={() => setCommenting(true)}>
             {strings.verdictAddComment}
@@ -70,7 +82,13 @@ export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Elem
       {commenting ? (
         <Box>
           <Label htmlFor={commentId}>{strings.verdictComment}</Label>
-          <TextArea id={commentId} value={comment} maxLength={MAX_COMMENT} aria-describedby={`${commentId}-help`} onChange={(event) => setComment(event.target.value)} />
+          <TextArea
+            id={commentId}
+            value={comment}
+            maxLength={MAX_COMMENT}
+            aria-describedby={`${commentId}-help`}
+            onChange={(event) => setComment(event.target.value)}
+          />
           <HelpText id={`${commentId}-help`}>{strings.verdictCommentHelp}</HelpText>
           <Box marginTop="space30">
             <Button variant="secondary" size="small" disabled={saving || !comment.trim()} onClick={() => void sendComment()}>
@@ -83,7 +101,17 @@ export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Elem
   );
 }
 
-function Question({ label, value, disabled, onAnswer }: { label: string; value?: boolean; disabled: boolean; onAnswer: (value: boolean) => void }): JSX.Element {
+function Question({
+  label,
+  value,
+  disabled,
+  onAnswer,
+}: {
+  label: string;
+  value?: boolean;
+  disabled: boolean;
+  onAnswer: (value: boolean) => void;
+}): JSX.Element {
   return (
     <Box display="flex" alignItems="center" columnGap="space30" role="group" aria-label={label}>
       <Text as="span" fontWeight="fontWeightSemibold">

@@ -40,7 +40,11 @@ export function HandoffsTable({ handoffs, total, reasons, reason, onReason, loca
   const visible = rows.slice(0, shown);
   const summary =
     reason === null && total > handoffs.length
-      ? format(strings.insightsHandoffsShowingLatest, { shown: count(visible.length, locale), listed: count(handoffs.length, locale), total: count(total, locale) })
+      ? format(strings.insightsHandoffsShowingLatest, {
+          shown: count(visible.length, locale),
+          listed: count(handoffs.length, locale),
+          total: count(total, locale),
+        })
       : format(strings.insightsHandoffsShowing, { shown: count(visible.length, locale), total: count(rows.length, locale) });
   // A reason chosen on the chart is always among the options, even past the top ten.
   const options = reason !== null && !reasons.includes(reason) ? [...reasons, reason] : reasons;

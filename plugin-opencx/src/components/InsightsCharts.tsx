@@ -41,7 +41,17 @@ export function ChartFigure({ title, children }: { title: string; children: Reac
 
 export function Legend({ items }: { items: { label: string; colour: Colour }[] }): JSX.Element {
   return (
-    <Box as="ul" display="flex" flexWrap="wrap" columnGap="space50" rowGap="space20" margin="space0" padding="space0" marginBottom="space40" listStyleType="none">
+    <Box
+      as="ul"
+      display="flex"
+      flexWrap="wrap"
+      columnGap="space50"
+      rowGap="space20"
+      margin="space0"
+      padding="space0"
+      marginBottom="space40"
+      listStyleType="none"
+    >
       {items.map(({ label, colour }) => (
         <Box as="li" key={label} display="flex" alignItems="center" columnGap="space20">
           <Box as="span" display="inline-block" size="sizeSquare40" borderRadius="borderRadius10" backgroundColor={colour} />
@@ -69,7 +79,15 @@ export function DailyChart({ daily, locale }: { daily: readonly DailyInsights[];
           { label: strings.insightsDailyInProgress, colour: SERIES_COLOURS.stillWithAi },
         ]}
       />
-      <Box as="ol" display="flex" columnGap={short ? 'space10' : 'space30'} margin="space0" padding="space0" listStyleType="none" aria-label={strings.insightsDailyTitle}>
+      <Box
+        as="ol"
+        display="flex"
+        columnGap={short ? 'space10' : 'space30'}
+        margin="space0"
+        padding="space0"
+        listStyleType="none"
+        aria-label={strings.insightsDailyTitle}
+      >
         {daily.map((day, index) => {
           const label = dayLabel(day.date, locale, short);
           const segments: [number, Colour][] = [

@@ -26,13 +26,21 @@ export function InsightsReport({ insights, locale }: { insights: Insights; local
         </Text>
       ) : null}
       <Box as="dl" margin="space0" display="grid" gridTemplateColumns="repeat(auto-fill, minmax(13rem, 1fr))" columnGap="space40" rowGap="space40">
-        <Figure label={strings.insightsEngaged} value={n(insights.engaged)} detail={format(strings.insightsEngagedDetail, { open: n(stillWithAi(insights)) })} />
+        <Figure
+          label={strings.insightsEngaged}
+          value={n(insights.engaged)}
+          detail={format(strings.insightsEngagedDetail, { open: n(stillWithAi(insights)) })}
+        />
         <Figure
           label={strings.insightsContained}
           value={n(insights.contained)}
           detail={format(strings.insightsContainedDetail, { rate: percent(finished > 0 ? insights.contained / finished : null, locale) })}
         />
-        <Figure label={strings.insightsHandedOff} value={n(insights.handedOff)} detail={format(strings.insightsHandedOffDetail, { rate: percent(insights.handoffRate, locale) })} />
+        <Figure
+          label={strings.insightsHandedOff}
+          value={n(insights.handedOff)}
+          detail={format(strings.insightsHandedOffDetail, { rate: percent(insights.handoffRate, locale) })}
+        />
         <Figure label={strings.insightsMedianWithAi} value={duration(insights.medianSecondsWithAiBeforeHandoff)} detail={strings.insightsMedianWithAiDetail} />
         <Figure label={strings.insightsAiUnavailable} value={n(insights.aiUnavailableHandoffs)} detail={strings.insightsAiUnavailableDetail} />
         <Figure label={strings.insightsHandbacks} value={n(insights.handbacks)} detail={strings.insightsHandbacksDetail} />
@@ -122,7 +130,11 @@ function LiveCapacity({ live, locale }: { live: Insights['live']; locale?: strin
         height="sizeSquare40"
         overflow="hidden"
       >
-        <Box height="100%" width={live.capacity > 0 ? barLength(live.aiConversations, live.capacity) : '100%'} backgroundColor={METER_COLOURS[capacityLevel(live)]} />
+        <Box
+          height="100%"
+          width={live.capacity > 0 ? barLength(live.aiConversations, live.capacity) : '100%'}
+          backgroundColor={METER_COLOURS[capacityLevel(live)]}
+        />
       </Box>
     </Card>
   );

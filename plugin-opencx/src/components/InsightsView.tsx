@@ -81,7 +81,13 @@ function PeriodPicker({ period, onPeriod }: { period: InsightsPeriod; onPeriod: 
   return (
     <Box role="group" aria-label={strings.insightsPeriodsLabel} display="flex" columnGap="space20">
       {INSIGHTS_PERIODS.map((option) => (
-        <Button key={option} variant={option === period ? 'primary' : 'secondary'} size="small" aria-pressed={option === period} onClick={() => onPeriod(option)}>
+        <Button
+          key={option}
+          variant={option === period ? 'primary' : 'secondary'}
+          size="small"
+          aria-pressed={option === period}
+          onClick={() => onPeriod(option)}
+        >
           {PERIOD_LABELS[option]}
         </Button>
       ))}

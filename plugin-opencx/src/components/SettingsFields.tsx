@@ -78,9 +78,7 @@ interface CodeFieldProps {
 function VerbatimField({ type, id, label, help, error, required, ...input }: CodeFieldProps & { type: 'text' | 'password' }): JSX.Element {
   return (
     <FormField id={id} label={label} required={required} help={help} error={error}>
-      {(described) => (
-        <Input {...input} id={id} type={type} autoComplete="off" spellCheck={false} hasError={Boolean(error)} aria-describedby={described} />
-      )}
+      {(described) => <Input {...input} id={id} type={type} autoComplete="off" spellCheck={false} hasError={Boolean(error)} aria-describedby={described} />}
     </FormField>
   );
 }
@@ -123,7 +121,11 @@ export function PeakField({ id, value, error, onChange }: PeakFieldProps): JSX.E
       id={id}
       label={strings.settingsPeakLabel}
       help={format(strings.settingsPeakHelp, { ...AI_PEAK_CONVERSATIONS, capacity })}
-      counter={workers === undefined ? undefined : format(workers === 1 ? strings.settingsPeakPoolOne : strings.settingsPeakPool, { workers, capacity, slots: workers * capacity })}
+      counter={
+        workers === undefined
+          ? undefined
+          : format(workers === 1 ? strings.settingsPeakPoolOne : strings.settingsPeakPool, { workers, capacity, slots: workers * capacity })
+      }
       error={error}
     >
       {(described) => (

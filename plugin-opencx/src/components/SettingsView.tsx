@@ -11,16 +11,7 @@ import { useUID } from '@twilio-paste/core/uid-library';
 
 import type { OpencxSettings, SaveResult, SettingsClient, SettingsField } from '../api/settingsClient';
 import { DEFAULT_AI_ANSWER_TIMEOUT_SECONDS, DEFAULT_AI_AUTHOR_NAME, DEFAULT_AI_PEAK_CONVERSATIONS, DEFAULT_CUSTOMER_HANDOFF_NOTE } from '../config';
-import {
-  type FormErrors,
-  formFrom,
-  hasErrors,
-  NO_ERRORS,
-  saveInput,
-  type SettingsFormValues,
-  type TranslationRow,
-  validate,
-} from '../domain/settingsForm';
+import { type FormErrors, formFrom, hasErrors, NO_ERRORS, saveInput, type SettingsFormValues, type TranslationRow, validate } from '../domain/settingsForm';
 import { format, strings } from '../strings';
 import { addTranslationId, CustomerNoteField, translationControlId, TranslationsEditor } from './HandoffNoteFields';
 import { OutcomeAlert } from './OutcomeAlert';
@@ -240,9 +231,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 label={strings.settingsTokenLabel}
                 required={!settings?.opencxTokenMasked}
                 help={
-                  settings?.opencxTokenMasked
-                    ? format(strings.settingsTokenHelpSaved, { masked: settings.opencxTokenMasked })
-                    : strings.settingsTokenHelpNew
+                  settings?.opencxTokenMasked ? format(strings.settingsTokenHelpSaved, { masked: settings.opencxTokenMasked }) : strings.settingsTokenHelpNew
                 }
                 error={fieldErrors.opencxToken}
                 value={values.opencxToken}

@@ -123,7 +123,12 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
   }
 
   /** Shows a write's steps, and its error when the request itself failed. */
-  function showSteps(result: { ok: true; steps: StepReport[] } | Failure, label: string, failedTemplate: string, outcomeOf: (steps: StepReport[]) => Outcome): void {
+  function showSteps(
+    result: { ok: true; steps: StepReport[] } | Failure,
+    label: string,
+    failedTemplate: string,
+    outcomeOf: (steps: StepReport[]) => Outcome,
+  ): void {
     if (!result.ok) {
       setOutcome({ kind: 'failed', message: format(failedTemplate, { message: result.error.message }) });
       return;
@@ -180,7 +185,8 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
 
   const undo = async (): Promise<void> => {
     const result = await run('undo', () => client.undoSetup(token));
-    if (result) showSteps(result, strings.setupStepsUndoLabel, strings.setupUndoFailed, (steps) => undoneOutcome(steps, result.ok ? result.restored : undefined));
+    if (result)
+      showSteps(result, strings.setupStepsUndoLabel, strings.setupUndoFailed, (steps) => undoneOutcome(steps, result.ok ? result.restored : undefined));
   };
 
   const uninstall = async (keepSyncData: boolean): Promise<void> => {
@@ -200,7 +206,15 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
   const passed = checks?.filter((c) => c.status === 'ok').length ?? 0;
 
   return (
-    <Box as="section" aria-labelledby={headingId} marginTop="space120" paddingTop="space80" borderTopStyle="solid" borderTopWidth="borderWidth10" borderTopColor="colorBorderWeak">
+    <Box
+      as="section"
+      aria-labelledby={headingId}
+      marginTop="space120"
+      paddingTop="space80"
+      borderTopStyle="solid"
+      borderTopWidth="borderWidth10"
+      borderTopColor="colorBorderWeak"
+    >
       <Heading as="h2" variant="heading30" id={headingId}>
         {strings.setupTitle}
       </Heading>

@@ -38,8 +38,7 @@ export function barLength(value: number, max: number): string {
 }
 
 /** Conversations engaged but neither contained nor handed off yet. */
-export const stillWithAi = (day: { engaged: number; contained: number; handedOff: number }): number =>
-  Math.max(0, day.engaged - day.contained - day.handedOff);
+export const stillWithAi = (day: { engaged: number; contained: number; handedOff: number }): number => Math.max(0, day.engaged - day.contained - day.handedOff);
 
 export function handoffsFor(handoffs: readonly HandoffRecord[], reason: string | null): readonly HandoffRecord[] {
   return reason === null ? handoffs : handoffs.filter((handoff) => handoff.reason === reason);

@@ -49,8 +49,7 @@ export interface FormErrors {
 
 export const NO_ERRORS: FormErrors = { fields: {}, translations: {} };
 
-export const hasErrors = (errors: FormErrors): boolean =>
-  Object.keys(errors.fields).length > 0 || Object.keys(errors.translations).length > 0;
+export const hasErrors = (errors: FormErrors): boolean => Object.keys(errors.fields).length > 0 || Object.keys(errors.translations).length > 0;
 
 /** Characters as the admin counts them: an emoji is one. */
 export const characterCount = (text: string): number => Array.from(text).length;

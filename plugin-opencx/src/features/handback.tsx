@@ -20,12 +20,23 @@ interface TaskProps {
 export const showsHandback = (props: TaskProps): boolean => isHandedOff(props.task?.attributes) || readHistory(props.task?.attributes).length > 0;
 
 /** The agent holds the task (accepted, not yet in wrap-up) and the AI handed it off: it can go back. */
-export const canHandBack = (props: TaskProps): boolean => isHandedOff(props.task?.attributes) && props.task?.status === 'accepted' && Boolean(props.task?.taskSid);
+export const canHandBack = (props: TaskProps): boolean =>
+  isHandedOff(props.task?.attributes) && props.task?.status === 'accepted' && Boolean(props.task?.taskSid);
 
 export function TaskHandback({ task, client, manager }: TaskProps & { client?: Pick<AgentClient, 'handBack'>; manager: Flex.Manager }): JSX.Element {
   const entries = readHistory(task?.attributes);
   return (
-    <Box flexShrink={0} paddingX="space50" paddingY="space40" display="flex" flexDirection="column" rowGap="space40" borderBottomStyle="solid" borderBottomWidth="borderWidth10" borderBottomColor="colorBorderWeak">
+    <Box
+      flexShrink={0}
+      paddingX="space50"
+      paddingY="space40"
+      display="flex"
+      flexDirection="column"
+      rowGap="space40"
+      borderBottomStyle="solid"
+      borderBottomWidth="borderWidth10"
+      borderBottomColor="colorBorderWeak"
+    >
       <HandoffHistory entries={entries} />
       {canHandBack({ task }) ? (
         client ? (

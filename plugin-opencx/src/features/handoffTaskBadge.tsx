@@ -20,7 +20,11 @@ export const setupHandoffTaskBadge: FeatureSetup = (flex) => {
     // The status Flex shows on the second line when nothing replaces it.
     const statusTemplates = props.channelDefinition?.templates?.TaskListItem?.secondLine;
     const status = statusTemplates && (
-      <flex.Template code={flex.TaskChannelHelper.getTemplateForStatus(task, statusTemplates, flex.TaskListItem)} task={task} helper={new flex.TaskHelper(task)} />
+      <flex.Template
+        code={flex.TaskChannelHelper.getTemplateForStatus(task, statusTemplates, flex.TaskListItem)}
+        task={task}
+        helper={new flex.TaskHelper(task)}
+      />
     );
     return <TaskListItem {...props} secondLine={<HandoffSecondLine attributes={task.attributes}>{secondLine ?? status}</HandoffSecondLine>} />;
   });

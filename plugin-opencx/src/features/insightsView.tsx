@@ -12,8 +12,7 @@ import { addSideNavView, useFlexToken } from './sideNavView';
 import type { FeatureSetup } from './types';
 
 /** Supervisors and admins see how the AI does; the Function refuses anyone else too. */
-export const canSeeInsights = (manager: Flex.Manager): boolean =>
-  manager.user?.roles?.some((role) => role === ADMIN_ROLE || role === SUPERVISOR_ROLE) === true;
+export const canSeeInsights = (manager: Flex.Manager): boolean => manager.user?.roles?.some((role) => role === ADMIN_ROLE || role === SUPERVISOR_ROLE) === true;
 
 export function FlexInsightsPage({ endpoint, client, manager }: { endpoint: FunctionsEndpoint; client?: InsightsClient; manager: Flex.Manager }): JSX.Element {
   const token = useFlexToken(manager);

@@ -69,7 +69,11 @@ export function fakeManager(roles: string[] | undefined, token = 'flex-token-1',
     user,
     events,
     configuration: configuration ?? { custom_data: { opencx_functions_domain: FUNCTIONS_DOMAIN } },
-    serviceConfiguration: { taskrouter_workspace_sid: WORKSPACE_SID, chat_service_instance_sid: FLEX_SERVICE_SID, flex_service_instance_sid: 'IS' + 'f'.repeat(32) },
+    serviceConfiguration: {
+      taskrouter_workspace_sid: WORKSPACE_SID,
+      chat_service_instance_sid: FLEX_SERVICE_SID,
+      flex_service_instance_sid: 'IS' + 'f'.repeat(32),
+    },
   };
   return {
     manager: manager as unknown as Flex.Manager,

@@ -30,7 +30,16 @@ export const EARLY_TODAY: Insights = {
     new Date('2026-11-21T00:00:00Z'),
     new Date('2026-11-21T08:00:00Z'),
     [{ date: '2026-11-21', engaged: 4, contained: 2, handedOff: 1 }],
-    [{ at: '2026-11-21T07:12:00Z', taskSid: 'WT' + '1'.repeat(32), conversationSid: 'CH' + '1'.repeat(32), reason: 'AI unavailable', sentiment: 'neutral', secondsWithAi: null }],
+    [
+      {
+        at: '2026-11-21T07:12:00Z',
+        taskSid: 'WT' + '1'.repeat(32),
+        conversationSid: 'CH' + '1'.repeat(32),
+        reason: 'AI unavailable',
+        sentiment: 'neutral',
+        secondsWithAi: null,
+      },
+    ],
     2,
   ),
   handbacks: 0,

@@ -46,7 +46,13 @@ export const SAVED_SETTINGS: OpencxSettings = {
 
 /** Every check of a healthy setup, as the Functions word them (functions/admin-lib/setup/). */
 export const HEALTHY_CHECKS: SetupCheck[] = [
-  { id: 'config', status: 'ok', title: 'OpenCX settings', detail: 'The OpenCX API key, workspace, Conversations service and AI worker are saved.', autoFixable: false },
+  {
+    id: 'config',
+    status: 'ok',
+    title: 'OpenCX settings',
+    detail: 'The OpenCX API key, workspace, Conversations service and AI worker are saved.',
+    autoFixable: false,
+  },
   { id: 'opencx_token', status: 'ok', title: 'OpenCX API key', detail: 'OpenCX accepts the saved API key (organisation "Acme").', autoFixable: false },
 ];
 

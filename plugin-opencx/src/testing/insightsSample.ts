@@ -79,14 +79,7 @@ export function sampleInsights(period: InsightsPeriod, now: Date): Insights {
 }
 
 /** The answer's totals from its days and handoffs, as the Function computes them. */
-export function summarise(
-  period: InsightsPeriod,
-  from: Date,
-  to: Date,
-  daily: Insights['daily'],
-  handoffs: HandoffRecord[],
-  contained: number,
-): Insights {
+export function summarise(period: InsightsPeriod, from: Date, to: Date, daily: Insights['daily'], handoffs: HandoffRecord[], contained: number): Insights {
   const engaged = daily.reduce((sum, day) => sum + day.engaged, 0);
   const handedOff = handoffs.length;
   const reasons = new Map<string, number>();

@@ -319,9 +319,7 @@ describe('OpenCxSimulator: asynchronous answers', () => {
       await sim.idle();
       expect(delivery).toMatchObject({ status: 'delivered', nextAttemptAt: undefined });
       expect(receiver.received.map((received) => received.headers['x-opencx-delivery'])).toEqual([delivery.id, delivery.id, delivery.id]);
-      expect(receiver.received.map((received) => received.headers['x-opencx-timestamp'])).toEqual(
-        [0, 10, 40].map((seconds) => String(START / 1000 + seconds)),
-      );
+      expect(receiver.received.map((received) => received.headers['x-opencx-timestamp'])).toEqual([0, 10, 40].map((seconds) => String(START / 1000 + seconds)));
       expect(receiver.received.every((received) => signatureVerifies(received))).toBe(true);
     });
 

@@ -297,7 +297,10 @@ describe('OpenCxSimulator', () => {
       ['a bad sender', { sender: 'bot', message: { type: 'text', text: 'x' } }],
       ['a missing message', { sender: 'contact' }],
       ['a non-text message', { sender: 'contact', message: { type: 'image', text: 'x' } }],
-      ['an attachment without url or base64', { sender: 'contact', message: { type: 'text', text: 'x', attachments: [{ name: 'a', mime_type: 'text/plain' }] } }],
+      [
+        'an attachment without url or base64',
+        { sender: 'contact', message: { type: 'text', text: 'x', attachments: [{ name: 'a', mime_type: 'text/plain' }] } },
+      ],
       ['a non-numeric agent id', { sender: 'agent', message: { type: 'text', text: 'x' }, agent: { id: 'a' } }],
     ])('rejects %s with 400', async (_label, body) => {
       const id = await createSession();

@@ -9,14 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { closeServer, listenOnLoopback, parseJsonOr, readBody, redactHeaders, sendJson } from '../http';
 import { type OpenCxClock, realTimeClock } from './clock';
 import { type FaultControls, FaultInjector, type FaultRule } from './faults';
-import type {
-  Attachment,
-  HistoryEvent,
-  HistoryItem,
-  RecordedRequest,
-  SimContact,
-  SimSession,
-} from './opencx-types';
+import type { Attachment, HistoryEvent, HistoryItem, RecordedRequest, SimContact, SimSession } from './opencx-types';
 import { Progress } from './progress';
 import { SlidingWindowRateLimiter } from './rate-limiter';
 import { type AiDecision, ScriptedAi } from './scripted-ai';
@@ -324,13 +317,7 @@ export class OpenCxSimulator {
   }
 
   /** Sends the answer (or loses it to an after-processing fault) and fires its webhooks in the switched order. */
-  private async answer(
-    res: ServerResponse,
-    record: RecordedRequest,
-    response: ApiResponse,
-    fault: FaultRule | undefined,
-    drop: () => void,
-  ): Promise<void> {
+  private async answer(res: ServerResponse, record: RecordedRequest, response: ApiResponse, fault: FaultRule | undefined, drop: () => void): Promise<void> {
     const send = (): void => {
       if (fault?.after === 'drop') drop();
       else if (fault?.after !== undefined) this.respond(res, record, fault.after, errorBody(fault.after, 'Simulated fault'), retryAfterHeader(fault));
@@ -415,13 +402,7 @@ export class OpenCxSimulator {
     throw new HttpError(404, `Cannot ${method} ${path}`);
   }
 
-  private respond(
-    res: ServerResponse,
-    record: RecordedRequest,
-    status: number,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): void {
+  private respond(res: ServerResponse, record: RecordedRequest, status: number, body?: unknown, headers: Record<string, string> = {}): void {
     if (record.clientDisconnected) return;
     record.status = status;
     sendJson(res, status, body, headers);
@@ -575,12 +556,7 @@ export class OpenCxSimulator {
     return this.sent(data, [...(farewell ? [aiResponseEvent(session.id, farewell, now)] : []), handoffEvent(handoffFacts, now)]);
   }
 
-  private receiveAgentMessage(
-    session: SimSession,
-    message: MessageInput,
-    agent: AgentInput | undefined,
-    takeOver: boolean,
-  ): SendData {
+  private receiveAgentMessage(session: SimSession, message: MessageInput, agent: AgentInput | undefined, takeOver: boolean): SendData {
     if (takeOver && !session.handed_off) {
       session.handed_off = true;
       this.appendEvent(session, { type: 'human_agent_takeover', human_agent_id: agent?.id ?? null });
@@ -634,8 +610,7 @@ export class OpenCxSimulator {
     if (!input) return null;
     const existing = [...this.contacts.values()].find(
       (contact) =>
-        (input.email !== undefined && contact.email === input.email) ||
-        (input.phone_number !== undefined && contact.phone_number === input.phone_number),
+        (input.email !== undefined && contact.email === input.email) || (input.phone_number !== undefined && contact.phone_number === input.phone_number),
     );
     return this.mergeContact(existing ?? null, input);
   }

@@ -1,14 +1,6 @@
 /** Request-body validation for the OpenCX simulator; every failure is an HttpError (400 unless stated). */
 import { STATUS_CODES } from 'node:http';
-import {
-  type Attachment,
-  CHANNEL_TYPES,
-  type ChannelType,
-  type ErrorBody,
-  SESSION_STATUSES,
-  type SessionCustomData,
-  type SessionStatus,
-} from './opencx-types';
+import { type Attachment, CHANNEL_TYPES, type ChannelType, type ErrorBody, SESSION_STATUSES, type SessionCustomData, type SessionStatus } from './opencx-types';
 
 export class HttpError extends Error {
   constructor(

@@ -36,8 +36,18 @@ describe('account configuration simulator', () => {
     const service = conversations.createService('Flex Chat Service');
     flex.configuration = { taskrouter_target_workflow_sid: WORKFLOW, chat_service_instance_sid: service.sid };
     const fetched = await client.flexApi.v1.configuration().fetch();
-    expect(fetched).toMatchObject({ accountSid: sim.accountSid, taskrouterTargetWorkflowSid: WORKFLOW, chatServiceInstanceSid: service.sid, flexServiceInstanceSid: null });
-    expect(await apis.flex.fetchConfiguration()).toEqual({ workspaceSid: null, targetWorkflowSid: WORKFLOW, chatServiceSid: service.sid, flexServiceSid: null });
+    expect(fetched).toMatchObject({
+      accountSid: sim.accountSid,
+      taskrouterTargetWorkflowSid: WORKFLOW,
+      chatServiceInstanceSid: service.sid,
+      flexServiceInstanceSid: null,
+    });
+    expect(await apis.flex.fetchConfiguration()).toEqual({
+      workspaceSid: null,
+      targetWorkflowSid: WORKFLOW,
+      chatServiceSid: service.sid,
+      flexServiceSid: null,
+    });
   });
 
   it('lists legacy Flex Flows with their integration', async () => {
@@ -52,7 +62,9 @@ describe('account configuration simulator', () => {
     });
     const [listed] = await client.flexApi.v1.flexFlow.list();
     expect(listed).toMatchObject({ friendlyName: 'SMS', integrationType: 'task', integration: { workflow_sid: WORKFLOW } });
-    expect(await apis.flex.listFlexFlows()).toEqual([expect.objectContaining({ friendlyName: 'SMS', enabled: true, workflowSid: WORKFLOW, studioFlowSid: null })]);
+    expect(await apis.flex.listFlexFlows()).toEqual([
+      expect.objectContaining({ friendlyName: 'SMS', enabled: true, workflowSid: WORKFLOW, studioFlowSid: null }),
+    ]);
   });
 
   it("answers the account's default Conversations service and its addresses, filtered by type", async () => {
@@ -70,8 +82,14 @@ describe('account configuration simulator', () => {
       ['+15005550006', { enabled: true, type: 'studio', conversation_service_sid: service.sid, studio_flow_sid: flow.sid, studio_retry_count: 3 }],
     ]);
     expect(await apis.conversations.listAddresses()).toEqual([
-      expect.objectContaining({ address: '+15005550006', autoCreation: { enabled: true, type: 'studio', conversationServiceSid: service.sid, studioFlowSid: flow.sid, webhookUrl: null } }),
-      expect.objectContaining({ address: 'whatsapp:+15005550007', autoCreation: expect.objectContaining({ type: 'webhook', webhookUrl: 'https://example.com/inbound' }) }),
+      expect.objectContaining({
+        address: '+15005550006',
+        autoCreation: { enabled: true, type: 'studio', conversationServiceSid: service.sid, studioFlowSid: flow.sid, webhookUrl: null },
+      }),
+      expect.objectContaining({
+        address: 'whatsapp:+15005550007',
+        autoCreation: expect.objectContaining({ type: 'webhook', webhookUrl: 'https://example.com/inbound' }),
+      }),
     ]);
   });
 
@@ -79,10 +97,15 @@ describe('account configuration simulator', () => {
     const flow = studio.addConversationsFlow('Inbound', [WORKFLOW]);
     const fetched = await client.studio.v2.flows(flow.sid).fetch();
     expect(fetched.status).toBe('published');
-    expect((fetched.definition as { states: { type: string; properties: { workflow?: string } }[] }).states.filter((s) => s.type === 'send-to-flex').map((s) => s.properties.workflow)).toEqual([
-      WORKFLOW,
-    ]);
-    expect(await apis.studio.fetchFlow(flow.sid)).toMatchObject({ friendlyName: 'Inbound', widgets: expect.arrayContaining([{ name: 'send_to_flex_1', type: 'send-to-flex', properties: expect.objectContaining({ workflow: WORKFLOW }) }]) });
+    expect(
+      (fetched.definition as { states: { type: string; properties: { workflow?: string } }[] }).states
+        .filter((s) => s.type === 'send-to-flex')
+        .map((s) => s.properties.workflow),
+    ).toEqual([WORKFLOW]);
+    expect(await apis.studio.fetchFlow(flow.sid)).toMatchObject({
+      friendlyName: 'Inbound',
+      widgets: expect.arrayContaining([{ name: 'send_to_flex_1', type: 'send-to-flex', properties: expect.objectContaining({ workflow: WORKFLOW }) }]),
+    });
     await expect(client.studio.v2.flows('FW' + 'e'.repeat(32)).fetch()).rejects.toMatchObject({ status: 404, code: 20404 });
     expect(await apis.studio.fetchFlow('FW' + 'e'.repeat(32))).toBeUndefined();
   });

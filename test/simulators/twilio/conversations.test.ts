@@ -1,7 +1,15 @@
 import type { TwilioClient } from '../../../functions/common/twilio/client';
 import { ConversationsSim, type ServiceState } from './conversations';
 import type { TwilioSimulator } from './simulator';
-import { clientFor, type ReceivedWebhook, signedWith, startSimulator, startWebhookReceiver, stopAndExpectNoViolations, type WebhookReceiver } from './test-support';
+import {
+  clientFor,
+  type ReceivedWebhook,
+  signedWith,
+  startSimulator,
+  startWebhookReceiver,
+  stopAndExpectNoViolations,
+  type WebhookReceiver,
+} from './test-support';
 
 describe('Conversations simulator', () => {
   let sim: TwilioSimulator;
@@ -44,12 +52,14 @@ describe('Conversations simulator', () => {
       const empty = await svc().configuration.webhooks().fetch();
       expect(empty).toMatchObject({ postWebhookUrl: null, filters: null, method: null });
 
-      await svc().configuration.webhooks().update({
-        postWebhookUrl: receiver.url(),
-        preWebhookUrl: 'https://example.com/pre',
-        filters: ['onMessageAdded', 'onConversationAdded'],
-        method: 'POST',
-      });
+      await svc()
+        .configuration.webhooks()
+        .update({
+          postWebhookUrl: receiver.url(),
+          preWebhookUrl: 'https://example.com/pre',
+          filters: ['onMessageAdded', 'onConversationAdded'],
+          method: 'POST',
+        });
       const fetched = await svc().configuration.webhooks().fetch();
       expect(fetched).toMatchObject({
         chatServiceSid: service.sid,
@@ -80,7 +90,9 @@ describe('Conversations simulator', () => {
     });
 
     test('delivers nothing without a PostWebhookUrl', async () => {
-      await svc().configuration.webhooks().update({ filters: ['onMessageAdded'] });
+      await svc()
+        .configuration.webhooks()
+        .update({ filters: ['onMessageAdded'] });
       const conversation = conversations.createConversation(service.sid);
       conversations.receiveCustomerMessage(service.sid, conversation.sid, { author: 'someone', body: 'hi' });
       await sim.idle();
@@ -203,8 +215,19 @@ describe('Conversations simulator', () => {
       expect(receiver.received).toHaveLength(1);
       const [hook] = receiver.received;
       expect(signed(hook)).toBe(true);
-      expect(hook.params).toMatchObject({ EventType: 'onMessageAdded', Source: 'API', MessageSid: message.sid, Author: 'system', Body: 'system note', Index: '0' });
-      expect(sim.calls({ method: 'POST', template: '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages' })[0].headers['x-twilio-webhook-enabled']).toBe('true');
+      expect(hook.params).toMatchObject({
+        EventType: 'onMessageAdded',
+        Source: 'API',
+        MessageSid: message.sid,
+        Author: 'system',
+        Body: 'system note',
+        Index: '0',
+      });
+      expect(
+        sim.calls({ method: 'POST', template: '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages' })[0].headers[
+          'x-twilio-webhook-enabled'
+        ],
+      ).toBe('true');
       expect(sim.violations).toEqual([]);
     });
 
@@ -318,7 +341,9 @@ describe('Conversations simulator', () => {
     test('refuses duplicates and Identity with an address binding', async () => {
       await participants().create({ identity: 'agent-anna' });
       await expect(participants().create({ identity: 'agent-anna' })).rejects.toMatchObject({ status: 409, code: 50433 });
-      await expect(participants().create({ identity: 'x', 'messagingBinding.address': '+15550003333', 'messagingBinding.proxyAddress': '+15005550006' })).rejects.toMatchObject({
+      await expect(
+        participants().create({ identity: 'x', 'messagingBinding.address': '+15550003333', 'messagingBinding.proxyAddress': '+15005550006' }),
+      ).rejects.toMatchObject({
         status: 400,
         code: 50211,
       });
@@ -333,7 +358,10 @@ describe('Conversations simulator', () => {
     test('onParticipantAdded carries the identity, role and binding', async () => {
       await subscribe(['onParticipantAdded']);
       await participants().create({ identity: 'quiet-one' });
-      const participant = conversations.addParticipant(service.sid, conversationSid, { address: 'whatsapp:+15550004444', proxyAddress: 'whatsapp:+15005550006' });
+      const participant = conversations.addParticipant(service.sid, conversationSid, {
+        address: 'whatsapp:+15550004444',
+        proxyAddress: 'whatsapp:+15005550006',
+      });
       await sim.idle();
       expect(receiver.received).toHaveLength(1);
       const [hook] = receiver.received;
@@ -355,7 +383,9 @@ describe('Conversations simulator', () => {
   test('snapshot() is plain JSON of every service', () => {
     const conversation = conversations.createConversation(service.sid, { friendlyName: 'snap' });
     conversations.receiveCustomerMessage(service.sid, conversation.sid, { author: 'a', body: 'b' });
-    const snapshot = JSON.parse(JSON.stringify(sim.snapshot())) as { conversations: { conversations: { friendlyName: string; messages: { body: string }[] }[] }[] };
+    const snapshot = JSON.parse(JSON.stringify(sim.snapshot())) as {
+      conversations: { conversations: { friendlyName: string; messages: { body: string }[] }[] }[];
+    };
     expect(snapshot.conversations[0].conversations[0]).toMatchObject({ friendlyName: 'snap', messages: [{ body: 'b' }] });
   });
 });

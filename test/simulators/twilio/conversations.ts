@@ -170,7 +170,10 @@ export class ConversationsSim implements SimulatorModule {
     this.registerMessageRoutes(sim);
     this.registerParticipantRoutes(sim);
     sim.inspectionAction('/__sim/conversations/customer-message', (body) => {
-      const message = this.receiveCustomerMessage(String(body.serviceSid), String(body.conversationSid), { author: String(body.author), body: String(body.body ?? '') });
+      const message = this.receiveCustomerMessage(String(body.serviceSid), String(body.conversationSid), {
+        author: String(body.author),
+        body: String(body.body ?? ''),
+      });
       return { sid: message.sid, index: message.index };
     });
   }
@@ -213,7 +216,14 @@ export class ConversationsSim implements SimulatorModule {
   }
 
   /** An address routed to Flex as the Console sets it up: through a Studio flow or a webhook. */
-  addAddress(opts: { address: string; type?: 'sms' | 'whatsapp'; studioFlowSid?: string; webhookUrl?: string; serviceSid?: string; enabled?: boolean }): AddressState {
+  addAddress(opts: {
+    address: string;
+    type?: 'sms' | 'whatsapp';
+    studioFlowSid?: string;
+    webhookUrl?: string;
+    serviceSid?: string;
+    enabled?: boolean;
+  }): AddressState {
     const serviceSid = opts.serviceSid ?? this.defaultServiceSid;
     const route = opts.studioFlowSid
       ? { type: 'studio' as const, studio_flow_sid: opts.studioFlowSid, studio_retry_count: 3 }
@@ -329,7 +339,12 @@ export class ConversationsSim implements SimulatorModule {
     sim.route('conversations', 'GET', '/v1/Configuration/Addresses', (req) => {
       const type = str(req.query, 'Type');
       const addresses = [...this.addresses.values()].filter((a) => !type || a.type === type);
-      return page(req, 'address_configurations', addresses.map((a) => addressJson(a, sim.accountSid)), type ? `Type=${type}` : '');
+      return page(
+        req,
+        'address_configurations',
+        addresses.map((a) => addressJson(a, sim.accountSid)),
+        type ? `Type=${type}` : '',
+      );
     });
     sim.route('conversations', 'GET', '/v1/Configuration/Addresses/{Sid}', (req) => {
       const address = this.addresses.get(req.pathParams.Sid) ?? [...this.addresses.values()].find((a) => a.address === req.pathParams.Sid);
@@ -341,7 +356,11 @@ export class ConversationsSim implements SimulatorModule {
   private registerServiceRoutes(sim: TwilioSimulator): void {
     sim.route('conversations', 'POST', '/v1/Services', (req) => created(serviceJson(this.createService(str(req.form, 'FriendlyName') ?? ''), sim.accountSid)));
     sim.route('conversations', 'GET', '/v1/Services', (req) =>
-      page(req, 'services', [...this.services.values()].map((service) => serviceJson(service, sim.accountSid))),
+      page(
+        req,
+        'services',
+        [...this.services.values()].map((service) => serviceJson(service, sim.accountSid)),
+      ),
     );
     sim.route('conversations', 'GET', '/v1/Services/{Sid}', (req) => ok(serviceJson(this.service(req.pathParams.Sid), sim.accountSid)));
     sim.route('conversations', 'DELETE', '/v1/Services/{Sid}', (req) => {
@@ -380,7 +399,11 @@ export class ConversationsSim implements SimulatorModule {
       const service = this.service(req.pathParams.ChatServiceSid);
       const state = str(req.query, 'State');
       const items = [...service.conversations.values()].filter((conversation) => !state || conversation.state === state);
-      return page(req, 'conversations', items.map((conversation) => conversationJson(conversation, sim.accountSid)));
+      return page(
+        req,
+        'conversations',
+        items.map((conversation) => conversationJson(conversation, sim.accountSid)),
+      );
     });
     sim.route('conversations', 'GET', instance, (req) => ok(conversationJson(this.conversationFor(req, 'Sid'), sim.accountSid)));
     sim.route('conversations', 'POST', instance, (req) => {
@@ -420,7 +443,11 @@ export class ConversationsSim implements SimulatorModule {
     sim.route('conversations', 'GET', collection, (req) => {
       const conversation = this.conversationFor(req, 'ConversationSid');
       const ordered = str(req.query, 'Order') === 'desc' ? [...conversation.messages].reverse() : conversation.messages;
-      return page(req, 'messages', ordered.map((message) => messageJson(message, sim.accountSid)));
+      return page(
+        req,
+        'messages',
+        ordered.map((message) => messageJson(message, sim.accountSid)),
+      );
     });
     sim.route('conversations', 'GET', instance, (req) => ok(messageJson(this.messageFor(req), sim.accountSid)));
     sim.route('conversations', 'POST', instance, (req) => {
@@ -459,7 +486,11 @@ export class ConversationsSim implements SimulatorModule {
     });
     sim.route('conversations', 'GET', collection, (req) => {
       const conversation = this.conversationFor(req, 'ConversationSid');
-      return page(req, 'participants', [...conversation.participants.values()].map((participant) => participantJson(participant, sim.accountSid)));
+      return page(
+        req,
+        'participants',
+        [...conversation.participants.values()].map((participant) => participantJson(participant, sim.accountSid)),
+      );
     });
     sim.route('conversations', 'GET', instance, (req) => ok(participantJson(this.participantFor(req), sim.accountSid)));
     sim.route('conversations', 'DELETE', instance, (req) => {
@@ -603,7 +634,12 @@ export class ConversationsSim implements SimulatorModule {
 
   // ---- webhooks ---------------------------------------------------------------------------
 
-  private fireConversationAdded(service: ServiceState, conversation: ConversationState, source: EventSource, binding?: { address: string; proxyAddress: string }): void {
+  private fireConversationAdded(
+    service: ServiceState,
+    conversation: ConversationState,
+    source: EventSource,
+    binding?: { address: string; proxyAddress: string },
+  ): void {
     this.emit(service, 'onConversationAdded', conversation, source, {
       FriendlyName: conversation.friendlyName ?? undefined,
       UniqueName: conversation.uniqueName ?? undefined,
@@ -642,7 +678,13 @@ export class ConversationsSim implements SimulatorModule {
     });
   }
 
-  private emit(service: ServiceState, eventType: ConversationsEvent, conversation: ConversationState, source: EventSource, fields: Record<string, string | undefined>): void {
+  private emit(
+    service: ServiceState,
+    eventType: ConversationsEvent,
+    conversation: ConversationState,
+    source: EventSource,
+    fields: Record<string, string | undefined>,
+  ): void {
     const url = service.webhooks.postWebhookUrl;
     if (!url || !service.webhooks.filters.includes(eventType)) return;
     const params: Record<string, string> = {
@@ -837,7 +879,10 @@ function conversationUrl(conversation: { serviceSid: string; sid: string }): str
 function serviceJson(service: ServiceState, accountSid: string): Record<string, unknown> {
   const url = serviceUrl(service.sid);
   const links = ['conversations', 'users', 'roles', 'bindings', 'configuration', 'participant_conversations', 'conversation_with_participants'];
-  const paths: Record<string, string> = { participant_conversations: 'ParticipantConversations', conversation_with_participants: 'ConversationWithParticipants' };
+  const paths: Record<string, string> = {
+    participant_conversations: 'ParticipantConversations',
+    conversation_with_participants: 'ConversationWithParticipants',
+  };
   return {
     sid: service.sid,
     account_sid: accountSid,

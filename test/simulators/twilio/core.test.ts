@@ -41,7 +41,10 @@ describe('Twilio simulator core', () => {
   test('refuses a misspelled parameter and records the violation', async () => {
     const res = await fetch(`${sim.url}/taskrouter/v1/Workspaces/${workspace.sid}`, {
       method: 'POST',
-      headers: { Authorization: 'Basic ' + Buffer.from(`${sim.accountSid}:${sim.authToken}`).toString('base64'), 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: {
+        Authorization: 'Basic ' + Buffer.from(`${sim.accountSid}:${sim.authToken}`).toString('base64'),
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
       body: 'FriendlyNam=x',
     });
     expect(res.status).toBe(400);
@@ -49,8 +52,15 @@ describe('Twilio simulator core', () => {
   });
 
   test('refuses a bad enum value, a bad SID pattern and an unknown path', async () => {
-    const auth = { Authorization: 'Basic ' + Buffer.from(`${sim.accountSid}:${sim.authToken}`).toString('base64'), 'Content-Type': 'application/x-www-form-urlencoded' };
-    const badEnum = await fetch(`${sim.url}/taskrouter/v1/Workspaces/${workspace.sid}`, { method: 'POST', headers: auth, body: 'PrioritizeQueueOrder=sideways' });
+    const auth = {
+      Authorization: 'Basic ' + Buffer.from(`${sim.accountSid}:${sim.authToken}`).toString('base64'),
+      'Content-Type': 'application/x-www-form-urlencoded',
+    };
+    const badEnum = await fetch(`${sim.url}/taskrouter/v1/Workspaces/${workspace.sid}`, {
+      method: 'POST',
+      headers: auth,
+      body: 'PrioritizeQueueOrder=sideways',
+    });
     expect(badEnum.status).toBe(400);
     const badSid = await fetch(`${sim.url}/taskrouter/v1/Workspaces/XX123`, { headers: auth });
     expect(badSid.status).toBe(404);

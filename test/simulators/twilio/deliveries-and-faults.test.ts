@@ -64,7 +64,10 @@ describe('faults after processing: the request took effect, the answer is lost',
     const conversation = conversations.createConversation(service.sid);
     sim.addFault({ method: 'POST', path: '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages', after: 500, times: 1 });
 
-    const post = clientFor(sim).conversations.v1.services(service.sid).conversations(conversation.sid).messages.create({ author: 'AI', body: 'Your order shipped.' });
+    const post = clientFor(sim)
+      .conversations.v1.services(service.sid)
+      .conversations(conversation.sid)
+      .messages.create({ author: 'AI', body: 'Your order shipped.' });
     await expect(post).rejects.toMatchObject({ status: 500, code: 20500 });
 
     expect(conversations.messages(service.sid, conversation.sid).map((m) => m.body)).toEqual(['Your order shipped.']);
@@ -96,7 +99,9 @@ describe('faults after processing: the request took effect, the answer is lost',
       body: JSON.stringify({ method: 'POST', pathRegex: '/Documents$', after: 503, times: 1 }),
     });
     expect(added.status).toBe(201);
-    await expect(clientFor(sim).sync.v1.services(serviceSid).documents.create({ uniqueName: 'opencx_config', data: {} })).rejects.toMatchObject({ status: 503 });
+    await expect(clientFor(sim).sync.v1.services(serviceSid).documents.create({ uniqueName: 'opencx_config', data: {} })).rejects.toMatchObject({
+      status: 503,
+    });
     expect(sync.document(serviceSid, 'opencx_config')).toBeDefined();
   });
 
@@ -111,7 +116,13 @@ describe('faults after processing: the request took effect, the answer is lost',
 });
 
 /** A webhook endpoint that answers only when told to, like a Function still working. */
-async function startSlowFunction(): Promise<{ url: string; arrived: () => number; closed: () => number; answerAll: (status: number) => void; close: () => Promise<void> }> {
+async function startSlowFunction(): Promise<{
+  url: string;
+  arrived: () => number;
+  closed: () => number;
+  answerAll: (status: number) => void;
+  close: () => Promise<void>;
+}> {
   const waiting: http.ServerResponse[] = [];
   let arrived = 0;
   let closed = 0;
@@ -205,7 +216,10 @@ describe('retry switches', () => {
     const failing = await startWebhookReceiver({ status: 500 });
     try {
       const service = conversations.createService('Flex');
-      await clientFor(sim).conversations.v1.services(service.sid).configuration.webhooks().update({ postWebhookUrl: failing.url(), filters: ['onMessageAdded'], method: 'POST' });
+      await clientFor(sim)
+        .conversations.v1.services(service.sid)
+        .configuration.webhooks()
+        .update({ postWebhookUrl: failing.url(), filters: ['onMessageAdded'], method: 'POST' });
       const conversation = conversations.createConversation(service.sid);
       conversations.receiveCustomerMessage(service.sid, conversation.sid, { author: 'customer', body: 'Hello' });
       await sim.idle();
@@ -226,7 +240,10 @@ describe('retry switches', () => {
     try {
       const ws = taskrouter.createWorkspace({ friendlyName: 'OpenCX timers', eventCallbackUrl: failing.url(), eventsFilter: 'task.created' });
       const queue = taskrouter.createTaskQueue(ws.sid, { friendlyName: 'OpenCX timers', targetWorkers: 'opencx_timer == true' });
-      const workflow = taskrouter.createWorkflow(ws.sid, { friendlyName: 'OpenCX timers', configuration: { task_routing: { filters: [], default_filter: { queue: queue.sid } } } });
+      const workflow = taskrouter.createWorkflow(ws.sid, {
+        friendlyName: 'OpenCX timers',
+        configuration: { task_routing: { filters: [], default_filter: { queue: queue.sid } } },
+      });
       await clientFor(sim).taskrouter.v1.workspaces(ws.sid).tasks.create({ workflowSid: workflow.sid, attributes: '{}' });
       await sim.idle();
 
@@ -245,11 +262,18 @@ describe('retry switches', () => {
     try {
       const ws = taskrouter.createWorkspace({ friendlyName: 'Flex', eventCallbackUrl: receiver.url(), eventsFilter: 'task.created' });
       const queue = taskrouter.createTaskQueue(ws.sid, { friendlyName: 'Support', targetWorkers: 'role == "agent"' });
-      const workflow = taskrouter.createWorkflow(ws.sid, { friendlyName: 'Flex', configuration: { task_routing: { filters: [], default_filter: { queue: queue.sid } } } });
+      const workflow = taskrouter.createWorkflow(ws.sid, {
+        friendlyName: 'Flex',
+        configuration: { task_routing: { filters: [], default_filter: { queue: queue.sid } } },
+      });
       const tasks = [];
-      for (let i = 0; i < 3; i++) tasks.push(await clientFor(sim).taskrouter.v1.workspaces(ws.sid).tasks.create({ workflowSid: workflow.sid, attributes: '{}' }));
+      for (let i = 0; i < 3; i++)
+        tasks.push(await clientFor(sim).taskrouter.v1.workspaces(ws.sid).tasks.create({ workflowSid: workflow.sid, attributes: '{}' }));
       const service = conversations.createService('Flex');
-      await clientFor(sim).conversations.v1.services(service.sid).configuration.webhooks().update({ postWebhookUrl: receiver.url(), filters: ['onMessageAdded'], method: 'POST' });
+      await clientFor(sim)
+        .conversations.v1.services(service.sid)
+        .configuration.webhooks()
+        .update({ postWebhookUrl: receiver.url(), filters: ['onMessageAdded'], method: 'POST' });
       const conversation = conversations.createConversation(service.sid);
       for (const body of ['one', 'two']) conversations.receiveCustomerMessage(service.sid, conversation.sid, { author: 'customer', body });
       await sim.idle();

@@ -98,7 +98,12 @@ describe('Flex Interactions simulator', () => {
       expect(channel.conversationsServiceSid).toBe(serviceSid);
       expect(conversations.participants(serviceSid, channel.conversationSid).map((p) => p.messagingBinding?.address)).toEqual(['+15550001234']);
       const task = taskRouter.getTask(workspaceSid, channel.invites[0].taskSid);
-      expect(task.attributes).toMatchObject({ conversationSid: channel.conversationSid, customerAddress: '+15550001234', direction: 'outbound', channelType: 'sms' });
+      expect(task.attributes).toMatchObject({
+        conversationSid: channel.conversationSid,
+        customerAddress: '+15550001234',
+        direction: 'outbound',
+        channelType: 'sms',
+      });
       expect(sim.violations).toEqual([]);
     });
 
@@ -115,7 +120,10 @@ describe('Flex Interactions simulator', () => {
       const conversationSid = customerConversation();
       await expect(client.flexApi.v1.interaction.create({ channel: { type: 'pigeon' }, routing: routing() })).rejects.toMatchObject({ status: 400 });
       await expect(
-        client.flexApi.v1.interaction.create({ channel: { type: 'chat', properties: { media_channel_sid: conversationSid } }, routing: { workspace_sid: workspaceSid } }),
+        client.flexApi.v1.interaction.create({
+          channel: { type: 'chat', properties: { media_channel_sid: conversationSid } },
+          routing: { workspace_sid: workspaceSid },
+        }),
       ).rejects.toMatchObject({ status: 400 });
       expect(taskRouter.workspace(workspaceSid).tasks.size).toBe(0);
     });
@@ -153,7 +161,12 @@ describe('Flex Interactions simulator', () => {
       const secondTaskSid = invite.routing.properties.sid as string;
       expect(secondTaskSid).not.toBe(firstTaskSid);
       const second = taskRouter.getTask(workspaceSid, secondTaskSid);
-      expect(second.attributes).toMatchObject({ handedOff: true, flexInteractionSid: interactionSid, flexInteractionChannelSid: channelSid, flexChannelInviteSid: invite.sid });
+      expect(second.attributes).toMatchObject({
+        handedOff: true,
+        flexInteractionSid: interactionSid,
+        flexInteractionChannelSid: channelSid,
+        flexChannelInviteSid: invite.sid,
+      });
       expect(taskRouter.getTask(workspaceSid, firstTaskSid).assignmentStatus).toBe('pending');
       const invites = await channel().invites.list();
       expect(invites.map((item) => item.routing.properties.sid)).toEqual([firstTaskSid, secondTaskSid]);
@@ -232,10 +245,18 @@ describe('Flex Interactions simulator', () => {
     afterEach(() => receiver.close());
 
     test('does what Send to Flex does: conversation, customer, first message, interaction and task', async () => {
-      const started = flex.startInboundConversation({ conversationsServiceSid: serviceSid, workspaceSid, workflowSid, from: '+15550009999', body: 'Where is my parcel?' });
+      const started = flex.startInboundConversation({
+        conversationsServiceSid: serviceSid,
+        workspaceSid,
+        workflowSid,
+        from: '+15550009999',
+        body: 'Where is my parcel?',
+      });
       await sim.idle();
 
-      expect(conversations.messages(serviceSid, started.conversationSid).map((m) => [m.author, m.body, m.source])).toEqual([['+15550009999', 'Where is my parcel?', 'SMS']]);
+      expect(conversations.messages(serviceSid, started.conversationSid).map((m) => [m.author, m.body, m.source])).toEqual([
+        ['+15550009999', 'Where is my parcel?', 'SMS'],
+      ]);
       const task = taskRouter.getTask(workspaceSid, started.taskSid);
       expect(task.attributes).toMatchObject({
         from: '+15550009999',
@@ -255,22 +276,47 @@ describe('Flex Interactions simulator', () => {
     });
 
     test('a web chat customer joins by identity and writes through the SDK', async () => {
-      const started = flex.startInboundConversation({ conversationsServiceSid: serviceSid, workspaceSid, workflowSid, from: 'visitor-42', body: 'hi', channelType: 'web' });
+      const started = flex.startInboundConversation({
+        conversationsServiceSid: serviceSid,
+        workspaceSid,
+        workflowSid,
+        from: 'visitor-42',
+        body: 'hi',
+        channelType: 'web',
+      });
       await sim.idle();
-      expect(conversations.participants(serviceSid, started.conversationSid)).toEqual([expect.objectContaining({ identity: 'visitor-42', messagingBinding: null })]);
+      expect(conversations.participants(serviceSid, started.conversationSid)).toEqual([
+        expect.objectContaining({ identity: 'visitor-42', messagingBinding: null }),
+      ]);
       expect(receiver.received.find((hook) => hook.params.EventType === 'onMessageAdded')?.params.Source).toBe('SDK');
       expect(taskRouter.getTask(workspaceSid, started.taskSid).attributes).toMatchObject({ channelType: 'web', customerAddress: 'visitor-42' });
     });
   });
   test('people driving the simulator by hand can play the customer through the inspection API', async () => {
     const post = (path: string, body: object) =>
-      fetch(`${sim.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, string> }));
-    const started = await post('/__sim/flex/inbound', { conversationsServiceSid: serviceSid, workspaceSid, workflowSid, from: '+15550001111', body: 'Hi there' });
+      fetch(`${sim.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then(async (res) => ({
+        status: res.status,
+        body: (await res.json()) as Record<string, string>,
+      }));
+    const started = await post('/__sim/flex/inbound', {
+      conversationsServiceSid: serviceSid,
+      workspaceSid,
+      workflowSid,
+      from: '+15550001111',
+      body: 'Hi there',
+    });
     expect(started.status).toBe(200);
     expect(taskRouter.getTask(workspaceSid, started.body.taskSid).attributes.conversationSid).toBe(started.body.conversationSid);
-    const said = await post('/__sim/conversations/customer-message', { serviceSid, conversationSid: started.body.conversationSid, author: '+15550001111', body: 'Still there?' });
+    const said = await post('/__sim/conversations/customer-message', {
+      serviceSid,
+      conversationSid: started.body.conversationSid,
+      author: '+15550001111',
+      body: 'Still there?',
+    });
     expect(said.status).toBe(200);
     expect(conversations.messages(serviceSid, started.body.conversationSid).map((m) => m.body)).toEqual(['Hi there', 'Still there?']);
-    expect((await post('/__sim/conversations/customer-message', { serviceSid, conversationSid: 'CH' + '0'.repeat(32), author: 'x', body: 'y' })).status).toBe(400);
+    expect((await post('/__sim/conversations/customer-message', { serviceSid, conversationSid: 'CH' + '0'.repeat(32), author: 'x', body: 'y' })).status).toBe(
+      400,
+    );
   });
 });

@@ -230,7 +230,11 @@ export class FlexSim implements SimulatorModule {
   }
 
   /** POST /Interactions without HTTP: binds or opens the conversation, then routes (a task). */
-  createInteraction(channelInput: InteractionChannelInput, routing: RoutingProperties | null, extra: { interactionContextSid?: string; webhookTtid?: string } = {}): InteractionState {
+  createInteraction(
+    channelInput: InteractionChannelInput,
+    routing: RoutingProperties | null,
+    extra: { interactionContextSid?: string; webhookTtid?: string } = {},
+  ): InteractionState {
     checkChannel(channelInput);
     if (routing) this.checkRouting(routing);
     const { serviceSid, conversationSid, participantSids } = this.mediaChannelFor(channelInput);
@@ -247,7 +251,14 @@ export class FlexSim implements SimulatorModule {
       invites: [],
     };
     for (const conversationParticipantSid of participantSids) {
-      const participant: InteractionParticipantState = { sid: newSid('UT'), interactionSid, channelSid: channel.sid, type: 'customer', status: 'active', conversationParticipantSid };
+      const participant: InteractionParticipantState = {
+        sid: newSid('UT'),
+        interactionSid,
+        channelSid: channel.sid,
+        type: 'customer',
+        status: 'active',
+        conversationParticipantSid,
+      };
       channel.participants.set(participant.sid, participant);
     }
     const interaction: InteractionState = {
@@ -360,10 +371,14 @@ export class FlexSim implements SimulatorModule {
   private registerInteractionRoutes(sim: TwilioSimulator): void {
     sim.route('flex-api', 'POST', '/v1/Interactions', (req) => {
       const routing = parseJsonParam(req.form, 'Routing');
-      const interaction = this.createInteraction(parseJsonParam(req.form, 'Channel') as unknown as InteractionChannelInput, routing ? routingProperties(routing) : null, {
-        interactionContextSid: str(req.form, 'InteractionContextSid'),
-        webhookTtid: str(req.form, 'WebhookTtid'),
-      });
+      const interaction = this.createInteraction(
+        parseJsonParam(req.form, 'Channel') as unknown as InteractionChannelInput,
+        routing ? routingProperties(routing) : null,
+        {
+          interactionContextSid: str(req.form, 'InteractionContextSid'),
+          webhookTtid: str(req.form, 'WebhookTtid'),
+        },
+      );
       return ok(this.interactionJson(interaction));
     });
     sim.route('flex-api', 'GET', '/v1/Interactions/{Sid}', (req) => ok(this.interactionJson(this.interaction(req.pathParams.Sid))));
@@ -397,7 +412,11 @@ export class FlexSim implements SimulatorModule {
     });
     sim.route('flex-api', 'GET', collection, (req) => {
       const channel = this.channelFor(req, 'ChannelSid');
-      return page(req, 'invites', channel.invites.map((invite) => this.inviteJson(invite)));
+      return page(
+        req,
+        'invites',
+        channel.invites.map((invite) => this.inviteJson(invite)),
+      );
     });
   }
 
@@ -521,7 +540,8 @@ export class FlexSim implements SimulatorModule {
   private checkRouting(routing: RoutingProperties): void {
     if (!/^WS[0-9a-f]{32}$/i.test(routing.workspace_sid ?? '')) throw invalidParameter('Routing properties.workspace_sid is required');
     if (!routing.workflow_sid) {
-      const problem = 'Simulator gap: Routing without workflow_sid (queue_sid/worker_sid routing) is not implemented; the TaskRouter simulator routes by workflow';
+      const problem =
+        'Simulator gap: Routing without workflow_sid (queue_sid/worker_sid routing) is not implemented; the TaskRouter simulator routes by workflow';
       this.sim.violations.push({ method: 'POST', path: '/flex-api/v1/Interactions', problems: [problem] });
       throw new TwilioApiError(501, 20501, problem);
     }
@@ -654,7 +674,8 @@ function routingProperties(routing: Record<string, unknown>): RoutingProperties 
 function checkChannel(input: InteractionChannelInput | undefined): void {
   if (!input || !CHANNEL_TYPES.includes(input.type)) throw invalidParameter(`Channel.type must be one of ${CHANNEL_TYPES.join(', ')}`);
   const mediaChannelSid = input.properties?.media_channel_sid;
-  if (mediaChannelSid !== undefined && !/^CH[0-9a-f]{32}$/i.test(mediaChannelSid)) throw invalidParameter('Channel.properties.media_channel_sid must be a conversation SID (CH...)');
+  if (mediaChannelSid !== undefined && !/^CH[0-9a-f]{32}$/i.test(mediaChannelSid))
+    throw invalidParameter('Channel.properties.media_channel_sid must be a conversation SID (CH...)');
 }
 
 function customerEndpoint(
@@ -691,7 +712,9 @@ function participantJson(participant: InteractionParticipantState): Record<strin
     type: participant.type,
     interaction_sid: participant.interactionSid,
     channel_sid: participant.channelSid,
-    routing_properties: participant.taskSid ? { task_sid: participant.taskSid, worker_sid: participant.workerSid, reservation_sid: participant.reservationSid } : null,
+    routing_properties: participant.taskSid
+      ? { task_sid: participant.taskSid, worker_sid: participant.workerSid, reservation_sid: participant.reservationSid }
+      : null,
     url: `${HOST}/v1/Interactions/${participant.interactionSid}/Channels/${participant.channelSid}/Participants/${participant.sid}`,
   };
 }

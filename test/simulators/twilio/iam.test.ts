@@ -42,7 +42,9 @@ describe('IAM Flex token validation simulator', () => {
       worker_sid: 'WK' + '1'.repeat(32),
     });
     expect(Date.parse(String(body.expiration))).toBeGreaterThan(sim.clock.now());
-    expect(sim.calls({ product: 'iam' })).toEqual([expect.objectContaining({ template: '/v1/Accounts/{AccountSid}/Tokens/validate', status: 200, json: { token } })]);
+    expect(sim.calls({ product: 'iam' })).toEqual([
+      expect.objectContaining({ template: '/v1/Accounts/{AccountSid}/Tokens/validate', status: 200, json: { token } }),
+    ]);
     expect(sim.violations).toEqual([]);
   });
 

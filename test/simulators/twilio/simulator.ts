@@ -289,13 +289,7 @@ export class TwilioSimulator {
    * exchange itself stays tracked for `idle()` until the Function answers, or until it is stopped:
    * when its caller gives up with `functionOutlivesCaller` off, or at Twilio's 10 s execution limit.
    */
-  deliverWebhook(
-    kind: string,
-    url: string,
-    params: Record<string, string>,
-    timeoutMs: number,
-    retry?: { of: WebhookDelivery },
-  ): Promise<WebhookDelivery> {
+  deliverWebhook(kind: string, url: string, params: Record<string, string>, timeoutMs: number, retry?: { of: WebhookDelivery }): Promise<WebhookDelivery> {
     const delivery: WebhookDelivery = {
       seq: ++this.seq,
       kind,
@@ -520,10 +514,14 @@ export class TwilioSimulator {
       const [routeProduct, routeMethod, template] = key.split(' ');
       if (routeProduct !== product || routeMethod !== method) continue;
       const names: string[] = [];
-      const regex = new RegExp('^' + template.replace(/\{([^}]+)\}/g, (_, name: string) => {
-        names.push(name);
-        return '([^/]+)';
-      }) + '$');
+      const regex = new RegExp(
+        '^' +
+          template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+            names.push(name);
+            return '([^/]+)';
+          }) +
+          '$',
+      );
       const match = regex.exec(path);
       if (!match) continue;
       const pathParams: Record<string, string> = {};

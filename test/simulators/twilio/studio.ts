@@ -54,13 +54,23 @@ export class StudioSim implements SimulatorModule {
         name: `send_to_flex_${i + 1}`,
         type: 'send-to-flex',
         transitions: [{ event: 'callComplete' }, { event: 'failedToEnqueue' }, { event: 'callFailure' }],
-        properties: { offset: { x: 0, y: 200 * (i + 1) }, workflow, channel: taskChannelSid, attributes: '{"name": "{{trigger.conversation.ChannelAttributes.from}}"}' },
+        properties: {
+          offset: { x: 0, y: 200 * (i + 1) },
+          workflow,
+          channel: taskChannelSid,
+          attributes: '{"name": "{{trigger.conversation.ChannelAttributes.from}}"}',
+        },
       }),
     );
     const trigger: StudioState = {
       name: 'Trigger',
       type: 'trigger',
-      transitions: [{ event: 'incomingMessage' }, { event: 'incomingCall' }, { event: 'incomingConversationMessage', next: widgets[0]?.name }, { event: 'incomingRequest' }],
+      transitions: [
+        { event: 'incomingMessage' },
+        { event: 'incomingCall' },
+        { event: 'incomingConversationMessage', next: widgets[0]?.name },
+        { event: 'incomingRequest' },
+      ],
       properties: { offset: { x: 0, y: 0 } },
     };
     const flow: StudioFlowState = { sid: newSid('FW'), friendlyName, states: [trigger, ...widgets], revision: 1, dateCreated: this.sim.clock.now() };

@@ -36,10 +36,16 @@ describe('Twilio Sync simulator', () => {
     const created = await service().documents.create({ uniqueName: 'routing-config', data: { mode: 'queue' } });
     expect(created).toMatchObject({ uniqueName: 'routing-config', revision: '0', data: { mode: 'queue' }, dateExpires: null });
 
-    const updated = await service().documents(created.sid).update({ data: { mode: 'direct' }, ifMatch: '0' });
+    const updated = await service()
+      .documents(created.sid)
+      .update({ data: { mode: 'direct' }, ifMatch: '0' });
     expect(updated).toMatchObject({ revision: '1', data: { mode: 'direct' } });
 
-    await expect(service().documents(created.sid).update({ data: { mode: 'stale' }, ifMatch: '0' })).rejects.toMatchObject({ status: 412, code: 54103 });
+    await expect(
+      service()
+        .documents(created.sid)
+        .update({ data: { mode: 'stale' }, ifMatch: '0' }),
+    ).rejects.toMatchObject({ status: 412, code: 54103 });
     await expect(service().documents(created.sid).fetch()).resolves.toMatchObject({ revision: '1', data: { mode: 'direct' } });
     expect(sync.document(serviceSid, 'routing-config')).toMatchObject({ revision: 1, data: { mode: 'direct' } });
 
@@ -58,8 +64,18 @@ describe('Twilio Sync simulator', () => {
     await expect(items.create({ key: 'CH1', data: { taskSid: 'WT2' } })).rejects.toMatchObject({ status: 409, code: 54208 });
     await expect(service().syncMaps(map.sid).syncMapItems('CH1').fetch()).resolves.toMatchObject({ data: { taskSid: 'WT1' } });
 
-    await expect(service().syncMaps(map.sid).syncMapItems('CH1').update({ data: { taskSid: 'WT3' }, ifMatch: '7' })).rejects.toMatchObject({ status: 412, code: 54205 });
-    await expect(service().syncMaps(map.sid).syncMapItems('CH1').update({ data: { taskSid: 'WT3' }, ifMatch: '0' })).resolves.toMatchObject({ revision: '1' });
+    await expect(
+      service()
+        .syncMaps(map.sid)
+        .syncMapItems('CH1')
+        .update({ data: { taskSid: 'WT3' }, ifMatch: '7' }),
+    ).rejects.toMatchObject({ status: 412, code: 54205 });
+    await expect(
+      service()
+        .syncMaps(map.sid)
+        .syncMapItems('CH1')
+        .update({ data: { taskSid: 'WT3' }, ifMatch: '0' }),
+    ).resolves.toMatchObject({ revision: '1' });
     await service().syncMaps(map.sid).syncMapItems('CH1').remove();
     await expect(service().syncMaps(map.sid).syncMapItems('CH1').fetch()).rejects.toMatchObject({ status: 404, code: 54201 });
     await expect(service().syncMaps.create({ uniqueName: 'conversations' })).rejects.toMatchObject({ status: 409, code: 54301 });
@@ -68,7 +84,9 @@ describe('Twilio Sync simulator', () => {
 
   test('items and documents vanish after their TTL on the simulator clock', async () => {
     const map = await service().syncMaps.create({ uniqueName: 'locks' });
-    const created = await service().syncMaps(map.sid).syncMapItems.create({ key: 'lock', data: { owner: 'a' }, itemTtl: 60 });
+    const created = await service()
+      .syncMaps(map.sid)
+      .syncMapItems.create({ key: 'lock', data: { owner: 'a' }, itemTtl: 60 });
     expect(Math.abs(created.dateExpires.getTime() - (sim.clock.now() + 60_000))).toBeLessThan(2_000);
     await service().documents.create({ uniqueName: 'session', data: {}, ttl: 120 });
 
@@ -80,7 +98,11 @@ describe('Twilio Sync simulator', () => {
     expect(sync.services.get(serviceSid)!.maps.get(map.sid)!.items.size).toBe(0);
     await expect(service().syncMaps('locks').syncMapItems('lock').fetch()).rejects.toMatchObject({ status: 404, code: 54201 });
     // An expired key is free again.
-    await expect(service().syncMaps('locks').syncMapItems.create({ key: 'lock', data: { owner: 'b' } })).resolves.toMatchObject({ key: 'lock' });
+    await expect(
+      service()
+        .syncMaps('locks')
+        .syncMapItems.create({ key: 'lock', data: { owner: 'b' } }),
+    ).resolves.toMatchObject({ key: 'lock' });
 
     expect(sync.document(serviceSid, 'session')).toBeDefined();
     sim.clock.advance(60_000);
@@ -144,17 +166,25 @@ describe('Twilio Sync simulator', () => {
 
   test('addresses documents, maps and lists by unique name in the SID slot', async () => {
     await service().documents.create({ uniqueName: 'agent-settings', data: { theme: 'dark' } });
-    await expect(service().documents('agent-settings').update({ data: { theme: 'light' } })).resolves.toMatchObject({ revision: '1' });
+    await expect(
+      service()
+        .documents('agent-settings')
+        .update({ data: { theme: 'light' } }),
+    ).resolves.toMatchObject({ revision: '1' });
     expect(sync.document(serviceSid, 'agent-settings')!.data).toEqual({ theme: 'light' });
 
     const map = await service().syncMaps.create({ uniqueName: 'customers' });
-    await service().syncMaps('customers').syncMapItems.create({ key: 'c1', data: { name: 'Ada' } });
+    await service()
+      .syncMaps('customers')
+      .syncMapItems.create({ key: 'c1', data: { name: 'Ada' } });
     await expect(service().syncMaps(map.sid).syncMapItems('c1').fetch()).resolves.toMatchObject({ data: { name: 'Ada' } });
     await expect(service().syncMaps('customers').fetch()).resolves.toMatchObject({ sid: map.sid, uniqueName: 'customers' });
     expect(sync.mapItems(serviceSid, 'customers').map((i) => i.data)).toEqual([{ name: 'Ada' }]);
 
     await service().syncLists.create({ uniqueName: 'history' });
-    await service().syncLists('history').syncListItems.create({ data: { n: 0 } });
+    await service()
+      .syncLists('history')
+      .syncListItems.create({ data: { n: 0 } });
     await expect(service().syncLists('history').syncListItems(0).fetch()).resolves.toMatchObject({ index: 0, data: { n: 0 } });
 
     await expect(service().syncMaps('nope').syncMapItems('c1').fetch()).rejects.toMatchObject({ status: 404, code: 54200 });
@@ -201,7 +231,11 @@ describe('Twilio Sync simulator', () => {
 
   test('a fetched service carries the unique name only Twilio sets: "default" for the default service', async () => {
     const defaultService = sync.defaultService();
-    await expect(client.sync.v1.services(defaultService.sid).fetch()).resolves.toMatchObject({ sid: defaultService.sid, uniqueName: 'default', friendlyName: 'Default Service' });
+    await expect(client.sync.v1.services(defaultService.sid).fetch()).resolves.toMatchObject({
+      sid: defaultService.sid,
+      uniqueName: 'default',
+      friendlyName: 'Default Service',
+    });
     await expect(client.sync.v1.services('default').fetch()).resolves.toMatchObject({ sid: defaultService.sid });
     await expect(client.sync.v1.services(serviceSid).fetch()).resolves.toMatchObject({ sid: serviceSid, uniqueName: null, friendlyName: 'OpenCX' });
     await expect(client.sync.v1.services('IS' + 'f'.repeat(32)).fetch()).rejects.toMatchObject({ status: 404 });

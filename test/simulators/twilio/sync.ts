@@ -296,7 +296,11 @@ export class SyncSim implements SimulatorModule {
       return { status: 201, body: serviceResource(this.accountSid, service) };
     });
     this.on('GET', '/v1/Services', (req) =>
-      page(req, 'services', [...this.services.values()].map((s) => serviceResource(this.accountSid, s))),
+      page(
+        req,
+        'services',
+        [...this.services.values()].map((s) => serviceResource(this.accountSid, s)),
+      ),
     );
     this.on('GET', '/v1/Services/{Sid}', (req) => ({ status: 200, body: serviceResource(this.accountSid, this.requireService(req.pathParams.Sid)) }));
     this.on('POST', '/v1/Services/{Sid}', (req) => {
@@ -519,7 +523,10 @@ export class SyncSim implements SimulatorModule {
     entry.dateExpires = ttlSeconds === 0 ? null : this.now() + ttlSeconds * 1000;
     if (entry.dateExpires === null) return;
     const lagMs = this.sim.switches.syncTtlLagMs;
-    this.expiryTimers.set(entry, this.clock.schedule(ttlSeconds * 1000 + lagMs, () => this.purgeExpired()));
+    this.expiryTimers.set(
+      entry,
+      this.clock.schedule(ttlSeconds * 1000 + lagMs, () => this.purgeExpired()),
+    );
   }
 
   private forget<T extends SyncLifetime>(entries: Map<string, T>, entry: T): void {
@@ -684,7 +691,9 @@ function requireSomeParameter(form: Params, names: string[]): void {
 function checkRevision(req: SimRequest, entry: SyncLifetime, mismatchCode: number, label: string): void {
   const header = req.headers['if-match'];
   if (header === undefined) return;
-  const expected = String(header).replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+  const expected = String(header)
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
   if (expected !== String(entry.revision)) {
     throw new TwilioApiError(412, mismatchCode, `${label} revision mismatch: If-Match ${expected}, actual ${entry.revision}`);
   }
@@ -778,7 +787,13 @@ function collectionResource(kind: CollectionKind, accountSid: string, service: S
   };
 }
 
-function itemResource(kind: CollectionKind, accountSid: string, service: ServiceState, collection: CollectionState, item: SyncItemState): Record<string, unknown> {
+function itemResource(
+  kind: CollectionKind,
+  accountSid: string,
+  service: ServiceState,
+  collection: CollectionState,
+  item: SyncItemState,
+): Record<string, unknown> {
   return {
     ...kind.itemField(item.key),
     account_sid: accountSid,
@@ -793,7 +808,12 @@ function itemResource(kind: CollectionKind, accountSid: string, service: Service
 // ---- snapshot ----------------------------------------------------------------------------------
 
 function lifetimeSnapshot(entry: SyncLifetime): Record<string, unknown> {
-  return { revision: entry.revision, dateCreated: isoDate(entry.dateCreated), dateUpdated: isoDate(entry.dateUpdated), dateExpires: isoDate(entry.dateExpires) };
+  return {
+    revision: entry.revision,
+    dateCreated: isoDate(entry.dateCreated),
+    dateUpdated: isoDate(entry.dateUpdated),
+    dateExpires: isoDate(entry.dateExpires),
+  };
 }
 
 function collectionSnapshot(collection: CollectionState): Record<string, unknown> {

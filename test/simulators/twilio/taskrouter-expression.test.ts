@@ -1,9 +1,4 @@
-import {
-  evaluateExpression,
-  ExpressionSyntaxError,
-  parseExpression,
-  type Attributes,
-} from './taskrouter-expression';
+import { evaluateExpression, ExpressionSyntaxError, parseExpression, type Attributes } from './taskrouter-expression';
 
 /** Shorthand: evaluate against task attributes only. */
 const matches = (expression: string, task: Attributes = {}): boolean => evaluateExpression(expression, task);

@@ -22,8 +22,7 @@ const WS = '/v1/Workspaces/{WorkspaceSid}';
 const PAGING_PARAMS = new Set(['PageSize', 'Page', 'PageToken']);
 
 export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim): void {
-  const route = (method: string, template: string, handler: (req: SimRequest) => SimResponse): void =>
-    sim.route('taskrouter', method, template, handler);
+  const route = (method: string, template: string, handler: (req: SimRequest) => SimResponse): void => sim.route('taskrouter', method, template, handler);
   const ok = (body: unknown, headers?: Record<string, string>): SimResponse => ({ status: 200, body, headers });
   const created = (body: unknown, headers?: Record<string, string>): SimResponse => ({ status: 201, body, headers });
   const noContent: SimResponse = { status: 204 };
@@ -33,7 +32,11 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
   // Workspaces
   route('GET', '/v1/Workspaces', (req) => {
     const items = byFriendlyName(req.query, tr.workspaces.values());
-    return list(req, items.map((ws) => renderWorkspace(account, ws)), 'workspaces');
+    return list(
+      req,
+      items.map((ws) => renderWorkspace(account, ws)),
+      'workspaces',
+    );
   });
   route('POST', '/v1/Workspaces', (req) => {
     const ws = tr.createWorkspace({
@@ -68,7 +71,11 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
     const ws = workspaceOf(req);
     const available = boolean(req.query, 'Available');
     const items = byFriendlyName(req.query, ws.activities.values()).filter((a) => available === undefined || a.available === available);
-    return list(req, items.map((a) => renderActivity(account, ws, a)), 'activities');
+    return list(
+      req,
+      items.map((a) => renderActivity(account, ws, a)),
+      'activities',
+    );
   });
   route('POST', `${WS}/Activities`, (req) => {
     const ws = workspaceOf(req);
@@ -90,7 +97,11 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
   // Task channels
   route('GET', `${WS}/TaskChannels`, (req) => {
     const ws = workspaceOf(req);
-    return list(req, [...ws.taskChannels.values()].map((c) => renderTaskChannel(account, ws, c)), 'channels');
+    return list(
+      req,
+      [...ws.taskChannels.values()].map((c) => renderTaskChannel(account, ws, c)),
+      'channels',
+    );
   });
   route('POST', `${WS}/TaskChannels`, (req) => {
     const ws = workspaceOf(req);
@@ -110,7 +121,11 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
   route('GET', `${WS}/TaskQueues`, (req) => {
     const ws = workspaceOf(req);
     const items = byFriendlyName(req.query, ws.taskQueues.values());
-    return list(req, items.map((q) => renderTaskQueue(account, ws, q)), 'task_queues');
+    return list(
+      req,
+      items.map((q) => renderTaskQueue(account, ws, q)),
+      'task_queues',
+    );
   });
   route('POST', `${WS}/TaskQueues`, (req) => {
     const ws = workspaceOf(req);
@@ -134,7 +149,11 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
   route('GET', `${WS}/Workflows`, (req) => {
     const ws = workspaceOf(req);
     const items = byFriendlyName(req.query, ws.workflows.values());
-    return list(req, items.map((w) => renderWorkflow(account, ws, w)), 'workflows');
+    return list(
+      req,
+      items.map((w) => renderWorkflow(account, ws, w)),
+      'workflows',
+    );
   });
   route('POST', `${WS}/Workflows`, (req) => {
     const ws = workspaceOf(req);
@@ -168,7 +187,11 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
   route('GET', `${WS}/Tasks`, (req) => {
     const ws = workspaceOf(req);
     const items = filterTasks(ws, req.query);
-    return list(req, items.map((t) => renderTask(account, ws, t, sim.clock.now())), 'tasks');
+    return list(
+      req,
+      items.map((t) => renderTask(account, ws, t, sim.clock.now())),
+      'tasks',
+    );
   });
   route('POST', `${WS}/Tasks`, (req) => {
     const ws = workspaceOf(req);
@@ -209,7 +232,11 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
     const status = one(req.query, 'ReservationStatus');
     const workerSid = one(req.query, 'WorkerSid');
     const kept = items.filter((r) => (status === undefined || r.status === status) && (workerSid === undefined || r.workerSid === workerSid));
-    return list(req, kept.map((r) => renderReservation(account, ws, r, via)), 'reservations');
+    return list(
+      req,
+      kept.map((r) => renderReservation(account, ws, r, via)),
+      'reservations',
+    );
   };
   const reservationOf = (req: SimRequest, ws: WorkspaceState): ReservationState => {
     const reservation = ws.reservations.get(req.pathParams.Sid);
@@ -239,7 +266,12 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
   route('GET', `${WS}/Workers/{WorkerSid}/Reservations`, (req) => {
     const ws = workspaceOf(req);
     const worker = tr.getWorker(ws.sid, req.pathParams.WorkerSid);
-    return reservationList(req, ws, [...ws.reservations.values()].filter((r) => r.workerSid === worker.sid), 'worker');
+    return reservationList(
+      req,
+      ws,
+      [...ws.reservations.values()].filter((r) => r.workerSid === worker.sid),
+      'worker',
+    );
   });
   route('GET', `${WS}/Workers/{WorkerSid}/Reservations/{Sid}`, (req) => {
     const ws = workspaceOf(req);
@@ -250,7 +282,11 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
   // Workers
   route('GET', `${WS}/Workers`, (req) => {
     const ws = workspaceOf(req);
-    return list(req, filterWorkers(tr, ws, req.query).map((w) => renderWorker(account, ws, w)), 'workers');
+    return list(
+      req,
+      filterWorkers(tr, ws, req.query).map((w) => renderWorker(account, ws, w)),
+      'workers',
+    );
   });
   route('POST', `${WS}/Workers`, (req) => {
     const ws = workspaceOf(req);
@@ -284,7 +320,11 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
   route('GET', `${WS}/Workers/{WorkerSid}/Channels`, (req) => {
     const ws = workspaceOf(req);
     const worker = tr.getWorker(ws.sid, req.pathParams.WorkerSid);
-    return list(req, worker.channels.map((c) => renderWorkerChannel(account, ws, worker, c)), 'channels');
+    return list(
+      req,
+      worker.channels.map((c) => renderWorkerChannel(account, ws, worker, c)),
+      'channels',
+    );
   });
   route('GET', `${WS}/Workers/{WorkerSid}/Channels/{Sid}`, (req) => {
     const ws = workspaceOf(req);

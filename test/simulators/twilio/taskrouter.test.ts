@@ -304,7 +304,9 @@ describe('reservations', () => {
     expect(task.assignmentStatus).toBe('pending');
     expect(task.rejectedWorkerSids).toEqual([alice.sid]);
 
-    await workspaceApi(ws).workers(bob.sid).update({ activitySid: tr.findActivity(ws, 'Available')!.sid });
+    await workspaceApi(ws)
+      .workers(bob.sid)
+      .update({ activitySid: tr.findActivity(ws, 'Available')!.sid });
     expect(pendingReservation(ws, task).workerSid).toBe(bob.sid);
   });
 
@@ -407,7 +409,10 @@ describe('reservations', () => {
   test('a worker channel holds at most 50 tasks: a capacity over 50 is refused (400 / 20001) by REST and when seeding, and the 51st task waits', async () => {
     const ws = tr.createWorkspace({ friendlyName: 'Cap', multiTaskEnabled: true });
     const queue = tr.createTaskQueue(ws.sid, { friendlyName: 'Chat', targetWorkers: '1==1' });
-    const workflow = tr.createWorkflow(ws.sid, { friendlyName: 'Chat', configuration: { task_routing: { filters: [], default_filter: { queue: queue.sid } } } });
+    const workflow = tr.createWorkflow(ws.sid, {
+      friendlyName: 'Chat',
+      configuration: { task_routing: { filters: [], default_filter: { queue: queue.sid } } },
+    });
     expect(() => tr.createWorker(ws.sid, { friendlyName: 'greedy', activityName: 'Available', channelCapacity: { chat: 51 } })).toThrow(/between 0 and 50/);
     expect(tr.workspace(ws.sid).workers.size).toBe(0);
     const ai = tr.createWorker(ws.sid, { friendlyName: 'ai', activityName: 'Available', channelCapacity: { chat: 50 } });
@@ -433,12 +438,16 @@ describe('task updates', () => {
     const before = await fetchWithEtag(ws, task.sid);
     expect(before.etag).toMatch(/^\d+$/);
 
-    const stale = workspaceApi(ws).tasks(task.sid).update({ ifMatch: 'stale-etag', attributes: JSON.stringify({ handedOff: true }) });
+    const stale = workspaceApi(ws)
+      .tasks(task.sid)
+      .update({ ifMatch: 'stale-etag', attributes: JSON.stringify({ handedOff: true }) });
     await expect(stale).rejects.toMatchObject({ status: 412, code: PRECONDITION_FAILED_CODE });
     expect((await fetchWithEtag(ws, task.sid)).etag).toBe(before.etag);
     expect(task.attributes).toEqual({ conversationSid: 'CH1' });
 
-    await workspaceApi(ws).tasks(task.sid).update({ ifMatch: before.etag!, attributes: JSON.stringify({ conversationSid: 'CH1', note: 'x' }) });
+    await workspaceApi(ws)
+      .tasks(task.sid)
+      .update({ ifMatch: before.etag!, attributes: JSON.stringify({ conversationSid: 'CH1', note: 'x' }) });
     const after = await fetchWithEtag(ws, task.sid);
     expect(after.etag).not.toBe(before.etag);
     expect(JSON.parse(after.body.attributes as string)).toEqual({ conversationSid: 'CH1', note: 'x' });
@@ -452,7 +461,9 @@ describe('task updates', () => {
     const aiReservation = pendingReservation(ws, task);
     expect(aiReservation.workerSid).toBe(ai.sid);
 
-    await workspaceApi(ws).tasks(task.sid).update({ attributes: JSON.stringify({ conversationSid: 'CH1', handedOff: true }) });
+    await workspaceApi(ws)
+      .tasks(task.sid)
+      .update({ attributes: JSON.stringify({ conversationSid: 'CH1', handedOff: true }) });
 
     if (cancels) {
       expect(aiReservation.status).toBe('canceled');

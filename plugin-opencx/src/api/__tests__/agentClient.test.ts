@@ -43,7 +43,7 @@ describe('agent client: hand back', () => {
     expect(result).toEqual({ ok: true, alreadyHandedBack: true, history: [] });
   });
 
-  it('passes the Functions\' error on, with its field', async () => {
+  it("passes the Functions' error on, with its field", async () => {
     const fetch = answering(400, { ok: false, error: { code: 'invalid_input', message: 'Too long', field: 'instruction' } });
     expect(await createAgentClient({ baseUrl: BASE, fetch }).handBack('t', { taskSid: TASK, instruction: 'x' })).toEqual({
       ok: false,
@@ -63,10 +63,21 @@ describe('agent client: hand back', () => {
 describe('agent client: verdict', () => {
   it('posts the token, the task, both answers and the trimmed comment as a form to /agent/handoff-verdict', async () => {
     const fetch = answering(200, { ok: true, opencx: 'noted' });
-    const result = await createAgentClient({ baseUrl: BASE, fetch }).giveVerdict('flex-token', { taskSid: TASK, needed: false, summaryRight: true, comment: '  too early  ' });
+    const result = await createAgentClient({ baseUrl: BASE, fetch }).giveVerdict('flex-token', {
+      taskSid: TASK,
+      needed: false,
+      summaryRight: true,
+      comment: '  too early  ',
+    });
     const [url, init] = fetch.mock.calls[0];
     expect(url).toBe('https://opencx-1234-dev.twil.io/agent/handoff-verdict');
-    expect(Object.fromEntries(new URLSearchParams(init.body))).toEqual({ Token: 'flex-token', taskSid: TASK, needed: 'false', summaryRight: 'true', comment: 'too early' });
+    expect(Object.fromEntries(new URLSearchParams(init.body))).toEqual({
+      Token: 'flex-token',
+      taskSid: TASK,
+      needed: 'false',
+      summaryRight: 'true',
+      comment: 'too early',
+    });
     expect(result).toEqual({ ok: true });
   });
 

@@ -243,7 +243,7 @@ describe('settings client', () => {
       expect(await createSettingsClient({ baseUrl: BASE, fetch: without }).checkSetup('t')).toEqual({ ok: true, checks: [OK], revisions: {} });
     });
 
-    it('applies with the human queue, the URL replacement and the check\'s revisions when given, and reads every step', async () => {
+    it("applies with the human queue, the URL replacement and the check's revisions when given, and reads every step", async () => {
       const fetch = answering(200, { ok: true, steps: [APPLIED, FAILED], applied: ['workspace_events'], backupId: 'apply-1', checks: [OK] });
       const result = await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('flex-token', {
         humanQueueSid: ' WQ1 ',
@@ -269,7 +269,11 @@ describe('settings client', () => {
 
     it('shows a step status it does not know as failed, and drops unknown step fields', async () => {
       const fetch = answering(200, { ok: true, steps: [{ ...APPLIED, status: 'partly', extra: 1 }], checks: [OK] });
-      expect(await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('t')).toEqual({ ok: true, steps: [{ ...APPLIED, status: 'failed' }], checks: [OK] });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('t')).toEqual({
+        ok: true,
+        steps: [{ ...APPLIED, status: 'failed' }],
+        checks: [OK],
+      });
     });
 
     it('undoes with the Flex token alone, and reads what was restored', async () => {
@@ -292,7 +296,11 @@ describe('settings client', () => {
     ])('uninstalls with the confirmation, keepSyncData %p', async (keepSyncData, field) => {
       const fetch = answering(200, { ok: true, steps: [APPLIED], complete: true });
 
-      expect(await createSettingsClient({ baseUrl: BASE, fetch }).uninstallSetup('flex-token', { keepSyncData })).toEqual({ ok: true, steps: [APPLIED], complete: true });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).uninstallSetup('flex-token', { keepSyncData })).toEqual({
+        ok: true,
+        steps: [APPLIED],
+        complete: true,
+      });
       expect(sent(fetch).url).toBe(`${BASE}/admin/setup-uninstall`);
       expect(sent(fetch).fields).toEqual({ Token: 'flex-token', confirm: 'uninstall', keepSyncData: field });
     });
@@ -324,7 +332,13 @@ describe('settings client', () => {
     });
 
     it('keeps only the known check fields, and shows an unknown status as a warning', async () => {
-      const fetch = answering(200, { ok: true, checks: [{ ...OK, fix: '', confirm: 'other', extra: 1 }, { ...OK, id: 'future', status: 'info' }] });
+      const fetch = answering(200, {
+        ok: true,
+        checks: [
+          { ...OK, fix: '', confirm: 'other', extra: 1 },
+          { ...OK, id: 'future', status: 'info' },
+        ],
+      });
       expect(await createSettingsClient({ baseUrl: BASE, fetch }).checkSetup('t')).toEqual({
         ok: true,
         checks: [OK, { ...OK, id: 'future', status: 'warning' }],

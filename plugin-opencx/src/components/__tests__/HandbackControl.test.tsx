@@ -77,7 +77,10 @@ describe('HandbackControl', () => {
   });
 
   it('a refusal is shown, the instruction kept, and a retry possible', async () => {
-    const agent = client({ ok: false, error: { code: 'handback_failed', message: 'Flex could not route the conversation back to the AI; you still hold it. Try again', status: 502 } });
+    const agent = client({
+      ok: false,
+      error: { code: 'handback_failed', message: 'Flex could not route the conversation back to the AI; you still hold it. Try again', status: 502 },
+    });
     renderControl(agent);
     open();
     fireEvent.change(instruction(), { target: { value: 'Offer a voucher' } });
@@ -92,7 +95,9 @@ describe('HandbackControl', () => {
   });
 
   it('an error naming the instruction is shown on the field', async () => {
-    renderControl(client({ ok: false, error: { code: 'invalid_input', message: 'The instruction can be at most 1000 characters', field: 'instruction', status: 400 } }));
+    renderControl(
+      client({ ok: false, error: { code: 'invalid_input', message: 'The instruction can be at most 1000 characters', field: 'instruction', status: 400 } }),
+    );
     open();
     fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
     await waitFor(() => expect(instruction()).toHaveAttribute('aria-invalid', 'true'));
@@ -136,13 +141,27 @@ describe('HandoffHistory', () => {
   });
 
   it('renders nothing without a history, and leaves malformed entries out', () => {
-    renderWithTheme(<HandoffHistory entries={readHistory({ opencxHistory: [{ to: 'robot', at: 'x' }, { to: 'ai', at: 'not a date' }] })} now={NOW} />);
+    renderWithTheme(
+      <HandoffHistory
+        entries={readHistory({
+          opencxHistory: [
+            { to: 'robot', at: 'x' },
+            { to: 'ai', at: 'not a date' },
+          ],
+        })}
+        now={NOW}
+      />,
+    );
     expect(screen.queryByRole('region')).toBeNull();
     expect(screen.queryByRole('listitem')).toBeNull();
   });
 
   it('a long history is shown whole, oldest first', () => {
-    const many = Array.from({ length: 20 }, (_, i) => ({ to: i % 2 ? 'human' : 'ai', at: new Date(Date.parse('2026-03-02T08:00:00.000Z') + i * 60000).toISOString(), reason: `r${i}` }));
+    const many = Array.from({ length: 20 }, (_, i) => ({
+      to: i % 2 ? 'human' : 'ai',
+      at: new Date(Date.parse('2026-03-02T08:00:00.000Z') + i * 60000).toISOString(),
+      reason: `r${i}`,
+    }));
     renderWithTheme(<HandoffHistory entries={readHistory({ opencxHistory: [...many].reverse() })} now={NOW} locale="en-US" />);
     const items = screen.getAllByRole('listitem');
     expect(items).toHaveLength(20);

@@ -73,7 +73,9 @@ describe('HandoffPanel with the verdict', () => {
     expect(screen.queryByRole('group', { name: 'Your verdict on this handoff' })).not.toBeInTheDocument();
     unmount();
 
-    renderWithTheme(<HandoffPanel attributes={{ ...HANDOFF, opencxVerdict: { needed: false, summaryRight: true, by: 'WK1', at: 'x' } }} submitVerdict={jest.fn()} />);
+    renderWithTheme(
+      <HandoffPanel attributes={{ ...HANDOFF, opencxVerdict: { needed: false, summaryRight: true, by: 'WK1', at: 'x' } }} submitVerdict={jest.fn()} />,
+    );
     expect(screen.getByRole('group', { name: 'Your verdict on this handoff' })).toBeVisible();
     expect(question('Handoff needed?').getByRole('button', { name: 'No' })).toHaveAttribute('aria-pressed', 'true');
   });
@@ -83,11 +85,23 @@ describe('the task canvas panel', () => {
   it("asks the agent holding the task, and sends the verdict for that task with the agent's current token", async () => {
     const giveVerdict = jest.fn().mockResolvedValue({ ok: true });
     const { manager } = fakeManager(['agent'], 'flex-token-7');
-    const { unmount } = renderWithTheme(<AcceptedTaskHandoffPanel task={{ attributes: HANDOFF, taskSid: 'WT1', status: 'pending' }} manager={manager} client={{ handBack: jest.fn(), giveVerdict }} />);
+    const { unmount } = renderWithTheme(
+      <AcceptedTaskHandoffPanel
+        task={{ attributes: HANDOFF, taskSid: 'WT1', status: 'pending' }}
+        manager={manager}
+        client={{ handBack: jest.fn(), giveVerdict }}
+      />,
+    );
     expect(screen.queryByRole('group', { name: 'Your verdict on this handoff' })).not.toBeInTheDocument();
     unmount();
 
-    renderWithTheme(<AcceptedTaskHandoffPanel task={{ attributes: HANDOFF, taskSid: 'WT1', status: 'wrapping' }} manager={manager} client={{ handBack: jest.fn(), giveVerdict }} />);
+    renderWithTheme(
+      <AcceptedTaskHandoffPanel
+        task={{ attributes: HANDOFF, taskSid: 'WT1', status: 'wrapping' }}
+        manager={manager}
+        client={{ handBack: jest.fn(), giveVerdict }}
+      />,
+    );
     click('Handoff needed?', 'Yes');
     click('Summary right?', 'No');
     expect(await screen.findByText('Thanks, saved.')).toBeVisible();

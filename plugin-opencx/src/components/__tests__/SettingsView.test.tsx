@@ -17,7 +17,6 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-
 const tokenInput = () => screen.getByLabelText(/OpenCX API key/);
 const queueInput = () => screen.getByLabelText('AI queue SID (optional)');
 const authorInput = () => screen.getByLabelText('AI author name');
@@ -103,22 +102,43 @@ describe('SettingsView', () => {
   });
 
   it("shows the organisation's further keys only masked, removes one, adds new ones, and never shows a key back", async () => {
-    const withKeys: OpencxSettings = { ...SAVED, opencxExtraTokens: [{ id: 'id-two', masked: '••••••••b2b2' }, { id: 'id-three', masked: '••••••••c3c3' }] };
+    const withKeys: OpencxSettings = {
+      ...SAVED,
+      opencxExtraTokens: [
+        { id: 'id-two', masked: '••••••••b2b2' },
+        { id: 'id-three', masked: '••••••••c3c3' },
+      ],
+    };
     const client = await renderLoaded(withKeys);
     const saved = screen.getByRole('list', { name: 'Saved keys' });
     expect(saved).toHaveTextContent('••••••••b2b2');
     expect(saved).toHaveTextContent('••••••••c3c3');
     const addInput = screen.getByLabelText('Add keys');
     expect(addInput).toHaveAttribute('type', 'password');
-    expect(screen.getByRole('group', { name: 'More API keys of the same organisation' })).toHaveAccessibleDescription(expect.stringContaining('100 requests a minute per key'));
+    expect(screen.getByRole('group', { name: 'More API keys of the same organisation' })).toHaveAccessibleDescription(
+      expect.stringContaining('100 requests a minute per key'),
+    );
 
     fireEvent.click(screen.getByRole('button', { name: 'Remove the key ••••••••b2b2' }));
     expect(screen.getByRole('list', { name: 'Saved keys' })).not.toHaveTextContent('••••••••b2b2');
     fireEvent.change(addInput, { target: { value: 'ocx_live_fourth_key_d4d4' } });
-    client.save.mockResolvedValue({ ok: true, settings: { ...withKeys, opencxExtraTokens: [{ id: 'id-three', masked: '••••••••c3c3' }, { id: 'id-four', masked: '••••••••d4d4' }] }, workerCreated: false });
+    client.save.mockResolvedValue({
+      ok: true,
+      settings: {
+        ...withKeys,
+        opencxExtraTokens: [
+          { id: 'id-three', masked: '••••••••c3c3' },
+          { id: 'id-four', masked: '••••••••d4d4' },
+        ],
+      },
+      workerCreated: false,
+    });
     fireEvent.click(saveButton());
 
-    expect(client.save).toHaveBeenCalledWith('flex-token', expect.objectContaining({ opencxExtraTokens: 'ocx_live_fourth_key_d4d4', opencxExtraTokensKept: ['id-three'] }));
+    expect(client.save).toHaveBeenCalledWith(
+      'flex-token',
+      expect.objectContaining({ opencxExtraTokens: 'ocx_live_fourth_key_d4d4', opencxExtraTokensKept: ['id-three'] }),
+    );
     expect(await screen.findByText(/Settings saved/)).toBeVisible();
     expect(screen.getByLabelText('Add keys')).toHaveValue('');
     expect(screen.getByRole('list', { name: 'Saved keys' })).toHaveTextContent('••••••••d4d4');
@@ -127,7 +147,10 @@ describe('SettingsView', () => {
 
   it('shows a further key OpenCX refused next to the add field', async () => {
     const client = await renderLoaded(SAVED);
-    client.save.mockResolvedValue({ ok: false, error: { code: 'opencx_token_rejected', message: 'OpenCX rejected the further key ••••••••d4d4', field: 'opencxExtraTokens', status: 400 } });
+    client.save.mockResolvedValue({
+      ok: false,
+      error: { code: 'opencx_token_rejected', message: 'OpenCX rejected the further key ••••••••d4d4', field: 'opencxExtraTokens', status: 400 },
+    });
     fireEvent.change(screen.getByLabelText('Add keys'), { target: { value: 'ocx_live_revoked_d4d4' } });
     fireEvent.click(saveButton());
 
@@ -257,7 +280,9 @@ describe('the peak of concurrent AI conversations', () => {
     expect(peakInput()).toHaveValue('120');
     expect(peakInput()).toHaveAttribute('inputmode', 'numeric');
     expect(peakInput()).toHaveAccessibleDescription(expect.stringContaining('from 1 to 1000'));
-    expect(peakInput()).toHaveAccessibleDescription(expect.stringContaining('The AI will work as 3 TaskRouter workers of 50 conversations each (150 at once).'));
+    expect(peakInput()).toHaveAccessibleDescription(
+      expect.stringContaining('The AI will work as 3 TaskRouter workers of 50 conversations each (150 at once).'),
+    );
 
     fireEvent.change(peakInput(), { target: { value: '40' } });
     expect(screen.getByText('The AI will work as one TaskRouter worker of 50 conversations.')).toBeVisible();
@@ -289,9 +314,17 @@ describe('the peak of concurrent AI conversations', () => {
     expect(client.save).not.toHaveBeenCalled();
   });
 
-  it('shows the server\'s refusal of the peak on the field', async () => {
+  it("shows the server's refusal of the peak on the field", async () => {
     const client = await renderLoaded(SAVED);
-    client.save.mockResolvedValue({ ok: false, error: { code: 'invalid_input', message: 'The peak of concurrent AI conversations must be a whole number from 1 to 1000', field: 'aiPeakConversations', status: 400 } });
+    client.save.mockResolvedValue({
+      ok: false,
+      error: {
+        code: 'invalid_input',
+        message: 'The peak of concurrent AI conversations must be a whole number from 1 to 1000',
+        field: 'aiPeakConversations',
+        status: 400,
+      },
+    });
 
     fireEvent.click(saveButton());
 

@@ -51,7 +51,7 @@ const NO_HANDOFF_FILTER: SetupCheck = {
   status: 'problem',
   title: 'Workflow filters',
   detail: 'Workflow "Assign to Anyone" (WW1) has no handedOff == true filter, so a task the AI hands off has nowhere to go.',
-  fix: "Choose your human agents' queue and apply setup: it adds the filter \"OpenCX: handed off to humans\" (handedOff == true → that queue) at the top of the workflow.",
+  fix: 'Choose your human agents\' queue and apply setup: it adds the filter "OpenCX: handed off to humans" (handedOff == true → that queue) at the top of the workflow.',
   autoFixable: true,
   needs: 'humanQueueSid',
 };
@@ -193,7 +193,10 @@ describe('Twilio setup section', () => {
   });
 
   it('does not check an unconfigured setup by itself, but on "Check setup"', async () => {
-    const client = await renderView([{ ...CONFIG_OK, status: 'problem', detail: 'The OpenCX settings are not saved.', fix: 'Click Test & Save.' }], UNCONFIGURED);
+    const client = await renderView(
+      [{ ...CONFIG_OK, status: 'problem', detail: 'The OpenCX settings are not saved.', fix: 'Click Test & Save.' }],
+      UNCONFIGURED,
+    );
 
     expect(client.checkSetup).not.toHaveBeenCalled();
     expect(screen.queryByRole('list', { name: 'Setup checks' })).not.toBeInTheDocument();
@@ -270,7 +273,10 @@ describe('Twilio setup section', () => {
 
     expect(await screen.findByText('Applied: Conversations webhook.')).toBeVisible();
     // Apply wrote two resources: only the untouched one keeps the revision the check saw.
-    expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', { replaceCallbackUrl: true, revisions: { conversations_webhook: REVISIONS.conversations_webhook } });
+    expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', {
+      replaceCallbackUrl: true,
+      revisions: { conversations_webhook: REVISIONS.conversations_webhook },
+    });
     expect(screen.getByText('All 5 checks passed.')).toBeVisible();
     expect(replaceBox()).not.toBeInTheDocument();
     expect(applyButton()).toBeDisabled();

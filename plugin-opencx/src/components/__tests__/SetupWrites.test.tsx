@@ -35,21 +35,47 @@ const FILTERS_MISSING: SetupCheck = {
   fix: 'Apply setup: it adds the filters.',
   autoFixable: true,
 };
-const TIMERS_OK: SetupCheck = { id: 'timer_workspace', status: 'ok', title: 'Watchdog timers', detail: 'The "OpenCX timers" workspace exists.', autoFixable: false };
+const TIMERS_OK: SetupCheck = {
+  id: 'timer_workspace',
+  status: 'ok',
+  title: 'Watchdog timers',
+  detail: 'The "OpenCX timers" workspace exists.',
+  autoFixable: false,
+};
 const BROKEN = [CONFIG_OK, WORKSPACE_UNSET, CONVERSATIONS_UNSET, FILTERS_MISSING, TIMERS_OK];
 const ok = (check: SetupCheck): SetupCheck => ({ ...check, status: 'ok', fix: undefined, autoFixable: false });
 const REVISIONS = { workspace_events: '1111aaaa2222bbbb', conversations_webhook: '3333cccc4444dddd', workflow_filters: '5555eeee6666ffff' };
 
-const WORKSPACE_APPLIED: StepReport = { id: 'workspace_events', title: 'TaskRouter event callback', status: 'applied', detail: `Set the Event Callback URL to ${WEBHOOK}.` };
+const WORKSPACE_APPLIED: StepReport = {
+  id: 'workspace_events',
+  title: 'TaskRouter event callback',
+  status: 'applied',
+  detail: `Set the Event Callback URL to ${WEBHOOK}.`,
+};
 const CONVERSATIONS_CHANGED: StepReport = {
   id: 'conversations_webhook',
   title: 'Conversations webhook',
   status: 'failed',
   detail: 'Not written: it changed since the check (someone edited it in the Console or another Apply ran). Run the check again, then apply.',
 };
-const FILTERS_FAILED: StepReport = { id: 'workflow_filters', title: 'Workflow filters', status: 'failed', detail: 'Twilio answered 500 while updating workflow WW1.' };
-const TIMERS_UNCHANGED: StepReport = { id: 'timer_workspace', title: 'Watchdog timers', status: 'unchanged', detail: 'The "OpenCX timers" workspace already exists.' };
-const FILTERS_SKIPPED: StepReport = { id: 'workflow_filters', title: 'Workflow filters', status: 'skipped', detail: "No human queue given: the handedOff filter needs your agents' queue." };
+const FILTERS_FAILED: StepReport = {
+  id: 'workflow_filters',
+  title: 'Workflow filters',
+  status: 'failed',
+  detail: 'Twilio answered 500 while updating workflow WW1.',
+};
+const TIMERS_UNCHANGED: StepReport = {
+  id: 'timer_workspace',
+  title: 'Watchdog timers',
+  status: 'unchanged',
+  detail: 'The "OpenCX timers" workspace already exists.',
+};
+const FILTERS_SKIPPED: StepReport = {
+  id: 'workflow_filters',
+  title: 'Workflow filters',
+  status: 'skipped',
+  detail: "No human queue given: the handedOff filter needs your agents' queue.",
+};
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -149,7 +175,13 @@ describe('Undo last apply', () => {
     const at = '2026-11-21T10:25:00.000Z';
     client.undoSetup.mockResolvedValueOnce({
       ok: true,
-      steps: [{ ...WORKSPACE_APPLIED, title: 'Undo: the event callback of workspace WS1', detail: 'Restored the event callback of workspace WS1 as it was before that Apply.' }],
+      steps: [
+        {
+          ...WORKSPACE_APPLIED,
+          title: 'Undo: the event callback of workspace WS1',
+          detail: 'Restored the event callback of workspace WS1 as it was before that Apply.',
+        },
+      ],
       restored: { backupId: 'b-1', at, by: 'admin@example.com' },
       checks: [CONFIG_OK, WORKSPACE_UNSET, TIMERS_OK],
     });
@@ -180,7 +212,12 @@ describe('Undo last apply', () => {
     client.undoSetup.mockResolvedValueOnce({
       ok: true,
       steps: [
-        { id: 'workspace_events', title: 'Undo: the event callback of workspace WS1', status: 'applied', detail: 'Restored the event callback of workspace WS1 as it was before that Apply.' },
+        {
+          id: 'workspace_events',
+          title: 'Undo: the event callback of workspace WS1',
+          status: 'applied',
+          detail: 'Restored the event callback of workspace WS1 as it was before that Apply.',
+        },
         {
           id: 'workflow_filters',
           title: 'Undo: workflow WW1',
@@ -217,8 +254,18 @@ describe('Undo last apply', () => {
 
 describe('Uninstall', () => {
   const REMOVED: StepReport[] = [
-    { id: 'workflow_filters', title: 'Workflow filters', status: 'applied', detail: 'Removed the integration\'s filters from workflow "Assign to Anyone"; its other filters are kept.' },
-    { id: 'conversations_webhook', title: 'Conversations webhook', status: 'applied', detail: 'Restored to https://old.example.com/hook, as it was before the integration.' },
+    {
+      id: 'workflow_filters',
+      title: 'Workflow filters',
+      status: 'applied',
+      detail: 'Removed the integration\'s filters from workflow "Assign to Anyone"; its other filters are kept.',
+    },
+    {
+      id: 'conversations_webhook',
+      title: 'Conversations webhook',
+      status: 'applied',
+      detail: 'Restored to https://old.example.com/hook, as it was before the integration.',
+    },
   ];
   const WORKER_DELETED: StepReport = { id: 'ai_worker', title: 'AI worker WK1', status: 'applied', detail: 'Deleted.' };
   const WORKER_BUSY: StepReport = {
@@ -235,7 +282,11 @@ describe('Uninstall', () => {
 
     const confirm = await screen.findByRole('region', CONFIRMATION);
     expect(confirm).toHaveFocus();
-    expect(within(confirm).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+    expect(
+      within(confirm)
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual([
       'the workflow filters it added',
       'its webhook registrations, restoring the ones from before it',
       'the watchdog timer workspace',
@@ -262,7 +313,9 @@ describe('Uninstall', () => {
     fireEvent.click(within(confirm).getByRole('checkbox', { name: 'Keep the OpenCX data in Sync' }));
     fireEvent.click(within(confirm).getByRole('button', { name: 'Yes, uninstall' }));
 
-    expect(await screen.findByRole('alert')).toHaveTextContent("Uninstall is not complete: what remains is listed below, such as AI workers still holding conversations. Run it again once the AI’s conversations end.");
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Uninstall is not complete: what remains is listed below, such as AI workers still holding conversations. Run it again once the AI’s conversations end.',
+    );
     expect(client.uninstallSetup).toHaveBeenCalledWith('flex-token', { keepSyncData: true });
     expect(confirmation()).not.toBeInTheDocument();
     const list = 'What Uninstall did';
@@ -289,8 +342,15 @@ describe('Uninstall', () => {
 
   it('shows a failed step as an error, and a refused uninstall in the error style', async () => {
     const client = await renderSection();
-    client.uninstallSetup.mockResolvedValueOnce({ ok: true, steps: [REMOVED[0], { ...REMOVED[1], status: 'failed', detail: 'Could not restore it: Twilio answered 500: Internal Server Error' }], complete: false });
-    client.uninstallSetup.mockResolvedValueOnce({ ok: false, error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings', status: 403 } });
+    client.uninstallSetup.mockResolvedValueOnce({
+      ok: true,
+      steps: [REMOVED[0], { ...REMOVED[1], status: 'failed', detail: 'Could not restore it: Twilio answered 500: Internal Server Error' }],
+      complete: false,
+    });
+    client.uninstallSetup.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings', status: 403 },
+    });
 
     fireEvent.click(button('Uninstall'));
     fireEvent.click(within(await screen.findByRole('region', CONFIRMATION)).getByRole('button', { name: 'Yes, uninstall' }));

@@ -312,8 +312,13 @@ describe('answer timeout', () => {
 describe('Test & Save over HTTP', () => {
   it('posts every webhook and handoff field the admin set', async () => {
     const loaded = { ...UNCONFIGURED, configured: true, opencxTokenMasked: '••••••••1234', opencxWebhookUrl: WEBHOOK_URL };
-    const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(async () => ({ status: 200, json: async () => ({ ok: true, settings: loaded, workerCreated: false }) }));
-    renderWithTheme(<SettingsView client={createSettingsClient({ baseUrl: 'https://opencx-1234-dev.twil.io', fetch })} token="flex-token" flexResources={FLEX_RESOURCES} />);
+    const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(async () => ({
+      status: 200,
+      json: async () => ({ ok: true, settings: loaded, workerCreated: false }),
+    }));
+    renderWithTheme(
+      <SettingsView client={createSettingsClient({ baseUrl: 'https://opencx-1234-dev.twil.io', fetch })} token="flex-token" flexResources={FLEX_RESOURCES} />,
+    );
     await screen.findByRole('button', { name: 'Test & Save' });
 
     type(secretInput(), 'whsec_4f9a0c1e7b2d');

@@ -21,7 +21,12 @@ describe('settings form', () => {
 
   it('numbers a new row after the highest key', () => {
     expect(nextRowKey([])).toBe(0);
-    expect(nextRowKey([{ key: 4, language: 'es', note: 'x' }, { key: 1, language: 'de', note: 'y' }])).toBe(5);
+    expect(
+      nextRowKey([
+        { key: 4, language: 'es', note: 'x' },
+        { key: 1, language: 'de', note: 'y' },
+      ]),
+    ).toBe(5);
   });
 
   it('turns the saved settings into a form with no secret in it, and back into the same save', () => {
@@ -69,7 +74,9 @@ describe('settings form', () => {
     const values = { ...formFrom(SAVED_SETTINGS), keptExtraTokens: ['a', 'b', 'c'] };
     const six = Array.from({ length: 6 }, (_, i) => `ocx_live_${i}`).join(' ');
     expect(validate({ ...values, opencxExtraTokens: six }, SAVED_SETTINGS).fields).toEqual({});
-    expect(validate({ ...values, opencxExtraTokens: `${six}, ocx_live_7` }, SAVED_SETTINGS).fields).toEqual({ opencxExtraTokens: 'At most 9 further keys can be saved' });
+    expect(validate({ ...values, opencxExtraTokens: `${six}, ocx_live_7` }, SAVED_SETTINGS).fields).toEqual({
+      opencxExtraTokens: 'At most 9 further keys can be saved',
+    });
   });
 
   it('leaves the token to the server when the saved settings could not be loaded', () => {

@@ -19,7 +19,12 @@ describe('setup reports', () => {
 
   it('forgets the revisions of the resources a write applied, and keeps the others', () => {
     const revisions = { workspace_events: 'r1', conversations_webhook: 'r2', workflow_filters: 'r3' };
-    const steps = [step('workspace_events', 'applied'), step('conversations_webhook', 'failed'), step('workflow_filters', 'unchanged'), step('timer_workspace', 'applied')];
+    const steps = [
+      step('workspace_events', 'applied'),
+      step('conversations_webhook', 'failed'),
+      step('workflow_filters', 'unchanged'),
+      step('timer_workspace', 'applied'),
+    ];
 
     expect(revisionsAfter(revisions, steps)).toEqual({ conversations_webhook: 'r2', workflow_filters: 'r3' });
     expect(revisions).toEqual({ workspace_events: 'r1', conversations_webhook: 'r2', workflow_filters: 'r3' });

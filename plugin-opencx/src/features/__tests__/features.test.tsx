@@ -220,7 +220,9 @@ describe('hand back to the AI', () => {
     { to: 'ai', at: '2026-03-02T09:50:00.000Z' },
     { to: 'human', at: '2026-03-02T09:55:00.000Z', reason: 'AI requested human handoff' },
   ];
-  const held = (status: string, attributes: object = { ...HANDED_OFF_TASK.attributes, opencxHistory: HISTORY }) => ({ task: { taskSid: TASK_SID, status, attributes } });
+  const held = (status: string, attributes: object = { ...HANDED_OFF_TASK.attributes, opencxHistory: HISTORY }) => ({
+    task: { taskSid: TASK_SID, status, attributes },
+  });
 
   function setUp() {
     const { flex, added } = fakeFlex();
@@ -251,7 +253,7 @@ describe('hand back to the AI', () => {
     expect(screen.getAllByRole('listitem')).toHaveLength(2);
   });
 
-  it('shows the history on the AI\'s task after a handback, without the button', () => {
+  it("shows the history on the AI's task after a handback, without the button", () => {
     const { canvas } = setUp();
     const resumed = held('accepted', { handedOff: false, opencxHistory: HISTORY });
     expect(canvas.options?.if?.(resumed)).toBe(true);

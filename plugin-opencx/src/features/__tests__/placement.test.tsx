@@ -53,7 +53,15 @@ function IncomingTaskCanvasContent({ task }: { task: object }): JSX.Element {
  * TaskCanvas's layout: `withCopilotSlot` is 2.17.1's (a conditional Copilot help text between
  * header and tabs, which counts as a child even when absent); without it, a Flex 2.x that lacks it.
  */
-function TaskCanvasLayout({ task, withCopilotSlot, store = Flex.TaskCanvas.Content }: { task: { status: string }; withCopilotSlot: boolean; store?: Flex.DynamicContentStore }): JSX.Element {
+function TaskCanvasLayout({
+  task,
+  withCopilotSlot,
+  store = Flex.TaskCanvas.Content,
+}: {
+  task: { status: string };
+  withCopilotSlot: boolean;
+  store?: Flex.DynamicContentStore;
+}): JSX.Element {
   const header = (
     <div key="header" data-slot="header">
       Task header
@@ -163,14 +171,18 @@ function TaskListItemImpl(props: TaskListItemProps): JSX.Element {
 /** What Flex's withHOC does with TaskListItem's wrappers each time it renders the item. */
 function TaskListItem(props: TaskListItemProps): JSX.Element {
   // The test's tasks are plain objects, not Flex's ITask: the wrappers are typed for the latter.
-  const wrappers = Flex.TaskListItem.Content.getAllWrappers() as unknown as ((component: React.ComponentType<TaskListItemProps>) => React.ComponentType<TaskListItemProps>)[];
+  const wrappers = Flex.TaskListItem.Content.getAllWrappers() as unknown as ((
+    component: React.ComponentType<TaskListItemProps>,
+  ) => React.ComponentType<TaskListItemProps>)[];
   const Wrapped = wrappers.reduce((component, wrap) => wrap(component), TaskListItemImpl as React.ComponentType<TaskListItemProps>);
   return <Wrapped {...props} />;
 }
 
 describe('the "AI handoff" badge in the task list', () => {
   it("is part of the task card, on its second line before Flex's status line, and adds no row of its own", () => {
-    const { container } = render(<TaskListItem task={task('accepted', HANDED_OFF)} channelDefinition={Flex.DefaultTaskChannels.Chat} />, { wrapper: withTheme });
+    const { container } = render(<TaskListItem task={task('accepted', HANDED_OFF)} channelDefinition={Flex.DefaultTaskChannels.Chat} />, {
+      wrapper: withTheme,
+    });
     const card = screen.getByRole('button', { name: 'Task card' });
     // Flex's status template for an accepted chat; jsdom has no Flex strings, so Template shows its code.
     expect(within(card).getByTestId('second-line')).toHaveTextContent(/^AI handoff.*sentiment negative\s*TaskLine\w*Assigned$/);
