@@ -9,7 +9,15 @@ import { answerKey } from './bridge/actions/answer';
 import { decide } from './bridge/decide';
 import { classifyOpencxEvent } from './bridge/opencx-events';
 import { perform } from './bridge/perform';
-import { type BridgeEnv, bridgeDeps, bridgeIo, flushUsage, refusedApiUrls, reply, type WebhookEvent } from './bridge/runtime';
+import {
+  type BridgeEnv,
+  bridgeDeps,
+  bridgeIo,
+  flushUsage,
+  refusedApiUrls,
+  reply,
+  type WebhookEvent,
+} from './bridge/runtime';
 import type { BridgeState } from './bridge/state';
 import type { BridgeConfig } from './common/config';
 import { logEvent } from './common/log';
@@ -22,14 +30,21 @@ const BUDGET_MS = 8500;
 const HEALTH_NOTE_EVERY_MS = 60_000;
 let lastHealthNote = 0;
 
-export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, callback: ServerlessCallback): Promise<void> => {
+export const handler = async (
+  context: Context<BridgeEnv>,
+  event: WebhookEvent,
+  callback: ServerlessCallback,
+): Promise<void> => {
   const started = Date.now();
   const { request, ...body } = event;
   // Twilio Functions hand over the parsed JSON, not the raw bytes: OpenCX sends compact JSON,
   // which serialising the parsed object reproduces (docs/opencx-api.md).
   const rawBody = JSON.stringify(body);
   const headers = (request?.headers ?? {}) as Record<string, unknown>;
-  const trace: { event: string; [field: string]: unknown } = { event: typeof body.event === 'string' ? body.event : 'unknown', origin: 'opencx' };
+  const trace: { event: string; [field: string]: unknown } = {
+    event: typeof body.event === 'string' ? body.event : 'unknown',
+    origin: 'opencx',
+  };
   // The signature's secret is in Sync: no Twilio request may go out first. OpenCX redelivers after the 503.
   if (refusedApiUrls(context, trace, callback)) return;
   const deadline = new Deadline(BUDGET_MS);
@@ -73,7 +88,10 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
     }
     // The health note rides alongside the claim: a setup check must see the webhook working even
     // when every answer took the fast path (the notes are sharded by the answer's key).
-    const [claimed] = await Promise.all([claim ? io.state.claimOnce(claim) : true, noteHealth(io.state, opencxEvent.type, healthKey)]);
+    const [claimed] = await Promise.all([
+      claim ? io.state.claimOnce(claim) : true,
+      noteHealth(io.state, opencxEvent.type, healthKey),
+    ]);
     if (!claimed) {
       logEvent({ ...trace, outcome: 'already-answered', reason: 'this AI answer is in the conversation already' });
       return reply(callback, 200, { outcome: 'already-answered' });
@@ -81,7 +99,10 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
     const conversationSid = await io.state.conversationOfSession(opencxEvent.sessionId);
     const known = conversationSid ? await io.state.conversation(conversationSid) : undefined;
     trace.conversationSid = conversationSid;
-    const decision = decide({ surface: 'opencx', type: opencxEvent.kind, event: opencxEvent, conversationSid }, { config, record: known?.record });
+    const decision = decide(
+      { surface: 'opencx', type: opencxEvent.kind, event: opencxEvent, conversationSid },
+      { config, record: known?.record },
+    );
     const result = await perform(decision, known, bridgeDeps(context, io, config, deadline, trace));
     await flushUsage(io);
     logEvent({ ...trace, ...result, ms: Date.now() - started });
@@ -98,9 +119,15 @@ async function noteHealth(state: BridgeState, event: string, key: string): Promi
   const now = Date.now();
   if (now - lastHealthNote < HEALTH_NOTE_EVERY_MS) return;
   lastHealthNote = now;
-  await state
-    .noteOpencxEvent(event, new Date(now), key)
-    .catch((error: unknown) =>
-      logEvent({ event, outcome: 'warning', reason: 'could not note the OpenCX event for the setup check', error: String(error) }, 'warn'),
-    );
+  await state.noteOpencxEvent(event, new Date(now), key).catch((error: unknown) =>
+    logEvent(
+      {
+        event,
+        outcome: 'warning',
+        reason: 'could not note the OpenCX event for the setup check',
+        error: String(error),
+      },
+      'warn',
+    ),
+  );
 }

@@ -7,7 +7,15 @@ import { checkOrigin, conversationOf, decide, needsNoAction } from './bridge/dec
 import { recordedConfigFor, shouldRecordConfig } from './bridge/conversation-record';
 import { classifyEvent } from './bridge/events';
 import { perform } from './bridge/perform';
-import { type BridgeEnv, bridgeDeps, bridgeIo, flushUsage, refusedApiUrls, reply, type WebhookEvent } from './bridge/runtime';
+import {
+  type BridgeEnv,
+  bridgeDeps,
+  bridgeIo,
+  flushUsage,
+  refusedApiUrls,
+  reply,
+  type WebhookEvent,
+} from './bridge/runtime';
 import { CONFIG_VERSION_PARAM } from './common/config';
 import { logEvent } from './common/log';
 import { Deadline } from './common/retry';
@@ -21,7 +29,11 @@ export type { BridgeEnv } from './bridge/runtime';
  */
 const BUDGET_MS = { conversations: 4300, taskrouter: 9000 } as const;
 
-export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, callback: ServerlessCallback): Promise<void> => {
+export const handler = async (
+  context: Context<BridgeEnv>,
+  event: WebhookEvent,
+  callback: ServerlessCallback,
+): Promise<void> => {
   const started = Date.now();
   // The config version rides on the registered URL's query, which the runtime merges into the event.
   const { [CONFIG_VERSION_PARAM]: configVersion, ...params } = event;
@@ -31,7 +43,8 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
   if (refusedApiUrls(context, { event: eventType }, callback)) return;
   const signed = isValidTwilioSignature({
     domainName: context.DOMAIN_NAME,
-    path: version === undefined ? context.PATH : `${context.PATH}?${CONFIG_VERSION_PARAM}=${encodeURIComponent(version)}`,
+    path:
+      version === undefined ? context.PATH : `${context.PATH}?${CONFIG_VERSION_PARAM}=${encodeURIComponent(version)}`,
     authToken: context.AUTH_TOKEN,
     signature: headerOf(event, 'x-twilio-signature'),
     params,
@@ -47,7 +60,8 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
     return reply(callback, 200, { outcome: 'ignored', reason: classified.reason });
   }
   const bridgeEvent = classified.event;
-  if (bridgeEvent.surface === 'opencx') return reply(callback, 400, { outcome: 'ignored', reason: 'not a Twilio event' });
+  if (bridgeEvent.surface === 'opencx')
+    return reply(callback, 400, { outcome: 'ignored', reason: 'not a Twilio event' });
   if (needsNoAction(bridgeEvent)) {
     logEvent({ event: bridgeEvent.type, outcome: 'ignored', reason: `${bridgeEvent.type} needs no action` });
     return reply(callback, 200, { outcome: 'ignored', reason: `${bridgeEvent.type} needs no action` });
@@ -72,7 +86,10 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
     let known = conversationSid?.startsWith('CH') ? await io.state.conversation(conversationSid) : undefined;
     const config = recordedConfigFor(known?.record, version) ?? (await io.state.loadConfig({ version }));
     if (!config) {
-      logEvent({ ...trace, outcome: 'ignored', reason: 'OpenCX is not configured yet (save the settings in Flex)' }, 'warn');
+      logEvent(
+        { ...trace, outcome: 'ignored', reason: 'OpenCX is not configured yet (save the settings in Flex)' },
+        'warn',
+      );
       return reply(callback, 200, { outcome: 'ignored', reason: 'not configured' });
     }
     const refusal = checkOrigin(bridgeEvent, config, context.ACCOUNT_SID);
@@ -80,7 +97,8 @@ export const handler = async (context: Context<BridgeEnv>, event: WebhookEvent, 
       logEvent({ ...trace, outcome: 'refused', reason: refusal }, 'warn');
       return reply(callback, 403, { outcome: 'refused', reason: refusal });
     }
-    if (known && conversationSid && shouldRecordConfig(known.record, config, version)) known = await io.state.recordConfig(conversationSid, config, known);
+    if (known && conversationSid && shouldRecordConfig(known.record, config, version))
+      known = await io.state.recordConfig(conversationSid, config, known);
     const decision = decide(bridgeEvent, { config, record: known?.record });
     const result = await perform(decision, known, bridgeDeps(context, io, config, deadline, trace));
     await flushUsage(io);

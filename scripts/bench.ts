@@ -6,7 +6,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type FunctionsRuntime, PROJECT_ROOT, type RuntimeMode, startFunctionsRuntime } from '../test/harness/functions-runtime';
+import {
+  type FunctionsRuntime,
+  PROJECT_ROOT,
+  type RuntimeMode,
+  startFunctionsRuntime,
+} from '../test/harness/functions-runtime';
 import { AI_AUTHOR, CONVERSATION_FILTERS, OPENCX_WEBHOOK_SECRET, World } from '../test/harness/world';
 import { sequentialDepth } from '../test/integration/helpers';
 import { deliveryFailed, type WebhookDelivery } from '../test/simulators/twilio/simulator';
@@ -62,10 +67,18 @@ async function measure(world: World, step: () => Promise<void>, eventType: strin
   const opencxBefore = world.opencx.requests.length;
   const webhooksBefore = world.twilio.webhooks.length;
   await step();
-  const handled = world.twilio.webhooks.slice(webhooksBefore).filter((d) => !eventType || d.params.EventType === eventType);
+  const handled = world.twilio.webhooks
+    .slice(webhooksBefore)
+    .filter((d) => !eventType || d.params.EventType === eventType);
   // Calls the Functions made: everything after the step's own setup calls.
-  const twilioCalls = world.twilio.requests.slice(twilioBefore).filter((r) => r.headers['user-agent']?.startsWith('twilio-node')).length;
-  return { twilio: twilioCalls, opencx: world.opencx.requests.length - opencxBefore, ms: handled.reduce((sum, d) => sum + (d.durationMs ?? 0), 0) };
+  const twilioCalls = world.twilio.requests
+    .slice(twilioBefore)
+    .filter((r) => r.headers['user-agent']?.startsWith('twilio-node')).length;
+  return {
+    twilio: twilioCalls,
+    opencx: world.opencx.requests.length - opencxBefore,
+    ms: handled.reduce((sum, d) => sum + (d.durationMs ?? 0), 0),
+  };
 }
 
 const average = (values: number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
@@ -102,7 +115,9 @@ async function callCounts(): Promise<void> {
       );
       // The relay Function on its own: OpenCX's webhook for the same answer held back.
       world.opencx.configureWebhook(undefined);
-      relayAlone.push(await measure(world, () => world.customerSays(conversationSid, `Question ${i}.1`), 'onMessageAdded'));
+      relayAlone.push(
+        await measure(world, () => world.customerSays(conversationSid, `Question ${i}.1`), 'onMessageAdded'),
+      );
       world.opencx.configureWebhook({ url: world.opencxWebhookUrl, secret: OPENCX_WEBHOOK_SECRET });
       relay.push(await measure(world, () => world.customerSays(conversationSid, `Question ${i}.2`), 'onMessageAdded'));
       world.opencx.ai.reply({ type: 'handoff', summary: 'Needs a human', sentiment: 'neutral' });
@@ -110,7 +125,9 @@ async function callCounts(): Promise<void> {
       await world.humanAgentLogsIn();
     }
     const depth = await handoffDepth(world);
-    console.log(`\n1. REST calls, a process per request (twilio-run's default, no warm container); ${CALL_SAMPLE_CONVERSATIONS} conversations`);
+    console.log(
+      `\n1. REST calls, a process per request (twilio-run's default, no warm container); ${CALL_SAMPLE_CONVERSATIONS} conversations`,
+    );
     reportCalls('conversation start (every event; engage on reservation.created)', engage);
     reportCalls('relayed message: the webhook Function alone', relayAlone);
     reportCalls("relayed message: the webhook, then OpenCX's webhook for it", relay);
@@ -168,7 +185,11 @@ class LoadRun {
     const functionsDir = fs.mkdtempSync(path.join(PROJECT_ROOT, 'dist', 'bench-functions-'));
     fs.cpSync(path.join(PROJECT_ROOT, 'dist', 'functions'), functionsDir, { recursive: true });
     fs.writeFileSync(path.join(functionsDir, 'noop.js'), NOOP_FUNCTION);
-    const world = await World.start({ functions: false, aiWorkers: Math.ceil(CONVERSATIONS / AI_WORKER_CAPACITY), opencx: { rateLimitPerMinute: 1_000_000 } });
+    const world = await World.start({
+      functions: false,
+      aiWorkers: Math.ceil(CONVERSATIONS / AI_WORKER_CAPACITY),
+      opencx: { rateLimitPerMinute: 1_000_000 },
+    });
     return new LoadRun(world, functionsDir);
   }
 
@@ -200,7 +221,9 @@ class LoadRun {
   async openConversations(count: number): Promise<void> {
     const world = this.world;
     for (let i = 0; i < count; i += 10) {
-      const batch = Array.from({ length: Math.min(10, count - i) }, (_, j) => world.customerStartsConversation(`Hello ${i + j}`));
+      const batch = Array.from({ length: Math.min(10, count - i) }, (_, j) =>
+        world.customerStartsConversation(`Hello ${i + j}`),
+      );
       this.conversationSids.push(...(await Promise.all(batch)).map((started) => started.conversationSid));
     }
     const engaged = this.conversationSids.filter((sid) => this.aiReplies(sid) > 0).length;
@@ -219,7 +242,10 @@ class LoadRun {
    * `count` customer messages at `ratePerSecond`, round-robin over the conversations; resolves
    * once everything they set off has finished, with the deliveries of those messages.
    */
-  async customersWrite(count: number, ratePerSecond: number): Promise<{ deliveries: WebhookDelivery[]; seconds: number }> {
+  async customersWrite(
+    count: number,
+    ratePerSecond: number,
+  ): Promise<{ deliveries: WebhookDelivery[]; seconds: number }> {
     const world = this.world;
     const sids = new Set<string>();
     const started = performance.now();
@@ -236,7 +262,12 @@ class LoadRun {
     }
     await world.settle();
     const seconds = (performance.now() - started) / 1000;
-    return { deliveries: world.twilio.webhooks.filter((d) => d.params.EventType === 'onMessageAdded' && sids.has(d.params.MessageSid)), seconds };
+    return {
+      deliveries: world.twilio.webhooks.filter(
+        (d) => d.params.EventType === 'onMessageAdded' && sids.has(d.params.MessageSid),
+      ),
+      seconds,
+    };
   }
 
   async stop(): Promise<void> {
@@ -275,17 +306,28 @@ async function latency(run: LoadRun, mode: RuntimeMode): Promise<LatencyResult> 
 function reportLatency(r: LatencyResult): void {
   const load = LATENCY_LOAD[r.mode];
   const ratio = (p: number) => (percentile(r.webhook, p) / Math.max(1, percentile(r.noop, p))).toFixed(1);
-  const label = r.mode === 'warm' ? 'one warm process (--no-fork-process --no-live)' : 'a process per request (default)';
-  console.log(`  ${label}: ${load.ratePerSecond.toFixed(1)} messages/s, ${r.webhook.length} + ${r.noop.length} messages`);
-  console.log(`    webhook (relay)  p50 ${String(percentile(r.webhook, 50)).padStart(5)} ms  p99 ${String(percentile(r.webhook, 99)).padStart(5)} ms`);
-  console.log(`    no-op Function   p50 ${String(percentile(r.noop, 50)).padStart(5)} ms  p99 ${String(percentile(r.noop, 99)).padStart(5)} ms`);
-  console.log(`    ratio            p50 ${ratio(50).padStart(5)} x   p99 ${ratio(99).padStart(5)} x   (target <= 1.5x)`);
+  const label =
+    r.mode === 'warm' ? 'one warm process (--no-fork-process --no-live)' : 'a process per request (default)';
+  console.log(
+    `  ${label}: ${load.ratePerSecond.toFixed(1)} messages/s, ${r.webhook.length} + ${r.noop.length} messages`,
+  );
+  console.log(
+    `    webhook (relay)  p50 ${String(percentile(r.webhook, 50)).padStart(5)} ms  p99 ${String(percentile(r.webhook, 99)).padStart(5)} ms`,
+  );
+  console.log(
+    `    no-op Function   p50 ${String(percentile(r.noop, 50)).padStart(5)} ms  p99 ${String(percentile(r.noop, 99)).padStart(5)} ms`,
+  );
+  console.log(
+    `    ratio            p50 ${ratio(50).padStart(5)} x   p99 ${ratio(99).padStart(5)} x   (target <= 1.5x)`,
+  );
   console.log(`    failed deliveries ${r.failed}, customer messages without exactly one AI reply ${r.lost}`);
 }
 
 /** The highest offered rate the warm runtime carries with every message answered once and no delivery failed. */
 async function throughput(run: LoadRun): Promise<void> {
-  console.log(`\n3. Throughput, one warm process, ${run.conversationSids.length} conversations, ${THROUGHPUT_STEP_S} s at each rate`);
+  console.log(
+    `\n3. Throughput, one warm process, ${run.conversationSids.length} conversations, ${THROUGHPUT_STEP_S} s at each rate`,
+  );
   let best: { offered: number; achieved: number } | undefined;
   for (const rate of THROUGHPUT_RATES) {
     const count = rate * THROUGHPUT_STEP_S;
@@ -335,7 +377,9 @@ function coldRequireAndSize(): void {
   const assetsDir = path.join(PROJECT_ROOT, 'dist', 'assets');
   console.log(`\n4. Cold require (median of ${COLD_REQUIRE_RUNS} fresh node processes) and deployed size`);
   const twilioMs = median(Array.from({ length: COLD_REQUIRE_RUNS }, () => requireMs('twilio')));
-  console.log(`  the twilio library alone (a runtime dependency, loaded by every Function that calls Twilio): ${twilioMs.toFixed(0)} ms`);
+  console.log(
+    `  the twilio library alone (a runtime dependency, loaded by every Function that calls Twilio): ${twilioMs.toFixed(0)} ms`,
+  );
   let total = 0;
   let sourceMaps = 0;
   for (const file of functionFiles(functionsDir)) {
@@ -349,12 +393,22 @@ function coldRequireAndSize(): void {
       `  ${path.relative(functionsDir, file).padEnd(28)} require ${ms.toFixed(0).padStart(4)} ms  ${kib(bytes).padStart(8)}${map >= 0 ? ` (${kib(Buffer.byteLength(text.slice(0, map)))} without its inline source map)` : ''}`,
     );
   }
-  const assets = fs.existsSync(assetsDir) ? functionFiles(assetsDir).reduce((sum, file) => sum + fs.statSync(file).size, 0) : 0;
+  const assets = fs.existsSync(assetsDir)
+    ? functionFiles(assetsDir).reduce((sum, file) => sum + fs.statSync(file).size, 0)
+    : 0;
   const dependencies = Object.entries(
-    (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies,
+    (
+      JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+        dependencies: Record<string, string>;
+      }
+    ).dependencies,
   );
-  console.log(`  uploaded by twilio serverless:deploy: dist/functions ${kib(total)} (${kib(sourceMaps)} of it inline source maps), dist/assets ${kib(assets)}`);
-  console.log(`  installed by Twilio from package.json, not uploaded: ${dependencies.map(([name, version]) => `${name}@${version}`).join(', ')}`);
+  console.log(
+    `  uploaded by twilio serverless:deploy: dist/functions ${kib(total)} (${kib(sourceMaps)} of it inline source maps), dist/assets ${kib(assets)}`,
+  );
+  console.log(
+    `  installed by Twilio from package.json, not uploaded: ${dependencies.map(([name, version]) => `${name}@${version}`).join(', ')}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -370,14 +424,17 @@ async function main(): Promise<void> {
   try {
     await run.runFunctions('warm');
     await run.openConversations(CONVERSATIONS);
-    console.log(`\n2. Webhook latency against a no-op Function in the same twilio-run, ${CONVERSATIONS} open conversations, simulators at zero latency`);
+    console.log(
+      `\n2. Webhook latency against a no-op Function in the same twilio-run, ${CONVERSATIONS} open conversations, simulators at zero latency`,
+    );
     const warm = await latency(run, 'warm');
     reportLatency(warm);
     await run.runFunctions('fork');
     reportLatency(await latency(run, 'fork'));
     await run.runFunctions('warm');
     await throughput(run);
-    if (run.world.twilio.violations.length) throw new Error(`spec violations: ${JSON.stringify(run.world.twilio.violations)}`);
+    if (run.world.twilio.violations.length)
+      throw new Error(`spec violations: ${JSON.stringify(run.world.twilio.violations)}`);
   } finally {
     await run.stop();
   }

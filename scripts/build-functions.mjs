@@ -35,5 +35,6 @@ await build({
   logLevel: 'warning',
 });
 mkdirSync(path.join(out, 'assets'), { recursive: true });
-if (existsSync(path.join(root, 'assets'))) cpSync(path.join(root, 'assets'), path.join(out, 'assets'), { recursive: true });
+if (existsSync(path.join(root, 'assets')))
+  cpSync(path.join(root, 'assets'), path.join(out, 'assets'), { recursive: true });
 console.log(`built ${entryPoints.length} Functions into dist/functions`);

@@ -33,13 +33,23 @@ const byPath = (a: PlannedResource, b: PlannedResource): number => a.path.locale
 /** The plan for deploying `cwd` with the variables of `envFile` (default `.env`, as the CLI does). */
 export async function deployPlan(cwd: string = ROOT, envFile?: string): Promise<DeployPlan> {
   // The flags the CLI passes by default; `env` only when a file other than .env is meant.
-  const flags = { cwd, functions: true, assets: true, loadSystemEnv: false, ...(envFile ? { env: envFile } : {}) } as unknown as DeployCliFlags;
+  const flags = {
+    cwd,
+    functions: true,
+    assets: true,
+    loadSystemEnv: false,
+    ...(envFile ? { env: envFile } : {}),
+  } as unknown as DeployCliFlags;
   const config = await getConfigFromFlags(flags);
   const functionsFolder = config.functionsFolderName ?? 'functions';
   const assetsFolder = config.assetsFolderName ?? 'assets';
   // Exactly the search deployLocalProject makes.
-  const listing = await fsHelpers.getListOfFunctionsAndAssets(config.cwd, { functionsFolderNames: [functionsFolder], assetsFolderNames: [assetsFolder] });
-  const resources = (list: { path: string; access: Access }[]): PlannedResource[] => list.map(({ path, access }) => ({ path, access })).sort(byPath);
+  const listing = await fsHelpers.getListOfFunctionsAndAssets(config.cwd, {
+    functionsFolderNames: [functionsFolder],
+    assetsFolderNames: [assetsFolder],
+  });
+  const resources = (list: { path: string; access: Access }[]): PlannedResource[] =>
+    list.map(({ path, access }) => ({ path, access })).sort(byPath);
   return {
     serviceName: config.serviceName ?? '',
     functionsFolder,
@@ -64,7 +74,8 @@ if (require.main === module) {
   const envAt = args.indexOf('--env');
   deployPlan(ROOT, envAt >= 0 ? args[envAt + 1] : undefined)
     .then((plan) => {
-      if (plan.functions.length === 0) throw new Error(`no Functions in ${plan.functionsFolder}/: run npm run build first`);
+      if (plan.functions.length === 0)
+        throw new Error(`no Functions in ${plan.functionsFolder}/: run npm run build first`);
       if (args.includes('--json')) console.log(JSON.stringify(plan, null, 2));
       else printPlan(plan);
     })

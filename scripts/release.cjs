@@ -52,11 +52,15 @@ function changelogSection(changelog, version) {
  */
 function tagProblems(tag, sources) {
   const version = tag.startsWith('v') ? tag.slice(1) : undefined;
-  if (version === undefined || !SEMVER.test(version)) return [`tag "${tag}" is not v followed by a semantic version (vX.Y.Z)`];
+  if (version === undefined || !SEMVER.test(version))
+    return [`tag "${tag}" is not v followed by a semantic version (vX.Y.Z)`];
   const problems = [];
-  if (sources.rootVersion !== version) problems.push(`package.json is version ${sources.rootVersion}, the tag says ${version}`);
-  if (sources.pluginVersion !== version) problems.push(`plugin-opencx/package.json is version ${sources.pluginVersion}, the tag says ${version}`);
-  if (!changelogSection(sources.changelog, version)) problems.push(`CHANGELOG.md has no section "## [${version}]" with the changes`);
+  if (sources.rootVersion !== version)
+    problems.push(`package.json is version ${sources.rootVersion}, the tag says ${version}`);
+  if (sources.pluginVersion !== version)
+    problems.push(`plugin-opencx/package.json is version ${sources.pluginVersion}, the tag says ${version}`);
+  if (!changelogSection(sources.changelog, version))
+    problems.push(`CHANGELOG.md has no section "## [${version}]" with the changes`);
   return problems;
 }
 
@@ -101,7 +105,15 @@ function pluginDeployArgs(plugin, changelog) {
 function pluginReleaseArgs(plugin, changelog) {
   const name = clip(`OpenCX ${plugin.version}`, RELEASE_NAME_MAX);
   const description = clip(oneLine(changelog), RELEASE_DESCRIPTION_MAX);
-  return ['flex:plugins:release', '--plugin', `${plugin.name}@${plugin.version}`, '--name', name, '--description', description];
+  return [
+    'flex:plugins:release',
+    '--plugin',
+    `${plugin.name}@${plugin.version}`,
+    '--name',
+    name,
+    '--description',
+    description,
+  ];
 }
 
 /** @param {string} relative */
@@ -131,7 +143,8 @@ function main(argv) {
         changelog: readChangelog(),
       });
       for (const problem of problems) console.error(`Refusing to release ${argument}: ${problem}`);
-      if (problems.length === 0) console.log(`${argument} matches package.json, plugin-opencx/package.json and CHANGELOG.md`);
+      if (problems.length === 0)
+        console.log(`${argument} matches package.json, plugin-opencx/package.json and CHANGELOG.md`);
       return problems.length === 0 ? 0 : 1;
     }
     case 'changelog':
@@ -142,7 +155,9 @@ function main(argv) {
     case 'plugin-release':
       return twilio(pluginReleaseArgs(plugin, changelogOf(plugin.version)));
     default:
-      console.error('usage: node scripts/release.cjs check-tag vX.Y.Z | changelog [X.Y.Z] | plugin-deploy | plugin-release');
+      console.error(
+        'usage: node scripts/release.cjs check-tag vX.Y.Z | changelog [X.Y.Z] | plugin-deploy | plugin-release',
+      );
       return 2;
   }
 }

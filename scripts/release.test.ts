@@ -30,11 +30,15 @@ describe('the release tag check', () => {
   });
 
   it('refuses a tag that does not match the root package version', () => {
-    expect(release.tagProblems('v1.2.3', { ...matching, rootVersion: '1.2.2' })).toEqual(['package.json is version 1.2.2, the tag says 1.2.3']);
+    expect(release.tagProblems('v1.2.3', { ...matching, rootVersion: '1.2.2' })).toEqual([
+      'package.json is version 1.2.2, the tag says 1.2.3',
+    ]);
   });
 
   it('refuses a tag that does not match the plugin package version', () => {
-    expect(release.tagProblems('v1.2.3', { ...matching, pluginVersion: '1.3.0' })).toEqual(['plugin-opencx/package.json is version 1.3.0, the tag says 1.2.3']);
+    expect(release.tagProblems('v1.2.3', { ...matching, pluginVersion: '1.3.0' })).toEqual([
+      'plugin-opencx/package.json is version 1.3.0, the tag says 1.2.3',
+    ]);
   });
 
   it('refuses a version without its changelog', () => {
@@ -43,13 +47,20 @@ describe('the release tag check', () => {
     ]);
   });
 
-  it.each(['1.2.3', 'v1.2', 'v01.2.3', 'release-1.2.3', 'v1.2.3.4', ''])('refuses %p, which is not v and a semantic version', (tag) => {
-    expect(release.tagProblems(tag, matching)).toEqual([expect.stringMatching(/is not v followed by a semantic version/)]);
-  });
+  it.each(['1.2.3', 'v1.2', 'v01.2.3', 'release-1.2.3', 'v1.2.3.4', ''])(
+    'refuses %p, which is not v and a semantic version',
+    (tag) => {
+      expect(release.tagProblems(tag, matching)).toEqual([
+        expect.stringMatching(/is not v followed by a semantic version/),
+      ]);
+    },
+  );
 
   it('takes pre-release versions', () => {
     const changelog = `${CHANGELOG}\n\n## [2.0.0-rc.1]\n\n- Candidate`;
-    expect(release.tagProblems('v2.0.0-rc.1', { rootVersion: '2.0.0-rc.1', pluginVersion: '2.0.0-rc.1', changelog })).toEqual([]);
+    expect(
+      release.tagProblems('v2.0.0-rc.1', { rootVersion: '2.0.0-rc.1', pluginVersion: '2.0.0-rc.1', changelog }),
+    ).toEqual([]);
   });
 
   it("passes for this repository's own versions and CHANGELOG.md", () => {
@@ -65,7 +76,9 @@ describe('the release tag check', () => {
 
 describe('the changelog of a version', () => {
   it('is the section under its heading, up to the next version', () => {
-    expect(release.changelogSection(CHANGELOG, '1.2.3')).toBe('- Panel under the header\n  on every Flex UI 2.x.\n- Release pipeline.');
+    expect(release.changelogSection(CHANGELOG, '1.2.3')).toBe(
+      '- Panel under the header\n  on every Flex UI 2.x.\n- Release pipeline.',
+    );
     expect(release.changelogSection(CHANGELOG, '1.2')).toBeUndefined();
     expect(release.changelogSection(CHANGELOG, '1.2.22')).toBeUndefined();
   });
@@ -104,7 +117,10 @@ describe('the plugin commands', () => {
   });
 
   it("are what plugin-opencx's npm scripts run", () => {
-    const scripts = JSON.parse(readFileSync(path.join(ROOT, 'plugin-opencx/package.json'), 'utf8')).scripts as Record<string, string>;
+    const scripts = JSON.parse(readFileSync(path.join(ROOT, 'plugin-opencx/package.json'), 'utf8')).scripts as Record<
+      string,
+      string
+    >;
     expect(scripts.deploy).toBe('node ../scripts/release.cjs plugin-deploy');
     expect(scripts.release).toBe('node ../scripts/release.cjs plugin-release');
   });

@@ -3,7 +3,15 @@
 // simulators. Prints the figures and exits 1 when a guarantee fails.
 //   npm run reliability [-- --short] [-- --seed N] [-- --only load,faults]
 import type { Figures } from '../test/reliability/checks';
-import { duplicates, faults, load, type ScenarioResult, SCENARIOS, type Traffic, writers } from '../test/reliability/scenarios';
+import {
+  duplicates,
+  faults,
+  load,
+  type ScenarioResult,
+  SCENARIOS,
+  type Traffic,
+  writers,
+} from '../test/reliability/scenarios';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -20,13 +28,22 @@ const only = option('--only')?.split(',') ?? [...SCENARIOS];
  * the other scenarios stay within one AI worker's 50 slots, so what they show is their own guarantee.
  */
 const SIZES: Record<(typeof SCENARIOS)[number], { full: Traffic; short: Traffic }> = {
-  load: { full: { conversations: 200, messages: 10, handoffShare: 0.1, burst: 50 }, short: { conversations: 60, messages: 3, handoffShare: 0.1, burst: 60 } },
+  load: {
+    full: { conversations: 200, messages: 10, handoffShare: 0.1, burst: 50 },
+    short: { conversations: 60, messages: 3, handoffShare: 0.1, burst: 60 },
+  },
   duplicates: {
     full: { conversations: 50, messages: 6, handoffShare: 0.1, burst: 50 },
     short: { conversations: 16, messages: 4, handoffShare: 0.1, burst: 16 },
   },
-  faults: { full: { conversations: 50, messages: 8, handoffShare: 0.1, burst: 50 }, short: { conversations: 16, messages: 4, handoffShare: 0.1, burst: 16 } },
-  writers: { full: { conversations: 50, messages: 4, handoffShare: 0.5, burst: 50 }, short: { conversations: 12, messages: 3, handoffShare: 0.5, burst: 12 } },
+  faults: {
+    full: { conversations: 50, messages: 8, handoffShare: 0.1, burst: 50 },
+    short: { conversations: 16, messages: 4, handoffShare: 0.1, burst: 16 },
+  },
+  writers: {
+    full: { conversations: 50, messages: 4, handoffShare: 0.5, burst: 50 },
+    short: { conversations: 12, messages: 3, handoffShare: 0.5, burst: 12 },
+  },
 };
 
 const ROWS: [keyof Figures, string][] = [
@@ -50,7 +67,11 @@ function table(results: ScenarioResult[]): string {
     ['seconds', ...results.map((r) => String(r.seconds))],
   ];
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[0]) : cell.padStart(widths[column]))).join('  ')).join('\n');
+  return rows
+    .map((row) =>
+      row.map((cell, column) => (column === 0 ? cell.padEnd(widths[0]) : cell.padStart(widths[column]))).join('  '),
+    )
+    .join('\n');
 }
 
 async function main(): Promise<void> {

@@ -5,7 +5,8 @@ import { AI_AUTHOR, World } from '../test/harness/world';
 
 const t0 = Date.now();
 const stamp = (): string => `+${((Date.now() - t0) / 1000).toFixed(2)}s`.padStart(8);
-const say = (who: string, text: string): void => console.log(`${stamp()}  ${who.padEnd(18)} ${text.replace(/\n/g, '\n' + ' '.repeat(29))}`);
+const say = (who: string, text: string): void =>
+  console.log(`${stamp()}  ${who.padEnd(18)} ${text.replace(/\n/g, '\n' + ' '.repeat(29))}`);
 
 async function main(): Promise<void> {
   console.log('Starting the Twilio and OpenCX simulators and the Functions in twilio-run...');
@@ -21,7 +22,9 @@ async function main(): Promise<void> {
     shown = transcript.length;
   };
   try {
-    console.log(`Functions: ${world.functions!.url}/webhook   Twilio simulator: ${world.twilio.url}   OpenCX simulator: ${world.opencx.url}\n`);
+    console.log(
+      `Functions: ${world.functions!.url}/webhook   Twilio simulator: ${world.twilio.url}   OpenCX simulator: ${world.opencx.url}\n`,
+    );
     world.opencx.ai.reply('Hi! I am the OpenCX assistant. Could you share your order number?');
     world.opencx.ai.reply('Thanks. Order 4417 shipped yesterday and should arrive on Monday.');
     world.opencx.ai.reply({
@@ -47,9 +50,16 @@ async function main(): Promise<void> {
 
     const task = world.task(taskSid);
     const human = world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid);
-    say('taskrouter', `task ${task.assignmentStatus}; re-routed to the human queue, reservation ${human?.sid} for alice (${human?.status})`);
+    say(
+      'taskrouter',
+      `task ${task.assignmentStatus}; re-routed to the human queue, reservation ${human?.sid} for alice (${human?.status})`,
+    );
     if (human) {
-      await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).reservations(human.sid).update({ reservationStatus: 'accepted' });
+      await world.client.taskrouter.v1
+        .workspaces(world.workspaceSid)
+        .tasks(taskSid)
+        .reservations(human.sid)
+        .update({ reservationStatus: 'accepted' });
       await world.settle();
       say('flex', 'alice accepted the task; the AI stays silent from now on');
     }
@@ -59,7 +69,9 @@ async function main(): Promise<void> {
     console.log('\nFinal task attributes:');
     console.log(JSON.stringify(world.task(taskSid).attributes, null, 2));
     const calls = world.twilio.requests.length;
-    console.log(`\nTwilio REST calls: ${calls}, OpenCX calls: ${world.opencx.requests.length}, spec violations: ${world.twilio.violations.length}`);
+    console.log(
+      `\nTwilio REST calls: ${calls}, OpenCX calls: ${world.opencx.requests.length}, spec violations: ${world.twilio.violations.length}`,
+    );
     if (world.twilio.violations.length > 0 || !world.task(taskSid).attributes.handedOff) process.exitCode = 1;
   } finally {
     await world.stop();

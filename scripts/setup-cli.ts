@@ -11,13 +11,26 @@ import { Deadline } from '../functions/common/retry';
 import { createTwilioApis, twilioErrorCode, twilioStatus } from '../functions/common/twilio';
 import { isNetworkError } from '../functions/common/twilio/base';
 import { createTwilioClient } from '../functions/common/twilio/client';
-import { type CliOptions, cliSettings, type CliSettings, type Command, parseArguments, UsageError, USAGE } from './setup-cli/options';
+import {
+  type CliOptions,
+  cliSettings,
+  type CliSettings,
+  type Command,
+  parseArguments,
+  UsageError,
+  USAGE,
+} from './setup-cli/options';
 import { EXIT_ERROR, exitStatus, formatReport, type SetupAnswer } from './setup-cli/report';
 
 type Operation = (call: PluginCall<AdminEnv>) => Promise<Record<string, unknown>>;
 
 /** The admin Functions' own operations (functions/admin/setup-*.ts wrap the same ones). */
-const OPERATIONS: Record<Command, Operation> = { check: checkSetup, apply: applySetup, undo: undoSetup, uninstall: uninstallSetup };
+const OPERATIONS: Record<Command, Operation> = {
+  check: checkSetup,
+  apply: applySetup,
+  undo: undoSetup,
+  uninstall: uninstallSetup,
+};
 
 /** An operation may wait on Twilio's retries and OpenCX; a terminal has no 10 s limit. */
 const CLI_BUDGET_MS = 120_000;
@@ -47,7 +60,14 @@ function pluginCall(options: CliOptions, settings: CliSettings): PluginCall<Admi
     getTwilioClient: () => client,
   } as unknown as Context<AdminEnv>;
   const caller = { identity: `cli:${settings.apiKey?.sid ?? settings.env.ACCOUNT_SID}`, roles: ['admin'] };
-  return { context, event: formOf(options), caller, twilio: createTwilioApis(settings.env, deadline, client), deadline, trace: {} };
+  return {
+    context,
+    event: formOf(options),
+    caller,
+    twilio: createTwilioApis(settings.env, deadline, client),
+    deadline,
+    trace: {},
+  };
 }
 
 /** The option the admin typed for a form field an operation refused. */
@@ -62,9 +82,14 @@ const OPTION_OF_FIELD: Record<string, string> = {
 function failureOf(error: unknown, settings: CliSettings): { code: string; message: string; field?: string } {
   if (error instanceof AdminError) {
     const { code, field } = error;
-    if (field && OPTION_OF_FIELD[field]) return { code, field, message: `${error.message} (${OPTION_OF_FIELD[field]})` };
+    if (field && OPTION_OF_FIELD[field])
+      return { code, field, message: `${error.message} (${OPTION_OF_FIELD[field]})` };
     // A Function keeps a server-side failure's detail for its log (never a secret); here the admin is the log's reader.
-    return { code, ...(field ? { field } : {}), message: error.status >= 500 && error.detail ? `${error.message}: ${error.detail}` : error.message };
+    return {
+      code,
+      ...(field ? { field } : {}),
+      message: error.status >= 500 && error.detail ? `${error.message}: ${error.detail}` : error.message,
+    };
   }
   const status = twilioStatus(error);
   const code = `code ${twilioErrorCode(error) ?? 'none'}`;
@@ -75,8 +100,10 @@ function failureOf(error: unknown, settings: CliSettings): { code: string; messa
       message: `Twilio refused ${who} for account ${settings.env.ACCOUNT_SID} (${status}, ${code}): check TWILIO_ACCOUNT_SID and the credentials`,
     };
   }
-  if (status !== undefined) return { code: 'twilio_error', message: `Twilio answered ${status} (${code}): ${(error as Error).message}` };
-  if (isNetworkError(error)) return { code: 'unreachable', message: `Could not reach Twilio: ${(error as Error).message}` };
+  if (status !== undefined)
+    return { code: 'twilio_error', message: `Twilio answered ${status} (${code}): ${(error as Error).message}` };
+  if (isNetworkError(error))
+    return { code: 'unreachable', message: `Could not reach Twilio: ${(error as Error).message}` };
   return { code: 'failed', message: `Unexpected error: ${error instanceof Error ? error.message : String(error)}` };
 }
 
@@ -106,7 +133,9 @@ async function main(args: readonly string[]): Promise<number> {
   }
   try {
     const answer = await OPERATIONS[options.command](pluginCall(options, settings));
-    process.stdout.write(options.json ? `${JSON.stringify(answer, null, 2)}\n` : formatReport(options.command, answer as SetupAnswer));
+    process.stdout.write(
+      options.json ? `${JSON.stringify(answer, null, 2)}\n` : formatReport(options.command, answer as SetupAnswer),
+    );
     return exitStatus(options.command, answer as SetupAnswer);
   } catch (error) {
     const failure = failureOf(error, settings);

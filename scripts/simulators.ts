@@ -16,7 +16,9 @@ async function main(): Promise<void> {
   console.log(
     `\nWorkspace ${world.workspaceSid}, workflow ${world.workflowSid}, AI worker ${world.aiWorkerSid}, Conversations service ${world.conversationsServiceSid}`,
   );
-  console.log('Inspection: GET /__sim/requests, /__sim/state, /__sim/webhooks, /__sim/violations; POST /__sim/faults, /__sim/switches, /__sim/clock/advance');
+  console.log(
+    'Inspection: GET /__sim/requests, /__sim/state, /__sim/webhooks, /__sim/violations; POST /__sim/faults, /__sim/switches, /__sim/clock/advance',
+  );
   console.log('Press Ctrl+C to stop.');
   process.on('SIGINT', () => void world.stop().then(() => process.exit(0)));
 }

@@ -38,12 +38,22 @@ export class AdminError extends Error {
   }
 
   toBody(): ErrorBody {
-    return { ok: false, error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) } };
+    return {
+      ok: false,
+      error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) },
+    };
   }
 }
 
-export const invalidInput = (field: string, message: string): AdminError => new AdminError(400, 'invalid_input', message, field);
+export const invalidInput = (field: string, message: string): AdminError =>
+  new AdminError(400, 'invalid_input', message, field);
 
 /** For anything unexpected: the browser gets no details, the log gets them all. */
 export const internalError = (detail: string): AdminError =>
-  new AdminError(500, 'internal_error', 'Something went wrong on our side; the details are in the Functions logs', undefined, detail);
+  new AdminError(
+    500,
+    'internal_error',
+    'Something went wrong on our side; the details are in the Functions logs',
+    undefined,
+    detail,
+  );

@@ -5,7 +5,13 @@ const AI = { opencx_ai: true, full_name: 'AI Support Agent', routing: { skills: 
 /** An AI worker serving as the pool's are: Available, chat and sms open at 50, voice closed. */
 function worker(
   sid: string,
-  over: { tasks?: number; name?: string; available?: boolean; closed?: boolean; attributes?: Record<string, unknown> } = {},
+  over: {
+    tasks?: number;
+    name?: string;
+    available?: boolean;
+    closed?: boolean;
+    attributes?: Record<string, unknown>;
+  } = {},
 ): PoolWorker {
   const open = !over.closed;
   return {
@@ -26,23 +32,42 @@ const none = { pool: [], draining: [] };
 
 describe('planAiPool: growing', () => {
   it('creates the whole pool in a workspace without AI workers, under the pool names', () => {
-    expect(planAiPool(3, none, [])).toEqual({ keep: [], create: ['OpenCX AI', 'OpenCX AI 2', 'OpenCX AI 3'], drain: [], draining: [], remove: [] });
+    expect(planAiPool(3, none, [])).toEqual({
+      keep: [],
+      create: ['OpenCX AI', 'OpenCX AI 2', 'OpenCX AI 3'],
+      drain: [],
+      draining: [],
+      remove: [],
+    });
   });
 
   it('keeps the stored worker and creates the missing ones under names no AI worker has', () => {
     const plan = planAiPool(3, { pool: ['WK1'], draining: [] }, [worker('WK1', { name: 'OpenCX AI', tasks: 50 })]);
-    expect(plan).toEqual({ keep: [kept('WK1')], create: ['OpenCX AI 2', 'OpenCX AI 3'], drain: [], draining: [], remove: [] });
+    expect(plan).toEqual({
+      keep: [kept('WK1')],
+      create: ['OpenCX AI 2', 'OpenCX AI 3'],
+      drain: [],
+      draining: [],
+      remove: [],
+    });
   });
 
   it('adopts AI workers the settings do not know (a save cut short), before creating any', () => {
-    const plan = planAiPool(2, { pool: ['WK1'], draining: [] }, [worker('WK1', { name: 'OpenCX AI' }), worker('WK2', { name: 'OpenCX AI 2' })]);
+    const plan = planAiPool(2, { pool: ['WK1'], draining: [] }, [
+      worker('WK1', { name: 'OpenCX AI' }),
+      worker('WK2', { name: 'OpenCX AI 2' }),
+    ]);
     expect(plan).toMatchObject({ keep: [kept('WK1'), kept('WK2')], create: [], remove: [] });
   });
 
   it('reopens a draining worker rather than create one, and makes it Available', () => {
     const draining = worker('WK2', { tasks: 3, closed: true, available: false });
     const plan = planAiPool(2, { pool: ['WK1'], draining: ['WK2'] }, [worker('WK1'), draining]);
-    expect(plan).toMatchObject({ keep: [kept('WK1'), { sid: 'WK2', reopen: true, makeAvailable: true }], create: [], draining: [] });
+    expect(plan).toMatchObject({
+      keep: [kept('WK1'), { sid: 'WK2', reopen: true, makeAvailable: true }],
+      create: [],
+      draining: [],
+    });
   });
 
   it('opens channels that are not exactly chat and sms at 50 (a capacity changed by hand, voice opened) and adds the routing skill', () => {
@@ -55,7 +80,12 @@ describe('planAiPool: growing', () => {
     };
     expect(servesAsAi(tampered)).toBe(false);
     expect(planAiPool(1, { pool: ['WK1'], draining: [] }, [tampered]).keep).toEqual([
-      { sid: 'WK1', reopen: true, makeAvailable: false, attributes: { opencx_ai: true, full_name: 'OpenCX AI', routing: { skills: ['vip', 'opencx_ai'] } } },
+      {
+        sid: 'WK1',
+        reopen: true,
+        makeAvailable: false,
+        attributes: { opencx_ai: true, full_name: 'OpenCX AI', routing: { skills: ['vip', 'opencx_ai'] } },
+      },
     ]);
   });
 
@@ -85,7 +115,10 @@ describe('planAiPool: shrinking never removes a worker that holds a task', () =>
 
   it('keeps the busiest workers, so the ones drained empty soonest', () => {
     const workers = [worker('WK1', { tasks: 2 }), worker('WK2', { tasks: 45 })];
-    expect(planAiPool(1, { pool: ['WK1', 'WK2'], draining: [] }, workers)).toMatchObject({ keep: [kept('WK2')], drain: ['WK1'] });
+    expect(planAiPool(1, { pool: ['WK1', 'WK2'], draining: [] }, workers)).toMatchObject({
+      keep: [kept('WK2')],
+      drain: ['WK1'],
+    });
   });
 
   it('a draining worker still holding tasks stays draining without another write; once it holds none, a save deletes it', () => {
@@ -107,8 +140,13 @@ describe('planAiPool: shrinking never removes a worker that holds a task', () =>
   });
 
   it('a task on sms counts as much as one on chat', () => {
-    const smsBusy: PoolWorker = { ...worker('WK2'), channels: worker('WK2').channels.map((c) => (c.taskChannel === 'sms' ? { ...c, assignedTasks: 1 } : c)) };
-    expect(planAiPool(1, { pool: ['WK1', 'WK2'], draining: [] }, [worker('WK1', { tasks: 9 }), smsBusy])).toMatchObject({ drain: ['WK2'], remove: [] });
+    const smsBusy: PoolWorker = {
+      ...worker('WK2'),
+      channels: worker('WK2').channels.map((c) => (c.taskChannel === 'sms' ? { ...c, assignedTasks: 1 } : c)),
+    };
+    expect(planAiPool(1, { pool: ['WK1', 'WK2'], draining: [] }, [worker('WK1', { tasks: 9 }), smsBusy])).toMatchObject(
+      { drain: ['WK2'], remove: [] },
+    );
   });
 
   it('forgets a stored worker that is gone or no longer marked as an AI worker', () => {

@@ -44,7 +44,8 @@ export interface PoolPlan {
 }
 
 /** `OpenCX AI`, `OpenCX AI 2`, `OpenCX AI 3`… */
-export const poolWorkerName = (index: number): string => (index === 0 ? AI_WORKER_NAME : `${AI_WORKER_NAME} ${index + 1}`);
+export const poolWorkerName = (index: number): string =>
+  index === 0 ? AI_WORKER_NAME : `${AI_WORKER_NAME} ${index + 1}`;
 
 /** Tasks the worker holds on all its channels (reservations pending, accepted or wrapping). */
 export const heldTasks = (worker: { channels: readonly { assignedTasks: number }[] }): number =>
@@ -52,7 +53,9 @@ export const heldTasks = (worker: { channels: readonly { assignedTasks: number }
 
 /** Chat and sms open at their capacity, every other channel closed. */
 export function servesAsAi(
-  worker: Pick<PoolWorker, 'channels'> | { channels: readonly { taskChannel: string; capacity: number; available: boolean }[] },
+  worker:
+    | Pick<PoolWorker, 'channels'>
+    | { channels: readonly { taskChannel: string; capacity: number; available: boolean }[] },
 ): boolean {
   return worker.channels.every((channel) => {
     const capacity = AI_WORKER_CHANNELS[channel.taskChannel];
@@ -64,7 +67,9 @@ const allClosed = (worker: PoolWorker): boolean => worker.channels.every((channe
 
 function withSkill(attributes: Record<string, unknown>): Record<string, unknown> | undefined {
   const routing =
-    attributes.routing && typeof attributes.routing === 'object' && !Array.isArray(attributes.routing) ? (attributes.routing as Record<string, unknown>) : {};
+    attributes.routing && typeof attributes.routing === 'object' && !Array.isArray(attributes.routing)
+      ? (attributes.routing as Record<string, unknown>)
+      : {};
   const skills = Array.isArray(routing.skills) ? routing.skills : [];
   if (skills.includes(AI_WORKER_SKILL)) return undefined;
   return { ...attributes, routing: { ...routing, skills: [...skills, AI_WORKER_SKILL] } };
@@ -77,11 +82,14 @@ function withSkill(attributes: Record<string, unknown>): Record<string, unknown>
  * New workers take the first pool names no AI worker has.
  */
 export function planAiPool(size: number, stored: StoredPool, workers: readonly PoolWorker[]): PoolPlan {
-  const rank = (worker: PoolWorker): number => (stored.pool.includes(worker.sid) ? 0 : stored.draining.includes(worker.sid) ? 1 : 2);
+  const rank = (worker: PoolWorker): number =>
+    stored.pool.includes(worker.sid) ? 0 : stored.draining.includes(worker.sid) ? 1 : 2;
   // Where the worker stands in the stored settings, so a save keeps the pool's order.
   const known = [...stored.pool, ...stored.draining, ...workers.map((worker) => worker.sid)];
   const byStoredOrder = (a: PoolWorker, b: PoolWorker): number => known.indexOf(a.sid) - known.indexOf(b.sid);
-  const candidates = [...workers].sort((a, b) => rank(a) - rank(b) || heldTasks(b) - heldTasks(a) || byStoredOrder(a, b));
+  const candidates = [...workers].sort(
+    (a, b) => rank(a) - rank(b) || heldTasks(b) - heldTasks(a) || byStoredOrder(a, b),
+  );
   const kept = candidates.slice(0, size).sort(byStoredOrder);
   const surplus = candidates.slice(size).sort(byStoredOrder);
 
@@ -103,10 +111,17 @@ export function planAiPool(size: number, stored: StoredPool, workers: readonly P
 
 /** What must change for a worker of the pool to serve: its channels, its activity, the AI's skill. */
 export function repairOf(
-  worker: Pick<PoolWorker, 'sid' | 'attributes' | 'available'> & { channels: readonly { taskChannel: string; capacity: number; available: boolean }[] },
+  worker: Pick<PoolWorker, 'sid' | 'attributes' | 'available'> & {
+    channels: readonly { taskChannel: string; capacity: number; available: boolean }[];
+  },
 ): KeptWorker {
   const attributes = withSkill(worker.attributes);
-  return { sid: worker.sid, reopen: !servesAsAi(worker), makeAvailable: !worker.available, ...(attributes ? { attributes } : {}) };
+  return {
+    sid: worker.sid,
+    reopen: !servesAsAi(worker),
+    makeAvailable: !worker.available,
+    ...(attributes ? { attributes } : {}),
+  };
 }
 
 /** The worker needs no repair. */

@@ -15,15 +15,31 @@ export interface AiPool {
   removed: string[];
 }
 
-export async function ensureAiPool(taskrouter: TaskRouterApi, workspaceSid: string, stored: StoredPool, size: number, authorName: string): Promise<AiPool> {
+export async function ensureAiPool(
+  taskrouter: TaskRouterApi,
+  workspaceSid: string,
+  stored: StoredPool,
+  size: number,
+  authorName: string,
+): Promise<AiPool> {
   const marked = await taskrouter.listWorkersMatching(workspaceSid, AI_WORKER_EXPRESSION);
-  const workers = await Promise.all(marked.map(async (worker) => ({ ...worker, channels: await taskrouter.listWorkerChannels(workspaceSid, worker.sid) })));
+  const workers = await Promise.all(
+    marked.map(async (worker) => ({
+      ...worker,
+      channels: await taskrouter.listWorkerChannels(workspaceSid, worker.sid),
+    })),
+  );
   const plan = planAiPool(size, stored, workers);
-  const holder = (await Promise.all(plan.create.map((name) => taskrouter.findWorkerByName(workspaceSid, name)))).find((worker) => worker !== undefined);
+  const holder = (await Promise.all(plan.create.map((name) => taskrouter.findWorkerByName(workspaceSid, name)))).find(
+    (worker) => worker !== undefined,
+  );
   if (holder) throw aiWorkerNameTaken(holder.sid, holder.friendlyName);
 
   const channelsOf = new Map(workers.map((worker) => [worker.sid, worker.channels]));
-  const activities = plan.create.length > 0 || plan.keep.some((worker) => worker.makeAvailable) ? await taskrouter.listActivities(workspaceSid) : [];
+  const activities =
+    plan.create.length > 0 || plan.keep.some((worker) => worker.makeAvailable)
+      ? await taskrouter.listActivities(workspaceSid)
+      : [];
   const available = activities.length > 0 ? pickAvailableActivity(activities, workspaceSid) : undefined;
   // A new worker starts unavailable, so TaskRouter offers it nothing (a call on a queue of
   // everyone) before only chat and sms are open.
@@ -31,16 +47,26 @@ export async function ensureAiPool(taskrouter: TaskRouterApi, workspaceSid: stri
   const [created] = await Promise.all([
     Promise.all(
       plan.create.map(async (friendlyName) => {
-        const worker = await taskrouter.createWorker(workspaceSid, { friendlyName, attributes: aiWorkerAttributes(authorName), activitySid: startAs!.sid });
+        const worker = await taskrouter.createWorker(workspaceSid, {
+          friendlyName,
+          attributes: aiWorkerAttributes(authorName),
+          activitySid: startAs!.sid,
+        });
         await setWorkerChannels(taskrouter, workspaceSid, worker.sid, AI_WORKER_CHANNELS);
         if (startAs !== available) await taskrouter.updateWorkerActivity(workspaceSid, worker.sid, available!.sid);
         return worker.sid;
       }),
     ),
-    Promise.all(plan.keep.map((worker) => repairWorker(taskrouter, workspaceSid, worker, available?.sid, channelsOf.get(worker.sid)))),
+    Promise.all(
+      plan.keep.map((worker) =>
+        repairWorker(taskrouter, workspaceSid, worker, available?.sid, channelsOf.get(worker.sid)),
+      ),
+    ),
     Promise.all(plan.drain.map((sid) => setWorkerChannels(taskrouter, workspaceSid, sid, {}, channelsOf.get(sid)))),
   ]);
-  const deleted = await Promise.all(plan.remove.map(async (sid) => ({ sid, outcome: await taskrouter.deleteWorker(workspaceSid, sid) })));
+  const deleted = await Promise.all(
+    plan.remove.map(async (sid) => ({ sid, outcome: await taskrouter.deleteWorker(workspaceSid, sid) })),
+  );
   // A worker offered a task since it was read stays, draining.
   const busy = deleted.filter((d) => d.outcome === 'busy').map((d) => d.sid);
   await Promise.all(busy.map((sid) => setWorkerChannels(taskrouter, workspaceSid, sid, {})));
@@ -84,7 +110,9 @@ export async function setWorkerChannels(
     channels.map((channel) => {
       const capacity = capacities[channel.taskChannel];
       if (capacity === undefined)
-        return channel.available ? taskrouter.updateWorkerChannel(workspaceSid, workerSid, channel.sid, { available: false }) : undefined;
+        return channel.available
+          ? taskrouter.updateWorkerChannel(workspaceSid, workerSid, channel.sid, { available: false })
+          : undefined;
       if (channel.available && channel.capacity === capacity) return undefined;
       return taskrouter.updateWorkerChannel(workspaceSid, workerSid, channel.sid, { capacity, available: true });
     }),

@@ -24,7 +24,11 @@ export async function insightsAnswer(call: PluginCall<AdminEnv>): Promise<Record
   const [reads, live] = await Promise.all([
     Promise.all(
       everyObject(INSIGHT_MAPS).map(async (map) => {
-        const read = await call.twilio.sync.listMapItemsDownTo<unknown>(service, map, lowestKey, { pageSize: PAGE_SIZE, maxPages: MAX_PAGES_PER_MAP, more });
+        const read = await call.twilio.sync.listMapItemsDownTo<unknown>(service, map, lowestKey, {
+          pageSize: PAGE_SIZE,
+          maxPages: MAX_PAGES_PER_MAP,
+          more,
+        });
         return { ...read, oldestAt: read.items.at(-1)?.key.slice(0, 24) };
       }),
     ),
@@ -32,11 +36,18 @@ export async function insightsAnswer(call: PluginCall<AdminEnv>): Promise<Record
   ]);
   const coveredFrom = coverageStart(reads, period.from);
   const events = reads.flatMap((read) => read.items.map((item) => item.data));
-  Object.assign(call.trace, { period: period.name, events: events.length, complete: coveredFrom.getTime() === period.from.getTime() });
+  Object.assign(call.trace, {
+    period: period.name,
+    events: events.length,
+    complete: coveredFrom.getTime() === period.from.getTime(),
+  });
   return { ...summariseInsights(events, period, coveredFrom), live };
 }
 
-async function readLivePool(call: PluginCall<AdminEnv>, service: string): Promise<{ aiConversations: number; capacity: number }> {
+async function readLivePool(
+  call: PluginCall<AdminEnv>,
+  service: string,
+): Promise<{ aiConversations: number; capacity: number }> {
   const config = await new BridgeState(call.twilio.sync, service).loadConfig({ fresh: true });
   if (!config) return { aiConversations: 0, capacity: 0 };
   const facts = await aiPoolFacts(call.twilio.taskrouter, config);

@@ -9,8 +9,19 @@ const week = insightsPeriod('7d', NOW);
 const task = (n: number) => `WT${String(n).padStart(32, '0')}`;
 const conv = (n: number) => `CH${String(n).padStart(32, '0')}`;
 
-const engage = (n: number, at: string): InsightEvent => ({ type: 'engage', at, conversationSid: conv(n), taskSid: task(n) });
-const end = (n: number, at: string, withAi: boolean): InsightEvent => ({ type: 'end', at, conversationSid: conv(n), taskSid: task(n), withAi });
+const engage = (n: number, at: string): InsightEvent => ({
+  type: 'engage',
+  at,
+  conversationSid: conv(n),
+  taskSid: task(n),
+});
+const end = (n: number, at: string, withAi: boolean): InsightEvent => ({
+  type: 'end',
+  at,
+  conversationSid: conv(n),
+  taskSid: task(n),
+  withAi,
+});
 const handoff = (n: number, at: string, extra: Partial<HandoffInsight> = {}): InsightEvent => ({
   type: 'handoff',
   at,
@@ -33,7 +44,11 @@ const verdict = (n: number, at: string, needed: boolean, summaryRight = true, ta
 
 describe('insightsPeriod', () => {
   it('is whole UTC days ending now: today from midnight, 7d and 30d including today; 7d by default', () => {
-    expect(insightsPeriod('today', NOW)).toEqual({ name: 'today', from: new Date('2026-03-10T00:00:00.000Z'), to: NOW });
+    expect(insightsPeriod('today', NOW)).toEqual({
+      name: 'today',
+      from: new Date('2026-03-10T00:00:00.000Z'),
+      to: NOW,
+    });
     expect(insightsPeriod(undefined, NOW)).toEqual({ name: '7d', from: new Date('2026-03-04T00:00:00.000Z'), to: NOW });
     expect(insightsPeriod('30d', NOW).from).toEqual(new Date('2026-02-09T00:00:00.000Z'));
   });
@@ -67,7 +82,15 @@ describe('summariseInsights', () => {
       notNeededRate: null,
       handoffs: [],
     });
-    expect(summary.daily.map((d) => d.date)).toEqual(['2026-03-04', '2026-03-05', '2026-03-06', '2026-03-07', '2026-03-08', '2026-03-09', '2026-03-10']);
+    expect(summary.daily.map((d) => d.date)).toEqual([
+      '2026-03-04',
+      '2026-03-05',
+      '2026-03-06',
+      '2026-03-07',
+      '2026-03-08',
+      '2026-03-09',
+      '2026-03-10',
+    ]);
     expect(summary.daily.every((d) => d.engaged === 0 && d.contained === 0 && d.handedOff === 0)).toBe(true);
   });
 
@@ -130,8 +153,12 @@ describe('summariseInsights', () => {
 
   it('tells AI-unavailable handoffs apart and ranks at most ten reasons, most frequent first', () => {
     const events = [
-      ...Array.from({ length: 3 }, (_, i) => handoff(i, `2026-03-10T0${i}:00:00.000Z`, { reason: 'AI unavailable', aiUnavailable: true })),
-      ...Array.from({ length: 12 }, (_, i) => handoff(100 + i, '2026-03-09T00:00:00.000Z', { reason: `reason ${String(i).padStart(2, '0')}` })),
+      ...Array.from({ length: 3 }, (_, i) =>
+        handoff(i, `2026-03-10T0${i}:00:00.000Z`, { reason: 'AI unavailable', aiUnavailable: true }),
+      ),
+      ...Array.from({ length: 12 }, (_, i) =>
+        handoff(100 + i, '2026-03-09T00:00:00.000Z', { reason: `reason ${String(i).padStart(2, '0')}` }),
+      ),
       handoff(200, '2026-03-09T01:00:00.000Z', { reason: 'reason 05' }),
     ];
     const summary = summariseInsights(events, week);
@@ -165,7 +192,9 @@ describe('summariseInsights', () => {
 
   it('lists at most 200 handoffs, newest first, and leaves out malformed items', () => {
     const events: unknown[] = [
-      ...Array.from({ length: 250 }, (_, i) => handoff(i, new Date(Date.parse('2026-03-05T00:00:00Z') + i * 60_000).toISOString())),
+      ...Array.from({ length: 250 }, (_, i) =>
+        handoff(i, new Date(Date.parse('2026-03-05T00:00:00Z') + i * 60_000).toISOString()),
+      ),
       null,
       { type: 'engage' },
       'x',
@@ -179,7 +208,11 @@ describe('summariseInsights', () => {
   it('counts only from coveredFrom when the read stopped short of the period start', () => {
     const events = [engage(1, '2026-03-05T00:00:00.000Z'), engage(2, '2026-03-09T00:00:00.000Z')];
     const summary = summariseInsights(events, week, new Date('2026-03-08T00:00:00.000Z'));
-    expect(summary).toMatchObject({ engaged: 1, coveredFrom: '2026-03-08T00:00:00.000Z', from: '2026-03-04T00:00:00.000Z' });
+    expect(summary).toMatchObject({
+      engaged: 1,
+      coveredFrom: '2026-03-08T00:00:00.000Z',
+      from: '2026-03-04T00:00:00.000Z',
+    });
   });
 
   it(`counts a busy contact center's 30 days at the read's most (${32 * MAX_PAGES_PER_MAP * 100} events) well within the Function's time`, () => {
@@ -219,10 +252,16 @@ describe('median', () => {
 describe('coverageStart', () => {
   const from = new Date('2026-03-04T00:00:00.000Z');
   it('is the period start when every map was read to it, else the latest point a map stopped at', () => {
-    expect(coverageStart([{ complete: true }, { complete: true, oldestAt: '2026-03-05T00:00:00.000Z' }], from)).toEqual(from);
+    expect(coverageStart([{ complete: true }, { complete: true, oldestAt: '2026-03-05T00:00:00.000Z' }], from)).toEqual(
+      from,
+    );
     expect(
       coverageStart(
-        [{ complete: false, oldestAt: '2026-03-06T00:00:00.000Z' }, { complete: false, oldestAt: '2026-03-07T00:00:00.000Z' }, { complete: true }],
+        [
+          { complete: false, oldestAt: '2026-03-06T00:00:00.000Z' },
+          { complete: false, oldestAt: '2026-03-07T00:00:00.000Z' },
+          { complete: true },
+        ],
         from,
       ),
     ).toEqual(new Date('2026-03-07T00:00:00.000Z'));

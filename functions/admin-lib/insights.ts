@@ -121,7 +121,13 @@ function isInsightEvent(value: unknown): value is InsightEvent {
     e.type in TYPES
   );
 }
-const TYPES: Record<InsightEvent['type'], true> = { engage: true, handoff: true, end: true, handback: true, verdict: true };
+const TYPES: Record<InsightEvent['type'], true> = {
+  engage: true,
+  handoff: true,
+  end: true,
+  handback: true,
+  verdict: true,
+};
 
 /** The newest verdict per task. */
 function latestVerdicts(verdicts: Of<'verdict'>[]): Of<'verdict'>[] {
@@ -136,19 +142,31 @@ function latestVerdicts(verdicts: Of<'verdict'>[]): Of<'verdict'>[] {
 /** Each verdict goes onto the conversation's latest handoff at or before it. */
 function verdictsByHandoff(handoffs: Of<'handoff'>[], verdicts: Of<'verdict'>[]): Map<Of<'handoff'>, Of<'verdict'>> {
   const perConversation = new Map<string, Of<'handoff'>[]>();
-  for (const h of handoffs) perConversation.set(h.conversationSid, [...(perConversation.get(h.conversationSid) ?? []), h]);
+  for (const h of handoffs)
+    perConversation.set(h.conversationSid, [...(perConversation.get(h.conversationSid) ?? []), h]);
   const joined = new Map<Of<'handoff'>, Of<'verdict'>>();
   for (const v of verdicts) {
     const before = (perConversation.get(v.conversationSid) ?? []).filter((h) => h.at <= v.at);
-    const handoff = before.reduce<Of<'handoff'> | undefined>((latest, h) => (!latest || latest.at < h.at ? h : latest), undefined);
+    const handoff = before.reduce<Of<'handoff'> | undefined>(
+      (latest, h) => (!latest || latest.at < h.at ? h : latest),
+      undefined,
+    );
     const already = handoff && joined.get(handoff);
     if (handoff && (!already || already.at < v.at)) joined.set(handoff, v);
   }
   return joined;
 }
 
-export function summariseInsights(events: readonly unknown[], period: Period, coveredFrom: Date = period.from): InsightsSummary {
-  const { engage, handoff, end, handback, verdict } = byType(events, coveredFrom > period.from ? coveredFrom : period.from, period.to);
+export function summariseInsights(
+  events: readonly unknown[],
+  period: Period,
+  coveredFrom: Date = period.from,
+): InsightsSummary {
+  const { engage, handoff, end, handback, verdict } = byType(
+    events,
+    coveredFrom > period.from ? coveredFrom : period.from,
+    period.to,
+  );
   const handedOffConversations = new Set(handoff.map((h) => h.conversationSid));
   const containedEnds = end.filter((e) => e.withAi && !handedOffConversations.has(e.conversationSid));
   const contained = new Set(containedEnds.map((e) => e.conversationSid)).size;
@@ -185,7 +203,10 @@ export function summariseInsights(events: readonly unknown[], period: Period, co
     });
 
   const daily = new Map(
-    daysOf(period.from, period.to).map((date) => [date, { engaged: new Set<string>(), contained: new Set<string>(), handedOff: new Set<string>() }]),
+    daysOf(period.from, period.to).map((date) => [
+      date,
+      { engaged: new Set<string>(), contained: new Set<string>(), handedOff: new Set<string>() },
+    ]),
   );
   for (const e of engage) daily.get(dayOf(e.at))?.engaged.add(e.conversationSid);
   for (const e of containedEnds) daily.get(dayOf(e.at))?.contained.add(e.conversationSid);
@@ -202,12 +223,19 @@ export function summariseInsights(events: readonly unknown[], period: Period, co
     handoffRate: ratio(handedOff, contained + handedOff),
     topReasons,
     sentimentAtHandoff,
-    medianSecondsWithAiBeforeHandoff: median(handoff.flatMap((h) => (typeof h.secondsWithAi === 'number' ? [h.secondsWithAi] : []))),
+    medianSecondsWithAiBeforeHandoff: median(
+      handoff.flatMap((h) => (typeof h.secondsWithAi === 'number' ? [h.secondsWithAi] : [])),
+    ),
     aiUnavailableHandoffs: handoff.filter((h) => h.aiUnavailable).length,
     handbacks: handback.length,
     verdicts: { total: verdicts.length, notNeeded, summaryWrong: verdicts.filter((v) => !v.summaryRight).length },
     notNeededRate: ratio(notNeeded, verdicts.length),
-    daily: [...daily.entries()].map(([date, sets]) => ({ date, engaged: sets.engaged.size, contained: sets.contained.size, handedOff: sets.handedOff.size })),
+    daily: [...daily.entries()].map(([date, sets]) => ({
+      date,
+      engaged: sets.engaged.size,
+      contained: sets.contained.size,
+      handedOff: sets.handedOff.size,
+    })),
     handoffs,
   };
 }
@@ -218,7 +246,9 @@ export function summariseInsights(events: readonly unknown[], period: Period, co
  */
 export function livePool(workers: readonly WorkerRouting[]): { aiConversations: number; capacity: number } {
   const answered = (taskChannel: string): boolean => taskChannel in AI_WORKER_CHANNELS;
-  const aiConversations = workers.flatMap((w) => w.channels.filter((c) => answered(c.taskChannel))).reduce((sum, c) => sum + c.assignedTasks, 0);
+  const aiConversations = workers
+    .flatMap((w) => w.channels.filter((c) => answered(c.taskChannel)))
+    .reduce((sum, c) => sum + c.assignedTasks, 0);
   const capacity = poolUtilisation(workers)
     .filter((c) => answered(c.taskChannel))
     .reduce((sum, c) => sum + c.capacity, 0);

@@ -6,7 +6,10 @@ const valid = { valid: true, identity: 'admin@example.com', roles: ['admin', 'su
 describe('authorize', () => {
   it('lets a valid token through and names the caller', () => {
     expect(authorize(valid, 'admin')).toEqual({ identity: 'admin@example.com', roles: ['admin', 'supervisor'] });
-    expect(authorize({ ...valid, roles: ['agent'] }, undefined)).toEqual({ identity: 'admin@example.com', roles: ['agent'] });
+    expect(authorize({ ...valid, roles: ['agent'] }, undefined)).toEqual({
+      identity: 'admin@example.com',
+      roles: ['agent'],
+    });
   });
 
   it('refuses a caller without the role with 403 forbidden', () => {
@@ -23,7 +26,11 @@ describe('authorize', () => {
       roles: ['supervisor'],
       workerSid: 'WK1',
     });
-    expect(adminErrorOf(() => authorize({ ...valid, roles: ['agent'] }, ['admin', 'supervisor'], 'the AI insights')).toBody()).toEqual({
+    expect(
+      adminErrorOf(() =>
+        authorize({ ...valid, roles: ['agent'] }, ['admin', 'supervisor'], 'the AI insights'),
+      ).toBody(),
+    ).toEqual({
       ok: false,
       error: { code: 'forbidden', message: 'Only Flex admins and supervisors can use the AI insights' },
     });
@@ -69,13 +76,20 @@ describe('authorizeTaskHolder', () => {
   const accepted = [{ sid: 'WR1', workerSid: 'WK_alice' }];
 
   it('lets the worker holding the task through, with their reservation', () => {
-    expect(authorizeTaskHolder({ identity: 'alice', roles: ['agent'], workerSid: 'WK_alice' }, accepted)).toEqual({ sid: 'WR1', workerSid: 'WK_alice' });
+    expect(authorizeTaskHolder({ identity: 'alice', roles: ['agent'], workerSid: 'WK_alice' }, accepted)).toEqual({
+      sid: 'WR1',
+      workerSid: 'WK_alice',
+    });
   });
 
   it.each([
     ['another worker', { identity: 'bob', roles: ['agent'], workerSid: 'WK_bob' }, accepted],
     ['a caller who is no worker (a supervisor)', { identity: 'sup', roles: ['supervisor', 'admin'] }, accepted],
-    ['anyone, when nobody holds the task (it is in wrap-up)', { identity: 'alice', roles: ['agent'], workerSid: 'WK_alice' }, []],
+    [
+      'anyone, when nobody holds the task (it is in wrap-up)',
+      { identity: 'alice', roles: ['agent'], workerSid: 'WK_alice' },
+      [],
+    ],
   ])('refuses %s with 403 not_task_holder', (_who, caller, reservations) => {
     expect(adminErrorOf(() => authorizeTaskHolder(caller, reservations)).toBody()).toEqual({
       ok: false,

@@ -87,26 +87,48 @@ export const CORS_HEADERS: Readonly<Record<string, string>> = {
 const BUDGET_MS = 9000;
 
 /** Who the caller is, from IAM's verdict on their token; throws a 403 AdminError otherwise. */
-export function authorize(check: FlexTokenCheck, role: Role | readonly Role[] | undefined, purpose = 'the OpenCX settings'): FlexCaller {
+export function authorize(
+  check: FlexTokenCheck,
+  role: Role | readonly Role[] | undefined,
+  purpose = 'the OpenCX settings',
+): FlexCaller {
   if (!check.valid) {
     const message =
       check.code === FLEX_TOKEN_EXPIRED
         ? 'Your Flex session has expired; reload Flex and try again'
         : 'Your Flex session is not valid; reload Flex and try again';
-    throw new AdminError(403, 'invalid_token', message, undefined, `IAM refused the Flex token (code ${check.code ?? 'none'})`);
+    throw new AdminError(
+      403,
+      'invalid_token',
+      message,
+      undefined,
+      `IAM refused the Flex token (code ${check.code ?? 'none'})`,
+    );
   }
-  const caller = { identity: check.identity ?? 'unknown', roles: check.roles, ...(check.workerSid ? { workerSid: check.workerSid } : {}) };
+  const caller = {
+    identity: check.identity ?? 'unknown',
+    roles: check.roles,
+    ...(check.workerSid ? { workerSid: check.workerSid } : {}),
+  };
   const allowed: readonly Role[] = role === undefined ? [] : typeof role === 'string' ? [role] : role;
   if (allowed.length > 0 && !allowed.some((r) => check.roles.includes(r))) {
     const who = allowed.map((r) => `${r}s`).join(' and ');
-    throw new AdminError(403, 'forbidden', `Only Flex ${who} can use ${purpose}`, undefined, `${caller.identity} has roles [${check.roles.join(', ')}]`);
+    throw new AdminError(
+      403,
+      'forbidden',
+      `Only Flex ${who} can use ${purpose}`,
+      undefined,
+      `${caller.identity} has roles [${check.roles.join(', ')}]`,
+    );
   }
   return caller;
 }
 
 /** The caller's own accepted reservation of the task; a 403 for anyone else (a supervisor watching, an agent who transferred it). */
 export function authorizeTaskHolder(caller: FlexCaller, accepted: ReservationSummary[]): ReservationSummary {
-  const held = caller.workerSid ? accepted.find((reservation) => reservation.workerSid === caller.workerSid) : undefined;
+  const held = caller.workerSid
+    ? accepted.find((reservation) => reservation.workerSid === caller.workerSid)
+    : undefined;
   if (!held) {
     throw new AdminError(
       403,
@@ -126,14 +148,23 @@ const HOLDING: readonly ReservationStatus[] = ['accepted'];
 const HELD: readonly ReservationStatus[] = ['accepted', 'wrapping', 'completed'];
 
 /** The task named by `taskSid`, if the caller holds it (or held it). */
-async function heldTask(context: AdminEnv, event: PluginEvent, caller: FlexCaller, twilio: TwilioApis, heldBefore: boolean): Promise<HeldTask> {
+async function heldTask(
+  context: AdminEnv,
+  event: PluginEvent,
+  caller: FlexCaller,
+  twilio: TwilioApis,
+  heldBefore: boolean,
+): Promise<HeldTask> {
   const taskSid = typeof event.taskSid === 'string' ? event.taskSid.trim() : '';
   if (!TASK_SID.test(taskSid)) throw invalidInput('taskSid', 'The request must name the task (taskSid, WT…)');
   const config = await new BridgeState(twilio.sync, syncServiceSid(context)).loadConfig();
-  if (!config) throw new AdminError(409, 'not_configured', 'OpenCX is not set up yet: an admin saves its settings in Flex first');
+  if (!config)
+    throw new AdminError(409, 'not_configured', 'OpenCX is not set up yet: an admin saves its settings in Flex first');
   const [task, mine] = await Promise.all([
     undefinedIfNotFound(twilio.taskrouter.fetchTask(config.workspaceSid, taskSid)),
-    caller.workerSid ? undefinedIfNotFound(twilio.taskrouter.reservationsOfWorker(config.workspaceSid, taskSid, caller.workerSid)) : [],
+    caller.workerSid
+      ? undefinedIfNotFound(twilio.taskrouter.reservationsOfWorker(config.workspaceSid, taskSid, caller.workerSid))
+      : [],
   ]);
   if (!task) throw new AdminError(404, 'not_found', 'This task no longer exists', 'taskSid');
   const holding = (mine ?? []).filter((reservation) => (heldBefore ? HELD : HOLDING).includes(reservation.status));
@@ -142,7 +173,8 @@ async function heldTask(context: AdminEnv, event: PluginEvent, caller: FlexCalle
 
 export function flexToken(event: PluginEvent): string {
   const token = event.Token;
-  if (typeof token !== 'string' || !token.trim()) throw new AdminError(403, 'missing_token', 'The request carried no Flex token; reload Flex and try again');
+  if (typeof token !== 'string' || !token.trim())
+    throw new AdminError(403, 'missing_token', 'The request carried no Flex token; reload Flex and try again');
   return token.trim();
 }
 
@@ -187,13 +219,20 @@ export function pluginEndpoint<Env extends AdminEnv>(
       const twilio = createTwilioApis(context, deadline);
       const caller = authorize(await twilio.iam.validateFlexToken(flexToken(event)), options.role, options.purpose);
       trace.identity = caller.identity;
-      const held = options.taskHolder ? await heldTask(context, event, caller, twilio, options.heldBefore === true) : undefined;
+      const held = options.taskHolder
+        ? await heldTask(context, event, caller, twilio, options.heldBefore === true)
+        : undefined;
       if (held) trace.taskSid = held.task.sid;
       const payload = await run({ context, event, caller, twilio, deadline, trace, held });
       logEvent({ event: options.name, outcome: 'ok', ...trace, ms: Date.now() - started });
       reply(callback, 200, { ok: true, ...payload });
     } catch (thrown) {
-      const error = thrown instanceof AdminError ? thrown : thrown instanceof RefusedApiUrlError ? unsafeApiUrlError(thrown) : internalError(String(thrown));
+      const error =
+        thrown instanceof AdminError
+          ? thrown
+          : thrown instanceof RefusedApiUrlError
+            ? unsafeApiUrlError(thrown)
+            : internalError(String(thrown));
       const level = error.status >= 500 ? 'error' : 'warn';
       const outcome = error.status >= 500 ? 'failed' : 'refused';
       logEvent(

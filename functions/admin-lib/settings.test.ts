@@ -178,17 +178,44 @@ describe('parseSaveForm', () => {
   });
 });
 
-const workerSids = (count: number): string[] => Array.from({ length: count }, (_, i) => 'WK' + String(i).padStart(32, '0'));
+const workerSids = (count: number): string[] =>
+  Array.from({ length: count }, (_, i) => 'WK' + String(i).padStart(32, '0'));
 
 describe('parseTranslations', () => {
   it('names the offending language tag', () => {
-    expect(adminErrorOf(() => parseTranslations('{"es_MX": "Hola"}')).message).toBe('"es_MX" is not a BCP-47 language tag such as "es" or "pt-BR"');
-    expect(adminErrorOf(() => parseTranslations(`{"de": "${'x'.repeat(321)}"}`)).message).toBe('The handoff note for "de" must be at most 320 characters');
+    expect(adminErrorOf(() => parseTranslations('{"es_MX": "Hola"}')).message).toBe(
+      '"es_MX" is not a BCP-47 language tag such as "es" or "pt-BR"',
+    );
+    expect(adminErrorOf(() => parseTranslations(`{"de": "${'x'.repeat(321)}"}`)).message).toBe(
+      'The handoff note for "de" must be at most 320 characters',
+    );
   });
 
   it('refuses translations too long together to fit the settings in one Sync document, whatever the worst case of the other fields', () => {
-    const languages = ['de', 'es', 'fr', 'it', 'ja', 'ko', 'nl', 'pl', 'pt', 'ru', 'sv', 'tr', 'uk', 'vi', 'zh', 'ar', 'cs', 'da', 'el', 'fi'];
-    const translations = (count: number) => JSON.stringify(Object.fromEntries(languages.slice(0, count).map((tag) => [tag, '日'.repeat(320)])));
+    const languages = [
+      'de',
+      'es',
+      'fr',
+      'it',
+      'ja',
+      'ko',
+      'nl',
+      'pl',
+      'pt',
+      'ru',
+      'sv',
+      'tr',
+      'uk',
+      'vi',
+      'zh',
+      'ar',
+      'cs',
+      'da',
+      'el',
+      'fi',
+    ];
+    const translations = (count: number) =>
+      JSON.stringify(Object.fromEntries(languages.slice(0, count).map((tag) => [tag, '日'.repeat(320)])));
     expect(adminErrorOf(() => parseTranslations(translations(20)))).toMatchObject({
       status: 400,
       code: 'invalid_input',
@@ -219,7 +246,9 @@ describe('parseTranslations', () => {
         now: new Date(),
       },
     );
-    expect(Buffer.byteLength(JSON.stringify({ ...worstCase, customerHandoffNoteTranslations: accepted }))).toBeLessThanOrEqual(16 * 1024);
+    expect(
+      Buffer.byteLength(JSON.stringify({ ...worstCase, customerHandoffNoteTranslations: accepted })),
+    ).toBeLessThanOrEqual(16 * 1024);
   });
 
   it('keeps an empty note for a language: no note for customers writing in it', () => {
@@ -271,7 +300,13 @@ describe('the workflow and the Conversations service', () => {
   });
 
   it('refuses a workflow that is not in the workspace, on its field', () => {
-    expect(missingResource(parseSaveForm(form({ workflowSid: WW })), { workspace: true, workflow: false, conversationsService: true })).toMatchObject({
+    expect(
+      missingResource(parseSaveForm(form({ workflowSid: WW })), {
+        workspace: true,
+        workflow: false,
+        conversationsService: true,
+      }),
+    ).toMatchObject({
       status: 400,
       code: 'not_found',
       field: 'workflowSid',
@@ -323,11 +358,19 @@ describe('configDocument and settingsView', () => {
       {},
       { ...provisioned, aiWorkerSids: ['WK1', 'WK2', 'WK3'], aiDrainingWorkerSids: ['WK4'] },
     );
-    expect(stored).toMatchObject({ aiPeakConversations: 120, aiWorkerSid: 'WK1', aiWorkerSids: ['WK1', 'WK2', 'WK3'], aiDrainingWorkerSids: ['WK4'] });
+    expect(stored).toMatchObject({
+      aiPeakConversations: 120,
+      aiWorkerSid: 'WK1',
+      aiWorkerSids: ['WK1', 'WK2', 'WK3'],
+      aiDrainingWorkerSids: ['WK4'],
+    });
     expect(peakToSave(parseSaveForm(form()), stored)).toBe(120);
     expect(peakToSave(parseSaveForm(form({ aiPeakConversations: '40' })), stored)).toBe(40);
     expect(peakToSave(parseSaveForm(form()), {})).toBe(50);
-    expect(settingsView(stored, OPENCX_WEBHOOK_URL)).toMatchObject({ aiPeakConversations: 120, aiWorkerSids: ['WK1', 'WK2', 'WK3'] });
+    expect(settingsView(stored, OPENCX_WEBHOOK_URL)).toMatchObject({
+      aiPeakConversations: 120,
+      aiWorkerSids: ['WK1', 'WK2', 'WK3'],
+    });
   });
 
   it('reads the stored pool, and settings saved before the pool as a pool of their one worker', () => {
@@ -351,8 +394,15 @@ describe('configDocument and settingsView', () => {
       customerHandoffNoteTranslations: '{"es": "Un momento."}',
       aiAnswerTimeoutSeconds: '120',
     });
-    expect(stored).toMatchObject({ customerHandoffNote: '', customerHandoffNoteTranslations: { es: 'Un momento.' }, aiAnswerTimeoutSeconds: 120 });
-    const next = configDocument(parseSaveForm(form({ opencxWebhookSecret: '' })), stored, { ...provisioned, configVersion: 'v3' });
+    expect(stored).toMatchObject({
+      customerHandoffNote: '',
+      customerHandoffNoteTranslations: { es: 'Un momento.' },
+      aiAnswerTimeoutSeconds: 120,
+    });
+    const next = configDocument(parseSaveForm(form({ opencxWebhookSecret: '' })), stored, {
+      ...provisioned,
+      configVersion: 'v3',
+    });
     expect(next).toMatchObject({
       opencxWebhookSecret: WEBHOOK_SECRET,
       customerHandoffNote: '',
@@ -361,11 +411,21 @@ describe('configDocument and settingsView', () => {
       configVersion: 'v3',
     });
     const replaced = configDocument(
-      parseSaveForm(form({ opencxWebhookSecret: 'whsec_new', customerHandoffNote: 'Hold on.', customerHandoffNoteTranslations: '' })),
+      parseSaveForm(
+        form({
+          opencxWebhookSecret: 'whsec_new',
+          customerHandoffNote: 'Hold on.',
+          customerHandoffNoteTranslations: '',
+        }),
+      ),
       stored,
       provisioned,
     );
-    expect(replaced).toMatchObject({ opencxWebhookSecret: 'whsec_new', customerHandoffNote: 'Hold on.', customerHandoffNoteTranslations: {} });
+    expect(replaced).toMatchObject({
+      opencxWebhookSecret: 'whsec_new',
+      customerHandoffNote: 'Hold on.',
+      customerHandoffNoteTranslations: {},
+    });
   });
 
   it('shows a saved document with the token masked, whether a webhook secret is saved, and never either secret', () => {
@@ -417,10 +477,14 @@ describe("the organisation's further OpenCX keys", () => {
   const ACME: OpenCxOrg = { id: 'org-1', name: 'Acme' };
 
   it('reads pasted keys separated by spaces, commas or line breaks, and which saved ones to keep', () => {
-    expect(parseSaveForm(form({ opencxExtraTokens: ` ${TWO},\n${THREE} ` }))).toMatchObject({ opencxExtraTokens: [TWO, THREE] });
+    expect(parseSaveForm(form({ opencxExtraTokens: ` ${TWO},\n${THREE} ` }))).toMatchObject({
+      opencxExtraTokens: [TWO, THREE],
+    });
     expect(parseSaveForm(form())).not.toHaveProperty('opencxExtraTokensKept');
     expect(parseSaveForm(form({ opencxExtraTokensKept: '' }))).toMatchObject({ opencxExtraTokensKept: [] });
-    expect(parseSaveForm(form({ opencxExtraTokensKept: 'a1, b2' }))).toMatchObject({ opencxExtraTokensKept: ['a1', 'b2'] });
+    expect(parseSaveForm(form({ opencxExtraTokensKept: 'a1, b2' }))).toMatchObject({
+      opencxExtraTokensKept: ['a1', 'b2'],
+    });
   });
 
   it('refuses a pasted key too long to be one, without repeating it', () => {
@@ -441,7 +505,9 @@ describe("the organisation's further OpenCX keys", () => {
 
   it(`saves at most ${MAX_EXTRA_TOKENS} further keys`, () => {
     const many = Array.from({ length: MAX_EXTRA_TOKENS + 1 }, (_, i) => `ocx_live_key_${i}_abcdef`).join(' ');
-    expect(adminErrorOf(() => extraTokensToSave(parseSaveForm(form({ opencxExtraTokens: many })), {}, TOKEN))).toMatchObject({
+    expect(
+      adminErrorOf(() => extraTokensToSave(parseSaveForm(form({ opencxExtraTokens: many })), {}, TOKEN)),
+    ).toMatchObject({
       status: 400,
       field: 'opencxExtraTokens',
     });
@@ -455,15 +521,26 @@ describe("the organisation's further OpenCX keys", () => {
     ]);
     expect(other?.toBody()).toEqual({
       ok: false,
-      error: { code: 'opencx_other_organisation', message: expect.stringContaining('••••••••c3c3'), field: 'opencxExtraTokens' },
+      error: {
+        code: 'opencx_other_organisation',
+        message: expect.stringContaining('••••••••c3c3'),
+        field: 'opencxExtraTokens',
+      },
     });
     expect(other?.message).toMatch(/"Globex", not "Acme"/);
     const rejected = extraTokenProblem(ACME, [{ token: THREE, error: new OpenCxError('answered 401', 401) }]);
     expect(rejected?.toBody()).toEqual({
       ok: false,
-      error: { code: 'opencx_token_rejected', message: 'OpenCX rejected the further key ••••••••c3c3', field: 'opencxExtraTokens' },
+      error: {
+        code: 'opencx_token_rejected',
+        message: 'OpenCX rejected the further key ••••••••c3c3',
+        field: 'opencxExtraTokens',
+      },
     });
-    expect(extraTokenProblem(ACME, [{ token: THREE, error: new OpenCxError('answered 503', 503) }])).toMatchObject({ status: 502, code: 'opencx_unavailable' });
+    expect(extraTokenProblem(ACME, [{ token: THREE, error: new OpenCxError('answered 503', 503) }])).toMatchObject({
+      status: 502,
+      code: 'opencx_unavailable',
+    });
     for (const problem of [other, rejected]) expect(JSON.stringify(problem?.toBody())).not.toContain(THREE);
   });
 
@@ -489,7 +566,9 @@ describe("the organisation's further OpenCX keys", () => {
     ]);
     expect(JSON.stringify(view)).not.toContain(TWO);
     expect(JSON.stringify(view)).not.toContain(THREE);
-    expect(configDocument(parseSaveForm(form()), {}, { ...provisioned, opencxExtraTokens: [] })).not.toHaveProperty('opencxExtraTokens');
+    expect(configDocument(parseSaveForm(form()), {}, { ...provisioned, opencxExtraTokens: [] })).not.toHaveProperty(
+      'opencxExtraTokens',
+    );
   });
 });
 
@@ -507,7 +586,12 @@ describe('opencxFailure', () => {
     ['a timeout', new OpenCxError('timed out', undefined)],
     ['a network error', new OpenCxError('ECONNREFUSED', undefined)],
   ])('turns %s into a 502 opencx_unavailable, the cause kept for the log', (_case, error) => {
-    expect(opencxFailure(error)).toMatchObject({ status: 502, code: 'opencx_unavailable', field: undefined, detail: error.message });
+    expect(opencxFailure(error)).toMatchObject({
+      status: 502,
+      code: 'opencx_unavailable',
+      field: undefined,
+      detail: error.message,
+    });
   });
 
   it('treats anything that is not an OpenCX answer as an internal error', () => {
@@ -520,7 +604,9 @@ describe('missingResource', () => {
 
   it('is undefined when everything exists', () => {
     expect(missingResource(parsed, { workspace: true, queue: true, conversationsService: true })).toBeUndefined();
-    expect(missingResource(parseSaveForm(form({ aiQueueSid: '' })), { workspace: true, conversationsService: true })).toBeUndefined();
+    expect(
+      missingResource(parseSaveForm(form({ aiQueueSid: '' })), { workspace: true, conversationsService: true }),
+    ).toBeUndefined();
   });
 
   it('names the first missing resource in form order, with its SID', () => {
@@ -542,6 +628,10 @@ describe('missingResource', () => {
 
 describe('aiWorkerAttributes', () => {
   it('marks the worker for the AI queue, named as the AI posts, with the opencx_ai skill', () => {
-    expect(aiWorkerAttributes('Acme Bot')).toEqual({ opencx_ai: true, full_name: 'Acme Bot', routing: { skills: ['opencx_ai'] } });
+    expect(aiWorkerAttributes('Acme Bot')).toEqual({
+      opencx_ai: true,
+      full_name: 'Acme Bot',
+      routing: { skills: ['opencx_ai'] },
+    });
   });
 });

@@ -22,7 +22,10 @@ export const AI_WORKER_EXPRESSION = 'opencx_ai == true';
  * The task channels the AI serves, at TaskRouter's maximum capacity (sms only where the
  * workspace has it). Every other channel (voice, video, default) is closed: the AI cannot take a call.
  */
-export const AI_WORKER_CHANNELS: Readonly<Record<string, number>> = { chat: AI_WORKER_CHANNEL_CAPACITY, sms: AI_WORKER_CHANNEL_CAPACITY };
+export const AI_WORKER_CHANNELS: Readonly<Record<string, number>> = {
+  chat: AI_WORKER_CHANNEL_CAPACITY,
+  sms: AI_WORKER_CHANNEL_CAPACITY,
+};
 
 const MAX_AUTHOR_NAME_LENGTH = 64;
 const MAX_TOKEN_LENGTH = 512;
@@ -111,7 +114,10 @@ export function settingsView(stored: Partial<ConfigDocument>, opencxWebhookUrl: 
   return {
     configured: parseConfig(stored) !== undefined,
     opencxTokenMasked: maskToken(stored.opencxToken),
-    opencxExtraTokens: (stored.opencxExtraTokens ?? []).map((token) => ({ id: keyId(token), masked: maskToken(token)! })),
+    opencxExtraTokens: (stored.opencxExtraTokens ?? []).map((token) => ({
+      id: keyId(token),
+      masked: maskToken(token)!,
+    })),
     opencxWebhookSecretSet: !!stored.opencxWebhookSecret,
     opencxWebhookUrl,
     customerHandoffNote: stored.customerHandoffNote ?? DEFAULT_CUSTOMER_HANDOFF_NOTE,
@@ -133,9 +139,18 @@ export function settingsView(stored: Partial<ConfigDocument>, opencxWebhookUrl: 
 export const sidPattern = (prefix: string): RegExp => new RegExp(`^${prefix}[0-9a-fA-F]{32}$`);
 const SIDS = {
   workspaceSid: { pattern: sidPattern('WS'), what: 'a TaskRouter workspace SID (WS followed by 32 hex characters)' },
-  conversationsServiceSid: { pattern: sidPattern('IS'), what: "a Conversations service SID (IS followed by 32 hex characters) or nothing for Flex's" },
-  aiQueueSid: { pattern: sidPattern('WQ'), what: 'a TaskRouter queue SID (WQ followed by 32 hex characters) or nothing' },
-  workflowSid: { pattern: sidPattern('WW'), what: 'a TaskRouter workflow SID (WW followed by 32 hex characters) or nothing' },
+  conversationsServiceSid: {
+    pattern: sidPattern('IS'),
+    what: "a Conversations service SID (IS followed by 32 hex characters) or nothing for Flex's",
+  },
+  aiQueueSid: {
+    pattern: sidPattern('WQ'),
+    what: 'a TaskRouter queue SID (WQ followed by 32 hex characters) or nothing',
+  },
+  workflowSid: {
+    pattern: sidPattern('WW'),
+    what: 'a TaskRouter workflow SID (WW followed by 32 hex characters) or nothing',
+  },
 } as const;
 
 /** A posted field, trimmed; undefined when absent or blank, a 400 when sent more than once. */
@@ -155,14 +170,20 @@ function formValue(form: Record<string, unknown>, field: string): string | undef
 function secretText(form: Record<string, unknown>, field: string, what: string): string | undefined {
   const secret = formText(form, field);
   if (secret !== undefined && (/\s/.test(secret) || secret.length > MAX_TOKEN_LENGTH)) {
-    throw invalidInput(field, `Paste the ${what} exactly as OpenCX shows it: one word, at most ${MAX_TOKEN_LENGTH} characters`);
+    throw invalidInput(
+      field,
+      `Paste the ${what} exactly as OpenCX shows it: one word, at most ${MAX_TOKEN_LENGTH} characters`,
+    );
   }
   return secret;
 }
 
 function handoffNote(note: string, field: string, language?: string): string {
   if (note.length > MAX_CUSTOMER_HANDOFF_NOTE_LENGTH) {
-    throw invalidInput(field, `The handoff note${language ? ` for "${language}"` : ''} must be at most ${MAX_CUSTOMER_HANDOFF_NOTE_LENGTH} characters`);
+    throw invalidInput(
+      field,
+      `The handoff note${language ? ` for "${language}"` : ''} must be at most ${MAX_CUSTOMER_HANDOFF_NOTE_LENGTH} characters`,
+    );
   }
   return note;
 }
@@ -178,10 +199,16 @@ export function parseTranslations(json: string): Record<string, string> {
   try {
     parsed = JSON.parse(json);
   } catch {
-    throw invalidInput(field, 'The translations must be a JSON object of language tag → note, e.g. {"es": "Le ponemos en contacto con nuestro equipo."}');
+    throw invalidInput(
+      field,
+      'The translations must be a JSON object of language tag → note, e.g. {"es": "Le ponemos en contacto con nuestro equipo."}',
+    );
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw invalidInput(field, 'The translations must be a JSON object of language tag → note, e.g. {"es": "Le ponemos en contacto con nuestro equipo."}');
+    throw invalidInput(
+      field,
+      'The translations must be a JSON object of language tag → note, e.g. {"es": "Le ponemos en contacto con nuestro equipo."}',
+    );
   }
   const translations: Record<string, string> = {};
   for (const [tag, note] of Object.entries(parsed)) {
@@ -192,7 +219,10 @@ export function parseTranslations(json: string): Record<string, string> {
     translations[language] = handoffNote(note.trim(), field, language);
   }
   if (Buffer.byteLength(JSON.stringify(translations), 'utf8') > MAX_TRANSLATIONS_BYTES) {
-    throw invalidInput(field, 'The translations are too long together (the settings must fit in one 16 KiB Sync document): remove or shorten some');
+    throw invalidInput(
+      field,
+      'The translations are too long together (the settings must fit in one 16 KiB Sync document): remove or shorten some',
+    );
   }
   return translations;
 }
@@ -211,7 +241,10 @@ function answerTimeout(text: string | undefined): number | undefined {
   const seconds = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
   const { min, max } = AI_ANSWER_TIMEOUT_SECONDS;
   if (!(seconds >= min && seconds <= max))
-    throw invalidInput('aiAnswerTimeoutSeconds', `The AI answer timeout must be a whole number of seconds from ${min} to ${max}`);
+    throw invalidInput(
+      'aiAnswerTimeoutSeconds',
+      `The AI answer timeout must be a whole number of seconds from ${min} to ${max}`,
+    );
   return seconds;
 }
 
@@ -220,7 +253,10 @@ function peakConversations(text: string | undefined): number | undefined {
   const peak = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
   const { min, max } = AI_PEAK_CONVERSATIONS;
   if (!(peak >= min && peak <= max)) {
-    throw invalidInput('aiPeakConversations', `The peak of concurrent AI conversations must be a whole number from ${min} to ${max}`);
+    throw invalidInput(
+      'aiPeakConversations',
+      `The peak of concurrent AI conversations must be a whole number from ${min} to ${max}`,
+    );
   }
   return peak;
 }
@@ -229,7 +265,8 @@ function peakConversations(text: string | undefined): number | undefined {
 export function parseSaveForm(form: Record<string, unknown>): SaveForm {
   const text = (field: string): string | undefined => formText(form, field);
   const sid = (field: keyof typeof SIDS, value: string | undefined): string | undefined => {
-    if (value !== undefined && !SIDS[field].pattern.test(value)) throw invalidInput(field, `Expected ${SIDS[field].what}`);
+    if (value !== undefined && !SIDS[field].pattern.test(value))
+      throw invalidInput(field, `Expected ${SIDS[field].what}`);
     return value;
   };
   const required = (field: keyof typeof SIDS): string => {
@@ -263,7 +300,9 @@ export function parseSaveForm(form: Record<string, unknown>): SaveForm {
     workflowSid: sid('workflowSid', text('workflowSid')),
     aiAuthorName,
     opencxWebhookSecret: secretText(form, 'opencxWebhookSecret', 'webhook signing secret'),
-    customerHandoffNote: optional(formValue(form, 'customerHandoffNote'), (note) => handoffNote(note, 'customerHandoffNote')),
+    customerHandoffNote: optional(formValue(form, 'customerHandoffNote'), (note) =>
+      handoffNote(note, 'customerHandoffNote'),
+    ),
     customerHandoffNoteTranslations: optional(formValue(form, 'customerHandoffNoteTranslations'), parseTranslations),
     aiAnswerTimeoutSeconds: answerTimeout(text('aiAnswerTimeoutSeconds')),
     aiPeakConversations: peakConversations(text('aiPeakConversations')),
@@ -282,7 +321,8 @@ function extraTokens(text: string | undefined): string[] {
   return tokens;
 }
 
-const optional = <T>(value: string | undefined, parse: (value: string) => T): T | undefined => (value === undefined ? undefined : parse(value));
+const optional = <T>(value: string | undefined, parse: (value: string) => T): T | undefined =>
+  value === undefined ? undefined : parse(value);
 
 /** The token to test and store: the one posted, else the one already saved. */
 export function tokenToSave(form: SaveForm, stored: Partial<ConfigDocument>): string {
@@ -307,9 +347,12 @@ export const storedPool = (stored: Partial<ConfigDocument>): { pool: string[]; d
  */
 export function extraTokensToSave(form: SaveForm, stored: Partial<ConfigDocument>, mainToken: string): string[] {
   const saved = stored.opencxExtraTokens ?? [];
-  const kept = form.opencxExtraTokensKept ? saved.filter((token) => form.opencxExtraTokensKept!.includes(keyId(token))) : saved;
+  const kept = form.opencxExtraTokensKept
+    ? saved.filter((token) => form.opencxExtraTokensKept!.includes(keyId(token)))
+    : saved;
   const tokens = [...new Set([...kept, ...form.opencxExtraTokens])].filter((token) => token !== mainToken);
-  if (tokens.length > MAX_EXTRA_TOKENS) throw invalidInput('opencxExtraTokens', `At most ${MAX_EXTRA_TOKENS} further OpenCX API keys can be saved`);
+  if (tokens.length > MAX_EXTRA_TOKENS)
+    throw invalidInput('opencxExtraTokens', `At most ${MAX_EXTRA_TOKENS} further OpenCX API keys can be saved`);
   return tokens;
 }
 
@@ -317,13 +360,22 @@ export function extraTokensToSave(form: SaveForm, stored: Partial<ConfigDocument
  * Every key must be of the main key's organisation: the bridge spreads one organisation's
  * conversations over them. A key OpenCX refused or could not check is reported as `opencxFailure` says.
  */
-export function extraTokenProblem(main: OpenCxOrg, checked: { token: string; org?: OpenCxOrg; error?: unknown }[]): AdminError | undefined {
+export function extraTokenProblem(
+  main: OpenCxOrg,
+  checked: { token: string; org?: OpenCxOrg; error?: unknown }[],
+): AdminError | undefined {
   for (const { token, org, error } of checked) {
     const masked = maskToken(token);
     if (error !== undefined) {
       const failure = opencxFailure(error);
       if (failure.code !== 'opencx_token_rejected') return failure;
-      return new AdminError(400, 'opencx_token_rejected', `OpenCX rejected the further key ${masked}`, 'opencxExtraTokens', failure.detail);
+      return new AdminError(
+        400,
+        'opencx_token_rejected',
+        `OpenCX rejected the further key ${masked}`,
+        'opencxExtraTokens',
+        failure.detail,
+      );
     }
     if (org && org.id !== main.id) {
       return new AdminError(
@@ -358,7 +410,11 @@ export interface Provisioned {
  * Apply created. A field the form left out keeps its stored value: the secret, the handoff note
  * and translations, the timeout.
  */
-export function configDocument(form: SaveForm, stored: Partial<ConfigDocument>, provisioned: Provisioned): ConfigDocument {
+export function configDocument(
+  form: SaveForm,
+  stored: Partial<ConfigDocument>,
+  provisioned: Provisioned,
+): ConfigDocument {
   const opencxWebhookSecret = form.opencxWebhookSecret ?? stored.opencxWebhookSecret;
   return {
     opencxToken: provisioned.opencxToken,
@@ -374,8 +430,10 @@ export function configDocument(form: SaveForm, stored: Partial<ConfigDocument>, 
     ...(form.workflowSid ? { workflowSid: form.workflowSid } : {}),
     ...(opencxWebhookSecret ? { opencxWebhookSecret } : {}),
     customerHandoffNote: form.customerHandoffNote ?? stored.customerHandoffNote ?? DEFAULT_CUSTOMER_HANDOFF_NOTE,
-    customerHandoffNoteTranslations: form.customerHandoffNoteTranslations ?? stored.customerHandoffNoteTranslations ?? {},
-    aiAnswerTimeoutSeconds: form.aiAnswerTimeoutSeconds ?? stored.aiAnswerTimeoutSeconds ?? AI_ANSWER_TIMEOUT_SECONDS.default,
+    customerHandoffNoteTranslations:
+      form.customerHandoffNoteTranslations ?? stored.customerHandoffNoteTranslations ?? {},
+    aiAnswerTimeoutSeconds:
+      form.aiAnswerTimeoutSeconds ?? stored.aiAnswerTimeoutSeconds ?? AI_ANSWER_TIMEOUT_SECONDS.default,
     timerWorkspaceSid: provisioned.timerWorkspaceSid,
     timerWorkflowSid: provisioned.timerWorkflowSid,
     configVersion: provisioned.configVersion,
@@ -417,10 +475,15 @@ export interface ResourcesFound {
 export function missingResource(form: SaveForm, found: ResourcesFound): AdminError | undefined {
   const notFound = (field: string, message: string): AdminError => new AdminError(400, 'not_found', message, field);
   if (!found.workspace) return notFound('workspaceSid', `Workspace ${form.workspaceSid} not found in this account`);
-  if (found.queue === false) return notFound('aiQueueSid', `Queue ${form.aiQueueSid} not found in workspace ${form.workspaceSid}`);
-  if (found.workflow === false) return notFound('workflowSid', `Workflow ${form.workflowSid} not found in workspace ${form.workspaceSid}`);
+  if (found.queue === false)
+    return notFound('aiQueueSid', `Queue ${form.aiQueueSid} not found in workspace ${form.workspaceSid}`);
+  if (found.workflow === false)
+    return notFound('workflowSid', `Workflow ${form.workflowSid} not found in workspace ${form.workspaceSid}`);
   if (!found.conversationsService)
-    return notFound('conversationsServiceSid', `Conversations service ${form.conversationsServiceSid} not found in this account`);
+    return notFound(
+      'conversationsServiceSid',
+      `Conversations service ${form.conversationsServiceSid} not found in this account`,
+    );
   return undefined;
 }
 

@@ -5,7 +5,10 @@ const CALLBACK = 'https://acme-1234.twil.io/webhook?cv=v2';
 
 /** TaskRouter as far as provisioning sees it, with every create recorded. */
 class FakeTaskRouter implements TimerWorkspaceApi {
-  readonly workspaces = new Map<string, WorkspaceCallback & { friendlyName: string; queues: TaskQueueSummary[]; workflows: WorkflowRouting[] }>();
+  readonly workspaces = new Map<
+    string,
+    WorkspaceCallback & { friendlyName: string; queues: TaskQueueSummary[]; workflows: WorkflowRouting[] }
+  >();
   readonly creates: string[] = [];
   private next = 0;
 
@@ -14,7 +17,10 @@ class FakeTaskRouter implements TimerWorkspaceApi {
     return prefix + String(this.next).padStart(32, '0');
   }
 
-  addWorkspace(friendlyName: string, callback: WorkspaceCallback = { eventCallbackUrl: null, eventsFilter: null }): string {
+  addWorkspace(
+    friendlyName: string,
+    callback: WorkspaceCallback = { eventCallbackUrl: null, eventsFilter: null },
+  ): string {
     const sid = this.sid('WS');
     this.workspaces.set(sid, { friendlyName, ...callback, queues: [], workflows: [] });
     return sid;
@@ -39,7 +45,10 @@ class FakeTaskRouter implements TimerWorkspaceApi {
   }
   async createWorkspace(workspace: { friendlyName: string; eventCallbackUrl?: string; eventsFilter?: string }) {
     this.creates.push(`workspace ${workspace.friendlyName} ${workspace.eventCallbackUrl} ${workspace.eventsFilter}`);
-    return this.addWorkspace(workspace.friendlyName, { eventCallbackUrl: workspace.eventCallbackUrl ?? null, eventsFilter: workspace.eventsFilter ?? null });
+    return this.addWorkspace(workspace.friendlyName, {
+      eventCallbackUrl: workspace.eventCallbackUrl ?? null,
+      eventsFilter: workspace.eventsFilter ?? null,
+    });
   }
   async listTaskQueues(sid: string) {
     return this.workspaces.get(sid)!.queues;
@@ -78,10 +87,16 @@ describe('ensureTimerWorkspace', () => {
       'queue OpenCX timers opencx_timer == true',
       `workflow OpenCX timers ${JSON.stringify(timerWorkflowConfiguration(queueSid))}`,
     ]);
-    expect(timerWorkflowConfiguration(queueSid)).toEqual({ task_routing: { filters: [], default_filter: { queue: queueSid } } });
+    expect(timerWorkflowConfiguration(queueSid)).toEqual({
+      task_routing: { filters: [], default_filter: { queue: queueSid } },
+    });
     expect(first.callback).toEqual({ eventCallbackUrl: CALLBACK, eventsFilter: 'task.canceled' });
 
-    const second = await ensureTimerWorkspace(taskrouter, { timerWorkspaceSid: first.workspaceSid, timerWorkflowSid: first.workflowSid }, CALLBACK);
+    const second = await ensureTimerWorkspace(
+      taskrouter,
+      { timerWorkspaceSid: first.workspaceSid, timerWorkflowSid: first.workflowSid },
+      CALLBACK,
+    );
     expect(second).toEqual({ ...first, created: [] });
     expect(taskrouter.creates).toHaveLength(3);
   });
@@ -97,7 +112,11 @@ describe('ensureTimerWorkspace', () => {
     const taskrouter = new FakeTaskRouter();
     const first = await ensureTimerWorkspace(taskrouter, {}, CALLBACK);
     taskrouter.workspaces.get(first.workspaceSid)!.workflows.length = 0;
-    const again = await ensureTimerWorkspace(taskrouter, { timerWorkspaceSid: first.workspaceSid, timerWorkflowSid: first.workflowSid }, CALLBACK);
+    const again = await ensureTimerWorkspace(
+      taskrouter,
+      { timerWorkspaceSid: first.workspaceSid, timerWorkflowSid: first.workflowSid },
+      CALLBACK,
+    );
     expect(again.created).toEqual(['workflow']);
     expect(again.workspaceSid).toBe(first.workspaceSid);
     expect(again.workflowSid).not.toBe(first.workflowSid);
@@ -105,7 +124,10 @@ describe('ensureTimerWorkspace', () => {
 
   it("returns an adopted workspace's callback as found, for the save to decide about", async () => {
     const taskrouter = new FakeTaskRouter();
-    const sid = taskrouter.addWorkspace('OpenCX timers', { eventCallbackUrl: 'https://elsewhere.example/webhook', eventsFilter: null });
+    const sid = taskrouter.addWorkspace('OpenCX timers', {
+      eventCallbackUrl: 'https://elsewhere.example/webhook',
+      eventsFilter: null,
+    });
     const found = await ensureTimerWorkspace(taskrouter, { timerWorkspaceSid: 'WS' + 'f'.repeat(32) }, CALLBACK);
     expect(found).toMatchObject({
       workspaceSid: sid,

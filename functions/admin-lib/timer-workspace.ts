@@ -20,7 +20,13 @@ export const timerWorkflowConfiguration = (queueSid: string): Record<string, unk
 /** The TaskRouter calls provisioning makes. */
 export type TimerWorkspaceApi = Pick<
   TaskRouterApi,
-  'fetchWorkspaceCallback' | 'findWorkspaceByName' | 'createWorkspace' | 'listTaskQueues' | 'createTaskQueue' | 'listWorkflowRouting' | 'createWorkflow'
+  | 'fetchWorkspaceCallback'
+  | 'findWorkspaceByName'
+  | 'createWorkspace'
+  | 'listTaskQueues'
+  | 'createTaskQueue'
+  | 'listWorkflowRouting'
+  | 'createWorkflow'
 >;
 
 export interface TimerWorkspace {
@@ -55,21 +61,32 @@ export async function ensureTimerWorkspace(
   }
 
   const workflows = workspace ? await taskrouter.listWorkflowRouting(workspaceSid) : [];
-  let workflow = workflows.find((w) => w.sid === saved.timerWorkflowSid) ?? workflows.find((w) => w.friendlyName === TIMER_WORKFLOW_NAME);
+  let workflow =
+    workflows.find((w) => w.sid === saved.timerWorkflowSid) ??
+    workflows.find((w) => w.friendlyName === TIMER_WORKFLOW_NAME);
   if (!workflow) {
     const queues = workspace ? await taskrouter.listTaskQueues(workspaceSid) : [];
     let queue = queues.find((q) => q.friendlyName === TIMER_QUEUE_NAME);
     if (!queue) {
-      queue = await taskrouter.createTaskQueue(workspaceSid, { friendlyName: TIMER_QUEUE_NAME, targetWorkers: TIMER_TARGET_WORKERS });
+      queue = await taskrouter.createTaskQueue(workspaceSid, {
+        friendlyName: TIMER_QUEUE_NAME,
+        targetWorkers: TIMER_TARGET_WORKERS,
+      });
       made.push('queue');
     }
-    workflow = await taskrouter.createWorkflow(workspaceSid, { friendlyName: TIMER_WORKFLOW_NAME, configuration: timerWorkflowConfiguration(queue.sid) });
+    workflow = await taskrouter.createWorkflow(workspaceSid, {
+      friendlyName: TIMER_WORKFLOW_NAME,
+      configuration: timerWorkflowConfiguration(queue.sid),
+    });
     made.push('workflow');
   }
   return { workspaceSid, workflowSid: workflow.sid, callback, created: made };
 }
 
-async function findWorkspace(taskrouter: TimerWorkspaceApi, savedSid: string | undefined): Promise<({ sid: string } & WorkspaceCallback) | undefined> {
+async function findWorkspace(
+  taskrouter: TimerWorkspaceApi,
+  savedSid: string | undefined,
+): Promise<({ sid: string } & WorkspaceCallback) | undefined> {
   const saved = savedSid ? await taskrouter.fetchWorkspaceCallback(savedSid) : undefined;
   if (saved && savedSid) return { sid: savedSid, ...saved };
   const named = await taskrouter.findWorkspaceByName(TIMER_WORKSPACE_NAME);

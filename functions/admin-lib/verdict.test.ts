@@ -6,7 +6,13 @@ const TASK = 'WT0123456789abcdef0123456789abcdef';
 describe('parseVerdictForm', () => {
   it('reads the task, the two answers and an optional comment', () => {
     expect(
-      parseVerdictForm({ Token: 't', taskSid: TASK, needed: 'false', summaryRight: 'true', comment: '  The customer only wanted the opening hours.  ' }),
+      parseVerdictForm({
+        Token: 't',
+        taskSid: TASK,
+        needed: 'false',
+        summaryRight: 'true',
+        comment: '  The customer only wanted the opening hours.  ',
+      }),
     ).toEqual({
       taskSid: TASK,
       needed: false,
@@ -38,10 +44,21 @@ describe('verdictNote', () => {
       'WK1',
       new Date('2026-03-10T12:00:00Z'),
     );
-    expect(verdict).toEqual({ needed: false, summaryRight: true, comment: 'Asked for opening hours only.', by: 'WK1', at: '2026-03-10T12:00:00.000Z' });
+    expect(verdict).toEqual({
+      needed: false,
+      summaryRight: true,
+      comment: 'Asked for opening hours only.',
+      by: 'WK1',
+      at: '2026-03-10T12:00:00.000Z',
+    });
     expect(verdictNote(verdict)).toEqual({
       text: "Flex agent's verdict on the handoff: needed: no; summary right: yes. Comment: Asked for opening hours only.",
-      customData: { flex_verdict_needed: false, flex_verdict_summary_right: true, flex_verdict_by: 'WK1', flex_verdict_at: '2026-03-10T12:00:00.000Z' },
+      customData: {
+        flex_verdict_needed: false,
+        flex_verdict_summary_right: true,
+        flex_verdict_by: 'WK1',
+        flex_verdict_at: '2026-03-10T12:00:00.000Z',
+      },
     });
   });
 });

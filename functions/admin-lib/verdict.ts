@@ -34,16 +34,24 @@ function yesNo(form: Record<string, unknown>, field: string): boolean {
 
 export function parseVerdictForm(form: Record<string, unknown>): VerdictForm {
   const taskSid = formText(form, 'taskSid');
-  if (!taskSid || !/^WT[0-9a-f]{32}$/i.test(taskSid)) throw invalidInput('taskSid', 'taskSid must be a TaskRouter task SID (WT…)');
+  if (!taskSid || !/^WT[0-9a-f]{32}$/i.test(taskSid))
+    throw invalidInput('taskSid', 'taskSid must be a TaskRouter task SID (WT…)');
   const needed = yesNo(form, 'needed');
   const summaryRight = yesNo(form, 'summaryRight');
   const comment = formText(form, 'comment');
-  if (comment && comment.length > MAX_VERDICT_COMMENT) throw invalidInput('comment', `The comment can be at most ${MAX_VERDICT_COMMENT} characters`);
+  if (comment && comment.length > MAX_VERDICT_COMMENT)
+    throw invalidInput('comment', `The comment can be at most ${MAX_VERDICT_COMMENT} characters`);
   return { taskSid, needed, summaryRight, ...(comment ? { comment } : {}) };
 }
 
 export function verdictOf(form: VerdictForm, workerSid: string, at: Date): Verdict {
-  return { needed: form.needed, summaryRight: form.summaryRight, ...(form.comment ? { comment: form.comment } : {}), by: workerSid, at: at.toISOString() };
+  return {
+    needed: form.needed,
+    summaryRight: form.summaryRight,
+    ...(form.comment ? { comment: form.comment } : {}),
+    by: workerSid,
+    at: at.toISOString(),
+  };
 }
 
 /**

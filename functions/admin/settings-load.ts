@@ -11,6 +11,9 @@ export const handler = pluginEndpoint({ name: 'settings-load', role: 'admin' }, 
   const stored = await new BridgeState(call.twilio.sync, syncServiceSid(call.context)).storedConfig();
   const settings = settingsView(stored, opencxWebhookUrlOf(call));
   call.trace.configured = settings.configured;
-  const routing = settings.configured && stored.workspaceSid ? await readWorkflowsView(call.twilio, stored.workspaceSid, stored.workflowSid) : undefined;
+  const routing =
+    settings.configured && stored.workspaceSid
+      ? await readWorkflowsView(call.twilio, stored.workspaceSid, stored.workflowSid)
+      : undefined;
   return { settings, routing: routing ?? null };
 });

@@ -49,7 +49,11 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
   const conversationsServiceSid = form.conversationsServiceSid ?? (await flexServiceOf(call.twilio));
   trace.conversationsServiceFromFlex = form.conversationsServiceSid === undefined;
 
-  const opencx = new OpenCxClient({ token: opencxToken, baseUrl: guardedApiUrl(context, 'OPENCX_API_URL'), attemptTimeoutMs: OPENCX_ATTEMPT_MS });
+  const opencx = new OpenCxClient({
+    token: opencxToken,
+    baseUrl: guardedApiUrl(context, 'OPENCX_API_URL'),
+    attemptTimeoutMs: OPENCX_ATTEMPT_MS,
+  });
   const [org, extras, workspace, queue, workflows, conversationsService] = await allInOrder([
     opencx.getOrg(deadline).catch((error: unknown) => Promise.reject(opencxFailure(error))),
     Promise.all(
@@ -64,23 +68,47 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
       ),
     ),
     twilio.taskrouter.workspaceExists(form.workspaceSid),
-    form.aiQueueSid ? twilio.taskrouter.taskQueueExists(form.workspaceSid, form.aiQueueSid) : Promise.resolve(undefined),
+    form.aiQueueSid
+      ? twilio.taskrouter.taskQueueExists(form.workspaceSid, form.aiQueueSid)
+      : Promise.resolve(undefined),
     form.workflowSid ? twilio.taskrouter.listWorkflowRouting(form.workspaceSid) : Promise.resolve(undefined),
     twilio.conversations.serviceExists(conversationsServiceSid),
   ] as const);
   const otherKey = extraTokenProblem(org, extras);
   if (otherKey) throw otherKey;
   const workflow = workflows?.some((w) => w.sid === form.workflowSid);
-  const missing = missingResource({ ...form, conversationsServiceSid }, { workspace, queue, workflow, conversationsService });
+  const missing = missingResource(
+    { ...form, conversationsServiceSid },
+    { workspace, queue, workflow, conversationsService },
+  );
   if (missing) throw missing;
 
-  const pool = await ensureAiPool(twilio.taskrouter, form.workspaceSid, storedPool(stored), aiPoolSize(peakToSave(form, stored)), form.aiAuthorName);
-  Object.assign(trace, { aiWorkerSids: pool.pool, workersCreated: pool.created, workersDraining: pool.draining, workersRemoved: pool.removed });
+  const pool = await ensureAiPool(
+    twilio.taskrouter,
+    form.workspaceSid,
+    storedPool(stored),
+    aiPoolSize(peakToSave(form, stored)),
+    form.aiAuthorName,
+  );
+  Object.assign(trace, {
+    aiWorkerSids: pool.pool,
+    workersCreated: pool.created,
+    workersDraining: pool.draining,
+    workersRemoved: pool.removed,
+  });
   const now = new Date();
   const configVersion = newConfigVersion(now);
   const webhookUrl = registeredWebhookUrl(call, { configVersion });
-  const [mapsCreated, timer] = await allInOrder([state.createStateMaps(), ensureTimerWorkspace(twilio.taskrouter, stored, webhookUrl)] as const);
-  Object.assign(trace, { mapsCreated, timerWorkspaceSid: timer.workspaceSid, timerCreated: timer.created, configVersion });
+  const [mapsCreated, timer] = await allInOrder([
+    state.createStateMaps(),
+    ensureTimerWorkspace(twilio.taskrouter, stored, webhookUrl),
+  ] as const);
+  Object.assign(trace, {
+    mapsCreated,
+    timerWorkspaceSid: timer.workspaceSid,
+    timerCreated: timer.created,
+    configVersion,
+  });
 
   const provisioned = {
     opencxToken,
@@ -118,7 +146,9 @@ async function flexServiceOf(twilio: TwilioApis): Promise<string> {
 }
 
 /** All at once, like Promise.all; when several fail, the first in argument order wins, not the fastest. */
-async function allInOrder<T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
+async function allInOrder<T extends readonly unknown[]>(
+  promises: { readonly [K in keyof T]: Promise<T[K]> },
+): Promise<T> {
   const results = await Promise.allSettled(promises);
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failure) throw failure.reason;

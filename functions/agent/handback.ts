@@ -7,45 +7,58 @@ import { instructionOf, MAX_INSTRUCTION_LENGTH } from '../bridge/handback';
 import { BridgeState } from '../bridge/state';
 import { logEvent } from '../common/log';
 
-export const handler = pluginEndpoint({ name: 'handback', taskHolder: true }, async ({ context, event, caller, twilio, trace, held }) => {
-  const { config, task } = held!;
-  const instruction = instructionOf(event.instruction);
-  if (instruction && instruction.length > MAX_INSTRUCTION_LENGTH)
-    throw invalidInput('instruction', `The instruction can be at most ${MAX_INSTRUCTION_LENGTH} characters`);
-  const conversationSid = task.attributes.conversationSid;
-  if (typeof conversationSid !== 'string' || !conversationSid.startsWith('CH')) {
-    throw new AdminError(409, 'not_handed_off', 'Only a messaging conversation the OpenCX AI handed off can be handed back');
-  }
-  trace.conversationSid = conversationSid;
-  const worker = await twilio.taskrouter.fetchWorker(config.workspaceSid, caller.workerSid!);
-  const agentName = String(worker?.attributes.full_name ?? '') || worker?.friendlyName || caller.identity;
-  const result = await handBack(
-    { conversationSid, task, agent: { sid: caller.workerSid!, name: agentName }, instruction },
-    {
-      config,
-      twilio,
-      state: new BridgeState(twilio.sync, syncServiceSid(context)),
-      now: () => new Date(),
-      warn: (message, fields) => logEvent({ event: 'handback', ...trace, outcome: 'warning', reason: message, ...fields }, 'warn'),
-    },
-  );
-  trace.outcome = result.outcome;
-  switch (result.outcome) {
-    case 'handed-back':
-      return { handedBack: true, invitedTaskSid: result.invitedTaskSid ?? null, wrapup: result.wrapup, history: result.history };
-    case 'already':
-      return { handedBack: false, alreadyHandedBack: true, message: result.reason };
-    case 'refused':
-      throw new AdminError(409, 'not_handed_off', result.reason);
-    case 'failed':
+export const handler = pluginEndpoint(
+  { name: 'handback', taskHolder: true },
+  async ({ context, event, caller, twilio, trace, held }) => {
+    const { config, task } = held!;
+    const instruction = instructionOf(event.instruction);
+    if (instruction && instruction.length > MAX_INSTRUCTION_LENGTH)
+      throw invalidInput('instruction', `The instruction can be at most ${MAX_INSTRUCTION_LENGTH} characters`);
+    const conversationSid = task.attributes.conversationSid;
+    if (typeof conversationSid !== 'string' || !conversationSid.startsWith('CH')) {
       throw new AdminError(
-        502,
-        'handback_failed',
-        result.mayHaveHappened
-          ? 'Flex did not confirm the handback; if the AI has not taken the conversation in a minute, try again'
-          : 'Flex could not route the conversation back to the AI; you still hold it. Try again',
-        undefined,
-        result.reason,
+        409,
+        'not_handed_off',
+        'Only a messaging conversation the OpenCX AI handed off can be handed back',
       );
-  }
-});
+    }
+    trace.conversationSid = conversationSid;
+    const worker = await twilio.taskrouter.fetchWorker(config.workspaceSid, caller.workerSid!);
+    const agentName = String(worker?.attributes.full_name ?? '') || worker?.friendlyName || caller.identity;
+    const result = await handBack(
+      { conversationSid, task, agent: { sid: caller.workerSid!, name: agentName }, instruction },
+      {
+        config,
+        twilio,
+        state: new BridgeState(twilio.sync, syncServiceSid(context)),
+        now: () => new Date(),
+        warn: (message, fields) =>
+          logEvent({ event: 'handback', ...trace, outcome: 'warning', reason: message, ...fields }, 'warn'),
+      },
+    );
+    trace.outcome = result.outcome;
+    switch (result.outcome) {
+      case 'handed-back':
+        return {
+          handedBack: true,
+          invitedTaskSid: result.invitedTaskSid ?? null,
+          wrapup: result.wrapup,
+          history: result.history,
+        };
+      case 'already':
+        return { handedBack: false, alreadyHandedBack: true, message: result.reason };
+      case 'refused':
+        throw new AdminError(409, 'not_handed_off', result.reason);
+      case 'failed':
+        throw new AdminError(
+          502,
+          'handback_failed',
+          result.mayHaveHappened
+            ? 'Flex did not confirm the handback; if the AI has not taken the conversation in a minute, try again'
+            : 'Flex could not route the conversation back to the AI; you still hold it. Try again',
+          undefined,
+          result.reason,
+        );
+    }
+  },
+);

@@ -19,7 +19,8 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
   // Refused before anything is written: a deployed Function never sends the key to a simulator.
   const opencxApiUrl = guardedApiUrl(call.context, 'OPENCX_API_URL');
   const { config, task } = call.held!;
-  if (task.attributes.handedOff !== true) throw new AdminError(400, 'invalid_input', 'The AI did not hand this task off', 'taskSid');
+  if (task.attributes.handedOff !== true)
+    throw new AdminError(400, 'invalid_input', 'The AI did not hand this task off', 'taskSid');
 
   const verdict = verdictOf(form, call.caller.workerSid!, new Date());
   const sessionId = typeof task.attributes.opencxSessionId === 'string' ? task.attributes.opencxSessionId : undefined;
@@ -50,7 +51,14 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
     noteOnOpencx(),
     recordInsight(
       { state, warn },
-      { type: 'verdict', at: verdict.at, conversationSid, taskSid: task.sid, needed: verdict.needed, summaryRight: verdict.summaryRight },
+      {
+        type: 'verdict',
+        at: verdict.at,
+        conversationSid,
+        taskSid: task.sid,
+        needed: verdict.needed,
+        summaryRight: verdict.summaryRight,
+      },
     ),
   ]);
   Object.assign(call.trace, { opencx });

@@ -1,5 +1,12 @@
 import { parseConfig } from '../common/config';
-import { configToRecord, type ConversationRecord, isStaleClaim, recordedConfigFor, shouldRecordConfig, STALE_CLAIM_MS } from './conversation-record';
+import {
+  configToRecord,
+  type ConversationRecord,
+  isStaleClaim,
+  recordedConfigFor,
+  shouldRecordConfig,
+  STALE_CLAIM_MS,
+} from './conversation-record';
 
 const CLAIMED_AT = 1_700_000_000_000;
 const claim = (over: Partial<ConversationRecord> = {}): ConversationRecord => ({

@@ -80,14 +80,25 @@ export function configToRecord(config: BridgeConfig): RecordedConfig | undefined
  * The record's settings serve an event whose webhook URL names their version (`cv`): a saved change
  * registers a new version, so an event naming it reads the config document instead.
  */
-export function recordedConfigFor(record: ConversationRecord | undefined, eventVersion: string | undefined): BridgeConfig | undefined {
+export function recordedConfigFor(
+  record: ConversationRecord | undefined,
+  eventVersion: string | undefined,
+): BridgeConfig | undefined {
   const recorded = record?.config;
   return eventVersion && recorded?.configVersion === eventVersion ? recorded : undefined;
 }
 
 /** The record should carry these settings: the event names their version and the record has another copy (or none). */
-export function shouldRecordConfig(record: ConversationRecord | undefined, config: BridgeConfig, eventVersion: string | undefined): boolean {
+export function shouldRecordConfig(
+  record: ConversationRecord | undefined,
+  config: BridgeConfig,
+  eventVersion: string | undefined,
+): boolean {
   return (
-    !!record && !!eventVersion && config.configVersion === eventVersion && record.config?.configVersion !== eventVersion && configToRecord(config) !== undefined
+    !!record &&
+    !!eventVersion &&
+    config.configVersion === eventVersion &&
+    record.config?.configVersion !== eventVersion &&
+    configToRecord(config) !== undefined
   );
 }

@@ -53,7 +53,10 @@ describe('flattenAttributes (task attributes → session custom_data)', () => {
   });
 
   it('turns characters that are not letters, digits or _ in names into _', () => {
-    expect(flattenAttributes({ 'customer.tier': 'gold', 'x-y z': 1 })).toEqual({ flex_customer_tier: 'gold', flex_x_y_z: 1 });
+    expect(flattenAttributes({ 'customer.tier': 'gold', 'x-y z': 1 })).toEqual({
+      flex_customer_tier: 'gold',
+      flex_x_y_z: 1,
+    });
   });
 
   it('copies the Flex attributes of a conversation task, including the SID attributes', () => {
@@ -87,6 +90,8 @@ describe('flexSidsCustomData', () => {
 
   it('leaves out the SIDs it was not given (so a merge never blanks a stored one)', () => {
     expect(flexSidsCustomData({ taskSid: 'WT2' })).toEqual({ flex_task_sid: 'WT2' });
-    expect(flexSidsCustomData({ reservationSid: '', conversationSid: 'CH2' })).toEqual({ flex_conversation_sid: 'CH2' });
+    expect(flexSidsCustomData({ reservationSid: '', conversationSid: 'CH2' })).toEqual({
+      flex_conversation_sid: 'CH2',
+    });
   });
 });

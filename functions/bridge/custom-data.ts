@@ -11,13 +11,15 @@ export function flattenAttributes(attributes: Record<string, unknown>, prefix = 
   const out: CustomData = {};
   const visit = (value: unknown, key: string): void => {
     if (value === null || value === undefined) return;
-    if (typeof value === 'string') out[key] = value.length > MAX_VALUE_LENGTH ? value.slice(0, MAX_VALUE_LENGTH) : value;
+    if (typeof value === 'string')
+      out[key] = value.length > MAX_VALUE_LENGTH ? value.slice(0, MAX_VALUE_LENGTH) : value;
     else if (typeof value === 'number') {
       if (Number.isFinite(value)) out[key] = value;
     } else if (typeof value === 'boolean') out[key] = value;
     else if (Array.isArray(value)) visit(JSON.stringify(value), key);
     else if (typeof value === 'object') {
-      for (const [child, childValue] of Object.entries(value as Record<string, unknown>)) visit(childValue, `${key}_${sanitize(child)}`);
+      for (const [child, childValue] of Object.entries(value as Record<string, unknown>))
+        visit(childValue, `${key}_${sanitize(child)}`);
     } else visit(String(value), key);
   };
   for (const [name, value] of Object.entries(attributes)) visit(value, `${prefix}_${sanitize(name)}`);
@@ -28,7 +30,11 @@ function sanitize(name: string): string {
   return name.replace(/[^A-Za-z0-9_]/g, '_');
 }
 
-export function flexSidsCustomData(sids: { taskSid?: string; reservationSid?: string; conversationSid?: string }): CustomData {
+export function flexSidsCustomData(sids: {
+  taskSid?: string;
+  reservationSid?: string;
+  conversationSid?: string;
+}): CustomData {
   const out: CustomData = {};
   if (sids.taskSid) out.flex_task_sid = sids.taskSid;
   if (sids.reservationSid) out.flex_reservation_sid = sids.reservationSid;

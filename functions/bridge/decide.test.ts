@@ -2,7 +2,16 @@ import { type BridgeConfig, parseConfig } from '../common/config';
 import type { AiAnswer } from '../common/opencx-client';
 import type { FlexTaskAttributes } from '../common/task-attributes';
 import type { ConversationPhase, ConversationRecord } from './conversation-record';
-import { afterAnswer, aiUnavailable, checkOrigin, conversationOf, decide, type Decision, declineStep, isOurMessage } from './decide';
+import {
+  afterAnswer,
+  aiUnavailable,
+  checkOrigin,
+  conversationOf,
+  decide,
+  type Decision,
+  declineStep,
+  isOurMessage,
+} from './decide';
 import { classifyEvent, type ConversationEvent, type TaskRouterEvent, type TaskRouterEventType } from './events';
 import { AI_UNAVAILABLE } from './handoff';
 import type { OpencxEvent } from './opencx-events';
@@ -30,7 +39,9 @@ function taskEvent(type: TaskRouterEventType, over: Partial<TaskRouterEvent> = {
     workspaceSid: WORKSPACE,
     taskSid: AI_TASK,
     taskAttributes: { conversationSid: CONVERSATION, channelType: 'web' },
-    ...(type.startsWith('reservation.') ? { reservationSid: RESERVATION, workerSid: AI_WORKER, workerName: 'OpenCX AI' } : {}),
+    ...(type.startsWith('reservation.')
+      ? { reservationSid: RESERVATION, workerSid: AI_WORKER, workerName: 'OpenCX AI' }
+      : {}),
     ...over,
   };
 }
@@ -61,10 +72,20 @@ function messageEvent(
 }
 
 function record(phase: ConversationPhase, over: Partial<ConversationRecord> = {}): ConversationRecord {
-  return { workspaceSid: WORKSPACE, taskSid: AI_TASK, reservationSid: RESERVATION, sessionId: 'session-1', phase, claimedAt: 0, ...over };
+  return {
+    workspaceSid: WORKSPACE,
+    taskSid: AI_TASK,
+    reservationSid: RESERVATION,
+    sessionId: 'session-1',
+    phase,
+    claimedAt: 0,
+    ...over,
+  };
 }
 
-const withAttributes = (attributes: FlexTaskAttributes | undefined): Partial<TaskRouterEvent> => ({ taskAttributes: attributes });
+const withAttributes = (attributes: FlexTaskAttributes | undefined): Partial<TaskRouterEvent> => ({
+  taskAttributes: attributes,
+});
 
 function expectAction<A extends Decision['action']>(decision: Decision, action: A): Extract<Decision, { action: A }> {
   expect(decision.action).toBe(action);
@@ -74,8 +95,17 @@ function expectAction<A extends Decision['action']>(decision: Decision, action: 
 describe('decide: the AI reservation (reservation.created)', () => {
   it('engages a fresh conversation task, carrying the task attributes', () => {
     const attributes = { conversationSid: CONVERSATION, channelType: 'web', customer: { tier: 'gold' } };
-    const decision = expectAction(decide(taskEvent('reservation.created', withAttributes(attributes)), { config }), 'engage');
-    expect(decision).toEqual({ action: 'engage', conversationSid: CONVERSATION, taskSid: AI_TASK, reservationSid: RESERVATION, attributes });
+    const decision = expectAction(
+      decide(taskEvent('reservation.created', withAttributes(attributes)), { config }),
+      'engage',
+    );
+    expect(decision).toEqual({
+      action: 'engage',
+      conversationSid: CONVERSATION,
+      taskSid: AI_TASK,
+      reservationSid: RESERVATION,
+      attributes,
+    });
   });
 
   it('engages again when the record is a claim without a session (an engage that failed)', () => {
@@ -87,27 +117,52 @@ describe('decide: the AI reservation (reservation.created)', () => {
   });
 
   it('reengages when the AI already holds the conversation (phase ai), e.g. after a reservation timeout', () => {
-    const decision = decide(taskEvent('reservation.created', { taskSid: OTHER_TASK, reservationSid: 'WR2' }), { config, record: record('ai') });
-    expect(decision).toEqual({ action: 'reengage', conversationSid: CONVERSATION, taskSid: OTHER_TASK, reservationSid: 'WR2' });
+    const decision = decide(taskEvent('reservation.created', { taskSid: OTHER_TASK, reservationSid: 'WR2' }), {
+      config,
+      record: record('ai'),
+    });
+    expect(decision).toEqual({
+      action: 'reengage',
+      conversationSid: CONVERSATION,
+      taskSid: OTHER_TASK,
+      reservationSid: 'WR2',
+    });
   });
 
   it('declines a task already handed off (even without a record)', () => {
     const attributes = { conversationSid: CONVERSATION, handedOff: true as const };
-    const decision = expectAction(decide(taskEvent('reservation.created', withAttributes(attributes)), { config }), 'decline');
-    expect(decision).toMatchObject({ taskSid: AI_TASK, reservationSid: RESERVATION, conversationSid: CONVERSATION, attributes });
+    const decision = expectAction(
+      decide(taskEvent('reservation.created', withAttributes(attributes)), { config }),
+      'decline',
+    );
+    expect(decision).toMatchObject({
+      taskSid: AI_TASK,
+      reservationSid: RESERVATION,
+      conversationSid: CONVERSATION,
+      attributes,
+    });
     expect(decision.reason).toMatch(/handed off/);
   });
 
   it('declines a handed-off task even while the record still says ai', () => {
     const attributes = { conversationSid: CONVERSATION, handedOff: true as const };
-    expectAction(decide(taskEvent('reservation.created', withAttributes(attributes)), { config, record: record('ai') }), 'decline');
+    expectAction(
+      decide(taskEvent('reservation.created', withAttributes(attributes)), { config, record: record('ai') }),
+      'decline',
+    );
   });
 
   it('engages a task whose handedOff is false', () => {
     expectAction(
-      decide(taskEvent('reservation.created', withAttributes({ conversationSid: CONVERSATION, handedOff: false } as unknown as FlexTaskAttributes)), {
-        config,
-      }),
+      decide(
+        taskEvent(
+          'reservation.created',
+          withAttributes({ conversationSid: CONVERSATION, handedOff: false } as unknown as FlexTaskAttributes),
+        ),
+        {
+          config,
+        },
+      ),
       'engage',
     );
   });
@@ -118,17 +173,26 @@ describe('decide: the AI reservation (reservation.created)', () => {
     ['a conversationSid that is not a CH sid', { conversationSid: 'IS123' }],
     ['a non-string conversationSid', { conversationSid: 42 as unknown as string }],
   ])('declines a non-conversation task: %s', (_label, attributes) => {
-    const decision = expectAction(decide(taskEvent('reservation.created', withAttributes(attributes)), { config }), 'decline');
+    const decision = expectAction(
+      decide(taskEvent('reservation.created', withAttributes(attributes)), { config }),
+      'decline',
+    );
     expect(decision.taskSid).toBe(AI_TASK);
     expect(decision.reservationSid).toBe(RESERVATION);
     expect(decision.reason).toMatch(/not a Conversations task/);
   });
 
-  it.each<ConversationPhase>(['handoff', 'human'])('declines when the conversation is already with humans (%s)', (phase) => {
-    const decision = expectAction(decide(taskEvent('reservation.created'), { config, record: record(phase) }), 'decline');
-    expect(decision.conversationSid).toBe(CONVERSATION);
-    expect(decision.reason).toContain(phase);
-  });
+  it.each<ConversationPhase>(['handoff', 'human'])(
+    'declines when the conversation is already with humans (%s)',
+    (phase) => {
+      const decision = expectAction(
+        decide(taskEvent('reservation.created'), { config, record: record(phase) }),
+        'decline',
+      );
+      expect(decision.conversationSid).toBe(CONVERSATION);
+      expect(decision.reason).toContain(phase);
+    },
+  );
 
   it('ignores a reservation created for a human worker', () => {
     expectAction(decide(humanReservation('reservation.created'), { config }), 'ignore');
@@ -136,7 +200,10 @@ describe('decide: the AI reservation (reservation.created)', () => {
   });
 
   it('silences the AI when a human is offered a conversation our record still gives the AI', () => {
-    const decision = expectAction(decide(humanReservation('reservation.created'), { config, record: record('ai') }), 'silence-ai');
+    const decision = expectAction(
+      decide(humanReservation('reservation.created'), { config, record: record('ai') }),
+      'silence-ai',
+    );
     expect(decision.conversationSid).toBe(CONVERSATION);
   });
 });
@@ -158,7 +225,10 @@ describe('declineStep: a declined AI reservation is released a bounded number of
 
 describe('decide: reservation.accepted and reservation.timeout', () => {
   it('records the human who accepted a task the AI engaged', () => {
-    const decision = decide(humanReservation('reservation.accepted', { taskSid: OTHER_TASK, reservationSid: 'WR9' }), { config, record: record('handoff') });
+    const decision = decide(humanReservation('reservation.accepted', { taskSid: OTHER_TASK, reservationSid: 'WR9' }), {
+      config,
+      record: record('handoff'),
+    });
     expect(decision).toEqual({
       action: 'record-human',
       conversationSid: CONVERSATION,
@@ -171,7 +241,10 @@ describe('decide: reservation.accepted and reservation.timeout', () => {
 
   it('falls back to the worker SID when the event has no WorkerName', () => {
     const decision = expectAction(
-      decide(humanReservation('reservation.accepted', { workerName: undefined }), { config, record: record('handoff') }),
+      decide(humanReservation('reservation.accepted', { workerName: undefined }), {
+        config,
+        record: record('handoff'),
+      }),
       'record-human',
     );
     expect(decision.workerName).toBe(HUMAN_WORKER);
@@ -179,7 +252,13 @@ describe('decide: reservation.accepted and reservation.timeout', () => {
 
   it('ignores a human accepting a task the AI never engaged', () => {
     expectAction(decide(humanReservation('reservation.accepted'), { config }), 'ignore');
-    expectAction(decide(humanReservation('reservation.accepted', withAttributes({ channelType: 'voice' })), { config, record: record('handoff') }), 'ignore');
+    expectAction(
+      decide(humanReservation('reservation.accepted', withAttributes({ channelType: 'voice' })), {
+        config,
+        record: record('handoff'),
+      }),
+      'ignore',
+    );
   });
 
   it('ignores the AI worker accepting its own reservation', () => {
@@ -206,12 +285,17 @@ describe('decide: a pool of AI workers', () => {
   const SECOND_AI_WORKER = 'WK000000000000000000000000000000a2';
   const DRAINING_AI_WORKER = 'WK000000000000000000000000000000a3';
   const NEW_AI_WORKER = 'WK000000000000000000000000000000a4';
-  const pool: BridgeConfig = { ...config, aiWorkerSids: [AI_WORKER, SECOND_AI_WORKER], aiDrainingWorkerSids: [DRAINING_AI_WORKER] };
+  const pool: BridgeConfig = {
+    ...config,
+    aiWorkerSids: [AI_WORKER, SECOND_AI_WORKER],
+    aiDrainingWorkerSids: [DRAINING_AI_WORKER],
+  };
   const on = (type: TaskRouterEventType, workerSid: string, over: Partial<TaskRouterEvent> = {}) =>
     taskEvent(type, { workerSid, workerName: 'OpenCX AI 2', ...over });
 
   it('engages on a reservation for any pool worker, a draining one included', () => {
-    for (const worker of [AI_WORKER, SECOND_AI_WORKER, DRAINING_AI_WORKER]) expectAction(decide(on('reservation.created', worker), { config: pool }), 'engage');
+    for (const worker of [AI_WORKER, SECOND_AI_WORKER, DRAINING_AI_WORKER])
+      expectAction(decide(on('reservation.created', worker), { config: pool }), 'engage');
   });
 
   it('a reservation timeout restores the worker it hit, not the first of the pool', () => {
@@ -235,15 +319,27 @@ describe('decide: a pool of AI workers', () => {
   });
 
   it('a human of the same workspace stays a human', () => {
-    expectAction(decide(humanReservation('reservation.accepted'), { config: pool, record: record('handoff') }), 'record-human');
+    expectAction(
+      decide(humanReservation('reservation.accepted'), { config: pool, record: record('handoff') }),
+      'record-human',
+    );
     expectAction(decide(humanReservation('reservation.timeout'), { config: pool }), 'ignore');
   });
 });
 
 describe('decide: a conversation being handed back to the AI', () => {
   it('the customer writing meanwhile is left to the resume, which reads it', () => {
-    const handback = { at: '2026-03-01T10:00:00.000Z', agentSid: HUMAN_WORKER, agentName: 'Alice', fromTaskSid: OTHER_TASK, afterIndex: 3 };
-    const decision = expectAction(decide(messageEvent('hello?'), { config, record: record('handback', { handback }) }), 'ignore');
+    const handback = {
+      at: '2026-03-01T10:00:00.000Z',
+      agentSid: HUMAN_WORKER,
+      agentName: 'Alice',
+      fromTaskSid: OTHER_TASK,
+      afterIndex: 3,
+    };
+    const decision = expectAction(
+      decide(messageEvent('hello?'), { config, record: record('handback', { handback }) }),
+      'ignore',
+    );
     expect(decision.reason).toMatch(/reads this message when it resumes/);
   });
 });
@@ -252,7 +348,10 @@ describe('decide: end of the task', () => {
   const endTypes: TaskRouterEventType[] = ['task.canceled', 'task.deleted', 'workflow.timeout', 'task.completed'];
 
   it.each(endTypes)('%s of the recorded task ends the conversation (phase ai)', (type) => {
-    const decision = decide(taskEvent(type, { reason: type === 'task.canceled' ? 'Task TTL Exceeded' : undefined }), { config, record: record('ai') });
+    const decision = decide(taskEvent(type, { reason: type === 'task.canceled' ? 'Task TTL Exceeded' : undefined }), {
+      config,
+      record: record('ai'),
+    });
     expect(decision).toEqual({
       action: 'end',
       conversationSid: CONVERSATION,
@@ -262,7 +361,10 @@ describe('decide: end of the task', () => {
   });
 
   it.each(endTypes)('%s of the recorded task ends the conversation (phase human)', (type) => {
-    expectAction(decide(taskEvent(type, { taskSid: OTHER_TASK }), { config, record: record('human', { taskSid: OTHER_TASK }) }), 'end');
+    expectAction(
+      decide(taskEvent(type, { taskSid: OTHER_TASK }), { config, record: record('human', { taskSid: OTHER_TASK }) }),
+      'end',
+    );
   });
 
   it.each<[ConversationPhase, TaskRouterEventType]>([
@@ -271,19 +373,31 @@ describe('decide: end of the task', () => {
     ['human', 'task.deleted'],
     ['human', 'workflow.timeout'],
   ])('in phase %s, %s of another task is ignored', (phase, type) => {
-    const decision = expectAction(decide(taskEvent(type, { taskSid: OTHER_TASK }), { config, record: record(phase) }), 'ignore');
+    const decision = expectAction(
+      decide(taskEvent(type, { taskSid: OTHER_TASK }), { config, record: record(phase) }),
+      'ignore',
+    );
     expect(decision.reason).toContain(AI_TASK);
   });
 
-  it.each<TaskRouterEventType>(['task.canceled', 'task.deleted', 'workflow.timeout'])('in phase handoff, %s of any task ends the conversation', (type) => {
-    const decision = expectAction(decide(taskEvent(type, { taskSid: OTHER_TASK }), { config, record: record('handoff') }), 'end');
-    expect(decision.taskSid).toBe(OTHER_TASK);
-    expectAction(decide(taskEvent(type), { config, record: record('handoff') }), 'end');
-  });
+  it.each<TaskRouterEventType>(['task.canceled', 'task.deleted', 'workflow.timeout'])(
+    'in phase handoff, %s of any task ends the conversation',
+    (type) => {
+      const decision = expectAction(
+        decide(taskEvent(type, { taskSid: OTHER_TASK }), { config, record: record('handoff') }),
+        'end',
+      );
+      expect(decision.taskSid).toBe(OTHER_TASK);
+      expectAction(decide(taskEvent(type), { config, record: record('handoff') }), 'end');
+    },
+  );
 
   it('in phase handoff, task.completed is ignored (even for the recorded task)', () => {
     expectAction(decide(taskEvent('task.completed'), { config, record: record('handoff') }), 'ignore');
-    expectAction(decide(taskEvent('task.completed', { taskSid: OTHER_TASK }), { config, record: record('handoff') }), 'ignore');
+    expectAction(
+      decide(taskEvent('task.completed', { taskSid: OTHER_TASK }), { config, record: record('handoff') }),
+      'ignore',
+    );
   });
 
   it.each(endTypes)('%s for a conversation we hold no record of is ignored', (type) => {
@@ -291,28 +405,41 @@ describe('decide: end of the task', () => {
   });
 
   it('an end event without a conversationSid is ignored', () => {
-    expectAction(decide(taskEvent('task.canceled', withAttributes({ channelType: 'voice' })), { config, record: record('ai') }), 'ignore');
+    expectAction(
+      decide(taskEvent('task.canceled', withAttributes({ channelType: 'voice' })), { config, record: record('ai') }),
+      'ignore',
+    );
   });
 });
 
 describe('decide: informational events', () => {
-  it.each<TaskRouterEventType>(['task.created', 'workflow.target-matched', 'reservation.rejected', 'reservation.canceled', 'reservation.rescinded'])(
-    '%s needs no action',
+  it.each<TaskRouterEventType>([
+    'task.created',
+    'workflow.target-matched',
+    'reservation.rejected',
+    'reservation.canceled',
+    'reservation.rescinded',
+  ])('%s needs no action', (type) => {
+    expectAction(decide(taskEvent(type), { config, record: record('ai') }), 'ignore');
+  });
+
+  it.each(['onConversationAdded', 'onParticipantAdded'] as const)(
+    '%s needs no action (the AI engages on its reservation)',
     (type) => {
-      expectAction(decide(taskEvent(type), { config, record: record('ai') }), 'ignore');
+      const event: ConversationEvent = { ...messageEvent(), type, message: undefined };
+      expectAction(decide(event, { config, record: record('ai') }), 'ignore');
     },
   );
-
-  it.each(['onConversationAdded', 'onParticipantAdded'] as const)('%s needs no action (the AI engages on its reservation)', (type) => {
-    const event: ConversationEvent = { ...messageEvent(), type, message: undefined };
-    expectAction(decide(event, { config, record: record('ai') }), 'ignore');
-  });
 });
 
 describe('decide: customer messages (onMessageAdded)', () => {
   it('relays a customer message while the AI holds the conversation', () => {
     const event = messageEvent('Where is my order?');
-    expect(decide(event, { config, record: record('ai') })).toEqual({ action: 'relay', conversationSid: CONVERSATION, message: event.message });
+    expect(decide(event, { config, record: record('ai') })).toEqual({
+      action: 'relay',
+      conversationSid: CONVERSATION,
+      message: event.message,
+    });
   });
 
   it('relays while the engaging Function is still creating the session (phase ai, no sessionId yet)', () => {
@@ -321,7 +448,10 @@ describe('decide: customer messages (onMessageAdded)', () => {
 
   it.each<ConversationPhase>(['handoff', 'human'])('never relays in phase %s', (phase) => {
     const decision = expectAction(
-      decide(messageEvent(), { config, record: record(phase, { handoff: { reason: 'x', at: '2026-01-01T00:00:00Z', routed: true } }) }),
+      decide(messageEvent(), {
+        config,
+        record: record(phase, { handoff: { reason: 'x', at: '2026-01-01T00:00:00Z', routed: true } }),
+      }),
       'ignore',
     );
     expect(decision.reason).toContain(phase);
@@ -329,7 +459,10 @@ describe('decide: customer messages (onMessageAdded)', () => {
 
   it('finishes a handoff that was cut short (recorded in Sync, not yet known to have reached humans)', () => {
     const cutShort = record('handoff', { handoff: { reason: 'AI unavailable', at: '2026-01-01T00:00:00Z' } });
-    expect(decide(messageEvent(), { config, record: cutShort })).toEqual({ action: 'finish-handoff', conversationSid: CONVERSATION });
+    expect(decide(messageEvent(), { config, record: cutShort })).toEqual({
+      action: 'finish-handoff',
+      conversationSid: CONVERSATION,
+    });
   });
 
   it('does not relay on a conversation the AI does not hold', () => {
@@ -337,11 +470,20 @@ describe('decide: customer messages (onMessageAdded)', () => {
   });
 
   it("never relays a message by the AI's author name", () => {
-    expectAction(decide(messageEvent('Happy to help', { author: 'AI Support Agent' }), { config, record: record('ai') }), 'ignore');
+    expectAction(
+      decide(messageEvent('Happy to help', { author: 'AI Support Agent' }), { config, record: record('ai') }),
+      'ignore',
+    );
     const renamed = { ...config, aiAuthorName: 'Acme Bot' };
-    expectAction(decide(messageEvent('Happy to help', { author: 'Acme Bot' }), { config: renamed, record: record('ai') }), 'ignore');
+    expectAction(
+      decide(messageEvent('Happy to help', { author: 'Acme Bot' }), { config: renamed, record: record('ai') }),
+      'ignore',
+    );
     // ...but the default name is not special once the admin renamed the author.
-    expectAction(decide(messageEvent('Happy to help', { author: 'AI Support Agent' }), { config: renamed, record: record('ai') }), 'relay');
+    expectAction(
+      decide(messageEvent('Happy to help', { author: 'AI Support Agent' }), { config: renamed, record: record('ai') }),
+      'relay',
+    );
   });
 
   it("never relays a message marked {opencx: {role: 'ai'}}, whoever the author", () => {
@@ -421,7 +563,9 @@ describe('conversationOf', () => {
 
   it('is undefined for a task without a (string) conversationSid', () => {
     expect(conversationOf(taskEvent('reservation.created', withAttributes(undefined)))).toBeUndefined();
-    expect(conversationOf(taskEvent('reservation.created', withAttributes({ conversationSid: 7 as unknown as string })))).toBeUndefined();
+    expect(
+      conversationOf(taskEvent('reservation.created', withAttributes({ conversationSid: 7 as unknown as string }))),
+    ).toBeUndefined();
   });
 });
 
@@ -438,11 +582,24 @@ describe('afterAnswer', () => {
 
   it('hands off with the summary and sentiment when OpenCX handed the session off', () => {
     expect(
-      afterAnswer(answer({ handedOff: true, reply: 'Connecting you to a human.', summary: 'Refund dispute', sentiment: 'angry', answerId: 'm-2' })),
+      afterAnswer(
+        answer({
+          handedOff: true,
+          reply: 'Connecting you to a human.',
+          summary: 'Refund dispute',
+          sentiment: 'angry',
+          answerId: 'm-2',
+        }),
+      ),
     ).toEqual({
       next: 'handoff',
       answerId: 'm-2',
-      request: { reply: 'Connecting you to a human.', reason: 'AI requested human handoff', summary: 'Refund dispute', sentiment: 'angry' },
+      request: {
+        reply: 'Connecting you to a human.',
+        reason: 'AI requested human handoff',
+        summary: 'Refund dispute',
+        sentiment: 'angry',
+      },
     });
   });
 
@@ -450,38 +607,74 @@ describe('afterAnswer', () => {
     const decision = afterAnswer(undefined);
     if (decision.next !== 'handoff') throw new Error('expected a handoff');
     expect(decision.request.reason).toBe(AI_UNAVAILABLE);
-    expect(decision.request.summary).toBe("The AI assistant could not answer in time. The customer's messages are in the conversation.");
+    expect(decision.request.summary).toBe(
+      "The AI assistant could not answer in time. The customer's messages are in the conversation.",
+    );
     expect(decision.request.summary).not.toMatch(/OpenCX|\d{3}/);
     expect(decision.request.reply).toBeUndefined();
   });
 
   it('falls back to a handoff when OpenCX answered but failed', () => {
-    expect(afterAnswer(answer({ failed: true }))).toMatchObject({ next: 'handoff', request: { reason: AI_UNAVAILABLE } });
+    expect(afterAnswer(answer({ failed: true }))).toMatchObject({
+      next: 'handoff',
+      request: { reason: AI_UNAVAILABLE },
+    });
   });
 
   it('aiUnavailable carries the AI-unavailable reason and an optional summary', () => {
     expect(aiUnavailable()).toMatchObject({ reason: AI_UNAVAILABLE });
-    expect(aiUnavailable('No answer within 60 seconds.')).toEqual({ reason: AI_UNAVAILABLE, summary: 'No answer within 60 seconds.' });
+    expect(aiUnavailable('No answer within 60 seconds.')).toEqual({
+      reason: AI_UNAVAILABLE,
+      summary: 'No answer within 60 seconds.',
+    });
   });
 });
 
 describe('needsNoAction', () => {
   const { needsNoAction } = jest.requireActual('./decide') as typeof import('./decide');
   it('is true only for the events no listener acts on', () => {
-    const tr = (type: string) => ({ surface: 'taskrouter', type, eventSid: 'EV1', accountSid: 'AC1', workspaceSid: 'WS1', taskSid: 'WT1' }) as never;
-    const cv = (type: string) => ({ surface: 'conversations', type, accountSid: 'AC1', chatServiceSid: 'IS1', conversationSid: 'CH1', retryCount: 0 }) as never;
-    expect(['task.created', 'workflow.target-matched', 'reservation.rejected'].map((t) => needsNoAction(tr(t)))).toEqual([true, true, true]);
+    const tr = (type: string) =>
+      ({
+        surface: 'taskrouter',
+        type,
+        eventSid: 'EV1',
+        accountSid: 'AC1',
+        workspaceSid: 'WS1',
+        taskSid: 'WT1',
+      }) as never;
+    const cv = (type: string) =>
+      ({
+        surface: 'conversations',
+        type,
+        accountSid: 'AC1',
+        chatServiceSid: 'IS1',
+        conversationSid: 'CH1',
+        retryCount: 0,
+      }) as never;
     expect(
-      ['reservation.created', 'reservation.accepted', 'reservation.timeout', 'task.canceled', 'workflow.timeout'].map((t) => needsNoAction(tr(t))),
+      ['task.created', 'workflow.target-matched', 'reservation.rejected'].map((t) => needsNoAction(tr(t))),
+    ).toEqual([true, true, true]);
+    expect(
+      ['reservation.created', 'reservation.accepted', 'reservation.timeout', 'task.canceled', 'workflow.timeout'].map(
+        (t) => needsNoAction(tr(t)),
+      ),
     ).toEqual([false, false, false, false, false]);
-    expect(['onConversationAdded', 'onParticipantAdded', 'onMessageAdded'].map((t) => needsNoAction(cv(t)))).toEqual([true, true, false]);
+    expect(['onConversationAdded', 'onParticipantAdded', 'onMessageAdded'].map((t) => needsNoAction(cv(t)))).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 });
 
 describe('media-only customer messages', () => {
   it('hand off, since the AI reads text only', () => {
     const decision = decide(messageEvent('', { hasMedia: true }), { config, record: record('ai') });
-    expect(decision).toMatchObject({ action: 'handoff', conversationSid: CONVERSATION, request: { reason: 'Customer sent an attachment' } });
+    expect(decision).toMatchObject({
+      action: 'handoff',
+      conversationSid: CONVERSATION,
+      request: { reason: 'Customer sent an attachment' },
+    });
   });
 
   it('an empty message without media is ignored', () => {
@@ -489,7 +682,9 @@ describe('media-only customer messages', () => {
   });
 
   it('media with text is relayed as text', () => {
-    expect(decide(messageEvent('See the photo', { hasMedia: true }), { config, record: record('ai') })).toMatchObject({ action: 'relay' });
+    expect(decide(messageEvent('See the photo', { hasMedia: true }), { config, record: record('ai') })).toMatchObject({
+      action: 'relay',
+    });
   });
 });
 
@@ -503,7 +698,12 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
       reason: 'Task TTL Exceeded',
       taskAttributes: attributes,
     });
-  const timer = { opencxTimer: 'answer', conversationSid: CONVERSATION, sessionId: 'session-1', messageSid: 'IM00000000000000000000000000000007' };
+  const timer = {
+    opencxTimer: 'answer',
+    conversationSid: CONVERSATION,
+    sessionId: 'session-1',
+    messageSid: 'IM00000000000000000000000000000007',
+  };
 
   it('checks whether the AI answered the message it owes an answer to', () => {
     expect(decide(timerFired(timer), { config: withTimer, record: record('ai') })).toEqual({
@@ -531,7 +731,12 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
   });
 
   it('finishes a handoff cut short, and leaves a conversation humans hold alone', () => {
-    expect(decide(timerFired(timer), { config: withTimer, record: record('handoff', { handoff: { reason: 'x', at: 'now' } }) })).toEqual({
+    expect(
+      decide(timerFired(timer), {
+        config: withTimer,
+        record: record('handoff', { handoff: { reason: 'x', at: 'now' } }),
+      }),
+    ).toEqual({
       action: 'finish-handoff',
       conversationSid: CONVERSATION,
     });
@@ -553,7 +758,12 @@ describe('decide: the resend timer (a message OpenCX refused for its rate limit)
   const TIMER_TASK = 'WT0000000000000000000000000000ti02';
   const withTimer = { ...config, timerWorkspaceSid: TIMER_WORKSPACE };
   const timerFired = (attributes: Record<string, unknown>) =>
-    taskEvent('task.canceled', { workspaceSid: TIMER_WORKSPACE, taskSid: TIMER_TASK, reason: 'Task TTL Exceeded', taskAttributes: attributes });
+    taskEvent('task.canceled', {
+      workspaceSid: TIMER_WORKSPACE,
+      taskSid: TIMER_TASK,
+      reason: 'Task TTL Exceeded',
+      taskAttributes: attributes,
+    });
   const timer = {
     opencxTimer: 'resend',
     conversationSid: CONVERSATION,
@@ -576,7 +786,13 @@ describe('decide: the resend timer (a message OpenCX refused for its rate limit)
 
   it('leaves the message to humans once they hold the conversation, and finishes a handoff cut short', () => {
     expectAction(decide(timerFired(timer), { config: withTimer, record: record('human') }), 'ignore');
-    expectAction(decide(timerFired(timer), { config: withTimer, record: record('handoff', { handoff: { reason: 'x', at: 'now' } }) }), 'finish-handoff');
+    expectAction(
+      decide(timerFired(timer), {
+        config: withTimer,
+        record: record('handoff', { handoff: { reason: 'x', at: 'now' } }),
+      }),
+      'finish-handoff',
+    );
   });
 
   it.each<[string, Record<string, unknown>, ConversationRecord | undefined]>([
@@ -597,7 +813,13 @@ describe('decide: OpenCX webhook deliveries', () => {
     event,
     conversationSid,
   });
-  const answer: OpencxEvent = { kind: 'ai-answer', type: 'conversation.ai_response', sessionId: 'session-1', answerId: 'm-1', text: 'Here you go.' };
+  const answer: OpencxEvent = {
+    kind: 'ai-answer',
+    type: 'conversation.ai_response',
+    sessionId: 'session-1',
+    answerId: 'm-1',
+    text: 'Here you go.',
+  };
   const handoff: OpencxEvent = {
     kind: 'ai-handoff',
     type: 'conversation.handoff_to_human',
@@ -618,7 +840,13 @@ describe('decide: OpenCX webhook deliveries', () => {
   });
 
   it.each<ConversationPhase>(['handoff', 'human'])('never posts a late answer once humans hold it (%s)', (phase) => {
-    expectAction(decide(delivery(answer), { config, record: record(phase, { handoff: { reason: 'x', at: 'now', routed: true } }) }), 'ignore');
+    expectAction(
+      decide(delivery(answer), {
+        config,
+        record: record(phase, { handoff: { reason: 'x', at: 'now', routed: true } }),
+      }),
+      'ignore',
+    );
   });
 
   it('hands off with what OpenCX said', () => {
@@ -630,13 +858,25 @@ describe('decide: OpenCX webhook deliveries', () => {
   });
 
   it('a second handoff finishes an unfinished one, or is ignored', () => {
-    expectAction(decide(delivery(handoff), { config, record: record('handoff', { handoff: { reason: 'x', at: 'now' } }) }), 'finish-handoff');
-    expectAction(decide(delivery(handoff), { config, record: record('handoff', { handoff: { reason: 'x', at: 'now', routed: true } }) }), 'ignore');
+    expectAction(
+      decide(delivery(handoff), { config, record: record('handoff', { handoff: { reason: 'x', at: 'now' } }) }),
+      'finish-handoff',
+    );
+    expectAction(
+      decide(delivery(handoff), {
+        config,
+        record: record('handoff', { handoff: { reason: 'x', at: 'now', routed: true } }),
+      }),
+      'ignore',
+    );
   });
 
   it('ignores sessions we do not know and other event types', () => {
     expectAction(decide(delivery(answer, undefined), { config }), 'ignore');
     expectAction(decide(delivery({ ...answer, sessionId: 'session-9' }), { config, record: record('ai') }), 'ignore');
-    expectAction(decide(delivery({ kind: 'not-handled', type: 'csat.requested' }), { config, record: record('ai') }), 'ignore');
+    expectAction(
+      decide(delivery({ kind: 'not-handled', type: 'csat.requested' }), { config, record: record('ai') }),
+      'ignore',
+    );
   });
 });

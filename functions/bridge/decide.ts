@@ -20,10 +20,29 @@ export interface HandoffRequest {
 
 export type Decision =
   | { action: 'ignore'; reason: string }
-  | { action: 'engage'; conversationSid: string; taskSid: string; reservationSid: string; attributes: FlexTaskAttributes }
+  | {
+      action: 'engage';
+      conversationSid: string;
+      taskSid: string;
+      reservationSid: string;
+      attributes: FlexTaskAttributes;
+    }
   | { action: 'reengage'; conversationSid: string; taskSid: string; reservationSid: string }
-  | { action: 'resume'; conversationSid: string; taskSid: string; reservationSid: string; attributes: FlexTaskAttributes }
-  | { action: 'decline'; taskSid: string; reservationSid: string; conversationSid?: string; attributes: FlexTaskAttributes; reason: string }
+  | {
+      action: 'resume';
+      conversationSid: string;
+      taskSid: string;
+      reservationSid: string;
+      attributes: FlexTaskAttributes;
+    }
+  | {
+      action: 'decline';
+      taskSid: string;
+      reservationSid: string;
+      conversationSid?: string;
+      attributes: FlexTaskAttributes;
+      reason: string;
+    }
   | { action: 'relay'; conversationSid: string; message: CustomerMessage }
   | { action: 'handoff'; conversationSid: string; request: HandoffRequest }
   | { action: 'answer'; conversationSid: string; sessionId: string; answer: { answerId?: string; text: string } }
@@ -31,7 +50,14 @@ export type Decision =
   | { action: 'resend'; conversationSid: string; timerSid: string; text: string; messageSids: string[]; since: number }
   | { action: 'finish-handoff'; conversationSid: string }
   | { action: 'silence-ai'; conversationSid: string; reason: string }
-  | { action: 'record-human'; conversationSid: string; taskSid: string; reservationSid: string; workerSid: string; workerName: string }
+  | {
+      action: 'record-human';
+      conversationSid: string;
+      taskSid: string;
+      reservationSid: string;
+      workerSid: string;
+      workerName: string;
+    }
   | { action: 'restore-ai-worker'; taskSid: string; reservationSid: string; workerSid: string }
   | { action: 'end'; conversationSid: string; taskSid: string; reason: string };
 
@@ -52,7 +78,8 @@ const ignore = (reason: string): Decision => ({ action: 'ignore', reason });
  * A reservation for any worker of the AI pool. Its attributes count too: a worker a settings save
  * has just added is offered tasks before every Function has read the new pool.
  */
-const isAi = (event: TaskRouterEvent, config: BridgeConfig): boolean => isAiPoolWorker(config, event.workerSid) || event.workerIsAi === true;
+const isAi = (event: TaskRouterEvent, config: BridgeConfig): boolean =>
+  isAiPoolWorker(config, event.workerSid) || event.workerIsAi === true;
 
 export const aiReservation: Listener<TaskRouterEvent> = {
   name: 'ai-reservation',
@@ -63,7 +90,11 @@ export const aiReservation: Listener<TaskRouterEvent> = {
       // Humans got the conversation although our record still says the AI holds it (the
       // handoff's Sync write failed): the AI must go silent now.
       if (record?.phase === 'ai' && typeof attributes.conversationSid === 'string') {
-        return { action: 'silence-ai', conversationSid: attributes.conversationSid, reason: `worker ${event.workerSid} was offered the conversation` };
+        return {
+          action: 'silence-ai',
+          conversationSid: attributes.conversationSid,
+          reason: `worker ${event.workerSid} was offered the conversation`,
+        };
       }
       return ignore(`reservation for worker ${event.workerSid}, not the AI worker`);
     }
@@ -79,12 +110,23 @@ export const aiReservation: Listener<TaskRouterEvent> = {
       };
     }
     if (typeof conversationSid !== 'string' || !conversationSid.startsWith('CH')) {
-      return { action: 'decline', ...base, attributes, reason: 'not a Conversations task: the AI only answers messaging tasks' };
+      return {
+        action: 'decline',
+        ...base,
+        attributes,
+        reason: 'not a Conversations task: the AI only answers messaging tasks',
+      };
     }
     // An agent handed the conversation back: the AI resumes on the task the handback invited.
     if (isHandbackTask(attributes, record)) return { action: 'resume', conversationSid, ...base, attributes };
     if (record && record.phase !== 'ai') {
-      return { action: 'decline', ...base, conversationSid, attributes, reason: `conversation is already with humans (${record.phase})` };
+      return {
+        action: 'decline',
+        ...base,
+        conversationSid,
+        attributes,
+        reason: `conversation is already with humans (${record.phase})`,
+      };
     }
     // A record without a session is a claim whose engage failed: engage again (it takes over).
     if (record?.sessionId) return { action: 'reengage', conversationSid, ...base };
@@ -115,7 +157,12 @@ export const reservationTimeout: Listener<TaskRouterEvent> = {
   handles: ['reservation.timeout'],
   decide(event, { config }) {
     if (!isAi(event, config)) return ignore('a human reservation timed out');
-    return { action: 'restore-ai-worker', taskSid: event.taskSid!, reservationSid: event.reservationSid!, workerSid: event.workerSid! };
+    return {
+      action: 'restore-ai-worker',
+      taskSid: event.taskSid!,
+      reservationSid: event.reservationSid!,
+      workerSid: event.workerSid!,
+    };
   },
 };
 
@@ -127,7 +174,8 @@ export const taskEnded: Listener<TaskRouterEvent> = {
     if (!conversationSid || !record) return ignore(`${event.type} for a task the AI never engaged`);
     // After a transfer the conversation lives on in the invited task: the AI's own task
     // completing then is not the end of the conversation.
-    if (record.phase === 'handoff' && event.type === 'task.completed') return ignore('the AI task completed after the transfer to humans');
+    if (record.phase === 'handoff' && event.type === 'task.completed')
+      return ignore('the AI task completed after the transfer to humans');
     if (record.phase === 'handback') {
       if (!endsHandback(record.handback, event.taskSid!, event.type))
         return ignore(`${event.type} for ${event.taskSid}: the conversation was handed back to the AI`);
@@ -142,7 +190,13 @@ export const taskEnded: Listener<TaskRouterEvent> = {
 
 export const informational: Listener<TaskRouterEvent> = {
   name: 'informational',
-  handles: ['task.created', 'workflow.target-matched', 'reservation.rejected', 'reservation.canceled', 'reservation.rescinded'],
+  handles: [
+    'task.created',
+    'workflow.target-matched',
+    'reservation.rejected',
+    'reservation.canceled',
+    'reservation.rescinded',
+  ],
   decide(event) {
     return ignore(`${event.type} needs no action`);
   },
@@ -153,10 +207,13 @@ export const customerMessage: Listener<ConversationEvent> = {
   handles: ['onMessageAdded'],
   decide(event, { config, record }) {
     const message = event.message!;
-    if (!isFromCustomer(message.author, message.attributes, config)) return ignore('message posted by the AI bridge or the system, not the customer');
+    if (!isFromCustomer(message.author, message.attributes, config))
+      return ignore('message posted by the AI bridge or the system, not the customer');
     if (!record) return ignore('conversation is not held by the AI');
-    if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid: event.conversationSid };
-    if (record.phase === 'handback') return ignore('the conversation is being handed back: the AI reads this message when it resumes');
+    if (record.phase === 'handoff' && !record.handoff?.routed)
+      return { action: 'finish-handoff', conversationSid: event.conversationSid };
+    if (record.phase === 'handback')
+      return ignore('the conversation is being handed back: the AI reads this message when it resumes');
     if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase}); the AI stays silent`);
     if (!message.body.trim()) {
       // The AI reads text only; a photo of a broken parcel deserves a human, not silence.
@@ -164,7 +221,10 @@ export const customerMessage: Listener<ConversationEvent> = {
         return {
           action: 'handoff',
           conversationSid: event.conversationSid,
-          request: { reason: 'Customer sent an attachment', summary: 'The customer sent an attachment (a photo or a file) the AI cannot read.' },
+          request: {
+            reason: 'Customer sent an attachment',
+            summary: 'The customer sent an attachment (a photo or a file) the AI cannot read.',
+          },
         };
       }
       return ignore('message has no text');
@@ -188,10 +248,16 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
   decide(event, { record }) {
     const timer = event.taskAttributes ?? {};
     const conversationSid = timer.conversationSid;
-    if (timer.opencxTimer !== 'answer' || typeof conversationSid !== 'string' || typeof timer.sessionId !== 'string' || typeof timer.messageSid !== 'string') {
+    if (
+      timer.opencxTimer !== 'answer' ||
+      typeof conversationSid !== 'string' ||
+      typeof timer.sessionId !== 'string' ||
+      typeof timer.messageSid !== 'string'
+    ) {
       return ignore('a task in the timer workspace that is not an answer timer');
     }
-    if (!record || record.sessionId !== timer.sessionId) return ignore('the timer belongs to a conversation the AI no longer holds');
+    if (!record || record.sessionId !== timer.sessionId)
+      return ignore('the timer belongs to a conversation the AI no longer holds');
     if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
     if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase})`);
     return {
@@ -219,10 +285,18 @@ export const resendTimer: Listener<TaskRouterEvent> = {
       Array.isArray(messageSids) &&
       messageSids.every((sid) => typeof sid === 'string');
     if (!valid) return ignore('a resend timer without its conversation, session, text and messages');
-    if (!record || record.sessionId !== timer.sessionId) return ignore('the timer belongs to a conversation the AI no longer holds');
+    if (!record || record.sessionId !== timer.sessionId)
+      return ignore('the timer belongs to a conversation the AI no longer holds');
     if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
     if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase}); they read the message`);
-    return { action: 'resend', conversationSid, timerSid: event.taskSid!, text, messageSids: messageSids as string[], since };
+    return {
+      action: 'resend',
+      conversationSid,
+      timerSid: event.taskSid!,
+      text,
+      messageSids: messageSids as string[],
+      since,
+    };
   },
 };
 
@@ -232,43 +306,78 @@ export const opencxDelivery: Listener<OpencxBridgeEvent> = {
   handles: ['ai-answer', 'ai-handoff', 'not-handled'],
   decide({ event, conversationSid }, { record }) {
     if (event.kind === 'not-handled') return ignore(`OpenCX event ${event.type} needs no action`);
-    if (!conversationSid || !record || record.sessionId !== event.sessionId) return ignore(`OpenCX session ${event.sessionId} is not one the AI holds in Flex`);
+    if (!conversationSid || !record || record.sessionId !== event.sessionId)
+      return ignore(`OpenCX session ${event.sessionId} is not one the AI holds in Flex`);
     if (event.kind === 'ai-handoff') {
       if (record.phase === 'ai') {
         return {
           action: 'handoff',
           conversationSid,
-          request: { reason: event.reason, summary: event.summary, sentiment: event.sentiment, language: event.language },
+          request: {
+            reason: event.reason,
+            summary: event.summary,
+            sentiment: event.sentiment,
+            language: event.language,
+          },
         };
       }
       if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
       return ignore(`conversation is already with humans (${record.phase})`);
     }
-    if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase}); the late AI answer is not posted`);
-    return { action: 'answer', conversationSid, sessionId: event.sessionId, answer: { answerId: event.answerId, text: event.text } };
+    if (record.phase !== 'ai')
+      return ignore(`conversation is with humans (${record.phase}); the late AI answer is not posted`);
+    return {
+      action: 'answer',
+      conversationSid,
+      sessionId: event.sessionId,
+      answer: { answerId: event.answerId, text: event.text },
+    };
   },
 };
 
 /** Customer messages are the ones the AI answers: not ours, not Conversations' `system`. */
-export function isFromCustomer(author: string, attributes: Record<string, unknown> | undefined, config: BridgeConfig): boolean {
+export function isFromCustomer(
+  author: string,
+  attributes: Record<string, unknown> | undefined,
+  config: BridgeConfig,
+): boolean {
   return author !== 'system' && !isOurMessage(author, attributes, config);
 }
 
-export function isOurMessage(author: string, attributes: Record<string, unknown> | undefined, config: BridgeConfig): boolean {
+export function isOurMessage(
+  author: string,
+  attributes: Record<string, unknown> | undefined,
+  config: BridgeConfig,
+): boolean {
   const marker = attributes?.opencx as { role?: unknown } | undefined;
   return author === config.aiAuthorName || marker?.role === 'ai' || marker?.role === 'handoff-note';
 }
 
-const taskRouterListeners: Listener<TaskRouterEvent>[] = [aiReservation, reservationAccepted, reservationTimeout, taskEnded, informational];
+const taskRouterListeners: Listener<TaskRouterEvent>[] = [
+  aiReservation,
+  reservationAccepted,
+  reservationTimeout,
+  taskEnded,
+  informational,
+];
 const conversationListeners: Listener<ConversationEvent>[] = [customerMessage, conversationLifecycle];
 
 const isTimerWorkspace = (event: TaskRouterEvent, config: BridgeConfig): boolean =>
   Boolean(config.timerWorkspaceSid) && event.workspaceSid === config.timerWorkspaceSid;
 
 /** Refuses events from another account, workspace or Conversations service. */
-export function checkOrigin(event: TaskRouterEvent | ConversationEvent, config: BridgeConfig, accountSid: string): string | undefined {
-  if (event.accountSid !== accountSid) return `event from account ${event.accountSid}, but these Functions serve ${accountSid}`;
-  if (event.surface === 'taskrouter' && event.workspaceSid !== config.workspaceSid && !isTimerWorkspace(event, config)) {
+export function checkOrigin(
+  event: TaskRouterEvent | ConversationEvent,
+  config: BridgeConfig,
+  accountSid: string,
+): string | undefined {
+  if (event.accountSid !== accountSid)
+    return `event from account ${event.accountSid}, but these Functions serve ${accountSid}`;
+  if (
+    event.surface === 'taskrouter' &&
+    event.workspaceSid !== config.workspaceSid &&
+    !isTimerWorkspace(event, config)
+  ) {
     return `event from workspace ${event.workspaceSid}, but the configured workspace is ${config.workspaceSid}`;
   }
   if (event.surface === 'conversations' && event.chatServiceSid !== config.conversationsServiceSid) {
@@ -288,7 +397,9 @@ export function decide(event: BridgeEvent, context: DecisionContext): Decision {
   if (event.surface === 'opencx') return opencxDelivery.decide(event, context);
   if (event.surface === 'taskrouter' && isTimerWorkspace(event, context.config)) {
     const timer = event.taskAttributes?.opencxTimer === 'resend' ? resendTimer : answerWatchdog;
-    return timer.handles.includes(event.type) ? timer.decide(event, context) : ignore(`${event.type} in the timer workspace needs no action`);
+    return timer.handles.includes(event.type)
+      ? timer.decide(event, context)
+      : ignore(`${event.type} in the timer workspace needs no action`);
   }
   if (event.surface === 'taskrouter') {
     const listener = taskRouterListeners.find((l) => l.handles.includes(event.type));
@@ -321,7 +432,9 @@ export function declineStep(task: { carriesHandoff: boolean; rejectedByAiBefore:
   return task.rejectedByAiBefore ? 'leave-to-time-out' : 'reject';
 }
 
-export type AfterAnswer = { next: 'reply'; reply: string; answerId?: string } | { next: 'handoff'; request: HandoffRequest; answerId?: string };
+export type AfterAnswer =
+  | { next: 'reply'; reply: string; answerId?: string }
+  | { next: 'handoff'; request: HandoffRequest; answerId?: string };
 
 /** After OpenCX answered (or failed to): post the reply, or hand off to humans. */
 export function afterAnswer(answer: AiAnswer | undefined): AfterAnswer {
@@ -330,13 +443,20 @@ export function afterAnswer(answer: AiAnswer | undefined): AfterAnswer {
     return {
       next: 'handoff',
       answerId: answer.answerId,
-      request: { reason: AI_REQUESTED_HANDOFF, reply: answer.reply, summary: answer.summary, sentiment: answer.sentiment },
+      request: {
+        reason: AI_REQUESTED_HANDOFF,
+        reply: answer.reply,
+        summary: answer.summary,
+        sentiment: answer.sentiment,
+      },
     };
   }
   return { next: 'reply', reply: answer.reply!, answerId: answer.answerId };
 }
 
 /** OpenCX failed, was too slow or never answered; the details are in the log. */
-export function aiUnavailable(summary = "The AI assistant could not answer in time. The customer's messages are in the conversation."): HandoffRequest {
+export function aiUnavailable(
+  summary = "The AI assistant could not answer in time. The customer's messages are in the conversation.",
+): HandoffRequest {
   return { reason: AI_UNAVAILABLE, summary };
 }

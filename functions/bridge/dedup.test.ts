@@ -4,11 +4,15 @@ import { CLAIM_MAPS } from './state';
 
 describe('messageClaimKey', () => {
   it('is the message SID: a Twilio retry of the same message has the same key', () => {
-    expect(messageClaimKey('IM00000000000000000000000000000001')).toBe(messageClaimKey('IM00000000000000000000000000000001'));
+    expect(messageClaimKey('IM00000000000000000000000000000001')).toBe(
+      messageClaimKey('IM00000000000000000000000000000001'),
+    );
   });
 
   it('two messages with the same text in the same second have different keys', () => {
-    expect(messageClaimKey('IM00000000000000000000000000000001')).not.toBe(messageClaimKey('IM00000000000000000000000000000002'));
+    expect(messageClaimKey('IM00000000000000000000000000000001')).not.toBe(
+      messageClaimKey('IM00000000000000000000000000000002'),
+    );
   });
 });
 

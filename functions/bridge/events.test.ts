@@ -5,7 +5,10 @@ const TASK = 'WT00000000000000000000000000000001';
 const WORKER = 'WK00000000000000000000000000000001';
 
 /** A TaskRouter workspace event callback, form fields as Twilio sends them (all strings). */
-function taskRouterPayload(eventType: string, overrides: Record<string, string | undefined> = {}): Record<string, unknown> {
+function taskRouterPayload(
+  eventType: string,
+  overrides: Record<string, string | undefined> = {},
+): Record<string, unknown> {
   const payload: Record<string, unknown> = {
     EventType: eventType,
     AccountSid: ACCOUNT,
@@ -28,7 +31,10 @@ function taskRouterPayload(eventType: string, overrides: Record<string, string |
 }
 
 /** A Conversations post-event webhook. */
-function conversationPayload(eventType: string, overrides: Record<string, string | undefined> = {}): Record<string, unknown> {
+function conversationPayload(
+  eventType: string,
+  overrides: Record<string, string | undefined> = {},
+): Record<string, unknown> {
   const payload: Record<string, unknown> = {
     EventType: eventType,
     AccountSid: ACCOUNT,
@@ -78,36 +84,51 @@ function refusal(payload: Record<string, unknown>): string {
 }
 
 describe('classifyEvent: TaskRouter events', () => {
-  it.each(['reservation.created', 'reservation.accepted', 'reservation.timeout'])('%s carries the task, reservation and worker', (type) => {
-    const event = classifiedTaskRouter(taskRouterPayload(type));
-    expect(event).toMatchObject({
-      type,
-      accountSid: ACCOUNT,
-      workspaceSid: WORKSPACE,
-      eventSid: 'EV00000000000000000000000000000001',
-      taskSid: TASK,
-      reservationSid: RESERVATION,
-      workerSid: WORKER,
-      workerName: 'OpenCX AI',
-      taskAssignmentStatus: 'reserved',
-    });
-    expect(event.taskAttributes).toEqual({ conversationSid: CONVERSATION, channelType: 'web', customer: { tier: 'gold' } });
-  });
-
-  it.each(['task.created', 'workflow.target-matched', 'workflow.timeout', 'task.canceled', 'task.deleted', 'task.completed'])(
-    '%s is classified with its task and parsed attributes',
+  it.each(['reservation.created', 'reservation.accepted', 'reservation.timeout'])(
+    '%s carries the task, reservation and worker',
     (type) => {
       const event = classifiedTaskRouter(taskRouterPayload(type));
-      expect(event.type).toBe(type);
-      expect(event.taskSid).toBe(TASK);
-      expect(event.taskAttributes?.conversationSid).toBe(CONVERSATION);
-      expect(event.reservationSid).toBeUndefined();
+      expect(event).toMatchObject({
+        type,
+        accountSid: ACCOUNT,
+        workspaceSid: WORKSPACE,
+        eventSid: 'EV00000000000000000000000000000001',
+        taskSid: TASK,
+        reservationSid: RESERVATION,
+        workerSid: WORKER,
+        workerName: 'OpenCX AI',
+        taskAssignmentStatus: 'reserved',
+      });
+      expect(event.taskAttributes).toEqual({
+        conversationSid: CONVERSATION,
+        channelType: 'web',
+        customer: { tier: 'gold' },
+      });
     },
   );
 
+  it.each([
+    'task.created',
+    'workflow.target-matched',
+    'workflow.timeout',
+    'task.canceled',
+    'task.deleted',
+    'task.completed',
+  ])('%s is classified with its task and parsed attributes', (type) => {
+    const event = classifiedTaskRouter(taskRouterPayload(type));
+    expect(event.type).toBe(type);
+    expect(event.taskSid).toBe(TASK);
+    expect(event.taskAttributes?.conversationSid).toBe(CONVERSATION);
+    expect(event.reservationSid).toBeUndefined();
+  });
+
   it('takes the end reason from TaskCanceledReason, or TaskCompletedReason', () => {
-    expect(classifiedTaskRouter(taskRouterPayload('task.canceled', { TaskCanceledReason: 'Task TTL Exceeded' })).reason).toBe('Task TTL Exceeded');
-    expect(classifiedTaskRouter(taskRouterPayload('task.completed', { TaskCompletedReason: 'resolved' })).reason).toBe('resolved');
+    expect(
+      classifiedTaskRouter(taskRouterPayload('task.canceled', { TaskCanceledReason: 'Task TTL Exceeded' })).reason,
+    ).toBe('Task TTL Exceeded');
+    expect(classifiedTaskRouter(taskRouterPayload('task.completed', { TaskCompletedReason: 'resolved' })).reason).toBe(
+      'resolved',
+    );
     expect(classifiedTaskRouter(taskRouterPayload('task.deleted')).reason).toBeUndefined();
   });
 
@@ -122,12 +143,17 @@ describe('classifyEvent: TaskRouter events', () => {
   });
 
   it('refuses malformed TaskAttributes', () => {
-    expect(refusal(taskRouterPayload('reservation.created', { TaskAttributes: '{"conversationSid": "CH1"' }))).toMatch(/TaskAttributes/);
+    expect(refusal(taskRouterPayload('reservation.created', { TaskAttributes: '{"conversationSid": "CH1"' }))).toMatch(
+      /TaskAttributes/,
+    );
   });
 
-  it.each(['[1,2]', '"a string"', '42', 'null', 'true'])('refuses TaskAttributes that are JSON but not an object: %s', (raw) => {
-    expect(refusal(taskRouterPayload('task.created', { TaskAttributes: raw }))).toMatch(/TaskAttributes/);
-  });
+  it.each(['[1,2]', '"a string"', '42', 'null', 'true'])(
+    'refuses TaskAttributes that are JSON but not an object: %s',
+    (raw) => {
+      expect(refusal(taskRouterPayload('task.created', { TaskAttributes: raw }))).toMatch(/TaskAttributes/);
+    },
+  );
 
   it('refuses a TaskRouter event without AccountSid', () => {
     expect(refusal(taskRouterPayload('task.canceled', { AccountSid: undefined }))).toMatch(/AccountSid/);
@@ -151,14 +177,23 @@ describe('classifyEvent: TaskRouter events', () => {
   });
 
   it.each(['ReservationSid', 'WorkerSid'])('refuses a reservation event without %s', (field) => {
-    expect(refusal(taskRouterPayload('reservation.created', { [field]: undefined }))).toMatch(/ReservationSid\/WorkerSid/);
-    expect(refusal(taskRouterPayload('reservation.accepted', { [field]: undefined }))).toMatch(/ReservationSid\/WorkerSid/);
+    expect(refusal(taskRouterPayload('reservation.created', { [field]: undefined }))).toMatch(
+      /ReservationSid\/WorkerSid/,
+    );
+    expect(refusal(taskRouterPayload('reservation.accepted', { [field]: undefined }))).toMatch(
+      /ReservationSid\/WorkerSid/,
+    );
   });
 });
 
 describe('classifyEvent: Conversations events', () => {
   it('onMessageAdded carries the message, with its send time in epoch ms and parsed attributes', () => {
-    const event = classifiedConversation(conversationPayload('onMessageAdded', { Attributes: JSON.stringify({ opencx: { role: 'ai' } }), RetryCount: '2' }));
+    const event = classifiedConversation(
+      conversationPayload('onMessageAdded', {
+        Attributes: JSON.stringify({ opencx: { role: 'ai' } }),
+        RetryCount: '2',
+      }),
+    );
     expect(event).toMatchObject({
       type: 'onMessageAdded',
       accountSid: ACCOUNT,
@@ -180,15 +215,21 @@ describe('classifyEvent: Conversations events', () => {
 
   it('onMessageAdded with a Media list marks the message as carrying media', () => {
     const media = JSON.stringify([{ sid: 'ME1', content_type: 'image/jpeg', filename: 'parcel.jpg', size: 1024 }]);
-    expect(classifiedConversation(conversationPayload('onMessageAdded', { Media: media, Body: undefined })).message).toMatchObject({
+    expect(
+      classifiedConversation(conversationPayload('onMessageAdded', { Media: media, Body: undefined })).message,
+    ).toMatchObject({
       body: '',
       hasMedia: true,
     });
-    expect(classifiedConversation(conversationPayload('onMessageAdded', { Media: '[]' })).message?.hasMedia).toBe(false);
+    expect(classifiedConversation(conversationPayload('onMessageAdded', { Media: '[]' })).message?.hasMedia).toBe(
+      false,
+    );
   });
 
   it('onMessageAdded without Attributes gets empty attributes, without Body an empty body', () => {
-    const event = classifiedConversation(conversationPayload('onMessageAdded', { Attributes: undefined, Body: undefined }));
+    const event = classifiedConversation(
+      conversationPayload('onMessageAdded', { Attributes: undefined, Body: undefined }),
+    );
     expect(event.message?.attributes).toEqual({});
     expect(event.message?.body).toBe('');
   });
@@ -232,7 +273,9 @@ describe('classifyEvent: Conversations events', () => {
   });
 
   it.each(['AccountSid', 'ChatServiceSid', 'ConversationSid'])('refuses a Conversations event without %s', (field) => {
-    expect(refusal(conversationPayload('onMessageAdded', { [field]: undefined }))).toMatch(/without AccountSid\/ChatServiceSid\/ConversationSid/);
+    expect(refusal(conversationPayload('onMessageAdded', { [field]: undefined }))).toMatch(
+      /without AccountSid\/ChatServiceSid\/ConversationSid/,
+    );
   });
 });
 

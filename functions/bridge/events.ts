@@ -96,12 +96,14 @@ export function classifyEvent(payload: Payload): Classification {
   const eventType = text(payload, 'EventType');
   if (!eventType) return { ok: false, reason: 'no EventType in payload' };
   if (text(payload, 'WorkspaceSid')) return classifyTaskRouter(eventType, payload);
-  if (text(payload, 'ChatServiceSid') || text(payload, 'ConversationSid')) return classifyConversation(eventType, payload);
+  if (text(payload, 'ChatServiceSid') || text(payload, 'ConversationSid'))
+    return classifyConversation(eventType, payload);
   return { ok: false, reason: `EventType ${eventType} is neither a TaskRouter nor a Conversations event` };
 }
 
 function classifyTaskRouter(eventType: string, payload: Payload): Classification {
-  if (!(TASKROUTER_EVENTS as readonly string[]).includes(eventType)) return { ok: false, reason: `TaskRouter event ${eventType} is not handled` };
+  if (!(TASKROUTER_EVENTS as readonly string[]).includes(eventType))
+    return { ok: false, reason: `TaskRouter event ${eventType} is not handled` };
   const accountSid = text(payload, 'AccountSid');
   if (!accountSid) return { ok: false, reason: `${eventType} without AccountSid` };
   let taskAttributes: FlexTaskAttributes | undefined;
@@ -133,11 +135,13 @@ function classifyTaskRouter(eventType: string, payload: Payload): Classification
 }
 
 function classifyConversation(eventType: string, payload: Payload): Classification {
-  if (!(CONVERSATION_EVENTS as readonly string[]).includes(eventType)) return { ok: false, reason: `Conversations event ${eventType} is not handled` };
+  if (!(CONVERSATION_EVENTS as readonly string[]).includes(eventType))
+    return { ok: false, reason: `Conversations event ${eventType} is not handled` };
   const accountSid = text(payload, 'AccountSid');
   const chatServiceSid = text(payload, 'ChatServiceSid');
   const conversationSid = text(payload, 'ConversationSid');
-  if (!accountSid || !chatServiceSid || !conversationSid) return { ok: false, reason: `${eventType} without AccountSid/ChatServiceSid/ConversationSid` };
+  if (!accountSid || !chatServiceSid || !conversationSid)
+    return { ok: false, reason: `${eventType} without AccountSid/ChatServiceSid/ConversationSid` };
   const event: ConversationEvent = {
     surface: 'conversations',
     type: eventType as ConversationEventType,
@@ -151,7 +155,8 @@ function classifyConversation(eventType: string, payload: Payload): Classificati
   if (eventType === 'onMessageAdded') {
     const sid = text(payload, 'MessageSid');
     const sentAt = Date.parse(text(payload, 'DateCreated') ?? '');
-    if (!sid || Number.isNaN(sentAt)) return { ok: false, reason: 'onMessageAdded without MessageSid or a valid DateCreated' };
+    if (!sid || Number.isNaN(sentAt))
+      return { ok: false, reason: 'onMessageAdded without MessageSid or a valid DateCreated' };
     const rawAttributes = text(payload, 'Attributes');
     const attributes = rawAttributes === undefined ? {} : parseTaskAttributes(rawAttributes);
     if (!attributes) return { ok: false, reason: `onMessageAdded ${sid} has malformed Attributes (not a JSON object)` };

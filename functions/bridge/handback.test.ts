@@ -18,7 +18,13 @@ const HUMAN_TASK = 'WT000000000000000000000000000000f1';
 const INVITED_TASK = 'WT000000000000000000000000000000a2';
 const AI_WORKER = 'WK000000000000000000000000000000a1';
 const AT = '2026-03-02T10:00:00.000Z';
-const config = parseConfig({ opencxToken: 't', workspaceSid: WORKSPACE, aiWorkerSid: AI_WORKER, conversationsServiceSid: SERVICE, aiAuthorName: 'AI' })!;
+const config = parseConfig({
+  opencxToken: 't',
+  workspaceSid: WORKSPACE,
+  aiWorkerSid: AI_WORKER,
+  conversationsServiceSid: SERVICE,
+  aiAuthorName: 'AI',
+})!;
 
 const handback = (over: Partial<Handback> = {}): Handback => ({
   at: AT,
@@ -56,14 +62,22 @@ describe("decideHandback (what an agent's click does)", () => {
 
   it('does nothing while a handback is under way, and once its invite is known', () => {
     expect(decideHandback(record('handback', { handback: handback() }), now)).toMatchObject({ step: 'already' });
-    expect(decideHandback(record('handback', { handback: handback({ invitedTaskSid: INVITED_TASK }) }), now + STALE_HANDBACK_MS)).toMatchObject({
+    expect(
+      decideHandback(
+        record('handback', { handback: handback({ invitedTaskSid: INVITED_TASK }) }),
+        now + STALE_HANDBACK_MS,
+      ),
+    ).toMatchObject({
       step: 'already',
     });
   });
 
   it('invites again when a handback never reached TaskRouter (no invite after the stale time)', () => {
     const stale = handback();
-    expect(decideHandback(record('handback', { handback: stale }), Date.parse(AT) + STALE_HANDBACK_MS)).toEqual({ step: 'invite-again', handback: stale });
+    expect(decideHandback(record('handback', { handback: stale }), Date.parse(AT) + STALE_HANDBACK_MS)).toEqual({
+      step: 'invite-again',
+      handback: stale,
+    });
   });
 });
 
@@ -193,6 +207,8 @@ describe("what the AI's new session is told", () => {
       flex_handback_instruction: 'Close',
       flex_previous_session_id: 'session-1',
     });
-    expect(Object.keys(handbackCustomData(handback({ previousSessionId: undefined })))).not.toContain('flex_previous_session_id');
+    expect(Object.keys(handbackCustomData(handback({ previousSessionId: undefined })))).not.toContain(
+      'flex_previous_session_id',
+    );
   });
 });

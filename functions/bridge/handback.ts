@@ -23,7 +23,8 @@ export type HandbackStep =
  * click, or two at once, hands back once: only the Sync write that moves the phase goes ahead.
  */
 export function decideHandback(record: ConversationRecord | undefined, now: number): HandbackStep {
-  if (!record) return { step: 'refuse', reason: 'The OpenCX AI did not hand this conversation off, so it cannot take it back' };
+  if (!record)
+    return { step: 'refuse', reason: 'The OpenCX AI did not hand this conversation off, so it cannot take it back' };
   switch (record.phase) {
     case 'human':
     case 'handoff':
@@ -49,7 +50,10 @@ export function instructionOf(value: unknown): string | undefined {
  * The invited task's attributes: the human's task's (Flex does not carry them over to an invite),
  * with `handedOff: false` so the workflow's AI filter takes it, the marker, and the history.
  */
-export function handbackTaskAttributes(attributes: Record<string, unknown>, handback: Handback): Record<string, unknown> {
+export function handbackTaskAttributes(
+  attributes: Record<string, unknown>,
+  handback: Handback,
+): Record<string, unknown> {
   return {
     ...attributes,
     handedOff: false,

@@ -1,4 +1,11 @@
-import { AI_UNAVAILABLE, customerNote, handoffAttributes, type HandoffFacts, toHandoffSentiment, toLanguageTag } from './handoff';
+import {
+  AI_UNAVAILABLE,
+  customerNote,
+  handoffAttributes,
+  type HandoffFacts,
+  toHandoffSentiment,
+  toLanguageTag,
+} from './handoff';
 
 const facts = (over: Partial<HandoffFacts> = {}): HandoffFacts => ({
   reason: 'AI requested human handoff',
@@ -44,12 +51,20 @@ describe('toLanguageTag (BCP-47 or und)', () => {
     expect(toLanguageTag(input)).toBe(tag);
   });
 
-  it.each<[string | null | undefined]>([[undefined], [null], [''], ['   '], ['English'], ['e'], ['123'], ['en-'], ['en US'], ['de-DE-']])(
-    '%j → und',
-    (input) => {
-      expect(toLanguageTag(input)).toBe('und');
-    },
-  );
+  it.each<[string | null | undefined]>([
+    [undefined],
+    [null],
+    [''],
+    ['   '],
+    ['English'],
+    ['e'],
+    ['123'],
+    ['en-'],
+    ['en US'],
+    ['de-DE-'],
+  ])('%j → und', (input) => {
+    expect(toLanguageTag(input)).toBe('und');
+  });
 });
 
 describe('handoffAttributes', () => {
@@ -98,7 +113,10 @@ describe('handoffAttributes', () => {
 describe('customerNote (what the customer reads at a handoff)', () => {
   const settings = {
     customerHandoffNote: 'Connecting you with a member of our team.',
-    customerHandoffNoteTranslations: { es: 'Le ponemos con nuestro equipo.', 'pt-BR': 'Conectando você à nossa equipe.' },
+    customerHandoffNoteTranslations: {
+      es: 'Le ponemos con nuestro equipo.',
+      'pt-BR': 'Conectando você à nossa equipe.',
+    },
   };
 
   it('is the default note, never the summary or the sentiment', () => {

@@ -53,7 +53,11 @@ export function withHandoff(
 ): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...task.attributes, ...attributes };
   if (attributes.handedOff !== true || !attributes.handoffTimestamp) return merged;
-  merged[HISTORY_ATTRIBUTE] = historyAtHandoff(task.attributes, { at: attributes.handoffTimestamp, reason: attributes.handoffReason ?? '' }, task.dateCreated);
+  merged[HISTORY_ATTRIBUTE] = historyAtHandoff(
+    task.attributes,
+    { at: attributes.handoffTimestamp, reason: attributes.handoffReason ?? '' },
+    task.dateCreated,
+  );
   return merged;
 }
 
@@ -62,7 +66,10 @@ export function withHandoff(
  * an agent-only panel would): the translation for the conversation's language, else the default.
  * Empty: no note.
  */
-export function customerNote(config: Pick<BridgeConfig, 'customerHandoffNote' | 'customerHandoffNoteTranslations'>, language: string): string {
+export function customerNote(
+  config: Pick<BridgeConfig, 'customerHandoffNote' | 'customerHandoffNoteTranslations'>,
+  language: string,
+): string {
   const translations = config.customerHandoffNoteTranslations ?? {};
   const lower = Object.fromEntries(Object.entries(translations).map(([tag, text]) => [tag.toLowerCase(), text]));
   const tag = language.toLowerCase();

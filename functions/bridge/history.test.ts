@@ -1,5 +1,12 @@
 import { withHandoff } from './handoff';
-import { HANDBACK_REASON, historyAtHandback, historyAtHandoff, MAX_HISTORY_ENTRIES, readHistory, withEntry } from './history';
+import {
+  HANDBACK_REASON,
+  historyAtHandback,
+  historyAtHandoff,
+  MAX_HISTORY_ENTRIES,
+  readHistory,
+  withEntry,
+} from './history';
 
 const T0 = '2026-03-02T09:50:00.000Z';
 const T1 = '2026-03-02T09:55:00.000Z';
@@ -8,7 +15,14 @@ const T2 = '2026-03-02T10:00:00.000Z';
 describe('readHistory', () => {
   it('keeps well-formed entries and leaves the rest out', () => {
     const attributes = {
-      opencxHistory: [{ to: 'ai', at: T0 }, { to: 'robot', at: T1 }, { to: 'human' }, 'x', null, { to: 'human', at: T1, reason: 'Angry', by: 7 }],
+      opencxHistory: [
+        { to: 'ai', at: T0 },
+        { to: 'robot', at: T1 },
+        { to: 'human' },
+        'x',
+        null,
+        { to: 'human', at: T1, reason: 'Angry', by: 7 },
+      ],
     };
     expect(readHistory(attributes)).toEqual([
       { to: 'ai', at: T0 },
@@ -25,13 +39,21 @@ describe('historyAtHandoff and historyAtHandback', () => {
       { to: 'ai', at: T0 },
       { to: 'human', at: T1, reason: 'AI unavailable' },
     ]);
-    expect(historyAtHandoff({}, { at: T1, reason: 'AI unavailable' })).toEqual([{ to: 'human', at: T1, reason: 'AI unavailable' }]);
+    expect(historyAtHandoff({}, { at: T1, reason: 'AI unavailable' })).toEqual([
+      { to: 'human', at: T1, reason: 'AI unavailable' },
+    ]);
   });
 
   it('AI → human → AI → human', () => {
     const first = { opencxHistory: historyAtHandoff({}, { at: T1, reason: 'Refund' }, T0) };
-    const back = { opencxHistory: historyAtHandback(first, { at: T2, agentName: 'Alice', instruction: 'Collect the address' }) };
-    const again = historyAtHandoff(back, { at: '2026-03-02T10:05:00.000Z', reason: 'Outside the delivery area' }, '2026-03-02T10:00:01.000Z');
+    const back = {
+      opencxHistory: historyAtHandback(first, { at: T2, agentName: 'Alice', instruction: 'Collect the address' }),
+    };
+    const again = historyAtHandoff(
+      back,
+      { at: '2026-03-02T10:05:00.000Z', reason: 'Outside the delivery area' },
+      '2026-03-02T10:00:01.000Z',
+    );
     expect(again.map((e) => [e.to, e.reason ?? ''])).toEqual([
       ['ai', ''],
       ['human', 'Refund'],
@@ -44,7 +66,10 @@ describe('historyAtHandoff and historyAtHandback', () => {
   it('the same entry twice is one (a handoff being finished), and the oldest give way past the cap', () => {
     const once = withEntry([], { to: 'human', at: T1 });
     expect(withEntry(once, { to: 'human', at: T1 })).toBe(once);
-    const many = Array.from({ length: MAX_HISTORY_ENTRIES + 5 }, (_, i) => ({ to: 'ai' as const, at: `2026-03-02T10:${String(i).padStart(2, '0')}:00.000Z` }));
+    const many = Array.from({ length: MAX_HISTORY_ENTRIES + 5 }, (_, i) => ({
+      to: 'ai' as const,
+      at: `2026-03-02T10:${String(i).padStart(2, '0')}:00.000Z`,
+    }));
     const capped = many.reduce((history, entry) => withEntry(history, entry), [] as ReturnType<typeof readHistory>);
     expect(capped).toHaveLength(MAX_HISTORY_ENTRIES);
     expect(capped.at(-1)).toEqual(many.at(-1));

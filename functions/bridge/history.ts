@@ -52,7 +52,11 @@ export function withEntry(history: HistoryEntry[], entry: HistoryEntry): History
  * The history after a handoff at `at`. A task without one starts with the AI's phase, from when the
  * task was created (the AI is offered a conversation's task as soon as it exists).
  */
-export function historyAtHandoff(attributes: Record<string, unknown>, handoff: { at: string; reason: string }, aiSince?: string): HistoryEntry[] {
+export function historyAtHandoff(
+  attributes: Record<string, unknown>,
+  handoff: { at: string; reason: string },
+  aiSince?: string,
+): HistoryEntry[] {
   const history = readHistory(attributes);
   const started = history.length === 0 && aiSince ? [{ to: 'ai' as const, at: aiSince }] : history;
   return withEntry(started, { to: 'human', at: handoff.at, reason: handoff.reason });
@@ -61,7 +65,10 @@ export function historyAtHandoff(attributes: Record<string, unknown>, handoff: {
 export const HANDBACK_REASON = 'Handed back by an agent';
 
 /** The history after an agent handed back at `at`. */
-export function historyAtHandback(attributes: Record<string, unknown>, handback: { at: string; agentName: string; instruction?: string }): HistoryEntry[] {
+export function historyAtHandback(
+  attributes: Record<string, unknown>,
+  handback: { at: string; agentName: string; instruction?: string },
+): HistoryEntry[] {
   return withEntry(readHistory(attributes), {
     to: 'ai',
     at: handback.at,

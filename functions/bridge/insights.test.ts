@@ -1,6 +1,14 @@
 import type { HandoffAttributes } from '../common/task-attributes';
 import { CONVERSATION } from './fixtures.testing';
-import { handoffInsight, INSIGHT_MAPS, INSIGHT_TTL_SECONDS, insightKey, insightKeyFrom, type InsightEvent, recordInsight } from './insights';
+import {
+  handoffInsight,
+  INSIGHT_MAPS,
+  INSIGHT_TTL_SECONDS,
+  insightKey,
+  insightKeyFrom,
+  type InsightEvent,
+  recordInsight,
+} from './insights';
 import type { BridgeState } from './state';
 
 const TASK = 'WT00000000000000000000000000000001';
@@ -15,15 +23,30 @@ const attributes = (reason: string, at = '2026-03-02T10:05:00.000Z'): HandoffAtt
 
 describe('insightKey', () => {
   it('starts with the time, so keys sort as the events happened, and a period starts at insightKeyFrom', () => {
-    const early = insightKey({ type: 'end', at: '2026-03-02T09:00:00.000Z', conversationSid: 'CHzzz', taskSid: TASK, withAi: true });
-    const late = insightKey({ type: 'engage', at: '2026-03-02T10:00:00.000Z', conversationSid: 'CHaaa', taskSid: TASK });
+    const early = insightKey({
+      type: 'end',
+      at: '2026-03-02T09:00:00.000Z',
+      conversationSid: 'CHzzz',
+      taskSid: TASK,
+      withAi: true,
+    });
+    const late = insightKey({
+      type: 'engage',
+      at: '2026-03-02T10:00:00.000Z',
+      conversationSid: 'CHaaa',
+      taskSid: TASK,
+    });
     expect([late, early].sort()).toEqual([early, late]);
     expect(early >= insightKeyFrom(new Date('2026-03-02T09:00:00.000Z'))).toBe(true);
     expect(early < insightKeyFrom(new Date('2026-03-02T09:00:00.001Z'))).toBe(true);
   });
 
   it('is the same for the same event (a retry is refused by Sync), and differs per event, conversation and task verdict', () => {
-    const handoff = handoffInsight(CONVERSATION, { taskSid: TASK, claimedAt: Date.parse('2026-03-02T10:00:00.000Z') }, attributes('AI unavailable'));
+    const handoff = handoffInsight(
+      CONVERSATION,
+      { taskSid: TASK, claimedAt: Date.parse('2026-03-02T10:00:00.000Z') },
+      attributes('AI unavailable'),
+    );
     expect(insightKey(handoff)).toBe(insightKey({ ...handoff }));
     expect(insightKey(handoff)).toBe(`2026-03-02T10:05:00.000Z_handoff_${CONVERSATION}`);
     const verdict = (taskSid: string): InsightEvent => ({
@@ -34,13 +57,24 @@ describe('insightKey', () => {
       needed: true,
       summaryRight: true,
     });
-    expect(new Set([insightKey(handoff), insightKey({ ...handoff, type: 'handback' }), insightKey(verdict(TASK)), insightKey(verdict('WT2'))]).size).toBe(4);
+    expect(
+      new Set([
+        insightKey(handoff),
+        insightKey({ ...handoff, type: 'handback' }),
+        insightKey(verdict(TASK)),
+        insightKey(verdict('WT2')),
+      ]).size,
+    ).toBe(4);
   });
 });
 
 describe('handoffInsight', () => {
   it('records the reason, the sentiment and the whole seconds with the AI, never the summary', () => {
-    const event = handoffInsight(CONVERSATION, { taskSid: TASK, claimedAt: Date.parse('2026-03-02T10:00:00.400Z') }, attributes('AI requested human handoff'));
+    const event = handoffInsight(
+      CONVERSATION,
+      { taskSid: TASK, claimedAt: Date.parse('2026-03-02T10:00:00.400Z') },
+      attributes('AI requested human handoff'),
+    );
     expect(event).toEqual({
       type: 'handoff',
       at: '2026-03-02T10:05:00.000Z',
@@ -59,17 +93,27 @@ describe('handoffInsight', () => {
     ['AI busy (OpenCX rate limit)', true],
     ['Customer sent an attachment', false],
   ])('a handoff for %j is AI unavailable: %s', (reason, unavailable) => {
-    expect(handoffInsight(CONVERSATION, { taskSid: TASK, claimedAt: 0 }, attributes(reason)).aiUnavailable).toBe(unavailable);
+    expect(handoffInsight(CONVERSATION, { taskSid: TASK, claimedAt: 0 }, attributes(reason)).aiUnavailable).toBe(
+      unavailable,
+    );
   });
 
   it('has no time with the AI when the engage time is unknown or after the handoff', () => {
     expect(handoffInsight(CONVERSATION, { taskSid: TASK, claimedAt: NaN }, attributes('x')).secondsWithAi).toBeNull();
-    expect(handoffInsight(CONVERSATION, { taskSid: TASK, claimedAt: Date.parse('2026-03-02T11:00:00Z') }, attributes('x')).secondsWithAi).toBeNull();
+    expect(
+      handoffInsight(CONVERSATION, { taskSid: TASK, claimedAt: Date.parse('2026-03-02T11:00:00Z') }, attributes('x'))
+        .secondsWithAi,
+    ).toBeNull();
   });
 });
 
 describe('recordInsight', () => {
-  const event: InsightEvent = { type: 'engage', at: '2026-03-02T10:00:00.000Z', conversationSid: CONVERSATION, taskSid: TASK };
+  const event: InsightEvent = {
+    type: 'engage',
+    at: '2026-03-02T10:00:00.000Z',
+    conversationSid: CONVERSATION,
+    taskSid: TASK,
+  };
 
   it('writes one item under the event key', async () => {
     const recordInsightItem = jest.fn().mockResolvedValue(undefined);
@@ -83,7 +127,10 @@ describe('recordInsight', () => {
     const warn = jest.fn();
     const state = { recordInsight: jest.fn().mockRejectedValue(new Error('Sync 503')) } as unknown as BridgeState;
     await expect(recordInsight({ state, warn }, event)).resolves.toBeUndefined();
-    expect(warn).toHaveBeenCalledWith('could not record the insight event', expect.objectContaining({ insight: 'engage', error: 'Error: Sync 503' }));
+    expect(warn).toHaveBeenCalledWith(
+      'could not record the insight event',
+      expect.objectContaining({ insight: 'engage', error: 'Error: Sync 503' }),
+    );
   });
 
   it('keeps items 90 days in 32 maps', () => {

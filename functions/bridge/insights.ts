@@ -27,7 +27,13 @@ interface Base {
 
 export type InsightEvent =
   | (Base & { type: 'engage' })
-  | (Base & { type: 'handoff'; reason: string; sentiment: HandoffSentiment; aiUnavailable: boolean; secondsWithAi: number | null })
+  | (Base & {
+      type: 'handoff';
+      reason: string;
+      sentiment: HandoffSentiment;
+      aiUnavailable: boolean;
+      secondsWithAi: number | null;
+    })
   /** `withAi`: the conversation ended while the AI held it (contained). */
   | (Base & { type: 'end'; withAi: boolean })
   | (Base & { type: 'handback' })
@@ -53,7 +59,11 @@ export const insightKeyFrom = (time: Date): string => time.toISOString();
 export const isAiUnavailable = (reason: string): boolean => reason === AI_UNAVAILABLE || reason === RATE_LIMITED_REASON;
 
 /** A handoff as recorded: the attributes the task got, and how long the AI held the conversation. */
-export function handoffInsight(conversationSid: string, record: Pick<ConversationRecord, 'taskSid' | 'claimedAt'>, handoff: HandoffAttributes): HandoffInsight {
+export function handoffInsight(
+  conversationSid: string,
+  record: Pick<ConversationRecord, 'taskSid' | 'claimedAt'>,
+  handoff: HandoffAttributes,
+): HandoffInsight {
   const seconds = (Date.parse(handoff.handoffTimestamp) - record.claimedAt) / 1000;
   return {
     type: 'handoff',
@@ -72,6 +82,10 @@ export async function recordInsight(deps: Pick<BridgeDeps, 'state' | 'warn'>, ev
   try {
     await deps.state.recordInsight(insightKey(event), event);
   } catch (error) {
-    deps.warn('could not record the insight event', { insight: event.type, conversationSid: event.conversationSid, error: String(error) });
+    deps.warn('could not record the insight event', {
+      insight: event.type,
+      conversationSid: event.conversationSid,
+      error: String(error),
+    });
   }
 }

@@ -5,18 +5,34 @@ describe('classifyOpencxEvent', () => {
     const result = classifyOpencxEvent({
       event: 'conversation.ai_response',
       organization_id: 'org',
-      data: { conversation_id: 's-1', message: { id: 'm-9', content: 'It ships today.', type: 'text' }, timestamp: '2026-12-02T10:00:00Z' },
+      data: {
+        conversation_id: 's-1',
+        message: { id: 'm-9', content: 'It ships today.', type: 'text' },
+        timestamp: '2026-12-02T10:00:00Z',
+      },
     });
     expect(result).toEqual({
       ok: true,
-      event: { kind: 'ai-answer', type: 'conversation.ai_response', sessionId: 's-1', answerId: 'm-9', text: 'It ships today.' },
+      event: {
+        kind: 'ai-answer',
+        type: 'conversation.ai_response',
+        sessionId: 's-1',
+        answerId: 'm-9',
+        text: 'It ships today.',
+      },
     });
   });
 
   test('a handoff carries the reason in words, the summary, sentiment and language', () => {
     const result = classifyOpencxEvent({
       event: 'conversation.handoff_to_human',
-      data: { conversation_id: 's-1', reason: 'ai_is_forbidden_from_handling_this_topic', summary: 'Legal question', user_sentiment: 'angry', language: 'de' },
+      data: {
+        conversation_id: 's-1',
+        reason: 'ai_is_forbidden_from_handling_this_topic',
+        summary: 'Legal question',
+        user_sentiment: 'angry',
+        language: 'de',
+      },
     });
     expect(result).toEqual({
       ok: true,
@@ -33,12 +49,21 @@ describe('classifyOpencxEvent', () => {
   });
 
   test('a data list of one (an older published shape) and a `response` text are accepted', () => {
-    const result = classifyOpencxEvent({ event: 'conversation.ai_response', data: [{ conversation_id: 's-2', response: 'Hello', message_id: 7 }] });
-    expect(result).toEqual({ ok: true, event: { kind: 'ai-answer', type: 'conversation.ai_response', sessionId: 's-2', answerId: '7', text: 'Hello' } });
+    const result = classifyOpencxEvent({
+      event: 'conversation.ai_response',
+      data: [{ conversation_id: 's-2', response: 'Hello', message_id: 7 }],
+    });
+    expect(result).toEqual({
+      ok: true,
+      event: { kind: 'ai-answer', type: 'conversation.ai_response', sessionId: 's-2', answerId: '7', text: 'Hello' },
+    });
   });
 
   test('other event types are recognised and not handled', () => {
-    expect(classifyOpencxEvent({ event: 'csat.requested', data: {} })).toEqual({ ok: true, event: { kind: 'not-handled', type: 'csat.requested' } });
+    expect(classifyOpencxEvent({ event: 'csat.requested', data: {} })).toEqual({
+      ok: true,
+      event: { kind: 'not-handled', type: 'csat.requested' },
+    });
   });
 
   test.each([
@@ -46,7 +71,11 @@ describe('classifyOpencxEvent', () => {
     ['no event type', { data: {} }, /no event type/],
     ['no data', { event: 'conversation.ai_response' }, /without a data object/],
     ['no session', { event: 'conversation.ai_response', data: { message: { content: 'x' } } }, /conversation_id/],
-    ['a session id with a slash', { event: 'conversation.handoff_to_human', data: { conversation_id: 'a/b' } }, /not an OpenCX session id/],
+    [
+      'a session id with a slash',
+      { event: 'conversation.handoff_to_human', data: { conversation_id: 'a/b' } },
+      /not an OpenCX session id/,
+    ],
     [
       'a session id with control characters',
       { event: 'conversation.handoff_to_human', data: { conversation_id: 'a\u0000b\u001b[31m\r\n' } },
@@ -62,7 +91,11 @@ describe('classifyOpencxEvent', () => {
       { event: 'conversation.ai_response', data: { conversation_id: 's-1', message: { id: '../m', content: 'Hi' } } },
       /message id is not an OpenCX id/,
     ],
-    ['no text', { event: 'conversation.ai_response', data: { conversation_id: 's', message: { content: '  ' } } }, /no answer text/],
+    [
+      'no text',
+      { event: 'conversation.ai_response', data: { conversation_id: 's', message: { content: '  ' } } },
+      /no answer text/,
+    ],
   ])('malformed (%s) is refused with a reason', (_, body, reason) => {
     const result = classifyOpencxEvent(body);
     expect(result.ok).toBe(false);

@@ -5,13 +5,22 @@ export const AI_REQUESTED_HANDOFF = 'AI requested human handoff';
 
 export type OpencxEvent =
   | { kind: 'ai-answer'; type: string; sessionId: string; answerId?: string; text: string }
-  | { kind: 'ai-handoff'; type: string; sessionId: string; reason: string; summary?: string; sentiment?: string; language?: string }
+  | {
+      kind: 'ai-handoff';
+      type: string;
+      sessionId: string;
+      reason: string;
+      summary?: string;
+      sentiment?: string;
+      language?: string;
+    }
   | { kind: 'not-handled'; type: string };
 
 export type OpencxClassification = { ok: true; event: OpencxEvent } | { ok: false; reason: string };
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value : undefined);
 
 /**
@@ -36,13 +45,15 @@ export function classifyOpencxEvent(body: unknown): OpencxClassification {
   if (!isObject(body)) return { ok: false, reason: 'payload is not a JSON object' };
   const type = text(body.event);
   if (!type) return { ok: false, reason: 'payload has no event type' };
-  if (type !== 'conversation.ai_response' && type !== 'conversation.handoff_to_human') return { ok: true, event: { kind: 'not-handled', type } };
+  if (type !== 'conversation.ai_response' && type !== 'conversation.handoff_to_human')
+    return { ok: true, event: { kind: 'not-handled', type } };
   // One published version types `data` as a list of one.
   const data = Array.isArray(body.data) ? body.data[0] : body.data;
   if (!isObject(data)) return { ok: false, reason: `${type} without a data object` };
   const sessionId = text(data.conversation_id);
   if (!sessionId) return { ok: false, reason: `${type} without data.conversation_id` };
-  if (!isOpencxId(sessionId)) return { ok: false, reason: `${type} whose data.conversation_id is not an OpenCX session id` };
+  if (!isOpencxId(sessionId))
+    return { ok: false, reason: `${type} whose data.conversation_id is not an OpenCX session id` };
 
   if (type === 'conversation.handoff_to_human') {
     return {
@@ -59,10 +70,12 @@ export function classifyOpencxEvent(body: unknown): OpencxClassification {
     };
   }
   const message = isObject(data.message) ? data.message : {};
-  const answer = text(message.content) ?? text(message.text) ?? text(data.response) ?? text(data.content) ?? text(data.message);
+  const answer =
+    text(message.content) ?? text(message.text) ?? text(data.response) ?? text(data.content) ?? text(data.message);
   if (!answer) return { ok: false, reason: `${type} for ${sessionId} carries no answer text` };
   const id = message.id ?? data.message_id;
   const answerId = typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
-  if (answerId !== undefined && !isOpencxId(answerId)) return { ok: false, reason: `${type} for ${sessionId} whose message id is not an OpenCX id` };
+  if (answerId !== undefined && !isOpencxId(answerId))
+    return { ok: false, reason: `${type} for ${sessionId} whose message id is not an OpenCX id` };
   return { ok: true, event: { kind: 'ai-answer', type, sessionId, answerId, text: answer } };
 }

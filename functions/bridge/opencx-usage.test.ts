@@ -47,7 +47,10 @@ describe('flushDue: at most one Sync write a minute per container, none per rela
 });
 
 describe('recentUsage: what the setup check sums', () => {
-  const item = (minutesAgo: number, keys: UsageItem['keys']) => ({ at: new Date(T0 - minutesAgo * 60_000).toISOString(), keys });
+  const item = (minutesAgo: number, keys: UsageItem['keys']) => ({
+    at: new Date(T0 - minutesAgo * 60_000).toISOString(),
+    keys,
+  });
 
   it('sums the items written within the window, by key', () => {
     const items = [
@@ -60,7 +63,12 @@ describe('recentUsage: what the setup check sums', () => {
   });
 
   it('skips what it cannot read', () => {
-    expect(recentUsage([null, 'x', { at: 'yesterday', keys: {} }, item(1, { k1: { requests: 'many', limited: 1 } as never })], T0)).toEqual({
+    expect(
+      recentUsage(
+        [null, 'x', { at: 'yesterday', keys: {} }, item(1, { k1: { requests: 'many', limited: 1 } as never })],
+        T0,
+      ),
+    ).toEqual({
       k1: { requests: 0, limited: 1 },
     });
   });
@@ -80,6 +88,8 @@ describe("this container's tally", () => {
     await flushOpencxUsage(async (_key, written) => void writes.push(written), T0 + 1000);
     expect(writes).toEqual([]);
     await flushOpencxUsage(async (_key, written) => void writes.push(written), T0 + USAGE_FLUSH_EVERY_MS);
-    expect(writes).toEqual([{ at: new Date(T0 + USAGE_FLUSH_EVERY_MS).toISOString(), keys: { k1: { requests: 2, limited: 1 } } }]);
+    expect(writes).toEqual([
+      { at: new Date(T0 + USAGE_FLUSH_EVERY_MS).toISOString(), keys: { k1: { requests: 2, limited: 1 } } },
+    ]);
   });
 });

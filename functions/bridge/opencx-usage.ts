@@ -39,7 +39,10 @@ export function countResponse(tally: UsageTally, keyId: string, status: number |
 }
 
 const totals = (keys: Record<string, KeyUsage>): KeyUsage =>
-  Object.values(keys).reduce((sum, k) => ({ requests: sum.requests + k.requests, limited: sum.limited + k.limited }), { requests: 0, limited: 0 });
+  Object.values(keys).reduce((sum, k) => ({ requests: sum.requests + k.requests, limited: sum.limited + k.limited }), {
+    requests: 0,
+    limited: 0,
+  });
 
 /** Write when something was counted, the last write is a minute old, and there is a 429 or a minute's worth. */
 export function flushDue(tally: UsageTally, lastFlushAt: number | undefined, now: number): boolean {
@@ -50,10 +53,15 @@ export function flushDue(tally: UsageTally, lastFlushAt: number | undefined, now
 }
 
 /** Item keys sort by time, so the newest come first in a descending listing. */
-export const usageItemKey = (now: number, container: string): string => `${now.toString(36).padStart(10, '0')}_${container}`;
+export const usageItemKey = (now: number, container: string): string =>
+  `${now.toString(36).padStart(10, '0')}_${container}`;
 
 /** The requests and 429s per key id written within `windowMs` before `now`. */
-export function recentUsage(items: readonly unknown[], now: number, windowMs = USAGE_WINDOW_MS): Record<string, KeyUsage> {
+export function recentUsage(
+  items: readonly unknown[],
+  now: number,
+  windowMs = USAGE_WINDOW_MS,
+): Record<string, KeyUsage> {
   const sum: Record<string, KeyUsage> = {};
   for (const item of items) {
     const { at, keys } = (item ?? {}) as Partial<UsageItem>;
@@ -85,11 +93,16 @@ export function noteOpencxResponse(keyId: string, status: number | undefined): v
 }
 
 /** Writes this container's tally when it is due; never fails the caller. */
-export async function flushOpencxUsage(write: (key: string, item: UsageItem) => Promise<void>, now = Date.now()): Promise<void> {
+export async function flushOpencxUsage(
+  write: (key: string, item: UsageItem) => Promise<void>,
+  now = Date.now(),
+): Promise<void> {
   if (!flushDue(tally, lastFlushAt, now)) return;
   const taken = tally;
   tally = emptyTally(now);
   lastFlushAt = now;
   // A failed write is counted again next time rather than lost.
-  await write(usageItemKey(now, container), { at: new Date(now).toISOString(), keys: taken.keys }).catch(() => addUsage(tally.keys, taken.keys));
+  await write(usageItemKey(now, container), { at: new Date(now).toISOString(), keys: taken.keys }).catch(() =>
+    addUsage(tally.keys, taken.keys),
+  );
 }

@@ -31,9 +31,15 @@ export async function perform(decision: Decision, known: KnownRecord | undefined
       return relay(decision, known, deps);
     case 'answer':
       // OpenCX's webhook Function claimed this answer before reading our records.
-      return deliverAnswer(decision.conversationSid, known, { next: 'reply', reply: decision.answer.text, answerId: decision.answer.answerId }, deps, {
-        claimed: true,
-      });
+      return deliverAnswer(
+        decision.conversationSid,
+        known,
+        { next: 'reply', reply: decision.answer.text, answerId: decision.answer.answerId },
+        deps,
+        {
+          claimed: true,
+        },
+      );
     case 'handoff':
       return handOff(decision.conversationSid, known, decision.request, deps);
     case 'resume':

@@ -10,12 +10,21 @@ describe('afterRateLimit: a message OpenCX refused for longer than the handler c
   });
 
   it('spreads resends over a few seconds, never past the answer timeout', () => {
-    expect(afterRateLimit({ ...facts, spread: 0.99 })).toEqual({ next: 'resend', afterSeconds: 20 + RESEND_SPREAD_SECONDS - 1 });
-    expect(afterRateLimit({ ...facts, retryAfterMs: 58_000, spread: 0.99 })).toEqual({ next: 'resend', afterSeconds: 60 });
+    expect(afterRateLimit({ ...facts, spread: 0.99 })).toEqual({
+      next: 'resend',
+      afterSeconds: 20 + RESEND_SPREAD_SECONDS - 1,
+    });
+    expect(afterRateLimit({ ...facts, retryAfterMs: 58_000, spread: 0.99 })).toEqual({
+      next: 'resend',
+      afterSeconds: 60,
+    });
   });
 
   it('assumes a wait when OpenCX names none', () => {
-    expect(afterRateLimit({ ...facts, retryAfterMs: undefined })).toEqual({ next: 'resend', afterSeconds: DEFAULT_RETRY_AFTER_MS / 1000 });
+    expect(afterRateLimit({ ...facts, retryAfterMs: undefined })).toEqual({
+      next: 'resend',
+      afterSeconds: DEFAULT_RETRY_AFTER_MS / 1000,
+    });
   });
 
   it('goes to humans, saying why, when the wait would pass the answer timeout', () => {

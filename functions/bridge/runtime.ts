@@ -45,7 +45,11 @@ export function reply(callback: ServerlessCallback, status: number, body: Record
  * (TaskRouter's `rp=5xx`, OpenCX's redelivery) acts on a 503 once the environment is fixed, and
  * Twilio's Console Debugger shows every failed delivery where a 200 would hide the outage.
  */
-export function refusedApiUrls(context: Context<BridgeEnv>, trace: { event: string; [field: string]: unknown }, callback: ServerlessCallback): boolean {
+export function refusedApiUrls(
+  context: Context<BridgeEnv>,
+  trace: { event: string; [field: string]: unknown },
+  callback: ServerlessCallback,
+): boolean {
   const { refused } = apiUrlVerdict(context);
   if (refused.length === 0) return false;
   logEvent({ ...trace, outcome: 'refused', reason: describeRefused(refused) }, 'error');
@@ -89,7 +93,11 @@ export function bridgeDeps(
     afterAnswerReserveMs: AFTER_ANSWER_RESERVE_MS,
     maxAnswerWaitMs: configuredWait > 0 ? configuredWait : DEFAULT_MAX_ANSWER_WAIT_MS,
     now: () => new Date(),
-    warn: (message, fields) => logEvent({ event: String(trace.event ?? 'bridge'), ...trace, outcome: 'warning', reason: message, ...fields }, 'warn'),
+    warn: (message, fields) =>
+      logEvent(
+        { event: String(trace.event ?? 'bridge'), ...trace, outcome: 'warning', reason: message, ...fields },
+        'warn',
+      ),
     reloadConfig: () => state.loadConfig({ fresh: true }),
   };
 }

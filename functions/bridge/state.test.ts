@@ -4,7 +4,13 @@ import { parseConfig } from '../common/config';
 import { locationOf } from '../common/shards';
 import { BridgeState, CONFIG_CACHE_MS, CONVERSATION_MAPS, forgetCachedConfig } from './state';
 
-const saved = { opencxToken: 'ocx_live_x', workspaceSid: 'WS1', aiWorkerSid: 'WK1', conversationsServiceSid: 'IS1', aiAuthorName: 'AI' };
+const saved = {
+  opencxToken: 'ocx_live_x',
+  workspaceSid: 'WS1',
+  aiWorkerSid: 'WK1',
+  conversationsServiceSid: 'IS1',
+  aiAuthorName: 'AI',
+};
 
 function stateWith(document: unknown, serviceSid = 'IS_SYNC') {
   const reads: string[] = [];
@@ -151,7 +157,14 @@ function syncHolding(items: Record<string, Record<string, unknown>>) {
 }
 
 describe('conversation records across a change of shard count', () => {
-  const record: ConversationRecord = { workspaceSid: 'WS1', taskSid: 'WT1', reservationSid: 'WR1', sessionId: 'S1', phase: 'ai', claimedAt: 1 };
+  const record: ConversationRecord = {
+    workspaceSid: 'WS1',
+    taskSid: 'WT1',
+    reservationSid: 'WR1',
+    sessionId: 'S1',
+    phase: 'ai',
+    claimedAt: 1,
+  };
   const shard = locationOf(CONVERSATION_MAPS, 'CH1');
 
   it('a record in its shard costs one read', async () => {
@@ -180,7 +193,9 @@ describe('conversation records across a change of shard count', () => {
 
   it('a conversation claimed before the maps were sharded is not claimed again', async () => {
     const { state, items } = syncHolding({ opencx_conversations: { CH1: record } });
-    await expect(state.claim('CH1', { ...record, reservationSid: 'WR2', sessionId: undefined, claimedAt: 2 })).resolves.toEqual({
+    await expect(
+      state.claim('CH1', { ...record, reservationSid: 'WR2', sessionId: undefined, claimedAt: 2 }),
+    ).resolves.toEqual({
       claimed: false,
       existing: record,
     });
@@ -200,13 +215,22 @@ describe('conversation records across a change of shard count', () => {
 });
 
 describe('recordConfig', () => {
-  const record: ConversationRecord = { workspaceSid: 'WS1', taskSid: 'WT1', sessionId: 'S1', phase: 'ai', claimedAt: 1 };
+  const record: ConversationRecord = {
+    workspaceSid: 'WS1',
+    taskSid: 'WT1',
+    sessionId: 'S1',
+    phase: 'ai',
+    claimedAt: 1,
+  };
   const config = { ...parseConfig({ ...saved, opencxWebhookSecret: 'whsec', configVersion: 'v2' })! };
 
   it('puts the settings without the webhook secret on the record, and returns its new revision', async () => {
     const { state, items } = syncHolding({ [locationOf(CONVERSATION_MAPS, 'CH1')]: { CH1: record } });
     const known = await state.recordConfig('CH1', config, { record, revision: '3' });
-    expect(known).toEqual({ record: { ...record, config: expect.objectContaining({ configVersion: 'v2', opencxToken: 'ocx_live_x' }) }, revision: '4' });
+    expect(known).toEqual({
+      record: { ...record, config: expect.objectContaining({ configVersion: 'v2', opencxToken: 'ocx_live_x' }) },
+      revision: '4',
+    });
     expect(JSON.stringify(items)).not.toContain('whsec');
   });
 });
@@ -219,14 +243,21 @@ function stateAfterCreate(created: CreatedMapItem, stored?: { data: unknown }) {
       sent = data;
       return created;
     },
-    fetchMapItem: async (_service: string, map: string) => (map === 'opencx_conversations' ? undefined : { data: stored ? stored.data : sent, revision: '7' }),
+    fetchMapItem: async (_service: string, map: string) =>
+      map === 'opencx_conversations' ? undefined : { data: stored ? stored.data : sent, revision: '7' },
     updateMapItem: async () => false,
   } as unknown as SyncApi;
   return new BridgeState(sync, 'IS_SYNC');
 }
 
 describe('a create whose answer may have been lost', () => {
-  const record: ConversationRecord = { workspaceSid: 'WS1', taskSid: 'WT1', reservationSid: 'WR1', phase: 'ai', claimedAt: Date.now() };
+  const record: ConversationRecord = {
+    workspaceSid: 'WS1',
+    taskSid: 'WT1',
+    reservationSid: 'WR1',
+    phase: 'ai',
+    claimedAt: Date.now(),
+  };
   const lost = { created: false, retried: true };
 
   it('claims the conversation when the stored record is the one this call sent', async () => {
@@ -235,16 +266,24 @@ describe('a create whose answer may have been lost', () => {
 
   it('does not claim it when the stored record is another Function’s', async () => {
     const theirs = { ...record, reservationSid: 'WR2' };
-    await expect(stateAfterCreate(lost, { data: theirs }).claim('CH1', record)).resolves.toEqual({ claimed: false, existing: theirs });
+    await expect(stateAfterCreate(lost, { data: theirs }).claim('CH1', record)).resolves.toEqual({
+      claimed: false,
+      existing: theirs,
+    });
   });
 
   it('does not claim it on an equal record when no attempt could have written it', async () => {
-    await expect(stateAfterCreate({ created: false, retried: false }).claim('CH1', record)).resolves.toEqual({ claimed: false, existing: record });
+    await expect(stateAfterCreate({ created: false, retried: false }).claim('CH1', record)).resolves.toEqual({
+      claimed: false,
+      existing: record,
+    });
   });
 
   it('counts a claim this call wrote as its own, and another call’s (another token) as taken', async () => {
     await expect(stateAfterCreate(lost).claimOnce('k')).resolves.toBe(true);
-    await expect(stateAfterCreate(lost, { data: { at: '2000-01-01T00:00:00.000Z', by: 'another-call' } }).claimOnce('k')).resolves.toBe(false);
+    await expect(
+      stateAfterCreate(lost, { data: { at: '2000-01-01T00:00:00.000Z', by: 'another-call' } }).claimOnce('k'),
+    ).resolves.toBe(false);
     await expect(stateAfterCreate({ created: false, retried: false }).claimOnce('k')).resolves.toBe(false);
     await expect(stateAfterCreate({ created: true, retried: true }).claimOnce('k')).resolves.toBe(true);
   });

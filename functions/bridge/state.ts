@@ -1,10 +1,23 @@
 // Our state in the integration's own Sync service: the config document, the conversation → session
 // maps, the session → conversation maps, and the claim maps, each family sharded (common/shards.ts).
 import { randomUUID } from 'node:crypto';
-import { type BridgeConfig, CONFIG_DOCUMENT, type ConfigDocument, OPENCX_WEBHOOK_HEALTH_DOCUMENTS, parseConfig, readConfigFields } from '../common/config';
+import {
+  type BridgeConfig,
+  CONFIG_DOCUMENT,
+  type ConfigDocument,
+  OPENCX_WEBHOOK_HEALTH_DOCUMENTS,
+  parseConfig,
+  readConfigFields,
+} from '../common/config';
 import { currentObjects, earlierLocationsOf, locationOf, type ShardedObjects } from '../common/shards';
 import type { CreatedMapItem, MapItem, SyncApi } from '../common/twilio';
-import { configToRecord, type ConversationRecord, type Handback, isStaleClaim, type PendingHandoff } from './conversation-record';
+import {
+  configToRecord,
+  type ConversationRecord,
+  type Handback,
+  isStaleClaim,
+  type PendingHandoff,
+} from './conversation-record';
 import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, messageClaimKey } from './dedup';
 import type { KnownRecord } from './deps';
 import { INSIGHT_MAPS, INSIGHT_TTL_SECONDS, type InsightEvent } from './insights';
@@ -20,7 +33,9 @@ export const SESSION_MAPS: ShardedObjects = { base: 'opencx_sessions', count: 16
 /** One-shot claims: customer messages, AI answers, handoff notes. */
 export const CLAIM_MAPS: ShardedObjects = { base: 'opencx_dedup', count: DEDUP_SHARDS, retired: [] };
 /** Every map the bridge writes; the settings save creates them before the first event. */
-export const STATE_MAPS: readonly string[] = [CONVERSATION_MAPS, SESSION_MAPS, CLAIM_MAPS, INSIGHT_MAPS].flatMap(currentObjects);
+export const STATE_MAPS: readonly string[] = [CONVERSATION_MAPS, SESSION_MAPS, CLAIM_MAPS, INSIGHT_MAPS].flatMap(
+  currentObjects,
+);
 /** OpenCX may answer by webhook long after the session was made; the mapping outlives any conversation we hold. */
 const SESSION_TTL_SECONDS = 3 * 24 * 3600;
 
@@ -50,9 +65,12 @@ export class BridgeState {
    * share one read. The webhook URLs carry the config's version (`cv`), so a saved change applies
    * from the next event.
    */
-  async loadConfig(options: { version?: string; fresh?: boolean; now?: number } = {}): Promise<BridgeConfig | undefined> {
+  async loadConfig(
+    options: { version?: string; fresh?: boolean; now?: number } = {},
+  ): Promise<BridgeConfig | undefined> {
     const now = options.now ?? Date.now();
-    const named = (config: BridgeConfig | undefined): boolean => options.version === undefined || options.version === config?.configVersion;
+    const named = (config: BridgeConfig | undefined): boolean =>
+      options.version === undefined || options.version === config?.configVersion;
     const cached = configCache?.serviceSid === this.syncServiceSid ? configCache : undefined;
     if (cached && !options.fresh && now - cached.at < CONFIG_CACHE_MS && named(cached.config)) return cached.config;
     // A read in progress started after the cache was filled, so it is at least as new as the cache.
@@ -62,7 +80,8 @@ export class BridgeState {
       if (named(config)) return config;
     }
     // The event names another version than the shared read found: one newer read, shared too.
-    const newer = configRead?.serviceSid === this.syncServiceSid && configRead.read !== inProgress ? configRead.read : undefined;
+    const newer =
+      configRead?.serviceSid === this.syncServiceSid && configRead.read !== inProgress ? configRead.read : undefined;
     return newer ?? this.readConfig(now);
   }
 
@@ -97,7 +116,11 @@ export class BridgeState {
    * Written with If-Match over a concurrent save, never replacing it.
    */
   async recordCreatedAiQueue(queueSid: string): Promise<void> {
-    const recorded = await this.changeConfig((data) => ({ ...data, aiQueueSid: data.aiQueueSid ?? queueSid, aiQueueCreatedSid: queueSid }));
+    const recorded = await this.changeConfig((data) => ({
+      ...data,
+      aiQueueSid: data.aiQueueSid ?? queueSid,
+      aiQueueCreatedSid: queueSid,
+    }));
     if (!recorded) throw new Error(`the settings kept changing: AI queue ${queueSid} was created but not recorded`);
   }
 
@@ -108,7 +131,8 @@ export class BridgeState {
       ...(aiQueueCreatedSid === queueSid ? {} : { aiQueueCreatedSid }),
       ...(aiQueueSid === queueSid ? {} : { aiQueueSid }),
     }));
-    if (!forgotten) throw new Error(`the settings kept changing: AI queue ${queueSid} was deleted but the settings still name it`);
+    if (!forgotten)
+      throw new Error(`the settings kept changing: AI queue ${queueSid} was deleted but the settings still name it`);
   }
 
   /** An If-Match change of the saved settings, never replacing a concurrent save; false when it kept losing. */
@@ -116,7 +140,9 @@ export class BridgeState {
     for (let attempt = 0; attempt < 3; attempt++) {
       const document = await this.sync.fetchDocument<Record<string, unknown>>(this.syncServiceSid, CONFIG_DOCUMENT);
       if (!document) return true;
-      if (await this.sync.updateDocument(this.syncServiceSid, CONFIG_DOCUMENT, change(document.data), document.revision)) {
+      if (
+        await this.sync.updateDocument(this.syncServiceSid, CONFIG_DOCUMENT, change(document.data), document.revision)
+      ) {
         forgetCachedConfig();
         return true;
       }
@@ -145,7 +171,10 @@ export class BridgeState {
     return undefined;
   }
 
-  private async fetchRecord(conversationSid: string, locations?: string[]): Promise<MapItem<ConversationRecord> | undefined> {
+  private async fetchRecord(
+    conversationSid: string,
+    locations?: string[],
+  ): Promise<MapItem<ConversationRecord> | undefined> {
     const found = await this.fetchItem<ConversationRecord>(CONVERSATION_MAPS, conversationSid, locations);
     if (found) this.located.set(conversationSid, found.map);
     return found?.item;
@@ -165,7 +194,10 @@ export class BridgeState {
    * a second create of the same key), so exactly one OpenCX session is created.
    * A stale claim (its Function died before creating the session) is taken over.
    */
-  async claim(conversationSid: string, record: ConversationRecord): Promise<{ claimed: boolean; existing?: ConversationRecord; record?: ConversationRecord }> {
+  async claim(
+    conversationSid: string,
+    record: ConversationRecord,
+  ): Promise<{ claimed: boolean; existing?: ConversationRecord; record?: ConversationRecord }> {
     const map = locationOf(CONVERSATION_MAPS, conversationSid);
     // A record kept under a retired layout is the conversation's claim.
     const retired = await this.fetchRecord(conversationSid, earlierLocationsOf(CONVERSATION_MAPS, conversationSid));
@@ -182,7 +214,13 @@ export class BridgeState {
     if (isStaleClaim(existing.data, record.claimedAt)) {
       // A resume cut short keeps its handback, so the engage that takes over still says it to the AI.
       const takeover = existing.data.handback ? { ...record, handback: existing.data.handback } : record;
-      const taken = await this.sync.updateMapItem(this.syncServiceSid, this.recordMap(conversationSid), conversationSid, takeover, existing.revision);
+      const taken = await this.sync.updateMapItem(
+        this.syncServiceSid,
+        this.recordMap(conversationSid),
+        conversationSid,
+        takeover,
+        existing.revision,
+      );
       if (taken) return { claimed: true, record: takeover };
     }
     return { claimed: false, existing: existing.data };
@@ -204,7 +242,13 @@ export class BridgeState {
       if (!item) return undefined;
       const next = change(item.data);
       if (!next) return undefined;
-      const revision = await this.sync.updateMapItem(this.syncServiceSid, this.recordMap(conversationSid), conversationSid, next, item.revision);
+      const revision = await this.sync.updateMapItem(
+        this.syncServiceSid,
+        this.recordMap(conversationSid),
+        conversationSid,
+        next,
+        item.revision,
+      );
       if (revision) return { record: next, revision };
       item = undefined;
     }
@@ -220,7 +264,13 @@ export class BridgeState {
     const recorded = configToRecord(config);
     if (!recorded || !known.revision) return known;
     const record = { ...known.record, config: recorded };
-    const revision = await this.sync.updateMapItem(this.syncServiceSid, this.recordMap(conversationSid), conversationSid, record, known.revision);
+    const revision = await this.sync.updateMapItem(
+      this.syncServiceSid,
+      this.recordMap(conversationSid),
+      conversationSid,
+      record,
+      known.revision,
+    );
     return revision ? { record, revision } : { record: known.record, revision: '' };
   }
 
@@ -229,7 +279,11 @@ export class BridgeState {
    * of two concurrent handoffs (or a handoff racing a human's accept) exactly one goes ahead.
    * One Sync call when `known` is current. Undefined when the AI no longer held it.
    */
-  async beginHandoff(conversationSid: string, handoff: PendingHandoff, known?: KnownRecord): Promise<ConversationRecord | undefined> {
+  async beginHandoff(
+    conversationSid: string,
+    handoff: PendingHandoff,
+    known?: KnownRecord,
+  ): Promise<ConversationRecord | undefined> {
     let landed: ConversationRecord | undefined;
     const moved = await this.update(
       conversationSid,
@@ -247,13 +301,18 @@ export class BridgeState {
    * Moves the conversation from humans to 'handback', recording it, only if humans still hold it: of
    * two concurrent handbacks exactly one goes ahead. Undefined when it was not theirs any more.
    */
-  async beginHandback(conversationSid: string, handback: Handback, known?: KnownRecord): Promise<KnownRecord | undefined> {
+  async beginHandback(
+    conversationSid: string,
+    handback: Handback,
+    known?: KnownRecord,
+  ): Promise<KnownRecord | undefined> {
     let landed: KnownRecord | undefined;
     const moved = await this.update(
       conversationSid,
       (r) => {
         // Our own write whose answer was lost.
-        if (r.phase === 'handback' && r.handback?.at === handback.at && r.handback.agentSid === handback.agentSid) landed = { record: r, revision: '' };
+        if (r.phase === 'handback' && r.handback?.at === handback.at && r.handback.agentSid === handback.agentSid)
+          landed = { record: r, revision: '' };
         return r.phase === 'human' || r.phase === 'handoff' ? { ...r, phase: 'handback', handback } : undefined;
       },
       known,
@@ -319,13 +378,22 @@ export class BridgeState {
 
   /** Clears the record wherever a layout may have put it. */
   async forget(conversationSid: string): Promise<void> {
-    const locations = [locationOf(CONVERSATION_MAPS, conversationSid), ...earlierLocationsOf(CONVERSATION_MAPS, conversationSid)];
+    const locations = [
+      locationOf(CONVERSATION_MAPS, conversationSid),
+      ...earlierLocationsOf(CONVERSATION_MAPS, conversationSid),
+    ];
     await Promise.all(locations.map((map) => this.sync.deleteMapItem(this.syncServiceSid, map, conversationSid)));
   }
 
   /** The Flex conversation an OpenCX session answers in (for OpenCX's webhooks). */
   async rememberSession(sessionId: string, conversationSid: string): Promise<void> {
-    await this.sync.createMapItem(this.syncServiceSid, locationOf(SESSION_MAPS, sessionId), sessionId, { conversationSid }, SESSION_TTL_SECONDS);
+    await this.sync.createMapItem(
+      this.syncServiceSid,
+      locationOf(SESSION_MAPS, sessionId),
+      sessionId,
+      { conversationSid },
+      SESSION_TTL_SECONDS,
+    );
   }
 
   async conversationOfSession(sessionId: string): Promise<string | undefined> {
@@ -339,7 +407,8 @@ export class BridgeState {
    */
   async claimOnce(key: string): Promise<boolean> {
     // While a retired layout is listed, a claim made under it still counts.
-    if (CLAIM_MAPS.retired.length && (await this.fetchItem(CLAIM_MAPS, key, earlierLocationsOf(CLAIM_MAPS, key)))) return false;
+    if (CLAIM_MAPS.retired.length && (await this.fetchItem(CLAIM_MAPS, key, earlierLocationsOf(CLAIM_MAPS, key))))
+      return false;
     const map = locationOf(CLAIM_MAPS, key);
     const claim = { at: new Date().toISOString(), by: randomUUID() };
     const created = await this.sync.createMapItem(this.syncServiceSid, map, key, claim, DEDUP_TTL_SECONDS);

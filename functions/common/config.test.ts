@@ -67,10 +67,9 @@ describe('parseConfig', () => {
   });
 
   it("reads the organisation's further API keys, trimmed, dropping blanks; a single-key config has none", () => {
-    expect(parseConfig(stored({ opencxExtraTokens: [' ocx_live_two ', '', 7, 'ocx_live_three'] }))?.opencxExtraTokens).toEqual([
-      'ocx_live_two',
-      'ocx_live_three',
-    ]);
+    expect(
+      parseConfig(stored({ opencxExtraTokens: [' ocx_live_two ', '', 7, 'ocx_live_three'] }))?.opencxExtraTokens,
+    ).toEqual(['ocx_live_two', 'ocx_live_three']);
     expect(parseConfig(stored({ opencxExtraTokens: [] }))).not.toHaveProperty('opencxExtraTokens');
     expect(parseConfig(stored({ opencxExtraTokens: 'ocx_live_two' }))).not.toHaveProperty('opencxExtraTokens');
   });
@@ -90,18 +89,29 @@ describe('parseConfig', () => {
   });
 
   it('keeps only the translations whose note is text', () => {
-    expect(parseConfig(stored({ customerHandoffNoteTranslations: { es: 'Hola', fr: 3, de: null } }))?.customerHandoffNoteTranslations).toEqual({ es: 'Hola' });
+    expect(
+      parseConfig(stored({ customerHandoffNoteTranslations: { es: 'Hola', fr: 3, de: null } }))
+        ?.customerHandoffNoteTranslations,
+    ).toEqual({ es: 'Hola' });
     for (const value of ['{"es":"Hola"}', ['Hola'], null]) {
-      expect(parseConfig(stored({ customerHandoffNoteTranslations: value }))?.customerHandoffNoteTranslations).toEqual({});
+      expect(parseConfig(stored({ customerHandoffNoteTranslations: value }))?.customerHandoffNoteTranslations).toEqual(
+        {},
+      );
     }
   });
 
   it('keeps the optional author name and AI queue, trimmed', () => {
-    expect(parseConfig(stored({ aiAuthorName: ' Acme Bot ', aiQueueSid: ' WQ1 ' }))).toMatchObject({ aiAuthorName: 'Acme Bot', aiQueueSid: 'WQ1' });
+    expect(parseConfig(stored({ aiAuthorName: ' Acme Bot ', aiQueueSid: ' WQ1 ' }))).toMatchObject({
+      aiAuthorName: 'Acme Bot',
+      aiQueueSid: 'WQ1',
+    });
   });
 
   it('trims the required fields', () => {
-    expect(parseConfig(stored({ opencxToken: '  ocx_live_abc\n', workspaceSid: ' WS1 ' }))).toMatchObject({ opencxToken: 'ocx_live_abc', workspaceSid: 'WS1' });
+    expect(parseConfig(stored({ opencxToken: '  ocx_live_abc\n', workspaceSid: ' WS1 ' }))).toMatchObject({
+      opencxToken: 'ocx_live_abc',
+      workspaceSid: 'WS1',
+    });
   });
 
   it('falls back to the default author name when it is blank or not a string', () => {
@@ -109,12 +119,15 @@ describe('parseConfig', () => {
     expect(parseConfig(stored({ aiAuthorName: 5 }))?.aiAuthorName).toBe('AI Support Agent');
   });
 
-  it.each(['opencxToken', 'workspaceSid', 'aiWorkerSid', 'conversationsServiceSid'])('is undefined without %s (missing, blank or not a string)', (field) => {
-    const { [field]: _removed, ...missing } = stored();
-    expect(parseConfig(missing)).toBeUndefined();
-    expect(parseConfig(stored({ [field]: '  ' }))).toBeUndefined();
-    expect(parseConfig(stored({ [field]: 123 }))).toBeUndefined();
-  });
+  it.each(['opencxToken', 'workspaceSid', 'aiWorkerSid', 'conversationsServiceSid'])(
+    'is undefined without %s (missing, blank or not a string)',
+    (field) => {
+      const { [field]: _removed, ...missing } = stored();
+      expect(parseConfig(missing)).toBeUndefined();
+      expect(parseConfig(stored({ [field]: '  ' }))).toBeUndefined();
+      expect(parseConfig(stored({ [field]: 123 }))).toBeUndefined();
+    },
+  );
 
   it.each([undefined, null, 'opencx', 42, true])('is undefined for a document that is not an object: %j', (data) => {
     expect(parseConfig(data)).toBeUndefined();
@@ -174,22 +187,46 @@ describe('config versions on webhook URLs', () => {
 
 describe('readWebhookHealth', () => {
   it('reads the last verified OpenCX delivery', () => {
-    expect(readWebhookHealth({ lastVerifiedAt: '2026-12-02T03:00:00.000Z', lastEvent: 'conversation.ai_response' })).toEqual({
+    expect(
+      readWebhookHealth({ lastVerifiedAt: '2026-12-02T03:00:00.000Z', lastEvent: 'conversation.ai_response' }),
+    ).toEqual({
       lastVerifiedAt: '2026-12-02T03:00:00.000Z',
       lastEvent: 'conversation.ai_response',
     });
   });
 
-  it.each([undefined, {}, { lastVerifiedAt: 'yesterday', lastEvent: 'x' }, { lastVerifiedAt: 5 }])('is undefined for %j', (data) => {
-    expect(readWebhookHealth(data)).toBeUndefined();
-  });
+  it.each([undefined, {}, { lastVerifiedAt: 'yesterday', lastEvent: 'x' }, { lastVerifiedAt: 5 }])(
+    'is undefined for %j',
+    (data) => {
+      expect(readWebhookHealth(data)).toBeUndefined();
+    },
+  );
 });
 
 describe('the AI worker pool', () => {
   it('reads a pool and its draining workers; the first pool worker is aiWorkerSid', () => {
-    const config = parseConfig(stored({ aiWorkerSid: 'WK1', aiWorkerSids: ['WK2', 'WK3'], aiDrainingWorkerSids: ['WK4'], aiPeakConversations: 100 }))!;
-    expect(config).toMatchObject({ aiWorkerSid: 'WK2', aiWorkerSids: ['WK2', 'WK3'], aiDrainingWorkerSids: ['WK4'], aiPeakConversations: 100 });
-    expect(['WK1', 'WK2', 'WK3', 'WK4', 'WK5', undefined].map((sid) => isAiPoolWorker(config, sid))).toEqual([false, true, true, true, false, false]);
+    const config = parseConfig(
+      stored({
+        aiWorkerSid: 'WK1',
+        aiWorkerSids: ['WK2', 'WK3'],
+        aiDrainingWorkerSids: ['WK4'],
+        aiPeakConversations: 100,
+      }),
+    )!;
+    expect(config).toMatchObject({
+      aiWorkerSid: 'WK2',
+      aiWorkerSids: ['WK2', 'WK3'],
+      aiDrainingWorkerSids: ['WK4'],
+      aiPeakConversations: 100,
+    });
+    expect(['WK1', 'WK2', 'WK3', 'WK4', 'WK5', undefined].map((sid) => isAiPoolWorker(config, sid))).toEqual([
+      false,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 
   it('reads settings saved before the pool (one aiWorkerSid) as a pool of that worker', () => {
@@ -201,8 +238,14 @@ describe('the AI worker pool', () => {
 
   it('is unconfigured without any AI worker; ignores a bad pool list and an out-of-range peak', () => {
     expect(parseConfig(stored({ aiWorkerSid: undefined, aiWorkerSids: [] }))).toBeUndefined();
-    expect(parseConfig(stored({ aiWorkerSid: undefined, aiWorkerSids: ['WK7', 3, ' '] }))).toMatchObject({ aiWorkerSid: 'WK7', aiWorkerSids: ['WK7'] });
-    expect(parseConfig(stored({ aiWorkerSids: 'WK2', aiPeakConversations: 1001 }))).toMatchObject({ aiWorkerSids: ['WK1'], aiPeakConversations: 50 });
+    expect(parseConfig(stored({ aiWorkerSid: undefined, aiWorkerSids: ['WK7', 3, ' '] }))).toMatchObject({
+      aiWorkerSid: 'WK7',
+      aiWorkerSids: ['WK7'],
+    });
+    expect(parseConfig(stored({ aiWorkerSids: 'WK2', aiPeakConversations: 1001 }))).toMatchObject({
+      aiWorkerSids: ['WK1'],
+      aiPeakConversations: 50,
+    });
     expect(parseConfig(stored({ aiPeakConversations: 2.5 }))!.aiPeakConversations).toBe(50);
   });
 

@@ -66,13 +66,21 @@ export interface ConfigDocument extends BridgeConfig {
 }
 
 const isPeak = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isInteger(value) && value >= AI_PEAK_CONVERSATIONS.min && value <= AI_PEAK_CONVERSATIONS.max;
+  typeof value === 'number' &&
+  Number.isInteger(value) &&
+  value >= AI_PEAK_CONVERSATIONS.min &&
+  value <= AI_PEAK_CONVERSATIONS.max;
 
 const sidList = (value: unknown): string[] | undefined =>
-  Array.isArray(value) ? value.filter((sid): sid is string => typeof sid === 'string' && sid.trim() !== '').map((sid) => sid.trim()) : undefined;
+  Array.isArray(value)
+    ? value.filter((sid): sid is string => typeof sid === 'string' && sid.trim() !== '').map((sid) => sid.trim())
+    : undefined;
 
 const isTimeout = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isInteger(value) && value >= AI_ANSWER_TIMEOUT_SECONDS.min && value <= AI_ANSWER_TIMEOUT_SECONDS.max;
+  typeof value === 'number' &&
+  Number.isInteger(value) &&
+  value >= AI_ANSWER_TIMEOUT_SECONDS.min &&
+  value <= AI_ANSWER_TIMEOUT_SECONDS.max;
 
 /**
  * Every usable field of a stored document, whether or not the whole is complete: non-blank strings
@@ -118,7 +126,9 @@ function readTokens(value: unknown): string[] | undefined {
 
 function readTranslations(value: unknown): Record<string, string> | undefined {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const entries = Object.entries(value).flatMap(([tag, note]) => (typeof note === 'string' ? [[tag, note.trim()] as const] : []));
+  const entries = Object.entries(value).flatMap(([tag, note]) =>
+    typeof note === 'string' ? [[tag, note.trim()] as const] : [],
+  );
   return Object.fromEntries(entries);
 }
 
@@ -127,7 +137,11 @@ export function parseConfig(data: unknown): BridgeConfig | undefined {
   const fields = readConfigFields(data);
   const { opencxToken, workspaceSid, conversationsServiceSid } = fields;
   // Settings saved before the pool hold one `aiWorkerSid`.
-  const aiWorkerSids = fields.aiWorkerSids?.length ? fields.aiWorkerSids : fields.aiWorkerSid ? [fields.aiWorkerSid] : [];
+  const aiWorkerSids = fields.aiWorkerSids?.length
+    ? fields.aiWorkerSids
+    : fields.aiWorkerSid
+      ? [fields.aiWorkerSid]
+      : [];
   if (!opencxToken || !workspaceSid || aiWorkerSids.length === 0 || !conversationsServiceSid) return undefined;
   return {
     opencxToken,
@@ -156,8 +170,12 @@ export const aiPoolOf = (config: Pick<BridgeConfig, 'aiWorkerSid' | 'aiWorkerSid
   config.aiWorkerSids?.length ? config.aiWorkerSids : [config.aiWorkerSid];
 
 /** A worker of the AI pool, draining ones included: a reservation for it is the AI's. */
-export const isAiPoolWorker = (config: Pick<BridgeConfig, 'aiWorkerSid' | 'aiWorkerSids' | 'aiDrainingWorkerSids'>, workerSid: string | undefined): boolean =>
-  workerSid !== undefined && (aiPoolOf(config).includes(workerSid) || (config.aiDrainingWorkerSids ?? []).includes(workerSid));
+export const isAiPoolWorker = (
+  config: Pick<BridgeConfig, 'aiWorkerSid' | 'aiWorkerSids' | 'aiDrainingWorkerSids'>,
+  workerSid: string | undefined,
+): boolean =>
+  workerSid !== undefined &&
+  (aiPoolOf(config).includes(workerSid) || (config.aiDrainingWorkerSids ?? []).includes(workerSid));
 
 /** A new config version: time-ordered, unique enough for one account's saves. */
 export function newConfigVersion(now: Date, random: () => number = Math.random): string {
@@ -205,7 +223,11 @@ export const configVersionOf = (url: string): string => splitUrl(url).version;
  * reads them all and takes the newest. Cold containers write on deliveries: eight documents keep
  * that far under Sync's per-object rate.
  */
-export const OPENCX_WEBHOOK_HEALTH_DOCUMENTS: ShardedObjects = { base: 'opencx_webhook_health', count: 8, retired: [1] };
+export const OPENCX_WEBHOOK_HEALTH_DOCUMENTS: ShardedObjects = {
+  base: 'opencx_webhook_health',
+  count: 8,
+  retired: [1],
+};
 
 export interface OpenCxWebhookHealth {
   /** ISO 8601. */

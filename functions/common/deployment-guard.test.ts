@@ -1,4 +1,10 @@
-import { apiUrlVerdict, describeRefused, guardedApiUrl, isTwilioServerlessDomain, RefusedApiUrlError } from './deployment-guard';
+import {
+  apiUrlVerdict,
+  describeRefused,
+  guardedApiUrl,
+  isTwilioServerlessDomain,
+  RefusedApiUrlError,
+} from './deployment-guard';
 
 const DEPLOYED = 'opencx-flex-4821-dev.twil.io';
 
@@ -21,7 +27,11 @@ describe('isTwilioServerlessDomain', () => {
 
 describe('apiUrlVerdict', () => {
   it('uses every URL as set when not deployed (twilio-run, tests)', () => {
-    const verdict = apiUrlVerdict({ DOMAIN_NAME: 'localhost:3000', TWILIO_API_BASE_URL: 'http://127.0.0.1:4010', OPENCX_API_URL: 'http://127.0.0.1:4020' });
+    const verdict = apiUrlVerdict({
+      DOMAIN_NAME: 'localhost:3000',
+      TWILIO_API_BASE_URL: 'http://127.0.0.1:4010',
+      OPENCX_API_URL: 'http://127.0.0.1:4020',
+    });
     expect(verdict).toEqual({ deployed: false, customAllowed: false, unsafe: [], refused: [] });
   });
 
@@ -29,7 +39,11 @@ describe('apiUrlVerdict', () => {
     expect(apiUrlVerdict({ DOMAIN_NAME: DEPLOYED }).refused).toEqual([]);
     expect(apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, TWILIO_API_BASE_URL: '  ', OPENCX_API_URL: '' }).refused).toEqual([]);
     expect(
-      apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, TWILIO_API_BASE_URL: 'https://edge.dublin.twilio.com', OPENCX_API_URL: 'https://api.open.cx/' }).refused,
+      apiUrlVerdict({
+        DOMAIN_NAME: DEPLOYED,
+        TWILIO_API_BASE_URL: 'https://edge.dublin.twilio.com',
+        OPENCX_API_URL: 'https://api.open.cx/',
+      }).refused,
     ).toEqual([]);
     expect(apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, OPENCX_API_URL: 'https://eu.api.open.cx' }).refused).toEqual([]);
   });
@@ -47,19 +61,27 @@ describe('apiUrlVerdict', () => {
         reason: 'not https and not a Twilio host (*.twilio.com)',
         credentials: 'the Twilio credentials',
       },
-      { variable: 'OPENCX_API_URL', origin: 'https://opencx-sim.example.com', reason: 'not an OpenCX host (api.open.cx)', credentials: 'the OpenCX API key' },
+      {
+        variable: 'OPENCX_API_URL',
+        origin: 'https://opencx-sim.example.com',
+        reason: 'not an OpenCX host (api.open.cx)',
+        credentials: 'the OpenCX API key',
+      },
     ]);
     expect(JSON.stringify(verdict)).not.toMatch(/s3cret|key=abc|\/base/);
   });
 
   it('refuses http to the right host, look-alike hosts and unreadable URLs', () => {
-    const refused = (url: string) => apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, OPENCX_API_URL: url }).refused.map((u) => u.reason);
+    const refused = (url: string) =>
+      apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, OPENCX_API_URL: url }).refused.map((u) => u.reason);
     expect(refused('http://api.open.cx')).toEqual(['not https']);
     expect(refused('https://api.open.cx.evil.example')).toEqual(['not an OpenCX host (api.open.cx)']);
     expect(refused('https://notopen.cx')).toEqual(['not an OpenCX host (api.open.cx)']);
     expect(refused('127.0.0.1:4020')).toHaveLength(1);
     expect(refused('not a url')).toEqual(['not a URL']);
-    expect(apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, TWILIO_API_BASE_URL: 'https://twilio.com.evil.example' }).refused).toHaveLength(1);
+    expect(
+      apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, TWILIO_API_BASE_URL: 'https://twilio.com.evil.example' }).refused,
+    ).toHaveLength(1);
   });
 
   it('lets ALLOW_CUSTOM_API_URLS=true through, still telling which URLs are custom', () => {
@@ -77,9 +99,12 @@ describe('apiUrlVerdict', () => {
 
 describe('guardedApiUrl', () => {
   it('gives the URL as set, or undefined for the default', () => {
-    expect(guardedApiUrl({ DOMAIN_NAME: 'localhost:3000', TWILIO_API_BASE_URL: ' http://127.0.0.1:4010 ' }, 'TWILIO_API_BASE_URL')).toBe(
-      'http://127.0.0.1:4010',
-    );
+    expect(
+      guardedApiUrl(
+        { DOMAIN_NAME: 'localhost:3000', TWILIO_API_BASE_URL: ' http://127.0.0.1:4010 ' },
+        'TWILIO_API_BASE_URL',
+      ),
+    ).toBe('http://127.0.0.1:4010');
     expect(guardedApiUrl({ DOMAIN_NAME: DEPLOYED }, 'OPENCX_API_URL')).toBeUndefined();
   });
 
@@ -90,10 +115,17 @@ describe('guardedApiUrl', () => {
   });
 
   it('names every refused URL in what it throws', () => {
-    const settings = { DOMAIN_NAME: DEPLOYED, TWILIO_API_BASE_URL: 'http://127.0.0.1:4010', OPENCX_API_URL: 'http://127.0.0.1:4020' };
+    const settings = {
+      DOMAIN_NAME: DEPLOYED,
+      TWILIO_API_BASE_URL: 'http://127.0.0.1:4010',
+      OPENCX_API_URL: 'http://127.0.0.1:4020',
+    };
     expect(() => guardedApiUrl(settings, 'TWILIO_API_BASE_URL')).toThrow(
       expect.objectContaining({
-        refused: [expect.objectContaining({ variable: 'TWILIO_API_BASE_URL' }), expect.objectContaining({ variable: 'OPENCX_API_URL' })],
+        refused: [
+          expect.objectContaining({ variable: 'TWILIO_API_BASE_URL' }),
+          expect.objectContaining({ variable: 'OPENCX_API_URL' }),
+        ],
       }),
     );
   });
@@ -101,7 +133,9 @@ describe('guardedApiUrl', () => {
 
 describe('describeRefused', () => {
   it('says which variable, where it points, why, and the fix in one line', () => {
-    const line = describeRefused(apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, TWILIO_API_BASE_URL: 'http://127.0.0.1:4010' }).refused);
+    const line = describeRefused(
+      apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, TWILIO_API_BASE_URL: 'http://127.0.0.1:4010' }).refused,
+    );
     expect(line).toBe(
       "TWILIO_API_BASE_URL points to http://127.0.0.1:4010 (not https and not a Twilio host (*.twilio.com)): a deployed Function sends no request there, so the Twilio credentials cannot leak. Remove TWILIO_API_BASE_URL from the Functions' environment and deploy again, or set ALLOW_CUSTOM_API_URLS=true if that URL is meant.",
     );

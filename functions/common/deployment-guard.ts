@@ -17,7 +17,10 @@ export interface ApiUrlSettings {
 
 export type ApiUrlVariable = 'TWILIO_API_BASE_URL' | 'OPENCX_API_URL';
 
-const DESTINATIONS: Record<ApiUrlVariable, { service: string; hosts: string; isOwnHost: (host: string) => boolean; credentials: string }> = {
+const DESTINATIONS: Record<
+  ApiUrlVariable,
+  { service: string; hosts: string; isOwnHost: (host: string) => boolean; credentials: string }
+> = {
   TWILIO_API_BASE_URL: {
     service: 'Twilio',
     hosts: '*.twilio.com',
@@ -71,7 +74,9 @@ export function unsafeApiUrl(variable: ApiUrlVariable, url: string): UnsafeApiUr
   }
   const reasons = [
     ...(parsed.protocol === 'https:' ? [] : ['not https']),
-    ...(destination.isOwnHost(parsed.hostname.toLowerCase()) ? [] : [`not ${article(destination.service)} ${destination.service} host (${destination.hosts})`]),
+    ...(destination.isOwnHost(parsed.hostname.toLowerCase())
+      ? []
+      : [`not ${article(destination.service)} ${destination.service} host (${destination.hosts})`]),
   ];
   if (reasons.length === 0) return undefined;
   return { variable, origin: parsed.origin, reason: reasons.join(' and '), credentials: destination.credentials };

@@ -27,15 +27,25 @@ class ScriptedOpenCx {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      this.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
-      const reply = this.script.shift() ?? { status: 500, body: { statusCode: 500, message: 'unscripted request', error: 'Internal Server Error' } };
+      this.seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      });
+      const reply = this.script.shift() ?? {
+        status: 500,
+        body: { statusCode: 500, message: 'unscripted request', error: 'Internal Server Error' },
+      };
       if (reply === 'hang') return; // never answers: the client must time out
       if (reply === 'stall-body') {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.write('{"id":');
         return;
       }
-      const text = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+      const text =
+        reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
       res.writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers });
       res.end(text);
     });
@@ -87,7 +97,8 @@ beforeEach(async () => {
 });
 afterEach(() => opencx.stop());
 
-const client = (over: Partial<OpenCxClientOptions> = {}) => new OpenCxClient({ token: TOKEN, baseUrl: opencx.url, ...over });
+const client = (over: Partial<OpenCxClientOptions> = {}) =>
+  new OpenCxClient({ token: TOKEN, baseUrl: opencx.url, ...over });
 const budget = (ms = 5000) => new Deadline(ms);
 
 async function failure(promise: Promise<unknown>): Promise<OpenCxError> {
@@ -127,19 +138,41 @@ describe('OpenCxClient requests', () => {
 
   it('creates a session with a JSON body and returns its id', async () => {
     opencx.answers({ status: 201, body: { id: 'session-1' } });
-    const id = await client().createSession({ channel: { type: 'api' }, custom_data: { flex_task_sid: 'WT1', flex_priority: 2 } }, budget());
+    const id = await client().createSession(
+      { channel: { type: 'api' }, custom_data: { flex_task_sid: 'WT1', flex_priority: 2 } },
+      budget(),
+    );
     expect(id).toBe('session-1');
     expect(opencx.seen[0]).toMatchObject({ method: 'POST', url: '/chat/sessions' });
     expect(opencx.seen[0].headers['content-type']).toBe('application/json');
-    expect(opencx.json(0)).toEqual({ channel: { type: 'api' }, custom_data: { flex_task_sid: 'WT1', flex_priority: 2 } });
+    expect(opencx.json(0)).toEqual({
+      channel: { type: 'api' },
+      custom_data: { flex_task_sid: 'WT1', flex_priority: 2 },
+    });
   });
 
   it('sends a contact message and returns what the AI decided', async () => {
     opencx.answers(aiReply('Your order ships today.'));
-    const answer = await client().sendContactMessage('session-1', 'Where is my order?', { flex_conversation_sid: 'CH1' }, budget());
-    expect(answer).toEqual({ reply: 'Your order ships today.', answerId: 'm1', handedOff: false, failed: false, summary: undefined, sentiment: undefined });
+    const answer = await client().sendContactMessage(
+      'session-1',
+      'Where is my order?',
+      { flex_conversation_sid: 'CH1' },
+      budget(),
+    );
+    expect(answer).toEqual({
+      reply: 'Your order ships today.',
+      answerId: 'm1',
+      handedOff: false,
+      failed: false,
+      summary: undefined,
+      sentiment: undefined,
+    });
     expect(opencx.seen[0]).toMatchObject({ method: 'POST', url: '/chat/sessions/session-1/send' });
-    expect(opencx.json(0)).toEqual({ sender: 'contact', message: { type: 'text', text: 'Where is my order?' }, custom_data: { flex_conversation_sid: 'CH1' } });
+    expect(opencx.json(0)).toEqual({
+      sender: 'contact',
+      message: { type: 'text', text: 'Where is my order?' },
+      custom_data: { flex_conversation_sid: 'CH1' },
+    });
   });
 
   it('leaves custom_data out of a contact message when there is none', async () => {
@@ -151,7 +184,11 @@ describe('OpenCxClient requests', () => {
   it('sends an agent note as sender agent, without an agent object (OpenCX wants a numeric id)', async () => {
     opencx.answers({ status: 201, body: { success: true, data: { message: { id: 'm2' } } } });
     await client().sendAgentNote('session-1', 'Alice took over', { flex_agent_sid: 'WK1' }, budget());
-    expect(opencx.json(0)).toEqual({ sender: 'agent', message: { type: 'text', text: 'Alice took over' }, custom_data: { flex_agent_sid: 'WK1' } });
+    expect(opencx.json(0)).toEqual({
+      sender: 'agent',
+      message: { type: 'text', text: 'Alice took over' },
+      custom_data: { flex_agent_sid: 'WK1' },
+    });
   });
 
   it('closes a session with PATCH {status}, accepting an empty 200', async () => {
@@ -167,15 +204,23 @@ describe('OpenCxClient requests', () => {
       created_at: '2026-01-01T00:00:00Z',
       event: { type: 'message', sender: { type, name: type }, content: { type: 'text', text } },
     });
-    opencx.answers({ status: 200, body: { items: [item('contact', 'Hello'), item('ai', 'Where is my order?')], next: 'page-2' } });
+    opencx.answers({
+      status: 200,
+      body: { items: [item('contact', 'Hello'), item('ai', 'Where is my order?')], next: 'page-2' },
+    });
     opencx.answers({ status: 200, body: { items: [item('contact', 'Hi\nWhere is my order?')], next: null } });
     await expect(client().historyHasContactText('session-1', 'Where is my order?', budget())).resolves.toBe(true);
-    expect(opencx.seen.map((seen) => seen.url)).toEqual(['/chat/sessions/session-1/history', '/chat/sessions/session-1/history?cursor=page-2']);
+    expect(opencx.seen.map((seen) => seen.url)).toEqual([
+      '/chat/sessions/session-1/history',
+      '/chat/sessions/session-1/history?cursor=page-2',
+    ]);
 
     opencx.answers({ status: 200, body: { items: [item('ai', 'Where is my order?')], next: null } });
     await expect(client().historyHasContactText('session-1', 'Where is my order?', budget())).resolves.toBe(false);
     opencx.answers({ status: 200, body: { items: [item('contact', 'Hello')], next: 'page-2' } });
-    await expect(client().historyHasContactText('session-1', 'Where is my order?', budget(), 1)).resolves.toBeUndefined();
+    await expect(
+      client().historyHasContactText('session-1', 'Where is my order?', budget(), 1),
+    ).resolves.toBeUndefined();
   });
 
   it('encodes the session id in the path', async () => {
@@ -216,12 +261,15 @@ describe('OpenCxClient failures', () => {
     expect(opencx.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /chat/sessions', 'POST /chat/sessions']);
   });
 
-  it.each([500, 502, 504])('does not retry session creation answered %i (a retry could create a second session)', async (status) => {
-    opencx.answers(error(status, 'down'), { status: 201, body: { id: 'session-2' } });
-    const err = await failure(client().createSession({}, budget()));
-    expect(err.status).toBe(status);
-    expect(opencx.seen).toHaveLength(1);
-  });
+  it.each([500, 502, 504])(
+    'does not retry session creation answered %i (a retry could create a second session)',
+    async (status) => {
+      opencx.answers(error(status, 'down'), { status: 201, body: { id: 'session-2' } });
+      const err = await failure(client().createSession({}, budget()));
+      expect(err.status).toBe(status);
+      expect(opencx.seen).toHaveLength(1);
+    },
+  );
 
   it('does not retry session creation after a timeout', async () => {
     opencx.answers('hang', { status: 201, body: { id: 'session-2' } });
@@ -243,14 +291,20 @@ describe('OpenCxClient failures', () => {
   });
 
   it('honours Retry-After on a 429', async () => {
-    opencx.answers({ ...error(429, 'slow down'), headers: { 'Retry-After': '1' } }, { status: 200, body: { id: 'org-1', name: 'Acme' } });
+    opencx.answers(
+      { ...error(429, 'slow down'), headers: { 'Retry-After': '1' } },
+      { status: 200, body: { id: 'org-1', name: 'Acme' } },
+    );
     await expect(client().getOrg(budget())).resolves.toMatchObject({ id: 'org-1' });
     expect(opencx.seen).toHaveLength(2);
     expect(opencx.seen[1].at - opencx.seen[0].at).toBeGreaterThanOrEqual(950);
   });
 
   it('fails at once when Retry-After is longer than the time left', async () => {
-    opencx.answers({ ...error(429, 'slow down'), headers: { 'Retry-After': '30' } }, { status: 200, body: { id: 'org-1', name: 'Acme' } });
+    opencx.answers(
+      { ...error(429, 'slow down'), headers: { 'Retry-After': '30' } },
+      { status: 200, body: { id: 'org-1', name: 'Acme' } },
+    );
     const started = Date.now();
     const err = await failure(client().getOrg(budget(3000)));
     expect(err.status).toBe(429);
@@ -280,7 +334,9 @@ describe('OpenCxClient failures', () => {
   it('sendContactMessage sends at most its 2 attempts after timeouts, within the deadline', async () => {
     opencx.answers('hang', 'hang', 'hang', 'hang');
     const started = Date.now();
-    const err = await failure(client({ attemptTimeoutMs: 200 }).sendContactMessage('session-1', 'Where is my order?', undefined, budget(5000)));
+    const err = await failure(
+      client({ attemptTimeoutMs: 200 }).sendContactMessage('session-1', 'Where is my order?', undefined, budget(5000)),
+    );
     expect(err.transient).toBe(true);
     expect(opencx.seen.length).toBeLessThanOrEqual(2);
     expect(opencx.seen.every((s) => s.url === '/chat/sessions/session-1/send')).toBe(true);
@@ -307,13 +363,16 @@ describe('OpenCxClient failures', () => {
     [500, 1],
     [503, 2],
     [429, 2],
-  ])('a customer message answered %i is sent %i time(s): only "not processed" statuses are retried', async (status, sends) => {
-    opencx.answers({ status, body: { statusCode: status, message: 'x', error: 'x' } }, aiReply('second answer'));
-    await client()
-      .sendContactMessage('session-1', 'Hello', undefined, budget(5000))
-      .catch(() => undefined);
-    expect(opencx.seen.filter((s) => s.url.endsWith('/send'))).toHaveLength(sends);
-  });
+  ])(
+    'a customer message answered %i is sent %i time(s): only "not processed" statuses are retried',
+    async (status, sends) => {
+      opencx.answers({ status, body: { statusCode: status, message: 'x', error: 'x' } }, aiReply('second answer'));
+      await client()
+        .sendContactMessage('session-1', 'Hello', undefined, budget(5000))
+        .catch(() => undefined);
+      expect(opencx.seen.filter((s) => s.url.endsWith('/send'))).toHaveLength(sends);
+    },
+  );
 
   it('a timeout while reading the answer body is a transient OpenCxError and is retried', async () => {
     // The body read is outside the try/catch that wraps fetch errors, so the timeout is neither
@@ -323,7 +382,9 @@ describe('OpenCxClient failures', () => {
       .getOrg(budget(5000))
       .then(
         (org) => ({ org }),
-        (caught: unknown) => ({ caught: `${(caught as Error).constructor.name} ${(caught as Error).name}: ${(caught as Error).message}` }),
+        (caught: unknown) => ({
+          caught: `${(caught as Error).constructor.name} ${(caught as Error).name}: ${(caught as Error).message}`,
+        }),
       );
     expect(outcome).toEqual({ org: { id: 'org-1', name: 'Acme' } });
   });
@@ -352,17 +413,25 @@ describe('OpenCxClient failures', () => {
     opencx.answers(error(500, 'boom'), error(500, 'boom'), error(500, 'boom'));
     expectNoToken(await failure(client().getOrg(budget())));
     opencx.answers('hang', 'hang');
-    expectNoToken(await failure(client({ attemptTimeoutMs: 100 }).sendContactMessage('s', 'hi', undefined, budget(1000))));
+    expectNoToken(
+      await failure(client({ attemptTimeoutMs: 100 }).sendContactMessage('s', 'hi', undefined, budget(1000))),
+    );
   });
 });
 
 describe("OpenCX's rate limit", () => {
   const SPARE = 'ocx_live_SPARE_9876543210';
   const org = { status: 200, body: { id: 'org-1', name: 'Acme' } };
-  const limited = (retryAfter: string) => ({ ...error(429, 'ThrottlerException: Too Many Requests'), headers: { 'Retry-After': retryAfter } });
-  const keyOf = (seen: { headers: http.IncomingHttpHeaders }) => String(seen.headers.authorization).replace('Bearer ', '');
+  const limited = (retryAfter: string) => ({
+    ...error(429, 'ThrottlerException: Too Many Requests'),
+    headers: { 'Retry-After': retryAfter },
+  });
+  const keyOf = (seen: { headers: http.IncomingHttpHeaders }) =>
+    String(seen.headers.authorization).replace('Bearer ', '');
   /** A conversation whose own key is the first of [TOKEN, SPARE]. */
-  const onFirstKey = Array.from({ length: 50 }, (_, i) => `CH${i}`).find((sid) => keysInOrder([TOKEN, SPARE], sid)[0] === TOKEN)!;
+  const onFirstKey = Array.from({ length: 50 }, (_, i) => `CH${i}`).find(
+    (sid) => keysInOrder([TOKEN, SPARE], sid)[0] === TOKEN,
+  )!;
 
   it('reads Retry-After given as an HTTP date, and fails at once when it is beyond the time left', async () => {
     opencx.answers(limited(new Date(Date.now() + 30_000).toUTCString()), org);
@@ -384,7 +453,12 @@ describe("OpenCX's rate limit", () => {
   it("tries the organisation's next key at once on a 429, without waiting", async () => {
     opencx.answers(limited('40'), aiReply('answered on the spare key'));
     const started = Date.now();
-    const answer = await client({ extraTokens: [SPARE], affinity: onFirstKey }).sendContactMessage('session-1', 'Hello', undefined, budget(2500));
+    const answer = await client({ extraTokens: [SPARE], affinity: onFirstKey }).sendContactMessage(
+      'session-1',
+      'Hello',
+      undefined,
+      budget(2500),
+    );
     expect(answer.reply).toBe('answered on the spare key');
     expect(opencx.seen.map(keyOf)).toEqual([TOKEN, SPARE]);
     expect(Date.now() - started).toBeLessThan(1000);
@@ -392,7 +466,9 @@ describe("OpenCX's rate limit", () => {
 
   it('tries the next key when OpenCX refuses one (revoked), and reports the 429 that asks for the shortest wait when every key is over', async () => {
     opencx.answers(error(401, 'Invalid API key'), org);
-    await expect(client({ extraTokens: [SPARE], affinity: onFirstKey }).getOrg(budget())).resolves.toMatchObject({ id: 'org-1' });
+    await expect(client({ extraTokens: [SPARE], affinity: onFirstKey }).getOrg(budget())).resolves.toMatchObject({
+      id: 'org-1',
+    });
 
     opencx.answers(limited('50'), limited('20'));
     const err = await failure(client({ extraTokens: [SPARE], affinity: onFirstKey }).createSession({}, budget(3000)));
@@ -414,7 +490,11 @@ describe("OpenCX's rate limit", () => {
   it('tells onResponse each answer by key id (never the key), a missing answer as undefined', async () => {
     const seen: [string, number | undefined][] = [];
     opencx.answers(limited('40'), org);
-    await client({ extraTokens: [SPARE], affinity: onFirstKey, onResponse: (id, status) => seen.push([id, status]) }).getOrg(budget());
+    await client({
+      extraTokens: [SPARE],
+      affinity: onFirstKey,
+      onResponse: (id, status) => seen.push([id, status]),
+    }).getOrg(budget());
     expect(seen).toEqual([
       [keyId(TOKEN), 429],
       [keyId(SPARE), 200],
@@ -425,10 +505,17 @@ describe("OpenCX's rate limit", () => {
 
 describe('toAiAnswer', () => {
   const wrapped = (data: Record<string, unknown>) => ({ success: true, data });
-  const autopilot = (content: unknown, error = false) => ({ type: 'text', value: { error, content }, id: 'm1', mightSolveUserIssue: true });
+  const autopilot = (content: unknown, error = false) => ({
+    type: 'text',
+    value: { error, content },
+    id: 'm1',
+    mightSolveUserIssue: true,
+  });
 
   it('reads a reply from the current {success, data} answer', () => {
-    expect(toAiAnswer(wrapped({ success: true, autopilotResponse: autopilot('Hello!'), sessionIsHandedOff: false }))).toEqual({
+    expect(
+      toAiAnswer(wrapped({ success: true, autopilotResponse: autopilot('Hello!'), sessionIsHandedOff: false })),
+    ).toEqual({
       reply: 'Hello!',
       answerId: 'm1',
       handedOff: false,
@@ -439,16 +526,38 @@ describe('toAiAnswer', () => {
   });
 
   it('reads a reply from an older unwrapped answer', () => {
-    expect(toAiAnswer({ success: true, autopilotResponse: autopilot('Hello!'), sessionIsHandedOff: false })).toMatchObject({ reply: 'Hello!', failed: false });
+    expect(
+      toAiAnswer({ success: true, autopilotResponse: autopilot('Hello!'), sessionIsHandedOff: false }),
+    ).toMatchObject({ reply: 'Hello!', failed: false });
   });
 
   it('reads a handoff with its summary and sentiment, not failed even without a reply', () => {
-    const answer = toAiAnswer(wrapped({ success: true, sessionIsHandedOff: true, resolveArgs: { summary: 'Refund dispute', sentiment: 'angry' } }));
-    expect(answer).toEqual({ reply: undefined, handedOff: true, summary: 'Refund dispute', sentiment: 'angry', failed: false });
+    const answer = toAiAnswer(
+      wrapped({
+        success: true,
+        sessionIsHandedOff: true,
+        resolveArgs: { summary: 'Refund dispute', sentiment: 'angry' },
+      }),
+    );
+    expect(answer).toEqual({
+      reply: undefined,
+      handedOff: true,
+      summary: 'Refund dispute',
+      sentiment: 'angry',
+      failed: false,
+    });
   });
 
   it('keeps the farewell reply of a handoff', () => {
-    expect(toAiAnswer(wrapped({ success: true, autopilotResponse: autopilot('A human will be with you shortly.'), sessionIsHandedOff: true }))).toMatchObject({
+    expect(
+      toAiAnswer(
+        wrapped({
+          success: true,
+          autopilotResponse: autopilot('A human will be with you shortly.'),
+          sessionIsHandedOff: true,
+        }),
+      ),
+    ).toMatchObject({
       reply: 'A human will be with you shortly.',
       handedOff: true,
       failed: false,
@@ -456,15 +565,22 @@ describe('toAiAnswer', () => {
   });
 
   it('only sessionIsHandedOff === true is a handoff', () => {
-    expect(toAiAnswer(wrapped({ success: true, autopilotResponse: autopilot('Hi'), sessionIsHandedOff: 'true' })).handedOff).toBe(false);
+    expect(
+      toAiAnswer(wrapped({ success: true, autopilotResponse: autopilot('Hi'), sessionIsHandedOff: 'true' })).handedOff,
+    ).toBe(false);
   });
 
   it('is failed when OpenCX says success: false', () => {
-    expect(toAiAnswer(wrapped({ success: false, code: 'rate_limited', autopilotResponse: autopilot('Hi') }))).toMatchObject({ failed: true, handedOff: false });
+    expect(
+      toAiAnswer(wrapped({ success: false, code: 'rate_limited', autopilotResponse: autopilot('Hi') })),
+    ).toMatchObject({ failed: true, handedOff: false });
   });
 
   it('is failed, with no reply, when the autopilot value is an error', () => {
-    expect(toAiAnswer(wrapped({ success: true, autopilotResponse: autopilot('LLM error text', true) }))).toMatchObject({ reply: undefined, failed: true });
+    expect(toAiAnswer(wrapped({ success: true, autopilotResponse: autopilot('LLM error text', true) }))).toMatchObject({
+      reply: undefined,
+      failed: true,
+    });
   });
 
   it.each<[string, unknown]>([
@@ -473,7 +589,9 @@ describe('toAiAnswer', () => {
     ['not a string', { text: 'Hi' }],
     ['missing', undefined],
   ])('is failed when the reply is %s', (_label, content) => {
-    expect(toAiAnswer(wrapped({ success: true, autopilotResponse: autopilot(content), sessionIsHandedOff: false }))).toMatchObject({
+    expect(
+      toAiAnswer(wrapped({ success: true, autopilotResponse: autopilot(content), sessionIsHandedOff: false })),
+    ).toMatchObject({
       reply: undefined,
       failed: true,
     });
@@ -484,7 +602,9 @@ describe('toAiAnswer', () => {
   });
 
   it('ignores resolveArgs fields that are not strings', () => {
-    expect(toAiAnswer(wrapped({ sessionIsHandedOff: true, resolveArgs: { summary: 5, sentiment: null } }))).toMatchObject({
+    expect(
+      toAiAnswer(wrapped({ sessionIsHandedOff: true, resolveArgs: { summary: 5, sentiment: null } })),
+    ).toMatchObject({
       summary: undefined,
       sentiment: undefined,
     });

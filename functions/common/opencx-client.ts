@@ -110,7 +110,9 @@ export class OpenCxClient {
 
   /** Retried only when OpenCX did not process it (429, 503): a lost answer could leave a second session. */
   async createSession(request: CreateSessionRequest, deadline: Deadline): Promise<string> {
-    const created = await this.call<{ id: string }>('POST', '/chat/sessions', request, deadline, 3, { atMostOnce: true });
+    const created = await this.call<{ id: string }>('POST', '/chat/sessions', request, deadline, 3, {
+      atMostOnce: true,
+    });
     return created.id;
   }
 
@@ -126,11 +128,27 @@ export class OpenCxClient {
    * Sends a customer message and returns what the AI decided. Not retried after a timeout:
    * the message may have reached the AI, and a second send would make it answer twice.
    */
-  async sendContactMessage(sessionId: string, text: string, customData: CustomData | undefined, deadline: Deadline): Promise<AiAnswer> {
-    const body = { sender: 'contact', message: { type: 'text', text }, ...(customData ? { custom_data: customData } : {}) };
-    const raw = await this.call<Record<string, unknown>>('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/send`, body, deadline, 2, {
-      atMostOnce: true,
-    });
+  async sendContactMessage(
+    sessionId: string,
+    text: string,
+    customData: CustomData | undefined,
+    deadline: Deadline,
+  ): Promise<AiAnswer> {
+    const body = {
+      sender: 'contact',
+      message: { type: 'text', text },
+      ...(customData ? { custom_data: customData } : {}),
+    };
+    const raw = await this.call<Record<string, unknown>>(
+      'POST',
+      `/chat/sessions/${encodeURIComponent(sessionId)}/send`,
+      body,
+      deadline,
+      2,
+      {
+        atMostOnce: true,
+      },
+    );
     return toAiAnswer(raw);
   }
 
@@ -139,7 +157,12 @@ export class OpenCxClient {
    * carry several of the customer's). Reads at most `maxPages` pages, oldest first; `undefined` when
    * the history is longer than that.
    */
-  async historyHasContactText(sessionId: string, text: string, deadline: Deadline, maxPages = 10): Promise<boolean | undefined> {
+  async historyHasContactText(
+    sessionId: string,
+    text: string,
+    deadline: Deadline,
+    maxPages = 10,
+  ): Promise<boolean | undefined> {
     let cursor: string | null | undefined;
     for (let page = 0; page < maxPages; page += 1) {
       const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
@@ -151,7 +174,10 @@ export class OpenCxClient {
       );
       if (
         (history.items ?? []).some(
-          (item) => item.event?.sender?.type === 'contact' && typeof item.event.content?.text === 'string' && item.event.content.text.includes(text),
+          (item) =>
+            item.event?.sender?.type === 'contact' &&
+            typeof item.event.content?.text === 'string' &&
+            item.event.content.text.includes(text),
         )
       )
         return true;
@@ -165,9 +191,20 @@ export class OpenCxClient {
    * Records data on the session (SIDs, the human agent) as an agent message, without asking the
    * AI anything. No `agent` object: OpenCX wants a numeric agent id, which Flex workers lack.
    */
-  async sendAgentNote(sessionId: string, text: string, customData: CustomData | undefined, deadline: Deadline): Promise<void> {
-    const body = { sender: 'agent', message: { type: 'text', text }, ...(customData ? { custom_data: customData } : {}) };
-    await this.call('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/send`, body, deadline, 2, { atMostOnce: true });
+  async sendAgentNote(
+    sessionId: string,
+    text: string,
+    customData: CustomData | undefined,
+    deadline: Deadline,
+  ): Promise<void> {
+    const body = {
+      sender: 'agent',
+      message: { type: 'text', text },
+      ...(customData ? { custom_data: customData } : {}),
+    };
+    await this.call('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/send`, body, deadline, 2, {
+      atMostOnce: true,
+    });
   }
 
   /**
@@ -175,14 +212,29 @@ export class OpenCxClient {
    * (a timeout, a reset, a gateway's 502/504): only 429 and 503, which mean "not processed",
    * are retried, so the AI never answers one message twice.
    */
-  private async call<T>(method: string, path: string, body: unknown, deadline: Deadline, attempts = 3, policy: { atMostOnce?: boolean } = {}): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    deadline: Deadline,
+    attempts = 3,
+    policy: { atMostOnce?: boolean } = {},
+  ): Promise<T> {
     let refused: OpenCxError | undefined;
     for (const [index, token] of this.tokens.entries()) {
       try {
-        return await this.callWith<T>(token, method, path, body, deadline, attempts, { ...policy, spareKeys: index < this.tokens.length - 1 });
+        return await this.callWith<T>(token, method, path, body, deadline, attempts, {
+          ...policy,
+          spareKeys: index < this.tokens.length - 1,
+        });
       } catch (error) {
         // A key that is over its limit or refused never processed the request: the next key may take it.
-        if (!(error instanceof OpenCxError) || !(error.status === 429 || error.unauthorized) || index === this.tokens.length - 1) throw soonest(refused, error);
+        if (
+          !(error instanceof OpenCxError) ||
+          !(error.status === 429 || error.unauthorized) ||
+          index === this.tokens.length - 1
+        )
+          throw soonest(refused, error);
         refused = soonest(refused, error) as OpenCxError;
       }
     }
@@ -202,7 +254,8 @@ export class OpenCxClient {
     return withRetries(
       async () => {
         const timeout = Math.min(this.options.attemptTimeoutMs ?? 8000, deadline.remaining());
-        if (timeout <= 0) throw new OpenCxError(`no time left for OpenCX ${method} ${path}`, undefined, undefined, true);
+        if (timeout <= 0)
+          throw new OpenCxError(`no time left for OpenCX ${method} ${path}`, undefined, undefined, true);
         let response: Response;
         let text: string;
         try {
@@ -218,7 +271,8 @@ export class OpenCxClient {
           });
           text = await response.text();
         } catch (error) {
-          const reason = (error as Error).name === 'TimeoutError' ? `timed out after ${timeout} ms` : (error as Error).message;
+          const reason =
+            (error as Error).name === 'TimeoutError' ? `timed out after ${timeout} ms` : (error as Error).message;
           const refused = (error as { cause?: { code?: unknown } }).cause?.code === 'ECONNREFUSED';
           this.options.onResponse?.(key, undefined);
           throw new OpenCxError(`OpenCX ${method} ${path} failed: ${reason}`, undefined, undefined, refused);
@@ -234,7 +288,10 @@ export class OpenCxClient {
         try {
           return (text ? JSON.parse(text) : {}) as T;
         } catch {
-          throw new OpenCxError(`OpenCX ${method} ${path} answered ${response.status} with a body that is not JSON`, response.status);
+          throw new OpenCxError(
+            `OpenCX ${method} ${path} answered ${response.status} with a body that is not JSON`,
+            response.status,
+          );
         }
       },
       {
@@ -243,7 +300,11 @@ export class OpenCxClient {
         isTransient: (error) => {
           if (!(error instanceof OpenCxError)) return false;
           // Over the limit: another key, or this one's Retry-After if an attempt still fits after it.
-          if (error.status === 429) return !policy.spareKeys && (error.retryAfterMs === undefined || waitFits(error.retryAfterMs, deadline.remaining()));
+          if (error.status === 429)
+            return (
+              !policy.spareKeys &&
+              (error.retryAfterMs === undefined || waitFits(error.retryAfterMs, deadline.remaining()))
+            );
           return policy.atMostOnce ? error.status === 503 : error.transient;
         },
         retryAfterMs: (error) => (error instanceof OpenCxError ? error.retryAfterMs : undefined),
@@ -274,7 +335,9 @@ function errorMessage(text: string): string {
 /** Accepts both the current `{success, data: {...}}` answer and older unwrapped ones. */
 export function toAiAnswer(raw: Record<string, unknown>): AiAnswer {
   const data = (raw.data && typeof raw.data === 'object' ? raw.data : raw) as Record<string, unknown>;
-  const autopilot = data.autopilotResponse as { id?: unknown; value?: { error?: boolean; content?: unknown } } | undefined;
+  const autopilot = data.autopilotResponse as
+    | { id?: unknown; value?: { error?: boolean; content?: unknown } }
+    | undefined;
   const content = autopilot?.value?.content;
   const reply = typeof content === 'string' && content.trim() && !autopilot?.value?.error ? content : undefined;
   const resolveArgs = (data.resolveArgs ?? {}) as { summary?: unknown; sentiment?: unknown };

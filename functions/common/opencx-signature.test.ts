@@ -1,7 +1,11 @@
 import { signOpencxPayload, verifyOpencxSignature } from './opencx-signature';
 
 const secret = 'whsec_test_secret';
-const rawBody = JSON.stringify({ event: 'conversation.ai_response', organization_id: 'org', data: { conversation_id: 's-1' } });
+const rawBody = JSON.stringify({
+  event: 'conversation.ai_response',
+  organization_id: 'org',
+  data: { conversation_id: 's-1' },
+});
 const now = Date.UTC(2026, 11, 2, 10, 0, 0);
 const ts = Math.floor(now / 1000);
 const signed = (over: Record<string, string> = {}) => ({
@@ -13,15 +17,27 @@ const signed = (over: Record<string, string> = {}) => ({
 
 describe('verifyOpencxSignature', () => {
   test('a delivery signed with the saved secret is accepted, with its delivery id', () => {
-    expect(verifyOpencxSignature({ secret, headers: signed(), rawBody, nowMs: now + 1000 })).toEqual({ ok: true, deliveryId: 'dlv-1', signedAtMs: ts * 1000 });
+    expect(verifyOpencxSignature({ secret, headers: signed(), rawBody, nowMs: now + 1000 })).toEqual({
+      ok: true,
+      deliveryId: 'dlv-1',
+      signedAtMs: ts * 1000,
+    });
   });
 
   test.each([
     ['no secret saved', { secret: undefined }, /no OpenCX webhook signing secret/],
     ['unsigned', { headers: {} }, /unsigned/],
-    ['signed with another secret', { headers: signed({ 'x-opencx-signature': signOpencxPayload('other', rawBody, ts) }) }, /does not match/],
+    [
+      'signed with another secret',
+      { headers: signed({ 'x-opencx-signature': signOpencxPayload('other', rawBody, ts) }) },
+      /does not match/,
+    ],
     ['a tampered body', { rawBody: rawBody.replace('s-1', 's-2') }, /does not match/],
-    ['a timestamp swapped after signing', { headers: signed({ 'x-opencx-timestamp': String(ts + 1) }) }, /does not match/],
+    [
+      'a timestamp swapped after signing',
+      { headers: signed({ 'x-opencx-timestamp': String(ts + 1) }) },
+      /does not match/,
+    ],
     ['stale (6 minutes old)', { nowMs: now + 6 * 60 * 1000 }, /stale/],
     ['from the future', { nowMs: now - 6 * 60 * 1000 }, /stale/],
     ['a malformed timestamp', { headers: signed({ 'x-opencx-timestamp': '1e9' }) }, /malformed/],

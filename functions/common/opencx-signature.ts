@@ -33,11 +33,14 @@ export function verifyOpencxSignature({ secret, headers, rawBody, nowMs }: Signe
   const timestamp = header(headers, OPENCX_TIMESTAMP_HEADER);
   if (!signature || !timestamp) return { ok: false, reason: 'unsigned: no signature or timestamp header' };
   const seconds = Number(timestamp);
-  if (!/^\d{1,12}$/.test(timestamp) || !Number.isSafeInteger(seconds)) return { ok: false, reason: 'malformed timestamp header' };
+  if (!/^\d{1,12}$/.test(timestamp) || !Number.isSafeInteger(seconds))
+    return { ok: false, reason: 'malformed timestamp header' };
   const expected = Buffer.from(signOpencxPayload(secret, rawBody, seconds));
   const given = Buffer.from(signature);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'signature does not match' };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: 'signature does not match' };
   const signedAtMs = seconds * 1000;
-  if (Math.abs(nowMs - signedAtMs) > SIGNATURE_TOLERANCE_MS) return { ok: false, reason: 'stale: signed more than 5 minutes away from now' };
+  if (Math.abs(nowMs - signedAtMs) > SIGNATURE_TOLERANCE_MS)
+    return { ok: false, reason: 'stale: signed more than 5 minutes away from now' };
   return { ok: true, deliveryId: header(headers, OPENCX_DELIVERY_HEADER) ?? signature, signedAtMs };
 }

@@ -20,7 +20,13 @@ function manualClock(start = 1_000_000) {
     waits.push(ms);
     advance(ms);
   };
-  return { now: () => now, advance, sleep, waits, deadline: (budgetMs: number) => new Deadline(budgetMs, () => now, sleep) };
+  return {
+    now: () => now,
+    advance,
+    sleep,
+    waits,
+    deadline: (budgetMs: number) => new Deadline(budgetMs, () => now, sleep),
+  };
 }
 
 const options = (deadline: Deadline, over: Partial<Parameters<typeof withRetries>[1]> = {}) => ({
@@ -118,7 +124,9 @@ describe('withRetries', () => {
       clock.advance(600); // each attempt takes 600 ms of the budget
       throw new Failure(true);
     };
-    await expect(withRetries(operation, options(deadline, { attempts: 5, baseDelayMs: 1 }))).rejects.toBeInstanceOf(Failure);
+    await expect(withRetries(operation, options(deadline, { attempts: 5, baseDelayMs: 1 }))).rejects.toBeInstanceOf(
+      Failure,
+    );
     expect(attempts).toEqual([1, 2]);
   });
 

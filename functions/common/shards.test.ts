@@ -1,4 +1,12 @@
-import { currentObjects, earlierLocationsOf, everyObject, locationOf, shardName, shardOf, type ShardedObjects } from './shards';
+import {
+  currentObjects,
+  earlierLocationsOf,
+  everyObject,
+  locationOf,
+  shardName,
+  shardOf,
+  type ShardedObjects,
+} from './shards';
 
 const keys = Array.from({ length: 2000 }, (_, i) => `CH${String(i).padStart(32, '0')}`);
 

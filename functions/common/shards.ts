@@ -44,6 +44,8 @@ export function currentObjects(objects: ShardedObjects): string[] {
 
 /** Every object that may hold items: the current layout's and the retired layouts'. */
 export function everyObject(objects: ShardedObjects): string[] {
-  const retired = objects.retired.flatMap((count) => Array.from({ length: count }, (_, shard) => shardName(objects.base, count, shard)));
+  const retired = objects.retired.flatMap((count) =>
+    Array.from({ length: count }, (_, shard) => shardName(objects.base, count, shard)),
+  );
   return [...new Set([...currentObjects(objects), ...retired])];
 }

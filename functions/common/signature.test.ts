@@ -10,7 +10,8 @@ const PARAMS = {
   TaskAttributes: '{"conversationSid":"CH1","customer":{"tier":"gold"}}',
 };
 
-const sign = (url: string, params: Record<string, string> = PARAMS, token = AUTH_TOKEN): string => twilio.getExpectedTwilioSignature(token, url, params);
+const sign = (url: string, params: Record<string, string> = PARAMS, token = AUTH_TOKEN): string =>
+  twilio.getExpectedTwilioSignature(token, url, params);
 
 function request(over: Partial<SignedRequest> = {}): SignedRequest {
   return {
@@ -32,7 +33,11 @@ describe('isValidTwilioSignature', () => {
     const url = `https://opencx-bridge-1234-dev.twil.io${PATH}?cv=v2`;
     expect(isValidTwilioSignature(request({ signature: sign(url), params: { ...PARAMS, cv: 'v2' } }))).toBe(true);
     expect(isValidTwilioSignature(request({ signature: sign(url), params: { ...PARAMS, cv: 'v3' } }))).toBe(false);
-    expect(isValidTwilioSignature(request({ signature: sign(`https://opencx-bridge-1234-dev.twil.io${PATH}`), params: { ...PARAMS, cv: 'v2' } }))).toBe(false);
+    expect(
+      isValidTwilioSignature(
+        request({ signature: sign(`https://opencx-bridge-1234-dev.twil.io${PATH}`), params: { ...PARAMS, cv: 'v2' } }),
+      ),
+    ).toBe(false);
   });
 
   it('refuses a missing or empty signature', () => {
@@ -71,14 +76,23 @@ describe('isValidTwilioSignature', () => {
     expect(isValidTwilioSignature(request({ domainName, signature: sign(`http://${domainName}${PATH}`) }))).toBe(false);
   });
 
-  it.each(['localhost:3000', 'localhost', '127.0.0.1:3000'])('accepts an http signature for the local runtime at %s', (domainName) => {
-    expect(isValidTwilioSignature(request({ domainName, signature: sign(`http://${domainName}${PATH}`) }))).toBe(true);
-    expect(isValidTwilioSignature(request({ domainName, signature: sign(`https://${domainName}${PATH}`) }))).toBe(true);
-  });
+  it.each(['localhost:3000', 'localhost', '127.0.0.1:3000'])(
+    'accepts an http signature for the local runtime at %s',
+    (domainName) => {
+      expect(isValidTwilioSignature(request({ domainName, signature: sign(`http://${domainName}${PATH}`) }))).toBe(
+        true,
+      );
+      expect(isValidTwilioSignature(request({ domainName, signature: sign(`https://${domainName}${PATH}`) }))).toBe(
+        true,
+      );
+    },
+  );
 
   it('refuses an http signature for a domain that merely starts with localhost', () => {
     for (const domainName of ['localhost.evil.com', 'evil-localhost', '127.0.0.1.nip.io']) {
-      expect(isValidTwilioSignature(request({ domainName, signature: sign(`http://${domainName}${PATH}`) }))).toBe(false);
+      expect(isValidTwilioSignature(request({ domainName, signature: sign(`http://${domainName}${PATH}`) }))).toBe(
+        false,
+      );
     }
   });
 });
@@ -89,7 +103,10 @@ describe('candidateUrls', () => {
   });
 
   it('adds http for localhost', () => {
-    expect(candidateUrls('localhost:3000', '/webhook')).toEqual(['https://localhost:3000/webhook', 'http://localhost:3000/webhook']);
+    expect(candidateUrls('localhost:3000', '/webhook')).toEqual([
+      'https://localhost:3000/webhook',
+      'http://localhost:3000/webhook',
+    ]);
   });
 });
 

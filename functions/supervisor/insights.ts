@@ -3,4 +3,7 @@
 import { insightsAnswer } from '../admin-lib/insights-read';
 import { pluginEndpoint } from '../admin-lib/plugin-endpoint';
 
-export const handler = pluginEndpoint({ name: 'insights', role: ['admin', 'supervisor'], purpose: 'the AI insights' }, insightsAnswer);
+export const handler = pluginEndpoint(
+  { name: 'insights', role: ['admin', 'supervisor'], purpose: 'the AI insights' },
+  insightsAnswer,
+);

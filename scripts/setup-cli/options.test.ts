@@ -2,7 +2,9 @@ import { cliSettings, parseArguments, UsageError } from './options';
 
 describe('parseArguments', () => {
   test('a command with its options, in any order, with values apart or after =', () => {
-    expect(parseArguments(['--json', 'apply', '--workflow', 'WW1', '--human-queue=WQ2', '--replace-callback-url'])).toEqual({
+    expect(
+      parseArguments(['--json', 'apply', '--workflow', 'WW1', '--human-queue=WQ2', '--replace-callback-url']),
+    ).toEqual({
       command: 'apply',
       json: true,
       workflowSid: 'WW1',
@@ -49,7 +51,12 @@ describe('cliSettings', () => {
       { TWILIO_API_KEY: 'SKenv', TWILIO_API_SECRET: 'from-env' },
     );
     expect(settings.apiKey).toEqual({ sid: 'SKenv', secret: 'from-env' });
-    expect(settings.env).toMatchObject({ ACCOUNT_SID: account, AUTH_TOKEN: '', DOMAIN_NAME: 'opencx-1234-dev.twil.io', SYNC_SERVICE_SID: 'IS1' });
+    expect(settings.env).toMatchObject({
+      ACCOUNT_SID: account,
+      AUTH_TOKEN: '',
+      DOMAIN_NAME: 'opencx-1234-dev.twil.io',
+      SYNC_SERVICE_SID: 'IS1',
+    });
   });
 
   test("the auth token is accepted too, as the Functions' own .env names it", () => {
@@ -60,8 +67,12 @@ describe('cliSettings', () => {
 
   test('--domain wins over DOMAIN_NAME, and a pasted URL is reduced to its domain', () => {
     const env = { ...base, TWILIO_AUTH_TOKEN: 'token' };
-    expect(cliSettings({ domain: 'https://opencx-9-prod.twil.io/' }, env, {}).env.DOMAIN_NAME).toBe('opencx-9-prod.twil.io');
-    expect(cliSettings({}, { ...env, DOMAIN_NAME: 'https://opencx-1234-dev.twil.io' }, {}).env.DOMAIN_NAME).toBe('opencx-1234-dev.twil.io');
+    expect(cliSettings({ domain: 'https://opencx-9-prod.twil.io/' }, env, {}).env.DOMAIN_NAME).toBe(
+      'opencx-9-prod.twil.io',
+    );
+    expect(cliSettings({}, { ...env, DOMAIN_NAME: 'https://opencx-1234-dev.twil.io' }, {}).env.DOMAIN_NAME).toBe(
+      'opencx-1234-dev.twil.io',
+    );
   });
 
   test.each([

@@ -50,12 +50,22 @@ Credentials, from the environment or a .env file in the current directory:
 Exit status: 0 all OK, 1 a problem found or a step failed, 2 bad usage or an error.`;
 
 const VALUE_OPTIONS = { '--domain': 'domain', '--workflow': 'workflowSid', '--human-queue': 'humanQueueSid' } as const;
-const FLAG_OPTIONS = { '--json': 'json', '--replace-callback-url': 'replaceCallbackUrl', '--keep-sync-data': 'keepSyncData', '--yes': 'yes' } as const;
+const FLAG_OPTIONS = {
+  '--json': 'json',
+  '--replace-callback-url': 'replaceCallbackUrl',
+  '--keep-sync-data': 'keepSyncData',
+  '--yes': 'yes',
+} as const;
 
 /** The parsed arguments, or 'help'; throws UsageError. */
 export function parseArguments(args: readonly string[]): CliOptions | 'help' {
   if (args.includes('--help') || args.includes('-h')) return 'help';
-  const options: Omit<CliOptions, 'command'> = { json: false, replaceCallbackUrl: false, keepSyncData: false, yes: false };
+  const options: Omit<CliOptions, 'command'> = {
+    json: false,
+    replaceCallbackUrl: false,
+    keepSyncData: false,
+    yes: false,
+  };
   const commands: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const [name, inline] =
@@ -74,7 +84,8 @@ export function parseArguments(args: readonly string[]): CliOptions | 'help' {
       commands.push(name);
     }
   }
-  if (commands.length !== 1) throw new UsageError(commands.length === 0 ? 'Name a command' : `One command at a time, not ${commands.join(' ')}`);
+  if (commands.length !== 1)
+    throw new UsageError(commands.length === 0 ? 'Name a command' : `One command at a time, not ${commands.join(' ')}`);
   const [command] = commands;
   if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`Unknown command ${command}`);
   return { command: command as Command, ...options };
@@ -94,16 +105,24 @@ type Variables = Record<string, string | undefined>;
  * the account from `TWILIO_ACCOUNT_SID` (or the Functions' `ACCOUNT_SID`), signed in with the API key,
  * else the auth token. Throws UsageError naming what is missing; never a secret's value.
  */
-export function cliSettings(options: Pick<CliOptions, 'domain'>, dotenv: Variables, processEnv: Variables): CliSettings {
+export function cliSettings(
+  options: Pick<CliOptions, 'domain'>,
+  dotenv: Variables,
+  processEnv: Variables,
+): CliSettings {
   const variables: Variables = { ...dotenv, ...processEnv };
-  const value = (...names: string[]): string | undefined => names.map((name) => variables[name]?.trim()).find((v) => !!v);
+  const value = (...names: string[]): string | undefined =>
+    names.map((name) => variables[name]?.trim()).find((v) => !!v);
   const accountSid = value('TWILIO_ACCOUNT_SID', 'ACCOUNT_SID');
   const keySid = value('TWILIO_API_KEY');
   const keySecret = value('TWILIO_API_SECRET');
   const authToken = value('TWILIO_AUTH_TOKEN', 'AUTH_TOKEN');
   if (!accountSid) throw new UsageError('Set TWILIO_ACCOUNT_SID (AC…) in the environment or in .env');
   if (keySid && !keySecret) throw new UsageError('TWILIO_API_KEY is set without TWILIO_API_SECRET');
-  if (!keySid && !authToken) throw new UsageError('Set TWILIO_API_KEY and TWILIO_API_SECRET (or TWILIO_AUTH_TOKEN) in the environment or in .env');
+  if (!keySid && !authToken)
+    throw new UsageError(
+      'Set TWILIO_API_KEY and TWILIO_API_SECRET (or TWILIO_AUTH_TOKEN) in the environment or in .env',
+    );
   const domain = domainName(options.domain ?? value('DOMAIN_NAME'));
   if (!domain) throw new UsageError('Name the Functions’ domain: --domain opencx-1234-dev.twil.io (or DOMAIN_NAME)');
   const env = { ...variables, ACCOUNT_SID: accountSid, AUTH_TOKEN: keySid ? '' : authToken!, DOMAIN_NAME: domain };

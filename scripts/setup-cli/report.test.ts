@@ -10,7 +10,12 @@ const check = (id: Check['id'], status: Check['status'], extra: Partial<Check> =
   autoFixable: false,
   ...extra,
 });
-const step = (id: StepReport['id'], status: StepReport['status']): StepReport => ({ id, status, title: `${id} step`, detail: `${id} ${status}` });
+const step = (id: StepReport['id'], status: StepReport['status']): StepReport => ({
+  id,
+  status,
+  title: `${id} step`,
+  detail: `${id} ${status}`,
+});
 
 describe('exitStatus', () => {
   test('check: 1 when a check is a problem; warnings are OK', () => {
@@ -25,7 +30,9 @@ describe('exitStatus', () => {
         checks: [check('workflow_filters', 'problem')],
       }),
     ).toBe(0);
-    expect(exitStatus('apply', { steps: [step('workspace_events', 'applied'), step('conversations_webhook', 'failed')] })).toBe(1);
+    expect(
+      exitStatus('apply', { steps: [step('workspace_events', 'applied'), step('conversations_webhook', 'failed')] }),
+    ).toBe(1);
     expect(exitStatus('undo', { steps: [] })).toBe(0);
     expect(exitStatus('undo', { steps: [step('workflow_filters', 'failed')] })).toBe(1);
   });
@@ -111,7 +118,11 @@ describe('formatReport', () => {
   });
 
   test('uninstall says whether it is complete', () => {
-    expect(formatReport('uninstall', { steps: [step('ai_worker', 'applied')], complete: true })).toContain('Uninstall complete.');
-    expect(formatReport('uninstall', { steps: [step('ai_worker', 'skipped')], complete: false })).toContain('Uninstall is not complete: run it again later');
+    expect(formatReport('uninstall', { steps: [step('ai_worker', 'applied')], complete: true })).toContain(
+      'Uninstall complete.',
+    );
+    expect(formatReport('uninstall', { steps: [step('ai_worker', 'skipped')], complete: false })).toContain(
+      'Uninstall is not complete: run it again later',
+    );
   });
 });

@@ -41,33 +41,52 @@ function checkLines(check: Check): string[] {
 const stepLines = (step: StepReport): string[] => [`[${step.status}] ${step.title}`, `    ${step.detail}`];
 
 /** Entries one after another, a blank line between them. */
-const entries = <T>(items: readonly T[], lines: (item: T) => string[]): string[] => items.flatMap((item, i) => [...(i ? [''] : []), ...lines(item)]);
+const entries = <T>(items: readonly T[], lines: (item: T) => string[]): string[] =>
+  items.flatMap((item, i) => [...(i ? [''] : []), ...lines(item)]);
 
 /** Statuses that read as nouns in a tally ("2 problems"); the others are adjectives ("2 applied"). */
 const NOUNS = new Set(['problem', 'warning']);
 
 function tally<T>(items: readonly T[], statusOf: (item: T) => string, order: readonly string[]): string {
-  const counts = order.map((status) => [status, items.filter((item) => statusOf(item) === status).length] as const).filter(([, n]) => n > 0);
-  return counts.length ? counts.map(([status, n]) => `${n} ${n > 1 && NOUNS.has(status) ? `${status}s` : status}`).join(', ') : 'none';
+  const counts = order
+    .map((status) => [status, items.filter((item) => statusOf(item) === status).length] as const)
+    .filter(([, n]) => n > 0);
+  return counts.length
+    ? counts.map(([status, n]) => `${n} ${n > 1 && NOUNS.has(status) ? `${status}s` : status}`).join(', ')
+    : 'none';
 }
 
 function checksSection(heading: string, checks: readonly Check[]): string[] {
-  return [`${heading}: ${tally(checks, (c) => c.status, ['problem', 'warning', 'ok'])}`, '', ...entries(checks, checkLines)];
+  return [
+    `${heading}: ${tally(checks, (c) => c.status, ['problem', 'warning', 'ok'])}`,
+    '',
+    ...entries(checks, checkLines),
+  ];
 }
 
 function stepsSection(heading: string, steps: readonly StepReport[]): string[] {
-  return [`${heading}: ${tally(steps, (s) => s.status, ['failed', 'applied', 'unchanged', 'skipped'])}`, '', ...entries(steps, stepLines)];
+  return [
+    `${heading}: ${tally(steps, (s) => s.status, ['failed', 'applied', 'unchanged', 'skipped'])}`,
+    '',
+    ...entries(steps, stepLines),
+  ];
 }
 
 /** The readable report of an answer, for an admin at a terminal. */
 export function formatReport(command: Command, answer: SetupAnswer): string {
   const sections: string[][] = [];
   if (command === 'undo' && !answer.restored) sections.push(['Nothing to undo: no apply has been backed up.']);
-  if (answer.restored) sections.push([`Restored the backup ${answer.restored.backupId} of ${answer.restored.at} (by ${answer.restored.by}).`]);
+  if (answer.restored)
+    sections.push([
+      `Restored the backup ${answer.restored.backupId} of ${answer.restored.at} (by ${answer.restored.by}).`,
+    ]);
   if (answer.steps?.length) sections.push(stepsSection(`${command} steps`, answer.steps));
   if (answer.backupId) sections.push([`Backup ${answer.backupId}: undo puts back what this apply changed.`]);
   if (command === 'uninstall')
-    sections.push([answer.complete ? 'Uninstall complete.' : 'Uninstall is not complete: run it again later (see the steps above).']);
-  if (answer.checks) sections.push(checksSection(command === 'check' ? 'Setup check' : `Setup check after ${command}`, answer.checks));
+    sections.push([
+      answer.complete ? 'Uninstall complete.' : 'Uninstall is not complete: run it again later (see the steps above).',
+    ]);
+  if (answer.checks)
+    sections.push(checksSection(command === 'check' ? 'Setup check' : `Setup check after ${command}`, answer.checks));
   return sections.map((lines) => lines.join('\n')).join('\n\n') + '\n';
 }

@@ -34,7 +34,12 @@ const handedOffTask = {
   handoffTimestamp: '2026-11-21T10:25:00Z',
   opencxSessionId: '6f1c2d3e-1111-4222-8333-944455566677',
 };
-const degradedVoiceTask = { type: 'inbound', handedOff: true, handoffSentiment: 'furious', handoffTimestamp: 'yesterday-ish' };
+const degradedVoiceTask = {
+  type: 'inbound',
+  handedOff: true,
+  handoffSentiment: 'furious',
+  handoffTimestamp: 'yesterday-ish',
+};
 const plainTask = { conversationSid: 'CH' + 'b'.repeat(32), channelType: 'sms' };
 
 let world: World;
@@ -61,11 +66,14 @@ function serve(dir: string, config: object): Promise<string> {
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>OpenCX for Flex</title></head>
 <body style="margin:0"><div id="root"></div><script>window.GALLERY = ${JSON.stringify(config)};</script><script src="/gallery.js"></script></body></html>`;
   server = http.createServer((req, res) => {
-    if (req.url === '/gallery.js') res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(fs.readFileSync(path.join(dir, 'gallery.js')));
+    if (req.url === '/gallery.js')
+      res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(fs.readFileSync(path.join(dir, 'gallery.js')));
     else if (req.method === 'POST' && req.url === '/supervisor/insights') answerInsights(req, res);
     else res.writeHead(200, { 'Content-Type': 'text/html' }).end(html);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)),
+  );
 }
 
 function answerInsights(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -75,7 +83,9 @@ function answerInsights(req: http.IncomingMessage, res: http.ServerResponse): vo
     const fields = Object.fromEntries(new URLSearchParams(body));
     insightsRequests.push(fields);
     const period = fields.period === 'today' || fields.period === '30d' ? fields.period : '7d';
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ok: true, ...sampleInsights(period, new Date(NOW)) }));
+    res
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify({ ok: true, ...sampleInsights(period, new Date(NOW)) }));
   });
 }
 
@@ -90,7 +100,8 @@ async function openGallery(): Promise<Page> {
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Debian's chromium is required at ${CHROMIUM}: apt-get install -y chromium`);
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(`Debian's chromium is required at ${CHROMIUM}: apt-get install -y chromium`);
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   // The AI's reservation timeout the setup docs ask for, so every setup check can pass.
   world = await World.start({ configured: false, seedAiWorker: false, aiReservationTimeout: 3600 });
@@ -112,7 +123,13 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
 });
 
@@ -190,7 +207,11 @@ test('admins Test & Save: the AI worker is provisioned, the key is stored and on
   expect(await page.content()).not.toContain(DEFAULT_API_KEY);
   expect(await page.content()).not.toContain(OPENCX_WEBHOOK_SECRET);
   const stored = world.sync.document(world.syncServiceSid, 'opencx_config')!.data as Record<string, unknown>;
-  expect(stored).toMatchObject({ opencxToken: DEFAULT_API_KEY, aiAuthorName: 'Ava (AI)', workspaceSid: world.workspaceSid });
+  expect(stored).toMatchObject({
+    opencxToken: DEFAULT_API_KEY,
+    aiAuthorName: 'Ava (AI)',
+    workspaceSid: world.workspaceSid,
+  });
   expect(world.aiWorkers()).toHaveLength(1);
   expect(world.twilio.violations).toEqual([]);
   // The save runs the setup check; the screenshot waits for its answer.
@@ -209,7 +230,10 @@ test('admins check the Twilio setup: with the settings saved and both webhooks r
   // A customer talks to the AI, so OpenCX's signed webhook has arrived when the check runs.
   await world.customerStartsConversation('Hello');
 
-  const [answer] = await Promise.all([page.waitForResponse((response) => response.url().endsWith('/admin/setup-check')), checkButton.click()]);
+  const [answer] = await Promise.all([
+    page.waitForResponse((response) => response.url().endsWith('/admin/setup-check')),
+    checkButton.click(),
+  ]);
   expect(answer.status()).toBe(200);
   const { checks } = (await answer.json()) as { checks: { id: string; status: string; detail: string }[] };
   expect(checks.filter((check) => check.status !== 'ok')).toEqual([]);
@@ -281,9 +305,13 @@ test('supervisors see the AI insights for a week: figures, charts and the handof
   expect(await days.count()).toBe(7);
   // The bars are drawn: the busiest day's column is filled to the top of the chart.
   type Drawn = { offsetHeight: number; children: ArrayLike<Drawn> };
-  const heights = await days.evaluateAll((columns) => (columns as unknown as Drawn[]).map((column) => column.offsetHeight));
+  const heights = await days.evaluateAll((columns) =>
+    (columns as unknown as Drawn[]).map((column) => column.offsetHeight),
+  );
   const filled = await days.evaluateAll((columns) =>
-    (columns as unknown as Drawn[]).map((column) => Array.from(column.children).reduce((sum, segment) => sum + segment.offsetHeight, 0)),
+    (columns as unknown as Drawn[]).map((column) =>
+      Array.from(column.children).reduce((sum, segment) => sum + segment.offsetHeight, 0),
+    ),
   );
   expect(Math.max(...filled)).toBeGreaterThanOrEqual(heights[0] - 2);
   expect(Math.min(...filled)).toBeGreaterThan(0);

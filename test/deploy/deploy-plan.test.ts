@@ -24,7 +24,11 @@ function functionsInSource(): PlannedResource[] {
     .filter((file) => /^export (const|async function|function) handler\b/m.test(readFileSync(file, 'utf8')))
     .map((file) => {
       const relative = path.relative(FUNCTIONS, file).split(path.sep).join('/').replace(/\.ts$/, '');
-      const access = relative.endsWith('.protected') ? 'protected' : relative.endsWith('.private') ? 'private' : 'public';
+      const access = relative.endsWith('.protected')
+        ? 'protected'
+        : relative.endsWith('.private')
+          ? 'private'
+          : 'public';
       return { path: `/${relative.replace(/\.(protected|private)$/, '')}`, access } as const;
     })
     .sort((a, b) => a.path.localeCompare(b.path));
@@ -34,12 +38,17 @@ describe('twilio serverless:deploy, dry run', () => {
   let plan: DeployPlan;
 
   beforeAll(async () => {
-    if (!existsSync(path.join(REPO_ROOT, 'dist', 'functions'))) throw new Error('dist/functions is missing: run npm run build first');
+    if (!existsSync(path.join(REPO_ROOT, 'dist', 'functions')))
+      throw new Error('dist/functions is missing: run npm run build first');
     plan = await deployPlan(REPO_ROOT, path.join(REPO_ROOT, '.env.example'));
   });
 
   it('deploys the build, as .twilioserverlessrc says', () => {
-    expect(plan).toMatchObject({ serviceName: 'opencx-twilio-flex', functionsFolder: 'dist/functions', assetsFolder: 'dist/assets' });
+    expect(plan).toMatchObject({
+      serviceName: 'opencx-twilio-flex',
+      functionsFolder: 'dist/functions',
+      assetsFolder: 'dist/assets',
+    });
   });
 
   it('uploads exactly one Function per handler in functions/, with the visibility its file name gives', () => {
@@ -74,7 +83,10 @@ describe('twilio serverless:deploy, dry run', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'deploy-plan-'));
     try {
       const envFile = path.join(dir, '.env');
-      const filled = readFileSync(path.join(REPO_ROOT, '.env.example'), 'utf8').replace(/^([A-Z][A-Z0-9_]*)=$/gm, '$1=set');
+      const filled = readFileSync(path.join(REPO_ROOT, '.env.example'), 'utf8').replace(
+        /^([A-Z][A-Z0-9_]*)=$/gm,
+        '$1=set',
+      );
       writeFileSync(envFile, filled);
       const { environmentVariables } = await deployPlan(REPO_ROOT, envFile);
       expect(environmentVariables).toContain('SYNC_SERVICE_SID');

@@ -25,7 +25,12 @@ function listed(text: string): Listed[] {
     if (!match) return [];
     const above = lines[index - 1]?.trim() ?? '';
     return [
-      { name: match[2], value: match[3], commentedOut: match[1] !== undefined, explanation: above.startsWith('#') && !VARIABLE_LINE.test(above) ? above : '' },
+      {
+        name: match[2],
+        value: match[3],
+        commentedOut: match[1] !== undefined,
+        explanation: above.startsWith('#') && !VARIABLE_LINE.test(above) ? above : '',
+      },
     ];
   });
 }
@@ -35,19 +40,25 @@ describe('.env.example', () => {
   const read = environmentVariablesRead();
 
   it('finds the reads it is meant to find (the scan is not blind)', () => {
-    expect([...read.keys()]).toEqual(expect.arrayContaining(['SYNC_SERVICE_SID', 'ACCOUNT_SID', 'DOMAIN_NAME', 'OPENCX_API_URL']));
+    expect([...read.keys()]).toEqual(
+      expect.arrayContaining(['SYNC_SERVICE_SID', 'ACCOUNT_SID', 'DOMAIN_NAME', 'OPENCX_API_URL']),
+    );
   });
 
   it('lists every variable the Functions read, and nothing more', () => {
     const names = entries.map((entry) => entry.name);
-    const missing = [...read.keys()].filter((name) => !names.includes(name)).map((name) => `${name} (read in ${[...new Set(read.get(name))].join(', ')})`);
+    const missing = [...read.keys()]
+      .filter((name) => !names.includes(name))
+      .map((name) => `${name} (read in ${[...new Set(read.get(name))].join(', ')})`);
     const unread = names.filter((name) => !read.has(name));
     expect({ missing, unread }).toEqual({ missing: [], unread: [] });
     expect(new Set(names).size).toBe(names.length);
   });
 
   it('explains each one in a line saying whether it is required', () => {
-    const unexplained = entries.filter((entry) => !/\b(Required|Optional|Set by the runtime)\b/.test(entry.explanation)).map((entry) => entry.name);
+    const unexplained = entries
+      .filter((entry) => !/\b(Required|Optional|Set by the runtime)\b/.test(entry.explanation))
+      .map((entry) => entry.name);
     expect(unexplained).toEqual([]);
   });
 

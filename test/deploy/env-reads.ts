@@ -10,7 +10,8 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const FUNCTIONS = path.join(REPO_ROOT, 'functions');
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
 
-const isFunctionsSource = (file: string): boolean => file.startsWith(FUNCTIONS + path.sep) && !/\.(test|testing|d)\.ts$/.test(file);
+const isFunctionsSource = (file: string): boolean =>
+  file.startsWith(FUNCTIONS + path.sep) && !/\.(test|testing|d)\.ts$/.test(file);
 
 function isEnvMember(symbol: ts.Symbol | undefined): boolean {
   const declarations = symbol?.declarations ?? [];
@@ -31,11 +32,17 @@ export function environmentVariablesRead(): Map<string, string[]> {
   };
 
   const visit = (node: ts.Node): void => {
-    if (ts.isPropertyAccessExpression(node) && ENV_NAME.test(node.name.text) && isEnvMember(checker.getSymbolAtLocation(node.name))) {
+    if (
+      ts.isPropertyAccessExpression(node) &&
+      ENV_NAME.test(node.name.text) &&
+      isEnvMember(checker.getSymbolAtLocation(node.name))
+    ) {
       note(node.name.text, node);
     } else if (ts.isElementAccessExpression(node)) {
       const key = checker.getTypeAtLocation(node.argumentExpression);
-      const names = (key.isUnion() ? key.types : [key]).filter((t) => t.isStringLiteral()).map((t) => (t as ts.StringLiteralType).value);
+      const names = (key.isUnion() ? key.types : [key])
+        .filter((t) => t.isStringLiteral())
+        .map((t) => (t as ts.StringLiteralType).value);
       const objectType = checker.getTypeAtLocation(node.expression);
       for (const name of names) {
         if (ENV_NAME.test(name) && isEnvMember(objectType.getProperty(name))) note(name, node);

@@ -9,7 +9,9 @@ import { REPO_ROOT } from './env-reads';
 
 const WORKFLOWS = path.join(REPO_ROOT, '.github', 'workflows');
 const workflow = (name: string): string => readFileSync(path.join(WORKFLOWS, name), 'utf8');
-const pluginPackage = JSON.parse(readFileSync(path.join(REPO_ROOT, 'plugin-opencx', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+const pluginPackage = JSON.parse(readFileSync(path.join(REPO_ROOT, 'plugin-opencx', 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+};
 
 /** The text of `job`, up to the next job (the workflows are plain YAML, read as text). */
 function jobText(text: string, job: string): string {
@@ -38,8 +40,16 @@ describe('GitHub Actions workflows', () => {
   });
 
   it('the linter does find mistakes', () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template
-    const broken = 'on: pull_request\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ secret.KEY }}\n';
+    const broken = [
+      'on: pull_request',
+      'jobs:',
+      '  test:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template
+      '      - run: echo ${{ secret.KEY }}',
+      '',
+    ].join('\n');
     expect(lint(broken, 'broken.yml')).toEqual([expect.objectContaining({ kind: 'expression', line: 6 })]);
   });
 
@@ -85,7 +95,12 @@ describe('GitHub Actions workflows', () => {
     });
 
     it('deploys the Functions, then deploys and releases the plugin, with the standard commands', () => {
-      const order = ['npm run -s deploy:plan', 'twilio serverless:deploy', 'run: npm run deploy', 'run: npm run release'].map((step) => deploy.indexOf(step));
+      const order = [
+        'npm run -s deploy:plan',
+        'twilio serverless:deploy',
+        'run: npm run deploy',
+        'run: npm run release',
+      ].map((step) => deploy.indexOf(step));
       expect(order.every((at) => at > 0)).toBe(true);
       expect([...order].sort((a, b) => a - b)).toEqual(order);
     });
@@ -93,7 +108,9 @@ describe('GitHub Actions workflows', () => {
     it('hands the Twilio API key and secret only to the steps that call Twilio', () => {
       const withApiKey = deploy.split(/\n {6}- /).filter((step) => /secrets\.TWILIO_API_SECRET/.test(step));
       expect(withApiKey).toHaveLength(3);
-      expect(withApiKey.filter((step) => !/twilio serverless:deploy|run: npm run (deploy|release)\n/.test(`${step}\n`))).toEqual([]);
+      expect(
+        withApiKey.filter((step) => !/twilio serverless:deploy|run: npm run (deploy|release)\n/.test(`${step}\n`)),
+      ).toEqual([]);
       expect(release.slice(0, release.indexOf('\njobs:'))).not.toMatch(/secrets\./);
     });
   });

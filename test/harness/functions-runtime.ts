@@ -116,7 +116,8 @@ export async function startFunctionsRuntime(
       return fresh;
     },
     stopInvocation: async (deliverySeq) => {
-      if (mode === 'warm') throw new Error('a warm runtime runs every invocation in one process: none can be stopped alone');
+      if (mode === 'warm')
+        throw new Error('a warm runtime runs every invocation in one process: none can be stopped alone');
       // The stop mark first, then the pid: the preload writes the pid first, then reads the mark.
       fs.writeFileSync(path.join(invocationsDir, `${deliverySeq}.stop`), '');
       const pidFile = path.join(invocationsDir, `${deliverySeq}.pid`);

@@ -206,8 +206,14 @@ function mangleParams(rng: Rng, params: Record<string, string>): { params: Recor
 
 function twilioCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
   const url = `${facts.baseUrl}/webhook`;
-  const sign = (params: Record<string, string>, token = facts.authToken, signedUrl = url) => twilio.getExpectedTwilioSignature(token, signedUrl, params);
-  const post = (kind: string, expectation: FuzzExpectation, body: string, headers: Record<string, string>): FuzzCase => ({
+  const sign = (params: Record<string, string>, token = facts.authToken, signedUrl = url) =>
+    twilio.getExpectedTwilioSignature(token, signedUrl, params);
+  const post = (
+    kind: string,
+    expectation: FuzzExpectation,
+    body: string,
+    headers: Record<string, string>,
+  ): FuzzCase => ({
     index,
     endpoint: 'webhook',
     kind,
@@ -219,16 +225,27 @@ function twilioCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
   });
   const replay = facts.twilioReplays.length > 0 && rng.chance(0.1) ? rng.pick(facts.twilioReplays) : undefined;
   if (replay)
-    return post('replay of a real delivery', 'ignored', new URLSearchParams(replay).toString(), { 'Content-Type': FORM, 'X-Twilio-Signature': sign(replay) });
-  const { params, what } = rng.chance(0.7) ? mangleParams(rng, twilioEventParams(rng, facts)) : { params: twilioEventParams(rng, facts), what: 'well-formed' };
+    return post('replay of a real delivery', 'ignored', new URLSearchParams(replay).toString(), {
+      'Content-Type': FORM,
+      'X-Twilio-Signature': sign(replay),
+    });
+  const { params, what } = rng.chance(0.7)
+    ? mangleParams(rng, twilioEventParams(rng, facts))
+    : { params: twilioEventParams(rng, facts), what: 'well-formed' };
   const body = new URLSearchParams(params).toString();
   switch (rng.below(14)) {
     case 0:
       return post(`${what}, unsigned`, 'refused', body, { 'Content-Type': FORM });
     case 1:
-      return post(`${what}, forged signature`, 'refused', body, { 'Content-Type': FORM, 'X-Twilio-Signature': rng.base64(20) });
+      return post(`${what}, forged signature`, 'refused', body, {
+        'Content-Type': FORM,
+        'X-Twilio-Signature': rng.base64(20),
+      });
     case 2:
-      return post(`${what}, signed with another auth token`, 'refused', body, { 'Content-Type': FORM, 'X-Twilio-Signature': sign(params, 'f'.repeat(32)) });
+      return post(`${what}, signed with another auth token`, 'refused', body, {
+        'Content-Type': FORM,
+        'X-Twilio-Signature': sign(params, 'f'.repeat(32)),
+      });
     case 3:
       return post(`${what}, signed for another URL`, 'refused', body, {
         'Content-Type': FORM,
@@ -236,15 +253,28 @@ function twilioCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
       });
     case 4: {
       const cut = body.slice(0, 1 + rng.below(Math.max(1, body.length - 1)));
-      return post(`${what}, body truncated after signing`, 'refused', cut, { 'Content-Type': FORM, 'X-Twilio-Signature': sign(params) });
-    }
-    case 5:
-      return post(`${what}, tampered after signing`, 'refused', new URLSearchParams({ ...params, EventType: 'task.canceled', Extra: 'x' }).toString(), {
+      return post(`${what}, body truncated after signing`, 'refused', cut, {
         'Content-Type': FORM,
         'X-Twilio-Signature': sign(params),
       });
+    }
+    case 5:
+      return post(
+        `${what}, tampered after signing`,
+        'refused',
+        new URLSearchParams({ ...params, EventType: 'task.canceled', Extra: 'x' }).toString(),
+        {
+          'Content-Type': FORM,
+          'X-Twilio-Signature': sign(params),
+        },
+      );
     case 6: {
-      const contentType = rng.pick(['application/json', 'text/plain', 'multipart/form-data; boundary=x', 'application/xml']);
+      const contentType = rng.pick([
+        'application/json',
+        'text/plain',
+        'multipart/form-data; boundary=x',
+        'application/xml',
+      ]);
       const wrongBody = contentType === 'application/json' ? JSON.stringify(params) : body;
       return post(`${what}, sent as ${contentType}, unsigned`, 'refused', wrongBody, {
         'Content-Type': contentType,
@@ -280,9 +310,15 @@ function mangleEnvelope(rng: Rng, envelope: Record<string, unknown>): { envelope
   const weird = rng.weirdValue();
   switch (rng.below(6)) {
     case 0:
-      return { envelope: { ...envelope, data: rng.pick([null, 'text', 42, [], [null], { message: 'not an object' }]) }, what: 'data of the wrong type' };
+      return {
+        envelope: { ...envelope, data: rng.pick([null, 'text', 42, [], [null], { message: 'not an object' }]) },
+        what: 'data of the wrong type',
+      };
     case 1:
-      return { envelope: { ...envelope, event: rng.pick([42, null, ['a'], weird.value]) }, what: 'event of the wrong type' };
+      return {
+        envelope: { ...envelope, event: rng.pick([42, null, ['a'], weird.value]) },
+        what: 'event of the wrong type',
+      };
     case 2: {
       const { data: _data, ...rest } = envelope;
       return { envelope: rest, what: 'missing data' };
@@ -291,7 +327,11 @@ function mangleEnvelope(rng: Rng, envelope: Record<string, unknown>): { envelope
       return { envelope: rng.pick([[], 'text', 42, null, [envelope]]), what: 'not an object' };
     case 4:
       return {
-        envelope: { ...envelope, extra: weird.value, data: { ...(envelope.data as object), message: { id: weird.value, content: weird.value } } },
+        envelope: {
+          ...envelope,
+          extra: weird.value,
+          data: { ...(envelope.data as object), message: { id: weird.value, content: weird.value } },
+        },
         what: `odd values (${weird.name})`,
       };
     default:
@@ -300,7 +340,12 @@ function mangleEnvelope(rng: Rng, envelope: Record<string, unknown>): { envelope
 }
 
 function opencxCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
-  const post = (kind: string, expectation: FuzzExpectation, body: string, headers: Record<string, string>): FuzzCase => ({
+  const post = (
+    kind: string,
+    expectation: FuzzExpectation,
+    body: string,
+    headers: Record<string, string>,
+  ): FuzzCase => ({
     index,
     endpoint: 'opencx-webhook',
     kind,
@@ -313,7 +358,9 @@ function opencxCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
   const replay = facts.opencxReplays.length > 0 && rng.chance(0.1) ? rng.pick(facts.opencxReplays) : undefined;
   // Byte for byte: OpenCX's own headers, signature and delivery id included.
   if (replay) return { ...post('replay of a real delivery', 'ignored', replay.rawBody, {}), headers: replay.headers };
-  const { envelope, what } = rng.chance(0.7) ? mangleEnvelope(rng, opencxEnvelope(rng, facts)) : { envelope: opencxEnvelope(rng, facts), what: 'well-formed' };
+  const { envelope, what } = rng.chance(0.7)
+    ? mangleEnvelope(rng, opencxEnvelope(rng, facts))
+    : { envelope: opencxEnvelope(rng, facts), what: 'well-formed' };
   const body = JSON.stringify(envelope);
   const now = facts.nowSeconds();
   const signed = (secret: string, at: number, rawBody = body) => ({
@@ -328,7 +375,10 @@ function opencxCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
         'X-OpenCX-Signature': signed(facts.opencxWebhookSecret, now)['X-OpenCX-Signature'],
       });
     case 2:
-      return post(`${what}, forged signature`, 'refused', body, { 'X-OpenCX-Signature': `sha256=${rng.hex(64)}`, 'X-OpenCX-Timestamp': String(now) });
+      return post(`${what}, forged signature`, 'refused', body, {
+        'X-OpenCX-Signature': `sha256=${rng.hex(64)}`,
+        'X-OpenCX-Timestamp': String(now),
+      });
     case 3:
       return post(`${what}, signed with another secret`, 'refused', body, signed('whsec_not_the_saved_one', now));
     case 4:
@@ -357,7 +407,10 @@ function opencxCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
       return post(`${what}, body truncated after signing`, 'refused', cut, signed(facts.opencxWebhookSecret, now));
     }
     case 8:
-      return post(`${what}, as text/plain, signed`, 'refused', body, { ...signed(facts.opencxWebhookSecret, now), 'Content-Type': 'text/plain' });
+      return post(`${what}, as text/plain, signed`, 'refused', body, {
+        ...signed(facts.opencxWebhookSecret, now),
+        'Content-Type': 'text/plain',
+      });
     default:
       return post(`${what}, signed`, 'ignored', body, signed(facts.opencxWebhookSecret, now));
   }
@@ -368,8 +421,16 @@ function adminCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
   const token = rng.pick([
     { kind: 'no token', value: undefined, refused: true },
     { kind: 'empty token', value: '  ', refused: true },
-    { kind: 'forged token', value: Array.from({ length: 5 }, () => Buffer.from(rng.base64(24), 'base64').toString('base64url')).join('.'), refused: true },
-    { kind: 'odd token', value: weird.value.length > 0 && weird.value.trim() ? weird.value.slice(0, 2000) : 'x', refused: true },
+    {
+      kind: 'forged token',
+      value: Array.from({ length: 5 }, () => Buffer.from(rng.base64(24), 'base64').toString('base64url')).join('.'),
+      refused: true,
+    },
+    {
+      kind: 'odd token',
+      value: weird.value.length > 0 && weird.value.trim() ? weird.value.slice(0, 2000) : 'x',
+      refused: true,
+    },
     { kind: 'expired token', value: facts.tokens.expired, refused: true },
     { kind: 'agent token', value: facts.tokens.agent, refused: true },
     { kind: 'admin token', value: facts.tokens.admin, refused: false },
@@ -378,11 +439,21 @@ function adminCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
   const path = token.refused ? rng.pick(ADMIN_PATHS) : rng.pick(READ_ONLY_ADMIN_PATHS);
   const fields: Record<string, string> = { ...(token.value === undefined ? {} : { Token: token.value }) };
   if (rng.chance(0.6))
-    fields[rng.pick(['workspaceSid', 'opencxToken', 'aiAuthorName', 'humanQueueSid', 'customerHandoffNoteTranslations', `extra${rng.below(99)}`])] =
-      weird.value;
+    fields[
+      rng.pick([
+        'workspaceSid',
+        'opencxToken',
+        'aiAuthorName',
+        'humanQueueSid',
+        'customerHandoffNoteTranslations',
+        `extra${rng.below(99)}`,
+      ])
+    ] = weird.value;
   const asJson = rng.chance(0.2);
   const oversized = rng.chance(0.05);
-  const body = asJson ? JSON.stringify(fields) : new URLSearchParams(oversized ? { ...fields, pad: 'p'.repeat(1_500_000) } : fields).toString();
+  const body = asJson
+    ? JSON.stringify(fields)
+    : new URLSearchParams(oversized ? { ...fields, pad: 'p'.repeat(1_500_000) } : fields).toString();
   return {
     index,
     endpoint: 'admin',
@@ -470,10 +541,12 @@ export function judge(exchange: FuzzExchange): string[] {
     findings.push(`${name}: unhandled ${status}: ${exchange.body.slice(0, 200)}`);
   if (fuzzCase.expectation === 'refused') {
     if (status < 400 || status >= 500) findings.push(`${name}: not refused, answered ${status}`);
-    if (exchange.twilioWrites.length > 0) findings.push(`${name}: refused request wrote to Twilio: ${exchange.twilioWrites.join(', ')}`);
+    if (exchange.twilioWrites.length > 0)
+      findings.push(`${name}: refused request wrote to Twilio: ${exchange.twilioWrites.join(', ')}`);
     if (exchange.opencxCalls > 0) findings.push(`${name}: refused request called OpenCX`);
   }
-  for (const violation of exchange.violations) findings.push(`${name}: sent Twilio a request the real API refuses: ${violation}`);
+  for (const violation of exchange.violations)
+    findings.push(`${name}: sent Twilio a request the real API refuses: ${violation}`);
   if (fuzzCase.expectation !== 'refused' && answeredByFunction(exchange) && exchange.logs.length === 0)
     findings.push(`${name}: answered ${status} without a log line`);
   return findings;
@@ -517,8 +590,12 @@ export function factsOf(world: World, opencxWebhookSecret: string): FuzzFacts {
       agent: world.iam.issueToken({ identity: 'agent@example.com', roles: ['agent', 'supervisor'] }),
       expired: world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'], expiresInSeconds: -60 }),
     },
-    twilioReplays: world.twilio.webhooks.filter((d) => d.url === `${world.functions!.url}/webhook`).map((d) => d.params),
-    opencxReplays: world.opencx.webhookDeliveries.flatMap((d) => (d.attempts[0] ? [{ headers: d.attempts[0].headers, rawBody: d.rawBody }] : [])),
+    twilioReplays: world.twilio.webhooks
+      .filter((d) => d.url === `${world.functions!.url}/webhook`)
+      .map((d) => d.params),
+    opencxReplays: world.opencx.webhookDeliveries.flatMap((d) =>
+      d.attempts[0] ? [{ headers: d.attempts[0].headers, rawBody: d.rawBody }] : [],
+    ),
     nowSeconds: () => Math.floor(Date.now() / 1000),
   };
 }
@@ -531,7 +608,11 @@ const SYNC_OUTAGE = { product: 'sync', status: 503 };
  * Sync is down for the `transient` cases only. The world's config must be saved with
  * `opencxWebhookSecret` (the fuzzer signs with it).
  */
-export async function fuzzFunctions(world: World, opencxWebhookSecret: string, options: FuzzOptions): Promise<FuzzReport> {
+export async function fuzzFunctions(
+  world: World,
+  opencxWebhookSecret: string,
+  options: FuzzOptions,
+): Promise<FuzzReport> {
   const facts = { ...factsOf(world, opencxWebhookSecret), ...options.facts };
   const cases = generateCases(options.seed, options.iterations, facts);
   const exchanges: FuzzExchange[] = [];
@@ -553,7 +634,9 @@ export async function fuzzFunctions(world: World, opencxWebhookSecret: string, o
         .filter((r) => r.method !== 'GET' && r.product !== 'iam')
         .map((r) => `${r.method} ${r.product} ${r.template ?? r.path}`),
       opencxCalls: world.opencx.requests.length - opencxBefore,
-      violations: world.twilio.violations.slice(violationsBefore).map((v) => `${v.method} ${v.path}: ${v.problems.join('; ')}`),
+      violations: world.twilio.violations
+        .slice(violationsBefore)
+        .map((v) => `${v.method} ${v.path}: ${v.problems.join('; ')}`),
       logs,
     });
   }
@@ -562,7 +645,10 @@ export async function fuzzFunctions(world: World, opencxWebhookSecret: string, o
   return { seed: options.seed, exchanges, findings: exchanges.flatMap(judge), counts };
 }
 
-async function send(baseUrl: string, fuzzCase: FuzzCase): Promise<Pick<FuzzExchange, 'status' | 'headers' | 'body' | 'error'>> {
+async function send(
+  baseUrl: string,
+  fuzzCase: FuzzCase,
+): Promise<Pick<FuzzExchange, 'status' | 'headers' | 'body' | 'error'>> {
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(new Error('no answer within 30 s')), 30000);
   try {

@@ -31,16 +31,25 @@ export interface SecretLeak {
 }
 
 /** Every place one of `secrets` (name → value) shows up in `texts` (where → text). Case-insensitive for the hex and percent forms. */
-export function findSecrets(secrets: Record<string, string>, texts: Iterable<[where: string, text: string]>): SecretLeak[] {
+export function findSecrets(
+  secrets: Record<string, string>,
+  texts: Iterable<[where: string, text: string]>,
+): SecretLeak[] {
   const patterns = Object.entries(secrets).flatMap(([secretName, secret]) =>
-    secretNeedles(secret).map(({ encoding, needle }) => ({ secretName, encoding, needle, foldCase: encoding === 'hex' || needle.includes('%') })),
+    secretNeedles(secret).map(({ encoding, needle }) => ({
+      secretName,
+      encoding,
+      needle,
+      foldCase: encoding === 'hex' || needle.includes('%'),
+    })),
   );
   const leaks: SecretLeak[] = [];
   for (const [where, text] of texts) {
     const folded = text.toLowerCase();
     for (const { secretName, encoding, needle, foldCase } of patterns) {
       const at = foldCase ? folded.indexOf(needle.toLowerCase()) : text.indexOf(needle);
-      if (at >= 0) leaks.push({ secretName, encoding, where, excerpt: text.slice(Math.max(0, at - 40), at + needle.length + 40) });
+      if (at >= 0)
+        leaks.push({ secretName, encoding, where, excerpt: text.slice(Math.max(0, at - 40), at + needle.length + 40) });
     }
   }
   return leaks;

@@ -115,7 +115,10 @@ export class World {
       .use('iam', this.iam)
       .use('studio', this.studio);
     // Typed wider than OpenCxSimulatorOptions so the shared clock is passed to an OpenCX simulator that takes one.
-    const opencxOptions: OpenCxSimulatorOptions & { clock: SimulatorClock } = { ...options.opencx, clock: this.twilio.clock };
+    const opencxOptions: OpenCxSimulatorOptions & { clock: SimulatorClock } = {
+      ...options.opencx,
+      clock: this.twilio.clock,
+    };
     this.opencx = new OpenCxSimulator(opencxOptions);
   }
 
@@ -128,16 +131,23 @@ export class World {
   private async boot(): Promise<void> {
     await this.twilio.start();
     await this.opencx.start();
-    this.client = createTwilioClient({ ACCOUNT_SID: this.twilio.accountSid, AUTH_TOKEN: this.twilio.authToken, TWILIO_API_BASE_URL: this.twilio.url });
+    this.client = createTwilioClient({
+      ACCOUNT_SID: this.twilio.accountSid,
+      AUTH_TOKEN: this.twilio.authToken,
+      TWILIO_API_BASE_URL: this.twilio.url,
+    });
     this.seedContactCenter();
     if (this.options.functions !== false) {
       const functions = await startFunctionsRuntime(this.functionsEnv(), this.options.runtimeMode);
       this.functions = functions;
       // A warm process runs every invocation: Twilio giving up on one can only close its connection.
-      if (this.options.runtimeMode !== 'warm') this.twilio.stopFunction = (delivery) => functions.stopInvocation(delivery.seq);
+      if (this.options.runtimeMode !== 'warm')
+        this.twilio.stopFunction = (delivery) => functions.stopInvocation(delivery.seq);
       // Twilio signs the deployed Function's public URL; the harness reaches it on its local port.
       const deployed = this.options.deployedDomain;
-      if (deployed) this.twilio.signedUrlOf = (url) => (url.startsWith(functions.url) ? `https://${deployed}${url.slice(functions.url.length)}` : url);
+      if (deployed)
+        this.twilio.signedUrlOf = (url) =>
+          url.startsWith(functions.url) ? `https://${deployed}${url.slice(functions.url.length)}` : url;
       this.webhookUrl = `${functions.url}/webhook`;
       this.opencxWebhookUrl = `${functions.url}/opencx-webhook`;
       if (this.options.webhooks !== false) {
@@ -165,13 +175,32 @@ export class World {
     const workspace = tr.createWorkspace({ friendlyName: 'Flex Task Assignment', multiTaskEnabled: true });
     this.workspaceSid = workspace.sid;
     const seedAi = this.options.aiQueue !== false;
-    if (seedAi) this.aiQueueSid = tr.createTaskQueue(workspace.sid, { friendlyName: 'OpenCX AI', targetWorkers: 'opencx_ai == true' }).sid;
-    this.humanQueueSid = tr.createTaskQueue(workspace.sid, { friendlyName: 'Support', targetWorkers: "role == 'agent'" }).sid;
-    const handedOff = { filter_friendly_name: 'Handed off to humans', expression: 'handedOff == true', targets: [{ queue: this.humanQueueSid }] };
+    if (seedAi)
+      this.aiQueueSid = tr.createTaskQueue(workspace.sid, {
+        friendlyName: 'OpenCX AI',
+        targetWorkers: 'opencx_ai == true',
+      }).sid;
+    this.humanQueueSid = tr.createTaskQueue(workspace.sid, {
+      friendlyName: 'Support',
+      targetWorkers: "role == 'agent'",
+    }).sid;
+    const handedOff = {
+      filter_friendly_name: 'Handed off to humans',
+      expression: 'handedOff == true',
+      targets: [{ queue: this.humanQueueSid }],
+    };
     const ai = seedAi
-      ? [{ filter_friendly_name: 'OpenCX AI', expression: "channelType IN ['web','sms','whatsapp']", targets: [{ queue: this.aiQueueSid }] }]
+      ? [
+          {
+            filter_friendly_name: 'OpenCX AI',
+            expression: "channelType IN ['web','sms','whatsapp']",
+            targets: [{ queue: this.aiQueueSid }],
+          },
+        ]
       : [];
-    const filters = { first: [handedOff, ...ai], 'after-ai': [...ai, handedOff], missing: ai }[this.options.handoffFilter ?? 'first'];
+    const filters = { first: [handedOff, ...ai], 'after-ai': [...ai, handedOff], missing: ai }[
+      this.options.handoffFilter ?? 'first'
+    ];
     this.workflowSid = tr.createWorkflow(workspace.sid, {
       friendlyName: this.options.workflowName ?? 'Assign to Anyone',
       taskReservationTimeout: this.options.aiReservationTimeout ?? 120,
@@ -209,7 +238,9 @@ export class World {
     };
     // A Flex account has the default Sync service its agents' tokens read; the integration keeps its own.
     const defaultSync = this.sync.defaultService();
-    this.syncServiceSid = this.options.settingsInDefaultSyncService ? defaultSync.sid : this.sync.createService('OpenCX for Flex').sid;
+    this.syncServiceSid = this.options.settingsInDefaultSyncService
+      ? defaultSync.sid
+      : this.sync.createService('OpenCX for Flex').sid;
     if (this.options.seedTimerWorkspace !== false) this.seedTimerWorkspace();
   }
 
@@ -217,7 +248,10 @@ export class World {
   private seedTimerWorkspace(): void {
     const tr = this.taskrouter;
     this.timerWorkspaceSid = tr.createWorkspace({ friendlyName: TIMER_WORKSPACE_NAME }).sid;
-    const queue = tr.createTaskQueue(this.timerWorkspaceSid, { friendlyName: TIMER_WORKSPACE_NAME, targetWorkers: 'opencx_timer == true' });
+    const queue = tr.createTaskQueue(this.timerWorkspaceSid, {
+      friendlyName: TIMER_WORKSPACE_NAME,
+      targetWorkers: 'opencx_timer == true',
+    });
     this.timerWorkflowSid = tr.createWorkflow(this.timerWorkspaceSid, {
       friendlyName: TIMER_WORKSPACE_NAME,
       configuration: { task_routing: { filters: [], default_filter: { queue: queue.sid } } },
@@ -246,31 +280,48 @@ export class World {
   }
 
   /** A phone number whose conversations a Studio flow hands to Flex, with a Send to Flex widget to each workflow. */
-  addressRoutesThroughStudio(address: string, workflowSids: readonly string[]): { flowSid: string; addressSid: string } {
+  addressRoutesThroughStudio(
+    address: string,
+    workflowSids: readonly string[],
+  ): { flowSid: string; addressSid: string } {
     const flow = this.studio.addConversationsFlow(`Inbound ${address}`, workflowSids);
-    const added = this.conversations.addAddress({ address, studioFlowSid: flow.sid, serviceSid: this.conversationsServiceSid });
+    const added = this.conversations.addAddress({
+      address,
+      studioFlowSid: flow.sid,
+      serviceSid: this.conversationsServiceSid,
+    });
     return { flowSid: flow.sid, addressSid: added.sid };
   }
 
   /** The human agent (back) in the Available activity, as after logging in to Flex. */
   async humanAgentLogsIn(): Promise<void> {
     const available = this.taskrouter.findActivity(this.taskrouter.workspaces.get(this.workspaceSid)!, 'Available');
-    await this.client.taskrouter.v1.workspaces(this.workspaceSid).workers(this.humanWorkerSid).update({ activitySid: available!.sid });
+    await this.client.taskrouter.v1
+      .workspaces(this.workspaceSid)
+      .workers(this.humanWorkerSid)
+      .update({ activitySid: available!.sid });
     await this.settle();
   }
 
   /** The human agent goes Offline (no reservations until they log in again). */
   async humanAgentLogsOut(): Promise<void> {
     const offline = this.taskrouter.findActivity(this.taskrouter.workspaces.get(this.workspaceSid)!, 'Offline');
-    await this.client.taskrouter.v1.workspaces(this.workspaceSid).workers(this.humanWorkerSid).update({ activitySid: offline!.sid });
+    await this.client.taskrouter.v1
+      .workspaces(this.workspaceSid)
+      .workers(this.humanWorkerSid)
+      .update({ activitySid: offline!.sid });
     await this.settle();
   }
 
   /** What "Apply setup" does: the webhooks (Flex workspace, timer workspace, Conversations), through the real REST API. */
   async registerWebhooks(url: string): Promise<void> {
     this.webhooksRegistered = true;
-    await this.client.taskrouter.v1.workspaces(this.workspaceSid).update({ eventCallbackUrl: url, eventsFilter: BRIDGE_EVENTS });
-    await this.client.taskrouter.v1.workspaces(this.timerWorkspaceSid).update({ eventCallbackUrl: url, eventsFilter: TIMER_EVENTS });
+    await this.client.taskrouter.v1
+      .workspaces(this.workspaceSid)
+      .update({ eventCallbackUrl: url, eventsFilter: BRIDGE_EVENTS });
+    await this.client.taskrouter.v1
+      .workspaces(this.timerWorkspaceSid)
+      .update({ eventCallbackUrl: url, eventsFilter: TIMER_EVENTS });
     await this.client.conversations.v1.services(this.conversationsServiceSid).configuration.webhooks().update({
       postWebhookUrl: url,
       method: 'POST',
@@ -302,7 +353,8 @@ export class World {
     };
     // The state maps exist before the first event, as the admin save creates them.
     for (const map of STATE_MAPS) {
-      if (!this.sync.map(this.syncServiceSid, map)) await this.client.sync.v1.services(this.syncServiceSid).syncMaps.create({ uniqueName: map });
+      if (!this.sync.map(this.syncServiceSid, map))
+        await this.client.sync.v1.services(this.syncServiceSid).syncMaps.create({ uniqueName: map });
     }
     const documents = this.client.sync.v1.services(this.syncServiceSid).documents;
     try {
@@ -310,11 +362,15 @@ export class World {
     } catch {
       await documents.create({ uniqueName: 'opencx_config', data });
     }
-    if (this.webhooksRegistered) await this.registerWebhooks(withConfigVersion(this.webhookUrl, String(data.configVersion ?? '')));
+    if (this.webhooksRegistered)
+      await this.registerWebhooks(withConfigVersion(this.webhookUrl, String(data.configVersion ?? '')));
   }
 
   /** A customer writes in: Flex creates the conversation, the interaction and the task. */
-  async customerStartsConversation(body: string, channelType: 'sms' | 'whatsapp' | 'chat' | 'web' = 'web'): Promise<StartedConversation> {
+  async customerStartsConversation(
+    body: string,
+    channelType: 'sms' | 'whatsapp' | 'chat' | 'web' = 'web',
+  ): Promise<StartedConversation> {
     const started = this.customerWritesIn(body, channelType);
     await this.settle();
     return started;
@@ -341,11 +397,17 @@ export class World {
 
   /** The customer writes without waiting for anything to happen (a test then acts mid-flight). */
   customerWrites(conversationSid: string, body: string): void {
-    this.conversations.receiveCustomerMessage(this.conversationsServiceSid, conversationSid, { author: this.customerOf(conversationSid), body });
+    this.conversations.receiveCustomerMessage(this.conversationsServiceSid, conversationSid, {
+      author: this.customerOf(conversationSid),
+      body,
+    });
   }
 
   async customerSays(conversationSid: string, body: string): Promise<void> {
-    this.conversations.receiveCustomerMessage(this.conversationsServiceSid, conversationSid, { author: this.customerOf(conversationSid), body });
+    this.conversations.receiveCustomerMessage(this.conversationsServiceSid, conversationSid, {
+      author: this.customerOf(conversationSid),
+      body,
+    });
     await this.settle();
   }
 
@@ -393,7 +455,9 @@ export class World {
       author: m.author,
       body: m.body ?? '',
       attributes:
-        typeof m.attributes === 'string' ? (JSON.parse(m.attributes || '{}') as Record<string, unknown>) : ((m.attributes as Record<string, unknown>) ?? {}),
+        typeof m.attributes === 'string'
+          ? (JSON.parse(m.attributes || '{}') as Record<string, unknown>)
+          : ((m.attributes as Record<string, unknown>) ?? {}),
     }));
   }
 
@@ -414,7 +478,9 @@ export class World {
   /** What the customer said to the AI on a session, as OpenCX recorded it. */
   contactMessages(sessionId: string): string[] {
     const session = this.opencx.sessions.get(sessionId);
-    return (session?.messages ?? []).flatMap(({ event }) => (event.type === 'message' && event.sender.type === 'contact' ? [event.content.text] : []));
+    return (session?.messages ?? []).flatMap(({ event }) =>
+      event.type === 'message' && event.sender.type === 'contact' ? [event.content.text] : [],
+    );
   }
 
   sessionFor(conversationSid: string) {
@@ -423,7 +489,9 @@ export class World {
 
   conversationRecord(conversationSid: string): Record<string, unknown> | undefined {
     const map = everyObject(CONVERSATION_MAPS).find(
-      (name) => this.sync.map(this.syncServiceSid, name) && this.sync.mapItems(this.syncServiceSid, name).some((i) => i.key === conversationSid),
+      (name) =>
+        this.sync.map(this.syncServiceSid, name) &&
+        this.sync.mapItems(this.syncServiceSid, name).some((i) => i.key === conversationSid),
     );
     const item = map ? this.sync.mapItems(this.syncServiceSid, map).find((i) => i.key === conversationSid) : undefined;
     return item?.data as Record<string, unknown> | undefined;
@@ -431,7 +499,9 @@ export class World {
 
   /** Workers of the workspace marked as the OpenCX AI. */
   aiWorkers() {
-    return [...this.taskrouter.workspace(this.workspaceSid).workers.values()].filter((w) => w.attributes.opencx_ai === true);
+    return [...this.taskrouter.workspace(this.workspaceSid).workers.values()].filter(
+      (w) => w.attributes.opencx_ai === true,
+    );
   }
 
   /** Log lines the Functions printed since the last call, parsed. */

@@ -53,12 +53,21 @@ function withFreshContactCenter(): () => World {
 }
 
 function flexToken(world: World, roles = ['admin'], expiresInSeconds?: number): string {
-  const token = world.iam.issueToken({ identity: roles.includes('admin') ? 'admin@example.com' : 'agent@example.com', roles, expiresInSeconds });
+  const token = world.iam.issueToken({
+    identity: roles.includes('admin') ? 'admin@example.com' : 'agent@example.com',
+    roles,
+    expiresInSeconds,
+  });
   flexTokens.push(token);
   return token;
 }
 
-async function call(world: World, endpoint: 'settings-save' | 'settings-load', fields: Record<string, string | undefined>, baseUrl = world.functions!.url) {
+async function call(
+  world: World,
+  endpoint: 'settings-save' | 'settings-load',
+  fields: Record<string, string | undefined>,
+  baseUrl = world.functions!.url,
+) {
   const answer = await postForm(baseUrl, `/admin/${endpoint}`, fields);
   answers.push(answer);
   return answer;
@@ -72,7 +81,10 @@ async function loadSettings(world: World): Promise<Record<string, unknown>> {
   return answer.body.settings as Record<string, unknown>;
 }
 
-const saveForm = (world: World, overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> => ({
+const saveForm = (
+  world: World,
+  overrides: Record<string, string | undefined> = {},
+): Record<string, string | undefined> => ({
   Token: flexToken(world),
   opencxToken: ORG_TOKEN,
   workspaceSid: world.workspaceSid,
@@ -82,7 +94,8 @@ const saveForm = (world: World, overrides: Record<string, string | undefined> = 
   ...overrides,
 });
 
-const storedConfig = (world: World) => world.sync.document(world.syncServiceSid, 'opencx_config')?.data as Record<string, unknown> | undefined;
+const storedConfig = (world: World) =>
+  world.sync.document(world.syncServiceSid, 'opencx_config')?.data as Record<string, unknown> | undefined;
 /** The settings a first save leaves alone when the form does not send them, and the URL for OpenCX. */
 const newSettingsAsFirstShown = (world: World) => ({
   opencxExtraTokens: [],
@@ -92,18 +105,26 @@ const newSettingsAsFirstShown = (world: World) => ({
   customerHandoffNoteTranslations: {},
   aiAnswerTimeoutSeconds: 60,
 });
-const timerWorkspaces = (world: World) => [...world.taskrouter.workspaces.values()].filter((ws) => ws.friendlyName === 'OpenCX timers');
+const timerWorkspaces = (world: World) =>
+  [...world.taskrouter.workspaces.values()].filter((ws) => ws.friendlyName === 'OpenCX timers');
 const flexWorkspace = (world: World) => world.taskrouter.workspace(world.workspaceSid);
-const conversationsWebhook = (world: World) => world.conversations.services.get(world.conversationsServiceSid)!.webhooks;
+const conversationsWebhook = (world: World) =>
+  world.conversations.services.get(world.conversationsServiceSid)!.webhooks;
 /** This deployment's webhook as a save registers it: with the saved config version. */
 const versionedWebhook = (world: World) => `${world.webhookUrl}?cv=${storedConfig(world)!.configVersion}`;
 /** TaskRouter creates the Functions made since `since`: workspaces, queues, workflows, workers. */
 const creates = (world: World, since: number) =>
-  restCalls(world, since).filter((c) => /^POST taskrouter \/v1\/Workspaces(\/\{WorkspaceSid\}\/(TaskQueues|Workflows|Workers))?$/.test(c));
+  restCalls(world, since).filter((c) =>
+    /^POST taskrouter \/v1\/Workspaces(\/\{WorkspaceSid\}\/(TaskQueues|Workflows|Workers))?$/.test(c),
+  );
 const existingStateMaps = (world: World) => STATE_MAPS.filter((map) => world.sync.map(world.syncServiceSid, map));
 const failure = (code: string, message: string | RegExp, field?: string) => ({
   ok: false,
-  error: { code, message: typeof message === 'string' ? message : expect.stringMatching(message), ...(field ? { field } : {}) },
+  error: {
+    code,
+    message: typeof message === 'string' ? message : expect.stringMatching(message),
+    ...(field ? { field } : {}),
+  },
 });
 
 describe('refused requests: one error shape, nothing stored', () => {
@@ -158,9 +179,15 @@ describe('refused requests: one error shape, nothing stored', () => {
   });
 
   test('a workspace that is not in the account: 400 on workspaceSid naming it', async () => {
-    const answer = await call(world, 'settings-save', saveForm(world, { workspaceSid: UNKNOWN_WORKSPACE, aiQueueSid: undefined }));
+    const answer = await call(
+      world,
+      'settings-save',
+      saveForm(world, { workspaceSid: UNKNOWN_WORKSPACE, aiQueueSid: undefined }),
+    );
     expect(answer.status).toBe(400);
-    expect(answer.body).toEqual(failure('not_found', `Workspace ${UNKNOWN_WORKSPACE} not found in this account`, 'workspaceSid'));
+    expect(answer.body).toEqual(
+      failure('not_found', `Workspace ${UNKNOWN_WORKSPACE} not found in this account`, 'workspaceSid'),
+    );
   });
 
   test('a queue of another workspace: 400 on aiQueueSid', async () => {
@@ -168,11 +195,17 @@ describe('refused requests: one error shape, nothing stored', () => {
     const otherQueue = world.taskrouter.createTaskQueue(other.sid, { friendlyName: 'Elsewhere' }).sid;
     const answer = await call(world, 'settings-save', saveForm(world, { aiQueueSid: otherQueue }));
     expect(answer.status).toBe(400);
-    expect(answer.body).toEqual(failure('not_found', `Queue ${otherQueue} not found in workspace ${world.workspaceSid}`, 'aiQueueSid'));
+    expect(answer.body).toEqual(
+      failure('not_found', `Queue ${otherQueue} not found in workspace ${world.workspaceSid}`, 'aiQueueSid'),
+    );
   });
 
   test('a Conversations service that is not in the account: 400 on conversationsServiceSid', async () => {
-    const answer = await call(world, 'settings-save', saveForm(world, { conversationsServiceSid: 'IS' + 'b'.repeat(32) }));
+    const answer = await call(
+      world,
+      'settings-save',
+      saveForm(world, { conversationsServiceSid: 'IS' + 'b'.repeat(32) }),
+    );
     expect(answer.status).toBe(400);
     expect(answer.body).toMatchObject({ ok: false, error: { code: 'not_found', field: 'conversationsServiceSid' } });
   });
@@ -196,7 +229,10 @@ describe('refused requests: one error shape, nothing stored', () => {
   ])('a malformed %s (%j) gets 400 invalid_input on that field', async (field, value) => {
     const answer = await call(world, 'settings-save', saveForm(world, { [field]: value }));
     expect(answer.status).toBe(400);
-    expect(answer.body).toMatchObject({ ok: false, error: { code: 'invalid_input', field, message: expect.any(String) } });
+    expect(answer.body).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', field, message: expect.any(String) },
+    });
   });
 
   test('no opencxToken and none saved yet: 400 "Enter the OpenCX API key"', async () => {
@@ -206,12 +242,19 @@ describe('refused requests: one error shape, nothing stored', () => {
   });
 
   test('a human worker already named "OpenCX AI": 400 ai_worker_conflict, no second worker', async () => {
-    const human = world.taskrouter.createWorker(world.workspaceSid, { friendlyName: 'OpenCX AI', attributes: { role: 'agent' } });
+    const human = world.taskrouter.createWorker(world.workspaceSid, {
+      friendlyName: 'OpenCX AI',
+      attributes: { role: 'agent' },
+    });
     try {
       const answer = await call(world, 'settings-save', saveForm(world));
       expect(answer.status).toBe(400);
       expect(answer.body).toEqual(failure('ai_worker_conflict', new RegExp(human.sid)));
-      expect([...world.taskrouter.workspace(world.workspaceSid).workers.values()].filter((w) => w.friendlyName === 'OpenCX AI')).toHaveLength(1);
+      expect(
+        [...world.taskrouter.workspace(world.workspaceSid).workers.values()].filter(
+          (w) => w.friendlyName === 'OpenCX AI',
+        ),
+      ).toHaveLength(1);
     } finally {
       world.taskrouter.deleteWorker(world.workspaceSid, human.sid);
     }
@@ -253,14 +296,21 @@ describe('refused requests: one error shape, nothing stored', () => {
   test('CORS: the preflight is answered 204 for any origin, and every answer carries the CORS headers', async () => {
     const preflight = await fetch(`${world.functions!.url}/admin/settings-save`, {
       method: 'OPTIONS',
-      headers: { Origin: 'https://flex.twilio.com', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+      headers: {
+        Origin: 'https://flex.twilio.com',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
     expect(preflight.headers.get('access-control-allow-headers')).toContain('Content-Type');
 
-    for (const answer of [await call(world, 'settings-load', { Token: flexToken(world) }), await call(world, 'settings-load', {})]) {
+    for (const answer of [
+      await call(world, 'settings-load', { Token: flexToken(world) }),
+      await call(world, 'settings-load', {}),
+    ]) {
       expect(answer.headers.get('access-control-allow-origin')).toBe('*');
       expect(answer.headers.get('access-control-allow-methods')).toBe('OPTIONS, POST');
       expect(answer.headers.get('access-control-allow-headers')).toBe('Content-Type');
@@ -321,16 +371,28 @@ describe('an admin saves: the AI worker, the state maps and the config document'
 
     expect(world().aiWorkers()).toHaveLength(1);
     expect(worker.friendlyName).toBe('OpenCX AI');
-    expect(worker.attributes).toEqual({ opencx_ai: true, full_name: 'Acme Assistant', routing: { skills: ['opencx_ai'] } });
+    expect(worker.attributes).toEqual({
+      opencx_ai: true,
+      full_name: 'Acme Assistant',
+      routing: { skills: ['opencx_ai'] },
+    });
     const workspace = world().taskrouter.workspace(world().workspaceSid);
     expect(world().taskrouter.findActivity(workspace, worker.activitySid)?.friendlyName).toBe('Available');
-    const channels = Object.fromEntries(worker.channels.map((c) => [c.taskChannelUniqueName, { capacity: c.capacity, available: c.available }]));
-    expect(channels).toMatchObject({ chat: { capacity: 50, available: true }, sms: { capacity: 50, available: true }, voice: { available: false } });
+    const channels = Object.fromEntries(
+      worker.channels.map((c) => [c.taskChannelUniqueName, { capacity: c.capacity, available: c.available }]),
+    );
+    expect(channels).toMatchObject({
+      chat: { capacity: 50, available: true },
+      sms: { capacity: 50, available: true },
+      voice: { available: false },
+    });
 
     expect(existingStateMaps(world())).toEqual(STATE_MAPS);
     // Sharded: 64 conversation maps, 16 session maps, 8 claim maps, 32 insight maps.
     expect(STATE_MAPS).toHaveLength(120);
-    expect(STATE_MAPS).toEqual(expect.arrayContaining(['opencx_conversations_63', 'opencx_sessions_15', 'opencx_dedup_7', 'opencx_insights_31']));
+    expect(STATE_MAPS).toEqual(
+      expect.arrayContaining(['opencx_conversations_63', 'opencx_sessions_15', 'opencx_dedup_7', 'opencx_insights_31']),
+    );
   });
 
   test('the first save creates the timer workspace: a queue no worker matches, a workflow to it, task.canceled sent to the webhook', () => {
@@ -341,15 +403,26 @@ describe('an admin saves: the AI worker, the state maps and the config document'
     expect(queues.map((q) => [q.friendlyName, q.targetWorkers])).toEqual([['OpenCX timers', 'opencx_timer == true']]);
     const workflows = [...timer.workflows.values()];
     expect(workflows.map((w) => [w.sid, w.friendlyName, w.configuration])).toEqual([
-      [storedConfig(world())!.timerWorkflowSid, 'OpenCX timers', { task_routing: { filters: [], default_filter: { queue: queues[0].sid } } }],
+      [
+        storedConfig(world())!.timerWorkflowSid,
+        'OpenCX timers',
+        { task_routing: { filters: [], default_filter: { queue: queues[0].sid } } },
+      ],
     ]);
     expect(timer).toMatchObject({ eventCallbackUrl: versionedWebhook(world()), eventsFilter: 'task.canceled' });
     expect(timer.workers.size).toBe(0);
   });
 
   test('the save puts the new config version on the webhooks that point here, keeping their events', () => {
-    expect(flexWorkspace(world())).toMatchObject({ eventCallbackUrl: versionedWebhook(world()), eventsFilter: BRIDGE_EVENTS });
-    expect(conversationsWebhook(world())).toMatchObject({ postWebhookUrl: versionedWebhook(world()), method: 'POST', filters: CONVERSATION_FILTERS });
+    expect(flexWorkspace(world())).toMatchObject({
+      eventCallbackUrl: versionedWebhook(world()),
+      eventsFilter: BRIDGE_EVENTS,
+    });
+    expect(conversationsWebhook(world())).toMatchObject({
+      postWebhookUrl: versionedWebhook(world()),
+      method: 'POST',
+      filters: CONVERSATION_FILTERS,
+    });
   });
 
   test('the saved settings drive the bridge: the new AI worker answers a customer under the chosen name', async () => {
@@ -365,7 +438,11 @@ describe('an admin saves: the AI worker, the state maps and the config document'
   test('a second save without opencxToken keeps the saved token, the same worker and timer workspace, and registers its new version', async () => {
     const before = storedConfig(world())!;
     const since = lastSeq(world());
-    const answer = await call(world(), 'settings-save', saveForm(world(), { opencxToken: undefined, aiQueueSid: undefined, aiAuthorName: 'Acme Bot' }));
+    const answer = await call(
+      world(),
+      'settings-save',
+      saveForm(world(), { opencxToken: undefined, aiQueueSid: undefined, aiAuthorName: 'Acme Bot' }),
+    );
 
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({
@@ -381,9 +458,16 @@ describe('an admin saves: the AI worker, the state maps and the config document'
         .map((w) => w.sid),
     ).toEqual([firstWorkerSid]);
     expect(timerWorkspaces(world()).map((ws) => ws.sid)).toEqual([before.timerWorkspaceSid]);
-    expect(storedConfig(world())).toMatchObject({ timerWorkspaceSid: before.timerWorkspaceSid, timerWorkflowSid: before.timerWorkflowSid });
+    expect(storedConfig(world())).toMatchObject({
+      timerWorkspaceSid: before.timerWorkspaceSid,
+      timerWorkflowSid: before.timerWorkflowSid,
+    });
     expect(storedConfig(world())!.configVersion).not.toBe(before.configVersion);
-    for (const url of [flexWorkspace(world()).eventCallbackUrl, conversationsWebhook(world()).postWebhookUrl, timerWorkspaces(world())[0].eventCallbackUrl]) {
+    for (const url of [
+      flexWorkspace(world()).eventCallbackUrl,
+      conversationsWebhook(world()).postWebhookUrl,
+      timerWorkspaces(world())[0].eventCallbackUrl,
+    ]) {
       expect(url).toBe(versionedWebhook(world()));
     }
     const stored = storedConfig(world())!;
@@ -442,7 +526,8 @@ describe("the OpenCX webhook secret, the customer's handoff note and the AI answ
     const fields = {
       opencxWebhookSecret: WEBHOOK_SECRET,
       customerHandoffNote: 'One moment, a colleague will be with you shortly.',
-      customerHandoffNoteTranslations: '{"es": "Un momento, un compañero le atenderá enseguida.", "pt-br": "Um momento, por favor."}',
+      customerHandoffNoteTranslations:
+        '{"es": "Un momento, un compañero le atenderá enseguida.", "pt-br": "Um momento, por favor."}',
       aiAnswerTimeoutSeconds: '90',
     };
     const answer = await call(world(), 'settings-save', saveForm(world(), fields));
@@ -451,7 +536,10 @@ describe("the OpenCX webhook secret, the customer's handoff note and the AI answ
     const shown = {
       opencxWebhookSecretSet: true,
       customerHandoffNote: 'One moment, a colleague will be with you shortly.',
-      customerHandoffNoteTranslations: { es: 'Un momento, un compañero le atenderá enseguida.', 'pt-BR': 'Um momento, por favor.' },
+      customerHandoffNoteTranslations: {
+        es: 'Un momento, un compañero le atenderá enseguida.',
+        'pt-BR': 'Um momento, por favor.',
+      },
       aiAnswerTimeoutSeconds: 90,
     };
     expect(answer.body.settings).toMatchObject(shown);
@@ -486,15 +574,28 @@ describe("the OpenCX webhook secret, the customer's handoff note and the AI answ
 
   test('a refused field stores nothing: the saved settings stay as they were', async () => {
     const before = storedConfig(world());
-    const answer = await call(world(), 'settings-save', saveForm(world(), { opencxWebhookSecret: 'whsec_new_secret', aiAnswerTimeoutSeconds: '5' }));
+    const answer = await call(
+      world(),
+      'settings-save',
+      saveForm(world(), { opencxWebhookSecret: 'whsec_new_secret', aiAnswerTimeoutSeconds: '5' }),
+    );
     expect(answer.status).toBe(400);
-    expect(answer.body).toEqual(failure('invalid_input', 'The AI answer timeout must be a whole number of seconds from 15 to 600', 'aiAnswerTimeoutSeconds'));
+    expect(answer.body).toEqual(
+      failure(
+        'invalid_input',
+        'The AI answer timeout must be a whole number of seconds from 15 to 600',
+        'aiAnswerTimeoutSeconds',
+      ),
+    );
     expect(storedConfig(world())).toEqual(before);
   });
 
   test('a webhook registered elsewhere, or not at all, is left to Apply setup', async () => {
     await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventCallbackUrl: OTHER_URL });
-    await world().client.conversations.v1.services(world().conversationsServiceSid).configuration.webhooks().update({ postWebhookUrl: '', filters: [] });
+    await world()
+      .client.conversations.v1.services(world().conversationsServiceSid)
+      .configuration.webhooks()
+      .update({ postWebhookUrl: '', filters: [] });
     const answer = await call(world(), 'settings-save', saveForm(world()));
     expect(answer.status).toBe(200);
     expect(flexWorkspace(world()).eventCallbackUrl).toBe(OTHER_URL);
@@ -524,12 +625,22 @@ describe("the organisation's further OpenCX keys", () => {
 
   test('a key OpenCX refuses is named by its hint and nothing is stored; removing a key by its id keeps the others', async () => {
     const before = storedConfig(world());
-    const refused = await call(world(), 'settings-save', saveForm(world(), { opencxToken: undefined, opencxExtraTokens: REVOKED_TOKEN }));
+    const refused = await call(
+      world(),
+      'settings-save',
+      saveForm(world(), { opencxToken: undefined, opencxExtraTokens: REVOKED_TOKEN }),
+    );
     expect(refused.status).toBe(400);
-    expect(refused.body).toEqual(failure('opencx_token_rejected', 'OpenCX rejected the further key ••••••••d4d4', 'opencxExtraTokens'));
+    expect(refused.body).toEqual(
+      failure('opencx_token_rejected', 'OpenCX rejected the further key ••••••••d4d4', 'opencxExtraTokens'),
+    );
     expect(storedConfig(world())).toEqual(before);
 
-    const removed = await call(world(), 'settings-save', saveForm(world(), { opencxToken: undefined, opencxExtraTokensKept: '' }));
+    const removed = await call(
+      world(),
+      'settings-save',
+      saveForm(world(), { opencxToken: undefined, opencxExtraTokensKept: '' }),
+    );
     expect(removed.status).toBe(200);
     expect(storedConfig(world())).not.toHaveProperty('opencxExtraTokens');
     expect(removed.body.settings.opencxExtraTokens).toEqual([]);
@@ -543,6 +654,14 @@ test('no answer and no Functions output ever carries the org token, the webhook 
   expect(output).toContain('"event":"settings-load","outcome":"ok"');
   const everything = [...answers.map((answer) => answer.text), output].join('\n');
   expect(answers.some((answer) => answer.body.settings?.opencxWebhookSecretSet === true)).toBe(true);
-  for (const secret of [ORG_TOKEN, SECOND_TOKEN, REVOKED_TOKEN, WEBHOOK_SECRET, 'whsec_new_secret', 'whsec two words', ...flexTokens])
+  for (const secret of [
+    ORG_TOKEN,
+    SECOND_TOKEN,
+    REVOKED_TOKEN,
+    WEBHOOK_SECRET,
+    'whsec_new_secret',
+    'whsec two words',
+    ...flexTokens,
+  ])
     expect(everything).not.toContain(secret);
 });

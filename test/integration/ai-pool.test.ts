@@ -28,14 +28,17 @@ async function savePeak(world: World, peak: number) {
   return answer.body.settings as { aiWorkerSids: string[]; aiPeakConversations: number };
 }
 
-const storedConfig = (world: World) => world.sync.document(world.syncServiceSid, 'opencx_config')!.data as Record<string, unknown>;
+const storedConfig = (world: World) =>
+  world.sync.document(world.syncServiceSid, 'opencx_config')!.data as Record<string, unknown>;
 const openChannels = (world: World, workerSid: string) =>
   world.taskrouter
     .getWorker(world.workspaceSid, workerSid)
     .channels.filter((c) => c.available)
     .map((c) => `${c.taskChannelUniqueName} ${c.capacity}`);
 const pendingOn = (world: World, workerSid: string) =>
-  [...world.taskrouter.workspace(world.workspaceSid).reservations.values()].filter((r) => r.workerSid === workerSid && r.status === 'pending');
+  [...world.taskrouter.workspace(world.workspaceSid).reservations.values()].filter(
+    (r) => r.workerSid === workerSid && r.status === 'pending',
+  );
 
 describe('a pool of two AI workers at a peak of 100 conversations', () => {
   let world: World;
@@ -60,7 +63,9 @@ describe('a pool of two AI workers at a peak of 100 conversations', () => {
     for (const sid of settings.aiWorkerSids) {
       const worker = world.taskrouter.getWorker(world.workspaceSid, sid);
       expect(worker.attributes).toMatchObject({ opencx_ai: true, routing: { skills: ['opencx_ai'] } });
-      expect(world.taskrouter.findActivity(world.taskrouter.workspace(world.workspaceSid), worker.activitySid)?.available).toBe(true);
+      expect(
+        world.taskrouter.findActivity(world.taskrouter.workspace(world.workspaceSid), worker.activitySid)?.available,
+      ).toBe(true);
       expect(openChannels(world, sid)).toEqual(['chat 50', 'sms 50']);
     }
     expect(storedConfig(world)).toMatchObject({
@@ -76,7 +81,9 @@ describe('a pool of two AI workers at a peak of 100 conversations', () => {
     world.opencx.ai.setDefault('Hi! How can I help?');
     const started = await world.customersStartConversations(CONVERSATIONS, 'Hello');
 
-    expect(started.map(({ taskSid }) => world.task(taskSid).assignmentStatus)).toEqual(Array(CONVERSATIONS).fill('reserved'));
+    expect(started.map(({ taskSid }) => world.task(taskSid).assignmentStatus)).toEqual(
+      Array(CONVERSATIONS).fill('reserved'),
+    );
     for (const { conversationSid } of started) {
       expect(
         world
@@ -95,7 +102,9 @@ describe('a pool of two AI workers at a peak of 100 conversations', () => {
 
   test('the setup check reports the pool, each worker and its use from TaskRouter, and warns at 80 %', async () => {
     const answer = await admin(world, 'setup-check');
-    const check = (answer.body.checks as { id: string; status: string; detail: string; fix?: string }[]).find((c) => c.id === 'ai_worker')!;
+    const check = (answer.body.checks as { id: string; status: string; detail: string; fix?: string }[]).find(
+      (c) => c.id === 'ai_worker',
+    )!;
     expect(check).toMatchObject({ status: 'warning', fix: expect.stringMatching(/raise the peak/) });
     expect(check.detail).toMatch(/^The AI pool is 80 % full on chat/);
     expect(check.detail).toContain('2 of 2 AI workers serving (a peak of 100 concurrent conversations, 50 a worker)');
@@ -124,7 +133,10 @@ describe('a pool of two AI workers at a peak of 100 conversations', () => {
     await savePeak(world, 50);
     expect(world.aiWorkers().map((w) => w.sid)).toContain(drained);
     for (const taskSid of drainedTasks) {
-      await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).update({ assignmentStatus: 'canceled', reason: 'customer left' });
+      await world.client.taskrouter.v1
+        .workspaces(world.workspaceSid)
+        .tasks(taskSid)
+        .update({ assignmentStatus: 'canceled', reason: 'customer left' });
     }
     await world.settle();
     await savePeak(world, 50);
@@ -138,7 +150,9 @@ test('a reservation timeout on the second pool worker puts that worker back to A
   try {
     const [first, second] = world.aiWorkerSids;
     const workspace = world.taskrouter.workspace(world.workspaceSid);
-    const activityOf = (sid: string) => world.taskrouter.findActivity(workspace, world.taskrouter.getWorker(world.workspaceSid, sid).activitySid)!.friendlyName;
+    const activityOf = (sid: string) =>
+      world.taskrouter.findActivity(workspace, world.taskrouter.getWorker(world.workspaceSid, sid).activitySid)!
+        .friendlyName;
     // The first worker is paused by an admin, so the conversation goes to the second.
     const pause = world.taskrouter.findActivity(workspace, 'Break')!;
     await world.client.taskrouter.v1.workspaces(world.workspaceSid).workers(first).update({ activitySid: pause.sid });
@@ -152,7 +166,9 @@ test('a reservation timeout on the second pool worker puts that worker back to A
     expect(world.reservations(taskSid).find((r) => r.sid === offered.sid)!.status).toBe('timeout');
     expect(activityOf(second)).toBe('Available');
     expect(activityOf(first)).toBe('Break');
-    const restores = world.twilio.calls({ product: 'taskrouter', method: 'POST', template: '/v1/Workspaces/{WorkspaceSid}/Workers/{Sid}' }).map((r) => r.path);
+    const restores = world.twilio
+      .calls({ product: 'taskrouter', method: 'POST', template: '/v1/Workspaces/{WorkspaceSid}/Workers/{Sid}' })
+      .map((r) => r.path);
     expect(restores.filter((path) => path.endsWith(second))).toHaveLength(1);
     expect(restores.filter((path) => path.endsWith(first))).toHaveLength(1); // the admin's pause, nothing from the bridge
     const again = world.reservations(taskSid).find((r) => r.workerSid === second && r.status === 'pending');

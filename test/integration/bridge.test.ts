@@ -1,6 +1,15 @@
 // Whole conversations through the webhook Function in twilio-run, against the simulators.
 import { AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
-import { deliveriesOf, lastSeq, opencxCalls, postSigned, RELAY_CALLS, relayCalls, restCalls, sequentialDepth } from './helpers';
+import {
+  deliveriesOf,
+  lastSeq,
+  opencxCalls,
+  postSigned,
+  RELAY_CALLS,
+  relayCalls,
+  restCalls,
+  sequentialDepth,
+} from './helpers';
 
 jest.setTimeout(60000);
 
@@ -91,7 +100,10 @@ describe('engage and relay', () => {
     await world.settle();
     const calls = restCalls(world, since);
     expect(calls[0]).toBe('GET sync /v1/Services/{ServiceSid}/Documents/{Sid}');
-    expect(calls.slice(1).sort()).toEqual(['POST sync /v1/Services/{ServiceSid}/Documents/{Sid}', 'POST sync /v1/Services/{ServiceSid}/Maps/{MapSid}/Items']);
+    expect(calls.slice(1).sort()).toEqual([
+      'POST sync /v1/Services/{ServiceSid}/Documents/{Sid}',
+      'POST sync /v1/Services/{ServiceSid}/Maps/{MapSid}/Items',
+    ]);
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Shipped.')).toHaveLength(1);
   });
 
@@ -205,13 +217,26 @@ describe('handoff', () => {
     await world.customerSays(conversationSid, 'are you there?');
     expect(opencxCalls(world, before)).toEqual([]);
 
-    const human = world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
-    await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).reservations(human.sid).update({ reservationStatus: 'accepted' });
+    const human = world
+      .reservations(taskSid)
+      .find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
+    await world.client.taskrouter.v1
+      .workspaces(world.workspaceSid)
+      .tasks(taskSid)
+      .reservations(human.sid)
+      .update({ reservationStatus: 'accepted' });
     await world.settle();
 
     const session = world.opencx.sessions.get(world.sessionFor(conversationSid)!.id)!;
-    expect(session.custom_data).toMatchObject({ flex_reservation_sid: human.sid, flex_agent_sid: world.humanWorkerSid, flex_agent_name: 'alice' });
-    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', humanWorkerSid: world.humanWorkerSid });
+    expect(session.custom_data).toMatchObject({
+      flex_reservation_sid: human.sid,
+      flex_agent_sid: world.humanWorkerSid,
+      flex_agent_name: 'alice',
+    });
+    expect(world.conversationRecord(conversationSid)).toMatchObject({
+      phase: 'human',
+      humanWorkerSid: world.humanWorkerSid,
+    });
     // Never completed by us: the human closes it.
     expect(world.task(taskSid).assignmentStatus).toBe('assigned');
   });
@@ -222,7 +247,11 @@ describe('handoff', () => {
 
     await world.customerSays(conversationSid, 'Can you reset my password?');
 
-    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable', handoffSentiment: 'neutral' });
+    expect(world.task(taskSid).attributes).toMatchObject({
+      handedOff: true,
+      handoffReason: 'AI unavailable',
+      handoffSentiment: 'neutral',
+    });
     expect(world.transcript(conversationSid).map((m) => m.body)).toContain('Can you reset my password?');
     expect(aiMessages(conversationSid).at(-1)!.body).toBe(CUSTOMER_HANDOFF_NOTE);
     expect(world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid)).toBeDefined();
@@ -237,7 +266,10 @@ describe('handoff', () => {
       media: [{ filename: 'parcel.jpg', contentType: 'image/jpeg', size: 20480 }],
     });
     await world.settle();
-    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'Customer sent an attachment' });
+    expect(world.task(taskSid).attributes).toMatchObject({
+      handedOff: true,
+      handoffReason: 'Customer sent an attachment',
+    });
     expect(world.opencx.requests.filter((r) => r.path.endsWith('/send'))).toHaveLength(before);
     expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
   });
@@ -248,7 +280,9 @@ describe('handoff', () => {
     await world.customerSays(conversationSid, 'Is anyone there?');
     // Retry-After fitted the Conversations budget once; then the message waits for a resend.
     expect(world.opencx.requests.filter((r) => r.path.endsWith('/send') && r.status === 429)).toHaveLength(2);
-    const delivery = world.twilio.webhooks.filter((d) => d.params.EventType === 'onMessageAdded' && d.params.Body === 'Is anyone there?').at(-1)!;
+    const delivery = world.twilio.webhooks
+      .filter((d) => d.params.EventType === 'onMessageAdded' && d.params.Body === 'Is anyone there?')
+      .at(-1)!;
     expect(JSON.parse(delivery.responseBody!)).toMatchObject({ outcome: 'resend-scheduled' });
     expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
 
@@ -256,7 +290,9 @@ describe('handoff', () => {
     world.opencx.ai.reply('Yes, I am here.');
     await world.advance(6000);
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Yes, I am here.')).toHaveLength(1);
-    expect(world.contactMessages(world.sessionFor(conversationSid)!.id).filter((t) => t === 'Is anyone there?')).toHaveLength(1);
+    expect(
+      world.contactMessages(world.sessionFor(conversationSid)!.id).filter((t) => t === 'Is anyone there?'),
+    ).toHaveLength(1);
     expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
   });
 
@@ -264,7 +300,9 @@ describe('handoff', () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
     world.opencx.ai.reply({ type: 'reply', content: 'Here is the slow answer.', latencyMs: 8000 });
     await world.customerSays(conversationSid, 'Slow question');
-    const delivery = world.twilio.webhooks.filter((d) => d.params.EventType === 'onMessageAdded' && d.params.Body === 'Slow question').at(-1)!;
+    const delivery = world.twilio.webhooks
+      .filter((d) => d.params.EventType === 'onMessageAdded' && d.params.Body === 'Slow question')
+      .at(-1)!;
     expect(delivery.status).toBe(200);
     expect(delivery.durationMs).toBeLessThan(5000);
     expect(JSON.parse(delivery.responseBody!)).toMatchObject({ outcome: 'awaiting-answer' });
@@ -287,7 +325,9 @@ describe('duplicates and races', () => {
   test('the same webhook twice and a Twilio retry (RetryCount=1) reach OpenCX once', async () => {
     const { conversationSid } = await world.customerStartsConversation('Hi');
     await world.customerSays(conversationSid, 'What is the refund policy?');
-    const delivery = world.twilio.webhooks.filter((d) => d.params.EventType === 'onMessageAdded' && d.params.Body === 'What is the refund policy?').at(-1)!;
+    const delivery = world.twilio.webhooks
+      .filter((d) => d.params.EventType === 'onMessageAdded' && d.params.Body === 'What is the refund policy?')
+      .at(-1)!;
     const before = world.opencx.requests.length;
 
     await world.conversations.redeliver(delivery.seq, 1);
@@ -302,20 +342,32 @@ describe('duplicates and races', () => {
     // The session create takes 300 ms of simulated time: both duplicates arrive while it is held.
     world.opencx.faults.add({ path: '/chat/sessions', method: 'POST', latencyMs: 300, times: 1 });
     const { conversationSid } = startWithoutSettling('First message');
-    await world.until(() => deliveriesOf(world, 'reservation.created').some((d) => d.params.TaskAttributes?.includes(conversationSid)), 'the AI reservation');
-    const created = deliveriesOf(world, 'reservation.created').filter((d) => d.params.TaskAttributes?.includes(conversationSid));
+    await world.until(
+      () => deliveriesOf(world, 'reservation.created').some((d) => d.params.TaskAttributes?.includes(conversationSid)),
+      'the AI reservation',
+    );
+    const created = deliveriesOf(world, 'reservation.created').filter((d) =>
+      d.params.TaskAttributes?.includes(conversationSid),
+    );
     await world.opencx.whenHeld(1);
-    const duplicates = [1, 2].map(() => world.twilio.deliverWebhook('taskrouter', created[0].url, created[0].params, 15000));
+    const duplicates = [1, 2].map(() =>
+      world.twilio.deliverWebhook('taskrouter', created[0].url, created[0].params, 15000),
+    );
     await Promise.all(duplicates);
     await world.advance(300);
-    const sessions = [...world.opencx.sessions.values()].filter((s) => s.custom_data?.flex_conversation_sid === conversationSid);
+    const sessions = [...world.opencx.sessions.values()].filter(
+      (s) => s.custom_data?.flex_conversation_sid === conversationSid,
+    );
     expect(sessions).toHaveLength(1);
   });
 
   test('two customer messages racing the engage are both answered once', async () => {
     world.opencx.faults.add({ path: '/chat/sessions', method: 'POST', latencyMs: 400, times: 1 });
     const started = startWithoutSettling('one', 'racer');
-    world.conversations.receiveCustomerMessage(world.conversationsServiceSid, started.conversationSid, { author: 'racer', body: 'two' });
+    world.conversations.receiveCustomerMessage(world.conversationsServiceSid, started.conversationSid, {
+      author: 'racer',
+      body: 'two',
+    });
     await world.opencx.whenHeld(1);
     await world.advance(400);
     const sent = world.contactMessages(world.sessionFor(started.conversationSid)!.id).join('\n');
@@ -361,14 +413,21 @@ describe('bad input', () => {
     const logs = world.takeLogs();
     expect(logs).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ outcome: 'refused', reason: expect.stringContaining(`the configured workspace is ${world.workspaceSid}`) }),
+        expect.objectContaining({
+          outcome: 'refused',
+          reason: expect.stringContaining(`the configured workspace is ${world.workspaceSid}`),
+        }),
         expect.objectContaining({ outcome: 'refused', reason: expect.stringContaining('Conversations service') }),
       ]),
     );
   });
 
   test('unknown event types, missing fields and malformed JSON get a 2xx "ignored" that says why', async () => {
-    const unknown = await postSigned(world, { EventType: 'worker.activity.update', AccountSid: world.twilio.accountSid, WorkspaceSid: world.workspaceSid });
+    const unknown = await postSigned(world, {
+      EventType: 'worker.activity.update',
+      AccountSid: world.twilio.accountSid,
+      WorkspaceSid: world.workspaceSid,
+    });
     const missing = await postSigned(world, {
       EventType: 'reservation.created',
       AccountSid: world.twilio.accountSid,
@@ -386,10 +445,22 @@ describe('bad input', () => {
     });
     const badAttributes = await postSigned(world, { ...messageEvent(), Attributes: '[1,2' });
     for (const res of [unknown, missing, malformed, badAttributes]) expect(res.status).toBe(200);
-    expect(await unknown.json()).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('worker.activity.update') });
-    expect(await missing.json()).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('ReservationSid') });
-    expect(await malformed.json()).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('malformed TaskAttributes') });
-    expect(await badAttributes.json()).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('malformed Attributes') });
+    expect(await unknown.json()).toMatchObject({
+      outcome: 'ignored',
+      reason: expect.stringContaining('worker.activity.update'),
+    });
+    expect(await missing.json()).toMatchObject({
+      outcome: 'ignored',
+      reason: expect.stringContaining('ReservationSid'),
+    });
+    expect(await malformed.json()).toMatchObject({
+      outcome: 'ignored',
+      reason: expect.stringContaining('malformed TaskAttributes'),
+    });
+    expect(await badAttributes.json()).toMatchObject({
+      outcome: 'ignored',
+      reason: expect.stringContaining('malformed Attributes'),
+    });
   });
 });
 
@@ -410,14 +481,22 @@ describe('transient Twilio failures are retried', () => {
 
   test.each([
     ['claiming the conversation', 'POST', '/v1/Services/{ServiceSid}/Maps/{MapSid}/Items', 429],
-    ['reading the conversation so far', 'GET', '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages', 500],
+    [
+      'reading the conversation so far',
+      'GET',
+      '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages',
+      500,
+    ],
     ['recording the session id', 'POST', '/v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}', 503],
   ])('engage survives a failure %s (%s %s → %i once)', async (_what, method, path, status) => {
     world.twilio.addFault({ method, path, status, times: 1 });
     world.opencx.ai.reply('Welcome despite the hiccup');
     const { conversationSid } = await world.customerStartsConversation('Hi');
     expect(aiMessages(conversationSid).map((m) => m.body)).toEqual(['Welcome despite the hiccup']);
-    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', sessionId: world.sessionFor(conversationSid)!.id });
+    expect(world.conversationRecord(conversationSid)).toMatchObject({
+      phase: 'ai',
+      sessionId: world.sessionFor(conversationSid)!.id,
+    });
   });
 
   test.each([
@@ -437,8 +516,15 @@ describe('transient Twilio failures are retried', () => {
 
 describe('end of the conversation', () => {
   test.each([
-    ['task.canceled', async (taskSid: string) => world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'canceled', 'Customer left')],
-    ['task.deleted', async (taskSid: string) => world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).remove()],
+    [
+      'task.canceled',
+      async (taskSid: string) =>
+        world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'canceled', 'Customer left'),
+    ],
+    [
+      'task.deleted',
+      async (taskSid: string) => world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).remove(),
+    ],
   ])('%s closes the OpenCX session and clears our state', async (_event, endTask) => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
     const sessionId = world.sessionFor(conversationSid)!.id;

@@ -17,7 +17,8 @@ beforeAll(async () => {
 afterAll(() => world?.stop());
 
 const aiOffers = (taskSid: string) => world.reservations(taskSid).filter((r) => r.workerSid === world.aiWorkerSid);
-const humanOffers = (taskSid: string) => world.reservations(taskSid).filter((r) => r.workerSid === world.humanWorkerSid);
+const humanOffers = (taskSid: string) =>
+  world.reservations(taskSid).filter((r) => r.workerSid === world.humanWorkerSid);
 
 async function createTask(attributes: Record<string, unknown>): Promise<string> {
   const task = await world.client.taskrouter.v1
@@ -33,7 +34,11 @@ function expectDeclinedOnceThenHumans(taskSid: string): void {
   expect(offers.length).toBeGreaterThan(0);
   expect(offers.length).toBeLessThanOrEqual(MAX_AI_OFFERS);
   // Rejected by the bridge, or canceled by its attribute write (attributeUpdateCancelsReservation).
-  expect(offers.every((r) => r.status === (world.twilio.switches.attributeUpdateCancelsReservation ? 'canceled' : 'rejected'))).toBe(true);
+  expect(
+    offers.every(
+      (r) => r.status === (world.twilio.switches.attributeUpdateCancelsReservation ? 'canceled' : 'rejected'),
+    ),
+  ).toBe(true);
   expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
   expect(humanOffers(taskSid).length).toBeGreaterThan(0);
 }
@@ -45,79 +50,101 @@ describe.each([
   { neverReoffered: false, updateCancels: false },
   { neverReoffered: true, updateCancels: true },
   { neverReoffered: false, updateCancels: true },
-])('rejectedWorkerNeverReoffered $neverReoffered, attributeUpdateCancelsReservation $updateCancels', ({ neverReoffered, updateCancels }) => {
-  beforeAll(() => {
-    Object.assign(world.twilio.switches, { rejectedWorkerNeverReoffered: neverReoffered, attributeUpdateCancelsReservation: updateCancels });
-  });
-  beforeEach(() => world.humanAgentLogsIn());
-  afterEach(() => {
-    world.opencx.faults.clear();
-    world.opencx.ai.reset();
-    expect(world.twilio.violations).toEqual([]);
-  });
+])(
+  'rejectedWorkerNeverReoffered $neverReoffered, attributeUpdateCancelsReservation $updateCancels',
+  ({ neverReoffered, updateCancels }) => {
+    beforeAll(() => {
+      Object.assign(world.twilio.switches, {
+        rejectedWorkerNeverReoffered: neverReoffered,
+        attributeUpdateCancelsReservation: updateCancels,
+      });
+    });
+    beforeEach(() => world.humanAgentLogsIn());
+    afterEach(() => {
+      world.opencx.faults.clear();
+      world.opencx.ai.reset();
+      expect(world.twilio.violations).toEqual([]);
+    });
 
-  test('the AI is unavailable when the conversation starts: one offer to the AI, then humans', async () => {
-    world.opencx.faults.add({ path: '/chat/sessions', method: 'POST', status: 500 });
-    const { taskSid } = await world.customerStartsConversation('Hello?');
+    test('the AI is unavailable when the conversation starts: one offer to the AI, then humans', async () => {
+      world.opencx.faults.add({ path: '/chat/sessions', method: 'POST', status: 500 });
+      const { taskSid } = await world.customerStartsConversation('Hello?');
 
-    expectDeclinedOnceThenHumans(taskSid);
-    expect(world.task(taskSid).attributes).toMatchObject({ handoffReason: 'AI unavailable' });
-  });
+      expectDeclinedOnceThenHumans(taskSid);
+      expect(world.task(taskSid).attributes).toMatchObject({ handoffReason: 'AI unavailable' });
+    });
 
-  test('a new task for a conversation already with humans: declined once, routed to humans', async () => {
-    world.opencx.ai.reply('Hi!').reply({ type: 'handoff', summary: 'Needs a person', sentiment: 'neutral' });
-    const { conversationSid, taskSid, interactionSid, channelSid } = await world.customerStartsConversation('Hi');
-    await world.customerSays(conversationSid, 'A person please');
-    const human = humanOffers(taskSid).find((r) => r.status === 'pending')!;
-    await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).reservations(human.sid).update({ reservationStatus: 'accepted' });
-    await world.settle();
-    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
+    test('a new task for a conversation already with humans: declined once, routed to humans', async () => {
+      world.opencx.ai.reply('Hi!').reply({ type: 'handoff', summary: 'Needs a person', sentiment: 'neutral' });
+      const { conversationSid, taskSid, interactionSid, channelSid } = await world.customerStartsConversation('Hi');
+      await world.customerSays(conversationSid, 'A person please');
+      const human = humanOffers(taskSid).find((r) => r.status === 'pending')!;
+      await world.client.taskrouter.v1
+        .workspaces(world.workspaceSid)
+        .tasks(taskSid)
+        .reservations(human.sid)
+        .update({ reservationStatus: 'accepted' });
+      await world.settle();
+      expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
 
-    // E.g. the agent sends the conversation back to the queue: a new task, without the handoff attributes.
-    const again = await createTask({ channelType: 'web', conversationSid, flexInteractionSid: interactionSid, flexInteractionChannelSid: channelSid });
+      // E.g. the agent sends the conversation back to the queue: a new task, without the handoff attributes.
+      const again = await createTask({
+        channelType: 'web',
+        conversationSid,
+        flexInteractionSid: interactionSid,
+        flexInteractionChannelSid: channelSid,
+      });
 
-    expectDeclinedOnceThenHumans(again);
-    // The customer heard the handoff note once, at the first handoff.
-    expect(world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE)).toHaveLength(1);
-  });
+      expectDeclinedOnceThenHumans(again);
+      // The customer heard the handoff note once, at the first handoff.
+      expect(world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE)).toHaveLength(1);
+    });
 
-  test('a task that is not a conversation: declined once, routed to humans', async () => {
-    const taskSid = await createTask({ channelType: 'web', name: 'callback request' });
+    test('a task that is not a conversation: declined once, routed to humans', async () => {
+      const taskSid = await createTask({ channelType: 'web', name: 'callback request' });
 
-    expectDeclinedOnceThenHumans(taskSid);
-    expect(world.task(taskSid).attributes).toMatchObject({ handoffReason: 'AI cannot handle this task' });
-  });
-});
+      expectDeclinedOnceThenHumans(taskSid);
+      expect(world.task(taskSid).attributes).toMatchObject({ handoffReason: 'AI cannot handle this task' });
+    });
+  },
+);
 
 // Before Apply puts the workflow's `handedOff == true` filter first (the setup check reports it), a
 // handed-off task still matches the AI's filter. A decline that rewrote the task's attributes routed
 // it again, to the AI again: a loop of Function invocations under either setting. The decline of a
 // handed-off task writes nothing, and a second offer to the AI is left to time out.
-describe.each([true, false])('with the handoff filter after the AI filter, rejectedWorkerNeverReoffered %s', (neverReoffered) => {
-  test('a handed-off task is offered to the AI a bounded number of times', async () => {
-    const misrouted = await World.start({
-      runtimeMode: 'warm',
-      handoffFilter: 'after-ai',
-      switches: { rejectedWorkerNeverReoffered: neverReoffered, attributeUpdateCancelsReservation: false },
-    });
-    try {
-      misrouted.opencx.faults.add({ path: '/chat/sessions', method: 'POST', status: 500 });
-      const { taskSid } = misrouted.flex.startInboundConversation({
-        conversationsServiceSid: misrouted.conversationsServiceSid,
-        workspaceSid: misrouted.workspaceSid,
-        workflowSid: misrouted.workflowSid,
-        from: 'customer-misrouted',
-        body: 'Hello?',
-        channelType: 'web',
+describe.each([true, false])(
+  'with the handoff filter after the AI filter, rejectedWorkerNeverReoffered %s',
+  (neverReoffered) => {
+    test('a handed-off task is offered to the AI a bounded number of times', async () => {
+      const misrouted = await World.start({
+        runtimeMode: 'warm',
+        handoffFilter: 'after-ai',
+        switches: { rejectedWorkerNeverReoffered: neverReoffered, attributeUpdateCancelsReservation: false },
       });
-      const offers = () => misrouted.reservations(taskSid).filter((r) => r.workerSid === misrouted.aiWorkerSid).length;
-      // A loop never settles: watch the count instead, until it passes the bound or all is quiet.
-      let quiet = false;
-      void misrouted.settle().then(() => (quiet = true));
-      await misrouted.until(() => quiet || offers() > MAX_AI_OFFERS + 1, 'the AI to be offered the task again, or the Functions to settle');
-      expect(offers()).toBeLessThanOrEqual(MAX_AI_OFFERS + 1);
-    } finally {
-      await misrouted.stop();
-    }
-  });
-});
+      try {
+        misrouted.opencx.faults.add({ path: '/chat/sessions', method: 'POST', status: 500 });
+        const { taskSid } = misrouted.flex.startInboundConversation({
+          conversationsServiceSid: misrouted.conversationsServiceSid,
+          workspaceSid: misrouted.workspaceSid,
+          workflowSid: misrouted.workflowSid,
+          from: 'customer-misrouted',
+          body: 'Hello?',
+          channelType: 'web',
+        });
+        const offers = () =>
+          misrouted.reservations(taskSid).filter((r) => r.workerSid === misrouted.aiWorkerSid).length;
+        // A loop never settles: watch the count instead, until it passes the bound or all is quiet.
+        let quiet = false;
+        void misrouted.settle().then(() => (quiet = true));
+        await misrouted.until(
+          () => quiet || offers() > MAX_AI_OFFERS + 1,
+          'the AI to be offered the task again, or the Functions to settle',
+        );
+        expect(offers()).toBeLessThanOrEqual(MAX_AI_OFFERS + 1);
+      } finally {
+        await misrouted.stop();
+      }
+    });
+  },
+);

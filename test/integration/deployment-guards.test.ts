@@ -21,15 +21,22 @@ function withWorld(options: WorldOptions): () => World {
 }
 
 const adminToken = (world: World): string => world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'] });
-const setupCheck = (world: World): Promise<FunctionAnswer> => postForm(world.functions!.url, '/admin/setup-check', { Token: adminToken(world) });
+const setupCheck = (world: World): Promise<FunctionAnswer> =>
+  postForm(world.functions!.url, '/admin/setup-check', { Token: adminToken(world) });
 const checkById = (answer: FunctionAnswer, id: string) =>
-  (answer.body.checks as { id: string; status: string; detail: string; fix?: string }[]).find((check) => check.id === id);
+  (answer.body.checks as { id: string; status: string; detail: string; fix?: string }[]).find(
+    (check) => check.id === id,
+  );
 /** The error lines the Functions printed since the last look. */
 const errorLines = (world: World) => world.takeLogs().filter((line) => line.level === 'error');
 
 /** Nothing in the Functions' output betrays the Twilio auth token or the OpenCX key. */
 function expectNoSecretsIn(world: World): void {
-  expect(findSecrets({ authToken: world.twilio.authToken, opencxKey: DEFAULT_API_KEY }, [['functions output', world.functions!.output()]])).toEqual([]);
+  expect(
+    findSecrets({ authToken: world.twilio.authToken, opencxKey: DEFAULT_API_KEY }, [
+      ['functions output', world.functions!.output()],
+    ]),
+  ).toEqual([]);
 }
 
 describe("deployed with a developer's simulator URLs", () => {
@@ -71,7 +78,9 @@ describe("deployed with a developer's simulator URLs", () => {
     });
     expect(response.status).toBe(503);
     expect(restCalls(world(), since)).toEqual([]);
-    expect(errorLines(world())).toEqual([expect.objectContaining({ event: 'conversation.ai_response', origin: 'opencx', outcome: 'refused' })]);
+    expect(errorLines(world())).toEqual([
+      expect.objectContaining({ event: 'conversation.ai_response', origin: 'opencx', outcome: 'refused' }),
+    ]);
   });
 
   test('the admin Functions answer 500 unsafe_api_url without checking the Flex token with Twilio', async () => {
@@ -80,7 +89,10 @@ describe("deployed with a developer's simulator URLs", () => {
     expect(answer.status).toBe(500);
     expect(answer.body).toEqual({
       ok: false,
-      error: { code: 'unsafe_api_url', message: expect.stringMatching(/TWILIO_API_BASE_URL and OPENCX_API_URL .*ALLOW_CUSTOM_API_URLS=true/) },
+      error: {
+        code: 'unsafe_api_url',
+        message: expect.stringMatching(/TWILIO_API_BASE_URL and OPENCX_API_URL .*ALLOW_CUSTOM_API_URLS=true/),
+      },
     });
     expect(answer.text).not.toContain('127.0.0.1');
     expect(restCalls(world(), since)).toEqual([]);
@@ -127,11 +139,13 @@ describe('the Sync service the settings live in', () => {
     test('the setup check names the problem, with the fix, instead of failing', async () => {
       const answer = await setupCheck(world());
       expect(answer.status).toBe(200);
-      expect((answer.body.checks as { id: string; status: string }[]).map((check) => [check.id, check.status])).toEqual([
-        ['api_urls', 'ok'],
-        ['sync_service', 'problem'],
-        ['config', 'problem'],
-      ]);
+      expect((answer.body.checks as { id: string; status: string }[]).map((check) => [check.id, check.status])).toEqual(
+        [
+          ['api_urls', 'ok'],
+          ['sync_service', 'problem'],
+          ['config', 'problem'],
+        ],
+      );
       expect(checkById(answer, 'sync_service')).toMatchObject({
         detail: expect.stringMatching(/SYNC_SERVICE_SID is not set/),
         fix: expect.stringMatching(/Create a Sync service/),
@@ -147,7 +161,9 @@ describe('the Sync service the settings live in', () => {
       expect(answer.status).toBe(200);
       expect(checkById(answer, 'sync_service')).toMatchObject({
         status: 'problem',
-        detail: expect.stringMatching(/default Sync service "Default Service" \(IS[0-9a-f]{32}\), which every Flex agent's token can read/),
+        detail: expect.stringMatching(
+          /default Sync service "Default Service" \(IS[0-9a-f]{32}\), which every Flex agent's token can read/,
+        ),
         fix: expect.stringMatching(/Create a Sync service/),
       });
       expect(checkById(answer, 'config')).toMatchObject({ status: 'ok' });

@@ -25,7 +25,8 @@ let conversationSid = '';
 let aiRepliesBeforeFuzz = 0;
 let report: FuzzReport;
 
-const aiReplies = (sid: string) => world.transcript(sid).filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'ai').length;
+const aiReplies = (sid: string) =>
+  world.transcript(sid).filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'ai').length;
 
 async function admin(endpoint: string, fields: Record<string, string> = {}): Promise<FunctionAnswer> {
   const Token = world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'] });
@@ -56,7 +57,10 @@ test('a normal conversation after Test & Save, a settings load and a setup check
   });
   expect(saved.status).toBe(200);
   world.opencx.configureWebhook({ url: world.opencxWebhookUrl, secret: WEBHOOK_SECRET });
-  expect((await admin('settings-load')).body.settings).toMatchObject({ configured: true, opencxWebhookSecretSet: true });
+  expect((await admin('settings-load')).body.settings).toMatchObject({
+    configured: true,
+    opencxWebhookSecretSet: true,
+  });
   expect((await admin('setup-check')).status).toBe(200);
 
   world.opencx.ai
@@ -68,13 +72,19 @@ test('a normal conversation after Test & Save, a settings load and a setup check
   await world.customerSays(conversationSid, 'Order 1234');
   await world.customerSays(conversationSid, 'I want a refund');
   const human = world.reservations(started.taskSid).find((r) => r.workerSid === world.humanWorkerSid)!;
-  await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(started.taskSid).reservations(human.sid).update({ reservationStatus: 'accepted' });
+  await world.client.taskrouter.v1
+    .workspaces(world.workspaceSid)
+    .tasks(started.taskSid)
+    .reservations(human.sid)
+    .update({ reservationStatus: 'accepted' });
   await world.settle();
 
   aiRepliesBeforeFuzz = aiReplies(conversationSid);
   expect(aiRepliesBeforeFuzz).toBe(2);
   expect(world.task(started.taskSid).attributes).toMatchObject({ handedOff: true });
-  expect(world.opencx.webhookDeliveries.filter((d) => d.attempts.some((a) => a.status === 200)).length).toBeGreaterThan(2);
+  expect(world.opencx.webhookDeliveries.filter((d) => d.attempts.some((a) => a.status === 200)).length).toBeGreaterThan(
+    2,
+  );
 });
 
 test(`the fuzzer (seed ${SEED}, ${ITERATIONS} requests): no crash, no unhandled 5xx, every forged or unsigned request refused`, async () => {
@@ -88,10 +98,14 @@ test(`the fuzzer (seed ${SEED}, ${ITERATIONS} requests): no crash, no unhandled 
   expect(report.counts.refused).toBeGreaterThan(ITERATIONS / 4);
   expect(report.counts.ignored).toBeGreaterThan(ITERATIONS / 5);
   for (const endpoint of ['webhook', 'opencx-webhook', 'admin']) {
-    expect(report.exchanges.filter((e) => e.fuzzCase.endpoint === endpoint && e.fuzzCase.expectation === 'refused').length).toBeGreaterThan(0);
-    expect(report.exchanges.filter((e) => e.fuzzCase.endpoint === endpoint && e.fuzzCase.expectation === 'ignored' && e.status === 200).length).toBeGreaterThan(
-      0,
-    );
+    expect(
+      report.exchanges.filter((e) => e.fuzzCase.endpoint === endpoint && e.fuzzCase.expectation === 'refused').length,
+    ).toBeGreaterThan(0);
+    expect(
+      report.exchanges.filter(
+        (e) => e.fuzzCase.endpoint === endpoint && e.fuzzCase.expectation === 'ignored' && e.status === 200,
+      ).length,
+    ).toBeGreaterThan(0);
   }
   // The one allowed 5xx was met: a Sync outage got the "retry me" answer.
   expect(report.exchanges.some((e) => e.fuzzCase.expectation === 'transient' && e.status === 503)).toBe(true);
@@ -109,8 +123,14 @@ test('after the fuzzer the runtime still serves a customer', async () => {
       .filter((m) => m.author === AI_AUTHOR)
       .map((m) => m.body),
   ).toEqual(['Still here.']);
-  const excused = report.exchanges.filter((e) => KNOWN_DEFECTS.some((known) => known.covers(e))).flatMap((e) => e.violations);
-  expect(world.twilio.violations.map((v) => `${v.method} ${v.path}: ${v.problems.join('; ')}`).filter((v) => !excused.includes(v))).toEqual([]);
+  const excused = report.exchanges
+    .filter((e) => KNOWN_DEFECTS.some((known) => known.covers(e)))
+    .flatMap((e) => e.violations);
+  expect(
+    world.twilio.violations
+      .map((v) => `${v.method} ${v.path}: ${v.problems.join('; ')}`)
+      .filter((v) => !excused.includes(v)),
+  ).toEqual([]);
 });
 
 describe('defects the fuzzer found, reproduced', () => {
@@ -124,7 +144,11 @@ describe('defects the fuzzer found, reproduced', () => {
     const now = Math.floor(Date.now() / 1000);
     const response = await fetch(world.opencxWebhookUrl, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-OpenCX-Signature': signOpencxPayload(WEBHOOK_SECRET, body, now), 'X-OpenCX-Timestamp': String(now) },
+      headers: {
+        'Content-Type': 'application/json',
+        'X-OpenCX-Signature': signOpencxPayload(WEBHOOK_SECRET, body, now),
+        'X-OpenCX-Timestamp': String(now),
+      },
       body,
     });
     reproducerAnswers.push(await response.text());
@@ -173,13 +197,22 @@ test('no response body, header or log line carries the org token, the webhook se
     ...adminAnswers.map((a, i): [string, string] => [`admin answer ${i}`, JSON.stringify([...a.headers]) + a.text]),
     ...report.exchanges.map((e): [string, string] => [`fuzz #${e.fuzzCase.index}`, JSON.stringify(e.headers) + e.body]),
     ...reproducerAnswers.map((text, i): [string, string] => [`reproducer ${i}`, text]),
-    ...world.twilio.webhooks.map((d): [string, string] => [`Twilio delivery ${d.seq}`, JSON.stringify(d.responseHeaders ?? {}) + (d.responseBody ?? '')]),
+    ...world.twilio.webhooks.map((d): [string, string] => [
+      `Twilio delivery ${d.seq}`,
+      JSON.stringify(d.responseHeaders ?? {}) + (d.responseBody ?? ''),
+    ]),
     ...world.opencx.webhookDeliveries.flatMap((d) =>
-      d.attempts.map((a, i): [string, string] => [`OpenCX delivery ${d.id}/${i}`, JSON.stringify(a.responseHeaders ?? {}) + (a.responseBody ?? '')]),
+      d.attempts.map((a, i): [string, string] => [
+        `OpenCX delivery ${d.id}/${i}`,
+        JSON.stringify(a.responseHeaders ?? {}) + (a.responseBody ?? ''),
+      ]),
     ),
   ];
   // The secrets were in play: saved by the admin, used against OpenCX, signing its webhooks.
-  expect(world.sync.document(world.syncServiceSid, 'opencx_config')?.data).toMatchObject({ opencxToken: ORG_TOKEN, opencxWebhookSecret: WEBHOOK_SECRET });
+  expect(world.sync.document(world.syncServiceSid, 'opencx_config')?.data).toMatchObject({
+    opencxToken: ORG_TOKEN,
+    opencxWebhookSecret: WEBHOOK_SECRET,
+  });
   expect(world.twilio.webhooks.filter((d) => d.responseBody && d.responseHeaders).length).toBeGreaterThan(5);
   const secrets = {
     'org token': ORG_TOKEN,
@@ -189,6 +222,8 @@ test('no response body, header or log line carries the org token, the webhook se
     'Twilio auth token': world.twilio.authToken,
   };
   // The scan sees a secret where one is: in the form the admin posted.
-  expect(findSecrets(secrets, [["the admin's form", new URLSearchParams({ opencxToken: ORG_TOKEN }).toString()]])).not.toEqual([]);
+  expect(
+    findSecrets(secrets, [["the admin's form", new URLSearchParams({ opencxToken: ORG_TOKEN }).toString()]]),
+  ).not.toEqual([]);
   expect(findSecrets(secrets, texts)).toEqual([]);
 });

@@ -15,7 +15,11 @@ let aliceToken: string;
 
 beforeAll(async () => {
   world = await World.start();
-  aliceToken = world.iam.issueToken({ identity: 'alice@example.com', roles: ['agent'], workerSid: world.humanWorkerSid });
+  aliceToken = world.iam.issueToken({
+    identity: 'alice@example.com',
+    roles: ['agent'],
+    workerSid: world.humanWorkerSid,
+  });
 });
 afterAll(() => world?.stop());
 afterEach(() => {
@@ -34,28 +38,44 @@ interface WithAlice {
 
 /** A conversation the AI handed off and Alice accepted. */
 async function conversationWithAlice(): Promise<WithAlice> {
-  const { conversationSid, interactionSid, taskSid } = await world.customerStartsConversation('My parcel arrived broken');
+  const { conversationSid, interactionSid, taskSid } =
+    await world.customerStartsConversation('My parcel arrived broken');
   world.opencx.ai.reply({ type: 'handoff', summary: 'Parcel damaged; wants a refund', sentiment: 'angry' });
   await world.customerSays(conversationSid, 'I want a human');
-  const offer = world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
-  await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).reservations(offer.sid).update({ reservationStatus: 'accepted' });
+  const offer = world
+    .reservations(taskSid)
+    .find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
+  await world.client.taskrouter.v1
+    .workspaces(world.workspaceSid)
+    .tasks(taskSid)
+    .reservations(offer.sid)
+    .update({ reservationStatus: 'accepted' });
   await world.settle();
   expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', taskSid });
-  return { conversationSid, interactionSid, humanTaskSid: taskSid, firstSessionId: world.sessionFor(conversationSid)!.id };
+  return {
+    conversationSid,
+    interactionSid,
+    humanTaskSid: taskSid,
+    firstSessionId: world.sessionFor(conversationSid)!.id,
+  };
 }
 
 function handBack(taskSid: string, instruction?: string, token = aliceToken) {
   return postForm(world.functions!.url, '/agent/handback', { Token: token, taskSid, instruction });
 }
 
-const sessionsOf = (conversationSid: string) => [...world.opencx.sessions.values()].filter((s) => s.custom_data?.flex_conversation_sid === conversationSid);
-const invitesSince = (seq: number) => world.twilio.calls({ product: 'flex-api', method: 'POST', template: INVITES }).filter((r) => r.seq > seq);
+const sessionsOf = (conversationSid: string) =>
+  [...world.opencx.sessions.values()].filter((s) => s.custom_data?.flex_conversation_sid === conversationSid);
+const invitesSince = (seq: number) =>
+  world.twilio.calls({ product: 'flex-api', method: 'POST', template: INVITES }).filter((r) => r.seq > seq);
 const aiTaskOf = (conversationSid: string, humanTaskSid: string) =>
   world.tasksOf(conversationSid).find((t) => t.sid !== humanTaskSid && t.attributes.opencxHandbackAt !== undefined)!;
 const agentNotes = (sessionId: string) =>
   world.opencx.sessions
     .get(sessionId)!
-    .messages.flatMap(({ event }) => (event.type === 'message' && event.sender.type === 'human_agent' ? [event.content.text] : []));
+    .messages.flatMap(({ event }) =>
+      event.type === 'message' && event.sender.type === 'human_agent' ? [event.content.text] : [],
+    );
 
 describe('an agent hands the conversation back to the AI', () => {
   test('routed to the AI through the workflow, resumed in a new session with the instruction, the human task left in wrap-up, and a later handoff works as the first', async () => {
@@ -73,7 +93,11 @@ describe('an agent hands the conversation back to the AI', () => {
     // TaskRouter offered the invited task to the AI: handedOff false, the workflow's AI filter took it.
     const aiTask = aiTaskOf(conversationSid, humanTaskSid);
     expect(answer.body.invitedTaskSid).toBe(aiTask.sid);
-    expect(aiTask.attributes).toMatchObject({ handedOff: false, conversationSid, handoffReason: 'AI requested human handoff' });
+    expect(aiTask.attributes).toMatchObject({
+      handedOff: false,
+      conversationSid,
+      handoffReason: 'AI requested human handoff',
+    });
     expect(aiTask.assignmentStatus).toBe('reserved');
     expect(world.reservations(aiTask.sid).find((r) => r.status === 'pending')?.workerSid).toBe(world.aiWorkerSid);
 
@@ -84,7 +108,11 @@ describe('an agent hands the conversation back to the AI', () => {
     const sessions = sessionsOf(conversationSid);
     expect(sessions).toHaveLength(2);
     const resumed = sessions.find((s) => s.id !== firstSessionId)!;
-    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', taskSid: aiTask.sid, sessionId: resumed.id });
+    expect(world.conversationRecord(conversationSid)).toMatchObject({
+      phase: 'ai',
+      taskSid: aiTask.sid,
+      sessionId: resumed.id,
+    });
     expect(resumed.custom_data).toMatchObject({
       flex_handled_by_human: true,
       flex_handback_instruction: 'Collect the shipping address, then close.',
@@ -94,7 +122,9 @@ describe('an agent hands the conversation back to the AI', () => {
       flex_task_sid: aiTask.sid,
     });
     expect(agentNotes(resumed.id)).toEqual([
-      expect.stringMatching(/human agent \(Alice Agent\) handled part of this conversation[\s\S]*Collect the shipping address, then close\./),
+      expect.stringMatching(
+        /human agent \(Alice Agent\) handled part of this conversation[\s\S]*Collect the shipping address, then close\./,
+      ),
     ]);
     // Nothing the human already handled is sent to the AI again.
     expect(world.contactMessages(resumed.id)).toEqual([]);
@@ -103,11 +133,16 @@ describe('an agent hands the conversation back to the AI', () => {
     // The customer writes: the AI answers in the new session.
     world.opencx.ai.reply('What is your shipping address?');
     await world.customerSays(conversationSid, 'ok');
-    expect(world.transcript(conversationSid).at(-1)).toMatchObject({ author: AI_AUTHOR, body: 'What is your shipping address?' });
+    expect(world.transcript(conversationSid).at(-1)).toMatchObject({
+      author: AI_AUTHOR,
+      body: 'What is your shipping address?',
+    });
     expect(world.contactMessages(resumed.id)).toEqual(['ok']);
 
     // Alice completes her wrap-up the Flex way: the conversation goes on with the AI.
-    const alice = world.flex.participants(world.task(humanTaskSid).attributes.flexInteractionSid as string).find((p) => p.taskSid === humanTaskSid)!;
+    const alice = world.flex
+      .participants(world.task(humanTaskSid).attributes.flexInteractionSid as string)
+      .find((p) => p.taskSid === humanTaskSid)!;
     world.flex.updateParticipantStatus(alice.interactionSid, alice.sid, 'closed');
     await world.settle();
     expect(world.task(humanTaskSid).assignmentStatus).toBe('completed');
@@ -118,8 +153,17 @@ describe('an agent hands the conversation back to the AI', () => {
     world.opencx.ai.reply({ type: 'handoff', summary: 'Address is outside our delivery area', sentiment: 'neutral' });
     await world.customerSays(conversationSid, '1 Rue de Rivoli, Paris');
     const handedOffAgain = world.task(aiTask.sid);
-    expect(handedOffAgain.attributes).toMatchObject({ handedOff: true, handoffSummary: 'Address is outside our delivery area', opencxSessionId: resumed.id });
-    expect((handedOffAgain.attributes.opencxHistory as { to: string }[]).map((e) => e.to)).toEqual(['ai', 'human', 'ai', 'human']);
+    expect(handedOffAgain.attributes).toMatchObject({
+      handedOff: true,
+      handoffSummary: 'Address is outside our delivery area',
+      opencxSessionId: resumed.id,
+    });
+    expect((handedOffAgain.attributes.opencxHistory as { to: string }[]).map((e) => e.to)).toEqual([
+      'ai',
+      'human',
+      'ai',
+      'human',
+    ]);
     expect(world.reservations(aiTask.sid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
     expect(world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE)).toHaveLength(2);
@@ -188,9 +232,10 @@ describe('races', () => {
     // Alice to wrap-up, that she no longer holds the task: either way it does nothing.
     expect(answers.filter((a) => a.status === 200 && a.body.handedBack === true)).toHaveLength(1);
     const other = answers.find((a) => a.body.handedBack !== true)!;
-    expect([other.body.alreadyHandedBack === true && other.status === 200, other.status === 403 && other.body.error.code === 'not_task_holder']).toContain(
-      true,
-    );
+    expect([
+      other.body.alreadyHandedBack === true && other.status === 200,
+      other.status === 403 && other.body.error.code === 'not_task_holder',
+    ]).toContain(true);
     expect(invitesSince(before)).toHaveLength(1);
     expect(sessionsOf(conversationSid)).toHaveLength(2);
 
@@ -214,8 +259,17 @@ describe('races', () => {
     await world.settle();
 
     const aiTask = aiTaskOf(conversationSid, humanTaskSid);
-    expect(aiTask.attributes).toMatchObject({ handedOff: true, handoffSummary: 'Customer insists on a human', handoffSentiment: 'negative' });
-    expect((aiTask.attributes.opencxHistory as { to: string }[]).map((e) => e.to)).toEqual(['ai', 'human', 'ai', 'human']);
+    expect(aiTask.attributes).toMatchObject({
+      handedOff: true,
+      handoffSummary: 'Customer insists on a human',
+      handoffSentiment: 'negative',
+    });
+    expect((aiTask.attributes.opencxHistory as { to: string }[]).map((e) => e.to)).toEqual([
+      'ai',
+      'human',
+      'ai',
+      'human',
+    ]);
     expect(
       world
         .reservations(aiTask.sid)
@@ -232,11 +286,18 @@ describe('who may hand back, and bad input', () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
     const before = lastSeq(world);
     const supervisor = world.iam.issueToken({ identity: 'sup@example.com', roles: ['supervisor'] });
-    const bob = world.iam.issueToken({ identity: 'bob@example.com', roles: ['agent'], workerSid: 'WK' + 'b'.repeat(32) });
+    const bob = world.iam.issueToken({
+      identity: 'bob@example.com',
+      roles: ['agent'],
+      workerSid: 'WK' + 'b'.repeat(32),
+    });
     for (const token of [supervisor, bob]) {
       const answer = await handBack(humanTaskSid, undefined, token);
       expect(answer.status).toBe(403);
-      expect(answer.body).toEqual({ ok: false, error: { code: 'not_task_holder', message: 'Only the agent who holds this task can do this' } });
+      expect(answer.body).toEqual({
+        ok: false,
+        error: { code: 'not_task_holder', message: 'Only the agent who holds this task can do this' },
+      });
     }
     const noToken = await postForm(world.functions!.url, '/agent/handback', { taskSid: humanTaskSid });
     expect(noToken.status).toBe(403);
@@ -266,8 +327,14 @@ describe('who may hand back, and bad input', () => {
       attributes: { handedOff: true },
     });
     await world.settle();
-    const offer = world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
-    await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).reservations(offer.sid).update({ reservationStatus: 'accepted' });
+    const offer = world
+      .reservations(taskSid)
+      .find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
+    await world.client.taskrouter.v1
+      .workspaces(world.workspaceSid)
+      .tasks(taskSid)
+      .reservations(offer.sid)
+      .update({ reservationStatus: 'accepted' });
     await world.settle();
     const notOurs = await handBack(taskSid);
     expect(notOurs.status).toBe(409);

@@ -13,7 +13,10 @@ describe.each([
   let world: World;
 
   beforeAll(async () => {
-    world = await World.start({ switches: { attributeUpdateCancelsReservation: cancels }, aiReservationTimeout: AI_TIMEOUT_SECONDS });
+    world = await World.start({
+      switches: { attributeUpdateCancelsReservation: cancels },
+      aiReservationTimeout: AI_TIMEOUT_SECONDS,
+    });
   });
   afterAll(() => world?.stop());
   beforeEach(() => world.humanAgentLogsIn());
@@ -29,7 +32,9 @@ describe.each([
     expect(task.attributes).toMatchObject({ handedOff: true, handoffSentiment: 'positive', handoffLanguage: 'de' });
     const human = world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid);
     expect(human?.status).toBe('pending');
-    expect(world.reservations(taskSid).filter((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending')).toEqual([]);
+    expect(
+      world.reservations(taskSid).filter((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending'),
+    ).toEqual([]);
   };
 
   test('reserved to the AI', async () => {
@@ -66,18 +71,32 @@ describe.each([
   test('assigned to the AI: transferred through a Flex Interactions invite', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
     const ai = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending')!;
-    await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).reservations(ai.sid).update({ reservationStatus: 'accepted' });
+    await world.client.taskrouter.v1
+      .workspaces(world.workspaceSid)
+      .tasks(taskSid)
+      .reservations(ai.sid)
+      .update({ reservationStatus: 'accepted' });
     await world.settle();
     expect(world.task(taskSid).assignmentStatus).toBe('assigned');
 
     await handOffNow(conversationSid);
 
-    const invites = world.twilio.calls({ product: 'flex-api', method: 'POST', template: '/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Invites' });
+    const invites = world.twilio.calls({
+      product: 'flex-api',
+      method: 'POST',
+      template: '/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Invites',
+    });
     expect(invites).toHaveLength(1);
     const transferred = world.tasksOf(conversationSid).filter((t) => t.sid !== taskSid);
     expect(transferred).toHaveLength(1);
-    expect(transferred[0].attributes).toMatchObject({ handedOff: true, handoffReason: 'AI requested human handoff', conversationSid });
-    expect(world.reservations(transferred[0].sid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
+    expect(transferred[0].attributes).toMatchObject({
+      handedOff: true,
+      handoffReason: 'AI requested human handoff',
+      conversationSid,
+    });
+    expect(world.reservations(transferred[0].sid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe(
+      'pending',
+    );
     // The customer's conversation continues in the new task; the AI's own task is closed out.
     expect(['completed', 'wrapping']).toContain(world.task(taskSid).assignmentStatus);
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
@@ -96,14 +115,24 @@ describe('AI reservation timeout', () => {
     const sessionId = world.sessionFor(conversationSid)!.id;
     await world.advance((AI_TIMEOUT_SECONDS + 1) * 1000);
 
-    const timeouts = world.twilio.webhooks.filter((d) => d.params.EventType === 'reservation.timeout' && d.params.TaskSid === taskSid);
+    const timeouts = world.twilio.webhooks.filter(
+      (d) => d.params.EventType === 'reservation.timeout' && d.params.TaskSid === taskSid,
+    );
     expect(timeouts).toHaveLength(1);
-    const activityUpdates = world.twilio.calls({ product: 'taskrouter', method: 'POST', template: '/v1/Workspaces/{WorkspaceSid}/Workers/{Sid}' });
+    const activityUpdates = world.twilio.calls({
+      product: 'taskrouter',
+      method: 'POST',
+      template: '/v1/Workspaces/{WorkspaceSid}/Workers/{Sid}',
+    });
     expect(activityUpdates.length).toBeGreaterThanOrEqual(1);
     const worker = world.taskrouter.workspaces.get(world.workspaceSid)!.workers.get(world.aiWorkerSid)!;
-    expect(world.taskrouter.workspaces.get(world.workspaceSid)!.activities.get(worker.activitySid)!.friendlyName).toBe('Available');
+    expect(world.taskrouter.workspaces.get(world.workspaceSid)!.activities.get(worker.activitySid)!.friendlyName).toBe(
+      'Available',
+    );
     expect(world.sessionFor(conversationSid)!.id).toBe(sessionId);
-    expect([...world.opencx.sessions.values()].filter((s) => s.custom_data?.flex_conversation_sid === conversationSid)).toHaveLength(1);
+    expect(
+      [...world.opencx.sessions.values()].filter((s) => s.custom_data?.flex_conversation_sid === conversationSid),
+    ).toHaveLength(1);
   });
 
   test('workflow.timeout closes the session', async () => {

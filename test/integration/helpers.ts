@@ -13,14 +13,19 @@ export async function postSigned(
       : options.signature;
   return fetch(world.webhookUrl, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(signature === null ? {} : { 'X-Twilio-Signature': signature }) },
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      ...(signature === null ? {} : { 'X-Twilio-Signature': signature }),
+    },
     body: new URLSearchParams(params).toString(),
   });
 }
 
 /** REST calls the Functions made, as `METHOD product template`, in order. */
 export function restCalls(world: World, since = 0): string[] {
-  return world.twilio.requests.filter((r) => r.seq > since).map((r) => `${r.method} ${r.product} ${r.template ?? r.path}`);
+  return world.twilio.requests
+    .filter((r) => r.seq > since)
+    .map((r) => `${r.method} ${r.product} ${r.template ?? r.path}`);
 }
 
 /** The Twilio calls of one relayed message without a warm container: record, message claim, answer claim, reply. */
@@ -56,8 +61,14 @@ export interface FunctionAnswer {
 }
 
 /** Posts form fields to a Function as the Flex plugin does: form-encoded, no custom headers. */
-export async function postForm(baseUrl: string, path: string, fields: Record<string, string | undefined>): Promise<FunctionAnswer> {
-  const form = new URLSearchParams(Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined));
+export async function postForm(
+  baseUrl: string,
+  path: string,
+  fields: Record<string, string | undefined>,
+): Promise<FunctionAnswer> {
+  const form = new URLSearchParams(
+    Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   const response = await fetch(`${baseUrl}${path}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -78,7 +89,9 @@ export interface TimedRequest {
  * request started after the previous one had ended. Requests that overlap count as parallel.
  */
 export function sequentialDepth(requests: readonly TimedRequest[]): number {
-  const ended = requests.filter((r): r is Required<TimedRequest> => r.endedAt !== undefined).sort((a, b) => a.endedAt - b.endedAt);
+  const ended = requests
+    .filter((r): r is Required<TimedRequest> => r.endedAt !== undefined)
+    .sort((a, b) => a.endedAt - b.endedAt);
   const depth: number[] = [];
   ended.forEach((request, i) => {
     let before = 0;

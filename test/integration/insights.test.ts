@@ -19,7 +19,8 @@ afterEach(() => {
   expect(world.twilio.violations).toEqual([]);
 });
 
-const token = (roles: string[], workerSid?: string) => world.iam.issueToken({ identity: `${roles[0]}@example.com`, roles, workerSid });
+const token = (roles: string[], workerSid?: string) =>
+  world.iam.issueToken({ identity: `${roles[0]}@example.com`, roles, workerSid });
 const insights = (roles = ['supervisor'], period?: string): Promise<FunctionAnswer> =>
   postForm(world.functions!.url, '/supervisor/insights', { Token: token(roles), period });
 const giveVerdict = (fields: Record<string, string>, workerSid = world.humanWorkerSid): Promise<FunctionAnswer> =>
@@ -28,18 +29,27 @@ const giveVerdict = (fields: Record<string, string>, workerSid = world.humanWork
 /** Every recorded event, from the simulator's Sync state. */
 function recorded(): { key: string; data: InsightEvent; map: string }[] {
   return currentObjects(INSIGHT_MAPS).flatMap((map) =>
-    world.sync.mapItems(world.syncServiceSid, map).map((item) => ({ key: item.key, data: item.data as unknown as InsightEvent, map })),
+    world.sync
+      .mapItems(world.syncServiceSid, map)
+      .map((item) => ({ key: item.key, data: item.data as unknown as InsightEvent, map })),
   );
 }
 const eventsOf = (conversationSid: string) =>
   recorded()
     .filter((e) => e.data.conversationSid === conversationSid)
     .map((e) => e.data.type);
-const insightWrites = (since: number) => world.twilio.requests.filter((r) => r.seq > since && r.method === 'POST' && r.path.includes(INSIGHT_MAPS.base));
+const insightWrites = (since: number) =>
+  world.twilio.requests.filter((r) => r.seq > since && r.method === 'POST' && r.path.includes(INSIGHT_MAPS.base));
 
 async function acceptAsHuman(taskSid: string): Promise<void> {
-  const human = world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
-  await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).reservations(human.sid).update({ reservationStatus: 'accepted' });
+  const human = world
+    .reservations(taskSid)
+    .find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
+  await world.client.taskrouter.v1
+    .workspaces(world.workspaceSid)
+    .tasks(taskSid)
+    .reservations(human.sid)
+    .update({ reservationStatus: 'accepted' });
   await world.settle();
 }
 
@@ -55,16 +65,24 @@ describe('recording', () => {
     await world.settle();
     // Handed off: the AI passes it to an agent, who accepts and completes it.
     handedOff = await world.customerStartsConversation('My parcel from order 1234 arrived broken');
-    world.opencx.ai.reply({ type: 'handoff', summary: 'Parcel for order 1234 arrived damaged; wants a refund.', sentiment: 'angry' });
+    world.opencx.ai.reply({
+      type: 'handoff',
+      summary: 'Parcel for order 1234 arrived damaged; wants a refund.',
+      sentiment: 'angry',
+    });
     await world.customerSays(handedOff.conversationSid, 'I want a human');
     await acceptAsHuman(handedOff.taskSid);
   });
 
   test('a contained conversation records engage and an end with the AI; a handed-off one engage, the handoff and, once the agent completes it, an end without the AI', async () => {
     expect(eventsOf(contained).sort()).toEqual(['end', 'engage']);
-    expect(recorded().find((e) => e.data.conversationSid === contained && e.data.type === 'end')!.data).toMatchObject({ withAi: true });
+    expect(recorded().find((e) => e.data.conversationSid === contained && e.data.type === 'end')!.data).toMatchObject({
+      withAi: true,
+    });
     expect(eventsOf(handedOff.conversationSid).sort()).toEqual(['engage', 'handoff']);
-    const handoff = recorded().find((e) => e.data.type === 'handoff' && e.data.conversationSid === handedOff.conversationSid)!;
+    const handoff = recorded().find(
+      (e) => e.data.type === 'handoff' && e.data.conversationSid === handedOff.conversationSid,
+    )!;
     expect(handoff.data).toEqual({
       type: 'handoff',
       at: world.task(handedOff.taskSid).attributes.handoffTimestamp,
@@ -83,12 +101,21 @@ describe('recording', () => {
 
     world.taskrouter.updateTaskStatus(world.workspaceSid, handedOff.taskSid, 'completed', 'Agent completed');
     await world.settle();
-    expect(recorded().find((e) => e.data.conversationSid === handedOff.conversationSid && e.data.type === 'end')!.data).toMatchObject({ withAi: false });
+    expect(
+      recorded().find((e) => e.data.conversationSid === handedOff.conversationSid && e.data.type === 'end')!.data,
+    ).toMatchObject({ withAi: false });
   });
 
   test('nothing recorded holds customer text, the summary or who the customer is', () => {
     const stored = JSON.stringify(recorded());
-    for (const text of ['opening hours', 'parcel', 'order 1234', 'refund', 'i want a human', world.customerOf(handedOff.conversationSid)])
+    for (const text of [
+      'opening hours',
+      'parcel',
+      'order 1234',
+      'refund',
+      'i want a human',
+      world.customerOf(handedOff.conversationSid),
+    ])
       expect(stored.toLowerCase()).not.toContain(text.toLowerCase());
   });
 
@@ -110,9 +137,18 @@ describe('recording', () => {
       verdicts: { total: 0, notNeeded: 0, summaryWrong: 0 },
       notNeededRate: null,
       live: { aiConversations: 0, capacity: 100 },
-      handoffs: [{ taskSid: handedOff.taskSid, conversationSid: handedOff.conversationSid, reason: 'AI requested human handoff', sentiment: 'negative' }],
+      handoffs: [
+        {
+          taskSid: handedOff.taskSid,
+          conversationSid: handedOff.conversationSid,
+          reason: 'AI requested human handoff',
+          sentiment: 'negative',
+        },
+      ],
     });
-    expect(answer.body.daily).toEqual([{ date: answer.body.from.slice(0, 10), engaged: 2, contained: 1, handedOff: 1 }]);
+    expect(answer.body.daily).toEqual([
+      { date: answer.body.from.slice(0, 10), engaged: 2, contained: 1, handedOff: 1 },
+    ]);
     expect(answer.body.coveredFrom).toBe(answer.body.from);
     expect(answer.text.toLowerCase()).not.toContain('parcel');
   });
@@ -151,7 +187,12 @@ describe('recording', () => {
   test('a failed insight write is logged and the handoff still reaches humans', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
     world.takeLogs();
-    world.twilio.addFault({ method: 'POST', product: 'sync', path: new RegExp(`/Maps/${INSIGHT_MAPS.base}_\\d+/Items$`), status: 500 });
+    world.twilio.addFault({
+      method: 'POST',
+      product: 'sync',
+      path: new RegExp(`/Maps/${INSIGHT_MAPS.base}_\\d+/Items$`),
+      status: 500,
+    });
     world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
     await world.customerSays(conversationSid, 'a person please');
     world.twilio.clearFaults();
@@ -166,7 +207,10 @@ describe('the insights Function', () => {
   test('refuses agents with 403 forbidden and a bad period with 400', async () => {
     const agent = await insights(['agent']);
     expect(agent.status).toBe(403);
-    expect(agent.body).toEqual({ ok: false, error: { code: 'forbidden', message: 'Only Flex admins and supervisors can use the AI insights' } });
+    expect(agent.body).toEqual({
+      ok: false,
+      error: { code: 'forbidden', message: 'Only Flex admins and supervisors can use the AI insights' },
+    });
     const bad = await insights(['admin'], 'week');
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ code: 'invalid_input', field: 'period' });
@@ -178,7 +222,10 @@ describe('the insights Function', () => {
     const now = Date.now();
     const seed = async (event: InsightEvent) => {
       const key = insightKey(event);
-      await world.client.sync.v1.services(world.syncServiceSid).syncMaps(locationOf(INSIGHT_MAPS, key)).syncMapItems.create({ key, data: event });
+      await world.client.sync.v1
+        .services(world.syncServiceSid)
+        .syncMaps(locationOf(INSIGHT_MAPS, key))
+        .syncMapItems.create({ key, data: event });
     };
     const before = (await insights(['admin'], 'today')).body;
     const at = (ago: number) => new Date(now - ago).toISOString();
@@ -200,7 +247,9 @@ describe('the insights Function', () => {
         secondsWithAi: 60,
       });
     }
-    const [today, week, month] = await Promise.all(['today', '7d', '30d'].map(async (period) => (await insights(['admin'], period)).body));
+    const [today, week, month] = await Promise.all(
+      ['today', '7d', '30d'].map(async (period) => (await insights(['admin'], period)).body),
+    );
     expect(today).toMatchObject({ engaged: before.engaged, aiUnavailableHandoffs: 0 });
     expect(week).toMatchObject({ period: '7d', engaged: before.engaged + 1, aiUnavailableHandoffs: 1 });
     expect(month).toMatchObject({ period: '30d', engaged: before.engaged + 2, aiUnavailableHandoffs: 2 });
@@ -222,11 +271,22 @@ describe('the agent verdict', () => {
 
   test('lands on the task attributes, on the OpenCX session as a note that does not take it over, and in the insights', async () => {
     const attributesBefore = { ...world.task(handoff.taskSid).attributes };
-    const answer = await giveVerdict({ taskSid: handoff.taskSid, needed: 'false', summaryRight: 'true', comment: 'Tracking link would have done.' });
+    const answer = await giveVerdict({
+      taskSid: handoff.taskSid,
+      needed: 'false',
+      summaryRight: 'true',
+      comment: 'Tracking link would have done.',
+    });
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ ok: true, opencx: 'noted' });
 
-    const verdict = { needed: false, summaryRight: true, comment: 'Tracking link would have done.', by: world.humanWorkerSid, at: expect.any(String) };
+    const verdict = {
+      needed: false,
+      summaryRight: true,
+      comment: 'Tracking link would have done.',
+      by: world.humanWorkerSid,
+      at: expect.any(String),
+    };
     expect(world.task(handoff.taskSid).attributes).toEqual({ ...attributesBefore, opencxVerdict: verdict });
 
     const session = world.sessionFor(handoff.conversationSid)!;
@@ -234,14 +294,23 @@ describe('the agent verdict', () => {
     expect(note.event).toMatchObject({
       type: 'message',
       sender: { type: 'human_agent' },
-      content: { text: expect.stringContaining('needed: no; summary right: yes. Comment: Tracking link would have done.') },
+      content: {
+        text: expect.stringContaining('needed: no; summary right: yes. Comment: Tracking link would have done.'),
+      },
     });
-    expect(session.custom_data).toMatchObject({ flex_verdict_needed: false, flex_verdict_summary_right: true, flex_verdict_by: world.humanWorkerSid });
+    expect(session.custom_data).toMatchObject({
+      flex_verdict_needed: false,
+      flex_verdict_summary_right: true,
+      flex_verdict_by: world.humanWorkerSid,
+    });
 
     const summary = (await insights()).body;
     expect(summary.verdicts).toEqual({ total: 1, notNeeded: 1, summaryWrong: 0 });
     expect(summary.notNeededRate).toBe(1);
-    expect(summary.handoffs.find((h: { taskSid: string }) => h.taskSid === handoff.taskSid).verdict).toEqual({ needed: false, summaryRight: true });
+    expect(summary.handoffs.find((h: { taskSid: string }) => h.taskSid === handoff.taskSid).verdict).toEqual({
+      needed: false,
+      summaryRight: true,
+    });
     // The comment stays on the task and with OpenCX, not in the insights data.
     expect(JSON.stringify(recorded())).not.toContain('Tracking link');
   });
@@ -254,7 +323,11 @@ describe('the agent verdict', () => {
   });
 
   test('is refused to a worker who never held the task and to a token without a worker, writing nothing, and bad input gets 400', async () => {
-    const other = world.taskrouter.createWorker(world.workspaceSid, { friendlyName: 'bob', attributes: { role: 'agent' }, activityName: 'Offline' }).sid;
+    const other = world.taskrouter.createWorker(world.workspaceSid, {
+      friendlyName: 'bob',
+      attributes: { role: 'agent' },
+      activityName: 'Offline',
+    }).sid;
     const since = lastSeq(world);
     const stranger = await giveVerdict({ taskSid: handoff.taskSid, needed: 'true', summaryRight: 'true' }, other);
     expect(stranger.status).toBe(403);

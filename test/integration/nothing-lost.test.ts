@@ -19,9 +19,11 @@ afterEach(() => {
   expect(world.twilio.violations).toEqual([]);
 });
 
-const role = (m: { attributes: Record<string, unknown> }) => (m.attributes.opencx as { role?: string } | undefined)?.role;
+const role = (m: { attributes: Record<string, unknown> }) =>
+  (m.attributes.opencx as { role?: string } | undefined)?.role;
 const aiMessages = (conversationSid: string) => world.transcript(conversationSid).filter((m) => role(m) === 'ai');
-const lastDelivery = (body: string) => world.twilio.webhooks.filter((d) => d.params.EventType === 'onMessageAdded' && d.params.Body === body).at(-1)!;
+const lastDelivery = (body: string) =>
+  world.twilio.webhooks.filter((d) => d.params.EventType === 'onMessageAdded' && d.params.Body === body).at(-1)!;
 
 test('two identical messages in the same second ("ok", "ok") are both answered', async () => {
   const { conversationSid } = await world.customerStartsConversation('Hello');
@@ -43,7 +45,13 @@ test('two identical messages in the same second ("ok", "ok") are both answered',
 test("Twilio's retry of a message that failed before reaching OpenCX resumes it", async () => {
   const { conversationSid } = await world.customerStartsConversation('Hello');
   // Our record cannot be read: the Function answers 503 and OpenCX never saw the message.
-  world.twilio.addFault({ method: 'GET', product: 'sync', path: /\/Maps\/opencx_conversations(_\d+)?\/Items\//, status: 500, times: 3 });
+  world.twilio.addFault({
+    method: 'GET',
+    product: 'sync',
+    path: /\/Maps\/opencx_conversations(_\d+)?\/Items\//,
+    status: 500,
+    times: 3,
+  });
   world.opencx.ai.reply('Answered on the retry');
   await world.customerSays(conversationSid, 'Question that must not be lost');
   const delivery = lastDelivery('Question that must not be lost');
@@ -54,7 +62,9 @@ test("Twilio's retry of a message that failed before reaching OpenCX resumes it"
   await world.settle();
 
   expect(aiMessages(conversationSid).filter((m) => m.body === 'Answered on the retry')).toHaveLength(1);
-  expect(world.contactMessages(world.sessionFor(conversationSid)!.id).filter((t) => t === 'Question that must not be lost')).toHaveLength(1);
+  expect(
+    world.contactMessages(world.sessionFor(conversationSid)!.id).filter((t) => t === 'Question that must not be lost'),
+  ).toHaveLength(1);
 });
 
 test('a handoff that failed after the AI went silent is finished by the next customer message', async () => {
@@ -63,17 +73,29 @@ test('a handoff that failed after the AI went silent is finished by the next cus
   // OpenCX's own handoff webhook would finish it too; here the next customer message must.
   world.opencx.configureWebhook(undefined);
   // TaskRouter refuses the attribute write for the whole handler.
-  world.twilio.addFault({ method: 'POST', product: 'taskrouter', path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}', status: 500 });
+  world.twilio.addFault({
+    method: 'POST',
+    product: 'taskrouter',
+    path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}',
+    status: 500,
+  });
   await world.customerSays(conversationSid, 'I want a refund');
   world.twilio.clearFaults();
   expect(lastDelivery('I want a refund').status).toBe(503);
-  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', handoff: { reason: 'AI requested human handoff' } });
+  expect(world.conversationRecord(conversationSid)).toMatchObject({
+    phase: 'handoff',
+    handoff: { reason: 'AI requested human handoff' },
+  });
   expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
 
   const sendsBefore = world.opencx.requests.filter((r) => r.path.endsWith('/send')).length;
   await world.customerSays(conversationSid, 'Hello? Anyone?');
 
-  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI requested human handoff', handoffSummary: 'Needs a refund' });
+  expect(world.task(taskSid).attributes).toMatchObject({
+    handedOff: true,
+    handoffReason: 'AI requested human handoff',
+    handoffSummary: 'Needs a refund',
+  });
   expect(world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
   expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', handoff: { routed: true } });
   // The AI stayed silent, and the customer got one note.
@@ -85,7 +107,13 @@ test('when the Sync handoff write fails, humans still get the task and the AI go
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
   world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a person', sentiment: 'neutral' });
   world.opencx.configureWebhook(undefined);
-  world.twilio.addFault({ method: 'POST', product: 'sync', path: /\/Maps\/opencx_conversations(_\d+)?\/Items\/CH/, status: 500, times: 3 });
+  world.twilio.addFault({
+    method: 'POST',
+    product: 'sync',
+    path: /\/Maps\/opencx_conversations(_\d+)?\/Items\/CH/,
+    status: 500,
+    times: 3,
+  });
   await world.customerSays(conversationSid, 'Person please');
 
   expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
@@ -108,7 +136,10 @@ test('a reply that cannot be posted is not reported as replied: the conversation
     reason: 'AI reply could not be delivered',
     reply: 'failed',
   });
-  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI reply could not be delivered' });
+  expect(world.task(taskSid).attributes).toMatchObject({
+    handedOff: true,
+    handoffReason: 'AI reply could not be delivered',
+  });
 });
 
 test('a long reply arrives whole, in order, split at sentences, with the emoji intact', async () => {
@@ -124,7 +155,9 @@ test('a long reply arrives whole, in order, split at sentences, with the emoji i
   expect(parts.length).toBeGreaterThan(1);
   for (const part of parts) expect(part.length).toBeLessThanOrEqual(1600);
   expect(parts.join(' ')).toBe(long);
-  expect(world.transcript(conversationSid).every((m) => m.author !== AI_AUTHOR || !m.body.endsWith('\ud83d'))).toBe(true);
+  expect(world.transcript(conversationSid).every((m) => m.author !== AI_AUTHOR || !m.body.endsWith('\ud83d'))).toBe(
+    true,
+  );
 });
 
 test('the OpenCX session is created despite a 503 (never processed, so retried)', async () => {

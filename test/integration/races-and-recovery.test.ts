@@ -17,8 +17,14 @@ afterEach(() => {
 });
 
 const acceptAsHuman = async (taskSid: string): Promise<void> => {
-  const human = world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
-  await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).reservations(human.sid).update({ reservationStatus: 'accepted' });
+  const human = world
+    .reservations(taskSid)
+    .find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
+  await world.client.taskrouter.v1
+    .workspaces(world.workspaceSid)
+    .tasks(taskSid)
+    .reservations(human.sid)
+    .update({ reservationStatus: 'accepted' });
 };
 
 test('a slow relay that fails after a human accepted does not hand off again or touch the human task', async () => {
@@ -30,14 +36,20 @@ test('a slow relay that fails after a human accepted does not hand off again or 
     author: world.customerOf(conversationSid),
     body: 'B: slow question',
   });
-  await world.until(() => world.opencx.requests.filter((r) => r.path.endsWith('/send')).length > sendsBefore, 'B to reach OpenCX');
+  await world.until(
+    () => world.opencx.requests.filter((r) => r.path.endsWith('/send')).length > sendsBefore,
+    'B to reach OpenCX',
+  );
   // A: the customer asks for a human; the AI hands off and alice accepts, while B still waits.
   world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
   world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
     author: world.customerOf(conversationSid),
     body: 'A: human please',
   });
-  await world.until(() => world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending'), 'a reservation for alice');
+  await world.until(
+    () => world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending'),
+    'a reservation for alice',
+  );
   await acceptAsHuman(taskSid);
   await world.settle();
 
@@ -45,13 +57,20 @@ test('a slow relay that fails after a human accepted does not hand off again or 
   expect(world.task(taskSid).attributes.handoffReason).toBe('AI requested human handoff');
   expect(world.twilio.calls({ product: 'flex-api', method: 'POST' })).toEqual([]);
   expect(world.tasksOf(conversationSid)).toHaveLength(1);
-  const notes = world.transcript(conversationSid).filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'handoff-note');
+  const notes = world
+    .transcript(conversationSid)
+    .filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'handoff-note');
   expect(notes).toHaveLength(1);
   expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
 });
 
 test('an engage that cannot record its session hands off instead of leaving the conversation stuck', async () => {
-  world.twilio.addFault({ method: 'POST', path: '/v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}', status: 503, times: 3 });
+  world.twilio.addFault({
+    method: 'POST',
+    path: '/v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}',
+    status: 503,
+    times: 3,
+  });
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hello?');
   expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
   expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
@@ -70,7 +89,9 @@ test('a handoff that could not write the task is completed on the next AI reserv
   await world.advance(121_000);
   await world.humanAgentLogsIn();
   expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
-  expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')).toBe(true);
+  expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')).toBe(
+    true,
+  );
 });
 
 test('ending a conversation clears our state even when OpenCX cannot close the session', async () => {
@@ -86,7 +107,10 @@ test('an AI worker an admin paused is not put back to Available by a reservation
   const workspace = world.taskrouter.workspaces.get(world.workspaceSid)!;
   const breakActivity = world.taskrouter.findActivity(workspace, 'Break')!;
   const available = world.taskrouter.findActivity(workspace, 'Available')!;
-  await world.client.taskrouter.v1.workspaces(world.workspaceSid).workers(world.aiWorkerSid).update({ activitySid: breakActivity.sid });
+  await world.client.taskrouter.v1
+    .workspaces(world.workspaceSid)
+    .workers(world.aiWorkerSid)
+    .update({ activitySid: breakActivity.sid });
   await world.settle();
   const params = {
     EventType: 'reservation.timeout',
@@ -101,7 +125,10 @@ test('an AI worker an admin paused is not put back to Available by a reservation
   const delivery = await world.twilio.deliverWebhook('taskrouter', world.webhookUrl, params, 15000);
   expect(JSON.parse(delivery.responseBody!)).toMatchObject({ outcome: 'ai-worker-left' });
   expect(workspace.workers.get(world.aiWorkerSid)!.activitySid).toBe(breakActivity.sid);
-  await world.client.taskrouter.v1.workspaces(world.workspaceSid).workers(world.aiWorkerSid).update({ activitySid: available.sid });
+  await world.client.taskrouter.v1
+    .workspaces(world.workspaceSid)
+    .workers(world.aiWorkerSid)
+    .update({ activitySid: available.sid });
   await world.settle();
 });
 

@@ -16,17 +16,28 @@ const SECOND_KEY = 'ocx_live_second_key_of_the_org';
 /** Three conversations start (a session and the first message each: 6 requests), then each customer writes again. */
 const CONVERSATIONS = 3;
 
-const role = (m: { attributes: Record<string, unknown> }) => (m.attributes.opencx as { role?: string } | undefined)?.role;
+const role = (m: { attributes: Record<string, unknown> }) =>
+  (m.attributes.opencx as { role?: string } | undefined)?.role;
 const outcomeOf = (world: World, body: string) => {
-  const delivery = world.twilio.webhooks.filter((d) => d.params.EventType === 'onMessageAdded' && d.params.Body === body).at(-1);
-  return delivery?.responseBody ? (JSON.parse(delivery.responseBody) as { outcome: string; reason?: string }) : undefined;
+  const delivery = world.twilio.webhooks
+    .filter((d) => d.params.EventType === 'onMessageAdded' && d.params.Body === body)
+    .at(-1);
+  return delivery?.responseBody
+    ? (JSON.parse(delivery.responseBody) as { outcome: string; reason?: string })
+    : undefined;
 };
 
 /** The bridge's promise for one customer message: sent to the AI at most once, then answered once or handed off with a reason. */
-function expectAnsweredOnceOrHandedOff(world: World, started: { conversationSid: string; taskSid: string }, body: string): 'answered' | 'handed-off' {
+function expectAnsweredOnceOrHandedOff(
+  world: World,
+  started: { conversationSid: string; taskSid: string },
+  body: string,
+): 'answered' | 'handed-off' {
   const session = world.sessionFor(started.conversationSid)!;
   const sent = world.contactMessages(session.id).filter((text) => text === body).length;
-  const answers = world.transcript(started.conversationSid).filter((m) => role(m) === 'ai' && m.body.includes(`You said: "${body}"`)).length;
+  const answers = world
+    .transcript(started.conversationSid)
+    .filter((m) => role(m) === 'ai' && m.body.includes(`You said: "${body}"`)).length;
   const attributes = world.tasksOf(started.conversationSid).at(-1)!.attributes;
   expect(sent).toBeLessThanOrEqual(1);
   if (attributes.handedOff === true) {
@@ -40,7 +51,8 @@ function expectAnsweredOnceOrHandedOff(world: World, started: { conversationSid:
 
 async function startConversations(world: World) {
   const started = [];
-  for (let i = 1; i <= CONVERSATIONS; i++) started.push(await world.customerStartsConversation(`Hello from customer ${i}`));
+  for (let i = 1; i <= CONVERSATIONS; i++)
+    started.push(await world.customerStartsConversation(`Hello from customer ${i}`));
   return started;
 }
 
@@ -56,7 +68,8 @@ describe('one OpenCX key, driven past its budget', () => {
 
   test('a message OpenCX refuses is sent again once the limit allows, and answered once; none is lost', async () => {
     const started = await startConversations(world);
-    for (const [i, s] of started.entries()) expect(expectAnsweredOnceOrHandedOff(world, s, `Hello from customer ${i + 1}`)).toBe('answered');
+    for (const [i, s] of started.entries())
+      expect(expectAnsweredOnceOrHandedOff(world, s, `Hello from customer ${i + 1}`)).toBe('answered');
 
     const questions = started.map((_, i) => `Question ${i + 1}: where is my parcel?`);
     for (const [i, s] of started.entries()) world.customerWrites(s.conversationSid, questions[i]);
@@ -65,13 +78,17 @@ describe('one OpenCX key, driven past its budget', () => {
     expect(world.opencx.requests.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(CONVERSATIONS);
     expect(questions.map((q) => outcomeOf(world, q)?.outcome)).toEqual(questions.map(() => 'resend-scheduled'));
     // Nothing answered yet, nothing handed off: each message waits in a timer task.
-    for (const [i, s] of started.entries()) expect(world.contactMessages(world.sessionFor(s.conversationSid)!.id)).not.toContain(questions[i]);
+    for (const [i, s] of started.entries())
+      expect(world.contactMessages(world.sessionFor(s.conversationSid)!.id)).not.toContain(questions[i]);
 
     await world.advance(70_000);
 
-    for (const [i, s] of started.entries()) expect(expectAnsweredOnceOrHandedOff(world, s, questions[i])).toBe('answered');
+    for (const [i, s] of started.entries())
+      expect(expectAnsweredOnceOrHandedOff(world, s, questions[i])).toBe('answered');
     // The setup check's count: this container wrote its 429s to Sync.
-    const counted = world.sync.mapItems(world.syncServiceSid, USAGE_MAP).map((item) => item.data as { keys: Record<string, { limited: number }> });
+    const counted = world.sync
+      .mapItems(world.syncServiceSid, USAGE_MAP)
+      .map((item) => item.data as { keys: Record<string, { limited: number }> });
     expect(counted.some((item) => item.keys[keyId(DEFAULT_API_KEY)]?.limited > 0)).toBe(true);
   });
 
@@ -82,16 +99,24 @@ describe('one OpenCX key, driven past its budget', () => {
 
     await world.customerSays(conversationSid, 'Can I change my address?');
 
-    expect(outcomeOf(world, 'Can I change my address?')).toMatchObject({ outcome: 'handed-off', reason: RATE_LIMITED_REASON });
+    expect(outcomeOf(world, 'Can I change my address?')).toMatchObject({
+      outcome: 'handed-off',
+      reason: RATE_LIMITED_REASON,
+    });
     expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: RATE_LIMITED_REASON });
-    expect(expectAnsweredOnceOrHandedOff(world, { conversationSid, taskSid }, 'Can I change my address?')).toBe('handed-off');
+    expect(expectAnsweredOnceOrHandedOff(world, { conversationSid, taskSid }, 'Can I change my address?')).toBe(
+      'handed-off',
+    );
   });
 });
 
 describe('two OpenCX keys of the organisation', () => {
   let world: World;
   beforeAll(async () => {
-    world = await World.start({ runtimeMode: 'warm', opencx: { rateLimitPerMinute: LIMIT_PER_MINUTE, apiKeys: [DEFAULT_API_KEY, SECOND_KEY] } });
+    world = await World.start({
+      runtimeMode: 'warm',
+      opencx: { rateLimitPerMinute: LIMIT_PER_MINUTE, apiKeys: [DEFAULT_API_KEY, SECOND_KEY] },
+    });
     await world.saveConfig({ aiAnswerTimeoutSeconds: 120, opencxExtraTokens: [SECOND_KEY] });
   });
   afterAll(() => world?.stop());
@@ -108,7 +133,9 @@ describe('two OpenCX keys of the organisation', () => {
       expect(expectAnsweredOnceOrHandedOff(world, s, questions[i])).toBe('answered');
     });
     // More than one key's minute of requests succeeded.
-    expect(world.opencx.requests.filter((r) => r.status !== null && r.status < 300).length).toBeGreaterThan(LIMIT_PER_MINUTE);
+    expect(world.opencx.requests.filter((r) => r.status !== null && r.status < 300).length).toBeGreaterThan(
+      LIMIT_PER_MINUTE,
+    );
     expect([...world.taskrouter.workspace(world.timerWorkspaceSid).tasks.values()]).toEqual([]);
     expect(world.twilio.violations).toEqual([]);
   });

@@ -27,10 +27,18 @@ function runCli(
   args: string[],
   env: Record<string, string>,
   cwd: string,
-  command: string[] = [process.execPath, '-r', path.join(ROOT, 'test/register-ts.cjs'), path.join(ROOT, 'scripts/setup-cli.ts')],
+  command: string[] = [
+    process.execPath,
+    '-r',
+    path.join(ROOT, 'test/register-ts.cjs'),
+    path.join(ROOT, 'scripts/setup-cli.ts'),
+  ],
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command[0], [...command.slice(1), ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } });
+    const child = spawn(command[0], [...command.slice(1), ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -40,7 +48,8 @@ function runCli(
   });
 }
 
-const statuses = (checks: { id: string; status: string }[]): Record<string, string> => Object.fromEntries(checks.map((c) => [c.id, c.status]));
+const statuses = (checks: { id: string; status: string }[]): Record<string, string> =>
+  Object.fromEntries(checks.map((c) => [c.id, c.status]));
 
 describe('the setup command line', () => {
   let world: World;
@@ -69,7 +78,10 @@ describe('the setup command line', () => {
     });
     key = world.twilio.issueApiKey();
     cwd = mkdtempSync(path.join(tmpdir(), 'setup-cli-'));
-    writeFileSync(path.join(cwd, '.env'), `TWILIO_ACCOUNT_SID=${world.twilio.accountSid}\nTWILIO_API_KEY=${key.sid}\nTWILIO_API_SECRET="${key.secret}"\n`);
+    writeFileSync(
+      path.join(cwd, '.env'),
+      `TWILIO_ACCOUNT_SID=${world.twilio.accountSid}\nTWILIO_API_KEY=${key.sid}\nTWILIO_API_SECRET="${key.secret}"\n`,
+    );
     env = {
       DOMAIN_NAME: new URL(world.functions!.url).host,
       SYNC_SERVICE_SID: world.syncServiceSid,
@@ -114,10 +126,12 @@ describe('the setup command line', () => {
     expect(applied.stderr).toBe('');
     expect(applied.status).toBe(0);
     const answer = JSON.parse(applied.stdout);
-    expect(answer.steps.filter((s: { status: string }) => s.status === 'applied').map((s: { id: string }) => s.id)).toEqual(
-      expect.arrayContaining(['workspace_events', 'conversations_webhook', 'timer_workspace']),
+    expect(
+      answer.steps.filter((s: { status: string }) => s.status === 'applied').map((s: { id: string }) => s.id),
+    ).toEqual(expect.arrayContaining(['workspace_events', 'conversations_webhook', 'timer_workspace']));
+    expect(world.taskrouter.workspace(world.workspaceSid).eventCallbackUrl).toMatch(
+      new RegExp(`^${world.webhookUrl}\\?cv=`),
     );
-    expect(world.taskrouter.workspace(world.workspaceSid).eventCallbackUrl).toMatch(new RegExp(`^${world.webhookUrl}\\?cv=`));
 
     const checked = await cli('check');
     expect(checked.status).toBe(0);
@@ -166,7 +180,11 @@ describe('the setup command line', () => {
     const run = await cli('check', '--workflow', 'WW123', '--json');
     expect(run.status).toBe(2);
     expect(JSON.parse(run.stdout)).toEqual({
-      error: { code: 'invalid_input', field: 'workflowSid', message: expect.stringMatching(/TaskRouter workflow SID.*\(--workflow\)$/) },
+      error: {
+        code: 'invalid_input',
+        field: 'workflowSid',
+        message: expect.stringMatching(/TaskRouter workflow SID.*\(--workflow\)$/),
+      },
     });
     expect(run.stderr).toMatch(/check failed: .*TaskRouter workflow SID.*\(--workflow\)/);
   });
@@ -175,9 +193,14 @@ describe('the setup command line', () => {
     const run = await runCli(['check', '--json'], { ...env, TWILIO_API_SECRET: 'not-the-secret' }, cwd);
     expect(run.status).toBe(2);
     expect(JSON.parse(run.stdout)).toEqual({
-      error: { code: 'twilio_credentials_refused', message: expect.stringContaining(`Twilio refused the API key ${key.sid}`) },
+      error: {
+        code: 'twilio_credentials_refused',
+        message: expect.stringContaining(`Twilio refused the API key ${key.sid}`),
+      },
     });
-    expect(run.stderr).toContain(`Twilio refused the API key ${key.sid} for account ${world.twilio.accountSid} (401, code 20003)`);
+    expect(run.stderr).toContain(
+      `Twilio refused the API key ${key.sid} for account ${world.twilio.accountSid} (401, code 20003)`,
+    );
     expect(run.stdout + run.stderr).not.toContain('not-the-secret');
   });
 
@@ -185,7 +208,9 @@ describe('the setup command line', () => {
     const { SYNC_SERVICE_SID, ...withoutSync } = env;
     const run = await runCli(['check', '--json'], withoutSync, cwd);
     expect(run.status).toBe(1);
-    const { checks } = JSON.parse(run.stdout) as { checks: { id: string; status: string; detail: string; fix?: string }[] };
+    const { checks } = JSON.parse(run.stdout) as {
+      checks: { id: string; status: string; detail: string; fix?: string }[];
+    };
     expect(statuses(checks)).toEqual({ api_urls: 'ok', sync_service: 'problem', config: 'problem' });
     expect(checks.find((check) => check.id === 'sync_service')).toMatchObject({
       detail: expect.stringMatching(/SYNC_SERVICE_SID is not set/),
@@ -224,7 +249,11 @@ describe('the setup command line', () => {
 
     const checked = await cli('check', '--json');
     expect(checked.status).toBe(1);
-    expect(statuses(JSON.parse(checked.stdout).checks)).toEqual({ api_urls: 'ok', sync_service: 'ok', config: 'problem' });
+    expect(statuses(JSON.parse(checked.stdout).checks)).toEqual({
+      api_urls: 'ok',
+      sync_service: 'ok',
+      config: 'problem',
+    });
   });
 
   test('npm run setup runs it: --help prints the usage with exit 0', async () => {

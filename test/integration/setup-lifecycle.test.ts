@@ -17,21 +17,31 @@ interface StepView {
   detail: string;
 }
 
-async function call(world: World, endpoint: Endpoint, fields: Record<string, string | undefined> = {}): Promise<FunctionAnswer> {
+async function call(
+  world: World,
+  endpoint: Endpoint,
+  fields: Record<string, string | undefined> = {},
+): Promise<FunctionAnswer> {
   const Token = world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'] });
   return postForm(world.functions!.url, `/admin/${endpoint}`, { Token, ...fields });
 }
 
-async function ok(world: World, endpoint: Endpoint, fields: Record<string, string | undefined> = {}): Promise<Record<string, unknown>> {
+async function ok(
+  world: World,
+  endpoint: Endpoint,
+  fields: Record<string, string | undefined> = {},
+): Promise<Record<string, unknown>> {
   const answer = await call(world, endpoint, fields);
   expect({ status: answer.status, ok: answer.body.ok }).toEqual({ status: 200, ok: true });
   return answer.body;
 }
 
-const stepStatuses = (steps: unknown): Record<string, string> => Object.fromEntries((steps as StepView[]).map((step) => [step.id, step.status]));
+const stepStatuses = (steps: unknown): Record<string, string> =>
+  Object.fromEntries((steps as StepView[]).map((step) => [step.id, step.status]));
 const workspace = (world: World) => world.taskrouter.workspace(world.workspaceSid);
 const workflowText = (world: World): string => workspace(world).workflows.get(world.workflowSid)!.configurationText;
-const conversationsWebhook = (world: World) => world.conversations.services.get(world.conversationsServiceSid)!.webhooks;
+const conversationsWebhook = (world: World) =>
+  world.conversations.services.get(world.conversationsServiceSid)!.webhooks;
 
 /** The workflow as an admin formatted it in the Console: its own spacing and key order. */
 const consoleWorkflow = (world: World): string =>
@@ -70,7 +80,10 @@ describe('Apply on an account an admin edits at the same time', () => {
       .client.taskrouter.v1.workspaces(world().workspaceSid)
       .update({ eventCallbackUrl: 'https://ops.example.com/taskrouter', eventsFilter: 'task.created' });
 
-    const result = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid, revisions: JSON.stringify(revisions) });
+    const result = await ok(world(), 'setup-apply', {
+      humanQueueSid: world().humanQueueSid,
+      revisions: JSON.stringify(revisions),
+    });
     // The seeded AI worker was never saved through Test & Save: Apply repairs it too (the skill, its default channel closed).
     expect(stepStatuses(result.steps)).toEqual({
       workspace_events: 'failed',
@@ -84,7 +97,10 @@ describe('Apply on an account an admin edits at the same time', () => {
     expect(refused.detail).toMatch(/changed since the check.*Run the check again/);
     expect(result.applied).toEqual(['conversations_webhook', 'timer_workspace', 'ai_worker', 'workflow_filters']);
     expect(result.backupId).toEqual(expect.any(String));
-    expect(workspace(world())).toMatchObject({ eventCallbackUrl: 'https://ops.example.com/taskrouter', eventsFilter: 'task.created' });
+    expect(workspace(world())).toMatchObject({
+      eventCallbackUrl: 'https://ops.example.com/taskrouter',
+      eventsFilter: 'task.created',
+    });
     expect(conversationsWebhook(world()).postWebhookUrl).toContain(world().webhookUrl);
   });
 
@@ -92,7 +108,10 @@ describe('Apply on an account an admin edits at the same time', () => {
     const before = workflowText(world());
     const answer = await call(world(), 'setup-apply', { revisions: 'not json' });
     expect(answer.status).toBe(400);
-    expect(answer.body).toEqual({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/revisions/), field: 'revisions' } });
+    expect(answer.body).toEqual({
+      ok: false,
+      error: { code: 'invalid_input', message: expect.stringMatching(/revisions/), field: 'revisions' },
+    });
     expect(workflowText(world())).toBe(before);
   });
 });
@@ -148,7 +167,9 @@ describe('Undo', () => {
     const webhookBefore = { ...conversationsWebhook(world()) };
 
     const applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
-    expect(applied.applied).toEqual(expect.arrayContaining(['workflow_filters', 'workspace_events', 'conversations_webhook']));
+    expect(applied.applied).toEqual(
+      expect.arrayContaining(['workflow_filters', 'workspace_events', 'conversations_webhook']),
+    );
     expect(workflowText(world())).not.toBe(original);
 
     const undone = await ok(world(), 'setup-undo');
@@ -169,7 +190,10 @@ describe('Undo', () => {
 
     const undone = await ok(world(), 'setup-undo');
     const steps = undone.steps as StepView[];
-    expect(steps.find((step) => step.id === 'workspace_events')).toMatchObject({ status: 'failed', detail: expect.stringMatching(/changed after that Apply/) });
+    expect(steps.find((step) => step.id === 'workspace_events')).toMatchObject({
+      status: 'failed',
+      detail: expect.stringMatching(/changed after that Apply/),
+    });
     expect(steps.find((step) => step.id === 'workflow_filters')).toMatchObject({ status: 'applied' });
     expect(workspace(world()).eventsFilter).toBe('task.created');
   });
@@ -185,7 +209,10 @@ function accountState(world: World) {
       eventsFilter: ws.eventsFilter ?? null,
       workers: [...ws.workers.keys()].sort(),
       queues: [...ws.taskQueues.keys()].sort(),
-      workflows: [...ws.workflows.values()].map((workflow) => ({ sid: workflow.sid, configuration: workflow.configurationText })),
+      workflows: [...ws.workflows.values()].map((workflow) => ({
+        sid: workflow.sid,
+        configuration: workflow.configurationText,
+      })),
     })),
     postWebhookUrl: conversationsWebhook(world).postWebhookUrl ?? null,
     syncDocuments: [...service.documents.values()].map((document) => document.uniqueName).sort(),
@@ -194,12 +221,21 @@ function accountState(world: World) {
 }
 
 describe('install, then uninstall', () => {
-  const world = withWorld({ configured: false, seedAiWorker: false, seedTimerWorkspace: false, webhooks: false, handoffFilter: 'missing' });
+  const world = withWorld({
+    configured: false,
+    seedAiWorker: false,
+    seedTimerWorkspace: false,
+    webhooks: false,
+    handoffFilter: 'missing',
+  });
 
   test('uninstall needs the confirmation', async () => {
     const answer = await call(world(), 'setup-uninstall');
     expect(answer.status).toBe(400);
-    expect(answer.body).toEqual({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/confirm=uninstall/), field: 'confirm' } });
+    expect(answer.body).toEqual({
+      ok: false,
+      error: { code: 'invalid_input', message: expect.stringMatching(/confirm=uninstall/), field: 'confirm' },
+    });
   });
 
   test('leaves the account as it was before the install', async () => {
@@ -210,7 +246,9 @@ describe('install, then uninstall', () => {
       conversationsServiceSid: world().conversationsServiceSid,
     });
     const applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
-    expect(applied.applied).toEqual(expect.arrayContaining(['workspace_events', 'conversations_webhook', 'workflow_filters']));
+    expect(applied.applied).toEqual(
+      expect.arrayContaining(['workspace_events', 'conversations_webhook', 'workflow_filters']),
+    );
     const installed = accountState(world());
     expect(installed).not.toEqual(before);
     expect(installed.syncMaps.length).toBeGreaterThan(80);
@@ -233,8 +271,16 @@ describe('uninstall while the AI holds a conversation', () => {
     const removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
     expect(removed.complete).toBe(false);
     const steps = removed.steps as StepView[];
-    expect(steps.find((step) => step.id === 'ai_worker')).toMatchObject({ status: 'skipped', detail: expect.stringMatching(/still holds conversations/) });
-    expect(stepStatuses(steps)).toMatchObject({ workspace_events: 'skipped', conversations_webhook: 'skipped', timer_workspace: 'skipped', config: 'skipped' });
+    expect(steps.find((step) => step.id === 'ai_worker')).toMatchObject({
+      status: 'skipped',
+      detail: expect.stringMatching(/still holds conversations/),
+    });
+    expect(stepStatuses(steps)).toMatchObject({
+      workspace_events: 'skipped',
+      conversations_webhook: 'skipped',
+      timer_workspace: 'skipped',
+      config: 'skipped',
+    });
     const aiWorker = workspace(world()).workers.get(world().aiWorkerSid)!;
     expect([...aiWorker.channels.values()].filter((channel) => channel.available)).toEqual([]);
     expect(workspace(world()).eventCallbackUrl).toContain(world().webhookUrl);
@@ -244,8 +290,10 @@ describe('uninstall while the AI holds a conversation', () => {
 
 describe('an account where Apply created the AI queue', () => {
   const world = withWorld({ webhooks: false, handoffFilter: 'missing', aiQueue: false });
-  const aiQueues = () => [...workspace(world()).taskQueues.values()].filter((queue) => queue.friendlyName === 'OpenCX AI');
-  const settings = () => world().sync.document(world().syncServiceSid, 'opencx_config')!.data as Record<string, unknown>;
+  const aiQueues = () =>
+    [...workspace(world()).taskQueues.values()].filter((queue) => queue.friendlyName === 'OpenCX AI');
+  const settings = () =>
+    world().sync.document(world().syncServiceSid, 'opencx_config')!.data as Record<string, unknown>;
 
   test('Undo deletes the queue after the workflow stops targeting it, and the settings name it no more', async () => {
     const original = workflowText(world());
@@ -260,7 +308,9 @@ describe('an account where Apply created the AI queue', () => {
     expect(workflowText(world())).toBe(original);
     expect(settings()).not.toHaveProperty('aiQueueSid');
     expect(settings()).not.toHaveProperty('aiQueueCreatedSid');
-    expect((undone.checks as { id: string; status: string }[]).find((check) => check.id === 'ai_queue')).toBeUndefined();
+    expect(
+      (undone.checks as { id: string; status: string }[]).find((check) => check.id === 'ai_queue'),
+    ).toBeUndefined();
   });
 
   test("Uninstall deletes the queue Apply created, and no queue of the admin's", async () => {

@@ -39,7 +39,11 @@ function adminToken(world: World, roles = ['admin']): string {
   return world.iam.issueToken({ identity: roles.includes('admin') ? 'admin@example.com' : 'agent@example.com', roles });
 }
 
-async function call(world: World, endpoint: Endpoint, fields: Record<string, string | undefined> = {}): Promise<FunctionAnswer> {
+async function call(
+  world: World,
+  endpoint: Endpoint,
+  fields: Record<string, string | undefined> = {},
+): Promise<FunctionAnswer> {
   return postForm(world.functions!.url, `/admin/${endpoint}`, { Token: adminToken(world), ...fields });
 }
 
@@ -68,7 +72,10 @@ interface StepView {
   detail: string;
 }
 
-async function apply(world: World, fields: Record<string, string> = {}): Promise<{ applied: string[]; steps: StepView[]; checks: CheckView[] }> {
+async function apply(
+  world: World,
+  fields: Record<string, string> = {},
+): Promise<{ applied: string[]; steps: StepView[]; checks: CheckView[] }> {
   const answer = await call(world, 'setup-apply', fields);
   expect(answer.status).toBe(200);
   expect(answer.body.ok).toBe(true);
@@ -89,16 +96,23 @@ async function adminSaves(world: World): Promise<void> {
 async function signedOpenCxEventArrived(world: World, at: Date, event = 'conversation.ai_response'): Promise<void> {
   await noSignedOpenCxEvent(world);
   const data = { lastVerifiedAt: at.toISOString(), lastEvent: event };
-  await world.client.sync.v1.services(world.syncServiceSid).documents.create({ uniqueName: locationOf(OPENCX_WEBHOOK_HEALTH_DOCUMENTS, event), data });
+  await world.client.sync.v1
+    .services(world.syncServiceSid)
+    .documents.create({ uniqueName: locationOf(OPENCX_WEBHOOK_HEALTH_DOCUMENTS, event), data });
 }
 
 /** Removes every health document the OpenCX webhook Function may have written. */
 async function noSignedOpenCxEvent(world: World): Promise<void> {
-  const written = everyObject(OPENCX_WEBHOOK_HEALTH_DOCUMENTS).filter((name) => world.sync.document(world.syncServiceSid, name));
-  await Promise.all(written.map((name) => world.client.sync.v1.services(world.syncServiceSid).documents(name).remove()));
+  const written = everyObject(OPENCX_WEBHOOK_HEALTH_DOCUMENTS).filter((name) =>
+    world.sync.document(world.syncServiceSid, name),
+  );
+  await Promise.all(
+    written.map((name) => world.client.sync.v1.services(world.syncServiceSid).documents(name).remove()),
+  );
 }
 
-const storedConfig = (world: World) => world.sync.document(world.syncServiceSid, 'opencx_config')!.data as Record<string, unknown>;
+const storedConfig = (world: World) =>
+  world.sync.document(world.syncServiceSid, 'opencx_config')!.data as Record<string, unknown>;
 /** This deployment's webhook as Test & Save and Apply register it: with the saved config version. */
 const registered = (world: World): string => `${world.webhookUrl}?cv=${storedConfig(world).configVersion}`;
 const timerWorkspace = (world: World) => world.taskrouter.workspace(String(storedConfig(world).timerWorkspaceSid));
@@ -108,15 +122,21 @@ const statuses = (list: CheckView[]): Record<string, string> => Object.fromEntri
 const allOk = (ids = ALL_CHECKS): Record<string, string> => Object.fromEntries(ids.map((id) => [id, 'ok']));
 
 const workspace = (world: World) => world.taskrouter.workspace(world.workspaceSid);
-const conversationsWebhook = (world: World) => world.conversations.services.get(world.conversationsServiceSid)!.webhooks;
-const workflowFilters = (world: World) => workspace(world).workflows.get(world.workflowSid)!.configuration.task_routing.filters;
+const conversationsWebhook = (world: World) =>
+  world.conversations.services.get(world.conversationsServiceSid)!.webhooks;
+const workflowFilters = (world: World) =>
+  workspace(world).workflows.get(world.workflowSid)!.configuration.task_routing.filters;
 
 /** Writes the setup Functions could make: workspace, workflow and Conversations webhook updates. */
 const setupWrites = (world: World, since: number): string[] =>
   restCalls(world, since).filter((c) => c.startsWith('POST ') && !c.startsWith('POST iam ') && !c.includes('/Tasks/'));
 
 /** Apply when everything is already right: nothing applied, no write, every check ok. */
-async function expectNothingToApply(world: World, fields: Record<string, string> = {}, ids = ALL_CHECKS): Promise<void> {
+async function expectNothingToApply(
+  world: World,
+  fields: Record<string, string> = {},
+  ids = ALL_CHECKS,
+): Promise<void> {
   const since = lastSeq(world);
   const result = await apply(world, fields);
   expect(result.applied).toEqual([]);
@@ -147,10 +167,18 @@ describe('a contact center set up by hand, as the setup docs say', () => {
     const list = await checks(world());
     expect(statuses(list)).toEqual(allOk());
     for (const check of list) {
-      expect(check).toEqual({ id: check.id, status: 'ok', title: expect.any(String), detail: expect.any(String), autoFixable: false });
+      expect(check).toEqual({
+        id: check.id,
+        status: 'ok',
+        title: expect.any(String),
+        detail: expect.any(String),
+        autoFixable: false,
+      });
     }
     expect(byId(list, 'workspace_events').detail).toContain(world().webhookUrl);
-    expect(byId(list, 'opencx_webhook').detail).toMatch(/^The last signed OpenCX event, conversation.ai_response, arrived at /);
+    expect(byId(list, 'opencx_webhook').detail).toMatch(
+      /^The last signed OpenCX event, conversation.ai_response, arrived at /,
+    );
     expect(byId(list, 'timer_workspace').detail).toContain('60 s');
     await expectNothingToApply(world(), { humanQueueSid: world().humanQueueSid, replaceCallbackUrl: 'true' });
   });
@@ -176,7 +204,10 @@ describe('a contact center set up by hand, as the setup docs say', () => {
     for (const endpoint of ['setup-check', 'setup-apply'] as const) {
       const answer = await call(world(), endpoint, { Token: adminToken(world(), ['agent']) });
       expect(answer.status).toBe(403);
-      expect(answer.body).toEqual({ ok: false, error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings' } });
+      expect(answer.body).toEqual({
+        ok: false,
+        error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings' },
+      });
     }
     expect(setupWrites(world(), since)).toEqual([]);
   });
@@ -199,7 +230,10 @@ describe('a contact center set up by hand, as the setup docs say', () => {
 
     const unconfirmed = await apply(world());
     expect(unconfirmed.applied).toEqual([]);
-    expect(byId(unconfirmed.checks, 'workspace_events')).toMatchObject({ status: 'problem', confirm: 'replaceCallbackUrl' });
+    expect(byId(unconfirmed.checks, 'workspace_events')).toMatchObject({
+      status: 'problem',
+      confirm: 'replaceCallbackUrl',
+    });
     expect(workspace(world()).eventCallbackUrl).toBe(OTHER_URL);
 
     const confirmed = await apply(world(), { replaceCallbackUrl: 'true' });
@@ -210,7 +244,9 @@ describe('a contact center set up by hand, as the setup docs say', () => {
   });
 
   test("an EventsFilter without some needed events: apply adds them and keeps the admin's other events", async () => {
-    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventsFilter: 'worker.activity.update,task.created,task.updated' });
+    await world()
+      .client.taskrouter.v1.workspaces(world().workspaceSid)
+      .update({ eventsFilter: 'worker.activity.update,task.created,task.updated' });
 
     expect(byId(await checks(world()), 'workspace_events')).toMatchObject({
       status: 'problem',
@@ -222,7 +258,9 @@ describe('a contact center set up by hand, as the setup docs say', () => {
     expect(statuses(result.checks)).toEqual(allOk());
     const events = workspace(world()).eventsFilter!.split(',');
     expect(events.slice(0, 3)).toEqual(['worker.activity.update', 'task.created', 'task.updated']);
-    expect(new Set(events)).toEqual(new Set(['worker.activity.update', 'task.updated', ...SUBSCRIBED_TASKROUTER_EVENTS]));
+    expect(new Set(events)).toEqual(
+      new Set(['worker.activity.update', 'task.updated', ...SUBSCRIBED_TASKROUTER_EVENTS]),
+    );
     await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventsFilter: BRIDGE_EVENTS });
   });
 
@@ -280,7 +318,11 @@ describe('a contact center set up by hand, as the setup docs say', () => {
     expect(notFound.status).toBe(400);
     expect(notFound.body).toEqual({
       ok: false,
-      error: { code: 'not_found', message: `Queue ${unknown} not found in workspace ${world().workspaceSid}`, field: 'humanQueueSid' },
+      error: {
+        code: 'not_found',
+        message: `Queue ${unknown} not found in workspace ${world().workspaceSid}`,
+        field: 'humanQueueSid',
+      },
     });
     const aiQueue = await call(world(), 'setup-apply', { humanQueueSid: world().aiQueueSid });
     expect(aiQueue.status).toBe(400);
@@ -297,7 +339,12 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
 
   test('the doctor names each problem with its fix (Test & Save already pointed the timer workspace here)', async () => {
     const list = await checks(world());
-    expect(statuses(list)).toEqual({ ...allOk(), workspace_events: 'problem', conversations_webhook: 'problem', workflow_filters: 'problem' });
+    expect(statuses(list)).toEqual({
+      ...allOk(),
+      workspace_events: 'problem',
+      conversations_webhook: 'problem',
+      workflow_filters: 'problem',
+    });
     expect(byId(list, 'conversations_webhook')).toEqual({
       id: 'conversations_webhook',
       title: 'Conversations webhook',
@@ -306,7 +353,10 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
       fix: `Apply setup: it registers ${world().webhookUrl} on the Conversations service for onMessageAdded, onConversationAdded, onParticipantAdded.`,
       autoFixable: true,
     });
-    expect(byId(list, 'workspace_events')).toMatchObject({ autoFixable: true, fix: expect.stringContaining(world().webhookUrl) });
+    expect(byId(list, 'workspace_events')).toMatchObject({
+      autoFixable: true,
+      fix: expect.stringContaining(world().webhookUrl),
+    });
     expect(byId(list, 'workflow_filters')).toMatchObject({
       autoFixable: true,
       detail: expect.stringMatching(/no handedOff == true filter/),
@@ -321,7 +371,11 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
     expect(byId(result.checks, 'workflow_filters').fix).toMatch(/Choose your human agents' queue/);
     expect(registered(world())).toMatch(/\/webhook\?cv=[0-9a-z]+$/);
     expect(workspace(world())).toMatchObject({ eventCallbackUrl: registered(world()), eventsFilter: BRIDGE_EVENTS });
-    expect(conversationsWebhook(world())).toMatchObject({ postWebhookUrl: registered(world()), method: 'POST', filters: CONVERSATION_FILTERS });
+    expect(conversationsWebhook(world())).toMatchObject({
+      postWebhookUrl: registered(world()),
+      method: 'POST',
+      filters: CONVERSATION_FILTERS,
+    });
   });
 
   test('apply with the human queue adds the handedOff filter at the top; then every check is ok', async () => {
@@ -330,7 +384,11 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
     expect(result.applied).toEqual(['workflow_filters']);
     expect(statuses(result.checks)).toEqual(allOk());
     expect(workflowFilters(world())).toEqual([
-      { filter_friendly_name: 'OpenCX: handed off to humans', expression: 'handedOff == true', targets: [{ queue: world().humanQueueSid }] },
+      {
+        filter_friendly_name: 'OpenCX: handed off to humans',
+        expression: 'handedOff == true',
+        targets: [{ queue: world().humanQueueSid }],
+      },
       ...before,
     ]);
     expect(statuses(await checks(world()))).toEqual(allOk());
@@ -369,13 +427,28 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
 
 describe("no AI queue and no AI filter: the handedOff filter alone, among the customer's own filters", () => {
   const world = withWorld({ aiQueue: false, aiReservationTimeout: AI_RESERVATION_TIMEOUT });
-  const voice = () => ({ filter_friendly_name: 'Voice', expression: "channelType == 'voice'", targets: [{ queue: world().humanQueueSid, priority: 5 }] });
-  const vip = () => ({ filter_friendly_name: 'VIP callers', expression: 'customer.tier == "gold"', targets: [{ queue: world().humanQueueSid, priority: 10 }] });
-  const handedOff = () => ({ filter_friendly_name: 'Handed off to humans', expression: 'handedOff == true', targets: [{ queue: world().humanQueueSid }] });
-  const aiQueues = () => [...workspace(world()).taskQueues.values()].filter((queue) => queue.friendlyName === 'OpenCX AI');
+  const voice = () => ({
+    filter_friendly_name: 'Voice',
+    expression: "channelType == 'voice'",
+    targets: [{ queue: world().humanQueueSid, priority: 5 }],
+  });
+  const vip = () => ({
+    filter_friendly_name: 'VIP callers',
+    expression: 'customer.tier == "gold"',
+    targets: [{ queue: world().humanQueueSid, priority: 10 }],
+  });
+  const handedOff = () => ({
+    filter_friendly_name: 'Handed off to humans',
+    expression: 'handedOff == true',
+    targets: [{ queue: world().humanQueueSid }],
+  });
+  const aiQueues = () =>
+    [...workspace(world()).taskQueues.values()].filter((queue) => queue.friendlyName === 'OpenCX AI');
 
   beforeAll(async () => {
-    const configuration = { task_routing: { filters: [voice(), handedOff(), vip()], default_filter: { queue: world().humanQueueSid } } };
+    const configuration = {
+      task_routing: { filters: [voice(), handedOff(), vip()], default_filter: { queue: world().humanQueueSid } },
+    };
     await world()
       .client.taskrouter.v1.workspaces(world().workspaceSid)
       .workflows(world().workflowSid)
@@ -387,7 +460,9 @@ describe("no AI queue and no AI filter: the handedOff filter alone, among the cu
     expect(statuses(list)).toEqual({ ...allOk(), workflow_filters: 'problem' });
     expect(byId(list, 'workflow_filters')).toMatchObject({
       autoFixable: true,
-      detail: expect.stringMatching(/No filter of Workflow "Assign to Anyone" .* routes to the AI .*never offered a task/),
+      detail: expect.stringMatching(
+        /No filter of Workflow "Assign to Anyone" .* routes to the AI .*never offered a task/,
+      ),
       fix: expect.stringMatching(
         /^Apply setup: it adds the filter "OpenCX: AI agent" \(channelType IN \[.*'web'.*\] → a new queue "OpenCX AI" whose Target Workers are the AI workers .* just below "Handed off to humans"\.$/,
       ),
@@ -402,8 +477,18 @@ describe("no AI queue and no AI filter: the handedOff filter alone, among the cu
     expect(queue.targetWorkers).toBe("opencx_ai == true AND routing.skills HAS 'opencx_ai'");
     expect(result.steps.filter((step) => ['ai_worker', 'ai_queue', 'workflow_filters'].includes(step.id))).toEqual([
       { id: 'ai_worker', title: 'AI worker', status: 'unchanged', detail: expect.any(String) },
-      { id: 'ai_queue', title: 'AI queue', status: 'applied', detail: expect.stringMatching(/^Created the queue "OpenCX AI"/) },
-      { id: 'workflow_filters', title: 'Workflow filters', status: 'applied', detail: expect.stringContaining(`added "OpenCX: AI agent"`) },
+      {
+        id: 'ai_queue',
+        title: 'AI queue',
+        status: 'applied',
+        detail: expect.stringMatching(/^Created the queue "OpenCX AI"/),
+      },
+      {
+        id: 'workflow_filters',
+        title: 'Workflow filters',
+        status: 'applied',
+        detail: expect.stringContaining(`added "OpenCX: AI agent"`),
+      },
     ]);
     const ai = {
       filter_friendly_name: 'OpenCX: AI agent',
@@ -431,7 +516,10 @@ describe("no AI queue and no AI filter: the handedOff filter alone, among the cu
         .transcript(conversationSid)
         .map((m) => [m.author, m.body]),
     ).toContainEqual(['AI Support Agent', 'Hi! How can I help?']);
-    expect(world().reservations(taskSid)[0]).toMatchObject({ workerSid: world().aiWorkerSid, taskQueueSid: aiQueues()[0].sid });
+    expect(world().reservations(taskSid)[0]).toMatchObject({
+      workerSid: world().aiWorkerSid,
+      taskQueueSid: aiQueues()[0].sid,
+    });
   });
 });
 
@@ -459,7 +547,8 @@ describe("TaskRouter settings the admin decides: the AI's reservation timeout an
   // TaskRouter's default reservation timeout (120 s); the human queue is "role == 'agent'".
   const world = withWorld({});
   const workflows = () => world().client.taskrouter.v1.workspaces(world().workspaceSid).workflows(world().workflowSid);
-  const humanQueue = () => world().client.taskrouter.v1.workspaces(world().workspaceSid).taskQueues(world().humanQueueSid);
+  const humanQueue = () =>
+    world().client.taskrouter.v1.workspaces(world().workspaceSid).taskQueues(world().humanQueueSid);
 
   test('the default 120 s reservation timeout is a warning apply leaves alone; a longer one on the workflow is ok, a short AI target timeout warns again', async () => {
     const list = await checks(world());
@@ -468,7 +557,9 @@ describe("TaskRouter settings the admin decides: the AI's reservation timeout an
       id: 'ai_reservation_timeout',
       title: 'AI reservation timeout',
       status: 'warning',
-      detail: expect.stringMatching(/Workflow "Assign to Anyone" .* times a reservation out after 120 s .*the bridge never accepts it/),
+      detail: expect.stringMatching(
+        /Workflow "Assign to Anyone" .* times a reservation out after 120 s .*the bridge never accepts it/,
+      ),
       fix: 'In TaskRouter → Workflows → "Assign to Anyone", set Task Reservation Timeout to 3600 s (longer than your AI conversations).',
       autoFixable: false,
     });
@@ -480,7 +571,10 @@ describe("TaskRouter settings the admin decides: the AI's reservation timeout an
     expect(setupWrites(world(), since)).toEqual([]);
 
     await workflows().update({ taskReservationTimeout: AI_RESERVATION_TIMEOUT });
-    expect(byId(await checks(world()), 'ai_reservation_timeout')).toMatchObject({ status: 'ok', detail: expect.stringContaining('3600 s') });
+    expect(byId(await checks(world()), 'ai_reservation_timeout')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('3600 s'),
+    });
 
     const [handedOff, ai] = workflowFilters(world());
     const configuration = (aiTimeout: number | undefined) =>
@@ -515,7 +609,9 @@ describe("TaskRouter settings the admin decides: the AI's reservation timeout an
         detail: expect.stringMatching(
           /^Handed-off tasks would be offered back to the AI worker: .*"Handed off to humans" targets queue "Support" .*"1==1" matches every worker/,
         ),
-        fix: expect.stringMatching(/"Support", set Target Workers .*routing\.skills HAS 'support'.*not opencx_ai != true/),
+        fix: expect.stringMatching(
+          /"Support", set Target Workers .*routing\.skills HAS 'support'.*not opencx_ai != true/,
+        ),
         autoFixable: false,
       });
 
@@ -527,7 +623,10 @@ describe("TaskRouter settings the admin decides: the AI's reservation timeout an
 
       // The fix the check suggests (once the agents have the skill "support").
       await humanQueue().update({ targetWorkers: "routing.skills HAS 'support'" });
-      expect(byId(await checks(world()), 'ai_worker_queues')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/leave the AI worker out/) });
+      expect(byId(await checks(world()), 'ai_worker_queues')).toMatchObject({
+        status: 'ok',
+        detail: expect.stringMatching(/leave the AI worker out/),
+      });
     } finally {
       await humanQueue().update({ targetWorkers: "role == 'agent'" });
     }
@@ -540,7 +639,11 @@ describe("the watchdog's timer workspace and the config version on the URLs", ()
   const timers = () => world().client.taskrouter.v1.workspaces(String(storedConfig(world()).timerWorkspaceSid));
 
   test('Test & Save pointed the timer workspace and both webhooks here with the saved version: every check is ok', async () => {
-    expect(timerWorkspace(world())).toMatchObject({ friendlyName: 'OpenCX timers', eventCallbackUrl: registered(world()), eventsFilter: 'task.canceled' });
+    expect(timerWorkspace(world())).toMatchObject({
+      friendlyName: 'OpenCX timers',
+      eventCallbackUrl: registered(world()),
+      eventsFilter: 'task.canceled',
+    });
     expect(workspace(world()).eventCallbackUrl).toBe(registered(world()));
     expect(conversationsWebhook(world()).postWebhookUrl).toBe(registered(world()));
     expect(statuses(await checks(world()))).toEqual(allOk());
@@ -564,18 +667,29 @@ describe("the watchdog's timer workspace and the config version on the URLs", ()
     const result = await apply(world());
     expect(result.applied).toEqual(['timer_workspace']);
     expect(statuses(result.checks)).toEqual(allOk());
-    expect(timerWorkspace(world())).toMatchObject({ eventCallbackUrl: registered(world()), eventsFilter: 'task.canceled' });
+    expect(timerWorkspace(world())).toMatchObject({
+      eventCallbackUrl: registered(world()),
+      eventsFilter: 'task.canceled',
+    });
     await expectNothingToApply(world());
   });
 
   test('URLs pointing here with an old config version are warnings; apply registers the current version on all three', async () => {
     const old = `${world().webhookUrl}?cv=old1`;
     await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventCallbackUrl: old });
-    await world().client.conversations.v1.services(world().conversationsServiceSid).configuration.webhooks().update({ postWebhookUrl: old });
+    await world()
+      .client.conversations.v1.services(world().conversationsServiceSid)
+      .configuration.webhooks()
+      .update({ postWebhookUrl: old });
     await timers().update({ eventCallbackUrl: old });
 
     const list = await checks(world());
-    expect(statuses(list)).toEqual({ ...allOk(), workspace_events: 'warning', conversations_webhook: 'warning', timer_workspace: 'warning' });
+    expect(statuses(list)).toEqual({
+      ...allOk(),
+      workspace_events: 'warning',
+      conversations_webhook: 'warning',
+      timer_workspace: 'warning',
+    });
     expect(byId(list, 'conversations_webhook')).toMatchObject({
       autoFixable: true,
       detail: expect.stringMatching(/carries settings version old1 and the last save is settings version/),
@@ -585,9 +699,11 @@ describe("the watchdog's timer workspace and the config version on the URLs", ()
     const result = await apply(world());
     expect(result.applied).toEqual(['workspace_events', 'conversations_webhook', 'timer_workspace']);
     expect(statuses(result.checks)).toEqual(allOk());
-    expect([workspace(world()).eventCallbackUrl, conversationsWebhook(world()).postWebhookUrl, timerWorkspace(world()).eventCallbackUrl]).toEqual(
-      Array(3).fill(registered(world())),
-    );
+    expect([
+      workspace(world()).eventCallbackUrl,
+      conversationsWebhook(world()).postWebhookUrl,
+      timerWorkspace(world()).eventCallbackUrl,
+    ]).toEqual(Array(3).fill(registered(world())));
     expect(workspace(world()).eventsFilter).toBe(BRIDGE_EVENTS);
     expect(conversationsWebhook(world()).filters).toEqual(CONVERSATION_FILTERS);
   });
@@ -610,7 +726,11 @@ describe("the watchdog's timer workspace and the config version on the URLs", ()
 
     await adminSaves(world());
     expect(storedConfig(world()).timerWorkspaceSid).not.toBe(deleted);
-    expect(timerWorkspace(world())).toMatchObject({ friendlyName: 'OpenCX timers', eventCallbackUrl: registered(world()), eventsFilter: 'task.canceled' });
+    expect(timerWorkspace(world())).toMatchObject({
+      friendlyName: 'OpenCX timers',
+      eventCallbackUrl: registered(world()),
+      eventsFilter: 'task.canceled',
+    });
     expect(statuses(await checks(world()))).toEqual(allOk());
   });
 });
@@ -628,7 +748,9 @@ describe("OpenCX's webhooks", () => {
         id: 'opencx_webhook',
         title: 'OpenCX webhook',
         status: 'problem',
-        detail: expect.stringMatching(/^No OpenCX webhook signing secret is saved, so this deployment refuses every OpenCX webhook/),
+        detail: expect.stringMatching(
+          /^No OpenCX webhook signing secret is saved, so this deployment refuses every OpenCX webhook/,
+        ),
         fix: `In OpenCX → Settings → Integrations → Webhooks, add ${opencxWebhookUrl()} with the events conversation.ai_response, conversation.handoff_to_human, then paste its signing secret in the OpenCX settings and click Test & Save.`,
         autoFixable: false,
       });
@@ -644,7 +766,9 @@ describe("OpenCX's webhooks", () => {
       status: 'warning',
       autoFixable: false,
       detail: `The last signed OpenCX event (conversation.handoff_to_human) arrived at ${dayAndAMinuteAgo.toISOString()}, none in the last 24 hours: OpenCX may not be sending its webhooks here, or may sign them with another secret (or the AI has answered nobody since).`,
-      fix: expect.stringContaining(`add ${opencxWebhookUrl()} with the events conversation.ai_response, conversation.handoff_to_human`),
+      fix: expect.stringContaining(
+        `add ${opencxWebhookUrl()} with the events conversation.ai_response, conversation.handoff_to_human`,
+      ),
     });
 
     const justNow = new Date();
@@ -673,7 +797,10 @@ describe("OpenCX's webhooks", () => {
       key: `${Date.now().toString(36)}_b`,
       data: { at: new Date().toISOString(), keys: { [keyId(token)]: { requests: 20, limited: 20 } } },
     });
-    expect(byId(await checks(world()), 'opencx_rate_limit')).toMatchObject({ status: 'problem', fix: expect.stringMatching(/Add another API key/) });
+    expect(byId(await checks(world()), 'opencx_rate_limit')).toMatchObject({
+      status: 'problem',
+      fix: expect.stringMatching(/Add another API key/),
+    });
   });
 
   test('no signed event ever: a warning', async () => {
@@ -687,11 +814,16 @@ describe("OpenCX's webhooks", () => {
 
 describe("the workflow and the Conversations service Flex uses, from the account's own configuration", () => {
   // The workspace's tasks go through "Inbound messaging"; "Assign to Anyone" and "Voice" are there too.
-  const world = withWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT, workflowName: 'Inbound messaging', handoffFilter: 'missing' });
+  const world = withWorld({
+    aiReservationTimeout: AI_RESERVATION_TIMEOUT,
+    workflowName: 'Inbound messaging',
+    handoffFilter: 'missing',
+  });
   let anyone = '';
   let voice = '';
   const configurationOf = (sid: string): string => JSON.stringify(workspace(world()).workflows.get(sid)!.configuration);
-  const save = (fields: Record<string, string> = {}) => call(world(), 'settings-save', { workspaceSid: world().workspaceSid, ...fields });
+  const save = (fields: Record<string, string> = {}) =>
+    call(world(), 'settings-save', { workspaceSid: world().workspaceSid, ...fields });
 
   beforeAll(() => {
     anyone = world().addWorkflow('Assign to Anyone');
@@ -717,7 +849,10 @@ describe("the workflow and the Conversations service Flex uses, from the account
 
     const result = await apply(world(), { humanQueueSid: world().humanQueueSid });
     expect(result.applied).toEqual(['workflow_filters']);
-    expect(workflowFilters(world())[0]).toMatchObject({ expression: 'handedOff == true', targets: [{ queue: world().humanQueueSid }] });
+    expect(workflowFilters(world())[0]).toMatchObject({
+      expression: 'handedOff == true',
+      targets: [{ queue: world().humanQueueSid }],
+    });
     expect({ anyone: configurationOf(anyone), voice: configurationOf(voice) }).toEqual(before);
     expect(byId(result.checks, 'workflow_filters').status).toBe('ok');
   });
@@ -797,7 +932,14 @@ describe('before the settings are saved', () => {
     expect(list).toEqual([
       expect.objectContaining({ id: 'api_urls', status: 'ok' }),
       expect.objectContaining({ id: 'sync_service', status: 'ok' }),
-      { id: 'config', title: 'OpenCX settings', status: 'problem', detail: expect.any(String), fix: expect.stringMatching(/Test & Save/), autoFixable: false },
+      {
+        id: 'config',
+        title: 'OpenCX settings',
+        status: 'problem',
+        detail: expect.any(String),
+        fix: expect.stringMatching(/Test & Save/),
+        autoFixable: false,
+      },
     ]);
     const since = lastSeq(world());
     const result = await apply(world(), { humanQueueSid: world().humanQueueSid });

@@ -21,16 +21,26 @@ afterEach(async () => {
   world.opencx.faults.clear();
   world.opencx.webhookFaults.clear();
   world.opencx.ai.reset();
-  Object.assign(world.opencx.switches, { processesAfterDisconnect: true, webhookTiming: 'after-response', duplicateWebhooks: false });
+  Object.assign(world.opencx.switches, {
+    processesAfterDisconnect: true,
+    webhookTiming: 'after-response',
+    duplicateWebhooks: false,
+  });
   expect(world.twilio.violations).toEqual([]);
 });
 
 const aiMessages = (conversationSid: string) =>
-  world.transcript(conversationSid).filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'ai');
+  world
+    .transcript(conversationSid)
+    .filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'ai');
 const notes = (conversationSid: string) =>
-  world.transcript(conversationSid).filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'handoff-note');
+  world
+    .transcript(conversationSid)
+    .filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'handoff-note');
 const timerTasks = (conversationSid: string) =>
-  [...world.taskrouter.workspace(world.timerWorkspaceSid).tasks.values()].filter((t) => t.attributes.conversationSid === conversationSid);
+  [...world.taskrouter.workspace(world.timerWorkspaceSid).tasks.values()].filter(
+    (t) => t.attributes.conversationSid === conversationSid,
+  );
 const outcomes = () => world.takeLogs().filter((l) => l.source === 'opencx-bridge' && l.outcome !== 'warning');
 
 /** A conversation the AI holds, answered at once, with the logs read past. */
@@ -68,15 +78,18 @@ describe('the fast path: OpenCX answers while the Function waits', () => {
     expect(logs.find((l) => l.event === 'conversation.ai_response')).toMatchObject({ outcome: 'already-answered' });
   });
 
-  test.each(['before-response', 'after-response'] as const)('OpenCX webhook %s the HTTP answer: one reply', async (timing) => {
-    world.opencx.switches.webhookTiming = timing;
-    const { conversationSid } = await engaged();
-    world.opencx.ai.reply({ type: 'reply', content: 'Only once', latencyMs: 200 });
+  test.each(['before-response', 'after-response'] as const)(
+    'OpenCX webhook %s the HTTP answer: one reply',
+    async (timing) => {
+      world.opencx.switches.webhookTiming = timing;
+      const { conversationSid } = await engaged();
+      world.opencx.ai.reply({ type: 'reply', content: 'Only once', latencyMs: 200 });
 
-    await answeredAfter(conversationSid, 'Hi again', 200);
+      await answeredAfter(conversationSid, 'Hi again', 200);
 
-    expect(aiMessages(conversationSid).filter((m) => m.body === 'Only once')).toHaveLength(1);
-  });
+      expect(aiMessages(conversationSid).filter((m) => m.body === 'Only once')).toHaveLength(1);
+    },
+  );
 
   test('every webhook delivered twice: one reply', async () => {
     world.opencx.switches.duplicateWebhooks = true;
@@ -90,29 +103,34 @@ describe('the fast path: OpenCX answers while the Function waits', () => {
 });
 
 describe('the slow path: the answer comes by OpenCX webhook', () => {
-  test.each([8000, 30000])('an answer after %i ms reaches the customer once, and the watchdog then stands down', async (latencyMs) => {
-    const { conversationSid, taskSid } = await engaged();
-    world.opencx.ai.reply({ type: 'reply', content: `Late answer (${latencyMs} ms)`, latencyMs });
+  test.each([8000, 30000])(
+    'an answer after %i ms reaches the customer once, and the watchdog then stands down',
+    async (latencyMs) => {
+      const { conversationSid, taskSid } = await engaged();
+      world.opencx.ai.reply({ type: 'reply', content: `Late answer (${latencyMs} ms)`, latencyMs });
 
-    await world.customerSays(conversationSid, 'Can you check my invoice?');
-    expect(outcomes().find((l) => l.event === 'onMessageAdded')).toMatchObject({ outcome: 'awaiting-answer' });
-    expect(timerTasks(conversationSid)).toHaveLength(1);
-    expect(timerTasks(conversationSid)[0].timeout).toBe(AI_ANSWER_TIMEOUT_SECONDS);
-    expect(aiMessages(conversationSid)).toHaveLength(1);
+      await world.customerSays(conversationSid, 'Can you check my invoice?');
+      expect(outcomes().find((l) => l.event === 'onMessageAdded')).toMatchObject({ outcome: 'awaiting-answer' });
+      expect(timerTasks(conversationSid)).toHaveLength(1);
+      expect(timerTasks(conversationSid)[0].timeout).toBe(AI_ANSWER_TIMEOUT_SECONDS);
+      expect(aiMessages(conversationSid)).toHaveLength(1);
 
-    await world.advance(latencyMs);
-    expect(
-      aiMessages(conversationSid)
-        .map((m) => m.body)
-        .slice(1),
-    ).toEqual([`Late answer (${latencyMs} ms)`]);
+      await world.advance(latencyMs);
+      expect(
+        aiMessages(conversationSid)
+          .map((m) => m.body)
+          .slice(1),
+      ).toEqual([`Late answer (${latencyMs} ms)`]);
 
-    // The watchdog fires after its 60 s and finds the answer: the AI keeps the conversation.
-    await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000);
-    expect(outcomes().find((l) => l.event === 'task.canceled' && l.workspaceSid === world.timerWorkspaceSid)).toMatchObject({ outcome: 'answered-in-time' });
-    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
-    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
-  });
+      // The watchdog fires after its 60 s and finds the answer: the AI keeps the conversation.
+      await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000);
+      expect(
+        outcomes().find((l) => l.event === 'task.canceled' && l.workspaceSid === world.timerWorkspaceSid),
+      ).toMatchObject({ outcome: 'answered-in-time' });
+      expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+      expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+    },
+  );
 
   test('with Functions stopped the moment Conversations gives up, the slow path still answers once', async () => {
     world.twilio.switches.functionOutlivesCaller = false;
@@ -161,7 +179,14 @@ describe('the slow path: the answer comes by OpenCX webhook', () => {
 
   test('a slow handoff by OpenCX webhook routes the task to humans once', async () => {
     const { conversationSid, taskSid } = await engaged();
-    world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a refund', sentiment: 'angry', language: 'de', content: 'Einen Moment bitte.', latencyMs: 9000 });
+    world.opencx.ai.reply({
+      type: 'handoff',
+      summary: 'Wants a refund',
+      sentiment: 'angry',
+      language: 'de',
+      content: 'Einen Moment bitte.',
+      latencyMs: 9000,
+    });
 
     await world.customerSays(conversationSid, 'Ich will einen Menschen');
     await world.advance(9000);
@@ -239,7 +264,9 @@ describe('answers lost on the way back', () => {
     await world.customerSays(conversationSid, 'Question OpenCX refused with 502');
 
     const sessionId = world.sessionFor(conversationSid)!.id;
-    expect(world.contactMessages(sessionId).filter((text) => text === 'Question OpenCX refused with 502')).toHaveLength(1);
+    expect(world.contactMessages(sessionId).filter((text) => text === 'Question OpenCX refused with 502')).toHaveLength(
+      1,
+    );
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Answer after the 502')).toHaveLength(1);
     expect(timerTasks(conversationSid)).toEqual([]);
   });
@@ -273,7 +300,9 @@ describe('answers lost on the way back', () => {
     expect(aiMessages(conversationSid).map((m) => m.body)).toEqual(
       expect.arrayContaining(['Answer to the next question', 'Answer to the question it never took']),
     );
-    expect(aiMessages(conversationSid).filter((m) => m.body === 'Answer to the question it never took')).toHaveLength(1);
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'Answer to the question it never took')).toHaveLength(
+      1,
+    );
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
     expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
   });
@@ -291,7 +320,13 @@ describe('answers lost on the way back', () => {
 
   test("the message claim's Sync answer was lost: the message is still answered once", async () => {
     const { conversationSid } = await engaged();
-    world.twilio.addFault({ method: 'POST', product: 'sync', path: /\/Maps\/opencx_dedup_\d\/Items$/, after: 'drop', times: 1 });
+    world.twilio.addFault({
+      method: 'POST',
+      product: 'sync',
+      path: /\/Maps\/opencx_dedup_\d\/Items$/,
+      after: 'drop',
+      times: 1,
+    });
     world.opencx.ai.reply('Answered after a lost claim');
 
     await world.customerSays(conversationSid, 'Question');
@@ -301,12 +336,22 @@ describe('answers lost on the way back', () => {
 
   test('the handoff attribute write landed but its answer was lost: the task still reaches humans, attributes intact', async () => {
     const { conversationSid, taskSid } = await engaged();
-    world.twilio.addFault({ method: 'POST', product: 'taskrouter', path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}', after: 500, times: 1 });
+    world.twilio.addFault({
+      method: 'POST',
+      product: 'taskrouter',
+      path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}',
+      after: 500,
+      times: 1,
+    });
     world.opencx.ai.reply({ type: 'handoff', summary: 'Needs a person', sentiment: 'neutral' });
 
     await world.customerSays(conversationSid, 'A person please');
 
-    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffSummary: 'Needs a person', conversationSid });
+    expect(world.task(taskSid).attributes).toMatchObject({
+      handedOff: true,
+      handoffSummary: 'Needs a person',
+      conversationSid,
+    });
     expect(world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
     expect(notes(conversationSid)).toHaveLength(1);
   });

@@ -29,13 +29,16 @@ describe.each(simulators)('$simulator switches', ({ defaults, flipped }) => {
 
 test('every webhook timing other than the default has a case', () => {
   const timings = SWITCH_CASES.flatMap((c) => (c.opencx?.webhookTiming ? [c.opencx.webhookTiming] : []));
-  for (const timing of WEBHOOK_TIMINGS.filter((t) => t !== OPENCX_DEFAULTS.webhookTiming)) expect(timings).toContain(timing);
+  for (const timing of WEBHOOK_TIMINGS.filter((t) => t !== OPENCX_DEFAULTS.webhookTiming))
+    expect(timings).toContain(timing);
 });
 
 test('each case flips exactly one switch, to a value other than its default, so a failure names its switch', () => {
   for (const c of SWITCH_CASES) {
     const changed = simulators.flatMap(({ defaults, flipped }) =>
-      Object.entries(flipped(c)).filter(([name, value]) => name in defaults && !isDeepStrictEqual(value, defaults[name])),
+      Object.entries(flipped(c)).filter(
+        ([name, value]) => name in defaults && !isDeepStrictEqual(value, defaults[name]),
+      ),
     );
     expect(changed).toHaveLength(1);
     expect(Object.keys({ ...c.twilio, ...c.opencx })).toHaveLength(1);

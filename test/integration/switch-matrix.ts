@@ -14,7 +14,14 @@ import type { TwilioSwitches } from '../simulators/twilio/switches';
  * - `caller gives up`: Conversations gives up on the relay while OpenCX is still answering;
  * - `late events`: after each step the clock moves on, so the events held back arrive late and out of order.
  */
-export type SwitchTrigger = 'none' | 'late events' | 'relay fails once' | 'engage fails once' | 'AI reservation times out' | 'slow answer' | 'caller gives up';
+export type SwitchTrigger =
+  | 'none'
+  | 'late events'
+  | 'relay fails once'
+  | 'engage fails once'
+  | 'AI reservation times out'
+  | 'slow answer'
+  | 'caller gives up';
 
 export interface SwitchCase {
   twilio?: Partial<TwilioSwitches>;

@@ -33,7 +33,8 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all(Object.values(worlds).map((world) => world.stop())));
 
-const role = (m: { attributes: Record<string, unknown> }) => (m.attributes.opencx as { role?: string } | undefined)?.role;
+const role = (m: { attributes: Record<string, unknown> }) =>
+  (m.attributes.opencx as { role?: string } | undefined)?.role;
 
 /** The relayed message, under the case's trigger; resolves once its answer is in the conversation (or should be). */
 async function relay(world: World, conversationSid: string, c: SwitchCase): Promise<void> {
@@ -59,14 +60,22 @@ async function relay(world: World, conversationSid: string, c: SwitchCase): Prom
     return;
   }
   if (c.trigger === 'relay fails once')
-    world.twilio.addFault({ method: 'GET', product: 'sync', path: /\/Maps\/opencx_conversations_\d+\/Items\//, status: 500, times: 3 });
+    world.twilio.addFault({
+      method: 'GET',
+      product: 'sync',
+      path: /\/Maps\/opencx_conversations_\d+\/Items\//,
+      status: 500,
+      times: 3,
+    });
   await world.customerSays(conversationSid, RELAYED);
 }
 
 /** Proof that the trigger happened, so a case cannot pass by skipping what makes its switch matter. */
 function expectTriggered(world: World, c: SwitchCase, taskSid: string): void {
   const retried = (eventType: string) =>
-    deliveriesOf(world, eventType).some((d) => d.retryOf !== undefined && world.twilio.webhooks.find((o) => o.seq === d.retryOf)?.status === 503);
+    deliveriesOf(world, eventType).some(
+      (d) => d.retryOf !== undefined && world.twilio.webhooks.find((o) => o.seq === d.retryOf)?.status === 503,
+    );
   switch (c.trigger) {
     case 'relay fails once':
       return expect(retried('onMessageAdded')).toBe(true);
@@ -75,9 +84,11 @@ function expectTriggered(world: World, c: SwitchCase, taskSid: string): void {
     case 'AI reservation times out':
       return expect(deliveriesOf(world, 'reservation.timeout').some((d) => d.params.TaskSid === taskSid)).toBe(true);
     case 'slow answer':
-      return expect(world.opencx.webhookDeliveries.filter((d) => d.event === AI_RESPONSE_EVENT).map((d) => d.attempts.map((a) => a.status))).toContainEqual([
-        401, 200,
-      ]);
+      return expect(
+        world.opencx.webhookDeliveries
+          .filter((d) => d.event === AI_RESPONSE_EVENT)
+          .map((d) => d.attempts.map((a) => a.status)),
+      ).toContainEqual([401, 200]);
     case 'caller gives up':
       return expect(deliveriesOf(world, 'onMessageAdded').find((d) => d.params.Body === RELAYED)).toMatchObject({
         error: expect.stringContaining('timed out'),
@@ -96,7 +107,11 @@ describe.each(SWITCH_CASES.map((c) => [caseName(c), c] as const))('%s', (_name, 
   beforeAll(async () => {
     world = worlds[c.runtime]!;
     Object.assign(world.twilio.switches, TWILIO_DEFAULTS, c.twilio);
-    Object.assign(world.opencx.switches, { ...OPENCX_DEFAULTS, webhookRetryDelaysMs: [...OPENCX_DEFAULTS.webhookRetryDelaysMs] }, c.opencx);
+    Object.assign(
+      world.opencx.switches,
+      { ...OPENCX_DEFAULTS, webhookRetryDelaysMs: [...OPENCX_DEFAULTS.webhookRetryDelaysMs] },
+      c.opencx,
+    );
     await world.humanAgentLogsIn();
   });
   afterAll(() => {
@@ -105,14 +120,22 @@ describe.each(SWITCH_CASES.map((c) => [caseName(c), c] as const))('%s', (_name, 
     world.opencx.webhookFaults.clear();
     world.opencx.ai.reset();
     Object.assign(world.twilio.switches, TWILIO_DEFAULTS);
-    Object.assign(world.opencx.switches, OPENCX_DEFAULTS, { webhookRetryDelaysMs: [...OPENCX_DEFAULTS.webhookRetryDelaysMs] });
+    Object.assign(world.opencx.switches, OPENCX_DEFAULTS, {
+      webhookRetryDelaysMs: [...OPENCX_DEFAULTS.webhookRetryDelaysMs],
+    });
   });
 
   test(`engage, relay (${c.trigger === 'none' ? 'as usual' : c.trigger}), handoff and a human taking over`, async () => {
     const twilioSeenBefore = world.twilio.violations.length;
     world.opencx.ai.reply(GREETING);
     if (c.trigger === 'engage fails once')
-      world.twilio.addFault({ method: 'POST', product: 'sync', path: /\/Maps\/opencx_conversations_\d+\/Items$/, status: 500, times: 3 });
+      world.twilio.addFault({
+        method: 'POST',
+        product: 'sync',
+        path: /\/Maps\/opencx_conversations_\d+\/Items$/,
+        status: 500,
+        times: 3,
+      });
     // Held-back events arrive once the clock has moved past their delay.
     const catchUp = async () => (c.trigger === 'late events' ? world.advance(c.twilio!.lateDeliveryMs!) : undefined);
     const { conversationSid, taskSid } = await world.customerStartsConversation('Where is my order?');
@@ -127,9 +150,15 @@ describe.each(SWITCH_CASES.map((c) => [caseName(c), c] as const))('%s', (_name, 
     world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a refund', sentiment: 'neutral' });
     await world.customerSays(conversationSid, 'I want a refund');
     await catchUp();
-    const offered = world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending');
+    const offered = world
+      .reservations(taskSid)
+      .find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending');
     expect(offered).toBeDefined();
-    await world.client.taskrouter.v1.workspaces(world.workspaceSid).tasks(taskSid).reservations(offered!.sid).update({ reservationStatus: 'accepted' });
+    await world.client.taskrouter.v1
+      .workspaces(world.workspaceSid)
+      .tasks(taskSid)
+      .reservations(offered!.sid)
+      .update({ reservationStatus: 'accepted' });
     await world.settle();
     await catchUp();
 
@@ -137,12 +166,23 @@ describe.each(SWITCH_CASES.map((c) => [caseName(c), c] as const))('%s', (_name, 
     const transcript = world.transcript(conversationSid);
     expect(transcript.filter((m) => role(m) === 'ai').map((m) => m.body)).toEqual([GREETING, ANSWER]);
     expect(transcript.filter((m) => role(m) === 'handoff-note')).toHaveLength(1);
-    expect(world.contactMessages(world.sessionFor(conversationSid)!.id)).toEqual(['Where is my order?', RELAYED, 'I want a refund']);
+    expect(world.contactMessages(world.sessionFor(conversationSid)!.id)).toEqual([
+      'Where is my order?',
+      RELAYED,
+      'I want a refund',
+    ]);
     const task = world.task(taskSid);
-    expect(task.attributes).toMatchObject({ handedOff: true, handoffReason: 'AI requested human handoff', handoffSummary: 'Wants a refund' });
+    expect(task.attributes).toMatchObject({
+      handedOff: true,
+      handoffReason: 'AI requested human handoff',
+      handoffSummary: 'Wants a refund',
+    });
     expect(task.taskQueueSid).toBe(world.humanQueueSid);
     expect(task.assignmentStatus).toBe('assigned');
-    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', humanWorkerSid: world.humanWorkerSid });
+    expect(world.conversationRecord(conversationSid)).toMatchObject({
+      phase: 'human',
+      humanWorkerSid: world.humanWorkerSid,
+    });
     expect(world.twilio.violations.slice(twilioSeenBefore)).toEqual([]);
   });
 });

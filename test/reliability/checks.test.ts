@@ -105,13 +105,21 @@ describe('handoffs', () => {
       ],
     });
     expect(handoffCount(twoNotes, [handoffWritten('CH1', 't1')])).toBe(2);
-    expect(handoffCount(conversation(), [handoffWritten('CH1', 't1'), handoffWritten('CH1', 't2'), handoffWritten('CH2', 't3')])).toBe(2);
+    expect(
+      handoffCount(conversation(), [
+        handoffWritten('CH1', 't1'),
+        handoffWritten('CH1', 't2'),
+        handoffWritten('CH2', 't3'),
+      ]),
+    ).toBe(2);
   });
 });
 
 describe('waiting for an AI slot', () => {
   test('a task offered to an AI worker as it enters the AI queue did not wait', () => {
-    expect(waitedForAiSlot([...taskEntersAiQueue('WT1', 'CH1', true), ...taskEntersAiQueue('WT2', 'CH2', true)], AI_QUEUE)).toEqual(new Set());
+    expect(
+      waitedForAiSlot([...taskEntersAiQueue('WT1', 'CH1', true), ...taskEntersAiQueue('WT2', 'CH2', true)], AI_QUEUE),
+    ).toEqual(new Set());
   });
 
   test('a task offered only after other tasks moved (a slot freed), or never, waited', () => {
@@ -119,13 +127,22 @@ describe('waiting for an AI slot', () => {
       ...taskEntersAiQueue('WT1', 'CH1', false),
       ...taskEntersAiQueue('WT2', 'CH2', false),
       { eventType: 'reservation.rejected', taskSid: 'WT9', aiWorker: true },
-      { eventType: 'reservation.created', taskSid: 'WT1', taskQueueSid: AI_QUEUE, aiWorker: true, conversationSid: 'CH1' },
+      {
+        eventType: 'reservation.created',
+        taskSid: 'WT1',
+        taskQueueSid: AI_QUEUE,
+        aiWorker: true,
+        conversationSid: 'CH1',
+      },
     ];
     expect(waitedForAiSlot(events, AI_QUEUE)).toEqual(new Set(['CH1', 'CH2']));
   });
 
   test('an offer to a human does not count as an AI slot', () => {
-    const events = [...taskEntersAiQueue('WT1', 'CH1', false), { eventType: 'reservation.created', taskSid: 'WT1', aiWorker: false, conversationSid: 'CH1' }];
+    const events = [
+      ...taskEntersAiQueue('WT1', 'CH1', false),
+      { eventType: 'reservation.created', taskSid: 'WT1', aiWorker: false, conversationSid: 'CH1' },
+    ];
     expect(waitedForAiSlot(events, AI_QUEUE)).toEqual(new Set(['CH1']));
   });
 });
@@ -162,17 +179,29 @@ describe('the figures of a run', () => {
   });
 
   test('a handoff that never reached the human queue breaks two guarantees: its later messages are lost too', () => {
-    expect(brokenGuarantees(figures(records([handoffWritten('CH2', 't1')])))).toEqual(['lostCustomerMessages = 1', 'handoffsNotInHumanQueue = 1']);
+    expect(brokenGuarantees(figures(records([handoffWritten('CH2', 't1')])))).toEqual([
+      'lostCustomerMessages = 1',
+      'handoffsNotInHumanQueue = 1',
+    ]);
   });
 
   test('a second OpenCX session for a conversation is reported', () => {
     const twoSessions = [conversation({ opencxSessions: 2 }), handedOff];
-    expect(brokenGuarantees(figures(records([enteredHumanQueue('CH2')], twoSessions)))).toEqual(['duplicateSessions = 1']);
+    expect(brokenGuarantees(figures(records([enteredHumanQueue('CH2')], twoSessions)))).toEqual([
+      'duplicateSessions = 1',
+    ]);
   });
 });
 
 describe('lost attributes with a concurrent writer', () => {
-  const ours = { handedOff: true, handoffReason: 'r', handoffSummary: 's', handoffSentiment: 'neutral', handoffLanguage: 'en', handoffTimestamp: 't' };
+  const ours = {
+    handedOff: true,
+    handoffReason: 'r',
+    handoffSummary: 's',
+    handoffSentiment: 'neutral',
+    handoffLanguage: 'en',
+    handoffTimestamp: 't',
+  };
 
   test('nothing lost when both writers\u2019 attributes are on the task', () => {
     expect(lostAttributes({ ...ours, plugin_note: 'x' }, { plugin_note: 'x' }, true)).toEqual([]);

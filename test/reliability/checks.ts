@@ -52,7 +52,14 @@ export interface Figures {
   waitedForAiSlot: number;
 }
 
-const HANDOFF_KEYS = ['handedOff', 'handoffReason', 'handoffSummary', 'handoffSentiment', 'handoffLanguage', 'handoffTimestamp'] as const;
+const HANDOFF_KEYS = [
+  'handedOff',
+  'handoffReason',
+  'handoffSummary',
+  'handoffSentiment',
+  'handoffLanguage',
+  'handoffTimestamp',
+] as const;
 
 /**
  * The customer's messages that were lost. A message is safe when OpenCX got it exactly once, or
@@ -86,7 +93,9 @@ function eventsOf(events: readonly TaskEvent[], conversationSid: string): TaskEv
 export function handoffCount(conversation: ConversationRecords, events: readonly TaskEvent[]): number {
   const notes = conversation.ourMessages.filter((m) => m.role === 'handoff-note').length;
   const times = new Set(
-    eventsOf(events, conversation.conversationSid).flatMap((e) => (e.attributes?.handedOff === true ? [String(e.attributes.handoffTimestamp)] : [])),
+    eventsOf(events, conversation.conversationSid).flatMap((e) =>
+      e.attributes?.handedOff === true ? [String(e.attributes.handoffTimestamp)] : [],
+    ),
   );
   return Math.max(notes, times.size);
 }
@@ -97,7 +106,9 @@ export function handedOff(conversation: ConversationRecords, events: readonly Ta
 }
 
 export function reachedQueue(conversationSid: string, events: readonly TaskEvent[], queueSid: string): boolean {
-  return eventsOf(events, conversationSid).some((e) => e.eventType === 'task-queue.entered' && e.taskQueueSid === queueSid);
+  return eventsOf(events, conversationSid).some(
+    (e) => e.eventType === 'task-queue.entered' && e.taskQueueSid === queueSid,
+  );
 }
 
 /**
@@ -109,7 +120,9 @@ export function waitedForAiSlot(events: readonly TaskEvent[], aiQueueSid: string
   const waited = new Set<string>();
   events.forEach((entered, index) => {
     if (entered.eventType !== 'task-queue.entered' || entered.taskQueueSid !== aiQueueSid) return;
-    const next = events.slice(index + 1).find((e) => e.taskSid !== entered.taskSid || (e.eventType === 'reservation.created' && e.aiWorker));
+    const next = events
+      .slice(index + 1)
+      .find((e) => e.taskSid !== entered.taskSid || (e.eventType === 'reservation.created' && e.aiWorker));
     const offeredAtOnce = next?.taskSid === entered.taskSid;
     if (!offeredAtOnce) waited.add(entered.conversationSid ?? entered.taskSid ?? '');
   });
@@ -177,10 +190,16 @@ export function brokenGuarantees(result: Figures): string[] {
  * Attributes lost to concurrent writers: each attribute another writer wrote (its last value)
  * must still be on the task, and so must our handoff attributes when the conversation was handed off.
  */
-export function lostAttributes(final: Record<string, unknown>, theirs: Record<string, unknown>, handedOffHere: boolean): string[] {
+export function lostAttributes(
+  final: Record<string, unknown>,
+  theirs: Record<string, unknown>,
+  handedOffHere: boolean,
+): string[] {
   const lostTheirs = Object.entries(theirs)
     .filter(([key, value]) => JSON.stringify(final[key]) !== JSON.stringify(value))
     .map(([key]) => `theirs: ${key}`);
-  const lostOurs = handedOffHere ? HANDOFF_KEYS.filter((key) => final[key] === undefined).map((key) => `ours: ${key}`) : [];
+  const lostOurs = handedOffHere
+    ? HANDOFF_KEYS.filter((key) => final[key] === undefined).map((key) => `ours: ${key}`)
+    : [];
   return [...lostTheirs, ...lostOurs];
 }

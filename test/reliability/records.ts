@@ -31,7 +31,9 @@ export function taskEvents(world: World): TaskEvent[] {
 export function conversationRecords(world: World, conversationSid: string): ConversationRecords {
   const customer = world.customerOf(conversationSid);
   const transcript = world.transcript(conversationSid);
-  const sessions = [...world.opencx.sessions.values()].filter((s) => s.custom_data?.flex_conversation_sid === conversationSid);
+  const sessions = [...world.opencx.sessions.values()].filter(
+    (s) => s.custom_data?.flex_conversation_sid === conversationSid,
+  );
   return {
     conversationSid,
     customerTexts: transcript.filter((m) => m.author === customer).map((m) => m.body),

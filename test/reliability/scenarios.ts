@@ -10,7 +10,15 @@ import { postForm } from '../integration/helpers';
 import type { TwilioSwitches } from '../simulators/twilio/switches';
 import type { FaultRule as TwilioFault } from '../simulators/twilio/simulator';
 import type { FaultRule as OpenCxFault } from '../simulators/opencx/opencx-simulator';
-import { brokenGuarantees, type Figures, figures, handedOff, lostAttributes, lostMessageExamples, reachedQueue } from './checks';
+import {
+  brokenGuarantees,
+  type Figures,
+  figures,
+  handedOff,
+  lostAttributes,
+  lostMessageExamples,
+  reachedQueue,
+} from './checks';
 import { conversationRecords, handoffReasons, runRecords, taskEvents } from './records';
 import { SeededRandom } from './seeded-random';
 
@@ -49,7 +57,12 @@ const SETTLE_TIMEOUT_MS = 180_000;
 
 /** The Functions run warm: thousands of events through a process per invocation would take far longer than CI allows. */
 async function startWorld(options: WorldOptions = {}): Promise<World> {
-  return World.start({ runtimeMode: 'warm', settleTimeoutMs: SETTLE_TIMEOUT_MS, ...options, opencx: { ...UNLIMITED_OPENCX, ...options.opencx } });
+  return World.start({
+    runtimeMode: 'warm',
+    settleTimeoutMs: SETTLE_TIMEOUT_MS,
+    ...options,
+    opencx: { ...UNLIMITED_OPENCX, ...options.opencx },
+  });
 }
 
 /** Sizes the AI worker pool for `peak` conversations through "Test & Save", as an admin would. */
@@ -66,7 +79,10 @@ export async function seedAiPool(world: World, peak: number): Promise<string> {
   if (saved.status !== 200) throw new Error(`saving aiPeakConversations=${peak} failed: ${saved.text}`);
   await world.settle();
   const workers = world.aiWorkers();
-  const slots = workers.reduce((sum, w) => sum + (w.channels.find((c) => c.taskChannelUniqueName === 'chat')?.capacity ?? 0), 0);
+  const slots = workers.reduce(
+    (sum, w) => sum + (w.channels.find((c) => c.taskChannelUniqueName === 'chat')?.capacity ?? 0),
+    0,
+  );
   return `peak ${peak} saved: ${workers.length} AI worker(s), ${slots} chat slots`;
 }
 
@@ -90,7 +106,10 @@ class Customers {
 
   /** The AI hands off exactly when a customer asks for the team. */
   scriptAi(): void {
-    this.world.opencx.ai.handoffWhen((context) => context.text.endsWith(HANDOFF_PHRASE), { summary: 'Asked for a person', sentiment: 'neutral' });
+    this.world.opencx.ai.handoffWhen((context) => context.text.endsWith(HANDOFF_PHRASE), {
+      summary: 'Asked for a person',
+      sentiment: 'neutral',
+    });
   }
 
   async start(): Promise<void> {
@@ -165,7 +184,14 @@ async function run(
         .filter(([, v]) => v !== 0)
         .map(([k, v]) => `${k} = ${v}`),
     ];
-    return { name, figures: result, extra: extras, broken, notes, seconds: Math.round((performance.now() - started) / 1000) };
+    return {
+      name,
+      figures: result,
+      extra: extras,
+      broken,
+      notes,
+      seconds: Math.round((performance.now() - started) / 1000),
+    };
   } finally {
     await world.stop();
   }
@@ -197,7 +223,9 @@ export function duplicates(traffic: Traffic, seed: number): Promise<ScenarioResu
     let redelivered = 0;
     let seen = 0;
     const redeliverSome = async (): Promise<void> => {
-      const fresh = world.twilio.webhooks.slice(seen).filter((d) => d.params.EventType === 'onMessageAdded' && d.retryOf === undefined);
+      const fresh = world.twilio.webhooks
+        .slice(seen)
+        .filter((d) => d.params.EventType === 'onMessageAdded' && d.retryOf === undefined);
       seen = world.twilio.webhooks.length;
       const again = fresh.filter(() => random.chance(0.2));
       redelivered += again.length;
@@ -239,45 +267,56 @@ const SLOW_ANSWER: OpenCxFault = { path: /\/send$/, latencyMs: 8000 };
  * OpenCX outage for the last two messages (the last one in a short run): every conversation must end with humans.
  */
 export function faults(traffic: Traffic, seed: number, faultsPerMessage: number): Promise<ScenarioResult> {
-  return run('faults', { functionsEnv: { OPENCX_ANSWER_WAIT_MS: '1000' } }, traffic, async (world, customers, notes) => {
-    const random = new SeededRandom(seed);
-    const outageFrom = Math.max(HANDOFF_MESSAGE + 1, traffic.messages - 1);
-    let twilioFaults = 0;
-    let opencxFaults = 0;
-    const planFaults = (message: number): void => {
+  return run(
+    'faults',
+    { functionsEnv: { OPENCX_ANSWER_WAIT_MS: '1000' } },
+    traffic,
+    async (world, customers, notes) => {
+      const random = new SeededRandom(seed);
+      const outageFrom = Math.max(HANDOFF_MESSAGE + 1, traffic.messages - 1);
+      let twilioFaults = 0;
+      let opencxFaults = 0;
+      const planFaults = (message: number): void => {
+        world.twilio.clearFaults();
+        world.opencx.faults.clear();
+        if (message >= outageFrom) {
+          world.opencx.faults.add({ path: /.*/, status: 503 });
+          return;
+        }
+        for (let i = 0; i < faultsPerMessage; i++) {
+          world.twilio.addFault({
+            ...random.pick(TWILIO_FAULTS),
+            product: random.pick(['taskrouter', 'conversations', 'sync']),
+            method: random.pick(['GET', 'POST']),
+            times: 1,
+          });
+          const opencxFault = random.chance(1 / (OPENCX_FAULTS.length + 1))
+            ? SLOW_ANSWER
+            : { ...random.pick(OPENCX_FAULTS), path: random.pick(OPENCX_PATHS) };
+          world.opencx.faults.add({ ...opencxFault, times: random.int(1, 2) });
+          twilioFaults += 1;
+          opencxFaults += 1;
+        }
+      };
+      world.opencx.ai.setDefault((context) => ({
+        type: 'reply',
+        content: `About "${context.text}": it is on its way.`,
+        latencyMs: random.chance(0.15) ? random.int(2000, 20000) : 0,
+      }));
+      await customers.converse(planFaults);
       world.twilio.clearFaults();
       world.opencx.faults.clear();
-      if (message >= outageFrom) {
-        world.opencx.faults.add({ path: /.*/, status: 503 });
-        return;
-      }
-      for (let i = 0; i < faultsPerMessage; i++) {
-        world.twilio.addFault({
-          ...random.pick(TWILIO_FAULTS),
-          product: random.pick(['taskrouter', 'conversations', 'sync']),
-          method: random.pick(['GET', 'POST']),
-          times: 1,
-        });
-        const opencxFault = random.chance(1 / (OPENCX_FAULTS.length + 1)) ? SLOW_ANSWER : { ...random.pick(OPENCX_FAULTS), path: random.pick(OPENCX_PATHS) };
-        world.opencx.faults.add({ ...opencxFault, times: random.int(1, 2) });
-        twilioFaults += 1;
-        opencxFaults += 1;
-      }
-    };
-    world.opencx.ai.setDefault((context) => ({
-      type: 'reply',
-      content: `About "${context.text}": it is on its way.`,
-      latencyMs: random.chance(0.15) ? random.int(2000, 20000) : 0,
-    }));
-    await customers.converse(planFaults);
-    world.twilio.clearFaults();
-    world.opencx.faults.clear();
-    await customers.flush();
-    const events = taskEvents(world);
-    const outageNotWithHumans = customers.conversationSids.filter((sid) => !reachedQueue(sid, events, world.humanQueueSid)).length;
-    notes.push(`seed ${seed}: ${twilioFaults} Twilio and ${opencxFaults} OpenCX fault rules, 15 % slow AI answers, OpenCX down from message ${outageFrom}`);
-    return { outageNotWithHumans };
-  });
+      await customers.flush();
+      const events = taskEvents(world);
+      const outageNotWithHumans = customers.conversationSids.filter(
+        (sid) => !reachedQueue(sid, events, world.humanQueueSid),
+      ).length;
+      notes.push(
+        `seed ${seed}: ${twilioFaults} Twilio and ${opencxFaults} OpenCX fault rules, 15 % slow AI answers, OpenCX down from message ${outageFrom}`,
+      );
+      return { outageNotWithHumans };
+    },
+  );
 }
 
 /** Another writer (a Flex plugin, a Studio flow) merging its own task attributes as Twilio advises: read, merge, If-Match, again on 412. */
@@ -290,7 +329,8 @@ class OtherWriter {
 
   async write(taskSid: string, key: string, value: string): Promise<void> {
     const url = `${this.world.twilio.url}/taskrouter/v1/Workspaces/${this.world.workspaceSid}/Tasks/${taskSid}`;
-    const authorization = 'Basic ' + Buffer.from(`${this.world.twilio.accountSid}:${this.world.twilio.authToken}`).toString('base64');
+    const authorization =
+      'Basic ' + Buffer.from(`${this.world.twilio.accountSid}:${this.world.twilio.authToken}`).toString('base64');
     for (let attempt = 0; attempt < 20; attempt++) {
       const read = await fetch(url, { headers: { authorization } });
       const task = (await read.json()) as { attributes: string; assignment_status: string };
@@ -298,7 +338,11 @@ class OtherWriter {
       const attributes = { ...(JSON.parse(task.attributes) as Record<string, unknown>), [key]: value };
       const written = await fetch(url, {
         method: 'POST',
-        headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', 'if-match': read.headers.get('etag') ?? '' },
+        headers: {
+          authorization,
+          'content-type': 'application/x-www-form-urlencoded',
+          'if-match': read.headers.get('etag') ?? '',
+        },
         body: new URLSearchParams({ Attributes: JSON.stringify(attributes) }).toString(),
       });
       await written.text();
@@ -323,7 +367,8 @@ export function writers(traffic: Traffic): Promise<ScenarioResult> {
     const writes: Promise<void>[] = [];
     const failures: string[] = [];
     const write = (taskSid: string | undefined, key: string, value: string): void => {
-      if (taskSid) writes.push(other.write(taskSid, key, value).catch((error: unknown) => void failures.push(String(error))));
+      if (taskSid)
+        writes.push(other.write(taskSid, key, value).catch((error: unknown) => void failures.push(String(error))));
     };
     await customers.converse((message) => {
       customers.conversationSids.forEach((sid, i) => {
@@ -332,7 +377,10 @@ export function writers(traffic: Traffic): Promise<ScenarioResult> {
         if (message === HANDOFF_MESSAGE - 1) write(taskSid, 'plugin_note', `conversation ${i}`);
         // And one the moment the bridge starts a handoff: between its read of the task and its write.
         if (message === HANDOFF_MESSAGE && customers.handsOff(i)) {
-          const starts = world.until(() => world.conversationRecord(sid)?.phase === 'handoff', `the handoff of conversation ${i}`);
+          const starts = world.until(
+            () => world.conversationRecord(sid)?.phase === 'handoff',
+            `the handoff of conversation ${i}`,
+          );
           writes.push(
             starts.then(
               () => write(taskSid, 'plugin_handoff_seen', `conversation ${i}`),
@@ -349,13 +397,20 @@ export function writers(traffic: Traffic): Promise<ScenarioResult> {
     for (const sid of customers.conversationSids) {
       // Ours are owed where the records show a handoff, whatever the script asked for.
       const handedOffHere = handedOff(conversationRecords(world, sid), events);
-      for (const task of world.tasksOf(sid)) lost += lostAttributes(task.attributes, other.written.get(task.sid) ?? {}, handedOffHere).length;
+      for (const task of world.tasksOf(sid))
+        lost += lostAttributes(task.attributes, other.written.get(task.sid) ?? {}, handedOffHere).length;
     }
     const bridgeConflicts = world.twilio.requests.filter(
-      (r) => r.method === 'POST' && r.template?.endsWith('/Tasks/{Sid}') && r.status === 412 && r.headers['user-agent']?.startsWith('twilio-node'),
+      (r) =>
+        r.method === 'POST' &&
+        r.template?.endsWith('/Tasks/{Sid}') &&
+        r.status === 412 &&
+        r.headers['user-agent']?.startsWith('twilio-node'),
     ).length;
     const theirs = [...other.written.values()].reduce((n, w) => n + Object.keys(w).length, 0);
-    notes.push(`${theirs} attribute writes by the other writer (${other.conflicts} refused with 412), ${bridgeConflicts} of the bridge's refused with 412`);
+    notes.push(
+      `${theirs} attribute writes by the other writer (${other.conflicts} refused with 412), ${bridgeConflicts} of the bridge's refused with 412`,
+    );
     notes.push(...failures.slice(0, 3));
     return { lostAttributes: lost, otherWriterFailures: failures.length };
   });

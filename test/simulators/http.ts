@@ -52,7 +52,12 @@ function maskCredentials(authorization: string): string {
 }
 
 /** Answers with `body` as JSON (no body when it is undefined or the status is 204), unless already answered. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.destroyed || res.headersSent) return;
   const payload = body === undefined || status === 204 ? '' : JSON.stringify(body);
   res.writeHead(status, {

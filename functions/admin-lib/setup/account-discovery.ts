@@ -4,8 +4,17 @@
 // error; the decisions are in workflow-discovery.ts and conversations-service.ts.
 import { twilioStatus } from '../../common/twilio';
 import type { FlexConfigurationFacts, TwilioApis, WorkflowSummary } from '../../common/twilio';
-import { type ConversationsServiceFacts, flexConversationsService, type ResolvedService } from './conversations-service';
-import { chooseWorkflow, discoverWorkflow, type WorkflowDiscovery, type WorkflowDiscoveryFacts } from './workflow-discovery';
+import {
+  type ConversationsServiceFacts,
+  flexConversationsService,
+  type ResolvedService,
+} from './conversations-service';
+import {
+  chooseWorkflow,
+  discoverWorkflow,
+  type WorkflowDiscovery,
+  type WorkflowDiscoveryFacts,
+} from './workflow-discovery';
 
 const NO_EVIDENCE_STATUSES = new Set([401, 403, 404]);
 
@@ -22,13 +31,23 @@ async function orNoEvidence<T>(read: Promise<T>, fallback: T): Promise<T> {
 export const readFlexConfiguration = (twilio: TwilioApis): Promise<FlexConfigurationFacts | undefined> =>
   orNoEvidence(twilio.flex.fetchConfiguration(), undefined);
 
-export async function readWorkflowDiscoveryFacts(twilio: TwilioApis, flexConfiguration: FlexConfigurationFacts | undefined): Promise<WorkflowDiscoveryFacts> {
-  const [addresses, flexFlows] = await Promise.all([orNoEvidence(twilio.conversations.listAddresses(), []), orNoEvidence(twilio.flex.listFlexFlows(), [])]);
+export async function readWorkflowDiscoveryFacts(
+  twilio: TwilioApis,
+  flexConfiguration: FlexConfigurationFacts | undefined,
+): Promise<WorkflowDiscoveryFacts> {
+  const [addresses, flexFlows] = await Promise.all([
+    orNoEvidence(twilio.conversations.listAddresses(), []),
+    orNoEvidence(twilio.flex.listFlexFlows(), []),
+  ]);
   const flowSids = new Set([
     ...addresses.flatMap((a) =>
-      a.autoCreation?.enabled && a.autoCreation.type === 'studio' && a.autoCreation.studioFlowSid ? [a.autoCreation.studioFlowSid] : [],
+      a.autoCreation?.enabled && a.autoCreation.type === 'studio' && a.autoCreation.studioFlowSid
+        ? [a.autoCreation.studioFlowSid]
+        : [],
     ),
-    ...flexFlows.flatMap((f) => (f.enabled && f.integrationType === 'studio' && f.studioFlowSid ? [f.studioFlowSid] : [])),
+    ...flexFlows.flatMap((f) =>
+      f.enabled && f.integrationType === 'studio' && f.studioFlowSid ? [f.studioFlowSid] : [],
+    ),
   ]);
   const flows = await Promise.all([...flowSids].map((sid) => orNoEvidence(twilio.studio.fetchFlow(sid), undefined)));
   return { flexConfiguration, addresses, flexFlows, studioFlows: flows.flatMap((flow) => (flow ? [flow] : [])) };
@@ -42,11 +61,15 @@ export async function readWorkflowDiscovery(
   return discoverWorkflow(await readWorkflowDiscoveryFacts(twilio, flexConfiguration), workflows);
 }
 
-const readDefaultServiceSid = (twilio: TwilioApis): Promise<string | undefined> => orNoEvidence(twilio.conversations.fetchDefaultServiceSid(), undefined);
+const readDefaultServiceSid = (twilio: TwilioApis): Promise<string | undefined> =>
+  orNoEvidence(twilio.conversations.fetchDefaultServiceSid(), undefined);
 
 /** The Conversations service Flex uses, for a save that names none. */
 export async function resolveFlexConversationsService(twilio: TwilioApis): Promise<ResolvedService | undefined> {
-  const [flexConfiguration, defaultServiceSid] = await Promise.all([readFlexConfiguration(twilio), readDefaultServiceSid(twilio)]);
+  const [flexConfiguration, defaultServiceSid] = await Promise.all([
+    readFlexConfiguration(twilio),
+    readDefaultServiceSid(twilio),
+  ]);
   return flexConversationsService({ flexConfiguration, defaultServiceSid });
 }
 
@@ -56,9 +79,13 @@ export async function readConversationsServiceFacts(
   savedSid: string,
 ): Promise<ConversationsServiceFacts> {
   const defaultServiceSid = await readDefaultServiceSid(twilio);
-  const sids = [...new Set([savedSid, flexConfiguration?.chatServiceSid, defaultServiceSid].filter((sid): sid is string => !!sid))];
+  const sids = [
+    ...new Set([savedSid, flexConfiguration?.chatServiceSid, defaultServiceSid].filter((sid): sid is string => !!sid)),
+  ];
   const services = await Promise.all(sids.map((sid) => twilio.conversations.fetchService(sid)));
-  const names = Object.fromEntries(services.flatMap((service) => (service ? [[service.sid, service.friendlyName]] : [])));
+  const names = Object.fromEntries(
+    services.flatMap((service) => (service ? [[service.sid, service.friendlyName]] : [])),
+  );
   return { flexConfiguration, defaultServiceSid, savedSid, names };
 }
 
@@ -72,7 +99,11 @@ export interface WorkflowsView {
 }
 
 /** Undefined when the saved workspace is not in the account. */
-export async function readWorkflowsView(twilio: TwilioApis, workspaceSid: string, savedWorkflowSid: string | undefined): Promise<WorkflowsView | undefined> {
+export async function readWorkflowsView(
+  twilio: TwilioApis,
+  workspaceSid: string,
+  savedWorkflowSid: string | undefined,
+): Promise<WorkflowsView | undefined> {
   const [workflows, flexConfiguration] = await Promise.all([
     orNoEvidence(twilio.taskrouter.listWorkflowRouting(workspaceSid), undefined),
     readFlexConfiguration(twilio),
@@ -82,7 +113,10 @@ export async function readWorkflowsView(twilio: TwilioApis, workspaceSid: string
   const choice = chooseWorkflow(workflows, { savedWorkflowSid, discovery: discovered });
   return {
     workflows: workflows.map(({ sid, friendlyName }) => ({ sid, friendlyName })),
-    inUse: 'workflow' in choice ? { sid: choice.workflow.sid, friendlyName: choice.workflow.friendlyName, why: choice.why } : null,
+    inUse:
+      'workflow' in choice
+        ? { sid: choice.workflow.sid, friendlyName: choice.workflow.friendlyName, why: choice.why }
+        : null,
     unclear: 'workflow' in choice ? null : choice,
     discovered,
   };

@@ -29,11 +29,15 @@ export const aiFilterFor = (queueSid: string): Record<string, unknown> => ({
  * workspace's queues whose Target Workers include the AI, the one named "OpenCX AI" first. A queue
  * saved in the settings but gone leaves none: the admin fixes the settings (the AI queue check says so).
  */
-export function aiQueueFor(queues: readonly TaskQueueSummary[], savedSid: string | undefined): TaskQueueSummary | undefined {
+export function aiQueueFor(
+  queues: readonly TaskQueueSummary[],
+  savedSid: string | undefined,
+): TaskQueueSummary | undefined {
   if (savedSid) return queues.find((queue) => queue.sid === savedSid);
   const serving = queues.filter((queue) => aiMembership(queue.targetWorkers) === 'includes');
   return serving.find((queue) => queue.friendlyName === AI_QUEUE_NAME) ?? serving[0];
 }
 
 /** How a check or step names the queue. */
-export const queueName = (queue: Pick<TaskQueueSummary, 'sid' | 'friendlyName'>): string => `"${queue.friendlyName}" (${queue.sid})`;
+export const queueName = (queue: Pick<TaskQueueSummary, 'sid' | 'friendlyName'>): string =>
+  `"${queue.friendlyName}" (${queue.sid})`;

@@ -23,7 +23,10 @@ describe('the AI queue', () => {
 
   it('is created only when there is none and the settings name none', () => {
     const create = jest.fn(async () => undefined);
-    expect(aiQueuePlan(ours, undefined, create, WS)).toEqual({ kind: 'unchanged', detail: `The AI filter targets the AI queue "OpenCX AI" (${AI_QUEUE}).` });
+    expect(aiQueuePlan(ours, undefined, create, WS)).toEqual({
+      kind: 'unchanged',
+      detail: `The AI filter targets the AI queue "OpenCX AI" (${AI_QUEUE}).`,
+    });
     expect(aiQueuePlan(undefined, 'WQ' + 'f'.repeat(32), create, WS)).toMatchObject({
       kind: 'skipped',
       detail: expect.stringMatching(/saved in the settings is not in the workspace/),

@@ -20,7 +20,12 @@ export interface AiRoutingDeps {
 }
 
 /** What the AI queue step does with the AI queue as it is now (pure). */
-export function aiQueuePlan(current: TaskQueueSummary | undefined, savedSid: string | undefined, create: () => Promise<void>, workspaceSid: string): StepPlan {
+export function aiQueuePlan(
+  current: TaskQueueSummary | undefined,
+  savedSid: string | undefined,
+  create: () => Promise<void>,
+  workspaceSid: string,
+): StepPlan {
   if (current) return { kind: 'unchanged', detail: `The AI filter targets the AI queue ${queueName(current)}.` };
   if (savedSid) {
     return {
@@ -47,7 +52,10 @@ export function aiQueueStep(deps: AiRoutingDeps): SetupStep<TaskQueueSummary> {
         current,
         config.aiQueueSid,
         async () => {
-          const created = await taskrouter.createTaskQueue(config.workspaceSid, { friendlyName: AI_QUEUE_NAME, targetWorkers: AI_QUEUE_TARGET_WORKERS });
+          const created = await taskrouter.createTaskQueue(config.workspaceSid, {
+            friendlyName: AI_QUEUE_NAME,
+            targetWorkers: AI_QUEUE_TARGET_WORKERS,
+          });
           await deps.recordCreatedQueue(created.sid);
         },
         config.workspaceSid,
@@ -82,9 +90,15 @@ export function workflowFiltersStep(deps: AiRoutingDeps): SetupStep<{ workflowSi
       const name = `Workflow "${workflow.friendlyName}" (${workflow.sid})`;
       if (current === undefined) return { kind: 'skipped', detail: `${name} is not in the workspace any more.` };
       const parsed = parseConfiguration(current.configuration);
-      if (!parsed) return { kind: 'skipped', detail: `${name} has a Configuration that is not a JSON object; it is left alone.` };
+      if (!parsed)
+        return { kind: 'skipped', detail: `${name} has a Configuration that is not a JSON object; it is left alone.` };
       const routing = { ...deps.routing, queues };
-      const update = workflowConfigurationUpdate(parsed, routing, deps.humanQueueSid, aiQueueFor(queues, config.aiQueueSid)?.sid);
+      const update = workflowConfigurationUpdate(
+        parsed,
+        routing,
+        deps.humanQueueSid,
+        aiQueueFor(queues, config.aiQueueSid)?.sid,
+      );
       if (!update) {
         // Nothing Apply can write: either all is right, or the check says what the admin must do.
         const seen = workflowFiltersCheck({ ...routing, workflows: [{ ...workflow, configuration: parsed }] });
@@ -95,8 +109,18 @@ export function workflowFiltersStep(deps: AiRoutingDeps): SetupStep<{ workflowSi
       return {
         kind: 'write',
         detail: `In ${name}: ${update.changes.join('; ')}.`,
-        backup: { kind: 'workflow', workspaceSid: config.workspaceSid, workflowSid: workflow.sid, configuration: current.configuration },
-        write: () => taskrouter.setWorkflowConfigurationText(config.workspaceSid, workflow.sid, JSON.stringify(update.configuration)),
+        backup: {
+          kind: 'workflow',
+          workspaceSid: config.workspaceSid,
+          workflowSid: workflow.sid,
+          configuration: current.configuration,
+        },
+        write: () =>
+          taskrouter.setWorkflowConfigurationText(
+            config.workspaceSid,
+            workflow.sid,
+            JSON.stringify(update.configuration),
+          ),
       };
     },
   };
@@ -112,7 +136,9 @@ export async function createdAiQueue(twilio: TwilioApis, workspaceSid: string): 
 function parseConfiguration(raw: string): Record<string, unknown> | undefined {
   try {
     const parsed: unknown = JSON.parse(raw);
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

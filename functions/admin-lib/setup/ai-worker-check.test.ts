@@ -56,11 +56,20 @@ describe('aiWorkerCheck: the AI worker pool', () => {
   it('names the draining workers and what they still hold', () => {
     const facts = {
       ...pool(50, busy(WK, 'OpenCX AI', 1)),
-      draining: [{ sid: WK2, routing: busy(WK2, 'OpenCX AI 2', 4, { channels: [{ taskChannel: 'chat', capacity: 50, available: false, assignedTasks: 4 }] }) }],
+      draining: [
+        {
+          sid: WK2,
+          routing: busy(WK2, 'OpenCX AI 2', 4, {
+            channels: [{ taskChannel: 'chat', capacity: 50, available: false, assignedTasks: 4 }],
+          }),
+        },
+      ],
     };
     const check = aiWorkerCheck(facts);
     expect(check.status).toBe('ok');
-    expect(check.detail).toContain(`Draining, taking no new conversation, deleted by a save once they hold none: "OpenCX AI 2" (${WK2}) holds 4.`);
+    expect(check.detail).toContain(
+      `Draining, taking no new conversation, deleted by a save once they hold none: "OpenCX AI 2" (${WK2}) holds 4.`,
+    );
     expect(check.detail).toContain('chat: 1 of 50 slots in use');
   });
 
@@ -74,19 +83,31 @@ describe('aiWorkerCheck: the AI worker pool', () => {
 
   it('counts only the serving workers, and says what is wrong with each other one', () => {
     const check = aiWorkerCheck(
-      pool(150, busy(WK, 'OpenCX AI', 10), worker({ sid: WK2, friendlyName: 'OpenCX AI 2', activityName: 'Offline', available: false }), WK3),
+      pool(
+        150,
+        busy(WK, 'OpenCX AI', 10),
+        worker({ sid: WK2, friendlyName: 'OpenCX AI 2', activityName: 'Offline', available: false }),
+        WK3,
+      ),
     );
     // A missing worker needs Test & Save, so the whole is not Apply's to fix, though Apply repairs the offline one.
     expect(check).toMatchObject({ status: 'problem', autoFixable: false });
     expect(check.detail).toMatch(
       /"OpenCX AI 2" .* is in the "Offline" activity.*The AI worker WK3{32} saved in the settings is not in the workspace any more.*1 of 3 AI workers serving/,
     );
-    expect(check.fix).toMatch(/^Apply setup: it sets "OpenCX AI 2" .* to Available\. .*Test & Save: it creates the missing AI workers/);
+    expect(check.fix).toMatch(
+      /^Apply setup: it sets "OpenCX AI 2" .* to Available\. .*Test & Save: it creates the missing AI workers/,
+    );
   });
 
   it.each([
     ['missing', WK, /not in the workspace any more/, /Test & Save: it creates/],
-    ['without chat (the workspace has no chat channel)', worker({ channels: [] }), /has no chat channel/, /create the "chat" channel/],
+    [
+      'without chat (the workspace has no chat channel)',
+      worker({ channels: [] }),
+      /has no chat channel/,
+      /create the "chat" channel/,
+    ],
   ])('is a problem for a worker %s that Apply cannot fix', (_case, facts, detail, fix) => {
     expect(aiWorkerCheck(pool(50, facts))).toMatchObject({
       status: 'problem',
@@ -97,7 +118,12 @@ describe('aiWorkerCheck: the AI worker pool', () => {
   });
 
   it.each([
-    ['offline', worker({ activityName: 'Offline', available: false }), /"Offline" activity/, /^Apply setup: it sets .* to Available\.$/],
+    [
+      'offline',
+      worker({ activityName: 'Offline', available: false }),
+      /"Offline" activity/,
+      /^Apply setup: it sets .* to Available\.$/,
+    ],
     [
       'with chat closed',
       worker({ channels: [{ taskChannel: 'chat', capacity: 50, available: false, assignedTasks: 0 }] }),

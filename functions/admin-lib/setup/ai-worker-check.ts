@@ -34,7 +34,11 @@ const CREATE_FIX = 'Open the OpenCX settings and click Test & Save: it creates t
 /** Why a saved pool worker takes no conversation, with the fix; undefined when it serves. */
 function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | undefined {
   if (!worker) {
-    return { detail: `The AI worker ${sid} saved in the settings is not in the workspace any more.`, fix: CREATE_FIX, byApply: false };
+    return {
+      detail: `The AI worker ${sid} saved in the settings is not in the workspace any more.`,
+      fix: CREATE_FIX,
+      byApply: false,
+    };
   }
   const name = `"${worker.friendlyName}" (${worker.sid})`;
   if (!worker.available) {
@@ -65,11 +69,17 @@ function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | u
 }
 
 /** Slots in use over slots open, per task channel, across the serving workers (TaskRouter's assigned_tasks and configured_capacity). */
-export function poolUtilisation(workers: readonly WorkerRouting[]): { taskChannel: string; assigned: number; capacity: number }[] {
+export function poolUtilisation(
+  workers: readonly WorkerRouting[],
+): { taskChannel: string; assigned: number; capacity: number }[] {
   const channels = new Map<string, { taskChannel: string; assigned: number; capacity: number }>();
   for (const channel of workers.flatMap((worker) => worker.channels).filter((c) => c.available && c.capacity > 0)) {
     const sum = channels.get(channel.taskChannel) ?? { taskChannel: channel.taskChannel, assigned: 0, capacity: 0 };
-    channels.set(channel.taskChannel, { ...sum, assigned: sum.assigned + channel.assignedTasks, capacity: sum.capacity + channel.capacity });
+    channels.set(channel.taskChannel, {
+      ...sum,
+      assigned: sum.assigned + channel.assignedTasks,
+      capacity: sum.capacity + channel.capacity,
+    });
   }
   return [...channels.values()];
 }
@@ -83,7 +93,9 @@ export function aiWorkerCheck(facts: AiPoolFacts): Check {
   const verdict = (status: CheckStatus, v: Verdict): Check => check('ai_worker', 'AI worker', status, v);
   const wanted = aiPoolSize(facts.peak);
   const gaps = facts.pool.map(poolWorkerGap).filter((gap): gap is WorkerGap => gap !== undefined);
-  const serving = facts.pool.flatMap(({ routing }) => (routing && !poolWorkerGap({ sid: routing.sid, routing }) ? [routing] : []));
+  const serving = facts.pool.flatMap(({ routing }) =>
+    routing && !poolWorkerGap({ sid: routing.sid, routing }) ? [routing] : [],
+  );
   const size = `${serving.length} of ${wanted} AI worker${wanted === 1 ? '' : 's'} serving (a peak of ${facts.peak} concurrent conversations, ${AI_WORKER_CHANNEL_CAPACITY} a worker)`;
   const usage = poolUtilisation(serving);
   const busiest = usage.reduce<(typeof usage)[number] | undefined>(
@@ -92,20 +104,31 @@ export function aiWorkerCheck(facts: AiPoolFacts): Check {
   );
   const share = busiest ? busiest.assigned / busiest.capacity : 0;
   const workers = serving.map((worker) => {
-    const slots = worker.channels.filter((c) => c.available && c.capacity > 0).map((c) => `${c.taskChannel} ${c.assignedTasks}/${c.capacity}`);
+    const slots = worker.channels
+      .filter((c) => c.available && c.capacity > 0)
+      .map((c) => `${c.taskChannel} ${c.assignedTasks}/${c.capacity}`);
     return `"${worker.friendlyName}" (${worker.sid}) ${worker.activityName}, ${slots.join(', ')}`;
   });
-  const draining = facts.draining.flatMap(({ routing }) => (routing ? [`"${routing.friendlyName}" (${routing.sid}) holds ${heldTasks(routing)}`] : []));
+  const draining = facts.draining.flatMap(({ routing }) =>
+    routing ? [`"${routing.friendlyName}" (${routing.sid}) holds ${heldTasks(routing)}`] : [],
+  );
   const detail = [
     `${size}: ${workers.join('; ') || 'none'}.`,
-    ...usage.map((u) => `${u.taskChannel}: ${u.assigned} of ${u.capacity} slots in use (${Math.round((u.assigned * 100) / u.capacity)} %).`),
-    ...(draining.length > 0 ? [`Draining, taking no new conversation, deleted by a save once they hold none: ${draining.join('; ')}.`] : []),
+    ...usage.map(
+      (u) =>
+        `${u.taskChannel}: ${u.assigned} of ${u.capacity} slots in use (${Math.round((u.assigned * 100) / u.capacity)} %).`,
+    ),
+    ...(draining.length > 0
+      ? [`Draining, taking no new conversation, deleted by a save once they hold none: ${draining.join('; ')}.`]
+      : []),
   ].join(' ');
   const missing = wanted - facts.pool.length;
   if (gaps.length > 0 || missing > 0) {
     const found = [
       ...gaps.map((gap) => gap.detail),
-      ...(missing > 0 ? [`The settings keep ${facts.pool.length} AI workers, ${missing} fewer than the peak needs.`] : []),
+      ...(missing > 0
+        ? [`The settings keep ${facts.pool.length} AI workers, ${missing} fewer than the peak needs.`]
+        : []),
     ];
     const fixes = [...new Set([...gaps.map((gap) => gap.fix), ...(missing > 0 ? [CREATE_FIX] : [])])];
     const byApply = missing <= 0 && gaps.every((gap) => gap.byApply);

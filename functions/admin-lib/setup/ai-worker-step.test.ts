@@ -19,11 +19,17 @@ describe('aiWorkerPlan: Apply repairs the saved AI workers', () => {
   const write = jest.fn(async () => undefined);
 
   it('changes nothing when every worker serves', () => {
-    expect(aiWorkerPlan([serving()], WS, write)).toEqual({ kind: 'unchanged', detail: 'Every AI worker (1) is Available with chat open.' });
+    expect(aiWorkerPlan([serving()], WS, write)).toEqual({
+      kind: 'unchanged',
+      detail: 'Every AI worker (1) is Available with chat open.',
+    });
   });
 
   it('makes an offline worker Available and opens its closed chat, backing up the worker as it was', () => {
-    const broken = serving({ available: false, channels: [{ sid: 'WC' + '1'.repeat(32), taskChannel: 'chat', capacity: 50, available: false }] });
+    const broken = serving({
+      available: false,
+      channels: [{ sid: 'WC' + '1'.repeat(32), taskChannel: 'chat', capacity: 50, available: false }],
+    });
     const plan = aiWorkerPlan([broken, serving({ sid: WK2, friendlyName: 'OpenCX AI 2' })], WS, write);
     expect(plan).toMatchObject({
       kind: 'write',
@@ -31,7 +37,13 @@ describe('aiWorkerPlan: Apply repairs the saved AI workers', () => {
       backup: {
         kind: 'ai_workers',
         workspaceSid: WS,
-        workers: [{ workerSid: WK, activitySid: 'WA' + '1'.repeat(32), channels: [{ taskChannel: 'chat', available: false, capacity: 50 }] }],
+        workers: [
+          {
+            workerSid: WK,
+            activitySid: 'WA' + '1'.repeat(32),
+            channels: [{ taskChannel: 'chat', available: false, capacity: 50 }],
+          },
+        ],
       },
     });
     if (plan.kind !== 'write') throw new Error('expected a write');

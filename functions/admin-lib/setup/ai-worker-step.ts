@@ -25,11 +25,18 @@ function repairWords(repair: KeptWorker): string {
 }
 
 /** The repairs the pool needs (pure); `write` performs them. */
-export function aiWorkerPlan(workers: readonly PoolWorkerState[], workspaceSid: string, write: (repairs: KeptWorker[]) => Promise<void>): StepPlan {
+export function aiWorkerPlan(
+  workers: readonly PoolWorkerState[],
+  workspaceSid: string,
+  write: (repairs: KeptWorker[]) => Promise<void>,
+): StepPlan {
   const missing = workers.filter((worker) => worker.missing).map((worker) => worker.sid);
   const found = workers.filter(present);
   const repairs = found.map((worker) => ({ worker, repair: repairOf(worker) })).filter(({ repair }) => !serves(repair));
-  const gone = missing.length > 0 ? ` Not in the workspace: ${missing.join(', ')}; Test & Save creates the missing AI workers.` : '';
+  const gone =
+    missing.length > 0
+      ? ` Not in the workspace: ${missing.join(', ')}; Test & Save creates the missing AI workers.`
+      : '';
   if (repairs.length === 0) {
     return missing.length > 0
       ? { kind: 'skipped', detail: `Every AI worker found serves.${gone}` }
@@ -69,7 +76,11 @@ export function aiWorkerStep(taskrouter: TaskRouterApi, config: BridgeConfig): S
 }
 
 /** A pool worker as the step reads it (and Undo, to compare). */
-export async function readAiWorker(taskrouter: TaskRouterApi, workspaceSid: string, sid: string): Promise<PoolWorkerState> {
+export async function readAiWorker(
+  taskrouter: TaskRouterApi,
+  workspaceSid: string,
+  sid: string,
+): Promise<PoolWorkerState> {
   const [worker, channels] = await Promise.all([
     taskrouter.fetchWorker(workspaceSid, sid),
     undefinedIfNotFound(taskrouter.listWorkerChannels(workspaceSid, sid)),
@@ -81,16 +92,28 @@ export async function readAiWorker(taskrouter: TaskRouterApi, workspaceSid: stri
     activitySid: worker.activitySid,
     available: worker.available,
     attributes: worker.attributes,
-    channels: (channels ?? []).map(({ sid: channelSid, taskChannel, capacity, available }) => ({ sid: channelSid, taskChannel, capacity, available })),
+    channels: (channels ?? []).map(({ sid: channelSid, taskChannel, capacity, available }) => ({
+      sid: channelSid,
+      taskChannel,
+      capacity,
+      available,
+    })),
   };
 }
 
 /** Undo: the worker's attributes, channels and activity as the backup has them. */
-export async function restoreAiWorker(taskrouter: TaskRouterApi, workspaceSid: string, backup: AiWorkerBackup): Promise<void> {
+export async function restoreAiWorker(
+  taskrouter: TaskRouterApi,
+  workspaceSid: string,
+  backup: AiWorkerBackup,
+): Promise<void> {
   await taskrouter.updateWorkerAttributes(workspaceSid, backup.workerSid, backup.attributes);
   await Promise.all(
     backup.channels.map((channel) =>
-      taskrouter.updateWorkerChannel(workspaceSid, backup.workerSid, channel.sid, { capacity: channel.capacity, available: channel.available }),
+      taskrouter.updateWorkerChannel(workspaceSid, backup.workerSid, channel.sid, {
+        capacity: channel.capacity,
+        available: channel.available,
+      }),
     ),
   );
   await taskrouter.updateWorkerActivity(workspaceSid, backup.workerSid, backup.activitySid);

@@ -5,7 +5,14 @@ import { type BridgeConfig, withoutConfigVersion } from '../../common/config';
 import { twilioErrorCode, twilioStatus } from '../../common/twilio/base';
 import type { ConversationsWebhook, TwilioApis, WorkspaceCallback } from '../../common/twilio';
 import { TIMER_EVENTS } from '../timer-workspace';
-import { type Revisions, type ResourceBackup, revisionOf, type SetupStep, type StepPlan, type StepReport } from './steps';
+import {
+  type Revisions,
+  type ResourceBackup,
+  revisionOf,
+  type SetupStep,
+  type StepPlan,
+  type StepReport,
+} from './steps';
 import { conversationsWebhookUpdate, workspaceCallbackUpdate } from './webhooks';
 import type { RoutingFacts } from './workflow';
 import { type AiRoutingDeps, aiQueueStep, workflowFiltersStep } from './ai-routing-steps';
@@ -30,7 +37,12 @@ export interface ApplyPlanInput {
 /** Stores a backup before its step writes; resolves, once stored, to what to call after the write. */
 export type BackupWriter = (backup: ResourceBackup) => Promise<() => Promise<void>>;
 
-const write = (detail: string, backup: ResourceBackup, run: () => Promise<void>): StepPlan => ({ kind: 'write', detail, backup, write: run });
+const write = (detail: string, backup: ResourceBackup, run: () => Promise<void>): StepPlan => ({
+  kind: 'write',
+  detail,
+  backup,
+  write: run,
+});
 const unchanged = (detail: string): StepPlan => ({ kind: 'unchanged', detail });
 const skipped = (detail: string): StepPlan => ({ kind: 'skipped', detail });
 
@@ -50,7 +62,8 @@ function workspaceCallbackStep(
       if (!current) return skipped(`Workspace ${workspaceSid} is not in this Twilio account.`);
       const update = workspaceCallbackUpdate(current, webhookUrl, replaceCallbackUrl, required);
       if (!update) {
-        return current.eventCallbackUrl && withoutConfigVersion(current.eventCallbackUrl) !== withoutConfigVersion(webhookUrl)
+        return current.eventCallbackUrl &&
+          withoutConfigVersion(current.eventCallbackUrl) !== withoutConfigVersion(webhookUrl)
           ? skipped(`The event callback goes to ${current.eventCallbackUrl}; it is replaced only when you confirm it.`)
           : unchanged('The event callback already points here with every event the bridge needs.');
       }
@@ -60,8 +73,10 @@ function workspaceCallbackStep(
         eventCallbackUrl: current.eventCallbackUrl,
         eventsFilter: current.eventsFilter,
       };
-      return write(`Event callback set to ${withoutConfigVersion(update.eventCallbackUrl)} for ${update.eventsFilter.split(',').join(', ')}.`, backup, () =>
-        twilio.taskrouter.setWorkspaceCallback(workspaceSid, update),
+      return write(
+        `Event callback set to ${withoutConfigVersion(update.eventCallbackUrl)} for ${update.eventsFilter.split(',').join(', ')}.`,
+        backup,
+        () => twilio.taskrouter.setWorkspaceCallback(workspaceSid, update),
       );
     },
   };
@@ -77,8 +92,11 @@ function conversationsWebhookStep(input: ApplyPlanInput): SetupStep<Conversation
       if (!current) return skipped(`Conversations service ${serviceSid} is not in this Twilio account.`);
       const update = conversationsWebhookUpdate(current, webhookUrl, replaceCallbackUrl);
       if (!update) {
-        return current.postWebhookUrl && withoutConfigVersion(current.postWebhookUrl) !== withoutConfigVersion(webhookUrl)
-          ? skipped(`The post-event webhook goes to ${current.postWebhookUrl}; it is replaced only when you confirm it.`)
+        return current.postWebhookUrl &&
+          withoutConfigVersion(current.postWebhookUrl) !== withoutConfigVersion(webhookUrl)
+          ? skipped(
+              `The post-event webhook goes to ${current.postWebhookUrl}; it is replaced only when you confirm it.`,
+            )
           : unchanged('The post-event webhook already points here with every event the bridge needs.');
       }
       const backup: ResourceBackup = {
@@ -88,8 +106,10 @@ function conversationsWebhookStep(input: ApplyPlanInput): SetupStep<Conversation
         method: current.method,
         filters: current.filters,
       };
-      return write(`Post-event webhook set to ${withoutConfigVersion(update.postWebhookUrl)} for ${update.filters.join(', ')}.`, backup, () =>
-        twilio.conversations.setWebhook(serviceSid, update),
+      return write(
+        `Post-event webhook set to ${withoutConfigVersion(update.postWebhookUrl)} for ${update.filters.join(', ')}.`,
+        backup,
+        () => twilio.conversations.setWebhook(serviceSid, update),
       );
     },
   };
@@ -108,7 +128,17 @@ export function applySteps(input: ApplyPlanInput): SetupStep[][] {
     [
       workspaceCallbackStep(input, 'workspace_events', 'TaskRouter event callback', input.workspaceSid),
       conversationsWebhookStep(input),
-      ...(input.timerWorkspaceSid ? [workspaceCallbackStep(input, 'timer_workspace', 'Watchdog timer workspace', input.timerWorkspaceSid, TIMER_EVENTS)] : []),
+      ...(input.timerWorkspaceSid
+        ? [
+            workspaceCallbackStep(
+              input,
+              'timer_workspace',
+              'Watchdog timer workspace',
+              input.timerWorkspaceSid,
+              TIMER_EVENTS,
+            ),
+          ]
+        : []),
       aiWorkerStep(input.twilio.taskrouter, input.config),
       aiQueueStep(routing),
     ] as SetupStep[],
@@ -140,8 +170,17 @@ export function failureReason(error: unknown): string {
 
 export const CHANGED_SINCE_CHECK = 'changed since the check';
 
-async function runStep(step: SetupStep, revisions: Revisions | undefined, saveBackup: BackupWriter): Promise<StepReport> {
-  const report = (status: StepReport['status'], detail: string): StepReport => ({ id: step.id, title: step.title, status, detail });
+async function runStep(
+  step: SetupStep,
+  revisions: Revisions | undefined,
+  saveBackup: BackupWriter,
+): Promise<StepReport> {
+  const report = (status: StepReport['status'], detail: string): StepReport => ({
+    id: step.id,
+    title: step.title,
+    status,
+    detail,
+  });
   let plan: StepPlan;
   try {
     const current = await step.read();
@@ -166,15 +205,23 @@ async function runStep(step: SetupStep, revisions: Revisions | undefined, saveBa
   try {
     await plan.write();
   } catch (error) {
-    return report('failed', `Could not write it: ${failureReason(error)}. Its backup is kept; nothing else depends on it.`);
+    return report(
+      'failed',
+      `Could not write it: ${failureReason(error)}. Its backup is kept; nothing else depends on it.`,
+    );
   }
   await written().catch(() => undefined);
   return report('applied', plan.detail);
 }
 
 /** Runs every stage in order and reports every step, failed ones included. */
-export async function runSteps(stages: SetupStep[][], revisions: Revisions | undefined, saveBackup: BackupWriter): Promise<StepReport[]> {
+export async function runSteps(
+  stages: SetupStep[][],
+  revisions: Revisions | undefined,
+  saveBackup: BackupWriter,
+): Promise<StepReport[]> {
   const reports: StepReport[] = [];
-  for (const stage of stages) reports.push(...(await Promise.all(stage.map((step) => runStep(step, revisions, saveBackup)))));
+  for (const stage of stages)
+    reports.push(...(await Promise.all(stage.map((step) => runStep(step, revisions, saveBackup)))));
   return reports;
 }

@@ -56,13 +56,18 @@ export async function readResource(twilio: TwilioApis, backup: ResourceBackup): 
     case 'conversations_webhook':
       return twilio.conversations.fetchWebhook(backup.serviceSid);
     case 'workflow': {
-      const configuration = await twilio.taskrouter.fetchWorkflowConfigurationText(backup.workspaceSid, backup.workflowSid);
+      const configuration = await twilio.taskrouter.fetchWorkflowConfigurationText(
+        backup.workspaceSid,
+        backup.workflowSid,
+      );
       return configuration === undefined ? undefined : { workflowSid: backup.workflowSid, configuration };
     }
     case 'ai_queue':
       return createdAiQueue(twilio, backup.workspaceSid);
     case 'ai_workers':
-      return Promise.all(backup.workers.map((worker) => readAiWorker(twilio.taskrouter, backup.workspaceSid, worker.workerSid)));
+      return Promise.all(
+        backup.workers.map((worker) => readAiWorker(twilio.taskrouter, backup.workspaceSid, worker.workerSid)),
+      );
   }
 }
 
@@ -82,7 +87,11 @@ export async function restoreResource(twilio: TwilioApis, backup: ResourceBackup
         filters: backup.filters,
       });
     case 'workflow':
-      return twilio.taskrouter.setWorkflowConfigurationText(backup.workspaceSid, backup.workflowSid, backup.configuration);
+      return twilio.taskrouter.setWorkflowConfigurationText(
+        backup.workspaceSid,
+        backup.workflowSid,
+        backup.configuration,
+      );
     case 'ai_queue': {
       // TaskRouter refuses while a workflow still targets it: the workflow's own restore comes first.
       const queue = await createdAiQueue(twilio, backup.workspaceSid);
@@ -91,7 +100,9 @@ export async function restoreResource(twilio: TwilioApis, backup: ResourceBackup
       return;
     }
     case 'ai_workers':
-      await Promise.all(backup.workers.map((worker) => restoreAiWorker(twilio.taskrouter, backup.workspaceSid, worker)));
+      await Promise.all(
+        backup.workers.map((worker) => restoreAiWorker(twilio.taskrouter, backup.workspaceSid, worker)),
+      );
   }
 }
 
@@ -132,7 +143,9 @@ export class SetupBackups {
         // Best effort: without it, Undo restores this resource without checking for a later edit.
         const after = await readResource(twilio, backup).catch(() => undefined);
         if (after !== undefined)
-          await this.sync.createMapItem(this.serviceSid, BACKUP_MAP, key + AFTER, { revision: revisionOf(after) }).catch(() => undefined);
+          await this.sync
+            .createMapItem(this.serviceSid, BACKUP_MAP, key + AFTER, { revision: revisionOf(after) })
+            .catch(() => undefined);
       };
     };
   }
@@ -145,13 +158,20 @@ export class SetupBackups {
   async applies(): Promise<ApplyBackup[]> {
     const items = await this.items();
     const after = new Map(
-      items.filter((item) => item.key.endsWith(AFTER)).map((item) => [item.key.slice(0, -AFTER.length), (item.data as { revision?: string }).revision]),
+      items
+        .filter((item) => item.key.endsWith(AFTER))
+        .map((item) => [item.key.slice(0, -AFTER.length), (item.data as { revision?: string }).revision]),
     );
     const applies = new Map<string, ApplyBackup>();
     for (const { key, data } of items) {
       if (key.endsWith(AFTER)) continue;
       const stored = data as StoredBackup;
-      const entry = applies.get(stored.applyId) ?? { applyId: stored.applyId, at: stored.at, by: stored.by, resources: [] };
+      const entry = applies.get(stored.applyId) ?? {
+        applyId: stored.applyId,
+        at: stored.at,
+        by: stored.by,
+        resources: [],
+      };
       entry.resources.push({ backup: stored.backup, afterRevision: after.get(key) });
       applies.set(stored.applyId, entry);
     }

@@ -36,7 +36,12 @@ export interface Check {
 }
 
 export type Verdict = Pick<Check, 'detail' | 'fix' | 'autoFixable' | 'confirm' | 'needs'>;
-export const check = (id: CheckId, title: string, status: CheckStatus, verdict: Verdict): Check => ({ id, title, status, ...verdict });
+export const check = (id: CheckId, title: string, status: CheckStatus, verdict: Verdict): Check => ({
+  id,
+  title,
+  status,
+  ...verdict,
+});
 export const fine = (detail: string): Verdict => ({ detail, autoFixable: false });
 export const manual = (detail: string, fix: string): Verdict => ({ detail, fix, autoFixable: false });
 export const listed = (items: readonly string[]): string => items.join(', ');

@@ -24,7 +24,8 @@ export const FLEX_SERVICE_FIELD = 'chat_service_instance_sid';
 export function flexConversationsService(facts: FlexServiceFacts): ResolvedService | undefined {
   const fromFlex = facts.flexConfiguration?.chatServiceSid;
   if (fromFlex) return { sid: fromFlex, source: `Flex's configuration (${FLEX_SERVICE_FIELD})` };
-  if (facts.defaultServiceSid) return { sid: facts.defaultServiceSid, source: "the account's default Conversations service" };
+  if (facts.defaultServiceSid)
+    return { sid: facts.defaultServiceSid, source: "the account's default Conversations service" };
   return undefined;
 }
 
@@ -42,7 +43,8 @@ export type ServiceVerdict = { status: 'ok' | 'warning'; detail: string; fix?: s
  * the admin's override, so a warning; Flex's service not being the default is one too.
  */
 export function conversationsServiceVerdict(facts: ConversationsServiceFacts): ServiceVerdict {
-  const label = (sid: string): string => (facts.names[sid] !== undefined ? `"${facts.names[sid]}" (${sid})` : `${sid} (not in this account)`);
+  const label = (sid: string): string =>
+    facts.names[sid] !== undefined ? `"${facts.names[sid]}" (${sid})` : `${sid} (not in this account)`;
   const flex = flexConversationsService(facts);
   const saved = `The saved Conversations service ${label(facts.savedSid)}`;
   if (!flex) {

@@ -23,7 +23,10 @@ describe('apiUrlsCheck', () => {
   });
 
   it('is a problem deployed with a simulator URL, naming each variable, its origin and the fix', () => {
-    const check = apiUrlsCheck({ domainName: DEPLOYED, apiUrls: apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, ...SIMULATOR_URLS }) });
+    const check = apiUrlsCheck({
+      domainName: DEPLOYED,
+      apiUrls: apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, ...SIMULATOR_URLS }),
+    });
     expect(check).toEqual({
       id: 'api_urls',
       title: 'Twilio and OpenCX API URLs',
@@ -39,7 +42,11 @@ describe('apiUrlsCheck', () => {
   it('warns when ALLOW_CUSTOM_API_URLS lets the credentials go to a custom URL', () => {
     const check = apiUrlsCheck({
       domainName: DEPLOYED,
-      apiUrls: apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, OPENCX_API_URL: 'https://opencx-proxy.example.com', ALLOW_CUSTOM_API_URLS: 'true' }),
+      apiUrls: apiUrlVerdict({
+        DOMAIN_NAME: DEPLOYED,
+        OPENCX_API_URL: 'https://opencx-proxy.example.com',
+        ALLOW_CUSTOM_API_URLS: 'true',
+      }),
     });
     expect(check).toMatchObject({
       status: 'warning',

@@ -34,7 +34,8 @@ const manualCheck = (id: CheckId, title: string, status: CheckStatus, detail: st
 /** Both deployment checks, first of all: nothing else works while they fail. */
 export const deploymentChecks = (facts: DeploymentFacts): Check[] => [apiUrlsCheck(facts), syncServiceCheck(facts)];
 
-const listed = (urls: readonly UnsafeApiUrl[]): string => urls.map((url) => `${url.variable} points to ${url.origin} (${url.reason})`).join('; ');
+const listed = (urls: readonly UnsafeApiUrl[]): string =>
+  urls.map((url) => `${url.variable} points to ${url.origin} (${url.reason})`).join('; ');
 const variables = (urls: readonly UnsafeApiUrl[]): string => urls.map((url) => url.variable).join(' and ');
 const credentials = (urls: readonly UnsafeApiUrl[]): string => urls.map((url) => url.credentials).join(' and ');
 
@@ -70,11 +71,19 @@ export function apiUrlsCheck({ domainName, apiUrls }: Pick<DeploymentFacts, 'dom
       `Unless that address is yours and meant, remove ${variables(apiUrls.unsafe)} and ${ALLOW_CUSTOM_API_URLS} from the Functions' environment and deploy again.`,
     );
   }
-  return manualCheck('api_urls', title, 'ok', "The Functions send their requests only to Twilio's and OpenCX's own https addresses.");
+  return manualCheck(
+    'api_urls',
+    title,
+    'ok',
+    "The Functions send their requests only to Twilio's and OpenCX's own https addresses.",
+  );
 }
 
 /** SYNC_SERVICE_SID names a Sync service of the account that is not the default one Flex agents' tokens can read. */
-export function syncServiceCheck({ syncServiceSid, syncService }: Pick<DeploymentFacts, 'syncServiceSid' | 'syncService'>): Check {
+export function syncServiceCheck({
+  syncServiceSid,
+  syncService,
+}: Pick<DeploymentFacts, 'syncServiceSid' | 'syncService'>): Check {
   const title = "The integration's Sync service";
   if (!syncServiceSid) {
     return manualCheck(

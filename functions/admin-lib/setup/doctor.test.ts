@@ -38,8 +38,16 @@ describe('config and OpenCX token', () => {
   });
 
   it('is ok with the org name, a problem when rejected, a warning when OpenCX is unreachable', () => {
-    expect(opencxTokenCheck({ kind: 'valid', orgName: 'Acme' })).toMatchObject({ id: 'opencx_token', status: 'ok', detail: expect.stringContaining('"Acme"') });
-    expect(opencxTokenCheck({ kind: 'rejected' })).toMatchObject({ status: 'problem', fix: expect.stringMatching(/current API key/), autoFixable: false });
+    expect(opencxTokenCheck({ kind: 'valid', orgName: 'Acme' })).toMatchObject({
+      id: 'opencx_token',
+      status: 'ok',
+      detail: expect.stringContaining('"Acme"'),
+    });
+    expect(opencxTokenCheck({ kind: 'rejected' })).toMatchObject({
+      status: 'problem',
+      fix: expect.stringMatching(/current API key/),
+      autoFixable: false,
+    });
     expect(opencxTokenCheck({ kind: 'unavailable' })).toMatchObject({ status: 'warning', autoFixable: false });
     expect(opencxTokenCheck({ kind: 'not_sent' })).toMatchObject({
       status: 'warning',
@@ -82,7 +90,11 @@ describe('setupChecks', () => {
       defaultServiceSid: IS,
       names: { [IS]: 'Flex Chat Service' },
     },
-    timerWorkspace: { sid: TIMER_WS, callback: { eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' }, workflowFound: true },
+    timerWorkspace: {
+      sid: TIMER_WS,
+      callback: { eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' },
+      workflowFound: true,
+    },
     aiPool: { peak: 50, pool: [{ sid: WK, routing: worker() }], draining: [] },
     routing: routing([handedOffFilter, aiFilter]),
   };
@@ -127,7 +139,10 @@ describe('setupChecks', () => {
 
   it('leaves out the reservation timeout and human queue checks while the workflow cannot be chosen', () => {
     const ambiguous = routing([], {
-      workflows: [workflow([handedOffFilter, aiFilter], 'WW' + '1'.repeat(32), 'A'), workflow([handedOffFilter, aiFilter], 'WW' + '2'.repeat(32), 'B')],
+      workflows: [
+        workflow([handedOffFilter, aiFilter], 'WW' + '1'.repeat(32), 'A'),
+        workflow([handedOffFilter, aiFilter], 'WW' + '2'.repeat(32), 'B'),
+      ],
     });
     const checks = setupChecks({ ...facts, routing: ambiguous });
     expect(checks.map((c) => c.id)).toEqual([
@@ -144,7 +159,9 @@ describe('setupChecks', () => {
       'ai_worker',
       'workflow_filters',
     ]);
-    expect(setupChecks({ ...facts, routing: { ...ambiguous, workflowSid: 'WW' + '2'.repeat(32) } }).map((c) => c.id)).toContain('ai_worker_queues');
+    expect(
+      setupChecks({ ...facts, routing: { ...ambiguous, workflowSid: 'WW' + '2'.repeat(32) } }).map((c) => c.id),
+    ).toContain('ai_worker_queues');
   });
 
   it('leaves out what needs the workspace while it is missing', () => {

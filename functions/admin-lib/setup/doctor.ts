@@ -21,7 +21,12 @@ import {
 } from './opencx-checks';
 import { aiReservationTimeoutCheck, aiWorkerQueuesCheck } from './routing-checks';
 import { type ConversationsServiceFacts, conversationsServiceCheck } from './conversations-service';
-import { conversationsWebhookCheck, type TimerWorkspaceFacts, timerWorkspaceCheck, workspaceEventsCheck } from './webhooks';
+import {
+  conversationsWebhookCheck,
+  type TimerWorkspaceFacts,
+  timerWorkspaceCheck,
+  workspaceEventsCheck,
+} from './webhooks';
 import { aiQueueCheck, type RoutingFacts, workflowFiltersCheck } from './workflow';
 import { chooseWorkflow } from './workflow-discovery';
 
@@ -46,7 +51,10 @@ export interface SetupFacts {
 }
 
 /** Nothing but the deployment can be checked before the settings are saved. */
-export const notConfiguredChecks = (deployment: DeploymentFacts): Check[] => [...deploymentChecks(deployment), configCheck(false)];
+export const notConfiguredChecks = (deployment: DeploymentFacts): Check[] => [
+  ...deploymentChecks(deployment),
+  configCheck(false),
+];
 
 /**
  * Every check, in the order an admin fixes things. Those that need the workspace are left out while
@@ -73,13 +81,20 @@ export function setupChecks(facts: SetupFacts): Check[] {
     aiWorkerCheck(facts.aiPool),
     workflowFiltersCheck(facts.routing),
     ...(config.aiQueueSid ? [aiQueueCheck(config.aiQueueSid, facts.routing.queues)] : []),
-    ...('workflow' in choice ? [aiReservationTimeoutCheck(choice.workflow, facts.routing), aiWorkerQueuesCheck(choice.workflow, facts.routing)] : []),
+    ...('workflow' in choice
+      ? [aiReservationTimeoutCheck(choice.workflow, facts.routing), aiWorkerQueuesCheck(choice.workflow, facts.routing)]
+      : []),
   ];
 }
 
 export function configCheck(saved: boolean): Check {
   return saved
-    ? check('config', 'OpenCX settings', 'ok', fine('The OpenCX API key, workspace, Conversations service and AI worker are saved.'))
+    ? check(
+        'config',
+        'OpenCX settings',
+        'ok',
+        fine('The OpenCX API key, workspace, Conversations service and AI worker are saved.'),
+      )
     : check(
         'config',
         'OpenCX settings',

@@ -24,8 +24,12 @@ describe('aiMembership: whom a worker expression selects, as far as the AI worke
   });
 
   it('does not count a queue that only excludes opencx_ai as an AI queue', () => {
-    const queues = [{ sid: HUMAN_QUEUE, friendlyName: 'Support', targetWorkers: "role == 'agent' AND opencx_ai != true" }];
+    const queues = [
+      { sid: HUMAN_QUEUE, friendlyName: 'Support', targetWorkers: "role == 'agent' AND opencx_ai != true" },
+    ];
     expect(aiQueueSids(queues, undefined)).toEqual(new Set());
-    expect(routesToAi({ targets: [{ queue: HUMAN_QUEUE, expression: 'worker.opencx_ai != true' }] }, new Set(), [WK])).toBe(false);
+    expect(
+      routesToAi({ targets: [{ queue: HUMAN_QUEUE, expression: 'worker.opencx_ai != true' }] }, new Set(), [WK]),
+    ).toBe(false);
   });
 });

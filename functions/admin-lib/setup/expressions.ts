@@ -39,14 +39,21 @@ export function aiQueueSids(queues: readonly TaskQueueSummary[], aiQueueSid: str
   ]);
 }
 
-export const isHandedOffFilter = (filter: Filter): boolean => /\bhandedOff\s*==\s*true\b/.test(String(filter.expression ?? ''));
+export const isHandedOffFilter = (filter: Filter): boolean =>
+  /\bhandedOff\s*==\s*true\b/.test(String(filter.expression ?? ''));
 
 export const filterTargets = (filter: Filter): Target[] =>
-  Array.isArray(filter.targets) ? filter.targets.filter((t): t is Target => !!t && typeof t === 'object' && !Array.isArray(t)) : [];
+  Array.isArray(filter.targets)
+    ? filter.targets.filter((t): t is Target => !!t && typeof t === 'object' && !Array.isArray(t))
+    : [];
 
 /** A target is the AI's when its queue is an AI queue, it names the AI worker, or its worker expression includes `opencx_ai`. */
 export function isAiTarget(target: Target, aiQueues: ReadonlySet<string>, aiWorkerSids: readonly string[]): boolean {
-  return aiQueues.has(String(target.queue)) || namesAiWorker(target, aiWorkerSids) || aiMembership(String(target.expression ?? '')) === 'includes';
+  return (
+    aiQueues.has(String(target.queue)) ||
+    namesAiWorker(target, aiWorkerSids) ||
+    aiMembership(String(target.expression ?? '')) === 'includes'
+  );
 }
 
 export const namesAiWorker = (target: Target, aiWorkerSids: readonly string[]): boolean =>

@@ -23,7 +23,12 @@ import type { AiPoolFacts } from './ai-worker-check';
 import type { Check } from './check';
 import { readDeploymentFacts } from './deployment-facts';
 import { notConfiguredChecks, type SetupFacts, setupChecks } from './doctor';
-import { OPENCX_WEBHOOK_PATH, type OpenCxTokenState, type OpenCxUsageFacts, type OpenCxWebhookFacts } from './opencx-checks';
+import {
+  OPENCX_WEBHOOK_PATH,
+  type OpenCxTokenState,
+  type OpenCxUsageFacts,
+  type OpenCxWebhookFacts,
+} from './opencx-checks';
 import { type TimerWorkspaceFacts, WEBHOOK_PATH } from './webhooks';
 import type { RoutingFacts } from './workflow';
 
@@ -32,17 +37,21 @@ const OPENCX_BUDGET_MS = 3000;
 
 /** Undefined also when SYNC_SERVICE_SID is not set: the `sync_service` check says so. */
 export const loadConfig = async (call: PluginCall<AdminEnv>): Promise<BridgeConfig | undefined> =>
-  call.context.SYNC_SERVICE_SID?.trim() ? new BridgeState(call.twilio.sync, syncServiceSid(call.context)).loadConfig({ fresh: true }) : undefined;
+  call.context.SYNC_SERVICE_SID?.trim()
+    ? new BridgeState(call.twilio.sync, syncServiceSid(call.context)).loadConfig({ fresh: true })
+    : undefined;
 
 /** This deployment's webhook, without a config version. */
-export const webhookUrlOf = (call: PluginCall<AdminEnv>): string => deploymentUrl(call.context.DOMAIN_NAME, WEBHOOK_PATH);
+export const webhookUrlOf = (call: PluginCall<AdminEnv>): string =>
+  deploymentUrl(call.context.DOMAIN_NAME, WEBHOOK_PATH);
 
 /** This deployment's webhook as it should be registered with TaskRouter and Conversations: with the saved config version. */
 export const registeredWebhookUrl = (call: PluginCall<AdminEnv>, config: Pick<BridgeConfig, 'configVersion'>): string =>
   withConfigVersion(webhookUrlOf(call), config.configVersion);
 
 /** Where OpenCX must post its webhooks. */
-export const opencxWebhookUrlOf = (call: PluginCall<AdminEnv>): string => deploymentUrl(call.context.DOMAIN_NAME, OPENCX_WEBHOOK_PATH);
+export const opencxWebhookUrlOf = (call: PluginCall<AdminEnv>): string =>
+  deploymentUrl(call.context.DOMAIN_NAME, OPENCX_WEBHOOK_PATH);
 
 /**
  * The workspace's routing, with which workflow to look at. The account's configuration is read
@@ -55,10 +64,15 @@ export async function readRouting(
   flexConfiguration: Promise<FlexConfigurationFacts | undefined> = readFlexConfiguration(twilio),
 ): Promise<RoutingFacts> {
   const { taskrouter } = twilio;
-  const [workflows, queues] = await Promise.all([taskrouter.listWorkflowRouting(config.workspaceSid), taskrouter.listTaskQueues(config.workspaceSid)]);
+  const [workflows, queues] = await Promise.all([
+    taskrouter.listWorkflowRouting(config.workspaceSid),
+    taskrouter.listTaskQueues(config.workspaceSid),
+  ]);
   const savedWorkflowSid = config.workflowSid;
   const discovery =
-    !workflowSid && !savedWorkflowSid && workflows.length > 1 ? await readWorkflowDiscovery(twilio, await flexConfiguration, workflows) : undefined;
+    !workflowSid && !savedWorkflowSid && workflows.length > 1
+      ? await readWorkflowDiscovery(twilio, await flexConfiguration, workflows)
+      : undefined;
   return {
     workflows,
     queues,
@@ -72,7 +86,11 @@ export async function readRouting(
 
 async function opencxTokenState(call: PluginCall<AdminEnv>, token: string): Promise<OpenCxTokenState> {
   if (apiUrlVerdict(call.context).refused.some((url) => url.variable === 'OPENCX_API_URL')) return { kind: 'not_sent' };
-  const opencx = new OpenCxClient({ token, baseUrl: guardedApiUrl(call.context, 'OPENCX_API_URL'), attemptTimeoutMs: OPENCX_BUDGET_MS });
+  const opencx = new OpenCxClient({
+    token,
+    baseUrl: guardedApiUrl(call.context, 'OPENCX_API_URL'),
+    attemptTimeoutMs: OPENCX_BUDGET_MS,
+  });
   try {
     const org = await opencx.getOrg(new Deadline(Math.min(OPENCX_BUDGET_MS, call.deadline.remaining())));
     return { kind: 'valid', orgName: org.name };
@@ -85,7 +103,9 @@ async function opencxTokenState(call: PluginCall<AdminEnv>, token: string): Prom
 
 async function opencxWebhookFacts(call: PluginCall<AdminEnv>, config: BridgeConfig): Promise<OpenCxWebhookFacts> {
   const documents = await Promise.all(
-    everyObject(OPENCX_WEBHOOK_HEALTH_DOCUMENTS).map((name) => call.twilio.sync.fetchDocument(syncServiceSid(call.context), name)),
+    everyObject(OPENCX_WEBHOOK_HEALTH_DOCUMENTS).map((name) =>
+      call.twilio.sync.fetchDocument(syncServiceSid(call.context), name),
+    ),
   );
   return {
     secretSaved: !!config.opencxWebhookSecret,
@@ -97,7 +117,10 @@ async function opencxWebhookFacts(call: PluginCall<AdminEnv>, config: BridgeConf
 
 /** One Sync read: the counts the Functions wrote (bridge/opencx-usage.ts), for the saved keys. */
 async function opencxUsageFacts(call: PluginCall<AdminEnv>, config: BridgeConfig): Promise<OpenCxUsageFacts> {
-  const usage = recentUsage(await new BridgeState(call.twilio.sync, syncServiceSid(call.context)).opencxUsage(), Date.now());
+  const usage = recentUsage(
+    await new BridgeState(call.twilio.sync, syncServiceSid(call.context)).opencxUsage(),
+    Date.now(),
+  );
   const keys = [config.opencxToken, ...(config.opencxExtraTokens ?? [])].map((token) => ({
     masked: maskToken(token)!,
     ...(usage[keyId(token)] ?? { requests: 0, limited: 0 }),
@@ -105,37 +128,59 @@ async function opencxUsageFacts(call: PluginCall<AdminEnv>, config: BridgeConfig
   return { minutes: USAGE_WINDOW_MS / 60_000, keys };
 }
 
-async function timerWorkspaceFacts(taskrouter: TaskRouterApi, config: BridgeConfig): Promise<TimerWorkspaceFacts | undefined> {
+async function timerWorkspaceFacts(
+  taskrouter: TaskRouterApi,
+  config: BridgeConfig,
+): Promise<TimerWorkspaceFacts | undefined> {
   const sid = config.timerWorkspaceSid;
   if (!sid) return undefined;
-  const [callback, workflows] = await Promise.all([taskrouter.fetchWorkspaceCallback(sid), taskrouter.listWorkflowRouting(sid)]);
+  const [callback, workflows] = await Promise.all([
+    taskrouter.fetchWorkspaceCallback(sid),
+    taskrouter.listWorkflowRouting(sid),
+  ]);
   return callback && { sid, callback, workflowFound: workflows.some((w) => w.sid === config.timerWorkflowSid) };
 }
 
 /** Each saved AI worker with its channels' assigned tasks and capacity. */
 export async function aiPoolFacts(taskrouter: TaskRouterApi, config: BridgeConfig): Promise<AiPoolFacts> {
   const read = (sids: readonly string[]) =>
-    Promise.all(sids.map(async (sid) => ({ sid, routing: await taskrouter.fetchWorkerRouting(config.workspaceSid, sid) })));
+    Promise.all(
+      sids.map(async (sid) => ({ sid, routing: await taskrouter.fetchWorkerRouting(config.workspaceSid, sid) })),
+    );
   const [pool, draining] = await Promise.all([read(aiPoolOf(config)), read(config.aiDrainingWorkerSids ?? [])]);
   return { peak: config.aiPeakConversations ?? AI_PEAK_CONVERSATIONS.default, pool, draining };
 }
 
-export async function readSetupFacts(call: PluginCall<AdminEnv>, config: BridgeConfig, workflowSid: string | undefined): Promise<SetupFacts> {
+export async function readSetupFacts(
+  call: PluginCall<AdminEnv>,
+  config: BridgeConfig,
+  workflowSid: string | undefined,
+): Promise<SetupFacts> {
   const { twilio } = call;
   const flexConfiguration = readFlexConfiguration(twilio);
-  const [deployment, opencx, opencxWebhook, opencxUsage, workspace, conversationsWebhook, conversationsService, timerWorkspace, aiPool, routing] =
-    await Promise.all([
-      readDeploymentFacts(call),
-      opencxTokenState(call, config.opencxToken),
-      opencxWebhookFacts(call, config),
-      opencxUsageFacts(call, config),
-      twilio.taskrouter.fetchWorkspaceCallback(config.workspaceSid),
-      twilio.conversations.fetchWebhook(config.conversationsServiceSid),
-      flexConfiguration.then((flex) => readConversationsServiceFacts(twilio, flex, config.conversationsServiceSid)),
-      timerWorkspaceFacts(twilio.taskrouter, config),
-      aiPoolFacts(twilio.taskrouter, config),
-      readRouting(twilio, config, workflowSid, flexConfiguration),
-    ]);
+  const [
+    deployment,
+    opencx,
+    opencxWebhook,
+    opencxUsage,
+    workspace,
+    conversationsWebhook,
+    conversationsService,
+    timerWorkspace,
+    aiPool,
+    routing,
+  ] = await Promise.all([
+    readDeploymentFacts(call),
+    opencxTokenState(call, config.opencxToken),
+    opencxWebhookFacts(call, config),
+    opencxUsageFacts(call, config),
+    twilio.taskrouter.fetchWorkspaceCallback(config.workspaceSid),
+    twilio.conversations.fetchWebhook(config.conversationsServiceSid),
+    flexConfiguration.then((flex) => readConversationsServiceFacts(twilio, flex, config.conversationsServiceSid)),
+    timerWorkspaceFacts(twilio.taskrouter, config),
+    aiPoolFacts(twilio.taskrouter, config),
+    readRouting(twilio, config, workflowSid, flexConfiguration),
+  ]);
   return {
     deployment,
     config,
@@ -153,8 +198,14 @@ export async function readSetupFacts(call: PluginCall<AdminEnv>, config: BridgeC
 }
 
 /** Every check (only the config check while the settings are not saved); their outcome goes to the log line. */
-export async function runChecks(call: PluginCall<AdminEnv>, config: BridgeConfig | undefined, workflowSid: string | undefined): Promise<Check[]> {
-  const checks = config ? setupChecks(await readSetupFacts(call, config, workflowSid)) : notConfiguredChecks(await readDeploymentFacts(call));
+export async function runChecks(
+  call: PluginCall<AdminEnv>,
+  config: BridgeConfig | undefined,
+  workflowSid: string | undefined,
+): Promise<Check[]> {
+  const checks = config
+    ? setupChecks(await readSetupFacts(call, config, workflowSid))
+    : notConfiguredChecks(await readDeploymentFacts(call));
   call.trace.problems = checks.filter((c) => c.status === 'problem').map((c) => c.id);
   call.trace.warnings = checks.filter((c) => c.status === 'warning').map((c) => c.id);
   return checks;

@@ -21,11 +21,28 @@ export const WW = 'WW' + 'c'.repeat(32);
 export const EVENTS = SUBSCRIBED_TASKROUTER_EVENTS.join(',');
 export const CONVERSATION_FILTERS = ['onMessageAdded', 'onConversationAdded', 'onParticipantAdded'];
 
-export const handedOffFilter = { filter_friendly_name: 'Handed off', expression: 'handedOff == true', targets: [{ queue: HUMAN_QUEUE }] };
-export const aiFilter = { filter_friendly_name: 'OpenCX AI', expression: "channelType IN ['web','sms']", targets: [{ queue: AI_QUEUE }] };
-export const voiceFilter = { filter_friendly_name: 'Voice', expression: "channelType == 'voice'", targets: [{ queue: HUMAN_QUEUE, priority: 5 }] };
+export const handedOffFilter = {
+  filter_friendly_name: 'Handed off',
+  expression: 'handedOff == true',
+  targets: [{ queue: HUMAN_QUEUE }],
+};
+export const aiFilter = {
+  filter_friendly_name: 'OpenCX AI',
+  expression: "channelType IN ['web','sms']",
+  targets: [{ queue: AI_QUEUE }],
+};
+export const voiceFilter = {
+  filter_friendly_name: 'Voice',
+  expression: "channelType == 'voice'",
+  targets: [{ queue: HUMAN_QUEUE, priority: 5 }],
+};
 
-export const workflow = (filters: object[], sid = WW, friendlyName = 'Assign to Anyone', taskReservationTimeout = 3600): WorkflowRouting => ({
+export const workflow = (
+  filters: object[],
+  sid = WW,
+  friendlyName = 'Assign to Anyone',
+  taskReservationTimeout = 3600,
+): WorkflowRouting => ({
   sid,
   friendlyName,
   configuration: { task_routing: { filters, default_filter: { queue: HUMAN_QUEUE } } },
@@ -55,12 +72,20 @@ export const worker = (over: Partial<WorkerRouting> = {}): WorkerRouting => ({
 });
 
 export const OWN_SYNC_SERVICE = { sid: 'IS' + 'c'.repeat(32), uniqueName: null, friendlyName: 'OpenCX for Flex' };
-export const DEFAULT_SYNC_SERVICE = { sid: 'IS' + 'd'.repeat(32), uniqueName: 'default', friendlyName: 'Default Service' };
+export const DEFAULT_SYNC_SERVICE = {
+  sid: 'IS' + 'd'.repeat(32),
+  uniqueName: 'default',
+  friendlyName: 'Default Service',
+};
 
 /** twilio-run with the simulators, the integration's own Sync service: every deployment check ok. */
 export const LOCAL_DEPLOYMENT: DeploymentFacts = {
   domainName: 'localhost:3000',
-  apiUrls: apiUrlVerdict({ DOMAIN_NAME: 'localhost:3000', TWILIO_API_BASE_URL: 'http://127.0.0.1:4010', OPENCX_API_URL: 'http://127.0.0.1:4020' }),
+  apiUrls: apiUrlVerdict({
+    DOMAIN_NAME: 'localhost:3000',
+    TWILIO_API_BASE_URL: 'http://127.0.0.1:4010',
+    OPENCX_API_URL: 'http://127.0.0.1:4020',
+  }),
   syncServiceSid: OWN_SYNC_SERVICE.sid,
   syncService: OWN_SYNC_SERVICE,
 };

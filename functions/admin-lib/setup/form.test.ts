@@ -4,7 +4,9 @@ import { AI_QUEUE, HUMAN_QUEUE, WW } from './fixtures.testing';
 
 describe('parseSetupForm', () => {
   it('reads the optional fields, trimmed, and the confirmation', () => {
-    expect(parseSetupForm({ Token: 't', workflowSid: ` ${WW} `, humanQueueSid: HUMAN_QUEUE, replaceCallbackUrl: 'true' })).toEqual({
+    expect(
+      parseSetupForm({ Token: 't', workflowSid: ` ${WW} `, humanQueueSid: HUMAN_QUEUE, replaceCallbackUrl: 'true' }),
+    ).toEqual({
       workflowSid: WW,
       humanQueueSid: HUMAN_QUEUE,
       replaceCallbackUrl: true,
@@ -23,6 +25,10 @@ describe('parseSetupForm', () => {
     ['replaceCallbackUrl', 'yes'],
     ['replaceCallbackUrl', ['true', 'true']],
   ])('refuses %s = %j with a 400 on that field', (field, value) => {
-    expect(adminErrorOf(() => parseSetupForm({ [field]: value }))).toMatchObject({ status: 400, code: 'invalid_input', field });
+    expect(adminErrorOf(() => parseSetupForm({ [field]: value }))).toMatchObject({
+      status: 400,
+      code: 'invalid_input',
+      field,
+    });
   });
 });

@@ -17,7 +17,8 @@ export function parseSetupForm(form: Record<string, unknown>): SetupForm {
     return value;
   };
   const replace = formText(form, 'replaceCallbackUrl');
-  if (replace !== undefined && replace !== 'true' && replace !== 'false') throw invalidInput('replaceCallbackUrl', 'Expected true or false');
+  if (replace !== undefined && replace !== 'true' && replace !== 'false')
+    throw invalidInput('replaceCallbackUrl', 'Expected true or false');
   return {
     workflowSid: sid('workflowSid', 'WW', 'a TaskRouter workflow SID'),
     humanQueueSid: sid('humanQueueSid', 'WQ', 'a TaskRouter queue SID'),

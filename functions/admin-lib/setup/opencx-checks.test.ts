@@ -1,4 +1,9 @@
-import { opencxRateLimitCheck, opencxWebhookCheck, type OpenCxWebhookFacts, RATE_LIMITED_PROBLEM_SHARE } from './opencx-checks';
+import {
+  opencxRateLimitCheck,
+  opencxWebhookCheck,
+  type OpenCxWebhookFacts,
+  RATE_LIMITED_PROBLEM_SHARE,
+} from './opencx-checks';
 import { OPENCX_WEBHOOK_URL } from './fixtures.testing';
 
 describe('opencxRateLimitCheck', () => {
@@ -15,7 +20,10 @@ describe('opencxRateLimitCheck', () => {
   });
 
   it('warns at any 429, with the share per key and how to add a key', () => {
-    const check = opencxRateLimitCheck({ minutes: 15, keys: [key('••••••••f3a9', 200, 6), key('••••••••b2b2', 100, 0)] });
+    const check = opencxRateLimitCheck({
+      minutes: 15,
+      keys: [key('••••••••f3a9', 200, 6), key('••••••••b2b2', 100, 0)],
+    });
     expect(check).toMatchObject({ status: 'warning', autoFixable: false });
     expect(check.detail).toContain('2 % of the requests of the last 15 minutes with 429');
     expect(check.detail).toContain('••••••••f3a9: 6 of 200 (3 %); ••••••••b2b2: 0 of 100 (0 %)');
@@ -25,7 +33,10 @@ describe('opencxRateLimitCheck', () => {
   it(`is a problem from ${RATE_LIMITED_PROBLEM_SHARE * 100} % of requests refused, even when only 429s were counted`, () => {
     expect(opencxRateLimitCheck({ minutes: 15, keys: [key('k', 100, 10)] }).status).toBe('problem');
     expect(opencxRateLimitCheck({ minutes: 15, keys: [key('k', 100, 9)] }).status).toBe('warning');
-    expect(opencxRateLimitCheck({ minutes: 15, keys: [key('k', 3, 3)] })).toMatchObject({ status: 'problem', detail: expect.stringContaining('100 %') });
+    expect(opencxRateLimitCheck({ minutes: 15, keys: [key('k', 3, 3)] })).toMatchObject({
+      status: 'problem',
+      detail: expect.stringContaining('100 %'),
+    });
   });
 });
 
@@ -59,19 +70,27 @@ describe('opencxWebhookCheck', () => {
   });
 
   it('warns when no signed event came in the last 24 hours, or never', () => {
-    const stale = opencxWebhookCheck(facts({ health: { lastVerifiedAt: '2026-12-01T11:59:59.000Z', lastEvent: 'conversation.handoff_to_human' } }));
+    const stale = opencxWebhookCheck(
+      facts({ health: { lastVerifiedAt: '2026-12-01T11:59:59.000Z', lastEvent: 'conversation.handoff_to_human' } }),
+    );
     expect(stale).toMatchObject({
       status: 'warning',
       autoFixable: false,
       detail: expect.stringMatching(
         /^The last signed OpenCX event \(conversation.handoff_to_human\) arrived at 2026-12-01T11:59:59.000Z, none in the last 24 hours/,
       ),
-      fix: expect.stringContaining(`add ${OPENCX_WEBHOOK_URL} with the events conversation.ai_response, conversation.handoff_to_human`),
+      fix: expect.stringContaining(
+        `add ${OPENCX_WEBHOOK_URL} with the events conversation.ai_response, conversation.handoff_to_human`,
+      ),
     });
     expect(opencxWebhookCheck(facts({ health: undefined }))).toMatchObject({
       status: 'warning',
       detail: expect.stringMatching(/^No signed OpenCX event has arrived yet/),
     });
-    expect(opencxWebhookCheck(facts({ health: { lastVerifiedAt: '2026-12-01T12:00:00.000Z', lastEvent: 'conversation.ai_response' } })).status).toBe('ok');
+    expect(
+      opencxWebhookCheck(
+        facts({ health: { lastVerifiedAt: '2026-12-01T12:00:00.000Z', lastEvent: 'conversation.ai_response' } }),
+      ).status,
+    ).toBe('ok');
   });
 });

@@ -20,7 +20,11 @@ export interface OpenCxUsageFacts {
 }
 
 /** `not_sent`: OPENCX_API_URL is refused here (the `api_urls` check says why), so the key was not sent to be checked. */
-export type OpenCxTokenState = { kind: 'valid'; orgName: string } | { kind: 'rejected' } | { kind: 'unavailable' } | { kind: 'not_sent' };
+export type OpenCxTokenState =
+  | { kind: 'valid'; orgName: string }
+  | { kind: 'rejected' }
+  | { kind: 'unavailable' }
+  | { kind: 'not_sent' };
 
 export interface OpenCxWebhookFacts {
   secretSaved: boolean;
@@ -35,7 +39,12 @@ export function opencxTokenCheck(state: OpenCxTokenState): Check {
   const title = 'OpenCX API key';
   switch (state.kind) {
     case 'valid':
-      return check('opencx_token', title, 'ok', fine(`OpenCX accepts the saved API key (organisation "${state.orgName}").`));
+      return check(
+        'opencx_token',
+        title,
+        'ok',
+        fine(`OpenCX accepts the saved API key (organisation "${state.orgName}").`),
+      );
     case 'rejected':
       return check(
         'opencx_token',
@@ -83,7 +92,9 @@ export function opencxWebhookCheck(facts: OpenCxWebhookFacts): Check {
   }
   const { health } = facts;
   if (!health || facts.now.getTime() - Date.parse(health.lastVerifiedAt) > OPENCX_WEBHOOK_QUIET_MS) {
-    const last = health ? `The last signed OpenCX event (${health.lastEvent}) arrived at ${health.lastVerifiedAt}` : 'No signed OpenCX event has arrived yet';
+    const last = health
+      ? `The last signed OpenCX event (${health.lastEvent}) arrived at ${health.lastVerifiedAt}`
+      : 'No signed OpenCX event has arrived yet';
     return verdict(
       'warning',
       manual(
@@ -99,12 +110,18 @@ const percent = (share: number): string => `${(Math.round(share * 1000) / 10).to
 
 /** The recent share of OpenCX requests refused for the rate limit (429): a warning above none, a problem when high. */
 export function opencxRateLimitCheck(usage: OpenCxUsageFacts): Check {
-  const verdict = (status: CheckStatus, v: Verdict): Check => check('opencx_rate_limit', 'OpenCX rate limit', status, v);
+  const verdict = (status: CheckStatus, v: Verdict): Check =>
+    check('opencx_rate_limit', 'OpenCX rate limit', status, v);
   const requests = usage.keys.reduce((sum, key) => sum + key.requests, 0);
   const limited = usage.keys.reduce((sum, key) => sum + key.limited, 0);
   const keys = usage.keys.length === 1 ? 'the API key' : `${usage.keys.length} API keys`;
   if (limited === 0) {
-    return verdict('ok', fine(`OpenCX refused no request for its rate limit in the last ${usage.minutes} minutes (${requests} counted, ${keys}).`));
+    return verdict(
+      'ok',
+      fine(
+        `OpenCX refused no request for its rate limit in the last ${usage.minutes} minutes (${requests} counted, ${keys}).`,
+      ),
+    );
   }
   const share = limited / Math.max(requests, limited);
   const perKey = usage.keys

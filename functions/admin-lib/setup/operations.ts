@@ -9,7 +9,14 @@ import { setWorkerChannels } from '../ai-worker';
 import { type AdminEnv, type PluginCall, syncServiceSid } from '../plugin-endpoint';
 import { formText } from '../settings';
 import { applySteps, type ApplyPlanInput, failureReason, readRevisions, runSteps } from './apply';
-import { type ApplyBackup, describeResource, readResource, resourceKey, restoreResource, SetupBackups } from './backups';
+import {
+  type ApplyBackup,
+  describeResource,
+  readResource,
+  resourceKey,
+  restoreResource,
+  SetupBackups,
+} from './backups';
 import type { Check, CheckId } from './check';
 import { loadConfig, readRouting, registeredWebhookUrl, runChecks, webhookUrlOf } from './facts';
 import { parseSetupForm, type SetupForm } from './form';
@@ -21,7 +28,12 @@ type Call = PluginCall<AdminEnv>;
 
 const backupsOf = (call: Call): SetupBackups => new SetupBackups(call.twilio.sync, syncServiceSid(call.context));
 
-async function applyInput(call: Call, config: BridgeConfig, form: SetupForm, routing?: RoutingFacts): Promise<ApplyPlanInput> {
+async function applyInput(
+  call: Call,
+  config: BridgeConfig,
+  form: SetupForm,
+  routing?: RoutingFacts,
+): Promise<ApplyPlanInput> {
   return {
     twilio: call.twilio,
     workspaceSid: config.workspaceSid,
@@ -32,7 +44,8 @@ async function applyInput(call: Call, config: BridgeConfig, form: SetupForm, rou
     routing: routing ?? (await readRouting(call.twilio, config, form.workflowSid)),
     humanQueueSid: form.humanQueueSid,
     config,
-    recordCreatedQueue: (queueSid) => new BridgeState(call.twilio.sync, syncServiceSid(call.context)).recordCreatedAiQueue(queueSid),
+    recordCreatedQueue: (queueSid) =>
+      new BridgeState(call.twilio.sync, syncServiceSid(call.context)).recordCreatedAiQueue(queueSid),
   };
 }
 
@@ -57,13 +70,19 @@ function parseRevisions(event: Record<string, unknown>): Revisions | undefined {
   } catch {
     throw invalidInput('revisions', 'Expected the revisions of the check, as JSON');
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === 'string')) {
+  if (
+    !parsed ||
+    typeof parsed !== 'object' ||
+    Array.isArray(parsed) ||
+    !Object.values(parsed).every((v) => typeof v === 'string')
+  ) {
     throw invalidInput('revisions', 'Expected the revisions of the check, as JSON');
   }
   return parsed as Revisions;
 }
 
-const appliedIds = (steps: readonly StepReport[]): CheckId[] => steps.filter((step) => step.status === 'applied').map((step) => step.id);
+const appliedIds = (steps: readonly StepReport[]): CheckId[] =>
+  steps.filter((step) => step.status === 'applied').map((step) => step.id);
 
 /** One-click setup: every step reported; a backup of each resource before it is written; then every check again. */
 export async function applySetup(call: Call): Promise<Record<string, unknown>> {
@@ -91,12 +110,22 @@ export async function applySetup(call: Call): Promise<Record<string, unknown>> {
     ...(applied.length > 0 ? { backupId: applyId } : {}),
   });
   // The settings read again: the AI queue step may have recorded the queue it created.
-  return { steps, applied, ...(applied.length > 0 ? { backupId: applyId } : {}), checks: await runChecks(call, await loadConfig(call), form.workflowSid) };
+  return {
+    steps,
+    applied,
+    ...(applied.length > 0 ? { backupId: applyId } : {}),
+    checks: await runChecks(call, await loadConfig(call), form.workflowSid),
+  };
 }
 
 function formProblem(form: SetupForm, routing: RoutingFacts, config: BridgeConfig): AdminError | undefined {
   if (form.workflowSid && !routing.workflows.some((w) => w.sid === form.workflowSid)) {
-    return new AdminError(400, 'not_found', `Workflow ${form.workflowSid} not found in workspace ${config.workspaceSid}`, 'workflowSid');
+    return new AdminError(
+      400,
+      'not_found',
+      `Workflow ${form.workflowSid} not found in workspace ${config.workspaceSid}`,
+      'workflowSid',
+    );
   }
   return form.humanQueueSid ? humanQueueProblem(form.humanQueueSid, routing, config.workspaceSid) : undefined;
 }
@@ -121,12 +150,17 @@ export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
   const config = await loadConfig(call);
   if (!last) return { steps: [], checks: await runChecks(call, config, form.workflowSid) };
   // The AI queue Apply created goes once the workflow no longer targets it.
-  const [queues, others] = [last.resources.filter((r) => r.backup.kind === 'ai_queue'), last.resources.filter((r) => r.backup.kind !== 'ai_queue')];
+  const [queues, others] = [
+    last.resources.filter((r) => r.backup.kind === 'ai_queue'),
+    last.resources.filter((r) => r.backup.kind !== 'ai_queue'),
+  ];
   const steps = await Promise.all(others.map((resource) => undoResource(call, resource)));
   const queueSteps = await Promise.all(queues.map((resource) => undoResource(call, resource)));
   steps.push(...queueSteps);
   const state = new BridgeState(call.twilio.sync, syncServiceSid(call.context));
-  const createdQueue = queueSteps.some((step) => step.status === 'applied') ? (await state.storedConfig())?.aiQueueCreatedSid : undefined;
+  const createdQueue = queueSteps.some((step) => step.status === 'applied')
+    ? (await state.storedConfig())?.aiQueueCreatedSid
+    : undefined;
   if (createdQueue) {
     await state.forgetCreatedAiQueue(createdQueue).catch((error: unknown) => {
       steps.push({
@@ -148,14 +182,25 @@ export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
   };
 }
 
-async function undoResource(call: Call, { backup, afterRevision }: ApplyBackup['resources'][number]): Promise<StepReport> {
+async function undoResource(
+  call: Call,
+  { backup, afterRevision }: ApplyBackup['resources'][number],
+): Promise<StepReport> {
   const what = describeResource(backup);
-  const report = (status: StepReport['status'], detail: string): StepReport => ({ id: stepIdOf(backup.kind), title: `Undo: ${what}`, status, detail });
+  const report = (status: StepReport['status'], detail: string): StepReport => ({
+    id: stepIdOf(backup.kind),
+    title: `Undo: ${what}`,
+    status,
+    detail,
+  });
   try {
     const current = await readResource(call.twilio, backup);
     if (current === undefined) return report('skipped', `Not restored: ${what} is not in the account any more.`);
     if (afterRevision !== undefined && revisionOf(current) !== afterRevision) {
-      return report('failed', `Not restored: ${what} changed after that Apply, and restoring it would lose that edit. Restore it by hand if you mean to.`);
+      return report(
+        'failed',
+        `Not restored: ${what} changed after that Apply, and restoring it would lose that edit. Restore it by hand if you mean to.`,
+      );
     }
     await restoreResource(call.twilio, backup);
     return report('applied', `Restored ${what} as it was before that Apply.`);
@@ -166,9 +211,13 @@ async function undoResource(call: Call, { backup, afterRevision }: ApplyBackup['
 
 function parseUninstallForm(event: Record<string, unknown>): { keepSyncData: boolean } {
   if (formText(event, 'confirm') !== 'uninstall')
-    throw invalidInput('confirm', 'Uninstall removes the integration from this account: send confirm=uninstall to go ahead');
+    throw invalidInput(
+      'confirm',
+      'Uninstall removes the integration from this account: send confirm=uninstall to go ahead',
+    );
   const keep = formText(event, 'keepSyncData');
-  if (keep !== undefined && keep !== 'true' && keep !== 'false') throw invalidInput('keepSyncData', 'Expected true or false');
+  if (keep !== undefined && keep !== 'true' && keep !== 'false')
+    throw invalidInput('keepSyncData', 'Expected true or false');
   return { keepSyncData: keep === 'true' };
 }
 
@@ -191,7 +240,8 @@ export async function uninstallSetup(call: Call): Promise<Record<string, unknown
     id,
     title,
     status: 'skipped',
-    detail: 'Kept while AI workers still hold conversations, so those still end in a handoff. Run uninstall again once they are done.',
+    detail:
+      'Kept while AI workers still hold conversations, so those still end in a handoff. Run uninstall again once they are done.',
   });
   if (busy) {
     const steps = [
@@ -232,15 +282,24 @@ export async function uninstallSetup(call: Call): Promise<Record<string, unknown
 
 /** The AI queue Apply created (recorded in the settings), never a queue of the admin's; the filters targeting it are gone by now. */
 async function removeCreatedAiQueue(call: Call, config: BridgeConfig): Promise<StepReport> {
-  const report = (status: StepReport['status'], detail: string): StepReport => ({ id: 'ai_queue', title: 'AI queue', status, detail });
+  const report = (status: StepReport['status'], detail: string): StepReport => ({
+    id: 'ai_queue',
+    title: 'AI queue',
+    status,
+    detail,
+  });
   try {
-    const sid = (await new BridgeState(call.twilio.sync, syncServiceSid(call.context)).storedConfig()).aiQueueCreatedSid;
+    const sid = (await new BridgeState(call.twilio.sync, syncServiceSid(call.context)).storedConfig())
+      .aiQueueCreatedSid;
     if (!sid) return report('unchanged', 'The integration created no AI queue.');
     const outcome = await call.twilio.taskrouter.deleteTaskQueue(config.workspaceSid, sid);
-    if (outcome === 'busy') return report('failed', `TaskRouter refused to delete the AI queue ${sid}: tasks or a workflow still use it.`);
+    if (outcome === 'busy')
+      return report('failed', `TaskRouter refused to delete the AI queue ${sid}: tasks or a workflow still use it.`);
     return report(
       outcome === 'gone' ? 'unchanged' : 'applied',
-      outcome === 'gone' ? `The AI queue ${sid} was already deleted.` : `Deleted the AI queue ${sid} the integration created.`,
+      outcome === 'gone'
+        ? `The AI queue ${sid} was already deleted.`
+        : `Deleted the AI queue ${sid} the integration created.`,
     );
   } catch (error) {
     return report('failed', `Could not delete the AI queue: ${failureReason(error)}`);
@@ -262,30 +321,61 @@ async function removeFilters(call: Call, config: BridgeConfig, applies: readonly
   try {
     const workflows = await taskrouter.listWorkflowRouting(config.workspaceSid);
     const ours = workflows.filter((workflow) => workflowFilters(workflow.configuration).some(isIntegrationFilter));
-    if (ours.length === 0) return [{ id: 'workflow_filters', title, status: 'unchanged', detail: 'No workflow has a filter the integration added.' }];
+    if (ours.length === 0)
+      return [
+        {
+          id: 'workflow_filters',
+          title,
+          status: 'unchanged',
+          detail: 'No workflow has a filter the integration added.',
+        },
+      ];
     return await Promise.all(
       ours.map(async (workflow): Promise<StepReport> => {
-        const report = (status: StepReport['status'], detail: string): StepReport => ({ id: 'workflow_filters', title, status, detail });
+        const report = (status: StepReport['status'], detail: string): StepReport => ({
+          id: 'workflow_filters',
+          title,
+          status,
+          detail,
+        });
         try {
           const routing = workflow.configuration.task_routing as Record<string, unknown>;
           const stripped = {
             ...workflow.configuration,
-            task_routing: { ...routing, filters: workflowFilters(workflow.configuration).filter((filter) => !isIntegrationFilter(filter)) },
+            task_routing: {
+              ...routing,
+              filters: workflowFilters(workflow.configuration).filter((filter) => !isIntegrationFilter(filter)),
+            },
           };
-          const first = firstBackup(applies, { kind: 'workflow', workspaceSid: config.workspaceSid, workflowSid: workflow.sid, configuration: '' });
+          const first = firstBackup(applies, {
+            kind: 'workflow',
+            workspaceSid: config.workspaceSid,
+            workflowSid: workflow.sid,
+            configuration: '',
+          });
           if (first?.kind === 'workflow' && revisionOf(JSON.parse(first.configuration)) === revisionOf(stripped)) {
             await taskrouter.setWorkflowConfigurationText(config.workspaceSid, workflow.sid, first.configuration);
           } else {
             await taskrouter.setWorkflowConfiguration(config.workspaceSid, workflow.sid, stripped);
           }
-          return report('applied', `Removed the integration's filters from workflow "${workflow.friendlyName}"; its other filters are kept.`);
+          return report(
+            'applied',
+            `Removed the integration's filters from workflow "${workflow.friendlyName}"; its other filters are kept.`,
+          );
         } catch (error) {
           return report('failed', `Could not change workflow "${workflow.friendlyName}": ${failureReason(error)}`);
         }
       }),
     );
   } catch (error) {
-    return [{ id: 'workflow_filters', title, status: 'failed', detail: `Could not read the workflows: ${failureReason(error)}` }];
+    return [
+      {
+        id: 'workflow_filters',
+        title,
+        status: 'failed',
+        detail: `Could not read the workflows: ${failureReason(error)}`,
+      },
+    ];
   }
 }
 
@@ -299,7 +389,12 @@ async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepRe
   const sids = [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])];
   return Promise.all(
     sids.map(async (sid): Promise<StepReport> => {
-      const report = (status: StepReport['status'], detail: string): StepReport => ({ id: 'ai_worker', title: `AI worker ${sid}`, status, detail });
+      const report = (status: StepReport['status'], detail: string): StepReport => ({
+        id: 'ai_worker',
+        title: `AI worker ${sid}`,
+        status,
+        detail,
+      });
       try {
         const worker = await taskrouter.fetchWorkerRouting(config.workspaceSid, sid);
         if (!worker) return report('unchanged', 'Already deleted.');
@@ -307,7 +402,10 @@ async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepRe
         if (outcome === 'deleted') return report('applied', 'Deleted.');
         if (outcome === 'gone') return report('unchanged', 'Already deleted.');
         await setWorkerChannels(taskrouter, config.workspaceSid, sid, {});
-        return report('skipped', 'It still holds conversations: its channels are closed so it takes no new one. Run uninstall again once they end.');
+        return report(
+          'skipped',
+          'It still holds conversations: its channels are closed so it takes no new one. Run uninstall again once they end.',
+        );
       } catch (error) {
         return report('failed', `Could not delete it: ${failureReason(error)}`);
       }
@@ -316,20 +414,31 @@ async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepRe
 }
 
 /** A registration pointing here goes back to what it was before the integration (removed when it was unset). */
-async function restoreRegistration(call: Call, id: CheckId, title: string, applies: readonly ApplyBackup[], unset: Backup): Promise<StepReport> {
+async function restoreRegistration(
+  call: Call,
+  id: CheckId,
+  title: string,
+  applies: readonly ApplyBackup[],
+  unset: Backup,
+): Promise<StepReport> {
   const report = (status: StepReport['status'], detail: string): StepReport => ({ id, title, status, detail });
   const webhookUrl = webhookUrlOf(call);
   try {
-    const current = (await readResource(call.twilio, unset)) as { eventCallbackUrl?: string | null; postWebhookUrl?: string | null } | undefined;
+    const current = (await readResource(call.twilio, unset)) as
+      | { eventCallbackUrl?: string | null; postWebhookUrl?: string | null }
+      | undefined;
     const url = current?.eventCallbackUrl ?? current?.postWebhookUrl ?? null;
-    if (!current || !pointsHere(url, webhookUrl)) return report('unchanged', 'It does not point at this deployment; left as it is.');
+    if (!current || !pointsHere(url, webhookUrl))
+      return report('unchanged', 'It does not point at this deployment; left as it is.');
     const first = firstBackup(applies, unset);
     const before = first && !pointsHere(backupUrl(first), webhookUrl) ? first : unset;
     await restoreResource(call.twilio, before);
     const was = backupUrl(before);
     return report(
       'applied',
-      was ? `Restored to ${withoutConfigVersion(was)}, as it was before the integration.` : 'Removed; it was unset before the integration.',
+      was
+        ? `Restored to ${withoutConfigVersion(was)}, as it was before the integration.`
+        : 'Removed; it was unset before the integration.',
     );
   } catch (error) {
     return report('failed', `Could not restore it: ${failureReason(error)}`);
@@ -337,10 +446,19 @@ async function restoreRegistration(call: Call, id: CheckId, title: string, appli
 }
 
 const backupUrl = (backup: Backup): string | null =>
-  backup.kind === 'workspace_callback' ? backup.eventCallbackUrl : backup.kind === 'conversations_webhook' ? backup.postWebhookUrl : null;
+  backup.kind === 'workspace_callback'
+    ? backup.eventCallbackUrl
+    : backup.kind === 'conversations_webhook'
+      ? backup.postWebhookUrl
+      : null;
 
 async function removeTimerWorkspace(call: Call, config: BridgeConfig): Promise<StepReport> {
-  const report = (status: StepReport['status'], detail: string): StepReport => ({ id: 'timer_workspace', title: 'Watchdog timer workspace', status, detail });
+  const report = (status: StepReport['status'], detail: string): StepReport => ({
+    id: 'timer_workspace',
+    title: 'Watchdog timer workspace',
+    status,
+    detail,
+  });
   if (!config.timerWorkspaceSid) return report('unchanged', 'There is none.');
   try {
     const outcome = await call.twilio.taskrouter.deleteWorkspace(config.timerWorkspaceSid);
@@ -354,7 +472,12 @@ async function removeTimerWorkspace(call: Call, config: BridgeConfig): Promise<S
 
 /** Every document and map of the integration (named `opencx_…`) in its Sync service, the settings last. */
 async function removeSyncData(call: Call): Promise<StepReport> {
-  const report = (status: StepReport['status'], detail: string): StepReport => ({ id: 'config', title: 'OpenCX data in Sync', status, detail });
+  const report = (status: StepReport['status'], detail: string): StepReport => ({
+    id: 'config',
+    title: 'OpenCX data in Sync',
+    status,
+    detail,
+  });
   const { sync } = call.twilio;
   const service = syncServiceSid(call.context);
   try {

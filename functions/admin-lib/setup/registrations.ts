@@ -34,8 +34,15 @@ export async function updateConversationsWebhook(
 }
 
 /** The timer workspace's callback at `webhookUrl` for task.canceled; one elsewhere only when `replace`. */
-export const updateTimerCallback = (twilio: TwilioApis, timerWorkspaceSid: string, webhookUrl: string, replace: boolean): Promise<boolean> =>
-  updateWorkspaceCallback(twilio, timerWorkspaceSid, (current) => workspaceCallbackUpdate(current, webhookUrl, replace, TIMER_EVENTS));
+export const updateTimerCallback = (
+  twilio: TwilioApis,
+  timerWorkspaceSid: string,
+  webhookUrl: string,
+  replace: boolean,
+): Promise<boolean> =>
+  updateWorkspaceCallback(twilio, timerWorkspaceSid, (current) =>
+    workspaceCallbackUpdate(current, webhookUrl, replace, TIMER_EVENTS),
+  );
 
 /** The checks whose resource was written, once every write is done. */
 export async function written(registrations: Registration[]): Promise<CheckId[]> {
@@ -54,11 +61,20 @@ export function registerConfigVersion(
   webhookUrl: string,
 ): Promise<CheckId[]> {
   return written([
-    ['workspace_events', updateWorkspaceCallback(twilio, config.workspaceSid, (current) => workspaceCallbackAfterSave(current, webhookUrl))],
+    [
+      'workspace_events',
+      updateWorkspaceCallback(twilio, config.workspaceSid, (current) =>
+        workspaceCallbackAfterSave(current, webhookUrl),
+      ),
+    ],
     [
       'conversations_webhook',
-      updateConversationsWebhook(twilio, config.conversationsServiceSid, (current) => conversationsWebhookAfterSave(current, webhookUrl)),
+      updateConversationsWebhook(twilio, config.conversationsServiceSid, (current) =>
+        conversationsWebhookAfterSave(current, webhookUrl),
+      ),
     ],
-    ...(config.timerWorkspaceSid ? [['timer_workspace', updateTimerCallback(twilio, config.timerWorkspaceSid, webhookUrl, false)] as Registration] : []),
+    ...(config.timerWorkspaceSid
+      ? [['timer_workspace', updateTimerCallback(twilio, config.timerWorkspaceSid, webhookUrl, false)] as Registration]
+      : []),
   ]);
 }

@@ -29,7 +29,9 @@ describe('aiReservationTimeoutCheck', () => {
       id: 'ai_reservation_timeout',
       title: 'AI reservation timeout',
       status: 'warning',
-      detail: expect.stringMatching(/times a reservation out after 120 s.*the bridge never accepts it.*routes the task again/),
+      detail: expect.stringMatching(
+        /times a reservation out after 120 s.*the bridge never accepts it.*routes the task again/,
+      ),
       fix: 'In TaskRouter → Workflows → "Assign to Anyone", set Task Reservation Timeout to 3600 s (longer than your AI conversations).',
       autoFixable: false,
     });
@@ -43,8 +45,12 @@ describe('aiReservationTimeoutCheck', () => {
       detail: expect.stringMatching(/^The AI's target in "OpenCX AI" has a timeout of 300 s/),
       autoFixable: false,
     });
-    expect(check.fix).toBe('In TaskRouter → Workflows → "Assign to Anyone", raise the timeout of the AI\'s target in "OpenCX AI" to 3600 s, or remove it.');
-    expect(timed(120, [handedOffFilter, aiWithTimeout(300)]).fix).toMatch(/set Task Reservation Timeout to 3600 s .* and raise the timeout of the AI's target/);
+    expect(check.fix).toBe(
+      'In TaskRouter → Workflows → "Assign to Anyone", raise the timeout of the AI\'s target in "OpenCX AI" to 3600 s, or remove it.',
+    );
+    expect(timed(120, [handedOffFilter, aiWithTimeout(300)]).fix).toMatch(
+      /set Task Reservation Timeout to 3600 s .* and raise the timeout of the AI's target/,
+    );
   });
 
   it("reads only the AI's target, and the workflow alone when no filter is recognised as the AI's", () => {
@@ -56,7 +62,11 @@ describe('aiReservationTimeoutCheck', () => {
 });
 
 describe('aiWorkerQueuesCheck', () => {
-  const withQueue = (targetWorkers: string, filters: object[] = [handedOffFilter, aiFilter], over: Partial<RoutingFacts> = {}) => {
+  const withQueue = (
+    targetWorkers: string,
+    filters: object[] = [handedOffFilter, aiFilter],
+    over: Partial<RoutingFacts> = {},
+  ) => {
     const facts = routing(filters, {
       queues: [
         { sid: AI_QUEUE, friendlyName: 'OpenCX AI', targetWorkers: 'opencx_ai == true' },
@@ -67,30 +77,37 @@ describe('aiWorkerQueuesCheck', () => {
     return aiWorkerQueuesCheck(facts.workflows[0], facts);
   };
 
-  it.each([["role == 'agent'"], ["routing.skills HAS 'support'"], ['opencx_ai != true'], ["'opencx_ai' NOT IN routing.skills"]])(
-    'is ok when the human queue is %j',
-    (targetWorkers) => {
-      expect(withQueue(targetWorkers)).toEqual({
-        id: 'ai_worker_queues',
-        title: 'AI worker out of the human queues',
-        status: 'ok',
-        detail: expect.stringMatching(/"Handed off" leave the AI worker out/),
-        autoFixable: false,
-      });
-    },
-  );
-
-  it.each([['1==1'], [' 1 == 1'], ['']])('is a problem when the human queue is %j: it matches the AI worker too', (targetWorkers) => {
-    const check = withQueue(targetWorkers);
-    expect(check).toMatchObject({
-      status: 'problem',
-      detail: expect.stringMatching(
-        /^Handed-off tasks would be offered back to the AI worker: .*"Handed off" targets queue "Support" \(WQb+\), whose Target Workers .* matches every worker/,
-      ),
+  it.each([
+    ["role == 'agent'"],
+    ["routing.skills HAS 'support'"],
+    ['opencx_ai != true'],
+    ["'opencx_ai' NOT IN routing.skills"],
+  ])('is ok when the human queue is %j', (targetWorkers) => {
+    expect(withQueue(targetWorkers)).toEqual({
+      id: 'ai_worker_queues',
+      title: 'AI worker out of the human queues',
+      status: 'ok',
+      detail: expect.stringMatching(/"Handed off" leave the AI worker out/),
       autoFixable: false,
     });
-    expect(check.fix).toMatch(/^In TaskRouter → TaskQueues → "Support", set Target Workers .* routing\.skills HAS 'support' .*not opencx_ai != true/);
   });
+
+  it.each([['1==1'], [' 1 == 1'], ['']])(
+    'is a problem when the human queue is %j: it matches the AI worker too',
+    (targetWorkers) => {
+      const check = withQueue(targetWorkers);
+      expect(check).toMatchObject({
+        status: 'problem',
+        detail: expect.stringMatching(
+          /^Handed-off tasks would be offered back to the AI worker: .*"Handed off" targets queue "Support" \(WQb+\), whose Target Workers .* matches every worker/,
+        ),
+        autoFixable: false,
+      });
+      expect(check.fix).toMatch(
+        /^In TaskRouter → TaskQueues → "Support", set Target Workers .* routing\.skills HAS 'support' .*not opencx_ai != true/,
+      );
+    },
+  );
 
   it("lets a target's own worker expression, or a known human worker, narrow a queue of everyone", () => {
     const narrowed = { ...handedOffFilter, targets: [{ queue: HUMAN_QUEUE, expression: "worker.role == 'agent'" }] };
@@ -109,11 +126,19 @@ describe('aiWorkerQueuesCheck', () => {
       fix: 'Point "Handed off" at your human agents\' queue.',
     });
     const toWorker = { ...handedOffFilter, targets: [{ queue: HUMAN_QUEUE, known_worker_sid: WK }] };
-    expect(withQueue("role == 'agent'", [toWorker, aiFilter])).toMatchObject({ status: 'problem', detail: expect.stringMatching(/names the AI worker/) });
-    expect(withQueue("role == 'agent'", [handedOffFilter, aiFilter], { aiQueueSid: HUMAN_QUEUE }).status).toBe('problem');
+    expect(withQueue("role == 'agent'", [toWorker, aiFilter])).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(/names the AI worker/),
+    });
+    expect(withQueue("role == 'agent'", [handedOffFilter, aiFilter], { aiQueueSid: HUMAN_QUEUE }).status).toBe(
+      'problem',
+    );
   });
 
   it('is ok, pointing to the workflow filters check, while there is no handedOff filter', () => {
-    expect(withQueue('1==1', [aiFilter])).toMatchObject({ status: 'ok', detail: expect.stringMatching(/no handedOff == true filter yet/) });
+    expect(withQueue('1==1', [aiFilter])).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(/no handedOff == true filter yet/),
+    });
   });
 });

@@ -1,7 +1,15 @@
 // TaskRouter settings that are the admin's call, reported but never applied.
 import type { WorkflowRouting, WorkflowSummary } from '../../common/twilio';
 import { type Check, check, type CheckStatus, fine, manual, type Verdict } from './check';
-import { aiMembership, aiQueueSids, filterTargets, isAiTarget, isHandedOffFilter, namesAiWorker, type Target } from './expressions';
+import {
+  aiMembership,
+  aiQueueSids,
+  filterTargets,
+  isAiTarget,
+  isHandedOffFilter,
+  namesAiWorker,
+  type Target,
+} from './expressions';
 import { filterName, filterPositions, HANDOFF_EXPRESSION, type RoutingFacts, workflowFilters } from './workflow';
 
 /** TaskRouter's TaskReservationTimeout when a workflow sets none. */
@@ -14,7 +22,8 @@ export const SUGGESTED_AI_RESERVATION_TIMEOUT_S = 3600;
 // --- The AI's reservation timeout ---
 
 /** A positive number of seconds, else undefined. */
-const seconds = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined);
+const seconds = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 
 /**
  * How long the AI can keep a conversation. The bridge never accepts the AI's reservation, so it
@@ -25,18 +34,23 @@ const seconds = (value: unknown): number | undefined => (typeof value === 'numbe
  * MIN_AI_RESERVATION_TIMEOUT_S; these are TaskRouter settings, the admin's call, never applied.
  */
 export function aiReservationTimeoutCheck(workflow: WorkflowRouting, routing: RoutingFacts): Check {
-  const verdict = (status: CheckStatus, v: Verdict): Check => check('ai_reservation_timeout', 'AI reservation timeout', status, v);
+  const verdict = (status: CheckStatus, v: Verdict): Check =>
+    check('ai_reservation_timeout', 'AI reservation timeout', status, v);
   const name = `Workflow "${workflow.friendlyName}" (${workflow.sid})`;
   const reservation = seconds(workflow.taskReservationTimeout) ?? DEFAULT_RESERVATION_TIMEOUT_S;
   const { filters, ai } = filterPositions(workflow, routing);
   const aiFilter = ai >= 0 ? filters[ai] : undefined;
   const aiQueues = aiQueueSids(routing.queues, routing.aiQueueSid);
-  const aiTarget = aiFilter && filterTargets(aiFilter).find((target) => isAiTarget(target, aiQueues, routing.aiWorkerSids));
+  const aiTarget =
+    aiFilter && filterTargets(aiFilter).find((target) => isAiTarget(target, aiQueues, routing.aiWorkerSids));
   const targetTimeout = seconds(aiTarget?.timeout);
   const reservationShort = reservation < MIN_AI_RESERVATION_TIMEOUT_S;
   const targetShort = targetTimeout !== undefined && targetTimeout < MIN_AI_RESERVATION_TIMEOUT_S;
   if (!reservationShort && !targetShort) {
-    const target = targetTimeout === undefined ? '' : `, and the AI's target in ${filterName(aiFilter!)} a timeout of ${targetTimeout} s`;
+    const target =
+      targetTimeout === undefined
+        ? ''
+        : `, and the AI's target in ${filterName(aiFilter!)} a timeout of ${targetTimeout} s`;
     return verdict(
       'ok',
       fine(
@@ -57,10 +71,19 @@ export function aiReservationTimeoutCheck(workflow: WorkflowRouting, routing: Ro
       : []),
   ];
   const fixes = [
-    ...(reservationShort ? [`set Task Reservation Timeout to ${SUGGESTED_AI_RESERVATION_TIMEOUT_S} s (longer than your AI conversations)`] : []),
-    ...(targetShort ? [`raise the timeout of the AI's target in ${filterName(aiFilter!)} to ${SUGGESTED_AI_RESERVATION_TIMEOUT_S} s, or remove it`] : []),
+    ...(reservationShort
+      ? [`set Task Reservation Timeout to ${SUGGESTED_AI_RESERVATION_TIMEOUT_S} s (longer than your AI conversations)`]
+      : []),
+    ...(targetShort
+      ? [
+          `raise the timeout of the AI's target in ${filterName(aiFilter!)} to ${SUGGESTED_AI_RESERVATION_TIMEOUT_S} s, or remove it`,
+        ]
+      : []),
   ];
-  return verdict('warning', manual(found.join(' '), `In TaskRouter → Workflows → "${workflow.friendlyName}", ${fixes.join(' and ')}.`));
+  return verdict(
+    'warning',
+    manual(found.join(' '), `In TaskRouter → Workflows → "${workflow.friendlyName}", ${fixes.join(' and ')}.`),
+  );
 }
 
 // --- The AI worker and the human queues ---
@@ -71,10 +94,12 @@ function offersToAi(
   routing: RoutingFacts,
   aiQueues: ReadonlySet<string>,
 ): { kind: 'ai' | 'everyone'; why: string; queue?: string } | undefined {
-  if (target.known_worker_sid !== undefined) return namesAiWorker(target, routing.aiWorkerSids) ? { kind: 'ai', why: 'names the AI worker' } : undefined;
+  if (target.known_worker_sid !== undefined)
+    return namesAiWorker(target, routing.aiWorkerSids) ? { kind: 'ai', why: 'names the AI worker' } : undefined;
   // A target's own worker expression narrows its queue's workers: unless it matches everyone or
   // includes the AI, the AI worker is not offered the task, whatever the queue.
-  if (target.expression !== undefined && !['everyone', 'includes'].includes(aiMembership(String(target.expression)))) return undefined;
+  if (target.expression !== undefined && !['everyone', 'includes'].includes(aiMembership(String(target.expression))))
+    return undefined;
   const sid = String(target.queue);
   const queue = routing.queues.find((q) => q.sid === sid);
   const label = queue ? `"${queue.friendlyName}" (${sid})` : sid;
@@ -96,11 +121,17 @@ function offersToAi(
  * by apply: who is in a queue is the admin's call.
  */
 export function aiWorkerQueuesCheck(workflow: WorkflowSummary, routing: RoutingFacts): Check {
-  const verdict = (status: CheckStatus, v: Verdict): Check => check('ai_worker_queues', 'AI worker out of the human queues', status, v);
+  const verdict = (status: CheckStatus, v: Verdict): Check =>
+    check('ai_worker_queues', 'AI worker out of the human queues', status, v);
   const name = `Workflow "${workflow.friendlyName}" (${workflow.sid})`;
   const handedOff = workflowFilters(workflow.configuration).filter(isHandedOffFilter);
   if (handedOff.length === 0) {
-    return verdict('ok', fine(`${name} has no ${HANDOFF_EXPRESSION} filter yet, so there is no human queue to check (see Workflow filters).`));
+    return verdict(
+      'ok',
+      fine(
+        `${name} has no ${HANDOFF_EXPRESSION} filter yet, so there is no human queue to check (see Workflow filters).`,
+      ),
+    );
   }
   const aiQueues = aiQueueSids(routing.queues, routing.aiQueueSid);
   const found = handedOff.flatMap((filter) =>
@@ -112,7 +143,9 @@ export function aiWorkerQueuesCheck(workflow: WorkflowSummary, routing: RoutingF
   if (found.length === 0) {
     return verdict(
       'ok',
-      fine(`In ${name}, the queues of ${handedOff.map(filterName).join(', ')} leave the AI worker out, so handed-off tasks go to humans only.`),
+      fine(
+        `In ${name}, the queues of ${handedOff.map(filterName).join(', ')} leave the AI worker out, so handed-off tasks go to humans only.`,
+      ),
     );
   }
   const detail = `Handed-off tasks would be offered back to the AI worker: in ${name}, ${found.map((f) => `${filterName(f.filter)} ${f.why}`).join('; ')}.`;

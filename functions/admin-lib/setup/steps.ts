@@ -20,7 +20,13 @@ export interface StepReport {
 /** What Undo and Uninstall need to put one resource back as it was before a write. */
 export type ResourceBackup =
   | { kind: 'workspace_callback'; workspaceSid: string; eventCallbackUrl: string | null; eventsFilter: string | null }
-  | { kind: 'conversations_webhook'; serviceSid: string; postWebhookUrl: string | null; method: string | null; filters: string[] }
+  | {
+      kind: 'conversations_webhook';
+      serviceSid: string;
+      postWebhookUrl: string | null;
+      method: string | null;
+      filters: string[];
+    }
   /** `configuration`: the workflow's Configuration exactly as TaskRouter returned it. */
   | { kind: 'workflow'; workspaceSid: string; workflowSid: string; configuration: string }
   /** No AI queue before: putting it back deletes the queue Apply created (named "OpenCX AI" with exactly its Target Workers), once no workflow targets it. */

@@ -11,19 +11,38 @@ import {
   workspaceCallbackUpdate,
   workspaceEventsCheck,
 } from './webhooks';
-import { URL, VERSIONED, TIMER_WS, TIMER_WW, OTHER_URL, WS, IS, WK, EVENTS, CONVERSATION_FILTERS } from './fixtures.testing';
+import {
+  URL,
+  VERSIONED,
+  TIMER_WS,
+  TIMER_WW,
+  OTHER_URL,
+  WS,
+  IS,
+  WK,
+  EVENTS,
+  CONVERSATION_FILTERS,
+} from './fixtures.testing';
 
 describe('workspace event callback', () => {
   it('reads an EventsFilter; none means every event', () => {
-    expect(parseEventsFilter(' task.created , worker.activity.update,')).toEqual(['task.created', 'worker.activity.update']);
+    expect(parseEventsFilter(' task.created , worker.activity.update,')).toEqual([
+      'task.created',
+      'worker.activity.update',
+    ]);
     expect(parseEventsFilter(null)).toBeUndefined();
     expect(parseEventsFilter('')).toBeUndefined();
   });
 
   it('is ok at this URL with every needed event, or with no filter at all', () => {
-    expect(workspaceEventsCheck(WS, { eventCallbackUrl: URL, eventsFilter: EVENTS }, URL)).toMatchObject({ id: 'workspace_events', status: 'ok' });
+    expect(workspaceEventsCheck(WS, { eventCallbackUrl: URL, eventsFilter: EVENTS }, URL)).toMatchObject({
+      id: 'workspace_events',
+      status: 'ok',
+    });
     expect(workspaceEventsCheck(WS, { eventCallbackUrl: URL, eventsFilter: null }, URL).status).toBe('ok');
-    expect(workspaceCallbackUpdate({ eventCallbackUrl: URL, eventsFilter: `worker.activity.update,${EVENTS}` }, URL, false)).toBeUndefined();
+    expect(
+      workspaceCallbackUpdate({ eventCallbackUrl: URL, eventsFilter: `worker.activity.update,${EVENTS}` }, URL, false),
+    ).toBeUndefined();
     expect(workspaceCallbackUpdate({ eventCallbackUrl: URL, eventsFilter: null }, URL, true)).toBeUndefined();
   });
 
@@ -34,7 +53,10 @@ describe('workspace event callback', () => {
       fix: expect.stringContaining(URL),
       autoFixable: true,
     });
-    expect(workspaceCallbackUpdate({ eventCallbackUrl: null, eventsFilter: null }, URL, false)).toEqual({ eventCallbackUrl: URL, eventsFilter: EVENTS });
+    expect(workspaceCallbackUpdate({ eventCallbackUrl: null, eventsFilter: null }, URL, false)).toEqual({
+      eventCallbackUrl: URL,
+      eventsFilter: EVENTS,
+    });
   });
 
   it("adds the missing events after the admin's own, dropping none", () => {
@@ -75,8 +97,13 @@ describe('workspace event callback', () => {
       fix: 'Apply setup: it registers the URL again with the current settings version.',
       autoFixable: true,
     });
-    expect(workspaceEventsCheck(WS, { ...old, eventCallbackUrl: URL }, VERSIONED).detail).toMatch(/carries no settings version/);
-    expect(workspaceCallbackUpdate(old, VERSIONED, false)).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: old.eventsFilter });
+    expect(workspaceEventsCheck(WS, { ...old, eventCallbackUrl: URL }, VERSIONED).detail).toMatch(
+      /carries no settings version/,
+    );
+    expect(workspaceCallbackUpdate(old, VERSIONED, false)).toEqual({
+      eventCallbackUrl: VERSIONED,
+      eventsFilter: old.eventsFilter,
+    });
     expect(workspaceEventsCheck(WS, { ...old, eventCallbackUrl: VERSIONED }, VERSIONED)).toMatchObject({
       status: 'ok',
       detail: expect.stringContaining(`to ${URL}.`),
@@ -86,7 +113,9 @@ describe('workspace event callback', () => {
 
   it('registers an unset URL with the config version, and shows it without', () => {
     const check = workspaceEventsCheck(WS, { eventCallbackUrl: null, eventsFilter: null }, VERSIONED);
-    expect(check.fix).toBe(`Apply setup: it sets the Event Callback URL to ${URL} and subscribes ${SUBSCRIBED_TASKROUTER_EVENTS.join(', ')}.`);
+    expect(check.fix).toBe(
+      `Apply setup: it sets the Event Callback URL to ${URL} and subscribes ${SUBSCRIBED_TASKROUTER_EVENTS.join(', ')}.`,
+    );
     expect(workspaceCallbackUpdate({ eventCallbackUrl: null, eventsFilter: null }, VERSIONED, false)).toEqual({
       eventCallbackUrl: VERSIONED,
       eventsFilter: EVENTS,
@@ -94,7 +123,11 @@ describe('workspace event callback', () => {
   });
 
   it('names a workspace that is not in the account', () => {
-    expect(workspaceEventsCheck(WS, undefined, URL)).toMatchObject({ status: 'problem', detail: expect.stringContaining(WS), autoFixable: false });
+    expect(workspaceEventsCheck(WS, undefined, URL)).toMatchObject({
+      status: 'problem',
+      detail: expect.stringContaining(WS),
+      autoFixable: false,
+    });
   });
 });
 
@@ -103,7 +136,9 @@ describe('Conversations webhook', () => {
 
   it('is ok at this URL with POST and the three filters', () => {
     expect(conversationsWebhookCheck(IS, registered, URL)).toMatchObject({ id: 'conversations_webhook', status: 'ok' });
-    expect(conversationsWebhookUpdate({ ...registered, filters: ['onMessageUpdated', ...CONVERSATION_FILTERS] }, URL, false)).toBeUndefined();
+    expect(
+      conversationsWebhookUpdate({ ...registered, filters: ['onMessageUpdated', ...CONVERSATION_FILTERS] }, URL, false),
+    ).toBeUndefined();
   });
 
   it('calls an unregistered webhook the most common setup mistake, and registers it', () => {
@@ -114,7 +149,11 @@ describe('Conversations webhook', () => {
       fix: expect.stringContaining('onMessageAdded, onConversationAdded, onParticipantAdded'),
       autoFixable: true,
     });
-    expect(conversationsWebhookUpdate(unset, URL, false)).toEqual({ postWebhookUrl: URL, method: 'POST', filters: CONVERSATION_FILTERS });
+    expect(conversationsWebhookUpdate(unset, URL, false)).toEqual({
+      postWebhookUrl: URL,
+      method: 'POST',
+      filters: CONVERSATION_FILTERS,
+    });
   });
 
   it("adds missing filters to the admin's own and turns GET into POST", () => {
@@ -179,11 +218,22 @@ describe('what a settings save re-registers', () => {
   });
 
   it('writes nothing when the version is already current, or the URL is unset or elsewhere', () => {
-    expect(workspaceCallbackAfterSave({ eventCallbackUrl: VERSIONED, eventsFilter: EVENTS }, VERSIONED)).toBeUndefined();
+    expect(
+      workspaceCallbackAfterSave({ eventCallbackUrl: VERSIONED, eventsFilter: EVENTS }, VERSIONED),
+    ).toBeUndefined();
     expect(workspaceCallbackAfterSave({ eventCallbackUrl: null, eventsFilter: null }, VERSIONED)).toBeUndefined();
-    expect(workspaceCallbackAfterSave({ eventCallbackUrl: OTHER_URL, eventsFilter: EVENTS }, VERSIONED)).toBeUndefined();
-    expect(conversationsWebhookAfterSave({ postWebhookUrl: null, method: null, filters: [] }, VERSIONED)).toBeUndefined();
-    expect(conversationsWebhookAfterSave({ postWebhookUrl: OTHER_URL, method: 'POST', filters: CONVERSATION_FILTERS }, VERSIONED)).toBeUndefined();
+    expect(
+      workspaceCallbackAfterSave({ eventCallbackUrl: OTHER_URL, eventsFilter: EVENTS }, VERSIONED),
+    ).toBeUndefined();
+    expect(
+      conversationsWebhookAfterSave({ postWebhookUrl: null, method: null, filters: [] }, VERSIONED),
+    ).toBeUndefined();
+    expect(
+      conversationsWebhookAfterSave(
+        { postWebhookUrl: OTHER_URL, method: 'POST', filters: CONVERSATION_FILTERS },
+        VERSIONED,
+      ),
+    ).toBeUndefined();
   });
 });
 
@@ -204,19 +254,35 @@ describe('timerWorkspaceCheck', () => {
   });
 
   it('is ok when the timer workspace sends task.canceled here with the current version', () => {
-    expect(timerWorkspaceCheck(config, timer({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' }), VERSIONED)).toEqual({
+    expect(
+      timerWorkspaceCheck(config, timer({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' }), VERSIONED),
+    ).toEqual({
       id: 'timer_workspace',
       title: 'AI answer timer',
       status: 'ok',
       detail: `The timer workspace "OpenCX timers" (${TIMER_WS}) sends task.canceled to ${URL}: an AI answer that has not come after 60 s hands the conversation to humans.`,
       autoFixable: false,
     });
-    expect(workspaceCallbackUpdate({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' }, VERSIONED, false, ['task.canceled'])).toBeUndefined();
+    expect(
+      workspaceCallbackUpdate({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' }, VERSIONED, false, [
+        'task.canceled',
+      ]),
+    ).toBeUndefined();
   });
 
   it.each([
-    ['no timer workspace is saved', parseConfig({ ...config, timerWorkspaceSid: undefined })!, undefined, /No timer workspace is saved/],
-    ['the saved workspace is gone', config, undefined, new RegExp(`${TIMER_WS} saved in the settings is not in this Twilio account`)],
+    [
+      'no timer workspace is saved',
+      parseConfig({ ...config, timerWorkspaceSid: undefined })!,
+      undefined,
+      /No timer workspace is saved/,
+    ],
+    [
+      'the saved workspace is gone',
+      config,
+      undefined,
+      new RegExp(`${TIMER_WS} saved in the settings is not in this Twilio account`),
+    ],
     [
       'its workflow is gone',
       config,
@@ -239,7 +305,10 @@ describe('timerWorkspaceCheck', () => {
       autoFixable: true,
       detail: expect.stringMatching(/sends its events nowhere, so a slow AI answer is never timed out/),
     });
-    expect(workspaceCallbackUpdate(unset, VERSIONED, false, ['task.canceled'])).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' });
+    expect(workspaceCallbackUpdate(unset, VERSIONED, false, ['task.canceled'])).toEqual({
+      eventCallbackUrl: VERSIONED,
+      eventsFilter: 'task.canceled',
+    });
     const filtered = { eventCallbackUrl: VERSIONED, eventsFilter: 'task.created' };
     expect(timerWorkspaceCheck(config, timer(filtered), VERSIONED)).toMatchObject({
       status: 'problem',
@@ -254,11 +323,21 @@ describe('timerWorkspaceCheck', () => {
 
   it('replaces a callback elsewhere only when confirmed, and re-registers an old version', () => {
     const elsewhere = { eventCallbackUrl: OTHER_URL, eventsFilter: 'task.canceled' };
-    expect(timerWorkspaceCheck(config, timer(elsewhere), VERSIONED)).toMatchObject({ status: 'problem', confirm: 'replaceCallbackUrl', autoFixable: true });
+    expect(timerWorkspaceCheck(config, timer(elsewhere), VERSIONED)).toMatchObject({
+      status: 'problem',
+      confirm: 'replaceCallbackUrl',
+      autoFixable: true,
+    });
     expect(workspaceCallbackUpdate(elsewhere, VERSIONED, false, ['task.canceled'])).toBeUndefined();
-    expect(workspaceCallbackUpdate(elsewhere, VERSIONED, true, ['task.canceled'])).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' });
+    expect(workspaceCallbackUpdate(elsewhere, VERSIONED, true, ['task.canceled'])).toEqual({
+      eventCallbackUrl: VERSIONED,
+      eventsFilter: 'task.canceled',
+    });
     const old = { eventCallbackUrl: `${URL}?cv=v1`, eventsFilter: 'task.canceled' };
     expect(timerWorkspaceCheck(config, timer(old), VERSIONED)).toMatchObject({ status: 'warning', autoFixable: true });
-    expect(workspaceCallbackUpdate(old, VERSIONED, false, ['task.canceled'])).toEqual({ eventCallbackUrl: VERSIONED, eventsFilter: 'task.canceled' });
+    expect(workspaceCallbackUpdate(old, VERSIONED, false, ['task.canceled'])).toEqual({
+      eventCallbackUrl: VERSIONED,
+      eventsFilter: 'task.canceled',
+    });
   });
 });

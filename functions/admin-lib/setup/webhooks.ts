@@ -30,7 +30,8 @@ interface SubscriptionGap {
 }
 
 /** The registered URL is this deployment's webhook, whatever config version it carries. */
-export const pointsHere = (url: string | null, webhookUrl: string): boolean => !!url && withoutConfigVersion(url) === withoutConfigVersion(webhookUrl);
+export const pointsHere = (url: string | null, webhookUrl: string): boolean =>
+  !!url && withoutConfigVersion(url) === withoutConfigVersion(webhookUrl);
 
 /** The events of a comma-separated EventsFilter; undefined when there is none (TaskRouter then sends every event). */
 export function parseEventsFilter(filter: string | null): string[] | undefined {
@@ -70,7 +71,8 @@ function mergedEvents(subscribed: readonly string[] | undefined, required: reado
   return [...kept, ...required.filter((event) => !kept.includes(event))];
 }
 
-const versionLabel = (url: string): string => (configVersionOf(url) ? `settings version ${configVersionOf(url)}` : 'no settings version');
+const versionLabel = (url: string): string =>
+  configVersionOf(url) ? `settings version ${configVersionOf(url)}` : 'no settings version';
 
 /** A registration here with an old config version: events still arrive, but cannot tell a warm Function that its cached settings are current. */
 function outdatedVerdict(what: string, current: string, webhookUrl: string): Verdict {
@@ -90,8 +92,13 @@ function elsewhereVerdict(what: string, current: string, registeredUrl: string):
   };
 }
 
-export function workspaceEventsCheck(workspaceSid: string, workspace: WorkspaceCallback | undefined, registeredUrl: string): Check {
-  const verdict = (status: CheckStatus, v: Verdict): Check => check('workspace_events', 'TaskRouter event callback', status, v);
+export function workspaceEventsCheck(
+  workspaceSid: string,
+  workspace: WorkspaceCallback | undefined,
+  registeredUrl: string,
+): Check {
+  const verdict = (status: CheckStatus, v: Verdict): Check =>
+    check('workspace_events', 'TaskRouter event callback', status, v);
   const webhookUrl = withoutConfigVersion(registeredUrl);
   if (!workspace) {
     return verdict(
@@ -103,7 +110,12 @@ export function workspaceEventsCheck(workspaceSid: string, workspace: WorkspaceC
     );
   }
   const required = SUBSCRIBED_TASKROUTER_EVENTS;
-  const gap = subscriptionGap(workspace.eventCallbackUrl, parseEventsFilter(workspace.eventsFilter), registeredUrl, required);
+  const gap = subscriptionGap(
+    workspace.eventCallbackUrl,
+    parseEventsFilter(workspace.eventsFilter),
+    registeredUrl,
+    required,
+  );
   if (gap.where === 'unset') {
     return verdict(
       'problem',
@@ -113,7 +125,8 @@ export function workspaceEventsCheck(workspaceSid: string, workspace: WorkspaceC
       ),
     );
   }
-  if (gap.where === 'elsewhere') return verdict('problem', elsewhereVerdict('The workspace events', workspace.eventCallbackUrl!, webhookUrl));
+  if (gap.where === 'elsewhere')
+    return verdict('problem', elsewhereVerdict('The workspace events', workspace.eventCallbackUrl!, webhookUrl));
   if (gap.missing.length > 0) {
     return verdict(
       'problem',
@@ -123,7 +136,8 @@ export function workspaceEventsCheck(workspaceSid: string, workspace: WorkspaceC
       ),
     );
   }
-  if (gap.outdated) return verdict('warning', outdatedVerdict('The workspace events', workspace.eventCallbackUrl!, registeredUrl));
+  if (gap.outdated)
+    return verdict('warning', outdatedVerdict('The workspace events', workspace.eventCallbackUrl!, registeredUrl));
   return verdict('ok', fine(`The workspace sends ${listed(required)} to ${webhookUrl}.`));
 }
 
@@ -145,8 +159,13 @@ export function workspaceCallbackUpdate(
 
 const isPost = (method: string | null): boolean => (method ?? 'POST').toUpperCase() === 'POST';
 
-export function conversationsWebhookCheck(serviceSid: string, webhook: ConversationsWebhook | undefined, registeredUrl: string): Check {
-  const verdict = (status: CheckStatus, v: Verdict): Check => check('conversations_webhook', 'Conversations webhook', status, v);
+export function conversationsWebhookCheck(
+  serviceSid: string,
+  webhook: ConversationsWebhook | undefined,
+  registeredUrl: string,
+): Check {
+  const verdict = (status: CheckStatus, v: Verdict): Check =>
+    check('conversations_webhook', 'Conversations webhook', status, v);
   const webhookUrl = withoutConfigVersion(registeredUrl);
   if (!webhook) {
     return verdict(
@@ -168,7 +187,8 @@ export function conversationsWebhookCheck(serviceSid: string, webhook: Conversat
       ),
     );
   }
-  if (gap.where === 'elsewhere') return verdict('problem', elsewhereVerdict('The Conversations events', webhook.postWebhookUrl!, webhookUrl));
+  if (gap.where === 'elsewhere')
+    return verdict('problem', elsewhereVerdict('The Conversations events', webhook.postWebhookUrl!, webhookUrl));
   if (gap.missing.length > 0 || !gap.methodOk) {
     const wrong = [
       ...(gap.missing.length > 0 ? [`does not subscribe ${listed(gap.missing)}`] : []),
@@ -182,7 +202,8 @@ export function conversationsWebhookCheck(serviceSid: string, webhook: Conversat
       ),
     );
   }
-  if (gap.outdated) return verdict('warning', outdatedVerdict('The Conversations events', webhook.postWebhookUrl!, registeredUrl));
+  if (gap.outdated)
+    return verdict('warning', outdatedVerdict('The Conversations events', webhook.postWebhookUrl!, registeredUrl));
   return verdict('ok', fine(`The Conversations service posts ${listed(required)} to ${webhookUrl}.`));
 }
 
@@ -192,7 +213,13 @@ export function conversationsWebhookUpdate(
   webhookUrl: string,
   replaceCallbackUrl: boolean,
 ): { postWebhookUrl: string; method: 'POST'; filters: string[] } | undefined {
-  const gap = subscriptionGap(current.postWebhookUrl, current.filters, webhookUrl, CONVERSATION_EVENTS, isPost(current.method));
+  const gap = subscriptionGap(
+    current.postWebhookUrl,
+    current.filters,
+    webhookUrl,
+    CONVERSATION_EVENTS,
+    isPost(current.method),
+  );
   if (!needsWrite(gap, replaceCallbackUrl)) return undefined;
   return { postWebhookUrl: webhookUrl, method: 'POST', filters: mergedEvents(current.filters, CONVERSATION_EVENTS) };
 }
@@ -201,49 +228,89 @@ export function conversationsWebhookUpdate(
  * What a settings save writes to the workspace: only a callback that already points here, now with
  * the new config version. Unset or elsewhere is left to apply.
  */
-export function workspaceCallbackAfterSave(current: WorkspaceCallback, webhookUrl: string): ReturnType<typeof workspaceCallbackUpdate> {
-  return pointsHere(current.eventCallbackUrl, webhookUrl) ? workspaceCallbackUpdate(current, webhookUrl, false) : undefined;
+export function workspaceCallbackAfterSave(
+  current: WorkspaceCallback,
+  webhookUrl: string,
+): ReturnType<typeof workspaceCallbackUpdate> {
+  return pointsHere(current.eventCallbackUrl, webhookUrl)
+    ? workspaceCallbackUpdate(current, webhookUrl, false)
+    : undefined;
 }
 
 /** The same for the Conversations service webhook. */
-export function conversationsWebhookAfterSave(current: ConversationsWebhook, webhookUrl: string): ReturnType<typeof conversationsWebhookUpdate> {
-  return pointsHere(current.postWebhookUrl, webhookUrl) ? conversationsWebhookUpdate(current, webhookUrl, false) : undefined;
+export function conversationsWebhookAfterSave(
+  current: ConversationsWebhook,
+  webhookUrl: string,
+): ReturnType<typeof conversationsWebhookUpdate> {
+  return pointsHere(current.postWebhookUrl, webhookUrl)
+    ? conversationsWebhookUpdate(current, webhookUrl, false)
+    : undefined;
 }
 
 const saveAgain = `Open the OpenCX settings and click Test & Save: it creates the "${TIMER_WORKSPACE_NAME}" workspace, queue and workflow.`;
 
-export function timerWorkspaceCheck(config: BridgeConfig, timer: TimerWorkspaceFacts | undefined, registeredUrl: string): Check {
+export function timerWorkspaceCheck(
+  config: BridgeConfig,
+  timer: TimerWorkspaceFacts | undefined,
+  registeredUrl: string,
+): Check {
   const verdict = (status: CheckStatus, v: Verdict): Check => check('timer_workspace', 'AI answer timer', status, v);
   const webhookUrl = withoutConfigVersion(registeredUrl);
   const stuck = 'so a slow AI answer is never timed out: the conversation waits until the customer writes again.';
-  if (!config.timerWorkspaceSid) return verdict('problem', manual(`No timer workspace is saved in the settings, ${stuck}`, saveAgain));
+  if (!config.timerWorkspaceSid)
+    return verdict('problem', manual(`No timer workspace is saved in the settings, ${stuck}`, saveAgain));
   if (!timer)
     return verdict(
       'problem',
-      manual(`The timer workspace ${config.timerWorkspaceSid} saved in the settings is not in this Twilio account, ${stuck}`, saveAgain),
+      manual(
+        `The timer workspace ${config.timerWorkspaceSid} saved in the settings is not in this Twilio account, ${stuck}`,
+        saveAgain,
+      ),
     );
   const name = `The timer workspace "${TIMER_WORKSPACE_NAME}" (${timer.sid})`;
   if (!timer.workflowFound) {
     return verdict(
       'problem',
-      manual(`${name} no longer has the timer workflow saved in the settings (${config.timerWorkflowSid ?? 'none'}), ${stuck}`, saveAgain),
+      manual(
+        `${name} no longer has the timer workflow saved in the settings (${config.timerWorkflowSid ?? 'none'}), ${stuck}`,
+        saveAgain,
+      ),
     );
   }
-  const gap = subscriptionGap(timer.callback.eventCallbackUrl, parseEventsFilter(timer.callback.eventsFilter), registeredUrl, TIMER_EVENTS);
+  const gap = subscriptionGap(
+    timer.callback.eventCallbackUrl,
+    parseEventsFilter(timer.callback.eventsFilter),
+    registeredUrl,
+    TIMER_EVENTS,
+  );
   if (gap.where === 'unset') {
     return verdict(
       'problem',
-      fixable(`${name} sends its events nowhere, ${stuck}`, `Apply setup: it sets its Event Callback URL to ${webhookUrl} for ${listed(TIMER_EVENTS)}.`),
+      fixable(
+        `${name} sends its events nowhere, ${stuck}`,
+        `Apply setup: it sets its Event Callback URL to ${webhookUrl} for ${listed(TIMER_EVENTS)}.`,
+      ),
     );
   }
-  if (gap.where === 'elsewhere') return verdict('problem', elsewhereVerdict(`The events of ${name}`, timer.callback.eventCallbackUrl!, registeredUrl));
+  if (gap.where === 'elsewhere')
+    return verdict(
+      'problem',
+      elsewhereVerdict(`The events of ${name}`, timer.callback.eventCallbackUrl!, registeredUrl),
+    );
   if (gap.missing.length > 0) {
     return verdict(
       'problem',
-      fixable(`${name} does not send ${listed(TIMER_EVENTS)}, ${stuck}`, `Apply setup: it adds ${listed(TIMER_EVENTS)} to its event filter.`),
+      fixable(
+        `${name} does not send ${listed(TIMER_EVENTS)}, ${stuck}`,
+        `Apply setup: it adds ${listed(TIMER_EVENTS)} to its event filter.`,
+      ),
     );
   }
-  if (gap.outdated) return verdict('warning', outdatedVerdict(`The events of ${name}`, timer.callback.eventCallbackUrl!, registeredUrl));
+  if (gap.outdated)
+    return verdict(
+      'warning',
+      outdatedVerdict(`The events of ${name}`, timer.callback.eventCallbackUrl!, registeredUrl),
+    );
   return verdict(
     'ok',
     fine(

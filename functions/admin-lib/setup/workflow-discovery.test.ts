@@ -3,7 +3,8 @@ import { conversationsServiceVerdict, flexConversationsService } from './convers
 import { chooseWorkflow, discoverWorkflow, type WorkflowDiscoveryFacts } from './workflow-discovery';
 
 const sid = (prefix: string, digit: string): string => prefix + digit.repeat(32);
-const workflow = (digit: string, friendlyName: string): WorkflowSummary => ({ sid: sid('WW', digit), friendlyName, configuration: {} }) as WorkflowSummary;
+const workflow = (digit: string, friendlyName: string): WorkflowSummary =>
+  ({ sid: sid('WW', digit), friendlyName, configuration: {} }) as WorkflowSummary;
 const ANYONE = workflow('1', 'Assign to Anyone');
 const MESSAGING = workflow('2', 'Messaging');
 const VOICE = workflow('3', 'Voice');
@@ -21,14 +22,24 @@ const studioAddress = (address: string, flowSid: string, enabled = true): Conver
   type: 'sms',
   address,
   friendlyName: address,
-  autoCreation: { enabled, type: 'studio', conversationServiceSid: sid('IS', 'a'), studioFlowSid: flowSid, webhookUrl: null },
+  autoCreation: {
+    enabled,
+    type: 'studio',
+    conversationServiceSid: sid('IS', 'a'),
+    studioFlowSid: flowSid,
+    webhookUrl: null,
+  },
 });
 const flow = (digit: string, friendlyName: string, workflowSids: string[]): StudioFlow => ({
   sid: sid('FW', digit),
   friendlyName,
   widgets: [
     { name: 'Trigger', type: 'trigger', properties: {} },
-    ...workflowSids.map((w, i) => ({ name: `SendToFlex${i + 1}`, type: 'send-to-flex', properties: { workflow: w, channel: 'TC' } })),
+    ...workflowSids.map((w, i) => ({
+      name: `SendToFlex${i + 1}`,
+      type: 'send-to-flex',
+      properties: { workflow: w, channel: 'TC' },
+    })),
   ],
 });
 const facts = (over: Partial<WorkflowDiscoveryFacts> = {}): WorkflowDiscoveryFacts => ({
@@ -41,7 +52,9 @@ const facts = (over: Partial<WorkflowDiscoveryFacts> = {}): WorkflowDiscoveryFac
 
 describe('discoverWorkflow', () => {
   it("finds the workflow of Flex's target when nothing routes messaging elsewhere", () => {
-    expect(discoverWorkflow(facts({ flexConfiguration: flexConfiguration({ targetWorkflowSid: VOICE.sid }) }), WORKFLOWS)).toEqual({
+    expect(
+      discoverWorkflow(facts({ flexConfiguration: flexConfiguration({ targetWorkflowSid: VOICE.sid }) }), WORKFLOWS),
+    ).toEqual({
       kind: 'found',
       workflowSid: VOICE.sid,
       evidence: "Flex's configuration names it as its target workflow (taskrouter_target_workflow_sid).",
@@ -90,7 +103,9 @@ describe('discoverWorkflow', () => {
       WORKFLOWS,
     );
     expect(result).toMatchObject({ kind: 'conflict', workflowSids: [MESSAGING.sid, VOICE.sid] });
-    expect(result.kind === 'conflict' && result.reason).toMatch(/2 workflows: "Messaging" .*\+15005550001.*; "Voice" .*\+15005550002/);
+    expect(result.kind === 'conflict' && result.reason).toMatch(
+      /2 workflows: "Messaging" .*\+15005550001.*; "Voice" .*\+15005550002/,
+    );
   });
 
   it('is no evidence when nothing names a workflow of the workspace, and says what it looked at', () => {
@@ -99,7 +114,13 @@ describe('discoverWorkflow', () => {
       type: 'whatsapp',
       address: 'whatsapp:+15005550009',
       friendlyName: 'wa',
-      autoCreation: { enabled: true, type: 'webhook', conversationServiceSid: null, studioFlowSid: null, webhookUrl: 'https://example.com/in' },
+      autoCreation: {
+        enabled: true,
+        type: 'webhook',
+        conversationServiceSid: null,
+        studioFlowSid: null,
+        webhookUrl: 'https://example.com/in',
+      },
     };
     const result = discoverWorkflow(
       facts({
@@ -135,7 +156,9 @@ describe('chooseWorkflow', () => {
   const found = { kind: 'found' as const, workflowSid: MESSAGING.sid, evidence: 'Send to Flex … routes to it.' };
 
   it('takes the form, else the saved choice, else the discovered one, else the only one', () => {
-    expect(chooseWorkflow(WORKFLOWS, { workflowSid: VOICE.sid, savedWorkflowSid: ANYONE.sid, discovery: found })).toEqual({
+    expect(
+      chooseWorkflow(WORKFLOWS, { workflowSid: VOICE.sid, savedWorkflowSid: ANYONE.sid, discovery: found }),
+    ).toEqual({
       workflow: VOICE,
       why: 'It is the workflow named in the setup form.',
     });
@@ -150,13 +173,16 @@ describe('chooseWorkflow', () => {
   it('never guesses by name: several workflows without evidence are a reason, with the evidence that is missing', () => {
     const none = { kind: 'none' as const, reason: 'The account names nothing.' };
     expect(chooseWorkflow(WORKFLOWS, { discovery: none })).toEqual({
-      reason: 'The workspace has 3 workflows and it is unclear which one routes your inbound conversations. The account names nothing.',
+      reason:
+        'The workspace has 3 workflows and it is unclear which one routes your inbound conversations. The account names nothing.',
       fix: expect.stringContaining('OpenCX settings'),
     });
   });
 
   it('says when the named or saved workflow is gone', () => {
-    expect(chooseWorkflow(WORKFLOWS, { workflowSid: sid('WW', 'e') })).toMatchObject({ reason: expect.stringContaining(sid('WW', 'e')) });
+    expect(chooseWorkflow(WORKFLOWS, { workflowSid: sid('WW', 'e') })).toMatchObject({
+      reason: expect.stringContaining(sid('WW', 'e')),
+    });
     expect(chooseWorkflow(WORKFLOWS, { savedWorkflowSid: sid('WW', 'e'), discovery: found })).toMatchObject({
       reason: expect.stringMatching(/chosen in the OpenCX settings is not in the workspace/),
     });
@@ -174,21 +200,38 @@ describe('the Flex Conversations service', () => {
       sid: FLEX,
       source: "Flex's configuration (chat_service_instance_sid)",
     });
-    expect(flexConversationsService({ flexConfiguration: flexConfiguration({ chatServiceSid: null }), defaultServiceSid: OTHER })).toMatchObject({
+    expect(
+      flexConversationsService({
+        flexConfiguration: flexConfiguration({ chatServiceSid: null }),
+        defaultServiceSid: OTHER,
+      }),
+    ).toMatchObject({
       sid: OTHER,
     });
     expect(flexConversationsService({})).toBeUndefined();
   });
 
   it('is ok when the saved service is Flex’s and the default', () => {
-    expect(conversationsServiceVerdict({ savedSid: FLEX, flexConfiguration: flexConfiguration(), defaultServiceSid: FLEX, names })).toEqual({
+    expect(
+      conversationsServiceVerdict({
+        savedSid: FLEX,
+        flexConfiguration: flexConfiguration(),
+        defaultServiceSid: FLEX,
+        names,
+      }),
+    ).toEqual({
       status: 'ok',
       detail: `The saved Conversations service "Flex Chat Service" (${FLEX}) is the one Flex uses (Flex's configuration (chat_service_instance_sid)).`,
     });
   });
 
   it('warns when the saved service differs from Flex’s, with the fix', () => {
-    const verdict = conversationsServiceVerdict({ savedSid: OTHER, flexConfiguration: flexConfiguration(), defaultServiceSid: FLEX, names });
+    const verdict = conversationsServiceVerdict({
+      savedSid: OTHER,
+      flexConfiguration: flexConfiguration(),
+      defaultServiceSid: FLEX,
+      names,
+    });
     expect(verdict.status).toBe('warning');
     expect(verdict.detail).toContain(
       `"Default Conversations Service" (${OTHER}) is not the one Flex uses: Flex's configuration (chat_service_instance_sid) names "Flex Chat Service" (${FLEX})`,
@@ -197,7 +240,14 @@ describe('the Flex Conversations service', () => {
   });
 
   it("warns when Flex's service is not the account's default, and when nothing names Flex's service", () => {
-    expect(conversationsServiceVerdict({ savedSid: FLEX, flexConfiguration: flexConfiguration(), defaultServiceSid: OTHER, names })).toMatchObject({
+    expect(
+      conversationsServiceVerdict({
+        savedSid: FLEX,
+        flexConfiguration: flexConfiguration(),
+        defaultServiceSid: OTHER,
+        names,
+      }),
+    ).toMatchObject({
       status: 'warning',
       fix: expect.stringContaining('Conversations → Manage → Defaults'),
     });

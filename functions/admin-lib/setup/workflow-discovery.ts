@@ -3,7 +3,13 @@
 // to Flex" widgets name the workflow), legacy Flex Flows, and Flex's configuration
 // (`taskrouter_target_workflow_sid`). Then which workflow the setup looks at: the one named in
 // the setup form, else the admin's saved choice, else the discovered one, else the only one.
-import type { ConversationsAddress, FlexConfigurationFacts, FlexFlowFacts, StudioFlow, WorkflowSummary } from '../../common/twilio';
+import type {
+  ConversationsAddress,
+  FlexConfigurationFacts,
+  FlexFlowFacts,
+  StudioFlow,
+  WorkflowSummary,
+} from '../../common/twilio';
 
 /** What was read; each part empty or undefined when the product answered 404 (no evidence). */
 export interface WorkflowDiscoveryFacts {
@@ -33,8 +39,16 @@ const flowLabel = (flow: StudioFlow): string => `Studio flow "${flow.friendlyNam
 /** The workflows a flow's Send to Flex widgets name, each with its sentence. */
 function sendToFlexEvidence(flow: StudioFlow, forWhat: string): Evidence[] {
   return flow.widgets
-    .filter((widget) => widget.type === SEND_TO_FLEX_WIDGET && typeof widget.properties.workflow === 'string' && widget.properties.workflow)
-    .map((widget) => ({ workflowSid: String(widget.properties.workflow), sentence: `Send to Flex "${widget.name}" in ${flowLabel(flow)} ${forWhat}` }));
+    .filter(
+      (widget) =>
+        widget.type === SEND_TO_FLEX_WIDGET &&
+        typeof widget.properties.workflow === 'string' &&
+        widget.properties.workflow,
+    )
+    .map((widget) => ({
+      workflowSid: String(widget.properties.workflow),
+      sentence: `Send to Flex "${widget.name}" in ${flowLabel(flow)} ${forWhat}`,
+    }));
 }
 
 /** Where conversations of the account's addresses and Flex Flows go, and what says nothing about a workflow. */
@@ -46,7 +60,12 @@ function messagingEvidence(facts: WorkflowDiscoveryFacts): { evidence: Evidence[
     const flow = flows.get(flowSid);
     const found = flow ? sendToFlexEvidence(flow, forWhat) : [];
     if (found.length > 0) evidence.push(...found);
-    else silent.push(flow ? `${flowLabel(flow)} ${forWhat} has no Send to Flex widget` : `Studio flow ${flowSid} ${forWhat} is not in this account`);
+    else
+      silent.push(
+        flow
+          ? `${flowLabel(flow)} ${forWhat} has no Send to Flex widget`
+          : `Studio flow ${flowSid} ${forWhat} is not in this account`,
+      );
   };
   for (const address of facts.addresses) {
     const auto = address.autoCreation;
@@ -54,13 +73,18 @@ function messagingEvidence(facts: WorkflowDiscoveryFacts): { evidence: Evidence[
     const forWhat = `for address ${address.address}`;
     if (auto.type === 'studio' && auto.studioFlowSid) throughFlow(auto.studioFlowSid, forWhat);
     else if (auto.type === 'webhook')
-      silent.push(`address ${address.address} hands its conversations to the webhook ${auto.webhookUrl ?? '(none)'}, which chooses the workflow itself`);
+      silent.push(
+        `address ${address.address} hands its conversations to the webhook ${auto.webhookUrl ?? '(none)'}, which chooses the workflow itself`,
+      );
   }
   for (const flow of facts.flexFlows.filter((f) => f.enabled)) {
     const forWhat = `for Flex Flow "${flow.friendlyName}" (${flow.sid})`;
     if (flow.integrationType === 'studio' && flow.studioFlowSid) throughFlow(flow.studioFlowSid, forWhat);
     else if (flow.workflowSid)
-      evidence.push({ workflowSid: flow.workflowSid, sentence: `the task integration of Flex Flow "${flow.friendlyName}" (${flow.sid})` });
+      evidence.push({
+        workflowSid: flow.workflowSid,
+        sentence: `the task integration of Flex Flow "${flow.friendlyName}" (${flow.sid})`,
+      });
   }
   return { evidence, silent };
 }
@@ -84,7 +108,10 @@ const capitalised = (text: string): string => text.charAt(0).toUpperCase() + tex
  * workflow, which Flex keeps for its own defaults. Evidence naming a workflow that is not in the
  * workspace is left out and said; several workflows are a conflict the admin settles.
  */
-export function discoverWorkflow(facts: WorkflowDiscoveryFacts, workflows: readonly WorkflowSummary[]): WorkflowDiscovery {
+export function discoverWorkflow(
+  facts: WorkflowDiscoveryFacts,
+  workflows: readonly WorkflowSummary[],
+): WorkflowDiscovery {
   const inWorkspace = (sid: string): boolean => workflows.some((w) => w.sid === sid);
   const { evidence, silent } = messagingEvidence(facts);
   const elsewhere = evidence
@@ -109,20 +136,37 @@ export function discoverWorkflow(facts: WorkflowDiscoveryFacts, workflows: reado
       target && target !== sid && inWorkspace(target)
         ? ` Flex's configuration names ${named(target, workflows)} as its target workflow, but messaging does not go there.`
         : '';
-    return { kind: 'found', workflowSid: sid, evidence: `${capitalised(summary(sentences))} routes to it.${targetNote}` };
+    return {
+      kind: 'found',
+      workflowSid: sid,
+      evidence: `${capitalised(summary(sentences))} routes to it.${targetNote}`,
+    };
   }
   if (target && inWorkspace(target)) {
-    return { kind: 'found', workflowSid: target, evidence: "Flex's configuration names it as its target workflow (taskrouter_target_workflow_sid)." };
+    return {
+      kind: 'found',
+      workflowSid: target,
+      evidence: "Flex's configuration names it as its target workflow (taskrouter_target_workflow_sid).",
+    };
   }
   const looked = [
     ...(facts.flexConfiguration
-      ? [target ? `Flex's target workflow ${target} is not in the workspace` : "Flex's configuration names no target workflow"]
+      ? [
+          target
+            ? `Flex's target workflow ${target} is not in the workspace`
+            : "Flex's configuration names no target workflow",
+        ]
       : ['this account has no Flex configuration']),
-    ...(facts.addresses.length === 0 && facts.flexFlows.length === 0 ? ['no Conversations address or Flex Flow routes to Flex'] : []),
+    ...(facts.addresses.length === 0 && facts.flexFlows.length === 0
+      ? ['no Conversations address or Flex Flow routes to Flex']
+      : []),
     ...silent,
     ...elsewhere,
   ];
-  return { kind: 'none', reason: `The account's configuration names no workflow for Flex's messaging: ${looked.join('; ')}.` };
+  return {
+    kind: 'none',
+    reason: `The account's configuration names no workflow for Flex's messaging: ${looked.join('; ')}.`,
+  };
 }
 
 /** Which workflow the setup looks at, as the admin and the account's configuration say. */
@@ -135,25 +179,36 @@ export interface WorkflowPick {
   discovery?: WorkflowDiscovery;
 }
 
-export type WorkflowChoice<W extends WorkflowSummary = WorkflowSummary> = { workflow: W; why: string } | { reason: string; fix: string };
+export type WorkflowChoice<W extends WorkflowSummary = WorkflowSummary> =
+  | { workflow: W; why: string }
+  | { reason: string; fix: string };
 
 const PICK_FIX =
   'Pick the workflow that routes your inbound conversations in the OpenCX settings (Workflow) and click Test & Save, or name it in the setup form (workflowSid).';
 
 /** The setup form's workflow, else the saved one, else the discovered one, else the workspace's only one. */
-export function chooseWorkflow<W extends WorkflowSummary>(workflows: readonly W[], pick: WorkflowPick): WorkflowChoice<W> {
+export function chooseWorkflow<W extends WorkflowSummary>(
+  workflows: readonly W[],
+  pick: WorkflowPick,
+): WorkflowChoice<W> {
   const find = (sid: string): W | undefined => workflows.find((w) => w.sid === sid);
   if (pick.workflowSid) {
     const named = find(pick.workflowSid);
     return named
       ? { workflow: named, why: 'It is the workflow named in the setup form.' }
-      : { reason: `Workflow ${pick.workflowSid} is not in the workspace.`, fix: "Pick one of the workspace's workflows." };
+      : {
+          reason: `Workflow ${pick.workflowSid} is not in the workspace.`,
+          fix: "Pick one of the workspace's workflows.",
+        };
   }
   if (pick.savedWorkflowSid) {
     const saved = find(pick.savedWorkflowSid);
     return saved
       ? { workflow: saved, why: 'It is the workflow chosen in the OpenCX settings.' }
-      : { reason: `The workflow ${pick.savedWorkflowSid} chosen in the OpenCX settings is not in the workspace any more.`, fix: PICK_FIX };
+      : {
+          reason: `The workflow ${pick.savedWorkflowSid} chosen in the OpenCX settings is not in the workspace any more.`,
+          fix: PICK_FIX,
+        };
   }
   const discovery = pick.discovery;
   if (discovery?.kind === 'found') {
@@ -168,7 +223,10 @@ export function chooseWorkflow<W extends WorkflowSummary>(workflows: readonly W[
     };
   }
   const because = discovery && discovery.kind !== 'found' ? ` ${discovery.reason}` : '';
-  return { reason: `The workspace has ${workflows.length} workflows and it is unclear which one routes your inbound conversations.${because}`, fix: PICK_FIX };
+  return {
+    reason: `The workspace has ${workflows.length} workflows and it is unclear which one routes your inbound conversations.${because}`,
+    fix: PICK_FIX,
+  };
 }
 
 /** The sentence a check opens with: which workflow it looked at, and why that one. */

@@ -1,7 +1,17 @@
 import { aiQueueSids, isHandedOffFilter, routesToAi } from './expressions';
 import { aiQueueCheck, humanQueueProblem, workflowConfigurationUpdate, workflowFiltersCheck } from './workflow';
 import { AI_FILTER_EXPRESSION, AI_QUEUE_TARGET_WORKERS } from './ai-queue';
-import { WS, WK, AI_QUEUE, HUMAN_QUEUE, handedOffFilter, aiFilter, voiceFilter, workflow, routing } from './fixtures.testing';
+import {
+  WS,
+  WK,
+  AI_QUEUE,
+  HUMAN_QUEUE,
+  handedOffFilter,
+  aiFilter,
+  voiceFilter,
+  workflow,
+  routing,
+} from './fixtures.testing';
 
 describe('which filters route to the AI', () => {
   it('counts the configured AI queue and queues whose workers expression mentions opencx_ai', () => {
@@ -17,7 +27,9 @@ describe('which filters route to the AI', () => {
     const ai = new Set([AI_QUEUE]);
     expect(routesToAi(aiFilter, ai, [WK])).toBe(true);
     expect(routesToAi({ targets: [{ queue: HUMAN_QUEUE, known_worker_sid: WK }] }, ai, [WK])).toBe(true);
-    expect(routesToAi({ targets: [{ queue: HUMAN_QUEUE, expression: 'worker.opencx_ai == true' }] }, ai, [WK])).toBe(true);
+    expect(routesToAi({ targets: [{ queue: HUMAN_QUEUE, expression: 'worker.opencx_ai == true' }] }, ai, [WK])).toBe(
+      true,
+    );
     expect(routesToAi(voiceFilter, ai, [WK])).toBe(false);
     expect(routesToAi({ expression: '1==1' }, ai, [WK])).toBe(false);
   });
@@ -57,7 +69,11 @@ describe('workflow filters', () => {
       configuration: {
         task_routing: {
           filters: [
-            { filter_friendly_name: 'OpenCX: handed off to humans', expression: 'handedOff == true', targets: [{ queue: HUMAN_QUEUE }] },
+            {
+              filter_friendly_name: 'OpenCX: handed off to humans',
+              expression: 'handedOff == true',
+              targets: [{ queue: HUMAN_QUEUE }],
+            },
             voiceFilter,
             aiFilter,
           ],
@@ -89,7 +105,10 @@ describe('workflow filters', () => {
   });
 
   it('finds the AI filter through the configured AI queue too', () => {
-    const facts = routing([{ ...voiceFilter, targets: [{ queue: HUMAN_QUEUE }] }, handedOffFilter], { aiQueueSid: HUMAN_QUEUE, queues: [] });
+    const facts = routing([{ ...voiceFilter, targets: [{ queue: HUMAN_QUEUE }] }, handedOffFilter], {
+      aiQueueSid: HUMAN_QUEUE,
+      queues: [],
+    });
     expect(workflowFiltersCheck(facts)).toMatchObject({
       status: 'problem',
       detail: expect.stringMatching(/sends handed-off tasks back to the AI/),
@@ -106,18 +125,29 @@ describe('workflow filters', () => {
       autoFixable: true,
     });
     const update = workflowConfigurationUpdate(facts.workflows[0].configuration, facts, undefined, AI_QUEUE)!;
-    const added = { filter_friendly_name: 'OpenCX: AI agent', expression: AI_FILTER_EXPRESSION, targets: [{ queue: AI_QUEUE }] };
-    expect(update.configuration.task_routing).toEqual({ filters: [voiceFilter, handedOffFilter, added, defaultAll], default_filter: { queue: HUMAN_QUEUE } });
+    const added = {
+      filter_friendly_name: 'OpenCX: AI agent',
+      expression: AI_FILTER_EXPRESSION,
+      targets: [{ queue: AI_QUEUE }],
+    };
+    expect(update.configuration.task_routing).toEqual({
+      filters: [voiceFilter, handedOffFilter, added, defaultAll],
+      default_filter: { queue: HUMAN_QUEUE },
+    });
     const fixed = { ...facts, workflows: [{ ...facts.workflows[0], configuration: update.configuration }] };
     expect(workflowFiltersCheck(fixed).status).toBe('ok');
     expect(workflowConfigurationUpdate(fixed.workflows[0].configuration, fixed, HUMAN_QUEUE, AI_QUEUE)).toBeUndefined();
   });
 
   it('without an AI queue: the fix says Apply creates one; the filter targets the queue created', () => {
-    const facts = routing([handedOffFilter], { queues: [{ sid: HUMAN_QUEUE, friendlyName: 'Support', targetWorkers: "role == 'agent'" }] });
+    const facts = routing([handedOffFilter], {
+      queues: [{ sid: HUMAN_QUEUE, friendlyName: 'Support', targetWorkers: "role == 'agent'" }],
+    });
     expect(workflowFiltersCheck(facts)).toMatchObject({
       status: 'problem',
-      fix: expect.stringContaining(`a new queue "OpenCX AI" whose Target Workers are the AI workers (${AI_QUEUE_TARGET_WORKERS})`),
+      fix: expect.stringContaining(
+        `a new queue "OpenCX AI" whose Target Workers are the AI workers (${AI_QUEUE_TARGET_WORKERS})`,
+      ),
       autoFixable: true,
     });
     expect(workflowConfigurationUpdate(facts.workflows[0].configuration, facts, undefined, undefined)).toBeUndefined();
@@ -138,11 +168,11 @@ describe('workflow filters', () => {
     });
     expect(workflowConfigurationUpdate(facts.workflows[0].configuration, facts, undefined, AI_QUEUE)).toBeUndefined();
     const update = workflowConfigurationUpdate(facts.workflows[0].configuration, facts, HUMAN_QUEUE, AI_QUEUE)!;
-    expect((update.configuration.task_routing as { filters: { filter_friendly_name: string }[] }).filters.map((f) => f.filter_friendly_name)).toEqual([
-      'OpenCX: handed off to humans',
-      'OpenCX: AI agent',
-      'Voice',
-    ]);
+    expect(
+      (update.configuration.task_routing as { filters: { filter_friendly_name: string }[] }).filters.map(
+        (f) => f.filter_friendly_name,
+      ),
+    ).toEqual(['OpenCX: handed off to humans', 'OpenCX: AI agent', 'Voice']);
     expect(update.changes).toHaveLength(2);
   });
 
@@ -159,8 +189,14 @@ describe('workflow filters', () => {
   });
 
   it('is a problem it cannot fix when the workflow is ambiguous', () => {
-    const facts = routing([], { workflows: [workflow([aiFilter], 'WW' + '1'.repeat(32), 'A'), workflow([aiFilter], 'WW' + '2'.repeat(32), 'B')] });
-    expect(workflowFiltersCheck(facts)).toMatchObject({ status: 'problem', detail: expect.stringMatching(/2 workflows/), autoFixable: false });
+    const facts = routing([], {
+      workflows: [workflow([aiFilter], 'WW' + '1'.repeat(32), 'A'), workflow([aiFilter], 'WW' + '2'.repeat(32), 'B')],
+    });
+    expect(workflowFiltersCheck(facts)).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(/2 workflows/),
+      autoFixable: false,
+    });
   });
 });
 
@@ -168,8 +204,16 @@ describe('humanQueueProblem', () => {
   it("accepts a human queue of the workspace and refuses an unknown or the AI's", () => {
     const facts = routing([]);
     expect(humanQueueProblem(HUMAN_QUEUE, facts, WS)).toBeUndefined();
-    expect(humanQueueProblem('WQ' + 'f'.repeat(32), facts, WS)).toMatchObject({ status: 400, code: 'not_found', field: 'humanQueueSid' });
-    expect(humanQueueProblem(AI_QUEUE, facts, WS)).toMatchObject({ status: 400, code: 'invalid_input', field: 'humanQueueSid' });
+    expect(humanQueueProblem('WQ' + 'f'.repeat(32), facts, WS)).toMatchObject({
+      status: 400,
+      code: 'not_found',
+      field: 'humanQueueSid',
+    });
+    expect(humanQueueProblem(AI_QUEUE, facts, WS)).toMatchObject({
+      status: 400,
+      code: 'invalid_input',
+      field: 'humanQueueSid',
+    });
   });
 });
 

@@ -3,7 +3,15 @@
 import type { TaskQueueSummary, WorkflowRouting, WorkflowSummary } from '../../common/twilio';
 import { AdminError, invalidInput } from '../admin-error';
 import { AI_WORKER_SKILL } from '../settings';
-import { AI_FILTER_EXPRESSION, AI_FILTER_NAME, AI_QUEUE_NAME, AI_QUEUE_TARGET_WORKERS, aiFilterFor, aiQueueFor, queueName } from './ai-queue';
+import {
+  AI_FILTER_EXPRESSION,
+  AI_FILTER_NAME,
+  AI_QUEUE_NAME,
+  AI_QUEUE_TARGET_WORKERS,
+  aiFilterFor,
+  aiQueueFor,
+  queueName,
+} from './ai-queue';
 import { type Check, check, type CheckStatus, fine, fixable, manual, type Verdict } from './check';
 import { aiQueueSids, type Filter, isHandedOffFilter, routesToAi } from './expressions';
 import { chooseWorkflow, type WorkflowPick, workflowLookedAt } from './workflow-discovery';
@@ -12,7 +20,8 @@ export const HANDOFF_FILTER_NAME = 'OpenCX: handed off to humans';
 export const HANDOFF_EXPRESSION = 'handedOff == true';
 /** The filters Apply adds, by name: Uninstall removes exactly these and no filter of the admin's. */
 export const INTEGRATION_FILTER_NAMES: readonly string[] = [HANDOFF_FILTER_NAME, AI_FILTER_NAME];
-export const isIntegrationFilter = (filter: Filter): boolean => INTEGRATION_FILTER_NAMES.includes(String(filter.filter_friendly_name ?? ''));
+export const isIntegrationFilter = (filter: Filter): boolean =>
+  INTEGRATION_FILTER_NAMES.includes(String(filter.filter_friendly_name ?? ''));
 
 /** With which workflow to look at (WorkflowPick): the form's, the saved one, the discovered one. */
 export interface RoutingFacts extends WorkflowPick {
@@ -30,7 +39,9 @@ function taskRouting(configuration: Record<string, unknown>): Record<string, unk
 
 export function workflowFilters(configuration: Record<string, unknown>): Filter[] {
   const filters = taskRouting(configuration).filters;
-  return Array.isArray(filters) ? filters.filter((f): f is Filter => !!f && typeof f === 'object' && !Array.isArray(f)) : [];
+  return Array.isArray(filters)
+    ? filters.filter((f): f is Filter => !!f && typeof f === 'object' && !Array.isArray(f))
+    : [];
 }
 
 export interface FilterPositions {
@@ -42,10 +53,18 @@ export interface FilterPositions {
 }
 
 export function filterPositions(workflow: WorkflowSummary, routing: RoutingFacts): FilterPositions {
-  return positionsIn(workflowFilters(workflow.configuration), aiQueueSids(routing.queues, routing.aiQueueSid), routing.aiWorkerSids);
+  return positionsIn(
+    workflowFilters(workflow.configuration),
+    aiQueueSids(routing.queues, routing.aiQueueSid),
+    routing.aiWorkerSids,
+  );
 }
 
-function positionsIn(filters: Filter[], aiQueues: ReadonlySet<string>, aiWorkerSids: readonly string[]): FilterPositions {
+function positionsIn(
+  filters: Filter[],
+  aiQueues: ReadonlySet<string>,
+  aiWorkerSids: readonly string[],
+): FilterPositions {
   return {
     filters,
     handedOff: filters.findIndex(isHandedOffFilter),
@@ -57,7 +76,8 @@ export const filterName = (filter: Filter): string => `"${String(filter.filter_f
 
 export function workflowFiltersCheck(routing: RoutingFacts): Check {
   const choice = chooseWorkflow(routing.workflows, routing);
-  if (!('workflow' in choice)) return check('workflow_filters', 'Workflow filters', 'problem', manual(choice.reason, choice.fix));
+  if (!('workflow' in choice))
+    return check('workflow_filters', 'Workflow filters', 'problem', manual(choice.reason, choice.fix));
   // Every verdict opens with which workflow was looked at, and why that one.
   const verdict = (status: CheckStatus, v: Verdict): Check =>
     check('workflow_filters', 'Workflow filters', status, { ...v, detail: `${workflowLookedAt(choice)} ${v.detail}` });
@@ -108,7 +128,10 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
           ),
     );
   }
-  return verdict('ok', fine(`In ${workflow}, ${filterName(filters[handedOff])} comes before the AI's filter ${filterName(filters[ai])}.`));
+  return verdict(
+    'ok',
+    fine(`In ${workflow}, ${filterName(filters[handedOff])} comes before the AI's filter ${filterName(filters[ai])}.`),
+  );
 }
 
 /** The workflow configuration Apply writes, with what changed in it, in the admin's words. */
@@ -136,7 +159,11 @@ export function workflowConfigurationUpdate(
   const next = [...filters];
   const changes: string[] = [];
   if (handedOff < 0 && humanQueueSid) {
-    next.unshift({ filter_friendly_name: HANDOFF_FILTER_NAME, expression: HANDOFF_EXPRESSION, targets: [{ queue: humanQueueSid }] });
+    next.unshift({
+      filter_friendly_name: HANDOFF_FILTER_NAME,
+      expression: HANDOFF_EXPRESSION,
+      targets: [{ queue: humanQueueSid }],
+    });
     changes.push(`added "${HANDOFF_FILTER_NAME}" (${HANDOFF_EXPRESSION} → ${humanQueueSid}) at the top`);
   } else if (handedOff >= 0 && ai >= 0 && handedOff > ai) {
     const [moved] = next.splice(handedOff, 1);
@@ -146,16 +173,30 @@ export function workflowConfigurationUpdate(
   const handedOffNow = next.findIndex(isHandedOffFilter);
   if (ai < 0 && aiQueueSid && handedOffNow >= 0) {
     next.splice(handedOffNow + 1, 0, aiFilterFor(aiQueueSid));
-    changes.push(`added "${AI_FILTER_NAME}" (${AI_FILTER_EXPRESSION} → ${aiQueueSid}) below ${filterName(next[handedOffNow])}`);
+    changes.push(
+      `added "${AI_FILTER_NAME}" (${AI_FILTER_EXPRESSION} → ${aiQueueSid}) below ${filterName(next[handedOffNow])}`,
+    );
   }
   if (changes.length === 0) return undefined;
-  return { configuration: { ...configuration, task_routing: { ...taskRouting(configuration), filters: next } }, changes };
+  return {
+    configuration: { ...configuration, task_routing: { ...taskRouting(configuration), filters: next } },
+    changes,
+  };
 }
 
 /** The human queue the admin picked must be in the workspace and must not be the AI's. */
-export function humanQueueProblem(humanQueueSid: string, routing: RoutingFacts, workspaceSid: string): AdminError | undefined {
+export function humanQueueProblem(
+  humanQueueSid: string,
+  routing: RoutingFacts,
+  workspaceSid: string,
+): AdminError | undefined {
   if (!routing.queues.some((queue) => queue.sid === humanQueueSid)) {
-    return new AdminError(400, 'not_found', `Queue ${humanQueueSid} not found in workspace ${workspaceSid}`, 'humanQueueSid');
+    return new AdminError(
+      400,
+      'not_found',
+      `Queue ${humanQueueSid} not found in workspace ${workspaceSid}`,
+      'humanQueueSid',
+    );
   }
   if (aiQueueSids(routing.queues, routing.aiQueueSid).has(humanQueueSid)) {
     return invalidInput('humanQueueSid', `Queue ${humanQueueSid} is the AI's queue; pick your human agents' queue`);
@@ -166,7 +207,12 @@ export function humanQueueProblem(humanQueueSid: string, routing: RoutingFacts, 
 export function aiQueueCheck(aiQueueSid: string, queues: readonly TaskQueueSummary[]): Check {
   const queue = queues.find((q) => q.sid === aiQueueSid);
   return queue
-    ? check('ai_queue', 'AI queue', 'ok', fine(`The AI queue "${queue.friendlyName}" (${queue.sid}) is in the workspace.`))
+    ? check(
+        'ai_queue',
+        'AI queue',
+        'ok',
+        fine(`The AI queue "${queue.friendlyName}" (${queue.sid}) is in the workspace.`),
+      )
     : check(
         'ai_queue',
         'AI queue',

@@ -40,11 +40,16 @@ describe('answerKey', () => {
 
 describe('askAi', () => {
   const { askAi } = jest.requireActual('./answer') as typeof import('./answer');
-  const { OpenCxError } = jest.requireActual('../../common/opencx-client') as typeof import('../../common/opencx-client');
+  const { OpenCxError } = jest.requireActual(
+    '../../common/opencx-client',
+  ) as typeof import('../../common/opencx-client');
   const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
 
   function depsWith(send: (token: string) => Promise<unknown>, reloaded?: string) {
-    const client = (token: string): unknown => ({ sendContactMessage: () => send(token), withToken: (next: string) => client(next) });
+    const client = (token: string): unknown => ({
+      sendContactMessage: () => send(token),
+      withToken: (next: string) => client(next),
+    });
     return {
       config: { opencxToken: 'old-key' },
       opencx: client('old-key'),
@@ -63,7 +68,10 @@ describe('askAi', () => {
       if (token === 'old-key') throw new OpenCxError('401', 401);
       return answered;
     }, 'new-key');
-    await expect(askAi('s1', 'hello', deps)).resolves.toMatchObject({ kind: 'answered', next: { next: 'reply', reply: 'Hi' } });
+    await expect(askAi('s1', 'hello', deps)).resolves.toMatchObject({
+      kind: 'answered',
+      next: { next: 'reply', reply: 'Hi' },
+    });
     expect(tokens).toEqual(['old-key', 'new-key']);
   });
 

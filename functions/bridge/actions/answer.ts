@@ -30,7 +30,9 @@ export function answerKey(sessionId: string, answer: { answerId?: string; text: 
 }
 
 function answerDeadline(deps: BridgeDeps): Deadline {
-  return new Deadline(Math.max(0, Math.min(deps.maxAnswerWaitMs, deps.deadline.remaining() - deps.afterAnswerReserveMs)));
+  return new Deadline(
+    Math.max(0, Math.min(deps.maxAnswerWaitMs, deps.deadline.remaining() - deps.afterAnswerReserveMs)),
+  );
 }
 
 /** Sends the customer's text to the AI. A refused key is re-read once: the admin may have rotated it. */
@@ -41,14 +43,20 @@ export async function askAi(sessionId: string, text: string, deps: BridgeDeps): 
   } catch (error) {
     if (error instanceof OpenCxError && error.unauthorized) {
       const fresh = await deps.reloadConfig().catch(() => undefined);
-      if (fresh && String([fresh.opencxToken, fresh.opencxExtraTokens]) !== String([deps.config.opencxToken, deps.config.opencxExtraTokens])) {
+      if (
+        fresh &&
+        String([fresh.opencxToken, fresh.opencxExtraTokens]) !==
+          String([deps.config.opencxToken, deps.config.opencxExtraTokens])
+      ) {
         deps.config = fresh;
         deps.opencx = deps.opencx.withToken(fresh.opencxToken, fresh.opencxExtraTokens);
         return askAi(sessionId, text, deps);
       }
     }
-    if (error instanceof OpenCxError && error.status === 429) return { kind: 'rate-limited', retryAfterMs: error.retryAfterMs, error: String(error) };
-    if (error instanceof OpenCxError && error.maybeProcessed) return { kind: 'pending', error: String(error), answered: error.status !== undefined };
+    if (error instanceof OpenCxError && error.status === 429)
+      return { kind: 'rate-limited', retryAfterMs: error.retryAfterMs, error: String(error) };
+    if (error instanceof OpenCxError && error.maybeProcessed)
+      return { kind: 'pending', error: String(error), answered: error.status !== undefined };
     return { kind: 'refused', request: aiUnavailable(), error: String(error) };
   }
   return { kind: 'answered', next: afterAnswer(answer) };
@@ -71,7 +79,10 @@ export async function deliverAnswer(
     ? postClaimedAnswer(conversationSid, sessionId, { answerId: next.answerId, text: reply }, deps, options)
     : Promise.resolve('none' as const);
   if (next.next === 'handoff') {
-    const [posted, handed] = await Promise.all([posting, handOff(conversationSid, known, next.request, deps, {}, posting)]);
+    const [posted, handed] = await Promise.all([
+      posting,
+      handOff(conversationSid, known, next.request, deps, {}, posting),
+    ]);
     return { ...handed, reply: posted };
   }
   const posted = await posting;
@@ -79,7 +90,10 @@ export async function deliverAnswer(
     return handOff(
       conversationSid,
       known,
-      { reason: 'AI reply could not be delivered', summary: 'The AI answered, but its reply could not be posted into the conversation.' },
+      {
+        reason: 'AI reply could not be delivered',
+        summary: 'The AI answered, but its reply could not be posted into the conversation.',
+      },
       deps,
       { reply: posted },
     );
@@ -97,7 +111,9 @@ export async function postClaimedAnswer(
   const key = answerKey(sessionId, answer);
   if (!options.claimed && !(await deps.state.claimOnce(key))) return 'duplicate';
   if (await postAiReply(conversationSid, answer.text, key, sessionId, deps)) return 'posted';
-  await deps.state.release(key).catch((error: unknown) => deps.warn('could not release the answer claim', { error: String(error), key }));
+  await deps.state
+    .release(key)
+    .catch((error: unknown) => deps.warn('could not release the answer claim', { error: String(error), key }));
   return 'failed';
 }
 
@@ -122,7 +138,13 @@ export async function awaitAnswer(
   try {
     const timerSid = await deps.twilio.taskrouter.createTask(timerWorkspaceSid, {
       workflowSid: timerWorkflowSid,
-      attributes: { opencxTimer: 'answer', conversationSid, sessionId, messageSid, ...(resent ? { resent: true } : {}) },
+      attributes: {
+        opencxTimer: 'answer',
+        conversationSid,
+        sessionId,
+        messageSid,
+        ...(resent ? { resent: true } : {}),
+      },
       timeoutSeconds: aiAnswerTimeoutSeconds,
     });
     return { outcome: 'awaiting-answer', sessionId, timerSid, ...detail };
@@ -138,12 +160,24 @@ export async function awaitAnswer(
  * OpenCX while the AI answered later messages: OpenCX's history tells, and such a message is sent
  * again once; a second miss hands off.
  */
-export async function checkAnswered(conversationSid: string, known: KnownRecord, messageSid: string, deps: BridgeDeps, resent = false): Promise<Outcome> {
-  const newestFirst = await deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, { order: 'desc', limit: 50 });
+export async function checkAnswered(
+  conversationSid: string,
+  known: KnownRecord,
+  messageSid: string,
+  deps: BridgeDeps,
+  resent = false,
+): Promise<Outcome> {
+  const newestFirst = await deps.twilio.conversations.listMessages(
+    deps.config.conversationsServiceSid,
+    conversationSid,
+    { order: 'desc', limit: 50 },
+  );
   const sessionId = known.record.sessionId!;
   if (answeredAfter(newestFirst, messageSid)) {
     const body = newestFirst.find((message) => message.sid === messageSid)?.body;
-    const reached = body ? await deps.opencx.historyHasContactText(sessionId, body, deps.deadline).catch(() => false) : true;
+    const reached = body
+      ? await deps.opencx.historyHasContactText(sessionId, body, deps.deadline).catch(() => false)
+      : true;
     if (reached !== false) return { outcome: 'answered-in-time', sessionId };
     if (!resent) {
       deps.warn('OpenCX never took the message the watchdog guards; sending it again', { sessionId, messageSid });
@@ -154,7 +188,9 @@ export async function checkAnswered(conversationSid: string, known: KnownRecord,
   return handOff(
     conversationSid,
     known,
-    aiUnavailable(`The AI assistant did not answer within ${seconds} seconds. The customer's messages are in the conversation.`),
+    aiUnavailable(
+      `The AI assistant did not answer within ${seconds} seconds. The customer's messages are in the conversation.`,
+    ),
     deps,
     {
       watchdog: true,

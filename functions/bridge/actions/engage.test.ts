@@ -26,7 +26,10 @@ describe('newestCustomerMessages (what a first answer is sent)', () => {
 
   test('stops before the character budget', () => {
     const long = 'x'.repeat(ENGAGE_HISTORY.characters - 3);
-    const picked = newestCustomerMessages([message(3, 'customer', 'newest'), message(2, 'customer', long), message(1)], isCustomer);
+    const picked = newestCustomerMessages(
+      [message(3, 'customer', 'newest'), message(2, 'customer', long), message(1)],
+      isCustomer,
+    );
     expect(picked.map((m) => m.sid)).toEqual(['IM3']);
   });
 });

@@ -55,7 +55,11 @@ export async function engage(d: Engage, deps: BridgeDeps): Promise<Outcome> {
  * session also carries the handback (custom_data and a first note), and only the customer's
  * messages since the handback are sent: the human answered the ones before.
  */
-export async function startSession(d: Omit<Engage, 'action'>, claimed: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
+export async function startSession(
+  d: Omit<Engage, 'action'>,
+  claimed: KnownRecord,
+  deps: BridgeDeps,
+): Promise<Outcome> {
   const { record } = claimed;
   const handback = resumingHandback(record, d.taskSid);
   // The conversation is read before the session is made: one that does not exist gets no session.
@@ -63,9 +67,17 @@ export async function startSession(d: Omit<Engage, 'action'>, claimed: KnownReco
   try {
     const [newestFirst] = await Promise.all([
       undefinedIfNotFound(
-        deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, d.conversationSid, { order: 'desc', limit: ENGAGE_HISTORY.scanned }),
+        deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, d.conversationSid, {
+          order: 'desc',
+          limit: ENGAGE_HISTORY.scanned,
+        }),
       ),
-      recordInsight(deps, { type: 'engage', at: new Date(record.claimedAt).toISOString(), conversationSid: d.conversationSid, taskSid: d.taskSid }),
+      recordInsight(deps, {
+        type: 'engage',
+        at: new Date(record.claimedAt).toISOString(),
+        conversationSid: d.conversationSid,
+        taskSid: d.taskSid,
+      }),
     ]);
     if (!newestFirst) return abandon(d, deps);
     const unseen = handback ? newestFirst.filter((m) => m.index > handback.afterIndex) : newestFirst;
@@ -81,7 +93,11 @@ export async function startSession(d: Omit<Engage, 'action'>, claimed: KnownReco
         channel: { type: opencxChannel(d.attributes.channelType) },
         custom_data: {
           ...flattenAttributes(d.attributes),
-          ...flexSidsCustomData({ taskSid: d.taskSid, reservationSid: d.reservationSid, conversationSid: d.conversationSid }),
+          ...flexSidsCustomData({
+            taskSid: d.taskSid,
+            reservationSid: d.reservationSid,
+            conversationSid: d.conversationSid,
+          }),
           ...(handback ? handbackCustomData(handback) : {}),
         },
       },
@@ -130,19 +146,27 @@ async function tellAiOfHandback(sessionId: string, handback: Handback, deps: Bri
   await Promise.all([
     deps.opencx
       .sendAgentNote(sessionId, handbackNote(handback), undefined, deadline)
-      .catch((error: unknown) => deps.warn('could not tell the AI of the handback', { error: String(error), sessionId })),
+      .catch((error: unknown) =>
+        deps.warn('could not tell the AI of the handback', { error: String(error), sessionId }),
+      ),
     handback.previousSessionId
       ? deps.opencx
           .updateSessionStatus(handback.previousSessionId, 'closed_unresolved', deadline)
           .catch((error: unknown) =>
-            deps.warn('could not close the OpenCX session of the human part', { error: String(error), sessionId: handback.previousSessionId }),
+            deps.warn('could not close the OpenCX session of the human part', {
+              error: String(error),
+              sessionId: handback.previousSessionId,
+            }),
           )
       : undefined,
   ]);
 }
 
 /** The customer messages to send first: pure, the newest that fit, in the order they were written. */
-export function newestCustomerMessages(newestFirst: ConversationMessage[], isCustomer: (m: ConversationMessage) => boolean): ConversationMessage[] {
+export function newestCustomerMessages(
+  newestFirst: ConversationMessage[],
+  isCustomer: (m: ConversationMessage) => boolean,
+): ConversationMessage[] {
   const picked: ConversationMessage[] = [];
   let characters = 0;
   for (const message of newestFirst) {
@@ -171,8 +195,15 @@ async function abandon(d: Omit<Engage, 'action'>, deps: BridgeDeps): Promise<Out
 }
 
 /** The AI got a new reservation for a conversation it already holds (e.g. after a timeout). */
-export async function reengage(d: { conversationSid: string; taskSid: string; reservationSid: string }, deps: BridgeDeps): Promise<Outcome> {
-  const known = await deps.state.update(d.conversationSid, (r) => ({ ...r, taskSid: d.taskSid, reservationSid: d.reservationSid }));
+export async function reengage(
+  d: { conversationSid: string; taskSid: string; reservationSid: string },
+  deps: BridgeDeps,
+): Promise<Outcome> {
+  const known = await deps.state.update(d.conversationSid, (r) => ({
+    ...r,
+    taskSid: d.taskSid,
+    reservationSid: d.reservationSid,
+  }));
   const sessionId = known?.record.sessionId;
   if (sessionId) {
     await deps.opencx
@@ -182,7 +213,9 @@ export async function reengage(d: { conversationSid: string; taskSid: string; re
         flexSidsCustomData(d),
         new Deadline(Math.max(0, deps.deadline.remaining() - deps.afterAnswerReserveMs)),
       )
-      .catch((error: unknown) => deps.warn('could not record the new reservation on the OpenCX session', { error: String(error) }));
+      .catch((error: unknown) =>
+        deps.warn('could not record the new reservation on the OpenCX session', { error: String(error) }),
+      );
   }
   return { outcome: 'reengaged', sessionId };
 }

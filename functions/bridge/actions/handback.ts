@@ -40,7 +40,10 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
   // The newest message is read before the phase changes: the AI reads every customer message after it.
   const [known, newest] = await Promise.all([
     deps.state.conversation(conversationSid),
-    deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, { order: 'desc', limit: 1 }),
+    deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, {
+      order: 'desc',
+      limit: 1,
+    }),
   ]);
   const now = deps.now();
   const step = decideHandback(known?.record, now.getTime());
@@ -81,24 +84,37 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
     const mayHaveHappened = mayHaveBeenProcessed(error);
     deps.warn('the handback invite failed', { error: String(error), mayHaveHappened });
     // An invite Flex certainly did not make leaves the conversation with the agent, as it was.
-    if (!mayHaveHappened && step.step === 'hand-back') await deps.state.undoHandback(conversationSid, handback.at, step.from).catch(() => undefined);
+    if (!mayHaveHappened && step.step === 'hand-back')
+      await deps.state.undoHandback(conversationSid, handback.at, step.from).catch(() => undefined);
     return { outcome: 'failed', reason: String(error), mayHaveHappened };
   }
   const [, , wrapup] = await Promise.all([
-    invitedTaskSid ? deps.state.noteInvitedTask(conversationSid, handback.at, invitedTaskSid).catch(() => undefined) : undefined,
+    invitedTaskSid
+      ? deps.state.noteInvitedTask(conversationSid, handback.at, invitedTaskSid).catch(() => undefined)
+      : undefined,
     recordInsight(deps, { type: 'handback', at: handback.at, conversationSid, taskSid: task.sid }),
     deps.twilio.flex.wrapUpAgent(flexInteractionSid, flexInteractionChannelSid, task.sid).catch((error: unknown) => {
       deps.warn('could not move the agent to wrap-up after the handback', { error: String(error) });
       return 'not-found' as const;
     }),
   ]);
-  return { outcome: 'handed-back', invitedTaskSid, wrapup: wrapup === 'wrapup' ? 'wrapup' : 'left-to-agent', history: readHistory(attributes) };
+  return {
+    outcome: 'handed-back',
+    invitedTaskSid,
+    wrapup: wrapup === 'wrapup' ? 'wrapup' : 'left-to-agent',
+    history: readHistory(attributes),
+  };
 }
 
 /** TaskRouter offered the AI the task a handback invited: the AI takes the conversation back in a new session. */
 export async function resume(d: Resume, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   const at = known.record.handback!.at;
-  const resumed = await deps.state.resumeAi(d.conversationSid, { taskSid: d.taskSid, reservationSid: d.reservationSid, at }, deps.now().getTime(), known);
+  const resumed = await deps.state.resumeAi(
+    d.conversationSid,
+    { taskSid: d.taskSid, reservationSid: d.reservationSid, at },
+    deps.now().getTime(),
+    known,
+  );
   if (!resumed) return { outcome: 'resume-skipped', reason: 'another event resumed the AI on this conversation' };
   return startSession(d, resumed, deps);
 }

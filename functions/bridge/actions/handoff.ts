@@ -16,7 +16,13 @@ import { postOnce } from './post';
 const LANGUAGE_LOOKUP_MS = 800;
 
 /** Where the task went: for the outcome and the log. */
-export type Routing = 'rejected' | 'rerouted' | 'invited' | 'already-with-a-human' | 'stuck-assigned' | `left ${string}`;
+export type Routing =
+  | 'rejected'
+  | 'rerouted'
+  | 'invited'
+  | 'already-with-a-human'
+  | 'stuck-assigned'
+  | `left ${string}`;
 
 export async function handOff(
   conversationSid: string,
@@ -46,7 +52,13 @@ export async function handOff(
     deps.twilio.taskrouter.fetchTask(record.workspaceSid, record.taskSid),
     request.language || !record.sessionId ? Promise.resolve(request.language) : lookUpLanguage(record.sessionId, deps),
   ]);
-  if (!won) return { outcome: 'handoff-skipped', sessionId: record.sessionId, reason: 'the conversation is already with humans', ...extra };
+  if (!won)
+    return {
+      outcome: 'handoff-skipped',
+      sessionId: record.sessionId,
+      reason: 'the conversation is already with humans',
+      ...extra,
+    };
   const attributes = handoffAttributes({ ...pending, language, sessionId: record.sessionId, at: new Date(pending.at) });
   // Round trips 2 and 3.
   const [routing, noted] = await Promise.all([
@@ -54,7 +66,14 @@ export async function handOff(
     postCustomerNote(conversationSid, attributes, pending.at, deps, before),
     recordInsight(deps, handoffInsight(conversationSid, record, attributes)),
   ]);
-  return { outcome: 'handed-off', sessionId: record.sessionId, reason: attributes.handoffReason, released: routing, noted, ...extra };
+  return {
+    outcome: 'handed-off',
+    sessionId: record.sessionId,
+    reason: attributes.handoffReason,
+    released: routing,
+    noted,
+    ...extra,
+  };
 }
 
 /** A handoff recorded in Sync whose routing may not have finished: finish it, then remember that it did. */
@@ -67,12 +86,19 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
     routeToHumans(task, record.reservationSid, attributes, deps),
     postCustomerNote(conversationSid, attributes, pending.at, deps),
   ]);
-  if (routing !== 'stuck-assigned') await deps.state.update(conversationSid, (r) => (r.handoff ? { ...r, handoff: { ...r.handoff, routed: true } } : r));
+  if (routing !== 'stuck-assigned')
+    await deps.state.update(conversationSid, (r) =>
+      r.handoff ? { ...r, handoff: { ...r.handoff, routed: true } } : r,
+    );
   return { outcome: 'handoff-finished', sessionId: record.sessionId, released: routing, noted };
 }
 
 /** Humans were offered the conversation although our record still said the AI held it. */
-export async function silenceAi(d: Extract<Decision, { action: 'silence-ai' }>, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
+export async function silenceAi(
+  d: Extract<Decision, { action: 'silence-ai' }>,
+  known: KnownRecord,
+  deps: BridgeDeps,
+): Promise<Outcome> {
   const pending: PendingHandoff = { reason: 'Routed to humans', at: deps.now().toISOString(), routed: true };
   const moved = await deps.state.beginHandoff(d.conversationSid, pending, known);
   return { outcome: moved ? 'ai-silenced' : 'already-silent', sessionId: known.record.sessionId, reason: d.reason };
@@ -105,7 +131,14 @@ async function postCustomerNote(
     deps.warn('could not claim the handoff note', { error: String(error) });
     return 'failed';
   }
-  return (await postOnce(conversationSid, note, { role: 'handoff-note', key, sessionId: attributes.opencxSessionId }, deps)) ? 'posted' : 'failed';
+  return (await postOnce(
+    conversationSid,
+    note,
+    { role: 'handoff-note', key, sessionId: attributes.opencxSessionId },
+    deps,
+  ))
+    ? 'posted'
+    : 'failed';
 }
 
 /**
@@ -128,16 +161,24 @@ export async function routeToHumans(
       if (!(await assignedToAi(current, deps))) return 'already-with-a-human';
       return transferAssignedTask(current, attributes, deps);
     }
-    if (current.assignmentStatus !== 'pending' && current.assignmentStatus !== 'reserved') return `left ${current.assignmentStatus}`;
+    if (current.assignmentStatus !== 'pending' && current.assignmentStatus !== 'reserved')
+      return `left ${current.assignmentStatus}`;
     if (alreadyCarries(current.attributes, attributes)) break;
-    const written = await taskrouter.updateTaskAttributes(workspaceSid, current.sid, withHandoff(current, attributes), current.etag);
+    const written = await taskrouter.updateTaskAttributes(
+      workspaceSid,
+      current.sid,
+      withHandoff(current, attributes),
+      current.etag,
+    );
     if (written === 'updated') break;
     if (attempt >= 5) throw new Error(`task ${current.sid}: too many concurrent attribute writers`);
     current = await taskrouter.fetchTask(workspaceSid, current.sid);
   }
   if (!reservationSid || current.assignmentStatus !== 'reserved') return 'rerouted';
   // 'not-pending' is normal: the attribute write already canceled the reservation and re-routed the task.
-  return (await taskrouter.rejectReservation(workspaceSid, current.sid, reservationSid)) === 'rejected' ? 'rejected' : 'rerouted';
+  return (await taskrouter.rejectReservation(workspaceSid, current.sid, reservationSid)) === 'rejected'
+    ? 'rejected'
+    : 'rerouted';
 }
 
 /** This handoff's attributes are on the task already (a handoff being finished), or there are none to write. */
@@ -148,10 +189,16 @@ function alreadyCarries(current: Record<string, unknown>, wanted: Partial<Handof
 }
 
 async function assignedToAi(task: TaskSnapshot, deps: BridgeDeps): Promise<boolean> {
-  return (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).some((r) => isAiPoolWorker(deps.config, r.workerSid));
+  return (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).some((r) =>
+    isAiPoolWorker(deps.config, r.workerSid),
+  );
 }
 
-async function transferAssignedTask(task: TaskSnapshot, attributes: Partial<HandoffAttributes>, deps: BridgeDeps): Promise<Routing> {
+async function transferAssignedTask(
+  task: TaskSnapshot,
+  attributes: Partial<HandoffAttributes>,
+  deps: BridgeDeps,
+): Promise<Routing> {
   const { flexInteractionSid, flexInteractionChannelSid } = task.attributes as FlexTaskAttributes;
   if (!flexInteractionSid || !flexInteractionChannelSid) {
     deps.warn('task is assigned to the AI and has no Flex interaction to transfer', { taskSid: task.sid });
@@ -164,13 +211,15 @@ async function transferAssignedTask(task: TaskSnapshot, attributes: Partial<Hand
     attributes: withHandoff(task, attributes),
   });
   // The AI's own task is done once humans have the invite: free the AI worker's capacity.
-  const accepted = (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).filter((r) =>
-    isAiPoolWorker(deps.config, r.workerSid),
+  const accepted = (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).filter(
+    (r) => isAiPoolWorker(deps.config, r.workerSid),
   );
   for (const reservation of accepted) {
     await deps.twilio.taskrouter
       .completeReservation(deps.config.workspaceSid, task.sid, reservation.sid)
-      .catch((error: unknown) => deps.warn('could not complete the AI reservation after the transfer', { error: String(error) }));
+      .catch((error: unknown) =>
+        deps.warn('could not complete the AI reservation after the transfer', { error: String(error) }),
+      );
   }
   return 'invited';
 }

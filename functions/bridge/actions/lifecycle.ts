@@ -22,13 +22,19 @@ export async function decline(d: Of<'decline'>, known: KnownRecord | undefined, 
   if (!task) return { outcome: 'declined', reason: d.reason, released: 'left: the task does not exist' };
   const carriesHandoff = task.attributes.handedOff === true;
   const rejectedByAiBefore =
-    carriesHandoff && (await taskrouter.reservations(workspaceSid, task.sid, 'rejected')).some((r) => isAiPoolWorker(deps.config, r.workerSid));
+    carriesHandoff &&
+    (await taskrouter.reservations(workspaceSid, task.sid, 'rejected')).some((r) =>
+      isAiPoolWorker(deps.config, r.workerSid),
+    );
   const step = declineStep({ carriesHandoff, rejectedByAiBefore });
   if (step === 'leave-to-time-out') {
-    deps.warn("the workflow offers handed-off tasks to the AI again: its handedOff == true filter must come before the AI's (Check setup)", {
-      taskSid: d.taskSid,
-      reservationSid: d.reservationSid,
-    });
+    deps.warn(
+      "the workflow offers handed-off tasks to the AI again: its handedOff == true filter must come before the AI's (Check setup)",
+      {
+        taskSid: d.taskSid,
+        reservationSid: d.reservationSid,
+      },
+    );
     return { outcome: 'declined', reason: d.reason, released: 'left to time out' };
   }
   const pending = known?.record.handoff;
@@ -46,7 +52,13 @@ export async function decline(d: Of<'decline'>, known: KnownRecord | undefined, 
 
 export async function recordHuman(d: Of<'record-human'>, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   const { taskSid, reservationSid } = d;
-  await deps.state.update(d.conversationSid, (r) => ({ ...r, phase: 'human', taskSid, reservationSid, humanWorkerSid: d.workerSid }));
+  await deps.state.update(d.conversationSid, (r) => ({
+    ...r,
+    phase: 'human',
+    taskSid,
+    reservationSid,
+    humanWorkerSid: d.workerSid,
+  }));
   const sessionId = known.record.sessionId;
   if (sessionId) {
     const customData = {
@@ -55,8 +67,15 @@ export async function recordHuman(d: Of<'record-human'>, known: KnownRecord, dep
       flex_agent_name: d.workerName,
     };
     await deps.opencx
-      .sendAgentNote(sessionId, `Flex agent ${d.workerName} accepted the conversation.`, customData, new Deadline(deps.deadline.remaining()))
-      .catch((error: unknown) => deps.warn('could not record the agent on the OpenCX session', { error: String(error) }));
+      .sendAgentNote(
+        sessionId,
+        `Flex agent ${d.workerName} accepted the conversation.`,
+        customData,
+        new Deadline(deps.deadline.remaining()),
+      )
+      .catch((error: unknown) =>
+        deps.warn('could not record the agent on the OpenCX session', { error: String(error) }),
+      );
   }
   return { outcome: 'human-accepted', sessionId };
 }
@@ -64,7 +83,9 @@ export async function recordHuman(d: Of<'record-human'>, known: KnownRecord, dep
 export async function restoreAiWorker(d: Of<'restore-ai-worker'>, deps: BridgeDeps): Promise<Outcome> {
   const change = await restoreAfterTimeout(deps.twilio.taskrouter, deps.config.workspaceSid, d.workerSid);
   if (change.changed) return { outcome: 'ai-worker-restored', from: change.from, to: change.to };
-  return change.from ? { outcome: 'ai-worker-left', reason: `the AI worker is ${change.from}, set on purpose` } : { outcome: 'ai-worker-available' };
+  return change.from
+    ? { outcome: 'ai-worker-left', reason: `the AI worker is ${change.from}, set on purpose` }
+    : { outcome: 'ai-worker-available' };
 }
 
 export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
@@ -81,7 +102,9 @@ export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): P
     // Our state is cleared whatever OpenCX answers: the session is closed best-effort.
     await deps.opencx
       .updateSessionStatus(record.sessionId, status, new Deadline(deps.deadline.remaining()))
-      .catch((error: unknown) => deps.warn('could not close the OpenCX session', { error: String(error), sessionId: record.sessionId }));
+      .catch((error: unknown) =>
+        deps.warn('could not close the OpenCX session', { error: String(error), sessionId: record.sessionId }),
+      );
   }
   await Promise.all([deps.state.forget(d.conversationSid), recorded]);
   return { outcome: 'ended', sessionId: record.sessionId, reason: d.reason };

@@ -23,12 +23,20 @@ export function ourMarker(attributes: Record<string, unknown>): { role?: string;
 }
 
 async function landed(conversationSid: string, key: string, deps: BridgeDeps): Promise<boolean> {
-  const recent = await deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, { order: 'desc', limit: RECENT_MESSAGES });
+  const recent = await deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, {
+    order: 'desc',
+    limit: RECENT_MESSAGES,
+  });
   return recent.some((m) => ourMarker(m.attributes)?.key === key);
 }
 
 /** Posts one message; true once it is in the conversation, false when it could not be posted in time. */
-export async function postOnce(conversationSid: string, body: string, marker: OurMessage, deps: BridgeDeps): Promise<boolean> {
+export async function postOnce(
+  conversationSid: string,
+  body: string,
+  marker: OurMessage,
+  deps: BridgeDeps,
+): Promise<boolean> {
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     try {
       await deps.twilio.conversations.postMessage(deps.config.conversationsServiceSid, conversationSid, {
@@ -38,8 +46,14 @@ export async function postOnce(conversationSid: string, body: string, marker: Ou
       });
       return true;
     } catch (error) {
-      deps.warn('posting into the conversation failed', { error: String(error), conversationSid, key: marker.key, attempt });
-      if (error instanceof DeadlineExceededError || !mayHaveBeenProcessed(error) || deps.deadline.expired()) return false;
+      deps.warn('posting into the conversation failed', {
+        error: String(error),
+        conversationSid,
+        key: marker.key,
+        attempt,
+      });
+      if (error instanceof DeadlineExceededError || !mayHaveBeenProcessed(error) || deps.deadline.expired())
+        return false;
       try {
         if (await landed(conversationSid, marker.key, deps)) return true;
       } catch (readError) {

@@ -12,12 +12,20 @@ const SESSION_WAIT_MS = 2500;
 
 export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   let current: KnownRecord | undefined = known;
-  if (!current.record.sessionId) current = await deps.state.waitForSession(d.conversationSid, Math.min(SESSION_WAIT_MS, deps.deadline.remaining() / 2));
+  if (!current.record.sessionId)
+    current = await deps.state.waitForSession(
+      d.conversationSid,
+      Math.min(SESSION_WAIT_MS, deps.deadline.remaining() / 2),
+    );
   if (!current?.record.sessionId || current.record.phase !== 'ai') {
     // Not lost: the message stays in the conversation, and the engaging Function (or the human) reads it.
-    return { outcome: 'deferred', reason: 'the OpenCX session is not ready yet; the engaging Function sends the conversation so far' };
+    return {
+      outcome: 'deferred',
+      reason: 'the OpenCX session is not ready yet; the engaging Function sends the conversation so far',
+    };
   }
-  if (!(await deps.state.claimMessage(d.message.sid))) return { outcome: 'duplicate', sessionId: current.record.sessionId };
+  if (!(await deps.state.claimMessage(d.message.sid)))
+    return { outcome: 'duplicate', sessionId: current.record.sessionId };
   return answerCustomer(d.conversationSid, current, d.message.body, deps, [d.message.sid]);
 }
 
@@ -49,7 +57,10 @@ export async function answerCustomer(
     case 'pending':
       if (turn.answered && (await neverReachedAi(known.record.sessionId!, text, deps))) {
         if (resent) return handOff(conversationSid, known, aiUnavailable(), deps, { error: turn.error });
-        deps.warn('OpenCX answered a server error without taking the message; sending it again', { sessionId: known.record.sessionId, error: turn.error });
+        deps.warn('OpenCX answered a server error without taking the message; sending it again', {
+          sessionId: known.record.sessionId,
+          error: turn.error,
+        });
         return answerCustomer(conversationSid, known, text, deps, claimed, since, true);
       }
       return awaitAnswer(conversationSid, known, claimed[claimed.length - 1], deps, { slow: turn.error }, resent);

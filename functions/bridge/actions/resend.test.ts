@@ -6,7 +6,14 @@ import { resend, resendLater } from './resend';
 
 const NOW = Date.parse('2026-12-02T07:00:00Z');
 const known: KnownRecord = {
-  record: { workspaceSid: 'WS1', taskSid: 'WT1', reservationSid: 'WR1', phase: 'ai', claimedAt: 0, sessionId: 'session-1' },
+  record: {
+    workspaceSid: 'WS1',
+    taskSid: 'WT1',
+    reservationSid: 'WR1',
+    phase: 'ai',
+    claimedAt: 0,
+    sessionId: 'session-1',
+  },
   revision: '1',
 };
 const owed = { text: 'Where is my parcel?', messageSids: ['IM1'], since: NOW - 10_000 };
@@ -19,7 +26,10 @@ function deps(over: { createTask?: jest.Mock; claimOnce?: jest.Mock; timers?: bo
     createTask,
     claimOnce,
     deps: {
-      config: { aiAnswerTimeoutSeconds: 60, ...(timers ? { timerWorkspaceSid: 'WStimers', timerWorkflowSid: 'WWtimers' } : {}) },
+      config: {
+        aiAnswerTimeoutSeconds: 60,
+        ...(timers ? { timerWorkspaceSid: 'WStimers', timerWorkflowSid: 'WWtimers' } : {}),
+      },
       twilio: { taskrouter: { createTask } },
       state: { claimOnce },
       now: () => new Date(NOW),
@@ -48,6 +58,8 @@ describe('resend (the timer fired)', () => {
   const decision = { action: 'resend' as const, conversationSid: 'CH1', timerSid: 'WTtimer', ...owed };
 
   test('a second delivery of the same timer sends nothing', async () => {
-    await expect(resend(decision, known, deps({ claimOnce: jest.fn(async () => false) }).deps)).resolves.toMatchObject({ outcome: 'duplicate' });
+    await expect(resend(decision, known, deps({ claimOnce: jest.fn(async () => false) }).deps)).resolves.toMatchObject({
+      outcome: 'duplicate',
+    });
   });
 });

@@ -39,20 +39,31 @@ export async function resendLater(
       attributes: { opencxTimer: 'resend', conversationSid, sessionId, ...owed },
       timeoutSeconds: next.afterSeconds,
     });
-    return { outcome: 'resend-scheduled', sessionId, timerSid, afterSeconds: next.afterSeconds, error: rateLimited.error };
+    return {
+      outcome: 'resend-scheduled',
+      sessionId,
+      timerSid,
+      afterSeconds: next.afterSeconds,
+      error: rateLimited.error,
+    };
   } catch (error) {
     deps.warn('could not schedule the resend of a rate-limited message; handing off', { error: String(error) });
-    return handOff(conversationSid, known, rateLimitedHandoff(aiAnswerTimeoutSeconds), deps, { error: rateLimited.error });
+    return handOff(conversationSid, known, rateLimitedHandoff(aiAnswerTimeoutSeconds), deps, {
+      error: rateLimited.error,
+    });
   }
 }
 
 /** The resend timer fired: claimed by its task SID, so a second delivery of its event sends nothing. */
 export async function resend(d: Resend, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
-  if (!(await deps.state.claimOnce(`resend_${d.timerSid}`))) return { outcome: 'duplicate', sessionId: known.record.sessionId };
+  if (!(await deps.state.claimOnce(`resend_${d.timerSid}`)))
+    return { outcome: 'duplicate', sessionId: known.record.sessionId };
   try {
     return await answerCustomer(d.conversationSid, known, d.text, deps, d.messageSids, d.since);
   } catch (error) {
     // Nothing retries a timer's event: humans take the message rather than nobody.
-    return handOff(d.conversationSid, known, rateLimitedHandoff(deps.config.aiAnswerTimeoutSeconds), deps, { error: String(error) });
+    return handOff(d.conversationSid, known, rateLimitedHandoff(deps.config.aiAnswerTimeoutSeconds), deps, {
+      error: String(error),
+    });
   }
 }

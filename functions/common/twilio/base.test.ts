@@ -108,7 +108,10 @@ describe('Twilio requests within the deadline', () => {
   });
 
   it('does not re-post a message after a 500: Twilio may have posted it', async () => {
-    const server = await serve({ status: 500, body: { code: 20500, message: 'Internal Server Error' } }, { status: 201, body: { sid: 'IM1' } });
+    const server = await serve(
+      { status: 500, body: { code: 20500, message: 'Internal Server Error' } },
+      { status: 201, body: { sid: 'IM1' } },
+    );
     const { apis } = server.apis(5000);
     const message = { author: 'AI', body: 'Hello', attributes: { opencx: { role: 'ai' } } };
     await expect(apis.conversations.postMessage('IS1', 'CH1', message)).rejects.toMatchObject({ status: 500 });

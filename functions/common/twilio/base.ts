@@ -27,7 +27,10 @@ const NETWORK_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 
 /** The connection failed or timed out: Twilio may or may not have seen the request. */
 export function isNetworkError(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) || (typeof message === 'string' && /socket hang up/i.test(message));
+  return (
+    (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) ||
+    (typeof message === 'string' && /socket hang up/i.test(message))
+  );
 }
 
 /** An error with no HTTP status that is not a network error is a bug, never retried. */
@@ -97,9 +100,18 @@ export abstract class TwilioProductApi {
     policy: RetryPolicy = 'idempotent',
   ): Promise<{ body: Record<string, unknown>; headers: Record<string, string> }> {
     return this.retry(async () => {
-      const res = (await this.client.request(opts)) as { statusCode: number; body: unknown; headers: Record<string, string> };
-      const body = typeof res.body === 'string' ? parseJsonObject(res.body) : ((res.body ?? {}) as Record<string, unknown>);
-      if (res.statusCode >= 400) throw Object.assign(new Error(`${what} answered ${res.statusCode}`), { status: res.statusCode, code: body.code });
+      const res = (await this.client.request(opts)) as {
+        statusCode: number;
+        body: unknown;
+        headers: Record<string, string>;
+      };
+      const body =
+        typeof res.body === 'string' ? parseJsonObject(res.body) : ((res.body ?? {}) as Record<string, unknown>);
+      if (res.statusCode >= 400)
+        throw Object.assign(new Error(`${what} answered ${res.statusCode}`), {
+          status: res.statusCode,
+          code: body.code,
+        });
       return { body, headers: res.headers };
     }, policy);
   }

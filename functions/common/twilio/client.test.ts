@@ -2,15 +2,27 @@ import { RefusedApiUrlError } from '../deployment-guard';
 import { createTwilioClient, parseRetryAfter, rewriteTwilioUrl } from './client';
 
 describe('createTwilioClient', () => {
-  const credentials = { ACCOUNT_SID: 'AC' + '0'.repeat(32), AUTH_TOKEN: 'token', TWILIO_API_BASE_URL: 'http://127.0.0.1:4010' };
+  const credentials = {
+    ACCOUNT_SID: 'AC' + '0'.repeat(32),
+    AUTH_TOKEN: 'token',
+    TWILIO_API_BASE_URL: 'http://127.0.0.1:4010',
+  };
 
   it("builds no client, deployed, for a base URL that is not Twilio's: no request can carry the credentials there", () => {
-    expect(() => createTwilioClient({ ...credentials, DOMAIN_NAME: 'opencx-flex-4821-dev.twil.io' })).toThrow(RefusedApiUrlError);
+    expect(() => createTwilioClient({ ...credentials, DOMAIN_NAME: 'opencx-flex-4821-dev.twil.io' })).toThrow(
+      RefusedApiUrlError,
+    );
   });
 
   it('builds it locally, or deployed when ALLOW_CUSTOM_API_URLS=true', () => {
     expect(createTwilioClient({ ...credentials, DOMAIN_NAME: 'localhost:3000' })).toBeDefined();
-    expect(createTwilioClient({ ...credentials, DOMAIN_NAME: 'opencx-flex-4821-dev.twil.io', ALLOW_CUSTOM_API_URLS: 'true' })).toBeDefined();
+    expect(
+      createTwilioClient({
+        ...credentials,
+        DOMAIN_NAME: 'opencx-flex-4821-dev.twil.io',
+        ALLOW_CUSTOM_API_URLS: 'true',
+      }),
+    ).toBeDefined();
   });
 });
 
@@ -18,14 +30,24 @@ describe('rewriteTwilioUrl', () => {
   const BASE = 'http://127.0.0.1:4010';
 
   it('leaves every URL alone without a base URL', () => {
-    expect(rewriteTwilioUrl('https://taskrouter.twilio.com/v1/Workspaces/WS1', undefined)).toBe('https://taskrouter.twilio.com/v1/Workspaces/WS1');
-    expect(rewriteTwilioUrl('https://taskrouter.twilio.com/v1/Workspaces/WS1', '')).toBe('https://taskrouter.twilio.com/v1/Workspaces/WS1');
+    expect(rewriteTwilioUrl('https://taskrouter.twilio.com/v1/Workspaces/WS1', undefined)).toBe(
+      'https://taskrouter.twilio.com/v1/Workspaces/WS1',
+    );
+    expect(rewriteTwilioUrl('https://taskrouter.twilio.com/v1/Workspaces/WS1', '')).toBe(
+      'https://taskrouter.twilio.com/v1/Workspaces/WS1',
+    );
   });
 
   it.each([
     ['https://taskrouter.twilio.com/v1/Workspaces/WS1/Tasks/WT1', `${BASE}/taskrouter/v1/Workspaces/WS1/Tasks/WT1`],
-    ['https://conversations.twilio.com/v1/Conversations/CH1/Messages', `${BASE}/conversations/v1/Conversations/CH1/Messages`],
-    ['https://sync.twilio.com/v1/Services/IS1/Maps/opencx_conversations/Items', `${BASE}/sync/v1/Services/IS1/Maps/opencx_conversations/Items`],
+    [
+      'https://conversations.twilio.com/v1/Conversations/CH1/Messages',
+      `${BASE}/conversations/v1/Conversations/CH1/Messages`,
+    ],
+    [
+      'https://sync.twilio.com/v1/Services/IS1/Maps/opencx_conversations/Items',
+      `${BASE}/sync/v1/Services/IS1/Maps/opencx_conversations/Items`,
+    ],
     ['https://flex-api.twilio.com/v1/Interactions/KD1', `${BASE}/flex-api/v1/Interactions/KD1`],
     ['https://iam.twilio.com/v1/Accounts/AC1/Tokens/validate', `${BASE}/iam/v1/Accounts/AC1/Tokens/validate`],
   ])('sends %s to the host-named path under the base', (uri, expected) => {

@@ -81,7 +81,13 @@ const MIN_REQUEST_MS = 300;
 let sharedTransport: RequestClient | undefined;
 
 function transport(): RequestClient {
-  sharedTransport ??= new RequestClient({ timeout: MAX_REQUEST_MS, keepAlive: true, maxSockets: 100, maxTotalSockets: 200, maxFreeSockets: 20 });
+  sharedTransport ??= new RequestClient({
+    timeout: MAX_REQUEST_MS,
+    keepAlive: true,
+    maxSockets: 100,
+    maxTotalSockets: 200,
+    maxFreeSockets: 20,
+  });
   return sharedTransport;
 }
 
@@ -97,7 +103,8 @@ class DeadlineRequestClient {
     if (remaining <= 0) throw new DeadlineExceededError(`${opts.method.toUpperCase()} ${opts.uri}`);
     const timeout = Math.max(MIN_REQUEST_MS, Math.min(MAX_REQUEST_MS, remaining));
     const response = await transport().request({ ...opts, timeout, uri: rewriteTwilioUrl(opts.uri, this.baseUrl) });
-    if (response.statusCode === 429) throw rateLimitError(response.body, response.headers as Record<string, unknown> | undefined);
+    if (response.statusCode === 429)
+      throw rateLimitError(response.body, response.headers as Record<string, unknown> | undefined);
     return response;
   }
 }
@@ -115,7 +122,10 @@ export interface TwilioApiKey {
  */
 export function createTwilioClient(env: TwilioCredentials, deadline?: Deadline, apiKey?: TwilioApiKey): TwilioClient {
   // The library only ever calls request() on its HTTP client.
-  const httpClient = new DeadlineRequestClient(guardedApiUrl(env, 'TWILIO_API_BASE_URL'), deadline) as unknown as RequestClient;
+  const httpClient = new DeadlineRequestClient(
+    guardedApiUrl(env, 'TWILIO_API_BASE_URL'),
+    deadline,
+  ) as unknown as RequestClient;
   if (apiKey) return twilio(apiKey.sid, apiKey.secret, { accountSid: env.ACCOUNT_SID, httpClient });
   return twilio(env.ACCOUNT_SID, env.AUTH_TOKEN, { httpClient });
 }

@@ -63,9 +63,11 @@ export class ConversationsApi extends TwilioProductApi {
 
   /** Every address configuration of the account; none when Conversations answers 404. */
   async listAddresses(): Promise<ConversationsAddress[]> {
-    const addresses = (await this.unlessNotFound(() => this.client.conversations.v1.addressConfigurations.list())) ?? [];
+    const addresses =
+      (await this.unlessNotFound(() => this.client.conversations.v1.addressConfigurations.list())) ?? [];
     return addresses.map((a) => {
-      const auto = a.autoCreation && typeof a.autoCreation === 'object' ? (a.autoCreation as Record<string, unknown>) : undefined;
+      const auto =
+        a.autoCreation && typeof a.autoCreation === 'object' ? (a.autoCreation as Record<string, unknown>) : undefined;
       return {
         sid: a.sid,
         type: a.type ?? '',
@@ -86,19 +88,37 @@ export class ConversationsApi extends TwilioProductApi {
 
   /** Undefined when the service does not exist. */
   async fetchWebhook(serviceSid: string): Promise<ConversationsWebhook | undefined> {
-    const webhook = await this.unlessNotFound(() => this.client.conversations.v1.services(serviceSid).configuration.webhooks().fetch());
-    return webhook && { postWebhookUrl: webhook.postWebhookUrl || null, method: webhook.method || null, filters: webhook.filters ?? [] };
+    const webhook = await this.unlessNotFound(() =>
+      this.client.conversations.v1.services(serviceSid).configuration.webhooks().fetch(),
+    );
+    return (
+      webhook && {
+        postWebhookUrl: webhook.postWebhookUrl || null,
+        method: webhook.method || null,
+        filters: webhook.filters ?? [],
+      }
+    );
   }
 
   /** An empty `postWebhookUrl` removes the post-event webhook. */
-  async setWebhook(serviceSid: string, webhook: { postWebhookUrl: string; method: string; filters: string[] }): Promise<void> {
+  async setWebhook(
+    serviceSid: string,
+    webhook: { postWebhookUrl: string; method: string; filters: string[] },
+  ): Promise<void> {
     await this.retry(() => this.client.conversations.v1.services(serviceSid).configuration.webhooks().update(webhook));
   }
 
   /** Up to `limit` messages, oldest first (`asc`) or newest first (`desc`). */
-  async listMessages(serviceSid: string, conversationSid: string, page: { order: 'asc' | 'desc'; limit: number }): Promise<ConversationMessage[]> {
+  async listMessages(
+    serviceSid: string,
+    conversationSid: string,
+    page: { order: 'asc' | 'desc'; limit: number },
+  ): Promise<ConversationMessage[]> {
     const messages = await this.retry(() =>
-      this.client.conversations.v1.services(serviceSid).conversations(conversationSid).messages.list({ order: page.order, limit: page.limit }),
+      this.client.conversations.v1
+        .services(serviceSid)
+        .conversations(conversationSid)
+        .messages.list({ order: page.order, limit: page.limit }),
     );
     return messages.map((m) => ({
       sid: m.sid,
@@ -120,7 +140,11 @@ export class ConversationsApi extends TwilioProductApi {
         this.client.conversations.v1
           .services(serviceSid)
           .conversations(conversationSid)
-          .messages.create({ author: message.author, body: message.body, attributes: JSON.stringify(message.attributes) }),
+          .messages.create({
+            author: message.author,
+            body: message.body,
+            attributes: JSON.stringify(message.attributes),
+          }),
       'not-processed-only',
     );
     return posted.sid;

@@ -38,7 +38,11 @@ export class FlexApi extends TwilioProductApi {
    * Transfers an interaction to the workflow (a new task), the Flex-supported way off an assigned
    * task. Returns the new task's SID when Flex names it.
    */
-  async inviteToWorkflow(interactionSid: string, channelSid: string, routing: InviteRouting): Promise<string | undefined> {
+  async inviteToWorkflow(
+    interactionSid: string,
+    channelSid: string,
+    routing: InviteRouting,
+  ): Promise<string | undefined> {
     // A retried invite after a lost answer would create a second transfer task.
     const invite = await this.retry(
       () =>
@@ -69,7 +73,9 @@ export class FlexApi extends TwilioProductApi {
   async wrapUpAgent(interactionSid: string, channelSid: string, taskSid: string): Promise<'wrapup' | 'not-found'> {
     const channel = this.client.flexApi.v1.interaction(interactionSid).channels(channelSid);
     const participants = await this.retry(() => channel.participants.list({ limit: 50 }));
-    const agent = participants.find((p) => p.type === 'agent' && (p.routingProperties as { task_sid?: unknown } | null)?.task_sid === taskSid);
+    const agent = participants.find(
+      (p) => p.type === 'agent' && (p.routingProperties as { task_sid?: unknown } | null)?.task_sid === taskSid,
+    );
     if (!agent) return 'not-found';
     await this.retry(() => channel.participants(agent.sid).update({ status: 'wrapup' }));
     return 'wrapup';

@@ -18,7 +18,11 @@ export interface TwilioApis {
 }
 
 /** Every product's API over one client: by default the Functions' own, signed in with the account's auth token. */
-export function createTwilioApis(env: TwilioCredentials, deadline: Deadline, client: TwilioClient = createTwilioClient(env, deadline)): TwilioApis {
+export function createTwilioApis(
+  env: TwilioCredentials,
+  deadline: Deadline,
+  client: TwilioClient = createTwilioClient(env, deadline),
+): TwilioApis {
   return {
     taskrouter: new TaskRouterApi(client, deadline),
     conversations: new ConversationsApi(client, deadline),

@@ -18,7 +18,10 @@ export interface ScriptedTwilio {
 }
 
 /** Answers each request with the next scripted answer; once they are used up, with `fallback`. */
-export async function scriptedTwilio(answers: ScriptedAnswer[], fallback: ScriptedAnswer = { status: 200, body: {} }): Promise<ScriptedTwilio> {
+export async function scriptedTwilio(
+  answers: ScriptedAnswer[],
+  fallback: ScriptedAnswer = { status: 200, body: {} },
+): Promise<ScriptedTwilio> {
   const requests: string[] = [];
   const waits: number[] = [];
   const server = http.createServer((req, res) => {
@@ -47,7 +50,14 @@ export async function scriptedTwilio(answers: ScriptedAnswer[], fallback: Script
           advance(ms);
         },
       );
-      return { apis: createTwilioApis({ ACCOUNT_SID: 'AC' + '0'.repeat(32), AUTH_TOKEN: 'token', TWILIO_API_BASE_URL: url }, deadline), deadline, advance };
+      return {
+        apis: createTwilioApis(
+          { ACCOUNT_SID: 'AC' + '0'.repeat(32), AUTH_TOKEN: 'token', TWILIO_API_BASE_URL: url },
+          deadline,
+        ),
+        deadline,
+        advance,
+      };
     },
     close: () => {
       server.closeAllConnections();

@@ -25,7 +25,11 @@ describe('SyncApi.fetchService', () => {
     ]);
     servers.push(twilio);
     const { apis } = twilio.apis(5000);
-    await expect(apis.sync.fetchService('IS1')).resolves.toEqual({ sid: 'IS1', uniqueName: 'default', friendlyName: 'Default Service' });
+    await expect(apis.sync.fetchService('IS1')).resolves.toEqual({
+      sid: 'IS1',
+      uniqueName: 'default',
+      friendlyName: 'Default Service',
+    });
     await expect(apis.sync.fetchService('IS2')).resolves.toBeUndefined();
     expect(twilio.requests).toEqual(['GET /sync/v1/Services/IS1', 'GET /sync/v1/Services/IS2']);
   });
@@ -33,24 +37,37 @@ describe('SyncApi.fetchService', () => {
 
 describe('SyncApi.createMapItem', () => {
   it('creates the item on the first attempt', async () => {
-    await expect(createItem(created)).resolves.toEqual({ result: { created: true, retried: false }, requests: [ITEMS] });
+    await expect(createItem(created)).resolves.toEqual({
+      result: { created: true, retried: false },
+      requests: [ITEMS],
+    });
   });
 
   it('reports an existing key as not created, with nothing retried', async () => {
-    await expect(createItem(exists)).resolves.toEqual({ result: { created: false, retried: false }, requests: [ITEMS] });
+    await expect(createItem(exists)).resolves.toEqual({
+      result: { created: false, retried: false },
+      requests: [ITEMS],
+    });
   });
 
   it('says the key may be its own when an earlier attempt failed after Twilio may have processed it', async () => {
-    await expect(createItem({ status: 500 }, exists)).resolves.toEqual({ result: { created: false, retried: true }, requests: [ITEMS, ITEMS] });
+    await expect(createItem({ status: 500 }, exists)).resolves.toEqual({
+      result: { created: false, retried: true },
+      requests: [ITEMS, ITEMS],
+    });
     await expect(createItem('drop', exists)).resolves.toMatchObject({ result: { created: false, retried: true } });
   });
 
   it('does not after a 429, which Twilio never processed', async () => {
-    await expect(createItem({ status: 429, headers: { 'Retry-After': '0' } }, exists)).resolves.toMatchObject({ result: { created: false, retried: false } });
+    await expect(createItem({ status: 429, headers: { 'Retry-After': '0' } }, exists)).resolves.toMatchObject({
+      result: { created: false, retried: false },
+    });
   });
 
   it('creates a missing map, then the item', async () => {
-    await expect(createItem({ status: 404, body: { code: 20404 } }, { status: 201, body: { unique_name: 'm' } }, created)).resolves.toEqual({
+    await expect(
+      createItem({ status: 404, body: { code: 20404 } }, { status: 201, body: { unique_name: 'm' } }, created),
+    ).resolves.toEqual({
       result: { created: true, retried: false },
       requests: [ITEMS, MAPS, ITEMS],
     });

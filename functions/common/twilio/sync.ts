@@ -36,7 +36,13 @@ export class SyncApi extends TwilioProductApi {
   /** Undefined when the account has no such service. */
   async fetchService(serviceSid: string): Promise<SyncServiceSummary | undefined> {
     const service = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).fetch());
-    return service && { sid: service.sid, uniqueName: service.uniqueName ?? null, friendlyName: service.friendlyName ?? null };
+    return (
+      service && {
+        sid: service.sid,
+        uniqueName: service.uniqueName ?? null,
+        friendlyName: service.friendlyName ?? null,
+      }
+    );
   }
 
   async fetchDocument<T>(serviceSid: string, name: string): Promise<MapItem<T> | undefined> {
@@ -64,12 +70,16 @@ export class SyncApi extends TwilioProductApi {
 
   /** False when it did not exist. */
   async deleteDocument(serviceSid: string, name: string): Promise<boolean> {
-    return (await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).documents(name).remove())) !== undefined;
+    return (
+      (await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).documents(name).remove())) !== undefined
+    );
   }
 
   /** False when it did not exist. */
   async deleteMap(serviceSid: string, name: string): Promise<boolean> {
-    return (await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).syncMaps(name).remove())) !== undefined;
+    return (
+      (await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).syncMaps(name).remove())) !== undefined
+    );
   }
 
   /** Every item of a map, oldest key first (at most `limit`); empty when the map does not exist. */
@@ -86,7 +96,9 @@ export class SyncApi extends TwilioProductApi {
   /** Replaces the document's data if it is still at `revision`; false on a 412 (someone wrote first). */
   async updateDocument(serviceSid: string, name: string, data: object, revision: string): Promise<boolean> {
     try {
-      await this.retry(() => this.client.sync.v1.services(serviceSid).documents(name).update({ data, ifMatch: revision }));
+      await this.retry(() =>
+        this.client.sync.v1.services(serviceSid).documents(name).update({ data, ifMatch: revision }),
+      );
       return true;
     } catch (error) {
       if (twilioStatus(error) === 412) return false;
@@ -95,7 +107,9 @@ export class SyncApi extends TwilioProductApi {
   }
 
   async listMapNames(serviceSid: string): Promise<string[]> {
-    const maps = await this.retry(() => this.client.sync.v1.services(serviceSid).syncMaps.list({ limit: 1000, pageSize: SYNC_MAX_PAGE }));
+    const maps = await this.retry(() =>
+      this.client.sync.v1.services(serviceSid).syncMaps.list({ limit: 1000, pageSize: SYNC_MAX_PAGE }),
+    );
     return maps.map((map) => map.uniqueName);
   }
 
@@ -111,7 +125,13 @@ export class SyncApi extends TwilioProductApi {
   }
 
   /** Creates the item only if its key is absent, creating a missing map first. */
-  async createMapItem(serviceSid: string, map: string, key: string, data: object, ttlSeconds?: number): Promise<CreatedMapItem> {
+  async createMapItem(
+    serviceSid: string,
+    map: string,
+    key: string,
+    data: object,
+    ttlSeconds?: number,
+  ): Promise<CreatedMapItem> {
     let retried = false;
     let lastFailure: unknown;
     const create = async () => {
@@ -148,14 +168,24 @@ export class SyncApi extends TwilioProductApi {
   }
 
   async fetchMapItem<T>(serviceSid: string, map: string, key: string): Promise<MapItem<T> | undefined> {
-    const item = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems(key).fetch());
+    const item = await this.unlessNotFound(() =>
+      this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems(key).fetch(),
+    );
     return item && { data: item.data as T, revision: item.revision };
   }
 
   /** Writes only if the item is still at `revision`; the new revision, or false on a 412 (someone wrote first). */
-  async updateMapItem(serviceSid: string, map: string, key: string, data: object, revision: string): Promise<string | false> {
+  async updateMapItem(
+    serviceSid: string,
+    map: string,
+    key: string,
+    data: object,
+    revision: string,
+  ): Promise<string | false> {
     try {
-      const item = await this.retry(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems(key).update({ data, ifMatch: revision }));
+      const item = await this.retry(() =>
+        this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems(key).update({ data, ifMatch: revision }),
+      );
       return String(item.revision);
     } catch (error) {
       if (twilioStatus(error) === 412) return false;
@@ -194,7 +224,10 @@ export class SyncApi extends TwilioProductApi {
       return false;
     };
     let page: ItemPage | undefined = await this.unlessNotFound(() =>
-      this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems.page({ order: 'desc', pageSize: limits.pageSize }),
+      this.client.sync.v1
+        .services(serviceSid)
+        .syncMaps(map)
+        .syncMapItems.page({ order: 'desc', pageSize: limits.pageSize }),
     );
     for (let pages = 1; page; pages++) {
       if (keep(page.instances)) return { items, complete: true };

@@ -12,7 +12,15 @@ export interface TaskSnapshot {
   dateCreated?: string;
 }
 
-export type ReservationStatus = 'pending' | 'accepted' | 'rejected' | 'timeout' | 'canceled' | 'rescinded' | 'wrapping' | 'completed';
+export type ReservationStatus =
+  | 'pending'
+  | 'accepted'
+  | 'rejected'
+  | 'timeout'
+  | 'canceled'
+  | 'rescinded'
+  | 'wrapping'
+  | 'completed';
 
 export interface ReservationSummary {
   sid: string;
@@ -152,7 +160,12 @@ export class TaskRouterApi extends TwilioProductApi {
   }
 
   /** Replaces the task's attributes if it is still at `etag`; 'conflict' when someone wrote first (412). */
-  async updateTaskAttributes(workspaceSid: string, taskSid: string, attributes: object, etag: string): Promise<'updated' | 'conflict'> {
+  async updateTaskAttributes(
+    workspaceSid: string,
+    taskSid: string,
+    attributes: object,
+    etag: string,
+  ): Promise<'updated' | 'conflict'> {
     try {
       await this.retry(() =>
         this.workspace(workspaceSid)
@@ -170,31 +183,62 @@ export class TaskRouterApi extends TwilioProductApi {
    * Merges `changes` into the task's attributes with If-Match, re-reading on a conflict, so a
    * concurrent writer's attributes survive. Returns the task as it was just before the write.
    */
-  async mergeTaskAttributes(workspaceSid: string, taskSid: string, changes: Record<string, unknown>, attempts = 5): Promise<TaskSnapshot> {
+  async mergeTaskAttributes(
+    workspaceSid: string,
+    taskSid: string,
+    changes: Record<string, unknown>,
+    attempts = 5,
+  ): Promise<TaskSnapshot> {
     for (let attempt = 1; ; attempt++) {
       const task = await this.fetchTask(workspaceSid, taskSid);
       if (Object.keys(changes).length === 0) return task;
-      const written = await this.updateTaskAttributes(workspaceSid, taskSid, { ...task.attributes, ...changes }, task.etag);
+      const written = await this.updateTaskAttributes(
+        workspaceSid,
+        taskSid,
+        { ...task.attributes, ...changes },
+        task.etag,
+      );
       if (written === 'updated') return task;
       if (attempt >= attempts) throw new Error(`task ${taskSid}: too many concurrent attribute writers`);
     }
   }
 
   async reservations(workspaceSid: string, taskSid: string, status: ReservationStatus): Promise<ReservationSummary[]> {
-    const reservations = await this.retry(() => this.workspace(workspaceSid).tasks(taskSid).reservations.list({ reservationStatus: status, limit: 50 }));
+    const reservations = await this.retry(() =>
+      this.workspace(workspaceSid).tasks(taskSid).reservations.list({ reservationStatus: status, limit: 50 }),
+    );
     return reservations.map((r) => ({ sid: r.sid, workerSid: r.workerSid }));
   }
 
   /** The worker's reservations of the task, whatever their status. */
-  async reservationsOfWorker(workspaceSid: string, taskSid: string, workerSid: string): Promise<(ReservationSummary & { status: ReservationStatus })[]> {
-    const reservations = await this.retry(() => this.workspace(workspaceSid).tasks(taskSid).reservations.list({ workerSid, limit: 50 }));
-    return reservations.map((r) => ({ sid: r.sid, workerSid: r.workerSid, status: r.reservationStatus as ReservationStatus }));
+  async reservationsOfWorker(
+    workspaceSid: string,
+    taskSid: string,
+    workerSid: string,
+  ): Promise<(ReservationSummary & { status: ReservationStatus })[]> {
+    const reservations = await this.retry(() =>
+      this.workspace(workspaceSid).tasks(taskSid).reservations.list({ workerSid, limit: 50 }),
+    );
+    return reservations.map((r) => ({
+      sid: r.sid,
+      workerSid: r.workerSid,
+      status: r.reservationStatus as ReservationStatus,
+    }));
   }
 
   /** Rejects a reservation; 'not-pending' when TaskRouter says it is no longer pending. */
-  async rejectReservation(workspaceSid: string, taskSid: string, reservationSid: string): Promise<'rejected' | 'not-pending'> {
+  async rejectReservation(
+    workspaceSid: string,
+    taskSid: string,
+    reservationSid: string,
+  ): Promise<'rejected' | 'not-pending'> {
     try {
-      await this.retry(() => this.workspace(workspaceSid).tasks(taskSid).reservations(reservationSid).update({ reservationStatus: 'rejected' }));
+      await this.retry(() =>
+        this.workspace(workspaceSid)
+          .tasks(taskSid)
+          .reservations(reservationSid)
+          .update({ reservationStatus: 'rejected' }),
+      );
       return 'rejected';
     } catch (error) {
       const status = twilioStatus(error);
@@ -204,11 +248,19 @@ export class TaskRouterApi extends TwilioProductApi {
   }
 
   async completeReservation(workspaceSid: string, taskSid: string, reservationSid: string): Promise<void> {
-    await this.retry(() => this.workspace(workspaceSid).tasks(taskSid).reservations(reservationSid).update({ reservationStatus: 'completed' }));
+    await this.retry(() =>
+      this.workspace(workspaceSid)
+        .tasks(taskSid)
+        .reservations(reservationSid)
+        .update({ reservationStatus: 'completed' }),
+    );
   }
 
   /** Creates a task routed by the workflow; returns its SID. A lost answer is not retried (it would make a second task). */
-  async createTask(workspaceSid: string, task: { workflowSid: string; attributes: object; timeoutSeconds: number; taskChannel?: string }): Promise<string> {
+  async createTask(
+    workspaceSid: string,
+    task: { workflowSid: string; attributes: object; timeoutSeconds: number; taskChannel?: string },
+  ): Promise<string> {
     const created = await this.retry(
       () =>
         this.workspace(workspaceSid).tasks.create({
@@ -246,7 +298,9 @@ export class TaskRouterApi extends TwilioProductApi {
 
   /** The workers a TaskRouter worker expression selects, e.g. `opencx_ai == true`. */
   async listWorkersMatching(workspaceSid: string, targetWorkersExpression: string): Promise<WorkerSummary[]> {
-    const workers = await this.retry(() => this.workspace(workspaceSid).workers.list({ targetWorkersExpression, limit: 1000 }));
+    const workers = await this.retry(() =>
+      this.workspace(workspaceSid).workers.list({ targetWorkersExpression, limit: 1000 }),
+    );
     return workers.map(workerSummary);
   }
 
@@ -264,7 +318,10 @@ export class TaskRouterApi extends TwilioProductApi {
   }
 
   /** A lost answer is not retried: it would make a second worker. */
-  async createWorker(workspaceSid: string, worker: { friendlyName: string; attributes: object; activitySid: string }): Promise<WorkerSummary> {
+  async createWorker(
+    workspaceSid: string,
+    worker: { friendlyName: string; attributes: object; activitySid: string },
+  ): Promise<WorkerSummary> {
     const created = await this.retry(
       () =>
         this.workspace(workspaceSid).workers.create({
@@ -282,7 +339,9 @@ export class TaskRouterApi extends TwilioProductApi {
   }
 
   async listWorkerChannels(workspaceSid: string, workerSid: string): Promise<WorkerChannel[]> {
-    const channels = await this.retry(() => this.workspace(workspaceSid).workers(workerSid).workerChannels.list({ limit: 50 }));
+    const channels = await this.retry(() =>
+      this.workspace(workspaceSid).workers(workerSid).workerChannels.list({ limit: 50 }),
+    );
     return channels.map((c) => ({
       sid: c.sid,
       taskChannel: c.taskChannelUniqueName,
@@ -292,7 +351,12 @@ export class TaskRouterApi extends TwilioProductApi {
     }));
   }
 
-  async updateWorkerChannel(workspaceSid: string, workerSid: string, channelSid: string, update: { capacity?: number; available: boolean }): Promise<void> {
+  async updateWorkerChannel(
+    workspaceSid: string,
+    workerSid: string,
+    channelSid: string,
+    update: { capacity?: number; available: boolean },
+  ): Promise<void> {
     await this.retry(() => this.workspace(workspaceSid).workers(workerSid).workerChannels(channelSid).update(update));
   }
 
@@ -308,7 +372,12 @@ export class TaskRouterApi extends TwilioProductApi {
       friendlyName: worker.friendlyName,
       activityName: worker.activityName,
       available: worker.available,
-      channels: (channels ?? []).map(({ taskChannel, capacity, available, assignedTasks }) => ({ taskChannel, capacity, available, assignedTasks })),
+      channels: (channels ?? []).map(({ taskChannel, capacity, available, assignedTasks }) => ({
+        taskChannel,
+        capacity,
+        available,
+        assignedTasks,
+      })),
     };
   }
 
@@ -335,8 +404,15 @@ export class TaskRouterApi extends TwilioProductApi {
   }
 
   /** A lost answer is not retried: it would make a second workspace. */
-  async createWorkspace(workspace: { friendlyName: string; eventCallbackUrl?: string; eventsFilter?: string }): Promise<string> {
-    const created = await this.retry(() => this.client.taskrouter.v1.workspaces.create(workspace), 'not-processed-only');
+  async createWorkspace(workspace: {
+    friendlyName: string;
+    eventCallbackUrl?: string;
+    eventsFilter?: string;
+  }): Promise<string> {
+    const created = await this.retry(
+      () => this.client.taskrouter.v1.workspaces.create(workspace),
+      'not-processed-only',
+    );
     return created.sid;
   }
 
@@ -346,7 +422,10 @@ export class TaskRouterApi extends TwilioProductApi {
     return workspace && { eventCallbackUrl: workspace.eventCallbackUrl, eventsFilter: workspace.eventsFilter };
   }
 
-  async setWorkspaceCallback(workspaceSid: string, callback: { eventCallbackUrl: string; eventsFilter: string }): Promise<void> {
+  async setWorkspaceCallback(
+    workspaceSid: string,
+    callback: { eventCallbackUrl: string; eventsFilter: string },
+  ): Promise<void> {
     await this.retry(() => this.workspace(workspaceSid).update(callback));
   }
 
@@ -357,11 +436,18 @@ export class TaskRouterApi extends TwilioProductApi {
   /** Empty when the workspace does not exist. */
   async listTaskQueues(workspaceSid: string): Promise<TaskQueueSummary[]> {
     const queues = await this.unlessNotFound(() => this.workspace(workspaceSid).taskQueues.list({ limit: 1000 }));
-    return (queues ?? []).map((q) => ({ sid: q.sid, friendlyName: q.friendlyName, targetWorkers: q.targetWorkers ?? '' }));
+    return (queues ?? []).map((q) => ({
+      sid: q.sid,
+      friendlyName: q.friendlyName,
+      targetWorkers: q.targetWorkers ?? '',
+    }));
   }
 
   /** A lost answer is not retried: it would make a second queue. */
-  async createTaskQueue(workspaceSid: string, queue: { friendlyName: string; targetWorkers: string }): Promise<TaskQueueSummary> {
+  async createTaskQueue(
+    workspaceSid: string,
+    queue: { friendlyName: string; targetWorkers: string },
+  ): Promise<TaskQueueSummary> {
     const created = await this.retry(() => this.workspace(workspaceSid).taskQueues.create(queue), 'not-processed-only');
     return { sid: created.sid, friendlyName: created.friendlyName, targetWorkers: created.targetWorkers ?? '' };
   }

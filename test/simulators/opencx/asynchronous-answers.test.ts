@@ -15,7 +15,9 @@ function signatureVerifies(delivery: ReceivedDelivery, secret = SECRET): boolean
 }
 
 function historyTexts(sim: OpenCxSimulator, sessionId: string): string[] {
-  return (sim.sessions.get(sessionId)?.messages ?? []).map((item) => (item.event.type === 'message' ? item.event.content.text : item.event.type));
+  return (sim.sessions.get(sessionId)?.messages ?? []).map((item) =>
+    item.event.type === 'message' ? item.event.content.text : item.event.type,
+  );
 }
 
 describe('OpenCxSimulator: asynchronous answers', () => {
@@ -26,7 +28,12 @@ describe('OpenCxSimulator: asynchronous answers', () => {
 
   async function startSimulator(options: OpenCxSimulatorOptions = {}): Promise<void> {
     await sim?.stop();
-    sim = new OpenCxSimulator({ apiKeys: [API_KEY], clock, webhooks: { url: receiver.url, secret: SECRET }, ...options });
+    sim = new OpenCxSimulator({
+      apiKeys: [API_KEY],
+      clock,
+      webhooks: { url: receiver.url, secret: SECRET },
+      ...options,
+    });
     await sim.start();
   }
 
@@ -64,7 +71,11 @@ describe('OpenCxSimulator: asynchronous answers', () => {
 
     it('applies ai.latency to following answers unless a decision names its own', async () => {
       const id = await createSession();
-      sim.ai.latency(3_000).reply('slow default').reply({ type: 'reply', content: 'fast', latencyMs: 0 }).reply('slow again');
+      sim.ai
+        .latency(3_000)
+        .reply('slow default')
+        .reply({ type: 'reply', content: 'fast', latencyMs: 0 })
+        .reply('slow again');
       const first = sendContact(id, 'one');
       await sim.whenHeld(1);
       expect((await sendContact(id, 'two')).status).toBe(201);
@@ -73,7 +84,10 @@ describe('OpenCxSimulator: asynchronous answers', () => {
 
       clock.advance(3_000);
       const answers = await Promise.all([first, third]);
-      expect(answers.map((answer) => asRecord(asRecord(sendData(answer).autopilotResponse).value).content)).toEqual(['slow default', 'slow again']);
+      expect(answers.map((answer) => asRecord(asRecord(sendData(answer).autopilotResponse).value).content)).toEqual([
+        'slow default',
+        'slow again',
+      ]);
       expect(historyTexts(sim, id)).toEqual(['one', 'two', 'fast', 'three', 'slow default', 'slow again']);
     });
 
@@ -125,8 +139,12 @@ describe('OpenCxSimulator: asynchronous answers', () => {
     it('still answers at its due time and fires the webhook when OpenCX keeps processing (default)', async () => {
       const id = await abandonSlowSend();
       expect(historyTexts(sim, id)).toEqual(['question', 'Late answer']);
-      expect(sim.webhookDeliveries.map((delivery) => [delivery.event, delivery.status])).toEqual([['conversation.ai_response', 'delivered']]);
-      expect(receiver.received[0].body).toMatchObject({ data: { conversation_id: id, message: { content: 'Late answer' } } });
+      expect(sim.webhookDeliveries.map((delivery) => [delivery.event, delivery.status])).toEqual([
+        ['conversation.ai_response', 'delivered'],
+      ]);
+      expect(receiver.received[0].body).toMatchObject({
+        data: { conversation_id: id, message: { content: 'Late answer' } },
+      });
       expect(sim.requests.at(-1)).toMatchObject({ status: null, clientDisconnected: true });
     });
 
@@ -141,19 +159,22 @@ describe('OpenCxSimulator: asynchronous answers', () => {
     it.each([
       [true, 1],
       [false, 0],
-    ])('with processesAfterDisconnect %s, a request slowed by a fault creates %i sessions after its client left', async (processes, sessions) => {
-      sim.switches.processesAfterDisconnect = processes;
-      sim.faults.add({ method: 'POST', path: '/chat/sessions', latencyMs: 5_000 });
-      const controller = new AbortController();
-      const refused = expect(api('POST', '/chat/sessions', {}, { signal: controller.signal })).rejects.toThrow();
-      await sim.whenHeld(1);
-      controller.abort();
-      await refused;
-      await sim.waitFor(() => sim.heldRequests === 0);
-      clock.advance(5_000);
-      await sim.idle();
-      expect(sim.sessions.size).toBe(sessions);
-    });
+    ])(
+      'with processesAfterDisconnect %s, a request slowed by a fault creates %i sessions after its client left',
+      async (processes, sessions) => {
+        sim.switches.processesAfterDisconnect = processes;
+        sim.faults.add({ method: 'POST', path: '/chat/sessions', latencyMs: 5_000 });
+        const controller = new AbortController();
+        const refused = expect(api('POST', '/chat/sessions', {}, { signal: controller.signal })).rejects.toThrow();
+        await sim.whenHeld(1);
+        controller.abort();
+        await refused;
+        await sim.waitFor(() => sim.heldRequests === 0);
+        clock.advance(5_000);
+        await sim.idle();
+        expect(sim.sessions.size).toBe(sessions);
+      },
+    );
   });
 
   describe('webhooks', () => {
@@ -170,7 +191,11 @@ describe('OpenCxSimulator: asynchronous answers', () => {
         organization_id: expect.any(String),
         data: {
           conversation_id: id,
-          message: { id: asRecord(sendData(result).autopilotResponse).id, content: 'Your order ships tomorrow.', type: 'text' },
+          message: {
+            id: asRecord(sendData(result).autopilotResponse).id,
+            content: 'Your order ships tomorrow.',
+            type: 'text',
+          },
           timestamp: '2025-03-01T10:00:00.000Z',
         },
       });
@@ -179,7 +204,11 @@ describe('OpenCxSimulator: asynchronous answers', () => {
       expect(delivery.headers['x-opencx-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
       expect(signatureVerifies(delivery)).toBe(true);
       expect(signatureVerifies(delivery, 'another secret')).toBe(false);
-      expect(sim.webhookDeliveries[0]).toMatchObject({ event: 'conversation.ai_response', status: 'delivered', attempts: [{ status: 200 }] });
+      expect(sim.webhookDeliveries[0]).toMatchObject({
+        event: 'conversation.ai_response',
+        status: 'delivered',
+        attempts: [{ status: 200 }],
+      });
     });
 
     it('signs `<timestamp>.<raw body>` with HMAC-SHA256 in one exported function', () => {
@@ -189,12 +218,23 @@ describe('OpenCxSimulator: asynchronous answers', () => {
 
     it('delivers the farewell as ai_response, then conversation.handoff_to_human', async () => {
       const id = await createSession();
-      sim.ai.reply({ type: 'handoff', summary: 'Wants a refund', sentiment: 'angry', language: 'es', content: 'Te paso con una persona.' });
+      sim.ai.reply({
+        type: 'handoff',
+        summary: 'Wants a refund',
+        sentiment: 'angry',
+        language: 'es',
+        content: 'Te paso con una persona.',
+      });
       const result = await sendContact(id, '¡Quiero un reembolso!');
       await sim.idle();
 
-      expect(receiver.received.map((delivery) => delivery.body.event)).toEqual(['conversation.ai_response', 'conversation.handoff_to_human']);
-      expect(asRecord(receiver.received[0].body.data).message).toMatchObject({ id: asRecord(sendData(result).autopilotResponse).id });
+      expect(receiver.received.map((delivery) => delivery.body.event)).toEqual([
+        'conversation.ai_response',
+        'conversation.handoff_to_human',
+      ]);
+      expect(asRecord(receiver.received[0].body.data).message).toMatchObject({
+        id: asRecord(sendData(result).autopilotResponse).id,
+      });
       expect(receiver.received[1].body.data).toEqual({
         conversation_id: id,
         timestamp: '2025-03-01T10:00:00.000Z',
@@ -214,8 +254,12 @@ describe('OpenCxSimulator: asynchronous answers', () => {
       await sendContact(id, 'I want a human');
       await sim.idle();
       const handoff = receiver.received.find((delivery) => delivery.body.event === 'conversation.handoff_to_human');
-      expect(handoff?.body.data).toEqual([expect.objectContaining({ conversation_id: id, customer_id: sim.sessions.get(id)?.contact?.id })]);
-      expect(receiver.received.every((delivery) => Array.isArray(delivery.body.data) && signatureVerifies(delivery))).toBe(true);
+      expect(handoff?.body.data).toEqual([
+        expect.objectContaining({ conversation_id: id, customer_id: sim.sessions.get(id)?.contact?.id }),
+      ]);
+      expect(
+        receiver.received.every((delivery) => Array.isArray(delivery.body.data) && signatureVerifies(delivery)),
+      ).toBe(true);
     });
 
     it('sends only the subscribed events, to the webhook configured at the time', async () => {
@@ -294,7 +338,9 @@ describe('OpenCxSimulator: asynchronous answers', () => {
       await sim.idle();
       expect(receiver.received).toHaveLength(2);
       expect(receiver.received[0].rawBody).toBe(receiver.received[1].rawBody);
-      expect(receiver.received[0].headers['x-opencx-delivery']).not.toBe(receiver.received[1].headers['x-opencx-delivery']);
+      expect(receiver.received[0].headers['x-opencx-delivery']).not.toBe(
+        receiver.received[1].headers['x-opencx-delivery'],
+      );
       expect(receiver.received.every((delivery) => signatureVerifies(delivery))).toBe(true);
     });
 
@@ -318,8 +364,14 @@ describe('OpenCxSimulator: asynchronous answers', () => {
       clock.advance(30_000);
       await sim.idle();
       expect(delivery).toMatchObject({ status: 'delivered', nextAttemptAt: undefined });
-      expect(receiver.received.map((received) => received.headers['x-opencx-delivery'])).toEqual([delivery.id, delivery.id, delivery.id]);
-      expect(receiver.received.map((received) => received.headers['x-opencx-timestamp'])).toEqual([0, 10, 40].map((seconds) => String(START / 1000 + seconds)));
+      expect(receiver.received.map((received) => received.headers['x-opencx-delivery'])).toEqual([
+        delivery.id,
+        delivery.id,
+        delivery.id,
+      ]);
+      expect(receiver.received.map((received) => received.headers['x-opencx-timestamp'])).toEqual(
+        [0, 10, 40].map((seconds) => String(START / 1000 + seconds)),
+      );
       expect(receiver.received.every((received) => signatureVerifies(received))).toBe(true);
     });
 
@@ -342,14 +394,25 @@ describe('OpenCxSimulator: asynchronous answers', () => {
       await receiver.whenReceived(1);
       clock.advance(10_000);
       await sim.idle();
-      expect(sim.webhookDeliveries[0].attempts[0]).toMatchObject({ status: null, error: expect.stringContaining('timed out') });
+      expect(sim.webhookDeliveries[0].attempts[0]).toMatchObject({
+        status: null,
+        error: expect.stringContaining('timed out'),
+      });
       expect(sim.webhookDeliveries[0].nextAttemptAt).toBe(START + 20_000);
       receiver.release();
     });
 
     it.each([
-      ['forged', { signature: 'forged' as const }, (delivery: ReceivedDelivery) => expect(signatureVerifies(delivery)).toBe(false)],
-      ['unsigned', { signature: 'missing' as const }, (delivery: ReceivedDelivery) => expect(delivery.headers['x-opencx-signature']).toBeUndefined()],
+      [
+        'forged',
+        { signature: 'forged' as const },
+        (delivery: ReceivedDelivery) => expect(signatureVerifies(delivery)).toBe(false),
+      ],
+      [
+        'unsigned',
+        { signature: 'missing' as const },
+        (delivery: ReceivedDelivery) => expect(delivery.headers['x-opencx-signature']).toBeUndefined(),
+      ],
       [
         'stale',
         { staleBySeconds: 600 },
@@ -411,7 +474,9 @@ describe('OpenCxSimulator: asynchronous answers', () => {
       await sim.idle();
 
       expect(historyTexts(sim, id)).toEqual(['hi', 'You will not see this over HTTP.']);
-      expect(receiver.received.map((delivery) => asRecord(asRecord(delivery.body.data).message).content)).toEqual(['You will not see this over HTTP.']);
+      expect(receiver.received.map((delivery) => asRecord(asRecord(delivery.body.data).message).content)).toEqual([
+        'You will not see this over HTTP.',
+      ]);
       expect(sim.requests.at(-1)?.status).toBeNull();
     });
 
@@ -420,7 +485,9 @@ describe('OpenCxSimulator: asynchronous answers', () => {
       const result = await api('POST', '/chat/sessions', { custom_data: { flex_conversation_sid: 'CH1' } });
       expect(result.status).toBe(503);
       expect(result.headers.get('retry-after')).toBe('4');
-      expect([...sim.sessions.values()].map((session) => session.custom_data)).toEqual([{ flex_conversation_sid: 'CH1' }]);
+      expect([...sim.sessions.values()].map((session) => session.custom_data)).toEqual([
+        { flex_conversation_sid: 'CH1' },
+      ]);
     });
 
     it('loses a slow answer when it is finally sent', async () => {

@@ -69,6 +69,9 @@ function pathMatcher(path: string | RegExp): (candidate: string) => boolean {
   const segments = path.split('/');
   return (candidate) => {
     const parts = candidate.split('/');
-    return parts.length === segments.length && segments.every((segment, i) => segment.startsWith(':') || segment === parts[i]);
+    return (
+      parts.length === segments.length &&
+      segments.every((segment, i) => segment.startsWith(':') || segment === parts[i])
+    );
   };
 }

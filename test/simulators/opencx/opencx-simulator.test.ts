@@ -48,7 +48,11 @@ describe('OpenCxSimulator', () => {
   });
 
   it('answers 404 with the error shape for unknown routes and sessions', async () => {
-    expect((await api('GET', '/nope')).json).toEqual({ statusCode: 404, message: 'Cannot GET /nope', error: 'Not Found' });
+    expect((await api('GET', '/nope')).json).toEqual({
+      statusCode: 404,
+      message: 'Cannot GET /nope',
+      error: 'Not Found',
+    });
     const missing = await api('GET', '/chat/sessions/4b0c8e51-3a1d-4f7a-9c55-1f0e2e7d9b10');
     expect(missing.status).toBe(404);
     expect(asRecord(missing.json).error).toBe('Not Found');
@@ -84,11 +88,25 @@ describe('OpenCxSimulator', () => {
 
     it('stores channel, contact and custom_data, and reuses the contact by email', async () => {
       const contact = { email: 'ana@example.com', name: 'Ana', custom_data: { plan: 'pro' } };
-      const id = await createSession({ channel: { type: 'whatsapp' }, verified: true, contact, custom_data: { flex_task_sid: 'WT1', n: 2, vip: true } });
+      const id = await createSession({
+        channel: { type: 'whatsapp' },
+        verified: true,
+        contact,
+        custom_data: { flex_task_sid: 'WT1', n: 2, vip: true },
+      });
       const session = asRecord((await api('GET', `/chat/sessions/${id}`)).json);
-      expect(session).toMatchObject({ channel: { type: 'whatsapp' }, verified: true, custom_data: { flex_task_sid: 'WT1', n: 2, vip: true } });
+      expect(session).toMatchObject({
+        channel: { type: 'whatsapp' },
+        verified: true,
+        custom_data: { flex_task_sid: 'WT1', n: 2, vip: true },
+      });
       const stored = asRecord(session.contact);
-      expect(stored).toMatchObject({ email: 'ana@example.com', name: 'Ana', phone_number: null, custom_data: { plan: 'pro' } });
+      expect(stored).toMatchObject({
+        email: 'ana@example.com',
+        name: 'Ana',
+        phone_number: null,
+        custom_data: { plan: 'pro' },
+      });
 
       const second = await createSession({ contact: { email: 'ana@example.com', name: 'Ana B.' } });
       expect(sim.sessions.get(second)?.contact?.id).toBe(stored.id);
@@ -117,7 +135,10 @@ describe('OpenCxSimulator', () => {
     it('PATCH closes the session with an empty 200 and rejects a bad status', async () => {
       const id = await createSession();
       clock.advance(5_000);
-      const closed = await api('PATCH', `/chat/sessions/${id}`, { status: 'closed_resolved', reflect_status_change_for_integration: false });
+      const closed = await api('PATCH', `/chat/sessions/${id}`, {
+        status: 'closed_resolved',
+        reflect_status_change_for_integration: false,
+      });
       expect(closed.status).toBe(200);
       expect(closed.text).toBe('');
       expect(sim.sessions.get(id)).toMatchObject({ status: 'closed_resolved', updated_at: '2025-03-01T10:00:05.000Z' });
@@ -147,7 +168,12 @@ describe('OpenCxSimulator', () => {
       expect(items[0]).toEqual({
         id: expect.any(String),
         created_at: '2025-03-01T10:00:00.000Z',
-        event: { type: 'message', sender: { type: 'contact', name: null }, content: { type: 'text', text: 'question 0' }, attachments: [] },
+        event: {
+          type: 'message',
+          sender: { type: 'contact', name: null },
+          content: { type: 'text', text: 'question 0' },
+          attachments: [],
+        },
       });
       expect(asRecord(items[1].event).sender).toEqual({ type: 'ai', name: 'AI Support Agent' });
       expect(typeof first.next).toBe('string');
@@ -206,7 +232,9 @@ describe('OpenCxSimulator', () => {
           sessionIsHandedOff: false,
         },
       });
-      const texts = sim.sessions.get(id)?.messages.map((item) => (item.event.type === 'message' ? item.event.content.text : item.event.type));
+      const texts = sim.sessions
+        .get(id)
+        ?.messages.map((item) => (item.event.type === 'message' ? item.event.content.text : item.event.type));
       expect(texts).toEqual(['Where is my order?', 'Your order ships tomorrow.']);
       expect(sim.sessions.get(id)).toMatchObject({ language: 'en', handed_off: false, ai_closure_type: null });
     });
@@ -249,7 +277,11 @@ describe('OpenCxSimulator', () => {
     });
 
     it('follows a scripted handoff rule and language', async () => {
-      sim.ai.handoffWhen((ctx) => ctx.text.includes('refund'), { summary: 'Refund request', sentiment: 'neutral', language: 'pt-BR' });
+      sim.ai.handoffWhen((ctx) => ctx.text.includes('refund'), {
+        summary: 'Refund request',
+        sentiment: 'neutral',
+        language: 'pt-BR',
+      });
       const id = await createSession();
       const human = asRecord(asRecord((await sendContact(id, 'a human please')).json).data);
       expect(human.sessionIsHandedOff).toBe(false);
@@ -264,15 +296,27 @@ describe('OpenCxSimulator', () => {
       const id = await createSession();
       sim.ai.reply({ type: 'handoff', summary: 'Billing dispute', sentiment: 'happy', language: 'fr' });
       const data = asRecord(asRecord((await sendContact(id, 'bonjour')).json).data);
-      expect(data).toEqual({ success: true, sessionIsHandedOff: true, resolveArgs: { summary: 'Billing dispute', sentiment: 'happy' } });
-      expect(sim.sessions.get(id)).toMatchObject({ language: 'fr', handoff: { summary: 'Billing dispute', sentiment: 'happy' } });
+      expect(data).toEqual({
+        success: true,
+        sessionIsHandedOff: true,
+        resolveArgs: { summary: 'Billing dispute', sentiment: 'happy' },
+      });
+      expect(sim.sessions.get(id)).toMatchObject({
+        language: 'fr',
+        handoff: { summary: 'Billing dispute', sentiment: 'happy' },
+      });
     });
 
     it('reports an AI failure with success false and a code', async () => {
       const id = await createSession();
       sim.ai.reply({ type: 'error', code: 'llm_timeout' });
       const data = asRecord(asRecord((await sendContact(id, 'hi')).json).data);
-      expect(data).toMatchObject({ success: false, code: 'llm_timeout', autopilotResponse: { value: { error: true } }, sessionIsHandedOff: false });
+      expect(data).toMatchObject({
+        success: false,
+        code: 'llm_timeout',
+        autopilotResponse: { value: { error: true } },
+        sessionIsHandedOff: false,
+      });
     });
 
     it('acknowledges an agent message with its id, and a take-over silences the AI', async () => {
@@ -299,7 +343,10 @@ describe('OpenCxSimulator', () => {
       ['a non-text message', { sender: 'contact', message: { type: 'image', text: 'x' } }],
       [
         'an attachment without url or base64',
-        { sender: 'contact', message: { type: 'text', text: 'x', attachments: [{ name: 'a', mime_type: 'text/plain' }] } },
+        {
+          sender: 'contact',
+          message: { type: 'text', text: 'x', attachments: [{ name: 'a', mime_type: 'text/plain' }] },
+        },
       ],
       ['a non-numeric agent id', { sender: 'agent', message: { type: 'text', text: 'x' }, agent: { id: 'a' } }],
     ])('rejects %s with 400', async (_label, body) => {
@@ -315,12 +362,19 @@ describe('OpenCxSimulator', () => {
       sim.ai.reply('legacy reply');
       const contact = asRecord((await sendContact(id, 'hi')).json);
       expect(contact.data).toBeUndefined();
-      expect(contact).toMatchObject({ success: true, sessionIsHandedOff: false, autopilotResponse: { value: { content: 'legacy reply' } } });
+      expect(contact).toMatchObject({
+        success: true,
+        sessionIsHandedOff: false,
+        autopilotResponse: { value: { content: 'legacy reply' } },
+      });
 
       const handoff = asRecord((await sendContact(id, 'get me an agent')).json);
       expect(handoff).toMatchObject({ success: true, sessionIsHandedOff: true, resolveArgs: { sentiment: 'neutral' } });
 
-      const agent = asRecord((await api('POST', `/chat/sessions/${id}/send`, { sender: 'agent', message: { type: 'text', text: 'hi' } })).json);
+      const agent = asRecord(
+        (await api('POST', `/chat/sessions/${id}/send`, { sender: 'agent', message: { type: 'text', text: 'hi' } }))
+          .json,
+      );
       expect(agent).toEqual({ success: true, message: { id: expect.any(String) } });
     });
 
@@ -428,7 +482,11 @@ describe('OpenCxSimulator', () => {
         time: clock.now(),
       });
       expect(sim.requests[0].headers.authorization).toBe('Bearer ***');
-      expect(sim.requests[1]).toMatchObject({ path: `/chat/sessions/${id}/history`, query: { cursor: '' }, status: 200 });
+      expect(sim.requests[1]).toMatchObject({
+        path: `/chat/sessions/${id}/history`,
+        query: { cursor: '' },
+        status: 200,
+      });
       expect(sim.requests[2].status).toBe(401);
 
       const recorded = JSON.stringify(sim.requests);

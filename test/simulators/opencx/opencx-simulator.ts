@@ -141,7 +141,11 @@ export class OpenCxSimulator {
       pattern: /^\/chat\/sessions\/([^/]+)\/history$/,
       handle: (r) => this.listHistory(r.params[0], r.query.cursor),
     },
-    { method: 'POST', pattern: /^\/chat\/sessions\/([^/]+)\/send$/, handle: (r) => this.sendMessage(r.params[0], r.body) },
+    {
+      method: 'POST',
+      pattern: /^\/chat\/sessions\/([^/]+)\/send$/,
+      handle: (r) => this.sendMessage(r.params[0], r.body),
+    },
   ];
 
   constructor(options: OpenCxSimulatorOptions = {}) {
@@ -151,10 +155,18 @@ export class OpenCxSimulator {
     this.orgName = options.orgName ?? DEFAULT_ORG_NAME;
     this.clock = options.clock ?? realTimeClock();
     this.historyPageSize = options.historyPageSize ?? 20;
-    this.rateLimiter = new SlidingWindowRateLimiter(options.rateLimitPerMinute ?? 100, () => this.clock.rateTime?.() ?? this.clock.now());
+    this.rateLimiter = new SlidingWindowRateLimiter(
+      options.rateLimitPerMinute ?? 100,
+      () => this.clock.rateTime?.() ?? this.clock.now(),
+    );
     this.legacyUnwrappedResponses = options.legacyUnwrappedResponses ?? false;
     this.switches = defaultSwitches(options);
-    this.webhooks = new WebhookSender({ clock: this.clock, progress: this.progress, switches: this.switches, orgId: this.orgId });
+    this.webhooks = new WebhookSender({
+      clock: this.clock,
+      progress: this.progress,
+      switches: this.switches,
+      orgId: this.orgId,
+    });
     this.webhooks.config = options.webhooks;
   }
 
@@ -304,7 +316,8 @@ export class OpenCxSimulator {
       this.enforceRateLimit(this.authenticate(authorization));
       const result = this.route(method, path, { params: [], query: record.query, body: parseJsonBody(rawBody) });
       if (!('produce' in result)) return result;
-      if (result.latencyMs > 0 && !(await this.hold(result.latencyMs, res, record, this.abandonsOnDisconnect))) return undefined;
+      if (result.latencyMs > 0 && !(await this.hold(result.latencyMs, res, record, this.abandonsOnDisconnect)))
+        return undefined;
       return result.produce();
     } catch (error) {
       const httpError = error instanceof HttpError ? error : new HttpError(500, `Simulator error: ${String(error)}`);
@@ -317,10 +330,17 @@ export class OpenCxSimulator {
   }
 
   /** Sends the answer (or loses it to an after-processing fault) and fires its webhooks in the switched order. */
-  private async answer(res: ServerResponse, record: RecordedRequest, response: ApiResponse, fault: FaultRule | undefined, drop: () => void): Promise<void> {
+  private async answer(
+    res: ServerResponse,
+    record: RecordedRequest,
+    response: ApiResponse,
+    fault: FaultRule | undefined,
+    drop: () => void,
+  ): Promise<void> {
     const send = (): void => {
       if (fault?.after === 'drop') drop();
-      else if (fault?.after !== undefined) this.respond(res, record, fault.after, errorBody(fault.after, 'Simulated fault'), retryAfterHeader(fault));
+      else if (fault?.after !== undefined)
+        this.respond(res, record, fault.after, errorBody(fault.after, 'Simulated fault'), retryAfterHeader(fault));
       else this.respond(res, record, response.status, response.body, response.headers);
     };
     const webhooks = response.webhooks ?? [];
@@ -339,7 +359,12 @@ export class OpenCxSimulator {
    * simulator stops, or when the client leaves and the work is abandoned (`abandonOnDisconnect`, or
    * an answer that would never come).
    */
-  private hold(ms: number, res: ServerResponse, record: RecordedRequest, abandonOnDisconnect: boolean): Promise<boolean> {
+  private hold(
+    ms: number,
+    res: ServerResponse,
+    record: RecordedRequest,
+    abandonOnDisconnect: boolean,
+  ): Promise<boolean> {
     return new Promise((resolve) => {
       let timer: number | undefined;
       const onClose = (): void => {
@@ -402,7 +427,13 @@ export class OpenCxSimulator {
     throw new HttpError(404, `Cannot ${method} ${path}`);
   }
 
-  private respond(res: ServerResponse, record: RecordedRequest, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+  private respond(
+    res: ServerResponse,
+    record: RecordedRequest,
+    status: number,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): void {
     if (record.clientDisconnected) return;
     record.status = status;
     sendJson(res, status, body, headers);
@@ -498,7 +529,11 @@ export class OpenCxSimulator {
   }
 
   private sent(data: SendData, webhooks: OpencxWebhookEvent[] = []): ApiResponse {
-    return { status: 201, body: this.legacyUnwrappedResponses ? { success: true, ...data } : { success: true, data }, webhooks };
+    return {
+      status: 201,
+      body: this.legacyUnwrappedResponses ? { success: true, ...data } : { success: true, data },
+      webhooks,
+    };
   }
 
   // ---- Conversation behaviour ----------------------------------------------------------------
@@ -546,17 +581,31 @@ export class OpenCxSimulator {
     this.appendEvent(session, { type: 'handoff', ...handoff });
     const now = this.clock.now();
     const messageCount = session.messages.filter((item) => item.event.type === 'message').length;
-    const handoffFacts = { sessionId: session.id, contactId: session.contact?.id ?? null, ...handoff, language: session.language, messageCount };
+    const handoffFacts = {
+      sessionId: session.id,
+      contactId: session.contact?.id ?? null,
+      ...handoff,
+      language: session.language,
+      messageCount,
+    };
     const data = {
       success: true,
       ...(farewell && { autopilotResponse: autopilotResponse(farewell.id, farewell.content, false) }),
       sessionIsHandedOff: true,
       resolveArgs: handoff,
     };
-    return this.sent(data, [...(farewell ? [aiResponseEvent(session.id, farewell, now)] : []), handoffEvent(handoffFacts, now)]);
+    return this.sent(data, [
+      ...(farewell ? [aiResponseEvent(session.id, farewell, now)] : []),
+      handoffEvent(handoffFacts, now),
+    ]);
   }
 
-  private receiveAgentMessage(session: SimSession, message: MessageInput, agent: AgentInput | undefined, takeOver: boolean): SendData {
+  private receiveAgentMessage(
+    session: SimSession,
+    message: MessageInput,
+    agent: AgentInput | undefined,
+    takeOver: boolean,
+  ): SendData {
     if (takeOver && !session.handed_off) {
       session.handed_off = true;
       this.appendEvent(session, { type: 'human_agent_takeover', human_agent_id: agent?.id ?? null });
@@ -610,13 +659,20 @@ export class OpenCxSimulator {
     if (!input) return null;
     const existing = [...this.contacts.values()].find(
       (contact) =>
-        (input.email !== undefined && contact.email === input.email) || (input.phone_number !== undefined && contact.phone_number === input.phone_number),
+        (input.email !== undefined && contact.email === input.email) ||
+        (input.phone_number !== undefined && contact.phone_number === input.phone_number),
     );
     return this.mergeContact(existing ?? null, input);
   }
 
   private mergeContact(existing: SimContact | null, input: ContactInput): SimContact {
-    const contact: SimContact = existing ?? { id: randomUUID(), email: null, name: null, phone_number: null, custom_data: {} };
+    const contact: SimContact = existing ?? {
+      id: randomUUID(),
+      email: null,
+      name: null,
+      phone_number: null,
+      custom_data: {},
+    };
     contact.email = input.email ?? contact.email;
     contact.name = input.name ?? contact.name;
     contact.phone_number = input.phone_number ?? contact.phone_number;

@@ -1,6 +1,17 @@
 /** Wire and state types of the OpenCX simulator (contract: docs/opencx-api.md). */
 
-export const CHANNEL_TYPES = ['web', 'email', 'phone_voice', 'slack', 'sms', 'whatsapp', 'instagram', 'messenger', 'api', 'web_voice'] as const;
+export const CHANNEL_TYPES = [
+  'web',
+  'email',
+  'phone_voice',
+  'slack',
+  'sms',
+  'whatsapp',
+  'instagram',
+  'messenger',
+  'api',
+  'web_voice',
+] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 export const SESSION_STATUSES = ['open', 'closed_resolved', 'closed_unresolved'] as const;

@@ -30,7 +30,12 @@ export function asRecord(value: unknown): JsonRecord {
 
 /** Calls the simulator the way the bridge's OpenCX client does; `sim` is read at each call. */
 export function apiClient(sim: () => OpenCxSimulator) {
-  async function api(method: string, path: string, body?: unknown, { key = API_KEY, rawBody, signal }: ApiCallOptions = {}): Promise<ApiResult> {
+  async function api(
+    method: string,
+    path: string,
+    body?: unknown,
+    { key = API_KEY, rawBody, signal }: ApiCallOptions = {},
+  ): Promise<ApiResult> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (key !== null) headers.authorization = `Bearer ${key}`;
     const response = await fetch(`${sim().url}${path}`, {
@@ -40,7 +45,12 @@ export function apiClient(sim: () => OpenCxSimulator) {
       signal,
     });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, text, json: text ? (JSON.parse(text) as unknown) : undefined };
+    return {
+      status: response.status,
+      headers: response.headers,
+      text,
+      json: text ? (JSON.parse(text) as unknown) : undefined,
+    };
   }
 
   async function createSession(body: unknown = {}): Promise<string> {
@@ -49,8 +59,18 @@ export function apiClient(sim: () => OpenCxSimulator) {
     return asRecord(result.json).id as string;
   }
 
-  function sendContact(sessionId: string, text: string, extra: JsonRecord = {}, options: ApiCallOptions = {}): Promise<ApiResult> {
-    return api('POST', `/chat/sessions/${sessionId}/send`, { sender: 'contact', message: { type: 'text', text }, ...extra }, options);
+  function sendContact(
+    sessionId: string,
+    text: string,
+    extra: JsonRecord = {},
+    options: ApiCallOptions = {},
+  ): Promise<ApiResult> {
+    return api(
+      'POST',
+      `/chat/sessions/${sessionId}/send`,
+      { sender: 'contact', message: { type: 'text', text }, ...extra },
+      options,
+    );
   }
 
   return { api, createSession, sendContact };

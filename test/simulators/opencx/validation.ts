@@ -1,6 +1,14 @@
 /** Request-body validation for the OpenCX simulator; every failure is an HttpError (400 unless stated). */
 import { STATUS_CODES } from 'node:http';
-import { type Attachment, CHANNEL_TYPES, type ChannelType, type ErrorBody, SESSION_STATUSES, type SessionCustomData, type SessionStatus } from './opencx-types';
+import {
+  type Attachment,
+  CHANNEL_TYPES,
+  type ChannelType,
+  type ErrorBody,
+  SESSION_STATUSES,
+  type SessionCustomData,
+  type SessionStatus,
+} from './opencx-types';
 
 export class HttpError extends Error {
   constructor(
@@ -107,7 +115,9 @@ export function optionalSessionCustomData(body: JsonObject, label = 'custom_data
 }
 
 function isScalar(value: unknown): value is string | number | boolean {
-  return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+  return (
+    typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
+  );
 }
 
 /** Contact custom_data: string values only. */

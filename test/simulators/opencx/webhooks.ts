@@ -38,10 +38,18 @@ export function signOpencxWebhook(secret: string, rawBody: string, timestampSeco
   return `sha256=${createHmac('sha256', secret).update(`${timestampSeconds}.${rawBody}`).digest('hex')}`;
 }
 
-export function aiResponseEvent(sessionId: string, message: { id: string; content: string }, time: number): OpencxWebhookEvent {
+export function aiResponseEvent(
+  sessionId: string,
+  message: { id: string; content: string },
+  time: number,
+): OpencxWebhookEvent {
   return {
     event: AI_RESPONSE_EVENT,
-    data: { conversation_id: sessionId, message: { id: message.id, content: message.content, type: 'text' }, timestamp: new Date(time).toISOString() },
+    data: {
+      conversation_id: sessionId,
+      message: { id: message.id, content: message.content, type: 'text' },
+      timestamp: new Date(time).toISOString(),
+    },
   };
 }
 
@@ -210,7 +218,11 @@ export class WebhookSender {
   private async attempt(delivery: WebhookDelivery): Promise<void> {
     const end = this.deps.progress.begin();
     delivery.nextAttemptAt = undefined;
-    const attempt: WebhookAttempt = { time: this.deps.clock.now(), headers: this.signedHeaders(delivery), status: null };
+    const attempt: WebhookAttempt = {
+      time: this.deps.clock.now(),
+      headers: this.signedHeaders(delivery),
+      status: null,
+    };
     delivery.attempts.push(attempt);
     await this.post(delivery, attempt);
     if (attempt.status !== null && attempt.status >= 200 && attempt.status < 300) delivery.status = 'delivered';
@@ -225,12 +237,21 @@ export class WebhookSender {
     this.inFlight.add(controller);
     const timeout = clock.schedule(switches.webhookTimeoutMs, () => controller.abort(new Error('timed out')));
     try {
-      const response = await fetch(delivery.url, { method: 'POST', headers: attempt.headers, body: delivery.rawBody, signal: controller.signal });
+      const response = await fetch(delivery.url, {
+        method: 'POST',
+        headers: attempt.headers,
+        body: delivery.rawBody,
+        signal: controller.signal,
+      });
       attempt.responseBody = await response.text();
       attempt.responseHeaders = Object.fromEntries(response.headers);
       attempt.status = response.status;
     } catch (error) {
-      attempt.error = controller.signal.aborted ? String(controller.signal.reason) : error instanceof Error ? error.message : String(error);
+      attempt.error = controller.signal.aborted
+        ? String(controller.signal.reason)
+        : error instanceof Error
+          ? error.message
+          : String(error);
     } finally {
       clock.cancel(timeout);
       this.inFlight.delete(controller);
@@ -261,7 +282,9 @@ export class WebhookSender {
       'content-type': 'application/json',
       [TIMESTAMP_HEADER]: String(timestamp),
       [DELIVERY_HEADER]: delivery.id,
-      ...(fault?.signature !== 'missing' && { [SIGNATURE_HEADER]: signOpencxWebhook(signingSecret, delivery.rawBody, timestamp) }),
+      ...(fault?.signature !== 'missing' && {
+        [SIGNATURE_HEADER]: signOpencxWebhook(signingSecret, delivery.rawBody, timestamp),
+      }),
     };
   }
 }

@@ -24,7 +24,10 @@ describe('account configuration simulator', () => {
     studio = new StudioSim();
     sim = await startSimulator({ taskrouter: new TaskRouterSim(), conversations, flex, studio });
     client = clientFor(sim);
-    apis = createTwilioApis({ ACCOUNT_SID: sim.accountSid, AUTH_TOKEN: sim.authToken, TWILIO_API_BASE_URL: sim.url }, new Deadline(10000));
+    apis = createTwilioApis(
+      { ACCOUNT_SID: sim.accountSid, AUTH_TOKEN: sim.authToken, TWILIO_API_BASE_URL: sim.url },
+      new Deadline(10000),
+    );
   });
 
   afterEach(() => stopAndExpectNoViolations(sim));
@@ -61,7 +64,11 @@ describe('account configuration simulator', () => {
       integration: { workspace_sid: 'WS' + 'a'.repeat(32), workflow_sid: WORKFLOW, channel: 'chat' },
     });
     const [listed] = await client.flexApi.v1.flexFlow.list();
-    expect(listed).toMatchObject({ friendlyName: 'SMS', integrationType: 'task', integration: { workflow_sid: WORKFLOW } });
+    expect(listed).toMatchObject({
+      friendlyName: 'SMS',
+      integrationType: 'task',
+      integration: { workflow_sid: WORKFLOW },
+    });
     expect(await apis.flex.listFlexFlows()).toEqual([
       expect.objectContaining({ friendlyName: 'SMS', enabled: true, workflowSid: WORKFLOW, studioFlowSid: null }),
     ]);
@@ -73,18 +80,37 @@ describe('account configuration simulator', () => {
     conversations.defaultServiceSid = service.sid;
     const flow = studio.addConversationsFlow('Inbound', [WORKFLOW]);
     conversations.addAddress({ address: '+15005550006', studioFlowSid: flow.sid });
-    conversations.addAddress({ address: 'whatsapp:+15005550007', type: 'whatsapp', webhookUrl: 'https://example.com/inbound' });
+    conversations.addAddress({
+      address: 'whatsapp:+15005550007',
+      type: 'whatsapp',
+      webhookUrl: 'https://example.com/inbound',
+    });
 
     expect((await client.conversations.v1.configuration().fetch()).defaultChatServiceSid).toBe(service.sid);
     expect(await apis.conversations.fetchDefaultServiceSid()).toBe(service.sid);
     const sms = await client.conversations.v1.addressConfigurations.list({ type: 'sms' });
     expect(sms.map((a) => [a.address, a.autoCreation])).toEqual([
-      ['+15005550006', { enabled: true, type: 'studio', conversation_service_sid: service.sid, studio_flow_sid: flow.sid, studio_retry_count: 3 }],
+      [
+        '+15005550006',
+        {
+          enabled: true,
+          type: 'studio',
+          conversation_service_sid: service.sid,
+          studio_flow_sid: flow.sid,
+          studio_retry_count: 3,
+        },
+      ],
     ]);
     expect(await apis.conversations.listAddresses()).toEqual([
       expect.objectContaining({
         address: '+15005550006',
-        autoCreation: { enabled: true, type: 'studio', conversationServiceSid: service.sid, studioFlowSid: flow.sid, webhookUrl: null },
+        autoCreation: {
+          enabled: true,
+          type: 'studio',
+          conversationServiceSid: service.sid,
+          studioFlowSid: flow.sid,
+          webhookUrl: null,
+        },
       }),
       expect.objectContaining({
         address: 'whatsapp:+15005550007',
@@ -104,9 +130,14 @@ describe('account configuration simulator', () => {
     ).toEqual([WORKFLOW]);
     expect(await apis.studio.fetchFlow(flow.sid)).toMatchObject({
       friendlyName: 'Inbound',
-      widgets: expect.arrayContaining([{ name: 'send_to_flex_1', type: 'send-to-flex', properties: expect.objectContaining({ workflow: WORKFLOW }) }]),
+      widgets: expect.arrayContaining([
+        { name: 'send_to_flex_1', type: 'send-to-flex', properties: expect.objectContaining({ workflow: WORKFLOW }) },
+      ]),
     });
-    await expect(client.studio.v2.flows('FW' + 'e'.repeat(32)).fetch()).rejects.toMatchObject({ status: 404, code: 20404 });
+    await expect(client.studio.v2.flows('FW' + 'e'.repeat(32)).fetch()).rejects.toMatchObject({
+      status: 404,
+      code: 20404,
+    });
     expect(await apis.studio.fetchFlow('FW' + 'e'.repeat(32))).toBeUndefined();
   });
 });

@@ -68,10 +68,9 @@ describe('Conversations simulator', () => {
         filters: ['onMessageAdded', 'onConversationAdded'],
         method: 'POST',
       });
-      expect(sim.calls({ method: 'POST', template: '/v1/Services/{ChatServiceSid}/Configuration/Webhooks' })[0].form.Filters).toEqual([
-        'onMessageAdded',
-        'onConversationAdded',
-      ]);
+      expect(
+        sim.calls({ method: 'POST', template: '/v1/Services/{ChatServiceSid}/Configuration/Webhooks' })[0].form.Filters,
+      ).toEqual(['onMessageAdded', 'onConversationAdded']);
       expect(sim.violations).toEqual([]);
     });
 
@@ -102,8 +101,17 @@ describe('Conversations simulator', () => {
 
   describe('conversations', () => {
     test('creates, fetches, lists, updates and deletes a conversation', async () => {
-      const created = await svc().conversations.create({ friendlyName: 'Order 42', attributes: JSON.stringify({ order: 42 }), uniqueName: 'order-42' });
-      expect(created).toMatchObject({ chatServiceSid: service.sid, state: 'active', attributes: '{"order":42}', uniqueName: 'order-42' });
+      const created = await svc().conversations.create({
+        friendlyName: 'Order 42',
+        attributes: JSON.stringify({ order: 42 }),
+        uniqueName: 'order-42',
+      });
+      expect(created).toMatchObject({
+        chatServiceSid: service.sid,
+        state: 'active',
+        attributes: '{"order":42}',
+        uniqueName: 'order-42',
+      });
 
       const byName = await svc().conversations('order-42').fetch();
       expect(byName.sid).toBe(created.sid);
@@ -124,7 +132,10 @@ describe('Conversations simulator', () => {
 
     test('refuses a taken unique name with 409 / 50353', async () => {
       await svc().conversations.create({ uniqueName: 'dup' });
-      await expect(svc().conversations.create({ uniqueName: 'dup' })).rejects.toMatchObject({ status: 409, code: 50353 });
+      await expect(svc().conversations.create({ uniqueName: 'dup' })).rejects.toMatchObject({
+        status: 409,
+        code: 50353,
+      });
     });
 
     test('timers move the conversation to inactive, then closed, as simulated time passes', async () => {
@@ -144,10 +155,21 @@ describe('Conversations simulator', () => {
     test('a closed conversation refuses messages, participants and updates with 400 / 50377', async () => {
       const created = await svc().conversations.create({ friendlyName: 'done' });
       await svc().conversations(created.sid).update({ state: 'closed' });
-      await expect(svc().conversations(created.sid).messages.create({ body: 'late' })).rejects.toMatchObject({ status: 400, code: 50377 });
-      await expect(svc().conversations(created.sid).participants.create({ identity: 'x' })).rejects.toMatchObject({ status: 400, code: 50377 });
-      await expect(svc().conversations(created.sid).update({ state: 'active' })).rejects.toMatchObject({ status: 400, code: 50377 });
-      expect(() => conversations.receiveCustomerMessage(service.sid, created.sid, { author: 'x', body: 'late' })).toThrow(/closed/);
+      await expect(svc().conversations(created.sid).messages.create({ body: 'late' })).rejects.toMatchObject({
+        status: 400,
+        code: 50377,
+      });
+      await expect(svc().conversations(created.sid).participants.create({ identity: 'x' })).rejects.toMatchObject({
+        status: 400,
+        code: 50377,
+      });
+      await expect(svc().conversations(created.sid).update({ state: 'active' })).rejects.toMatchObject({
+        status: 400,
+        code: 50377,
+      });
+      expect(() =>
+        conversations.receiveCustomerMessage(service.sid, created.sid, { author: 'x', body: 'late' }),
+      ).toThrow(/closed/);
       expect(conversations.messages(service.sid, created.sid)).toEqual([]);
     });
 
@@ -157,7 +179,12 @@ describe('Conversations simulator', () => {
       const loud = await svc().conversations.create({ friendlyName: 'loud', xTwilioWebhookEnabled: 'true' });
       await sim.idle();
       expect(receiver.received).toHaveLength(1);
-      expect(receiver.received[0].params).toMatchObject({ EventType: 'onConversationAdded', ConversationSid: loud.sid, FriendlyName: 'loud', Source: 'API' });
+      expect(receiver.received[0].params).toMatchObject({
+        EventType: 'onConversationAdded',
+        ConversationSid: loud.sid,
+        FriendlyName: 'loud',
+        Source: 'API',
+      });
       expect(sim.violations).toEqual([]);
     });
 
@@ -224,18 +251,28 @@ describe('Conversations simulator', () => {
         Index: '0',
       });
       expect(
-        sim.calls({ method: 'POST', template: '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages' })[0].headers[
-          'x-twilio-webhook-enabled'
-        ],
+        sim.calls({
+          method: 'POST',
+          template: '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages',
+        })[0].headers['x-twilio-webhook-enabled'],
       ).toBe('true');
       expect(sim.violations).toEqual([]);
     });
 
     test('a customer message fires onMessageAdded with the fields Twilio sends', async () => {
       await subscribe(['onMessageAdded']);
-      const customer = conversations.addParticipant(service.sid, conversationSid, { address: '+15550001111', proxyAddress: '+15005550006' });
-      conversations.receiveCustomerMessage(service.sid, conversationSid, { author: '+15550001111', body: 'my order is late' });
-      const message = conversations.receiveCustomerMessage(service.sid, conversationSid, { author: '+15550001111', body: 'hello?' });
+      const customer = conversations.addParticipant(service.sid, conversationSid, {
+        address: '+15550001111',
+        proxyAddress: '+15005550006',
+      });
+      conversations.receiveCustomerMessage(service.sid, conversationSid, {
+        author: '+15550001111',
+        body: 'my order is late',
+      });
+      const message = conversations.receiveCustomerMessage(service.sid, conversationSid, {
+        author: '+15550001111',
+        body: 'hello?',
+      });
       await sim.idle();
       expect(receiver.received).toHaveLength(2);
       const hook = receiver.received[1];
@@ -270,7 +307,9 @@ describe('Conversations simulator', () => {
       await sim.idle();
       const { params } = receiver.received[0];
       expect(params).toMatchObject({ Source: 'SDK', Author: 'web-visitor-1' });
-      expect(JSON.parse(params.Media)).toEqual([{ Sid: expect.stringMatching(/^ME/), Filename: 'box.jpg', ContentType: 'image/jpeg', Size: 1024 }]);
+      expect(JSON.parse(params.Media)).toEqual([
+        { Sid: expect.stringMatching(/^ME/), Filename: 'box.jpg', ContentType: 'image/jpeg', Size: 1024 },
+      ]);
     });
 
     test('refuses a body longer than 1600 characters with 400 / 50504', async () => {
@@ -280,7 +319,10 @@ describe('Conversations simulator', () => {
     });
 
     test('refuses Attributes that are not JSON with 400 / 50304, and keeps valid ones', async () => {
-      await expect(messages().create({ body: 'x', attributes: '{not json' })).rejects.toMatchObject({ status: 400, code: 50304 });
+      await expect(messages().create({ body: 'x', attributes: '{not json' })).rejects.toMatchObject({
+        status: 400,
+        code: 50304,
+      });
       const message = await messages().create({ body: 'x', attributes: '{"fromAi":true}' });
       expect(JSON.parse(message.attributes)).toEqual({ fromAi: true });
       expect(conversations.messages(service.sid, conversationSid)).toHaveLength(1);
@@ -299,7 +341,10 @@ describe('Conversations simulator', () => {
 
     test('redeliver re-sends a recorded webhook with RetryCount, signed again', async () => {
       await subscribe(['onMessageAdded']);
-      const message = conversations.receiveCustomerMessage(service.sid, conversationSid, { author: 'customer', body: 'ping' });
+      const message = conversations.receiveCustomerMessage(service.sid, conversationSid, {
+        author: 'customer',
+        body: 'ping',
+      });
       await sim.idle();
       const original = sim.webhooks[0];
       const retry = await conversations.redeliver(original.seq, 2);
@@ -322,8 +367,15 @@ describe('Conversations simulator', () => {
 
     test('adds chat and SMS participants, lists, fetches and removes them', async () => {
       const chat = await participants().create({ identity: 'agent-anna' });
-      const sms = await participants().create({ 'messagingBinding.address': '+15550002222', 'messagingBinding.proxyAddress': '+15005550006' });
-      expect(chat).toMatchObject({ identity: 'agent-anna', messagingBinding: null, roleSid: expect.stringMatching(/^RL/) });
+      const sms = await participants().create({
+        'messagingBinding.address': '+15550002222',
+        'messagingBinding.proxyAddress': '+15005550006',
+      });
+      expect(chat).toMatchObject({
+        identity: 'agent-anna',
+        messagingBinding: null,
+        roleSid: expect.stringMatching(/^RL/),
+      });
       expect(sms.messagingBinding).toEqual({ type: 'sms', address: '+15550002222', proxy_address: '+15005550006' });
       expect((await participants().list()).map((p) => p.sid)).toEqual([chat.sid, sms.sid]);
       expect((await participants()(sms.sid).fetch()).identity).toBeNull();
@@ -340,17 +392,30 @@ describe('Conversations simulator', () => {
 
     test('refuses duplicates and Identity with an address binding', async () => {
       await participants().create({ identity: 'agent-anna' });
-      await expect(participants().create({ identity: 'agent-anna' })).rejects.toMatchObject({ status: 409, code: 50433 });
+      await expect(participants().create({ identity: 'agent-anna' })).rejects.toMatchObject({
+        status: 409,
+        code: 50433,
+      });
       await expect(
-        participants().create({ identity: 'x', 'messagingBinding.address': '+15550003333', 'messagingBinding.proxyAddress': '+15005550006' }),
+        participants().create({
+          identity: 'x',
+          'messagingBinding.address': '+15550003333',
+          'messagingBinding.proxyAddress': '+15005550006',
+        }),
       ).rejects.toMatchObject({
         status: 400,
         code: 50211,
       });
-      await participants().create({ 'messagingBinding.address': '+15550003333', 'messagingBinding.proxyAddress': '+15005550006' });
+      await participants().create({
+        'messagingBinding.address': '+15550003333',
+        'messagingBinding.proxyAddress': '+15005550006',
+      });
       const other = conversations.createConversation(service.sid);
       await expect(
-        svc().conversations(other.sid).participants.create({ 'messagingBinding.address': '+15550003333', 'messagingBinding.proxyAddress': '+15005550006' }),
+        svc().conversations(other.sid).participants.create({
+          'messagingBinding.address': '+15550003333',
+          'messagingBinding.proxyAddress': '+15005550006',
+        }),
       ).rejects.toMatchObject({ status: 409, code: 50416 });
       await expect(participants().create({})).rejects.toMatchObject({ status: 400 });
     });
@@ -386,6 +451,9 @@ describe('Conversations simulator', () => {
     const snapshot = JSON.parse(JSON.stringify(sim.snapshot())) as {
       conversations: { conversations: { friendlyName: string; messages: { body: string }[] }[] }[];
     };
-    expect(snapshot.conversations[0].conversations[0]).toMatchObject({ friendlyName: 'snap', messages: [{ body: 'b' }] });
+    expect(snapshot.conversations[0].conversations[0]).toMatchObject({
+      friendlyName: 'snap',
+      messages: [{ body: 'b' }],
+    });
   });
 });

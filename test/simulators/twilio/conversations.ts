@@ -12,7 +12,14 @@ import { isoDate } from './clock';
 import { invalidParameter, notFound, TwilioApiError } from './errors';
 import type { Params } from './openapi';
 import { newSid } from './sids';
-import { page, type SimRequest, type SimResponse, type SimulatorModule, type TwilioSimulator, type WebhookDelivery } from './simulator';
+import {
+  page,
+  type SimRequest,
+  type SimResponse,
+  type SimulatorModule,
+  type TwilioSimulator,
+  type WebhookDelivery,
+} from './simulator';
 
 export type ConversationLifecycle = 'initializing' | 'active' | 'inactive' | 'closed';
 export type EventSource = 'API' | 'SDK' | 'SMS' | 'WHATSAPP';
@@ -228,7 +235,12 @@ export class ConversationsSim implements SimulatorModule {
     const route = opts.studioFlowSid
       ? { type: 'studio' as const, studio_flow_sid: opts.studioFlowSid, studio_retry_count: 3 }
       : opts.webhookUrl
-        ? { type: 'webhook' as const, webhook_url: opts.webhookUrl, webhook_method: 'POST' as const, webhook_filters: ['onMessageAdded'] }
+        ? {
+            type: 'webhook' as const,
+            webhook_url: opts.webhookUrl,
+            webhook_method: 'POST' as const,
+            webhook_filters: ['onMessageAdded'],
+          }
         : { type: 'default' as const };
     const address: AddressState = {
       sid: newSid('IG'),
@@ -290,9 +302,17 @@ export class ConversationsSim implements SimulatorModule {
 
   /** Re-sends a recorded Conversations webhook with RetryCount=n, as Twilio's retry does. */
   redeliver(deliverySeq: number, retryCount: number): Promise<WebhookDelivery> {
-    const original = this.sim.webhooks.find((delivery) => delivery.seq === deliverySeq && delivery.kind === 'conversations');
+    const original = this.sim.webhooks.find(
+      (delivery) => delivery.seq === deliverySeq && delivery.kind === 'conversations',
+    );
     if (!original) throw new Error(`no Conversations webhook delivery #${deliverySeq}`);
-    return this.sim.deliverWebhook('conversations', original.url, withRetryCount(original.params, retryCount), WEBHOOK_TIMEOUT_MS, { of: original });
+    return this.sim.deliverWebhook(
+      'conversations',
+      original.url,
+      withRetryCount(original.params, retryCount),
+      WEBHOOK_TIMEOUT_MS,
+      { of: original },
+    );
   }
 
   messages(serviceSid: string, conversationSid: string): MessageState[] {
@@ -333,7 +353,10 @@ export class ConversationsSim implements SimulatorModule {
         default_inactive_timer: null,
         default_closed_timer: null,
         url: `${HOST}/v1/Configuration`,
-        links: { service: `${HOST}/v1/Services/${this.defaultServiceSid}`, webhooks: `${HOST}/v1/Configuration/Webhooks` },
+        links: {
+          service: `${HOST}/v1/Services/${this.defaultServiceSid}`,
+          webhooks: `${HOST}/v1/Configuration/Webhooks`,
+        },
       }),
     );
     sim.route('conversations', 'GET', '/v1/Configuration/Addresses', (req) => {
@@ -347,14 +370,18 @@ export class ConversationsSim implements SimulatorModule {
       );
     });
     sim.route('conversations', 'GET', '/v1/Configuration/Addresses/{Sid}', (req) => {
-      const address = this.addresses.get(req.pathParams.Sid) ?? [...this.addresses.values()].find((a) => a.address === req.pathParams.Sid);
+      const address =
+        this.addresses.get(req.pathParams.Sid) ??
+        [...this.addresses.values()].find((a) => a.address === req.pathParams.Sid);
       if (!address) throw notFound(`/Configuration/Addresses/${req.pathParams.Sid}`);
       return ok(addressJson(address, sim.accountSid));
     });
   }
 
   private registerServiceRoutes(sim: TwilioSimulator): void {
-    sim.route('conversations', 'POST', '/v1/Services', (req) => created(serviceJson(this.createService(str(req.form, 'FriendlyName') ?? ''), sim.accountSid)));
+    sim.route('conversations', 'POST', '/v1/Services', (req) =>
+      created(serviceJson(this.createService(str(req.form, 'FriendlyName') ?? ''), sim.accountSid)),
+    );
     sim.route('conversations', 'GET', '/v1/Services', (req) =>
       page(
         req,
@@ -362,7 +389,9 @@ export class ConversationsSim implements SimulatorModule {
         [...this.services.values()].map((service) => serviceJson(service, sim.accountSid)),
       ),
     );
-    sim.route('conversations', 'GET', '/v1/Services/{Sid}', (req) => ok(serviceJson(this.service(req.pathParams.Sid), sim.accountSid)));
+    sim.route('conversations', 'GET', '/v1/Services/{Sid}', (req) =>
+      ok(serviceJson(this.service(req.pathParams.Sid), sim.accountSid)),
+    );
     sim.route('conversations', 'DELETE', '/v1/Services/{Sid}', (req) => {
       const service = this.service(req.pathParams.Sid);
       for (const conversation of service.conversations.values()) this.dropTimers(conversation.sid);
@@ -370,7 +399,9 @@ export class ConversationsSim implements SimulatorModule {
       return { status: 204 };
     });
     const webhooks = '/v1/Services/{ChatServiceSid}/Configuration/Webhooks';
-    sim.route('conversations', 'GET', webhooks, (req) => ok(webhookConfigJson(this.service(req.pathParams.ChatServiceSid), sim.accountSid)));
+    sim.route('conversations', 'GET', webhooks, (req) =>
+      ok(webhookConfigJson(this.service(req.pathParams.ChatServiceSid), sim.accountSid)),
+    );
     sim.route('conversations', 'POST', webhooks, (req) => {
       const service = this.service(req.pathParams.ChatServiceSid);
       updateWebhookConfiguration(service.webhooks, req.form);
@@ -398,14 +429,18 @@ export class ConversationsSim implements SimulatorModule {
     sim.route('conversations', 'GET', collection, (req) => {
       const service = this.service(req.pathParams.ChatServiceSid);
       const state = str(req.query, 'State');
-      const items = [...service.conversations.values()].filter((conversation) => !state || conversation.state === state);
+      const items = [...service.conversations.values()].filter(
+        (conversation) => !state || conversation.state === state,
+      );
       return page(
         req,
         'conversations',
         items.map((conversation) => conversationJson(conversation, sim.accountSid)),
       );
     });
-    sim.route('conversations', 'GET', instance, (req) => ok(conversationJson(this.conversationFor(req, 'Sid'), sim.accountSid)));
+    sim.route('conversations', 'GET', instance, (req) =>
+      ok(conversationJson(this.conversationFor(req, 'Sid'), sim.accountSid)),
+    );
     sim.route('conversations', 'POST', instance, (req) => {
       const conversation = this.conversationFor(req, 'Sid');
       this.updateConversation(conversation, req.form);
@@ -504,7 +539,9 @@ export class ConversationsSim implements SimulatorModule {
 
   private insertConversation(
     service: ServiceState,
-    fields: Pick<ConversationState, 'friendlyName' | 'uniqueName' | 'attributes' | 'state' | 'messagingServiceSid'> & { timers?: ConversationTimers },
+    fields: Pick<ConversationState, 'friendlyName' | 'uniqueName' | 'attributes' | 'state' | 'messagingServiceSid'> & {
+      timers?: ConversationTimers;
+    },
   ): ConversationState {
     if (fields.uniqueName && findByUniqueName(service, fields.uniqueName)) {
       throw new TwilioApiError(409, 50353, 'Conversation with provided unique name already exists');
@@ -550,7 +587,13 @@ export class ConversationsSim implements SimulatorModule {
 
   private insertMessage(
     conversation: ConversationState,
-    fields: { author: string; body: string | null; attributes?: string; media: MediaState[] | null; source: EventSource },
+    fields: {
+      author: string;
+      body: string | null;
+      attributes?: string;
+      media: MediaState[] | null;
+      source: EventSource;
+    },
   ): MessageState {
     assertOpen(conversation);
     const body = fields.body === null ? null : checkBody(fields.body);
@@ -617,7 +660,8 @@ export class ConversationsSim implements SimulatorModule {
         if (conversation.state === 'active') this.changeState(conversation, 'inactive');
       });
     }
-    if (closedMs !== undefined) handles.closed = this.sim.clock.schedule(closedMs, () => this.changeState(conversation, 'closed'));
+    if (closedMs !== undefined)
+      handles.closed = this.sim.clock.schedule(closedMs, () => this.changeState(conversation, 'closed'));
   }
 
   private cancelTimers(handles: ConversationTimerHandles): void {
@@ -651,7 +695,12 @@ export class ConversationsSim implements SimulatorModule {
     });
   }
 
-  private fireParticipantAdded(service: ServiceState, conversation: ConversationState, participant: ParticipantState, source: EventSource): void {
+  private fireParticipantAdded(
+    service: ServiceState,
+    conversation: ConversationState,
+    participant: ParticipantState,
+    source: EventSource,
+  ): void {
     this.emit(service, 'onParticipantAdded', conversation, source, {
       ParticipantSid: participant.sid,
       Identity: participant.identity ?? undefined,
@@ -697,7 +746,9 @@ export class ConversationsSim implements SimulatorModule {
     };
     for (const [key, value] of Object.entries(fields)) if (value !== undefined) params[key] = value;
     const retry = this.sim.switches.conversationsRetriesTimedOutWebhooks;
-    void this.sim.deliverEvent('conversations', url, params, WEBHOOK_TIMEOUT_MS, retry, (sent) => withRetryCount(sent, 1));
+    void this.sim.deliverEvent('conversations', url, params, WEBHOOK_TIMEOUT_MS, retry, (sent) =>
+      withRetryCount(sent, 1),
+    );
   }
 
   // ---- lookups ----------------------------------------------------------------------------
@@ -730,7 +781,8 @@ export class ConversationsSim implements SimulatorModule {
   private participantFor(req: SimRequest): ParticipantState {
     const conversation = this.conversationFor(req, 'ConversationSid');
     const sid = req.pathParams.Sid;
-    const participant = conversation.participants.get(sid) ?? [...conversation.participants.values()].find((p) => p.identity === sid);
+    const participant =
+      conversation.participants.get(sid) ?? [...conversation.participants.values()].find((p) => p.identity === sid);
     if (!participant) throw notFound(`/Conversations/${conversation.sid}/Participants/${sid}`);
     return participant;
   }
@@ -769,7 +821,11 @@ function assertOpen(conversation: ConversationState): void {
 
 function checkBody(body: string): string {
   if (body.length > MAX_BODY_LENGTH) {
-    throw new TwilioApiError(400, 50504, `Message body parameter is too long: ${body.length} characters, at most ${MAX_BODY_LENGTH}`);
+    throw new TwilioApiError(
+      400,
+      50504,
+      `Message body parameter is too long: ${body.length} characters, at most ${MAX_BODY_LENGTH}`,
+    );
   }
   return body;
 }
@@ -817,14 +873,18 @@ function parseTimers(form: Params): ConversationTimers {
 
 function timerDuration(name: string, value: string, minimumMs: number): number {
   const match = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(value);
-  if (!match || value === 'P' || value.endsWith('T')) throw invalidParameter(`${name} must be an ISO 8601 duration, got ${value}`);
+  if (!match || value === 'P' || value.endsWith('T'))
+    throw invalidParameter(`${name} must be an ISO 8601 duration, got ${value}`);
   const [days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0));
   const ms = (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000;
   if (ms < minimumMs) throw invalidParameter(`${name} must be at least ${minimumMs / 60000} minutes, got ${value}`);
   return ms;
 }
 
-function bindingFor(service: ServiceState, fields: { identity?: string; address?: string; proxyAddress?: string }): MessagingBinding | null {
+function bindingFor(
+  service: ServiceState,
+  fields: { identity?: string; address?: string; proxyAddress?: string },
+): MessagingBinding | null {
   if (fields.identity && fields.address) {
     throw new TwilioApiError(400, 50211, 'Identity parameter not acceptable for this Participant');
   }
@@ -832,16 +892,28 @@ function bindingFor(service: ServiceState, fields: { identity?: string; address?
     if (!fields.identity) throw invalidParameter('Either Identity or MessagingBinding.Address is required');
     return null;
   }
-  if (!fields.proxyAddress) throw invalidParameter('MessagingBinding.ProxyAddress is required for a non-chat participant');
+  if (!fields.proxyAddress)
+    throw invalidParameter('MessagingBinding.ProxyAddress is required for a non-chat participant');
   const taken = [...service.conversations.values()].find(
     (other) =>
       other.state !== 'closed' &&
-      [...other.participants.values()].some((p) => p.messagingBinding?.address === fields.address && p.messagingBinding?.proxyAddress === fields.proxyAddress),
+      [...other.participants.values()].some(
+        (p) =>
+          p.messagingBinding?.address === fields.address && p.messagingBinding?.proxyAddress === fields.proxyAddress,
+      ),
   );
   if (taken) {
-    throw new TwilioApiError(409, 50416, `A binding for this participant and proxy address already exists in Conversation ${taken.sid}`);
+    throw new TwilioApiError(
+      409,
+      50416,
+      `A binding for this participant and proxy address already exists in Conversation ${taken.sid}`,
+    );
   }
-  return { type: fields.address.startsWith('whatsapp:') ? 'whatsapp' : 'sms', address: fields.address, proxyAddress: fields.proxyAddress };
+  return {
+    type: fields.address.startsWith('whatsapp:') ? 'whatsapp' : 'sms',
+    address: fields.address,
+    proxyAddress: fields.proxyAddress,
+  };
 }
 
 function findByUniqueName(service: ServiceState, uniqueName: string): ConversationState | undefined {
@@ -849,7 +921,9 @@ function findByUniqueName(service: ServiceState, uniqueName: string): Conversati
 }
 
 function findAuthor(conversation: ConversationState, author: string): ParticipantState | undefined {
-  return [...conversation.participants.values()].find((p) => p.identity === author || p.messagingBinding?.address === author);
+  return [...conversation.participants.values()].find(
+    (p) => p.identity === author || p.messagingBinding?.address === author,
+  );
 }
 
 function sourceOf(participant: ParticipantState | undefined): EventSource {
@@ -878,7 +952,15 @@ function conversationUrl(conversation: { serviceSid: string; sid: string }): str
 
 function serviceJson(service: ServiceState, accountSid: string): Record<string, unknown> {
   const url = serviceUrl(service.sid);
-  const links = ['conversations', 'users', 'roles', 'bindings', 'configuration', 'participant_conversations', 'conversation_with_participants'];
+  const links = [
+    'conversations',
+    'users',
+    'roles',
+    'bindings',
+    'configuration',
+    'participant_conversations',
+    'conversation_with_participants',
+  ];
   const paths: Record<string, string> = {
     participant_conversations: 'ParticipantConversations',
     conversation_with_participants: 'ConversationWithParticipants',
@@ -890,7 +972,9 @@ function serviceJson(service: ServiceState, accountSid: string): Record<string, 
     date_created: isoDate(service.dateCreated),
     date_updated: isoDate(service.dateUpdated),
     url,
-    links: Object.fromEntries(links.map((name) => [name, `${url}/${paths[name] ?? name[0].toUpperCase() + name.slice(1)}`])),
+    links: Object.fromEntries(
+      links.map((name) => [name, `${url}/${paths[name] ?? name[0].toUpperCase() + name.slice(1)}`]),
+    ),
   };
 }
 
@@ -943,7 +1027,13 @@ function messageJson(message: MessageState, accountSid: string): Record<string, 
     chat_service_sid: message.serviceSid,
     conversation_sid: message.conversationSid,
     body: message.body,
-    media: message.media?.map((item) => ({ sid: item.sid, size: item.size, content_type: item.contentType, filename: item.filename })) ?? null,
+    media:
+      message.media?.map((item) => ({
+        sid: item.sid,
+        size: item.size,
+        content_type: item.contentType,
+        filename: item.filename,
+      })) ?? null,
     author: message.author,
     participant_sid: message.participantSid,
     attributes: message.attributes,
@@ -966,7 +1056,9 @@ function participantJson(participant: ParticipantState, accountSid: string): Rec
     conversation_sid: participant.conversationSid,
     identity: participant.identity,
     attributes: participant.attributes,
-    messaging_binding: binding ? { type: binding.type, address: binding.address, proxy_address: binding.proxyAddress } : null,
+    messaging_binding: binding
+      ? { type: binding.type, address: binding.address, proxy_address: binding.proxyAddress }
+      : null,
     role_sid: participant.roleSid,
     date_created: isoDate(participant.dateCreated),
     date_updated: isoDate(participant.dateUpdated),

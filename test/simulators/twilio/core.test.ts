@@ -9,7 +9,10 @@ describe('Twilio simulator core', () => {
   beforeEach(async () => {
     sim = new TwilioSimulator();
     sim.route('taskrouter', 'GET', '/v1/Workspaces/{Sid}', () => ({ status: 200, body: workspace }));
-    sim.route('taskrouter', 'POST', '/v1/Workspaces/{Sid}', (req) => ({ status: 200, body: { ...workspace, friendly_name: req.form.FriendlyName } }));
+    sim.route('taskrouter', 'POST', '/v1/Workspaces/{Sid}', (req) => ({
+      status: 200,
+      body: { ...workspace, friendly_name: req.form.FriendlyName },
+    }));
     await sim.start();
   });
   afterEach(() => sim.stop());
@@ -20,22 +23,34 @@ describe('Twilio simulator core', () => {
     const ws = await client().taskrouter.v1.workspaces(workspace.sid).fetch();
     expect(ws.friendlyName).toBe('Flex');
     expect(sim.calls({ product: 'taskrouter', method: 'GET' })).toEqual([
-      expect.objectContaining({ template: '/v1/Workspaces/{Sid}', status: 200, path: `/v1/Workspaces/${workspace.sid}` }),
+      expect.objectContaining({
+        template: '/v1/Workspaces/{Sid}',
+        status: 200,
+        path: `/v1/Workspaces/${workspace.sid}`,
+      }),
     ]);
     expect(sim.requests[0].headers.authorization).toBe('Basic ***');
   });
 
   test('refuses wrong credentials with 401 / 20003', async () => {
     const bad = clientFor(sim, 'wrong');
-    await expect(bad.taskrouter.v1.workspaces(workspace.sid).fetch()).rejects.toMatchObject({ status: 401, code: 20003 });
+    await expect(bad.taskrouter.v1.workspaces(workspace.sid).fetch()).rejects.toMatchObject({
+      status: 401,
+      code: 20003,
+    });
   });
 
   test('accepts an API key of the account in place of the auth token, and refuses a wrong secret', async () => {
     const key = sim.issueApiKey();
     const env = { ACCOUNT_SID: sim.accountSid, AUTH_TOKEN: '', TWILIO_API_BASE_URL: sim.url };
-    await expect(createTwilioClient(env, undefined, key).taskrouter.v1.workspaces(workspace.sid).fetch()).resolves.toMatchObject({ friendlyName: 'Flex' });
+    await expect(
+      createTwilioClient(env, undefined, key).taskrouter.v1.workspaces(workspace.sid).fetch(),
+    ).resolves.toMatchObject({ friendlyName: 'Flex' });
     const wrong = createTwilioClient(env, undefined, { sid: key.sid, secret: 'wrong' });
-    await expect(wrong.taskrouter.v1.workspaces(workspace.sid).fetch()).rejects.toMatchObject({ status: 401, code: 20003 });
+    await expect(wrong.taskrouter.v1.workspaces(workspace.sid).fetch()).rejects.toMatchObject({
+      status: 401,
+      code: 20003,
+    });
   });
 
   test('refuses a misspelled parameter and records the violation', async () => {
@@ -76,9 +91,14 @@ describe('Twilio simulator core', () => {
   test('injects faults per route, a limited number of times', async () => {
     sim.addFault({ product: 'taskrouter', path: '/v1/Workspaces/{Sid}', method: 'GET', status: 503, times: 1 });
     await expect(client().taskrouter.v1.workspaces(workspace.sid).fetch()).rejects.toMatchObject({ status: 503 });
-    await expect(client().taskrouter.v1.workspaces(workspace.sid).fetch()).resolves.toMatchObject({ friendlyName: 'Flex' });
+    await expect(client().taskrouter.v1.workspaces(workspace.sid).fetch()).resolves.toMatchObject({
+      friendlyName: 'Flex',
+    });
     sim.addFault({ path: /Workspaces/, status: 429, times: 1 });
-    await expect(client().taskrouter.v1.workspaces(workspace.sid).fetch()).rejects.toMatchObject({ status: 429, code: 20429 });
+    await expect(client().taskrouter.v1.workspaces(workspace.sid).fetch()).rejects.toMatchObject({
+      status: 429,
+      code: 20429,
+    });
   });
 
   test('drops the connection when told to', async () => {
@@ -88,7 +108,12 @@ describe('Twilio simulator core', () => {
 
   test('signs webhooks so that the twilio library validates them', async () => {
     const receiver = await startWebhookReceiver({ path: '/webhook?x=1' });
-    const delivery = await sim.deliverWebhook('test', receiver.url(), { EventType: 'task.created', TaskSid: 'WT1' }, 1000);
+    const delivery = await sim.deliverWebhook(
+      'test',
+      receiver.url(),
+      { EventType: 'task.created', TaskSid: 'WT1' },
+      1000,
+    );
     await receiver.close();
     expect(delivery.status).toBe(204);
     const [hook] = receiver.received;

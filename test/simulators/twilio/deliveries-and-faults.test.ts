@@ -62,7 +62,12 @@ describe('faults after processing: the request took effect, the answer is lost',
   test('a message post answered 500 after processing: the client sees a failure, the message exists', async () => {
     const service = conversations.createService('Flex');
     const conversation = conversations.createConversation(service.sid);
-    sim.addFault({ method: 'POST', path: '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages', after: 500, times: 1 });
+    sim.addFault({
+      method: 'POST',
+      path: '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages',
+      after: 500,
+      times: 1,
+    });
 
     const post = clientFor(sim)
       .conversations.v1.services(service.sid)
@@ -82,9 +87,14 @@ describe('faults after processing: the request took effect, the answer is lost',
     const items = clientFor(sim).sync.v1.services(serviceSid).syncMaps('opencx_conversations').syncMapItems;
 
     await expect(items.create({ key: 'CH1', data: { phase: 'ai' } })).rejects.toThrow();
-    expect(sync.mapItems(serviceSid, 'opencx_conversations')).toEqual([expect.objectContaining({ key: 'CH1', data: { phase: 'ai' } })]);
+    expect(sync.mapItems(serviceSid, 'opencx_conversations')).toEqual([
+      expect.objectContaining({ key: 'CH1', data: { phase: 'ai' } }),
+    ]);
     // The client's retry finds the write already made.
-    await expect(items.create({ key: 'CH1', data: { phase: 'ai' } })).rejects.toMatchObject({ status: 409, code: 54208 });
+    await expect(items.create({ key: 'CH1', data: { phase: 'ai' } })).rejects.toMatchObject({
+      status: 409,
+      code: 54208,
+    });
     expect(sim.calls({ product: 'sync', method: 'POST' }).map((r) => [r.status, r.processedStatus])).toEqual([
       [0, 201],
       [409, undefined],
@@ -99,7 +109,9 @@ describe('faults after processing: the request took effect, the answer is lost',
       body: JSON.stringify({ method: 'POST', pathRegex: '/Documents$', after: 503, times: 1 }),
     });
     expect(added.status).toBe(201);
-    await expect(clientFor(sim).sync.v1.services(serviceSid).documents.create({ uniqueName: 'opencx_config', data: {} })).rejects.toMatchObject({
+    await expect(
+      clientFor(sim).sync.v1.services(serviceSid).documents.create({ uniqueName: 'opencx_config', data: {} }),
+    ).rejects.toMatchObject({
       status: 503,
     });
     expect(sync.document(serviceSid, 'opencx_config')).toBeDefined();
@@ -210,49 +222,64 @@ describe('retry switches', () => {
 
   afterEach(() => stopAndExpectNoViolations(sim));
 
-  test.each([false, true])('conversationsRetriesTimedOutWebhooks %s: a 5xx delivery is re-sent once with RetryCount=1 and the same token', async (retries) => {
-    const conversations = new ConversationsSim();
-    sim = await startSimulator({ conversations }, { switches: { conversationsRetriesTimedOutWebhooks: retries } });
-    const failing = await startWebhookReceiver({ status: 500 });
-    try {
-      const service = conversations.createService('Flex');
-      await clientFor(sim)
-        .conversations.v1.services(service.sid)
-        .configuration.webhooks()
-        .update({ postWebhookUrl: failing.url(), filters: ['onMessageAdded'], method: 'POST' });
-      const conversation = conversations.createConversation(service.sid);
-      conversations.receiveCustomerMessage(service.sid, conversation.sid, { author: 'customer', body: 'Hello' });
-      await sim.idle();
+  test.each([false, true])(
+    'conversationsRetriesTimedOutWebhooks %s: a 5xx delivery is re-sent once with RetryCount=1 and the same token',
+    async (retries) => {
+      const conversations = new ConversationsSim();
+      sim = await startSimulator({ conversations }, { switches: { conversationsRetriesTimedOutWebhooks: retries } });
+      const failing = await startWebhookReceiver({ status: 500 });
+      try {
+        const service = conversations.createService('Flex');
+        await clientFor(sim)
+          .conversations.v1.services(service.sid)
+          .configuration.webhooks()
+          .update({ postWebhookUrl: failing.url(), filters: ['onMessageAdded'], method: 'POST' });
+        const conversation = conversations.createConversation(service.sid);
+        conversations.receiveCustomerMessage(service.sid, conversation.sid, { author: 'customer', body: 'Hello' });
+        await sim.idle();
 
-      expect(failing.received.map((hook) => hook.params.RetryCount)).toEqual(retries ? ['0', '1'] : ['0']);
-      const deliveries = sim.webhooks.filter((d) => d.kind === 'conversations');
-      expect(new Set(deliveries.map((d) => d.idempotencyToken)).size).toBe(1);
-      if (retries) expect(deliveries[1].retryOf).toBe(deliveries[0].seq);
-    } finally {
-      await failing.close();
-    }
-  });
+        expect(failing.received.map((hook) => hook.params.RetryCount)).toEqual(retries ? ['0', '1'] : ['0']);
+        const deliveries = sim.webhooks.filter((d) => d.kind === 'conversations');
+        expect(new Set(deliveries.map((d) => d.idempotencyToken)).size).toBe(1);
+        if (retries) expect(deliveries[1].retryOf).toBe(deliveries[0].seq);
+      } finally {
+        await failing.close();
+      }
+    },
+  );
 
-  test.each([false, true])('taskRouterRetriesFailedEvents %s: a 5xx event is delivered once more with the same Sid', async (retries) => {
-    const taskrouter = new TaskRouterSim();
-    sim = await startSimulator({ taskrouter }, { switches: { taskRouterRetriesFailedEvents: retries } });
-    const failing = await startWebhookReceiver({ status: 503 });
-    try {
-      const ws = taskrouter.createWorkspace({ friendlyName: 'OpenCX timers', eventCallbackUrl: failing.url(), eventsFilter: 'task.created' });
-      const queue = taskrouter.createTaskQueue(ws.sid, { friendlyName: 'OpenCX timers', targetWorkers: 'opencx_timer == true' });
-      const workflow = taskrouter.createWorkflow(ws.sid, {
-        friendlyName: 'OpenCX timers',
-        configuration: { task_routing: { filters: [], default_filter: { queue: queue.sid } } },
-      });
-      await clientFor(sim).taskrouter.v1.workspaces(ws.sid).tasks.create({ workflowSid: workflow.sid, attributes: '{}' });
-      await sim.idle();
+  test.each([false, true])(
+    'taskRouterRetriesFailedEvents %s: a 5xx event is delivered once more with the same Sid',
+    async (retries) => {
+      const taskrouter = new TaskRouterSim();
+      sim = await startSimulator({ taskrouter }, { switches: { taskRouterRetriesFailedEvents: retries } });
+      const failing = await startWebhookReceiver({ status: 503 });
+      try {
+        const ws = taskrouter.createWorkspace({
+          friendlyName: 'OpenCX timers',
+          eventCallbackUrl: failing.url(),
+          eventsFilter: 'task.created',
+        });
+        const queue = taskrouter.createTaskQueue(ws.sid, {
+          friendlyName: 'OpenCX timers',
+          targetWorkers: 'opencx_timer == true',
+        });
+        const workflow = taskrouter.createWorkflow(ws.sid, {
+          friendlyName: 'OpenCX timers',
+          configuration: { task_routing: { filters: [], default_filter: { queue: queue.sid } } },
+        });
+        await clientFor(sim)
+          .taskrouter.v1.workspaces(ws.sid)
+          .tasks.create({ workflowSid: workflow.sid, attributes: '{}' });
+        await sim.idle();
 
-      expect(failing.eventTypes()).toEqual(retries ? ['task.created', 'task.created'] : ['task.created']);
-      expect(new Set(failing.received.map((hook) => hook.params.Sid)).size).toBe(1);
-    } finally {
-      await failing.close();
-    }
-  });
+        expect(failing.eventTypes()).toEqual(retries ? ['task.created', 'task.created'] : ['task.created']);
+        expect(new Set(failing.received.map((hook) => hook.params.Sid)).size).toBe(1);
+      } finally {
+        await failing.close();
+      }
+    },
+  );
 
   test('lateDeliveryMs: every second event arrives late, after the events that followed it', async () => {
     const taskrouter = new TaskRouterSim();
@@ -260,7 +287,11 @@ describe('retry switches', () => {
     sim = await startSimulator({ taskrouter, conversations }, { switches: { lateDeliveryMs: 3000 } });
     const receiver = await startWebhookReceiver({ status: 204 });
     try {
-      const ws = taskrouter.createWorkspace({ friendlyName: 'Flex', eventCallbackUrl: receiver.url(), eventsFilter: 'task.created' });
+      const ws = taskrouter.createWorkspace({
+        friendlyName: 'Flex',
+        eventCallbackUrl: receiver.url(),
+        eventsFilter: 'task.created',
+      });
       const queue = taskrouter.createTaskQueue(ws.sid, { friendlyName: 'Support', targetWorkers: 'role == "agent"' });
       const workflow = taskrouter.createWorkflow(ws.sid, {
         friendlyName: 'Flex',
@@ -268,14 +299,19 @@ describe('retry switches', () => {
       });
       const tasks = [];
       for (let i = 0; i < 3; i++)
-        tasks.push(await clientFor(sim).taskrouter.v1.workspaces(ws.sid).tasks.create({ workflowSid: workflow.sid, attributes: '{}' }));
+        tasks.push(
+          await clientFor(sim)
+            .taskrouter.v1.workspaces(ws.sid)
+            .tasks.create({ workflowSid: workflow.sid, attributes: '{}' }),
+        );
       const service = conversations.createService('Flex');
       await clientFor(sim)
         .conversations.v1.services(service.sid)
         .configuration.webhooks()
         .update({ postWebhookUrl: receiver.url(), filters: ['onMessageAdded'], method: 'POST' });
       const conversation = conversations.createConversation(service.sid);
-      for (const body of ['one', 'two']) conversations.receiveCustomerMessage(service.sid, conversation.sid, { author: 'customer', body });
+      for (const body of ['one', 'two'])
+        conversations.receiveCustomerMessage(service.sid, conversation.sid, { author: 'customer', body });
       await sim.idle();
       const arrived = (): string[] => receiver.received.map((hook) => hook.params.TaskSid ?? hook.params.Body);
       // The 2nd and the 4th event (the customer's first message) wait on the clock.

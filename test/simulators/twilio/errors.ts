@@ -19,6 +19,7 @@ export class TwilioApiError extends Error {
   }
 }
 
-export const notFound = (resource: string): TwilioApiError => new TwilioApiError(404, 20404, `The requested resource ${resource} was not found`);
+export const notFound = (resource: string): TwilioApiError =>
+  new TwilioApiError(404, 20404, `The requested resource ${resource} was not found`);
 
 export const invalidParameter = (message: string): TwilioApiError => new TwilioApiError(400, 20001, message);

@@ -3,7 +3,14 @@ import { ConversationsSim } from './conversations';
 import { CLOSED_BY_FLEX_REASON, FlexSim } from './flex';
 import type { TwilioSimulator } from './simulator';
 import { TaskRouterSim } from './taskrouter';
-import { clientFor, signedWith, startSimulator, startWebhookReceiver, stopAndExpectNoViolations, type WebhookReceiver } from './test-support';
+import {
+  clientFor,
+  signedWith,
+  startSimulator,
+  startWebhookReceiver,
+  stopAndExpectNoViolations,
+  type WebhookReceiver,
+} from './test-support';
 
 describe('Flex Interactions simulator', () => {
   let sim: TwilioSimulator;
@@ -30,13 +37,22 @@ describe('Flex Interactions simulator', () => {
       friendlyName: 'Assign to Anyone',
       configuration: { task_routing: { filters: [], default_filter: { queue: queue.sid } } },
     }).sid;
-    agentSid = taskRouter.createWorker(workspaceSid, { friendlyName: 'anna', attributes: { contact_uri: 'client:anna' }, activityName: 'Offline' }).sid;
+    agentSid = taskRouter.createWorker(workspaceSid, {
+      friendlyName: 'anna',
+      attributes: { contact_uri: 'client:anna' },
+      activityName: 'Offline',
+    }).sid;
   });
 
   afterEach(() => stopAndExpectNoViolations(sim));
 
   const routing = (attributes: Record<string, unknown> = {}) => ({
-    properties: { workspace_sid: workspaceSid, workflow_sid: workflowSid, task_channel_unique_name: 'chat', attributes },
+    properties: {
+      workspace_sid: workspaceSid,
+      workflow_sid: workflowSid,
+      task_channel_unique_name: 'chat',
+      attributes,
+    },
   });
 
   function customerConversation(): string {
@@ -46,7 +62,9 @@ describe('Flex Interactions simulator', () => {
   }
 
   function goAvailableAndAccept(taskSid: string): string {
-    taskRouter.updateWorker(workspaceSid, agentSid, { activitySid: taskRouter.findActivity(taskRouter.workspace(workspaceSid), 'Available')!.sid });
+    taskRouter.updateWorker(workspaceSid, agentSid, {
+      activitySid: taskRouter.findActivity(taskRouter.workspace(workspaceSid), 'Available')!.sid,
+    });
     const reservation = taskRouter.reservationsFor(workspaceSid, taskSid).find((r) => r.status === 'pending');
     if (!reservation) throw new Error(`task ${taskSid} has no pending reservation`);
     taskRouter.updateReservation(workspaceSid, reservation.sid, 'accepted');
@@ -77,26 +95,44 @@ describe('Flex Interactions simulator', () => {
         customerAddress: 'visitor-7',
         initiatedBy: 'customer',
         direction: 'inbound',
-        conversations: { conversation_id: interaction.sid, initiated_by: 'customer', media: [{ type: 'ChatTranscript', sid: conversationSid }] },
+        conversations: {
+          conversation_id: interaction.sid,
+          initiated_by: 'customer',
+          media: [{ type: 'ChatTranscript', sid: conversationSid }],
+        },
       });
       expect(JSON.parse(interaction.routing.properties.attributes as string)).toEqual(task.attributes);
-      expect(taskRouter.events.filter((event) => event.resourceSid === taskSid).map((event) => event.eventType)).toContain('task.created');
+      expect(
+        taskRouter.events.filter((event) => event.resourceSid === taskSid).map((event) => event.eventType),
+      ).toContain('task.created');
 
       const fetched = await client.flexApi.v1.interaction(interaction.sid).fetch();
-      expect(fetched.routing.properties).toMatchObject({ sid: taskSid, assignment_status: 'pending', workflow_sid: workflowSid });
+      expect(fetched.routing.properties).toMatchObject({
+        sid: taskSid,
+        assignment_status: 'pending',
+        workflow_sid: workflowSid,
+      });
       const channels = await client.flexApi.v1.interaction(interaction.sid).channels.list();
-      expect(channels.map((channel) => [channel.sid, channel.type, channel.status])).toEqual([[interaction.channel.sid, 'chat', 'active']]);
+      expect(channels.map((channel) => [channel.sid, channel.type, channel.status])).toEqual([
+        [interaction.channel.sid, 'chat', 'active'],
+      ]);
       expect(sim.violations).toEqual([]);
     });
 
     test('an interaction without media_channel_sid opens a conversation with its participants', async () => {
       const interaction = await client.flexApi.v1.interaction.create({
-        channel: { type: 'sms', initiated_by: 'agent', participants: [{ address: '+15550001234', proxy_address: '+15005550006' }] },
+        channel: {
+          type: 'sms',
+          initiated_by: 'agent',
+          participants: [{ address: '+15550001234', proxy_address: '+15005550006' }],
+        },
         routing: routing(),
       });
       const channel = flex.getInteraction(interaction.sid).channel;
       expect(channel.conversationsServiceSid).toBe(serviceSid);
-      expect(conversations.participants(serviceSid, channel.conversationSid).map((p) => p.messagingBinding?.address)).toEqual(['+15550001234']);
+      expect(
+        conversations.participants(serviceSid, channel.conversationSid).map((p) => p.messagingBinding?.address),
+      ).toEqual(['+15550001234']);
       const task = taskRouter.getTask(workspaceSid, channel.invites[0].taskSid);
       expect(task.attributes).toMatchObject({
         conversationSid: channel.conversationSid,
@@ -111,14 +147,19 @@ describe('Flex Interactions simulator', () => {
       const conversationSid = customerConversation();
       conversations.setConversationState(serviceSid, conversationSid, 'closed');
       await expect(
-        client.flexApi.v1.interaction.create({ channel: { type: 'chat', properties: { media_channel_sid: conversationSid } }, routing: routing() }),
+        client.flexApi.v1.interaction.create({
+          channel: { type: 'chat', properties: { media_channel_sid: conversationSid } },
+          routing: routing(),
+        }),
       ).rejects.toMatchObject({ status: 400, code: 45354 });
       expect(taskRouter.workspace(workspaceSid).tasks.size).toBe(0);
     });
 
     test('refuses a Channel type Flex does not know and Routing without properties', async () => {
       const conversationSid = customerConversation();
-      await expect(client.flexApi.v1.interaction.create({ channel: { type: 'pigeon' }, routing: routing() })).rejects.toMatchObject({ status: 400 });
+      await expect(
+        client.flexApi.v1.interaction.create({ channel: { type: 'pigeon' }, routing: routing() }),
+      ).rejects.toMatchObject({ status: 400 });
       await expect(
         client.flexApi.v1.interaction.create({
           channel: { type: 'chat', properties: { media_channel_sid: conversationSid } },
@@ -178,7 +219,11 @@ describe('Flex Interactions simulator', () => {
       const reservationSid = goAvailableAndAccept(firstTaskSid);
       const participants = await channel().participants.list();
       const agent = participants.find((p) => p.type === 'agent')!;
-      expect(agent.routingProperties).toEqual({ task_sid: firstTaskSid, worker_sid: agentSid, reservation_sid: reservationSid });
+      expect(agent.routingProperties).toEqual({
+        task_sid: firstTaskSid,
+        worker_sid: agentSid,
+        reservation_sid: reservationSid,
+      });
 
       await channel().participants(agent.sid).update({ status: 'closed' });
       const task = taskRouter.getTask(workspaceSid, firstTaskSid);
@@ -203,7 +248,9 @@ describe('Flex Interactions simulator', () => {
       await channel().participants(customer.sid).update({ status: 'closed' });
       const task = taskRouter.getTask(workspaceSid, firstTaskSid);
       expect(task.assignmentStatus).toBe('canceled');
-      expect(taskRouter.events.find((event) => event.eventType === 'task.canceled')?.params.TaskCanceledReason).toBe(CLOSED_BY_FLEX_REASON);
+      expect(taskRouter.events.find((event) => event.eventType === 'task.canceled')?.params.TaskCanceledReason).toBe(
+        CLOSED_BY_FLEX_REASON,
+      );
       expect(sim.violations).toEqual([]);
     });
 
@@ -214,7 +261,9 @@ describe('Flex Interactions simulator', () => {
       const closed = await channel().update({ status: 'closed', routing: { status: 'closed' } });
       expect(closed.status).toBe('closed');
       expect(taskRouter.getTask(workspaceSid, firstTaskSid).assignmentStatus).toBe('completed');
-      expect(taskRouter.getTask(workspaceSid, pending.routing.properties.sid as string).assignmentStatus).toBe('canceled');
+      expect(taskRouter.getTask(workspaceSid, pending.routing.properties.sid as string).assignmentStatus).toBe(
+        'canceled',
+      );
       expect(conversations.getConversation(serviceSid, conversationSid).state).toBe('closed');
       await expect(channel().invites.create({ routing: routing() })).rejects.toMatchObject({ status: 400 });
     });
@@ -229,7 +278,9 @@ describe('Flex Interactions simulator', () => {
       await expect(channel().update({ status: 'inactive' })).rejects.toMatchObject({ status: 400 });
       await channel().update({ status: 'inactive', routing: { status: 'closed' } });
       expect(taskRouter.getTask(workspaceSid, firstTaskSid).assignmentStatus).toBe('canceled');
-      expect(conversations.getConversation(serviceSid, flex.getInteraction(interactionSid).channel.conversationSid).state).toBe('inactive');
+      expect(
+        conversations.getConversation(serviceSid, flex.getInteraction(interactionSid).channel.conversationSid).state,
+      ).toBe('inactive');
     });
   });
 
@@ -240,7 +291,11 @@ describe('Flex Interactions simulator', () => {
       await client.conversations.v1
         .services(serviceSid)
         .configuration.webhooks()
-        .update({ postWebhookUrl: receiver.url(), filters: ['onConversationAdded', 'onParticipantAdded', 'onMessageAdded'], method: 'POST' });
+        .update({
+          postWebhookUrl: receiver.url(),
+          filters: ['onConversationAdded', 'onParticipantAdded', 'onMessageAdded'],
+          method: 'POST',
+        });
     });
     afterEach(() => receiver.close());
 
@@ -254,9 +309,9 @@ describe('Flex Interactions simulator', () => {
       });
       await sim.idle();
 
-      expect(conversations.messages(serviceSid, started.conversationSid).map((m) => [m.author, m.body, m.source])).toEqual([
-        ['+15550009999', 'Where is my parcel?', 'SMS'],
-      ]);
+      expect(
+        conversations.messages(serviceSid, started.conversationSid).map((m) => [m.author, m.body, m.source]),
+      ).toEqual([['+15550009999', 'Where is my parcel?', 'SMS']]);
       const task = taskRouter.getTask(workspaceSid, started.taskSid);
       expect(task.attributes).toMatchObject({
         from: '+15550009999',
@@ -269,9 +324,17 @@ describe('Flex Interactions simulator', () => {
       expect(receiver.eventTypes()).toEqual(['onConversationAdded', 'onParticipantAdded', 'onMessageAdded']);
       for (const hook of receiver.received) {
         expect(signedWith(sim.authToken, hook)).toBe(true);
-        expect(hook.params).toMatchObject({ ConversationSid: started.conversationSid, Source: 'SMS', ChatServiceSid: serviceSid });
+        expect(hook.params).toMatchObject({
+          ConversationSid: started.conversationSid,
+          Source: 'SMS',
+          ChatServiceSid: serviceSid,
+        });
       }
-      expect(receiver.received[2].params).toMatchObject({ Body: 'Where is my parcel?', Author: '+15550009999', ParticipantSid: expect.stringMatching(/^MB/) });
+      expect(receiver.received[2].params).toMatchObject({
+        Body: 'Where is my parcel?',
+        Author: '+15550009999',
+        ParticipantSid: expect.stringMatching(/^MB/),
+      });
       expect(sim.violations).toEqual([]);
     });
 
@@ -289,12 +352,19 @@ describe('Flex Interactions simulator', () => {
         expect.objectContaining({ identity: 'visitor-42', messagingBinding: null }),
       ]);
       expect(receiver.received.find((hook) => hook.params.EventType === 'onMessageAdded')?.params.Source).toBe('SDK');
-      expect(taskRouter.getTask(workspaceSid, started.taskSid).attributes).toMatchObject({ channelType: 'web', customerAddress: 'visitor-42' });
+      expect(taskRouter.getTask(workspaceSid, started.taskSid).attributes).toMatchObject({
+        channelType: 'web',
+        customerAddress: 'visitor-42',
+      });
     });
   });
   test('people driving the simulator by hand can play the customer through the inspection API', async () => {
     const post = (path: string, body: object) =>
-      fetch(`${sim.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then(async (res) => ({
+      fetch(`${sim.url}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(async (res) => ({
         status: res.status,
         body: (await res.json()) as Record<string, string>,
       }));
@@ -306,7 +376,9 @@ describe('Flex Interactions simulator', () => {
       body: 'Hi there',
     });
     expect(started.status).toBe(200);
-    expect(taskRouter.getTask(workspaceSid, started.body.taskSid).attributes.conversationSid).toBe(started.body.conversationSid);
+    expect(taskRouter.getTask(workspaceSid, started.body.taskSid).attributes.conversationSid).toBe(
+      started.body.conversationSid,
+    );
     const said = await post('/__sim/conversations/customer-message', {
       serviceSid,
       conversationSid: started.body.conversationSid,
@@ -314,9 +386,19 @@ describe('Flex Interactions simulator', () => {
       body: 'Still there?',
     });
     expect(said.status).toBe(200);
-    expect(conversations.messages(serviceSid, started.body.conversationSid).map((m) => m.body)).toEqual(['Hi there', 'Still there?']);
-    expect((await post('/__sim/conversations/customer-message', { serviceSid, conversationSid: 'CH' + '0'.repeat(32), author: 'x', body: 'y' })).status).toBe(
-      400,
-    );
+    expect(conversations.messages(serviceSid, started.body.conversationSid).map((m) => m.body)).toEqual([
+      'Hi there',
+      'Still there?',
+    ]);
+    expect(
+      (
+        await post('/__sim/conversations/customer-message', {
+          serviceSid,
+          conversationSid: 'CH' + '0'.repeat(32),
+          author: 'x',
+          body: 'y',
+        })
+      ).status,
+    ).toBe(400);
   });
 });

@@ -34,7 +34,16 @@ export type InteractionChannelType = 'voice' | 'sms' | 'email' | 'web' | 'whatsa
 export type InteractionChannelStatus = 'setup' | 'active' | 'failed' | 'closed' | 'inactive' | 'pause' | 'transfer';
 export type InteractionParticipantType = 'supervisor' | 'customer' | 'external' | 'agent' | 'unknown';
 
-const CHANNEL_TYPES: readonly InteractionChannelType[] = ['voice', 'sms', 'email', 'web', 'whatsapp', 'chat', 'messenger', 'gbm'];
+const CHANNEL_TYPES: readonly InteractionChannelType[] = [
+  'voice',
+  'sms',
+  'email',
+  'web',
+  'whatsapp',
+  'chat',
+  'messenger',
+  'gbm',
+];
 const HOST = 'https://flex-api.twilio.com';
 const CLOSED_CONVERSATION_CODE = 45354;
 export const CLOSED_BY_FLEX_REASON = 'Closed through the Flex Interactions API';
@@ -206,7 +215,10 @@ export class FlexSim implements SimulatorModule {
       binding: customer.address ? { address: customer.address, proxyAddress: customer.proxyAddress! } : undefined,
       source: customer.source,
     });
-    conversations.addParticipant(opts.conversationsServiceSid, conversation.sid, { ...customer, source: customer.source });
+    conversations.addParticipant(opts.conversationsServiceSid, conversation.sid, {
+      ...customer,
+      source: customer.source,
+    });
     conversations.receiveCustomerMessage(opts.conversationsServiceSid, conversation.sid, {
       author: customer.address ?? customer.identity!,
       body: opts.body,
@@ -277,7 +289,8 @@ export class FlexSim implements SimulatorModule {
   /** A new task for the same interaction (a transfer). */
   invite(interaction: InteractionState, routing: RoutingProperties): InviteState {
     const channel = interaction.channel;
-    if (channel.status !== 'active') throw invalidParameter(`Interaction channel ${channel.sid} is ${channel.status}; it takes no invites`);
+    if (channel.status !== 'active')
+      throw invalidParameter(`Interaction channel ${channel.sid} is ${channel.status}; it takes no invites`);
     this.checkRouting(routing);
     const inviteSid = newSid('KG');
     const task = this.taskRouter().createTask(routing.workspace_sid, {
@@ -308,11 +321,16 @@ export class FlexSim implements SimulatorModule {
   }
 
   /** Status=closed|wrapup on an interaction channel participant, with its effect on the tasks. */
-  updateParticipantStatus(interactionSid: string, participantSid: string, status: 'closed' | 'wrapup'): InteractionParticipantState {
+  updateParticipantStatus(
+    interactionSid: string,
+    participantSid: string,
+    status: 'closed' | 'wrapup',
+  ): InteractionParticipantState {
     const channel = this.interaction(interactionSid).channel;
     this.addAcceptedAgents(channel);
     const participant = channel.participants.get(participantSid);
-    if (!participant) throw notFound(`/Interactions/${interactionSid}/Channels/${channel.sid}/Participants/${participantSid}`);
+    if (!participant)
+      throw notFound(`/Interactions/${interactionSid}/Channels/${channel.sid}/Participants/${participantSid}`);
     const taskSids = participant.taskSid ? [participant.taskSid] : channel.invites.map((invite) => invite.taskSid);
     for (const taskSid of taskSids) this.endTask(channel, taskSid, status === 'closed' ? 'completed' : 'wrapping');
     participant.status = status;
@@ -343,7 +361,13 @@ export class FlexSim implements SimulatorModule {
       return page(
         req,
         'flex_flows',
-        flows.map((flow) => ({ account_sid: sim.accountSid, ...flow, long_lived: false, janitor_enabled: false, url: `${HOST}/v1/FlexFlows/${flow.sid}` })),
+        flows.map((flow) => ({
+          account_sid: sim.accountSid,
+          ...flow,
+          long_lived: false,
+          janitor_enabled: false,
+          url: `${HOST}/v1/FlexFlows/${flow.sid}`,
+        })),
       );
     });
   }
@@ -381,7 +405,9 @@ export class FlexSim implements SimulatorModule {
       );
       return ok(this.interactionJson(interaction));
     });
-    sim.route('flex-api', 'GET', '/v1/Interactions/{Sid}', (req) => ok(this.interactionJson(this.interaction(req.pathParams.Sid))));
+    sim.route('flex-api', 'GET', '/v1/Interactions/{Sid}', (req) =>
+      ok(this.interactionJson(this.interaction(req.pathParams.Sid))),
+    );
     sim.route('flex-api', 'POST', '/v1/Interactions/{Sid}', (req) => {
       const interaction = this.interaction(req.pathParams.Sid);
       interaction.webhookTtid = str(req.form, 'WebhookTtid') ?? interaction.webhookTtid;
@@ -398,7 +424,11 @@ export class FlexSim implements SimulatorModule {
     sim.route('flex-api', 'POST', instance, (req) => {
       const channel = this.channelFor(req, 'Sid');
       const routing = parseJsonParam(req.form, 'Routing');
-      this.updateChannelStatus(channel, str(req.form, 'Status') as 'closed' | 'inactive', typeof routing?.status === 'string' ? routing.status : undefined);
+      this.updateChannelStatus(
+        channel,
+        str(req.form, 'Status') as 'closed' | 'inactive',
+        typeof routing?.status === 'string' ? routing.status : undefined,
+      );
       return ok(channelJson(channel));
     });
   }
@@ -407,7 +437,10 @@ export class FlexSim implements SimulatorModule {
     const collection = '/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Invites';
     sim.route('flex-api', 'POST', collection, (req) => {
       const channel = this.channelFor(req, 'ChannelSid');
-      const invite = this.invite(this.interaction(channel.interactionSid), routingProperties(parseJsonParam(req.form, 'Routing')!));
+      const invite = this.invite(
+        this.interaction(channel.interactionSid),
+        routingProperties(parseJsonParam(req.form, 'Routing')!),
+      );
       return ok(this.inviteJson(invite));
     });
     sim.route('flex-api', 'GET', collection, (req) => {
@@ -435,27 +468,49 @@ export class FlexSim implements SimulatorModule {
 
   // ---- behaviour --------------------------------------------------------------------------
 
-  private mediaChannelFor(input: InteractionChannelInput): { serviceSid: string; conversationSid: string; participantSids: string[] } {
+  private mediaChannelFor(input: InteractionChannelInput): {
+    serviceSid: string;
+    conversationSid: string;
+    participantSids: string[];
+  } {
     const conversations = this.conversations();
     const mediaChannelSid = input.properties?.media_channel_sid;
     if (mediaChannelSid) {
       const conversation = conversations.findConversation(mediaChannelSid);
-      if (!conversation) throw invalidParameter(`media_channel_sid ${mediaChannelSid} is not a conversation of this account`);
+      if (!conversation)
+        throw invalidParameter(`media_channel_sid ${mediaChannelSid} is not a conversation of this account`);
       if (conversation.state === 'closed') {
-        throw new TwilioApiError(400, CLOSED_CONVERSATION_CODE, `Failed to create Channel because the Conversation ${conversation.sid} is in a closed state`);
+        throw new TwilioApiError(
+          400,
+          CLOSED_CONVERSATION_CODE,
+          `Failed to create Channel because the Conversation ${conversation.sid} is in a closed state`,
+        );
       }
-      return { serviceSid: conversation.serviceSid, conversationSid: conversation.sid, participantSids: [...conversation.participants.keys()] };
+      return {
+        serviceSid: conversation.serviceSid,
+        conversationSid: conversation.sid,
+        participantSids: [...conversation.participants.keys()],
+      };
     }
     const serviceSid = this.options.conversationsServiceSid ?? conversations.services.keys().next().value;
     if (!serviceSid) throw invalidParameter('No Flex Conversations service to open the conversation in');
     const conversation = conversations.createConversation(serviceSid, { source: 'API' });
     const participantSids = (input.participants ?? []).map(
-      (p) => conversations.addParticipant(serviceSid, conversation.sid, { identity: p.identity, address: p.address, proxyAddress: p.proxy_address }).sid,
+      (p) =>
+        conversations.addParticipant(serviceSid, conversation.sid, {
+          identity: p.identity,
+          address: p.address,
+          proxyAddress: p.proxy_address,
+        }).sid,
     );
     return { serviceSid, conversationSid: conversation.sid, participantSids };
   }
 
-  private updateChannelStatus(channel: InteractionChannelState, status: 'closed' | 'inactive', routingStatus: string | undefined): void {
+  private updateChannelStatus(
+    channel: InteractionChannelState,
+    status: 'closed' | 'inactive',
+    routingStatus: string | undefined,
+  ): void {
     if (status === 'inactive' && routingStatus !== 'closed') {
       throw invalidParameter('Routing {"status": "closed"} is required when the channel status is inactive');
     }
@@ -464,7 +519,11 @@ export class FlexSim implements SimulatorModule {
     channel.status = status;
     const conversation = this.conversations().findConversation(channel.conversationSid);
     if (conversation && conversation.state !== 'closed') {
-      this.conversations().setConversationState(channel.conversationsServiceSid, conversation.sid, status === 'closed' ? 'closed' : 'inactive');
+      this.conversations().setConversationState(
+        channel.conversationsServiceSid,
+        conversation.sid,
+        status === 'closed' ? 'closed' : 'inactive',
+      );
     }
   }
 
@@ -483,7 +542,8 @@ export class FlexSim implements SimulatorModule {
         taskRouter.updateTaskStatus(invite.workspaceSid, taskSid, end, CLOSED_BY_FLEX_REASON);
         break;
       case 'wrapping':
-        if (end === 'completed') taskRouter.updateTaskStatus(invite.workspaceSid, taskSid, 'completed', CLOSED_BY_FLEX_REASON);
+        if (end === 'completed')
+          taskRouter.updateTaskStatus(invite.workspaceSid, taskSid, 'completed', CLOSED_BY_FLEX_REASON);
         break;
       default:
         break;
@@ -511,7 +571,11 @@ export class FlexSim implements SimulatorModule {
     }
   }
 
-  private flexTaskAttributes(interaction: InteractionState, inviteSid: string, routing: RoutingProperties): Record<string, unknown> {
+  private flexTaskAttributes(
+    interaction: InteractionState,
+    inviteSid: string,
+    routing: RoutingProperties,
+  ): Record<string, unknown> {
     const channel = interaction.channel;
     const customerAddress = this.customerAddress(channel);
     const inbound = channel.initiatedBy === 'customer';
@@ -520,7 +584,11 @@ export class FlexSim implements SimulatorModule {
       customerAddress,
       initiatedBy: channel.initiatedBy,
       direction: inbound ? 'inbound' : 'outbound',
-      conversations: { conversation_id: interaction.sid, initiated_by: channel.initiatedBy, media: [{ type: 'ChatTranscript', sid: channel.conversationSid }] },
+      conversations: {
+        conversation_id: interaction.sid,
+        initiated_by: channel.initiatedBy,
+        media: [{ type: 'ChatTranscript', sid: channel.conversationSid }],
+      },
       ...routing.attributes,
       conversationSid: channel.conversationSid,
       flexInteractionSid: interaction.sid,
@@ -530,7 +598,9 @@ export class FlexSim implements SimulatorModule {
   }
 
   private customerAddress(channel: InteractionChannelState): string | undefined {
-    const customer = [...channel.participants.values()].find((participant) => participant.type === 'customer' && participant.conversationParticipantSid);
+    const customer = [...channel.participants.values()].find(
+      (participant) => participant.type === 'customer' && participant.conversationParticipantSid,
+    );
     if (!customer) return undefined;
     const conversation = this.conversations().findConversation(channel.conversationSid);
     const member = conversation?.participants.get(customer.conversationParticipantSid!);
@@ -538,7 +608,8 @@ export class FlexSim implements SimulatorModule {
   }
 
   private checkRouting(routing: RoutingProperties): void {
-    if (!/^WS[0-9a-f]{32}$/i.test(routing.workspace_sid ?? '')) throw invalidParameter('Routing properties.workspace_sid is required');
+    if (!/^WS[0-9a-f]{32}$/i.test(routing.workspace_sid ?? ''))
+      throw invalidParameter('Routing properties.workspace_sid is required');
     if (!routing.workflow_sid) {
       const problem =
         'Simulator gap: Routing without workflow_sid (queue_sid/worker_sid routing) is not implemented; the TaskRouter simulator routes by workflow';
@@ -557,7 +628,8 @@ export class FlexSim implements SimulatorModule {
 
   private channelFor(req: SimRequest, param: 'Sid' | 'ChannelSid'): InteractionChannelState {
     const interaction = this.interaction(req.pathParams.InteractionSid);
-    if (interaction.channel.sid !== req.pathParams[param]) throw notFound(`/Interactions/${interaction.sid}/Channels/${req.pathParams[param]}`);
+    if (interaction.channel.sid !== req.pathParams[param])
+      throw notFound(`/Interactions/${interaction.sid}/Channels/${req.pathParams[param]}`);
     return interaction.channel;
   }
 
@@ -651,7 +723,8 @@ function parseJsonParam(form: Params, key: string): Record<string, unknown> | un
   } catch {
     throw invalidParameter(`${key} must be a JSON object`);
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalidParameter(`${key} must be a JSON object`);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw invalidParameter(`${key} must be a JSON object`);
   return parsed as Record<string, unknown>;
 }
 
@@ -672,7 +745,8 @@ function routingProperties(routing: Record<string, unknown>): RoutingProperties 
 }
 
 function checkChannel(input: InteractionChannelInput | undefined): void {
-  if (!input || !CHANNEL_TYPES.includes(input.type)) throw invalidParameter(`Channel.type must be one of ${CHANNEL_TYPES.join(', ')}`);
+  if (!input || !CHANNEL_TYPES.includes(input.type))
+    throw invalidParameter(`Channel.type must be one of ${CHANNEL_TYPES.join(', ')}`);
   const mediaChannelSid = input.properties?.media_channel_sid;
   if (mediaChannelSid !== undefined && !/^CH[0-9a-f]{32}$/i.test(mediaChannelSid))
     throw invalidParameter('Channel.properties.media_channel_sid must be a conversation SID (CH...)');
@@ -684,7 +758,8 @@ function customerEndpoint(
   to: string,
 ): { identity?: string; address?: string; proxyAddress?: string; source: EventSource } {
   if (channelType === 'sms') return { address: from, proxyAddress: to, source: 'SMS' };
-  if (channelType === 'whatsapp') return { address: withPrefix('whatsapp:', from), proxyAddress: withPrefix('whatsapp:', to), source: 'WHATSAPP' };
+  if (channelType === 'whatsapp')
+    return { address: withPrefix('whatsapp:', from), proxyAddress: withPrefix('whatsapp:', to), source: 'WHATSAPP' };
   return { identity: from, source: 'SDK' };
 }
 
@@ -713,7 +788,11 @@ function participantJson(participant: InteractionParticipantState): Record<strin
     interaction_sid: participant.interactionSid,
     channel_sid: participant.channelSid,
     routing_properties: participant.taskSid
-      ? { task_sid: participant.taskSid, worker_sid: participant.workerSid, reservation_sid: participant.reservationSid }
+      ? {
+          task_sid: participant.taskSid,
+          worker_sid: participant.workerSid,
+          reservation_sid: participant.reservationSid,
+        }
       : null,
     url: `${HOST}/v1/Interactions/${participant.interactionSid}/Channels/${participant.channelSid}/Participants/${participant.sid}`,
   };

@@ -16,7 +16,10 @@ describe('IAM Flex token validation simulator', () => {
   afterEach(() => stopAndExpectNoViolations(sim));
 
   /** The call the Functions make: through our own client, so the base URL rewrite reaches the simulator. */
-  async function validate(token: string, accountSid = sim.accountSid): Promise<{ statusCode: number; body: Record<string, unknown> }> {
+  async function validate(
+    token: string,
+    accountSid = sim.accountSid,
+  ): Promise<{ statusCode: number; body: Record<string, unknown> }> {
     const response = await client.request({
       method: 'post',
       uri: `https://iam.twilio.com/v1/Accounts/${accountSid}/Tokens/validate`,
@@ -28,7 +31,12 @@ describe('IAM Flex token validation simulator', () => {
   }
 
   test('a token it issued is valid, with identity, roles and worker', async () => {
-    const token = iam.issueToken({ identity: 'admin_40example_2Ecom', realmUserId: 'admin@example.com', roles: ['admin'], workerSid: 'WK' + '1'.repeat(32) });
+    const token = iam.issueToken({
+      identity: 'admin_40example_2Ecom',
+      realmUserId: 'admin@example.com',
+      roles: ['admin'],
+      workerSid: 'WK' + '1'.repeat(32),
+    });
     const { statusCode, body } = await validate(token);
     expect(statusCode).toBe(200);
     expect(body).toEqual({
@@ -74,7 +82,11 @@ describe('IAM Flex token validation simulator', () => {
 
   test('a form-encoded body is refused: the endpoint takes JSON', async () => {
     const token = iam.issueToken({ identity: 'agent', roles: ['agent'] });
-    const response = await client.request({ method: 'post', uri: `https://iam.twilio.com/v1/Accounts/${sim.accountSid}/Tokens/validate`, data: { token } });
+    const response = await client.request({
+      method: 'post',
+      uri: `https://iam.twilio.com/v1/Accounts/${sim.accountSid}/Tokens/validate`,
+      data: { token },
+    });
     expect(response.statusCode).toBe(400);
   });
 

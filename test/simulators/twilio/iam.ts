@@ -53,7 +53,10 @@ export class IamSim implements SimulatorModule {
 
   snapshot(): unknown {
     // Token strings are credentials: the snapshot shows who holds one, not the token itself.
-    return [...this.tokens.values()].map((token) => ({ ...token, expiration: new Date(token.expiresAt).toISOString() }));
+    return [...this.tokens.values()].map((token) => ({
+      ...token,
+      expiration: new Date(token.expiresAt).toISOString(),
+    }));
   }
 
   /** Issues an opaque Flex token (JWE-shaped, like `manager.user.token`). */
@@ -72,7 +75,8 @@ export class IamSim implements SimulatorModule {
   validate(token: string): TokenValidation {
     const state = this.tokens.get(token);
     if (!state) return rejection(TOKEN_INVALID_CODE, 'Invalid Access Token');
-    if (state.expiresAt <= this.sim.clock.now()) return rejection(TOKEN_EXPIRED_CODE, 'Access Token expired or expiration date invalid');
+    if (state.expiresAt <= this.sim.clock.now())
+      return rejection(TOKEN_EXPIRED_CODE, 'Access Token expired or expiration date invalid');
     return {
       valid: true,
       code: 0,
@@ -87,16 +91,31 @@ export class IamSim implements SimulatorModule {
 
   private validateRoute(req: SimRequest): SimResponse {
     if (req.pathParams.AccountSid !== this.sim.accountSid) {
-      return { status: 403, body: { ...rejection(20003, 'Authenticated account does not own this AccountSid'), status: 403 } };
+      return {
+        status: 403,
+        body: { ...rejection(20003, 'Authenticated account does not own this AccountSid'), status: 403 },
+      };
     }
     const token = (req.json as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || token === '') {
-      return { status: 400, body: { ...rejection(20001, 'Expected a JSON body {"token": "<Flex token>"}'), status: 400 } };
+      return {
+        status: 400,
+        body: { ...rejection(20001, 'Expected a JSON body {"token": "<Flex token>"}'), status: 400 },
+      };
     }
     return { status: 200, body: this.validate(token) };
   }
 }
 
 function rejection(code: number, message: string): TokenValidation {
-  return { valid: false, code, message, expiration: null, realm_user_id: null, identity: null, roles: null, worker_sid: null };
+  return {
+    valid: false,
+    code,
+    message,
+    expiration: null,
+    realm_user_id: null,
+    identity: null,
+    roles: null,
+    worker_sid: null,
+  };
 }

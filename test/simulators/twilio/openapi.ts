@@ -50,7 +50,9 @@ interface CompiledPath {
 }
 
 /** Twilio's own specs (twilio/twilio-oai), vendored; TWILIO_OPENAPI_DIR points at another copy. */
-const SPEC_DIR_CANDIDATES = [process.env.TWILIO_OPENAPI_DIR, path.resolve(__dirname, 'twilio-openapi')].filter((dir): dir is string => Boolean(dir));
+const SPEC_DIR_CANDIDATES = [process.env.TWILIO_OPENAPI_DIR, path.resolve(__dirname, 'twilio-openapi')].filter(
+  (dir): dir is string => Boolean(dir),
+);
 
 export const SPEC_FILES: Record<string, string> = {
   taskrouter: 'twilio_taskrouter_v1.json',
@@ -64,7 +66,9 @@ function findSpecDir(): string {
   for (const dir of SPEC_DIR_CANDIDATES) {
     if (fs.existsSync(path.join(dir, SPEC_FILES.taskrouter))) return dir;
   }
-  throw new Error(`Twilio OpenAPI specs not found; set TWILIO_OPENAPI_DIR (looked in ${SPEC_DIR_CANDIDATES.join(', ')})`);
+  throw new Error(
+    `Twilio OpenAPI specs not found; set TWILIO_OPENAPI_DIR (looked in ${SPEC_DIR_CANDIDATES.join(', ')})`,
+  );
 }
 
 function compilePath(template: string, item: Record<string, unknown>): CompiledPath {
@@ -118,10 +122,13 @@ function checkValue(name: string, value: string, schema: Schema | undefined, whe
   if (schema.enum && !schema.enum.includes(value)) {
     return `${where} parameter ${name}=${JSON.stringify(value)} is not one of ${schema.enum.join(', ')}`;
   }
-  if (schema.type === 'integer' && !/^-?\d+$/.test(value)) return `${where} parameter ${name} must be an integer, got ${JSON.stringify(value)}`;
+  if (schema.type === 'integer' && !/^-?\d+$/.test(value))
+    return `${where} parameter ${name} must be an integer, got ${JSON.stringify(value)}`;
   if (schema.type === 'number' && Number.isNaN(Number(value))) return `${where} parameter ${name} must be a number`;
-  if (schema.type === 'boolean' && !/^(true|false)$/i.test(value)) return `${where} parameter ${name} must be true or false, got ${JSON.stringify(value)}`;
-  if (schema.pattern && !new RegExp(schema.pattern).test(value)) return `${where} parameter ${name}=${JSON.stringify(value)} does not match ${schema.pattern}`;
+  if (schema.type === 'boolean' && !/^(true|false)$/i.test(value))
+    return `${where} parameter ${name} must be true or false, got ${JSON.stringify(value)}`;
+  if (schema.pattern && !new RegExp(schema.pattern).test(value))
+    return `${where} parameter ${name}=${JSON.stringify(value)} does not match ${schema.pattern}`;
   return undefined;
 }
 
@@ -151,7 +158,12 @@ export class TwilioOpenApi {
     const problems: string[] = [];
     const parameters = operation.parameters ?? [];
     for (const parameter of parameters.filter((p) => p.in === 'path')) {
-      const problem = checkValue(parameter.name, found.pathParams[parameter.name], spec.resolve(parameter.schema), 'path');
+      const problem = checkValue(
+        parameter.name,
+        found.pathParams[parameter.name],
+        spec.resolve(parameter.schema),
+        'path',
+      );
       if (problem) return { route, problems: [problem], status: 404 };
     }
     const queryParams = new Map(parameters.filter((p) => p.in === 'query').map((p) => [p.name, p] as const));
@@ -164,7 +176,8 @@ export class TwilioOpenApi {
       problems.push(...checkAll(name, value, spec.resolve(parameter.schema), spec, 'query'));
     }
     for (const parameter of queryParams.values()) {
-      if (parameter.required && query[parameter.name] === undefined) problems.push(`missing required query parameter ${parameter.name}`);
+      if (parameter.required && query[parameter.name] === undefined)
+        problems.push(`missing required query parameter ${parameter.name}`);
     }
 
     const form = operation.requestBody?.content?.['application/x-www-form-urlencoded']?.schema;
@@ -177,16 +190,24 @@ export class TwilioOpenApi {
       problems.push(...checkAll(name, value, spec.resolve(properties[name]), spec, 'body'));
     }
     for (const name of form?.required ?? []) {
-      if (body[name] === undefined) problems.push(`missing required parameter ${name} for ${method} ${found.compiled.template}`);
+      if (body[name] === undefined)
+        problems.push(`missing required parameter ${name} for ${method} ${found.compiled.template}`);
     }
     return { route, problems, status: 400 };
   }
 }
 
-function checkAll(name: string, value: string | string[], schema: Schema | undefined, spec: ProductSpec, where: string): string[] {
+function checkAll(
+  name: string,
+  value: string | string[],
+  schema: Schema | undefined,
+  spec: ProductSpec,
+  where: string,
+): string[] {
   if (!schema) return [];
   const values = Array.isArray(value) ? value : [value];
-  if (values.length > 1 && schema.type !== 'array') return [`${where} parameter ${name} was sent ${values.length} times but is not a list`];
+  if (values.length > 1 && schema.type !== 'array')
+    return [`${where} parameter ${name} was sent ${values.length} times but is not a list`];
   const itemSchema = schema.type === 'array' ? spec.resolve(schema.items) : schema;
   return values.map((v) => checkValue(name, v, itemSchema, where)).filter((p): p is string => Boolean(p));
 }

@@ -239,8 +239,12 @@ export class TwilioSimulator {
     let quietTurns = 0;
     while (quietTurns < 2) {
       if (performance.now() > deadline) {
-        const open = this.webhooks.filter((d) => d.status === undefined && d.error === undefined).map((d) => `#${d.seq} ${d.params.EventType}`);
-        throw new Error(`simulator still busy after ${timeoutMs} ms (${this.inFlight.size} in flight; deliveries unanswered: ${open.join(', ') || 'none'})`);
+        const open = this.webhooks
+          .filter((d) => d.status === undefined && d.error === undefined)
+          .map((d) => `#${d.seq} ${d.params.EventType}`);
+        throw new Error(
+          `simulator still busy after ${timeoutMs} ms (${this.inFlight.size} in flight; deliveries unanswered: ${open.join(', ') || 'none'})`,
+        );
       }
       this.clock.runDue();
       if (this.inFlight.size > 0) {
@@ -289,7 +293,13 @@ export class TwilioSimulator {
    * exchange itself stays tracked for `idle()` until the Function answers, or until it is stopped:
    * when its caller gives up with `functionOutlivesCaller` off, or at Twilio's 10 s execution limit.
    */
-  deliverWebhook(kind: string, url: string, params: Record<string, string>, timeoutMs: number, retry?: { of: WebhookDelivery }): Promise<WebhookDelivery> {
+  deliverWebhook(
+    kind: string,
+    url: string,
+    params: Record<string, string>,
+    timeoutMs: number,
+    retry?: { of: WebhookDelivery },
+  ): Promise<WebhookDelivery> {
     const delivery: WebhookDelivery = {
       seq: ++this.seq,
       kind,
@@ -314,7 +324,11 @@ export class TwilioSimulator {
         body: new URLSearchParams(params).toString(),
         signal: connection.signal,
       })
-        .then(async (response) => ({ status: response.status, body: await response.text(), headers: Object.fromEntries(response.headers) }))
+        .then(async (response) => ({
+          status: response.status,
+          body: await response.text(),
+          headers: Object.fromEntries(response.headers),
+        }))
         .catch((error: Error) => ({ error: error.message })),
     );
     const stop = async (): Promise<void> => {
@@ -371,7 +385,9 @@ export class TwilioSimulator {
   ): Promise<WebhookDelivery> {
     return this.track(
       this.deliverWebhook(kind, url, params, timeoutMs).then((first) =>
-        retryOnce && deliveryFailed(first) ? this.deliverWebhook(kind, url, retryParams(params), timeoutMs, { of: first }) : first,
+        retryOnce && deliveryFailed(first)
+          ? this.deliverWebhook(kind, url, retryParams(params), timeoutMs, { of: first })
+          : first,
       ),
     );
   }
@@ -391,7 +407,8 @@ export class TwilioSimulator {
     retryOnce: boolean,
     retryParams?: (params: Record<string, string>) => Record<string, string>,
   ): Promise<unknown> {
-    const send = (): Promise<WebhookDelivery> => this.deliverWithRetry(kind, url, params, timeoutMs, retryOnce, retryParams);
+    const send = (): Promise<WebhookDelivery> =>
+      this.deliverWithRetry(kind, url, params, timeoutMs, retryOnce, retryParams);
     this.eventsSent += 1;
     if (this.switches.lateDeliveryMs > 0 && this.eventsSent % 2 === 0) {
       this.eventsHeldBack += 1;
@@ -455,7 +472,14 @@ export class TwilioSimulator {
         record.template = template;
         this.violations.push({ method, path: `/${product}${path}`, problems: result.problems });
         const code = result.status === 404 ? 20404 : result.status === 405 ? 20004 : 20001;
-        return answer(result.status, new TwilioApiError(result.status, code, `Simulator refused (as Twilio would): ${result.problems.join('; ')}`).toBody());
+        return answer(
+          result.status,
+          new TwilioApiError(
+            result.status,
+            code,
+            `Simulator refused (as Twilio would): ${result.problems.join('; ')}`,
+          ).toBody(),
+        );
       }
       route = template ? this.routes.get(routeKey(product, method, template)) : undefined;
     }
@@ -477,7 +501,16 @@ export class TwilioSimulator {
       return answer(501, { code: 20501, message, status: 501 });
     }
 
-    const response = await this.process(route, { method, product, template, pathParams, query, form, json, headers: req.headers });
+    const response = await this.process(route, {
+      method,
+      product,
+      template,
+      pathParams,
+      query,
+      form,
+      json,
+      headers: req.headers,
+    });
     if (fault?.after === undefined) return answer(response.status, response.body, response.headers);
     record.processedStatus = response.status;
     if (fault.after === 'drop') return drop();
@@ -489,7 +522,8 @@ export class TwilioSimulator {
     try {
       return await route.handler(req);
     } catch (error) {
-      if (error instanceof TwilioApiError) return { status: error.status, body: error.toBody(), headers: error.headers };
+      if (error instanceof TwilioApiError)
+        return { status: error.status, body: error.toBody(), headers: error.headers };
       throw error;
     }
   }
@@ -508,7 +542,11 @@ export class TwilioSimulator {
     return this.apiKeys.has(user) && this.apiKeys.get(user) === password;
   }
 
-  private findUnspecced(product: string, method: string, path: string): { route: Route; template: string; pathParams: Record<string, string> } | undefined {
+  private findUnspecced(
+    product: string,
+    method: string,
+    path: string,
+  ): { route: Route; template: string; pathParams: Record<string, string> } | undefined {
     for (const [key, route] of this.routes) {
       if (route.specced) continue;
       const [routeProduct, routeMethod, template] = key.split(' ');
@@ -531,12 +569,18 @@ export class TwilioSimulator {
     return undefined;
   }
 
-  private takeFault(method: string, product: string, path: string, template: string | undefined): FaultRule | undefined {
+  private takeFault(
+    method: string,
+    product: string,
+    path: string,
+    template: string | undefined,
+  ): FaultRule | undefined {
     const fault = this.faults.find(
       (rule) =>
         (!rule.method || rule.method.toUpperCase() === method) &&
         (!rule.product || rule.product === product) &&
-        (!rule.path || (typeof rule.path === 'string' ? rule.path === template || rule.path === path : rule.path.test(path))),
+        (!rule.path ||
+          (typeof rule.path === 'string' ? rule.path === template || rule.path === path : rule.path.test(path))),
     );
     if (!fault) return undefined;
     if (fault.times !== undefined) {

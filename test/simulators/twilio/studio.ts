@@ -48,7 +48,11 @@ export class StudioSim implements SimulatorModule {
    * A published flow: the "Incoming Conversation" trigger, then for each workflow given a Send to
    * Flex widget routing to it (Task Channel "Programmable Chat", as Flex's setup guide asks).
    */
-  addConversationsFlow(friendlyName: string, sendToFlexWorkflowSids: readonly string[], taskChannelSid = newSid('TC')): StudioFlowState {
+  addConversationsFlow(
+    friendlyName: string,
+    sendToFlexWorkflowSids: readonly string[],
+    taskChannelSid = newSid('TC'),
+  ): StudioFlowState {
     const widgets = sendToFlexWorkflowSids.map(
       (workflow, i): StudioState => ({
         name: `send_to_flex_${i + 1}`,
@@ -73,7 +77,13 @@ export class StudioSim implements SimulatorModule {
       ],
       properties: { offset: { x: 0, y: 0 } },
     };
-    const flow: StudioFlowState = { sid: newSid('FW'), friendlyName, states: [trigger, ...widgets], revision: 1, dateCreated: this.sim.clock.now() };
+    const flow: StudioFlowState = {
+      sid: newSid('FW'),
+      friendlyName,
+      states: [trigger, ...widgets],
+      revision: 1,
+      dateCreated: this.sim.clock.now(),
+    };
     this.flows.set(flow.sid, flow);
     return flow;
   }
@@ -85,7 +95,12 @@ export class StudioSim implements SimulatorModule {
       account_sid: this.sim.accountSid,
       author_sid: null,
       friendly_name: flow.friendlyName,
-      definition: { description: flow.friendlyName, states: flow.states, initial_state: 'Trigger', flags: { allow_concurrent_calls: true } },
+      definition: {
+        description: flow.friendlyName,
+        states: flow.states,
+        initial_state: 'Trigger',
+        flags: { allow_concurrent_calls: true },
+      },
       status: 'published',
       revision: flow.revision,
       commit_message: null,

@@ -25,16 +25,27 @@ describe('Twilio Sync simulator', () => {
     const created = await client.sync.v1.services.create({ friendlyName: 'secrets', aclEnabled: true });
     expect(created).toMatchObject({ friendlyName: 'secrets', aclEnabled: true, accountSid: sim.accountSid });
     expect(created.sid).toMatch(/^IS[0-9a-f]{32}$/);
-    await expect(client.sync.v1.services(created.sid).fetch()).resolves.toMatchObject({ friendlyName: 'secrets', aclEnabled: true });
+    await expect(client.sync.v1.services(created.sid).fetch()).resolves.toMatchObject({
+      friendlyName: 'secrets',
+      aclEnabled: true,
+    });
     const all = await client.sync.v1.services.list();
     expect(all.map((s) => s.friendlyName).sort()).toEqual(['OpenCX', 'secrets']);
-    await expect(client.sync.v1.services('IS' + '0'.repeat(32)).fetch()).rejects.toMatchObject({ status: 404, code: 54050 });
+    await expect(client.sync.v1.services('IS' + '0'.repeat(32)).fetch()).rejects.toMatchObject({
+      status: 404,
+      code: 54050,
+    });
     expect(sim.violations).toEqual([]);
   });
 
   test('document revisions and If-Match: a stale revision is refused with 412 / 54103', async () => {
     const created = await service().documents.create({ uniqueName: 'routing-config', data: { mode: 'queue' } });
-    expect(created).toMatchObject({ uniqueName: 'routing-config', revision: '0', data: { mode: 'queue' }, dateExpires: null });
+    expect(created).toMatchObject({
+      uniqueName: 'routing-config',
+      revision: '0',
+      data: { mode: 'queue' },
+      dateExpires: null,
+    });
 
     const updated = await service()
       .documents(created.sid)
@@ -46,10 +57,16 @@ describe('Twilio Sync simulator', () => {
         .documents(created.sid)
         .update({ data: { mode: 'stale' }, ifMatch: '0' }),
     ).rejects.toMatchObject({ status: 412, code: 54103 });
-    await expect(service().documents(created.sid).fetch()).resolves.toMatchObject({ revision: '1', data: { mode: 'direct' } });
+    await expect(service().documents(created.sid).fetch()).resolves.toMatchObject({
+      revision: '1',
+      data: { mode: 'direct' },
+    });
     expect(sync.document(serviceSid, 'routing-config')).toMatchObject({ revision: 1, data: { mode: 'direct' } });
 
-    await expect(service().documents.create({ uniqueName: 'routing-config', data: {} })).rejects.toMatchObject({ status: 409, code: 54301 });
+    await expect(service().documents.create({ uniqueName: 'routing-config', data: {} })).rejects.toMatchObject({
+      status: 409,
+      code: 54301,
+    });
     await service().documents(created.sid).remove();
     await expect(service().documents('routing-config').fetch()).rejects.toMatchObject({ status: 404, code: 54100 });
     expect(sim.violations).toEqual([]);
@@ -61,8 +78,13 @@ describe('Twilio Sync simulator', () => {
     const first = await items.create({ key: 'CH1', data: { taskSid: 'WT1' } });
     expect(first).toMatchObject({ key: 'CH1', mapSid: map.sid, revision: '0', data: { taskSid: 'WT1' } });
 
-    await expect(items.create({ key: 'CH1', data: { taskSid: 'WT2' } })).rejects.toMatchObject({ status: 409, code: 54208 });
-    await expect(service().syncMaps(map.sid).syncMapItems('CH1').fetch()).resolves.toMatchObject({ data: { taskSid: 'WT1' } });
+    await expect(items.create({ key: 'CH1', data: { taskSid: 'WT2' } })).rejects.toMatchObject({
+      status: 409,
+      code: 54208,
+    });
+    await expect(service().syncMaps(map.sid).syncMapItems('CH1').fetch()).resolves.toMatchObject({
+      data: { taskSid: 'WT1' },
+    });
 
     await expect(
       service()
@@ -77,8 +99,14 @@ describe('Twilio Sync simulator', () => {
         .update({ data: { taskSid: 'WT3' }, ifMatch: '0' }),
     ).resolves.toMatchObject({ revision: '1' });
     await service().syncMaps(map.sid).syncMapItems('CH1').remove();
-    await expect(service().syncMaps(map.sid).syncMapItems('CH1').fetch()).rejects.toMatchObject({ status: 404, code: 54201 });
-    await expect(service().syncMaps.create({ uniqueName: 'conversations' })).rejects.toMatchObject({ status: 409, code: 54301 });
+    await expect(service().syncMaps(map.sid).syncMapItems('CH1').fetch()).rejects.toMatchObject({
+      status: 404,
+      code: 54201,
+    });
+    await expect(service().syncMaps.create({ uniqueName: 'conversations' })).rejects.toMatchObject({
+      status: 409,
+      code: 54301,
+    });
     expect(sim.violations).toEqual([]);
   });
 
@@ -91,12 +119,17 @@ describe('Twilio Sync simulator', () => {
     await service().documents.create({ uniqueName: 'session', data: {}, ttl: 120 });
 
     sim.clock.advance(59_000);
-    await expect(service().syncMaps('locks').syncMapItems('lock').fetch()).resolves.toMatchObject({ data: { owner: 'a' } });
+    await expect(service().syncMaps('locks').syncMapItems('lock').fetch()).resolves.toMatchObject({
+      data: { owner: 'a' },
+    });
 
     sim.clock.advance(2_000);
     // The scheduled expiry has already removed it from state, before any request looks.
     expect(sync.services.get(serviceSid)!.maps.get(map.sid)!.items.size).toBe(0);
-    await expect(service().syncMaps('locks').syncMapItems('lock').fetch()).rejects.toMatchObject({ status: 404, code: 54201 });
+    await expect(service().syncMaps('locks').syncMapItems('lock').fetch()).rejects.toMatchObject({
+      status: 404,
+      code: 54201,
+    });
     // An expired key is free again.
     await expect(
       service()
@@ -126,14 +159,28 @@ describe('Twilio Sync simulator', () => {
     await expect(items.create({ key: 'k'.repeat(320), data: {} })).resolves.toMatchObject({ key: 'k'.repeat(320) });
     await expect(items.create({ key: 'k'.repeat(321), data: {} })).rejects.toMatchObject({ status: 400, code: 54209 });
 
-    await expect(items.create({ key: 'full', data: dataOfSize(MAX_DATA_BYTES) })).resolves.toMatchObject({ key: 'full' });
-    await expect(items.create({ key: 'over', data: dataOfSize(MAX_DATA_BYTES + 1) })).rejects.toMatchObject({ status: 413, code: 54006 });
-    await expect(service().documents.create({ data: dataOfSize(MAX_DATA_BYTES + 1) })).rejects.toMatchObject({ code: 54006 });
+    await expect(items.create({ key: 'full', data: dataOfSize(MAX_DATA_BYTES) })).resolves.toMatchObject({
+      key: 'full',
+    });
+    await expect(items.create({ key: 'over', data: dataOfSize(MAX_DATA_BYTES + 1) })).rejects.toMatchObject({
+      status: 413,
+      code: 54006,
+    });
+    await expect(service().documents.create({ data: dataOfSize(MAX_DATA_BYTES + 1) })).rejects.toMatchObject({
+      code: 54006,
+    });
 
     await expect(items.create({ key: 'year', data: {}, itemTtl: 31_536_000 })).resolves.toMatchObject({ key: 'year' });
-    await expect(items.create({ key: 'too-long', data: {}, itemTtl: 31_536_001 })).rejects.toMatchObject({ status: 400, code: 54011 });
+    await expect(items.create({ key: 'too-long', data: {}, itemTtl: 31_536_001 })).rejects.toMatchObject({
+      status: 400,
+      code: 54011,
+    });
     await expect(items.create({ key: 'not-json', data: '{oops' })).rejects.toMatchObject({ status: 400, code: 54008 });
-    expect(sync.mapItems(serviceSid, [...sync.services.get(serviceSid)!.maps.keys()][0]).map((i) => i.key)).toEqual(['full', 'k'.repeat(320), 'year']);
+    expect(sync.mapItems(serviceSid, [...sync.services.get(serviceSid)!.maps.keys()][0]).map((i) => i.key)).toEqual([
+      'full',
+      'k'.repeat(320),
+      'year',
+    ]);
     expect(sim.violations).toEqual([]);
   });
 
@@ -145,7 +192,10 @@ describe('Twilio Sync simulator', () => {
     sync.rateTime = () => sim.clock.now();
 
     for (let i = 0; i < 20; i++) await busy.syncMapItems.create({ key: `k${i}`, data: { i } });
-    await expect(busy.syncMapItems('k0').update({ data: { i: -1 } })).rejects.toMatchObject({ status: 429, code: 54009 });
+    await expect(busy.syncMapItems('k0').update({ data: { i: -1 } })).rejects.toMatchObject({
+      status: 429,
+      code: 54009,
+    });
     await expect(quiet.syncMapItems.create({ key: 'k0', data: {} })).resolves.toMatchObject({ key: 'k0' });
     // Reads have their own budget.
     await expect(busy.syncMapItems('k0').fetch()).resolves.toMatchObject({ data: { i: 0 } });
@@ -177,18 +227,32 @@ describe('Twilio Sync simulator', () => {
     await service()
       .syncMaps('customers')
       .syncMapItems.create({ key: 'c1', data: { name: 'Ada' } });
-    await expect(service().syncMaps(map.sid).syncMapItems('c1').fetch()).resolves.toMatchObject({ data: { name: 'Ada' } });
-    await expect(service().syncMaps('customers').fetch()).resolves.toMatchObject({ sid: map.sid, uniqueName: 'customers' });
+    await expect(service().syncMaps(map.sid).syncMapItems('c1').fetch()).resolves.toMatchObject({
+      data: { name: 'Ada' },
+    });
+    await expect(service().syncMaps('customers').fetch()).resolves.toMatchObject({
+      sid: map.sid,
+      uniqueName: 'customers',
+    });
     expect(sync.mapItems(serviceSid, 'customers').map((i) => i.data)).toEqual([{ name: 'Ada' }]);
 
     await service().syncLists.create({ uniqueName: 'history' });
     await service()
       .syncLists('history')
       .syncListItems.create({ data: { n: 0 } });
-    await expect(service().syncLists('history').syncListItems(0).fetch()).resolves.toMatchObject({ index: 0, data: { n: 0 } });
+    await expect(service().syncLists('history').syncListItems(0).fetch()).resolves.toMatchObject({
+      index: 0,
+      data: { n: 0 },
+    });
 
-    await expect(service().syncMaps('nope').syncMapItems('c1').fetch()).rejects.toMatchObject({ status: 404, code: 54200 });
-    await expect(service().documents.create({ uniqueName: 'ET' + 'a'.repeat(32) })).rejects.toMatchObject({ status: 400, code: 54302 });
+    await expect(service().syncMaps('nope').syncMapItems('c1').fetch()).rejects.toMatchObject({
+      status: 404,
+      code: 54200,
+    });
+    await expect(service().documents.create({ uniqueName: 'ET' + 'a'.repeat(32) })).rejects.toMatchObject({
+      status: 400,
+      code: 54302,
+    });
     expect(sim.violations).toEqual([]);
   });
 
@@ -216,8 +280,13 @@ describe('Twilio Sync simulator', () => {
     await service().syncLists(list.sid).syncListItems(2).remove();
     await expect(listItems.create({ data: { n: 3 } })).resolves.toMatchObject({ index: 3, listSid: list.sid });
     expect((await listItems.list({ order: 'desc' })).map((i) => i.index)).toEqual([3, 1, 0]);
-    await expect(service().syncLists(list.sid).syncListItems(2).fetch()).rejects.toMatchObject({ status: 404, code: 54151 });
-    await expect(service().syncLists(list.sid).syncListItems(1).update({ data: {}, ifMatch: '5' })).rejects.toMatchObject({ status: 412, code: 54155 });
+    await expect(service().syncLists(list.sid).syncListItems(2).fetch()).rejects.toMatchObject({
+      status: 404,
+      code: 54151,
+    });
+    await expect(
+      service().syncLists(list.sid).syncListItems(1).update({ data: {}, ifMatch: '5' }),
+    ).rejects.toMatchObject({ status: 412, code: 54155 });
     expect(sync.listItems(serviceSid, 'events').map((i) => i.key)).toEqual(['0', '1', '3']);
     expect(sim.violations).toEqual([]);
   });
@@ -237,7 +306,11 @@ describe('Twilio Sync simulator', () => {
       friendlyName: 'Default Service',
     });
     await expect(client.sync.v1.services('default').fetch()).resolves.toMatchObject({ sid: defaultService.sid });
-    await expect(client.sync.v1.services(serviceSid).fetch()).resolves.toMatchObject({ sid: serviceSid, uniqueName: null, friendlyName: 'OpenCX' });
+    await expect(client.sync.v1.services(serviceSid).fetch()).resolves.toMatchObject({
+      sid: serviceSid,
+      uniqueName: null,
+      friendlyName: 'OpenCX',
+    });
     await expect(client.sync.v1.services('IS' + 'f'.repeat(32)).fetch()).rejects.toMatchObject({ status: 404 });
     expect(sim.violations).toEqual([]);
   });
@@ -246,13 +319,21 @@ describe('Twilio Sync simulator', () => {
     const map = sync.createMap(serviceSid, { uniqueName: 'm' });
     sync.setMapItem(serviceSid, map.sid, 'k', { v: 1 });
     sync.createDocument(serviceSid, { uniqueName: 'd', data: { x: 1 } });
-    const snapshot = sync.snapshot() as { services: { sid: string; documents: unknown[]; maps: { uniqueName: string; items: unknown[] }[] }[] };
+    const snapshot = sync.snapshot() as {
+      services: { sid: string; documents: unknown[]; maps: { uniqueName: string; items: unknown[] }[] }[];
+    };
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
     expect(snapshot.services[0]).toMatchObject({
       sid: serviceSid,
       friendlyName: 'OpenCX',
       documents: [expect.objectContaining({ uniqueName: 'd', data: { x: 1 }, revision: 0 })],
-      maps: [expect.objectContaining({ uniqueName: 'm', revision: 1, items: [expect.objectContaining({ key: 'k', data: { v: 1 } })] })],
+      maps: [
+        expect.objectContaining({
+          uniqueName: 'm',
+          revision: 1,
+          items: [expect.objectContaining({ key: 'k', data: { v: 1 } })],
+        }),
+      ],
     });
     expect(sim.snapshot().sync).toEqual(snapshot);
   });

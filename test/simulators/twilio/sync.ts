@@ -261,7 +261,12 @@ export class SyncSim implements SimulatorModule {
   createDocument(serviceSid: string, input: DocumentInput = {}): DocumentState {
     const service = this.requireService(serviceSid);
     this.claimUniqueName(service.documents, input.uniqueName);
-    const document: DocumentState = { sid: newSid('ET'), uniqueName: input.uniqueName ?? null, data: input.data ?? {}, ...this.freshLifetime() };
+    const document: DocumentState = {
+      sid: newSid('ET'),
+      uniqueName: input.uniqueName ?? null,
+      data: input.data ?? {},
+      ...this.freshLifetime(),
+    };
     this.setExpiry(document, input.ttl);
     service.documents.set(document.sid, document);
     return document;
@@ -302,7 +307,10 @@ export class SyncSim implements SimulatorModule {
         [...this.services.values()].map((s) => serviceResource(this.accountSid, s)),
       ),
     );
-    this.on('GET', '/v1/Services/{Sid}', (req) => ({ status: 200, body: serviceResource(this.accountSid, this.requireService(req.pathParams.Sid)) }));
+    this.on('GET', '/v1/Services/{Sid}', (req) => ({
+      status: 200,
+      body: serviceResource(this.accountSid, this.requireService(req.pathParams.Sid)),
+    }));
     this.on('POST', '/v1/Services/{Sid}', (req) => {
       const service = this.requireService(req.pathParams.Sid);
       const friendlyName = text(req.form, 'FriendlyName');
@@ -369,12 +377,17 @@ export class SyncSim implements SimulatorModule {
 
     this.on('POST', collections, (req) => {
       const service = this.requireService(req.pathParams.ServiceSid);
-      const created = this.createCollection(kind, service, { uniqueName: text(req.form, 'UniqueName'), ttl: ttlParam(req.form, 'CollectionTtl', 'Ttl') });
+      const created = this.createCollection(kind, service, {
+        uniqueName: text(req.form, 'UniqueName'),
+        ttl: ttlParam(req.form, 'CollectionTtl', 'Ttl'),
+      });
       return { status: 201, body: collectionResource(kind, this.accountSid, service, created) };
     });
     this.on('GET', collections, (req) => {
       const service = this.requireService(req.pathParams.ServiceSid);
-      const all = [...kind.collections(service).values()].map((c) => collectionResource(kind, this.accountSid, service, c));
+      const all = [...kind.collections(service).values()].map((c) =>
+        collectionResource(kind, this.accountSid, service, c),
+      );
       return page(req, kind.segment.toLowerCase(), all);
     });
     this.on('GET', single, (req) => {
@@ -423,7 +436,8 @@ export class SyncSim implements SimulatorModule {
     const data = parseData(text(req.form, 'Data') ?? '', kind.invalidData);
     const ttl = ttlParam(req.form, 'ItemTtl', 'Ttl');
     const collectionTtl = ttlParam(req.form, 'CollectionTtl');
-    const key = kind.kind === 'map' ? this.newMapKey(collection, text(req.form, 'Key') ?? '') : String(collection.nextIndex);
+    const key =
+      kind.kind === 'map' ? this.newMapKey(collection, text(req.form, 'Key') ?? '') : String(collection.nextIndex);
     const created = this.addItem(collection, key, data, ttl);
     if (collectionTtl !== undefined) this.setExpiry(collection, collectionTtl);
     return this.itemResponse(201, kind, service, collection, created);
@@ -456,7 +470,8 @@ export class SyncSim implements SimulatorModule {
       throw new TwilioApiError(400, 20001, `From must be a list item index, got ${JSON.stringify(from)}`);
     }
     const ordered = order === 'desc' ? sortedItems(kind, collection).reverse() : sortedItems(kind, collection);
-    const selected = from === undefined ? ordered : ordered.filter((i) => withinBounds(kind.compareKeys(i.key, from), order, bounds));
+    const selected =
+      from === undefined ? ordered : ordered.filter((i) => withinBounds(kind.compareKeys(i.key, from), order, bounds));
     const resources = selected.map((i) => itemResource(kind, this.accountSid, service, collection, i));
     return page(req, 'items', resources, pageFilters(req.query));
   }
@@ -490,19 +505,35 @@ export class SyncSim implements SimulatorModule {
 
   private newMapKey(map: CollectionState, key: string): string {
     if (key.length < 1 || key.length > MAX_KEY_LENGTH) {
-      throw new TwilioApiError(400, SYNC_ERROR.invalidMapItemKey, `Map Item key must be 1-${MAX_KEY_LENGTH} characters, got ${key.length}`);
+      throw new TwilioApiError(
+        400,
+        SYNC_ERROR.invalidMapItemKey,
+        `Map Item key must be 1-${MAX_KEY_LENGTH} characters, got ${key.length}`,
+      );
     }
-    if (map.items.has(key)) throw new TwilioApiError(409, SYNC_ERROR.mapItemExists, `Map Item with key ${JSON.stringify(key)} already exists`);
+    if (map.items.has(key))
+      throw new TwilioApiError(
+        409,
+        SYNC_ERROR.mapItemExists,
+        `Map Item with key ${JSON.stringify(key)} already exists`,
+      );
     return key;
   }
 
-  private claimUniqueName<T extends { uniqueName: string | null }>(entries: Map<string, T>, uniqueName: string | undefined): void {
+  private claimUniqueName<T extends { uniqueName: string | null }>(
+    entries: Map<string, T>,
+    uniqueName: string | undefined,
+  ): void {
     if (uniqueName === undefined) return;
     if (uniqueName.length < 1 || uniqueName.length > MAX_UNIQUE_NAME_LENGTH || SID_PATTERN.test(uniqueName)) {
       throw new TwilioApiError(400, SYNC_ERROR.invalidUniqueName, `Invalid unique name ${JSON.stringify(uniqueName)}`);
     }
     if ([...entries.values()].some((e) => e.uniqueName === uniqueName)) {
-      throw new TwilioApiError(409, SYNC_ERROR.uniqueNameExists, `Unique name ${JSON.stringify(uniqueName)} already exists`);
+      throw new TwilioApiError(
+        409,
+        SYNC_ERROR.uniqueNameExists,
+        `Unique name ${JSON.stringify(uniqueName)} already exists`,
+      );
     }
   }
 
@@ -555,7 +586,12 @@ export class SyncSim implements SimulatorModule {
     const recent = (this.traffic.get(key) ?? []).filter((at) => at > now - RATE_WINDOW_MS);
     this.traffic.set(key, recent);
     if (recent.length >= limit) {
-      throw new TwilioApiError(429, SYNC_ERROR.rateLimited, `Rate limit exceeded: more than ${limit} ${access}s/s on ${objectSid}`, { 'Retry-After': '1' });
+      throw new TwilioApiError(
+        429,
+        SYNC_ERROR.rateLimited,
+        `Rate limit exceeded: more than ${limit} ${access}s/s on ${objectSid}`,
+        { 'Retry-After': '1' },
+      );
     }
     recent.push(now);
   }
@@ -571,7 +607,8 @@ export class SyncSim implements SimulatorModule {
   private requireDocument(req: SimRequest): { service: ServiceState; document: DocumentState } {
     const service = this.requireService(req.pathParams.ServiceSid);
     const document = findBySidOrName(service.documents, req.pathParams.Sid);
-    if (!document) throw new TwilioApiError(404, SYNC_ERROR.documentNotFound, `Document ${req.pathParams.Sid} not found`);
+    if (!document)
+      throw new TwilioApiError(404, SYNC_ERROR.documentNotFound, `Document ${req.pathParams.Sid} not found`);
     return { service, document };
   }
 
@@ -581,7 +618,11 @@ export class SyncSim implements SimulatorModule {
     return service && findBySidOrName(kind.collections(service), sidOrName);
   }
 
-  private requireCollection(kind: CollectionKind, req: SimRequest, param: string): { service: ServiceState; collection: CollectionState } {
+  private requireCollection(
+    kind: CollectionKind,
+    req: SimRequest,
+    param: string,
+  ): { service: ServiceState; collection: CollectionState } {
     const service = this.requireService(req.pathParams.ServiceSid);
     const collection = findBySidOrName(kind.collections(service), req.pathParams[param]);
     if (!collection) throw new TwilioApiError(404, kind.notFound, `${kind.label} ${req.pathParams[param]} not found`);
@@ -591,7 +632,12 @@ export class SyncSim implements SimulatorModule {
   private requireItem(kind: CollectionKind, collection: CollectionState, pathKey: string): SyncItemState {
     const key = kind.kind === 'list' ? String(Number(pathKey)) : pathKey;
     const found = collection.items.get(key);
-    if (!found) throw new TwilioApiError(404, kind.itemNotFound, `${kind.label} Item ${JSON.stringify(key)} not found in ${collection.sid}`);
+    if (!found)
+      throw new TwilioApiError(
+        404,
+        kind.itemNotFound,
+        `${kind.label} Item ${JSON.stringify(key)} not found in ${collection.sid}`,
+      );
     return found;
   }
 
@@ -605,11 +651,25 @@ export class SyncSim implements SimulatorModule {
   }
 
   private documentResponse(status: number, service: ServiceState, document: DocumentState): SimResponse {
-    return { status, body: documentResource(this.accountSid, service, document), headers: { ETag: String(document.revision) } };
+    return {
+      status,
+      body: documentResource(this.accountSid, service, document),
+      headers: { ETag: String(document.revision) },
+    };
   }
 
-  private itemResponse(status: number, kind: CollectionKind, service: ServiceState, collection: CollectionState, item: SyncItemState): SimResponse {
-    return { status, body: itemResource(kind, this.accountSid, service, collection, item), headers: { ETag: String(item.revision) } };
+  private itemResponse(
+    status: number,
+    kind: CollectionKind,
+    service: ServiceState,
+    collection: CollectionState,
+    item: SyncItemState,
+  ): SimResponse {
+    return {
+      status,
+      body: itemResource(kind, this.accountSid, service, collection, item),
+      headers: { ETag: String(item.revision) },
+    };
   }
 
   private get sim(): TwilioSimulator {
@@ -676,10 +736,15 @@ function serviceSettings(form: Params): Partial<ServiceSettings> {
     aclEnabled: flag(form, 'AclEnabled'),
     reachabilityWebhooksEnabled: flag(form, 'ReachabilityWebhooksEnabled'),
     reachabilityDebouncingEnabled: flag(form, 'ReachabilityDebouncingEnabled'),
-    reachabilityDebouncingWindow: text(form, 'ReachabilityDebouncingWindow') === undefined ? undefined : Number(text(form, 'ReachabilityDebouncingWindow')),
+    reachabilityDebouncingWindow:
+      text(form, 'ReachabilityDebouncingWindow') === undefined
+        ? undefined
+        : Number(text(form, 'ReachabilityDebouncingWindow')),
     webhooksFromRestEnabled: flag(form, 'WebhooksFromRestEnabled'),
   };
-  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as Partial<ServiceSettings>;
+  return Object.fromEntries(
+    Object.entries(settings).filter(([, value]) => value !== undefined),
+  ) as Partial<ServiceSettings>;
 }
 
 function requireSomeParameter(form: Params, names: string[]): void {
@@ -695,13 +760,20 @@ function checkRevision(req: SimRequest, entry: SyncLifetime, mismatchCode: numbe
     .replace(/^W\//, '')
     .replace(/^"(.*)"$/, '$1');
   if (expected !== String(entry.revision)) {
-    throw new TwilioApiError(412, mismatchCode, `${label} revision mismatch: If-Match ${expected}, actual ${entry.revision}`);
+    throw new TwilioApiError(
+      412,
+      mismatchCode,
+      `${label} revision mismatch: If-Match ${expected}, actual ${entry.revision}`,
+    );
   }
 }
 
 // ---- state helpers -----------------------------------------------------------------------------
 
-function findBySidOrName<T extends { sid: string; uniqueName: string | null }>(entries: Map<string, T>, sidOrName: string): T | undefined {
+function findBySidOrName<T extends { sid: string; uniqueName: string | null }>(
+  entries: Map<string, T>,
+  sidOrName: string,
+): T | undefined {
   return entries.get(sidOrName) ?? [...entries.values()].find((e) => e.uniqueName === sidOrName);
 }
 
@@ -774,7 +846,12 @@ function documentResource(accountSid: string, service: ServiceState, document: D
   };
 }
 
-function collectionResource(kind: CollectionKind, accountSid: string, service: ServiceState, collection: CollectionState): Record<string, unknown> {
+function collectionResource(
+  kind: CollectionKind,
+  accountSid: string,
+  service: ServiceState,
+  collection: CollectionState,
+): Record<string, unknown> {
   const url = `${BASE_URL}/Services/${service.sid}/${kind.segment}/${collection.sid}`;
   return {
     sid: collection.sid,
@@ -832,7 +909,12 @@ function serviceSnapshot(service: ServiceState): Record<string, unknown> {
     ...settings,
     dateCreated: isoDate(dateCreated),
     dateUpdated: isoDate(dateUpdated),
-    documents: [...documents.values()].map((d) => ({ sid: d.sid, uniqueName: d.uniqueName, data: d.data, ...lifetimeSnapshot(d) })),
+    documents: [...documents.values()].map((d) => ({
+      sid: d.sid,
+      uniqueName: d.uniqueName,
+      data: d.data,
+      ...lifetimeSnapshot(d),
+    })),
     maps: [...maps.values()].map(collectionSnapshot),
     lists: [...lists.values()].map(collectionSnapshot),
   };

@@ -128,7 +128,8 @@ function readString(source: string, pos: number): Token {
 
 function readNumber(source: string, pos: number): Token {
   const text = matchAt(NUMBER, source, pos);
-  if (text === undefined) throw new ExpressionSyntaxError('Unexpected "-" (only allowed as a number sign)', pos, source);
+  if (text === undefined)
+    throw new ExpressionSyntaxError('Unexpected "-" (only allowed as a number sign)', pos, source);
   const next = source[pos + text.length] ?? '';
   if (IDENTIFIER_CHAR.test(next) || next === '.') {
     throw new ExpressionSyntaxError(`Invalid number "${text}${next}"`, pos, source);
@@ -145,7 +146,11 @@ function readWord(source: string, pos: number): Token {
     if (segment === undefined) throw new ExpressionSyntaxError('Expected an attribute name after "."', end, source);
     path.push(segment);
     end += segment.length;
-    for (let index = matchAt(ARRAY_INDEX, source, end); index !== undefined; index = matchAt(ARRAY_INDEX, source, end)) {
+    for (
+      let index = matchAt(ARRAY_INDEX, source, end);
+      index !== undefined;
+      index = matchAt(ARRAY_INDEX, source, end)
+    ) {
       path.push(Number(index.slice(1, -1)));
       end += index.length;
     }
@@ -236,7 +241,10 @@ class Parser {
     const inner = this.parseOr();
     const close = this.peek();
     if (close.kind !== ')') {
-      throw this.error(`Unbalanced parentheses: expected ")" to close "(" at position ${open.pos} but found ${describe(close)}`, close);
+      throw this.error(
+        `Unbalanced parentheses: expected ")" to close "(" at position ${open.pos} but found ${describe(close)}`,
+        close,
+      );
     }
     this.advance();
     return inner;
@@ -282,12 +290,16 @@ class Parser {
     }
     for (;;) {
       const item = this.advance();
-      if (item.kind !== 'literal') throw this.error(`Expected a list item (string, number, boolean or null) but found ${describe(item)}`, item);
+      if (item.kind !== 'literal')
+        throw this.error(`Expected a list item (string, number, boolean or null) but found ${describe(item)}`, item);
       items.push(item.value);
       const separator = this.advance();
       if (separator.kind === ']') return items;
       if (separator.kind !== ',') {
-        throw this.error(`Expected "," or "]" to continue the list opened at position ${open.pos} but found ${describe(separator)}`, separator);
+        throw this.error(
+          `Expected "," or "]" to continue the list opened at position ${open.pos} but found ${describe(separator)}`,
+          separator,
+        );
       }
     }
   }

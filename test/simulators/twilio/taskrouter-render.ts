@@ -84,7 +84,8 @@ export function renderTaskChannel(accountSid: string, ws: WorkspaceState, channe
 
 export function renderTaskQueue(accountSid: string, ws: WorkspaceState, queue: TaskQueueState): Json {
   const url = `${workspaceUrl(ws.sid)}/TaskQueues/${queue.sid}`;
-  const activityName = (sid: string | undefined): string | null => (sid ? (ws.activities.get(sid)?.friendlyName ?? null) : null);
+  const activityName = (sid: string | undefined): string | null =>
+    sid ? (ws.activities.get(sid)?.friendlyName ?? null) : null;
   return {
     account_sid: accountSid,
     assignment_activity_sid: queue.assignmentActivitySid ?? null,
@@ -198,9 +199,17 @@ export function renderWorker(accountSid: string, ws: WorkspaceState, worker: Wor
   };
 }
 
-export function renderWorkerChannel(accountSid: string, ws: WorkspaceState, worker: WorkerState, channel: WorkerChannelState): Json {
+export function renderWorkerChannel(
+  accountSid: string,
+  ws: WorkspaceState,
+  worker: WorkerState,
+  channel: WorkerChannelState,
+): Json {
   const assigned = [...ws.reservations.values()].filter(
-    (r) => r.workerSid === worker.sid && ACTIVE_RESERVATION_STATUSES.includes(r.status) && ws.tasks.get(r.taskSid)?.taskChannelSid === channel.taskChannelSid,
+    (r) =>
+      r.workerSid === worker.sid &&
+      ACTIVE_RESERVATION_STATUSES.includes(r.status) &&
+      ws.tasks.get(r.taskSid)?.taskChannelSid === channel.taskChannelSid,
   ).length;
   const free = Math.max(0, channel.capacity - assigned);
   return {
@@ -221,7 +230,12 @@ export function renderWorkerChannel(accountSid: string, ws: WorkspaceState, work
 }
 
 /** The same reservation seen from the task (`.../Tasks/{WT}/Reservations`) or the worker. */
-export function renderReservation(accountSid: string, ws: WorkspaceState, reservation: ReservationState, via: 'task' | 'worker'): Json {
+export function renderReservation(
+  accountSid: string,
+  ws: WorkspaceState,
+  reservation: ReservationState,
+  via: 'task' | 'worker',
+): Json {
   const base = workspaceUrl(ws.sid);
   const url =
     via === 'task'

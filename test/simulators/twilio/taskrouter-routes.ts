@@ -15,14 +15,23 @@ import {
   renderWorkspace,
   taskEtag,
 } from './taskrouter-render';
-import type { Attributes, ReservationState, ReservationStatus, TaskState, TaskStatus, WorkerState, WorkspaceState } from './taskrouter-state';
+import type {
+  Attributes,
+  ReservationState,
+  ReservationStatus,
+  TaskState,
+  TaskStatus,
+  WorkerState,
+  WorkspaceState,
+} from './taskrouter-state';
 import { checkExpression, parseJsonObject } from './taskrouter-workflow';
 
 const WS = '/v1/Workspaces/{WorkspaceSid}';
 const PAGING_PARAMS = new Set(['PageSize', 'Page', 'PageToken']);
 
 export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim): void {
-  const route = (method: string, template: string, handler: (req: SimRequest) => SimResponse): void => sim.route('taskrouter', method, template, handler);
+  const route = (method: string, template: string, handler: (req: SimRequest) => SimResponse): void =>
+    sim.route('taskrouter', method, template, handler);
   const ok = (body: unknown, headers?: Record<string, string>): SimResponse => ({ status: 200, body, headers });
   const created = (body: unknown, headers?: Record<string, string>): SimResponse => ({ status: 201, body, headers });
   const noContent: SimResponse = { status: 204 };
@@ -70,7 +79,9 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
   route('GET', `${WS}/Activities`, (req) => {
     const ws = workspaceOf(req);
     const available = boolean(req.query, 'Available');
-    const items = byFriendlyName(req.query, ws.activities.values()).filter((a) => available === undefined || a.available === available);
+    const items = byFriendlyName(req.query, ws.activities.values()).filter(
+      (a) => available === undefined || a.available === available,
+    );
     return list(
       req,
       items.map((a) => renderActivity(account, ws, a)),
@@ -79,7 +90,11 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
   });
   route('POST', `${WS}/Activities`, (req) => {
     const ws = workspaceOf(req);
-    const activity = tr.createActivity(ws.sid, required(req.form, 'FriendlyName'), boolean(req.form, 'Available') ?? true);
+    const activity = tr.createActivity(
+      ws.sid,
+      required(req.form, 'FriendlyName'),
+      boolean(req.form, 'Available') ?? true,
+    );
     return created(renderActivity(account, ws, activity));
   });
   route('GET', `${WS}/Activities/{Sid}`, (req) => {
@@ -129,7 +144,10 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
   });
   route('POST', `${WS}/TaskQueues`, (req) => {
     const ws = workspaceOf(req);
-    const queue = tr.createTaskQueue(ws.sid, { ...queueOptions(req.form), friendlyName: required(req.form, 'FriendlyName') });
+    const queue = tr.createTaskQueue(ws.sid, {
+      ...queueOptions(req.form),
+      friendlyName: required(req.form, 'FriendlyName'),
+    });
     return created(renderTaskQueue(account, ws, queue));
   });
   route('GET', `${WS}/TaskQueues/{Sid}`, (req) => {
@@ -196,7 +214,9 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
   route('POST', `${WS}/Tasks`, (req) => {
     const ws = workspaceOf(req);
     if (one(req.form, 'RoutingTarget') !== undefined || one(req.form, 'TaskQueueSid') !== undefined) {
-      throw invalidParameter('The simulator routes tasks through a Workflow only (RoutingTarget/TaskQueueSid are not simulated)');
+      throw invalidParameter(
+        'The simulator routes tasks through a Workflow only (RoutingTarget/TaskQueueSid are not simulated)',
+      );
     }
     const task = tr.createTask(ws.sid, {
       workflowSid: one(req.form, 'WorkflowSid') ?? onlyWorkflow(ws),
@@ -228,10 +248,17 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
   });
 
   // Reservations, seen from the task and from the worker
-  const reservationList = (req: SimRequest, ws: WorkspaceState, items: ReservationState[], via: 'task' | 'worker'): SimResponse => {
+  const reservationList = (
+    req: SimRequest,
+    ws: WorkspaceState,
+    items: ReservationState[],
+    via: 'task' | 'worker',
+  ): SimResponse => {
     const status = one(req.query, 'ReservationStatus');
     const workerSid = one(req.query, 'WorkerSid');
-    const kept = items.filter((r) => (status === undefined || r.status === status) && (workerSid === undefined || r.workerSid === workerSid));
+    const kept = items.filter(
+      (r) => (status === undefined || r.status === status) && (workerSid === undefined || r.workerSid === workerSid),
+    );
     return list(
       req,
       kept.map((r) => renderReservation(account, ws, r, via)),
@@ -248,7 +275,9 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
     const ws = workspaceOf(req);
     const reservation = reservationOf(req, ws);
     // Instructions (dequeue, call, conference, redirect) accept the reservation implicitly.
-    const status = (one(req.form, 'ReservationStatus') ?? (one(req.form, 'Instruction') ? 'accepted' : undefined)) as ReservationStatus | undefined;
+    const status = (one(req.form, 'ReservationStatus') ?? (one(req.form, 'Instruction') ? 'accepted' : undefined)) as
+      | ReservationStatus
+      | undefined;
     if (status === undefined) throw invalidParameter('ReservationStatus is required');
     tr.updateReservation(ws.sid, reservation.sid, status, one(req.form, 'WorkerActivitySid'));
     return ok(renderReservation(account, ws, reservation, via));
@@ -366,7 +395,8 @@ function filterTasks(ws: WorkspaceState, query: Params): TaskState[] {
       (workflowSid === undefined || t.workflowSid === workflowSid) &&
       (workflowName === undefined || ws.workflows.get(t.workflowSid)?.friendlyName === workflowName) &&
       (queueSid === undefined || t.taskQueueSid === queueSid) &&
-      (queueName === undefined || (t.taskQueueSid !== undefined && ws.taskQueues.get(t.taskQueueSid)?.friendlyName === queueName)) &&
+      (queueName === undefined ||
+        (t.taskQueueSid !== undefined && ws.taskQueues.get(t.taskQueueSid)?.friendlyName === queueName)) &&
       (priority === undefined || t.priority === priority) &&
       (!expression || expression.evaluate(t.attributes)),
   );
@@ -392,9 +422,13 @@ function filterWorkers(tr: TaskRouterSim, ws: WorkspaceState, query: Params): Wo
   const activityName = one(query, 'ActivityName');
   const available = boolean(query, 'Available');
   const expressionSource = one(query, 'TargetWorkersExpression');
-  const expression = expressionSource === undefined ? undefined : checkExpression(expressionSource, 'worker', 'TargetWorkersExpression');
+  const expression =
+    expressionSource === undefined ? undefined : checkExpression(expressionSource, 'worker', 'TargetWorkersExpression');
   const queueRef = one(query, 'TaskQueueSid') ?? one(query, 'TaskQueueName');
-  const queue = queueRef === undefined ? undefined : [...ws.taskQueues.values()].find((q) => q.sid === queueRef || q.friendlyName === queueRef);
+  const queue =
+    queueRef === undefined
+      ? undefined
+      : [...ws.taskQueues.values()].find((q) => q.sid === queueRef || q.friendlyName === queueRef);
   const queueExpression = queue ? checkExpression(queue.targetWorkers, 'worker', 'TargetWorkers') : undefined;
   return [...ws.workers.values()].filter((w) => {
     const activity = tr.findActivity(ws, w.activitySid);
@@ -423,7 +457,8 @@ function list(req: SimRequest, items: unknown[], key: string): SimResponse {
 }
 
 function found<T>(value: T | undefined, req: SimRequest): T {
-  if (value === undefined) throw notFound(req.template.replace(/\{([^}]+)\}/g, (_, name: string) => req.pathParams[name]));
+  if (value === undefined)
+    throw notFound(req.template.replace(/\{([^}]+)\}/g, (_, name: string) => req.pathParams[name]));
   return value;
 }
 
@@ -497,6 +532,7 @@ function header(req: SimRequest, name: string): string | undefined {
 /** WorkflowSid may be left out when the workspace has exactly one workflow. */
 function onlyWorkflow(ws: WorkspaceState): string {
   const workflows = [...ws.workflows.keys()];
-  if (workflows.length !== 1) throw invalidParameter('WorkflowSid is required when the workspace has more than one Workflow');
+  if (workflows.length !== 1)
+    throw invalidParameter('WorkflowSid is required when the workspace has more than one Workflow');
   return workflows[0];
 }

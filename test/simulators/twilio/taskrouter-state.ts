@@ -5,7 +5,15 @@ export type Attributes = Record<string, unknown>;
 
 export type TaskStatus = 'pending' | 'reserved' | 'assigned' | 'wrapping' | 'completed' | 'canceled';
 
-export type ReservationStatus = 'pending' | 'accepted' | 'rejected' | 'timeout' | 'canceled' | 'rescinded' | 'wrapping' | 'completed';
+export type ReservationStatus =
+  | 'pending'
+  | 'accepted'
+  | 'rejected'
+  | 'timeout'
+  | 'canceled'
+  | 'rescinded'
+  | 'wrapping'
+  | 'completed';
 
 /** Statuses that hold a slot of the worker's channel capacity. */
 export const ACTIVE_RESERVATION_STATUSES: readonly ReservationStatus[] = ['pending', 'accepted', 'wrapping'];

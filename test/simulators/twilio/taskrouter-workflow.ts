@@ -46,7 +46,10 @@ export function parseJsonObject(raw: string, what: string): Attributes {
 }
 
 /** Parses and validates a Configuration (JSON string or object); every queue must exist. */
-export function parseWorkflowConfiguration(raw: string | object, queueExists: (sid: string) => boolean): WorkflowConfiguration {
+export function parseWorkflowConfiguration(
+  raw: string | object,
+  queueExists: (sid: string) => boolean,
+): WorkflowConfiguration {
   const document = typeof raw === 'string' ? parseJsonObject(raw, 'Configuration') : raw;
   const routing = (document as Attributes).task_routing;
   if (!isObject(routing)) throw invalidParameter('Configuration must contain a "task_routing" object');
@@ -57,7 +60,8 @@ export function parseWorkflowConfiguration(raw: string | object, queueExists: (s
   };
   if (routing.default_filter !== undefined) {
     const fallback = routing.default_filter;
-    if (!isObject(fallback) || typeof fallback.queue !== 'string') throw invalidParameter('task_routing.default_filter must have a "queue"');
+    if (!isObject(fallback) || typeof fallback.queue !== 'string')
+      throw invalidParameter('task_routing.default_filter must have a "queue"');
     requireQueue(fallback.queue, queueExists, 'default_filter');
     configuration.task_routing.default_filter = { queue: fallback.queue };
   }
@@ -67,10 +71,15 @@ export function parseWorkflowConfiguration(raw: string | object, queueExists: (s
 function parseFilter(raw: unknown, index: number, queueExists: (sid: string) => boolean): WorkflowFilter {
   const where = `filters[${index}]`;
   if (!isObject(raw)) throw invalidParameter(`${where} must be an object`);
-  if (typeof raw.expression !== 'string' || raw.expression.trim() === '') throw invalidParameter(`${where} needs an "expression"`);
+  if (typeof raw.expression !== 'string' || raw.expression.trim() === '')
+    throw invalidParameter(`${where} needs an "expression"`);
   checkExpression(raw.expression, 'task', `${where} filter`);
-  if (!Array.isArray(raw.targets) || raw.targets.length === 0) throw invalidParameter(`${where} needs at least one target`);
-  const filter: WorkflowFilter = { expression: raw.expression, targets: raw.targets.map((t, i) => parseTarget(t, `${where}.targets[${i}]`, queueExists)) };
+  if (!Array.isArray(raw.targets) || raw.targets.length === 0)
+    throw invalidParameter(`${where} needs at least one target`);
+  const filter: WorkflowFilter = {
+    expression: raw.expression,
+    targets: raw.targets.map((t, i) => parseTarget(t, `${where}.targets[${i}]`, queueExists)),
+  };
   if (filter.targets[0].queue === undefined) throw invalidParameter(`${where}.targets[0] needs a "queue"`);
   if (raw.filter_friendly_name !== undefined) filter.filter_friendly_name = String(raw.filter_friendly_name);
   return filter;
@@ -80,24 +89,29 @@ function parseTarget(raw: unknown, where: string, queueExists: (sid: string) => 
   if (!isObject(raw)) throw invalidParameter(`${where} must be an object`);
   const target: WorkflowTarget = {};
   if (raw.queue !== undefined) target.queue = requireQueue(raw.queue, queueExists, where);
-  if (raw.expression !== undefined) target.expression = checkExpression(String(raw.expression), 'worker', `${where} target`).source;
-  if (raw.skip_if !== undefined) target.skip_if = checkExpression(String(raw.skip_if), 'task', `${where} skip_if`).source;
+  if (raw.expression !== undefined)
+    target.expression = checkExpression(String(raw.expression), 'worker', `${where} target`).source;
+  if (raw.skip_if !== undefined)
+    target.skip_if = checkExpression(String(raw.skip_if), 'task', `${where} skip_if`).source;
   if (raw.priority !== undefined) target.priority = wholeNumber(raw.priority, `${where}.priority`, 0);
   if (raw.timeout !== undefined) target.timeout = wholeNumber(raw.timeout, `${where}.timeout`, 1);
   if (raw.order_by !== undefined) target.order_by = String(raw.order_by);
   if (raw.known_worker_sid !== undefined) target.known_worker_sid = String(raw.known_worker_sid);
-  if (raw.known_worker_friendly_name !== undefined) target.known_worker_friendly_name = String(raw.known_worker_friendly_name);
+  if (raw.known_worker_friendly_name !== undefined)
+    target.known_worker_friendly_name = String(raw.known_worker_friendly_name);
   return target;
 }
 
 function requireQueue(value: unknown, queueExists: (sid: string) => boolean, where: string): string {
-  if (typeof value !== 'string' || !queueExists(value)) throw invalidParameter(`${where}: TaskQueue ${String(value)} does not exist in this workspace`);
+  if (typeof value !== 'string' || !queueExists(value))
+    throw invalidParameter(`${where}: TaskQueue ${String(value)} does not exist in this workspace`);
   return value;
 }
 
 function wholeNumber(value: unknown, where: string, minimum: number): number {
   const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isInteger(number) || number < minimum) throw invalidParameter(`${where} must be an integer >= ${minimum}`);
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < minimum)
+    throw invalidParameter(`${where} must be an integer >= ${minimum}`);
   return number;
 }
 
@@ -124,7 +138,9 @@ export function filterAt(configuration: WorkflowConfiguration, index: number): F
 
 export function defaultFilter(configuration: WorkflowConfiguration): FilterMatch | undefined {
   const fallback = configuration.task_routing.default_filter;
-  return fallback ? { index: DEFAULT_FILTER_INDEX, name: DEFAULT_FILTER_NAME, targets: [{ queue: fallback.queue }] } : undefined;
+  return fallback
+    ? { index: DEFAULT_FILTER_INDEX, name: DEFAULT_FILTER_NAME, targets: [{ queue: fallback.queue }] }
+    : undefined;
 }
 
 /** A target without a queue keeps the queue of the target before it. */
@@ -151,7 +167,12 @@ export function targetDeadline(targets: WorkflowTarget[], index: number): number
  * The target a task belongs in after `elapsedMs` in its filter, never going back before `from`;
  * `targets.length` when every target has timed out (or was skipped).
  */
-export function dueTargetIndex(targets: WorkflowTarget[], elapsedMs: number, from: number, skip: (index: number) => boolean): number {
+export function dueTargetIndex(
+  targets: WorkflowTarget[],
+  elapsedMs: number,
+  from: number,
+  skip: (index: number) => boolean,
+): number {
   for (let i = Math.max(from, 0); i < targets.length; i++) {
     const deadline = targetDeadline(targets, i);
     const timedOut = deadline !== undefined && elapsedMs >= deadline * 1000;

@@ -2,8 +2,21 @@ import http from 'node:http';
 import { listenOnLoopback } from '../http';
 import type { TwilioSimulator } from './simulator';
 import type { TwilioSwitches } from './switches';
-import { PRECONDITION_FAILED_CODE, TaskRouterSim, type TaskState, type WorkerState, type WorkspaceState } from './taskrouter';
-import { clientFor, signedWith, startSimulator, startWebhookReceiver, stopAndExpectNoViolations, type WebhookReceiver } from './test-support';
+import {
+  PRECONDITION_FAILED_CODE,
+  TaskRouterSim,
+  type TaskState,
+  type WorkerState,
+  type WorkspaceState,
+} from './taskrouter';
+import {
+  clientFor,
+  signedWith,
+  startSimulator,
+  startWebhookReceiver,
+  stopAndExpectNoViolations,
+  type WebhookReceiver,
+} from './test-support';
 
 /** Stands in for the workspace's EventCallbackUrl. */
 let sink: WebhookReceiver;
@@ -55,15 +68,25 @@ function contactCenter(opts: ContactCenterOptions = {}): ContactCenter {
     eventsFilter: opts.eventsFilter,
     multiTaskEnabled: opts.multiTaskEnabled,
   });
-  const aiQueue = tr.createTaskQueue(ws.sid, { friendlyName: 'OpenCX AI', targetWorkers: "routing.skills HAS 'ai'" }).sid;
-  const humanQueue = tr.createTaskQueue(ws.sid, { friendlyName: 'Humans', targetWorkers: "routing.skills HAS 'support'" }).sid;
+  const aiQueue = tr.createTaskQueue(ws.sid, {
+    friendlyName: 'OpenCX AI',
+    targetWorkers: "routing.skills HAS 'ai'",
+  }).sid;
+  const humanQueue = tr.createTaskQueue(ws.sid, {
+    friendlyName: 'Humans',
+    targetWorkers: "routing.skills HAS 'support'",
+  }).sid;
   const workflow = tr.createWorkflow(ws.sid, {
     friendlyName: 'Assign to Anyone',
     taskReservationTimeout: opts.reservationTimeout ?? 120,
     configuration: {
       task_routing: {
         filters: [
-          { filter_friendly_name: 'Handed off to humans', expression: 'handedOff == true', targets: [{ queue: humanQueue }] },
+          {
+            filter_friendly_name: 'Handed off to humans',
+            expression: 'handedOff == true',
+            targets: [{ queue: humanQueue }],
+          },
           { filter_friendly_name: 'OpenCX AI', expression: '1==1', targets: [{ queue: aiQueue }] },
         ],
         default_filter: { queue: humanQueue },
@@ -71,16 +94,37 @@ function contactCenter(opts: ContactCenterOptions = {}): ContactCenter {
     },
   });
   const humanActivity = opts.humansAvailable === false ? 'Offline' : 'Available';
-  const ai = tr.createWorker(ws.sid, { friendlyName: 'opencx-ai', attributes: { routing: { skills: ['ai'] } }, activityName: 'Available' });
-  const alice = tr.createWorker(ws.sid, { friendlyName: 'alice', attributes: { routing: { skills: ['support'] } }, activityName: humanActivity });
-  const bob = tr.createWorker(ws.sid, { friendlyName: 'bob', attributes: { routing: { skills: ['support'] } }, activityName: humanActivity });
+  const ai = tr.createWorker(ws.sid, {
+    friendlyName: 'opencx-ai',
+    attributes: { routing: { skills: ['ai'] } },
+    activityName: 'Available',
+  });
+  const alice = tr.createWorker(ws.sid, {
+    friendlyName: 'alice',
+    attributes: { routing: { skills: ['support'] } },
+    activityName: humanActivity,
+  });
+  const bob = tr.createWorker(ws.sid, {
+    friendlyName: 'bob',
+    attributes: { routing: { skills: ['support'] } },
+    activityName: humanActivity,
+  });
   return { ws, aiQueue, humanQueue, workflowSid: workflow.sid, ai, alice, bob };
 }
 
 type TaskExtras = { taskChannel?: string; timeout?: number; priority?: number };
 
-async function createTaskViaRest(ws: WorkspaceState, workflowSid: string, attributes: object, extra: TaskExtras = {}): Promise<TaskState> {
-  const created = await workspaceApi(ws).tasks.create({ workflowSid, attributes: JSON.stringify(attributes), ...extra });
+async function createTaskViaRest(
+  ws: WorkspaceState,
+  workflowSid: string,
+  attributes: object,
+  extra: TaskExtras = {},
+): Promise<TaskState> {
+  const created = await workspaceApi(ws).tasks.create({
+    workflowSid,
+    attributes: JSON.stringify(attributes),
+    ...extra,
+  });
   return tr.getTask(ws.sid, created.sid);
 }
 
@@ -98,7 +142,10 @@ function recordedTypes(taskSid?: string): string[] {
   return tr.events.filter((e) => !taskSid || e.params.TaskSid === taskSid).map((e) => e.eventType);
 }
 
-async function fetchWithEtag(ws: WorkspaceState, taskSid: string): Promise<{ etag: string | null; body: Record<string, unknown> }> {
+async function fetchWithEtag(
+  ws: WorkspaceState,
+  taskSid: string,
+): Promise<{ etag: string | null; body: Record<string, unknown> }> {
   const res = await fetch(`${sim.url}/taskrouter/v1/Workspaces/${ws.sid}/Tasks/${taskSid}`, {
     headers: { Authorization: 'Basic ' + Buffer.from(`${sim.accountSid}:${sim.authToken}`).toString('base64') },
   });
@@ -118,16 +165,29 @@ describe('workflow routing', () => {
         task_routing: {
           filters: [
             { filter_friendly_name: 'Sales', expression: "type == 'sales'", targets: [{ queue: sales.sid }] },
-            { filter_friendly_name: 'Support', expression: "type == 'support' OR type == 'sales'", targets: [{ queue: support.sid }] },
+            {
+              filter_friendly_name: 'Support',
+              expression: "type == 'support' OR type == 'sales'",
+              targets: [{ queue: support.sid }],
+            },
           ],
           default_filter: { queue: general.sid },
         },
       }),
     });
 
-    const salesTask = await workspaceApi(ws).tasks.create({ workflowSid: workflow.sid, attributes: JSON.stringify({ type: 'sales' }) });
-    const supportTask = await workspaceApi(ws).tasks.create({ workflowSid: workflow.sid, attributes: JSON.stringify({ type: 'support' }) });
-    const otherTask = await workspaceApi(ws).tasks.create({ workflowSid: workflow.sid, attributes: JSON.stringify({ type: 'billing' }) });
+    const salesTask = await workspaceApi(ws).tasks.create({
+      workflowSid: workflow.sid,
+      attributes: JSON.stringify({ type: 'sales' }),
+    });
+    const supportTask = await workspaceApi(ws).tasks.create({
+      workflowSid: workflow.sid,
+      attributes: JSON.stringify({ type: 'support' }),
+    });
+    const otherTask = await workspaceApi(ws).tasks.create({
+      workflowSid: workflow.sid,
+      attributes: JSON.stringify({ type: 'billing' }),
+    });
 
     expect(salesTask.taskQueueSid).toBe(sales.sid);
     expect(supportTask.taskQueueSid).toBe(support.sid);
@@ -141,7 +201,12 @@ describe('workflow routing', () => {
       [supportTask.sid, 'Support', support.sid],
       [otherTask.sid, 'Default Filter', general.sid],
     ]);
-    expect(recordedTypes(salesTask.sid)).toEqual(['task.created', 'workflow.entered', 'workflow.target-matched', 'task-queue.entered']);
+    expect(recordedTypes(salesTask.sid)).toEqual([
+      'task.created',
+      'workflow.entered',
+      'workflow.target-matched',
+      'task-queue.entered',
+    ]);
   });
 
   test.each([
@@ -151,7 +216,11 @@ describe('workflow routing', () => {
     const ws = tr.createWorkspace({ friendlyName: 'Order' });
     const ai = tr.createTaskQueue(ws.sid, { friendlyName: 'AI' });
     const humans = tr.createTaskQueue(ws.sid, { friendlyName: 'Humans' });
-    const handedOff = { filter_friendly_name: 'Handed off', expression: 'handedOff == true', targets: [{ queue: humans.sid }] };
+    const handedOff = {
+      filter_friendly_name: 'Handed off',
+      expression: 'handedOff == true',
+      targets: [{ queue: humans.sid }],
+    };
     const aiFilter = { filter_friendly_name: 'AI', expression: '1==1', targets: [{ queue: ai.sid }] };
     const workflow = tr.createWorkflow(ws.sid, {
       friendlyName: 'Flex',
@@ -169,8 +238,16 @@ describe('workflow routing', () => {
   test('a target expression and known_worker_sid narrow the workers; target timeouts move the task on', () => {
     const ws = tr.createWorkspace({ friendlyName: 'Targets' });
     const queue = tr.createTaskQueue(ws.sid, { friendlyName: 'Everyone', targetWorkers: '1==1' });
-    const french = tr.createWorker(ws.sid, { friendlyName: 'french', attributes: { languages: ['fr'] }, activityName: 'Offline' });
-    const english = tr.createWorker(ws.sid, { friendlyName: 'english', attributes: { languages: ['en'] }, activityName: 'Available' });
+    const french = tr.createWorker(ws.sid, {
+      friendlyName: 'french',
+      attributes: { languages: ['fr'] },
+      activityName: 'Offline',
+    });
+    const english = tr.createWorker(ws.sid, {
+      friendlyName: 'english',
+      attributes: { languages: ['en'] },
+      activityName: 'Available',
+    });
     const workflow = tr.createWorkflow(ws.sid, {
       friendlyName: 'Language',
       configuration: {
@@ -188,7 +265,10 @@ describe('workflow routing', () => {
       },
     });
 
-    const task = tr.createTask(ws.sid, { workflowSid: workflow.sid, attributes: { language: 'fr', preferredWorker: english.sid } });
+    const task = tr.createTask(ws.sid, {
+      workflowSid: workflow.sid,
+      attributes: { language: 'fr', preferredWorker: english.sid },
+    });
     expect(task.assignmentStatus).toBe('pending'); // the French speaker is offline
     expect(task.routing?.targetIndex).toBe(0);
 
@@ -205,7 +285,9 @@ describe('workflow routing', () => {
     const queue = tr.createTaskQueue(ws.sid, { friendlyName: 'Nobody' });
     const workflow = tr.createWorkflow(ws.sid, {
       friendlyName: 'Short',
-      configuration: { task_routing: { filters: [{ expression: '1==1', targets: [{ queue: queue.sid, timeout: 10 }] }] } },
+      configuration: {
+        task_routing: { filters: [{ expression: '1==1', targets: [{ queue: queue.sid, timeout: 10 }] }] },
+      },
     });
     const task = tr.createTask(ws.sid, { workflowSid: workflow.sid, attributes: {} });
 
@@ -222,9 +304,13 @@ describe('workflow routing', () => {
     const api = workspaceApi(ws).workflows(workflowSid);
     const bad = [
       '{"task_routing": {',
-      JSON.stringify({ task_routing: { filters: [{ expression: 'handed-off == true', targets: [{ queue: aiQueue }] }] } }),
+      JSON.stringify({
+        task_routing: { filters: [{ expression: 'handed-off == true', targets: [{ queue: aiQueue }] }] },
+      }),
       JSON.stringify({ task_routing: { filters: [{ expression: '(a == 1', targets: [{ queue: aiQueue }] }] } }),
-      JSON.stringify({ task_routing: { filters: [{ expression: '1==1', targets: [{ queue: 'WQ' + '0'.repeat(32) }] }] } }),
+      JSON.stringify({
+        task_routing: { filters: [{ expression: '1==1', targets: [{ queue: 'WQ' + '0'.repeat(32) }] }] },
+      }),
     ];
     for (const configuration of bad) {
       await expect(api.update({ configuration })).rejects.toMatchObject({ status: 400 });
@@ -232,7 +318,9 @@ describe('workflow routing', () => {
     const fetched = await api.fetch();
     expect(JSON.parse(fetched.configuration).task_routing.filters[0].expression).toBe('handedOff == true');
 
-    await expect(workspaceApi(ws).workflows.create({ friendlyName: 'x', configuration: 'not json' })).rejects.toMatchObject({ status: 400 });
+    await expect(
+      workspaceApi(ws).workflows.create({ friendlyName: 'x', configuration: 'not json' }),
+    ).rejects.toMatchObject({ status: 400 });
   });
 
   test('a Configuration is returned exactly as posted: spacing, key order and keys the simulator does not route on', async () => {
@@ -242,7 +330,9 @@ describe('workflow routing', () => {
     const updated = await api.update({ configuration });
     expect(updated.configuration).toBe(configuration);
     expect((await api.fetch()).configuration).toBe(configuration);
-    expect((await workspaceApi(ws).workflows.list()).find((w) => w.sid === workflowSid)!.configuration).toBe(configuration);
+    expect((await workspaceApi(ws).workflows.list()).find((w) => w.sid === workflowSid)!.configuration).toBe(
+      configuration,
+    );
   });
 });
 
@@ -253,7 +343,10 @@ describe('reservations', () => {
     const reservation = pendingReservation(ws, task);
     expect(reservation.workerSid).toBe(ai.sid);
 
-    const updated = await workspaceApi(ws).tasks(task.sid).reservations(reservation.sid).update({ reservationStatus: 'accepted' });
+    const updated = await workspaceApi(ws)
+      .tasks(task.sid)
+      .reservations(reservation.sid)
+      .update({ reservationStatus: 'accepted' });
     expect(updated.reservationStatus).toBe('accepted');
     expect((await workspaceApi(ws).tasks(task.sid).fetch()).assignmentStatus).toBe('assigned');
 
@@ -286,19 +379,29 @@ describe('reservations', () => {
     const first = pendingReservation(ws, task);
     expect(first.workerSid).toBe(alice.sid);
 
-    await workspaceApi(ws).tasks(task.sid).reservations(first.sid).update({ reservationStatus: 'rejected', workerActivitySid: unavailable.sid });
+    await workspaceApi(ws)
+      .tasks(task.sid)
+      .reservations(first.sid)
+      .update({ reservationStatus: 'rejected', workerActivitySid: unavailable.sid });
 
     expect(first.status).toBe('rejected');
     expect(activityName(ws, alice)).toBe('Unavailable');
     expect(pendingReservation(ws, task).workerSid).toBe(bob.sid);
-    expect(recordedTypes().slice(-3)).toEqual(['reservation.rejected', 'worker.activity.update', 'reservation.created']);
+    expect(recordedTypes().slice(-3)).toEqual([
+      'reservation.rejected',
+      'worker.activity.update',
+      'reservation.created',
+    ]);
   });
 
   test('a worker that rejected a task is not offered it again while it waits in the same target', async () => {
     const { ws, workflowSid, alice, bob } = contactCenter();
     tr.updateWorker(ws.sid, bob.sid, { activitySid: tr.findActivity(ws, 'Offline')!.sid });
     const task = await createTaskViaRest(ws, workflowSid, { handedOff: true });
-    await workspaceApi(ws).tasks(task.sid).reservations(pendingReservation(ws, task).sid).update({ reservationStatus: 'rejected' });
+    await workspaceApi(ws)
+      .tasks(task.sid)
+      .reservations(pendingReservation(ws, task).sid)
+      .update({ reservationStatus: 'rejected' });
 
     expect(activityName(ws, alice)).toBe('Available');
     expect(task.assignmentStatus).toBe('pending');
@@ -323,24 +426,27 @@ describe('reservations', () => {
     expect(again.workerSid).toBe(alice.sid);
   });
 
-  test.each([20001, 40140])('accepting or rejecting a reservation that is not pending answers 400 / %i', async (code) => {
-    sim.switches.reservationNotPendingCode = code;
-    const { ws, workflowSid } = contactCenter();
-    const task = await createTaskViaRest(ws, workflowSid, {});
-    const reservation = pendingReservation(ws, task);
-    const api = workspaceApi(ws).tasks(task.sid).reservations(reservation.sid);
-    await api.update({ reservationStatus: 'accepted' });
+  test.each([20001, 40140])(
+    'accepting or rejecting a reservation that is not pending answers 400 / %i',
+    async (code) => {
+      sim.switches.reservationNotPendingCode = code;
+      const { ws, workflowSid } = contactCenter();
+      const task = await createTaskViaRest(ws, workflowSid, {});
+      const reservation = pendingReservation(ws, task);
+      const api = workspaceApi(ws).tasks(task.sid).reservations(reservation.sid);
+      await api.update({ reservationStatus: 'accepted' });
 
-    const rejectError = await api.update({ reservationStatus: 'rejected' }).then(
-      () => undefined,
-      (error: { status: number; code: number; message: string }) => error,
-    );
-    expect(rejectError).toMatchObject({ status: 400, code });
-    expect(rejectError?.message).toContain('not currently in a Pending state');
-    await expect(api.update({ reservationStatus: 'accepted' })).rejects.toMatchObject({ status: 400, code });
-    expect(reservation.status).toBe('accepted');
-    expect(task.assignmentStatus).toBe('assigned');
-  });
+      const rejectError = await api.update({ reservationStatus: 'rejected' }).then(
+        () => undefined,
+        (error: { status: number; code: number; message: string }) => error,
+      );
+      expect(rejectError).toMatchObject({ status: 400, code });
+      expect(rejectError?.message).toContain('not currently in a Pending state');
+      await expect(api.update({ reservationStatus: 'accepted' })).rejects.toMatchObject({ status: 400, code });
+      expect(reservation.status).toBe('accepted');
+      expect(task.assignmentStatus).toBe('assigned');
+    },
+  );
 
   test('wrapping and completing through the reservation move the task too', async () => {
     const { ws, workflowSid } = contactCenter();
@@ -354,49 +460,74 @@ describe('reservations', () => {
     await api.update({ reservationStatus: 'completed' });
     expect(task.assignmentStatus).toBe('completed');
     expect(reservation.status).toBe('completed');
-    expect(recordedTypes(task.sid).slice(-5)).toEqual(['reservation.accepted', 'task.wrapup', 'reservation.wrapup', 'reservation.completed', 'task.completed']);
+    expect(recordedTypes(task.sid).slice(-5)).toEqual([
+      'reservation.accepted',
+      'task.wrapup',
+      'reservation.wrapup',
+      'reservation.completed',
+      'task.completed',
+    ]);
   });
 
   describe.each([
     { multiTaskEnabled: true, timeoutActivityWhenMultitasking: true, movedToOffline: true },
     { multiTaskEnabled: true, timeoutActivityWhenMultitasking: false, movedToOffline: false },
     { multiTaskEnabled: false, timeoutActivityWhenMultitasking: false, movedToOffline: true },
-  ])('reservation timeout (multitasking $multiTaskEnabled, timeoutActivityWhenMultitasking $timeoutActivityWhenMultitasking)', (setting) => {
-    test(`moves the worker to the TimeoutActivity: ${setting.movedToOffline}; re-evaluates the task`, () => {
-      sim.switches.timeoutActivityWhenMultitasking = setting.timeoutActivityWhenMultitasking;
-      const { ws, workflowSid, alice, bob } = contactCenter({ multiTaskEnabled: setting.multiTaskEnabled, reservationTimeout: 30 });
-      const task = tr.createTask(ws.sid, { workflowSid, attributes: { handedOff: true } });
-      const first = pendingReservation(ws, task);
-      expect(first.workerSid).toBe(alice.sid);
+  ])(
+    'reservation timeout (multitasking $multiTaskEnabled, timeoutActivityWhenMultitasking $timeoutActivityWhenMultitasking)',
+    (setting) => {
+      test(`moves the worker to the TimeoutActivity: ${setting.movedToOffline}; re-evaluates the task`, () => {
+        sim.switches.timeoutActivityWhenMultitasking = setting.timeoutActivityWhenMultitasking;
+        const { ws, workflowSid, alice, bob } = contactCenter({
+          multiTaskEnabled: setting.multiTaskEnabled,
+          reservationTimeout: 30,
+        });
+        const task = tr.createTask(ws.sid, { workflowSid, attributes: { handedOff: true } });
+        const first = pendingReservation(ws, task);
+        expect(first.workerSid).toBe(alice.sid);
 
-      sim.clock.advance(29_000);
-      expect(first.status).toBe('pending');
-      sim.clock.advance(1_000);
+        sim.clock.advance(29_000);
+        expect(first.status).toBe('pending');
+        sim.clock.advance(1_000);
 
-      expect(first.status).toBe('timeout');
-      expect(activityName(ws, alice)).toBe(setting.movedToOffline ? 'Offline' : 'Available');
-      expect(pendingReservation(ws, task).workerSid).toBe(bob.sid);
-      const types = recordedTypes();
-      expect(types.includes('worker.activity.update')).toBe(setting.movedToOffline);
-      expect(types.slice(types.indexOf('reservation.timeout'))).toEqual(
-        setting.movedToOffline ? ['reservation.timeout', 'worker.activity.update', 'reservation.created'] : ['reservation.timeout', 'reservation.created'],
-      );
-    });
-  });
+        expect(first.status).toBe('timeout');
+        expect(activityName(ws, alice)).toBe(setting.movedToOffline ? 'Offline' : 'Available');
+        expect(pendingReservation(ws, task).workerSid).toBe(bob.sid);
+        const types = recordedTypes();
+        expect(types.includes('worker.activity.update')).toBe(setting.movedToOffline);
+        expect(types.slice(types.indexOf('reservation.timeout'))).toEqual(
+          setting.movedToOffline
+            ? ['reservation.timeout', 'worker.activity.update', 'reservation.created']
+            : ['reservation.timeout', 'reservation.created'],
+        );
+      });
+    },
+  );
 
   test('a worker with chat capacity 1 holds one chat reservation at a time; raising capacity offers the next', async () => {
     const ws = tr.createWorkspace({ friendlyName: 'Capacity', multiTaskEnabled: true });
     const queue = tr.createTaskQueue(ws.sid, { friendlyName: 'Chat', targetWorkers: '1==1' });
     const configuration = { task_routing: { filters: [], default_filter: { queue: queue.sid } } };
     const workflow = tr.createWorkflow(ws.sid, { friendlyName: 'Chat', configuration });
-    const agent = tr.createWorker(ws.sid, { friendlyName: 'agent', activityName: 'Available', channelCapacity: { chat: 1, voice: 1 } });
+    const agent = tr.createWorker(ws.sid, {
+      friendlyName: 'agent',
+      activityName: 'Available',
+      channelCapacity: { chat: 1, voice: 1 },
+    });
 
     const first = await createTaskViaRest(ws, workflow.sid, {}, { taskChannel: 'chat' });
     const second = await createTaskViaRest(ws, workflow.sid, {}, { taskChannel: 'chat' });
     const voice = await createTaskViaRest(ws, workflow.sid, {}, { taskChannel: 'voice' });
-    expect([first.assignmentStatus, second.assignmentStatus, voice.assignmentStatus]).toEqual(['reserved', 'pending', 'reserved']);
+    expect([first.assignmentStatus, second.assignmentStatus, voice.assignmentStatus]).toEqual([
+      'reserved',
+      'pending',
+      'reserved',
+    ]);
 
-    await workspaceApi(ws).tasks(first.sid).reservations(pendingReservation(ws, first).sid).update({ reservationStatus: 'accepted' });
+    await workspaceApi(ws)
+      .tasks(first.sid)
+      .reservations(pendingReservation(ws, first).sid)
+      .update({ reservationStatus: 'accepted' });
     expect(second.assignmentStatus).toBe('pending');
     const chat = await workspaceApi(ws).workers(agent.sid).workerChannels('chat').fetch();
     expect([chat.configuredCapacity, chat.assignedTasks, chat.availableCapacityPercentage]).toEqual([1, 1, 0]);
@@ -413,20 +544,35 @@ describe('reservations', () => {
       friendlyName: 'Chat',
       configuration: { task_routing: { filters: [], default_filter: { queue: queue.sid } } },
     });
-    expect(() => tr.createWorker(ws.sid, { friendlyName: 'greedy', activityName: 'Available', channelCapacity: { chat: 51 } })).toThrow(/between 0 and 50/);
+    expect(() =>
+      tr.createWorker(ws.sid, { friendlyName: 'greedy', activityName: 'Available', channelCapacity: { chat: 51 } }),
+    ).toThrow(/between 0 and 50/);
     expect(tr.workspace(ws.sid).workers.size).toBe(0);
-    const ai = tr.createWorker(ws.sid, { friendlyName: 'ai', activityName: 'Available', channelCapacity: { chat: 50 } });
+    const ai = tr.createWorker(ws.sid, {
+      friendlyName: 'ai',
+      activityName: 'Available',
+      channelCapacity: { chat: 50 },
+    });
     const channel = workspaceApi(ws).workers(ai.sid).workerChannels('chat');
-    for (const capacity of [51, 100]) await expect(channel.update({ capacity })).rejects.toMatchObject({ status: 400, code: 20001 });
+    for (const capacity of [51, 100])
+      await expect(channel.update({ capacity })).rejects.toMatchObject({ status: 400, code: 20001 });
     expect((await channel.fetch()).configuredCapacity).toBe(50);
 
     const tasks: TaskState[] = [];
-    for (let i = 0; i < 51; i++) tasks.push(tr.createTask(ws.sid, { workflowSid: workflow.sid, attributes: {}, taskChannel: 'chat' }));
+    for (let i = 0; i < 51; i++)
+      tasks.push(tr.createTask(ws.sid, { workflowSid: workflow.sid, attributes: {}, taskChannel: 'chat' }));
     expect(tasks.filter((t) => t.assignmentStatus === 'reserved')).toHaveLength(50);
     expect(tasks[50].assignmentStatus).toBe('pending');
-    expect(await channel.fetch()).toMatchObject({ assignedTasks: 50, configuredCapacity: 50, availableCapacityPercentage: 0 });
+    expect(await channel.fetch()).toMatchObject({
+      assignedTasks: 50,
+      configuredCapacity: 50,
+      availableCapacityPercentage: 0,
+    });
     // A slot freed is the waiting task's.
-    await workspaceApi(ws).tasks(tasks[0].sid).reservations(pendingReservation(ws, tasks[0]).sid).update({ reservationStatus: 'rejected' });
+    await workspaceApi(ws)
+      .tasks(tasks[0].sid)
+      .reservations(pendingReservation(ws, tasks[0]).sid)
+      .update({ reservationStatus: 'rejected' });
     expect(pendingReservation(ws, tasks[50]).workerSid).toBe(ai.sid);
   });
 });
@@ -451,49 +597,61 @@ describe('task updates', () => {
     const after = await fetchWithEtag(ws, task.sid);
     expect(after.etag).not.toBe(before.etag);
     expect(JSON.parse(after.body.attributes as string)).toEqual({ conversationSid: 'CH1', note: 'x' });
-    await expect(workspaceApi(ws).tasks(task.sid).update({ ifMatch: before.etag!, priority: 5 })).rejects.toMatchObject({ status: 412 });
+    await expect(workspaceApi(ws).tasks(task.sid).update({ ifMatch: before.etag!, priority: 5 })).rejects.toMatchObject(
+      { status: 412 },
+    );
   });
 
-  test.each([true, false])('attribute update on a reserved task (attributeUpdateCancelsReservation %s)', async (cancels) => {
-    sim.switches.attributeUpdateCancelsReservation = cancels;
-    const { ws, workflowSid, ai, alice, humanQueue, aiQueue } = contactCenter();
-    const task = await createTaskViaRest(ws, workflowSid, { conversationSid: 'CH1' });
-    const aiReservation = pendingReservation(ws, task);
-    expect(aiReservation.workerSid).toBe(ai.sid);
+  test.each([true, false])(
+    'attribute update on a reserved task (attributeUpdateCancelsReservation %s)',
+    async (cancels) => {
+      sim.switches.attributeUpdateCancelsReservation = cancels;
+      const { ws, workflowSid, ai, alice, humanQueue, aiQueue } = contactCenter();
+      const task = await createTaskViaRest(ws, workflowSid, { conversationSid: 'CH1' });
+      const aiReservation = pendingReservation(ws, task);
+      expect(aiReservation.workerSid).toBe(ai.sid);
 
-    await workspaceApi(ws)
-      .tasks(task.sid)
-      .update({ attributes: JSON.stringify({ conversationSid: 'CH1', handedOff: true }) });
+      await workspaceApi(ws)
+        .tasks(task.sid)
+        .update({ attributes: JSON.stringify({ conversationSid: 'CH1', handedOff: true }) });
 
-    if (cancels) {
-      expect(aiReservation.status).toBe('canceled');
-      expect(task.taskQueueSid).toBe(humanQueue);
-      expect(pendingReservation(ws, task).workerSid).toBe(alice.sid);
-      expect(recordedTypes(task.sid).slice(-5)).toEqual([
-        'task.updated',
-        'reservation.canceled',
-        'workflow.target-matched',
-        'task-queue.entered',
-        'reservation.created',
-      ]);
-    } else {
-      expect(aiReservation.status).toBe('pending');
-      expect(task.assignmentStatus).toBe('reserved');
-      expect(task.taskQueueSid).toBe(aiQueue);
-      expect(recordedTypes(task.sid)).not.toContain('reservation.canceled');
-      // Released later, the task runs the filters again with the new attributes.
-      await workspaceApi(ws).tasks(task.sid).reservations(aiReservation.sid).update({ reservationStatus: 'rejected' });
-      expect(task.taskQueueSid).toBe(humanQueue);
-      expect(pendingReservation(ws, task).workerSid).toBe(alice.sid);
-    }
-  });
+      if (cancels) {
+        expect(aiReservation.status).toBe('canceled');
+        expect(task.taskQueueSid).toBe(humanQueue);
+        expect(pendingReservation(ws, task).workerSid).toBe(alice.sid);
+        expect(recordedTypes(task.sid).slice(-5)).toEqual([
+          'task.updated',
+          'reservation.canceled',
+          'workflow.target-matched',
+          'task-queue.entered',
+          'reservation.created',
+        ]);
+      } else {
+        expect(aiReservation.status).toBe('pending');
+        expect(task.assignmentStatus).toBe('reserved');
+        expect(task.taskQueueSid).toBe(aiQueue);
+        expect(recordedTypes(task.sid)).not.toContain('reservation.canceled');
+        // Released later, the task runs the filters again with the new attributes.
+        await workspaceApi(ws)
+          .tasks(task.sid)
+          .reservations(aiReservation.sid)
+          .update({ reservationStatus: 'rejected' });
+        expect(task.taskQueueSid).toBe(humanQueue);
+        expect(pendingReservation(ws, task).workerSid).toBe(alice.sid);
+      }
+    },
+  );
 
   test('cancel works from pending and reserved, not from assigned', async () => {
     const { ws, workflowSid } = contactCenter({ humansAvailable: false });
     const pendingTask = await createTaskViaRest(ws, workflowSid, { handedOff: true });
     expect(pendingTask.assignmentStatus).toBe('pending');
-    await expect(workspaceApi(ws).tasks(pendingTask.sid).update({ assignmentStatus: 'completed' })).rejects.toMatchObject({ status: 400 });
-    const canceled = await workspaceApi(ws).tasks(pendingTask.sid).update({ assignmentStatus: 'canceled', reason: 'customer left' });
+    await expect(
+      workspaceApi(ws).tasks(pendingTask.sid).update({ assignmentStatus: 'completed' }),
+    ).rejects.toMatchObject({ status: 400 });
+    const canceled = await workspaceApi(ws)
+      .tasks(pendingTask.sid)
+      .update({ assignmentStatus: 'canceled', reason: 'customer left' });
     expect([canceled.assignmentStatus, canceled.reason]).toEqual(['canceled', 'customer left']);
 
     const reservedTask = await createTaskViaRest(ws, workflowSid, {});
@@ -503,10 +661,14 @@ describe('task updates', () => {
 
     const assignedTask = await createTaskViaRest(ws, workflowSid, {});
     tr.updateReservation(ws.sid, pendingReservation(ws, assignedTask).sid, 'accepted');
-    await expect(workspaceApi(ws).tasks(assignedTask.sid).update({ assignmentStatus: 'canceled' })).rejects.toMatchObject({ status: 400 });
+    await expect(
+      workspaceApi(ws).tasks(assignedTask.sid).update({ assignmentStatus: 'canceled' }),
+    ).rejects.toMatchObject({ status: 400 });
     expect(() => tr.updateTaskStatus(ws.sid, assignedTask.sid, 'canceled')).toThrow(/assigned/);
     expect(assignedTask.assignmentStatus).toBe('assigned');
-    await expect(workspaceApi(ws).tasks(assignedTask.sid).update({ assignmentStatus: 'pending' })).rejects.toMatchObject({ status: 400 });
+    await expect(
+      workspaceApi(ws).tasks(assignedTask.sid).update({ assignmentStatus: 'pending' }),
+    ).rejects.toMatchObject({ status: 400 });
 
     await sim.idle();
     const canceledEvents = sink.received.filter((e) => e.params.EventType === 'task.canceled');
@@ -528,7 +690,11 @@ describe('task updates', () => {
 
     await sim.idle();
     const canceled = sink.received.find((e) => e.params.EventType === 'task.canceled');
-    expect(canceled?.params).toMatchObject({ TaskSid: task.sid, TaskCanceledReason: 'Task TTL Exceeded', TaskAssignmentStatus: 'canceled' });
+    expect(canceled?.params).toMatchObject({
+      TaskSid: task.sid,
+      TaskCanceledReason: 'Task TTL Exceeded',
+      TaskAssignmentStatus: 'canceled',
+    });
     sim.clock.advance(86_400_000);
     expect(untouched.assignmentStatus).toBe('canceled');
   });
@@ -556,7 +722,10 @@ describe('workspace events', () => {
     await sim.idle();
 
     expect(sink.eventTypes()).toEqual(['task.created', 'reservation.created']);
-    expect(tr.events.filter((e) => e.delivered).map((e) => e.eventType)).toEqual(['task.created', 'reservation.created']);
+    expect(tr.events.filter((e) => e.delivered).map((e) => e.eventType)).toEqual([
+      'task.created',
+      'reservation.created',
+    ]);
     expect(tr.events.filter((e) => !e.delivered).map((e) => e.eventType)).toEqual(
       expect.arrayContaining(['worker.created', 'workflow.entered', 'workflow.target-matched', 'task-queue.entered']),
     );
@@ -643,21 +812,26 @@ describe('workspace events', () => {
     }
   });
 
-  test.each([false, true])('duplicateEvents %s delivers each event once or twice with the same Sid', async (duplicate) => {
-    sim.switches.duplicateEvents = duplicate;
-    const { ws, workflowSid } = contactCenter({ eventsFilter: 'task.created' });
-    await createTaskViaRest(ws, workflowSid, {});
-    await sim.idle();
-    expect(sink.eventTypes()).toEqual(duplicate ? ['task.created', 'task.created'] : ['task.created']);
-    expect(new Set(sink.received.map((e) => e.params.Sid)).size).toBe(1);
-  });
+  test.each([false, true])(
+    'duplicateEvents %s delivers each event once or twice with the same Sid',
+    async (duplicate) => {
+      sim.switches.duplicateEvents = duplicate;
+      const { ws, workflowSid } = contactCenter({ eventsFilter: 'task.created' });
+      await createTaskViaRest(ws, workflowSid, {});
+      await sim.idle();
+      expect(sink.eventTypes()).toEqual(duplicate ? ['task.created', 'task.created'] : ['task.created']);
+      expect(new Set(sink.received.map((e) => e.params.Sid)).size).toBe(1);
+    },
+  );
 
   test('workflow.target-matched carries the target only when targetMatchedIncludesTarget', () => {
     for (const includes of [true, false]) {
       sim.switches.targetMatchedIncludesTarget = includes;
       const { ws, workflowSid, aiQueue } = contactCenter();
       const task = tr.createTask(ws.sid, { workflowSid, attributes: {} });
-      const matched = tr.events.find((e) => e.eventType === 'workflow.target-matched' && e.params.TaskSid === task.sid)!;
+      const matched = tr.events.find(
+        (e) => e.eventType === 'workflow.target-matched' && e.params.TaskSid === task.sid,
+      )!;
       expect(matched.params.WorkflowFilterName).toBe('OpenCX AI');
       expect(matched.params.TaskQueueSid).toBe(includes ? aiQueue : undefined);
       expect(matched.params.TaskQueueName).toBe(includes ? 'OpenCX AI' : undefined);
@@ -676,7 +850,11 @@ describe('workers, workspaces and listing through the twilio library', () => {
     expect([worker.activityName, worker.available]).toEqual(['Available', true]);
     expect(pendingReservation(ws, task).workerSid).toBe(alice.sid);
     const update = tr.events.find((e) => e.eventType === 'worker.activity.update')!;
-    expect(update.params).toMatchObject({ WorkerSid: alice.sid, WorkerActivityName: 'Available', WorkerPreviousActivityName: 'Offline' });
+    expect(update.params).toMatchObject({
+      WorkerSid: alice.sid,
+      WorkerActivityName: 'Available',
+      WorkerPreviousActivityName: 'Offline',
+    });
   });
 
   test('deleting a worker rescinds its pending reservation; a worker with an assigned task cannot be deleted', async () => {
@@ -715,17 +893,22 @@ describe('workers, workspaces and listing through the twilio library', () => {
       friendlyName: 'Renamed',
       defaultActivityName: 'Offline',
     });
-    await expect(workspaceApi(ws).update({ timeoutActivitySid: 'WA' + 'f'.repeat(32) })).rejects.toMatchObject({ status: 400 });
+    await expect(workspaceApi(ws).update({ timeoutActivitySid: 'WA' + 'f'.repeat(32) })).rejects.toMatchObject({
+      status: 400,
+    });
     const channels = await workspaceApi(ws).taskChannels.list();
     expect(channels.map((c) => c.uniqueName)).toEqual(['default', 'voice', 'chat', 'sms', 'video']);
     expect((await workspaceApi(ws).taskChannels('chat').fetch()).uniqueName).toBe('chat');
-    expect((await client().taskrouter.v1.workspaces.list({ friendlyName: 'Renamed' })).map((w) => w.sid)).toEqual([ws.sid]);
+    expect((await client().taskrouter.v1.workspaces.list({ friendlyName: 'Renamed' })).map((w) => w.sid)).toEqual([
+      ws.sid,
+    ]);
   });
 
   test('list() pages through tasks and workers and keeps the filters on every page', async () => {
     const { ws, workflowSid, humanQueue, alice } = contactCenter({ humansAvailable: false });
     const handedOff: string[] = [];
-    for (let i = 0; i < 5; i++) handedOff.push((await createTaskViaRest(ws, workflowSid, { handedOff: true, n: i })).sid);
+    for (let i = 0; i < 5; i++)
+      handedOff.push((await createTaskViaRest(ws, workflowSid, { handedOff: true, n: i })).sid);
     const aiTask = await createTaskViaRest(ws, workflowSid, { n: 99 });
 
     const all = await workspaceApi(ws).tasks.list({ pageSize: 2 });
@@ -740,9 +923,15 @@ describe('workers, workspaces and listing through the twilio library', () => {
     expect((await page.nextPage())?.instances.map((t) => t.sid)).toEqual([handedOff[4], aiTask.sid]);
 
     expect((await workspaceApi(ws).workers.list({ friendlyName: 'alice' })).map((w) => w.sid)).toEqual([alice.sid]);
-    expect((await workspaceApi(ws).workers.list({ available: 'true', pageSize: 1 })).map((w) => w.friendlyName)).toEqual(['opencx-ai']);
-    expect((await workspaceApi(ws).workers.list({ available: 'false', pageSize: 1 })).map((w) => w.friendlyName)).toEqual(['alice', 'bob']);
-    expect((await workspaceApi(ws).workflows.list({ friendlyName: 'Assign to Anyone' })).map((w) => w.sid)).toEqual([workflowSid]);
+    expect(
+      (await workspaceApi(ws).workers.list({ available: 'true', pageSize: 1 })).map((w) => w.friendlyName),
+    ).toEqual(['opencx-ai']);
+    expect(
+      (await workspaceApi(ws).workers.list({ available: 'false', pageSize: 1 })).map((w) => w.friendlyName),
+    ).toEqual(['alice', 'bob']);
+    expect((await workspaceApi(ws).workflows.list({ friendlyName: 'Assign to Anyone' })).map((w) => w.sid)).toEqual([
+      workflowSid,
+    ]);
     expect((await workspaceApi(ws).taskQueues.list()).map((q) => q.friendlyName)).toEqual(['OpenCX AI', 'Humans']);
     expect((await workspaceApi(ws).activities.list()).map((a) => [a.friendlyName, a.available])).toEqual([
       ['Offline', false],
@@ -758,16 +947,28 @@ describe('workers, workspaces and listing through the twilio library', () => {
     const lunch = await api.activities.create({ friendlyName: 'Lunch', available: false });
     expect(lunch.available).toBe(false);
     const queue = await api.taskQueues.create({ friendlyName: 'Billing', targetWorkers: "skills HAS 'billing'" });
-    await expect(api.taskQueues.create({ friendlyName: 'Broken', targetWorkers: 'skills HAS' })).rejects.toMatchObject({ status: 400 });
+    await expect(api.taskQueues.create({ friendlyName: 'Broken', targetWorkers: 'skills HAS' })).rejects.toMatchObject({
+      status: 400,
+    });
     const workflow = await api.workflows.create({
       friendlyName: 'Billing',
-      configuration: JSON.stringify({ task_routing: { filters: [{ expression: '1==1', targets: [{ queue: queue.sid }] }] } }),
+      configuration: JSON.stringify({
+        task_routing: { filters: [{ expression: '1==1', targets: [{ queue: queue.sid }] }] },
+      }),
       taskReservationTimeout: 45,
     });
     expect(workflow.taskReservationTimeout).toBe(45);
     const available = tr.findActivity(ws, 'Available')!;
-    const sales = await api.workers.create({ friendlyName: 'sales', attributes: JSON.stringify({ skills: ['sales'] }), activitySid: available.sid });
-    const billing = await api.workers.create({ friendlyName: 'billing', attributes: JSON.stringify({ skills: ['billing'] }), activitySid: available.sid });
+    const sales = await api.workers.create({
+      friendlyName: 'sales',
+      attributes: JSON.stringify({ skills: ['sales'] }),
+      activitySid: available.sid,
+    });
+    const billing = await api.workers.create({
+      friendlyName: 'billing',
+      attributes: JSON.stringify({ skills: ['billing'] }),
+      activitySid: available.sid,
+    });
     await expect(api.workers.create({ friendlyName: 'bad', attributes: '[1,' })).rejects.toMatchObject({ status: 400 });
 
     const task = await api.tasks.create({ attributes: JSON.stringify({ topic: 'invoice' }), priority: 3 });
@@ -777,6 +978,8 @@ describe('workers, workspaces and listing through the twilio library', () => {
     expect(reservations[0].workerSid).not.toBe(sales.sid);
     const channels = await api.workers(billing.sid).workerChannels.list();
     expect(channels.find((c) => c.taskChannelUniqueName === 'default')?.assignedTasks).toBe(1);
-    expect(tr.snapshot()).toMatchObject({ workspaces: { [ws.sid]: { tasks: { [task.sid]: { assignmentStatus: 'reserved' } } } } });
+    expect(tr.snapshot()).toMatchObject({
+      workspaces: { [ws.sid]: { tasks: { [task.sid]: { assignmentStatus: 'reserved' } } } },
+    });
   });
 });

@@ -211,11 +211,17 @@ export class TaskRouterSim implements SimulatorModule {
   }
 
   getWorker(workspaceSid: string, workerSid: string): WorkerState {
-    return found(this.workspace(workspaceSid).workers.get(workerSid), `/Workspaces/${workspaceSid}/Workers/${workerSid}`);
+    return found(
+      this.workspace(workspaceSid).workers.get(workerSid),
+      `/Workspaces/${workspaceSid}/Workers/${workerSid}`,
+    );
   }
 
   getReservation(workspaceSid: string, reservationSid: string): ReservationState {
-    return found(this.workspace(workspaceSid).reservations.get(reservationSid), `/Workspaces/${workspaceSid}/Reservations/${reservationSid}`);
+    return found(
+      this.workspace(workspaceSid).reservations.get(reservationSid),
+      `/Workspaces/${workspaceSid}/Reservations/${reservationSid}`,
+    );
   }
 
   /** Every reservation the task has had, oldest first. */
@@ -264,7 +270,8 @@ export class TaskRouterSim implements SimulatorModule {
     };
     this.workspaces.set(ws.sid, ws);
     for (const [name, available] of DEFAULT_ACTIVITIES) this.createActivity(ws.sid, name, available);
-    for (const [uniqueName, friendlyName] of DEFAULT_TASK_CHANNELS) this.createTaskChannel(ws.sid, { uniqueName, friendlyName });
+    for (const [uniqueName, friendlyName] of DEFAULT_TASK_CHANNELS)
+      this.createTaskChannel(ws.sid, { uniqueName, friendlyName });
     const offline = this.findActivity(ws, 'Offline')!.sid;
     ws.defaultActivitySid = offline;
     ws.timeoutActivitySid = offline;
@@ -274,7 +281,8 @@ export class TaskRouterSim implements SimulatorModule {
   updateWorkspace(workspaceSid: string, update: WorkspaceUpdate): WorkspaceState {
     const ws = this.workspace(workspaceSid);
     for (const sid of [update.timeoutActivitySid, update.defaultActivitySid]) {
-      if (sid !== undefined && !ws.activities.has(sid)) throw invalidParameter(`Activity ${sid} does not exist in workspace ${ws.sid}`);
+      if (sid !== undefined && !ws.activities.has(sid))
+        throw invalidParameter(`Activity ${sid} does not exist in workspace ${ws.sid}`);
     }
     if (update.friendlyName !== undefined) ws.friendlyName = update.friendlyName;
     if (update.eventCallbackUrl !== undefined) ws.eventCallbackUrl = update.eventCallbackUrl || undefined;
@@ -305,9 +313,13 @@ export class TaskRouterSim implements SimulatorModule {
     return activity;
   }
 
-  createTaskChannel(workspaceSid: string, opts: { uniqueName: string; friendlyName: string; channelOptimizedRouting?: boolean }): TaskChannelState {
+  createTaskChannel(
+    workspaceSid: string,
+    opts: { uniqueName: string; friendlyName: string; channelOptimizedRouting?: boolean },
+  ): TaskChannelState {
     const ws = this.workspace(workspaceSid);
-    if (this.findTaskChannel(ws, opts.uniqueName)) throw invalidParameter(`A TaskChannel with unique name ${opts.uniqueName} already exists`);
+    if (this.findTaskChannel(ws, opts.uniqueName))
+      throw invalidParameter(`A TaskChannel with unique name ${opts.uniqueName} already exists`);
     const now = this.now();
     const channel: TaskChannelState = {
       sid: newSid('TC'),
@@ -358,11 +370,14 @@ export class TaskRouterSim implements SimulatorModule {
 
   private applyQueueOptions(ws: WorkspaceState, queue: TaskQueueState, opts: Partial<TaskQueueOptions>): void {
     for (const sid of [opts.reservationActivitySid, opts.assignmentActivitySid]) {
-      if (sid !== undefined && !ws.activities.has(sid)) throw invalidParameter(`Activity ${sid} does not exist in workspace ${ws.sid}`);
+      if (sid !== undefined && !ws.activities.has(sid))
+        throw invalidParameter(`Activity ${sid} does not exist in workspace ${ws.sid}`);
     }
-    if (opts.targetWorkers !== undefined) queue.targetWorkers = checkExpression(opts.targetWorkers, 'worker', 'TargetWorkers').source;
+    if (opts.targetWorkers !== undefined)
+      queue.targetWorkers = checkExpression(opts.targetWorkers, 'worker', 'TargetWorkers').source;
     if (opts.maxReservedWorkers !== undefined) {
-      if (opts.maxReservedWorkers < 1 || opts.maxReservedWorkers > 50) throw invalidParameter('MaxReservedWorkers must be between 1 and 50');
+      if (opts.maxReservedWorkers < 1 || opts.maxReservedWorkers > 50)
+        throw invalidParameter('MaxReservedWorkers must be between 1 and 50');
       queue.maxReservedWorkers = opts.maxReservedWorkers;
     }
     if (opts.friendlyName !== undefined) queue.friendlyName = opts.friendlyName;
@@ -393,12 +408,18 @@ export class TaskRouterSim implements SimulatorModule {
   updateWorkflow(workspaceSid: string, workflowSid: string, opts: Partial<WorkflowOptions>): WorkflowState {
     const ws = this.workspace(workspaceSid);
     const workflow = found(ws.workflows.get(workflowSid), `/Workspaces/${ws.sid}/Workflows/${workflowSid}`);
-    const configuration = opts.configuration === undefined ? undefined : parseWorkflowConfiguration(opts.configuration, (sid) => ws.taskQueues.has(sid));
-    const timeout = opts.taskReservationTimeout === undefined ? undefined : reservationTimeout(opts.taskReservationTimeout);
+    const configuration =
+      opts.configuration === undefined
+        ? undefined
+        : parseWorkflowConfiguration(opts.configuration, (sid) => ws.taskQueues.has(sid));
+    const timeout =
+      opts.taskReservationTimeout === undefined ? undefined : reservationTimeout(opts.taskReservationTimeout);
     if (opts.friendlyName !== undefined) workflow.friendlyName = opts.friendlyName;
     if (timeout !== undefined) workflow.taskReservationTimeout = timeout;
-    if (opts.assignmentCallbackUrl !== undefined) workflow.assignmentCallbackUrl = opts.assignmentCallbackUrl || undefined;
-    if (opts.fallbackAssignmentCallbackUrl !== undefined) workflow.fallbackAssignmentCallbackUrl = opts.fallbackAssignmentCallbackUrl || undefined;
+    if (opts.assignmentCallbackUrl !== undefined)
+      workflow.assignmentCallbackUrl = opts.assignmentCallbackUrl || undefined;
+    if (opts.fallbackAssignmentCallbackUrl !== undefined)
+      workflow.fallbackAssignmentCallbackUrl = opts.fallbackAssignmentCallbackUrl || undefined;
     workflow.dateUpdated = this.now();
     if (configuration) {
       workflow.configuration = configuration;
@@ -430,7 +451,8 @@ export class TaskRouterSim implements SimulatorModule {
 
   createWorker(workspaceSid: string, opts: WorkerOptions): WorkerState {
     const ws = this.workspace(workspaceSid);
-    const activitySid = opts.activitySid ?? (opts.activityName ? this.findActivity(ws, opts.activityName)?.sid : ws.defaultActivitySid);
+    const activitySid =
+      opts.activitySid ?? (opts.activityName ? this.findActivity(ws, opts.activityName)?.sid : ws.defaultActivitySid);
     if (!activitySid || !ws.activities.has(activitySid)) {
       throw invalidParameter(`Activity ${opts.activitySid ?? opts.activityName} does not exist in workspace ${ws.sid}`);
     }
@@ -444,7 +466,9 @@ export class TaskRouterSim implements SimulatorModule {
       friendlyName: opts.friendlyName,
       attributes: { ...(opts.attributes ?? {}) },
       activitySid,
-      channels: [...ws.taskChannels.values()].map((channel) => this.newWorkerChannel(channel, opts.channelCapacity?.[channel.uniqueName] ?? 1)),
+      channels: [...ws.taskChannels.values()].map((channel) =>
+        this.newWorkerChannel(channel, opts.channelCapacity?.[channel.uniqueName] ?? 1),
+      ),
       dateCreated: now,
       dateUpdated: now,
       dateStatusChanged: now,
@@ -459,17 +483,24 @@ export class TaskRouterSim implements SimulatorModule {
     const ws = this.workspace(workspaceSid);
     const worker = this.getWorker(ws.sid, workerSid);
     const activity = update.activitySid === undefined ? undefined : ws.activities.get(update.activitySid);
-    if (update.activitySid !== undefined && !activity) throw invalidParameter(`Activity ${update.activitySid} does not exist in workspace ${ws.sid}`);
+    if (update.activitySid !== undefined && !activity)
+      throw invalidParameter(`Activity ${update.activitySid} does not exist in workspace ${ws.sid}`);
     if (update.friendlyName !== undefined) worker.friendlyName = update.friendlyName;
     if (update.attributes !== undefined) {
       worker.attributes = { ...update.attributes };
       worker.dateUpdated = this.now();
-      this.emit(ws, 'worker.attributes.update', `Worker ${worker.friendlyName} attributes updated`, this.workerSubject(worker));
+      this.emit(
+        ws,
+        'worker.attributes.update',
+        `Worker ${worker.friendlyName} attributes updated`,
+        this.workerSubject(worker),
+      );
     }
     if (activity) {
       this.setWorkerActivity(ws, worker, activity.sid);
       if (update.rejectPendingReservations && !activity.available) {
-        for (const reservation of this.reservationsOfWorker(ws, worker.sid, ['pending'])) this.rejectReservation(ws, reservation);
+        for (const reservation of this.reservationsOfWorker(ws, worker.sid, ['pending']))
+          this.rejectReservation(ws, reservation);
       }
     }
     this.dispatch(ws);
@@ -494,19 +525,36 @@ export class TaskRouterSim implements SimulatorModule {
     this.dispatch(ws);
   }
 
-  updateWorkerChannel(workspaceSid: string, workerSid: string, channelRef: string, update: { capacity?: number; available?: boolean }): WorkerChannelState {
+  updateWorkerChannel(
+    workspaceSid: string,
+    workerSid: string,
+    channelRef: string,
+    update: { capacity?: number; available?: boolean },
+  ): WorkerChannelState {
     const ws = this.workspace(workspaceSid);
     const worker = this.getWorker(ws.sid, workerSid);
-    const channel = found(this.findWorkerChannel(worker, channelRef), `/Workspaces/${ws.sid}/Workers/${worker.sid}/Channels/${channelRef}`);
+    const channel = found(
+      this.findWorkerChannel(worker, channelRef),
+      `/Workspaces/${ws.sid}/Workers/${worker.sid}/Channels/${channelRef}`,
+    );
     if (update.capacity !== undefined) checkChannelCapacity(update.capacity);
-    const extra = { TaskChannelSid: channel.taskChannelSid, TaskChannelUniqueName: channel.taskChannelUniqueName, WorkerChannelSid: channel.sid };
+    const extra = {
+      TaskChannelSid: channel.taskChannelSid,
+      TaskChannelUniqueName: channel.taskChannelUniqueName,
+      WorkerChannelSid: channel.sid,
+    };
     channel.dateUpdated = this.now();
     if (update.capacity !== undefined && update.capacity !== channel.capacity) {
       channel.capacity = update.capacity;
-      this.emit(ws, 'worker.capacity.update', `Worker ${worker.friendlyName} ${channel.taskChannelUniqueName} capacity set to ${channel.capacity}`, {
-        ...this.workerSubject(worker),
-        extra: { ...extra, WorkerChannelCapacity: channel.capacity },
-      });
+      this.emit(
+        ws,
+        'worker.capacity.update',
+        `Worker ${worker.friendlyName} ${channel.taskChannelUniqueName} capacity set to ${channel.capacity}`,
+        {
+          ...this.workerSubject(worker),
+          extra: { ...extra, WorkerChannelCapacity: channel.capacity },
+        },
+      );
     }
     if (update.available !== undefined && update.available !== channel.available) {
       channel.available = update.available;
@@ -542,15 +590,20 @@ export class TaskRouterSim implements SimulatorModule {
     worker.dateStatusChanged = now;
     worker.dateUpdated = now;
     const activity = ws.activities.get(activitySid);
-    this.emit(ws, 'worker.activity.update', `Worker ${worker.friendlyName} updated to ${activity?.friendlyName} Activity`, {
-      ...this.workerSubject(worker),
-      extra: {
-        WorkerPreviousActivitySid: previous?.sid,
-        WorkerPreviousActivityName: previous?.friendlyName,
-        WorkerTimeInPreviousActivity: Math.floor(timeInPrevious / 1000),
-        WorkerTimeInPreviousActivityMs: timeInPrevious,
+    this.emit(
+      ws,
+      'worker.activity.update',
+      `Worker ${worker.friendlyName} updated to ${activity?.friendlyName} Activity`,
+      {
+        ...this.workerSubject(worker),
+        extra: {
+          WorkerPreviousActivitySid: previous?.sid,
+          WorkerPreviousActivityName: previous?.friendlyName,
+          WorkerTimeInPreviousActivity: Math.floor(timeInPrevious / 1000),
+          WorkerTimeInPreviousActivityMs: timeInPrevious,
+        },
       },
-    });
+    );
     if (activity?.available) this.dispatch(ws);
   }
 
@@ -611,7 +664,12 @@ export class TaskRouterSim implements SimulatorModule {
   }
 
   /** Cancel (from pending/reserved), wrap up (from assigned) or complete (from assigned/wrapping). */
-  updateTaskStatus(workspaceSid: string, taskSid: string, status: 'canceled' | 'wrapping' | 'completed', reason?: string): TaskState {
+  updateTaskStatus(
+    workspaceSid: string,
+    taskSid: string,
+    status: 'canceled' | 'wrapping' | 'completed',
+    reason?: string,
+  ): TaskState {
     const ws = this.workspace(workspaceSid);
     const task = this.getTask(ws.sid, taskSid);
     checkTransition(task, status);
@@ -699,7 +757,8 @@ export class TaskRouterSim implements SimulatorModule {
   }
 
   private expireTask(ws: WorkspaceState, task: TaskState): void {
-    if (task.assignmentStatus === 'pending' || task.assignmentStatus === 'reserved') this.cancelTask(ws, task, TASK_TTL_EXCEEDED);
+    if (task.assignmentStatus === 'pending' || task.assignmentStatus === 'reserved')
+      this.cancelTask(ws, task, TASK_TTL_EXCEEDED);
   }
 
   /** Back to pending after a reservation ended without assignment, then re-evaluated. */
@@ -749,12 +808,22 @@ export class TaskRouterSim implements SimulatorModule {
     const workflow = ws.workflows.get(task.workflowSid);
     if (!workflow) return;
     const now = this.now();
-    const current = mode === 'continue' && task.routing ? filterAt(workflow.configuration, task.routing.filterIndex) : undefined;
+    const current =
+      mode === 'continue' && task.routing ? filterAt(workflow.configuration, task.routing.filterIndex) : undefined;
     const match = current ?? matchFilter(workflow.configuration, task.attributes);
     if (!match) return this.exitWorkflow(ws, task, workflow);
-    if (!current) task.routing = { filterIndex: match.index, filterName: match.name, enteredAt: now, targetIndex: -1, stale: false };
+    if (!current)
+      task.routing = {
+        filterIndex: match.index,
+        filterName: match.name,
+        enteredAt: now,
+        targetIndex: -1,
+        stale: false,
+      };
     const routing = task.routing!;
-    const index = dueTargetIndex(match.targets, now - routing.enteredAt, routing.targetIndex, (i) => this.skipTarget(ws, task, match.targets, i));
+    const index = dueTargetIndex(match.targets, now - routing.enteredAt, routing.targetIndex, (i) =>
+      this.skipTarget(ws, task, match.targets, i),
+    );
     if (index >= match.targets.length) return this.fallThrough(ws, task, workflow, match);
     if (!current || index !== routing.targetIndex) this.enterTarget(ws, task, workflow, match, index);
   }
@@ -763,7 +832,13 @@ export class TaskRouterSim implements SimulatorModule {
   private fallThrough(ws: WorkspaceState, task: TaskState, workflow: WorkflowState, from: FilterMatch): void {
     const fallback = from.index === DEFAULT_FILTER_INDEX ? undefined : defaultFilter(workflow.configuration);
     if (!fallback) return this.exitWorkflow(ws, task, workflow);
-    task.routing = { filterIndex: fallback.index, filterName: fallback.name, enteredAt: this.now(), targetIndex: -1, stale: false };
+    task.routing = {
+      filterIndex: fallback.index,
+      filterName: fallback.name,
+      enteredAt: this.now(),
+      targetIndex: -1,
+      stale: false,
+    };
     this.enterTarget(ws, task, workflow, fallback, 0);
   }
 
@@ -776,7 +851,13 @@ export class TaskRouterSim implements SimulatorModule {
     this.cancelTask(ws, task, WORKFLOW_TIMEOUT_REASON);
   }
 
-  private enterTarget(ws: WorkspaceState, task: TaskState, workflow: WorkflowState, match: FilterMatch, index: number): void {
+  private enterTarget(
+    ws: WorkspaceState,
+    task: TaskState,
+    workflow: WorkflowState,
+    match: FilterMatch,
+    index: number,
+  ): void {
     const routing = task.routing!;
     const target = match.targets[index];
     const queue = ws.taskQueues.get(targetQueue(match.targets, index));
@@ -797,16 +878,21 @@ export class TaskRouterSim implements SimulatorModule {
           WorkflowTargetTimeout: target.timeout,
         }
       : {};
-    this.emit(ws, 'workflow.target-matched', `Task ${task.sid} matched filter ${match.name} of Workflow ${workflow.friendlyName}`, {
-      ...this.taskSubject(task),
-      extra: {
-        WorkflowSid: workflow.sid,
-        WorkflowName: workflow.friendlyName,
-        WorkflowFilterName: match.name,
-        WorkflowFilterExpression: filterExpression(workflow, match),
-        ...targetDetails,
+    this.emit(
+      ws,
+      'workflow.target-matched',
+      `Task ${task.sid} matched filter ${match.name} of Workflow ${workflow.friendlyName}`,
+      {
+        ...this.taskSubject(task),
+        extra: {
+          WorkflowSid: workflow.sid,
+          WorkflowName: workflow.friendlyName,
+          WorkflowFilterName: match.name,
+          WorkflowFilterExpression: filterExpression(workflow, match),
+          ...targetDetails,
+        },
       },
-    });
+    );
     if (queueChanged && queue) {
       this.emit(ws, 'task-queue.entered', `Task ${task.sid} entered TaskQueue ${queue.friendlyName}`, {
         ...this.taskSubject(task),
@@ -873,7 +959,10 @@ export class TaskRouterSim implements SimulatorModule {
   private waitingTasks(ws: WorkspaceState): TaskState[] {
     return [...ws.tasks.values()]
       .filter((task) => task.assignmentStatus === 'pending' && task.taskQueueSid !== undefined)
-      .sort((a, b) => b.priority - a.priority || (a.taskQueueEnteredAt ?? a.dateCreated) - (b.taskQueueEnteredAt ?? b.dateCreated));
+      .sort(
+        (a, b) =>
+          b.priority - a.priority || (a.taskQueueEnteredAt ?? a.dateCreated) - (b.taskQueueEnteredAt ?? b.dateCreated),
+      );
   }
 
   private offer(ws: WorkspaceState, task: TaskState): void {
@@ -883,7 +972,13 @@ export class TaskRouterSim implements SimulatorModule {
   }
 
   /** Available workers in the queue and target with a free slot on the task's channel, longest idle first. */
-  private eligibleWorkers(ws: WorkspaceState, task: TaskState, queueSid: string, target: WorkflowTarget | undefined, excludeRejecters: boolean): WorkerState[] {
+  private eligibleWorkers(
+    ws: WorkspaceState,
+    task: TaskState,
+    queueSid: string,
+    target: WorkflowTarget | undefined,
+    excludeRejecters: boolean,
+  ): WorkerState[] {
     const queue = ws.taskQueues.get(queueSid);
     if (!queue) return [];
     const queueExpression = compileExpression(queue.targetWorkers, 'worker');
@@ -891,7 +986,11 @@ export class TaskRouterSim implements SimulatorModule {
       .filter(
         (worker) =>
           ws.activities.get(worker.activitySid)?.available === true &&
-          !(excludeRejecters && this.simulator.switches.rejectedWorkerNeverReoffered && task.rejectedWorkerSids.includes(worker.sid)) &&
+          !(
+            excludeRejecters &&
+            this.simulator.switches.rejectedWorkerNeverReoffered &&
+            task.rejectedWorkerSids.includes(worker.sid)
+          ) &&
           this.hasCapacity(ws, worker, task.taskChannelSid) &&
           queueExpression.evaluate(task.attributes, worker.attributes) &&
           matchesTarget(target, task, worker),
@@ -924,9 +1023,17 @@ export class TaskRouterSim implements SimulatorModule {
     ws.reservations.set(reservation.sid, reservation);
     worker.lastReservedAt = now;
     this.setTaskStatus(task, 'reserved');
-    this.emitReservation(ws, 'reservation.created', reservation, `Reservation ${reservation.sid} created for Worker ${worker.friendlyName}`);
-    const timeoutSeconds = ws.workflows.get(task.workflowSid)?.taskReservationTimeout ?? DEFAULT_RESERVATION_TIMEOUT_SECONDS;
-    this.schedule(ws, 'reservation', reservation.sid, timeoutSeconds * 1000, () => this.timeoutReservation(ws, reservation));
+    this.emitReservation(
+      ws,
+      'reservation.created',
+      reservation,
+      `Reservation ${reservation.sid} created for Worker ${worker.friendlyName}`,
+    );
+    const timeoutSeconds =
+      ws.workflows.get(task.workflowSid)?.taskReservationTimeout ?? DEFAULT_RESERVATION_TIMEOUT_SECONDS;
+    this.schedule(ws, 'reservation', reservation.sid, timeoutSeconds * 1000, () =>
+      this.timeoutReservation(ws, reservation),
+    );
     const reservationActivity = ws.taskQueues.get(reservation.taskQueueSid)?.reservationActivitySid;
     if (reservationActivity) this.setWorkerActivity(ws, worker, reservationActivity);
   }
@@ -935,7 +1042,12 @@ export class TaskRouterSim implements SimulatorModule {
   // Reservations
 
   /** The REST reservation update (task or worker sub-resource). */
-  updateReservation(workspaceSid: string, reservationSid: string, status: ReservationStatus, workerActivitySid?: string): ReservationState {
+  updateReservation(
+    workspaceSid: string,
+    reservationSid: string,
+    status: ReservationStatus,
+    workerActivitySid?: string,
+  ): ReservationState {
     const ws = this.workspace(workspaceSid);
     const reservation = this.getReservation(ws.sid, reservationSid);
     const task = this.getTask(ws.sid, reservation.taskSid);
@@ -966,7 +1078,12 @@ export class TaskRouterSim implements SimulatorModule {
     this.setReservationStatus(ws, reservation, 'accepted');
     this.setTaskStatus(task, 'assigned');
     this.stopTaskTimers(ws, task);
-    this.emitReservation(ws, 'reservation.accepted', reservation, `Reservation ${reservation.sid} accepted by Worker ${reservation.workerName}`);
+    this.emitReservation(
+      ws,
+      'reservation.accepted',
+      reservation,
+      `Reservation ${reservation.sid} accepted by Worker ${reservation.workerName}`,
+    );
     const worker = ws.workers.get(reservation.workerSid);
     const assignmentActivity = ws.taskQueues.get(reservation.taskQueueSid)?.assignmentActivitySid;
     if (worker && assignmentActivity) this.setWorkerActivity(ws, worker, assignmentActivity);
@@ -979,7 +1096,12 @@ export class TaskRouterSim implements SimulatorModule {
     }
     const task = this.getTask(ws.sid, reservation.taskSid);
     this.setReservationStatus(ws, reservation, 'rejected');
-    this.emitReservation(ws, 'reservation.rejected', reservation, `Reservation ${reservation.sid} rejected by Worker ${reservation.workerName}`);
+    this.emitReservation(
+      ws,
+      'reservation.rejected',
+      reservation,
+      `Reservation ${reservation.sid} rejected by Worker ${reservation.workerName}`,
+    );
     const worker = ws.workers.get(reservation.workerSid);
     if (worker && workerActivitySid) this.setWorkerActivity(ws, worker, workerActivitySid);
     task.rejectedWorkerSids.push(reservation.workerSid);
@@ -990,7 +1112,12 @@ export class TaskRouterSim implements SimulatorModule {
     if (reservation.status !== 'pending') return;
     const task = ws.tasks.get(reservation.taskSid);
     this.setReservationStatus(ws, reservation, 'timeout');
-    this.emitReservation(ws, 'reservation.timeout', reservation, `Reservation ${reservation.sid} timed out for Worker ${reservation.workerName}`);
+    this.emitReservation(
+      ws,
+      'reservation.timeout',
+      reservation,
+      `Reservation ${reservation.sid} timed out for Worker ${reservation.workerName}`,
+    );
     const worker = ws.workers.get(reservation.workerSid);
     const moveWorker = !ws.multiTaskEnabled || this.simulator.switches.timeoutActivityWhenMultitasking;
     if (worker && moveWorker) this.setWorkerActivity(ws, worker, ws.timeoutActivitySid);
@@ -1019,11 +1146,19 @@ export class TaskRouterSim implements SimulatorModule {
     );
   }
 
-  private reservationsOfTask(ws: WorkspaceState, taskSid: string, statuses: readonly ReservationStatus[]): ReservationState[] {
+  private reservationsOfTask(
+    ws: WorkspaceState,
+    taskSid: string,
+    statuses: readonly ReservationStatus[],
+  ): ReservationState[] {
     return [...ws.reservations.values()].filter((r) => r.taskSid === taskSid && statuses.includes(r.status));
   }
 
-  private reservationsOfWorker(ws: WorkspaceState, workerSid: string, statuses: readonly ReservationStatus[]): ReservationState[] {
+  private reservationsOfWorker(
+    ws: WorkspaceState,
+    workerSid: string,
+    statuses: readonly ReservationStatus[],
+  ): ReservationState[] {
     return [...ws.reservations.values()].filter((r) => r.workerSid === workerSid && statuses.includes(r.status));
   }
 
@@ -1035,7 +1170,15 @@ export class TaskRouterSim implements SimulatorModule {
     const params = buildEventParams(this.simulator.accountSid, now, ws, eventType, description, subject);
     const url = ws.eventCallbackUrl;
     const delivered = url !== undefined && eventPassesFilter(ws.eventsFilter, eventType);
-    this.events.push({ sid: params.Sid, eventType, workspaceSid: ws.sid, resourceSid: subject.resourceSid, timestamp: now, params, delivered });
+    this.events.push({
+      sid: params.Sid,
+      eventType,
+      workspaceSid: ws.sid,
+      resourceSid: subject.resourceSid,
+      timestamp: now,
+      params,
+      delivered,
+    });
     if (url !== undefined && delivered) this.deliver(ws, url, params);
   }
 
@@ -1046,12 +1189,19 @@ export class TaskRouterSim implements SimulatorModule {
     const copies = sim.switches.duplicateEvents ? 2 : 1;
     const retry = sim.switches.taskRouterRetriesFailedEvents;
     runtime.delivery = runtime.delivery.then(async () => {
-      for (let i = 0; i < copies; i++) await sim.deliverEvent('taskrouter', url, params, EVENT_CALLBACK_TIMEOUT_MS, retry);
+      for (let i = 0; i < copies; i++)
+        await sim.deliverEvent('taskrouter', url, params, EVENT_CALLBACK_TIMEOUT_MS, retry);
     });
     sim.track(runtime.delivery);
   }
 
-  private emitReservation(ws: WorkspaceState, eventType: string, reservation: ReservationState, description: string, worker?: WorkerState): void {
+  private emitReservation(
+    ws: WorkspaceState,
+    eventType: string,
+    reservation: ReservationState,
+    description: string,
+    worker?: WorkerState,
+  ): void {
     this.emit(ws, eventType, description, this.reservationSubject(ws, reservation, worker));
   }
 
@@ -1077,7 +1227,8 @@ export class TaskRouterSim implements SimulatorModule {
   // Plumbing
 
   private get simulator(): TwilioSimulator {
-    if (!this.sim) throw new Error('TaskRouterSim is not registered: call sim.use("taskrouter", new TaskRouterSim()) first');
+    if (!this.sim)
+      throw new Error('TaskRouterSim is not registered: call sim.use("taskrouter", new TaskRouterSim()) first');
     return this.sim;
   }
 
@@ -1149,12 +1300,17 @@ function checkIfMatch(task: TaskState, ifMatch: string | undefined): void {
   if (ifMatch === undefined) return;
   const expected = ifMatch.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
   if (expected !== taskEtag(task)) {
-    throw new TwilioApiError(412, PRECONDITION_FAILED_CODE, `The If-Match header ${ifMatch} does not match the Task's current ETag ${taskEtag(task)}`);
+    throw new TwilioApiError(
+      412,
+      PRECONDITION_FAILED_CODE,
+      `The If-Match header ${ifMatch} does not match the Task's current ETag ${taskEtag(task)}`,
+    );
   }
 }
 
 function checkPriority(priority: number): number {
-  if (!Number.isInteger(priority) || priority < 0 || priority > 2_147_483_647) throw invalidParameter('Priority must be an integer from 0 to 2147483647');
+  if (!Number.isInteger(priority) || priority < 0 || priority > 2_147_483_647)
+    throw invalidParameter('Priority must be an integer from 0 to 2147483647');
   return priority;
 }
 
@@ -1165,18 +1321,30 @@ function reservationTimeout(seconds: number): number {
   return seconds;
 }
 
-function requireReservationStatus(reservation: ReservationState, statuses: ReservationStatus[], description: string): void {
+function requireReservationStatus(
+  reservation: ReservationState,
+  statuses: ReservationStatus[],
+  description: string,
+): void {
   if (!statuses.includes(reservation.status)) {
-    throw invalidParameter(`Reservation ${reservation.sid} is not currently in ${description} state (it is ${reservation.status})`);
+    throw invalidParameter(
+      `Reservation ${reservation.sid} is not currently in ${description} state (it is ${reservation.status})`,
+    );
   }
 }
 
 /** A target's worker expression plus known_worker_sid / known_worker_friendly_name ("task.x" reads the task). */
 function matchesTarget(target: WorkflowTarget | undefined, task: TaskState, worker: WorkerState): boolean {
   if (!target) return true;
-  if (target.expression && !compileExpression(target.expression, 'worker').evaluate(task.attributes, worker.attributes)) return false;
-  if (target.known_worker_sid !== undefined && resolveKnown(target.known_worker_sid, task.attributes) !== worker.sid) return false;
-  if (target.known_worker_friendly_name !== undefined && resolveKnown(target.known_worker_friendly_name, task.attributes) !== worker.friendlyName) return false;
+  if (target.expression && !compileExpression(target.expression, 'worker').evaluate(task.attributes, worker.attributes))
+    return false;
+  if (target.known_worker_sid !== undefined && resolveKnown(target.known_worker_sid, task.attributes) !== worker.sid)
+    return false;
+  if (
+    target.known_worker_friendly_name !== undefined &&
+    resolveKnown(target.known_worker_friendly_name, task.attributes) !== worker.friendlyName
+  )
+    return false;
   return true;
 }
 
@@ -1190,7 +1358,9 @@ function resolveKnown(reference: string, attributes: Attributes): unknown {
 }
 
 function filterExpression(workflow: WorkflowState, match: FilterMatch): string | undefined {
-  return match.index === DEFAULT_FILTER_INDEX ? undefined : workflow.configuration.task_routing.filters[match.index]?.expression;
+  return match.index === DEFAULT_FILTER_INDEX
+    ? undefined
+    : workflow.configuration.task_routing.filters[match.index]?.expression;
 }
 
 function checkChannelCapacity(capacity: number): void {

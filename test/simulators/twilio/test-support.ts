@@ -7,7 +7,10 @@ import { closeServer, listenOnLoopback, readBody } from '../http';
 import { type SimulatorModule, TwilioSimulator, type TwilioSimulatorOptions } from './simulator';
 
 /** Starts a simulator with product modules loaded under their names, e.g. `{ taskrouter: new TaskRouterSim() }`. */
-export async function startSimulator(modules: Record<string, SimulatorModule>, options: TwilioSimulatorOptions = {}): Promise<TwilioSimulator> {
+export async function startSimulator(
+  modules: Record<string, SimulatorModule>,
+  options: TwilioSimulatorOptions = {},
+): Promise<TwilioSimulator> {
   const sim = new TwilioSimulator(options);
   for (const [name, module] of Object.entries(modules)) sim.use(name, module);
   await sim.start();
@@ -45,7 +48,10 @@ export interface WebhookReceiver {
 }
 
 /** A local endpoint standing in for a webhook URL: records each delivery and answers `status`. */
-export async function startWebhookReceiver({ path: defaultPath = '/hook', status = 204 } = {}): Promise<WebhookReceiver> {
+export async function startWebhookReceiver({
+  path: defaultPath = '/hook',
+  status = 204,
+} = {}): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   let base = '';
   const server = http.createServer((req, res) => {
