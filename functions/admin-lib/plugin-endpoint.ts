@@ -71,7 +71,10 @@ export interface EndpointOptions {
   role?: Role | readonly Role[];
   /** What the roles unlock, for the refusal: "the OpenCX settings" unless said. */
   purpose?: string;
-  /** The caller must be the worker holding the task named by the form field `taskSid`: an accepted reservation of theirs. */
+  /**
+   * The caller must be the worker holding the task named by the
+   * form field `taskSid`: an accepted reservation of theirs.
+   */
   taskHolder?: boolean;
   /** With `taskHolder`: the worker who held the task counts too (their reservation wrapping or completed). */
   heldBefore?: boolean;
@@ -124,7 +127,10 @@ export function authorize(
   return caller;
 }
 
-/** The caller's own accepted reservation of the task; a 403 for anyone else (a supervisor watching, an agent who transferred it). */
+/**
+ * The caller's own accepted reservation of the task; a 403 for
+ * anyone else (a supervisor watching, an agent who transferred it).
+ */
 export function authorizeTaskHolder(caller: FlexCaller, accepted: ReservationSummary[]): ReservationSummary {
   const held = caller.workerSid
     ? accepted.find((reservation) => reservation.workerSid === caller.workerSid)

@@ -1,9 +1,9 @@
 // "Test & Save" (admins only): check the form, the OpenCX keys (all of one organisation) and the
-// Twilio resources (without a Conversations service in the form, the one Flex uses), then size the AI worker pool to the peak, provision the state maps and the
-// watchdog's timer workspace, and store the config
-// document with a new config version. Nothing is stored unless every check passed. Then the new
-// version goes onto the webhook URLs that point here, so every Function reads the new settings
-// from the next event on.
+// Twilio resources (without a Conversations service in the form, the one Flex uses), then size the
+// AI worker pool to the peak, provision the state maps and the watchdog's timer workspace, and
+// store the config document with a new config version. Nothing is stored unless every check passed.
+// Then the new version goes onto the webhook URLs that point here, so every Function reads the new
+// settings from the next event on.
 import { invalidInput } from '../admin-lib/admin-error';
 import { ensureAiPool } from '../admin-lib/ai-worker';
 import { pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';

@@ -51,7 +51,9 @@ export interface Handback {
   instruction?: string;
   /** The human's task the conversation left; its end is not the conversation's. */
   fromTaskSid: string;
-  /** The conversation's newest message index when handed back (-1: none): the AI reads the customer's messages after it. */
+  /**
+   * The conversation's newest message index when handed back (-1: none): the AI reads the customer's messages after it.
+   */
   afterIndex: number;
   /** The OpenCX session of the conversation so far, handed off; closed once the AI resumes in a new one. */
   previousSessionId?: string;
@@ -66,7 +68,10 @@ export function isStaleClaim(record: ConversationRecord, now: number): boolean {
   return !record.sessionId && now - record.claimedAt > STALE_CLAIM_MS;
 }
 
-/** Sync keeps at most 16 KiB per item: a copy of the settings larger than this (many handoff-note translations) is not kept. */
+/**
+ * Sync keeps at most 16 KiB per item: a copy of the settings
+ * larger than this (many handoff-note translations) is not kept.
+ */
 export const MAX_RECORDED_CONFIG_BYTES = 8 * 1024;
 
 /** The copy of the settings a record carries; none for settings without a version, or too large to keep. */

@@ -6,7 +6,9 @@ import { HISTORY_ATTRIBUTE, historyAtHandback } from './history';
 
 /** The instruction rides on the task attributes and the OpenCX session: kept short. */
 export const MAX_INSTRUCTION_LENGTH = 1000;
-/** A handback whose invited task the AI has not taken after this long never reached TaskRouter: it may be tried again. */
+/**
+ * A handback whose invited task the AI has not taken after this long never reached TaskRouter: it may be tried again.
+ */
 export const STALE_HANDBACK_MS = 15000;
 /** Marks the task a handback's invite made, so the AI resumes on that task and no other. */
 export const HANDBACK_MARKER = 'opencxHandbackAt';

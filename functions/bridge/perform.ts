@@ -11,7 +11,9 @@ import { resend } from './actions/resend';
 
 export type { BridgeDeps, Outcome } from './deps';
 
-/** `known` is our record of the conversation (with its Sync revision); the decision needs it wherever it acts on one. */
+/**
+ * `known` is our record of the conversation (with its Sync revision); the decision needs it wherever it acts on one.
+ */
 export async function perform(decision: Decision, known: KnownRecord | undefined, deps: BridgeDeps): Promise<Outcome> {
   switch (decision.action) {
     case 'ignore':

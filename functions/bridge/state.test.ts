@@ -235,7 +235,10 @@ describe('recordConfig', () => {
   });
 });
 
-/** A Sync whose create answers `created`; the stored item is what the create sent (our own lost write) unless `stored` says otherwise. */
+/**
+ * A Sync whose create answers `created`; the stored item is what the
+ * create sent (our own lost write) unless `stored` says otherwise.
+ */
 function stateAfterCreate(created: CreatedMapItem, stored?: { data: unknown }) {
   let sent: unknown;
   const sync = {

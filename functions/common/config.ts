@@ -205,7 +205,9 @@ function splitUrl(url: string): { base: string; pairs: string[]; version: string
   return { base, pairs: pairs.filter((pair) => !isVersion(pair)), version, fragment };
 }
 
-/** The URL carrying `cv=<version>` (replacing any other version); an empty version removes it. Versions are URL-safe. */
+/**
+ * The URL carrying `cv=<version>` (replacing any other version); an empty version removes it. Versions are URL-safe.
+ */
 export function withConfigVersion(url: string, version: string): string {
   const { base, pairs, fragment } = splitUrl(url);
   const query = [...pairs, ...(version ? [`${CONFIG_VERSION_PARAM}=${version}`] : [])].join('&');

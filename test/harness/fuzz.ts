@@ -512,7 +512,10 @@ export function generateCases(seed: number, count: number, facts: FuzzFacts): Fu
   });
 }
 
-/** The Functions answer JSON with `outcome` or `ok`; anything else came from the runtime (e.g. a body it would not parse). */
+/**
+ * The Functions answer JSON with `outcome` or `ok`; anything
+ * else came from the runtime (e.g. a body it would not parse).
+ */
 export function answeredByFunction(exchange: Pick<FuzzExchange, 'body'>): boolean {
   try {
     const body = JSON.parse(exchange.body) as Record<string, unknown>;

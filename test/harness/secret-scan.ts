@@ -30,7 +30,10 @@ export interface SecretLeak {
   excerpt: string;
 }
 
-/** Every place one of `secrets` (name → value) shows up in `texts` (where → text). Case-insensitive for the hex and percent forms. */
+/**
+ * Every place one of `secrets` (name → value) shows up in `texts`
+ * (where → text). Case-insensitive for the hex and percent forms.
+ */
 export function findSecrets(
   secrets: Record<string, string>,
   texts: Iterable<[where: string, text: string]>,

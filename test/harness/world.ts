@@ -1,8 +1,9 @@
-// A whole local contact center: the Twilio and OpenCX simulators, a Flex-like workspace
-// (AI and human queues, the two workflow filters, an AI worker and a human agent), a Flex
-// Conversations service (named in Flex's configuration and the account's default), our Sync service with the saved config, the watchdog's timer workspace,
-// and the Functions running in the real twilio-run, with the webhooks registered to them (unless
-// `webhooks: false`). Both simulators share one virtual clock: time moves only through advance().
+// A whole local contact center: the Twilio and OpenCX simulators, a Flex-like workspace (AI and
+// human queues, the two workflow filters, an AI worker and a human agent), a Flex Conversations
+// service (named in Flex's configuration and the account's default), our Sync service with the
+// saved config, the watchdog's timer workspace, and the Functions running in the real twilio-run,
+// with the webhooks registered to them (unless `webhooks: false`). Both simulators share one
+// virtual clock: time moves only through advance().
 import { CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../../functions/bridge/events';
 import { CONVERSATION_MAPS, STATE_MAPS } from '../../functions/bridge/state';
 import { withConfigVersion } from '../../functions/common/config';

@@ -27,7 +27,10 @@ const answers: FunctionAnswer[] = [];
 const functionsOutputs: string[] = [];
 const flexTokens: string[] = [];
 
-/** A contact center that never ran the integration: no AI worker, no settings, no timer workspace (the harness may seed one for the bridge). */
+/**
+ * A contact center that never ran the integration: no AI worker, no
+ * settings, no timer workspace (the harness may seed one for the bridge).
+ */
 async function freshContactCenter(): Promise<World> {
   const world = await World.start({ configured: false, seedAiWorker: false, opencx: { apiKeys: [ORG_TOKEN] } });
   for (const timer of timerWorkspaces(world)) world.taskrouter.deleteWorkspace(timer.sid);

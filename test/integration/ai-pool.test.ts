@@ -170,7 +170,8 @@ test('a reservation timeout on the second pool worker puts that worker back to A
       .calls({ product: 'taskrouter', method: 'POST', template: '/v1/Workspaces/{WorkspaceSid}/Workers/{Sid}' })
       .map((r) => r.path);
     expect(restores.filter((path) => path.endsWith(second))).toHaveLength(1);
-    expect(restores.filter((path) => path.endsWith(first))).toHaveLength(1); // the admin's pause, nothing from the bridge
+    // The admin's pause, nothing from the bridge.
+    expect(restores.filter((path) => path.endsWith(first))).toHaveLength(1);
     const again = world.reservations(taskSid).find((r) => r.workerSid === second && r.status === 'pending');
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', reservationSid: again!.sid });
 

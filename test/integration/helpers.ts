@@ -56,7 +56,7 @@ export interface FunctionAnswer {
   status: number;
   headers: Headers;
   text: string;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read a Function's JSON answer field by field; a wrong guess fails the assertion
+  // biome-ignore lint/suspicious/noExplicitAny: tests read the answer field by field; a wrong guess fails
   body: Record<string, any>;
 }
 

@@ -27,7 +27,10 @@ const outcomeOf = (world: World, body: string) => {
     : undefined;
 };
 
-/** The bridge's promise for one customer message: sent to the AI at most once, then answered once or handed off with a reason. */
+/**
+ * The bridge's promise for one customer message: sent to the AI
+ * at most once, then answered once or handed off with a reason.
+ */
 function expectAnsweredOnceOrHandedOff(
   world: World,
   started: { conversationSid: string; taskSid: string },

@@ -22,7 +22,10 @@ interface CliRun {
   stderr: string;
 }
 
-/** Runs `node -r ./test/register-ts.cjs scripts/setup-cli.ts …` (what `npm run setup --` runs) in `cwd`, with only `env` set. */
+/**
+ * Runs `node -r ./test/register-ts.cjs scripts/setup-cli.ts …`
+ * (what `npm run setup --` runs) in `cwd`, with only `env` set.
+ */
 function runCli(
   args: string[],
   env: Record<string, string>,
@@ -55,7 +58,10 @@ describe('the setup command line', () => {
   let world: World;
   let cwd: string;
   let key: { sid: string; secret: string };
-  /** The account and its key come from `.env`, as an admin keeps them; the rest from the environment, as a pipeline sets it. */
+  /**
+   * The account and its key come from `.env`, as an admin keeps
+   * them; the rest from the environment, as a pipeline sets it.
+   */
   let env: Record<string, string>;
 
   const cli = (...args: string[]) => runCli(args, env, cwd);

@@ -84,7 +84,8 @@ describe('Apply on an account an admin edits at the same time', () => {
       humanQueueSid: world().humanQueueSid,
       revisions: JSON.stringify(revisions),
     });
-    // The seeded AI worker was never saved through Test & Save: Apply repairs it too (the skill, its default channel closed).
+    // The seeded AI worker was never saved through Test & Save:
+    // Apply repairs it too (the skill, its default channel closed).
     expect(stepStatuses(result.steps)).toEqual({
       workspace_events: 'failed',
       conversations_webhook: 'applied',

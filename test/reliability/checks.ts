@@ -39,7 +39,9 @@ export interface RunRecords {
 export interface Figures {
   conversations: number;
   customerMessages: number;
-  /** Neither reached OpenCX exactly once while the AI had the conversation, nor was left for a human after the handoff. */
+  /**
+   * Neither reached OpenCX exactly once while the AI had the conversation, nor was left for a human after the handoff.
+   */
   lostCustomerMessages: number;
   duplicateAiReplies: number;
   /** Conversations with more than one OpenCX session. */

@@ -49,13 +49,20 @@ const FLUSH_MS = 65_000;
 /** The message (1-based) on which a handing-off conversation asks for a person. */
 const HANDOFF_MESSAGE = 3;
 const HANDOFF_PHRASE = 'let me talk to someone from your team';
-/** OpenCX's 100 requests a minute per key is issue 8's section 2; here it is lifted, and 429s come as injected faults. */
+/**
+ * OpenCX's 100 requests a minute per key is issue 8's section 2; here it is lifted, and 429s come as injected faults.
+ */
 const UNLIMITED_OPENCX = { rateLimitPerMinute: 1_000_000 };
 
-/** A burst of events passes TaskRouter's in-order delivery one by one: on a busy machine that takes a while, but never this long. */
+/**
+ * A burst of events passes TaskRouter's in-order delivery one by
+ * one: on a busy machine that takes a while, but never this long.
+ */
 const SETTLE_TIMEOUT_MS = 180_000;
 
-/** The Functions run warm: thousands of events through a process per invocation would take far longer than CI allows. */
+/**
+ * The Functions run warm: thousands of events through a process per invocation would take far longer than CI allows.
+ */
 async function startWorld(options: WorldOptions = {}): Promise<World> {
   return World.start({
     runtimeMode: 'warm',
@@ -319,7 +326,10 @@ export function faults(traffic: Traffic, seed: number, faultsPerMessage: number)
   );
 }
 
-/** Another writer (a Flex plugin, a Studio flow) merging its own task attributes as Twilio advises: read, merge, If-Match, again on 412. */
+/**
+ * Another writer (a Flex plugin, a Studio flow) merging its own task
+ * attributes as Twilio advises: read, merge, If-Match, again on 412.
+ */
 class OtherWriter {
   /** What it wrote that Twilio accepted, per task: its last value of each attribute. */
   readonly written = new Map<string, Record<string, unknown>>();

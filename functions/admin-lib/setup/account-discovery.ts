@@ -89,7 +89,10 @@ export async function readConversationsServiceFacts(
   return { flexConfiguration, defaultServiceSid, savedSid, names };
 }
 
-/** What the settings view shows about the workflow: the workspace's workflows, the one in use and why, what the account says. */
+/**
+ * What the settings view shows about the workflow: the workspace's
+ * workflows, the one in use and why, what the account says.
+ */
 export interface WorkflowsView {
   workflows: { sid: string; friendlyName: string }[];
   /** Null: none can be chosen (`unclear` says why). */

@@ -6,7 +6,10 @@ import { aiMembership } from './expressions';
 
 /** The queue Apply creates when no queue serves the AI. */
 export const AI_QUEUE_NAME = 'OpenCX AI';
-/** Exactly the AI pool: workers marked `opencx_ai: true` that carry the `opencx_ai` skill (a save gives every pool worker both). */
+/**
+ * Exactly the AI pool: workers marked `opencx_ai: true` that carry
+ * the `opencx_ai` skill (a save gives every pool worker both).
+ */
 export const AI_QUEUE_TARGET_WORKERS = `${AI_WORKER_EXPRESSION} AND routing.skills HAS '${AI_WORKER_SKILL}'`;
 
 export const AI_FILTER_NAME = 'OpenCX: AI agent';

@@ -13,7 +13,9 @@ export interface AiRoutingDeps {
   config: BridgeConfig;
   /** Read before the steps: the workflows and the form's choice of one. */
   routing: RoutingFacts;
-  /** The human agents' queue from the form: without it a missing handedOff filter (and so the AI filter) is not added. */
+  /**
+   * The human agents' queue from the form: without it a missing handedOff filter (and so the AI filter) is not added.
+   */
   humanQueueSid?: string;
   /** Notes the queue Apply created in the settings, for Uninstall. */
   recordCreatedQueue(queueSid: string): Promise<void>;

@@ -68,7 +68,10 @@ function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | u
   return undefined;
 }
 
-/** Slots in use over slots open, per task channel, across the serving workers (TaskRouter's assigned_tasks and configured_capacity). */
+/**
+ * Slots in use over slots open, per task channel, across the serving
+ * workers (TaskRouter's assigned_tasks and configured_capacity).
+ */
 export function poolUtilisation(
   workers: readonly WorkerRouting[],
 ): { taskChannel: string; assigned: number; capacity: number }[] {

@@ -8,7 +8,10 @@ import { type KeptWorker, repairOf, serves } from '../ai-pool';
 import { repairWorker } from '../ai-worker';
 import type { AiWorkerBackup, SetupStep, StepPlan } from './steps';
 
-/** A saved pool worker as the step reads it; `missing` when it is not in the workspace. No task counts: they would change the revision all the time. */
+/**
+ * A saved pool worker as the step reads it; `missing` when it is not in the
+ * workspace. No task counts: they would change the revision all the time.
+ */
 export type PoolWorkerState =
   | { sid: string; missing: true }
   | (Omit<AiWorkerBackup, 'workerSid'> & { sid: string; missing?: false; friendlyName: string; available: boolean });

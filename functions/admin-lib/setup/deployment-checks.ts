@@ -16,7 +16,10 @@ export interface DeploymentFacts {
   syncService?: SyncServiceSummary;
 }
 
-/** The unique name Twilio gives the account's default Sync service, the one Flex agents' tokens grant (docs/twilio-notes.md, Sync). */
+/**
+ * The unique name Twilio gives the account's default Sync service,
+ * the one Flex agents' tokens grant (docs/twilio-notes.md, Sync).
+ */
 export const DEFAULT_SYNC_SERVICE_NAME = 'default';
 
 const CREATE_SYNC_SERVICE =

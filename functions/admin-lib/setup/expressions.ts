@@ -47,7 +47,10 @@ export const filterTargets = (filter: Filter): Target[] =>
     ? filter.targets.filter((t): t is Target => !!t && typeof t === 'object' && !Array.isArray(t))
     : [];
 
-/** A target is the AI's when its queue is an AI queue, it names the AI worker, or its worker expression includes `opencx_ai`. */
+/**
+ * A target is the AI's when its queue is an AI queue, it names
+ * the AI worker, or its worker expression includes `opencx_ai`.
+ */
 export function isAiTarget(target: Target, aiQueues: ReadonlySet<string>, aiWorkerSids: readonly string[]): boolean {
   return (
     aiQueues.has(String(target.queue)) ||

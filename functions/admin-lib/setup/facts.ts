@@ -45,7 +45,10 @@ export const loadConfig = async (call: PluginCall<AdminEnv>): Promise<BridgeConf
 export const webhookUrlOf = (call: PluginCall<AdminEnv>): string =>
   deploymentUrl(call.context.DOMAIN_NAME, WEBHOOK_PATH);
 
-/** This deployment's webhook as it should be registered with TaskRouter and Conversations: with the saved config version. */
+/**
+ * This deployment's webhook as it should be registered with
+ * TaskRouter and Conversations: with the saved config version.
+ */
 export const registeredWebhookUrl = (call: PluginCall<AdminEnv>, config: Pick<BridgeConfig, 'configVersion'>): string =>
   withConfigVersion(webhookUrlOf(call), config.configVersion);
 

@@ -19,7 +19,9 @@ export interface OpenCxUsageFacts {
   keys: { masked: string; requests: number; limited: number }[];
 }
 
-/** `not_sent`: OPENCX_API_URL is refused here (the `api_urls` check says why), so the key was not sent to be checked. */
+/**
+ * `not_sent`: OPENCX_API_URL is refused here (the `api_urls` check says why), so the key was not sent to be checked.
+ */
 export type OpenCxTokenState =
   | { kind: 'valid'; orgName: string }
   | { kind: 'rejected' }

@@ -280,7 +280,10 @@ export async function uninstallSetup(call: Call): Promise<Record<string, unknown
   return { steps, complete };
 }
 
-/** The AI queue Apply created (recorded in the settings), never a queue of the admin's; the filters targeting it are gone by now. */
+/**
+ * The AI queue Apply created (recorded in the settings), never a
+ * queue of the admin's; the filters targeting it are gone by now.
+ */
 async function removeCreatedAiQueue(call: Call, config: BridgeConfig): Promise<StepReport> {
   const report = (status: StepReport['status'], detail: string): StepReport => ({
     id: 'ai_queue',
@@ -314,7 +317,10 @@ function firstBackup(applies: readonly ApplyBackup[], like: Backup): Backup | un
   return applies.flatMap((apply) => apply.resources.map((r) => r.backup)).find((backup) => resourceKey(backup) === key);
 }
 
-/** Each workflow without the filters the integration added; byte-equal to the first backup when that is all Apply changed. */
+/**
+ * Each workflow without the filters the integration added;
+ * byte-equal to the first backup when that is all Apply changed.
+ */
 async function removeFilters(call: Call, config: BridgeConfig, applies: readonly ApplyBackup[]): Promise<StepReport[]> {
   const { taskrouter } = call.twilio;
   const title = 'Workflow filters';

@@ -29,7 +29,10 @@ export type ResourceBackup =
     }
   /** `configuration`: the workflow's Configuration exactly as TaskRouter returned it. */
   | { kind: 'workflow'; workspaceSid: string; workflowSid: string; configuration: string }
-  /** No AI queue before: putting it back deletes the queue Apply created (named "OpenCX AI" with exactly its Target Workers), once no workflow targets it. */
+  /**
+   * No AI queue before: putting it back deletes the queue Apply created (named
+   * "OpenCX AI" with exactly its Target Workers), once no workflow targets it.
+   */
   | { kind: 'ai_queue'; workspaceSid: string }
   /** The AI workers Apply repaired, each as it was: activity, attributes and task channels. */
   | { kind: 'ai_workers'; workspaceSid: string; workers: AiWorkerBackup[] };

@@ -74,7 +74,10 @@ function mergedEvents(subscribed: readonly string[] | undefined, required: reado
 const versionLabel = (url: string): string =>
   configVersionOf(url) ? `settings version ${configVersionOf(url)}` : 'no settings version';
 
-/** A registration here with an old config version: events still arrive, but cannot tell a warm Function that its cached settings are current. */
+/**
+ * A registration here with an old config version: events still arrive,
+ * but cannot tell a warm Function that its cached settings are current.
+ */
 function outdatedVerdict(what: string, current: string, webhookUrl: string): Verdict {
   return fixable(
     `${what} go to this deployment, but the URL carries ${versionLabel(current)} and the last save is ${versionLabel(webhookUrl)}, so a warm Function cannot tell from an event whether its cached settings are current.`,

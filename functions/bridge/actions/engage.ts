@@ -178,7 +178,10 @@ export function newestCustomerMessages(
   return picked.reverse();
 }
 
-/** The task names a conversation that does not exist (a permanent 404): no session, our claim goes, the task goes to humans. */
+/**
+ * The task names a conversation that does not exist (a permanent
+ * 404): no session, our claim goes, the task goes to humans.
+ */
 async function abandon(d: Omit<Engage, 'action'>, deps: BridgeDeps): Promise<Outcome> {
   await deps.state.forget(d.conversationSid);
   return decline(

@@ -93,7 +93,10 @@ export abstract class TwilioProductApi {
     return undefinedIfNotFound(this.retry(operation));
   }
 
-  /** A call the resource classes cannot make (IAM) or whose headers we need (ETag); ≥ 400 throws `{status, code}` like the library. */
+  /**
+   * A call the resource classes cannot make (IAM) or whose headers
+   * we need (ETag); ≥ 400 throws `{status, code}` like the library.
+   */
   protected rawRequest(
     what: string,
     opts: RequestOpts,

@@ -10,7 +10,10 @@ export interface MapItem<T> {
 export interface CreatedMapItem {
   /** False when the key already existed (54208). */
   created: boolean;
-  /** An earlier attempt of this call failed in a way that may have been processed: a `created: false` may be our own lost write. */
+  /**
+   * An earlier attempt of this call failed in a way that may have
+   * been processed: a `created: false` may be our own lost write.
+   */
   retried: boolean;
 }
 
@@ -193,7 +196,10 @@ export class SyncApi extends TwilioProductApi {
     }
   }
 
-  /** The data of a map's newest items by key (keys that sort by time), at most `limit`; empty when the map does not exist. */
+  /**
+   * The data of a map's newest items by key (keys that sort by
+   * time), at most `limit`; empty when the map does not exist.
+   */
   async listNewestMapItems<T>(serviceSid: string, map: string, limit: number): Promise<T[]> {
     const items = await this.unlessNotFound(() =>
       this.client.sync.v1

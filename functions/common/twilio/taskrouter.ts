@@ -256,7 +256,9 @@ export class TaskRouterApi extends TwilioProductApi {
     );
   }
 
-  /** Creates a task routed by the workflow; returns its SID. A lost answer is not retried (it would make a second task). */
+  /**
+   * Creates a task routed by the workflow; returns its SID. A lost answer is not retried (it would make a second task).
+   */
   async createTask(
     workspaceSid: string,
     task: { workflowSid: string; attributes: object; timeoutSeconds: number; taskChannel?: string },
@@ -312,7 +314,10 @@ export class TaskRouterApi extends TwilioProductApi {
     );
   }
 
-  /** Deletes the worker; 'busy' when TaskRouter refuses because it holds a task (400), 'gone' when it was already deleted. */
+  /**
+   * Deletes the worker; 'busy' when TaskRouter refuses because
+   * it holds a task (400), 'gone' when it was already deleted.
+   */
   async deleteWorker(workspaceSid: string, workerSid: string): Promise<'deleted' | 'busy' | 'gone'> {
     return removal(() => this.retry(() => this.workspace(workspaceSid).workers(workerSid).remove()));
   }
@@ -452,7 +457,9 @@ export class TaskRouterApi extends TwilioProductApi {
     return { sid: created.sid, friendlyName: created.friendlyName, targetWorkers: created.targetWorkers ?? '' };
   }
 
-  /** The workspace's workflows with their routing and TaskReservationTimeout; empty when the workspace does not exist. */
+  /**
+   * The workspace's workflows with their routing and TaskReservationTimeout; empty when the workspace does not exist.
+   */
   async listWorkflowRouting(workspaceSid: string): Promise<WorkflowRouting[]> {
     const workflows = await this.unlessNotFound(() => this.workspace(workspaceSid).workflows.list({ limit: 100 }));
     return (workflows ?? []).map((w) => ({
@@ -467,7 +474,10 @@ export class TaskRouterApi extends TwilioProductApi {
     await this.setWorkflowConfigurationText(workspaceSid, workflowSid, JSON.stringify(configuration));
   }
 
-  /** The workflow's Configuration exactly as TaskRouter returns it (what a backup keeps); undefined when the workflow does not exist. */
+  /**
+   * The workflow's Configuration exactly as TaskRouter returns it
+   * (what a backup keeps); undefined when the workflow does not exist.
+   */
   async fetchWorkflowConfigurationText(workspaceSid: string, workflowSid: string): Promise<string | undefined> {
     const workflow = await this.unlessNotFound(() => this.workspace(workspaceSid).workflows(workflowSid).fetch());
     return workflow?.configuration;

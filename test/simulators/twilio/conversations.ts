@@ -645,7 +645,10 @@ export class ConversationsSim implements SimulatorModule {
     return participant;
   }
 
-  /** Timers count from the last activity: Timers.Inactive moves an active conversation to inactive, Timers.Closed closes it. */
+  /**
+   * Timers count from the last activity: Timers.Inactive moves
+   * an active conversation to inactive, Timers.Closed closes it.
+   */
   private armTimers(conversation: ConversationState): void {
     const handles = this.timerHandles.get(conversation.sid) ?? {};
     this.cancelTimers(handles);

@@ -86,7 +86,10 @@ export interface ServiceSettings {
 
 export interface ServiceState extends ServiceSettings {
   sid: string;
-  /** Read-only, set by Twilio only: `default` for the account's default service, null for every service created through the API. */
+  /**
+   * Read-only, set by Twilio only: `default` for the account's
+   * default service, null for every service created through the API.
+   */
   uniqueName: string | null;
   friendlyName: string | null;
   dateCreated: number;
@@ -215,7 +218,9 @@ export class SyncSim implements SimulatorModule {
     return service;
   }
 
-  /** A service by SID; `default` is the account's default service (what `Runtime.getSync()` uses), made on first use. */
+  /**
+   * A service by SID; `default` is the account's default service (what `Runtime.getSync()` uses), made on first use.
+   */
   service(sid: string): ServiceState | undefined {
     return sid === 'default' ? this.defaultService() : this.services.get(sid);
   }
