@@ -70,7 +70,8 @@ describe('planAiPool: growing', () => {
     });
   });
 
-  it('opens channels that are not exactly chat and sms at 50 (a capacity changed by hand, voice opened) and adds the routing skill', () => {
+  // Here chat's capacity was changed by hand and voice opened.
+  it('reopens a worker whose channels are not exactly chat and sms at 50, and adds the routing skill', () => {
     const tampered: PoolWorker = {
       ...worker('WK1', { attributes: { opencx_ai: true, full_name: 'OpenCX AI', routing: { skills: ['vip'] } } }),
       channels: [
@@ -121,7 +122,7 @@ describe('planAiPool: shrinking never removes a worker that holds a task', () =>
     });
   });
 
-  it('a draining worker still holding tasks stays draining without another write; once it holds none, a save deletes it', () => {
+  it('a draining worker holding tasks stays draining, with no new write; once it holds none, a save deletes it', () => {
     const stored = { pool: ['WK1'], draining: ['WK2'] };
     expect(planAiPool(1, stored, [worker('WK1'), worker('WK2', { tasks: 1, closed: true })])).toEqual({
       keep: [kept('WK1')],

@@ -94,7 +94,7 @@ describe('summariseInsights', () => {
     expect(summary.daily.every((d) => d.engaged === 0 && d.contained === 0 && d.handedOff === 0)).toBe(true);
   });
 
-  it('counts a contained conversation and a handed-off one, with the rate, reason, sentiment and time with the AI', () => {
+  it('counts a contained and a handed-off conversation, with the rate, reason, sentiment and time with the AI', () => {
     const events = [
       engage(1, '2026-03-09T10:00:00.000Z'),
       end(1, '2026-03-09T10:04:00.000Z', true),
@@ -141,7 +141,7 @@ describe('summariseInsights', () => {
     expect(summariseInsights(events, insightsPeriod('30d', NOW)).engaged).toBe(3);
   });
 
-  it('a conversation handed off, handed back and ended with the AI counts as handed off and as a handback, not as contained', () => {
+  it('handed off, handed back, then ended with the AI: counts as handed off and as a handback, not contained', () => {
     const events = [
       engage(1, '2026-03-10T09:00:00.000Z'),
       handoff(1, '2026-03-10T09:01:00.000Z'),
@@ -215,7 +215,7 @@ describe('summariseInsights', () => {
     });
   });
 
-  it(`counts a busy contact center's 30 days at the read's most (${32 * MAX_PAGES_PER_MAP * 100} events) well within the Function's time`, () => {
+  it(`counts 30 busy days, the read's most (${32 * MAX_PAGES_PER_MAP * 100} events), in good time`, () => {
     const month = insightsPeriod('30d', NOW);
     const span = NOW.getTime() - month.from.getTime();
     const events: InsightEvent[] = [];
@@ -276,7 +276,7 @@ describe('livePool', () => {
     available: true,
     channels,
   });
-  it('is the conversations every AI worker holds against the open slots, on chat and sms; a draining worker holds some but offers none', () => {
+  it("is the AI workers' conversations against the open chat and sms slots; a draining worker offers none", () => {
     const workers = [
       worker('WK1', [
         { taskChannel: 'chat', capacity: 50, available: true, assignedTasks: 40 },

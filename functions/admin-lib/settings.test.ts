@@ -85,7 +85,8 @@ describe('parseSaveForm', () => {
     });
   });
 
-  it('tells a blank note and translations (none) from absent ones (keep the stored), and a blank secret or timeout keeps the stored one', () => {
+  // A blank secret or timeout keeps the stored one.
+  it('tells blank note and translations (none) from absent ones (keep the stored)', () => {
     expect(parseSaveForm(form({ customerHandoffNote: '  ', customerHandoffNoteTranslations: '' }))).toMatchObject({
       customerHandoffNote: '',
       customerHandoffNoteTranslations: {},
@@ -191,7 +192,7 @@ describe('parseTranslations', () => {
     );
   });
 
-  it('refuses translations too long together to fit the settings in one Sync document, whatever the worst case of the other fields', () => {
+  it('refuses translations too long together to fit in one Sync document with the other fields at their worst', () => {
     const languages = [
       'de',
       'es',
@@ -279,7 +280,7 @@ describe('tokenToSave', () => {
 describe('the workflow and the Conversations service', () => {
   const WW = 'WW' + 'b'.repeat(32);
 
-  it("takes an optional workflow, stores it and shows it; without a Conversations service the save takes Flex's", () => {
+  it("takes an optional workflow, stores it and shows it; without a Conversations service, takes Flex's", () => {
     const parsed = parseSaveForm(form({ workflowSid: ` ${WW} `, conversationsServiceSid: '' }));
     expect(parsed).toMatchObject({ workflowSid: WW, conversationsServiceSid: undefined });
     const provisioned = {
@@ -328,7 +329,8 @@ describe('configDocument and settingsView', () => {
   };
   const firstSave = (over: Record<string, unknown> = {}) => configDocument(parseSaveForm(form(over)), {}, provisioned);
 
-  it('stores exactly what parseConfig reads, plus orgName and updatedAt; a first save gets the default note and timeout', () => {
+  // A first save's defaults: the handoff note and the answer timeout.
+  it('stores exactly what parseConfig reads, plus orgName and updatedAt; a first save gets the defaults', () => {
     const document = firstSave({ opencxWebhookSecret: WEBHOOK_SECRET });
     const bridgeConfig = {
       opencxToken: TOKEN,
@@ -494,7 +496,7 @@ describe("the organisation's further OpenCX keys", () => {
     expect(JSON.stringify(error.toBody())).not.toContain(long);
   });
 
-  it('keeps the saved keys unless the form names which to keep, adds the new ones, each once and never the main key', () => {
+  it('keeps the saved keys unless the form names which to keep, adds the new ones, once, never the main key', () => {
     const save = (over: Record<string, unknown>) => extraTokensToSave(parseSaveForm(form(over)), stored, TOKEN);
     expect(save({})).toEqual([TWO]);
     expect(save({ opencxExtraTokens: `${THREE} ${TWO} ${TOKEN}` })).toEqual([TWO, THREE]);

@@ -101,7 +101,7 @@ describe('ensureTimerWorkspace', () => {
     expect(taskrouter.creates).toHaveLength(3);
   });
 
-  it('adopts a workspace named "OpenCX timers" (a save interrupted before storing its SIDs), with its workflow', async () => {
+  it('adopts a workspace named "OpenCX timers" with its workflow (a save stopped before storing SIDs)', async () => {
     const taskrouter = new FakeTaskRouter();
     const left = await ensureTimerWorkspace(taskrouter, {}, CALLBACK);
     const adopted = await ensureTimerWorkspace(taskrouter, {}, `${CALLBACK}3`);

@@ -209,16 +209,17 @@ describe('decide: the AI reservation (reservation.created)', () => {
 });
 
 describe('declineStep: a declined AI reservation is released a bounded number of times', () => {
-  test('a task without the handoff attributes gets them, which routes it to humans, and the reservation is rejected', () => {
+  test('a task without the handoff attributes gets them, routing it to humans, and the reservation is rejected', () => {
     expect(declineStep({ carriesHandoff: false, rejectedByAiBefore: false })).toBe('write-handoff-and-reject');
     expect(declineStep({ carriesHandoff: false, rejectedByAiBefore: true })).toBe('write-handoff-and-reject');
   });
 
-  test('a handed-off task offered to the AI is rejected without writing its attributes again, which would route it straight back', () => {
+  // Writing them again would route it straight back.
+  test('a handed-off task offered to the AI is rejected without rewriting its attributes', () => {
     expect(declineStep({ carriesHandoff: true, rejectedByAiBefore: false })).toBe('reject');
   });
 
-  test('a handed-off task the AI rejected before and is offered again is left to time out, not rejected in a loop', () => {
+  test('a handed-off task the AI rejected before, offered again, is left to time out, not rejected in a loop', () => {
     expect(declineStep({ carriesHandoff: true, rejectedByAiBefore: true })).toBe('leave-to-time-out');
   });
 });

@@ -41,7 +41,7 @@ describe('insightKey', () => {
     expect(early < insightKeyFrom(new Date('2026-03-02T09:00:00.001Z'))).toBe(true);
   });
 
-  it('is the same for the same event (a retry is refused by Sync), and differs per event, conversation and task verdict', () => {
+  it('is the same for the same event (Sync refuses a retry), and differs per event, conversation and verdict', () => {
     const handoff = handoffInsight(
       CONVERSATION,
       { taskSid: TASK, claimedAt: Date.parse('2026-03-02T10:00:00.000Z') },

@@ -22,7 +22,8 @@ const stored = (over: Record<string, unknown> = {}): Record<string, unknown> => 
 });
 
 describe('parseConfig', () => {
-  it('reads a minimal config with the defaults: author "AI Support Agent", the neutral handoff note, a 60 s watchdog, no version', () => {
+  // The defaults: author "AI Support Agent", the neutral handoff note, a 60 s watchdog, no version.
+  it('reads a minimal config with the defaults', () => {
     expect(parseConfig(stored())).toEqual({
       opencxToken: 'ocx_live_abc',
       workspaceSid: 'WS1',

@@ -198,7 +198,7 @@ describe('OpenCxClient requests', () => {
     expect(opencx.json(0)).toEqual({ status: 'closed_resolved' });
   });
 
-  it("reads the session's history page by page for a customer message containing the text, and says when it cannot tell", async () => {
+  it("reads the session's history page by page for a customer message with the text; says if unsure", async () => {
     const item = (type: string, text: string) => ({
       id: text,
       created_at: '2026-01-01T00:00:00Z',
@@ -464,7 +464,8 @@ describe("OpenCX's rate limit", () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
-  it('tries the next key when OpenCX refuses one (revoked), and reports the 429 that asks for the shortest wait when every key is over', async () => {
+  // A refused key here is a revoked one (401).
+  it('tries the next key when OpenCX refuses one; all over, reports the 429 with the shortest wait', async () => {
     opencx.answers(error(401, 'Invalid API key'), org);
     await expect(client({ extraTokens: [SPARE], affinity: onFirstKey }).getOrg(budget())).resolves.toMatchObject({
       id: 'org-1',

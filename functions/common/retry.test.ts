@@ -138,7 +138,7 @@ describe('withRetries', () => {
     expect(clock.waits).toEqual([250]);
   });
 
-  it('backs off exponentially from the base delay, with jitter below the base, when no wait was asked for', async () => {
+  it('backs off exponentially from the base delay, jitter below the base, when no wait was asked for', async () => {
     const clock = manualClock();
     const { operation } = flaky(new Failure(true), new Failure(true));
     await withRetries(operation, options(clock.deadline(5000), { baseDelayMs: 100 }));

@@ -165,7 +165,7 @@ test('agents see the handoff context: reason, summary, sentiment, language, time
   await page.close();
 });
 
-test("in a layout like Flex's: the badge inside the task card, the panel between the task header and the tabs", async () => {
+test("in a layout like Flex's: the badge in the task card, the panel between task header and tabs", async () => {
   const page = await openGallery();
   const layout = page.getByTestId('flex-layout');
   const secondLine = layout.getByTestId('task-card').getByTestId('task-card-second-line');
@@ -193,7 +193,7 @@ test('admins see a field error when OpenCX rejects the key, and nothing is store
   await page.close();
 });
 
-test('admins Test & Save: the AI worker is provisioned, the key is stored and only its masked form comes back', async () => {
+test('admins Test & Save: the AI worker is provisioned, the key stored, only its masked form returned', async () => {
   const page = await openGallery();
   await page.getByLabel('OpenCX API key').fill(DEFAULT_API_KEY);
   await page.getByLabel('AI author name').fill('Ava (AI)');
@@ -220,7 +220,7 @@ test('admins Test & Save: the AI worker is provisioned, the key is stored and on
   await page.close();
 });
 
-test('admins check the Twilio setup: with the settings saved and both webhooks registered, every check is OK', async () => {
+test('admins check the Twilio setup: with the settings saved and both webhooks registered, all is OK', async () => {
   const page = await openGallery();
   const admin = page.getByTestId('admin-view');
   const checkButton = admin.getByRole('button', { name: 'Check setup' });

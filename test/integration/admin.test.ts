@@ -398,7 +398,8 @@ describe('an admin saves: the AI worker, the state maps and the config document'
     );
   });
 
-  test('the first save creates the timer workspace: a queue no worker matches, a workflow to it, task.canceled sent to the webhook', () => {
+  // The workspace sends task.canceled to the webhook.
+  test('the first save creates the timer workspace: a queue no worker matches, a workflow to it', () => {
     const timers = timerWorkspaces(world());
     expect(timers).toHaveLength(1);
     const [timer] = timers;
@@ -438,7 +439,8 @@ describe('an admin saves: the AI worker, the state maps and the config document'
     ).toContainEqual(['Acme Assistant', 'Hello from Acme!']);
   });
 
-  test('a second save without opencxToken keeps the saved token, the same worker and timer workspace, and registers its new version', async () => {
+  // The save registers its new config version.
+  test('a second save without opencxToken keeps the token, worker and timer workspace', async () => {
     const before = storedConfig(world())!;
     const since = lastSeq(world());
     const answer = await call(
@@ -626,7 +628,7 @@ describe("the organisation's further OpenCX keys", () => {
     expect(await loadSettings(world())).toMatchObject({ opencxTokenMasked: MASKED, opencxExtraTokens: shown });
   });
 
-  test('a key OpenCX refuses is named by its hint and nothing is stored; removing a key by its id keeps the others', async () => {
+  test('a key OpenCX refuses is named by its hint, nothing stored; removing a key by id keeps the others', async () => {
     const before = storedConfig(world());
     const refused = await call(
       world(),

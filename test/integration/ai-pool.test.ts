@@ -49,7 +49,8 @@ describe('a pool of two AI workers at a peak of 100 conversations', () => {
   afterAll(() => world?.stop());
   afterEach(() => expect(world.twilio.violations).toEqual([]));
 
-  test('Test & Save grows the pool: the seeded worker is adopted, a second one created, both Available in the AI queue at 50 chat and sms', async () => {
+  // Both are Available in the AI queue, at 50 chat and 50 sms.
+  test('Test & Save grows the pool: the seeded worker adopted, a second one created', async () => {
     const settings = await savePeak(world, 100);
     expect(settings.aiPeakConversations).toBe(100);
     expect(settings.aiWorkerSids).toHaveLength(2);
@@ -76,7 +77,7 @@ describe('a pool of two AI workers at a peak of 100 conversations', () => {
     });
   });
 
-  test(`${CONVERSATIONS} customers writing in at once are all engaged by the AI; no task waits in the queue for an AI slot`, async () => {
+  test(`${CONVERSATIONS} customers writing at once are all engaged by the AI; none waits for an AI slot`, async () => {
     const pool = storedConfig(world).aiWorkerSids as string[];
     world.opencx.ai.setDefault('Hi! How can I help?');
     const started = await world.customersStartConversations(CONVERSATIONS, 'Hello');
@@ -111,7 +112,8 @@ describe('a pool of two AI workers at a peak of 100 conversations', () => {
     expect(check.detail).toContain(`chat: ${CONVERSATIONS} of 100 slots in use (80 %)`);
   });
 
-  test('a save that shrinks the pool drains the worker that holds tasks: it takes no new one, keeps its conversations, and goes once it holds none', async () => {
+  // Draining, it takes no new task and keeps its conversations.
+  test('a save that shrinks the pool drains the worker that holds tasks, which goes once it holds none', async () => {
     const [first, second] = storedConfig(world).aiWorkerSids as string[];
     const before = { [first]: pendingOn(world, first).length, [second]: pendingOn(world, second).length };
     const [kept, drained] = before[first] >= before[second] ? [first, second] : [second, first];
@@ -145,7 +147,7 @@ describe('a pool of two AI workers at a peak of 100 conversations', () => {
   });
 });
 
-test('a reservation timeout on the second pool worker puts that worker back to Available, and the conversation carries on', async () => {
+test('a reservation timeout puts the second pool worker back to Available; the conversation carries on', async () => {
   const world = await World.start({ runtimeMode: 'warm', aiWorkers: 2, aiReservationTimeout: AI_TIMEOUT_SECONDS });
   try {
     const [first, second] = world.aiWorkerSids;

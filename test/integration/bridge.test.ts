@@ -69,7 +69,8 @@ describe('engage and relay', () => {
     expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
   });
 
-  test('each further customer message is relayed with four Twilio calls (record, message claim, answer claim, reply) and one OpenCX call; the config rides on the record', async () => {
+  // The Twilio calls: record, message claim, answer claim, reply; the config rides on the record.
+  test('each further customer message costs four Twilio calls and one OpenCX call', async () => {
     const { conversationSid } = await world.customerStartsConversation('Hello');
     // Only the relay's own calls: OpenCX's webhook for the same answer is another Function.
     world.opencx.configureWebhook(undefined);
@@ -86,7 +87,9 @@ describe('engage and relay', () => {
     expect(world.contactMessages(world.sessionFor(conversationSid)!.id)).toEqual(['Hello', 'Order 1234']);
   });
 
-  test("OpenCX's webhook for an answer the fast path posted costs three Twilio calls cold: the config (for the signing secret), then the answer's claim and the health note for the setup check, together", async () => {
+  // The calls: the config (for the signing secret), then the answer's claim and
+  // the health note for the setup check, together.
+  test("OpenCX's webhook for an answer the fast path posted costs three Twilio calls cold", async () => {
     const { conversationSid } = await world.customerStartsConversation('Hello');
     world.opencx.ai.reply('Shipped.');
     await world.customerSays(conversationSid, 'Where is it?');
@@ -107,7 +110,7 @@ describe('engage and relay', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Shipped.')).toHaveLength(1);
   });
 
-  test('resolution without handoff: the customer leaves, the session closes as resolved and our state is cleared', async () => {
+  test('resolution without handoff: the customer leaves, the session closes resolved, our state cleared', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('What are your opening hours?');
     await world.customerSays(conversationSid, 'Thanks, that is all');
     const sessionId = world.sessionFor(conversationSid)!.id;
@@ -136,7 +139,8 @@ describe('engage and relay', () => {
 });
 
 describe('handoff', () => {
-  test('OpenCX hands off: six attributes merged, AI reservation released, task routed to humans, a neutral note for the customer, in three round trips', async () => {
+  // Six attributes merged, and a neutral note for the customer.
+  test('OpenCX hands off: attributes merged, AI reservation released, task to humans, in 3 round trips', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('My parcel arrived broken');
     world.opencx.configureWebhook(undefined);
     // No agent online yet: the only Function at work is the one handing off, whose calls are measured.
@@ -274,7 +278,7 @@ describe('handoff', () => {
     expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
   });
 
-  test('OpenCX rate-limits past the retry: the message is resent once Retry-After has passed, and answered once', async () => {
+  test('OpenCX rate-limits past the retry: the message is resent after Retry-After, and answered once', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
     world.opencx.faults.add({ path: /\/send$/, status: 429, retryAfterSeconds: 1 });
     await world.customerSays(conversationSid, 'Is anyone there?');
@@ -296,7 +300,8 @@ describe('handoff', () => {
     expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
   });
 
-  test('OpenCX slower than the Conversations deadline: the webhook still answers within 5 s, and the answer follows by OpenCX webhook', async () => {
+  // The answer comes by OpenCX's webhook.
+  test("OpenCX slower than Conversations' deadline: the webhook answers in 5 s, the answer comes later", async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
     world.opencx.ai.reply({ type: 'reply', content: 'Here is the slow answer.', latencyMs: 8000 });
     await world.customerSays(conversationSid, 'Slow question');

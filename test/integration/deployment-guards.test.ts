@@ -42,7 +42,7 @@ function expectNoSecretsIn(world: World): void {
 describe("deployed with a developer's simulator URLs", () => {
   const world = withWorld({ deployedDomain: DEPLOYED });
 
-  test('a customer message: the webhook answers 503 with one error line, and no request reaches Twilio or OpenCX', async () => {
+  test('a customer message: the webhook answers 503 with one error line; nothing reaches Twilio, OpenCX', async () => {
     world().takeLogs();
     const since = lastSeq(world());
     const { conversationSid } = await world().customerStartsConversation('Where is my order?');

@@ -87,7 +87,8 @@ test('a normal conversation after Test & Save, a settings load and a setup check
   );
 });
 
-test(`the fuzzer (seed ${SEED}, ${ITERATIONS} requests): no crash, no unhandled 5xx, every forged or unsigned request refused`, async () => {
+// Every forged or unsigned request is refused.
+test(`fuzzer (seed ${SEED}, ${ITERATIONS} requests): no crash, no unhandled 5xx, forgeries refused`, async () => {
   report = await fuzzFunctions(world, WEBHOOK_SECRET, { seed: SEED, iterations: ITERATIONS });
 
   const unexcused = report.exchanges.filter((e) => !KNOWN_DEFECTS.some((known) => known.covers(e))).flatMap(judge);
@@ -163,7 +164,7 @@ describe('defects the fuzzer found, reproduced', () => {
     },
   );
 
-  test('a signed AI reservation for a task and conversation that do not exist is answered without a 5xx and opens no OpenCX session', async () => {
+  test('a signed AI reservation for a task and conversation that do not exist: no 5xx, no OpenCX session', async () => {
     const sessionsBefore = world.opencx.sessions.size;
     const params = {
       EventType: 'reservation.created',
@@ -191,7 +192,8 @@ describe('defects the fuzzer found, reproduced', () => {
   });
 });
 
-test('no response body, header or log line carries the org token, the webhook secret or the Twilio auth token, in any encoding', () => {
+// The secrets: the org token, the webhook secret, the Twilio auth token.
+test('no response body, header or log line carries a secret, in any encoding', () => {
   const texts: [string, string][] = [
     ['Functions output', world.functions!.output()],
     ...adminAnswers.map((a, i): [string, string] => [`admin answer ${i}`, JSON.stringify([...a.headers]) + a.text]),

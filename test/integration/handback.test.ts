@@ -78,7 +78,8 @@ const agentNotes = (sessionId: string) =>
     );
 
 describe('an agent hands the conversation back to the AI', () => {
-  test('routed to the AI through the workflow, resumed in a new session with the instruction, the human task left in wrap-up, and a later handoff works as the first', async () => {
+  // The human task is left in wrap-up, and a later handoff works as the first.
+  test('routed to the AI through the workflow and resumed in a new session with the instruction', async () => {
     const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
     const before = lastSeq(world);
 
@@ -181,7 +182,7 @@ describe('an agent hands the conversation back to the AI', () => {
 });
 
 describe('races', () => {
-  test('the customer writes while the handback is under way: the AI gets the message once; what the human handled before, never', async () => {
+  test('the customer writes during the handback: the AI gets it once, and never what the human handled', async () => {
     const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
     await world.customerSays(conversationSid, 'Thanks Alice, the photo is attached');
     // The invite answers slowly: the customer writes after the phase moved, before the AI has the task.
@@ -305,7 +306,8 @@ describe('who may hand back, and bad input', () => {
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
   });
 
-  test('a missing task, an instruction too long and a task the AI never had: 400/409 with the field, nothing changes', async () => {
+  // Nothing changes.
+  test('a missing task, an instruction too long, a task the AI never had: 400/409 naming the field', async () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
     const before = lastSeq(world);
     const missing = await handBack('');

@@ -74,7 +74,8 @@ describe('recording', () => {
     await acceptAsHuman(handedOff.taskSid);
   });
 
-  test('a contained conversation records engage and an end with the AI; a handed-off one engage, the handoff and, once the agent completes it, an end without the AI', async () => {
+  // The handed-off conversation's end is recorded once the agent completes its task.
+  test('contained records engage and an end with the AI; handed off, engage, handoff, end without the AI', async () => {
     expect(eventsOf(contained).sort()).toEqual(['end', 'engage']);
     expect(recorded().find((e) => e.data.conversationSid === contained && e.data.type === 'end')!.data).toMatchObject({
       withAi: true,
@@ -119,7 +120,8 @@ describe('recording', () => {
       expect(stored.toLowerCase()).not.toContain(text.toLowerCase());
   });
 
-  test("the supervisor's answer counts both conversations, the handoff's reason, sentiment and time with the AI, and the pool now", async () => {
+  // The handoff's details: its reason, sentiment and time with the AI.
+  test("the supervisor's answer counts both conversations, the handoff's details, and the pool now", async () => {
     const answer = await insights(['supervisor'], 'today');
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({
@@ -160,7 +162,7 @@ describe('recording', () => {
     await world.settle();
   });
 
-  test('a relayed message costs the same four Twilio calls and writes no insight; engage, handoff and end one write each', async () => {
+  test('a relayed message costs the same 4 Twilio calls, no insight; engage, handoff, end: a write each', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
     world.opencx.configureWebhook(undefined);
     try {
@@ -269,7 +271,7 @@ describe('the agent verdict', () => {
     await acceptAsHuman(handoff.taskSid);
   });
 
-  test('lands on the task attributes, on the OpenCX session as a note that does not take it over, and in the insights', async () => {
+  test('lands on the task attributes, on the OpenCX session as a note (no takeover), and in the insights', async () => {
     const attributesBefore = { ...world.task(handoff.taskSid).attributes };
     const answer = await giveVerdict({
       taskSid: handoff.taskSid,
@@ -322,7 +324,8 @@ describe('the agent verdict', () => {
     expect((await insights()).body.verdicts).toEqual({ total: 1, notNeeded: 0, summaryWrong: 1 });
   });
 
-  test('is refused to a worker who never held the task and to a token without a worker, writing nothing, and bad input gets 400', async () => {
+  // Bad input gets 400.
+  test('is refused, writing nothing, to a worker who never held the task and to a token without a worker', async () => {
     const other = world.taskrouter.createWorker(world.workspaceSid, {
       friendlyName: 'bob',
       attributes: { role: 'agent' },

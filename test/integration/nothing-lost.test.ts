@@ -103,7 +103,7 @@ test('a handoff that failed after the AI went silent is finished by the next cus
   expect(world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE)).toHaveLength(1);
 });
 
-test('when the Sync handoff write fails, humans still get the task and the AI goes silent once one is offered it', async () => {
+test('when the Sync handoff write fails, humans still get the task; the AI goes silent once offered it', async () => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
   world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a person', sentiment: 'neutral' });
   world.opencx.configureWebhook(undefined);

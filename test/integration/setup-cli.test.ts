@@ -101,7 +101,7 @@ describe('the setup command line', () => {
   });
   afterEach(() => expect(world.twilio.violations).toEqual([]));
 
-  test('check --json on a broken account: exactly what the setup-check Function answers, and exit status 1', async () => {
+  test('check --json on a broken account: just what the setup-check Function answers, and exit status 1', async () => {
     const run = await cli('check', '--json');
     expect(run.stderr).toBe('');
     expect(run.status).toBe(1);
@@ -243,7 +243,8 @@ describe('the setup command line', () => {
     expect(restCalls(world, since)).toEqual([]);
   });
 
-  test('uninstall --yes after an apply removes what the integration added: exit 0, complete; then the check asks for the settings again', async () => {
+  // After it, the check asks for the settings again.
+  test('uninstall --yes after an apply removes what the integration added: exit 0, complete', async () => {
     expect((await cli('apply')).status).toBe(0);
     const run = await cli('uninstall', '--yes');
     expect(run.stderr).toBe('');

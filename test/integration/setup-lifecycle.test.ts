@@ -120,7 +120,7 @@ describe('Apply on an account an admin edits at the same time', () => {
 describe('a failure in the middle of Apply', () => {
   const world = withWorld({ webhooks: false, handoffFilter: 'missing' });
 
-  test('is reported step by step: the failed step with its reason, the others written, and a second Apply finishes the job', async () => {
+  test('is reported step by step: the failed step and why, the others written; a second Apply ends it', async () => {
     // Twilio processes the Conversations webhook update, but its answer is lost on the way back. (The
     // seeded AI worker, never saved through Test & Save, is repaired on the way.)
     world().twilio.addFault({ method: 'POST', path: /\/Configuration\/Webhooks$/, after: 'drop', times: 3 });
@@ -159,7 +159,7 @@ describe('a failure in the middle of Apply', () => {
 describe('Undo', () => {
   const world = withWorld({ webhooks: false });
 
-  test('restores the workflow byte for byte, and the webhooks as they were; a second Undo has nothing left', async () => {
+  test('restores the workflow byte for byte, the webhooks as they were; a second Undo has nothing left', async () => {
     await world()
       .client.taskrouter.v1.workspaces(world().workspaceSid)
       .workflows(world().workflowSid)

@@ -281,7 +281,8 @@ describe('a contact center set up by hand, as the setup docs say', () => {
   const aiWorker = () => workspace(world()).workers.get(world().aiWorkerSid)!;
   const chatOf = () => [...aiWorker().channels.values()].find((channel) => channel.taskChannelUniqueName === 'chat')!;
 
-  test('an AI worker gone offline with its chat closed: the check names it, Apply makes it Available with chat open, and a second Apply changes nothing', async () => {
+  // A second Apply changes nothing.
+  test('an AI worker offline with chat closed: the check names it, Apply makes it Available, chat open', async () => {
     await aiWorkerBroken();
     expect(byId(await checks(world()), 'ai_worker')).toMatchObject({
       status: 'problem',
@@ -311,7 +312,7 @@ describe('a contact center set up by hand, as the setup docs say', () => {
     expect(statuses(await checks(world()))).toEqual(allOk());
   });
 
-  test("a human queue that is not in the workspace, or is the AI's, is refused before anything is written", async () => {
+  test("a human queue not in the workspace, or the AI's, is refused before anything is written", async () => {
     const since = lastSeq(world());
     const unknown = 'WQ' + 'e'.repeat(32);
     const notFound = await call(world(), 'setup-apply', { humanQueueSid: unknown });
@@ -337,7 +338,7 @@ describe('a contact center set up by hand, as the setup docs say', () => {
 describe('a fresh contact center: no webhooks, no handedOff filter', () => {
   const world = withWorld({ webhooks: false, handoffFilter: 'missing', aiReservationTimeout: AI_RESERVATION_TIMEOUT });
 
-  test('the doctor names each problem with its fix (Test & Save already pointed the timer workspace here)', async () => {
+  test('the doctor names each problem with its fix (Test & Save pointed the timer workspace here)', async () => {
     const list = await checks(world());
     expect(statuses(list)).toEqual({
       ...allOk(),
@@ -364,7 +365,8 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
     });
   });
 
-  test('apply without the human queue registers both webhooks with the config version; the workflow stays a problem saying it needs the queue', async () => {
+  // The workflow's problem says it needs the human queue.
+  test('apply without the human queue registers both webhooks, versioned; the workflow stays a problem', async () => {
     const result = await apply(world());
     expect(result.applied).toEqual(['workspace_events', 'conversations_webhook']);
     expect(statuses(result.checks)).toEqual({ ...allOk(), workflow_filters: 'problem' });
@@ -398,7 +400,8 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
     await expectNothingToApply(world(), { humanQueueSid: world().humanQueueSid, replaceCallbackUrl: 'true' });
   });
 
-  test('a customer conversation then works end to end through the versioned URLs: the AI answers, and a handoff reaches the human queue', async () => {
+  // The AI answers, and a handoff reaches the human queue.
+  test('then a customer conversation works end to end through the versioned URLs', async () => {
     world().opencx.ai.reply('Hi! How can I help?');
     const { conversationSid, taskSid } = await world().customerStartsConversation('Hello');
     expect(
@@ -455,7 +458,7 @@ describe("no AI queue and no AI filter: the handedOff filter alone, among the cu
       .update({ configuration: JSON.stringify(configuration) });
   });
 
-  test('the check names it: a problem Apply fixes by creating the AI queue and adding the AI filter below the handedOff filter', async () => {
+  test('the check names it: a problem Apply fixes, creating the AI queue and AI filter below handedOff', async () => {
     const list = await checks(world());
     expect(statuses(list)).toEqual({ ...allOk(), workflow_filters: 'problem' });
     expect(byId(list, 'workflow_filters')).toMatchObject({
@@ -469,7 +472,7 @@ describe("no AI queue and no AI filter: the handedOff filter alone, among the cu
     });
   });
 
-  test("Apply creates the queue, then writes the AI filter just below the handedOff filter; the customer's filters stay as they were", async () => {
+  test("Apply creates the queue, then the AI filter below the handedOff one; the customer's filters stay", async () => {
     const result = await apply(world());
     expect(result.applied).toEqual(['ai_queue', 'workflow_filters']);
     expect(aiQueues()).toHaveLength(1);
@@ -550,7 +553,8 @@ describe("TaskRouter settings the admin decides: the AI's reservation timeout an
   const humanQueue = () =>
     world().client.taskrouter.v1.workspaces(world().workspaceSid).taskQueues(world().humanQueueSid);
 
-  test('the default 120 s reservation timeout is a warning apply leaves alone; a longer one on the workflow is ok, a short AI target timeout warns again', async () => {
+  // A longer one on the workflow is ok; a short AI target timeout warns again.
+  test('the default 120 s reservation timeout is a warning apply leaves alone', async () => {
     const list = await checks(world());
     expect(statuses(list)).toEqual({ ...allOk(), ai_reservation_timeout: 'warning' });
     expect(byId(list, 'ai_reservation_timeout')).toEqual({
@@ -598,7 +602,8 @@ describe("TaskRouter settings the admin decides: the AI's reservation timeout an
     }
   });
 
-  test('a human queue whose Target Workers match everyone is a problem apply leaves alone: handed-off tasks would be offered back to the AI worker', async () => {
+  // Handed-off tasks would be offered back to the AI worker.
+  test('a human queue whose Target Workers match everyone is a problem apply leaves alone', async () => {
     await humanQueue().update({ targetWorkers: '1==1' });
     try {
       const problem = byId(await checks(world()), 'ai_worker_queues');
@@ -638,7 +643,7 @@ describe("the watchdog's timer workspace and the config version on the URLs", ()
   const world = withWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
   const timers = () => world().client.taskrouter.v1.workspaces(String(storedConfig(world()).timerWorkspaceSid));
 
-  test('Test & Save pointed the timer workspace and both webhooks here with the saved version: every check is ok', async () => {
+  test('Test & Save pointed the timer workspace and both webhooks here, versioned: every check is ok', async () => {
     expect(timerWorkspace(world())).toMatchObject({
       friendlyName: 'OpenCX timers',
       eventCallbackUrl: registered(world()),
@@ -674,7 +679,7 @@ describe("the watchdog's timer workspace and the config version on the URLs", ()
     await expectNothingToApply(world());
   });
 
-  test('URLs pointing here with an old config version are warnings; apply registers the current version on all three', async () => {
+  test('URLs here with an old config version are warnings; apply registers the current one on all three', async () => {
     const old = `${world().webhookUrl}?cv=old1`;
     await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventCallbackUrl: old });
     await world()
@@ -739,7 +744,7 @@ describe("OpenCX's webhooks", () => {
   const world = withWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
   const opencxWebhookUrl = () => `${world().functions!.url}/opencx-webhook`;
 
-  test('without a signing secret: a problem saying where to add the webhook in OpenCX and where to paste its secret', async () => {
+  test('without a signing secret: a problem saying where to add the OpenCX webhook and paste its secret', async () => {
     const saved = storedConfig(world());
     // undefined overrides the world's default secret; Sync stores no such field.
     await world().saveConfig({ ...saved, opencxWebhookSecret: undefined });
@@ -838,7 +843,8 @@ describe("the workflow and the Conversations service Flex uses, from the account
     );
   });
 
-  test('a Studio flow\'s Send to Flex on an address outweighs Flex\'s target workflow, and Apply changes that workflow, not "Assign to Anyone"', async () => {
+  // Not "Assign to Anyone": the flow's Send to Flex on the address names another workflow.
+  test("a Studio flow's Send to Flex outweighs Flex's target workflow; Apply changes that one", async () => {
     world().flexTargetsWorkflow(anyone);
     const { flowSid } = world().addressRoutesThroughStudio('+15005550006', [world().workflowSid]);
     const filters = byId(await checks(world()), 'workflow_filters');
@@ -857,7 +863,7 @@ describe("the workflow and the Conversations service Flex uses, from the account
     expect(byId(result.checks, 'workflow_filters').status).toBe('ok');
   });
 
-  test('conflicting evidence is a problem naming each workflow and where it comes from; nothing is guessed', async () => {
+  test('conflicting evidence is a problem naming each workflow and its source; nothing is guessed', async () => {
     world().addressRoutesThroughStudio('+15005550007', [voice]);
     const list = await checks(world());
     const filters = byId(list, 'workflow_filters');
@@ -896,7 +902,7 @@ describe("the workflow and the Conversations service Flex uses, from the account
     });
   });
 
-  test("a saved Conversations service other than Flex's is a warning naming Flex's; a save without one takes Flex's", async () => {
+  test("a saved Conversations service not Flex's warns, naming Flex's; a save without one takes Flex's", async () => {
     const other = world().conversations.createService('Old chat').sid;
     expect((await save({ conversationsServiceSid: other, workflowSid: voice })).status).toBe(200);
     const service = byId(await checks(world()), 'conversations_service');

@@ -256,7 +256,8 @@ describe('answers lost on the way back', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Answer whose HTTP reply was lost')).toHaveLength(1);
   });
 
-  test('OpenCX answered 502 without taking the message: its history says so at once, and the message is sent again and answered, with no watchdog', async () => {
+  // The history says so at once, with no watchdog needed.
+  test('OpenCX answered 502 without taking the message: its history says so, it is resent and answered', async () => {
     const { conversationSid } = await engaged();
     world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', status: 502, times: 1 });
     world.opencx.ai.reply('Answer after the 502');
@@ -271,7 +272,7 @@ describe('answers lost on the way back', () => {
     expect(timerTasks(conversationSid)).toEqual([]);
   });
 
-  test('OpenCX refused the same message with 502 twice without taking it: the conversation goes to humans at once, the message with it', async () => {
+  test('OpenCX twice answered 502 without taking a message: it goes to humans at once, with the message', async () => {
     const { conversationSid, taskSid } = await engaged();
     world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', status: 502, times: 2 });
 
@@ -283,7 +284,8 @@ describe('answers lost on the way back', () => {
     expect(timerTasks(conversationSid)).toEqual([]);
   });
 
-  test('OpenCX answered 502 without taking the message and its history could not be read; it answered the next one: the watchdog finds the first missing and sends it again, answered once', async () => {
+  // OpenCX answered 502 without taking the message and its history could not be read; it answered the next one.
+  test('a lost message, history unreadable: the watchdog finds it missing, sends it again, answered once', async () => {
     const { conversationSid, taskSid } = await engaged();
     world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', status: 502, times: 1 });
     world.opencx.faults.add({ method: 'GET', path: '/chat/sessions/:id/history', status: 500, times: 3 });
@@ -334,7 +336,7 @@ describe('answers lost on the way back', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Answered after a lost claim')).toHaveLength(1);
   });
 
-  test('the handoff attribute write landed but its answer was lost: the task still reaches humans, attributes intact', async () => {
+  test('the handoff attribute write landed, its answer lost: the task still reaches humans, intact', async () => {
     const { conversationSid, taskSid } = await engaged();
     world.twilio.addFault({
       method: 'POST',

@@ -125,7 +125,7 @@ describe.each(SWITCH_CASES.map((c) => [caseName(c), c] as const))('%s', (_name, 
     });
   });
 
-  test(`engage, relay (${c.trigger === 'none' ? 'as usual' : c.trigger}), handoff and a human taking over`, async () => {
+  test(`engage, relay (${c.trigger === 'none' ? 'as usual' : c.trigger}), handoff and a human taking it`, async () => {
     const twilioSeenBefore = world.twilio.violations.length;
     world.opencx.ai.reply(GREETING);
     if (c.trigger === 'engage fails once')

@@ -13,7 +13,7 @@ describe('the AI queue', () => {
     expect(aiMembership(AI_QUEUE_TARGET_WORKERS)).toBe('includes');
   });
 
-  it('is the saved one when it is in the workspace, else a queue serving the AI, "OpenCX AI" first; a saved queue that is gone gives none', () => {
+  it('is the saved one if in the workspace, else one serving the AI, "OpenCX AI" first; a saved one gone: none', () => {
     expect(aiQueueFor([human, other, ours], HUMAN_QUEUE)).toBe(human);
     expect(aiQueueFor([human, other, ours], undefined)).toBe(ours);
     expect(aiQueueFor([human, other], undefined)).toBe(other);

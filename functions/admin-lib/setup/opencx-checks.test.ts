@@ -30,7 +30,7 @@ describe('opencxRateLimitCheck', () => {
     expect(check.fix).toMatch(/Add another API key of the same OpenCX organisation/);
   });
 
-  it(`is a problem from ${RATE_LIMITED_PROBLEM_SHARE * 100} % of requests refused, even when only 429s were counted`, () => {
+  it(`is a problem from ${RATE_LIMITED_PROBLEM_SHARE * 100} % of requests refused, even if only 429s counted`, () => {
     expect(opencxRateLimitCheck({ minutes: 15, keys: [key('k', 100, 10)] }).status).toBe('problem');
     expect(opencxRateLimitCheck({ minutes: 15, keys: [key('k', 100, 9)] }).status).toBe('warning');
     expect(opencxRateLimitCheck({ minutes: 15, keys: [key('k', 3, 3)] })).toMatchObject({

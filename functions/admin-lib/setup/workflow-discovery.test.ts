@@ -170,7 +170,7 @@ describe('chooseWorkflow', () => {
     expect(chooseWorkflow([VOICE], {})).toEqual({ workflow: VOICE, why: "It is the workspace's only workflow." });
   });
 
-  it('never guesses by name: several workflows without evidence are a reason, with the evidence that is missing', () => {
+  it('never guesses by name: several workflows without evidence are a reason, with the missing evidence', () => {
     const none = { kind: 'none' as const, reason: 'The account names nothing.' };
     expect(chooseWorkflow(WORKFLOWS, { discovery: none })).toEqual({
       reason:

@@ -116,7 +116,7 @@ describe('workflow filters', () => {
     });
   });
 
-  it('without an AI filter: a problem Apply fixes, adding it just below the handedOff filter, to the AI queue it has', () => {
+  it('without an AI filter: a problem Apply fixes, adding it below the handedOff filter, to the AI queue', () => {
     const facts = routing([voiceFilter, handedOffFilter, defaultAll]);
     expect(workflowFiltersCheck(facts)).toMatchObject({
       status: 'problem',
@@ -157,7 +157,7 @@ describe('workflow filters', () => {
     });
   });
 
-  it('adds both filters in one configuration, handedOff first, and never the AI filter without a handedOff filter above it', () => {
+  it('adds both filters in one configuration, handedOff first; never the AI filter without handedOff above it', () => {
     const facts = routing([voiceFilter]);
     expect(workflowFiltersCheck(facts)).toMatchObject({
       status: 'problem',

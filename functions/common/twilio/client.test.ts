@@ -8,7 +8,7 @@ describe('createTwilioClient', () => {
     TWILIO_API_BASE_URL: 'http://127.0.0.1:4010',
   };
 
-  it("builds no client, deployed, for a base URL that is not Twilio's: no request can carry the credentials there", () => {
+  it("builds no client, deployed, for a base URL not Twilio's: no request can carry the credentials there", () => {
     expect(() => createTwilioClient({ ...credentials, DOMAIN_NAME: 'opencx-flex-4821-dev.twil.io' })).toThrow(
       RefusedApiUrlError,
     );

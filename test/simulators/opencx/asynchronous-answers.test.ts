@@ -466,7 +466,7 @@ describe('OpenCxSimulator: asynchronous answers', () => {
   });
 
   describe('faults after processing', () => {
-    it('drops the answer of a processed /send: the AI answered and the webhook fired, the client saw no answer', async () => {
+    it('drops the answer of a processed /send: the AI answered, the webhook fired, the client saw none', async () => {
       const id = await createSession();
       sim.ai.reply('You will not see this over HTTP.');
       sim.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', after: 'drop', times: 1 });

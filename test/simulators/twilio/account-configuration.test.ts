@@ -119,7 +119,7 @@ describe('account configuration simulator', () => {
     ]);
   });
 
-  it('answers a Studio flow with its definition, its Send to Flex widgets naming the workflow, and 404 for an unknown flow', async () => {
+  it("answers a Studio flow with its definition and its Send to Flex widgets' workflow; 404 if unknown", async () => {
     const flow = studio.addConversationsFlow('Inbound', [WORKFLOW]);
     const fetched = await client.studio.v2.flows(flow.sid).fetch();
     expect(fetched.status).toBe('published');

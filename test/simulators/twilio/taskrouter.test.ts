@@ -299,7 +299,7 @@ describe('workflow routing', () => {
     expect(recordedTypes(task.sid).slice(-2)).toEqual(['workflow.timeout', 'task.canceled']);
   });
 
-  test('a bad Configuration (JSON, expression, unknown queue) answers 400 and leaves the workflow unchanged', async () => {
+  test('a bad Configuration (JSON, expression, unknown queue): 400, and the workflow is unchanged', async () => {
     const { ws, workflowSid, aiQueue } = contactCenter();
     const api = workspaceApi(ws).workflows(workflowSid);
     const bad = [
@@ -323,7 +323,7 @@ describe('workflow routing', () => {
     ).rejects.toMatchObject({ status: 400 });
   });
 
-  test('a Configuration is returned exactly as posted: spacing, key order and keys the simulator does not route on', async () => {
+  test('a Configuration is returned exactly as posted: spacing, key order, keys the simulator ignores', async () => {
     const { ws, workflowSid, humanQueue } = contactCenter();
     const api = workspaceApi(ws).workflows(workflowSid);
     const configuration = `{\n  "task_routing" : {"filters":[{"targets":[{"queue":"${humanQueue}","skip_if":"workers.available == 0"}],"expression":"handedOff == true","filter_friendly_name":"Humans"}],\n "default_filter":{"queue":"${humanQueue}"}}, "x_note": "kept"}`;
@@ -372,7 +372,7 @@ describe('reservations', () => {
     expect(tr.events.find((e) => e.eventType === 'task.completed')?.params.TaskCompletedReason).toBe('resolved');
   });
 
-  test('rejecting a pending reservation re-routes the task to another worker and applies WorkerActivitySid', async () => {
+  test('rejecting a pending reservation re-routes the task to another worker, applying WorkerActivitySid', async () => {
     const { ws, workflowSid, alice, bob } = contactCenter();
     const unavailable = tr.findActivity(ws, 'Unavailable')!;
     const task = await createTaskViaRest(ws, workflowSid, { handedOff: true });
@@ -504,7 +504,7 @@ describe('reservations', () => {
     },
   );
 
-  test('a worker with chat capacity 1 holds one chat reservation at a time; raising capacity offers the next', async () => {
+  test('a worker with chat capacity 1 holds one chat reservation at a time; raising it offers the next', async () => {
     const ws = tr.createWorkspace({ friendlyName: 'Capacity', multiTaskEnabled: true });
     const queue = tr.createTaskQueue(ws.sid, { friendlyName: 'Chat', targetWorkers: '1==1' });
     const configuration = { task_routing: { filters: [], default_filter: { queue: queue.sid } } };
@@ -537,7 +537,8 @@ describe('reservations', () => {
     expect(pendingReservation(ws, second).workerSid).toBe(agent.sid);
   });
 
-  test('a worker channel holds at most 50 tasks: a capacity over 50 is refused (400 / 20001) by REST and when seeding, and the 51st task waits', async () => {
+  // Refused with 400 / 20001, by REST and when seeding.
+  test('a worker channel holds at most 50 tasks: a capacity over 50 is refused, and the 51st task waits', async () => {
     const ws = tr.createWorkspace({ friendlyName: 'Cap', multiTaskEnabled: true });
     const queue = tr.createTaskQueue(ws.sid, { friendlyName: 'Chat', targetWorkers: '1==1' });
     const workflow = tr.createWorkflow(ws.sid, {
@@ -857,7 +858,7 @@ describe('workers, workspaces and listing through the twilio library', () => {
     });
   });
 
-  test('deleting a worker rescinds its pending reservation; a worker with an assigned task cannot be deleted', async () => {
+  test('deleting a worker rescinds its pending reservation; one with an assigned task is not deleted', async () => {
     const { ws, workflowSid, alice, bob } = contactCenter();
     const task = await createTaskViaRest(ws, workflowSid, { handedOff: true });
     const first = pendingReservation(ws, task);
