@@ -44,7 +44,10 @@ export interface WorldOptions {
   seedAiWorker?: boolean;
   /** How many AI workers to seed as the pool ("OpenCX AI", "OpenCX AI 2"…; default 1). */
   aiWorkers?: number;
-  /** Seed the watchdog's timer workspace (default true); false leaves it to the settings save, as on an account the integration was never installed on. */
+  /**
+   * Seed the watchdog's timer workspace (default true); false leaves it to the
+   * settings save, as on an account the integration was never installed on.
+   */
   seedTimerWorkspace?: boolean;
   /** Register both webhooks at the Functions (default true); false leaves them to "Apply setup". */
   webhooks?: boolean;
@@ -52,20 +55,29 @@ export interface WorldOptions {
   aiQueue?: boolean;
   /** The name of the workspace's workflow (default Flex's "Assign to Anyone"). */
   workflowName?: string;
-  /** Where the workflow's `handedOff == true` filter is: first (default, as the setup asks), after the AI's filter, or missing. */
+  /**
+   * Where the workflow's `handedOff == true` filter is: first
+   * (default, as the setup asks), after the AI's filter, or missing.
+   */
   handoffFilter?: 'first' | 'after-ai' | 'missing';
   /**
    * The domain the Functions see as their DOMAIN_NAME, e.g. `opencx-flex-4821-dev.twil.io` to run them as
    * deployed (default: twilio-run's `localhost:<port>`). Only with a process per invocation.
    */
   deployedDomain?: string;
-  /** Keep the settings in the account's default Sync service (the one Flex agents' tokens read) instead of one of the integration's own. */
+  /**
+   * Keep the settings in the account's default Sync service (the one
+   * Flex agents' tokens read) instead of one of the integration's own.
+   */
   settingsInDefaultSyncService?: boolean;
   /** Extra environment variables for the Functions (added to, or replacing, the defaults). */
   functionsEnv?: Record<string, string>;
   /** How twilio-run runs the Functions: a process per invocation (default) or one warm process. */
   runtimeMode?: RuntimeMode;
-  /** How long settle() waits for the simulators to go quiet before it calls the run hung (default 30 s); a load run on a busy machine needs longer. */
+  /**
+   * How long settle() waits for the simulators to go quiet before it calls
+   * the run hung (default 30 s); a load run on a busy machine needs longer.
+   */
   settleTimeoutMs?: number;
 }
 
@@ -314,7 +326,9 @@ export class World {
     await this.settle();
   }
 
-  /** What "Apply setup" does: the webhooks (Flex workspace, timer workspace, Conversations), through the real REST API. */
+  /**
+   * What "Apply setup" does: the webhooks (Flex workspace, timer workspace, Conversations), through the real REST API.
+   */
   async registerWebhooks(url: string): Promise<void> {
     this.webhooksRegistered = true;
     await this.client.taskrouter.v1
