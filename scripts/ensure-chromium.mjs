@@ -8,7 +8,8 @@ if (!existsSync(CHROMIUM)) {
   const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
   if (!canInstall) {
     console.error(
-      `The browser test needs chromium at ${CHROMIUM}. On Debian: sudo apt-get install -y chromium (or set CHROMIUM_PATH).`,
+      `The browser test needs chromium at ${CHROMIUM}. On Debian: ` +
+        'sudo apt-get install -y chromium (or set CHROMIUM_PATH).',
     );
     process.exit(1);
   }

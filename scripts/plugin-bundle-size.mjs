@@ -16,7 +16,8 @@ const bundle = path.resolve(
 const raw = readFileSync(bundle);
 const gzip = gzipSync(raw, { level: 9 }).length;
 console.log(
-  `plugin-opencx.js: ${(raw.length / 1024).toFixed(1)} KiB raw, ${(gzip / 1024).toFixed(1)} KiB gzip (budget ${BUDGET_GZIP_BYTES / 1024} KiB)`,
+  `plugin-opencx.js: ${(raw.length / 1024).toFixed(1)} KiB raw, ${(gzip / 1024).toFixed(1)} KiB gzip ` +
+    `(budget ${BUDGET_GZIP_BYTES / 1024} KiB)`,
 );
 if (gzip > BUDGET_GZIP_BYTES) {
   console.error('The plugin bundle is over its gzip budget: check what a new import pulled in.');

@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   };
   try {
     console.log(
-      `Functions: ${world.functions!.url}/webhook   Twilio simulator: ${world.twilio.url}   OpenCX simulator: ${world.opencx.url}\n`,
+      `Functions: ${world.functions!.url}/webhook   Twilio simulator: ` +
+        `${world.twilio.url}   OpenCX simulator: ${world.opencx.url}\n`,
     );
     world.opencx.ai.reply('Hi! I am the OpenCX assistant. Could you share your order number?');
     world.opencx.ai.reply('Thanks. Order 4417 shipped yesterday and should arrive on Monday.');
@@ -52,7 +53,8 @@ async function main(): Promise<void> {
     const human = world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid);
     say(
       'taskrouter',
-      `task ${task.assignmentStatus}; re-routed to the human queue, reservation ${human?.sid} for alice (${human?.status})`,
+      `task ${task.assignmentStatus}; re-routed to the human queue, ` +
+        `reservation ${human?.sid} for alice (${human?.status})`,
     );
     if (human) {
       await world.client.taskrouter.v1
@@ -70,7 +72,8 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(world.task(taskSid).attributes, null, 2));
     const calls = world.twilio.requests.length;
     console.log(
-      `\nTwilio REST calls: ${calls}, OpenCX calls: ${world.opencx.requests.length}, spec violations: ${world.twilio.violations.length}`,
+      `\nTwilio REST calls: ${calls}, OpenCX calls: ${world.opencx.requests.length}, spec violations: ` +
+        `${world.twilio.violations.length}`,
     );
     if (world.twilio.violations.length > 0 || !world.task(taskSid).attributes.handedOff) process.exitCode = 1;
   } finally {

@@ -97,7 +97,9 @@ function failureOf(error: unknown, settings: CliSettings): { code: string; messa
     const who = settings.apiKey ? `the API key ${settings.apiKey.sid}` : 'the auth token';
     return {
       code: 'twilio_credentials_refused',
-      message: `Twilio refused ${who} for account ${settings.env.ACCOUNT_SID} (${status}, ${code}): check TWILIO_ACCOUNT_SID and the credentials`,
+      message:
+        `Twilio refused ${who} for account ${settings.env.ACCOUNT_SID} (${status}, ${code}): ` +
+        'check TWILIO_ACCOUNT_SID and the credentials',
     };
   }
   if (status !== undefined)
@@ -122,7 +124,9 @@ async function main(args: readonly string[]): Promise<number> {
     }
     if (options.command === 'uninstall' && !options.yes) {
       throw new UsageError(
-        'uninstall removes what the integration added to this account (its workflow filters, webhook registrations, timer workspace and AI workers, and its Sync data unless --keep-sync-data). Run it again with --yes to confirm.',
+        'uninstall removes what the integration added to this account (its workflow filters, ' +
+          'webhook registrations, timer workspace and AI workers, and its Sync data unless --keep-sync-data). ' +
+          'Run it again with --yes to confirm.',
       );
     }
     settings = cliSettings(options, readDotenv(), process.env);

@@ -14,10 +14,12 @@ async function main(): Promise<void> {
   for (const [key, value] of Object.entries(env)) console.log(`${key}=${value}`);
   console.log(`\nBoth webhooks (TaskRouter and Conversations) point at ${webhook} (change with --webhook URL).`);
   console.log(
-    `\nWorkspace ${world.workspaceSid}, workflow ${world.workflowSid}, AI worker ${world.aiWorkerSid}, Conversations service ${world.conversationsServiceSid}`,
+    `\nWorkspace ${world.workspaceSid}, workflow ${world.workflowSid}, AI worker ${world.aiWorkerSid}, ` +
+      `Conversations service ${world.conversationsServiceSid}`,
   );
   console.log(
-    'Inspection: GET /__sim/requests, /__sim/state, /__sim/webhooks, /__sim/violations; POST /__sim/faults, /__sim/switches, /__sim/clock/advance',
+    'Inspection: GET /__sim/requests, /__sim/state, /__sim/webhooks, /__sim/violations; ' +
+      'POST /__sim/faults, /__sim/switches, /__sim/clock/advance',
   );
   console.log('Press Ctrl+C to stop.');
   process.on('SIGINT', () => void world.stop().then(() => process.exit(0)));

@@ -193,7 +193,9 @@ export function unsafeApiUrlError(error: RefusedApiUrlError): AdminError {
   return new AdminError(
     500,
     'unsafe_api_url',
-    `The OpenCX Functions sent no request: ${variables} in their environment is not the service's own https address (a local simulator's?). Remove it and deploy again, or set ${ALLOW_CUSTOM_API_URLS}=true if it is meant.`,
+    `The OpenCX Functions sent no request: ${variables} in their environment is not ` +
+      "the service's own https address (a local simulator's?). " +
+      `Remove it and deploy again, or set ${ALLOW_CUSTOM_API_URLS}=true if it is meant.`,
     undefined,
     error.message,
   );

@@ -182,7 +182,8 @@ function handoffNote(note: string, field: string, language?: string): string {
   if (note.length > MAX_CUSTOMER_HANDOFF_NOTE_LENGTH) {
     throw invalidInput(
       field,
-      `The handoff note${language ? ` for "${language}"` : ''} must be at most ${MAX_CUSTOMER_HANDOFF_NOTE_LENGTH} characters`,
+      `The handoff note${language ? ` for "${language}"` : ''} must be at most ` +
+        `${MAX_CUSTOMER_HANDOFF_NOTE_LENGTH} characters`,
     );
   }
   return note;
@@ -201,13 +202,15 @@ export function parseTranslations(json: string): Record<string, string> {
   } catch {
     throw invalidInput(
       field,
-      'The translations must be a JSON object of language tag → note, e.g. {"es": "Le ponemos en contacto con nuestro equipo."}',
+      'The translations must be a JSON object of language tag → note, e.g. ' +
+        '{"es": "Le ponemos en contacto con nuestro equipo."}',
     );
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw invalidInput(
       field,
-      'The translations must be a JSON object of language tag → note, e.g. {"es": "Le ponemos en contacto con nuestro equipo."}',
+      'The translations must be a JSON object of language tag → note, e.g. ' +
+        '{"es": "Le ponemos en contacto con nuestro equipo."}',
     );
   }
   const translations: Record<string, string> = {};
@@ -221,7 +224,8 @@ export function parseTranslations(json: string): Record<string, string> {
   if (Buffer.byteLength(JSON.stringify(translations), 'utf8') > MAX_TRANSLATIONS_BYTES) {
     throw invalidInput(
       field,
-      'The translations are too long together (the settings must fit in one 16 KiB Sync document): remove or shorten some',
+      'The translations are too long together ' +
+        '(the settings must fit in one 16 KiB Sync document): remove or shorten some',
     );
   }
   return translations;
@@ -315,7 +319,8 @@ function extraTokens(text: string | undefined): string[] {
   if (tokens.some((token) => token.length > MAX_EXTRA_TOKEN_LENGTH)) {
     throw invalidInput(
       'opencxExtraTokens',
-      `Paste each further OpenCX API key exactly as OpenCX shows it: at most ${MAX_EXTRA_TOKEN_LENGTH} characters, separated by spaces or commas`,
+      'Paste each further OpenCX API key exactly as OpenCX shows it: ' +
+        `at most ${MAX_EXTRA_TOKEN_LENGTH} characters, separated by spaces or commas`,
     );
   }
   return tokens;
@@ -381,7 +386,8 @@ export function extraTokenProblem(
       return new AdminError(
         400,
         'opencx_other_organisation',
-        `The further key ${masked} belongs to the organisation "${org.name}", not "${main.name}": every key must be of the same organisation`,
+        `The further key ${masked} belongs to the organisation "${org.name}", not "${main.name}": ` +
+          'every key must be of the same organisation',
         'opencxExtraTokens',
       );
     }
@@ -495,5 +501,6 @@ export const aiWorkerNameTaken = (workerSid: string, name = AI_WORKER_NAME): Adm
   new AdminError(
     400,
     'ai_worker_conflict',
-    `A TaskRouter worker named "${name}" (${workerSid}) exists but is not an OpenCX AI worker (no "opencx_ai": true attribute); rename it or mark it`,
+    `A TaskRouter worker named "${name}" (${workerSid}) exists but is not an OpenCX AI worker ` +
+      '(no "opencx_ai": true attribute); rename it or mark it',
   );

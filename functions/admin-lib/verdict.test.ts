@@ -52,7 +52,9 @@ describe('verdictNote', () => {
       at: '2026-03-10T12:00:00.000Z',
     });
     expect(verdictNote(verdict)).toEqual({
-      text: "Flex agent's verdict on the handoff: needed: no; summary right: yes. Comment: Asked for opening hours only.",
+      text:
+        "Flex agent's verdict on the handoff: needed: no; summary right: yes. " +
+        'Comment: Asked for opening hours only.',
       customData: {
         flex_verdict_needed: false,
         flex_verdict_summary_right: true,

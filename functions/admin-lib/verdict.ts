@@ -60,7 +60,9 @@ export function verdictOf(form: VerdictForm, workerSid: string, at: Date): Verdi
  */
 export function verdictNote(verdict: Verdict): { text: string; customData: CustomData } {
   const yes = (value: boolean): string => (value ? 'yes' : 'no');
-  const text = `Flex agent's verdict on the handoff: needed: ${yes(verdict.needed)}; summary right: ${yes(verdict.summaryRight)}.${verdict.comment ? ` Comment: ${verdict.comment}` : ''}`;
+  const text =
+    `Flex agent's verdict on the handoff: needed: ${yes(verdict.needed)}; summary right: ` +
+    `${yes(verdict.summaryRight)}.${verdict.comment ? ` Comment: ${verdict.comment}` : ''}`;
   return {
     text,
     customData: {

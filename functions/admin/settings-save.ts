@@ -139,7 +139,8 @@ async function flexServiceOf(twilio: TwilioApis): Promise<string> {
   if (!resolved) {
     throw invalidInput(
       'conversationsServiceSid',
-      "Flex's configuration names no Conversations service and the account has no default one: enter the SID of your Flex Conversations service",
+      "Flex's configuration names no Conversations service and the account has no default one: " +
+        'enter the SID of your Flex Conversations service',
     );
   }
   return resolved.sid;

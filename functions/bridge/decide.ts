@@ -381,7 +381,10 @@ export function checkOrigin(
     return `event from workspace ${event.workspaceSid}, but the configured workspace is ${config.workspaceSid}`;
   }
   if (event.surface === 'conversations' && event.chatServiceSid !== config.conversationsServiceSid) {
-    return `event from Conversations service ${event.chatServiceSid}, but the configured service is ${config.conversationsServiceSid}`;
+    return (
+      `event from Conversations service ${event.chatServiceSid}, but the configured service is ` +
+      `${config.conversationsServiceSid}`
+    );
   }
   return undefined;
 }

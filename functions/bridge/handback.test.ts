@@ -191,7 +191,8 @@ describe('endsHandback (a task ending while the conversation is handed back)', (
 describe("what the AI's new session is told", () => {
   it('a note naming the agent, with the instruction when there is one', () => {
     expect(handbackNote(handback())).toBe(
-      'A human agent (Alice Agent) handled part of this conversation in Twilio Flex and handed it back to you. Do not repeat what the agent already did.',
+      'A human agent (Alice Agent) handled part of this conversation in Twilio Flex and handed it back to you. ' +
+        'Do not repeat what the agent already did.',
     );
     expect(handbackNote(handback({ instruction: 'Collect the shipping address, then close.' }))).toMatch(
       /\nThe agent's instruction: Collect the shipping address, then close\.$/,

@@ -87,7 +87,9 @@ export function resumingHandback(record: ConversationRecord, taskSid: string): H
 
 /** The first message of the AI's new session: a human took part, and what they ask of the AI. */
 export function handbackNote(handback: Handback): string {
-  const note = `A human agent (${handback.agentName}) handled part of this conversation in Twilio Flex and handed it back to you. Do not repeat what the agent already did.`;
+  const note =
+    `A human agent (${handback.agentName}) handled part of this conversation in Twilio Flex and handed it back ` +
+    'to you. Do not repeat what the agent already did.';
   return handback.instruction ? `${note}\nThe agent's instruction: ${handback.instruction}` : note;
 }
 

@@ -36,6 +36,8 @@ export function rateLimitedHandoff(answerTimeoutSeconds?: number): HandoffReques
   const within = answerTimeoutSeconds ? ` within ${answerTimeoutSeconds} seconds` : '';
   return {
     reason: RATE_LIMITED_REASON,
-    summary: `OpenCX's rate limit kept the AI assistant from taking the customer's message${within}. The customer's messages are in the conversation.`,
+    summary:
+      `OpenCX's rate limit kept the AI assistant from taking the customer's message${within}. ` +
+      "The customer's messages are in the conversation.",
   };
 }

@@ -137,7 +137,10 @@ describe('describeRefused', () => {
       apiUrlVerdict({ DOMAIN_NAME: DEPLOYED, TWILIO_API_BASE_URL: 'http://127.0.0.1:4010' }).refused,
     );
     expect(line).toBe(
-      "TWILIO_API_BASE_URL points to http://127.0.0.1:4010 (not https and not a Twilio host (*.twilio.com)): a deployed Function sends no request there, so the Twilio credentials cannot leak. Remove TWILIO_API_BASE_URL from the Functions' environment and deploy again, or set ALLOW_CUSTOM_API_URLS=true if that URL is meant.",
+      'TWILIO_API_BASE_URL points to http://127.0.0.1:4010 (not https and not a Twilio host (*.twilio.com)): ' +
+        'a deployed Function sends no request there, so the Twilio credentials cannot leak. ' +
+        "Remove TWILIO_API_BASE_URL from the Functions' environment and deploy again, " +
+        'or set ALLOW_CUSTOM_API_URLS=true if that URL is meant.',
     );
     expect(line).not.toMatch(/\n/);
   });

@@ -102,7 +102,12 @@ export function apiUrlVerdict(settings: ApiUrlSettings): ApiUrlVerdict {
 /** One line for the log and the admin: which variable, where it points, why nothing is sent there. */
 export function describeRefused(refused: readonly UnsafeApiUrl[]): string {
   const each = refused.map((url) => `${url.variable} points to ${url.origin} (${url.reason})`);
-  return `${each.join('; ')}: a deployed Function sends no request there, so ${refused.map((url) => url.credentials).join(' and ')} cannot leak. Remove ${refused.map((url) => url.variable).join(' and ')} from the Functions' environment and deploy again, or set ${ALLOW_CUSTOM_API_URLS}=true if that URL is meant.`;
+  return (
+    `${each.join('; ')}: a deployed Function sends no request there, ` +
+    `so ${refused.map((url) => url.credentials).join(' and ')} cannot leak. ` +
+    `Remove ${refused.map((url) => url.variable).join(' and ')} from the Functions' environment and deploy ` +
+    `again, or set ${ALLOW_CUSTOM_API_URLS}=true if that URL is meant.`
+  );
 }
 
 /** Thrown before any request would go to a refused URL. */

@@ -63,8 +63,10 @@ async function buildGallery(dir: string): Promise<void> {
 }
 
 function serve(dir: string, config: object): Promise<string> {
-  const html = `<!doctype html><html><head><meta charset="utf-8"><title>OpenCX for Flex</title></head>
-<body style="margin:0"><div id="root"></div><script>window.GALLERY = ${JSON.stringify(config)};</script><script src="/gallery.js"></script></body></html>`;
+  const html =
+    '<!doctype html><html><head><meta charset="utf-8"><title>OpenCX for Flex</title></head>\n' +
+    `<body style="margin:0"><div id="root"></div><script>window.GALLERY = ${JSON.stringify(config)};</script>` +
+    '<script src="/gallery.js"></script></body></html>';
   server = http.createServer((req, res) => {
     if (req.url === '/gallery.js')
       res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(fs.readFileSync(path.join(dir, 'gallery.js')));

@@ -134,7 +134,8 @@ test('summary counts refusals, crashes and the 5xx apart from the deliberate one
       counts: { refused: 2, ignored: 2, transient: 1 },
     }),
   ).toBe(
-    'fuzz seed 9: 5 requests, 1/2 forged or unsigned refused (50.0 %), 1 crashes, 1 unhandled 5xx (1 deliberate 503 under a Sync outage), 3 findings',
+    'fuzz seed 9: 5 requests, 1/2 forged or unsigned refused (50.0 %), ' +
+      '1 crashes, 1 unhandled 5xx (1 deliberate 503 under a Sync outage), 3 findings',
   );
 });
 

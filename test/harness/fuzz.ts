@@ -457,7 +457,9 @@ function adminCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
   return {
     index,
     endpoint: 'admin',
-    kind: `${path.slice(7)}: ${token.kind}${asJson ? ', as JSON' : ''}${oversized ? ', oversized' : ''}${Object.keys(fields).length > 1 ? `, a field ${weird.name}` : ''}`,
+    kind:
+      `${path.slice(7)}: ${token.kind}${asJson ? ', as JSON' : ''}${oversized ? ', oversized' : ''}` +
+      `${Object.keys(fields).length > 1 ? `, a field ${weird.name}` : ''}`,
     expectation: token.refused ? 'refused' : 'ignored',
     path,
     method: 'POST',
@@ -564,8 +566,10 @@ export function summary(report: FuzzReport): string {
   const retryMe = report.exchanges.filter((e) => e.fuzzCase.expectation === 'transient' && isRetryMe(e)).length;
   const share = refusals.length ? ((100 * refused) / refusals.length).toFixed(1) : '100.0';
   return (
-    `fuzz seed ${report.seed}: ${report.exchanges.length} requests, ${refused}/${refusals.length} forged or unsigned refused (${share} %), ` +
-    `${crashes} crashes, ${fiveHundreds - retryMe} unhandled 5xx (${retryMe} deliberate 503 under a Sync outage), ${report.findings.length} findings`
+    `fuzz seed ${report.seed}: ${report.exchanges.length} requests, ` +
+    `${refused}/${refusals.length} forged or unsigned refused (${share} %), ` +
+    `${crashes} crashes, ${fiveHundreds - retryMe} unhandled 5xx (${retryMe} deliberate 503 under a Sync outage), ` +
+    `${report.findings.length} findings`
   );
 }
 

@@ -138,7 +138,8 @@ export function lostMessageExamples(records: RunRecords, most = 5): string[] {
       const withHumans = reachedQueue(c.conversationSid, records.taskEvents, records.humanQueueSid);
       return lostCustomerMessages(c, withHumans).map(
         (text) =>
-          `${c.conversationSid} "${text}" (${withHumans ? 'with humans' : 'not with humans'}, OpenCX got ${c.opencxContactTexts.filter((t) => t === text).length}x)`,
+          `${c.conversationSid} "${text}" (${withHumans ? 'with humans' : 'not with humans'}, OpenCX got ` +
+          `${c.opencxContactTexts.filter((t) => t === text).length}x)`,
       );
     })
     .slice(0, most);

@@ -319,7 +319,8 @@ export function faults(traffic: Traffic, seed: number, faultsPerMessage: number)
         (sid) => !reachedQueue(sid, events, world.humanQueueSid),
       ).length;
       notes.push(
-        `seed ${seed}: ${twilioFaults} Twilio and ${opencxFaults} OpenCX fault rules, 15 % slow AI answers, OpenCX down from message ${outageFrom}`,
+        `seed ${seed}: ${twilioFaults} Twilio and ${opencxFaults} OpenCX fault rules, 15 % slow AI answers, ` +
+          `OpenCX down from message ${outageFrom}`,
       );
       return { outageNotWithHumans };
     },
@@ -419,7 +420,8 @@ export function writers(traffic: Traffic): Promise<ScenarioResult> {
     ).length;
     const theirs = [...other.written.values()].reduce((n, w) => n + Object.keys(w).length, 0);
     notes.push(
-      `${theirs} attribute writes by the other writer (${other.conflicts} refused with 412), ${bridgeConflicts} of the bridge's refused with 412`,
+      `${theirs} attribute writes by the other writer (${other.conflicts} refused with 412), ` +
+        `${bridgeConflicts} of the bridge's refused with 412`,
     );
     notes.push(...failures.slice(0, 3));
     return { lostAttributes: lost, otherWriterFailures: failures.length };

@@ -32,12 +32,16 @@ export function aiQueuePlan(
   if (savedSid) {
     return {
       kind: 'skipped',
-      detail: `The AI queue ${savedSid} saved in the settings is not in the workspace: pick an existing queue or clear it in the OpenCX settings.`,
+      detail:
+        `The AI queue ${savedSid} saved in the settings is not in the workspace: ` +
+        'pick an existing queue or clear it in the OpenCX settings.',
     };
   }
   return {
     kind: 'write',
-    detail: `Created the queue "${AI_QUEUE_NAME}" with the AI workers as its Target Workers (${AI_QUEUE_TARGET_WORKERS}).`,
+    detail:
+      `Created the queue "${AI_QUEUE_NAME}" ` +
+      `with the AI workers as its Target Workers (${AI_QUEUE_TARGET_WORKERS}).`,
     backup: { kind: 'ai_queue', workspaceSid },
     write: create,
   };

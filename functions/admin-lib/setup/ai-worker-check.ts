@@ -43,7 +43,9 @@ function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | u
   const name = `"${worker.friendlyName}" (${worker.sid})`;
   if (!worker.available) {
     return {
-      detail: `${name} is in the "${worker.activityName}" activity, which is not available: TaskRouter offers it no task.`,
+      detail:
+        `${name} is in the "${worker.activityName}" activity, which is not ` +
+        'available: TaskRouter offers it no task.',
       fix: `Apply setup: it sets ${name} to Available.`,
       byApply: true,
     };
@@ -53,7 +55,9 @@ function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | u
     // Only a workspace without the chat task channel gives a worker none: nothing Apply can open.
     return {
       detail: `${name} has no chat channel, so it cannot take any conversation.`,
-      fix: `In TaskRouter → Task Channels, create the "chat" channel; then apply setup opens it on ${name} with a capacity of ${AI_WORKER_CHANNEL_CAPACITY}.`,
+      fix:
+        'In TaskRouter → Task Channels, create the "chat" channel; ' +
+        `then apply setup opens it on ${name} with a capacity of ${AI_WORKER_CHANNEL_CAPACITY}.`,
       byApply: false,
     };
   }
@@ -99,7 +103,9 @@ export function aiWorkerCheck(facts: AiPoolFacts): Check {
   const serving = facts.pool.flatMap(({ routing }) =>
     routing && !poolWorkerGap({ sid: routing.sid, routing }) ? [routing] : [],
   );
-  const size = `${serving.length} of ${wanted} AI worker${wanted === 1 ? '' : 's'} serving (a peak of ${facts.peak} concurrent conversations, ${AI_WORKER_CHANNEL_CAPACITY} a worker)`;
+  const size =
+    `${serving.length} of ${wanted} AI worker${wanted === 1 ? '' : 's'} serving (a peak of ${facts.peak} ` +
+    `concurrent conversations, ${AI_WORKER_CHANNEL_CAPACITY} a worker)`;
   const usage = poolUtilisation(serving);
   const busiest = usage.reduce<(typeof usage)[number] | undefined>(
     (top, u) => (!top || u.assigned / u.capacity > top.assigned / top.capacity ? u : top),
@@ -119,7 +125,8 @@ export function aiWorkerCheck(facts: AiPoolFacts): Check {
     `${size}: ${workers.join('; ') || 'none'}.`,
     ...usage.map(
       (u) =>
-        `${u.taskChannel}: ${u.assigned} of ${u.capacity} slots in use (${Math.round((u.assigned * 100) / u.capacity)} %).`,
+        `${u.taskChannel}: ${u.assigned} of ${u.capacity} slots in use ` +
+        `(${Math.round((u.assigned * 100) / u.capacity)} %).`,
     ),
     ...(draining.length > 0
       ? [`Draining, taking no new conversation, deleted by a save once they hold none: ${draining.join('; ')}.`]
@@ -141,8 +148,10 @@ export function aiWorkerCheck(facts: AiPoolFacts): Check {
     return verdict(
       'warning',
       manual(
-        `The AI pool is ${Math.round(share * 100)} % full on ${busiest.taskChannel}: new conversations will soon wait in the queue for an AI slot. ${detail}`,
-        `In the OpenCX settings, raise the peak of concurrent AI conversations (each ${AI_WORKER_CHANNEL_CAPACITY} more adds an AI worker) and click Test & Save.`,
+        `The AI pool is ${Math.round(share * 100)} % full on ${busiest.taskChannel}: ` +
+          `new conversations will soon wait in the queue for an AI slot. ${detail}`,
+        'In the OpenCX settings, raise the peak of concurrent AI conversations (each ' +
+          `${AI_WORKER_CHANNEL_CAPACITY} more adds an AI worker) and click Test & Save.`,
       ),
     );
   }

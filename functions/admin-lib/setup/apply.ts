@@ -74,7 +74,8 @@ function workspaceCallbackStep(
         eventsFilter: current.eventsFilter,
       };
       return write(
-        `Event callback set to ${withoutConfigVersion(update.eventCallbackUrl)} for ${update.eventsFilter.split(',').join(', ')}.`,
+        `Event callback set to ${withoutConfigVersion(update.eventCallbackUrl)} for ` +
+          `${update.eventsFilter.split(',').join(', ')}.`,
         backup,
         () => twilio.taskrouter.setWorkspaceCallback(workspaceSid, update),
       );
@@ -188,7 +189,8 @@ async function runStep(
     if (seen !== undefined && revisionOf(current ?? null) !== seen) {
       return report(
         'failed',
-        `Not written: it ${CHANGED_SINCE_CHECK} (someone edited it in the Console or another Apply ran). Run the check again, then apply.`,
+        `Not written: it ${CHANGED_SINCE_CHECK} (someone edited it in the Console or another Apply ran). ` +
+          'Run the check again, then apply.',
       );
     }
     plan = step.plan(current);

@@ -23,7 +23,9 @@ export interface DeploymentFacts {
 export const DEFAULT_SYNC_SERVICE_NAME = 'default';
 
 const CREATE_SYNC_SERVICE =
-  'Create a Sync service for the integration (Twilio Console → Sync → Services → Create, or `twilio api:sync:v1:services:create --friendly-name "OpenCX for Flex"`), set SYNC_SERVICE_SID to its SID in the Functions\' environment and deploy again';
+  'Create a Sync service for the integration (Twilio Console → Sync → Services → Create, ' +
+  'or `twilio api:sync:v1:services:create --friendly-name "OpenCX for Flex"`), ' +
+  "set SYNC_SERVICE_SID to its SID in the Functions' environment and deploy again";
 
 const manualCheck = (id: CheckId, title: string, status: CheckStatus, detail: string, fix?: string): Check => ({
   id,
@@ -54,15 +56,18 @@ export function apiUrlsCheck({ domainName, apiUrls }: Pick<DeploymentFacts, 'dom
       'api_urls',
       title,
       'ok',
-      `The Functions run at ${domainName}, not on Twilio Serverless: TWILIO_API_BASE_URL and OPENCX_API_URL are used as set.`,
+      `The Functions run at ${domainName}, not on Twilio Serverless: ` +
+        'TWILIO_API_BASE_URL and OPENCX_API_URL are used as set.',
     );
   if (apiUrls.refused.length > 0) {
     return manualCheck(
       'api_urls',
       title,
       'problem',
-      `${listed(apiUrls.refused)}: it looks like a local simulator's, so the Functions send no request there and ${credentials(apiUrls.refused)} stay here. Until it is fixed, the bridge relays nothing.`,
-      `Remove ${variables(apiUrls.refused)} from the Functions' environment (.env) and deploy again; set ${ALLOW_CUSTOM_API_URLS}=true only if requests are meant to go there.`,
+      `${listed(apiUrls.refused)}: it looks like a local simulator's, so the Functions send no request there ` +
+        `and ${credentials(apiUrls.refused)} stay here. Until it is fixed, the bridge relays nothing.`,
+      `Remove ${variables(apiUrls.refused)} from the Functions' environment (.env) and deploy again; ` +
+        `set ${ALLOW_CUSTOM_API_URLS}=true only if requests are meant to go there.`,
     );
   }
   if (apiUrls.unsafe.length > 0) {
@@ -70,8 +75,10 @@ export function apiUrlsCheck({ domainName, apiUrls }: Pick<DeploymentFacts, 'dom
       'api_urls',
       title,
       'warning',
-      `${listed(apiUrls.unsafe)}, and ${ALLOW_CUSTOM_API_URLS}=true lets the Functions send ${credentials(apiUrls.unsafe)} there.`,
-      `Unless that address is yours and meant, remove ${variables(apiUrls.unsafe)} and ${ALLOW_CUSTOM_API_URLS} from the Functions' environment and deploy again.`,
+      `${listed(apiUrls.unsafe)}, and ${ALLOW_CUSTOM_API_URLS}=true lets the Functions send ` +
+        `${credentials(apiUrls.unsafe)} there.`,
+      `Unless that address is yours and meant, remove ${variables(apiUrls.unsafe)} and ` +
+        `${ALLOW_CUSTOM_API_URLS} from the Functions' environment and deploy again.`,
     );
   }
   return manualCheck(
@@ -102,7 +109,8 @@ export function syncServiceCheck({
       'sync_service',
       title,
       'problem',
-      `SYNC_SERVICE_SID names the Sync service ${syncServiceSid}, which is not in this account, so the settings can be neither saved nor read.`,
+      `SYNC_SERVICE_SID names the Sync service ${syncServiceSid}, which is not in this account, ` +
+        'so the settings can be neither saved nor read.',
       `${CREATE_SYNC_SERVICE}.`,
     );
   }
@@ -112,8 +120,10 @@ export function syncServiceCheck({
       'sync_service',
       title,
       'problem',
-      `SYNC_SERVICE_SID names the account's default Sync service ${name}, which every Flex agent's token can read: agents could read the OpenCX API keys and the webhook signing secret kept there.`,
-      `${CREATE_SYNC_SERVICE}; then enter the OpenCX settings again and click Test & Save, with new OpenCX API keys and a new webhook signing secret.`,
+      `SYNC_SERVICE_SID names the account's default Sync service ${name}, which every Flex agent's token can ` +
+        'read: agents could read the OpenCX API keys and the webhook signing secret kept there.',
+      `${CREATE_SYNC_SERVICE}; then enter the OpenCX settings again and click Test & Save, with new OpenCX API ` +
+        'keys and a new webhook signing secret.',
     );
   }
   return manualCheck(

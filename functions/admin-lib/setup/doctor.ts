@@ -101,7 +101,8 @@ export function configCheck(saved: boolean): Check {
         'problem',
         manual(
           'The OpenCX settings are not saved (or only in part), so the bridge ignores every event.',
-          'Open the OpenCX settings, enter the OpenCX API key, the workspace and the Conversations service, and click Test & Save.',
+          'Open the OpenCX settings, enter the OpenCX API key, the workspace ' +
+            'and the Conversations service, and click Test & Save.',
         ),
       );
 }

@@ -63,7 +63,8 @@ export function opencxTokenCheck(state: OpenCxTokenState): Check {
         title,
         'warning',
         manual(
-          'OpenCX could not be reached to check the saved API key. While it is unreachable, conversations go to humans with the reason "AI unavailable".',
+          'OpenCX could not be reached to check the saved API key. ' +
+            'While it is unreachable, conversations go to humans with the reason "AI unavailable".',
           'Run the check again in a minute.',
         ),
       );
@@ -73,7 +74,8 @@ export function opencxTokenCheck(state: OpenCxTokenState): Check {
         title,
         'warning',
         manual(
-          "The saved API key was not checked: OPENCX_API_URL is not OpenCX's own address, so this deployment sends nothing to it.",
+          "The saved API key was not checked: OPENCX_API_URL is not OpenCX's " +
+            'own address, so this deployment sends nothing to it.',
           'Fix the "Twilio and OpenCX API URLs" check first.',
         ),
       );
@@ -82,12 +84,16 @@ export function opencxTokenCheck(state: OpenCxTokenState): Check {
 
 export function opencxWebhookCheck(facts: OpenCxWebhookFacts): Check {
   const verdict = (status: CheckStatus, v: Verdict): Check => check('opencx_webhook', 'OpenCX webhook', status, v);
-  const addWebhook = `In OpenCX → Settings → Integrations → Webhooks, add ${facts.url} with the events ${listed(OPENCX_WEBHOOK_EVENTS)}`;
+  const addWebhook =
+    `In OpenCX → Settings → Integrations → Webhooks, add ${facts.url} with the events ` +
+    `${listed(OPENCX_WEBHOOK_EVENTS)}`;
   if (!facts.secretSaved) {
     return verdict(
       'problem',
       manual(
-        'No OpenCX webhook signing secret is saved, so this deployment refuses every OpenCX webhook: an AI answer too slow for the direct reply never reaches the customer, and the conversation goes to humans as "AI unavailable".',
+        'No OpenCX webhook signing secret is saved, so this deployment refuses every ' +
+          'OpenCX webhook: an AI answer too slow for the direct reply never reaches ' +
+          'the customer, and the conversation goes to humans as "AI unavailable".',
         `${addWebhook}, then paste its signing secret in the OpenCX settings and click Test & Save.`,
       ),
     );
@@ -100,7 +106,8 @@ export function opencxWebhookCheck(facts: OpenCxWebhookFacts): Check {
     return verdict(
       'warning',
       manual(
-        `${last}, none in the last 24 hours: OpenCX may not be sending its webhooks here, or may sign them with another secret (or the AI has answered nobody since).`,
+        `${last}, none in the last 24 hours: OpenCX may not be sending its webhooks here, or may sign them ` +
+          'with another secret (or the AI has answered nobody since).',
         `${addWebhook}, and check that its signing secret is the one saved in the OpenCX settings.`,
       ),
     );
@@ -121,7 +128,8 @@ export function opencxRateLimitCheck(usage: OpenCxUsageFacts): Check {
     return verdict(
       'ok',
       fine(
-        `OpenCX refused no request for its rate limit in the last ${usage.minutes} minutes (${requests} counted, ${keys}).`,
+        'OpenCX refused no request for its rate limit in the last ' +
+          `${usage.minutes} minutes (${requests} counted, ${keys}).`,
       ),
     );
   }
@@ -133,8 +141,11 @@ export function opencxRateLimitCheck(usage: OpenCxUsageFacts): Check {
   return verdict(
     share >= RATE_LIMITED_PROBLEM_SHARE ? 'problem' : 'warning',
     manual(
-      `OpenCX answered ${percent(share)} of the requests of the last ${usage.minutes} minutes with 429 (rate limit: 100 a minute per key; ${perKey}). Those customers waited for a resend or went to humans as "AI busy (OpenCX rate limit)".`,
-      'Add another API key of the same OpenCX organisation in the OpenCX settings (each carries about 50 conversations at one customer message every 30 seconds), or ask OpenCX support to raise the limit.',
+      `OpenCX answered ${percent(share)} of the requests of the last ${usage.minutes} minutes ` +
+        `with 429 (rate limit: 100 a minute per key; ${perKey}). ` +
+        'Those customers waited for a resend or went to humans as "AI busy (OpenCX rate limit)".',
+      'Add another API key of the same OpenCX organisation in the OpenCX settings (each carries about 50 ' +
+        'conversations at one customer message every 30 seconds), or ask OpenCX support to raise the limit.',
     ),
   );
 }

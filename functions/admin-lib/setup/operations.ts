@@ -167,7 +167,9 @@ export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
         id: 'ai_queue',
         title: 'AI queue in the settings',
         status: 'failed',
-        detail: `The queue is deleted but the settings still name it: ${failureReason(error)}. Clear the AI queue in the settings.`,
+        detail:
+          `The queue is deleted but the settings still name it: ${failureReason(error)}. ` +
+          'Clear the AI queue in the settings.',
       });
     });
   }
@@ -199,7 +201,8 @@ async function undoResource(
     if (afterRevision !== undefined && revisionOf(current) !== afterRevision) {
       return report(
         'failed',
-        `Not restored: ${what} changed after that Apply, and restoring it would lose that edit. Restore it by hand if you mean to.`,
+        `Not restored: ${what} changed after that Apply, and restoring it would lose that edit. ` +
+          'Restore it by hand if you mean to.',
       );
     }
     await restoreResource(call.twilio, backup);
@@ -241,7 +244,8 @@ export async function uninstallSetup(call: Call): Promise<Record<string, unknown
     title,
     status: 'skipped',
     detail:
-      'Kept while AI workers still hold conversations, so those still end in a handoff. Run uninstall again once they are done.',
+      'Kept while AI workers still hold conversations, so those still end in a handoff. ' +
+      'Run uninstall again once they are done.',
   });
   if (busy) {
     const steps = [
@@ -410,7 +414,8 @@ async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepRe
         await setWorkerChannels(taskrouter, config.workspaceSid, sid, {});
         return report(
           'skipped',
-          'It still holds conversations: its channels are closed so it takes no new one. Run uninstall again once they end.',
+          'It still holds conversations: its channels are closed so it takes no new one. ' +
+            'Run uninstall again once they end.',
         );
       } catch (error) {
         return report('failed', `Could not delete it: ${failureReason(error)}`);

@@ -54,19 +54,26 @@ export function aiReservationTimeoutCheck(workflow: WorkflowRouting, routing: Ro
     return verdict(
       'ok',
       fine(
-        `${name} has a Task Reservation Timeout of ${reservation} s${target}: the AI keeps a conversation at least ${Math.min(reservation, targetTimeout ?? reservation)} s before TaskRouter routes the task again.`,
+        `${name} has a Task Reservation Timeout of ${reservation} s${target}: ` +
+          `the AI keeps a conversation at least ${Math.min(reservation, targetTimeout ?? reservation)} s before ` +
+          'TaskRouter routes the task again.',
       ),
     );
   }
   const found = [
     ...(reservationShort
       ? [
-          `${name} times a reservation out after ${reservation} s (Task Reservation Timeout), and the AI's reservation stays pending for the whole conversation (the bridge never accepts it): every ${reservation} s, TaskRouter takes the conversation back and routes the task again (the bridge then puts the AI worker back and carries on).`,
+          `${name} times a reservation out after ${reservation} s (Task Reservation Timeout), and the AI's ` +
+            'reservation stays pending for the whole conversation (the bridge never accepts it): ' +
+            `every ${reservation} s, TaskRouter takes the conversation back and routes the task again (the ` +
+            'bridge then puts the AI worker back and carries on).',
         ]
       : []),
     ...(targetShort
       ? [
-          `The AI's target in ${filterName(aiFilter!)} has a timeout of ${targetTimeout} s: once the task has been that long in the filter, routing it again (after a reservation timeout) moves it on from the AI, to the next target, the default filter or out of the workflow.`,
+          `The AI's target in ${filterName(aiFilter!)} has a timeout of ${targetTimeout} s: ` +
+            'once the task has been that long in the filter, routing it again (after a reservation timeout) ' +
+            'moves it on from the AI, to the next target, the default filter or out of the workflow.',
         ]
       : []),
   ];
@@ -76,7 +83,8 @@ export function aiReservationTimeoutCheck(workflow: WorkflowRouting, routing: Ro
       : []),
     ...(targetShort
       ? [
-          `raise the timeout of the AI's target in ${filterName(aiFilter!)} to ${SUGGESTED_AI_RESERVATION_TIMEOUT_S} s, or remove it`,
+          `raise the timeout of the AI's target in ${filterName(aiFilter!)} to ` +
+            `${SUGGESTED_AI_RESERVATION_TIMEOUT_S} s, or remove it`,
         ]
       : []),
   ];
@@ -144,11 +152,14 @@ export function aiWorkerQueuesCheck(workflow: WorkflowSummary, routing: RoutingF
     return verdict(
       'ok',
       fine(
-        `In ${name}, the queues of ${handedOff.map(filterName).join(', ')} leave the AI worker out, so handed-off tasks go to humans only.`,
+        `In ${name}, the queues of ${handedOff.map(filterName).join(', ')} leave the AI worker out, ` +
+          'so handed-off tasks go to humans only.',
       ),
     );
   }
-  const detail = `Handed-off tasks would be offered back to the AI worker: in ${name}, ${found.map((f) => `${filterName(f.filter)} ${f.why}`).join('; ')}.`;
+  const detail =
+    'Handed-off tasks would be offered back to the AI worker: ' +
+    `in ${name}, ${found.map((f) => `${filterName(f.filter)} ${f.why}`).join('; ')}.`;
   const pointed = found.find((f) => f.kind === 'ai');
   // Not `opencx_ai != true`: TaskRouter evaluates a comparison with an attribute the worker does
   // not have as false, `!=` included, and human workers have no opencx_ai, so that queue would
@@ -158,6 +169,8 @@ export function aiWorkerQueuesCheck(workflow: WorkflowSummary, routing: RoutingF
   const queues = [...new Set(found.map((f) => f.queue))].join(', ');
   const fix = pointed
     ? `Point ${filterName(pointed.filter)} at your human agents' queue.`
-    : `In TaskRouter → TaskQueues → ${queues}, set Target Workers to an expression only your human agents match, e.g. routing.skills HAS 'support' once every agent has the skill "support" (not opencx_ai != true: TaskRouter evaluates it as false for workers without opencx_ai, so it would leave out your agents too).`;
+    : `In TaskRouter → TaskQueues → ${queues}, set Target Workers to an expression only your human agents match, ` +
+      `e.g. routing.skills HAS 'support' once every agent has the skill "support" (not opencx_ai != true: ` +
+      'TaskRouter evaluates it as false for workers without opencx_ai, so it would leave out your agents too).';
   return verdict('problem', manual(detail, fix));
 }

@@ -114,7 +114,8 @@ describe('workspace event callback', () => {
   it('registers an unset URL with the config version, and shows it without', () => {
     const check = workspaceEventsCheck(WS, { eventCallbackUrl: null, eventsFilter: null }, VERSIONED);
     expect(check.fix).toBe(
-      `Apply setup: it sets the Event Callback URL to ${URL} and subscribes ${SUBSCRIBED_TASKROUTER_EVENTS.join(', ')}.`,
+      `Apply setup: it sets the Event Callback URL to ${URL} and subscribes ` +
+        `${SUBSCRIBED_TASKROUTER_EVENTS.join(', ')}.`,
     );
     expect(workspaceCallbackUpdate({ eventCallbackUrl: null, eventsFilter: null }, VERSIONED, false)).toEqual({
       eventCallbackUrl: VERSIONED,
@@ -260,7 +261,9 @@ describe('timerWorkspaceCheck', () => {
       id: 'timer_workspace',
       title: 'AI answer timer',
       status: 'ok',
-      detail: `The timer workspace "OpenCX timers" (${TIMER_WS}) sends task.canceled to ${URL}: an AI answer that has not come after 60 s hands the conversation to humans.`,
+      detail:
+        `The timer workspace "OpenCX timers" (${TIMER_WS}) sends task.canceled to ${URL}: ` +
+        'an AI answer that has not come after 60 s hands the conversation to humans.',
       autoFixable: false,
     });
     expect(
@@ -294,7 +297,9 @@ describe('timerWorkspaceCheck', () => {
       status: 'problem',
       autoFixable: false,
       detail: expect.stringMatching(detail),
-      fix: 'Open the OpenCX settings and click Test & Save: it creates the "OpenCX timers" workspace, queue and workflow.',
+      fix:
+        'Open the OpenCX settings and click Test & Save: ' +
+        'it creates the "OpenCX timers" workspace, queue and workflow.',
     });
   });
 

@@ -80,7 +80,9 @@ const versionLabel = (url: string): string =>
  */
 function outdatedVerdict(what: string, current: string, webhookUrl: string): Verdict {
   return fixable(
-    `${what} go to this deployment, but the URL carries ${versionLabel(current)} and the last save is ${versionLabel(webhookUrl)}, so a warm Function cannot tell from an event whether its cached settings are current.`,
+    `${what} go to this deployment, but the URL carries ${versionLabel(current)} ` +
+      `and the last save is ${versionLabel(webhookUrl)}, so a warm Function cannot ` +
+      'tell from an event whether its cached settings are current.',
     'Apply setup: it registers the URL again with the current settings version.',
   );
 }
@@ -88,8 +90,12 @@ function outdatedVerdict(what: string, current: string, webhookUrl: string): Ver
 function elsewhereVerdict(what: string, current: string, registeredUrl: string): Verdict {
   const webhookUrl = withoutConfigVersion(registeredUrl);
   return {
-    detail: `${what} go to ${current}, not to this deployment (${webhookUrl}): they reach another environment or org, and the AI here never sees them.`,
-    fix: `If ${current} is not in use, confirm replacing it and apply setup: it registers ${webhookUrl} instead. A URL copied from another environment must never be reused.`,
+    detail:
+      `${what} go to ${current}, not to this deployment (${webhookUrl}): ` +
+      'they reach another environment or org, and the AI here never sees them.',
+    fix:
+      `If ${current} is not in use, confirm replacing it and apply setup: it registers ${webhookUrl} instead. ` +
+      'A URL copied from another environment must never be reused.',
     autoFixable: true,
     confirm: 'replaceCallbackUrl',
   };
@@ -134,7 +140,8 @@ export function workspaceEventsCheck(
     return verdict(
       'problem',
       fixable(
-        `The Event Callback URL is right, but its event filter leaves out ${listed(gap.missing)}, so the bridge misses those steps of a conversation.`,
+        `The Event Callback URL is right, but its event filter leaves out ${listed(gap.missing)}, ` +
+          'so the bridge misses those steps of a conversation.',
         `Apply setup: it adds ${listed(gap.missing)} to the event filter and keeps the events already subscribed.`,
       ),
     );
@@ -185,7 +192,8 @@ export function conversationsWebhookCheck(
     return verdict(
       'problem',
       fixable(
-        'The Conversations service has no post-event webhook, so customer messages never reach the AI. Registering only the TaskRouter webhook is the most common setup mistake.',
+        'The Conversations service has no post-event webhook, so customer messages never reach the AI. ' +
+          'Registering only the TaskRouter webhook is the most common setup mistake.',
         `Apply setup: it registers ${webhookUrl} on the Conversations service for ${listed(required)}.`,
       ),
     );
@@ -250,7 +258,9 @@ export function conversationsWebhookAfterSave(
     : undefined;
 }
 
-const saveAgain = `Open the OpenCX settings and click Test & Save: it creates the "${TIMER_WORKSPACE_NAME}" workspace, queue and workflow.`;
+const saveAgain =
+  'Open the OpenCX settings and click Test & Save: ' +
+  `it creates the "${TIMER_WORKSPACE_NAME}" workspace, queue and workflow.`;
 
 export function timerWorkspaceCheck(
   config: BridgeConfig,
@@ -275,7 +285,8 @@ export function timerWorkspaceCheck(
     return verdict(
       'problem',
       manual(
-        `${name} no longer has the timer workflow saved in the settings (${config.timerWorkflowSid ?? 'none'}), ${stuck}`,
+        `${name} no longer has the timer workflow saved in the settings ` +
+          `(${config.timerWorkflowSid ?? 'none'}), ${stuck}`,
         saveAgain,
       ),
     );
@@ -317,7 +328,9 @@ export function timerWorkspaceCheck(
   return verdict(
     'ok',
     fine(
-      `${name} sends ${listed(TIMER_EVENTS)} to ${webhookUrl}: an AI answer that has not come after ${config.aiAnswerTimeoutSeconds} s hands the conversation to humans.`,
+      `${name} sends ${listed(TIMER_EVENTS)} to ${webhookUrl}: ` +
+        `an AI answer that has not come after ${config.aiAnswerTimeoutSeconds} s ` +
+        'hands the conversation to humans.',
     ),
   );
 }

@@ -73,7 +73,10 @@ describe('discoverWorkflow', () => {
     expect(found).toEqual({
       kind: 'found',
       workflowSid: MESSAGING.sid,
-      evidence: `Send to Flex "SendToFlex1" in Studio flow "Inbound" (${sid('FW', '1')}) for address +15005550006 routes to it. Flex's configuration names "Assign to Anyone" (${ANYONE.sid}) as its target workflow, but messaging does not go there.`,
+      evidence:
+        `Send to Flex "SendToFlex1" in Studio flow "Inbound" (${sid('FW', '1')}) ` +
+        `for address +15005550006 routes to it. Flex's configuration names "Assign to Anyone" (${ANYONE.sid}) ` +
+        'as its target workflow, but messaging does not go there.',
     });
   });
 
@@ -147,7 +150,8 @@ describe('discoverWorkflow', () => {
     expect(discoverWorkflow({ addresses: [], studioFlows: [], flexFlows: [] }, WORKFLOWS)).toEqual({
       kind: 'none',
       reason:
-        "The account's configuration names no workflow for Flex's messaging: this account has no Flex configuration; no Conversations address or Flex Flow routes to Flex.",
+        "The account's configuration names no workflow for Flex's messaging: " +
+        'this account has no Flex configuration; no Conversations address or Flex Flow routes to Flex.',
     });
   });
 });
@@ -174,7 +178,8 @@ describe('chooseWorkflow', () => {
     const none = { kind: 'none' as const, reason: 'The account names nothing.' };
     expect(chooseWorkflow(WORKFLOWS, { discovery: none })).toEqual({
       reason:
-        'The workspace has 3 workflows and it is unclear which one routes your inbound conversations. The account names nothing.',
+        'The workspace has 3 workflows and it is unclear which one routes your ' +
+        'inbound conversations. The account names nothing.',
       fix: expect.stringContaining('OpenCX settings'),
     });
   });
@@ -221,7 +226,9 @@ describe('the Flex Conversations service', () => {
       }),
     ).toEqual({
       status: 'ok',
-      detail: `The saved Conversations service "Flex Chat Service" (${FLEX}) is the one Flex uses (Flex's configuration (chat_service_instance_sid)).`,
+      detail:
+        `The saved Conversations service "Flex Chat Service" (${FLEX}) ` +
+        "is the one Flex uses (Flex's configuration (chat_service_instance_sid)).",
     });
   });
 
@@ -234,7 +241,8 @@ describe('the Flex Conversations service', () => {
     });
     expect(verdict.status).toBe('warning');
     expect(verdict.detail).toContain(
-      `"Default Conversations Service" (${OTHER}) is not the one Flex uses: Flex's configuration (chat_service_instance_sid) names "Flex Chat Service" (${FLEX})`,
+      `"Default Conversations Service" (${OTHER}) is not the one Flex uses: ` +
+        `Flex's configuration (chat_service_instance_sid) names "Flex Chat Service" (${FLEX})`,
     );
     expect(verdict.fix).toContain(`enter ${FLEX} as the Conversations service`);
   });

@@ -74,7 +74,8 @@ function messagingEvidence(facts: WorkflowDiscoveryFacts): { evidence: Evidence[
     if (auto.type === 'studio' && auto.studioFlowSid) throughFlow(auto.studioFlowSid, forWhat);
     else if (auto.type === 'webhook')
       silent.push(
-        `address ${address.address} hands its conversations to the webhook ${auto.webhookUrl ?? '(none)'}, which chooses the workflow itself`,
+        `address ${address.address} hands its conversations to the webhook ${auto.webhookUrl ?? '(none)'}, ` +
+          'which chooses the workflow itself',
       );
   }
   for (const flow of facts.flexFlows.filter((f) => f.enabled)) {
@@ -134,7 +135,8 @@ export function discoverWorkflow(
     const [[sid, sentences]] = [...bySid];
     const targetNote =
       target && target !== sid && inWorkspace(target)
-        ? ` Flex's configuration names ${named(target, workflows)} as its target workflow, but messaging does not go there.`
+        ? ` Flex's configuration names ${named(target, workflows)} as its target ` +
+          'workflow, but messaging does not go there.'
         : '';
     return {
       kind: 'found',
@@ -184,7 +186,8 @@ export type WorkflowChoice<W extends WorkflowSummary = WorkflowSummary> =
   | { reason: string; fix: string };
 
 const PICK_FIX =
-  'Pick the workflow that routes your inbound conversations in the OpenCX settings (Workflow) and click Test & Save, or name it in the setup form (workflowSid).';
+  'Pick the workflow that routes your inbound conversations in the OpenCX settings (Workflow) ' +
+  'and click Test & Save, or name it in the setup form (workflowSid).';
 
 /** The setup form's workflow, else the saved one, else the discovered one, else the workspace's only one. */
 export function chooseWorkflow<W extends WorkflowSummary>(
@@ -206,7 +209,9 @@ export function chooseWorkflow<W extends WorkflowSummary>(
     return saved
       ? { workflow: saved, why: 'It is the workflow chosen in the OpenCX settings.' }
       : {
-          reason: `The workflow ${pick.savedWorkflowSid} chosen in the OpenCX settings is not in the workspace any more.`,
+          reason:
+            `The workflow ${pick.savedWorkflowSid} chosen in the OpenCX settings ` +
+            'is not in the workspace any more.',
           fix: PICK_FIX,
         };
   }
@@ -224,7 +229,9 @@ export function chooseWorkflow<W extends WorkflowSummary>(
   }
   const because = discovery && discovery.kind !== 'found' ? ` ${discovery.reason}` : '';
   return {
-    reason: `The workspace has ${workflows.length} workflows and it is unclear which one routes your inbound conversations.${because}`,
+    reason:
+      `The workspace has ${workflows.length} workflows and it is unclear which ` +
+      `one routes your inbound conversations.${because}`,
     fix: PICK_FIX,
   };
 }

@@ -29,7 +29,8 @@ export async function decline(d: Of<'decline'>, known: KnownRecord | undefined, 
   const step = declineStep({ carriesHandoff, rejectedByAiBefore });
   if (step === 'leave-to-time-out') {
     deps.warn(
-      "the workflow offers handed-off tasks to the AI again: its handedOff == true filter must come before the AI's (Check setup)",
+      'the workflow offers handed-off tasks to the AI again: ' +
+        "its handedOff == true filter must come before the AI's (Check setup)",
       {
         taskSid: d.taskSid,
         reservationSid: d.reservationSid,

@@ -612,7 +612,8 @@ export class FlexSim implements SimulatorModule {
       throw invalidParameter('Routing properties.workspace_sid is required');
     if (!routing.workflow_sid) {
       const problem =
-        'Simulator gap: Routing without workflow_sid (queue_sid/worker_sid routing) is not implemented; the TaskRouter simulator routes by workflow';
+        'Simulator gap: Routing without workflow_sid (queue_sid/worker_sid routing) is not implemented; ' +
+        'the TaskRouter simulator routes by workflow';
       this.sim.violations.push({ method: 'POST', path: '/flex-api/v1/Interactions', problems: [problem] });
       throw new TwilioApiError(501, 20501, problem);
     }
@@ -794,7 +795,9 @@ function participantJson(participant: InteractionParticipantState): Record<strin
           reservation_sid: participant.reservationSid,
         }
       : null,
-    url: `${HOST}/v1/Interactions/${participant.interactionSid}/Channels/${participant.channelSid}/Participants/${participant.sid}`,
+    url:
+      `${HOST}/v1/Interactions/${participant.interactionSid}` +
+      `/Channels/${participant.channelSid}/Participants/${participant.sid}`,
   };
 }
 

@@ -243,7 +243,8 @@ export class TwilioSimulator {
           .filter((d) => d.status === undefined && d.error === undefined)
           .map((d) => `#${d.seq} ${d.params.EventType}`);
         throw new Error(
-          `simulator still busy after ${timeoutMs} ms (${this.inFlight.size} in flight; deliveries unanswered: ${open.join(', ') || 'none'})`,
+          `simulator still busy after ${timeoutMs} ms ` +
+            `(${this.inFlight.size} in flight; deliveries unanswered: ${open.join(', ') || 'none'})`,
         );
       }
       this.clock.runDue();

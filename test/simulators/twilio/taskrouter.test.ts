@@ -326,7 +326,11 @@ describe('workflow routing', () => {
   test('a Configuration is returned exactly as posted: spacing, key order, keys the simulator ignores', async () => {
     const { ws, workflowSid, humanQueue } = contactCenter();
     const api = workspaceApi(ws).workflows(workflowSid);
-    const configuration = `{\n  "task_routing" : {"filters":[{"targets":[{"queue":"${humanQueue}","skip_if":"workers.available == 0"}],"expression":"handedOff == true","filter_friendly_name":"Humans"}],\n "default_filter":{"queue":"${humanQueue}"}}, "x_note": "kept"}`;
+    const configuration =
+      '{\n  "task_routing" : {"filters":[' +
+      `{"targets":[{"queue":"${humanQueue}","skip_if":"workers.available == 0"}],` +
+      '"expression":"handedOff == true","filter_friendly_name":"Humans"}],\n ' +
+      `"default_filter":{"queue":"${humanQueue}"}}, "x_note": "kept"}`;
     const updated = await api.update({ configuration });
     expect(updated.configuration).toBe(configuration);
     expect((await api.fetch()).configuration).toBe(configuration);
@@ -474,7 +478,8 @@ describe('reservations', () => {
     { multiTaskEnabled: true, timeoutActivityWhenMultitasking: false, movedToOffline: false },
     { multiTaskEnabled: false, timeoutActivityWhenMultitasking: false, movedToOffline: true },
   ])(
-    'reservation timeout (multitasking $multiTaskEnabled, timeoutActivityWhenMultitasking $timeoutActivityWhenMultitasking)',
+    'reservation timeout (multitasking $multiTaskEnabled, timeoutActivityWhenMultitasking ' +
+      '$timeoutActivityWhenMultitasking)',
     (setting) => {
       test(`moves the worker to the TimeoutActivity: ${setting.movedToOffline}; re-evaluates the task`, () => {
         sim.switches.timeoutActivityWhenMultitasking = setting.timeoutActivityWhenMultitasking;

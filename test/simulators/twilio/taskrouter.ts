@@ -558,7 +558,8 @@ export class TaskRouterSim implements SimulatorModule {
     }
     if (update.available !== undefined && update.available !== channel.available) {
       channel.available = update.available;
-      const description = `Worker ${worker.friendlyName} ${channel.taskChannelUniqueName} availability set to ${channel.available}`;
+      const description =
+        `Worker ${worker.friendlyName} ${channel.taskChannelUniqueName} ` + `availability set to ${channel.available}`;
       this.emit(ws, 'worker.channel.availability.update', description, {
         ...this.workerSubject(worker),
         extra: { ...extra, WorkerChannelAvailable: channel.available },
