@@ -126,7 +126,8 @@ async function callCounts(): Promise<void> {
     }
     const depth = await handoffDepth(world);
     console.log(
-      `\n1. REST calls, a process per request (twilio-run's default, no warm container); ${CALL_SAMPLE_CONVERSATIONS} conversations`,
+      "\n1. REST calls, a process per request (twilio-run's default, no warm container); " +
+        `${CALL_SAMPLE_CONVERSATIONS} conversations`,
     );
     reportCalls('conversation start (every event; engage on reservation.created)', engage);
     reportCalls('relayed message: the webhook Function alone', relayAlone);
@@ -312,10 +313,12 @@ function reportLatency(r: LatencyResult): void {
     `  ${label}: ${load.ratePerSecond.toFixed(1)} messages/s, ${r.webhook.length} + ${r.noop.length} messages`,
   );
   console.log(
-    `    webhook (relay)  p50 ${String(percentile(r.webhook, 50)).padStart(5)} ms  p99 ${String(percentile(r.webhook, 99)).padStart(5)} ms`,
+    `    webhook (relay)  p50 ${String(percentile(r.webhook, 50)).padStart(5)} ms  ` +
+      `p99 ${String(percentile(r.webhook, 99)).padStart(5)} ms`,
   );
   console.log(
-    `    no-op Function   p50 ${String(percentile(r.noop, 50)).padStart(5)} ms  p99 ${String(percentile(r.noop, 99)).padStart(5)} ms`,
+    `    no-op Function   p50 ${String(percentile(r.noop, 50)).padStart(5)} ms  ` +
+      `p99 ${String(percentile(r.noop, 99)).padStart(5)} ms`,
   );
   console.log(
     `    ratio            p50 ${ratio(50).padStart(5)} x   p99 ${ratio(99).padStart(5)} x   (target <= 1.5x)`,
@@ -326,7 +329,8 @@ function reportLatency(r: LatencyResult): void {
 /** The highest offered rate the warm runtime carries with every message answered once and no delivery failed. */
 async function throughput(run: LoadRun): Promise<void> {
   console.log(
-    `\n3. Throughput, one warm process, ${run.conversationSids.length} conversations, ${THROUGHPUT_STEP_S} s at each rate`,
+    `\n3. Throughput, one warm process, ${run.conversationSids.length} ` +
+      `conversations, ${THROUGHPUT_STEP_S} s at each rate`,
   );
   let best: { offered: number; achieved: number } | undefined;
   for (const rate of THROUGHPUT_RATES) {
@@ -341,7 +345,8 @@ async function throughput(run: LoadRun): Promise<void> {
       99,
     );
     console.log(
-      `  offered ${String(rate).padStart(4)}/s  answered ${achieved.toFixed(1).padStart(6)}/s  failed ${failed}  lost ${lost}  webhook p99 ${p99} ms`,
+      `  offered ${String(rate).padStart(4)}/s  answered ${achieved.toFixed(1).padStart(6)}/s  ` +
+        `failed ${failed}  lost ${lost}  webhook p99 ${p99} ms`,
     );
     // Keeping up: everything answered, none failed, and the backlog drained within 10 % of the step.
     if (failed > 0 || lost !== 0 || achieved < rate * 0.9) break;
@@ -366,7 +371,9 @@ function functionFiles(dir: string): string[] {
 
 /** Milliseconds to require `target` in a fresh node process (the module's own load, not node's start-up). */
 function requireMs(target: string): number {
-  const script = `const t = process.hrtime.bigint(); require(${JSON.stringify(target)}); console.log(Number(process.hrtime.bigint() - t) / 1e6);`;
+  const script =
+    `const t = process.hrtime.bigint(); require(${JSON.stringify(target)}); ` +
+    'console.log(Number(process.hrtime.bigint() - t) / 1e6);';
   return Number(execFileSync(process.execPath, ['-e', script], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim());
 }
 
@@ -378,7 +385,8 @@ function coldRequireAndSize(): void {
   console.log(`\n4. Cold require (median of ${COLD_REQUIRE_RUNS} fresh node processes) and deployed size`);
   const twilioMs = median(Array.from({ length: COLD_REQUIRE_RUNS }, () => requireMs('twilio')));
   console.log(
-    `  the twilio library alone (a runtime dependency, loaded by every Function that calls Twilio): ${twilioMs.toFixed(0)} ms`,
+    '  the twilio library alone (a runtime dependency, loaded by every ' +
+      `Function that calls Twilio): ${twilioMs.toFixed(0)} ms`,
   );
   let total = 0;
   let sourceMaps = 0;
@@ -389,8 +397,10 @@ function coldRequireAndSize(): void {
     total += bytes;
     sourceMaps += map >= 0 ? Buffer.byteLength(text.slice(map)) : 0;
     const ms = median(Array.from({ length: COLD_REQUIRE_RUNS }, () => requireMs(file)));
+    const withoutMap = map >= 0 ? ` (${kib(Buffer.byteLength(text.slice(0, map)))} without its inline source map)` : '';
     console.log(
-      `  ${path.relative(functionsDir, file).padEnd(28)} require ${ms.toFixed(0).padStart(4)} ms  ${kib(bytes).padStart(8)}${map >= 0 ? ` (${kib(Buffer.byteLength(text.slice(0, map)))} without its inline source map)` : ''}`,
+      `  ${path.relative(functionsDir, file).padEnd(28)} require ${ms.toFixed(0).padStart(4)} ms  ` +
+        `${kib(bytes).padStart(8)}${withoutMap}`,
     );
   }
   const assets = fs.existsSync(assetsDir)
@@ -404,10 +414,12 @@ function coldRequireAndSize(): void {
     ).dependencies,
   );
   console.log(
-    `  uploaded by twilio serverless:deploy: dist/functions ${kib(total)} (${kib(sourceMaps)} of it inline source maps), dist/assets ${kib(assets)}`,
+    `  uploaded by twilio serverless:deploy: dist/functions ${kib(total)} (${kib(sourceMaps)} of it inline ` +
+      `source maps), dist/assets ${kib(assets)}`,
   );
   console.log(
-    `  installed by Twilio from package.json, not uploaded: ${dependencies.map(([name, version]) => `${name}@${version}`).join(', ')}`,
+    '  installed by Twilio from package.json, not uploaded: ' +
+      `${dependencies.map(([name, version]) => `${name}@${version}`).join(', ')}`,
   );
 }
 
@@ -425,7 +437,8 @@ async function main(): Promise<void> {
     await run.runFunctions('warm');
     await run.openConversations(CONVERSATIONS);
     console.log(
-      `\n2. Webhook latency against a no-op Function in the same twilio-run, ${CONVERSATIONS} open conversations, simulators at zero latency`,
+      `\n2. Webhook latency against a no-op Function in the same twilio-run, ${CONVERSATIONS} open ` +
+        'conversations, simulators at zero latency',
     );
     const warm = await latency(run, 'warm');
     reportLatency(warm);

@@ -13,9 +13,16 @@ const { readFileSync } = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-/** Semantic Versioning 2.0.0's version grammar. */
-const SEMVER =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+/** Semantic Versioning 2.0.0's version grammar: major.minor.patch, then an optional pre-release and build. */
+const SEMVER = new RegExp(
+  [
+    /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)/,
+    /(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?/,
+    /(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/,
+  ]
+    .map((part) => part.source)
+    .join(''),
+);
 /** flex:plugins:release's limits on a release's name and description. */
 const RELEASE_NAME_MAX = 100;
 const RELEASE_DESCRIPTION_MAX = 500;

@@ -444,7 +444,13 @@ export class World {
   }
 
   private activity(): string {
-    return `${this.twilio.requests.length}/${this.twilio.webhooks.length}/${this.opencx.requests.length}/${this.opencx.webhookDeliveries.length}`;
+    const { twilio, opencx } = this;
+    return [
+      twilio.requests.length,
+      twilio.webhooks.length,
+      opencx.requests.length,
+      opencx.webhookDeliveries.length,
+    ].join('/');
   }
 
   /** Moves the shared simulated clock forward (timeouts, TTLs fire), then settles. */

@@ -45,7 +45,16 @@ const conversationsWebhook = (world: World) =>
 
 /** The workflow as an admin formatted it in the Console: its own spacing and key order. */
 const consoleWorkflow = (world: World): string =>
-  `{\n  "task_routing": {\n    "default_filter": { "queue": "${world.humanQueueSid}" },\n    "filters": [\n      { "targets": [ { "queue": "${world.aiQueueSid}" } ], "expression": "1==1", "filter_friendly_name": "AI" }\n    ]\n  }\n}`;
+  [
+    '{',
+    '  "task_routing": {',
+    `    "default_filter": { "queue": "${world.humanQueueSid}" },`,
+    '    "filters": [',
+    `      { "targets": [ { "queue": "${world.aiQueueSid}" } ], "expression": "1==1", "filter_friendly_name": "AI" }`,
+    '    ]',
+    '  }',
+    '}',
+  ].join('\n');
 
 function withWorld(options: WorldOptions): () => World {
   let world: World;

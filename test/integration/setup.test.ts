@@ -9,6 +9,7 @@ import { OPENCX_WEBHOOK_HEALTH_DOCUMENTS } from '../../functions/common/config';
 import { everyObject, locationOf } from '../../functions/common/shards';
 import { BRIDGE_EVENTS, CONVERSATION_FILTERS, World, type WorldOptions } from '../harness/world';
 import { type FunctionAnswer, lastSeq, postForm, restCalls } from './helpers';
+import { pattern } from '../../functions/common/pattern.testing';
 
 jest.setTimeout(60000);
 
@@ -351,7 +352,9 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
       title: 'Conversations webhook',
       status: 'problem',
       detail: expect.stringMatching(/customer messages never reach the AI.*most common setup mistake/),
-      fix: `Apply setup: it registers ${world().webhookUrl} on the Conversations service for onMessageAdded, onConversationAdded, onParticipantAdded.`,
+      fix:
+        `Apply setup: it registers ${world().webhookUrl} on the Conversations service for onMessageAdded, ` +
+        'onConversationAdded, onParticipantAdded.',
       autoFixable: true,
     });
     expect(byId(list, 'workspace_events')).toMatchObject({
@@ -467,7 +470,10 @@ describe("no AI queue and no AI filter: the handedOff filter alone, among the cu
         /No filter of Workflow "Assign to Anyone" .* routes to the AI .*never offered a task/,
       ),
       fix: expect.stringMatching(
-        /^Apply setup: it adds the filter "OpenCX: AI agent" \(channelType IN \[.*'web'.*\] → a new queue "OpenCX AI" whose Target Workers are the AI workers .* just below "Handed off to humans"\.$/,
+        pattern(
+          /^Apply setup: it adds the filter "OpenCX: AI agent" \(channelType IN \[.*'web'.*\] → /,
+          /a new queue "OpenCX AI" whose Target Workers are the AI workers .* just below "Handed off to humans"\.$/,
+        ),
       ),
     });
   });
@@ -564,7 +570,9 @@ describe("TaskRouter settings the admin decides: the AI's reservation timeout an
       detail: expect.stringMatching(
         /Workflow "Assign to Anyone" .* times a reservation out after 120 s .*the bridge never accepts it/,
       ),
-      fix: 'In TaskRouter → Workflows → "Assign to Anyone", set Task Reservation Timeout to 3600 s (longer than your AI conversations).',
+      fix:
+        'In TaskRouter → Workflows → "Assign to Anyone", set Task Reservation ' +
+        'Timeout to 3600 s (longer than your AI conversations).',
       autoFixable: false,
     });
 
@@ -612,7 +620,10 @@ describe("TaskRouter settings the admin decides: the AI's reservation timeout an
         title: 'AI worker out of the human queues',
         status: 'problem',
         detail: expect.stringMatching(
-          /^Handed-off tasks would be offered back to the AI worker: .*"Handed off to humans" targets queue "Support" .*"1==1" matches every worker/,
+          pattern(
+            /^Handed-off tasks would be offered back to the AI worker: /,
+            /.*"Handed off to humans" targets queue "Support" .*"1==1" matches every worker/,
+          ),
         ),
         fix: expect.stringMatching(
           /"Support", set Target Workers .*routing\.skills HAS 'support'.*not opencx_ai != true/,
@@ -721,8 +732,12 @@ describe("the watchdog's timer workspace and the config version on the URLs", ()
       id: 'timer_workspace',
       title: 'AI answer timer',
       status: 'problem',
-      detail: `The timer workspace ${deleted} saved in the settings is not in this Twilio account, so a slow AI answer is never timed out: the conversation waits until the customer writes again.`,
-      fix: 'Open the OpenCX settings and click Test & Save: it creates the "OpenCX timers" workspace, queue and workflow.',
+      detail:
+        `The timer workspace ${deleted} saved in the settings is not in this Twilio account, so a slow AI answer ` +
+        'is never timed out: the conversation waits until the customer writes again.',
+      fix:
+        'Open the OpenCX settings and click Test & Save: ' +
+        'it creates the "OpenCX timers" workspace, queue and workflow.',
       autoFixable: false,
     });
     const since = lastSeq(world());
@@ -756,7 +771,10 @@ describe("OpenCX's webhooks", () => {
         detail: expect.stringMatching(
           /^No OpenCX webhook signing secret is saved, so this deployment refuses every OpenCX webhook/,
         ),
-        fix: `In OpenCX → Settings → Integrations → Webhooks, add ${opencxWebhookUrl()} with the events conversation.ai_response, conversation.handoff_to_human, then paste its signing secret in the OpenCX settings and click Test & Save.`,
+        fix:
+          `In OpenCX → Settings → Integrations → Webhooks, add ${opencxWebhookUrl()} with the events ` +
+          'conversation.ai_response, conversation.handoff_to_human, then paste its signing secret in the OpenCX ' +
+          'settings and click Test & Save.',
         autoFixable: false,
       });
     } finally {
@@ -770,7 +788,11 @@ describe("OpenCX's webhooks", () => {
     expect(byId(await checks(world()), 'opencx_webhook')).toMatchObject({
       status: 'warning',
       autoFixable: false,
-      detail: `The last signed OpenCX event (conversation.handoff_to_human) arrived at ${dayAndAMinuteAgo.toISOString()}, none in the last 24 hours: OpenCX may not be sending its webhooks here, or may sign them with another secret (or the AI has answered nobody since).`,
+      detail:
+        'The last signed OpenCX event (conversation.handoff_to_human) ' +
+        `arrived at ${dayAndAMinuteAgo.toISOString()}, none in the last 24 hours: ` +
+        'OpenCX may not be sending its webhooks here, or may sign them with another secret ' +
+        '(or the AI has answered nobody since).',
       fix: expect.stringContaining(
         `add ${opencxWebhookUrl()} with the events conversation.ai_response, conversation.handoff_to_human`,
       ),
@@ -839,7 +861,10 @@ describe("the workflow and the Conversations service Flex uses, from the account
     const filters = byId(await checks(world()), 'workflow_filters');
     expect(filters.status).toBe('problem');
     expect(filters.detail).toBe(
-      `Workflow "Inbound messaging" (${world().workflowSid}): Flex's configuration names it as its target workflow (taskrouter_target_workflow_sid). Workflow "Inbound messaging" (${world().workflowSid}) has no handedOff == true filter, so a task the AI hands off has nowhere to go.`,
+      `Workflow "Inbound messaging" (${world().workflowSid}): ` +
+        "Flex's configuration names it as its target workflow (taskrouter_target_workflow_sid). " +
+        `Workflow "Inbound messaging" (${world().workflowSid}) ` +
+        'has no handedOff == true filter, so a task the AI hands off has nowhere to go.',
     );
   });
 
@@ -849,7 +874,10 @@ describe("the workflow and the Conversations service Flex uses, from the account
     const { flowSid } = world().addressRoutesThroughStudio('+15005550006', [world().workflowSid]);
     const filters = byId(await checks(world()), 'workflow_filters');
     expect(filters.detail).toContain(
-      `Workflow "Inbound messaging" (${world().workflowSid}): Send to Flex "send_to_flex_1" in Studio flow "Inbound +15005550006" (${flowSid}) for address +15005550006 routes to it. Flex's configuration names "Assign to Anyone" (${anyone}) as its target workflow, but messaging does not go there.`,
+      `Workflow "Inbound messaging" (${world().workflowSid}): ` +
+        `Send to Flex "send_to_flex_1" in Studio flow "Inbound +15005550006" (${flowSid}) ` +
+        `for address +15005550006 routes to it. Flex's configuration names "Assign to Anyone" (${anyone}) ` +
+        'as its target workflow, but messaging does not go there.',
     );
     const before = { anyone: configurationOf(anyone), voice: configurationOf(voice) };
 
@@ -869,7 +897,10 @@ describe("the workflow and the Conversations service Flex uses, from the account
     const filters = byId(list, 'workflow_filters');
     expect(filters.status).toBe('problem');
     expect(filters.detail).toMatch(
-      /unclear which one routes your inbound conversations\. Flex's messaging goes to 2 workflows: "Inbound messaging" .*\+15005550006.*; "Voice" .*\+15005550007/,
+      pattern(
+        /unclear which one routes your inbound conversations\. Flex's messaging goes to 2 workflows: /,
+        /"Inbound messaging" .*\+15005550006.*; "Voice" .*\+15005550007/,
+      ),
     );
     expect(filters.fix).toContain('OpenCX settings');
     expect(list.map((c) => c.id)).not.toContain('ai_reservation_timeout');
@@ -908,7 +939,9 @@ describe("the workflow and the Conversations service Flex uses, from the account
     const service = byId(await checks(world()), 'conversations_service');
     expect(service).toMatchObject({ status: 'warning', autoFixable: false });
     expect(service.detail).toContain(
-      `The saved Conversations service "Old chat" (${other}) is not the one Flex uses: Flex's configuration (chat_service_instance_sid) names "Flex Chat Service" (${world().conversationsServiceSid})`,
+      `The saved Conversations service "Old chat" (${other}) is not the one Flex uses: ` +
+        `Flex's configuration (chat_service_instance_sid) names "Flex Chat Service" ` +
+        `(${world().conversationsServiceSid})`,
     );
     expect(service.fix).toContain(`enter ${world().conversationsServiceSid} as the Conversations service`);
 

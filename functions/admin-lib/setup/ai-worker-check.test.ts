@@ -1,6 +1,7 @@
 import type { WorkerRouting } from '../../common/twilio';
 import { type AiPoolFacts, aiWorkerCheck } from './ai-worker-check';
 import { WK, worker } from './fixtures.testing';
+import { pattern } from '../../common/pattern.testing';
 
 describe('aiWorkerCheck: the AI worker pool', () => {
   const WK2 = 'WK' + '2'.repeat(32);
@@ -33,7 +34,8 @@ describe('aiWorkerCheck: the AI worker pool', () => {
     const check = aiWorkerCheck(pool(100, busy(WK, 'OpenCX AI', 30), busy(WK2, 'OpenCX AI 2', 20)));
     expect(check.status).toBe('ok');
     expect(check.detail).toBe(
-      `2 of 2 AI workers serving (a peak of 100 concurrent conversations, 50 a worker): "OpenCX AI" (${WK}) Available, chat 30/50, sms 0/50; "OpenCX AI 2" (${WK2}) Available, chat 20/50, sms 0/50. ` +
+      `2 of 2 AI workers serving (a peak of 100 concurrent conversations, 50 a worker): "OpenCX AI" (${WK}) ` +
+        `Available, chat 30/50, sms 0/50; "OpenCX AI 2" (${WK2}) Available, chat 20/50, sms 0/50. ` +
         'chat: 50 of 100 slots in use (50 %). sms: 0 of 100 slots in use (0 %).',
     );
   });
@@ -93,7 +95,11 @@ describe('aiWorkerCheck: the AI worker pool', () => {
     // A missing worker needs Test & Save, so the whole is not Apply's to fix, though Apply repairs the offline one.
     expect(check).toMatchObject({ status: 'problem', autoFixable: false });
     expect(check.detail).toMatch(
-      /"OpenCX AI 2" .* is in the "Offline" activity.*The AI worker WK3{32} saved in the settings is not in the workspace any more.*1 of 3 AI workers serving/,
+      pattern(
+        /"OpenCX AI 2" .* is in the "Offline" activity.*/,
+        /The AI worker WK3{32} saved in the settings is not in the workspace any more.*/,
+        /1 of 3 AI workers serving/,
+      ),
     );
     expect(check.fix).toMatch(
       /^Apply setup: it sets "OpenCX AI 2" .* to Available\. .*Test & Save: it creates the missing AI workers/,

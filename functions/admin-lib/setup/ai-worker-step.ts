@@ -45,9 +45,12 @@ export function aiWorkerPlan(
       ? { kind: 'skipped', detail: `Every AI worker found serves.${gone}` }
       : { kind: 'unchanged', detail: `Every AI worker (${found.length}) is Available with chat open.` };
   }
+  const repaired = repairs.map(
+    ({ worker, repair }) => `"${worker.friendlyName}" (${worker.sid}): ${repairWords(repair)}`,
+  );
   return {
     kind: 'write',
-    detail: `${repairs.map(({ worker, repair }) => `"${worker.friendlyName}" (${worker.sid}): ${repairWords(repair)}`).join('; ')}.${gone}`,
+    detail: `${repaired.join('; ')}.${gone}`,
     backup: {
       kind: 'ai_workers',
       workspaceSid,

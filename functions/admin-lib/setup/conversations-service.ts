@@ -48,24 +48,38 @@ export function conversationsServiceVerdict(facts: ConversationsServiceFacts): S
   const flex = flexConversationsService(facts);
   const saved = `The saved Conversations service ${label(facts.savedSid)}`;
   if (!flex) {
+    const why = facts.flexConfiguration
+      ? `Flex's configuration names no ${FLEX_SERVICE_FIELD}`
+      : 'this account has no Flex configuration';
     return {
       status: 'warning',
-      detail: `${saved} cannot be compared with Flex's: ${facts.flexConfiguration ? `Flex's configuration names no ${FLEX_SERVICE_FIELD}` : 'this account has no Flex configuration'} and no default Conversations service is set.`,
+      detail: `${saved} cannot be compared with Flex's: ${why} and no default Conversations service is set.`,
       fix: 'Check in Flex Console → Messaging → Conversations that the saved service is the one Flex uses.',
     };
   }
   if (flex.sid !== facts.savedSid) {
     return {
       status: 'warning',
-      detail: `${saved} is not the one Flex uses: ${flex.source} names ${label(flex.sid)}. Customers' conversations are in Flex's service, so the bridge, whose webhook is on the saved one, does not hear them.`,
-      fix: `Unless the saved service is deliberate, open the OpenCX settings, enter ${flex.sid} as the Conversations service (or leave it empty to take Flex's), click Test & Save, then apply setup to register the webhook there.`,
+      detail:
+        `${saved} is not the one Flex uses: ${flex.source} names ` +
+        `${label(flex.sid)}. Customers' conversations are in Flex's service, ` +
+        'so the bridge, whose webhook is on the saved one, does not hear them.',
+      fix:
+        'Unless the saved service is deliberate, open the OpenCX settings, ' +
+        `enter ${flex.sid} as the Conversations service (or leave it empty to take ` +
+        "Flex's), click Test & Save, then apply setup to register the webhook there.",
     };
   }
   if (facts.defaultServiceSid && facts.defaultServiceSid !== flex.sid) {
     return {
       status: 'warning',
-      detail: `${saved} is the one Flex uses (${flex.source}), but the account's default Conversations service is ${label(facts.defaultServiceSid)}: Twilio requires Flex's service to be the default, or new conversations open elsewhere.`,
-      fix: `In the Twilio Console, open Conversations → Manage → Defaults and choose ${label(flex.sid)} as the Default Conversation Service.`,
+      detail:
+        `${saved} is the one Flex uses (${flex.source}), but the account's default Conversations service is ` +
+        `${label(facts.defaultServiceSid)}: Twilio requires Flex's service to be the default, ` +
+        'or new conversations open elsewhere.',
+      fix:
+        'In the Twilio Console, open Conversations → Manage → Defaults and ' +
+        `choose ${label(flex.sid)} as the Default Conversation Service.`,
     };
   }
   return { status: 'ok', detail: `${saved} is the one Flex uses (${flex.source}).` };

@@ -1,6 +1,7 @@
 import { aiReservationTimeoutCheck, aiWorkerQueuesCheck } from './routing-checks';
 import type { RoutingFacts } from './workflow';
 import { WK, AI_QUEUE, HUMAN_QUEUE, handedOffFilter, aiFilter, voiceFilter, routing } from './fixtures.testing';
+import { pattern } from '../../common/pattern.testing';
 
 describe('aiReservationTimeoutCheck', () => {
   const timed = (taskReservationTimeout: number, filters: object[] = [handedOffFilter, aiFilter]) => {
@@ -32,7 +33,9 @@ describe('aiReservationTimeoutCheck', () => {
       detail: expect.stringMatching(
         /times a reservation out after 120 s.*the bridge never accepts it.*routes the task again/,
       ),
-      fix: 'In TaskRouter → Workflows → "Assign to Anyone", set Task Reservation Timeout to 3600 s (longer than your AI conversations).',
+      fix:
+        'In TaskRouter → Workflows → "Assign to Anyone", set Task Reservation ' +
+        'Timeout to 3600 s (longer than your AI conversations).',
       autoFixable: false,
     });
     expect(timed(599).status).toBe('warning');
@@ -46,7 +49,8 @@ describe('aiReservationTimeoutCheck', () => {
       autoFixable: false,
     });
     expect(check.fix).toBe(
-      'In TaskRouter → Workflows → "Assign to Anyone", raise the timeout of the AI\'s target in "OpenCX AI" to 3600 s, or remove it.',
+      'In TaskRouter → Workflows → "Assign to Anyone", raise the timeout of ' +
+        'the AI\'s target in "OpenCX AI" to 3600 s, or remove it.',
     );
     expect(timed(120, [handedOffFilter, aiWithTimeout(300)]).fix).toMatch(
       /set Task Reservation Timeout to 3600 s .* and raise the timeout of the AI's target/,
@@ -99,12 +103,18 @@ describe('aiWorkerQueuesCheck', () => {
       expect(check).toMatchObject({
         status: 'problem',
         detail: expect.stringMatching(
-          /^Handed-off tasks would be offered back to the AI worker: .*"Handed off" targets queue "Support" \(WQb+\), whose Target Workers .* matches every worker/,
+          pattern(
+            /^Handed-off tasks would be offered back to the AI worker: /,
+            /.*"Handed off" targets queue "Support" \(WQb+\), whose Target Workers .* matches every worker/,
+          ),
         ),
         autoFixable: false,
       });
       expect(check.fix).toMatch(
-        /^In TaskRouter → TaskQueues → "Support", set Target Workers .* routing\.skills HAS 'support' .*not opencx_ai != true/,
+        pattern(
+          /^In TaskRouter → TaskQueues → "Support", set Target Workers /,
+          /.* routing\.skills HAS 'support' .*not opencx_ai != true/,
+        ),
       );
     },
   );

@@ -12,6 +12,7 @@ import {
   workflow,
   routing,
 } from './fixtures.testing';
+import { pattern } from '../../common/pattern.testing';
 
 describe('which filters route to the AI', () => {
   it('counts the configured AI queue and queues whose workers expression mentions opencx_ai', () => {
@@ -121,7 +122,9 @@ describe('workflow filters', () => {
     expect(workflowFiltersCheck(facts)).toMatchObject({
       status: 'problem',
       detail: expect.stringMatching(/No filter of .* routes to the AI .*never offered a task/),
-      fix: `Apply setup: it adds the filter "OpenCX: AI agent" (${AI_FILTER_EXPRESSION} → the AI queue "OpenCX AI" (${AI_QUEUE})) just below "Handed off".`,
+      fix:
+        `Apply setup: it adds the filter "OpenCX: AI agent" (${AI_FILTER_EXPRESSION} → the AI queue "OpenCX AI" ` +
+        `(${AI_QUEUE})) just below "Handed off".`,
       autoFixable: true,
     });
     const update = workflowConfigurationUpdate(facts.workflows[0].configuration, facts, undefined, AI_QUEUE)!;
@@ -162,7 +165,10 @@ describe('workflow filters', () => {
     expect(workflowFiltersCheck(facts)).toMatchObject({
       status: 'problem',
       fix: expect.stringMatching(
-        /adds the filter "OpenCX: handed off to humans" .* at the top of the workflow, and just below it the filter "OpenCX: AI agent"/,
+        pattern(
+          /adds the filter "OpenCX: handed off to humans" .* at the top of the workflow, /,
+          /and just below it the filter "OpenCX: AI agent"/,
+        ),
       ),
       needs: 'humanQueueSid',
     });

@@ -85,15 +85,20 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
   const { filters, handedOff, ai } = filterPositions(choice.workflow, routing);
   const aiQueue = aiQueueFor(routing.queues, routing.aiQueueSid);
   // The AI filter Apply would add, when no filter routes to the AI and it has a queue to target.
+  const aiTarget = aiQueue
+    ? `the AI queue ${queueName(aiQueue)}`
+    : `a new queue "${AI_QUEUE_NAME}" whose Target Workers are the AI workers (${AI_QUEUE_TARGET_WORKERS})`;
   const aiFilterAdded =
     ai < 0 && (!routing.aiQueueSid || aiQueue)
-      ? `the filter "${AI_FILTER_NAME}" (${AI_FILTER_EXPRESSION} → ${aiQueue ? `the AI queue ${queueName(aiQueue)}` : `a new queue "${AI_QUEUE_NAME}" whose Target Workers are the AI workers (${AI_QUEUE_TARGET_WORKERS})`})`
+      ? `the filter "${AI_FILTER_NAME}" (${AI_FILTER_EXPRESSION} → ${aiTarget})`
       : undefined;
   if (handedOff < 0) {
     return verdict('problem', {
       ...fixable(
         `${workflow} has no ${HANDOFF_EXPRESSION} filter, so a task the AI hands off has nowhere to go.`,
-        `Choose your human agents' queue and apply setup: it adds the filter "${HANDOFF_FILTER_NAME}" (${HANDOFF_EXPRESSION} → that queue) at the top of the workflow${aiFilterAdded ? `, and just below it ${aiFilterAdded}` : ''}.`,
+        `Choose your human agents' queue and apply setup: it adds the filter "${HANDOFF_FILTER_NAME}" ` +
+          `(${HANDOFF_EXPRESSION} → that queue) at the top of the ` +
+          `workflow${aiFilterAdded ? `, and just below it ${aiFilterAdded}` : ''}.`,
       ),
       needs: 'humanQueueSid',
     });
@@ -102,7 +107,8 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
     return verdict(
       'problem',
       manual(
-        `${workflow} sends handed-off tasks back to the AI: the filter ${filterName(filters[handedOff])} targets the AI's queue.`,
+        `${workflow} sends handed-off tasks back to the AI: ` +
+          `the filter ${filterName(filters[handedOff])} targets the AI's queue.`,
         "Point that filter at your human agents' queue.",
       ),
     );
@@ -111,20 +117,26 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
     return verdict(
       'problem',
       fixable(
-        `In ${workflow}, the AI's filter ${filterName(filters[ai])} comes before ${filterName(filters[handedOff])}. Filters run top to bottom and the first match wins, so a handed-off task goes back to the AI.`,
+        `In ${workflow}, the AI's filter ${filterName(filters[ai])} comes before ` +
+          `${filterName(filters[handedOff])}. Filters run top to bottom and the first match wins, ` +
+          'so a handed-off task goes back to the AI.',
         `Apply setup: it moves ${filterName(filters[handedOff])} above ${filterName(filters[ai])}.`,
       ),
     );
   }
   if (ai < 0) {
-    const found = `No filter of ${workflow} routes to the AI (a queue whose Target Workers select ${AI_WORKER_SKILL}, or the AI queue in the settings), so the AI is never offered a task.`;
+    const found =
+      `No filter of ${workflow} routes to the AI (a queue whose Target Workers select ${AI_WORKER_SKILL}, ` +
+      'or the AI queue in the settings), so the AI is never offered a task.';
     return verdict(
       'problem',
       aiFilterAdded
         ? fixable(found, `Apply setup: it adds ${aiFilterAdded} just below ${filterName(filters[handedOff])}.`)
         : manual(
             found,
-            'The AI queue saved in the settings is not in the workspace: in the OpenCX settings, pick an existing queue or clear the AI queue and click Test & Save, then apply setup.',
+            'The AI queue saved in the settings is not in the workspace: ' +
+              'in the OpenCX settings, pick an existing queue or clear the AI ' +
+              'queue and click Test & Save, then apply setup.',
           ),
     );
   }

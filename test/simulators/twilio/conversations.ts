@@ -1023,7 +1023,8 @@ function conversationJson(conversation: ConversationState, accountSid: string): 
 }
 
 function messageJson(message: MessageState, accountSid: string): Record<string, unknown> {
-  const url = `${conversationUrl({ serviceSid: message.serviceSid, sid: message.conversationSid })}/Messages/${message.sid}`;
+  const conversation = conversationUrl({ serviceSid: message.serviceSid, sid: message.conversationSid });
+  const url = `${conversation}/Messages/${message.sid}`;
   return {
     sid: message.sid,
     account_sid: accountSid,
@@ -1065,7 +1066,9 @@ function participantJson(participant: ParticipantState, accountSid: string): Rec
     role_sid: participant.roleSid,
     date_created: isoDate(participant.dateCreated),
     date_updated: isoDate(participant.dateUpdated),
-    url: `${conversationUrl({ serviceSid: participant.serviceSid, sid: participant.conversationSid })}/Participants/${participant.sid}`,
+    url:
+      conversationUrl({ serviceSid: participant.serviceSid, sid: participant.conversationSid }) +
+      `/Participants/${participant.sid}`,
     last_read_message_index: null,
     last_read_timestamp: null,
   };
