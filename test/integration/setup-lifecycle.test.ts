@@ -15,6 +15,7 @@ interface StepView {
   title: string;
   status: 'applied' | 'unchanged' | 'skipped' | 'failed';
   detail: string;
+  reason?: string;
 }
 
 async function call(
@@ -105,6 +106,7 @@ describe('Apply on an account an admin edits at the same time', () => {
     });
     const refused = (result.steps as StepView[]).find((step) => step.id === 'workspace_events')!;
     expect(refused.detail).toMatch(/changed since the check.*Run the check again/);
+    expect(refused.reason).toBe('changed_since_check');
     expect(result.applied).toEqual(['conversations_webhook', 'timer_workspace', 'ai_worker', 'workflow_filters']);
     expect(result.backupId).toEqual(expect.any(String));
     expect(workspace(world())).toMatchObject({
@@ -123,6 +125,23 @@ describe('Apply on an account an admin edits at the same time', () => {
       error: { code: 'invalid_input', message: expect.stringMatching(/revisions/), field: 'revisions' },
     });
     expect(workflowText(world())).toBe(before);
+  });
+
+  test('Undo and Apply answer what a new check would see as revisions; the next Apply is not refused', async () => {
+    const revisionsNow = async () => (await ok(world(), 'setup-check')).revisions;
+    const undone = await ok(world(), 'setup-undo');
+    expect(undone.revisions).toEqual(await revisionsNow());
+
+    const fields = { humanQueueSid: world().humanQueueSid };
+    const reapplied = await ok(world(), 'setup-apply', { ...fields, revisions: JSON.stringify(undone.revisions) });
+    expect(reapplied.applied).toEqual(expect.arrayContaining(['conversations_webhook', 'workflow_filters']));
+    expect((reapplied.steps as StepView[]).filter((step) => step.status === 'failed')).toEqual([]);
+    expect(reapplied.revisions).toEqual(await revisionsNow());
+    expect(reapplied.revisions).not.toEqual(undone.revisions);
+
+    const again = await ok(world(), 'setup-apply', { ...fields, revisions: JSON.stringify(reapplied.revisions) });
+    expect(again.applied).toEqual([]);
+    expect((again.steps as StepView[]).filter((step) => step.status === 'failed')).toEqual([]);
   });
 });
 

@@ -187,11 +187,9 @@ async function runStep(
     const current = await step.read();
     const seen = revisions?.[step.id];
     if (seen !== undefined && revisionOf(current ?? null) !== seen) {
-      return report(
-        'failed',
-        `Not written: it ${CHANGED_SINCE_CHECK} (someone edited it in the Console or another Apply ran). ` +
-          'Run the check again, then apply.',
-      );
+      const why = 'someone edited it in the Console or another Apply ran';
+      const detail = `Not written: it ${CHANGED_SINCE_CHECK} (${why}). Run the check again, then apply.`;
+      return { ...report('failed', detail), reason: 'changed_since_check' };
     }
     plan = step.plan(current);
   } catch (error) {

@@ -49,16 +49,20 @@ async function applyInput(
   };
 }
 
+type AfterCheck = { checks: Check[]; revisions: Revisions };
+
 /** Every check, and the revision of each resource Apply may write, for Apply to refuse a resource changed since. */
-export async function checkSetup(call: Call): Promise<{ checks: Check[]; revisions: Revisions }> {
-  const form = parseSetupForm(call.event);
-  const config = await loadConfig(call);
+async function checksAndRevisions(call: Call, config: BridgeConfig | undefined, form: SetupForm): Promise<AfterCheck> {
   if (!config) return { checks: await runChecks(call, config, form.workflowSid), revisions: {} };
   const [checks, revisions] = await Promise.all([
     runChecks(call, config, form.workflowSid),
     applyInput(call, config, form).then((input) => readRevisions(applySteps(input))),
   ]);
   return { checks, revisions };
+}
+
+export async function checkSetup(call: Call): Promise<AfterCheck> {
+  return checksAndRevisions(call, await loadConfig(call), parseSetupForm(call.event));
 }
 
 function parseRevisions(event: Record<string, unknown>): Revisions | undefined {
@@ -109,13 +113,10 @@ export async function applySetup(call: Call): Promise<Record<string, unknown>> {
     failed: steps.filter((step) => step.status === 'failed').map((step) => step.id),
     ...(applied.length > 0 ? { backupId: applyId } : {}),
   });
-  // The settings read again: the AI queue step may have recorded the queue it created.
-  return {
-    steps,
-    applied,
-    ...(applied.length > 0 ? { backupId: applyId } : {}),
-    checks: await runChecks(call, await loadConfig(call), form.workflowSid),
-  };
+  // The settings read again: the AI queue step may have recorded the queue it created. The
+  // revisions are those of what Apply left, for the next Apply without a new check.
+  const after = await checksAndRevisions(call, await loadConfig(call), form);
+  return { steps, applied, ...(applied.length > 0 ? { backupId: applyId } : {}), ...after };
 }
 
 function formProblem(form: SetupForm, routing: RoutingFacts, config: BridgeConfig): AdminError | undefined {
@@ -148,7 +149,7 @@ export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
   const backups = backupsOf(call);
   const last = (await backups.applies()).at(-1);
   const config = await loadConfig(call);
-  if (!last) return { steps: [], checks: await runChecks(call, config, form.workflowSid) };
+  if (!last) return { steps: [], ...(await checksAndRevisions(call, config, form)) };
   // The AI queue Apply created goes once the workflow no longer targets it.
   const [queues, others] = [
     last.resources.filter((r) => r.backup.kind === 'ai_queue'),
@@ -180,7 +181,7 @@ export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
     steps,
     restored: { backupId: last.applyId, at: last.at, by: last.by },
     complete: restored,
-    checks: await runChecks(call, await loadConfig(call), form.workflowSid),
+    ...(await checksAndRevisions(call, await loadConfig(call), form)),
   };
 }
 

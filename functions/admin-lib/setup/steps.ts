@@ -8,6 +8,9 @@ import type { CheckId } from './check';
 
 export type StepStatus = 'applied' | 'unchanged' | 'skipped' | 'failed';
 
+/** Why a step failed, when a client acts on it: its resource changed since the check (run the check again). */
+export type StepFailureReason = 'changed_since_check';
+
 /** What one step did, as the plugin and the CLI show it. */
 export interface StepReport {
   id: CheckId;
@@ -15,6 +18,8 @@ export interface StepReport {
   status: StepStatus;
   /** What was written, why nothing was, or why it failed. */
   detail: string;
+  /** Only on a failed step whose cause a client acts on; the detail says it in words. */
+  reason?: StepFailureReason;
 }
 
 /** What Undo and Uninstall need to put one resource back as it was before a write. */

@@ -1,0 +1,65 @@
+import { runSteps } from './apply';
+import { revisionOf, type SetupStep } from './steps';
+import { WS } from './fixtures.testing';
+
+/** A step over one workspace callback that wants it set to `wanted`, with what it wrote. */
+function callbackStep(current: { url: string }, wanted: string) {
+  const writes: string[] = [];
+  const step: SetupStep<{ url: string }> = {
+    id: 'workspace_events',
+    title: 'TaskRouter event callback',
+    read: async () => ({ ...current }),
+    plan: (now) =>
+      now?.url === wanted
+        ? { kind: 'unchanged', detail: 'Already set.' }
+        : {
+            kind: 'write',
+            detail: `Set to ${wanted}.`,
+            backup: { kind: 'workspace_callback', workspaceSid: WS, eventCallbackUrl: null, eventsFilter: null },
+            write: async () => {
+              writes.push(wanted);
+            },
+          },
+  };
+  return { step, writes };
+}
+
+const noBackup = async () => async () => undefined;
+const TITLE = { id: 'workspace_events', title: 'TaskRouter event callback' } as const;
+
+describe('runSteps: a resource changed since the check', () => {
+  const seen = { url: 'https://old.example.com' };
+  const edited = { url: 'https://ops.example.com' };
+
+  it('is not written, and its report says why in a field a client can act on', async () => {
+    const { step, writes } = callbackStep(edited, 'https://here.example.com');
+
+    const [report] = await runSteps([[step as SetupStep]], { workspace_events: revisionOf(seen) }, noBackup);
+
+    expect(report).toEqual({
+      ...TITLE,
+      status: 'failed',
+      detail: expect.stringMatching(/^Not written: it changed since the check .*Run the check again, then apply\.$/),
+      reason: 'changed_since_check',
+    });
+    expect(writes).toEqual([]);
+  });
+
+  it('is written when it still has the revision the check saw, and the report has no reason', async () => {
+    const { step, writes } = callbackStep(seen, 'https://here.example.com');
+
+    const [report] = await runSteps([[step as SetupStep]], { workspace_events: revisionOf(seen) }, noBackup);
+
+    expect(report).toEqual({ ...TITLE, status: 'applied', detail: 'Set to https://here.example.com.' });
+    expect(writes).toEqual(['https://here.example.com']);
+  });
+
+  it('gives no reason to a failure of another kind', async () => {
+    const { step } = callbackStep(seen, 'https://here.example.com');
+    const failing = { ...step, read: () => Promise.reject(new Error('socket hang up')) };
+
+    const [report] = await runSteps([[failing as SetupStep]], undefined, noBackup);
+
+    expect(report).toEqual({ ...TITLE, status: 'failed', detail: 'Could not read it: socket hang up' });
+  });
+});
