@@ -175,6 +175,15 @@ export interface OpencxStrings {
   settingsConversationsServiceLabel: string;
   settingsFlexResourceHelp: string;
   settingsFlexResourceMissing: string;
+  settingsWorkflowLabel: string;
+  settingsWorkflowHelp: string;
+  settingsWorkflowDiscoveredOption: string;
+  settingsWorkflowMissingOption: string;
+  settingsWorkflowInUse: string;
+  settingsWorkflowInUseDiscovered: string;
+  settingsWorkflowUnclear: string;
+  settingsWorkflowConflict: string;
+  settingsWorkflowUnsaved: string;
   settingsSave: string;
   settingsSaving: string;
   settingsSaved: string;
@@ -430,6 +439,15 @@ export const strings: OpencxStrings = {
   settingsConversationsServiceLabel: 'Conversations service',
   settingsFlexResourceHelp: 'Taken from this Flex account.',
   settingsFlexResourceMissing: 'Not found in this Flex account’s configuration',
+  settingsWorkflowLabel: 'Workflow',
+  settingsWorkflowHelp: 'The TaskRouter workflow that routes your inbound conversations. Check setup and Apply fixes use the workflow in use.',
+  settingsWorkflowDiscoveredOption: 'Use the discovered workflow',
+  settingsWorkflowMissingOption: '{sid} (not in the workspace)',
+  settingsWorkflowInUse: 'In use: "{name}" ({sid}). {why}',
+  settingsWorkflowInUseDiscovered: 'In use: "{name}" ({sid}), discovered from the account’s configuration. {why}',
+  settingsWorkflowUnclear: 'No workflow is in use. {reason} {fix}',
+  settingsWorkflowConflict: 'Discovery found a conflict. {reason}',
+  settingsWorkflowUnsaved: 'Once the settings are saved, the workflow the setup uses shows here, and you can choose another.',
   settingsSave: 'Test & Save',
   settingsSaving: 'Testing the API key with OpenCX and saving…',
   settingsSaved: 'Settings saved.',

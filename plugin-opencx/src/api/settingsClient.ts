@@ -30,6 +30,8 @@ export interface OpencxSettings {
   workspaceSid: string | null;
   conversationsServiceSid: string | null;
   aiQueueSid: string | null;
+  /** The workflow the admin chose for the setup; null: the discovered one is used. */
+  workflowSid: string | null;
   aiAuthorName: string;
   aiWorkerSid: string | null;
   orgName: string | null;
@@ -51,6 +53,23 @@ export interface SavedKey {
   masked: string;
 }
 
+export interface WorkflowSummary {
+  sid: string;
+  friendlyName: string;
+}
+
+/** What the account's own configuration says routes Flex's messaging, texts as the Functions wrote them. */
+export type WorkflowDiscovery = { kind: 'found'; workflowSid: string; evidence: string } | { kind: 'conflict' | 'none'; reason: string };
+
+/** The workspace's workflows and the one the setup check and Apply use, with why (settings-load `routing`). */
+export interface WorkflowRouting {
+  workflows: WorkflowSummary[];
+  /** Null: none can be chosen, `unclear` says why. */
+  inUse: (WorkflowSummary & { why: string }) | null;
+  unclear: { reason: string; fix: string } | null;
+  discovered: WorkflowDiscovery;
+}
+
 export type SettingsError = FunctionsError<SettingsField>;
 
 export interface SaveSettingsInput {
@@ -61,6 +80,8 @@ export interface SaveSettingsInput {
   /** Ids of the saved further keys to keep; absent keeps them all. */
   opencxExtraTokensKept?: string[];
   aiQueueSid: string;
+  /** Empty: store none, so the discovered workflow is used. */
+  workflowSid: string;
   aiAuthorName: string;
   workspaceSid: string;
   conversationsServiceSid: string;
@@ -123,6 +144,8 @@ export interface StepReport {
   title: string;
   status: StepStatus;
   detail: string;
+  /** On a failed step: refused because its resource changed since the check. */
+  reason?: 'changed_since_check';
 }
 
 /** The backup Undo restored: who applied the changes it undid, and when. */
@@ -134,14 +157,17 @@ export interface RestoredBackup {
 }
 
 export type Failure = { ok: false; error: SettingsError };
-export type LoadResult = { ok: true; settings: OpencxSettings } | Failure;
+/** `routing`: null until the settings are saved (or when the saved workspace is gone). */
+export type LoadResult = { ok: true; settings: OpencxSettings; routing: WorkflowRouting | null } | Failure;
 export type SaveResult = { ok: true; settings: OpencxSettings; workerCreated: boolean } | Failure;
 /** `revisions`: empty when the Functions sent none. */
 export type CheckSetupResult = { ok: true; checks: SetupCheck[]; revisions?: SetupRevisions } | Failure;
+/** `revisions`: of what the write left, for the next Apply; absent when the Functions sent none. */
+type WriteResult = { ok: true; steps: StepReport[]; checks: SetupCheck[]; revisions?: SetupRevisions };
 /** `backupId`: present when a step wrote something. */
-export type ApplySetupResult = { ok: true; steps: StepReport[]; backupId?: string; checks: SetupCheck[] } | Failure;
+export type ApplySetupResult = (WriteResult & { backupId?: string }) | Failure;
 /** `restored`: absent when there was nothing to undo. */
-export type UndoSetupResult = { ok: true; steps: StepReport[]; restored?: RestoredBackup; checks: SetupCheck[] } | Failure;
+export type UndoSetupResult = (WriteResult & { restored?: RestoredBackup }) | Failure;
 /** `complete`: false while something remains, e.g. AI workers still holding conversations. */
 export type UninstallSetupResult = { ok: true; steps: StepReport[]; complete: boolean } | Failure;
 
@@ -184,13 +210,15 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
       const answer = await post('/admin/settings-load', { Token: flexToken });
       if (!answer.ok) return answer;
       const settings = readSettings(answer.body.settings);
-      return settings ? { ok: true, settings } : unexpectedShape();
+      return settings ? { ok: true, settings, routing: readRouting(answer.body.routing) } : unexpectedShape();
     },
 
     async save(flexToken, input) {
       const fields: Record<string, string> = {
         Token: flexToken,
         aiQueueSid: input.aiQueueSid.trim(),
+        // Always sent: absent would store none, dropping a workflow chosen before.
+        workflowSid: input.workflowSid,
         aiAuthorName: input.aiAuthorName.trim(),
         workspaceSid: input.workspaceSid,
         conversationsServiceSid: input.conversationsServiceSid,
@@ -232,7 +260,7 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
       const steps = readSteps(answer.body.steps);
       if (!checks || !steps) return unexpectedShape();
       const { backupId } = answer.body;
-      return { ok: true, steps, ...(isText(backupId) ? { backupId } : {}), checks };
+      return { ok: true, steps, ...(isText(backupId) ? { backupId } : {}), checks, ...writtenRevisions(answer.body.revisions) };
     },
 
     async undoSetup(flexToken) {
@@ -242,7 +270,7 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
       const steps = readSteps(answer.body.steps);
       if (!checks || !steps) return unexpectedShape();
       const restored = readRestored(answer.body.restored);
-      return { ok: true, steps, ...(restored ? { restored } : {}), checks };
+      return { ok: true, steps, ...(restored ? { restored } : {}), checks, ...writtenRevisions(answer.body.revisions) };
     },
 
     async uninstallSetup(flexToken, { keepSyncData }) {
@@ -275,6 +303,7 @@ function readSettings(value: unknown): OpencxSettings | undefined {
     workspaceSid: stringOrNull(value.workspaceSid),
     conversationsServiceSid: stringOrNull(value.conversationsServiceSid),
     aiQueueSid: stringOrNull(value.aiQueueSid),
+    workflowSid: stringOrNull(value.workflowSid),
     aiAuthorName: stringOrNull(value.aiAuthorName) ?? DEFAULT_AI_AUTHOR_NAME,
     aiWorkerSid: stringOrNull(value.aiWorkerSid),
     orgName: stringOrNull(value.orgName),
@@ -330,6 +359,32 @@ function readRevisions(value: unknown): SetupRevisions {
   return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => isText(entry[1])));
 }
 
+const writtenRevisions = (value: unknown): { revisions?: SetupRevisions } => (isObject(value) ? { revisions: readRevisions(value) } : {});
+
+const isWorkflow = (value: unknown): value is WorkflowSummary => isObject(value) && isText(value.sid) && typeof value.friendlyName === 'string';
+
+function readDiscovery(value: unknown): WorkflowDiscovery | undefined {
+  if (!isObject(value)) return undefined;
+  const { kind, workflowSid, evidence, reason } = value;
+  if (kind === 'found') return isText(workflowSid) && typeof evidence === 'string' ? { kind, workflowSid, evidence } : undefined;
+  return (kind === 'conflict' || kind === 'none') && typeof reason === 'string' ? { kind, reason } : undefined;
+}
+
+const readInUse = (value: unknown): WorkflowRouting['inUse'] =>
+  isObject(value) && isWorkflow(value) && typeof value.why === 'string' ? { sid: value.sid, friendlyName: value.friendlyName, why: value.why } : null;
+
+const readUnclear = (value: unknown): WorkflowRouting['unclear'] =>
+  isObject(value) && typeof value.reason === 'string' ? { reason: value.reason, fix: typeof value.fix === 'string' ? value.fix : '' } : null;
+
+/** Null when absent or not as documented: the view then shows no workflow rather than a wrong one. */
+function readRouting(value: unknown): WorkflowRouting | null {
+  if (!isObject(value) || !Array.isArray(value.workflows) || !value.workflows.every(isWorkflow)) return null;
+  const discovered = readDiscovery(value.discovered);
+  if (!discovered) return null;
+  const workflows = value.workflows.map(({ sid, friendlyName }) => ({ sid, friendlyName }));
+  return { workflows, inUse: readInUse(value.inUse), unclear: readUnclear(value.unclear), discovered };
+}
+
 const STEP_STATUSES: readonly StepStatus[] = ['applied', 'unchanged', 'skipped', 'failed'];
 
 const readSteps = (value: unknown): StepReport[] | undefined =>
@@ -339,6 +394,7 @@ const readSteps = (value: unknown): StepReport[] | undefined =>
     // A status this plugin does not know yet is not shown as done.
     status: STEP_STATUSES.find((status) => status === item.status) ?? 'failed',
     detail: item.detail,
+    ...(item.reason === 'changed_since_check' ? { reason: 'changed_since_check' as const } : {}),
   }));
 
 function readRestored(value: unknown): RestoredBackup | undefined {

@@ -2,15 +2,18 @@
 import React from 'react';
 import { Badge } from '@twilio-paste/core/badge';
 import { Box } from '@twilio-paste/core/box';
+import { Callout } from '@twilio-paste/core/callout';
 import { HelpText } from '@twilio-paste/core/help-text';
 import { Input } from '@twilio-paste/core/input';
 import { Label } from '@twilio-paste/core/label';
+import { Option, Select } from '@twilio-paste/core/select';
 import { Text } from '@twilio-paste/core/text';
 import { useUID } from '@twilio-paste/core/uid-library';
 
-import type { OpencxSettings } from '../api/settingsClient';
+import type { OpencxSettings, WorkflowRouting } from '../api/settingsClient';
 import { AI_WORKER_CHANNEL_CAPACITY } from '../config';
 import { AI_PEAK_CONVERSATIONS, poolSizeFor } from '../domain/settingsForm';
+import { workflowStatus } from '../domain/workflow';
 import { format, strings } from '../strings';
 
 export function ConnectionBadge({ settings }: { settings: OpencxSettings }): JSX.Element {
@@ -144,5 +147,68 @@ export function PeakField({ id, value, error, onChange }: PeakFieldProps): JSX.E
         </Box>
       )}
     </FormField>
+  );
+}
+
+interface WorkflowFieldProps {
+  id: string;
+  /** Null: not saved yet, so there is nothing to choose from. */
+  routing: WorkflowRouting | null;
+  /** The saved choice; null: the discovered workflow. */
+  saved: string | null;
+  /** The chosen SID; empty: the discovered workflow. */
+  value: string;
+  error?: string;
+  onChange: React.ChangeEventHandler<HTMLSelectElement>;
+}
+
+/** The workflow the setup uses and why, and the admin's choice of another, stored by Test & Save. */
+export function WorkflowField({ id, routing, saved, value, error, onChange }: WorkflowFieldProps): JSX.Element {
+  if (!routing) {
+    return (
+      <Box>
+        <Text as="p" margin="space0" fontWeight="fontWeightSemibold">
+          {strings.settingsWorkflowLabel}
+        </Text>
+        <HelpText>{strings.settingsWorkflowUnsaved}</HelpText>
+      </Box>
+    );
+  }
+  const { inUse, unclear, conflict } = workflowStatus(routing, saved);
+  const inUseText = inUse
+    ? format(inUse.discovered ? strings.settingsWorkflowInUseDiscovered : strings.settingsWorkflowInUse, {
+        name: inUse.friendlyName,
+        sid: inUse.sid,
+        why: inUse.why,
+      })
+    : undefined;
+  // A saved choice no longer in the workspace stays selected, so saving does not drop it unseen.
+  const gone = saved && !routing.workflows.some((workflow) => workflow.sid === saved) ? saved : undefined;
+  return (
+    <Box>
+      <FormField id={id} label={strings.settingsWorkflowLabel} help={inUseText} counter={strings.settingsWorkflowHelp} error={error}>
+        {(described) => (
+          <Select id={id} name="workflowSid" value={value} hasError={Boolean(error)} aria-describedby={described} onChange={onChange}>
+            <Option value="">{strings.settingsWorkflowDiscoveredOption}</Option>
+            {routing.workflows.map((workflow) => (
+              <Option key={workflow.sid} value={workflow.sid}>
+                {`${workflow.friendlyName} (${workflow.sid})`}
+              </Option>
+            ))}
+            {gone ? <Option value={gone}>{format(strings.settingsWorkflowMissingOption, { sid: gone })}</Option> : null}
+          </Select>
+        )}
+      </FormField>
+      {unclear ? (
+        <Callout variant="warning" marginY="space30">
+          <Text as="p">{format(strings.settingsWorkflowUnclear, unclear)}</Text>
+        </Callout>
+      ) : null}
+      {conflict ? (
+        <Callout variant="warning" marginY="space30">
+          <Text as="p">{format(strings.settingsWorkflowConflict, { reason: conflict })}</Text>
+        </Callout>
+      ) : null}
+    </Box>
   );
 }

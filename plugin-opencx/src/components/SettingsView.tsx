@@ -9,14 +9,14 @@ import { Stack } from '@twilio-paste/core/stack';
 import { Text } from '@twilio-paste/core/text';
 import { useUID } from '@twilio-paste/core/uid-library';
 
-import type { OpencxSettings, SaveResult, SettingsClient, SettingsField } from '../api/settingsClient';
+import type { OpencxSettings, SaveResult, SettingsClient, SettingsField, WorkflowRouting } from '../api/settingsClient';
 import { DEFAULT_AI_ANSWER_TIMEOUT_SECONDS, DEFAULT_AI_AUTHOR_NAME, DEFAULT_AI_PEAK_CONVERSATIONS, DEFAULT_CUSTOMER_HANDOFF_NOTE } from '../config';
 import { type FormErrors, formFrom, hasErrors, NO_ERRORS, saveInput, type SettingsFormValues, type TranslationRow, validate } from '../domain/settingsForm';
 import { format, strings } from '../strings';
 import { addTranslationId, CustomerNoteField, translationControlId, TranslationsEditor } from './HandoffNoteFields';
 import { OutcomeAlert } from './OutcomeAlert';
 import { ExtraKeysField } from './ExtraKeysField';
-import { CodeField, ConnectionBadge, FlexResource, FormField, PeakField, SecretField } from './SettingsFields';
+import { CodeField, ConnectionBadge, FlexResource, FormField, PeakField, SecretField, WorkflowField } from './SettingsFields';
 import { SetupSection } from './SetupSection';
 import { WebhookUrlField } from './WebhookUrlField';
 
@@ -45,18 +45,20 @@ const FOCUS_ORDER: readonly TextField[] = [
   'aiQueueSid',
   'aiAuthorName',
   'aiPeakConversations',
+  'workflowSid',
   'opencxWebhookSecret',
   'aiAnswerTimeoutSeconds',
   'customerHandoffNote',
 ];
 
-/** A setup field (workflow, human queue) is never this form's. */
-const isFormField = (field: SettingsField): boolean => field !== 'workflowSid' && field !== 'humanQueueSid';
+/** Apply's human queue is never this form's. */
+const isFormField = (field: SettingsField): boolean => field !== 'humanQueueSid';
 
 const EMPTY_FORM: SettingsFormValues = {
   opencxToken: '',
   opencxExtraTokens: '',
   aiQueueSid: '',
+  workflowSid: '',
   aiAuthorName: DEFAULT_AI_AUTHOR_NAME,
   opencxWebhookSecret: '',
   customerHandoffNote: DEFAULT_CUSTOMER_HANDOFF_NOTE,
@@ -86,6 +88,7 @@ function SectionHeading({ children }: { children: string }): JSX.Element {
 /** The admin's OpenCX settings form: loads the saved settings, then "Test & Save". */
 export function SettingsView({ client, token, flexResources, notice }: SettingsViewProps): JSX.Element {
   const [settings, setSettings] = useState<OpencxSettings>();
+  const [routing, setRouting] = useState<WorkflowRouting | null>(null);
   const [loading, setLoading] = useState(true);
   const [loadError, setLoadError] = useState<string>();
   const [values, setValues] = useState<SettingsFormValues>(EMPTY_FORM);
@@ -101,6 +104,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
     aiQueueSid: useUID(),
     aiAuthorName: useUID(),
     aiPeakConversations: useUID(),
+    workflowSid: useUID(),
     opencxWebhookSecret: useUID(),
     aiAnswerTimeoutSeconds: useUID(),
     customerHandoffNote: useUID(),
@@ -116,6 +120,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
         setLoading(false);
         if (result.ok) {
           setSettings(result.settings);
+          setRouting(result.routing);
           setValues(formFrom(result.settings));
           if (result.settings.configured) setCheckRequest((n) => n + 1);
         } else {
@@ -169,6 +174,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
       setValues(formFrom(result.settings)); // clears every secret: what was typed is not kept, nor shown back
       setOutcome({ kind: 'saved', message: savedMessage(result.settings, result.workerCreated) });
       setCheckRequest((n) => n + 1);
+      refreshRouting();
       return;
     }
     const { field, message } = result.error;
@@ -181,7 +187,17 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
     setOutcome({ kind: 'failed', message: onForm ? strings.settingsSaveFailedField : format(strings.settingsSaveFailed, { message }) });
   };
 
-  const change = (field: TextField) => (event: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => {
+  /** The workflow in use after a save: the save's answer does not say, the settings' load does. */
+  const refreshRouting = (): void => {
+    client.load(token).then(
+      (result) => {
+        if (mounted.current && result.ok) setRouting(result.routing);
+      },
+      () => undefined,
+    );
+  };
+
+  const change = (field: TextField) => (event: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) => {
     const { value } = event.target;
     setValues((current) => ({ ...current, [field]: value }));
   };
@@ -287,6 +303,14 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 label={strings.settingsConversationsServiceLabel}
                 sid={flexResources.conversationsServiceSid}
                 error={fieldErrors.conversationsServiceSid}
+              />
+              <WorkflowField
+                id={ids.workflowSid}
+                routing={routing}
+                saved={settings?.workflowSid ?? null}
+                value={values.workflowSid}
+                error={fieldErrors.workflowSid}
+                onChange={change('workflowSid')}
               />
 
               <SectionHeading>{strings.settingsWebhookHeading}</SectionHeading>

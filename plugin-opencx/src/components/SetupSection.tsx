@@ -124,7 +124,7 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
 
   /** Shows a write's steps, and its error when the request itself failed. */
   function showSteps(
-    result: { ok: true; steps: StepReport[] } | Failure,
+    result: { ok: true; steps: StepReport[]; revisions?: SetupRevisions } | Failure,
     label: string,
     failedTemplate: string,
     outcomeOf: (steps: StepReport[]) => Outcome,
@@ -133,7 +133,7 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
       setOutcome({ kind: 'failed', message: format(failedTemplate, { message: result.error.message }) });
       return;
     }
-    revisions.current = revisionsAfter(revisions.current, result.steps);
+    revisions.current = revisionsAfter(revisions.current, result.steps, result.revisions);
     setReport({ label, steps: result.steps });
     setOutcome(outcomeOf(result.steps));
   }

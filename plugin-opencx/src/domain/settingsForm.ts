@@ -26,6 +26,8 @@ export interface SettingsFormValues {
   /** Ids of the saved further keys the admin has not removed; undefined when none was saved (or loading failed). */
   keptExtraTokens?: string[];
   aiQueueSid: string;
+  /** The chosen workflow's SID; empty: the discovered one. */
+  workflowSid: string;
   aiAuthorName: string;
   opencxWebhookSecret: string;
   customerHandoffNote: string;
@@ -75,6 +77,7 @@ export function formFrom(settings: OpencxSettings): SettingsFormValues {
     opencxExtraTokens: '',
     keptExtraTokens: settings.opencxExtraTokens.length > 0 ? settings.opencxExtraTokens.map((key) => key.id) : undefined,
     aiQueueSid: settings.aiQueueSid ?? '',
+    workflowSid: settings.workflowSid ?? '',
     aiAuthorName: settings.aiAuthorName,
     opencxWebhookSecret: '',
     customerHandoffNote: settings.customerHandoffNote,
@@ -150,6 +153,7 @@ export function saveInput(values: SettingsFormValues, flexResources: Pick<SaveSe
     opencxExtraTokens: values.opencxExtraTokens,
     ...(values.keptExtraTokens ? { opencxExtraTokensKept: values.keptExtraTokens } : {}),
     aiQueueSid: values.aiQueueSid,
+    workflowSid: values.workflowSid,
     aiAuthorName: values.aiAuthorName,
     ...flexResources,
     opencxWebhookSecret: values.opencxWebhookSecret,

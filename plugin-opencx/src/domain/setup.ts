@@ -17,14 +17,19 @@ export const needsHumanQueue = (check: SetupCheck): boolean => check.needs === '
  * Apply refused the step because its resource changed since the check (an edit made in the
  * Console in between): the admin should check again before applying.
  */
-export const changedSinceCheck = (step: StepReport): boolean => step.status === 'failed' && /changed since the (setup )?check/i.test(step.detail);
+export const changedSinceCheck = (step: StepReport): boolean => step.status === 'failed' && step.reason === 'changed_since_check';
 
 /**
- * The check's revisions still valid after Apply, Undo or Uninstall wrote the resources of its
- * applied steps: those are left out (their revision is unknown until the next check), the
- * others stay, so the next Apply still refuses to overwrite a Console edit made to them.
+ * The revisions the next Apply sends after Apply or Undo wrote: those the write answered (what it
+ * left), except that a resource refused over a change since the check keeps the check's, so it is
+ * refused again until the admin checks again. Functions that answer none: the check's, without
+ * those of the resources written (their revision is unknown until the next check).
  */
-export function revisionsAfter(revisions: SetupRevisions, steps: readonly StepReport[]): SetupRevisions {
-  const written = new Set(steps.filter((step) => step.status === 'applied').map((step) => step.id));
-  return Object.fromEntries(Object.entries(revisions).filter(([id]) => !written.has(id)));
+export function revisionsAfter(revisions: SetupRevisions, steps: readonly StepReport[], written?: SetupRevisions): SetupRevisions {
+  if (written) {
+    const refused = steps.filter((step) => changedSinceCheck(step) && step.id in revisions).map((step) => [step.id, revisions[step.id]]);
+    return { ...written, ...Object.fromEntries(refused) };
+  }
+  const applied = new Set(steps.filter((step) => step.status === 'applied').map((step) => step.id));
+  return Object.fromEntries(Object.entries(revisions).filter(([id]) => !applied.has(id)));
 }

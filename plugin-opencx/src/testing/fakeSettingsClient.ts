@@ -20,6 +20,7 @@ export const UNCONFIGURED: OpencxSettings = {
   workspaceSid: null,
   conversationsServiceSid: null,
   aiQueueSid: null,
+  workflowSid: null,
   aiAuthorName: 'AI Support Agent',
   aiWorkerSid: null,
   orgName: null,

@@ -3,7 +3,7 @@ import React from 'react';
 import { render, type RenderResult, screen } from '@testing-library/react';
 import { Theme } from '@twilio-paste/core/theme';
 
-import type { OpencxSettings } from '../api/settingsClient';
+import type { OpencxSettings, WorkflowRouting } from '../api/settingsClient';
 import { SettingsView } from '../components/SettingsView';
 import { FLEX_SERVICE_SID, WORKSPACE_SID } from './fakeFlex';
 import { fakeSettingsClient, SAVED_SETTINGS } from './fakeSettingsClient';
@@ -16,9 +16,9 @@ export function renderWithTheme(ui: React.ReactElement): RenderResult {
 /** The Flex account's resources the settings view gets from Flex. */
 export const FLEX_RESOURCES = { workspaceSid: WORKSPACE_SID, conversationsServiceSid: FLEX_SERVICE_SID };
 
-/** The settings view with these settings loaded; resolves once its form is shown. */
-export async function renderSettingsView(settings: OpencxSettings = SAVED_SETTINGS) {
-  const client = fakeSettingsClient({ ok: true, settings });
+/** The settings view with these settings (and workflows) loaded; resolves once its form is shown. */
+export async function renderSettingsView(settings: OpencxSettings = SAVED_SETTINGS, routing: WorkflowRouting | null = null) {
+  const client = fakeSettingsClient({ ok: true, settings, routing });
   renderWithTheme(<SettingsView client={client} token="flex-token" flexResources={FLEX_RESOURCES} />);
   await screen.findByRole('button', { name: 'Test & Save' });
   return client;

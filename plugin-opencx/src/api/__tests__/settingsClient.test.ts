@@ -9,6 +9,7 @@ const SETTINGS = {
   workspaceSid: 'WS1',
   conversationsServiceSid: 'IS1',
   aiQueueSid: null,
+  workflowSid: 'WW2',
   aiAuthorName: 'Acme Bot',
   aiWorkerSid: 'WK1',
   orgName: 'Acme',
@@ -18,6 +19,16 @@ const SETTINGS = {
   customerHandoffNoteTranslations: { es: 'Un momento, un compañero le atenderá.' },
   aiAnswerTimeoutSeconds: 90,
   aiPeakConversations: 120,
+};
+/** settings-load's `routing`, as the Functions answer it (docs/admin-api.md). */
+const ROUTING = {
+  workflows: [
+    { sid: 'WW1', friendlyName: 'Inbound messaging' },
+    { sid: 'WW2', friendlyName: 'Voice' },
+  ],
+  inUse: { sid: 'WW2', friendlyName: 'Voice', why: 'It is the workflow chosen in the OpenCX settings.' },
+  unclear: null,
+  discovered: { kind: 'found', workflowSid: 'WW1', evidence: 'Send to Flex "send_to_flex_1" in Studio flow "Inbound" (FW1) routes to it.' },
 };
 const HANDOFF_INPUT = {
   opencxExtraTokens: '',
@@ -43,15 +54,31 @@ const sent = (fetch: jest.Mock) => {
 
 describe('settings client', () => {
   it('loads with a form-encoded POST carrying the Flex token, and no preflight-triggering header', async () => {
-    const fetch = answering(200, { ok: true, settings: SETTINGS });
+    const fetch = answering(200, { ok: true, settings: SETTINGS, routing: ROUTING });
     const result = await createSettingsClient({ baseUrl: `${BASE}/`, fetch }).load('flex-token');
 
-    expect(result).toEqual({ ok: true, settings: SETTINGS });
+    expect(result).toEqual({ ok: true, settings: SETTINGS, routing: ROUTING });
     const { url, init, fields } = sent(fetch);
     expect(url).toBe(`${BASE}/admin/settings-load`);
     expect(init.method).toBe('POST');
     expect(init.headers).toEqual({ 'Content-Type': 'application/x-www-form-urlencoded' });
     expect(fields).toEqual({ Token: 'flex-token' });
+  });
+
+  it('reads the workflows, the one in use, why none is and a conflict; routing not as documented as none', async () => {
+    const unclear = { reason: 'The workspace has 2 workflows and it is unclear which one routes your inbound conversations.', fix: 'Pick one.' };
+    const conflict = { kind: 'conflict', workflowSids: ['WW1', 'WW2'], reason: "Flex's messaging goes to 2 workflows." };
+    const routing = { ...ROUTING, inUse: null, unclear, discovered: conflict };
+    const load = (body: unknown) => createSettingsClient({ baseUrl: BASE, fetch: answering(200, body) }).load('t');
+
+    expect(await load({ ok: true, settings: SETTINGS, routing })).toEqual({
+      ok: true,
+      settings: SETTINGS,
+      routing: { ...routing, discovered: { kind: 'conflict', reason: conflict.reason } },
+    });
+    for (const odd of [null, undefined, { ...ROUTING, discovered: { kind: 'guess' } }, { ...ROUTING, workflows: [{ sid: 7 }] }]) {
+      expect(await load({ ok: true, settings: SETTINGS, routing: odd })).toEqual({ ok: true, settings: SETTINGS, routing: null });
+    }
   });
 
   it('saves every field, the new OpenCX token and webhook secret included', async () => {
@@ -61,6 +88,7 @@ describe('settings client', () => {
       opencxExtraTokens: ' ocx_live_two ocx_live_three ',
       opencxExtraTokensKept: ['0123456789ab', 'ba9876543210'],
       aiQueueSid: ' WQ1 ',
+      workflowSid: 'WW2',
       aiAuthorName: 'Acme Bot',
       workspaceSid: 'WS1',
       conversationsServiceSid: 'IS1',
@@ -80,6 +108,7 @@ describe('settings client', () => {
       opencxExtraTokens: 'ocx_live_two ocx_live_three',
       opencxExtraTokensKept: '0123456789ab,ba9876543210',
       aiQueueSid: 'WQ1',
+      workflowSid: 'WW2',
       aiAuthorName: 'Acme Bot',
       workspaceSid: 'WS1',
       conversationsServiceSid: 'IS1',
@@ -91,11 +120,12 @@ describe('settings client', () => {
     });
   });
 
-  it('leaves both secrets out when empty, so the saved ones are kept, and sends an empty note as is', async () => {
+  it('leaves both secrets out when empty, so the saved ones are kept, and sends an empty note and workflow as is', async () => {
     const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false });
     const result = await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
       opencxToken: '  ',
       aiQueueSid: '',
+      workflowSid: '',
       aiAuthorName: 'Acme Bot',
       workspaceSid: 'WS1',
       conversationsServiceSid: 'IS1',
@@ -112,6 +142,8 @@ describe('settings client', () => {
     expect(fields).not.toHaveProperty('opencxExtraTokens');
     expect(fields).not.toHaveProperty('opencxExtraTokensKept');
     expect(fields.aiQueueSid).toBe('');
+    // Sent empty, not left out: the Functions then store none, and the discovered workflow is used.
+    expect(fields.workflowSid).toBe('');
     expect(fields.customerHandoffNote).toBe('');
     expect(fields.customerHandoffNoteTranslations).toBe('{}');
   });
@@ -150,6 +182,7 @@ describe('settings client', () => {
     expect(await createSettingsClient({ baseUrl: BASE, fetch }).load('t')).toEqual({
       ok: true,
       settings: { ...SETTINGS, customerHandoffNote: '', customerHandoffNoteTranslations: { es: 'Un momento.' } },
+      routing: null,
     });
   });
 
@@ -177,6 +210,7 @@ describe('settings client', () => {
         customerHandoffNoteTranslations: {},
         aiAnswerTimeoutSeconds: 60,
       },
+      routing: null,
     });
     expect(JSON.stringify(result)).not.toContain('whsec_leaked');
   });
@@ -186,6 +220,7 @@ describe('settings client', () => {
     expect(await createSettingsClient({ baseUrl: BASE, fetch }).load('t')).toEqual({
       ok: true,
       settings: UNCONFIGURED,
+      routing: null,
     });
   });
 
@@ -221,7 +256,14 @@ describe('settings client', () => {
     const OK = { id: 'config', status: 'ok', title: 'OpenCX settings', detail: 'Saved.', autoFixable: false };
     const REVISIONS = { workspace_events: '1111aaaa2222bbbb', conversations_webhook: '3333cccc4444dddd' };
     const APPLIED = { id: 'workspace_events', title: 'TaskRouter event callback', status: 'applied', detail: 'Set the Event Callback URL.' };
-    const FAILED = { id: 'conversations_webhook', title: 'Conversations webhook', status: 'failed', detail: 'Not written: it changed since the check.' };
+    const FAILED = {
+      id: 'conversations_webhook',
+      title: 'Conversations webhook',
+      status: 'failed',
+      detail: 'Not written: it changed since the check.',
+      reason: 'changed_since_check',
+    };
+    const AFTER = { workspace_events: '9999aaaa8888bbbb', conversations_webhook: '3333cccc4444dddd' };
 
     it('checks with the Flex token, and the workflow only when given', async () => {
       const fetch = answering(200, { ok: true, checks: [OK, PROBLEM], revisions: REVISIONS });
@@ -244,14 +286,15 @@ describe('settings client', () => {
     });
 
     it("applies with the human queue, the URL replacement and the check's revisions when given, and reads every step", async () => {
-      const fetch = answering(200, { ok: true, steps: [APPLIED, FAILED], applied: ['workspace_events'], backupId: 'apply-1', checks: [OK] });
+      const answer = { ok: true, steps: [APPLIED, FAILED], applied: ['workspace_events'], backupId: 'apply-1', checks: [OK], revisions: AFTER };
+      const fetch = answering(200, answer);
       const result = await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('flex-token', {
         humanQueueSid: ' WQ1 ',
         replaceCallbackUrl: true,
         revisions: REVISIONS,
       });
 
-      expect(result).toEqual({ ok: true, steps: [APPLIED, FAILED], backupId: 'apply-1', checks: [OK] });
+      expect(result).toEqual({ ok: true, steps: [APPLIED, FAILED], backupId: 'apply-1', checks: [OK], revisions: AFTER });
       expect(sent(fetch).url).toBe(`${BASE}/admin/setup-apply`);
       expect(sent(fetch).fields).toEqual({ Token: 'flex-token', humanQueueSid: 'WQ1', replaceCallbackUrl: 'true', revisions: JSON.stringify(REVISIONS) });
       expect(JSON.parse(sent(fetch).fields.revisions)).toEqual(REVISIONS);
@@ -268,19 +311,25 @@ describe('settings client', () => {
     });
 
     it('shows a step status it does not know as failed, and drops unknown step fields', async () => {
-      const fetch = answering(200, { ok: true, steps: [{ ...APPLIED, status: 'partly', extra: 1 }], checks: [OK] });
+      const steps = [
+        { ...APPLIED, status: 'partly', extra: 1 },
+        { ...FAILED, reason: 'unknown' },
+      ];
+      const fetch = answering(200, { ok: true, steps, checks: [OK] });
+      const { reason: _unknown, ...failed } = FAILED;
       expect(await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('t')).toEqual({
         ok: true,
-        steps: [{ ...APPLIED, status: 'failed' }],
+        steps: [{ ...APPLIED, status: 'failed' }, failed],
         checks: [OK],
       });
     });
 
     it('undoes with the Flex token alone, and reads what was restored', async () => {
       const restored = { backupId: 'apply-1', at: '2026-11-21T10:25:00.000Z', by: 'admin@example.com' };
-      const fetch = answering(200, { ok: true, steps: [APPLIED], restored, complete: true, checks: [OK] });
+      const fetch = answering(200, { ok: true, steps: [APPLIED], restored, complete: true, checks: [OK], revisions: { ...AFTER, x: 1 } });
 
-      expect(await createSettingsClient({ baseUrl: BASE, fetch }).undoSetup('flex-token')).toEqual({ ok: true, steps: [APPLIED], restored, checks: [OK] });
+      const undone = await createSettingsClient({ baseUrl: BASE, fetch }).undoSetup('flex-token');
+      expect(undone).toEqual({ ok: true, steps: [APPLIED], restored, checks: [OK], revisions: AFTER });
       expect(sent(fetch).url).toBe(`${BASE}/admin/setup-undo`);
       expect(sent(fetch).fields).toEqual({ Token: 'flex-token' });
     });

@@ -1,5 +1,5 @@
 import React from 'react';
-import { fireEvent, screen } from '@testing-library/react';
+import { fireEvent, screen, waitFor } from '@testing-library/react';
 
 import type { LoadResult, OpencxSettings, SaveResult } from '../../api/settingsClient';
 import { fakeSettingsClient as fakeClient, SAVED_SETTINGS, UNCONFIGURED } from '../../testing/fakeSettingsClient';
@@ -47,7 +47,7 @@ describe('SettingsView', () => {
     expect(screen.getByText('Loading the OpenCX settings…')).toBeVisible();
     expect(screen.queryByRole('button', { name: 'Test & Save' })).not.toBeInTheDocument();
 
-    load.resolve({ ok: true, settings: UNCONFIGURED });
+    load.resolve({ ok: true, settings: UNCONFIGURED, routing: null });
     expect(await screen.findByText('Not configured')).toBeVisible();
     expect(authorInput()).toHaveValue('AI Support Agent');
   });
@@ -68,6 +68,7 @@ describe('SettingsView', () => {
       opencxToken: '',
       opencxExtraTokens: '',
       aiQueueSid: '',
+      workflowSid: '',
       aiAuthorName: 'Acme Helper',
       ...FLEX,
       opencxWebhookSecret: '',
@@ -259,17 +260,19 @@ describe('SettingsView', () => {
   });
 
   it('uses the newest Flex token', async () => {
-    const client = fakeClient({ ok: true, settings: SAVED });
+    const client = fakeClient({ ok: true, settings: SAVED, routing: null });
     client.save.mockResolvedValue({ ok: true, settings: SAVED, workerCreated: false });
     const { rerender } = renderWithTheme(<SettingsView client={client} token="old-token" flexResources={FLEX} />);
     await screen.findByRole('button', { name: 'Test & Save' });
 
     rerender(<SettingsView client={client} token="new-token" flexResources={FLEX} />);
+    expect(client.load).toHaveBeenCalledTimes(1);
     fireEvent.click(saveButton());
 
     await screen.findByText(/Settings saved/);
-    expect(client.load).toHaveBeenCalledTimes(1);
     expect(client.save).toHaveBeenCalledWith('new-token', expect.anything());
+    // After the save, the workflow in use is read again, with the new token too.
+    await waitFor(() => expect(client.load).toHaveBeenLastCalledWith('new-token'));
   });
 });
 

@@ -123,7 +123,7 @@ function deferred<T>() {
 }
 
 async function renderView(checks: SetupCheck[] | Promise<CheckSetupResult>, settings: OpencxSettings = SAVED) {
-  const client = fakeSettingsClient({ ok: true, settings });
+  const client = fakeSettingsClient({ ok: true, settings, routing: null });
   client.checkSetup.mockImplementation(() => (Array.isArray(checks) ? Promise.resolve({ ok: true, checks, revisions: REVISIONS }) : checks));
   renderWithTheme(<SettingsView client={client} token="flex-token" flexResources={FLEX} />);
   await screen.findByRole('button', { name: 'Check setup' });

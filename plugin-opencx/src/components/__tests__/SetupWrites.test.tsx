@@ -57,6 +57,7 @@ const CONVERSATIONS_CHANGED: StepReport = {
   title: 'Conversations webhook',
   status: 'failed',
   detail: 'Not written: it changed since the check (someone edited it in the Console or another Apply ran). Run the check again, then apply.',
+  reason: 'changed_since_check',
 };
 const FILTERS_FAILED: StepReport = {
   id: 'workflow_filters',
@@ -86,7 +87,7 @@ function deferred<T>() {
 }
 
 async function renderSection(checks: SetupCheck[] = BROKEN) {
-  const client = fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS });
+  const client = fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS, routing: null });
   client.checkSetup.mockResolvedValue({ ok: true, checks, revisions: REVISIONS });
   renderWithTheme(<SetupSection client={client} token="flex-token" checkRequest={1} />);
   await screen.findByRole('list', { name: 'Setup checks' });
@@ -148,9 +149,10 @@ describe('Apply fixes: each step reported', () => {
     expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', { revisions: { ...REVISIONS, conversations_webhook: '7777abab8888cdcd' } });
   });
 
-  it('forgets the revision of what it wrote, so a second apply is not refused over its own change', async () => {
+  it('sends the revisions Apply answered with the next Apply, so it is not refused over its own change', async () => {
     const client = await renderSection();
-    client.applySetup.mockResolvedValueOnce({ ok: true, steps: [WORKSPACE_APPLIED, FILTERS_SKIPPED], backupId: 'b-1', checks: BROKEN });
+    const afterApply = { workspace_events: 'aaaa0000bbbb1111', conversations_webhook: '3333cccc4444dddd', workflow_filters: '5555eeee6666ffff' };
+    client.applySetup.mockResolvedValueOnce({ ok: true, steps: [WORKSPACE_APPLIED, FILTERS_SKIPPED], backupId: 'b-1', checks: BROKEN, revisions: afterApply });
     client.applySetup.mockResolvedValueOnce({ ok: true, steps: [{ ...WORKSPACE_APPLIED, status: 'unchanged', detail: 'Already set.' }], checks: BROKEN });
 
     fireEvent.click(button('Apply fixes'));
@@ -163,9 +165,46 @@ describe('Apply fixes: each step reported', () => {
     fireEvent.click(button('Apply fixes'));
 
     expect(await screen.findByText('Nothing was changed.')).toBeVisible();
+    expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', { revisions: afterApply });
+    expect(within(stepItem('What Apply fixes did', 'TaskRouter event callback')).getByText('Unchanged')).toBeVisible();
+  });
+
+  it("keeps the check's revision of a resource refused over a change since the check, so it is refused until a new check", async () => {
+    const client = await renderSection();
+    const afterApply = { workspace_events: 'aaaa0000bbbb1111', conversations_webhook: 'cccc2222dddd3333', workflow_filters: '5555eeee6666ffff' };
+    client.applySetup.mockResolvedValue({ ok: true, steps: [WORKSPACE_APPLIED, CONVERSATIONS_CHANGED], checks: BROKEN, revisions: afterApply });
+
+    fireEvent.click(button('Apply fixes'));
+    await screen.findByRole('list', { name: 'What Apply fixes did' });
+    fireEvent.click(button('Apply fixes'));
+
+    await waitFor(() => expect(client.applySetup).toHaveBeenCalledTimes(2));
+    const { conversations_webhook: seen } = REVISIONS;
+    expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', { revisions: { ...afterApply, conversations_webhook: seen } });
+  });
+
+  it('without revisions in the answer, forgets those of what it wrote and keeps the others', async () => {
+    const client = await renderSection();
+    client.applySetup.mockResolvedValue({ ok: true, steps: [WORKSPACE_APPLIED], checks: BROKEN });
+
+    fireEvent.click(button('Apply fixes'));
+    await screen.findByText('Applied: TaskRouter event callback.');
+    fireEvent.click(button('Apply fixes'));
+
+    await waitFor(() => expect(client.applySetup).toHaveBeenCalledTimes(2));
     const { workspace_events: _written, ...untouched } = REVISIONS;
     expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', { revisions: untouched });
-    expect(within(stepItem('What Apply fixes did', 'TaskRouter event callback')).getByText('Unchanged')).toBeVisible();
+  });
+
+  it('offers a new check for a refusal only by its reason, not by the words of a failure', async () => {
+    const client = await renderSection();
+    const { reason: _reason, ...sameWords } = CONVERSATIONS_CHANGED;
+    client.applySetup.mockResolvedValueOnce({ ok: true, steps: [sameWords], checks: BROKEN });
+
+    fireEvent.click(button('Apply fixes'));
+
+    await screen.findByRole('list', { name: 'What Apply fixes did' });
+    expect(within(stepItem('What Apply fixes did', 'Conversations webhook')).queryByRole('button')).not.toBeInTheDocument();
   });
 });
 
@@ -184,6 +223,7 @@ describe('Undo last apply', () => {
       ],
       restored: { backupId: 'b-1', at, by: 'admin@example.com' },
       checks: [CONFIG_OK, WORKSPACE_UNSET, TIMERS_OK],
+      revisions: { workspace_events: 'eeee1111ffff2222' },
     });
 
     fireEvent.click(button('Undo last apply'));
@@ -195,6 +235,12 @@ describe('Undo last apply', () => {
     expect(restored).toHaveTextContent('Restored the event callback of workspace WS1 as it was before that Apply.');
     expect(within(checkItem('TaskRouter event callback')).getByText('Problem')).toBeVisible();
     expect(button('Apply fixes')).toBeEnabled();
+
+    // The next Apply protects what Undo restored with the revision Undo answered.
+    client.applySetup.mockResolvedValueOnce({ ok: true, steps: [WORKSPACE_APPLIED], checks: [CONFIG_OK, ok(WORKSPACE_UNSET), TIMERS_OK] });
+    fireEvent.click(button('Apply fixes'));
+    await screen.findByText('Applied: TaskRouter event callback.');
+    expect(client.applySetup).toHaveBeenCalledWith('flex-token', { revisions: { workspace_events: 'eeee1111ffff2222' } });
   });
 
   it('says when there is nothing to undo', async () => {

@@ -336,6 +336,7 @@ describe('Test & Save over HTTP', () => {
     expect(Object.fromEntries(new URLSearchParams(init.body))).toEqual({
       Token: 'flex-token',
       aiQueueSid: '',
+      workflowSid: '',
       aiAuthorName: 'AI Support Agent',
       ...FLEX_RESOURCES,
       opencxWebhookSecret: 'whsec_4f9a0c1e7b2d',

@@ -33,6 +33,7 @@ describe('settings form', () => {
     const settings = {
       ...SAVED_SETTINGS,
       opencxExtraTokens: [{ id: 'id-two', masked: '••••••••b2b2' }],
+      workflowSid: 'WW' + '2'.repeat(32),
       customerHandoffNoteTranslations: { es: 'Un momento.', 'pt-BR': 'Um momento.' },
       aiAnswerTimeoutSeconds: 45,
     };
@@ -46,6 +47,7 @@ describe('settings form', () => {
       opencxExtraTokens: '',
       opencxExtraTokensKept: ['id-two'],
       aiQueueSid: '',
+      workflowSid: 'WW' + '2'.repeat(32),
       aiAuthorName: 'AI Support Agent',
       ...FLEX,
       opencxWebhookSecret: '',

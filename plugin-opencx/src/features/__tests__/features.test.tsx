@@ -18,7 +18,7 @@ const ORDINARY_TASK = { attributes: { name: 'Ada', channelType: 'web' } };
 const VOICE_TASK = { attributes: { handedOff: true, call_sid: 'CA1', direction: 'inbound', from: '+15550100' } };
 
 function fakeClient() {
-  const client = fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS });
+  const client = fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS, routing: null });
   client.save.mockResolvedValue({ ok: true, settings: SAVED_SETTINGS, workerCreated: false });
   return client;
 }

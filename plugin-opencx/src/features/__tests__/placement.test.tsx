@@ -31,7 +31,7 @@ beforeAll(() => {
   setupHandoffPanel(Flex, manager);
   createHandbackSetup({ createClient: () => ({ handBack: jest.fn() }) })(Flex, manager);
   setupHandoffTaskBadge(Flex, manager);
-  createSettingsViewSetup({ createClient: () => fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS }) })(Flex, manager);
+  createSettingsViewSetup({ createClient: () => fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS, routing: null }) })(Flex, manager);
 });
 
 const withTheme = ({ children }: { children?: React.ReactNode }) => <Theme.Provider theme="flex">{children}</Theme.Provider>;
