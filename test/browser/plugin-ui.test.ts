@@ -216,6 +216,9 @@ test('admins Test & Save: the AI worker is provisioned, the key stored, only its
   });
   expect(world.aiWorkers()).toHaveLength(1);
   expect(world.twilio.violations).toEqual([]);
+  // Saved, the view reads the workspace's workflows again and names the one the setup uses.
+  await page.getByText(new RegExp(`^In use: ".+" \\(${world.workflowSid}\\)`)).waitFor();
+  expect(await page.getByLabel('Workflow', { exact: true }).inputValue()).toBe('');
   // The save runs the setup check; the screenshot waits for its answer.
   await page.getByRole('list', { name: 'Setup checks' }).waitFor();
   await page.getByTestId('admin-view').screenshot({ path: path.join(ARTIFACTS, 'settings-saved.png') });

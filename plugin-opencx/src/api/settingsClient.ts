@@ -58,16 +58,19 @@ export interface WorkflowSummary {
   friendlyName: string;
 }
 
-/** What the account's own configuration says routes Flex's messaging, texts as the Functions wrote them. */
-export type WorkflowDiscovery = { kind: 'found'; workflowSid: string; evidence: string } | { kind: 'conflict' | 'none'; reason: string };
-
-/** The workspace's workflows and the one the setup check and Apply use, with why (settings-load `routing`). */
+/**
+ * The workspace's workflows and the one the setup check and Apply use, with why, as far as the view
+ * shows them (settings-load `routing`; texts as the Functions wrote them).
+ */
 export interface WorkflowRouting {
   workflows: WorkflowSummary[];
   /** Null: none can be chosen, `unclear` says why. */
   inUse: (WorkflowSummary & { why: string }) | null;
   unclear: { reason: string; fix: string } | null;
-  discovered: WorkflowDiscovery;
+  /** The workflow the account's configuration names (`discovered.kind` found), if any. */
+  discoveredSid: string | null;
+  /** Why the account's configuration names several workflows (`discovered.kind` conflict), if it does. */
+  conflict: string | null;
 }
 
 export type SettingsError = FunctionsError<SettingsField>;
@@ -162,7 +165,7 @@ export type LoadResult = { ok: true; settings: OpencxSettings; routing: Workflow
 export type SaveResult = { ok: true; settings: OpencxSettings; workerCreated: boolean } | Failure;
 /** `revisions`: empty when the Functions sent none. */
 export type CheckSetupResult = { ok: true; checks: SetupCheck[]; revisions?: SetupRevisions } | Failure;
-/** `revisions`: of what the write left, for the next Apply; absent when the Functions sent none. */
+/** `revisions`: of what the write left, for the next Apply; empty when the Functions sent none. */
 type WriteResult = { ok: true; steps: StepReport[]; checks: SetupCheck[]; revisions?: SetupRevisions };
 /** `backupId`: present when a step wrote something. */
 export type ApplySetupResult = (WriteResult & { backupId?: string }) | Failure;
@@ -260,7 +263,7 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
       const steps = readSteps(answer.body.steps);
       if (!checks || !steps) return unexpectedShape();
       const { backupId } = answer.body;
-      return { ok: true, steps, ...(isText(backupId) ? { backupId } : {}), checks, ...writtenRevisions(answer.body.revisions) };
+      return { ok: true, steps, ...(isText(backupId) ? { backupId } : {}), checks, revisions: readRevisions(answer.body.revisions) };
     },
 
     async undoSetup(flexToken) {
@@ -270,7 +273,7 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
       const steps = readSteps(answer.body.steps);
       if (!checks || !steps) return unexpectedShape();
       const restored = readRestored(answer.body.restored);
-      return { ok: true, steps, ...(restored ? { restored } : {}), checks, ...writtenRevisions(answer.body.revisions) };
+      return { ok: true, steps, ...(restored ? { restored } : {}), checks, revisions: readRevisions(answer.body.revisions) };
     },
 
     async uninstallSetup(flexToken, { keepSyncData }) {
@@ -359,30 +362,20 @@ function readRevisions(value: unknown): SetupRevisions {
   return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => isText(entry[1])));
 }
 
-const writtenRevisions = (value: unknown): { revisions?: SetupRevisions } => (isObject(value) ? { revisions: readRevisions(value) } : {});
-
 const isWorkflow = (value: unknown): value is WorkflowSummary => isObject(value) && isText(value.sid) && typeof value.friendlyName === 'string';
 
-function readDiscovery(value: unknown): WorkflowDiscovery | undefined {
-  if (!isObject(value)) return undefined;
-  const { kind, workflowSid, evidence, reason } = value;
-  if (kind === 'found') return isText(workflowSid) && typeof evidence === 'string' ? { kind, workflowSid, evidence } : undefined;
-  return (kind === 'conflict' || kind === 'none') && typeof reason === 'string' ? { kind, reason } : undefined;
-}
-
-const readInUse = (value: unknown): WorkflowRouting['inUse'] =>
-  isObject(value) && isWorkflow(value) && typeof value.why === 'string' ? { sid: value.sid, friendlyName: value.friendlyName, why: value.why } : null;
-
-const readUnclear = (value: unknown): WorkflowRouting['unclear'] =>
-  isObject(value) && typeof value.reason === 'string' ? { reason: value.reason, fix: typeof value.fix === 'string' ? value.fix : '' } : null;
-
-/** Null when absent or not as documented: the view then shows no workflow rather than a wrong one. */
+/** Null when absent or its workflows are not as documented: the view then shows no workflow rather than a wrong one. */
 function readRouting(value: unknown): WorkflowRouting | null {
   if (!isObject(value) || !Array.isArray(value.workflows) || !value.workflows.every(isWorkflow)) return null;
-  const discovered = readDiscovery(value.discovered);
-  if (!discovered) return null;
-  const workflows = value.workflows.map(({ sid, friendlyName }) => ({ sid, friendlyName }));
-  return { workflows, inUse: readInUse(value.inUse), unclear: readUnclear(value.unclear), discovered };
+  const { inUse, unclear } = value;
+  const discovered = isObject(value.discovered) ? value.discovered : {};
+  return {
+    workflows: value.workflows,
+    inUse: isObject(inUse) && isWorkflow(inUse) && isText(inUse.why) ? { sid: inUse.sid, friendlyName: inUse.friendlyName, why: inUse.why } : null,
+    unclear: isObject(unclear) && isText(unclear.reason) ? { reason: unclear.reason, fix: String(unclear.fix ?? '') } : null,
+    discoveredSid: discovered.kind === 'found' ? stringOrNull(discovered.workflowSid) : null,
+    conflict: discovered.kind === 'conflict' ? stringOrNull(discovered.reason) : null,
+  };
 }
 
 const STEP_STATUSES: readonly StepStatus[] = ['applied', 'unchanged', 'skipped', 'failed'];
@@ -394,7 +387,8 @@ const readSteps = (value: unknown): StepReport[] | undefined =>
     // A status this plugin does not know yet is not shown as done.
     status: STEP_STATUSES.find((status) => status === item.status) ?? 'failed',
     detail: item.detail,
-    ...(item.reason === 'changed_since_check' ? { reason: 'changed_since_check' as const } : {}),
+    // Only the reason this plugin acts on; undefined otherwise.
+    reason: item.reason === 'changed_since_check' ? item.reason : undefined,
   }));
 
 function readRestored(value: unknown): RestoredBackup | undefined {

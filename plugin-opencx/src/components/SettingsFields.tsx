@@ -13,7 +13,6 @@ import { useUID } from '@twilio-paste/core/uid-library';
 import type { OpencxSettings, WorkflowRouting } from '../api/settingsClient';
 import { AI_WORKER_CHANNEL_CAPACITY } from '../config';
 import { AI_PEAK_CONVERSATIONS, poolSizeFor } from '../domain/settingsForm';
-import { workflowStatus } from '../domain/workflow';
 import { format, strings } from '../strings';
 
 export function ConnectionBadge({ settings }: { settings: OpencxSettings }): JSX.Element {
@@ -162,7 +161,11 @@ interface WorkflowFieldProps {
   onChange: React.ChangeEventHandler<HTMLSelectElement>;
 }
 
-/** The workflow the setup uses and why, and the admin's choice of another, stored by Test & Save. */
+/**
+ * The workflow the setup uses and why, and the admin's choice of another, stored by Test & Save. In use
+ * and discovered: the account's configuration names it and the admin chose none. A conflict already
+ * told as why none is in use (that reason ends with it) is not told twice.
+ */
 export function WorkflowField({ id, routing, saved, value, error, onChange }: WorkflowFieldProps): JSX.Element {
   if (!routing) {
     return (
@@ -174,23 +177,24 @@ export function WorkflowField({ id, routing, saved, value, error, onChange }: Wo
       </Box>
     );
   }
-  const { inUse, unclear, conflict } = workflowStatus(routing, saved);
+  const { workflows, inUse, unclear, conflict } = routing;
+  const discovered = !saved && inUse && inUse.sid === routing.discoveredSid;
   const inUseText = inUse
-    ? format(inUse.discovered ? strings.settingsWorkflowInUseDiscovered : strings.settingsWorkflowInUse, {
-        name: inUse.friendlyName,
-        sid: inUse.sid,
-        why: inUse.why,
-      })
+    ? format(discovered ? strings.settingsWorkflowInUseDiscovered : strings.settingsWorkflowInUse, { name: inUse.friendlyName, sid: inUse.sid, why: inUse.why })
     : undefined;
+  const notes = [
+    unclear ? format(strings.settingsWorkflowUnclear, unclear) : '',
+    conflict && !unclear?.reason.includes(conflict) ? format(strings.settingsWorkflowConflict, { reason: conflict }) : '',
+  ].filter(Boolean);
   // A saved choice no longer in the workspace stays selected, so saving does not drop it unseen.
-  const gone = saved && !routing.workflows.some((workflow) => workflow.sid === saved) ? saved : undefined;
+  const gone = saved && !workflows.some((workflow) => workflow.sid === saved) ? saved : undefined;
   return (
     <Box>
       <FormField id={id} label={strings.settingsWorkflowLabel} help={inUseText} counter={strings.settingsWorkflowHelp} error={error}>
         {(described) => (
           <Select id={id} name="workflowSid" value={value} hasError={Boolean(error)} aria-describedby={described} onChange={onChange}>
             <Option value="">{strings.settingsWorkflowDiscoveredOption}</Option>
-            {routing.workflows.map((workflow) => (
+            {workflows.map((workflow) => (
               <Option key={workflow.sid} value={workflow.sid}>
                 {`${workflow.friendlyName} (${workflow.sid})`}
               </Option>
@@ -199,16 +203,11 @@ export function WorkflowField({ id, routing, saved, value, error, onChange }: Wo
           </Select>
         )}
       </FormField>
-      {unclear ? (
-        <Callout variant="warning" marginY="space30">
-          <Text as="p">{format(strings.settingsWorkflowUnclear, unclear)}</Text>
+      {notes.map((note) => (
+        <Callout key={note} variant="warning" marginY="space30">
+          <Text as="p">{note}</Text>
         </Callout>
-      ) : null}
-      {conflict ? (
-        <Callout variant="warning" marginY="space30">
-          <Text as="p">{format(strings.settingsWorkflowConflict, { reason: conflict })}</Text>
-        </Callout>
-      ) : null}
+      ))}
     </Box>
   );
 }

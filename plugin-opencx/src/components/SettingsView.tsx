@@ -174,7 +174,11 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
       setValues(formFrom(result.settings)); // clears every secret: what was typed is not kept, nor shown back
       setOutcome({ kind: 'saved', message: savedMessage(result.settings, result.workerCreated) });
       setCheckRequest((n) => n + 1);
-      refreshRouting();
+      // The workflow in use after the save: its answer does not say, the settings' load does.
+      client.load(token).then(
+        (loaded) => mounted.current && loaded.ok && setRouting(loaded.routing),
+        () => undefined,
+      );
       return;
     }
     const { field, message } = result.error;
@@ -185,16 +189,6 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
       focusFirstError(serverErrors);
     }
     setOutcome({ kind: 'failed', message: onForm ? strings.settingsSaveFailedField : format(strings.settingsSaveFailed, { message }) });
-  };
-
-  /** The workflow in use after a save: the save's answer does not say, the settings' load does. */
-  const refreshRouting = (): void => {
-    client.load(token).then(
-      (result) => {
-        if (mounted.current && result.ok) setRouting(result.routing);
-      },
-      () => undefined,
-    );
   };
 
   const change = (field: TextField) => (event: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) => {

@@ -133,7 +133,7 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
       setOutcome({ kind: 'failed', message: format(failedTemplate, { message: result.error.message }) });
       return;
     }
-    revisions.current = revisionsAfter(revisions.current, result.steps, result.revisions);
+    revisions.current = revisionsAfter(revisions.current, result.steps, result.revisions ?? {});
     setReport({ label, steps: result.steps });
     setOutcome(outcomeOf(result.steps));
   }

@@ -22,14 +22,10 @@ export const changedSinceCheck = (step: StepReport): boolean => step.status === 
 /**
  * The revisions the next Apply sends after Apply or Undo wrote: those the write answered (what it
  * left), except that a resource refused over a change since the check keeps the check's, so it is
- * refused again until the admin checks again. Functions that answer none: the check's, without
- * those of the resources written (their revision is unknown until the next check).
+ * refused again until the admin checks again. Functions that answer none (empty) get none back: the
+ * next Apply is then never refused over the write's own change, and protects nothing until a new check.
  */
-export function revisionsAfter(revisions: SetupRevisions, steps: readonly StepReport[], written?: SetupRevisions): SetupRevisions {
-  if (written) {
-    const refused = steps.filter((step) => changedSinceCheck(step) && step.id in revisions).map((step) => [step.id, revisions[step.id]]);
-    return { ...written, ...Object.fromEntries(refused) };
-  }
-  const applied = new Set(steps.filter((step) => step.status === 'applied').map((step) => step.id));
-  return Object.fromEntries(Object.entries(revisions).filter(([id]) => !applied.has(id)));
+export function revisionsAfter(revisions: SetupRevisions, steps: readonly StepReport[], written: SetupRevisions): SetupRevisions {
+  const refused = steps.filter((step) => changedSinceCheck(step) && step.id in revisions).map((step) => [step.id, revisions[step.id]]);
+  return { ...written, ...Object.fromEntries(refused) };
 }

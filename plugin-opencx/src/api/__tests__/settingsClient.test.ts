@@ -57,7 +57,11 @@ describe('settings client', () => {
     const fetch = answering(200, { ok: true, settings: SETTINGS, routing: ROUTING });
     const result = await createSettingsClient({ baseUrl: `${BASE}/`, fetch }).load('flex-token');
 
-    expect(result).toEqual({ ok: true, settings: SETTINGS, routing: ROUTING });
+    expect(result).toEqual({
+      ok: true,
+      settings: SETTINGS,
+      routing: { workflows: ROUTING.workflows, inUse: ROUTING.inUse, unclear: null, discoveredSid: 'WW1', conflict: null },
+    });
     const { url, init, fields } = sent(fetch);
     expect(url).toBe(`${BASE}/admin/settings-load`);
     expect(init.method).toBe('POST');
@@ -65,20 +69,25 @@ describe('settings client', () => {
     expect(fields).toEqual({ Token: 'flex-token' });
   });
 
-  it('reads the workflows, the one in use, why none is and a conflict; routing not as documented as none', async () => {
+  it('reads the workflows, the one in use, why none is and a conflict; workflows not as documented as none', async () => {
     const unclear = { reason: 'The workspace has 2 workflows and it is unclear which one routes your inbound conversations.', fix: 'Pick one.' };
     const conflict = { kind: 'conflict', workflowSids: ['WW1', 'WW2'], reason: "Flex's messaging goes to 2 workflows." };
-    const routing = { ...ROUTING, inUse: null, unclear, discovered: conflict };
-    const load = (body: unknown) => createSettingsClient({ baseUrl: BASE, fetch: answering(200, body) }).load('t');
+    const load = async (routing: unknown) => {
+      const fetch = answering(200, { ok: true, settings: SETTINGS, routing });
+      const result = await createSettingsClient({ baseUrl: BASE, fetch }).load('t');
+      return result.ok ? result.routing : result;
+    };
 
-    expect(await load({ ok: true, settings: SETTINGS, routing })).toEqual({
-      ok: true,
-      settings: SETTINGS,
-      routing: { ...routing, discovered: { kind: 'conflict', reason: conflict.reason } },
+    expect(await load({ ...ROUTING, inUse: null, unclear, discovered: conflict })).toEqual({
+      workflows: ROUTING.workflows,
+      inUse: null,
+      unclear,
+      discoveredSid: null,
+      conflict: conflict.reason,
     });
-    for (const odd of [null, undefined, { ...ROUTING, discovered: { kind: 'guess' } }, { ...ROUTING, workflows: [{ sid: 7 }] }]) {
-      expect(await load({ ok: true, settings: SETTINGS, routing: odd })).toEqual({ ok: true, settings: SETTINGS, routing: null });
-    }
+    const none = { kind: 'none', reason: 'No evidence.' };
+    expect(await load({ ...ROUTING, inUse: { sid: 'WW2' }, discovered: none })).toMatchObject({ inUse: null, discoveredSid: null, conflict: null });
+    for (const odd of [null, undefined, { ...ROUTING, workflows: [{ sid: 7 }] }, { ...ROUTING, workflows: 'WW1' }]) expect(await load(odd)).toBeNull();
   });
 
   it('saves every field, the new OpenCX token and webhook secret included', async () => {
@@ -306,6 +315,7 @@ describe('settings client', () => {
         ok: true,
         steps: [],
         checks: [OK],
+        revisions: {},
       });
       expect(sent(fetch).fields).toEqual({ Token: 'flex-token' });
     });
@@ -321,6 +331,7 @@ describe('settings client', () => {
         ok: true,
         steps: [{ ...APPLIED, status: 'failed' }, failed],
         checks: [OK],
+        revisions: {},
       });
     });
 
@@ -336,7 +347,7 @@ describe('settings client', () => {
 
     it('reads an undo with nothing to undo', async () => {
       const fetch = answering(200, { ok: true, steps: [], checks: [OK] });
-      expect(await createSettingsClient({ baseUrl: BASE, fetch }).undoSetup('t')).toEqual({ ok: true, steps: [], checks: [OK] });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).undoSetup('t')).toEqual({ ok: true, steps: [], checks: [OK], revisions: {} });
     });
 
     it.each([

@@ -253,6 +253,7 @@ describe('Twilio setup section', () => {
       ok: true,
       steps: [applied(WORKSPACE_UNSET), step(CONVERSATIONS_ELSEWHERE, 'skipped', 'Not confirmed.'), applied(NO_HANDOFF_FILTER)],
       checks: [CONFIG_OK, WORKSPACE_OK, CONVERSATIONS_ELSEWHERE, FILTERS_OK],
+      revisions: { ...REVISIONS, workspace_events: 'b2c3d4e5f6071829', workflow_filters: 'aa99bb88cc77dd66' },
     });
     client.applySetup.mockResolvedValueOnce({ ok: true, steps: [applied(CONVERSATIONS_ELSEWHERE)], checks: FIXED });
 
@@ -272,10 +273,10 @@ describe('Twilio setup section', () => {
     fireEvent.click(applyButton());
 
     expect(await screen.findByText('Applied: Conversations webhook.')).toBeVisible();
-    // Apply wrote two resources: only the untouched one keeps the revision the check saw.
+    // Apply wrote two resources: the next Apply sends the revisions it answered, theirs new.
     expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', {
       replaceCallbackUrl: true,
-      revisions: { conversations_webhook: REVISIONS.conversations_webhook },
+      revisions: { ...REVISIONS, workspace_events: 'b2c3d4e5f6071829', workflow_filters: 'aa99bb88cc77dd66' },
     });
     expect(screen.getByText('All 5 checks passed.')).toBeVisible();
     expect(replaceBox()).not.toBeInTheDocument();

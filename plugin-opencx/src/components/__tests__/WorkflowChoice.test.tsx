@@ -17,7 +17,8 @@ const DISCOVERED: WorkflowRouting = {
   workflows: [INBOUND, VOICE, ANYONE],
   inUse: { ...INBOUND, why: EVIDENCE },
   unclear: null,
-  discovered: { kind: 'found', workflowSid: INBOUND.sid, evidence: EVIDENCE },
+  discoveredSid: INBOUND.sid,
+  conflict: null,
 };
 const CHOSEN_VOICE: WorkflowRouting = { ...DISCOVERED, inUse: { ...VOICE, why: CHOSEN } };
 const WITH_VOICE: OpencxSettings = { ...SAVED_SETTINGS, workflowSid: VOICE.sid };
@@ -42,7 +43,7 @@ describe('the workflow in use, and why', () => {
 
     expect(workflowSelect()).toHaveValue('');
     expect(workflowSelect()).toHaveAccessibleDescription(
-      expect.stringContaining(`In use: "Inbound messaging" (${INBOUND.sid}), discovered from the account’s configuration. ${EVIDENCE}`),
+      expect.stringContaining(`In use: "Inbound messaging" (${INBOUND.sid}), discovered in the account: ${EVIDENCE}`),
     );
     expect(optionLabels()).toEqual([
       'Use the discovered workflow',
@@ -50,6 +51,13 @@ describe('the workflow in use, and why', () => {
       `Voice (${VOICE.sid})`,
       `Assign to Anyone (${ANYONE.sid})`,
     ]);
+  });
+
+  it('names the workflow the admin chose as chosen, even when it is the one discovered', async () => {
+    await renderSettingsView({ ...SAVED_SETTINGS, workflowSid: INBOUND.sid }, { ...DISCOVERED, inUse: { ...INBOUND, why: CHOSEN } });
+
+    expect(workflowSelect()).toHaveValue(INBOUND.sid);
+    expect(workflowSelect()).toHaveAccessibleDescription(expect.stringContaining(`In use: "Inbound messaging" (${INBOUND.sid}). ${CHOSEN}`));
   });
 
   it('names the workflow the admin chose, selected', async () => {
@@ -62,15 +70,14 @@ describe('the workflow in use, and why', () => {
 
   it("names the workspace's only workflow", async () => {
     const why = "It is the workspace's only workflow.";
-    const none = { kind: 'none' as const, reason: "The account's configuration names no workflow for Flex's messaging." };
-    await renderSettingsView(SAVED_SETTINGS, { workflows: [VOICE], inUse: { ...VOICE, why }, unclear: null, discovered: none });
+    await renderSettingsView(SAVED_SETTINGS, { workflows: [VOICE], inUse: { ...VOICE, why }, unclear: null, discoveredSid: null, conflict: null });
 
     expect(workflowSelect()).toHaveAccessibleDescription(expect.stringContaining(`In use: "Voice" (${VOICE.sid}). ${why}`));
     expect(screen.queryByText(/conflict/)).not.toBeInTheDocument();
   });
 
   it('says when discovery found a conflict, with its reason, beside the chosen workflow', async () => {
-    await renderSettingsView(WITH_VOICE, { ...CHOSEN_VOICE, discovered: { kind: 'conflict', reason: CONFLICT } });
+    await renderSettingsView(WITH_VOICE, { ...CHOSEN_VOICE, discoveredSid: null, conflict: CONFLICT });
 
     expect(screen.getByText(`Discovery found a conflict. ${CONFLICT}`)).toBeVisible();
     expect(workflowSelect()).toHaveAccessibleDescription(expect.stringContaining(`In use: "Voice" (${VOICE.sid}). ${CHOSEN}`));
@@ -82,7 +89,8 @@ describe('the workflow in use, and why', () => {
       ...DISCOVERED,
       inUse: null,
       unclear: { reason, fix: PICK },
-      discovered: { kind: 'conflict', reason: CONFLICT },
+      discoveredSid: null,
+      conflict: CONFLICT,
     });
 
     expect(screen.getByText(`No workflow is in use. ${reason} ${PICK}`)).toBeVisible();
@@ -90,21 +98,22 @@ describe('the workflow in use, and why', () => {
     expect(workflowSelect()).not.toHaveAccessibleDescription(expect.stringContaining('In use'));
   });
 
-  it('keeps a saved workflow that left the workspace selected, so a save does not drop it unseen', async () => {
+  it('keeps a saved workflow that left the workspace selected, so a save does not drop it unseen; a conflict too', async () => {
     const gone = 'WW' + '9'.repeat(32);
     const unclear = { reason: `The workflow ${gone} chosen in the OpenCX settings is not in the workspace any more.`, fix: PICK };
-    await renderSettingsView({ ...SAVED_SETTINGS, workflowSid: gone }, { ...DISCOVERED, inUse: null, unclear });
+    await renderSettingsView({ ...SAVED_SETTINGS, workflowSid: gone }, { ...DISCOVERED, inUse: null, unclear, conflict: CONFLICT });
 
     expect(workflowSelect()).toHaveValue(gone);
     expect(optionLabels()).toContain(`${gone} (not in the workspace)`);
     expect(screen.getByText(`No workflow is in use. ${unclear.reason} ${PICK}`)).toBeVisible();
+    expect(screen.getByText(`Discovery found a conflict. ${CONFLICT}`)).toBeVisible();
   });
 
   it('before the settings are saved, shows only a hint', async () => {
     await renderSettingsView(UNCONFIGURED, null);
 
     expect(screen.queryByRole('combobox', { name: 'Workflow' })).not.toBeInTheDocument();
-    expect(screen.getByText('Once the settings are saved, the workflow the setup uses shows here, and you can choose another.')).toBeVisible();
+    expect(screen.getByText('You can choose it once the settings are saved.')).toBeVisible();
     expect(screen.queryByText(/In use/)).not.toBeInTheDocument();
   });
 });

@@ -21,16 +21,11 @@ describe('setup reports', () => {
     expect(revisions).toEqual({ workspace_events: 'r1', conversations_webhook: 'r2', workflow_filters: 'r3' });
   });
 
-  it('without revisions from the write, forgets those of the resources it applied and keeps the others', () => {
+  it('with no revisions from the write, keeps only those of the resources refused over a change since the check', () => {
     const revisions = { workspace_events: 'r1', conversations_webhook: 'r2', workflow_filters: 'r3' };
-    const steps = [
-      step('workspace_events', 'applied'),
-      step('conversations_webhook', 'failed'),
-      step('workflow_filters', 'unchanged'),
-      step('timer_workspace', 'applied'),
-    ];
+    const steps = [step('workspace_events', 'applied'), refused('conversations_webhook'), step('workflow_filters', 'unchanged')];
 
-    expect(revisionsAfter(revisions, steps)).toEqual({ conversations_webhook: 'r2', workflow_filters: 'r3' });
-    expect(revisionsAfter(revisions, [])).toEqual(revisions);
+    expect(revisionsAfter(revisions, steps, {})).toEqual({ conversations_webhook: 'r2' });
+    expect(revisionsAfter(revisions, [], {})).toEqual({});
   });
 });
