@@ -10,26 +10,11 @@ import { everyObject, locationOf } from '../../functions/common/shards';
 import { BRIDGE_EVENTS, CONVERSATION_FILTERS, World, type WorldOptions } from '../harness/world';
 import { type FunctionAnswer, lastSeq, postForm, restCalls } from './helpers';
 import { pattern } from '../../functions/common/pattern.testing';
+import { ALL_CHECKS, ALL_CHECKS_WITH_AI_QUEUE } from '../../functions/admin-lib/setup/check-ids.testing';
 
 jest.setTimeout(60000);
 
 const OTHER_URL = 'https://opencx-sandbox-1234.twil.io/webhook';
-const ALL_CHECKS = [
-  'api_urls',
-  'sync_service',
-  'config',
-  'opencx_token',
-  'opencx_webhook',
-  'opencx_rate_limit',
-  'workspace_events',
-  'conversations_webhook',
-  'conversations_service',
-  'timer_workspace',
-  'ai_worker',
-  'workflow_filters',
-  'ai_reservation_timeout',
-  'ai_worker_queues',
-];
 const WEBHOOK_SECRET = 'whsec_opencx_signing_5e0d';
 /** What the setup docs ask for: the AI keeps a conversation an hour before TaskRouter times its reservation out. */
 const AI_RESERVATION_TIMEOUT = 3600;
@@ -120,7 +105,8 @@ const timerWorkspace = (world: World) => world.taskrouter.workspace(String(store
 
 const byId = (list: CheckView[], id: string): CheckView => list.find((c) => c.id === id)!;
 const statuses = (list: CheckView[]): Record<string, string> => Object.fromEntries(list.map((c) => [c.id, c.status]));
-const allOk = (ids = ALL_CHECKS): Record<string, string> => Object.fromEntries(ids.map((id) => [id, 'ok']));
+const allOk = (ids: readonly string[] = ALL_CHECKS): Record<string, string> =>
+  Object.fromEntries(ids.map((id) => [id, 'ok']));
 
 const workspace = (world: World) => world.taskrouter.workspace(world.workspaceSid);
 const conversationsWebhook = (world: World) =>
@@ -136,7 +122,7 @@ const setupWrites = (world: World, since: number): string[] =>
 async function expectNothingToApply(
   world: World,
   fields: Record<string, string> = {},
-  ids = ALL_CHECKS,
+  ids: readonly string[] = ALL_CHECKS,
 ): Promise<void> {
   const since = lastSeq(world);
   const result = await apply(world, fields);
@@ -188,7 +174,7 @@ describe('a contact center set up by hand, as the setup docs say', () => {
     const saved = storedConfig(world());
     await world().saveConfig({ ...saved, aiQueueSid: world().aiQueueSid });
     try {
-      expect(statuses(await checks(world()))).toEqual(allOk([...ALL_CHECKS, 'ai_queue']));
+      expect(statuses(await checks(world()))).toEqual(allOk(ALL_CHECKS_WITH_AI_QUEUE));
       await world().saveConfig({ ...saved, aiQueueSid: 'WQ' + 'f'.repeat(32) });
       expect(byId(await checks(world()), 'ai_queue')).toMatchObject({
         status: 'problem',
@@ -507,11 +493,11 @@ describe("no AI queue and no AI filter: the handedOff filter alone, among the cu
     expect(workflowFilters(world())).toEqual([voice(), handedOff(), ai, vip()]);
     // Recorded, so Uninstall deletes this queue and never one of the admin's.
     expect(storedConfig(world())).toMatchObject({ aiQueueSid: queue.sid, aiQueueCreatedSid: queue.sid });
-    expect(statuses(result.checks)).toEqual(allOk([...ALL_CHECKS, 'ai_queue']));
+    expect(statuses(result.checks)).toEqual(allOk(ALL_CHECKS_WITH_AI_QUEUE));
   });
 
   test('a second Apply changes nothing, and Test & Save keeps the record of the queue Apply created', async () => {
-    await expectNothingToApply(world(), { humanQueueSid: world().humanQueueSid }, [...ALL_CHECKS, 'ai_queue']);
+    await expectNothingToApply(world(), { humanQueueSid: world().humanQueueSid }, ALL_CHECKS_WITH_AI_QUEUE);
     expect(aiQueues()).toHaveLength(1);
     await adminSaves(world());
     expect(storedConfig(world()).aiQueueCreatedSid).toBe(aiQueues()[0].sid);
