@@ -2,6 +2,7 @@
 import { AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
 import {
   deliveriesOf,
+  finishTest,
   lastSeq,
   opencxCalls,
   postSigned,
@@ -20,10 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => world?.stop());
 afterEach(() => {
-  world.twilio.clearFaults();
-  world.opencx.faults.clear();
   world.opencx.configureWebhook({ url: world.opencxWebhookUrl, secret: OPENCX_WEBHOOK_SECRET });
-  expect(world.twilio.violations).toEqual([]);
+  finishTest(world);
 });
 
 const aiMessages = (conversationSid: string) => world.transcript(conversationSid).filter((m) => m.author === AI_AUTHOR);
@@ -221,19 +220,11 @@ describe('handoff', () => {
     await world.customerSays(conversationSid, 'are you there?');
     expect(opencxCalls(world, before)).toEqual([]);
 
-    const human = world
-      .reservations(taskSid)
-      .find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
-    await world.client.taskrouter.v1
-      .workspaces(world.workspaceSid)
-      .tasks(taskSid)
-      .reservations(human.sid)
-      .update({ reservationStatus: 'accepted' });
-    await world.settle();
+    const humanReservationSid = await world.humanAgentAccepts(taskSid);
 
     const session = world.opencx.sessions.get(world.sessionFor(conversationSid)!.id)!;
     expect(session.custom_data).toMatchObject({
-      flex_reservation_sid: human.sid,
+      flex_reservation_sid: humanReservationSid,
       flex_agent_sid: world.humanWorkerSid,
       flex_agent_name: 'alice',
     });

@@ -71,13 +71,7 @@ test('a normal conversation after Test & Save, a settings load and a setup check
   conversationSid = started.conversationSid;
   await world.customerSays(conversationSid, 'Order 1234');
   await world.customerSays(conversationSid, 'I want a refund');
-  const human = world.reservations(started.taskSid).find((r) => r.workerSid === world.humanWorkerSid)!;
-  await world.client.taskrouter.v1
-    .workspaces(world.workspaceSid)
-    .tasks(started.taskSid)
-    .reservations(human.sid)
-    .update({ reservationStatus: 'accepted' });
-  await world.settle();
+  await world.humanAgentAccepts(started.taskSid);
 
   aiRepliesBeforeFuzz = aiReplies(conversationSid);
   expect(aiRepliesBeforeFuzz).toBe(2);

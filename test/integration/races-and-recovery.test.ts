@@ -1,5 +1,6 @@
 // Races between events and recovery from partial failures, through the Functions in twilio-run.
 import { AI_AUTHOR, World } from '../harness/world';
+import { finishTest } from './helpers';
 
 jest.setTimeout(60000);
 
@@ -10,22 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => world?.stop());
 beforeEach(() => world.humanAgentLogsIn());
-afterEach(() => {
-  world.twilio.clearFaults();
-  world.opencx.faults.clear();
-  expect(world.twilio.violations).toEqual([]);
-});
-
-const acceptAsHuman = async (taskSid: string): Promise<void> => {
-  const human = world
-    .reservations(taskSid)
-    .find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
-  await world.client.taskrouter.v1
-    .workspaces(world.workspaceSid)
-    .tasks(taskSid)
-    .reservations(human.sid)
-    .update({ reservationStatus: 'accepted' });
-};
+afterEach(() => finishTest(world));
 
 test('a slow relay that fails after a human accepted does not hand off again or touch the human task', async () => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
@@ -50,8 +36,7 @@ test('a slow relay that fails after a human accepted does not hand off again or 
     () => world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending'),
     'a reservation for alice',
   );
-  await acceptAsHuman(taskSid);
-  await world.settle();
+  await world.humanAgentAccepts(taskSid);
 
   expect(world.task(taskSid).assignmentStatus).toBe('assigned');
   expect(world.task(taskSid).attributes.handoffReason).toBe('AI requested human handoff');

@@ -7,8 +7,8 @@ import { USAGE_MAP } from '../../functions/bridge/opencx-usage';
 import { keyId } from '../../functions/common/opencx-rate-limit';
 import { OPENCX_WEBHOOK_HEALTH_DOCUMENTS } from '../../functions/common/config';
 import { everyObject, locationOf } from '../../functions/common/shards';
-import { BRIDGE_EVENTS, CONVERSATION_FILTERS, World, type WorldOptions } from '../harness/world';
-import { type FunctionAnswer, lastSeq, postForm, restCalls } from './helpers';
+import { BRIDGE_EVENTS, CONVERSATION_FILTERS, type World, type WorldOptions } from '../harness/world';
+import { type FunctionAnswer, lastSeq, postForm, restCalls, withWorld } from './helpers';
 import { pattern } from '../../functions/common/pattern.testing';
 import { ALL_CHECKS, ALL_CHECKS_WITH_AI_QUEUE } from '../../functions/admin-lib/setup/check-ids.testing';
 
@@ -131,24 +131,16 @@ async function expectNothingToApply(
   expect(setupWrites(world, since)).toEqual([]);
 }
 
-function withWorld(options: WorldOptions): () => World {
-  let world: World;
-  beforeAll(async () => {
-    world = await World.start(options);
+/** A World whose settings an admin saved (unless `configured: false`), with a signed OpenCX event arrived. */
+const withSavedWorld = (options: WorldOptions): (() => World) =>
+  withWorld(options, async (world) => {
     if (options.configured === false) return;
     await adminSaves(world);
     await signedOpenCxEventArrived(world, new Date());
   });
-  afterAll(() => world?.stop());
-  afterEach(() => {
-    world.opencx.faults.clear();
-    expect(world.twilio.violations).toEqual([]);
-  });
-  return () => world;
-}
 
 describe('a contact center set up by hand, as the setup docs say', () => {
-  const world = withWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
+  const world = withSavedWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
 
   test('every check is ok and apply changes nothing', async () => {
     const list = await checks(world());
@@ -323,7 +315,11 @@ describe('a contact center set up by hand, as the setup docs say', () => {
 });
 
 describe('a fresh contact center: no webhooks, no handedOff filter', () => {
-  const world = withWorld({ webhooks: false, handoffFilter: 'missing', aiReservationTimeout: AI_RESERVATION_TIMEOUT });
+  const world = withSavedWorld({
+    webhooks: false,
+    handoffFilter: 'missing',
+    aiReservationTimeout: AI_RESERVATION_TIMEOUT,
+  });
 
   test('the doctor names each problem with its fix (Test & Save pointed the timer workspace here)', async () => {
     const list = await checks(world());
@@ -418,7 +414,7 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
 });
 
 describe("no AI queue and no AI filter: the handedOff filter alone, among the customer's own filters", () => {
-  const world = withWorld({ aiQueue: false, aiReservationTimeout: AI_RESERVATION_TIMEOUT });
+  const world = withSavedWorld({ aiQueue: false, aiReservationTimeout: AI_RESERVATION_TIMEOUT });
   const voice = () => ({
     filter_friendly_name: 'Voice',
     expression: "channelType == 'voice'",
@@ -519,7 +515,7 @@ describe("no AI queue and no AI filter: the handedOff filter alone, among the cu
 });
 
 describe('a workflow whose AI filter comes before the handedOff filter', () => {
-  const world = withWorld({ handoffFilter: 'after-ai', aiReservationTimeout: AI_RESERVATION_TIMEOUT });
+  const world = withSavedWorld({ handoffFilter: 'after-ai', aiReservationTimeout: AI_RESERVATION_TIMEOUT });
 
   test('the doctor explains the order; apply moves the handedOff filter up, then every check is ok', async () => {
     const [ai, handedOff] = workflowFilters(world());
@@ -540,7 +536,7 @@ describe('a workflow whose AI filter comes before the handedOff filter', () => {
 
 describe("TaskRouter settings the admin decides: the AI's reservation timeout and the human queue", () => {
   // TaskRouter's default reservation timeout (120 s); the human queue is "role == 'agent'".
-  const world = withWorld({});
+  const world = withSavedWorld({});
   const workflows = () => world().client.taskrouter.v1.workspaces(world().workspaceSid).workflows(world().workflowSid);
   const humanQueue = () =>
     world().client.taskrouter.v1.workspaces(world().workspaceSid).taskQueues(world().humanQueueSid);
@@ -637,7 +633,7 @@ describe("TaskRouter settings the admin decides: the AI's reservation timeout an
 });
 
 describe("the watchdog's timer workspace and the config version on the URLs", () => {
-  const world = withWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
+  const world = withSavedWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
   const timers = () => world().client.taskrouter.v1.workspaces(String(storedConfig(world()).timerWorkspaceSid));
 
   test('Test & Save pointed the timer workspace and both webhooks here, versioned: every check is ok', async () => {
@@ -742,7 +738,7 @@ describe("the watchdog's timer workspace and the config version on the URLs", ()
 });
 
 describe("OpenCX's webhooks", () => {
-  const world = withWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
+  const world = withSavedWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
   const opencxWebhookUrl = () => `${world().functions!.url}/opencx-webhook`;
 
   test('without a signing secret: a problem saying where to add the OpenCX webhook and paste its secret', async () => {
@@ -827,7 +823,7 @@ describe("OpenCX's webhooks", () => {
 
 describe("the workflow and the Conversations service Flex uses, from the account's own configuration", () => {
   // The workspace's tasks go through "Inbound messaging"; "Assign to Anyone" and "Voice" are there too.
-  const world = withWorld({
+  const world = withSavedWorld({
     aiReservationTimeout: AI_RESERVATION_TIMEOUT,
     workflowName: 'Inbound messaging',
     handoffFilter: 'missing',
@@ -950,7 +946,7 @@ describe("the workflow and the Conversations service Flex uses, from the account
 });
 
 describe('before the settings are saved', () => {
-  const world = withWorld({ configured: false, webhooks: false });
+  const world = withSavedWorld({ configured: false, webhooks: false });
 
   test('the doctor checks the deployment, asks for the settings, and apply writes nothing', async () => {
     const list = await checks(world());
