@@ -539,19 +539,8 @@ describe("the organisation's further OpenCX keys", () => {
   });
 
   it('stores the checked keys and shows each only as a masked hint with its id', () => {
-    const provisioned = {
-      opencxToken: TOKEN,
-      conversationsServiceSid: IS,
-      opencxExtraTokens: [TWO, THREE],
-      aiWorkerSids: ['WK1'],
-      aiDrainingWorkerSids: [],
-      timerWorkspaceSid: 'WS9',
-      timerWorkflowSid: 'WW9',
-      orgName: 'Acme',
-      configVersion: 'v2',
-      now: new Date(0),
-    };
-    const document = configDocument(parseSaveForm(form()), {}, provisioned);
+    const withExtraKeys = { ...provisioned, opencxExtraTokens: [TWO, THREE] };
+    const document = configDocument(parseSaveForm(form()), {}, withExtraKeys);
     expect(parseConfig(document)?.opencxExtraTokens).toEqual([TWO, THREE]);
     const view = settingsView(document, OPENCX_WEBHOOK_URL);
     expect(view.opencxExtraTokens).toEqual([
