@@ -496,6 +496,11 @@ export class World {
     }));
   }
 
+  /** The messages posted under the AI's author name: its answers and the handoff note. */
+  postedAsAi(conversationSid: string) {
+    return this.transcript(conversationSid).filter((m) => m.author === AI_AUTHOR);
+  }
+
   task(taskSid: string) {
     return this.taskrouter.getTask(this.workspaceSid, taskSid);
   }
