@@ -4,20 +4,11 @@
 // effect is idempotent (an answer is claimed by its id, a handoff moves the phase once), so a
 // replayed or retried delivery changes nothing either.
 import '@twilio-labs/serverless-runtime-types';
-import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtime-types/types';
 import { answerKey } from './bridge/actions/answer';
 import { decide } from './bridge/decide';
 import { classifyOpencxEvent } from './bridge/opencx-events';
 import { perform } from './bridge/perform';
-import {
-  type BridgeEnv,
-  bridgeDeps,
-  bridgeIo,
-  flushUsage,
-  refusedApiUrls,
-  reply,
-  type WebhookEvent,
-} from './bridge/runtime';
+import { bridgeDeps, bridgeIo, flushUsage, refusedApiUrls, reply, type WebhookHandler } from './bridge/runtime';
 import type { BridgeState } from './bridge/state';
 import type { BridgeConfig } from './common/config';
 import { logEvent } from './common/log';
@@ -30,11 +21,7 @@ const BUDGET_MS = 8500;
 const HEALTH_NOTE_EVERY_MS = 60_000;
 let lastHealthNote = 0;
 
-export const handler = async (
-  context: Context<BridgeEnv>,
-  event: WebhookEvent,
-  callback: ServerlessCallback,
-): Promise<void> => {
+export const handler: WebhookHandler = async (context, event, callback) => {
   const started = Date.now();
   const { request, ...body } = event;
   // Twilio Functions hand over the parsed JSON, not the raw bytes: OpenCX sends compact JSON,

@@ -2,19 +2,18 @@
 // workspace) and Conversations post-event webhooks.
 // verify signature → classify → load our record and the config → decide (pure) → perform.
 import '@twilio-labs/serverless-runtime-types';
-import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtime-types/types';
 import { checkOrigin, conversationOf, decide, needsNoAction } from './bridge/decide';
 import { recordedConfigFor, shouldRecordConfig } from './bridge/conversation-record';
 import { classifyEvent } from './bridge/events';
 import { perform } from './bridge/perform';
 import {
-  type BridgeEnv,
   bridgeDeps,
   bridgeIo,
   flushUsage,
   refusedApiUrls,
   reply,
   type WebhookEvent,
+  type WebhookHandler,
 } from './bridge/runtime';
 import { CONFIG_VERSION_PARAM } from './common/config';
 import { logEvent } from './common/log';
@@ -29,11 +28,7 @@ export type { BridgeEnv } from './bridge/runtime';
  */
 const BUDGET_MS = { conversations: 4300, taskrouter: 9000 } as const;
 
-export const handler = async (
-  context: Context<BridgeEnv>,
-  event: WebhookEvent,
-  callback: ServerlessCallback,
-): Promise<void> => {
+export const handler: WebhookHandler = async (context, event, callback) => {
   const started = Date.now();
   // The config version rides on the registered URL's query, which the runtime merges into the event.
   const { [CONFIG_VERSION_PARAM]: configVersion, ...params } = event;

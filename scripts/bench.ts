@@ -12,7 +12,7 @@ import {
   type RuntimeMode,
   startFunctionsRuntime,
 } from '../test/harness/functions-runtime';
-import { AI_AUTHOR, CONVERSATION_FILTERS, OPENCX_WEBHOOK_SECRET, World } from '../test/harness/world';
+import { CONVERSATION_FILTERS, OPENCX_WEBHOOK_SECRET, World } from '../test/harness/world';
 import { sequentialDepth } from '../test/integration/helpers';
 import { deliveryFailed, type WebhookDelivery } from '../test/simulators/twilio/simulator';
 
@@ -232,7 +232,7 @@ class LoadRun {
   }
 
   aiReplies(conversationSid: string): number {
-    return this.world.transcript(conversationSid).filter((m) => m.author === AI_AUTHOR).length;
+    return this.world.postedAsAi(conversationSid).length;
   }
 
   totalAiReplies(): number {

@@ -57,12 +57,7 @@ async function main(): Promise<void> {
         `reservation ${human?.sid} for alice (${human?.status})`,
     );
     if (human) {
-      await world.client.taskrouter.v1
-        .workspaces(world.workspaceSid)
-        .tasks(taskSid)
-        .reservations(human.sid)
-        .update({ reservationStatus: 'accepted' });
-      await world.settle();
+      await world.acceptReservation(taskSid, human.sid);
       say('flex', 'alice accepted the task; the AI stays silent from now on');
     }
     await world.customerSays(conversationSid, 'Hello alice!');

@@ -15,6 +15,7 @@ import {
   parseSaveForm,
   parseTranslations,
   peakToSave,
+  type Provisioned,
   type SaveForm,
   settingsView,
   storedPool,
@@ -28,6 +29,19 @@ const TOKEN = 'ocx_live_abcdefgh_f3a9';
 const WEBHOOK_SECRET = 'whsec_0123456789abcdef';
 const OPENCX_WEBHOOK_URL = 'https://acme-1234.twil.io/opencx-webhook';
 const NOTE = 'Connecting you with a member of our team.';
+
+/** What Test & Save adds to the form before the document is written. */
+const provisioned: Provisioned = {
+  opencxToken: TOKEN,
+  conversationsServiceSid: IS,
+  aiWorkerSids: ['WK1'],
+  aiDrainingWorkerSids: [],
+  timerWorkspaceSid: 'WS9',
+  timerWorkflowSid: 'WW9',
+  orgName: 'Acme',
+  configVersion: 'v2',
+  now: new Date('2026-05-01T10:00:00.000Z'),
+};
 
 const form = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
   Token: 'flex-token',
@@ -283,17 +297,6 @@ describe('the workflow and the Conversations service', () => {
   it("takes an optional workflow, stores it and shows it; without a Conversations service, takes Flex's", () => {
     const parsed = parseSaveForm(form({ workflowSid: ` ${WW} `, conversationsServiceSid: '' }));
     expect(parsed).toMatchObject({ workflowSid: WW, conversationsServiceSid: undefined });
-    const provisioned = {
-      opencxToken: TOKEN,
-      conversationsServiceSid: IS,
-      aiWorkerSids: ['WK1'],
-      aiDrainingWorkerSids: [],
-      timerWorkspaceSid: 'WS9',
-      timerWorkflowSid: 'WW9',
-      orgName: 'Acme',
-      configVersion: 'v2',
-      now: new Date(0),
-    };
     const document = configDocument(parsed, {}, provisioned);
     expect(document).toMatchObject({ workflowSid: WW, conversationsServiceSid: IS });
     expect(settingsView(document, OPENCX_WEBHOOK_URL).workflowSid).toBe(WW);
@@ -316,17 +319,6 @@ describe('the workflow and the Conversations service', () => {
 });
 
 describe('configDocument and settingsView', () => {
-  const provisioned = {
-    opencxToken: TOKEN,
-    conversationsServiceSid: IS,
-    aiWorkerSids: ['WK1'],
-    aiDrainingWorkerSids: [],
-    timerWorkspaceSid: 'WS9',
-    timerWorkflowSid: 'WW9',
-    orgName: 'Acme',
-    configVersion: 'v2',
-    now: new Date('2026-05-01T10:00:00.000Z'),
-  };
   const firstSave = (over: Record<string, unknown> = {}) => configDocument(parseSaveForm(form(over)), {}, provisioned);
 
   // A first save's defaults: the handoff note and the answer timeout.
@@ -547,19 +539,8 @@ describe("the organisation's further OpenCX keys", () => {
   });
 
   it('stores the checked keys and shows each only as a masked hint with its id', () => {
-    const provisioned = {
-      opencxToken: TOKEN,
-      conversationsServiceSid: IS,
-      opencxExtraTokens: [TWO, THREE],
-      aiWorkerSids: ['WK1'],
-      aiDrainingWorkerSids: [],
-      timerWorkspaceSid: 'WS9',
-      timerWorkflowSid: 'WW9',
-      orgName: 'Acme',
-      configVersion: 'v2',
-      now: new Date(0),
-    };
-    const document = configDocument(parseSaveForm(form()), {}, provisioned);
+    const withExtraKeys = { ...provisioned, opencxExtraTokens: [TWO, THREE] };
+    const document = configDocument(parseSaveForm(form()), {}, withExtraKeys);
     expect(parseConfig(document)?.opencxExtraTokens).toEqual([TWO, THREE]);
     const view = settingsView(document, OPENCX_WEBHOOK_URL);
     expect(view.opencxExtraTokens).toEqual([

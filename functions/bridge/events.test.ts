@@ -1,14 +1,22 @@
-import { classifyEvent, type ConversationEvent, type TaskRouterEvent } from './events';
+import { classifyEvent, type ConversationEvent, TASKROUTER_EVENTS, type TaskRouterEvent } from './events';
 import { ACCOUNT, CONVERSATION, RESERVATION, SERVICE, WORKSPACE } from './fixtures.testing';
 
 const TASK = 'WT00000000000000000000000000000001';
 const WORKER = 'WK00000000000000000000000000000001';
 
+/** Fields to set on a payload; an undefined one is left out. */
+type Overrides = Record<string, string | undefined>;
+
+function overridden(payload: Record<string, unknown>, overrides: Overrides): Record<string, unknown> {
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) delete payload[key];
+    else payload[key] = value;
+  }
+  return payload;
+}
+
 /** A TaskRouter workspace event callback, form fields as Twilio sends them (all strings). */
-function taskRouterPayload(
-  eventType: string,
-  overrides: Record<string, string | undefined> = {},
-): Record<string, unknown> {
+function taskRouterPayload(eventType: string, overrides: Overrides = {}): Record<string, unknown> {
   const payload: Record<string, unknown> = {
     EventType: eventType,
     AccountSid: ACCOUNT,
@@ -23,18 +31,11 @@ function taskRouterPayload(
     payload.WorkerSid = WORKER;
     payload.WorkerName = 'OpenCX AI';
   }
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined) delete payload[key];
-    else payload[key] = value;
-  }
-  return payload;
+  return overridden(payload, overrides);
 }
 
 /** A Conversations post-event webhook. */
-function conversationPayload(
-  eventType: string,
-  overrides: Record<string, string | undefined> = {},
-): Record<string, unknown> {
+function conversationPayload(eventType: string, overrides: Overrides = {}): Record<string, unknown> {
   const payload: Record<string, unknown> = {
     EventType: eventType,
     AccountSid: ACCOUNT,
@@ -54,11 +55,7 @@ function conversationPayload(
     });
   }
   if (eventType === 'onParticipantAdded') payload.Identity = 'customer@example.com';
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined) delete payload[key];
-    else payload[key] = value;
-  }
-  return payload;
+  return overridden(payload, overrides);
 }
 
 function classifiedTaskRouter(payload: Record<string, unknown>): TaskRouterEvent {
@@ -107,14 +104,8 @@ describe('classifyEvent: TaskRouter events', () => {
     },
   );
 
-  it.each([
-    'task.created',
-    'workflow.target-matched',
-    'workflow.timeout',
-    'task.canceled',
-    'task.deleted',
-    'task.completed',
-  ])('%s is classified with its task and parsed attributes', (type) => {
+  const taskAndWorkflowEvents = TASKROUTER_EVENTS.filter((type) => !type.startsWith('reservation.'));
+  it.each(taskAndWorkflowEvents)('%s is classified with its task and parsed attributes', (type) => {
     const event = classifiedTaskRouter(taskRouterPayload(type));
     expect(event.type).toBe(type);
     expect(event.taskSid).toBe(TASK);

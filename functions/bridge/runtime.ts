@@ -26,6 +26,13 @@ export interface BridgeEnv {
 
 export type WebhookEvent = Record<string, unknown> & { request?: { headers?: Record<string, unknown> } };
 
+/** One of the bridge's webhooks, as the Twilio runtime calls it. */
+export type WebhookHandler = (
+  context: Context<BridgeEnv>,
+  event: WebhookEvent,
+  callback: ServerlessCallback,
+) => Promise<void>;
+
 /** Kept free after the AI call: a handoff is three round trips, a reply one or two. */
 export const AFTER_ANSWER_RESERVE_MS = 1300;
 const DEFAULT_MAX_ANSWER_WAIT_MS = 8000;

@@ -134,22 +134,7 @@ export class OpenCxClient {
     customData: CustomData | undefined,
     deadline: Deadline,
   ): Promise<AiAnswer> {
-    const body = {
-      sender: 'contact',
-      message: { type: 'text', text },
-      ...(customData ? { custom_data: customData } : {}),
-    };
-    const raw = await this.call<Record<string, unknown>>(
-      'POST',
-      `/chat/sessions/${encodeURIComponent(sessionId)}/send`,
-      body,
-      deadline,
-      2,
-      {
-        atMostOnce: true,
-      },
-    );
-    return toAiAnswer(raw);
+    return toAiAnswer(await this.send(sessionId, 'contact', text, customData, deadline));
   }
 
   /**
@@ -197,12 +182,19 @@ export class OpenCxClient {
     customData: CustomData | undefined,
     deadline: Deadline,
   ): Promise<void> {
-    const body = {
-      sender: 'agent',
-      message: { type: 'text', text },
-      ...(customData ? { custom_data: customData } : {}),
-    };
-    await this.call('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/send`, body, deadline, 2, {
+    await this.send(sessionId, 'agent', text, customData, deadline);
+  }
+
+  /** A text message on the session; at most once, as the AI must not answer one message twice. */
+  private send(
+    sessionId: string,
+    sender: 'contact' | 'agent',
+    text: string,
+    customData: CustomData | undefined,
+    deadline: Deadline,
+  ): Promise<Record<string, unknown>> {
+    const body = { sender, message: { type: 'text', text }, ...(customData ? { custom_data: customData } : {}) };
+    return this.call('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/send`, body, deadline, 2, {
       atMostOnce: true,
     });
   }

@@ -13,6 +13,7 @@ import { DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
 import { PROJECT_ROOT } from '../harness/functions-runtime';
 import { OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
 import { sampleInsights } from '../../plugin-opencx/src/testing/insightsSample';
+import { ALL_CHECKS } from '../../functions/admin-lib/setup/check-ids.testing';
 
 jest.setTimeout(90000);
 
@@ -242,22 +243,7 @@ test('admins check the Twilio setup: with the settings saved and both webhooks r
   expect(answer.status()).toBe(200);
   const { checks } = (await answer.json()) as { checks: { id: string; status: string; detail: string }[] };
   expect(checks.filter((check) => check.status !== 'ok')).toEqual([]);
-  expect(checks.map((check) => check.id)).toEqual([
-    'api_urls',
-    'sync_service',
-    'config',
-    'opencx_token',
-    'opencx_webhook',
-    'opencx_rate_limit',
-    'workspace_events',
-    'conversations_webhook',
-    'conversations_service',
-    'timer_workspace',
-    'ai_worker',
-    'workflow_filters',
-    'ai_reservation_timeout',
-    'ai_worker_queues',
-  ]);
+  expect(checks.map((check) => check.id)).toEqual(ALL_CHECKS);
   await page.locator('[aria-busy="true"]').waitFor({ state: 'detached' });
 
   await expect(admin.getByText('All 14 checks passed.').isVisible()).resolves.toBe(true);

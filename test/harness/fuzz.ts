@@ -204,25 +204,27 @@ function mangleParams(rng: Rng, params: Record<string, string>): { params: Recor
   }
 }
 
+/** A POST to one of the two webhooks, at its own path. */
+function webhookCase(
+  fields: Omit<FuzzCase, 'path' | 'method' | 'endpoint'> & { endpoint: 'webhook' | 'opencx-webhook' },
+): FuzzCase {
+  return { ...fields, path: `/${fields.endpoint}`, method: 'POST' };
+}
+
+/** A case's request to the webhook at hand: what was done to it, what it expects, the body and its headers. */
+type WebhookPost = (
+  kind: string,
+  expectation: FuzzExpectation,
+  body: string,
+  headers: Record<string, string>,
+) => FuzzCase;
+
 function twilioCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
   const url = `${facts.baseUrl}/webhook`;
   const sign = (params: Record<string, string>, token = facts.authToken, signedUrl = url) =>
     twilio.getExpectedTwilioSignature(token, signedUrl, params);
-  const post = (
-    kind: string,
-    expectation: FuzzExpectation,
-    body: string,
-    headers: Record<string, string>,
-  ): FuzzCase => ({
-    index,
-    endpoint: 'webhook',
-    kind,
-    expectation,
-    path: '/webhook',
-    method: 'POST',
-    headers,
-    body,
-  });
+  const post: WebhookPost = (kind, expectation, body, headers) =>
+    webhookCase({ index, endpoint: 'webhook', kind, expectation, headers, body });
   const replay = facts.twilioReplays.length > 0 && rng.chance(0.1) ? rng.pick(facts.twilioReplays) : undefined;
   if (replay)
     return post('replay of a real delivery', 'ignored', new URLSearchParams(replay).toString(), {
@@ -340,21 +342,15 @@ function mangleEnvelope(rng: Rng, envelope: Record<string, unknown>): { envelope
 }
 
 function opencxCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
-  const post = (
-    kind: string,
-    expectation: FuzzExpectation,
-    body: string,
-    headers: Record<string, string>,
-  ): FuzzCase => ({
-    index,
-    endpoint: 'opencx-webhook',
-    kind,
-    expectation,
-    path: '/opencx-webhook',
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-OpenCX-Delivery': rng.uuid(), ...headers },
-    body,
-  });
+  const post: WebhookPost = (kind, expectation, body, headers) =>
+    webhookCase({
+      index,
+      endpoint: 'opencx-webhook',
+      kind,
+      expectation,
+      headers: { 'Content-Type': 'application/json', 'X-OpenCX-Delivery': rng.uuid(), ...headers },
+      body,
+    });
   const replay = facts.opencxReplays.length > 0 && rng.chance(0.1) ? rng.pick(facts.opencxReplays) : undefined;
   // Byte for byte: OpenCX's own headers, signature and delivery id included.
   if (replay) return { ...post('replay of a real delivery', 'ignored', replay.rawBody, {}), headers: replay.headers };
@@ -473,33 +469,29 @@ function transientCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
   if (rng.chance(0.5)) {
     const params = conversationEventParams(rng, facts, 'onMessageAdded');
     const signature = twilio.getExpectedTwilioSignature(facts.authToken, `${facts.baseUrl}/webhook`, params);
-    return {
+    return webhookCase({
       index,
       endpoint: 'webhook',
       kind: 'Sync down',
       expectation: 'transient',
-      path: '/webhook',
-      method: 'POST',
       headers: { 'Content-Type': FORM, 'X-Twilio-Signature': signature },
       body: new URLSearchParams(params).toString(),
-    };
+    });
   }
   const body = JSON.stringify(opencxEnvelope(rng, facts));
   const now = facts.nowSeconds();
-  return {
+  return webhookCase({
     index,
     endpoint: 'opencx-webhook',
     kind: 'Sync down',
     expectation: 'transient',
-    path: '/opencx-webhook',
-    method: 'POST',
     headers: {
       'Content-Type': 'application/json',
       'X-OpenCX-Signature': signOpencxPayload(facts.opencxWebhookSecret, body, now),
       'X-OpenCX-Timestamp': String(now),
     },
     body,
-  };
+  });
 }
 
 /** The cases for `seed`: a mix over the three endpoints, about one in twenty-five under a Sync outage. */

@@ -308,21 +308,38 @@ export class World {
 
   /** The human agent (back) in the Available activity, as after logging in to Flex. */
   async humanAgentLogsIn(): Promise<void> {
-    const available = this.taskrouter.findActivity(this.taskrouter.workspaces.get(this.workspaceSid)!, 'Available');
-    await this.client.taskrouter.v1
-      .workspaces(this.workspaceSid)
-      .workers(this.humanWorkerSid)
-      .update({ activitySid: available!.sid });
-    await this.settle();
+    await this.humanAgentGoes('Available');
   }
 
   /** The human agent goes Offline (no reservations until they log in again). */
   async humanAgentLogsOut(): Promise<void> {
-    const offline = this.taskrouter.findActivity(this.taskrouter.workspaces.get(this.workspaceSid)!, 'Offline');
+    await this.humanAgentGoes('Offline');
+  }
+
+  private async humanAgentGoes(activityName: string): Promise<void> {
+    const activity = this.taskrouter.findActivity(this.taskrouter.workspaces.get(this.workspaceSid)!, activityName);
     await this.client.taskrouter.v1
       .workspaces(this.workspaceSid)
       .workers(this.humanWorkerSid)
-      .update({ activitySid: offline!.sid });
+      .update({ activitySid: activity!.sid });
+    await this.settle();
+  }
+
+  /** The human agent accepts the task they are offered (their pending reservation), as in Flex; returns its SID. */
+  async humanAgentAccepts(taskSid: string): Promise<string> {
+    const offer = this.reservations(taskSid).find((r) => r.workerSid === this.humanWorkerSid && r.status === 'pending');
+    if (!offer) throw new Error(`the human agent is not offered task ${taskSid}`);
+    await this.acceptReservation(taskSid, offer.sid);
+    return offer.sid;
+  }
+
+  /** A worker accepts the reservation through the REST API, as Flex does; then settles. */
+  async acceptReservation(taskSid: string, reservationSid: string): Promise<void> {
+    await this.client.taskrouter.v1
+      .workspaces(this.workspaceSid)
+      .tasks(taskSid)
+      .reservations(reservationSid)
+      .update({ reservationStatus: 'accepted' });
     await this.settle();
   }
 
@@ -419,10 +436,7 @@ export class World {
   }
 
   async customerSays(conversationSid: string, body: string): Promise<void> {
-    this.conversations.receiveCustomerMessage(this.conversationsServiceSid, conversationSid, {
-      author: this.customerOf(conversationSid),
-      body,
-    });
+    this.customerWrites(conversationSid, body);
     await this.settle();
   }
 
@@ -480,6 +494,11 @@ export class World {
           ? (JSON.parse(m.attributes || '{}') as Record<string, unknown>)
           : ((m.attributes as Record<string, unknown>) ?? {}),
     }));
+  }
+
+  /** The messages posted under the AI's author name: its answers and the handoff note. */
+  postedAsAi(conversationSid: string) {
+    return this.transcript(conversationSid).filter((m) => m.author === AI_AUTHOR);
   }
 
   task(taskSid: string) {

@@ -86,12 +86,7 @@ describe('a pool of two AI workers at a peak of 100 conversations', () => {
       Array(CONVERSATIONS).fill('reserved'),
     );
     for (const { conversationSid } of started) {
-      expect(
-        world
-          .transcript(conversationSid)
-          .filter((m) => m.author === AI_AUTHOR)
-          .map((m) => m.body),
-      ).toEqual(['Hi! How can I help?']);
+      expect(world.postedAsAi(conversationSid).map((m) => m.body)).toEqual(['Hi! How can I help?']);
       expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
     }
     const held = pool.map((sid) => pendingOn(world, sid).length);

@@ -2,6 +2,7 @@
 import { AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
 import {
   deliveriesOf,
+  finishTest,
   lastSeq,
   opencxCalls,
   postSigned,
@@ -20,13 +21,9 @@ beforeAll(async () => {
 });
 afterAll(() => world?.stop());
 afterEach(() => {
-  world.twilio.clearFaults();
-  world.opencx.faults.clear();
   world.opencx.configureWebhook({ url: world.opencxWebhookUrl, secret: OPENCX_WEBHOOK_SECRET });
-  expect(world.twilio.violations).toEqual([]);
+  finishTest(world);
 });
-
-const aiMessages = (conversationSid: string) => world.transcript(conversationSid).filter((m) => m.author === AI_AUTHOR);
 
 /** Flex creates the conversation and its task; the test acts while the Functions are still at work. */
 function startWithoutSettling(body: string, from = `racer-${Date.now()}`) {
@@ -80,7 +77,7 @@ describe('engage and relay', () => {
 
     await world.customerSays(conversationSid, 'Order 1234');
 
-    expect(aiMessages(conversationSid).at(-1)!.body).toBe('Your order ships tomorrow.');
+    expect(world.postedAsAi(conversationSid).at(-1)!.body).toBe('Your order ships tomorrow.');
     expect(opencxCalls(world, opencxBefore)).toEqual(['POST /chat/sessions/:id/send']);
     // Twilio-run forks a process per invocation here: nothing is cached between events.
     expect(relayCalls(world, twilioBefore)).toEqual(RELAY_CALLS);
@@ -107,7 +104,7 @@ describe('engage and relay', () => {
       'POST sync /v1/Services/{ServiceSid}/Documents/{Sid}',
       'POST sync /v1/Services/{ServiceSid}/Maps/{MapSid}/Items',
     ]);
-    expect(aiMessages(conversationSid).filter((m) => m.body === 'Shipped.')).toHaveLength(1);
+    expect(world.postedAsAi(conversationSid).filter((m) => m.body === 'Shipped.')).toHaveLength(1);
   });
 
   test('resolution without handoff: the customer leaves, the session closes resolved, our state cleared', async () => {
@@ -198,7 +195,7 @@ describe('handoff', () => {
     // After OpenCX answered: everything from the first call past the message claim, at most three round trips deep.
     const claimSeq = handoffCalls.find((r) => r.method === 'POST' && r.template?.endsWith('/Items'))!.seq;
     expect(sequentialDepth(handoffCalls.filter((r) => r.seq > claimSeq))).toBeLessThanOrEqual(3);
-    const ai = aiMessages(conversationSid);
+    const ai = world.postedAsAi(conversationSid);
     expect(ai.map((m) => m.body)).toContain('Let me get a colleague.');
     const note = ai.at(-1)!;
     expect(note.attributes).toMatchObject({ opencx: { role: 'handoff-note' } });
@@ -221,19 +218,11 @@ describe('handoff', () => {
     await world.customerSays(conversationSid, 'are you there?');
     expect(opencxCalls(world, before)).toEqual([]);
 
-    const human = world
-      .reservations(taskSid)
-      .find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
-    await world.client.taskrouter.v1
-      .workspaces(world.workspaceSid)
-      .tasks(taskSid)
-      .reservations(human.sid)
-      .update({ reservationStatus: 'accepted' });
-    await world.settle();
+    const humanReservationSid = await world.humanAgentAccepts(taskSid);
 
     const session = world.opencx.sessions.get(world.sessionFor(conversationSid)!.id)!;
     expect(session.custom_data).toMatchObject({
-      flex_reservation_sid: human.sid,
+      flex_reservation_sid: humanReservationSid,
       flex_agent_sid: world.humanWorkerSid,
       flex_agent_name: 'alice',
     });
@@ -257,7 +246,7 @@ describe('handoff', () => {
       handoffSentiment: 'neutral',
     });
     expect(world.transcript(conversationSid).map((m) => m.body)).toContain('Can you reset my password?');
-    expect(aiMessages(conversationSid).at(-1)!.body).toBe(CUSTOMER_HANDOFF_NOTE);
+    expect(world.postedAsAi(conversationSid).at(-1)!.body).toBe(CUSTOMER_HANDOFF_NOTE);
     expect(world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid)).toBeDefined();
   });
 
@@ -293,7 +282,7 @@ describe('handoff', () => {
     world.opencx.faults.clear();
     world.opencx.ai.reply('Yes, I am here.');
     await world.advance(6000);
-    expect(aiMessages(conversationSid).filter((m) => m.body === 'Yes, I am here.')).toHaveLength(1);
+    expect(world.postedAsAi(conversationSid).filter((m) => m.body === 'Yes, I am here.')).toHaveLength(1);
     expect(
       world.contactMessages(world.sessionFor(conversationSid)!.id).filter((t) => t === 'Is anyone there?'),
     ).toHaveLength(1);
@@ -313,7 +302,7 @@ describe('handoff', () => {
     expect(JSON.parse(delivery.responseBody!)).toMatchObject({ outcome: 'awaiting-answer' });
 
     await world.advance(8000);
-    expect(aiMessages(conversationSid).filter((m) => m.body === 'Here is the slow answer.')).toHaveLength(1);
+    expect(world.postedAsAi(conversationSid).filter((m) => m.body === 'Here is the slow answer.')).toHaveLength(1);
     expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
   });
 
@@ -340,7 +329,7 @@ describe('duplicates and races', () => {
     await world.settle();
 
     expect(opencxCalls(world, before)).toEqual([]);
-    expect(aiMessages(conversationSid)).toHaveLength(2);
+    expect(world.postedAsAi(conversationSid)).toHaveLength(2);
   });
 
   test('two concurrent reservation.created deliveries create exactly one OpenCX session', async () => {
@@ -481,7 +470,7 @@ describe('transient Twilio failures are retried', () => {
     world.opencx.ai.reply('Answer after a hiccup');
     world.twilio.addFault({ method, path, status, times: 1 });
     await world.customerSays(conversationSid, 'question');
-    expect(aiMessages(conversationSid).at(-1)!.body).toBe('Answer after a hiccup');
+    expect(world.postedAsAi(conversationSid).at(-1)!.body).toBe('Answer after a hiccup');
   });
 
   test.each([
@@ -497,7 +486,7 @@ describe('transient Twilio failures are retried', () => {
     world.twilio.addFault({ method, path, status, times: 1 });
     world.opencx.ai.reply('Welcome despite the hiccup');
     const { conversationSid } = await world.customerStartsConversation('Hi');
-    expect(aiMessages(conversationSid).map((m) => m.body)).toEqual(['Welcome despite the hiccup']);
+    expect(world.postedAsAi(conversationSid).map((m) => m.body)).toEqual(['Welcome despite the hiccup']);
     expect(world.conversationRecord(conversationSid)).toMatchObject({
       phase: 'ai',
       sessionId: world.sessionFor(conversationSid)!.id,

@@ -3,6 +3,7 @@
 // worker that rejected it (the rejectedWorkerNeverReoffered switch), the decline must not loop: the
 // AI is offered the task a bounded number of times and the task reaches a human.
 import { CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
+import { finishTest } from './helpers';
 
 jest.setTimeout(120000);
 
@@ -61,9 +62,8 @@ describe.each([
     });
     beforeEach(() => world.humanAgentLogsIn());
     afterEach(() => {
-      world.opencx.faults.clear();
       world.opencx.ai.reset();
-      expect(world.twilio.violations).toEqual([]);
+      finishTest(world);
     });
 
     test('the AI is unavailable when the conversation starts: one offer to the AI, then humans', async () => {
@@ -78,13 +78,7 @@ describe.each([
       world.opencx.ai.reply('Hi!').reply({ type: 'handoff', summary: 'Needs a person', sentiment: 'neutral' });
       const { conversationSid, taskSid, interactionSid, channelSid } = await world.customerStartsConversation('Hi');
       await world.customerSays(conversationSid, 'A person please');
-      const human = humanOffers(taskSid).find((r) => r.status === 'pending')!;
-      await world.client.taskrouter.v1
-        .workspaces(world.workspaceSid)
-        .tasks(taskSid)
-        .reservations(human.sid)
-        .update({ reservationStatus: 'accepted' });
-      await world.settle();
+      await world.humanAgentAccepts(taskSid);
       expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
 
       // E.g. the agent sends the conversation back to the queue: a new task, without the handoff attributes.

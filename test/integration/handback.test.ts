@@ -4,7 +4,7 @@
 // a later handoff works as the first one did. Races: the customer writing meanwhile, two clicks,
 // and the AI handing off again at once.
 import { AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
-import { lastSeq, postForm } from './helpers';
+import { finishTest, lastSeq, postForm } from './helpers';
 import { pattern } from '../../functions/common/pattern.testing';
 
 jest.setTimeout(90000);
@@ -23,11 +23,7 @@ beforeAll(async () => {
   });
 });
 afterAll(() => world?.stop());
-afterEach(() => {
-  world.twilio.clearFaults();
-  world.opencx.faults.clear();
-  expect(world.twilio.violations).toEqual([]);
-});
+afterEach(() => finishTest(world));
 
 interface WithAlice {
   conversationSid: string;
@@ -43,15 +39,7 @@ async function conversationWithAlice(): Promise<WithAlice> {
     await world.customerStartsConversation('My parcel arrived broken');
   world.opencx.ai.reply({ type: 'handoff', summary: 'Parcel damaged; wants a refund', sentiment: 'angry' });
   await world.customerSays(conversationSid, 'I want a human');
-  const offer = world
-    .reservations(taskSid)
-    .find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
-  await world.client.taskrouter.v1
-    .workspaces(world.workspaceSid)
-    .tasks(taskSid)
-    .reservations(offer.sid)
-    .update({ reservationStatus: 'accepted' });
-  await world.settle();
+  await world.humanAgentAccepts(taskSid);
   expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', taskSid });
   return {
     conversationSid,
@@ -333,15 +321,7 @@ describe('who may hand back, and bad input', () => {
       attributes: { handedOff: true },
     });
     await world.settle();
-    const offer = world
-      .reservations(taskSid)
-      .find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
-    await world.client.taskrouter.v1
-      .workspaces(world.workspaceSid)
-      .tasks(taskSid)
-      .reservations(offer.sid)
-      .update({ reservationStatus: 'accepted' });
-    await world.settle();
+    await world.humanAgentAccepts(taskSid);
     const notOurs = await handBack(taskSid);
     expect(notOurs.status).toBe(409);
     expect(notOurs.body.error.code).toBe('not_handed_off');

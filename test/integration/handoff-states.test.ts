@@ -71,12 +71,7 @@ describe.each([
   test('assigned to the AI: transferred through a Flex Interactions invite', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
     const ai = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending')!;
-    await world.client.taskrouter.v1
-      .workspaces(world.workspaceSid)
-      .tasks(taskSid)
-      .reservations(ai.sid)
-      .update({ reservationStatus: 'accepted' });
-    await world.settle();
+    await world.acceptReservation(taskSid, ai.sid);
     expect(world.task(taskSid).assignmentStatus).toBe('assigned');
 
     await handOffNow(conversationSid);

@@ -1,7 +1,7 @@
 // The harness itself: a Function keeps running after Twilio gave up on its webhook, or is stopped
 // then (the functionOutlivesCaller switch), and settle() waits for whichever Function work remains.
 // Either way the customer gets the AI's answer once: OpenCX's webhook brings it.
-import { AI_AUTHOR, World } from '../harness/world';
+import { World } from '../harness/world';
 import { deliveriesOf } from './helpers';
 
 jest.setTimeout(90000);
@@ -37,10 +37,7 @@ test.each([true, false])(
       await world.advance(1000);
 
       expect(delivery.error).toBe('timed out after 60000 ms');
-      const aiAnswers = world
-        .transcript(conversationSid)
-        .filter((m) => m.author === AI_AUTHOR)
-        .map((m) => m.body);
+      const aiAnswers = world.postedAsAi(conversationSid).map((m) => m.body);
       if (outlives) {
         expect(delivery.lateStatus).toBe(200);
       } else {

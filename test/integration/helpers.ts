@@ -1,5 +1,27 @@
 import twilio from 'twilio';
-import type { World } from '../harness/world';
+import { World, type WorldOptions } from '../harness/world';
+
+/** Ends a test on a World its file shares: the faults it added are cleared, and no Twilio call broke the API. */
+export function finishTest(world: World): void {
+  world.twilio.clearFaults();
+  world.opencx.faults.clear();
+  expect(world.twilio.violations).toEqual([]);
+}
+
+/**
+ * A World for the tests of the describe block that calls it: started (then `prepare`d) before them,
+ * stopped after them, each test ended with finishTest.
+ */
+export function withWorld(options: WorldOptions = {}, prepare?: (world: World) => Promise<void>): () => World {
+  let world: World;
+  beforeAll(async () => {
+    world = await World.start(options);
+    await prepare?.(world);
+  });
+  afterAll(() => world?.stop());
+  afterEach(() => finishTest(world));
+  return () => world;
+}
 
 /** Posts a payload to the webhook signed the way Twilio signs (or with the given signature). */
 export async function postSigned(

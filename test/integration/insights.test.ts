@@ -4,7 +4,7 @@
 import { INSIGHT_MAPS, insightKey, type InsightEvent } from '../../functions/bridge/insights';
 import { currentObjects, locationOf } from '../../functions/common/shards';
 import { World } from '../harness/world';
-import { type FunctionAnswer, lastSeq, postForm, RELAY_CALLS, relayCalls, restCalls } from './helpers';
+import { finishTest, type FunctionAnswer, lastSeq, postForm, RELAY_CALLS, relayCalls, restCalls } from './helpers';
 
 jest.setTimeout(90000);
 
@@ -14,10 +14,7 @@ beforeAll(async () => {
   world = await World.start();
 });
 afterAll(() => world?.stop());
-afterEach(() => {
-  world.twilio.clearFaults();
-  expect(world.twilio.violations).toEqual([]);
-});
+afterEach(() => finishTest(world));
 
 const token = (roles: string[], workerSid?: string) =>
   world.iam.issueToken({ identity: `${roles[0]}@example.com`, roles, workerSid });
@@ -41,18 +38,6 @@ const eventsOf = (conversationSid: string) =>
 const insightWrites = (since: number) =>
   world.twilio.requests.filter((r) => r.seq > since && r.method === 'POST' && r.path.includes(INSIGHT_MAPS.base));
 
-async function acceptAsHuman(taskSid: string): Promise<void> {
-  const human = world
-    .reservations(taskSid)
-    .find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
-  await world.client.taskrouter.v1
-    .workspaces(world.workspaceSid)
-    .tasks(taskSid)
-    .reservations(human.sid)
-    .update({ reservationStatus: 'accepted' });
-  await world.settle();
-}
-
 describe('recording', () => {
   let contained: string;
   let handedOff: { conversationSid: string; taskSid: string };
@@ -71,7 +56,7 @@ describe('recording', () => {
       sentiment: 'angry',
     });
     await world.customerSays(handedOff.conversationSid, 'I want a human');
-    await acceptAsHuman(handedOff.taskSid);
+    await world.humanAgentAccepts(handedOff.taskSid);
   });
 
   // The handed-off conversation's end is recorded once the agent completes its task.
@@ -268,7 +253,7 @@ describe('the agent verdict', () => {
     handoff = await world.customerStartsConversation('Where is my parcel?');
     world.opencx.ai.reply({ type: 'handoff', summary: 'Asks where the parcel is.', sentiment: 'neutral' });
     await world.customerSays(handoff.conversationSid, 'Let me talk to someone');
-    await acceptAsHuman(handoff.taskSid);
+    await world.humanAgentAccepts(handoff.taskSid);
   });
 
   test('lands on the task attributes, on the OpenCX session as a note (no takeover), and in the insights', async () => {

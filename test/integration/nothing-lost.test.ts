@@ -1,6 +1,7 @@
 // Nothing lost, nothing doubled: retries resume a message, a handoff cut short is finished by the
 // next event, long replies arrive whole, and identical messages are each answered.
 import { AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
+import { finishTest } from './helpers';
 
 jest.setTimeout(120000);
 
@@ -13,10 +14,8 @@ afterAll(() => world?.stop());
 beforeEach(() => world.humanAgentLogsIn());
 afterEach(() => {
   world.opencx.configureWebhook({ url: world.opencxWebhookUrl, secret: OPENCX_WEBHOOK_SECRET });
-  world.twilio.clearFaults();
-  world.opencx.faults.clear();
   world.opencx.ai.reset();
-  expect(world.twilio.violations).toEqual([]);
+  finishTest(world);
 });
 
 const role = (m: { attributes: Record<string, unknown> }) =>

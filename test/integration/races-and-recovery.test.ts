@@ -1,5 +1,6 @@
 // Races between events and recovery from partial failures, through the Functions in twilio-run.
-import { AI_AUTHOR, World } from '../harness/world';
+import { World } from '../harness/world';
+import { finishTest } from './helpers';
 
 jest.setTimeout(60000);
 
@@ -10,22 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => world?.stop());
 beforeEach(() => world.humanAgentLogsIn());
-afterEach(() => {
-  world.twilio.clearFaults();
-  world.opencx.faults.clear();
-  expect(world.twilio.violations).toEqual([]);
-});
-
-const acceptAsHuman = async (taskSid: string): Promise<void> => {
-  const human = world
-    .reservations(taskSid)
-    .find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')!;
-  await world.client.taskrouter.v1
-    .workspaces(world.workspaceSid)
-    .tasks(taskSid)
-    .reservations(human.sid)
-    .update({ reservationStatus: 'accepted' });
-};
+afterEach(() => finishTest(world));
 
 test('a slow relay that fails after a human accepted does not hand off again or touch the human task', async () => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
@@ -50,8 +36,7 @@ test('a slow relay that fails after a human accepted does not hand off again or 
     () => world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending'),
     'a reservation for alice',
   );
-  await acceptAsHuman(taskSid);
-  await world.settle();
+  await world.humanAgentAccepts(taskSid);
 
   expect(world.task(taskSid).assignmentStatus).toBe('assigned');
   expect(world.task(taskSid).attributes.handoffReason).toBe('AI requested human handoff');
@@ -150,5 +135,5 @@ test('a Studio or system message in the conversation is not sent to the AI as th
   await world.settle();
   const sent = world.contactMessages(world.sessionFor(started.conversationSid)!.id);
   expect(sent).toEqual(['I need help with billing']);
-  expect(world.transcript(started.conversationSid).filter((m) => m.author === AI_AUTHOR)).toHaveLength(1);
+  expect(world.postedAsAi(started.conversationSid)).toHaveLength(1);
 });

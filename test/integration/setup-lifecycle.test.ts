@@ -3,8 +3,8 @@
 // middle of Apply visible next to the steps that worked, Undo restoring the workflow byte for
 // byte, and install then uninstall leaving the account as it was.
 import { DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
-import { World, type WorldOptions } from '../harness/world';
-import { type FunctionAnswer, postForm } from './helpers';
+import type { World } from '../harness/world';
+import { type FunctionAnswer, postForm, withWorld } from './helpers';
 
 jest.setTimeout(90000);
 
@@ -56,19 +56,6 @@ const consoleWorkflow = (world: World): string =>
     '  }',
     '}',
   ].join('\n');
-
-function withWorld(options: WorldOptions): () => World {
-  let world: World;
-  beforeAll(async () => {
-    world = await World.start(options);
-  });
-  afterAll(() => world?.stop());
-  afterEach(() => {
-    world.twilio.clearFaults();
-    expect(world.twilio.violations).toEqual([]);
-  });
-  return () => world;
-}
 
 describe('Apply on an account an admin edits at the same time', () => {
   const world = withWorld({ webhooks: false, handoffFilter: 'missing' });

@@ -7,29 +7,14 @@ import { USAGE_MAP } from '../../functions/bridge/opencx-usage';
 import { keyId } from '../../functions/common/opencx-rate-limit';
 import { OPENCX_WEBHOOK_HEALTH_DOCUMENTS } from '../../functions/common/config';
 import { everyObject, locationOf } from '../../functions/common/shards';
-import { BRIDGE_EVENTS, CONVERSATION_FILTERS, World, type WorldOptions } from '../harness/world';
-import { type FunctionAnswer, lastSeq, postForm, restCalls } from './helpers';
+import { BRIDGE_EVENTS, CONVERSATION_FILTERS, type World, type WorldOptions } from '../harness/world';
+import { type FunctionAnswer, lastSeq, postForm, restCalls, withWorld } from './helpers';
 import { pattern } from '../../functions/common/pattern.testing';
+import { ALL_CHECKS, ALL_CHECKS_WITH_AI_QUEUE } from '../../functions/admin-lib/setup/check-ids.testing';
 
 jest.setTimeout(60000);
 
 const OTHER_URL = 'https://opencx-sandbox-1234.twil.io/webhook';
-const ALL_CHECKS = [
-  'api_urls',
-  'sync_service',
-  'config',
-  'opencx_token',
-  'opencx_webhook',
-  'opencx_rate_limit',
-  'workspace_events',
-  'conversations_webhook',
-  'conversations_service',
-  'timer_workspace',
-  'ai_worker',
-  'workflow_filters',
-  'ai_reservation_timeout',
-  'ai_worker_queues',
-];
 const WEBHOOK_SECRET = 'whsec_opencx_signing_5e0d';
 /** What the setup docs ask for: the AI keeps a conversation an hour before TaskRouter times its reservation out. */
 const AI_RESERVATION_TIMEOUT = 3600;
@@ -120,7 +105,8 @@ const timerWorkspace = (world: World) => world.taskrouter.workspace(String(store
 
 const byId = (list: CheckView[], id: string): CheckView => list.find((c) => c.id === id)!;
 const statuses = (list: CheckView[]): Record<string, string> => Object.fromEntries(list.map((c) => [c.id, c.status]));
-const allOk = (ids = ALL_CHECKS): Record<string, string> => Object.fromEntries(ids.map((id) => [id, 'ok']));
+const allOk = (ids: readonly string[] = ALL_CHECKS): Record<string, string> =>
+  Object.fromEntries(ids.map((id) => [id, 'ok']));
 
 const workspace = (world: World) => world.taskrouter.workspace(world.workspaceSid);
 const conversationsWebhook = (world: World) =>
@@ -136,7 +122,7 @@ const setupWrites = (world: World, since: number): string[] =>
 async function expectNothingToApply(
   world: World,
   fields: Record<string, string> = {},
-  ids = ALL_CHECKS,
+  ids: readonly string[] = ALL_CHECKS,
 ): Promise<void> {
   const since = lastSeq(world);
   const result = await apply(world, fields);
@@ -145,24 +131,16 @@ async function expectNothingToApply(
   expect(setupWrites(world, since)).toEqual([]);
 }
 
-function withWorld(options: WorldOptions): () => World {
-  let world: World;
-  beforeAll(async () => {
-    world = await World.start(options);
+/** A World whose settings an admin saved (unless `configured: false`), with a signed OpenCX event arrived. */
+const withSavedWorld = (options: WorldOptions): (() => World) =>
+  withWorld(options, async (world) => {
     if (options.configured === false) return;
     await adminSaves(world);
     await signedOpenCxEventArrived(world, new Date());
   });
-  afterAll(() => world?.stop());
-  afterEach(() => {
-    world.opencx.faults.clear();
-    expect(world.twilio.violations).toEqual([]);
-  });
-  return () => world;
-}
 
 describe('a contact center set up by hand, as the setup docs say', () => {
-  const world = withWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
+  const world = withSavedWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
 
   test('every check is ok and apply changes nothing', async () => {
     const list = await checks(world());
@@ -188,7 +166,7 @@ describe('a contact center set up by hand, as the setup docs say', () => {
     const saved = storedConfig(world());
     await world().saveConfig({ ...saved, aiQueueSid: world().aiQueueSid });
     try {
-      expect(statuses(await checks(world()))).toEqual(allOk([...ALL_CHECKS, 'ai_queue']));
+      expect(statuses(await checks(world()))).toEqual(allOk(ALL_CHECKS_WITH_AI_QUEUE));
       await world().saveConfig({ ...saved, aiQueueSid: 'WQ' + 'f'.repeat(32) });
       expect(byId(await checks(world()), 'ai_queue')).toMatchObject({
         status: 'problem',
@@ -337,7 +315,11 @@ describe('a contact center set up by hand, as the setup docs say', () => {
 });
 
 describe('a fresh contact center: no webhooks, no handedOff filter', () => {
-  const world = withWorld({ webhooks: false, handoffFilter: 'missing', aiReservationTimeout: AI_RESERVATION_TIMEOUT });
+  const world = withSavedWorld({
+    webhooks: false,
+    handoffFilter: 'missing',
+    aiReservationTimeout: AI_RESERVATION_TIMEOUT,
+  });
 
   test('the doctor names each problem with its fix (Test & Save pointed the timer workspace here)', async () => {
     const list = await checks(world());
@@ -432,7 +414,7 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
 });
 
 describe("no AI queue and no AI filter: the handedOff filter alone, among the customer's own filters", () => {
-  const world = withWorld({ aiQueue: false, aiReservationTimeout: AI_RESERVATION_TIMEOUT });
+  const world = withSavedWorld({ aiQueue: false, aiReservationTimeout: AI_RESERVATION_TIMEOUT });
   const voice = () => ({
     filter_friendly_name: 'Voice',
     expression: "channelType == 'voice'",
@@ -507,11 +489,11 @@ describe("no AI queue and no AI filter: the handedOff filter alone, among the cu
     expect(workflowFilters(world())).toEqual([voice(), handedOff(), ai, vip()]);
     // Recorded, so Uninstall deletes this queue and never one of the admin's.
     expect(storedConfig(world())).toMatchObject({ aiQueueSid: queue.sid, aiQueueCreatedSid: queue.sid });
-    expect(statuses(result.checks)).toEqual(allOk([...ALL_CHECKS, 'ai_queue']));
+    expect(statuses(result.checks)).toEqual(allOk(ALL_CHECKS_WITH_AI_QUEUE));
   });
 
   test('a second Apply changes nothing, and Test & Save keeps the record of the queue Apply created', async () => {
-    await expectNothingToApply(world(), { humanQueueSid: world().humanQueueSid }, [...ALL_CHECKS, 'ai_queue']);
+    await expectNothingToApply(world(), { humanQueueSid: world().humanQueueSid }, ALL_CHECKS_WITH_AI_QUEUE);
     expect(aiQueues()).toHaveLength(1);
     await adminSaves(world());
     expect(storedConfig(world()).aiQueueCreatedSid).toBe(aiQueues()[0].sid);
@@ -533,7 +515,7 @@ describe("no AI queue and no AI filter: the handedOff filter alone, among the cu
 });
 
 describe('a workflow whose AI filter comes before the handedOff filter', () => {
-  const world = withWorld({ handoffFilter: 'after-ai', aiReservationTimeout: AI_RESERVATION_TIMEOUT });
+  const world = withSavedWorld({ handoffFilter: 'after-ai', aiReservationTimeout: AI_RESERVATION_TIMEOUT });
 
   test('the doctor explains the order; apply moves the handedOff filter up, then every check is ok', async () => {
     const [ai, handedOff] = workflowFilters(world());
@@ -554,7 +536,7 @@ describe('a workflow whose AI filter comes before the handedOff filter', () => {
 
 describe("TaskRouter settings the admin decides: the AI's reservation timeout and the human queue", () => {
   // TaskRouter's default reservation timeout (120 s); the human queue is "role == 'agent'".
-  const world = withWorld({});
+  const world = withSavedWorld({});
   const workflows = () => world().client.taskrouter.v1.workspaces(world().workspaceSid).workflows(world().workflowSid);
   const humanQueue = () =>
     world().client.taskrouter.v1.workspaces(world().workspaceSid).taskQueues(world().humanQueueSid);
@@ -651,7 +633,7 @@ describe("TaskRouter settings the admin decides: the AI's reservation timeout an
 });
 
 describe("the watchdog's timer workspace and the config version on the URLs", () => {
-  const world = withWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
+  const world = withSavedWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
   const timers = () => world().client.taskrouter.v1.workspaces(String(storedConfig(world()).timerWorkspaceSid));
 
   test('Test & Save pointed the timer workspace and both webhooks here, versioned: every check is ok', async () => {
@@ -756,7 +738,7 @@ describe("the watchdog's timer workspace and the config version on the URLs", ()
 });
 
 describe("OpenCX's webhooks", () => {
-  const world = withWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
+  const world = withSavedWorld({ aiReservationTimeout: AI_RESERVATION_TIMEOUT });
   const opencxWebhookUrl = () => `${world().functions!.url}/opencx-webhook`;
 
   test('without a signing secret: a problem saying where to add the OpenCX webhook and paste its secret', async () => {
@@ -841,7 +823,7 @@ describe("OpenCX's webhooks", () => {
 
 describe("the workflow and the Conversations service Flex uses, from the account's own configuration", () => {
   // The workspace's tasks go through "Inbound messaging"; "Assign to Anyone" and "Voice" are there too.
-  const world = withWorld({
+  const world = withSavedWorld({
     aiReservationTimeout: AI_RESERVATION_TIMEOUT,
     workflowName: 'Inbound messaging',
     handoffFilter: 'missing',
@@ -964,7 +946,7 @@ describe("the workflow and the Conversations service Flex uses, from the account
 });
 
 describe('before the settings are saved', () => {
-  const world = withWorld({ configured: false, webhooks: false });
+  const world = withSavedWorld({ configured: false, webhooks: false });
 
   test('the doctor checks the deployment, asks for the settings, and apply writes nothing', async () => {
     const list = await checks(world());

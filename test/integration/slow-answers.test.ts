@@ -2,6 +2,7 @@
 // takes: the fast path, OpenCX's signed webhook (the slow path) and the watchdog, on the shared
 // virtual clock (nothing here waits in real time for a timeout).
 import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
+import { finishTest } from './helpers';
 
 jest.setTimeout(120000);
 
@@ -16,9 +17,7 @@ beforeAll(async () => {
 afterAll(() => world?.stop());
 // Simulated minutes pass here: a human reservation left from an earlier test times the agent out.
 beforeEach(() => world.humanAgentLogsIn());
-afterEach(async () => {
-  world.twilio.clearFaults();
-  world.opencx.faults.clear();
+afterEach(() => {
   world.opencx.webhookFaults.clear();
   world.opencx.ai.reset();
   Object.assign(world.opencx.switches, {
@@ -26,7 +25,7 @@ afterEach(async () => {
     webhookTiming: 'after-response',
     duplicateWebhooks: false,
   });
-  expect(world.twilio.violations).toEqual([]);
+  finishTest(world);
 });
 
 const aiMessages = (conversationSid: string) =>

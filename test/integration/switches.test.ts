@@ -150,16 +150,7 @@ describe.each(SWITCH_CASES.map((c) => [caseName(c), c] as const))('%s', (_name, 
     world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a refund', sentiment: 'neutral' });
     await world.customerSays(conversationSid, 'I want a refund');
     await catchUp();
-    const offered = world
-      .reservations(taskSid)
-      .find((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending');
-    expect(offered).toBeDefined();
-    await world.client.taskrouter.v1
-      .workspaces(world.workspaceSid)
-      .tasks(taskSid)
-      .reservations(offered!.sid)
-      .update({ reservationStatus: 'accepted' });
-    await world.settle();
+    await world.humanAgentAccepts(taskSid);
     await catchUp();
 
     expectTriggered(world, c, taskSid);

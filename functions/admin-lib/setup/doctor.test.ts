@@ -1,5 +1,11 @@
 import { type BridgeConfig, parseConfig } from '../../common/config';
 import { configCheck, notConfiguredChecks, type SetupFacts, setupChecks } from './doctor';
+import {
+  ALL_CHECKS,
+  ALL_CHECKS_WITH_AI_QUEUE,
+  CHECKS_WITHOUT_WORKFLOW,
+  CHECKS_WITHOUT_WORKSPACE,
+} from './check-ids.testing';
 import { opencxTokenCheck } from './opencx-checks';
 import {
   LOCAL_DEPLOYMENT,
@@ -101,40 +107,11 @@ describe('setupChecks', () => {
 
   it('runs every check, the AI queue only when one is configured', () => {
     const checks = setupChecks(facts);
-    expect(checks.map((c) => [c.id, c.status])).toEqual([
-      ['api_urls', 'ok'],
-      ['sync_service', 'ok'],
-      ['config', 'ok'],
-      ['opencx_token', 'ok'],
-      ['opencx_webhook', 'ok'],
-      ['opencx_rate_limit', 'ok'],
-      ['workspace_events', 'ok'],
-      ['conversations_webhook', 'ok'],
-      ['conversations_service', 'ok'],
-      ['timer_workspace', 'ok'],
-      ['ai_worker', 'ok'],
-      ['workflow_filters', 'ok'],
-      ['ai_reservation_timeout', 'ok'],
-      ['ai_worker_queues', 'ok'],
-    ]);
+    expect(checks.map((c) => [c.id, c.status])).toEqual(ALL_CHECKS.map((id) => [id, 'ok']));
     expect(checks.every((c) => c.fix === undefined && !c.autoFixable)).toBe(true);
-    expect(setupChecks({ ...facts, config: { ...config, aiQueueSid: AI_QUEUE } }).map((c) => c.id)).toEqual([
-      'api_urls',
-      'sync_service',
-      'config',
-      'opencx_token',
-      'opencx_webhook',
-      'opencx_rate_limit',
-      'workspace_events',
-      'conversations_webhook',
-      'conversations_service',
-      'timer_workspace',
-      'ai_worker',
-      'workflow_filters',
-      'ai_queue',
-      'ai_reservation_timeout',
-      'ai_worker_queues',
-    ]);
+    expect(setupChecks({ ...facts, config: { ...config, aiQueueSid: AI_QUEUE } }).map((c) => c.id)).toEqual(
+      ALL_CHECKS_WITH_AI_QUEUE,
+    );
   });
 
   it('leaves out the reservation timeout and human queue checks while the workflow cannot be chosen', () => {
@@ -145,37 +122,13 @@ describe('setupChecks', () => {
       ],
     });
     const checks = setupChecks({ ...facts, routing: ambiguous });
-    expect(checks.map((c) => c.id)).toEqual([
-      'api_urls',
-      'sync_service',
-      'config',
-      'opencx_token',
-      'opencx_webhook',
-      'opencx_rate_limit',
-      'workspace_events',
-      'conversations_webhook',
-      'conversations_service',
-      'timer_workspace',
-      'ai_worker',
-      'workflow_filters',
-    ]);
+    expect(checks.map((c) => c.id)).toEqual(CHECKS_WITHOUT_WORKFLOW);
     expect(
       setupChecks({ ...facts, routing: { ...ambiguous, workflowSid: 'WW' + '2'.repeat(32) } }).map((c) => c.id),
     ).toContain('ai_worker_queues');
   });
 
   it('leaves out what needs the workspace while it is missing', () => {
-    expect(setupChecks({ ...facts, workspace: undefined }).map((c) => c.id)).toEqual([
-      'api_urls',
-      'sync_service',
-      'config',
-      'opencx_token',
-      'opencx_webhook',
-      'opencx_rate_limit',
-      'workspace_events',
-      'conversations_webhook',
-      'conversations_service',
-      'timer_workspace',
-    ]);
+    expect(setupChecks({ ...facts, workspace: undefined }).map((c) => c.id)).toEqual(CHECKS_WITHOUT_WORKSPACE);
   });
 });

@@ -161,43 +161,27 @@ export async function readSetupFacts(
 ): Promise<SetupFacts> {
   const { twilio } = call;
   const flexConfiguration = readFlexConfiguration(twilio);
-  const [
-    deployment,
-    opencx,
-    opencxWebhook,
-    opencxUsage,
-    workspace,
-    conversationsWebhook,
-    conversationsService,
-    timerWorkspace,
-    aiPool,
-    routing,
-  ] = await Promise.all([
-    readDeploymentFacts(call),
-    opencxTokenState(call, config.opencxToken),
-    opencxWebhookFacts(call, config),
-    opencxUsageFacts(call, config),
-    twilio.taskrouter.fetchWorkspaceCallback(config.workspaceSid),
-    twilio.conversations.fetchWebhook(config.conversationsServiceSid),
-    flexConfiguration.then((flex) => readConversationsServiceFacts(twilio, flex, config.conversationsServiceSid)),
-    timerWorkspaceFacts(twilio.taskrouter, config),
-    aiPoolFacts(twilio.taskrouter, config),
-    readRouting(twilio, config, workflowSid, flexConfiguration),
-  ]);
-  return {
-    deployment,
-    config,
-    webhookUrl: registeredWebhookUrl(call, config),
-    opencx,
-    opencxWebhook,
-    opencxUsage,
-    workspace,
-    conversationsWebhook,
-    conversationsService,
-    timerWorkspace,
-    aiPool,
-    routing,
-  };
+  const facts = await allOf({
+    deployment: readDeploymentFacts(call),
+    opencx: opencxTokenState(call, config.opencxToken),
+    opencxWebhook: opencxWebhookFacts(call, config),
+    opencxUsage: opencxUsageFacts(call, config),
+    workspace: twilio.taskrouter.fetchWorkspaceCallback(config.workspaceSid),
+    conversationsWebhook: twilio.conversations.fetchWebhook(config.conversationsServiceSid),
+    conversationsService: flexConfiguration.then((flex) =>
+      readConversationsServiceFacts(twilio, flex, config.conversationsServiceSid),
+    ),
+    timerWorkspace: timerWorkspaceFacts(twilio.taskrouter, config),
+    aiPool: aiPoolFacts(twilio.taskrouter, config),
+    routing: readRouting(twilio, config, workflowSid, flexConfiguration),
+  });
+  return { ...facts, config, webhookUrl: registeredWebhookUrl(call, config) };
+}
+
+/** Promise.all over an object: each key with what its promise resolved to. */
+async function allOf<T extends Record<string, unknown>>(pending: T): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
+  const entries = await Promise.all(Object.entries(pending).map(async ([key, value]) => [key, await value]));
+  return Object.fromEntries(entries);
 }
 
 /** Every check (only the config check while the settings are not saved); their outcome goes to the log line. */

@@ -67,6 +67,9 @@ export function parseJsonObject(json: string | undefined | null): Record<string,
   }
 }
 
+/** A string field of Twilio's JSON, or null when it is missing, empty or not a string. */
+export const textOrNull = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
+
 /** Undefined when Twilio answers 404 (no such resource in this account). */
 export async function undefinedIfNotFound<T>(call: Promise<T>): Promise<T | undefined> {
   try {

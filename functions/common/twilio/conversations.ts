@@ -1,6 +1,6 @@
 // Conversations: the service's webhook, the messages of a conversation, and the account's
 // configuration (its default service, its addresses) the setup reads.
-import { parseJsonObject, TwilioProductApi } from './base';
+import { parseJsonObject, textOrNull, TwilioProductApi } from './base';
 
 /** A Conversations address (an SMS or WhatsApp number) and what creates a conversation for it. */
 export interface ConversationsAddress {
@@ -18,8 +18,6 @@ export interface ConversationsAddress {
     webhookUrl: string | null;
   };
 }
-
-const textOrNull = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
 
 export interface ConversationMessage {
   sid: string;

@@ -1,5 +1,5 @@
 // Flex: moving an interaction to a workflow, an agent leaving it, and what Flex's own configuration says about routing.
-import { TwilioProductApi } from './base';
+import { textOrNull, TwilioProductApi } from './base';
 
 /** The fields of Flex's Configuration resource the setup reads; null where Flex leaves one unset. */
 export interface FlexConfigurationFacts {
@@ -23,8 +23,6 @@ export interface FlexFlowFacts {
   workflowSid: string | null;
   studioFlowSid: string | null;
 }
-
-const textOrNull = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
 
 export interface InviteRouting {
   workspaceSid: string;
