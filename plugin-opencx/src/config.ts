@@ -32,7 +32,10 @@ const BUILD_FUNCTIONS_URL_VARIABLE = 'FLEX_APP_OPENCX_FUNCTIONS_URL';
 export type FunctionsUrlSource = 'flexConfiguration' | 'build';
 
 /** How the admin finds each source, for the messages. */
-export const FUNCTIONS_URL_SETTINGS = { setting: 'ui_attributes.custom_data.opencx_functions_domain', variable: BUILD_FUNCTIONS_URL_VARIABLE };
+export const FUNCTIONS_URL_SETTINGS = {
+  setting: 'ui_attributes.custom_data.opencx_functions_domain',
+  variable: BUILD_FUNCTIONS_URL_VARIABLE,
+};
 
 /** Where the settings view finds the Functions, or that it finds none. */
 export type FunctionsEndpoint = { kind: 'configured'; url: string; source: FunctionsUrlSource } | { kind: 'missing' };
@@ -50,8 +53,15 @@ function functionsUrlFrom(value: unknown): string | undefined {
  * Twilio's Flex project template reads its `custom_data.serverless_functions_domain`. Then, as a
  * fallback, `FLEX_APP_OPENCX_FUNCTIONS_URL`, which flex-plugin's webpack inlines at build time.
  */
-export function resolveFunctionsEndpoint(configuration: unknown, env: Readonly<Record<string, string | undefined>> = process.env): FunctionsEndpoint {
-  const runtime = functionsUrlFrom((configuration as { custom_data?: Record<string, unknown> } | undefined)?.custom_data?.[RUNTIME_FUNCTIONS_DOMAIN_KEY]);
+export function resolveFunctionsEndpoint(
+  configuration: unknown,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): FunctionsEndpoint {
+  const runtime = functionsUrlFrom(
+    (configuration as { custom_data?: Record<string, unknown> } | undefined)?.custom_data?.[
+      RUNTIME_FUNCTIONS_DOMAIN_KEY
+    ],
+  );
   if (runtime) return { kind: 'configured', url: runtime, source: 'flexConfiguration' };
   const built = functionsUrlFrom(env[BUILD_FUNCTIONS_URL_VARIABLE]);
   return built ? { kind: 'configured', url: built, source: 'build' } : { kind: 'missing' };

@@ -270,7 +270,8 @@ export const strings: OpencxStrings = {
   handoffOpenInOpencx: 'Open in OpenCX',
   handbackButton: 'Hand back to AI',
   handbackInstructionLabel: 'Instruction for the AI (optional)',
-  handbackInstructionHelp: 'For example: "Collect the shipping address, then close." The AI is also told that you handled part of the conversation.',
+  handbackInstructionHelp:
+    'For example: "Collect the shipping address, then close." The AI is also told that you handled part of the conversation.',
   handbackInstructionTooLong: 'The instruction can be at most {max} characters.',
   handbackConfirm: 'Hand back',
   handbackCancel: 'Cancel',
@@ -405,12 +406,15 @@ export const strings: OpencxStrings = {
   settingsWebhookSecretHelpSaved: 'A secret is saved. Leave empty to keep it, or paste a new secret to replace it.',
   settingsWebhookSecretSavedPlaceholder: 'Saved',
   settingsWebhookUrlLabel: 'Webhook URL for OpenCX',
-  settingsWebhookUrlHelp: 'Paste into OpenCX → Settings → Integrations → Webhooks; events: conversation.ai_response, conversation.handoff_to_human',
-  settingsWebhookUrlMissing: 'These Functions do not report their webhook URL. Deploy the current version of the Functions.',
+  settingsWebhookUrlHelp:
+    'Paste into OpenCX → Settings → Integrations → Webhooks; events: conversation.ai_response, conversation.handoff_to_human',
+  settingsWebhookUrlMissing:
+    'These Functions do not report their webhook URL. Deploy the current version of the Functions.',
   settingsCopy: 'Copy',
   settingsCopyLabel: 'Copy the webhook URL',
   settingsCopied: 'Copied',
-  settingsCopyUnavailable: 'This browser does not allow copying here. The URL is selected: press Ctrl+C (⌘C on a Mac) to copy it.',
+  settingsCopyUnavailable:
+    'This browser does not allow copying here. The URL is selected: press Ctrl+C (⌘C on a Mac) to copy it.',
   settingsHandoffHeading: 'Handoff to humans',
   settingsAnswerTimeoutLabel: 'Hand to humans if the AI has not answered within',
   settingsAnswerTimeoutUnit: 'seconds',
@@ -456,8 +460,10 @@ export const strings: OpencxStrings = {
   settingsSaveFailedField: 'Settings not saved: check the highlighted field.',
   settingsFunctionsUrlMissing:
     'OpenCX Functions not found: set {setting} in the Flex configuration to your Functions domain and reload Flex, or build with {variable}.',
-  settingsFunctionsFound: 'OpenCX Functions: {url}, from {source}. If unreachable, check it is the domain twilio serverless:deploy printed.',
-  settingsNetworkError: 'The OpenCX Functions could not be reached. Check your connection and the Functions URL, then try again.',
+  settingsFunctionsFound:
+    'OpenCX Functions: {url}, from {source}. If unreachable, check it is the domain twilio serverless:deploy printed.',
+  settingsNetworkError:
+    'The OpenCX Functions could not be reached. Check your connection and the Functions URL, then try again.',
   settingsUnexpectedResponse: 'The OpenCX Functions gave an unexpected answer (HTTP {status}).',
 
   setupTitle: 'Twilio setup',
@@ -485,7 +491,8 @@ export const strings: OpencxStrings = {
   setupCheckFailed: 'The setup could not be checked. {message}',
   setupApplyFailed: 'Fixes not applied. {message}',
   setupApplyFailedField: 'Fixes not applied: check the highlighted field.',
-  setupApplyStepsFailed: '{failed} of {total} steps failed. The steps that worked are kept; each step’s result is listed below.',
+  setupApplyStepsFailed:
+    '{failed} of {total} steps failed. The steps that worked are kept; each step’s result is listed below.',
   setupUndo: 'Undo last apply',
   setupUndoing: 'Undoing the last apply…',
   setupUndone: 'Restored the setup as it was before the apply of {at}.',
@@ -496,7 +503,8 @@ export const strings: OpencxStrings = {
   setupUninstall: 'Uninstall',
   setupUninstalling: 'Uninstalling…',
   setupUninstallHeading: 'Uninstall OpenCX from this Twilio account?',
-  setupUninstallIntro: 'Uninstall removes what the integration added to this account, and new conversations stop reaching the AI:',
+  setupUninstallIntro:
+    'Uninstall removes what the integration added to this account, and new conversations stop reaching the AI:',
   setupUninstallRemovesFilters: 'the workflow filters it added',
   setupUninstallRemovesWebhooks: 'its webhook registrations, restoring the ones from before it',
   setupUninstallRemovesTimers: 'the watchdog timer workspace',
@@ -505,7 +513,8 @@ export const strings: OpencxStrings = {
   setupUninstallRemovesSync: 'the OpenCX data in Sync, unless you keep it',
   setupUninstallKept: 'Your own filters, queues and webhooks stay as they are.',
   setupUninstallKeepSync: 'Keep the OpenCX data in Sync',
-  setupUninstallKeepSyncHelp: 'Keeps the saved settings and the conversations’ records in the integration’s Sync service, for a later install.',
+  setupUninstallKeepSyncHelp:
+    'Keeps the saved settings and the conversations’ records in the integration’s Sync service, for a later install.',
   setupUninstallConfirm: 'Yes, uninstall',
   setupUninstallCancel: 'Cancel',
   setupUninstalled: 'Uninstalled: everything the integration added is removed.',
@@ -514,7 +523,8 @@ export const strings: OpencxStrings = {
   setupUninstallIncomplete:
     'Uninstall is not complete: what remains is listed below, such as AI workers still holding conversations. Run it again once the AI’s conversations end.',
   setupUninstallFailed: 'Nothing uninstalled. {message}',
-  setupUninstallStepsFailed: 'Uninstall incomplete: {failed} of {total} steps failed. Each step’s result is listed below; run it again once fixed.',
+  setupUninstallStepsFailed:
+    'Uninstall incomplete: {failed} of {total} steps failed. Each step’s result is listed below; run it again once fixed.',
   setupStepsApplyLabel: 'What Apply fixes did',
   setupStepsUndoLabel: 'What Undo did',
   setupStepsUninstallLabel: 'What Uninstall did',
@@ -527,5 +537,7 @@ export const strings: OpencxStrings = {
 
 /** Fills `{name}` placeholders; unknown ones stay as they are. */
 export function format(template: string, values: Readonly<Record<string, string | number>>): string {
-  return template.replace(/\{(\w+)\}/g, (placeholder, name: string) => (Object.hasOwn(values, name) ? String(values[name]) : placeholder));
+  return template.replace(/\{(\w+)\}/g, (placeholder, name: string) =>
+    Object.hasOwn(values, name) ? String(values[name]) : placeholder,
+  );
 }

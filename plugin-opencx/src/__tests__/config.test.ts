@@ -20,7 +20,9 @@ describe('config', () => {
       url: 'https://opencx-1234-prod.twil.io',
       source: 'flexConfiguration',
     });
-    expect(resolveFunctionsEndpoint(runtime('http://localhost:3000'), {})).toMatchObject({ url: 'http://localhost:3000' });
+    expect(resolveFunctionsEndpoint(runtime('http://localhost:3000'), {})).toMatchObject({
+      url: 'http://localhost:3000',
+    });
   });
 
   it('falls back to FLEX_APP_OPENCX_FUNCTIONS_URL from the build when the Flex configuration has none', () => {
@@ -34,7 +36,9 @@ describe('config', () => {
 
   it('is missing when neither names the Functions', () => {
     expect(resolveFunctionsEndpoint({}, {})).toEqual({ kind: 'missing' });
-    expect(resolveFunctionsEndpoint(runtime(' '), { FLEX_APP_OPENCX_FUNCTIONS_URL: '  ' })).toEqual({ kind: 'missing' });
+    expect(resolveFunctionsEndpoint(runtime(' '), { FLEX_APP_OPENCX_FUNCTIONS_URL: '  ' })).toEqual({
+      kind: 'missing',
+    });
   });
 
   it('ignores a Flex configuration value that is not text', () => {

@@ -7,7 +7,9 @@ export type HandbackField = 'taskSid' | 'instruction';
 export type HandbackError = FunctionsError<HandbackField>;
 
 /** `alreadyHandedBack`: another click (or another tab) handed it back first; nothing more happened. */
-export type HandbackResult = { ok: true; alreadyHandedBack: boolean; history: HistoryEntry[] } | { ok: false; error: HandbackError };
+export type HandbackResult =
+  | { ok: true; alreadyHandedBack: boolean; history: HistoryEntry[] }
+  | { ok: false; error: HandbackError };
 
 export interface VerdictInput {
   needed: boolean;
@@ -38,11 +40,20 @@ export function createAgentClient(options: FunctionsRequestOptions): AgentClient
       if (instruction.trim()) fields.instruction = instruction.trim();
       const answer = await post('/agent/handback', fields);
       if (!answer.ok) return answer;
-      return { ok: true, alreadyHandedBack: answer.body.alreadyHandedBack === true, history: readHistoryEntries(answer.body.history) };
+      return {
+        ok: true,
+        alreadyHandedBack: answer.body.alreadyHandedBack === true,
+        history: readHistoryEntries(answer.body.history),
+      };
     },
 
     async giveVerdict(flexToken, { taskSid, needed, summaryRight, comment }) {
-      const fields: Record<string, string> = { Token: flexToken, taskSid, needed: String(needed), summaryRight: String(summaryRight) };
+      const fields: Record<string, string> = {
+        Token: flexToken,
+        taskSid,
+        needed: String(needed),
+        summaryRight: String(summaryRight),
+      };
       if (comment?.trim()) fields.comment = comment.trim();
       const answer = await postVerdict('/agent/handoff-verdict', fields);
       return answer.ok ? { ok: true } : answer;

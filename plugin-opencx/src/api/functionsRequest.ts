@@ -21,7 +21,9 @@ export interface FunctionsError<Field extends string = string> {
 }
 
 export type FunctionsFailure<Field extends string = string> = { ok: false; error: FunctionsError<Field> };
-export type FunctionsAnswer<Field extends string = string> = { ok: true; body: Record<string, unknown> } | FunctionsFailure<Field>;
+export type FunctionsAnswer<Field extends string = string> =
+  | { ok: true; body: Record<string, unknown> }
+  | FunctionsFailure<Field>;
 
 export interface FunctionsRequestOptions {
   /** The Functions domain, e.g. https://opencx-1234-dev.twil.io */
@@ -56,14 +58,21 @@ export function createFunctionsPost<Field extends string>(
 
 /** An answer this plugin cannot read. */
 export function unexpectedAnswer(status = 200): FunctionsFailure<never> {
-  return { ok: false, error: { code: 'unexpected_response', message: format(strings.settingsUnexpectedResponse, { status }), status } };
+  return {
+    ok: false,
+    error: { code: 'unexpected_response', message: format(strings.settingsUnexpectedResponse, { status }), status },
+  };
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function readError<Field extends string>(value: unknown, status: number, fields: readonly Field[]): FunctionsError<Field> | undefined {
+function readError<Field extends string>(
+  value: unknown,
+  status: number,
+  fields: readonly Field[],
+): FunctionsError<Field> | undefined {
   if (!isObject(value) || typeof value.message !== 'string' || !value.message) return undefined;
   const field = fields.find((name) => name === value.field);
   return {

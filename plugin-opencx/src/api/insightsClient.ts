@@ -1,6 +1,12 @@
 // The client of the supervisor insights Function (`/supervisor/insights`): what the AI contained,
 // what it handed off and why, for one period. The answer holds counts and SIDs, never message text.
-import { createFunctionsPost, type FunctionsFailure, type FunctionsRequestOptions, isObject, unexpectedAnswer } from './functionsRequest';
+import {
+  createFunctionsPost,
+  type FunctionsFailure,
+  type FunctionsRequestOptions,
+  isObject,
+  unexpectedAnswer,
+} from './functionsRequest';
 
 export const INSIGHTS_PERIODS = ['today', '7d', '30d'] as const;
 export type InsightsPeriod = (typeof INSIGHTS_PERIODS)[number];
@@ -76,7 +82,8 @@ const SENTIMENTS: readonly InsightsSentiment[] = ['negative', 'neutral', 'positi
 
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
-const countOrNull = (value: unknown): number | null | undefined => (value === null ? null : isCount(value) ? value : undefined);
+const countOrNull = (value: unknown): number | null | undefined =>
+  value === null ? null : isCount(value) ? value : undefined;
 
 function readCounts<K extends string>(value: unknown, keys: readonly K[]): Record<K, number> | undefined {
   if (!isObject(value) || !keys.every((key) => isCount(value[key]))) return undefined;
@@ -90,7 +97,8 @@ function readDay(value: unknown): DailyInsights | undefined {
 }
 
 function readHandoff(value: unknown): HandoffRecord | undefined {
-  if (!isObject(value) || !isText(value.at) || !isText(value.taskSid) || typeof value.conversationSid !== 'string') return undefined;
+  if (!isObject(value) || !isText(value.at) || !isText(value.taskSid) || typeof value.conversationSid !== 'string')
+    return undefined;
   const secondsWithAi = countOrNull(value.secondsWithAi ?? null);
   const { verdict } = value;
   return {
@@ -127,11 +135,14 @@ export function readInsights(body: Record<string, unknown>): Insights | undefine
   const verdicts = readCounts(body.verdicts, ['total', 'notNeeded', 'summaryWrong'] as const);
   const live = readCounts(body.live, ['aiConversations', 'capacity'] as const);
   const topReasons = readList(body.topReasons, (item) =>
-    isObject(item) && typeof item.reason === 'string' && isCount(item.count) ? { reason: item.reason, count: item.count } : undefined,
+    isObject(item) && typeof item.reason === 'string' && isCount(item.count)
+      ? { reason: item.reason, count: item.count }
+      : undefined,
   );
   const daily = readList(body.daily, readDay);
   const handoffs = readList(body.handoffs, readHandoff);
-  if (!period || !totals || handoffRate === undefined || median === undefined || notNeededRate === undefined) return undefined;
+  if (!period || !totals || handoffRate === undefined || median === undefined || notNeededRate === undefined)
+    return undefined;
   if (!sentimentAtHandoff || !verdicts || !live || !topReasons || !daily || !handoffs) return undefined;
   return {
     period,

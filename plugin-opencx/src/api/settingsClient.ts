@@ -1,6 +1,17 @@
 // The client of the OpenCX admin Functions (settings and setup), over functionsRequest.
-import { DEFAULT_AI_ANSWER_TIMEOUT_SECONDS, DEFAULT_AI_AUTHOR_NAME, DEFAULT_AI_PEAK_CONVERSATIONS, DEFAULT_CUSTOMER_HANDOFF_NOTE } from '../config';
-import { createFunctionsPost, type FunctionsError, type FunctionsRequestOptions, isObject, unexpectedAnswer } from './functionsRequest';
+import {
+  DEFAULT_AI_ANSWER_TIMEOUT_SECONDS,
+  DEFAULT_AI_AUTHOR_NAME,
+  DEFAULT_AI_PEAK_CONVERSATIONS,
+  DEFAULT_CUSTOMER_HANDOFF_NOTE,
+} from '../config';
+import {
+  createFunctionsPost,
+  type FunctionsError,
+  type FunctionsRequestOptions,
+  isObject,
+  unexpectedAnswer,
+} from './functionsRequest';
 
 export type { FetchLike } from './functionsRequest';
 
@@ -256,14 +267,21 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
       const humanQueueSid = input.humanQueueSid?.trim();
       if (humanQueueSid) fields.humanQueueSid = humanQueueSid;
       if (input.replaceCallbackUrl !== undefined) fields.replaceCallbackUrl = String(input.replaceCallbackUrl);
-      if (input.revisions && Object.keys(input.revisions).length > 0) fields.revisions = JSON.stringify(input.revisions);
+      if (input.revisions && Object.keys(input.revisions).length > 0)
+        fields.revisions = JSON.stringify(input.revisions);
       const answer = await post('/admin/setup-apply', fields);
       if (!answer.ok) return answer;
       const checks = readChecks(answer.body.checks);
       const steps = readSteps(answer.body.steps);
       if (!checks || !steps) return unexpectedShape();
       const { backupId } = answer.body;
-      return { ok: true, steps, ...(isText(backupId) ? { backupId } : {}), checks, revisions: readRevisions(answer.body.revisions) };
+      return {
+        ok: true,
+        steps,
+        ...(isText(backupId) ? { backupId } : {}),
+        checks,
+        revisions: readRevisions(answer.body.revisions),
+      };
     },
 
     async undoSetup(flexToken) {
@@ -273,11 +291,21 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
       const steps = readSteps(answer.body.steps);
       if (!checks || !steps) return unexpectedShape();
       const restored = readRestored(answer.body.restored);
-      return { ok: true, steps, ...(restored ? { restored } : {}), checks, revisions: readRevisions(answer.body.revisions) };
+      return {
+        ok: true,
+        steps,
+        ...(restored ? { restored } : {}),
+        checks,
+        revisions: readRevisions(answer.body.revisions),
+      };
     },
 
     async uninstallSetup(flexToken, { keepSyncData }) {
-      const answer = await post('/admin/setup-uninstall', { Token: flexToken, confirm: 'uninstall', keepSyncData: String(keepSyncData) });
+      const answer = await post('/admin/setup-uninstall', {
+        Token: flexToken,
+        confirm: 'uninstall',
+        keepSyncData: String(keepSyncData),
+      });
       if (!answer.ok) return answer;
       const steps = readSteps(answer.body.steps);
       // Only an explicit true says nothing remains.
@@ -312,20 +340,25 @@ function readSettings(value: unknown): OpencxSettings | undefined {
     orgName: stringOrNull(value.orgName),
     opencxWebhookSecretSet: value.opencxWebhookSecretSet === true,
     opencxWebhookUrl: stringOrNull(value.opencxWebhookUrl),
-    customerHandoffNote: typeof value.customerHandoffNote === 'string' ? value.customerHandoffNote : DEFAULT_CUSTOMER_HANDOFF_NOTE,
+    customerHandoffNote:
+      typeof value.customerHandoffNote === 'string' ? value.customerHandoffNote : DEFAULT_CUSTOMER_HANDOFF_NOTE,
     customerHandoffNoteTranslations: readTranslations(value.customerHandoffNoteTranslations),
     aiAnswerTimeoutSeconds:
       typeof value.aiAnswerTimeoutSeconds === 'number' && Number.isInteger(value.aiAnswerTimeoutSeconds)
         ? value.aiAnswerTimeoutSeconds
         : DEFAULT_AI_ANSWER_TIMEOUT_SECONDS,
     aiPeakConversations:
-      typeof value.aiPeakConversations === 'number' && Number.isInteger(value.aiPeakConversations) ? value.aiPeakConversations : DEFAULT_AI_PEAK_CONVERSATIONS,
+      typeof value.aiPeakConversations === 'number' && Number.isInteger(value.aiPeakConversations)
+        ? value.aiPeakConversations
+        : DEFAULT_AI_PEAK_CONVERSATIONS,
   };
 }
 
 function readTranslations(value: unknown): Record<string, string> {
   if (!isObject(value)) return {};
-  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  return Object.fromEntries(
+    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
 }
 
 const isSavedKey = (value: unknown): value is SavedKey => isObject(value) && isText(value.id) && isText(value.masked);
@@ -334,7 +367,10 @@ const STATUSES: readonly CheckStatus[] = ['ok', 'problem', 'warning'];
 const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
 
 /** Every item read, or undefined when any item lacks its id, title or detail: an item left out could hide a problem. */
-function readAll<T>(value: unknown, read: (item: Record<string, unknown> & { id: string; title: string; detail: string }) => T): T[] | undefined {
+function readAll<T>(
+  value: unknown,
+  read: (item: Record<string, unknown> & { id: string; title: string; detail: string }) => T,
+): T[] | undefined {
   if (!Array.isArray(value)) return undefined;
   const items: T[] = [];
   for (const item of value) {
@@ -362,7 +398,8 @@ function readRevisions(value: unknown): SetupRevisions {
   return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => isText(entry[1])));
 }
 
-const isWorkflow = (value: unknown): value is WorkflowSummary => isObject(value) && isText(value.sid) && typeof value.friendlyName === 'string';
+const isWorkflow = (value: unknown): value is WorkflowSummary =>
+  isObject(value) && isText(value.sid) && typeof value.friendlyName === 'string';
 
 /** Null when absent or its workflows are not as documented: the view then shows no workflow rather than a wrong one. */
 function readRouting(value: unknown): WorkflowRouting | null {
@@ -371,8 +408,12 @@ function readRouting(value: unknown): WorkflowRouting | null {
   const discovered = isObject(value.discovered) ? value.discovered : {};
   return {
     workflows: value.workflows,
-    inUse: isObject(inUse) && isWorkflow(inUse) && isText(inUse.why) ? { sid: inUse.sid, friendlyName: inUse.friendlyName, why: inUse.why } : null,
-    unclear: isObject(unclear) && isText(unclear.reason) ? { reason: unclear.reason, fix: String(unclear.fix ?? '') } : null,
+    inUse:
+      isObject(inUse) && isWorkflow(inUse) && isText(inUse.why)
+        ? { sid: inUse.sid, friendlyName: inUse.friendlyName, why: inUse.why }
+        : null,
+    unclear:
+      isObject(unclear) && isText(unclear.reason) ? { reason: unclear.reason, fix: String(unclear.fix ?? '') } : null,
     discoveredSid: discovered.kind === 'found' ? stringOrNull(discovered.workflowSid) : null,
     conflict: discovered.kind === 'conflict' ? stringOrNull(discovered.reason) : null,
   };

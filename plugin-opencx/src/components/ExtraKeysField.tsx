@@ -22,7 +22,15 @@ interface ExtraKeysFieldProps {
   onRemove: (id: string) => void;
 }
 
-export function ExtraKeysField({ id, saved, kept, value, error, onChange, onRemove }: ExtraKeysFieldProps): JSX.Element {
+export function ExtraKeysField({
+  id,
+  saved,
+  kept,
+  value,
+  error,
+  onChange,
+  onRemove,
+}: ExtraKeysFieldProps): JSX.Element {
   const labelId = `${id}-group-label`;
   const helpId = `${id}-group-help`;
   const shown = saved.filter((key) => kept.includes(key.id));
@@ -33,7 +41,14 @@ export function ExtraKeysField({ id, saved, kept, value, error, onChange, onRemo
       </Text>
       <HelpText id={helpId}>{strings.settingsExtraTokensHelp}</HelpText>
       {shown.length > 0 ? (
-        <Box as="ul" aria-label={strings.settingsExtraTokensSaved} margin="space0" marginTop="space40" padding="space0" listStyleType="none">
+        <Box
+          as="ul"
+          aria-label={strings.settingsExtraTokensSaved}
+          margin="space0"
+          marginTop="space40"
+          padding="space0"
+          listStyleType="none"
+        >
           {shown.map((key) => (
             <Box as="li" key={key.id} display="flex" alignItems="center" columnGap="space40" paddingY="space20">
               <Text as="span" fontFamily="fontFamilyCode">

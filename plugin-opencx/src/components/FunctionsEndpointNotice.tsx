@@ -15,7 +15,8 @@ export function FunctionsEndpointNotice({ endpoint }: { endpoint: FunctionsEndpo
     );
   }
   const { setting, variable } = FUNCTIONS_URL_SETTINGS;
-  const source = endpoint.source === 'build' ? `the plugin build (${variable})` : `${setting} in the Flex configuration`;
+  const source =
+    endpoint.source === 'build' ? `the plugin build (${variable})` : `${setting} in the Flex configuration`;
   return (
     <Text as="p" color="colorTextWeak" fontSize="fontSize20" marginBottom="space70">
       {format(strings.settingsFunctionsFound, { url: endpoint.url, source })}

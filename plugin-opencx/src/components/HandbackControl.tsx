@@ -20,7 +20,11 @@ export interface HandbackControlProps {
   token: () => string;
 }
 
-type State = { step: 'closed' } | { step: 'editing'; error?: HandbackError } | { step: 'sending' } | { step: 'done'; already: boolean };
+type State =
+  | { step: 'closed' }
+  | { step: 'editing'; error?: HandbackError }
+  | { step: 'sending' }
+  | { step: 'done'; already: boolean };
 
 /** "Hand back to AI": an optional instruction, then a confirmation; the AI then has the conversation again. */
 export function HandbackControl({ client, taskSid, token }: HandbackControlProps): JSX.Element {
@@ -58,7 +62,9 @@ export function HandbackControl({ client, taskSid, token }: HandbackControlProps
   const submit = async (): Promise<void> => {
     setState({ step: 'sending' });
     const result = await client.handBack(token(), { taskSid, instruction });
-    setState(result.ok ? { step: 'done', already: result.alreadyHandedBack } : { step: 'editing', error: result.error });
+    setState(
+      result.ok ? { step: 'done', already: result.alreadyHandedBack } : { step: 'editing', error: result.error },
+    );
   };
 
   return (

@@ -27,9 +27,23 @@ export function HandoffHistory({ entries, now, locale }: HandoffHistoryProps): J
       <Heading as="h3" variant="heading60" id={titleId}>
         {strings.historyTitle}
       </Heading>
-      <Box as="ol" margin="space0" padding="space0" listStyleType="none" display="flex" flexDirection="column" rowGap="space30">
+      <Box
+        as="ol"
+        margin="space0"
+        padding="space0"
+        listStyleType="none"
+        display="flex"
+        flexDirection="column"
+        rowGap="space30"
+      >
         {entries.map((entry) => (
-          <Box as="li" key={`${entry.holder}-${entry.since.toISOString()}`} display="flex" columnGap="space30" alignItems="flex-start">
+          <Box
+            as="li"
+            key={`${entry.holder}-${entry.since.toISOString()}`}
+            display="flex"
+            columnGap="space30"
+            alignItems="flex-start"
+          >
             <Badge as="span" variant={entry.holder === 'ai' ? 'decorative30' : 'decorative10'}>
               {entry.holder === 'ai' ? strings.historyAi : strings.historyHuman}
             </Badge>

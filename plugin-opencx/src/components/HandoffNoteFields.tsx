@@ -8,12 +8,19 @@ import { Text } from '@twilio-paste/core/text';
 import { TextArea } from '@twilio-paste/core/textarea';
 import { PlusIcon } from '@twilio-paste/icons/esm/PlusIcon';
 
-import { characterCount, type FormErrors, HANDOFF_NOTE_MAX_CHARACTERS, nextRowKey, type TranslationRow } from '../domain/settingsForm';
+import {
+  characterCount,
+  type FormErrors,
+  HANDOFF_NOTE_MAX_CHARACTERS,
+  nextRowKey,
+  type TranslationRow,
+} from '../domain/settingsForm';
 import { format, strings } from '../strings';
 import { CodeField, FormField } from './SettingsFields';
 
 /** The DOM id of a translation row's control, so the view can focus the first error. */
-export const translationControlId = (editorId: string, key: number, part: 'language' | 'note'): string => `${editorId}-${key}-${part}`;
+export const translationControlId = (editorId: string, key: number, part: 'language' | 'note'): string =>
+  `${editorId}-${key}-${part}`;
 export const addTranslationId = (editorId: string): string => `${editorId}-add`;
 
 interface NoteFieldProps {
@@ -37,14 +44,29 @@ function NoteField({ id, name, label, help, value, error, onChange }: NoteFieldP
       error={error}
     >
       {(described) => (
-        <TextArea id={id} name={name} resize="vertical" value={value} hasError={Boolean(error)} aria-describedby={described} onChange={onChange} />
+        <TextArea
+          id={id}
+          name={name}
+          resize="vertical"
+          value={value}
+          hasError={Boolean(error)}
+          aria-describedby={described}
+          onChange={onChange}
+        />
       )}
     </FormField>
   );
 }
 
 export function CustomerNoteField(props: Pick<NoteFieldProps, 'id' | 'value' | 'error' | 'onChange'>): JSX.Element {
-  return <NoteField {...props} name="customerHandoffNote" label={strings.settingsNoteLabel} help={strings.settingsNoteHelp} />;
+  return (
+    <NoteField
+      {...props}
+      name="customerHandoffNote"
+      label={strings.settingsNoteLabel}
+      help={strings.settingsNoteHelp}
+    />
+  );
 }
 
 export interface TranslationsEditorProps {

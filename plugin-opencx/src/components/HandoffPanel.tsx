@@ -59,17 +59,35 @@ function HandoffDetails({
       borderBottomWidth="borderWidth10"
       borderBottomColor="colorBorderWeak"
     >
-      <Box display="flex" flexWrap="wrap" alignItems="center" columnGap="space40" rowGap="space20" marginBottom="space30">
+      <Box
+        display="flex"
+        flexWrap="wrap"
+        alignItems="center"
+        columnGap="space40"
+        rowGap="space20"
+        marginBottom="space30"
+      >
         <Heading as="h2" variant="heading50" marginBottom="space0" id={titleId}>
           {strings.handoffPanelTitle}
         </Heading>
         {opencxSessionId ? (
-          <Anchor href={opencxSessionUrl(opencxSessionId)} showExternal i18nExternalLinkLabel={strings.externalLinkLabel}>
+          <Anchor
+            href={opencxSessionUrl(opencxSessionId)}
+            showExternal
+            i18nExternalLinkLabel={strings.externalLinkLabel}
+          >
             {strings.handoffOpenInOpencx}
           </Anchor>
         ) : null}
       </Box>
-      <Box as="dl" margin="space0" display="grid" gridTemplateColumns="max-content minmax(0, 1fr)" columnGap="space40" rowGap="space30">
+      <Box
+        as="dl"
+        margin="space0"
+        display="grid"
+        gridTemplateColumns="max-content minmax(0, 1fr)"
+        columnGap="space40"
+        rowGap="space30"
+      >
         {reason ? <Field term={strings.handoffReason}>{reason}</Field> : null}
         <Field term={strings.handoffSentiment}>
           <SentimentBadge sentiment={sentiment} />

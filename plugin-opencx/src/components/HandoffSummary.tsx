@@ -38,7 +38,13 @@ export function HandoffSummary({ summary }: { summary?: string }): JSX.Element {
         </Text>
       </Box>
       {long ? (
-        <Button variant="link" size="reset" aria-expanded={expanded} aria-controls={id} onClick={() => setExpanded(!expanded)}>
+        <Button
+          variant="link"
+          size="reset"
+          aria-expanded={expanded}
+          aria-controls={id}
+          onClick={() => setExpanded(!expanded)}
+        >
           {expanded ? strings.handoffShowLess : strings.handoffShowMore}
         </Button>
       ) : null}

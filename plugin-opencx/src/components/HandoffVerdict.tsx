@@ -43,7 +43,8 @@ export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Elem
     const next = { needed, summaryRight, [question]: value };
     if (question === 'needed') setNeeded(value);
     else setSummaryRight(value);
-    if (next.needed !== undefined && next.summaryRight !== undefined) void send({ needed: next.needed, summaryRight: next.summaryRight });
+    if (next.needed !== undefined && next.summaryRight !== undefined)
+      void send({ needed: next.needed, summaryRight: next.summaryRight });
   }
 
   async function sendComment(): Promise<void> {
@@ -54,9 +55,26 @@ export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Elem
   const saving = status.kind === 'saving';
   const complete = needed !== undefined && summaryRight !== undefined;
   return (
-    <Box marginTop="space40" display="flex" flexDirection="column" rowGap="space30" role="group" aria-label={strings.verdictTitle}>
-      <Question label={strings.verdictNeeded} value={needed} disabled={saving} onAnswer={(value) => answer('needed', value)} />
-      <Question label={strings.verdictSummaryRight} value={summaryRight} disabled={saving} onAnswer={(value) => answer('summaryRight', value)} />
+    <Box
+      marginTop="space40"
+      display="flex"
+      flexDirection="column"
+      rowGap="space30"
+      role="group"
+      aria-label={strings.verdictTitle}
+    >
+      <Question
+        label={strings.verdictNeeded}
+        value={needed}
+        disabled={saving}
+        onAnswer={(value) => answer('needed', value)}
+      />
+      <Question
+        label={strings.verdictSummaryRight}
+        value={summaryRight}
+        disabled={saving}
+        onAnswer={(value) => answer('summaryRight', value)}
+      />
       <Box display="flex" alignItems="center" columnGap="space30" aria-live="polite">
         {status.kind === 'saving' ? (
           <Text as="span" color="colorTextWeak">
@@ -91,7 +109,12 @@ export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Elem
           />
           <HelpText id={`${commentId}-help`}>{strings.verdictCommentHelp}</HelpText>
           <Box marginTop="space30">
-            <Button variant="secondary" size="small" disabled={saving || !comment.trim()} onClick={() => void sendComment()}>
+            <Button
+              variant="secondary"
+              size="small"
+              disabled={saving || !comment.trim()}
+              onClick={() => void sendComment()}
+            >
               {strings.verdictSendComment}
             </Button>
           </Box>
@@ -117,10 +140,22 @@ function Question({
       <Text as="span" fontWeight="fontWeightSemibold">
         {label}
       </Text>
-      <Button variant="secondary" size="small" pressed={value === true} disabled={disabled} onClick={() => onAnswer(true)}>
+      <Button
+        variant="secondary"
+        size="small"
+        pressed={value === true}
+        disabled={disabled}
+        onClick={() => onAnswer(true)}
+      >
         {strings.verdictYes}
       </Button>
-      <Button variant="secondary" size="small" pressed={value === false} disabled={disabled} onClick={() => onAnswer(false)}>
+      <Button
+        variant="secondary"
+        size="small"
+        pressed={value === false}
+        disabled={disabled}
+        onClick={() => onAnswer(false)}
+      >
         {strings.verdictNo}
       </Button>
     </Box>

@@ -45,13 +45,24 @@ export function HandoffsTable({ handoffs, total, reasons, reason, onReason, loca
           listed: count(handoffs.length, locale),
           total: count(total, locale),
         })
-      : format(strings.insightsHandoffsShowing, { shown: count(visible.length, locale), total: count(rows.length, locale) });
+      : format(strings.insightsHandoffsShowing, {
+          shown: count(visible.length, locale),
+          total: count(rows.length, locale),
+        });
   // A reason chosen on the chart is always among the options, even past the top ten.
   const options = reason !== null && !reasons.includes(reason) ? [...reasons, reason] : reasons;
 
   return (
     <Box as="section" aria-labelledby={titleId}>
-      <Box display="flex" flexWrap="wrap" alignItems="flex-end" justifyContent="space-between" columnGap="space50" rowGap="space30" marginBottom="space40">
+      <Box
+        display="flex"
+        flexWrap="wrap"
+        alignItems="flex-end"
+        justifyContent="space-between"
+        columnGap="space50"
+        rowGap="space30"
+        marginBottom="space40"
+      >
         <Box>
           <Heading as="h3" variant="heading40" id={titleId} marginBottom="space0">
             {strings.insightsHandoffsTitle}
@@ -62,7 +73,11 @@ export function HandoffsTable({ handoffs, total, reasons, reason, onReason, loca
         </Box>
         <Box minWidth="size30">
           <Label htmlFor={selectId}>{strings.insightsHandoffsReasonFilter}</Label>
-          <Select id={selectId} value={reason ?? ALL} onChange={(event) => onReason(event.target.value === ALL ? null : event.target.value)}>
+          <Select
+            id={selectId}
+            value={reason ?? ALL}
+            onChange={(event) => onReason(event.target.value === ALL ? null : event.target.value)}
+          >
             <Option value={ALL}>{strings.insightsHandoffsAllReasons}</Option>
             {options.map((option) => (
               <Option key={option} value={option}>

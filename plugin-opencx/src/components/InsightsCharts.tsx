@@ -54,7 +54,13 @@ export function Legend({ items }: { items: { label: string; colour: Colour }[] }
     >
       {items.map(({ label, colour }) => (
         <Box as="li" key={label} display="flex" alignItems="center" columnGap="space20">
-          <Box as="span" display="inline-block" size="sizeSquare40" borderRadius="borderRadius10" backgroundColor={colour} />
+          <Box
+            as="span"
+            display="inline-block"
+            size="sizeSquare40"
+            borderRadius="borderRadius10"
+            backgroundColor={colour}
+          />
           <Text as="span" fontSize="fontSize20" color="colorTextWeak">
             {label}
           </Text>
@@ -96,7 +102,16 @@ export function DailyChart({ daily, locale }: { daily: readonly DailyInsights[];
             [stillWithAi(day), SERIES_COLOURS.stillWithAi],
           ];
           return (
-            <Box as="li" key={day.date} flexGrow={1} flexBasis="0" minWidth="0" display="flex" flexDirection="column" alignItems="stretch">
+            <Box
+              as="li"
+              key={day.date}
+              flexGrow={1}
+              flexBasis="0"
+              minWidth="0"
+              display="flex"
+              flexDirection="column"
+              alignItems="stretch"
+            >
               <Text as="span" fontSize="fontSize10" color="colorTextWeak" textAlign="center" lineHeight="lineHeight10">
                 {day.engaged > 0 ? count(day.engaged, locale) : '\u00a0'}
               </Text>
@@ -120,7 +135,14 @@ export function DailyChart({ daily, locale }: { daily: readonly DailyInsights[];
                   <Box key={segment} height={barLength(value, max)} backgroundColor={colour} />
                 ))}
               </Box>
-              <Text as="span" fontSize="fontSize10" color="colorTextWeak" textAlign="center" whiteSpace="nowrap" lineHeight="lineHeight20">
+              <Text
+                as="span"
+                fontSize="fontSize10"
+                color="colorTextWeak"
+                textAlign="center"
+                whiteSpace="nowrap"
+                lineHeight="lineHeight20"
+              >
                 {index % labelEvery === 0 || index === daily.length - 1 ? label : '\u00a0'}
               </Text>
             </Box>
@@ -165,12 +187,19 @@ export function ReasonsChart({
                   {count(total, locale)}
                 </Text>
               </Box>
-              <Box backgroundColor="colorBackground" borderRadius="borderRadius10" marginTop="space10" aria-hidden="true">
+              <Box
+                backgroundColor="colorBackground"
+                borderRadius="borderRadius10"
+                marginTop="space10"
+                aria-hidden="true"
+              >
                 <Box
                   height="sizeSquare30"
                   width={barLength(total, max)}
                   borderRadius="borderRadius10"
-                  backgroundColor={selected === null || selected === reason ? 'colorBackgroundPrimary' : 'colorBackgroundPrimaryWeak'}
+                  backgroundColor={
+                    selected === null || selected === reason ? 'colorBackgroundPrimary' : 'colorBackgroundPrimaryWeak'
+                  }
                 />
               </Box>
             </Box>
@@ -188,16 +217,32 @@ const SENTIMENT_LABELS: Readonly<Record<InsightsSentiment, string>> = {
 };
 
 /** One bar split by sentiment, with each share in the legend. */
-export function SentimentChart({ sentiment, locale }: { sentiment: Insights['sentimentAtHandoff']; locale?: string }): JSX.Element {
+export function SentimentChart({
+  sentiment,
+  locale,
+}: {
+  sentiment: Insights['sentimentAtHandoff'];
+  locale?: string;
+}): JSX.Element {
   const order: InsightsSentiment[] = ['negative', 'neutral', 'positive'];
   const total = order.reduce((sum, key) => sum + sentiment[key], 0);
   const share = (key: InsightsSentiment): string => percent(total > 0 ? sentiment[key] / total : null, locale);
   return (
     <ChartFigure title={strings.insightsSentimentTitle}>
       <Legend
-        items={order.map((key) => ({ label: `${SENTIMENT_LABELS[key]}: ${count(sentiment[key], locale)} (${share(key)})`, colour: SENTIMENT_COLOURS[key] }))}
+        items={order.map((key) => ({
+          label: `${SENTIMENT_LABELS[key]}: ${count(sentiment[key], locale)} (${share(key)})`,
+          colour: SENTIMENT_COLOURS[key],
+        }))}
       />
-      <Box display="flex" height="sizeSquare70" borderRadius="borderRadius20" overflow="hidden" backgroundColor="colorBackground" aria-hidden="true">
+      <Box
+        display="flex"
+        height="sizeSquare70"
+        borderRadius="borderRadius20"
+        overflow="hidden"
+        backgroundColor="colorBackground"
+        aria-hidden="true"
+      >
         {order.map((key) => (
           <Box key={key} width={barLength(sentiment[key], total)} backgroundColor={SENTIMENT_COLOURS[key]} />
         ))}

@@ -25,7 +25,14 @@ export function InsightsReport({ insights, locale }: { insights: Insights; local
           {strings.insightsNoneEngaged}
         </Text>
       ) : null}
-      <Box as="dl" margin="space0" display="grid" gridTemplateColumns="repeat(auto-fill, minmax(13rem, 1fr))" columnGap="space40" rowGap="space40">
+      <Box
+        as="dl"
+        margin="space0"
+        display="grid"
+        gridTemplateColumns="repeat(auto-fill, minmax(13rem, 1fr))"
+        columnGap="space40"
+        rowGap="space40"
+      >
         <Figure
           label={strings.insightsEngaged}
           value={n(insights.engaged)}
@@ -34,22 +41,40 @@ export function InsightsReport({ insights, locale }: { insights: Insights; local
         <Figure
           label={strings.insightsContained}
           value={n(insights.contained)}
-          detail={format(strings.insightsContainedDetail, { rate: percent(finished > 0 ? insights.contained / finished : null, locale) })}
+          detail={format(strings.insightsContainedDetail, {
+            rate: percent(finished > 0 ? insights.contained / finished : null, locale),
+          })}
         />
         <Figure
           label={strings.insightsHandedOff}
           value={n(insights.handedOff)}
           detail={format(strings.insightsHandedOffDetail, { rate: percent(insights.handoffRate, locale) })}
         />
-        <Figure label={strings.insightsMedianWithAi} value={duration(insights.medianSecondsWithAiBeforeHandoff)} detail={strings.insightsMedianWithAiDetail} />
-        <Figure label={strings.insightsAiUnavailable} value={n(insights.aiUnavailableHandoffs)} detail={strings.insightsAiUnavailableDetail} />
-        <Figure label={strings.insightsHandbacks} value={n(insights.handbacks)} detail={strings.insightsHandbacksDetail} />
+        <Figure
+          label={strings.insightsMedianWithAi}
+          value={duration(insights.medianSecondsWithAiBeforeHandoff)}
+          detail={strings.insightsMedianWithAiDetail}
+        />
+        <Figure
+          label={strings.insightsAiUnavailable}
+          value={n(insights.aiUnavailableHandoffs)}
+          detail={strings.insightsAiUnavailableDetail}
+        />
+        <Figure
+          label={strings.insightsHandbacks}
+          value={n(insights.handbacks)}
+          detail={strings.insightsHandbacksDetail}
+        />
         <Figure
           label={strings.insightsNotNeeded}
           value={percent(insights.notNeededRate, locale)}
           detail={
             verdicts.total > 0
-              ? format(strings.insightsNotNeededDetail, { notNeeded: n(verdicts.notNeeded), total: n(verdicts.total), summaryWrong: n(verdicts.summaryWrong) })
+              ? format(strings.insightsNotNeededDetail, {
+                  notNeeded: n(verdicts.notNeeded),
+                  total: n(verdicts.total),
+                  summaryWrong: n(verdicts.summaryWrong),
+                })
               : strings.insightsNoVerdicts
           }
         />
@@ -59,7 +84,12 @@ export function InsightsReport({ insights, locale }: { insights: Insights; local
       </Card>
       {insights.handedOff > 0 ? (
         <>
-          <Box display="grid" gridTemplateColumns="repeat(auto-fit, minmax(18rem, 1fr))" columnGap="space60" rowGap="space60">
+          <Box
+            display="grid"
+            gridTemplateColumns="repeat(auto-fit, minmax(18rem, 1fr))"
+            columnGap="space60"
+            rowGap="space60"
+          >
             <Card padding="space60">
               <ReasonsChart reasons={insights.topReasons} selected={reason} onSelect={setReason} locale={locale} />
             </Card>
@@ -101,14 +131,21 @@ function Figure({ label, value, detail }: { label: string; value: string; detail
   );
 }
 
-const METER_COLOURS = { ok: 'colorBackgroundPrimary', busy: 'colorBackgroundWarning', full: 'colorBackgroundError' } as const;
+const METER_COLOURS = {
+  ok: 'colorBackgroundPrimary',
+  busy: 'colorBackgroundWarning',
+  full: 'colorBackgroundError',
+} as const;
 
 /** AI conversations now against the pool's capacity, as a meter. */
 function LiveCapacity({ live, locale }: { live: Insights['live']; locale?: string }): JSX.Element {
   const labelId = useUID();
   const text =
     live.capacity > 0
-      ? format(strings.insightsLiveValue, { count: count(live.aiConversations, locale), capacity: count(live.capacity, locale) })
+      ? format(strings.insightsLiveValue, {
+          count: count(live.aiConversations, locale),
+          capacity: count(live.capacity, locale),
+        })
       : format(strings.insightsLiveNoCapacity, { count: count(live.aiConversations, locale) });
   return (
     <Card padding="space50">

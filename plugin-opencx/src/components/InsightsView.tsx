@@ -77,7 +77,13 @@ export function InsightsView({ client, token, locale }: InsightsViewProps): JSX.
 }
 
 /** Today, 7 or 30 days: one pressed at a time. */
-function PeriodPicker({ period, onPeriod }: { period: InsightsPeriod; onPeriod: (period: InsightsPeriod) => void }): JSX.Element {
+function PeriodPicker({
+  period,
+  onPeriod,
+}: {
+  period: InsightsPeriod;
+  onPeriod: (period: InsightsPeriod) => void;
+}): JSX.Element {
   return (
     <Box role="group" aria-label={strings.insightsPeriodsLabel} display="flex" columnGap="space20">
       {INSIGHTS_PERIODS.map((option) => (
@@ -95,7 +101,15 @@ function PeriodPicker({ period, onPeriod }: { period: InsightsPeriod; onPeriod: 
   );
 }
 
-function PeriodInsights({ result, onRetry, locale }: { result?: InsightsResult; onRetry: () => void; locale?: string }): JSX.Element {
+function PeriodInsights({
+  result,
+  onRetry,
+  locale,
+}: {
+  result?: InsightsResult;
+  onRetry: () => void;
+  locale?: string;
+}): JSX.Element {
   if (!result) {
     return (
       <Box display="flex" alignItems="center" columnGap="space30" aria-busy="true">

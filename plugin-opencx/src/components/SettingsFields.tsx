@@ -77,10 +77,28 @@ interface CodeFieldProps {
   onChange: React.ChangeEventHandler<HTMLInputElement>;
 }
 
-function VerbatimField({ type, id, label, help, error, required, ...input }: CodeFieldProps & { type: 'text' | 'password' }): JSX.Element {
+function VerbatimField({
+  type,
+  id,
+  label,
+  help,
+  error,
+  required,
+  ...input
+}: CodeFieldProps & { type: 'text' | 'password' }): JSX.Element {
   return (
     <FormField id={id} label={label} required={required} help={help} error={error}>
-      {(described) => <Input {...input} id={id} type={type} autoComplete="off" spellCheck={false} hasError={Boolean(error)} aria-describedby={described} />}
+      {(described) => (
+        <Input
+          {...input}
+          id={id}
+          type={type}
+          autoComplete="off"
+          spellCheck={false}
+          hasError={Boolean(error)}
+          aria-describedby={described}
+        />
+      )}
     </FormField>
   );
 }
@@ -99,7 +117,12 @@ export function FlexResource({ label, sid, error }: { label: string; sid: string
       <Text as="p" margin="space0" id={labelId} fontWeight="fontWeightSemibold">
         {label}
       </Text>
-      <Text as="p" margin="space0" fontFamily={sid ? 'fontFamilyCode' : undefined} color={sid ? undefined : 'colorTextWeak'}>
+      <Text
+        as="p"
+        margin="space0"
+        fontFamily={sid ? 'fontFamilyCode' : undefined}
+        color={sid ? undefined : 'colorTextWeak'}
+      >
         {sid || strings.settingsFlexResourceMissing}
       </Text>
       {error ? <HelpText variant="error">{error}</HelpText> : <HelpText>{strings.settingsFlexResourceHelp}</HelpText>}
@@ -126,7 +149,11 @@ export function PeakField({ id, value, error, onChange }: PeakFieldProps): JSX.E
       counter={
         workers === undefined
           ? undefined
-          : format(workers === 1 ? strings.settingsPeakPoolOne : strings.settingsPeakPool, { workers, capacity, slots: workers * capacity })
+          : format(workers === 1 ? strings.settingsPeakPoolOne : strings.settingsPeakPool, {
+              workers,
+              capacity,
+              slots: workers * capacity,
+            })
       }
       error={error}
     >
@@ -180,19 +207,38 @@ export function WorkflowField({ id, routing, saved, value, error, onChange }: Wo
   const { workflows, inUse, unclear, conflict } = routing;
   const discovered = !saved && inUse && inUse.sid === routing.discoveredSid;
   const inUseText = inUse
-    ? format(discovered ? strings.settingsWorkflowInUseDiscovered : strings.settingsWorkflowInUse, { name: inUse.friendlyName, sid: inUse.sid, why: inUse.why })
+    ? format(discovered ? strings.settingsWorkflowInUseDiscovered : strings.settingsWorkflowInUse, {
+        name: inUse.friendlyName,
+        sid: inUse.sid,
+        why: inUse.why,
+      })
     : undefined;
   const notes = [
     unclear ? format(strings.settingsWorkflowUnclear, unclear) : '',
-    conflict && !unclear?.reason.includes(conflict) ? format(strings.settingsWorkflowConflict, { reason: conflict }) : '',
+    conflict && !unclear?.reason.includes(conflict)
+      ? format(strings.settingsWorkflowConflict, { reason: conflict })
+      : '',
   ].filter(Boolean);
   // A saved choice no longer in the workspace stays selected, so saving does not drop it unseen.
   const gone = saved && !workflows.some((workflow) => workflow.sid === saved) ? saved : undefined;
   return (
     <Box>
-      <FormField id={id} label={strings.settingsWorkflowLabel} help={inUseText} counter={strings.settingsWorkflowHelp} error={error}>
+      <FormField
+        id={id}
+        label={strings.settingsWorkflowLabel}
+        help={inUseText}
+        counter={strings.settingsWorkflowHelp}
+        error={error}
+      >
         {(described) => (
-          <Select id={id} name="workflowSid" value={value} hasError={Boolean(error)} aria-describedby={described} onChange={onChange}>
+          <Select
+            id={id}
+            name="workflowSid"
+            value={value}
+            hasError={Boolean(error)}
+            aria-describedby={described}
+            onChange={onChange}
+          >
             <Option value="">{strings.settingsWorkflowDiscoveredOption}</Option>
             {workflows.map((workflow) => (
               <Option key={workflow.sid} value={workflow.sid}>

@@ -10,13 +10,35 @@ import { Text } from '@twilio-paste/core/text';
 import { useUID } from '@twilio-paste/core/uid-library';
 
 import type { OpencxSettings, SaveResult, SettingsClient, SettingsField, WorkflowRouting } from '../api/settingsClient';
-import { DEFAULT_AI_ANSWER_TIMEOUT_SECONDS, DEFAULT_AI_AUTHOR_NAME, DEFAULT_AI_PEAK_CONVERSATIONS, DEFAULT_CUSTOMER_HANDOFF_NOTE } from '../config';
-import { type FormErrors, formFrom, hasErrors, NO_ERRORS, saveInput, type SettingsFormValues, type TranslationRow, validate } from '../domain/settingsForm';
+import {
+  DEFAULT_AI_ANSWER_TIMEOUT_SECONDS,
+  DEFAULT_AI_AUTHOR_NAME,
+  DEFAULT_AI_PEAK_CONVERSATIONS,
+  DEFAULT_CUSTOMER_HANDOFF_NOTE,
+} from '../config';
+import {
+  type FormErrors,
+  formFrom,
+  hasErrors,
+  NO_ERRORS,
+  saveInput,
+  type SettingsFormValues,
+  type TranslationRow,
+  validate,
+} from '../domain/settingsForm';
 import { format, strings } from '../strings';
 import { addTranslationId, CustomerNoteField, translationControlId, TranslationsEditor } from './HandoffNoteFields';
 import { OutcomeAlert } from './OutcomeAlert';
 import { ExtraKeysField } from './ExtraKeysField';
-import { CodeField, ConnectionBadge, FlexResource, FormField, PeakField, SecretField, WorkflowField } from './SettingsFields';
+import {
+  CodeField,
+  ConnectionBadge,
+  FlexResource,
+  FormField,
+  PeakField,
+  SecretField,
+  WorkflowField,
+} from './SettingsFields';
 import { SetupSection } from './SetupSection';
 import { WebhookUrlField } from './WebhookUrlField';
 
@@ -188,20 +210,26 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
       setErrors(serverErrors);
       focusFirstError(serverErrors);
     }
-    setOutcome({ kind: 'failed', message: onForm ? strings.settingsSaveFailedField : format(strings.settingsSaveFailed, { message }) });
+    setOutcome({
+      kind: 'failed',
+      message: onForm ? strings.settingsSaveFailedField : format(strings.settingsSaveFailed, { message }),
+    });
   };
 
-  const change = (field: TextField) => (event: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) => {
-    const { value } = event.target;
-    setValues((current) => ({ ...current, [field]: value }));
-  };
+  const change =
+    (field: TextField) => (event: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) => {
+      const { value } = event.target;
+      setValues((current) => ({ ...current, [field]: value }));
+    };
 
   const changeTranslations = (translations: TranslationRow[]): void => {
     setValues((current) => ({ ...current, translations }));
     // A removed row takes its errors with it.
     setErrors((current) => ({
       ...current,
-      translations: Object.fromEntries(Object.entries(current.translations).filter(([key]) => translations.some((row) => String(row.key) === key))),
+      translations: Object.fromEntries(
+        Object.entries(current.translations).filter(([key]) => translations.some((row) => String(row.key) === key)),
+      ),
     }));
   };
 
@@ -241,7 +269,9 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 label={strings.settingsTokenLabel}
                 required={!settings?.opencxTokenMasked}
                 help={
-                  settings?.opencxTokenMasked ? format(strings.settingsTokenHelpSaved, { masked: settings.opencxTokenMasked }) : strings.settingsTokenHelpNew
+                  settings?.opencxTokenMasked
+                    ? format(strings.settingsTokenHelpSaved, { masked: settings.opencxTokenMasked })
+                    : strings.settingsTokenHelpNew
                 }
                 error={fieldErrors.opencxToken}
                 value={values.opencxToken}
@@ -256,7 +286,12 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 value={values.opencxExtraTokens}
                 error={fieldErrors.opencxExtraTokens}
                 onChange={change('opencxExtraTokens')}
-                onRemove={(id) => setValues((current) => ({ ...current, keptExtraTokens: current.keptExtraTokens?.filter((kept) => kept !== id) }))}
+                onRemove={(id) =>
+                  setValues((current) => ({
+                    ...current,
+                    keptExtraTokens: current.keptExtraTokens?.filter((kept) => kept !== id),
+                  }))
+                }
               />
 
               <CodeField
@@ -270,7 +305,12 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 onChange={change('aiQueueSid')}
               />
 
-              <FormField id={ids.aiAuthorName} label={strings.settingsAuthorLabel} help={strings.settingsAuthorHelp} error={fieldErrors.aiAuthorName}>
+              <FormField
+                id={ids.aiAuthorName}
+                label={strings.settingsAuthorLabel}
+                help={strings.settingsAuthorHelp}
+                error={fieldErrors.aiAuthorName}
+              >
                 {(described) => (
                   <Input
                     id={ids.aiAuthorName}
@@ -292,7 +332,11 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 onChange={change('aiPeakConversations')}
               />
 
-              <FlexResource label={strings.settingsWorkspaceLabel} sid={flexResources.workspaceSid} error={fieldErrors.workspaceSid} />
+              <FlexResource
+                label={strings.settingsWorkspaceLabel}
+                sid={flexResources.workspaceSid}
+                error={fieldErrors.workspaceSid}
+              />
               <FlexResource
                 label={strings.settingsConversationsServiceLabel}
                 sid={flexResources.conversationsServiceSid}
@@ -312,7 +356,11 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 id={ids.opencxWebhookSecret}
                 name="opencxWebhookSecret"
                 label={strings.settingsWebhookSecretLabel}
-                help={settings?.opencxWebhookSecretSet ? strings.settingsWebhookSecretHelpSaved : strings.settingsWebhookSecretHelpNew}
+                help={
+                  settings?.opencxWebhookSecretSet
+                    ? strings.settingsWebhookSecretHelpSaved
+                    : strings.settingsWebhookSecretHelpNew
+                }
                 error={fieldErrors.opencxWebhookSecret}
                 value={values.opencxWebhookSecret}
                 placeholder={settings?.opencxWebhookSecretSet ? strings.settingsWebhookSecretSavedPlaceholder : ''}

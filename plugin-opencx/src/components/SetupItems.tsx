@@ -43,9 +43,23 @@ interface SetupItemProps {
 }
 
 /** A list item: a status badge with the title, the detail, then anything further. */
-export function SetupItem({ badge: [variant, Icon, label], title, detail, children, ...data }: SetupItemProps): JSX.Element {
+export function SetupItem({
+  badge: [variant, Icon, label],
+  title,
+  detail,
+  children,
+  ...data
+}: SetupItemProps): JSX.Element {
   return (
-    <Box as="li" paddingY="space40" borderTopStyle="solid" borderTopWidth="borderWidth10" borderTopColor="colorBorderWeaker" wordBreak="break-word" {...data}>
+    <Box
+      as="li"
+      paddingY="space40"
+      borderTopStyle="solid"
+      borderTopWidth="borderWidth10"
+      borderTopColor="colorBorderWeaker"
+      wordBreak="break-word"
+      {...data}
+    >
       <Box display="flex" alignItems="center" columnGap="space30" marginBottom="space20">
         <Badge as="span" variant={variant}>
           <Icon decorative size="sizeIcon10" />
@@ -89,8 +103,14 @@ export function StepList({ label, steps, onCheckAgain, checkDisabled }: StepList
       </Text>
       <SetupList label={label}>
         {steps.map((step, index) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: a step id need not be unique within one report, which is never reordered
-          <SetupItem key={`${index}:${step.id}`} badge={STEP_BADGES[step.status]} title={step.title} detail={step.detail} data-step={step.id}>
+          <SetupItem
+            // biome-ignore lint/suspicious/noArrayIndexKey: a report may repeat a step id and is never reordered
+            key={`${index}:${step.id}`}
+            badge={STEP_BADGES[step.status]}
+            title={step.title}
+            detail={step.detail}
+            data-step={step.id}
+          >
             {changedSinceCheck(step) ? (
               <Box marginTop="space20">
                 <Button variant="link" onClick={onCheckAgain} disabled={checkDisabled}>
@@ -118,7 +138,13 @@ export interface ConsentCheckboxProps {
 export function ConsentCheckbox({ name, checked, onChange, label, help }: ConsentCheckboxProps): JSX.Element {
   const id = useUID();
   return (
-    <Checkbox id={id} name={name} checked={checked} helpText={help} onChange={(event) => onChange(event.target.checked)}>
+    <Checkbox
+      id={id}
+      name={name}
+      checked={checked}
+      helpText={help}
+      onChange={(event) => onChange(event.target.checked)}
+    >
       {label}
     </Checkbox>
   );

@@ -8,7 +8,14 @@ import { Stack } from '@twilio-paste/core/stack';
 import { Text } from '@twilio-paste/core/text';
 import { useUID } from '@twilio-paste/core/uid-library';
 
-import type { Failure, RestoredBackup, SettingsClient, SetupCheck, SetupRevisions, StepReport } from '../api/settingsClient';
+import type {
+  Failure,
+  RestoredBackup,
+  SettingsClient,
+  SetupCheck,
+  SetupRevisions,
+  StepReport,
+} from '../api/settingsClient';
 import { isAutoFixable, needsHumanQueue, needsReplaceConfirmation, QUEUE_SID, revisionsAfter } from '../domain/setup';
 import { absoluteTime } from '../domain/time';
 import { format, strings } from '../strings';
@@ -37,7 +44,10 @@ const BUSY_TEXT: Record<Busy, string> = {
   uninstall: strings.setupUninstalling,
 };
 
-const networkFailure = (): Failure => ({ ok: false, error: { code: 'network_error', message: strings.settingsNetworkError } });
+const networkFailure = (): Failure => ({
+  ok: false,
+  error: { code: 'network_error', message: strings.settingsNetworkError },
+});
 
 function CheckItem({ check }: { check: SetupCheck }): JSX.Element {
   return (
@@ -64,7 +74,11 @@ function appliedOutcome(steps: readonly StepReport[]): Outcome {
   const failed = failedStepsOutcome(steps, strings.setupApplyStepsFailed);
   if (failed) return failed;
   const titles = steps.filter((step) => step.status === 'applied').map((step) => step.title);
-  return { kind: 'done', message: titles.length === 0 ? strings.setupAppliedNothing : format(strings.setupApplied, { list: titles.join(', ') }) };
+  return {
+    kind: 'done',
+    message:
+      titles.length === 0 ? strings.setupAppliedNothing : format(strings.setupApplied, { list: titles.join(', ') }),
+  };
 }
 
 function undoneOutcome(steps: readonly StepReport[], restored: RestoredBackup | undefined): Outcome {
@@ -73,14 +87,20 @@ function undoneOutcome(steps: readonly StepReport[], restored: RestoredBackup | 
   if (!restored) return { kind: 'done', message: strings.setupUndoNothing };
   const when = new Date(restored.at);
   const at = Number.isNaN(when.getTime()) ? restored.at : absoluteTime(when);
-  return { kind: 'done', message: format(restored.by ? strings.setupUndoneBy : strings.setupUndone, { at, by: restored.by }) };
+  return {
+    kind: 'done',
+    message: format(restored.by ? strings.setupUndoneBy : strings.setupUndone, { at, by: restored.by }),
+  };
 }
 
 function uninstalledOutcome(steps: readonly StepReport[], complete: boolean, keepSyncData: boolean): Outcome {
   const failed = failedStepsOutcome(steps, strings.setupUninstallStepsFailed);
   if (failed) return failed;
   if (!complete) return { kind: 'warning', message: strings.setupUninstallIncomplete };
-  return { kind: 'done', message: `${strings.setupUninstalled} ${keepSyncData ? strings.setupUninstalledSyncKept : strings.setupUninstalledSyncDeleted}` };
+  return {
+    kind: 'done',
+    message: `${strings.setupUninstalled} ${keepSyncData ? strings.setupUninstalledSyncKept : strings.setupUninstalledSyncDeleted}`,
+  };
 }
 
 /** The setup doctor: "Check setup" lists what is wrong, "Apply fixes" fixes what the Functions can. */
@@ -109,7 +129,10 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
     };
   }, []);
 
-  async function run<T extends { ok: true; checks?: SetupCheck[] }>(kind: Busy, call: () => Promise<T | Failure>): Promise<T | Failure | undefined> {
+  async function run<T extends { ok: true; checks?: SetupCheck[] }>(
+    kind: Busy,
+    call: () => Promise<T | Failure>,
+  ): Promise<T | Failure | undefined> {
     const id = ++latest.current;
     setBusy(kind);
     setOutcome(undefined);
@@ -180,13 +203,19 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
       setHumanQueueError(message);
       document.getElementById(humanQueueId)?.focus();
     }
-    setOutcome({ kind: 'failed', message: field === 'humanQueueSid' ? strings.setupApplyFailedField : format(strings.setupApplyFailed, { message }) });
+    setOutcome({
+      kind: 'failed',
+      message:
+        field === 'humanQueueSid' ? strings.setupApplyFailedField : format(strings.setupApplyFailed, { message }),
+    });
   };
 
   const undo = async (): Promise<void> => {
     const result = await run('undo', () => client.undoSetup(token));
     if (result)
-      showSteps(result, strings.setupStepsUndoLabel, strings.setupUndoFailed, (steps) => undoneOutcome(steps, result.ok ? result.restored : undefined));
+      showSteps(result, strings.setupStepsUndoLabel, strings.setupUndoFailed, (steps) =>
+        undoneOutcome(steps, result.ok ? result.restored : undefined),
+      );
   };
 
   const uninstall = async (keepSyncData: boolean): Promise<void> => {
@@ -263,16 +292,38 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
 
         <OutcomeAlert outcome={outcome} />
 
-        {report ? <StepList label={report.label} steps={report.steps} onCheckAgain={() => void check()} checkDisabled={busy !== undefined} /> : null}
+        {report ? (
+          <StepList
+            label={report.label}
+            steps={report.steps}
+            onCheckAgain={() => void check()}
+            checkDisabled={busy !== undefined}
+          />
+        ) : null}
 
         <Box display="flex" alignItems="center" columnGap="space40" rowGap="space30" flexWrap="wrap">
-          <Button variant="secondary" onClick={() => void check()} loading={busy === 'check'} disabled={busy !== undefined && busy !== 'check'}>
+          <Button
+            variant="secondary"
+            onClick={() => void check()}
+            loading={busy === 'check'}
+            disabled={busy !== undefined && busy !== 'check'}
+          >
             {strings.setupCheck}
           </Button>
-          <Button variant="primary" onClick={() => void apply()} loading={busy === 'apply'} disabled={(busy !== undefined && busy !== 'apply') || !fixable}>
+          <Button
+            variant="primary"
+            onClick={() => void apply()}
+            loading={busy === 'apply'}
+            disabled={(busy !== undefined && busy !== 'apply') || !fixable}
+          >
             {strings.setupApply}
           </Button>
-          <Button variant="secondary" onClick={() => void undo()} loading={busy === 'undo'} disabled={busy !== undefined && busy !== 'undo'}>
+          <Button
+            variant="secondary"
+            onClick={() => void undo()}
+            loading={busy === 'undo'}
+            disabled={busy !== undefined && busy !== 'undo'}
+          >
             {strings.setupUndo}
           </Button>
           <Button

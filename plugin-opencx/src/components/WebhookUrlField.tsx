@@ -64,8 +64,17 @@ export function WebhookUrlField({ url }: { url: string | null }): JSX.Element {
                 {strings.settingsCopy}
               </Button>
             </Box>
-            <Text as="p" role="status" margin="space0" color={outcome === 'unavailable' ? 'colorTextWarning' : 'colorTextSuccess'}>
-              {outcome === 'copied' ? strings.settingsCopied : outcome === 'unavailable' ? strings.settingsCopyUnavailable : ''}
+            <Text
+              as="p"
+              role="status"
+              margin="space0"
+              color={outcome === 'unavailable' ? 'colorTextWarning' : 'colorTextSuccess'}
+            >
+              {outcome === 'copied'
+                ? strings.settingsCopied
+                : outcome === 'unavailable'
+                  ? strings.settingsCopyUnavailable
+                  : ''}
             </Text>
           </>
         ) : (

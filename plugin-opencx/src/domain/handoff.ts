@@ -48,7 +48,8 @@ export function toSentiment(value: unknown): Sentiment {
   }
 }
 
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() ? value.trim() : undefined;
 
 function toDate(value: unknown): Date | undefined {
   const iso = text(value);
@@ -79,5 +80,7 @@ export function readHandoff(attributes: unknown): Handoff | undefined {
 
 function readVerdict(value: unknown): Pick<Handoff, 'verdict'> {
   const v = asAttributes(value);
-  return v && typeof v.needed === 'boolean' && typeof v.summaryRight === 'boolean' ? { verdict: { needed: v.needed, summaryRight: v.summaryRight } } : {};
+  return v && typeof v.needed === 'boolean' && typeof v.summaryRight === 'boolean'
+    ? { verdict: { needed: v.needed, summaryRight: v.summaryRight } }
+    : {};
 }

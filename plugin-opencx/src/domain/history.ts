@@ -15,7 +15,8 @@ export interface HistoryEntry {
   instruction?: string;
 }
 
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() ? value.trim() : undefined;
 
 /** The entries of a history list, oldest first; an entry without a holder or a valid time is left out. */
 export function readHistoryEntries(value: unknown): HistoryEntry[] {
@@ -25,7 +26,13 @@ export function readHistoryEntries(value: unknown): HistoryEntry[] {
     const entry = asAttributes(item);
     const since = entry && text(entry.at) ? new Date(entry.at as string) : undefined;
     if (!entry || (entry.to !== 'ai' && entry.to !== 'human') || !since || Number.isNaN(since.getTime())) continue;
-    entries.push({ holder: entry.to, since, reason: text(entry.reason), by: text(entry.by), instruction: text(entry.instruction) });
+    entries.push({
+      holder: entry.to,
+      since,
+      reason: text(entry.reason),
+      by: text(entry.by),
+      instruction: text(entry.instruction),
+    });
   }
   return entries.sort((a, b) => a.since.getTime() - b.since.getTime());
 }

@@ -5,7 +5,10 @@ import { format, strings } from '../strings';
 /** "24%"; a dash when there is nothing to divide. */
 export function percent(rate: number | null, locale?: string): string {
   if (rate === null) return strings.insightsNoValue;
-  return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: rate > 0 && rate < 0.01 ? 1 : 0 }).format(rate);
+  return new Intl.NumberFormat(locale, {
+    style: 'percent',
+    maximumFractionDigits: rate > 0 && rate < 0.01 ? 1 : 0,
+  }).format(rate);
 }
 
 export function count(value: number, locale?: string): string {
@@ -38,7 +41,8 @@ export function barLength(value: number, max: number): string {
 }
 
 /** Conversations engaged but neither contained nor handed off yet. */
-export const stillWithAi = (day: { engaged: number; contained: number; handedOff: number }): number => Math.max(0, day.engaged - day.contained - day.handedOff);
+export const stillWithAi = (day: { engaged: number; contained: number; handedOff: number }): number =>
+  Math.max(0, day.engaged - day.contained - day.handedOff);
 
 export function handoffsFor(handoffs: readonly HandoffRecord[], reason: string | null): readonly HandoffRecord[] {
   return reason === null ? handoffs : handoffs.filter((handoff) => handoff.reason === reason);

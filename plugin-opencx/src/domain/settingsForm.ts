@@ -51,7 +51,8 @@ export interface FormErrors {
 
 export const NO_ERRORS: FormErrors = { fields: {}, translations: {} };
 
-export const hasErrors = (errors: FormErrors): boolean => Object.keys(errors.fields).length > 0 || Object.keys(errors.translations).length > 0;
+export const hasErrors = (errors: FormErrors): boolean =>
+  Object.keys(errors.fields).length > 0 || Object.keys(errors.translations).length > 0;
 
 /** Characters as the admin counts them: an emoji is one. */
 export const characterCount = (text: string): number => Array.from(text).length;
@@ -69,19 +70,25 @@ export function canonicalLanguageTag(tag: string): string {
     .join('-');
 }
 
-export const nextRowKey = (rows: readonly TranslationRow[]): number => rows.reduce((next, row) => Math.max(next, row.key + 1), 0);
+export const nextRowKey = (rows: readonly TranslationRow[]): number =>
+  rows.reduce((next, row) => Math.max(next, row.key + 1), 0);
 
 export function formFrom(settings: OpencxSettings): SettingsFormValues {
   return {
     opencxToken: '',
     opencxExtraTokens: '',
-    keptExtraTokens: settings.opencxExtraTokens.length > 0 ? settings.opencxExtraTokens.map((key) => key.id) : undefined,
+    keptExtraTokens:
+      settings.opencxExtraTokens.length > 0 ? settings.opencxExtraTokens.map((key) => key.id) : undefined,
     aiQueueSid: settings.aiQueueSid ?? '',
     workflowSid: settings.workflowSid ?? '',
     aiAuthorName: settings.aiAuthorName,
     opencxWebhookSecret: '',
     customerHandoffNote: settings.customerHandoffNote,
-    translations: Object.entries(settings.customerHandoffNoteTranslations).map(([language, note], key) => ({ key, language, note })),
+    translations: Object.entries(settings.customerHandoffNoteTranslations).map(([language, note], key) => ({
+      key,
+      language,
+      note,
+    })),
     aiAnswerTimeoutSeconds: String(settings.aiAnswerTimeoutSeconds),
     aiPeakConversations: String(settings.aiPeakConversations),
   };
@@ -102,7 +109,9 @@ export function poolSizeFor(peak: string): number | undefined {
 const isBlank = (row: TranslationRow): boolean => !row.language.trim() && !row.note.trim();
 
 function noteError(note: string): string | undefined {
-  return characterCount(note) > HANDOFF_NOTE_MAX_CHARACTERS ? format(strings.settingsNoteTooLong, { max: HANDOFF_NOTE_MAX_CHARACTERS }) : undefined;
+  return characterCount(note) > HANDOFF_NOTE_MAX_CHARACTERS
+    ? format(strings.settingsNoteTooLong, { max: HANDOFF_NOTE_MAX_CHARACTERS })
+    : undefined;
 }
 
 function translationErrors(rows: readonly TranslationRow[]): FormErrors['translations'] {
@@ -132,22 +141,29 @@ function translationErrors(rows: readonly TranslationRow[]): FormErrors['transla
 /** The errors to show before anything is sent; `settings` undefined when loading failed (the server then decides). */
 export function validate(values: SettingsFormValues, settings: OpencxSettings | undefined): FormErrors {
   const fields: FormErrors['fields'] = {};
-  if (!values.opencxToken.trim() && settings && !settings.opencxTokenMasked) fields.opencxToken = strings.settingsTokenRequired;
-  const extraTokens = (values.keptExtraTokens?.length ?? 0) + values.opencxExtraTokens.split(/[\s,]+/).filter(Boolean).length;
-  if (extraTokens > MAX_EXTRA_TOKENS) fields.opencxExtraTokens = format(strings.settingsExtraTokensTooMany, { max: MAX_EXTRA_TOKENS });
+  if (!values.opencxToken.trim() && settings && !settings.opencxTokenMasked)
+    fields.opencxToken = strings.settingsTokenRequired;
+  const extraTokens =
+    (values.keptExtraTokens?.length ?? 0) + values.opencxExtraTokens.split(/[\s,]+/).filter(Boolean).length;
+  if (extraTokens > MAX_EXTRA_TOKENS)
+    fields.opencxExtraTokens = format(strings.settingsExtraTokensTooMany, { max: MAX_EXTRA_TOKENS });
   const queueSid = values.aiQueueSid.trim();
   if (queueSid && !QUEUE_SID.test(queueSid)) fields.aiQueueSid = strings.settingsQueueInvalid;
   if (wholeNumber(values.aiAnswerTimeoutSeconds, AI_ANSWER_TIMEOUT_SECONDS) === undefined) {
     fields.aiAnswerTimeoutSeconds = format(strings.settingsAnswerTimeoutInvalid, AI_ANSWER_TIMEOUT_SECONDS);
   }
-  if (poolSizeFor(values.aiPeakConversations) === undefined) fields.aiPeakConversations = format(strings.settingsPeakInvalid, AI_PEAK_CONVERSATIONS);
+  if (poolSizeFor(values.aiPeakConversations) === undefined)
+    fields.aiPeakConversations = format(strings.settingsPeakInvalid, AI_PEAK_CONVERSATIONS);
   const note = noteError(values.customerHandoffNote.trim());
   if (note) fields.customerHandoffNote = note;
   return { fields, translations: translationErrors(values.translations) };
 }
 
 /** What Test & Save sends, for values that passed `validate`. Blank translation rows are dropped. */
-export function saveInput(values: SettingsFormValues, flexResources: Pick<SaveSettingsInput, 'workspaceSid' | 'conversationsServiceSid'>): SaveSettingsInput {
+export function saveInput(
+  values: SettingsFormValues,
+  flexResources: Pick<SaveSettingsInput, 'workspaceSid' | 'conversationsServiceSid'>,
+): SaveSettingsInput {
   return {
     opencxToken: values.opencxToken,
     opencxExtraTokens: values.opencxExtraTokens,
@@ -159,7 +175,9 @@ export function saveInput(values: SettingsFormValues, flexResources: Pick<SaveSe
     opencxWebhookSecret: values.opencxWebhookSecret,
     customerHandoffNote: values.customerHandoffNote,
     customerHandoffNoteTranslations: Object.fromEntries(
-      values.translations.filter((row) => !isBlank(row)).map((row) => [canonicalLanguageTag(row.language.trim()), row.note.trim()]),
+      values.translations
+        .filter((row) => !isBlank(row))
+        .map((row) => [canonicalLanguageTag(row.language.trim()), row.note.trim()]),
     ),
     aiAnswerTimeoutSeconds: Number(values.aiAnswerTimeoutSeconds.trim()),
     aiPeakConversations: Number(values.aiPeakConversations.trim()),

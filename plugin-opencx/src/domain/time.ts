@@ -27,7 +27,10 @@ export function absoluteTime(date: Date, locale?: string): string {
 export function languageName(tag: string, locale?: string): string {
   try {
     if (typeof Intl.DisplayNames !== 'function') return tag;
-    return new Intl.DisplayNames(locale ? [locale] : undefined, { type: 'language', languageDisplay: 'standard' }).of(tag) ?? tag;
+    return (
+      new Intl.DisplayNames(locale ? [locale] : undefined, { type: 'language', languageDisplay: 'standard' }).of(tag) ??
+      tag
+    );
   } catch {
     // RangeError: not a well-formed language tag.
     return tag;

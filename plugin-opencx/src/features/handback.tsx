@@ -17,13 +17,18 @@ interface TaskProps {
   task?: { attributes?: unknown; taskSid?: string; status?: string };
 }
 
-export const showsHandback = (props: TaskProps): boolean => isHandedOff(props.task?.attributes) || readHistory(props.task?.attributes).length > 0;
+export const showsHandback = (props: TaskProps): boolean =>
+  isHandedOff(props.task?.attributes) || readHistory(props.task?.attributes).length > 0;
 
 /** The agent holds the task (accepted, not yet in wrap-up) and the AI handed it off: it can go back. */
 export const canHandBack = (props: TaskProps): boolean =>
   isHandedOff(props.task?.attributes) && props.task?.status === 'accepted' && Boolean(props.task?.taskSid);
 
-export function TaskHandback({ task, client, manager }: TaskProps & { client?: Pick<AgentClient, 'handBack'>; manager: Flex.Manager }): JSX.Element {
+export function TaskHandback({
+  task,
+  client,
+  manager,
+}: TaskProps & { client?: Pick<AgentClient, 'handBack'>; manager: Flex.Manager }): JSX.Element {
   const entries = readHistory(task?.attributes);
   return (
     <Box
@@ -57,7 +62,10 @@ export function createHandbackSetup(options: FunctionsClientOptions<Pick<AgentCl
     const { client } = functionsClient(manager.configuration, options, createAgentClient);
     // Added after the handoff panel with the same sortOrder, so right under it: Flex keeps the order
     // of equal sort orders, and any higher one falls below the tabs on some Flex 2.x versions.
-    flex.TaskCanvas.Content.add(<TaskHandback key="opencx-handback" client={client} manager={manager} />, { sortOrder: 0, if: showsHandback });
+    flex.TaskCanvas.Content.add(<TaskHandback key="opencx-handback" client={client} manager={manager} />, {
+      sortOrder: 0,
+      if: showsHandback,
+    });
   };
 }
 

@@ -15,11 +15,18 @@ interface TaskProps {
 export const showsHandoff = (props: TaskProps): boolean => isHandedOff(props.task?.attributes);
 
 /** The task's panel; once the agent holds the task, with their verdict sent to the Functions (when they are found). */
-export function AcceptedTaskHandoffPanel({ task, manager, client }: TaskProps & { manager: Flex.Manager; client?: AgentClient }): JSX.Element {
+export function AcceptedTaskHandoffPanel({
+  task,
+  manager,
+  client,
+}: TaskProps & { manager: Flex.Manager; client?: AgentClient }): JSX.Element {
   // Only the agent holding the task can give a verdict: not while it is only offered.
   const taskSid = task?.status === 'accepted' || task?.status === 'wrapping' ? task.taskSid : undefined;
   const submitVerdict = useMemo(
-    () => (client && taskSid ? (input: VerdictInput) => client.giveVerdict(manager.user.token, { taskSid, ...input }) : undefined),
+    () =>
+      client && taskSid
+        ? (input: VerdictInput) => client.giveVerdict(manager.user.token, { taskSid, ...input })
+        : undefined,
     [client, taskSid, manager],
   );
   return <HandoffPanel attributes={task?.attributes} submitVerdict={submitVerdict} />;
@@ -35,7 +42,10 @@ export function createHandoffPanelSetup(options: FunctionsClientOptions<AgentCli
     const { client } = functionsClient(manager.configuration, options, createAgentClient);
     // Flex sorts the header first among equal sort orders (a stable sort, defaults before added
     // content), so 0 is "under the header" whatever else a Flex 2.x version puts after it.
-    flex.TaskCanvas.Content.add(<AcceptedTaskHandoffPanel key="opencx-handoff-panel" manager={manager} client={client} />, { sortOrder: 0, if: showsHandoff });
+    flex.TaskCanvas.Content.add(
+      <AcceptedTaskHandoffPanel key="opencx-handoff-panel" manager={manager} client={client} />,
+      { sortOrder: 0, if: showsHandoff },
+    );
   };
 }
 

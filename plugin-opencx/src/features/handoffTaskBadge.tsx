@@ -26,6 +26,11 @@ export const setupHandoffTaskBadge: FeatureSetup = (flex) => {
         helper={new flex.TaskHelper(task)}
       />
     );
-    return <TaskListItem {...props} secondLine={<HandoffSecondLine attributes={task.attributes}>{secondLine ?? status}</HandoffSecondLine>} />;
+    return (
+      <TaskListItem
+        {...props}
+        secondLine={<HandoffSecondLine attributes={task.attributes}>{secondLine ?? status}</HandoffSecondLine>}
+      />
+    );
   });
 };

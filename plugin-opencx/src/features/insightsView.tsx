@@ -6,15 +6,31 @@ import { ProductInsightsIcon } from '@twilio-paste/icons/esm/ProductInsightsIcon
 import { createInsightsClient, type InsightsClient } from '../api/insightsClient';
 import { FunctionsEndpointNotice } from '../components/FunctionsEndpointNotice';
 import { InsightsView } from '../components/InsightsView';
-import { ADMIN_ROLE, type FunctionsClientOptions, functionsClient, type FunctionsEndpoint, INSIGHTS_VIEW_NAME, SUPERVISOR_ROLE } from '../config';
+import {
+  ADMIN_ROLE,
+  type FunctionsClientOptions,
+  functionsClient,
+  type FunctionsEndpoint,
+  INSIGHTS_VIEW_NAME,
+  SUPERVISOR_ROLE,
+} from '../config';
 import { strings } from '../strings';
 import { addSideNavView, useFlexToken } from './sideNavView';
 import type { FeatureSetup } from './types';
 
 /** Supervisors and admins see how the AI does; the Function refuses anyone else too. */
-export const canSeeInsights = (manager: Flex.Manager): boolean => manager.user?.roles?.some((role) => role === ADMIN_ROLE || role === SUPERVISOR_ROLE) === true;
+export const canSeeInsights = (manager: Flex.Manager): boolean =>
+  manager.user?.roles?.some((role) => role === ADMIN_ROLE || role === SUPERVISOR_ROLE) === true;
 
-export function FlexInsightsPage({ endpoint, client, manager }: { endpoint: FunctionsEndpoint; client?: InsightsClient; manager: Flex.Manager }): JSX.Element {
+export function FlexInsightsPage({
+  endpoint,
+  client,
+  manager,
+}: {
+  endpoint: FunctionsEndpoint;
+  client?: InsightsClient;
+  manager: Flex.Manager;
+}): JSX.Element {
   const token = useFlexToken(manager);
   return client ? (
     <InsightsView client={client} token={token} />

@@ -10,7 +10,8 @@ interface MessageProps {
   message?: { source?: { attributes?: unknown } };
 }
 
-export const messageRole = (props: MessageProps): OpencxMessageRole | undefined => opencxMessageRole(props.message?.source?.attributes);
+export const messageRole = (props: MessageProps): OpencxMessageRole | undefined =>
+  opencxMessageRole(props.message?.source?.attributes);
 
 function MessageBadge(props: MessageProps): JSX.Element | null {
   const role = messageRole(props);
@@ -23,5 +24,7 @@ function MessageBadge(props: MessageProps): JSX.Element | null {
 
 /** "AI" / "Handoff note" on the messages the bridge posts. */
 export const setupOpencxMessageBadges: FeatureSetup = (flex) => {
-  flex.MessageBubble.Content.add(<MessageBadge key="opencx-message-badge" />, { if: (props: MessageProps) => messageRole(props) !== undefined });
+  flex.MessageBubble.Content.add(<MessageBadge key="opencx-message-badge" />, {
+    if: (props: MessageProps) => messageRole(props) !== undefined,
+  });
 };

@@ -6,7 +6,13 @@ import { ProductSettingsIcon } from '@twilio-paste/icons/esm/ProductSettingsIcon
 import { createSettingsClient, type SettingsClient } from '../api/settingsClient';
 import { FunctionsEndpointNotice } from '../components/FunctionsEndpointNotice';
 import { type FlexResources, SettingsView } from '../components/SettingsView';
-import { ADMIN_ROLE, type FunctionsClientOptions, functionsClient, type FunctionsEndpoint, SETTINGS_VIEW_NAME } from '../config';
+import {
+  ADMIN_ROLE,
+  type FunctionsClientOptions,
+  functionsClient,
+  type FunctionsEndpoint,
+  SETTINGS_VIEW_NAME,
+} from '../config';
 import { strings } from '../strings';
 import { addSideNavView, useFlexToken } from './sideNavView';
 import type { FeatureSetup } from './types';
@@ -16,10 +22,21 @@ export const isAdmin = (manager: Flex.Manager): boolean => manager.user?.roles?.
 /** Flex Conversations runs on the Flex Chat Service, which Flex's configuration names in chat_service_instance_sid. */
 function flexResources(manager: Flex.Manager): FlexResources {
   const config = manager.serviceConfiguration;
-  return { workspaceSid: config?.taskrouter_workspace_sid ?? '', conversationsServiceSid: config?.chat_service_instance_sid ?? '' };
+  return {
+    workspaceSid: config?.taskrouter_workspace_sid ?? '',
+    conversationsServiceSid: config?.chat_service_instance_sid ?? '',
+  };
 }
 
-export function FlexSettingsPage({ endpoint, client, manager }: { endpoint: FunctionsEndpoint; client?: SettingsClient; manager: Flex.Manager }): JSX.Element {
+export function FlexSettingsPage({
+  endpoint,
+  client,
+  manager,
+}: {
+  endpoint: FunctionsEndpoint;
+  client?: SettingsClient;
+  manager: Flex.Manager;
+}): JSX.Element {
   const token = useFlexToken(manager);
   const notice = <FunctionsEndpointNotice endpoint={endpoint} />;
   if (!client) return <Box padding="space80">{notice}</Box>;

@@ -16,7 +16,14 @@ export interface ContentAddCall {
   options?: { sortOrder?: number; if?: (props: any) => boolean; align?: string };
 }
 
-const STORES = ['TaskCanvas', 'IncomingTaskCanvas', 'TaskListItem', 'MessageBubble', 'SideNav', 'ViewCollection'] as const;
+const STORES = [
+  'TaskCanvas',
+  'IncomingTaskCanvas',
+  'TaskListItem',
+  'MessageBubble',
+  'SideNav',
+  'ViewCollection',
+] as const;
 
 export function fakeFlex() {
   const calls: ContentAddCall[] = [];
@@ -26,7 +33,15 @@ export function fakeFlex() {
   const namespace: Record<string, unknown> = {
     Actions: { invokeAction },
     setProviders,
-    SideLink: ({ children, onClick, isActive }: { children: React.ReactNode; onClick?: () => void; isActive?: boolean }) => (
+    SideLink: ({
+      children,
+      onClick,
+      isActive,
+    }: {
+      children: React.ReactNode;
+      onClick?: () => void;
+      isActive?: boolean;
+    }) => (
       <button type="button" aria-current={isActive ? 'page' : undefined} onClick={onClick}>
         {children}
       </button>

@@ -5,8 +5,14 @@ import { summarise } from './insightsSample';
 export type FakeInsightsClient = { load: jest.Mock<Promise<InsightsResult>, Parameters<InsightsClient['load']>> };
 
 /** Answers each load with `answer(period)`. */
-export function fakeInsightsClient(answer: (period: InsightsPeriod) => InsightsResult | Promise<InsightsResult>): FakeInsightsClient {
-  return { load: jest.fn<Promise<InsightsResult>, Parameters<InsightsClient['load']>>((_token, period) => Promise.resolve(answer(period))) };
+export function fakeInsightsClient(
+  answer: (period: InsightsPeriod) => InsightsResult | Promise<InsightsResult>,
+): FakeInsightsClient {
+  return {
+    load: jest.fn<Promise<InsightsResult>, Parameters<InsightsClient['load']>>((_token, period) =>
+      Promise.resolve(answer(period)),
+    ),
+  };
 }
 
 /** A new integration's first week: nothing engaged, an idle pool. */
@@ -15,7 +21,12 @@ export const EMPTY_WEEK: Insights = {
     '7d',
     new Date('2026-11-15T00:00:00Z'),
     new Date('2026-11-21T10:30:00Z'),
-    ['15', '16', '17', '18', '19', '20', '21'].map((day) => ({ date: `2026-11-${day}`, engaged: 0, contained: 0, handedOff: 0 })),
+    ['15', '16', '17', '18', '19', '20', '21'].map((day) => ({
+      date: `2026-11-${day}`,
+      engaged: 0,
+      contained: 0,
+      handedOff: 0,
+    })),
     [],
     0,
   ),

@@ -54,7 +54,13 @@ export const HEALTHY_CHECKS: SetupCheck[] = [
     detail: 'The OpenCX API key, workspace, Conversations service and AI worker are saved.',
     autoFixable: false,
   },
-  { id: 'opencx_token', status: 'ok', title: 'OpenCX API key', detail: 'OpenCX accepts the saved API key (organisation "Acme").', autoFixable: false },
+  {
+    id: 'opencx_token',
+    status: 'ok',
+    title: 'OpenCX API key',
+    detail: 'OpenCX accepts the saved API key (organisation "Acme").',
+    autoFixable: false,
+  },
 ];
 
 export type FakeSettingsClient = {
@@ -65,7 +71,9 @@ export function fakeSettingsClient(load: LoadResult | Promise<LoadResult>): Fake
   return {
     load: jest.fn<Promise<LoadResult>, Parameters<SettingsClient['load']>>(() => Promise.resolve(load)),
     save: jest.fn<Promise<SaveResult>, Parameters<SettingsClient['save']>>(),
-    checkSetup: jest.fn<Promise<CheckSetupResult>, Parameters<SettingsClient['checkSetup']>>(() => Promise.resolve({ ok: true, checks: HEALTHY_CHECKS })),
+    checkSetup: jest.fn<Promise<CheckSetupResult>, Parameters<SettingsClient['checkSetup']>>(() =>
+      Promise.resolve({ ok: true, checks: HEALTHY_CHECKS }),
+    ),
     applySetup: jest.fn<Promise<ApplySetupResult>, Parameters<SettingsClient['applySetup']>>(),
     undoSetup: jest.fn<Promise<UndoSetupResult>, Parameters<SettingsClient['undoSetup']>>(),
     uninstallSetup: jest.fn<Promise<UninstallSetupResult>, Parameters<SettingsClient['uninstallSetup']>>(),

@@ -41,7 +41,8 @@ function pick<T>(next: () => number, weighted: ReadonlyArray<[T, number]>): T {
 }
 
 const DAYS: Readonly<Record<InsightsPeriod, number>> = { today: 1, '7d': 7, '30d': 30 };
-const hex = (next: () => number): string => Array.from({ length: 32 }, () => Math.floor(next() * 16).toString(16)).join('');
+const hex = (next: () => number): string =>
+  Array.from({ length: 32 }, () => Math.floor(next() * 16).toString(16)).join('');
 
 export function sampleInsights(period: InsightsPeriod, now: Date): Insights {
   const next = random(DAYS[period] * 7919 + Math.floor(now.getTime() / DAY_MS));
@@ -79,7 +80,14 @@ export function sampleInsights(period: InsightsPeriod, now: Date): Insights {
 }
 
 /** The answer's totals from its days and handoffs, as the Function computes them. */
-export function summarise(period: InsightsPeriod, from: Date, to: Date, daily: Insights['daily'], handoffs: HandoffRecord[], contained: number): Insights {
+export function summarise(
+  period: InsightsPeriod,
+  from: Date,
+  to: Date,
+  daily: Insights['daily'],
+  handoffs: HandoffRecord[],
+  contained: number,
+): Insights {
   const engaged = daily.reduce((sum, day) => sum + day.engaged, 0);
   const handedOff = handoffs.length;
   const reasons = new Map<string, number>();
@@ -88,7 +96,9 @@ export function summarise(period: InsightsPeriod, from: Date, to: Date, daily: I
     reasons.set(handoff.reason, (reasons.get(handoff.reason) ?? 0) + 1);
     sentimentAtHandoff[handoff.sentiment] += 1;
   }
-  const seconds = handoffs.flatMap((handoff) => (handoff.secondsWithAi === null ? [] : [handoff.secondsWithAi])).sort((a, b) => a - b);
+  const seconds = handoffs
+    .flatMap((handoff) => (handoff.secondsWithAi === null ? [] : [handoff.secondsWithAi]))
+    .sort((a, b) => a - b);
   const judged = handoffs.flatMap((handoff) => (handoff.verdict ? [handoff.verdict] : []));
   const notNeeded = judged.filter((verdict) => !verdict.needed).length;
   return {
@@ -107,7 +117,11 @@ export function summarise(period: InsightsPeriod, from: Date, to: Date, daily: I
     medianSecondsWithAiBeforeHandoff: seconds.length ? seconds[Math.floor(seconds.length / 2)] : null,
     aiUnavailableHandoffs: reasons.get('AI unavailable') ?? 0,
     handbacks: Math.round(handedOff * 0.06),
-    verdicts: { total: judged.length, notNeeded, summaryWrong: judged.filter((verdict) => !verdict.summaryRight).length },
+    verdicts: {
+      total: judged.length,
+      notNeeded,
+      summaryWrong: judged.filter((verdict) => !verdict.summaryRight).length,
+    },
     notNeededRate: judged.length ? notNeeded / judged.length : null,
     live: { aiConversations: 37, capacity: 100 },
     daily,

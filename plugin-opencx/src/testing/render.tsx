@@ -17,7 +17,10 @@ export function renderWithTheme(ui: React.ReactElement): RenderResult {
 export const FLEX_RESOURCES = { workspaceSid: WORKSPACE_SID, conversationsServiceSid: FLEX_SERVICE_SID };
 
 /** The settings view with these settings (and workflows) loaded; resolves once its form is shown. */
-export async function renderSettingsView(settings: OpencxSettings = SAVED_SETTINGS, routing: WorkflowRouting | null = null) {
+export async function renderSettingsView(
+  settings: OpencxSettings = SAVED_SETTINGS,
+  routing: WorkflowRouting | null = null,
+) {
   const client = fakeSettingsClient({ ok: true, settings, routing });
   renderWithTheme(<SettingsView client={client} token="flex-token" flexResources={FLEX_RESOURCES} />);
   await screen.findByRole('button', { name: 'Test & Save' });

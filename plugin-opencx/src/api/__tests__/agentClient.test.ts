@@ -19,12 +19,19 @@ describe('agent client: hand back', () => {
         { to: 'ai', at: '2026-03-02T10:00:00.000Z', by: 'Alice', instruction: 'Collect the address' },
       ],
     });
-    const result = await createAgentClient({ baseUrl: BASE, fetch }).handBack('flex-token', { taskSid: TASK, instruction: '  Collect the address ' });
+    const result = await createAgentClient({ baseUrl: BASE, fetch }).handBack('flex-token', {
+      taskSid: TASK,
+      instruction: '  Collect the address ',
+    });
 
     const [url, init] = fetch.mock.calls[0];
     expect(url).toBe('https://opencx-1234-dev.twil.io/agent/handback');
     expect(init).toMatchObject({ method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
-    expect(Object.fromEntries(new URLSearchParams(init.body))).toEqual({ Token: 'flex-token', taskSid: TASK, instruction: 'Collect the address' });
+    expect(Object.fromEntries(new URLSearchParams(init.body))).toEqual({
+      Token: 'flex-token',
+      taskSid: TASK,
+      instruction: 'Collect the address',
+    });
     expect(result).toEqual({
       ok: true,
       alreadyHandedBack: false,
@@ -38,14 +45,22 @@ describe('agent client: hand back', () => {
 
   it('sends no instruction field when there is none, and says when another click handed back first', async () => {
     const fetch = answering(200, { ok: true, handedBack: false, alreadyHandedBack: true });
-    const result = await createAgentClient({ baseUrl: BASE, fetch }).handBack('t', { taskSid: TASK, instruction: '   ' });
+    const result = await createAgentClient({ baseUrl: BASE, fetch }).handBack('t', {
+      taskSid: TASK,
+      instruction: '   ',
+    });
     expect(new URLSearchParams(fetch.mock.calls[0][1].body).has('instruction')).toBe(false);
     expect(result).toEqual({ ok: true, alreadyHandedBack: true, history: [] });
   });
 
   it("passes the Functions' error on, with its field", async () => {
-    const fetch = answering(400, { ok: false, error: { code: 'invalid_input', message: 'Too long', field: 'instruction' } });
-    expect(await createAgentClient({ baseUrl: BASE, fetch }).handBack('t', { taskSid: TASK, instruction: 'x' })).toEqual({
+    const fetch = answering(400, {
+      ok: false,
+      error: { code: 'invalid_input', message: 'Too long', field: 'instruction' },
+    });
+    expect(
+      await createAgentClient({ baseUrl: BASE, fetch }).handBack('t', { taskSid: TASK, instruction: 'x' }),
+    ).toEqual({
       ok: false,
       error: { code: 'invalid_input', message: 'Too long', field: 'instruction', status: 400 },
     });
@@ -82,8 +97,17 @@ describe('agent client: verdict', () => {
   });
 
   it("returns the Functions' error with the field it names", async () => {
-    const fetch = answering(400, { ok: false, error: { code: 'invalid_input', message: 'The AI did not hand this task off', field: 'taskSid' } });
-    expect(await createAgentClient({ baseUrl: BASE, fetch }).giveVerdict('t', { taskSid: TASK, needed: true, summaryRight: true })).toEqual({
+    const fetch = answering(400, {
+      ok: false,
+      error: { code: 'invalid_input', message: 'The AI did not hand this task off', field: 'taskSid' },
+    });
+    expect(
+      await createAgentClient({ baseUrl: BASE, fetch }).giveVerdict('t', {
+        taskSid: TASK,
+        needed: true,
+        summaryRight: true,
+      }),
+    ).toEqual({
       ok: false,
       error: { code: 'invalid_input', message: 'The AI did not hand this task off', field: 'taskSid', status: 400 },
     });

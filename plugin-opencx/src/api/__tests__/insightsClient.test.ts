@@ -22,13 +22,22 @@ describe('insights client', () => {
   });
 
   it("passes on the Function's refusal of an agent", async () => {
-    const fetch = answering(403, { ok: false, error: { code: 'forbidden', message: 'Only supervisors and admins can see the AI insights.' } });
+    const fetch = answering(403, {
+      ok: false,
+      error: { code: 'forbidden', message: 'Only supervisors and admins can see the AI insights.' },
+    });
     const result = await createInsightsClient({ baseUrl: BASE, fetch }).load('agent-token', '7d');
-    expect(result).toEqual({ ok: false, error: { code: 'forbidden', message: 'Only supervisors and admins can see the AI insights.', status: 403 } });
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'forbidden', message: 'Only supervisors and admins can see the AI insights.', status: 403 },
+    });
   });
 
   it('names the period when the Function rejects it', async () => {
-    const fetch = answering(400, { ok: false, error: { code: 'invalid_input', message: 'Unknown period', field: 'period' } });
+    const fetch = answering(400, {
+      ok: false,
+      error: { code: 'invalid_input', message: 'Unknown period', field: 'period' },
+    });
     const result = await createInsightsClient({ baseUrl: BASE, fetch }).load('flex-token', '7d');
     expect(result).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'period', status: 400 } });
   });
@@ -40,11 +49,14 @@ describe('insights client', () => {
     ['no live figures', { live: undefined }],
     ['an unknown period', { period: 'yesterday' }],
     ['days that are no list', { daily: {} }],
-  ])('reports an answer with %s as unexpected rather than showing a period that never happened', async (_case, change) => {
-    const fetch = answering(200, { ok: true, ...WEEK, ...change });
-    const result = await createInsightsClient({ baseUrl: BASE, fetch }).load('flex-token', '7d');
-    expect(result).toMatchObject({ ok: false, error: { code: 'unexpected_response' } });
-  });
+  ])(
+    'reports an answer with %s as unexpected rather than showing a period that never happened',
+    async (_case, change) => {
+      const fetch = answering(200, { ok: true, ...WEEK, ...change });
+      const result = await createInsightsClient({ baseUrl: BASE, fetch }).load('flex-token', '7d');
+      expect(result).toMatchObject({ ok: false, error: { code: 'unexpected_response' } });
+    },
+  );
 
   it('leaves out malformed handoffs and days, and reads an unknown sentiment as neutral', async () => {
     const [first, second] = WEEK.handoffs;
@@ -52,7 +64,11 @@ describe('insights client', () => {
       ok: true,
       ...WEEK,
       daily: [{ date: 'Monday', engaged: 3, contained: 3, handedOff: 0 }, WEEK.daily[0]],
-      handoffs: [{ ...first, sentiment: 'furious', verdict: { needed: 'yes' } }, { ...second, taskSid: undefined }, 'nonsense'],
+      handoffs: [
+        { ...first, sentiment: 'furious', verdict: { needed: 'yes' } },
+        { ...second, taskSid: undefined },
+        'nonsense',
+      ],
     });
     const result = await createInsightsClient({ baseUrl: BASE, fetch }).load('flex-token', '7d');
     if (!result.ok) throw new Error(result.error.message);

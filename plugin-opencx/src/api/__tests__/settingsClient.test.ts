@@ -28,7 +28,11 @@ const ROUTING = {
   ],
   inUse: { sid: 'WW2', friendlyName: 'Voice', why: 'It is the workflow chosen in the OpenCX settings.' },
   unclear: null,
-  discovered: { kind: 'found', workflowSid: 'WW1', evidence: 'Send to Flex "send_to_flex_1" in Studio flow "Inbound" (FW1) routes to it.' },
+  discovered: {
+    kind: 'found',
+    workflowSid: 'WW1',
+    evidence: 'Send to Flex "send_to_flex_1" in Studio flow "Inbound" (FW1) routes to it.',
+  },
 };
 const HANDOFF_INPUT = {
   opencxExtraTokens: '',
@@ -60,7 +64,13 @@ describe('settings client', () => {
     expect(result).toEqual({
       ok: true,
       settings: SETTINGS,
-      routing: { workflows: ROUTING.workflows, inUse: ROUTING.inUse, unclear: null, discoveredSid: 'WW1', conflict: null },
+      routing: {
+        workflows: ROUTING.workflows,
+        inUse: ROUTING.inUse,
+        unclear: null,
+        discoveredSid: 'WW1',
+        conflict: null,
+      },
     });
     const { url, init, fields } = sent(fetch);
     expect(url).toBe(`${BASE}/admin/settings-load`);
@@ -70,8 +80,15 @@ describe('settings client', () => {
   });
 
   it('reads the workflows, the one in use, why none is and a conflict; workflows not as documented as none', async () => {
-    const unclear = { reason: 'The workspace has 2 workflows and it is unclear which one routes your inbound conversations.', fix: 'Pick one.' };
-    const conflict = { kind: 'conflict', workflowSids: ['WW1', 'WW2'], reason: "Flex's messaging goes to 2 workflows." };
+    const unclear = {
+      reason: 'The workspace has 2 workflows and it is unclear which one routes your inbound conversations.',
+      fix: 'Pick one.',
+    };
+    const conflict = {
+      kind: 'conflict',
+      workflowSids: ['WW1', 'WW2'],
+      reason: "Flex's messaging goes to 2 workflows.",
+    };
     const load = async (routing: unknown) => {
       const fetch = answering(200, { ok: true, settings: SETTINGS, routing });
       const result = await createSettingsClient({ baseUrl: BASE, fetch }).load('t');
@@ -86,8 +103,13 @@ describe('settings client', () => {
       conflict: conflict.reason,
     });
     const none = { kind: 'none', reason: 'No evidence.' };
-    expect(await load({ ...ROUTING, inUse: { sid: 'WW2' }, discovered: none })).toMatchObject({ inUse: null, discoveredSid: null, conflict: null });
-    for (const odd of [null, undefined, { ...ROUTING, workflows: [{ sid: 7 }] }, { ...ROUTING, workflows: 'WW1' }]) expect(await load(odd)).toBeNull();
+    expect(await load({ ...ROUTING, inUse: { sid: 'WW2' }, discovered: none })).toMatchObject({
+      inUse: null,
+      discoveredSid: null,
+      conflict: null,
+    });
+    for (const odd of [null, undefined, { ...ROUTING, workflows: [{ sid: 7 }] }, { ...ROUTING, workflows: 'WW1' }])
+      expect(await load(odd)).toBeNull();
   });
 
   it('saves every field, the new OpenCX token and webhook secret included', async () => {
@@ -158,15 +180,26 @@ describe('settings client', () => {
   });
 
   it('passes on a field error', async () => {
-    const fetch = answering(400, { ok: false, error: { code: 'opencx_token_rejected', message: 'OpenCX rejected this token', field: 'opencxToken' } });
+    const fetch = answering(400, {
+      ok: false,
+      error: { code: 'opencx_token_rejected', message: 'OpenCX rejected this token', field: 'opencxToken' },
+    });
     expect(await createSettingsClient({ baseUrl: BASE, fetch }).load('t')).toEqual({
       ok: false,
-      error: { code: 'opencx_token_rejected', message: 'OpenCX rejected this token', field: 'opencxToken', status: 400 },
+      error: {
+        code: 'opencx_token_rejected',
+        message: 'OpenCX rejected this token',
+        field: 'opencxToken',
+        status: 400,
+      },
     });
   });
 
   it('passes on a 403 without a field, and drops a field it does not know', async () => {
-    const forbidden = answering(403, { ok: false, error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings' } });
+    const forbidden = answering(403, {
+      ok: false,
+      error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings' },
+    });
     expect(await createSettingsClient({ baseUrl: BASE, fetch: forbidden }).load('t')).toEqual({
       ok: false,
       error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings', status: 403 },
@@ -178,7 +211,10 @@ describe('settings client', () => {
   });
 
   it('passes on a field error about a handoff setting', async () => {
-    const fetch = answering(400, { ok: false, error: { code: 'invalid_input', message: 'From 15 to 600 seconds', field: 'aiAnswerTimeoutSeconds' } });
+    const fetch = answering(400, {
+      ok: false,
+      error: { code: 'invalid_input', message: 'From 15 to 600 seconds', field: 'aiAnswerTimeoutSeconds' },
+    });
     const result = await createSettingsClient({ baseUrl: BASE, fetch }).load('t');
     expect(result.ok === false && result.error.field).toBe('aiAnswerTimeoutSeconds');
   });
@@ -186,7 +222,11 @@ describe('settings client', () => {
   it('keeps an empty handoff note (no note), and drops translations that are not text', async () => {
     const fetch = answering(200, {
       ok: true,
-      settings: { ...SETTINGS, customerHandoffNote: '', customerHandoffNoteTranslations: { es: 'Un momento.', fr: 7, de: null } },
+      settings: {
+        ...SETTINGS,
+        customerHandoffNote: '',
+        customerHandoffNoteTranslations: { es: 'Un momento.', fr: 7, de: null },
+      },
     });
     expect(await createSettingsClient({ baseUrl: BASE, fetch }).load('t')).toEqual({
       ok: true,
@@ -243,13 +283,21 @@ describe('settings client', () => {
       json: async () => (typeof body === 'string' ? JSON.parse(body) : body),
     }));
     const result = await createSettingsClient({ baseUrl: BASE, fetch }).load('t');
-    expect(result).toMatchObject({ ok: false, error: { code: 'unexpected_response', message: expect.stringContaining('unexpected') } });
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: 'unexpected_response', message: expect.stringContaining('unexpected') },
+    });
   });
 
   it('reports a network failure', async () => {
-    const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(() => Promise.reject(new TypeError('Failed to fetch')));
+    const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(() =>
+      Promise.reject(new TypeError('Failed to fetch')),
+    );
     const result = await createSettingsClient({ baseUrl: BASE, fetch }).load('t');
-    expect(result).toMatchObject({ ok: false, error: { code: 'network_error', message: expect.stringContaining('could not be reached') } });
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: 'network_error', message: expect.stringContaining('could not be reached') },
+    });
   });
 
   describe('setup', () => {
@@ -264,7 +312,12 @@ describe('settings client', () => {
     };
     const OK = { id: 'config', status: 'ok', title: 'OpenCX settings', detail: 'Saved.', autoFixable: false };
     const REVISIONS = { workspace_events: '1111aaaa2222bbbb', conversations_webhook: '3333cccc4444dddd' };
-    const APPLIED = { id: 'workspace_events', title: 'TaskRouter event callback', status: 'applied', detail: 'Set the Event Callback URL.' };
+    const APPLIED = {
+      id: 'workspace_events',
+      title: 'TaskRouter event callback',
+      status: 'applied',
+      detail: 'Set the Event Callback URL.',
+    };
     const FAILED = {
       id: 'conversations_webhook',
       title: 'Conversations webhook',
@@ -283,19 +336,41 @@ describe('settings client', () => {
       expect(sent(fetch).fields).toEqual({ Token: 'flex-token' });
 
       await client.checkSetup('flex-token', { workflowSid: ' WW1 ' });
-      expect(Object.fromEntries(new URLSearchParams(fetch.mock.calls[1][1].body))).toEqual({ Token: 'flex-token', workflowSid: 'WW1' });
+      expect(Object.fromEntries(new URLSearchParams(fetch.mock.calls[1][1].body))).toEqual({
+        Token: 'flex-token',
+        workflowSid: 'WW1',
+      });
     });
 
     it('keeps only the string revisions of a check, and none when the answer has none', async () => {
-      const fetch = answering(200, { ok: true, checks: [OK], revisions: { ...REVISIONS, workflow_filters: 7, timer_workspace: '' } });
-      expect(await createSettingsClient({ baseUrl: BASE, fetch }).checkSetup('t')).toEqual({ ok: true, checks: [OK], revisions: REVISIONS });
+      const fetch = answering(200, {
+        ok: true,
+        checks: [OK],
+        revisions: { ...REVISIONS, workflow_filters: 7, timer_workspace: '' },
+      });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).checkSetup('t')).toEqual({
+        ok: true,
+        checks: [OK],
+        revisions: REVISIONS,
+      });
 
       const without = answering(200, { ok: true, checks: [OK] });
-      expect(await createSettingsClient({ baseUrl: BASE, fetch: without }).checkSetup('t')).toEqual({ ok: true, checks: [OK], revisions: {} });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch: without }).checkSetup('t')).toEqual({
+        ok: true,
+        checks: [OK],
+        revisions: {},
+      });
     });
 
     it("applies with the human queue, the URL replacement and the check's revisions when given, and reads every step", async () => {
-      const answer = { ok: true, steps: [APPLIED, FAILED], applied: ['workspace_events'], backupId: 'apply-1', checks: [OK], revisions: AFTER };
+      const answer = {
+        ok: true,
+        steps: [APPLIED, FAILED],
+        applied: ['workspace_events'],
+        backupId: 'apply-1',
+        checks: [OK],
+        revisions: AFTER,
+      };
       const fetch = answering(200, answer);
       const result = await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('flex-token', {
         humanQueueSid: ' WQ1 ',
@@ -303,15 +378,31 @@ describe('settings client', () => {
         revisions: REVISIONS,
       });
 
-      expect(result).toEqual({ ok: true, steps: [APPLIED, FAILED], backupId: 'apply-1', checks: [OK], revisions: AFTER });
+      expect(result).toEqual({
+        ok: true,
+        steps: [APPLIED, FAILED],
+        backupId: 'apply-1',
+        checks: [OK],
+        revisions: AFTER,
+      });
       expect(sent(fetch).url).toBe(`${BASE}/admin/setup-apply`);
-      expect(sent(fetch).fields).toEqual({ Token: 'flex-token', humanQueueSid: 'WQ1', replaceCallbackUrl: 'true', revisions: JSON.stringify(REVISIONS) });
+      expect(sent(fetch).fields).toEqual({
+        Token: 'flex-token',
+        humanQueueSid: 'WQ1',
+        replaceCallbackUrl: 'true',
+        revisions: JSON.stringify(REVISIONS),
+      });
       expect(JSON.parse(sent(fetch).fields.revisions)).toEqual(REVISIONS);
     });
 
     it('applies with the Flex token alone when nothing else is given', async () => {
       const fetch = answering(200, { ok: true, steps: [], applied: [], checks: [OK] });
-      expect(await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('flex-token', { humanQueueSid: ' ', revisions: {} })).toEqual({
+      expect(
+        await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('flex-token', {
+          humanQueueSid: ' ',
+          revisions: {},
+        }),
+      ).toEqual({
         ok: true,
         steps: [],
         checks: [OK],
@@ -337,7 +428,14 @@ describe('settings client', () => {
 
     it('undoes with the Flex token alone, and reads what was restored', async () => {
       const restored = { backupId: 'apply-1', at: '2026-11-21T10:25:00.000Z', by: 'admin@example.com' };
-      const fetch = answering(200, { ok: true, steps: [APPLIED], restored, complete: true, checks: [OK], revisions: { ...AFTER, x: 1 } });
+      const fetch = answering(200, {
+        ok: true,
+        steps: [APPLIED],
+        restored,
+        complete: true,
+        checks: [OK],
+        revisions: { ...AFTER, x: 1 },
+      });
 
       const undone = await createSettingsClient({ baseUrl: BASE, fetch }).undoSetup('flex-token');
       expect(undone).toEqual({ ok: true, steps: [APPLIED], restored, checks: [OK], revisions: AFTER });
@@ -347,7 +445,12 @@ describe('settings client', () => {
 
     it('reads an undo with nothing to undo', async () => {
       const fetch = answering(200, { ok: true, steps: [], checks: [OK] });
-      expect(await createSettingsClient({ baseUrl: BASE, fetch }).undoSetup('t')).toEqual({ ok: true, steps: [], checks: [OK], revisions: {} });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).undoSetup('t')).toEqual({
+        ok: true,
+        steps: [],
+        checks: [OK],
+        revisions: {},
+      });
     });
 
     it.each([
@@ -356,7 +459,9 @@ describe('settings client', () => {
     ])('uninstalls with the confirmation, keepSyncData %p', async (keepSyncData, field) => {
       const fetch = answering(200, { ok: true, steps: [APPLIED], complete: true });
 
-      expect(await createSettingsClient({ baseUrl: BASE, fetch }).uninstallSetup('flex-token', { keepSyncData })).toEqual({
+      expect(
+        await createSettingsClient({ baseUrl: BASE, fetch }).uninstallSetup('flex-token', { keepSyncData }),
+      ).toEqual({
         ok: true,
         steps: [APPLIED],
         complete: true,
@@ -367,27 +472,39 @@ describe('settings client', () => {
 
     it('takes an uninstall as incomplete unless the answer says complete', async () => {
       const fetch = answering(200, { ok: true, steps: [{ ...APPLIED, status: 'skipped' }] });
-      expect(await createSettingsClient({ baseUrl: BASE, fetch }).uninstallSetup('t', { keepSyncData: false })).toEqual({
-        ok: true,
-        steps: [{ ...APPLIED, status: 'skipped' }],
-        complete: false,
-      });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).uninstallSetup('t', { keepSyncData: false })).toEqual(
+        {
+          ok: true,
+          steps: [{ ...APPLIED, status: 'skipped' }],
+          complete: false,
+        },
+      );
     });
 
     it('passes on a refused uninstall with its field', async () => {
       const message = 'Uninstall removes the integration from this account: send confirm=uninstall to go ahead';
       const fetch = answering(400, { ok: false, error: { code: 'invalid_input', message, field: 'confirm' } });
-      expect(await createSettingsClient({ baseUrl: BASE, fetch }).uninstallSetup('t', { keepSyncData: false })).toEqual({
-        ok: false,
-        error: { code: 'invalid_input', message, field: 'confirm', status: 400 },
-      });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).uninstallSetup('t', { keepSyncData: false })).toEqual(
+        {
+          ok: false,
+          error: { code: 'invalid_input', message, field: 'confirm', status: 400 },
+        },
+      );
     });
 
     it('passes on a human queue error with its field', async () => {
-      const fetch = answering(400, { ok: false, error: { code: 'not_found', message: 'Queue WQ1 not found in workspace WS1', field: 'humanQueueSid' } });
+      const fetch = answering(400, {
+        ok: false,
+        error: { code: 'not_found', message: 'Queue WQ1 not found in workspace WS1', field: 'humanQueueSid' },
+      });
       expect(await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('t', { humanQueueSid: 'WQ1' })).toEqual({
         ok: false,
-        error: { code: 'not_found', message: 'Queue WQ1 not found in workspace WS1', field: 'humanQueueSid', status: 400 },
+        error: {
+          code: 'not_found',
+          message: 'Queue WQ1 not found in workspace WS1',
+          field: 'humanQueueSid',
+          status: 400,
+        },
       });
     });
 
@@ -417,19 +534,39 @@ describe('settings client', () => {
 
     it.each([
       ['an apply without its steps', 'applySetup', { ok: true, applied: [], checks: [OK] }],
-      ['an apply step without a title', 'applySetup', { ok: true, steps: [APPLIED, { ...FAILED, title: '' }], checks: [OK] }],
+      [
+        'an apply step without a title',
+        'applySetup',
+        { ok: true, steps: [APPLIED, { ...FAILED, title: '' }], checks: [OK] },
+      ],
       ['an apply without its checks', 'applySetup', { ok: true, steps: [APPLIED] }],
-      ['an undo without its steps', 'undoSetup', { ok: true, restored: { backupId: 'a', at: 'b', by: 'c' }, checks: [OK] }],
-      ['an uninstall step without its detail', 'uninstallSetup', { ok: true, steps: [{ ...APPLIED, detail: undefined }], complete: true }],
+      [
+        'an undo without its steps',
+        'undoSetup',
+        { ok: true, restored: { backupId: 'a', at: 'b', by: 'c' }, checks: [OK] },
+      ],
+      [
+        'an uninstall step without its detail',
+        'uninstallSetup',
+        { ok: true, steps: [{ ...APPLIED, detail: undefined }], complete: true },
+      ],
     ] as const)('reports %s as an unexpected answer', async (_case, operation, body) => {
       const client = createSettingsClient({ baseUrl: BASE, fetch: answering(200, body) });
-      const result = operation === 'uninstallSetup' ? await client.uninstallSetup('t', { keepSyncData: false }) : await client[operation]('t');
+      const result =
+        operation === 'uninstallSetup'
+          ? await client.uninstallSetup('t', { keepSyncData: false })
+          : await client[operation]('t');
       expect(result).toMatchObject({ ok: false, error: { code: 'unexpected_response' } });
     });
 
     it('reports a network failure', async () => {
-      const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(() => Promise.reject(new TypeError('Failed to fetch')));
-      expect(await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('t')).toMatchObject({ ok: false, error: { code: 'network_error' } });
+      const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(() =>
+        Promise.reject(new TypeError('Failed to fetch')),
+      );
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('t')).toMatchObject({
+        ok: false,
+        error: { code: 'network_error' },
+      });
     });
   });
 });

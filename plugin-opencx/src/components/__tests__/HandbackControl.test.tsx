@@ -33,9 +33,14 @@ describe('HandbackControl', () => {
     token = 'token-2';
     fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
 
-    expect(await screen.findByRole('status')).toHaveTextContent('The AI has the conversation again. Your task is in wrap-up');
+    expect(await screen.findByRole('status')).toHaveTextContent(
+      'The AI has the conversation again. Your task is in wrap-up',
+    );
     expect(agent.handBack).toHaveBeenCalledTimes(1);
-    expect(agent.handBack).toHaveBeenCalledWith('token-2', { taskSid: TASK, instruction: 'Collect the shipping address, then close.' });
+    expect(agent.handBack).toHaveBeenCalledWith('token-2', {
+      taskSid: TASK,
+      instruction: 'Collect the shipping address, then close.',
+    });
     expect(screen.queryByRole('button', { name: 'Hand back' })).toBeNull();
   });
 
@@ -79,7 +84,11 @@ describe('HandbackControl', () => {
   it('a refusal is shown, the instruction kept, and a retry possible', async () => {
     const agent = client({
       ok: false,
-      error: { code: 'handback_failed', message: 'Flex could not route the conversation back to the AI; you still hold it. Try again', status: 502 },
+      error: {
+        code: 'handback_failed',
+        message: 'Flex could not route the conversation back to the AI; you still hold it. Try again',
+        status: 502,
+      },
     });
     renderControl(agent);
     open();
@@ -96,7 +105,15 @@ describe('HandbackControl', () => {
 
   it('an error naming the instruction is shown on the field', async () => {
     renderControl(
-      client({ ok: false, error: { code: 'invalid_input', message: 'The instruction can be at most 1000 characters', field: 'instruction', status: 400 } }),
+      client({
+        ok: false,
+        error: {
+          code: 'invalid_input',
+          message: 'The instruction can be at most 1000 characters',
+          field: 'instruction',
+          status: 400,
+        },
+      }),
     );
     open();
     fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
@@ -122,7 +139,13 @@ describe('HandoffHistory', () => {
     opencxHistory: [
       { to: 'ai', at: '2026-03-02T09:50:00.000Z' },
       { to: 'human', at: '2026-03-02T09:55:00.000Z', reason: 'AI requested human handoff' },
-      { to: 'ai', at: '2026-03-02T10:00:00.000Z', reason: 'Handed back by an agent', by: 'Alice Agent', instruction: 'Collect the shipping address' },
+      {
+        to: 'ai',
+        at: '2026-03-02T10:00:00.000Z',
+        reason: 'Handed back by an agent',
+        by: 'Alice Agent',
+        instruction: 'Collect the shipping address',
+      },
       { to: 'human', at: '2026-03-02T10:05:00.000Z', reason: 'AI unavailable' },
     ],
   };
@@ -162,7 +185,9 @@ describe('HandoffHistory', () => {
       at: new Date(Date.parse('2026-03-02T08:00:00.000Z') + i * 60000).toISOString(),
       reason: `r${i}`,
     }));
-    renderWithTheme(<HandoffHistory entries={readHistory({ opencxHistory: [...many].reverse() })} now={NOW} locale="en-US" />);
+    renderWithTheme(
+      <HandoffHistory entries={readHistory({ opencxHistory: [...many].reverse() })} now={NOW} locale="en-US" />,
+    );
     const items = screen.getAllByRole('listitem');
     expect(items).toHaveLength(20);
     expect(items[0]).toHaveTextContent('r0');

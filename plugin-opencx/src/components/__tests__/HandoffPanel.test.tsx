@@ -37,9 +37,14 @@ describe('HandoffPanel', () => {
     expect(valueFor('Customer sentiment')).toHaveTextContent('Negative');
     expect(valueFor('Language')).toHaveTextContent('English (United States)');
     expect(valueFor('Handed off')).toHaveTextContent('5 minutes ago');
-    const absolute = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(HANDOFF.handoffTimestamp));
+    const absolute = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short' }).format(
+      new Date(HANDOFF.handoffTimestamp),
+    );
     expect(valueFor('Handed off')).toHaveTextContent(`(${absolute})`);
-    expect(within(valueFor('Handed off')).getByText('5 minutes ago')).toHaveAttribute('datetime', HANDOFF.handoffTimestamp);
+    expect(within(valueFor('Handed off')).getByText('5 minutes ago')).toHaveAttribute(
+      'datetime',
+      HANDOFF.handoffTimestamp,
+    );
 
     const link = screen.getByRole('link', { name: /Open in OpenCX/ });
     expect(link).toHaveAttribute('href', 'https://app.open.cx/inbox/session%2F42');

@@ -8,10 +8,16 @@ import { renderWithTheme } from '../../testing/render';
 import { HandoffPanel } from '../HandoffPanel';
 import { HandoffVerdict } from '../HandoffVerdict';
 
-const HANDOFF = { handedOff: true, handoffReason: 'AI requested human handoff', handoffSentiment: 'neutral', handoffTimestamp: '2025-11-21T08:00:00.000Z' };
+const HANDOFF = {
+  handedOff: true,
+  handoffReason: 'AI requested human handoff',
+  handoffSentiment: 'neutral',
+  handoffTimestamp: '2025-11-21T08:00:00.000Z',
+};
 
 const question = (name: string) => within(screen.getByRole('group', { name }));
-const click = (questionName: string, answer: 'Yes' | 'No') => fireEvent.click(question(questionName).getByRole('button', { name: answer }));
+const click = (questionName: string, answer: 'Yes' | 'No') =>
+  fireEvent.click(question(questionName).getByRole('button', { name: answer }));
 
 function deferredSubmit() {
   let resolve!: (result: VerdictResult) => void;
@@ -47,13 +53,20 @@ describe('HandoffVerdict', () => {
     fireEvent.change(screen.getByLabelText('Comment'), { target: { value: 'The summary missed the order number.' } });
     fireEvent.click(screen.getByRole('button', { name: 'Send comment' }));
     await waitFor(() => expect(screen.queryByLabelText('Comment')).not.toBeInTheDocument());
-    expect(submit).toHaveBeenCalledWith({ needed: true, summaryRight: false, comment: 'The summary missed the order number.' });
+    expect(submit).toHaveBeenCalledWith({
+      needed: true,
+      summaryRight: false,
+      comment: 'The summary missed the order number.',
+    });
   });
 
   it("shows the Functions' message when the verdict is refused, and sends again when an answer changes", async () => {
     const submit = jest
       .fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>()
-      .mockResolvedValueOnce({ ok: false, error: { code: 'forbidden', message: 'Only the agent who has this task can do this', status: 403 } })
+      .mockResolvedValueOnce({
+        ok: false,
+        error: { code: 'forbidden', message: 'Only the agent who has this task can do this', status: 403 },
+      })
       .mockResolvedValueOnce({ ok: true });
     renderWithTheme(<HandoffVerdict submit={submit} />);
     click('Handoff needed?', 'Yes');
@@ -74,7 +87,10 @@ describe('HandoffPanel with the verdict', () => {
     unmount();
 
     renderWithTheme(
-      <HandoffPanel attributes={{ ...HANDOFF, opencxVerdict: { needed: false, summaryRight: true, by: 'WK1', at: 'x' } }} submitVerdict={jest.fn()} />,
+      <HandoffPanel
+        attributes={{ ...HANDOFF, opencxVerdict: { needed: false, summaryRight: true, by: 'WK1', at: 'x' } }}
+        submitVerdict={jest.fn()}
+      />,
     );
     expect(screen.getByRole('group', { name: 'Your verdict on this handoff' })).toBeVisible();
     expect(question('Handoff needed?').getByRole('button', { name: 'No' })).toHaveAttribute('aria-pressed', 'true');

@@ -8,7 +8,10 @@ import { renderWithTheme } from '../../testing/render';
 import { InsightsView } from '../InsightsView';
 
 const NOW = new Date('2026-11-21T10:30:00Z');
-const sample = (period: 'today' | '7d' | '30d'): InsightsResult => ({ ok: true, insights: sampleInsights(period, NOW) });
+const sample = (period: 'today' | '7d' | '30d'): InsightsResult => ({
+  ok: true,
+  insights: sampleInsights(period, NOW),
+});
 
 function renderView(client = fakeInsightsClient(sample)) {
   renderWithTheme(<InsightsView client={client} token="flex-token" locale="en-US" />);
@@ -38,17 +41,26 @@ describe('insights view', () => {
     expect(figure('Handed off')).toHaveTextContent(`${Math.round(week.handoffRate! * 100)}% handoff rate`);
     expect(figure('“AI unavailable” handoffs')).toHaveTextContent(String(week.aiUnavailableHandoffs));
     expect(figure('Handed back to the AI')).toHaveTextContent(String(week.handbacks));
-    expect(figure('“Handoff not needed”')).toHaveTextContent(`${week.verdicts.notNeeded} of ${week.verdicts.total} agents’ verdicts`);
+    expect(figure('“Handoff not needed”')).toHaveTextContent(
+      `${week.verdicts.notNeeded} of ${week.verdicts.total} agents’ verdicts`,
+    );
     expect(figure('Median time with the AI before a handoff')).toHaveTextContent(/\d+ min \d+ s/);
-    expect(screen.getByRole('meter', { name: 'Live now' })).toHaveAttribute('aria-valuetext', '37 AI conversations of 100 the AI pool can hold');
+    expect(screen.getByRole('meter', { name: 'Live now' })).toHaveAttribute(
+      'aria-valuetext',
+      '37 AI conversations of 100 the AI pool can hold',
+    );
 
     // One bar per day, named with its numbers.
     const days = within(screen.getByRole('list', { name: 'Conversations per day' })).getAllByRole('img');
     expect(days).toHaveLength(7);
     const today = week.daily[6];
-    expect(days[6]).toHaveAccessibleName(`Sat, Nov 21: ${today.engaged} engaged, ${today.contained} contained, ${today.handedOff} handed off`);
+    expect(days[6]).toHaveAccessibleName(
+      `Sat, Nov 21: ${today.engaged} engaged, ${today.contained} contained, ${today.handedOff} handed off`,
+    );
     const [topReason] = week.topReasons;
-    expect(screen.getByLabelText(`Show the handoffs for “${topReason.reason}”: ${topReason.count}`)).toHaveTextContent(topReason.reason);
+    expect(screen.getByLabelText(`Show the handoffs for “${topReason.reason}”: ${topReason.count}`)).toHaveTextContent(
+      topReason.reason,
+    );
     expect(screen.getByText(`Negative: ${week.sentimentAtHandoff.negative}`, { exact: false })).toBeVisible();
   });
 
@@ -87,7 +99,9 @@ describe('insights view', () => {
     await screen.findByRole('table');
     expect(month.handedOff).toBeGreaterThan(200);
     expect(handoffRows()).toHaveLength(25);
-    expect(screen.getByText(`Showing 25 of the latest 200 (${month.handedOff.toLocaleString('en-US')} in this period)`)).toBeVisible();
+    expect(
+      screen.getByText(`Showing 25 of the latest 200 (${month.handedOff.toLocaleString('en-US')} in this period)`),
+    ).toBeVisible();
     fireEvent.click(screen.getByText('Show more'));
     expect(handoffRows()).toHaveLength(50);
 
@@ -108,7 +122,9 @@ describe('insights view', () => {
   it('loads the chosen period, and drops an answer for a period already left', async () => {
     let answerWeek: (result: InsightsResult) => void = () => undefined;
     const client = fakeInsightsClient((period) =>
-      period === '7d' ? new Promise<InsightsResult>((resolve) => (answerWeek = resolve)) : { ok: true, insights: { ...EARLY_TODAY, period } },
+      period === '7d'
+        ? new Promise<InsightsResult>((resolve) => (answerWeek = resolve))
+        : { ok: true, insights: { ...EARLY_TODAY, period } },
     );
     renderView(client);
     expect(screen.getByText('Loading the insights…')).toBeVisible();
@@ -125,10 +141,15 @@ describe('insights view', () => {
   });
 
   it('says why the insights could not load, and tries again', async () => {
-    const answers: InsightsResult[] = [{ ok: false, error: { code: 'network_error', message: 'The OpenCX Functions could not be reached.' } }, sample('7d')];
+    const answers: InsightsResult[] = [
+      { ok: false, error: { code: 'network_error', message: 'The OpenCX Functions could not be reached.' } },
+      sample('7d'),
+    ];
     const client = renderView(fakeInsightsClient(() => answers.shift()!));
 
-    expect(await screen.findByRole('alert')).toHaveTextContent('The insights could not be loaded. The OpenCX Functions could not be reached.');
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'The insights could not be loaded. The OpenCX Functions could not be reached.',
+    );
     fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
     await screen.findByRole('table');
     expect(client.load).toHaveBeenCalledTimes(2);

@@ -33,7 +33,9 @@ describe('SettingsView', () => {
     expect(tokenInput()).toHaveAttribute('type', 'password');
     expect(tokenInput()).toHaveValue('');
     expect(tokenInput()).toHaveAttribute('placeholder', '••••••••1234');
-    expect(tokenInput()).toHaveAccessibleDescription(expect.stringContaining('Saved key: ••••••••1234. Leave empty to keep it'));
+    expect(tokenInput()).toHaveAccessibleDescription(
+      expect.stringContaining('Saved key: ••••••••1234. Leave empty to keep it'),
+    );
     expect(queueInput()).toHaveValue(QUEUE_SID);
     expect(authorInput()).toHaveValue('Acme Bot');
     expect(screen.getByText(FLEX.workspaceSid)).toBeVisible();
@@ -78,9 +80,15 @@ describe('SettingsView', () => {
       aiPeakConversations: 50,
     });
 
-    save.resolve({ ok: true, settings: { ...SAVED, aiQueueSid: null, aiAuthorName: 'Acme Helper' }, workerCreated: true });
+    save.resolve({
+      ok: true,
+      settings: { ...SAVED, aiQueueSid: null, aiAuthorName: 'Acme Helper' },
+      workerCreated: true,
+    });
 
-    expect(await screen.findByText('Settings saved. Connected to Acme. The AI worker was created in TaskRouter.')).toBeVisible();
+    expect(
+      await screen.findByText('Settings saved. Connected to Acme. The AI worker was created in TaskRouter.'),
+    ).toBeVisible();
     expect(saveButton()).toBeEnabled();
     expect(screen.queryByText('Testing the API key with OpenCX and saving…')).not.toBeInTheDocument();
     expect(authorInput()).toHaveValue('Acme Helper');
@@ -89,7 +97,11 @@ describe('SettingsView', () => {
   it('clears the token after saving and never shows it back', async () => {
     const secret = 'ocx_live_9f8e7d6c5b4a';
     const client = await renderLoaded(UNCONFIGURED);
-    client.save.mockResolvedValue({ ok: true, settings: { ...SAVED, opencxTokenMasked: '••••••••5b4a' }, workerCreated: false });
+    client.save.mockResolvedValue({
+      ok: true,
+      settings: { ...SAVED, opencxTokenMasked: '••••••••5b4a' },
+      workerCreated: false,
+    });
 
     fireEvent.change(tokenInput(), { target: { value: secret } });
     fireEvent.click(saveButton());
@@ -150,7 +162,12 @@ describe('SettingsView', () => {
     const client = await renderLoaded(SAVED);
     client.save.mockResolvedValue({
       ok: false,
-      error: { code: 'opencx_token_rejected', message: 'OpenCX rejected the further key ••••••••d4d4', field: 'opencxExtraTokens', status: 400 },
+      error: {
+        code: 'opencx_token_rejected',
+        message: 'OpenCX rejected the further key ••••••••d4d4',
+        field: 'opencxExtraTokens',
+        status: 400,
+      },
     });
     fireEvent.change(screen.getByLabelText('Add keys'), { target: { value: 'ocx_live_revoked_d4d4' } });
     fireEvent.click(saveButton());
@@ -163,7 +180,12 @@ describe('SettingsView', () => {
     const client = await renderLoaded(SAVED);
     client.save.mockResolvedValue({
       ok: false,
-      error: { code: 'not_found', message: `Queue ${QUEUE_SID} not found in workspace ${FLEX.workspaceSid}`, field: 'aiQueueSid', status: 400 },
+      error: {
+        code: 'not_found',
+        message: `Queue ${QUEUE_SID} not found in workspace ${FLEX.workspaceSid}`,
+        field: 'aiQueueSid',
+        status: 400,
+      },
     });
 
     fireEvent.click(saveButton());
@@ -180,7 +202,12 @@ describe('SettingsView', () => {
     const client = await renderLoaded(SAVED);
     client.save.mockResolvedValue({
       ok: false,
-      error: { code: 'opencx_token_rejected', message: 'OpenCX rejected this token', field: 'opencxToken', status: 400 },
+      error: {
+        code: 'opencx_token_rejected',
+        message: 'OpenCX rejected this token',
+        field: 'opencxToken',
+        status: 400,
+      },
     });
 
     fireEvent.change(tokenInput(), { target: { value: 'ocx_live_wrong' } });
@@ -195,7 +222,12 @@ describe('SettingsView', () => {
     const client = await renderLoaded(SAVED);
     client.save.mockResolvedValue({
       ok: false,
-      error: { code: 'not_found', message: 'Conversations service not found in this account', field: 'conversationsServiceSid', status: 400 },
+      error: {
+        code: 'not_found',
+        message: 'Conversations service not found in this account',
+        field: 'conversationsServiceSid',
+        status: 400,
+      },
     });
 
     fireEvent.click(saveButton());
@@ -216,7 +248,9 @@ describe('SettingsView', () => {
 
     fireEvent.click(saveButton());
 
-    expect(await screen.findByRole('alert')).toHaveTextContent('Settings not saved. Only Flex admins can use the OpenCX settings');
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Settings not saved. Only Flex admins can use the OpenCX settings',
+    );
     expect(saveButton()).toBeEnabled();
   });
 
@@ -251,10 +285,15 @@ describe('SettingsView', () => {
   });
 
   it('keeps the form usable when loading fails', async () => {
-    const client = fakeClient({ ok: false, error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings', status: 403 } });
+    const client = fakeClient({
+      ok: false,
+      error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings', status: 403 },
+    });
     renderWithTheme(<SettingsView client={client} token="flex-token" flexResources={FLEX} />);
 
-    expect(await screen.findByRole('alert')).toHaveTextContent('Could not load the OpenCX settings. Only Flex admins can use the OpenCX settings');
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Could not load the OpenCX settings. Only Flex admins can use the OpenCX settings',
+    );
     expect(saveButton()).toBeEnabled();
     expect(authorInput()).toHaveValue('AI Support Agent');
   });
@@ -331,7 +370,9 @@ describe('the peak of concurrent AI conversations', () => {
 
     fireEvent.click(saveButton());
 
-    expect(await screen.findByText('The peak of concurrent AI conversations must be a whole number from 1 to 1000')).toBeVisible();
+    expect(
+      await screen.findByText('The peak of concurrent AI conversations must be a whole number from 1 to 1000'),
+    ).toBeVisible();
     expect(peakInput()).toHaveAttribute('aria-invalid', 'true');
   });
 });

@@ -1,7 +1,14 @@
 import React from 'react';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 
-import type { ApplySetupResult, CheckSetupResult, OpencxSettings, SetupCheck, StepReport, StepStatus } from '../../api/settingsClient';
+import type {
+  ApplySetupResult,
+  CheckSetupResult,
+  OpencxSettings,
+  SetupCheck,
+  StepReport,
+  StepStatus,
+} from '../../api/settingsClient';
 import { fakeSettingsClient, HEALTHY_CHECKS, SAVED_SETTINGS } from '../../testing/fakeSettingsClient';
 import { renderWithTheme } from '../../testing/render';
 import { SettingsView } from '../SettingsView';
@@ -50,7 +57,8 @@ const NO_HANDOFF_FILTER: SetupCheck = {
   id: 'workflow_filters',
   status: 'problem',
   title: 'Workflow filters',
-  detail: 'Workflow "Assign to Anyone" (WW1) has no handedOff == true filter, so a task the AI hands off has nowhere to go.',
+  detail:
+    'Workflow "Assign to Anyone" (WW1) has no handedOff == true filter, so a task the AI hands off has nowhere to go.',
   fix: 'Choose your human agents\' queue and apply setup: it adds the filter "OpenCX: handed off to humans" (handedOff == true → that queue) at the top of the workflow.',
   autoFixable: true,
   needs: 'humanQueueSid',
@@ -108,10 +116,19 @@ const CONFIG_OK = HEALTHY_CHECKS[0];
 const BROKEN = [CONFIG_OK, OPENCX_UNREACHABLE, WORKSPACE_UNSET, CONVERSATIONS_ELSEWHERE, NO_HANDOFF_FILTER];
 const FIXED = [CONFIG_OK, HEALTHY_CHECKS[1], WORKSPACE_OK, CONVERSATIONS_OK, FILTERS_OK];
 /** The check's view of each resource Apply may write. */
-const REVISIONS = { workspace_events: 'a1b2c3d4e5f60718', conversations_webhook: '0f1e2d3c4b5a6978', workflow_filters: '99aa88bb77cc66dd' };
+const REVISIONS = {
+  workspace_events: 'a1b2c3d4e5f60718',
+  conversations_webhook: '0f1e2d3c4b5a6978',
+  workflow_filters: '99aa88bb77cc66dd',
+};
 
 /** A step's report as the Functions word it. */
-const step = (check: SetupCheck, status: StepStatus, detail: string): StepReport => ({ id: check.id, title: check.title, status, detail });
+const step = (check: SetupCheck, status: StepStatus, detail: string): StepReport => ({
+  id: check.id,
+  title: check.title,
+  status,
+  detail,
+});
 const applied = (check: SetupCheck, detail = `Fixed: ${check.title}.`) => step(check, 'applied', detail);
 
 function deferred<T>() {
@@ -124,7 +141,9 @@ function deferred<T>() {
 
 async function renderView(checks: SetupCheck[] | Promise<CheckSetupResult>, settings: OpencxSettings = SAVED) {
   const client = fakeSettingsClient({ ok: true, settings, routing: null });
-  client.checkSetup.mockImplementation(() => (Array.isArray(checks) ? Promise.resolve({ ok: true, checks, revisions: REVISIONS }) : checks));
+  client.checkSetup.mockImplementation(() =>
+    Array.isArray(checks) ? Promise.resolve({ ok: true, checks, revisions: REVISIONS }) : checks,
+  );
   renderWithTheme(<SettingsView client={client} token="flex-token" flexResources={FLEX} />);
   await screen.findByRole('button', { name: 'Check setup' });
   if (Array.isArray(checks) && settings.configured) await screen.findByRole('list', { name: 'Setup checks' });
@@ -134,7 +153,8 @@ async function renderView(checks: SetupCheck[] | Promise<CheckSetupResult>, sett
 const checkButton = () => screen.getByRole('button', { name: 'Check setup' });
 const applyButton = () => screen.getByRole('button', { name: 'Apply fixes' });
 const humanQueueInput = () => screen.queryByLabelText('Human queue SID');
-const replaceBox = () => screen.queryByRole('checkbox', { name: /Replace the existing webhook URL \(it may belong to another environment\)/ });
+const replaceBox = () =>
+  screen.queryByRole('checkbox', { name: /Replace the existing webhook URL \(it may belong to another environment\)/ });
 const items = () => within(screen.getByRole('list', { name: 'Setup checks' })).getAllByRole('listitem');
 const item = (title: string) => {
   const found = items().find((li) => within(li).queryByText(title, { exact: true }));
@@ -211,7 +231,10 @@ describe('Twilio setup section', () => {
 
   it('checks again after a successful Test & Save, not after a failed one', async () => {
     const client = await renderView(FIXED, UNCONFIGURED);
-    client.save.mockResolvedValueOnce({ ok: false, error: { code: 'opencx_token_rejected', message: 'OpenCX rejected this token', field: 'opencxToken' } });
+    client.save.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'opencx_token_rejected', message: 'OpenCX rejected this token', field: 'opencxToken' },
+    });
     client.save.mockResolvedValueOnce({ ok: true, settings: SAVED, workerCreated: true });
 
     fireEvent.change(screen.getByLabelText(/OpenCX API key/), { target: { value: 'ocx_live_wrong' } });
@@ -241,7 +264,9 @@ describe('Twilio setup section', () => {
   it('does not ask for a queue when the handedOff filter is only misordered, nor for a confirmation without a foreign URL', async () => {
     await renderView([CONFIG_OK, WORKSPACE_UNSET, MISORDERED_FILTER]);
 
-    expect(item('Workflow filters')).toHaveTextContent('How to fix: Apply setup: it moves "Handed off" above "OpenCX AI".');
+    expect(item('Workflow filters')).toHaveTextContent(
+      'How to fix: Apply setup: it moves "Handed off" above "OpenCX AI".',
+    );
     expect(humanQueueInput()).not.toBeInTheDocument();
     expect(replaceBox()).not.toBeInTheDocument();
     expect(applyButton()).toBeEnabled();
@@ -251,7 +276,11 @@ describe('Twilio setup section', () => {
     const client = await renderView(BROKEN);
     client.applySetup.mockResolvedValueOnce({
       ok: true,
-      steps: [applied(WORKSPACE_UNSET), step(CONVERSATIONS_ELSEWHERE, 'skipped', 'Not confirmed.'), applied(NO_HANDOFF_FILTER)],
+      steps: [
+        applied(WORKSPACE_UNSET),
+        step(CONVERSATIONS_ELSEWHERE, 'skipped', 'Not confirmed.'),
+        applied(NO_HANDOFF_FILTER),
+      ],
       checks: [CONFIG_OK, WORKSPACE_OK, CONVERSATIONS_ELSEWHERE, FILTERS_OK],
       revisions: { ...REVISIONS, workspace_events: 'b2c3d4e5f6071829', workflow_filters: 'aa99bb88cc77dd66' },
     });
@@ -262,7 +291,10 @@ describe('Twilio setup section', () => {
     fireEvent.click(applyButton());
 
     expect(await screen.findByText('Applied: TaskRouter event callback, Workflow filters.')).toBeVisible();
-    expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', { humanQueueSid: HUMAN_QUEUE, revisions: REVISIONS });
+    expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', {
+      humanQueueSid: HUMAN_QUEUE,
+      revisions: REVISIONS,
+    });
     // The new checks replace the old ones: the filter is there, so no queue is asked for any more.
     expect(within(item('Workflow filters')).getByText('OK')).toBeVisible();
     expect(humanQueueInput()).not.toBeInTheDocument();
@@ -335,22 +367,34 @@ describe('Twilio setup section', () => {
 
   it('shows a failed check as an error, keeping the last results', async () => {
     const client = await renderView(BROKEN);
-    client.checkSetup.mockResolvedValueOnce({ ok: false, error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings', status: 403 } });
+    client.checkSetup.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings', status: 403 },
+    });
 
     fireEvent.click(checkButton());
 
-    expect(await screen.findByRole('alert')).toHaveTextContent('The setup could not be checked. Only Flex admins can use the OpenCX settings');
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'The setup could not be checked. Only Flex admins can use the OpenCX settings',
+    );
     expect(items()).toHaveLength(5);
 
     client.checkSetup.mockRejectedValueOnce(new TypeError('Failed to fetch'));
     fireEvent.click(checkButton());
-    await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('The setup could not be checked. The OpenCX Functions could not be reached'));
+    await waitFor(() =>
+      expect(screen.getByRole('alert')).toHaveTextContent(
+        'The setup could not be checked. The OpenCX Functions could not be reached',
+      ),
+    );
   });
 
   it('shows a human queue error from the server under the queue field', async () => {
     const client = await renderView(BROKEN);
     const message = `Queue ${HUMAN_QUEUE} is the AI's queue; pick your human agents' queue`;
-    client.applySetup.mockResolvedValue({ ok: false, error: { code: 'invalid_input', message, field: 'humanQueueSid', status: 400 } });
+    client.applySetup.mockResolvedValue({
+      ok: false,
+      error: { code: 'invalid_input', message, field: 'humanQueueSid', status: 400 },
+    });
 
     fireEvent.change(humanQueueInput()!, { target: { value: HUMAN_QUEUE } });
     fireEvent.click(applyButton());
@@ -376,7 +420,10 @@ describe('Twilio setup section', () => {
 
   it('shows any other apply failure as an error alert', async () => {
     const client = await renderView(BROKEN);
-    client.applySetup.mockResolvedValueOnce({ ok: false, error: { code: 'twilio_error', message: 'Twilio answered 500', status: 502 } });
+    client.applySetup.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'twilio_error', message: 'Twilio answered 500', status: 502 },
+    });
 
     fireEvent.click(applyButton());
 
@@ -385,7 +432,11 @@ describe('Twilio setup section', () => {
 
     client.applySetup.mockRejectedValueOnce(new TypeError('Failed to fetch'));
     fireEvent.click(applyButton());
-    await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('Fixes not applied. The OpenCX Functions could not be reached'));
+    await waitFor(() =>
+      expect(screen.getByRole('alert')).toHaveTextContent(
+        'Fixes not applied. The OpenCX Functions could not be reached',
+      ),
+    );
   });
 
   it('disables both buttons while checking or applying, and says what it is doing', async () => {

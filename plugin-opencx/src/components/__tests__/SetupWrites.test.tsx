@@ -44,7 +44,11 @@ const TIMERS_OK: SetupCheck = {
 };
 const BROKEN = [CONFIG_OK, WORKSPACE_UNSET, CONVERSATIONS_UNSET, FILTERS_MISSING, TIMERS_OK];
 const ok = (check: SetupCheck): SetupCheck => ({ ...check, status: 'ok', fix: undefined, autoFixable: false });
-const REVISIONS = { workspace_events: '1111aaaa2222bbbb', conversations_webhook: '3333cccc4444dddd', workflow_filters: '5555eeee6666ffff' };
+const REVISIONS = {
+  workspace_events: '1111aaaa2222bbbb',
+  conversations_webhook: '3333cccc4444dddd',
+  workflow_filters: '5555eeee6666ffff',
+};
 
 const WORKSPACE_APPLIED: StepReport = {
   id: 'workspace_events',
@@ -56,7 +60,8 @@ const CONVERSATIONS_CHANGED: StepReport = {
   id: 'conversations_webhook',
   title: 'Conversations webhook',
   status: 'failed',
-  detail: 'Not written: it changed since the check (someone edited it in the Console or another Apply ran). Run the check again, then apply.',
+  detail:
+    'Not written: it changed since the check (someone edited it in the Console or another Apply ran). Run the check again, then apply.',
   reason: 'changed_since_check',
 };
 const FILTERS_FAILED: StepReport = {
@@ -137,7 +142,11 @@ describe('Apply fixes: each step reported', () => {
     expect(changed).toHaveTextContent(CONVERSATIONS_CHANGED.detail);
     expect(within(stepItem(list, 'Workflow filters')).queryByRole('button')).not.toBeInTheDocument();
 
-    client.checkSetup.mockResolvedValueOnce({ ok: true, checks: BROKEN, revisions: { ...REVISIONS, conversations_webhook: '7777abab8888cdcd' } });
+    client.checkSetup.mockResolvedValueOnce({
+      ok: true,
+      checks: BROKEN,
+      revisions: { ...REVISIONS, conversations_webhook: '7777abab8888cdcd' },
+    });
     fireEvent.click(within(changed).getByRole('button', { name: 'Check setup again' }));
     await waitFor(() => expect(client.checkSetup).toHaveBeenCalledTimes(2));
     await waitFor(() => expect(button('Check setup')).toBeEnabled());
@@ -146,14 +155,30 @@ describe('Apply fixes: each step reported', () => {
     client.applySetup.mockResolvedValueOnce({ ok: true, steps: [WORKSPACE_APPLIED], checks: BROKEN });
     fireEvent.click(button('Apply fixes'));
     await screen.findByText('Applied: TaskRouter event callback.');
-    expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', { revisions: { ...REVISIONS, conversations_webhook: '7777abab8888cdcd' } });
+    expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', {
+      revisions: { ...REVISIONS, conversations_webhook: '7777abab8888cdcd' },
+    });
   });
 
   it('sends the revisions Apply answered with the next Apply, so it is not refused over its own change', async () => {
     const client = await renderSection();
-    const afterApply = { workspace_events: 'aaaa0000bbbb1111', conversations_webhook: '3333cccc4444dddd', workflow_filters: '5555eeee6666ffff' };
-    client.applySetup.mockResolvedValueOnce({ ok: true, steps: [WORKSPACE_APPLIED, FILTERS_SKIPPED], backupId: 'b-1', checks: BROKEN, revisions: afterApply });
-    client.applySetup.mockResolvedValueOnce({ ok: true, steps: [{ ...WORKSPACE_APPLIED, status: 'unchanged', detail: 'Already set.' }], checks: BROKEN });
+    const afterApply = {
+      workspace_events: 'aaaa0000bbbb1111',
+      conversations_webhook: '3333cccc4444dddd',
+      workflow_filters: '5555eeee6666ffff',
+    };
+    client.applySetup.mockResolvedValueOnce({
+      ok: true,
+      steps: [WORKSPACE_APPLIED, FILTERS_SKIPPED],
+      backupId: 'b-1',
+      checks: BROKEN,
+      revisions: afterApply,
+    });
+    client.applySetup.mockResolvedValueOnce({
+      ok: true,
+      steps: [{ ...WORKSPACE_APPLIED, status: 'unchanged', detail: 'Already set.' }],
+      checks: BROKEN,
+    });
 
     fireEvent.click(button('Apply fixes'));
 
@@ -171,8 +196,17 @@ describe('Apply fixes: each step reported', () => {
 
   it("keeps the check's revision of a resource refused over a change since the check, so it is refused until a new check", async () => {
     const client = await renderSection();
-    const afterApply = { workspace_events: 'aaaa0000bbbb1111', conversations_webhook: 'cccc2222dddd3333', workflow_filters: '5555eeee6666ffff' };
-    client.applySetup.mockResolvedValue({ ok: true, steps: [WORKSPACE_APPLIED, CONVERSATIONS_CHANGED], checks: BROKEN, revisions: afterApply });
+    const afterApply = {
+      workspace_events: 'aaaa0000bbbb1111',
+      conversations_webhook: 'cccc2222dddd3333',
+      workflow_filters: '5555eeee6666ffff',
+    };
+    client.applySetup.mockResolvedValue({
+      ok: true,
+      steps: [WORKSPACE_APPLIED, CONVERSATIONS_CHANGED],
+      checks: BROKEN,
+      revisions: afterApply,
+    });
 
     fireEvent.click(button('Apply fixes'));
     await screen.findByRole('list', { name: 'What Apply fixes did' });
@@ -180,7 +214,9 @@ describe('Apply fixes: each step reported', () => {
 
     await waitFor(() => expect(client.applySetup).toHaveBeenCalledTimes(2));
     const { conversations_webhook: seen } = REVISIONS;
-    expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', { revisions: { ...afterApply, conversations_webhook: seen } });
+    expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', {
+      revisions: { ...afterApply, conversations_webhook: seen },
+    });
   });
 
   it('without revisions in the answer, sends none with the next Apply, so it is not refused over its own change', async () => {
@@ -203,7 +239,9 @@ describe('Apply fixes: each step reported', () => {
     fireEvent.click(button('Apply fixes'));
 
     await screen.findByRole('list', { name: 'What Apply fixes did' });
-    expect(within(stepItem('What Apply fixes did', 'Conversations webhook')).queryByRole('button')).not.toBeInTheDocument();
+    expect(
+      within(stepItem('What Apply fixes did', 'Conversations webhook')).queryByRole('button'),
+    ).not.toBeInTheDocument();
   });
 });
 
@@ -227,7 +265,11 @@ describe('Undo last apply', () => {
 
     fireEvent.click(button('Undo last apply'));
 
-    expect(await screen.findByText(`Restored the setup as it was before the apply of ${absoluteTime(new Date(at))} by admin@example.com.`)).toBeVisible();
+    expect(
+      await screen.findByText(
+        `Restored the setup as it was before the apply of ${absoluteTime(new Date(at))} by admin@example.com.`,
+      ),
+    ).toBeVisible();
     expect(client.undoSetup).toHaveBeenCalledWith('flex-token');
     const restored = stepItem('What Undo did', 'Undo: the event callback of workspace WS1');
     expect(within(restored).getByText('Applied')).toBeVisible();
@@ -236,10 +278,16 @@ describe('Undo last apply', () => {
     expect(button('Apply fixes')).toBeEnabled();
 
     // The next Apply protects what Undo restored with the revision Undo answered.
-    client.applySetup.mockResolvedValueOnce({ ok: true, steps: [WORKSPACE_APPLIED], checks: [CONFIG_OK, ok(WORKSPACE_UNSET), TIMERS_OK] });
+    client.applySetup.mockResolvedValueOnce({
+      ok: true,
+      steps: [WORKSPACE_APPLIED],
+      checks: [CONFIG_OK, ok(WORKSPACE_UNSET), TIMERS_OK],
+    });
     fireEvent.click(button('Apply fixes'));
     await screen.findByText('Applied: TaskRouter event callback.');
-    expect(client.applySetup).toHaveBeenCalledWith('flex-token', { revisions: { workspace_events: 'eeee1111ffff2222' } });
+    expect(client.applySetup).toHaveBeenCalledWith('flex-token', {
+      revisions: { workspace_events: 'eeee1111ffff2222' },
+    });
   });
 
   it('says when there is nothing to undo', async () => {
@@ -267,7 +315,8 @@ describe('Undo last apply', () => {
           id: 'workflow_filters',
           title: 'Undo: workflow WW1',
           status: 'failed',
-          detail: 'Not restored: workflow WW1 changed after that Apply, and restoring it would lose that edit. Restore it by hand if you mean to.',
+          detail:
+            'Not restored: workflow WW1 changed after that Apply, and restoring it would lose that edit. Restore it by hand if you mean to.',
         },
       ],
       restored: { backupId: 'b-1', at: '2026-11-21T10:25:00.000Z', by: 'admin@example.com' },
@@ -279,21 +328,30 @@ describe('Undo last apply', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('Undo incomplete: 1 of 2 steps failed.');
     expect(within(stepItem('What Undo did', 'Undo: workflow WW1')).getByText('Failed')).toBeVisible();
     expect(stepItem('What Undo did', 'Undo: workflow WW1')).toHaveTextContent('changed after that Apply');
-    expect(within(stepItem('What Undo did', 'Undo: the event callback of workspace WS1')).getByText('Applied')).toBeVisible();
+    expect(
+      within(stepItem('What Undo did', 'Undo: the event callback of workspace WS1')).getByText('Applied'),
+    ).toBeVisible();
   });
 
   it('shows a refused or unreachable undo as an error alert, keeping the checks', async () => {
     const client = await renderSection();
-    client.undoSetup.mockResolvedValueOnce({ ok: false, error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings', status: 403 } });
+    client.undoSetup.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings', status: 403 },
+    });
 
     fireEvent.click(button('Undo last apply'));
 
-    expect(await screen.findByRole('alert')).toHaveTextContent('Nothing undone. Only Flex admins can use the OpenCX settings');
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Nothing undone. Only Flex admins can use the OpenCX settings',
+    );
     expect(stepItems('Setup checks')).toHaveLength(5);
 
     client.undoSetup.mockRejectedValueOnce(new TypeError('Failed to fetch'));
     fireEvent.click(button('Undo last apply'));
-    await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('Nothing undone. The OpenCX Functions could not be reached'));
+    await waitFor(() =>
+      expect(screen.getByRole('alert')).toHaveTextContent('Nothing undone. The OpenCX Functions could not be reached'),
+    );
   });
 });
 
@@ -317,7 +375,8 @@ describe('Uninstall', () => {
     id: 'ai_worker',
     title: 'AI worker WK2',
     status: 'skipped',
-    detail: 'It still holds conversations: its channels are closed so it takes no new one. Run uninstall again once they end.',
+    detail:
+      'It still holds conversations: its channels are closed so it takes no new one. Run uninstall again once they end.',
   };
 
   it('asks for a confirmation that lists what is removed, and does nothing when cancelled', async () => {
@@ -351,7 +410,11 @@ describe('Uninstall', () => {
 
   it('uninstalls once confirmed, keeping the Sync data when ticked, and says to run it again while something remains', async () => {
     const client = await renderSection();
-    client.uninstallSetup.mockResolvedValueOnce({ ok: true, steps: [REMOVED[0], WORKER_DELETED, WORKER_BUSY], complete: false });
+    client.uninstallSetup.mockResolvedValueOnce({
+      ok: true,
+      steps: [REMOVED[0], WORKER_DELETED, WORKER_BUSY],
+      complete: false,
+    });
 
     fireEvent.click(button('Uninstall'));
     const confirm = await screen.findByRole('region', CONFIRMATION);
@@ -373,14 +436,22 @@ describe('Uninstall', () => {
     expect(screen.queryByRole('list', { name: 'Setup checks' })).not.toBeInTheDocument();
     expect(button('Apply fixes')).toBeDisabled();
 
-    client.uninstallSetup.mockResolvedValueOnce({ ok: true, steps: [{ ...WORKER_BUSY, status: 'applied', detail: 'Deleted.' }, ...REMOVED], complete: true });
+    client.uninstallSetup.mockResolvedValueOnce({
+      ok: true,
+      steps: [{ ...WORKER_BUSY, status: 'applied', detail: 'Deleted.' }, ...REMOVED],
+      complete: true,
+    });
     fireEvent.click(button('Uninstall'));
     // A new confirmation starts without keeping the data.
     const again = await screen.findByRole('region', CONFIRMATION);
     expect(within(again).getByRole('checkbox', { name: 'Keep the OpenCX data in Sync' })).not.toBeChecked();
     fireEvent.click(within(again).getByRole('button', { name: 'Yes, uninstall' }));
 
-    expect(await screen.findByText('Uninstalled: everything the integration added is removed. The OpenCX data in Sync is deleted.')).toBeVisible();
+    expect(
+      await screen.findByText(
+        'Uninstalled: everything the integration added is removed. The OpenCX data in Sync is deleted.',
+      ),
+    ).toBeVisible();
     expect(client.uninstallSetup).toHaveBeenLastCalledWith('flex-token', { keepSyncData: false });
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   });
@@ -389,7 +460,10 @@ describe('Uninstall', () => {
     const client = await renderSection();
     client.uninstallSetup.mockResolvedValueOnce({
       ok: true,
-      steps: [REMOVED[0], { ...REMOVED[1], status: 'failed', detail: 'Could not restore it: Twilio answered 500: Internal Server Error' }],
+      steps: [
+        REMOVED[0],
+        { ...REMOVED[1], status: 'failed', detail: 'Could not restore it: Twilio answered 500: Internal Server Error' },
+      ],
       complete: false,
     });
     client.uninstallSetup.mockResolvedValueOnce({
@@ -398,7 +472,9 @@ describe('Uninstall', () => {
     });
 
     fireEvent.click(button('Uninstall'));
-    fireEvent.click(within(await screen.findByRole('region', CONFIRMATION)).getByRole('button', { name: 'Yes, uninstall' }));
+    fireEvent.click(
+      within(await screen.findByRole('region', CONFIRMATION)).getByRole('button', { name: 'Yes, uninstall' }),
+    );
 
     expect(await screen.findByText(/Uninstall incomplete: 1 of 2 steps failed/)).toBeVisible();
     expect(within(stepItem('What Uninstall did', 'Conversations webhook')).getByText('Failed')).toBeVisible();
@@ -406,9 +482,15 @@ describe('Uninstall', () => {
 
     expect(confirmation()).not.toBeInTheDocument();
     fireEvent.click(button('Uninstall'));
-    fireEvent.click(within(await screen.findByRole('region', CONFIRMATION)).getByRole('button', { name: 'Yes, uninstall' }));
+    fireEvent.click(
+      within(await screen.findByRole('region', CONFIRMATION)).getByRole('button', { name: 'Yes, uninstall' }),
+    );
 
-    await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('Nothing uninstalled. Only Flex admins can use the OpenCX settings'));
+    await waitFor(() =>
+      expect(screen.getByRole('alert')).toHaveTextContent(
+        'Nothing uninstalled. Only Flex admins can use the OpenCX settings',
+      ),
+    );
     expect(screen.queryByRole('list', { name: 'What Uninstall did' })).not.toBeInTheDocument();
   });
 
@@ -428,7 +510,9 @@ describe('Uninstall', () => {
     const uninstalling = deferred<UninstallSetupResult>();
     client.uninstallSetup.mockReturnValueOnce(uninstalling.promise);
     fireEvent.click(button('Uninstall'));
-    fireEvent.click(within(await screen.findByRole('region', CONFIRMATION)).getByRole('button', { name: 'Yes, uninstall' }));
+    fireEvent.click(
+      within(await screen.findByRole('region', CONFIRMATION)).getByRole('button', { name: 'Yes, uninstall' }),
+    );
 
     expect(await screen.findByText('Uninstalling…')).toBeVisible();
     for (const name of ['Check setup', 'Apply fixes', 'Undo last apply']) expect(button(name)).toBeDisabled();

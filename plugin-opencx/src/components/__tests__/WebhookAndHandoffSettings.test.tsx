@@ -51,14 +51,18 @@ describe('OpenCX webhook signing secret', () => {
     expect(secretInput()).toHaveAttribute('type', 'password');
     expect(secretInput()).toHaveValue('');
     expect(secretInput()).toHaveAttribute('placeholder', 'Saved');
-    expect(secretInput()).toHaveAccessibleDescription('A secret is saved. Leave empty to keep it, or paste a new secret to replace it.');
+    expect(secretInput()).toHaveAccessibleDescription(
+      'A secret is saved. Leave empty to keep it, or paste a new secret to replace it.',
+    );
   });
 
   it('says where to find the secret while none is saved', async () => {
     await renderSettingsView({ ...SAVED_SETTINGS, opencxWebhookSecretSet: false });
 
     expect(secretInput()).toHaveAttribute('placeholder', '');
-    expect(secretInput()).toHaveAccessibleDescription(expect.stringContaining('OpenCX shows a signing secret when you add the webhook below'));
+    expect(secretInput()).toHaveAccessibleDescription(
+      expect.stringContaining('OpenCX shows a signing secret when you add the webhook below'),
+    );
   });
 
   it('sends a new secret once, then forgets it: the next save keeps the saved one', async () => {
@@ -79,7 +83,12 @@ describe('OpenCX webhook signing secret', () => {
     const client = await renderSettingsView();
     client.save.mockResolvedValue({
       ok: false,
-      error: { code: 'invalid_input', message: 'The signing secret must be one line', field: 'opencxWebhookSecret', status: 400 },
+      error: {
+        code: 'invalid_input',
+        message: 'The signing secret must be one line',
+        field: 'opencxWebhookSecret',
+        status: 400,
+      },
     });
 
     type(secretInput(), 'whsec_first try');
@@ -143,7 +152,9 @@ describe('Message the customer sees at a handoff', () => {
 
     expect(noteInput()).toHaveValue(DEFAULT_NOTE);
     expect(noteInput()).toHaveAccessibleDescription(expect.stringContaining('Leave it empty to send no message.'));
-    expect(noteInput()).toHaveAccessibleDescription(expect.stringContaining(`${DEFAULT_NOTE.length} of 320 characters`));
+    expect(noteInput()).toHaveAccessibleDescription(
+      expect.stringContaining(`${DEFAULT_NOTE.length} of 320 characters`),
+    );
 
     type(noteInput(), 'Un momento 🙏');
     expect(noteInput()).toHaveAccessibleDescription(expect.stringContaining('12 of 320 characters'));
@@ -175,7 +186,10 @@ describe('Message the customer sees at a handoff', () => {
 
 describe('translations of the handoff message', () => {
   it('lists the saved translations', async () => {
-    await renderSettingsView({ ...SAVED_SETTINGS, customerHandoffNoteTranslations: { es: 'Un momento, por favor.', 'pt-BR': 'Um momento.' } });
+    await renderSettingsView({
+      ...SAVED_SETTINGS,
+      customerHandoffNoteTranslations: { es: 'Un momento, por favor.', 'pt-BR': 'Um momento.' },
+    });
 
     expect(translationCount()).toBe(2);
     expect(languageOf(1)).toHaveValue('es');
@@ -201,7 +215,9 @@ describe('translations of the handoff message', () => {
     expect(screen.getByRole('button', { name: 'Add a language' })).toHaveFocus();
     expect(languageOf(1)).toHaveValue('fr-ca');
 
-    expect(await saveAndWait(client)).toMatchObject({ customerHandoffNoteTranslations: { 'fr-CA': 'Un instant.', 'zh-Hant-TW': '請稍候。' } });
+    expect(await saveAndWait(client)).toMatchObject({
+      customerHandoffNoteTranslations: { 'fr-CA': 'Un instant.', 'zh-Hant-TW': '請稍候。' },
+    });
   });
 
   it('drops a row left blank', async () => {
@@ -247,8 +263,12 @@ describe('translations of the handoff message', () => {
 
     expect(await within(translation(2)).findByText('es is listed more than once')).toBeVisible();
     expect(languageOf(1)).not.toHaveAttribute('aria-invalid', 'true');
-    expect(messageOf(3)).toHaveAccessibleDescription(expect.stringContaining('Enter the message in this language, or remove the row'));
-    expect(messageOf(4)).toHaveAccessibleDescription(expect.stringContaining('Keep the message to 320 characters or fewer'));
+    expect(messageOf(3)).toHaveAccessibleDescription(
+      expect.stringContaining('Enter the message in this language, or remove the row'),
+    );
+    expect(messageOf(4)).toHaveAccessibleDescription(
+      expect.stringContaining('Keep the message to 320 characters or fewer'),
+    );
     expect(languageOf(2)).toHaveFocus();
     expect(client.save).not.toHaveBeenCalled();
 
@@ -266,7 +286,12 @@ describe('translations of the handoff message', () => {
     const client = await renderSettingsView();
     client.save.mockResolvedValue({
       ok: false,
-      error: { code: 'invalid_input', message: 'At most 50 translations', field: 'customerHandoffNoteTranslations', status: 400 },
+      error: {
+        code: 'invalid_input',
+        message: 'At most 50 translations',
+        field: 'customerHandoffNoteTranslations',
+        status: 400,
+      },
     });
 
     fireEvent.click(saveButton());
@@ -311,13 +336,22 @@ describe('answer timeout', () => {
 
 describe('Test & Save over HTTP', () => {
   it('posts every webhook and handoff field the admin set', async () => {
-    const loaded = { ...UNCONFIGURED, configured: true, opencxTokenMasked: '••••••••1234', opencxWebhookUrl: WEBHOOK_URL };
+    const loaded = {
+      ...UNCONFIGURED,
+      configured: true,
+      opencxTokenMasked: '••••••••1234',
+      opencxWebhookUrl: WEBHOOK_URL,
+    };
     const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(async () => ({
       status: 200,
       json: async () => ({ ok: true, settings: loaded, workerCreated: false }),
     }));
     renderWithTheme(
-      <SettingsView client={createSettingsClient({ baseUrl: 'https://opencx-1234-dev.twil.io', fetch })} token="flex-token" flexResources={FLEX_RESOURCES} />,
+      <SettingsView
+        client={createSettingsClient({ baseUrl: 'https://opencx-1234-dev.twil.io', fetch })}
+        token="flex-token"
+        flexResources={FLEX_RESOURCES}
+      />,
     );
     await screen.findByRole('button', { name: 'Test & Save' });
 

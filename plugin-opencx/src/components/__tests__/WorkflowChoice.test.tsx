@@ -11,7 +11,8 @@ const ANYONE = { sid: 'WW' + '3'.repeat(32), friendlyName: 'Assign to Anyone' };
 const EVIDENCE = `Send to Flex "send_to_flex_1" in Studio flow "Inbound +15005550006" (FW${'4'.repeat(32)}) for address +15005550006 routes to it.`;
 const CHOSEN = 'It is the workflow chosen in the OpenCX settings.';
 const CONFLICT = `Flex's messaging goes to 2 workflows: "Inbound messaging" (${INBOUND.sid}) (…); "Voice" (${VOICE.sid}) (…).`;
-const PICK = 'Pick the workflow that routes your inbound conversations in the OpenCX settings (Workflow) and click Test & Save.';
+const PICK =
+  'Pick the workflow that routes your inbound conversations in the OpenCX settings (Workflow) and click Test & Save.';
 
 const DISCOVERED: WorkflowRouting = {
   workflows: [INBOUND, VOICE, ANYONE],
@@ -30,7 +31,10 @@ const optionLabels = () =>
     .map((option) => option.textContent);
 const saveButton = () => screen.getByRole('button', { name: 'Test & Save' });
 
-async function saveAndSent(client: Awaited<ReturnType<typeof renderSettingsView>>, settings: OpencxSettings = SAVED_SETTINGS) {
+async function saveAndSent(
+  client: Awaited<ReturnType<typeof renderSettingsView>>,
+  settings: OpencxSettings = SAVED_SETTINGS,
+) {
   client.save.mockResolvedValueOnce({ ok: true, settings, workerCreated: false });
   fireEvent.click(saveButton());
   await screen.findByText(/Settings saved\./);
@@ -54,25 +58,40 @@ describe('the workflow in use, and why', () => {
   });
 
   it('names the workflow the admin chose as chosen, even when it is the one discovered', async () => {
-    await renderSettingsView({ ...SAVED_SETTINGS, workflowSid: INBOUND.sid }, { ...DISCOVERED, inUse: { ...INBOUND, why: CHOSEN } });
+    await renderSettingsView(
+      { ...SAVED_SETTINGS, workflowSid: INBOUND.sid },
+      { ...DISCOVERED, inUse: { ...INBOUND, why: CHOSEN } },
+    );
 
     expect(workflowSelect()).toHaveValue(INBOUND.sid);
-    expect(workflowSelect()).toHaveAccessibleDescription(expect.stringContaining(`In use: "Inbound messaging" (${INBOUND.sid}). ${CHOSEN}`));
+    expect(workflowSelect()).toHaveAccessibleDescription(
+      expect.stringContaining(`In use: "Inbound messaging" (${INBOUND.sid}). ${CHOSEN}`),
+    );
   });
 
   it('names the workflow the admin chose, selected', async () => {
     await renderSettingsView(WITH_VOICE, CHOSEN_VOICE);
 
     expect(workflowSelect()).toHaveValue(VOICE.sid);
-    expect(workflowSelect()).toHaveAccessibleDescription(expect.stringContaining(`In use: "Voice" (${VOICE.sid}). ${CHOSEN}`));
+    expect(workflowSelect()).toHaveAccessibleDescription(
+      expect.stringContaining(`In use: "Voice" (${VOICE.sid}). ${CHOSEN}`),
+    );
     expect(workflowSelect()).not.toHaveAccessibleDescription(expect.stringContaining('discovered'));
   });
 
   it("names the workspace's only workflow", async () => {
     const why = "It is the workspace's only workflow.";
-    await renderSettingsView(SAVED_SETTINGS, { workflows: [VOICE], inUse: { ...VOICE, why }, unclear: null, discoveredSid: null, conflict: null });
+    await renderSettingsView(SAVED_SETTINGS, {
+      workflows: [VOICE],
+      inUse: { ...VOICE, why },
+      unclear: null,
+      discoveredSid: null,
+      conflict: null,
+    });
 
-    expect(workflowSelect()).toHaveAccessibleDescription(expect.stringContaining(`In use: "Voice" (${VOICE.sid}). ${why}`));
+    expect(workflowSelect()).toHaveAccessibleDescription(
+      expect.stringContaining(`In use: "Voice" (${VOICE.sid}). ${why}`),
+    );
     expect(screen.queryByText(/conflict/)).not.toBeInTheDocument();
   });
 
@@ -80,7 +99,9 @@ describe('the workflow in use, and why', () => {
     await renderSettingsView(WITH_VOICE, { ...CHOSEN_VOICE, discoveredSid: null, conflict: CONFLICT });
 
     expect(screen.getByText(`Discovery found a conflict. ${CONFLICT}`)).toBeVisible();
-    expect(workflowSelect()).toHaveAccessibleDescription(expect.stringContaining(`In use: "Voice" (${VOICE.sid}). ${CHOSEN}`));
+    expect(workflowSelect()).toHaveAccessibleDescription(
+      expect.stringContaining(`In use: "Voice" (${VOICE.sid}). ${CHOSEN}`),
+    );
   });
 
   it('says why no workflow is in use and what to do, telling a conflict once', async () => {
@@ -100,8 +121,14 @@ describe('the workflow in use, and why', () => {
 
   it('keeps a saved workflow that left the workspace selected, so a save does not drop it unseen; a conflict too', async () => {
     const gone = 'WW' + '9'.repeat(32);
-    const unclear = { reason: `The workflow ${gone} chosen in the OpenCX settings is not in the workspace any more.`, fix: PICK };
-    await renderSettingsView({ ...SAVED_SETTINGS, workflowSid: gone }, { ...DISCOVERED, inUse: null, unclear, conflict: CONFLICT });
+    const unclear = {
+      reason: `The workflow ${gone} chosen in the OpenCX settings is not in the workspace any more.`,
+      fix: PICK,
+    };
+    await renderSettingsView(
+      { ...SAVED_SETTINGS, workflowSid: gone },
+      { ...DISCOVERED, inUse: null, unclear, conflict: CONFLICT },
+    );
 
     expect(workflowSelect()).toHaveValue(gone);
     expect(optionLabels()).toContain(`${gone} (not in the workspace)`);
@@ -127,7 +154,11 @@ describe('choosing the workflow with Test & Save', () => {
     const sent = await saveAndSent(client, WITH_VOICE);
 
     expect(sent.workflowSid).toBe(VOICE.sid);
-    await waitFor(() => expect(workflowSelect()).toHaveAccessibleDescription(expect.stringContaining(`In use: "Voice" (${VOICE.sid}). ${CHOSEN}`)));
+    await waitFor(() =>
+      expect(workflowSelect()).toHaveAccessibleDescription(
+        expect.stringContaining(`In use: "Voice" (${VOICE.sid}). ${CHOSEN}`),
+      ),
+    );
     expect(workflowSelect()).toHaveValue(VOICE.sid);
   });
 
@@ -148,7 +179,10 @@ describe('choosing the workflow with Test & Save', () => {
   it("shows the Functions' refusal of the workflow at the field", async () => {
     const client = await renderSettingsView(SAVED_SETTINGS, DISCOVERED);
     const message = `Workflow ${ANYONE.sid} not found in workspace ${SAVED_SETTINGS.workspaceSid}`;
-    client.save.mockResolvedValueOnce({ ok: false, error: { code: 'not_found', message, field: 'workflowSid', status: 400 } });
+    client.save.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'not_found', message, field: 'workflowSid', status: 400 },
+    });
 
     fireEvent.change(workflowSelect(), { target: { value: ANYONE.sid } });
     fireEvent.click(saveButton());

@@ -19,7 +19,9 @@ describe('HandoffTaskBadge', () => {
   });
 
   it('marks a handed-off voice task too', () => {
-    renderWithTheme(<HandoffTaskBadge attributes={{ handedOff: true, call_sid: 'CA1', direction: 'inbound', from: '+15550100' }} />);
+    renderWithTheme(
+      <HandoffTaskBadge attributes={{ handedOff: true, call_sid: 'CA1', direction: 'inbound', from: '+15550100' }} />,
+    );
     expect(screen.getByText('AI handoff')).toBeVisible();
   });
 
@@ -39,6 +41,8 @@ describe('OpencxMessageBadge', () => {
   it('marks the handoff note as what the customer got, and says where the details are', () => {
     renderWithTheme(<OpencxMessageBadge role="handoff-note" />);
     expect(screen.getByText('Handoff note')).toBeVisible();
-    expect(screen.getByText('Sent to the customer when the AI handed off; the AI’s summary is in the handoff panel')).toBeInTheDocument();
+    expect(
+      screen.getByText('Sent to the customer when the AI handed off; the AI’s summary is in the handoff panel'),
+    ).toBeInTheDocument();
   });
 });

@@ -1,5 +1,14 @@
 import { SAVED_SETTINGS, UNCONFIGURED } from '../../testing/fakeSettingsClient';
-import { canonicalLanguageTag, characterCount, formFrom, hasErrors, nextRowKey, poolSizeFor, saveInput, validate } from '../settingsForm';
+import {
+  canonicalLanguageTag,
+  characterCount,
+  formFrom,
+  hasErrors,
+  nextRowKey,
+  poolSizeFor,
+  saveInput,
+  validate,
+} from '../settingsForm';
 
 const FLEX = { workspaceSid: 'WS1', conversationsServiceSid: 'IS1' };
 
@@ -60,15 +69,27 @@ describe('settings form', () => {
 
   it('tells the pool of AI workers a typed peak needs: one per 50 conversations, none while the peak is not valid', () => {
     expect(['1', '50', ' 51 ', '100', '1000'].map(poolSizeFor)).toEqual([1, 1, 2, 2, 20]);
-    expect(['0', '1001', '', '12.5', '-3', 'many'].map(poolSizeFor)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
+    expect(['0', '1001', '', '12.5', '-3', 'many'].map(poolSizeFor)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
     const values = { ...formFrom(SAVED_SETTINGS), aiPeakConversations: '1001' };
-    expect(validate(values, SAVED_SETTINGS).fields).toEqual({ aiPeakConversations: 'Enter a whole number of conversations from 1 to 1000' });
+    expect(validate(values, SAVED_SETTINGS).fields).toEqual({
+      aiPeakConversations: 'Enter a whole number of conversations from 1 to 1000',
+    });
     expect(saveInput({ ...values, aiPeakConversations: ' 120 ' }, FLEX).aiPeakConversations).toBe(120);
   });
 
   it('names the further keys to keep only when some were saved, so a save never drops keys it did not show', () => {
     expect(saveInput(formFrom(SAVED_SETTINGS), FLEX)).not.toHaveProperty('opencxExtraTokensKept');
-    const removedAll = { ...formFrom({ ...SAVED_SETTINGS, opencxExtraTokens: [{ id: 'id-two', masked: '••••••••b2b2' }] }), keptExtraTokens: [] };
+    const removedAll = {
+      ...formFrom({ ...SAVED_SETTINGS, opencxExtraTokens: [{ id: 'id-two', masked: '••••••••b2b2' }] }),
+      keptExtraTokens: [],
+    };
     expect(saveInput(removedAll, FLEX)).toMatchObject({ opencxExtraTokensKept: [] });
   });
 

@@ -18,7 +18,9 @@ describe('relativeTime', () => {
 
 describe('absoluteTime', () => {
   it('gives date and time in the locale', () => {
-    expect(absoluteTime(NOW, 'en-US')).toBe(new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short' }).format(NOW));
+    expect(absoluteTime(NOW, 'en-US')).toBe(
+      new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short' }).format(NOW),
+    );
     expect(absoluteTime(NOW, 'en-US')).toMatch(/Nov 21, 2025/);
   });
 });

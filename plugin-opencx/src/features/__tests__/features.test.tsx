@@ -13,7 +13,9 @@ import { setupOpencxMessageBadges } from '../messageBadges';
 import { setupPasteTheme } from '../pasteTheme';
 import { createSettingsViewSetup, setupSettingsView } from '../settingsView';
 
-const HANDED_OFF_TASK = { attributes: { handedOff: true, handoffReason: 'AI requested human handoff', handoffSentiment: 'positive' } };
+const HANDED_OFF_TASK = {
+  attributes: { handedOff: true, handoffReason: 'AI requested human handoff', handoffSentiment: 'positive' },
+};
 const ORDINARY_TASK = { attributes: { name: 'Ada', channelType: 'web' } };
 const VOICE_TASK = { attributes: { handedOff: true, call_sid: 'CA1', direction: 'inbound', from: '+15550100' } };
 
@@ -24,7 +26,8 @@ function fakeClient() {
 }
 
 /** What Flex does with an added element: clones it with the host component's props. */
-const renderAdded = (element: React.ReactElement, childProps: object = {}) => renderWithTheme(React.cloneElement(element, childProps));
+const renderAdded = (element: React.ReactElement, childProps: object = {}) =>
+  renderWithTheme(React.cloneElement(element, childProps));
 
 describe('feature registration', () => {
   it('hands Flex the Paste CustomizationProvider', () => {
@@ -56,7 +59,9 @@ describe('feature registration', () => {
 
     const [{ store, wrapper }] = wrappers;
     expect(store).toBe('TaskListItem');
-    const Card = ({ secondLine }: { secondLine?: React.ReactNode }) => <div data-testid="card">{secondLine ?? 'status'}</div>;
+    const Card = ({ secondLine }: { secondLine?: React.ReactNode }) => (
+      <div data-testid="card">{secondLine ?? 'status'}</div>
+    );
     const WrappedCard = wrapper(Card);
 
     const { unmount } = renderWithTheme(<WrappedCard task={HANDED_OFF_TASK} secondLine="Accepted" />);
@@ -96,12 +101,15 @@ describe('settings view registration', () => {
     expect(added('ViewCollection')[0].element.props.name).toBe('opencx-settings');
   });
 
-  it.each([[['agent']], [['supervisor']], [['agent', 'supervisor']], [[]], [undefined]])('adds nothing for roles %p', (roles) => {
-    const { flex, calls } = fakeFlex();
-    createSettingsViewSetup({ createClient: () => fakeClient() })(flex, fakeManager(roles).manager);
-    setupSettingsView(flex, fakeManager(roles).manager);
-    expect(calls).toEqual([]);
-  });
+  it.each([[['agent']], [['supervisor']], [['agent', 'supervisor']], [[]], [undefined]])(
+    'adds nothing for roles %p',
+    (roles) => {
+      const { flex, calls } = fakeFlex();
+      createSettingsViewSetup({ createClient: () => fakeClient() })(flex, fakeManager(roles).manager);
+      setupSettingsView(flex, fakeManager(roles).manager);
+      expect(calls).toEqual([]);
+    },
+  );
 
   it('navigates to the view from the side link, which shows as active there', () => {
     const { flex, added, invokeAction } = fakeFlex();
@@ -134,7 +142,10 @@ describe('settings view registration', () => {
     act(() => renewToken('token-2'));
     fireEvent.click(screen.getByRole('button', { name: 'Test & Save' }));
     await screen.findByText(/Settings saved/);
-    expect(client.save).toHaveBeenCalledWith('token-2', expect.objectContaining({ workspaceSid: WORKSPACE_SID, conversationsServiceSid: FLEX_SERVICE_SID }));
+    expect(client.save).toHaveBeenCalledWith(
+      'token-2',
+      expect.objectContaining({ workspaceSid: WORKSPACE_SID, conversationsServiceSid: FLEX_SERVICE_SID }),
+    );
     // The setup check ran after the load and again after the save, each time with the current token.
     await screen.findByText('All 2 checks passed.');
     expect(client.checkSetup.mock.calls.map(([token]) => token)).toEqual(['token-1', 'token-2']);
@@ -159,7 +170,10 @@ describe('settings view registration', () => {
     const { flex, added } = fakeFlex();
     const createClient = jest.fn(() => fakeClient());
     const env = { FLEX_APP_OPENCX_FUNCTIONS_URL: 'https://opencx-1234-dev.twil.io/' };
-    createSettingsViewSetup({ env, createClient })(flex, fakeManager(['admin'], 'token-1', { custom_data: {} }).manager);
+    createSettingsViewSetup({ env, createClient })(
+      flex,
+      fakeManager(['admin'], 'token-1', { custom_data: {} }).manager,
+    );
 
     renderAdded(added('ViewCollection')[0].element);
 
@@ -246,12 +260,15 @@ describe('hand back to the AI', () => {
     expect(agent.handBack).toHaveBeenCalledWith('agent-token', { taskSid: TASK_SID, instruction: '' });
   });
 
-  it.each(['pending', 'wrapping', 'completed'])('offers no handback on a task the agent does not hold (%s), and keeps the history', (status) => {
-    const { canvas } = setUp();
-    renderAdded(canvas.element, held(status));
-    expect(screen.queryByRole('button', { name: 'Hand back to AI' })).toBeNull();
-    expect(screen.getAllByRole('listitem')).toHaveLength(2);
-  });
+  it.each(['pending', 'wrapping', 'completed'])(
+    'offers no handback on a task the agent does not hold (%s), and keeps the history',
+    (status) => {
+      const { canvas } = setUp();
+      renderAdded(canvas.element, held(status));
+      expect(screen.queryByRole('button', { name: 'Hand back to AI' })).toBeNull();
+      expect(screen.getAllByRole('listitem')).toHaveLength(2);
+    },
+  );
 
   it("shows the history on the AI's task after a handback, without the button", () => {
     const { canvas } = setUp();

@@ -7,16 +7,20 @@ import { renderWithTheme } from '../../testing/render';
 import { createInsightsViewSetup, setupInsightsView } from '../insightsView';
 
 const client = () => fakeInsightsClient(() => ({ ok: true, insights: EARLY_TODAY }));
-const renderAdded = (element: React.ReactElement, props: object = {}) => renderWithTheme(React.cloneElement(element, props));
+const renderAdded = (element: React.ReactElement, props: object = {}) =>
+  renderWithTheme(React.cloneElement(element, props));
 
 describe('insights view registration', () => {
-  it.each([[['supervisor']], [['admin']], [['agent', 'supervisor']]])('adds the side-nav entry and the view for roles %p', (roles) => {
-    const { flex, added } = fakeFlex();
-    createInsightsViewSetup({ createClient: () => client() })(flex, fakeManager(roles).manager);
+  it.each([[['supervisor']], [['admin']], [['agent', 'supervisor']]])(
+    'adds the side-nav entry and the view for roles %p',
+    (roles) => {
+      const { flex, added } = fakeFlex();
+      createInsightsViewSetup({ createClient: () => client() })(flex, fakeManager(roles).manager);
 
-    expect(added('SideNav')).toHaveLength(1);
-    expect(added('ViewCollection').map((call) => call.element.props.name)).toEqual(['opencx-insights']);
-  });
+      expect(added('SideNav')).toHaveLength(1);
+      expect(added('ViewCollection').map((call) => call.element.props.name)).toEqual(['opencx-insights']);
+    },
+  );
 
   it.each([[['agent']], [[]], [undefined]])('adds nothing for roles %p', (roles) => {
     const { flex, calls } = fakeFlex();

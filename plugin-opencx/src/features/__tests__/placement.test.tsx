@@ -24,22 +24,37 @@ import { setupHandoffTaskBadge } from '../handoffTaskBadge';
 import { createSettingsViewSetup } from '../settingsView';
 
 const HANDED_OFF = { handedOff: true, handoffReason: 'AI requested human handoff', handoffSentiment: 'negative' };
-const task = (status: string, attributes: object) => ({ sid: 'WR1', taskSid: 'WT1', status, attributes, taskChannelUniqueName: 'chat' });
+const task = (status: string, attributes: object) => ({
+  sid: 'WR1',
+  taskSid: 'WT1',
+  status,
+  attributes,
+  taskChannelUniqueName: 'chat',
+});
 
 beforeAll(() => {
   const { manager } = fakeManager(['admin']);
   setupHandoffPanel(Flex, manager);
   createHandbackSetup({ createClient: () => ({ handBack: jest.fn() }) })(Flex, manager);
   setupHandoffTaskBadge(Flex, manager);
-  createSettingsViewSetup({ createClient: () => fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS, routing: null }) })(Flex, manager);
+  createSettingsViewSetup({
+    createClient: () => fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS, routing: null }),
+  })(Flex, manager);
 });
 
-const withTheme = ({ children }: { children?: React.ReactNode }) => <Theme.Provider theme="flex">{children}</Theme.Provider>;
+const withTheme = ({ children }: { children?: React.ReactNode }) => (
+  <Theme.Provider theme="flex">{children}</Theme.Provider>
+);
 
 /** IncomingTaskCanvas's own content, as TaskDetailsPanel lays it out with its store. */
 function IncomingTaskCanvasContent({ task }: { task: object }): JSX.Element {
   return (
-    <Flex.DynamicComponent contentStore={Flex.IncomingTaskCanvas.Content} childProps={{ task }} name="IncomingTaskCanvas" vertical>
+    <Flex.DynamicComponent
+      contentStore={Flex.IncomingTaskCanvas.Content}
+      childProps={{ task }}
+      name="IncomingTaskCanvas"
+      vertical
+    >
       <div>
         <div key="actions" data-slot="incoming-actions">
           Accept / Reject
@@ -101,7 +116,10 @@ describe('the handoff panel in Flex', () => {
     ['Flex UI 2.17 (with the Copilot slot)', true],
     ['a Flex UI 2.x without that slot', false],
   ])('sits between the task header and the tabs on %s', (_version, withCopilotSlot) => {
-    const { container } = render(<TaskCanvasLayout task={task('accepted', HANDED_OFF)} withCopilotSlot={withCopilotSlot} />, { wrapper: withTheme });
+    const { container } = render(
+      <TaskCanvasLayout task={task('accepted', HANDED_OFF)} withCopilotSlot={withCopilotSlot} />,
+      { wrapper: withTheme },
+    );
     expect(canvasOrder(container)).toEqual(['header', 'handoff panel', 'tabs']);
     expect(screen.getByRole('region', { name: 'AI handoff' })).toHaveTextContent('AI requested human handoff');
   });
@@ -110,7 +128,10 @@ describe('the handoff panel in Flex', () => {
     const store = new Flex.DynamicContentStore('TaskCanvas');
     const [{ props }] = Flex.TaskCanvas.Content.fragments as React.ReactElement[];
     store.add(React.Children.only(props.children), { ...props, sortOrder: 1 });
-    const { container } = render(<TaskCanvasLayout task={task('accepted', HANDED_OFF)} withCopilotSlot={false} store={store} />, { wrapper: withTheme });
+    const { container } = render(
+      <TaskCanvasLayout task={task('accepted', HANDED_OFF)} withCopilotSlot={false} store={store} />,
+      { wrapper: withTheme },
+    );
     expect(canvasOrder(container)).toEqual(['header', 'tabs', 'handoff panel']);
   });
 
@@ -118,7 +139,10 @@ describe('the handoff panel in Flex', () => {
     ['Flex UI 2.17', true],
     ['a Flex UI 2.x without the Copilot slot', false],
   ])('has the handback control right under it, above the tabs, on %s', (_version, withCopilotSlot) => {
-    const { container } = render(<TaskCanvasLayout task={task('accepted', HANDED_OFF)} withCopilotSlot={withCopilotSlot} />, { wrapper: withTheme });
+    const { container } = render(
+      <TaskCanvasLayout task={task('accepted', HANDED_OFF)} withCopilotSlot={withCopilotSlot} />,
+      { wrapper: withTheme },
+    );
     const panel = screen.getByRole('region', { name: 'AI handoff' });
     const handBack = screen.getByRole('button', { name: 'Hand back to AI' });
     const tabs = container.querySelector('[data-slot="tabs"]')!;
@@ -133,7 +157,9 @@ describe('the handoff panel in Flex', () => {
   });
 
   it('is absent from tasks that were not handed off', () => {
-    const { container } = render(<TaskCanvasLayout task={task('pending', { name: 'Ada' })} withCopilotSlot />, { wrapper: withTheme });
+    const { container } = render(<TaskCanvasLayout task={task('pending', { name: 'Ada' })} withCopilotSlot />, {
+      wrapper: withTheme,
+    });
     expect(canvasOrder(container)).toEqual(['header', 'tabs']);
   });
 });
@@ -162,7 +188,13 @@ function TaskCard({ secondLine }: TaskListItemProps): JSX.Element {
  */
 function TaskListItemImpl(props: TaskListItemProps): JSX.Element {
   return (
-    <Flex.DynamicComponent contentStore={Flex.TaskListItem.Content} childProps={props} name="TaskListItem" noContainers vertical>
+    <Flex.DynamicComponent
+      contentStore={Flex.TaskListItem.Content}
+      childProps={props}
+      name="TaskListItem"
+      noContainers
+      vertical
+    >
       <TaskCard key="task-card" {...props} />
     </Flex.DynamicComponent>
   );
@@ -174,18 +206,26 @@ function TaskListItem(props: TaskListItemProps): JSX.Element {
   const wrappers = Flex.TaskListItem.Content.getAllWrappers() as unknown as ((
     component: React.ComponentType<TaskListItemProps>,
   ) => React.ComponentType<TaskListItemProps>)[];
-  const Wrapped = wrappers.reduce((component, wrap) => wrap(component), TaskListItemImpl as React.ComponentType<TaskListItemProps>);
+  const Wrapped = wrappers.reduce(
+    (component, wrap) => wrap(component),
+    TaskListItemImpl as React.ComponentType<TaskListItemProps>,
+  );
   return <Wrapped {...props} />;
 }
 
 describe('the "AI handoff" badge in the task list', () => {
   it("is part of the task card, on its second line before Flex's status line, and adds no row of its own", () => {
-    const { container } = render(<TaskListItem task={task('accepted', HANDED_OFF)} channelDefinition={Flex.DefaultTaskChannels.Chat} />, {
-      wrapper: withTheme,
-    });
+    const { container } = render(
+      <TaskListItem task={task('accepted', HANDED_OFF)} channelDefinition={Flex.DefaultTaskChannels.Chat} />,
+      {
+        wrapper: withTheme,
+      },
+    );
     const card = screen.getByRole('button', { name: 'Task card' });
     // Flex's status template for an accepted chat; jsdom has no Flex strings, so Template shows its code.
-    expect(within(card).getByTestId('second-line')).toHaveTextContent(/^AI handoff.*sentiment negative\s*TaskLine\w*Assigned$/);
+    expect(within(card).getByTestId('second-line')).toHaveTextContent(
+      /^AI handoff.*sentiment negative\s*TaskLine\w*Assigned$/,
+    );
     const items = container.firstElementChild?.children;
     expect(items).toHaveLength(1);
     expect(items?.[0]).toBe(card);
