@@ -1,6 +1,7 @@
 // Types of check-line-width.cjs (plain Node so that `npm run lint` needs no build).
-export const LIMITS: Record<string, number>;
+export const LIMIT: number;
+export const FOLDERS: string[];
 export const EXCLUDED: string[];
-export function limitOf(file: string): number | undefined;
+export function isChecked(file: string): boolean;
 export function longLines(text: string, limit: number): { line: number; length: number }[];
-export function check(root: string): { file: string; line: number; length: number; limit: number }[];
+export function check(root: string): { file: string; line: number; length: number }[];

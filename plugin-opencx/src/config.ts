@@ -40,7 +40,10 @@ export const FUNCTIONS_URL_SETTINGS = {
 /** Where the settings view finds the Functions, or that it finds none. */
 export type FunctionsEndpoint = { kind: 'configured'; url: string; source: FunctionsUrlSource } | { kind: 'missing' };
 
-/** `opencx-1234-dev.twil.io` or `https://opencx-1234-dev.twil.io/` → `https://opencx-1234-dev.twil.io`; blank → undefined. */
+/**
+ * `opencx-1234-dev.twil.io` or `https://opencx-1234-dev.twil.io/` → `https://opencx-1234-dev.twil.io`;
+ * blank → undefined.
+ */
 function functionsUrlFrom(value: unknown): string | undefined {
   const text = typeof value === 'string' ? value.trim().replace(/\/+$/, '') : '';
   if (!text) return undefined;

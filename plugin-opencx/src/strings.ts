@@ -271,7 +271,8 @@ export const strings: OpencxStrings = {
   handbackButton: 'Hand back to AI',
   handbackInstructionLabel: 'Instruction for the AI (optional)',
   handbackInstructionHelp:
-    'For example: "Collect the shipping address, then close." The AI is also told that you handled part of the conversation.',
+    'For example: "Collect the shipping address, then close." ' +
+    'The AI is also told that you handled part of the conversation.',
   handbackInstructionTooLong: 'The instruction can be at most {max} characters.',
   handbackConfirm: 'Hand back',
   handbackCancel: 'Cancel',
@@ -368,7 +369,9 @@ export const strings: OpencxStrings = {
   settingsNavLabel: 'OpenCX',
   settingsTitle: 'OpenCX settings',
   settingsIntro:
-    'Connect Flex to your OpenCX AI support agent. Test & Save checks the API key with OpenCX, then stores the settings and creates the AI worker if it does not exist yet.',
+    'Connect Flex to your OpenCX AI support agent. ' +
+    'Test & Save checks the API key with OpenCX, then stores the settings ' +
+    'and creates the AI worker if it does not exist yet.',
   settingsLoading: 'Loading the OpenCX settings…',
   settingsLoadFailed: 'Could not load the OpenCX settings. {message}',
   settingsConnected: 'Connected',
@@ -380,7 +383,9 @@ export const strings: OpencxStrings = {
   settingsTokenRequired: 'Enter the OpenCX API key',
   settingsExtraTokensLabel: 'More API keys of the same organisation',
   settingsExtraTokensHelp:
-    'OpenCX allows 100 requests a minute per key, about 50 conversations at one customer message every 30 seconds. Each further key of the same organisation adds as much; conversations are spread over the keys.',
+    'OpenCX allows 100 requests a minute per key, ' +
+    'about 50 conversations at one customer message every 30 seconds. ' +
+    'Each further key of the same organisation adds as much; conversations are spread over the keys.',
   settingsExtraTokensSaved: 'Saved keys',
   settingsExtraTokenRemove: 'Remove',
   settingsExtraTokenRemoveLabel: 'Remove the key {masked}',
@@ -394,20 +399,24 @@ export const strings: OpencxStrings = {
   settingsPeakLabel: 'Peak of concurrent AI conversations',
   settingsPeakUnit: 'conversations',
   settingsPeakHelp:
-    'The most conversations the AI answers at the same time, from {min} to {max}. TaskRouter gives one worker at most {capacity} conversations, so the AI works as a pool of workers.',
+    'The most conversations the AI answers at the same time, from {min} to {max}. ' +
+    'TaskRouter gives one worker at most {capacity} conversations, so the AI works as a pool of workers.',
   settingsPeakPool:
-    'The AI will work as {workers} TaskRouter workers of {capacity} conversations each ({slots} at once). A worker removed by a smaller peak finishes its conversations first.',
+    'The AI will work as {workers} TaskRouter workers of {capacity} conversations each ({slots} at once). ' +
+    'A worker removed by a smaller peak finishes its conversations first.',
   settingsPeakPoolOne: 'The AI will work as one TaskRouter worker of {capacity} conversations.',
   settingsPeakInvalid: 'Enter a whole number of conversations from {min} to {max}',
   settingsWebhookHeading: 'OpenCX webhook',
   settingsWebhookSecretLabel: 'OpenCX webhook signing secret',
   settingsWebhookSecretHelpNew:
-    'OpenCX shows a signing secret when you add the webhook below; paste it here. It is never shown again. Without it, slow AI answers cannot reach the customer.',
+    'OpenCX shows a signing secret when you add the webhook below; paste it here. ' +
+    'It is never shown again. Without it, slow AI answers cannot reach the customer.',
   settingsWebhookSecretHelpSaved: 'A secret is saved. Leave empty to keep it, or paste a new secret to replace it.',
   settingsWebhookSecretSavedPlaceholder: 'Saved',
   settingsWebhookUrlLabel: 'Webhook URL for OpenCX',
   settingsWebhookUrlHelp:
-    'Paste into OpenCX → Settings → Integrations → Webhooks; events: conversation.ai_response, conversation.handoff_to_human',
+    'Paste into OpenCX → Settings → Integrations → Webhooks; ' +
+    'events: conversation.ai_response, conversation.handoff_to_human',
   settingsWebhookUrlMissing:
     'These Functions do not report their webhook URL. Deploy the current version of the Functions.',
   settingsCopy: 'Copy',
@@ -419,16 +428,21 @@ export const strings: OpencxStrings = {
   settingsAnswerTimeoutLabel: 'Hand to humans if the AI has not answered within',
   settingsAnswerTimeoutUnit: 'seconds',
   settingsAnswerTimeoutHelp:
-    'From 15 to 600 seconds (default 60). The conversation then goes to your agents with the reason “AI unavailable”, without waiting for the customer to write again.',
+    'From 15 to 600 seconds (default 60). ' +
+    'The conversation then goes to your agents with the reason “AI unavailable”, ' +
+    'without waiting for the customer to write again.',
   settingsAnswerTimeoutInvalid: 'Enter a whole number of seconds from {min} to {max}',
   settingsNoteLabel: 'Message the customer sees at a handoff',
   settingsNoteHelp:
-    'Posted into the conversation when the AI hands it to your agents, on every channel, SMS and WhatsApp included. Leave it empty to send no message. The AI’s summary and the customer’s sentiment are shown to agents only.',
+    'Posted into the conversation when the AI hands it to your agents, on every channel, ' +
+    'SMS and WhatsApp included. Leave it empty to send no message. ' +
+    'The AI’s summary and the customer’s sentiment are shown to agents only.',
   settingsNoteCount: '{count} of {max} characters',
   settingsNoteTooLong: 'Keep the message to {max} characters or fewer',
   settingsTranslationsLabel: 'Translations',
   settingsTranslationsHelp:
-    'The message in other languages, chosen by the conversation’s language: the exact tag (es-MX), then its language (es), otherwise the message above.',
+    'The message in other languages, chosen by the conversation’s language: ' +
+    'the exact tag (es-MX), then its language (es), otherwise the message above.',
   settingsTranslationLabel: 'Translation {number}',
   settingsTranslationLanguageLabel: 'Language tag',
   settingsTranslationNoteLabel: 'Message',
@@ -459,7 +473,8 @@ export const strings: OpencxStrings = {
   settingsSaveFailed: 'Settings not saved. {message}',
   settingsSaveFailedField: 'Settings not saved: check the highlighted field.',
   settingsFunctionsUrlMissing:
-    'OpenCX Functions not found: set {setting} in the Flex configuration to your Functions domain and reload Flex, or build with {variable}.',
+    'OpenCX Functions not found: set {setting} in the Flex configuration to your Functions domain ' +
+    'and reload Flex, or build with {variable}.',
   settingsFunctionsFound:
     'OpenCX Functions: {url}, from {source}. If unreachable, check it is the domain twilio serverless:deploy printed.',
   settingsNetworkError:
@@ -468,7 +483,8 @@ export const strings: OpencxStrings = {
 
   setupTitle: 'Twilio setup',
   setupIntro:
-    'Checks that TaskRouter, Conversations and OpenCX are wired to this deployment, and says how to fix what is not. Apply fixes makes the changes it can for you.',
+    'Checks that TaskRouter, Conversations and OpenCX are wired to this deployment, ' +
+    'and says how to fix what is not. Apply fixes makes the changes it can for you.',
   setupCheck: 'Check setup',
   setupChecking: 'Checking the Twilio setup…',
   setupApply: 'Apply fixes',
@@ -482,7 +498,9 @@ export const strings: OpencxStrings = {
   setupNeedsAttention: '{count} of {total} checks need attention.',
   setupHumanQueueLabel: 'Human queue SID',
   setupHumanQueueHelp:
-    'The TaskRouter queue of your human agents (WQ…). Tasks the AI hands off go there: Apply fixes adds a “handedOff == true” filter to the top of the workflow that targets this queue. Leave it empty to apply the other fixes only.',
+    'The TaskRouter queue of your human agents (WQ…). Tasks the AI hands off go there: ' +
+    'Apply fixes adds a “handedOff == true” filter to the top of the workflow that targets this queue. ' +
+    'Leave it empty to apply the other fixes only.',
   setupHumanQueueInvalid: 'Expected a queue SID: WQ followed by 32 hexadecimal characters',
   setupReplaceUrl: 'Replace the existing webhook URL (it may belong to another environment)',
   setupReplaceUrlHelp: 'Without this, Apply fixes leaves a webhook URL that points elsewhere as it is.',
@@ -521,10 +539,12 @@ export const strings: OpencxStrings = {
   setupUninstalledSyncKept: 'The OpenCX data in Sync is kept.',
   setupUninstalledSyncDeleted: 'The OpenCX data in Sync is deleted.',
   setupUninstallIncomplete:
-    'Uninstall is not complete: what remains is listed below, such as AI workers still holding conversations. Run it again once the AI’s conversations end.',
+    'Uninstall is not complete: what remains is listed below, ' +
+    'such as AI workers still holding conversations. Run it again once the AI’s conversations end.',
   setupUninstallFailed: 'Nothing uninstalled. {message}',
   setupUninstallStepsFailed:
-    'Uninstall incomplete: {failed} of {total} steps failed. Each step’s result is listed below; run it again once fixed.',
+    'Uninstall incomplete: {failed} of {total} steps failed. ' +
+    'Each step’s result is listed below; run it again once fixed.',
   setupStepsApplyLabel: 'What Apply fixes did',
   setupStepsUndoLabel: 'What Undo did',
   setupStepsUninstallLabel: 'What Uninstall did',

@@ -112,7 +112,10 @@ export type CheckStatus = 'ok' | 'problem' | 'warning';
 
 /** One finding of the setup doctor (`/admin/setup-check`), texts as the Functions wrote them. */
 export interface SetupCheck {
-  /** e.g. `config`, `opencx_token`, `workspace_events`, `opencx_webhook`; see docs/admin-api.md. The view shows any id the same way. */
+  /**
+   * e.g. `config`, `opencx_token`, `workspace_events`, `opencx_webhook`; see docs/admin-api.md.
+   * The view shows any id the same way.
+   */
   id: string;
   status: CheckStatus;
   title: string;

@@ -34,7 +34,7 @@ export function HandoffsTable({ handoffs, total, reasons, reason, onReason, loca
   const titleId = useUID();
   const selectId = useUID();
   const [shown, setShown] = useState(HANDOFFS_PAGE_SIZE);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: back to the first page whenever the reason or the handoffs change
+  // biome-ignore lint/correctness/useExhaustiveDependencies: back to page one when the reason or the handoffs change
   useEffect(() => setShown(HANDOFFS_PAGE_SIZE), [reason, handoffs]);
   const rows = handoffsFor(handoffs, reason);
   const visible = rows.slice(0, shown);

@@ -37,7 +37,7 @@ export function InsightsView({ client, token, locale }: InsightsViewProps): JSX.
   const tokenRef = useRef(token);
   tokenRef.current = token;
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reloads is the supervisor's Reload: it changes only to run this again
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reloads changes only when the supervisor clicks Reload
   useEffect(() => {
     let current = true;
     setLoaded({ period });

@@ -133,7 +133,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
   };
   const translationsId = useUID();
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: loads once per client, so a refreshed Flex token does not reload and wipe what the admin typed
+  // biome-ignore lint/correctness/useExhaustiveDependencies: loads once per client: a new token must not wipe the form
   useEffect(() => {
     mounted.current = true;
     client.load(token).then(

@@ -97,10 +97,8 @@ function uninstalledOutcome(steps: readonly StepReport[], complete: boolean, kee
   const failed = failedStepsOutcome(steps, strings.setupUninstallStepsFailed);
   if (failed) return failed;
   if (!complete) return { kind: 'warning', message: strings.setupUninstallIncomplete };
-  return {
-    kind: 'done',
-    message: `${strings.setupUninstalled} ${keepSyncData ? strings.setupUninstalledSyncKept : strings.setupUninstalledSyncDeleted}`,
-  };
+  const sync = keepSyncData ? strings.setupUninstalledSyncKept : strings.setupUninstalledSyncDeleted;
+  return { kind: 'done', message: `${strings.setupUninstalled} ${sync}` };
 }
 
 /** The setup doctor: "Check setup" lists what is wrong, "Apply fixes" fixes what the Functions can. */
@@ -168,7 +166,7 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
     else setOutcome({ kind: 'failed', message: format(strings.setupCheckFailed, { message: result.error.message }) });
   };
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs per check request only, so a refreshed token does not re-run the check
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs per check request only, not when the token refreshes
   useEffect(() => {
     if (checkRequest > 0) void check();
   }, [checkRequest]);

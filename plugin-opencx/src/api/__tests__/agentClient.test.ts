@@ -9,7 +9,7 @@ function answering(status: number, body: unknown) {
 }
 
 describe('agent client: hand back', () => {
-  it('posts the token, the task and the trimmed instruction as a form to /agent/handback, and reads the history', async () => {
+  it('posts the token, task and trimmed instruction as a form to /agent/handback, and reads the history', async () => {
     const fetch = answering(200, {
       ok: true,
       handedBack: true,
@@ -76,7 +76,7 @@ describe('agent client: hand back', () => {
 });
 
 describe('agent client: verdict', () => {
-  it('posts the token, the task, both answers and the trimmed comment as a form to /agent/handoff-verdict', async () => {
+  it('posts the token, task, both answers and the trimmed comment as a form to /agent/handoff-verdict', async () => {
     const fetch = answering(200, { ok: true, opencx: 'noted' });
     const result = await createAgentClient({ baseUrl: BASE, fetch }).giveVerdict('flex-token', {
       taskSid: TASK,

@@ -79,7 +79,7 @@ describe('settings client', () => {
     expect(fields).toEqual({ Token: 'flex-token' });
   });
 
-  it('reads the workflows, the one in use, why none is and a conflict; workflows not as documented as none', async () => {
+  it('reads the workflows, the one in use, why none is, a conflict; workflows not as documented as none', async () => {
     const unclear = {
       reason: 'The workspace has 2 workflows and it is unclear which one routes your inbound conversations.',
       fix: 'Pick one.',
@@ -151,7 +151,7 @@ describe('settings client', () => {
     });
   });
 
-  it('leaves both secrets out when empty, so the saved ones are kept, and sends an empty note and workflow as is', async () => {
+  it('leaves empty secrets out, keeping the saved ones, and sends an empty note and workflow as is', async () => {
     const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false });
     const result = await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
       opencxToken: '  ',
@@ -362,7 +362,7 @@ describe('settings client', () => {
       });
     });
 
-    it("applies with the human queue, the URL replacement and the check's revisions when given, and reads every step", async () => {
+    it("applies with the human queue, URL replacement and check's revisions when given; reads every step", async () => {
       const answer = {
         ok: true,
         steps: [APPLIED, FAILED],

@@ -98,7 +98,7 @@ describe('HandoffPanel with the verdict', () => {
 });
 
 describe('the task canvas panel', () => {
-  it("asks the agent holding the task, and sends the verdict for that task with the agent's current token", async () => {
+  it("asks the agent holding the task, and sends the verdict for that task with the agent's token", async () => {
     const giveVerdict = jest.fn().mockResolvedValue({ ok: true });
     const { manager } = fakeManager(['agent'], 'flex-token-7');
     const { unmount } = renderWithTheme(

@@ -114,7 +114,7 @@ describe('SettingsView', () => {
     expect(document.body.innerHTML).not.toContain(secret);
   });
 
-  it("shows the organisation's further keys only masked, removes one, adds new ones, and never shows a key back", async () => {
+  it("shows the organisation's further keys only masked, removes one, adds more, never shows a key back", async () => {
     const withKeys: OpencxSettings = {
       ...SAVED,
       opencxExtraTokens: [

@@ -41,7 +41,9 @@ const CONVERSATIONS_ELSEWHERE: SetupCheck = {
   id: 'conversations_webhook',
   status: 'problem',
   title: 'Conversations webhook',
-  detail: `The Conversations events go to ${OLD_WEBHOOK}, not to this deployment (${WEBHOOK}): they reach another environment or org, and the AI here never sees them.`,
+  detail:
+    `The Conversations events go to ${OLD_WEBHOOK}, not to this deployment (${WEBHOOK}): ` +
+    'they reach another environment or org, and the AI here never sees them.',
   fix: `If ${OLD_WEBHOOK} is not in use, confirm replacing it and apply setup: it registers ${WEBHOOK} instead.`,
   autoFixable: true,
   confirm: 'replaceCallbackUrl',
@@ -59,7 +61,9 @@ const NO_HANDOFF_FILTER: SetupCheck = {
   title: 'Workflow filters',
   detail:
     'Workflow "Assign to Anyone" (WW1) has no handedOff == true filter, so a task the AI hands off has nowhere to go.',
-  fix: 'Choose your human agents\' queue and apply setup: it adds the filter "OpenCX: handed off to humans" (handedOff == true → that queue) at the top of the workflow.',
+  fix:
+    "Choose your human agents' queue and apply setup: " +
+    'it adds the filter "OpenCX: handed off to humans" (handedOff == true → that queue) at the top of the workflow.',
   autoFixable: true,
   needs: 'humanQueueSid',
 };
@@ -68,7 +72,8 @@ const MISORDERED_FILTER: SetupCheck = {
   status: 'problem',
   title: 'Workflow filters',
   detail:
-    'In Workflow "Assign to Anyone" (WW1), the AI\'s filter "OpenCX AI" comes before "Handed off". Filters run top to bottom and the first match wins, so a handed-off task goes back to the AI.',
+    'In Workflow "Assign to Anyone" (WW1), the AI\'s filter "OpenCX AI" comes before "Handed off". ' +
+    'Filters run top to bottom and the first match wins, so a handed-off task goes back to the AI.',
   fix: 'Apply setup: it moves "Handed off" above "OpenCX AI".',
   autoFixable: true,
 };
@@ -100,7 +105,9 @@ const OPENCX_WEBHOOK_QUIET: SetupCheck = {
   status: 'warning',
   title: 'OpenCX webhook',
   detail: 'No signed OpenCX event has arrived in the last 24 hours (the last one on 2026-11-19).',
-  fix: 'In OpenCX → Settings → Integrations → Webhooks, check the URL and that the signing secret matches the saved one.',
+  fix:
+    'In OpenCX → Settings → Integrations → Webhooks, ' +
+    'check the URL and that the signing secret matches the saved one.',
   autoFixable: false,
 };
 const TIMER_WORKSPACE_MISSING: SetupCheck = {
@@ -190,7 +197,7 @@ describe('Twilio setup section', () => {
     expect(applyButton()).toBeEnabled();
   });
 
-  it('shows checks this view has no special case for, such as the OpenCX webhook and the watchdog timers, and applies their fixes', async () => {
+  it('shows checks it has no special case for (OpenCX webhook, watchdog timers) and applies their fixes', async () => {
     const client = await renderView([CONFIG_OK, OPENCX_WEBHOOK_QUIET, TIMER_WORKSPACE_MISSING]);
     client.applySetup.mockResolvedValueOnce({
       ok: true,
@@ -261,7 +268,7 @@ describe('Twilio setup section', () => {
     expect(humanQueueInput()).toBeVisible();
   });
 
-  it('does not ask for a queue when the handedOff filter is only misordered, nor for a confirmation without a foreign URL', async () => {
+  it('asks no queue when the handedOff filter is only misordered, no confirmation without a foreign URL', async () => {
     await renderView([CONFIG_OK, WORKSPACE_UNSET, MISORDERED_FILTER]);
 
     expect(item('Workflow filters')).toHaveTextContent(
@@ -350,8 +357,13 @@ describe('Twilio setup section', () => {
       status: 'warning',
       title: 'AI worker',
       detail:
-        'The AI pool is 84 % full on chat: new conversations will soon wait in the queue for an AI slot. 2 of 2 AI workers serving (a peak of 100 concurrent conversations, 50 a worker): "OpenCX AI" (WK1) Available, chat 42/50; "OpenCX AI 2" (WK2) Available, chat 42/50. chat: 84 of 100 slots in use (84 %).',
-      fix: 'In the OpenCX settings, raise the peak of concurrent AI conversations (each 50 more adds an AI worker) and click Test & Save.',
+        'The AI pool is 84 % full on chat: new conversations will soon wait in the queue for an AI slot. ' +
+        '2 of 2 AI workers serving (a peak of 100 concurrent conversations, 50 a worker): ' +
+        '"OpenCX AI" (WK1) Available, chat 42/50; "OpenCX AI 2" (WK2) Available, chat 42/50. ' +
+        'chat: 84 of 100 slots in use (84 %).',
+      fix:
+        'In the OpenCX settings, raise the peak of concurrent AI conversations ' +
+        '(each 50 more adds an AI worker) and click Test & Save.',
       autoFixable: false,
     };
     const client = await renderView(BROKEN);

@@ -61,7 +61,8 @@ const CONVERSATIONS_CHANGED: StepReport = {
   title: 'Conversations webhook',
   status: 'failed',
   detail:
-    'Not written: it changed since the check (someone edited it in the Console or another Apply ran). Run the check again, then apply.',
+    'Not written: it changed since the check (someone edited it in the Console or another Apply ran). ' +
+    'Run the check again, then apply.',
   reason: 'changed_since_check',
 };
 const FILTERS_FAILED: StepReport = {
@@ -194,7 +195,7 @@ describe('Apply fixes: each step reported', () => {
     expect(within(stepItem('What Apply fixes did', 'TaskRouter event callback')).getByText('Unchanged')).toBeVisible();
   });
 
-  it("keeps the check's revision of a resource refused over a change since the check, so it is refused until a new check", async () => {
+  it("keeps the check's revision of a resource refused as changed since the check, until a new check", async () => {
     const client = await renderSection();
     const afterApply = {
       workspace_events: 'aaaa0000bbbb1111',
@@ -219,7 +220,7 @@ describe('Apply fixes: each step reported', () => {
     });
   });
 
-  it('without revisions in the answer, sends none with the next Apply, so it is not refused over its own change', async () => {
+  it('answered no revisions, sends none with the next Apply, so it is not refused over its own change', async () => {
     const client = await renderSection();
     client.applySetup.mockResolvedValue({ ok: true, steps: [WORKSPACE_APPLIED], checks: BROKEN });
 
@@ -316,7 +317,8 @@ describe('Undo last apply', () => {
           title: 'Undo: workflow WW1',
           status: 'failed',
           detail:
-            'Not restored: workflow WW1 changed after that Apply, and restoring it would lose that edit. Restore it by hand if you mean to.',
+            'Not restored: workflow WW1 changed after that Apply, and restoring it would lose that edit. ' +
+            'Restore it by hand if you mean to.',
         },
       ],
       restored: { backupId: 'b-1', at: '2026-11-21T10:25:00.000Z', by: 'admin@example.com' },
@@ -376,7 +378,8 @@ describe('Uninstall', () => {
     title: 'AI worker WK2',
     status: 'skipped',
     detail:
-      'It still holds conversations: its channels are closed so it takes no new one. Run uninstall again once they end.',
+      'It still holds conversations: its channels are closed so it takes no new one. ' +
+      'Run uninstall again once they end.',
   };
 
   it('asks for a confirmation that lists what is removed, and does nothing when cancelled', async () => {
@@ -408,7 +411,7 @@ describe('Uninstall', () => {
     expect(stepItems('Setup checks')).toHaveLength(5);
   });
 
-  it('uninstalls once confirmed, keeping the Sync data when ticked, and says to run it again while something remains', async () => {
+  it('uninstalls once confirmed, keeping Sync data if ticked; says to rerun it while something remains', async () => {
     const client = await renderSection();
     client.uninstallSetup.mockResolvedValueOnce({
       ok: true,
@@ -422,7 +425,8 @@ describe('Uninstall', () => {
     fireEvent.click(within(confirm).getByRole('button', { name: 'Yes, uninstall' }));
 
     expect(await screen.findByRole('alert')).toHaveTextContent(
-      'Uninstall is not complete: what remains is listed below, such as AI workers still holding conversations. Run it again once the AI’s conversations end.',
+      'Uninstall is not complete: what remains is listed below, such as AI workers still holding conversations. ' +
+        'Run it again once the AI’s conversations end.',
     );
     expect(client.uninstallSetup).toHaveBeenCalledWith('flex-token', { keepSyncData: true });
     expect(confirmation()).not.toBeInTheDocument();

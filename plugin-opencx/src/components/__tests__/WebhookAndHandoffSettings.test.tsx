@@ -108,7 +108,8 @@ describe('Webhook URL for OpenCX', () => {
     expect(urlInput()).toHaveValue(WEBHOOK_URL);
     expect(urlInput()).toHaveAttribute('readonly');
     expect(urlInput()).toHaveAccessibleDescription(
-      'Paste into OpenCX → Settings → Integrations → Webhooks; events: conversation.ai_response, conversation.handoff_to_human',
+      'Paste into OpenCX → Settings → Integrations → Webhooks; ' +
+        'events: conversation.ai_response, conversation.handoff_to_human',
     );
   });
 

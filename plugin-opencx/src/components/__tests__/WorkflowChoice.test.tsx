@@ -8,9 +8,12 @@ import { renderSettingsView } from '../../testing/render';
 const INBOUND = { sid: 'WW' + '1'.repeat(32), friendlyName: 'Inbound messaging' };
 const VOICE = { sid: 'WW' + '2'.repeat(32), friendlyName: 'Voice' };
 const ANYONE = { sid: 'WW' + '3'.repeat(32), friendlyName: 'Assign to Anyone' };
-const EVIDENCE = `Send to Flex "send_to_flex_1" in Studio flow "Inbound +15005550006" (FW${'4'.repeat(32)}) for address +15005550006 routes to it.`;
+const EVIDENCE =
+  `Send to Flex "send_to_flex_1" in Studio flow "Inbound +15005550006" (FW${'4'.repeat(32)}) ` +
+  'for address +15005550006 routes to it.';
 const CHOSEN = 'It is the workflow chosen in the OpenCX settings.';
-const CONFLICT = `Flex's messaging goes to 2 workflows: "Inbound messaging" (${INBOUND.sid}) (…); "Voice" (${VOICE.sid}) (…).`;
+const CONFLICT =
+  "Flex's messaging goes to 2 workflows: " + `"Inbound messaging" (${INBOUND.sid}) (…); "Voice" (${VOICE.sid}) (…).`;
 const PICK =
   'Pick the workflow that routes your inbound conversations in the OpenCX settings (Workflow) and click Test & Save.';
 
@@ -105,7 +108,8 @@ describe('the workflow in use, and why', () => {
   });
 
   it('says why no workflow is in use and what to do, telling a conflict once', async () => {
-    const reason = `The workspace has 3 workflows and it is unclear which one routes your inbound conversations. ${CONFLICT}`;
+    const reason =
+      'The workspace has 3 workflows and it is unclear which one routes your inbound conversations. ' + CONFLICT;
     await renderSettingsView(SAVED_SETTINGS, {
       ...DISCOVERED,
       inUse: null,
@@ -119,7 +123,7 @@ describe('the workflow in use, and why', () => {
     expect(workflowSelect()).not.toHaveAccessibleDescription(expect.stringContaining('In use'));
   });
 
-  it('keeps a saved workflow that left the workspace selected, so a save does not drop it unseen; a conflict too', async () => {
+  it('keeps a saved workflow that left the workspace selected, so a save keeps it; a conflict too', async () => {
     const gone = 'WW' + '9'.repeat(32);
     const unclear = {
       reason: `The workflow ${gone} chosen in the OpenCX settings is not in the workspace any more.`,

@@ -67,7 +67,7 @@ describe('settings form', () => {
     });
   });
 
-  it('tells the pool of AI workers a typed peak needs: one per 50 conversations, none while the peak is not valid', () => {
+  it('tells the pool of AI workers a typed peak needs: one per 50 conversations, none while it is invalid', () => {
     expect(['1', '50', ' 51 ', '100', '1000'].map(poolSizeFor)).toEqual([1, 1, 2, 2, 20]);
     expect(['0', '1001', '', '12.5', '-3', 'many'].map(poolSizeFor)).toEqual([
       undefined,

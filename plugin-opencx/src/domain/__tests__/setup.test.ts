@@ -32,7 +32,7 @@ describe('setup reports', () => {
     expect(revisions).toEqual({ workspace_events: 'r1', conversations_webhook: 'r2', workflow_filters: 'r3' });
   });
 
-  it('with no revisions from the write, keeps only those of the resources refused over a change since the check', () => {
+  it('with no revisions from the write, keeps only those of the resources refused as changed since the check', () => {
     const revisions = { workspace_events: 'r1', conversations_webhook: 'r2', workflow_filters: 'r3' };
     const steps = [
       step('workspace_events', 'applied'),

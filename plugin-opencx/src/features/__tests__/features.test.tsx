@@ -53,7 +53,7 @@ describe('feature registration', () => {
     expect(screen.getByRole('region', { name: 'AI handoff' })).toHaveTextContent('AI requested human handoff');
   });
 
-  it('puts the "AI handoff" badge on the second line of handed-off tasks in the task list, and leaves other tasks alone', () => {
+  it('puts the "AI handoff" badge on the second line of handed-off tasks in the task list, not on others', () => {
     const { flex, wrappers } = fakeFlex();
     setupHandoffTaskBadge(flex, fakeManager(['agent']).manager);
 
@@ -162,7 +162,9 @@ describe('settings view registration', () => {
     expect(createClient).toHaveBeenCalledWith('https://opencx-1234-prod.twil.io');
     expect(await screen.findByText('Connected to Acme')).toBeVisible();
     expect(screen.getByText(/^OpenCX Functions:/)).toHaveTextContent(
-      'OpenCX Functions: https://opencx-1234-prod.twil.io, from ui_attributes.custom_data.opencx_functions_domain in the Flex configuration. If unreachable, check it is the domain twilio serverless:deploy printed.',
+      'OpenCX Functions: https://opencx-1234-prod.twil.io, ' +
+        'from ui_attributes.custom_data.opencx_functions_domain in the Flex configuration. ' +
+        'If unreachable, check it is the domain twilio serverless:deploy printed.',
     );
   });
 
@@ -184,7 +186,7 @@ describe('settings view registration', () => {
     );
   });
 
-  it('says what to set, and calls nothing, when neither the Flex configuration nor the build names the Functions', () => {
+  it('says what to set, and calls nothing, when neither the Flex configuration nor the build names Functions', () => {
     const { flex, added } = fakeFlex();
     const createClient = jest.fn(() => fakeClient());
     createSettingsViewSetup({ env: {}, createClient })(flex, fakeManager(['admin'], 'token-1', {}).manager);
@@ -200,7 +202,7 @@ describe('settings view registration', () => {
 });
 
 describe('features', () => {
-  it('registers the agent features for everyone, the insights for supervisors and admins, and the settings only for admins', () => {
+  it('registers the agent features for all, the insights for supervisors and admins, the settings for admins', () => {
     const views = (roles: string[]) => {
       const { flex, calls } = fakeFlex();
       for (const setup of features) setup(flex, fakeManager(roles).manager);

@@ -173,7 +173,8 @@ interface TaskListItemProps {
 
 function TaskCard({ secondLine }: TaskListItemProps): JSX.Element {
   return (
-    // biome-ignore lint/a11y/useSemanticElements lint/a11y/useFocusableInteractive: stands in for the card TaskListBaseItem renders, not a control of ours
+    /* biome-ignore lint/a11y/useSemanticElements lint/a11y/useFocusableInteractive: stands in for the card
+       TaskListBaseItem renders, not a control of ours */
     <div role="button" aria-label="Task card" data-testid="task-item">
       <div>Ada</div>
       <div data-testid="second-line">{secondLine ?? 'Live chat'}</div>
