@@ -4,8 +4,9 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 // 100 KiB until the supervisors' insights view (figures, charts, handoff table) added about 8 KiB;
-// its charts are drawn without a library. The issue allows up to 120 KiB for the insights charts.
-const BUDGET_GZIP_BYTES = 110 * 1024;
+// its charts are drawn without a library. 110 KiB then, full at 109.97 KiB; back to 100 KiB once
+// react-spring left the bundle and src/ was no longer compiled to ES5 (88.02 KiB).
+const BUDGET_GZIP_BYTES = 100 * 1024;
 const bundle = path.resolve(
   path.dirname(new URL(import.meta.url).pathname),
   '..',
