@@ -9,6 +9,7 @@ import {
   instructionOf,
   isHandbackTask,
   resumingHandback,
+  routedHandbackTask,
   STALE_HANDBACK_MS,
 } from './handback';
 import { parseConfig } from '../common/config';
@@ -78,6 +79,30 @@ describe("decideHandback (what an agent's click does)", () => {
       step: 'invite-again',
       handback: stale,
     });
+  });
+});
+
+describe("routedHandbackTask (a stale handback's earlier invite)", () => {
+  const invited = (sid: string, assignmentStatus: string | null, attributes: Record<string, unknown>) => ({
+    sid,
+    assignmentStatus,
+    attributes,
+  });
+
+  test("the task this handback's invite made, while TaskRouter still routes it", () => {
+    for (const status of ['pending', 'reserved', 'assigned'])
+      expect(routedHandbackTask(handback(), [invited(INVITED_TASK, status, { opencxHandbackAt: AT })])).toBe(
+        INVITED_TASK,
+      );
+  });
+
+  test('none when that task ended, or every invite is an earlier transfer or handback: invite again', () => {
+    const earlier = invited('WT000000000000000000000000000000e1', 'pending', { opencxHandbackAt: '2026-03-01T09:00Z' });
+    const transfer = invited('WT000000000000000000000000000000e2', 'assigned', { handedOff: true });
+    expect(routedHandbackTask(handback(), [earlier, transfer])).toBeUndefined();
+    for (const status of ['canceled', 'completed', 'wrapping', null])
+      expect(routedHandbackTask(handback(), [invited(INVITED_TASK, status, { opencxHandbackAt: AT })])).toBeUndefined();
+    expect(routedHandbackTask(handback(), [])).toBeUndefined();
   });
 });
 

@@ -1,6 +1,7 @@
 // Handing a conversation back from a human to the AI: what should happen, as plain functions.
 // The actions are in actions/handback.ts.
 import type { CustomData } from '../common/opencx-client';
+import type { InvitedTask } from '../common/twilio';
 import type { ConversationRecord, Handback } from './conversation-record';
 import { HISTORY_ATTRIBUTE, historyAtHandback } from './history';
 
@@ -78,6 +79,19 @@ export function endsHandback(handback: Handback | undefined, taskSid: string, ty
   if (!handback) return true;
   if (handback.invitedTaskSid) return taskSid === handback.invitedTaskSid;
   return taskSid !== handback.fromTaskSid && type !== 'task.completed';
+}
+
+/** Task statuses in which an invited task can still reach the AI. */
+const ROUTED_STATUSES: readonly (string | null)[] = ['pending', 'reserved', 'assigned'];
+
+/**
+ * The task an earlier invite of this handback made and TaskRouter still routes (its answer may
+ * have been lost, or the AI pool is busy): inviting again would make a second AI task.
+ */
+export function routedHandbackTask(handback: Handback, invited: InvitedTask[]): string | undefined {
+  return invited.find(
+    (task) => task.attributes[HANDBACK_MARKER] === handback.at && ROUTED_STATUSES.includes(task.assignmentStatus),
+  )?.sid;
 }
 
 /** The AI resumes with this handback's context when it engages the invited task. */

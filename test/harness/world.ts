@@ -528,13 +528,35 @@ export class World {
   }
 
   conversationRecord(conversationSid: string): Record<string, unknown> | undefined {
+    return this.conversationRecordItem(conversationSid)?.item.data as Record<string, unknown> | undefined;
+  }
+
+  private conversationRecordItem(conversationSid: string) {
     const map = everyObject(CONVERSATION_MAPS).find(
       (name) =>
         this.sync.map(this.syncServiceSid, name) &&
         this.sync.mapItems(this.syncServiceSid, name).some((i) => i.key === conversationSid),
     );
     const item = map ? this.sync.mapItems(this.syncServiceSid, map).find((i) => i.key === conversationSid) : undefined;
-    return item?.data as Record<string, unknown> | undefined;
+    return map && item ? { map, item } : undefined;
+  }
+
+  /**
+   * The Functions judge a handback's age by their own clock, which the virtual clock does not move:
+   * moving the handback's time back (in our record and on the tasks its invites made) stands for `ms` passing.
+   */
+  ageHandback(conversationSid: string, ms: number): void {
+    const found = this.conversationRecordItem(conversationSid);
+    const data = found?.item.data as { handback?: { at: string } } | undefined;
+    if (!found || !data?.handback) throw new Error(`conversation ${conversationSid} is not being handed back`);
+    const at = data.handback.at;
+    const aged = new Date(Date.parse(at) - ms).toISOString();
+    this.sync.setMapItem(this.syncServiceSid, found.map, conversationSid, {
+      ...data,
+      handback: { ...data.handback, at: aged },
+    });
+    for (const task of this.tasksOf(conversationSid))
+      if (task.attributes.opencxHandbackAt === at) task.attributes.opencxHandbackAt = aged;
   }
 
   /** Workers of the workspace marked as the OpenCX AI. */

@@ -53,6 +53,15 @@ function handBack(taskSid: string, instruction?: string, token = aliceToken) {
   return postForm(world.functions!.url, '/agent/handback', { Token: token, taskSid, instruction });
 }
 
+/** Every AI worker goes to `activity`, as when the pool is down or back. */
+async function aiPoolGoes(activity: 'Offline' | 'Available'): Promise<void> {
+  const workspace = world.taskrouter.workspace(world.workspaceSid);
+  const activitySid = world.taskrouter.findActivity(workspace, activity)!.sid;
+  for (const workerSid of world.aiWorkerSids)
+    world.taskrouter.updateWorker(world.workspaceSid, workerSid, { activitySid });
+  await world.settle();
+}
+
 const sessionsOf = (conversationSid: string) =>
   [...world.opencx.sessions.values()].filter((s) => s.custom_data?.flex_conversation_sid === conversationSid);
 const invitesSince = (seq: number) =>
@@ -239,6 +248,40 @@ describe('races', () => {
     expect(later.body.error.code).toBe('not_task_holder');
     expect(invitesSince(before)).toHaveLength(1);
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+  });
+
+  // A lost answer, then a click 15 s later while the AI pool is busy: no second AI task.
+  test("Flex's answer to the invite is lost: a later retry finds the task the invite made", async () => {
+    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
+    await aiPoolGoes('Offline');
+    try {
+      const before = lastSeq(world);
+      world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, after: 500, times: 1 });
+      const lost = await handBack(humanTaskSid, 'Check the refund');
+      await world.settle();
+      expect(lost.status).toBe(502);
+      expect(lost.body.error.message).toMatch(/did not confirm/);
+      const [invited] = world.tasksOf(conversationSid).filter((t) => t.attributes.opencxHandbackAt !== undefined);
+      expect(invited.assignmentStatus).toBe('pending');
+
+      world.ageHandback(conversationSid, 20_000);
+      const retried = await handBack(humanTaskSid, 'Check the refund');
+      await world.settle();
+      expect(retried.status).toBe(200);
+      expect(retried.body).toMatchObject({ handedBack: true, invitedTaskSid: invited.sid, wrapup: 'wrapup' });
+      expect(invitesSince(before)).toHaveLength(1);
+      expect(world.conversationRecord(conversationSid)).toMatchObject({
+        phase: 'handback',
+        handback: { invitedTaskSid: invited.sid },
+      });
+
+      await aiPoolGoes('Available');
+      expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', taskSid: invited.sid });
+      expect(sessionsOf(conversationSid).map((s) => s.id)).toEqual([firstSessionId, expect.any(String)]);
+      expect(world.tasksOf(conversationSid).filter((t) => t.attributes.opencxHandbackAt !== undefined)).toHaveLength(1);
+    } finally {
+      await aiPoolGoes('Available');
+    }
   });
 
   test('the AI hands off again at once: a normal second handoff to humans', async () => {

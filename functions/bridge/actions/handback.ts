@@ -2,14 +2,15 @@
 // handback happens: (1) one Sync write moves the conversation from humans to 'handback' (so of two
 // clicks exactly one goes ahead), (2) a Flex Interactions invite routes it through the workflow
 // again with `handedOff: false` (the AI's filter takes it), (3) the agent moves to wrap-up, whose
-// completion stays theirs. When TaskRouter offers the AI the invited task, `resume` starts a new
-// OpenCX session that knows of the human's part (engage.ts).
+// completion stays theirs. A click after an invite whose answer was lost first looks for the task
+// that invite made, so there is never a second AI task. When TaskRouter offers the AI the invited
+// task, `resume` starts a new OpenCX session that knows of the human's part (engage.ts).
 import { mayHaveBeenProcessed, type TaskSnapshot } from '../../common/twilio';
 import type { Handback } from '../conversation-record';
 import type { Decision } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { recordInsight } from '../insights';
-import { decideHandback, handbackTaskAttributes } from '../handback';
+import { decideHandback, handbackTaskAttributes, routedHandbackTask } from '../handback';
 import { type HistoryEntry, readHistory } from '../history';
 import { startSession } from './engage';
 
@@ -73,8 +74,17 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
 
   const attributes = handbackTaskAttributes(task.attributes, handback);
   let invitedTaskSid: string | undefined;
+  if (step.step === 'invite-again') {
+    try {
+      const invited = await deps.twilio.flex.listInvitedTasks(flexInteractionSid, flexInteractionChannelSid);
+      invitedTaskSid = routedHandbackTask(handback, invited);
+    } catch (error) {
+      deps.warn("could not list the interaction's invites before inviting again", { error: String(error) });
+      return { outcome: 'failed', reason: String(error), mayHaveHappened: false };
+    }
+  }
   try {
-    invitedTaskSid = await deps.twilio.flex.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
+    invitedTaskSid ??= await deps.twilio.flex.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
       workspaceSid: deps.config.workspaceSid,
       workflowSid: task.workflowSid,
       taskChannel: task.taskChannelUniqueName,

@@ -31,6 +31,27 @@ export interface InviteRouting {
   attributes: Record<string, unknown>;
 }
 
+/** A task an Interactions invite made: `routing.properties` of the invite. */
+export interface InvitedTask {
+  sid: string;
+  assignmentStatus: string | null;
+  attributes: Record<string, unknown>;
+}
+
+function invitedTaskOf(routing: unknown): InvitedTask | undefined {
+  const properties = (routing as { properties?: Record<string, unknown> } | null | undefined)?.properties;
+  if (typeof properties?.sid !== 'string') return undefined;
+  let attributes: Record<string, unknown> = {};
+  try {
+    const parsed =
+      typeof properties.attributes === 'string' ? JSON.parse(properties.attributes) : properties.attributes;
+    if (parsed && typeof parsed === 'object') attributes = parsed as Record<string, unknown>;
+  } catch {
+    // Attributes Flex did not send as JSON say nothing of the task's origin.
+  }
+  return { sid: properties.sid, assignmentStatus: textOrNull(properties.assignment_status), attributes };
+}
+
 export class FlexApi extends TwilioProductApi {
   /**
    * Transfers an interaction to the workflow (a new task), the Flex-supported way off an assigned
@@ -59,8 +80,15 @@ export class FlexApi extends TwilioProductApi {
           }),
       'not-processed-only',
     );
-    const task = (invite.routing as { properties?: { sid?: unknown } } | undefined)?.properties?.sid;
-    return typeof task === 'string' ? task : undefined;
+    return invitedTaskOf(invite.routing)?.sid;
+  }
+
+  /** The tasks the interaction channel's invites made, as Flex reports them (each transfer and handback). */
+  async listInvitedTasks(interactionSid: string, channelSid: string): Promise<InvitedTask[]> {
+    const invites = await this.retry(() =>
+      this.client.flexApi.v1.interaction(interactionSid).channels(channelSid).invites.list({ limit: 100 }),
+    );
+    return invites.flatMap((invite) => invitedTaskOf(invite.routing) ?? []);
   }
 
   /**

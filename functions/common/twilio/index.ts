@@ -40,7 +40,7 @@ export type { RetryPolicy } from './base';
 export { ConversationsApi } from './conversations';
 export type { ConversationMessage, ConversationsAddress, ConversationsWebhook, NewMessage } from './conversations';
 export { FlexApi } from './flex';
-export type { FlexConfigurationFacts, FlexFlowFacts, InviteRouting } from './flex';
+export type { FlexConfigurationFacts, FlexFlowFacts, InvitedTask, InviteRouting } from './flex';
 export { FLEX_TOKEN_EXPIRED, IamApi } from './iam';
 export type { FlexTokenCheck } from './iam';
 export { StudioApi } from './studio';
