@@ -1,5 +1,6 @@
 // The one place the Functions talk to OpenCX. Every fact about the OpenCX API that the public
 // docs leave open (response wrapping, retryable statuses) is decided here.
+import { exchange, type HttpAnswer } from './http-exchange';
 import { keyId, keysInOrder, parseRetryAfter, waitFits } from './opencx-rate-limit';
 import { type Deadline, withRetries } from './retry';
 
@@ -248,10 +249,9 @@ export class OpenCxClient {
         const timeout = Math.min(this.options.attemptTimeoutMs ?? 8000, deadline.remaining());
         if (timeout <= 0)
           throw new OpenCxError(`no time left for OpenCX ${method} ${path}`, undefined, undefined, true);
-        let response: Response;
-        let text: string;
+        let answer: HttpAnswer;
         try {
-          response = await fetch(this.baseUrl + path, {
+          answer = await exchange(this.baseUrl + path, {
             method,
             headers: {
               Authorization: `Bearer ${token}`,
@@ -259,31 +259,31 @@ export class OpenCxClient {
               ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
             },
             body: body === undefined ? undefined : JSON.stringify(body),
-            signal: AbortSignal.timeout(timeout),
+            timeoutMs: timeout,
           });
-          text = await response.text();
         } catch (error) {
-          const reason =
-            (error as Error).name === 'TimeoutError' ? `timed out after ${timeout} ms` : (error as Error).message;
-          const refused = (error as { cause?: { code?: unknown } }).cause?.code === 'ECONNREFUSED';
+          const refused = (error as { code?: unknown }).code === 'ECONNREFUSED';
           this.options.onResponse?.(key, undefined);
-          throw new OpenCxError(`OpenCX ${method} ${path} failed: ${reason}`, undefined, undefined, refused);
-        }
-        this.options.onResponse?.(key, response.status);
-        if (!response.ok) {
           throw new OpenCxError(
-            `OpenCX ${method} ${path} answered ${response.status}: ${errorMessage(text)}`,
-            response.status,
-            parseRetryAfter(response.headers.get('retry-after'), Date.now()),
+            `OpenCX ${method} ${path} failed: ${(error as Error).message}`,
+            undefined,
+            undefined,
+            refused,
+          );
+        }
+        const { status, text } = answer;
+        this.options.onResponse?.(key, status);
+        if (status < 200 || status > 299) {
+          throw new OpenCxError(
+            `OpenCX ${method} ${path} answered ${status}: ${errorMessage(text)}`,
+            status,
+            parseRetryAfter(answer.headers['retry-after'], Date.now()),
           );
         }
         try {
           return (text ? JSON.parse(text) : {}) as T;
         } catch {
-          throw new OpenCxError(
-            `OpenCX ${method} ${path} answered ${response.status} with a body that is not JSON`,
-            response.status,
-          );
+          throw new OpenCxError(`OpenCX ${method} ${path} answered ${status} with a body that is not JSON`, status);
         }
       },
       {
