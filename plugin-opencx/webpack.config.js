@@ -13,23 +13,15 @@
  *   turn animations off for users who prefer reduced motion, and Button only to slide the arrow of a
  *   Button with an href, which the plugin never renders. The stand-in puts every spring at its
  *   target at once, as react-spring does for those users (src/__tests__/bundleStubs.test.tsx).
- * Jest does not use this file: tests run the real modules, except a test that loads a stand-in.
+ * The list is in stubs/replacements.js, which the browser test's build uses too. Jest does not use
+ * it: tests run the real modules, except a test that loads a stand-in.
  */
-const path = require('path');
 const { NormalModuleReplacementPlugin } = require('webpack');
-
-const stub = (name) => path.resolve(__dirname, 'stubs/paste', name);
+const replacements = require('./stubs/replacements');
 
 module.exports = (config) => {
   config.plugins.push(
-    new NormalModuleReplacementPlugin(
-      /^@twilio-paste\/design-tokens\/dist\/themes\/(evergreen|sendgrid|twilio|twilio-dark)\/tokens\.es6$/,
-      '@twilio-paste/design-tokens/dist/tokens.es6',
-    ),
-    new NormalModuleReplacementPlugin(/^@twilio-paste\/design-tokens\/dist\/tokens\.raw\.json$/, stub('tokens.raw.json')),
-    new NormalModuleReplacementPlugin(/^@twilio-paste\/color-contrast-utils$/, stub('color-contrast-utils.js')),
-    new NormalModuleReplacementPlugin(/^@twilio-paste\/react-textarea-autosize-library$/, stub('textarea-autosize.js')),
-    new NormalModuleReplacementPlugin(/^@twilio-paste\/animation-library$/, stub('animation-library.js')),
+    ...replacements.map(({ request, replacement }) => new NormalModuleReplacementPlugin(request, replacement)),
   );
   return config;
 };

@@ -3,7 +3,7 @@
 // and the supervisors' insights view reading a realistic week from this page's server, which
 // answers /supervisor/insights in the shape the Function gives.
 // Screenshots land in test-artifacts/screenshots/.
-import { build, stop as stopEsbuild } from 'esbuild';
+import { build, type Plugin, stop as stopEsbuild } from 'esbuild';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -60,8 +60,33 @@ async function buildGallery(dir: string): Promise<void> {
     define: { 'process.env.NODE_ENV': '"production"', 'process.env': '{}' },
     minify: true,
     logLevel: 'error',
+    plugins: [productionStandIns],
   });
 }
+
+interface StandIn {
+  request: RegExp;
+  /** A module to resolve, or an absolute path to a stand-in file. */
+  replacement: string;
+}
+
+const standInsUsed = new Set<string>();
+
+/** The modules the production bundle replaces (webpack.config.js) are replaced here too. */
+const productionStandIns: Plugin = {
+  name: 'production-stand-ins',
+  setup(esbuild) {
+    const standIns = require(path.join(PLUGIN, 'stubs', 'replacements.js')) as StandIn[];
+    for (const { request, replacement } of standIns) {
+      esbuild.onResolve({ filter: request }, async (args) => {
+        standInsUsed.add(String(request));
+        if (path.isAbsolute(replacement)) return { path: replacement };
+        const resolved = await esbuild.resolve(replacement, { kind: args.kind, resolveDir: args.resolveDir });
+        return resolved.errors.length > 0 ? { errors: resolved.errors } : { path: resolved.path };
+      });
+    }
+  },
+};
 
 function serve(dir: string, config: object): Promise<string> {
   const html =
@@ -141,6 +166,11 @@ afterAll(async () => {
   await browser?.close();
   server?.close();
   await world?.stop();
+});
+
+test('the page runs every stand-in of the production bundle, so the tests below cover them in a browser', () => {
+  const standIns = require(path.join(PLUGIN, 'stubs', 'replacements.js')) as StandIn[];
+  expect([...standInsUsed].sort()).toEqual(standIns.map(({ request }) => String(request)).sort());
 });
 
 test('agents see the handoff context: reason, summary, sentiment, language, time and the OpenCX link', async () => {
