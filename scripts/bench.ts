@@ -363,12 +363,15 @@ async function throughput(run: LoadRun): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // 4. Cold require time and deployed size.
 
-function functionFiles(dir: string): string[] {
+/** Files under `dir` whose names end with `ending` (every file when it is empty). */
+function filesUnder(dir: string, ending = ''): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    return entry.isDirectory() ? functionFiles(full) : entry.name.endsWith('.js') ? [full] : [];
+    return entry.isDirectory() ? filesUnder(full, ending) : entry.name.endsWith(ending) ? [full] : [];
   });
 }
+
+const totalSize = (files: string[]): number => files.reduce((sum, file) => sum + fs.statSync(file).size, 0);
 
 /** Milliseconds to require `target` in a fresh node process (the module's own load, not node's start-up). */
 function requireMs(target: string): number {
@@ -389,24 +392,16 @@ function coldRequireAndSize(): void {
     '  the twilio library alone (a runtime dependency, loaded by every ' +
       `Function that calls Twilio): ${twilioMs.toFixed(0)} ms`,
   );
-  let total = 0;
-  let sourceMaps = 0;
-  for (const file of functionFiles(functionsDir)) {
-    const text = fs.readFileSync(file, 'utf8');
-    const map = text.indexOf('\n//# sourceMappingURL=data:');
-    const bytes = Buffer.byteLength(text);
-    total += bytes;
-    sourceMaps += map >= 0 ? Buffer.byteLength(text.slice(map)) : 0;
+  // serverless:deploy uploads the functions folder's .js files only; the linked .map files stay here.
+  const functionJs = filesUnder(functionsDir, '.js');
+  for (const file of functionJs) {
     const ms = median(Array.from({ length: COLD_REQUIRE_RUNS }, () => requireMs(file)));
-    const withoutMap = map >= 0 ? ` (${kib(Buffer.byteLength(text.slice(0, map)))} without its inline source map)` : '';
     console.log(
       `  ${path.relative(functionsDir, file).padEnd(28)} require ${ms.toFixed(0).padStart(4)} ms  ` +
-        `${kib(bytes).padStart(8)}${withoutMap}`,
+        `${kib(fs.statSync(file).size).padStart(8)}`,
     );
   }
-  const assets = fs.existsSync(assetsDir)
-    ? functionFiles(assetsDir).reduce((sum, file) => sum + fs.statSync(file).size, 0)
-    : 0;
+  const assets = fs.existsSync(assetsDir) ? totalSize(filesUnder(assetsDir)) : 0;
   const dependencies = Object.entries(
     (
       JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
@@ -415,8 +410,9 @@ function coldRequireAndSize(): void {
     ).dependencies,
   );
   console.log(
-    `  uploaded by twilio serverless:deploy: dist/functions ${kib(total)} (${kib(sourceMaps)} of it inline ` +
-      `source maps), dist/assets ${kib(assets)}`,
+    `  uploaded by twilio serverless:deploy: dist/functions ${kib(totalSize(functionJs))} of .js files ` +
+      `(their ${kib(totalSize(filesUnder(functionsDir, '.map')))} of source maps are not uploaded), ` +
+      `dist/assets ${kib(assets)}`,
   );
   console.log(
     '  installed by Twilio from package.json, not uploaded: ' +
