@@ -1,13 +1,19 @@
-// One HTTP request and its whole answer, over Node's http/https, within a total time limit. The
-// OpenCX client uses it rather than `fetch`: a process's first `fetch` loads undici, which cost a
-// cold Function 50–150 ms on every relayed message (BENCHMARKS.md); `node:http` is loaded already.
+// One HTTP request and its whole answer, over Node's http/https, within a total time limit, for
+// the OpenCX client and the Twilio transport (twilio/transport.ts). Not `fetch`: a process's first
+// `fetch` loads undici, which cost a cold Function 50–150 ms on every relayed message
+// (BENCHMARKS.md); `node:http` is loaded already.
 import http from 'node:http';
 import https from 'node:https';
 
-/** Connections are kept for the next request of a warm container, as `fetch` kept them. */
+/**
+ * Connections are kept for the next request of a warm container. An idle one is closed after
+ * 15 s, or sooner when the server's Keep-Alive header says it closes them sooner, so that a
+ * request is not sent on a connection the server is closing (a reset no retry can tell apart).
+ */
+const AGENT_OPTIONS = { keepAlive: true, maxSockets: 100, maxFreeSockets: 20, timeout: 15_000 };
 const AGENTS: Record<string, http.Agent> = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 100 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 100 }),
+  'http:': new http.Agent(AGENT_OPTIONS),
+  'https:': new https.Agent(AGENT_OPTIONS),
 };
 
 export interface HttpAnswer {

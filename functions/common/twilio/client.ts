@@ -2,9 +2,10 @@
 // tests), every `https://<host>.twilio.com/<path>` request goes to `<base>/<host>/<path>`; a
 // deployed Function refuses a base URL that is not Twilio's (deployment-guard.ts).
 import twilio from 'twilio';
-import RequestClient from 'twilio/lib/base/RequestClient';
+import type RequestClient from 'twilio/lib/base/RequestClient';
 import { type ApiUrlSettings, guardedApiUrl } from '../deployment-guard';
 import type { Deadline } from '../retry';
+import { twilioTransport } from './transport';
 
 export interface TwilioCredentials extends ApiUrlSettings {
   ACCOUNT_SID: string;
@@ -72,25 +73,6 @@ function rateLimitError(body: unknown, headers: Record<string, unknown> | undefi
 const MAX_REQUEST_MS = 8000;
 const MIN_REQUEST_MS = 300;
 
-/**
- * One connection pool for the whole process: a warm container reuses its keep-alive connections
- * (and TLS sessions) to Twilio across invocations instead of building a client, an agent and new
- * connections for each. Enough sockets per host that concurrent invocations do not queue; idle
- * ones close after MAX_REQUEST_MS, well before Twilio's side would drop them.
- */
-let sharedTransport: RequestClient | undefined;
-
-function transport(): RequestClient {
-  sharedTransport ??= new RequestClient({
-    timeout: MAX_REQUEST_MS,
-    keepAlive: true,
-    maxSockets: 100,
-    maxTotalSockets: 200,
-    maxFreeSockets: 20,
-  });
-  return sharedTransport;
-}
-
 /** Sends each request to the simulator when a base URL is set, and starts none after the deadline. */
 class DeadlineRequestClient {
   constructor(
@@ -102,7 +84,7 @@ class DeadlineRequestClient {
     const remaining = this.deadline ? this.deadline.remaining() : MAX_REQUEST_MS;
     if (remaining <= 0) throw new DeadlineExceededError(`${opts.method.toUpperCase()} ${opts.uri}`);
     const timeout = Math.max(MIN_REQUEST_MS, Math.min(MAX_REQUEST_MS, remaining));
-    const response = await transport().request({ ...opts, timeout, uri: rewriteTwilioUrl(opts.uri, this.baseUrl) });
+    const response = await twilioTransport()({ ...opts, timeout, uri: rewriteTwilioUrl(opts.uri, this.baseUrl) });
     if (response.statusCode === 429)
       throw rateLimitError(response.body, response.headers as Record<string, unknown> | undefined);
     return response;
