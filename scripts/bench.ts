@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildSync } from 'esbuild';
 import {
   type FunctionsRuntime,
   PROJECT_ROOT,
@@ -186,6 +187,15 @@ class LoadRun {
     const functionsDir = fs.mkdtempSync(path.join(PROJECT_ROOT, 'dist', 'bench-functions-'));
     fs.cpSync(path.join(PROJECT_ROOT, 'dist', 'functions'), functionsDir, { recursive: true });
     fs.writeFileSync(path.join(functionsDir, 'noop.js'), NOOP_FUNCTION);
+    buildSync({
+      entryPoints: [path.join(PROJECT_ROOT, 'scripts', 'bench-floor.ts')],
+      outfile: path.join(functionsDir, 'floor.js'),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      external: ['twilio'],
+      logLevel: 'warning',
+    });
     const world = await World.start({
       functions: false,
       aiWorkers: Math.ceil(CONVERSATIONS / AI_WORKER_CAPACITY),
@@ -206,8 +216,8 @@ class LoadRun {
     this.world.opencx.configureWebhook({ url: this.world.opencxWebhookUrl, secret: OPENCX_WEBHOOK_SECRET });
   }
 
-  /** Where Conversations posts message events: the bridge's webhook or the no-op. */
-  async conversationEventsTo(functionName: 'webhook' | 'noop'): Promise<void> {
+  /** Where Conversations posts message events: the bridge's webhook, the no-op or the floor. */
+  async conversationEventsTo(functionName: LatencyTarget): Promise<void> {
     await this.world.client.conversations.v1
       .services(this.world.conversationsServiceSid)
       .configuration.webhooks()
@@ -278,26 +288,31 @@ class LoadRun {
   }
 }
 
+/** The bridge's webhook; a no-op; the relay's five requests with none of the bridge's work (warm only). */
+type LatencyTarget = 'webhook' | 'noop' | 'floor';
+
 interface LatencyResult {
   mode: RuntimeMode;
   webhook: number[];
   noop: number[];
+  floor: number[];
   failed: number;
   lost: number;
 }
 
 async function latency(run: LoadRun, mode: RuntimeMode): Promise<LatencyResult> {
   const load = LATENCY_LOAD[mode];
-  const result: LatencyResult = { mode, webhook: [], noop: [], failed: 0, lost: 0 };
-  // Alternating blocks, so a busy spell of the machine falls on both Functions alike.
+  const result: LatencyResult = { mode, webhook: [], noop: [], floor: [], failed: 0, lost: 0 };
+  const targets: LatencyTarget[] = mode === 'warm' ? ['webhook', 'noop', 'floor'] : ['webhook', 'noop'];
+  // Alternating blocks, so a busy spell of the machine falls on every Function alike.
   for (let block = 0; block < load.blocks; block++) {
-    for (const target of ['webhook', 'noop'] as const) {
+    for (const target of targets) {
       await run.conversationEventsTo(target);
       const repliesBefore = run.totalAiReplies();
       const { deliveries } = await run.customersWrite(load.messagesPerBlock, load.ratePerSecond);
       result[target].push(...deliveries.map((d) => d.durationMs ?? 0));
       result.failed += deliveries.filter(deliveryFailed).length;
-      if (target === 'webhook') result.lost += load.messagesPerBlock - (run.totalAiReplies() - repliesBefore);
+      if (target !== 'noop') result.lost += load.messagesPerBlock - (run.totalAiReplies() - repliesBefore);
     }
   }
   await run.conversationEventsTo('webhook');
@@ -311,7 +326,10 @@ function reportLatency(r: LatencyResult): void {
   const label =
     r.mode === 'warm' ? 'one warm process (--no-fork-process --no-live)' : 'a process per request (default)';
   console.log(
-    `  ${label}: ${load.ratePerSecond.toFixed(1)} messages/s, ${r.webhook.length} + ${r.noop.length} messages`,
+    `  ${label}: ${load.ratePerSecond.toFixed(1)} messages/s, ${[r.webhook, r.noop, r.floor]
+      .filter((v) => v.length)
+      .map((v) => v.length)
+      .join(' + ')} messages`,
   );
   console.log(
     `    webhook (relay)  p50 ${String(percentile(r.webhook, 50)).padStart(5)} ms  ` +
@@ -324,6 +342,18 @@ function reportLatency(r: LatencyResult): void {
   console.log(
     `    ratio            p50 ${ratio(50).padStart(5)} x   p99 ${ratio(99).padStart(5)} x   (target <= 1.5x)`,
   );
+  if (r.floor.length) {
+    const floorRatio = (p: number) => (percentile(r.floor, p) / Math.max(1, percentile(r.noop, p))).toFixed(2);
+    console.log(
+      `    floor            p50 ${String(percentile(r.floor, 50)).padStart(5)} ms  ` +
+        `p99 ${String(percentile(r.floor, 99)).padStart(5)} ms  ` +
+        "(the same five requests, bare node:http, none of the bridge's work)",
+    );
+    console.log(
+      `    floor / no-op    p50 ${floorRatio(50).padStart(5)} x   p99 ${floorRatio(99).padStart(5)} x   ` +
+        `bridge's own work p50 ${percentile(r.webhook, 50) - percentile(r.floor, 50)} ms`,
+    );
+  }
   console.log(`    failed deliveries ${r.failed}, customer messages without exactly one AI reply ${r.lost}`);
 }
 
