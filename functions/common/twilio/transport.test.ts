@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isNetworkError, mayHaveBeenProcessed } from './base';
 import { createTwilioClient } from './client';
+import qs from 'qs';
 import { formEncode, leanTransport, twilioTransport } from './transport';
 
 interface Seen {
@@ -57,6 +58,19 @@ describe('formEncode', () => {
         On: true,
       }),
     ).toBe('Filters=onMessageAdded&Filters=onConversationRemoved&Body=h%C3%A9llo%20%26%20bye%2B1&On=true');
+  });
+
+  it('writes the fields the library client (qs) writes, nested objects, dates and null included', () => {
+    const samples: object[] = [
+      { Body: "it's (50%) * done!", Attributes: '{"opencx":{"role":"ai"}}' },
+      { 'Configuration.Filters': ['onMessageAdded'], 'Configuration.Url': 'https://x.example/webhook?cv=3' },
+      { Nested: { Inner: 'a', List: [1, 2], Deeper: { Flag: false } }, Empty: '', Null: null },
+      { StartDate: new Date(Date.UTC(2026, 11, 3, 4, 5, 6)), Rows: [{ Key: 'k1' }, { Key: 'k2' }] },
+    ];
+    // The library's client writes qs's output; both must decode to the same fields, in the same order.
+    const fields = (encoded: string) => [...new URLSearchParams(encoded).entries()];
+    for (const sample of samples)
+      expect(fields(formEncode(sample))).toEqual(fields(qs.stringify(sample, { arrayFormat: 'repeat' })));
   });
 });
 

@@ -16,17 +16,22 @@ export interface TransportAnswer {
 export type TwilioTransport = (opts: RequestClient.RequestOptions<unknown>) => Promise<TransportAnswer>;
 
 /**
- * `application/x-www-form-urlencoded` as the library's client writes it: an array is the same key
- * repeated (`Filters=a&Filters=b`), undefined is left out.
+ * `application/x-www-form-urlencoded` as the library's client (qs, `arrayFormat: 'repeat'`) writes
+ * it: an array is the same key repeated (`Filters=a&Filters=b`), a nested object bracketed keys
+ * (`a[b]=c`), a date its ISO 8601 form, null an empty value; undefined is left out.
  */
 export function formEncode(values: object): string {
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(values)) {
-    if (value === undefined) continue;
-    for (const one of Array.isArray(value) ? value : [value])
-      parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(one))}`);
-  }
-  return parts.join('&');
+  const pairs: string[] = [];
+  const add = (key: string, value: unknown): void => {
+    if (value === undefined) return;
+    if (Array.isArray(value)) for (const one of value) add(key, one);
+    else if (value instanceof Date) add(key, value.toISOString());
+    else if (value !== null && typeof value === 'object')
+      for (const [name, inner] of Object.entries(value)) add(`${key}[${name}]`, inner);
+    else pairs.push(`${encodeURIComponent(key)}=${encodeURIComponent(value === null ? '' : String(value))}`);
+  };
+  for (const [key, value] of Object.entries(values)) add(key, value);
+  return pairs.join('&');
 }
 
 /** A network failure with the error code the retry policy knows (`functions/common/twilio/base.ts`). */
