@@ -321,38 +321,25 @@ async function latency(run: LoadRun, mode: RuntimeMode): Promise<LatencyResult> 
 
 function reportLatency(r: LatencyResult): void {
   const load = LATENCY_LOAD[r.mode];
+  const at = (values: number[], p: number) => percentile(values, p).toFixed(1).padStart(6);
   // Two decimals: a ratio at the 1.5x target must not round onto it.
-  const ratio = (p: number) => (percentile(r.webhook, p) / Math.max(1, percentile(r.noop, p))).toFixed(2);
+  const ratio = (values: number[], p: number) =>
+    (percentile(values, p) / Math.max(1, percentile(r.noop, p))).toFixed(2).padStart(5);
+  const times = (name: string, values: number[], note = '') =>
+    console.log(`    ${name.padEnd(16)} p50 ${at(values, 50)} ms  p99 ${at(values, 99)} ms${note}`);
+  const ratios = (name: string, values: number[], note: string) =>
+    console.log(`    ${name.padEnd(16)} p50 ${ratio(values, 50)} x    p99 ${ratio(values, 99)} x    ${note}`);
   const label =
     r.mode === 'warm' ? 'one warm process (--no-fork-process --no-live)' : 'a process per request (default)';
-  console.log(
-    `  ${label}: ${load.ratePerSecond.toFixed(1)} messages/s, ${[r.webhook, r.noop, r.floor]
-      .filter((v) => v.length)
-      .map((v) => v.length)
-      .join(' + ')} messages`,
-  );
-  console.log(
-    `    webhook (relay)  p50 ${String(percentile(r.webhook, 50)).padStart(5)} ms  ` +
-      `p99 ${String(percentile(r.webhook, 99)).padStart(5)} ms`,
-  );
-  console.log(
-    `    no-op Function   p50 ${String(percentile(r.noop, 50)).padStart(5)} ms  ` +
-      `p99 ${String(percentile(r.noop, 99)).padStart(5)} ms`,
-  );
-  console.log(
-    `    ratio            p50 ${ratio(50).padStart(5)} x   p99 ${ratio(99).padStart(5)} x   (target <= 1.5x)`,
-  );
+  const counts = [r.webhook, r.noop, r.floor].filter((v) => v.length).map((v) => v.length);
+  console.log(`  ${label}: ${load.ratePerSecond.toFixed(1)} messages/s, ${counts.join(' + ')} messages`);
+  times('webhook (relay)', r.webhook);
+  times('no-op Function', r.noop);
+  ratios('ratio', r.webhook, '(target <= 1.5x)');
   if (r.floor.length) {
-    const floorRatio = (p: number) => (percentile(r.floor, p) / Math.max(1, percentile(r.noop, p))).toFixed(2);
-    console.log(
-      `    floor            p50 ${String(percentile(r.floor, 50)).padStart(5)} ms  ` +
-        `p99 ${String(percentile(r.floor, 99)).padStart(5)} ms  ` +
-        "(the same five requests, bare node:http, none of the bridge's work)",
-    );
-    console.log(
-      `    floor / no-op    p50 ${floorRatio(50).padStart(5)} x   p99 ${floorRatio(99).padStart(5)} x   ` +
-        `bridge's own work p50 ${percentile(r.webhook, 50) - percentile(r.floor, 50)} ms`,
-    );
+    times('floor', r.floor, "  (the relay's five requests, bare node:http, none of the bridge's work)");
+    const own = percentile(r.webhook, 50) - percentile(r.floor, 50);
+    ratios('floor / no-op', r.floor, `the bridge's own work at p50: ${own.toFixed(1)} ms`);
   }
   console.log(`    failed deliveries ${r.failed}, customer messages without exactly one AI reply ${r.lost}`);
 }
@@ -377,7 +364,7 @@ async function throughput(run: LoadRun): Promise<void> {
     );
     console.log(
       `  offered ${String(rate).padStart(4)}/s  answered ${achieved.toFixed(1).padStart(6)}/s  ` +
-        `failed ${failed}  lost ${lost}  webhook p99 ${p99} ms`,
+        `failed ${failed}  lost ${lost}  webhook p99 ${p99.toFixed(0)} ms`,
     );
     // Keeping up: everything answered, none failed, and the backlog drained within 10 % of the step.
     if (failed > 0 || lost !== 0 || achieved < rate * 0.9) break;

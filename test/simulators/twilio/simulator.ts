@@ -93,6 +93,7 @@ export interface WebhookDelivery {
   responseBody?: string;
   responseHeaders?: Record<string, string>;
   error?: string;
+  /** From the request to its answer (or to giving up), to a tenth of a millisecond. */
   durationMs?: number;
   /** The status the Function answered after Twilio had given up (Twilio ignores it). */
   lateStatus?: number;
@@ -346,7 +347,7 @@ export class TwilioSimulator {
     const seen = Promise.race([exchange, callerGivesUp]).then(async (outcome) => {
       clearTimeout(timer);
       this.givingUp.delete(delivery.seq);
-      delivery.durationMs = Math.round(performance.now() - started);
+      delivery.durationMs = Math.round((performance.now() - started) * 10) / 10;
       if (outcome === 'timeout') {
         delivery.error = `timed out after ${timeoutMs} ms`;
         if (this.switches.functionOutlivesCaller) {
