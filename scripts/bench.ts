@@ -311,8 +311,13 @@ async function latency(run: LoadRun, mode: RuntimeMode): Promise<LatencyResult> 
       const repliesBefore = run.totalAiReplies();
       const { deliveries } = await run.customersWrite(load.messagesPerBlock, load.ratePerSecond);
       result[target].push(...deliveries.map((d) => d.durationMs ?? 0));
-      result.failed += deliveries.filter(deliveryFailed).length;
-      if (target !== 'noop') result.lost += load.messagesPerBlock - (run.totalAiReplies() - repliesBefore);
+      const failed = deliveries.filter(deliveryFailed).length;
+      const lost = target === 'noop' ? 0 : load.messagesPerBlock - (run.totalAiReplies() - repliesBefore);
+      // A floor that fails early would look cheap: its figure counts only if it did the relay's work.
+      if (target === 'floor' && (failed > 0 || lost !== 0))
+        throw new Error(`the floor Function did not do the relay's work: ${failed} failed, ${lost} unanswered`);
+      result.failed += failed;
+      result.lost += lost;
     }
   }
   await run.conversationEventsTo('webhook');
