@@ -128,7 +128,10 @@ export class World {
       .use('iam', this.iam)
       .use('studio', this.studio);
     // Typed wider than OpenCxSimulatorOptions so the shared clock is passed to an OpenCX simulator that takes one.
+    // Signatures carry real time: the Functions judge a signature's age by their own clock, which
+    // advancing the virtual clock does not move (as OpenCX signs by its clock, in step with Twilio's).
     const opencxOptions: OpenCxSimulatorOptions & { clock: SimulatorClock } = {
+      signingTime: () => Date.now(),
       ...options.opencx,
       clock: this.twilio.clock,
     };

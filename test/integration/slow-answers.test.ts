@@ -1,6 +1,7 @@
 // Every customer message ends with exactly one AI answer or a human handoff, however long the AI
 // takes: the fast path, OpenCX's signed webhook (the slow path) and the watchdog, on the shared
 // virtual clock (nothing here waits in real time for a timeout).
+import { AI_RESPONSE_EVENT } from '../simulators/opencx/opencx-simulator';
 import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
 import { finishTest } from './helpers';
 
@@ -130,6 +131,22 @@ describe('the slow path: the answer comes by OpenCX webhook', () => {
       expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
     },
   );
+
+  test('after simulated time ran 10 minutes ahead of the Functions, a retried answer is still accepted', async () => {
+    // Each attempt is signed when it is sent, so its age is judged by the time OpenCX sent it.
+    await world.advance(10 * 60 * 1000);
+    await world.humanAgentLogsIn();
+    const { conversationSid } = await engaged();
+    world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged', times: 1 });
+    world.opencx.ai.reply({ type: 'reply', content: 'Answer after the clock moved on', latencyMs: 8000 });
+    await world.customerSays(conversationSid, 'Still there?');
+    await world.advance(8000);
+    await world.advance(world.opencx.switches.webhookRetryDelaysMs[0]);
+
+    const delivery = world.opencx.webhookDeliveries.filter((d) => d.event === AI_RESPONSE_EVENT).at(-1)!;
+    expect(delivery.attempts.map((a) => a.status)).toEqual([401, 200]);
+    expect(aiMessages(conversationSid).map((m) => m.body)).toContain('Answer after the clock moved on');
+  });
 
   test('with Functions stopped the moment Conversations gives up, the slow path still answers once', async () => {
     world.twilio.switches.functionOutlivesCaller = false;

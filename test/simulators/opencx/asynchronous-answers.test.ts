@@ -211,6 +211,18 @@ describe('OpenCxSimulator: asynchronous answers', () => {
       });
     });
 
+    it('stamps signatures with `signingTime` when given, not the clock that times the answer', async () => {
+      const receiverNow = START - 600_000;
+      await startSimulator({ signingTime: () => receiverNow });
+      const id = await createSession();
+      sim.ai.reply('Your order ships tomorrow.');
+      await sendContact(id, 'Where is my order?');
+      await sim.idle();
+
+      expect(receiver.received[0].headers['x-opencx-timestamp']).toBe(String(receiverNow / 1000));
+      expect(signatureVerifies(receiver.received[0])).toBe(true);
+    });
+
     it('signs `<timestamp>.<raw body>` with HMAC-SHA256 in one exported function', () => {
       const expected = createHmac('sha256', 'k').update('1700000000.{"a":1}').digest('hex');
       expect(signOpencxWebhook('k', '{"a":1}', 1_700_000_000)).toBe(`sha256=${expected}`);

@@ -64,6 +64,12 @@ export interface OpenCxSimulatorOptions {
   rateLimitPerMinute?: number;
   /** Time for timestamps, the rate limit, AI latency, fault latency and webhook retries; default real time. */
   clock?: OpenCxClock;
+  /**
+   * The time (ms) webhook signatures carry; default `clock`. A receiver refuses a delivery signed
+   * more than 5 minutes from its own now, so a harness whose receiver keeps real time while the
+   * virtual clock runs ahead passes real time here.
+   */
+  signingTime?: () => number;
   /** Answer `send` without the `data` wrapper, like older OpenCX deployments. */
   legacyUnwrappedResponses?: boolean;
   /** History page size; default 20. */
@@ -163,6 +169,7 @@ export class OpenCxSimulator {
     this.switches = defaultSwitches(options);
     this.webhooks = new WebhookSender({
       clock: this.clock,
+      signingTime: options.signingTime ?? (() => this.clock.now()),
       progress: this.progress,
       switches: this.switches,
       orgId: this.orgId,

@@ -143,6 +143,7 @@ export interface WebhookDelivery {
 
 interface WebhookSenderDeps {
   clock: OpenCxClock;
+  signingTime: () => number;
   progress: Progress;
   switches: OpenCxSwitches;
   orgId: string;
@@ -276,7 +277,7 @@ export class WebhookSender {
   private signedHeaders(delivery: WebhookDelivery): Record<string, string> {
     const secret = this.secrets.get(delivery) ?? '';
     const fault = this.faults.take(delivery.event);
-    const timestamp = Math.floor(this.deps.clock.now() / 1000) - (fault?.staleBySeconds ?? 0);
+    const timestamp = Math.floor(this.deps.signingTime() / 1000) - (fault?.staleBySeconds ?? 0);
     const signingSecret = fault?.signature === 'forged' ? `${secret}-forged` : secret;
     return {
       'content-type': 'application/json',
