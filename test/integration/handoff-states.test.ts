@@ -1,6 +1,7 @@
 // The handoff must reach the human queue from every state the task can be in, whichever way
 // TaskRouter treats an attribute write on a reserved task (an [open] behaviour, so a switch).
 import { World } from '../harness/world';
+import { lastSeq } from './helpers';
 
 jest.setTimeout(90000);
 
@@ -73,14 +74,17 @@ describe.each([
     const ai = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending')!;
     await world.acceptReservation(taskSid, ai.sid);
     expect(world.task(taskSid).assignmentStatus).toBe('assigned');
+    const since = lastSeq(world);
 
     await handOffNow(conversationSid);
 
-    const invites = world.twilio.calls({
-      product: 'flex-api',
-      method: 'POST',
-      template: '/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Invites',
-    });
+    const invites = world.twilio
+      .calls({
+        product: 'flex-api',
+        method: 'POST',
+        template: '/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Invites',
+      })
+      .filter((r) => r.seq > since);
     expect(invites).toHaveLength(1);
     const transferred = world.tasksOf(conversationSid).filter((t) => t.sid !== taskSid);
     expect(transferred).toHaveLength(1);
@@ -108,17 +112,16 @@ describe('AI reservation timeout', () => {
   test('the AI worker moved Offline by the timeout is put back to Available and keeps the conversation', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
     const sessionId = world.sessionFor(conversationSid)!.id;
+    const since = lastSeq(world);
     await world.advance((AI_TIMEOUT_SECONDS + 1) * 1000);
 
     const timeouts = world.twilio.webhooks.filter(
       (d) => d.params.EventType === 'reservation.timeout' && d.params.TaskSid === taskSid,
     );
     expect(timeouts).toHaveLength(1);
-    const activityUpdates = world.twilio.calls({
-      product: 'taskrouter',
-      method: 'POST',
-      template: '/v1/Workspaces/{WorkspaceSid}/Workers/{Sid}',
-    });
+    const activityUpdates = world.twilio
+      .calls({ product: 'taskrouter', method: 'POST', template: '/v1/Workspaces/{WorkspaceSid}/Workers/{Sid}' })
+      .filter((r) => r.seq > since && r.path.endsWith(`/Workers/${world.aiWorkerSid}`));
     expect(activityUpdates.length).toBeGreaterThanOrEqual(1);
     const worker = world.taskrouter.workspaces.get(world.workspaceSid)!.workers.get(world.aiWorkerSid)!;
     expect(world.taskrouter.workspaces.get(world.workspaceSid)!.activities.get(worker.activitySid)!.friendlyName).toBe(

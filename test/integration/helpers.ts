@@ -74,6 +74,16 @@ export function deliveriesOf(world: World, eventType: string) {
   return world.twilio.webhooks.filter((d) => d.params.EventType === eventType);
 }
 
+/** OpenCX's webhook deliveries about one conversation (its session), oldest first; of one event type when given. */
+export function opencxDeliveriesFor(world: World, conversationSid: string, event?: string) {
+  const sessionId = world.sessionFor(conversationSid)?.id;
+  const about = (data: unknown) => {
+    const one = (Array.isArray(data) ? data[0] : data) as { conversation_id?: unknown } | undefined;
+    return sessionId !== undefined && one?.conversation_id === sessionId;
+  };
+  return world.opencx.webhookDeliveries.filter((d) => (!event || d.event === event) && about(d.body.data));
+}
+
 export interface FunctionAnswer {
   status: number;
   headers: Headers;

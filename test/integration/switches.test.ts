@@ -49,12 +49,16 @@ async function relay(world: World, conversationSid: string, c: SwitchCase): Prom
   world.opencx.ai.reply(ANSWER);
   if (c.trigger === 'caller gives up') {
     world.opencx.faults.add({ path: /\/send$/, latencyMs: 1000, times: 1 });
+    const opencxBefore = world.opencx.requests.length;
     world.customerWrites(conversationSid, RELAYED);
     await world.until(
-      () => world.opencx.requests.some((r) => r.path.endsWith('/send') && JSON.stringify(r.body).includes(RELAYED)),
+      () =>
+        world.opencx.requests
+          .slice(opencxBefore)
+          .some((r) => r.path.endsWith('/send') && JSON.stringify(r.body).includes(RELAYED)),
       'the message to reach OpenCX',
     );
-    world.twilio.expireDelivery(deliveriesOf(world, 'onMessageAdded').at(-1)!.seq);
+    world.twilio.expireDelivery(relayDeliveries(world, conversationSid).at(-1)!.seq);
     await world.settle();
     await world.advance(1000);
     return;
@@ -70,33 +74,49 @@ async function relay(world: World, conversationSid: string, c: SwitchCase): Prom
   await world.customerSays(conversationSid, RELAYED);
 }
 
+const relayDeliveries = (world: World, conversationSid: string) =>
+  deliveriesOf(world, 'onMessageAdded').filter((d) => d.params.ConversationSid === conversationSid);
+
+/** What the case saw before it started, so its proof counts only its own events. */
+interface CaseStart {
+  opencxDeliveries: number;
+  eventsHeldBack: number;
+}
+
 /** Proof that the trigger happened, so a case cannot pass by skipping what makes its switch matter. */
-function expectTriggered(world: World, c: SwitchCase, taskSid: string, opencxDeliveriesBefore: number): void {
-  const retried = (eventType: string) =>
-    deliveriesOf(world, eventType).some(
+function expectTriggered(
+  world: World,
+  c: SwitchCase,
+  { conversationSid, taskSid }: { conversationSid: string; taskSid: string },
+  before: CaseStart,
+): void {
+  const retried = (deliveries: ReturnType<typeof deliveriesOf>) =>
+    deliveries.some(
       (d) => d.retryOf !== undefined && world.twilio.webhooks.find((o) => o.seq === d.retryOf)?.status === 503,
     );
   switch (c.trigger) {
     case 'relay fails once':
-      return expect(retried('onMessageAdded')).toBe(true);
+      return expect(retried(relayDeliveries(world, conversationSid))).toBe(true);
     case 'engage fails once':
-      return expect(retried('reservation.created')).toBe(true);
+      return expect(
+        retried(deliveriesOf(world, 'reservation.created').filter((d) => d.params.TaskSid === taskSid)),
+      ).toBe(true);
     case 'AI reservation times out':
       return expect(deliveriesOf(world, 'reservation.timeout').some((d) => d.params.TaskSid === taskSid)).toBe(true);
     case 'slow answer':
       return expect(
         world.opencx.webhookDeliveries
-          .slice(opencxDeliveriesBefore)
+          .slice(before.opencxDeliveries)
           .filter((d) => d.event === AI_RESPONSE_EVENT)
           .map((d) => d.attempts.map((a) => a.status)),
       ).toContainEqual([401, 200]);
     case 'caller gives up':
-      return expect(deliveriesOf(world, 'onMessageAdded').find((d) => d.params.Body === RELAYED)).toMatchObject({
+      return expect(relayDeliveries(world, conversationSid).find((d) => d.params.Body === RELAYED)).toMatchObject({
         error: expect.stringContaining('timed out'),
         functionStopped: true,
       });
     case 'late events':
-      return expect(world.twilio.eventsHeldBack).toBeGreaterThan(0);
+      return expect(world.twilio.eventsHeldBack).toBeGreaterThan(before.eventsHeldBack);
     case 'none':
       return;
   }
@@ -128,7 +148,10 @@ describe.each(SWITCH_CASES.map((c) => [caseName(c), c] as const))('%s', (_name, 
 
   test(`engage, relay (${c.trigger === 'none' ? 'as usual' : c.trigger}), handoff and a human taking it`, async () => {
     const twilioSeenBefore = world.twilio.violations.length;
-    const opencxDeliveriesBefore = world.opencx.webhookDeliveries.length;
+    const before: CaseStart = {
+      opencxDeliveries: world.opencx.webhookDeliveries.length,
+      eventsHeldBack: world.twilio.eventsHeldBack,
+    };
     world.opencx.ai.reply(GREETING);
     if (c.trigger === 'engage fails once')
       world.twilio.addFault({
@@ -155,7 +178,7 @@ describe.each(SWITCH_CASES.map((c) => [caseName(c), c] as const))('%s', (_name, 
     await world.humanAgentAccepts(taskSid);
     await catchUp();
 
-    expectTriggered(world, c, taskSid, opencxDeliveriesBefore);
+    expectTriggered(world, c, { conversationSid, taskSid }, before);
     const transcript = world.transcript(conversationSid);
     expect(transcript.filter((m) => role(m) === 'ai').map((m) => m.body)).toEqual([GREETING, ANSWER]);
     expect(transcript.filter((m) => role(m) === 'handoff-note')).toHaveLength(1);
