@@ -1,4 +1,24 @@
-import { sequentialDepth } from './helpers';
+import type { World } from '../harness/world';
+import { finishTest, sequentialDepth } from './helpers';
+
+describe('finishTest', () => {
+  const violation = { method: 'POST', path: '/sync/v1/Services', problems: ['FriendlyName: unknown'] };
+  const world = (violations: unknown[]) => {
+    const cleared = { twilio: 0, opencx: 0 };
+    const fake = {
+      twilio: { violations, clearFaults: () => cleared.twilio++ },
+      opencx: { faults: { clear: () => cleared.opencx++ } },
+    };
+    return { world: fake as unknown as World, cleared };
+  };
+
+  test('fails the test that broke the API, clears its faults, and leaves none for the next test', () => {
+    const shared = world([violation]);
+    expect(() => finishTest(shared.world)).toThrow(/FriendlyName: unknown/);
+    expect(shared.cleared).toEqual({ twilio: 1, opencx: 1 });
+    expect(() => finishTest(shared.world)).not.toThrow();
+  });
+});
 
 describe('sequentialDepth', () => {
   const req = (startedAt: number, endedAt?: number) => ({ startedAt, endedAt });
