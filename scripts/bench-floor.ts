@@ -1,8 +1,8 @@
-// A benchmark-only Function: the relay's five requests, in the same order, to the same resources,
-// under the same keys, over bare keep-alive `node:http`, with none of the bridge's work (no
-// signature check, no decision, no retry, no log, no twilio library). Its latency is the floor of
-// any relay that makes these five round trips one after another; the webhook's distance above it
-// is the bridge's own cost. Bundled by `npm run bench` beside the no-op; never deployed.
+// A benchmark-only Function: the relay's six requests in five round trips, in the same order, to
+// the same resources, under the same keys, over bare keep-alive `node:http`, with none of the
+// bridge's work (no signature check, no decision, no retry, no log, no twilio library). Its latency
+// is the floor of any relay that makes these round trips one after another; the webhook's distance
+// above it is the bridge's own cost. Bundled by `npm run bench` beside the no-op; never deployed.
 import http from 'node:http';
 import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtime-types/types';
 import type { ConversationRecord } from '../functions/bridge/conversation-record';
@@ -65,11 +65,9 @@ export async function handler(
   const env = context as unknown as FloorEnv;
   const conversationSid = event.ConversationSid;
   const sync = `/sync/v1/Services/${env.SYNC_SERVICE_SID}/Maps`;
-  const item = await twilio(
-    env,
-    'GET',
-    `${sync}/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}`,
-  );
+  const readRecord = () =>
+    twilio(env, 'GET', `${sync}/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}`);
+  const item = await readRecord();
   const record = (JSON.parse(item.text) as { data: ConversationRecord }).data;
   if (!record.sessionId || !record.config) return callback(new Error('the record has no session or settings'));
   await claim(env, messageClaimKey(event.MessageSid));
@@ -81,8 +79,10 @@ export async function handler(
   );
   const answer = toAiAnswer(JSON.parse(sent.text) as Record<string, unknown>);
   const key = answerKey(record.sessionId, { answerId: answer.answerId, text: answer.reply ?? '' });
-  // As the relay: the answer is posted by whichever of it and OpenCX's webhook claims it first.
-  if ((await claim(env, key)).status !== 201) return callback(null, { outcome: 'already-answered' });
+  // As the relay: the answer is posted by whichever of it and OpenCX's webhook claims it first,
+  // and only while the record still gives the conversation to the AI (read again beside the claim).
+  const [claimed] = await Promise.all([claim(env, key), readRecord()]);
+  if (claimed.status !== 201) return callback(null, { outcome: 'already-answered' });
   await twilio(
     env,
     'POST',

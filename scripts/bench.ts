@@ -288,7 +288,7 @@ class LoadRun {
   }
 }
 
-/** The bridge's webhook; a no-op; the relay's five requests with none of the bridge's work (warm only). */
+/** The bridge's webhook; a no-op; the relay's round trips with none of the bridge's work (warm only). */
 type LatencyTarget = 'webhook' | 'noop' | 'floor';
 
 interface LatencyResult {
@@ -342,7 +342,7 @@ function reportLatency(r: LatencyResult): void {
   times('no-op Function', r.noop);
   ratios('ratio', r.webhook, '(target <= 1.5x)');
   if (r.floor.length) {
-    times('floor', r.floor, "  (the relay's five requests, bare node:http, none of the bridge's work)");
+    times('floor', r.floor, "  (the relay's five round trips, bare node:http, none of the bridge's work)");
     const own = percentile(r.webhook, 50) - percentile(r.floor, 50);
     ratios('floor / no-op', r.floor, `the bridge's own work at p50: ${own.toFixed(1)} ms`);
   }

@@ -54,10 +54,15 @@ export function restCalls(world: World, since = 0): string[] {
     .map((r) => `${r.method} ${r.product} ${r.template ?? r.path}`);
 }
 
-/** The Twilio calls of one relayed message without a warm container: record, message claim, answer claim, reply. */
+/**
+ * The Twilio calls of one relayed message without a warm container: record, message claim, then
+ * the answer claim and the record read again together, then the reply. Compare them sorted: the
+ * two together reach Twilio in either order.
+ */
 export const RELAY_CALLS: readonly string[] = [
   'GET sync /v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}',
   'POST sync /v1/Services/{ServiceSid}/Maps/{MapSid}/Items',
+  'GET sync /v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}',
   'POST sync /v1/Services/{ServiceSid}/Maps/{MapSid}/Items',
   'POST conversations /v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages',
 ];

@@ -147,14 +147,14 @@ describe('recording', () => {
     await world.settle();
   });
 
-  test('a relayed message costs the same 4 Twilio calls, no insight; engage, handoff, end: a write each', async () => {
+  test('a relayed message costs the same 5 Twilio calls, no insight; engage, handoff, end: a write each', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
     world.opencx.configureWebhook(undefined);
     try {
       const relayStart = lastSeq(world);
       world.opencx.ai.reply('Your order ships tomorrow.');
       await world.customerSays(conversationSid, 'Order 1234');
-      expect(relayCalls(world, relayStart)).toEqual(RELAY_CALLS);
+      expect(relayCalls(world, relayStart).sort()).toEqual([...RELAY_CALLS].sort());
       expect(insightWrites(relayStart)).toEqual([]);
 
       const handoffStart = lastSeq(world);

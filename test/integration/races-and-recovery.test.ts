@@ -137,3 +137,34 @@ test('a Studio or system message in the conversation is not sent to the AI as th
   expect(sent).toEqual(['I need help with billing']);
   expect(world.postedAsAi(started.conversationSid)).toHaveLength(1);
 });
+
+test('an AI answer that comes back after the AI handed the conversation off is not posted', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+  world.takeLogs();
+  const aiBodies = () =>
+    world
+      .transcript(conversationSid)
+      .filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'ai')
+      .map((m) => m.body);
+  // B is still with the AI when A's answer hands the conversation off.
+  world.opencx.ai.reply({ type: 'reply', content: 'Your parcel left the depot', latencyMs: 3000 });
+  world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral', latencyMs: 500 });
+  const held = world.opencx.heldRequests;
+  world.customerWrites(conversationSid, 'B: where is my parcel?');
+  await world.opencx.whenHeld(held + 1);
+  world.customerWrites(conversationSid, 'A: a human please');
+  await world.opencx.whenHeld(held + 2);
+
+  world.twilio.clock.advance(500);
+  await world.until(() => world.task(taskSid).attributes.handedOff === true, 'the handoff');
+  await world.advance(2500);
+
+  expect(aiBodies()).not.toContain('Your parcel left the depot');
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+  const relayed = world
+    .takeLogs()
+    .filter(
+      (l) => l.source === 'opencx-bridge' && l.event === 'onMessageAdded' && l.conversationSid === conversationSid,
+    );
+  expect(relayed.map((l) => l.outcome).sort()).toEqual(['answer-withheld', 'handed-off']);
+});

@@ -109,3 +109,65 @@ describe('askAi', () => {
     ).resolves.toMatchObject({ kind: 'refused' });
   });
 });
+
+describe('postClaimedAnswer with a recheck (the fast path: OpenCX took seconds to answer)', () => {
+  const { postClaimedAnswer } = jest.requireActual('./answer') as typeof import('./answer');
+  const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
+
+  function depsWith(read: () => Promise<unknown>) {
+    const posted: string[] = [];
+    const claims: string[] = [];
+    const deps = {
+      config: { conversationsServiceSid: 'IS1', aiAuthorName: 'AI Support Agent' },
+      deadline: new Deadline(4000),
+      warn: () => undefined,
+      state: {
+        claimOnce: async (key: string) => {
+          claims.push(key);
+          return true;
+        },
+        conversation: read,
+      },
+      twilio: {
+        conversations: { postMessage: async (_is: string, _ch: string, m: { body: string }) => posted.push(m.body) },
+      },
+    } as never;
+    return { deps, posted, claims };
+  }
+  const record =
+    (phase: string, sessionId = 's1') =>
+    async () => ({ record: { phase, sessionId }, revision: '2' });
+  const answer = { answerId: 'm1', text: 'Your parcel left the depot' };
+
+  test('posts while the AI still holds the conversation in the same session', async () => {
+    const { deps, posted } = depsWith(record('ai'));
+    await expect(postClaimedAnswer('CH1', 's1', answer, deps, { recheck: true })).resolves.toBe('posted');
+    expect(posted).toEqual(['Your parcel left the depot']);
+  });
+
+  test.each([
+    ['handed off', record('handoff')],
+    ['with a human', record('human')],
+    ['in a later session (handed back and engaged again)', record('ai', 's2')],
+    ['ended (the record is gone)', async () => undefined],
+  ])('does not post once the conversation is %s, and keeps the claim', async (_case, read) => {
+    const { deps, posted, claims } = depsWith(read);
+    await expect(postClaimedAnswer('CH1', 's1', answer, deps, { recheck: true })).resolves.toBe('late');
+    expect(posted).toEqual([]);
+    expect(claims).toHaveLength(1);
+  });
+
+  test('a record that cannot be read does not hold the answer back', async () => {
+    const { deps, posted } = depsWith(() => Promise.reject(new Error('503')));
+    await expect(postClaimedAnswer('CH1', 's1', answer, deps, { recheck: true })).resolves.toBe('posted');
+    expect(posted).toHaveLength(1);
+  });
+
+  test('without a recheck the record is not read', async () => {
+    const read = jest.fn(record('handoff'));
+    const { deps, posted } = depsWith(read);
+    await expect(postClaimedAnswer('CH1', 's1', answer, deps)).resolves.toBe('posted');
+    expect(read).not.toHaveBeenCalled();
+    expect(posted).toHaveLength(1);
+  });
+});

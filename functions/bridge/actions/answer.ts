@@ -75,8 +75,14 @@ export async function deliverAnswer(
 ): Promise<Outcome> {
   const sessionId = known.record.sessionId!;
   const reply = next.next === 'reply' ? next.reply : next.request.reply;
+  // A reply that did not just read the record (OpenCX took seconds to answer) looks again: the
+  // conversation may have left the AI meanwhile. A handoff's last words belong to that handoff.
+  const recheck = next.next === 'reply' && !options.claimed;
   const posting = reply
-    ? postClaimedAnswer(conversationSid, sessionId, { answerId: next.answerId, text: reply }, deps, options)
+    ? postClaimedAnswer(conversationSid, sessionId, { answerId: next.answerId, text: reply }, deps, {
+        ...options,
+        recheck,
+      })
     : Promise.resolve('none' as const);
   if (next.next === 'handoff') {
     const [posted, handed] = await Promise.all([
@@ -86,6 +92,12 @@ export async function deliverAnswer(
     return { ...handed, reply: posted };
   }
   const posted = await posting;
+  if (posted === 'late')
+    return {
+      outcome: 'answer-withheld',
+      sessionId,
+      reason: 'the conversation left the AI while it answered; the answer is not posted',
+    };
   if (posted === 'failed') {
     return handOff(
       conversationSid,
@@ -101,20 +113,39 @@ export async function deliverAnswer(
   return { outcome: posted === 'duplicate' ? 'already-answered' : 'replied', sessionId, reply: posted };
 }
 
+/**
+ * `recheck`: the record is read again beside the claim, and the answer is not posted once the
+ * conversation is no longer the AI's in this session ('late'). A record that cannot be read posts.
+ */
 export async function postClaimedAnswer(
   conversationSid: string,
   sessionId: string,
   answer: { answerId?: string; text: string },
   deps: BridgeDeps,
-  options: { claimed?: boolean } = {},
-): Promise<'posted' | 'duplicate' | 'failed'> {
+  options: { claimed?: boolean; recheck?: boolean } = {},
+): Promise<'posted' | 'duplicate' | 'late' | 'failed'> {
   const key = answerKey(sessionId, answer);
-  if (!options.claimed && !(await deps.state.claimOnce(key))) return 'duplicate';
+  const [claimed, current] = await Promise.all([
+    options.claimed || deps.state.claimOnce(key),
+    options.recheck
+      ? deps.state.conversation(conversationSid).then(
+          (current) => stillAiIn(current, sessionId),
+          () => true,
+        )
+      : true,
+  ]);
+  if (!claimed) return 'duplicate';
+  if (!current) return 'late';
   if (await postAiReply(conversationSid, answer.text, key, sessionId, deps)) return 'posted';
   await deps.state
     .release(key)
     .catch((error: unknown) => deps.warn('could not release the answer claim', { error: String(error), key }));
   return 'failed';
+}
+
+/** The AI still holds the conversation in the session that answered. */
+function stillAiIn(current: KnownRecord | undefined, sessionId: string): boolean {
+  return current?.record.phase === 'ai' && current.record.sessionId === sessionId;
 }
 
 /**
