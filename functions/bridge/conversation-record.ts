@@ -13,6 +13,11 @@ export interface ConversationRecord {
   reservationSid?: string;
   /** Absent while the engaging Function is still creating the OpenCX session. */
   sessionId?: string;
+  /**
+   * Customer messages that arrived while there was no session and whose relay could wait no
+   * longer: the engaging Function sends them when it records the session (and clears this).
+   */
+  pendingMessages?: string[];
   phase: ConversationPhase;
   claimedAt: number;
   humanWorkerSid?: string;

@@ -214,6 +214,31 @@ describe('conversation records across a change of shard count', () => {
   });
 });
 
+describe('parkMessage (a relay that can wait no longer for the OpenCX session)', () => {
+  const engaging: ConversationRecord = { workspaceSid: 'WS1', taskSid: 'WT1', phase: 'ai', claimedAt: 1 };
+  const shard = locationOf(CONVERSATION_MAPS, 'CH1');
+
+  it('leaves the message on the record, once however often it is parked', async () => {
+    const { state, items } = syncHolding({ [shard]: { CH1: { ...engaging, pendingMessages: ['IM1'] } } });
+    await expect(state.parkMessage('CH1', 'IM2')).resolves.toBe('parked');
+    await expect(state.parkMessage('CH1', 'IM2')).resolves.toBe('parked');
+    expect(items[shard].CH1).toMatchObject({ pendingMessages: ['IM1', 'IM2'] });
+  });
+
+  it('once the session is recorded, or humans hold the conversation, answers the record instead', async () => {
+    const withSession = { ...engaging, sessionId: 'S1' };
+    const { state, calls } = syncHolding({ [shard]: { CH1: withSession } });
+    await expect(state.parkMessage('CH1', 'IM2')).resolves.toEqual({ record: withSession, revision: '3' });
+    expect(calls.filter((c) => c.startsWith('UPDATE'))).toEqual([]);
+
+    const withHumans = { ...engaging, phase: 'handoff' as const };
+    await expect(syncHolding({ [shard]: { CH1: withHumans } }).state.parkMessage('CH1', 'IM2')).resolves.toEqual({
+      record: withHumans,
+      revision: '3',
+    });
+  });
+});
+
 describe('recordConfig', () => {
   const record: ConversationRecord = {
     workspaceSid: 'WS1',

@@ -366,6 +366,20 @@ export class BridgeState {
     );
   }
 
+  /**
+   * Leaves a customer message to the engaging Function while the session is still being made:
+   * 'parked' when the record took it; else the record as it is now (the session may have been
+   * recorded meanwhile, so the caller relays the message itself).
+   */
+  async parkMessage(conversationSid: string, messageSid: string): Promise<'parked' | KnownRecord | undefined> {
+    const parked = await this.update(conversationSid, (r) =>
+      r.phase === 'ai' && !r.sessionId
+        ? { ...r, pendingMessages: [...(r.pendingMessages ?? []).filter((sid) => sid !== messageSid), messageSid] }
+        : undefined,
+    );
+    return parked ? 'parked' : this.conversation(conversationSid);
+  }
+
   /** Waits briefly for a concurrent engage to record the OpenCX session id. */
   async waitForSession(conversationSid: string, timeoutMs: number, pollMs = 150): Promise<KnownRecord | undefined> {
     const until = Date.now() + timeoutMs;

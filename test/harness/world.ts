@@ -418,7 +418,8 @@ export class World {
     return started;
   }
 
-  private customerWritesIn(body: string, channelType: 'sms' | 'whatsapp' | 'chat' | 'web'): StartedConversation {
+  /** A customer writes in, without waiting for anything to happen (a test then acts mid-flight). */
+  customerWritesIn(body: string, channelType: 'sms' | 'whatsapp' | 'chat' | 'web' = 'web'): StartedConversation {
     this.customerCount += 1;
     return this.flex.startInboundConversation({
       conversationsServiceSid: this.conversationsServiceSid,

@@ -108,17 +108,24 @@ export async function startSession(
     return handOff(d.conversationSid, claimed, request, deps, { error: String(error) });
   }
   let engaged: KnownRecord = { record: { ...record, sessionId }, revision: '' };
+  let parked: string[] = [];
   let fresh: ConversationMessage[];
   try {
     // Customer messages no Function has sent to OpenCX yet (each claimed by its SID, all at once).
     const [updated, , claims] = await Promise.all([
-      deps.state.update(d.conversationSid, (r) => ({ ...r, sessionId })),
+      deps.state.update(d.conversationSid, ({ pendingMessages = [], ...r }) => {
+        parked = pendingMessages;
+        return { ...r, sessionId };
+      }),
       deps.state.rememberSession(sessionId, d.conversationSid),
       Promise.all(candidates.map((m) => deps.state.claimMessage(m.sid))),
       handback ? tellAiOfHandback(sessionId, handback, deps) : undefined,
     ]);
     if (updated) engaged = updated;
-    fresh = candidates.filter((_, i) => claims[i]);
+    fresh = [
+      ...candidates.filter((_, i) => claims[i]),
+      ...(await claimParked(d.conversationSid, parked, candidates, deps)),
+    ].sort((a, b) => a.index - b.index);
   } catch (error) {
     // Without the session recorded or the messages claimed, the AI cannot answer: humans can.
     deps.warn('engage failed after the OpenCX session was created; handing off', { error: String(error), sessionId });
@@ -160,6 +167,28 @@ async function tellAiOfHandback(sessionId: string, handback: Handback, deps: Bri
           )
       : undefined,
   ]);
+}
+
+/**
+ * The messages relays left to this engage (`pendingMessages`) that its read of the conversation
+ * came too early to see, claimed: they are in the conversation now.
+ */
+async function claimParked(
+  conversationSid: string,
+  parked: string[],
+  listed: ConversationMessage[],
+  deps: BridgeDeps,
+): Promise<ConversationMessage[]> {
+  const unlisted = parked.filter((sid) => !listed.some((m) => m.sid === sid));
+  if (unlisted.length === 0) return [];
+  const newestFirst = await deps.twilio.conversations.listMessages(
+    deps.config.conversationsServiceSid,
+    conversationSid,
+    { order: 'desc', limit: ENGAGE_HISTORY.scanned },
+  );
+  const found = newestFirst.filter((m) => unlisted.includes(m.sid));
+  const claims = await Promise.all(found.map((m) => deps.state.claimMessage(m.sid)));
+  return found.filter((_, i) => claims[i]);
 }
 
 /** The customer messages to send first: pure, the newest that fit, in the order they were written. */

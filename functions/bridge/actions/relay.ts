@@ -17,12 +17,19 @@ export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Pro
       d.conversationSid,
       Math.min(SESSION_WAIT_MS, deps.deadline.remaining() / 2),
     );
+  if (current?.record.phase === 'ai' && !current.record.sessionId) {
+    // The engaging Function read the conversation before this message came: it sends it on recording the session.
+    const parked = await deps.state.parkMessage(d.conversationSid, d.message.sid);
+    if (parked === 'parked')
+      return {
+        outcome: 'deferred',
+        reason: 'the OpenCX session is not ready yet; the engaging Function sends this message when it is',
+      };
+    current = parked;
+  }
   if (!current?.record.sessionId || current.record.phase !== 'ai') {
-    // Not lost: the message stays in the conversation, and the engaging Function (or the human) reads it.
-    return {
-      outcome: 'deferred',
-      reason: 'the OpenCX session is not ready yet; the engaging Function sends the conversation so far',
-    };
+    // Not lost: the message stays in the conversation for the humans who now hold it.
+    return { outcome: 'ignore', reason: 'the conversation left the AI before this message could be sent' };
   }
   if (!(await deps.state.claimMessage(d.message.sid)))
     return { outcome: 'duplicate', sessionId: current.record.sessionId };
