@@ -722,6 +722,13 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
     });
   });
 
+  it('tells the check that OpenCX answered the send with a server error: an unreadable history means missing', () => {
+    expect(decide(timerFired(timer), { config: withTimer, record: record('ai') })).not.toHaveProperty('sendFailed');
+    expect(
+      decide(timerFired({ ...timer, sendFailed: true }), { config: withTimer, record: record('ai') }),
+    ).toMatchObject({ action: 'check-answered', sendFailed: true });
+  });
+
   it('is accepted from the timer workspace by checkOrigin, and nothing else is', () => {
     expect(checkOrigin(timerFired(timer), withTimer, ACCOUNT)).toBeUndefined();
     expect(checkOrigin(timerFired(timer), config, ACCOUNT)).toMatch(/workspace/);

@@ -46,7 +46,14 @@ export type Decision =
   | { action: 'relay'; conversationSid: string; message: CustomerMessage }
   | { action: 'handoff'; conversationSid: string; request: HandoffRequest }
   | { action: 'answer'; conversationSid: string; sessionId: string; answer: { answerId?: string; text: string } }
-  | { action: 'check-answered'; conversationSid: string; sessionId: string; messageSid: string; resent?: boolean }
+  | {
+      action: 'check-answered';
+      conversationSid: string;
+      sessionId: string;
+      messageSid: string;
+      resent?: boolean;
+      sendFailed?: boolean;
+    }
   | { action: 'resend'; conversationSid: string; timerSid: string; text: string; messageSids: string[]; since: number }
   | { action: 'finish-handoff'; conversationSid: string }
   | { action: 'silence-ai'; conversationSid: string; reason: string }
@@ -266,6 +273,7 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
       sessionId: timer.sessionId,
       messageSid: timer.messageSid,
       ...(timer.resent === true ? { resent: true } : {}),
+      ...(timer.sendFailed === true ? { sendFailed: true } : {}),
     };
   },
 };

@@ -326,6 +326,25 @@ describe('answers lost on the way back', () => {
     expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
   });
 
+  test('a slow answer came by webhook, then the history cannot be read: no resend, no handoff', async () => {
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.ai.reply({ type: 'reply', content: 'Late but sure', latencyMs: 8000 });
+    await world.customerSays(conversationSid, 'Slow question');
+    expect(timerTasks(conversationSid)).toHaveLength(1);
+    await world.advance(8000);
+    world.opencx.faults.add({ method: 'GET', path: '/chat/sessions/:id/history', status: 500, times: 20 });
+
+    await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000);
+
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    expect(world.contactMessages(sessionId).filter((text) => text === 'Slow question')).toHaveLength(1);
+    expect(aiMessages(conversationSid).map((m) => m.body)).toEqual([expect.any(String), 'Late but sure']);
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+    expect(
+      outcomes().find((l) => l.event === 'task.canceled' && l.workspaceSid === world.timerWorkspaceSid),
+    ).toMatchObject({ outcome: 'answered-in-time' });
+  });
+
   test('the reply post reached Conversations but its answer was lost: no second copy', async () => {
     const { conversationSid } = await engaged();
     world.twilio.addFault({ method: 'POST', product: 'conversations', path: /\/Messages$/, after: 500, times: 1 });

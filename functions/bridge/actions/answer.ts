@@ -148,6 +148,12 @@ function stillAiIn(current: KnownRecord | undefined, sessionId: string): boolean
   return current?.record.phase === 'ai' && current.record.sessionId === sessionId;
 }
 
+/** How the send a watchdog guards went: sent a second time; OpenCX answered it with a server error. */
+export interface WatchedSend {
+  resent?: boolean;
+  sendFailed?: boolean;
+}
+
 /**
  * Slow path: a timer that TaskRouter fires after `aiAnswerTimeoutSeconds`; it names the newest
  * customer message the AI owes an answer to.
@@ -158,7 +164,7 @@ export async function awaitAnswer(
   messageSid: string,
   deps: BridgeDeps,
   detail: Record<string, unknown>,
-  resent = false,
+  { resent = false, sendFailed = false }: WatchedSend = {},
 ): Promise<Outcome> {
   const { timerWorkspaceSid, timerWorkflowSid, aiAnswerTimeoutSeconds } = deps.config;
   const sessionId = known.record.sessionId!;
@@ -175,6 +181,7 @@ export async function awaitAnswer(
         sessionId,
         messageSid,
         ...(resent ? { resent: true } : {}),
+        ...(sendFailed ? { sendFailed: true } : {}),
       },
       timeoutSeconds: aiAnswerTimeoutSeconds,
     });
@@ -189,14 +196,16 @@ export async function awaitAnswer(
  * The watchdog fired: hand off unless an AI answer follows the customer's message in the
  * conversation. A send that failed ambiguously (a 5xx, a lost answer) may never have reached
  * OpenCX while the AI answered later messages: OpenCX's history tells, and such a message is sent
- * again once; a second miss hands off.
+ * again once; a second miss hands off. A history that cannot be read counts as missing the
+ * message only when OpenCX answered its send with a server error: after a mere wait, the answer
+ * that follows is most likely the message's own, and sending it again would answer it twice.
  */
 export async function checkAnswered(
   conversationSid: string,
   known: KnownRecord,
   messageSid: string,
   deps: BridgeDeps,
-  resent = false,
+  { resent = false, sendFailed = false }: WatchedSend = {},
 ): Promise<Outcome> {
   const newestFirst = await deps.twilio.conversations.listMessages(
     deps.config.conversationsServiceSid,
@@ -207,7 +216,9 @@ export async function checkAnswered(
   if (answeredAfter(newestFirst, messageSid)) {
     const body = newestFirst.find((message) => message.sid === messageSid)?.body;
     const reached = body
-      ? await deps.opencx.historyHasContactText(sessionId, body, deps.deadline).catch(() => false)
+      ? await deps.opencx
+          .historyHasContactText(sessionId, body, deps.deadline)
+          .catch(() => (sendFailed ? false : undefined))
       : true;
     if (reached !== false) return { outcome: 'answered-in-time', sessionId };
     if (!resent) {

@@ -70,7 +70,17 @@ export async function answerCustomer(
         });
         return answerCustomer(conversationSid, known, text, deps, claimed, since, true);
       }
-      return awaitAnswer(conversationSid, known, claimed[claimed.length - 1], deps, { slow: turn.error }, resent);
+      return awaitAnswer(
+        conversationSid,
+        known,
+        claimed[claimed.length - 1],
+        deps,
+        { slow: turn.error },
+        {
+          resent,
+          sendFailed: turn.answered,
+        },
+      );
     case 'rate-limited':
       return resendLater(conversationSid, known, { text, messageSids: claimed, since: sentAt }, turn, deps);
     case 'refused':
