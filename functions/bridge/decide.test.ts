@@ -262,6 +262,23 @@ describe('decide: reservation.accepted and reservation.timeout', () => {
     );
   });
 
+  it('ignores a late accept of the task the agent handed back, once the AI has it again', () => {
+    const handback = {
+      at: '2026-12-03T09:00:00.000Z',
+      agentSid: HUMAN_WORKER,
+      agentName: 'Alice',
+      fromTaskSid: OTHER_TASK,
+      afterIndex: 4,
+    };
+    const late = humanReservation('reservation.accepted', { taskSid: OTHER_TASK, reservationSid: 'WR9' });
+    expectAction(decide(late, { config, record: record('ai', { handback }) }), 'ignore');
+    expectAction(decide(late, { config, record: record('handback', { handback }) }), 'ignore');
+    // Another task of the conversation, or humans holding it: recorded as before.
+    const other = humanReservation('reservation.accepted', { reservationSid: 'WR9' });
+    expectAction(decide(other, { config, record: record('ai', { handback }) }), 'record-human');
+    expectAction(decide(late, { config, record: record('handoff', { handback }) }), 'record-human');
+  });
+
   it('ignores the AI worker accepting its own reservation', () => {
     expectAction(decide(taskEvent('reservation.accepted'), { config, record: record('ai') }), 'ignore');
   });

@@ -148,6 +148,9 @@ export const reservationAccepted: Listener<TaskRouterEvent> = {
     const conversationSid = event.taskAttributes?.conversationSid;
     if (isAi(event, config)) return ignore('the AI worker accepted its own reservation; the AI keeps answering');
     if (!conversationSid || !record) return ignore('a human accepted a task the AI never engaged');
+    // A late delivery of the accept that came before the agent handed the conversation back.
+    if ((record.phase === 'ai' || record.phase === 'handback') && record.handback?.fromTaskSid === event.taskSid)
+      return ignore('the task the agent handed back to the AI; the AI keeps the conversation');
     return {
       action: 'record-human',
       conversationSid,
