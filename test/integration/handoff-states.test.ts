@@ -100,6 +100,36 @@ describe.each([
     expect(['completed', 'wrapping']).toContain(world.task(taskSid).assignmentStatus);
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
   });
+
+  test('assigned to the AI, its reservation not completed: finishing the handoff invites no one again', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
+    const ai = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending')!;
+    await world.acceptReservation(taskSid, ai.sid);
+    const since = lastSeq(world);
+    // Completing the AI's reservation fails: the task stays assigned to the AI after the invite.
+    world.twilio.addFault({
+      method: 'POST',
+      path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{TaskSid}/Reservations/{Sid}',
+      status: 500,
+      times: 12,
+    });
+    await handOffNow(conversationSid);
+    expect(world.task(taskSid).assignmentStatus).toBe('assigned');
+    world.twilio.clearFaults();
+
+    // OpenCX's handoff webhook, or the next event, finishes the handoff: no one is invited again.
+    await world.customerSays(conversationSid, 'Hallo?');
+
+    const invites = world.twilio
+      .calls({
+        product: 'flex-api',
+        method: 'POST',
+        template: '/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Invites',
+      })
+      .filter((r) => r.seq > since);
+    expect(invites).toHaveLength(1);
+    expect(world.tasksOf(conversationSid).filter((t) => t.sid !== taskSid)).toHaveLength(1);
+  });
 });
 
 describe('AI reservation timeout', () => {

@@ -204,12 +204,21 @@ async function transferAssignedTask(
     deps.warn('task is assigned to the AI and has no Flex interaction to transfer', { taskSid: task.sid });
     return 'stuck-assigned';
   }
-  await deps.twilio.flex.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
-    workspaceSid: deps.config.workspaceSid,
-    workflowSid: task.workflowSid,
-    taskChannel: task.taskChannelUniqueName,
-    attributes: withHandoff(task, attributes),
-  });
+  // One invite per handoff: a handoff being finished (the next event) may find the task still assigned.
+  const invite = `invite_${task.sid}_${attributes.handoffTimestamp ?? ''}`;
+  if (await deps.state.claimOnce(invite)) {
+    try {
+      await deps.twilio.flex.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
+        workspaceSid: deps.config.workspaceSid,
+        workflowSid: task.workflowSid,
+        taskChannel: task.taskChannelUniqueName,
+        attributes: withHandoff(task, attributes),
+      });
+    } catch (error) {
+      await deps.state.release(invite).catch(() => undefined);
+      throw error;
+    }
+  }
   // The AI's own task is done once humans have the invite: free the AI worker's capacity.
   const accepted = (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).filter(
     (r) => isAiPoolWorker(deps.config, r.workerSid),
