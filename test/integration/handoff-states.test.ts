@@ -28,6 +28,16 @@ describe.each([
     await world.customerSays(conversationSid, 'Mensch bitte');
   };
 
+  /** The Flex Interactions invites (transfers to humans) the Functions made since `since`. */
+  const invitesSince = (since: number) =>
+    world.twilio
+      .calls({
+        product: 'flex-api',
+        method: 'POST',
+        template: '/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Invites',
+      })
+      .filter((r) => r.seq > since);
+
   const expectWithHumans = (taskSid: string): void => {
     const task = world.task(taskSid);
     expect(task.attributes).toMatchObject({ handedOff: true, handoffSentiment: 'positive', handoffLanguage: 'de' });
@@ -78,14 +88,7 @@ describe.each([
 
     await handOffNow(conversationSid);
 
-    const invites = world.twilio
-      .calls({
-        product: 'flex-api',
-        method: 'POST',
-        template: '/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Invites',
-      })
-      .filter((r) => r.seq > since);
-    expect(invites).toHaveLength(1);
+    expect(invitesSince(since)).toHaveLength(1);
     const transferred = world.tasksOf(conversationSid).filter((t) => t.sid !== taskSid);
     expect(transferred).toHaveLength(1);
     expect(transferred[0].attributes).toMatchObject({
@@ -120,14 +123,7 @@ describe.each([
     // OpenCX's handoff webhook, or the next event, finishes the handoff: no one is invited again.
     await world.customerSays(conversationSid, 'Hallo?');
 
-    const invites = world.twilio
-      .calls({
-        product: 'flex-api',
-        method: 'POST',
-        template: '/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Invites',
-      })
-      .filter((r) => r.seq > since);
-    expect(invites).toHaveLength(1);
+    expect(invitesSince(since)).toHaveLength(1);
     expect(world.tasksOf(conversationSid).filter((t) => t.sid !== taskSid)).toHaveLength(1);
   });
 });
