@@ -4,8 +4,8 @@
 // effect is idempotent (an answer is claimed by its id, a handoff moves the phase once), so a
 // replayed or retried delivery changes nothing either.
 import '@twilio-labs/serverless-runtime-types';
-import { answerKey } from './bridge/actions/answer';
 import { decide } from './bridge/decide';
+import { answerKey } from './bridge/dedup';
 import { classifyOpencxEvent } from './bridge/opencx-events';
 import { perform } from './bridge/perform';
 import { bridgeDeps, bridgeIo, flushUsage, refusedApiUrls, reply, type WebhookHandler } from './bridge/runtime';

@@ -6,11 +6,10 @@
 import http from 'node:http';
 import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtime-types/types';
 import type { ConversationRecord } from '../functions/bridge/conversation-record';
-import { DEDUP_TTL_SECONDS, messageClaimKey } from '../functions/bridge/dedup';
+import { answerKey, DEDUP_TTL_SECONDS, messageClaimKey } from '../functions/bridge/dedup';
 import { CLAIM_MAPS, CONVERSATION_MAPS } from '../functions/bridge/state';
 import { toAiAnswer } from '../functions/common/opencx-client';
 import { locationOf } from '../functions/common/shards';
-import { answerKey } from '../functions/bridge/actions/answer';
 
 interface FloorEnv {
   ACCOUNT_SID: string;

@@ -44,6 +44,11 @@ export interface PendingHandoff {
   at: string;
   /** The task is known to have reached humans. */
   routed?: boolean;
+  /**
+   * The answer key of the AI's last words. OpenCX's webhook may claim them before the handoff
+   * posts them; it then posts them itself although the AI no longer holds the conversation.
+   */
+  farewell?: string;
 }
 
 /** An agent returned the conversation to the AI. */

@@ -12,6 +12,7 @@ import {
   declineStep,
   isOurMessage,
 } from './decide';
+import { answerKey } from './dedup';
 import { classifyEvent, type ConversationEvent, type TaskRouterEvent, type TaskRouterEventType } from './events';
 import { AI_UNAVAILABLE } from './handoff';
 import type { OpencxEvent } from './opencx-events';
@@ -611,9 +612,9 @@ describe('afterAnswer', () => {
       ),
     ).toEqual({
       next: 'handoff',
-      answerId: 'm-2',
       request: {
         reply: 'Connecting you to a human.',
+        answerId: 'm-2',
         reason: 'AI requested human handoff',
         summary: 'Refund dispute',
         sentiment: 'angry',
@@ -872,6 +873,15 @@ describe('decide: OpenCX webhook deliveries', () => {
       }),
       'ignore',
     );
+  });
+
+  it("posts the AI's last words the handoff recorded, until a human holds the conversation", () => {
+    const farewell = answerKey('session-1', answer);
+    const handingOff = { handoff: { reason: 'x', at: 'now', routed: true, farewell } };
+    expectAction(decide(delivery(answer), { config, record: record('handoff', handingOff) }), 'answer');
+    expectAction(decide(delivery(answer), { config, record: record('human', handingOff) }), 'ignore');
+    const otherWords = { handoff: { ...handingOff.handoff, farewell: answerKey('session-1', { text: 'Bye' }) } };
+    expectAction(decide(delivery(answer), { config, record: record('handoff', otherWords) }), 'ignore');
   });
 
   it('hands off with what OpenCX said', () => {

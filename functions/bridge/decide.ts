@@ -4,6 +4,7 @@ import { type BridgeConfig, isAiPoolWorker } from '../common/config';
 import type { AiAnswer } from '../common/opencx-client';
 import type { FlexTaskAttributes } from '../common/task-attributes';
 import type { ConversationRecord } from './conversation-record';
+import { answerKey } from './dedup';
 import type { BridgeEvent, ConversationEvent, CustomerMessage, OpencxBridgeEvent, TaskRouterEvent } from './events';
 import { endsHandback, isHandbackTask } from './handback';
 import { AI_UNAVAILABLE } from './handoff';
@@ -16,6 +17,8 @@ export interface HandoffRequest {
   sentiment?: string;
   language?: string;
   reply?: string;
+  /** OpenCX's id of `reply`. */
+  answerId?: string;
 }
 
 export type Decision =
@@ -335,7 +338,7 @@ export const opencxDelivery: Listener<OpencxBridgeEvent> = {
       if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
       return ignore(`conversation is already with humans (${record.phase})`);
     }
-    if (record.phase !== 'ai')
+    if (record.phase !== 'ai' && !isFarewell(record, event))
       return ignore(`conversation is with humans (${record.phase}); the late AI answer is not posted`);
     return {
       action: 'answer',
@@ -345,6 +348,11 @@ export const opencxDelivery: Listener<OpencxBridgeEvent> = {
     };
   },
 };
+
+/** The AI's last words before the handoff still in progress (not yet with a human). */
+function isFarewell(record: ConversationRecord, answer: { sessionId: string; answerId?: string; text: string }) {
+  return record.phase === 'handoff' && record.handoff?.farewell === answerKey(answer.sessionId, answer);
+}
 
 /** Customer messages are the ones the AI answers: not ours, not Conversations' `system`. */
 export function isFromCustomer(
@@ -448,7 +456,7 @@ export function declineStep(task: { carriesHandoff: boolean; rejectedByAiBefore:
 
 export type AfterAnswer =
   | { next: 'reply'; reply: string; answerId?: string }
-  | { next: 'handoff'; request: HandoffRequest; answerId?: string };
+  | { next: 'handoff'; request: HandoffRequest };
 
 /** After OpenCX answered (or failed to): post the reply, or hand off to humans. */
 export function afterAnswer(answer: AiAnswer | undefined): AfterAnswer {
@@ -456,10 +464,10 @@ export function afterAnswer(answer: AiAnswer | undefined): AfterAnswer {
   if (answer.handedOff) {
     return {
       next: 'handoff',
-      answerId: answer.answerId,
       request: {
         reason: AI_REQUESTED_HANDOFF,
         reply: answer.reply,
+        answerId: answer.answerId,
         summary: answer.summary,
         sentiment: answer.sentiment,
       },

@@ -1,5 +1,5 @@
 import { locationOf } from '../common/shards';
-import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, messageClaimKey } from './dedup';
+import { answerKey, DEDUP_SHARDS, DEDUP_TTL_SECONDS, messageClaimKey } from './dedup';
 import { CLAIM_MAPS } from './state';
 
 describe('messageClaimKey', () => {
@@ -26,5 +26,17 @@ describe('the claim maps', () => {
     expect(DEDUP_SHARDS).toBe(8);
     // sha256('msg_IM1') starts with 019655aa: 0x019655aa % 8 = 2, where the first sharding put it.
     expect(locationOf(CLAIM_MAPS, messageClaimKey('IM1'))).toBe('opencx_dedup_2');
+  });
+});
+
+describe('answerKey', () => {
+  test('is the same for the fast path and the webhook of one answer', () => {
+    expect(answerKey('s1', { answerId: 'm1', text: 'Hi' })).toBe(answerKey('s1', { answerId: 'm1', text: 'Hi' }));
+    expect(answerKey('s1', { text: 'Hi' })).toBe(answerKey('s1', { text: 'Hi' }));
+  });
+
+  test('differs between answers and sessions', () => {
+    expect(answerKey('s1', { answerId: 'm1', text: 'Hi' })).not.toBe(answerKey('s1', { answerId: 'm2', text: 'Hi' }));
+    expect(answerKey('s1', { text: 'Hi' })).not.toBe(answerKey('s2', { text: 'Hi' }));
   });
 });

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** The claim maps (`opencx_dedup_0..7`); see CLAIM_MAPS. */
 export const DEDUP_SHARDS = 8;
 /** One-shot claims (a customer message, an AI answer, a handoff note) are remembered this long. */
@@ -5,3 +7,9 @@ export const DEDUP_TTL_SECONDS = 3600;
 
 /** A customer message is claimed by its SID: Twilio's retries carry the same SID, two "ok"s do not. */
 export const messageClaimKey = (messageSid: string): string => `msg_${messageSid}`;
+
+/** The key an AI answer is posted under, the same whichever path brings it (the fast path or OpenCX's webhook). */
+export function answerKey(sessionId: string, answer: { answerId?: string; text: string }): string {
+  const id = answer.answerId ?? createHash('sha256').update(answer.text).digest('hex').slice(0, 32);
+  return `ans_${sessionId}_${id}`;
+}

@@ -169,6 +169,39 @@ test('an AI answer that comes back after the AI handed the conversation off is n
   expect(relayed.map((l) => l.outcome).sort()).toEqual(['answer-withheld', 'handed-off']);
 });
 
+test("the AI's last words are posted when OpenCX's webhook claims them as the fast path hands off", async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+  const farewell = 'A colleague will take it from here.';
+  const timing = world.opencx.switches.webhookTiming;
+  world.opencx.switches.webhookTiming = 'before-response';
+  // OpenCX's webhook brings the farewell first and claims it, then stalls reading the session's conversation...
+  const sessionItem = /\/Maps\/opencx_sessions_\d+\/Items\//;
+  const sessionReads = () => world.twilio.requests.filter((r) => r.method === 'GET' && sessionItem.test(r.path)).length;
+  const readsBefore = sessionReads();
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  world.twilio.addFault({ method: 'GET', path: sessionItem, times: 1, until: gate });
+  try {
+    // OpenCX's own handoff event comes later (its first attempt is refused), so the fast path hands off.
+    world.opencx.webhookFaults.add({ event: 'conversation.handoff_to_human', signature: 'forged', times: 1 });
+    world.opencx.ai.reply({ type: 'handoff', content: farewell, summary: 'Wants a refund', sentiment: 'neutral' });
+    world.customerWrites(conversationSid, 'A refund, from a person please');
+    await world.until(() => sessionReads() > readsBefore, "OpenCX's webhook to read the session");
+    // ...until OpenCX stops waiting for it and answers the send: the fast path hands off meanwhile.
+    world.twilio.clock.advance(world.opencx.switches.webhookTimeoutMs);
+    await world.until(() => world.task(taskSid).attributes.handedOff === true, 'the handoff');
+    await world.until(() => world.conversationRecord(conversationSid)?.phase === 'handoff', 'the handoff in Sync');
+  } finally {
+    open();
+    world.opencx.switches.webhookTiming = timing;
+  }
+  await world.settle();
+  await world.advance(60_000);
+
+  expect(world.postedAsAi(conversationSid).filter((m) => m.body === farewell)).toHaveLength(1);
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+});
+
 test('a message the customer sends while the OpenCX session is slow to be made reaches the AI once', async () => {
   // Making the session takes 10 s of OpenCX's time: the second message's relay stops waiting for it.
   world.opencx.faults.add({ method: 'POST', path: /^\/chat\/sessions$/, latencyMs: 10_000, times: 1 });

@@ -1,5 +1,5 @@
 import type { ConversationMessage } from '../../common/twilio';
-import { answerKey, answeredAfter } from './answer';
+import { answeredAfter } from './answer';
 
 const msg = (sid: string, role?: string): ConversationMessage => ({
   sid,
@@ -23,18 +23,6 @@ describe('answeredAfter (the watchdog: did the AI answer the message it owes?)',
   test('a message scrolled out of the page: any AI answer on the page counts', () => {
     expect(answeredAfter([msg('IM9'), msg('IM8', 'ai')], 'IM2')).toBe(true);
     expect(answeredAfter([msg('IM9'), msg('IM8')], 'IM2')).toBe(false);
-  });
-});
-
-describe('answerKey', () => {
-  test('is the same for the fast path and the webhook of one answer', () => {
-    expect(answerKey('s1', { answerId: 'm1', text: 'Hi' })).toBe(answerKey('s1', { answerId: 'm1', text: 'Hi' }));
-    expect(answerKey('s1', { text: 'Hi' })).toBe(answerKey('s1', { text: 'Hi' }));
-  });
-
-  test('differs between answers and sessions', () => {
-    expect(answerKey('s1', { answerId: 'm1', text: 'Hi' })).not.toBe(answerKey('s1', { answerId: 'm2', text: 'Hi' }));
-    expect(answerKey('s1', { text: 'Hi' })).not.toBe(answerKey('s2', { text: 'Hi' }));
   });
 });
 

@@ -1,10 +1,10 @@
 // Asking the AI and getting its answer to the customer exactly once, whichever path brings it:
 // the fast path (OpenCX answers within the handler's budget) or OpenCX's webhook (the slow path).
-import { createHash } from 'node:crypto';
 import { type AiAnswer, OpenCxError } from '../../common/opencx-client';
 import type { ConversationMessage } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
 import { type AfterAnswer, afterAnswer, aiUnavailable, type HandoffRequest } from '../decide';
+import { answerKey } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { handOff } from './handoff';
 import { ourMarker, postAiReply } from './post';
@@ -22,12 +22,6 @@ export type AiTurn =
   | { kind: 'rate-limited'; retryAfterMs?: number; error: string }
   /** OpenCX certainly did not take it (4xx, refused): humans must. */
   | { kind: 'refused'; request: HandoffRequest; error: string };
-
-/** The key an AI answer is posted under, the same whichever path brings it. */
-export function answerKey(sessionId: string, answer: { answerId?: string; text: string }): string {
-  const id = answer.answerId ?? createHash('sha256').update(answer.text).digest('hex').slice(0, 32);
-  return `ans_${sessionId}_${id}`;
-}
 
 function answerDeadline(deps: BridgeDeps): Deadline {
   return new Deadline(
@@ -74,12 +68,12 @@ export async function deliverAnswer(
   options: { claimed?: boolean } = {},
 ): Promise<Outcome> {
   const sessionId = known.record.sessionId!;
-  const reply = next.next === 'reply' ? next.reply : next.request.reply;
+  const { reply, answerId } = next.next === 'reply' ? next : next.request;
   // A reply that did not just read the record (OpenCX took seconds to answer) looks again: the
   // conversation may have left the AI meanwhile. A handoff's last words belong to that handoff.
   const recheck = next.next === 'reply' && !options.claimed;
   const posting = reply
-    ? postClaimedAnswer(conversationSid, sessionId, { answerId: next.answerId, text: reply }, deps, {
+    ? postClaimedAnswer(conversationSid, sessionId, { answerId, text: reply }, deps, {
         ...options,
         recheck,
       })

@@ -8,6 +8,7 @@ import type { TaskSnapshot } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
 import type { PendingHandoff } from '../conversation-record';
 import type { Decision, HandoffRequest } from '../decide';
+import { answerKey } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { customerNote, handoffAttributes, withHandoff } from '../handoff';
 import { handoffInsight, recordInsight } from '../insights';
@@ -40,6 +41,10 @@ export async function handOff(
     sentiment: request.sentiment,
     language: request.language,
     at: deps.now().toISOString(),
+    ...(request.reply &&
+      record.sessionId && {
+        farewell: answerKey(record.sessionId, { answerId: request.answerId, text: request.reply }),
+      }),
   };
   // Round trip 1, all at once: the AI goes silent (only the caller that moves the phase hands off),
   // the task is read for its ETag, and OpenCX is asked for the language if nobody said it.

@@ -101,6 +101,24 @@ describe('faults after processing: the request took effect, the answer is lost',
     ]);
   });
 
+  test('a gated request waits for the gate, then is processed as usual', async () => {
+    const serviceSid = sync.createService('OpenCX').sid;
+    sync.createMap(serviceSid, { uniqueName: 'opencx_conversations' });
+    let open!: () => void;
+    sim.addFault({ method: 'POST', until: new Promise<void>((resolve) => (open = resolve)), times: 1 });
+    const items = clientFor(sim).sync.v1.services(serviceSid).syncMaps('opencx_conversations').syncMapItems;
+
+    let settled = false;
+    const created = items.create({ key: 'CH1', data: { phase: 'ai' } }).finally(() => (settled = true));
+    await waitUntil(() => sim.calls({ product: 'sync', method: 'POST' }).length === 1);
+    expect(sync.mapItems(serviceSid, 'opencx_conversations')).toEqual([]);
+    expect(settled).toBe(false);
+
+    open();
+    await expect(created).resolves.toMatchObject({ key: 'CH1' });
+    expect(sync.mapItems(serviceSid, 'opencx_conversations')).toHaveLength(1);
+  });
+
   test('POST /__sim/faults takes `after` too', async () => {
     const serviceSid = sync.createService('OpenCX').sid;
     const added = await fetch(`${sim.url}/__sim/faults`, {
@@ -344,3 +362,9 @@ describe('retry switches', () => {
     }
   });
 });
+
+/** Polls for a state another request is about to reach; fails the test after 10 s. */
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (const stop = Date.now() + 10_000; !condition(); await new Promise((resolve) => setTimeout(resolve, 5)))
+    if (Date.now() > stop) throw new Error('condition never held');
+}

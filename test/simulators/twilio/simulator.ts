@@ -68,6 +68,8 @@ export interface FaultRule {
   status?: number;
   code?: number;
   latencyMs?: number;
+  /** Hold the request until this settles: a gate the test opens when the race it stages is set. */
+  until?: Promise<unknown>;
   /** Destroy the socket without answering. */
   drop?: boolean;
   /**
@@ -491,6 +493,7 @@ export class TwilioSimulator {
     if (fault) {
       record.fault = JSON.stringify({ ...fault, path: String(fault.path ?? '') });
       if (fault.latencyMs) await delay(fault.latencyMs);
+      await fault.until;
       if (fault.after === undefined) {
         if (fault.drop) return drop();
         if (fault.status) return answer(...injectedFault(fault.status, fault.code));
