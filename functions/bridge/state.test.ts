@@ -130,15 +130,19 @@ describe('BridgeState.loadConfig in a warm container: concurrent first events sh
 /** A Sync holding `items` (map → key → data) that records every call. */
 function syncHolding(items: Record<string, Record<string, unknown>>) {
   const calls: string[] = [];
+  // Every item starts at revision 3; an update makes it 4.
+  const revisions: Record<string, string> = {};
+  const revisionOf = (map: string, key: string) => revisions[`${map}/${key}`] ?? '3';
   const sync = {
     fetchMapItem: async (_service: string, map: string, key: string) => {
       calls.push(`GET ${map}/${key}`);
-      return key in (items[map] ?? {}) ? { data: items[map][key], revision: '3' } : undefined;
+      return key in (items[map] ?? {}) ? { data: items[map][key], revision: revisionOf(map, key) } : undefined;
     },
     updateMapItem: async (_service: string, map: string, key: string, data: unknown) => {
       calls.push(`UPDATE ${map}/${key}`);
       items[map] ??= {};
       items[map][key] = data;
+      revisions[`${map}/${key}`] = '4';
       return '4';
     },
     createMapItem: async (_service: string, map: string, key: string, data: unknown) => {
@@ -148,9 +152,11 @@ function syncHolding(items: Record<string, Record<string, unknown>>) {
       items[map][key] = data;
       return { created: true, retried: false };
     },
-    deleteMapItem: async (_service: string, map: string, key: string) => {
+    deleteMapItem: async (_service: string, map: string, key: string, revision?: string) => {
       calls.push(`DELETE ${map}/${key}`);
+      if (revision !== undefined && key in (items[map] ?? {}) && revision !== revisionOf(map, key)) return false;
       delete items[map]?.[key];
+      return true;
     },
   } as unknown as SyncApi;
   return { state: new BridgeState(sync, 'IS_SYNC'), calls, items };
@@ -236,6 +242,43 @@ describe('parkMessage (a relay that can wait no longer for the OpenCX session)',
       record: withHumans,
       revision: '3',
     });
+  });
+});
+
+describe('forgetIf (the end of a task clears the record it was decided on)', () => {
+  const record: ConversationRecord = {
+    workspaceSid: 'WS1',
+    taskSid: 'WT1',
+    sessionId: 'S1',
+    phase: 'ai',
+    claimedAt: 1,
+  };
+  const shard = locationOf(CONVERSATION_MAPS, 'CH1');
+  const sameTask = (r: ConversationRecord) => r.taskSid === 'WT1';
+
+  it('deletes the revision it read, in one call', async () => {
+    const { state, items, calls } = syncHolding({ [shard]: { CH1: record } });
+    await expect(state.forgetIf('CH1', sameTask, { record, revision: '3' })).resolves.toBe(true);
+    expect(items[shard].CH1).toBeUndefined();
+    expect(calls).toEqual([`DELETE ${shard}/CH1`]);
+  });
+
+  it('keeps a record another event gave a new task since it was read', async () => {
+    const { state, items } = syncHolding({ [shard]: { CH1: record } });
+    await state.update('CH1', (r) => ({ ...r, taskSid: 'WT2' }));
+    await expect(state.forgetIf('CH1', sameTask, { record, revision: '3' })).resolves.toBe(false);
+    expect(items[shard].CH1).toMatchObject({ taskSid: 'WT2' });
+  });
+
+  it('reads again after a change that kept the task, and deletes', async () => {
+    const { state, items } = syncHolding({ [shard]: { CH1: record } });
+    await state.update('CH1', (r) => ({ ...r, pendingMessages: ['IM1'] }));
+    await expect(state.forgetIf('CH1', sameTask, { record, revision: '3' })).resolves.toBe(true);
+    expect(items[shard].CH1).toBeUndefined();
+  });
+
+  it('a record already gone counts as forgotten', async () => {
+    await expect(syncHolding({}).state.forgetIf('CH1', sameTask)).resolves.toBe(true);
   });
 });
 

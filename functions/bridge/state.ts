@@ -391,6 +391,27 @@ export class BridgeState {
   }
 
   /** Clears the record wherever a layout may have put it. */
+  /**
+   * Deletes the record only while `still` holds for it (If-Match): a record another event has
+   * since given a new task stays. True once it is gone.
+   */
+  async forgetIf(
+    conversationSid: string,
+    still: (record: ConversationRecord) => boolean,
+    known?: KnownRecord,
+  ): Promise<boolean> {
+    let item = known?.revision ? { data: known.record, revision: known.revision } : undefined;
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      item ??= await this.fetchRecord(conversationSid);
+      if (!item) return true;
+      if (!still(item.data)) return false;
+      const map = this.recordMap(conversationSid);
+      if (await this.sync.deleteMapItem(this.syncServiceSid, map, conversationSid, item.revision)) return true;
+      item = undefined;
+    }
+    throw new Error(`conversation ${conversationSid}: too many concurrent writers`);
+  }
+
   async forget(conversationSid: string): Promise<void> {
     const locations = [
       locationOf(CONVERSATION_MAPS, conversationSid),
@@ -431,8 +452,8 @@ export class BridgeState {
   }
 
   /** Gives a claim back, so a retry can take it. */
-  release(key: string): Promise<void> {
-    return this.sync.deleteMapItem(this.syncServiceSid, locationOf(CLAIM_MAPS, key), key);
+  async release(key: string): Promise<void> {
+    await this.sync.deleteMapItem(this.syncServiceSid, locationOf(CLAIM_MAPS, key), key);
   }
 
   /** A customer message is sent to the AI once, whatever Twilio retries (its SID is the key). */

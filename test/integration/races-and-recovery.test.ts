@@ -1,4 +1,6 @@
 // Races between events and recovery from partial failures, through the Functions in twilio-run.
+import { CONVERSATION_MAPS } from '../../functions/bridge/state';
+import { locationOf } from '../../functions/common/shards';
 import { World } from '../harness/world';
 import { finishTest } from './helpers';
 
@@ -85,6 +87,40 @@ test('ending a conversation clears our state even when OpenCX cannot close the s
   world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'canceled', 'Customer left');
   await world.settle();
   expect(world.conversationRecord(conversationSid)).toBeUndefined();
+});
+
+test('the end of a task leaves alone a record the AI was engaged again on meanwhile, and its session', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+  const session = world.sessionFor(conversationSid)!;
+  const recordMap = locationOf(CONVERSATION_MAPS, conversationSid);
+  const recordDeletes = () =>
+    world.twilio.requests.filter(
+      (r) => r.method === 'DELETE' && r.path.endsWith(`/Maps/${recordMap}/Items/${conversationSid}`),
+    ).length;
+  const deletesBefore = recordDeletes();
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  world.twilio.addFault({ method: 'DELETE', path: new RegExp(`/Maps/${recordMap}/Items/`), times: 1, until: gate });
+  try {
+    world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'canceled', 'Customer left');
+    await world.until(() => recordDeletes() > deletesBefore, 'the end to delete the record');
+    // Meanwhile Flex offers the AI the conversation on a new task, and the record names it.
+    const record = world.conversationRecord(conversationSid)!;
+    await world.client.sync.v1
+      .services(world.syncServiceSid)
+      .syncMaps(recordMap)
+      .syncMapItems(conversationSid)
+      .update({ data: { ...record, taskSid: `WT${'7'.repeat(32)}` } });
+  } finally {
+    open();
+  }
+  await world.settle();
+
+  expect(world.conversationRecord(conversationSid)).toMatchObject({
+    taskSid: `WT${'7'.repeat(32)}`,
+    sessionId: session.id,
+  });
+  expect(world.opencx.sessions.get(session.id)?.status).toBe('open');
 });
 
 test('an AI worker an admin paused is not put back to Available by a reservation timeout event', async () => {

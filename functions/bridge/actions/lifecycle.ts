@@ -89,8 +89,23 @@ export async function restoreAiWorker(d: Of<'restore-ai-worker'>, deps: BridgeDe
     : { outcome: 'ai-worker-available' };
 }
 
+/**
+ * Clears our record, then closes the OpenCX session. A record that meanwhile names another task
+ * or session (the AI engaged again) stays, and so does its session.
+ */
 export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   const { record } = known;
+  const ended = await deps.state.forgetIf(
+    d.conversationSid,
+    (current) => current.taskSid === record.taskSid && current.sessionId === record.sessionId,
+    known,
+  );
+  if (!ended)
+    return {
+      outcome: 'ignore',
+      sessionId: record.sessionId,
+      reason: `${d.reason}: the conversation was engaged again meanwhile; it stays with the AI`,
+    };
   const recorded = recordInsight(deps, {
     type: 'end',
     at: deps.now().toISOString(),
@@ -100,13 +115,13 @@ export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): P
   });
   if (record.sessionId) {
     const status = record.phase === 'ai' ? 'closed_resolved' : 'closed_unresolved';
-    // Our state is cleared whatever OpenCX answers: the session is closed best-effort.
+    // Best effort: our state is cleared whatever OpenCX answers.
     await deps.opencx
       .updateSessionStatus(record.sessionId, status, new Deadline(deps.deadline.remaining()))
       .catch((error: unknown) =>
         deps.warn('could not close the OpenCX session', { error: String(error), sessionId: record.sessionId }),
       );
   }
-  await Promise.all([deps.state.forget(d.conversationSid), recorded]);
+  await recorded;
   return { outcome: 'ended', sessionId: record.sessionId, reason: d.reason };
 }

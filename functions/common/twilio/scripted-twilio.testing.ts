@@ -11,6 +11,8 @@ export type ScriptedAnswer = { status: number; headers?: Record<string, string>;
 export interface ScriptedTwilio {
   /** The requests that reached the server, as `METHOD /path`. */
   requests: string[];
+  /** Each request's If-Match header, in the same order. */
+  ifMatches: (string | undefined)[];
   /** The waits between attempts, on the virtual clock. */
   waits: number[];
   apis(budgetMs: number): { apis: TwilioApis; deadline: Deadline; advance: (ms: number) => void };
@@ -23,9 +25,11 @@ export async function scriptedTwilio(
   fallback: ScriptedAnswer = { status: 200, body: {} },
 ): Promise<ScriptedTwilio> {
   const requests: string[] = [];
+  const ifMatches: (string | undefined)[] = [];
   const waits: number[] = [];
   const server = http.createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
+    ifMatches.push(req.headers['if-match']);
     const answer = answers.shift() ?? fallback;
     req.resume();
     if (answer === 'drop') return req.socket.destroy();
@@ -36,6 +40,7 @@ export async function scriptedTwilio(
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     requests,
+    ifMatches,
     waits,
     apis(budgetMs) {
       let now = 1_000_000;

@@ -73,3 +73,36 @@ describe('SyncApi.createMapItem', () => {
     });
   });
 });
+
+describe('SyncApi.deleteMapItem', () => {
+  const ITEM = 'DELETE /sync/v1/Services/IS1/Maps/m/Items/k';
+
+  async function deleteItem(revision: string | undefined, ...answers: ScriptedAnswer[]) {
+    const twilio = await scriptedTwilio(answers);
+    servers.push(twilio);
+    const { apis } = twilio.apis(5000);
+    const result = await apis.sync.deleteMapItem('IS1', 'm', 'k', revision);
+    return { result, requests: twilio.requests, ifMatches: twilio.ifMatches };
+  }
+
+  it('deletes only the revision it names, and says when that revision changed', async () => {
+    await expect(deleteItem('3', { status: 204 })).resolves.toEqual({
+      result: true,
+      requests: [ITEM],
+      ifMatches: ['3'],
+    });
+    await expect(deleteItem('3', { status: 412, body: { code: 54103 } })).resolves.toMatchObject({ result: false });
+  });
+
+  it('counts an item already gone as deleted, also when its first delete was answered 500', async () => {
+    await expect(deleteItem(undefined, { status: 404, body: { code: 20404 } })).resolves.toMatchObject({
+      result: true,
+      ifMatches: [undefined],
+    });
+    await expect(deleteItem('3', { status: 500 }, { status: 404, body: { code: 20404 } })).resolves.toEqual({
+      result: true,
+      requests: [ITEM, ITEM],
+      ifMatches: ['3', '3'],
+    });
+  });
+});

@@ -246,11 +246,24 @@ export class SyncApi extends TwilioProductApi {
     return { items, complete: true };
   }
 
-  async deleteMapItem(serviceSid: string, map: string, key: string): Promise<void> {
+  /**
+   * Deletes the item (gone already counts as deleted). With `revision`, only that revision of it
+   * (If-Match): false when it has changed since.
+   */
+  async deleteMapItem(serviceSid: string, map: string, key: string, revision?: string): Promise<boolean> {
     try {
-      await this.retry(() => this.client.sync.v1.services(serviceSid).syncMaps(map).syncMapItems(key).remove());
+      await this.retry(() =>
+        this.client.sync.v1
+          .services(serviceSid)
+          .syncMaps(map)
+          .syncMapItems(key)
+          .remove(revision === undefined ? {} : { ifMatch: revision }),
+      );
+      return true;
     } catch (error) {
-      if (twilioStatus(error) !== 404) throw error;
+      if (twilioStatus(error) === 404) return true;
+      if (revision !== undefined && twilioStatus(error) === 412) return false;
+      throw error;
     }
   }
 }
