@@ -384,7 +384,8 @@ export const strings: OpencxStrings = {
   settingsExtraTokensLabel: 'More API keys of the same organisation',
   settingsExtraTokensHelp:
     'OpenCX allows 100 requests a minute per key, ' +
-    'about 50 conversations at one customer message every 30 seconds. ' +
+    'about 33 conversations at one customer message every 30 seconds when the AI takes over 3 seconds to answer ' +
+    '(50 when it is faster). ' +
     'Each further key of the same organisation adds as much; conversations are spread over the keys.',
   settingsExtraTokensSaved: 'Saved keys',
   settingsExtraTokenRemove: 'Remove',
