@@ -162,6 +162,9 @@ function syncHolding(items: Record<string, Record<string, unknown>>) {
   return { state: new BridgeState(sync, 'IS_SYNC'), calls, items };
 }
 
+/** A conversation the AI holds in session S1 on task WT1. */
+const aiHeld: ConversationRecord = { workspaceSid: 'WS1', taskSid: 'WT1', sessionId: 'S1', phase: 'ai', claimedAt: 1 };
+
 describe('conversation records across a change of shard count', () => {
   const record: ConversationRecord = {
     workspaceSid: 'WS1',
@@ -246,13 +249,7 @@ describe('parkMessage (a relay that can wait no longer for the OpenCX session)',
 });
 
 describe('forgetIf (the end of a task clears the record it was decided on)', () => {
-  const record: ConversationRecord = {
-    workspaceSid: 'WS1',
-    taskSid: 'WT1',
-    sessionId: 'S1',
-    phase: 'ai',
-    claimedAt: 1,
-  };
+  const record = aiHeld;
   const shard = locationOf(CONVERSATION_MAPS, 'CH1');
   const sameTask = (r: ConversationRecord) => r.taskSid === 'WT1';
 
@@ -283,13 +280,7 @@ describe('forgetIf (the end of a task clears the record it was decided on)', () 
 });
 
 describe('recordConfig', () => {
-  const record: ConversationRecord = {
-    workspaceSid: 'WS1',
-    taskSid: 'WT1',
-    sessionId: 'S1',
-    phase: 'ai',
-    claimedAt: 1,
-  };
+  const record = aiHeld;
   const config = { ...parseConfig({ ...saved, opencxWebhookSecret: 'whsec', configVersion: 'v2' })! };
 
   it('puts the settings without the webhook secret on the record, and returns its new revision', async () => {
