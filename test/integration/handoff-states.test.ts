@@ -126,6 +126,34 @@ describe.each([
     expect(invitesSince(since)).toHaveLength(1);
     expect(world.tasksOf(conversationSid).filter((t) => t.sid !== taskSid)).toHaveLength(1);
   });
+
+  test("assigned to the AI, its reservation never completed: a human's accept of the transfer frees the AI", async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
+    const ai = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending')!;
+    await world.acceptReservation(taskSid, ai.sid);
+    // Completing the AI's reservation fails in the handoff and again when the next message finishes it.
+    world.twilio.addFault({
+      method: 'POST',
+      path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{TaskSid}/Reservations/{Sid}',
+      status: 500,
+    });
+    try {
+      await handOffNow(conversationSid);
+      await world.customerSays(conversationSid, 'Hallo?');
+      expect(world.task(taskSid).assignmentStatus).toBe('assigned');
+      // Not finished: the next event tries again.
+      expect(world.conversationRecord(conversationSid)?.handoff).not.toMatchObject({ routed: true });
+    } finally {
+      world.twilio.clearFaults();
+    }
+
+    const [transferred] = world.tasksOf(conversationSid).filter((t) => t.sid !== taskSid);
+    await world.humanAgentAccepts(transferred.sid);
+
+    expect(world.reservations(taskSid).find((r) => r.sid === ai.sid)?.status).toBe('completed');
+    expect(['completed', 'wrapping']).toContain(world.task(taskSid).assignmentStatus);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', taskSid: transferred.sid });
+  });
 });
 
 describe('AI reservation timeout', () => {

@@ -21,6 +21,8 @@ export type Routing =
   | 'rejected'
   | 'rerouted'
   | 'invited'
+  /** Invited, but the AI's reservation of the old task could not be completed: the next event tries again. */
+  | 'invited, AI task still open'
   | 'already-with-a-human'
   | 'stuck-assigned'
   | `left ${string}`;
@@ -91,7 +93,7 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
     routeToHumans(task, record.reservationSid, attributes, deps),
     postCustomerNote(conversationSid, attributes, pending.at, deps),
   ]);
-  if (routing !== 'stuck-assigned')
+  if (routing !== 'stuck-assigned' && routing !== 'invited, AI task still open')
     await deps.state.update(conversationSid, (r) =>
       r.handoff ? { ...r, handoff: { ...r.handoff, routed: true } } : r,
     );
@@ -224,16 +226,24 @@ async function transferAssignedTask(
       throw error;
     }
   }
-  // The AI's own task is done once humans have the invite: free the AI worker's capacity.
-  const accepted = (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).filter(
-    (r) => isAiPoolWorker(deps.config, r.workerSid),
+  return (await completeAiTask(task.sid, deps)) ? 'invited' : 'invited, AI task still open';
+}
+
+/**
+ * The AI's own task is done once humans have the invite: completing its reservation frees the AI
+ * worker's capacity. False when one could not be completed.
+ */
+export async function completeAiTask(taskSid: string, deps: BridgeDeps): Promise<boolean> {
+  const { taskrouter } = deps.twilio;
+  const accepted = (await taskrouter.reservations(deps.config.workspaceSid, taskSid, 'accepted')).filter((r) =>
+    isAiPoolWorker(deps.config, r.workerSid),
   );
+  let completed = true;
   for (const reservation of accepted) {
-    await deps.twilio.taskrouter
-      .completeReservation(deps.config.workspaceSid, task.sid, reservation.sid)
-      .catch((error: unknown) =>
-        deps.warn('could not complete the AI reservation after the transfer', { error: String(error) }),
-      );
+    await taskrouter.completeReservation(deps.config.workspaceSid, taskSid, reservation.sid).catch((error: unknown) => {
+      completed = false;
+      deps.warn('could not complete the AI reservation after the transfer', { error: String(error), taskSid });
+    });
   }
-  return 'invited';
+  return completed;
 }

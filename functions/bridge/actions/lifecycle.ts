@@ -9,7 +9,7 @@ import { declineStep, type Decision } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { handoffAttributes } from '../handoff';
 import { recordInsight } from '../insights';
-import { routeToHumans } from './handoff';
+import { completeAiTask, routeToHumans } from './handoff';
 
 type Of<A extends Decision['action']> = Extract<Decision, { action: A }>;
 
@@ -53,13 +53,23 @@ export async function decline(d: Of<'decline'>, known: KnownRecord | undefined, 
 
 export async function recordHuman(d: Of<'record-human'>, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   const { taskSid, reservationSid } = d;
-  await deps.state.update(d.conversationSid, (r) => ({
-    ...r,
-    phase: 'human',
-    taskSid,
-    reservationSid,
-    humanWorkerSid: d.workerSid,
-  }));
+  // A human took the task a transfer made: the AI's own task may still hold a chat slot of the AI worker.
+  const { record } = known;
+  const transferredFrom =
+    record.phase === 'handoff' && !record.handoff?.routed && record.taskSid !== taskSid ? record.taskSid : undefined;
+  await Promise.all([
+    deps.state.update(d.conversationSid, (r) => ({
+      ...r,
+      phase: 'human',
+      taskSid,
+      reservationSid,
+      humanWorkerSid: d.workerSid,
+    })),
+    transferredFrom &&
+      completeAiTask(transferredFrom, deps).catch((error: unknown) =>
+        deps.warn('could not complete the AI task after the transfer', { error: String(error), transferredFrom }),
+      ),
+  ]);
   const sessionId = known.record.sessionId;
   if (sessionId) {
     const customData = {
