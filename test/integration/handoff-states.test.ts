@@ -127,7 +127,7 @@ describe.each([
     expect(world.tasksOf(conversationSid).filter((t) => t.sid !== taskSid)).toHaveLength(1);
   });
 
-  test("assigned to the AI, its reservation never completed: a human's accept of the transfer frees the AI", async () => {
+  test("assigned to the AI, its reservation never completed: a human's accept of the transfer frees it", async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
     const ai = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending')!;
     await world.acceptReservation(taskSid, ai.sid);
