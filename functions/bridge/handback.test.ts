@@ -50,23 +50,43 @@ describe("decideHandback (what an agent's click does)", () => {
   const now = Date.parse(AT) + 1000;
 
   it.each(['human', 'handoff'] as const)('hands back a conversation humans hold (phase %s)', (phase) => {
-    expect(decideHandback(record(phase), now)).toEqual({ step: 'hand-back', from: phase });
+    expect(decideHandback(record(phase), now, HUMAN_TASK)).toEqual({ step: 'hand-back', from: phase });
+  });
+
+  it('refuses a task the conversation has left: handed back before, or another agent holds the conversation', () => {
+    const OTHER_TASK = 'WT000000000000000000000000000000b3';
+    // Handed back from HUMAN_TASK, resumed, handed off again: the old task's holder clicks again.
+    const again = { taskSid: OTHER_TASK, handback: handback() };
+    expect(decideHandback(record('handoff', again), now, HUMAN_TASK)).toMatchObject({ step: 'refuse' });
+    expect(decideHandback(record('human', again), now, HUMAN_TASK)).toMatchObject({ step: 'refuse' });
+    // A transfer another agent accepted: only the task the record names may hand back.
+    expect(decideHandback(record('human', { taskSid: OTHER_TASK }), now, HUMAN_TASK)).toMatchObject({
+      step: 'refuse',
+    });
+    expect(decideHandback(record('human', again), now, OTHER_TASK)).toEqual({ step: 'hand-back', from: 'human' });
+    // Accepted, but the record has not caught up with a transferred task yet.
+    expect(decideHandback(record('handoff', { taskSid: OTHER_TASK }), now, HUMAN_TASK)).toMatchObject({
+      step: 'hand-back',
+    });
   });
 
   it('refuses a conversation the AI never handed off', () => {
-    expect(decideHandback(undefined, now)).toMatchObject({ step: 'refuse' });
+    expect(decideHandback(undefined, now, HUMAN_TASK)).toMatchObject({ step: 'refuse' });
   });
 
   it('does nothing when the AI holds it already (a second click after the AI resumed)', () => {
-    expect(decideHandback(record('ai'), now)).toMatchObject({ step: 'already' });
+    expect(decideHandback(record('ai'), now, HUMAN_TASK)).toMatchObject({ step: 'already' });
   });
 
   it('does nothing while a handback is under way, and once its invite is known', () => {
-    expect(decideHandback(record('handback', { handback: handback() }), now)).toMatchObject({ step: 'already' });
+    expect(decideHandback(record('handback', { handback: handback() }), now, HUMAN_TASK)).toMatchObject({
+      step: 'already',
+    });
     expect(
       decideHandback(
         record('handback', { handback: handback({ invitedTaskSid: INVITED_TASK }) }),
         now + STALE_HANDBACK_MS,
+        HUMAN_TASK,
       ),
     ).toMatchObject({
       step: 'already',
@@ -75,7 +95,9 @@ describe("decideHandback (what an agent's click does)", () => {
 
   it('invites again when a handback never reached TaskRouter (no invite after the stale time)', () => {
     const stale = handback();
-    expect(decideHandback(record('handback', { handback: stale }), Date.parse(AT) + STALE_HANDBACK_MS)).toEqual({
+    expect(
+      decideHandback(record('handback', { handback: stale }), Date.parse(AT) + STALE_HANDBACK_MS, HUMAN_TASK),
+    ).toEqual({
       step: 'invite-again',
       handback: stale,
     });

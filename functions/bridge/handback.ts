@@ -21,16 +21,19 @@ export type HandbackStep =
   | { step: 'refuse'; reason: string };
 
 /**
- * What an agent's "hand back to the AI" does, given our record of the conversation. The caller
- * holds the task (the endpoint checked); this decides from the conversation's phase. A second
- * click, or two at once, hands back once: only the Sync write that moves the phase goes ahead.
+ * What an agent's "hand back to the AI" does, given our record of the conversation and the task
+ * the caller holds (the endpoint checked that). A second click, or two at once, hands back once:
+ * only the Sync write that moves the phase goes ahead. A task the conversation has left (handed
+ * back before, or superseded by a transfer another agent accepted) cannot hand it back.
  */
-export function decideHandback(record: ConversationRecord | undefined, now: number): HandbackStep {
+export function decideHandback(record: ConversationRecord | undefined, now: number, taskSid: string): HandbackStep {
   if (!record)
     return { step: 'refuse', reason: 'The OpenCX AI did not hand this conversation off, so it cannot take it back' };
   switch (record.phase) {
     case 'human':
     case 'handoff':
+      if (record.handback?.fromTaskSid === taskSid || (record.phase === 'human' && record.taskSid !== taskSid))
+        return { step: 'refuse', reason: 'The conversation has moved on to another task: hand it back from that task' };
       return { step: 'hand-back', from: record.phase };
     case 'ai':
       return { step: 'already', reason: 'The AI already holds this conversation' };

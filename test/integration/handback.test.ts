@@ -341,6 +341,32 @@ describe('who may hand back, and bad input', () => {
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
   });
 
+  test('a task kept after its handback cannot hand back the conversation now held on a new task', async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    // Flex does not move Alice to wrap-up: she still holds the first task.
+    world.twilio.addFault({ product: 'flex-api', method: 'POST', path: /\/Participants\/[^/]+$/, status: 500 });
+    try {
+      const first = await handBack(humanTaskSid);
+      expect(first.body).toMatchObject({ handedBack: true, wrapup: 'left-to-agent' });
+      await world.settle();
+    } finally {
+      world.twilio.clearFaults();
+    }
+    const aiTask = aiTaskOf(conversationSid, humanTaskSid);
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Needs Alice again', sentiment: 'neutral' });
+    await world.customerSays(conversationSid, 'Alice please');
+    await world.humanAgentAccepts(aiTask.sid);
+    expect(world.task(humanTaskSid).assignmentStatus).toBe('assigned');
+    const before = lastSeq(world);
+
+    const stale = await handBack(humanTaskSid);
+
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ ok: false, error: { code: 'not_handed_off' } });
+    expect(invitesSince(before)).toEqual([]);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', taskSid: aiTask.sid });
+  });
+
   // Nothing changes.
   test('a missing task, an instruction too long, a task the AI never had: 400/409 naming the field', async () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();

@@ -47,7 +47,7 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
     }),
   ]);
   const now = deps.now();
-  const step = decideHandback(known?.record, now.getTime());
+  const step = decideHandback(known?.record, now.getTime(), task.sid);
   let handback: Handback;
   switch (step.step) {
     case 'refuse':
