@@ -304,6 +304,35 @@ describe('uninstall while the AI holds a conversation', () => {
   });
 });
 
+describe('uninstall when an AI worker cannot be read', () => {
+  const world = withWorld({});
+
+  test('keeps the webhooks, the timer workspace and the data: the worker may still hold conversations', async () => {
+    const started = await world().customerStartsConversation('Where is my order?');
+    await world().settle();
+    expect(world().sessionFor(started.conversationSid)).toBeDefined();
+    world().twilio.addFault({ method: 'GET', path: '/v1/Workspaces/{WorkspaceSid}/Workers/{Sid}', status: 500 });
+    let removed: Record<string, unknown>;
+    try {
+      removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
+    } finally {
+      world().twilio.clearFaults();
+    }
+
+    expect(removed.complete).toBe(false);
+    const steps = removed.steps as StepView[];
+    expect(steps.find((step) => step.id === 'ai_worker')).toMatchObject({ status: 'failed' });
+    expect(stepStatuses(steps)).toMatchObject({
+      workspace_events: 'skipped',
+      conversations_webhook: 'skipped',
+      timer_workspace: 'skipped',
+      config: 'skipped',
+    });
+    expect(workspace(world()).eventCallbackUrl).toContain(world().webhookUrl);
+    expect(world().sync.document(world().syncServiceSid, 'opencx_config')).toBeDefined();
+  });
+});
+
 describe('an account where Apply created the AI queue', () => {
   const world = withWorld({ webhooks: false, handoffFilter: 'missing', aiQueue: false });
   const aiQueues = () =>

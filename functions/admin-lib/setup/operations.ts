@@ -239,14 +239,17 @@ export async function uninstallSetup(call: Call): Promise<Record<string, unknown
   }
   const applies = await backupsOf(call).applies();
   const [filters, workers] = await Promise.all([removeFilters(call, config, applies), removeAiWorkers(call, config)]);
-  const busy = workers.some((step) => step.status === 'skipped');
+  // A worker that could not be removed may still hold conversations; filters that stay may route new ones to it.
+  const busy =
+    workers.some((step) => step.status === 'skipped' || step.status === 'failed') ||
+    filters.some((step) => step.status === 'failed');
   const kept = (id: CheckId, title: string): StepReport => ({
     id,
     title,
     status: 'skipped',
     detail:
-      'Kept while AI workers still hold conversations, so those still end in a handoff. ' +
-      'Run uninstall again once they are done.',
+      'Kept while AI workers may still hold conversations (or a step above failed), so those still end in a ' +
+      'handoff. Run uninstall again once they are done.',
   });
   if (busy) {
     const steps = [
