@@ -238,29 +238,42 @@ test("the AI's last words are posted when OpenCX's webhook claims them as the fa
   expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
 });
 
-test('a message the customer sends while the OpenCX session is slow to be made reaches the AI once', async () => {
-  // Making the session takes 10 s of OpenCX's time: the second message's relay stops waiting for it.
-  world.opencx.faults.add({ method: 'POST', path: /^\/chat\/sessions$/, latencyMs: 10_000, times: 1 });
-  const held = world.opencx.heldRequests;
-  const { conversationSid } = world.customerWritesIn('Hi');
-  await world.opencx.whenHeld(held + 1);
-  world.customerWrites(conversationSid, 'My order 1234 is late');
-  const second = world.conversations
-    .messages(world.conversationsServiceSid, conversationSid)
-    .find((m) => m.body === 'My order 1234 is late')!.sid;
-  let relayed: Record<string, unknown> | undefined;
-  await world.until(() => {
-    relayed ??= world.takeLogs().find((l) => l.event === 'onMessageAdded' && l.messageSid === second);
-    return relayed !== undefined;
-  }, 'the relay of the second message to finish');
-  expect(relayed).toMatchObject({ outcome: 'deferred' });
+test.each([
+  ['', false],
+  [', even when the answer to the session write is lost', true],
+])(
+  'a message the customer sends while the OpenCX session is slow to be made reaches the AI once%s',
+  async (_, lost) => {
+    // Making the session takes 10 s of OpenCX's time: the second message's relay stops waiting for it.
+    world.opencx.faults.add({ method: 'POST', path: /^\/chat\/sessions$/, latencyMs: 10_000, times: 1 });
+    const held = world.opencx.heldRequests;
+    const { conversationSid } = world.customerWritesIn('Hi');
+    await world.opencx.whenHeld(held + 1);
+    world.customerWrites(conversationSid, 'My order 1234 is late');
+    const second = world.conversations
+      .messages(world.conversationsServiceSid, conversationSid)
+      .find((m) => m.body === 'My order 1234 is late')!.sid;
+    let relayed: Record<string, unknown> | undefined;
+    await world.until(() => {
+      relayed ??= world.takeLogs().find((l) => l.event === 'onMessageAdded' && l.messageSid === second);
+      return relayed !== undefined;
+    }, 'the relay of the second message to finish');
+    expect(relayed).toMatchObject({ outcome: 'deferred' });
+    if (lost) {
+      // The engage's write of the session id (which takes the parked message) is made, its answer lost.
+      const recordItem = new RegExp(
+        `/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`,
+      );
+      world.twilio.addFault({ method: 'POST', path: recordItem, after: 500, times: 1 });
+    }
 
-  world.opencx.ai.reply('Let me check order 1234.');
-  await world.advance(10_000);
+    world.opencx.ai.reply('Let me check order 1234.');
+    await world.advance(10_000);
 
-  const sessionId = world.sessionFor(conversationSid)!.id;
-  expect(world.contactMessages(sessionId)).toEqual(['Hi\nMy order 1234 is late']);
-  expect(world.postedAsAi(conversationSid).map((m) => m.body)).toEqual(['Let me check order 1234.']);
-  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', sessionId });
-  expect(world.conversationRecord(conversationSid)).not.toHaveProperty('pendingMessages');
-});
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    expect(world.contactMessages(sessionId)).toEqual(['Hi\nMy order 1234 is late']);
+    expect(world.postedAsAi(conversationSid).map((m) => m.body)).toEqual(['Let me check order 1234.']);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', sessionId });
+    expect(world.conversationRecord(conversationSid)).not.toHaveProperty('pendingMessages');
+  },
+);

@@ -114,7 +114,8 @@ export async function startSession(
     // Customer messages no Function has sent to OpenCX yet (each claimed by its SID, all at once).
     const [updated, , claims] = await Promise.all([
       deps.state.update(d.conversationSid, ({ pendingMessages = [], ...r }) => {
-        parked = pendingMessages;
+        // Kept across attempts: an attempt whose answer was lost took the list although it reads as failed.
+        parked = [...new Set([...parked, ...pendingMessages])];
         return { ...r, sessionId };
       }),
       deps.state.rememberSession(sessionId, d.conversationSid),
