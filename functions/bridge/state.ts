@@ -440,13 +440,13 @@ export class BridgeState {
    * True for the one caller that claims `key` within the hour (an AI answer, a handoff note, an
    * OpenCX delivery). A create whose answer was lost is recognised as ours by its unique token.
    */
-  async claimOnce(key: string): Promise<boolean> {
+  async claimOnce(key: string, ttlSeconds = DEDUP_TTL_SECONDS): Promise<boolean> {
     // While a retired layout is listed, a claim made under it still counts.
     if (CLAIM_MAPS.retired.length && (await this.fetchItem(CLAIM_MAPS, key, earlierLocationsOf(CLAIM_MAPS, key))))
       return false;
     const map = locationOf(CLAIM_MAPS, key);
     const claim = { at: new Date().toISOString(), by: randomUUID() };
-    const created = await this.sync.createMapItem(this.syncServiceSid, map, key, claim, DEDUP_TTL_SECONDS);
+    const created = await this.sync.createMapItem(this.syncServiceSid, map, key, claim, ttlSeconds);
     if (created.created || !created.retried) return created.created;
     return isOurLostCreate(created, (await this.sync.fetchMapItem(this.syncServiceSid, map, key))?.data, claim);
   }

@@ -123,6 +123,30 @@ test('the end of a task leaves alone a record the AI was engaged again on meanwh
   expect(world.opencx.sessions.get(session.id)?.status).toBe('open');
 });
 
+test('a customer who writes after more than an hour in the queue does not get the handoff note again', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+  // No OpenCX handoff event finishes the handoff (not subscribed): the customer's next message does.
+  world.opencx.webhookFaults.add({ event: 'conversation.handoff_to_human', signature: 'missing' });
+  try {
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
+    await world.customerSays(conversationSid, 'A person please');
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
+    const notes = () =>
+      world
+        .transcript(conversationSid)
+        .filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'handoff-note');
+    expect(notes()).toHaveLength(1);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+
+    await world.advance(2 * 3600 * 1000);
+    await world.customerSays(conversationSid, 'Is anyone there?');
+
+    expect(notes()).toHaveLength(1);
+  } finally {
+    world.opencx.webhookFaults.clear();
+  }
+});
+
 test('an AI worker an admin paused is not put back to Available by a reservation timeout event', async () => {
   const { taskSid } = await world.customerStartsConversation('Hi');
   const workspace = world.taskrouter.workspaces.get(world.workspaceSid)!;

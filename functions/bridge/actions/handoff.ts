@@ -8,7 +8,7 @@ import type { TaskSnapshot } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
 import type { PendingHandoff } from '../conversation-record';
 import type { Decision, HandoffRequest } from '../decide';
-import { answerKey } from '../dedup';
+import { answerKey, HANDOFF_CLAIM_TTL_SECONDS } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { customerNote, handoffAttributes, withHandoff } from '../handoff';
 import { handoffInsight, recordInsight } from '../insights';
@@ -132,7 +132,7 @@ async function postCustomerNote(
   if (!note) return 'none';
   const key = `note_${conversationSid}_${at}`;
   try {
-    const [claimed] = await Promise.all([deps.state.claimOnce(key), before]);
+    const [claimed] = await Promise.all([deps.state.claimOnce(key, HANDOFF_CLAIM_TTL_SECONDS), before]);
     if (!claimed) return 'already';
   } catch (error) {
     deps.warn('could not claim the handoff note', { error: String(error) });
@@ -213,7 +213,7 @@ async function transferAssignedTask(
   }
   // One invite per handoff: a handoff being finished (the next event) may find the task still assigned.
   const invite = `invite_${task.sid}_${attributes.handoffTimestamp ?? ''}`;
-  if (await deps.state.claimOnce(invite)) {
+  if (await deps.state.claimOnce(invite, HANDOFF_CLAIM_TTL_SECONDS)) {
     try {
       await deps.twilio.flex.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
         workspaceSid: deps.config.workspaceSid,
