@@ -2,7 +2,8 @@
 // workspace) and Conversations post-event webhooks.
 // verify signature → classify → load our record and the config → decide (pure) → perform.
 import '@twilio-labs/serverless-runtime-types';
-import { checkOrigin, conversationOf, decide, needsNoAction } from './bridge/decide';
+import { rearmWatchdog } from './bridge/actions/answer';
+import { checkOrigin, conversationOf, decide, needsNoAction, watchdogToRearm } from './bridge/decide';
 import { recordedConfigFor, shouldRecordConfig } from './bridge/conversation-record';
 import { classifyEvent } from './bridge/events';
 import { perform } from './bridge/perform';
@@ -15,7 +16,7 @@ import {
   type WebhookEvent,
   type WebhookHandler,
 } from './bridge/runtime';
-import { CONFIG_VERSION_PARAM } from './common/config';
+import { type BridgeConfig, CONFIG_VERSION_PARAM } from './common/config';
 import { logEvent } from './common/log';
 import { Deadline } from './common/retry';
 import { isValidTwilioSignature } from './common/signature';
@@ -27,6 +28,8 @@ export type { BridgeEnv } from './bridge/runtime';
  * margin covers the runtime's start-up, which the deadline does not see.
  */
 const BUDGET_MS = { conversations: 4300, taskrouter: 9000 } as const;
+/** Arming a watchdog again after its check failed: inside the Function's 10 s even when the check used its 9 s. */
+const REARM_BUDGET_MS = 800;
 
 export const handler: WebhookHandler = async (context, event, callback) => {
   const started = Date.now();
@@ -76,10 +79,11 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     conversationSid,
   };
 
+  let config: BridgeConfig | undefined;
   try {
     // The record carries the settings of the version the event names: then no config document is read.
     let known = conversationSid?.startsWith('CH') ? await io.state.conversation(conversationSid) : undefined;
-    const config = recordedConfigFor(known?.record, version) ?? (await io.state.loadConfig({ version }));
+    config = recordedConfigFor(known?.record, version) ?? (await io.state.loadConfig({ version }));
     if (!config) {
       logEvent(
         { ...trace, outcome: 'ignored', reason: 'OpenCX is not configured yet (save the settings in Flex)' },
@@ -100,6 +104,21 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     logEvent({ ...trace, sessionId: result.sessionId ?? known?.record.sessionId, ...result, ms: Date.now() - started });
     return reply(callback, 200, result);
   } catch (error) {
+    const rearm = watchdogToRearm(bridgeEvent, config);
+    if (rearm && config) {
+      // TaskRouter does not retry a timer's event: a new watchdog does, with its own short budget.
+      const retry = bridgeIo(context, new Deadline(REARM_BUDGET_MS));
+      const timerSid = await rearmWatchdog(retry.twilio.taskrouter, config, rearm).catch(() => undefined);
+      if (timerSid) {
+        const result = {
+          outcome: 'watchdog-rearmed',
+          timerSid,
+          reason: 'the watchdog could not check; it tries again',
+        };
+        logEvent({ ...trace, ...result, error: String(error), ms: Date.now() - started }, 'warn');
+        return reply(callback, 200, result);
+      }
+    }
     // A Twilio/OpenCX failure we could not absorb. 503 is what Conversations' retry (when the
     // service has one) acts on; every action is safe to run again.
     logEvent({ ...trace, outcome: 'failed', error: String(error), ms: Date.now() - started }, 'error');

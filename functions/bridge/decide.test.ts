@@ -11,12 +11,15 @@ import {
   type Decision,
   declineStep,
   isOurMessage,
+  watchdogToRearm,
 } from './decide';
 import { answerKey } from './dedup';
 import { classifyEvent, type ConversationEvent, type TaskRouterEvent, type TaskRouterEventType } from './events';
 import { AI_UNAVAILABLE } from './handoff';
 import type { OpencxEvent } from './opencx-events';
 import { ACCOUNT, CONVERSATION, RESERVATION, SERVICE, WORKSPACE } from './fixtures.testing';
+
+const TIMER_WORKSPACE = 'WS0000000000000000000000000000ti01';
 
 const AI_TASK = 'WT000000000000000000000000000000a1';
 const OTHER_TASK = 'WT000000000000000000000000000000b2';
@@ -708,7 +711,6 @@ describe('media-only customer messages', () => {
 });
 
 describe('decide: the answer watchdog (a timer task in our own workspace)', () => {
-  const TIMER_WORKSPACE = 'WS0000000000000000000000000000ti01';
   const withTimer = { ...config, timerWorkspaceSid: TIMER_WORKSPACE };
   const timerFired = (attributes: Record<string, unknown>) =>
     taskEvent('task.canceled', {
@@ -780,7 +782,6 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
 });
 
 describe('decide: the resend timer (a message OpenCX refused for its rate limit)', () => {
-  const TIMER_WORKSPACE = 'WS0000000000000000000000000000ti01';
   const TIMER_TASK = 'WT0000000000000000000000000000ti02';
   const withTimer = { ...config, timerWorkspaceSid: TIMER_WORKSPACE };
   const timerFired = (attributes: Record<string, unknown>) =>
@@ -829,6 +830,33 @@ describe('decide: the resend timer (a message OpenCX refused for its rate limit)
     ['a timer without its start', { ...timer, since: 'then' }, record('ai')],
   ])('ignores %s', (_label, attributes, known) => {
     expectAction(decide(timerFired(attributes), { config: withTimer, record: known }), 'ignore');
+  });
+});
+
+describe('watchdogToRearm (a watchdog whose check failed)', () => {
+  const withTimer = { ...config, timerWorkspaceSid: TIMER_WORKSPACE, timerWorkflowSid: 'WW1' };
+  const fired = (attributes: Record<string, unknown>, workspaceSid = TIMER_WORKSPACE): TaskRouterEvent => ({
+    surface: 'taskrouter',
+    type: 'task.canceled',
+    eventSid: 'EV1',
+    accountSid: ACCOUNT,
+    workspaceSid,
+    taskSid: 'WT9',
+    taskAttributes: attributes,
+    reason: 'Task TTL Exceeded',
+  });
+  const watchdog = { opencxTimer: 'answer', conversationSid: CONVERSATION, sessionId: 's1', messageSid: 'IM1' };
+
+  it('arms it again with the same attributes, counting, at most three times', () => {
+    expect(watchdogToRearm(fired(watchdog), withTimer)).toEqual({ ...watchdog, rearmed: 1 });
+    expect(watchdogToRearm(fired({ ...watchdog, rearmed: 2 }), withTimer)).toEqual({ ...watchdog, rearmed: 3 });
+    expect(watchdogToRearm(fired({ ...watchdog, rearmed: 3 }), withTimer)).toBeUndefined();
+  });
+
+  it('leaves alone other timers, other workspaces, and an event before the settings were read', () => {
+    expect(watchdogToRearm(fired({ ...watchdog, opencxTimer: 'resend' }), withTimer)).toBeUndefined();
+    expect(watchdogToRearm(fired(watchdog, WORKSPACE), withTimer)).toBeUndefined();
+    expect(watchdogToRearm(fired(watchdog), undefined)).toBeUndefined();
   });
 });
 

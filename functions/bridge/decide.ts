@@ -284,6 +284,22 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
   },
 };
 
+/** How often a watchdog whose event could not be handled is armed again: nothing else retries a timer's event. */
+export const WATCHDOG_REARMS = 3;
+
+/**
+ * The attributes of a new watchdog to arm when handling this one's event failed (a transient Twilio
+ * or OpenCX failure), so the conversation still ends answered or with humans; none once rearmed enough.
+ */
+export function watchdogToRearm(event: BridgeEvent, config: BridgeConfig | undefined): FlexTaskAttributes | undefined {
+  if (event.surface !== 'taskrouter' || !config || !isTimerWorkspace(event, config) || event.type !== 'task.canceled')
+    return undefined;
+  const timer = event.taskAttributes;
+  if (timer?.opencxTimer !== 'answer') return undefined;
+  const rearmed = typeof timer.rearmed === 'number' ? timer.rearmed : 0;
+  return rearmed < WATCHDOG_REARMS ? { ...timer, rearmed: rearmed + 1 } : undefined;
+}
+
 /** A resend timer expired: send the customer's text OpenCX refused for its rate limit again. */
 export const resendTimer: Listener<TaskRouterEvent> = {
   name: 'resend-timer',

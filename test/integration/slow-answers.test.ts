@@ -180,6 +180,35 @@ describe('the slow path: the answer comes by OpenCX webhook', () => {
     expect(aiMessages(conversationSid)).toHaveLength(1);
   });
 
+  test('a watchdog whose check fails is armed again, and the next one hands off', async () => {
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.ai.neverAnswer();
+    await world.customerSays(conversationSid, 'Anyone?');
+    world.takeLogs();
+    // The watchdog cannot read the conversation when it fires.
+    world.twilio.addFault({
+      method: 'GET',
+      path: '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages',
+      status: 500,
+    });
+    try {
+      await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000 + 1000);
+    } finally {
+      world.twilio.clearFaults();
+    }
+    expect(
+      world
+        .takeLogs()
+        .filter((l) => l.event === 'task.canceled')
+        .map((l) => l.outcome),
+    ).toEqual(['watchdog-rearmed']);
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+
+    await world.advance(16_000);
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+    expect(notes(conversationSid).map((m) => m.body)).toEqual([CUSTOMER_HANDOFF_NOTE]);
+  });
+
   test('OpenCX drops the work when we disconnect: the watchdog hands off', async () => {
     world.opencx.switches.processesAfterDisconnect = false;
     const { conversationSid, taskSid } = await engaged();

@@ -23,6 +23,9 @@ export type AiTurn =
   /** OpenCX certainly did not take it (4xx, refused): humans must. */
   | { kind: 'refused'; request: HandoffRequest; error: string };
 
+/** A watchdog armed again after a failure fires this much later. */
+export const WATCHDOG_REARM_SECONDS = 15;
+
 function answerDeadline(deps: BridgeDeps): Deadline {
   return new Deadline(
     Math.max(0, Math.min(deps.maxAnswerWaitMs, deps.deadline.remaining() - deps.afterAnswerReserveMs)),
@@ -184,6 +187,19 @@ export async function awaitAnswer(
     deps.warn('could not arm the answer watchdog; handing off now', { error: String(error) });
     return handOff(conversationSid, known, aiUnavailable(), deps, detail);
   }
+}
+
+/** Arms a watchdog again, `attributes` as `watchdogToRearm` gave them; it fires after a short wait. */
+export async function rearmWatchdog(
+  taskrouter: BridgeDeps['twilio']['taskrouter'],
+  config: BridgeDeps['config'],
+  attributes: object,
+): Promise<string> {
+  return taskrouter.createTask(config.timerWorkspaceSid!, {
+    workflowSid: config.timerWorkflowSid!,
+    attributes,
+    timeoutSeconds: WATCHDOG_REARM_SECONDS,
+  });
 }
 
 /**
