@@ -62,12 +62,19 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     logEvent({ ...trace, outcome: 'ignored', reason: classified.reason }, 'warn');
     return reply(callback, 200, { outcome: 'ignored', reason: classified.reason });
   }
-  const opencxEvent = classified.event;
+  let opencxEvent = classified.event;
   trace.sessionId = 'sessionId' in opencxEvent ? opencxEvent.sessionId : undefined;
-  // Most AI answers were posted by the fast path already: the answer's claim settles that in one call.
-  const claim = opencxEvent.kind === 'ai-answer' ? answerKey(opencxEvent.sessionId, opencxEvent) : undefined;
-  const healthKey = claim ?? String(trace.deliveryId ?? trace.sessionId ?? '');
+  let claim: string | undefined;
   try {
+    if (opencxEvent.kind === 'ai-answer' && opencxEvent.answerId === undefined) {
+      // The fast path keys the answer by OpenCX's message id: a delivery without one takes it from the history.
+      const { opencx } = bridgeDeps(context, io, config, deadline, trace);
+      const answerId = await opencx.aiMessageIdOf(opencxEvent.sessionId, opencxEvent.text, deadline);
+      opencxEvent = { ...opencxEvent, answerId };
+    }
+    // Most AI answers were posted by the fast path already: the answer's claim settles that in one call.
+    claim = opencxEvent.kind === 'ai-answer' ? answerKey(opencxEvent.sessionId, opencxEvent) : undefined;
+    const healthKey = claim ?? String(trace.deliveryId ?? trace.sessionId ?? '');
     if (opencxEvent.kind === 'not-handled') {
       await noteHealth(io.state, opencxEvent.type, healthKey);
       logEvent({ ...trace, outcome: 'ignored', reason: `${opencxEvent.type} needs no action` });

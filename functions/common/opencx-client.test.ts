@@ -223,6 +223,20 @@ describe('OpenCxClient requests', () => {
     ).resolves.toBeUndefined();
   });
 
+  it("finds the id of the session's newest AI message with a text, on every page", async () => {
+    const ai = (id: string, text: string) => ({
+      id,
+      event: { type: 'message', sender: { type: 'ai' }, content: { text } },
+    });
+    opencx.answers(
+      { status: 200, body: { items: [ai('m1', 'Thanks!'), ai('m2', 'Anything else?')], next: 'page-2' } },
+      { status: 200, body: { items: [ai('m3', 'Thanks!')], next: null } },
+    );
+    await expect(client().aiMessageIdOf('session-1', 'Thanks!', budget())).resolves.toBe('m3');
+    opencx.answers({ status: 200, body: { items: [ai('m1', 'Thanks!')], next: null } });
+    await expect(client().aiMessageIdOf('session-1', 'Bye', budget())).resolves.toBeUndefined();
+  });
+
   it('encodes the session id in the path', async () => {
     opencx.answers({ status: 200, body: { id: 'a/b?c', status: 'open' } });
     await client().getSession('a/b?c', budget());

@@ -88,6 +88,7 @@ export interface OpenCxClientOptions {
 }
 
 interface HistoryItem {
+  id?: unknown;
   event?: { sender?: { type?: string }; content?: { text?: unknown } };
 }
 
@@ -149,7 +150,47 @@ export class OpenCxClient {
     deadline: Deadline,
     maxPages = 10,
   ): Promise<boolean | undefined> {
+    const found = await this.lastInHistory(
+      sessionId,
+      (item) =>
+        item.event?.sender?.type === 'contact' &&
+        typeof item.event.content?.text === 'string' &&
+        item.event.content.text.includes(text),
+      deadline,
+      maxPages,
+      true,
+    );
+    return found.complete || found.item ? found.item !== undefined : undefined;
+  }
+
+  /**
+   * The id of the session's newest AI message whose text is `text`, for a webhook delivery that
+   * names none; undefined when the history has none within `maxPages` pages.
+   */
+  async aiMessageIdOf(sessionId: string, text: string, deadline: Deadline, maxPages = 10): Promise<string | undefined> {
+    const found = await this.lastInHistory(
+      sessionId,
+      (item) => item.event?.sender?.type === 'ai' && item.event.content?.text === text,
+      deadline,
+      maxPages,
+    );
+    const id = found.item?.id;
+    return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+  }
+
+  /**
+   * The newest history item that matches (the first one found, with `first`), reading oldest first;
+   * `complete` once the last page was read.
+   */
+  private async lastInHistory(
+    sessionId: string,
+    matches: (item: HistoryItem) => boolean,
+    deadline: Deadline,
+    maxPages: number,
+    first = false,
+  ): Promise<{ item?: HistoryItem; complete: boolean }> {
     let cursor: string | null | undefined;
+    let last: HistoryItem | undefined;
     for (let page = 0; page < maxPages; page += 1) {
       const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
       const history = await this.call<{ items?: HistoryItem[]; next?: string | null }>(
@@ -158,19 +199,12 @@ export class OpenCxClient {
         undefined,
         deadline,
       );
-      if (
-        (history.items ?? []).some(
-          (item) =>
-            item.event?.sender?.type === 'contact' &&
-            typeof item.event.content?.text === 'string' &&
-            item.event.content.text.includes(text),
-        )
-      )
-        return true;
+      last = (history.items ?? []).filter(matches).at(-1) ?? last;
+      if (first && last) return { item: last, complete: false };
       cursor = history.next;
-      if (!cursor) return false;
+      if (!cursor) return { item: last, complete: true };
     }
-    return undefined;
+    return { item: last, complete: false };
   }
 
   /**

@@ -2,7 +2,8 @@
 // takes: the fast path, OpenCX's signed webhook (the slow path) and the watchdog, on the shared
 // virtual clock (nothing here waits in real time for a timeout).
 import { AI_RESPONSE_EVENT } from '../simulators/opencx/opencx-simulator';
-import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
+import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
+import { signOpencxPayload } from '../../functions/common/opencx-signature';
 import { finishTest, opencxDeliveriesFor } from './helpers';
 
 jest.setTimeout(120000);
@@ -274,6 +275,35 @@ describe('OpenCX webhooks that must change nothing', () => {
     // OpenCX's retry (10 s later) is signed.
     await world.advance(10000);
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Signed answer')).toHaveLength(1);
+  });
+
+  test('a delivery that names no message id: one the fast path posted is not posted again', async () => {
+    const { conversationSid } = await engaged();
+    world.opencx.ai.reply('Posted by the fast path');
+    await world.customerSays(conversationSid, 'Quick one');
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'Posted by the fast path')).toHaveLength(1);
+
+    // The same answer in the other shape OpenCX may send: the text in data.response, no id.
+    const body = JSON.stringify({
+      event: AI_RESPONSE_EVENT,
+      organization_id: 'org',
+      data: { conversation_id: world.sessionFor(conversationSid)!.id, response: 'Posted by the fast path' },
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const answer = await fetch(world.opencxWebhookUrl, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'X-OpenCX-Signature': signOpencxPayload(OPENCX_WEBHOOK_SECRET, body, now),
+        'X-OpenCX-Timestamp': String(now),
+      },
+      body,
+    });
+    await world.settle();
+
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ outcome: 'already-answered' });
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'Posted by the fast path')).toHaveLength(1);
   });
 
   test('a replayed delivery is answered without a second effect', async () => {
