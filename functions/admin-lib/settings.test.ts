@@ -9,6 +9,7 @@ import {
   extraTokenProblem,
   extraTokensToSave,
   MAX_EXTRA_TOKENS,
+  MAX_ORG_NAME_LENGTH,
   maskToken,
   missingResource,
   opencxFailure,
@@ -236,7 +237,18 @@ describe('parseTranslations', () => {
       code: 'invalid_input',
       field: 'customerHandoffNoteTranslations',
     });
-    const accepted = parseTranslations(translations(12));
+    // As many notes of the longest kind as the limit lets through.
+    const fits = (n: number) => {
+      try {
+        parseTranslations(translations(n));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    let count = 1;
+    while (count < languages.length && fits(count + 1)) count += 1;
+    const accepted = parseTranslations(translations(count));
     const worstCase = configDocument(
       parseSaveForm(
         form({
@@ -245,18 +257,21 @@ describe('parseTranslations', () => {
           customerHandoffNote: '日'.repeat(320),
           aiAuthorName: '日'.repeat(64),
           aiPeakConversations: '1000',
+          aiQueueSid: 'WQ' + '3'.repeat(32),
+          workflowSid: 'WW' + '4'.repeat(32),
         }),
       ),
-      {},
-      // The largest pool (1,000 conversations: 20 workers), draining a pool as large.
+      { aiQueueCreatedSid: 'WQ' + '3'.repeat(32) },
+      // The largest pool (1,000 conversations: 20 workers), draining a pool as large, and every further key.
       {
         opencxToken: 'k'.repeat(512),
+        opencxExtraTokens: Array.from({ length: MAX_EXTRA_TOKENS }, (_, i) => `${i}`.repeat(100)),
         conversationsServiceSid: IS,
         aiWorkerSids: workerSids(20),
         aiDrainingWorkerSids: workerSids(20),
         timerWorkspaceSid: WS,
         timerWorkflowSid: 'WW' + '0'.repeat(32),
-        orgName: 'Acme Corporation',
+        orgName: 'A'.repeat(MAX_ORG_NAME_LENGTH),
         configVersion: 'mixu1b2c3d4',
         now: new Date(),
       },

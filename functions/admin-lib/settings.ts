@@ -31,9 +31,12 @@ const MAX_AUTHOR_NAME_LENGTH = 64;
 const MAX_TOKEN_LENGTH = 512;
 /**
  * Sync keeps the settings in one document of at most 16 KiB; every other field together stays
- * under 4 KiB (the two secrets at 512 characters, the note, the SIDs).
+ * under 6 KiB at its longest (the two secrets at 512 characters, the further keys, the note, the
+ * pool's SIDs while a pool as large drains): settings.test.ts checks the sum.
  */
-const MAX_TRANSLATIONS_BYTES = 12 * 1024;
+const MAX_TRANSLATIONS_BYTES = 10 * 1024;
+/** OpenCX's organisation name, shown in the settings view; kept short so the document fits. */
+export const MAX_ORG_NAME_LENGTH = 200;
 /** Further OpenCX keys: each adds 100 requests a minute; together they stay under 1 KiB of the settings document. */
 export const MAX_EXTRA_TOKENS = 9;
 const MAX_EXTRA_TOKEN_LENGTH = 100;
@@ -443,7 +446,7 @@ export function configDocument(
     timerWorkspaceSid: provisioned.timerWorkspaceSid,
     timerWorkflowSid: provisioned.timerWorkflowSid,
     configVersion: provisioned.configVersion,
-    orgName: provisioned.orgName,
+    orgName: provisioned.orgName.slice(0, MAX_ORG_NAME_LENGTH),
     ...(stored.aiQueueCreatedSid ? { aiQueueCreatedSid: stored.aiQueueCreatedSid } : {}),
     updatedAt: provisioned.now.toISOString(),
   };
