@@ -200,6 +200,22 @@ describe('Undo', () => {
     expect(again.restored).toBeUndefined();
   });
 
+  test('leaves alone a resource the Apply could not write, though the admin edited it since', async () => {
+    // TaskRouter refuses the workspace callback's write (a 400: certainly not made).
+    world().twilio.addFault({ method: 'POST', path: '/v1/Workspaces/{Sid}', status: 400, code: 20001, times: 1 });
+    const applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    expect((applied.steps as StepView[]).find((step) => step.id === 'workspace_events')).toMatchObject({
+      status: 'failed',
+    });
+    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventsFilter: 'task.created' });
+
+    const undone = await ok(world(), 'setup-undo');
+    expect((undone.steps as StepView[]).find((step) => step.id === 'workspace_events')).toMatchObject({
+      status: 'skipped',
+    });
+    expect(workspace(world()).eventsFilter).toBe('task.created');
+  });
+
   test('leaves a resource edited after the Apply alone and says so', async () => {
     await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
     await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventsFilter: 'task.created' });

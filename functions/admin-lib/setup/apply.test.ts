@@ -63,3 +63,33 @@ describe('runSteps: a resource changed since the check', () => {
     expect(report).toEqual({ ...TITLE, status: 'failed', detail: 'Could not read it: socket hang up' });
   });
 });
+
+describe('runSteps: what the backup is told after the write', () => {
+  const failingWith = (status: number) => {
+    const { step } = callbackStep({ url: 'https://old.example.com' }, 'https://here.example.com');
+    const plan = step.plan({ url: 'https://old.example.com' });
+    if (plan.kind !== 'write') throw new Error('expected a write');
+    const refused = Object.assign(new Error(`Twilio answered ${status}`), { status });
+    return { ...step, plan: () => ({ ...plan, write: () => Promise.reject(refused) }) } as SetupStep;
+  };
+  const noted = async (step: SetupStep) => {
+    const notes: boolean[] = [];
+    const [report] = await runSteps([[step]], undefined, async () => async (written) => {
+      notes.push(written);
+    });
+    return { status: report.status, notes };
+  };
+
+  it('written: once the write succeeded', async () => {
+    const { step } = callbackStep({ url: 'https://old.example.com' }, 'https://here.example.com');
+    await expect(noted(step as SetupStep)).resolves.toEqual({ status: 'applied', notes: [true] });
+  });
+
+  it('not written: when Twilio refused the write, so Undo leaves the resource alone', async () => {
+    await expect(noted(failingWith(400))).resolves.toEqual({ status: 'failed', notes: [false] });
+  });
+
+  it('nothing: when Twilio may have made the write (a 5xx), so Undo still restores it', async () => {
+    await expect(noted(failingWith(500))).resolves.toEqual({ status: 'failed', notes: [] });
+  });
+});

@@ -2,7 +2,7 @@
 // the admin's check, decides (the pure decisions in webhooks.ts and workflow.ts), stores a backup
 // and writes. Steps of one stage run in parallel; a stage starts when the one before has ended.
 import { type BridgeConfig, withoutConfigVersion } from '../../common/config';
-import { twilioErrorCode, twilioStatus } from '../../common/twilio/base';
+import { mayHaveBeenProcessed, twilioErrorCode, twilioStatus } from '../../common/twilio/base';
 import type { ConversationsWebhook, TwilioApis, WorkspaceCallback } from '../../common/twilio';
 import { TIMER_EVENTS } from '../timer-workspace';
 import {
@@ -34,8 +34,11 @@ export interface ApplyPlanInput {
   recordCreatedQueue(queueSid: string): Promise<void>;
 }
 
-/** Stores a backup before its step writes; resolves, once stored, to what to call after the write. */
-export type BackupWriter = (backup: ResourceBackup) => Promise<() => Promise<void>>;
+/**
+ * Stores a backup before its step writes; resolves, once stored, to what to call after the write:
+ * `true` once written, `false` when the write certainly did not happen (Undo then leaves it alone).
+ */
+export type BackupWriter = (backup: ResourceBackup) => Promise<(written: boolean) => Promise<void>>;
 
 const write = (detail: string, backup: ResourceBackup, run: () => Promise<void>): StepPlan => ({
   kind: 'write',
@@ -196,7 +199,7 @@ async function runStep(
     return report('failed', `Could not read it: ${failureReason(error)}`);
   }
   if (plan.kind !== 'write') return report(plan.kind, plan.detail);
-  let written: () => Promise<void>;
+  let written: (written: boolean) => Promise<void>;
   try {
     written = await saveBackup(plan.backup);
   } catch (error) {
@@ -205,12 +208,14 @@ async function runStep(
   try {
     await plan.write();
   } catch (error) {
+    // A write Twilio refused changed nothing: Undo must not put back over a later edit of the admin's.
+    if (!mayHaveBeenProcessed(error)) await written(false).catch(() => undefined);
     return report(
       'failed',
       `Could not write it: ${failureReason(error)}. Its backup is kept; nothing else depends on it.`,
     );
   }
-  await written().catch(() => undefined);
+  await written(true).catch(() => undefined);
   return report('applied', plan.detail);
 }
 

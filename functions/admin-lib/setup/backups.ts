@@ -29,7 +29,8 @@ export interface ApplyBackup {
   applyId: string;
   at: string;
   by: string;
-  resources: { backup: ResourceBackup; afterRevision?: string }[];
+  /** `afterRevision`: the resource's revision once written; `notWritten`: the write certainly failed. */
+  resources: { backup: ResourceBackup; afterRevision?: string; notWritten?: boolean }[];
 }
 
 /** Which resource a backup is of: one workspace, service or workflow. */
@@ -139,13 +140,11 @@ export class SetupBackups {
       const stored: StoredBackup = { applyId, at: now.toISOString(), by, backup };
       const { created } = await this.sync.createMapItem(this.serviceSid, BACKUP_MAP, key, stored);
       if (!created) throw new Error(`backup ${key} already exists`);
-      return async () => {
+      return async (written) => {
         // Best effort: without it, Undo restores this resource without checking for a later edit.
-        const after = await readResource(twilio, backup).catch(() => undefined);
-        if (after !== undefined)
-          await this.sync
-            .createMapItem(this.serviceSid, BACKUP_MAP, key + AFTER, { revision: revisionOf(after) })
-            .catch(() => undefined);
+        const after = written ? await readResource(twilio, backup).catch(() => undefined) : undefined;
+        const note = written ? after !== undefined && { revision: revisionOf(after) } : { notWritten: true };
+        if (note) await this.sync.createMapItem(this.serviceSid, BACKUP_MAP, key + AFTER, note).catch(() => undefined);
       };
     };
   }
@@ -160,7 +159,7 @@ export class SetupBackups {
     const after = new Map(
       items
         .filter((item) => item.key.endsWith(AFTER))
-        .map((item) => [item.key.slice(0, -AFTER.length), (item.data as { revision?: string }).revision]),
+        .map((item) => [item.key.slice(0, -AFTER.length), item.data as { revision?: string; notWritten?: boolean }]),
     );
     const applies = new Map<string, ApplyBackup>();
     for (const { key, data } of items) {
@@ -172,7 +171,12 @@ export class SetupBackups {
         by: stored.by,
         resources: [],
       };
-      entry.resources.push({ backup: stored.backup, afterRevision: after.get(key) });
+      const written = after.get(key);
+      entry.resources.push({
+        backup: stored.backup,
+        afterRevision: written?.revision,
+        ...(written?.notWritten ? { notWritten: true } : {}),
+      });
       applies.set(stored.applyId, entry);
     }
     return [...applies.values()];

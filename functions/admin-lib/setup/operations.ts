@@ -187,7 +187,7 @@ export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
 
 async function undoResource(
   call: Call,
-  { backup, afterRevision }: ApplyBackup['resources'][number],
+  { backup, afterRevision, notWritten }: ApplyBackup['resources'][number],
 ): Promise<StepReport> {
   const what = describeResource(backup);
   const report = (status: StepReport['status'], detail: string): StepReport => ({
@@ -196,6 +196,7 @@ async function undoResource(
     status,
     detail,
   });
+  if (notWritten) return report('skipped', `Nothing to restore: that Apply could not write ${what}.`);
   try {
     const current = await readResource(call.twilio, backup);
     if (current === undefined) return report('skipped', `Not restored: ${what} is not in the account any more.`);
