@@ -1,5 +1,7 @@
 // The handoff must reach the human queue from every state the task can be in, whichever way
 // TaskRouter treats an attribute write on a reserved task (an [open] behaviour, so a switch).
+import { CONVERSATION_MAPS } from '../../functions/bridge/state';
+import { locationOf } from '../../functions/common/shards';
 import { World } from '../harness/world';
 import { lastSeq } from './helpers';
 
@@ -77,6 +79,43 @@ describe.each([
 
     await handOffNow(conversationSid);
     expectWithHumans(taskSid);
+  });
+
+  test('TaskRouter offers the AI the task again while it hands off: the new offer goes to humans too', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
+    const first = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid)!;
+    // The bridge's write of the new offer waits until the handoff has begun.
+    const recordItem = new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`);
+    const writesBefore = world.twilio.requests.filter((r) => r.method === 'POST' && recordItem.test(r.path)).length;
+    let open!: () => void;
+    world.twilio.addFault({ method: 'POST', path: recordItem, times: 1, until: new Promise<void>((r) => (open = r)) });
+    // No OpenCX handoff event comes to finish the handoff.
+    world.opencx.webhookFaults.add({ event: 'conversation.handoff_to_human', signature: 'missing' });
+    try {
+      world.twilio.clock.advance((AI_TIMEOUT_SECONDS + 1) * 1000);
+      await world.until(
+        () => world.twilio.requests.filter((r) => r.method === 'POST' && recordItem.test(r.path)).length > writesBefore,
+        'the write of the new AI offer',
+      );
+      world.opencx.ai.reply({ type: 'handoff', summary: 'Customer needs a human', sentiment: 'happy', language: 'de' });
+      world.customerWrites(conversationSid, 'Mensch bitte');
+      await world.until(() => world.conversationRecord(conversationSid)?.phase === 'handoff', 'the handoff');
+    } finally {
+      open();
+    }
+    try {
+      await world.settle();
+    } finally {
+      world.opencx.webhookFaults.clear();
+    }
+    // The clock jump also timed out a reservation of alice's from an earlier test: she logs back in.
+    await world.humanAgentLogsIn();
+
+    expect(world.reservations(taskSid).find((r) => r.sid === first.sid)?.status).toBe('timeout');
+    expect(
+      world.reservations(taskSid).filter((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending'),
+    ).toEqual([]);
+    expect(world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
   });
 
   test('assigned to the AI: transferred through a Flex Interactions invite', async () => {

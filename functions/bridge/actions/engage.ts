@@ -232,12 +232,25 @@ export async function reengage(
   d: { conversationSid: string; taskSid: string; reservationSid: string },
   deps: BridgeDeps,
 ): Promise<Outcome> {
-  const known = await deps.state.update(d.conversationSid, (r) => ({
-    ...r,
-    taskSid: d.taskSid,
-    reservationSid: d.reservationSid,
-  }));
-  const sessionId = known?.record.sessionId;
+  const known = await deps.state.update(d.conversationSid, (r) =>
+    r.phase === 'ai' ? { ...r, taskSid: d.taskSid, reservationSid: d.reservationSid } : undefined,
+  );
+  if (!known) {
+    // A handoff moved the conversation on since this offer was decided: humans get this task too.
+    const current = await deps.state.conversation(d.conversationSid);
+    if (!current) return { outcome: 'ignore', reason: 'the conversation record is gone' };
+    return decline(
+      {
+        action: 'decline',
+        ...d,
+        attributes: {},
+        reason: `conversation is already with humans (${current.record.phase})`,
+      },
+      current,
+      deps,
+    );
+  }
+  const sessionId = known.record.sessionId;
   if (sessionId) {
     await deps.opencx
       .sendAgentNote(

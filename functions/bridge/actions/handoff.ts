@@ -69,7 +69,8 @@ export async function handOff(
   const attributes = handoffAttributes({ ...pending, language, sessionId: record.sessionId, at: new Date(pending.at) });
   // Round trips 2 and 3.
   const [routing, noted] = await Promise.all([
-    routeToHumans(task, record.reservationSid, attributes, deps),
+    // The reservation as the phase write found it: TaskRouter may have offered the AI the task again meanwhile.
+    routeToHumans(task, won.reservationSid, attributes, deps),
     postCustomerNote(conversationSid, attributes, pending.at, deps, before),
     recordInsight(deps, handoffInsight(conversationSid, record, attributes)),
   ]);
