@@ -12,6 +12,7 @@ export type AdminErrorCode =
   | 'not_handed_off'
   | 'handback_failed'
   | 'ai_worker_conflict'
+  | 'settings_changed'
   | 'opencx_token_rejected'
   | 'opencx_other_organisation'
   | 'opencx_unavailable'

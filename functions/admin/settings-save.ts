@@ -4,7 +4,7 @@
 // store the config document with a new config version. Nothing is stored unless every check passed.
 // Then the new version goes onto the webhook URLs that point here, so every Function reads the new
 // settings from the next event on.
-import { invalidInput } from '../admin-lib/admin-error';
+import { AdminError, invalidInput } from '../admin-lib/admin-error';
 import { ensureAiPool } from '../admin-lib/ai-worker';
 import { pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';
 import { registerConfigVersion } from '../admin-lib/setup/registrations';
@@ -36,7 +36,7 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
   const { context, event, twilio, deadline, trace } = call;
   const form = parseSaveForm(event);
   const state = new BridgeState(twilio.sync, syncServiceSid(context));
-  const stored = await state.storedConfig();
+  let { fields: stored, revision } = await state.storedConfigRevision();
   const opencxToken = tokenToSave(form, stored);
   Object.assign(trace, {
     workspaceSid: form.workspaceSid,
@@ -122,8 +122,18 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
     configVersion,
     now,
   };
-  const document = configDocument(form, stored, provisioned);
-  await state.saveConfig(document);
+  // Over the revision read: a concurrent write (Apply noting the queue it made, another admin) is read and kept.
+  let document = configDocument(form, stored, provisioned);
+  for (let attempt = 1; !(await state.saveConfigOver(document, revision)); attempt++) {
+    if (attempt >= 3)
+      throw new AdminError(
+        409,
+        'settings_changed',
+        'The settings kept changing while saving: reload them and save again',
+      );
+    ({ fields: stored, revision } = await state.storedConfigRevision());
+    document = configDocument(form, stored, provisioned);
+  }
   forgetCachedConfig();
   trace.registered = await registerConfigVersion(twilio, document, webhookUrl);
   return {

@@ -102,12 +102,24 @@ export class BridgeState {
 
   /** Whatever the config document holds, complete or not (empty when there is none). */
   async storedConfig(): Promise<Partial<ConfigDocument>> {
-    return readConfigFields((await this.sync.fetchDocument(this.syncServiceSid, CONFIG_DOCUMENT))?.data);
+    return (await this.storedConfigRevision()).fields;
   }
 
-  saveConfig(document: ConfigDocument): Promise<void> {
+  /** The stored settings and their Sync revision (none when there is no document yet). */
+  async storedConfigRevision(): Promise<{ fields: Partial<ConfigDocument>; revision?: string }> {
+    const document = await this.sync.fetchDocument(this.syncServiceSid, CONFIG_DOCUMENT);
+    return { fields: readConfigFields(document?.data), revision: document?.revision };
+  }
+
+  /**
+   * Saves the settings over the revision they were read at (If-Match; a create when there was no
+   * document): false when someone wrote them since (another admin's save, Apply noting its queue).
+   */
+  async saveConfigOver(document: ConfigDocument, revision: string | undefined): Promise<boolean> {
     forgetCachedConfig();
-    return this.sync.saveDocument(this.syncServiceSid, CONFIG_DOCUMENT, document);
+    return revision === undefined
+      ? this.sync.createDocument(this.syncServiceSid, CONFIG_DOCUMENT, document)
+      : this.sync.updateDocument(this.syncServiceSid, CONFIG_DOCUMENT, document, revision);
   }
 
   /**

@@ -670,3 +670,44 @@ test('no answer and no Functions output ever carries the org token, the webhook 
   ])
     expect(everything).not.toContain(secret);
 });
+
+describe('a save while something else writes the settings', () => {
+  const world = withFreshContactCenter();
+
+  test("keeps what Apply noted meanwhile (the AI queue it created), and the admin's own change", async () => {
+    expect((await call(world(), 'settings-save', saveForm(world()))).status).toBe(200);
+    const documentWrite = /\/Documents\/opencx_config$/;
+    const writesBefore = world().twilio.requests.filter(
+      (r) => r.method === 'POST' && documentWrite.test(r.path),
+    ).length;
+    let open!: () => void;
+    world().twilio.addFault({
+      method: 'POST',
+      path: documentWrite,
+      times: 1,
+      until: new Promise<void>((r) => (open = r)),
+    });
+    let answer: Awaited<ReturnType<typeof call>>;
+    try {
+      const saving = call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'Acme Helper' }));
+      await world().until(
+        () =>
+          world().twilio.requests.filter((r) => r.method === 'POST' && documentWrite.test(r.path)).length >
+          writesBefore,
+        "the save's write of the settings",
+      );
+      // Apply notes the AI queue it created, in between the save's read and its write.
+      await world()
+        .client.sync.v1.services(world().syncServiceSid)
+        .documents('opencx_config')
+        .update({ data: { ...storedConfig(world()), aiQueueCreatedSid: world().aiQueueSid } });
+      open();
+      answer = await saving;
+    } finally {
+      open();
+    }
+
+    expect(answer.status).toBe(200);
+    expect(storedConfig(world())).toMatchObject({ aiAuthorName: 'Acme Helper', aiQueueCreatedSid: world().aiQueueSid });
+  });
+});

@@ -66,6 +66,17 @@ export class SyncApi extends TwilioProductApi {
     }
   }
 
+  /** Creates the document; false when it exists already (a concurrent create, or one whose answer was lost). */
+  async createDocument(serviceSid: string, name: string, data: object): Promise<boolean> {
+    try {
+      await this.retry(() => this.client.sync.v1.services(serviceSid).documents.create({ uniqueName: name, data }));
+      return true;
+    } catch (error) {
+      if (twilioStatus(error) === 409) return false;
+      throw error;
+    }
+  }
+
   async listDocumentNames(serviceSid: string): Promise<string[]> {
     const documents = await this.retry(() => this.client.sync.v1.services(serviceSid).documents.list({ limit: 1000 }));
     return documents.map((document) => document.uniqueName);
