@@ -3,12 +3,11 @@
 // may carry a secret, in any encoding. FUZZ_ITERATIONS raises the count (default 150), FUZZ_SEED
 // replays a run. What a case expects, and the one 5xx allowed, are defined in test/harness/fuzz.ts.
 import twilio from 'twilio';
-import { signOpencxPayload } from '../../functions/common/opencx-signature';
 import { type FuzzExchange, fuzzFunctions, type FuzzReport, judge, summary } from '../harness/fuzz';
 import { findSecrets } from '../harness/secret-scan';
 import { OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
 import { DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
-import { type FunctionAnswer, postForm } from './helpers';
+import { type FunctionAnswer, postForm, postSignedOpencx } from './helpers';
 
 jest.setTimeout(120000);
 
@@ -131,16 +130,7 @@ describe('defects the fuzzer found, reproduced', () => {
       organization_id: 'org',
       data: { conversation_id: conversationId, summary: 'x', user_sentiment: 'neutral' },
     });
-    const now = Math.floor(Date.now() / 1000);
-    const response = await fetch(world.opencxWebhookUrl, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        'X-OpenCX-Signature': signOpencxPayload(WEBHOOK_SECRET, body, now),
-        'X-OpenCX-Timestamp': String(now),
-      },
-      body,
-    });
+    const response = await postSignedOpencx(world, body, WEBHOOK_SECRET);
     reproducerAnswers.push(await response.text());
     await world.settle();
     return { status: response.status, violations: world.twilio.violations.length - violationsBefore };

@@ -1,4 +1,5 @@
 import twilio from 'twilio';
+import { signOpencxPayload } from '../../functions/common/opencx-signature';
 import { World, type WorldOptions } from '../harness/world';
 
 /**
@@ -44,6 +45,20 @@ export async function postSigned(
       ...(signature === null ? {} : { 'X-Twilio-Signature': signature }),
     },
     body: new URLSearchParams(params).toString(),
+  });
+}
+
+/** Posts a body to OpenCX's webhook Function signed as OpenCX signs it, now, with `secret`. */
+export function postSignedOpencx(world: World, body: string, secret: string): Promise<Response> {
+  const now = Math.floor(Date.now() / 1000);
+  return fetch(world.opencxWebhookUrl, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      'X-OpenCX-Signature': signOpencxPayload(secret, body, now),
+      'X-OpenCX-Timestamp': String(now),
+    },
+    body,
   });
 }
 

@@ -3,8 +3,7 @@
 // virtual clock (nothing here waits in real time for a timeout).
 import { AI_RESPONSE_EVENT } from '../simulators/opencx/opencx-simulator';
 import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
-import { signOpencxPayload } from '../../functions/common/opencx-signature';
-import { finishTest, opencxDeliveriesFor } from './helpers';
+import { finishTest, opencxDeliveriesFor, postSignedOpencx } from './helpers';
 
 jest.setTimeout(120000);
 
@@ -289,16 +288,7 @@ describe('OpenCX webhooks that must change nothing', () => {
       organization_id: 'org',
       data: { conversation_id: world.sessionFor(conversationSid)!.id, response: 'Posted by the fast path' },
     });
-    const now = Math.floor(Date.now() / 1000);
-    const answer = await fetch(world.opencxWebhookUrl, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        'X-OpenCX-Signature': signOpencxPayload(OPENCX_WEBHOOK_SECRET, body, now),
-        'X-OpenCX-Timestamp': String(now),
-      },
-      body,
-    });
+    const answer = await postSignedOpencx(world, body, OPENCX_WEBHOOK_SECRET);
     await world.settle();
 
     expect(answer.status).toBe(200);
