@@ -2,8 +2,8 @@
 // workspace) and Conversations post-event webhooks.
 // verify signature → classify → load our record and the config → decide (pure) → perform.
 import '@twilio-labs/serverless-runtime-types';
-import { rearmWatchdog } from './bridge/actions/answer';
-import { checkOrigin, conversationOf, decide, needsNoAction, watchdogToRearm } from './bridge/decide';
+import { rearmTimer } from './bridge/actions/answer';
+import { checkOrigin, conversationOf, decide, needsNoAction, timerToRearm } from './bridge/decide';
 import { recordedConfigFor, shouldRecordConfig } from './bridge/conversation-record';
 import { classifyEvent } from './bridge/events';
 import { perform } from './bridge/perform';
@@ -28,7 +28,7 @@ export type { BridgeEnv } from './bridge/runtime';
  * margin covers the runtime's start-up, which the deadline does not see.
  */
 const BUDGET_MS = { conversations: 4300, taskrouter: 9000 } as const;
-/** Arming a watchdog again after its check failed: inside the Function's 10 s even when the check used its 9 s. */
+/** Arming a timer to try again after a failure: inside the Function's 10 s even when the handler used its 9 s. */
 const REARM_BUDGET_MS = 800;
 
 export const handler: WebhookHandler = async (context, event, callback) => {
@@ -104,16 +104,16 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     logEvent({ ...trace, sessionId: result.sessionId ?? known?.record.sessionId, ...result, ms: Date.now() - started });
     return reply(callback, 200, result);
   } catch (error) {
-    const rearm = watchdogToRearm(bridgeEvent, config);
-    if (rearm && config) {
-      // TaskRouter does not retry a timer's event: a new watchdog does, with its own short budget.
+    const rearm = timerToRearm(bridgeEvent, config);
+    if (rearm && config?.timerWorkspaceSid && config.timerWorkflowSid) {
+      // TaskRouter does not retry this event: a new timer does, with its own short budget.
       const retry = bridgeIo(context, new Deadline(REARM_BUDGET_MS));
-      const timerSid = await rearmWatchdog(retry.twilio.taskrouter, config, rearm).catch(() => undefined);
+      const timerSid = await rearmTimer(retry.twilio.taskrouter, config, rearm).catch(() => undefined);
       if (timerSid) {
         const result = {
-          outcome: 'watchdog-rearmed',
+          outcome: 'timer-armed',
           timerSid,
-          reason: 'the watchdog could not check; it tries again',
+          reason: 'this could not be done now; a timer tries again',
         };
         logEvent({ ...trace, ...result, error: String(error), ms: Date.now() - started }, 'warn');
         return reply(callback, 200, result);

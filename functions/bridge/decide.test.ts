@@ -11,7 +11,7 @@ import {
   type Decision,
   declineStep,
   isOurMessage,
-  watchdogToRearm,
+  timerToRearm,
 } from './decide';
 import { answerKey } from './dedup';
 import { classifyEvent, type ConversationEvent, type TaskRouterEvent, type TaskRouterEventType } from './events';
@@ -833,7 +833,7 @@ describe('decide: the resend timer (a message OpenCX refused for its rate limit)
   });
 });
 
-describe('watchdogToRearm (a watchdog whose check failed)', () => {
+describe('timerToRearm (an event whose handling failed, which TaskRouter does not retry)', () => {
   const withTimer = { ...config, timerWorkspaceSid: TIMER_WORKSPACE, timerWorkflowSid: 'WW1' };
   const fired = (attributes: Record<string, unknown>, workspaceSid = TIMER_WORKSPACE): TaskRouterEvent => ({
     surface: 'taskrouter',
@@ -848,15 +848,42 @@ describe('watchdogToRearm (a watchdog whose check failed)', () => {
   const watchdog = { opencxTimer: 'answer', conversationSid: CONVERSATION, sessionId: 's1', messageSid: 'IM1' };
 
   it('arms it again with the same attributes, counting, at most three times', () => {
-    expect(watchdogToRearm(fired(watchdog), withTimer)).toEqual({ ...watchdog, rearmed: 1 });
-    expect(watchdogToRearm(fired({ ...watchdog, rearmed: 2 }), withTimer)).toEqual({ ...watchdog, rearmed: 3 });
-    expect(watchdogToRearm(fired({ ...watchdog, rearmed: 3 }), withTimer)).toBeUndefined();
+    expect(timerToRearm(fired(watchdog), withTimer)).toEqual({ ...watchdog, rearmed: 1 });
+    expect(timerToRearm(fired({ ...watchdog, rearmed: 2 }), withTimer)).toEqual({ ...watchdog, rearmed: 3 });
+    expect(timerToRearm(fired({ ...watchdog, rearmed: 3 }), withTimer)).toBeUndefined();
   });
 
   it('leaves alone other timers, other workspaces, and an event before the settings were read', () => {
-    expect(watchdogToRearm(fired({ ...watchdog, opencxTimer: 'resend' }), withTimer)).toBeUndefined();
-    expect(watchdogToRearm(fired(watchdog, WORKSPACE), withTimer)).toBeUndefined();
-    expect(watchdogToRearm(fired(watchdog), undefined)).toBeUndefined();
+    expect(timerToRearm(fired({ ...watchdog, opencxTimer: 'resend' }), withTimer)).toBeUndefined();
+    expect(timerToRearm(fired(watchdog, WORKSPACE), withTimer)).toBeUndefined();
+    expect(timerToRearm(fired(watchdog), undefined)).toBeUndefined();
+  });
+
+  it('puts back an AI worker a reservation timeout left unavailable, by a timer the restore listener acts on', () => {
+    const timedOut = (workerSid: string): TaskRouterEvent => ({
+      surface: 'taskrouter',
+      type: 'reservation.timeout',
+      eventSid: 'EV2',
+      accountSid: ACCOUNT,
+      workspaceSid: WORKSPACE,
+      taskSid: 'WT1',
+      reservationSid: RESERVATION,
+      workerSid,
+    });
+    const restore = { opencxTimer: 'restore-worker', workerSid: AI_WORKER, rearmed: 1 };
+    expect(timerToRearm(timedOut(AI_WORKER), withTimer)).toEqual(restore);
+    expect(timerToRearm(timedOut('WK000000000000000000000000000000f1'), withTimer)).toBeUndefined();
+    expect(timerToRearm(fired(restore), withTimer)).toEqual({ ...restore, rearmed: 2 });
+    expect(decide(fired(restore), { config: withTimer })).toEqual({
+      action: 'restore-ai-worker',
+      taskSid: 'WT9',
+      reservationSid: '',
+      workerSid: AI_WORKER,
+    });
+    expectAction(
+      decide(fired({ ...restore, workerSid: 'WK000000000000000000000000000000f1' }), { config: withTimer }),
+      'ignore',
+    );
   });
 });
 

@@ -284,21 +284,39 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
   },
 };
 
-/** How often a watchdog whose event could not be handled is armed again: nothing else retries a timer's event. */
-export const WATCHDOG_REARMS = 3;
+/** How often a timer whose event could not be handled is armed again: nothing else retries a timer's event. */
+export const TIMER_REARMS = 3;
 
 /**
- * The attributes of a new watchdog to arm when handling this one's event failed (a transient Twilio
- * or OpenCX failure), so the conversation still ends answered or with humans; none once rearmed enough.
+ * The attributes of a timer to arm when handling this event failed (a transient Twilio or OpenCX
+ * failure), none once rearmed enough: a watchdog, so the conversation still ends answered or with
+ * humans; and putting back an AI worker a reservation timeout left unavailable, which TaskRouter
+ * would not try again either.
  */
-export function watchdogToRearm(event: BridgeEvent, config: BridgeConfig | undefined): FlexTaskAttributes | undefined {
-  if (event.surface !== 'taskrouter' || !config || !isTimerWorkspace(event, config) || event.type !== 'task.canceled')
-    return undefined;
+export function timerToRearm(event: BridgeEvent, config: BridgeConfig | undefined): FlexTaskAttributes | undefined {
+  if (event.surface !== 'taskrouter' || !config) return undefined;
+  if (event.type === 'reservation.timeout' && !isTimerWorkspace(event, config))
+    return isAi(event, config) && event.workerSid
+      ? { opencxTimer: 'restore-worker', workerSid: event.workerSid, rearmed: 1 }
+      : undefined;
+  if (!isTimerWorkspace(event, config) || event.type !== 'task.canceled') return undefined;
   const timer = event.taskAttributes;
-  if (timer?.opencxTimer !== 'answer') return undefined;
+  if (timer?.opencxTimer !== 'answer' && timer?.opencxTimer !== 'restore-worker') return undefined;
   const rearmed = typeof timer.rearmed === 'number' ? timer.rearmed : 0;
-  return rearmed < WATCHDOG_REARMS ? { ...timer, rearmed: rearmed + 1 } : undefined;
+  return rearmed < TIMER_REARMS ? { ...timer, rearmed: rearmed + 1 } : undefined;
 }
+
+/** A worker-restore timer expired: put the AI worker back as a reservation timeout should have. */
+export const restoreTimer: Listener<TaskRouterEvent> = {
+  name: 'restore-worker-timer',
+  handles: ['task.canceled'],
+  decide(event, { config }) {
+    const workerSid = event.taskAttributes?.workerSid;
+    if (typeof workerSid !== 'string' || !isAiPoolWorker(config, workerSid))
+      return ignore('a worker-restore timer that names no AI worker');
+    return { action: 'restore-ai-worker', taskSid: event.taskSid!, reservationSid: '', workerSid };
+  },
+};
 
 /** A resend timer expired: send the customer's text OpenCX refused for its rate limit again. */
 export const resendTimer: Listener<TaskRouterEvent> = {
@@ -434,7 +452,8 @@ export function needsNoAction(event: TaskRouterEvent | ConversationEvent): boole
 export function decide(event: BridgeEvent, context: DecisionContext): Decision {
   if (event.surface === 'opencx') return opencxDelivery.decide(event, context);
   if (event.surface === 'taskrouter' && isTimerWorkspace(event, context.config)) {
-    const timer = event.taskAttributes?.opencxTimer === 'resend' ? resendTimer : answerWatchdog;
+    const kind = event.taskAttributes?.opencxTimer;
+    const timer = kind === 'resend' ? resendTimer : kind === 'restore-worker' ? restoreTimer : answerWatchdog;
     return timer.handles.includes(event.type)
       ? timer.decide(event, context)
       : ignore(`${event.type} in the timer workspace needs no action`);

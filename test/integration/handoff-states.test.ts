@@ -226,6 +226,27 @@ describe('AI reservation timeout', () => {
     ).toHaveLength(1);
   });
 
+  test('when putting the AI worker back fails, a timer tries again and it is Available 15 s later', async () => {
+    const { taskSid } = await world.customerStartsConversation('Hi');
+    const activityOf = () => {
+      const workspace = world.taskrouter.workspaces.get(world.workspaceSid)!;
+      return workspace.activities.get(workspace.workers.get(world.aiWorkerSid)!.activitySid)!.friendlyName;
+    };
+    world.takeLogs();
+    world.twilio.addFault({ method: 'POST', path: '/v1/Workspaces/{WorkspaceSid}/Workers/{Sid}', status: 500 });
+    try {
+      await world.advance((AI_TIMEOUT_SECONDS + 1) * 1000);
+    } finally {
+      world.twilio.clearFaults();
+    }
+    const timeouts = world.takeLogs().filter((l) => l.event === 'reservation.timeout' && l.taskSid === taskSid);
+    expect(timeouts.map((l) => l.outcome)).toEqual(['timer-armed']);
+    expect(activityOf()).not.toBe('Available');
+
+    await world.advance(16_000);
+    expect(activityOf()).toBe('Available');
+  });
+
   test('workflow.timeout closes the session', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
     const sessionId = world.sessionFor(conversationSid)!.id;

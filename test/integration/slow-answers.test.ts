@@ -201,7 +201,7 @@ describe('the slow path: the answer comes by OpenCX webhook', () => {
         .takeLogs()
         .filter((l) => l.event === 'task.canceled')
         .map((l) => l.outcome),
-    ).toEqual(['watchdog-rearmed']);
+    ).toEqual(['timer-armed']);
     expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
 
     await world.advance(16_000);

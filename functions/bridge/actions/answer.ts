@@ -23,8 +23,8 @@ export type AiTurn =
   /** OpenCX certainly did not take it (4xx, refused): humans must. */
   | { kind: 'refused'; request: HandoffRequest; error: string };
 
-/** A watchdog armed again after a failure fires this much later. */
-export const WATCHDOG_REARM_SECONDS = 15;
+/** A timer armed again after a failure fires this much later. */
+export const REARM_SECONDS = 15;
 
 function answerDeadline(deps: BridgeDeps): Deadline {
   return new Deadline(
@@ -189,8 +189,8 @@ export async function awaitAnswer(
   }
 }
 
-/** Arms a watchdog again, `attributes` as `watchdogToRearm` gave them; it fires after a short wait. */
-export async function rearmWatchdog(
+/** Arms a timer to try again, `attributes` as `timerToRearm` gave them; it fires after a short wait. */
+export async function rearmTimer(
   taskrouter: BridgeDeps['twilio']['taskrouter'],
   config: BridgeDeps['config'],
   attributes: object,
@@ -198,7 +198,7 @@ export async function rearmWatchdog(
   return taskrouter.createTask(config.timerWorkspaceSid!, {
     workflowSid: config.timerWorkflowSid!,
     attributes,
-    timeoutSeconds: WATCHDOG_REARM_SECONDS,
+    timeoutSeconds: REARM_SECONDS,
   });
 }
 
