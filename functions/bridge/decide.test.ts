@@ -732,21 +732,29 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
       conversationSid: CONVERSATION,
       sessionId: 'session-1',
       messageSid: timer.messageSid,
+      send: {},
     });
   });
 
   it('tells the check that the message was already sent again once, so a second miss hands off', () => {
     expect(decide(timerFired({ ...timer, resent: true }), { config: withTimer, record: record('ai') })).toMatchObject({
       action: 'check-answered',
-      resent: true,
+      send: { resent: true },
     });
   });
 
   it('tells the check that OpenCX answered the send with a server error: an unreadable history means missing', () => {
-    expect(decide(timerFired(timer), { config: withTimer, record: record('ai') })).not.toHaveProperty('sendFailed');
     expect(
       decide(timerFired({ ...timer, sendFailed: true }), { config: withTimer, record: record('ai') }),
-    ).toMatchObject({ action: 'check-answered', sendFailed: true });
+    ).toMatchObject({ action: 'check-answered', send: { sendFailed: true } });
+  });
+
+  it('tells the check that OpenCX was still working on the message, so its history need not be read', () => {
+    expect(
+      decide(timerFired({ ...timer, stillWorking: true, rearmed: 1 }), { config: withTimer, record: record('ai') }),
+    ).toMatchObject({ action: 'check-answered', send: { stillWorking: true } });
+    const notAFlag = decide(timerFired({ ...timer, stillWorking: 'yes' }), { config: withTimer, record: record('ai') });
+    expect(notAFlag).toEqual(expect.objectContaining({ action: 'check-answered', send: {} }));
   });
 
   it('is accepted from the timer workspace by checkOrigin, and nothing else is', () => {

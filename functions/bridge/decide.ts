@@ -49,14 +49,7 @@ export type Decision =
   | { action: 'relay'; conversationSid: string; message: CustomerMessage }
   | { action: 'handoff'; conversationSid: string; request: HandoffRequest }
   | { action: 'answer'; conversationSid: string; sessionId: string; answer: { answerId?: string; text: string } }
-  | {
-      action: 'check-answered';
-      conversationSid: string;
-      sessionId: string;
-      messageSid: string;
-      resent?: boolean;
-      sendFailed?: boolean;
-    }
+  | { action: 'check-answered'; conversationSid: string; sessionId: string; messageSid: string; send: WatchedSend }
   | { action: 'resend'; conversationSid: string; timerSid: string; text: string; messageSids: string[]; since: number }
   | { action: 'finish-handoff'; conversationSid: string }
   | { action: 'silence-ai'; conversationSid: string; reason: string }
@@ -254,6 +247,18 @@ export const conversationLifecycle: Listener<ConversationEvent> = {
   },
 };
 
+/** How the send a watchdog guards went; each flag is kept on the timer task's attributes. */
+export interface WatchedSend {
+  /** The message was already sent a second time: another miss hands off. */
+  resent?: boolean;
+  /** OpenCX answered the send with a server error: a history that cannot be read counts as missing it. */
+  sendFailed?: boolean;
+  /** OpenCX had the whole message and was still working on it when the handler stopped waiting. */
+  stillWorking?: boolean;
+}
+
+const WATCHED_SEND_FLAGS = ['resent', 'sendFailed', 'stillWorking'] as const satisfies (keyof WatchedSend)[];
+
 /** A watchdog timer (a task in our own timer workspace) expired: did the AI answer in time? */
 export const answerWatchdog: Listener<TaskRouterEvent> = {
   name: 'answer-watchdog',
@@ -273,13 +278,14 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
       return ignore('the timer belongs to a conversation the AI no longer holds');
     if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
     if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase})`);
+    const send: WatchedSend = {};
+    for (const flag of WATCHED_SEND_FLAGS) if (timer[flag] === true) send[flag] = true;
     return {
       action: 'check-answered',
       conversationSid,
       sessionId: timer.sessionId,
       messageSid: timer.messageSid,
-      ...(timer.resent === true ? { resent: true } : {}),
-      ...(timer.sendFailed === true ? { sendFailed: true } : {}),
+      send,
     };
   },
 };

@@ -49,10 +49,7 @@ export async function perform(decision: Decision, known: KnownRecord | undefined
     case 'resend':
       return resend(decision, known, deps);
     case 'check-answered':
-      return checkAnswered(decision.conversationSid, known, decision.messageSid, deps, {
-        resent: decision.resent,
-        sendFailed: decision.sendFailed,
-      });
+      return checkAnswered(decision.conversationSid, known, decision.messageSid, deps, decision.send);
     case 'finish-handoff':
       return finishHandoff(decision.conversationSid, known, deps);
     case 'silence-ai':

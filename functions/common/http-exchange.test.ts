@@ -74,8 +74,25 @@ test('no answer in time: a TimeoutError, and the connection is given up', async 
   };
   const failure = await post(undefined, 100).catch((error: unknown) => error);
   expect(failure).toBeInstanceOf(HttpTimeoutError);
-  expect(failure).toMatchObject({ name: 'TimeoutError', message: 'timed out after 100 ms' });
+  expect(failure).toMatchObject({ name: 'TimeoutError', message: 'timed out after 100 ms', requestSent: true });
   await closed;
+});
+
+test('a request still being written when time runs out is not reported as sent', async () => {
+  // This server never reads a body, so 64 MiB cannot leave the kernel's buffers.
+  const stalled = http.createServer((req) => req.socket.pause());
+  await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+  const port = (stalled.address() as AddressInfo).port;
+  const failure = await exchange(`http://127.0.0.1:${port}/chat/sessions/s-1/send`, {
+    method: 'POST',
+    headers: {},
+    body: 'x'.repeat(64 * 1024 * 1024),
+    timeoutMs: 100,
+  }).catch((error: unknown) => error);
+  stalled.closeAllConnections();
+  await new Promise((resolve) => stalled.close(resolve));
+  expect(failure).toBeInstanceOf(HttpTimeoutError);
+  expect(failure).toMatchObject({ requestSent: false });
 });
 
 test('a refused connection keeps the code that says the request never left', async () => {

@@ -30,9 +30,15 @@ export interface HttpRequest {
   timeoutMs: number;
 }
 
-/** The answer did not arrive whole within the time limit; the request was abandoned. */
+/**
+ * The answer did not arrive whole within the time limit; the request was abandoned.
+ * `requestSent`: the whole request had been handed to the network by then, so the server had it.
+ */
 export class HttpTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
+  constructor(
+    readonly timeoutMs: number,
+    readonly requestSent = false,
+  ) {
     super(`timed out after ${timeoutMs} ms`);
     this.name = 'TimeoutError';
   }
@@ -77,12 +83,16 @@ export function exchange(url: string, request: HttpRequest): Promise<HttpAnswer>
         if (!incoming.complete) settle(() => reject(new Error('the connection closed before the answer was complete')));
       });
     });
+    let sent = false;
     const timer = setTimeout(() => {
-      const timeout = new HttpTimeoutError(request.timeoutMs);
+      const timeout = new HttpTimeoutError(request.timeoutMs, sent);
       settle(() => reject(timeout));
       outgoing.destroy(timeout);
     }, request.timeoutMs);
     outgoing.on('error', (error) => settle(() => reject(error)));
+    outgoing.on('finish', () => {
+      sent = true;
+    });
     outgoing.end(request.body);
   });
 }

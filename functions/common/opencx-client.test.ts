@@ -17,8 +17,11 @@ interface Seen {
   at: number;
 }
 
-/** 'hang': never answers; 'stall-body': sends 200 and its headers, then never finishes the body. */
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | 'hang' | 'stall-body';
+/**
+ * 'hang': never answers; 'stall-body': sends 200 and its headers, then never finishes the body;
+ * 'reset': closes the connection without an answer.
+ */
+type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | 'hang' | 'stall-body' | 'reset';
 
 class ScriptedOpenCx {
   readonly seen: Seen[] = [];
@@ -39,6 +42,10 @@ class ScriptedOpenCx {
         body: { statusCode: 500, message: 'unscripted request', error: 'Internal Server Error' },
       };
       if (reply === 'hang') return; // never answers: the client must time out
+      if (reply === 'reset') {
+        req.socket.destroy();
+        return;
+      }
       if (reply === 'stall-body') {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.write('{"id":');
@@ -369,6 +376,19 @@ describe('OpenCxClient failures', () => {
       );
     expect(opencx.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /chat/sessions/session-1/send']);
     expect(outcome).toMatchObject({ caught: expect.any(OpenCxError) });
+  });
+
+  it.each<[string, boolean, Reply]>([
+    ['had the whole message and had not answered', true, 'hang'],
+    ['closed the connection without an answer', false, 'reset'],
+    ['answered 500', false, { status: 500, body: { statusCode: 500, message: 'x', error: 'x' } }],
+  ])('a send OpenCX %s: still working on it = %s', async (_label, stillWorking, reply) => {
+    opencx.answers(reply, reply);
+    const err = await failure(
+      client({ attemptTimeoutMs: 200 }).sendContactMessage('session-1', 'Hello', undefined, budget(5000)),
+    );
+    expect(err.maybeProcessed).toBe(true);
+    expect(err.stillWorking).toBe(stillWorking);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 // The one place the Functions talk to OpenCX. Every fact about the OpenCX API that the public
 // docs leave open (response wrapping, retryable statuses) is decided here.
-import { exchange, type HttpAnswer } from './http-exchange';
+import { exchange, type HttpAnswer, HttpTimeoutError } from './http-exchange';
 import { keyId, keysInOrder, parseRetryAfter, waitFits } from './opencx-rate-limit';
 import { type Deadline, withRetries } from './retry';
 
@@ -48,6 +48,8 @@ export class OpenCxError extends Error {
     readonly retryAfterMs?: number,
     /** The request never left (no time was left, or the connection was refused). */
     readonly notSent = false,
+    /** OpenCX had the whole request and had not answered when the wait ended: it is working on it. */
+    readonly stillWorking = false,
   ) {
     super(message);
     this.name = 'OpenCxError';
@@ -303,6 +305,7 @@ export class OpenCxClient {
             undefined,
             undefined,
             refused,
+            error instanceof HttpTimeoutError && error.requestSent,
           );
         }
         const { status, text } = answer;

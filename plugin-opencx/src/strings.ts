@@ -383,9 +383,8 @@ export const strings: OpencxStrings = {
   settingsTokenRequired: 'Enter the OpenCX API key',
   settingsExtraTokensLabel: 'More API keys of the same organisation',
   settingsExtraTokensHelp:
-    'OpenCX allows 100 requests a minute per key, ' +
-    'about 33 conversations at one customer message every 30 seconds when the AI takes over 3 seconds to answer ' +
-    '(50 when it is faster). ' +
+    'OpenCX allows 100 requests a minute per key: ' +
+    'about 50 conversations at one customer message every 30 seconds, however long the AI takes to answer. ' +
     'Each further key of the same organisation adds as much; conversations are spread over the keys.',
   settingsExtraTokensSaved: 'Saved keys',
   settingsExtraTokenRemove: 'Remove',

@@ -132,6 +132,28 @@ describe('the slow path: the answer comes by OpenCX webhook', () => {
     },
   );
 
+  test('a slow answer costs one OpenCX request: the watchdog stands down without reading the history', async () => {
+    const { conversationSid } = await engaged();
+    world.opencx.ai.reply({ type: 'reply', content: 'Slow and cheap', latencyMs: 8000 });
+    const before = world.opencx.requests.length;
+
+    await world.customerSays(conversationSid, 'Is my refund through?');
+    await world.advance(8000);
+    await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000);
+
+    expect(
+      outcomes().find((l) => l.event === 'task.canceled' && l.workspaceSid === world.timerWorkspaceSid),
+    ).toMatchObject({ outcome: 'answered-in-time' });
+    expect(aiMessages(conversationSid).map((m) => m.body)).toEqual([expect.any(String), 'Slow and cheap']);
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    expect(
+      world.opencx.requests
+        .slice(before)
+        .filter((r) => r.path.includes(sessionId))
+        .map((r) => `${r.method} ${r.path.replace(sessionId, ':id')}`),
+    ).toEqual(['POST /chat/sessions/:id/send']);
+  });
+
   test('after simulated time ran 10 minutes ahead of the Functions, a retried answer is still accepted', async () => {
     // Each attempt is signed when it is sent, so its age is judged by the time OpenCX sent it.
     await world.advance(10 * 60 * 1000);
@@ -320,6 +342,22 @@ describe('answers lost on the way back', () => {
     await world.customerSays(conversationSid, 'Question');
 
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Answer whose HTTP reply was lost')).toHaveLength(1);
+  });
+
+  test('the answer to a send was lost: the watchdog reads the history before it stands down', async () => {
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', after: 'drop', times: 1 });
+    world.opencx.ai.reply('Answer to a send whose reply was lost');
+    await world.customerSays(conversationSid, 'Question with a lost reply');
+    const before = world.opencx.requests.length;
+
+    await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000);
+
+    expect(world.opencx.requests.slice(before).filter((r) => r.path.endsWith('/history')).length).toBeGreaterThan(0);
+    expect(
+      outcomes().find((l) => l.event === 'task.canceled' && l.workspaceSid === world.timerWorkspaceSid),
+    ).toMatchObject({ outcome: 'answered-in-time' });
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
   });
 
   // The history says so at once, with no watchdog needed.

@@ -87,7 +87,14 @@ describe('askAi', () => {
         'hi',
         depsWith(async () => Promise.reject(new OpenCxError('timed out', undefined))),
       ),
-    ).resolves.toMatchObject({ kind: 'pending' });
+    ).resolves.toMatchObject({ kind: 'pending', stillWorking: false });
+    await expect(
+      askAi(
+        's1',
+        'hi',
+        depsWith(async () => Promise.reject(new OpenCxError('timed out', undefined, undefined, false, true))),
+      ),
+    ).resolves.toMatchObject({ kind: 'pending', answered: false, stillWorking: true });
     await expect(
       askAi(
         's1',

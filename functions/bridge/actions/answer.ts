@@ -3,7 +3,7 @@
 import { type AiAnswer, OpenCxError } from '../../common/opencx-client';
 import type { ConversationMessage } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
-import { type AfterAnswer, afterAnswer, aiUnavailable, type HandoffRequest } from '../decide';
+import { type AfterAnswer, afterAnswer, aiUnavailable, type HandoffRequest, type WatchedSend } from '../decide';
 import { answerKey } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { handOff } from './handoff';
@@ -16,8 +16,9 @@ export type AiTurn =
   /**
    * OpenCX may be working on it: its answer will come by webhook, or the watchdog hands off.
    * `answered`: OpenCX itself answered with a server error, so its history can tell at once.
+   * `stillWorking`: OpenCX had the whole message and had not answered when the wait ended.
    */
-  | { kind: 'pending'; error: string; answered: boolean }
+  | { kind: 'pending'; error: string; answered: boolean; stillWorking: boolean }
   /** Every key is over OpenCX's rate limit for longer than the handler can wait: not taken. */
   | { kind: 'rate-limited'; retryAfterMs?: number; error: string }
   /** OpenCX certainly did not take it (4xx, refused): humans must. */
@@ -53,7 +54,12 @@ export async function askAi(sessionId: string, text: string, deps: BridgeDeps): 
     if (error instanceof OpenCxError && error.status === 429)
       return { kind: 'rate-limited', retryAfterMs: error.retryAfterMs, error: String(error) };
     if (error instanceof OpenCxError && error.maybeProcessed)
-      return { kind: 'pending', error: String(error), answered: error.status !== undefined };
+      return {
+        kind: 'pending',
+        error: String(error),
+        answered: error.status !== undefined,
+        stillWorking: error.stillWorking,
+      };
     return { kind: 'refused', request: aiUnavailable(), error: String(error) };
   }
   return { kind: 'answered', next: afterAnswer(answer) };
@@ -145,12 +151,6 @@ function stillAiIn(current: KnownRecord | undefined, sessionId: string): boolean
   return current?.record.phase === 'ai' && current.record.sessionId === sessionId;
 }
 
-/** How the send a watchdog guards went: sent a second time; OpenCX answered it with a server error. */
-export interface WatchedSend {
-  resent?: boolean;
-  sendFailed?: boolean;
-}
-
 /**
  * Slow path: a timer that TaskRouter fires after `aiAnswerTimeoutSeconds`; it names the newest
  * customer message the AI owes an answer to.
@@ -161,7 +161,7 @@ export async function awaitAnswer(
   messageSid: string,
   deps: BridgeDeps,
   detail: Record<string, unknown>,
-  { resent = false, sendFailed = false }: WatchedSend = {},
+  send: WatchedSend = {},
 ): Promise<Outcome> {
   const { timerWorkspaceSid, timerWorkflowSid, aiAnswerTimeoutSeconds } = deps.config;
   const sessionId = known.record.sessionId!;
@@ -177,8 +177,7 @@ export async function awaitAnswer(
         conversationSid,
         sessionId,
         messageSid,
-        ...(resent ? { resent: true } : {}),
-        ...(sendFailed ? { sendFailed: true } : {}),
+        ...Object.fromEntries(Object.entries(send).filter(([, flag]) => flag)),
       },
       timeoutSeconds: aiAnswerTimeoutSeconds,
     });
@@ -209,13 +208,15 @@ export async function rearmTimer(
  * again once; a second miss hands off. A history that cannot be read counts as missing the
  * message only when OpenCX answered its send with a server error: after a mere wait, the answer
  * that follows is most likely the message's own, and sending it again would answer it twice.
+ * A send OpenCX was still working on when the handler stopped waiting (the usual slow answer)
+ * reached OpenCX: its history is not read, which keeps a slow answer to one OpenCX request.
  */
 export async function checkAnswered(
   conversationSid: string,
   known: KnownRecord,
   messageSid: string,
   deps: BridgeDeps,
-  { resent = false, sendFailed = false }: WatchedSend = {},
+  { resent = false, sendFailed = false, stillWorking = false }: WatchedSend = {},
 ): Promise<Outcome> {
   const newestFirst = await deps.twilio.conversations.listMessages(
     deps.config.conversationsServiceSid,
@@ -225,11 +226,12 @@ export async function checkAnswered(
   const sessionId = known.record.sessionId!;
   if (answeredAfter(newestFirst, messageSid)) {
     const body = newestFirst.find((message) => message.sid === messageSid)?.body;
-    const reached = body
-      ? await deps.opencx
-          .historyHasContactText(sessionId, body, deps.deadline)
-          .catch(() => (sendFailed ? false : undefined))
-      : true;
+    const reached =
+      body && !stillWorking
+        ? await deps.opencx
+            .historyHasContactText(sessionId, body, deps.deadline)
+            .catch(() => (sendFailed ? false : undefined))
+        : true;
     if (reached !== false) return { outcome: 'answered-in-time', sessionId };
     if (!resent) {
       deps.warn('OpenCX never took the message the watchdog guards; sending it again', { sessionId, messageSid });

@@ -76,10 +76,7 @@ export async function answerCustomer(
         claimed[claimed.length - 1],
         deps,
         { slow: turn.error },
-        {
-          resent,
-          sendFailed: turn.answered,
-        },
+        { resent, sendFailed: turn.answered, stillWorking: turn.stillWorking },
       );
     case 'rate-limited':
       return resendLater(conversationSid, known, { text, messageSids: claimed, since: sentAt }, turn, deps);
