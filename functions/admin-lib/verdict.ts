@@ -5,7 +5,7 @@ import type { CustomData } from '../common/opencx-client';
 import { invalidInput } from './admin-error';
 import { formText } from './settings';
 
-export const VERDICT_ATTRIBUTE = 'opencxVerdict';
+export { VERDICT_ATTRIBUTE } from '../common/task-attributes';
 export const MAX_VERDICT_COMMENT = 1000;
 
 export interface VerdictForm {

@@ -46,8 +46,10 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
       });
   };
   const state = new BridgeState(call.twilio.sync, syncServiceSid(call.context));
-  const [, opencx] = await Promise.all([
-    call.twilio.taskrouter.mergeTaskAttributes(config.workspaceSid, task.sid, { [VERDICT_ATTRIBUTE]: verdict }),
+  // The task is the verdict's record: OpenCX and the insights hear of it only once it is there,
+  // so a failed write the agent tries again adds no second note to the session.
+  await call.twilio.taskrouter.mergeTaskAttributes(config.workspaceSid, task.sid, { [VERDICT_ATTRIBUTE]: verdict });
+  const [opencx] = await Promise.all([
     noteOnOpencx(),
     recordInsight(
       { state, warn },

@@ -6,7 +6,7 @@ import type { FlexTaskAttributes } from '../common/task-attributes';
 import type { ConversationRecord } from './conversation-record';
 import { answerKey } from './dedup';
 import type { BridgeEvent, ConversationEvent, CustomerMessage, OpencxBridgeEvent, TaskRouterEvent } from './events';
-import { endsHandback, isHandbackTask } from './handback';
+import { endsHandback, handedBackFrom, isHandbackTask } from './handback';
 import { AI_UNAVAILABLE } from './handoff';
 import { AI_REQUESTED_HANDOFF } from './opencx-events';
 
@@ -145,7 +145,7 @@ export const reservationAccepted: Listener<TaskRouterEvent> = {
     if (isAi(event, config)) return ignore('the AI worker accepted its own reservation; the AI keeps answering');
     if (!conversationSid || !record) return ignore('a human accepted a task the AI never engaged');
     // A late delivery of the accept that came before the agent handed the conversation back.
-    if ((record.phase === 'ai' || record.phase === 'handback') && record.handback?.fromTaskSid === event.taskSid)
+    if (handedBackFrom(record, event.taskSid))
       return ignore('the task the agent handed back to the AI; the AI keeps the conversation');
     return {
       action: 'record-human',

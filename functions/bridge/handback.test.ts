@@ -158,6 +158,16 @@ describe("handbackTaskAttributes (the invite's task)", () => {
       ],
     });
   });
+
+  it("leaves the agent's verdict on the human's task: the next handoff's agent gives their own", () => {
+    const verdict = { needed: false, summaryRight: true, by: 'WKalice', at: '2026-03-02T09:58:00.000Z' };
+    const invited = handbackTaskAttributes(
+      { conversationSid: CONVERSATION, handedOff: true, opencxVerdict: verdict },
+      handback({}),
+    );
+    expect(invited).not.toHaveProperty('opencxVerdict');
+    expect(invited).toMatchObject({ conversationSid: CONVERSATION, handedOff: false });
+  });
 });
 
 describe('the AI resumes on the invited task only', () => {

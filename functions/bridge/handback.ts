@@ -1,6 +1,7 @@
 // Handing a conversation back from a human to the AI: what should happen, as plain functions.
 // The actions are in actions/handback.ts.
 import type { CustomData } from '../common/opencx-client';
+import { VERDICT_ATTRIBUTE } from '../common/task-attributes';
 import type { InvitedTask } from '../common/twilio';
 import type { ConversationRecord, Handback } from './conversation-record';
 import { HISTORY_ATTRIBUTE, historyAtHandback } from './history';
@@ -54,18 +55,25 @@ export function instructionOf(value: unknown): string | undefined {
 
 /**
  * The invited task's attributes: the human's task's (Flex does not carry them over to an invite),
- * with `handedOff: false` so the workflow's AI filter takes it, the marker, and the history.
+ * with `handedOff: false` so the workflow's AI filter takes it, the marker, and the history. An
+ * agent's verdict stays with the handoff it judged: the next handoff's agent gives their own.
  */
 export function handbackTaskAttributes(
   attributes: Record<string, unknown>,
   handback: Handback,
 ): Record<string, unknown> {
+  const { [VERDICT_ATTRIBUTE]: _judged, ...kept } = attributes;
   return {
-    ...attributes,
+    ...kept,
     handedOff: false,
     [HANDBACK_MARKER]: handback.at,
     [HISTORY_ATTRIBUTE]: historyAtHandback(attributes, handback),
   };
+}
+
+/** The agent handed the conversation back from this task, and the AI holds it or is taking it. */
+export function handedBackFrom(record: ConversationRecord, taskSid: string | undefined): boolean {
+  return (record.phase === 'ai' || record.phase === 'handback') && record.handback?.fromTaskSid === taskSid;
 }
 
 /** The task TaskRouter offers the AI is the one this handback invited. */

@@ -15,6 +15,9 @@ export interface HandoffAttributes {
   opencxSessionId?: string;
 }
 
+/** An agent's verdict on a handoff; it belongs to the task it was given on. */
+export const VERDICT_ATTRIBUTE = 'opencxVerdict';
+
 export interface FlexTaskAttributes extends Partial<Omit<HandoffAttributes, 'handedOff'>> {
   /** False on the task a handback invites to the AI. */
   handedOff?: boolean;

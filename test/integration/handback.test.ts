@@ -4,7 +4,7 @@
 // a later handoff works as the first one did. Races: the customer writing meanwhile, two clicks,
 // and the AI handing off again at once.
 import { AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
-import { finishTest, lastSeq, postForm } from './helpers';
+import { finishTest, insightEvents, lastSeq, postForm } from './helpers';
 import { pattern } from '../../functions/common/pattern.testing';
 
 jest.setTimeout(90000);
@@ -282,6 +282,21 @@ describe('races', () => {
     } finally {
       await aiPoolGoes('Available');
     }
+  });
+
+  test("Flex's answer to the invite is lost and the agent never retries: the handback still counts once", async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, after: 500, times: 1 });
+
+    const lost = await handBack(humanTaskSid, 'Check the refund');
+    await world.settle();
+
+    expect(lost.status).toBe(502);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+    const handbacks = insightEvents(world).filter(
+      (e) => e.data.conversationSid === conversationSid && e.data.type === 'handback',
+    );
+    expect(handbacks.map((e) => e.data.taskSid)).toEqual([humanTaskSid]);
   });
 
   test('the AI hands off again at once: a normal second handoff to humans', async () => {

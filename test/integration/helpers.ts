@@ -1,5 +1,7 @@
 import twilio from 'twilio';
 import { signOpencxPayload } from '../../functions/common/opencx-signature';
+import { INSIGHT_MAPS, type InsightEvent } from '../../functions/bridge/insights';
+import { currentObjects } from '../../functions/common/shards';
 import { World, type WorldOptions } from '../harness/world';
 
 /**
@@ -155,4 +157,13 @@ export function sequentialDepth(requests: readonly TimedRequest[]): number {
     depth.push(before + 1);
   });
   return Math.max(0, ...depth);
+}
+
+/** Every insight event the bridge recorded, from the simulator's Sync state. */
+export function insightEvents(world: World): { key: string; data: InsightEvent; map: string }[] {
+  return currentObjects(INSIGHT_MAPS).flatMap((map) =>
+    world.sync
+      .mapItems(world.syncServiceSid, map)
+      .map((item) => ({ key: item.key, data: item.data as unknown as InsightEvent, map })),
+  );
 }

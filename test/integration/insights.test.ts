@@ -2,9 +2,18 @@
 // the bridge records as conversations happen, what the insights Function answers, and where a
 // verdict lands.
 import { INSIGHT_MAPS, insightKey, type InsightEvent } from '../../functions/bridge/insights';
-import { currentObjects, locationOf } from '../../functions/common/shards';
+import { locationOf } from '../../functions/common/shards';
 import { World } from '../harness/world';
-import { finishTest, type FunctionAnswer, lastSeq, postForm, RELAY_CALLS, relayCalls, restCalls } from './helpers';
+import {
+  finishTest,
+  type FunctionAnswer,
+  insightEvents,
+  lastSeq,
+  postForm,
+  RELAY_CALLS,
+  relayCalls,
+  restCalls,
+} from './helpers';
 
 jest.setTimeout(90000);
 
@@ -23,14 +32,7 @@ const insights = (roles = ['supervisor'], period?: string): Promise<FunctionAnsw
 const giveVerdict = (fields: Record<string, string>, workerSid = world.humanWorkerSid): Promise<FunctionAnswer> =>
   postForm(world.functions!.url, '/agent/handoff-verdict', { Token: token(['agent'], workerSid), ...fields });
 
-/** Every recorded event, from the simulator's Sync state. */
-function recorded(): { key: string; data: InsightEvent; map: string }[] {
-  return currentObjects(INSIGHT_MAPS).flatMap((map) =>
-    world.sync
-      .mapItems(world.syncServiceSid, map)
-      .map((item) => ({ key: item.key, data: item.data as unknown as InsightEvent, map })),
-  );
-}
+const recorded = () => insightEvents(world);
 const eventsOf = (conversationSid: string) =>
   recorded()
     .filter((e) => e.data.conversationSid === conversationSid)
@@ -307,6 +309,27 @@ describe('the agent verdict', () => {
     expect(world.task(handoff.taskSid).attributes.opencxVerdict).toMatchObject({ needed: true, summaryRight: false });
     expect(world.task(handoff.taskSid).attributes.opencxVerdict).not.toHaveProperty('comment');
     expect((await insights()).body.verdicts).toEqual({ total: 1, notNeeded: 0, summaryWrong: 1 });
+  });
+
+  test('a verdict the task could not take reaches neither OpenCX nor the insights; sent again, once', async () => {
+    const notes = () => world.sessionFor(handoff.conversationSid)!.messages.length;
+    const notesBefore = notes();
+    world.twilio.addFault({
+      method: 'POST',
+      path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}',
+      status: 500,
+      times: 20,
+    });
+    const failed = await giveVerdict({ taskSid: handoff.taskSid, needed: 'false', summaryRight: 'false' });
+    world.twilio.clearFaults();
+    expect(failed.status).toBe(500);
+    expect(notes()).toBe(notesBefore);
+    expect((await insights()).body.verdicts).toEqual({ total: 1, notNeeded: 0, summaryWrong: 1 });
+
+    const again = await giveVerdict({ taskSid: handoff.taskSid, needed: 'false', summaryRight: 'false' });
+    expect(again.status).toBe(200);
+    expect(notes()).toBe(notesBefore + 1);
+    expect((await insights()).body.verdicts).toEqual({ total: 1, notNeeded: 1, summaryWrong: 1 });
   });
 
   // Bad input gets 400.

@@ -126,5 +126,11 @@ export async function resume(d: Resume, known: KnownRecord, deps: BridgeDeps): P
     known,
   );
   if (!resumed) return { outcome: 'resume-skipped', reason: 'another event resumed the AI on this conversation' };
-  return startSession(d, resumed, deps);
+  // Counted here too (the same key, so once): the agent's call may have lost Flex's answer to the invite.
+  const { fromTaskSid } = known.record.handback!;
+  const [started] = await Promise.all([
+    startSession(d, resumed, deps),
+    recordInsight(deps, { type: 'handback', at, conversationSid: d.conversationSid, taskSid: fromTaskSid }),
+  ]);
+  return started;
 }

@@ -7,6 +7,7 @@ import { restoreAfterTimeout } from '../ai-worker';
 import { flexSidsCustomData } from '../custom-data';
 import { declineStep, type Decision } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
+import { handedBackFrom } from '../handback';
 import { handoffAttributes } from '../handoff';
 import { recordInsight } from '../insights';
 import { completeAiTask, routeToHumans } from './handoff';
@@ -57,19 +58,20 @@ export async function recordHuman(d: Of<'record-human'>, known: KnownRecord, dep
   const { record } = known;
   const transferredFrom =
     record.phase === 'handoff' && !record.handoff?.routed && record.taskSid !== taskSid ? record.taskSid : undefined;
+  let handedBack = false;
   await Promise.all([
-    deps.state.update(d.conversationSid, (r) => ({
-      ...r,
-      phase: 'human',
-      taskSid,
-      reservationSid,
-      humanWorkerSid: d.workerSid,
-    })),
+    // The agent may have handed the conversation back since the accept was decided.
+    deps.state.update(d.conversationSid, (r) => {
+      handedBack = handedBackFrom(r, taskSid);
+      return handedBack ? undefined : { ...r, phase: 'human', taskSid, reservationSid, humanWorkerSid: d.workerSid };
+    }),
     transferredFrom &&
       completeAiTask(transferredFrom, deps).catch((error: unknown) =>
         deps.warn('could not complete the AI task after the transfer', { error: String(error), transferredFrom }),
       ),
   ]);
+  if (handedBack)
+    return { outcome: 'ignore', reason: 'the agent handed this task back to the AI meanwhile; the AI keeps it' };
   const sessionId = known.record.sessionId;
   if (sessionId) {
     const customData = {

@@ -1,0 +1,69 @@
+import type { ConversationRecord } from '../conversation-record';
+import type { BridgeDeps, KnownRecord } from '../deps';
+import { recordHuman } from './lifecycle';
+
+const HUMAN_TASK = 'WThuman';
+const accepted = {
+  action: 'record-human' as const,
+  conversationSid: 'CH1',
+  taskSid: HUMAN_TASK,
+  reservationSid: 'WRhuman',
+  workerSid: 'WKalice',
+  workerName: 'Alice',
+};
+const handingOff: ConversationRecord = {
+  workspaceSid: 'WS1',
+  taskSid: HUMAN_TASK,
+  phase: 'handoff',
+  claimedAt: 0,
+  sessionId: 'session-1',
+  handoff: { reason: 'AI requested human handoff', at: '2026-12-02T09:55:00.000Z', routed: true },
+};
+
+/** The record as Sync holds it when the accept's write runs, which may differ from the one the accept was decided on. */
+function depsWith(stored: ConversationRecord) {
+  const sync = { record: stored };
+  const sendAgentNote = jest.fn(async () => undefined);
+  const deps = {
+    state: {
+      update: async (_sid: string, change: (record: ConversationRecord) => ConversationRecord | undefined) => {
+        const next = change(sync.record);
+        if (next) sync.record = next;
+        return next && { record: next, revision: '2' };
+      },
+    },
+    opencx: { sendAgentNote },
+    deadline: { remaining: () => 5000 },
+    warn: jest.fn(),
+  } as unknown as BridgeDeps;
+  return { deps, sync, sendAgentNote };
+}
+
+const decidedOn: KnownRecord = { record: handingOff, revision: '1' };
+
+test('a human accept records the agent on the conversation and on the OpenCX session', async () => {
+  const { deps, sync, sendAgentNote } = depsWith(handingOff);
+  await expect(recordHuman(accepted, decidedOn, deps)).resolves.toMatchObject({ outcome: 'human-accepted' });
+  expect(sync.record).toMatchObject({ phase: 'human', taskSid: HUMAN_TASK, humanWorkerSid: 'WKalice' });
+  expect(sendAgentNote).toHaveBeenCalledTimes(1);
+});
+
+test('an accept whose agent handed the conversation back meanwhile leaves the handback alone', async () => {
+  const handingBack: ConversationRecord = {
+    ...handingOff,
+    phase: 'handback',
+    handback: {
+      at: '2026-12-02T10:00:00.000Z',
+      agentSid: 'WKalice',
+      agentName: 'Alice',
+      fromTaskSid: HUMAN_TASK,
+      afterIndex: 4,
+    },
+  };
+  const { deps, sync, sendAgentNote } = depsWith(handingBack);
+
+  await expect(recordHuman(accepted, decidedOn, deps)).resolves.toMatchObject({ outcome: 'ignore' });
+
+  expect(sync.record).toBe(handingBack);
+  expect(sendAgentNote).not.toHaveBeenCalled();
+});
