@@ -1,9 +1,9 @@
 // Keeps the AI worker pool at the size the settings ask for, as planned by `planAiPool`: adopts
 // the AI workers the workspace has, creates the missing ones, opens their channels and makes them
-// Available, closes the channels of surplus workers that hold tasks and deletes the idle ones.
+// Available, closes the channels of surplus workers and deletes those that hold no task once closed.
 import { pickAvailableActivity } from '../bridge/ai-worker';
 import type { TaskRouterApi, WorkerChannel } from '../common/twilio';
-import { type KeptWorker, planAiPool, type StoredPool } from './ai-pool';
+import { heldTasks, type KeptWorker, planAiPool, type StoredPool } from './ai-pool';
 import { AI_WORKER_CHANNELS, AI_WORKER_EXPRESSION, aiWorkerAttributes, aiWorkerNameTaken } from './settings';
 
 export interface AiPool {
@@ -62,14 +62,29 @@ export async function ensureAiPool(
         repairWorker(taskrouter, workspaceSid, worker, available?.sid, channelsOf.get(worker.sid)),
       ),
     ),
-    Promise.all(plan.drain.map((sid) => setWorkerChannels(taskrouter, workspaceSid, sid, {}, channelsOf.get(sid)))),
+    // Idle surplus workers are closed too before they go: TaskRouter may offer one a task meanwhile.
+    Promise.all(
+      [...plan.drain, ...plan.remove].map((sid) =>
+        setWorkerChannels(taskrouter, workspaceSid, sid, {}, channelsOf.get(sid)),
+      ),
+    ),
   ]);
-  const deleted = await Promise.all(
-    plan.remove.map(async (sid) => ({ sid, outcome: await taskrouter.deleteWorker(workspaceSid, sid) })),
+  // Deleting a worker rescinds its pending reservations, the AI's conversations: one offered a
+  // task since it was read stays, draining.
+  const idle = await Promise.all(
+    plan.remove.map(
+      async (sid) => heldTasks({ channels: await taskrouter.listWorkerChannels(workspaceSid, sid) }) === 0,
+    ),
   );
-  // A worker offered a task since it was read stays, draining.
-  const busy = deleted.filter((d) => d.outcome === 'busy').map((d) => d.sid);
-  await Promise.all(busy.map((sid) => setWorkerChannels(taskrouter, workspaceSid, sid, {})));
+  const deleted = await Promise.all(
+    plan.remove
+      .filter((_, index) => idle[index])
+      .map(async (sid) => ({ sid, outcome: await taskrouter.deleteWorker(workspaceSid, sid) })),
+  );
+  const busy = [
+    ...plan.remove.filter((_, index) => !idle[index]),
+    ...deleted.filter((d) => d.outcome === 'busy').map((d) => d.sid),
+  ];
   return {
     pool: [...plan.keep.map((worker) => worker.sid), ...created],
     draining: [...plan.drain, ...plan.draining, ...busy],

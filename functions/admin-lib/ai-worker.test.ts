@@ -1,0 +1,63 @@
+import type { TaskRouterApi, WorkerChannel } from '../common/twilio';
+import { ensureAiPool } from './ai-worker';
+import { AI_WORKER_NAME, AI_WORKER_SKILL } from './settings';
+
+// Shrinking the pool against a TaskRouter that offers the surplus worker a task while the save runs.
+
+const WORKSPACE = 'WS1';
+const KEPT = 'WKkept';
+const SURPLUS = 'WKsurplus';
+
+const open = (held: number): WorkerChannel[] => [
+  { sid: 'chat', taskChannel: 'chat', capacity: 50, available: true, assignedTasks: held },
+  { sid: 'sms', taskChannel: 'sms', capacity: 50, available: true, assignedTasks: 0 },
+];
+const aiWorker = (sid: string, friendlyName: string) => ({
+  sid,
+  friendlyName,
+  attributes: { opencx_ai: true, routing: { skills: [AI_WORKER_SKILL] } },
+  activitySid: 'WAavailable',
+  activityName: 'Available',
+  available: true,
+});
+
+/** `offeredWhileSaving`: TaskRouter reserves a task for the surplus worker after the save read it idle. */
+function taskRouter(offeredWhileSaving: boolean) {
+  const channels: Record<string, WorkerChannel[]> = { [KEPT]: open(3), [SURPLUS]: open(0) };
+  const deleted: string[] = [];
+  let reads = 0;
+  const api = {
+    listWorkersMatching: async () => [aiWorker(KEPT, AI_WORKER_NAME), aiWorker(SURPLUS, `${AI_WORKER_NAME} 2`)],
+    listWorkerChannels: async (_ws: string, sid: string) => {
+      if (sid === SURPLUS && ++reads === 2 && offeredWhileSaving) channels[SURPLUS][0].assignedTasks = 1;
+      return channels[sid].map((channel) => ({ ...channel }));
+    },
+    updateWorkerChannel: async (_ws: string, sid: string, channelSid: string, update: { available?: boolean }) => {
+      const channel = channels[sid].find((c) => c.sid === channelSid)!;
+      if (update.available !== undefined) channel.available = update.available;
+    },
+    deleteWorker: async (_ws: string, sid: string) => {
+      deleted.push(sid);
+      return 'deleted' as const;
+    },
+  };
+  return { api: api as unknown as TaskRouterApi, channels, deleted };
+}
+
+const stored = { pool: [KEPT, SURPLUS], draining: [] };
+
+test('an idle surplus worker is closed, then deleted', async () => {
+  const { api, channels, deleted } = taskRouter(false);
+  const pool = await ensureAiPool(api, WORKSPACE, stored, 1, 'AI');
+  expect(pool).toMatchObject({ pool: [KEPT], draining: [], removed: [SURPLUS] });
+  expect(deleted).toEqual([SURPLUS]);
+  expect(channels[SURPLUS].every((channel) => !channel.available)).toBe(true);
+});
+
+test('a surplus worker offered a task after the save read it idle is kept, closed and draining', async () => {
+  const { api, channels, deleted } = taskRouter(true);
+  const pool = await ensureAiPool(api, WORKSPACE, stored, 1, 'AI');
+  expect(deleted).toEqual([]);
+  expect(pool).toMatchObject({ pool: [KEPT], draining: [SURPLUS], removed: [] });
+  expect(channels[SURPLUS].every((channel) => !channel.available)).toBe(true);
+});
