@@ -20,7 +20,7 @@ const handingOff: ConversationRecord = {
   handoff: { reason: 'AI requested human handoff', at: '2026-12-02T09:55:00.000Z', routed: true },
 };
 
-/** The record as Sync holds it when the accept's write runs, which may differ from the one the accept was decided on. */
+/** The record as Sync holds it when the accept writes, which may differ from the one the accept was decided on. */
 function depsWith(stored: ConversationRecord) {
   const sync = { record: stored };
   const sendAgentNote = jest.fn(async () => undefined);

@@ -45,7 +45,13 @@ export function TaskHandback({
       <HandoffHistory entries={entries} />
       {canHandBack({ task }) ? (
         client ? (
-          <HandbackControl client={client} taskSid={task!.taskSid!} token={() => manager.user.token} />
+          // One TaskCanvas serves every task: the key gives each task its own form.
+          <HandbackControl
+            key={task!.taskSid}
+            client={client}
+            taskSid={task!.taskSid!}
+            token={() => manager.user.token}
+          />
         ) : (
           <Text as="p" color="colorTextWeak">
             {format(strings.handbackFunctionsUrlMissing, FUNCTIONS_URL_SETTINGS)}

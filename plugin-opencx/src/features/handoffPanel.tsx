@@ -29,7 +29,8 @@ export function AcceptedTaskHandoffPanel({
         : undefined,
     [client, taskSid, manager],
   );
-  return <HandoffPanel attributes={task?.attributes} submitVerdict={submitVerdict} />;
+  // Flex keeps one TaskCanvas for every task: the key gives each task its own verdict state.
+  return <HandoffPanel key={task?.taskSid} attributes={task?.attributes} submitVerdict={submitVerdict} />;
 }
 
 /**

@@ -1,0 +1,81 @@
+// Flex renders one TaskCanvas, not one per task (2.17.1 keys it by a constant): when the agent
+// selects another task, Flex's real DynamicComponent re-renders the plugin's content with the new
+// task. Nothing the agent did on one task may show on, or be sent for, the other.
+import React from 'react';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import * as Flex from '@twilio/flex-ui';
+import { Theme } from '@twilio-paste/core/theme';
+
+import { fakeManager } from '../../testing/fakeFlex';
+import { createHandbackSetup } from '../handback';
+import { createHandoffPanelSetup } from '../handoffPanel';
+
+const REFUND_TASK = `WT${'a'.repeat(32)}`;
+const BILLING_TASK = `WT${'b'.repeat(32)}`;
+const handedOff = (taskSid: string, reason: string, verdict?: object) => ({
+  taskSid,
+  status: 'accepted',
+  attributes: {
+    handedOff: true,
+    handoffReason: reason,
+    handoffSentiment: 'neutral',
+    ...(verdict ? { opencxVerdict: verdict } : {}),
+  },
+});
+
+const giveVerdict = jest.fn(async () => ({ ok: true as const }));
+const handBack = jest.fn(async () => ({ ok: true as const, alreadyHandedBack: false, wrappedUp: true, history: [] }));
+
+beforeAll(() => {
+  const { manager } = fakeManager(['agent'], 'token-1');
+  createHandoffPanelSetup({ createClient: () => ({ giveVerdict, handBack }) as never })(Flex, manager);
+  createHandbackSetup({ createClient: () => ({ handBack }) as never })(Flex, manager);
+});
+beforeEach(() => jest.clearAllMocks());
+
+function Canvas({ task }: { task: object }): JSX.Element {
+  return (
+    <Theme.Provider theme="flex">
+      <Flex.DynamicComponent contentStore={Flex.TaskCanvas.Content} childProps={{ task }} name="TaskCanvas" vertical>
+        <div>
+          <div key="header">Task header</div>
+          <div key="tabs">Chat</div>
+        </div>
+      </Flex.DynamicComponent>
+    </Theme.Provider>
+  );
+}
+
+const question = (name: string) => within(screen.getByRole('group', { name }));
+
+test('the verdict given on one task neither shows on the next nor is sent for it', async () => {
+  const { rerender } = render(
+    <Canvas task={handedOff(REFUND_TASK, 'Refund', { needed: false, summaryRight: false })} />,
+  );
+  expect(question('Handoff needed?').getByRole('button', { name: 'No' })).toHaveAttribute('aria-pressed', 'true');
+
+  rerender(<Canvas task={handedOff(BILLING_TASK, 'Billing')} />);
+
+  expect(screen.getByText('Billing')).toBeInTheDocument();
+  expect(question('Handoff needed?').getByRole('button', { name: 'No' })).toHaveAttribute('aria-pressed', 'false');
+  expect(screen.queryByText('Thanks, saved.')).not.toBeInTheDocument();
+  fireEvent.click(question('Summary right?').getByRole('button', { name: 'Yes' }));
+  fireEvent.click(question('Handoff needed?').getByRole('button', { name: 'Yes' }));
+  await waitFor(() => expect(giveVerdict).toHaveBeenCalled());
+  expect(giveVerdict.mock.calls).toEqual([['token-1', { taskSid: BILLING_TASK, needed: true, summaryRight: true }]]);
+});
+
+test('a hand-back form opened on one task is closed on the next, its instruction gone', async () => {
+  const { rerender } = render(<Canvas task={handedOff(REFUND_TASK, 'Refund')} />);
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+  fireEvent.change(screen.getByRole('textbox', { name: 'Instruction for the AI (optional)' }), {
+    target: { value: 'Refund order 1042' },
+  });
+
+  rerender(<Canvas task={handedOff(BILLING_TASK, 'Billing')} />);
+
+  expect(screen.queryByRole('textbox', { name: 'Instruction for the AI (optional)' })).not.toBeInTheDocument();
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+  expect(screen.getByRole('textbox', { name: 'Instruction for the AI (optional)' })).toHaveValue('');
+  expect(handBack).not.toHaveBeenCalled();
+});
