@@ -19,6 +19,7 @@ export interface OpencxStrings {
   handbackConfirm: string;
   handbackCancel: string;
   handbackDone: string;
+  handbackDoneWrapUpYourself: string;
   handbackAlready: string;
   handbackFunctionsUrlMissing: string;
   historyTitle: string;
@@ -60,6 +61,7 @@ export interface OpencxStrings {
   insightsRetry: string;
   insightsRefresh: string;
   insightsNoneEngaged: string;
+  insightsPartial: string;
   insightsLiveLabel: string;
   insightsLiveValue: string;
   insightsLiveNoCapacity: string;
@@ -113,6 +115,7 @@ export interface OpencxStrings {
   settingsIntro: string;
   settingsLoading: string;
   settingsLoadFailed: string;
+  settingsLoadRetry: string;
   settingsConnected: string;
   settingsConnectedTo: string;
   settingsNotConfigured: string;
@@ -277,6 +280,8 @@ export const strings: OpencxStrings = {
   handbackConfirm: 'Hand back',
   handbackCancel: 'Cancel',
   handbackDone: 'The AI has the conversation again. Your task is in wrap-up: complete it when you are done.',
+  handbackDoneWrapUpYourself:
+    'The AI has the conversation again. Flex did not move your task to wrap-up: wrap it up and complete it.',
   handbackAlready: 'This conversation was already handed back to the AI.',
   handbackFunctionsUrlMissing: 'Handing back needs {setting} in the Flex configuration.',
   historyTitle: 'Who handled this conversation',
@@ -318,6 +323,9 @@ export const strings: OpencxStrings = {
   insightsRetry: 'Try again',
   insightsRefresh: 'Refresh',
   insightsNoneEngaged: 'The AI engaged no conversations in this period.',
+  insightsPartial:
+    'These figures count only what happened since {since}: the period holds more events than one read can count. ' +
+    'Choose a shorter period to see all of it.',
   insightsLiveLabel: 'Live now',
   insightsLiveValue: '{count} AI conversations of {capacity} the AI pool can hold',
   insightsLiveNoCapacity: '{count} AI conversations; the AI pool has no open capacity',
@@ -374,6 +382,7 @@ export const strings: OpencxStrings = {
     'and creates the AI worker if it does not exist yet.',
   settingsLoading: 'Loading the OpenCX settings…',
   settingsLoadFailed: 'Could not load the OpenCX settings. {message}',
+  settingsLoadRetry: 'Try again',
   settingsConnected: 'Connected',
   settingsConnectedTo: 'Connected to {org}',
   settingsNotConfigured: 'Not configured',

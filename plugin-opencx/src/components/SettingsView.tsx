@@ -119,7 +119,10 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
   const [outcome, setOutcome] = useState<Outcome>();
   // Each increase runs the setup check once: after a configured load and after each save.
   const [checkRequest, setCheckRequest] = useState(0);
+  // Each increase loads the settings again (the admin's "Try again" after a failed load).
+  const [loadAttempt, setLoadAttempt] = useState(0);
   const mounted = useRef(true);
+  const routingReads = useRef(0);
   const ids: Record<TextField, string> = {
     opencxToken: useUID(),
     opencxExtraTokens: useUID(),
@@ -158,7 +161,13 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
     return () => {
       mounted.current = false;
     };
-  }, [client]);
+  }, [client, loadAttempt]);
+
+  const loadAgain = (): void => {
+    setLoading(true);
+    setLoadError(undefined);
+    setLoadAttempt((n) => n + 1);
+  };
 
   const focusFirstError = (found: FormErrors): void => {
     const field = FOCUS_ORDER.find((name) => found.fields[name]);
@@ -196,9 +205,11 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
       setValues(formFrom(result.settings)); // clears every secret: what was typed is not kept, nor shown back
       setOutcome({ kind: 'saved', message: savedMessage(result.settings, result.workerCreated) });
       setCheckRequest((n) => n + 1);
-      // The workflow in use after the save: its answer does not say, the settings' load does.
+      // The workflow in use after the save: its answer does not say, the settings' load does. Only
+      // the newest save's load counts: an earlier one answering last would show an older workflow.
+      const routingRead = ++routingReads.current;
       client.load(token).then(
-        (loaded) => mounted.current && loaded.ok && setRouting(loaded.routing),
+        (loaded) => mounted.current && routingRead === routingReads.current && loaded.ok && setRouting(loaded.routing),
         () => undefined,
       );
       return;
@@ -254,15 +265,21 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
             <Spinner decorative />
             <Text as="span">{strings.settingsLoading}</Text>
           </Box>
+        ) : loadError ? (
+          // No form: saved over settings it could not read, it would put the defaults in their place.
+          <Stack orientation="vertical" spacing="space60">
+            <Alert variant="error">
+              <Text as="span">{format(strings.settingsLoadFailed, { message: loadError })}</Text>
+            </Alert>
+            <Box>
+              <Button variant="secondary" onClick={loadAgain}>
+                {strings.settingsLoadRetry}
+              </Button>
+            </Box>
+          </Stack>
         ) : (
           <form onSubmit={handleSubmit} noValidate>
             <Stack orientation="vertical" spacing="space80">
-              {loadError ? (
-                <Alert variant="error">
-                  <Text as="span">{format(strings.settingsLoadFailed, { message: loadError })}</Text>
-                </Alert>
-              ) : null}
-
               <SecretField
                 id={ids.opencxToken}
                 name="opencxToken"
@@ -420,7 +437,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
             </Stack>
           </form>
         )}
-        {loading ? null : <SetupSection client={client} token={token} checkRequest={checkRequest} />}
+        {loading || loadError ? null : <SetupSection client={client} token={token} checkRequest={checkRequest} />}
       </Box>
     </Box>
   );

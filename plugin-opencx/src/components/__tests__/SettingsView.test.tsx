@@ -284,18 +284,28 @@ describe('SettingsView', () => {
     expect(client.save).not.toHaveBeenCalled();
   });
 
-  it('keeps the form usable when loading fails', async () => {
+  // Saved, a form the load could not fill would replace the settings with its defaults.
+  it('offers no form to save after a failed load, only the error and a way to load again', async () => {
     const client = fakeClient({
       ok: false,
-      error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings', status: 403 },
+      error: { code: 'internal_error', message: 'Something went wrong', status: 500 },
     });
     renderWithTheme(<SettingsView client={client} token="flex-token" flexResources={FLEX} />);
 
     expect(await screen.findByRole('alert')).toHaveTextContent(
-      'Could not load the OpenCX settings. Only Flex admins can use the OpenCX settings',
+      'Could not load the OpenCX settings. Something went wrong',
     );
-    expect(saveButton()).toBeEnabled();
-    expect(authorInput()).toHaveValue('AI Support Agent');
+    expect(screen.queryByRole('button', { name: 'Test & Save' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Check setup' })).not.toBeInTheDocument();
+    expect(client.save).not.toHaveBeenCalled();
+
+    client.load.mockResolvedValueOnce({ ok: true, settings: SAVED, routing: null });
+    fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+
+    expect(await screen.findByRole('button', { name: 'Test & Save' })).toBeEnabled();
+    expect(client.load).toHaveBeenCalledTimes(2);
+    expect(authorInput()).toHaveValue(SAVED.aiAuthorName);
+    expect(screen.queryByText(/Could not load the OpenCX settings/)).not.toBeInTheDocument();
   });
 
   it('uses the newest Flex token', async () => {

@@ -1,4 +1,4 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 
 import type { OpencxSettings, WorkflowRouting } from '../../api/settingsClient';
 import { SAVED_SETTINGS, UNCONFIGURED } from '../../testing/fakeSettingsClient';
@@ -195,5 +195,25 @@ describe('choosing the workflow with Test & Save', () => {
     expect(workflowSelect()).toHaveAccessibleDescription(expect.stringContaining(message));
     expect(workflowSelect()).toHaveFocus();
     expect(screen.getByRole('alert')).toHaveTextContent('Settings not saved: check the highlighted field.');
+  });
+
+  it("shows the newest save's workflow when an earlier save's read answers last", async () => {
+    const client = await renderSettingsView(SAVED_SETTINGS, DISCOVERED);
+    const reads: ((routing: WorkflowRouting) => void)[] = [];
+    client.load.mockImplementation(
+      () => new Promise((resolve) => reads.push((routing) => resolve({ ok: true, settings: SAVED_SETTINGS, routing }))),
+    );
+    client.save.mockResolvedValue({ ok: true, settings: SAVED_SETTINGS, workerCreated: false });
+    fireEvent.click(saveButton());
+    await waitFor(() => expect(reads).toHaveLength(1));
+    fireEvent.click(saveButton());
+    await waitFor(() => expect(reads).toHaveLength(2));
+
+    reads[1](CHOSEN_VOICE);
+    await waitFor(() =>
+      expect(workflowSelect()).toHaveAccessibleDescription(expect.stringContaining(`In use: "Voice"`)),
+    );
+    await act(async () => reads[0](DISCOVERED));
+    expect(workflowSelect()).toHaveAccessibleDescription(expect.stringContaining(`In use: "Voice"`));
   });
 });
