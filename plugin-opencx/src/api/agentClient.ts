@@ -6,9 +6,12 @@ import { createFunctionsPost, type FunctionsError, type FunctionsRequestOptions 
 export type HandbackField = 'taskSid' | 'instruction';
 export type HandbackError = FunctionsError<HandbackField>;
 
-/** `alreadyHandedBack`: another click (or another tab) handed it back first; nothing more happened. */
+/**
+ * `alreadyHandedBack`: another click (or another tab) handed it back first; nothing more happened.
+ * `wrappedUp`: Flex moved the agent's task to wrap-up; false when the agent must do it.
+ */
 export type HandbackResult =
-  | { ok: true; alreadyHandedBack: boolean; history: HistoryEntry[] }
+  | { ok: true; alreadyHandedBack: boolean; wrappedUp: boolean; history: HistoryEntry[] }
   | { ok: false; error: HandbackError };
 
 export interface VerdictInput {
@@ -43,6 +46,7 @@ export function createAgentClient(options: FunctionsRequestOptions): AgentClient
       return {
         ok: true,
         alreadyHandedBack: answer.body.alreadyHandedBack === true,
+        wrappedUp: answer.body.wrapup === 'wrapup',
         history: readHistoryEntries(answer.body.history),
       };
     },

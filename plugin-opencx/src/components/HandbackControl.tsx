@@ -24,7 +24,7 @@ type State =
   | { step: 'closed' }
   | { step: 'editing'; error?: HandbackError }
   | { step: 'sending' }
-  | { step: 'done'; already: boolean };
+  | { step: 'done'; already: boolean; wrappedUp: boolean };
 
 /** "Hand back to AI": an optional instruction, then a confirmation; the AI then has the conversation again. */
 export function HandbackControl({ client, taskSid, token }: HandbackControlProps): JSX.Element {
@@ -38,7 +38,13 @@ export function HandbackControl({ client, taskSid, token }: HandbackControlProps
     return (
       <Box role="status">
         <Callout variant="success">
-          <Text as="span">{state.already ? strings.handbackAlready : strings.handbackDone}</Text>
+          <Text as="span">
+            {state.already
+              ? strings.handbackAlready
+              : state.wrappedUp
+                ? strings.handbackDone
+                : strings.handbackDoneWrapUpYourself}
+          </Text>
         </Callout>
       </Box>
     );
@@ -63,7 +69,9 @@ export function HandbackControl({ client, taskSid, token }: HandbackControlProps
     setState({ step: 'sending' });
     const result = await client.handBack(token(), { taskSid, instruction });
     setState(
-      result.ok ? { step: 'done', already: result.alreadyHandedBack } : { step: 'editing', error: result.error },
+      result.ok
+        ? { step: 'done', already: result.alreadyHandedBack, wrappedUp: result.wrappedUp }
+        : { step: 'editing', error: result.error },
     );
   };
 

@@ -15,7 +15,7 @@ export const MAX_COMMENT = 1000;
 export interface HandoffVerdictProps {
   submit: SubmitVerdict;
   /** The verdict already on the task (its `opencxVerdict` attribute). */
-  given?: { needed: boolean; summaryRight: boolean };
+  given?: { needed: boolean; summaryRight: boolean; comment?: string };
 }
 
 type Status = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved' } | { kind: 'failed'; message: string };
@@ -30,6 +30,8 @@ export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Elem
   const [status, setStatus] = useState<Status>(given ? { kind: 'saved' } : { kind: 'idle' });
   const [commenting, setCommenting] = useState(false);
   const [comment, setComment] = useState('');
+  // A verdict replaces the one before it whole: a changed answer sends the comment again.
+  const [sentComment, setSentComment] = useState(given?.comment);
   const commentId = useUID();
 
   async function send(input: VerdictInput): Promise<boolean> {
@@ -44,12 +46,19 @@ export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Elem
     if (question === 'needed') setNeeded(value);
     else setSummaryRight(value);
     if (next.needed !== undefined && next.summaryRight !== undefined)
-      void send({ needed: next.needed, summaryRight: next.summaryRight });
+      void send({
+        needed: next.needed,
+        summaryRight: next.summaryRight,
+        ...(sentComment ? { comment: sentComment } : {}),
+      });
   }
 
   async function sendComment(): Promise<void> {
     if (needed === undefined || summaryRight === undefined) return;
-    if (await send({ needed, summaryRight, comment })) setCommenting(false);
+    if (await send({ needed, summaryRight, comment })) {
+      setSentComment(comment);
+      setCommenting(false);
+    }
   }
 
   const saving = status.kind === 'saving';

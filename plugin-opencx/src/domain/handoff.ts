@@ -12,7 +12,7 @@ export interface Handoff {
   handedOffAt?: Date;
   opencxSessionId?: string;
   /** The agent's verdict already given (the `opencxVerdict` attribute). */
-  verdict?: { needed: boolean; summaryRight: boolean };
+  verdict?: { needed: boolean; summaryRight: boolean; comment?: string };
 }
 
 type Attributes = Record<string, unknown>;
@@ -81,6 +81,12 @@ export function readHandoff(attributes: unknown): Handoff | undefined {
 function readVerdict(value: unknown): Pick<Handoff, 'verdict'> {
   const v = asAttributes(value);
   return v && typeof v.needed === 'boolean' && typeof v.summaryRight === 'boolean'
-    ? { verdict: { needed: v.needed, summaryRight: v.summaryRight } }
+    ? {
+        verdict: {
+          needed: v.needed,
+          summaryRight: v.summaryRight,
+          ...(typeof v.comment === 'string' && v.comment ? { comment: v.comment } : {}),
+        },
+      }
     : {};
 }

@@ -13,6 +13,7 @@ describe('agent client: hand back', () => {
     const fetch = answering(200, {
       ok: true,
       handedBack: true,
+      wrapup: 'wrapup',
       history: [
         { to: 'human', at: '2026-03-02T09:55:00.000Z', reason: 'Refund' },
         { to: 'ai', at: '2026-03-02T09:50:00.000Z' },
@@ -35,6 +36,7 @@ describe('agent client: hand back', () => {
     expect(result).toEqual({
       ok: true,
       alreadyHandedBack: false,
+      wrappedUp: true,
       history: [
         { holder: 'ai', since: new Date('2026-03-02T09:50:00.000Z') },
         { holder: 'human', since: new Date('2026-03-02T09:55:00.000Z'), reason: 'Refund' },
@@ -50,7 +52,13 @@ describe('agent client: hand back', () => {
       instruction: '   ',
     });
     expect(new URLSearchParams(fetch.mock.calls[0][1].body).has('instruction')).toBe(false);
-    expect(result).toEqual({ ok: true, alreadyHandedBack: true, history: [] });
+    expect(result).toEqual({ ok: true, alreadyHandedBack: true, wrappedUp: false, history: [] });
+  });
+
+  it("says when Flex left the agent's task out of wrap-up", async () => {
+    const fetch = answering(200, { ok: true, handedBack: true, invitedTaskSid: null, wrapup: 'left-to-agent' });
+    const result = await createAgentClient({ baseUrl: BASE, fetch }).handBack('t', { taskSid: TASK, instruction: '' });
+    expect(result).toMatchObject({ ok: true, alreadyHandedBack: false, wrappedUp: false });
   });
 
   it("passes the Functions' error on, with its field", async () => {

@@ -23,7 +23,7 @@ const instruction = () => screen.getByRole('textbox', { name: 'Instruction for t
 
 describe('HandbackControl', () => {
   it('asks for an optional instruction, then hands back with the current token and confirms', async () => {
-    const agent = client({ ok: true, alreadyHandedBack: false, history: [] });
+    const agent = client({ ok: true, alreadyHandedBack: false, wrappedUp: true, history: [] });
     let token = 'token-1';
     renderControl(agent, () => token);
     expect(screen.queryByRole('textbox')).toBeNull();
@@ -45,7 +45,7 @@ describe('HandbackControl', () => {
   });
 
   it('hands back without an instruction too', async () => {
-    const agent = client({ ok: true, alreadyHandedBack: false, history: [] });
+    const agent = client({ ok: true, alreadyHandedBack: false, wrappedUp: true, history: [] });
     renderControl(agent);
     open();
     fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
@@ -53,15 +53,24 @@ describe('HandbackControl', () => {
     expect(agent.handBack).toHaveBeenCalledWith('flex-token', { taskSid: TASK, instruction: '' });
   });
 
+  it('tells the agent to wrap the task up when Flex did not', async () => {
+    renderControl(client({ ok: true, alreadyHandedBack: false, wrappedUp: false, history: [] }));
+    open();
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    const status = await screen.findByRole('status');
+    expect(status).toHaveTextContent('Flex did not move your task to wrap-up: wrap it up and complete it.');
+    expect(status).not.toHaveTextContent('Your task is in wrap-up');
+  });
+
   it('says so when another click handed back first', async () => {
-    renderControl(client({ ok: true, alreadyHandedBack: true, history: [] }));
+    renderControl(client({ ok: true, alreadyHandedBack: true, wrappedUp: false, history: [] }));
     open();
     fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
     expect(await screen.findByRole('status')).toHaveTextContent('already handed back');
   });
 
   it('cancel closes the form without handing back', () => {
-    const agent = client({ ok: true, alreadyHandedBack: false, history: [] });
+    const agent = client({ ok: true, alreadyHandedBack: false, wrappedUp: true, history: [] });
     renderControl(agent);
     open();
     fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
@@ -70,7 +79,7 @@ describe('HandbackControl', () => {
   });
 
   it('an instruction over 1,000 characters is refused before anything is sent', () => {
-    const agent = client({ ok: true, alreadyHandedBack: false, history: [] });
+    const agent = client({ ok: true, alreadyHandedBack: false, wrappedUp: true, history: [] });
     renderControl(agent);
     open();
     fireEvent.change(instruction(), { target: { value: 'x'.repeat(1001) } });
@@ -97,7 +106,7 @@ describe('HandbackControl', () => {
 
     expect(await screen.findByText(/you still hold it/)).toBeVisible();
     expect(instruction()).toHaveValue('Offer a voucher');
-    agent.handBack.mockResolvedValueOnce({ ok: true, alreadyHandedBack: false, history: [] });
+    agent.handBack.mockResolvedValueOnce({ ok: true, alreadyHandedBack: false, wrappedUp: true, history: [] });
     fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
     await screen.findByRole('status');
     expect(agent.handBack).toHaveBeenCalledTimes(2);
@@ -128,7 +137,7 @@ describe('HandbackControl', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
     await waitFor(() => expect(screen.getByRole('button', { name: 'Cancel' })).toBeDisabled());
     expect(instruction()).toBeDisabled();
-    finish({ ok: true, alreadyHandedBack: false, history: [] });
+    finish({ ok: true, alreadyHandedBack: false, wrappedUp: true, history: [] });
     await screen.findByRole('status');
   });
 });

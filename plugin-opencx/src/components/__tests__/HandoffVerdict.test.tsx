@@ -60,6 +60,32 @@ describe('HandoffVerdict', () => {
     });
   });
 
+  // The Function replaces the task's verdict whole.
+  it('keeps the comment when an answer changes after it was sent, and the one already on the task', async () => {
+    const submit = jest.fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>().mockResolvedValue({ ok: true });
+    renderWithTheme(<HandoffVerdict submit={submit} given={{ needed: true, summaryRight: false }} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Add a comment' }));
+    fireEvent.change(screen.getByLabelText('Comment'), { target: { value: 'Order number missing.' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Send comment' }));
+    await waitFor(() => expect(screen.queryByLabelText('Comment')).not.toBeInTheDocument());
+
+    click('Summary right?', 'Yes');
+    await screen.findByText('Thanks, saved.');
+    expect(submit).toHaveBeenLastCalledWith({ needed: true, summaryRight: true, comment: 'Order number missing.' });
+
+    renderWithTheme(
+      <HandoffPanel
+        attributes={{ ...HANDOFF, opencxVerdict: { needed: false, summaryRight: true, comment: 'Was fine.' } }}
+        submitVerdict={submit}
+      />,
+    );
+    const panel = within(screen.getAllByRole('group', { name: 'Your verdict on this handoff' }).at(-1)!);
+    fireEvent.click(within(panel.getByRole('group', { name: 'Handoff needed?' })).getByRole('button', { name: 'Yes' }));
+    await waitFor(() =>
+      expect(submit).toHaveBeenLastCalledWith({ needed: true, summaryRight: true, comment: 'Was fine.' }),
+    );
+  });
+
   it("shows the Functions' message when the verdict is refused, and sends again when an answer changes", async () => {
     const submit = jest
       .fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>()

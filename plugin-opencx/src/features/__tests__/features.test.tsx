@@ -242,7 +242,9 @@ describe('hand back to the AI', () => {
 
   function setUp() {
     const { flex, added } = fakeFlex();
-    const agent = { handBack: jest.fn().mockResolvedValue({ ok: true, alreadyHandedBack: false, history: [] }) };
+    const agent = {
+      handBack: jest.fn().mockResolvedValue({ ok: true, alreadyHandedBack: false, wrappedUp: true, history: [] }),
+    };
     const { manager } = fakeManager(['agent'], 'agent-token');
     createHandbackSetup({ createClient: () => agent })(flex, manager);
     const [canvas] = added('TaskCanvas');
