@@ -117,6 +117,9 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
   const uninstallButton = useRef<HTMLButtonElement>(null);
   // Only the newest request's answer is shown.
   const latest = useRef(0);
+  // What runs now, and whether a check a settings save asked for waits for that write to finish.
+  const running = useRef<Busy>();
+  const checkAfterWrite = useRef(false);
   const humanQueueId = useUID();
   const headingId = useUID();
 
@@ -127,19 +130,29 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
     };
   }, []);
 
+  /** `keepReport`: a check that follows a write leaves that write's report on screen. */
   async function run<T extends { ok: true; checks?: SetupCheck[] }>(
     kind: Busy,
     call: () => Promise<T | Failure>,
+    keepReport = false,
   ): Promise<T | Failure | undefined> {
     const id = ++latest.current;
+    running.current = kind;
     setBusy(kind);
-    setOutcome(undefined);
-    setReport(undefined);
+    if (!keepReport) {
+      setOutcome(undefined);
+      setReport(undefined);
+    }
     setHumanQueueError(undefined);
     const result = await call().catch(networkFailure);
     if (!mounted.current || id !== latest.current) return undefined;
+    running.current = undefined;
     setBusy(undefined);
     if (result.ok && result.checks) setChecks(result.checks);
+    if (kind !== 'check' && checkAfterWrite.current) {
+      checkAfterWrite.current = false;
+      void check(true);
+    }
     return result;
   }
 
@@ -159,8 +172,8 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
     setOutcome(outcomeOf(result.steps));
   }
 
-  const check = async (): Promise<void> => {
-    const result = await run('check', () => client.checkSetup(token));
+  const check = async (keepReport = false): Promise<void> => {
+    const result = await run('check', () => client.checkSetup(token), keepReport);
     if (!result) return;
     if (result.ok) revisions.current = result.revisions ?? {};
     else setOutcome({ kind: 'failed', message: format(strings.setupCheckFailed, { message: result.error.message }) });
@@ -168,7 +181,10 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs per check request only, not when the token refreshes
   useEffect(() => {
-    if (checkRequest > 0) void check();
+    if (checkRequest <= 0) return;
+    // A check now would hide what Apply, Undo or Uninstall is about to report.
+    if (running.current && running.current !== 'check') checkAfterWrite.current = true;
+    else void check();
   }, [checkRequest]);
 
   const askHumanQueue = checks?.some(needsHumanQueue) === true;

@@ -1,5 +1,5 @@
 import React from 'react';
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 
 import type {
   ApplySetupResult,
@@ -217,6 +217,31 @@ describe('Twilio setup section', () => {
     expect(await screen.findByText('Applied: Watchdog timers.')).toBeVisible();
     expect(within(item('Watchdog timers')).getByText('OK')).toBeVisible();
     expect(applyButton()).toBeDisabled(); // the webhook warning is OpenCX's side: nothing to apply
+  });
+
+  it('a Test & Save during Apply checks again only once Apply has reported', async () => {
+    const client = await renderView([CONFIG_OK, OPENCX_WEBHOOK_QUIET, TIMER_WORKSPACE_MISSING]);
+    let finishApply!: (result: Awaited<ReturnType<typeof client.applySetup>>) => void;
+    client.applySetup.mockImplementationOnce(() => new Promise((resolve) => (finishApply = resolve)));
+    client.save.mockResolvedValueOnce({ ok: true, settings: SAVED, workerCreated: false });
+
+    fireEvent.click(applyButton());
+    fireEvent.click(screen.getByRole('button', { name: 'Test & Save' }));
+    await screen.findByText(/Settings saved/);
+    expect(client.checkSetup).toHaveBeenCalledTimes(1);
+
+    await act(async () =>
+      finishApply({
+        ok: true,
+        steps: [applied(TIMER_WORKSPACE_MISSING)],
+        checks: [CONFIG_OK, OPENCX_WEBHOOK_QUIET, { ...TIMER_WORKSPACE_MISSING, status: 'ok' }],
+      }),
+    );
+
+    await waitFor(() => expect(client.checkSetup).toHaveBeenCalledTimes(2));
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Check setup' })).toBeEnabled());
+    expect(screen.getByText('Applied: Watchdog timers.')).toBeVisible();
+    expect(screen.getByRole('list', { name: 'What Apply fixes did' })).toBeVisible();
   });
 
   it('does not check an unconfigured setup by itself, but on "Check setup"', async () => {
