@@ -37,6 +37,8 @@ export interface Insights {
   period: InsightsPeriod;
   from: string;
   to: string;
+  /** From when the events were counted: `from`, unless the Function's read stopped short of it. */
+  coveredFrom: string;
   engaged: number;
   contained: number;
   handedOff: number;
@@ -148,6 +150,8 @@ export function readInsights(body: Record<string, unknown>): Insights | undefine
     period,
     from: typeof body.from === 'string' ? body.from : '',
     to: typeof body.to === 'string' ? body.to : '',
+    coveredFrom:
+      typeof body.coveredFrom === 'string' ? body.coveredFrom : typeof body.from === 'string' ? body.from : '',
     ...totals,
     handoffRate,
     topReasons,

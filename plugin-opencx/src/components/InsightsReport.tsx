@@ -1,6 +1,7 @@
 // One period's insights: the figures first, then the charts, then the handoffs behind them.
 import React, { useState } from 'react';
 import { Box } from '@twilio-paste/core/box';
+import { Callout } from '@twilio-paste/core/callout';
 import { Card } from '@twilio-paste/core/card';
 import { Text } from '@twilio-paste/core/text';
 import { useUID } from '@twilio-paste/core/uid-library';
@@ -20,6 +21,15 @@ export function InsightsReport({ insights, locale }: { insights: Insights; local
   return (
     <Box display="grid" rowGap="space70">
       <LiveCapacity live={insights.live} locale={locale} />
+      {Date.parse(insights.coveredFrom) > Date.parse(insights.from) ? (
+        <Callout variant="warning">
+          <Text as="span">
+            {format(strings.insightsPartial, {
+              since: new Date(insights.coveredFrom).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' }),
+            })}
+          </Text>
+        </Callout>
+      ) : null}
       {insights.engaged === 0 && insights.handedOff === 0 ? (
         <Text as="p" color="colorTextWeak">
           {strings.insightsNoneEngaged}

@@ -105,6 +105,7 @@ export function summarise(
     period,
     from: from.toISOString(),
     to: to.toISOString(),
+    coveredFrom: from.toISOString(),
     engaged,
     contained,
     handedOff,

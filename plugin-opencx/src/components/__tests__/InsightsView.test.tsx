@@ -77,6 +77,26 @@ describe('insights view', () => {
     expect(screen.getByRole('meter', { name: 'Live now' })).toHaveAttribute('aria-valuenow', '0');
   });
 
+  it('warns when the Function could count only the newest part of the period, and not otherwise', async () => {
+    const week = sampleInsights('7d', NOW);
+    const partial = renderWithTheme(
+      <InsightsView
+        client={fakeInsightsClient(() => ({
+          ok: true,
+          insights: { ...week, coveredFrom: '2026-11-19T12:00:00.000Z' },
+        }))}
+        token="flex-token"
+        locale="en-US"
+      />,
+    );
+    expect(await screen.findByText(/These figures count only what happened since Nov 19, 2026/)).toBeVisible();
+    partial.unmount();
+
+    renderView(fakeInsightsClient(() => ({ ok: true, insights: week })));
+    expect(await screen.findByText('Conversations the AI engaged', { selector: 'dt' })).toBeVisible();
+    expect(screen.queryByText(/These figures count only/)).toBeNull();
+  });
+
   it('shows a partial day: conversations still with the AI, a handoff without a time or a verdict', async () => {
     renderView(fakeInsightsClient(() => ({ ok: true, insights: EARLY_TODAY })));
 
