@@ -132,7 +132,10 @@ describe('HandoffPanel', () => {
 
   it('keeps line breaks of a summary short enough to show in full', () => {
     renderPanel({ ...HANDOFF, handoffSummary: 'First line\nSecond line' });
-    expect(valueFor('Summary')).toHaveTextContent('First line Second line');
+    // toHaveTextContent collapses whitespace: the paragraph's own text and style tell.
+    const paragraph = screen.getByText(/First line/, { selector: 'p' });
+    expect(paragraph.textContent).toBe('First line\nSecond line');
+    expect(paragraph).toHaveStyle({ whiteSpace: 'pre-wrap' });
     expect(screen.queryByRole('button', { name: 'Show more' })).not.toBeInTheDocument();
   });
 
