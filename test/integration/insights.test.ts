@@ -109,11 +109,12 @@ describe('recording', () => {
 
   // The handoff's details: its reason, sentiment and time with the AI.
   test("the supervisor's answer counts both conversations, the handoff's details, and the pool now", async () => {
-    const answer = await insights(['supervisor'], 'today');
+    // Seven days, not today: the counts must not depend on midnight passing during the test.
+    const answer = await insights(['supervisor'], '7d');
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({
       ok: true,
-      period: 'today',
+      period: '7d',
       engaged: 2,
       contained: 1,
       handedOff: 1,
@@ -135,9 +136,13 @@ describe('recording', () => {
         },
       ],
     });
-    expect(answer.body.daily).toEqual([
-      { date: answer.body.from.slice(0, 10), engaged: 2, contained: 1, handedOff: 1 },
-    ]);
+    const days = answer.body.daily as { date: string; engaged: number; contained: number; handedOff: number }[];
+    expect(days).toHaveLength(7);
+    const busy = days.filter((day) => day.engaged + day.contained + day.handedOff > 0);
+    const eventDays = new Set(recorded().map((event) => event.data.at.slice(0, 10)));
+    expect(busy.every((day) => eventDays.has(day.date))).toBe(true);
+    const total = (field: 'engaged' | 'contained' | 'handedOff') => busy.reduce((sum, day) => sum + day[field], 0);
+    expect([total('engaged'), total('contained'), total('handedOff')]).toEqual([2, 1, 1]);
     expect(answer.body.coveredFrom).toBe(answer.body.from);
     expect(answer.text.toLowerCase()).not.toContain('parcel');
   });
