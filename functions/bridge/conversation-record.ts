@@ -55,6 +55,8 @@ export interface PendingHandoff {
 export interface Handback {
   /** ISO 8601: when the agent handed back. Also marks the invited task (`opencxHandbackAt`). */
   at: string;
+  /** Tells this handback from another begun in the same millisecond (absent on records written before it). */
+  id?: string;
   agentSid: string;
   agentName: string;
   /** What the agent asked the AI to do next; absent when none. */

@@ -350,3 +350,53 @@ describe('a create whose answer may have been lost', () => {
     await expect(stateAfterCreate({ created: true, retried: true }).claimOnce('k')).resolves.toBe(true);
   });
 });
+
+describe('BridgeState.beginHandback', () => {
+  const CH = `CH${'1'.repeat(32)}`;
+  /** One conversation record in Sync, updated only with the revision it has. */
+  function stateHolding(record: ConversationRecord) {
+    const stored = { data: record, revision: 1 };
+    const gateway = {
+      fetchMapItem: async (_service: string, map: string) =>
+        map === locationOf(CONVERSATION_MAPS, CH)
+          ? { data: stored.data, revision: String(stored.revision) }
+          : undefined,
+      updateMapItem: async (
+        _service: string,
+        _map: string,
+        _key: string,
+        data: ConversationRecord,
+        revision: string,
+      ) => {
+        if (revision !== String(stored.revision)) return undefined;
+        Object.assign(stored, { data, revision: stored.revision + 1 });
+        return String(stored.revision);
+      },
+    } as unknown as SyncApi;
+    return new BridgeState(gateway, 'IS_SYNC');
+  }
+  const withHumans: ConversationRecord = { workspaceSid: 'WS1', taskSid: 'WThuman', phase: 'human', claimedAt: 0 };
+  const click = (id: string) => ({
+    at: '2026-12-02T10:00:00.000Z',
+    id,
+    agentSid: 'WKalice',
+    agentName: 'Alice',
+    fromTaskSid: 'WThuman',
+    afterIndex: 3,
+  });
+
+  it('lets one of two clicks in the same millisecond go ahead, and knows its own write again', async () => {
+    const state = stateHolding(withHumans);
+    await expect(state.beginHandback(CH, click('first'))).resolves.toMatchObject({
+      record: { phase: 'handback', handback: { id: 'first' } },
+    });
+    await expect(state.beginHandback(CH, click('second'))).resolves.toBeUndefined();
+    await expect(state.beginHandback(CH, click('first'))).resolves.toMatchObject({ record: { phase: 'handback' } });
+  });
+
+  it('knows a record written before handbacks had ids by its time and agent', async () => {
+    const { id: _none, ...older } = click('first');
+    const state = stateHolding({ ...withHumans, phase: 'handback', handback: older });
+    await expect(state.beginHandback(CH, older)).resolves.toMatchObject({ record: { phase: 'handback' } });
+  });
+});

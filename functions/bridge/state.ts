@@ -323,7 +323,7 @@ export class BridgeState {
       conversationSid,
       (r) => {
         // Our own write whose answer was lost.
-        if (r.phase === 'handback' && r.handback?.at === handback.at && r.handback.agentSid === handback.agentSid)
+        if (r.phase === 'handback' && r.handback && sameHandback(r.handback, handback))
           landed = { record: r, revision: '' };
         return r.phase === 'human' || r.phase === 'handoff' ? { ...r, phase: 'handback', handback } : undefined;
       },
@@ -507,4 +507,10 @@ export class BridgeState {
  */
 function isOurLostCreate(created: CreatedMapItem, stored: unknown, ours: object): boolean {
   return created.retried && !created.created && JSON.stringify(stored) === JSON.stringify(ours);
+}
+
+/** The same handback: by its id, or (a record written before ids) by its time and agent. */
+function sameHandback(stored: Handback, ours: Handback): boolean {
+  if (stored.id !== undefined || ours.id !== undefined) return stored.id === ours.id;
+  return stored.at === ours.at && stored.agentSid === ours.agentSid;
 }

@@ -5,6 +5,7 @@
 // completion stays theirs. A click after an invite whose answer was lost first looks for the task
 // that invite made, so there is never a second AI task. When TaskRouter offers the AI the invited
 // task, `resume` starts a new OpenCX session that knows of the human's part (engage.ts).
+import { randomUUID } from 'node:crypto';
 import { mayHaveBeenProcessed, type TaskSnapshot } from '../../common/twilio';
 import type { Handback } from '../conversation-record';
 import type { Decision } from '../decide';
@@ -60,6 +61,7 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
     case 'hand-back': {
       handback = {
         at: now.toISOString(),
+        id: randomUUID(),
         agentSid: request.agent.sid,
         agentName: request.agent.name,
         ...(request.instruction ? { instruction: request.instruction } : {}),
