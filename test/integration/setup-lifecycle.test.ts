@@ -200,6 +200,49 @@ describe('Undo', () => {
     expect(again.restored).toBeUndefined();
   });
 
+  test('a Test & Save after the Apply is no edit: Undo still restores everything', async () => {
+    const original = workflowText(world());
+    await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    const appliedUrl = workspace(world()).eventCallbackUrl;
+    await ok(world(), 'settings-save', {
+      opencxToken: DEFAULT_API_KEY,
+      workspaceSid: world().workspaceSid,
+      conversationsServiceSid: world().conversationsServiceSid,
+    });
+    // The save moved the settings version on both webhooks.
+    expect(workspace(world()).eventCallbackUrl).not.toBe(appliedUrl);
+
+    const undone = await ok(world(), 'setup-undo');
+    expect((undone.steps as StepView[]).filter((step) => step.status !== 'applied')).toEqual([]);
+    expect(undone.complete).toBe(true);
+    expect(workflowText(world())).toBe(original);
+    expect(workspace(world()).eventCallbackUrl).toBeUndefined();
+  });
+
+  test("a backup stored though Sync's answer was lost still lets the step write, and Undo restores it", async () => {
+    await world()
+      .client.taskrouter.v1.workspaces(world().workspaceSid)
+      .workflows(world().workflowSid)
+      .update({ configuration: consoleWorkflow(world()) });
+    const original = workflowText(world());
+    await world()
+      .client.sync.v1.services(world().syncServiceSid)
+      .syncMaps.create({ uniqueName: 'opencx_setup_backups' });
+    world().twilio.addFault({
+      method: 'POST',
+      path: /\/Maps\/opencx_setup_backups\/Items$/,
+      after: 500,
+      times: 1,
+    });
+    const applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    expect((applied.steps as StepView[]).filter((step) => step.status === 'failed')).toEqual([]);
+    expect(workflowText(world())).not.toBe(original);
+
+    const undone = await ok(world(), 'setup-undo');
+    expect((undone.steps as StepView[]).filter((step) => step.status !== 'applied')).toEqual([]);
+    expect(workflowText(world())).toBe(original);
+  });
+
   test('leaves alone a resource the Apply could not write, though the admin edited it since', async () => {
     // TaskRouter refuses the workspace callback's write (a 400: certainly not made).
     world().twilio.addFault({ method: 'POST', path: '/v1/Workspaces/{Sid}', status: 400, code: 20001, times: 1 });

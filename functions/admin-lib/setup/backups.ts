@@ -4,6 +4,7 @@
 // Undo can tell whether someone changed the resource since. One map item per resource written,
 // keyed by the Apply's id (time first, so keys sort in Apply order).
 import { randomBytes } from 'node:crypto';
+import { configVersionOf, withConfigVersion, withoutConfigVersion } from '../../common/config';
 import type { SyncApi, TwilioApis } from '../../common/twilio';
 import type { BackupWriter } from './apply';
 import { createdAiQueue } from './ai-routing-steps';
@@ -72,18 +73,44 @@ export async function readResource(twilio: TwilioApis, backup: ResourceBackup): 
   }
 }
 
-/** Puts the resource back as the backup has it. */
-export async function restoreResource(twilio: TwilioApis, backup: ResourceBackup): Promise<void> {
+const URL_FIELDS = ['eventCallbackUrl', 'postWebhookUrl'];
+
+/**
+ * The revision Undo compares with the one Apply left. Every Test & Save moves the config version
+ * on the webhook URLs that point here: that is not an edit, so the version is left out.
+ */
+export function undoRevisionOf(resource: unknown): string {
+  if (!resource || typeof resource !== 'object' || Array.isArray(resource)) return revisionOf(resource);
+  return revisionOf(
+    Object.fromEntries(
+      Object.entries(resource).map(([field, value]) => [
+        field,
+        URL_FIELDS.includes(field) && typeof value === 'string' ? withoutConfigVersion(value) : value,
+      ]),
+    ),
+  );
+}
+
+/** Where the URL carries a config version (it points here), the settings' current one. */
+const currentVersionOn = (url: string | null, configVersion: string | undefined): string =>
+  url && configVersion && configVersionOf(url) ? withConfigVersion(url, configVersion) : (url ?? '');
+
+/** Puts the resource back as the backup has it; a URL pointing here gets the settings' current version. */
+export async function restoreResource(
+  twilio: TwilioApis,
+  backup: ResourceBackup,
+  configVersion?: string,
+): Promise<void> {
   switch (backup.kind) {
     case 'workspace_callback':
       // An empty string removes the callback (and its filter) as it was before.
       return twilio.taskrouter.setWorkspaceCallback(backup.workspaceSid, {
-        eventCallbackUrl: backup.eventCallbackUrl ?? '',
+        eventCallbackUrl: currentVersionOn(backup.eventCallbackUrl, configVersion),
         eventsFilter: backup.eventsFilter ?? '',
       });
     case 'conversations_webhook':
       return twilio.conversations.setWebhook(backup.serviceSid, {
-        postWebhookUrl: backup.postWebhookUrl ?? '',
+        postWebhookUrl: currentVersionOn(backup.postWebhookUrl, configVersion),
         method: backup.method ?? 'POST',
         filters: backup.filters,
       });
@@ -138,12 +165,13 @@ export class SetupBackups {
     return async (backup) => {
       const key = `${applyId}.${String(next++).padStart(2, '0')}`;
       const stored: StoredBackup = { applyId, at: now.toISOString(), by, backup };
-      const { created } = await this.sync.createMapItem(this.serviceSid, BACKUP_MAP, key, stored);
-      if (!created) throw new Error(`backup ${key} already exists`);
+      // Retried after a lost answer, the create finds its own backup (the key is this Apply's own).
+      const { created, retried } = await this.sync.createMapItem(this.serviceSid, BACKUP_MAP, key, stored);
+      if (!created && !retried) throw new Error(`backup ${key} already exists`);
       return async (written) => {
         // Best effort: without it, Undo restores this resource without checking for a later edit.
         const after = written ? await readResource(twilio, backup).catch(() => undefined) : undefined;
-        const note = written ? after !== undefined && { revision: revisionOf(after) } : { notWritten: true };
+        const note = written ? after !== undefined && { revision: undoRevisionOf(after) } : { notWritten: true };
         if (note) await this.sync.createMapItem(this.serviceSid, BACKUP_MAP, key + AFTER, note).catch(() => undefined);
       };
     };

@@ -16,6 +16,7 @@ import {
   resourceKey,
   restoreResource,
   SetupBackups,
+  undoRevisionOf,
 } from './backups';
 import type { Check, CheckId } from './check';
 import { loadConfig, readRouting, registeredWebhookUrl, runChecks, webhookUrlOf } from './facts';
@@ -155,8 +156,9 @@ export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
     last.resources.filter((r) => r.backup.kind === 'ai_queue'),
     last.resources.filter((r) => r.backup.kind !== 'ai_queue'),
   ];
-  const steps = await Promise.all(others.map((resource) => undoResource(call, resource)));
-  const queueSteps = await Promise.all(queues.map((resource) => undoResource(call, resource)));
+  const version = config?.configVersion;
+  const steps = await Promise.all(others.map((resource) => undoResource(call, resource, version)));
+  const queueSteps = await Promise.all(queues.map((resource) => undoResource(call, resource, version)));
   steps.push(...queueSteps);
   const state = new BridgeState(call.twilio.sync, syncServiceSid(call.context));
   const createdQueue = queueSteps.some((step) => step.status === 'applied')
@@ -188,6 +190,7 @@ export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
 async function undoResource(
   call: Call,
   { backup, afterRevision, notWritten }: ApplyBackup['resources'][number],
+  configVersion: string | undefined,
 ): Promise<StepReport> {
   const what = describeResource(backup);
   const report = (status: StepReport['status'], detail: string): StepReport => ({
@@ -200,14 +203,15 @@ async function undoResource(
   try {
     const current = await readResource(call.twilio, backup);
     if (current === undefined) return report('skipped', `Not restored: ${what} is not in the account any more.`);
-    if (afterRevision !== undefined && revisionOf(current) !== afterRevision) {
+    // Backups stored before versions were left out of the revision carry the full one.
+    if (afterRevision !== undefined && ![undoRevisionOf(current), revisionOf(current)].includes(afterRevision)) {
       return report(
         'failed',
         `Not restored: ${what} changed after that Apply, and restoring it would lose that edit. ` +
           'Restore it by hand if you mean to.',
       );
     }
-    await restoreResource(call.twilio, backup);
+    await restoreResource(call.twilio, backup, configVersion);
     return report('applied', `Restored ${what} as it was before that Apply.`);
   } catch (error) {
     return report('failed', `Could not restore ${what}: ${failureReason(error)}`);
