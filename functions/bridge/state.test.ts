@@ -351,30 +351,23 @@ describe('a create whose answer may have been lost', () => {
   });
 });
 
+const CH = `CH${'1'.repeat(32)}`;
+/** One conversation record in Sync, updated only with the revision it has; `lost` writes land, their answer lost. */
+function stateHolding(record: ConversationRecord, lost = 0) {
+  const stored = { data: record, revision: 1 };
+  const gateway = {
+    fetchMapItem: async (_service: string, map: string) =>
+      map === locationOf(CONVERSATION_MAPS, CH) ? { data: stored.data, revision: String(stored.revision) } : undefined,
+    updateMapItem: async (_service: string, _map: string, _key: string, data: ConversationRecord, revision: string) => {
+      if (revision !== String(stored.revision)) return undefined;
+      Object.assign(stored, { data, revision: stored.revision + 1 });
+      return lost-- > 0 ? undefined : String(stored.revision);
+    },
+  } as unknown as SyncApi;
+  return { state: new BridgeState(gateway, 'IS_SYNC'), stored };
+}
+
 describe('BridgeState.beginHandback', () => {
-  const CH = `CH${'1'.repeat(32)}`;
-  /** One conversation record in Sync, updated only with the revision it has. */
-  function stateHolding(record: ConversationRecord) {
-    const stored = { data: record, revision: 1 };
-    const gateway = {
-      fetchMapItem: async (_service: string, map: string) =>
-        map === locationOf(CONVERSATION_MAPS, CH)
-          ? { data: stored.data, revision: String(stored.revision) }
-          : undefined,
-      updateMapItem: async (
-        _service: string,
-        _map: string,
-        _key: string,
-        data: ConversationRecord,
-        revision: string,
-      ) => {
-        if (revision !== String(stored.revision)) return undefined;
-        Object.assign(stored, { data, revision: stored.revision + 1 });
-        return String(stored.revision);
-      },
-    } as unknown as SyncApi;
-    return new BridgeState(gateway, 'IS_SYNC');
-  }
   const withHumans: ConversationRecord = { workspaceSid: 'WS1', taskSid: 'WThuman', phase: 'human', claimedAt: 0 };
   const click = (id: string) => ({
     at: '2026-12-02T10:00:00.000Z',
@@ -386,7 +379,7 @@ describe('BridgeState.beginHandback', () => {
   });
 
   it('lets one of two clicks in the same millisecond go ahead, and knows its own write again', async () => {
-    const state = stateHolding(withHumans);
+    const { state } = stateHolding(withHumans);
     await expect(state.beginHandback(CH, click('first'))).resolves.toMatchObject({
       record: { phase: 'handback', handback: { id: 'first' } },
     });
@@ -396,7 +389,73 @@ describe('BridgeState.beginHandback', () => {
 
   it('knows a record written before handbacks had ids by its time and agent', async () => {
     const { id: _none, ...older } = click('first');
-    const state = stateHolding({ ...withHumans, phase: 'handback', handback: older });
+    const { state } = stateHolding({ ...withHumans, phase: 'handback', handback: older });
     await expect(state.beginHandback(CH, older)).resolves.toMatchObject({ record: { phase: 'handback' } });
+  });
+});
+
+describe('BridgeState.resumeAi', () => {
+  const handback = {
+    at: '2026-12-02T10:00:00.000Z',
+    id: 'h1',
+    agentSid: 'WKa',
+    agentName: 'Ann',
+    fromTaskSid: 'WT1',
+    afterIndex: 3,
+  };
+  const handedBack: ConversationRecord = {
+    workspaceSid: 'WS1',
+    taskSid: 'WT1',
+    phase: 'handback',
+    claimedAt: 0,
+    sessionId: 'old-session',
+    handback,
+  };
+  const offer = { taskSid: 'WT2', reservationSid: 'WR2', at: handback.at };
+
+  it('knows its own write whose answer was lost, and goes on to start the session', async () => {
+    const { state, stored } = stateHolding(handedBack, 1);
+    await expect(state.resumeAi(CH, offer, 5000)).resolves.toMatchObject({
+      record: { phase: 'ai', taskSid: 'WT2', reservationSid: 'WR2', claimedAt: 5000 },
+    });
+    expect(stored.data).not.toHaveProperty('sessionId');
+  });
+
+  it('leaves a resume another event made to that event', async () => {
+    const { state } = stateHolding(handedBack);
+    await expect(state.resumeAi(CH, offer, 5000)).resolves.toMatchObject({ record: { phase: 'ai' } });
+    await expect(state.resumeAi(CH, offer, 5001)).resolves.toBeUndefined();
+  });
+});
+
+describe('taking over a stale claim', () => {
+  const stale: ConversationRecord = { workspaceSid: 'WS1', taskSid: 'WT1', phase: 'ai', claimedAt: 0 };
+  const fresh: ConversationRecord = {
+    workspaceSid: 'WS1',
+    taskSid: 'WT1',
+    reservationSid: 'WR2',
+    phase: 'ai',
+    claimedAt: 10 * 60_000,
+  };
+
+  function staleClaim(answer: 'kept' | 'lost') {
+    const stored = { data: stale as ConversationRecord, revision: 1 };
+    const sync = {
+      createMapItem: async () => ({ created: false, retried: false }),
+      fetchMapItem: async (_service: string, map: string) =>
+        map === locationOf(CONVERSATION_MAPS, CH)
+          ? { data: stored.data, revision: String(stored.revision) }
+          : undefined,
+      updateMapItem: async (_s: string, _m: string, _k: string, data: ConversationRecord, revision: string) => {
+        if (revision !== String(stored.revision)) return undefined;
+        Object.assign(stored, { data, revision: stored.revision + 1 });
+        return answer === 'kept' ? String(stored.revision) : undefined;
+      },
+    } as unknown as SyncApi;
+    return new BridgeState(sync, 'IS_SYNC');
+  }
+
+  it.each(['kept', 'lost'] as const)('claims the conversation when the write lands, its answer %s', async (answer) => {
+    await expect(staleClaim(answer).claim(CH, fresh)).resolves.toEqual({ claimed: true, record: fresh });
   });
 });

@@ -234,6 +234,9 @@ export class BridgeState {
         existing.revision,
       );
       if (taken) return { claimed: true, record: takeover };
+      // The takeover landed though its answer was lost: the record is ours, exactly as written.
+      const after = await this.fetchRecord(conversationSid, [map]);
+      if (after && JSON.stringify(after.data) === JSON.stringify(takeover)) return { claimed: true, record: takeover };
     }
     return { claimed: false, existing: existing.data };
   }
@@ -360,9 +363,13 @@ export class BridgeState {
     now: number,
     known?: KnownRecord,
   ): Promise<KnownRecord | undefined> {
-    return this.update(
+    let landed: KnownRecord | undefined;
+    const moved = await this.update(
       conversationSid,
       (r) => {
+        // Our own write whose answer was lost: its reservation, claimed at this very time, no session yet.
+        if (r.phase === 'ai' && r.reservationSid === task.reservationSid && r.claimedAt === now && !r.sessionId)
+          landed = { record: r, revision: '' };
         if (r.phase !== 'handback' || r.handback?.at !== task.at) return undefined;
         const { sessionId: _previous, humanWorkerSid: _human, handoff: _handoff, ...rest } = r;
         return {
@@ -376,6 +383,7 @@ export class BridgeState {
       },
       known,
     );
+    return moved ?? landed;
   }
 
   /**

@@ -166,3 +166,65 @@ describe('postClaimedAnswer with a recheck (the fast path: OpenCX took seconds t
     expect(posted).toHaveLength(1);
   });
 });
+
+describe('checkAnswered (the watchdog) sending a message OpenCX never took', () => {
+  const { checkAnswered } = jest.requireActual('./answer') as typeof import('./answer');
+  const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
+  const guarded: ConversationMessage = { ...msg('IM1'), body: 'Where is my order?' };
+
+  /** OpenCX's history lacks the message, an AI answer follows it; Sync claims are kept in memory. */
+  function deps(failFirstSend = false) {
+    const claims = new Set<string>();
+    const sent: string[] = [];
+    const value = {
+      config: { conversationsServiceSid: 'IS1', aiAnswerTimeoutSeconds: 60 },
+      twilio: { conversations: { listMessages: async () => [msg('IM2', 'ai'), guarded] } },
+      opencx: {
+        historyHasContactText: async () => false,
+        sendContactMessage: async (_session: string, text: string) => {
+          if (failFirstSend && sent.length === 0) {
+            sent.push('(refused)');
+            throw new Error('refused');
+          }
+          sent.push(text);
+          return { reply: '', handedOff: false, failed: false };
+        },
+      },
+      state: {
+        claimOnce: async (key: string) => !claims.has(key) && !!claims.add(key),
+        release: async (key: string) => void claims.delete(key),
+        releaseMessage: async () => undefined,
+        // Refused, the message goes to humans: here Sync fails that handoff, so the event fails.
+        beginHandoff: async () => Promise.reject(new Error('Sync is down')),
+      },
+      deadline: new Deadline(9000),
+      maxAnswerWaitMs: 3000,
+      afterAnswerReserveMs: 1000,
+      now: () => new Date(0),
+      warn: () => undefined,
+      reloadConfig: async () => undefined,
+    };
+    return { deps: value as never, sent };
+  }
+  const known = {
+    record: { workspaceSid: 'WS1', taskSid: 'WT1', phase: 'ai', claimedAt: 0, sessionId: 's1' },
+    revision: '1',
+  } as never;
+
+  test('two deliveries of the timer event at once send it once', async () => {
+    const { deps: both, sent } = deps();
+    const outcomes = await Promise.all([
+      checkAnswered('CH1', known, 'IM1', both),
+      checkAnswered('CH1', known, 'IM1', both),
+    ]);
+    expect(sent).toEqual(['Where is my order?']);
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['duplicate', 'replied']);
+  });
+
+  test('a resend whose handling failed lets the timer armed again send it', async () => {
+    const { deps: flaky, sent } = deps(true);
+    await expect(checkAnswered('CH1', known, 'IM1', flaky)).rejects.toThrow();
+    await expect(checkAnswered('CH1', known, 'IM1', flaky)).resolves.toMatchObject({ outcome: 'replied' });
+    expect(sent).toEqual(['(refused)', 'Where is my order?']);
+  });
+});

@@ -234,8 +234,17 @@ export async function checkAnswered(
         : true;
     if (reached !== false) return { outcome: 'answered-in-time', sessionId };
     if (!resent) {
+      // Claimed: two deliveries of the timer's event must not both send it (OpenCX would answer twice).
+      const resend = `watchdog_resend_${messageSid}`;
+      if (!(await deps.state.claimOnce(resend))) return { outcome: 'duplicate', sessionId };
       deps.warn('OpenCX never took the message the watchdog guards; sending it again', { sessionId, messageSid });
-      return answerCustomer(conversationSid, known, body!, deps, [messageSid], undefined, true);
+      return answerCustomer(conversationSid, known, body!, deps, [messageSid], undefined, true).catch(
+        async (error: unknown) => {
+          // Not sent: the timer armed again after this failure may send it.
+          await deps.state.release(resend).catch(() => undefined);
+          throw error;
+        },
+      );
     }
   }
   const seconds = deps.config.aiAnswerTimeoutSeconds;
