@@ -135,11 +135,17 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
     document = configDocument(form, stored, provisioned);
   }
   forgetCachedConfig();
-  trace.registered = await registerConfigVersion(twilio, document, webhookUrl);
+  // The settings are stored: a failure from here on is reported with them, not as a failed save.
+  const registered = await registerConfigVersion(twilio, document, webhookUrl).catch((error: unknown) => {
+    trace.registrationError = String(error);
+    return undefined;
+  });
+  trace.registered = registered;
   return {
     settings: settingsView(document, opencxWebhookUrlOf(call)),
     workerCreated: pool.created.length > 0,
     timerWorkspaceCreated: timer.created.includes('workspace'),
+    ...(registered ? {} : { webhooksNotUpdated: true }),
   };
 });
 

@@ -191,6 +191,7 @@ export interface OpencxStrings {
   settingsSaving: string;
   settingsSaved: string;
   settingsSavedWorkerCreated: string;
+  settingsSavedWebhooksNotUpdated: string;
   settingsSaveFailed: string;
   settingsSaveFailedField: string;
   settingsFunctionsUrlMissing: string;
@@ -479,6 +480,9 @@ export const strings: OpencxStrings = {
   settingsSaving: 'Testing the API key with OpenCX and saving…',
   settingsSaved: 'Settings saved.',
   settingsSavedWorkerCreated: 'The AI worker was created in TaskRouter.',
+  settingsSavedWebhooksNotUpdated:
+    'The webhooks could not be told about the new settings: conversations already running keep the ' +
+    'previous ones until you Apply setup below.',
   settingsSaveFailed: 'Settings not saved. {message}',
   settingsSaveFailedField: 'Settings not saved: check the highlighted field.',
   settingsFunctionsUrlMissing:

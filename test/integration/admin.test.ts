@@ -67,7 +67,7 @@ function flexToken(world: World, roles = ['admin'], expiresInSeconds?: number): 
 
 async function call(
   world: World,
-  endpoint: 'settings-save' | 'settings-load',
+  endpoint: 'settings-save' | 'settings-load' | 'setup-check',
   fields: Record<string, string | undefined>,
   baseUrl = world.functions!.url,
 ) {
@@ -574,6 +574,35 @@ describe("the OpenCX webhook secret, the customer's handoff note and the AI answ
       customerHandoffNote: '',
       customerHandoffNoteTranslations: {},
       aiAnswerTimeoutSeconds: 90,
+    });
+  });
+
+  test('settings stored, then the webhooks cannot be told: the save says so, and the check shows it', async () => {
+    expect((await call(world(), 'settings-save', saveForm(world()))).status).toBe(200);
+    const before = storedConfig(world())!;
+    expect(flexWorkspace(world()).eventCallbackUrl).toBe(`${world().webhookUrl}?cv=${before.configVersion}`);
+    world().twilio.addFault({
+      method: 'POST',
+      path: new RegExp(`/v1/Workspaces/${world().workspaceSid}$`),
+      status: 400,
+      code: 20001,
+      times: 1,
+    });
+    const answer = await call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'Acme Desk' }));
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ ok: true, webhooksNotUpdated: true, settings: { aiAuthorName: 'Acme Desk' } });
+    const saved = storedConfig(world())!;
+    expect(saved).toMatchObject({ aiAuthorName: 'Acme Desk' });
+    expect(saved.configVersion).not.toBe(before.configVersion);
+    expect(flexWorkspace(world()).eventCallbackUrl).toBe(`${world().webhookUrl}?cv=${before.configVersion}`);
+
+    const check = await call(world(), 'setup-check', { Token: flexToken(world()) });
+    expect(
+      (check.body.checks as { id: string; status: string; detail: string }[]).find((c) => c.id === 'workspace_events'),
+    ).toMatchObject({
+      status: 'warning',
+      detail: expect.stringMatching(/carries settings version .* and the last save is/),
     });
   });
 

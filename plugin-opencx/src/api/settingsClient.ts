@@ -176,7 +176,15 @@ export interface RestoredBackup {
 export type Failure = { ok: false; error: SettingsError };
 /** `routing`: null until the settings are saved (or when the saved workspace is gone). */
 export type LoadResult = { ok: true; settings: OpencxSettings; routing: WorkflowRouting | null } | Failure;
-export type SaveResult = { ok: true; settings: OpencxSettings; workerCreated: boolean } | Failure;
+export type SaveResult =
+  | {
+      ok: true;
+      settings: OpencxSettings;
+      workerCreated: boolean;
+      /** Saved, but the webhooks still carry the previous settings version (Apply setup registers it). */
+      webhooksNotUpdated?: boolean;
+    }
+  | Failure;
 /** `revisions`: empty when the Functions sent none. */
 export type CheckSetupResult = { ok: true; checks: SetupCheck[]; revisions?: SetupRevisions } | Failure;
 /** `revisions`: of what the write left, for the next Apply; empty when the Functions sent none. */
@@ -255,7 +263,14 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
       const answer = await post('/admin/settings-save', fields);
       if (!answer.ok) return answer;
       const settings = readSettings(answer.body.settings);
-      return settings ? { ok: true, settings, workerCreated: answer.body.workerCreated === true } : unexpectedShape();
+      return settings
+        ? {
+            ok: true,
+            settings,
+            workerCreated: answer.body.workerCreated === true,
+            webhooksNotUpdated: answer.body.webhooksNotUpdated === true,
+          }
+        : unexpectedShape();
     },
 
     async checkSetup(flexToken, input = {}) {

@@ -58,7 +58,7 @@ export interface SettingsViewProps {
 }
 
 type TextField = Exclude<keyof SettingsFormValues, 'translations' | 'keptExtraTokens'>;
-type Outcome = { kind: 'saved'; message: string } | { kind: 'failed'; message: string };
+type Outcome = { kind: 'saved' | 'warning' | 'failed'; message: string };
 
 /** The fields in the order they appear, for focusing the first error. */
 const FOCUS_ORDER: readonly TextField[] = [
@@ -89,11 +89,12 @@ const EMPTY_FORM: SettingsFormValues = {
   aiPeakConversations: String(DEFAULT_AI_PEAK_CONVERSATIONS),
 };
 
-function savedMessage(settings: OpencxSettings, workerCreated: boolean): string {
+function savedMessage(settings: OpencxSettings, workerCreated: boolean, webhooksNotUpdated: boolean): string {
   return [
     strings.settingsSaved,
     settings.orgName ? `${format(strings.settingsConnectedTo, { org: settings.orgName })}.` : '',
     workerCreated ? strings.settingsSavedWorkerCreated : '',
+    webhooksNotUpdated ? strings.settingsSavedWebhooksNotUpdated : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -203,7 +204,10 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
     if (result.ok) {
       setSettings(result.settings);
       setValues(formFrom(result.settings)); // clears every secret: what was typed is not kept, nor shown back
-      setOutcome({ kind: 'saved', message: savedMessage(result.settings, result.workerCreated) });
+      setOutcome({
+        kind: result.webhooksNotUpdated ? 'warning' : 'saved',
+        message: savedMessage(result.settings, result.workerCreated, result.webhooksNotUpdated === true),
+      });
       setCheckRequest((n) => n + 1);
       // The workflow in use after the save: its answer does not say, the settings' load does. Only
       // the newest save's load counts: an earlier one answering last would show an older workflow.

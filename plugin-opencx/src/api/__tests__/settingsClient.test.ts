@@ -130,7 +130,7 @@ describe('settings client', () => {
       aiPeakConversations: 120,
     });
 
-    expect(result).toEqual({ ok: true, settings: SETTINGS, workerCreated: true });
+    expect(result).toEqual({ ok: true, settings: SETTINGS, workerCreated: true, webhooksNotUpdated: false });
     const { url, fields } = sent(fetch);
     expect(url).toBe(`${BASE}/admin/settings-save`);
     expect(fields).toEqual({
@@ -152,7 +152,7 @@ describe('settings client', () => {
   });
 
   it('leaves empty secrets out, keeping the saved ones, and sends an empty note and workflow as is', async () => {
-    const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false });
+    const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false, webhooksNotUpdated: true });
     const result = await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
       opencxToken: '  ',
       aiQueueSid: '',
@@ -165,7 +165,7 @@ describe('settings client', () => {
       customerHandoffNote: '',
     });
 
-    expect(result).toMatchObject({ ok: true, workerCreated: false });
+    expect(result).toMatchObject({ ok: true, workerCreated: false, webhooksNotUpdated: true });
     const { fields } = sent(fetch);
     expect(fields).not.toHaveProperty('opencxToken');
     expect(fields).not.toHaveProperty('opencxWebhookSecret');

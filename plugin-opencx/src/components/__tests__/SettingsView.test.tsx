@@ -342,6 +342,17 @@ describe('the peak of concurrent AI conversations', () => {
     expect(screen.queryByText(/The AI will work as/)).not.toBeInTheDocument();
   });
 
+  it('warns when the settings were saved but the webhooks could not be told', async () => {
+    const client = await renderLoaded(SAVED);
+    client.save.mockResolvedValue({ ok: true, settings: SAVED, workerCreated: false, webhooksNotUpdated: true });
+
+    fireEvent.click(saveButton());
+
+    const warning = await screen.findByText(/could not be told about the new settings/);
+    expect(warning).toHaveTextContent(/^Settings saved\..*until you Apply setup below\.$/);
+    expect(warning.closest('[role="status"]')).toBeNull();
+  });
+
   it('saves the peak typed', async () => {
     const client = await renderLoaded(SAVED);
     client.save.mockResolvedValue({ ok: true, settings: { ...SAVED, aiPeakConversations: 250 }, workerCreated: true });
