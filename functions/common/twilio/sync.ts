@@ -78,7 +78,9 @@ export class SyncApi extends TwilioProductApi {
   }
 
   async listDocumentNames(serviceSid: string): Promise<string[]> {
-    const documents = await this.retry(() => this.client.sync.v1.services(serviceSid).documents.list({ limit: 1000 }));
+    const documents = await this.retry(() =>
+      this.client.sync.v1.services(serviceSid).documents.list({ limit: 1000, pageSize: SYNC_MAX_PAGE }),
+    );
     return documents.map((document) => document.uniqueName);
   }
 

@@ -88,6 +88,21 @@ describe('Twilio simulator core', () => {
     ]);
   });
 
+  test("refuses a PageSize above the spec's maximum: Sync's lists page by 100 at most", async () => {
+    const auth = { Authorization: 'Basic ' + Buffer.from(`${sim.accountSid}:${sim.authToken}`).toString('base64') };
+    sim.route('sync', 'GET', '/v1/Services/{ServiceSid}/Documents', () => ({ status: 200, body: { documents: [] } }));
+    const service = { sid: `IS${'0'.repeat(32)}` };
+    const tooMany = await fetch(`${sim.url}/sync/v1/Services/${service.sid}/Documents?PageSize=1000`, {
+      headers: auth,
+    });
+    expect(tooMany.status).toBe(400);
+    expect(sim.violations.map((v) => v.problems[0])).toEqual([
+      expect.stringMatching(/PageSize=1000 is above its maximum 100/),
+    ]);
+    const most = await fetch(`${sim.url}/sync/v1/Services/${service.sid}/Documents?PageSize=100`, { headers: auth });
+    expect(most.status).toBe(200);
+  });
+
   test('injects faults per route, a limited number of times', async () => {
     sim.addFault({ product: 'taskrouter', path: '/v1/Workspaces/{Sid}', method: 'GET', status: 503, times: 1 });
     await expect(client().taskrouter.v1.workspaces(workspace.sid).fetch()).rejects.toMatchObject({ status: 503 });

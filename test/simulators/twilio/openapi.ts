@@ -1,5 +1,5 @@
 // Validates each simulator request against Twilio's own OpenAPI specs: path, method,
-// path-parameter patterns, query/body parameter names, types and enum values.
+// path-parameter patterns, query/body parameter names, types, enum values and numeric bounds (PageSize).
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -9,6 +9,8 @@ interface Schema {
   type?: string;
   enum?: string[];
   pattern?: string;
+  minimum?: number;
+  maximum?: number;
   items?: Schema;
   $ref?: string;
 }
@@ -125,6 +127,11 @@ function checkValue(name: string, value: string, schema: Schema | undefined, whe
   if (schema.type === 'integer' && !/^-?\d+$/.test(value))
     return `${where} parameter ${name} must be an integer, got ${JSON.stringify(value)}`;
   if (schema.type === 'number' && Number.isNaN(Number(value))) return `${where} parameter ${name} must be a number`;
+  const number = Number(value);
+  if (schema.minimum !== undefined && number < schema.minimum)
+    return `${where} parameter ${name}=${value} is below its minimum ${schema.minimum}`;
+  if (schema.maximum !== undefined && number > schema.maximum)
+    return `${where} parameter ${name}=${value} is above its maximum ${schema.maximum}`;
   if (schema.type === 'boolean' && !/^(true|false)$/i.test(value))
     return `${where} parameter ${name} must be true or false, got ${JSON.stringify(value)}`;
   if (schema.pattern && !new RegExp(schema.pattern).test(value))
