@@ -219,6 +219,37 @@ describe('Undo', () => {
     expect(workspace(world()).eventCallbackUrl).toBeUndefined();
   });
 
+  test('an Undo whose check afterwards cannot run still reports what it restored, and is done', async () => {
+    await world()
+      .client.taskrouter.v1.workspaces(world().workspaceSid)
+      .workflows(world().workflowSid)
+      .update({ configuration: consoleWorkflow(world()) });
+    await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    // The settings cannot be read once Undo has restored the workflow: its own check fails.
+    let open!: () => void;
+    world().twilio.addFault({
+      method: 'POST',
+      path: '/v1/Workspaces/{WorkspaceSid}/Workflows/{Sid}',
+      times: 1,
+      until: new Promise<void>((resolve) => (open = resolve)),
+    });
+    const workflowWrites = () =>
+      world().twilio.requests.filter((r) => r.method === 'POST' && /\/Workflows\/WW/.test(r.path)).length;
+    const writesBefore = workflowWrites();
+    const undoing = call(world(), 'setup-undo');
+    await world().until(() => workflowWrites() > writesBefore, "Undo's restore of the workflow");
+    world().twilio.addFault({ method: 'GET', path: /\/Documents\/opencx_config$/, status: 500, times: 20 });
+    open();
+    const undone = await undoing;
+
+    expect(undone.status).toBe(200);
+    expect(undone.body).toMatchObject({ ok: true, complete: true });
+    expect(undone.body).not.toHaveProperty('checks');
+    expect((undone.body.steps as StepView[]).filter((step) => step.status !== 'applied')).toEqual([]);
+    world().twilio.clearFaults();
+    expect((await ok(world(), 'setup-undo')).steps).toEqual([]);
+  });
+
   test("a backup stored though Sync's answer was lost still lets the step write, and Undo restores it", async () => {
     await world()
       .client.taskrouter.v1.workspaces(world().workspaceSid)

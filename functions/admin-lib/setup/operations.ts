@@ -53,6 +53,19 @@ async function applyInput(
 type AfterCheck = { checks: Check[]; revisions: Revisions };
 
 /** Every check, and the revision of each resource Apply may write, for Apply to refuse a resource changed since. */
+/**
+ * The check after a write: when it cannot run, the write's report still goes back (without
+ * checks; the plugin then runs a check of its own) rather than a 500 that hides what was written.
+ */
+async function checksAfterWrite(call: Call, form: SetupForm): Promise<Partial<AfterCheck>> {
+  try {
+    return await checksAndRevisions(call, await loadConfig(call), form);
+  } catch (error) {
+    call.trace.checkAfterWriteError = String(error);
+    return {};
+  }
+}
+
 async function checksAndRevisions(call: Call, config: BridgeConfig | undefined, form: SetupForm): Promise<AfterCheck> {
   if (!config) return { checks: await runChecks(call, config, form.workflowSid), revisions: {} };
   const [checks, revisions] = await Promise.all([
@@ -116,7 +129,7 @@ export async function applySetup(call: Call): Promise<Record<string, unknown>> {
   });
   // The settings read again: the AI queue step may have recorded the queue it created. The
   // revisions are those of what Apply left, for the next Apply without a new check.
-  const after = await checksAndRevisions(call, await loadConfig(call), form);
+  const after = await checksAfterWrite(call, form);
   return { steps, applied, ...(applied.length > 0 ? { backupId: applyId } : {}), ...after };
 }
 
@@ -183,7 +196,7 @@ export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
     steps,
     restored: { backupId: last.applyId, at: last.at, by: last.by },
     complete: restored,
-    ...(await checksAndRevisions(call, await loadConfig(call), form)),
+    ...(await checksAfterWrite(call, form)),
   };
 }
 

@@ -188,7 +188,8 @@ export type SaveResult =
 /** `revisions`: empty when the Functions sent none. */
 export type CheckSetupResult = { ok: true; checks: SetupCheck[]; revisions?: SetupRevisions } | Failure;
 /** `revisions`: of what the write left, for the next Apply; empty when the Functions sent none. */
-type WriteResult = { ok: true; steps: StepReport[]; checks: SetupCheck[]; revisions?: SetupRevisions };
+/** `checks` is absent when the check after the write could not run: the write's report still counts. */
+type WriteResult = { ok: true; steps: StepReport[]; checks?: SetupCheck[]; revisions?: SetupRevisions };
 /** `backupId`: present when a step wrote something. */
 export type ApplySetupResult = (WriteResult & { backupId?: string }) | Failure;
 /** `restored`: absent when there was nothing to undo. */
@@ -289,15 +290,15 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
         fields.revisions = JSON.stringify(input.revisions);
       const answer = await post('/admin/setup-apply', fields);
       if (!answer.ok) return answer;
-      const checks = readChecks(answer.body.checks);
+      const checks = readChecksAfterWrite(answer.body.checks);
       const steps = readSteps(answer.body.steps);
-      if (!checks || !steps) return unexpectedShape();
+      if (checks === null || !steps) return unexpectedShape();
       const { backupId } = answer.body;
       return {
         ok: true,
         steps,
         ...(isText(backupId) ? { backupId } : {}),
-        checks,
+        ...(checks ? { checks } : {}),
         revisions: readRevisions(answer.body.revisions),
       };
     },
@@ -305,15 +306,15 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
     async undoSetup(flexToken) {
       const answer = await post('/admin/setup-undo', { Token: flexToken });
       if (!answer.ok) return answer;
-      const checks = readChecks(answer.body.checks);
+      const checks = readChecksAfterWrite(answer.body.checks);
       const steps = readSteps(answer.body.steps);
-      if (!checks || !steps) return unexpectedShape();
+      if (checks === null || !steps) return unexpectedShape();
       const restored = readRestored(answer.body.restored);
       return {
         ok: true,
         steps,
         ...(restored ? { restored } : {}),
-        checks,
+        ...(checks ? { checks } : {}),
         revisions: readRevisions(answer.body.revisions),
       };
     },
@@ -397,6 +398,10 @@ function readAll<T>(
   }
   return items;
 }
+
+/** After a write: the checks, undefined when the answer has none (they could not run), null when malformed. */
+const readChecksAfterWrite = (value: unknown): SetupCheck[] | undefined | null =>
+  value === undefined ? undefined : (readChecks(value) ?? null);
 
 const readChecks = (value: unknown): SetupCheck[] | undefined =>
   readAll(value, (item) => ({

@@ -149,6 +149,8 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
     running.current = undefined;
     setBusy(undefined);
     if (result.ok && result.checks) setChecks(result.checks);
+    // A write whose own check could not run: the checks on screen predate it, so check now.
+    if (kind !== 'check' && result.ok && !result.checks && kind !== 'uninstall') checkAfterWrite.current = true;
     if (kind !== 'check' && checkAfterWrite.current) {
       checkAfterWrite.current = false;
       void check(true);

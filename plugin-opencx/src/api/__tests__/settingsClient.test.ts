@@ -443,6 +443,18 @@ describe('settings client', () => {
       expect(sent(fetch).fields).toEqual({ Token: 'flex-token' });
     });
 
+    it.each(['applySetup', 'undoSetup'] as const)(
+      'reads a %s whose own check could not run: its steps, no checks',
+      async (operation) => {
+        const fetch = answering(200, { ok: true, steps: [APPLIED], complete: true });
+        expect(await createSettingsClient({ baseUrl: BASE, fetch })[operation]('t')).toEqual({
+          ok: true,
+          steps: [APPLIED],
+          revisions: {},
+        });
+      },
+    );
+
     it('reads an undo with nothing to undo', async () => {
       const fetch = answering(200, { ok: true, steps: [], checks: [OK] });
       expect(await createSettingsClient({ baseUrl: BASE, fetch }).undoSetup('t')).toEqual({
@@ -539,7 +551,7 @@ describe('settings client', () => {
         'applySetup',
         { ok: true, steps: [APPLIED, { ...FAILED, title: '' }], checks: [OK] },
       ],
-      ['an apply without its checks', 'applySetup', { ok: true, steps: [APPLIED] }],
+      ['an apply whose checks are not a list', 'applySetup', { ok: true, steps: [APPLIED], checks: { config: OK } }],
       [
         'an undo without its steps',
         'undoSetup',

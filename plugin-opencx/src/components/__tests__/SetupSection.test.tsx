@@ -219,6 +219,23 @@ describe('Twilio setup section', () => {
     expect(applyButton()).toBeDisabled(); // the webhook warning is OpenCX's side: nothing to apply
   });
 
+  it('an Apply whose own check could not run keeps its report and checks again', async () => {
+    const client = await renderView([CONFIG_OK, OPENCX_WEBHOOK_QUIET, TIMER_WORKSPACE_MISSING]);
+    client.applySetup.mockResolvedValueOnce({ ok: true, steps: [applied(TIMER_WORKSPACE_MISSING)] });
+    client.checkSetup.mockResolvedValueOnce({
+      ok: true,
+      checks: [CONFIG_OK, OPENCX_WEBHOOK_QUIET, { ...TIMER_WORKSPACE_MISSING, status: 'ok' }],
+      revisions: REVISIONS,
+    });
+
+    fireEvent.click(applyButton());
+
+    await waitFor(() => expect(within(item('Watchdog timers')).getByText('OK')).toBeVisible());
+    expect(client.checkSetup).toHaveBeenCalledTimes(2);
+    expect(screen.getByText('Applied: Watchdog timers.')).toBeVisible();
+    expect(screen.getByRole('list', { name: 'What Apply fixes did' })).toBeVisible();
+  });
+
   it('a Test & Save during Apply checks again only once Apply has reported', async () => {
     const client = await renderView([CONFIG_OK, OPENCX_WEBHOOK_QUIET, TIMER_WORKSPACE_MISSING]);
     let finishApply!: (result: Awaited<ReturnType<typeof client.applySetup>>) => void;
