@@ -425,6 +425,35 @@ describe('uninstall when an AI worker cannot be read', () => {
   });
 });
 
+describe('uninstall when the workflow cannot be written', () => {
+  const world = withWorld({ handoffFilter: 'missing' });
+
+  test('keeps the AI workers the workflow still routes to, and everything they need', async () => {
+    await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    world().twilio.addFault({ method: 'POST', path: '/v1/Workspaces/{WorkspaceSid}/Workflows/{Sid}', status: 500 });
+    let removed: Record<string, unknown>;
+    try {
+      removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
+    } finally {
+      world().twilio.clearFaults();
+    }
+
+    expect(removed.complete).toBe(false);
+    expect(stepStatuses(removed.steps)).toMatchObject({ workflow_filters: 'failed', ai_worker: 'skipped' });
+    expect(world().aiWorkers()).not.toEqual([]);
+
+    // The customer's chat still reaches the AI, which answers.
+    world().opencx.ai.reply('Hello! How can I help?');
+    const { conversationSid } = await world().customerStartsConversation('Where is my order?');
+    await world().settle();
+    expect(
+      world()
+        .postedAsAi(conversationSid)
+        .map((m) => m.body),
+    ).toEqual(['Hello! How can I help?']);
+  });
+});
+
 describe('an account where Apply created the AI queue', () => {
   const world = withWorld({ webhooks: false, handoffFilter: 'missing', aiQueue: false });
   const aiQueues = () =>

@@ -256,7 +256,18 @@ export async function uninstallSetup(call: Call): Promise<Record<string, unknown
     return { steps, complete: steps.every((step) => step.status !== 'failed') };
   }
   const applies = await backupsOf(call).applies();
-  const [filters, workers] = await Promise.all([removeFilters(call, config, applies), removeAiWorkers(call, config)]);
+  // Filters first: a workflow that still routes to the AI queue needs its workers, or new chats wait there for nobody.
+  const filters = await removeFilters(call, config, applies);
+  const workers = filters.some((step) => step.status === 'failed')
+    ? [
+        {
+          id: 'ai_worker' as const,
+          title: 'AI workers',
+          status: 'skipped' as const,
+          detail: 'Kept: the workflow still routes conversations to them. Run uninstall again.',
+        },
+      ]
+    : await removeAiWorkers(call, config);
   // A worker that could not be removed may still hold conversations; filters that stay may route new ones to it.
   const busy =
     workers.some((step) => step.status === 'skipped' || step.status === 'failed') ||
