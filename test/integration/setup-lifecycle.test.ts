@@ -396,6 +396,56 @@ describe('uninstall while the AI holds a conversation', () => {
   });
 });
 
+describe('Undo while the AI holds a conversation', () => {
+  const world = withWorld({ webhooks: false });
+
+  test('keeps the webhooks that conversation needs, restores the rest, and finishes once it has ended', async () => {
+    await world()
+      .client.taskrouter.v1.workspaces(world().workspaceSid)
+      .workflows(world().workflowSid)
+      .update({ configuration: consoleWorkflow(world()) });
+    const original = workflowText(world());
+    await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    world().opencx.ai.reply('Hello! How can I help?');
+    const { conversationSid, taskSid } = await world().customerStartsConversation('Where is my order?');
+    await world().settle();
+    expect(world().postedAsAi(conversationSid)).toHaveLength(1);
+
+    const undone = await ok(world(), 'setup-undo');
+    expect(undone.complete).toBe(false);
+    expect(stepStatuses(undone.steps)).toMatchObject({
+      workspace_events: 'skipped',
+      conversations_webhook: 'skipped',
+      workflow_filters: 'applied',
+    });
+    expect(workflowText(world())).toBe(original);
+    // The conversation is still answered.
+    world().opencx.ai.reply('It ships today.');
+    await world().customerSays(conversationSid, 'When?');
+    expect(
+      world()
+        .postedAsAi(conversationSid)
+        .map((m) => m.body),
+    ).toContain('It ships today.');
+
+    await world()
+      .client.taskrouter.v1.workspaces(world().workspaceSid)
+      .tasks(taskSid)
+      .update({ assignmentStatus: 'canceled', reason: 'customer left' });
+    await world().settle();
+    const finished = await ok(world(), 'setup-undo');
+    expect(finished.complete).toBe(true);
+    expect(stepStatuses(finished.steps)).toMatchObject({
+      workspace_events: 'applied',
+      conversations_webhook: 'applied',
+      ai_worker: 'unchanged',
+      workflow_filters: 'unchanged',
+    });
+    expect(workspace(world()).eventCallbackUrl).toBeUndefined();
+    expect(workflowText(world())).toBe(original);
+  });
+});
+
 describe('uninstall when an AI worker cannot be read', () => {
   const world = withWorld({});
 

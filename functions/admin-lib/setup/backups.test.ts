@@ -1,5 +1,5 @@
 import type { TwilioApis } from '../../common/twilio';
-import { restoreResource, undoRevisionOf } from './backups';
+import { isAsBackedUp, restoreResource, undoRevisionOf } from './backups';
 import { IS, OTHER_URL, URL, WS } from './fixtures.testing';
 
 describe('the revision Undo compares', () => {
@@ -64,5 +64,37 @@ describe('restoring a registration', () => {
       { eventCallbackUrl: OTHER_URL, eventsFilter: '' },
       { postWebhookUrl: '', method: 'POST', filters: [] },
     ]);
+  });
+});
+
+describe('a resource already as its backup (an Undo that did not finish restored it)', () => {
+  it('a callback: same URL whatever its version, the same events; unset reads as unset', () => {
+    const backup = {
+      kind: 'workspace_callback',
+      workspaceSid: WS,
+      eventCallbackUrl: `${URL}?cv=v1`,
+      eventsFilter: 'a,b',
+    };
+    expect(isAsBackedUp(backup as never, { eventCallbackUrl: `${URL}?cv=v2`, eventsFilter: 'a,b' })).toBe(true);
+    expect(isAsBackedUp(backup as never, { eventCallbackUrl: `${URL}?cv=v2`, eventsFilter: 'a' })).toBe(false);
+    const unset = { kind: 'workspace_callback', workspaceSid: WS, eventCallbackUrl: null, eventsFilter: null };
+    expect(isAsBackedUp(unset as never, { eventCallbackUrl: null, eventsFilter: '' })).toBe(true);
+    expect(isAsBackedUp(unset as never, { eventCallbackUrl: OTHER_URL, eventsFilter: '' })).toBe(false);
+  });
+
+  it('a workflow: byte for byte', () => {
+    const backup = { kind: 'workflow', workspaceSid: WS, workflowSid: 'WW1', configuration: '{ "a": 1 }' };
+    expect(isAsBackedUp(backup as never, { workflowSid: 'WW1', configuration: '{ "a": 1 }' })).toBe(true);
+    expect(isAsBackedUp(backup as never, { workflowSid: 'WW1', configuration: '{"a":1}' })).toBe(false);
+  });
+
+  it('AI workers: each one with its activity, attributes and channels', () => {
+    const channels = [{ sid: 'WC1', taskChannel: 'chat', capacity: 1, available: false }];
+    const worker = { workerSid: 'WK1', activitySid: 'WA1', attributes: { opencx_ai: true }, channels };
+    const backup = { kind: 'ai_workers', workspaceSid: WS, workers: [worker] };
+    const read = { sid: 'WK1', friendlyName: 'OpenCX AI', available: false, activitySid: 'WA1', channels };
+    expect(isAsBackedUp(backup as never, [{ ...read, attributes: { opencx_ai: true } }])).toBe(true);
+    expect(isAsBackedUp(backup as never, [{ ...read, attributes: { opencx_ai: true, routing: {} } }])).toBe(false);
+    expect(isAsBackedUp(backup as never, [{ sid: 'WK1', missing: true }])).toBe(false);
   });
 });

@@ -91,6 +91,43 @@ export function undoRevisionOf(resource: unknown): string {
   );
 }
 
+/**
+ * The resource as read is already as the backup has it: an earlier Undo that did not finish
+ * restored it (so the revision that Apply left no longer matches, and that is no edit).
+ */
+export function isAsBackedUp(backup: ResourceBackup, current: unknown): boolean {
+  const url = (value: string | null | undefined): string => (value ? withoutConfigVersion(value) : '');
+  const fields = current as Record<string, unknown>;
+  switch (backup.kind) {
+    case 'workspace_callback':
+      return (
+        url(fields.eventCallbackUrl as string | null) === url(backup.eventCallbackUrl) &&
+        (fields.eventsFilter ?? '') === (backup.eventsFilter ?? '')
+      );
+    case 'conversations_webhook':
+      return (
+        url(fields.postWebhookUrl as string | null) === url(backup.postWebhookUrl) &&
+        [...((fields.filters as string[]) ?? [])].sort().join() === [...backup.filters].sort().join()
+      );
+    case 'workflow':
+      return fields.configuration === backup.configuration;
+    case 'ai_workers': {
+      const read = current as { sid: string; activitySid?: string; attributes?: unknown; channels?: unknown }[];
+      return backup.workers.every((worker) => {
+        const now = read.find((candidate) => candidate.sid === worker.workerSid);
+        const { workerSid: _sid, ...was } = worker;
+        return (
+          now !== undefined &&
+          revisionOf({ activitySid: now.activitySid, attributes: now.attributes, channels: now.channels }) ===
+            revisionOf(was)
+        );
+      });
+    }
+    case 'ai_queue':
+      return false;
+  }
+}
+
 /** Where the URL carries a config version (it points here), the settings' current one. */
 const currentVersionOn = (url: string | null, configVersion: string | undefined): string =>
   url && configVersion && configVersionOf(url) ? withConfigVersion(url, configVersion) : (url ?? '');

@@ -12,6 +12,7 @@ import { applySteps, type ApplyPlanInput, failureReason, readRevisions, runSteps
 import {
   type ApplyBackup,
   describeResource,
+  isAsBackedUp,
   readResource,
   resourceKey,
   restoreResource,
@@ -170,7 +171,20 @@ export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
     last.resources.filter((r) => r.backup.kind !== 'ai_queue'),
   ];
   const version = config?.configVersion;
-  const steps = await Promise.all(others.map((resource) => undoResource(call, resource, version)));
+  // Taking the events away from this deployment would leave the AI's running conversations unanswered.
+  const webhookUrl = webhookUrlOf(call);
+  const takesEventsAway = (backup: Backup): boolean =>
+    (backup.kind === 'workspace_callback' || backup.kind === 'conversations_webhook') &&
+    !pointsHere(backupUrl(backup), webhookUrl);
+  const keep =
+    config !== undefined && others.some((r) => takesEventsAway(r.backup)) && (await aiHoldsConversations(call, config));
+  const steps = await Promise.all(
+    others.map((resource) =>
+      keep && takesEventsAway(resource.backup)
+        ? keptForConversations(resource.backup)
+        : undoResource(call, resource, version),
+    ),
+  );
   const queueSteps = await Promise.all(queues.map((resource) => undoResource(call, resource, version)));
   steps.push(...queueSteps);
   const state = new BridgeState(call.twilio.sync, syncServiceSid(call.context));
@@ -189,7 +203,7 @@ export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
       });
     });
   }
-  const restored = steps.every((step) => step.status !== 'failed');
+  const restored = !keep && steps.every((step) => step.status !== 'failed');
   if (restored) await backups.discard(last.applyId);
   Object.assign(call.trace, { backupId: last.applyId, restored });
   return {
@@ -197,6 +211,31 @@ export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
     restored: { backupId: last.applyId, at: last.at, by: last.by },
     complete: restored,
     ...(await checksAfterWrite(call, form)),
+  };
+}
+
+/** Whether an AI worker of the pool holds conversations (or cannot be read, so it may). */
+async function aiHoldsConversations(call: Call, config: BridgeConfig): Promise<boolean> {
+  const sids = [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])];
+  const held = await Promise.all(
+    sids.map((sid) =>
+      call.twilio.taskrouter.fetchWorkerRouting(config.workspaceSid, sid).then(
+        (worker) => (worker ? heldTasks(worker) > 0 : false),
+        () => true,
+      ),
+    ),
+  );
+  return held.includes(true);
+}
+
+function keptForConversations(backup: Backup): StepReport {
+  return {
+    id: stepIdOf(backup.kind),
+    title: `Undo: ${describeResource(backup)}`,
+    status: 'skipped',
+    detail:
+      'Kept while the AI holds conversations: without it they would go unanswered. ' +
+      'Undo again once they have ended; the rest is restored.',
   };
 }
 
@@ -217,7 +256,10 @@ async function undoResource(
     const current = await readResource(call.twilio, backup);
     if (current === undefined) return report('skipped', `Not restored: ${what} is not in the account any more.`);
     // Backups stored before versions were left out of the revision carry the full one.
-    if (afterRevision !== undefined && ![undoRevisionOf(current), revisionOf(current)].includes(afterRevision)) {
+    const edited =
+      afterRevision !== undefined && ![undoRevisionOf(current), revisionOf(current)].includes(afterRevision);
+    if (edited && isAsBackedUp(backup, current)) return report('unchanged', 'Already as it was before that Apply.');
+    if (edited) {
       return report(
         'failed',
         `Not restored: ${what} changed after that Apply, and restoring it would lose that edit. ` +
