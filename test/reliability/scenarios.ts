@@ -214,13 +214,15 @@ export function load(traffic: Traffic): Promise<ScenarioResult> {
 }
 
 /**
- * At-least-once and out-of-order delivery: every TaskRouter event twice, failed deliveries retried
- * (Conversations with RetryCount=1), every second event late, and a share of the customer's
- * messages re-sent by Twilio with RetryCount=1 after they had been answered.
+ * At-least-once and out-of-order delivery: every TaskRouter event twice and at the same time (a
+ * workspace's events handled concurrently), failed deliveries retried (Conversations with
+ * RetryCount=1), every second event late, and a share of the customer's messages re-sent by
+ * Twilio with RetryCount=1 after they had been answered.
  */
 export function duplicates(traffic: Traffic, seed: number): Promise<ScenarioResult> {
   const switches: Partial<TwilioSwitches> = {
     duplicateEvents: true,
+    concurrentEvents: true,
     conversationsRetriesTimedOutWebhooks: true,
     taskRouterRetriesFailedEvents: true,
     lateDeliveryMs: 2000,

@@ -11,6 +11,11 @@ export interface TwilioSwitches {
   timeoutActivityWhenMultitasking: boolean;
   /** Every workspace event is delivered twice (at-least-once delivery). */
   duplicateEvents: boolean;
+  /**
+   * A workspace's events go out without waiting for the answer to the one before (a duplicate at
+   * the same time as the original), so the Functions handle them concurrently. Off: one at a time, in order.
+   */
+  concurrentEvents: boolean;
   /** workflow.target-matched carries the target details (TaskQueueSid, TaskQueueName, WorkflowTargetPriority ...). */
   targetMatchedIncludesTarget: boolean;
   /** Sync item expiry lags the TTL by this many ms (Twilio: "can lag by minutes"). */
@@ -42,6 +47,7 @@ export const DEFAULT_SWITCHES: TwilioSwitches = {
   reservationNotPendingCode: 20001,
   timeoutActivityWhenMultitasking: true,
   duplicateEvents: false,
+  concurrentEvents: false,
   targetMatchedIncludesTarget: true,
   syncTtlLagMs: 0,
   conversationsRetriesTimedOutWebhooks: false,

@@ -819,6 +819,44 @@ describe('workspace events', () => {
   });
 
   test.each([false, true])(
+    'concurrentEvents %s: whether an event waits for the answer to the one before',
+    async (concurrent) => {
+      sim.switches.concurrentEvents = concurrent;
+      sim.switches.duplicateEvents = true;
+      const { ws, workflowSid } = contactCenter({ eventsFilter: 'task.created' });
+      const log: string[] = [];
+      const held: http.ServerResponse[] = [];
+      const slow = http.createServer((_req, res) => {
+        log.push('arrived');
+        held.push(res);
+      });
+      const slowUrl = await listenOnLoopback(slow);
+      const until = async (condition: () => boolean) => {
+        while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+      };
+      try {
+        tr.updateWorkspace(ws.sid, { eventCallbackUrl: `${slowUrl}/slow` });
+        await workspaceApi(ws).tasks.create({ workflowSid, attributes: '{}' });
+        // Concurrent: both copies arrive before either is answered. One at a time: each is answered as it comes.
+        for (let answered = 0; answered < 2; ) {
+          await until(() => held.length >= (concurrent ? 2 - answered : 1));
+          while (held.length > 0) {
+            held.shift()!.writeHead(200).end();
+            log.push('answered');
+            answered += 1;
+          }
+        }
+        await sim.idle();
+        expect(log).toEqual(
+          concurrent ? ['arrived', 'arrived', 'answered', 'answered'] : ['arrived', 'answered', 'arrived', 'answered'],
+        );
+      } finally {
+        slow.close();
+      }
+    },
+  );
+
+  test.each([false, true])(
     'duplicateEvents %s delivers each event once or twice with the same Sid',
     async (duplicate) => {
       sim.switches.duplicateEvents = duplicate;

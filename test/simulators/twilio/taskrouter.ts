@@ -1183,12 +1183,17 @@ export class TaskRouterSim implements SimulatorModule {
     if (url !== undefined && delivered) this.deliver(ws, url, params);
   }
 
-  /** Chained per workspace so callbacks arrive in order; never awaited by the REST answer. */
+  /** Chained per workspace so callbacks arrive in order (unless `concurrentEvents`); never awaited by the REST answer. */
   private deliver(ws: WorkspaceState, url: string, params: Record<string, string>): void {
     const sim = this.simulator;
     const runtime = this.runtime(ws);
     const copies = sim.switches.duplicateEvents ? 2 : 1;
     const retry = sim.switches.taskRouterRetriesFailedEvents;
+    if (sim.switches.concurrentEvents) {
+      const send = () => sim.deliverEvent('taskrouter', url, params, EVENT_CALLBACK_TIMEOUT_MS, retry);
+      sim.track(Promise.all(Array.from({ length: copies }, send)));
+      return;
+    }
     runtime.delivery = runtime.delivery.then(async () => {
       for (let i = 0; i < copies; i++)
         await sim.deliverEvent('taskrouter', url, params, EVENT_CALLBACK_TIMEOUT_MS, retry);
