@@ -1183,7 +1183,7 @@ export class TaskRouterSim implements SimulatorModule {
     if (url !== undefined && delivered) this.deliver(ws, url, params);
   }
 
-  /** Chained per workspace so callbacks arrive in order (unless `concurrentEvents`); never awaited by the REST answer. */
+  /** Chained per workspace so callbacks arrive in order (unless concurrentEvents); the REST answer never waits. */
   private deliver(ws: WorkspaceState, url: string, params: Record<string, string>): void {
     const sim = this.simulator;
     const runtime = this.runtime(ws);
