@@ -111,7 +111,8 @@ describe('the setup command line', () => {
       conversations_webhook: 'problem',
       timer_workspace: 'problem',
       opencx_token: 'ok',
-      ai_worker: 'ok',
+      // The seeded AI worker was never repaired by Test & Save or Apply: it lacks the AI's skill.
+      ai_worker: 'problem',
     });
     // The CLI never had the auth token: it signed in with the API key.
     expect(answer).toEqual(await functionsAnswer('setup-check'));
@@ -120,7 +121,8 @@ describe('the setup command line', () => {
   test('the readable report names each problem with its fix, and never prints the secret', async () => {
     const run = await cli('check');
     expect(run.status).toBe(1);
-    expect(run.stdout).toMatch(/^Setup check: 3 problems, \d+ ok/);
+    expect(run.stdout).toMatch(/^Setup check: 4 problems, \d+ ok/);
+    expect(run.stdout).toContain('lacks the "opencx_ai" routing skill');
     expect(run.stdout).toContain('[problem] Conversations webhook');
     expect(run.stdout).toContain(`Fix: Apply setup: it registers ${world.webhookUrl} on the Conversations service`);
     expect(run.stdout).toContain('    apply fixes this');

@@ -30,6 +30,38 @@ describe('aiWorkerCheck: the AI worker pool', () => {
     });
   });
 
+  it('is a problem Apply fixes when a worker lacks the AI skill, and not for one that has it', () => {
+    const skilled = { opencx_ai: true, routing: { skills: ['opencx_ai'] } };
+    expect(aiWorkerCheck(pool(50, worker({ attributes: skilled }))).status).toBe('ok');
+    expect(aiWorkerCheck(pool(50, worker({ attributes: { opencx_ai: true } })))).toMatchObject({
+      status: 'problem',
+      autoFixable: true,
+      detail: expect.stringContaining('lacks the "opencx_ai" routing skill'),
+      fix: expect.stringContaining('it adds the skill'),
+    });
+  });
+
+  it('is a problem Apply fixes when sms is closed or another channel is open', () => {
+    const smsClosed = busy(WK, 'OpenCX AI', 0, {
+      channels: [
+        { taskChannel: 'chat', capacity: 50, available: true, assignedTasks: 0 },
+        { taskChannel: 'sms', capacity: 50, available: false, assignedTasks: 0 },
+      ],
+    });
+    const voiceOpen = busy(WK, 'OpenCX AI', 0, {
+      channels: [
+        { taskChannel: 'chat', capacity: 50, available: true, assignedTasks: 0 },
+        { taskChannel: 'voice', capacity: 1, available: true, assignedTasks: 0 },
+      ],
+    });
+    for (const gap of [smsClosed, voiceOpen])
+      expect(aiWorkerCheck(pool(50, gap))).toMatchObject({
+        status: 'problem',
+        autoFixable: true,
+        detail: expect.stringContaining('channels are not chat and sms open at 50'),
+      });
+  });
+
   it('reports each worker and the utilisation per channel from the assigned tasks and capacities', () => {
     const check = aiWorkerCheck(pool(100, busy(WK, 'OpenCX AI', 30), busy(WK2, 'OpenCX AI 2', 20)));
     expect(check.status).toBe('ok');

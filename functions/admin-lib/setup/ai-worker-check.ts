@@ -1,7 +1,8 @@
 // The AI worker pool: its size against the settings, each worker able to take conversations, and how full it is.
 import { AI_WORKER_CHANNEL_CAPACITY, aiPoolSize } from '../../common/config';
 import type { WorkerRouting } from '../../common/twilio';
-import { heldTasks } from '../ai-pool';
+import { heldTasks, repairOf } from '../ai-pool';
+import { AI_WORKER_SKILL } from '../settings';
 import { type Check, check, type CheckStatus, fine, fixable, manual, type Verdict } from './check';
 
 const TASK_CHANNEL = 'chat';
@@ -61,11 +62,25 @@ function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | u
       byApply: false,
     };
   }
+  const reopen = `Apply setup: it opens ${name}'s chat and sms channels with a capacity of ${AI_WORKER_CHANNEL_CAPACITY}.`;
   if (!chat.available || chat.capacity <= 0) {
     const state = !chat.available ? 'has its chat channel closed' : 'has a chat capacity of 0';
+    return { detail: `${name} ${state}, so it cannot take any conversation.`, fix: reopen, byApply: true };
+  }
+  const repair = repairOf({ ...worker, attributes: worker.attributes ?? {} });
+  if (worker.attributes && repair.attributes) {
     return {
-      detail: `${name} ${state}, so it cannot take any conversation.`,
-      fix: `Apply setup: it opens ${name}'s chat and sms channels with a capacity of ${AI_WORKER_CHANNEL_CAPACITY}.`,
+      detail: `${name} lacks the "${AI_WORKER_SKILL}" routing skill, so an AI queue that selects by it never offers it a task.`,
+      fix: `Apply setup: it adds the skill to ${name}.`,
+      byApply: true,
+    };
+  }
+  if (repair.reopen) {
+    return {
+      detail:
+        `${name}'s channels are not chat and sms open at ${AI_WORKER_CHANNEL_CAPACITY} with the others closed: ` +
+        'it takes fewer conversations than the pool counts on, or tasks it cannot answer (a call).',
+      fix: `${reopen} It closes the others.`,
       byApply: true,
     };
   }

@@ -95,6 +95,7 @@ export interface WorkerRouting {
   /** The worker's activity is an available one. */
   available: boolean;
   channels: { taskChannel: string; capacity: number; available: boolean; assignedTasks: number }[];
+  attributes?: Record<string, unknown>;
 }
 
 interface WorkerResource {
@@ -377,6 +378,7 @@ export class TaskRouterApi extends TwilioProductApi {
       friendlyName: worker.friendlyName,
       activityName: worker.activityName,
       available: worker.available,
+      attributes: worker.attributes,
       channels: (channels ?? []).map(({ taskChannel, capacity, available, assignedTasks }) => ({
         taskChannel,
         capacity,
