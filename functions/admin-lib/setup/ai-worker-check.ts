@@ -70,7 +70,9 @@ function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | u
   const repair = repairOf({ ...worker, attributes: worker.attributes ?? {} });
   if (worker.attributes && repair.attributes) {
     return {
-      detail: `${name} lacks the "${AI_WORKER_SKILL}" routing skill, so an AI queue that selects by it never offers it a task.`,
+      detail:
+        `${name} lacks the "${AI_WORKER_SKILL}" routing skill, ` +
+        'so an AI queue that selects by it never offers it a task.',
       fix: `Apply setup: it adds the skill to ${name}.`,
       byApply: true,
     };
