@@ -62,7 +62,8 @@ function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | u
       byApply: false,
     };
   }
-  const reopen = `Apply setup: it opens ${name}'s chat and sms channels with a capacity of ${AI_WORKER_CHANNEL_CAPACITY}.`;
+  const reopen =
+    `Apply setup: it opens ${name}'s chat and sms channels ` + `with a capacity of ${AI_WORKER_CHANNEL_CAPACITY}.`;
   if (!chat.available || chat.capacity <= 0) {
     const state = !chat.available ? 'has its chat channel closed' : 'has a chat capacity of 0';
     return { detail: `${name} ${state}, so it cannot take any conversation.`, fix: reopen, byApply: true };
