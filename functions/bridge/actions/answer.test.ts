@@ -167,6 +167,48 @@ describe('postClaimedAnswer with a recheck (the fast path: OpenCX took seconds t
   });
 });
 
+describe('postClaimedAnswer when the post may or may not have landed', () => {
+  const { postClaimedAnswer } = jest.requireActual('./answer') as typeof import('./answer');
+  const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
+
+  /** A post that times out after it was sent, on a clock that has `left` ms once it has. */
+  function timedOut(left: number, lookup: () => Promise<unknown[]>) {
+    const released: string[] = [];
+    let now = 0;
+    const deps = {
+      config: { conversationsServiceSid: 'IS1', aiAuthorName: 'AI Support Agent' },
+      deadline: new Deadline(1000, () => now),
+      warn: () => undefined,
+      state: { claimOnce: async () => true, release: async (key: string) => void released.push(key) },
+      twilio: {
+        conversations: {
+          postMessage: async () => {
+            now = 1000 - left;
+            throw Object.assign(new Error('timeout of 300ms exceeded'), { code: 'ECONNABORTED' });
+          },
+          listMessages: lookup,
+        },
+      },
+    } as never;
+    return { deps, released };
+  }
+  const answer = { answerId: 'm1', text: 'Your parcel left the depot' };
+
+  test('no time left to look: the claim is kept (it most likely landed), and it is not posted again', async () => {
+    const lookup = jest.fn(async () => []);
+    const { deps, released } = timedOut(0, lookup);
+    await expect(postClaimedAnswer('CH1', 's1', answer, deps)).resolves.toBe('uncertain');
+    expect(released).toEqual([]);
+    expect(lookup).not.toHaveBeenCalled();
+  });
+
+  test('a look that cannot be made keeps the claim too', async () => {
+    const { deps, released } = timedOut(800, () => Promise.reject(new Error('503')));
+    await expect(postClaimedAnswer('CH1', 's1', answer, deps)).resolves.toBe('uncertain');
+    expect(released).toEqual([]);
+  });
+});
+
 describe('checkAnswered (the watchdog) sending a message OpenCX never took', () => {
   const { checkAnswered } = jest.requireActual('./answer') as typeof import('./answer');
   const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');

@@ -95,6 +95,12 @@ export async function deliverAnswer(
     return { ...handed, reply: posted };
   }
   const posted = await posting;
+  if (posted === 'uncertain')
+    return {
+      outcome: 'reply-uncertain',
+      sessionId,
+      reason: 'Twilio may have taken the answer, and there was no time left to look; it is not posted again',
+    };
   if (posted === 'late')
     return {
       outcome: 'answer-withheld',
@@ -126,7 +132,7 @@ export async function postClaimedAnswer(
   answer: { answerId?: string; text: string },
   deps: BridgeDeps,
   options: { claimed?: boolean; recheck?: boolean } = {},
-): Promise<'posted' | 'duplicate' | 'late' | 'failed'> {
+): Promise<'posted' | 'duplicate' | 'late' | 'failed' | 'uncertain'> {
   const key = answerKey(sessionId, answer);
   const [claimed, current] = await Promise.all([
     options.claimed || deps.state.claimOnce(key),
@@ -139,7 +145,10 @@ export async function postClaimedAnswer(
   ]);
   if (!claimed) return 'duplicate';
   if (!current) return 'late';
-  if (await postAiReply(conversationSid, answer.text, key, sessionId, deps)) return 'posted';
+  const outcome = await postAiReply(conversationSid, answer.text, key, sessionId, deps);
+  if (outcome === 'posted') return 'posted';
+  // Twilio may have taken it: given back, the claim would let OpenCX's webhook post it a second time.
+  if (outcome === 'unknown') return 'uncertain';
   await deps.state
     .release(key)
     .catch((error: unknown) => deps.warn('could not release the answer claim', { error: String(error), key }));

@@ -30,6 +30,12 @@ async function landed(conversationSid: string, key: string, deps: BridgeDeps): P
   return recent.some((m) => ourMarker(m.attributes)?.key === key);
 }
 
+/**
+ * What became of a post: in the conversation, certainly not, or unknown (Twilio may have taken it
+ * and there was no time left, or no way, to look).
+ */
+export type PostOutcome = 'posted' | 'not-posted' | 'unknown';
+
 /** Posts one message; true once it is in the conversation, false when it could not be posted in time. */
 export async function postOnce(
   conversationSid: string,
@@ -37,6 +43,16 @@ export async function postOnce(
   marker: OurMessage,
   deps: BridgeDeps,
 ): Promise<boolean> {
+  return (await postOnceOutcome(conversationSid, body, marker, deps)) === 'posted';
+}
+
+async function postOnceOutcome(
+  conversationSid: string,
+  body: string,
+  marker: OurMessage,
+  deps: BridgeDeps,
+): Promise<PostOutcome> {
+  let outcome: PostOutcome = 'not-posted';
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     try {
       await deps.twilio.conversations.postMessage(deps.config.conversationsServiceSid, conversationSid, {
@@ -44,7 +60,7 @@ export async function postOnce(
         body,
         attributes: { opencx: marker },
       });
-      return true;
+      return 'posted';
     } catch (error) {
       deps.warn('posting into the conversation failed', {
         error: String(error),
@@ -52,31 +68,34 @@ export async function postOnce(
         key: marker.key,
         attempt,
       });
-      if (error instanceof DeadlineExceededError || !mayHaveBeenProcessed(error) || deps.deadline.expired())
-        return false;
+      if (error instanceof DeadlineExceededError || !mayHaveBeenProcessed(error)) return outcome;
+      outcome = 'unknown';
+      if (deps.deadline.expired()) return outcome;
       try {
-        if (await landed(conversationSid, marker.key, deps)) return true;
+        if (await landed(conversationSid, marker.key, deps)) return 'posted';
+        outcome = 'not-posted';
       } catch (readError) {
         deps.warn('could not check whether the post landed', { error: String(readError), conversationSid });
-        return false;
+        return outcome;
       }
     }
   }
-  return false;
+  return outcome;
 }
 
-/** Posts an AI reply, split into parts under Twilio's length limit, in order; false if a part failed. */
+/** Posts an AI reply, split into parts under Twilio's length limit, in order; stops at a part not certainly posted. */
 export async function postAiReply(
   conversationSid: string,
   reply: string,
   answerKey: string,
   sessionId: string | undefined,
   deps: BridgeDeps,
-): Promise<boolean> {
+): Promise<PostOutcome> {
   const parts = replyParts(reply);
   for (const [index, part] of parts.entries()) {
     const key = parts.length === 1 ? answerKey : `${answerKey}#${index + 1}`;
-    if (!(await postOnce(conversationSid, part, { role: 'ai', key, sessionId }, deps))) return false;
+    const outcome = await postOnceOutcome(conversationSid, part, { role: 'ai', key, sessionId }, deps);
+    if (outcome !== 'posted') return outcome;
   }
-  return parts.length > 0;
+  return parts.length > 0 ? 'posted' : 'not-posted';
 }
