@@ -57,6 +57,25 @@ const consoleWorkflow = (world: World): string =>
     '}',
   ].join('\n');
 
+/** The admin formats the workflow in the Console (so Apply rewrites it); its text as they left it. */
+async function adminFormatsWorkflow(world: World): Promise<string> {
+  await world.client.taskrouter.v1
+    .workspaces(world.workspaceSid)
+    .workflows(world.workflowSid)
+    .update({ configuration: consoleWorkflow(world) });
+  return workflowText(world);
+}
+
+/** Uninstall while every `method` request to `path` fails with a 500. */
+async function uninstallWhileFailing(world: World, path: string, method: string): Promise<Record<string, unknown>> {
+  world.twilio.addFault({ method, path, status: 500 });
+  try {
+    return await ok(world, 'setup-uninstall', { confirm: 'uninstall' });
+  } finally {
+    world.twilio.clearFaults();
+  }
+}
+
 describe('Apply on an account an admin edits at the same time', () => {
   const world = withWorld({ webhooks: false, handoffFilter: 'missing' });
 
@@ -175,11 +194,7 @@ describe('Undo', () => {
   const world = withWorld({ webhooks: false });
 
   test('restores the workflow byte for byte, the webhooks as they were; a second Undo has nothing left', async () => {
-    await world()
-      .client.taskrouter.v1.workspaces(world().workspaceSid)
-      .workflows(world().workflowSid)
-      .update({ configuration: consoleWorkflow(world()) });
-    const original = workflowText(world());
+    const original = await adminFormatsWorkflow(world());
     const webhookBefore = { ...conversationsWebhook(world()) };
 
     const applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
@@ -220,10 +235,7 @@ describe('Undo', () => {
   });
 
   test('an Undo whose check afterwards cannot run still reports what it restored, and is done', async () => {
-    await world()
-      .client.taskrouter.v1.workspaces(world().workspaceSid)
-      .workflows(world().workflowSid)
-      .update({ configuration: consoleWorkflow(world()) });
+    await adminFormatsWorkflow(world());
     await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
     // The settings cannot be read once Undo has restored the workflow: its own check fails.
     let open!: () => void;
@@ -251,11 +263,7 @@ describe('Undo', () => {
   });
 
   test("a backup stored though Sync's answer was lost still lets the step write, and Undo restores it", async () => {
-    await world()
-      .client.taskrouter.v1.workspaces(world().workspaceSid)
-      .workflows(world().workflowSid)
-      .update({ configuration: consoleWorkflow(world()) });
-    const original = workflowText(world());
+    const original = await adminFormatsWorkflow(world());
     // The map exists, so the fault hits the backup's own create.
     await world()
       .client.sync.v1.services(world().syncServiceSid)
@@ -400,11 +408,7 @@ describe('Undo while the AI holds a conversation', () => {
   const world = withWorld({ webhooks: false });
 
   test('keeps the webhooks that conversation needs, restores the rest, and finishes once it has ended', async () => {
-    await world()
-      .client.taskrouter.v1.workspaces(world().workspaceSid)
-      .workflows(world().workflowSid)
-      .update({ configuration: consoleWorkflow(world()) });
-    const original = workflowText(world());
+    const original = await adminFormatsWorkflow(world());
     await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
     world().opencx.ai.reply('Hello! How can I help?');
     const { conversationSid, taskSid } = await world().customerStartsConversation('Where is my order?');
@@ -453,13 +457,7 @@ describe('uninstall when an AI worker cannot be read', () => {
     const started = await world().customerStartsConversation('Where is my order?');
     await world().settle();
     expect(world().sessionFor(started.conversationSid)).toBeDefined();
-    world().twilio.addFault({ method: 'GET', path: '/v1/Workspaces/{WorkspaceSid}/Workers/{Sid}', status: 500 });
-    let removed: Record<string, unknown>;
-    try {
-      removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
-    } finally {
-      world().twilio.clearFaults();
-    }
+    const removed = await uninstallWhileFailing(world(), '/v1/Workspaces/{WorkspaceSid}/Workers/{Sid}', 'GET');
 
     expect(removed.complete).toBe(false);
     const steps = removed.steps as StepView[];
@@ -480,13 +478,7 @@ describe('uninstall when the workflow cannot be written', () => {
 
   test('keeps the AI workers the workflow still routes to, and everything they need', async () => {
     await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
-    world().twilio.addFault({ method: 'POST', path: '/v1/Workspaces/{WorkspaceSid}/Workflows/{Sid}', status: 500 });
-    let removed: Record<string, unknown>;
-    try {
-      removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
-    } finally {
-      world().twilio.clearFaults();
-    }
+    const removed = await uninstallWhileFailing(world(), '/v1/Workspaces/{WorkspaceSid}/Workflows/{Sid}', 'POST');
 
     expect(removed.complete).toBe(false);
     expect(stepStatuses(removed.steps)).toMatchObject({ workflow_filters: 'failed', ai_worker: 'skipped' });
