@@ -2,7 +2,7 @@
 // workspace) and Conversations post-event webhooks.
 // verify signature → classify → load our record and the config → decide (pure) → perform.
 import '@twilio-labs/serverless-runtime-types';
-import { rearmTimer } from './bridge/actions/answer';
+import { rearmBudgetMs, rearmTimer } from './bridge/actions/answer';
 import { checkOrigin, conversationOf, decide, needsNoAction, timerToRearm } from './bridge/decide';
 import { recordedConfigFor, shouldRecordConfig } from './bridge/conversation-record';
 import { classifyEvent } from './bridge/events';
@@ -28,8 +28,6 @@ export type { BridgeEnv } from './bridge/runtime';
  * margin covers the runtime's start-up, which the deadline does not see.
  */
 const BUDGET_MS = { conversations: 4300, taskrouter: 9000 } as const;
-/** Arming a timer to try again after a failure: inside the Function's 10 s even when the handler used its 9 s. */
-const REARM_BUDGET_MS = 800;
 
 export const handler: WebhookHandler = async (context, event, callback) => {
   const started = Date.now();
@@ -105,9 +103,10 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     return reply(callback, 200, result);
   } catch (error) {
     const rearm = timerToRearm(bridgeEvent, config);
-    if (rearm && config?.timerWorkspaceSid && config.timerWorkflowSid) {
+    const rearmBudget = rearmBudgetMs(Date.now() - started);
+    if (rearm && rearmBudget > 0 && config?.timerWorkspaceSid && config.timerWorkflowSid) {
       // TaskRouter does not retry this event: a new timer does, with its own short budget.
-      const retry = bridgeIo(context, new Deadline(REARM_BUDGET_MS));
+      const retry = bridgeIo(context, new Deadline(rearmBudget));
       const timerSid = await rearmTimer(retry.twilio.taskrouter, config, rearm).catch(() => undefined);
       if (timerSid) {
         const result = {

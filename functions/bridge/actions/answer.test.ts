@@ -1,5 +1,5 @@
 import type { ConversationMessage } from '../../common/twilio';
-import { answeredAfter } from './answer';
+import { answeredAfter, rearmBudgetMs } from './answer';
 
 const msg = (sid: string, role?: string): ConversationMessage => ({
   sid,
@@ -268,5 +268,17 @@ describe('checkAnswered (the watchdog) sending a message OpenCX never took', () 
     await expect(checkAnswered('CH1', known, 'IM1', flaky)).rejects.toThrow();
     await expect(checkAnswered('CH1', known, 'IM1', flaky)).resolves.toMatchObject({ outcome: 'replied' });
     expect(sent).toEqual(['(refused)', 'Where is my order?']);
+  });
+});
+
+describe("rearmBudgetMs: arming a timer again after a failure, within the Function's 10 s", () => {
+  test('a failure early in the handler gets the whole budget', () => {
+    expect(rearmBudgetMs(2000)).toBe(800);
+  });
+
+  test('one after the handler used its 9 s (and a request ran over) gets what is left, or none', () => {
+    expect(rearmBudgetMs(8900)).toBe(500);
+    expect(rearmBudgetMs(9300)).toBe(0);
+    expect(rearmBudgetMs(9200) + 9200 + 300).toBeLessThanOrEqual(9700);
   });
 });

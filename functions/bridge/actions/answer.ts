@@ -26,6 +26,21 @@ export type AiTurn =
 
 /** A timer armed again after a failure fires this much later. */
 export const REARM_SECONDS = 15;
+/** What arming it may take at most. */
+const REARM_BUDGET_MS = 800;
+/** Of a Function's 10 s, what its handler may use (the runtime's start-up takes the rest). */
+const HANDLER_LIMIT_MS = 9700;
+/** A request may outlast its deadline by its shortest timeout (the Twilio client's floor). */
+const REQUEST_OVERRUN_MS = 300;
+
+/**
+ * The time left to arm a timer after a handler failed `elapsedMs` into the Function: within the
+ * Function's 10 s even when a request outlasted the handler's deadline; 0 when too little is left.
+ */
+export function rearmBudgetMs(elapsedMs: number): number {
+  const left = Math.min(REARM_BUDGET_MS, HANDLER_LIMIT_MS - REQUEST_OVERRUN_MS - elapsedMs);
+  return left >= REQUEST_OVERRUN_MS ? left : 0;
+}
 
 function answerDeadline(deps: BridgeDeps): Deadline {
   return new Deadline(
