@@ -136,7 +136,7 @@ describe('postClaimedAnswer with a recheck (the fast path: OpenCX took seconds t
 
   test('posts while the AI still holds the conversation in the same session', async () => {
     const { deps, posted } = depsWith(record('ai'));
-    await expect(postClaimedAnswer('CH1', 's1', answer, deps, { recheck: true })).resolves.toBe('posted');
+    await expect(postClaimedAnswer('CH1', 's1', answer, deps, { recheck: 'ai' })).resolves.toBe('posted');
     expect(posted).toEqual(['Your parcel left the depot']);
   });
 
@@ -147,14 +147,26 @@ describe('postClaimedAnswer with a recheck (the fast path: OpenCX took seconds t
     ['ended (the record is gone)', async () => undefined],
   ])('does not post once the conversation is %s, and keeps the claim', async (_case, read) => {
     const { deps, posted, claims } = depsWith(read);
-    await expect(postClaimedAnswer('CH1', 's1', answer, deps, { recheck: true })).resolves.toBe('late');
+    await expect(postClaimedAnswer('CH1', 's1', answer, deps, { recheck: 'ai' })).resolves.toBe('late');
     expect(posted).toEqual([]);
     expect(claims).toHaveLength(1);
   });
 
+  test("a handoff's last words go while it is being handed off, not once humans hold it", async () => {
+    const handingOff = depsWith(record('handoff'));
+    await expect(postClaimedAnswer('CH1', 's1', answer, handingOff.deps, { recheck: 'ai-or-handoff' })).resolves.toBe(
+      'posted',
+    );
+    for (const read of [record('human'), record('handoff', 's2'), async () => undefined]) {
+      const { deps, posted } = depsWith(read);
+      await expect(postClaimedAnswer('CH1', 's1', answer, deps, { recheck: 'ai-or-handoff' })).resolves.toBe('late');
+      expect(posted).toEqual([]);
+    }
+  });
+
   test('a record that cannot be read does not hold the answer back', async () => {
     const { deps, posted } = depsWith(() => Promise.reject(new Error('503')));
-    await expect(postClaimedAnswer('CH1', 's1', answer, deps, { recheck: true })).resolves.toBe('posted');
+    await expect(postClaimedAnswer('CH1', 's1', answer, deps, { recheck: 'ai' })).resolves.toBe('posted');
     expect(posted).toHaveLength(1);
   });
 

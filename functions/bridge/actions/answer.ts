@@ -93,9 +93,10 @@ export async function deliverAnswer(
 ): Promise<Outcome> {
   const sessionId = known.record.sessionId!;
   const { reply, answerId } = next.next === 'reply' ? next : next.request;
-  // A reply that did not just read the record (OpenCX took seconds to answer) looks again: the
-  // conversation may have left the AI meanwhile. A handoff's last words belong to that handoff.
-  const recheck = next.next === 'reply' && !options.claimed;
+  // An answer that did not just read the record (OpenCX took seconds to answer) looks again: the
+  // conversation may have left the AI meanwhile. A handoff's last words go with that handoff, unless
+  // humans hold the conversation already.
+  const recheck = options.claimed ? undefined : next.next === 'reply' ? 'ai' : 'ai-or-handoff';
   const posting = reply
     ? postClaimedAnswer(conversationSid, sessionId, { answerId, text: reply }, deps, {
         ...options,
@@ -139,21 +140,23 @@ export async function deliverAnswer(
 
 /**
  * `recheck`: the record is read again beside the claim, and the answer is not posted once the
- * conversation is no longer the AI's in this session ('late'). A record that cannot be read posts.
+ * conversation is no longer the AI's in this session ('late'); `ai-or-handoff` (a handoff's last
+ * words) also posts while it is being handed off. A record that cannot be read posts.
  */
 export async function postClaimedAnswer(
   conversationSid: string,
   sessionId: string,
   answer: { answerId?: string; text: string },
   deps: BridgeDeps,
-  options: { claimed?: boolean; recheck?: boolean } = {},
+  options: { claimed?: boolean; recheck?: 'ai' | 'ai-or-handoff' } = {},
 ): Promise<'posted' | 'duplicate' | 'late' | 'failed' | 'uncertain'> {
   const key = answerKey(sessionId, answer);
+  const { recheck } = options;
   const [claimed, current] = await Promise.all([
     options.claimed || deps.state.claimOnce(key),
-    options.recheck
+    recheck
       ? deps.state.conversation(conversationSid).then(
-          (current) => stillAiIn(current, sessionId),
+          (current) => stillAiIn(current, sessionId, recheck === 'ai-or-handoff'),
           () => true,
         )
       : true,
@@ -170,9 +173,10 @@ export async function postClaimedAnswer(
   return 'failed';
 }
 
-/** The AI still holds the conversation in the session that answered. */
-function stillAiIn(current: KnownRecord | undefined, sessionId: string): boolean {
-  return current?.record.phase === 'ai' && current.record.sessionId === sessionId;
+/** The AI still holds the conversation in the session that answered (or, `handingOff`, is handing it off). */
+function stillAiIn(current: KnownRecord | undefined, sessionId: string, handingOff = false): boolean {
+  const phase = current?.record.phase;
+  return (phase === 'ai' || (handingOff && phase === 'handoff')) && current?.record.sessionId === sessionId;
 }
 
 /**
