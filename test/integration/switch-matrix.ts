@@ -36,7 +36,7 @@ export const SWITCH_CASES: SwitchCase[] = [
   { twilio: { reservationNotPendingCode: 40140 }, trigger: 'none', runtime: 'warm' },
   { twilio: { timeoutActivityWhenMultitasking: false }, trigger: 'AI reservation times out', runtime: 'warm' },
   { twilio: { duplicateEvents: true }, trigger: 'none', runtime: 'warm' },
-  { twilio: { concurrentEvents: true, duplicateEvents: true }, trigger: 'none', runtime: 'warm' },
+  { twilio: { concurrentEvents: true }, trigger: 'none', runtime: 'warm' },
   { twilio: { targetMatchedIncludesTarget: false }, trigger: 'none', runtime: 'warm' },
   { twilio: { syncTtlLagMs: 300_000 }, trigger: 'AI reservation times out', runtime: 'warm' },
   { twilio: { conversationsRetriesTimedOutWebhooks: true }, trigger: 'relay fails once', runtime: 'warm' },
