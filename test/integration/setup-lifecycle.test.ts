@@ -286,7 +286,8 @@ describe('Undo', () => {
 
   test('leaves alone a resource the Apply could not write, though the admin edited it since', async () => {
     // TaskRouter refuses the workspace callback's write (a 400: certainly not made).
-    world().twilio.addFault({ method: 'POST', path: '/v1/Workspaces/{Sid}', status: 400, code: 20001, times: 1 });
+    const flexWorkspace = new RegExp(`/v1/Workspaces/${world().workspaceSid}$`);
+    world().twilio.addFault({ method: 'POST', path: flexWorkspace, status: 400, code: 20001, times: 1 });
     const applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
     expect((applied.steps as StepView[]).find((step) => step.id === 'workspace_events')).toMatchObject({
       status: 'failed',

@@ -152,7 +152,11 @@ const STEP_OF_BACKUP: Record<string, CheckId> = {
   ai_queue: 'ai_queue',
   ai_workers: 'ai_worker',
 };
-const stepIdOf = (kind: string): CheckId => STEP_OF_BACKUP[kind] ?? 'workspace_events';
+/** The check a restored resource belongs to; the timer workspace's callback is the timer check's. */
+const stepIdOf = (backup: Backup, config: Pick<BridgeConfig, 'timerWorkspaceSid'> | undefined): CheckId =>
+  backup.kind === 'workspace_callback' && backup.workspaceSid === config?.timerWorkspaceSid
+    ? 'timer_workspace'
+    : (STEP_OF_BACKUP[backup.kind] ?? 'workspace_events');
 
 /**
  * Puts back every resource the last Apply wrote, exactly as it was, unless it changed since that
@@ -171,6 +175,7 @@ export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
     last.resources.filter((r) => r.backup.kind !== 'ai_queue'),
   ];
   const version = config?.configVersion;
+  const timers = { timerWorkspaceSid: config?.timerWorkspaceSid };
   // Taking the events away from this deployment would leave the AI's running conversations unanswered.
   const webhookUrl = webhookUrlOf(call);
   const takesEventsAway = (backup: Backup): boolean =>
@@ -181,11 +186,11 @@ export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
   const steps = await Promise.all(
     others.map((resource) =>
       keep && takesEventsAway(resource.backup)
-        ? keptForConversations(resource.backup)
-        : undoResource(call, resource, version),
+        ? keptForConversations(resource.backup, timers)
+        : undoResource(call, resource, version, timers),
     ),
   );
-  const queueSteps = await Promise.all(queues.map((resource) => undoResource(call, resource, version)));
+  const queueSteps = await Promise.all(queues.map((resource) => undoResource(call, resource, version, timers)));
   steps.push(...queueSteps);
   const state = new BridgeState(call.twilio.sync, syncServiceSid(call.context));
   const createdQueue = queueSteps.some((step) => step.status === 'applied')
@@ -228,9 +233,9 @@ async function aiHoldsConversations(call: Call, config: BridgeConfig): Promise<b
   return held.includes(true);
 }
 
-function keptForConversations(backup: Backup): StepReport {
+function keptForConversations(backup: Backup, timers: Pick<BridgeConfig, 'timerWorkspaceSid'>): StepReport {
   return {
-    id: stepIdOf(backup.kind),
+    id: stepIdOf(backup, timers),
     title: `Undo: ${describeResource(backup)}`,
     status: 'skipped',
     detail:
@@ -243,10 +248,11 @@ async function undoResource(
   call: Call,
   { backup, afterRevision, notWritten }: ApplyBackup['resources'][number],
   configVersion: string | undefined,
+  timers: Pick<BridgeConfig, 'timerWorkspaceSid'>,
 ): Promise<StepReport> {
   const what = describeResource(backup);
   const report = (status: StepReport['status'], detail: string): StepReport => ({
-    id: stepIdOf(backup.kind),
+    id: stepIdOf(backup, timers),
     title: `Undo: ${what}`,
     status,
     detail,
