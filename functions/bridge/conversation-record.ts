@@ -49,6 +49,11 @@ export interface PendingHandoff {
    * posts them; it then posts them itself although the AI no longer holds the conversation.
    */
   farewell?: string;
+  /**
+   * OpenCX's AI decided the handoff: its last words may still come by webhook after another path
+   * moved the phase, so an answer of this session is posted while no farewell is recorded.
+   */
+  byAi?: boolean;
 }
 
 /** An agent returned the conversation to the AI. */

@@ -621,6 +621,7 @@ describe('afterAnswer', () => {
         reason: 'AI requested human handoff',
         summary: 'Refund dispute',
         sentiment: 'angry',
+        byAi: true,
       },
     });
   });
@@ -947,11 +948,28 @@ describe('decide: OpenCX webhook deliveries', () => {
     expectAction(decide(delivery(answer), { config, record: record('handoff', otherWords) }), 'ignore');
   });
 
+  it("posts this session's answer as the last words when OpenCX's own handoff event came first", () => {
+    const byAi = { handoff: { reason: 'x', at: 'now', routed: true, byAi: true } };
+    expectAction(decide(delivery(answer), { config, record: record('handoff', byAi) }), 'answer');
+    expectAction(decide(delivery(answer), { config, record: record('human', byAi) }), 'ignore');
+    const otherSession = record('handoff', { ...byAi, sessionId: 'session-2' });
+    expectAction(decide(delivery(answer), { config, record: otherSession }), 'ignore');
+    // Handed off for the AI's silence or failure: a late answer is not its last words.
+    const timedOut = { handoff: { reason: 'x', at: 'now', routed: true } };
+    expectAction(decide(delivery(answer), { config, record: record('handoff', timedOut) }), 'ignore');
+  });
+
   it('hands off with what OpenCX said', () => {
     expect(decide(delivery(handoff), { config, record: record('ai') })).toEqual({
       action: 'handoff',
       conversationSid: CONVERSATION,
-      request: { reason: 'AI requested human handoff', summary: 'Wants a refund', sentiment: 'angry', language: 'fr' },
+      request: {
+        reason: 'AI requested human handoff',
+        summary: 'Wants a refund',
+        sentiment: 'angry',
+        language: 'fr',
+        byAi: true,
+      },
     });
   });
 

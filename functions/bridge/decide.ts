@@ -19,6 +19,8 @@ export interface HandoffRequest {
   reply?: string;
   /** OpenCX's id of `reply`. */
   answerId?: string;
+  /** OpenCX's AI decided it (not a failure or a timeout). */
+  byAi?: boolean;
 }
 
 export type Decision =
@@ -372,6 +374,7 @@ export const opencxDelivery: Listener<OpencxBridgeEvent> = {
             summary: event.summary,
             sentiment: event.sentiment,
             language: event.language,
+            byAi: true,
           },
         };
       }
@@ -389,9 +392,16 @@ export const opencxDelivery: Listener<OpencxBridgeEvent> = {
   },
 };
 
-/** The AI's last words before the handoff still in progress (not yet with a human). */
+/**
+ * The AI's last words before the handoff still in progress (not yet with a human): the ones the
+ * handoff recorded or, when OpenCX's own handoff event moved the phase first, this session's answer.
+ */
 function isFarewell(record: ConversationRecord, answer: { sessionId: string; answerId?: string; text: string }) {
-  return record.phase === 'handoff' && record.handoff?.farewell === answerKey(answer.sessionId, answer);
+  const { handoff } = record;
+  if (record.phase !== 'handoff' || !handoff) return false;
+  return handoff.farewell === undefined
+    ? handoff.byAi === true
+    : handoff.farewell === answerKey(answer.sessionId, answer);
 }
 
 /** Customer messages are the ones the AI answers: not ours, not Conversations' `system`. */
@@ -511,6 +521,7 @@ export function afterAnswer(answer: AiAnswer | undefined): AfterAnswer {
         answerId: answer.answerId,
         summary: answer.summary,
         sentiment: answer.sentiment,
+        byAi: true,
       },
     };
   }

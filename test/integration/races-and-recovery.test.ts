@@ -262,6 +262,37 @@ test("the AI's last words are posted when OpenCX's webhook claims them as the fa
   expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
 });
 
+test("the AI's last words are posted when OpenCX's handoff event moves the conversation first", async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+  const farewell = 'Someone from billing will help you now.';
+  const timing = world.opencx.switches.webhookTiming;
+  world.opencx.switches.webhookTiming = 'before-response';
+  // OpenCX's webhook brings the farewell first and claims it, then stalls reading the session's conversation...
+  const sessionItem = /\/Maps\/opencx_sessions_\d+\/Items\//;
+  const sessionReads = () => world.twilio.requests.filter((r) => r.method === 'GET' && sessionItem.test(r.path)).length;
+  const readsBefore = sessionReads();
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  world.twilio.addFault({ method: 'GET', path: sessionItem, times: 1, until: gate });
+  try {
+    world.opencx.ai.reply({ type: 'handoff', content: farewell, summary: 'Billing dispute', sentiment: 'neutral' });
+    world.customerWrites(conversationSid, 'My bill is wrong');
+    await world.until(() => sessionReads() > readsBefore, "OpenCX's webhook to read the session");
+    // ...while OpenCX, done waiting for it, sends its handoff event, which hands off before the fast path can.
+    world.twilio.clock.advance(world.opencx.switches.webhookTimeoutMs);
+    await world.until(() => world.task(taskSid).attributes.handedOff === true, 'the handoff');
+    await world.until(() => world.conversationRecord(conversationSid)?.phase === 'handoff', 'the handoff in Sync');
+  } finally {
+    open();
+    world.opencx.switches.webhookTiming = timing;
+  }
+  await world.settle();
+  await world.advance(60_000);
+
+  expect(world.postedAsAi(conversationSid).filter((m) => m.body === farewell)).toHaveLength(1);
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+});
+
 test.each([
   ['', false],
   [', even when the answer to the session write is lost', true],

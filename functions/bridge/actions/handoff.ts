@@ -43,6 +43,7 @@ export async function handOff(
     sentiment: request.sentiment,
     language: request.language,
     at: deps.now().toISOString(),
+    ...(request.byAi && { byAi: true }),
     ...(request.reply &&
       record.sessionId && {
         farewell: answerKey(record.sessionId, { answerId: request.answerId, text: request.reply }),
