@@ -44,6 +44,7 @@ export const SWITCH_CASES: SwitchCase[] = [
   { twilio: { functionOutlivesCaller: false }, trigger: 'caller gives up', runtime: 'fork' },
   { twilio: { rejectedWorkerNeverReoffered: false }, trigger: 'none', runtime: 'warm' },
   { twilio: { lateDeliveryMs: 2_000 }, trigger: 'late events', runtime: 'warm' },
+  { twilio: { assignedTasksCountsPending: false }, trigger: 'none', runtime: 'warm' },
   { opencx: { processesAfterDisconnect: false }, trigger: 'none', runtime: 'warm' },
   { opencx: { webhookTiming: 'before-response' }, trigger: 'slow answer', runtime: 'warm' },
   { opencx: { duplicateWebhooks: true }, trigger: 'slow answer', runtime: 'warm' },

@@ -40,6 +40,11 @@ export interface TwilioSwitches {
    * simulated ms, so it arrives late and after events that followed it. 0: none is late.
    */
   lateDeliveryMs: number;
+  /**
+   * A worker channel's `assigned_tasks` (and `available_capacity_percentage`) counts the worker's pending
+   * reservations on it. Off: only accepted and wrapping ones. Either way a pending reservation takes a slot.
+   */
+  assignedTasksCountsPending: boolean;
 }
 
 export const DEFAULT_SWITCHES: TwilioSwitches = {
@@ -55,4 +60,5 @@ export const DEFAULT_SWITCHES: TwilioSwitches = {
   functionOutlivesCaller: true,
   rejectedWorkerNeverReoffered: true,
   lateDeliveryMs: 0,
+  assignedTasksCountsPending: true,
 };

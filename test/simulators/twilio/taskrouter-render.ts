@@ -199,16 +199,22 @@ export function renderWorker(accountSid: string, ws: WorkspaceState, worker: Wor
   };
 }
 
+/**
+ * `countsPending` (switch assignedTasksCountsPending): whether the pending reservations show in
+ * `assigned_tasks`; they take a slot of the channel either way.
+ */
 export function renderWorkerChannel(
   accountSid: string,
   ws: WorkspaceState,
   worker: WorkerState,
   channel: WorkerChannelState,
+  countsPending: boolean,
 ): Json {
   const assigned = [...ws.reservations.values()].filter(
     (r) =>
       r.workerSid === worker.sid &&
       ACTIVE_RESERVATION_STATUSES.includes(r.status) &&
+      (countsPending || r.status !== 'pending') &&
       ws.tasks.get(r.taskSid)?.taskChannelSid === channel.taskChannelSid,
   ).length;
   const free = Math.max(0, channel.capacity - assigned);

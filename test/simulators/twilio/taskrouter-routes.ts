@@ -21,6 +21,7 @@ import type {
   ReservationStatus,
   TaskState,
   TaskStatus,
+  WorkerChannelState,
   WorkerState,
   WorkspaceState,
 } from './taskrouter-state';
@@ -346,19 +347,21 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
   });
 
   // Worker channels
+  const renderChannel = (ws: WorkspaceState, worker: WorkerState, channel: WorkerChannelState) =>
+    renderWorkerChannel(account, ws, worker, channel, sim.switches.assignedTasksCountsPending);
   route('GET', `${WS}/Workers/{WorkerSid}/Channels`, (req) => {
     const ws = workspaceOf(req);
     const worker = tr.getWorker(ws.sid, req.pathParams.WorkerSid);
     return list(
       req,
-      worker.channels.map((c) => renderWorkerChannel(account, ws, worker, c)),
+      worker.channels.map((c) => renderChannel(ws, worker, c)),
       'channels',
     );
   });
   route('GET', `${WS}/Workers/{WorkerSid}/Channels/{Sid}`, (req) => {
     const ws = workspaceOf(req);
     const worker = tr.getWorker(ws.sid, req.pathParams.WorkerSid);
-    return ok(renderWorkerChannel(account, ws, worker, found(tr.findWorkerChannel(worker, req.pathParams.Sid), req)));
+    return ok(renderChannel(ws, worker, found(tr.findWorkerChannel(worker, req.pathParams.Sid), req)));
   });
   route('POST', `${WS}/Workers/{WorkerSid}/Channels/{Sid}`, (req) => {
     const ws = workspaceOf(req);
@@ -367,7 +370,7 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
       capacity: integer(req.form, 'Capacity'),
       available: boolean(req.form, 'Available'),
     });
-    return ok(renderWorkerChannel(account, ws, worker, channel));
+    return ok(renderChannel(ws, worker, channel));
   });
 }
 

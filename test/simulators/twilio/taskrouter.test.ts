@@ -542,6 +542,38 @@ describe('reservations', () => {
     expect(pendingReservation(ws, second).workerSid).toBe(agent.sid);
   });
 
+  test.each([true, false])(
+    'assignedTasksCountsPending %s: what the channel reports; a pending reservation takes a slot either way',
+    async (countsPending) => {
+      sim.switches.assignedTasksCountsPending = countsPending;
+      const ws = tr.createWorkspace({ friendlyName: 'Pending', multiTaskEnabled: true });
+      const queue = tr.createTaskQueue(ws.sid, { friendlyName: 'Chat', targetWorkers: '1==1' });
+      const configuration = { task_routing: { filters: [], default_filter: { queue: queue.sid } } };
+      const workflow = tr.createWorkflow(ws.sid, { friendlyName: 'Chat', configuration });
+      const agent = tr.createWorker(ws.sid, {
+        friendlyName: 'agent',
+        activityName: 'Available',
+        channelCapacity: { chat: 2 },
+      });
+      const [accepted, held, waiting] = [
+        await createTaskViaRest(ws, workflow.sid, {}, { taskChannel: 'chat' }),
+        await createTaskViaRest(ws, workflow.sid, {}, { taskChannel: 'chat' }),
+        await createTaskViaRest(ws, workflow.sid, {}, { taskChannel: 'chat' }),
+      ];
+      await workspaceApi(ws)
+        .tasks(accepted.sid)
+        .reservations(pendingReservation(ws, accepted).sid)
+        .update({ reservationStatus: 'accepted' });
+
+      expect([held.assignmentStatus, waiting.assignmentStatus]).toEqual(['reserved', 'pending']);
+      const chat = await workspaceApi(ws).workers(agent.sid).workerChannels('chat').fetch();
+      expect([chat.assignedTasks, chat.availableCapacityPercentage]).toEqual(countsPending ? [2, 0] : [1, 50]);
+      // The worker's reservations, filtered by status, show the pending one under either reading.
+      const pending = await workspaceApi(ws).workers(agent.sid).reservations.list({ reservationStatus: 'pending' });
+      expect(pending.map((r) => r.sid)).toEqual([pendingReservation(ws, held).sid]);
+    },
+  );
+
   // Refused with 400 / 20001, by REST and when seeding.
   test('a worker channel holds at most 50 tasks: a capacity over 50 is refused, and the 51st task waits', async () => {
     const ws = tr.createWorkspace({ friendlyName: 'Cap', multiTaskEnabled: true });
