@@ -1,4 +1,4 @@
-import { planAiPool, type PoolWorker, poolWorkerName, servesAsAi } from './ai-pool';
+import { planAiPool, type PoolWorker, poolWorkerName, servesAsAi, tasksHeld } from './ai-pool';
 
 const AI = { opencx_ai: true, full_name: 'AI Support Agent', routing: { skills: ['opencx_ai'] } };
 
@@ -163,4 +163,24 @@ describe('planAiPool: shrinking never removes a worker that holds a task', () =>
 
 test('pool names: "OpenCX AI" first, then numbered from 2', () => {
   expect([0, 1, 9].map(poolWorkerName)).toEqual(['OpenCX AI', 'OpenCX AI 2', 'OpenCX AI 10']);
+});
+
+describe('tasksHeld: whether assigned_tasks counts pending reservations or not', () => {
+  const pending = { status: 'pending' } as const;
+
+  it('counts the pending reservations when the channels leave them out', () => {
+    expect(tasksHeld(worker('WK1'), [pending, pending])).toBe(2);
+  });
+
+  it('does not count twice what the channels already count', () => {
+    expect(tasksHeld(worker('WK1', { tasks: 2 }), [pending, pending])).toBe(2);
+  });
+
+  it('counts accepted and wrapping reservations, not those that ended', () => {
+    const ended = (['rejected', 'timeout', 'canceled', 'rescinded', 'completed'] as const).map((status) => ({
+      status,
+    }));
+    expect(tasksHeld(worker('WK1'), ended)).toBe(0);
+    expect(tasksHeld(worker('WK1'), [...ended, { status: 'accepted' }, { status: 'wrapping' }])).toBe(2);
+  });
 });

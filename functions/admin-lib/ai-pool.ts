@@ -2,6 +2,7 @@
 // and deletes so that the workspace holds `size` AI workers, each open at 50 chat and sms tasks.
 // Shrinking never deletes a worker that holds a task: a surplus worker has its channels closed at
 // once (TaskRouter offers it nothing new) and is deleted by a later save once it holds none.
+import type { ReservationStatus } from '../common/twilio';
 import { AI_WORKER_CHANNELS, AI_WORKER_NAME, AI_WORKER_SKILL } from './settings';
 
 /** An AI worker (`opencx_ai: true`) as the save finds it. */
@@ -39,7 +40,7 @@ export interface PoolPlan {
   drain: string[];
   /** Surplus workers that stay draining (channels already closed, still holding tasks). */
   draining: string[];
-  /** Surplus workers holding no task: delete them. */
+  /** Surplus workers whose channels hold no task: delete them unless their reservations hold one. */
   remove: string[];
 }
 
@@ -47,9 +48,25 @@ export interface PoolPlan {
 export const poolWorkerName = (index: number): string =>
   index === 0 ? AI_WORKER_NAME : `${AI_WORKER_NAME} ${index + 1}`;
 
-/** Tasks the worker holds on all its channels (reservations pending, accepted or wrapping). */
+/** Tasks the worker holds on all its channels (TaskRouter's `assigned_tasks`). */
 export const heldTasks = (worker: { channels: readonly { assignedTasks: number }[] }): number =>
   worker.channels.reduce((sum, channel) => sum + channel.assignedTasks, 0);
+
+/** A reservation in these holds the worker's task; deleting the worker rescinds a pending one (an AI conversation). */
+export const HOLDING_RESERVATION_STATUSES: readonly ReservationStatus[] = ['pending', 'accepted', 'wrapping'];
+
+/**
+ * Tasks the worker holds by its channels and by its reservations in a holding status. Twilio does
+ * not say whether `assigned_tasks` counts pending reservations, so the larger count is the one.
+ */
+export const tasksHeld = (
+  worker: { channels: readonly { assignedTasks: number }[] },
+  reservations: readonly { status: ReservationStatus }[],
+): number =>
+  Math.max(
+    heldTasks(worker),
+    reservations.filter((reservation) => HOLDING_RESERVATION_STATUSES.includes(reservation.status)).length,
+  );
 
 /** Chat and sms open at their capacity, every other channel closed. */
 export function servesAsAi(

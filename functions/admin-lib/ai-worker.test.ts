@@ -21,12 +21,21 @@ const aiWorker = (sid: string, friendlyName: string) => ({
   available: true,
 });
 
-/** `offeredWhileSaving`: TaskRouter reserves a task for the surplus worker after the save read it idle. */
-function taskRouter(offeredWhileSaving: boolean) {
+/**
+ * `offeredWhileSaving`: TaskRouter reserves a task for the surplus worker after the save read it idle.
+ * `pendingUncounted`: the surplus worker holds that many pending reservations its channels' assigned_tasks leave out.
+ */
+function taskRouter(offeredWhileSaving: boolean, pendingUncounted = 0) {
   const channels: Record<string, WorkerChannel[]> = { [KEPT]: open(3), [SURPLUS]: open(0) };
   const deleted: string[] = [];
+  const reservationReads: string[] = [];
   let reads = 0;
   const api = {
+    workerReservations: async (_ws: string, sid: string, statuses: readonly string[]) => {
+      reservationReads.push(sid);
+      const held = sid === SURPLUS ? Array.from({ length: pendingUncounted }, () => ({ status: 'pending' })) : [];
+      return held.filter((reservation) => statuses.includes(reservation.status));
+    },
     listWorkersMatching: async () => [aiWorker(KEPT, AI_WORKER_NAME), aiWorker(SURPLUS, `${AI_WORKER_NAME} 2`)],
     listWorkerChannels: async (_ws: string, sid: string) => {
       if (sid === SURPLUS && ++reads === 2 && offeredWhileSaving) channels[SURPLUS][0].assignedTasks = 1;
@@ -41,7 +50,7 @@ function taskRouter(offeredWhileSaving: boolean) {
       return 'deleted' as const;
     },
   };
-  return { api: api as unknown as TaskRouterApi, channels, deleted };
+  return { api: api as unknown as TaskRouterApi, channels, deleted, reservationReads };
 }
 
 const stored = { pool: [KEPT, SURPLUS], draining: [] };
@@ -60,4 +69,14 @@ test('a surplus worker offered a task after the save read it idle is kept, close
   expect(deleted).toEqual([]);
   expect(pool).toMatchObject({ pool: [KEPT], draining: [SURPLUS], removed: [] });
   expect(channels[SURPLUS].every((channel) => !channel.available)).toBe(true);
+});
+
+test('a surplus worker with no task on its channels but pending reservations is kept, draining', async () => {
+  const { api, channels, deleted, reservationReads } = taskRouter(false, 2);
+  const pool = await ensureAiPool(api, WORKSPACE, stored, 1, 'AI');
+  expect(deleted).toEqual([]);
+  expect(pool).toMatchObject({ pool: [KEPT], draining: [SURPLUS], removed: [] });
+  expect(channels[SURPLUS].every((channel) => !channel.available)).toBe(true);
+  // Only the worker about to be deleted has its reservations read.
+  expect(reservationReads).toEqual([SURPLUS]);
 });

@@ -3,7 +3,14 @@
 // Available, closes the channels of surplus workers and deletes those that hold no task once closed.
 import { pickAvailableActivity } from '../bridge/ai-worker';
 import type { TaskRouterApi, WorkerChannel } from '../common/twilio';
-import { heldTasks, type KeptWorker, planAiPool, type StoredPool } from './ai-pool';
+import {
+  HOLDING_RESERVATION_STATUSES,
+  heldTasks,
+  type KeptWorker,
+  planAiPool,
+  type StoredPool,
+  tasksHeld,
+} from './ai-pool';
 import { AI_WORKER_CHANNELS, AI_WORKER_EXPRESSION, aiWorkerAttributes, aiWorkerNameTaken } from './settings';
 
 export interface AiPool {
@@ -72,9 +79,7 @@ export async function ensureAiPool(
   // Deleting a worker rescinds its pending reservations, the AI's conversations: one offered a
   // task since it was read stays, draining.
   const idle = await Promise.all(
-    plan.remove.map(
-      async (sid) => heldTasks({ channels: await taskrouter.listWorkerChannels(workspaceSid, sid) }) === 0,
-    ),
+    plan.remove.map(async (sid) => (await tasksHeldBy(taskrouter, workspaceSid, sid)) === 0),
   );
   const deleted = await Promise.all(
     plan.remove
@@ -91,6 +96,22 @@ export async function ensureAiPool(
     created,
     removed: deleted.filter((d) => d.outcome !== 'busy').map((d) => d.sid),
   };
+}
+
+/**
+ * Tasks the worker holds, read just before deleting it (or reporting it empty): its channels'
+ * `assigned_tasks` (`channels` when already read), and only when they show none its reservations
+ * too, as `assigned_tasks` may leave the pending ones out.
+ */
+export async function tasksHeldBy(
+  taskrouter: TaskRouterApi,
+  workspaceSid: string,
+  workerSid: string,
+  channels?: readonly { assignedTasks: number }[],
+): Promise<number> {
+  const worker = { channels: channels ?? (await taskrouter.listWorkerChannels(workspaceSid, workerSid)) };
+  if (heldTasks(worker) > 0) return heldTasks(worker);
+  return tasksHeld(worker, await taskrouter.workerReservations(workspaceSid, workerSid, HOLDING_RESERVATION_STATUSES));
 }
 
 /**

@@ -107,6 +107,14 @@ describe('aiWorkerCheck: the AI worker pool', () => {
     expect(check.detail).toContain('chat: 1 of 50 slots in use');
   });
 
+  it("counts a draining worker's reservations when its channels show none", () => {
+    const closed = busy(WK2, 'OpenCX AI 2', 0, {
+      channels: [{ taskChannel: 'chat', capacity: 50, available: false, assignedTasks: 0 }],
+    });
+    const facts = { ...pool(50, busy(WK, 'OpenCX AI', 1)), draining: [{ sid: WK2, routing: closed, held: 3 }] };
+    expect(aiWorkerCheck(facts).detail).toContain(`"OpenCX AI 2" (${WK2}) holds 3.`);
+  });
+
   it('is a problem when the settings keep fewer workers than the peak needs', () => {
     expect(aiWorkerCheck(pool(120, worker(), busy(WK2, 'OpenCX AI 2', 0)))).toMatchObject({
       status: 'problem',

@@ -13,6 +13,8 @@ export const AI_POOL_BUSY_SHARE = 0.8;
 export interface PoolWorkerFacts {
   sid: string;
   routing?: WorkerRouting;
+  /** Tasks it holds by its channels and its reservations, when read (a draining worker). */
+  held?: number;
 }
 
 export interface AiPoolFacts {
@@ -136,8 +138,8 @@ export function aiWorkerCheck(facts: AiPoolFacts): Check {
       .map((c) => `${c.taskChannel} ${c.assignedTasks}/${c.capacity}`);
     return `"${worker.friendlyName}" (${worker.sid}) ${worker.activityName}, ${slots.join(', ')}`;
   });
-  const draining = facts.draining.flatMap(({ routing }) =>
-    routing ? [`"${routing.friendlyName}" (${routing.sid}) holds ${heldTasks(routing)}`] : [],
+  const draining = facts.draining.flatMap(({ routing, held }) =>
+    routing ? [`"${routing.friendlyName}" (${routing.sid}) holds ${held ?? heldTasks(routing)}`] : [],
   );
   const detail = [
     `${size}: ${workers.join('; ') || 'none'}.`,

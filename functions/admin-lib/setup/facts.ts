@@ -16,6 +16,7 @@ import { keyId } from '../../common/opencx-rate-limit';
 import { Deadline } from '../../common/retry';
 import { deploymentUrl } from '../../common/signature';
 import type { FlexConfigurationFacts, TaskRouterApi, TwilioApis } from '../../common/twilio';
+import { tasksHeldBy } from '../ai-worker';
 import { type AdminEnv, type PluginCall, syncServiceSid } from '../plugin-endpoint';
 import { maskToken, opencxFailure } from '../settings';
 import { readConversationsServiceFacts, readFlexConfiguration, readWorkflowDiscovery } from './account-discovery';
@@ -144,13 +145,25 @@ async function timerWorkspaceFacts(
   return callback && { sid, callback, workflowFound: workflows.some((w) => w.sid === config.timerWorkflowSid) };
 }
 
-/** Each saved AI worker with its channels' assigned tasks and capacity. */
+/**
+ * Each saved AI worker with its channels' assigned tasks and capacity; a draining one whose channels
+ * show none also with what its reservations hold (unknown if they cannot be read).
+ */
 export async function aiPoolFacts(taskrouter: TaskRouterApi, config: BridgeConfig): Promise<AiPoolFacts> {
   const read = (sids: readonly string[]) =>
     Promise.all(
       sids.map(async (sid) => ({ sid, routing: await taskrouter.fetchWorkerRouting(config.workspaceSid, sid) })),
     );
-  const [pool, draining] = await Promise.all([read(aiPoolOf(config)), read(config.aiDrainingWorkerSids ?? [])]);
+  const [pool, stillDraining] = await Promise.all([read(aiPoolOf(config)), read(config.aiDrainingWorkerSids ?? [])]);
+  const draining = await Promise.all(
+    stillDraining.map(async (worker) => {
+      if (!worker.routing) return worker;
+      const held = await tasksHeldBy(taskrouter, config.workspaceSid, worker.sid, worker.routing.channels).catch(
+        () => undefined,
+      );
+      return held === undefined ? worker : { ...worker, held };
+    }),
+  );
   return { peak: config.aiPeakConversations ?? AI_PEAK_CONVERSATIONS.default, pool, draining };
 }
 

@@ -4,8 +4,7 @@
 import { BridgeState } from '../../bridge/state';
 import { aiPoolOf, type BridgeConfig, CONFIG_DOCUMENT, withoutConfigVersion } from '../../common/config';
 import { AdminError, invalidInput } from '../admin-error';
-import { heldTasks } from '../ai-pool';
-import { setWorkerChannels } from '../ai-worker';
+import { setWorkerChannels, tasksHeldBy } from '../ai-worker';
 import { type AdminEnv, type PluginCall, syncServiceSid } from '../plugin-endpoint';
 import { formText } from '../settings';
 import { applySteps, type ApplyPlanInput, failureReason, readRevisions, runSteps } from './apply';
@@ -222,13 +221,16 @@ export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
 /** Whether an AI worker of the pool holds conversations (or cannot be read, so it may). */
 async function aiHoldsConversations(call: Call, config: BridgeConfig): Promise<boolean> {
   const sids = [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])];
+  const { taskrouter } = call.twilio;
   const held = await Promise.all(
-    sids.map((sid) =>
-      call.twilio.taskrouter.fetchWorkerRouting(config.workspaceSid, sid).then(
-        (worker) => (worker ? heldTasks(worker) > 0 : false),
-        () => true,
-      ),
-    ),
+    sids.map(async (sid) => {
+      try {
+        const worker = await taskrouter.fetchWorkerRouting(config.workspaceSid, sid);
+        return worker ? (await tasksHeldBy(taskrouter, config.workspaceSid, sid, worker.channels)) > 0 : false;
+      } catch {
+        return true;
+      }
+    }),
   );
   return held.includes(true);
 }
@@ -471,9 +473,9 @@ async function removeFilters(call: Call, config: BridgeConfig, applies: readonly
 }
 
 /**
- * Deletes each AI worker that holds no task; one that does is closed to new tasks and reported.
- * TaskRouter would delete a worker with pending reservations (the AI's conversations) and route
- * those tasks on without the handoff context, so a held task keeps the worker.
+ * Deletes each AI worker that holds no task, by its channels and its reservations; one that does is
+ * closed to new tasks and reported. TaskRouter would delete a worker with pending reservations (the
+ * AI's conversations) and route those tasks on without the handoff context, so a held task keeps the worker.
  */
 async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepReport[]> {
   const { taskrouter } = call.twilio;
@@ -489,7 +491,8 @@ async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepRe
       try {
         const worker = await taskrouter.fetchWorkerRouting(config.workspaceSid, sid);
         if (!worker) return report('unchanged', 'Already deleted.');
-        const outcome = heldTasks(worker) > 0 ? 'busy' : await taskrouter.deleteWorker(config.workspaceSid, sid);
+        const held = await tasksHeldBy(taskrouter, config.workspaceSid, sid, worker.channels);
+        const outcome = held > 0 ? 'busy' : await taskrouter.deleteWorker(config.workspaceSid, sid);
         if (outcome === 'deleted') return report('applied', 'Deleted.');
         if (outcome === 'gone') return report('unchanged', 'Already deleted.');
         await setWorkerChannels(taskrouter, config.workspaceSid, sid, {});

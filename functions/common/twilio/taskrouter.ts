@@ -227,6 +227,29 @@ export class TaskRouterApi extends TwilioProductApi {
     }));
   }
 
+  /**
+   * The worker's reservations in the given statuses, across all its tasks (TaskRouter filters a
+   * worker's reservations by one status a request).
+   */
+  async workerReservations(
+    workspaceSid: string,
+    workerSid: string,
+    statuses: readonly ReservationStatus[],
+  ): Promise<(ReservationSummary & { status: ReservationStatus })[]> {
+    const lists = await Promise.all(
+      statuses.map((reservationStatus) =>
+        this.retry(() =>
+          this.workspace(workspaceSid).workers(workerSid).reservations.list({ reservationStatus, limit: 1000 }),
+        ),
+      ),
+    );
+    return lists.flat().map((r) => ({
+      sid: r.sid,
+      workerSid: r.workerSid,
+      status: r.reservationStatus as ReservationStatus,
+    }));
+  }
+
   /** Rejects a reservation; 'not-pending' when TaskRouter says it is no longer pending. */
   async rejectReservation(
     workspaceSid: string,
