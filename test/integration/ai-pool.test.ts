@@ -1,7 +1,7 @@
 // The AI worker pool in twilio-run: a settings save sizes it to the peak, more than 50 concurrent
 // conversations are all engaged by the AI with none waiting in the queue, a save that shrinks it
-// drains the surplus worker until its last task ends, and a reservation timeout on the second
-// worker restores that worker.
+// drains the surplus worker until its last task ends (also when assigned_tasks leaves the pending
+// reservations out), and a reservation timeout on the second worker restores that worker.
 import { AI_AUTHOR, World } from '../harness/world';
 import { postForm } from './helpers';
 
@@ -140,6 +140,59 @@ describe('a pool of two AI workers at a peak of 100 conversations', () => {
     expect(world.aiWorkers().map((w) => w.sid)).toEqual([kept]);
     expect(storedConfig(world)).toMatchObject({ aiWorkerSids: [kept], aiDrainingWorkerSids: [] });
   });
+});
+
+// Twilio leaves open whether a worker channel's assigned_tasks counts pending reservations, the AI's
+// conversations; when it does not, only the worker's reservations tell that it still holds them.
+test('with assigned_tasks leaving pending reservations out, a shrink drains the worker holding them', async () => {
+  const world = await World.start({
+    runtimeMode: 'warm',
+    aiWorkers: 2,
+    switches: { assignedTasksCountsPending: false },
+  });
+  try {
+    await savePeak(world, 100);
+    world.opencx.ai.setDefault('Hi! How can I help?');
+    const started = await world.customersStartConversations(2, 'Hello');
+    const pool = storedConfig(world).aiWorkerSids as string[];
+    // One conversation on each worker, and their channels say they hold nothing.
+    expect(pool.map((sid) => pendingOn(world, sid).length)).toEqual([1, 1]);
+    const channels = await world.client.taskrouter.v1
+      .workspaces(world.workspaceSid)
+      .workers(pool[1])
+      .workerChannels.list();
+    expect(channels.map((c) => c.assignedTasks)).toEqual(channels.map(() => 0));
+
+    const [kept] = (await savePeak(world, 50)).aiWorkerSids;
+    const drained = pool.find((sid) => sid !== kept)!;
+    expect(world.aiWorkers().map((w) => w.sid)).toContain(drained);
+    expect(storedConfig(world)).toMatchObject({ aiWorkerSids: [kept], aiDrainingWorkerSids: [drained] });
+    expect(openChannels(world, drained)).toEqual([]);
+    const [held] = pendingOn(world, drained);
+    expect(held).toBeDefined();
+    const check = (await admin(world, 'setup-check')).body.checks as { id: string; detail: string }[];
+    expect(check.find((c) => c.id === 'ai_worker')!.detail).toContain(`(${drained}) holds 1.`);
+
+    // Its conversation still gets the AI's answers.
+    const conversationSid = world.task(held.taskSid).attributes.conversationSid as string;
+    expect(started.map((s) => s.conversationSid)).toContain(conversationSid);
+    world.opencx.ai.reply('Still with you.');
+    await world.customerSays(conversationSid, 'Are you there?');
+    expect(world.transcript(conversationSid).at(-1)).toMatchObject({ author: AI_AUTHOR, body: 'Still with you.' });
+    expect(pendingOn(world, drained).map((r) => r.sid)).toEqual([held.sid]);
+
+    // Once it ends, the next save deletes the worker.
+    await world.client.taskrouter.v1
+      .workspaces(world.workspaceSid)
+      .tasks(held.taskSid)
+      .update({ assignmentStatus: 'canceled', reason: 'customer left' });
+    await world.settle();
+    await savePeak(world, 50);
+    expect(world.aiWorkers().map((w) => w.sid)).toEqual([kept]);
+    expect(world.twilio.violations).toEqual([]);
+  } finally {
+    await world.stop();
+  }
 });
 
 test('a reservation timeout puts the second pool worker back to Available; the conversation carries on', async () => {

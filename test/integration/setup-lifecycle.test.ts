@@ -377,13 +377,18 @@ describe('install, then uninstall', () => {
   });
 });
 
-describe('uninstall while the AI holds a conversation', () => {
-  const world = withWorld({});
+// The AI holds the conversation as a pending reservation, which assigned_tasks may leave out.
+describe.each([true, false])('uninstall while the AI holds a conversation, assignedTasksCountsPending %s', (counts) => {
+  const world = withWorld({ switches: { assignedTasksCountsPending: counts } });
 
   test('stops new tasks reaching the AI but keeps what that conversation needs, and says to run it again', async () => {
     const started = await world().customerStartsConversation('Where is my order?');
     await world().settle();
     expect(world().sessionFor(started.conversationSid)).toBeDefined();
+    const held = world()
+      .reservations(started.taskSid)
+      .filter((r) => r.status === 'pending');
+    expect(held.map((r) => r.workerSid)).toEqual([world().aiWorkerSid]);
 
     const removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
     expect(removed.complete).toBe(false);
@@ -402,11 +407,16 @@ describe('uninstall while the AI holds a conversation', () => {
     expect([...aiWorker.channels.values()].filter((channel) => channel.available)).toEqual([]);
     expect(workspace(world()).eventCallbackUrl).toContain(world().webhookUrl);
     expect(world().sync.document(world().syncServiceSid, 'opencx_config')).toBeDefined();
+    expect(
+      world()
+        .reservations(started.taskSid)
+        .find((r) => r.sid === held[0].sid)?.status,
+    ).toBe('pending');
   });
 });
 
-describe('Undo while the AI holds a conversation', () => {
-  const world = withWorld({ webhooks: false });
+describe.each([true, false])('Undo while the AI holds a conversation, assignedTasksCountsPending %s', (counts) => {
+  const world = withWorld({ webhooks: false, switches: { assignedTasksCountsPending: counts } });
 
   test('keeps the webhooks that conversation needs, restores the rest, and finishes once it has ended', async () => {
     const original = await adminFormatsWorkflow(world());
