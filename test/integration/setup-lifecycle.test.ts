@@ -543,3 +543,24 @@ describe('an account where Apply created the AI queue', () => {
     expect(world().sync.document(world().syncServiceSid, 'opencx_config')).toBeDefined();
   });
 });
+
+describe("an account where the answer to Apply's create of the AI queue is lost", () => {
+  const world = withWorld({ webhooks: false, handoffFilter: 'missing', aiQueue: false });
+  const aiQueues = () =>
+    [...workspace(world()).taskQueues.values()].filter((queue) => queue.friendlyName === 'OpenCX AI');
+  const settings = () =>
+    world().sync.document(world().syncServiceSid, 'opencx_config')!.data as Record<string, unknown>;
+
+  test("the queue is recorded as Apply's, so Uninstall deletes it", async () => {
+    const queuesBefore = [...workspace(world()).taskQueues.keys()].sort();
+    world().twilio.addFault({ method: 'POST', path: /\/Workspaces\/WS\w+\/TaskQueues$/, after: 500, times: 1 });
+    const applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    expect((applied.steps as StepView[]).find((step) => step.id === 'ai_queue')).toMatchObject({ status: 'applied' });
+    const [queue] = aiQueues();
+    expect(aiQueues()).toHaveLength(1);
+    expect(settings()).toMatchObject({ aiQueueSid: queue.sid, aiQueueCreatedSid: queue.sid });
+
+    await ok(world(), 'setup-uninstall', { confirm: 'uninstall', keepSyncData: 'true' });
+    expect([...workspace(world()).taskQueues.keys()].sort()).toEqual(queuesBefore);
+  });
+});

@@ -2,7 +2,7 @@
 // workflow's two filters, written once. The queue step runs in an earlier stage: the workflow
 // step reads the queues again, so it finds the queue just created and targets it.
 import type { BridgeConfig } from '../../common/config';
-import type { TaskQueueSummary, TaskRouterApi, TwilioApis } from '../../common/twilio';
+import { mayHaveBeenProcessed, type TaskQueueSummary, type TaskRouterApi, type TwilioApis } from '../../common/twilio';
 import { AI_QUEUE_NAME, AI_QUEUE_TARGET_WORKERS, aiQueueFor, queueName } from './ai-queue';
 import type { SetupStep, StepPlan } from './steps';
 import { type RoutingFacts, workflowConfigurationUpdate, workflowFiltersCheck } from './workflow';
@@ -58,15 +58,31 @@ export function aiQueueStep(deps: AiRoutingDeps): SetupStep<TaskQueueSummary> {
         current,
         config.aiQueueSid,
         async () => {
-          const created = await taskrouter.createTaskQueue(config.workspaceSid, {
-            friendlyName: AI_QUEUE_NAME,
-            targetWorkers: AI_QUEUE_TARGET_WORKERS,
-          });
+          const created = await createAiQueue(taskrouter, config.workspaceSid);
           await deps.recordCreatedQueue(created.sid);
         },
         config.workspaceSid,
       ),
   };
+}
+
+/**
+ * Creates the AI queue. A create whose answer was lost may have made it: the step's read found no
+ * queue serving the AI, so one named and targeted as ours that is there now is this create's, and
+ * is recorded (else Uninstall would never delete it, and the next Apply would adopt it as the admin's).
+ */
+async function createAiQueue(taskrouter: TaskRouterApi, workspaceSid: string): Promise<TaskQueueSummary> {
+  const queue = { friendlyName: AI_QUEUE_NAME, targetWorkers: AI_QUEUE_TARGET_WORKERS };
+  try {
+    return await taskrouter.createTaskQueue(workspaceSid, queue);
+  } catch (error) {
+    if (!mayHaveBeenProcessed(error)) throw error;
+    const made = (await taskrouter.listTaskQueues(workspaceSid)).find(
+      (q) => q.friendlyName === queue.friendlyName && q.targetWorkers === queue.targetWorkers,
+    );
+    if (!made) throw error;
+    return made;
+  }
 }
 
 /**
