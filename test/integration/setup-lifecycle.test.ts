@@ -377,6 +377,37 @@ describe('install, then uninstall', () => {
   });
 });
 
+describe('uninstall after a save that created an AI worker and failed', () => {
+  const world = withWorld({
+    configured: false,
+    seedAiWorker: false,
+    seedTimerWorkspace: false,
+    webhooks: false,
+    handoffFilter: 'missing',
+  });
+
+  test('deletes the AI worker the settings do not name too', async () => {
+    const before = accountState(world());
+    await ok(world(), 'settings-save', {
+      opencxToken: DEFAULT_API_KEY,
+      workspaceSid: world().workspaceSid,
+      conversationsServiceSid: world().conversationsServiceSid,
+    });
+    // A later save raising the peak created it, then failed before storing the settings.
+    const stray = world().taskrouter.createWorker(world().workspaceSid, {
+      friendlyName: 'OpenCX AI 2',
+      attributes: { opencx_ai: true, full_name: 'AI Support Agent', routing: { skills: ['opencx_ai'] } },
+    });
+
+    const removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
+    expect(removed.complete).toBe(true);
+    expect((removed.steps as StepView[]).find((step) => step.title === `AI worker ${stray.sid}`)).toMatchObject({
+      status: 'applied',
+    });
+    expect(accountState(world())).toEqual(before);
+  });
+});
+
 // The AI holds the conversation as a pending reservation, which assigned_tasks may leave out.
 describe.each([true, false])('uninstall while the AI holds a conversation, assignedTasksCountsPending %s', (counts) => {
   const world = withWorld({ switches: { assignedTasksCountsPending: counts } });

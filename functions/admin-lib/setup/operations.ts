@@ -6,7 +6,7 @@ import { aiPoolOf, type BridgeConfig, CONFIG_DOCUMENT, withoutConfigVersion } fr
 import { AdminError, invalidInput } from '../admin-error';
 import { setWorkerChannels, tasksHeldBy } from '../ai-worker';
 import { type AdminEnv, type PluginCall, syncServiceSid } from '../plugin-endpoint';
-import { formText } from '../settings';
+import { AI_WORKER_EXPRESSION, formText } from '../settings';
 import { applySteps, type ApplyPlanInput, failureReason, readRevisions, runSteps } from './apply';
 import {
   type ApplyBackup,
@@ -479,7 +479,11 @@ async function removeFilters(call: Call, config: BridgeConfig, applies: readonly
  */
 async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepReport[]> {
   const { taskrouter } = call.twilio;
-  const sids = [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])];
+  // Also the AI workers the settings do not name: a save cut short after creating them left them.
+  const marked = await taskrouter.listWorkersMatching(config.workspaceSid, AI_WORKER_EXPRESSION).catch(() => []);
+  const sids = [
+    ...new Set([...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? []), ...marked.map((worker) => worker.sid)]),
+  ];
   return Promise.all(
     sids.map(async (sid): Promise<StepReport> => {
       const report = (status: StepReport['status'], detail: string): StepReport => ({
