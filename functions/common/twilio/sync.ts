@@ -66,10 +66,17 @@ export class SyncApi extends TwilioProductApi {
     }
   }
 
-  /** Creates the document; false when it exists already (a concurrent create, or one whose answer was lost). */
-  async createDocument(serviceSid: string, name: string, data: object): Promise<boolean> {
+  /**
+   * Creates the document, which Sync deletes `ttlSeconds` after its last write when given; false
+   * when it exists already (a concurrent create, or one whose answer was lost).
+   */
+  async createDocument(serviceSid: string, name: string, data: object, ttlSeconds?: number): Promise<boolean> {
     try {
-      await this.retry(() => this.client.sync.v1.services(serviceSid).documents.create({ uniqueName: name, data }));
+      await this.retry(() =>
+        this.client.sync.v1
+          .services(serviceSid)
+          .documents.create({ uniqueName: name, data, ...(ttlSeconds ? { ttl: ttlSeconds } : {}) }),
+      );
       return true;
     } catch (error) {
       if (twilioStatus(error) === 409) return false;
@@ -109,11 +116,23 @@ export class SyncApi extends TwilioProductApi {
     return (items ?? []).map((item) => ({ key: item.key, data: item.data as T }));
   }
 
-  /** Replaces the document's data if it is still at `revision`; false on a 412 (someone wrote first). */
-  async updateDocument(serviceSid: string, name: string, data: object, revision: string): Promise<boolean> {
+  /**
+   * Replaces the document's data (and its time to live, when given) if it is still at `revision`;
+   * false on a 412 (someone wrote first).
+   */
+  async updateDocument(
+    serviceSid: string,
+    name: string,
+    data: object,
+    revision: string,
+    ttlSeconds?: number,
+  ): Promise<boolean> {
     try {
       await this.retry(() =>
-        this.client.sync.v1.services(serviceSid).documents(name).update({ data, ifMatch: revision }),
+        this.client.sync.v1
+          .services(serviceSid)
+          .documents(name)
+          .update({ data, ifMatch: revision, ...(ttlSeconds ? { ttl: ttlSeconds } : {}) }),
       );
       return true;
     } catch (error) {
