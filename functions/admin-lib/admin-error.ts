@@ -13,6 +13,7 @@ export type AdminErrorCode =
   | 'handback_failed'
   | 'ai_worker_conflict'
   | 'settings_changed'
+  | 'setup_busy'
   | 'opencx_token_rejected'
   | 'opencx_other_organisation'
   | 'opencx_unavailable'

@@ -6,7 +6,8 @@
 // settings from the next event on.
 import { AdminError, invalidInput } from '../admin-lib/admin-error';
 import { ensureAiPool } from '../admin-lib/ai-worker';
-import { pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';
+import { type AdminEnv, type PluginCall, pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';
+import { withSetupLock } from '../admin-lib/setup-lock';
 import { registerConfigVersion } from '../admin-lib/setup/registrations';
 import {
   configDocument,
@@ -32,7 +33,11 @@ import type { TwilioApis } from '../common/twilio';
 /** Leaves time for the Twilio checks and writes after a slow OpenCX. */
 const OPENCX_ATTEMPT_MS = 4000;
 
-export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, async (call) => {
+export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, (call) =>
+  withSetupLock(call, 'Test & Save', () => save(call)),
+);
+
+async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>> {
   const { context, event, twilio, deadline, trace } = call;
   const form = parseSaveForm(event);
   const state = new BridgeState(twilio.sync, syncServiceSid(context));
@@ -147,7 +152,7 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
     timerWorkspaceCreated: timer.created.includes('workspace'),
     ...(registered ? {} : { webhooksNotUpdated: true }),
   };
-});
+}
 
 /** The Conversations service Flex uses; a 400 on the field when the account names none. */
 async function flexServiceOf(twilio: TwilioApis): Promise<string> {

@@ -67,7 +67,7 @@ function flexToken(world: World, roles = ['admin'], expiresInSeconds?: number): 
 
 async function call(
   world: World,
-  endpoint: 'settings-save' | 'settings-load' | 'setup-check',
+  endpoint: 'settings-save' | 'settings-load' | 'setup-check' | 'setup-apply',
   fields: Record<string, string | undefined>,
   baseUrl = world.functions!.url,
 ) {
@@ -738,5 +738,130 @@ describe('a save while something else writes the settings', () => {
 
     expect(answer.status).toBe(200);
     expect(storedConfig(world())).toMatchObject({ aiAuthorName: 'Acme Helper', aiQueueCreatedSid: world().aiQueueSid });
+  });
+});
+
+describe('one setup change at a time: the setup lock', () => {
+  const world = withFreshContactCenter();
+  const lockDocument = (w: World) => w.sync.document(w.syncServiceSid, 'opencx_setup_lock');
+  /** Writes of the lock document: its create, and a takeover (If-Match) of an expired lock. */
+  const lockWrites = (w: World, since: number) =>
+    w.twilio.requests.filter(
+      (r) =>
+        r.seq > since &&
+        r.method === 'POST' &&
+        (r.path.endsWith('/Documents/opencx_setup_lock') ||
+          (r.path.endsWith('/Documents') && r.form.UniqueName === 'opencx_setup_lock')),
+    );
+  const seedLock = (w: World, expiresAt: Date) =>
+    w.sync.createDocument(w.syncServiceSid, {
+      uniqueName: 'opencx_setup_lock',
+      data: { id: 'another-run', operation: 'Apply setup', by: 'cli:SK0001', expiresAt: expiresAt.toISOString() },
+    });
+  const busy = failure('setup_busy', /^Another setup change is in progress.*; try again in a moment$/);
+
+  test('two first saves at once: one creates the timer workspace, the other is told to wait (setup_busy)', async () => {
+    // The first save is held as it creates the timer workspace, after finding none to adopt.
+    let open!: () => void;
+    world().twilio.addFault({
+      method: 'POST',
+      product: 'taskrouter',
+      path: '/v1/Workspaces',
+      times: 1,
+      until: new Promise<void>((resolve) => (open = resolve)),
+    });
+    const workspaceCreates = () =>
+      world().twilio.requests.filter((r) => r.method === 'POST' && r.path === '/v1/Workspaces').length;
+    let first: FunctionAnswer;
+    let second: FunctionAnswer;
+    try {
+      const saving = call(world(), 'settings-save', saveForm(world()));
+      await world().until(() => workspaceCreates() > 0, "the first save's create of the timer workspace");
+      second = await call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'Second Admin' }));
+      open();
+      first = await saving;
+    } finally {
+      open();
+    }
+
+    expect(second.status).toBe(409);
+    expect(second.body).toEqual(busy);
+    expect(second.body.error.message).toContain('(Test & Save by admin@example.com)');
+    expect(first.status).toBe(200);
+    expect(timerWorkspaces(world()).map((ws) => ws.sid)).toEqual([storedConfig(world())!.timerWorkspaceSid]);
+    expect(storedConfig(world())!.aiAuthorName).toBe('Acme Assistant');
+    expect(lockDocument(world())).toBeUndefined();
+    // Once the first is done, the second admin's save goes through.
+    expect((await call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'Second Admin' }))).status).toBe(
+      200,
+    );
+    expect(timerWorkspaces(world())).toHaveLength(1);
+  });
+
+  test('a save that fails releases the lock: the next one goes through', async () => {
+    const since = lastSeq(world());
+    world().twilio.addFault({ method: 'POST', path: /\/Documents\/opencx_config$/, status: 500, times: 20 });
+    let failed: FunctionAnswer;
+    try {
+      failed = await call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'Never Stored' }));
+    } finally {
+      world().twilio.clearFaults();
+    }
+    expect(failed.status).toBe(500);
+    expect(lockWrites(world(), since)).toHaveLength(1);
+    expect(lockDocument(world())).toBeUndefined();
+
+    const saved = await call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'Acme Helper' }));
+    expect(saved.status).toBe(200);
+    expect(storedConfig(world())!.aiAuthorName).toBe('Acme Helper');
+  });
+
+  test('a live lock refuses Test & Save and Apply, writing nothing; the read-only check still runs', async () => {
+    const held = seedLock(world(), new Date(Date.now() + 30_000));
+    const since = lastSeq(world());
+    const saved = await call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'Blocked' }));
+    expect(saved.status).toBe(409);
+    expect(saved.body).toEqual(
+      failure('setup_busy', 'Another setup change is in progress (Apply setup by cli:SK0001); try again in a moment'),
+    );
+    const applied = await call(world(), 'setup-apply', { Token: flexToken(world()) });
+    expect(applied.status).toBe(409);
+    expect(applied.body).toEqual(busy);
+    expect((await call(world(), 'setup-check', { Token: flexToken(world()) })).status).toBe(200);
+
+    const writes = world().twilio.requests.filter((r) => r.seq > since && r.method !== 'GET' && r.product !== 'iam');
+    expect(writes.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `POST /v1/Services/${world().syncServiceSid}/Documents`,
+      `POST /v1/Services/${world().syncServiceSid}/Documents`,
+    ]);
+    expect(lockDocument(world())?.revision).toBe(held.revision);
+    expect(storedConfig(world())!.aiAuthorName).toBe('Acme Helper');
+    await world().client.sync.v1.services(world().syncServiceSid).documents('opencx_setup_lock').remove();
+  });
+
+  test('an expired lock (its Function killed before releasing it) is taken over with If-Match', async () => {
+    seedLock(world(), new Date(Date.now() - 1000));
+    const since = lastSeq(world());
+    const saved = await call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'After Takeover' }));
+    expect(saved.status).toBe(200);
+    const takeover = lockWrites(world(), since).filter((r) => r.path.endsWith('/opencx_setup_lock'));
+    expect(takeover).toHaveLength(1);
+    expect(takeover[0].headers['if-match']).toBeDefined();
+    expect(lockDocument(world())).toBeUndefined();
+  });
+
+  test("a lock create whose answer was lost is recognised as the save's own", async () => {
+    const since = lastSeq(world());
+    // Sync creates the lock, then the answer is lost: the retry meets the lock, with this save's id.
+    world().twilio.addFault({ method: 'POST', path: /\/Documents$/, after: 500, times: 1 });
+    const saved = await call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'Lost Answer' }));
+    expect(saved.status).toBe(200);
+    const creates = lockWrites(world(), since);
+    expect(creates.map((r) => [r.processedStatus ?? r.status, r.status])).toEqual([
+      [201, 500],
+      [409, 409],
+    ]);
+    expect(storedConfig(world())!.aiAuthorName).toBe('Lost Answer');
+    expect(lockDocument(world())).toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@ import { AdminError, invalidInput } from '../admin-error';
 import { setWorkerChannels, tasksHeldBy } from '../ai-worker';
 import { type AdminEnv, type PluginCall, syncServiceSid } from '../plugin-endpoint';
 import { AI_WORKER_EXPRESSION, formText } from '../settings';
+import { SETUP_LOCK_DOCUMENT, withSetupLock } from '../setup-lock';
 import { applySteps, type ApplyPlanInput, failureReason, readRevisions, runSteps } from './apply';
 import {
   type ApplyBackup,
@@ -103,7 +104,10 @@ const appliedIds = (steps: readonly StepReport[]): CheckId[] =>
   steps.filter((step) => step.status === 'applied').map((step) => step.id);
 
 /** One-click setup: every step reported; a backup of each resource before it is written; then every check again. */
-export async function applySetup(call: Call): Promise<Record<string, unknown>> {
+export const applySetup = (call: Call): Promise<Record<string, unknown>> =>
+  withSetupLock(call, 'Apply setup', () => apply(call));
+
+async function apply(call: Call): Promise<Record<string, unknown>> {
   const form = parseSetupForm(call.event);
   const revisions = parseRevisions(call.event);
   const config = await loadConfig(call);
@@ -162,7 +166,10 @@ const stepIdOf = (backup: Backup, config: Pick<BridgeConfig, 'timerWorkspaceSid'
  * Apply (then it is left alone and reported). The Apply's backups are forgotten once every
  * resource is back, so the next Undo goes one Apply further back.
  */
-export async function undoSetup(call: Call): Promise<Record<string, unknown>> {
+export const undoSetup = (call: Call): Promise<Record<string, unknown>> =>
+  withSetupLock(call, 'Undo', () => undo(call));
+
+async function undo(call: Call): Promise<Record<string, unknown>> {
   const form = parseSetupForm(call.event);
   const backups = backupsOf(call);
   const last = (await backups.applies()).at(-1);
@@ -298,7 +305,10 @@ function parseUninstallForm(event: Record<string, unknown>): { keepSyncData: boo
  * workers); while an AI worker still holds conversations, the webhooks, the timer workspace and
  * the Sync data stay so those conversations still end in a handoff: run it again later.
  */
-export async function uninstallSetup(call: Call): Promise<Record<string, unknown>> {
+export const uninstallSetup = (call: Call): Promise<Record<string, unknown>> =>
+  withSetupLock(call, 'Uninstall', () => uninstall(call));
+
+async function uninstall(call: Call): Promise<Record<string, unknown>> {
   const { keepSyncData } = parseUninstallForm(call.event);
   const config = await loadConfig(call);
   if (!config) {
@@ -569,7 +579,10 @@ async function removeTimerWorkspace(call: Call, config: BridgeConfig): Promise<S
   }
 }
 
-/** Every document and map of the integration (named `opencx_…`) in its Sync service, the settings last. */
+/**
+ * Every document and map of the integration (named `opencx_…`) in its Sync service, the settings
+ * last; the setup lock stays until this Uninstall releases it.
+ */
 async function removeSyncData(call: Call): Promise<StepReport> {
   const report = (status: StepReport['status'], detail: string): StepReport => ({
     id: 'config',
@@ -585,7 +598,7 @@ async function removeSyncData(call: Call): Promise<StepReport> {
     const others = [
       ...documents
         .filter(ours)
-        .filter((name) => name !== CONFIG_DOCUMENT)
+        .filter((name) => name !== CONFIG_DOCUMENT && name !== SETUP_LOCK_DOCUMENT)
         .map((name) => () => sync.deleteDocument(service, name)),
       ...maps.filter(ours).map((name) => () => sync.deleteMap(service, name)),
     ];
