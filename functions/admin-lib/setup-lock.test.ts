@@ -1,0 +1,98 @@
+import { type ScriptedAnswer, scriptedTwilio, type ScriptedTwilio } from '../common/twilio/scripted-twilio.testing';
+import { type SetupLockHolder, SetupLock } from './setup-lock';
+
+const NOW = Date.parse('2026-05-01T12:00:00Z');
+const CREATE = 'POST /sync/v1/Services/IS1/Documents';
+const LOCK = '/sync/v1/Services/IS1/Documents/opencx_setup_lock';
+
+const holder = (id: string, expiresInMs: number): SetupLockHolder => ({
+  id,
+  operation: 'Test & Save',
+  by: `${id}@example.com`,
+  expiresAt: new Date(NOW + expiresInMs).toISOString(),
+});
+const ours = holder('ours', 60_000);
+const exists: ScriptedAnswer = { status: 409, body: { code: 54301, message: 'Unique name already exists' } };
+const lockIs = (data: SetupLockHolder, revision: string): ScriptedAnswer => ({
+  status: 200,
+  body: { unique_name: 'opencx_setup_lock', data, revision },
+});
+const written: ScriptedAnswer = { status: 200, body: { unique_name: 'opencx_setup_lock', revision: '9' } };
+const revisionChanged: ScriptedAnswer = { status: 412, body: { code: 54103, message: 'The revision does not match' } };
+
+const servers: ScriptedTwilio[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+async function lockWith(...answers: ScriptedAnswer[]) {
+  const twilio = await scriptedTwilio(answers);
+  servers.push(twilio);
+  return { lock: new SetupLock(twilio.apis(5000).apis.sync, 'IS1', () => NOW), twilio };
+}
+
+describe('SetupLock.acquire', () => {
+  it('takes a free lock with one create-only write', async () => {
+    const { lock, twilio } = await lockWith({ status: 201, body: {} });
+    await expect(lock.acquire(ours)).resolves.toEqual({ held: true });
+    expect(twilio.requests).toEqual([CREATE]);
+  });
+
+  it('leaves a live lock to its holder, naming it', async () => {
+    const theirs = holder('theirs', 1000);
+    const { lock, twilio } = await lockWith(exists, lockIs(theirs, '3'));
+    await expect(lock.acquire(ours)).resolves.toEqual({ held: false, holder: theirs });
+    expect(twilio.requests).toEqual([CREATE, `GET ${LOCK}`]);
+  });
+
+  it('takes over an expired lock with If-Match on the revision it read', async () => {
+    const { lock, twilio } = await lockWith(exists, lockIs(holder('killed', -1), '5'), written);
+    await expect(lock.acquire(ours)).resolves.toEqual({ held: true });
+    expect(twilio.requests).toEqual([CREATE, `GET ${LOCK}`, `POST ${LOCK}`]);
+    expect(twilio.ifMatches[2]).toBe('5');
+  });
+
+  it('loses a takeover race to the taker that wrote first, and names it', async () => {
+    const winner = holder('winner', 60_000);
+    const { lock } = await lockWith(
+      exists,
+      lockIs(holder('killed', -1), '5'),
+      revisionChanged,
+      exists,
+      lockIs(winner, '6'),
+    );
+    await expect(lock.acquire(ours)).resolves.toEqual({ held: false, holder: winner });
+  });
+
+  it('recognises its own create whose answer was lost: the retry meets a lock with its id', async () => {
+    const { lock, twilio } = await lockWith('drop', exists, lockIs(ours, '0'));
+    await expect(lock.acquire(ours)).resolves.toEqual({ held: true });
+    expect(twilio.requests).toEqual([CREATE, CREATE, `GET ${LOCK}`]);
+  });
+
+  it('recognises its own takeover whose answer was lost: the retry is refused, the lock has its id', async () => {
+    const { lock } = await lockWith(
+      exists,
+      lockIs(holder('killed', -1), '5'),
+      { status: 500, body: {} },
+      revisionChanged,
+      exists,
+      lockIs(ours, '6'),
+    );
+    await expect(lock.acquire(ours)).resolves.toEqual({ held: true });
+  });
+});
+
+describe('SetupLock.release', () => {
+  it('deletes its own lock', async () => {
+    const { lock, twilio } = await lockWith(lockIs(ours, '0'), { status: 204 });
+    await lock.release(ours.id);
+    expect(twilio.requests).toEqual([`GET ${LOCK}`, `DELETE ${LOCK}`]);
+  });
+
+  it('leaves alone a lock taken over since it expired', async () => {
+    const { lock, twilio } = await lockWith(lockIs(holder('next', 60_000), '7'));
+    await lock.release(ours.id);
+    expect(twilio.requests).toEqual([`GET ${LOCK}`]);
+  });
+});
