@@ -254,6 +254,26 @@ describe('SettingsView', () => {
     expect(saveButton()).toBeEnabled();
   });
 
+  it('shows a save refused while another setup change runs, with what to do', async () => {
+    const client = await renderLoaded(SAVED);
+    client.save.mockResolvedValue({
+      ok: false,
+      error: {
+        code: 'setup_busy',
+        message: 'Another setup change is in progress (Apply setup by other@example.com); try again in a moment',
+        status: 409,
+      },
+    });
+
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Settings not saved. Another setup change is in progress (Apply setup by other@example.com); ' +
+        'try again in a moment',
+    );
+    expect(saveButton()).toBeEnabled();
+  });
+
   it('shows an error alert when the save cannot be made at all', async () => {
     const client = await renderLoaded(SAVED);
     client.save.mockRejectedValue(new TypeError('boom'));

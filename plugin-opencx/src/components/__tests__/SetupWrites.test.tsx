@@ -161,6 +161,27 @@ describe('Apply fixes: each step reported', () => {
     });
   });
 
+  it('shows an Apply refused while another setup change runs, keeping the checks, and lets it be retried', async () => {
+    const client = await renderSection();
+    client.applySetup.mockResolvedValueOnce({
+      ok: false,
+      error: {
+        code: 'setup_busy',
+        message: 'Another setup change is in progress (Test & Save by other@example.com); try again in a moment',
+        status: 409,
+      },
+    });
+
+    fireEvent.click(button('Apply fixes'));
+
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Fixes not applied. Another setup change is in progress (Test & Save by other@example.com); ' +
+        'try again in a moment',
+    );
+    expect(stepItems('Setup checks')).toHaveLength(5);
+    expect(button('Apply fixes')).toBeEnabled();
+  });
+
   it('sends the revisions Apply answered with the next Apply, so it is not refused over its own change', async () => {
     const client = await renderSection();
     const afterApply = {
