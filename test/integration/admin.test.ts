@@ -5,7 +5,7 @@ import { parseConfig } from '../../functions/common/config';
 import { startFunctionsRuntime } from '../harness/functions-runtime';
 import { BRIDGE_EVENTS, CONVERSATION_FILTERS, World } from '../harness/world';
 import { DEFAULT_ORG_NAME } from '../simulators/opencx/opencx-simulator';
-import { type FunctionAnswer, lastSeq, postForm, restCalls } from './helpers';
+import { type FunctionAnswer, lastSeq, postForm, restCalls, writesSetupLock } from './helpers';
 
 jest.setTimeout(60000);
 
@@ -744,15 +744,7 @@ describe('a save while something else writes the settings', () => {
 describe('one setup change at a time: the setup lock', () => {
   const world = withFreshContactCenter();
   const lockDocument = (w: World) => w.sync.document(w.syncServiceSid, 'opencx_setup_lock');
-  /** Writes of the lock document: its create, and a takeover (If-Match) of an expired lock. */
-  const lockWrites = (w: World, since: number) =>
-    w.twilio.requests.filter(
-      (r) =>
-        r.seq > since &&
-        r.method === 'POST' &&
-        (r.path.endsWith('/Documents/opencx_setup_lock') ||
-          (r.path.endsWith('/Documents') && r.form.UniqueName === 'opencx_setup_lock')),
-    );
+  const lockWrites = (w: World, since: number) => w.twilio.requests.filter((r) => r.seq > since && writesSetupLock(r));
   const seedLock = (w: World, expiresAt: Date) =>
     w.sync.createDocument(w.syncServiceSid, {
       uniqueName: 'opencx_setup_lock',

@@ -1,8 +1,10 @@
 import twilio from 'twilio';
 import { signOpencxPayload } from '../../functions/common/opencx-signature';
+import { SETUP_LOCK_DOCUMENT } from '../../functions/admin-lib/setup-lock';
 import { INSIGHT_MAPS, type InsightEvent } from '../../functions/bridge/insights';
 import { currentObjects } from '../../functions/common/shards';
 import { World, type WorldOptions } from '../harness/world';
+import type { RecordedRequest } from '../simulators/twilio/simulator';
 
 /**
  * Ends a test on a World its file shares: the faults it added are cleared, and no Twilio call broke
@@ -66,9 +68,20 @@ export function postSignedOpencx(world: World, body: string, secret: string): Pr
 
 /** REST calls the Functions made, as `METHOD product template`, in order. */
 export function restCalls(world: World, since = 0): string[] {
-  return world.twilio.requests
-    .filter((r) => r.seq > since)
-    .map((r) => `${r.method} ${r.product} ${r.template ?? r.path}`);
+  return world.twilio.requests.filter((r) => r.seq > since).map(restCall);
+}
+
+const restCall = (r: RecordedRequest): string => `${r.method} ${r.product} ${r.template ?? r.path}`;
+
+/** A write of the setup lock the admin's write operations take: its create, or the takeover of an expired one. */
+export const writesSetupLock = (r: RecordedRequest): boolean =>
+  r.method === 'POST' &&
+  r.product === 'sync' &&
+  (r.form.UniqueName === SETUP_LOCK_DOCUMENT || r.path.endsWith(`/Documents/${SETUP_LOCK_DOCUMENT}`));
+
+/** The POSTs the Functions made since `since` (as `restCalls`), but for the setup lock's own. */
+export function postsButSetupLock(world: World, since: number): string[] {
+  return world.twilio.requests.filter((r) => r.seq > since && r.method === 'POST' && !writesSetupLock(r)).map(restCall);
 }
 
 /**

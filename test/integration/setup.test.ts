@@ -8,7 +8,7 @@ import { keyId } from '../../functions/common/opencx-rate-limit';
 import { OPENCX_WEBHOOK_HEALTH_DOCUMENTS } from '../../functions/common/config';
 import { everyObject, locationOf } from '../../functions/common/shards';
 import { BRIDGE_EVENTS, CONVERSATION_FILTERS, type World, type WorldOptions } from '../harness/world';
-import { type FunctionAnswer, lastSeq, postForm, restCalls, withWorld } from './helpers';
+import { type FunctionAnswer, lastSeq, postForm, postsButSetupLock, withWorld } from './helpers';
 import { pattern } from '../../functions/common/pattern.testing';
 import { ALL_CHECKS, ALL_CHECKS_WITH_AI_QUEUE } from '../../functions/admin-lib/setup/check-ids.testing';
 
@@ -114,9 +114,9 @@ const conversationsWebhook = (world: World) =>
 const workflowFilters = (world: World) =>
   workspace(world).workflows.get(world.workflowSid)!.configuration.task_routing.filters;
 
-/** Writes the setup Functions could make: workspace, workflow and Conversations webhook updates. */
+/** Writes the setup Functions could make: workspace, workflow and Conversations webhook updates; not the lock. */
 const setupWrites = (world: World, since: number): string[] =>
-  restCalls(world, since).filter((c) => c.startsWith('POST ') && !c.startsWith('POST iam ') && !c.includes('/Tasks/'));
+  postsButSetupLock(world, since).filter((c) => !c.startsWith('POST iam ') && !c.includes('/Tasks/'));
 
 /** Apply when everything is already right: nothing applied, no write, every check ok. */
 async function expectNothingToApply(
