@@ -3,7 +3,7 @@
 // AI worker pool to the peak, provision the state maps and the watchdog's timer workspace, and
 // store the config document with a new config version. Nothing is stored unless every check passed.
 // Then the new version goes onto the webhook URLs that point here, so every Function reads the new
-// settings from the next event on.
+// settings from the next event on. Like Apply, Undo and Uninstall, it holds the setup lock while it runs.
 import { AdminError, invalidInput } from '../admin-lib/admin-error';
 import { ensureAiPool } from '../admin-lib/ai-worker';
 import { type AdminEnv, type PluginCall, pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';

@@ -67,7 +67,7 @@ function flexToken(world: World, roles = ['admin'], expiresInSeconds?: number): 
 
 async function call(
   world: World,
-  endpoint: 'settings-save' | 'settings-load' | 'setup-check' | 'setup-apply',
+  endpoint: 'settings-save' | 'settings-load' | 'setup-check' | 'setup-apply' | 'setup-undo' | 'setup-uninstall',
   fields: Record<string, string | undefined>,
   baseUrl = world.functions!.url,
 ) {
@@ -808,7 +808,7 @@ describe('one setup change at a time: the setup lock', () => {
     expect(storedConfig(world())!.aiAuthorName).toBe('Acme Helper');
   });
 
-  test('a live lock refuses Test & Save and Apply, writing nothing; the read-only check still runs', async () => {
+  test('a live lock refuses every write operation, which writes nothing; load and the check still run', async () => {
     const held = seedLock(world(), new Date(Date.now() + 30_000));
     const since = lastSeq(world());
     const saved = await call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'Blocked' }));
@@ -816,16 +816,22 @@ describe('one setup change at a time: the setup lock', () => {
     expect(saved.body).toEqual(
       failure('setup_busy', 'Another setup change is in progress (Apply setup by cli:SK0001); try again in a moment'),
     );
-    const applied = await call(world(), 'setup-apply', { Token: flexToken(world()) });
-    expect(applied.status).toBe(409);
-    expect(applied.body).toEqual(busy);
-    expect((await call(world(), 'setup-check', { Token: flexToken(world()) })).status).toBe(200);
+    for (const [endpoint, fields] of [
+      ['setup-apply', {}],
+      ['setup-undo', {}],
+      ['setup-uninstall', { confirm: 'uninstall' }],
+    ] as const) {
+      const refused = await call(world(), endpoint, { Token: flexToken(world()), ...fields });
+      expect([endpoint, refused.status, refused.body]).toEqual([endpoint, 409, busy]);
+    }
+    for (const endpoint of ['settings-load', 'setup-check'] as const)
+      expect((await call(world(), endpoint, { Token: flexToken(world()) })).status).toBe(200);
 
     const writes = world().twilio.requests.filter((r) => r.seq > since && r.method !== 'GET' && r.product !== 'iam');
-    expect(writes.map((r) => `${r.method} ${r.path}`)).toEqual([
-      `POST /v1/Services/${world().syncServiceSid}/Documents`,
-      `POST /v1/Services/${world().syncServiceSid}/Documents`,
-    ]);
+    // Four attempts to create the lock, each refused.
+    expect(writes.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(
+      Array(4).fill(`POST /v1/Services/${world().syncServiceSid}/Documents 409`),
+    );
     expect(lockDocument(world())?.revision).toBe(held.revision);
     expect(storedConfig(world())!.aiAuthorName).toBe('Acme Helper');
     await world().client.sync.v1.services(world().syncServiceSid).documents('opencx_setup_lock').remove();

@@ -1,6 +1,6 @@
 // The four setup operations, shared by the admin Functions (functions/admin/setup-*.ts) and the
 // command line: check, apply, undo and uninstall. Each takes one admin call and answers the body
-// the plugin and the CLI read (docs/admin-api.md).
+// the plugin and the CLI read (docs/admin-api.md). Apply, Undo and Uninstall hold the setup lock.
 import { BridgeState } from '../../bridge/state';
 import { aiPoolOf, type BridgeConfig, CONFIG_DOCUMENT, withoutConfigVersion } from '../../common/config';
 import { AdminError, invalidInput } from '../admin-error';
