@@ -8,7 +8,7 @@ import path from 'node:path';
 import { OPENCX_WEBHOOK_HEALTH_DOCUMENTS } from '../../functions/common/config';
 import { locationOf } from '../../functions/common/shards';
 import { World } from '../harness/world';
-import { lastSeq, postForm, restCalls } from './helpers';
+import { lastSeq, postForm, postsButSetupLock, restCalls } from './helpers';
 
 jest.setTimeout(60000);
 
@@ -195,6 +195,32 @@ describe('the setup command line', () => {
       },
     });
     expect(run.stderr).toMatch(/check failed: .*TaskRouter workflow SID.*\(--workflow\)/);
+  });
+
+  test('apply while another setup change runs (a save in Flex): exit 2 with setup_busy, nothing written', async () => {
+    const lock = world.sync.createDocument(world.syncServiceSid, {
+      uniqueName: 'opencx_setup_lock',
+      data: {
+        id: 'a-save-in-flex',
+        operation: 'Test & Save',
+        by: 'admin@example.com',
+        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      },
+    });
+    const since = lastSeq(world);
+    try {
+      const run = await cli('apply', '--json');
+      expect(run.status).toBe(2);
+      expect(JSON.parse(run.stdout)).toEqual({
+        error: {
+          code: 'setup_busy',
+          message: 'Another setup change is in progress (Test & Save by admin@example.com); try again in a moment',
+        },
+      });
+      expect(postsButSetupLock(world, since)).toEqual([]);
+    } finally {
+      await world.client.sync.v1.services(world.syncServiceSid).documents(lock.sid).remove();
+    }
   });
 
   test('a wrong API secret: exit 2 saying Twilio refused the key, without the secret', async () => {
