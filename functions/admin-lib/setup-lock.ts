@@ -30,7 +30,7 @@ export type LockAttempt = { held: true } | { held: false; holder?: SetupLockHold
 /** Create, then read, then take over an expired lock: this often before giving up. */
 const ROUNDS = 3;
 
-export const isLive = (holder: Partial<SetupLockHolder>, now: number): boolean =>
+const isLive = (holder: Partial<SetupLockHolder>, now: number): boolean =>
   typeof holder.expiresAt === 'string' && Date.parse(holder.expiresAt) > now;
 
 export class SetupLock {
