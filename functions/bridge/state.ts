@@ -391,26 +391,22 @@ export class BridgeState {
    * 'parked' when the record took it; else the record as it is now (the session may have been
    * recorded meanwhile, so the caller relays the message itself).
    */
-  async parkMessage(conversationSid: string, messageSid: string): Promise<'parked' | KnownRecord | undefined> {
-    const parked = await this.update(conversationSid, (r) =>
-      r.phase === 'ai' && !r.sessionId
-        ? { ...r, pendingMessages: [...(r.pendingMessages ?? []).filter((sid) => sid !== messageSid), messageSid] }
-        : undefined,
+  async parkMessage(
+    conversationSid: string,
+    messageSid: string,
+    known?: KnownRecord,
+  ): Promise<'parked' | KnownRecord | undefined> {
+    const parked = await this.update(
+      conversationSid,
+      (r) =>
+        r.phase === 'ai' && !r.sessionId
+          ? { ...r, pendingMessages: [...(r.pendingMessages ?? []).filter((sid) => sid !== messageSid), messageSid] }
+          : undefined,
+      known,
     );
     return parked ? 'parked' : this.conversation(conversationSid);
   }
 
-  /** Waits briefly for a concurrent engage to record the OpenCX session id. */
-  async waitForSession(conversationSid: string, timeoutMs: number, pollMs = 150): Promise<KnownRecord | undefined> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const known = await this.conversation(conversationSid);
-      if (!known || known.record.sessionId || Date.now() + pollMs > until) return known;
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
-    }
-  }
-
-  /** Clears the record wherever a layout may have put it. */
   /**
    * Deletes the record only while `still` holds for it (If-Match): a record another event has
    * since given a new task stays. True once it is gone.

@@ -8,18 +8,11 @@ import { resendLater } from './resend';
 
 type Relay = Extract<Decision, { action: 'relay' }>;
 
-const SESSION_WAIT_MS = 2500;
-
 export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   let current: KnownRecord | undefined = known;
-  if (!current.record.sessionId)
-    current = await deps.state.waitForSession(
-      d.conversationSid,
-      Math.min(SESSION_WAIT_MS, deps.deadline.remaining() / 2),
-    );
-  if (current?.record.phase === 'ai' && !current.record.sessionId) {
+  if (current.record.phase === 'ai' && !current.record.sessionId) {
     // The engaging Function read the conversation before this message came: it sends it on recording the session.
-    const parked = await deps.state.parkMessage(d.conversationSid, d.message.sid);
+    const parked = await deps.state.parkMessage(d.conversationSid, d.message.sid, current);
     if (parked === 'parked')
       return {
         outcome: 'deferred',
