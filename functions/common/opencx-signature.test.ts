@@ -1,4 +1,4 @@
-import { signOpencxPayload, verifyOpencxSignature } from './opencx-signature';
+import { secretFingerprint, signOpencxPayload, verifyOpencxSignature } from './opencx-signature';
 
 const secret = 'whsec_test_secret';
 const rawBody = JSON.stringify({
@@ -25,25 +25,36 @@ describe('verifyOpencxSignature', () => {
   });
 
   test.each([
-    ['no secret saved', { secret: undefined }, /no OpenCX webhook signing secret/],
-    ['unsigned', { headers: {} }, /unsigned/],
+    ['no secret saved', { secret: undefined }, 'no-secret', /no OpenCX webhook signing secret/],
+    ['unsigned', { headers: {} }, 'unsigned', /unsigned/],
     [
       'signed with another secret',
       { headers: signed({ 'x-opencx-signature': signOpencxPayload('other', rawBody, ts) }) },
+      'forged',
       /does not match/,
     ],
-    ['a tampered body', { rawBody: rawBody.replace('s-1', 's-2') }, /does not match/],
+    ['a tampered body', { rawBody: rawBody.replace('s-1', 's-2') }, 'forged', /does not match/],
     [
       'a timestamp swapped after signing',
       { headers: signed({ 'x-opencx-timestamp': String(ts + 1) }) },
+      'forged',
       /does not match/,
     ],
-    ['stale (6 minutes old)', { nowMs: now + 6 * 60 * 1000 }, /stale/],
-    ['from the future', { nowMs: now - 6 * 60 * 1000 }, /stale/],
-    ['a malformed timestamp', { headers: signed({ 'x-opencx-timestamp': '1e9' }) }, /malformed/],
-  ])('%s is refused', (_, over, reason) => {
+    ['stale (6 minutes old)', { nowMs: now + 6 * 60 * 1000 }, 'stale', /stale/],
+    ['from the future', { nowMs: now - 6 * 60 * 1000 }, 'stale', /stale/],
+    ['a malformed timestamp', { headers: signed({ 'x-opencx-timestamp': '1e9' }) }, 'malformed', /malformed/],
+  ])('%s is refused', (_, over, refusal, reason) => {
     const result = verifyOpencxSignature({ secret, headers: signed(), rawBody, nowMs: now, ...over });
-    expect(result.ok).toBe(false);
-    expect(!result.ok && result.reason).toMatch(reason);
+    expect(result).toMatchObject({ ok: false, refusal, reason: expect.stringMatching(reason) });
+  });
+});
+
+describe('secretFingerprint', () => {
+  test('eight hex characters, the same for the same secret, other for another, nothing of the secret in it', () => {
+    const fingerprint = secretFingerprint(secret);
+    expect(fingerprint).toMatch(/^[0-9a-f]{8}$/);
+    expect(secretFingerprint(secret)).toBe(fingerprint);
+    expect(secretFingerprint(`${secret}x`)).not.toBe(fingerprint);
+    expect(secret).not.toContain(fingerprint);
   });
 });
