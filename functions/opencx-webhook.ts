@@ -9,17 +9,19 @@ import { answerKey } from './bridge/dedup';
 import { classifyOpencxEvent } from './bridge/opencx-events';
 import { perform } from './bridge/perform';
 import { bridgeDeps, bridgeIo, flushUsage, refusedApiUrls, reply, type WebhookHandler } from './bridge/runtime';
-import type { BridgeState } from './bridge/state';
 import type { BridgeConfig } from './common/config';
 import { logEvent } from './common/log';
-import { verifyOpencxSignature } from './common/opencx-signature';
+import { secretFingerprint, verifyOpencxSignature } from './common/opencx-signature';
 import { Deadline } from './common/retry';
 
 /** A Function is killed at 10 s; OpenCX retries what we do not finish. */
 const BUDGET_MS = 8500;
-/** The setup check's "last signed event" is refreshed at most this often per warm container. */
-const HEALTH_NOTE_EVERY_MS = 60_000;
-let lastHealthNote = 0;
+/**
+ * The setup check's notes of the last accepted and the last refused delivery are each written at
+ * most this often per warm container: a flood of forged requests costs Sync one write a minute.
+ */
+const NOTE_EVERY_MS = 60_000;
+const lastNoted = { accepted: 0, refused: 0 };
 
 export const handler: WebhookHandler = async (context, event, callback) => {
   const started = Date.now();
@@ -38,6 +40,7 @@ export const handler: WebhookHandler = async (context, event, callback) => {
   const io = bridgeIo(context, deadline);
 
   let config: BridgeConfig | undefined;
+  let verifyingSecret = '';
   try {
     config = await io.state.loadConfig();
     let check = verifyOpencxSignature({ secret: config?.opencxWebhookSecret, headers, rawBody, nowMs: Date.now() });
@@ -49,9 +52,21 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     if (!check.ok || !config) {
       const reason = check.ok ? 'OpenCX is not configured yet' : check.reason;
       logEvent({ ...trace, outcome: 'forbidden', reason }, 'warn');
+      const secret = config?.opencxWebhookSecret;
+      // What OpenCX's own deliveries look like when the saved secret is not the one it signs with.
+      if (secret && !check.ok && (check.refusal === 'unsigned' || check.refusal === 'forged')) {
+        await noteForSetupCheck('refused', trace.event, (at) =>
+          io.state.noteOpencxRefusal({
+            lastRefusedAt: at.toISOString(),
+            reason,
+            secretFingerprint: secretFingerprint(secret),
+          }),
+        );
+      }
       return reply(callback, 401, { outcome: 'forbidden', reason });
     }
     trace.deliveryId = check.deliveryId;
+    verifyingSecret = config.opencxWebhookSecret ?? '';
   } catch (error) {
     logEvent({ ...trace, outcome: 'failed', error: String(error) }, 'error');
     return reply(callback, 503, { outcome: 'failed', reason: 'temporary failure' });
@@ -75,17 +90,19 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     // Most AI answers were posted by the fast path already: the answer's claim settles that in one call.
     claim = opencxEvent.kind === 'ai-answer' ? answerKey(opencxEvent.sessionId, opencxEvent) : undefined;
     const healthKey = claim ?? String(trace.deliveryId ?? trace.sessionId ?? '');
+    const { type } = opencxEvent;
+    const noteHealth = () =>
+      noteForSetupCheck('accepted', type, (at) =>
+        io.state.noteOpencxEvent(type, at, healthKey, secretFingerprint(verifyingSecret)),
+      );
     if (opencxEvent.kind === 'not-handled') {
-      await noteHealth(io.state, opencxEvent.type, healthKey);
+      await noteHealth();
       logEvent({ ...trace, outcome: 'ignored', reason: `${opencxEvent.type} needs no action` });
       return reply(callback, 200, { outcome: 'ignored', reason: `${opencxEvent.type} needs no action` });
     }
     // The health note rides alongside the claim: a setup check must see the webhook working even
     // when every answer took the fast path (the notes are sharded by the answer's key).
-    const [claimed] = await Promise.all([
-      claim ? io.state.claimOnce(claim) : true,
-      noteHealth(io.state, opencxEvent.type, healthKey),
-    ]);
+    const [claimed] = await Promise.all([claim ? io.state.claimOnce(claim) : true, noteHealth()]);
     if (!claimed) {
       logEvent({ ...trace, outcome: 'already-answered', reason: 'this AI answer is in the conversation already' });
       return reply(callback, 200, { outcome: 'already-answered' });
@@ -109,16 +126,20 @@ export const handler: WebhookHandler = async (context, event, callback) => {
   }
 };
 
-async function noteHealth(state: BridgeState, event: string, key: string): Promise<void> {
+async function noteForSetupCheck(
+  delivery: keyof typeof lastNoted,
+  event: string,
+  write: (at: Date) => Promise<void>,
+): Promise<void> {
   const now = Date.now();
-  if (now - lastHealthNote < HEALTH_NOTE_EVERY_MS) return;
-  lastHealthNote = now;
-  await state.noteOpencxEvent(event, new Date(now), key).catch((error: unknown) =>
+  if (now - lastNoted[delivery] < NOTE_EVERY_MS) return;
+  lastNoted[delivery] = now;
+  await write(new Date(now)).catch((error: unknown) =>
     logEvent(
       {
         event,
         outcome: 'warning',
-        reason: 'could not note the OpenCX event for the setup check',
+        reason: `could not note the ${delivery} OpenCX delivery for the setup check`,
         error: String(error),
       },
       'warn',

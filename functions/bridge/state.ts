@@ -6,8 +6,11 @@ import {
   CONFIG_DOCUMENT,
   type ConfigDocument,
   OPENCX_WEBHOOK_HEALTH_DOCUMENTS,
+  OPENCX_WEBHOOK_REFUSED_DOCUMENT,
+  type OpenCxWebhookRefusal,
   parseConfig,
   readConfigFields,
+  webhookHealthNote,
 } from '../common/config';
 import { currentObjects, earlierLocationsOf, locationOf, type ShardedObjects } from '../common/shards';
 import type { CreatedMapItem, MapItem, SyncApi } from '../common/twilio';
@@ -496,12 +499,21 @@ export class BridgeState {
     await this.sync.createMapItem(this.syncServiceSid, locationOf(INSIGHT_MAPS, key), key, event, INSIGHT_TTL_SECONDS);
   }
 
-  /** Notes that a signed OpenCX event arrived, for the setup check, in the health document `key` falls on. */
-  noteOpencxEvent(event: string, at: Date, key: string): Promise<void> {
-    return this.sync.saveDocument(this.syncServiceSid, locationOf(OPENCX_WEBHOOK_HEALTH_DOCUMENTS, key), {
-      lastVerifiedAt: at.toISOString(),
-      lastEvent: event,
-    });
+  /**
+   * Notes that a signed OpenCX event arrived, for the setup check, in the health document `key` falls
+   * on, with the fingerprint of the secret that verified it.
+   */
+  noteOpencxEvent(event: string, at: Date, key: string, secretFingerprint: string): Promise<void> {
+    return this.sync.saveDocument(
+      this.syncServiceSid,
+      locationOf(OPENCX_WEBHOOK_HEALTH_DOCUMENTS, key),
+      webhookHealthNote(event, at, secretFingerprint),
+    );
+  }
+
+  /** Notes that an OpenCX delivery was refused for its signature under the saved secret, for the setup check. */
+  noteOpencxRefusal(refusal: OpenCxWebhookRefusal): Promise<void> {
+    return this.sync.saveDocument(this.syncServiceSid, OPENCX_WEBHOOK_REFUSED_DOCUMENT, refusal);
   }
 }
 

@@ -8,7 +8,9 @@ import {
   newConfigVersion,
   parseConfig,
   readConfigFields,
+  newestWebhookHealth,
   readWebhookHealth,
+  readWebhookRefusal,
   withConfigVersion,
   withoutConfigVersion,
 } from './config';
@@ -187,12 +189,17 @@ describe('config versions on webhook URLs', () => {
 });
 
 describe('readWebhookHealth', () => {
-  it('reads the last verified OpenCX delivery', () => {
+  it('reads the last verified OpenCX delivery, with the fingerprint of the secret that verified it', () => {
     expect(
-      readWebhookHealth({ lastVerifiedAt: '2026-12-02T03:00:00.000Z', lastEvent: 'conversation.ai_response' }),
+      readWebhookHealth({
+        lastVerifiedAt: '2026-12-02T03:00:00.000Z',
+        lastEvent: 'conversation.ai_response',
+        secretFingerprint: '0a1b2c3d',
+      }),
     ).toEqual({
       lastVerifiedAt: '2026-12-02T03:00:00.000Z',
       lastEvent: 'conversation.ai_response',
+      secretFingerprint: '0a1b2c3d',
     });
   });
 
@@ -202,6 +209,46 @@ describe('readWebhookHealth', () => {
       expect(readWebhookHealth(data)).toBeUndefined();
     },
   );
+});
+
+describe('newestWebhookHealth', () => {
+  const note = (at: string, secretFingerprint?: string) => ({
+    lastVerifiedAt: at,
+    lastEvent: 'conversation.ai_response',
+    ...(secretFingerprint ? { secretFingerprint } : {}),
+  });
+
+  it('is the newest note made under the saved secret: notes of another secret, or of none, do not count', () => {
+    const documents = [
+      note('2026-12-02T01:00:00.000Z', 'current0'),
+      undefined,
+      note('2026-12-02T03:00:00.000Z', 'earlier0'),
+      note('2026-12-02T04:00:00.000Z'),
+      note('2026-12-02T02:00:00.000Z', 'current0'),
+    ];
+    expect(newestWebhookHealth(documents, 'current0')).toEqual(note('2026-12-02T02:00:00.000Z', 'current0'));
+    expect(newestWebhookHealth(documents, 'another0')).toBeUndefined();
+  });
+});
+
+describe('readWebhookRefusal', () => {
+  const refusal = { lastRefusedAt: '2026-12-02T03:00:00.000Z', reason: 'signature does not match' };
+
+  it('reads the last refusal the saved secret made', () => {
+    expect(readWebhookRefusal({ ...refusal, secretFingerprint: 'current0' }, 'current0')).toEqual({
+      ...refusal,
+      secretFingerprint: 'current0',
+    });
+  });
+
+  it.each([
+    undefined,
+    { ...refusal, secretFingerprint: 'earlier0' },
+    { ...refusal },
+    { ...refusal, lastRefusedAt: 'now', secretFingerprint: 'current0' },
+  ])('is undefined for %j', (data) => {
+    expect(readWebhookRefusal(data, 'current0')).toBeUndefined();
+  });
 });
 
 describe('the AI worker pool', () => {

@@ -236,18 +236,61 @@ export interface OpenCxWebhookHealth {
   lastVerifiedAt: string;
   /** The OpenCX event type, e.g. `conversation.ai_response`. */
   lastEvent: string;
+  /** The fingerprint (opencx-signature.ts) of the secret that verified it; absent in notes of earlier versions. */
+  secretFingerprint?: string;
 }
+
+/** What the OpenCX webhook Function stores in a health document. */
+export const webhookHealthNote = (event: string, at: Date, secretFingerprint: string): OpenCxWebhookHealth => ({
+  lastVerifiedAt: at.toISOString(),
+  lastEvent: event,
+  secretFingerprint,
+});
+
+const fieldsOf = (data: unknown): Record<string, unknown> =>
+  data && typeof data === 'object' ? (data as Record<string, unknown>) : {};
+const isTime = (value: unknown): value is string => typeof value === 'string' && !Number.isNaN(Date.parse(value));
 
 /** The stored health document; undefined when absent or unreadable. */
 export function readWebhookHealth(data: unknown): OpenCxWebhookHealth | undefined {
-  const d = data && typeof data === 'object' ? (data as Record<string, unknown>) : {};
-  const { lastVerifiedAt, lastEvent } = d;
-  if (typeof lastVerifiedAt !== 'string' || Number.isNaN(Date.parse(lastVerifiedAt))) return undefined;
-  return { lastVerifiedAt, lastEvent: typeof lastEvent === 'string' ? lastEvent : '' };
+  const { lastVerifiedAt, lastEvent, secretFingerprint } = fieldsOf(data);
+  if (!isTime(lastVerifiedAt)) return undefined;
+  return {
+    lastVerifiedAt,
+    lastEvent: typeof lastEvent === 'string' ? lastEvent : '',
+    ...(typeof secretFingerprint === 'string' ? { secretFingerprint } : {}),
+  };
 }
 
-/** The newest of the stored health documents. */
-export function newestWebhookHealth(documents: unknown[]): OpenCxWebhookHealth | undefined {
-  const healths = documents.map(readWebhookHealth).filter((health): health is OpenCxWebhookHealth => !!health);
+/**
+ * The newest of the stored health documents written under the secret of this fingerprint: a
+ * delivery verified by an earlier secret says nothing about the one saved now.
+ */
+export function newestWebhookHealth(documents: unknown[], fingerprint: string): OpenCxWebhookHealth | undefined {
+  const healths = documents
+    .map(readWebhookHealth)
+    .filter((health): health is OpenCxWebhookHealth => health?.secretFingerprint === fingerprint);
   return healths.sort((a, b) => Date.parse(b.lastVerifiedAt) - Date.parse(a.lastVerifiedAt))[0];
+}
+
+/**
+ * The Sync document the OpenCX webhook Function updates when it refuses a delivery as unsigned or
+ * forged while a secret is saved, at most once a minute per warm container: one document suffices.
+ */
+export const OPENCX_WEBHOOK_REFUSED_DOCUMENT = 'opencx_webhook_refused';
+
+export interface OpenCxWebhookRefusal {
+  /** ISO 8601. */
+  lastRefusedAt: string;
+  /** Why, e.g. `signature does not match`; never the signature or the secret. */
+  reason: string;
+  /** The fingerprint of the saved secret that refused it. */
+  secretFingerprint: string;
+}
+
+/** The stored refusal, when the secret of this fingerprint made it; undefined otherwise. */
+export function readWebhookRefusal(data: unknown, fingerprint: string): OpenCxWebhookRefusal | undefined {
+  const { lastRefusedAt, reason, secretFingerprint } = fieldsOf(data);
+  if (!isTime(lastRefusedAt) || secretFingerprint !== fingerprint) return undefined;
+  return { lastRefusedAt, reason: typeof reason === 'string' ? reason : '', secretFingerprint };
 }

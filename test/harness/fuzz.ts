@@ -12,7 +12,9 @@
 // A request left without an answer (connection reset, runtime down) is a crash.
 import twilio from 'twilio';
 import { CONVERSATION_EVENTS, TASKROUTER_EVENTS } from '../../functions/bridge/events';
+import { OPENCX_WEBHOOK_REFUSED_DOCUMENT } from '../../functions/common/config';
 import { signOpencxPayload } from '../../functions/common/opencx-signature';
+import { writesSyncDocument } from '../simulators/twilio/simulator';
 import { AI_RESPONSE_EVENT, HANDOFF_EVENT } from '../simulators/opencx/webhooks';
 import type { World } from './world';
 import { SeededRandom } from '../reliability/seeded-random';
@@ -39,7 +41,10 @@ export interface FuzzExchange {
   headers: Record<string, string>;
   body: string;
   error?: string;
-  /** Twilio REST writes (anything but a GET or an IAM token check) and OpenCX calls the request caused. */
+  /**
+   * Twilio REST writes (anything but a GET, an IAM token check, or the setup check's note of a
+   * refused OpenCX delivery, throttled in production) and OpenCX calls the request caused.
+   */
   twilioWrites: string[];
   opencxCalls: number;
   /** Requests to Twilio the real API would refuse (the simulator checks each against Twilio's OpenAPI specs). */
@@ -630,7 +635,9 @@ export async function fuzzFunctions(
       ...answer,
       twilioWrites: world.twilio.requests
         .slice(twilioBefore)
-        .filter((r) => r.method !== 'GET' && r.product !== 'iam')
+        .filter(
+          (r) => r.method !== 'GET' && r.product !== 'iam' && !writesSyncDocument(r, OPENCX_WEBHOOK_REFUSED_DOCUMENT),
+        )
         .map((r) => `${r.method} ${r.product} ${r.template ?? r.path}`),
       opencxCalls: world.opencx.requests.length - opencxBefore,
       violations: world.twilio.violations

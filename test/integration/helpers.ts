@@ -4,7 +4,7 @@ import { SETUP_LOCK_DOCUMENT } from '../../functions/admin-lib/setup-lock';
 import { INSIGHT_MAPS, type InsightEvent } from '../../functions/bridge/insights';
 import { currentObjects } from '../../functions/common/shards';
 import { World, type WorldOptions } from '../harness/world';
-import type { RecordedRequest } from '../simulators/twilio/simulator';
+import { type RecordedRequest, writesSyncDocument } from '../simulators/twilio/simulator';
 
 /**
  * Ends a test on a World its file shares: the faults it added are cleared, and no Twilio call broke
@@ -74,10 +74,7 @@ export function restCalls(world: World, since = 0): string[] {
 const restCall = (r: RecordedRequest): string => `${r.method} ${r.product} ${r.template ?? r.path}`;
 
 /** A write of the setup lock the admin's write operations take: its create, or the takeover of an expired one. */
-export const writesSetupLock = (r: RecordedRequest): boolean =>
-  r.method === 'POST' &&
-  r.product === 'sync' &&
-  (r.form.UniqueName === SETUP_LOCK_DOCUMENT || r.path.endsWith(`/Documents/${SETUP_LOCK_DOCUMENT}`));
+export const writesSetupLock = (r: RecordedRequest): boolean => writesSyncDocument(r, SETUP_LOCK_DOCUMENT);
 
 /** The POSTs the Functions made since `since` (as `restCalls`), but for the setup lock's own. */
 export function postsButSetupLock(world: World, since: number): string[] {

@@ -5,9 +5,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { OPENCX_WEBHOOK_HEALTH_DOCUMENTS } from '../../functions/common/config';
+import { OPENCX_WEBHOOK_HEALTH_DOCUMENTS, webhookHealthNote } from '../../functions/common/config';
+import { secretFingerprint } from '../../functions/common/opencx-signature';
 import { locationOf } from '../../functions/common/shards';
-import { World } from '../harness/world';
+import { OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
 import { lastSeq, postForm, postsButSetupLock, restCalls } from './helpers';
 
 jest.setTimeout(60000);
@@ -80,7 +81,7 @@ describe('the setup command line', () => {
     // A signed OpenCX event arrived recently, so the OpenCX webhook check is ok.
     await world.client.sync.v1.services(world.syncServiceSid).documents.create({
       uniqueName: locationOf(OPENCX_WEBHOOK_HEALTH_DOCUMENTS, 'conversation.ai_response'),
-      data: { lastVerifiedAt: new Date().toISOString(), lastEvent: 'conversation.ai_response' },
+      data: webhookHealthNote('conversation.ai_response', new Date(), secretFingerprint(OPENCX_WEBHOOK_SECRET)),
     });
     key = world.twilio.issueApiKey();
     cwd = mkdtempSync(path.join(tmpdir(), 'setup-cli-'));

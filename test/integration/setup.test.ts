@@ -5,17 +5,25 @@
 import { SUBSCRIBED_TASKROUTER_EVENTS } from '../../functions/bridge/events';
 import { USAGE_MAP } from '../../functions/bridge/opencx-usage';
 import { keyId } from '../../functions/common/opencx-rate-limit';
-import { OPENCX_WEBHOOK_HEALTH_DOCUMENTS } from '../../functions/common/config';
+import { OPENCX_WEBHOOK_HEALTH_DOCUMENTS, webhookHealthNote } from '../../functions/common/config';
+import { secretFingerprint } from '../../functions/common/opencx-signature';
 import { everyObject, locationOf } from '../../functions/common/shards';
-import { BRIDGE_EVENTS, CONVERSATION_FILTERS, type World, type WorldOptions } from '../harness/world';
-import { type FunctionAnswer, lastSeq, postForm, postsButSetupLock, withWorld } from './helpers';
+import {
+  BRIDGE_EVENTS,
+  CONVERSATION_FILTERS,
+  OPENCX_WEBHOOK_SECRET,
+  type World,
+  type WorldOptions,
+} from '../harness/world';
+import { findSecrets } from '../harness/secret-scan';
+import { AI_RESPONSE_EVENT } from '../simulators/opencx/opencx-simulator';
+import { type FunctionAnswer, lastSeq, opencxDeliveriesFor, postForm, postsButSetupLock, withWorld } from './helpers';
 import { pattern } from '../../functions/common/pattern.testing';
 import { ALL_CHECKS, ALL_CHECKS_WITH_AI_QUEUE } from '../../functions/admin-lib/setup/check-ids.testing';
 
 jest.setTimeout(60000);
 
 const OTHER_URL = 'https://opencx-sandbox-1234.twil.io/webhook';
-const WEBHOOK_SECRET = 'whsec_opencx_signing_5e0d';
 /** What the setup docs ask for: the AI keeps a conversation an hour before TaskRouter times its reservation out. */
 const AI_RESERVATION_TIMEOUT = 3600;
 
@@ -68,12 +76,15 @@ async function apply(
   return answer.body as { applied: string[]; steps: StepView[]; checks: CheckView[] };
 }
 
-/** Test & Save with the contact center's own workspace and service (the saved token and AI worker kept). */
-async function adminSaves(world: World): Promise<void> {
+/**
+ * Test & Save with the contact center's own workspace and service (the saved token and AI worker
+ * kept), and the webhook signing secret OpenCX signs with unless the admin copied another.
+ */
+async function adminSaves(world: World, opencxWebhookSecret = OPENCX_WEBHOOK_SECRET): Promise<void> {
   const answer = await call(world, 'settings-save', {
     workspaceSid: world.workspaceSid,
     conversationsServiceSid: world.conversationsServiceSid,
-    opencxWebhookSecret: WEBHOOK_SECRET,
+    opencxWebhookSecret,
   });
   expect(answer.status).toBe(200);
 }
@@ -81,7 +92,7 @@ async function adminSaves(world: World): Promise<void> {
 /** What the OpenCX webhook Function records when a signed OpenCX event arrives. */
 async function signedOpenCxEventArrived(world: World, at: Date, event = 'conversation.ai_response'): Promise<void> {
   await noSignedOpenCxEvent(world);
-  const data = { lastVerifiedAt: at.toISOString(), lastEvent: event };
+  const data = webhookHealthNote(event, at, secretFingerprint(OPENCX_WEBHOOK_SECRET));
   await world.client.sync.v1
     .services(world.syncServiceSid)
     .documents.create({ uniqueName: locationOf(OPENCX_WEBHOOK_HEALTH_DOCUMENTS, event), data });
@@ -810,6 +821,48 @@ describe("OpenCX's webhooks", () => {
       status: 'problem',
       fix: expect.stringMatching(/Add another API key/),
     });
+  });
+
+  test("a signing secret copied wrong: OpenCX's deliveries are refused, and the check says so till fixed", async () => {
+    const wrongSecret = 'whsec_copied_wrong_from_opencx';
+    await noSignedOpenCxEvent(world());
+    const { conversationSid } = await world().customerStartsConversation('Hello');
+    const attempts = () => opencxDeliveriesFor(world(), conversationSid, AI_RESPONSE_EVENT).flatMap((d) => d.attempts);
+    expect(attempts().map((a) => a.status)).toEqual([200]);
+    expect(byId(await checks(world()), 'opencx_webhook').status).toBe('ok');
+
+    // Nothing was verified with the new secret yet: the earlier delivery no longer counts.
+    await adminSaves(world(), wrongSecret);
+    expect(byId(await checks(world()), 'opencx_webhook')).toMatchObject({
+      status: 'warning',
+      detail: expect.stringMatching(/^No signed OpenCX event has arrived yet/),
+    });
+
+    await world().customerSays(conversationSid, 'Where is my parcel?');
+    expect(attempts().map((a) => a.status)).toEqual([200, 401]);
+    const refused = await checks(world());
+    expect(byId(refused, 'opencx_webhook')).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(
+        pattern(
+          /^OpenCX's webhook deliveries are being refused: one at \S+ \(signature does not match\), /,
+          /and none signed with the saved secret was accepted\./,
+        ),
+      ),
+      fix:
+        "The signing secret in the settings does not match OpenCX's (OpenCX → Settings → Integrations → " +
+        'Webhooks): copy it again, paste it in the OpenCX settings and click Test & Save.',
+    });
+    const texts: [string, string][] = [
+      ['the checks', JSON.stringify(refused)],
+      ['the Functions output', world().functions!.takeOutput()],
+      ['the deliveries', JSON.stringify(attempts().map((a) => [a.responseHeaders, a.responseBody]))],
+    ];
+    expect(findSecrets({ 'saved secret': wrongSecret, "OpenCX's secret": OPENCX_WEBHOOK_SECRET }, texts)).toEqual([]);
+
+    // OpenCX's secret saved again: the refusal was the wrong secret's, the earlier delivery counts again.
+    await adminSaves(world());
+    expect(byId(await checks(world()), 'opencx_webhook').status).toBe('ok');
   });
 
   test('no signed event ever: a warning', async () => {

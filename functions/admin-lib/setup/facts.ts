@@ -7,11 +7,14 @@ import {
   type BridgeConfig,
   newestWebhookHealth,
   OPENCX_WEBHOOK_HEALTH_DOCUMENTS,
+  OPENCX_WEBHOOK_REFUSED_DOCUMENT,
+  readWebhookRefusal,
   withConfigVersion,
 } from '../../common/config';
 import { apiUrlVerdict, guardedApiUrl } from '../../common/deployment-guard';
 import { everyObject } from '../../common/shards';
 import { OpenCxClient } from '../../common/opencx-client';
+import { secretFingerprint } from '../../common/opencx-signature';
 import { keyId } from '../../common/opencx-rate-limit';
 import { Deadline } from '../../common/retry';
 import { deploymentUrl } from '../../common/signature';
@@ -106,15 +109,21 @@ async function opencxTokenState(call: PluginCall<AdminEnv>, token: string): Prom
 }
 
 async function opencxWebhookFacts(call: PluginCall<AdminEnv>, config: BridgeConfig): Promise<OpenCxWebhookFacts> {
-  const documents = await Promise.all(
-    everyObject(OPENCX_WEBHOOK_HEALTH_DOCUMENTS).map((name) =>
+  const [refused, ...health] = await Promise.all(
+    [OPENCX_WEBHOOK_REFUSED_DOCUMENT, ...everyObject(OPENCX_WEBHOOK_HEALTH_DOCUMENTS)].map((name) =>
       call.twilio.sync.fetchDocument(syncServiceSid(call.context), name),
     ),
   );
+  // Only notes made under the saved secret count.
+  const fingerprint = secretFingerprint(config.opencxWebhookSecret ?? '');
   return {
     secretSaved: !!config.opencxWebhookSecret,
     url: opencxWebhookUrlOf(call),
-    health: newestWebhookHealth(documents.map((document) => document?.data)),
+    health: newestWebhookHealth(
+      health.map((document) => document?.data),
+      fingerprint,
+    ),
+    refused: readWebhookRefusal(refused?.data, fingerprint),
     now: new Date(),
   };
 }

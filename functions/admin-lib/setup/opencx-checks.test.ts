@@ -100,4 +100,44 @@ describe('opencxWebhookCheck', () => {
       ).status,
     ).toBe('ok');
   });
+
+  describe('deliveries refused under the saved secret', () => {
+    const refused = (at: string) => ({ lastRefusedAt: at, reason: 'signature does not match', secretFingerprint: 'f' });
+
+    it('are a problem when newer than the last accepted one, the fix saying to copy the secret again', () => {
+      expect(opencxWebhookCheck(facts({ refused: refused('2026-12-02T11:30:00.000Z') }))).toEqual({
+        id: 'opencx_webhook',
+        title: 'OpenCX webhook',
+        status: 'problem',
+        detail:
+          "OpenCX's webhook deliveries are being refused: one at 2026-12-02T11:30:00.000Z (signature does not " +
+          'match), and the last accepted one (conversation.ai_response) arrived before, at ' +
+          "2026-12-02T11:00:00.000Z. AI answers too slow for the direct reply and OpenCX's handoffs are lost " +
+          'meanwhile. (If this clears when OpenCX delivers again, the refused request came from elsewhere.)',
+        fix:
+          "The signing secret in the settings does not match OpenCX's (OpenCX → Settings → Integrations → " +
+          'Webhooks): copy it again, paste it in the OpenCX settings and click Test & Save.',
+        autoFixable: false,
+      });
+    });
+
+    it('are a problem when none was ever accepted under the saved secret', () => {
+      expect(
+        opencxWebhookCheck(facts({ health: undefined, refused: refused('2026-12-01T08:00:00.000Z') })),
+      ).toMatchObject({
+        status: 'problem',
+        detail: expect.stringContaining('and none signed with the saved secret was accepted.'),
+      });
+    });
+
+    it('change nothing once a later delivery was accepted', () => {
+      expect(opencxWebhookCheck(facts({ refused: refused('2026-12-02T10:59:59.000Z') })).status).toBe('ok');
+    });
+
+    it('do not hide a missing secret', () => {
+      expect(
+        opencxWebhookCheck(facts({ secretSaved: false, refused: refused('2026-12-02T11:30:00.000Z') })).detail,
+      ).toMatch(/^No OpenCX webhook signing secret is saved/);
+    });
+  });
 });

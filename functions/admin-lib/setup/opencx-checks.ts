@@ -1,5 +1,5 @@
 // OpenCX: the saved API key, OpenCX's webhooks to this deployment, and its rate limit.
-import type { OpenCxWebhookHealth } from '../../common/config';
+import type { OpenCxWebhookHealth, OpenCxWebhookRefusal } from '../../common/config';
 import { type Check, check, type CheckStatus, fine, listed, manual, type Verdict } from './check';
 
 /** The Function OpenCX posts its webhooks to. */
@@ -32,8 +32,10 @@ export interface OpenCxWebhookFacts {
   secretSaved: boolean;
   /** Where OpenCX must post: this deployment's OpenCX webhook Function. */
   url: string;
-  /** The last verified delivery; undefined when none was recorded. */
+  /** The last delivery verified by the saved secret; undefined when none was recorded. */
   health?: OpenCxWebhookHealth;
+  /** The last delivery the saved secret refused as unsigned or forged; undefined when none was recorded. */
+  refused?: OpenCxWebhookRefusal;
   now: Date;
 }
 
@@ -98,7 +100,22 @@ export function opencxWebhookCheck(facts: OpenCxWebhookFacts): Check {
       ),
     );
   }
-  const { health } = facts;
+  const { health, refused } = facts;
+  if (refused && (!health || Date.parse(refused.lastRefusedAt) > Date.parse(health.lastVerifiedAt))) {
+    const accepted = health
+      ? `the last accepted one (${health.lastEvent}) arrived before, at ${health.lastVerifiedAt}`
+      : 'none signed with the saved secret was accepted';
+    return verdict(
+      'problem',
+      manual(
+        `OpenCX's webhook deliveries are being refused: one at ${refused.lastRefusedAt} (${refused.reason}), ` +
+          `and ${accepted}. AI answers too slow for the direct reply and OpenCX's handoffs are lost meanwhile. ` +
+          '(If this clears when OpenCX delivers again, the refused request came from elsewhere.)',
+        "The signing secret in the settings does not match OpenCX's (OpenCX → Settings → Integrations → " +
+          'Webhooks): copy it again, paste it in the OpenCX settings and click Test & Save.',
+      ),
+    );
+  }
   if (!health || facts.now.getTime() - Date.parse(health.lastVerifiedAt) > OPENCX_WEBHOOK_QUIET_MS) {
     const last = health
       ? `The last signed OpenCX event (${health.lastEvent}) arrived at ${health.lastVerifiedAt}`

@@ -54,6 +54,12 @@ export interface RecordedRequest {
   fault?: string;
 }
 
+/** A create or update of the Sync document `uniqueName`. */
+export const writesSyncDocument = (r: RecordedRequest, uniqueName: string): boolean =>
+  r.method === 'POST' &&
+  r.product === 'sync' &&
+  (r.form.UniqueName === uniqueName || r.path.endsWith(`/Documents/${uniqueName}`));
+
 export interface SpecViolation {
   method: string;
   path: string;
