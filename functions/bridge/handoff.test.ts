@@ -1,5 +1,6 @@
 import {
   AI_UNAVAILABLE,
+  aiReservationsToReject,
   customerNote,
   handoffAttributes,
   type HandoffFacts,
@@ -136,5 +137,30 @@ describe('customerNote (what the customer reads at a handoff)', () => {
 
   it('is empty (no note) when the admin emptied it', () => {
     expect(customerNote({ customerHandoffNote: '', customerHandoffNoteTranslations: {} }, 'en')).toBe('');
+  });
+});
+
+describe('aiReservationsToReject', () => {
+  const config = { aiWorkerSid: 'WK_AI', aiWorkerSids: ['WK_AI', 'WK_AI2'], aiDrainingWorkerSids: ['WK_OLD'] };
+  const pending = [
+    { sid: 'WR_AI', workerSid: 'WK_AI' },
+    { sid: 'WR_HUMAN', workerSid: 'WK_HUMAN' },
+    { sid: 'WR_DRAINING', workerSid: 'WK_OLD' },
+  ];
+
+  test("the AI pool's pending reservations, not a human's", () => {
+    expect(aiReservationsToReject(pending, 'WR_AI', config)).toEqual(['WR_AI', 'WR_DRAINING']);
+  });
+
+  test('a stale recorded reservation does not hide the pending one TaskRouter lists', () => {
+    expect(aiReservationsToReject([pending[0]], 'WR_OLDER_OFFER', config)).toEqual(['WR_AI', 'WR_OLDER_OFFER']);
+  });
+
+  test('the recorded reservation counts when the list missed it (an offer made after the read)', () => {
+    expect(aiReservationsToReject([], 'WR_NEWER_OFFER', config)).toEqual(['WR_NEWER_OFFER']);
+  });
+
+  test('none listed and none recorded: nothing to reject', () => {
+    expect(aiReservationsToReject([pending[1]], undefined, config)).toEqual([]);
   });
 });

@@ -1,9 +1,23 @@
 // What a handoff writes: the task attributes and the note the human inherits.
-import type { BridgeConfig } from '../common/config';
+import { type BridgeConfig, isAiPoolWorker } from '../common/config';
 import type { HandoffAttributes, HandoffSentiment } from '../common/task-attributes';
 import { HISTORY_ATTRIBUTE, historyAtHandoff } from './history';
 
 export const AI_UNAVAILABLE = 'AI unavailable';
+
+/**
+ * The AI reservations a handoff rejects: the pending ones TaskRouter lists for AI pool workers, and
+ * the one our record names. The record alone may be stale (a late duplicate of an older offer's
+ * reservation.created overwrites it); the list may miss an offer made after it was read.
+ */
+export function aiReservationsToReject(
+  pending: readonly { sid: string; workerSid: string }[],
+  recorded: string | undefined,
+  config: Pick<BridgeConfig, 'aiWorkerSid' | 'aiWorkerSids' | 'aiDrainingWorkerSids'>,
+): string[] {
+  const listed = pending.filter((r) => isAiPoolWorker(config, r.workerSid)).map((r) => r.sid);
+  return recorded && !listed.includes(recorded) ? [...listed, recorded] : listed;
+}
 
 /** OpenCX says angry/happy/neutral; Flex tasks say negative/positive/neutral. */
 export function toHandoffSentiment(sentiment: string | undefined | null): HandoffSentiment {

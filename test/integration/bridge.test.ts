@@ -188,6 +188,7 @@ describe('handoff', () => {
       [
         'POST conversations /v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages',
         'GET taskrouter /v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}',
+        'GET taskrouter /v1/Workspaces/{WorkspaceSid}/Tasks/{TaskSid}/Reservations',
         'POST taskrouter /v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}',
         'POST taskrouter /v1/Workspaces/{WorkspaceSid}/Tasks/{TaskSid}/Reservations/{Sid}',
         'POST conversations /v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages',

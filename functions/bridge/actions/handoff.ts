@@ -1,16 +1,16 @@
 // Handing the conversation to humans, in at most three sequential Twilio round trips after the
-// AI's answer: (1) the Sync phase change and the task read, (2) the attribute write and the
-// customer's note, (3) rejecting the AI's reservation. A handoff cut short is finished by the
-// next event (`finishHandoff`).
+// AI's answer: (1) the Sync phase change, the task read and its pending reservations, (2) the
+// attribute write and the customer's note, (3) rejecting the AI's reservations. A handoff cut
+// short is finished by the next event (`finishHandoff`).
 import { isAiPoolWorker } from '../../common/config';
 import type { FlexTaskAttributes, HandoffAttributes } from '../../common/task-attributes';
-import type { TaskSnapshot } from '../../common/twilio';
+import type { ReservationSummary, TaskSnapshot } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
-import type { PendingHandoff } from '../conversation-record';
+import type { ConversationRecord, PendingHandoff } from '../conversation-record';
 import type { Decision, HandoffRequest } from '../decide';
 import { answerKey, HANDOFF_CLAIM_TTL_SECONDS } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
-import { customerNote, handoffAttributes, withHandoff } from '../handoff';
+import { aiReservationsToReject, customerNote, handoffAttributes, withHandoff } from '../handoff';
 import { handoffInsight, recordInsight } from '../insights';
 import { postOnce } from './post';
 
@@ -50,14 +50,15 @@ export async function handOff(
       }),
   };
   // Round trip 1, all at once: the AI goes silent (only the caller that moves the phase hands off),
-  // the task is read for its ETag, and OpenCX is asked for the language if nobody said it.
-  const [won, task, language] = await Promise.all([
+  // the task is read for its ETag with its pending reservations, and OpenCX is asked for the
+  // language if nobody said it.
+  const [won, [task, reserved], language] = await Promise.all([
     deps.state.beginHandoff(conversationSid, pending, known).catch((error: unknown) => {
       // Humans get the task anyway; the AI is silenced when a human is offered it.
       deps.warn('could not record the handoff in Sync; routing to humans anyway', { error: String(error) });
       return { ...record, phase: 'handoff' as const, handoff: pending };
     }),
-    deps.twilio.taskrouter.fetchTask(record.workspaceSid, record.taskSid),
+    readHeldTask(record, deps),
     request.language || !record.sessionId ? Promise.resolve(request.language) : lookUpLanguage(record.sessionId, deps),
   ]);
   if (!won)
@@ -70,8 +71,8 @@ export async function handOff(
   const attributes = handoffAttributes({ ...pending, language, sessionId: record.sessionId, at: new Date(pending.at) });
   // Round trips 2 and 3.
   const [routing, noted] = await Promise.all([
-    // The reservation as the phase write found it: TaskRouter may have offered the AI the task again meanwhile.
-    routeToHumans(task, won.reservationSid, attributes, deps),
+    // With the reservation as the phase write found it: TaskRouter may have offered the AI the task again meanwhile.
+    routeToHumans(task, aiReservationsToReject(reserved, won.reservationSid, deps.config), attributes, deps),
     postCustomerNote(conversationSid, attributes, pending.at, deps, before),
     recordInsight(deps, handoffInsight(conversationSid, record, attributes)),
   ]);
@@ -90,9 +91,9 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
   const { record } = known;
   const pending = record.handoff ?? { reason: 'AI requested human handoff', at: deps.now().toISOString() };
   const attributes = handoffAttributes({ ...pending, sessionId: record.sessionId, at: new Date(pending.at) });
-  const task = await deps.twilio.taskrouter.fetchTask(record.workspaceSid, record.taskSid);
+  const [task, reserved] = await readHeldTask(record, deps);
   const [routing, noted] = await Promise.all([
-    routeToHumans(task, record.reservationSid, attributes, deps),
+    routeToHumans(task, aiReservationsToReject(reserved, record.reservationSid, deps.config), attributes, deps),
     postCustomerNote(conversationSid, attributes, pending.at, deps),
   ]);
   if (routing !== 'stuck-assigned' && routing !== 'invited, AI task still open')
@@ -111,6 +112,15 @@ export async function silenceAi(
   const pending: PendingHandoff = { reason: 'Routed to humans', at: deps.now().toISOString(), routed: true };
   const moved = await deps.state.beginHandoff(d.conversationSid, pending, known);
   return { outcome: moved ? 'ai-silenced' : 'already-silent', sessionId: known.record.sessionId, reason: d.reason };
+}
+
+/** The task and its pending reservations, read at once. */
+function readHeldTask(record: ConversationRecord, deps: BridgeDeps): Promise<[TaskSnapshot, ReservationSummary[]]> {
+  const { taskrouter } = deps.twilio;
+  return Promise.all([
+    taskrouter.fetchTask(record.workspaceSid, record.taskSid),
+    taskrouter.reservations(record.workspaceSid, record.taskSid, 'pending'),
+  ]);
 }
 
 async function lookUpLanguage(sessionId: string, deps: BridgeDeps): Promise<string | undefined> {
@@ -152,13 +162,13 @@ async function postCustomerNote(
 
 /**
  * Writes the handoff attributes (If-Match, keeping everyone else's) and gets the task to humans
- * from whatever state it is in: reserved to the AI (reject the reservation we hold), already
+ * from whatever state it is in: reserved to the AI (reject the AI's reservations), already
  * re-routed by the write, or assigned to the AI (a Flex Interactions invite, since an accepted
  * reservation cannot be rejected). A task a human holds is left alone.
  */
 export async function routeToHumans(
   task: TaskSnapshot,
-  reservationSid: string | undefined,
+  aiReservationSids: readonly string[],
   attributes: Partial<HandoffAttributes>,
   deps: BridgeDeps,
 ): Promise<Routing> {
@@ -183,11 +193,12 @@ export async function routeToHumans(
     if (attempt >= 5) throw new Error(`task ${current.sid}: too many concurrent attribute writers`);
     current = await taskrouter.fetchTask(workspaceSid, current.sid);
   }
-  if (!reservationSid || current.assignmentStatus !== 'reserved') return 'rerouted';
+  if (aiReservationSids.length === 0 || current.assignmentStatus !== 'reserved') return 'rerouted';
   // 'not-pending' is normal: the attribute write already canceled the reservation and re-routed the task.
-  return (await taskrouter.rejectReservation(workspaceSid, current.sid, reservationSid)) === 'rejected'
-    ? 'rejected'
-    : 'rerouted';
+  const rejected = await Promise.all(
+    aiReservationSids.map((sid) => taskrouter.rejectReservation(workspaceSid, current.sid, sid)),
+  );
+  return rejected.includes('rejected') ? 'rejected' : 'rerouted';
 }
 
 /** This handoff's attributes are on the task already (a handoff being finished), or there are none to write. */

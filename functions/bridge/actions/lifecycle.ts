@@ -48,7 +48,7 @@ export async function decline(d: Of<'decline'>, known: KnownRecord | undefined, 
             ? { ...pending, sessionId: known?.record.sessionId, at: new Date(pending.at) }
             : { reason: 'AI cannot handle this task', summary: d.reason, at: deps.now() },
         );
-  const released = await routeToHumans(task, d.reservationSid, attributes, deps);
+  const released = await routeToHumans(task, [d.reservationSid], attributes, deps);
   return { outcome: 'declined', reason: d.reason, released };
 }
 
