@@ -41,8 +41,12 @@ describe.each([
       .filter((r) => r.seq > since);
 
   const expectWithHumans = (taskSid: string): void => {
-    const task = world.task(taskSid);
-    expect(task.attributes).toMatchObject({ handedOff: true, handoffSentiment: 'positive', handoffLanguage: 'de' });
+    expect(world.task(taskSid).attributes).toMatchObject({ handoffSentiment: 'positive', handoffLanguage: 'de' });
+    expectRoutedToHumans(taskSid);
+  };
+
+  const expectRoutedToHumans = (taskSid: string): void => {
+    expect(world.task(taskSid).attributes.handedOff).toBe(true);
     const human = world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid);
     expect(human?.status).toBe('pending');
     expect(
@@ -79,6 +83,50 @@ describe.each([
 
     await handOffNow(conversationSid);
     expectWithHumans(taskSid);
+  });
+
+  /**
+   * The AI's first offer times out, TaskRouter offers it the task again, then delivers the first
+   * offer's reservation.created once more: our record may name the older reservation now.
+   */
+  const offeredTwiceFirstOfferLate = async (): Promise<{ conversationSid: string; taskSid: string }> => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
+    const first = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid)!;
+    await world.advance((AI_TIMEOUT_SECONDS + 1) * 1000);
+    const second = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending');
+    expect(second).toBeDefined();
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ reservationSid: second!.sid });
+    const firstOffer = world.twilio.webhooks.find(
+      (d) => d.params.EventType === 'reservation.created' && d.params.ReservationSid === first.sid,
+    )!;
+    await world.twilio.deliverWebhook('taskrouter', firstOffer.url, firstOffer.params, 15000);
+    await world.settle();
+    // The same clock jump timed out alice's reservation from an earlier test: she logs back in.
+    await world.humanAgentLogsIn();
+    return { conversationSid, taskSid };
+  };
+
+  test('a late duplicate of the timed-out first offer does not keep the second offer from humans', async () => {
+    const { conversationSid, taskSid } = await offeredTwiceFirstOfferLate();
+    await handOffNow(conversationSid);
+    expectWithHumans(taskSid);
+  });
+
+  test('a handoff cut short after a late duplicate of the first offer is finished to humans', async () => {
+    const { conversationSid, taskSid } = await offeredTwiceFirstOfferLate();
+    // The attribute write fails, and no OpenCX handoff event comes: the next message finishes the handoff.
+    world.twilio.addFault({ method: 'POST', path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}', status: 500 });
+    world.opencx.webhookFaults.add({ event: 'conversation.handoff_to_human', signature: 'missing' });
+    try {
+      await handOffNow(conversationSid);
+      expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+      expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+    } finally {
+      world.twilio.clearFaults();
+      world.opencx.webhookFaults.clear();
+    }
+    await world.customerSays(conversationSid, 'Hallo?');
+    expectRoutedToHumans(taskSid);
   });
 
   test('TaskRouter offers the AI the task again while it hands off: the new offer goes to humans too', async () => {
