@@ -90,8 +90,17 @@ export async function handOff(
 export async function finishHandoff(conversationSid: string, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   const { record } = known;
   const pending = record.handoff ?? { reason: 'AI requested human handoff', at: deps.now().toISOString() };
-  const attributes = handoffAttributes({ ...pending, sessionId: record.sessionId, at: new Date(pending.at) });
-  const [task, reserved] = await readHeldTask(record, deps);
+  // The language the first attempt looked up was not recorded: look again, beside the task's read.
+  const [[task, reserved], language] = await Promise.all([
+    readHeldTask(record, deps),
+    pending.language || !record.sessionId ? Promise.resolve(pending.language) : lookUpLanguage(record.sessionId, deps),
+  ]);
+  const attributes = handoffAttributes({
+    ...pending,
+    language,
+    sessionId: record.sessionId,
+    at: new Date(pending.at),
+  });
   const [routing, noted] = await Promise.all([
     routeToHumans(task, aiReservationsToReject(reserved, record.reservationSid, deps.config), attributes, deps),
     postCustomerNote(conversationSid, attributes, pending.at, deps),
