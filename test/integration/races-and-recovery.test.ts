@@ -229,31 +229,45 @@ test('an AI answer that comes back after the AI handed the conversation off is n
   expect(relayed.map((l) => l.outcome).sort()).toEqual(['answer-withheld', 'handed-off']);
 });
 
-test("the AI's last words are posted when OpenCX's webhook claims them as the fast path hands off", async () => {
-  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
-  const farewell = 'A colleague will take it from here.';
+/**
+ * OpenCX delivers an answer's webhooks before it answers the send, and the first delivery's read of
+ * the session's conversation is held until `release`: `reading` resolves once it is held.
+ */
+function farewellWebhookStalls(): { reading: () => Promise<void>; release: () => void } {
   const timing = world.opencx.switches.webhookTiming;
   world.opencx.switches.webhookTiming = 'before-response';
-  // OpenCX's webhook brings the farewell first and claims it, then stalls reading the session's conversation...
   const sessionItem = /\/Maps\/opencx_sessions_\d+\/Items\//;
   const sessionReads = () => world.twilio.requests.filter((r) => r.method === 'GET' && sessionItem.test(r.path)).length;
   const readsBefore = sessionReads();
   let open!: () => void;
   const gate = new Promise<void>((resolve) => (open = resolve));
   world.twilio.addFault({ method: 'GET', path: sessionItem, times: 1, until: gate });
+  return {
+    reading: () => world.until(() => sessionReads() > readsBefore, "OpenCX's webhook to read the session"),
+    release: () => {
+      open();
+      world.opencx.switches.webhookTiming = timing;
+    },
+  };
+}
+
+test("the AI's last words are posted when OpenCX's webhook claims them as the fast path hands off", async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+  const farewell = 'A colleague will take it from here.';
+  // OpenCX's webhook brings the farewell first and claims it, then stalls reading the session's conversation...
+  const stalled = farewellWebhookStalls();
   try {
     // OpenCX's own handoff event comes later (its first attempt is refused), so the fast path hands off.
     world.opencx.webhookFaults.add({ event: 'conversation.handoff_to_human', signature: 'forged', times: 1 });
     world.opencx.ai.reply({ type: 'handoff', content: farewell, summary: 'Wants a refund', sentiment: 'neutral' });
     world.customerWrites(conversationSid, 'A refund, from a person please');
-    await world.until(() => sessionReads() > readsBefore, "OpenCX's webhook to read the session");
+    await stalled.reading();
     // ...until OpenCX stops waiting for it and answers the send: the fast path hands off meanwhile.
     world.twilio.clock.advance(world.opencx.switches.webhookTimeoutMs);
     await world.until(() => world.task(taskSid).attributes.handedOff === true, 'the handoff');
     await world.until(() => world.conversationRecord(conversationSid)?.phase === 'handoff', 'the handoff in Sync');
   } finally {
-    open();
-    world.opencx.switches.webhookTiming = timing;
+    stalled.release();
   }
   await world.settle();
   await world.advance(60_000);
@@ -265,26 +279,18 @@ test("the AI's last words are posted when OpenCX's webhook claims them as the fa
 test("the AI's last words are posted when OpenCX's handoff event moves the conversation first", async () => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
   const farewell = 'Someone from billing will help you now.';
-  const timing = world.opencx.switches.webhookTiming;
-  world.opencx.switches.webhookTiming = 'before-response';
   // OpenCX's webhook brings the farewell first and claims it, then stalls reading the session's conversation...
-  const sessionItem = /\/Maps\/opencx_sessions_\d+\/Items\//;
-  const sessionReads = () => world.twilio.requests.filter((r) => r.method === 'GET' && sessionItem.test(r.path)).length;
-  const readsBefore = sessionReads();
-  let open!: () => void;
-  const gate = new Promise<void>((resolve) => (open = resolve));
-  world.twilio.addFault({ method: 'GET', path: sessionItem, times: 1, until: gate });
+  const stalled = farewellWebhookStalls();
   try {
     world.opencx.ai.reply({ type: 'handoff', content: farewell, summary: 'Billing dispute', sentiment: 'neutral' });
     world.customerWrites(conversationSid, 'My bill is wrong');
-    await world.until(() => sessionReads() > readsBefore, "OpenCX's webhook to read the session");
+    await stalled.reading();
     // ...while OpenCX, done waiting for it, sends its handoff event, which hands off before the fast path can.
     world.twilio.clock.advance(world.opencx.switches.webhookTimeoutMs);
     await world.until(() => world.task(taskSid).attributes.handedOff === true, 'the handoff');
     await world.until(() => world.conversationRecord(conversationSid)?.phase === 'handoff', 'the handoff in Sync');
   } finally {
-    open();
-    world.opencx.switches.webhookTiming = timing;
+    stalled.release();
   }
   await world.settle();
   await world.advance(60_000);

@@ -538,12 +538,18 @@ describe('uninstall when the workflow cannot be written', () => {
   });
 });
 
-describe('an account where Apply created the AI queue', () => {
+/** An account whose workspace has no queue for the AI, so Apply creates one. */
+function worldWithoutAiQueue() {
   const world = withWorld({ webhooks: false, handoffFilter: 'missing', aiQueue: false });
-  const aiQueues = () =>
-    [...workspace(world()).taskQueues.values()].filter((queue) => queue.friendlyName === 'OpenCX AI');
-  const settings = () =>
-    world().sync.document(world().syncServiceSid, 'opencx_config')!.data as Record<string, unknown>;
+  return {
+    world,
+    aiQueues: () => [...workspace(world()).taskQueues.values()].filter((queue) => queue.friendlyName === 'OpenCX AI'),
+    settings: () => world().sync.document(world().syncServiceSid, 'opencx_config')!.data as Record<string, unknown>,
+  };
+}
+
+describe('an account where Apply created the AI queue', () => {
+  const { world, aiQueues, settings } = worldWithoutAiQueue();
 
   test('Undo deletes the queue after the workflow stops targeting it, and the settings name it no more', async () => {
     const original = workflowText(world());
@@ -576,11 +582,7 @@ describe('an account where Apply created the AI queue', () => {
 });
 
 describe("an account where the answer to Apply's create of the AI queue is lost", () => {
-  const world = withWorld({ webhooks: false, handoffFilter: 'missing', aiQueue: false });
-  const aiQueues = () =>
-    [...workspace(world()).taskQueues.values()].filter((queue) => queue.friendlyName === 'OpenCX AI');
-  const settings = () =>
-    world().sync.document(world().syncServiceSid, 'opencx_config')!.data as Record<string, unknown>;
+  const { world, aiQueues, settings } = worldWithoutAiQueue();
 
   test("the queue is recorded as Apply's, so Uninstall deletes it", async () => {
     const queuesBefore = [...workspace(world()).taskQueues.keys()].sort();
