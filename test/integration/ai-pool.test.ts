@@ -162,6 +162,9 @@ test('with assigned_tasks leaving pending reservations out, a shrink drains the 
       .workers(pool[1])
       .workerChannels.list();
     expect(channels.map((c) => c.assignedTasks)).toEqual(channels.map(() => 0));
+    // The pool's use comes from the AI queue's statistics, which count them.
+    const before = (await admin(world, 'setup-check')).body.checks as { id: string; detail: string }[];
+    expect(before.find((c) => c.id === 'ai_worker')!.detail).toContain('chat: 2 of 100 slots in use (2 %).');
 
     const [kept] = (await savePeak(world, 50)).aiWorkerSids;
     const drained = pool.find((sid) => sid !== kept)!;

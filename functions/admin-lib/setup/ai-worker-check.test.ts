@@ -87,6 +87,19 @@ describe('aiWorkerCheck: the AI worker pool', () => {
       });
   });
 
+  it("warns from the AI queue's statistics when the channels' assigned tasks leave pending reservations out", () => {
+    const facts = { ...pool(100, busy(WK, 'OpenCX AI', 0), busy(WK2, 'OpenCX AI 2', 0)), queueHeld: { chat: 85 } };
+    const check = aiWorkerCheck(facts);
+    expect(check).toMatchObject({
+      status: 'warning',
+      detail: expect.stringMatching(/^The AI pool is 85 % full on chat/),
+    });
+    // The larger count wins: the channels' when the queue's statistics say less.
+    expect(
+      aiWorkerCheck({ ...pool(100, busy(WK, 'OpenCX AI', 50), busy(WK2, 'OpenCX AI 2', 40)), queueHeld: { chat: 3 } }),
+    ).toMatchObject({ status: 'warning', detail: expect.stringMatching(/^The AI pool is 90 % full on chat/) });
+  });
+
   it('names the draining workers and what they still hold', () => {
     const facts = {
       ...pool(50, busy(WK, 'OpenCX AI', 1)),

@@ -23,6 +23,11 @@ export interface AiPoolFacts {
   pool: PoolWorkerFacts[];
   /** Surplus workers the last save closed; deleted by a save once they hold no task. */
   draining: PoolWorkerFacts[];
+  /**
+   * Per task channel, the AI queue's tasks a worker holds, from the queue's real-time statistics:
+   * they count the AI's pending reservations whether or not `assigned_tasks` does. Absent when unread.
+   */
+  queueHeld?: Readonly<Record<string, number>>;
 }
 
 interface WorkerGap {
@@ -93,11 +98,13 @@ function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | u
 }
 
 /**
- * Slots in use over slots open, per task channel, across the serving
- * workers (TaskRouter's assigned_tasks and configured_capacity).
+ * Slots in use over slots open, per task channel, across the serving workers (TaskRouter's
+ * assigned_tasks and configured_capacity); in use is at least what the AI queue's statistics say
+ * its workers hold (`queueHeld`), as assigned_tasks may leave pending reservations out.
  */
 export function poolUtilisation(
   workers: readonly WorkerRouting[],
+  queueHeld: Readonly<Record<string, number>> = {},
 ): { taskChannel: string; assigned: number; capacity: number }[] {
   const channels = new Map<string, { taskChannel: string; assigned: number; capacity: number }>();
   for (const channel of workers.flatMap((worker) => worker.channels).filter((c) => c.available && c.capacity > 0)) {
@@ -108,7 +115,10 @@ export function poolUtilisation(
       capacity: sum.capacity + channel.capacity,
     });
   }
-  return [...channels.values()];
+  return [...channels.values()].map((use) => ({
+    ...use,
+    assigned: Math.max(use.assigned, queueHeld[use.taskChannel] ?? 0),
+  }));
 }
 
 /**
@@ -126,7 +136,7 @@ export function aiWorkerCheck(facts: AiPoolFacts): Check {
   const size =
     `${serving.length} of ${wanted} AI worker${wanted === 1 ? '' : 's'} serving (a peak of ${facts.peak} ` +
     `concurrent conversations, ${AI_WORKER_CHANNEL_CAPACITY} a worker)`;
-  const usage = poolUtilisation(serving);
+  const usage = poolUtilisation(serving, facts.queueHeld);
   const busiest = usage.reduce<(typeof usage)[number] | undefined>(
     (top, u) => (!top || u.assigned / u.capacity > top.assigned / top.capacity ? u : top),
     undefined,

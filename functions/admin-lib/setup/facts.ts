@@ -18,11 +18,12 @@ import { secretFingerprint } from '../../common/opencx-signature';
 import { keyId } from '../../common/opencx-rate-limit';
 import { Deadline } from '../../common/retry';
 import { deploymentUrl } from '../../common/signature';
-import type { FlexConfigurationFacts, TaskRouterApi, TwilioApis } from '../../common/twilio';
+import type { FlexConfigurationFacts, TaskQueueSummary, TaskRouterApi, TwilioApis } from '../../common/twilio';
 import { tasksHeldBy } from '../ai-worker';
 import { type AdminEnv, type PluginCall, syncServiceSid } from '../plugin-endpoint';
-import { maskToken, opencxFailure } from '../settings';
+import { AI_WORKER_CHANNELS, maskToken, opencxFailure } from '../settings';
 import { readConversationsServiceFacts, readFlexConfiguration, readWorkflowDiscovery } from './account-discovery';
+import { aiQueueFor } from './ai-queue';
 import type { AiPoolFacts } from './ai-worker-check';
 import type { Check } from './check';
 import { readDeploymentFacts } from './deployment-facts';
@@ -158,7 +159,11 @@ async function timerWorkspaceFacts(
  * Each saved AI worker with its channels' assigned tasks and capacity; a draining one whose channels
  * show none also with what its reservations hold (unknown if they cannot be read).
  */
-export async function aiPoolFacts(taskrouter: TaskRouterApi, config: BridgeConfig): Promise<AiPoolFacts> {
+export async function aiPoolFacts(
+  taskrouter: TaskRouterApi,
+  config: BridgeConfig,
+  aiQueue?: Promise<TaskQueueSummary | undefined>,
+): Promise<AiPoolFacts> {
   const read = (sids: readonly string[]) =>
     Promise.all(
       sids.map(async (sid) => ({ sid, routing: await taskrouter.fetchWorkerRouting(config.workspaceSid, sid) })),
@@ -173,7 +178,28 @@ export async function aiPoolFacts(taskrouter: TaskRouterApi, config: BridgeConfi
       return held === undefined ? worker : { ...worker, held };
     }),
   );
-  return { peak: config.aiPeakConversations ?? AI_PEAK_CONVERSATIONS.default, pool, draining };
+  const queueHeld = aiQueue && (await aiQueueHeld(taskrouter, config.workspaceSid, aiQueue));
+  return {
+    peak: config.aiPeakConversations ?? AI_PEAK_CONVERSATIONS.default,
+    pool,
+    draining,
+    ...(queueHeld && { queueHeld }),
+  };
+}
+
+/** Per AI task channel, the AI queue's tasks a worker holds; undefined without a queue or its statistics. */
+async function aiQueueHeld(
+  taskrouter: TaskRouterApi,
+  workspaceSid: string,
+  aiQueue: Promise<TaskQueueSummary | undefined>,
+): Promise<Record<string, number> | undefined> {
+  const queue = await aiQueue.catch(() => undefined);
+  if (!queue) return undefined;
+  const channels = Object.keys(AI_WORKER_CHANNELS);
+  const held = await Promise.all(
+    channels.map((channel) => taskrouter.queueTasksHeld(workspaceSid, queue.sid, channel).catch(() => undefined)),
+  );
+  return Object.fromEntries(channels.flatMap((channel, i) => (held[i] === undefined ? [] : [[channel, held[i]]])));
 }
 
 export async function readSetupFacts(
@@ -183,6 +209,7 @@ export async function readSetupFacts(
 ): Promise<SetupFacts> {
   const { twilio } = call;
   const flexConfiguration = readFlexConfiguration(twilio);
+  const routing = readRouting(twilio, config, workflowSid, flexConfiguration);
   const facts = await allOf({
     deployment: readDeploymentFacts(call),
     opencx: opencxTokenState(call, config.opencxToken),
@@ -194,8 +221,12 @@ export async function readSetupFacts(
       readConversationsServiceFacts(twilio, flex, config.conversationsServiceSid),
     ),
     timerWorkspace: timerWorkspaceFacts(twilio.taskrouter, config),
-    aiPool: aiPoolFacts(twilio.taskrouter, config),
-    routing: readRouting(twilio, config, workflowSid, flexConfiguration),
+    aiPool: aiPoolFacts(
+      twilio.taskrouter,
+      config,
+      routing.then((facts) => aiQueueFor(facts.queues, config.aiQueueSid)),
+    ),
+    routing,
   });
   return { ...facts, config, webhookUrl: registeredWebhookUrl(call, config) };
 }

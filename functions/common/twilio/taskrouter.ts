@@ -473,6 +473,22 @@ export class TaskRouterApi extends TwilioProductApi {
     }));
   }
 
+  /**
+   * The queue's tasks on one task channel that a worker holds (reserved, assigned or wrapping),
+   * from its real-time statistics; undefined when the queue is gone.
+   */
+  async queueTasksHeld(workspaceSid: string, queueSid: string, taskChannel: string): Promise<number | undefined> {
+    const stats = await this.unlessNotFound(() =>
+      this.workspace(workspaceSid).taskQueues(queueSid).realTimeStatistics().fetch({ taskChannel }),
+    );
+    if (!stats) return undefined;
+    const byStatus = (stats.tasksByStatus ?? {}) as Record<string, unknown>;
+    return ['reserved', 'assigned', 'wrapping'].reduce(
+      (sum, status) => sum + (typeof byStatus[status] === 'number' ? (byStatus[status] as number) : 0),
+      0,
+    );
+  }
+
   /** A lost answer is not retried: it would make a second queue. */
   async createTaskQueue(
     workspaceSid: string,

@@ -155,6 +155,27 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
     const ws = workspaceOf(req);
     return ok(renderTaskQueue(account, ws, found(ws.taskQueues.get(req.pathParams.Sid), req)));
   });
+  route('GET', `${WS}/TaskQueues/{TaskQueueSid}/RealTimeStatistics`, (req) => {
+    const ws = workspaceOf(req);
+    const stats = tr.queueStatistics(ws.sid, req.pathParams.TaskQueueSid, one(req.query, 'TaskChannel'));
+    const { tasksByStatus } = stats;
+    return ok({
+      account_sid: account,
+      activity_statistics: [],
+      longest_task_waiting_age: 0,
+      longest_task_waiting_sid: null,
+      longest_relative_task_age_in_queue: 0,
+      longest_relative_task_sid_in_queue: null,
+      task_queue_sid: stats.queueSid,
+      tasks_by_priority: {},
+      tasks_by_status: tasksByStatus,
+      total_available_workers: stats.availableWorkers,
+      total_eligible_workers: stats.eligibleWorkers,
+      total_tasks: Object.values(tasksByStatus).reduce((sum, n) => sum + n, 0),
+      workspace_sid: ws.sid,
+      url: `https://taskrouter.twilio.com/v1/Workspaces/${ws.sid}/TaskQueues/${stats.queueSid}/RealTimeStatistics`,
+    });
+  });
   route('POST', `${WS}/TaskQueues/{Sid}`, (req) => {
     const ws = workspaceOf(req);
     return ok(renderTaskQueue(account, ws, tr.updateTaskQueue(ws.sid, req.pathParams.Sid, queueOptions(req.form))));

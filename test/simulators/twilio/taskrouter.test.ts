@@ -571,6 +571,12 @@ describe('reservations', () => {
       // The worker's reservations, filtered by status, show the pending one under either reading.
       const pending = await workspaceApi(ws).workers(agent.sid).reservations.list({ reservationStatus: 'pending' });
       expect(pending.map((r) => r.sid)).toEqual([pendingReservation(ws, held).sid]);
+      // The queue's real-time statistics count the reserved task under either reading.
+      const stats = await workspaceApi(ws).taskQueues(queue.sid).realTimeStatistics().fetch({ taskChannel: 'chat' });
+      expect(stats.tasksByStatus).toEqual({ pending: 1, reserved: 1, assigned: 1, wrapping: 0 });
+      expect([stats.totalTasks, stats.totalEligibleWorkers, stats.totalAvailableWorkers]).toEqual([3, 1, 1]);
+      const voice = await workspaceApi(ws).taskQueues(queue.sid).realTimeStatistics().fetch({ taskChannel: 'voice' });
+      expect(voice.totalTasks).toBe(0);
     },
   );
 

@@ -109,6 +109,13 @@ export interface WorkspaceUpdate {
   prioritizeQueueOrder?: 'FIFO' | 'LIFO';
 }
 
+export interface QueueStatistics {
+  queueSid: string;
+  tasksByStatus: { pending: number; reserved: number; assigned: number; wrapping: number };
+  eligibleWorkers: number;
+  availableWorkers: number;
+}
+
 export interface TaskQueueOptions {
   friendlyName: string;
   targetWorkers?: string;
@@ -237,6 +244,31 @@ export class TaskRouterSim implements SimulatorModule {
   /** Task channel by SID or unique name. */
   findTaskChannel(ws: WorkspaceState, ref: string): TaskChannelState | undefined {
     return ws.taskChannels.get(ref) ?? [...ws.taskChannels.values()].find((c) => c.uniqueName === ref);
+  }
+
+  /**
+   * A queue's real-time statistics: its tasks by status (on one task channel when `taskChannel`,
+   * a SID or unique name, is given) and the workers its TargetWorkers admit.
+   */
+  queueStatistics(workspaceSid: string, queueSid: string, taskChannel?: string): QueueStatistics {
+    const ws = this.workspace(workspaceSid);
+    const queue = ws.taskQueues.get(queueSid);
+    if (!queue) throw notFound(`TaskQueue ${queueSid} not found`);
+    const channel = taskChannel === undefined ? undefined : this.findTaskChannel(ws, taskChannel);
+    if (taskChannel !== undefined && !channel) throw invalidParameter(`TaskChannel ${taskChannel} not found`);
+    const tasksByStatus = { pending: 0, reserved: 0, assigned: 0, wrapping: 0 };
+    for (const task of ws.tasks.values()) {
+      if (task.taskQueueSid !== queue.sid || (channel && task.taskChannelSid !== channel.sid)) continue;
+      if (task.assignmentStatus in tasksByStatus) tasksByStatus[task.assignmentStatus as keyof typeof tasksByStatus]++;
+    }
+    const member = compileExpression(queue.targetWorkers, 'worker');
+    const eligible = [...ws.workers.values()].filter((worker) => member.evaluate({}, worker.attributes));
+    return {
+      queueSid: queue.sid,
+      tasksByStatus,
+      eligibleWorkers: eligible.length,
+      availableWorkers: eligible.filter((worker) => ws.activities.get(worker.activitySid)?.available).length,
+    };
   }
 
   /** Worker channel by WC sid, TC sid or task channel unique name (Twilio accepts all three). */
