@@ -7,6 +7,7 @@ import { everyObject } from '../common/shards';
 import { coverageStart, insightsPeriod, livePool, summariseInsights } from './insights';
 import { type AdminEnv, type PluginCall, syncServiceSid } from './plugin-endpoint';
 import { formText } from './settings';
+import { aiQueueFor } from './setup/ai-queue';
 import { aiPoolFacts } from './setup/facts';
 
 /** Sync's largest page of map items. */
@@ -50,6 +51,13 @@ async function readLivePool(
 ): Promise<{ aiConversations: number; capacity: number }> {
   const config = await new BridgeState(call.twilio.sync, service).loadConfig({ fresh: true });
   if (!config) return { aiConversations: 0, capacity: 0 };
-  const facts = await aiPoolFacts(call.twilio.taskrouter, config);
-  return livePool([...facts.pool, ...facts.draining].flatMap((worker) => (worker.routing ? [worker.routing] : [])));
+  const { taskrouter } = call.twilio;
+  const aiQueue = taskrouter
+    .listTaskQueues(config.workspaceSid)
+    .then((queues) => aiQueueFor(queues, config.aiQueueSid));
+  const facts = await aiPoolFacts(taskrouter, config, aiQueue);
+  return livePool(
+    [...facts.pool, ...facts.draining].flatMap((worker) => (worker.routing ? [worker.routing] : [])),
+    facts.queueHeld,
+  );
 }

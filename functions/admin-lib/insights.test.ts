@@ -290,4 +290,12 @@ describe('livePool', () => {
     expect(livePool(workers)).toEqual({ aiConversations: 45, capacity: 100 });
     expect(livePool([])).toEqual({ aiConversations: 0, capacity: 0 });
   });
+
+  it("counts the AI queue's held tasks when the channels leave pending reservations out", () => {
+    const idle = worker('WK1', [
+      { taskChannel: 'chat', capacity: 50, available: true, assignedTasks: 0 },
+      { taskChannel: 'sms', capacity: 50, available: true, assignedTasks: 0 },
+    ]);
+    expect(livePool([idle], { chat: 30, sms: 2, voice: 5 })).toEqual({ aiConversations: 32, capacity: 100 });
+  });
 });

@@ -242,13 +242,21 @@ export function summariseInsights(
 
 /**
  * Now: the conversations the pool holds (draining workers too) against the slots open to new ones,
- * on the channels the AI answers (chat and sms, as the settings save opens them).
+ * on the channels the AI answers (chat and sms, as the settings save opens them). Held is at least
+ * what the AI queue's statistics say (`queueHeld`): assigned_tasks may leave pending reservations out.
  */
-export function livePool(workers: readonly WorkerRouting[]): { aiConversations: number; capacity: number } {
+export function livePool(
+  workers: readonly WorkerRouting[],
+  queueHeld: Readonly<Record<string, number>> = {},
+): { aiConversations: number; capacity: number } {
   const answered = (taskChannel: string): boolean => taskChannel in AI_WORKER_CHANNELS;
-  const aiConversations = workers
+  const byChannels = workers
     .flatMap((w) => w.channels.filter((c) => answered(c.taskChannel)))
     .reduce((sum, c) => sum + c.assignedTasks, 0);
+  const byQueue = Object.entries(queueHeld)
+    .filter(([taskChannel]) => answered(taskChannel))
+    .reduce((sum, [, held]) => sum + held, 0);
+  const aiConversations = Math.max(byChannels, byQueue);
   const capacity = poolUtilisation(workers)
     .filter((c) => answered(c.taskChannel))
     .reduce((sum, c) => sum + c.capacity, 0);

@@ -150,6 +150,13 @@ describe('recording', () => {
   test('the live pool counts the conversations the AI holds now', async () => {
     const open = await world.customerStartsConversation('Do you ship to Norway?');
     expect((await insights(['admin'])).body.live).toEqual({ aiConversations: 1, capacity: 100 });
+    // Where assigned_tasks leaves the AI's pending reservation out, the AI queue's statistics count it.
+    world.twilio.switches.assignedTasksCountsPending = false;
+    try {
+      expect((await insights(['admin'])).body.live).toEqual({ aiConversations: 1, capacity: 100 });
+    } finally {
+      world.twilio.switches.assignedTasksCountsPending = true;
+    }
     world.taskrouter.updateTaskStatus(world.workspaceSid, open.taskSid, 'canceled', 'Customer left');
     await world.settle();
   });
