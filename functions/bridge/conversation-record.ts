@@ -11,6 +11,8 @@ export interface ConversationRecord {
   workspaceSid: string;
   taskSid: string;
   reservationSid?: string;
+  /** When TaskRouter offered `reservationSid` (epoch ms), when its event said. */
+  offeredAt?: number;
   /** Absent while the engaging Function is still creating the OpenCX session. */
   sessionId?: string;
   /**
@@ -123,4 +125,19 @@ export function shouldRecordConfig(
     record.config?.configVersion !== eventVersion &&
     configToRecord(config) !== undefined
   );
+}
+
+/** An AI offer, as its reservation.created event tells it. */
+export interface Offer {
+  reservationSid: string;
+  offeredAt?: number;
+}
+
+/**
+ * The offer is the one the record holds, or older than it: a duplicate or a late delivery,
+ * which must not take the record back to a reservation that has ended.
+ */
+export function supersededOffer(record: ConversationRecord, offer: Offer): boolean {
+  if (record.reservationSid === offer.reservationSid) return true;
+  return record.offeredAt !== undefined && offer.offeredAt !== undefined && offer.offeredAt < record.offeredAt;
 }

@@ -133,6 +133,28 @@ describe('decide: the AI reservation (reservation.created)', () => {
     });
   });
 
+  it('ignores a repeated delivery of the offer the AI already holds', () => {
+    const decision = decide(taskEvent('reservation.created'), { config, record: record('ai') });
+    expect(decision).toMatchObject({ action: 'ignore', reason: expect.stringMatching(/late or repeated/) });
+  });
+
+  it('ignores an older offer delivered after a newer one, and reengages on a newer one', () => {
+    const held = record('ai', { reservationSid: 'WR2', offeredAt: 2_000 });
+    const late = taskEvent('reservation.created', { reservationSid: 'WR1', occurredAt: 1_000 });
+    expect(decide(late, { config, record: held })).toMatchObject({ action: 'ignore' });
+    const newer = taskEvent('reservation.created', { reservationSid: 'WR3', occurredAt: 3_000 });
+    expect(decide(newer, { config, record: held })).toEqual({
+      action: 'reengage',
+      conversationSid: CONVERSATION,
+      taskSid: AI_TASK,
+      reservationSid: 'WR3',
+      offeredAt: 3_000,
+    });
+    // A record written before offers carried their time takes any other offer.
+    const untimed = record('ai', { reservationSid: 'WR2' });
+    expect(decide(late, { config, record: untimed })).toMatchObject({ action: 'reengage', reservationSid: 'WR1' });
+  });
+
   it('declines a task already handed off (even without a record)', () => {
     const attributes = { conversationSid: CONVERSATION, handedOff: true as const };
     const decision = expectAction(

@@ -3,7 +3,7 @@
 import { type BridgeConfig, isAiPoolWorker } from '../common/config';
 import type { AiAnswer } from '../common/opencx-client';
 import type { FlexTaskAttributes } from '../common/task-attributes';
-import type { ConversationRecord } from './conversation-record';
+import { type ConversationRecord, supersededOffer } from './conversation-record';
 import { answerKey } from './dedup';
 import type { BridgeEvent, ConversationEvent, CustomerMessage, OpencxBridgeEvent, TaskRouterEvent } from './events';
 import { endsHandback, handedBackFrom, isHandbackTask } from './handback';
@@ -30,9 +30,11 @@ export type Decision =
       conversationSid: string;
       taskSid: string;
       reservationSid: string;
+      /** When TaskRouter made the offer (epoch ms), if its event said. */
+      offeredAt?: number;
       attributes: FlexTaskAttributes;
     }
-  | { action: 'reengage'; conversationSid: string; taskSid: string; reservationSid: string }
+  | { action: 'reengage'; conversationSid: string; taskSid: string; reservationSid: string; offeredAt?: number }
   | {
       action: 'resume';
       conversationSid: string;
@@ -133,9 +135,14 @@ export const aiReservation: Listener<TaskRouterEvent> = {
         reason: `conversation is already with humans (${record.phase})`,
       };
     }
+    const offer = { ...base, offeredAt: event.occurredAt };
+    if (record?.sessionId) {
+      if (supersededOffer(record, offer))
+        return ignore(`a late or repeated delivery of an AI offer; the AI holds ${record.reservationSid}`);
+      return { action: 'reengage', conversationSid, ...offer };
+    }
     // A record without a session is a claim whose engage failed: engage again (it takes over).
-    if (record?.sessionId) return { action: 'reengage', conversationSid, ...base };
-    return { action: 'engage', conversationSid, ...base, attributes };
+    return { action: 'engage', conversationSid, ...offer, attributes };
   },
 };
 

@@ -167,6 +167,18 @@ describe('classifyEvent: TaskRouter events', () => {
     ]).toEqual([false, false, false, false]);
   });
 
+  it('reads when TaskRouter raised the event from TimestampMs; a missing or odd one gives no time', () => {
+    const occurredAt = (value: string | undefined) =>
+      classifiedTaskRouter(taskRouterPayload('reservation.created', { TimestampMs: value })).occurredAt;
+    expect(occurredAt('1780000000123')).toBe(1_780_000_000_123);
+    expect([occurredAt(undefined), occurredAt('soon'), occurredAt('-5'), occurredAt('1.5e400')]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
   it.each(['ReservationSid', 'WorkerSid'])('refuses a reservation event without %s', (field) => {
     expect(refusal(taskRouterPayload('reservation.created', { [field]: undefined }))).toMatch(
       /ReservationSid\/WorkerSid/,

@@ -50,6 +50,8 @@ export interface TaskRouterEvent {
   /** The worker's attributes mark it as an OpenCX AI worker (`opencx_ai: true`). */
   workerIsAi?: boolean;
   reason?: string;
+  /** When TaskRouter raised the event (epoch ms, `TimestampMs`): orders offers delivered late. */
+  occurredAt?: number;
 }
 
 export interface ConversationEvent {
@@ -92,6 +94,11 @@ const text = (payload: Payload, key: string): string | undefined => {
   return typeof value === 'string' && value !== '' ? value : undefined;
 };
 
+const epochMs = (value: string | undefined): number | undefined => {
+  const ms = value === undefined ? Number.NaN : Number(value);
+  return Number.isSafeInteger(ms) && ms > 0 ? ms : undefined;
+};
+
 export function classifyEvent(payload: Payload): Classification {
   const eventType = text(payload, 'EventType');
   if (!eventType) return { ok: false, reason: 'no EventType in payload' };
@@ -126,6 +133,7 @@ function classifyTaskRouter(eventType: string, payload: Payload): Classification
     workerName: text(payload, 'WorkerName'),
     workerIsAi: parseTaskAttributes(text(payload, 'WorkerAttributes'))?.opencx_ai === true,
     reason: text(payload, 'TaskCanceledReason') ?? text(payload, 'TaskCompletedReason'),
+    occurredAt: epochMs(text(payload, 'TimestampMs')),
   };
   if (!event.taskSid) return { ok: false, reason: `${eventType} without TaskSid` };
   if (eventType.startsWith('reservation.') && (!event.reservationSid || !event.workerSid)) {

@@ -99,8 +99,18 @@ describe.each([
     const firstOffer = world.twilio.webhooks.find(
       (d) => d.params.EventType === 'reservation.created' && d.params.ReservationSid === first.sid,
     )!;
+    const sessionId = String(world.conversationRecord(conversationSid)!.sessionId);
+    const reoffered = () =>
+      world.opencx.sessions
+        .get(sessionId)!
+        .messages.filter(({ event }) => event.type === 'message' && event.content.text.includes('re-offered')).length;
+    const notesBefore = reoffered();
+    expect(notesBefore).toBe(1);
     await world.twilio.deliverWebhook('taskrouter', firstOffer.url, firstOffer.params, 15000);
     await world.settle();
+    // The late offer is older than the one the record holds: nothing changes, OpenCX hears nothing.
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ reservationSid: second!.sid });
+    expect(reoffered()).toBe(notesBefore);
     // The same clock jump timed out alice's reservation from an earlier test: she logs back in.
     await world.humanAgentLogsIn();
     return { conversationSid, taskSid };

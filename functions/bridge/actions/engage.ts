@@ -4,7 +4,13 @@
 import { OpenCxError } from '../../common/opencx-client';
 import { type ConversationMessage, undefinedIfNotFound } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
-import { configToRecord, type ConversationRecord, type Handback } from '../conversation-record';
+import {
+  configToRecord,
+  type ConversationRecord,
+  type Handback,
+  type Offer,
+  supersededOffer,
+} from '../conversation-record';
 import { flattenAttributes, flexSidsCustomData } from '../custom-data';
 import { aiUnavailable, type Decision, isFromCustomer } from '../decide';
 import { handbackCustomData, handbackNote, resumingHandback } from '../handback';
@@ -40,6 +46,7 @@ export async function engage(d: Engage, deps: BridgeDeps): Promise<Outcome> {
     workspaceSid: deps.config.workspaceSid,
     taskSid: d.taskSid,
     reservationSid: d.reservationSid,
+    offeredAt: d.offeredAt,
     phase: 'ai',
     claimedAt: deps.now().getTime(),
     config: configToRecord(deps.config),
@@ -229,12 +236,22 @@ async function abandon(d: Omit<Engage, 'action'>, deps: BridgeDeps): Promise<Out
 
 /** The AI got a new reservation for a conversation it already holds (e.g. after a timeout). */
 export async function reengage(
-  d: { conversationSid: string; taskSid: string; reservationSid: string },
+  d: Offer & { conversationSid: string; taskSid: string },
   deps: BridgeDeps,
 ): Promise<Outcome> {
-  const known = await deps.state.update(d.conversationSid, (r) =>
-    r.phase === 'ai' ? { ...r, taskSid: d.taskSid, reservationSid: d.reservationSid } : undefined,
-  );
+  let superseded: string | undefined;
+  const known = await deps.state.update(d.conversationSid, (r) => {
+    superseded = undefined;
+    if (r.phase !== 'ai') return undefined;
+    // A concurrent duplicate of the engaging offer, or an older offer delivered late.
+    if (supersededOffer(r, d)) {
+      superseded = r.reservationSid;
+      return undefined;
+    }
+    return { ...r, taskSid: d.taskSid, reservationSid: d.reservationSid, offeredAt: d.offeredAt };
+  });
+  if (superseded !== undefined)
+    return { outcome: 'ignore', reason: `a late or repeated delivery of an AI offer; the AI holds ${superseded}` };
   if (!known) {
     // A handoff moved the conversation on since this offer was decided: humans get this task too.
     const current = await deps.state.conversation(d.conversationSid);
