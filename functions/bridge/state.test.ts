@@ -292,6 +292,16 @@ describe('recordConfig', () => {
     });
     expect(JSON.stringify(items)).not.toContain('whsec');
   });
+
+  it('is best effort: a failed write leaves the record as read, its revision unknown', async () => {
+    const sync = {
+      updateMapItem: async () => {
+        throw Object.assign(new Error('Too many requests'), { status: 429 });
+      },
+    } as unknown as SyncApi;
+    const known = await new BridgeState(sync, 'IS_SYNC').recordConfig('CH1', config, { record, revision: '3' });
+    expect(known).toEqual({ record, revision: '' });
+  });
 });
 
 /**

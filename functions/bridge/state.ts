@@ -276,19 +276,16 @@ export class BridgeState {
   /**
    * Puts the settings an event was handled with onto the record, so the conversation's next events
    * read no config document. One If-Match write; a concurrent writer wins and the copy waits for
-   * the next event. Returns the record as it now is.
+   * the next event. Best effort: a failed write must not cost the event its work, and leaves the
+   * revision unknown (it may have been applied). Returns the record as it now is.
    */
   async recordConfig(conversationSid: string, config: BridgeConfig, known: KnownRecord): Promise<KnownRecord> {
     const recorded = configToRecord(config);
     if (!recorded || !known.revision) return known;
     const record = { ...known.record, config: recorded };
-    const revision = await this.sync.updateMapItem(
-      this.syncServiceSid,
-      this.recordMap(conversationSid),
-      conversationSid,
-      record,
-      known.revision,
-    );
+    const revision = await this.sync
+      .updateMapItem(this.syncServiceSid, this.recordMap(conversationSid), conversationSid, record, known.revision)
+      .catch(() => undefined);
     return revision ? { record, revision } : { record: known.record, revision: '' };
   }
 

@@ -338,3 +338,18 @@ test.each([
     expect(world.conversationRecord(conversationSid)).not.toHaveProperty('pendingMessages');
   },
 );
+
+test('a failed write of the new settings onto the record does not cost the customer their answer', async () => {
+  const { conversationSid } = await world.customerStartsConversation('Hi');
+  await world.saveConfig({ aiAnswerTimeoutSeconds: 25 });
+  const recordItem = new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`);
+  world.twilio.addFault({ method: 'POST', path: recordItem, status: 503 });
+  try {
+    world.opencx.ai.reply('Your parcel left the depot this morning.');
+    await world.customerSays(conversationSid, 'Where is my parcel?');
+  } finally {
+    world.twilio.clearFaults();
+  }
+  expect(world.transcript(conversationSid).at(-1)!.body).toBe('Your parcel left the depot this morning.');
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+});
