@@ -102,11 +102,16 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     logEvent({ ...trace, sessionId: result.sessionId ?? known?.record.sessionId, ...result, ms: Date.now() - started });
     return reply(callback, 200, result);
   } catch (error) {
-    const rearm = timerToRearm(bridgeEvent, config);
     const rearmBudget = rearmBudgetMs(Date.now() - started);
-    if (rearm && rearmBudget > 0 && config?.timerWorkspaceSid && config.timerWorkflowSid) {
-      // TaskRouter does not retry this event: a new timer does, with its own short budget.
-      const retry = bridgeIo(context, new Deadline(rearmBudget));
+    // TaskRouter does not retry this event: a new timer does, with its own short budget.
+    const retry =
+      rearmBudget > 0 && bridgeEvent.surface === 'taskrouter'
+        ? bridgeIo(context, new Deadline(rearmBudget))
+        : undefined;
+    // The failure may have come before the settings were read (the conversation's record).
+    if (retry && !config) config = await retry.state.loadConfig({ version }).catch(() => undefined);
+    const rearm = timerToRearm(bridgeEvent, config);
+    if (retry && rearm && config?.timerWorkspaceSid && config.timerWorkflowSid) {
       const timerSid = await rearmTimer(retry.twilio.taskrouter, config, rearm).catch(() => undefined);
       if (timerSid) {
         const result = {

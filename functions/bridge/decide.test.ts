@@ -842,6 +842,20 @@ describe('decide: the resend timer (a message OpenCX refused for its rate limit)
     });
   });
 
+  it('a timer armed again after a failure resends under the first timer, counting its rearms', () => {
+    const rearmed = timerToRearm(timerFired(timer), { ...withTimer, timerWorkflowSid: 'WW1' });
+    expect(rearmed).toEqual({ ...timer, rearmed: 1, resendOf: TIMER_TASK });
+    const second = timerFired(rearmed!);
+    expect(
+      decide({ ...second, taskSid: 'WT0000000000000000000000000000ti03' }, { config: withTimer, record: record('ai') }),
+    ).toMatchObject({ action: 'resend', timerSid: TIMER_TASK });
+    expect(timerToRearm({ ...second, taskSid: 'WT0000000000000000000000000000ti03' }, withTimer)).toEqual({
+      ...timer,
+      rearmed: 2,
+      resendOf: TIMER_TASK,
+    });
+  });
+
   it('leaves the message to humans once they hold the conversation, and finishes a handoff cut short', () => {
     expectAction(decide(timerFired(timer), { config: withTimer, record: record('human') }), 'ignore');
     expectAction(
@@ -885,7 +899,7 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
   });
 
   it('leaves alone other timers, other workspaces, and an event before the settings were read', () => {
-    expect(timerToRearm(fired({ ...watchdog, opencxTimer: 'resend' }), withTimer)).toBeUndefined();
+    expect(timerToRearm(fired({ ...watchdog, opencxTimer: 'nudge' }), withTimer)).toBeUndefined();
     expect(timerToRearm(fired(watchdog, WORKSPACE), withTimer)).toBeUndefined();
     expect(timerToRearm(fired(watchdog), undefined)).toBeUndefined();
   });

@@ -54,7 +54,15 @@ export type Decision =
   | { action: 'handoff'; conversationSid: string; request: HandoffRequest }
   | { action: 'answer'; conversationSid: string; sessionId: string; answer: { answerId?: string; text: string } }
   | { action: 'check-answered'; conversationSid: string; sessionId: string; messageSid: string; send: WatchedSend }
-  | { action: 'resend'; conversationSid: string; timerSid: string; text: string; messageSids: string[]; since: number }
+  | {
+      action: 'resend';
+      conversationSid: string;
+      /** The first timer of this resend: a timer armed again after a failure resends under its claim. */
+      timerSid: string;
+      text: string;
+      messageSids: string[];
+      since: number;
+    }
   | { action: 'finish-handoff'; conversationSid: string }
   | { action: 'silence-ai'; conversationSid: string; reason: string }
   | {
@@ -305,8 +313,8 @@ export const TIMER_REARMS = 3;
 /**
  * The attributes of a timer to arm when handling this event failed (a transient Twilio or OpenCX
  * failure), none once rearmed enough: a watchdog, so the conversation still ends answered or with
- * humans; and putting back an AI worker a reservation timeout left unavailable, which TaskRouter
- * would not try again either.
+ * humans; a rate-limited message's resend, so it is not lost; and putting back an AI worker a
+ * reservation timeout left unavailable, which TaskRouter would not try again either.
  */
 export function timerToRearm(event: BridgeEvent, config: BridgeConfig | undefined): FlexTaskAttributes | undefined {
   if (event.surface !== 'taskrouter' || !config) return undefined;
@@ -316,9 +324,17 @@ export function timerToRearm(event: BridgeEvent, config: BridgeConfig | undefine
       : undefined;
   if (!isTimerWorkspace(event, config) || event.type !== 'task.canceled') return undefined;
   const timer = event.taskAttributes;
-  if (timer?.opencxTimer !== 'answer' && timer?.opencxTimer !== 'restore-worker') return undefined;
+  const kind = timer?.opencxTimer;
+  if (!timer || (kind !== 'answer' && kind !== 'restore-worker' && kind !== 'resend')) return undefined;
   const rearmed = typeof timer.rearmed === 'number' ? timer.rearmed : 0;
-  return rearmed < TIMER_REARMS ? { ...timer, rearmed: rearmed + 1 } : undefined;
+  if (rearmed >= TIMER_REARMS) return undefined;
+  return { ...timer, rearmed: rearmed + 1, ...(kind === 'resend' ? { resendOf: firstResendTimer(event) } : {}) };
+}
+
+/** A resend timer armed again keeps the first one's SID: its claim says whether OpenCX has the text. */
+function firstResendTimer(event: TaskRouterEvent): string {
+  const first = event.taskAttributes?.resendOf;
+  return typeof first === 'string' ? first : event.taskSid!;
 }
 
 /** A worker-restore timer expired: put the AI worker back as a reservation timeout should have. */
@@ -355,7 +371,7 @@ export const resendTimer: Listener<TaskRouterEvent> = {
     return {
       action: 'resend',
       conversationSid,
-      timerSid: event.taskSid!,
+      timerSid: firstResendTimer(event),
       text,
       messageSids: messageSids as string[],
       since,

@@ -4,6 +4,8 @@
 // simulator's limit is lowered to 6 requests a minute per key so a few conversations reach it;
 // the Functions run warm, and simulated time moves only through world.advance.
 import { USAGE_MAP } from '../../functions/bridge/opencx-usage';
+import { CONVERSATION_MAPS } from '../../functions/bridge/state';
+import { locationOf } from '../../functions/common/shards';
 import { RATE_LIMITED_REASON } from '../../functions/bridge/rate-limit';
 import { keyId } from '../../functions/common/opencx-rate-limit';
 import { DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
@@ -110,6 +112,31 @@ describe('one OpenCX key, driven past its budget', () => {
     expect(expectAnsweredOnceOrHandedOff(world, { conversationSid, taskSid }, 'Can I change my address?')).toBe(
       'handed-off',
     );
+  });
+  test('a resend whose timer cannot be handled when it fires is armed again, and answered once', async () => {
+    await world.advance(60_000);
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hello once more');
+    world.opencx.faults.add({ method: 'POST', path: /\/send$/, status: 429, retryAfterSeconds: 20, times: 1 });
+    const question = 'Do you ship to Norway?';
+    await world.customerSays(conversationSid, question);
+    const scheduled = outcomeOf(world, question) as { outcome: string; afterSeconds?: number };
+    expect(scheduled).toMatchObject({ outcome: 'resend-scheduled', afterSeconds: expect.any(Number) });
+    world.takeLogs();
+    // The conversation's record cannot be read when the timer fires.
+    const recordItem = new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`);
+    world.twilio.addFault({ method: 'GET', path: recordItem, status: 500 });
+    try {
+      await world.advance(scheduled.afterSeconds! * 1000 + 500);
+    } finally {
+      world.twilio.clearFaults();
+    }
+    const timerEvents = () => world.takeLogs().filter((l) => l.event === 'task.canceled');
+    expect(timerEvents().map((l) => l.outcome)).toEqual(['timer-armed']);
+    expect(world.contactMessages(world.sessionFor(conversationSid)!.id)).not.toContain(question);
+
+    await world.advance(16_000);
+    expect(expectAnsweredOnceOrHandedOff(world, { conversationSid, taskSid }, question)).toBe('answered');
+    expect(timerEvents().map((l) => l.outcome)).toEqual(['replied']);
   });
 });
 

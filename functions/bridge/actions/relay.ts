@@ -42,6 +42,7 @@ export async function answerCustomer(
   claimed: string[],
   since?: number,
   resent = false,
+  progress: { reachedAi?: boolean } = {},
 ): Promise<Outcome> {
   const sentAt = since ?? deps.now().getTime();
   let turn: AiTurn;
@@ -51,6 +52,8 @@ export async function answerCustomer(
     await Promise.all(claimed.map((sid) => deps.state.releaseMessage(sid).catch(() => undefined)));
     throw error;
   }
+  // From here on OpenCX may have the text, and its answer comes by webhook if not here.
+  progress.reachedAi = turn.kind === 'answered' || turn.kind === 'pending';
   switch (turn.kind) {
     case 'answered':
       return deliverAnswer(conversationSid, known, turn.next, deps);
@@ -61,7 +64,7 @@ export async function answerCustomer(
           sessionId: known.record.sessionId,
           error: turn.error,
         });
-        return answerCustomer(conversationSid, known, text, deps, claimed, since, true);
+        return answerCustomer(conversationSid, known, text, deps, claimed, since, true, progress);
       }
       return awaitAnswer(
         conversationSid,

@@ -62,4 +62,44 @@ describe('resend (the timer fired)', () => {
       outcome: 'duplicate',
     });
   });
+
+  /** Sync fails for everything but the resend's own claim: neither the answer nor the handoff can be written. */
+  function failingDeps(send: jest.Mock) {
+    const release = jest.fn(async () => undefined);
+    const syncDown = async () => {
+      throw new Error('Sync 503');
+    };
+    const { deps: d } = deps();
+    const state = new Proxy({ claimOnce: async () => true, release } as Record<string, unknown>, {
+      get: (target, name: string) => target[name] ?? syncDown,
+    });
+    const reserve = { afterAnswerReserveMs: 1000, maxAnswerWaitMs: 5000 };
+    const deadline = { remaining: () => 8000 };
+    return {
+      release,
+      deps: { ...d, ...reserve, deadline, state, opencx: { sendContactMessage: send } } as unknown as BridgeDeps,
+    };
+  }
+
+  test('neither OpenCX nor humans took the text: the claim is given back for the timer armed again', async () => {
+    const refused = jest.fn(async () => {
+      throw new Error('OpenCX 400');
+    });
+    const { deps: d, release } = failingDeps(refused);
+    await expect(resend(decision, known, d)).rejects.toThrow();
+    expect(release).toHaveBeenCalledWith('resend_WTtimer');
+  });
+
+  test('OpenCX took the text but the rest failed: the claim stays, so the text is not sent twice', async () => {
+    const answered = jest.fn(async () => ({
+      reply: 'It ships today.',
+      answerId: 'm1',
+      handedOff: false,
+      failed: false,
+    }));
+    const { deps: d, release } = failingDeps(answered);
+    await expect(resend(decision, known, d)).rejects.toThrow();
+    expect(answered).toHaveBeenCalledTimes(1);
+    expect(release).not.toHaveBeenCalledWith('resend_WTtimer');
+  });
 });

@@ -54,16 +54,26 @@ export async function resendLater(
   }
 }
 
-/** The resend timer fired: claimed by its task SID, so a second delivery of its event sends nothing. */
+/**
+ * The resend timer fired: claimed by its (first) timer's SID, so a second delivery of its event
+ * sends nothing. When neither OpenCX nor humans could take the text, the claim is given back and
+ * the handler's failure arms the timer again.
+ */
 export async function resend(d: Resend, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
-  if (!(await deps.state.claimOnce(`resend_${d.timerSid}`)))
-    return { outcome: 'duplicate', sessionId: known.record.sessionId };
+  const claim = `resend_${d.timerSid}`;
+  if (!(await deps.state.claimOnce(claim))) return { outcome: 'duplicate', sessionId: known.record.sessionId };
+  const progress: { reachedAi?: boolean } = {};
   try {
-    return await answerCustomer(d.conversationSid, known, d.text, deps, d.messageSids, d.since);
+    return await answerCustomer(d.conversationSid, known, d.text, deps, d.messageSids, d.since, false, progress);
   } catch (error) {
-    // Nothing retries a timer's event: humans take the message rather than nobody.
-    return handOff(d.conversationSid, known, rateLimitedHandoff(deps.config.aiAnswerTimeoutSeconds), deps, {
-      error: String(error),
-    });
+    try {
+      // Humans take the message rather than nobody.
+      return await handOff(d.conversationSid, known, rateLimitedHandoff(deps.config.aiAnswerTimeoutSeconds), deps, {
+        error: String(error),
+      });
+    } catch (handoffError) {
+      if (!progress.reachedAi) await deps.state.release(claim).catch(() => undefined);
+      throw handoffError;
+    }
   }
 }
