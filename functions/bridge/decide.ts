@@ -239,17 +239,8 @@ export const customerMessage: Listener<ConversationEvent> = {
       return ignore('the conversation is being handed back: the AI reads this message when it resumes');
     if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase}); the AI stays silent`);
     if (!message.body.trim()) {
-      // The AI reads text only; a photo of a broken parcel deserves a human, not silence.
-      if (message.hasMedia) {
-        return {
-          action: 'handoff',
-          conversationSid: event.conversationSid,
-          request: {
-            reason: 'Customer sent an attachment',
-            summary: 'The customer sent an attachment (a photo or a file) the AI cannot read.',
-          },
-        };
-      }
+      if (message.hasMedia)
+        return { action: 'handoff', conversationSid: event.conversationSid, request: attachmentHandoff() };
       return ignore('message has no text');
     }
     return { action: 'relay', conversationSid: event.conversationSid, message };
@@ -552,6 +543,14 @@ export function afterAnswer(answer: AiAnswer | undefined): AfterAnswer {
 }
 
 /** OpenCX failed, was too slow or never answered; the details are in the log. */
+/** The AI reads text only: a photo or a file alone deserves a human, not silence. */
+export function attachmentHandoff(): HandoffRequest {
+  return {
+    reason: 'Customer sent an attachment',
+    summary: 'The customer sent an attachment (a photo or a file) the AI cannot read.',
+  };
+}
+
 export function aiUnavailable(
   summary = "The AI assistant could not answer in time. The customer's messages are in the conversation.",
 ): HandoffRequest {

@@ -12,7 +12,7 @@ import { createTwilioClient, type TwilioClient } from '../../functions/common/tw
 import { OpenCxSimulator, type OpenCxSimulatorOptions, DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
 import type { SimulatorClock } from '../simulators/twilio/clock';
 import { ConversationsSim } from '../simulators/twilio/conversations';
-import { FlexSim } from '../simulators/twilio/flex';
+import { FlexSim, type InboundConversationOptions } from '../simulators/twilio/flex';
 import { IamSim } from '../simulators/twilio/iam';
 import { TwilioSimulator } from '../simulators/twilio/simulator';
 import { StudioSim } from '../simulators/twilio/studio';
@@ -405,8 +405,9 @@ export class World {
   async customerStartsConversation(
     body: string,
     channelType: 'sms' | 'whatsapp' | 'chat' | 'web' = 'web',
+    media?: InboundConversationOptions['media'],
   ): Promise<StartedConversation> {
-    const started = this.customerWritesIn(body, channelType);
+    const started = this.customerWritesIn(body, channelType, media);
     await this.settle();
     return started;
   }
@@ -419,7 +420,11 @@ export class World {
   }
 
   /** A customer writes in, without waiting for anything to happen (a test then acts mid-flight). */
-  customerWritesIn(body: string, channelType: 'sms' | 'whatsapp' | 'chat' | 'web' = 'web'): StartedConversation {
+  customerWritesIn(
+    body: string,
+    channelType: 'sms' | 'whatsapp' | 'chat' | 'web' = 'web',
+    media?: InboundConversationOptions['media'],
+  ): StartedConversation {
     this.customerCount += 1;
     return this.flex.startInboundConversation({
       conversationsServiceSid: this.conversationsServiceSid,
@@ -427,6 +432,7 @@ export class World {
       workflowSid: this.workflowSid,
       from: `customer-${this.customerCount}`,
       body,
+      media,
       channelType,
     });
   }

@@ -269,6 +269,20 @@ describe('handoff', () => {
     expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
   });
 
+  test('a conversation that opens with only a photo goes to a human, not to a silent AI', async () => {
+    const sessionsBefore = world.opencx.sessions.size;
+    const { conversationSid, taskSid } = await world.customerStartsConversation('', 'whatsapp', [
+      { filename: 'parcel.jpg', contentType: 'image/jpeg', size: 20480 },
+    ]);
+    expect(world.task(taskSid).attributes).toMatchObject({
+      handedOff: true,
+      handoffReason: 'Customer sent an attachment',
+    });
+    expect(world.opencx.sessions.size).toBe(sessionsBefore);
+    expect(world.postedAsAi(conversationSid).map((m) => m.body)).toEqual([CUSTOMER_HANDOFF_NOTE]);
+    expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
+  });
+
   test('OpenCX rate-limits past the retry: the message is resent after Retry-After, and answered once', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
     const opencxBefore = world.opencx.requests.length;

@@ -201,6 +201,27 @@ describe('races', () => {
     expect(world.contactMessages(firstSessionId)).not.toContain('Is my refund confirmed?');
   });
 
+  test('a photo alone sent during the handback: the resuming AI hands the conversation to humans again', async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, latencyMs: 1500, times: 1 });
+    const answer = handBack(humanTaskSid, 'Confirm the refund');
+    await world.until(() => world.conversationRecord(conversationSid)?.phase === 'handback', 'the handback phase');
+    world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
+      author: world.customerOf(conversationSid),
+      body: '',
+      media: [{ filename: 'receipt.pdf', contentType: 'application/pdf', size: 40960 }],
+    });
+    expect((await answer).body).toMatchObject({ ok: true, handedBack: true });
+    await world.settle();
+
+    const aiTask = aiTaskOf(conversationSid, humanTaskSid);
+    expect(world.task(aiTask.sid).attributes).toMatchObject({
+      handedOff: true,
+      handoffReason: 'Customer sent an attachment',
+    });
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+  });
+
   test('the customer writes just as the AI resumes: sent to the AI once, by whichever Function claims it', async () => {
     const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
     // Reading the conversation is slow (the handback's read, then the resume's): the message arrives

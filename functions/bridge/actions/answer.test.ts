@@ -8,6 +8,7 @@ const msg = (sid: string, role?: string): ConversationMessage => ({
   attributes: role ? { opencx: { role } } : {},
   sentAt: 0,
   index: 0,
+  hasMedia: false,
 });
 
 describe('answeredAfter (the watchdog: did the AI answer the message it owes?)', () => {

@@ -8,6 +8,7 @@ const message = (i: number, author = 'customer', body = `message ${i}`): Convers
   attributes: {},
   sentAt: i * 1000,
   index: i,
+  hasMedia: false,
 });
 const isCustomer = (m: ConversationMessage) => m.author === 'customer';
 

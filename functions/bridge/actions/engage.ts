@@ -12,7 +12,7 @@ import {
   supersededOffer,
 } from '../conversation-record';
 import { flattenAttributes, flexSidsCustomData } from '../custom-data';
-import { aiUnavailable, type Decision, isFromCustomer } from '../decide';
+import { aiUnavailable, attachmentHandoff, type Decision, isFromCustomer } from '../decide';
 import { handbackCustomData, handbackNote, resumingHandback } from '../handback';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { recordInsight } from '../insights';
@@ -71,6 +71,7 @@ export async function startSession(
   const handback = resumingHandback(record, d.taskSid);
   // The conversation is read before the session is made: one that does not exist gets no session.
   let candidates: ConversationMessage[];
+  let attachmentOnly = false;
   try {
     const [newestFirst] = await Promise.all([
       undefinedIfNotFound(
@@ -88,10 +89,14 @@ export async function startSession(
     ]);
     if (!newestFirst) return abandon(d, deps);
     const unseen = handback ? newestFirst.filter((m) => m.index > handback.afterIndex) : newestFirst;
-    candidates = newestCustomerMessages(unseen, (m) => isFromCustomer(m.author, m.attributes, deps.config));
+    const fromCustomer = (m: ConversationMessage) => isFromCustomer(m.author, m.attributes, deps.config);
+    // Its webhook came before the AI held the conversation (a first message, or one during a handback).
+    attachmentOnly = unseen.some((m) => fromCustomer(m) && m.hasMedia && !m.body.trim());
+    candidates = newestCustomerMessages(unseen, fromCustomer);
   } catch (error) {
     return handOff(d.conversationSid, claimed, aiUnavailable(), deps, { error: String(error) });
   }
+  if (attachmentOnly) return handOff(d.conversationSid, claimed, attachmentHandoff(), deps);
 
   let sessionId: string;
   try {

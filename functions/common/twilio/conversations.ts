@@ -27,6 +27,8 @@ export interface ConversationMessage {
   sentAt: number;
   /** The message's position in the conversation. */
   index: number;
+  /** Files (a photo) came with it. */
+  hasMedia: boolean;
 }
 
 /** A Conversations service's post-event webhook. */
@@ -125,6 +127,7 @@ export class ConversationsApi extends TwilioProductApi {
       attributes: parseJsonObject(m.attributes),
       sentAt: m.dateCreated ? m.dateCreated.getTime() : 0,
       index: m.index,
+      hasMedia: Array.isArray(m.media) && m.media.length > 0,
     }));
   }
 

@@ -118,6 +118,8 @@ export interface InboundConversationOptions {
   workflowSid: string;
   from: string;
   body: string;
+  /** Files sent with the first message (a photo). */
+  media?: { filename: string; contentType: string; size: number }[];
   channelType?: 'sms' | 'whatsapp' | 'chat' | 'web';
   /** The Twilio address the customer wrote to (SMS/WhatsApp). */
   to?: string;
@@ -222,6 +224,7 @@ export class FlexSim implements SimulatorModule {
     conversations.receiveCustomerMessage(opts.conversationsServiceSid, conversation.sid, {
       author: customer.address ?? customer.identity!,
       body: opts.body,
+      media: opts.media,
       source: customer.source as 'SMS' | 'WHATSAPP' | 'SDK',
     });
     const interaction = this.createInteraction(
