@@ -1,7 +1,7 @@
 // Races between events and recovery from partial failures, through the Functions in twilio-run.
 import { CONVERSATION_MAPS } from '../../functions/bridge/state';
 import { locationOf } from '../../functions/common/shards';
-import { World } from '../harness/world';
+import { CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
 import { finishTest } from './helpers';
 
 jest.setTimeout(60000);
@@ -352,4 +352,30 @@ test('a failed write of the new settings onto the record does not cost the custo
   }
   expect(world.transcript(conversationSid).at(-1)!.body).toBe('Your parcel left the depot this morning.');
   expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+});
+
+test('a handoff note Twilio refused to post is posted when the customer writes next, once', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+  const notes = () =>
+    world
+      .transcript(conversationSid)
+      .filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'handoff-note');
+  world.twilio.addFault({
+    method: 'POST',
+    path: '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages',
+    status: 429,
+  });
+  try {
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
+    await world.customerSays(conversationSid, 'A person please');
+  } finally {
+    world.twilio.clearFaults();
+  }
+  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
+  expect(notes()).toHaveLength(0);
+
+  await world.customerSays(conversationSid, 'Hello?');
+  await world.customerSays(conversationSid, 'Still there?');
+  expect(notes().map((m) => m.body)).toEqual([CUSTOMER_HANDOFF_NOTE]);
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', handoff: { routed: true } });
 });

@@ -12,7 +12,7 @@ import { answerKey, HANDOFF_CLAIM_TTL_SECONDS } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { aiReservationsToReject, customerNote, handoffAttributes, withHandoff } from '../handoff';
 import { handoffInsight, recordInsight } from '../insights';
-import { postOnce } from './post';
+import { postOnceOutcome } from './post';
 
 const LANGUAGE_LOOKUP_MS = 800;
 
@@ -70,12 +70,13 @@ export async function handOff(
     };
   const attributes = handoffAttributes({ ...pending, language, sessionId: record.sessionId, at: new Date(pending.at) });
   // Round trips 2 and 3.
-  const [routing, noted] = await Promise.all([
+  const [routing, noted] = await allFinished([
     // With the reservation as the phase write found it: TaskRouter may have offered the AI the task again meanwhile.
     routeToHumans(task, aiReservationsToReject(reserved, won.reservationSid, deps.config), attributes, deps),
     postCustomerNote(conversationSid, attributes, pending.at, deps, before),
     recordInsight(deps, handoffInsight(conversationSid, record, attributes)),
   ]);
+  if (noted === 'failed') await reopenForNote(conversationSid, deps);
   return {
     outcome: 'handed-off',
     sessionId: record.sessionId,
@@ -101,15 +102,30 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
     sessionId: record.sessionId,
     at: new Date(pending.at),
   });
-  const [routing, noted] = await Promise.all([
+  const [routing, noted] = await allFinished([
     routeToHumans(task, aiReservationsToReject(reserved, record.reservationSid, deps.config), attributes, deps),
     postCustomerNote(conversationSid, attributes, pending.at, deps),
   ]);
-  if (routing !== 'stuck-assigned' && routing !== 'invited, AI task still open')
+  // Until the note is in, the next event finishes the handoff again (and posts it).
+  if (routing !== 'stuck-assigned' && routing !== 'invited, AI task still open' && noted !== 'failed')
     await deps.state.update(conversationSid, (r) =>
       r.handoff ? { ...r, handoff: { ...r.handoff, routed: true } } : r,
     );
   return { outcome: 'handoff-finished', sessionId: record.sessionId, released: routing, noted };
+}
+
+/**
+ * The note did not get in, but a concurrent finish (OpenCX's handoff event) may have marked the
+ * handoff done meanwhile: unmark it, so the customer's next message finishes it with the note.
+ */
+async function reopenForNote(conversationSid: string, deps: BridgeDeps): Promise<void> {
+  await deps.state
+    .update(conversationSid, (r) =>
+      r.phase === 'handoff' && r.handoff?.routed ? { ...r, handoff: { ...r.handoff, routed: false } } : undefined,
+    )
+    .catch((error: unknown) =>
+      deps.warn('could not leave the handoff note to the next event', { error: String(error) }),
+    );
 }
 
 /** Humans were offered the conversation although our record still said the AI held it. */
@@ -159,14 +175,29 @@ async function postCustomerNote(
     deps.warn('could not claim the handoff note', { error: String(error) });
     return 'failed';
   }
-  return (await postOnce(
+  const posted = await postOnceOutcome(
     conversationSid,
     note,
     { role: 'handoff-note', key, sessionId: attributes.opencxSessionId },
     deps,
-  ))
-    ? 'posted'
-    : 'failed';
+  );
+  // Certainly not in the conversation: the next event that finishes the handoff posts it.
+  if (posted === 'not-posted') await deps.state.release(key).catch(() => undefined);
+  return posted === 'posted' ? 'posted' : 'failed';
+}
+
+/**
+ * Like Promise.all, but waits for every one before failing: a routing that fails must not end the
+ * Function while the customer's note, claimed, is still being posted.
+ */
+async function allFinished<T extends readonly unknown[] | []>(
+  work: T,
+): Promise<{ -readonly [P in keyof T]: Awaited<T[P]> }> {
+  const settled = await Promise.allSettled(work);
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [P in keyof T]: Awaited<T[P]>;
+  };
 }
 
 /**

@@ -46,7 +46,7 @@ export async function postOnce(
   return (await postOnceOutcome(conversationSid, body, marker, deps)) === 'posted';
 }
 
-async function postOnceOutcome(
+export async function postOnceOutcome(
   conversationSid: string,
   body: string,
   marker: OurMessage,
