@@ -225,6 +225,28 @@ describe.each([
     expect(world.tasksOf(conversationSid).filter((t) => t.sid !== taskSid)).toHaveLength(1);
   });
 
+  test("assigned to the AI, the transfer invite's answer lost: finishing the handoff invites no one again", async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
+    const ai = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending')!;
+    await world.acceptReservation(taskSid, ai.sid);
+    const since = lastSeq(world);
+    world.twilio.addFault({
+      product: 'flex-api',
+      method: 'POST',
+      path: '/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Invites',
+      after: 500,
+      times: 1,
+    });
+    await handOffNow(conversationSid);
+    await world.customerSays(conversationSid, 'Hallo?');
+
+    expect(invitesSince(since)).toHaveLength(1);
+    const transferred = world.tasksOf(conversationSid).filter((t) => t.sid !== taskSid);
+    expect(transferred).toHaveLength(1);
+    expect(transferred[0].attributes).toMatchObject({ handedOff: true, conversationSid });
+    expect(['completed', 'wrapping']).toContain(world.task(taskSid).assignmentStatus);
+  });
+
   test("assigned to the AI, its reservation never completed: a human's accept of the transfer frees it", async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
     const ai = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending')!;

@@ -268,12 +268,15 @@ async function transferAssignedTask(
   const invite = `invite_${task.sid}_${attributes.handoffTimestamp ?? ''}`;
   if (await deps.state.claimOnce(invite, HANDOFF_CLAIM_TTL_SECONDS)) {
     try {
-      await deps.twilio.flex.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
-        workspaceSid: deps.config.workspaceSid,
-        workflowSid: task.workflowSid,
-        taskChannel: task.taskChannelUniqueName,
-        attributes: withHandoff(task, attributes),
-      });
+      // An earlier attempt may have made the invite although its answer was lost (its claim was given back).
+      const invited = await deps.twilio.flex.listInvitedTasks(flexInteractionSid, flexInteractionChannelSid);
+      if (!invited.some((t) => alreadyCarries(t.attributes, attributes)))
+        await deps.twilio.flex.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
+          workspaceSid: deps.config.workspaceSid,
+          workflowSid: task.workflowSid,
+          taskChannel: task.taskChannelUniqueName,
+          attributes: withHandoff(task, attributes),
+        });
     } catch (error) {
       await deps.state.release(invite).catch(() => undefined);
       throw error;
