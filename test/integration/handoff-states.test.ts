@@ -225,7 +225,7 @@ describe.each([
     expect(world.tasksOf(conversationSid).filter((t) => t.sid !== taskSid)).toHaveLength(1);
   });
 
-  test("assigned to the AI, the transfer invite's answer lost: finishing the handoff invites no one again", async () => {
+  test("assigned to the AI, the transfer invite's answer lost: finishing the handoff invites none again", async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
     const ai = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending')!;
     await world.acceptReservation(taskSid, ai.sid);
