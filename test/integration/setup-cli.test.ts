@@ -275,6 +275,13 @@ describe('the setup command line', () => {
   // After it, the check asks for the settings again.
   test('uninstall --yes after an apply removes what the integration added: exit 0, complete', async () => {
     expect((await cli('apply')).status).toBe(0);
+    // Uninstall leaves the admin's own filter to the AI alone, and keeps the AI while it routes there.
+    const workflow = world.client.taskrouter.v1.workspaces(world.workspaceSid).workflows(world.workflowSid);
+    const configuration = JSON.parse((await workflow.fetch()).configuration);
+    configuration.task_routing.filters = configuration.task_routing.filters.filter(
+      (filter: { filter_friendly_name: string }) => filter.filter_friendly_name !== 'OpenCX AI',
+    );
+    await workflow.update({ configuration: JSON.stringify(configuration) });
     const run = await cli('uninstall', '--yes');
     expect(run.stderr).toBe('');
     expect(run.stdout).toContain('Uninstall complete.');

@@ -66,6 +66,24 @@ async function adminFormatsWorkflow(world: World): Promise<string> {
   return workflowText(world);
 }
 
+/** The names of the workflow's filters, top to bottom. */
+const filterNames = (world: World): string[] =>
+  (JSON.parse(workflowText(world)).task_routing.filters as { filter_friendly_name: string }[]).map(
+    (filter) => filter.filter_friendly_name,
+  );
+
+/** The admin deletes a filter of the workflow in the Console (as uninstall asks for their own filters to the AI). */
+async function adminRemovesFilter(world: World, name: string): Promise<void> {
+  const configuration = JSON.parse(workflowText(world));
+  configuration.task_routing.filters = configuration.task_routing.filters.filter(
+    (filter: { filter_friendly_name: string }) => filter.filter_friendly_name !== name,
+  );
+  await world.client.taskrouter.v1
+    .workspaces(world.workspaceSid)
+    .workflows(world.workflowSid)
+    .update({ configuration: JSON.stringify(configuration) });
+}
+
 /** Uninstall while every `method` request to `path` fails with a 500. */
 async function uninstallWhileFailing(world: World, path: string, method: string): Promise<Record<string, unknown>> {
   world.twilio.addFault({ method, path, status: 500 });
@@ -337,6 +355,7 @@ function accountState(world: World) {
   };
 }
 
+// A fresh account: Apply adds the AI's queue and both filters, so nothing of the admin's routes to the AI.
 describe('install, then uninstall', () => {
   const world = withWorld({
     configured: false,
@@ -344,6 +363,7 @@ describe('install, then uninstall', () => {
     seedTimerWorkspace: false,
     webhooks: false,
     handoffFilter: 'missing',
+    aiQueue: false,
   });
 
   test('uninstall needs the confirmation', async () => {
@@ -384,6 +404,7 @@ describe('uninstall after a save that created an AI worker and failed', () => {
     seedTimerWorkspace: false,
     webhooks: false,
     handoffFilter: 'missing',
+    aiQueue: false,
   });
 
   test('deletes the AI worker the settings do not name too', async () => {
@@ -420,6 +441,7 @@ describe.each([true, false])('uninstall while the AI holds a conversation, assig
       .reservations(started.taskSid)
       .filter((r) => r.status === 'pending');
     expect(held.map((r) => r.workerSid)).toEqual([world().aiWorkerSid]);
+    await adminRemovesFilter(world(), 'OpenCX AI');
 
     const removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
     expect(removed.complete).toBe(false);
@@ -499,6 +521,7 @@ describe('uninstall when an AI worker cannot be read', () => {
     const started = await world().customerStartsConversation('Where is my order?');
     await world().settle();
     expect(world().sessionFor(started.conversationSid)).toBeDefined();
+    await adminRemovesFilter(world(), 'OpenCX AI');
     const removed = await uninstallWhileFailing(world(), '/v1/Workspaces/{WorkspaceSid}/Workers/{Sid}', 'GET');
 
     expect(removed.complete).toBe(false);
@@ -516,7 +539,7 @@ describe('uninstall when an AI worker cannot be read', () => {
 });
 
 describe('uninstall when the workflow cannot be written', () => {
-  const world = withWorld({ handoffFilter: 'missing' });
+  const world = withWorld({ handoffFilter: 'missing', aiQueue: false });
 
   test('keeps the AI workers the workflow still routes to, and everything they need', async () => {
     await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
@@ -535,6 +558,59 @@ describe('uninstall when the workflow cannot be written', () => {
         .postedAsAi(conversationSid)
         .map((m) => m.body),
     ).toEqual(['Hello! How can I help?']);
+  });
+});
+
+// The admin routes to the AI with a filter of their own ("OpenCX AI"); Apply added only the handedOff filter above it.
+describe("uninstall while a filter of the admin's still routes to the AI queue", () => {
+  const world = withWorld({ handoffFilter: 'missing' });
+
+  test('keeps the handedOff filter and the serving AI workers, names the filter; ends once it is gone', async () => {
+    await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    expect(filterNames(world())).toEqual(['OpenCX: handed off to humans', 'OpenCX AI']);
+
+    const removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
+    expect(removed.complete).toBe(false);
+    const steps = removed.steps as StepView[];
+    expect(steps.find((step) => step.id === 'workflow_filters')).toMatchObject({
+      status: 'skipped',
+      detail: expect.stringMatching(
+        /"OpenCX AI" of yours still routes tasks to the AI.*point "OpenCX AI" at a human queue/,
+      ),
+    });
+    expect(stepStatuses(steps)).toMatchObject({
+      ai_worker: 'skipped',
+      workspace_events: 'skipped',
+      conversations_webhook: 'skipped',
+      timer_workspace: 'skipped',
+      config: 'skipped',
+    });
+    expect(filterNames(world())).toEqual(['OpenCX: handed off to humans', 'OpenCX AI']);
+    const aiWorker = workspace(world()).workers.get(world().aiWorkerSid)!;
+    expect([...aiWorker.channels.values()].filter((channel) => channel.available)).not.toEqual([]);
+
+    // A conversation the AI hands off still goes to humans, not back to the AI.
+    const { conversationSid, taskSid } = await world().customerStartsConversation('Hi there');
+    world().opencx.faults.add({ path: /\/send$/, status: 503 });
+    await world().customerSays(conversationSid, 'Can you reset my password?');
+    world().opencx.faults.clear();
+    expect(world().task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+    expect(
+      world()
+        .reservations(taskSid)
+        .filter((r) => r.status === 'pending')
+        .map((r) => r.workerSid),
+    ).toEqual([world().humanWorkerSid]);
+
+    // Once the admin has removed their filter, uninstall finishes.
+    await adminRemovesFilter(world(), 'OpenCX AI');
+    const finished = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
+    expect(
+      (finished.steps as StepView[]).filter((step) => step.status !== 'applied' && step.status !== 'unchanged'),
+    ).toEqual([]);
+    expect(finished.complete).toBe(true);
+    expect(filterNames(world())).toEqual([]);
+    expect(world().aiWorkers()).toEqual([]);
   });
 });
 

@@ -24,7 +24,8 @@ import { loadConfig, readRouting, registeredWebhookUrl, runChecks, webhookUrlOf 
 import { parseSetupForm, type SetupForm } from './form';
 import { type Revisions, revisionOf, type StepReport } from './steps';
 import { pointsHere } from './webhooks';
-import { humanQueueProblem, isIntegrationFilter, type RoutingFacts, workflowFilters } from './workflow';
+import { aiQueueSids } from './expressions';
+import { humanQueueProblem, type RoutingFacts, workflowWithoutIntegration } from './workflow';
 
 type Call = PluginCall<AdminEnv>;
 
@@ -317,28 +318,31 @@ async function uninstall(call: Call): Promise<Record<string, unknown>> {
   }
   const applies = await backupsOf(call).applies();
   // Filters first: a workflow that still routes to the AI queue needs its workers, or new chats wait there for nobody.
-  const filters = await removeFilters(call, config, applies);
+  const removal = await removeFilters(call, config, applies);
+  const filters = removal.steps;
+  const keptWorkers = (detail: string): StepReport[] => [
+    { id: 'ai_worker', title: 'AI workers', status: 'skipped', detail },
+  ];
   const workers = filters.some((step) => step.status === 'failed')
-    ? [
-        {
-          id: 'ai_worker' as const,
-          title: 'AI workers',
-          status: 'skipped' as const,
-          detail: 'Kept: the workflow still routes conversations to them. Run uninstall again.',
-        },
-      ]
-    : await removeAiWorkers(call, config);
+    ? keptWorkers('Kept: the workflow still routes conversations to them. Run uninstall again.')
+    : removal.stillToAi.length > 0
+      ? keptWorkers(
+          `Kept, serving: ${removal.stillToAi.join('; ')} still route${removal.stillToAi.length === 1 ? 's' : ''} ` +
+            'tasks to the AI, which would wait there for nobody without them (see Workflow filters). ' +
+            'Run uninstall again once no filter of yours routes to the AI.',
+        )
+      : await removeAiWorkers(call, config);
   // A worker that could not be removed may still hold conversations; filters that stay may route new ones to it.
   const busy =
     workers.some((step) => step.status === 'skipped' || step.status === 'failed') ||
-    filters.some((step) => step.status === 'failed');
+    filters.some((step) => step.status === 'failed' || step.status === 'skipped');
   const kept = (id: CheckId, title: string): StepReport => ({
     id,
     title,
     status: 'skipped',
     detail:
-      'Kept while AI workers may still hold conversations (or a step above failed), so those still end in a ' +
-      'handoff. Run uninstall again once they are done.',
+      'Kept while AI workers may still hold conversations or a workflow still routes to them (or a step above ' +
+      'failed), so those conversations still end in a handoff. Run uninstall again once they are done.',
   });
   if (busy) {
     const steps = [
@@ -414,71 +418,98 @@ function firstBackup(applies: readonly ApplyBackup[], like: Backup): Backup | un
   return applies.flatMap((apply) => apply.resources.map((r) => r.backup)).find((backup) => resourceKey(backup) === key);
 }
 
+/** Uninstall's workflow steps, and the admin's filters that still route to the AI. */
+interface FilterRemoval {
+  steps: StepReport[];
+  /** `"filter" in workflow "name"`, for each filter of the admin's (or default filter) routing to the AI. */
+  stillToAi: string[];
+}
+
 /**
- * Each workflow without the filters the integration added;
- * byte-equal to the first backup when that is all Apply changed.
+ * Each workflow without the filters the integration added; byte-equal to the first backup when
+ * that is all Apply changed. A filter of the admin's that still routes to the AI (read as the
+ * check reads it) is never removed: its workflow keeps the integration's handedOff filter (else a
+ * handed-off task would match the admin's filter again and go back to the AI), and its step is
+ * skipped, saying what the admin must do.
  */
-async function removeFilters(call: Call, config: BridgeConfig, applies: readonly ApplyBackup[]): Promise<StepReport[]> {
+async function removeFilters(
+  call: Call,
+  config: BridgeConfig,
+  applies: readonly ApplyBackup[],
+): Promise<FilterRemoval> {
   const { taskrouter } = call.twilio;
-  const title = 'Workflow filters';
+  const report = (status: StepReport['status'], detail: string): StepReport => ({
+    id: 'workflow_filters',
+    title: 'Workflow filters',
+    status,
+    detail,
+  });
   try {
-    const workflows = await taskrouter.listWorkflowRouting(config.workspaceSid);
-    const ours = workflows.filter((workflow) => workflowFilters(workflow.configuration).some(isIntegrationFilter));
-    if (ours.length === 0)
-      return [
-        {
-          id: 'workflow_filters',
-          title,
-          status: 'unchanged',
-          detail: 'No workflow has a filter the integration added.',
-        },
-      ];
-    return await Promise.all(
-      ours.map(async (workflow): Promise<StepReport> => {
-        const report = (status: StepReport['status'], detail: string): StepReport => ({
-          id: 'workflow_filters',
-          title,
-          status,
-          detail,
-        });
+    const [workflows, queues] = await Promise.all([
+      taskrouter.listWorkflowRouting(config.workspaceSid),
+      taskrouter.listTaskQueues(config.workspaceSid),
+    ]);
+    const aiQueues = aiQueueSids(queues, config.aiQueueSid);
+    const aiWorkerSids = [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])];
+    const plans = workflows
+      .map((workflow) => ({
+        workflow,
+        plan: workflowWithoutIntegration(workflow.configuration, aiQueues, aiWorkerSids),
+      }))
+      .filter(({ plan }) => plan.changed || plan.keptHandoff || plan.stillToAi.length > 0);
+    const stillToAi = plans.flatMap(({ workflow, plan }) =>
+      plan.stillToAi.map((filter) => `${filter} in workflow "${workflow.friendlyName}"`),
+    );
+    if (plans.length === 0)
+      return { steps: [report('unchanged', 'No workflow has a filter the integration added.')], stillToAi };
+    const steps = await Promise.all(
+      plans.map(async ({ workflow, plan }): Promise<StepReport> => {
+        const name = `workflow "${workflow.friendlyName}"`;
         try {
-          const routing = workflow.configuration.task_routing as Record<string, unknown>;
-          const stripped = {
-            ...workflow.configuration,
-            task_routing: {
-              ...routing,
-              filters: workflowFilters(workflow.configuration).filter((filter) => !isIntegrationFilter(filter)),
-            },
-          };
-          const first = firstBackup(applies, {
-            kind: 'workflow',
-            workspaceSid: config.workspaceSid,
-            workflowSid: workflow.sid,
-            configuration: '',
-          });
-          if (first?.kind === 'workflow' && revisionOf(JSON.parse(first.configuration)) === revisionOf(stripped)) {
-            await taskrouter.setWorkflowConfigurationText(config.workspaceSid, workflow.sid, first.configuration);
-          } else {
-            await taskrouter.setWorkflowConfiguration(config.workspaceSid, workflow.sid, stripped);
-          }
-          return report(
-            'applied',
-            `Removed the integration's filters from workflow "${workflow.friendlyName}"; its other filters are kept.`,
-          );
+          if (plan.changed) await writeWorkflow(call, config, applies, workflow.sid, plan.configuration);
         } catch (error) {
-          return report('failed', `Could not change workflow "${workflow.friendlyName}": ${failureReason(error)}`);
+          return report('failed', `Could not change ${name}: ${failureReason(error)}`);
         }
+        if (plan.stillToAi.length === 0)
+          return report('applied', `Removed the integration's filters from ${name}; its other filters are kept.`);
+        const [filters, many] = [plan.stillToAi.join(', '), plan.stillToAi.length > 1];
+        const done = plan.changed ? `Removed the integration's AI filter from ${name}. ` : '';
+        const kept = plan.keptHandoff
+          ? ` ${plan.keptHandoff} stays above ${many ? 'them' : 'it'}, so handed-off tasks still go to humans.`
+          : '';
+        return report(
+          'skipped',
+          `${done}In ${name}, ${filters} of yours still route${many ? '' : 's'} tasks to the AI, so the AI ` +
+            `workers stay.${kept} In TaskRouter → Workflows → "${workflow.friendlyName}", point ${filters} at a ` +
+            `human queue (or remove ${many ? 'them' : 'it'}), then run uninstall again.`,
+        );
       }),
     );
+    return { steps, stillToAi };
   } catch (error) {
-    return [
-      {
-        id: 'workflow_filters',
-        title,
-        status: 'failed',
-        detail: `Could not read the workflows: ${failureReason(error)}`,
-      },
-    ];
+    return { steps: [report('failed', `Could not read the workflows: ${failureReason(error)}`)], stillToAi: [] };
+  }
+}
+
+/** The workflow as Uninstall leaves it; the first backup's text byte for byte when that is what it comes to. */
+async function writeWorkflow(
+  call: Call,
+  config: BridgeConfig,
+  applies: readonly ApplyBackup[],
+  workflowSid: string,
+  configuration: Record<string, unknown>,
+): Promise<void> {
+  const { taskrouter } = call.twilio;
+  const first = firstBackup(applies, {
+    kind: 'workflow',
+    workspaceSid: config.workspaceSid,
+    workflowSid,
+    configuration: '',
+  });
+  if (first?.kind === 'workflow' && revisionOf(JSON.parse(first.configuration)) === revisionOf(configuration)) {
+    await taskrouter.setWorkflowConfigurationText(config.workspaceSid, workflowSid, first.configuration);
+  } else {
+    await taskrouter.setWorkflowConfiguration(config.workspaceSid, workflowSid, configuration);
   }
 }
 

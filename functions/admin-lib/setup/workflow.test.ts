@@ -1,6 +1,13 @@
 import { aiQueueSids, isHandedOffFilter, routesToAi } from './expressions';
-import { aiQueueCheck, humanQueueProblem, workflowConfigurationUpdate, workflowFiltersCheck } from './workflow';
-import { AI_FILTER_EXPRESSION, AI_QUEUE_TARGET_WORKERS } from './ai-queue';
+import {
+  aiQueueCheck,
+  HANDOFF_FILTER_NAME,
+  humanQueueProblem,
+  workflowConfigurationUpdate,
+  workflowFiltersCheck,
+  workflowWithoutIntegration,
+} from './workflow';
+import { AI_FILTER_EXPRESSION, AI_QUEUE_TARGET_WORKERS, aiFilterFor } from './ai-queue';
 import {
   WS,
   WK,
@@ -203,6 +210,53 @@ describe('workflow filters', () => {
       detail: expect.stringMatching(/2 workflows/),
       autoFixable: false,
     });
+  });
+});
+
+describe('workflowWithoutIntegration: what Uninstall leaves of a workflow', () => {
+  const ours = {
+    filter_friendly_name: HANDOFF_FILTER_NAME,
+    expression: 'handedOff == true',
+    targets: [{ queue: HUMAN_QUEUE }],
+  };
+  const configuration = (filters: object[], fallback: object = { queue: HUMAN_QUEUE }) => ({
+    task_routing: { filters, default_filter: fallback },
+    other: 'kept',
+  });
+  const ai = new Set([AI_QUEUE]);
+
+  it("removes both of the integration's filters when none of the admin's routes to the AI", () => {
+    const plan = workflowWithoutIntegration(configuration([ours, voiceFilter, aiFilterFor(AI_QUEUE)]), ai, [WK]);
+    expect(plan).toEqual({ configuration: configuration([voiceFilter]), changed: true, stillToAi: [] });
+  });
+
+  it("keeps the integration's handedOff filter and names the admin's filter while that still routes to the AI", () => {
+    const plan = workflowWithoutIntegration(configuration([ours, aiFilterFor(AI_QUEUE), aiFilter]), ai, [WK]);
+    expect(plan).toEqual({
+      configuration: configuration([ours, aiFilter]),
+      changed: true,
+      stillToAi: ['"OpenCX AI"'],
+      keptHandoff: `"${HANDOFF_FILTER_NAME}"`,
+    });
+    // Nothing of the integration's to remove then: no write.
+    expect(workflowWithoutIntegration(configuration([ours, aiFilter]), ai, [WK])).toMatchObject({
+      changed: false,
+      stillToAi: ['"OpenCX AI"'],
+    });
+  });
+
+  it('reads a route to the AI as the check does: an AI worker named, an expression, the default filter', () => {
+    const named = { filter_friendly_name: 'VIP', expression: 'vip == true', targets: [{ known_worker_sid: WK }] };
+    const byExpression = {
+      filter_friendly_name: 'Bots',
+      expression: '1==1',
+      targets: [{ queue: HUMAN_QUEUE, expression: 'worker.opencx_ai == true' }],
+    };
+    expect(workflowWithoutIntegration(configuration([ours, named]), ai, [WK]).stillToAi).toEqual(['"VIP"']);
+    expect(workflowWithoutIntegration(configuration([ours, byExpression]), ai, [WK]).stillToAi).toEqual(['"Bots"']);
+    expect(workflowWithoutIntegration(configuration([ours, voiceFilter], { queue: AI_QUEUE }), ai, [WK])).toMatchObject(
+      { changed: false, stillToAi: ['the default filter'], keptHandoff: `"${HANDOFF_FILTER_NAME}"` },
+    );
   });
 });
 

@@ -196,6 +196,53 @@ export function workflowConfigurationUpdate(
   };
 }
 
+/** A workflow's configuration as Uninstall leaves it. */
+export interface WorkflowUninstall {
+  /** Without the integration's filters, but the handedOff one while `stillToAi` names any. */
+  configuration: Record<string, unknown>;
+  /** A filter of the integration's was removed. */
+  changed: boolean;
+  /**
+   * The admin's filters (and the default filter) that still route to the AI, by name. While there
+   * are any, the integration's handedOff filter stays: without it a handed-off task would match
+   * one of them again and go back to the AI.
+   */
+  stillToAi: string[];
+  /** The integration's handedOff filter was kept for them. */
+  keptHandoff?: string;
+}
+
+/**
+ * What Uninstall writes to a workflow: the filters Apply added (by name) removed, every other
+ * filter and setting kept. A filter routes to the AI as the check reads it (routesToAi); the
+ * default filter does too when its queue is an AI queue.
+ */
+export function workflowWithoutIntegration(
+  configuration: Record<string, unknown>,
+  aiQueues: ReadonlySet<string>,
+  aiWorkerSids: readonly string[],
+): WorkflowUninstall {
+  const filters = workflowFilters(configuration);
+  const admins = filters.filter((filter) => !isIntegrationFilter(filter));
+  const fallback = taskRouting(configuration).default_filter;
+  const stillToAi = [
+    ...admins.filter((filter) => routesToAi(filter, aiQueues, aiWorkerSids)).map(filterName),
+    ...(fallback && typeof fallback === 'object' && routesToAi({ targets: [fallback] }, aiQueues, aiWorkerSids)
+      ? ['the default filter']
+      : []),
+  ];
+  const keep = (filter: Filter): boolean =>
+    !isIntegrationFilter(filter) || (stillToAi.length > 0 && filter.filter_friendly_name === HANDOFF_FILTER_NAME);
+  const kept = filters.filter(keep);
+  const keptHandoff = kept.find(isIntegrationFilter);
+  return {
+    configuration: { ...configuration, task_routing: { ...taskRouting(configuration), filters: kept } },
+    changed: kept.length !== filters.length,
+    stillToAi,
+    ...(keptHandoff ? { keptHandoff: filterName(keptHandoff) } : {}),
+  };
+}
+
 /** The human queue the admin picked must be in the workspace and must not be the AI's. */
 export function humanQueueProblem(
   humanQueueSid: string,
