@@ -538,6 +538,79 @@ describe('uninstall when an AI worker cannot be read', () => {
   });
 });
 
+/** A worker marked as the AI that the settings do not name (a save cut short made it), Available at 50 chat, 50 sms. */
+const strayAiWorker = (world: World) =>
+  world.taskrouter.createWorker(world.workspaceSid, {
+    friendlyName: 'OpenCX AI 2',
+    attributes: { opencx_ai: true, full_name: 'AI Support Agent', routing: { skills: ['opencx_ai'] } },
+    activityName: 'Available',
+    channelCapacity: { chat: 50, sms: 50 },
+  });
+
+describe('uninstall when the AI workers cannot be listed', () => {
+  const world = withWorld({ aiQueue: false });
+
+  test('keeps the webhooks, timer workspace and data: a worker it could not see may hold conversations', async () => {
+    const stray = strayAiWorker(world());
+    const removed = await uninstallWhileFailing(world(), '/v1/Workspaces/{WorkspaceSid}/Workers', 'GET');
+
+    expect(removed.complete).toBe(false);
+    const steps = removed.steps as StepView[];
+    expect(steps.find((step) => step.id === 'ai_worker' && step.status === 'failed')).toMatchObject({
+      title: 'AI workers',
+      detail: expect.stringMatching(/^Could not list the workers marked opencx_ai == true: .*Run uninstall again/),
+    });
+    expect(stepStatuses(steps)).toMatchObject({
+      workspace_events: 'skipped',
+      conversations_webhook: 'skipped',
+      timer_workspace: 'skipped',
+      config: 'skipped',
+    });
+    expect(workspace(world()).eventCallbackUrl).toContain(world().webhookUrl);
+    expect(world().taskrouter.workspaces.has(world().timerWorkspaceSid)).toBe(true);
+    expect(world().sync.document(world().syncServiceSid, 'opencx_config')).toBeDefined();
+
+    // Listed again, the worker the settings do not name goes too.
+    const finished = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
+    expect(finished.complete).toBe(true);
+    expect(
+      world()
+        .aiWorkers()
+        .map((w) => w.sid),
+    ).not.toContain(stray.sid);
+  });
+});
+
+describe('Undo while an AI worker the settings do not name holds a conversation', () => {
+  const world = withWorld({ webhooks: false });
+
+  test('keeps the webhooks that conversation needs', async () => {
+    await ok(world(), 'setup-apply');
+    const stray = strayAiWorker(world());
+    // The pool's worker is offline, so TaskRouter offers the conversation to the other AI worker.
+    const offline = world().taskrouter.findActivity(workspace(world()), 'Offline')!;
+    await world()
+      .client.taskrouter.v1.workspaces(world().workspaceSid)
+      .workers(world().aiWorkerSid)
+      .update({ activitySid: offline.sid });
+    world().opencx.ai.reply('Hello! How can I help?');
+    const { conversationSid, taskSid } = await world().customerStartsConversation('Where is my order?');
+    expect(world().postedAsAi(conversationSid)).toHaveLength(1);
+    expect(
+      world()
+        .reservations(taskSid)
+        .filter((r) => r.status === 'pending')
+        .map((r) => r.workerSid),
+    ).toEqual([stray.sid]);
+
+    const undone = await ok(world(), 'setup-undo');
+    expect(undone.complete).toBe(false);
+    expect(stepStatuses(undone.steps)).toMatchObject({ workspace_events: 'skipped', conversations_webhook: 'skipped' });
+    expect(workspace(world()).eventCallbackUrl).toContain(world().webhookUrl);
+    expect(conversationsWebhook(world()).postWebhookUrl).toContain(world().webhookUrl);
+  });
+});
+
 describe('uninstall when the workflow cannot be written', () => {
   const world = withWorld({ handoffFilter: 'missing', aiQueue: false });
 

@@ -226,10 +226,17 @@ async function undo(call: Call): Promise<Record<string, unknown>> {
   };
 }
 
-/** Whether an AI worker of the pool holds conversations (or cannot be read, so it may). */
+/**
+ * Whether an AI worker holds conversations (or cannot be read, so it may): those of the pool, draining
+ * ones, and any other worker marked `opencx_ai` (a save cut short left it out of the settings).
+ */
 async function aiHoldsConversations(call: Call, config: BridgeConfig): Promise<boolean> {
-  const sids = [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])];
   const { taskrouter } = call.twilio;
+  const marked = await taskrouter.listWorkersMatching(config.workspaceSid, AI_WORKER_EXPRESSION).catch(() => undefined);
+  if (!marked) return true;
+  const sids = [
+    ...new Set([...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? []), ...marked.map((worker) => worker.sid)]),
+  ];
   const held = await Promise.all(
     sids.map(async (sid) => {
       try {
@@ -521,11 +528,23 @@ async function writeWorkflow(
 async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepReport[]> {
   const { taskrouter } = call.twilio;
   // Also the AI workers the settings do not name: a save cut short after creating them left them.
-  const marked = await taskrouter.listWorkersMatching(config.workspaceSid, AI_WORKER_EXPRESSION).catch(() => []);
-  const sids = [
-    ...new Set([...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? []), ...marked.map((worker) => worker.sid)]),
-  ];
-  return Promise.all(
+  // A listing that failed may hide one holding conversations: a failed step, so what they need stays.
+  const listed = await taskrouter.listWorkersMatching(config.workspaceSid, AI_WORKER_EXPRESSION).then(
+    (workers) => ({ sids: workers.map((worker) => worker.sid), failed: undefined }),
+    (error: unknown) => ({
+      sids: [],
+      failed: {
+        id: 'ai_worker',
+        title: 'AI workers',
+        status: 'failed',
+        detail:
+          `Could not list the workers marked ${AI_WORKER_EXPRESSION}: ${failureReason(error)}. One the settings ` +
+          'do not name may still hold conversations. Run uninstall again.',
+      } satisfies StepReport,
+    }),
+  );
+  const sids = [...new Set([...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? []), ...listed.sids])];
+  const steps = await Promise.all(
     sids.map(async (sid): Promise<StepReport> => {
       const report = (status: StepReport['status'], detail: string): StepReport => ({
         id: 'ai_worker',
@@ -551,6 +570,7 @@ async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepRe
       }
     }),
   );
+  return listed.failed ? [...steps, listed.failed] : steps;
 }
 
 /** A registration pointing here goes back to what it was before the integration (removed when it was unset). */
