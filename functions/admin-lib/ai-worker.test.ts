@@ -1,8 +1,9 @@
 import type { TaskRouterApi, WorkerChannel } from '../common/twilio';
-import { ensureAiPool } from './ai-worker';
+import { ensureAiPool, retireAiWorker } from './ai-worker';
 import { AI_WORKER_NAME, AI_WORKER_SKILL } from './settings';
 
-// Shrinking the pool against a TaskRouter that offers the surplus worker a task while the save runs.
+// Shrinking the pool, and retiring an AI worker (Uninstall), against a TaskRouter that offers the
+// worker a task while it runs.
 
 const WORKSPACE = 'WS1';
 const KEPT = 'WKkept';
@@ -79,4 +80,27 @@ test('a surplus worker with no task on its channels but pending reservations is 
   expect(channels[SURPLUS].every((channel) => !channel.available)).toBe(true);
   // Only the worker about to be deleted has its reservations read.
   expect(reservationReads).toEqual([SURPLUS]);
+});
+
+describe('retireAiWorker (Uninstall)', () => {
+  test('closes an idle worker, then deletes it', async () => {
+    const { api, channels, deleted } = taskRouter(false);
+    expect(await retireAiWorker(api, WORKSPACE, SURPLUS)).toBe('deleted');
+    expect(deleted).toEqual([SURPLUS]);
+    expect(channels[SURPLUS].every((channel) => !channel.available)).toBe(true);
+  });
+
+  test('keeps a worker offered a task before its channels closed, closed', async () => {
+    const { api, channels, deleted } = taskRouter(true);
+    expect(await retireAiWorker(api, WORKSPACE, SURPLUS)).toBe('busy');
+    expect(deleted).toEqual([]);
+    expect(channels[SURPLUS].every((channel) => !channel.available)).toBe(true);
+  });
+
+  test('keeps a worker whose channels show no task but whose reservations hold one', async () => {
+    const { api, deleted, reservationReads } = taskRouter(false, 1);
+    expect(await retireAiWorker(api, WORKSPACE, SURPLUS)).toBe('busy');
+    expect(deleted).toEqual([]);
+    expect(reservationReads).toEqual([SURPLUS]);
+  });
 });

@@ -115,6 +115,22 @@ export async function tasksHeldBy(
 }
 
 /**
+ * Deletes an AI worker that holds no task, as a shrink does: its channels closed first, so TaskRouter
+ * offers it nothing between the check and the delete (the bridge would engage such an offer, and the
+ * delete rescind it), then what it holds read again. 'busy' when it holds a task, or TaskRouter refused
+ * the delete: it stays, closed.
+ */
+export async function retireAiWorker(
+  taskrouter: TaskRouterApi,
+  workspaceSid: string,
+  workerSid: string,
+): Promise<'deleted' | 'gone' | 'busy'> {
+  await setWorkerChannels(taskrouter, workspaceSid, workerSid, {});
+  if ((await tasksHeldBy(taskrouter, workspaceSid, workerSid)) > 0) return 'busy';
+  return taskrouter.deleteWorker(workspaceSid, workerSid);
+}
+
+/**
  * Puts a worker of the pool right as `repairOf` planned it: the AI's skill, chat and sms open at
  * their capacity (every other channel closed), then an available activity (`availableSid`).
  */

@@ -4,7 +4,7 @@
 // byte, and install then uninstall leaving the account as it was.
 import { DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
 import type { World } from '../harness/world';
-import { type FunctionAnswer, postForm, withWorld } from './helpers';
+import { type FunctionAnswer, lastSeq, postForm, withWorld } from './helpers';
 
 jest.setTimeout(90000);
 
@@ -546,6 +546,31 @@ const strayAiWorker = (world: World) =>
     activityName: 'Available',
     channelCapacity: { chat: 50, sms: 50 },
   });
+
+// TaskRouter can offer an open worker a task between the check that it is idle and the delete,
+// which the bridge engages and the delete rescinds: the worker is closed first, as a pool shrink does.
+describe('uninstall of an idle AI worker', () => {
+  const world = withWorld({ aiQueue: false });
+
+  test('closes its channels, reads again what it holds, and only then deletes it', async () => {
+    const since = lastSeq(world());
+    const removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
+    expect(removed.complete).toBe(true);
+    const worker = `/v1/Workspaces/${world().workspaceSid}/Workers/${world().aiWorkerSid}`;
+    const calls = world().twilio.requests.filter((r) => r.seq > since && r.path.startsWith(worker));
+    const deleted = calls.find((r) => r.method === 'DELETE' && r.path === worker);
+    const closes = calls.filter((r) => r.method === 'POST' && r.path.startsWith(`${worker}/Channels/`));
+    expect(deleted).toBeDefined();
+    // Every channel that was open, chat and sms among them.
+    expect(closes.length).toBeGreaterThanOrEqual(2);
+    expect(closes.map((r) => [r.form.Available, r.seq < deleted!.seq])).toEqual(closes.map(() => ['false', true]));
+    expect(workspace(world()).workers.has(world().aiWorkerSid)).toBe(false);
+    const closed = Math.max(...closes.map((r) => r.seq));
+    expect(
+      calls.filter((r) => r.method === 'GET' && r.seq > closed && r.seq < deleted!.seq).map((r) => r.path),
+    ).toEqual(expect.arrayContaining([`${worker}/Channels`]));
+  });
+});
 
 describe('uninstall when the AI workers cannot be listed', () => {
   const world = withWorld({ aiQueue: false });

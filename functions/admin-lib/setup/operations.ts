@@ -4,7 +4,7 @@
 import { BridgeState } from '../../bridge/state';
 import { aiPoolOf, type BridgeConfig, CONFIG_DOCUMENT, withoutConfigVersion } from '../../common/config';
 import { AdminError, invalidInput } from '../admin-error';
-import { setWorkerChannels, tasksHeldBy } from '../ai-worker';
+import { retireAiWorker, tasksHeldBy } from '../ai-worker';
 import { type AdminEnv, type PluginCall, syncServiceSid } from '../plugin-endpoint';
 import { AI_WORKER_EXPRESSION, formText } from '../settings';
 import { SETUP_LOCK_DOCUMENT, withSetupLock } from '../setup-lock';
@@ -521,9 +521,10 @@ async function writeWorkflow(
 }
 
 /**
- * Deletes each AI worker that holds no task, by its channels and its reservations; one that does is
- * closed to new tasks and reported. TaskRouter would delete a worker with pending reservations (the
- * AI's conversations) and route those tasks on without the handoff context, so a held task keeps the worker.
+ * Closes each AI worker to new tasks, then deletes it if it holds none, by its channels and its
+ * reservations read once closed; one that does is reported. TaskRouter would delete a worker with
+ * pending reservations (the AI's conversations) and route those tasks on without the handoff context,
+ * so a held task keeps the worker.
  */
 async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepReport[]> {
   const { taskrouter } = call.twilio;
@@ -555,11 +556,9 @@ async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepRe
       try {
         const worker = await taskrouter.fetchWorkerRouting(config.workspaceSid, sid);
         if (!worker) return report('unchanged', 'Already deleted.');
-        const held = await tasksHeldBy(taskrouter, config.workspaceSid, sid, worker.channels);
-        const outcome = held > 0 ? 'busy' : await taskrouter.deleteWorker(config.workspaceSid, sid);
+        const outcome = await retireAiWorker(taskrouter, config.workspaceSid, sid);
         if (outcome === 'deleted') return report('applied', 'Deleted.');
         if (outcome === 'gone') return report('unchanged', 'Already deleted.');
-        await setWorkerChannels(taskrouter, config.workspaceSid, sid, {});
         return report(
           'skipped',
           'It still holds conversations: its channels are closed so it takes no new one. ' +
