@@ -45,19 +45,12 @@ export async function insightsAnswer(call: PluginCall<AdminEnv>): Promise<Record
   return { ...summariseInsights(events, period, coveredFrom), live };
 }
 
-async function readLivePool(
-  call: PluginCall<AdminEnv>,
-  service: string,
-): Promise<{ aiConversations: number; capacity: number }> {
+async function readLivePool(call: PluginCall<AdminEnv>, service: string): Promise<ReturnType<typeof livePool>> {
   const config = await new BridgeState(call.twilio.sync, service).loadConfig({ fresh: true });
-  if (!config) return { aiConversations: 0, capacity: 0 };
+  if (!config) return { aiConversations: 0, capacity: 0, draining: 0 };
   const { taskrouter } = call.twilio;
   const aiQueue = taskrouter
     .listTaskQueues(config.workspaceSid)
     .then((queues) => aiQueueFor(queues, config.aiQueueSid));
-  const facts = await aiPoolFacts(taskrouter, config, aiQueue);
-  return livePool(
-    [...facts.pool, ...facts.draining].flatMap((worker) => (worker.routing ? [worker.routing] : [])),
-    facts.queueHeld,
-  );
+  return livePool(await aiPoolFacts(taskrouter, config, aiQueue));
 }

@@ -3,6 +3,7 @@ import type { WorkerRouting } from '../common/twilio';
 import { adminErrorOf } from './admin-error.testing';
 import { coverageStart, insightsPeriod, livePool, median, summariseInsights } from './insights';
 import { MAX_PAGES_PER_MAP } from './insights-read';
+import type { PoolWorkerFacts } from './setup/ai-worker-check';
 
 const NOW = new Date('2026-03-10T15:00:00.000Z');
 const week = insightsPeriod('7d', NOW);
@@ -276,26 +277,48 @@ describe('livePool', () => {
     available: true,
     channels,
   });
-  it("is the AI workers' conversations against the open chat and sms slots; a draining worker offers none", () => {
-    const workers = [
-      worker('WK1', [
-        { taskChannel: 'chat', capacity: 50, available: true, assignedTasks: 40 },
-        { taskChannel: 'sms', capacity: 50, available: true, assignedTasks: 2 },
-      ]),
-      worker('WK2', [
-        { taskChannel: 'chat', capacity: 50, available: false, assignedTasks: 3 },
-        { taskChannel: 'voice', capacity: 1, available: true, assignedTasks: 1 },
-      ]),
-    ];
-    expect(livePool(workers)).toEqual({ aiConversations: 45, capacity: 100 });
-    expect(livePool([])).toEqual({ aiConversations: 0, capacity: 0 });
+  const facts = (pool: WorkerRouting[], draining: PoolWorkerFacts[] = [], queueHeld?: Record<string, number>) => ({
+    pool: pool.map((routing) => ({ sid: routing.sid, routing })),
+    draining,
+    ...(queueHeld && { queueHeld }),
+  });
+  const open = (chat: number, sms = 0) =>
+    worker('WK1', [
+      { taskChannel: 'chat', capacity: 50, available: true, assignedTasks: chat },
+      { taskChannel: 'sms', capacity: 50, available: true, assignedTasks: sms },
+    ]);
+  const closed = (sid: string, chat: number) =>
+    worker(sid, [{ taskChannel: 'chat', capacity: 50, available: false, assignedTasks: chat }]);
+
+  it("is the pool's conversations against its open chat and sms slots; the draining workers' apart", () => {
+    const voice = { taskChannel: 'voice', capacity: 1, available: true, assignedTasks: 1 };
+    const pool = [worker('WK1', [...open(40, 2).channels, voice])];
+    expect(livePool(facts(pool, [{ sid: 'WK2', routing: closed('WK2', 3) }]))).toEqual({
+      aiConversations: 42,
+      capacity: 100,
+      draining: 3,
+    });
+    expect(livePool(facts([]))).toEqual({ aiConversations: 0, capacity: 0, draining: 0 });
   });
 
   it("counts the AI queue's held tasks when the channels leave pending reservations out", () => {
-    const idle = worker('WK1', [
-      { taskChannel: 'chat', capacity: 50, available: true, assignedTasks: 0 },
-      { taskChannel: 'sms', capacity: 50, available: true, assignedTasks: 0 },
-    ]);
-    expect(livePool([idle], { chat: 30, sms: 2, voice: 5 })).toEqual({ aiConversations: 32, capacity: 100 });
+    expect(livePool(facts([open(0)], [], { chat: 30, sms: 2, voice: 5 }))).toEqual({
+      aiConversations: 32,
+      capacity: 100,
+      draining: 0,
+    });
+  });
+
+  it("after a shrink, counts the draining workers' conversations in the queue's apart from the pool's", () => {
+    // Three workers at 50 each shrunk to one: the queue holds the two draining workers' 100 and the pool's 10.
+    const draining = [
+      { sid: 'WK2', routing: closed('WK2', 50) },
+      { sid: 'WK3', routing: closed('WK3', 0), held: 50 },
+    ];
+    expect(livePool(facts([open(0)], draining, { chat: 110 }))).toEqual({
+      aiConversations: 10,
+      capacity: 100,
+      draining: 100,
+    });
   });
 });

@@ -9,7 +9,7 @@ import type { HandoffSentiment } from '../common/task-attributes';
 import type { WorkerRouting } from '../common/twilio';
 import { invalidInput } from './admin-error';
 import { AI_WORKER_CHANNELS } from './settings';
-import { poolUtilisation } from './setup/ai-worker-check';
+import { type AiPoolFacts, heldOutside, poolUtilisation, servingQueueHeld } from './setup/ai-worker-check';
 
 export const PERIODS = ['today', '7d', '30d'] as const;
 export type PeriodName = (typeof PERIODS)[number];
@@ -241,26 +241,38 @@ export function summariseInsights(
 }
 
 /**
- * Now: the conversations the pool holds (draining workers too) against the slots open to new ones,
- * on the channels the AI answers (chat and sms, as the settings save opens them). Held is at least
- * what the AI queue's statistics say (`queueHeld`): assigned_tasks may leave pending reservations out.
+ * Now, on the channels the AI answers (chat and sms, as the settings save opens them): the
+ * conversations the pool's workers hold against the slots open to new ones, and apart from them
+ * those the draining workers still hold, which take no new one (so a shrink never reads as a pool
+ * over 100 % full). Held is at least what the AI queue's statistics say (`queueHeld`, as
+ * assigned_tasks may leave pending reservations out) less what the draining workers hold.
  */
-export function livePool(
-  workers: readonly WorkerRouting[],
-  queueHeld: Readonly<Record<string, number>> = {},
-): { aiConversations: number; capacity: number } {
-  const answered = (taskChannel: string): boolean => taskChannel in AI_WORKER_CHANNELS;
-  const byChannels = workers
-    .flatMap((w) => w.channels.filter((c) => answered(c.taskChannel)))
-    .reduce((sum, c) => sum + c.assignedTasks, 0);
-  const byQueue = Object.entries(queueHeld)
-    .filter(([taskChannel]) => answered(taskChannel))
-    .reduce((sum, [, held]) => sum + held, 0);
-  const aiConversations = Math.max(byChannels, byQueue);
-  const capacity = poolUtilisation(workers)
-    .filter((c) => answered(c.taskChannel))
+export function livePool(facts: Pick<AiPoolFacts, 'pool' | 'draining' | 'queueHeld'>): {
+  aiConversations: number;
+  capacity: number;
+  draining: number;
+} {
+  const answered = (channel: { taskChannel: string }): boolean => channel.taskChannel in AI_WORKER_CHANNELS;
+  const heldOn = (workers: readonly WorkerRouting[], taskChannel: string): number =>
+    workers
+      .flatMap((worker) => worker.channels.filter((c) => c.taskChannel === taskChannel))
+      .reduce((sum, c) => sum + c.assignedTasks, 0);
+  const pool = facts.pool.flatMap((worker) => (worker.routing ? [worker.routing] : []));
+  const outside = heldOutside(facts.draining);
+  const aiConversations = Object.keys(AI_WORKER_CHANNELS).reduce(
+    (sum, taskChannel) =>
+      sum + Math.max(heldOn(pool, taskChannel), servingQueueHeld(taskChannel, facts.queueHeld ?? {}, outside)),
+    0,
+  );
+  const capacity = poolUtilisation(pool)
+    .filter(answered)
     .reduce((sum, c) => sum + c.capacity, 0);
-  return { aiConversations, capacity };
+  // A draining worker's reservations count when its channels show fewer.
+  const draining = facts.draining.reduce((sum, { routing, held }) => {
+    const onChannels = routing ? routing.channels.filter(answered).reduce((n, c) => n + c.assignedTasks, 0) : 0;
+    return sum + (routing ? Math.max(held ?? 0, onChannels) : 0);
+  }, 0);
+  return { aiConversations, capacity, draining };
 }
 
 /**

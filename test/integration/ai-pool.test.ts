@@ -15,6 +15,14 @@ async function admin(world: World, endpoint: 'settings-save' | 'setup-check', fi
   return postForm(world.functions!.url, `/admin/${endpoint}`, { Token, ...fields });
 }
 
+/** The supervisors' live pool, from the AI insights. */
+async function livePool(world: World) {
+  const Token = world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'] });
+  const answer = await postForm(world.functions!.url, '/supervisor/insights', { Token, period: 'today' });
+  expect(answer.status).toBe(200);
+  return answer.body.live;
+}
+
 /** Test & Save with the peak, every other setting kept. */
 async function savePeak(world: World, peak: number) {
   const answer = await admin(world, 'settings-save', {
@@ -175,6 +183,9 @@ test('with assigned_tasks leaving pending reservations out, a shrink drains the 
     expect(held).toBeDefined();
     const check = (await admin(world, 'setup-check')).body.checks as { id: string; detail: string }[];
     expect(check.find((c) => c.id === 'ai_worker')!.detail).toContain(`(${drained}) holds 1.`);
+    // The AI queue's statistics count the drained worker's conversation; the serving worker's slots hold only its own.
+    expect(check.find((c) => c.id === 'ai_worker')!.detail).toContain('chat: 1 of 50 slots in use (2 %).');
+    expect(await livePool(world)).toEqual({ aiConversations: 1, capacity: 100, draining: 1 });
 
     // Its conversation still gets the AI's answers.
     const conversationSid = world.task(held.taskSid).attributes.conversationSid as string;

@@ -126,7 +126,7 @@ describe('recording', () => {
       handbacks: 0,
       verdicts: { total: 0, notNeeded: 0, summaryWrong: 0 },
       notNeededRate: null,
-      live: { aiConversations: 0, capacity: 100 },
+      live: { aiConversations: 0, capacity: 100, draining: 0 },
       handoffs: [
         {
           taskSid: handedOff.taskSid,
@@ -149,11 +149,11 @@ describe('recording', () => {
 
   test('the live pool counts the conversations the AI holds now', async () => {
     const open = await world.customerStartsConversation('Do you ship to Norway?');
-    expect((await insights(['admin'])).body.live).toEqual({ aiConversations: 1, capacity: 100 });
+    expect((await insights(['admin'])).body.live).toEqual({ aiConversations: 1, capacity: 100, draining: 0 });
     // Where assigned_tasks leaves the AI's pending reservation out, the AI queue's statistics count it.
     world.twilio.switches.assignedTasksCountsPending = false;
     try {
-      expect((await insights(['admin'])).body.live).toEqual({ aiConversations: 1, capacity: 100 });
+      expect((await insights(['admin'])).body.live).toEqual({ aiConversations: 1, capacity: 100, draining: 0 });
     } finally {
       world.twilio.switches.assignedTasksCountsPending = true;
     }

@@ -128,6 +128,37 @@ describe('aiWorkerCheck: the AI worker pool', () => {
     expect(aiWorkerCheck(facts).detail).toContain(`"OpenCX AI 2" (${WK2}) holds 3.`);
   });
 
+  it("after a shrink, leaves the draining workers' tasks in the AI queue's statistics out of the serving slots", () => {
+    const closed = (sid: string, name: string, chat: number) =>
+      busy(sid, name, chat, {
+        channels: [{ taskChannel: 'chat', capacity: 50, available: false, assignedTasks: chat }],
+      });
+    // A pool of three shrunk to one: the queue holds the 100 conversations of the draining two and the pool's 10,
+    // one draining worker's channels showing its 50, the other's only its reservations.
+    const shrunk = {
+      ...pool(50, busy(WK, 'OpenCX AI', 10)),
+      draining: [
+        { sid: WK2, routing: closed(WK2, 'OpenCX AI 2', 50) },
+        { sid: WK3, routing: closed(WK3, 'OpenCX AI 3', 0), held: 50 },
+      ],
+      queueHeld: { chat: 110 },
+    };
+    const check = aiWorkerCheck(shrunk);
+    expect(check.status).toBe('ok');
+    expect(check.detail).toContain('chat: 10 of 50 slots in use (20 %).');
+    // The serving worker's pending reservations its channels leave out still count.
+    expect(
+      aiWorkerCheck({ ...shrunk, pool: pool(50, busy(WK, 'OpenCX AI', 0)).pool, queueHeld: { chat: 145 } }),
+    ).toMatchObject({ status: 'warning', detail: expect.stringMatching(/^The AI pool is 90 % full on chat/) });
+  });
+
+  it("leaves a pool worker's tasks out of the serving slots while it does not serve", () => {
+    const offline = busy(WK2, 'OpenCX AI 2', 30, { activityName: 'Offline', available: false });
+    const check = aiWorkerCheck({ ...pool(100, busy(WK, 'OpenCX AI', 0), offline), queueHeld: { chat: 40 } });
+    expect(check.detail).toContain('1 of 2 AI workers serving');
+    expect(check.detail).toContain('chat: 10 of 50 slots in use (20 %).');
+  });
+
   it('is a problem when the settings keep fewer workers than the peak needs', () => {
     expect(aiWorkerCheck(pool(120, worker(), busy(WK2, 'OpenCX AI 2', 0)))).toMatchObject({
       status: 'problem',

@@ -98,13 +98,51 @@ function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | u
 }
 
 /**
+ * What the AI workers that take no new conversation (draining, or pool workers that do not serve) hold:
+ * per task channel by their channels' `assigned_tasks`, and `unplaced` the tasks their reservations
+ * show beyond that (`held`), whose channel is not known.
+ */
+export interface HeldOutside {
+  byChannel: Readonly<Record<string, number>>;
+  unplaced: number;
+}
+
+export function heldOutside(workers: readonly PoolWorkerFacts[]): HeldOutside {
+  const byChannel: Record<string, number> = {};
+  let unplaced = 0;
+  for (const { routing, held } of workers) {
+    if (!routing) continue;
+    for (const channel of routing.channels)
+      byChannel[channel.taskChannel] = (byChannel[channel.taskChannel] ?? 0) + channel.assignedTasks;
+    unplaced += Math.max(0, (held ?? 0) - heldTasks(routing));
+  }
+  return { byChannel, unplaced };
+}
+
+const NOTHING_OUTSIDE: HeldOutside = { byChannel: {}, unplaced: 0 };
+
+/**
+ * The AI queue's tasks on a channel that the serving workers hold, at least: the queue's statistics
+ * count every worker's, so what the others hold is taken off (their unplaced tasks too, as each may
+ * be on this channel).
+ */
+export const servingQueueHeld = (
+  taskChannel: string,
+  queueHeld: Readonly<Record<string, number>>,
+  outside: HeldOutside,
+): number => Math.max(0, (queueHeld[taskChannel] ?? 0) - (outside.byChannel[taskChannel] ?? 0) - outside.unplaced);
+
+/**
  * Slots in use over slots open, per task channel, across the serving workers (TaskRouter's
  * assigned_tasks and configured_capacity); in use is at least what the AI queue's statistics say
- * its workers hold (`queueHeld`), as assigned_tasks may leave pending reservations out.
+ * its workers hold (`queueHeld`), as assigned_tasks may leave pending reservations out, less what
+ * the workers that take no new conversation hold (`outside`): after a shrink, the draining workers'
+ * conversations fill no serving slot.
  */
 export function poolUtilisation(
   workers: readonly WorkerRouting[],
   queueHeld: Readonly<Record<string, number>> = {},
+  outside: HeldOutside = NOTHING_OUTSIDE,
 ): { taskChannel: string; assigned: number; capacity: number }[] {
   const channels = new Map<string, { taskChannel: string; assigned: number; capacity: number }>();
   for (const channel of workers.flatMap((worker) => worker.channels).filter((c) => c.available && c.capacity > 0)) {
@@ -117,7 +155,7 @@ export function poolUtilisation(
   }
   return [...channels.values()].map((use) => ({
     ...use,
-    assigned: Math.max(use.assigned, queueHeld[use.taskChannel] ?? 0),
+    assigned: Math.max(use.assigned, servingQueueHeld(use.taskChannel, queueHeld, outside)),
   }));
 }
 
@@ -130,13 +168,15 @@ export function aiWorkerCheck(facts: AiPoolFacts): Check {
   const verdict = (status: CheckStatus, v: Verdict): Check => check('ai_worker', 'AI worker', status, v);
   const wanted = aiPoolSize(facts.peak);
   const gaps = facts.pool.map(poolWorkerGap).filter((gap): gap is WorkerGap => gap !== undefined);
-  const serving = facts.pool.flatMap(({ routing }) =>
-    routing && !poolWorkerGap({ sid: routing.sid, routing }) ? [routing] : [],
-  );
+  const serves = (worker: PoolWorkerFacts): worker is PoolWorkerFacts & { routing: WorkerRouting } =>
+    !!worker.routing && !poolWorkerGap(worker);
+  const serving = facts.pool.filter(serves).map((worker) => worker.routing);
   const size =
     `${serving.length} of ${wanted} AI worker${wanted === 1 ? '' : 's'} serving (a peak of ${facts.peak} ` +
     `concurrent conversations, ${AI_WORKER_CHANNEL_CAPACITY} a worker)`;
-  const usage = poolUtilisation(serving, facts.queueHeld);
+  // The AI queue's statistics count the draining workers' conversations, and those of pool workers that do not serve.
+  const outside = heldOutside([...facts.pool.filter((worker) => !serves(worker)), ...facts.draining]);
+  const usage = poolUtilisation(serving, facts.queueHeld, outside);
   const busiest = usage.reduce<(typeof usage)[number] | undefined>(
     (top, u) => (!top || u.assigned / u.capacity > top.assigned / top.capacity ? u : top),
     undefined,
