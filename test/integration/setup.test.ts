@@ -424,6 +424,45 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
   });
 });
 
+// Conversations has one Method for the pre-event and the post-event webhook.
+describe('a Conversations service whose pre-event webhook is called with GET', () => {
+  const world = withSavedWorld({ webhooks: false, aiReservationTimeout: AI_RESERVATION_TIMEOUT });
+  const PRE = 'https://moderation.example.com/pre-event';
+  const setWebhooks = (update: { preWebhookUrl?: string; method: string }) =>
+    world().client.conversations.v1.services(world().conversationsServiceSid).configuration.webhooks().update(update);
+
+  test('the check explains it; Apply leaves the shared Method to the admin, registers once it is POST', async () => {
+    await setWebhooks({ preWebhookUrl: PRE, method: 'GET' });
+    expect(byId(await checks(world()), 'conversations_webhook')).toMatchObject({
+      status: 'problem',
+      autoFixable: false,
+      detail: expect.stringMatching(
+        new RegExp(`^The Conversations service has no post-event webhook.*share one Method, GET, .*${PRE}`),
+      ),
+      fix: expect.stringMatching(/^If .* accepts POST, set the webhooks' Method to POST .* then apply setup\.$/),
+    });
+
+    const refused = await apply(world(), { replaceCallbackUrl: 'true' });
+    expect(refused.steps.find((step) => step.id === 'conversations_webhook')).toMatchObject({
+      status: 'skipped',
+      detail: expect.stringMatching(/^Not written\. .*pre-event webhook .*Method to POST/),
+    });
+    expect(refused.applied).not.toContain('conversations_webhook');
+    expect(conversationsWebhook(world())).toMatchObject({ preWebhookUrl: PRE, method: 'GET', postWebhookUrl: null });
+
+    // The admin checked that the pre-event webhook takes POST, and switched it.
+    await setWebhooks({ method: 'POST' });
+    const applied = await apply(world());
+    expect(applied.applied).toContain('conversations_webhook');
+    expect(conversationsWebhook(world())).toMatchObject({
+      preWebhookUrl: PRE,
+      method: 'POST',
+      postWebhookUrl: registered(world()),
+    });
+    expect(byId(applied.checks, 'conversations_webhook').status).toBe('ok');
+  });
+});
+
 describe("no AI queue and no AI filter: the handedOff filter alone, among the customer's own filters", () => {
   const world = withSavedWorld({ aiQueue: false, aiReservationTimeout: AI_RESERVATION_TIMEOUT });
   const voice = () => ({

@@ -13,7 +13,12 @@ import {
   type StepPlan,
   type StepReport,
 } from './steps';
-import { conversationsWebhookUpdate, workspaceCallbackUpdate } from './webhooks';
+import {
+  conversationsWebhookUpdate,
+  preWebhookMethodVerdict,
+  preWebhookOnOtherMethod,
+  workspaceCallbackUpdate,
+} from './webhooks';
 import type { RoutingFacts } from './workflow';
 import { type AiRoutingDeps, aiQueueStep, workflowFiltersStep } from './ai-routing-steps';
 import { aiWorkerStep } from './ai-worker-step';
@@ -94,6 +99,10 @@ function conversationsWebhookStep(input: ApplyPlanInput): SetupStep<Conversation
     read: () => twilio.conversations.fetchWebhook(serviceSid),
     plan(current) {
       if (!current) return skipped(`Conversations service ${serviceSid} is not in this Twilio account.`);
+      if (preWebhookOnOtherMethod(current)) {
+        const { detail, fix } = preWebhookMethodVerdict(serviceSid, current, webhookUrl);
+        return skipped(`Not written. ${detail} ${fix}`);
+      }
       const update = conversationsWebhookUpdate(current, webhookUrl, replaceCallbackUrl);
       if (!update) {
         return current.postWebhookUrl &&

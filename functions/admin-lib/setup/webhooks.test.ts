@@ -194,6 +194,40 @@ describe('Conversations webhook', () => {
   });
 });
 
+describe('Conversations webhook beside a pre-event webhook', () => {
+  const PRE = 'https://moderation.example.com/pre';
+  const registered = { postWebhookUrl: URL, method: 'POST', filters: CONVERSATION_FILTERS };
+
+  it.each([
+    ['no post-event webhook', { postWebhookUrl: null, filters: [] }, /^The Conversations service has no post-event/],
+    ['a post-event webhook here', { postWebhookUrl: URL }, /^The post-event webhook points at .* called with GET/],
+    [
+      'a post-event webhook elsewhere',
+      { postWebhookUrl: OTHER_URL },
+      new RegExp(`^The Conversations events go to ${OTHER_URL}`),
+    ],
+  ])('on GET, with %s: a problem Apply leaves to the admin, never flipping the shared Method', (_case, over, found) => {
+    const webhook = { ...registered, method: 'GET', preWebhookUrl: PRE, ...over };
+    const check = conversationsWebhookCheck(IS, webhook, URL);
+    expect(check).toMatchObject({ status: 'problem', autoFixable: false, detail: expect.stringMatching(found) });
+    expect(check.detail).toContain(`share one Method, GET, which its pre-event webhook ${PRE} uses`);
+    expect(check.fix).toBe(
+      `If ${PRE} accepts POST, set the webhooks' Method to POST in the Twilio Console (Conversations → Manage → ` +
+        `Services → ${IS} → Webhooks), or remove the pre-event webhook; then apply setup.`,
+    );
+    expect(check).not.toHaveProperty('confirm');
+    for (const replace of [false, true]) expect(conversationsWebhookUpdate(webhook, URL, replace)).toBeUndefined();
+    expect(conversationsWebhookAfterSave(webhook, VERSIONED)).toBeUndefined();
+  });
+
+  it('on POST, is registered as without one', () => {
+    const webhook = { postWebhookUrl: null, method: 'POST', filters: [], preWebhookUrl: PRE };
+    expect(conversationsWebhookCheck(IS, webhook, URL)).toMatchObject({ status: 'problem', autoFixable: true });
+    expect(conversationsWebhookUpdate(webhook, URL, false)).toEqual(registered);
+    expect(conversationsWebhookCheck(IS, { ...registered, preWebhookUrl: PRE }, URL).status).toBe('ok');
+  });
+});
+
 describe('pointsHere', () => {
   it("tells this deployment's webhook by everything but the config version", () => {
     expect(pointsHere(`${URL}?cv=v1`, VERSIONED)).toBe(true);

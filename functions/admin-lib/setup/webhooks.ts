@@ -169,6 +169,37 @@ export function workspaceCallbackUpdate(
 
 const isPost = (method: string | null): boolean => (method ?? 'POST').toUpperCase() === 'POST';
 
+/**
+ * The service's pre-event webhook when it is called with another Method than POST, else undefined.
+ * A Conversations service has one Method for both its webhooks: the bridge's post-event webhook
+ * needs POST, and writing it would change how Twilio calls the admin's pre-event webhook too, whose
+ * handler may take only GET. Apply never does that silently; the admin settles it.
+ */
+export const preWebhookOnOtherMethod = (webhook: ConversationsWebhook): string | undefined =>
+  webhook.preWebhookUrl && !isPost(webhook.method) ? webhook.preWebhookUrl : undefined;
+
+/** Why the webhook is left as it is while its pre-event webhook is on GET, and what the admin can do. */
+export function preWebhookMethodVerdict(
+  serviceSid: string,
+  webhook: ConversationsWebhook,
+  registeredUrl: string,
+): Verdict {
+  const pre = webhook.preWebhookUrl!;
+  const webhookUrl = withoutConfigVersion(registeredUrl);
+  const post = !webhook.postWebhookUrl
+    ? 'The Conversations service has no post-event webhook, so customer messages never reach the AI.'
+    : pointsHere(webhook.postWebhookUrl, registeredUrl)
+      ? `The post-event webhook points at ${webhookUrl} but is called with ${webhook.method}.`
+      : `The Conversations events go to ${webhook.postWebhookUrl}, not to this deployment (${webhookUrl}).`;
+  return manual(
+    `${post} The service's webhooks share one Method, ${webhook.method}, which its pre-event webhook ${pre} ` +
+      'uses: the bridge needs POST, and setting it would change how Twilio calls that webhook too, ' +
+      'so Apply leaves the Conversations webhook as it is.',
+    `If ${pre} accepts POST, set the webhooks' Method to POST in the Twilio Console (Conversations → ` +
+      `Manage → Services → ${serviceSid} → Webhooks), or remove the pre-event webhook; then apply setup.`,
+  );
+}
+
 export function conversationsWebhookCheck(
   serviceSid: string,
   webhook: ConversationsWebhook | undefined,
@@ -186,6 +217,8 @@ export function conversationsWebhookCheck(
       ),
     );
   }
+  if (preWebhookOnOtherMethod(webhook))
+    return verdict('problem', preWebhookMethodVerdict(serviceSid, webhook, registeredUrl));
   const required = CONVERSATION_EVENTS;
   const gap = subscriptionGap(webhook.postWebhookUrl, webhook.filters, registeredUrl, required, isPost(webhook.method));
   if (gap.where === 'unset') {
@@ -218,12 +251,16 @@ export function conversationsWebhookCheck(
   return verdict('ok', fine(`The Conversations service posts ${listed(required)} to ${webhookUrl}.`));
 }
 
-/** What apply writes to the Conversations service webhook, or undefined when nothing needs (or may) change. */
+/**
+ * What apply writes to the Conversations service webhook, or undefined when nothing needs (or may)
+ * change: never while a pre-event webhook uses another Method (preWebhookOnOtherMethod).
+ */
 export function conversationsWebhookUpdate(
   current: ConversationsWebhook,
   webhookUrl: string,
   replaceCallbackUrl: boolean,
 ): { postWebhookUrl: string; method: 'POST'; filters: string[] } | undefined {
+  if (preWebhookOnOtherMethod(current)) return undefined;
   const gap = subscriptionGap(
     current.postWebhookUrl,
     current.filters,

@@ -34,8 +34,11 @@ export interface ConversationMessage {
 /** A Conversations service's post-event webhook. */
 export interface ConversationsWebhook {
   postWebhookUrl: string | null;
+  /** The service's one Method, for the pre-event webhook as well as the post-event one. */
   method: string | null;
   filters: string[];
+  /** Only when the service has one: its pre-event webhook, called with `method` too. */
+  preWebhookUrl?: string;
 }
 
 export interface NewMessage {
@@ -96,6 +99,8 @@ export class ConversationsApi extends TwilioProductApi {
         postWebhookUrl: webhook.postWebhookUrl || null,
         method: webhook.method || null,
         filters: webhook.filters ?? [],
+        // Left out when unset, so the revision of a service without one is what it always was.
+        ...(webhook.preWebhookUrl ? { preWebhookUrl: webhook.preWebhookUrl } : {}),
       }
     );
   }
