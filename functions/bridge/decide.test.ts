@@ -404,18 +404,21 @@ describe('decide: end of the task', () => {
     });
   });
 
-  it.each(endTypes)('%s of the recorded task ends the conversation (phase human)', (type) => {
-    expectAction(
-      decide(taskEvent(type, { taskSid: OTHER_TASK }), { config, record: record('human', { taskSid: OTHER_TASK }) }),
-      'end',
-    );
+  it.each(endTypes)('%s of any task ends the conversation in phase human, unless a transfer carries it on', (type) => {
+    const human = record('human', { taskSid: OTHER_TASK });
+    for (const taskSid of [OTHER_TASK, AI_TASK])
+      expect(decide(taskEvent(type, { taskSid }), { config, record: human })).toMatchObject({
+        action: 'end',
+        taskSid,
+        unlessTransferred: true,
+      });
   });
 
   it.each<[ConversationPhase, TaskRouterEventType]>([
     ['ai', 'task.canceled'],
     ['ai', 'task.completed'],
-    ['human', 'task.deleted'],
-    ['human', 'workflow.timeout'],
+    ['ai', 'task.deleted'],
+    ['ai', 'workflow.timeout'],
   ])('in phase %s, %s of another task is ignored', (phase, type) => {
     const decision = expectAction(
       decide(taskEvent(type, { taskSid: OTHER_TASK }), { config, record: record(phase) }),

@@ -74,7 +74,14 @@ export type Decision =
       workerName: string;
     }
   | { action: 'restore-ai-worker'; taskSid: string; reservationSid: string; workerSid: string }
-  | { action: 'end'; conversationSid: string; taskSid: string; reason: string };
+  | {
+      action: 'end';
+      conversationSid: string;
+      taskSid: string;
+      reason: string;
+      /** Humans hold it: a transfer may carry it on in another task, which keeps it going. */
+      unlessTransferred?: boolean;
+    };
 
 export interface DecisionContext {
   config: BridgeConfig;
@@ -204,10 +211,18 @@ export const taskEnded: Listener<TaskRouterEvent> = {
         return ignore(`${event.type} for ${event.taskSid}: the conversation was handed back to the AI`);
       return { action: 'end', conversationSid, taskSid: event.taskSid!, reason: event.reason ?? event.type };
     }
+    const end = {
+      action: 'end' as const,
+      conversationSid,
+      taskSid: event.taskSid!,
+      reason: event.reason ?? event.type,
+    };
+    // An agent's transfer goes on in a new task, which the agent's own task may end before anyone accepts.
+    if (record.phase === 'human') return { ...end, unlessTransferred: true };
     if (record.phase !== 'handoff' && record.taskSid !== event.taskSid) {
       return ignore(`${event.type} for ${event.taskSid}, but the conversation now belongs to ${record.taskSid}`);
     }
-    return { action: 'end', conversationSid, taskSid: event.taskSid!, reason: event.reason ?? event.type };
+    return end;
   },
 };
 

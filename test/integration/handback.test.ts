@@ -222,6 +222,37 @@ describe('races', () => {
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
   });
 
+  test('Alice transfers the chat and ends her wrap-up before anyone accepts: the conversation goes on', async () => {
+    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
+    const held = world.task(humanTaskSid);
+    const interactionSid = held.attributes.flexInteractionSid as string;
+    // Flex's transfer: an invite makes a new task for the same interaction, then Alice wraps up and completes.
+    world.flex.invite(world.flex.getInteraction(interactionSid), {
+      workspace_sid: world.workspaceSid,
+      workflow_sid: world.workflowSid,
+      task_channel_unique_name: 'chat',
+      attributes: { ...held.attributes, transferTargetType: 'queue' },
+    });
+    await world.settle();
+    const transferred = world.tasksOf(conversationSid).find((t) => t.attributes.transferTargetType === 'queue')!;
+    const alice = world.flex.participants(interactionSid).find((p) => p.taskSid === humanTaskSid)!;
+    world.flex.updateParticipantStatus(alice.interactionSid, alice.sid, 'closed');
+    await world.settle();
+    expect(world.task(humanTaskSid).assignmentStatus).toBe('completed');
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
+    expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('open');
+
+    // The colleague accepts: the record follows the transfer, and the hand-back button works for them.
+    await world.humanAgentAccepts(transferred.sid);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', taskSid: transferred.sid });
+
+    // The colleague's task ends: now the conversation ends.
+    world.taskrouter.updateTaskStatus(world.workspaceSid, transferred.sid, 'completed', 'Agent completed');
+    await world.settle();
+    expect(world.conversationRecord(conversationSid)).toBeUndefined();
+    expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('closed_unresolved');
+  });
+
   test('the customer writes just as the AI resumes: sent to the AI once, by whichever Function claims it', async () => {
     const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
     // Reading the conversation is slow (the handback's read, then the resume's): the message arrives

@@ -107,6 +107,16 @@ export async function restoreAiWorker(d: Of<'restore-ai-worker'>, deps: BridgeDe
  */
 export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   const { record } = known;
+  if (d.unlessTransferred) {
+    const open = await deps.twilio.taskrouter.openTasksOfConversation(record.workspaceSid, d.conversationSid);
+    const goingOn = open.filter((sid) => sid !== d.taskSid);
+    if (goingOn.length > 0)
+      return {
+        outcome: 'ignore',
+        sessionId: record.sessionId,
+        reason: `${d.reason}: the conversation goes on in ${goingOn.join(', ')}`,
+      };
+  }
   const ended = await deps.state.forgetIf(
     d.conversationSid,
     (current) => current.taskSid === record.taskSid && current.sessionId === record.sessionId,

@@ -322,6 +322,18 @@ export class TaskRouterApi extends TwilioProductApi {
     return workers[0] && workerSummary(workers[0]);
   }
 
+  /** The SIDs of a conversation's tasks still waiting for, offered to or held by a worker. */
+  async openTasksOfConversation(workspaceSid: string, conversationSid: string): Promise<string[]> {
+    const tasks = await this.retry(() =>
+      this.workspace(workspaceSid).tasks.list({
+        assignmentStatus: ['pending', 'reserved', 'assigned'],
+        evaluateTaskAttributes: `conversationSid == ${JSON.stringify(conversationSid)}`,
+        limit: 20,
+      }),
+    );
+    return tasks.map((task) => task.sid);
+  }
+
   /** The workers a TaskRouter worker expression selects, e.g. `opencx_ai == true`. */
   async listWorkersMatching(workspaceSid: string, targetWorkersExpression: string): Promise<WorkerSummary[]> {
     const workers = await this.retry(() =>
