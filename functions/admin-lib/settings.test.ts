@@ -18,6 +18,8 @@ import {
   peakToSave,
   type Provisioned,
   type SaveForm,
+  settingsChangedSince,
+  settingsRevisionOf,
   settingsView,
   storedPool,
   tokenToSave,
@@ -458,6 +460,7 @@ describe('configDocument and settingsView', () => {
       aiWorkerSids: ['WK1'],
       orgName: 'Acme',
       updatedAt: '2026-05-01T10:00:00.000Z',
+      revision: null,
     });
     expect(JSON.stringify(view)).not.toContain(TOKEN);
     expect(JSON.stringify(view)).not.toContain(WEBHOOK_SECRET);
@@ -567,6 +570,53 @@ describe("the organisation's further OpenCX keys", () => {
     expect(configDocument(parseSaveForm(form()), {}, { ...provisioned, opencxExtraTokens: [] })).not.toHaveProperty(
       'opencxExtraTokens',
     );
+  });
+});
+
+describe('the settings a form was filled from (optimistic concurrency)', () => {
+  const stored = configDocument(parseSaveForm(form()), {}, provisioned);
+  const parsed = (over: Record<string, unknown> = {}): SaveForm => parseSaveForm(form(over));
+
+  it('reads the revision the form was filled from, empty when it was filled from no settings', () => {
+    expect(parsed().settingsRevision).toBeUndefined();
+    expect(parsed({ settingsRevision: '' }).settingsRevision).toBe('');
+    expect(parsed({ settingsRevision: ' 3.v2 ' }).settingsRevision).toBe('3.v2');
+    expect(adminErrorOf(() => parsed({ settingsRevision: ['3.v2', '4.v3'] }))).toMatchObject({
+      status: 400,
+      code: 'invalid_input',
+      field: 'settingsRevision',
+    });
+  });
+
+  it("shows the stored settings' revision: Sync's with the config version; null when none are stored", () => {
+    expect(settingsRevisionOf(stored, '3')).toBe('3.v2');
+    expect(settingsRevisionOf({}, undefined)).toBeNull();
+    expect(settingsView(stored, OPENCX_WEBHOOK_URL, '3').revision).toBe('3.v2');
+    expect(settingsView({}, OPENCX_WEBHOOK_URL).revision).toBeNull();
+  });
+
+  it('lets a form filled from the settings stored now through', () => {
+    expect(settingsChangedSince(parsed({ settingsRevision: '3.v2' }), stored, '3')).toBeUndefined();
+    expect(settingsChangedSince(parsed({ settingsRevision: '' }), {}, undefined)).toBeUndefined();
+  });
+
+  it('refuses with 409 settings_changed a form filled from settings changed since', () => {
+    const refused = (settingsRevision: string, current: typeof stored | object, revision: string | undefined) =>
+      settingsChangedSince(parsed({ settingsRevision }), current, revision);
+    const changed = { status: 409, code: 'settings_changed', message: expect.stringMatching(/reload them/) };
+    // Another admin's save, or Apply noting the AI queue it created.
+    expect(refused('3.v2', stored, '4')).toMatchObject(changed);
+    // Filled before the first save, saved meanwhile by another admin.
+    expect(refused('', stored, '0')).toMatchObject(changed);
+    // Uninstall deleted the settings.
+    expect(refused('3.v2', {}, undefined)).toMatchObject(changed);
+    // Deleted, then saved again: Sync's revision starts over, the config version does not.
+    expect(refused('0.v2', { ...stored, configVersion: 'v7' }, '0')).toMatchObject(changed);
+  });
+
+  it('does not check a form that does not say (an older plugin): it saves as before', () => {
+    expect(settingsChangedSince(parsed(), stored, '9')).toBeUndefined();
+    expect(settingsChangedSince(parsed(), {}, undefined)).toBeUndefined();
   });
 });
 

@@ -71,6 +71,11 @@ export interface SettingsView {
   aiWorkerSids: string[];
   orgName: string | null;
   updatedAt: string | null;
+  /**
+   * Which stored settings these are (opaque; null when none are stored): the form posts it back as
+   * `settingsRevision`, so a save over settings changed since is refused.
+   */
+  revision: string | null;
 }
 
 /** A saved key as the browser sees it. */
@@ -105,6 +110,11 @@ export interface SaveForm {
   aiAnswerTimeoutSeconds?: number;
   /** Absent: keep the stored peak (the default on a first save). */
   aiPeakConversations?: number;
+  /**
+   * The `revision` of the settings the form was filled from; empty: none were stored. Absent (an
+   * older plugin, the command line): the save goes over whatever is stored.
+   */
+  settingsRevision?: string;
 }
 
 /** The last 4 characters behind a fixed mask; only the mask for a token too short to hide most of. */
@@ -113,7 +123,41 @@ export function maskToken(token: string | undefined): string | null {
   return token.length >= MASK_MIN_TOKEN_LENGTH ? MASK + token.slice(-4) : MASK;
 }
 
-export function settingsView(stored: Partial<ConfigDocument>, opencxWebhookUrl: string): SettingsView {
+/**
+ * `revision` of the stored settings: Sync's revision of the document with the config version of the
+ * save that wrote it, so a document deleted and created again (Uninstall, then a first save), whose
+ * Sync revision starts over, never reads as unchanged. Null when nothing is stored.
+ */
+export const settingsRevisionOf = (stored: Partial<ConfigDocument>, revision: string | undefined): string | null =>
+  revision === undefined ? null : `${revision}.${stored.configVersion ?? ''}`;
+
+/**
+ * A save from a form filled from other settings than those stored now (another admin saved, Apply
+ * noted the AI queue it created, Uninstall deleted them) would silently put back what the form was
+ * loaded with: refused, with nothing written. A form that does not say is not checked.
+ */
+export function settingsChangedSince(
+  form: SaveForm,
+  stored: Partial<ConfigDocument>,
+  revision: string | undefined,
+): AdminError | undefined {
+  if (form.settingsRevision === undefined) return undefined;
+  return form.settingsRevision === (settingsRevisionOf(stored, revision) ?? '') ? undefined : settingsChanged();
+}
+
+export const settingsChanged = (): AdminError =>
+  new AdminError(
+    409,
+    'settings_changed',
+    'The settings were changed since you opened them (by another admin or a setup change): ' +
+      'reload them, then make your changes again',
+  );
+
+export function settingsView(
+  stored: Partial<ConfigDocument>,
+  opencxWebhookUrl: string,
+  revision?: string,
+): SettingsView {
   return {
     configured: parseConfig(stored) !== undefined,
     opencxTokenMasked: maskToken(stored.opencxToken),
@@ -136,6 +180,7 @@ export function settingsView(stored: Partial<ConfigDocument>, opencxWebhookUrl: 
     aiWorkerSids: storedPool(stored).pool,
     orgName: stored.orgName ?? null,
     updatedAt: stored.updatedAt ?? null,
+    revision: settingsRevisionOf(stored, revision),
   };
 }
 
@@ -313,6 +358,7 @@ export function parseSaveForm(form: Record<string, unknown>): SaveForm {
     customerHandoffNoteTranslations: optional(formValue(form, 'customerHandoffNoteTranslations'), parseTranslations),
     aiAnswerTimeoutSeconds: answerTimeout(text('aiAnswerTimeoutSeconds')),
     aiPeakConversations: peakConversations(text('aiPeakConversations')),
+    settingsRevision: formValue(form, 'settingsRevision'),
   };
 }
 

@@ -8,8 +8,10 @@ import { readWorkflowsView } from '../admin-lib/setup/account-discovery';
 import { opencxWebhookUrlOf } from '../admin-lib/setup/facts';
 
 export const handler = pluginEndpoint({ name: 'settings-load', role: 'admin' }, async (call) => {
-  const stored = await new BridgeState(call.twilio.sync, syncServiceSid(call.context)).storedConfig();
-  const settings = settingsView(stored, opencxWebhookUrlOf(call));
+  const state = new BridgeState(call.twilio.sync, syncServiceSid(call.context));
+  const { fields: stored, revision } = await state.storedConfigRevision();
+  // With the revision: a save from this view is refused once these settings change (settings-save).
+  const settings = settingsView(stored, opencxWebhookUrlOf(call), revision);
   call.trace.configured = settings.configured;
   const routing =
     settings.configured && stored.workspaceSid

@@ -17,6 +17,8 @@ import {
   opencxFailure,
   parseSaveForm,
   peakToSave,
+  settingsChanged,
+  settingsChangedSince,
   settingsView,
   storedPool,
   tokenToSave,
@@ -25,7 +27,7 @@ import { resolveFlexConversationsService } from '../admin-lib/setup/account-disc
 import { opencxWebhookUrlOf, registeredWebhookUrl } from '../admin-lib/setup/facts';
 import { ensureTimerWorkspace } from '../admin-lib/timer-workspace';
 import { BridgeState, forgetCachedConfig } from '../bridge/state';
-import { aiPoolSize, newConfigVersion } from '../common/config';
+import { aiPoolSize, type ConfigDocument, newConfigVersion } from '../common/config';
 import { guardedApiUrl } from '../common/deployment-guard';
 import { OpenCxClient } from '../common/opencx-client';
 import type { TwilioApis } from '../common/twilio';
@@ -42,12 +44,16 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
   const form = parseSaveForm(event);
   const state = new BridgeState(twilio.sync, syncServiceSid(context));
   let { fields: stored, revision } = await state.storedConfigRevision();
-  const opencxToken = tokenToSave(form, stored);
   Object.assign(trace, {
     workspaceSid: form.workspaceSid,
     tokenKept: form.opencxToken === undefined,
     webhookSecretKept: form.opencxWebhookSecret === undefined,
+    settingsRevisionChecked: form.settingsRevision !== undefined,
   });
+  // Before any check or write: the admin's form would put back what it was filled with.
+  const changed = settingsChangedSince(form, stored, revision);
+  if (changed) throw changed;
+  const opencxToken = tokenToSave(form, stored);
 
   const opencxExtraTokens = extraTokensToSave(form, stored, opencxToken);
   trace.extraKeys = opencxExtraTokens.length;
@@ -129,15 +135,27 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
   };
   // Over the revision read: a concurrent write (Apply noting the queue it made, another admin) is read and kept.
   let document = configDocument(form, stored, provisioned);
-  for (let attempt = 1; !(await state.saveConfigOver(document, revision)); attempt++) {
+  let saved: Partial<ConfigDocument> = document;
+  let written = await state.saveConfigOver(document, revision);
+  for (let attempt = 1; written === undefined; attempt++) {
+    ({ fields: stored, revision } = await state.storedConfigRevision());
+    if (stored.configVersion === configVersion) {
+      // This save's own write, its answer lost (with anything written after it).
+      saved = stored;
+      written = revision;
+      break;
+    }
+    // The admin's form was filled from the settings first read, which changed since.
+    if (form.settingsRevision !== undefined) throw settingsChanged();
     if (attempt >= 3)
       throw new AdminError(
         409,
         'settings_changed',
         'The settings kept changing while saving: reload them and save again',
       );
-    ({ fields: stored, revision } = await state.storedConfigRevision());
     document = configDocument(form, stored, provisioned);
+    saved = document;
+    written = await state.saveConfigOver(document, revision);
   }
   forgetCachedConfig();
   // The settings are stored: a failure from here on is reported with them, not as a failed save.
@@ -147,7 +165,7 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
   });
   trace.registered = registered;
   return {
-    settings: settingsView(document, opencxWebhookUrlOf(call)),
+    settings: settingsView(saved, opencxWebhookUrlOf(call), written),
     workerCreated: pool.created.length > 0,
     timerWorkspaceCreated: timer.created.includes('workspace'),
     ...(registered ? {} : { webhooksNotUpdated: true }),

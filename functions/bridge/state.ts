@@ -116,13 +116,12 @@ export class BridgeState {
 
   /**
    * Saves the settings over the revision they were read at (If-Match; a create when there was no
-   * document): false when someone wrote them since (another admin's save, Apply noting its queue).
+   * document): the revision the save left, undefined when someone wrote them since (another admin's
+   * save, Apply noting its queue).
    */
-  async saveConfigOver(document: ConfigDocument, revision: string | undefined): Promise<boolean> {
+  async saveConfigOver(document: ConfigDocument, revision: string | undefined): Promise<string | undefined> {
     forgetCachedConfig();
-    return revision === undefined
-      ? this.sync.createDocument(this.syncServiceSid, CONFIG_DOCUMENT, document)
-      : this.sync.updateDocument(this.syncServiceSid, CONFIG_DOCUMENT, document, revision);
+    return this.sync.writeDocumentOver(this.syncServiceSid, CONFIG_DOCUMENT, document, revision);
   }
 
   /**

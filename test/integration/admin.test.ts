@@ -99,6 +99,11 @@ const saveForm = (
 
 const storedConfig = (world: World) =>
   world.sync.document(world.syncServiceSid, 'opencx_config')?.data as Record<string, unknown> | undefined;
+/** The stored settings' `revision` as load answers it: Sync's revision and the config version. */
+const storedRevision = (world: World) => {
+  const document = world.sync.document(world.syncServiceSid, 'opencx_config')!;
+  return `${document.revision}.${document.data.configVersion}`;
+};
 /** The settings a first save leaves alone when the form does not send them, and the URL for OpenCX. */
 const newSettingsAsFirstShown = (world: World) => ({
   opencxExtraTokens: [],
@@ -278,6 +283,7 @@ describe('refused requests: one error shape, nothing stored', () => {
       aiPeakConversations: 50,
       orgName: null,
       updatedAt: null,
+      revision: null,
     });
   });
 
@@ -346,6 +352,7 @@ describe('an admin saves: the AI worker, the state maps and the config document'
       aiPeakConversations: 50,
       orgName: DEFAULT_ORG_NAME,
       updatedAt: expect.stringMatching(ISO_TIME),
+      revision: storedRevision(world()),
     };
     expect(answer.body).toEqual({ ok: true, settings, workerCreated: true, timerWorkspaceCreated: true });
 
@@ -495,6 +502,7 @@ describe('an admin saves: the AI worker, the state maps and the config document'
       aiPeakConversations: 50,
       orgName: DEFAULT_ORG_NAME,
       updatedAt: storedConfig(world())!.updatedAt,
+      revision: storedRevision(world()),
     });
   });
 
@@ -738,6 +746,176 @@ describe('a save while something else writes the settings', () => {
 
     expect(answer.status).toBe(200);
     expect(storedConfig(world())).toMatchObject({ aiAuthorName: 'Acme Helper', aiQueueCreatedSid: world().aiQueueSid });
+  });
+});
+
+describe('two admins: a save from settings changed since it was loaded', () => {
+  const world = withFreshContactCenter();
+  const changed = failure('settings_changed', /^The settings were changed since you opened them .*reload them/);
+
+  test("a form filled before another admin's save is refused (409), nothing written; reloaded, it saves", async () => {
+    const before = await loadSettings(world());
+    expect(before.revision).toBeNull();
+    // The other admin's first save, while this admin's form is still the unsaved one.
+    expect((await call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'Other Bot' }))).status).toBe(200);
+    const theirs = await loadSettings(world());
+    const stored = storedConfig(world());
+    const since = lastSeq(world());
+    const opencxBefore = world().opencx.requests.length;
+
+    const refused = await call(
+      world(),
+      'settings-save',
+      saveForm(world(), { aiAuthorName: 'Mine', settingsRevision: String(before.revision ?? '') }),
+    );
+    expect(refused.status).toBe(409);
+    expect(refused.body).toEqual(changed);
+    expect(storedConfig(world())).toEqual(stored);
+    // Refused before anything was checked or written: no write to Twilio but the setup lock's, no OpenCX call.
+    const writes = world().twilio.requests.filter(
+      (r) => r.seq > since && r.method !== 'GET' && r.product !== 'iam' && !writesSetupLock(r),
+    );
+    expect(writes.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `DELETE /v1/Services/${world().syncServiceSid}/Documents/opencx_setup_lock`,
+    ]);
+    expect(world().opencx.requests.length).toBe(opencxBefore);
+
+    // The other admin saves again (a new note): a form of their first save is now stale too.
+    const second = await call(
+      world(),
+      'settings-save',
+      saveForm(world(), {
+        aiAuthorName: 'Other Bot',
+        customerHandoffNote: 'One moment.',
+        settingsRevision: String(theirs.revision),
+      }),
+    );
+    expect(second.status).toBe(200);
+    expect(second.body.settings.revision).toBe(storedRevision(world()));
+    expect(
+      (await call(world(), 'settings-save', saveForm(world(), { settingsRevision: String(theirs.revision) }))).body,
+    ).toEqual(changed);
+    expect(storedConfig(world())).toMatchObject({ aiAuthorName: 'Other Bot', customerHandoffNote: 'One moment.' });
+
+    // Reloaded, the form carries the stored revision and saves; its answer's revision is the next save's.
+    const reloaded = await loadSettings(world());
+    expect(reloaded.revision).toBe(second.body.settings.revision);
+    const mine = await call(
+      world(),
+      'settings-save',
+      saveForm(world(), { aiAuthorName: 'Mine', settingsRevision: String(reloaded.revision) }),
+    );
+    expect(mine.status).toBe(200);
+    expect(storedConfig(world())).toMatchObject({ aiAuthorName: 'Mine', customerHandoffNote: 'One moment.' });
+    const again = await call(
+      world(),
+      'settings-save',
+      saveForm(world(), { aiAuthorName: 'Mine again', settingsRevision: String(mine.body.settings.revision) }),
+    );
+    expect(again.status).toBe(200);
+  });
+
+  test('a form loaded before Apply noted the AI queue it created is refused: it would drop that queue', async () => {
+    const loaded = await loadSettings(world());
+    await world()
+      .client.sync.v1.services(world().syncServiceSid)
+      .documents('opencx_config')
+      .update({ data: { ...storedConfig(world()), aiQueueCreatedSid: world().aiQueueSid } });
+
+    const answer = await call(
+      world(),
+      'settings-save',
+      saveForm(world(), { aiQueueSid: '', settingsRevision: String(loaded.revision) }),
+    );
+
+    expect(answer.body).toEqual(changed);
+    expect(storedConfig(world())).toMatchObject({
+      aiQueueSid: world().aiQueueSid,
+      aiQueueCreatedSid: world().aiQueueSid,
+    });
+  });
+
+  test('a form loaded before Uninstall deleted the settings is refused, even once they are saved again', async () => {
+    const loaded = await loadSettings(world());
+    await world().client.sync.v1.services(world().syncServiceSid).documents('opencx_config').remove();
+    expect(
+      (await call(world(), 'settings-save', saveForm(world(), { settingsRevision: String(loaded.revision) }))).body,
+    ).toEqual(changed);
+    expect(storedConfig(world())).toBeUndefined();
+
+    // Saved again from scratch: Sync's revision of the new document starts over, the config version does not.
+    expect((await call(world(), 'settings-save', saveForm(world(), { settingsRevision: '' }))).status).toBe(200);
+    expect(
+      (await call(world(), 'settings-save', saveForm(world(), { settingsRevision: String(loaded.revision) }))).body,
+    ).toEqual(changed);
+  });
+
+  test("a write between the save's read and its own is kept: 409, the form's values not written", async () => {
+    const loaded = await loadSettings(world());
+    const documentWrite = /\/Documents\/opencx_config$/;
+    const writesBefore = world().twilio.requests.filter(
+      (r) => r.method === 'POST' && documentWrite.test(r.path),
+    ).length;
+    let open!: () => void;
+    world().twilio.addFault({
+      method: 'POST',
+      path: documentWrite,
+      times: 1,
+      until: new Promise<void>((r) => (open = r)),
+    });
+    let answer: Awaited<ReturnType<typeof call>>;
+    try {
+      const saving = call(
+        world(),
+        'settings-save',
+        saveForm(world(), { aiAuthorName: 'Late Bot', settingsRevision: String(loaded.revision) }),
+      );
+      await world().until(
+        () =>
+          world().twilio.requests.filter((r) => r.method === 'POST' && documentWrite.test(r.path)).length >
+          writesBefore,
+        "the save's write of the settings",
+      );
+      await world()
+        .client.sync.v1.services(world().syncServiceSid)
+        .documents('opencx_config')
+        .update({ data: { ...storedConfig(world()), aiAuthorName: 'Meanwhile Bot' } });
+      open();
+      answer = await saving;
+    } finally {
+      open();
+    }
+
+    expect(answer.body).toEqual(changed);
+    expect(storedConfig(world())).toMatchObject({ aiAuthorName: 'Meanwhile Bot' });
+  });
+
+  test("the save's own write, its answer lost, is recognised as its own: saved, not refused", async () => {
+    const loaded = await loadSettings(world());
+    const since = lastSeq(world());
+    // Sync writes the settings, then the answer is lost: the retry's If-Match meets the save's own revision.
+    world().twilio.addFault({ method: 'POST', path: /\/Documents\/opencx_config$/, after: 500, times: 1 });
+    const saved = await call(
+      world(),
+      'settings-save',
+      saveForm(world(), { aiAuthorName: 'Lost Answer Bot', settingsRevision: String(loaded.revision) }),
+    );
+    expect(saved.status).toBe(200);
+    const writes = world().twilio.requests.filter(
+      (r) => r.seq > since && r.method === 'POST' && r.path.endsWith('/Documents/opencx_config'),
+    );
+    expect(writes.map((r) => [r.processedStatus ?? r.status, r.status])).toEqual([
+      [200, 500],
+      [412, 412],
+    ]);
+    expect(storedConfig(world())).toMatchObject({ aiAuthorName: 'Lost Answer Bot' });
+    expect(saved.body.settings).toMatchObject({ aiAuthorName: 'Lost Answer Bot', revision: storedRevision(world()) });
+  });
+
+  test('a form that sends no revision (an older plugin) saves over whatever is stored, as before', async () => {
+    const answer = await call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'Old Plugin Bot' }));
+    expect(answer.status).toBe(200);
+    expect(storedConfig(world())).toMatchObject({ aiAuthorName: 'Old Plugin Bot' });
   });
 });
 

@@ -106,3 +106,32 @@ describe('SyncApi.deleteMapItem', () => {
     });
   });
 });
+
+describe('SyncApi.writeDocumentOver', () => {
+  const DOCUMENTS = 'POST /sync/v1/Services/IS1/Documents';
+  const DOCUMENT = 'POST /sync/v1/Services/IS1/Documents/d';
+
+  async function write(revision: string | undefined, ...answers: ScriptedAnswer[]) {
+    const twilio = await scriptedTwilio(answers);
+    servers.push(twilio);
+    const { apis } = twilio.apis(5000);
+    const result = await apis.sync.writeDocumentOver('IS1', 'd', { x: 1 }, revision);
+    return { result, requests: twilio.requests, ifMatches: twilio.ifMatches };
+  }
+
+  it('answers the revision its write left: over the revision it names, or a create when it names none', async () => {
+    await expect(
+      write('3', { status: 200, body: { unique_name: 'd', data: { x: 1 }, revision: '4' } }),
+    ).resolves.toEqual({ result: '4', requests: [DOCUMENT], ifMatches: ['3'] });
+    await expect(
+      write(undefined, { status: 201, body: { unique_name: 'd', data: { x: 1 }, revision: '0' } }),
+    ).resolves.toEqual({ result: '0', requests: [DOCUMENTS], ifMatches: [undefined] });
+  });
+
+  it('answers undefined when someone wrote first (412) or created it first (409)', async () => {
+    await expect(write('3', { status: 412, body: { code: 54103 } })).resolves.toMatchObject({ result: undefined });
+    await expect(write(undefined, { status: 409, body: { code: 54301 } })).resolves.toMatchObject({
+      result: undefined,
+    });
+  });
+});

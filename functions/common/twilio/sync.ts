@@ -71,17 +71,7 @@ export class SyncApi extends TwilioProductApi {
    * when it exists already (a concurrent create, or one whose answer was lost).
    */
   async createDocument(serviceSid: string, name: string, data: object, ttlSeconds?: number): Promise<boolean> {
-    try {
-      await this.retry(() =>
-        this.client.sync.v1
-          .services(serviceSid)
-          .documents.create({ uniqueName: name, data, ...(ttlSeconds ? { ttl: ttlSeconds } : {}) }),
-      );
-      return true;
-    } catch (error) {
-      if (twilioStatus(error) === 409) return false;
-      throw error;
-    }
+    return (await this.writeDocumentOver(serviceSid, name, data, undefined, ttlSeconds)) !== undefined;
   }
 
   async listDocumentNames(serviceSid: string): Promise<string[]> {
@@ -127,16 +117,32 @@ export class SyncApi extends TwilioProductApi {
     revision: string,
     ttlSeconds?: number,
   ): Promise<boolean> {
+    return (await this.writeDocumentOver(serviceSid, name, data, revision, ttlSeconds)) !== undefined;
+  }
+
+  /**
+   * Replaces the document's data if it is still at `revision` (If-Match), or creates it when
+   * `revision` is undefined: the revision the write left, undefined when someone wrote (412) or
+   * created it (409) first.
+   */
+  async writeDocumentOver(
+    serviceSid: string,
+    name: string,
+    data: object,
+    revision: string | undefined,
+    ttlSeconds?: number,
+  ): Promise<string | undefined> {
+    const ttl = ttlSeconds ? { ttl: ttlSeconds } : {};
+    const documents = this.client.sync.v1.services(serviceSid).documents;
     try {
-      await this.retry(() =>
-        this.client.sync.v1
-          .services(serviceSid)
-          .documents(name)
-          .update({ data, ifMatch: revision, ...(ttlSeconds ? { ttl: ttlSeconds } : {}) }),
+      const written = await this.retry(() =>
+        revision === undefined
+          ? documents.create({ uniqueName: name, data, ...ttl })
+          : documents(name).update({ data, ifMatch: revision, ...ttl }),
       );
-      return true;
+      return String(written.revision ?? '');
     } catch (error) {
-      if (twilioStatus(error) === 412) return false;
+      if (twilioStatus(error) === (revision === undefined ? 409 : 412)) return undefined;
       throw error;
     }
   }
