@@ -194,6 +194,9 @@ export interface OpencxStrings {
   settingsSavedWebhooksNotUpdated: string;
   settingsSaveFailed: string;
   settingsSaveFailedField: string;
+  settingsChangedSinceLoaded: string;
+  settingsReload: string;
+  settingsReloaded: string;
   settingsFunctionsUrlMissing: string;
   settingsFunctionsFound: string;
   settingsNetworkError: string;
@@ -485,6 +488,12 @@ export const strings: OpencxStrings = {
     'previous ones until you Apply setup below.',
   settingsSaveFailed: 'Settings not saved. {message}',
   settingsSaveFailedField: 'Settings not saved: check the highlighted field.',
+  settingsChangedSinceLoaded:
+    'Settings not saved: they were changed since you opened them, by another admin or by Apply, Undo or ' +
+    'Uninstall. Saving would have put back the values you loaded. ' +
+    'Reload the settings to see the current ones, then make your changes again.',
+  settingsReload: 'Reload settings',
+  settingsReloaded: 'The current settings are loaded. Make your changes again, then Test & Save.',
   settingsFunctionsUrlMissing:
     'OpenCX Functions not found: set {setting} in the Flex configuration to your Functions domain ' +
     'and reload Flex, or build with {variable}.',

@@ -57,6 +57,8 @@ export interface OpencxSettings {
   aiAnswerTimeoutSeconds: number;
   /** The expected peak of concurrent AI conversations; the pool keeps one AI worker per 50. */
   aiPeakConversations: number;
+  /** Which stored settings these are (opaque), posted back by Test & Save; null when none are stored. */
+  revision: string | null;
 }
 
 export interface SavedKey {
@@ -106,6 +108,11 @@ export interface SaveSettingsInput {
   customerHandoffNoteTranslations: Record<string, string>;
   aiAnswerTimeoutSeconds: number;
   aiPeakConversations: number;
+  /**
+   * The `revision` of the settings the form was filled from (null: none were stored): the Functions
+   * refuse the save (`settings_changed`) once the stored settings are other ones. Absent: not checked.
+   */
+  settingsRevision?: string | null;
 }
 
 export type CheckStatus = 'ok' | 'problem' | 'warning';
@@ -254,6 +261,8 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
         aiPeakConversations: String(input.aiPeakConversations),
       };
       if (input.opencxExtraTokensKept) fields.opencxExtraTokensKept = input.opencxExtraTokensKept.join(',');
+      // Empty: the form was filled when nothing was stored.
+      if (input.settingsRevision !== undefined) fields.settingsRevision = input.settingsRevision ?? '';
       // Secrets go only when replaced: empty keeps the saved one.
       const token = input.opencxToken.trim();
       if (token) fields.opencxToken = token;
@@ -370,6 +379,7 @@ function readSettings(value: unknown): OpencxSettings | undefined {
       typeof value.aiPeakConversations === 'number' && Number.isInteger(value.aiPeakConversations)
         ? value.aiPeakConversations
         : DEFAULT_AI_PEAK_CONVERSATIONS,
+    revision: stringOrNull(value.revision),
   };
 }
 

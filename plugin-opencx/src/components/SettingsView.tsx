@@ -9,7 +9,14 @@ import { Stack } from '@twilio-paste/core/stack';
 import { Text } from '@twilio-paste/core/text';
 import { useUID } from '@twilio-paste/core/uid-library';
 
-import type { OpencxSettings, SaveResult, SettingsClient, SettingsField, WorkflowRouting } from '../api/settingsClient';
+import type {
+  LoadResult,
+  OpencxSettings,
+  SaveResult,
+  SettingsClient,
+  SettingsField,
+  WorkflowRouting,
+} from '../api/settingsClient';
 import {
   DEFAULT_AI_ANSWER_TIMEOUT_SECONDS,
   DEFAULT_AI_AUTHOR_NAME,
@@ -58,7 +65,8 @@ export interface SettingsViewProps {
 }
 
 type TextField = Exclude<keyof SettingsFormValues, 'translations' | 'keptExtraTokens'>;
-type Outcome = { kind: 'saved' | 'warning' | 'failed'; message: string };
+/** `stale`: refused because the stored settings changed since the form was filled; offers to reload them. */
+type Outcome = { kind: 'saved' | 'warning' | 'failed' | 'stale'; message: string };
 
 /** The fields in the order they appear, for focusing the first error. */
 const FOCUS_ORDER: readonly TextField[] = [
@@ -75,6 +83,11 @@ const FOCUS_ORDER: readonly TextField[] = [
 
 /** Apply's human queue is never this form's. */
 const isFormField = (field: SettingsField): boolean => field !== 'humanQueueSid';
+
+const networkFailure: LoadResult = {
+  ok: false,
+  error: { code: 'network_error', message: strings.settingsNetworkError },
+};
 
 const EMPTY_FORM: SettingsFormValues = {
   opencxToken: '',
@@ -117,13 +130,15 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
   const [values, setValues] = useState<SettingsFormValues>(EMPTY_FORM);
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [saving, setSaving] = useState(false);
+  const [reloading, setReloading] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>();
   // Each increase runs the setup check once: after a configured load and after each save.
   const [checkRequest, setCheckRequest] = useState(0);
   // Each increase loads the settings again (the admin's "Try again" after a failed load).
   const [loadAttempt, setLoadAttempt] = useState(0);
   const mounted = useRef(true);
-  const routingReads = useRef(0);
+  // Only the newest read of the settings counts: an earlier one answering last would show older settings.
+  const reads = useRef(0);
   const ids: Record<TextField, string> = {
     opencxToken: useUID(),
     opencxExtraTokens: useUID(),
@@ -170,6 +185,31 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
     setLoadAttempt((n) => n + 1);
   };
 
+  /** The stored settings read again, the form left on screen; undefined when unmounted or a newer read started. */
+  const readAgain = async (): Promise<LoadResult | undefined> => {
+    const read = ++reads.current;
+    const loaded = await client.load(token).catch(() => networkFailure);
+    return mounted.current && read === reads.current ? loaded : undefined;
+  };
+
+  /** After a save refused as stale: the form filled again from the stored settings, what was typed dropped. */
+  const reload = async (): Promise<void> => {
+    setReloading(true);
+    const loaded = await readAgain();
+    if (!mounted.current) return;
+    setReloading(false);
+    if (!loaded) return;
+    if (!loaded.ok) {
+      setOutcome({ kind: 'stale', message: format(strings.settingsLoadFailed, { message: loaded.error.message }) });
+      return;
+    }
+    setSettings(loaded.settings);
+    setRouting(loaded.routing);
+    setValues(formFrom(loaded.settings));
+    setErrors(NO_ERRORS);
+    setOutcome({ kind: 'saved', message: strings.settingsReloaded });
+  };
+
   const focusFirstError = (found: FormErrors): void => {
     const field = FOCUS_ORDER.find((name) => found.fields[name]);
     const row = values.translations.find((candidate) => found.translations[candidate.key]);
@@ -196,7 +236,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
 
     setSaving(true);
     const result: SaveResult = await client
-      .save(token, saveInput(values, flexResources))
+      .save(token, saveInput(values, flexResources, settings?.revision ?? null))
       .catch(() => ({ ok: false, error: { code: 'network_error', message: strings.settingsNetworkError } }));
     if (!mounted.current) return;
     setSaving(false);
@@ -209,16 +249,15 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
         message: savedMessage(result.settings, result.workerCreated, result.webhooksNotUpdated === true),
       });
       setCheckRequest((n) => n + 1);
-      // The workflow in use after the save: its answer does not say, the settings' load does. Only
-      // the newest save's load counts: an earlier one answering last would show an older workflow.
-      const routingRead = ++routingReads.current;
-      client.load(token).then(
-        (loaded) => mounted.current && routingRead === routingReads.current && loaded.ok && setRouting(loaded.routing),
-        () => undefined,
-      );
+      // The workflow in use after the save: its answer does not say, the settings' load does.
+      void readAgain().then((loaded) => loaded?.ok && setRouting(loaded.routing));
       return;
     }
     const { field, message } = result.error;
+    if (result.error.code === 'settings_changed') {
+      setOutcome({ kind: 'stale', message: strings.settingsChangedSinceLoaded });
+      return;
+    }
     const onForm = field !== undefined && isFormField(field);
     if (onForm) {
       const serverErrors: FormErrors = { fields: { [field]: message }, translations: {} };
@@ -426,7 +465,20 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 onChange={changeTranslations}
               />
 
-              <OutcomeAlert outcome={outcome} />
+              {outcome?.kind === 'stale' ? (
+                <Alert variant="error">
+                  <Stack orientation="vertical" spacing="space30">
+                    <Text as="span">{outcome.message}</Text>
+                    <Box>
+                      <Button variant="secondary" size="small" loading={reloading} onClick={() => void reload()}>
+                        {strings.settingsReload}
+                      </Button>
+                    </Box>
+                  </Stack>
+                </Alert>
+              ) : (
+                <OutcomeAlert outcome={outcome} />
+              )}
 
               <Box display="flex" alignItems="center" columnGap="space40">
                 <Button type="submit" variant="primary" loading={saving}>

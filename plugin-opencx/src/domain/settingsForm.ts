@@ -159,10 +159,14 @@ export function validate(values: SettingsFormValues, settings: OpencxSettings | 
   return { fields, translations: translationErrors(values.translations) };
 }
 
-/** What Test & Save sends, for values that passed `validate`. Blank translation rows are dropped. */
+/**
+ * What Test & Save sends, for values that passed `validate`, filled from the settings of `revision`
+ * (the Functions refuse the save once other settings are stored). Blank translation rows are dropped.
+ */
 export function saveInput(
   values: SettingsFormValues,
   flexResources: Pick<SaveSettingsInput, 'workspaceSid' | 'conversationsServiceSid'>,
+  revision?: string | null,
 ): SaveSettingsInput {
   return {
     opencxToken: values.opencxToken,
@@ -181,5 +185,6 @@ export function saveInput(
     ),
     aiAnswerTimeoutSeconds: Number(values.aiAnswerTimeoutSeconds.trim()),
     aiPeakConversations: Number(values.aiPeakConversations.trim()),
+    ...(revision === undefined ? {} : { settingsRevision: revision }),
   };
 }

@@ -30,6 +30,7 @@ export const UNCONFIGURED: OpencxSettings = {
   customerHandoffNoteTranslations: {},
   aiAnswerTimeoutSeconds: 60,
   aiPeakConversations: 50,
+  revision: null,
 };
 
 /** What the Functions answer once Test & Save has stored the settings (the fake Flex account's SIDs). */
@@ -43,6 +44,7 @@ export const SAVED_SETTINGS: OpencxSettings = {
   orgName: 'Acme',
   opencxWebhookSecretSet: true,
   opencxWebhookUrl: 'https://opencx-1234-dev.twil.io/opencx-webhook',
+  revision: '3.mixu1b2c3d4',
 };
 
 /** Every check of a healthy setup, as the Functions word them (functions/admin-lib/setup/). */

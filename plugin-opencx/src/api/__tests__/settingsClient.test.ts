@@ -19,6 +19,7 @@ const SETTINGS = {
   customerHandoffNoteTranslations: { es: 'Un momento, un compañero le atenderá.' },
   aiAnswerTimeoutSeconds: 90,
   aiPeakConversations: 120,
+  revision: '7.mixu1b2c3d4',
 };
 /** settings-load's `routing`, as the Functions answer it (docs/admin-api.md). */
 const ROUTING = {
@@ -128,6 +129,7 @@ describe('settings client', () => {
       customerHandoffNoteTranslations: { es: 'Un momento, un compañero le atenderá.', 'pt-BR': 'Um momento.' },
       aiAnswerTimeoutSeconds: 90,
       aiPeakConversations: 120,
+      settingsRevision: '7.mixu1b2c3d4',
     });
 
     expect(result).toEqual({ ok: true, settings: SETTINGS, workerCreated: true, webhooksNotUpdated: false });
@@ -148,6 +150,36 @@ describe('settings client', () => {
       customerHandoffNoteTranslations: '{"es":"Un momento, un compañero le atenderá.","pt-BR":"Um momento."}',
       aiAnswerTimeoutSeconds: '90',
       aiPeakConversations: '120',
+      settingsRevision: '7.mixu1b2c3d4',
+    });
+  });
+
+  it('sends the revision of the settings the form was filled from: empty when none were stored', async () => {
+    const saved = async (settingsRevision: string | null | undefined) => {
+      const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false });
+      await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
+        opencxToken: '',
+        aiQueueSid: '',
+        workflowSid: '',
+        aiAuthorName: 'Acme Bot',
+        workspaceSid: 'WS1',
+        conversationsServiceSid: 'IS1',
+        ...HANDOFF_INPUT,
+        ...(settingsRevision === undefined ? {} : { settingsRevision }),
+      });
+      return sent(fetch).fields;
+    };
+    expect((await saved('7.mixu1b2c3d4')).settingsRevision).toBe('7.mixu1b2c3d4');
+    expect((await saved(null)).settingsRevision).toBe('');
+    expect(await saved(undefined)).not.toHaveProperty('settingsRevision');
+  });
+
+  it('reads a missing revision as none stored', async () => {
+    const { revision: _revision, ...withoutRevision } = SETTINGS;
+    const fetch = answering(200, { ok: true, settings: withoutRevision, routing: null });
+    expect(await createSettingsClient({ baseUrl: BASE, fetch }).load('t')).toMatchObject({
+      ok: true,
+      settings: { revision: null },
     });
   });
 

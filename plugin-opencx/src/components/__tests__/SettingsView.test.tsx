@@ -1,5 +1,5 @@
 import React from 'react';
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 
 import type { LoadResult, OpencxSettings, SaveResult } from '../../api/settingsClient';
 import { fakeSettingsClient as fakeClient, SAVED_SETTINGS, UNCONFIGURED } from '../../testing/fakeSettingsClient';
@@ -78,6 +78,7 @@ describe('SettingsView', () => {
       customerHandoffNoteTranslations: {},
       aiAnswerTimeoutSeconds: 60,
       aiPeakConversations: 50,
+      settingsRevision: SAVED.revision,
     });
 
     save.resolve({
@@ -272,6 +273,50 @@ describe('SettingsView', () => {
         'try again in a moment',
     );
     expect(saveButton()).toBeEnabled();
+  });
+
+  it('a save refused as the settings changed since they were loaded says so, and offers to reload them', async () => {
+    const client = await renderLoaded(SAVED);
+    client.save.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'settings_changed', message: 'The settings were changed since you opened them', status: 409 },
+    });
+    fireEvent.change(authorInput(), { target: { value: 'Stale Bot' } });
+    fireEvent.click(saveButton());
+
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent(/Settings not saved: they were changed since you opened them/);
+    expect(client.save).toHaveBeenCalledWith(
+      'flex-token',
+      expect.objectContaining({ settingsRevision: SAVED.revision }),
+    );
+
+    // Another admin saved a new author name and queue meanwhile.
+    const theirs: OpencxSettings = { ...SAVED, aiAuthorName: 'Their Bot', aiQueueSid: null, revision: '4.mixv9' };
+    client.load.mockResolvedValue({ ok: true, settings: theirs, routing: null });
+    fireEvent.click(within(alert).getByRole('button', { name: 'Reload settings' }));
+
+    expect(await screen.findByText(/The current settings are loaded/)).toBeVisible();
+    expect(authorInput()).toHaveValue('Their Bot');
+    expect(queueInput()).toHaveValue('');
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+    // The next save is made over the settings now shown.
+    client.save.mockResolvedValue({ ok: true, settings: { ...theirs, revision: '5.mixw1' }, workerCreated: false });
+    fireEvent.click(saveButton());
+    await screen.findByText(/Settings saved/);
+    expect(client.save).toHaveBeenLastCalledWith(
+      'flex-token',
+      expect.objectContaining({ aiAuthorName: 'Their Bot', settingsRevision: '4.mixv9' }),
+    );
+  });
+
+  it('a first save sends that no settings were stored when the form was filled', async () => {
+    const client = await renderLoaded(UNCONFIGURED);
+    client.save.mockResolvedValue({ ok: true, settings: SAVED, workerCreated: true });
+    fireEvent.change(tokenInput(), { target: { value: 'ocx_live_new_key_1234' } });
+    fireEvent.click(saveButton());
+    await screen.findByText(/Settings saved/);
+    expect(client.save).toHaveBeenCalledWith('flex-token', expect.objectContaining({ settingsRevision: null }));
   });
 
   it('shows an error alert when the save cannot be made at all', async () => {

@@ -342,6 +342,7 @@ describe('Test & Save over HTTP', () => {
       configured: true,
       opencxTokenMasked: '••••••••1234',
       opencxWebhookUrl: WEBHOOK_URL,
+      revision: '2.mixu1b2c3d4',
     };
     const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(async () => ({
       status: 200,
@@ -379,6 +380,7 @@ describe('Test & Save over HTTP', () => {
       customerHandoffNoteTranslations: '{"es-MX":"Un colega le atenderá en breve."}',
       aiAnswerTimeoutSeconds: '120',
       aiPeakConversations: '50',
+      settingsRevision: '2.mixu1b2c3d4',
     });
   });
 });

@@ -51,7 +51,7 @@ describe('settings form', () => {
     expect(values.opencxToken).toBe('');
     expect(values.opencxWebhookSecret).toBe('');
     expect(validate(values, settings)).toEqual({ fields: {}, translations: {} });
-    expect(saveInput(values, FLEX)).toEqual({
+    expect(saveInput(values, FLEX, settings.revision)).toEqual({
       opencxToken: '',
       opencxExtraTokens: '',
       opencxExtraTokensKept: ['id-two'],
@@ -64,7 +64,11 @@ describe('settings form', () => {
       customerHandoffNoteTranslations: { es: 'Un momento.', 'pt-BR': 'Um momento.' },
       aiAnswerTimeoutSeconds: 45,
       aiPeakConversations: 50,
+      settingsRevision: SAVED_SETTINGS.revision,
     });
+    // Filled when nothing was stored: the save says so; without a revision it asks for no check.
+    expect(saveInput(values, FLEX, null).settingsRevision).toBeNull();
+    expect(saveInput(values, FLEX)).not.toHaveProperty('settingsRevision');
   });
 
   it('tells the pool of AI workers a typed peak needs: one per 50 conversations, none while it is invalid', () => {
