@@ -18,6 +18,7 @@ interface ExtraKeysFieldProps {
   kept: readonly string[];
   value: string;
   error?: string;
+  disabled?: boolean;
   onChange: React.ChangeEventHandler<HTMLInputElement>;
   onRemove: (id: string) => void;
 }
@@ -28,6 +29,7 @@ export function ExtraKeysField({
   kept,
   value,
   error,
+  disabled,
   onChange,
   onRemove,
 }: ExtraKeysFieldProps): JSX.Element {
@@ -58,6 +60,7 @@ export function ExtraKeysField({
                 variant="secondary"
                 size="small"
                 aria-label={format(strings.settingsExtraTokenRemoveLabel, { masked: key.masked })}
+                disabled={disabled}
                 onClick={() => onRemove(key.id)}
               >
                 {strings.settingsExtraTokenRemove}
@@ -74,6 +77,7 @@ export function ExtraKeysField({
           error={error}
           value={value}
           placeholder=""
+          disabled={disabled}
           onChange={onChange}
         />
       </Box>

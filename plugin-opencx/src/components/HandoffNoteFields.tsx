@@ -30,11 +30,12 @@ interface NoteFieldProps {
   help?: string;
   value: string;
   error?: string;
+  disabled?: boolean;
   onChange: React.ChangeEventHandler<HTMLTextAreaElement>;
 }
 
 /** A message for the customer, with its length against the limit. */
-function NoteField({ id, name, label, help, value, error, onChange }: NoteFieldProps): JSX.Element {
+function NoteField({ id, name, label, help, value, error, disabled, onChange }: NoteFieldProps): JSX.Element {
   return (
     <FormField
       id={id}
@@ -51,6 +52,7 @@ function NoteField({ id, name, label, help, value, error, onChange }: NoteFieldP
           value={value}
           hasError={Boolean(error)}
           aria-describedby={described}
+          disabled={disabled}
           onChange={onChange}
         />
       )}
@@ -58,7 +60,9 @@ function NoteField({ id, name, label, help, value, error, onChange }: NoteFieldP
   );
 }
 
-export function CustomerNoteField(props: Pick<NoteFieldProps, 'id' | 'value' | 'error' | 'onChange'>): JSX.Element {
+export function CustomerNoteField(
+  props: Pick<NoteFieldProps, 'id' | 'value' | 'error' | 'disabled' | 'onChange'>,
+): JSX.Element {
   return (
     <NoteField
       {...props}
@@ -75,10 +79,18 @@ export interface TranslationsEditorProps {
   errors: FormErrors['translations'];
   /** The server's error about the translations as a whole. */
   error?: string;
+  disabled?: boolean;
   onChange: (rows: TranslationRow[]) => void;
 }
 
-export function TranslationsEditor({ id, rows, errors, error, onChange }: TranslationsEditorProps): JSX.Element {
+export function TranslationsEditor({
+  id,
+  rows,
+  errors,
+  error,
+  disabled,
+  onChange,
+}: TranslationsEditorProps): JSX.Element {
   const labelId = `${id}-label`;
   const helpId = `${id}-help`;
   const errorId = `${id}-error`;
@@ -134,6 +146,7 @@ export function TranslationsEditor({ id, rows, errors, error, onChange }: Transl
                     error={rowErrors.language}
                     placeholder="es-MX"
                     value={row.language}
+                    disabled={disabled}
                     onChange={(event) => edit(row.key, 'language', event.target.value)}
                   />
                 </Box>
@@ -143,6 +156,7 @@ export function TranslationsEditor({ id, rows, errors, error, onChange }: Transl
                     label={strings.settingsTranslationNoteLabel}
                     value={row.note}
                     error={rowErrors.note}
+                    disabled={disabled}
                     onChange={(event) => edit(row.key, 'note', event.target.value)}
                   />
                 </Box>
@@ -151,6 +165,7 @@ export function TranslationsEditor({ id, rows, errors, error, onChange }: Transl
                     variant="secondary"
                     size="small"
                     aria-label={format(strings.settingsTranslationRemoveLabel, { number })}
+                    disabled={disabled}
                     onClick={() => remove(row.key)}
                   >
                     {strings.settingsTranslationRemove}
@@ -160,7 +175,7 @@ export function TranslationsEditor({ id, rows, errors, error, onChange }: Transl
             );
           })}
           <Box>
-            <Button id={addTranslationId(id)} variant="secondary" size="small" onClick={add}>
+            <Button id={addTranslationId(id)} variant="secondary" size="small" disabled={disabled} onClick={add}>
               <PlusIcon decorative />
               {strings.settingsTranslationAdd}
             </Button>

@@ -74,6 +74,7 @@ interface CodeFieldProps {
   required?: boolean;
   value: string;
   placeholder: string;
+  disabled?: boolean;
   onChange: React.ChangeEventHandler<HTMLInputElement>;
 }
 
@@ -134,11 +135,12 @@ interface PeakFieldProps {
   id: string;
   value: string;
   error?: string;
+  disabled?: boolean;
   onChange: React.ChangeEventHandler<HTMLInputElement>;
 }
 
 /** The expected peak of concurrent AI conversations, with the pool of AI workers it implies. */
-export function PeakField({ id, value, error, onChange }: PeakFieldProps): JSX.Element {
+export function PeakField({ id, value, error, disabled, onChange }: PeakFieldProps): JSX.Element {
   const workers = poolSizeFor(value);
   const capacity = AI_WORKER_CHANNEL_CAPACITY;
   return (
@@ -168,6 +170,7 @@ export function PeakField({ id, value, error, onChange }: PeakFieldProps): JSX.E
             insertAfter={<Text as="span">{strings.settingsPeakUnit}</Text>}
             hasError={Boolean(error)}
             aria-describedby={described}
+            disabled={disabled}
             onChange={onChange}
           />
         </Box>
@@ -185,6 +188,7 @@ interface WorkflowFieldProps {
   /** The chosen SID; empty: the discovered workflow. */
   value: string;
   error?: string;
+  disabled?: boolean;
   onChange: React.ChangeEventHandler<HTMLSelectElement>;
 }
 
@@ -193,7 +197,15 @@ interface WorkflowFieldProps {
  * and discovered: the account's configuration names it and the admin chose none. A conflict already
  * told as why none is in use (that reason ends with it) is not told twice.
  */
-export function WorkflowField({ id, routing, saved, value, error, onChange }: WorkflowFieldProps): JSX.Element {
+export function WorkflowField({
+  id,
+  routing,
+  saved,
+  value,
+  error,
+  disabled,
+  onChange,
+}: WorkflowFieldProps): JSX.Element {
   if (!routing) {
     return (
       <Box>
@@ -237,6 +249,7 @@ export function WorkflowField({ id, routing, saved, value, error, onChange }: Wo
             value={value}
             hasError={Boolean(error)}
             aria-describedby={described}
+            disabled={disabled}
             onChange={onChange}
           >
             <Option value="">{strings.settingsWorkflowDiscoveredOption}</Option>

@@ -129,6 +129,8 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
   const [loadError, setLoadError] = useState<string>();
   const [values, setValues] = useState<SettingsFormValues>(EMPTY_FORM);
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  // While Test & Save runs the form is disabled: its success fills the form with what was saved, which
+  // would drop an edit made meanwhile without a word.
   const [saving, setSaving] = useState(false);
   const [reloading, setReloading] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>();
@@ -336,6 +338,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 error={fieldErrors.opencxToken}
                 value={values.opencxToken}
                 placeholder={settings?.opencxTokenMasked ?? ''}
+                disabled={saving}
                 onChange={change('opencxToken')}
               />
 
@@ -345,6 +348,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 kept={values.keptExtraTokens ?? []}
                 value={values.opencxExtraTokens}
                 error={fieldErrors.opencxExtraTokens}
+                disabled={saving}
                 onChange={change('opencxExtraTokens')}
                 onRemove={(id) =>
                   setValues((current) => ({
@@ -362,6 +366,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 error={fieldErrors.aiQueueSid}
                 placeholder="WQ…"
                 value={values.aiQueueSid}
+                disabled={saving}
                 onChange={change('aiQueueSid')}
               />
 
@@ -380,6 +385,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                     value={values.aiAuthorName}
                     hasError={Boolean(fieldErrors.aiAuthorName)}
                     aria-describedby={described}
+                    disabled={saving}
                     onChange={change('aiAuthorName')}
                   />
                 )}
@@ -389,6 +395,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 id={ids.aiPeakConversations}
                 value={values.aiPeakConversations}
                 error={fieldErrors.aiPeakConversations}
+                disabled={saving}
                 onChange={change('aiPeakConversations')}
               />
 
@@ -408,6 +415,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 saved={settings?.workflowSid ?? null}
                 value={values.workflowSid}
                 error={fieldErrors.workflowSid}
+                disabled={saving}
                 onChange={change('workflowSid')}
               />
 
@@ -424,6 +432,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 error={fieldErrors.opencxWebhookSecret}
                 value={values.opencxWebhookSecret}
                 placeholder={settings?.opencxWebhookSecretSet ? strings.settingsWebhookSecretSavedPlaceholder : ''}
+                disabled={saving}
                 onChange={change('opencxWebhookSecret')}
               />
               <WebhookUrlField url={settings?.opencxWebhookUrl ?? null} />
@@ -446,6 +455,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                       insertAfter={<Text as="span">{strings.settingsAnswerTimeoutUnit}</Text>}
                       hasError={Boolean(fieldErrors.aiAnswerTimeoutSeconds)}
                       aria-describedby={described}
+                      disabled={saving}
                       onChange={change('aiAnswerTimeoutSeconds')}
                     />
                   </Box>
@@ -455,6 +465,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 id={ids.customerHandoffNote}
                 value={values.customerHandoffNote}
                 error={fieldErrors.customerHandoffNote}
+                disabled={saving}
                 onChange={change('customerHandoffNote')}
               />
               <TranslationsEditor
@@ -462,6 +473,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 rows={values.translations}
                 errors={errors.translations}
                 error={fieldErrors.customerHandoffNoteTranslations}
+                disabled={saving}
                 onChange={changeTranslations}
               />
 

@@ -95,6 +95,38 @@ describe('SettingsView', () => {
     expect(authorInput()).toHaveValue('Acme Helper');
   });
 
+  it('disables the whole form while Test & Save runs, so no edit is lost to the saved settings', async () => {
+    const client = await renderLoaded({
+      ...SAVED,
+      opencxExtraTokens: [{ id: 'id-two', masked: '••••••••b2b2' }],
+      customerHandoffNoteTranslations: { es: 'Un momento.' },
+    });
+    const save = deferred<SaveResult>();
+    client.save.mockReturnValue(save.promise);
+    const form = saveButton().closest('form')!;
+    const controls = () => [
+      ...form.querySelectorAll<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement | HTMLButtonElement>(
+        'input, textarea, select, button',
+      ),
+    ];
+    expect(controls().filter((control) => control.disabled)).toEqual([]);
+
+    fireEvent.change(authorInput(), { target: { value: 'Acme Helper' } });
+    fireEvent.click(saveButton());
+
+    // Every field, the translation rows and the buttons that edit the form; not the webhook URL, only read and copied.
+    const editing = controls().filter((control) => !control.hasAttribute('readonly') && control.textContent !== 'Copy');
+    expect(editing.length).toBeGreaterThan(12);
+    for (const control of editing) expect(control).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Remove the key ••••••••b2b2' })).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Add a language' })).toBeDisabled();
+
+    save.resolve({ ok: true, settings: { ...SAVED, aiAuthorName: 'Acme Helper' }, workerCreated: false });
+    await screen.findByText(/Settings saved/);
+    expect(controls().filter((control) => control.disabled)).toEqual([]);
+    expect(authorInput()).toHaveValue('Acme Helper');
+  });
+
   it('clears the token after saving and never shows it back', async () => {
     const secret = 'ocx_live_9f8e7d6c5b4a';
     const client = await renderLoaded(UNCONFIGURED);
