@@ -28,6 +28,7 @@ import {
   formFrom,
   hasErrors,
   NO_ERRORS,
+  rebaseForm,
   saveInput,
   type SettingsFormValues,
   type TranslationRow,
@@ -139,6 +140,8 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
   // Each increase loads the settings again (the admin's "Try again" after a failed load).
   const [loadAttempt, setLoadAttempt] = useState(0);
   const mounted = useRef(true);
+  // The settings the form was last filled or rebased from, to tell the admin's edits from what was loaded.
+  const shown = useRef<OpencxSettings>();
   // Only the newest read of the settings counts: an earlier one answering last would show older settings.
   const reads = useRef(0);
   const ids: Record<TextField, string> = {
@@ -162,7 +165,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
         if (!mounted.current) return;
         setLoading(false);
         if (result.ok) {
-          setSettings(result.settings);
+          show(result.settings);
           setRouting(result.routing);
           setValues(formFrom(result.settings));
           if (result.settings.configured) setCheckRequest((n) => n + 1);
@@ -181,6 +184,11 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
     };
   }, [client, loadAttempt]);
 
+  const show = (loaded: OpencxSettings): void => {
+    shown.current = loaded;
+    setSettings(loaded);
+  };
+
   const loadAgain = (): void => {
     setLoading(true);
     setLoadError(undefined);
@@ -194,6 +202,19 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
     return mounted.current && read === reads.current ? loaded : undefined;
   };
 
+  /**
+   * The stored settings read again after an Apply, Undo or Uninstall, which may change them: shown, the admin's
+   * edits kept on top, so the next save sends neither a stale value nor a stale revision.
+   */
+  const refresh = async (): Promise<void> => {
+    const loaded = await readAgain();
+    if (!loaded?.ok) return;
+    const before = shown.current;
+    show(loaded.settings);
+    setRouting(loaded.routing);
+    setValues((current) => (before ? rebaseForm(current, before, loaded.settings) : formFrom(loaded.settings)));
+  };
+
   /** After a save refused as stale: the form filled again from the stored settings, what was typed dropped. */
   const reload = async (): Promise<void> => {
     setReloading(true);
@@ -205,7 +226,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
       setOutcome({ kind: 'stale', message: format(strings.settingsLoadFailed, { message: loaded.error.message }) });
       return;
     }
-    setSettings(loaded.settings);
+    show(loaded.settings);
     setRouting(loaded.routing);
     setValues(formFrom(loaded.settings));
     setErrors(NO_ERRORS);
@@ -244,7 +265,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
     setSaving(false);
 
     if (result.ok) {
-      setSettings(result.settings);
+      show(result.settings);
       setValues(formFrom(result.settings)); // clears every secret: what was typed is not kept, nor shown back
       setOutcome({
         kind: result.webhooksNotUpdated ? 'warning' : 'saved',
@@ -505,7 +526,14 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
             </Stack>
           </form>
         )}
-        {loading || loadError ? null : <SetupSection client={client} token={token} checkRequest={checkRequest} />}
+        {loading || loadError ? null : (
+          <SetupSection
+            client={client}
+            token={token}
+            checkRequest={checkRequest}
+            onSettingsChanged={() => void refresh()}
+          />
+        )}
       </Box>
     </Box>
   );

@@ -30,6 +30,11 @@ export interface SetupSectionProps {
   token: string;
   /** Each increase runs the check once (0: not yet). */
   checkRequest: number;
+  /**
+   * After an Apply, Undo or Uninstall that went through: they may have changed the stored settings (the AI
+   * queue Apply created or Undo deleted, Uninstall's delete), which a form filled before would put back.
+   */
+  onSettingsChanged?: () => void;
 }
 
 type Busy = 'check' | 'apply' | 'undo' | 'uninstall';
@@ -102,7 +107,7 @@ function uninstalledOutcome(steps: readonly StepReport[], complete: boolean, kee
 }
 
 /** The setup doctor: "Check setup" lists what is wrong, "Apply fixes" fixes what the Functions can. */
-export function SetupSection({ client, token, checkRequest }: SetupSectionProps): JSX.Element {
+export function SetupSection({ client, token, checkRequest, onSettingsChanged }: SetupSectionProps): JSX.Element {
   const [checks, setChecks] = useState<SetupCheck[]>();
   const [busy, setBusy] = useState<Busy>();
   const [outcome, setOutcome] = useState<Outcome>();
@@ -212,6 +217,7 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
     if (result.ok) {
       setReplaceConfirmed(false); // a confirmation is for one apply
       showSteps(result, strings.setupStepsApplyLabel, strings.setupApplyFailed, appliedOutcome);
+      onSettingsChanged?.();
       return;
     }
     const { field, message } = result.error;
@@ -228,10 +234,11 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
 
   const undo = async (): Promise<void> => {
     const result = await run('undo', () => client.undoSetup(token));
-    if (result)
-      showSteps(result, strings.setupStepsUndoLabel, strings.setupUndoFailed, (steps) =>
-        undoneOutcome(steps, result.ok ? result.restored : undefined),
-      );
+    if (!result) return;
+    showSteps(result, strings.setupStepsUndoLabel, strings.setupUndoFailed, (steps) =>
+      undoneOutcome(steps, result.ok ? result.restored : undefined),
+    );
+    if (result.ok) onSettingsChanged?.();
   };
 
   const uninstall = async (keepSyncData: boolean): Promise<void> => {
@@ -246,6 +253,7 @@ export function SetupSection({ client, token, checkRequest }: SetupSectionProps)
     showSteps(result, strings.setupStepsUninstallLabel, strings.setupUninstallFailed, (steps) =>
       uninstalledOutcome(steps, result.ok && result.complete, keepSyncData),
     );
+    if (result.ok) onSettingsChanged?.();
   };
 
   const passed = checks?.filter((c) => c.status === 'ok').length ?? 0;

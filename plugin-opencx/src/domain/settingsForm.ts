@@ -94,6 +94,26 @@ export function formFrom(settings: OpencxSettings): SettingsFormValues {
   };
 }
 
+/**
+ * The form once the stored settings changed under it from `before` to `after` (Apply noted the AI queue it
+ * created, Uninstall deleted them): a field the admin left as `before` filled it shows `after`'s value; an edit
+ * stays, and is what the next save sends.
+ */
+export function rebaseForm(
+  values: SettingsFormValues,
+  before: OpencxSettings,
+  after: OpencxSettings,
+): SettingsFormValues {
+  const loaded: Partial<SettingsFormValues> = formFrom(before);
+  const next: Partial<SettingsFormValues> = formFrom(after);
+  const fields = new Set([...Object.keys(values), ...Object.keys(next)] as (keyof SettingsFormValues)[]);
+  const edited = (field: keyof SettingsFormValues): boolean =>
+    JSON.stringify(values[field]) !== JSON.stringify(loaded[field]);
+  return Object.fromEntries(
+    [...fields].map((field) => [field, edited(field) ? values[field] : next[field]]),
+  ) as unknown as SettingsFormValues;
+}
+
 /** A whole number within the bounds, as typed; undefined otherwise. */
 function wholeNumber(text: string, bounds: { min: number; max: number }): number | undefined {
   const value = text.trim();

@@ -540,3 +540,101 @@ describe('Twilio setup section', () => {
     expect(checkButton()).toBeEnabled();
   });
 });
+
+describe('the settings form after Apply, Undo or Uninstall', () => {
+  const CREATED_QUEUE = 'WQ' + 'e'.repeat(32);
+  const queueInput = () => screen.getByLabelText('AI queue SID (optional)');
+  const authorInput = () => screen.getByLabelText('AI author name');
+  const saveButton = () => screen.getByRole('button', { name: 'Test & Save' });
+  const FIXABLE = [CONFIG_OK, TIMER_WORKSPACE_MISSING];
+  const TIMERS_FIXED = [CONFIG_OK, { ...TIMER_WORKSPACE_MISSING, status: 'ok' as const }];
+
+  it('reads the settings again after Apply: the AI queue it noted is shown, what the admin typed kept', async () => {
+    const client = await renderView(FIXABLE);
+    fireEvent.change(authorInput(), { target: { value: 'Edited Bot' } });
+    const afterApply: OpencxSettings = { ...SAVED, aiQueueSid: CREATED_QUEUE, revision: '4.mixu1b2c3d4' };
+    client.load.mockResolvedValue({ ok: true, settings: afterApply, routing: null });
+    client.applySetup.mockResolvedValueOnce({
+      ok: true,
+      steps: [applied(TIMER_WORKSPACE_MISSING)],
+      checks: TIMERS_FIXED,
+    });
+
+    fireEvent.click(applyButton());
+
+    await waitFor(() => expect(queueInput()).toHaveValue(CREATED_QUEUE));
+    expect(client.load).toHaveBeenCalledTimes(2);
+    expect(authorInput()).toHaveValue('Edited Bot');
+    expect(screen.getByText('Applied: Watchdog timers.')).toBeVisible();
+
+    client.save.mockResolvedValueOnce({
+      ok: true,
+      settings: { ...afterApply, aiAuthorName: 'Edited Bot', revision: '5.mixv0' },
+      workerCreated: false,
+    });
+    fireEvent.click(saveButton());
+    await screen.findByText(/Settings saved/);
+    expect(client.save).toHaveBeenCalledWith(
+      'flex-token',
+      expect.objectContaining({
+        aiQueueSid: CREATED_QUEUE,
+        aiAuthorName: 'Edited Bot',
+        settingsRevision: '4.mixu1b2c3d4',
+      }),
+    );
+  });
+
+  it('reads the settings again after Undo: the AI queue it deleted is no longer sent', async () => {
+    const client = await renderView(FIXABLE, { ...SAVED, aiQueueSid: CREATED_QUEUE });
+    expect(queueInput()).toHaveValue(CREATED_QUEUE);
+    client.load.mockResolvedValue({ ok: true, settings: { ...SAVED, revision: '6.mixu1b2c3d4' }, routing: null });
+    client.undoSetup.mockResolvedValueOnce({
+      ok: true,
+      steps: [step(TIMER_WORKSPACE_MISSING, 'applied', 'Restored.')],
+      restored: { backupId: 'b-1', at: '2026-11-20T09:00:00.000Z', by: 'admin@example.com' },
+      checks: FIXABLE,
+    });
+
+    fireEvent.click(screen.getByRole('button', { name: 'Undo last apply' }));
+
+    await waitFor(() => expect(queueInput()).toHaveValue(''));
+    client.save.mockResolvedValueOnce({ ok: true, settings: SAVED, workerCreated: false });
+    fireEvent.click(saveButton());
+    await screen.findByText(/Settings saved/);
+    expect(client.save).toHaveBeenCalledWith(
+      'flex-token',
+      expect.objectContaining({ aiQueueSid: '', settingsRevision: '6.mixu1b2c3d4' }),
+    );
+  });
+
+  it('reads the settings again after Uninstall: the form shows that none are stored', async () => {
+    const client = await renderView(FIXABLE, { ...SAVED, aiQueueSid: CREATED_QUEUE });
+    client.load.mockResolvedValue({ ok: true, settings: { ...UNCONFIGURED, revision: null }, routing: null });
+    client.uninstallSetup.mockResolvedValueOnce({
+      ok: true,
+      steps: [step(TIMER_WORKSPACE_MISSING, 'applied', 'Deleted.')],
+      complete: true,
+    });
+
+    fireEvent.click(screen.getByRole('button', { name: 'Uninstall' }));
+    const confirm = await screen.findByRole('region', { name: 'Uninstall OpenCX from this Twilio account?' });
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Yes, uninstall' }));
+
+    expect(await screen.findByText('Not configured')).toBeVisible();
+    expect(queueInput()).toHaveValue('');
+    expect(screen.getByLabelText(/OpenCX API key/)).not.toHaveAttribute('placeholder', '••••••••1234');
+  });
+
+  it('does not read them again after an Apply the Functions refused', async () => {
+    const client = await renderView(FIXABLE);
+    client.applySetup.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'setup_busy', message: 'Another setup change is in progress', status: 409 },
+    });
+
+    fireEvent.click(applyButton());
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('Another setup change is in progress');
+    expect(client.load).toHaveBeenCalledTimes(1);
+  });
+});

@@ -6,6 +6,7 @@ import {
   hasErrors,
   nextRowKey,
   poolSizeFor,
+  rebaseForm,
   saveInput,
   validate,
 } from '../settingsForm';
@@ -22,6 +23,30 @@ describe('settings form', () => {
     ['de-CH-1996', 'de-CH-1996'],
   ])('writes the language tag %p as %p', (typed, canonical) => {
     expect(canonicalLanguageTag(typed)).toBe(canonical);
+  });
+
+  it('rebases the form on settings changed under it: what the admin left takes the new value, an edit stays', () => {
+    const before = { ...SAVED_SETTINGS, customerHandoffNoteTranslations: { es: 'Un momento.' } };
+    const after = {
+      ...before,
+      aiQueueSid: 'WQ' + '1'.repeat(32),
+      aiAuthorName: 'Their Bot',
+      customerHandoffNote: 'Their note.',
+      revision: '9.mixv1',
+    };
+    const values = { ...formFrom(before), aiAuthorName: 'My Bot', opencxWebhookSecret: 'whsec_typed' };
+
+    expect(rebaseForm(values, before, after)).toEqual({
+      ...formFrom(after),
+      aiAuthorName: 'My Bot',
+      opencxWebhookSecret: 'whsec_typed',
+    });
+    // Rows edited, added or removed are the admin's; untouched ones follow the stored settings.
+    const rows = [...values.translations, { key: 1, language: 'de', note: 'Einen Moment.' }];
+    expect(
+      rebaseForm({ ...values, translations: rows }, before, { ...after, customerHandoffNoteTranslations: {} }),
+    ).toMatchObject({ translations: rows });
+    expect(rebaseForm(values, before, { ...after, customerHandoffNoteTranslations: {} }).translations).toEqual([]);
   });
 
   it('counts an emoji as one character', () => {
