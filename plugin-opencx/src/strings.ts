@@ -173,7 +173,7 @@ export interface OpencxStrings {
   settingsTranslationLanguageRequired: string;
   settingsTranslationLanguageInvalid: string;
   settingsTranslationLanguageDuplicate: string;
-  settingsTranslationNoteRequired: string;
+  settingsTranslationNoteEmpty: string;
   settingsWorkspaceLabel: string;
   settingsConversationsServiceLabel: string;
   settingsFlexResourceHelp: string;
@@ -455,7 +455,8 @@ export const strings: OpencxStrings = {
   settingsTranslationsLabel: 'Translations',
   settingsTranslationsHelp:
     'The message in other languages, chosen by the conversation’s language: ' +
-    'the exact tag (es-MX), then its language (es), otherwise the message above.',
+    'the exact tag (es-MX), then its language (es), otherwise the message above. ' +
+    'A language with an empty message gets none.',
   settingsTranslationLabel: 'Translation {number}',
   settingsTranslationLanguageLabel: 'Language tag',
   settingsTranslationNoteLabel: 'Message',
@@ -465,7 +466,8 @@ export const strings: OpencxStrings = {
   settingsTranslationLanguageRequired: 'Enter a language tag, for example es or pt-BR',
   settingsTranslationLanguageInvalid: 'Not a language tag: use a code such as es, fr-CA or pt-BR',
   settingsTranslationLanguageDuplicate: '{language} is listed more than once',
-  settingsTranslationNoteRequired: 'Enter the message in this language, or remove the row',
+  settingsTranslationNoteEmpty:
+    'No message: customers writing in {language} see none at a handoff. Enter one, or remove the row.',
   settingsWorkspaceLabel: 'TaskRouter workspace',
   settingsConversationsServiceLabel: 'Conversations service',
   settingsFlexResourceHelp: 'Taken from this Flex account.',

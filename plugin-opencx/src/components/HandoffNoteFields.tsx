@@ -154,6 +154,11 @@ export function TranslationsEditor({
                   <NoteField
                     id={translationControlId(id, row.key, 'note')}
                     label={strings.settingsTranslationNoteLabel}
+                    help={
+                      row.language.trim() && !row.note.trim()
+                        ? format(strings.settingsTranslationNoteEmpty, { language: row.language.trim() })
+                        : undefined
+                    }
                     value={row.note}
                     error={rowErrors.note}
                     disabled={disabled}

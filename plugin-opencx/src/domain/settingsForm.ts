@@ -150,7 +150,8 @@ function translationErrors(rows: readonly TranslationRow[]): FormErrors['transla
           : seen.has(canonical)
             ? format(strings.settingsTranslationLanguageDuplicate, { language: canonical })
             : undefined,
-      note: note ? noteError(note) : strings.settingsTranslationNoteRequired,
+      // An empty message is allowed: customers writing in this language get no note (the Functions store it so).
+      note: noteError(note),
     };
     if (language) seen.add(canonical);
     if (rowErrors.language || rowErrors.note) errors[row.key] = rowErrors;

@@ -249,25 +249,20 @@ describe('translations of the handoff message', () => {
     expect(client.save).not.toHaveBeenCalled();
   });
 
-  it('refuses a language listed twice, a row without its message and a message over 320 characters', async () => {
+  it('refuses a language listed twice and a message over 320 characters', async () => {
     const client = await renderSaving({ ...SAVED_SETTINGS, customerHandoffNoteTranslations: { es: 'Un momento.' } });
     addLanguage();
     type(languageOf(2), 'ES');
     type(messageOf(2), 'Otro momento.');
     addLanguage();
-    type(languageOf(3), 'de');
-    addLanguage();
-    type(languageOf(4), 'it');
-    type(messageOf(4), 'x'.repeat(321));
+    type(languageOf(3), 'it');
+    type(messageOf(3), 'x'.repeat(321));
 
     fireEvent.click(saveButton());
 
     expect(await within(translation(2)).findByText('es is listed more than once')).toBeVisible();
     expect(languageOf(1)).not.toHaveAttribute('aria-invalid', 'true');
     expect(messageOf(3)).toHaveAccessibleDescription(
-      expect.stringContaining('Enter the message in this language, or remove the row'),
-    );
-    expect(messageOf(4)).toHaveAccessibleDescription(
       expect.stringContaining('Keep the message to 320 characters or fewer'),
     );
     expect(languageOf(2)).toHaveFocus();
@@ -276,11 +271,33 @@ describe('translations of the handoff message', () => {
     // Removing a row takes its error with it; fixing the rest saves.
     fireEvent.click(screen.getByRole('button', { name: 'Remove translation 2' }));
     expect(screen.queryByText('es is listed more than once')).not.toBeInTheDocument();
-    type(messageOf(2), 'Einen Moment.');
-    type(messageOf(3), 'Un momento.');
+    type(messageOf(2), 'Un momento.');
     expect(await saveAndWait(client)).toMatchObject({
-      customerHandoffNoteTranslations: { es: 'Un momento.', de: 'Einen Moment.', it: 'Un momento.' },
+      customerHandoffNoteTranslations: { es: 'Un momento.', it: 'Un momento.' },
     });
+  });
+
+  it('saves a language with an empty message (no note in it), saying what that means', async () => {
+    const client = await renderSaving();
+    addLanguage();
+    type(languageOf(1), 'de');
+    expect(messageOf(1)).toHaveAccessibleDescription(
+      expect.stringContaining('No message: customers writing in de see none at a handoff.'),
+    );
+    expect(messageOf(1)).not.toHaveAttribute('aria-invalid', 'true');
+
+    expect(await saveAndWait(client)).toMatchObject({ customerHandoffNoteTranslations: { de: '' } });
+  });
+
+  it('saves settings that already hold a language with an empty message', async () => {
+    const client = await renderSaving({
+      ...SAVED_SETTINGS,
+      customerHandoffNoteTranslations: { es: '', fr: 'Un instant.' },
+    });
+    expect(messageOf(1)).toHaveValue('');
+    expect(messageOf(1)).toHaveAccessibleDescription(expect.stringContaining('customers writing in es see none'));
+
+    expect(await saveAndWait(client)).toMatchObject({ customerHandoffNoteTranslations: { es: '', fr: 'Un instant.' } });
   });
 
   it('shows a server error about the translations under them', async () => {

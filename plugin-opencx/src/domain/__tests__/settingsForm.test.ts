@@ -49,6 +49,12 @@ describe('settings form', () => {
     expect(rebaseForm(values, before, { ...after, customerHandoffNoteTranslations: {} }).translations).toEqual([]);
   });
 
+  it('accepts a language with an empty message (no note in it) and sends it so', () => {
+    const values = { ...formFrom(SAVED_SETTINGS), translations: [{ key: 0, language: 'es', note: '  ' }] };
+    expect(validate(values, SAVED_SETTINGS)).toEqual({ fields: {}, translations: {} });
+    expect(saveInput(values, FLEX).customerHandoffNoteTranslations).toEqual({ es: '' });
+  });
+
   it('counts an emoji as one character', () => {
     expect(characterCount('Hola 👋🏽')).toBe(7);
   });
