@@ -13,42 +13,51 @@ import type { AgentClient, HandbackError } from '../api/agentClient';
 import { MAX_INSTRUCTION_LENGTH } from '../domain/history';
 import { format, strings } from '../strings';
 
+/** What a hand-back of the task answered: someone else's first, and whether Flex moved the task to wrap-up. */
+export interface HandbackOutcome {
+  already: boolean;
+  wrappedUp: boolean;
+}
+
 export interface HandbackControlProps {
   client: Pick<AgentClient, 'handBack'>;
   taskSid: string;
   /** The agent's current Flex token (Flex renews it). */
   token: () => string;
+  /** What a hand-back of this task answered before, shown instead of the button. */
+  done?: HandbackOutcome;
+  /** Told what the hand-back answered, to show it once the task is in wrap-up, where this control is gone. */
+  onDone?: (outcome: HandbackOutcome) => void;
 }
 
 type State =
   | { step: 'closed' }
   | { step: 'editing'; error?: HandbackError }
   | { step: 'sending' }
-  | { step: 'done'; already: boolean; wrappedUp: boolean };
+  | ({ step: 'done' } & HandbackOutcome);
+
+/** The hand-back's confirmation. */
+export function HandbackDone({ already, wrappedUp }: HandbackOutcome): JSX.Element {
+  return (
+    <Box role="status">
+      <Callout variant="success">
+        <Text as="span">
+          {already ? strings.handbackAlready : wrappedUp ? strings.handbackDone : strings.handbackDoneWrapUpYourself}
+        </Text>
+      </Callout>
+    </Box>
+  );
+}
 
 /** "Hand back to AI": an optional instruction, then a confirmation; the AI then has the conversation again. */
-export function HandbackControl({ client, taskSid, token }: HandbackControlProps): JSX.Element {
-  const [state, setState] = useState<State>({ step: 'closed' });
+export function HandbackControl({ client, taskSid, token, done, onDone }: HandbackControlProps): JSX.Element {
+  const [state, setState] = useState<State>(done ? { step: 'done', ...done } : { step: 'closed' });
   const [instruction, setInstruction] = useState('');
   const fieldId = useUID();
   const helpId = useUID();
   const tooLong = instruction.trim().length > MAX_INSTRUCTION_LENGTH;
 
-  if (state.step === 'done') {
-    return (
-      <Box role="status">
-        <Callout variant="success">
-          <Text as="span">
-            {state.already
-              ? strings.handbackAlready
-              : state.wrappedUp
-                ? strings.handbackDone
-                : strings.handbackDoneWrapUpYourself}
-          </Text>
-        </Callout>
-      </Box>
-    );
-  }
+  if (state.step === 'done') return <HandbackDone already={state.already} wrappedUp={state.wrappedUp} />;
   if (state.step === 'closed') {
     return (
       <Button variant="secondary" size="small" onClick={() => setState({ step: 'editing' })}>
@@ -68,11 +77,13 @@ export function HandbackControl({ client, taskSid, token }: HandbackControlProps
   const submit = async (): Promise<void> => {
     setState({ step: 'sending' });
     const result = await client.handBack(token(), { taskSid, instruction });
-    setState(
-      result.ok
-        ? { step: 'done', already: result.alreadyHandedBack, wrappedUp: result.wrappedUp }
-        : { step: 'editing', error: result.error },
-    );
+    if (!result.ok) {
+      setState({ step: 'editing', error: result.error });
+      return;
+    }
+    const outcome = { already: result.alreadyHandedBack, wrappedUp: result.wrappedUp };
+    onDone?.(outcome);
+    setState({ step: 'done', ...outcome });
   };
 
   return (

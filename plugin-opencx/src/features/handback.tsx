@@ -4,7 +4,7 @@ import { Box } from '@twilio-paste/core/box';
 import { Text } from '@twilio-paste/core/text';
 
 import { type AgentClient, createAgentClient } from '../api/agentClient';
-import { HandbackControl } from '../components/HandbackControl';
+import { HandbackControl, HandbackDone, type HandbackOutcome } from '../components/HandbackControl';
 import { HandoffHistory } from '../components/HandoffHistory';
 import { type FunctionsClientOptions, functionsClient, FUNCTIONS_URL_SETTINGS } from '../config';
 import { isHandedOff } from '../domain/handoff';
@@ -24,12 +24,43 @@ export const showsHandback = (props: TaskProps): boolean =>
 export const canHandBack = (props: TaskProps): boolean =>
   isHandedOff(props.task?.attributes) && props.task?.status === 'accepted' && Boolean(props.task?.taskSid);
 
+/** How many tasks' hand-back outcomes are kept: an agent's tasks in wrap-up at once are far fewer. */
+const KEPT_OUTCOMES = 50;
+
+/**
+ * What each task's hand-back answered, by task SID. The hand-back moves the task to wrap-up before it
+ * answers, and the control goes with the accepted reservation: the confirmation stays from here.
+ */
+export class HandbackOutcomes {
+  private readonly byTask = new Map<string, HandbackOutcome>();
+
+  get(taskSid: string | undefined): HandbackOutcome | undefined {
+    return taskSid ? this.byTask.get(taskSid) : undefined;
+  }
+
+  set(taskSid: string, outcome: HandbackOutcome): void {
+    this.byTask.delete(taskSid);
+    this.byTask.set(taskSid, outcome);
+    // The oldest first: a Map keeps insertion order.
+    for (const oldest of this.byTask.keys()) {
+      if (this.byTask.size <= KEPT_OUTCOMES) break;
+      this.byTask.delete(oldest);
+    }
+  }
+}
+
 export function TaskHandback({
   task,
   client,
   manager,
-}: TaskProps & { client?: Pick<AgentClient, 'handBack'>; manager: Flex.Manager }): JSX.Element {
+  outcomes,
+}: TaskProps & {
+  client?: Pick<AgentClient, 'handBack'>;
+  manager: Flex.Manager;
+  outcomes: HandbackOutcomes;
+}): JSX.Element {
   const entries = readHistory(task?.attributes);
+  const outcome = outcomes.get(task?.taskSid);
   return (
     <Box
       flexShrink={0}
@@ -51,12 +82,16 @@ export function TaskHandback({
             client={client}
             taskSid={task!.taskSid!}
             token={() => manager.user.token}
+            done={outcome}
+            onDone={(done) => outcomes.set(task!.taskSid!, done)}
           />
         ) : (
           <Text as="p" color="colorTextWeak">
             {format(strings.handbackFunctionsUrlMissing, FUNCTIONS_URL_SETTINGS)}
           </Text>
         )
+      ) : outcome && task?.status === 'wrapping' ? (
+        <HandbackDone {...outcome} />
       ) : null}
     </Box>
   );
@@ -66,12 +101,17 @@ export function TaskHandback({
 export function createHandbackSetup(options: FunctionsClientOptions<Pick<AgentClient, 'handBack'>> = {}): FeatureSetup {
   return (flex, manager) => {
     const { client } = functionsClient(manager.configuration, options, createAgentClient);
+    // One for the plugin's life: Flex renders the task canvas again for each task and each status change.
+    const outcomes = new HandbackOutcomes();
     // Added after the handoff panel with the same sortOrder, so right under it: Flex keeps the order
     // of equal sort orders, and any higher one falls below the tabs on some Flex 2.x versions.
-    flex.TaskCanvas.Content.add(<TaskHandback key="opencx-handback" client={client} manager={manager} />, {
-      sortOrder: 0,
-      if: showsHandback,
-    });
+    flex.TaskCanvas.Content.add(
+      <TaskHandback key="opencx-handback" client={client} manager={manager} outcomes={outcomes} />,
+      {
+        sortOrder: 0,
+        if: showsHandback,
+      },
+    );
   };
 }
 

@@ -44,6 +44,30 @@ describe('HandbackControl', () => {
     expect(screen.queryByRole('button', { name: 'Hand back' })).toBeNull();
   });
 
+  it('tells what the hand-back answered, and shows an answer given before instead of the button', async () => {
+    const onDone = jest.fn();
+    const agent = client({ ok: true, alreadyHandedBack: false, wrappedUp: false, history: [] });
+    const { unmount } = renderWithTheme(
+      <HandbackControl client={agent} taskSid={TASK} token={() => 'flex-token'} onDone={onDone} />,
+    );
+    open();
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    await screen.findByRole('status');
+    expect(onDone).toHaveBeenCalledWith({ already: false, wrappedUp: false });
+    unmount();
+
+    renderWithTheme(
+      <HandbackControl
+        client={agent}
+        taskSid={TASK}
+        token={() => 'flex-token'}
+        done={{ already: false, wrappedUp: false }}
+      />,
+    );
+    expect(screen.getByRole('status')).toHaveTextContent('Flex did not move your task to wrap-up');
+    expect(screen.queryByRole('button', { name: 'Hand back to AI' })).toBeNull();
+  });
+
   it('hands back without an instruction too', async () => {
     const agent = client({ ok: true, alreadyHandedBack: false, wrappedUp: true, history: [] });
     renderControl(agent);

@@ -274,6 +274,22 @@ describe('hand back to the AI', () => {
     },
   );
 
+  it('keeps the confirmation while the task is in wrap-up, and drops it once the task is completed', async () => {
+    const { canvas } = setUp();
+    const { rerender } = renderAdded(canvas.element, held('accepted'));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    const done = 'The AI has the conversation again. Your task is in wrap-up';
+    expect(await screen.findByRole('status')).toHaveTextContent(done);
+
+    rerender(React.cloneElement(canvas.element, held('wrapping')));
+    expect(screen.getByRole('status')).toHaveTextContent(done);
+    expect(screen.getAllByRole('listitem')).toHaveLength(2);
+
+    rerender(React.cloneElement(canvas.element, held('completed')));
+    expect(screen.queryByRole('status')).not.toBeInTheDocument();
+  });
+
   it("shows the history on the AI's task after a handback, without the button", () => {
     const { canvas } = setUp();
     const resumed = held('accepted', { handedOff: false, opencxHistory: HISTORY });

@@ -79,3 +79,28 @@ test('a hand-back form opened on one task is closed on the next, its instruction
   expect(screen.getByRole('textbox', { name: 'Instruction for the AI (optional)' })).toHaveValue('');
   expect(handBack).not.toHaveBeenCalled();
 });
+
+test('the hand-back confirmation stays on its task in wrap-up, also after visiting another task', async () => {
+  const { rerender } = render(<Canvas task={handedOff(REFUND_TASK, 'Refund')} />);
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+  const done = 'The AI has the conversation again. Your task is in wrap-up';
+  expect(await screen.findByRole('status')).toHaveTextContent(done);
+
+  // The Function moved the task to wrap-up before it answered: Flex shows the reservation wrapping.
+  const wrapping = { ...handedOff(REFUND_TASK, 'Refund'), status: 'wrapping' };
+  rerender(<Canvas task={wrapping} />);
+  expect(screen.getByRole('status')).toHaveTextContent(done);
+  expect(screen.queryByRole('button', { name: 'Hand back to AI' })).not.toBeInTheDocument();
+
+  rerender(<Canvas task={handedOff(BILLING_TASK, 'Billing')} />);
+  expect(screen.queryByRole('status')).not.toBeInTheDocument();
+  expect(screen.getByRole('button', { name: 'Hand back to AI' })).toBeVisible();
+
+  rerender(<Canvas task={wrapping} />);
+  expect(screen.getByRole('status')).toHaveTextContent(done);
+  // Another task in wrap-up that was not handed back shows no confirmation.
+  rerender(<Canvas task={{ ...handedOff(BILLING_TASK, 'Billing'), status: 'wrapping' }} />);
+  expect(screen.queryByRole('status')).not.toBeInTheDocument();
+  expect(handBack).toHaveBeenCalledTimes(1);
+});
