@@ -127,6 +127,20 @@ describe('parseSaveForm', () => {
     expect(parseSaveForm(form({ customerHandoffNote: 'x'.repeat(320) })).customerHandoffNote).toHaveLength(320);
   });
 
+  // As the settings view counts them: 320 emoji are 640 UTF-16 units.
+  it('counts the note in characters (code points), an emoji as one, as the settings view does', () => {
+    expect(parseSaveForm(form({ customerHandoffNote: '🙂'.repeat(320) })).customerHandoffNote).toBe('🙂'.repeat(320));
+    expect(adminErrorOf(() => parseSaveForm(form({ customerHandoffNote: '🙂'.repeat(321) })))).toMatchObject({
+      status: 400,
+      field: 'customerHandoffNote',
+      message: 'The handoff note must be at most 320 characters',
+    });
+    expect(parseTranslations(JSON.stringify({ es: '🙏'.repeat(320) })).es).toBe('🙏'.repeat(320));
+    expect(adminErrorOf(() => parseTranslations(JSON.stringify({ es: '👋🏽'.repeat(161) }))).message).toBe(
+      'The handoff note for "es" must be at most 320 characters',
+    );
+  });
+
   it('never repeats a refused webhook secret in the message', () => {
     const secret = 'whsec_with space';
     const error = adminErrorOf(() => parseSaveForm(form({ opencxWebhookSecret: secret })));
@@ -256,7 +270,8 @@ describe('parseTranslations', () => {
         form({
           opencxToken: 'k'.repeat(512),
           opencxWebhookSecret: 's'.repeat(512),
-          customerHandoffNote: '日'.repeat(320),
+          // Four UTF-8 bytes a character: the longest note the character count lets through.
+          customerHandoffNote: '🙂'.repeat(320),
           aiAuthorName: '日'.repeat(64),
           aiPeakConversations: '1000',
           aiQueueSid: 'WQ' + '3'.repeat(32),

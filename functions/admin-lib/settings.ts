@@ -226,8 +226,11 @@ function secretText(form: Record<string, unknown>, field: string, what: string):
   return secret;
 }
 
+/** Characters as the admin and the settings view count them: code points (an emoji is one), not UTF-16 units. */
+const characterCount = (text: string): number => Array.from(text).length;
+
 function handoffNote(note: string, field: string, language?: string): string {
-  if (note.length > MAX_CUSTOMER_HANDOFF_NOTE_LENGTH) {
+  if (characterCount(note) > MAX_CUSTOMER_HANDOFF_NOTE_LENGTH) {
     throw invalidInput(
       field,
       `The handoff note${language ? ` for "${language}"` : ''} must be at most ` +
