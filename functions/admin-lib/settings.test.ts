@@ -12,6 +12,7 @@ import {
   MAX_ORG_NAME_LENGTH,
   maskToken,
   missingResource,
+  opencxCheckBudgetMs,
   opencxFailure,
   parseSaveForm,
   parseTranslations,
@@ -632,6 +633,14 @@ describe('the settings a form was filled from (optimistic concurrency)', () => {
   it('does not check a form that does not say (an older plugin): it saves as before', () => {
     expect(settingsChangedSince(parsed(), stored, '9')).toBeUndefined();
     expect(settingsChangedSince(parsed(), {}, undefined)).toBeUndefined();
+  });
+});
+
+describe('opencxCheckBudgetMs', () => {
+  it('gives the OpenCX checks at most 4.5 s, and always leaves 4 s for the Twilio checks and writes', () => {
+    expect(opencxCheckBudgetMs(9000)).toBe(4500);
+    expect(opencxCheckBudgetMs(6000)).toBe(2000);
+    expect(opencxCheckBudgetMs(3000)).toBe(0);
   });
 });
 

@@ -501,6 +501,19 @@ export function configDocument(
   };
 }
 
+/** What Test & Save's OpenCX key checks may take, all their retries included. */
+export const OPENCX_CHECK_MS = 4500;
+/** What the Twilio checks and writes after them need, however slow OpenCX was. */
+export const AFTER_OPENCX_CHECK_MS = 4000;
+
+/**
+ * The OpenCX checks' own budget out of the save's `remainingMs`: a slow OpenCX ends the save with
+ * a clear 502 before any write, rather than leaving the pool half changed when time runs out.
+ */
+export function opencxCheckBudgetMs(remainingMs: number): number {
+  return Math.max(0, Math.min(OPENCX_CHECK_MS, remainingMs - AFTER_OPENCX_CHECK_MS));
+}
+
 /**
  * 401/403 mean the token is wrong (400 on the field). Anything else (5xx, 429, timeout,
  * network) means OpenCX could not say: 502 Bad Gateway, since the fault is upstream and

@@ -14,6 +14,7 @@ import {
   extraTokenProblem,
   extraTokensToSave,
   missingResource,
+  opencxCheckBudgetMs,
   opencxFailure,
   parseSaveForm,
   peakToSave,
@@ -30,9 +31,10 @@ import { BridgeState, forgetCachedConfig } from '../bridge/state';
 import { aiPoolSize, type ConfigDocument, newConfigVersion } from '../common/config';
 import { guardedApiUrl } from '../common/deployment-guard';
 import { OpenCxClient } from '../common/opencx-client';
+import { Deadline } from '../common/retry';
 import type { TwilioApis } from '../common/twilio';
 
-/** Leaves time for the Twilio checks and writes after a slow OpenCX. */
+/** One OpenCX attempt at most; every attempt shares the checks' budget (opencxCheckBudgetMs). */
 const OPENCX_ATTEMPT_MS = 4000;
 
 export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, (call) =>
@@ -65,13 +67,15 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
     baseUrl: guardedApiUrl(context, 'OPENCX_API_URL'),
     attemptTimeoutMs: OPENCX_ATTEMPT_MS,
   });
+  // Retries included: a slow OpenCX must not leave too little time for the writes that follow.
+  const opencxDeadline = new Deadline(opencxCheckBudgetMs(deadline.remaining()));
   const [org, extras, workspace, queue, workflows, conversationsService] = await allInOrder([
-    opencx.getOrg(deadline).catch((error: unknown) => Promise.reject(opencxFailure(error))),
+    opencx.getOrg(opencxDeadline).catch((error: unknown) => Promise.reject(opencxFailure(error))),
     Promise.all(
       opencxExtraTokens.map((token) =>
         opencx
           .withToken(token)
-          .getOrg(deadline)
+          .getOrg(opencxDeadline)
           .then(
             (found) => ({ token, org: found }),
             (error: unknown) => ({ token, error }),
