@@ -404,10 +404,14 @@ describe('decide: end of the task', () => {
     });
   });
 
-  it.each(endTypes)('%s of any task ends the conversation in phase human, unless a transfer carries it on', (type) => {
-    const human = record('human', { taskSid: OTHER_TASK });
+  it.each<[ConversationPhase, TaskRouterEventType]>(
+    (['human', 'handoff'] as const).flatMap((phase) =>
+      endTypes.map((type): [ConversationPhase, TaskRouterEventType] => [phase, type]),
+    ),
+  )('in phase %s, %s of any task ends the conversation, unless a transfer carries it on', (phase, type) => {
+    const holding = record(phase, { taskSid: OTHER_TASK });
     for (const taskSid of [OTHER_TASK, AI_TASK])
-      expect(decide(taskEvent(type, { taskSid }), { config, record: human })).toMatchObject({
+      expect(decide(taskEvent(type, { taskSid }), { config, record: holding })).toMatchObject({
         action: 'end',
         taskSid,
         unlessTransferred: true,
@@ -425,26 +429,6 @@ describe('decide: end of the task', () => {
       'ignore',
     );
     expect(decision.reason).toContain(AI_TASK);
-  });
-
-  it.each<TaskRouterEventType>(['task.canceled', 'task.deleted', 'workflow.timeout'])(
-    'in phase handoff, %s of any task ends the conversation',
-    (type) => {
-      const decision = expectAction(
-        decide(taskEvent(type, { taskSid: OTHER_TASK }), { config, record: record('handoff') }),
-        'end',
-      );
-      expect(decision.taskSid).toBe(OTHER_TASK);
-      expectAction(decide(taskEvent(type), { config, record: record('handoff') }), 'end');
-    },
-  );
-
-  it('in phase handoff, task.completed is ignored (even for the recorded task)', () => {
-    expectAction(decide(taskEvent('task.completed'), { config, record: record('handoff') }), 'ignore');
-    expectAction(
-      decide(taskEvent('task.completed', { taskSid: OTHER_TASK }), { config, record: record('handoff') }),
-      'ignore',
-    );
   });
 
   it.each(endTypes)('%s for a conversation we hold no record of is ignored', (type) => {

@@ -202,10 +202,6 @@ export const taskEnded: Listener<TaskRouterEvent> = {
   decide(event, { record }) {
     const conversationSid = event.taskAttributes?.conversationSid;
     if (!conversationSid || !record) return ignore(`${event.type} for a task the AI never engaged`);
-    // After a transfer the conversation lives on in the invited task: the AI's own task
-    // completing then is not the end of the conversation.
-    if (record.phase === 'handoff' && event.type === 'task.completed')
-      return ignore('the AI task completed after the transfer to humans');
     if (record.phase === 'handback') {
       if (!endsHandback(record.handback, event.taskSid!, event.type))
         return ignore(`${event.type} for ${event.taskSid}: the conversation was handed back to the AI`);
@@ -217,9 +213,10 @@ export const taskEnded: Listener<TaskRouterEvent> = {
       taskSid: event.taskSid!,
       reason: event.reason ?? event.type,
     };
-    // An agent's transfer goes on in a new task, which the agent's own task may end before anyone accepts.
-    if (record.phase === 'human') return { ...end, unlessTransferred: true };
-    if (record.phase !== 'handoff' && record.taskSid !== event.taskSid) {
+    // A transfer goes on in a new task, which the task it left may end before anyone accepts: the
+    // AI's own task after a handoff by invite, or an agent's task after Flex's transfer.
+    if (record.phase === 'human' || record.phase === 'handoff') return { ...end, unlessTransferred: true };
+    if (record.taskSid !== event.taskSid) {
       return ignore(`${event.type} for ${event.taskSid}, but the conversation now belongs to ${record.taskSid}`);
     }
     return end;

@@ -61,6 +61,27 @@ describe.each([
     expectWithHumans(taskSid);
   });
 
+  test("handed off, a human's accept not heard of: the task's completion still ends the conversation", async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    await handOffNow(conversationSid);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+    // TaskRouter's callback for the accept is lost: the record never learns that a human holds it.
+    world.taskrouter.updateWorkspace(world.workspaceSid, { eventsFilter: 'task.created' });
+    try {
+      await world.humanAgentAccepts(taskSid);
+    } finally {
+      world.taskrouter.updateWorkspace(world.workspaceSid, { eventsFilter: '' });
+    }
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+
+    world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'completed', 'Agent completed');
+    await world.settle();
+
+    expect(world.conversationRecord(conversationSid)).toBeUndefined();
+    expect(world.opencx.sessions.get(sessionId)!.status).toBe('closed_unresolved');
+  });
+
   test('the AI reservation just timed out and was re-created', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
     const first = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid)!;
