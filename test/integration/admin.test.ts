@@ -120,6 +120,33 @@ const conversationsWebhook = (world: World) =>
   world.conversations.services.get(world.conversationsServiceSid)!.webhooks;
 /** This deployment's webhook as a save registers it: with the saved config version. */
 const versionedWebhook = (world: World) => `${world.webhookUrl}?cv=${storedConfig(world)!.configVersion}`;
+/**
+ * A save whose write of the settings is held until `meanwhile` has changed the stored document
+ * to `changes` (another writer between the save's read and its own write); its answer.
+ */
+async function saveWhileSettingsChange(
+  world: World,
+  form: Record<string, string | undefined>,
+  changes: Record<string, unknown>,
+): Promise<Awaited<ReturnType<typeof call>>> {
+  const documentWrite = /\/Documents\/opencx_config$/;
+  const writes = () => world.twilio.requests.filter((r) => r.method === 'POST' && documentWrite.test(r.path)).length;
+  const writesBefore = writes();
+  let open!: () => void;
+  world.twilio.addFault({ method: 'POST', path: documentWrite, times: 1, until: new Promise<void>((r) => (open = r)) });
+  try {
+    const saving = call(world, 'settings-save', form);
+    await world.until(() => writes() > writesBefore, "the save's write of the settings");
+    await world.client.sync.v1
+      .services(world.syncServiceSid)
+      .documents('opencx_config')
+      .update({ data: { ...storedConfig(world), ...changes } });
+    open();
+    return await saving;
+  } finally {
+    open();
+  }
+}
 /** TaskRouter creates the Functions made since `since`: workspaces, queues, workflows, workers. */
 const creates = (world: World, since: number) =>
   restCalls(world, since).filter((c) =>
@@ -713,36 +740,10 @@ describe('a save while something else writes the settings', () => {
 
   test("keeps what Apply noted meanwhile (the AI queue it created), and the admin's own change", async () => {
     expect((await call(world(), 'settings-save', saveForm(world()))).status).toBe(200);
-    const documentWrite = /\/Documents\/opencx_config$/;
-    const writesBefore = world().twilio.requests.filter(
-      (r) => r.method === 'POST' && documentWrite.test(r.path),
-    ).length;
-    let open!: () => void;
-    world().twilio.addFault({
-      method: 'POST',
-      path: documentWrite,
-      times: 1,
-      until: new Promise<void>((r) => (open = r)),
+    // Apply notes the AI queue it created, in between the save's read and its write.
+    const answer = await saveWhileSettingsChange(world(), saveForm(world(), { aiAuthorName: 'Acme Helper' }), {
+      aiQueueCreatedSid: world().aiQueueSid,
     });
-    let answer: Awaited<ReturnType<typeof call>>;
-    try {
-      const saving = call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'Acme Helper' }));
-      await world().until(
-        () =>
-          world().twilio.requests.filter((r) => r.method === 'POST' && documentWrite.test(r.path)).length >
-          writesBefore,
-        "the save's write of the settings",
-      );
-      // Apply notes the AI queue it created, in between the save's read and its write.
-      await world()
-        .client.sync.v1.services(world().syncServiceSid)
-        .documents('opencx_config')
-        .update({ data: { ...storedConfig(world()), aiQueueCreatedSid: world().aiQueueSid } });
-      open();
-      answer = await saving;
-    } finally {
-      open();
-    }
 
     expect(answer.status).toBe(200);
     expect(storedConfig(world())).toMatchObject({ aiAuthorName: 'Acme Helper', aiQueueCreatedSid: world().aiQueueSid });
@@ -852,39 +853,11 @@ describe('two admins: a save from settings changed since it was loaded', () => {
 
   test("a write between the save's read and its own is kept: 409, the form's values not written", async () => {
     const loaded = await loadSettings(world());
-    const documentWrite = /\/Documents\/opencx_config$/;
-    const writesBefore = world().twilio.requests.filter(
-      (r) => r.method === 'POST' && documentWrite.test(r.path),
-    ).length;
-    let open!: () => void;
-    world().twilio.addFault({
-      method: 'POST',
-      path: documentWrite,
-      times: 1,
-      until: new Promise<void>((r) => (open = r)),
-    });
-    let answer: Awaited<ReturnType<typeof call>>;
-    try {
-      const saving = call(
-        world(),
-        'settings-save',
-        saveForm(world(), { aiAuthorName: 'Late Bot', settingsRevision: String(loaded.revision) }),
-      );
-      await world().until(
-        () =>
-          world().twilio.requests.filter((r) => r.method === 'POST' && documentWrite.test(r.path)).length >
-          writesBefore,
-        "the save's write of the settings",
-      );
-      await world()
-        .client.sync.v1.services(world().syncServiceSid)
-        .documents('opencx_config')
-        .update({ data: { ...storedConfig(world()), aiAuthorName: 'Meanwhile Bot' } });
-      open();
-      answer = await saving;
-    } finally {
-      open();
-    }
+    const answer = await saveWhileSettingsChange(
+      world(),
+      saveForm(world(), { aiAuthorName: 'Late Bot', settingsRevision: String(loaded.revision) }),
+      { aiAuthorName: 'Meanwhile Bot' },
+    );
 
     expect(answer.body).toEqual(changed);
     expect(storedConfig(world())).toMatchObject({ aiAuthorName: 'Meanwhile Bot' });
