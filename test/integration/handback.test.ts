@@ -253,6 +253,30 @@ describe('races', () => {
     expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('closed_unresolved');
   });
 
+  test("Alice's transfer is canceled after her wrap-up: the conversation ends with it", async () => {
+    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
+    const held = world.task(humanTaskSid);
+    const interactionSid = held.attributes.flexInteractionSid as string;
+    world.flex.invite(world.flex.getInteraction(interactionSid), {
+      workspace_sid: world.workspaceSid,
+      workflow_sid: world.workflowSid,
+      task_channel_unique_name: 'chat',
+      attributes: { ...held.attributes, transferTargetType: 'queue' },
+    });
+    await world.settle();
+    const transferred = world.tasksOf(conversationSid).find((t) => t.attributes.transferTargetType === 'queue')!;
+    const alice = world.flex.participants(interactionSid).find((p) => p.taskSid === humanTaskSid)!;
+    world.flex.updateParticipantStatus(alice.interactionSid, alice.sid, 'closed');
+    await world.settle();
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
+
+    // Nobody takes the transfer: its task is canceled, and no other task carries the conversation.
+    world.taskrouter.updateTaskStatus(world.workspaceSid, transferred.sid, 'canceled', 'Transfer not accepted');
+    await world.settle();
+    expect(world.conversationRecord(conversationSid)).toBeUndefined();
+    expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('closed_unresolved');
+  });
+
   test('the customer writes just as the AI resumes: sent to the AI once, by whichever Function claims it', async () => {
     const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
     // Reading the conversation is slow (the handback's read, then the resume's): the message arrives
