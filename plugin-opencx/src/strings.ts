@@ -65,6 +65,8 @@ export interface OpencxStrings {
   insightsLiveLabel: string;
   insightsLiveValue: string;
   insightsLiveNoCapacity: string;
+  insightsLiveDraining: string;
+  insightsLiveDrainingOne: string;
   insightsEngaged: string;
   insightsEngagedDetail: string;
   insightsContained: string;
@@ -333,6 +335,8 @@ export const strings: OpencxStrings = {
   insightsLiveLabel: 'Live now',
   insightsLiveValue: '{count} AI conversations of {capacity} the AI pool can hold',
   insightsLiveNoCapacity: '{count} AI conversations; the AI pool has no open capacity',
+  insightsLiveDraining: '{live}, and {count} more on AI workers being retired after the peak was lowered',
+  insightsLiveDrainingOne: '{live}, and one more on an AI worker being retired after the peak was lowered',
   insightsEngaged: 'Conversations the AI engaged',
   insightsEngagedDetail: '{open} still with the AI or not yet ended',
   insightsContained: 'Contained',

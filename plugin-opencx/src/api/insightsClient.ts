@@ -53,8 +53,11 @@ export interface Insights {
   verdicts: { total: number; notNeeded: number; summaryWrong: number };
   /** notNeeded / total; null when no verdict was given. */
   notNeededRate: number | null;
-  /** Now: AI conversations in progress, and the AI pool's open slots. */
-  live: { aiConversations: number; capacity: number };
+  /**
+   * Now: AI conversations in progress, and the AI pool's open slots; apart from them, those still held
+   * by AI workers being retired after the peak was lowered (0 from a Function that does not say).
+   */
+  live: { aiConversations: number; capacity: number; draining: number };
   /** Every day of the period, oldest first. */
   daily: DailyInsights[];
   /** Newest first, at most 200. */
@@ -135,7 +138,12 @@ export function readInsights(body: Record<string, unknown>): Insights | undefine
   const notNeededRate = countOrNull(body.notNeededRate);
   const sentimentAtHandoff = readCounts(body.sentimentAtHandoff, SENTIMENTS);
   const verdicts = readCounts(body.verdicts, ['total', 'notNeeded', 'summaryWrong'] as const);
-  const live = readCounts(body.live, ['aiConversations', 'capacity'] as const);
+  const pool = readCounts(body.live, ['aiConversations', 'capacity'] as const);
+  // Functions older than the retiring workers' count leave it out: they held none apart.
+  const live = pool && {
+    ...pool,
+    draining: isObject(body.live) && isCount(body.live.draining) ? body.live.draining : 0,
+  };
   const topReasons = readList(body.topReasons, (item) =>
     isObject(item) && typeof item.reason === 'string' && isCount(item.count)
       ? { reason: item.reason, count: item.count }

@@ -147,7 +147,7 @@ const METER_COLOURS = {
   full: 'colorBackgroundError',
 } as const;
 
-/** AI conversations now against the pool's capacity, as a meter. */
+/** AI conversations now against the pool's capacity, as a meter, and those of the retiring workers. */
 function LiveCapacity({ live, locale }: { live: Insights['live']; locale?: string }): JSX.Element {
   const labelId = useUID();
   const text =
@@ -157,13 +157,21 @@ function LiveCapacity({ live, locale }: { live: Insights['live']; locale?: strin
           capacity: count(live.capacity, locale),
         })
       : format(strings.insightsLiveNoCapacity, { count: count(live.aiConversations, locale) });
+  // The retiring workers' conversations are told apart: the meter is the pool's slots only.
+  const shown =
+    live.draining > 0
+      ? format(live.draining === 1 ? strings.insightsLiveDrainingOne : strings.insightsLiveDraining, {
+          live: text,
+          count: count(live.draining, locale),
+        })
+      : text;
   return (
     <Card padding="space50">
       <Box display="flex" flexWrap="wrap" justifyContent="space-between" columnGap="space40" marginBottom="space30">
         <Text as="span" id={labelId} fontWeight="fontWeightSemibold">
           {strings.insightsLiveLabel}
         </Text>
-        <Text as="span">{text}</Text>
+        <Text as="span">{shown}</Text>
       </Box>
       <Box
         role="meter"

@@ -77,6 +77,33 @@ describe('insights view', () => {
     expect(screen.getByRole('meter', { name: 'Live now' })).toHaveAttribute('aria-valuenow', '0');
   });
 
+  it("counts the retiring AI workers' conversations apart from the pool, and nothing when they hold none", async () => {
+    const week = sampleInsights('7d', NOW);
+    const withDraining = (draining: number) =>
+      renderWithTheme(
+        <InsightsView
+          client={fakeInsightsClient(() => ({ ok: true, insights: { ...week, live: { ...week.live, draining } } }))}
+          token="flex-token"
+          locale="en-US"
+        />,
+      );
+    const pool = '37 AI conversations of 100 the AI pool can hold';
+    for (const [draining, more] of [
+      [1250, 'and 1,250 more on AI workers'],
+      [1, 'and one more on an AI worker'],
+    ] as const) {
+      const retiring = withDraining(draining);
+      expect(await screen.findByText(`${pool}, ${more} being retired after the peak was lowered`)).toBeVisible();
+      // The meter is the pool's slots only.
+      expect(screen.getByRole('meter', { name: 'Live now' })).toHaveAttribute('aria-valuetext', pool);
+      retiring.unmount();
+    }
+
+    withDraining(0);
+    expect(await screen.findByText(pool)).toBeVisible();
+    expect(screen.queryByText(/being retired/)).toBeNull();
+  });
+
   it('warns when the Function could count only the newest part of the period, and not otherwise', async () => {
     const week = sampleInsights('7d', NOW);
     const partial = renderWithTheme(
