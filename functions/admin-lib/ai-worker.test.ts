@@ -1,5 +1,5 @@
 import type { TaskRouterApi, WorkerChannel } from '../common/twilio';
-import { ensureAiPool, retireAiWorker } from './ai-worker';
+import { ensureAiPool, retireAiWorker, retireFormerAiWorkers } from './ai-worker';
 import { AI_WORKER_NAME, AI_WORKER_SKILL } from './settings';
 
 // Shrinking the pool, and retiring an AI worker (Uninstall), against a TaskRouter that offers the
@@ -46,6 +46,7 @@ function taskRouter(offeredWhileSaving: boolean, pendingUncounted = 0) {
       const channel = channels[sid].find((c) => c.sid === channelSid)!;
       if (update.available !== undefined) channel.available = update.available;
     },
+    fetchWorkerRouting: async (_ws: string, sid: string) => channels[sid] && { sid, channels: channels[sid] },
     deleteWorker: async (_ws: string, sid: string) => {
       deleted.push(sid);
       return 'deleted' as const;
@@ -102,5 +103,46 @@ describe('retireAiWorker (Uninstall)', () => {
     expect(await retireAiWorker(api, WORKSPACE, SURPLUS)).toBe('busy');
     expect(deleted).toEqual([]);
     expect(reservationReads).toEqual([SURPLUS]);
+  });
+});
+
+describe('retireFormerAiWorkers (a workspace the settings no longer name)', () => {
+  test('closes every AI worker there, named or marked, deletes the idle ones and names those left', async () => {
+    const { api, channels, deleted } = taskRouter(false);
+    // The settings name the busy one and one already deleted; the idle one is found by its mark.
+    expect(await retireFormerAiWorkers(api, WORKSPACE, [KEPT, 'WKgone'])).toEqual({
+      workspaceSid: WORKSPACE,
+      workerSids: [KEPT],
+    });
+    expect(deleted).toEqual([SURPLUS]);
+    expect(
+      Object.values(channels)
+        .flat()
+        .every((channel) => !channel.available),
+    ).toBe(true);
+  });
+
+  test('is done with a workspace whose AI workers are all gone, or that is gone itself', async () => {
+    const { api } = taskRouter(false);
+    const none = { ...api, listWorkersMatching: async () => [] } as unknown as TaskRouterApi;
+    expect(await retireFormerAiWorkers(none, WORKSPACE, ['WKgone'])).toBeUndefined();
+    const gone = Object.assign(new Error('not found'), { status: 404 });
+    const deletedWorkspace = { ...none, listWorkersMatching: () => Promise.reject(gone) } as unknown as TaskRouterApi;
+    expect(await retireFormerAiWorkers(deletedWorkspace, WORKSPACE)).toBeUndefined();
+  });
+
+  test('keeps a workspace whose AI workers could not be listed, and a worker it could not retire', async () => {
+    const { api } = taskRouter(false);
+    const failing = {
+      ...api,
+      listWorkersMatching: () => Promise.reject(Object.assign(new Error('unavailable'), { status: 503 })),
+      updateWorkerChannel: () => Promise.reject(new Error('timed out')),
+    } as unknown as TaskRouterApi;
+    expect(await retireFormerAiWorkers(failing, WORKSPACE, [SURPLUS])).toEqual({
+      workspaceSid: WORKSPACE,
+      workerSids: [SURPLUS],
+    });
+    const unlisted = { ...failing, updateWorkerChannel: api.updateWorkerChannel } as unknown as TaskRouterApi;
+    expect(await retireFormerAiWorkers(unlisted, WORKSPACE, [])).toEqual({ workspaceSid: WORKSPACE, workerSids: [] });
   });
 });

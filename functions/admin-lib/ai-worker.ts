@@ -2,7 +2,7 @@
 // the AI workers the workspace has, creates the missing ones, opens their channels and makes them
 // Available, closes the channels of surplus workers and deletes those that hold no task once closed.
 import { pickAvailableActivity } from '../bridge/ai-worker';
-import type { TaskRouterApi, WorkerChannel } from '../common/twilio';
+import { type TaskRouterApi, undefinedIfNotFound, type WorkerChannel } from '../common/twilio';
 import {
   HOLDING_RESERVATION_STATUSES,
   heldTasks,
@@ -128,6 +128,69 @@ export async function retireAiWorker(
   await setWorkerChannels(taskrouter, workspaceSid, workerSid, {});
   if ((await tasksHeldBy(taskrouter, workspaceSid, workerSid)) > 0) return 'busy';
   return taskrouter.deleteWorker(workspaceSid, workerSid);
+}
+
+/** What became of one AI worker `retireAiWorkers` went through; `failed` with the error that stopped it. */
+export type RetiredAiWorker =
+  | { sid: string; outcome: 'deleted' | 'gone' | 'busy' }
+  | { sid: string; outcome: 'failed'; error: unknown };
+
+export interface AiWorkersRetired {
+  workers: RetiredAiWorker[];
+  /** The workers marked `opencx_ai` could not be listed: one the settings do not name may still be there. */
+  listingError?: unknown;
+}
+
+/**
+ * Retires every AI worker of a workspace as `retireAiWorker` does: those `named` (the settings'),
+ * and any other worker marked `opencx_ai` there (a save cut short after creating it left it out of
+ * the settings). A worker not there any more is `gone`; a workspace not there any more has none.
+ */
+export async function retireAiWorkers(
+  taskrouter: TaskRouterApi,
+  workspaceSid: string,
+  named: readonly string[],
+): Promise<AiWorkersRetired> {
+  const listed = await undefinedIfNotFound(taskrouter.listWorkersMatching(workspaceSid, AI_WORKER_EXPRESSION)).then(
+    (workers) => ({ sids: (workers ?? []).map((worker) => worker.sid), error: undefined }),
+    (error: unknown) => ({ sids: [], error }),
+  );
+  const sids = [...new Set([...named, ...listed.sids])];
+  const workers = await Promise.all(
+    sids.map(async (sid): Promise<RetiredAiWorker> => {
+      try {
+        if (!(await taskrouter.fetchWorkerRouting(workspaceSid, sid))) return { sid, outcome: 'gone' };
+        return { sid, outcome: await retireAiWorker(taskrouter, workspaceSid, sid) };
+      } catch (error) {
+        return { sid, outcome: 'failed', error };
+      }
+    }),
+  );
+  return listed.error === undefined ? { workers } : { workers, listingError: listed.error };
+}
+
+/** AI workers left in a workspace the settings no longer name. */
+export interface FormerAiWorkers {
+  workspaceSid: string;
+  workerSids: string[];
+}
+
+/**
+ * The AI workers of a workspace the settings no longer name, retired (`retireAiWorkers`): what is
+ * left of them, those still holding tasks or that could not be retired; undefined when none is.
+ * It throws nothing: what it could not do is left for the next save.
+ */
+export async function retireFormerAiWorkers(
+  taskrouter: TaskRouterApi,
+  workspaceSid: string,
+  named: readonly string[] = [],
+): Promise<FormerAiWorkers | undefined> {
+  const retired = await retireAiWorkers(taskrouter, workspaceSid, named);
+  const left = retired.workers
+    .filter((worker) => worker.outcome === 'busy' || worker.outcome === 'failed')
+    .map((worker) => worker.sid);
+  // A listing that failed may have hidden a worker: the workspace stays, to be listed again.
+  return left.length > 0 || retired.listingError !== undefined ? { workspaceSid, workerSids: left } : undefined;
 }
 
 /**

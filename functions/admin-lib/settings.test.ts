@@ -8,7 +8,9 @@ import {
   configDocument,
   extraTokenProblem,
   extraTokensToSave,
+  formerToRetire,
   MAX_EXTRA_TOKENS,
+  MAX_FORMER_WORKSPACES,
   MAX_ORG_NAME_LENGTH,
   maskToken,
   missingResource,
@@ -24,6 +26,7 @@ import {
   settingsView,
   storedPool,
   tokenToSave,
+  workspaceLeft,
 } from './settings';
 
 const WS = 'WS' + '1'.repeat(32);
@@ -279,9 +282,11 @@ describe('parseTranslations', () => {
           workflowSid: 'WW' + '4'.repeat(32),
         }),
       ),
-      { aiQueueCreatedSid: 'WQ' + '3'.repeat(32) },
+      // A save leaving a workspace, with as many left earlier as are remembered.
+      { aiQueueCreatedSid: 'WQ' + '3'.repeat(32), workspaceSid: 'WS' + '5'.repeat(32) },
       // The largest pool (1,000 conversations: 20 workers), draining a pool as large, and every further key.
       {
+        aiFormerWorkspaceSids: Array.from({ length: MAX_FORMER_WORKSPACES }, (_, i) => `WS${i}`.padEnd(34, '6')),
         opencxToken: 'k'.repeat(512),
         opencxExtraTokens: Array.from({ length: MAX_EXTRA_TOKENS }, (_, i) => `${i}`.repeat(100)),
         conversationsServiceSid: IS,
@@ -407,6 +412,41 @@ describe('configDocument and settingsView', () => {
     });
     expect(storedPool({ aiWorkerSid: 'WK1' })).toEqual({ pool: ['WK1'], draining: [] });
     expect(storedPool({})).toEqual({ pool: [], draining: [] });
+  });
+
+  describe('a save that changes the workspace', () => {
+    const OTHER = 'WS' + '9'.repeat(32);
+    const EARLIER = 'WS' + '8'.repeat(32);
+    const inOther = { workspaceSid: OTHER, aiWorkerSids: ['WK1', 'WK2'], aiDrainingWorkerSids: ['WK3'] };
+
+    it('names the workspace it leaves with the AI workers the settings named there, first of the former', () => {
+      expect(workspaceLeft(inOther, WS)).toEqual({ workspaceSid: OTHER, workerSids: ['WK1', 'WK2', 'WK3'] });
+      expect(workspaceLeft(inOther, OTHER)).toBeUndefined();
+      expect(workspaceLeft({}, WS)).toBeUndefined();
+      const document = configDocument(parseSaveForm(form()), inOther, {
+        ...provisioned,
+        aiFormerWorkspaceSids: [EARLIER],
+      });
+      expect(document.aiFormerWorkspaceSids).toEqual([OTHER, EARLIER]);
+      expect(configDocument(parseSaveForm(form()), { ...inOther, workspaceSid: WS }, provisioned)).not.toHaveProperty(
+        'aiFormerWorkspaceSids',
+      );
+    });
+
+    it('retires the workspaces left earlier, except the one saved: its AI workers are the pool again', () => {
+      const stored = { ...inOther, aiFormerWorkspaceSids: [EARLIER, WS] };
+      expect(formerToRetire(stored, WS)).toEqual([EARLIER]);
+      expect(formerToRetire({}, WS)).toEqual([]);
+    });
+
+    it(`remembers at most ${MAX_FORMER_WORKSPACES} workspaces, forgetting the oldest`, () => {
+      const earlier = Array.from({ length: MAX_FORMER_WORKSPACES }, (_, i) => `WS${i}`.padEnd(34, '0'));
+      const document = configDocument(parseSaveForm(form()), inOther, {
+        ...provisioned,
+        aiFormerWorkspaceSids: earlier,
+      });
+      expect(document.aiFormerWorkspaceSids).toEqual([OTHER, ...earlier.slice(0, -1)]);
+    });
   });
 
   it('leaves the queue and the secret out when none was given or saved', () => {

@@ -32,7 +32,7 @@ const MAX_TOKEN_LENGTH = 512;
 /**
  * Sync keeps the settings in one document of at most 16 KiB; every other field together stays
  * under 6 KiB at its longest (the two secrets at 512 characters, the further keys, the note, the
- * pool's SIDs while a pool as large drains): settings.test.ts checks the sum.
+ * pool's SIDs while a pool as large drains, the former workspaces): settings.test.ts checks the sum.
  */
 const MAX_TRANSLATIONS_BYTES = 10 * 1024;
 /** OpenCX's organisation name, shown in the settings view; kept short so the document fits. */
@@ -399,6 +399,32 @@ export const storedPool = (stored: Partial<ConfigDocument>): { pool: string[]; d
 });
 
 /**
+ * At most this many workspaces left with AI workers still in them are kept in the settings (their
+ * SIDs must fit the document); the one left last comes first, the oldest is forgotten.
+ */
+export const MAX_FORMER_WORKSPACES = 5;
+
+/**
+ * The workspace a save to `workspaceSid` leaves, with the AI workers the settings name there
+ * (the pool, draining ones included); undefined when the workspace stays.
+ */
+export function workspaceLeft(
+  stored: Partial<ConfigDocument>,
+  workspaceSid: string,
+): { workspaceSid: string; workerSids: string[] } | undefined {
+  if (!stored.workspaceSid || stored.workspaceSid === workspaceSid) return undefined;
+  const { pool, draining } = storedPool(stored);
+  return { workspaceSid: stored.workspaceSid, workerSids: [...new Set([...pool, ...draining])] };
+}
+
+/**
+ * The workspaces earlier saves left whose AI workers a save to `workspaceSid` retires; AI workers
+ * of the workspace saved are the pool's (it adopts them).
+ */
+export const formerToRetire = (stored: Partial<ConfigDocument>, workspaceSid: string): string[] =>
+  (stored.aiFormerWorkspaceSids ?? []).filter((sid) => sid !== workspaceSid);
+
+/**
  * The further keys to test and store: the saved ones the form keeps, then the ones it adds, each
  * once and none equal to the main key.
  */
@@ -456,6 +482,8 @@ export interface Provisioned {
   /** The AI worker pool, in order; never empty. */
   aiWorkerSids: string[];
   aiDrainingWorkerSids: string[];
+  /** Of the workspaces earlier saves left, those where AI workers remain once this save retired them. */
+  aiFormerWorkspaceSids?: string[];
   timerWorkspaceSid: string;
   timerWorkflowSid: string;
   orgName: string;
@@ -474,6 +502,11 @@ export function configDocument(
   provisioned: Provisioned,
 ): ConfigDocument {
   const opencxWebhookSecret = form.opencxWebhookSecret ?? stored.opencxWebhookSecret;
+  // The workspace this save leaves first: its AI workers are retired once the settings name the new one.
+  const left = workspaceLeft(stored, form.workspaceSid)?.workspaceSid;
+  const aiFormerWorkspaceSids = [
+    ...new Set([...(left ? [left] : []), ...(provisioned.aiFormerWorkspaceSids ?? [])]),
+  ].slice(0, MAX_FORMER_WORKSPACES);
   return {
     opencxToken: provisioned.opencxToken,
     ...(provisioned.opencxExtraTokens?.length ? { opencxExtraTokens: provisioned.opencxExtraTokens } : {}),
@@ -481,6 +514,7 @@ export function configDocument(
     aiWorkerSid: provisioned.aiWorkerSids[0],
     aiWorkerSids: provisioned.aiWorkerSids,
     aiDrainingWorkerSids: provisioned.aiDrainingWorkerSids,
+    ...(aiFormerWorkspaceSids.length > 0 ? { aiFormerWorkspaceSids } : {}),
     aiPeakConversations: peakToSave(form, stored),
     conversationsServiceSid: provisioned.conversationsServiceSid,
     aiAuthorName: form.aiAuthorName,

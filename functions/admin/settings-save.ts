@@ -3,9 +3,12 @@
 // AI worker pool to the peak, provision the state maps and the watchdog's timer workspace, and
 // store the config document with a new config version. Nothing is stored unless every check passed.
 // Then the new version goes onto the webhook URLs that point here, so every Function reads the new
-// settings from the next event on. Like Apply, Undo and Uninstall, it holds the setup lock while it runs.
+// settings from the next event on. A save that changes the workspace then retires the AI workers of
+// the one it left as a shrink retires surplus ones: closed at once, deleted once they hold no task
+// (by a later save, for those still holding one). Like Apply, Undo and Uninstall, it holds the setup
+// lock while it runs.
 import { AdminError, invalidInput } from '../admin-lib/admin-error';
-import { ensureAiPool } from '../admin-lib/ai-worker';
+import { ensureAiPool, retireFormerAiWorkers } from '../admin-lib/ai-worker';
 import { type AdminEnv, type PluginCall, pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';
 import { withSetupLock } from '../admin-lib/setup-lock';
 import { registerConfigVersion } from '../admin-lib/setup/registrations';
@@ -13,6 +16,7 @@ import {
   configDocument,
   extraTokenProblem,
   extraTokensToSave,
+  formerToRetire,
   missingResource,
   opencxCheckBudgetMs,
   opencxFailure,
@@ -23,6 +27,7 @@ import {
   settingsView,
   storedPool,
   tokenToSave,
+  workspaceLeft,
 } from '../admin-lib/settings';
 import { resolveFlexConversationsService } from '../admin-lib/setup/account-discovery';
 import { opencxWebhookUrlOf, registeredWebhookUrl } from '../admin-lib/setup/facts';
@@ -98,13 +103,18 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
   );
   if (missing) throw missing;
 
-  const pool = await ensureAiPool(
-    twilio.taskrouter,
-    form.workspaceSid,
-    storedPool(stored),
-    aiPoolSize(peakToSave(form, stored)),
-    form.aiAuthorName,
-  );
+  // Beside the pool, as a shrink deletes its draining workers: those of workspaces earlier saves left.
+  const [pool, formerLeft] = await allInOrder([
+    ensureAiPool(
+      twilio.taskrouter,
+      form.workspaceSid,
+      storedPool(stored),
+      aiPoolSize(peakToSave(form, stored)),
+      form.aiAuthorName,
+    ),
+    Promise.all(formerToRetire(stored, form.workspaceSid).map((sid) => retireFormerAiWorkers(twilio.taskrouter, sid))),
+  ] as const);
+  const stillFormer = formerLeft.filter((former) => former !== undefined);
   Object.assign(trace, {
     aiWorkerSids: pool.pool,
     workersCreated: pool.created,
@@ -131,6 +141,7 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
     opencxExtraTokens,
     aiWorkerSids: pool.pool,
     aiDrainingWorkerSids: pool.draining,
+    aiFormerWorkspaceSids: stillFormer.map((former) => former.workspaceSid),
     timerWorkspaceSid: timer.workspaceSid,
     timerWorkflowSid: timer.workflowSid,
     orgName: org.name,
@@ -139,6 +150,8 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
   };
   // Over the revision read: a concurrent write (Apply noting the queue it made, another admin) is read and kept.
   let document = configDocument(form, stored, provisioned);
+  // The workspace the document leaves, if it names another than the settings did.
+  let left = workspaceLeft(stored, form.workspaceSid);
   let saved: Partial<ConfigDocument> = document;
   let written = await state.saveConfigOver(document, revision);
   for (let attempt = 1; written === undefined; attempt++) {
@@ -158,21 +171,30 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
         'The settings kept changing while saving: reload them and save again',
       );
     document = configDocument(form, stored, provisioned);
+    left = workspaceLeft(stored, form.workspaceSid);
     saved = document;
     written = await state.saveConfigOver(document, revision);
   }
   forgetCachedConfig();
   // The settings are stored: a failure from here on is reported with them, not as a failed save.
-  const registered = await registerConfigVersion(twilio, document, webhookUrl).catch((error: unknown) => {
-    trace.registrationError = String(error);
-    return undefined;
-  });
-  trace.registered = registered;
+  // Only now are the AI workers of the workspace left closed: had the save failed, the settings would
+  // still name that workspace, and the AI must go on serving it. The settings name them as former
+  // workers, so what this cannot finish the next save does.
+  const [registered, leftBehind] = await Promise.all([
+    registerConfigVersion(twilio, document, webhookUrl).catch((error: unknown) => {
+      trace.registrationError = String(error);
+      return undefined;
+    }),
+    left && retireFormerAiWorkers(twilio.taskrouter, left.workspaceSid, left.workerSids),
+  ]);
+  const formerAiWorkers = [...(leftBehind ? [leftBehind] : []), ...stillFormer];
+  Object.assign(trace, { registered, ...(formerAiWorkers.length > 0 ? { formerAiWorkers } : {}) });
   return {
     settings: settingsView(saved, opencxWebhookUrlOf(call), written),
     workerCreated: pool.created.length > 0,
     timerWorkspaceCreated: timer.created.includes('workspace'),
     ...(registered ? {} : { webhooksNotUpdated: true }),
+    ...(formerAiWorkers.length > 0 ? { formerAiWorkers } : {}),
   };
 }
 

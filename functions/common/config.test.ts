@@ -151,6 +151,14 @@ describe('readConfigFields', () => {
   });
 });
 
+describe('aiFormerWorkspaceSids', () => {
+  it('reads the workspaces left with AI workers, and the bridge never gets them', () => {
+    const data = stored({ aiFormerWorkspaceSids: [' WS9 ', '', 42] });
+    expect(readConfigFields(data).aiFormerWorkspaceSids).toEqual(['WS9']);
+    expect(parseConfig(data)).not.toHaveProperty('aiFormerWorkspaceSids');
+  });
+});
+
 describe('config versions on webhook URLs', () => {
   const URL = 'https://acme-1234.twil.io/webhook';
 

@@ -57,6 +57,11 @@ export interface BridgeConfig {
 
 /** The stored document: what the bridge reads, plus what the settings view shows. */
 export interface ConfigDocument extends BridgeConfig {
+  /**
+   * Workspaces the settings named before whose AI workers (marked `opencx_ai`) still held tasks:
+   * closed to new ones, deleted by a save once they hold none. The bridge serves none of their events.
+   */
+  aiFormerWorkspaceSids?: string[];
   /** The OpenCX organisation's name, as `GET /org` gave it when the token was saved. */
   orgName: string;
   /** The AI queue Apply created: Uninstall deletes it, and no queue of the admin's. */
@@ -101,6 +106,7 @@ export function readConfigFields(data: unknown): Partial<ConfigDocument> {
     aiWorkerSid: str('aiWorkerSid'),
     aiWorkerSids: sidList(d.aiWorkerSids),
     aiDrainingWorkerSids: sidList(d.aiDrainingWorkerSids),
+    aiFormerWorkspaceSids: sidList(d.aiFormerWorkspaceSids),
     aiPeakConversations: isPeak(d.aiPeakConversations) ? d.aiPeakConversations : undefined,
     conversationsServiceSid: str('conversationsServiceSid'),
     aiAuthorName: str('aiAuthorName'),
