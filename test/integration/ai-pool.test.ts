@@ -247,3 +247,72 @@ test('a reservation timeout puts the second pool worker back to Available; the c
     await world.stop();
   }
 });
+
+// The bridge serves the saved workspace's events only: an AI worker left Available in the previous
+// workspace would take its conversations and never answer them.
+test('a save that changes the workspace closes the AI workers of the one it left, each deleted once idle', async () => {
+  const world = await World.start({ runtimeMode: 'warm', aiWorkers: 2 });
+  try {
+    const [first, second] = (await savePeak(world, 100)).aiWorkerSids;
+    world.opencx.ai.setDefault('Hi! How can I help?');
+    const { taskSid } = await world.customerStartsConversation('Hello');
+    const busy = [first, second].find((sid) => pendingOn(world, sid).length > 0)!;
+    const idle = busy === first ? second : first;
+    const previous = world.workspaceSid;
+    const next = world.taskrouter.createWorkspace({ friendlyName: 'Flex Task Assignment 2', multiTaskEnabled: true });
+
+    const saved = await admin(world, 'settings-save', {
+      workspaceSid: next.sid,
+      conversationsServiceSid: world.conversationsServiceSid,
+      aiAuthorName: AI_AUTHOR,
+      aiPeakConversations: '50',
+    });
+    expect(saved.status).toBe(200);
+    // What is left, in the answer and in the settings; the idle worker is gone, the busy one closed.
+    expect(saved.body.formerAiWorkers).toEqual([{ workspaceSid: previous, workerSids: [busy] }]);
+    expect(storedConfig(world)).toMatchObject({ workspaceSid: next.sid, aiFormerWorkspaceSids: [previous] });
+    expect(world.aiWorkers().map((w) => w.sid)).toEqual([busy]);
+    expect(openChannels(world, busy)).toEqual([]);
+    expect(pendingOn(world, busy).map((r) => r.taskSid)).toEqual([taskSid]);
+    expect(world.taskrouter.workspace(previous).workers.has(idle)).toBe(false);
+    const [pooled] = saved.body.settings.aiWorkerSids as string[];
+    expect(world.taskrouter.getWorker(next.sid, pooled).attributes).toMatchObject({ opencx_ai: true });
+
+    // A new conversation in the previous workspace is offered to no AI worker.
+    const later = await world.customerStartsConversation('Anyone?');
+    expect(world.reservations(later.taskSid).filter((r) => r.workerSid === busy)).toEqual([]);
+
+    const check = (await admin(world, 'setup-check')).body.checks as { id: string; detail: string }[];
+    const busyName = world.taskrouter.getWorker(previous, busy).friendlyName;
+    expect(check.find((c) => c.id === 'ai_worker')!.detail).toContain(
+      `In workspace ${previous}, which the settings no longer name, AI workers are left, taking no new task, ` +
+        `deleted by a save once they hold none: "${busyName}" (${busy}) holds 1.`,
+    );
+
+    // A save while it holds its task keeps it; once the task ends, the next save deletes it.
+    const again = { workspaceSid: next.sid, conversationsServiceSid: world.conversationsServiceSid };
+    expect((await admin(world, 'settings-save', again)).body.formerAiWorkers).toEqual([
+      { workspaceSid: previous, workerSids: [busy] },
+    ]);
+    // Uninstall retires it too, and keeps what its conversation needs while it holds one.
+    const Token = world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'] });
+    const uninstall = await postForm(world.functions!.url, '/admin/setup-uninstall', { Token, confirm: 'uninstall' });
+    expect(uninstall.body).toMatchObject({ complete: false });
+    expect(uninstall.body.steps).toContainEqual(
+      expect.objectContaining({ title: `AI worker ${busy} in workspace ${previous}`, status: 'skipped' }),
+    );
+    await world.client.taskrouter.v1
+      .workspaces(previous)
+      .tasks(taskSid)
+      .update({ assignmentStatus: 'canceled', reason: 'customer left' });
+    await world.settle();
+    const last = await admin(world, 'settings-save', again);
+    expect(last.status).toBe(200);
+    expect(last.body.formerAiWorkers).toBeUndefined();
+    expect(world.aiWorkers()).toEqual([]);
+    expect(storedConfig(world).aiFormerWorkspaceSids).toBeUndefined();
+    expect(world.twilio.violations).toEqual([]);
+  } finally {
+    await world.stop();
+  }
+});

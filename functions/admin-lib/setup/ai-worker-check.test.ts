@@ -152,6 +152,48 @@ describe('aiWorkerCheck: the AI worker pool', () => {
     ).toMatchObject({ status: 'warning', detail: expect.stringMatching(/^The AI pool is 90 % full on chat/) });
   });
 
+  describe('AI workers left in a workspace the settings no longer name', () => {
+    const WS_LEFT = 'WS' + '9'.repeat(32);
+    const closed = busy(WK2, 'OpenCX AI', 2, {
+      channels: [{ taskChannel: 'chat', capacity: 50, available: false, assignedTasks: 2 }],
+    });
+
+    it('lists those closed with what they hold, the check staying ok', () => {
+      const check = aiWorkerCheck({
+        ...pool(50, busy(WK, 'OpenCX AI', 1)),
+        former: [{ workspaceSid: WS_LEFT, workers: [{ sid: WK2, routing: closed }] }],
+      });
+      expect(check.status).toBe('ok');
+      expect(check.detail).toContain(
+        `In workspace ${WS_LEFT}, which the settings no longer name, AI workers are left, taking no new task, ` +
+          `deleted by a save once they hold none: "OpenCX AI" (${WK2}) holds 2.`,
+      );
+    });
+
+    it('is a problem while one still takes new tasks there, which Test & Save closes', () => {
+      const check = aiWorkerCheck({
+        ...pool(50, busy(WK, 'OpenCX AI', 1)),
+        former: [{ workspaceSid: WS_LEFT, workers: [{ sid: WK3, routing: busy(WK3, 'OpenCX AI 2', 0) }] }],
+      });
+      expect(check).toMatchObject({
+        status: 'problem',
+        autoFixable: false,
+        detail: expect.stringContaining(
+          `In workspace ${WS_LEFT}, which the settings no longer name, AI workers still take new tasks, ` +
+            `which nothing answers: "OpenCX AI 2" (${WK3}).`,
+        ),
+        fix: expect.stringContaining('click Test & Save: it closes the AI workers of the workspaces'),
+      });
+    });
+
+    it('says so when they could not be read', () => {
+      const check = aiWorkerCheck({ ...pool(50, busy(WK, 'OpenCX AI', 1)), former: [{ workspaceSid: WS_LEFT }] });
+      expect(check.detail).toContain(
+        `In workspace ${WS_LEFT}, which the settings no longer name, the AI workers could not be read.`,
+      );
+    });
+  });
+
   it("leaves a pool worker's tasks out of the serving slots while it does not serve", () => {
     const offline = busy(WK2, 'OpenCX AI 2', 30, { activityName: 'Offline', available: false });
     const check = aiWorkerCheck({ ...pool(100, busy(WK, 'OpenCX AI', 0), offline), queueHeld: { chat: 40 } });

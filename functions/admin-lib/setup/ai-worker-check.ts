@@ -23,6 +23,8 @@ export interface AiPoolFacts {
   pool: PoolWorkerFacts[];
   /** Surplus workers the last save closed; deleted by a save once they hold no task. */
   draining: PoolWorkerFacts[];
+  /** The AI workers (marked `opencx_ai`) in workspaces the settings named before; `workers` undefined when unread. */
+  former?: { workspaceSid: string; workers?: PoolWorkerFacts[] }[];
   /**
    * Per task channel, the AI queue's tasks a worker holds, from the queue's real-time statistics:
    * they count the AI's pending reservations whether or not `assigned_tasks` does. Absent when unread.
@@ -38,6 +40,40 @@ interface WorkerGap {
 }
 
 const CREATE_FIX = 'Open the OpenCX settings and click Test & Save: it creates the missing AI workers.';
+const RETIRE_FIX =
+  'Open the OpenCX settings and click Test & Save: it closes the AI workers of the workspaces the settings ' +
+  'no longer name, and deletes those that hold no task.';
+
+/**
+ * The AI workers left in workspaces the settings named before: those still open to new tasks (which
+ * the bridge, serving only the saved workspace, would never answer) as gaps, the rest as the detail.
+ */
+function formerWorkers(former: NonNullable<AiPoolFacts['former']>): { gaps: string[]; detail: string[] } {
+  const gaps: string[] = [];
+  const detail: string[] = [];
+  for (const { workspaceSid, workers } of former) {
+    const where = `In workspace ${workspaceSid}, which the settings no longer name,`;
+    if (!workers) {
+      detail.push(`${where} the AI workers could not be read.`);
+      continue;
+    }
+    const found = workers.flatMap(({ routing, held }) => (routing ? [{ routing, held }] : []));
+    const open = found.filter(({ routing }) => routing.channels.some((channel) => channel.available));
+    if (open.length > 0) {
+      const names = open.map(({ routing }) => `"${routing.friendlyName}" (${routing.sid})`).join(', ');
+      gaps.push(`${where} AI workers still take new tasks, which nothing answers: ${names}.`);
+    }
+    const closed = found
+      .filter((worker) => !open.includes(worker))
+      .map(({ routing, held }) => `"${routing.friendlyName}" (${routing.sid}) holds ${held ?? heldTasks(routing)}`);
+    if (closed.length > 0)
+      detail.push(
+        `${where} AI workers are left, taking no new task, deleted by a save once they hold none: ` +
+          `${closed.join('; ')}.`,
+      );
+  }
+  return { gaps, detail };
+}
 
 /** Why a saved pool worker takes no conversation, with the fix; undefined when it serves. */
 function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | undefined {
@@ -188,6 +224,7 @@ export function aiWorkerCheck(facts: AiPoolFacts): Check {
       .map((c) => `${c.taskChannel} ${c.assignedTasks}/${c.capacity}`);
     return `"${worker.friendlyName}" (${worker.sid}) ${worker.activityName}, ${slots.join(', ')}`;
   });
+  const former = formerWorkers(facts.former ?? []);
   const draining = facts.draining.flatMap(({ routing, held }) =>
     routing ? [`"${routing.friendlyName}" (${routing.sid}) holds ${held ?? heldTasks(routing)}`] : [],
   );
@@ -201,17 +238,25 @@ export function aiWorkerCheck(facts: AiPoolFacts): Check {
     ...(draining.length > 0
       ? [`Draining, taking no new conversation, deleted by a save once they hold none: ${draining.join('; ')}.`]
       : []),
+    ...former.detail,
   ].join(' ');
   const missing = wanted - facts.pool.length;
-  if (gaps.length > 0 || missing > 0) {
+  if (gaps.length > 0 || missing > 0 || former.gaps.length > 0) {
     const found = [
       ...gaps.map((gap) => gap.detail),
       ...(missing > 0
         ? [`The settings keep ${facts.pool.length} AI workers, ${missing} fewer than the peak needs.`]
         : []),
+      ...former.gaps,
     ];
-    const fixes = [...new Set([...gaps.map((gap) => gap.fix), ...(missing > 0 ? [CREATE_FIX] : [])])];
-    const byApply = missing <= 0 && gaps.every((gap) => gap.byApply);
+    const fixes = [
+      ...new Set([
+        ...gaps.map((gap) => gap.fix),
+        ...(missing > 0 ? [CREATE_FIX] : []),
+        ...(former.gaps.length > 0 ? [RETIRE_FIX] : []),
+      ]),
+    ];
+    const byApply = missing <= 0 && former.gaps.length === 0 && gaps.every((gap) => gap.byApply);
     return verdict('problem', (byApply ? fixable : manual)(`${found.join(' ')} ${detail}`, fixes.join(' ')));
   }
   if (busiest && share >= AI_POOL_BUSY_SHARE) {

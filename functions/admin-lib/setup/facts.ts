@@ -18,13 +18,19 @@ import { secretFingerprint } from '../../common/opencx-signature';
 import { keyId } from '../../common/opencx-rate-limit';
 import { Deadline } from '../../common/retry';
 import { deploymentUrl } from '../../common/signature';
-import type { FlexConfigurationFacts, TaskQueueSummary, TaskRouterApi, TwilioApis } from '../../common/twilio';
+import {
+  type FlexConfigurationFacts,
+  type TaskQueueSummary,
+  type TaskRouterApi,
+  type TwilioApis,
+  undefinedIfNotFound,
+} from '../../common/twilio';
 import { tasksHeldBy } from '../ai-worker';
 import { type AdminEnv, type PluginCall, syncServiceSid } from '../plugin-endpoint';
-import { AI_WORKER_CHANNELS, maskToken, opencxFailure } from '../settings';
+import { AI_WORKER_CHANNELS, AI_WORKER_EXPRESSION, maskToken, opencxFailure } from '../settings';
 import { readConversationsServiceFacts, readFlexConfiguration, readWorkflowDiscovery } from './account-discovery';
 import { aiQueueFor } from './ai-queue';
-import type { AiPoolFacts } from './ai-worker-check';
+import type { AiPoolFacts, PoolWorkerFacts } from './ai-worker-check';
 import type { Check } from './check';
 import { readDeploymentFacts } from './deployment-facts';
 import { notConfiguredChecks, type SetupFacts, setupChecks } from './doctor';
@@ -164,20 +170,15 @@ export async function aiPoolFacts(
   config: BridgeConfig,
   aiQueue?: Promise<TaskQueueSummary | undefined>,
 ): Promise<AiPoolFacts> {
-  const read = (sids: readonly string[]) =>
+  const [pool, draining] = await Promise.all([
     Promise.all(
-      sids.map(async (sid) => ({ sid, routing: await taskrouter.fetchWorkerRouting(config.workspaceSid, sid) })),
-    );
-  const [pool, stillDraining] = await Promise.all([read(aiPoolOf(config)), read(config.aiDrainingWorkerSids ?? [])]);
-  const draining = await Promise.all(
-    stillDraining.map(async (worker) => {
-      if (!worker.routing) return worker;
-      const held = await tasksHeldBy(taskrouter, config.workspaceSid, worker.sid, worker.routing.channels).catch(
-        () => undefined,
-      );
-      return held === undefined ? worker : { ...worker, held };
-    }),
-  );
+      aiPoolOf(config).map(async (sid) => ({
+        sid,
+        routing: await taskrouter.fetchWorkerRouting(config.workspaceSid, sid),
+      })),
+    ),
+    closedWorkerFacts(taskrouter, config.workspaceSid, config.aiDrainingWorkerSids ?? []),
+  ]);
   const queueHeld = aiQueue && (await aiQueueHeld(taskrouter, config.workspaceSid, aiQueue));
   return {
     peak: config.aiPeakConversations ?? AI_PEAK_CONVERSATIONS.default,
@@ -185,6 +186,42 @@ export async function aiPoolFacts(
     draining,
     ...(queueHeld && { queueHeld }),
   };
+}
+
+/** Workers taking no new task, each with what it holds by its channels and reservations (unknown if unread). */
+async function closedWorkerFacts(
+  taskrouter: TaskRouterApi,
+  workspaceSid: string,
+  sids: readonly string[],
+): Promise<PoolWorkerFacts[]> {
+  return Promise.all(
+    sids.map(async (sid) => {
+      const routing = await taskrouter.fetchWorkerRouting(workspaceSid, sid);
+      if (!routing) return { sid, routing };
+      const held = await tasksHeldBy(taskrouter, workspaceSid, sid, routing.channels).catch(() => undefined);
+      return held === undefined ? { sid, routing } : { sid, routing, held };
+    }),
+  );
+}
+
+/**
+ * The AI workers (marked `opencx_ai`) in each workspace the stored settings named before, with what
+ * they hold; a workspace gone has none, one that cannot be read is reported so.
+ */
+async function formerAiWorkerFacts(call: PluginCall<AdminEnv>): Promise<NonNullable<AiPoolFacts['former']>> {
+  const { taskrouter } = call.twilio;
+  const stored = await new BridgeState(call.twilio.sync, syncServiceSid(call.context)).storedConfig();
+  return Promise.all(
+    (stored.aiFormerWorkspaceSids ?? []).map(async (workspaceSid) => {
+      try {
+        const marked = await undefinedIfNotFound(taskrouter.listWorkersMatching(workspaceSid, AI_WORKER_EXPRESSION));
+        const sids = (marked ?? []).map((worker) => worker.sid);
+        return { workspaceSid, workers: await closedWorkerFacts(taskrouter, workspaceSid, sids) };
+      } catch {
+        return { workspaceSid };
+      }
+    }),
+  );
 }
 
 /** Per AI task channel, the AI queue's tasks a worker holds; undefined without a queue or its statistics. */
@@ -221,11 +258,14 @@ export async function readSetupFacts(
       readConversationsServiceFacts(twilio, flex, config.conversationsServiceSid),
     ),
     timerWorkspace: timerWorkspaceFacts(twilio.taskrouter, config),
-    aiPool: aiPoolFacts(
-      twilio.taskrouter,
-      config,
-      routing.then((facts) => aiQueueFor(facts.queues, config.aiQueueSid)),
-    ),
+    aiPool: Promise.all([
+      aiPoolFacts(
+        twilio.taskrouter,
+        config,
+        routing.then((facts) => aiQueueFor(facts.queues, config.aiQueueSid)),
+      ),
+      formerAiWorkerFacts(call),
+    ]).then(([pool, former]) => (former.length > 0 ? { ...pool, former } : pool)),
     routing,
   });
   return { ...facts, config, webhookUrl: registeredWebhookUrl(call, config) };

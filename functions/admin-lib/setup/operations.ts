@@ -4,7 +4,7 @@
 import { BridgeState } from '../../bridge/state';
 import { aiPoolOf, type BridgeConfig, CONFIG_DOCUMENT, withoutConfigVersion } from '../../common/config';
 import { AdminError, invalidInput } from '../admin-error';
-import { retireAiWorker, tasksHeldBy } from '../ai-worker';
+import { retireAiWorkers, tasksHeldBy } from '../ai-worker';
 import { type AdminEnv, type PluginCall, syncServiceSid } from '../plugin-endpoint';
 import { AI_WORKER_EXPRESSION, formText } from '../settings';
 import { SETUP_LOCK_DOCUMENT, withSetupLock } from '../setup-lock';
@@ -524,52 +524,53 @@ async function writeWorkflow(
  * Closes each AI worker to new tasks, then deletes it if it holds none, by its channels and its
  * reservations read once closed; one that does is reported. TaskRouter would delete a worker with
  * pending reservations (the AI's conversations) and route those tasks on without the handoff context,
- * so a held task keeps the worker.
+ * so a held task keeps the worker. The AI workers left in workspaces the settings named before go too.
  */
 async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepReport[]> {
   const { taskrouter } = call.twilio;
+  const former = (await new BridgeState(call.twilio.sync, syncServiceSid(call.context)).storedConfig())
+    .aiFormerWorkspaceSids;
+  const workspaces = [
+    { workspaceSid: config.workspaceSid, named: [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])] },
+    ...(former ?? []).filter((sid) => sid !== config.workspaceSid).map((workspaceSid) => ({ workspaceSid, named: [] })),
+  ];
   // Also the AI workers the settings do not name: a save cut short after creating them left them.
-  // A listing that failed may hide one holding conversations: a failed step, so what they need stays.
-  const listed = await taskrouter.listWorkersMatching(config.workspaceSid, AI_WORKER_EXPRESSION).then(
-    (workers) => ({ sids: workers.map((worker) => worker.sid), failed: undefined }),
-    (error: unknown) => ({
-      sids: [],
-      failed: {
-        id: 'ai_worker',
-        title: 'AI workers',
-        status: 'failed',
-        detail:
-          `Could not list the workers marked ${AI_WORKER_EXPRESSION}: ${failureReason(error)}. One the settings ` +
-          'do not name may still hold conversations. Run uninstall again.',
-      } satisfies StepReport,
-    }),
+  const retired = await Promise.all(
+    workspaces.map(async ({ workspaceSid, named }) => ({
+      workspaceSid,
+      ...(await retireAiWorkers(taskrouter, workspaceSid, named)),
+    })),
   );
-  const sids = [...new Set([...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? []), ...listed.sids])];
-  const steps = await Promise.all(
-    sids.map(async (sid): Promise<StepReport> => {
+  return retired.flatMap(({ workspaceSid, workers, listingError }) => {
+    const where = workspaceSid === config.workspaceSid ? '' : ` in workspace ${workspaceSid}`;
+    const steps = workers.map((worker): StepReport => {
       const report = (status: StepReport['status'], detail: string): StepReport => ({
         id: 'ai_worker',
-        title: `AI worker ${sid}`,
+        title: `AI worker ${worker.sid}${where}`,
         status,
         detail,
       });
-      try {
-        const worker = await taskrouter.fetchWorkerRouting(config.workspaceSid, sid);
-        if (!worker) return report('unchanged', 'Already deleted.');
-        const outcome = await retireAiWorker(taskrouter, config.workspaceSid, sid);
-        if (outcome === 'deleted') return report('applied', 'Deleted.');
-        if (outcome === 'gone') return report('unchanged', 'Already deleted.');
-        return report(
-          'skipped',
-          'It still holds conversations: its channels are closed so it takes no new one. ' +
-            'Run uninstall again once they end.',
-        );
-      } catch (error) {
-        return report('failed', `Could not delete it: ${failureReason(error)}`);
-      }
-    }),
-  );
-  return listed.failed ? [...steps, listed.failed] : steps;
+      if (worker.outcome === 'deleted') return report('applied', 'Deleted.');
+      if (worker.outcome === 'gone') return report('unchanged', 'Already deleted.');
+      if (worker.outcome === 'failed') return report('failed', `Could not delete it: ${failureReason(worker.error)}`);
+      return report(
+        'skipped',
+        'It still holds conversations: its channels are closed so it takes no new one. ' +
+          'Run uninstall again once they end.',
+      );
+    });
+    // A listing that failed may hide one holding conversations: a failed step, so what they need stays.
+    if (listingError === undefined) return steps;
+    const failed: StepReport = {
+      id: 'ai_worker',
+      title: `AI workers${where}`,
+      status: 'failed',
+      detail:
+        `Could not list the workers marked ${AI_WORKER_EXPRESSION}${where}: ${failureReason(listingError)}. ` +
+        'One the settings do not name may still hold conversations. Run uninstall again.',
+    };
+    return [...steps, failed];
+  });
 }
 
 /** A registration pointing here goes back to what it was before the integration (removed when it was unset). */
