@@ -268,6 +268,44 @@ describe.each([
     expect(['completed', 'wrapping']).toContain(world.task(taskSid).assignmentStatus);
   });
 
+  test("assigned to the AI: a concurrent finish leaves the AI's task open until the invite exists", async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
+    const ai = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending')!;
+    await world.acceptReservation(taskSid, ai.sid);
+    const since = lastSeq(world);
+    let release!: () => void;
+    world.twilio.addFault({
+      product: 'flex-api',
+      method: 'POST',
+      path: '/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Invites',
+      times: 1,
+      until: new Promise<void>((r) => (release = r)),
+    });
+    const answered = (body: string) =>
+      world.twilio.webhooks.some((d) => d.params.Body === body && d.status !== undefined);
+    try {
+      world.opencx.ai.reply({ type: 'handoff', summary: 'Customer needs a human', sentiment: 'happy', language: 'de' });
+      world.customerWrites(conversationSid, 'Mensch bitte');
+      await world.until(() => invitesSince(since).length > 0, 'the transfer invite');
+      // The customer writes again while Flex makes the invite: this Function finishes the handoff too.
+      world.customerWrites(conversationSid, 'Hallo?');
+      await world.until(() => answered('Hallo?'), 'the second message handled');
+      // Completing the AI's task now would leave the conversation without any task.
+      expect(world.task(taskSid).assignmentStatus).toBe('assigned');
+    } finally {
+      release();
+    }
+    await world.settle();
+
+    expect(invitesSince(since)).toHaveLength(1);
+    const [transferred] = world.tasksOf(conversationSid).filter((t) => t.sid !== taskSid);
+    expect(transferred.attributes).toMatchObject({ handedOff: true, conversationSid });
+    expect(['completed', 'wrapping']).toContain(world.task(taskSid).assignmentStatus);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+    await world.humanAgentAccepts(transferred.sid);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', taskSid: transferred.sid });
+  });
+
   test("assigned to the AI, its reservation never completed: a human's accept of the transfer frees it", async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
     const ai = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending')!;

@@ -15,6 +15,8 @@ import { handoffInsight, recordInsight } from '../insights';
 import { postOnceOutcome } from './post';
 
 const LANGUAGE_LOOKUP_MS = 800;
+/** Routings the next event must finish. */
+const UNFINISHED_ROUTINGS: readonly Routing[] = ['stuck-assigned', 'invited, AI task still open', 'invite pending'];
 
 /** Where the task went: for the outcome and the log. */
 export type Routing =
@@ -23,6 +25,8 @@ export type Routing =
   | 'invited'
   /** Invited, but the AI's reservation of the old task could not be completed: the next event tries again. */
   | 'invited, AI task still open'
+  /** Another Function is making the invite, which does not exist yet: it completes the AI's task. */
+  | 'invite pending'
   | 'already-with-a-human'
   | 'stuck-assigned'
   | `left ${string}`;
@@ -107,7 +111,7 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
     postCustomerNote(conversationSid, attributes, pending.at, deps),
   ]);
   // Until the note is in, the next event finishes the handoff again (and posts it).
-  if (routing !== 'stuck-assigned' && routing !== 'invited, AI task still open' && noted !== 'failed')
+  if (!UNFINISHED_ROUTINGS.includes(routing) && noted !== 'failed')
     await deps.state.update(conversationSid, (r) =>
       r.handoff ? { ...r, handoff: { ...r.handoff, routed: true } } : r,
     );
@@ -281,6 +285,11 @@ async function transferAssignedTask(
       await deps.state.release(invite).catch(() => undefined);
       throw error;
     }
+  } else {
+    // Another Function holds the invite: until the invited task exists, the AI's is all that carries
+    // the conversation (completing it would end the conversation), so the inviting Function completes it.
+    const invited = await deps.twilio.flex.listInvitedTasks(flexInteractionSid, flexInteractionChannelSid);
+    if (!invited.some((t) => alreadyCarries(t.attributes, attributes))) return 'invite pending';
   }
   return (await completeAiTask(task.sid, deps)) ? 'invited' : 'invited, AI task still open';
 }
