@@ -887,8 +887,56 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
 
   it('leaves alone other timers, other workspaces, and an event before the settings were read', () => {
     expect(timerToRearm(fired({ ...watchdog, opencxTimer: 'nudge' }), withTimer)).toBeUndefined();
-    expect(timerToRearm(fired(watchdog, WORKSPACE), withTimer)).toBeUndefined();
+    expect(timerToRearm(fired({ opencxTimer: 'answer' }, WORKSPACE), withTimer)).toBeUndefined();
     expect(timerToRearm(fired(watchdog), undefined)).toBeUndefined();
+  });
+
+  it("ends a conversation whose task's end failed, by a timer that decides that end again", () => {
+    const taskEnd = (type: TaskRouterEventType, reason?: string): TaskRouterEvent => ({
+      ...fired({ conversationSid: CONVERSATION, channelType: 'web' }, WORKSPACE),
+      type,
+      taskSid: OTHER_TASK,
+      reason,
+    });
+    const end = {
+      opencxTimer: 'end',
+      conversationSid: CONVERSATION,
+      taskSid: OTHER_TASK,
+      endType: 'task.canceled',
+      reason: 'Task TTL Exceeded',
+      rearmed: 1,
+    };
+    expect(timerToRearm(taskEnd('task.canceled', 'Task TTL Exceeded'), withTimer)).toEqual(end);
+    expect(timerToRearm(taskEnd('task.completed'), withTimer)).toEqual({
+      ...end,
+      endType: 'task.completed',
+      reason: undefined,
+    });
+    expect(timerToRearm(taskEnd('task.created'), withTimer)).toBeUndefined();
+    expect(timerToRearm(fired(end), withTimer)).toEqual({ ...end, rearmed: 2 });
+    expect(timerToRearm(fired({ ...end, rearmed: 3 }), withTimer)).toBeUndefined();
+
+    // Fired, it is the task's end again: humans held the conversation, so a transfer may carry it on.
+    expect(decide(fired(end), { config: withTimer, record: record('human', { taskSid: OTHER_TASK }) })).toEqual({
+      action: 'end',
+      conversationSid: CONVERSATION,
+      taskSid: OTHER_TASK,
+      reason: 'Task TTL Exceeded',
+      unlessTransferred: true,
+    });
+    const aiEnd = { ...end, taskSid: AI_TASK, endType: 'task.completed', reason: undefined };
+    expect(decide(fired(aiEnd), { config: withTimer, record: record('ai') })).toEqual({
+      action: 'end',
+      conversationSid: CONVERSATION,
+      taskSid: AI_TASK,
+      reason: 'task.completed',
+    });
+    expectAction(decide(fired(end), { config: withTimer, record: record('ai') }), 'ignore');
+    expectAction(decide(fired(end), { config: withTimer }), 'ignore');
+    expectAction(
+      decide(fired({ ...end, endType: 'task.created' }), { config: withTimer, record: record('ai') }),
+      'ignore',
+    );
   });
 
   it('puts back an AI worker a reservation timeout left unavailable, by a timer the restore listener acts on', () => {

@@ -316,8 +316,9 @@ export const TIMER_REARMS = 3;
 /**
  * The attributes of a timer to arm when handling this event failed (a transient Twilio or OpenCX
  * failure), none once rearmed enough: a watchdog, so the conversation still ends answered or with
- * humans; a rate-limited message's resend, so it is not lost; and putting back an AI worker a
- * reservation timeout left unavailable, which TaskRouter would not try again either.
+ * humans; a rate-limited message's resend, so it is not lost; putting back an AI worker a
+ * reservation timeout left unavailable, which TaskRouter would not try again either; and the end of
+ * a conversation's task, so its record and OpenCX session do not outlive it.
  */
 export function timerToRearm(event: BridgeEvent, config: BridgeConfig | undefined): FlexTaskAttributes | undefined {
   if (event.surface !== 'taskrouter' || !config) return undefined;
@@ -325,14 +326,52 @@ export function timerToRearm(event: BridgeEvent, config: BridgeConfig | undefine
     return isAi(event, config) && event.workerSid
       ? { opencxTimer: 'restore-worker', workerSid: event.workerSid, rearmed: 1 }
       : undefined;
-  if (!isTimerWorkspace(event, config) || event.type !== 'task.canceled') return undefined;
+  if (!isTimerWorkspace(event, config)) return endTimerFor(event);
+  if (event.type !== 'task.canceled') return undefined;
   const timer = event.taskAttributes;
   const kind = timer?.opencxTimer;
-  if (!timer || (kind !== 'answer' && kind !== 'restore-worker' && kind !== 'resend')) return undefined;
+  if (!timer || (kind !== 'answer' && kind !== 'restore-worker' && kind !== 'resend' && kind !== 'end'))
+    return undefined;
   const rearmed = typeof timer.rearmed === 'number' ? timer.rearmed : 0;
   if (rearmed >= TIMER_REARMS) return undefined;
   return { ...timer, rearmed: rearmed + 1, ...(kind === 'resend' ? { resendOf: firstResendTimer(event) } : {}) };
 }
+
+/** A conversation's task ended: ending the conversation failed, and TaskRouter tells no one again. */
+function endTimerFor(event: TaskRouterEvent): FlexTaskAttributes | undefined {
+  const conversationSid = event.taskAttributes?.conversationSid;
+  if (!isTaskEnd(event.type) || typeof conversationSid !== 'string' || !event.taskSid) return undefined;
+  return {
+    opencxTimer: 'end',
+    conversationSid,
+    taskSid: event.taskSid,
+    endType: event.type,
+    ...(event.reason ? { reason: event.reason } : {}),
+    rearmed: 1,
+  };
+}
+
+const isTaskEnd = (type: unknown): type is (typeof taskEnded.handles)[number] =>
+  (taskEnded.handles as readonly unknown[]).includes(type);
+
+/** An end timer expired: the task's end, decided again as when TaskRouter told it. */
+export const endTimer: Listener<TaskRouterEvent> = {
+  name: 'end-timer',
+  handles: ['task.canceled'],
+  decide(event, context) {
+    const { conversationSid, taskSid, endType, reason } = event.taskAttributes ?? {};
+    if (typeof conversationSid !== 'string' || typeof taskSid !== 'string' || !isTaskEnd(endType))
+      return ignore('an end timer without its conversation, task and event');
+    const ended: TaskRouterEvent = {
+      ...event,
+      type: endType,
+      taskSid,
+      taskAttributes: { conversationSid },
+      reason: typeof reason === 'string' ? reason : undefined,
+    };
+    return taskEnded.decide(ended, context);
+  },
+};
 
 /** A resend timer armed again keeps the first one's SID: its claim says whether OpenCX has the text. */
 function firstResendTimer(event: TaskRouterEvent): string {
@@ -457,6 +496,13 @@ const taskRouterListeners: Listener<TaskRouterEvent>[] = [
 ];
 const conversationListeners: Listener<ConversationEvent>[] = [customerMessage, conversationLifecycle];
 
+/** The timer listeners by `opencxTimer`; a timer naming none is an answer watchdog's. */
+const TIMERS: Record<string, Listener<TaskRouterEvent>> = {
+  resend: resendTimer,
+  'restore-worker': restoreTimer,
+  end: endTimer,
+};
+
 const isTimerWorkspace = (event: TaskRouterEvent, config: BridgeConfig): boolean =>
   Boolean(config.timerWorkspaceSid) && event.workspaceSid === config.timerWorkspaceSid;
 
@@ -495,7 +541,7 @@ export function decide(event: BridgeEvent, context: DecisionContext): Decision {
   if (event.surface === 'opencx') return opencxDelivery.decide(event, context);
   if (event.surface === 'taskrouter' && isTimerWorkspace(event, context.config)) {
     const kind = event.taskAttributes?.opencxTimer;
-    const timer = kind === 'resend' ? resendTimer : kind === 'restore-worker' ? restoreTimer : answerWatchdog;
+    const timer = TIMERS[typeof kind === 'string' ? kind : ''] ?? answerWatchdog;
     return timer.handles.includes(event.type)
       ? timer.decide(event, context)
       : ignore(`${event.type} in the timer workspace needs no action`);

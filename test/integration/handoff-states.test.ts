@@ -82,6 +82,30 @@ describe.each([
     expect(world.opencx.sessions.get(sessionId)!.status).toBe('closed_unresolved');
   });
 
+  test("the end of a human's task that cannot be handled then is handled by a timer 15 s later", async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    await handOffNow(conversationSid);
+    await world.humanAgentAccepts(taskSid);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
+    world.takeLogs();
+    // TaskRouter is down for the listing of the conversation's open tasks the end needs.
+    world.twilio.addFault({ method: 'GET', path: '/v1/Workspaces/{WorkspaceSid}/Tasks', status: 503 });
+    try {
+      world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'completed', 'Agent completed');
+      await world.settle();
+    } finally {
+      world.twilio.clearFaults();
+    }
+    const ends = world.takeLogs().filter((l) => l.event === 'task.completed' && l.taskSid === taskSid);
+    expect(ends.map((l) => l.outcome)).toEqual(['timer-armed']);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
+
+    await world.advance(16_000);
+    expect(world.conversationRecord(conversationSid)).toBeUndefined();
+    expect(world.opencx.sessions.get(sessionId)!.status).toBe('closed_unresolved');
+  });
+
   test('the AI reservation just timed out and was re-created', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
     const first = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid)!;
