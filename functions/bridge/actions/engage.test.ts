@@ -1,5 +1,5 @@
 import type { ConversationMessage } from '../../common/twilio';
-import { ENGAGE_HISTORY, newestCustomerMessages, opencxChannel } from './engage';
+import { attachmentSinceOurs, ENGAGE_HISTORY, newestCustomerMessages, opencxChannel } from './engage';
 
 const message = (i: number, author = 'customer', body = `message ${i}`): ConversationMessage => ({
   sid: `IM${i}`,
@@ -43,4 +43,24 @@ test.each([
   [undefined, 'api'],
 ])('Flex channel %s is OpenCX channel %s', (flex, opencx) => {
   expect(opencxChannel(flex)).toBe(opencx);
+});
+
+describe('attachmentSinceOurs (a first message the AI cannot read hands off)', () => {
+  const photo = (i: number): ConversationMessage => ({ ...message(i, 'customer', ''), hasMedia: true });
+  const isOurs = (m: ConversationMessage) => m.author === 'AI Support Agent';
+
+  test('a photo alone, or with text written after it, that nothing of ours followed', () => {
+    expect(attachmentSinceOurs([photo(1)], isCustomer, isOurs)).toBe(true);
+    expect(attachmentSinceOurs([message(3), photo(2), message(1)], isCustomer, isOurs)).toBe(true);
+  });
+
+  test('not a photo with a caption, nor one an earlier AI reply or handoff note followed', () => {
+    const captioned = { ...message(2, 'customer', 'my parcel'), hasMedia: true };
+    expect(attachmentSinceOurs([captioned, message(1)], isCustomer, isOurs)).toBe(false);
+    expect(attachmentSinceOurs([message(3), message(2, 'AI Support Agent'), photo(1)], isCustomer, isOurs)).toBe(false);
+  });
+
+  test("a photo from the agent is not the customer's", () => {
+    expect(attachmentSinceOurs([{ ...photo(1), author: 'alice' }], isCustomer, isOurs)).toBe(false);
+  });
 });

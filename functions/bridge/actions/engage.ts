@@ -12,7 +12,7 @@ import {
   supersededOffer,
 } from '../conversation-record';
 import { flattenAttributes, flexSidsCustomData } from '../custom-data';
-import { aiUnavailable, attachmentHandoff, type Decision, isFromCustomer } from '../decide';
+import { aiUnavailable, attachmentHandoff, type Decision, isFromCustomer, isOurMessage } from '../decide';
 import { handbackCustomData, handbackNote, resumingHandback } from '../handback';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { recordInsight } from '../insights';
@@ -91,7 +91,9 @@ export async function startSession(
     const unseen = handback ? newestFirst.filter((m) => m.index > handback.afterIndex) : newestFirst;
     const fromCustomer = (m: ConversationMessage) => isFromCustomer(m.author, m.attributes, deps.config);
     // Its webhook came before the AI held the conversation (a first message, or one during a handback).
-    attachmentOnly = unseen.some((m) => fromCustomer(m) && m.hasMedia && !m.body.trim());
+    attachmentOnly = attachmentSinceOurs(unseen, fromCustomer, (m) =>
+      isOurMessage(m.author, m.attributes, deps.config),
+    );
     candidates = newestCustomerMessages(unseen, fromCustomer);
   } catch (error) {
     return handOff(d.conversationSid, claimed, aiUnavailable(), deps, { error: String(error) });
@@ -205,6 +207,22 @@ async function claimParked(
 }
 
 /** The customer messages to send first: pure, the newest that fit, in the order they were written. */
+/**
+ * A customer message with only a photo or a file came after the newest of ours (an AI reply or a
+ * handoff note): one before it was dealt with in an earlier part of the conversation.
+ */
+export function attachmentSinceOurs(
+  newestFirst: ConversationMessage[],
+  isCustomer: (m: ConversationMessage) => boolean,
+  isOurs: (m: ConversationMessage) => boolean,
+): boolean {
+  for (const message of newestFirst) {
+    if (isOurs(message)) return false;
+    if (isCustomer(message) && message.hasMedia && !message.body.trim()) return true;
+  }
+  return false;
+}
+
 export function newestCustomerMessages(
   newestFirst: ConversationMessage[],
   isCustomer: (m: ConversationMessage) => boolean,
