@@ -26,6 +26,7 @@ import {
   settingsView,
   storedPool,
   tokenToSave,
+  translationsOverBudget,
   workspaceLeft,
 } from './settings';
 
@@ -145,6 +146,44 @@ describe('parseSaveForm', () => {
     );
   });
 
+  it('reads the handback note and its translations as the handoff note: blank is none, absent keeps the stored', () => {
+    expect(
+      parseSaveForm(
+        form({
+          customerHandbackNote: ' Hi again. ',
+          customerHandbackNoteTranslations: '{"es-mx": " Hola de nuevo. "}',
+        }),
+      ),
+    ).toMatchObject({
+      customerHandbackNote: 'Hi again.',
+      customerHandbackNoteTranslations: { 'es-MX': 'Hola de nuevo.' },
+    });
+    expect(parseSaveForm(form({ customerHandbackNote: ' ', customerHandbackNoteTranslations: '' }))).toMatchObject({
+      customerHandbackNote: '',
+      customerHandbackNoteTranslations: {},
+    });
+    const absent = parseSaveForm(form());
+    expect(absent.customerHandbackNote).toBeUndefined();
+    expect(absent.customerHandbackNoteTranslations).toBeUndefined();
+  });
+
+  it('counts the handback note in code points too, and names it and its field when it is too long', () => {
+    expect(parseSaveForm(form({ customerHandbackNote: '🙂'.repeat(320) })).customerHandbackNote).toBe('🙂'.repeat(320));
+    expect(adminErrorOf(() => parseSaveForm(form({ customerHandbackNote: '🙂'.repeat(321) })))).toMatchObject({
+      status: 400,
+      field: 'customerHandbackNote',
+      message: 'The handback note must be at most 320 characters',
+    });
+    expect(
+      adminErrorOf(() =>
+        parseSaveForm(form({ customerHandbackNoteTranslations: JSON.stringify({ es: '👋🏽'.repeat(161) }) })),
+      ),
+    ).toMatchObject({
+      field: 'customerHandbackNoteTranslations',
+      message: 'The handback note for "es" must be at most 320 characters',
+    });
+  });
+
   it('never repeats a refused webhook secret in the message', () => {
     const secret = 'whsec_with space';
     const error = adminErrorOf(() => parseSaveForm(form({ opencxWebhookSecret: secret })));
@@ -193,6 +232,11 @@ describe('parseSaveForm', () => {
     ['customerHandoffNoteTranslations', '{"es": 5}'],
     ['customerHandoffNoteTranslations', `{"es": "${'x'.repeat(321)}"}`],
     ['customerHandoffNoteTranslations', '{"es-mx": "a", "es-MX": "b"}'],
+    ['customerHandbackNote', 'x'.repeat(321)],
+    ['customerHandbackNote', ['a', 'b']],
+    ['customerHandbackNoteTranslations', 'not json'],
+    ['customerHandbackNoteTranslations', '{"es_MX": "Hola"}'],
+    ['customerHandbackNoteTranslations', `{"es": "${'x'.repeat(321)}"}`],
     ['aiAnswerTimeoutSeconds', '14'],
     ['aiAnswerTimeoutSeconds', '601'],
     ['aiAnswerTimeoutSeconds', '60.5'],
@@ -276,6 +320,7 @@ describe('parseTranslations', () => {
           opencxWebhookSecret: 's'.repeat(512),
           // Four UTF-8 bytes a character: the longest note the character count lets through.
           customerHandoffNote: '🙂'.repeat(320),
+          customerHandbackNote: '🙂'.repeat(320),
           aiAuthorName: '日'.repeat(64),
           aiPeakConversations: '1000',
           aiQueueSid: 'WQ' + '3'.repeat(32),
@@ -375,6 +420,8 @@ describe('configDocument and settingsView', () => {
       opencxWebhookSecret: WEBHOOK_SECRET,
       customerHandoffNote: NOTE,
       customerHandoffNoteTranslations: {},
+      customerHandbackNote: "You're chatting with our AI assistant again.",
+      customerHandbackNoteTranslations: {},
       aiAnswerTimeoutSeconds: 60,
       timerWorkspaceSid: 'WS9',
       timerWorkflowSid: 'WW9',
@@ -505,6 +552,8 @@ describe('configDocument and settingsView', () => {
       opencxWebhookUrl: OPENCX_WEBHOOK_URL,
       customerHandoffNote: NOTE,
       customerHandoffNoteTranslations: {},
+      customerHandbackNote: "You're chatting with our AI assistant again.",
+      customerHandbackNoteTranslations: {},
       aiAnswerTimeoutSeconds: 60,
       workspaceSid: WS,
       conversationsServiceSid: IS,
@@ -535,6 +584,60 @@ describe('configDocument and settingsView', () => {
       customerHandoffNoteTranslations: {},
       aiAnswerTimeoutSeconds: 60,
     });
+  });
+});
+
+describe('the handback note in the stored settings', () => {
+  const save = (over: Record<string, unknown>, stored = {}) =>
+    configDocument(parseSaveForm(form(over)), stored, provisioned);
+
+  it('gets its default on a first save, keeps the stored one when the form leaves it out, stores "" (no note)', () => {
+    expect(save({})).toMatchObject({
+      customerHandbackNote: "You're chatting with our AI assistant again.",
+      customerHandbackNoteTranslations: {},
+    });
+    const stored = save({ customerHandbackNote: '', customerHandbackNoteTranslations: '{"es": "Hola de nuevo."}' });
+    expect(stored).toMatchObject({
+      customerHandbackNote: '',
+      customerHandbackNoteTranslations: { es: 'Hola de nuevo.' },
+    });
+    expect(save({}, stored)).toMatchObject({
+      customerHandbackNote: '',
+      customerHandbackNoteTranslations: { es: 'Hola de nuevo.' },
+    });
+  });
+
+  it('shows settings saved before the handback note with its default', () => {
+    const older = save({});
+    const { customerHandbackNote: _note, customerHandbackNoteTranslations: _translations, ...before } = older;
+    expect(settingsView(before, OPENCX_WEBHOOK_URL)).toMatchObject({
+      customerHandbackNote: "You're chatting with our AI assistant again.",
+      customerHandbackNoteTranslations: {},
+    });
+    expect(parseConfig(before)?.customerHandbackNote).toBe("You're chatting with our AI assistant again.");
+  });
+
+  it("shares the translations' budget between the two notes, the stored ones counted when the form omits them", () => {
+    const half = (tag: string) => JSON.stringify({ [tag]: '日'.repeat(320), [`${tag}-CH`]: '日'.repeat(320) });
+    const big = (n: number) =>
+      JSON.stringify(
+        Object.fromEntries(['de', 'fr', 'it', 'es', 'pt'].slice(0, n).map((tag) => [tag, '日'.repeat(320)])),
+      );
+    const handoff = parseSaveForm(form({ customerHandoffNoteTranslations: big(5) }));
+    expect(translationsOverBudget(handoff, {})).toBeUndefined();
+    const both = parseSaveForm(
+      form({ customerHandoffNoteTranslations: big(5), customerHandbackNoteTranslations: big(5) }),
+    );
+    expect(translationsOverBudget(both, {})).toMatchObject({
+      status: 400,
+      code: 'invalid_input',
+      field: 'customerHandbackNoteTranslations',
+    });
+    const stored = { customerHandbackNoteTranslations: parseTranslations(big(5), 'customerHandbackNoteTranslations') };
+    expect(translationsOverBudget(handoff, stored)).toMatchObject({ field: 'customerHandoffNoteTranslations' });
+    expect(
+      translationsOverBudget(parseSaveForm(form({ customerHandoffNoteTranslations: half('nl') })), stored),
+    ).toBeUndefined();
   });
 });
 

@@ -6,6 +6,7 @@ import {
   AI_WORKER_CHANNEL_CAPACITY,
   type ConfigDocument,
   DEFAULT_AI_AUTHOR_NAME,
+  DEFAULT_CUSTOMER_HANDBACK_NOTE,
   DEFAULT_CUSTOMER_HANDOFF_NOTE,
   MAX_CUSTOMER_HANDOFF_NOTE_LENGTH,
   parseConfig,
@@ -31,10 +32,11 @@ const MAX_AUTHOR_NAME_LENGTH = 64;
 const MAX_TOKEN_LENGTH = 512;
 /**
  * Sync keeps the settings in one document of at most 16 KiB; every other field together stays
- * under 6 KiB at its longest (the two secrets at 512 characters, the further keys, the note, the
- * pool's SIDs while a pool as large drains, the former workspaces): settings.test.ts checks the sum.
+ * under 7 KiB at its longest (the two secrets at 512 characters, the further keys, the two notes,
+ * the pool's SIDs while a pool as large drains, the former workspaces): settings.test.ts checks the
+ * sum. The handoff and the handback notes' translations share the 9 KiB.
  */
-const MAX_TRANSLATIONS_BYTES = 10 * 1024;
+const MAX_TRANSLATIONS_BYTES = 9 * 1024;
 /** OpenCX's organisation name, shown in the settings view; kept short so the document fits. */
 export const MAX_ORG_NAME_LENGTH = 200;
 /** Further OpenCX keys: each adds 100 requests a minute; together they stay under 1 KiB of the settings document. */
@@ -57,6 +59,8 @@ export interface SettingsView {
   opencxWebhookUrl: string;
   customerHandoffNote: string;
   customerHandoffNoteTranslations: Record<string, string>;
+  customerHandbackNote: string;
+  customerHandbackNoteTranslations: Record<string, string>;
   aiAnswerTimeoutSeconds: number;
   workspaceSid: string | null;
   conversationsServiceSid: string | null;
@@ -106,6 +110,10 @@ export interface SaveForm {
   customerHandoffNote?: string;
   /** Absent: keep the stored translations. */
   customerHandoffNoteTranslations?: Record<string, string>;
+  /** Absent: keep the stored note (the default on a first save). Empty: no note. */
+  customerHandbackNote?: string;
+  /** Absent: keep the stored translations. */
+  customerHandbackNoteTranslations?: Record<string, string>;
   /** Absent: keep the stored timeout (the default on a first save). */
   aiAnswerTimeoutSeconds?: number;
   /** Absent: keep the stored peak (the default on a first save). */
@@ -169,6 +177,8 @@ export function settingsView(
     opencxWebhookUrl,
     customerHandoffNote: stored.customerHandoffNote ?? DEFAULT_CUSTOMER_HANDOFF_NOTE,
     customerHandoffNoteTranslations: stored.customerHandoffNoteTranslations ?? {},
+    customerHandbackNote: stored.customerHandbackNote ?? DEFAULT_CUSTOMER_HANDBACK_NOTE,
+    customerHandbackNoteTranslations: stored.customerHandbackNoteTranslations ?? {},
     aiAnswerTimeoutSeconds: stored.aiAnswerTimeoutSeconds ?? AI_ANSWER_TIMEOUT_SECONDS.default,
     workspaceSid: stored.workspaceSid ?? null,
     conversationsServiceSid: stored.conversationsServiceSid ?? null,
@@ -229,11 +239,19 @@ function secretText(form: Record<string, unknown>, field: string, what: string):
 /** Characters as the admin and the settings view count them: code points (an emoji is one), not UTF-16 units. */
 const characterCount = (text: string): number => Array.from(text).length;
 
-function handoffNote(note: string, field: string, language?: string): string {
+/** The customer notes' fields: a note, and its translations. */
+export type NoteField = 'customerHandoffNote' | 'customerHandbackNote';
+export type TranslationsField = `${NoteField}Translations`;
+
+/** What the messages call a note, by its field or its translations' field. */
+const noteName = (field: string): string =>
+  field.startsWith('customerHandback') ? 'The handback note' : 'The handoff note';
+
+function customerNoteText(note: string, field: string, language?: string): string {
   if (characterCount(note) > MAX_CUSTOMER_HANDOFF_NOTE_LENGTH) {
     throw invalidInput(
       field,
-      `The handoff note${language ? ` for "${language}"` : ''} must be at most ` +
+      `${noteName(field)}${language ? ` for "${language}"` : ''} must be at most ` +
         `${MAX_CUSTOMER_HANDOFF_NOTE_LENGTH} characters`,
     );
   }
@@ -244,8 +262,10 @@ function handoffNote(note: string, field: string, language?: string): string {
  * The translations field: a JSON object of BCP-47 language tag → note, the tags stored in
  * canonical case (`es-mx` → `es-MX`). Blank: none.
  */
-export function parseTranslations(json: string): Record<string, string> {
-  const field = 'customerHandoffNoteTranslations';
+export function parseTranslations(
+  json: string,
+  field: TranslationsField = 'customerHandoffNoteTranslations',
+): Record<string, string> {
   if (!json) return {};
   let parsed: unknown;
   try {
@@ -270,16 +290,35 @@ export function parseTranslations(json: string): Record<string, string> {
     if (!language) throw invalidInput(field, `"${tag}" is not a BCP-47 language tag such as "es" or "pt-BR"`);
     if (language in translations) throw invalidInput(field, `The language "${language}" is given twice`);
     if (typeof note !== 'string') throw invalidInput(field, `The note for "${language}" must be text`);
-    translations[language] = handoffNote(note.trim(), field, language);
+    translations[language] = customerNoteText(note.trim(), field, language);
   }
-  if (Buffer.byteLength(JSON.stringify(translations), 'utf8') > MAX_TRANSLATIONS_BYTES) {
-    throw invalidInput(
-      field,
-      'The translations are too long together ' +
-        '(the settings must fit in one 16 KiB Sync document): remove or shorten some',
-    );
-  }
+  if (translationsBytes(translations) > MAX_TRANSLATIONS_BYTES) throw translationsTooLong(field);
   return translations;
+}
+
+const translationsBytes = (translations: Record<string, string> | undefined): number =>
+  translations ? Buffer.byteLength(JSON.stringify(translations), 'utf8') : 0;
+
+const translationsTooLong = (field: TranslationsField): AdminError =>
+  invalidInput(
+    field,
+    'The translations are too long together ' +
+      '(the settings must fit in one 16 KiB Sync document): remove or shorten some',
+  );
+
+/**
+ * The handoff and the handback notes' translations the save would store (the form's, else the
+ * stored ones) share one budget: over it, a 400 on the field the form sent (the handback's when both).
+ */
+export function translationsOverBudget(form: SaveForm, stored: Partial<ConfigDocument>): AdminError | undefined {
+  const handoff = form.customerHandoffNoteTranslations ?? stored.customerHandoffNoteTranslations;
+  const handback = form.customerHandbackNoteTranslations ?? stored.customerHandbackNoteTranslations;
+  if (translationsBytes(handoff) + translationsBytes(handback) <= MAX_TRANSLATIONS_BYTES) return undefined;
+  return translationsTooLong(
+    form.customerHandbackNoteTranslations || !form.customerHandoffNoteTranslations
+      ? 'customerHandbackNoteTranslations'
+      : 'customerHandoffNoteTranslations',
+  );
 }
 
 function canonicalLanguageTag(tag: string): string | undefined {
@@ -355,10 +394,8 @@ export function parseSaveForm(form: Record<string, unknown>): SaveForm {
     workflowSid: sid('workflowSid', text('workflowSid')),
     aiAuthorName,
     opencxWebhookSecret: secretText(form, 'opencxWebhookSecret', 'webhook signing secret'),
-    customerHandoffNote: optional(formValue(form, 'customerHandoffNote'), (note) =>
-      handoffNote(note, 'customerHandoffNote'),
-    ),
-    customerHandoffNoteTranslations: optional(formValue(form, 'customerHandoffNoteTranslations'), parseTranslations),
+    ...customerNoteFields(form, 'customerHandoffNote'),
+    ...customerNoteFields(form, 'customerHandbackNote'),
     aiAnswerTimeoutSeconds: answerTimeout(text('aiAnswerTimeoutSeconds')),
     aiPeakConversations: peakConversations(text('aiPeakConversations')),
     settingsRevision: formValue(form, 'settingsRevision'),
@@ -376,6 +413,18 @@ function extraTokens(text: string | undefined): string[] {
     );
   }
   return tokens;
+}
+
+/** A customer note and its translations, as posted: each absent when not sent. */
+function customerNoteFields(
+  form: Record<string, unknown>,
+  field: NoteField,
+): Partial<Record<NoteField, string> & Record<TranslationsField, Record<string, string>>> {
+  const translations: TranslationsField = `${field}Translations`;
+  return {
+    [field]: optional(formValue(form, field), (note) => customerNoteText(note, field)),
+    [translations]: optional(formValue(form, translations), (json) => parseTranslations(json, translations)),
+  };
 }
 
 const optional = <T>(value: string | undefined, parse: (value: string) => T): T | undefined =>
@@ -493,8 +542,8 @@ export interface Provisioned {
 
 /**
  * Exactly what the bridge's `parseConfig` reads, plus `orgName`, `updatedAt` and the AI queue
- * Apply created. A field the form left out keeps its stored value: the secret, the handoff note
- * and translations, the timeout.
+ * Apply created. A field the form left out keeps its stored value: the secret, the customer notes
+ * and their translations, the timeout.
  */
 export function configDocument(
   form: SaveForm,
@@ -524,6 +573,9 @@ export function configDocument(
     customerHandoffNote: form.customerHandoffNote ?? stored.customerHandoffNote ?? DEFAULT_CUSTOMER_HANDOFF_NOTE,
     customerHandoffNoteTranslations:
       form.customerHandoffNoteTranslations ?? stored.customerHandoffNoteTranslations ?? {},
+    customerHandbackNote: form.customerHandbackNote ?? stored.customerHandbackNote ?? DEFAULT_CUSTOMER_HANDBACK_NOTE,
+    customerHandbackNoteTranslations:
+      form.customerHandbackNoteTranslations ?? stored.customerHandbackNoteTranslations ?? {},
     aiAnswerTimeoutSeconds:
       form.aiAnswerTimeoutSeconds ?? stored.aiAnswerTimeoutSeconds ?? AI_ANSWER_TIMEOUT_SECONDS.default,
     timerWorkspaceSid: provisioned.timerWorkspaceSid,

@@ -24,6 +24,7 @@ import {
   peakToSave,
   settingsChanged,
   settingsChangedSince,
+  translationsOverBudget,
   settingsView,
   storedPool,
   tokenToSave,
@@ -58,8 +59,8 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
     settingsRevisionChecked: form.settingsRevision !== undefined,
   });
   // Before any check or write: the admin's form would put back what it was filled with.
-  const changed = settingsChangedSince(form, stored, revision);
-  if (changed) throw changed;
+  const refused = settingsChangedSince(form, stored, revision) ?? translationsOverBudget(form, stored);
+  if (refused) throw refused;
   const opencxToken = tokenToSave(form, stored);
 
   const opencxExtraTokens = extraTokensToSave(form, stored, opencxToken);

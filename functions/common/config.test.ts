@@ -4,6 +4,7 @@ import {
   configVersionOf,
   isAiPoolWorker,
   DEFAULT_AI_AUTHOR_NAME,
+  DEFAULT_CUSTOMER_HANDBACK_NOTE,
   DEFAULT_CUSTOMER_HANDOFF_NOTE,
   newConfigVersion,
   parseConfig,
@@ -39,6 +40,8 @@ describe('parseConfig', () => {
       opencxWebhookSecret: undefined,
       customerHandoffNote: 'Connecting you with a member of our team.',
       customerHandoffNoteTranslations: {},
+      customerHandbackNote: "You're chatting with our AI assistant again.",
+      customerHandbackNoteTranslations: {},
       aiAnswerTimeoutSeconds: 60,
       timerWorkspaceSid: undefined,
       timerWorkflowSid: undefined,
@@ -46,6 +49,7 @@ describe('parseConfig', () => {
     });
     expect(DEFAULT_AI_AUTHOR_NAME).toBe('AI Support Agent');
     expect(DEFAULT_CUSTOMER_HANDOFF_NOTE).toBe('Connecting you with a member of our team.');
+    expect(DEFAULT_CUSTOMER_HANDBACK_NOTE).toBe("You're chatting with our AI assistant again.");
   });
 
   it('reads every field of a full config', () => {
@@ -81,6 +85,17 @@ describe('parseConfig', () => {
     expect(parseConfig(stored({ customerHandoffNote: '' }))?.customerHandoffNote).toBe('');
     expect(parseConfig(stored({ customerHandoffNote: '  ' }))?.customerHandoffNote).toBe('');
     expect(parseConfig(stored({ customerHandoffNote: 7 }))?.customerHandoffNote).toBe(DEFAULT_CUSTOMER_HANDOFF_NOTE);
+  });
+
+  it('reads the handback note like the handoff note: empty is no note, missing (older settings) the default', () => {
+    expect(parseConfig(stored({ customerHandbackNote: '  ' }))?.customerHandbackNote).toBe('');
+    expect(parseConfig(stored({ customerHandbackNote: ' Hi again. ' }))?.customerHandbackNote).toBe('Hi again.');
+    expect(parseConfig(stored({ customerHandbackNote: 7 }))?.customerHandbackNote).toBe(DEFAULT_CUSTOMER_HANDBACK_NOTE);
+    expect(parseConfig(stored({ customerHandoffNote: '' }))?.customerHandbackNote).toBe(DEFAULT_CUSTOMER_HANDBACK_NOTE);
+    expect(
+      parseConfig(stored({ customerHandbackNoteTranslations: { es: ' Hola de nuevo. ', fr: 3 } }))
+        ?.customerHandbackNoteTranslations,
+    ).toEqual({ es: 'Hola de nuevo.' });
   });
 
   it.each([14, 601, 60.5, '60', null])('falls back to the 60 s watchdog for a stored timeout of %j', (value) => {

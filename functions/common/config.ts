@@ -5,6 +5,9 @@ export const CONFIG_DOCUMENT = 'opencx_config';
 export const DEFAULT_AI_AUTHOR_NAME = 'AI Support Agent';
 /** What the customer reads at a handoff unless the admin wrote something else. */
 export const DEFAULT_CUSTOMER_HANDOFF_NOTE = 'Connecting you with a member of our team.';
+/** What the customer reads when the AI takes the conversation back from an agent, unless the admin wrote otherwise. */
+export const DEFAULT_CUSTOMER_HANDBACK_NOTE = "You're chatting with our AI assistant again.";
+/** The longest customer note (either kind, and each translation), in code points. */
 export const MAX_CUSTOMER_HANDOFF_NOTE_LENGTH = 320;
 /** The watchdog: a slow AI answer hands off after this many seconds. */
 export const AI_ANSWER_TIMEOUT_SECONDS = { min: 15, max: 600, default: 60 } as const;
@@ -47,6 +50,10 @@ export interface BridgeConfig {
   customerHandoffNote: string;
   /** BCP-47 tag (canonical case) → note, for handoffs in that language. */
   customerHandoffNoteTranslations: Record<string, string>;
+  /** The note the customer reads when the AI resumes after a handback; empty: no note. */
+  customerHandbackNote: string;
+  /** BCP-47 tag (canonical case) → note, for handbacks in that language. */
+  customerHandbackNoteTranslations: Record<string, string>;
   aiAnswerTimeoutSeconds: number;
   /** The TaskRouter workspace of our own holding the watchdog's timer tasks. */
   timerWorkspaceSid?: string;
@@ -89,7 +96,7 @@ const isTimeout = (value: unknown): value is number =>
 
 /**
  * Every usable field of a stored document, whether or not the whole is complete: non-blank strings
- * trimmed, the handoff note even when empty (no note), translations with string values only, a
+ * trimmed, the customer notes even when empty (no note), translations with string values only, a
  * timeout within its range.
  */
 export function readConfigFields(data: unknown): Partial<ConfigDocument> {
@@ -98,7 +105,7 @@ export function readConfigFields(data: unknown): Partial<ConfigDocument> {
     const value = d[key];
     return typeof value === 'string' && value.trim() ? value.trim() : undefined;
   };
-  const note = d.customerHandoffNote;
+  const note = (value: unknown): string | undefined => (typeof value === 'string' ? value.trim() : undefined);
   return {
     opencxToken: str('opencxToken'),
     opencxExtraTokens: readTokens(d.opencxExtraTokens),
@@ -113,8 +120,10 @@ export function readConfigFields(data: unknown): Partial<ConfigDocument> {
     aiQueueSid: str('aiQueueSid'),
     workflowSid: str('workflowSid'),
     opencxWebhookSecret: str('opencxWebhookSecret'),
-    customerHandoffNote: typeof note === 'string' ? note.trim() : undefined,
+    customerHandoffNote: note(d.customerHandoffNote),
     customerHandoffNoteTranslations: readTranslations(d.customerHandoffNoteTranslations),
+    customerHandbackNote: note(d.customerHandbackNote),
+    customerHandbackNoteTranslations: readTranslations(d.customerHandbackNoteTranslations),
     aiAnswerTimeoutSeconds: isTimeout(d.aiAnswerTimeoutSeconds) ? d.aiAnswerTimeoutSeconds : undefined,
     timerWorkspaceSid: str('timerWorkspaceSid'),
     timerWorkflowSid: str('timerWorkflowSid'),
@@ -164,6 +173,9 @@ export function parseConfig(data: unknown): BridgeConfig | undefined {
     opencxWebhookSecret: fields.opencxWebhookSecret,
     customerHandoffNote: fields.customerHandoffNote ?? DEFAULT_CUSTOMER_HANDOFF_NOTE,
     customerHandoffNoteTranslations: fields.customerHandoffNoteTranslations ?? {},
+    // Settings saved before the handback note read as its default, as the handoff note's do.
+    customerHandbackNote: fields.customerHandbackNote ?? DEFAULT_CUSTOMER_HANDBACK_NOTE,
+    customerHandbackNoteTranslations: fields.customerHandbackNoteTranslations ?? {},
     aiAnswerTimeoutSeconds: fields.aiAnswerTimeoutSeconds ?? AI_ANSWER_TIMEOUT_SECONDS.default,
     timerWorkspaceSid: fields.timerWorkspaceSid,
     timerWorkflowSid: fields.timerWorkflowSid,
