@@ -478,13 +478,16 @@ export function isFromCustomer(
   return author !== 'system' && !isOurMessage(author, attributes, config);
 }
 
+/** The roles of the messages we post (actions/post.ts `MessageRole`). */
+const OUR_ROLES: readonly unknown[] = ['ai', 'handoff-note', 'handback-note'];
+
 export function isOurMessage(
   author: string,
   attributes: Record<string, unknown> | undefined,
   config: BridgeConfig,
 ): boolean {
   const marker = attributes?.opencx as { role?: unknown } | undefined;
-  return author === config.aiAuthorName || marker?.role === 'ai' || marker?.role === 'handoff-note';
+  return author === config.aiAuthorName || OUR_ROLES.includes(marker?.role);
 }
 
 const taskRouterListeners: Listener<TaskRouterEvent>[] = [

@@ -1,12 +1,12 @@
 import {
   AI_UNAVAILABLE,
   aiReservationsToReject,
-  customerNote,
   handoffAttributes,
   type HandoffFacts,
   toHandoffSentiment,
   toLanguageTag,
 } from './handoff';
+import { customerNote } from './customer-note';
 
 const facts = (over: Partial<HandoffFacts> = {}): HandoffFacts => ({
   reason: 'AI requested human handoff',
@@ -122,21 +122,21 @@ describe('customerNote (what the customer reads at a handoff)', () => {
 
   it('is the default note, never the summary or the sentiment', () => {
     const attributes = handoffAttributes(facts());
-    const note = customerNote(settings, attributes.handoffLanguage);
+    const note = customerNote(settings, 'handoff', attributes.handoffLanguage);
     expect(note).toBe('Connecting you with a member of our team.');
     expect(note).not.toContain(attributes.handoffSummary);
     expect(note).not.toMatch(/sentiment|negative/i);
   });
 
   it('is the translation for the language, by full tag, then by primary subtag, case-insensitively', () => {
-    expect(customerNote(settings, 'es-MX')).toBe('Le ponemos con nuestro equipo.');
-    expect(customerNote(settings, 'pt-br')).toBe('Conectando você à nossa equipe.');
-    expect(customerNote(settings, 'pt-PT')).toBe('Connecting you with a member of our team.');
-    expect(customerNote(settings, 'und')).toBe('Connecting you with a member of our team.');
+    expect(customerNote(settings, 'handoff', 'es-MX')).toBe('Le ponemos con nuestro equipo.');
+    expect(customerNote(settings, 'handoff', 'pt-br')).toBe('Conectando você à nossa equipe.');
+    expect(customerNote(settings, 'handoff', 'pt-PT')).toBe('Connecting you with a member of our team.');
+    expect(customerNote(settings, 'handoff', 'und')).toBe('Connecting you with a member of our team.');
   });
 
   it('is empty (no note) when the admin emptied it', () => {
-    expect(customerNote({ customerHandoffNote: '', customerHandoffNoteTranslations: {} }, 'en')).toBe('');
+    expect(customerNote({ customerHandoffNote: '', customerHandoffNoteTranslations: {} }, 'handoff', 'en')).toBe('');
   });
 });
 

@@ -74,19 +74,3 @@ export function withHandoff(
   );
   return merged;
 }
-
-/**
- * The note the customer reads at a handoff (it reaches SMS and WhatsApp too, so it says nothing
- * an agent-only panel would): the translation for the conversation's language, else the default.
- * Empty: no note.
- */
-export function customerNote(
-  config: Pick<BridgeConfig, 'customerHandoffNote' | 'customerHandoffNoteTranslations'>,
-  language: string,
-): string {
-  const translations = config.customerHandoffNoteTranslations ?? {};
-  const lower = Object.fromEntries(Object.entries(translations).map(([tag, text]) => [tag.toLowerCase(), text]));
-  const tag = language.toLowerCase();
-  const translated = lower[tag] ?? lower[tag.split('-')[0]];
-  return (translated ?? config.customerHandoffNote ?? '').trim();
-}

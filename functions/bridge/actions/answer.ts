@@ -89,7 +89,8 @@ export async function deliverAnswer(
   known: KnownRecord,
   next: AfterAnswer,
   deps: BridgeDeps,
-  options: { claimed?: boolean } = {},
+  /** `after`: what the customer must read before the answer. */
+  options: { claimed?: boolean; after?: Promise<unknown> } = {},
 ): Promise<Outcome> {
   const sessionId = known.record.sessionId!;
   const { reply, answerId } = next.next === 'reply' ? next : next.request;
@@ -141,14 +142,15 @@ export async function deliverAnswer(
 /**
  * `recheck`: the record is read again beside the claim, and the answer is not posted once the
  * conversation is no longer the AI's in this session ('late'); `ai-or-handoff` (a handoff's last
- * words) also posts while it is being handed off. A record that cannot be read posts.
+ * words) also posts while it is being handed off. A record that cannot be read posts. `after`:
+ * the answer is posted once it has settled (the customer's note that the AI is back comes first).
  */
 export async function postClaimedAnswer(
   conversationSid: string,
   sessionId: string,
   answer: { answerId?: string; text: string },
   deps: BridgeDeps,
-  options: { claimed?: boolean; recheck?: 'ai' | 'ai-or-handoff' } = {},
+  options: { claimed?: boolean; recheck?: 'ai' | 'ai-or-handoff'; after?: Promise<unknown> } = {},
 ): Promise<'posted' | 'duplicate' | 'late' | 'failed' | 'uncertain'> {
   const key = answerKey(sessionId, answer);
   const { recheck } = options;
@@ -160,6 +162,7 @@ export async function postClaimedAnswer(
           () => true,
         )
       : true,
+    options.after,
   ]);
   if (!claimed) return 'duplicate';
   if (!current) return 'late';
@@ -266,7 +269,7 @@ export async function checkAnswered(
       const resend = `watchdog_resend_${messageSid}`;
       if (!(await deps.state.claimOnce(resend))) return { outcome: 'duplicate', sessionId };
       deps.warn('OpenCX never took the message the watchdog guards; sending it again', { sessionId, messageSid });
-      return answerCustomer(conversationSid, known, body!, deps, [messageSid], undefined, true).catch(
+      return answerCustomer(conversationSid, known, body!, deps, [messageSid], { resent: true }).catch(
         async (error: unknown) => {
           // Not sent: the timer armed again after this failure may send it.
           await deps.state.release(resend).catch(() => undefined);

@@ -17,7 +17,8 @@ import { handbackCustomData, handbackNote, resumingHandback } from '../handback'
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { recordInsight } from '../insights';
 import { rateLimitedHandoff } from '../rate-limit';
-import { handOff } from './handoff';
+import { type NoteOutcome, postCustomerNote } from './customer-note';
+import { allFinished, handOff } from './handoff';
 import { decline } from './lifecycle';
 import { answerCustomer } from './relay';
 
@@ -146,17 +147,57 @@ export async function startSession(
     deps.warn('engage failed after the OpenCX session was created; handing off', { error: String(error), sessionId });
     return handOff(d.conversationSid, engaged, aiUnavailable(), deps, { error: String(error) });
   }
-  const outcome = handback ? 'resumed' : 'engaged';
+  if (!handback) return answerFirst(d.conversationSid, engaged, fresh, 'engaged', deps);
+  // The AI holds the conversation again, in its new session: now (never before, so a resume that
+  // goes back to humans says nothing) the customer is told, beside the AI's first answer and before it.
+  const noted = tellCustomerOfHandback(d, handback, sessionId, deps);
+  const [answered, note] = await allFinished([
+    answerFirst(d.conversationSid, engaged, fresh, 'resumed', deps, noted),
+    noted,
+  ]);
+  return { ...answered, noted: note };
+}
+
+/** The AI answers the customer's messages it has not seen: `outcome` + what became of them. */
+async function answerFirst(
+  conversationSid: string,
+  engaged: KnownRecord,
+  fresh: ConversationMessage[],
+  outcome: 'engaged' | 'resumed',
+  deps: BridgeDeps,
+  after?: Promise<unknown>,
+): Promise<Outcome> {
+  const sessionId = engaged.record.sessionId;
   if (fresh.length === 0) return { outcome, sessionId, sent: 0 };
   const text = fresh.map((m) => m.body).join('\n');
   const result = await answerCustomer(
-    d.conversationSid,
+    conversationSid,
     engaged,
     text,
     deps,
     fresh.map((m) => m.sid),
+    { after },
   );
   return { ...result, outcome: `${outcome}+${result.outcome}`, sent: fresh.length };
+}
+
+/**
+ * The customer's note that the AI is back (SMS and WhatsApp show no authors), in the language the
+ * handoff found, once per handback. A note that cannot be posted is logged: the resume goes on.
+ */
+function tellCustomerOfHandback(
+  d: Omit<Engage, 'action'>,
+  handback: Handback,
+  sessionId: string,
+  deps: BridgeDeps,
+): Promise<NoteOutcome> {
+  const language = typeof d.attributes.handoffLanguage === 'string' ? d.attributes.handoffLanguage : 'und';
+  return postCustomerNote(d.conversationSid, 'handback', { at: handback.at, language, sessionId }, deps).catch(
+    (error: unknown) => {
+      deps.warn('could not post the handback note', { error: String(error), sessionId });
+      return 'failed' as const;
+    },
+  );
 }
 
 /**

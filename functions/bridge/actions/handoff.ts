@@ -10,9 +10,9 @@ import type { ConversationRecord, PendingHandoff } from '../conversation-record'
 import type { Decision, HandoffRequest } from '../decide';
 import { answerKey, HANDOFF_CLAIM_TTL_SECONDS } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
-import { aiReservationsToReject, customerNote, handoffAttributes, withHandoff } from '../handoff';
+import { aiReservationsToReject, handoffAttributes, withHandoff } from '../handoff';
 import { handoffInsight, recordInsight } from '../insights';
-import { postOnceOutcome } from './post';
+import { postCustomerNote } from './customer-note';
 
 const LANGUAGE_LOOKUP_MS = 800;
 /** Routings the next event must finish. */
@@ -77,7 +77,7 @@ export async function handOff(
   const [routing, noted] = await allFinished([
     // With the reservation as the phase write found it: TaskRouter may have offered the AI the task again meanwhile.
     routeToHumans(task, aiReservationsToReject(reserved, won.reservationSid, deps.config), attributes, deps),
-    postCustomerNote(conversationSid, attributes, pending.at, deps, before),
+    postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes, pending.at), deps, before),
     recordInsight(deps, handoffInsight(conversationSid, record, attributes)),
   ]);
   if (noted === 'failed') await reopenForNote(conversationSid, deps);
@@ -108,7 +108,7 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
   });
   const [routing, noted] = await allFinished([
     routeToHumans(task, aiReservationsToReject(reserved, record.reservationSid, deps.config), attributes, deps),
-    postCustomerNote(conversationSid, attributes, pending.at, deps),
+    postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes, pending.at), deps),
   ]);
   // Until the note is in, the next event finishes the handoff again (and posts it).
   if (!UNFINISHED_ROUTINGS.includes(routing) && noted !== 'failed')
@@ -152,6 +152,13 @@ function readHeldTask(record: ConversationRecord, deps: BridgeDeps): Promise<[Ta
   ]);
 }
 
+/** The customer's note at this handoff: in the handoff's language, once per handoff (by its time). */
+const noteOccasion = (attributes: HandoffAttributes, at: string) => ({
+  at,
+  language: attributes.handoffLanguage,
+  sessionId: attributes.opencxSessionId,
+});
+
 async function lookUpLanguage(sessionId: string, deps: BridgeDeps): Promise<string | undefined> {
   const budget = Math.min(LANGUAGE_LOOKUP_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs);
   if (budget <= 0) return undefined;
@@ -161,40 +168,11 @@ async function lookUpLanguage(sessionId: string, deps: BridgeDeps): Promise<stri
     .catch(() => undefined);
 }
 
-/** The customer's short, neutral note (the summary stays with the agent); once per handoff, after `before`. */
-async function postCustomerNote(
-  conversationSid: string,
-  attributes: HandoffAttributes,
-  at: string,
-  deps: BridgeDeps,
-  before: Promise<unknown> = Promise.resolve(),
-): Promise<'posted' | 'none' | 'already' | 'failed'> {
-  const note = customerNote(deps.config, attributes.handoffLanguage);
-  if (!note) return 'none';
-  const key = `note_${conversationSid}_${at}`;
-  try {
-    const [claimed] = await Promise.all([deps.state.claimOnce(key, HANDOFF_CLAIM_TTL_SECONDS), before]);
-    if (!claimed) return 'already';
-  } catch (error) {
-    deps.warn('could not claim the handoff note', { error: String(error) });
-    return 'failed';
-  }
-  const posted = await postOnceOutcome(
-    conversationSid,
-    note,
-    { role: 'handoff-note', key, sessionId: attributes.opencxSessionId },
-    deps,
-  );
-  // Certainly not in the conversation: the next event that finishes the handoff posts it.
-  if (posted === 'not-posted') await deps.state.release(key).catch(() => undefined);
-  return posted === 'posted' ? 'posted' : 'failed';
-}
-
 /**
  * Like Promise.all, but waits for every one before failing: a routing that fails must not end the
  * Function while the customer's note, claimed, is still being posted.
  */
-async function allFinished<T extends readonly unknown[] | []>(
+export async function allFinished<T extends readonly unknown[] | []>(
   work: T,
 ): Promise<{ -readonly [P in keyof T]: Awaited<T[P]> }> {
   const settled = await Promise.allSettled(work);

@@ -4,7 +4,8 @@ import { DeadlineExceededError, mayHaveBeenProcessed } from '../../common/twilio
 import type { BridgeDeps } from '../deps';
 import { replyParts } from '../reply-parts';
 
-export type MessageRole = 'ai' | 'handoff-note';
+/** What we post: the AI's replies, and the customer's notes when the conversation changes hands. */
+export type MessageRole = 'ai' | 'handoff-note' | 'handback-note';
 
 export interface OurMessage {
   role: MessageRole;

@@ -29,6 +29,18 @@ export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Pro
   return answerCustomer(d.conversationSid, current, d.message.body, deps, [d.message.sid]);
 }
 
+/** How `answerCustomer` goes about it, beyond the text. */
+export interface AnswerOptions {
+  /** When the text was first sent (a resend after OpenCX's rate limit); default now. */
+  since?: number;
+  /** The text is being sent again: a second failure hands off. */
+  resent?: boolean;
+  /** Set once OpenCX may have the text: its answer may then still come by webhook. */
+  progress?: { reachedAi?: boolean };
+  /** What the customer must read before the answer (the note that the AI is back); never rejects. */
+  after?: Promise<unknown>;
+}
+
 /**
  * Sends claimed customer text to the AI and sees it through to an answer, a watchdog, or a
  * handoff (or a resend after OpenCX's rate limit, `since` the first attempt). A failure before
@@ -40,10 +52,9 @@ export async function answerCustomer(
   text: string,
   deps: BridgeDeps,
   claimed: string[],
-  since?: number,
-  resent = false,
-  progress: { reachedAi?: boolean } = {},
+  options: AnswerOptions = {},
 ): Promise<Outcome> {
+  const { since, resent = false, progress = {}, after } = options;
   const sentAt = since ?? deps.now().getTime();
   let turn: AiTurn;
   try {
@@ -56,7 +67,7 @@ export async function answerCustomer(
   progress.reachedAi = turn.kind === 'answered' || turn.kind === 'pending';
   switch (turn.kind) {
     case 'answered':
-      return deliverAnswer(conversationSid, known, turn.next, deps);
+      return deliverAnswer(conversationSid, known, turn.next, deps, { after });
     case 'pending':
       if (turn.answered && (await neverReachedAi(known.record.sessionId!, text, deps))) {
         if (resent) return handOff(conversationSid, known, aiUnavailable(), deps, { error: turn.error });
@@ -64,7 +75,7 @@ export async function answerCustomer(
           sessionId: known.record.sessionId,
           error: turn.error,
         });
-        return answerCustomer(conversationSid, known, text, deps, claimed, since, true, progress);
+        return answerCustomer(conversationSid, known, text, deps, claimed, { ...options, resent: true, progress });
       }
       return awaitAnswer(
         conversationSid,

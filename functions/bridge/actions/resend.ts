@@ -64,7 +64,7 @@ export async function resend(d: Resend, known: KnownRecord, deps: BridgeDeps): P
   if (!(await deps.state.claimOnce(claim))) return { outcome: 'duplicate', sessionId: known.record.sessionId };
   const progress: { reachedAi?: boolean } = {};
   try {
-    return await answerCustomer(d.conversationSid, known, d.text, deps, d.messageSids, d.since, false, progress);
+    return await answerCustomer(d.conversationSid, known, d.text, deps, d.messageSids, { since: d.since, progress });
   } catch (error) {
     try {
       // Humans take the message rather than nobody.

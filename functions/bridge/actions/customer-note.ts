@@ -1,0 +1,48 @@
+// Posting the customer's note at a handoff or a handback exactly once: claimed by its key in Sync
+// (a retry or a second event finds it claimed), then posted as the AI author with a marker (a post
+// whose answer was lost is looked for before it is tried again).
+import { type NoteMoment, customerNote, noteKey } from '../customer-note';
+import { HANDOFF_CLAIM_TTL_SECONDS } from '../dedup';
+import type { BridgeDeps } from '../deps';
+import { postOnceOutcome } from './post';
+
+export type NoteOutcome = 'posted' | 'none' | 'already' | 'failed';
+
+export interface NoteOccasion {
+  /** The handoff's or the handback's time: one note each. */
+  at: string;
+  /** The customer's language (BCP-47, `und` when unknown), to pick the translation. */
+  language: string;
+  sessionId?: string;
+}
+
+/**
+ * Posts this moment's note once, after `before` (what the customer must read first). A note
+ * certainly not posted gives its claim back, so a later attempt of the same moment posts it.
+ */
+export async function postCustomerNote(
+  conversationSid: string,
+  moment: NoteMoment,
+  occasion: NoteOccasion,
+  deps: BridgeDeps,
+  before: Promise<unknown> = Promise.resolve(),
+): Promise<NoteOutcome> {
+  const note = customerNote(deps.config, moment, occasion.language);
+  if (!note) return 'none';
+  const key = noteKey(moment, conversationSid, occasion.at);
+  try {
+    const [claimed] = await Promise.all([deps.state.claimOnce(key, HANDOFF_CLAIM_TTL_SECONDS), before]);
+    if (!claimed) return 'already';
+  } catch (error) {
+    deps.warn(`could not claim the ${moment} note`, { error: String(error) });
+    return 'failed';
+  }
+  const posted = await postOnceOutcome(
+    conversationSid,
+    note,
+    { role: `${moment}-note`, key, sessionId: occasion.sessionId },
+    deps,
+  );
+  if (posted === 'not-posted') await deps.state.release(key).catch(() => undefined);
+  return posted === 'posted' ? 'posted' : 'failed';
+}

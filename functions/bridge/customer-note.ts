@@ -1,0 +1,50 @@
+// What the customer reads when the conversation changes hands, as plain functions: at a handoff
+// ("Connecting you with a member of our team.") and when the AI resumes after a handback ("You're
+// chatting with our AI assistant again."). Both reach SMS and WhatsApp customers, who see no
+// authors: the note is how they learn whether a person or the AI is answering. The posting is in
+// actions/customer-note.ts.
+import { type BridgeConfig, DEFAULT_CUSTOMER_HANDBACK_NOTE, DEFAULT_CUSTOMER_HANDOFF_NOTE } from '../common/config';
+
+/** When a note is posted: the AI hands off to humans, or takes the conversation back from them. */
+export type NoteMoment = 'handoff' | 'handback';
+
+export type NoteSettings = Pick<
+  BridgeConfig,
+  | 'customerHandoffNote'
+  | 'customerHandoffNoteTranslations'
+  | 'customerHandbackNote'
+  | 'customerHandbackNoteTranslations'
+>;
+
+const SETTINGS = {
+  handoff: {
+    note: 'customerHandoffNote',
+    translations: 'customerHandoffNoteTranslations',
+    default: DEFAULT_CUSTOMER_HANDOFF_NOTE,
+  },
+  handback: {
+    note: 'customerHandbackNote',
+    translations: 'customerHandbackNoteTranslations',
+    default: DEFAULT_CUSTOMER_HANDBACK_NOTE,
+  },
+} as const;
+
+/**
+ * The note the customer reads at this moment (it reaches SMS and WhatsApp too, so it says nothing
+ * an agent-only panel would): the translation for the conversation's language (the exact tag, then
+ * its primary subtag), else the note. Empty: no note. Settings without the note (a conversation's
+ * copy of settings saved before it existed) read as its default, as a stored config does.
+ */
+export function customerNote(config: Partial<NoteSettings>, moment: NoteMoment, language: string): string {
+  const fields = SETTINGS[moment];
+  const translations = config[fields.translations] ?? {};
+  const lower = Object.fromEntries(Object.entries(translations).map(([tag, text]) => [tag.toLowerCase(), text]));
+  const tag = language.toLowerCase();
+  const translated = lower[tag] ?? lower[tag.split('-')[0]];
+  return (translated ?? config[fields.note] ?? fields.default).trim();
+}
+
+/** The claim, and the marker, of one moment's note: once per handoff or handback (told apart by its time). */
+export function noteKey(moment: NoteMoment, conversationSid: string, at: string): string {
+  return `${moment === 'handoff' ? 'note' : 'backnote'}_${conversationSid}_${at}`;
+}
