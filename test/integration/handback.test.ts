@@ -4,7 +4,7 @@
 // a later handoff works as the first one did. Races: the customer writing meanwhile, two clicks,
 // and the AI handing off again at once.
 import { AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
-import { finishTest, insightEvents, lastSeq, postForm } from './helpers';
+import { deliveriesOf, finishTest, insightEvents, lastSeq, postForm } from './helpers';
 import { pattern } from '../../functions/common/pattern.testing';
 
 jest.setTimeout(90000);
@@ -33,11 +33,16 @@ interface WithAlice {
   firstSessionId: string;
 }
 
-/** A conversation the AI handed off and Alice accepted. */
-async function conversationWithAlice(): Promise<WithAlice> {
+/** A conversation the AI handed off (OpenCX naming the customer's language, when given) and Alice accepted. */
+async function conversationWithAlice(language?: string): Promise<WithAlice> {
   const { conversationSid, interactionSid, taskSid } =
     await world.customerStartsConversation('My parcel arrived broken');
-  world.opencx.ai.reply({ type: 'handoff', summary: 'Parcel damaged; wants a refund', sentiment: 'angry' });
+  world.opencx.ai.reply({
+    type: 'handoff',
+    summary: 'Parcel damaged; wants a refund',
+    sentiment: 'angry',
+    ...(language ? { language } : {}),
+  });
   await world.customerSays(conversationSid, 'I want a human');
   await world.humanAgentAccepts(taskSid);
   expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', taskSid });
@@ -68,6 +73,12 @@ const invitesSince = (seq: number) =>
   world.twilio.calls({ product: 'flex-api', method: 'POST', template: INVITES }).filter((r) => r.seq > seq);
 const aiTaskOf = (conversationSid: string, humanTaskSid: string) =>
   world.tasksOf(conversationSid).find((t) => t.sid !== humanTaskSid && t.attributes.opencxHandbackAt !== undefined)!;
+const DEFAULT_HANDBACK_NOTE = "You're chatting with our AI assistant again.";
+/** The notes the customer read that the AI is back. */
+const handbackNotes = (conversationSid: string) =>
+  world
+    .transcript(conversationSid)
+    .filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'handback-note');
 const agentNotes = (sessionId: string) =>
   world.opencx.sessions
     .get(sessionId)!
@@ -130,6 +141,11 @@ describe('an agent hands the conversation back to the AI', () => {
     ]);
     // Nothing the human already handled is sent to the AI again.
     expect(world.contactMessages(resumed.id)).toEqual([]);
+    // The customer is told, as the AI, that the AI is back: the default note, the newest message.
+    expect(handbackNotes(conversationSid)).toEqual([
+      expect.objectContaining({ author: AI_AUTHOR, body: DEFAULT_HANDBACK_NOTE }),
+    ]);
+    expect(world.transcript(conversationSid).at(-1)?.body).toBe(DEFAULT_HANDBACK_NOTE);
     expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('closed_unresolved');
 
     // The customer writes: the AI answers in the new session.
@@ -179,6 +195,75 @@ describe('an agent hands the conversation back to the AI', () => {
     const resumed = sessionsOf(conversationSid).find((s) => s.id !== firstSessionId)!;
     expect(resumed.custom_data.flex_handback_instruction).toBeUndefined();
     expect(agentNotes(resumed.id)).toEqual([expect.not.stringContaining('instruction')]);
+  });
+});
+
+describe('the customer is told the AI is back', () => {
+  const GERMAN = 'Sie schreiben wieder mit unserem KI-Assistenten.';
+
+  afterEach(() => world.saveConfig());
+
+  test("exactly one note, in the language the handoff found, before the AI's answer", async () => {
+    await world.saveConfig({ customerHandbackNoteTranslations: { de: GERMAN, es: 'Hola de nuevo.' } });
+    const { conversationSid, humanTaskSid } = await conversationWithAlice('de-AT');
+    // Written while the conversation is being handed back: the resume sends it to the AI, which answers.
+    world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, latencyMs: 1500, times: 1 });
+    const answer = handBack(humanTaskSid);
+    await world.until(() => world.conversationRecord(conversationSid)?.phase === 'handback', 'the handback phase');
+    world.opencx.ai.reply('Wie lautet Ihre Lieferadresse?');
+    world.customerWrites(conversationSid, 'Hallo?');
+    expect((await answer).body).toMatchObject({ ok: true, handedBack: true });
+    await world.settle();
+
+    expect(handbackNotes(conversationSid)).toEqual([expect.objectContaining({ author: AI_AUTHOR, body: GERMAN })]);
+    const bodies = world.transcript(conversationSid).map((m) => m.body);
+    expect(bodies.indexOf('Wie lautet Ihre Lieferadresse?')).toBeGreaterThan(bodies.indexOf(GERMAN));
+    expect(bodies.filter((body) => body === DEFAULT_HANDBACK_NOTE)).toEqual([]);
+  });
+
+  test('no note when the admin emptied it', async () => {
+    await world.saveConfig({ customerHandbackNote: '' });
+    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
+    await handBack(humanTaskSid);
+    await world.settle();
+
+    const resumed = sessionsOf(conversationSid).find((session) => session.id !== firstSessionId);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', sessionId: resumed?.id });
+    expect(handbackNotes(conversationSid)).toEqual([]);
+  });
+
+  test("the AI's offer of the invited task delivered twice: one note", async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    await handBack(humanTaskSid);
+    await world.settle();
+    const aiTask = aiTaskOf(conversationSid, humanTaskSid);
+    const offer = deliveriesOf(world, 'reservation.created').find((d) => d.params.TaskSid === aiTask.sid)!;
+
+    await Promise.all([1, 2].map(() => world.twilio.deliverWebhook('taskrouter', offer.url, offer.params, 15000)));
+    await world.settle();
+
+    expect(handbackNotes(conversationSid)).toHaveLength(1);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', taskSid: aiTask.sid });
+  });
+
+  test("the note's post reached Conversations but its answer was lost: no second copy", async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    world.takeLogs();
+    world.twilio.addFault({ method: 'POST', product: 'conversations', path: /\/Messages$/, after: 500, times: 1 });
+    await handBack(humanTaskSid);
+    await world.settle();
+
+    expect(handbackNotes(conversationSid)).toEqual([expect.objectContaining({ body: DEFAULT_HANDBACK_NOTE })]);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+    const logs = world.takeLogs();
+    // The lost answer was the note's, and the resume counted it posted.
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        reason: 'posting into the conversation failed',
+        key: expect.stringMatching(/^backnote_/),
+      }),
+    );
+    expect(logs).toContainEqual(expect.objectContaining({ outcome: 'resumed', noted: 'posted' }));
   });
 });
 
