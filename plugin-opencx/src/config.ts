@@ -8,6 +8,8 @@ export const DEFAULT_AI_AUTHOR_NAME = 'AI Support Agent';
 
 /** The bridge's defaults for the customer's handoff note and the AI answer watchdog (functions/common/config.ts). */
 export const DEFAULT_CUSTOMER_HANDOFF_NOTE = 'Connecting you with a member of our team.';
+/** What the customer reads when the AI resumes after a handback, by default (functions/common/config.ts). */
+export const DEFAULT_CUSTOMER_HANDBACK_NOTE = "You're chatting with our AI assistant again.";
 export const DEFAULT_AI_ANSWER_TIMEOUT_SECONDS = 60;
 
 /** TaskRouter holds at most this many tasks per worker channel: the AI pool keeps one worker per 50 conversations. */

@@ -176,6 +176,13 @@ export interface OpencxStrings {
   settingsTranslationLanguageInvalid: string;
   settingsTranslationLanguageDuplicate: string;
   settingsTranslationNoteEmpty: string;
+  settingsHandbackNoteLabel: string;
+  settingsHandbackNoteHelp: string;
+  settingsHandbackTranslationsLabel: string;
+  settingsHandbackTranslationLabel: string;
+  settingsHandbackTranslationAddLabel: string;
+  settingsHandbackTranslationRemoveLabel: string;
+  settingsHandbackTranslationNoteEmpty: string;
   settingsWorkspaceLabel: string;
   settingsConversationsServiceLabel: string;
   settingsFlexResourceHelp: string;
@@ -472,6 +479,18 @@ export const strings: OpencxStrings = {
   settingsTranslationLanguageDuplicate: '{language} is listed more than once',
   settingsTranslationNoteEmpty:
     'No message: customers writing in {language} see none at a handoff. Enter one, or remove the row.',
+  settingsHandbackNoteLabel: 'Message the customer sees when the AI takes over again',
+  settingsHandbackNoteHelp:
+    'Posted into the conversation when an agent hands it back and the AI resumes, on every channel, ' +
+    'SMS and WhatsApp included, so customers know they are chatting with an AI again. ' +
+    'Leave it empty to send no message.',
+  settingsHandbackTranslationsLabel: 'Translations of the handback message',
+  settingsHandbackTranslationLabel: 'Handback translation {number}',
+  settingsHandbackTranslationAddLabel: 'Add a language to the handback message',
+  settingsHandbackTranslationRemoveLabel: 'Remove handback translation {number}',
+  settingsHandbackTranslationNoteEmpty:
+    'No message: customers writing in {language} see none when the AI takes over again. ' +
+    'Enter one, or remove the row.',
   settingsWorkspaceLabel: 'TaskRouter workspace',
   settingsConversationsServiceLabel: 'Conversations service',
   settingsFlexResourceHelp: 'Taken from this Flex account.',

@@ -3,6 +3,7 @@ import {
   DEFAULT_AI_ANSWER_TIMEOUT_SECONDS,
   DEFAULT_AI_AUTHOR_NAME,
   DEFAULT_AI_PEAK_CONVERSATIONS,
+  DEFAULT_CUSTOMER_HANDBACK_NOTE,
   DEFAULT_CUSTOMER_HANDOFF_NOTE,
 } from '../config';
 import {
@@ -29,6 +30,8 @@ export type SettingsField =
   | 'opencxWebhookSecret'
   | 'customerHandoffNote'
   | 'customerHandoffNoteTranslations'
+  | 'customerHandbackNote'
+  | 'customerHandbackNoteTranslations'
   | 'aiAnswerTimeoutSeconds'
   | 'aiPeakConversations';
 
@@ -54,6 +57,10 @@ export interface OpencxSettings {
   customerHandoffNote: string;
   /** BCP-47 tag → the note in that language. */
   customerHandoffNoteTranslations: Record<string, string>;
+  /** What the customer sees when the AI resumes after a handback; empty: no note. */
+  customerHandbackNote: string;
+  /** BCP-47 tag → the handback note in that language. */
+  customerHandbackNoteTranslations: Record<string, string>;
   aiAnswerTimeoutSeconds: number;
   /** The expected peak of concurrent AI conversations; the pool keeps one AI worker per 50. */
   aiPeakConversations: number;
@@ -106,6 +113,9 @@ export interface SaveSettingsInput {
   /** Empty: post no note. */
   customerHandoffNote: string;
   customerHandoffNoteTranslations: Record<string, string>;
+  /** Empty: post no note. */
+  customerHandbackNote: string;
+  customerHandbackNoteTranslations: Record<string, string>;
   aiAnswerTimeoutSeconds: number;
   aiPeakConversations: number;
   /**
@@ -231,6 +241,8 @@ const FIELDS: readonly SettingsField[] = [
   'opencxWebhookSecret',
   'customerHandoffNote',
   'customerHandoffNoteTranslations',
+  'customerHandbackNote',
+  'customerHandbackNoteTranslations',
   'aiAnswerTimeoutSeconds',
   'aiPeakConversations',
 ];
@@ -257,6 +269,8 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
         conversationsServiceSid: input.conversationsServiceSid,
         customerHandoffNote: input.customerHandoffNote.trim(),
         customerHandoffNoteTranslations: JSON.stringify(input.customerHandoffNoteTranslations),
+        customerHandbackNote: input.customerHandbackNote.trim(),
+        customerHandbackNoteTranslations: JSON.stringify(input.customerHandbackNoteTranslations),
         aiAnswerTimeoutSeconds: String(input.aiAnswerTimeoutSeconds),
         aiPeakConversations: String(input.aiPeakConversations),
       };
@@ -371,6 +385,9 @@ function readSettings(value: unknown): OpencxSettings | undefined {
     customerHandoffNote:
       typeof value.customerHandoffNote === 'string' ? value.customerHandoffNote : DEFAULT_CUSTOMER_HANDOFF_NOTE,
     customerHandoffNoteTranslations: readTranslations(value.customerHandoffNoteTranslations),
+    customerHandbackNote:
+      typeof value.customerHandbackNote === 'string' ? value.customerHandbackNote : DEFAULT_CUSTOMER_HANDBACK_NOTE,
+    customerHandbackNoteTranslations: readTranslations(value.customerHandbackNoteTranslations),
     aiAnswerTimeoutSeconds:
       typeof value.aiAnswerTimeoutSeconds === 'number' && Number.isInteger(value.aiAnswerTimeoutSeconds)
         ? value.aiAnswerTimeoutSeconds

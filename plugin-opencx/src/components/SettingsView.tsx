@@ -21,6 +21,7 @@ import {
   DEFAULT_AI_ANSWER_TIMEOUT_SECONDS,
   DEFAULT_AI_AUTHOR_NAME,
   DEFAULT_AI_PEAK_CONVERSATIONS,
+  DEFAULT_CUSTOMER_HANDBACK_NOTE,
   DEFAULT_CUSTOMER_HANDOFF_NOTE,
 } from '../config';
 import {
@@ -32,10 +33,11 @@ import {
   saveInput,
   type SettingsFormValues,
   type TranslationRow,
+  type TranslationsOf,
   validate,
 } from '../domain/settingsForm';
 import { format, strings } from '../strings';
-import { addTranslationId, CustomerNoteField, translationControlId, TranslationsEditor } from './HandoffNoteFields';
+import { addTranslationId, CustomerNoteField, translationControlId, TranslationsEditor } from './CustomerNoteFields';
 import { OutcomeAlert } from './OutcomeAlert';
 import { ExtraKeysField } from './ExtraKeysField';
 import {
@@ -65,7 +67,7 @@ export interface SettingsViewProps {
   notice?: React.ReactNode;
 }
 
-type TextField = Exclude<keyof SettingsFormValues, 'translations' | 'keptExtraTokens'>;
+type TextField = Exclude<keyof SettingsFormValues, TranslationsOf | 'keptExtraTokens'>;
 /** `stale`: refused because the stored settings changed since the form was filled; offers to reload them. */
 type Outcome = { kind: 'saved' | 'warning' | 'failed' | 'stale'; message: string };
 
@@ -80,6 +82,7 @@ const FOCUS_ORDER: readonly TextField[] = [
   'opencxWebhookSecret',
   'aiAnswerTimeoutSeconds',
   'customerHandoffNote',
+  'customerHandbackNote',
 ];
 
 /** Apply's human queue is never this form's. */
@@ -99,6 +102,8 @@ const EMPTY_FORM: SettingsFormValues = {
   opencxWebhookSecret: '',
   customerHandoffNote: DEFAULT_CUSTOMER_HANDOFF_NOTE,
   translations: [],
+  customerHandbackNote: DEFAULT_CUSTOMER_HANDBACK_NOTE,
+  handbackTranslations: [],
   aiAnswerTimeoutSeconds: String(DEFAULT_AI_ANSWER_TIMEOUT_SECONDS),
   aiPeakConversations: String(DEFAULT_AI_PEAK_CONVERSATIONS),
 };
@@ -154,8 +159,9 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
     opencxWebhookSecret: useUID(),
     aiAnswerTimeoutSeconds: useUID(),
     customerHandoffNote: useUID(),
+    customerHandbackNote: useUID(),
   };
-  const translationsId = useUID();
+  const translationsIds: Record<TranslationsOf, string> = { translations: useUID(), handbackTranslations: useUID() };
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: loads once per client: a new token must not wipe the form
   useEffect(() => {
@@ -233,16 +239,24 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
     setOutcome({ kind: 'saved', message: strings.settingsReloaded });
   };
 
+  /** The first control with an error in one translations editor, or its add button for an error on them all. */
+  const translationsError = (found: FormErrors, editor: TranslationsOf, field: SettingsField): string | undefined => {
+    const row = values[editor].find((candidate) => found[editor][candidate.key]);
+    if (row)
+      return translationControlId(
+        translationsIds[editor],
+        row.key,
+        found[editor][row.key].language ? 'language' : 'note',
+      );
+    return found.fields[field] ? addTranslationId(translationsIds[editor]) : undefined;
+  };
+
   const focusFirstError = (found: FormErrors): void => {
     const field = FOCUS_ORDER.find((name) => found.fields[name]);
-    const row = values.translations.find((candidate) => found.translations[candidate.key]);
     const target = field
       ? ids[field]
-      : row
-        ? translationControlId(translationsId, row.key, found.translations[row.key].language ? 'language' : 'note')
-        : found.fields.customerHandoffNoteTranslations
-          ? addTranslationId(translationsId)
-          : undefined;
+      : (translationsError(found, 'translations', 'customerHandoffNoteTranslations') ??
+        translationsError(found, 'handbackTranslations', 'customerHandbackNoteTranslations'));
     if (target) document.getElementById(target)?.focus();
   };
 
@@ -283,7 +297,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
     }
     const onForm = field !== undefined && isFormField(field);
     if (onForm) {
-      const serverErrors: FormErrors = { fields: { [field]: message }, translations: {} };
+      const serverErrors: FormErrors = { ...NO_ERRORS, fields: { [field]: message } };
       setErrors(serverErrors);
       focusFirstError(serverErrors);
     }
@@ -299,16 +313,18 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
       setValues((current) => ({ ...current, [field]: value }));
     };
 
-  const changeTranslations = (translations: TranslationRow[]): void => {
-    setValues((current) => ({ ...current, translations }));
-    // A removed row takes its errors with it.
-    setErrors((current) => ({
-      ...current,
-      translations: Object.fromEntries(
-        Object.entries(current.translations).filter(([key]) => translations.some((row) => String(row.key) === key)),
-      ),
-    }));
-  };
+  const changeTranslations =
+    (editor: TranslationsOf) =>
+    (rows: TranslationRow[]): void => {
+      setValues((current) => ({ ...current, [editor]: rows }));
+      // A removed row takes its errors with it.
+      setErrors((current) => ({
+        ...current,
+        [editor]: Object.fromEntries(
+          Object.entries(current[editor]).filter(([key]) => rows.some((row) => String(row.key) === key)),
+        ),
+      }));
+    };
 
   const { fields: fieldErrors } = errors;
 
@@ -483,6 +499,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 )}
               </FormField>
               <CustomerNoteField
+                moment="handoff"
                 id={ids.customerHandoffNote}
                 value={values.customerHandoffNote}
                 error={fieldErrors.customerHandoffNote}
@@ -490,12 +507,30 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 onChange={change('customerHandoffNote')}
               />
               <TranslationsEditor
-                id={translationsId}
+                id={translationsIds.translations}
+                moment="handoff"
                 rows={values.translations}
                 errors={errors.translations}
                 error={fieldErrors.customerHandoffNoteTranslations}
                 disabled={saving}
-                onChange={changeTranslations}
+                onChange={changeTranslations('translations')}
+              />
+              <CustomerNoteField
+                moment="handback"
+                id={ids.customerHandbackNote}
+                value={values.customerHandbackNote}
+                error={fieldErrors.customerHandbackNote}
+                disabled={saving}
+                onChange={change('customerHandbackNote')}
+              />
+              <TranslationsEditor
+                id={translationsIds.handbackTranslations}
+                moment="handback"
+                rows={values.handbackTranslations}
+                errors={errors.handbackTranslations}
+                error={fieldErrors.customerHandbackNoteTranslations}
+                disabled={saving}
+                onChange={changeTranslations('handbackTranslations')}
               />
 
               {outcome?.kind === 'stale' ? (

@@ -31,7 +31,10 @@ export interface SettingsFormValues {
   aiAuthorName: string;
   opencxWebhookSecret: string;
   customerHandoffNote: string;
+  /** The handoff note's translations. */
   translations: TranslationRow[];
+  customerHandbackNote: string;
+  handbackTranslations: TranslationRow[];
   /** As typed. */
   aiAnswerTimeoutSeconds: string;
   /** As typed. */
@@ -45,14 +48,21 @@ export interface TranslationErrors {
 
 export interface FormErrors {
   fields: Partial<Record<SettingsField, string>>;
-  /** By row key. */
+  /** The handoff note's translations', by row key. */
   translations: Record<number, TranslationErrors>;
+  /** The handback note's translations', by row key. */
+  handbackTranslations: Record<number, TranslationErrors>;
 }
 
-export const NO_ERRORS: FormErrors = { fields: {}, translations: {} };
+/** The form's translation editors: each note's rows, and their errors under the same name. */
+export type TranslationsOf = 'translations' | 'handbackTranslations';
+
+export const NO_ERRORS: FormErrors = { fields: {}, translations: {}, handbackTranslations: {} };
 
 export const hasErrors = (errors: FormErrors): boolean =>
-  Object.keys(errors.fields).length > 0 || Object.keys(errors.translations).length > 0;
+  Object.keys(errors.fields).length > 0 ||
+  Object.keys(errors.translations).length > 0 ||
+  Object.keys(errors.handbackTranslations).length > 0;
 
 /** Characters as the admin counts them: an emoji is one. */
 export const characterCount = (text: string): number => Array.from(text).length;
@@ -84,15 +94,22 @@ export function formFrom(settings: OpencxSettings): SettingsFormValues {
     aiAuthorName: settings.aiAuthorName,
     opencxWebhookSecret: '',
     customerHandoffNote: settings.customerHandoffNote,
-    translations: Object.entries(settings.customerHandoffNoteTranslations).map(([language, note], key) => ({
-      key,
-      language,
-      note,
-    })),
+    translations: rowsOf(settings.customerHandoffNoteTranslations),
+    customerHandbackNote: settings.customerHandbackNote,
+    handbackTranslations: rowsOf(settings.customerHandbackNoteTranslations),
     aiAnswerTimeoutSeconds: String(settings.aiAnswerTimeoutSeconds),
     aiPeakConversations: String(settings.aiPeakConversations),
   };
 }
+
+const rowsOf = (translations: Record<string, string>): TranslationRow[] =>
+  Object.entries(translations).map(([language, note], key) => ({ key, language, note }));
+
+/** What the rows save: blank rows dropped, tags in canonical case. */
+const translationsOf = (rows: readonly TranslationRow[]): Record<string, string> =>
+  Object.fromEntries(
+    rows.filter((row) => !isBlank(row)).map((row) => [canonicalLanguageTag(row.language.trim()), row.note.trim()]),
+  );
 
 /**
  * The form once the stored settings changed under it from `before` to `after` (Apply noted the AI queue it
@@ -175,9 +192,15 @@ export function validate(values: SettingsFormValues, settings: OpencxSettings | 
   }
   if (poolSizeFor(values.aiPeakConversations) === undefined)
     fields.aiPeakConversations = format(strings.settingsPeakInvalid, AI_PEAK_CONVERSATIONS);
-  const note = noteError(values.customerHandoffNote.trim());
-  if (note) fields.customerHandoffNote = note;
-  return { fields, translations: translationErrors(values.translations) };
+  for (const field of ['customerHandoffNote', 'customerHandbackNote'] as const) {
+    const note = noteError(values[field].trim());
+    if (note) fields[field] = note;
+  }
+  return {
+    fields,
+    translations: translationErrors(values.translations),
+    handbackTranslations: translationErrors(values.handbackTranslations),
+  };
 }
 
 /**
@@ -199,11 +222,9 @@ export function saveInput(
     ...flexResources,
     opencxWebhookSecret: values.opencxWebhookSecret,
     customerHandoffNote: values.customerHandoffNote,
-    customerHandoffNoteTranslations: Object.fromEntries(
-      values.translations
-        .filter((row) => !isBlank(row))
-        .map((row) => [canonicalLanguageTag(row.language.trim()), row.note.trim()]),
-    ),
+    customerHandoffNoteTranslations: translationsOf(values.translations),
+    customerHandbackNote: values.customerHandbackNote,
+    customerHandbackNoteTranslations: translationsOf(values.handbackTranslations),
     aiAnswerTimeoutSeconds: Number(values.aiAnswerTimeoutSeconds.trim()),
     aiPeakConversations: Number(values.aiPeakConversations.trim()),
     ...(revision === undefined ? {} : { settingsRevision: revision }),

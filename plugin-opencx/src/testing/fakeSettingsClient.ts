@@ -28,6 +28,8 @@ export const UNCONFIGURED: OpencxSettings = {
   opencxWebhookUrl: null,
   customerHandoffNote: 'Connecting you with a member of our team.',
   customerHandoffNoteTranslations: {},
+  customerHandbackNote: "You're chatting with our AI assistant again.",
+  customerHandbackNoteTranslations: {},
   aiAnswerTimeoutSeconds: 60,
   aiPeakConversations: 50,
   revision: null,

@@ -17,6 +17,8 @@ const SETTINGS = {
   opencxWebhookUrl: `${BASE}/opencx-webhook`,
   customerHandoffNote: 'One moment, a colleague will take over.',
   customerHandoffNoteTranslations: { es: 'Un momento, un compañero le atenderá.' },
+  customerHandbackNote: 'Our AI assistant is with you again.',
+  customerHandbackNoteTranslations: { es: 'Vuelve a hablar con nuestro asistente de IA.' },
   aiAnswerTimeoutSeconds: 90,
   aiPeakConversations: 120,
   revision: '7.mixu1b2c3d4',
@@ -40,6 +42,8 @@ const HANDOFF_INPUT = {
   opencxWebhookSecret: '',
   customerHandoffNote: 'One moment, a colleague will take over.',
   customerHandoffNoteTranslations: {},
+  customerHandbackNote: "You're chatting with our AI assistant again.",
+  customerHandbackNoteTranslations: {},
   aiAnswerTimeoutSeconds: 60,
   aiPeakConversations: 50,
 };
@@ -127,6 +131,8 @@ describe('settings client', () => {
       opencxWebhookSecret: ' whsec_123 ',
       customerHandoffNote: ' One moment, a colleague will take over. ',
       customerHandoffNoteTranslations: { es: 'Un momento, un compañero le atenderá.', 'pt-BR': 'Um momento.' },
+      customerHandbackNote: ' Our AI assistant is with you again. ',
+      customerHandbackNoteTranslations: { 'es-MX': 'De nuevo con nuestro asistente de IA.' },
       aiAnswerTimeoutSeconds: 90,
       aiPeakConversations: 120,
       settingsRevision: '7.mixu1b2c3d4',
@@ -148,6 +154,8 @@ describe('settings client', () => {
       opencxWebhookSecret: 'whsec_123',
       customerHandoffNote: 'One moment, a colleague will take over.',
       customerHandoffNoteTranslations: '{"es":"Un momento, un compañero le atenderá.","pt-BR":"Um momento."}',
+      customerHandbackNote: 'Our AI assistant is with you again.',
+      customerHandbackNoteTranslations: '{"es-MX":"De nuevo con nuestro asistente de IA."}',
       aiAnswerTimeoutSeconds: '90',
       aiPeakConversations: '120',
       settingsRevision: '7.mixu1b2c3d4',
@@ -195,6 +203,7 @@ describe('settings client', () => {
       ...HANDOFF_INPUT,
       opencxWebhookSecret: ' ',
       customerHandoffNote: '',
+      customerHandbackNote: ' ',
     });
 
     expect(result).toMatchObject({ ok: true, workerCreated: false, webhooksNotUpdated: true });
@@ -209,6 +218,8 @@ describe('settings client', () => {
     expect(fields.workflowSid).toBe('');
     expect(fields.customerHandoffNote).toBe('');
     expect(fields.customerHandoffNoteTranslations).toBe('{}');
+    expect(fields.customerHandbackNote).toBe('');
+    expect(fields.customerHandbackNoteTranslations).toBe('{}');
   });
 
   it('passes on a field error', async () => {
@@ -265,6 +276,21 @@ describe('settings client', () => {
       settings: { ...SETTINGS, customerHandoffNote: '', customerHandoffNoteTranslations: { es: 'Un momento.' } },
       routing: null,
     });
+  });
+
+  it("reads the handback note as the handoff note's: empty kept, missing (older Functions) as the default", async () => {
+    const { customerHandbackNote: _note, customerHandbackNoteTranslations: _translations, ...older } = SETTINGS;
+    const load = async (settings: unknown) =>
+      createSettingsClient({ baseUrl: BASE, fetch: answering(200, { ok: true, settings }) }).load('t');
+    expect(await load(older)).toMatchObject({
+      settings: {
+        customerHandbackNote: "You're chatting with our AI assistant again.",
+        customerHandbackNoteTranslations: {},
+      },
+    });
+    expect(
+      await load({ ...SETTINGS, customerHandbackNote: '', customerHandbackNoteTranslations: { de: '', fr: 3 } }),
+    ).toMatchObject({ settings: { customerHandbackNote: '', customerHandbackNoteTranslations: { de: '' } } });
   });
 
   it('reads malformed handoff settings as the bridge defaults, and never a secret', async () => {

@@ -76,6 +76,8 @@ describe('SettingsView', () => {
       opencxWebhookSecret: '',
       customerHandoffNote: 'Connecting you with a member of our team.',
       customerHandoffNoteTranslations: {},
+      customerHandbackNote: "You're chatting with our AI assistant again.",
+      customerHandbackNoteTranslations: {},
       aiAnswerTimeoutSeconds: 60,
       aiPeakConversations: 50,
       settingsRevision: SAVED.revision,

@@ -322,6 +322,88 @@ describe('translations of the handoff message', () => {
   });
 });
 
+describe('Message the customer sees when the AI takes over again', () => {
+  const DEFAULT_HANDBACK_NOTE = "You're chatting with our AI assistant again.";
+  const handbackNoteInput = () => screen.getByLabelText('Message the customer sees when the AI takes over again');
+  const handbackTranslation = (number: number) => screen.getByRole('group', { name: `Handback translation ${number}` });
+  const addHandbackLanguage = () =>
+    fireEvent.click(screen.getByRole('button', { name: 'Add a language to the handback message' }));
+
+  it('shows the saved message next to the handoff note, with its length and that an empty one sends nothing', async () => {
+    await renderSettingsView();
+
+    expect(handbackNoteInput()).toHaveValue(DEFAULT_HANDBACK_NOTE);
+    expect(handbackNoteInput()).toHaveAttribute('name', 'customerHandbackNote');
+    expect(handbackNoteInput()).toHaveAccessibleDescription(
+      expect.stringContaining('Leave it empty to send no message.'),
+    );
+    expect(handbackNoteInput()).toHaveAccessibleDescription(
+      expect.stringContaining(`${DEFAULT_HANDBACK_NOTE.length} of 320 characters`),
+    );
+    expect(screen.getByRole('group', { name: 'Translations of the handback message' })).toBeVisible();
+    // The handoff note's editor is its own: no handback row shows up in it.
+    expect(translationCount()).toBe(0);
+  });
+
+  it('sends the edited message and its translations, an emptied message as empty: no note', async () => {
+    const client = await renderSaving();
+
+    type(handbackNoteInput(), '');
+    addHandbackLanguage();
+    type(within(handbackTranslation(1)).getByLabelText('Language tag'), 'de-at');
+    type(within(handbackTranslation(1)).getByLabelText('Message'), 'Sie schreiben wieder mit unserer KI.');
+
+    expect(await saveAndWait(client)).toMatchObject({
+      customerHandbackNote: '',
+      customerHandbackNoteTranslations: { 'de-AT': 'Sie schreiben wieder mit unserer KI.' },
+      customerHandoffNote: DEFAULT_NOTE,
+      customerHandoffNoteTranslations: {},
+    });
+  });
+
+  it('shows the saved translations, and refuses 321 characters at the field without calling the server', async () => {
+    const client = await renderSaving({
+      ...SAVED_SETTINGS,
+      customerHandbackNoteTranslations: { es: 'Hola de nuevo.' },
+    });
+    expect(within(handbackTranslation(1)).getByLabelText('Message')).toHaveValue('Hola de nuevo.');
+
+    type(handbackNoteInput(), 'x'.repeat(321));
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText('Keep the message to 320 characters or fewer')).toBeVisible();
+    expect(handbackNoteInput()).toHaveAttribute('aria-invalid', 'true');
+    expect(handbackNoteInput()).toHaveFocus();
+    expect(client.save).not.toHaveBeenCalled();
+  });
+
+  it('focuses the first bad handback translation, and shows a server error about them under them', async () => {
+    const client = await renderSettingsView();
+    addHandbackLanguage();
+    type(within(handbackTranslation(1)).getByLabelText('Language tag'), 'not a tag');
+    fireEvent.click(saveButton());
+    expect(await screen.findByText('Not a language tag: use a code such as es, fr-CA or pt-BR')).toBeVisible();
+    expect(within(handbackTranslation(1)).getByLabelText('Language tag')).toHaveFocus();
+    expect(client.save).not.toHaveBeenCalled();
+
+    fireEvent.click(within(handbackTranslation(1)).getByRole('button', { name: 'Remove handback translation 1' }));
+    client.save.mockResolvedValue({
+      ok: false,
+      error: {
+        code: 'invalid_input',
+        message: 'The translations are too long together',
+        field: 'customerHandbackNoteTranslations',
+        status: 400,
+      },
+    });
+    fireEvent.click(saveButton());
+
+    const translations = screen.getByRole('group', { name: 'Translations of the handback message' });
+    expect(await within(translations).findByText('The translations are too long together')).toBeVisible();
+    expect(screen.getByRole('button', { name: 'Add a language to the handback message' })).toHaveFocus();
+  });
+});
+
 describe('answer timeout', () => {
   it('shows the saved number of seconds and the allowed range', async () => {
     await renderSettingsView({ ...SAVED_SETTINGS, aiAnswerTimeoutSeconds: 90 });
@@ -395,6 +477,8 @@ describe('Test & Save over HTTP', () => {
       opencxWebhookSecret: 'whsec_4f9a0c1e7b2d',
       customerHandoffNote: 'A colleague will be with you shortly.',
       customerHandoffNoteTranslations: '{"es-MX":"Un colega le atenderá en breve."}',
+      customerHandbackNote: "You're chatting with our AI assistant again.",
+      customerHandbackNoteTranslations: '{}',
       aiAnswerTimeoutSeconds: '120',
       aiPeakConversations: '50',
       settingsRevision: '2.mixu1b2c3d4',

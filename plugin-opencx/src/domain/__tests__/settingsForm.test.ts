@@ -4,6 +4,7 @@ import {
   characterCount,
   formFrom,
   hasErrors,
+  NO_ERRORS,
   nextRowKey,
   poolSizeFor,
   rebaseForm,
@@ -51,7 +52,7 @@ describe('settings form', () => {
 
   it('accepts a language with an empty message (no note in it) and sends it so', () => {
     const values = { ...formFrom(SAVED_SETTINGS), translations: [{ key: 0, language: 'es', note: '  ' }] };
-    expect(validate(values, SAVED_SETTINGS)).toEqual({ fields: {}, translations: {} });
+    expect(validate(values, SAVED_SETTINGS)).toEqual(NO_ERRORS);
     expect(saveInput(values, FLEX).customerHandoffNoteTranslations).toEqual({ es: '' });
   });
 
@@ -81,7 +82,7 @@ describe('settings form', () => {
 
     expect(values.opencxToken).toBe('');
     expect(values.opencxWebhookSecret).toBe('');
-    expect(validate(values, settings)).toEqual({ fields: {}, translations: {} });
+    expect(validate(values, settings)).toEqual(NO_ERRORS);
     expect(saveInput(values, FLEX, settings.revision)).toEqual({
       opencxToken: '',
       opencxExtraTokens: '',
@@ -93,6 +94,8 @@ describe('settings form', () => {
       opencxWebhookSecret: '',
       customerHandoffNote: 'Connecting you with a member of our team.',
       customerHandoffNoteTranslations: { es: 'Un momento.', 'pt-BR': 'Um momento.' },
+      customerHandbackNote: "You're chatting with our AI assistant again.",
+      customerHandbackNoteTranslations: {},
       aiAnswerTimeoutSeconds: 45,
       aiPeakConversations: 50,
       settingsRevision: SAVED_SETTINGS.revision,

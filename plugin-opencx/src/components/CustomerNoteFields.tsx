@@ -1,4 +1,5 @@
-// The note the customer sees at a handoff, and its translations.
+// The notes the customer sees when the conversation changes hands (at a handoff, and when the AI
+// takes over again after a handback), each with its translations.
 import React, { useEffect, useRef } from 'react';
 import { Box } from '@twilio-paste/core/box';
 import { Button } from '@twilio-paste/core/button';
@@ -60,21 +61,44 @@ function NoteField({ id, name, label, help, value, error, disabled, onChange }: 
   );
 }
 
-export function CustomerNoteField(
-  props: Pick<NoteFieldProps, 'id' | 'value' | 'error' | 'disabled' | 'onChange'>,
-): JSX.Element {
-  return (
-    <NoteField
-      {...props}
-      name="customerHandoffNote"
-      label={strings.settingsNoteLabel}
-      help={strings.settingsNoteHelp}
-    />
-  );
+/** When the customer reads the note: at a handoff, or when the AI resumes after a handback. */
+export type NoteMoment = 'handoff' | 'handback';
+
+/** Each note's field name and texts; the handback's name itself in what assistive technology reads. */
+const TEXTS = {
+  handoff: {
+    name: 'customerHandoffNote',
+    label: strings.settingsNoteLabel,
+    help: strings.settingsNoteHelp,
+    translations: strings.settingsTranslationsLabel,
+    translation: strings.settingsTranslationLabel,
+    add: undefined,
+    remove: strings.settingsTranslationRemoveLabel,
+    noteEmpty: strings.settingsTranslationNoteEmpty,
+  },
+  handback: {
+    name: 'customerHandbackNote',
+    label: strings.settingsHandbackNoteLabel,
+    help: strings.settingsHandbackNoteHelp,
+    translations: strings.settingsHandbackTranslationsLabel,
+    translation: strings.settingsHandbackTranslationLabel,
+    add: strings.settingsHandbackTranslationAddLabel,
+    remove: strings.settingsHandbackTranslationRemoveLabel,
+    noteEmpty: strings.settingsHandbackTranslationNoteEmpty,
+  },
+} as const;
+
+export function CustomerNoteField({
+  moment,
+  ...props
+}: Pick<NoteFieldProps, 'id' | 'value' | 'error' | 'disabled' | 'onChange'> & { moment: NoteMoment }): JSX.Element {
+  const texts = TEXTS[moment];
+  return <NoteField {...props} name={texts.name} label={texts.label} help={texts.help} />;
 }
 
 export interface TranslationsEditorProps {
   id: string;
+  moment: NoteMoment;
   rows: TranslationRow[];
   errors: FormErrors['translations'];
   /** The server's error about the translations as a whole. */
@@ -85,12 +109,14 @@ export interface TranslationsEditorProps {
 
 export function TranslationsEditor({
   id,
+  moment,
   rows,
   errors,
   error,
   disabled,
   onChange,
 }: TranslationsEditorProps): JSX.Element {
+  const texts = TEXTS[moment];
   const labelId = `${id}-label`;
   const helpId = `${id}-help`;
   const errorId = `${id}-error`;
@@ -117,7 +143,7 @@ export function TranslationsEditor({
   return (
     <Box role="group" aria-labelledby={labelId} aria-describedby={error ? `${errorId} ${helpId}` : helpId}>
       <Text as="p" id={labelId} margin="space0" fontWeight="fontWeightSemibold">
-        {strings.settingsTranslationsLabel}
+        {texts.translations}
       </Text>
       <HelpText id={helpId}>{strings.settingsTranslationsHelp}</HelpText>
       {error ? (
@@ -134,7 +160,7 @@ export function TranslationsEditor({
               <Box
                 key={row.key}
                 role="group"
-                aria-label={format(strings.settingsTranslationLabel, { number })}
+                aria-label={format(texts.translation, { number })}
                 display="flex"
                 columnGap="space40"
                 alignItems="flex-start"
@@ -156,7 +182,7 @@ export function TranslationsEditor({
                     label={strings.settingsTranslationNoteLabel}
                     help={
                       row.language.trim() && !row.note.trim()
-                        ? format(strings.settingsTranslationNoteEmpty, { language: row.language.trim() })
+                        ? format(texts.noteEmpty, { language: row.language.trim() })
                         : undefined
                     }
                     value={row.note}
@@ -169,7 +195,7 @@ export function TranslationsEditor({
                   <Button
                     variant="secondary"
                     size="small"
-                    aria-label={format(strings.settingsTranslationRemoveLabel, { number })}
+                    aria-label={format(texts.remove, { number })}
                     disabled={disabled}
                     onClick={() => remove(row.key)}
                   >
@@ -180,7 +206,14 @@ export function TranslationsEditor({
             );
           })}
           <Box>
-            <Button id={addTranslationId(id)} variant="secondary" size="small" disabled={disabled} onClick={add}>
+            <Button
+              id={addTranslationId(id)}
+              variant="secondary"
+              size="small"
+              aria-label={texts.add}
+              disabled={disabled}
+              onClick={add}
+            >
               <PlusIcon decorative />
               {strings.settingsTranslationAdd}
             </Button>
