@@ -278,7 +278,7 @@ describe('settings client', () => {
     });
   });
 
-  it("reads the handback note as the handoff note's: empty kept, missing (older Functions) as the default", async () => {
+  it("reads the handback note as the handoff note's: empty kept, missing (older Functions) the default", async () => {
     const { customerHandbackNote: _note, customerHandbackNoteTranslations: _translations, ...older } = SETTINGS;
     const load = async (settings: unknown) =>
       createSettingsClient({ baseUrl: BASE, fetch: answering(200, { ok: true, settings }) }).load('t');

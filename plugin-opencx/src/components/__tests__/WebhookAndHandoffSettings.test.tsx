@@ -329,7 +329,7 @@ describe('Message the customer sees when the AI takes over again', () => {
   const addHandbackLanguage = () =>
     fireEvent.click(screen.getByRole('button', { name: 'Add a language to the handback message' }));
 
-  it('shows the saved message next to the handoff note, with its length and that an empty one sends nothing', async () => {
+  it('shows the saved message beside the handoff note, its length, and that an empty one sends nothing', async () => {
     await renderSettingsView();
 
     expect(handbackNoteInput()).toHaveValue(DEFAULT_HANDBACK_NOTE);
