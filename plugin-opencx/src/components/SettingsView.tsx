@@ -85,6 +85,22 @@ const FOCUS_ORDER: readonly TextField[] = [
   'customerHandbackNote',
 ];
 
+/** The customer's notes, in the order they appear: each note's field, its translations' rows and field. */
+const CUSTOMER_NOTES = [
+  {
+    moment: 'handoff',
+    note: 'customerHandoffNote',
+    editor: 'translations',
+    translations: 'customerHandoffNoteTranslations',
+  },
+  {
+    moment: 'handback',
+    note: 'customerHandbackNote',
+    editor: 'handbackTranslations',
+    translations: 'customerHandbackNoteTranslations',
+  },
+] as const;
+
 /** Apply's human queue is never this form's. */
 const isFormField = (field: SettingsField): boolean => field !== 'humanQueueSid';
 
@@ -255,8 +271,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
     const field = FOCUS_ORDER.find((name) => found.fields[name]);
     const target = field
       ? ids[field]
-      : (translationsError(found, 'translations', 'customerHandoffNoteTranslations') ??
-        translationsError(found, 'handbackTranslations', 'customerHandbackNoteTranslations'));
+      : CUSTOMER_NOTES.map((n) => translationsError(found, n.editor, n.translations)).find(Boolean);
     if (target) document.getElementById(target)?.focus();
   };
 
@@ -498,40 +513,27 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                   </Box>
                 )}
               </FormField>
-              <CustomerNoteField
-                moment="handoff"
-                id={ids.customerHandoffNote}
-                value={values.customerHandoffNote}
-                error={fieldErrors.customerHandoffNote}
-                disabled={saving}
-                onChange={change('customerHandoffNote')}
-              />
-              <TranslationsEditor
-                id={translationsIds.translations}
-                moment="handoff"
-                rows={values.translations}
-                errors={errors.translations}
-                error={fieldErrors.customerHandoffNoteTranslations}
-                disabled={saving}
-                onChange={changeTranslations('translations')}
-              />
-              <CustomerNoteField
-                moment="handback"
-                id={ids.customerHandbackNote}
-                value={values.customerHandbackNote}
-                error={fieldErrors.customerHandbackNote}
-                disabled={saving}
-                onChange={change('customerHandbackNote')}
-              />
-              <TranslationsEditor
-                id={translationsIds.handbackTranslations}
-                moment="handback"
-                rows={values.handbackTranslations}
-                errors={errors.handbackTranslations}
-                error={fieldErrors.customerHandbackNoteTranslations}
-                disabled={saving}
-                onChange={changeTranslations('handbackTranslations')}
-              />
+              {CUSTOMER_NOTES.map(({ moment, note, editor, translations }) => (
+                <React.Fragment key={moment}>
+                  <CustomerNoteField
+                    moment={moment}
+                    id={ids[note]}
+                    value={values[note]}
+                    error={fieldErrors[note]}
+                    disabled={saving}
+                    onChange={change(note)}
+                  />
+                  <TranslationsEditor
+                    id={translationsIds[editor]}
+                    moment={moment}
+                    rows={values[editor]}
+                    errors={errors[editor]}
+                    error={fieldErrors[translations]}
+                    disabled={saving}
+                    onChange={changeTranslations(editor)}
+                  />
+                </React.Fragment>
+              ))}
 
               {outcome?.kind === 'stale' ? (
                 <Alert variant="error">

@@ -1,7 +1,12 @@
 import React from 'react';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 
-import { createSettingsClient, type FetchLike, type OpencxSettings } from '../../api/settingsClient';
+import {
+  createSettingsClient,
+  type FetchLike,
+  type OpencxSettings,
+  type SettingsField,
+} from '../../api/settingsClient';
 import { SAVED_SETTINGS, UNCONFIGURED } from '../../testing/fakeSettingsClient';
 import { FLEX_RESOURCES, renderSettingsView, renderWithTheme } from '../../testing/render';
 import { SettingsView } from '../SettingsView';
@@ -34,6 +39,12 @@ async function saveAndWait(client: Awaited<ReturnType<typeof renderSaving>>) {
   await waitFor(() => expect(client.save).toHaveBeenCalledTimes(calls + 1));
   await screen.findByText(/Settings saved\./);
   return client.save.mock.calls[calls][1];
+}
+
+/** Test & Save, which the Functions refuse with a 400 on `field`. */
+function saveRefused(client: Awaited<ReturnType<typeof renderSaving>>, field: SettingsField, message: string) {
+  client.save.mockResolvedValue({ ok: false, error: { code: 'invalid_input', message, field, status: 400 } });
+  fireEvent.click(saveButton());
 }
 
 function mockClipboard(writeText: ((text: string) => Promise<void>) | undefined) {
@@ -301,18 +312,7 @@ describe('translations of the handoff message', () => {
   });
 
   it('shows a server error about the translations under them', async () => {
-    const client = await renderSettingsView();
-    client.save.mockResolvedValue({
-      ok: false,
-      error: {
-        code: 'invalid_input',
-        message: 'At most 50 translations',
-        field: 'customerHandoffNoteTranslations',
-        status: 400,
-      },
-    });
-
-    fireEvent.click(saveButton());
+    saveRefused(await renderSettingsView(), 'customerHandoffNoteTranslations', 'At most 50 translations');
 
     const translations = screen.getByRole('group', { name: 'Translations' });
     expect(await within(translations).findByText('At most 50 translations')).toBeVisible();
@@ -387,16 +387,7 @@ describe('Message the customer sees when the AI takes over again', () => {
     expect(client.save).not.toHaveBeenCalled();
 
     fireEvent.click(within(handbackTranslation(1)).getByRole('button', { name: 'Remove handback translation 1' }));
-    client.save.mockResolvedValue({
-      ok: false,
-      error: {
-        code: 'invalid_input',
-        message: 'The translations are too long together',
-        field: 'customerHandbackNoteTranslations',
-        status: 400,
-      },
-    });
-    fireEvent.click(saveButton());
+    saveRefused(client, 'customerHandbackNoteTranslations', 'The translations are too long together');
 
     const translations = screen.getByRole('group', { name: 'Translations of the handback message' });
     expect(await within(translations).findByText('The translations are too long together')).toBeVisible();
