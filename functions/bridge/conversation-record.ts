@@ -89,7 +89,7 @@ export function isStaleClaim(record: ConversationRecord, now: number): boolean {
 
 /**
  * Sync keeps at most 16 KiB per item: a copy of the settings
- * larger than this (many handoff-note translations) is not kept.
+ * larger than this (many note translations) is not kept.
  */
 export const MAX_RECORDED_CONFIG_BYTES = 8 * 1024;
 
