@@ -447,6 +447,7 @@ function adminCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
         'aiAuthorName',
         'humanQueueSid',
         'customerHandoffNoteTranslations',
+        'customerHandbackNoteTranslations',
         `extra${rng.below(99)}`,
       ])
     ] = weird.value;

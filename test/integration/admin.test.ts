@@ -14,6 +14,7 @@ const ORG_TOKEN = 'ocx_live_admin_secret_f3a9';
 /** The OpenCX webhook signing secret the admin pastes; it never comes back. */
 const WEBHOOK_SECRET = 'whsec_opencx_signing_7c21';
 const NOTE = 'Connecting you with a member of our team.';
+const HANDBACK_NOTE = "You're chatting with our AI assistant again.";
 const OTHER_URL = 'https://opencx-sandbox-1234.twil.io/webhook';
 const MASKED = '••••••••f3a9';
 /** Further keys of the same organisation, for OpenCX's per-key rate limit. */
@@ -111,6 +112,8 @@ const newSettingsAsFirstShown = (world: World) => ({
   opencxWebhookUrl: `${world.functions!.url}/opencx-webhook`,
   customerHandoffNote: NOTE,
   customerHandoffNoteTranslations: {},
+  customerHandbackNote: HANDBACK_NOTE,
+  customerHandbackNoteTranslations: {},
   aiAnswerTimeoutSeconds: 60,
 });
 const timerWorkspaces = (world: World) =>
@@ -258,6 +261,8 @@ describe('refused requests: one error shape, nothing stored', () => {
     ['customerHandoffNoteTranslations', '{"es": "Un momento."'],
     ['customerHandoffNoteTranslations', '{"es_MX": "Un momento."}'],
     ['customerHandoffNoteTranslations', `{"es": "${'x'.repeat(321)}"}`],
+    ['customerHandbackNote', 'x'.repeat(321)],
+    ['customerHandbackNoteTranslations', '{"es_MX": "Hola de nuevo."}'],
     ['aiAnswerTimeoutSeconds', '14'],
     ['aiAnswerTimeoutSeconds', '601'],
     ['aiAnswerTimeoutSeconds', 'a minute'],
@@ -397,6 +402,8 @@ describe('an admin saves: the AI worker, the state maps and the config document'
       aiQueueSid: world().aiQueueSid,
       customerHandoffNote: NOTE,
       customerHandoffNoteTranslations: {},
+      customerHandbackNote: HANDBACK_NOTE,
+      customerHandbackNoteTranslations: {},
       aiAnswerTimeoutSeconds: 60,
       timerWorkspaceSid: timer.sid,
       timerWorkflowSid: [...timer.workflows.keys()][0],
