@@ -30,11 +30,16 @@ export async function postCustomerNote(
   const note = customerNote(deps.config, moment, occasion.language);
   if (!note) return 'none';
   const key = noteKey(moment, conversationSid, occasion.at);
-  try {
-    const [claimed] = await Promise.all([deps.state.claimOnce(key, HANDOFF_CLAIM_TTL_SECONDS), before]);
-    if (!claimed) return 'already';
-  } catch (error) {
-    deps.warn(`could not claim the ${moment} note`, { error: String(error) });
+  const [claim, preceding] = await Promise.allSettled([deps.state.claimOnce(key, HANDOFF_CLAIM_TTL_SECONDS), before]);
+  if (claim.status === 'rejected') {
+    deps.warn(`could not claim the ${moment} note`, { error: String(claim.reason) });
+    return 'failed';
+  }
+  if (!claim.value) return 'already';
+  if (preceding.status === 'rejected') {
+    // What the customer must read first may not be in: the claim goes back, for a later attempt to post both.
+    deps.warn(`the ${moment} note waits for what must come before it`, { error: String(preceding.reason) });
+    await deps.state.release(key).catch(() => undefined);
     return 'failed';
   }
   const posted = await postOnceOutcome(
