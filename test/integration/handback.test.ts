@@ -307,11 +307,11 @@ describe('races', () => {
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
   });
 
-  test('Alice transfers the chat and ends her wrap-up before anyone accepts: the conversation goes on', async () => {
-    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
-    const held = world.task(humanTaskSid);
+  /** Flex's transfer: an invite makes a new task for the same interaction, then Alice wraps up and completes. */
+  const aliceTransfersAndWrapsUp = async () => {
+    const alices = await conversationWithAlice();
+    const held = world.task(alices.humanTaskSid);
     const interactionSid = held.attributes.flexInteractionSid as string;
-    // Flex's transfer: an invite makes a new task for the same interaction, then Alice wraps up and completes.
     world.flex.invite(world.flex.getInteraction(interactionSid), {
       workspace_sid: world.workspaceSid,
       workflow_sid: world.workflowSid,
@@ -319,10 +319,15 @@ describe('races', () => {
       attributes: { ...held.attributes, transferTargetType: 'queue' },
     });
     await world.settle();
-    const transferred = world.tasksOf(conversationSid).find((t) => t.attributes.transferTargetType === 'queue')!;
-    const alice = world.flex.participants(interactionSid).find((p) => p.taskSid === humanTaskSid)!;
+    const transferred = world.tasksOf(alices.conversationSid).find((t) => t.attributes.transferTargetType === 'queue')!;
+    const alice = world.flex.participants(interactionSid).find((p) => p.taskSid === alices.humanTaskSid)!;
     world.flex.updateParticipantStatus(alice.interactionSid, alice.sid, 'closed');
     await world.settle();
+    return { ...alices, transferred };
+  };
+
+  test('Alice transfers the chat and ends her wrap-up before anyone accepts: the conversation goes on', async () => {
+    const { conversationSid, humanTaskSid, firstSessionId, transferred } = await aliceTransfersAndWrapsUp();
     expect(world.task(humanTaskSid).assignmentStatus).toBe('completed');
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
     expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('open');
@@ -339,20 +344,7 @@ describe('races', () => {
   });
 
   test("Alice's transfer is canceled after her wrap-up: the conversation ends with it", async () => {
-    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
-    const held = world.task(humanTaskSid);
-    const interactionSid = held.attributes.flexInteractionSid as string;
-    world.flex.invite(world.flex.getInteraction(interactionSid), {
-      workspace_sid: world.workspaceSid,
-      workflow_sid: world.workflowSid,
-      task_channel_unique_name: 'chat',
-      attributes: { ...held.attributes, transferTargetType: 'queue' },
-    });
-    await world.settle();
-    const transferred = world.tasksOf(conversationSid).find((t) => t.attributes.transferTargetType === 'queue')!;
-    const alice = world.flex.participants(interactionSid).find((p) => p.taskSid === humanTaskSid)!;
-    world.flex.updateParticipantStatus(alice.interactionSid, alice.sid, 'closed');
-    await world.settle();
+    const { conversationSid, firstSessionId, transferred } = await aliceTransfersAndWrapsUp();
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
 
     // Nobody takes the transfer: its task is canceled, and no other task carries the conversation.
