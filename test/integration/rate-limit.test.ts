@@ -157,7 +157,8 @@ describe('two OpenCX keys of the organisation', () => {
     for (const [i, s] of started.entries()) world.customerWrites(s.conversationSid, questions[i]);
     await world.settle();
 
-    expect(questions.map((q) => outcomeOf(world, q)?.outcome)).toEqual(questions.map(() => 'replied'));
+    // OpenCX's webhook carries the same answer: on a busy machine it may post it first.
+    for (const q of questions) expect(['replied', 'already-answered']).toContain(outcomeOf(world, q)?.outcome);
     started.forEach((s, i) => {
       expect(expectAnsweredOnceOrHandedOff(world, s, `Hello from customer ${i + 1}`)).toBe('answered');
       expect(expectAnsweredOnceOrHandedOff(world, s, questions[i])).toBe('answered');
