@@ -201,6 +201,9 @@ export interface OpencxStrings {
   settingsSaved: string;
   settingsSavedWorkerCreated: string;
   settingsSavedWebhooksNotUpdated: string;
+  settingsSavedFormerWorkersLeft: string;
+  settingsSavedFormerWorkerLeft: string;
+  settingsSavedFormerWorkersUnlisted: string;
   settingsSaveFailed: string;
   settingsSaveFailedField: string;
   settingsChangedSinceLoaded: string;
@@ -511,6 +514,14 @@ export const strings: OpencxStrings = {
   settingsSavedWebhooksNotUpdated:
     'The webhooks could not be told about the new settings: conversations already running keep the ' +
     'previous ones until you Apply setup below.',
+  settingsSavedFormerWorkersLeft:
+    '{count} AI workers of the workspace you left still hold conversations: they take no new ones, and ' +
+    'a later Test & Save deletes them once they hold none.',
+  settingsSavedFormerWorkerLeft:
+    'An AI worker of the workspace you left still holds conversations: it takes no new ones, and a ' +
+    'later Test & Save deletes it once it holds none.',
+  settingsSavedFormerWorkersUnlisted:
+    'The AI workers of the workspace you left could not all be listed: a later Test & Save retires them.',
   settingsSaveFailed: 'Settings not saved. {message}',
   settingsSaveFailedField: 'Settings not saved: check the highlighted field.',
   settingsChangedSinceLoaded:

@@ -200,6 +200,11 @@ export type SaveResult =
       workerCreated: boolean;
       /** Saved, but the webhooks still carry the previous settings version (Apply setup registers it). */
       webhooksNotUpdated?: boolean;
+      /**
+       * AI workers left in workspaces the settings no longer name (still holding conversations, or
+       * not retired); `unlisted`: a workspace whose AI workers could not be listed. Absent when none.
+       */
+      formerAiWorkers?: { left: number; unlisted: boolean };
     }
   | Failure;
 /** `revisions`: empty when the Functions sent none. */
@@ -293,6 +298,7 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
             settings,
             workerCreated: answer.body.workerCreated === true,
             webhooksNotUpdated: answer.body.webhooksNotUpdated === true,
+            ...readFormerAiWorkers(answer.body.formerAiWorkers),
           }
         : unexpectedShape();
     },
@@ -485,4 +491,13 @@ const readSteps = (value: unknown): StepReport[] | undefined =>
 function readRestored(value: unknown): RestoredBackup | undefined {
   if (!isObject(value) || !isText(value.backupId) || !isText(value.at)) return undefined;
   return { backupId: value.backupId, at: value.at, by: typeof value.by === 'string' ? value.by : '' };
+}
+
+/** What the save left in workspaces the settings no longer name; nothing when the answer names none. */
+function readFormerAiWorkers(value: unknown): { formerAiWorkers?: { left: number; unlisted: boolean } } {
+  if (!Array.isArray(value) || value.length === 0) return {};
+  const lists = value.map((former) => (former as { workerSids?: unknown } | null)?.workerSids);
+  const left = lists.reduce<number>((sum, sids) => sum + (Array.isArray(sids) ? sids.length : 0), 0);
+  const unlisted = lists.some((sids) => !Array.isArray(sids) || sids.length === 0);
+  return { formerAiWorkers: { left, unlisted } };
 }

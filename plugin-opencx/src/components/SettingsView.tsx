@@ -124,15 +124,24 @@ const EMPTY_FORM: SettingsFormValues = {
   aiPeakConversations: String(DEFAULT_AI_PEAK_CONVERSATIONS),
 };
 
-function savedMessage(settings: OpencxSettings, workerCreated: boolean, webhooksNotUpdated: boolean): string {
+function savedMessage(result: Extract<SaveResult, { ok: true }>): string {
+  const { settings, workerCreated, webhooksNotUpdated, formerAiWorkers } = result;
   return [
     strings.settingsSaved,
     settings.orgName ? `${format(strings.settingsConnectedTo, { org: settings.orgName })}.` : '',
     workerCreated ? strings.settingsSavedWorkerCreated : '',
     webhooksNotUpdated ? strings.settingsSavedWebhooksNotUpdated : '',
+    formerAiWorkers ? formerWorkersMessage(formerAiWorkers) : '',
   ]
     .filter(Boolean)
     .join(' ');
+}
+
+function formerWorkersMessage({ left, unlisted }: { left: number; unlisted: boolean }): string {
+  if (left === 0) return unlisted ? strings.settingsSavedFormerWorkersUnlisted : '';
+  return left === 1
+    ? strings.settingsSavedFormerWorkerLeft
+    : format(strings.settingsSavedFormerWorkersLeft, { count: left.toLocaleString() });
 }
 
 function SectionHeading({ children }: { children: string }): JSX.Element {
@@ -298,7 +307,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
       setValues(formFrom(result.settings)); // clears every secret: what was typed is not kept, nor shown back
       setOutcome({
         kind: result.webhooksNotUpdated ? 'warning' : 'saved',
-        message: savedMessage(result.settings, result.workerCreated, result.webhooksNotUpdated === true),
+        message: savedMessage(result),
       });
       setCheckRequest((n) => n + 1);
       // The workflow in use after the save: its answer does not say, the settings' load does.

@@ -191,6 +191,35 @@ describe('settings client', () => {
     });
   });
 
+  it.each([
+    [undefined, undefined],
+    [[], undefined],
+    [
+      [
+        { workspaceSid: 'WS0', workerSids: ['WK1', 'WK2'] },
+        { workspaceSid: 'WS9', workerSids: ['WK3'] },
+      ],
+      { left: 3, unlisted: false },
+    ],
+    [[{ workspaceSid: 'WS0', workerSids: [] }], { left: 0, unlisted: true }],
+    [[{ workspaceSid: 'WS0' }], { left: 0, unlisted: true }],
+  ])('reads the AI workers a save left in former workspaces: %j', async (formerAiWorkers, read) => {
+    const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false, formerAiWorkers });
+    const result = await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
+      opencxToken: '',
+      aiQueueSid: '',
+      workflowSid: '',
+      aiAuthorName: 'Acme Bot',
+      workspaceSid: 'WS1',
+      conversationsServiceSid: 'IS1',
+      ...HANDOFF_INPUT,
+      opencxWebhookSecret: '',
+      customerHandoffNote: '',
+      customerHandbackNote: '',
+    });
+    expect(result.ok && result.formerAiWorkers).toEqual(read ?? undefined);
+  });
+
   it('leaves empty secrets out, keeping the saved ones, and sends an empty note and workflow as is', async () => {
     const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false, webhooksNotUpdated: true });
     const result = await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {

@@ -452,6 +452,31 @@ describe('the peak of concurrent AI conversations', () => {
     expect(warning.closest('[role="status"]')).toBeNull();
   });
 
+  it.each([
+    [
+      [{ workspaceSid: 'WS0', workerSids: ['WK1', 'WK2'] }],
+      /^Settings saved\..* 2 AI workers of the workspace you left still hold conversations/,
+    ],
+    [
+      [{ workspaceSid: 'WS0', workerSids: ['WK1'] }],
+      /An AI worker of the workspace you left still holds conversations/,
+    ],
+    [[{ workspaceSid: 'WS0', workerSids: [] }], /could not all be listed: a later Test & Save retires them\.$/],
+  ])('tells what the workspace the settings left still has: %j', async (formerAiWorkers, message) => {
+    const client = await renderLoaded(SAVED);
+    const left = formerAiWorkers.reduce((sum, former) => sum + former.workerSids.length, 0);
+    client.save.mockResolvedValue({
+      ok: true,
+      settings: SAVED,
+      workerCreated: false,
+      formerAiWorkers: { left, unlisted: left === 0 },
+    });
+
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText(message)).toBeVisible();
+  });
+
   it('saves the peak typed', async () => {
     const client = await renderLoaded(SAVED);
     client.save.mockResolvedValue({ ok: true, settings: { ...SAVED, aiPeakConversations: 250 }, workerCreated: true });
