@@ -47,6 +47,16 @@ const HANDOFF_INPUT = {
   aiAnswerTimeoutSeconds: 60,
   aiPeakConversations: 50,
 };
+/** A save of the form as loaded, nothing typed into it. */
+const UNCHANGED_INPUT = {
+  opencxToken: '',
+  aiQueueSid: '',
+  workflowSid: '',
+  aiAuthorName: 'Acme Bot',
+  workspaceSid: 'WS1',
+  conversationsServiceSid: 'IS1',
+  ...HANDOFF_INPUT,
+};
 
 function answering(status: number, body: unknown) {
   const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(async () => ({
@@ -166,13 +176,7 @@ describe('settings client', () => {
     const saved = async (settingsRevision: string | null | undefined) => {
       const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false });
       await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
-        opencxToken: '',
-        aiQueueSid: '',
-        workflowSid: '',
-        aiAuthorName: 'Acme Bot',
-        workspaceSid: 'WS1',
-        conversationsServiceSid: 'IS1',
-        ...HANDOFF_INPUT,
+        ...UNCHANGED_INPUT,
         ...(settingsRevision === undefined ? {} : { settingsRevision }),
       });
       return sent(fetch).fields;
@@ -206,13 +210,7 @@ describe('settings client', () => {
   ])('reads the AI workers a save left in former workspaces: %j', async (formerAiWorkers, read) => {
     const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false, formerAiWorkers });
     const result = await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
-      opencxToken: '',
-      aiQueueSid: '',
-      workflowSid: '',
-      aiAuthorName: 'Acme Bot',
-      workspaceSid: 'WS1',
-      conversationsServiceSid: 'IS1',
-      ...HANDOFF_INPUT,
+      ...UNCHANGED_INPUT,
       opencxWebhookSecret: '',
       customerHandoffNote: '',
       customerHandbackNote: '',
@@ -223,13 +221,8 @@ describe('settings client', () => {
   it('leaves empty secrets out, keeping the saved ones, and sends an empty note and workflow as is', async () => {
     const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false, webhooksNotUpdated: true });
     const result = await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
+      ...UNCHANGED_INPUT,
       opencxToken: '  ',
-      aiQueueSid: '',
-      workflowSid: '',
-      aiAuthorName: 'Acme Bot',
-      workspaceSid: 'WS1',
-      conversationsServiceSid: 'IS1',
-      ...HANDOFF_INPUT,
       opencxWebhookSecret: ' ',
       customerHandoffNote: '',
       customerHandbackNote: ' ',
