@@ -124,6 +124,11 @@ describe('parseSaveForm', () => {
     expect(parseSaveForm(form({ aiPeakConversations: '' })).aiPeakConversations).toBeUndefined();
   });
 
+  it.each(['0', '10', ' 60 ', '10080'])('accepts closing silent AI conversations after %j minutes', (minutes) => {
+    expect(parseSaveForm(form({ aiIdleCloseMinutes: minutes })).aiIdleCloseMinutes).toBe(Number(minutes));
+    expect(parseSaveForm(form({ aiIdleCloseMinutes: '' })).aiIdleCloseMinutes).toBeUndefined();
+  });
+
   it.each(['15', '600'])('accepts the AI answer timeout bound %s', (seconds) => {
     expect(parseSaveForm(form({ aiAnswerTimeoutSeconds: seconds })).aiAnswerTimeoutSeconds).toBe(Number(seconds));
   });
@@ -242,6 +247,11 @@ describe('parseSaveForm', () => {
     ['aiAnswerTimeoutSeconds', '60.5'],
     ['aiAnswerTimeoutSeconds', 'sixty'],
     ['aiAnswerTimeoutSeconds', '-60'],
+    ['aiIdleCloseMinutes', '9'],
+    ['aiIdleCloseMinutes', '10081'],
+    ['aiIdleCloseMinutes', '30.5'],
+    ['aiIdleCloseMinutes', 'an hour'],
+    ['aiIdleCloseMinutes', '-30'],
     ['aiPeakConversations', '0'],
     ['aiPeakConversations', '1001'],
     ['aiPeakConversations', '99.5'],
@@ -423,6 +433,7 @@ describe('configDocument and settingsView', () => {
       customerHandbackNote: "You're chatting with our AI assistant again.",
       customerHandbackNoteTranslations: {},
       aiAnswerTimeoutSeconds: 60,
+      aiIdleCloseMinutes: 0,
       timerWorkspaceSid: 'WS9',
       timerWorkflowSid: 'WW9',
       configVersion: 'v2',
@@ -507,11 +518,13 @@ describe('configDocument and settingsView', () => {
       customerHandoffNote: '',
       customerHandoffNoteTranslations: '{"es": "Un momento."}',
       aiAnswerTimeoutSeconds: '120',
+      aiIdleCloseMinutes: '45',
     });
     expect(stored).toMatchObject({
       customerHandoffNote: '',
       customerHandoffNoteTranslations: { es: 'Un momento.' },
       aiAnswerTimeoutSeconds: 120,
+      aiIdleCloseMinutes: 45,
     });
     const next = configDocument(parseSaveForm(form({ opencxWebhookSecret: '' })), stored, {
       ...provisioned,
@@ -522,6 +535,7 @@ describe('configDocument and settingsView', () => {
       customerHandoffNote: '',
       customerHandoffNoteTranslations: { es: 'Un momento.' },
       aiAnswerTimeoutSeconds: 120,
+      aiIdleCloseMinutes: 45,
       configVersion: 'v3',
     });
     const replaced = configDocument(
@@ -555,6 +569,7 @@ describe('configDocument and settingsView', () => {
       customerHandbackNote: "You're chatting with our AI assistant again.",
       customerHandbackNoteTranslations: {},
       aiAnswerTimeoutSeconds: 60,
+      aiIdleCloseMinutes: 0,
       workspaceSid: WS,
       conversationsServiceSid: IS,
       aiQueueSid: WQ,

@@ -2,6 +2,7 @@
 // the plugin shows, the stored document, the AI worker's shape, and which answers become which errors.
 import {
   AI_ANSWER_TIMEOUT_SECONDS,
+  AI_IDLE_CLOSE_MINUTES,
   AI_PEAK_CONVERSATIONS,
   AI_WORKER_CHANNEL_CAPACITY,
   type ConfigDocument,
@@ -62,6 +63,8 @@ export interface SettingsView {
   customerHandbackNote: string;
   customerHandbackNoteTranslations: Record<string, string>;
   aiAnswerTimeoutSeconds: number;
+  /** 0: AI conversations are never closed for silence. */
+  aiIdleCloseMinutes: number;
   workspaceSid: string | null;
   conversationsServiceSid: string | null;
   aiQueueSid: string | null;
@@ -116,6 +119,8 @@ export interface SaveForm {
   customerHandbackNoteTranslations?: Record<string, string>;
   /** Absent: keep the stored timeout (the default on a first save). */
   aiAnswerTimeoutSeconds?: number;
+  /** Absent: keep the stored value (the default, never, on a first save). */
+  aiIdleCloseMinutes?: number;
   /** Absent: keep the stored peak (the default on a first save). */
   aiPeakConversations?: number;
   /**
@@ -180,6 +185,7 @@ export function settingsView(
     customerHandbackNote: stored.customerHandbackNote ?? DEFAULT_CUSTOMER_HANDBACK_NOTE,
     customerHandbackNoteTranslations: stored.customerHandbackNoteTranslations ?? {},
     aiAnswerTimeoutSeconds: stored.aiAnswerTimeoutSeconds ?? AI_ANSWER_TIMEOUT_SECONDS.default,
+    aiIdleCloseMinutes: stored.aiIdleCloseMinutes ?? AI_IDLE_CLOSE_MINUTES.default,
     workspaceSid: stored.workspaceSid ?? null,
     conversationsServiceSid: stored.conversationsServiceSid ?? null,
     aiQueueSid: stored.aiQueueSid ?? null,
@@ -342,6 +348,19 @@ function answerTimeout(text: string | undefined): number | undefined {
   return seconds;
 }
 
+function idleCloseMinutes(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const minutes = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  const { min, max } = AI_IDLE_CLOSE_MINUTES;
+  if (!(minutes === 0 || (minutes >= min && minutes <= max))) {
+    throw invalidInput(
+      'aiIdleCloseMinutes',
+      `Close silent AI conversations after a whole number of minutes from ${min} to ${max}, or 0 for never`,
+    );
+  }
+  return minutes;
+}
+
 function peakConversations(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const peak = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
@@ -397,6 +416,7 @@ export function parseSaveForm(form: Record<string, unknown>): SaveForm {
     ...customerNoteFields(form, 'customerHandoffNote'),
     ...customerNoteFields(form, 'customerHandbackNote'),
     aiAnswerTimeoutSeconds: answerTimeout(text('aiAnswerTimeoutSeconds')),
+    aiIdleCloseMinutes: idleCloseMinutes(text('aiIdleCloseMinutes')),
     aiPeakConversations: peakConversations(text('aiPeakConversations')),
     settingsRevision: formValue(form, 'settingsRevision'),
   };
@@ -578,6 +598,7 @@ export function configDocument(
       form.customerHandbackNoteTranslations ?? stored.customerHandbackNoteTranslations ?? {},
     aiAnswerTimeoutSeconds:
       form.aiAnswerTimeoutSeconds ?? stored.aiAnswerTimeoutSeconds ?? AI_ANSWER_TIMEOUT_SECONDS.default,
+    aiIdleCloseMinutes: form.aiIdleCloseMinutes ?? stored.aiIdleCloseMinutes ?? AI_IDLE_CLOSE_MINUTES.default,
     timerWorkspaceSid: provisioned.timerWorkspaceSid,
     timerWorkflowSid: provisioned.timerWorkflowSid,
     configVersion: provisioned.configVersion,

@@ -43,6 +43,7 @@ describe('parseConfig', () => {
       customerHandbackNote: "You're chatting with our AI assistant again.",
       customerHandbackNoteTranslations: {},
       aiAnswerTimeoutSeconds: 60,
+      aiIdleCloseMinutes: 0,
       timerWorkspaceSid: undefined,
       timerWorkflowSid: undefined,
       configVersion: '',
@@ -104,6 +105,14 @@ describe('parseConfig', () => {
 
   it.each([15, 600])('accepts the watchdog bound %i', (value) => {
     expect(parseConfig(stored({ aiAnswerTimeoutSeconds: value }))?.aiAnswerTimeoutSeconds).toBe(value);
+  });
+
+  it.each([0, 10, 10080])('reads the idle close after %i minutes', (value) => {
+    expect(parseConfig(stored({ aiIdleCloseMinutes: value }))?.aiIdleCloseMinutes).toBe(value);
+  });
+
+  it.each([9, 10081, 30.5, '30', null, -1])('reads a stored idle close of %j as never', (value) => {
+    expect(parseConfig(stored({ aiIdleCloseMinutes: value }))?.aiIdleCloseMinutes).toBe(0);
   });
 
   it('keeps only the translations whose note is text', () => {

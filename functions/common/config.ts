@@ -11,6 +11,11 @@ export const DEFAULT_CUSTOMER_HANDBACK_NOTE = "You're chatting with our AI assis
 export const MAX_CUSTOMER_HANDOFF_NOTE_LENGTH = 320;
 /** The watchdog: a slow AI answer hands off after this many seconds. */
 export const AI_ANSWER_TIMEOUT_SECONDS = { min: 15, max: 600, default: 60 } as const;
+/**
+ * An AI conversation nobody wrote in for this many minutes is closed, freeing its pool slot; 0
+ * (the default): never, TaskRouter's own task timeout ends it.
+ */
+export const AI_IDLE_CLOSE_MINUTES = { min: 10, max: 10080, default: 0 } as const;
 /** TaskRouter's cap: a worker holds at most this many tasks per task channel. */
 export const AI_WORKER_CHANNEL_CAPACITY = 50;
 /** The expected peak of concurrent AI conversations, which sizes the AI worker pool (50 a worker). */
@@ -55,6 +60,8 @@ export interface BridgeConfig {
   /** BCP-47 tag (canonical case) → note, for handbacks in that language. */
   customerHandbackNoteTranslations: Record<string, string>;
   aiAnswerTimeoutSeconds: number;
+  /** Minutes of silence after which an AI conversation is closed; 0: never (`AI_IDLE_CLOSE_MINUTES`). */
+  aiIdleCloseMinutes: number;
   /** The TaskRouter workspace of our own holding the watchdog's timer tasks. */
   timerWorkspaceSid?: string;
   timerWorkflowSid?: string;
@@ -94,6 +101,13 @@ const isTimeout = (value: unknown): value is number =>
   value >= AI_ANSWER_TIMEOUT_SECONDS.min &&
   value <= AI_ANSWER_TIMEOUT_SECONDS.max;
 
+const isIdleClose = (value: unknown): value is number =>
+  value === 0 ||
+  (typeof value === 'number' &&
+    Number.isInteger(value) &&
+    value >= AI_IDLE_CLOSE_MINUTES.min &&
+    value <= AI_IDLE_CLOSE_MINUTES.max);
+
 /**
  * Every usable field of a stored document, whether or not the whole is complete: non-blank strings
  * trimmed, the customer notes even when empty (no note), translations with string values only, a
@@ -125,6 +139,7 @@ export function readConfigFields(data: unknown): Partial<ConfigDocument> {
     customerHandbackNote: note(d.customerHandbackNote),
     customerHandbackNoteTranslations: readTranslations(d.customerHandbackNoteTranslations),
     aiAnswerTimeoutSeconds: isTimeout(d.aiAnswerTimeoutSeconds) ? d.aiAnswerTimeoutSeconds : undefined,
+    aiIdleCloseMinutes: isIdleClose(d.aiIdleCloseMinutes) ? d.aiIdleCloseMinutes : undefined,
     timerWorkspaceSid: str('timerWorkspaceSid'),
     timerWorkflowSid: str('timerWorkflowSid'),
     configVersion: str('configVersion'),
@@ -177,6 +192,7 @@ export function parseConfig(data: unknown): BridgeConfig | undefined {
     customerHandbackNote: fields.customerHandbackNote ?? DEFAULT_CUSTOMER_HANDBACK_NOTE,
     customerHandbackNoteTranslations: fields.customerHandbackNoteTranslations ?? {},
     aiAnswerTimeoutSeconds: fields.aiAnswerTimeoutSeconds ?? AI_ANSWER_TIMEOUT_SECONDS.default,
+    aiIdleCloseMinutes: fields.aiIdleCloseMinutes ?? AI_IDLE_CLOSE_MINUTES.default,
     timerWorkspaceSid: fields.timerWorkspaceSid,
     timerWorkflowSid: fields.timerWorkflowSid,
     configVersion: fields.configVersion ?? '',
