@@ -6,6 +6,7 @@ import type { FlexTaskAttributes } from '../common/task-attributes';
 import { type ConversationRecord, supersededOffer } from './conversation-record';
 import { answerKey } from './dedup';
 import type { BridgeEvent, ConversationEvent, CustomerMessage, OpencxBridgeEvent, TaskRouterEvent } from './events';
+import { type IdleTimer, readIdleTimer } from './idle';
 import { endsHandback, handedBackFrom, isHandbackTask } from './handback';
 import { AI_UNAVAILABLE } from './handoff';
 import { AI_REQUESTED_HANDOFF } from './opencx-events';
@@ -64,6 +65,7 @@ export type Decision =
       since: number;
     }
   | { action: 'finish-handoff'; conversationSid: string }
+  | { action: 'close-if-idle'; conversationSid: string; timer: IdleTimer; minutes: number }
   | { action: 'silence-ai'; conversationSid: string; reason: string }
   | {
       action: 'record-human';
@@ -310,6 +312,9 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
   },
 };
 
+/** Timers armed again when their event could not be handled (an idle check too, or only the task timeout ends it). */
+const REARMED_TIMERS = ['answer', 'restore-worker', 'resend', 'end', 'idle'] as const;
+
 /** How often a timer whose event could not be handled is armed again: nothing else retries a timer's event. */
 export const TIMER_REARMS = 3;
 
@@ -330,8 +335,7 @@ export function timerToRearm(event: BridgeEvent, config: BridgeConfig | undefine
   if (event.type !== 'task.canceled') return undefined;
   const timer = event.taskAttributes;
   const kind = timer?.opencxTimer;
-  if (!timer || (kind !== 'answer' && kind !== 'restore-worker' && kind !== 'resend' && kind !== 'end'))
-    return undefined;
+  if (!timer || !(REARMED_TIMERS as readonly unknown[]).includes(kind)) return undefined;
   const rearmed = typeof timer.rearmed === 'number' ? timer.rearmed : 0;
   if (rearmed >= TIMER_REARMS) return undefined;
   return { ...timer, rearmed: rearmed + 1, ...(kind === 'resend' ? { resendOf: firstResendTimer(event) } : {}) };
@@ -378,6 +382,26 @@ function firstResendTimer(event: TaskRouterEvent): string {
   const first = event.taskAttributes?.resendOf;
   return typeof first === 'string' ? first : event.taskSid!;
 }
+
+/** An idle timer expired: close the conversation if nobody wrote in it since, while the AI holds it. */
+export const idleTimer: Listener<TaskRouterEvent> = {
+  name: 'idle-timer',
+  handles: ['task.canceled'],
+  decide(event, { config, record }) {
+    const timer = readIdleTimer(event.taskAttributes);
+    if (!timer) return ignore('an idle timer without its conversation, session and time');
+    if (config.aiIdleCloseMinutes === 0) return ignore('closing silent AI conversations is turned off');
+    if (!record || record.sessionId !== timer.sessionId)
+      return ignore('the timer belongs to a conversation the AI no longer holds');
+    if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase}); it stays open`);
+    return {
+      action: 'close-if-idle',
+      conversationSid: timer.conversationSid,
+      timer,
+      minutes: config.aiIdleCloseMinutes,
+    };
+  },
+};
 
 /** A worker-restore timer expired: put the AI worker back as a reservation timeout should have. */
 export const restoreTimer: Listener<TaskRouterEvent> = {
@@ -504,6 +528,7 @@ const TIMERS: Record<string, Listener<TaskRouterEvent>> = {
   resend: resendTimer,
   'restore-worker': restoreTimer,
   end: endTimer,
+  idle: idleTimer,
 };
 
 const isTimerWorkspace = (event: TaskRouterEvent, config: BridgeConfig): boolean =>

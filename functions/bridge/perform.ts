@@ -4,6 +4,7 @@ import type { BridgeDeps, KnownRecord, Outcome } from './deps';
 import { checkAnswered, deliverAnswer } from './actions/answer';
 import { engage, reengage } from './actions/engage';
 import { resume } from './actions/handback';
+import { closeIfIdle } from './actions/idle';
 import { finishHandoff, handOff, silenceAi } from './actions/handoff';
 import { decline, end, recordHuman, restoreAiWorker } from './actions/lifecycle';
 import { relay } from './actions/relay';
@@ -58,5 +59,7 @@ export async function perform(decision: Decision, known: KnownRecord | undefined
       return recordHuman(decision, known, deps);
     case 'end':
       return end(decision, known, deps);
+    case 'close-if-idle':
+      return closeIfIdle(decision, deps);
   }
 }

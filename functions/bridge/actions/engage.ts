@@ -19,6 +19,7 @@ import { recordInsight } from '../insights';
 import { rateLimitedHandoff } from '../rate-limit';
 import { type NoteOutcome, postCustomerNote } from './customer-note';
 import { allFinished, handOff } from './handoff';
+import { armIdleTimer } from './idle';
 import { decline } from './lifecycle';
 import { answerCustomer } from './relay';
 
@@ -136,6 +137,7 @@ export async function startSession(
       deps.state.rememberSession(sessionId, d.conversationSid),
       Promise.all(candidates.map((m) => deps.state.claimMessage(m.sid))),
       handback ? tellAiOfHandback(sessionId, handback, deps) : undefined,
+      armIdleTimer(d.conversationSid, sessionId, d.attributes, deps),
     ]);
     if (updated) engaged = updated;
     fresh = [

@@ -107,6 +107,19 @@ export class FlexApi extends TwilioProductApi {
     return 'wrapup';
   }
 
+  /**
+   * Closes the interaction's channel with its tasks' routing closed, the way Flex ends a
+   * conversation: the conversation is closed and each task ends (one nobody accepted is canceled).
+   */
+  async closeChannel(interactionSid: string, channelSid: string): Promise<void> {
+    await this.retry(() =>
+      this.client.flexApi.v1
+        .interaction(interactionSid)
+        .channels(channelSid)
+        .update({ status: 'closed', routing: { status: 'closed' } }),
+    );
+  }
+
   /** Undefined when the account has no Flex configuration (Twilio answers 404). */
   async fetchConfiguration(): Promise<FlexConfigurationFacts | undefined> {
     const config = await this.unlessNotFound(() => this.client.flexApi.v1.configuration().fetch());

@@ -1,0 +1,50 @@
+// Closing AI conversations nobody writes in (`aiIdleCloseMinutes`): a customer who left would
+// otherwise hold a slot of the AI worker pool until TaskRouter's task timeout. One timer task per
+// AI session, armed when the session starts; when it fires, the conversation's newest message says
+// whether it went quiet (close it) or when to look again. Nothing is added per relayed message.
+import type { FlexTaskAttributes } from '../common/task-attributes';
+
+/** What an idle timer task carries (its attributes, with `opencxTimer: 'idle'`). */
+export interface IdleTimer {
+  conversationSid: string;
+  sessionId: string;
+  /** The Flex interaction and its channel: closing the channel ends the AI's task as Flex does. */
+  interactionSid?: string;
+  channelSid?: string;
+  /** When the silence being timed began at the latest (epoch ms): the session's start, or the newest message seen. */
+  since: number;
+}
+
+export function idleTimerAttributes(timer: IdleTimer): FlexTaskAttributes {
+  return { opencxTimer: 'idle', ...timer };
+}
+
+export function readIdleTimer(attributes: FlexTaskAttributes | undefined): IdleTimer | undefined {
+  const { conversationSid, sessionId, interactionSid, channelSid, since } = attributes ?? {};
+  if (typeof conversationSid !== 'string' || typeof sessionId !== 'string' || typeof since !== 'number')
+    return undefined;
+  return {
+    conversationSid,
+    sessionId,
+    ...(typeof interactionSid === 'string' ? { interactionSid } : {}),
+    ...(typeof channelSid === 'string' ? { channelSid } : {}),
+    since,
+  };
+}
+
+/** TaskRouter's shortest useful timer: a look sooner than this waits for it. */
+const SHORTEST_WAIT_SECONDS = 60;
+
+/**
+ * Close when nobody wrote for `minutes` since `lastActivity` (the newest message, or the timer's
+ * `since` when the conversation shows none newer); otherwise look again when that time is up.
+ */
+export function idleVerdict(
+  lastActivity: number,
+  now: number,
+  minutes: number,
+): { close: true } | { close: false; afterSeconds: number } {
+  const leftMs = lastActivity + minutes * 60_000 - now;
+  if (leftMs <= 0) return { close: true };
+  return { close: false, afterSeconds: Math.max(SHORTEST_WAIT_SECONDS, Math.ceil(leftMs / 1000)) };
+}
