@@ -131,21 +131,64 @@ export function FlexResource({ label, sid, error }: { label: string; sid: string
   );
 }
 
-interface PeakFieldProps {
+interface NumberFieldProps {
   id: string;
+  name: string;
+  label: string;
+  help: string;
+  /** A second line of help that follows what is typed. */
+  counter?: string;
+  /** What the number counts, shown after it. */
+  unit: string;
   value: string;
   error?: string;
   disabled?: boolean;
   onChange: React.ChangeEventHandler<HTMLInputElement>;
 }
 
+/** A whole number typed with its unit after it; the form checks it (`settingsForm.ts`). */
+export function NumberField({
+  id,
+  name,
+  unit,
+  value,
+  error,
+  disabled,
+  onChange,
+  ...field
+}: NumberFieldProps): JSX.Element {
+  return (
+    <FormField id={id} error={error} {...field}>
+      {(described) => (
+        <Box maxWidth="size30">
+          <Input
+            id={id}
+            name={name}
+            type="number"
+            inputMode="numeric"
+            value={value}
+            insertAfter={<Text as="span">{unit}</Text>}
+            hasError={Boolean(error)}
+            aria-describedby={described}
+            disabled={disabled}
+            onChange={onChange}
+          />
+        </Box>
+      )}
+    </FormField>
+  );
+}
+
+type PeakFieldProps = Pick<NumberFieldProps, 'id' | 'value' | 'error' | 'disabled' | 'onChange'>;
+
 /** The expected peak of concurrent AI conversations, with the pool of AI workers it implies. */
-export function PeakField({ id, value, error, disabled, onChange }: PeakFieldProps): JSX.Element {
-  const workers = poolSizeFor(value);
+export function PeakField(props: PeakFieldProps): JSX.Element {
+  const workers = poolSizeFor(props.value);
   const capacity = AI_WORKER_CHANNEL_CAPACITY;
   return (
-    <FormField
-      id={id}
+    <NumberField
+      {...props}
+      name="aiPeakConversations"
       label={strings.settingsPeakLabel}
       help={format(strings.settingsPeakHelp, { ...AI_PEAK_CONVERSATIONS, capacity })}
       counter={
@@ -157,25 +200,8 @@ export function PeakField({ id, value, error, disabled, onChange }: PeakFieldPro
               slots: workers * capacity,
             })
       }
-      error={error}
-    >
-      {(described) => (
-        <Box maxWidth="size30">
-          <Input
-            id={id}
-            name="aiPeakConversations"
-            type="number"
-            inputMode="numeric"
-            value={value}
-            insertAfter={<Text as="span">{strings.settingsPeakUnit}</Text>}
-            hasError={Boolean(error)}
-            aria-describedby={described}
-            disabled={disabled}
-            onChange={onChange}
-          />
-        </Box>
-      )}
-    </FormField>
+      unit={strings.settingsPeakUnit}
+    />
   );
 }
 

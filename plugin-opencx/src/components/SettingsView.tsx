@@ -45,6 +45,7 @@ import {
   ConnectionBadge,
   FlexResource,
   FormField,
+  NumberField,
   PeakField,
   SecretField,
   WorkflowField,
@@ -499,29 +500,17 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
               <WebhookUrlField url={settings?.opencxWebhookUrl ?? null} />
 
               <SectionHeading>{strings.settingsHandoffHeading}</SectionHeading>
-              <FormField
+              <NumberField
                 id={ids.aiAnswerTimeoutSeconds}
+                name="aiAnswerTimeoutSeconds"
                 label={strings.settingsAnswerTimeoutLabel}
                 help={strings.settingsAnswerTimeoutHelp}
+                unit={strings.settingsAnswerTimeoutUnit}
+                value={values.aiAnswerTimeoutSeconds}
                 error={fieldErrors.aiAnswerTimeoutSeconds}
-              >
-                {(described) => (
-                  <Box maxWidth="size20">
-                    <Input
-                      id={ids.aiAnswerTimeoutSeconds}
-                      name="aiAnswerTimeoutSeconds"
-                      type="number"
-                      inputMode="numeric"
-                      value={values.aiAnswerTimeoutSeconds}
-                      insertAfter={<Text as="span">{strings.settingsAnswerTimeoutUnit}</Text>}
-                      hasError={Boolean(fieldErrors.aiAnswerTimeoutSeconds)}
-                      aria-describedby={described}
-                      disabled={saving}
-                      onChange={change('aiAnswerTimeoutSeconds')}
-                    />
-                  </Box>
-                )}
-              </FormField>
+                disabled={saving}
+                onChange={change('aiAnswerTimeoutSeconds')}
+              />
               {CUSTOMER_NOTES.map(({ moment, note, editor, translations }) => (
                 <React.Fragment key={moment}>
                   <CustomerNoteField
