@@ -11,6 +11,8 @@ export const DEFAULT_CUSTOMER_HANDOFF_NOTE = 'Connecting you with a member of ou
 /** What the customer reads when the AI resumes after a handback, by default (functions/common/config.ts). */
 export const DEFAULT_CUSTOMER_HANDBACK_NOTE = "You're chatting with our AI assistant again.";
 export const DEFAULT_AI_ANSWER_TIMEOUT_SECONDS = 60;
+/** The bridge never closes a silent AI conversation unless set (functions/common/config.ts). */
+export const DEFAULT_AI_IDLE_CLOSE_MINUTES = 0;
 
 /** TaskRouter holds at most this many tasks per worker channel: the AI pool keeps one worker per 50 conversations. */
 export const AI_WORKER_CHANNEL_CAPACITY = 50;

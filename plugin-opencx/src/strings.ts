@@ -160,6 +160,10 @@ export interface OpencxStrings {
   settingsAnswerTimeoutUnit: string;
   settingsAnswerTimeoutHelp: string;
   settingsAnswerTimeoutInvalid: string;
+  settingsIdleCloseLabel: string;
+  settingsIdleCloseUnit: string;
+  settingsIdleCloseHelp: string;
+  settingsIdleCloseInvalid: string;
   settingsNoteLabel: string;
   settingsNoteHelp: string;
   settingsNoteCount: string;
@@ -459,6 +463,13 @@ export const strings: OpencxStrings = {
     'The conversation then goes to your agents with the reason “AI unavailable”, ' +
     'without waiting for the customer to write again.',
   settingsAnswerTimeoutInvalid: 'Enter a whole number of seconds from {min} to {max}',
+  settingsIdleCloseLabel: 'Close silent AI conversations after',
+  settingsIdleCloseUnit: 'minutes',
+  settingsIdleCloseHelp:
+    '0 = never (the default), or from 10 to 10080 minutes (a week). ' +
+    'A customer who leaves holds a slot of the AI worker pool until this closes the conversation; ' +
+    'their next message starts a new conversation with the AI. Conversations humans hold are never closed.',
+  settingsIdleCloseInvalid: 'Enter 0 (never) or a whole number of minutes from {min} to {max}',
   settingsNoteLabel: 'Message the customer sees at a handoff',
   settingsNoteHelp:
     'Posted into the conversation when the AI hands it to your agents, on every channel, ' +

@@ -2,6 +2,7 @@
 import {
   DEFAULT_AI_ANSWER_TIMEOUT_SECONDS,
   DEFAULT_AI_AUTHOR_NAME,
+  DEFAULT_AI_IDLE_CLOSE_MINUTES,
   DEFAULT_AI_PEAK_CONVERSATIONS,
   DEFAULT_CUSTOMER_HANDBACK_NOTE,
   DEFAULT_CUSTOMER_HANDOFF_NOTE,
@@ -33,6 +34,7 @@ export type SettingsField =
   | 'customerHandbackNote'
   | 'customerHandbackNoteTranslations'
   | 'aiAnswerTimeoutSeconds'
+  | 'aiIdleCloseMinutes'
   | 'aiPeakConversations';
 
 export interface OpencxSettings {
@@ -62,6 +64,8 @@ export interface OpencxSettings {
   /** BCP-47 tag → the handback note in that language. */
   customerHandbackNoteTranslations: Record<string, string>;
   aiAnswerTimeoutSeconds: number;
+  /** Minutes of silence after which the bridge closes an AI conversation; 0: never. */
+  aiIdleCloseMinutes: number;
   /** The expected peak of concurrent AI conversations; the pool keeps one AI worker per 50. */
   aiPeakConversations: number;
   /** Which stored settings these are (opaque), posted back by Test & Save; null when none are stored. */
@@ -117,6 +121,8 @@ export interface SaveSettingsInput {
   customerHandbackNote: string;
   customerHandbackNoteTranslations: Record<string, string>;
   aiAnswerTimeoutSeconds: number;
+  /** 0: never close a silent AI conversation. */
+  aiIdleCloseMinutes: number;
   aiPeakConversations: number;
   /**
    * The `revision` of the settings the form was filled from (null: none were stored): the Functions
@@ -249,6 +255,7 @@ const FIELDS: readonly SettingsField[] = [
   'customerHandbackNote',
   'customerHandbackNoteTranslations',
   'aiAnswerTimeoutSeconds',
+  'aiIdleCloseMinutes',
   'aiPeakConversations',
 ];
 
@@ -277,6 +284,7 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
         customerHandbackNote: input.customerHandbackNote.trim(),
         customerHandbackNoteTranslations: JSON.stringify(input.customerHandbackNoteTranslations),
         aiAnswerTimeoutSeconds: String(input.aiAnswerTimeoutSeconds),
+        aiIdleCloseMinutes: String(input.aiIdleCloseMinutes),
         aiPeakConversations: String(input.aiPeakConversations),
       };
       if (input.opencxExtraTokensKept) fields.opencxExtraTokensKept = input.opencxExtraTokensKept.join(',');
@@ -373,6 +381,9 @@ const unexpectedShape = (): Failure => unexpectedAnswer();
 
 const stringOrNull = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
 
+const wholeNumberOr = (value: unknown, fallback: number): number =>
+  typeof value === 'number' && Number.isInteger(value) ? value : fallback;
+
 function readSettings(value: unknown): OpencxSettings | undefined {
   if (!isObject(value)) return undefined;
   return {
@@ -394,14 +405,10 @@ function readSettings(value: unknown): OpencxSettings | undefined {
     customerHandbackNote:
       typeof value.customerHandbackNote === 'string' ? value.customerHandbackNote : DEFAULT_CUSTOMER_HANDBACK_NOTE,
     customerHandbackNoteTranslations: readTranslations(value.customerHandbackNoteTranslations),
-    aiAnswerTimeoutSeconds:
-      typeof value.aiAnswerTimeoutSeconds === 'number' && Number.isInteger(value.aiAnswerTimeoutSeconds)
-        ? value.aiAnswerTimeoutSeconds
-        : DEFAULT_AI_ANSWER_TIMEOUT_SECONDS,
-    aiPeakConversations:
-      typeof value.aiPeakConversations === 'number' && Number.isInteger(value.aiPeakConversations)
-        ? value.aiPeakConversations
-        : DEFAULT_AI_PEAK_CONVERSATIONS,
+    aiAnswerTimeoutSeconds: wholeNumberOr(value.aiAnswerTimeoutSeconds, DEFAULT_AI_ANSWER_TIMEOUT_SECONDS),
+    // Absent from older Functions, which never close a silent conversation.
+    aiIdleCloseMinutes: wholeNumberOr(value.aiIdleCloseMinutes, DEFAULT_AI_IDLE_CLOSE_MINUTES),
+    aiPeakConversations: wholeNumberOr(value.aiPeakConversations, DEFAULT_AI_PEAK_CONVERSATIONS),
     revision: stringOrNull(value.revision),
   };
 }

@@ -20,6 +20,7 @@ import type {
 import {
   DEFAULT_AI_ANSWER_TIMEOUT_SECONDS,
   DEFAULT_AI_AUTHOR_NAME,
+  DEFAULT_AI_IDLE_CLOSE_MINUTES,
   DEFAULT_AI_PEAK_CONVERSATIONS,
   DEFAULT_CUSTOMER_HANDBACK_NOTE,
   DEFAULT_CUSTOMER_HANDOFF_NOTE,
@@ -82,6 +83,7 @@ const FOCUS_ORDER: readonly TextField[] = [
   'workflowSid',
   'opencxWebhookSecret',
   'aiAnswerTimeoutSeconds',
+  'aiIdleCloseMinutes',
   'customerHandoffNote',
   'customerHandbackNote',
 ];
@@ -122,6 +124,7 @@ const EMPTY_FORM: SettingsFormValues = {
   customerHandbackNote: DEFAULT_CUSTOMER_HANDBACK_NOTE,
   handbackTranslations: [],
   aiAnswerTimeoutSeconds: String(DEFAULT_AI_ANSWER_TIMEOUT_SECONDS),
+  aiIdleCloseMinutes: String(DEFAULT_AI_IDLE_CLOSE_MINUTES),
   aiPeakConversations: String(DEFAULT_AI_PEAK_CONVERSATIONS),
 };
 
@@ -184,6 +187,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
     workflowSid: useUID(),
     opencxWebhookSecret: useUID(),
     aiAnswerTimeoutSeconds: useUID(),
+    aiIdleCloseMinutes: useUID(),
     customerHandoffNote: useUID(),
     customerHandbackNote: useUID(),
   };
@@ -510,6 +514,17 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 error={fieldErrors.aiAnswerTimeoutSeconds}
                 disabled={saving}
                 onChange={change('aiAnswerTimeoutSeconds')}
+              />
+              <NumberField
+                id={ids.aiIdleCloseMinutes}
+                name="aiIdleCloseMinutes"
+                label={strings.settingsIdleCloseLabel}
+                help={strings.settingsIdleCloseHelp}
+                unit={strings.settingsIdleCloseUnit}
+                value={values.aiIdleCloseMinutes}
+                error={fieldErrors.aiIdleCloseMinutes}
+                disabled={saving}
+                onChange={change('aiIdleCloseMinutes')}
               />
               {CUSTOMER_NOTES.map(({ moment, note, editor, translations }) => (
                 <React.Fragment key={moment}>

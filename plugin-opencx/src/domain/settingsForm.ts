@@ -9,6 +9,8 @@ export const HANDOFF_NOTE_MAX_CHARACTERS = 320;
 /** As the Functions allow (docs/admin-api.md). */
 export const MAX_EXTRA_TOKENS = 9;
 export const AI_ANSWER_TIMEOUT_SECONDS = { min: 15, max: 600 } as const;
+/** Or 0: never (docs/admin-api.md). */
+export const AI_IDLE_CLOSE_MINUTES = { min: 10, max: 10080 } as const;
 export const AI_PEAK_CONVERSATIONS = { min: 1, max: 1000 } as const;
 export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
@@ -37,6 +39,8 @@ export interface SettingsFormValues {
   handbackTranslations: TranslationRow[];
   /** As typed. */
   aiAnswerTimeoutSeconds: string;
+  /** As typed; 0: never. */
+  aiIdleCloseMinutes: string;
   /** As typed. */
   aiPeakConversations: string;
 }
@@ -98,6 +102,7 @@ export function formFrom(settings: OpencxSettings): SettingsFormValues {
     customerHandbackNote: settings.customerHandbackNote,
     handbackTranslations: rowsOf(settings.customerHandbackNoteTranslations),
     aiAnswerTimeoutSeconds: String(settings.aiAnswerTimeoutSeconds),
+    aiIdleCloseMinutes: String(settings.aiIdleCloseMinutes),
     aiPeakConversations: String(settings.aiPeakConversations),
   };
 }
@@ -190,6 +195,10 @@ export function validate(values: SettingsFormValues, settings: OpencxSettings | 
   if (wholeNumber(values.aiAnswerTimeoutSeconds, AI_ANSWER_TIMEOUT_SECONDS) === undefined) {
     fields.aiAnswerTimeoutSeconds = format(strings.settingsAnswerTimeoutInvalid, AI_ANSWER_TIMEOUT_SECONDS);
   }
+  // 0 (never) is outside the bounds, and allowed.
+  const idleClose = values.aiIdleCloseMinutes.trim();
+  if (!/^0+$/.test(idleClose) && wholeNumber(idleClose, AI_IDLE_CLOSE_MINUTES) === undefined)
+    fields.aiIdleCloseMinutes = format(strings.settingsIdleCloseInvalid, AI_IDLE_CLOSE_MINUTES);
   if (poolSizeFor(values.aiPeakConversations) === undefined)
     fields.aiPeakConversations = format(strings.settingsPeakInvalid, AI_PEAK_CONVERSATIONS);
   for (const field of ['customerHandoffNote', 'customerHandbackNote'] as const) {
@@ -226,6 +235,7 @@ export function saveInput(
     customerHandbackNote: values.customerHandbackNote,
     customerHandbackNoteTranslations: translationsOf(values.handbackTranslations),
     aiAnswerTimeoutSeconds: Number(values.aiAnswerTimeoutSeconds.trim()),
+    aiIdleCloseMinutes: Number(values.aiIdleCloseMinutes.trim()),
     aiPeakConversations: Number(values.aiPeakConversations.trim()),
     ...(revision === undefined ? {} : { settingsRevision: revision }),
   };

@@ -31,6 +31,7 @@ export const UNCONFIGURED: OpencxSettings = {
   customerHandbackNote: "You're chatting with our AI assistant again.",
   customerHandbackNoteTranslations: {},
   aiAnswerTimeoutSeconds: 60,
+  aiIdleCloseMinutes: 0,
   aiPeakConversations: 50,
   revision: null,
 };

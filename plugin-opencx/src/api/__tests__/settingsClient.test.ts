@@ -20,6 +20,7 @@ const SETTINGS = {
   customerHandbackNote: 'Our AI assistant is with you again.',
   customerHandbackNoteTranslations: { es: 'Vuelve a hablar con nuestro asistente de IA.' },
   aiAnswerTimeoutSeconds: 90,
+  aiIdleCloseMinutes: 240,
   aiPeakConversations: 120,
   revision: '7.mixu1b2c3d4',
 };
@@ -45,6 +46,7 @@ const HANDOFF_INPUT = {
   customerHandbackNote: "You're chatting with our AI assistant again.",
   customerHandbackNoteTranslations: {},
   aiAnswerTimeoutSeconds: 60,
+  aiIdleCloseMinutes: 0,
   aiPeakConversations: 50,
 };
 /** A save of the form as loaded, nothing typed into it. */
@@ -144,6 +146,7 @@ describe('settings client', () => {
       customerHandbackNote: ' Our AI assistant is with you again. ',
       customerHandbackNoteTranslations: { 'es-MX': 'De nuevo con nuestro asistente de IA.' },
       aiAnswerTimeoutSeconds: 90,
+      aiIdleCloseMinutes: 240,
       aiPeakConversations: 120,
       settingsRevision: '7.mixu1b2c3d4',
     });
@@ -167,6 +170,7 @@ describe('settings client', () => {
       customerHandbackNote: 'Our AI assistant is with you again.',
       customerHandbackNoteTranslations: '{"es-MX":"De nuevo con nuestro asistente de IA."}',
       aiAnswerTimeoutSeconds: '90',
+      aiIdleCloseMinutes: '240',
       aiPeakConversations: '120',
       settingsRevision: '7.mixu1b2c3d4',
     });
@@ -275,13 +279,37 @@ describe('settings client', () => {
     expect(result.ok === false && result.error.field).toBeUndefined();
   });
 
-  it('passes on a field error about a handoff setting', async () => {
-    const fetch = answering(400, {
-      ok: false,
-      error: { code: 'invalid_input', message: 'From 15 to 600 seconds', field: 'aiAnswerTimeoutSeconds' },
+  it.each([
+    ['aiAnswerTimeoutSeconds', 'From 15 to 600 seconds'],
+    ['aiIdleCloseMinutes', 'Close silent AI conversations after a whole number of minutes from 10 to 10080, or 0'],
+  ])('passes on a field error about the handoff setting %s', async (field, message) => {
+    const fetch = answering(400, { ok: false, error: { code: 'invalid_input', message, field } });
+    const result = await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', UNCHANGED_INPUT);
+    expect(result).toEqual({ ok: false, error: { code: 'invalid_input', message, field, status: 400 } });
+  });
+
+  it('sends the minutes of silence after which an AI conversation is closed, 0 (never) included', async () => {
+    const saved = async (aiIdleCloseMinutes: number) => {
+      const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false });
+      await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
+        ...UNCHANGED_INPUT,
+        aiIdleCloseMinutes,
+      });
+      return sent(fetch).fields.aiIdleCloseMinutes;
+    };
+    expect(await saved(10080)).toBe('10080');
+    expect(await saved(0)).toBe('0');
+  });
+
+  it('reads the idle close missing (older Functions) or malformed as 0, never', async () => {
+    const { aiIdleCloseMinutes: _minutes, ...older } = SETTINGS;
+    const load = async (settings: unknown) =>
+      createSettingsClient({ baseUrl: BASE, fetch: answering(200, { ok: true, settings }) }).load('t');
+    expect(await load(SETTINGS)).toMatchObject({ settings: { aiIdleCloseMinutes: 240 } });
+    expect(await load(older)).toMatchObject({ settings: { aiIdleCloseMinutes: 0 } });
+    expect(await load({ ...SETTINGS, aiIdleCloseMinutes: '240' })).toMatchObject({
+      settings: { aiIdleCloseMinutes: 0 },
     });
-    const result = await createSettingsClient({ baseUrl: BASE, fetch }).load('t');
-    expect(result.ok === false && result.error.field).toBe('aiAnswerTimeoutSeconds');
   });
 
   it('keeps an empty handoff note (no note), and drops translations that are not text', async () => {

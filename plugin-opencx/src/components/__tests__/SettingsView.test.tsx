@@ -79,6 +79,7 @@ describe('SettingsView', () => {
       customerHandbackNote: "You're chatting with our AI assistant again.",
       customerHandbackNoteTranslations: {},
       aiAnswerTimeoutSeconds: 60,
+      aiIdleCloseMinutes: 0,
       aiPeakConversations: 50,
       settingsRevision: SAVED.revision,
     });

@@ -19,6 +19,7 @@ const urlInput = () => screen.getByLabelText('Webhook URL for OpenCX');
 const copyButton = () => screen.getByRole('button', { name: 'Copy the webhook URL' });
 const noteInput = () => screen.getByLabelText('Message the customer sees at a handoff');
 const timeoutInput = () => screen.getByLabelText('Hand to humans if the AI has not answered within');
+const idleCloseInput = () => screen.getByLabelText('Close silent AI conversations after');
 const translation = (number: number) => screen.getByRole('group', { name: `Translation ${number}` });
 const translationCount = () => screen.queryAllByRole('group', { name: /^Translation \d+$/ }).length;
 const languageOf = (number: number) => within(translation(number)).getByLabelText('Language tag');
@@ -425,27 +426,92 @@ describe('answer timeout', () => {
   });
 });
 
+describe('closing silent AI conversations', () => {
+  it('shows the saved minutes, their unit, and what closing does', async () => {
+    await renderSettingsView({ ...SAVED_SETTINGS, aiIdleCloseMinutes: 1440 });
+
+    expect(idleCloseInput()).toHaveValue('1440');
+    expect(idleCloseInput()).toHaveAttribute('inputmode', 'numeric');
+    expect(screen.getByText('minutes')).toBeVisible();
+    expect(idleCloseInput()).toHaveAccessibleDescription(
+      expect.stringContaining('0 = never (the default), or from 10 to 10080 minutes (a week).'),
+    );
+    expect(idleCloseInput()).toHaveAccessibleDescription(
+      expect.stringContaining('their next message starts a new conversation with the AI'),
+    );
+    expect(idleCloseInput()).toHaveAccessibleDescription(expect.stringContaining('humans hold are never closed'));
+  });
+
+  it.each([10, 10080, 0])('saves %p minutes', async (minutes) => {
+    const client = await renderSaving({ ...SAVED_SETTINGS, aiIdleCloseMinutes: 60 });
+
+    type(idleCloseInput(), String(minutes));
+
+    expect(await saveAndWait(client)).toMatchObject({ aiIdleCloseMinutes: minutes });
+  });
+
+  it.each(['9', '10081', '', '30.5', '-10'])('refuses %p at the field, without calling the server', async (typed) => {
+    const client = await renderSaving();
+
+    type(idleCloseInput(), typed);
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText('Enter 0 (never) or a whole number of minutes from 10 to 10080')).toBeVisible();
+    expect(idleCloseInput()).toHaveAttribute('aria-invalid', 'true');
+    expect(idleCloseInput()).toHaveFocus();
+    expect(timeoutInput()).not.toHaveAttribute('aria-invalid', 'true');
+    expect(client.save).not.toHaveBeenCalled();
+  });
+
+  it("shows the server's refusal on the field", async () => {
+    const client = await renderSaving();
+    const message = 'Close silent AI conversations after a whole number of minutes from 10 to 10080, or 0 for never';
+
+    type(idleCloseInput(), '30');
+    saveRefused(client, 'aiIdleCloseMinutes', message);
+
+    expect(await screen.findByText(message)).toBeVisible();
+    expect(idleCloseInput()).toHaveAttribute('aria-invalid', 'true');
+    expect(idleCloseInput()).toHaveAccessibleDescription(expect.stringContaining(message));
+    expect(idleCloseInput()).toHaveValue('30');
+  });
+});
+
 describe('Test & Save over HTTP', () => {
-  it('posts every webhook and handoff field the admin set', async () => {
-    const loaded = {
-      ...UNCONFIGURED,
-      configured: true,
-      opencxTokenMasked: '••••••••1234',
-      opencxWebhookUrl: WEBHOOK_URL,
-      revision: '2.mixu1b2c3d4',
-    };
+  const FUNCTIONS_URL = 'https://opencx-1234-dev.twil.io';
+  const LOADED = {
+    ...UNCONFIGURED,
+    configured: true,
+    opencxTokenMasked: '••••••••1234',
+    opencxWebhookUrl: WEBHOOK_URL,
+    revision: '2.mixu1b2c3d4',
+  };
+
+  /** The view over the real client, whose Functions answer `settings` to every call. */
+  async function renderOverHttp(settings: Record<string, unknown>) {
     const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(async () => ({
       status: 200,
-      json: async () => ({ ok: true, settings: loaded, workerCreated: false }),
+      json: async () => ({ ok: true, settings, workerCreated: false }),
     }));
     renderWithTheme(
       <SettingsView
-        client={createSettingsClient({ baseUrl: 'https://opencx-1234-dev.twil.io', fetch })}
+        client={createSettingsClient({ baseUrl: FUNCTIONS_URL, fetch })}
         token="flex-token"
         flexResources={FLEX_RESOURCES}
       />,
     );
     await screen.findByRole('button', { name: 'Test & Save' });
+    return fetch;
+  }
+
+  /** The fields of each settings-save posted. */
+  const saves = (fetch: Awaited<ReturnType<typeof renderOverHttp>>) =>
+    fetch.mock.calls
+      .filter(([url]) => url === `${FUNCTIONS_URL}/admin/settings-save`)
+      .map(([, init]) => Object.fromEntries(new URLSearchParams(init.body)));
+
+  it('posts every webhook and handoff field the admin set', async () => {
+    const fetch = await renderOverHttp(LOADED);
 
     type(secretInput(), 'whsec_4f9a0c1e7b2d');
     type(noteInput(), 'A colleague will be with you shortly.');
@@ -453,26 +519,38 @@ describe('Test & Save over HTTP', () => {
     type(languageOf(1), 'es-mx');
     type(messageOf(1), 'Un colega le atenderá en breve.');
     type(timeoutInput(), '120');
+    type(idleCloseInput(), '1440');
     fireEvent.click(saveButton());
     await screen.findByText(/Settings saved\./);
 
-    const saves = fetch.mock.calls.filter(([url]) => url === 'https://opencx-1234-dev.twil.io/admin/settings-save');
-    expect(saves).toHaveLength(1);
-    const [[, init]] = saves;
-    expect(Object.fromEntries(new URLSearchParams(init.body))).toEqual({
-      Token: 'flex-token',
-      aiQueueSid: '',
-      workflowSid: '',
-      aiAuthorName: 'AI Support Agent',
-      ...FLEX_RESOURCES,
-      opencxWebhookSecret: 'whsec_4f9a0c1e7b2d',
-      customerHandoffNote: 'A colleague will be with you shortly.',
-      customerHandoffNoteTranslations: '{"es-MX":"Un colega le atenderá en breve."}',
-      customerHandbackNote: "You're chatting with our AI assistant again.",
-      customerHandbackNoteTranslations: '{}',
-      aiAnswerTimeoutSeconds: '120',
-      aiPeakConversations: '50',
-      settingsRevision: '2.mixu1b2c3d4',
-    });
+    expect(saves(fetch)).toEqual([
+      {
+        Token: 'flex-token',
+        aiQueueSid: '',
+        workflowSid: '',
+        aiAuthorName: 'AI Support Agent',
+        ...FLEX_RESOURCES,
+        opencxWebhookSecret: 'whsec_4f9a0c1e7b2d',
+        customerHandoffNote: 'A colleague will be with you shortly.',
+        customerHandoffNoteTranslations: '{"es-MX":"Un colega le atenderá en breve."}',
+        customerHandbackNote: "You're chatting with our AI assistant again.",
+        customerHandbackNoteTranslations: '{}',
+        aiAnswerTimeoutSeconds: '120',
+        aiIdleCloseMinutes: '1440',
+        aiPeakConversations: '50',
+        settingsRevision: '2.mixu1b2c3d4',
+      },
+    ]);
+  });
+
+  it('shows and saves 0 (never) for the idle close when older Functions do not send it', async () => {
+    const { aiIdleCloseMinutes: _minutes, ...older } = LOADED;
+    const fetch = await renderOverHttp(older);
+
+    expect(idleCloseInput()).toHaveValue('0');
+    fireEvent.click(saveButton());
+    await screen.findByText(/Settings saved\./);
+
+    expect(saves(fetch)).toEqual([expect.objectContaining({ aiIdleCloseMinutes: '0' })]);
   });
 });

@@ -77,6 +77,7 @@ describe('settings form', () => {
       workflowSid: 'WW' + '2'.repeat(32),
       customerHandoffNoteTranslations: { es: 'Un momento.', 'pt-BR': 'Um momento.' },
       aiAnswerTimeoutSeconds: 45,
+      aiIdleCloseMinutes: 1440,
     };
     const values = formFrom(settings);
 
@@ -97,6 +98,7 @@ describe('settings form', () => {
       customerHandbackNote: "You're chatting with our AI assistant again.",
       customerHandbackNoteTranslations: {},
       aiAnswerTimeoutSeconds: 45,
+      aiIdleCloseMinutes: 1440,
       aiPeakConversations: 50,
       settingsRevision: SAVED_SETTINGS.revision,
     });
@@ -120,6 +122,20 @@ describe('settings form', () => {
       aiPeakConversations: 'Enter a whole number of conversations from 1 to 1000',
     });
     expect(saveInput({ ...values, aiPeakConversations: ' 120 ' }, FLEX).aiPeakConversations).toBe(120);
+  });
+
+  it('takes 0 (never) or 10 to 10080 minutes of silence before an AI conversation is closed', () => {
+    const values = formFrom(SAVED_SETTINGS);
+    const errorFor = (typed: string) => validate({ ...values, aiIdleCloseMinutes: typed }, SAVED_SETTINGS).fields;
+    for (const typed of ['0', '10', ' 60 ', '10080']) expect(errorFor(typed)).toEqual({});
+    for (const typed of ['9', '10081', '', '30.5', '-10', 'never']) {
+      expect(errorFor(typed)).toEqual({
+        aiIdleCloseMinutes: 'Enter 0 (never) or a whole number of minutes from 10 to 10080',
+      });
+    }
+    expect(values.aiIdleCloseMinutes).toBe('0');
+    expect(saveInput({ ...values, aiIdleCloseMinutes: ' 90 ' }, FLEX).aiIdleCloseMinutes).toBe(90);
+    expect(saveInput(values, FLEX).aiIdleCloseMinutes).toBe(0);
   });
 
   it('names the further keys to keep only when some were saved, so a save never drops keys it did not show', () => {
