@@ -1067,3 +1067,49 @@ describe('decide: OpenCX webhook deliveries', () => {
     );
   });
 });
+
+describe('decide: the idle timer (an AI conversation nobody writes in)', () => {
+  const withTimer = { ...config, timerWorkspaceSid: TIMER_WORKSPACE, aiIdleCloseMinutes: 30 };
+  const timer = {
+    opencxTimer: 'idle',
+    conversationSid: CONVERSATION,
+    sessionId: 'session-1',
+    interactionSid: 'KD00000000000000000000000000000001',
+    channelSid: 'UO00000000000000000000000000000001',
+    since: 1000,
+  };
+  const fired = (attributes: Record<string, unknown> = timer) =>
+    taskEvent('task.canceled', {
+      workspaceSid: TIMER_WORKSPACE,
+      taskSid: 'WT0000000000000000000000000000ti09',
+      reason: 'Task TTL Exceeded',
+      taskAttributes: attributes,
+      occurredAt: 5000,
+    });
+
+  it('looks at the conversation while the AI holds it, by the time TaskRouter fired the timer', () => {
+    const { opencxTimer: _kind, ...carried } = timer;
+    expect(decide(fired(), { config: withTimer, record: record('ai') })).toEqual({
+      action: 'close-if-idle',
+      conversationSid: CONVERSATION,
+      timer: carried,
+      minutes: 30,
+      firedAt: 5000,
+    });
+  });
+
+  it.each<ConversationPhase>(['handoff', 'human', 'handback'])('never closes a conversation in phase %s', (phase) => {
+    expectAction(decide(fired(), { config: withTimer, record: record(phase) }), 'ignore');
+  });
+
+  it('ignores a timer of an ended or later session, a malformed one, and any once the setting is off', () => {
+    expectAction(decide(fired(), { config: withTimer }), 'ignore');
+    expectAction(decide(fired(), { config: withTimer, record: record('ai', { sessionId: 'session-2' }) }), 'ignore');
+    expectAction(decide(fired({ ...timer, since: '1000' }), { config: withTimer, record: record('ai') }), 'ignore');
+    expectAction(decide(fired(), { config: { ...withTimer, aiIdleCloseMinutes: 0 }, record: record('ai') }), 'ignore');
+  });
+
+  it('is armed again when its check failed', () => {
+    expect(timerToRearm(fired(), withTimer)).toEqual({ ...timer, rearmed: 1 });
+  });
+});

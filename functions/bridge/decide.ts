@@ -65,7 +65,14 @@ export type Decision =
       since: number;
     }
   | { action: 'finish-handoff'; conversationSid: string }
-  | { action: 'close-if-idle'; conversationSid: string; timer: IdleTimer; minutes: number }
+  | {
+      action: 'close-if-idle';
+      conversationSid: string;
+      timer: IdleTimer;
+      minutes: number;
+      /** When the timer fired by TaskRouter's clock, which the conversation's message times share. */
+      firedAt?: number;
+    }
   | { action: 'silence-ai'; conversationSid: string; reason: string }
   | {
       action: 'record-human';
@@ -399,6 +406,7 @@ export const idleTimer: Listener<TaskRouterEvent> = {
       conversationSid: timer.conversationSid,
       timer,
       minutes: config.aiIdleCloseMinutes,
+      firedAt: event.occurredAt,
     };
   },
 };

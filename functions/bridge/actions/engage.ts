@@ -137,7 +137,7 @@ export async function startSession(
       deps.state.rememberSession(sessionId, d.conversationSid),
       Promise.all(candidates.map((m) => deps.state.claimMessage(m.sid))),
       handback ? tellAiOfHandback(sessionId, handback, deps) : undefined,
-      armIdleTimer(d.conversationSid, sessionId, d.attributes, deps),
+      armIdleTimer(d.conversationSid, sessionId, d.attributes, deps, d.offeredAt),
     ]);
     if (updated) engaged = updated;
     fresh = [

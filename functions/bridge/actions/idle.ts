@@ -16,6 +16,7 @@ export async function armIdleTimer(
   sessionId: string,
   task: FlexTaskAttributes,
   deps: BridgeDeps,
+  offeredAt?: number,
 ): Promise<void> {
   const minutes = deps.config.aiIdleCloseMinutes;
   if (!minutes) return;
@@ -24,7 +25,7 @@ export async function armIdleTimer(
     sessionId,
     ...(task.flexInteractionSid ? { interactionSid: task.flexInteractionSid } : {}),
     ...(task.flexInteractionChannelSid ? { channelSid: task.flexInteractionChannelSid } : {}),
-    since: deps.now().getTime(),
+    since: offeredAt ?? deps.now().getTime(),
   };
   await createIdleTimer(timer, minutes * 60, deps).catch((error: unknown) =>
     deps.warn('could not arm the idle timer; only the task timeout ends a silent conversation', {
@@ -60,7 +61,7 @@ export async function closeIfIdle(d: CloseIfIdle, deps: BridgeDeps): Promise<Out
     },
   );
   const lastActivity = Math.max(timer.since, newest?.sentAt ?? 0);
-  const verdict = idleVerdict(lastActivity, deps.now().getTime(), d.minutes);
+  const verdict = idleVerdict(lastActivity, d.firedAt ?? deps.now().getTime(), d.minutes);
   if (!verdict.close) {
     const timerSid = await createIdleTimer({ ...timer, since: lastActivity }, verdict.afterSeconds, deps);
     return { outcome: 'idle-timer-armed', sessionId: timer.sessionId, timerSid, afterSeconds: verdict.afterSeconds };

@@ -1,0 +1,90 @@
+// Closing AI conversations nobody writes in (`aiIdleCloseMinutes`), in twilio-run against the
+// simulators: a customer who left no longer holds a slot of the AI worker pool until TaskRouter's
+// task timeout. Simulated minutes pass only through world.advance.
+import type { World } from '../harness/world';
+import { withWorld } from './helpers';
+
+jest.setTimeout(120000);
+
+const IDLE_MINUTES = 10;
+const MINUTE = 60_000;
+
+const world = withWorld({}, (w) => w.saveConfig({ aiIdleCloseMinutes: IDLE_MINUTES }));
+
+/** The conversation's idle timers still running. */
+const idleTimers = (w: World, conversationSid: string) =>
+  [...w.taskrouter.workspace(w.timerWorkspaceSid).tasks.values()].filter(
+    (t) =>
+      t.assignmentStatus === 'pending' &&
+      t.attributes.opencxTimer === 'idle' &&
+      t.attributes.conversationSid === conversationSid,
+  );
+const channelStatus = (w: World, interactionSid: string) => w.flex.getInteraction(interactionSid).channel.status;
+const conversationState = (w: World, conversationSid: string) =>
+  w.conversations.getConversation(w.conversationsServiceSid, conversationSid).state;
+
+test('a conversation nobody writes in is closed when the time is up: its AI task ends and the session closes', async () => {
+  const w = world();
+  const { conversationSid, interactionSid, taskSid } = await w.customerStartsConversation('Do you ship abroad?');
+  const sessionId = w.sessionFor(conversationSid)!.id;
+  expect(idleTimers(w, conversationSid)).toHaveLength(1);
+
+  await w.advance(IDLE_MINUTES * MINUTE - 30_000);
+  expect(w.task(taskSid).assignmentStatus).toBe('reserved');
+
+  await w.advance(60_000);
+  expect(channelStatus(w, interactionSid)).toBe('closed');
+  expect(conversationState(w, conversationSid)).toBe('closed');
+  expect(w.task(taskSid).assignmentStatus).toBe('canceled');
+  expect(w.opencx.sessions.get(sessionId)!.status).toMatch(/^closed_/);
+  expect(w.conversationRecord(conversationSid)).toBeUndefined();
+  expect(idleTimers(w, conversationSid)).toEqual([]);
+  // The customer read the AI's answer, and nothing was posted after it.
+  expect(w.postedAsAi(conversationSid)).toHaveLength(1);
+});
+
+test('a customer who writes again is given the whole time again from their message', async () => {
+  const w = world();
+  const { conversationSid, interactionSid, taskSid } = await w.customerStartsConversation('Where is my parcel?');
+  await w.advance(6 * MINUTE);
+  await w.customerSays(conversationSid, 'It was due on Monday');
+
+  // The timer fires 10 minutes after the start: the customer wrote 4 minutes ago.
+  await w.advance(4 * MINUTE + 5_000);
+  expect(channelStatus(w, interactionSid)).toBe('active');
+  expect(w.task(taskSid).assignmentStatus).toBe('reserved');
+  expect(idleTimers(w, conversationSid)).toHaveLength(1);
+
+  await w.advance(5 * MINUTE + 25_000);
+  expect(channelStatus(w, interactionSid)).toBe('active');
+  // 10 minutes after the customer's last message.
+  await w.advance(40_000);
+  expect(channelStatus(w, interactionSid)).toBe('closed');
+  expect(w.task(taskSid).assignmentStatus).toBe('canceled');
+});
+
+test('a conversation handed to humans is never closed for silence', async () => {
+  const w = world();
+  w.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
+  const { conversationSid, interactionSid, taskSid } = await w.customerStartsConversation('I want a person');
+  expect(w.task(taskSid).attributes.handedOff).toBe(true);
+
+  await w.advance(IDLE_MINUTES * MINUTE + 30_000);
+  expect(channelStatus(w, interactionSid)).toBe('active');
+  expect(conversationState(w, conversationSid)).not.toBe('closed');
+  expect(w.task(taskSid).assignmentStatus).not.toBe('canceled');
+});
+
+test('turned off (0, the default), no timer is armed and a silent conversation stays open', async () => {
+  const w = world();
+  await w.saveConfig({ aiIdleCloseMinutes: 0 });
+  try {
+    const { conversationSid, interactionSid, taskSid } = await w.customerStartsConversation('Hello');
+    expect(idleTimers(w, conversationSid)).toEqual([]);
+    await w.advance(IDLE_MINUTES * MINUTE + 30_000);
+    expect(channelStatus(w, interactionSid)).toBe('active');
+    expect(w.task(taskSid).assignmentStatus).toBe('reserved');
+  } finally {
+    await w.saveConfig({ aiIdleCloseMinutes: IDLE_MINUTES });
+  }
+});
