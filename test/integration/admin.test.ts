@@ -115,6 +115,7 @@ const newSettingsAsFirstShown = (world: World) => ({
   customerHandbackNote: HANDBACK_NOTE,
   customerHandbackNoteTranslations: {},
   aiAnswerTimeoutSeconds: 60,
+  aiIdleCloseMinutes: 0,
 });
 const timerWorkspaces = (world: World) =>
   [...world.taskrouter.workspaces.values()].filter((ws) => ws.friendlyName === 'OpenCX timers');
@@ -266,6 +267,7 @@ describe('refused requests: one error shape, nothing stored', () => {
     ['aiAnswerTimeoutSeconds', '14'],
     ['aiAnswerTimeoutSeconds', '601'],
     ['aiAnswerTimeoutSeconds', 'a minute'],
+    ['aiIdleCloseMinutes', '5'],
   ])('a malformed %s (%j) gets 400 invalid_input on that field', async (field, value) => {
     const answer = await call(world, 'settings-save', saveForm(world, { [field]: value }));
     expect(answer.status).toBe(400);
@@ -405,6 +407,7 @@ describe('an admin saves: the AI worker, the state maps and the config document'
       customerHandbackNote: HANDBACK_NOTE,
       customerHandbackNoteTranslations: {},
       aiAnswerTimeoutSeconds: 60,
+      aiIdleCloseMinutes: 0,
       timerWorkspaceSid: timer.sid,
       timerWorkflowSid: [...timer.workflows.keys()][0],
       configVersion: expect.stringMatching(/^[0-9a-z]+$/),
@@ -576,6 +579,7 @@ describe("the OpenCX webhook secret, the customer's handoff note and the AI answ
       customerHandoffNoteTranslations:
         '{"es": "Un momento, un compañero le atenderá enseguida.", "pt-br": "Um momento, por favor."}',
       aiAnswerTimeoutSeconds: '90',
+      aiIdleCloseMinutes: '45',
     };
     const answer = await call(world(), 'settings-save', saveForm(world(), fields));
     expect(answer.status).toBe(200);
@@ -588,6 +592,7 @@ describe("the OpenCX webhook secret, the customer's handoff note and the AI answ
         'pt-BR': 'Um momento, por favor.',
       },
       aiAnswerTimeoutSeconds: 90,
+      aiIdleCloseMinutes: 45,
     };
     expect(answer.body.settings).toMatchObject(shown);
     expect(await loadSettings(world())).toMatchObject(shown);
@@ -602,6 +607,7 @@ describe("the OpenCX webhook secret, the customer's handoff note and the AI answ
     expect(storedConfig(world())).toMatchObject({
       opencxWebhookSecret: WEBHOOK_SECRET,
       aiAnswerTimeoutSeconds: 90,
+      aiIdleCloseMinutes: 45,
       customerHandoffNoteTranslations: { es: expect.any(String), 'pt-BR': expect.any(String) },
     });
 
