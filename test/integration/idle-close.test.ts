@@ -23,7 +23,7 @@ const channelStatus = (w: World, interactionSid: string) => w.flex.getInteractio
 const conversationState = (w: World, conversationSid: string) =>
   w.conversations.getConversation(w.conversationsServiceSid, conversationSid).state;
 
-test('a conversation nobody writes in is closed when the time is up: its AI task ends and the session closes', async () => {
+test('a silent conversation is closed when the time is up: its AI task ends and the session closes', async () => {
   const w = world();
   const { conversationSid, interactionSid, taskSid } = await w.customerStartsConversation('Do you ship abroad?');
   const sessionId = w.sessionFor(conversationSid)!.id;
