@@ -823,6 +823,7 @@ describe('decide: the resend timer (a message OpenCX refused for its rate limit)
       action: 'resend',
       conversationSid: CONVERSATION,
       timerSid: TIMER_TASK,
+      rearmed: false,
       text: 'Where is my order?',
       messageSids: timer.messageSids,
       since: 1000,
@@ -835,7 +836,7 @@ describe('decide: the resend timer (a message OpenCX refused for its rate limit)
     const second = timerFired(rearmed!);
     expect(
       decide({ ...second, taskSid: 'WT0000000000000000000000000000ti03' }, { config: withTimer, record: record('ai') }),
-    ).toMatchObject({ action: 'resend', timerSid: TIMER_TASK });
+    ).toMatchObject({ action: 'resend', timerSid: TIMER_TASK, rearmed: true });
     expect(timerToRearm({ ...second, taskSid: 'WT0000000000000000000000000000ti03' }, withTimer)).toEqual({
       ...timer,
       rearmed: 2,

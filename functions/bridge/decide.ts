@@ -60,6 +60,8 @@ export type Decision =
       conversationSid: string;
       /** The first timer of this resend: a timer armed again after a failure resends under its claim. */
       timerSid: string;
+      /** Armed again after a failure: a claim already taken means OpenCX may have the text. */
+      rearmed: boolean;
       text: string;
       messageSids: string[];
       since: number;
@@ -446,6 +448,7 @@ export const resendTimer: Listener<TaskRouterEvent> = {
       action: 'resend',
       conversationSid,
       timerSid: firstResendTimer(event),
+      rearmed: typeof timer.resendOf === 'string',
       text,
       messageSids: messageSids as string[],
       since,

@@ -8,7 +8,7 @@ import { CONVERSATION_MAPS } from '../../functions/bridge/state';
 import { locationOf } from '../../functions/common/shards';
 import { RATE_LIMITED_REASON } from '../../functions/bridge/rate-limit';
 import { keyId } from '../../functions/common/opencx-rate-limit';
-import { DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
+import { AI_RESPONSE_EVENT, DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
 import { World } from '../harness/world';
 
 jest.setTimeout(180000);
@@ -137,6 +137,49 @@ describe('one OpenCX key, driven past its budget', () => {
     await world.advance(16_000);
     expect(expectAnsweredOnceOrHandedOff(world, { conversationSid, taskSid }, question)).toBe('answered');
     expect(timerEvents().map((l) => l.outcome)).toEqual(['replied']);
+  });
+
+  test('a resend that failed after OpenCX took the text is watched when armed again, not left silent', async () => {
+    await world.advance(60_000);
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hello, third time');
+    world.opencx.faults.add({ method: 'POST', path: /\/send$/, status: 429, retryAfterSeconds: 20, times: 1 });
+    const question = 'Is the Oslo shop open on Sunday?';
+    await world.customerSays(conversationSid, question);
+    const scheduled = outcomeOf(world, question) as { outcome: string; afterSeconds?: number };
+    expect(scheduled).toMatchObject({ outcome: 'resend-scheduled' });
+    world.takeLogs();
+    // When the timer fires OpenCX answers, but neither the answer nor a handoff can be written, and
+    // OpenCX's webhook never gets through.
+    world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged' });
+    const recordItem = new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`);
+    world.twilio.addFault({ method: 'POST', path: recordItem, status: 500 });
+    world.twilio.addFault({
+      method: 'POST',
+      path: new RegExp(`/Conversations/${conversationSid}/Messages$`),
+      status: 500,
+    });
+    world.twilio.addFault({ method: 'GET', path: new RegExp(`/Tasks/${taskSid}$`), status: 500 });
+    try {
+      await world.advance(scheduled.afterSeconds! * 1000 + 500);
+    } finally {
+      world.twilio.clearFaults();
+    }
+    const timerEvents = () => world.takeLogs().filter((l) => l.event === 'task.canceled' && l.outcome !== 'warning');
+    expect(timerEvents().map((l) => l.outcome)).toEqual(['timer-armed']);
+    expect(world.contactMessages(world.sessionFor(conversationSid)!.id).filter((t) => t === question)).toHaveLength(1);
+
+    try {
+      // Armed again: the text is not sent twice, and a watchdog follows it.
+      await world.advance(16_000);
+      expect(timerEvents().map((l) => l.outcome)).toEqual(['awaiting-answer']);
+      await world.advance(121_000);
+    } finally {
+      world.opencx.webhookFaults.clear();
+    }
+    expect(timerEvents().map((l) => l.outcome)).toEqual(['handed-off']);
+    expect(expectAnsweredOnceOrHandedOff(world, { conversationSid, taskSid }, question)).toBe('handed-off');
+    const timers = [...world.taskrouter.workspace(world.timerWorkspaceSid).tasks.values()];
+    expect(timers.filter((t) => t.assignmentStatus === 'pending')).toEqual([]);
   });
 });
 

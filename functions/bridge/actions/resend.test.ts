@@ -55,12 +55,32 @@ describe('resendLater', () => {
 });
 
 describe('resend (the timer fired)', () => {
-  const decision = { action: 'resend' as const, conversationSid: 'CH1', timerSid: 'WTtimer', ...owed };
+  const decision = { action: 'resend' as const, conversationSid: 'CH1', timerSid: 'WTtimer', rearmed: false, ...owed };
 
   test('a second delivery of the same timer sends nothing', async () => {
-    await expect(resend(decision, known, deps({ claimOnce: jest.fn(async () => false) }).deps)).resolves.toMatchObject({
-      outcome: 'duplicate',
+    const { deps: d, createTask } = deps({ claimOnce: jest.fn(async () => false) });
+    await expect(resend(decision, known, d)).resolves.toMatchObject({ outcome: 'duplicate' });
+    expect(createTask).not.toHaveBeenCalled();
+  });
+
+  test('a timer armed again after OpenCX may have taken the text arms a watchdog instead of sending it', async () => {
+    const send = jest.fn();
+    const { deps: d, createTask } = deps({ claimOnce: jest.fn(async () => false) });
+    const twice = { ...owed, messageSids: ['IM1', 'IM2'] };
+    const outcome = await resend({ ...decision, ...twice, rearmed: true }, known, { ...d, opencx: { send } } as never);
+    expect(outcome).toMatchObject({ outcome: 'awaiting-answer', timerSid: 'WTtimer', resendFailed: true });
+    expect(createTask).toHaveBeenCalledWith('WStimers', {
+      workflowSid: 'WWtimers',
+      attributes: {
+        opencxTimer: 'answer',
+        conversationSid: 'CH1',
+        sessionId: 'session-1',
+        messageSid: 'IM2',
+        resent: true,
+      },
+      timeoutSeconds: 60,
     });
+    expect(send).not.toHaveBeenCalled();
   });
 
   /** Sync fails for everything but the resend's own claim: neither the answer nor the handoff can be written. */

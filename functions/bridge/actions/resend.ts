@@ -4,6 +4,7 @@
 import type { Decision } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { afterRateLimit, rateLimitedHandoff } from '../rate-limit';
+import { awaitAnswer } from './answer';
 import { handOff } from './handoff';
 import { answerCustomer } from './relay';
 
@@ -57,11 +58,16 @@ export async function resendLater(
 /**
  * The resend timer fired: claimed by its (first) timer's SID, so a second delivery of its event
  * sends nothing. When neither OpenCX nor humans could take the text, the claim is given back and
- * the handler's failure arms the timer again.
+ * the handler's failure arms the timer again. A timer armed again that finds the claim kept follows
+ * the text OpenCX may have taken with a watchdog: it is answered, or humans get it.
  */
 export async function resend(d: Resend, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   const claim = `resend_${d.timerSid}`;
-  if (!(await deps.state.claimOnce(claim))) return { outcome: 'duplicate', sessionId: known.record.sessionId };
+  if (!(await deps.state.claimOnce(claim))) {
+    if (!d.rearmed) return { outcome: 'duplicate', sessionId: known.record.sessionId };
+    const newest = d.messageSids[d.messageSids.length - 1];
+    return awaitAnswer(d.conversationSid, known, newest, deps, { resendFailed: true }, { resent: true });
+  }
   const progress: { reachedAi?: boolean } = {};
   try {
     return await answerCustomer(d.conversationSid, known, d.text, deps, d.messageSids, { since: d.since, progress });
