@@ -1,4 +1,4 @@
-import { parseConfig } from '../common/config';
+import { DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE, parseConfig } from '../common/config';
 import { OpenCxError } from '../common/opencx-client';
 import { adminErrorOf } from './admin-error.testing';
 import type { OpenCxOrg } from '../common/opencx-client';
@@ -12,6 +12,7 @@ import {
   MAX_EXTRA_TOKENS,
   MAX_FORMER_WORKSPACES,
   MAX_ORG_NAME_LENGTH,
+  MAX_TRANSLATIONS_BYTES,
   maskToken,
   missingResource,
   opencxCheckBudgetMs,
@@ -189,6 +190,20 @@ describe('parseSaveForm', () => {
     });
   });
 
+  it('reads the closed-chat note: trimmed, blank is none, absent keeps the stored, 160 code points', () => {
+    expect(parseSaveForm(form({ customerIdleCloseNote: ' Closed. ' })).customerIdleCloseNote).toBe('Closed.');
+    expect(parseSaveForm(form({ customerIdleCloseNote: ' ' })).customerIdleCloseNote).toBe('');
+    expect(parseSaveForm(form()).customerIdleCloseNote).toBeUndefined();
+    expect(parseSaveForm(form({ customerIdleCloseNote: '🙂'.repeat(160) })).customerIdleCloseNote).toBe(
+      '🙂'.repeat(160),
+    );
+    expect(adminErrorOf(() => parseSaveForm(form({ customerIdleCloseNote: '🙂'.repeat(161) })))).toMatchObject({
+      status: 400,
+      field: 'customerIdleCloseNote',
+      message: 'The note for a closed silent chat must be at most 160 characters',
+    });
+  });
+
   it('never repeats a refused webhook secret in the message', () => {
     const secret = 'whsec_with space';
     const error = adminErrorOf(() => parseSaveForm(form({ opencxWebhookSecret: secret })));
@@ -242,6 +257,8 @@ describe('parseSaveForm', () => {
     ['customerHandbackNoteTranslations', 'not json'],
     ['customerHandbackNoteTranslations', '{"es_MX": "Hola"}'],
     ['customerHandbackNoteTranslations', `{"es": "${'x'.repeat(321)}"}`],
+    ['customerIdleCloseNote', 'x'.repeat(161)],
+    ['customerIdleCloseNote', ['a', 'b']],
     ['aiAnswerTimeoutSeconds', '14'],
     ['aiAnswerTimeoutSeconds', '601'],
     ['aiAnswerTimeoutSeconds', '60.5'],
@@ -331,6 +348,7 @@ describe('parseTranslations', () => {
           // Four UTF-8 bytes a character: the longest note the character count lets through.
           customerHandoffNote: '🙂'.repeat(320),
           customerHandbackNote: '🙂'.repeat(320),
+          customerIdleCloseNote: '🙂'.repeat(160),
           aiAuthorName: '日'.repeat(64),
           aiPeakConversations: '1000',
           aiQueueSid: 'WQ' + '3'.repeat(32),
@@ -357,6 +375,8 @@ describe('parseTranslations', () => {
     expect(
       Buffer.byteLength(JSON.stringify({ ...worstCase, customerHandoffNoteTranslations: accepted })),
     ).toBeLessThanOrEqual(16 * 1024);
+    // Not only these notes: any translations up to the budget, which replace the two empty objects.
+    expect(Buffer.byteLength(JSON.stringify(worstCase)) - 4 + MAX_TRANSLATIONS_BYTES).toBeLessThanOrEqual(16 * 1024);
   });
 
   it('keeps an empty note for a language: no note for customers writing in it', () => {
@@ -432,6 +452,7 @@ describe('configDocument and settingsView', () => {
       customerHandoffNoteTranslations: {},
       customerHandbackNote: "You're chatting with our AI assistant again.",
       customerHandbackNoteTranslations: {},
+      customerIdleCloseNote: 'We closed this chat because it went quiet. Write to us any time to start a new one.',
       aiAnswerTimeoutSeconds: 60,
       aiIdleCloseMinutes: 0,
       timerWorkspaceSid: 'WS9',
@@ -568,6 +589,7 @@ describe('configDocument and settingsView', () => {
       customerHandoffNoteTranslations: {},
       customerHandbackNote: "You're chatting with our AI assistant again.",
       customerHandbackNoteTranslations: {},
+      customerIdleCloseNote: DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE,
       aiAnswerTimeoutSeconds: 60,
       aiIdleCloseMinutes: 0,
       workspaceSid: WS,
@@ -630,6 +652,14 @@ describe('the handback note in the stored settings', () => {
       customerHandbackNoteTranslations: {},
     });
     expect(parseConfig(before)?.customerHandbackNote).toBe("You're chatting with our AI assistant again.");
+  });
+
+  it('keeps the note for a closed silent chat a save leaves out, and shows older settings with its default', () => {
+    const stored = save({ customerIdleCloseNote: 'Closed for now.' });
+    expect(save({}, stored).customerIdleCloseNote).toBe('Closed for now.');
+    expect(save({ customerIdleCloseNote: '' }, stored).customerIdleCloseNote).toBe('');
+    const { customerIdleCloseNote: _note, ...before } = stored;
+    expect(settingsView(before, OPENCX_WEBHOOK_URL).customerIdleCloseNote).toBe(DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE);
   });
 
   it("shares the translations' budget between the two notes, the stored ones counted when the form omits them", () => {

@@ -8,8 +8,10 @@ import {
   type ConfigDocument,
   DEFAULT_AI_AUTHOR_NAME,
   DEFAULT_CUSTOMER_HANDBACK_NOTE,
+  DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE,
   DEFAULT_CUSTOMER_HANDOFF_NOTE,
   MAX_CUSTOMER_HANDOFF_NOTE_LENGTH,
+  MAX_CUSTOMER_IDLE_CLOSE_NOTE_LENGTH,
   parseConfig,
 } from '../common/config';
 import { OpenCxError, type OpenCxOrg } from '../common/opencx-client';
@@ -33,11 +35,12 @@ const MAX_AUTHOR_NAME_LENGTH = 64;
 const MAX_TOKEN_LENGTH = 512;
 /**
  * Sync keeps the settings in one document of at most 16 KiB; every other field together stays
- * under 7 KiB at its longest (the two secrets at 512 characters, the further keys, the two notes,
+ * under 8 KiB at its longest (the two secrets at 512 characters, the further keys, the three notes,
  * the pool's SIDs while a pool as large drains, the former workspaces): settings.test.ts checks the
- * sum. The handoff and the handback notes' translations share the 9 KiB.
+ * sum. The handoff and the handback notes' translations share the other 8 KiB (9 KiB before the
+ * note for a closed silent chat took its room).
  */
-const MAX_TRANSLATIONS_BYTES = 9 * 1024;
+export const MAX_TRANSLATIONS_BYTES = 8 * 1024;
 /** OpenCX's organisation name, shown in the settings view; kept short so the document fits. */
 export const MAX_ORG_NAME_LENGTH = 200;
 /** Further OpenCX keys: each adds 100 requests a minute; together they stay under 1 KiB of the settings document. */
@@ -62,6 +65,7 @@ export interface SettingsView {
   customerHandoffNoteTranslations: Record<string, string>;
   customerHandbackNote: string;
   customerHandbackNoteTranslations: Record<string, string>;
+  customerIdleCloseNote: string;
   aiAnswerTimeoutSeconds: number;
   /** 0: AI conversations are never closed for silence. */
   aiIdleCloseMinutes: number;
@@ -117,6 +121,8 @@ export interface SaveForm {
   customerHandbackNote?: string;
   /** Absent: keep the stored translations. */
   customerHandbackNoteTranslations?: Record<string, string>;
+  /** Absent: keep the stored note (the default on a first save). Empty: no note. */
+  customerIdleCloseNote?: string;
   /** Absent: keep the stored timeout (the default on a first save). */
   aiAnswerTimeoutSeconds?: number;
   /** Absent: keep the stored value (the default, never, on a first save). */
@@ -184,6 +190,7 @@ export function settingsView(
     customerHandoffNoteTranslations: stored.customerHandoffNoteTranslations ?? {},
     customerHandbackNote: stored.customerHandbackNote ?? DEFAULT_CUSTOMER_HANDBACK_NOTE,
     customerHandbackNoteTranslations: stored.customerHandbackNoteTranslations ?? {},
+    customerIdleCloseNote: stored.customerIdleCloseNote ?? DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE,
     aiAnswerTimeoutSeconds: stored.aiAnswerTimeoutSeconds ?? AI_ANSWER_TIMEOUT_SECONDS.default,
     aiIdleCloseMinutes: stored.aiIdleCloseMinutes ?? AI_IDLE_CLOSE_MINUTES.default,
     workspaceSid: stored.workspaceSid ?? null,
@@ -251,14 +258,19 @@ export type TranslationsField = `${NoteField}Translations`;
 
 /** What the messages call a note, by its field or its translations' field. */
 const noteName = (field: string): string =>
-  field.startsWith('customerHandback') ? 'The handback note' : 'The handoff note';
+  field.startsWith('customerHandback')
+    ? 'The handback note'
+    : field === 'customerIdleCloseNote'
+      ? 'The note for a closed silent chat'
+      : 'The handoff note';
 
 function customerNoteText(note: string, field: string, language?: string): string {
-  if (characterCount(note) > MAX_CUSTOMER_HANDOFF_NOTE_LENGTH) {
+  const limit =
+    field === 'customerIdleCloseNote' ? MAX_CUSTOMER_IDLE_CLOSE_NOTE_LENGTH : MAX_CUSTOMER_HANDOFF_NOTE_LENGTH;
+  if (characterCount(note) > limit) {
     throw invalidInput(
       field,
-      `${noteName(field)}${language ? ` for "${language}"` : ''} must be at most ` +
-        `${MAX_CUSTOMER_HANDOFF_NOTE_LENGTH} characters`,
+      `${noteName(field)}${language ? ` for "${language}"` : ''} must be at most ${limit} characters`,
     );
   }
   return note;
@@ -415,6 +427,10 @@ export function parseSaveForm(form: Record<string, unknown>): SaveForm {
     opencxWebhookSecret: secretText(form, 'opencxWebhookSecret', 'webhook signing secret'),
     ...customerNoteFields(form, 'customerHandoffNote'),
     ...customerNoteFields(form, 'customerHandbackNote'),
+    // No translations: before a handoff the customer's language is rarely known.
+    customerIdleCloseNote: optional(formValue(form, 'customerIdleCloseNote'), (note) =>
+      customerNoteText(note, 'customerIdleCloseNote'),
+    ),
     aiAnswerTimeoutSeconds: answerTimeout(text('aiAnswerTimeoutSeconds')),
     aiIdleCloseMinutes: idleCloseMinutes(text('aiIdleCloseMinutes')),
     aiPeakConversations: peakConversations(text('aiPeakConversations')),
@@ -596,6 +612,8 @@ export function configDocument(
     customerHandbackNote: form.customerHandbackNote ?? stored.customerHandbackNote ?? DEFAULT_CUSTOMER_HANDBACK_NOTE,
     customerHandbackNoteTranslations:
       form.customerHandbackNoteTranslations ?? stored.customerHandbackNoteTranslations ?? {},
+    customerIdleCloseNote:
+      form.customerIdleCloseNote ?? stored.customerIdleCloseNote ?? DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE,
     aiAnswerTimeoutSeconds:
       form.aiAnswerTimeoutSeconds ?? stored.aiAnswerTimeoutSeconds ?? AI_ANSWER_TIMEOUT_SECONDS.default,
     aiIdleCloseMinutes: form.aiIdleCloseMinutes ?? stored.aiIdleCloseMinutes ?? AI_IDLE_CLOSE_MINUTES.default,

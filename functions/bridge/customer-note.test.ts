@@ -1,4 +1,4 @@
-import { DEFAULT_CUSTOMER_HANDBACK_NOTE } from '../common/config';
+import { DEFAULT_CUSTOMER_HANDBACK_NOTE, DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE } from '../common/config';
 import { customerNote, noteKey } from './customer-note';
 
 describe('customerNote at a handback (what the customer reads when the AI takes over again)', () => {
@@ -31,10 +31,20 @@ describe('customerNote at a handback (what the customer reads when the AI takes 
   });
 });
 
+describe('customerNote when a silent chat is closed', () => {
+  it("is the admin's note whatever the language, empty when emptied, the default for older settings", () => {
+    const translated = { customerHandoffNote: 'x', customerHandoffNoteTranslations: { es: 'Le ponemos.' } };
+    expect(customerNote({ ...translated, customerIdleCloseNote: ' Closed. ' }, 'idle-close', 'es')).toBe('Closed.');
+    expect(customerNote({ customerIdleCloseNote: '' }, 'idle-close', 'und')).toBe('');
+    expect(customerNote(translated, 'idle-close', 'es')).toBe(DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE);
+  });
+});
+
 describe('noteKey', () => {
   it("tells a handback's note from a handoff's at the same time, and keeps the handoff's key as it was", () => {
     const at = '2024-05-01T10:00:00.000Z';
     expect(noteKey('handoff', 'CH1', at)).toBe(`note_CH1_${at}`);
     expect(noteKey('handback', 'CH1', at)).not.toBe(noteKey('handoff', 'CH1', at));
+    expect(noteKey('idle-close', 'CH1', 'session-1')).toBe('closenote_CH1_session-1');
   });
 });

@@ -1,12 +1,17 @@
 // What the customer reads when the conversation changes hands, as plain functions: at a handoff
 // ("Connecting you with a member of our team.") and when the AI resumes after a handback ("You're
 // chatting with our AI assistant again."). Both reach SMS and WhatsApp customers, who see no
-// authors: the note is how they learn whether a person or the AI is answering. The posting is in
-// actions/customer-note.ts.
-import { type BridgeConfig, DEFAULT_CUSTOMER_HANDBACK_NOTE, DEFAULT_CUSTOMER_HANDOFF_NOTE } from '../common/config';
+// authors: the note is how they learn whether a person or the AI is answering. A silent AI
+// conversation closed for its silence gets a note too. The posting is in actions/customer-note.ts.
+import {
+  type BridgeConfig,
+  DEFAULT_CUSTOMER_HANDBACK_NOTE,
+  DEFAULT_CUSTOMER_HANDOFF_NOTE,
+  DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE,
+} from '../common/config';
 
-/** When a note is posted: the AI hands off to humans, or takes the conversation back from them. */
-export type NoteMoment = 'handoff' | 'handback';
+/** When a note is posted: the AI hands off to humans, takes the conversation back, or closes it for its silence. */
+export type NoteMoment = 'handoff' | 'handback' | 'idle-close';
 
 export type NoteSettings = Pick<
   BridgeConfig,
@@ -14,6 +19,7 @@ export type NoteSettings = Pick<
   | 'customerHandoffNoteTranslations'
   | 'customerHandbackNote'
   | 'customerHandbackNoteTranslations'
+  | 'customerIdleCloseNote'
 >;
 
 const SETTINGS = {
@@ -27,6 +33,8 @@ const SETTINGS = {
     translations: 'customerHandbackNoteTranslations',
     default: DEFAULT_CUSTOMER_HANDBACK_NOTE,
   },
+  // No translations: before a handoff the customer's language is rarely known.
+  'idle-close': { note: 'customerIdleCloseNote', translations: undefined, default: DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE },
 } as const;
 
 /**
@@ -37,14 +45,19 @@ const SETTINGS = {
  */
 export function customerNote(config: Partial<NoteSettings>, moment: NoteMoment, language: string): string {
   const fields = SETTINGS[moment];
-  const translations = config[fields.translations] ?? {};
+  const translations = (fields.translations && config[fields.translations]) ?? {};
   const lower = Object.fromEntries(Object.entries(translations).map(([tag, text]) => [tag.toLowerCase(), text]));
   const tag = language.toLowerCase();
   const translated = lower[tag] ?? lower[tag.split('-')[0]];
   return (translated ?? config[fields.note] ?? fields.default).trim();
 }
 
-/** The claim, and the marker, of one moment's note: once per handoff or handback (told apart by its time). */
+const KEY_PREFIX: Record<NoteMoment, string> = { handoff: 'note', handback: 'backnote', 'idle-close': 'closenote' };
+
+/**
+ * The claim, and the marker, of one moment's note: once per handoff or handback (told apart by its
+ * time), once per closed session (`at` is its session).
+ */
 export function noteKey(moment: NoteMoment, conversationSid: string, at: string): string {
-  return `${moment === 'handoff' ? 'note' : 'backnote'}_${conversationSid}_${at}`;
+  return `${KEY_PREFIX[moment]}_${conversationSid}_${at}`;
 }

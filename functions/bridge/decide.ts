@@ -514,7 +514,7 @@ export function isFromCustomer(
 }
 
 /** The roles of the messages we post (actions/post.ts `MessageRole`). */
-const OUR_ROLES: readonly unknown[] = ['ai', 'handoff-note', 'handback-note'];
+const OUR_ROLES: readonly unknown[] = ['ai', 'handoff-note', 'handback-note', 'idle-close-note'];
 
 export function isOurMessage(
   author: string,

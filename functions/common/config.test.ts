@@ -6,6 +6,7 @@ import {
   DEFAULT_AI_AUTHOR_NAME,
   DEFAULT_CUSTOMER_HANDBACK_NOTE,
   DEFAULT_CUSTOMER_HANDOFF_NOTE,
+  DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE,
   newConfigVersion,
   parseConfig,
   readConfigFields,
@@ -42,6 +43,7 @@ describe('parseConfig', () => {
       customerHandoffNoteTranslations: {},
       customerHandbackNote: "You're chatting with our AI assistant again.",
       customerHandbackNoteTranslations: {},
+      customerIdleCloseNote: DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE,
       aiAnswerTimeoutSeconds: 60,
       aiIdleCloseMinutes: 0,
       timerWorkspaceSid: undefined,
@@ -97,6 +99,17 @@ describe('parseConfig', () => {
       parseConfig(stored({ customerHandbackNoteTranslations: { es: ' Hola de nuevo. ', fr: 3 } }))
         ?.customerHandbackNoteTranslations,
     ).toEqual({ es: 'Hola de nuevo.' });
+  });
+
+  it('reads the note for a closed silent chat the same way: empty is no note, missing the default', () => {
+    expect(parseConfig(stored({ customerIdleCloseNote: '  ' }))?.customerIdleCloseNote).toBe('');
+    expect(parseConfig(stored({ customerIdleCloseNote: ' Closed. ' }))?.customerIdleCloseNote).toBe('Closed.');
+    expect(parseConfig(stored({ customerIdleCloseNote: 7 }))?.customerIdleCloseNote).toBe(
+      DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE,
+    );
+    expect(DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE).toBe(
+      'We closed this chat because it went quiet. Write to us any time to start a new one.',
+    );
   });
 
   it.each([14, 601, 60.5, '60', null])('falls back to the 60 s watchdog for a stored timeout of %j', (value) => {

@@ -7,8 +7,13 @@ export const DEFAULT_AI_AUTHOR_NAME = 'AI Support Agent';
 export const DEFAULT_CUSTOMER_HANDOFF_NOTE = 'Connecting you with a member of our team.';
 /** What the customer reads when the AI takes the conversation back from an agent, unless the admin wrote otherwise. */
 export const DEFAULT_CUSTOMER_HANDBACK_NOTE = "You're chatting with our AI assistant again.";
+/** What the customer reads just before a silent AI conversation is closed, unless the admin wrote otherwise. */
+export const DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE =
+  'We closed this chat because it went quiet. Write to us any time to start a new one.';
 /** The longest customer note (either kind, and each translation), in code points. */
 export const MAX_CUSTOMER_HANDOFF_NOTE_LENGTH = 320;
+/** The longest note for a closed silent chat, in code points: one SMS segment, and room in the settings document. */
+export const MAX_CUSTOMER_IDLE_CLOSE_NOTE_LENGTH = 160;
 /** The watchdog: a slow AI answer hands off after this many seconds. */
 export const AI_ANSWER_TIMEOUT_SECONDS = { min: 15, max: 600, default: 60 } as const;
 /**
@@ -59,6 +64,8 @@ export interface BridgeConfig {
   customerHandbackNote: string;
   /** BCP-47 tag (canonical case) → note, for handbacks in that language. */
   customerHandbackNoteTranslations: Record<string, string>;
+  /** The note the customer reads just before a silent AI conversation is closed; empty: no note. */
+  customerIdleCloseNote: string;
   aiAnswerTimeoutSeconds: number;
   /** Minutes of silence after which an AI conversation is closed; 0: never (`AI_IDLE_CLOSE_MINUTES`). */
   aiIdleCloseMinutes: number;
@@ -138,6 +145,7 @@ export function readConfigFields(data: unknown): Partial<ConfigDocument> {
     customerHandoffNoteTranslations: readTranslations(d.customerHandoffNoteTranslations),
     customerHandbackNote: note(d.customerHandbackNote),
     customerHandbackNoteTranslations: readTranslations(d.customerHandbackNoteTranslations),
+    customerIdleCloseNote: note(d.customerIdleCloseNote),
     aiAnswerTimeoutSeconds: isTimeout(d.aiAnswerTimeoutSeconds) ? d.aiAnswerTimeoutSeconds : undefined,
     aiIdleCloseMinutes: isIdleClose(d.aiIdleCloseMinutes) ? d.aiIdleCloseMinutes : undefined,
     timerWorkspaceSid: str('timerWorkspaceSid'),
@@ -191,6 +199,7 @@ export function parseConfig(data: unknown): BridgeConfig | undefined {
     // Settings saved before the handback note read as its default, as the handoff note's do.
     customerHandbackNote: fields.customerHandbackNote ?? DEFAULT_CUSTOMER_HANDBACK_NOTE,
     customerHandbackNoteTranslations: fields.customerHandbackNoteTranslations ?? {},
+    customerIdleCloseNote: fields.customerIdleCloseNote ?? DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE,
     aiAnswerTimeoutSeconds: fields.aiAnswerTimeoutSeconds ?? AI_ANSWER_TIMEOUT_SECONDS.default,
     aiIdleCloseMinutes: fields.aiIdleCloseMinutes ?? AI_IDLE_CLOSE_MINUTES.default,
     timerWorkspaceSid: fields.timerWorkspaceSid,

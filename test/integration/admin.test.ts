@@ -1,7 +1,7 @@
 // The settings Functions the Flex plugin calls, in twilio-run against the simulators: what an
 // admin sees and what ends up in TaskRouter and Sync.
 import { STATE_MAPS } from '../../functions/bridge/state';
-import { parseConfig } from '../../functions/common/config';
+import { DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE, parseConfig } from '../../functions/common/config';
 import { startFunctionsRuntime } from '../harness/functions-runtime';
 import { BRIDGE_EVENTS, CONVERSATION_FILTERS, World } from '../harness/world';
 import { DEFAULT_ORG_NAME } from '../simulators/opencx/opencx-simulator';
@@ -114,6 +114,7 @@ const newSettingsAsFirstShown = (world: World) => ({
   customerHandoffNoteTranslations: {},
   customerHandbackNote: HANDBACK_NOTE,
   customerHandbackNoteTranslations: {},
+  customerIdleCloseNote: DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE,
   aiAnswerTimeoutSeconds: 60,
   aiIdleCloseMinutes: 0,
 });
@@ -268,6 +269,7 @@ describe('refused requests: one error shape, nothing stored', () => {
     ['aiAnswerTimeoutSeconds', '601'],
     ['aiAnswerTimeoutSeconds', 'a minute'],
     ['aiIdleCloseMinutes', '5'],
+    ['customerIdleCloseNote', 'x'.repeat(161)],
   ])('a malformed %s (%j) gets 400 invalid_input on that field', async (field, value) => {
     const answer = await call(world, 'settings-save', saveForm(world, { [field]: value }));
     expect(answer.status).toBe(400);
@@ -406,6 +408,7 @@ describe('an admin saves: the AI worker, the state maps and the config document'
       customerHandoffNoteTranslations: {},
       customerHandbackNote: HANDBACK_NOTE,
       customerHandbackNoteTranslations: {},
+      customerIdleCloseNote: DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE,
       aiAnswerTimeoutSeconds: 60,
       aiIdleCloseMinutes: 0,
       timerWorkspaceSid: timer.sid,
@@ -580,6 +583,7 @@ describe("the OpenCX webhook secret, the customer's handoff note and the AI answ
         '{"es": "Un momento, un compañero le atenderá enseguida.", "pt-br": "Um momento, por favor."}',
       aiAnswerTimeoutSeconds: '90',
       aiIdleCloseMinutes: '45',
+      customerIdleCloseNote: ' Closed for now: write again any time. ',
     };
     const answer = await call(world(), 'settings-save', saveForm(world(), fields));
     expect(answer.status).toBe(200);
@@ -593,6 +597,7 @@ describe("the OpenCX webhook secret, the customer's handoff note and the AI answ
       },
       aiAnswerTimeoutSeconds: 90,
       aiIdleCloseMinutes: 45,
+      customerIdleCloseNote: 'Closed for now: write again any time.',
     };
     expect(answer.body.settings).toMatchObject(shown);
     expect(await loadSettings(world())).toMatchObject(shown);
@@ -608,17 +613,24 @@ describe("the OpenCX webhook secret, the customer's handoff note and the AI answ
       opencxWebhookSecret: WEBHOOK_SECRET,
       aiAnswerTimeoutSeconds: 90,
       aiIdleCloseMinutes: 45,
+      customerIdleCloseNote: 'Closed for now: write again any time.',
       customerHandoffNoteTranslations: { es: expect.any(String), 'pt-BR': expect.any(String) },
     });
 
     const silent = await call(
       world(),
       'settings-save',
-      saveForm(world(), { customerHandoffNote: '', customerHandoffNoteTranslations: '', opencxWebhookSecret: '' }),
+      saveForm(world(), {
+        customerHandoffNote: '',
+        customerHandoffNoteTranslations: '',
+        customerIdleCloseNote: '',
+        opencxWebhookSecret: '',
+      }),
     );
     expect(silent.status).toBe(200);
     expect(await loadSettings(world())).toMatchObject({
       opencxWebhookSecretSet: true,
+      customerIdleCloseNote: '',
       customerHandoffNote: '',
       customerHandoffNoteTranslations: {},
       aiAnswerTimeoutSeconds: 90,

@@ -1,6 +1,7 @@
 // Closing AI conversations nobody writes in (`aiIdleCloseMinutes`), in twilio-run against the
 // simulators: a customer who left no longer holds a slot of the AI worker pool until TaskRouter's
 // task timeout. Simulated minutes pass only through world.advance.
+import { DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE } from '../../functions/common/config';
 import type { World } from '../harness/world';
 import { withWorld } from './helpers';
 
@@ -22,6 +23,8 @@ const idleTimers = (w: World, conversationSid: string) =>
 const channelStatus = (w: World, interactionSid: string) => w.flex.getInteraction(interactionSid).channel.status;
 const conversationState = (w: World, conversationSid: string) =>
   w.conversations.getConversation(w.conversationsServiceSid, conversationSid).state;
+const roleOf = (m: { attributes: Record<string, unknown> }) =>
+  (m.attributes.opencx as { role?: string } | undefined)?.role;
 
 test('a silent conversation is closed when the time is up: its AI task ends and the session closes', async () => {
   const w = world();
@@ -39,8 +42,32 @@ test('a silent conversation is closed when the time is up: its AI task ends and 
   expect(w.opencx.sessions.get(sessionId)!.status).toMatch(/^closed_/);
   expect(w.conversationRecord(conversationSid)).toBeUndefined();
   expect(idleTimers(w, conversationSid)).toEqual([]);
-  // The customer read the AI's answer, and nothing was posted after it.
-  expect(w.postedAsAi(conversationSid)).toHaveLength(1);
+  // The customer read the AI's answer, then the note that the chat is closed (posted before the close).
+  expect(w.postedAsAi(conversationSid).map(roleOf)).toEqual(['ai', 'idle-close-note']);
+  expect(w.transcript(conversationSid).at(-1)!.body).toBe(DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE);
+});
+
+test("the admin's own note is posted once before the close, and an empty one posts none", async () => {
+  const w = world();
+  const note = 'This chat has closed. Message us again whenever you like.';
+  try {
+    await w.saveConfig({ aiIdleCloseMinutes: IDLE_MINUTES, customerIdleCloseNote: note });
+    const first = await w.customerStartsConversation('Are you open today?');
+    await w.advance(IDLE_MINUTES * MINUTE + 30_000);
+    expect(channelStatus(w, first.interactionSid)).toBe('closed');
+    expect(w.postedAsAi(first.conversationSid).map((m) => [roleOf(m), m.body])).toEqual([
+      ['ai', expect.any(String)],
+      ['idle-close-note', note],
+    ]);
+
+    await w.saveConfig({ aiIdleCloseMinutes: IDLE_MINUTES, customerIdleCloseNote: '' });
+    const second = await w.customerStartsConversation('Are you open tomorrow?');
+    await w.advance(IDLE_MINUTES * MINUTE + 30_000);
+    expect(channelStatus(w, second.interactionSid)).toBe('closed');
+    expect(w.postedAsAi(second.conversationSid).map(roleOf)).toEqual(['ai']);
+  } finally {
+    await w.saveConfig({ aiIdleCloseMinutes: IDLE_MINUTES });
+  }
 });
 
 test('a customer who writes again is given the whole time again from their message', async () => {

@@ -9,7 +9,7 @@ import { postOnceOutcome } from './post';
 export type NoteOutcome = 'posted' | 'none' | 'already' | 'failed';
 
 export interface NoteOccasion {
-  /** The handoff's or the handback's time: one note each. */
+  /** The handoff's or the handback's time (a closed session's ID): one note each. */
   at: string;
   /** The customer's language (BCP-47, `und` when unknown), to pick the translation. */
   language: string;

@@ -4,6 +4,7 @@ import type { FlexTaskAttributes } from '../../common/task-attributes';
 import type { Decision } from '../decide';
 import type { BridgeDeps, Outcome } from '../deps';
 import { type IdleTimer, idleTimerAttributes, idleVerdict } from '../idle';
+import { postCustomerNote } from './customer-note';
 
 type CloseIfIdle = Extract<Decision, { action: 'close-if-idle' }>;
 
@@ -48,7 +49,7 @@ async function createIdleTimer(timer: IdleTimer, afterSeconds: number, deps: Bri
 /**
  * The idle timer fired while the AI holds the conversation: closed through Flex when nobody wrote
  * for the whole time (the AI's task then ends, and with it our record and the OpenCX session),
- * otherwise timed again from the newest message.
+ * after the customer's note that it is closed; otherwise timed again from the newest message.
  */
 export async function closeIfIdle(d: CloseIfIdle, deps: BridgeDeps): Promise<Outcome> {
   const { timer } = d;
@@ -72,6 +73,14 @@ export async function closeIfIdle(d: CloseIfIdle, deps: BridgeDeps): Promise<Out
       sessionId: timer.sessionId,
       reason: 'silent, but the task names no Flex interaction to close; its task timeout ends it',
     };
+  // Once per session: a close that fails after the note is tried again by the rearmed timer, which finds it claimed.
+  const note = await postCustomerNote(
+    d.conversationSid,
+    'idle-close',
+    { at: timer.sessionId, language: 'und', sessionId: timer.sessionId },
+    deps,
+  );
+  if (note === 'failed') deps.warn('could not post the note that the chat is closed; closing it anyway');
   await deps.twilio.flex.closeChannel(timer.interactionSid, timer.channelSid);
-  return { outcome: 'idle-closed', sessionId: timer.sessionId, idleMinutes: d.minutes };
+  return { outcome: 'idle-closed', sessionId: timer.sessionId, idleMinutes: d.minutes, note };
 }

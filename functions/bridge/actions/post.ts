@@ -5,7 +5,7 @@ import type { BridgeDeps } from '../deps';
 import { replyParts } from '../reply-parts';
 
 /** What we post: the AI's replies, and the customer's notes when the conversation changes hands. */
-export type MessageRole = 'ai' | 'handoff-note' | 'handback-note';
+export type MessageRole = 'ai' | 'handoff-note' | 'handback-note' | 'idle-close-note';
 
 export interface OurMessage {
   role: MessageRole;
