@@ -136,7 +136,8 @@ describe('one OpenCX key, driven past its budget', () => {
 
     await world.advance(16_000);
     expect(expectAnsweredOnceOrHandedOff(world, { conversationSid, taskSid }, question)).toBe('answered');
-    expect(timerEvents().map((l) => l.outcome)).toEqual(['replied']);
+    // OpenCX's webhook carries the same answer: on a busy machine it may post it first.
+    expect([['replied'], ['already-answered']]).toContainEqual(timerEvents().map((l) => l.outcome));
   });
 
   test('a resend that failed after OpenCX took the text is watched when armed again, not left silent', async () => {
