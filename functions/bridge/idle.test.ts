@@ -1,4 +1,4 @@
-import { idleTimerAttributes, idleVerdict, readIdleTimer } from './idle';
+import { customerWroteSince, idleTimerAttributes, idleVerdict, newestActivity, readIdleTimer } from './idle';
 
 const MINUTE = 60_000;
 
@@ -25,5 +25,33 @@ describe('the idle timer attributes', () => {
     });
     expect(readIdleTimer({ conversationSid: 'CH1', since: 7 })).toBeUndefined();
     expect(readIdleTimer(undefined)).toBeUndefined();
+  });
+});
+
+describe('newestActivity and customerWroteSince (the messages a check reads, newest first)', () => {
+  const message = (index: number, author: string, role?: string) => ({
+    sid: `IM${index}`,
+    author,
+    body: `message ${index}`,
+    attributes: role ? { opencx: { role } } : {},
+    sentAt: index * MINUTE,
+    index,
+    hasMedia: false,
+  });
+  const isCustomer = (m: { author: string }) => m.author === 'customer';
+
+  it("skips our note that the chat is closed: a check tried again after a failed close doesn't count it", () => {
+    const newestFirst = [message(3, 'AI', 'idle-close-note'), message(2, 'AI', 'ai'), message(1, 'customer')];
+    expect(newestActivity(newestFirst)?.index).toBe(2);
+    expect(newestActivity([message(3, 'customer')])?.index).toBe(3);
+    expect(newestActivity([])).toBeUndefined();
+  });
+
+  it('finds a customer message after the one the check decided on, never an older one or ours', () => {
+    const decidedOn = message(2, 'AI', 'ai');
+    const after = [message(4, 'customer'), message(3, 'AI', 'idle-close-note'), decidedOn, message(1, 'customer')];
+    expect(customerWroteSince(after, decidedOn, isCustomer)?.index).toBe(4);
+    expect(customerWroteSince(after.slice(1), decidedOn, isCustomer)).toBeUndefined();
+    expect(customerWroteSince([message(1, 'customer')], undefined, isCustomer)?.index).toBe(1);
   });
 });

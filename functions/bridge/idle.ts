@@ -3,6 +3,7 @@
 // AI session, armed when the session starts; when it fires, the conversation's newest message says
 // whether it went quiet (close it) or when to look again. Nothing is added per relayed message.
 import type { FlexTaskAttributes } from '../common/task-attributes';
+import type { ConversationMessage } from '../common/twilio';
 
 /** What an idle timer task carries (its attributes, with `opencxTimer: 'idle'`). */
 export interface IdleTimer {
@@ -47,4 +48,26 @@ export function idleVerdict(
   const leftMs = lastActivity + minutes * 60_000 - now;
   if (leftMs <= 0) return { close: true };
   return { close: false, afterSeconds: Math.max(SHORTEST_WAIT_SECONDS, Math.ceil(leftMs / 1000)) };
+}
+
+/** How many of the newest messages a check reads: our note that the chat is closed may be among them. */
+export const IDLE_CHECK_MESSAGES = 3;
+
+const isCloseNote = (message: ConversationMessage): boolean =>
+  (message.attributes.opencx as { role?: unknown } | undefined)?.role === 'idle-close-note';
+
+/**
+ * The newest message that shows someone in the conversation (newest first): any but our note that
+ * the chat is closed, which a check tried again after a failed close finds there.
+ */
+export const newestActivity = (newestFirst: ConversationMessage[]): ConversationMessage | undefined =>
+  newestFirst.find((message) => !isCloseNote(message));
+
+/** A customer message after the one the check decided on: it came while the chat was being closed. */
+export function customerWroteSince(
+  newestFirst: ConversationMessage[],
+  decidedOn: ConversationMessage | undefined,
+  isCustomer: (message: ConversationMessage) => boolean,
+): ConversationMessage | undefined {
+  return newestFirst.find((message) => message.index > (decidedOn?.index ?? -1) && isCustomer(message));
 }

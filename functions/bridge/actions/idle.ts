@@ -1,9 +1,18 @@
 // An AI conversation nobody writes in is closed after `aiIdleCloseMinutes` (see ../idle.ts): its
 // timer is armed when the session starts, and looks again for as long as someone keeps writing.
 import type { FlexTaskAttributes } from '../../common/task-attributes';
+import type { ConversationMessage } from '../../common/twilio';
 import type { Decision } from '../decide';
 import type { BridgeDeps, Outcome } from '../deps';
-import { type IdleTimer, idleTimerAttributes, idleVerdict } from '../idle';
+import { isFromCustomer } from '../decide';
+import {
+  customerWroteSince,
+  IDLE_CHECK_MESSAGES,
+  type IdleTimer,
+  idleTimerAttributes,
+  idleVerdict,
+  newestActivity,
+} from '../idle';
 import { postCustomerNote } from './customer-note';
 
 type CloseIfIdle = Extract<Decision, { action: 'close-if-idle' }>;
@@ -53,20 +62,10 @@ async function createIdleTimer(timer: IdleTimer, afterSeconds: number, deps: Bri
  */
 export async function closeIfIdle(d: CloseIfIdle, deps: BridgeDeps): Promise<Outcome> {
   const { timer } = d;
-  const [newest] = await deps.twilio.conversations.listMessages(
-    deps.config.conversationsServiceSid,
-    d.conversationSid,
-    {
-      order: 'desc',
-      limit: 1,
-    },
-  );
+  const newest = newestActivity(await newestMessages(d.conversationSid, deps));
   const lastActivity = Math.max(timer.since, newest?.sentAt ?? 0);
   const verdict = idleVerdict(lastActivity, d.firedAt ?? deps.now().getTime(), d.minutes);
-  if (!verdict.close) {
-    const timerSid = await createIdleTimer({ ...timer, since: lastActivity }, verdict.afterSeconds, deps);
-    return { outcome: 'idle-timer-armed', sessionId: timer.sessionId, timerSid, afterSeconds: verdict.afterSeconds };
-  }
+  if (!verdict.close) return lookAgain(timer, lastActivity, verdict.afterSeconds, deps);
   if (!timer.interactionSid || !timer.channelSid)
     return {
       outcome: 'ignore',
@@ -81,6 +80,28 @@ export async function closeIfIdle(d: CloseIfIdle, deps: BridgeDeps): Promise<Out
     deps,
   );
   if (note === 'failed') deps.warn('could not post the note that the chat is closed; closing it anyway');
+  if (note === 'posted') {
+    // The note took a round trip: a customer who wrote meanwhile is answered, not closed on.
+    const isCustomer = (m: ConversationMessage) => isFromCustomer(m.author, m.attributes, deps.config);
+    const wrote = customerWroteSince(await newestMessages(d.conversationSid, deps), newest, isCustomer);
+    if (wrote)
+      return {
+        ...(await lookAgain(timer, wrote.sentAt, d.minutes * 60, deps)),
+        reason: 'the customer wrote while the chat was being closed; it stays open',
+      };
+  }
   await deps.twilio.flex.closeChannel(timer.interactionSid, timer.channelSid);
   return { outcome: 'idle-closed', sessionId: timer.sessionId, idleMinutes: d.minutes, note };
+}
+
+function newestMessages(conversationSid: string, deps: BridgeDeps): Promise<ConversationMessage[]> {
+  return deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, {
+    order: 'desc',
+    limit: IDLE_CHECK_MESSAGES,
+  });
+}
+
+async function lookAgain(timer: IdleTimer, since: number, afterSeconds: number, deps: BridgeDeps): Promise<Outcome> {
+  const timerSid = await createIdleTimer({ ...timer, since }, afterSeconds, deps);
+  return { outcome: 'idle-timer-armed', sessionId: timer.sessionId, timerSid, afterSeconds };
 }
