@@ -113,20 +113,27 @@ describe('one OpenCX key, driven past its budget', () => {
       'handed-off',
     );
   });
-  test('a resend whose timer cannot be handled when it fires is armed again, and answered once', async () => {
+  /** A new conversation whose `question` OpenCX refuses once for its rate limit (a 20 s wait): resent later. */
+  async function resendScheduled(greeting: string, question: string) {
     await world.advance(60_000);
-    const { conversationSid, taskSid } = await world.customerStartsConversation('Hello once more');
+    const { conversationSid, taskSid } = await world.customerStartsConversation(greeting);
     world.opencx.faults.add({ method: 'POST', path: /\/send$/, status: 429, retryAfterSeconds: 20, times: 1 });
-    const question = 'Do you ship to Norway?';
     await world.customerSays(conversationSid, question);
     const scheduled = outcomeOf(world, question) as { outcome: string; afterSeconds?: number };
     expect(scheduled).toMatchObject({ outcome: 'resend-scheduled', afterSeconds: expect.any(Number) });
     world.takeLogs();
-    // The conversation's record cannot be read when the timer fires.
     const recordItem = new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`);
+    return { conversationSid, taskSid, afterSeconds: scheduled.afterSeconds!, recordItem };
+  }
+
+  test('a resend whose timer cannot be handled when it fires is armed again, and answered once', async () => {
+    const question = 'Do you ship to Norway?';
+    const scheduled = await resendScheduled('Hello once more', question);
+    const { conversationSid, taskSid, recordItem } = scheduled;
+    // The conversation's record cannot be read when the timer fires.
     world.twilio.addFault({ method: 'GET', path: recordItem, status: 500 });
     try {
-      await world.advance(scheduled.afterSeconds! * 1000 + 500);
+      await world.advance(scheduled.afterSeconds * 1000 + 500);
     } finally {
       world.twilio.clearFaults();
     }
@@ -141,18 +148,12 @@ describe('one OpenCX key, driven past its budget', () => {
   });
 
   test('a resend that failed after OpenCX took the text is watched when armed again, not left silent', async () => {
-    await world.advance(60_000);
-    const { conversationSid, taskSid } = await world.customerStartsConversation('Hello, third time');
-    world.opencx.faults.add({ method: 'POST', path: /\/send$/, status: 429, retryAfterSeconds: 20, times: 1 });
     const question = 'Is the Oslo shop open on Sunday?';
-    await world.customerSays(conversationSid, question);
-    const scheduled = outcomeOf(world, question) as { outcome: string; afterSeconds?: number };
-    expect(scheduled).toMatchObject({ outcome: 'resend-scheduled' });
-    world.takeLogs();
+    const scheduled = await resendScheduled('Hello, third time', question);
+    const { conversationSid, taskSid, recordItem } = scheduled;
     // When the timer fires OpenCX answers, but neither the answer nor a handoff can be written, and
     // OpenCX's webhook never gets through.
     world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged' });
-    const recordItem = new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`);
     world.twilio.addFault({ method: 'POST', path: recordItem, status: 500 });
     world.twilio.addFault({
       method: 'POST',
@@ -161,7 +162,7 @@ describe('one OpenCX key, driven past its budget', () => {
     });
     world.twilio.addFault({ method: 'GET', path: new RegExp(`/Tasks/${taskSid}$`), status: 500 });
     try {
-      await world.advance(scheduled.afterSeconds! * 1000 + 500);
+      await world.advance(scheduled.afterSeconds * 1000 + 500);
     } finally {
       world.twilio.clearFaults();
     }
