@@ -53,8 +53,14 @@ export const handler: WebhookHandler = async (context, event, callback) => {
       const reason = check.ok ? 'OpenCX is not configured yet' : check.reason;
       logEvent({ ...trace, outcome: 'forbidden', reason }, 'warn');
       const secret = config?.opencxWebhookSecret;
-      // What OpenCX's own deliveries look like when the saved secret is not the one it signs with.
-      if (secret && !check.ok && (check.refusal === 'unsigned' || check.refusal === 'forged')) {
+      // What OpenCX's own deliveries look like when the saved secret is not the one it signs with:
+      // an answer or a handoff, unsigned or signed otherwise. Anything else (a scanner) is not noted.
+      if (
+        secret &&
+        !check.ok &&
+        (check.refusal === 'unsigned' || check.refusal === 'forged') &&
+        looksLikeOpencxDelivery(body)
+      ) {
         await noteForSetupCheck('refused', trace.event, (at) =>
           io.state.noteOpencxRefusal({
             lastRefusedAt: at.toISOString(),
@@ -145,4 +151,10 @@ async function noteForSetupCheck(
       'warn',
     ),
   );
+}
+
+/** A body OpenCX would send about a conversation (an AI answer or a handoff), whoever sent it. */
+function looksLikeOpencxDelivery(body: unknown): boolean {
+  const classified = classifyOpencxEvent(body);
+  return classified.ok && classified.event.kind !== 'not-handled';
 }

@@ -5,7 +5,11 @@
 import { SUBSCRIBED_TASKROUTER_EVENTS } from '../../functions/bridge/events';
 import { USAGE_MAP } from '../../functions/bridge/opencx-usage';
 import { keyId } from '../../functions/common/opencx-rate-limit';
-import { OPENCX_WEBHOOK_HEALTH_DOCUMENTS, webhookHealthNote } from '../../functions/common/config';
+import {
+  OPENCX_WEBHOOK_HEALTH_DOCUMENTS,
+  OPENCX_WEBHOOK_REFUSED_DOCUMENT,
+  webhookHealthNote,
+} from '../../functions/common/config';
 import { secretFingerprint } from '../../functions/common/opencx-signature';
 import { everyObject, locationOf } from '../../functions/common/shards';
 import {
@@ -98,11 +102,10 @@ async function signedOpenCxEventArrived(world: World, at: Date, event = 'convers
     .documents.create({ uniqueName: locationOf(OPENCX_WEBHOOK_HEALTH_DOCUMENTS, event), data });
 }
 
-/** Removes every health document the OpenCX webhook Function may have written. */
+/** Removes every note the OpenCX webhook Function may have written: of accepted and of refused deliveries. */
 async function noSignedOpenCxEvent(world: World): Promise<void> {
-  const written = everyObject(OPENCX_WEBHOOK_HEALTH_DOCUMENTS).filter((name) =>
-    world.sync.document(world.syncServiceSid, name),
-  );
+  const notes = [...everyObject(OPENCX_WEBHOOK_HEALTH_DOCUMENTS), OPENCX_WEBHOOK_REFUSED_DOCUMENT];
+  const written = notes.filter((name) => world.sync.document(world.syncServiceSid, name));
   await Promise.all(
     written.map((name) => world.client.sync.v1.services(world.syncServiceSid).documents(name).remove()),
   );
@@ -901,6 +904,31 @@ describe("OpenCX's webhooks", () => {
 
     // OpenCX's secret saved again: the refusal was the wrong secret's, the earlier delivery counts again.
     await adminSaves(world());
+    expect(byId(await checks(world()), 'opencx_webhook').status).toBe('ok');
+  });
+
+  test('requests that are no OpenCX answer or handoff are refused without turning the check red', async () => {
+    const { conversationSid } = await world().customerStartsConversation('Hello');
+    expect(byId(await checks(world()), 'opencx_webhook').status).toBe('ok');
+    const post = (body: unknown) =>
+      fetch(world().opencxWebhookUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((answer) => answer.status);
+
+    // A scanner's requests.
+    for (const body of [{}, { hello: 'world' }, { event: 'ping' }]) expect(await post(body)).toBe(401);
+    expect(byId(await checks(world()), 'opencx_webhook').status).toBe('ok');
+
+    // What OpenCX sends without the secret: an unsigned AI answer.
+    const sessionId = world().sessionFor(conversationSid)!.id;
+    const answer = { event: AI_RESPONSE_EVENT, data: { conversation_id: sessionId, message: { content: 'Hi' } } };
+    expect(await post(answer)).toBe(401);
+    expect(byId(await checks(world()), 'opencx_webhook').status).toBe('problem');
+
+    // OpenCX's next signed delivery clears it.
+    await world().customerSays(conversationSid, 'Thanks');
     expect(byId(await checks(world()), 'opencx_webhook').status).toBe('ok');
   });
 
