@@ -13,6 +13,9 @@ export const DEFAULT_CUSTOMER_HANDBACK_NOTE = "You're chatting with our AI assis
 export const DEFAULT_AI_ANSWER_TIMEOUT_SECONDS = 60;
 /** The bridge never closes a silent AI conversation unless set (functions/common/config.ts). */
 export const DEFAULT_AI_IDLE_CLOSE_MINUTES = 0;
+/** What the customer reads just before a silent AI conversation is closed, by default (functions/common/config.ts). */
+export const DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE =
+  'We closed this chat because it went quiet. Write to us any time to start a new one.';
 
 /** TaskRouter holds at most this many tasks per worker channel: the AI pool keeps one worker per 50 conversations. */
 export const AI_WORKER_CHANNEL_CAPACITY = 50;

@@ -164,6 +164,9 @@ export interface OpencxStrings {
   settingsIdleCloseUnit: string;
   settingsIdleCloseHelp: string;
   settingsIdleCloseInvalid: string;
+  settingsIdleCloseNoteLabel: string;
+  settingsIdleCloseNoteHelp: string;
+  settingsIdleCloseNoteTooLong: string;
   settingsNoteLabel: string;
   settingsNoteHelp: string;
   settingsNoteCount: string;
@@ -470,6 +473,11 @@ export const strings: OpencxStrings = {
     'A customer who leaves holds a slot of the AI worker pool until this closes the conversation; ' +
     'their next message starts a new conversation with the AI. Conversations humans hold are never closed.',
   settingsIdleCloseInvalid: 'Enter 0 (never) or a whole number of minutes from {min} to {max}',
+  settingsIdleCloseNoteLabel: 'Note when a silent chat is closed',
+  settingsIdleCloseNoteHelp:
+    'What the customer reads just before the AI closes a conversation nobody wrote in ' +
+    '(SMS and WhatsApp customers get it too). Leave it empty to close without a note.',
+  settingsIdleCloseNoteTooLong: 'Keep the note for a closed silent chat to {max} characters or fewer',
   settingsNoteLabel: 'Message the customer sees at a handoff',
   settingsNoteHelp:
     'Posted into the conversation when the AI hands it to your agents, on every channel, ' +

@@ -6,6 +6,7 @@ import {
   DEFAULT_AI_PEAK_CONVERSATIONS,
   DEFAULT_CUSTOMER_HANDBACK_NOTE,
   DEFAULT_CUSTOMER_HANDOFF_NOTE,
+  DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE,
 } from '../config';
 import {
   createFunctionsPost,
@@ -35,6 +36,7 @@ export type SettingsField =
   | 'customerHandbackNoteTranslations'
   | 'aiAnswerTimeoutSeconds'
   | 'aiIdleCloseMinutes'
+  | 'customerIdleCloseNote'
   | 'aiPeakConversations';
 
 export interface OpencxSettings {
@@ -66,6 +68,8 @@ export interface OpencxSettings {
   aiAnswerTimeoutSeconds: number;
   /** Minutes of silence after which the bridge closes an AI conversation; 0: never. */
   aiIdleCloseMinutes: number;
+  /** What the customer reads just before such a close; empty: no note. No translations. */
+  customerIdleCloseNote: string;
   /** The expected peak of concurrent AI conversations; the pool keeps one AI worker per 50. */
   aiPeakConversations: number;
   /** Which stored settings these are (opaque), posted back by Test & Save; null when none are stored. */
@@ -123,6 +127,8 @@ export interface SaveSettingsInput {
   aiAnswerTimeoutSeconds: number;
   /** 0: never close a silent AI conversation. */
   aiIdleCloseMinutes: number;
+  /** Empty: close without a note. */
+  customerIdleCloseNote: string;
   aiPeakConversations: number;
   /**
    * The `revision` of the settings the form was filled from (null: none were stored): the Functions
@@ -256,6 +262,7 @@ const FIELDS: readonly SettingsField[] = [
   'customerHandbackNoteTranslations',
   'aiAnswerTimeoutSeconds',
   'aiIdleCloseMinutes',
+  'customerIdleCloseNote',
   'aiPeakConversations',
 ];
 
@@ -285,6 +292,7 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
         customerHandbackNoteTranslations: JSON.stringify(input.customerHandbackNoteTranslations),
         aiAnswerTimeoutSeconds: String(input.aiAnswerTimeoutSeconds),
         aiIdleCloseMinutes: String(input.aiIdleCloseMinutes),
+        customerIdleCloseNote: input.customerIdleCloseNote.trim(),
         aiPeakConversations: String(input.aiPeakConversations),
       };
       if (input.opencxExtraTokensKept) fields.opencxExtraTokensKept = input.opencxExtraTokensKept.join(',');
@@ -408,6 +416,9 @@ function readSettings(value: unknown): OpencxSettings | undefined {
     aiAnswerTimeoutSeconds: wholeNumberOr(value.aiAnswerTimeoutSeconds, DEFAULT_AI_ANSWER_TIMEOUT_SECONDS),
     // Absent from older Functions, which never close a silent conversation.
     aiIdleCloseMinutes: wholeNumberOr(value.aiIdleCloseMinutes, DEFAULT_AI_IDLE_CLOSE_MINUTES),
+    // Absent from older Functions and from settings stored before it: the bridge's default.
+    customerIdleCloseNote:
+      typeof value.customerIdleCloseNote === 'string' ? value.customerIdleCloseNote : DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE,
     aiPeakConversations: wholeNumberOr(value.aiPeakConversations, DEFAULT_AI_PEAK_CONVERSATIONS),
     revision: stringOrNull(value.revision),
   };

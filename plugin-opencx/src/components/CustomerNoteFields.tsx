@@ -1,5 +1,5 @@
 // The notes the customer sees when the conversation changes hands (at a handoff, and when the AI
-// takes over again after a handback), each with its translations.
+// takes over again after a handback), each with its translations, and the one before a silent chat is closed.
 import React, { useEffect, useRef } from 'react';
 import { Box } from '@twilio-paste/core/box';
 import { Button } from '@twilio-paste/core/button';
@@ -13,6 +13,7 @@ import {
   characterCount,
   type FormErrors,
   HANDOFF_NOTE_MAX_CHARACTERS,
+  IDLE_CLOSE_NOTE_MAX_CHARACTERS,
   nextRowKey,
   type TranslationRow,
 } from '../domain/settingsForm';
@@ -32,17 +33,29 @@ interface NoteFieldProps {
   value: string;
   error?: string;
   disabled?: boolean;
+  /** The most characters the note may have; the handoff note's by default. */
+  max?: number;
   onChange: React.ChangeEventHandler<HTMLTextAreaElement>;
 }
 
 /** A message for the customer, with its length against the limit. */
-function NoteField({ id, name, label, help, value, error, disabled, onChange }: NoteFieldProps): JSX.Element {
+function NoteField({
+  id,
+  name,
+  label,
+  help,
+  value,
+  error,
+  disabled,
+  max = HANDOFF_NOTE_MAX_CHARACTERS,
+  onChange,
+}: NoteFieldProps): JSX.Element {
   return (
     <FormField
       id={id}
       label={label}
       help={help}
-      counter={format(strings.settingsNoteCount, { count: characterCount(value), max: HANDOFF_NOTE_MAX_CHARACTERS })}
+      counter={format(strings.settingsNoteCount, { count: characterCount(value), max })}
       error={error}
     >
       {(described) => (
@@ -88,10 +101,21 @@ const TEXTS = {
   },
 } as const;
 
+/** The note for a closed silent chat: one for every language, so no translations. */
+const IDLE_CLOSE = {
+  name: 'customerIdleCloseNote',
+  label: strings.settingsIdleCloseNoteLabel,
+  help: strings.settingsIdleCloseNoteHelp,
+  max: IDLE_CLOSE_NOTE_MAX_CHARACTERS,
+} as const;
+
 export function CustomerNoteField({
   moment,
   ...props
-}: Pick<NoteFieldProps, 'id' | 'value' | 'error' | 'disabled' | 'onChange'> & { moment: NoteMoment }): JSX.Element {
+}: Pick<NoteFieldProps, 'id' | 'value' | 'error' | 'disabled' | 'onChange'> & {
+  moment: NoteMoment | 'idleClose';
+}): JSX.Element {
+  if (moment === 'idleClose') return <NoteField {...props} {...IDLE_CLOSE} />;
   const texts = TEXTS[moment];
   return <NoteField {...props} name={texts.name} label={texts.label} help={texts.help} />;
 }

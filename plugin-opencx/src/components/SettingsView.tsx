@@ -24,6 +24,7 @@ import {
   DEFAULT_AI_PEAK_CONVERSATIONS,
   DEFAULT_CUSTOMER_HANDBACK_NOTE,
   DEFAULT_CUSTOMER_HANDOFF_NOTE,
+  DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE,
 } from '../config';
 import {
   type FormErrors,
@@ -84,6 +85,7 @@ const FOCUS_ORDER: readonly TextField[] = [
   'opencxWebhookSecret',
   'aiAnswerTimeoutSeconds',
   'aiIdleCloseMinutes',
+  'customerIdleCloseNote',
   'customerHandoffNote',
   'customerHandbackNote',
 ];
@@ -125,6 +127,7 @@ const EMPTY_FORM: SettingsFormValues = {
   handbackTranslations: [],
   aiAnswerTimeoutSeconds: String(DEFAULT_AI_ANSWER_TIMEOUT_SECONDS),
   aiIdleCloseMinutes: String(DEFAULT_AI_IDLE_CLOSE_MINUTES),
+  customerIdleCloseNote: DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE,
   aiPeakConversations: String(DEFAULT_AI_PEAK_CONVERSATIONS),
 };
 
@@ -188,6 +191,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
     opencxWebhookSecret: useUID(),
     aiAnswerTimeoutSeconds: useUID(),
     aiIdleCloseMinutes: useUID(),
+    customerIdleCloseNote: useUID(),
     customerHandoffNote: useUID(),
     customerHandbackNote: useUID(),
   };
@@ -525,6 +529,15 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 error={fieldErrors.aiIdleCloseMinutes}
                 disabled={saving}
                 onChange={change('aiIdleCloseMinutes')}
+              />
+              {/* Editable whatever the minutes say: a note set before the close is turned on is kept. */}
+              <CustomerNoteField
+                moment="idleClose"
+                id={ids.customerIdleCloseNote}
+                value={values.customerIdleCloseNote}
+                error={fieldErrors.customerIdleCloseNote}
+                disabled={saving}
+                onChange={change('customerIdleCloseNote')}
               />
               {CUSTOMER_NOTES.map(({ moment, note, editor, translations }) => (
                 <React.Fragment key={moment}>

@@ -6,6 +6,8 @@ import { format, strings } from '../strings';
 import { QUEUE_SID } from './setup';
 
 export const HANDOFF_NOTE_MAX_CHARACTERS = 320;
+/** The note for a closed silent chat is shorter: one SMS segment (docs/admin-api.md). */
+export const IDLE_CLOSE_NOTE_MAX_CHARACTERS = 160;
 /** As the Functions allow (docs/admin-api.md). */
 export const MAX_EXTRA_TOKENS = 9;
 export const AI_ANSWER_TIMEOUT_SECONDS = { min: 15, max: 600 } as const;
@@ -41,6 +43,7 @@ export interface SettingsFormValues {
   aiAnswerTimeoutSeconds: string;
   /** As typed; 0: never. */
   aiIdleCloseMinutes: string;
+  customerIdleCloseNote: string;
   /** As typed. */
   aiPeakConversations: string;
 }
@@ -103,6 +106,7 @@ export function formFrom(settings: OpencxSettings): SettingsFormValues {
     handbackTranslations: rowsOf(settings.customerHandbackNoteTranslations),
     aiAnswerTimeoutSeconds: String(settings.aiAnswerTimeoutSeconds),
     aiIdleCloseMinutes: String(settings.aiIdleCloseMinutes),
+    customerIdleCloseNote: settings.customerIdleCloseNote,
     aiPeakConversations: String(settings.aiPeakConversations),
   };
 }
@@ -205,6 +209,11 @@ export function validate(values: SettingsFormValues, settings: OpencxSettings | 
     const note = noteError(values[field].trim());
     if (note) fields[field] = note;
   }
+  // Checked whatever the minutes say: the note is saved either way.
+  if (characterCount(values.customerIdleCloseNote.trim()) > IDLE_CLOSE_NOTE_MAX_CHARACTERS)
+    fields.customerIdleCloseNote = format(strings.settingsIdleCloseNoteTooLong, {
+      max: IDLE_CLOSE_NOTE_MAX_CHARACTERS,
+    });
   return {
     fields,
     translations: translationErrors(values.translations),
@@ -236,6 +245,7 @@ export function saveInput(
     customerHandbackNoteTranslations: translationsOf(values.handbackTranslations),
     aiAnswerTimeoutSeconds: Number(values.aiAnswerTimeoutSeconds.trim()),
     aiIdleCloseMinutes: Number(values.aiIdleCloseMinutes.trim()),
+    customerIdleCloseNote: values.customerIdleCloseNote,
     aiPeakConversations: Number(values.aiPeakConversations.trim()),
     ...(revision === undefined ? {} : { settingsRevision: revision }),
   };

@@ -32,6 +32,7 @@ export const UNCONFIGURED: OpencxSettings = {
   customerHandbackNoteTranslations: {},
   aiAnswerTimeoutSeconds: 60,
   aiIdleCloseMinutes: 0,
+  customerIdleCloseNote: 'We closed this chat because it went quiet. Write to us any time to start a new one.',
   aiPeakConversations: 50,
   revision: null,
 };

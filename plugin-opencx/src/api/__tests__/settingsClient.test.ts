@@ -21,6 +21,7 @@ const SETTINGS = {
   customerHandbackNoteTranslations: { es: 'Vuelve a hablar con nuestro asistente de IA.' },
   aiAnswerTimeoutSeconds: 90,
   aiIdleCloseMinutes: 240,
+  customerIdleCloseNote: 'Closed for now: write again any time.',
   aiPeakConversations: 120,
   revision: '7.mixu1b2c3d4',
 };
@@ -47,6 +48,7 @@ const HANDOFF_INPUT = {
   customerHandbackNoteTranslations: {},
   aiAnswerTimeoutSeconds: 60,
   aiIdleCloseMinutes: 0,
+  customerIdleCloseNote: 'We closed this chat because it went quiet. Write to us any time to start a new one.',
   aiPeakConversations: 50,
 };
 /** A save of the form as loaded, nothing typed into it. */
@@ -147,6 +149,7 @@ describe('settings client', () => {
       customerHandbackNoteTranslations: { 'es-MX': 'De nuevo con nuestro asistente de IA.' },
       aiAnswerTimeoutSeconds: 90,
       aiIdleCloseMinutes: 240,
+      customerIdleCloseNote: ' Closed for now: write again any time. ',
       aiPeakConversations: 120,
       settingsRevision: '7.mixu1b2c3d4',
     });
@@ -171,6 +174,7 @@ describe('settings client', () => {
       customerHandbackNoteTranslations: '{"es-MX":"De nuevo con nuestro asistente de IA."}',
       aiAnswerTimeoutSeconds: '90',
       aiIdleCloseMinutes: '240',
+      customerIdleCloseNote: 'Closed for now: write again any time.',
       aiPeakConversations: '120',
       settingsRevision: '7.mixu1b2c3d4',
     });
@@ -282,6 +286,7 @@ describe('settings client', () => {
   it.each([
     ['aiAnswerTimeoutSeconds', 'From 15 to 600 seconds'],
     ['aiIdleCloseMinutes', 'Close silent AI conversations after a whole number of minutes from 10 to 10080, or 0'],
+    ['customerIdleCloseNote', 'The note for a closed silent chat must be at most 160 characters'],
   ])('passes on a field error about the handoff setting %s', async (field, message) => {
     const fetch = answering(400, { ok: false, error: { code: 'invalid_input', message, field } });
     const result = await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', UNCHANGED_INPUT);
@@ -310,6 +315,37 @@ describe('settings client', () => {
     expect(await load({ ...SETTINGS, aiIdleCloseMinutes: '240' })).toMatchObject({
       settings: { aiIdleCloseMinutes: 0 },
     });
+  });
+
+  it('sends the note for a closed silent chat trimmed, an empty one (no note) as empty', async () => {
+    const saved = async (customerIdleCloseNote: string) => {
+      const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false });
+      await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
+        ...UNCHANGED_INPUT,
+        customerIdleCloseNote,
+      });
+      return sent(fetch).fields.customerIdleCloseNote;
+    };
+    expect(await saved('  Closed: write again any time. 👋 ')).toBe('Closed: write again any time. 👋');
+    expect(await saved(' ')).toBe('');
+  });
+
+  it('reads the note for a closed silent chat: empty kept, missing (older settings) or odd the default', async () => {
+    const { customerIdleCloseNote: _note, ...older } = SETTINGS;
+    const load = async (settings: unknown) =>
+      createSettingsClient({ baseUrl: BASE, fetch: answering(200, { ok: true, settings }) }).load('t');
+    const DEFAULT = 'We closed this chat because it went quiet. Write to us any time to start a new one.';
+    expect(await load(SETTINGS)).toMatchObject({
+      settings: { customerIdleCloseNote: 'Closed for now: write again any time.' },
+    });
+    expect(await load({ ...SETTINGS, customerIdleCloseNote: '' })).toMatchObject({
+      settings: { customerIdleCloseNote: '' },
+    });
+    expect(await load(older)).toMatchObject({ settings: { customerIdleCloseNote: DEFAULT } });
+    for (const odd of [null, 160, ['Closed.']])
+      expect(await load({ ...SETTINGS, customerIdleCloseNote: odd })).toMatchObject({
+        settings: { customerIdleCloseNote: DEFAULT },
+      });
   });
 
   it('keeps an empty handoff note (no note), and drops translations that are not text', async () => {

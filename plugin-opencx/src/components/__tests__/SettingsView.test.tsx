@@ -80,6 +80,7 @@ describe('SettingsView', () => {
       customerHandbackNoteTranslations: {},
       aiAnswerTimeoutSeconds: 60,
       aiIdleCloseMinutes: 0,
+      customerIdleCloseNote: 'We closed this chat because it went quiet. Write to us any time to start a new one.',
       aiPeakConversations: 50,
       settingsRevision: SAVED.revision,
     });

@@ -20,6 +20,8 @@ const copyButton = () => screen.getByRole('button', { name: 'Copy the webhook UR
 const noteInput = () => screen.getByLabelText('Message the customer sees at a handoff');
 const timeoutInput = () => screen.getByLabelText('Hand to humans if the AI has not answered within');
 const idleCloseInput = () => screen.getByLabelText('Close silent AI conversations after');
+const idleCloseNoteInput = () => screen.getByLabelText('Note when a silent chat is closed');
+const DEFAULT_IDLE_CLOSE_NOTE = 'We closed this chat because it went quiet. Write to us any time to start a new one.';
 const translation = (number: number) => screen.getByRole('group', { name: `Translation ${number}` });
 const translationCount = () => screen.queryAllByRole('group', { name: /^Translation \d+$/ }).length;
 const languageOf = (number: number) => within(translation(number)).getByLabelText('Language tag');
@@ -477,6 +479,77 @@ describe('closing silent AI conversations', () => {
   });
 });
 
+describe('Note when a silent chat is closed', () => {
+  it('shows the saved note right after the minutes, its length and help, editable while the close is off', async () => {
+    await renderSettingsView({ ...SAVED_SETTINGS, aiIdleCloseMinutes: 0 });
+
+    expect(idleCloseNoteInput()).toHaveValue(DEFAULT_IDLE_CLOSE_NOTE);
+    expect(idleCloseNoteInput()).toHaveAttribute('name', 'customerIdleCloseNote');
+    expect(idleCloseNoteInput()).toBeEnabled();
+    const controls = Array.from(document.querySelectorAll('input, textarea, select'));
+    expect(controls[controls.indexOf(idleCloseInput()) + 1]).toBe(idleCloseNoteInput());
+    expect(idleCloseNoteInput()).toHaveAccessibleDescription(
+      expect.stringContaining(
+        'What the customer reads just before the AI closes a conversation nobody wrote in ' +
+          '(SMS and WhatsApp customers get it too). Leave it empty to close without a note.',
+      ),
+    );
+    expect(idleCloseNoteInput()).toHaveAccessibleDescription(
+      expect.stringContaining(`${DEFAULT_IDLE_CLOSE_NOTE.length} of 160 characters`),
+    );
+    // No translations: the customer's language is rarely known before a handoff.
+    expect(screen.queryByRole('group', { name: /closed/i })).not.toBeInTheDocument();
+
+    type(idleCloseNoteInput(), 'Cerrado 👋');
+    expect(idleCloseNoteInput()).toHaveAccessibleDescription(expect.stringContaining('9 of 160 characters'));
+  });
+
+  it('saves the edited note, and an emptied one as empty: no note', async () => {
+    const client = await renderSaving({ ...SAVED_SETTINGS, aiIdleCloseMinutes: 60 });
+
+    type(idleCloseNoteInput(), 'Closed for now: write again any time.');
+    expect(await saveAndWait(client)).toMatchObject({
+      customerIdleCloseNote: 'Closed for now: write again any time.',
+      aiIdleCloseMinutes: 60,
+      customerHandoffNote: DEFAULT_NOTE,
+    });
+
+    type(idleCloseNoteInput(), '');
+    expect(await saveAndWait(client)).toMatchObject({ customerIdleCloseNote: '' });
+  });
+
+  it('accepts 160 characters and refuses 161, at the field, without calling the server', async () => {
+    const client = await renderSaving();
+
+    type(idleCloseNoteInput(), '🙂'.repeat(160));
+    expect(await saveAndWait(client)).toMatchObject({ customerIdleCloseNote: '🙂'.repeat(160) });
+
+    type(idleCloseNoteInput(), 'x'.repeat(161));
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText('Keep the note for a closed silent chat to 160 characters or fewer')).toBeVisible();
+    expect(idleCloseNoteInput()).toHaveAttribute('aria-invalid', 'true');
+    expect(idleCloseNoteInput()).toHaveFocus();
+    expect(noteInput()).not.toHaveAttribute('aria-invalid', 'true');
+    expect(client.save).toHaveBeenCalledTimes(1);
+  });
+
+  it("shows the server's refusal on the field, and focuses it", async () => {
+    const client = await renderSaving();
+    const message = 'The note for a closed silent chat must be at most 160 characters';
+
+    type(idleCloseNoteInput(), 'A note the server refuses');
+    saveRefused(client, 'customerIdleCloseNote', message);
+
+    expect(await screen.findByText(message)).toBeVisible();
+    expect(idleCloseNoteInput()).toHaveAttribute('aria-invalid', 'true');
+    expect(idleCloseNoteInput()).toHaveAccessibleDescription(expect.stringContaining(message));
+    expect(idleCloseNoteInput()).toHaveFocus();
+    expect(idleCloseNoteInput()).toHaveValue('A note the server refuses');
+    expect(screen.getByRole('alert')).toHaveTextContent('Settings not saved: check the highlighted field.');
+  });
+});
+
 describe('Test & Save over HTTP', () => {
   const FUNCTIONS_URL = 'https://opencx-1234-dev.twil.io';
   const LOADED = {
@@ -520,6 +593,7 @@ describe('Test & Save over HTTP', () => {
     type(messageOf(1), 'Un colega le atenderá en breve.');
     type(timeoutInput(), '120');
     type(idleCloseInput(), '1440');
+    type(idleCloseNoteInput(), ' Closed for now: write again any time. ');
     fireEvent.click(saveButton());
     await screen.findByText(/Settings saved\./);
 
@@ -537,6 +611,7 @@ describe('Test & Save over HTTP', () => {
         customerHandbackNoteTranslations: '{}',
         aiAnswerTimeoutSeconds: '120',
         aiIdleCloseMinutes: '1440',
+        customerIdleCloseNote: 'Closed for now: write again any time.',
         aiPeakConversations: '50',
         settingsRevision: '2.mixu1b2c3d4',
       },
@@ -552,5 +627,16 @@ describe('Test & Save over HTTP', () => {
     await screen.findByText(/Settings saved\./);
 
     expect(saves(fetch)).toEqual([expect.objectContaining({ aiIdleCloseMinutes: '0' })]);
+  });
+
+  it('shows and saves the default note for a closed silent chat when the Functions do not send one', async () => {
+    const { customerIdleCloseNote: _note, ...older } = LOADED;
+    const fetch = await renderOverHttp(older);
+
+    expect(idleCloseNoteInput()).toHaveValue(DEFAULT_IDLE_CLOSE_NOTE);
+    fireEvent.click(saveButton());
+    await screen.findByText(/Settings saved\./);
+
+    expect(saves(fetch)).toEqual([expect.objectContaining({ customerIdleCloseNote: DEFAULT_IDLE_CLOSE_NOTE })]);
   });
 });

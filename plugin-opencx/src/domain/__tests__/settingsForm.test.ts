@@ -78,6 +78,7 @@ describe('settings form', () => {
       customerHandoffNoteTranslations: { es: 'Un momento.', 'pt-BR': 'Um momento.' },
       aiAnswerTimeoutSeconds: 45,
       aiIdleCloseMinutes: 1440,
+      customerIdleCloseNote: 'Closed for now: write again any time.',
     };
     const values = formFrom(settings);
 
@@ -99,6 +100,7 @@ describe('settings form', () => {
       customerHandbackNoteTranslations: {},
       aiAnswerTimeoutSeconds: 45,
       aiIdleCloseMinutes: 1440,
+      customerIdleCloseNote: 'Closed for now: write again any time.',
       aiPeakConversations: 50,
       settingsRevision: SAVED_SETTINGS.revision,
     });
@@ -136,6 +138,25 @@ describe('settings form', () => {
     expect(values.aiIdleCloseMinutes).toBe('0');
     expect(saveInput({ ...values, aiIdleCloseMinutes: ' 90 ' }, FLEX).aiIdleCloseMinutes).toBe(90);
     expect(saveInput(values, FLEX).aiIdleCloseMinutes).toBe(0);
+  });
+
+  it('keeps the note for a closed silent chat to 160 characters, an emoji counted as one, whatever the minutes', () => {
+    const values = formFrom(SAVED_SETTINGS);
+    expect(values.customerIdleCloseNote).toBe(
+      'We closed this chat because it went quiet. Write to us any time to start a new one.',
+    );
+    const errorFor = (typed: string, aiIdleCloseMinutes = '60') =>
+      validate({ ...values, aiIdleCloseMinutes, customerIdleCloseNote: typed }, SAVED_SETTINGS).fields;
+    for (const typed of ['', 'x'.repeat(160), '🙂'.repeat(160), ` ${'x'.repeat(160)} `])
+      expect(errorFor(typed)).toEqual({});
+    const tooLong = { customerIdleCloseNote: 'Keep the note for a closed silent chat to 160 characters or fewer' };
+    expect(errorFor('x'.repeat(161))).toEqual(tooLong);
+    expect(errorFor('🙂'.repeat(161))).toEqual(tooLong);
+    // Checked while the close is off too: the note is saved either way.
+    expect(errorFor('x'.repeat(161), '0')).toEqual(tooLong);
+    expect(saveInput({ ...values, customerIdleCloseNote: '🙂'.repeat(160) }, FLEX).customerIdleCloseNote).toBe(
+      '🙂'.repeat(160),
+    );
   });
 
   it('names the further keys to keep only when some were saved, so a save never drops keys it did not show', () => {
