@@ -471,7 +471,8 @@ export const strings: OpencxStrings = {
   settingsIdleCloseHelp:
     '0 = never (the default), or from 10 to 10080 minutes (a week). ' +
     'A customer who leaves holds a slot of the AI worker pool until this closes the conversation; ' +
-    'their next message starts a new conversation with the AI. Conversations humans hold are never closed.',
+    'their next message starts a new conversation with the AI. Conversations humans hold are never closed. ' +
+    'It applies to conversations the AI starts after you save.',
   settingsIdleCloseInvalid: 'Enter 0 (never) or a whole number of minutes from {min} to {max}',
   settingsIdleCloseNoteLabel: 'Note when a silent chat is closed',
   settingsIdleCloseNoteHelp:
