@@ -293,17 +293,19 @@ describe('settings client', () => {
     expect(result).toEqual({ ok: false, error: { code: 'invalid_input', message, field, status: 400 } });
   });
 
+  /** What a save with this one input changed sends for its field. */
+  async function sentField<K extends 'aiIdleCloseMinutes' | 'customerIdleCloseNote'>(
+    field: K,
+    value: (typeof UNCHANGED_INPUT)[K],
+  ): Promise<string | undefined> {
+    const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false });
+    await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', { ...UNCHANGED_INPUT, [field]: value });
+    return sent(fetch).fields[field];
+  }
+
   it('sends the minutes of silence after which an AI conversation is closed, 0 (never) included', async () => {
-    const saved = async (aiIdleCloseMinutes: number) => {
-      const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false });
-      await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
-        ...UNCHANGED_INPUT,
-        aiIdleCloseMinutes,
-      });
-      return sent(fetch).fields.aiIdleCloseMinutes;
-    };
-    expect(await saved(10080)).toBe('10080');
-    expect(await saved(0)).toBe('0');
+    expect(await sentField('aiIdleCloseMinutes', 10080)).toBe('10080');
+    expect(await sentField('aiIdleCloseMinutes', 0)).toBe('0');
   });
 
   it('reads the idle close missing (older Functions) or malformed as 0, never', async () => {
@@ -318,16 +320,10 @@ describe('settings client', () => {
   });
 
   it('sends the note for a closed silent chat trimmed, an empty one (no note) as empty', async () => {
-    const saved = async (customerIdleCloseNote: string) => {
-      const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false });
-      await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
-        ...UNCHANGED_INPUT,
-        customerIdleCloseNote,
-      });
-      return sent(fetch).fields.customerIdleCloseNote;
-    };
-    expect(await saved('  Closed: write again any time. 👋 ')).toBe('Closed: write again any time. 👋');
-    expect(await saved(' ')).toBe('');
+    expect(await sentField('customerIdleCloseNote', '  Closed: write again any time. 👋 ')).toBe(
+      'Closed: write again any time. 👋',
+    );
+    expect(await sentField('customerIdleCloseNote', ' ')).toBe('');
   });
 
   it('reads the note for a closed silent chat: empty kept, missing (older settings) or odd the default', async () => {

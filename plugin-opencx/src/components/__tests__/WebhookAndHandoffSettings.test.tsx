@@ -58,6 +58,48 @@ afterEach(() => {
   mockClipboard(undefined);
 });
 
+/**
+ * A customer note's field takes `limit` characters (emoji count as one) and refuses one more at the
+ * field, focused, without calling the server.
+ */
+async function expectNoteLimit(
+  input: () => HTMLElement,
+  field: 'customerHandoffNote' | 'customerIdleCloseNote',
+  limit: number,
+  message: string,
+): Promise<void> {
+  const client = await renderSaving();
+
+  type(input(), '🙂'.repeat(limit));
+  expect(await saveAndWait(client)).toMatchObject({ [field]: '🙂'.repeat(limit) });
+
+  type(input(), 'x'.repeat(limit + 1));
+  fireEvent.click(saveButton());
+
+  expect(await screen.findByText(message)).toBeVisible();
+  expect(input()).toHaveAttribute('aria-invalid', 'true');
+  expect(input()).toHaveFocus();
+  expect(client.save).toHaveBeenCalledTimes(1);
+}
+
+/** The server refuses the save naming `field`: its message shows on that field, which keeps what was typed. */
+async function expectServerRefusal(
+  input: () => HTMLElement,
+  field: SettingsField,
+  typed: string,
+  message: string,
+): Promise<void> {
+  const client = await renderSaving();
+
+  type(input(), typed);
+  saveRefused(client, field, message);
+
+  expect(await screen.findByText(message)).toBeVisible();
+  expect(input()).toHaveAttribute('aria-invalid', 'true');
+  expect(input()).toHaveAccessibleDescription(expect.stringContaining(message));
+  expect(input()).toHaveValue(typed);
+}
+
 describe('OpenCX webhook signing secret', () => {
   it('shows a saved secret only as saved, never with a value', async () => {
     await renderSettingsView();
@@ -184,18 +226,7 @@ describe('Message the customer sees at a handoff', () => {
   });
 
   it('accepts 320 characters and refuses 321, at the field, without calling the server', async () => {
-    const client = await renderSaving();
-
-    type(noteInput(), '🙂'.repeat(320));
-    expect(await saveAndWait(client)).toMatchObject({ customerHandoffNote: '🙂'.repeat(320) });
-
-    type(noteInput(), 'x'.repeat(321));
-    fireEvent.click(saveButton());
-
-    expect(await screen.findByText('Keep the message to 320 characters or fewer')).toBeVisible();
-    expect(noteInput()).toHaveAttribute('aria-invalid', 'true');
-    expect(noteInput()).toHaveFocus();
-    expect(client.save).toHaveBeenCalledTimes(1);
+    await expectNoteLimit(noteInput, 'customerHandoffNote', 320, 'Keep the message to 320 characters or fewer');
   });
 });
 
@@ -466,16 +497,8 @@ describe('closing silent AI conversations', () => {
   });
 
   it("shows the server's refusal on the field", async () => {
-    const client = await renderSaving();
     const message = 'Close silent AI conversations after a whole number of minutes from 10 to 10080, or 0 for never';
-
-    type(idleCloseInput(), '30');
-    saveRefused(client, 'aiIdleCloseMinutes', message);
-
-    expect(await screen.findByText(message)).toBeVisible();
-    expect(idleCloseInput()).toHaveAttribute('aria-invalid', 'true');
-    expect(idleCloseInput()).toHaveAccessibleDescription(expect.stringContaining(message));
-    expect(idleCloseInput()).toHaveValue('30');
+    await expectServerRefusal(idleCloseInput, 'aiIdleCloseMinutes', '30', message);
   });
 });
 
@@ -519,33 +542,15 @@ describe('Note when a silent chat is closed', () => {
   });
 
   it('accepts 160 characters and refuses 161, at the field, without calling the server', async () => {
-    const client = await renderSaving();
-
-    type(idleCloseNoteInput(), '🙂'.repeat(160));
-    expect(await saveAndWait(client)).toMatchObject({ customerIdleCloseNote: '🙂'.repeat(160) });
-
-    type(idleCloseNoteInput(), 'x'.repeat(161));
-    fireEvent.click(saveButton());
-
-    expect(await screen.findByText('Keep the note for a closed silent chat to 160 characters or fewer')).toBeVisible();
-    expect(idleCloseNoteInput()).toHaveAttribute('aria-invalid', 'true');
-    expect(idleCloseNoteInput()).toHaveFocus();
+    const message = 'Keep the note for a closed silent chat to 160 characters or fewer';
+    await expectNoteLimit(idleCloseNoteInput, 'customerIdleCloseNote', 160, message);
     expect(noteInput()).not.toHaveAttribute('aria-invalid', 'true');
-    expect(client.save).toHaveBeenCalledTimes(1);
   });
 
   it("shows the server's refusal on the field, and focuses it", async () => {
-    const client = await renderSaving();
     const message = 'The note for a closed silent chat must be at most 160 characters';
-
-    type(idleCloseNoteInput(), 'A note the server refuses');
-    saveRefused(client, 'customerIdleCloseNote', message);
-
-    expect(await screen.findByText(message)).toBeVisible();
-    expect(idleCloseNoteInput()).toHaveAttribute('aria-invalid', 'true');
-    expect(idleCloseNoteInput()).toHaveAccessibleDescription(expect.stringContaining(message));
+    await expectServerRefusal(idleCloseNoteInput, 'customerIdleCloseNote', 'A note the server refuses', message);
     expect(idleCloseNoteInput()).toHaveFocus();
-    expect(idleCloseNoteInput()).toHaveValue('A note the server refuses');
     expect(screen.getByRole('alert')).toHaveTextContent('Settings not saved: check the highlighted field.');
   });
 });
