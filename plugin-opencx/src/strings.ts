@@ -48,6 +48,10 @@ export interface OpencxStrings {
   aiMessageBadgeLabel: string;
   handoffNoteBadge: string;
   handoffNoteBadgeLabel: string;
+  handbackNoteBadge: string;
+  handbackNoteBadgeLabel: string;
+  idleCloseNoteBadge: string;
+  idleCloseNoteBadgeLabel: string;
 
   insightsNavLabel: string;
   insightsTitle: string;
@@ -333,6 +337,10 @@ export const strings: OpencxStrings = {
   aiMessageBadgeLabel: 'Sent by the OpenCX AI agent',
   handoffNoteBadge: 'Handoff note',
   handoffNoteBadgeLabel: 'Sent to the customer when the AI handed off; the AI’s summary is in the handoff panel',
+  handbackNoteBadge: 'Handback note',
+  handbackNoteBadgeLabel: 'Sent to the customer when an agent handed the conversation back to the AI',
+  idleCloseNoteBadge: 'Closing note',
+  idleCloseNoteBadgeLabel: 'Sent to the customer when the AI closed the conversation after a silence',
 
   insightsNavLabel: 'AI insights',
   insightsTitle: 'AI insights',

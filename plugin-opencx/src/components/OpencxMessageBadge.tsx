@@ -5,17 +5,20 @@ import { ScreenReaderOnly } from '@twilio-paste/core/screen-reader-only';
 import type { OpencxMessageRole } from '../domain/messages';
 import { strings } from '../strings';
 
-/** "AI" on the AI's replies, "Handoff note" on the message the customer got at the handoff. */
+const TEXT: Record<OpencxMessageRole, [badge: string, label: string]> = {
+  ai: [strings.aiMessageBadge, strings.aiMessageBadgeLabel],
+  'handoff-note': [strings.handoffNoteBadge, strings.handoffNoteBadgeLabel],
+  'handback-note': [strings.handbackNoteBadge, strings.handbackNoteBadgeLabel],
+  'idle-close-note': [strings.idleCloseNoteBadge, strings.idleCloseNoteBadgeLabel],
+};
+
+/** "AI" on the AI's replies; the notes the customer got when the conversation changed hands say which. */
 export function OpencxMessageBadge({ role }: { role: OpencxMessageRole }): JSX.Element {
-  return role === 'ai' ? (
-    <Badge as="span" variant="new">
-      <span aria-hidden="true">{strings.aiMessageBadge}</span>
-      <ScreenReaderOnly>{strings.aiMessageBadgeLabel}</ScreenReaderOnly>
-    </Badge>
-  ) : (
-    <Badge as="span" variant="info">
-      <span aria-hidden="true">{strings.handoffNoteBadge}</span>
-      <ScreenReaderOnly>{strings.handoffNoteBadgeLabel}</ScreenReaderOnly>
+  const [badge, label] = TEXT[role];
+  return (
+    <Badge as="span" variant={role === 'ai' ? 'new' : 'info'}>
+      <span aria-hidden="true">{badge}</span>
+      <ScreenReaderOnly>{label}</ScreenReaderOnly>
     </Badge>
   );
 }

@@ -22,7 +22,7 @@ function MessageBadge(props: MessageProps): JSX.Element | null {
   ) : null;
 }
 
-/** "AI" / "Handoff note" on the messages the bridge posts. */
+/** "AI", "Handoff note", "Handback note" or "Closing note" on the messages the bridge posts. */
 export const setupOpencxMessageBadges: FeatureSetup = (flex) => {
   flex.MessageBubble.Content.add(<MessageBadge key="opencx-message-badge" />, {
     if: (props: MessageProps) => messageRole(props) !== undefined,

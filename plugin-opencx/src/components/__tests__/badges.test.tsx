@@ -45,4 +45,15 @@ describe('OpencxMessageBadge', () => {
       screen.getByText('Sent to the customer when the AI handed off; the AI’s summary is in the handoff panel'),
     ).toBeInTheDocument();
   });
+
+  it('marks the handback note and the closing note as what the customer got', () => {
+    const { unmount } = renderWithTheme(<OpencxMessageBadge role="handback-note" />);
+    expect(screen.getByText('Handback note')).toBeVisible();
+    expect(
+      screen.getByText('Sent to the customer when an agent handed the conversation back to the AI'),
+    ).toBeInTheDocument();
+    unmount();
+    renderWithTheme(<OpencxMessageBadge role="idle-close-note" />);
+    expect(screen.getByText('Closing note')).toBeVisible();
+  });
 });

@@ -74,6 +74,8 @@ describe('opencxMessageRole', () => {
   it.each([
     [{ opencx: { role: 'ai', sessionId: 's' } }, 'ai'],
     [{ opencx: { role: 'handoff-note' } }, 'handoff-note'],
+    [{ opencx: { role: 'handback-note' } }, 'handback-note'],
+    [{ opencx: { role: 'idle-close-note' } }, 'idle-close-note'],
     [JSON.stringify({ opencx: { role: 'ai' } }), 'ai'],
     [{ opencx: JSON.stringify({ role: 'ai' }) }, 'ai'],
     [{ opencx: { role: 'customer' } }, undefined],

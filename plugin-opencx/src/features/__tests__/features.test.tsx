@@ -79,6 +79,7 @@ describe('feature registration', () => {
     const message = (attributes: unknown) => ({ message: { source: { attributes } } });
     expect(badge.options?.if?.(message({ opencx: { role: 'ai' } }))).toBe(true);
     expect(badge.options?.if?.(message({ opencx: { role: 'handoff-note' } }))).toBe(true);
+    expect(badge.options?.if?.(message({ opencx: { role: 'handback-note' } }))).toBe(true);
     expect(badge.options?.if?.(message({}))).toBe(false);
     expect(badge.options?.if?.(message(undefined))).toBe(false);
     expect(badge.options?.if?.({})).toBe(false);
