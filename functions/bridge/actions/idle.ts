@@ -2,9 +2,8 @@
 // timer is armed when the session starts, and looks again for as long as someone keeps writing.
 import type { FlexTaskAttributes } from '../../common/task-attributes';
 import type { ConversationMessage } from '../../common/twilio';
-import type { Decision } from '../decide';
+import { type Decision, isFromCustomer } from '../decide';
 import type { BridgeDeps, Outcome } from '../deps';
-import { isFromCustomer } from '../decide';
 import {
   customerWroteSince,
   IDLE_CHECK_MESSAGES,
