@@ -161,21 +161,23 @@ describe('one OpenCX key, driven past its budget', () => {
       status: 500,
     });
     world.twilio.addFault({ method: 'GET', path: new RegExp(`/Tasks/${taskSid}$`), status: 500 });
+    const timerEvents = () => world.takeLogs().filter((l) => l.event === 'task.canceled' && l.outcome !== 'warning');
     try {
       await world.advance(scheduled.afterSeconds * 1000 + 500);
-    } finally {
+      // The record stays unwritable: a handoff write the failed Function left retrying must not land later.
       world.twilio.clearFaults();
-    }
-    const timerEvents = () => world.takeLogs().filter((l) => l.event === 'task.canceled' && l.outcome !== 'warning');
-    expect(timerEvents().map((l) => l.outcome)).toEqual(['timer-armed']);
-    expect(world.contactMessages(world.sessionFor(conversationSid)!.id).filter((t) => t === question)).toHaveLength(1);
+      world.twilio.addFault({ method: 'POST', path: recordItem, status: 500 });
+      expect(timerEvents().map((l) => l.outcome)).toEqual(['timer-armed']);
+      expect(world.contactMessages(world.sessionFor(conversationSid)!.id).filter((t) => t === question)).toHaveLength(
+        1,
+      );
 
-    try {
       // Armed again: the text is not sent twice, and a watchdog follows it.
       await world.advance(16_000);
       expect(timerEvents().map((l) => l.outcome)).toEqual(['awaiting-answer']);
       await world.advance(121_000);
     } finally {
+      world.twilio.clearFaults();
       world.opencx.webhookFaults.clear();
     }
     expect(timerEvents().map((l) => l.outcome)).toEqual(['handed-off']);
