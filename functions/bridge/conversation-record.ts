@@ -44,8 +44,13 @@ export interface PendingHandoff {
   language?: string;
   /** ISO 8601: when the handoff was decided. */
   at: string;
-  /** The task is known to have reached humans. */
+  /** The task is known to have reached humans, and the customer's note is in (or there is none). */
   routed?: boolean;
+  /**
+   * The customer's note could not be posted: the next finish posts it. A finish that found the note
+   * claimed by another Function (which then failed) must not mark the handoff routed.
+   */
+  noteOwed?: boolean;
   /**
    * The answer key of the AI's last words. OpenCX's webhook may claim them before the handoff
    * posts them; it then posts them itself although the AI no longer holds the conversation.

@@ -1,8 +1,11 @@
+import type { ConversationRecord } from './conversation-record';
 import {
   AI_UNAVAILABLE,
   aiReservationsToReject,
+  finishedHandoff,
   handoffAttributes,
   type HandoffFacts,
+  noteStillOwed,
   toHandoffSentiment,
   toLanguageTag,
 } from './handoff';
@@ -162,5 +165,49 @@ describe('aiReservationsToReject', () => {
 
   test('none listed and none recorded: nothing to reject', () => {
     expect(aiReservationsToReject([pending[1]], undefined, config)).toEqual([]);
+  });
+});
+
+describe("finishing a handoff: routed only once the customer's note is in", () => {
+  const handingOff = (handoff: Partial<NonNullable<ConversationRecord['handoff']>> = {}): ConversationRecord => ({
+    workspaceSid: 'WS1',
+    taskSid: 'WT1',
+    sessionId: 'S1',
+    phase: 'handoff',
+    claimedAt: 0,
+    handoff: { reason: 'AI requested human handoff', at: '2026-03-01T10:00:00.000Z', ...handoff },
+  });
+
+  test.each(['posted', 'none', 'already'] as const)('a note %s marks it routed', (noted) => {
+    expect(finishedHandoff(handingOff(), noted)?.handoff).toEqual({
+      reason: 'AI requested human handoff',
+      at: '2026-03-01T10:00:00.000Z',
+      routed: true,
+    });
+  });
+
+  test('a note that failed leaves it to the next event', () => {
+    expect(finishedHandoff(handingOff(), 'failed')).toBeUndefined();
+  });
+
+  test("a note owed and found claimed by another Function is not counted: that Function's post may have failed", () => {
+    expect(finishedHandoff(handingOff({ noteOwed: true }), 'already')).toBeUndefined();
+  });
+
+  test('posting an owed note clears the debt', () => {
+    expect(finishedHandoff(handingOff({ noteOwed: true }), 'posted')?.handoff).toEqual({
+      reason: 'AI requested human handoff',
+      at: '2026-03-01T10:00:00.000Z',
+      routed: true,
+    });
+  });
+
+  test('a handoff routed already is not written again', () => {
+    expect(finishedHandoff(handingOff({ routed: true }), 'already')).toBeUndefined();
+  });
+
+  test('a failed note reopens a handoff another finish marked routed, and records the debt', () => {
+    expect(noteStillOwed(handingOff({ routed: true }))?.handoff).toMatchObject({ routed: false, noteOwed: true });
+    expect(noteStillOwed({ ...handingOff(), phase: 'human' })).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 // What a handoff writes: the task attributes and the note the human inherits.
 import { type BridgeConfig, isAiPoolWorker } from '../common/config';
 import type { HandoffAttributes, HandoffSentiment } from '../common/task-attributes';
+import type { ConversationRecord } from './conversation-record';
 import { HISTORY_ATTRIBUTE, historyAtHandoff } from './history';
 
 export const AI_UNAVAILABLE = 'AI unavailable';
@@ -17,6 +18,27 @@ export function aiReservationsToReject(
 ): string[] {
   const listed = pending.filter((r) => isAiPoolWorker(config, r.workerSid)).map((r) => r.sid);
   return recorded && !listed.includes(recorded) ? [...listed, recorded] : listed;
+}
+
+/** What became of the customer's note in one attempt to post it (`already`: another Function had claimed it). */
+export type NoteOutcome = 'posted' | 'none' | 'already' | 'failed';
+
+/**
+ * The record once a finish got the task to humans: routed, unless the note is still owed. A note
+ * another Function had claimed counts as in only while no failure to post it has been recorded:
+ * that Function may have failed after this one found the claim taken.
+ */
+export function finishedHandoff(record: ConversationRecord, noted: NoteOutcome): ConversationRecord | undefined {
+  if (!record.handoff || record.handoff.routed) return undefined;
+  if (noted === 'failed' || (noted === 'already' && record.handoff.noteOwed)) return undefined;
+  const { noteOwed: _owed, ...handoff } = record.handoff;
+  return { ...record, handoff: { ...handoff, routed: true } };
+}
+
+/** The record once a Function failed to post the note it had claimed: the next event finishes the handoff. */
+export function noteStillOwed(record: ConversationRecord): ConversationRecord | undefined {
+  if (record.phase !== 'handoff' || !record.handoff) return undefined;
+  return { ...record, handoff: { ...record.handoff, routed: false, noteOwed: true } };
 }
 
 /** OpenCX says angry/happy/neutral; Flex tasks say negative/positive/neutral. */

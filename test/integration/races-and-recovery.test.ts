@@ -379,3 +379,60 @@ test('a handoff note Twilio refused to post is posted when the customer writes n
   expect(notes().map((m) => m.body)).toEqual([CUSTOMER_HANDOFF_NOTE]);
   expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', handoff: { routed: true } });
 });
+
+test('a handoff note that fails after a concurrent finish found it claimed is posted on the next message', async () => {
+  const { conversationSid } = await world.customerStartsConversation('Hi');
+  const notes = () =>
+    world
+      .transcript(conversationSid)
+      .filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'handoff-note');
+  const messages = '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages';
+  const posts = () => world.twilio.calls({ product: 'conversations', method: 'POST', template: messages }).length;
+  const recordItem = new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`);
+  const recordWrites = () => world.twilio.requests.filter((r) => r.method === 'POST' && recordItem.test(r.path)).length;
+  const answered = (body: string) =>
+    world.twilio.webhooks.some((d) => d.params.Body === body && d.status !== undefined);
+  let refuseNote!: () => void;
+  let markFinished!: () => void;
+  // The customer's next message is the only other finisher.
+  world.opencx.webhookFaults.add({ event: 'conversation.handoff_to_human', signature: 'missing' });
+  try {
+    // The handoff's note is held, then refused.
+    world.twilio.addFault({
+      method: 'POST',
+      path: messages,
+      status: 400,
+      times: 1,
+      until: new Promise<void>((r) => (refuseNote = r)),
+    });
+    const postsBefore = posts();
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
+    world.customerWrites(conversationSid, 'A person please');
+    await world.until(() => posts() > postsBefore, "the handoff note's post");
+
+    // The customer writes again: this finish finds the note claimed, and its write that the
+    // handoff is done waits until the note has failed.
+    const writesBefore = recordWrites();
+    world.twilio.addFault({
+      method: 'POST',
+      path: recordItem,
+      times: 1,
+      until: new Promise<void>((r) => (markFinished = r)),
+    });
+    world.customerWrites(conversationSid, 'Hello?');
+    await world.until(() => recordWrites() > writesBefore, "the finish's write");
+    refuseNote();
+    await world.until(() => answered('A person please'), 'the handoff to end');
+  } finally {
+    refuseNote?.();
+    markFinished?.();
+    world.twilio.clearFaults();
+    world.opencx.webhookFaults.clear();
+  }
+  await world.settle();
+  expect(notes()).toHaveLength(0);
+
+  await world.customerSays(conversationSid, 'Still there?');
+  expect(notes().map((m) => m.body)).toEqual([CUSTOMER_HANDOFF_NOTE]);
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', handoff: { routed: true } });
+});

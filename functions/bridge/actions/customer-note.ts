@@ -4,9 +4,8 @@
 import { type NoteMoment, customerNote, noteKey } from '../customer-note';
 import { HANDOFF_CLAIM_TTL_SECONDS } from '../dedup';
 import type { BridgeDeps } from '../deps';
+import type { NoteOutcome } from '../handoff';
 import { postOnceOutcome } from './post';
-
-export type NoteOutcome = 'posted' | 'none' | 'already' | 'failed';
 
 export interface NoteOccasion {
   /** The handoff's or the handback's time (a closed session's ID): one note each. */

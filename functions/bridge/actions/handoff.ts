@@ -10,7 +10,7 @@ import type { ConversationRecord, PendingHandoff } from '../conversation-record'
 import type { Decision, HandoffRequest } from '../decide';
 import { answerKey, HANDOFF_CLAIM_TTL_SECONDS } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
-import { aiReservationsToReject, handoffAttributes, withHandoff } from '../handoff';
+import { aiReservationsToReject, finishedHandoff, handoffAttributes, noteStillOwed, withHandoff } from '../handoff';
 import { handoffInsight, recordInsight } from '../insights';
 import { postCustomerNote } from './customer-note';
 
@@ -80,7 +80,7 @@ export async function handOff(
     postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes, pending.at), deps, before),
     recordInsight(deps, handoffInsight(conversationSid, record, attributes)),
   ]);
-  if (noted === 'failed') await reopenForNote(conversationSid, deps);
+  if (noted === 'failed') await leaveNoteOwed(conversationSid, deps);
   return {
     outcome: 'handed-off',
     sessionId: record.sessionId,
@@ -110,23 +110,21 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
     routeToHumans(task, aiReservationsToReject(reserved, record.reservationSid, deps.config), attributes, deps),
     postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes, pending.at), deps),
   ]);
-  // Until the note is in, the next event finishes the handoff again (and posts it).
-  if (!UNFINISHED_ROUTINGS.includes(routing) && noted !== 'failed')
-    await deps.state.update(conversationSid, (r) =>
-      r.handoff ? { ...r, handoff: { ...r.handoff, routed: true } } : r,
-    );
+  // Until the note is in, the next event finishes the handoff again (and posts it). Written over the
+  // record as this event read it: a note failure recorded since is seen (`finishedHandoff`).
+  if (noted === 'failed') await leaveNoteOwed(conversationSid, deps);
+  else if (!UNFINISHED_ROUTINGS.includes(routing))
+    await deps.state.update(conversationSid, (r) => finishedHandoff(r, noted), known);
   return { outcome: 'handoff-finished', sessionId: record.sessionId, released: routing, noted };
 }
 
 /**
- * The note did not get in, but a concurrent finish (OpenCX's handoff event) may have marked the
- * handoff done meanwhile: unmark it, so the customer's next message finishes it with the note.
+ * The note did not get in. A concurrent finish (OpenCX's handoff event) may have found it claimed
+ * and be about to mark the handoff done: recorded as owed, the customer's next message posts it.
  */
-async function reopenForNote(conversationSid: string, deps: BridgeDeps): Promise<void> {
+async function leaveNoteOwed(conversationSid: string, deps: BridgeDeps): Promise<void> {
   await deps.state
-    .update(conversationSid, (r) =>
-      r.phase === 'handoff' && r.handoff?.routed ? { ...r, handoff: { ...r.handoff, routed: false } } : undefined,
-    )
+    .update(conversationSid, noteStillOwed)
     .catch((error: unknown) =>
       deps.warn('could not leave the handoff note to the next event', { error: String(error) }),
     );
