@@ -24,3 +24,13 @@ if (gzip > BUDGET_GZIP_BYTES) {
   console.error('The plugin bundle is over its gzip budget: check what a new import pulled in.');
   process.exit(1);
 }
+
+// Built-ins newer than the oldest browsers package.json's browserslist promises (Chrome 80,
+// Firefox 74, Safari 13.1): the build transpiles syntax, not these, and Flex loads no polyfills.
+const TOO_NEW = ['Object.hasOwn(', '.replaceAll(', 'structuredClone(', '.findLast(', '.findLastIndex('];
+const text = raw.toString('utf8');
+const used = TOO_NEW.filter((call) => text.includes(call));
+if (used.length > 0) {
+  console.error(`The plugin bundle calls what its oldest supported browsers lack: ${used.join(', ')}`);
+  process.exit(1);
+}

@@ -643,7 +643,9 @@ export const strings: OpencxStrings = {
 
 /** Fills `{name}` placeholders; unknown ones stay as they are. */
 export function format(template: string, values: Readonly<Record<string, string | number>>): string {
+  // Not Object.hasOwn: the oldest supported browsers lack it.
+  const names = Object.keys(values);
   return template.replace(/\{(\w+)\}/g, (placeholder, name: string) =>
-    Object.hasOwn(values, name) ? String(values[name]) : placeholder,
+    names.includes(name) ? String(values[name]) : placeholder,
   );
 }

@@ -9,8 +9,12 @@ const UNITS: ReadonlyArray<[Intl.RelativeTimeFormatUnit, number]> = [
   ['minute', 60],
 ];
 
-/** "5 minutes ago", "yesterday", "now". A time slightly in the future (clock skew) reads "now". */
+/**
+ * "5 minutes ago", "yesterday", "now". A time slightly in the future (clock skew) reads "now". The
+ * date and time where the browser has no relative format (Safari before 14).
+ */
 export function relativeTime(date: Date, now: Date, locale?: string): string {
+  if (typeof Intl.RelativeTimeFormat !== 'function') return absoluteTime(date, locale);
   const seconds = Math.max(0, Math.round((now.getTime() - date.getTime()) / 1000));
   const format = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
   for (const [unit, size] of UNITS) {

@@ -14,6 +14,17 @@ describe('relativeTime', () => {
   ])('%i s before now reads "%s"', (seconds, expected) => {
     expect(relativeTime(before(seconds), NOW, 'en-US')).toBe(expected);
   });
+
+  it('gives the date and time in a browser without a relative format (Safari before 14)', () => {
+    const relativeFormat = Intl.RelativeTimeFormat;
+    try {
+      delete (Intl as { RelativeTimeFormat?: unknown }).RelativeTimeFormat;
+      const fiveMinutesAgo = new Date(NOW.getTime() - 5 * 60 * 1000);
+      expect(relativeTime(fiveMinutesAgo, NOW, 'en-US')).toBe(absoluteTime(fiveMinutesAgo, 'en-US'));
+    } finally {
+      Intl.RelativeTimeFormat = relativeFormat;
+    }
+  });
 });
 
 describe('absoluteTime', () => {
