@@ -42,6 +42,8 @@ export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Elem
   }
 
   function answer(question: 'needed' | 'summaryRight', value: boolean): void {
+    // The saved answer clicked again: sending it again would note the verdict on OpenCX's session twice.
+    if (status.kind === 'saved' && (question === 'needed' ? needed : summaryRight) === value) return;
     const next = { needed, summaryRight, [question]: value };
     if (question === 'needed') setNeeded(value);
     else setSummaryRight(value);

@@ -104,6 +104,26 @@ describe('HandoffVerdict', () => {
     expect(await screen.findByText('Thanks, saved.')).toBeVisible();
     expect(submit).toHaveBeenLastCalledWith({ needed: true, summaryRight: false });
   });
+
+  it('does not send a saved answer again when it is clicked again, but retries a refused one', async () => {
+    const submit = jest
+      .fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>()
+      .mockResolvedValueOnce({ ok: false, error: { code: 'server_error', message: 'Try again', status: 500 } })
+      .mockResolvedValue({ ok: true });
+    renderWithTheme(<HandoffVerdict submit={submit} />);
+    click('Handoff needed?', 'Yes');
+    click('Summary right?', 'Yes');
+    expect(await screen.findByText('Try again')).toBeVisible();
+
+    click('Summary right?', 'Yes');
+    expect(await screen.findByText('Thanks, saved.')).toBeVisible();
+    expect(submit).toHaveBeenCalledTimes(2);
+
+    click('Summary right?', 'Yes');
+    click('Handoff needed?', 'Yes');
+    expect(submit).toHaveBeenCalledTimes(2);
+    expect(screen.getByText('Thanks, saved.')).toBeVisible();
+  });
 });
 
 describe('HandoffPanel with the verdict', () => {
