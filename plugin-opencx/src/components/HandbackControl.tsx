@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import { Alert } from '@twilio-paste/core/alert';
 import { Box } from '@twilio-paste/core/box';
 import { Button } from '@twilio-paste/core/button';
@@ -53,6 +53,14 @@ export function HandbackDone({ already, wrappedUp }: HandbackOutcome): JSX.Eleme
 export function HandbackControl({ client, taskSid, token, done, onDone }: HandbackControlProps): JSX.Element {
   const [state, setState] = useState<State>(done ? { step: 'done', ...done } : { step: 'closed' });
   const [instruction, setInstruction] = useState('');
+  // The wrap-up the hand-back causes may take this control away before the answer comes.
+  const mounted = useRef(true);
+  useEffect(
+    () => () => {
+      mounted.current = false;
+    },
+    [],
+  );
   const fieldId = useUID();
   const helpId = useUID();
   const tooLong = instruction.trim().length > MAX_INSTRUCTION_LENGTH;
@@ -78,12 +86,12 @@ export function HandbackControl({ client, taskSid, token, done, onDone }: Handba
     setState({ step: 'sending' });
     const result = await client.handBack(token(), { taskSid, instruction });
     if (!result.ok) {
-      setState({ step: 'editing', error: result.error });
+      if (mounted.current) setState({ step: 'editing', error: result.error });
       return;
     }
     const outcome = { already: result.alreadyHandedBack, wrappedUp: result.wrappedUp };
     onDone?.(outcome);
-    setState({ step: 'done', ...outcome });
+    if (mounted.current) setState({ step: 'done', ...outcome });
   };
 
   return (

@@ -1,4 +1,4 @@
-import React from 'react';
+import React, { useEffect, useReducer } from 'react';
 import type * as Flex from '@twilio/flex-ui';
 import { Box } from '@twilio-paste/core/box';
 import { Text } from '@twilio-paste/core/text';
@@ -33,6 +33,13 @@ const KEPT_OUTCOMES = 50;
  */
 export class HandbackOutcomes {
   private readonly byTask = new Map<string, HandbackOutcome>();
+  private readonly listeners = new Set<() => void>();
+
+  /** Calls `listener` on each new outcome, until the returned function is called. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   get(taskSid: string | undefined): HandbackOutcome | undefined {
     return taskSid ? this.byTask.get(taskSid) : undefined;
@@ -46,6 +53,7 @@ export class HandbackOutcomes {
       if (this.byTask.size <= KEPT_OUTCOMES) break;
       this.byTask.delete(oldest);
     }
+    for (const listener of this.listeners) listener();
   }
 }
 
@@ -60,6 +68,9 @@ export function TaskHandback({
   outcomes: HandbackOutcomes;
 }): JSX.Element {
   const entries = readHistory(task?.attributes);
+  // The answer may come after the wrap-up that took the control away: show it when it does.
+  const [, outcomeArrived] = useReducer((count: number) => count + 1, 0);
+  useEffect(() => outcomes.subscribe(outcomeArrived), [outcomes]);
   const outcome = outcomes.get(task?.taskSid);
   return (
     <Box

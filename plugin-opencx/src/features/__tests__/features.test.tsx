@@ -291,6 +291,21 @@ describe('hand back to the AI', () => {
     expect(screen.queryByRole('status')).not.toBeInTheDocument();
   });
 
+  it('shows the confirmation when the answer comes after the wrap-up took the control away', async () => {
+    const { canvas, agent } = setUp();
+    let answer!: (result: object) => void;
+    agent.handBack.mockReturnValueOnce(new Promise((resolve) => (answer = resolve)));
+    const { rerender } = renderAdded(canvas.element, held('accepted'));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    // TaskRouter's wrap-up reaches Flex before the Function answers.
+    rerender(React.cloneElement(canvas.element, held('wrapping')));
+    expect(screen.queryByRole('button', { name: 'Hand back' })).not.toBeInTheDocument();
+
+    await act(async () => answer({ ok: true, alreadyHandedBack: false, wrappedUp: true, history: [] }));
+    expect(screen.getByRole('status')).toHaveTextContent('The AI has the conversation again. Your task is in wrap-up');
+  });
+
   it("shows the history on the AI's task after a handback, without the button", () => {
     const { canvas } = setUp();
     const resumed = held('accepted', { handedOff: false, opencxHistory: HISTORY });
