@@ -93,6 +93,11 @@ test('a customer who writes while the closing note is posted is answered, and th
   expect(w.task(taskSid).assignmentStatus).toBe('reserved');
   expect(w.postedAsAi(conversationSid).map(roleOf)).toEqual(['ai', 'idle-close-note', 'ai']);
   expect(idleTimers(w, conversationSid)).toHaveLength(1);
+
+  // When it goes quiet again, the customer reads the note again before it is closed.
+  await w.advance(IDLE_MINUTES * MINUTE + 30_000);
+  expect(channelStatus(w, interactionSid)).toBe('closed');
+  expect(w.postedAsAi(conversationSid).map(roleOf)).toEqual(['ai', 'idle-close-note', 'ai', 'idle-close-note']);
 });
 
 test('a close that fails after the note is tried again 15 s later, with no second note', async () => {

@@ -71,11 +71,13 @@ export async function closeIfIdle(d: CloseIfIdle, deps: BridgeDeps): Promise<Out
       sessionId: timer.sessionId,
       reason: 'silent, but the task names no Flex interaction to close; its task timeout ends it',
     };
-  // Once per session: a close that fails after the note is tried again by the rearmed timer, which finds it claimed.
+  // Once per silence (the session's and its last activity): a close that fails after the note is
+  // tried again by the rearmed timer, which finds it claimed; a chat kept open by the customer's
+  // message gets a note again when it next goes quiet.
   const note = await postCustomerNote(
     d.conversationSid,
     'idle-close',
-    { at: timer.sessionId, language: 'und', sessionId: timer.sessionId },
+    { at: `${timer.sessionId}_${lastActivity}`, language: 'und', sessionId: timer.sessionId },
     deps,
   );
   if (note === 'failed') deps.warn('could not post the note that the chat is closed; closing it anyway');
