@@ -752,6 +752,9 @@ describe('an account where Apply created the AI queue', () => {
     expect((removed.steps as StepView[]).find((step) => step.id === 'ai_queue')).toMatchObject({ status: 'applied' });
     expect([...workspace(world()).taskQueues.keys()].sort()).toEqual(queuesBefore);
     expect(world().sync.document(world().syncServiceSid, 'opencx_config')).toBeDefined();
+    // The kept settings name no deleted queue: saving them again, as a reinstall does, is accepted.
+    expect(settings()).not.toHaveProperty('aiQueueSid');
+    expect(settings()).not.toHaveProperty('aiQueueCreatedSid');
   });
 });
 

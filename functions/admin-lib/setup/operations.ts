@@ -400,12 +400,23 @@ async function removeCreatedAiQueue(call: Call, config: BridgeConfig): Promise<S
     detail,
   });
   try {
-    const sid = (await new BridgeState(call.twilio.sync, syncServiceSid(call.context)).storedConfig())
-      .aiQueueCreatedSid;
+    const state = new BridgeState(call.twilio.sync, syncServiceSid(call.context));
+    const sid = (await state.storedConfig()).aiQueueCreatedSid;
     if (!sid) return report('unchanged', 'The integration created no AI queue.');
     const outcome = await call.twilio.taskrouter.deleteTaskQueue(config.workspaceSid, sid);
     if (outcome === 'busy')
       return report('failed', `TaskRouter refused to delete the AI queue ${sid}: tasks or a workflow still use it.`);
+    // Settings kept for a later install must not name a queue that is gone: the next save would be refused.
+    const forgotten = await state.forgetCreatedAiQueue(sid).then(
+      () => undefined,
+      (error: unknown) => failureReason(error),
+    );
+    if (forgotten)
+      return report(
+        'failed',
+        `The AI queue ${sid} is deleted but the settings still name it: ${forgotten}. ` +
+          'Clear the AI queue in the settings.',
+      );
     return report(
       outcome === 'gone' ? 'unchanged' : 'applied',
       outcome === 'gone'
