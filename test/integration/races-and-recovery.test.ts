@@ -436,3 +436,38 @@ test('a handoff note that fails after a concurrent finish found it claimed is po
   expect(notes().map((m) => m.body)).toEqual([CUSTOMER_HANDOFF_NOTE]);
   expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', handoff: { routed: true } });
 });
+
+test('a conversation routed to the AI again sends the AI only what the customer wrote since the agent', async () => {
+  world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a refund', sentiment: 'neutral' });
+  const { conversationSid, taskSid } = await world.customerStartsConversation('I want a refund for order 1234', 'sms');
+  const [humanTask] = world.tasksOf(conversationSid).filter((t) => t.sid === taskSid);
+  await world.humanAgentAccepts(humanTask.sid);
+  const messages = world.client.conversations.v1
+    .services(world.conversationsServiceSid)
+    .conversations(conversationSid).messages;
+  await messages.create({ author: 'alice', body: 'Your refund is on its way.' });
+  await world.customerSays(conversationSid, 'Thanks!');
+  await messages.create({ author: 'alice', body: 'You are welcome, goodbye.' });
+  world.taskrouter.updateTaskStatus(world.workspaceSid, humanTask.sid, 'completed', 'Done');
+  await world.settle();
+  expect(world.conversationRecord(conversationSid)).toBeUndefined();
+
+  // Days later the customer writes again in the same conversation, and Flex routes it to the AI.
+  world.customerWrites(conversationSid, 'Do you ship to Canada?');
+  world.flex.createInteraction(
+    { type: 'sms', initiated_by: 'customer', properties: { media_channel_sid: conversationSid } },
+    {
+      workspace_sid: world.workspaceSid,
+      workflow_sid: world.workflowSid,
+      task_channel_unique_name: 'chat',
+      attributes: { from: world.customerOf(conversationSid) },
+    },
+  );
+  await world.settle();
+
+  const first = world.sessionFor(conversationSid)!.id;
+  const record = world.conversationRecord(conversationSid);
+  expect(record).toMatchObject({ phase: 'ai', sessionId: expect.any(String) });
+  expect(record!.sessionId).not.toBe(first);
+  expect(world.contactMessages(record!.sessionId as string)).toEqual(['Do you ship to Canada?']);
+});

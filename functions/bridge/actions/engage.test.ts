@@ -1,5 +1,5 @@
 import type { ConversationMessage } from '../../common/twilio';
-import { attachmentSinceOurs, ENGAGE_HISTORY, newestCustomerMessages, opencxChannel } from './engage';
+import { attachmentSinceOurs, customerAuthor, ENGAGE_HISTORY, newestCustomerMessages, opencxChannel } from './engage';
 
 const message = (i: number, author = 'customer', body = `message ${i}`): ConversationMessage => ({
   sid: `IM${i}`,
@@ -14,8 +14,14 @@ const isCustomer = (m: ConversationMessage) => m.author === 'customer';
 
 describe('newestCustomerMessages (what a first answer is sent)', () => {
   test('only customer messages with text, oldest first', () => {
-    const newestFirst = [message(4), message(3, 'AI Support Agent'), message(2, 'customer', '   '), message(1)];
+    const newestFirst = [message(4), message(3, 'system'), message(2, 'customer', '   '), message(1)];
     expect(newestCustomerMessages(newestFirst, isCustomer).map((m) => m.sid)).toEqual(['IM1', 'IM4']);
+  });
+
+  test('none that an answer followed: the AI or an agent dealt with those', () => {
+    const newestFirst = [message(5), message(4), message(3, 'alice'), message(2), message(1, 'AI Support Agent')];
+    const answered = (m: ConversationMessage) => m.author !== 'customer';
+    expect(newestCustomerMessages(newestFirst, isCustomer, answered).map((m) => m.sid)).toEqual(['IM4', 'IM5']);
   });
 
   test('a long history sends the newest messages that fit, never the oldest 200', () => {
@@ -62,5 +68,19 @@ describe('attachmentSinceOurs (a first message the AI cannot read hands off)', (
 
   test("a photo from the agent is not the customer's", () => {
     expect(attachmentSinceOurs([{ ...photo(1), author: 'alice' }], isCustomer, isOurs)).toBe(false);
+  });
+});
+
+describe("customerAuthor (telling the customer's messages from an agent's)", () => {
+  const messages = [message(3, 'alice'), message(2, '+15550001234'), message(1, 'AI Support Agent')];
+
+  test("the task's customer address, when the customer wrote under it (SMS, WhatsApp)", () => {
+    expect(customerAuthor({ customerAddress: '+15550001234' }, messages)).toBe('+15550001234');
+    expect(customerAuthor({ customerAddress: 'Visitor', from: '+15550001234' }, messages)).toBe('+15550001234');
+  });
+
+  test('unknown when no message has that author: every author but us then counts as the customer', () => {
+    expect(customerAuthor({ customerAddress: 'Customer' }, messages)).toBeUndefined();
+    expect(customerAuthor({}, messages)).toBeUndefined();
   });
 });

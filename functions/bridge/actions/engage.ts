@@ -2,6 +2,7 @@
 // customer's messages the AI has not seen yet, newest first within a budget, and its answer. The AI
 // resuming after a handback starts a new session the same way (actions/handback.ts).
 import { OpenCxError } from '../../common/opencx-client';
+import type { FlexTaskAttributes } from '../../common/task-attributes';
 import { type ConversationMessage, undefinedIfNotFound } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
 import {
@@ -21,6 +22,7 @@ import { rateLimitedHandoff } from '../rate-limit';
 import { postCustomerNote } from './customer-note';
 import { allFinished, handOff } from './handoff';
 import { armIdleTimer } from './idle';
+import { ourMarker } from './post';
 import { decline } from './lifecycle';
 import { answerCustomer } from './relay';
 
@@ -92,12 +94,18 @@ export async function startSession(
     ]);
     if (!newestFirst) return abandon(d, deps);
     const unseen = handback ? newestFirst.filter((m) => m.index > handback.afterIndex) : newestFirst;
-    const fromCustomer = (m: ConversationMessage) => isFromCustomer(m.author, m.attributes, deps.config);
+    const customer = customerAuthor(d.attributes, unseen);
+    const fromCustomer = (m: ConversationMessage) =>
+      isFromCustomer(m.author, m.attributes, deps.config) && (customer === undefined || m.author === customer);
+    // What came before an answer, ours or an agent's, was dealt with (a conversation Flex routes
+    // again). Not our note that the AI is back: a resume tried again may find it after the messages it owes.
+    const answered = (m: ConversationMessage) =>
+      isOurMessage(m.author, m.attributes, deps.config)
+        ? ourMarker(m.attributes)?.role !== 'handback-note'
+        : customer !== undefined && m.author !== customer && isFromCustomer(m.author, m.attributes, deps.config);
     // Its webhook came before the AI held the conversation (a first message, or one during a handback).
-    attachmentOnly = attachmentSinceOurs(unseen, fromCustomer, (m) =>
-      isOurMessage(m.author, m.attributes, deps.config),
-    );
-    candidates = newestCustomerMessages(unseen, fromCustomer);
+    attachmentOnly = attachmentSinceOurs(unseen, fromCustomer, answered);
+    candidates = newestCustomerMessages(unseen, fromCustomer, answered);
   } catch (error) {
     return handOff(d.conversationSid, claimed, aiUnavailable(), deps, { error: String(error) });
   }
@@ -250,30 +258,48 @@ async function claimParked(
   return found.filter((_, i) => claims[i]);
 }
 
-/** The customer messages to send first: pure, the newest that fit, in the order they were written. */
 /**
- * A customer message with only a photo or a file came after the newest of ours (an AI reply or a
- * handoff note): one before it was dealt with in an earlier part of the conversation.
+ * The customer's author name in the conversation: the task's customer address (SMS and WhatsApp
+ * authors are the address) when a message has it. Undefined when none does (a web chat identity
+ * Flex does not put on the task): every author but us and the system then counts as the customer.
+ */
+export function customerAuthor(
+  attributes: FlexTaskAttributes,
+  newestFirst: readonly ConversationMessage[],
+): string | undefined {
+  const addresses = [attributes.customerAddress, attributes.from].filter((a): a is string => typeof a === 'string');
+  return addresses.find((address) => newestFirst.some((m) => m.author === address));
+}
+
+/**
+ * A customer message with only a photo or a file came after the newest answer (ours, an agent's):
+ * one before it was dealt with in an earlier part of the conversation.
  */
 export function attachmentSinceOurs(
   newestFirst: ConversationMessage[],
   isCustomer: (m: ConversationMessage) => boolean,
-  isOurs: (m: ConversationMessage) => boolean,
+  answered: (m: ConversationMessage) => boolean,
 ): boolean {
   for (const message of newestFirst) {
-    if (isOurs(message)) return false;
+    if (answered(message)) return false;
     if (isCustomer(message) && message.hasMedia && !message.body.trim()) return true;
   }
   return false;
 }
 
+/**
+ * The customer messages to send first: pure, the newest that fit and that no answer (ours, an
+ * agent's) followed, in the order they were written.
+ */
 export function newestCustomerMessages(
   newestFirst: ConversationMessage[],
   isCustomer: (m: ConversationMessage) => boolean,
+  answered: (m: ConversationMessage) => boolean = () => false,
 ): ConversationMessage[] {
   const picked: ConversationMessage[] = [];
   let characters = 0;
   for (const message of newestFirst) {
+    if (answered(message)) break;
     if (!isCustomer(message) || !message.body.trim()) continue;
     if (picked.length >= ENGAGE_HISTORY.messages || characters + message.body.length > ENGAGE_HISTORY.characters) break;
     picked.push(message);
