@@ -13,7 +13,7 @@ import {
   webhookHealthNote,
 } from '../common/config';
 import { currentObjects, earlierLocationsOf, locationOf, type ShardedObjects } from '../common/shards';
-import type { CreatedMapItem, MapItem, SyncApi } from '../common/twilio';
+import { type CreatedMapItem, type MapItem, type SyncApi, undefinedIfNotFound } from '../common/twilio';
 import {
   configToRecord,
   type ConversationRecord,
@@ -259,12 +259,15 @@ export class BridgeState {
       if (!item) return undefined;
       const next = change(item.data);
       if (!next) return undefined;
-      const revision = await this.sync.updateMapItem(
-        this.syncServiceSid,
-        this.recordMap(conversationSid),
-        conversationSid,
-        next,
-        item.revision,
+      // A record deleted since it was read (the conversation ended) answers 404: read again, and find it gone.
+      const revision = await undefinedIfNotFound(
+        this.sync.updateMapItem(
+          this.syncServiceSid,
+          this.recordMap(conversationSid),
+          conversationSid,
+          next,
+          item.revision,
+        ),
       );
       if (revision) return { record: next, revision };
       item = undefined;

@@ -471,3 +471,57 @@ test('a conversation routed to the AI again sends the AI only what the customer 
   expect(record!.sessionId).not.toBe(first);
   expect(world.contactMessages(record!.sessionId as string)).toEqual(['Do you ship to Canada?']);
 });
+
+test('a task that ends while its OpenCX session is being made leaves it closed, and sends it nothing', async () => {
+  const before = new Set(world.opencx.sessions.keys());
+  const requests = (method: string, path: RegExp) =>
+    world.twilio.requests.filter((r) => r.method === method && path.test(r.path)).length;
+  const messageReads = /\/Conversations\/CH\w+\/Messages$/;
+  const recordWrites = /\/Items\/CH\w+$/;
+  const [readsBefore, writesBefore] = [requests('GET', messageReads), requests('POST', recordWrites)];
+  let readMessages!: () => void;
+  let recordSession!: () => void;
+  // TaskRouter may deliver the task's end while the engage still runs ([open]: the switch).
+  world.twilio.switches.concurrentEvents = true;
+  // The engage's read of the conversation waits until the customer's message has been handled,
+  // so the next record write held is the engage's write of its new session.
+  world.twilio.addFault({
+    method: 'GET',
+    path: messageReads,
+    times: 1,
+    until: new Promise<void>((r) => (readMessages = r)),
+  });
+  let conversationSid = '';
+  try {
+    const started = world.customerWritesIn('Hi, quick question');
+    conversationSid = started.conversationSid;
+    await world.until(
+      () =>
+        requests('GET', messageReads) > readsBefore &&
+        world.twilio.webhooks.some((d) => d.params.Body === 'Hi, quick question' && d.status !== undefined),
+      "the engage's read and the message's relay",
+    );
+    world.twilio.addFault({
+      method: 'POST',
+      path: recordWrites,
+      times: 1,
+      until: new Promise<void>((r) => (recordSession = r)),
+    });
+    readMessages();
+    await world.until(() => requests('POST', recordWrites) > writesBefore, "the engage's write of the session");
+    world.taskrouter.updateTaskStatus(world.workspaceSid, started.taskSid, 'canceled', 'Customer left');
+    await world.until(() => world.conversationRecord(conversationSid) === undefined, 'the end to clear the claim');
+  } finally {
+    readMessages?.();
+    recordSession?.();
+    world.twilio.switches.concurrentEvents = false;
+  }
+  await world.settle();
+
+  const made = [...world.opencx.sessions.values()].filter((session) => !before.has(session.id));
+  expect(made).toHaveLength(1);
+  expect(made[0].status).toBe('closed_resolved');
+  expect(world.contactMessages(made[0].id)).toEqual([]);
+  expect(world.postedAsAi(conversationSid)).toEqual([]);
+  expect(world.conversationRecord(conversationSid)).toBeUndefined();
+});

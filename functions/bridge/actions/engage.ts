@@ -148,7 +148,8 @@ export async function startSession(
       handback ? tellAiOfHandback(sessionId, handback, deps) : undefined,
       armIdleTimer(d.conversationSid, sessionId, d.attributes, deps, d.offeredAt),
     ]);
-    if (updated) engaged = updated;
+    if (!updated) return endedWhileEngaging(d.conversationSid, sessionId, deps);
+    engaged = updated;
     fresh = [
       ...candidates.filter((_, i) => claims[i]),
       ...(await claimParked(d.conversationSid, parked, candidates, deps)),
@@ -167,6 +168,21 @@ export async function startSession(
     noted,
   ]);
   return { ...answered, noted: note };
+}
+
+/**
+ * The task ended while the session was being made: the end found no session to close and took our
+ * claim away. The session is closed here, and nothing is sent to it.
+ */
+async function endedWhileEngaging(conversationSid: string, sessionId: string, deps: BridgeDeps): Promise<Outcome> {
+  await deps.opencx
+    .updateSessionStatus(sessionId, 'closed_resolved', new Deadline(deps.deadline.remaining()))
+    .catch((error: unknown) => deps.warn('could not close the OpenCX session', { error: String(error), sessionId }));
+  return {
+    outcome: 'ignore',
+    sessionId,
+    reason: `conversation ${conversationSid} ended while its OpenCX session was being made; the session is closed`,
+  };
 }
 
 /** The AI answers the customer's messages it has not seen: `outcome` + what became of them. */
