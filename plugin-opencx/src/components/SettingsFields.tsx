@@ -238,7 +238,7 @@ export function WorkflowField({
         <Text as="p" margin="space0" fontWeight="fontWeightSemibold">
           {strings.settingsWorkflowLabel}
         </Text>
-        <HelpText>{strings.settingsWorkflowUnsaved}</HelpText>
+        <HelpText variant={error ? 'error' : 'default'}>{error ?? strings.settingsWorkflowUnsaved}</HelpText>
       </Box>
     );
   }

@@ -306,7 +306,11 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
 
     setSaving(true);
     const result: SaveResult = await client
-      .save(token, saveInput(values, flexResources, settings?.revision ?? null))
+      // No workflows to choose from (the saved workspace is gone): a workflow saved there is not sent.
+      .save(
+        token,
+        saveInput(routing ? values : { ...values, workflowSid: '' }, flexResources, settings?.revision ?? null),
+      )
       .catch(() => ({ ok: false, error: { code: 'network_error', message: strings.settingsNetworkError } }));
     if (!mounted.current) return;
     setSaving(false);

@@ -180,6 +180,26 @@ describe('choosing the workflow with Test & Save', () => {
     expect((await saveAndSent(client)).workflowSid).toBe('');
   });
 
+  it('sends none once the saved workspace is gone: a workflow of the old one would be refused', async () => {
+    const client = await renderSettingsView(WITH_VOICE, null);
+
+    expect(screen.getByText('You can choose it once the settings are saved.')).toBeVisible();
+    expect((await saveAndSent(client)).workflowSid).toBe('');
+  });
+
+  it('shows a refusal of the workflow with no workflows to choose from', async () => {
+    const client = await renderSettingsView(UNCONFIGURED, null);
+    const message = 'The workflow could not be checked';
+    client.save.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'not_found', message, field: 'workflowSid', status: 400 },
+    });
+    fireEvent.change(screen.getByLabelText(/OpenCX API key/), { target: { value: 'ocx_live_key' } });
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText(message)).toBeVisible();
+  });
+
   it("shows the Functions' refusal of the workflow at the field", async () => {
     const client = await renderSettingsView(SAVED_SETTINGS, DISCOVERED);
     const message = `Workflow ${ANYONE.sid} not found in workspace ${SAVED_SETTINGS.workspaceSid}`;
