@@ -22,7 +22,7 @@ describe('relativeTime', () => {
       const fiveMinutesAgo = new Date(NOW.getTime() - 5 * 60 * 1000);
       expect(relativeTime(fiveMinutesAgo, NOW, 'en-US')).toBe(absoluteTime(fiveMinutesAgo, 'en-US'));
     } finally {
-      Intl.RelativeTimeFormat = relativeFormat;
+      (Intl as { RelativeTimeFormat: unknown }).RelativeTimeFormat = relativeFormat;
     }
   });
 });
