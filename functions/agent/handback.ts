@@ -49,6 +49,8 @@ export const handler = pluginEndpoint(
         return { handedBack: false, alreadyHandedBack: true, message: result.reason };
       case 'refused':
         throw new AdminError(409, 'not_handed_off', result.reason);
+      case 'in-progress':
+        throw new AdminError(409, 'handback_in_progress', result.reason);
       case 'failed':
         throw new AdminError(
           502,

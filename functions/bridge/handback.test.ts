@@ -78,10 +78,13 @@ describe("decideHandback (what an agent's click does)", () => {
     expect(decideHandback(record('ai'), now, HUMAN_TASK)).toMatchObject({ step: 'already' });
   });
 
-  it('does nothing while a handback is under way, and once its invite is known', () => {
+  it("says a handback is under way while another click's invite is not known yet: it may have failed", () => {
     expect(decideHandback(record('handback', { handback: handback() }), now, HUMAN_TASK)).toMatchObject({
-      step: 'already',
+      step: 'in-progress',
     });
+  });
+
+  it('does nothing once the invite of a handback is known', () => {
     expect(
       decideHandback(
         record('handback', { handback: handback({ invitedTaskSid: INVITED_TASK }) }),

@@ -19,6 +19,8 @@ export type HandbackStep =
   | { step: 'hand-back'; from: 'human' | 'handoff' }
   | { step: 'invite-again'; handback: Handback }
   | { step: 'already'; reason: string }
+  /** Another click's invite may be in flight, or may have failed: this one can tell only once it is stale. */
+  | { step: 'in-progress'; reason: string }
   | { step: 'refuse'; reason: string };
 
 /**
@@ -40,9 +42,13 @@ export function decideHandback(record: ConversationRecord | undefined, now: numb
       return { step: 'already', reason: 'The AI already holds this conversation' };
     case 'handback': {
       const handback = record.handback;
-      if (!handback || handback.invitedTaskSid || now - Date.parse(handback.at) < STALE_HANDBACK_MS) {
+      if (!handback || handback.invitedTaskSid)
         return { step: 'already', reason: 'This conversation is already being handed back to the AI' };
-      }
+      if (now - Date.parse(handback.at) < STALE_HANDBACK_MS)
+        return {
+          step: 'in-progress',
+          reason: 'This conversation is being handed back to the AI. If the AI has not taken it in a minute, try again',
+        };
       return { step: 'invite-again', handback };
     }
   }

@@ -383,11 +383,13 @@ describe('races', () => {
     const answers = await Promise.all([handBack(humanTaskSid, 'first'), handBack(humanTaskSid, 'second')]);
     await world.settle();
 
-    // One hands back. The other finds it handed back already, or, when the first has already moved
-    // Alice to wrap-up, that she no longer holds the task: either way it does nothing.
+    // One hands back. The other finds it under way (the first's invite not known yet), handed back
+    // already, or, when the first has already moved Alice to wrap-up, that she no longer holds the
+    // task: either way it does nothing.
     expect(answers.filter((a) => a.status === 200 && a.body.handedBack === true)).toHaveLength(1);
     const other = answers.find((a) => a.body.handedBack !== true)!;
     expect([
+      other.status === 409 && other.body.error.code === 'handback_in_progress',
       other.body.alreadyHandedBack === true && other.status === 200,
       other.status === 403 && other.body.error.code === 'not_task_holder',
     ]).toContain(true);
@@ -435,6 +437,32 @@ describe('races', () => {
     } finally {
       await aiPoolGoes('Available');
     }
+  });
+
+  test('Flex answers the invite with a 503 and the agent clicks again at once: not told it is done', async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    const invited = () => world.tasksOf(conversationSid).filter((t) => t.attributes.opencxHandbackAt !== undefined);
+    world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, status: 503, times: 1 });
+    // Flex's 503 may or may not have made the invite (here it did not): the agent still holds the task.
+    const failed = await handBack(humanTaskSid, 'Check the refund');
+    await world.settle();
+    expect(failed.status).toBe(502);
+    expect(invited()).toHaveLength(0);
+
+    const again = await handBack(humanTaskSid, 'Check the refund');
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({
+      code: 'handback_in_progress',
+      message: expect.stringMatching(/try again/),
+    });
+
+    // Once the first attempt is stale, a click invites, and the AI takes the conversation.
+    world.ageHandback(conversationSid, 20_000);
+    const retried = await handBack(humanTaskSid, 'Check the refund');
+    await world.settle();
+    expect(retried.body).toMatchObject({ handedBack: true });
+    expect(invited()).toHaveLength(1);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
   });
 
   test("Flex's answer to the invite is lost and the agent never retries: the handback still counts once", async () => {

@@ -28,6 +28,7 @@ export interface HandbackRequest {
 export type HandbackOutcome =
   | { outcome: 'handed-back'; invitedTaskSid?: string; wrapup: 'wrapup' | 'left-to-agent'; history: HistoryEntry[] }
   | { outcome: 'already'; reason: string }
+  | { outcome: 'in-progress'; reason: string }
   | { outcome: 'refused'; reason: string }
   | { outcome: 'failed'; reason: string; mayHaveHappened: boolean };
 
@@ -55,6 +56,8 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
       return { outcome: 'refused', reason: step.reason };
     case 'already':
       return { outcome: 'already', reason: step.reason };
+    case 'in-progress':
+      return { outcome: 'in-progress', reason: step.reason };
     case 'invite-again':
       handback = step.handback;
       break;
