@@ -758,6 +758,37 @@ describe('an account where Apply created the AI queue', () => {
   });
 });
 
+describe('Undo names the Apply it undoes', () => {
+  const world = withWorld({ webhooks: false });
+
+  test("a retried Undo (its answer lost) or a second admin's does not undo the Apply before", async () => {
+    const first = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    const installed = workflowText(world());
+    // The Console changes the events filter: the next Apply writes the workspace again.
+    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventsFilter: 'task.created' });
+    const second = await ok(world(), 'setup-apply', {});
+    expect(second.backupId).toEqual(expect.any(String));
+    expect(second.backupId).not.toBe(first.backupId);
+
+    const checked = await ok(world(), 'setup-check');
+    expect(checked.undoable).toEqual({ backupId: second.backupId, at: expect.any(String), by: 'admin@example.com' });
+    const undone = await ok(world(), 'setup-undo', { backupId: second.backupId as string });
+    expect(undone.restored).toMatchObject({ backupId: second.backupId });
+    expect(undone.undoable).toMatchObject({ backupId: first.backupId });
+    expect(workspace(world()).eventsFilter).toBe('task.created');
+
+    const again = await call(world(), 'setup-undo', { backupId: second.backupId as string });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({ code: 'setup_changed' });
+    // The install stands: its workflow filters and its event callback.
+    expect(workflowText(world())).toBe(installed);
+    expect(workspace(world()).eventCallbackUrl).toContain('/webhook');
+
+    const last = await ok(world(), 'setup-undo', { backupId: first.backupId as string });
+    expect(last.restored).toMatchObject({ backupId: first.backupId });
+  });
+});
+
 describe("an account where the answer to Apply's create of the AI queue is lost", () => {
   const { world, aiQueues, settings } = worldWithoutAiQueue();
 

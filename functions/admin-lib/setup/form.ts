@@ -7,6 +7,8 @@ export interface SetupForm {
   workflowSid?: string;
   humanQueueSid?: string;
   replaceCallbackUrl: boolean;
+  /** Undo: the Apply the admin means to undo (the check's `undoable`); another newest Apply refuses it. */
+  backupId?: string;
 }
 
 export function parseSetupForm(form: Record<string, unknown>): SetupForm {
@@ -19,9 +21,13 @@ export function parseSetupForm(form: Record<string, unknown>): SetupForm {
   const replace = formText(form, 'replaceCallbackUrl');
   if (replace !== undefined && replace !== 'true' && replace !== 'false')
     throw invalidInput('replaceCallbackUrl', 'Expected true or false');
+  const backupId = formText(form, 'backupId');
+  if (backupId !== undefined && backupId.length > 200)
+    throw invalidInput('backupId', 'Expected the backupId of an Apply');
   return {
     workflowSid: sid('workflowSid', 'WW', 'a TaskRouter workflow SID'),
     humanQueueSid: sid('humanQueueSid', 'WQ', 'a TaskRouter queue SID'),
     replaceCallbackUrl: replace === 'true',
+    ...(backupId !== undefined ? { backupId } : {}),
   };
 }

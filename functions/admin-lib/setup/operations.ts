@@ -77,8 +77,23 @@ async function checksAndRevisions(call: Call, config: BridgeConfig | undefined, 
   return { checks, revisions };
 }
 
-export async function checkSetup(call: Call): Promise<AfterCheck> {
-  return checksAndRevisions(call, await loadConfig(call), parseSetupForm(call.event));
+/** The Apply an Undo would undo now, for the admin to name it (`backupId`) when they click Undo. */
+type Undoable = { undoable?: { backupId: string; at: string; by: string } };
+
+const undoableOf = (apply: ApplyBackup | undefined): Undoable =>
+  apply ? { undoable: { backupId: apply.applyId, at: apply.at, by: apply.by } } : {};
+
+export async function checkSetup(call: Call): Promise<AfterCheck & Undoable> {
+  const form = parseSetupForm(call.event);
+  const [after, applies] = await Promise.all([
+    checksAndRevisions(call, await loadConfig(call), form),
+    // Without it the plugin's Undo names no Apply, and undoes whichever is newest. None without a
+    // Sync service, which the checks report.
+    Promise.resolve()
+      .then(() => backupsOf(call).applies())
+      .catch(() => []),
+  ]);
+  return { ...after, ...undoableOf(applies.at(-1)) };
 }
 
 function parseRevisions(event: Record<string, unknown>): Revisions | undefined {
@@ -173,7 +188,16 @@ export const undoSetup = (call: Call): Promise<Record<string, unknown>> =>
 async function undo(call: Call): Promise<Record<string, unknown>> {
   const form = parseSetupForm(call.event);
   const backups = backupsOf(call);
-  const last = (await backups.applies()).at(-1);
+  const applies = await backups.applies();
+  const last = applies.at(-1);
+  // A retried click (its answer lost) or a second admin's: the Apply they saw is undone already,
+  // and undoing the one before it would take away what an earlier Apply set up.
+  if (form.backupId !== undefined && form.backupId !== last?.applyId)
+    throw new AdminError(
+      409,
+      'setup_changed',
+      'The Apply you meant to undo was undone already, or another Apply came after it. Check the setup again.',
+    );
   const config = await loadConfig(call);
   if (!last) return { steps: [], ...(await checksAndRevisions(call, config, form)) };
   // The AI queue Apply created goes once the workflow no longer targets it.
@@ -222,6 +246,7 @@ async function undo(call: Call): Promise<Record<string, unknown>> {
     steps,
     restored: { backupId: last.applyId, at: last.at, by: last.by },
     complete: restored,
+    ...undoableOf(restored ? applies.at(-2) : last),
     ...(await checksAfterWrite(call, form)),
   };
 }

@@ -219,15 +219,20 @@ export type SaveResult =
       formerAiWorkers?: { left: number; unlisted: boolean };
     }
   | Failure;
-/** `revisions`: empty when the Functions sent none. */
-export type CheckSetupResult = { ok: true; checks: SetupCheck[]; revisions?: SetupRevisions } | Failure;
+/**
+ * `revisions`: empty when the Functions sent none. `undoable`: the Apply an Undo would undo now
+ * (Undo names it, so a retried or second admin's Undo does not undo the one before); absent when none.
+ */
+export type CheckSetupResult =
+  | { ok: true; checks: SetupCheck[]; revisions?: SetupRevisions; undoable?: RestoredBackup }
+  | Failure;
 /** `revisions`: of what the write left, for the next Apply; empty when the Functions sent none. */
 /** `checks` is absent when the check after the write could not run: the write's report still counts. */
 type WriteResult = { ok: true; steps: StepReport[]; checks?: SetupCheck[]; revisions?: SetupRevisions };
 /** `backupId`: present when a step wrote something. */
 export type ApplySetupResult = (WriteResult & { backupId?: string }) | Failure;
-/** `restored`: absent when there was nothing to undo. */
-export type UndoSetupResult = (WriteResult & { restored?: RestoredBackup }) | Failure;
+/** `restored`: absent when there was nothing to undo. `undoable`: the Apply the next Undo would undo. */
+export type UndoSetupResult = (WriteResult & { restored?: RestoredBackup; undoable?: RestoredBackup }) | Failure;
 /** `complete`: false while something remains, e.g. AI workers still holding conversations. */
 export type UninstallSetupResult = { ok: true; steps: StepReport[]; complete: boolean } | Failure;
 
@@ -236,8 +241,8 @@ export interface SettingsClient {
   save(flexToken: string, input: SaveSettingsInput): Promise<SaveResult>;
   checkSetup(flexToken: string, input?: CheckSetupInput): Promise<CheckSetupResult>;
   applySetup(flexToken: string, input?: ApplySetupInput): Promise<ApplySetupResult>;
-  /** Restores the resources the last Apply wrote. */
-  undoSetup(flexToken: string): Promise<UndoSetupResult>;
+  /** Restores the resources the last Apply wrote; refused when `backupId` names another Apply. */
+  undoSetup(flexToken: string, backupId?: string): Promise<UndoSetupResult>;
   /** Removes what the integration added; the confirmation is sent by this call. */
   uninstallSetup(flexToken: string, input: UninstallSetupInput): Promise<UninstallSetupResult>;
 }
@@ -323,7 +328,10 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
       const answer = await post('/admin/setup-check', setupFields(flexToken, input));
       if (!answer.ok) return answer;
       const checks = readChecks(answer.body.checks);
-      return checks ? { ok: true, checks, revisions: readRevisions(answer.body.revisions) } : unexpectedShape();
+      const undoable = readRestored(answer.body.undoable);
+      return checks
+        ? { ok: true, checks, revisions: readRevisions(answer.body.revisions), ...(undoable ? { undoable } : {}) }
+        : unexpectedShape();
     },
 
     async applySetup(flexToken, input = {}) {
@@ -348,17 +356,19 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
       };
     },
 
-    async undoSetup(flexToken) {
-      const answer = await post('/admin/setup-undo', { Token: flexToken });
+    async undoSetup(flexToken, backupId) {
+      const answer = await post('/admin/setup-undo', { Token: flexToken, ...(backupId ? { backupId } : {}) });
       if (!answer.ok) return answer;
       const checks = readChecksAfterWrite(answer.body.checks);
       const steps = readSteps(answer.body.steps);
       if (checks === null || !steps) return unexpectedShape();
       const restored = readRestored(answer.body.restored);
+      const undoable = readRestored(answer.body.undoable);
       return {
         ok: true,
         steps,
         ...(restored ? { restored } : {}),
+        ...(undoable ? { undoable } : {}),
         ...(checks ? { checks } : {}),
         revisions: readRevisions(answer.body.revisions),
       };

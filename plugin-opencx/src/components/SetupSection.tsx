@@ -115,6 +115,8 @@ export function SetupSection({ client, token, checkRequest, onSettingsChanged }:
   const [confirmingUninstall, setConfirmingUninstall] = useState(false);
   // What the check saw, posted back by Apply so it refuses to overwrite a Console edit made since.
   const revisions = useRef<SetupRevisions>({});
+  /** The Apply Undo would undo, as the last answer named it: Undo names it back. */
+  const undoable = useRef<string | undefined>(undefined);
   const [humanQueueSid, setHumanQueueSid] = useState('');
   const [humanQueueError, setHumanQueueError] = useState<string>();
   const [replaceConfirmed, setReplaceConfirmed] = useState(false);
@@ -182,8 +184,10 @@ export function SetupSection({ client, token, checkRequest, onSettingsChanged }:
   const check = async (keepReport = false): Promise<void> => {
     const result = await run('check', () => client.checkSetup(token), keepReport);
     if (!result) return;
-    if (result.ok) revisions.current = result.revisions ?? {};
-    else setOutcome({ kind: 'failed', message: format(strings.setupCheckFailed, { message: result.error.message }) });
+    if (result.ok) {
+      revisions.current = result.revisions ?? {};
+      undoable.current = result.undoable?.backupId;
+    } else setOutcome({ kind: 'failed', message: format(strings.setupCheckFailed, { message: result.error.message }) });
   };
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs per check request only, not when the token refreshes
@@ -215,6 +219,7 @@ export function SetupSection({ client, token, checkRequest, onSettingsChanged }:
     );
     if (!result) return;
     if (result.ok) {
+      if (result.backupId) undoable.current = result.backupId;
       setReplaceConfirmed(false); // a confirmation is for one apply
       showSteps(result, strings.setupStepsApplyLabel, strings.setupApplyFailed, appliedOutcome);
       onSettingsChanged?.();
@@ -233,8 +238,9 @@ export function SetupSection({ client, token, checkRequest, onSettingsChanged }:
   };
 
   const undo = async (): Promise<void> => {
-    const result = await run('undo', () => client.undoSetup(token));
+    const result = await run('undo', () => client.undoSetup(token, undoable.current));
     if (!result) return;
+    if (result.ok) undoable.current = result.undoable?.backupId;
     showSteps(result, strings.setupStepsUndoLabel, strings.setupUndoFailed, (steps) =>
       undoneOutcome(steps, result.ok ? result.restored : undefined),
     );
@@ -249,6 +255,7 @@ export function SetupSection({ client, token, checkRequest, onSettingsChanged }:
       // The checks described what uninstall removed; the next check shows what is left.
       setChecks(undefined);
       revisions.current = {};
+      undoable.current = undefined;
     }
     showSteps(result, strings.setupStepsUninstallLabel, strings.setupUninstallFailed, (steps) =>
       uninstalledOutcome(steps, result.ok && result.complete, keepSyncData),

@@ -502,6 +502,17 @@ describe('settings client', () => {
       });
     });
 
+    it('reads the Apply an Undo would undo from the check', async () => {
+      const undoable = { backupId: 'apply-2', at: '2026-11-21T10:25:00.000Z', by: 'admin@example.com' };
+      const fetch = answering(200, { ok: true, checks: [OK], undoable });
+      expect(await createSettingsClient({ baseUrl: BASE, fetch }).checkSetup('t')).toEqual({
+        ok: true,
+        checks: [OK],
+        revisions: {},
+        undoable,
+      });
+    });
+
     it("applies with the human queue, URL replacement and check's revisions when given; reads every step", async () => {
       const answer = {
         ok: true,
@@ -581,6 +592,15 @@ describe('settings client', () => {
       expect(undone).toEqual({ ok: true, steps: [APPLIED], restored, checks: [OK], revisions: AFTER });
       expect(sent(fetch).url).toBe(`${BASE}/admin/setup-undo`);
       expect(sent(fetch).fields).toEqual({ Token: 'flex-token' });
+    });
+
+    it('names the Apply to undo, and reads the one the next Undo would undo', async () => {
+      const undoable = { backupId: 'apply-1', at: '2026-11-20T09:00:00.000Z', by: 'admin@example.com' };
+      const fetch = answering(200, { ok: true, steps: [], undoable, checks: [OK] });
+
+      const undone = await createSettingsClient({ baseUrl: BASE, fetch }).undoSetup('flex-token', 'apply-2');
+      expect(undone).toMatchObject({ ok: true, undoable });
+      expect(sent(fetch).fields).toEqual({ Token: 'flex-token', backupId: 'apply-2' });
     });
 
     it.each(['applySetup', 'undoSetup'] as const)(

@@ -268,6 +268,37 @@ describe('Apply fixes: each step reported', () => {
 });
 
 describe('Undo last apply', () => {
+  it('names the Apply the check or the last answer said it undoes, so a second click does not undo an older one', async () => {
+    const client = fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS, routing: null });
+    const applied = { at: '2026-11-21T10:25:00.000Z', by: 'admin@example.com' };
+    client.checkSetup.mockResolvedValue({
+      ok: true,
+      checks: [CONFIG_OK, TIMERS_OK],
+      revisions: REVISIONS,
+      undoable: { backupId: 'apply-2', ...applied },
+    });
+    renderWithTheme(<SetupSection client={client} token="flex-token" checkRequest={1} />);
+    await screen.findByRole('list', { name: 'Setup checks' });
+    client.undoSetup.mockResolvedValueOnce({
+      ok: true,
+      steps: [WORKSPACE_APPLIED],
+      restored: { backupId: 'apply-2', ...applied },
+      undoable: { backupId: 'apply-1', ...applied },
+      checks: [CONFIG_OK, TIMERS_OK],
+    });
+    fireEvent.click(button('Undo last apply'));
+    await screen.findByRole('list', { name: 'What Undo did' });
+    expect(client.undoSetup).toHaveBeenLastCalledWith('flex-token', 'apply-2');
+
+    client.undoSetup.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'setup_changed', message: 'The Apply you meant to undo was undone already', status: 409 },
+    });
+    fireEvent.click(button('Undo last apply'));
+    expect(await screen.findByText(/The Apply you meant to undo was undone already/)).toBeVisible();
+    expect(client.undoSetup).toHaveBeenLastCalledWith('flex-token', 'apply-1');
+  });
+
   it('restores the last backup and shows what each step restored', async () => {
     const client = await renderSection([CONFIG_OK, ok(WORKSPACE_UNSET), TIMERS_OK]);
     const at = '2026-11-21T10:25:00.000Z';
@@ -292,7 +323,8 @@ describe('Undo last apply', () => {
         `Restored the setup as it was before the apply of ${absoluteTime(new Date(at))} by admin@example.com.`,
       ),
     ).toBeVisible();
-    expect(client.undoSetup).toHaveBeenCalledWith('flex-token');
+    // The check named no Apply to undo: Undo names none either.
+    expect(client.undoSetup).toHaveBeenCalledWith('flex-token', undefined);
     const restored = stepItem('What Undo did', 'Undo: the event callback of workspace WS1');
     expect(within(restored).getByText('Applied')).toBeVisible();
     expect(restored).toHaveTextContent('Restored the event callback of workspace WS1 as it was before that Apply.');
