@@ -268,7 +268,7 @@ describe('Apply fixes: each step reported', () => {
 });
 
 describe('Undo last apply', () => {
-  it('names the Apply the check or the last answer said it undoes, so a second click does not undo an older one', async () => {
+  it('names the Apply the check or the last answer said it undoes: a second click undoes no older one', async () => {
     const client = fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS, routing: null });
     const applied = { at: '2026-11-21T10:25:00.000Z', by: 'admin@example.com' };
     client.checkSetup.mockResolvedValue({
