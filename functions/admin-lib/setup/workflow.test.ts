@@ -282,4 +282,18 @@ describe('aiQueueCheck', () => {
     expect(aiQueueCheck(AI_QUEUE, routing([]).queues)).toMatchObject({ id: 'ai_queue', status: 'ok' });
     expect(aiQueueCheck('WQ' + 'f'.repeat(32), [])).toMatchObject({ status: 'problem', autoFixable: false });
   });
+
+  it("says when the queue's Target Workers leave the AI workers out: its chats would wait for nobody", () => {
+    const queue = (targetWorkers: string) => [{ sid: AI_QUEUE, friendlyName: 'Bots', targetWorkers }];
+    expect(aiQueueCheck(AI_QUEUE, queue("routing.skills HAS 'bot'"))).toMatchObject({
+      status: 'warning',
+      detail: pattern(
+        /^The AI queue "Bots" \(WQ\w+\) has Target Workers "routing\.skills HAS 'bot'", /,
+        /which do not name the AI workers/,
+      ),
+      fix: /set its Target Workers to "opencx_ai == true"/,
+    });
+    expect(aiQueueCheck(AI_QUEUE, queue('opencx_ai != true'))).toMatchObject({ status: 'problem' });
+    expect(aiQueueCheck(AI_QUEUE, queue('1==1'))).toMatchObject({ status: 'ok' });
+  });
 });

@@ -2,7 +2,7 @@
 // handed-off tasks to humans before the AI, and what Apply changes.
 import type { TaskQueueSummary, WorkflowRouting, WorkflowSummary } from '../../common/twilio';
 import { AdminError, invalidInput } from '../admin-error';
-import { AI_WORKER_SKILL } from '../settings';
+import { AI_WORKER_EXPRESSION, AI_WORKER_SKILL } from '../settings';
 import {
   AI_FILTER_EXPRESSION,
   AI_FILTER_NAME,
@@ -13,7 +13,7 @@ import {
   queueName,
 } from './ai-queue';
 import { type Check, check, type CheckStatus, fine, fixable, manual, type Verdict } from './check';
-import { aiQueueSids, type Filter, isHandedOffFilter, routesToAi } from './expressions';
+import { aiMembership, aiQueueSids, type Filter, isHandedOffFilter, routesToAi } from './expressions';
 import { chooseWorkflow, type WorkflowPick, workflowLookedAt } from './workflow-discovery';
 
 export const HANDOFF_FILTER_NAME = 'OpenCX: handed off to humans';
@@ -265,20 +265,37 @@ export function humanQueueProblem(
 
 export function aiQueueCheck(aiQueueSid: string, queues: readonly TaskQueueSummary[]): Check {
   const queue = queues.find((q) => q.sid === aiQueueSid);
-  return queue
-    ? check(
+  if (queue) {
+    // The AI workers match only their own attribute and skill: a queue whose Target Workers leave
+    // them out never offers them a task, and the chats the AI filter sends there wait for nobody.
+    const membership = aiMembership(queue.targetWorkers);
+    if (membership === 'excludes' || membership === 'others')
+      return check(
         'ai_queue',
         'AI queue',
-        'ok',
-        fine(`The AI queue "${queue.friendlyName}" (${queue.sid}) is in the workspace.`),
-      )
-    : check(
-        'ai_queue',
-        'AI queue',
-        'problem',
+        membership === 'excludes' ? 'problem' : 'warning',
         manual(
-          `The AI queue ${aiQueueSid} saved in the settings is not in the workspace.`,
-          'In the OpenCX settings, pick an existing queue or clear the AI queue, and click Test & Save.',
+          `The AI queue "${queue.friendlyName}" (${queue.sid}) has Target Workers "${queue.targetWorkers ?? ''}", ` +
+            `which ${membership === 'excludes' ? 'exclude' : 'do not name'} the AI workers: ` +
+            'TaskRouter may never offer them its conversations.',
+          `In TaskRouter → TaskQueues, set its Target Workers to "${AI_WORKER_EXPRESSION}", or clear the AI queue ` +
+            'in the OpenCX settings and click Test & Save, then Apply creates one.',
         ),
       );
+    return check(
+      'ai_queue',
+      'AI queue',
+      'ok',
+      fine(`The AI queue "${queue.friendlyName}" (${queue.sid}) is in the workspace, and its workers include the AI.`),
+    );
+  }
+  return check(
+    'ai_queue',
+    'AI queue',
+    'problem',
+    manual(
+      `The AI queue ${aiQueueSid} saved in the settings is not in the workspace.`,
+      'In the OpenCX settings, pick an existing queue or clear the AI queue, and click Test & Save.',
+    ),
+  );
 }
