@@ -18,10 +18,10 @@ describe('newestCustomerMessages (what a first answer is sent)', () => {
     expect(newestCustomerMessages(newestFirst, isCustomer).map((m) => m.sid)).toEqual(['IM1', 'IM4']);
   });
 
-  test('none that an answer followed: the AI or an agent dealt with those', () => {
-    const newestFirst = [message(5), message(4), message(3, 'alice'), message(2), message(1, 'AI Support Agent')];
-    const answered = (m: ConversationMessage) => m.author !== 'customer';
-    expect(newestCustomerMessages(newestFirst, isCustomer, answered).map((m) => m.sid)).toEqual(['IM4', 'IM5']);
+  test("none that an answer of ours followed, and no one else's", () => {
+    const newestFirst = [message(5), message(4, 'alice'), message(3), message(2, 'AI Support Agent'), message(1)];
+    const answered = (m: ConversationMessage) => m.author === 'AI Support Agent';
+    expect(newestCustomerMessages(newestFirst, isCustomer, answered).map((m) => m.sid)).toEqual(['IM3', 'IM5']);
   });
 
   test('a long history sends the newest messages that fit, never the oldest 200', () => {
