@@ -22,6 +22,11 @@ export interface ConversationRecord {
   pendingMessages?: string[];
   phase: ConversationPhase;
   claimedAt: number;
+  /**
+   * The customer's author name, when the engage could tell it (SMS and WhatsApp authors are the
+   * task's customer address): another author's message (a bot, an integration) is not relayed.
+   */
+  customerAuthor?: string;
   humanWorkerSid?: string;
   /**
    * Written in the same Sync write that moves the conversation to 'handoff', so a handoff cut

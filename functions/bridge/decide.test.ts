@@ -11,6 +11,7 @@ import {
   type Decision,
   declineStep,
   isOurMessage,
+  offerOutlived,
   timerToRearm,
 } from './decide';
 import { answerKey } from './dedup';
@@ -250,6 +251,17 @@ describe('declineStep: a declined AI reservation is released a bounded number of
   });
 });
 
+describe('offerOutlived: an AI offer read after its task ended starts nothing', () => {
+  test.each(['canceled', 'completed', 'gone'])('a task %s: the offer came too late', (status) => {
+    expect(offerOutlived(status)).toBe(true);
+  });
+
+  // Assigned and wrapping tasks are left to the events that follow; an unreadable task engages as before.
+  test.each(['pending', 'reserved', 'assigned', 'wrapping', 'unknown'])('a task %s: the AI engages', (status) => {
+    expect(offerOutlived(status)).toBe(false);
+  });
+});
+
 describe('decide: reservation.accepted and reservation.timeout', () => {
   it('records the human who accepted a task the AI engaged', () => {
     const decision = decide(humanReservation('reservation.accepted', { taskSid: OTHER_TASK, reservationSid: 'WR9' }), {
@@ -486,6 +498,18 @@ describe('decide: customer messages (onMessageAdded)', () => {
       'ignore',
     );
     expect(decision.reason).toContain(phase);
+  });
+
+  it('relays only the customer once the engage told them apart; another author is left out', () => {
+    const held = record('ai', { customerAuthor: '+15550100' });
+    expectAction(decide(messageEvent('Hi', { author: '+15550100' }), { config, record: held }), 'relay');
+    const other = expectAction(
+      decide(messageEvent('Our sale starts today!', { author: 'marketing-bot' }), { config, record: held }),
+      'ignore',
+    );
+    expect(other.reason).toContain('not the customer');
+    // Without a known customer (a web chat identity Flex does not put on the task) every author counts.
+    expectAction(decide(messageEvent('Hi', { author: 'marketing-bot' }), { config, record: record('ai') }), 'relay');
   });
 
   it('finishes a handoff that was cut short (recorded in Sync, not yet known to have reached humans)', () => {

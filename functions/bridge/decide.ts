@@ -256,6 +256,8 @@ export const customerMessage: Listener<ConversationEvent> = {
     if (!isFromCustomer(message.author, message.attributes, config))
       return ignore('message posted by the AI bridge or the system, not the customer');
     if (!record) return ignore('conversation is not held by the AI');
+    if (record.customerAuthor !== undefined && message.author !== record.customerAuthor)
+      return ignore(`message by ${message.author}, not the customer (${record.customerAuthor})`);
     if (record.phase === 'handoff' && !record.handoff?.routed)
       return { action: 'finish-handoff', conversationSid: event.conversationSid };
     if (record.phase === 'handback')
@@ -614,6 +616,15 @@ export type DeclineStep = 'write-handoff-and-reject' | 'reject' | 'leave-to-time
 export function declineStep(task: { carriesHandoff: boolean; rejectedByAiBefore: boolean }): DeclineStep {
   if (!task.carriesHandoff) return 'write-handoff-and-reject';
   return task.rejectedByAiBefore ? 'leave-to-time-out' : 'reject';
+}
+
+/**
+ * The offer's task has ended, as the engage read it after its claim: a late or repeated offer
+ * (TaskRouter events can arrive after the task's end) must not start the AI. `gone`: a 404;
+ * `unknown`: the read failed, and the engage goes on as before.
+ */
+export function offerOutlived(taskStatus: string | 'gone' | 'unknown'): boolean {
+  return taskStatus === 'gone' || taskStatus === 'canceled' || taskStatus === 'completed';
 }
 
 export type AfterAnswer =

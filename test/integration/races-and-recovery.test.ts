@@ -198,6 +198,23 @@ test('a Studio or system message in the conversation is not sent to the AI as th
   expect(world.postedAsAi(started.conversationSid)).toHaveLength(1);
 });
 
+test("another author's message in an SMS chat the AI holds is not sent to the AI as the customer's", async () => {
+  const { conversationSid } = await world.customerStartsConversation('Hi, is my parcel on its way?', 'sms');
+  const session = world.sessionFor(conversationSid)!;
+  const answers = world.postedAsAi(conversationSid).length;
+  world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
+    author: 'shipping-updates',
+    body: 'Your parcel 1234 is out for delivery.',
+    source: 'SDK',
+  });
+  await world.settle();
+  world.customerWrites(conversationSid, 'Thanks! When will it arrive?');
+  await world.settle();
+
+  expect(world.contactMessages(session.id)).toEqual(['Hi, is my parcel on its way?', 'Thanks! When will it arrive?']);
+  expect(world.postedAsAi(conversationSid)).toHaveLength(answers + 1);
+});
+
 test('an AI answer that comes back after the AI handed the conversation off is not posted', async () => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
   world.takeLogs();
@@ -524,5 +541,28 @@ test('a task that ends while its OpenCX session is being made leaves it closed, 
   expect(made[0].status).toBe('closed_resolved');
   expect(world.contactMessages(made[0].id)).toEqual([]);
   expect(world.postedAsAi(conversationSid)).toEqual([]);
+  expect(world.conversationRecord(conversationSid)).toBeUndefined();
+});
+
+test('an AI offer delivered again after its task ended starts no session and answers nobody', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi, where is my order?');
+  const offer = world.twilio.webhooks.find(
+    (d) => d.kind === 'taskrouter' && d.params.EventType === 'reservation.created' && d.params.TaskSid === taskSid,
+  )!;
+  const session = world.sessionFor(conversationSid)!;
+  const answers = world.postedAsAi(conversationSid).length;
+  world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'canceled', 'Customer left');
+  await world.settle();
+  expect(world.conversationRecord(conversationSid)).toBeUndefined();
+
+  // TaskRouter delivers the offer again, after the end ([open]: its retry policy).
+  const sessionsBefore = world.opencx.sessions.size;
+  const again = await world.taskrouter.redeliver(offer.seq);
+  await world.settle();
+
+  expect(again.status).toBe(200);
+  expect(world.opencx.sessions.size).toBe(sessionsBefore);
+  expect(world.opencx.sessions.get(session.id)?.status).toBe('closed_resolved');
+  expect(world.postedAsAi(conversationSid)).toHaveLength(answers);
   expect(world.conversationRecord(conversationSid)).toBeUndefined();
 });

@@ -13,7 +13,14 @@ import {
   supersededOffer,
 } from '../conversation-record';
 import { flattenAttributes, flexSidsCustomData } from '../custom-data';
-import { aiUnavailable, attachmentHandoff, type Decision, isFromCustomer, isOurMessage } from '../decide';
+import {
+  aiUnavailable,
+  attachmentHandoff,
+  type Decision,
+  isFromCustomer,
+  isOurMessage,
+  offerOutlived,
+} from '../decide';
 import { handbackCustomData, handbackNote, resumingHandback } from '../handback';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import type { NoteOutcome } from '../handoff';
@@ -23,7 +30,7 @@ import { postCustomerNote } from './customer-note';
 import { allFinished, handOff } from './handoff';
 import { armIdleTimer } from './idle';
 import { ourMarker } from './post';
-import { decline } from './lifecycle';
+import { closeSession, decline, end } from './lifecycle';
 import { answerCustomer } from './relay';
 
 type Engage = Extract<Decision, { action: 'engage' }>;
@@ -77,14 +84,17 @@ export async function startSession(
   // The conversation is read before the session is made: one that does not exist gets no session.
   let candidates: ConversationMessage[];
   let attachmentOnly = false;
+  let customer: string | undefined;
   try {
-    const [newestFirst] = await Promise.all([
+    const [newestFirst, taskStatus] = await Promise.all([
       undefinedIfNotFound(
         deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, d.conversationSid, {
           order: 'desc',
           limit: ENGAGE_HISTORY.scanned,
         }),
       ),
+      // Read after the claim: an end that came before it found nothing to end, and shows here.
+      taskStatusOf(d.taskSid, deps),
       recordInsight(deps, {
         type: 'engage',
         at: new Date(record.claimedAt).toISOString(),
@@ -92,9 +102,10 @@ export async function startSession(
         taskSid: d.taskSid,
       }),
     ]);
+    if (offerOutlived(taskStatus)) return endedBeforeEngage(d, claimed, taskStatus, deps);
     if (!newestFirst) return abandon(d, deps);
     const unseen = handback ? newestFirst.filter((m) => m.index > handback.afterIndex) : newestFirst;
-    const customer = customerAuthor(d.attributes, unseen);
+    customer = customerAuthor(d.attributes, unseen);
     const fromCustomer = (m: ConversationMessage) =>
       isFromCustomer(m.author, m.attributes, deps.config) && (customer === undefined || m.author === customer);
     // What came before an answer of ours was dealt with (a conversation Flex routes again). Not our
@@ -140,7 +151,7 @@ export async function startSession(
       deps.state.update(d.conversationSid, ({ pendingMessages = [], ...r }) => {
         // Kept across attempts: an attempt whose answer was lost took the list although it reads as failed.
         parked = [...new Set([...parked, ...pendingMessages])];
-        return { ...r, sessionId };
+        return { ...r, sessionId, ...(customer !== undefined && { customerAuthor: customer }) };
       }),
       deps.state.rememberSession(sessionId, d.conversationSid),
       Promise.all(candidates.map((m) => deps.state.claimMessage(m.sid))),
@@ -169,14 +180,45 @@ export async function startSession(
   return { ...answered, noted: note };
 }
 
+/** The task's status, `gone` after a 404, `unknown` when TaskRouter cannot say (the engage goes on). */
+function taskStatusOf(taskSid: string, deps: BridgeDeps): Promise<string> {
+  return undefinedIfNotFound(deps.twilio.taskrouter.fetchTask(deps.config.workspaceSid, taskSid)).then(
+    (task) => task?.assignmentStatus ?? 'gone',
+    (error: unknown) => {
+      deps.warn('could not read the task before engaging; engaging anyway', { error: String(error), taskSid });
+      return 'unknown';
+    },
+  );
+}
+
+/**
+ * The offer came after its task ended (a late or repeated reservation.created): the conversation
+ * ends here as the task's end would have ended it, and no session is made.
+ */
+async function endedBeforeEngage(
+  d: Omit<Engage, 'action'>,
+  claimed: KnownRecord,
+  taskStatus: string,
+  deps: BridgeDeps,
+): Promise<Outcome> {
+  const reason = `the AI's offer of ${d.taskSid} came after the task ended (${taskStatus})`;
+  const ended = await end(
+    { action: 'end', conversationSid: d.conversationSid, taskSid: d.taskSid, reason },
+    claimed,
+    deps,
+  );
+  // A resume's record no longer names the session of the human part; the end closes it here.
+  const previous = resumingHandback(claimed.record, d.taskSid)?.previousSessionId;
+  if (ended.outcome === 'ended' && previous) await closeSession(previous, 'closed_unresolved', deps);
+  return ended;
+}
+
 /**
  * The task ended while the session was being made: the end found no session to close and took our
  * claim away. The session is closed here, and nothing is sent to it.
  */
 async function endedWhileEngaging(conversationSid: string, sessionId: string, deps: BridgeDeps): Promise<Outcome> {
-  await deps.opencx
-    .updateSessionStatus(sessionId, 'closed_resolved', new Deadline(deps.deadline.remaining()))
-    .catch((error: unknown) => deps.warn('could not close the OpenCX session', { error: String(error), sessionId }));
+  await closeSession(sessionId, 'closed_resolved', deps);
   return {
     outcome: 'ignore',
     sessionId,

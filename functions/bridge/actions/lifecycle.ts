@@ -1,6 +1,7 @@
 // The rest of a conversation's life: a task the AI must not take, a human accepting, the AI
 // worker's reservation timing out, and the end of the task.
 import { isAiPoolWorker } from '../../common/config';
+import type { SessionStatus } from '../../common/opencx-client';
 import { Deadline } from '../../common/retry';
 import { undefinedIfNotFound } from '../../common/twilio';
 import { restoreAfterTimeout } from '../ai-worker';
@@ -135,15 +136,15 @@ export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): P
     taskSid: d.taskSid,
     withAi: record.phase === 'ai',
   });
-  if (record.sessionId) {
-    const status = record.phase === 'ai' ? 'closed_resolved' : 'closed_unresolved';
-    // Best effort: our state is cleared whatever OpenCX answers.
-    await deps.opencx
-      .updateSessionStatus(record.sessionId, status, new Deadline(deps.deadline.remaining()))
-      .catch((error: unknown) =>
-        deps.warn('could not close the OpenCX session', { error: String(error), sessionId: record.sessionId }),
-      );
-  }
+  if (record.sessionId)
+    await closeSession(record.sessionId, record.phase === 'ai' ? 'closed_resolved' : 'closed_unresolved', deps);
   await recorded;
   return { outcome: 'ended', sessionId: record.sessionId, reason: d.reason };
+}
+
+/** Best effort: our state is cleared whatever OpenCX answers. */
+export async function closeSession(sessionId: string, status: SessionStatus, deps: BridgeDeps): Promise<void> {
+  await deps.opencx
+    .updateSessionStatus(sessionId, status, new Deadline(deps.deadline.remaining()))
+    .catch((error: unknown) => deps.warn('could not close the OpenCX session', { error: String(error), sessionId }));
 }

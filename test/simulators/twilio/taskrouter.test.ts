@@ -906,6 +906,21 @@ describe('workspace events', () => {
     },
   );
 
+  test('redeliver sends a delivered event again, late, with its Sid and payload, signed', async () => {
+    const { ws, workflowSid } = contactCenter({ eventsFilter: 'task.created,task.canceled' });
+    const task = await createTaskViaRest(ws, workflowSid, {});
+    await sim.idle();
+    tr.updateTaskStatus(ws.sid, task.sid, 'canceled', 'Customer left');
+    await sim.idle();
+    const created = sim.webhooks.find((d) => d.kind === 'taskrouter' && d.params.EventType === 'task.created')!;
+    const again = await tr.redeliver(created.seq);
+    expect(again.status).toBe(204);
+    expect(sink.eventTypes()).toEqual(['task.created', 'task.canceled', 'task.created']);
+    expect(sink.received[2].params).toEqual(sink.received[0].params);
+    expect(signedWith(sim.authToken, sink.received[2])).toBe(true);
+    expect(() => tr.redeliver(9999)).toThrow(/no TaskRouter event delivery/);
+  });
+
   test('workflow.target-matched carries the target only when targetMatchedIncludesTarget', () => {
     for (const includes of [true, false]) {
       sim.switches.targetMatchedIncludesTarget = includes;

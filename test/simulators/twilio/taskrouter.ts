@@ -24,7 +24,7 @@
 //   documents no code of its own for it), and no reservation takes a channel past 50.
 import { invalidParameter, notFound, TwilioApiError } from './errors';
 import { newSid } from './sids';
-import type { SimulatorModule, TwilioSimulator } from './simulator';
+import type { SimulatorModule, TwilioSimulator, WebhookDelivery } from './simulator';
 import { buildEventParams, eventPassesFilter, type EventSubject } from './taskrouter-events';
 import { taskEtag } from './taskrouter-render';
 import { registerTaskRouterRoutes } from './taskrouter-routes';
@@ -708,6 +708,17 @@ export class TaskRouterSim implements SimulatorModule {
     checkTransition(task, status);
     this.transition(ws, task, status, reason);
     return task;
+  }
+
+  /**
+   * Sends a delivered event again, now and with the same Sid and payload, as TaskRouter's
+   * at-least-once delivery may: late, after events that followed it.
+   */
+  redeliver(deliverySeq: number): Promise<WebhookDelivery> {
+    const sim = this.simulator;
+    const original = sim.webhooks.find((delivery) => delivery.seq === deliverySeq && delivery.kind === 'taskrouter');
+    if (!original) throw new Error(`no TaskRouter event delivery #${deliverySeq}`);
+    return sim.deliverWebhook('taskrouter', original.url, original.params, EVENT_CALLBACK_TIMEOUT_MS, { of: original });
   }
 
   deleteTask(workspaceSid: string, taskSid: string, ifMatch?: string): void {
