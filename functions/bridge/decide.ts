@@ -7,7 +7,7 @@ import { type ConversationRecord, supersededOffer } from './conversation-record'
 import { answerKey } from './dedup';
 import type { BridgeEvent, ConversationEvent, CustomerMessage, OpencxBridgeEvent, TaskRouterEvent } from './events';
 import { type IdleTimer, readIdleTimer } from './idle';
-import { endsHandback, handedBackFrom, isHandbackTask } from './handback';
+import { handbackEnd, handedBackFrom, isHandbackTask } from './handback';
 import { AI_UNAVAILABLE } from './handoff';
 import { AI_REQUESTED_HANDOFF } from './opencx-events';
 
@@ -90,7 +90,7 @@ export type Decision =
       conversationSid: string;
       taskSid: string;
       reason: string;
-      /** Humans hold it: a transfer may carry it on in another task, which keeps it going. */
+      /** Humans hold it: a transfer (or a handback's invite) may carry it on in another task, which keeps it going. */
       unlessTransferred?: boolean;
     };
 
@@ -213,17 +213,19 @@ export const taskEnded: Listener<TaskRouterEvent> = {
   decide(event, { record }) {
     const conversationSid = event.taskAttributes?.conversationSid;
     if (!conversationSid || !record) return ignore(`${event.type} for a task the AI never engaged`);
-    if (record.phase === 'handback') {
-      if (!endsHandback(record.handback, event.taskSid!, event.type))
-        return ignore(`${event.type} for ${event.taskSid}: the conversation was handed back to the AI`);
-      return { action: 'end', conversationSid, taskSid: event.taskSid!, reason: event.reason ?? event.type };
-    }
     const end = {
       action: 'end' as const,
       conversationSid,
       taskSid: event.taskSid!,
       reason: event.reason ?? event.type,
     };
+    if (record.phase === 'handback') {
+      const ending = handbackEnd(record.handback, event.taskSid!, event.type);
+      if (ending === 'goes-on')
+        return ignore(`${event.type} for ${event.taskSid}: the conversation was handed back to the AI`);
+      // The invited task, if Flex made it, carries the conversation on as a transfer would.
+      return ending === 'ends-unless-routed' ? { ...end, unlessTransferred: true } : end;
+    }
     // A transfer goes on in a new task, which the task it left may end before anyone accepts: the
     // AI's own task after a handoff by invite, or an agent's task after Flex's transfer.
     if (record.phase === 'human' || record.phase === 'handoff') return { ...end, unlessTransferred: true };

@@ -2,7 +2,7 @@ import type { ConversationRecord, Handback } from './conversation-record';
 import { decide } from './decide';
 import {
   decideHandback,
-  endsHandback,
+  handbackEnd,
   handbackCustomData,
   handbackNote,
   handbackTaskAttributes,
@@ -214,23 +214,27 @@ describe('the AI resumes on the invited task only', () => {
   });
 });
 
-describe('endsHandback (a task ending while the conversation is handed back)', () => {
-  it("the human's task completing after wrap-up does not end the conversation", () => {
-    expect(endsHandback(handback(), HUMAN_TASK, 'task.completed')).toBe(false);
-    expect(endsHandback(handback({ invitedTaskSid: INVITED_TASK }), HUMAN_TASK, 'task.completed')).toBe(false);
+describe('handbackEnd (a task ending while the conversation is handed back)', () => {
+  it("the human's task completing after wrap-up does not end the conversation once the invite is known", () => {
+    expect(handbackEnd(handback({ invitedTaskSid: INVITED_TASK }), HUMAN_TASK, 'task.completed')).toBe('goes-on');
+  });
+
+  it("before the invite is known, the human's task completing ends it unless an invite routes it", () => {
+    expect(handbackEnd(handback(), HUMAN_TASK, 'task.completed')).toBe('ends-unless-routed');
+    expect(handbackEnd(handback(), HUMAN_TASK, 'task.deleted')).toBe('goes-on');
   });
 
   it('the invited task ending does', () => {
-    expect(endsHandback(handback({ invitedTaskSid: INVITED_TASK }), INVITED_TASK, 'task.canceled')).toBe(true);
-    expect(endsHandback(handback(), INVITED_TASK, 'task.canceled')).toBe(true);
+    expect(handbackEnd(handback({ invitedTaskSid: INVITED_TASK }), INVITED_TASK, 'task.canceled')).toBe('ends');
+    expect(handbackEnd(handback(), INVITED_TASK, 'task.canceled')).toBe('ends');
   });
 
   it('before the invite is known, an old task completing does not', () => {
-    expect(endsHandback(handback(), 'WT000000000000000000000000000000c3', 'task.completed')).toBe(false);
+    expect(handbackEnd(handback(), 'WT000000000000000000000000000000c3', 'task.completed')).toBe('goes-on');
   });
 
-  it('through decide: ignored for the human task, ended for the invited one', () => {
-    const ended = (taskSid: string, type: 'task.completed' | 'task.canceled') =>
+  it('through decide: ignored for the human task, ended for the invited one, checked without an invite', () => {
+    const ended = (taskSid: string, type: 'task.completed' | 'task.canceled', invitedTaskSid?: string) =>
       decide(
         {
           surface: 'taskrouter',
@@ -241,10 +245,12 @@ describe('endsHandback (a task ending while the conversation is handed back)', (
           taskSid,
           taskAttributes: { conversationSid: CONVERSATION },
         },
-        { config, record: record('handback', { handback: handback({ invitedTaskSid: INVITED_TASK }) }) },
-      ).action;
-    expect(ended(HUMAN_TASK, 'task.completed')).toBe('ignore');
-    expect(ended(INVITED_TASK, 'task.canceled')).toBe('end');
+        { config, record: record('handback', { handback: handback({ invitedTaskSid }) }) },
+      );
+    expect(ended(HUMAN_TASK, 'task.completed', INVITED_TASK).action).toBe('ignore');
+    expect(ended(INVITED_TASK, 'task.canceled', INVITED_TASK)).toMatchObject({ action: 'end' });
+    expect(ended(INVITED_TASK, 'task.canceled', INVITED_TASK)).not.toHaveProperty('unlessTransferred');
+    expect(ended(HUMAN_TASK, 'task.completed')).toMatchObject({ action: 'end', unlessTransferred: true });
   });
 });
 

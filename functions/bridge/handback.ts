@@ -88,14 +88,18 @@ export function isHandbackTask(attributes: Record<string, unknown>, record: Conv
 }
 
 /**
- * Whether a task's end ends a conversation being handed back: the human's task ending (its
- * wrap-up completed) does not; the invited task's does. Before the invite is known, any other
- * task's cancellation does (the interaction was closed).
+ * What a task's end does to a conversation being handed back: the human's task ending (its
+ * wrap-up completed) does not end it, and the invited task's does. Before the invite is known,
+ * another task's cancellation does (the interaction was closed), and the human's task completing
+ * does unless an invite routes the conversation (it failed, or its answer was lost).
  */
-export function endsHandback(handback: Handback | undefined, taskSid: string, type: string): boolean {
-  if (!handback) return true;
-  if (handback.invitedTaskSid) return taskSid === handback.invitedTaskSid;
-  return taskSid !== handback.fromTaskSid && type !== 'task.completed';
+export type HandbackEnd = 'ends' | 'goes-on' | 'ends-unless-routed';
+
+export function handbackEnd(handback: Handback | undefined, taskSid: string, type: string): HandbackEnd {
+  if (!handback) return 'ends';
+  if (handback.invitedTaskSid) return taskSid === handback.invitedTaskSid ? 'ends' : 'goes-on';
+  if (taskSid === handback.fromTaskSid) return type === 'task.completed' ? 'ends-unless-routed' : 'goes-on';
+  return type === 'task.completed' ? 'goes-on' : 'ends';
 }
 
 /** Task statuses in which an invited task can still reach the AI. */

@@ -465,6 +465,22 @@ describe('races', () => {
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
   });
 
+  test('the invite fails with a 503 and the agent ends the chat instead: the conversation ends', async () => {
+    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
+    world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, status: 503, times: 1 });
+    const failed = await handBack(humanTaskSid, 'Check the refund');
+    await world.settle();
+    expect(failed.status).toBe(502);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handback' });
+
+    world.taskrouter.updateTaskStatus(world.workspaceSid, humanTaskSid, 'wrapping', 'Agent ended the chat');
+    world.taskrouter.updateTaskStatus(world.workspaceSid, humanTaskSid, 'completed', 'Agent completed');
+    await world.settle();
+
+    expect(world.conversationRecord(conversationSid)).toBeUndefined();
+    expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('closed_unresolved');
+  });
+
   test("Flex's answer to the invite is lost and the agent never retries: the handback still counts once", async () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
     world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, after: 500, times: 1 });
