@@ -39,8 +39,11 @@ export const CLAIM_MAPS: ShardedObjects = { base: 'opencx_dedup', count: DEDUP_S
 export const STATE_MAPS: readonly string[] = [CONVERSATION_MAPS, SESSION_MAPS, CLAIM_MAPS, INSIGHT_MAPS].flatMap(
   currentObjects,
 );
-/** OpenCX may answer by webhook long after the session was made; the mapping outlives any conversation we hold. */
-const SESSION_TTL_SECONDS = 3 * 24 * 3600;
+/**
+ * OpenCX may answer by webhook long after the session was made: the mapping outlives any conversation
+ * the AI holds, which ends with its task (a task TaskRouter has not assigned lives at most 14 days).
+ */
+export const SESSION_TTL_SECONDS = 15 * 24 * 3600;
 
 /** How long a warm container trusts the config it read, unless an event names a newer version. */
 export const CONFIG_CACHE_MS = 30_000;

@@ -132,6 +132,28 @@ describe('the slow path: the answer comes by OpenCX webhook', () => {
     },
   );
 
+  test('a customer who writes again days later, on a task that lives two weeks, still gets a slow answer', async () => {
+    const { conversationSid } = world.flex.startInboundConversation({
+      conversationsServiceSid: world.conversationsServiceSid,
+      workspaceSid: world.workspaceSid,
+      workflowSid: world.workflowSid,
+      from: '+15550100142',
+      body: 'Hello, I ordered a lamp',
+      channelType: 'sms',
+      timeout: 14 * 24 * 3600,
+    });
+    await world.settle();
+    expect(aiMessages(conversationSid)).toHaveLength(1);
+    await world.advance(4 * 24 * 3600 * 1000);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+
+    world.opencx.ai.reply({ type: 'reply', content: 'It ships on Monday', latencyMs: 8000 });
+    await world.customerSays(conversationSid, 'Back again: has it shipped?');
+    await world.advance(8000);
+
+    expect(aiMessages(conversationSid).map((m) => m.body)).toEqual([expect.any(String), 'It ships on Monday']);
+  });
+
   test('a slow answer costs one OpenCX request: the watchdog stands down without reading the history', async () => {
     const { conversationSid } = await engaged();
     world.opencx.ai.reply({ type: 'reply', content: 'Slow and cheap', latencyMs: 8000 });

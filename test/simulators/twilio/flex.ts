@@ -125,6 +125,8 @@ export interface InboundConversationOptions {
   to?: string;
   taskChannel?: string;
   attributes?: Record<string, unknown>;
+  /** The task's Timeout in seconds (Studio's Send to Flex sets it; TaskRouter's default is a day). */
+  timeout?: number;
 }
 
 export interface InboundConversation {
@@ -234,6 +236,7 @@ export class FlexSim implements SimulatorModule {
         workflow_sid: opts.workflowSid,
         task_channel_unique_name: opts.taskChannel ?? 'chat',
         attributes: { from: opts.from, ...opts.attributes },
+        ...(opts.timeout !== undefined && { timeout: opts.timeout }),
       },
     );
     return {
