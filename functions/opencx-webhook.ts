@@ -4,6 +4,7 @@
 // effect is idempotent (an answer is claimed by its id, a handoff moves the phase once), so a
 // replayed or retried delivery changes nothing either.
 import '@twilio-labs/serverless-runtime-types';
+import { randomUUID } from 'node:crypto';
 import { decide } from './bridge/decide';
 import { answerKey } from './bridge/dedup';
 import { classifyOpencxEvent } from './bridge/opencx-events';
@@ -11,7 +12,7 @@ import { perform } from './bridge/perform';
 import { bridgeDeps, bridgeIo, flushUsage, refusedApiUrls, reply, type WebhookHandler } from './bridge/runtime';
 import type { BridgeConfig } from './common/config';
 import { logEvent } from './common/log';
-import { secretFingerprint, verifyOpencxSignature } from './common/opencx-signature';
+import { type SignatureRefusal, secretFingerprint, verifyOpencxSignature } from './common/opencx-signature';
 import { Deadline } from './common/retry';
 
 /** A Function is killed at 10 s; OpenCX retries what we do not finish. */
@@ -44,7 +45,7 @@ export const handler: WebhookHandler = async (context, event, callback) => {
   try {
     config = await io.state.loadConfig();
     let check = verifyOpencxSignature({ secret: config?.opencxWebhookSecret, headers, rawBody, nowMs: Date.now() });
-    if (!check.ok && config) {
+    if (!check.ok && config && mayHaveNewSecret(check.refusal)) {
       // The admin may just have saved a new secret in another container.
       config = await io.state.loadConfig({ fresh: true });
       check = verifyOpencxSignature({ secret: config?.opencxWebhookSecret, headers, rawBody, nowMs: Date.now() });
@@ -86,6 +87,7 @@ export const handler: WebhookHandler = async (context, event, callback) => {
   let opencxEvent = classified.event;
   trace.sessionId = 'sessionId' in opencxEvent ? opencxEvent.sessionId : undefined;
   let claim: string | undefined;
+  const claimedBy = randomUUID();
   try {
     if (opencxEvent.kind === 'ai-answer' && opencxEvent.answerId === undefined) {
       // The fast path keys the answer by OpenCX's message id: a delivery without one takes it from the history.
@@ -108,7 +110,7 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     }
     // The health note rides alongside the claim: a setup check must see the webhook working even
     // when every answer took the fast path (the notes are sharded by the answer's key).
-    const [claimed] = await Promise.all([claim ? io.state.claimOnce(claim) : true, noteHealth()]);
+    const [claimed] = await Promise.all([claim ? io.state.claimOnce(claim, undefined, claimedBy) : true, noteHealth()]);
     if (!claimed) {
       logEvent({ ...trace, outcome: 'already-answered', reason: 'this AI answer is in the conversation already' });
       return reply(callback, 200, { outcome: 'already-answered' });
@@ -125,12 +127,30 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     logEvent({ ...trace, ...result, ms: Date.now() - started });
     return reply(callback, 200, result);
   } catch (error) {
-    // Give the answer back so OpenCX's retry posts it; every other action is safe to repeat.
-    if (claim) await io.state.release(claim).catch(() => undefined);
+    // Give the answer back so OpenCX's retry posts it (only if this delivery claimed it: the fast
+    // path's claim of an answer it posted stays); every other action is safe to repeat.
+    if (claim) await io.state.releaseOwn(claim, claimedBy).catch(() => undefined);
     logEvent({ ...trace, outcome: 'failed', error: String(error), ms: Date.now() - started }, 'error');
     return reply(callback, 503, { outcome: 'failed', reason: 'temporary failure; OpenCX will retry' });
   }
 };
+
+/** How often a container reads the settings again for a refused signature: the endpoint is public. */
+const SECRET_REREAD_MS = 5000;
+let secretRereadAt = 0;
+
+/**
+ * A delivery signed with another secret (or any, before one was saved) may be OpenCX's after an
+ * admin saved a new secret: read the settings again, at most once per `SECRET_REREAD_MS`. Unsigned,
+ * malformed and stale requests never pass with any secret, and junk must not multiply Sync reads.
+ */
+function mayHaveNewSecret(refusal: SignatureRefusal): boolean {
+  if (refusal !== 'forged' && refusal !== 'no-secret') return false;
+  const now = Date.now();
+  if (now - secretRereadAt < SECRET_REREAD_MS) return false;
+  secretRereadAt = now;
+  return true;
+}
 
 async function noteForSetupCheck(
   delivery: keyof typeof lastNoted,

@@ -461,12 +461,12 @@ export class BridgeState {
    * True for the one caller that claims `key` within the hour (an AI answer, a handoff note, an
    * OpenCX delivery). A create whose answer was lost is recognised as ours by its unique token.
    */
-  async claimOnce(key: string, ttlSeconds = DEDUP_TTL_SECONDS): Promise<boolean> {
+  async claimOnce(key: string, ttlSeconds = DEDUP_TTL_SECONDS, by: string = randomUUID()): Promise<boolean> {
     // While a retired layout is listed, a claim made under it still counts.
     if (CLAIM_MAPS.retired.length && (await this.fetchItem(CLAIM_MAPS, key, earlierLocationsOf(CLAIM_MAPS, key))))
       return false;
     const map = locationOf(CLAIM_MAPS, key);
-    const claim = { at: new Date().toISOString(), by: randomUUID() };
+    const claim = { at: new Date().toISOString(), by };
     const created = await this.sync.createMapItem(this.syncServiceSid, map, key, claim, ttlSeconds);
     if (created.created || !created.retried) return created.created;
     return isOurLostCreate(created, (await this.sync.fetchMapItem(this.syncServiceSid, map, key))?.data, claim);
@@ -475,6 +475,16 @@ export class BridgeState {
   /** Gives a claim back, so a retry can take it. */
   async release(key: string): Promise<void> {
     await this.sync.deleteMapItem(this.syncServiceSid, locationOf(CLAIM_MAPS, key), key);
+  }
+
+  /**
+   * Gives a claim back only if `claimOnce(key, …, by)` made it: a claim whose outcome is unknown
+   * (the create failed, or its answer was lost) may be another Function's, which must stay.
+   */
+  async releaseOwn(key: string, by: string): Promise<void> {
+    const map = locationOf(CLAIM_MAPS, key);
+    const item = await this.sync.fetchMapItem<{ by?: unknown }>(this.syncServiceSid, map, key);
+    if (item?.data.by === by) await this.sync.deleteMapItem(this.syncServiceSid, map, key, item.revision);
   }
 
   /** A customer message is sent to the AI once, whatever Twilio retries (its SID is the key). */

@@ -4,6 +4,7 @@
 // replays a run. What a case expects, and the one 5xx allowed, are defined in test/harness/fuzz.ts.
 import twilio from 'twilio';
 import { type FuzzExchange, fuzzFunctions, type FuzzReport, judge, summary } from '../harness/fuzz';
+import { CONFIG_DOCUMENT } from '../../functions/common/config';
 import { findSecrets } from '../harness/secret-scan';
 import { OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
 import { DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
@@ -142,6 +143,30 @@ describe('defects the fuzzer found, reproduced', () => {
       expect(await postOpencx(conversationId)).toEqual({ status: 200, violations: 0 });
     },
   );
+
+  test('unsigned and malformed posts to the OpenCX webhook make no extra reads of the settings', async () => {
+    const settingsReads = () =>
+      world.twilio.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/Documents/${CONFIG_DOCUMENT}`))
+        .length;
+    const before = settingsReads();
+    const junk: Record<string, string>[] = [
+      {},
+      { 'X-OpenCX-Signature': 'x', 'X-OpenCX-Timestamp': 'soon' },
+      { 'X-OpenCX-Signature': 'x' },
+    ];
+    for (const headers of junk) {
+      const response = await fetch(world.opencxWebhookUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify({ event: 'conversation.ai_response', data: { conversation_id: 'x' } }),
+      });
+      reproducerAnswers.push(await response.text());
+      expect(response.status).toBe(401);
+    }
+    await world.settle();
+    // At most the warm container's own refresh of its cached copy.
+    expect(settingsReads() - before).toBeLessThanOrEqual(1);
+  });
 
   test('a signed AI reservation for a task and conversation that do not exist: no 5xx, no OpenCX session', async () => {
     const sessionsBefore = world.opencx.sessions.size;

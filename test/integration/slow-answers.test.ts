@@ -340,6 +340,24 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Posted by the fast path')).toHaveLength(1);
   });
 
+  test("a delivery whose claim Sync fails leaves the fast path's claim: OpenCX's retry posts no copy", async () => {
+    const { conversationSid } = await engaged();
+    world.opencx.ai.reply('Posted by the fast path');
+    await world.customerSays(conversationSid, 'Quick one');
+    const delivery = opencxDeliveriesFor(world, conversationSid, AI_RESPONSE_EVENT).at(-1)!;
+
+    world.twilio.addFault({ method: 'POST', path: /\/Maps\/opencx_dedup_\d+\/Items$/, status: 503, times: 3 });
+    try {
+      expect(await world.opencx.replayWebhook(delivery)).toBe(503);
+    } finally {
+      world.twilio.clearFaults();
+    }
+    expect(await world.opencx.replayWebhook(delivery)).toBe(200);
+    await world.settle();
+
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'Posted by the fast path')).toHaveLength(1);
+  });
+
   test('a replayed delivery is answered without a second effect', async () => {
     const { conversationSid } = await engaged();
     world.opencx.ai.reply({ type: 'reply', content: 'Answer to replay', latencyMs: 8000 });
