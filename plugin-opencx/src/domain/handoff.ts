@@ -34,6 +34,20 @@ export function isHandedOff(attributes: unknown): boolean {
   return asAttributes(attributes)?.handedOff === true;
 }
 
+/**
+ * The task is a Flex conversation the AI can be invited back into: its conversation and its Flex
+ * interaction are named. A task the AI declined (a call) is handed off but has neither.
+ */
+export function isRoutableConversation(attributes: unknown): boolean {
+  const a = asAttributes(attributes);
+  return (
+    typeof a?.conversationSid === 'string' &&
+    a.conversationSid.startsWith('CH') &&
+    typeof a.flexInteractionSid === 'string' &&
+    typeof a.flexInteractionChannelSid === 'string'
+  );
+}
+
 /** Unknown, missing and OpenCX's own vocabulary (happy/angry) all map onto the three values. */
 export function toSentiment(value: unknown): Sentiment {
   switch (typeof value === 'string' ? value.trim().toLowerCase() : '') {

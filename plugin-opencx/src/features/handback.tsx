@@ -7,7 +7,7 @@ import { type AgentClient, createAgentClient } from '../api/agentClient';
 import { HandbackControl, HandbackDone, type HandbackOutcome } from '../components/HandbackControl';
 import { HandoffHistory } from '../components/HandoffHistory';
 import { type FunctionsClientOptions, functionsClient, FUNCTIONS_URL_SETTINGS } from '../config';
-import { isHandedOff } from '../domain/handoff';
+import { isHandedOff, isRoutableConversation } from '../domain/handoff';
 import { readHistory } from '../domain/history';
 import { format, strings } from '../strings';
 import type { FeatureSetup } from './types';
@@ -20,9 +20,12 @@ interface TaskProps {
 export const showsHandback = (props: TaskProps): boolean =>
   isHandedOff(props.task?.attributes) || readHistory(props.task?.attributes).length > 0;
 
-/** The agent holds the task (accepted, not yet in wrap-up) and the AI handed it off: it can go back. */
+/** The agent holds the task (accepted, not yet in wrap-up) and the AI handed its conversation off: it can go back. */
 export const canHandBack = (props: TaskProps): boolean =>
-  isHandedOff(props.task?.attributes) && props.task?.status === 'accepted' && Boolean(props.task?.taskSid);
+  isHandedOff(props.task?.attributes) &&
+  isRoutableConversation(props.task?.attributes) &&
+  props.task?.status === 'accepted' &&
+  Boolean(props.task?.taskSid);
 
 /** How many tasks' hand-back outcomes are kept: an agent's tasks in wrap-up at once are far fewer. */
 const KEPT_OUTCOMES = 50;

@@ -1,8 +1,9 @@
 import React from 'react';
-import { act, fireEvent, screen } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen } from '@testing-library/react';
 import { CustomizationProvider } from '@twilio-paste/core/customization';
 
 import { fakeFlex, fakeManager, FLEX_SERVICE_SID, WORKSPACE_SID } from '../../testing/fakeFlex';
+import { FLEX_CONVERSATION } from '../../testing/conversationTask';
 import { fakeSettingsClient, SAVED_SETTINGS } from '../../testing/fakeSettingsClient';
 import { renderWithTheme } from '../../testing/render';
 import { features } from '..';
@@ -237,7 +238,8 @@ describe('hand back to the AI', () => {
     { to: 'ai', at: '2026-03-02T09:50:00.000Z' },
     { to: 'human', at: '2026-03-02T09:55:00.000Z', reason: 'AI requested human handoff' },
   ];
-  const held = (status: string, attributes: object = { ...HANDED_OFF_TASK.attributes, opencxHistory: HISTORY }) => ({
+  const HANDED_OFF = { ...HANDED_OFF_TASK.attributes, ...FLEX_CONVERSATION, opencxHistory: HISTORY };
+  const held = (status: string, attributes: object = HANDED_OFF) => ({
     task: { taskSid: TASK_SID, status, attributes },
   });
 
@@ -304,6 +306,18 @@ describe('hand back to the AI', () => {
 
     await act(async () => answer({ ok: true, alreadyHandedBack: false, wrappedUp: true, history: [] }));
     expect(screen.getByRole('status')).toHaveTextContent('The AI has the conversation again. Your task is in wrap-up');
+  });
+
+  it('offers no handback on a task the AI declined that is not a Flex conversation (a call)', () => {
+    const { canvas } = setUp();
+    renderAdded(canvas.element, held('accepted', VOICE_TASK.attributes));
+    expect(screen.queryByRole('button', { name: 'Hand back to AI' })).toBeNull();
+    for (const missing of Object.keys(FLEX_CONVERSATION)) {
+      const { [missing as keyof typeof FLEX_CONVERSATION]: _gone, ...partly } = HANDED_OFF;
+      cleanup();
+      renderAdded(canvas.element, held('accepted', partly));
+      expect(screen.queryByRole('button', { name: 'Hand back to AI' })).toBeNull();
+    }
   });
 
   it("shows the history on the AI's task after a handback, without the button", () => {

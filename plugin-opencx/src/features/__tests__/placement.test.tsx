@@ -16,6 +16,7 @@ import { MemoryRouter } from 'react-router-dom';
 import * as Flex from '@twilio/flex-ui';
 import { Theme } from '@twilio-paste/core/theme';
 
+import { FLEX_CONVERSATION } from '../../testing/conversationTask';
 import { fakeManager } from '../../testing/fakeFlex';
 import { fakeSettingsClient, SAVED_SETTINGS } from '../../testing/fakeSettingsClient';
 import { createHandbackSetup } from '../handback';
@@ -23,7 +24,12 @@ import { setupHandoffPanel } from '../handoffPanel';
 import { setupHandoffTaskBadge } from '../handoffTaskBadge';
 import { createSettingsViewSetup } from '../settingsView';
 
-const HANDED_OFF = { handedOff: true, handoffReason: 'AI requested human handoff', handoffSentiment: 'negative' };
+const HANDED_OFF = {
+  handedOff: true,
+  handoffReason: 'AI requested human handoff',
+  handoffSentiment: 'negative',
+  ...FLEX_CONVERSATION,
+};
 const task = (status: string, attributes: object) => ({
   sid: 'WR1',
   taskSid: 'WT1',

@@ -6,6 +6,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/rea
 import * as Flex from '@twilio/flex-ui';
 import { Theme } from '@twilio-paste/core/theme';
 
+import { FLEX_CONVERSATION } from '../../testing/conversationTask';
 import { fakeManager } from '../../testing/fakeFlex';
 import { createHandbackSetup } from '../handback';
 import { createHandoffPanelSetup } from '../handoffPanel';
@@ -19,6 +20,7 @@ const handedOff = (taskSid: string, reason: string, verdict?: object) => ({
     handedOff: true,
     handoffReason: reason,
     handoffSentiment: 'neutral',
+    ...FLEX_CONVERSATION,
     ...(verdict ? { opencxVerdict: verdict } : {}),
   },
 });
