@@ -88,12 +88,19 @@ export const handler: WebhookHandler = async (context, event, callback) => {
   trace.sessionId = 'sessionId' in opencxEvent ? opencxEvent.sessionId : undefined;
   let claim: string | undefined;
   const claimedBy = randomUUID();
+  let conversationSid: string | undefined;
+  let lookedUp = false;
   try {
     if (opencxEvent.kind === 'ai-answer' && opencxEvent.answerId === undefined) {
-      // The fast path keys the answer by OpenCX's message id: a delivery without one takes it from the history.
-      const { opencx } = bridgeDeps(context, io, config, deadline, trace);
-      const answerId = await opencx.aiMessageIdOf(opencxEvent.sessionId, opencxEvent.text, deadline);
-      opencxEvent = { ...opencxEvent, answerId };
+      // The fast path keys the answer by OpenCX's message id: a delivery without one takes it from the
+      // history, once it is known to be about a conversation of ours (the webhook is the whole organisation's).
+      conversationSid = await io.state.conversationOfSession(opencxEvent.sessionId);
+      lookedUp = true;
+      if (conversationSid) {
+        const { opencx } = bridgeDeps(context, io, config, deadline, trace);
+        const answerId = await opencx.aiMessageIdOf(opencxEvent.sessionId, opencxEvent.text, deadline);
+        opencxEvent = { ...opencxEvent, answerId };
+      }
     }
     // Most AI answers were posted by the fast path already: the answer's claim settles that in one call.
     claim = opencxEvent.kind === 'ai-answer' ? answerKey(opencxEvent.sessionId, opencxEvent) : undefined;
@@ -108,6 +115,12 @@ export const handler: WebhookHandler = async (context, event, callback) => {
       logEvent({ ...trace, outcome: 'ignored', reason: `${opencxEvent.type} needs no action` });
       return reply(callback, 200, { outcome: 'ignored', reason: `${opencxEvent.type} needs no action` });
     }
+    if (lookedUp && !conversationSid) {
+      await noteHealth();
+      const reason = `OpenCX session ${opencxEvent.sessionId} is not one the AI holds in Flex`;
+      logEvent({ ...trace, outcome: 'ignored', reason });
+      return reply(callback, 200, { outcome: 'ignored', reason });
+    }
     // The health note rides alongside the claim: a setup check must see the webhook working even
     // when every answer took the fast path (the notes are sharded by the answer's key).
     const [claimed] = await Promise.all([claim ? io.state.claimOnce(claim, undefined, claimedBy) : true, noteHealth()]);
@@ -115,7 +128,7 @@ export const handler: WebhookHandler = async (context, event, callback) => {
       logEvent({ ...trace, outcome: 'already-answered', reason: 'this AI answer is in the conversation already' });
       return reply(callback, 200, { outcome: 'already-answered' });
     }
-    const conversationSid = await io.state.conversationOfSession(opencxEvent.sessionId);
+    if (!lookedUp) conversationSid = await io.state.conversationOfSession(opencxEvent.sessionId);
     const known = conversationSid ? await io.state.conversation(conversationSid) : undefined;
     trace.conversationSid = conversationSid;
     const decision = decide(

@@ -358,6 +358,23 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Posted by the fast path')).toHaveLength(1);
   });
 
+  test("a delivery without a message id about another channel's session reads no OpenCX history", async () => {
+    const historyReads = () => world.opencx.requests.filter((r) => r.path.endsWith('/history')).length;
+    const before = historyReads();
+    // OpenCX's webhook is the organisation's: its web widget's answers come here too.
+    const body = JSON.stringify({
+      event: AI_RESPONSE_EVENT,
+      organization_id: 'org',
+      data: { conversation_id: 'a-web-widget-session', response: 'Hello from the widget' },
+    });
+    const answer = await postSignedOpencx(world, body, OPENCX_WEBHOOK_SECRET);
+    await world.settle();
+
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('not one') });
+    expect(historyReads()).toBe(before);
+  });
+
   test('a replayed delivery is answered without a second effect', async () => {
     const { conversationSid } = await engaged();
     world.opencx.ai.reply({ type: 'reply', content: 'Answer to replay', latencyMs: 8000 });
