@@ -194,29 +194,63 @@ export async function awaitAnswer(
   detail: Record<string, unknown>,
   send: WatchedSend = {},
 ): Promise<Outcome> {
-  const { timerWorkspaceSid, timerWorkflowSid, aiAnswerTimeoutSeconds } = deps.config;
+  const { timerWorkspaceSid, timerWorkflowSid } = deps.config;
   const sessionId = known.record.sessionId!;
   if (!timerWorkspaceSid || !timerWorkflowSid) {
     deps.warn('no timer workspace: save the settings again to enable slow AI answers; handing off now');
     return handOff(conversationSid, known, aiUnavailable(), deps, detail);
   }
   try {
-    const timerSid = await deps.twilio.taskrouter.createTask(timerWorkspaceSid, {
-      workflowSid: timerWorkflowSid,
-      attributes: {
-        opencxTimer: 'answer',
-        conversationSid,
-        sessionId,
-        messageSid,
-        ...Object.fromEntries(Object.entries(send).filter(([, flag]) => flag)),
-      },
-      timeoutSeconds: aiAnswerTimeoutSeconds,
-    });
+    const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, send, deps);
     return { outcome: 'awaiting-answer', sessionId, timerSid, ...detail };
   } catch (error) {
     deps.warn('could not arm the answer watchdog; handing off now', { error: String(error) });
     return handOff(conversationSid, known, aiUnavailable(), deps, detail);
   }
+}
+
+function armWatchdog(
+  conversationSid: string,
+  sessionId: string,
+  messageSid: string,
+  send: WatchedSend,
+  deps: BridgeDeps,
+): Promise<string> {
+  const { timerWorkspaceSid, timerWorkflowSid, aiAnswerTimeoutSeconds } = deps.config;
+  return deps.twilio.taskrouter.createTask(timerWorkspaceSid!, {
+    workflowSid: timerWorkflowSid!,
+    attributes: {
+      opencxTimer: 'answer',
+      conversationSid,
+      sessionId,
+      messageSid,
+      ...Object.fromEntries(Object.entries(send).filter(([, flag]) => flag)),
+    },
+    timeoutSeconds: aiAnswerTimeoutSeconds,
+  });
+}
+
+/**
+ * The answer's post may not have reached the conversation, and there was no way to look: a watchdog
+ * looks later, finds the answer after the customer's message or hands off. Best effort, within
+ * what time is left: without it the customer may be left with neither an answer nor a human.
+ */
+export async function watchUncertainReply(
+  conversationSid: string,
+  delivered: Outcome,
+  messageSid: string,
+  deps: BridgeDeps,
+): Promise<Outcome> {
+  const sessionId = delivered.sessionId;
+  if (delivered.outcome !== 'reply-uncertain' || !sessionId) return delivered;
+  if (!deps.config.timerWorkspaceSid || !deps.config.timerWorkflowSid) return delivered;
+  const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, { stillWorking: true }, deps).catch(
+    (error: unknown) => {
+      deps.warn('could not arm a watchdog for an answer whose post is uncertain', { error: String(error) });
+      return undefined;
+    },
+  );
+  return timerSid ? { ...delivered, timerSid } : delivered;
 }
 
 /** Arms a timer to try again, `attributes` as `timerToRearm` gave them; it fires after a short wait. */

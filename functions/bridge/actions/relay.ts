@@ -2,7 +2,7 @@
 // the fast path, or left to OpenCX's webhook (the slow path) with a watchdog armed.
 import { aiUnavailable, type Decision } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
-import { type AiTurn, askAi, awaitAnswer, deliverAnswer } from './answer';
+import { type AiTurn, askAi, awaitAnswer, deliverAnswer, watchUncertainReply } from './answer';
 import { handOff } from './handoff';
 import { resendLater } from './resend';
 
@@ -67,7 +67,12 @@ export async function answerCustomer(
   progress.reachedAi = turn.kind === 'answered' || turn.kind === 'pending';
   switch (turn.kind) {
     case 'answered':
-      return deliverAnswer(conversationSid, known, turn.next, deps, { after });
+      return watchUncertainReply(
+        conversationSid,
+        await deliverAnswer(conversationSid, known, turn.next, deps, { after }),
+        claimed[claimed.length - 1],
+        deps,
+      );
     case 'pending':
       if (turn.answered && (await neverReachedAi(known.record.sessionId!, text, deps))) {
         if (resent) return handOff(conversationSid, known, aiUnavailable(), deps, { error: turn.error });
