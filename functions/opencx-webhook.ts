@@ -97,7 +97,7 @@ export const handler: WebhookHandler = async (context, event, callback) => {
       conversationSid = await io.state.conversationOfSession(opencxEvent.sessionId);
       lookedUp = true;
       if (conversationSid) {
-        const { opencx } = bridgeDeps(context, io, config, deadline, trace);
+        const { opencx } = bridgeDeps(context, io, config, deadline, trace, started);
         const answerId = await opencx.aiMessageIdOf(opencxEvent.sessionId, opencxEvent.text, deadline);
         opencxEvent = { ...opencxEvent, answerId };
       }
@@ -135,7 +135,7 @@ export const handler: WebhookHandler = async (context, event, callback) => {
       { surface: 'opencx', type: opencxEvent.kind, event: opencxEvent, conversationSid },
       { config, record: known?.record },
     );
-    const result = await perform(decision, known, bridgeDeps(context, io, config, deadline, trace));
+    const result = await perform(decision, known, bridgeDeps(context, io, config, deadline, trace, started));
     await flushUsage(io);
     logEvent({ ...trace, ...result, ms: Date.now() - started });
     return reply(callback, 200, result);

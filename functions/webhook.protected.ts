@@ -2,7 +2,7 @@
 // workspace) and Conversations post-event webhooks.
 // verify signature → classify → load our record and the config → decide (pure) → perform.
 import '@twilio-labs/serverless-runtime-types';
-import { rearmBudgetMs, rearmTimer } from './bridge/actions/answer';
+import { rearmTimer } from './bridge/actions/answer';
 import { checkOrigin, conversationOf, decide, needsNoAction, timerToRearm } from './bridge/decide';
 import { recordedConfigFor, shouldRecordConfig } from './bridge/conversation-record';
 import { classifyEvent } from './bridge/events';
@@ -11,6 +11,7 @@ import {
   bridgeDeps,
   bridgeIo,
   flushUsage,
+  overtimeIo,
   refusedApiUrls,
   reply,
   type WebhookEvent,
@@ -97,17 +98,13 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     if (known && conversationSid && shouldRecordConfig(known.record, config, version))
       known = await io.state.recordConfig(conversationSid, config, known);
     const decision = decide(bridgeEvent, { config, record: known?.record });
-    const result = await perform(decision, known, bridgeDeps(context, io, config, deadline, trace));
+    const result = await perform(decision, known, bridgeDeps(context, io, config, deadline, trace, started));
     await flushUsage(io);
     logEvent({ ...trace, sessionId: result.sessionId ?? known?.record.sessionId, ...result, ms: Date.now() - started });
     return reply(callback, 200, result);
   } catch (error) {
-    const rearmBudget = rearmBudgetMs(Date.now() - started);
     // TaskRouter does not retry this event: a new timer does, with its own short budget.
-    const retry =
-      rearmBudget > 0 && bridgeEvent.surface === 'taskrouter'
-        ? bridgeIo(context, new Deadline(rearmBudget))
-        : undefined;
+    const retry = bridgeEvent.surface === 'taskrouter' ? overtimeIo(context, started) : undefined;
     // The failure may have come before the settings were read (the conversation's record).
     if (retry && !config) config = await retry.state.loadConfig({ version }).catch(() => undefined);
     const rearm = timerToRearm(bridgeEvent, config);

@@ -10,6 +10,11 @@ import type { BridgeState } from './state';
 export interface BridgeDeps {
   config: BridgeConfig;
   twilio: TwilioApis;
+  /**
+   * Twilio for one last step that must happen even when the handler's deadline ran out (arming a
+   * watchdog): a short budget of its own within the Function's 10 s, or `twilio` when that has more left.
+   */
+  lastStep: () => TwilioApis;
   opencx: OpenCxClient;
   state: BridgeState;
   /** The whole handler's deadline. */

@@ -6,8 +6,9 @@ import type { BridgeConfig } from '../common/config';
 import { apiUrlVerdict, describeRefused, guardedApiUrl } from '../common/deployment-guard';
 import { logEvent } from '../common/log';
 import { OpenCxClient } from '../common/opencx-client';
-import type { Deadline } from '../common/retry';
+import { Deadline } from '../common/retry';
 import { createTwilioApis, type TwilioApis } from '../common/twilio';
+import { rearmBudgetMs } from './actions/answer';
 import type { BridgeDeps } from './deps';
 import { flushOpencxUsage, noteOpencxResponse } from './opencx-usage';
 import { BridgeState } from './state';
@@ -70,6 +71,16 @@ export function bridgeIo(context: Context<BridgeEnv>, deadline: Deadline): { twi
   return { twilio, state: new BridgeState(twilio.sync, context.SYNC_SERVICE_SID) };
 }
 
+/**
+ * The Twilio module and our state with a short budget of their own, for a step that must still
+ * happen after the handler's deadline ran out (arming a timer); undefined when the Function that
+ * started at `started` has too little of its 10 s left.
+ */
+export function overtimeIo(context: Context<BridgeEnv>, started: number): ReturnType<typeof bridgeIo> | undefined {
+  const budget = rearmBudgetMs(Date.now() - started);
+  return budget > 0 ? bridgeIo(context, new Deadline(budget)) : undefined;
+}
+
 /** Writes this container's count of OpenCX requests and 429s when it is due (at most once a minute). */
 export function flushUsage(io: { state: BridgeState }): Promise<void> {
   return flushOpencxUsage((key, item) => io.state.noteOpencxUsage(key, item));
@@ -82,12 +93,18 @@ export function bridgeDeps(
   config: BridgeConfig,
   deadline: Deadline,
   trace: Record<string, unknown>,
+  /** When the Function started (Date.now), for the last step's budget. */
+  started: number,
 ): BridgeDeps {
   const configuredWait = Number(context.OPENCX_ANSWER_WAIT_MS);
   const { twilio, state } = io;
   return {
     config,
     twilio,
+    lastStep: () => {
+      const budget = rearmBudgetMs(Date.now() - started);
+      return budget > deadline.remaining() ? createTwilioApis(context, new Deadline(budget)) : twilio;
+    },
     opencx: new OpenCxClient({
       token: config.opencxToken,
       extraTokens: config.opencxExtraTokens,

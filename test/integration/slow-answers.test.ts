@@ -418,6 +418,41 @@ describe('answers lost on the way back', () => {
     }
   });
 
+  test.each([
+    ['did not land: the watchdog hands off', false],
+    ['landed: the watchdog finds it', true],
+  ])("the answer's post hangs until the handler's time is up; it %s", async (_, landed) => {
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.ai.reply('Your parcel is on its way');
+    let answerTwilio!: () => void;
+    world.twilio.addFault({
+      method: 'POST',
+      path: new RegExp(`/Conversations/${conversationSid}/Messages$`),
+      until: new Promise<void>((resolve) => (answerTwilio = resolve)),
+      ...(landed ? { after: 'drop' as const } : { drop: true }),
+      times: 1,
+    });
+    const seen: Record<string, unknown>[] = [];
+    try {
+      world.customerWrites(conversationSid, 'Where is my order?');
+      // Twilio holds the post past the handler's deadline; it settles only after the Function is done.
+      await world.until(() => {
+        seen.push(...outcomes());
+        return seen.some((l) => l.event === 'onMessageAdded');
+      }, "the relay's end");
+    } finally {
+      answerTwilio();
+    }
+    await world.settle();
+    expect(seen.find((l) => l.event === 'onMessageAdded')).toMatchObject({ outcome: 'reply-uncertain' });
+    expect(timerTasks(conversationSid)).toHaveLength(1);
+
+    await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000 + 1000);
+    expect(aiMessages(conversationSid)).toHaveLength(landed ? 2 : 1);
+    if (landed) expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+    else expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+  });
+
   test('OpenCX took the message but its HTTP answer was lost: the webhook brings the answer, once', async () => {
     const { conversationSid } = await engaged();
     world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', after: 'drop', times: 1 });

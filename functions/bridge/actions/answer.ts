@@ -215,9 +215,10 @@ function armWatchdog(
   messageSid: string,
   send: WatchedSend,
   deps: BridgeDeps,
+  twilio = deps.twilio,
 ): Promise<string> {
   const { timerWorkspaceSid, timerWorkflowSid, aiAnswerTimeoutSeconds } = deps.config;
-  return deps.twilio.taskrouter.createTask(timerWorkspaceSid!, {
+  return twilio.taskrouter.createTask(timerWorkspaceSid!, {
     workflowSid: timerWorkflowSid!,
     attributes: {
       opencxTimer: 'answer',
@@ -232,8 +233,9 @@ function armWatchdog(
 
 /**
  * The answer's post may not have reached the conversation, and there was no way to look: a watchdog
- * looks later, finds the answer after the customer's message or hands off. Best effort, within
- * what time is left: without it the customer may be left with neither an answer nor a human.
+ * looks later, finds the answer after the customer's message or hands off. Without it the customer
+ * may be left with neither an answer nor a human, so it is armed even when the post used up the
+ * handler's deadline (with a short budget of its own).
  */
 export async function watchUncertainReply(
   conversationSid: string,
@@ -244,7 +246,8 @@ export async function watchUncertainReply(
   const sessionId = delivered.sessionId;
   if (delivered.outcome !== 'reply-uncertain' || !sessionId) return delivered;
   if (!deps.config.timerWorkspaceSid || !deps.config.timerWorkflowSid) return delivered;
-  const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, { stillWorking: true }, deps).catch(
+  const watched = { stillWorking: true };
+  const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, watched, deps, deps.lastStep()).catch(
     (error: unknown) => {
       deps.warn('could not arm a watchdog for an answer whose post is uncertain', { error: String(error) });
       return undefined;
