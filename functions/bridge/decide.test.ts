@@ -791,6 +791,15 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
     expect(notAFlag).toEqual(expect.objectContaining({ action: 'check-answered', send: {} }));
   });
 
+  it('tells the check that its timer was armed again after a failure (its resend may have reached OpenCX)', () => {
+    const first = decide(timerFired(timer), { config: withTimer, record: record('ai') });
+    expect(first).not.toHaveProperty('rearmed');
+    expect(decide(timerFired({ ...timer, rearmed: 1 }), { config: withTimer, record: record('ai') })).toMatchObject({
+      action: 'check-answered',
+      rearmed: true,
+    });
+  });
+
   it('is accepted from the timer workspace by checkOrigin, and nothing else is', () => {
     expect(checkOrigin(timerFired(timer), withTimer, ACCOUNT)).toBeUndefined();
     expect(checkOrigin(timerFired(timer), config, ACCOUNT)).toMatch(/workspace/);

@@ -54,7 +54,15 @@ export type Decision =
   | { action: 'relay'; conversationSid: string; message: CustomerMessage }
   | { action: 'handoff'; conversationSid: string; request: HandoffRequest }
   | { action: 'answer'; conversationSid: string; sessionId: string; answer: { answerId?: string; text: string } }
-  | { action: 'check-answered'; conversationSid: string; sessionId: string; messageSid: string; send: WatchedSend }
+  | {
+      action: 'check-answered';
+      conversationSid: string;
+      sessionId: string;
+      messageSid: string;
+      send: WatchedSend;
+      /** Armed again after a failure: a resend already claimed means OpenCX may have the text. */
+      rearmed?: boolean;
+    }
   | {
       action: 'resend';
       conversationSid: string;
@@ -321,6 +329,7 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
       sessionId: timer.sessionId,
       messageSid: timer.messageSid,
       send,
+      ...(typeof timer.rearmed === 'number' && timer.rearmed > 0 ? { rearmed: true } : {}),
     };
   },
 };

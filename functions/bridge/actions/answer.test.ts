@@ -227,26 +227,51 @@ describe('checkAnswered (the watchdog) sending a message OpenCX never took', () 
   const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
   const guarded: ConversationMessage = { ...msg('IM1'), body: 'Where is my order?' };
 
-  /** OpenCX's history lacks the message, an AI answer follows it; Sync claims are kept in memory. */
-  function deps(failFirstSend = false) {
+  /**
+   * OpenCX's history lacks the message, an AI answer follows it; Sync claims are kept in memory.
+   * `failAnswerClaim`: OpenCX answers the resend, and Sync fails the claim its post needs.
+   */
+  function deps(failFirstSend = false, failAnswerClaim = false) {
     const claims = new Set<string>();
     const sent: string[] = [];
+    const timers: Record<string, unknown>[] = [];
+    const historyBudgets: number[] = [];
     const value = {
-      config: { conversationsServiceSid: 'IS1', aiAnswerTimeoutSeconds: 60 },
-      twilio: { conversations: { listMessages: async () => [msg('IM2', 'ai'), guarded] } },
+      config: {
+        conversationsServiceSid: 'IS1',
+        aiAnswerTimeoutSeconds: 60,
+        timerWorkspaceSid: 'WS_TIMERS',
+        timerWorkflowSid: 'WW_TIMERS',
+      },
+      twilio: {
+        conversations: { listMessages: async () => [msg('IM2', 'ai'), guarded] },
+        taskrouter: {
+          createTask: async (_ws: string, task: { attributes: Record<string, unknown> }) => {
+            timers.push(task.attributes);
+            return 'WT_TIMER';
+          },
+        },
+      },
       opencx: {
-        historyHasContactText: async () => false,
+        historyHasContactText: async (_session: string, _text: string, deadline: { remaining(): number }) => {
+          historyBudgets.push(deadline.remaining());
+          return false;
+        },
         sendContactMessage: async (_session: string, text: string) => {
           if (failFirstSend && sent.length === 0) {
             sent.push('(refused)');
             throw new Error('refused');
           }
           sent.push(text);
-          return { reply: '', handedOff: false, failed: false };
+          return { reply: failAnswerClaim ? 'It ships today' : '', handedOff: false, failed: false };
         },
       },
       state: {
-        claimOnce: async (key: string) => !claims.has(key) && !!claims.add(key),
+        claimOnce: async (key: string) => {
+          if (failAnswerClaim && key.startsWith('ans_')) throw new Error('Sync is down');
+          return !claims.has(key) && !!claims.add(key);
+        },
+        conversation: async () => known,
         release: async (key: string) => void claims.delete(key),
         releaseMessage: async () => undefined,
         // Refused, the message goes to humans: here Sync fails that handoff, so the event fails.
@@ -259,7 +284,7 @@ describe('checkAnswered (the watchdog) sending a message OpenCX never took', () 
       warn: () => undefined,
       reloadConfig: async () => undefined,
     };
-    return { deps: value as never, sent };
+    return { deps: value as never, sent, timers, historyBudgets };
   }
   const known = {
     record: { workspaceSid: 'WS1', taskSid: 'WT1', phase: 'ai', claimedAt: 0, sessionId: 's1' },
@@ -281,6 +306,24 @@ describe('checkAnswered (the watchdog) sending a message OpenCX never took', () 
     await expect(checkAnswered('CH1', known, 'IM1', flaky)).rejects.toThrow();
     await expect(checkAnswered('CH1', known, 'IM1', flaky)).resolves.toMatchObject({ outcome: 'replied' });
     expect(sent).toEqual(['(refused)', 'Where is my order?']);
+  });
+
+  test('a resend OpenCX took whose answer was not posted is not sent again: the next timer awaits it', async () => {
+    const { deps: flaky, sent, timers } = deps(false, true);
+    await expect(checkAnswered('CH1', known, 'IM1', flaky)).rejects.toThrow('Sync is down');
+    await expect(checkAnswered('CH1', known, 'IM1', flaky, {}, true)).resolves.toMatchObject({
+      outcome: 'awaiting-answer',
+    });
+    expect(sent).toEqual(['Where is my order?']);
+    // Its watchdog hands off if no answer comes.
+    expect(timers).toEqual([expect.objectContaining({ opencxTimer: 'answer', messageSid: 'IM1', resent: true })]);
+  });
+
+  test('the history read leaves time for a resend or a handoff after it', async () => {
+    const { deps: watched, historyBudgets } = deps();
+    await checkAnswered('CH1', known, 'IM1', watched);
+    expect(historyBudgets).toHaveLength(1);
+    expect(historyBudgets[0]).toBeLessThanOrEqual(9000 - 2 * 1000);
   });
 });
 

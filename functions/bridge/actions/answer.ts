@@ -285,6 +285,8 @@ export async function checkAnswered(
   messageSid: string,
   deps: BridgeDeps,
   { resent = false, sendFailed = false, stillWorking = false }: WatchedSend = {},
+  /** This watchdog was armed again after its handling failed. */
+  rearmed = false,
 ): Promise<Outcome> {
   const newestFirst = await deps.twilio.conversations.listMessages(
     deps.config.conversationsServiceSid,
@@ -294,22 +296,29 @@ export async function checkAnswered(
   const sessionId = known.record.sessionId!;
   if (answeredAfter(newestFirst, messageSid)) {
     const body = newestFirst.find((message) => message.sid === messageSid)?.body;
+    // The history read leaves time for what a miss needs: the resend, or the handoff.
+    const historyDeadline = new Deadline(Math.max(0, deps.deadline.remaining() - 2 * deps.afterAnswerReserveMs));
     const reached =
       body && !stillWorking
         ? await deps.opencx
-            .historyHasContactText(sessionId, body, deps.deadline)
+            .historyHasContactText(sessionId, body, historyDeadline)
             .catch(() => (sendFailed ? false : undefined))
         : true;
     if (reached !== false) return { outcome: 'answered-in-time', sessionId };
     if (!resent) {
       // Claimed: two deliveries of the timer's event must not both send it (OpenCX would answer twice).
       const resend = `watchdog_resend_${messageSid}`;
-      if (!(await deps.state.claimOnce(resend))) return { outcome: 'duplicate', sessionId };
+      if (!(await deps.state.claimOnce(resend))) {
+        if (!rearmed) return { outcome: 'duplicate', sessionId };
+        // Its resend failed after OpenCX may have taken the text: the answer is awaited, not asked for again.
+        return awaitAnswer(conversationSid, known, messageSid, deps, { resendFailed: true }, { resent: true });
+      }
       deps.warn('OpenCX never took the message the watchdog guards; sending it again', { sessionId, messageSid });
-      return answerCustomer(conversationSid, known, body!, deps, [messageSid], { resent: true }).catch(
+      const progress: { reachedAi?: boolean } = {};
+      return answerCustomer(conversationSid, known, body!, deps, [messageSid], { resent: true, progress }).catch(
         async (error: unknown) => {
           // Not sent: the timer armed again after this failure may send it.
-          await deps.state.release(resend).catch(() => undefined);
+          if (!progress.reachedAi) await deps.state.release(resend).catch(() => undefined);
           throw error;
         },
       );
