@@ -925,6 +925,22 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     expect(timerToRearm(fired(watchdog), undefined)).toBeUndefined();
   });
 
+  it('closes an OpenCX session whose close failed when its conversation ended, with no record needed', () => {
+    const close = { opencxTimer: 'close-session', sessionId: 's1', status: 'closed_resolved', rearmed: 1 };
+    expect(decide(fired(close), { config: withTimer })).toEqual({
+      action: 'close-session',
+      sessionId: 's1',
+      status: 'closed_resolved',
+    });
+    expect(timerToRearm(fired(close), withTimer)).toEqual({ ...close, rearmed: 2 });
+    expect(timerToRearm(fired({ ...close, rearmed: 3 }), withTimer)).toBeUndefined();
+    for (const broken of [
+      { ...close, status: 'open' },
+      { ...close, sessionId: 7 },
+    ])
+      expect(decide(fired(broken), { config: withTimer })).toMatchObject({ action: 'ignore' });
+  });
+
   it("ends a conversation whose task's end failed, by a timer that decides that end again", () => {
     const taskEnd = (type: TaskRouterEventType, reason?: string): TaskRouterEvent => ({
       ...fired({ conversationSid: CONVERSATION, channelType: 'web' }, WORKSPACE),

@@ -1,7 +1,7 @@
 // What should happen for each event: a plain function of the event, the configuration and our
 // record of the conversation. Each listener declares which event types it handles.
 import { type BridgeConfig, isAiPoolWorker } from '../common/config';
-import type { AiAnswer } from '../common/opencx-client';
+import type { AiAnswer, SessionStatus } from '../common/opencx-client';
 import type { FlexTaskAttributes } from '../common/task-attributes';
 import { type ConversationRecord, supersededOffer } from './conversation-record';
 import { answerKey } from './dedup';
@@ -100,7 +100,11 @@ export type Decision =
       reason: string;
       /** Humans hold it: a transfer (or a handback's invite) may carry it on in another task, which keeps it going. */
       unlessTransferred?: boolean;
-    };
+    }
+  /** A conversation ended, and closing its OpenCX session failed then. */
+  | { action: 'close-session'; sessionId: string; status: ClosedStatus };
+
+export type ClosedStatus = Exclude<SessionStatus, 'open'>;
 
 export interface DecisionContext {
   config: BridgeConfig;
@@ -335,7 +339,7 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
 };
 
 /** Timers armed again when their event could not be handled (an idle check too, or only the task timeout ends it). */
-const REARMED_TIMERS = ['answer', 'restore-worker', 'resend', 'end', 'idle'] as const;
+const REARMED_TIMERS = ['answer', 'restore-worker', 'resend', 'end', 'idle', 'close-session'] as const;
 
 /** How often a timer whose event could not be handled is armed again: nothing else retries a timer's event. */
 export const TIMER_REARMS = 3;
@@ -469,6 +473,18 @@ export const resendTimer: Listener<TaskRouterEvent> = {
   },
 };
 
+/** A session-close timer expired: close the OpenCX session of a conversation that ended. */
+export const sessionCloseTimer: Listener<TaskRouterEvent> = {
+  name: 'close-session-timer',
+  handles: ['task.canceled'],
+  decide(event) {
+    const { sessionId, status } = event.taskAttributes ?? {};
+    if (typeof sessionId !== 'string' || (status !== 'closed_resolved' && status !== 'closed_unresolved'))
+      return ignore('a session-close timer without its session and status');
+    return { action: 'close-session', sessionId, status };
+  },
+};
+
 /** What OpenCX told us by webhook: a late answer, or its decision to hand off. */
 export const opencxDelivery: Listener<OpencxBridgeEvent> = {
   name: 'opencx-delivery',
@@ -553,6 +569,7 @@ const TIMERS: Record<string, Listener<TaskRouterEvent>> = {
   'restore-worker': restoreTimer,
   end: endTimer,
   idle: idleTimer,
+  'close-session': sessionCloseTimer,
 };
 
 const isTimerWorkspace = (event: TaskRouterEvent, config: BridgeConfig): boolean =>

@@ -6,7 +6,7 @@ import { engage, reengage } from './actions/engage';
 import { resume } from './actions/handback';
 import { closeIfIdle } from './actions/idle';
 import { finishHandoff, handOff, silenceAi } from './actions/handoff';
-import { decline, end, recordHuman, restoreAiWorker } from './actions/lifecycle';
+import { closeSessionNow, decline, end, recordHuman, restoreAiWorker } from './actions/lifecycle';
 import { relay } from './actions/relay';
 import { resend } from './actions/resend';
 
@@ -27,6 +27,8 @@ export async function perform(decision: Decision, known: KnownRecord | undefined
       return decline(decision, known, deps);
     case 'restore-ai-worker':
       return restoreAiWorker(decision, deps);
+    case 'close-session':
+      return closeSessionNow(decision, deps);
   }
   if (!known) return { outcome: 'ignore', reason: `${decision.action}: the conversation record is gone` };
   switch (decision.action) {

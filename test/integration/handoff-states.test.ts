@@ -106,6 +106,23 @@ describe.each([
     expect(world.opencx.sessions.get(sessionId)!.status).toBe('closed_unresolved');
   });
 
+  test('an OpenCX session that cannot be closed when the chat ends is closed by a timer 15 s later', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    world.opencx.faults.add({ method: 'PATCH', path: '/chat/sessions/:id', status: 503 });
+    try {
+      world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'canceled', 'Customer left');
+      await world.settle();
+    } finally {
+      world.opencx.faults.clear();
+    }
+    expect(world.conversationRecord(conversationSid)).toBeUndefined();
+    expect(world.opencx.sessions.get(sessionId)!.status).toBe('open');
+
+    await world.advance(16_000);
+    expect(world.opencx.sessions.get(sessionId)!.status).toBe('closed_resolved');
+  });
+
   test('the AI reservation just timed out and was re-created', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
     const first = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid)!;

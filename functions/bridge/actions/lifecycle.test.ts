@@ -1,6 +1,6 @@
 import type { ConversationRecord } from '../conversation-record';
 import type { BridgeDeps, KnownRecord } from '../deps';
-import { recordHuman } from './lifecycle';
+import { closeSessionNow, recordHuman } from './lifecycle';
 
 const HUMAN_TASK = 'WThuman';
 const accepted = {
@@ -66,4 +66,28 @@ test('an accept whose agent handed the conversation back meanwhile leaves the ha
 
   expect(sync.record).toBe(handingBack);
   expect(sendAgentNote).not.toHaveBeenCalled();
+});
+
+describe('closeSessionNow (a session-close timer fired)', () => {
+  const { OpenCxError } = jest.requireActual(
+    '../../common/opencx-client',
+  ) as typeof import('../../common/opencx-client');
+  const timer = { action: 'close-session' as const, sessionId: 'session-1', status: 'closed_resolved' as const };
+  const depsAnswering = (answer: () => Promise<void>) =>
+    ({ opencx: { updateSessionStatus: answer }, deadline: { remaining: () => 5000 } }) as unknown as BridgeDeps;
+
+  test('closes the session', async () => {
+    const updateSessionStatus = jest.fn(async () => undefined);
+    await expect(closeSessionNow(timer, depsAnswering(updateSessionStatus))).resolves.toMatchObject({
+      outcome: 'session-closed',
+    });
+    expect(updateSessionStatus).toHaveBeenCalledWith('session-1', 'closed_resolved', expect.anything());
+  });
+
+  test('a transient failure fails the event (the timer is armed again); a refusal ends it', async () => {
+    const unavailable = depsAnswering(() => Promise.reject(new OpenCxError('503', 503)));
+    await expect(closeSessionNow(timer, unavailable)).rejects.toThrow('503');
+    const gone = depsAnswering(() => Promise.reject(new OpenCxError('404', 404)));
+    await expect(closeSessionNow(timer, gone)).resolves.toMatchObject({ outcome: 'ignore' });
+  });
 });

@@ -1,16 +1,17 @@
 // The rest of a conversation's life: a task the AI must not take, a human accepting, the AI
 // worker's reservation timing out, and the end of the task.
 import { isAiPoolWorker } from '../../common/config';
-import type { SessionStatus } from '../../common/opencx-client';
+import { OpenCxError } from '../../common/opencx-client';
 import { Deadline } from '../../common/retry';
 import { undefinedIfNotFound } from '../../common/twilio';
 import { restoreAfterTimeout } from '../ai-worker';
 import { flexSidsCustomData } from '../custom-data';
-import { declineStep, type Decision } from '../decide';
+import { type ClosedStatus, declineStep, type Decision } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { handedBackFrom } from '../handback';
 import { handoffAttributes } from '../handoff';
 import { recordInsight } from '../insights';
+import { rearmTimer } from './answer';
 import { completeAiTask, routeToHumans } from './handoff';
 
 type Of<A extends Decision['action']> = Extract<Decision, { action: A }>;
@@ -142,9 +143,41 @@ export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): P
   return { outcome: 'ended', sessionId: record.sessionId, reason: d.reason };
 }
 
-/** Best effort: our state is cleared whatever OpenCX answers. */
-export async function closeSession(sessionId: string, status: SessionStatus, deps: BridgeDeps): Promise<void> {
-  await deps.opencx
-    .updateSessionStatus(sessionId, status, new Deadline(deps.deadline.remaining()))
-    .catch((error: unknown) => deps.warn('could not close the OpenCX session', { error: String(error), sessionId }));
+/**
+ * Our state is cleared whatever OpenCX answers: a close that fails is tried again by a timer (the
+ * conversation's record is gone by then, so the timer carries the session).
+ */
+export async function closeSession(sessionId: string, status: ClosedStatus, deps: BridgeDeps): Promise<void> {
+  try {
+    await deps.opencx.updateSessionStatus(sessionId, status, new Deadline(deps.deadline.remaining()));
+  } catch (error) {
+    const { timerWorkspaceSid, timerWorkflowSid } = deps.config;
+    const timerSid =
+      timerWorkspaceSid && timerWorkflowSid && isTransient(error)
+        ? await rearmTimer(deps.lastStep().taskrouter, deps.config, {
+            opencxTimer: 'close-session',
+            sessionId,
+            status,
+            rearmed: 1,
+          }).catch(() => undefined)
+        : undefined;
+    deps.warn(
+      timerSid ? 'could not close the OpenCX session; a timer tries again' : 'could not close the OpenCX session',
+      { error: String(error), sessionId, timerSid },
+    );
+  }
 }
+
+/** A session-close timer fired: a transient failure fails the event, and the timer is armed again. */
+export async function closeSessionNow(d: Of<'close-session'>, deps: BridgeDeps): Promise<Outcome> {
+  try {
+    await deps.opencx.updateSessionStatus(d.sessionId, d.status, new Deadline(deps.deadline.remaining()));
+  } catch (error) {
+    if (isTransient(error)) throw error;
+    return { outcome: 'ignore', sessionId: d.sessionId, reason: `OpenCX refused to close the session: ${error}` };
+  }
+  return { outcome: 'session-closed', sessionId: d.sessionId, status: d.status };
+}
+
+/** Worth trying again later: not a refusal (OpenCX's 4xx other than 429). */
+const isTransient = (error: unknown): boolean => !(error instanceof OpenCxError) || error.transient;
