@@ -7,7 +7,7 @@ import '@twilio-labs/serverless-runtime-types';
 import { randomUUID } from 'node:crypto';
 import { decide } from './bridge/decide';
 import { answerKey } from './bridge/dedup';
-import { classifyOpencxEvent } from './bridge/opencx-events';
+import { classifyOpencxEvents, type OpencxClassification } from './bridge/opencx-events';
 import { perform } from './bridge/perform';
 import { bridgeDeps, bridgeIo, flushUsage, refusedApiUrls, reply, type WebhookHandler } from './bridge/runtime';
 import type { BridgeConfig } from './common/config';
@@ -79,10 +79,44 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     return reply(callback, 503, { outcome: 'failed', reason: 'temporary failure' });
   }
 
-  const classified = classifyOpencxEvent(body);
+  // One published version types `data` as a list: each element is an event of its own, handled in order.
+  const results: Handled[] = [];
+  for (const classified of classifyOpencxEvents(body))
+    results.push(await handleEvent(classified, { context, io, config, deadline, started, verifyingSecret, trace }));
+  if (results.length === 1) return reply(callback, results[0].status, results[0].body);
+  // A retry of the whole delivery repeats nothing: every effect is claimed or moves a phase once.
+  const failed = results.some((result) => result.status >= 500);
+  return reply(callback, failed ? 503 : 200, {
+    outcome: failed ? 'failed' : 'handled',
+    results: results.map((result) => result.body),
+  });
+};
+
+interface Handled {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+const answer = (status: number, body: Record<string, unknown>): Handled => ({ status, body });
+
+interface Delivery {
+  context: Parameters<WebhookHandler>[0];
+  io: ReturnType<typeof bridgeIo>;
+  config: BridgeConfig;
+  deadline: Deadline;
+  started: number;
+  /** The secret the delivery's signature was checked with (its fingerprint goes to the setup check). */
+  verifyingSecret: string;
+  trace: { event: string; [field: string]: unknown };
+}
+
+/** One event of a signed delivery: logged, with the status and body it answers. */
+async function handleEvent(classified: OpencxClassification, delivery: Delivery): Promise<Handled> {
+  const { context, io, config, deadline, started, verifyingSecret } = delivery;
+  const trace = { ...delivery.trace };
   if (!classified.ok) {
     logEvent({ ...trace, outcome: 'ignored', reason: classified.reason }, 'warn');
-    return reply(callback, 200, { outcome: 'ignored', reason: classified.reason });
+    return answer(200, { outcome: 'ignored', reason: classified.reason });
   }
   let opencxEvent = classified.event;
   trace.sessionId = 'sessionId' in opencxEvent ? opencxEvent.sessionId : undefined;
@@ -113,20 +147,20 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     if (opencxEvent.kind === 'not-handled') {
       await noteHealth();
       logEvent({ ...trace, outcome: 'ignored', reason: `${opencxEvent.type} needs no action` });
-      return reply(callback, 200, { outcome: 'ignored', reason: `${opencxEvent.type} needs no action` });
+      return answer(200, { outcome: 'ignored', reason: `${opencxEvent.type} needs no action` });
     }
     if (lookedUp && !conversationSid) {
       await noteHealth();
       const reason = `OpenCX session ${opencxEvent.sessionId} is not one the AI holds in Flex`;
       logEvent({ ...trace, outcome: 'ignored', reason });
-      return reply(callback, 200, { outcome: 'ignored', reason });
+      return answer(200, { outcome: 'ignored', reason });
     }
     // The health note rides alongside the claim: a setup check must see the webhook working even
     // when every answer took the fast path (the notes are sharded by the answer's key).
     const [claimed] = await Promise.all([claim ? io.state.claimOnce(claim, undefined, claimedBy) : true, noteHealth()]);
     if (!claimed) {
       logEvent({ ...trace, outcome: 'already-answered', reason: 'this AI answer is in the conversation already' });
-      return reply(callback, 200, { outcome: 'already-answered' });
+      return answer(200, { outcome: 'already-answered' });
     }
     if (!lookedUp) conversationSid = await io.state.conversationOfSession(opencxEvent.sessionId);
     const known = conversationSid ? await io.state.conversation(conversationSid) : undefined;
@@ -138,15 +172,15 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     const result = await perform(decision, known, bridgeDeps(context, io, config, deadline, trace, started));
     await flushUsage(io);
     logEvent({ ...trace, ...result, ms: Date.now() - started });
-    return reply(callback, 200, result);
+    return answer(200, result);
   } catch (error) {
     // Give the answer back so OpenCX's retry posts it (only if this delivery claimed it: the fast
     // path's claim of an answer it posted stays); every other action is safe to repeat.
     if (claim) await io.state.releaseOwn(claim, claimedBy).catch(() => undefined);
     logEvent({ ...trace, outcome: 'failed', error: String(error), ms: Date.now() - started }, 'error');
-    return reply(callback, 503, { outcome: 'failed', reason: 'temporary failure; OpenCX will retry' });
+    return answer(503, { outcome: 'failed', reason: 'temporary failure; OpenCX will retry' });
   }
-};
+}
 
 /** How often a container reads the settings again for a refused signature: the endpoint is public. */
 const SECRET_REREAD_MS = 5000;
@@ -188,6 +222,5 @@ async function noteForSetupCheck(
 
 /** A body OpenCX would send about a conversation (an AI answer or a handoff), whoever sent it. */
 function looksLikeOpencxDelivery(body: unknown): boolean {
-  const classified = classifyOpencxEvent(body);
-  return classified.ok && classified.event.kind !== 'not-handled';
+  return classifyOpencxEvents(body).some((classified) => classified.ok && classified.event.kind !== 'not-handled');
 }

@@ -1,6 +1,32 @@
-import { classifyOpencxEvent } from './opencx-events';
+import { classifyOpencxEvents, type OpencxClassification } from './opencx-events';
 
-describe('classifyOpencxEvent', () => {
+/** The one event a payload carries. */
+function classifyOpencxEvent(body: unknown): OpencxClassification {
+  const events = classifyOpencxEvents(body);
+  expect(events).toHaveLength(1);
+  return events[0];
+}
+
+describe('classifyOpencxEvents', () => {
+  test('a data list carries an event per element, each classified on its own', () => {
+    const events = classifyOpencxEvents({
+      event: 'conversation.ai_response',
+      data: [
+        { conversation_id: 's-1', message: { id: 'm-1', content: 'First' } },
+        { conversation_id: 's-2' },
+        { conversation_id: 's-3', response: 'Third', message_id: 'm-3' },
+      ],
+    });
+    expect(events).toEqual([
+      { ok: true, event: expect.objectContaining({ sessionId: 's-1', answerId: 'm-1', text: 'First' }) },
+      { ok: false, reason: 'conversation.ai_response for s-2 carries no answer text' },
+      { ok: true, event: expect.objectContaining({ sessionId: 's-3', answerId: 'm-3', text: 'Third' }) },
+    ]);
+    expect(classifyOpencxEvents({ event: 'conversation.handoff_to_human', data: [] })).toEqual([
+      { ok: false, reason: 'conversation.handoff_to_human with an empty data list' },
+    ]);
+  });
+
   test('an AI answer carries the session, the answer id and the text', () => {
     const result = classifyOpencxEvent({
       event: 'conversation.ai_response',

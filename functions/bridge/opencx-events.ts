@@ -41,14 +41,20 @@ export function handoffReasonText(reason: unknown): string {
   return (typeof reason === 'string' && HANDOFF_REASONS[reason]) || AI_REQUESTED_HANDOFF;
 }
 
-export function classifyOpencxEvent(body: unknown): OpencxClassification {
-  if (!isObject(body)) return { ok: false, reason: 'payload is not a JSON object' };
+/** The events a payload carries: one, or one per element when `data` is a list. */
+export function classifyOpencxEvents(body: unknown): OpencxClassification[] {
+  if (!isObject(body)) return [{ ok: false, reason: 'payload is not a JSON object' }];
   const type = text(body.event);
-  if (!type) return { ok: false, reason: 'payload has no event type' };
+  if (!type) return [{ ok: false, reason: 'payload has no event type' }];
   if (type !== 'conversation.ai_response' && type !== 'conversation.handoff_to_human')
-    return { ok: true, event: { kind: 'not-handled', type } };
-  // One published version types `data` as a list of one.
-  const data = Array.isArray(body.data) ? body.data[0] : body.data;
+    return [{ ok: true, event: { kind: 'not-handled', type } }];
+  // One published version types `data` as a list (of one, in every example).
+  const items = Array.isArray(body.data) ? body.data : [body.data];
+  if (items.length === 0) return [{ ok: false, reason: `${type} with an empty data list` }];
+  return items.map((data) => classifyData(type, data));
+}
+
+function classifyData(type: string, data: unknown): OpencxClassification {
   if (!isObject(data)) return { ok: false, reason: `${type} without a data object` };
   const sessionId = text(data.conversation_id);
   if (!sessionId) return { ok: false, reason: `${type} without data.conversation_id` };

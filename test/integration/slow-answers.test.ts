@@ -375,6 +375,52 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(historyReads()).toBe(before);
   });
 
+  test('a delivery whose data is a list acts on every element, once however often it comes', async () => {
+    const answered = await engaged();
+    const handedOff = await engaged();
+    const body = JSON.stringify({
+      event: AI_RESPONSE_EVENT,
+      organization_id: 'org',
+      data: [
+        {
+          conversation_id: world.sessionFor(answered.conversationSid)!.id,
+          message: { id: 'batched-answer-1', type: 'text', content: 'First of a list' },
+        },
+        { conversation_id: world.sessionFor(handedOff.conversationSid)!.id, message: { id: 'batched-answer-2' } },
+      ],
+    });
+    const handoff = JSON.stringify({
+      event: 'conversation.handoff_to_human',
+      organization_id: 'org',
+      data: [
+        { conversation_id: 'a-web-widget-session', reason: 'ai_decided_to_handoff_the_conversation', summary: '-' },
+        {
+          conversation_id: world.sessionFor(handedOff.conversationSid)!.id,
+          reason: 'ai_decided_to_handoff_the_conversation',
+          summary: 'Wants a manager',
+        },
+      ],
+    });
+
+    for (let delivery = 0; delivery < 2; delivery++) {
+      const answers = await postSignedOpencx(world, body, OPENCX_WEBHOOK_SECRET);
+      const handoffs = await postSignedOpencx(world, handoff, OPENCX_WEBHOOK_SECRET);
+      await world.settle();
+      expect([answers.status, handoffs.status]).toEqual([200, 200]);
+      expect((await answers.json()).results).toEqual([
+        expect.objectContaining({ outcome: delivery === 0 ? 'replied' : 'already-answered' }),
+        expect.objectContaining({ outcome: 'ignored', reason: expect.stringContaining('no answer text') }),
+      ]);
+    }
+
+    expect(aiMessages(answered.conversationSid).filter((m) => m.body === 'First of a list')).toHaveLength(1);
+    expect(world.task(handedOff.taskSid).attributes).toMatchObject({
+      handedOff: true,
+      handoffSummary: 'Wants a manager',
+    });
+    expect(notes(handedOff.conversationSid)).toHaveLength(1);
+  });
+
   test('a replayed delivery is answered without a second effect', async () => {
     const { conversationSid } = await engaged();
     world.opencx.ai.reply({ type: 'reply', content: 'Answer to replay', latencyMs: 8000 });
