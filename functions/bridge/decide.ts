@@ -133,8 +133,13 @@ export const aiReservation: Listener<TaskRouterEvent> = {
     const attributes = event.taskAttributes ?? {};
     if (!isAi(event, config)) {
       // Humans got the conversation although our record still says the AI holds it (the
-      // handoff's Sync write failed): the AI must go silent now.
-      if (record?.phase === 'ai' && typeof attributes.conversationSid === 'string') {
+      // handoff's Sync write failed): the AI must go silent now. Not for a late offer of the task
+      // an agent handed back to the AI: the AI goes on with the conversation.
+      if (
+        record?.phase === 'ai' &&
+        typeof attributes.conversationSid === 'string' &&
+        !handedBackFrom(record, event.taskSid)
+      ) {
         return {
           action: 'silence-ai',
           conversationSid: attributes.conversationSid,

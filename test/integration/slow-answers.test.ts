@@ -407,7 +407,7 @@ describe('OpenCX webhooks that must change nothing', () => {
       const handoffs = await postSignedOpencx(world, handoff, OPENCX_WEBHOOK_SECRET);
       await world.settle();
       expect([answers.status, handoffs.status]).toEqual([200, 200]);
-      expect((await answers.json()).results).toEqual([
+      expect(((await answers.json()) as { results: unknown }).results).toEqual([
         expect.objectContaining({ outcome: delivery === 0 ? 'replied' : 'already-answered' }),
         expect.objectContaining({ outcome: 'ignored', reason: expect.stringContaining('no answer text') }),
       ]);
