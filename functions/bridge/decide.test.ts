@@ -237,7 +237,13 @@ describe('decide: the AI reservation (reservation.created)', () => {
   it('leaves the AI answering when the offer is a late one of the task the agent handed back from', () => {
     const resumed = record('ai', {
       taskSid: OTHER_TASK,
-      handback: { at: '2026-12-02T10:00:00.000Z', agentSid: HUMAN_WORKER, agentName: 'Alice', fromTaskSid: AI_TASK },
+      handback: {
+        at: '2026-12-02T10:00:00.000Z',
+        agentSid: HUMAN_WORKER,
+        agentName: 'Alice',
+        fromTaskSid: AI_TASK,
+        afterIndex: 3,
+      },
     });
     expectAction(decide(humanReservation('reservation.created'), { config, record: resumed }), 'ignore');
     const fromAnother = { ...resumed, handback: { ...resumed.handback!, fromTaskSid: 'WTearlier' } };
