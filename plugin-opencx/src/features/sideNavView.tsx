@@ -10,6 +10,13 @@ export interface SideNavView {
   view: React.ReactElement;
 }
 
+/**
+ * Flex's `ViewMountRule.WhenHasBeenActive` (the enum is not exported from the package's root):
+ * kept mounted once opened, so a visit to another view loses neither what the admin typed nor the
+ * answer of a save still running.
+ */
+const KEPT_ONCE_OPENED = 'WhenHasBeenActive' as React.ComponentProps<typeof Flex.View>['mountRule'];
+
 export function addSideNavView(flex: typeof Flex, { name, label, icon, view }: SideNavView): void {
   function ViewSideLink(props: { activeView?: string; showLabel?: boolean }): JSX.Element {
     return (
@@ -29,7 +36,7 @@ export function addSideNavView(flex: typeof Flex, { name, label, icon, view }: S
 
   flex.SideNav.Content.add(<ViewSideLink key={`${name}-link`} />);
   flex.ViewCollection.Content.add(
-    <flex.View name={name} key={`${name}-view`}>
+    <flex.View name={name} key={`${name}-view`} mountRule={KEPT_ONCE_OPENED}>
       {view}
     </flex.View>,
   );

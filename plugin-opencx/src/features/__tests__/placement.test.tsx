@@ -11,8 +11,8 @@
 // the task card as its only child), with plain stand-ins for the header, tabs and card.
 // ViewCollection needs only a router, so the settings route renders the real one.
 import React from 'react';
-import { render, screen, within } from '@testing-library/react';
-import { MemoryRouter } from 'react-router-dom';
+import { act, fireEvent, render, screen, within } from '@testing-library/react';
+import { MemoryRouter, useHistory } from 'react-router-dom';
 import * as Flex from '@twilio/flex-ui';
 import { Theme } from '@twilio-paste/core/theme';
 
@@ -46,6 +46,12 @@ beforeAll(() => {
   createSettingsViewSetup({
     createClient: () => fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS, routing: null }),
   })(Flex, manager);
+  // Flex's own view, which a real session registers: without any view for a path, ViewCollection redirects.
+  Flex.ViewCollection.Content.add(
+    <Flex.View name="agent-desktop" key="agent-desktop">
+      <p>Agent desktop</p>
+    </Flex.View>,
+  );
 });
 
 const withTheme = ({ children }: { children?: React.ReactNode }) => (
@@ -267,5 +273,29 @@ describe('the settings route', () => {
   it('shows nothing elsewhere', () => {
     renderRoute('/agent-desktop');
     expect(screen.queryByRole('heading', { name: 'OpenCX settings' })).toBeNull();
+  });
+
+  it('keeps what the admin typed while they visit another view and come back', async () => {
+    let history!: ReturnType<typeof useHistory>;
+    function Navigation(): null {
+      history = useHistory();
+      return null;
+    }
+    render(
+      <MemoryRouter initialEntries={['/opencx-settings']}>
+        <Navigation />
+        <Flex.ViewCollection />
+      </MemoryRouter>,
+      { wrapper: withTheme },
+    );
+    const author = await screen.findByLabelText('AI author name');
+    fireEvent.change(author, { target: { value: 'Acme Assistant' } });
+
+    act(() => history.push('/agent-desktop'));
+    expect(screen.getByText('Agent desktop')).toBeVisible();
+    expect(screen.queryByRole('heading', { name: 'OpenCX settings' })).toBeNull();
+    act(() => history.push('/opencx-settings'));
+
+    expect(screen.getByLabelText('AI author name')).toHaveValue('Acme Assistant');
   });
 });
