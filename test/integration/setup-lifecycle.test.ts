@@ -636,6 +636,32 @@ describe('Undo while an AI worker the settings do not name holds a conversation'
   });
 });
 
+// A live account whose events go to another tool: chats must not reach an AI no Function answers for.
+describe('Apply while the event callback points elsewhere and the admin did not confirm its replacement', () => {
+  const world = withWorld({ aiQueue: false });
+
+  test("adds the handedOff filter but not the AI's; Apply with the replacement confirmed adds it", async () => {
+    const elsewhere = 'https://reports.example.com/taskrouter-events';
+    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventCallbackUrl: elsewhere });
+    await adminRemovesFilter(world(), 'Handed off to humans');
+
+    const held = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    expect(stepStatuses(held.steps)).toMatchObject({ workspace_events: 'skipped', workflow_filters: 'applied' });
+    expect((held.steps as StepView[]).find((step) => step.id === 'workflow_filters')!.detail).toMatch(
+      /The AI's filter is not added while TaskRouter's event callback is not set to this deployment/,
+    );
+    expect(filterNames(world())).toEqual(['OpenCX: handed off to humans']);
+    expect(workspace(world()).eventCallbackUrl).toBe(elsewhere);
+
+    const confirmed = await ok(world(), 'setup-apply', {
+      humanQueueSid: world().humanQueueSid,
+      replaceCallbackUrl: 'true',
+    });
+    expect(stepStatuses(confirmed.steps)).toMatchObject({ workspace_events: 'applied', workflow_filters: 'applied' });
+    expect(filterNames(world())).toEqual(['OpenCX: handed off to humans', 'OpenCX: AI agent']);
+  });
+});
+
 describe('uninstall when the workflow cannot be written', () => {
   const world = withWorld({ handoffFilter: 'missing', aiQueue: false });
 

@@ -1,7 +1,9 @@
 import { AI_QUEUE_NAME, AI_QUEUE_TARGET_WORKERS, aiQueueFor } from './ai-queue';
-import { aiQueuePlan } from './ai-routing-steps';
+import { aiQueuePlan, bridgeNotReady } from './ai-routing-steps';
+import type { CheckId } from './check';
 import { aiMembership } from './expressions';
 import { AI_QUEUE, HUMAN_QUEUE, WS } from './fixtures.testing';
+import type { StepReport, StepStatus } from './steps';
 
 const human = { sid: HUMAN_QUEUE, friendlyName: 'Support', targetWorkers: "role == 'agent'" };
 const ours = { sid: AI_QUEUE, friendlyName: AI_QUEUE_NAME, targetWorkers: AI_QUEUE_TARGET_WORKERS };
@@ -39,5 +41,31 @@ describe('the AI queue', () => {
       write: create,
     });
     expect(create).not.toHaveBeenCalled();
+  });
+});
+
+describe("the AI's routing waits for the bridge's webhooks and worker", () => {
+  const report = (id: CheckId, status: StepStatus): StepReport => ({ id, title: id, status, detail: '' });
+
+  it('may route chats to the AI once the callback, the webhook and the worker are applied or were right', () => {
+    expect(bridgeNotReady([])).toBeUndefined();
+    expect(
+      bridgeNotReady([
+        report('workspace_events', 'applied'),
+        report('conversations_webhook', 'unchanged'),
+        report('timer_workspace', 'failed'),
+        report('ai_worker', 'applied'),
+      ]),
+    ).toBeUndefined();
+  });
+
+  it('may not while any of them was skipped or failed, and says which', () => {
+    expect(
+      bridgeNotReady([
+        report('workspace_events', 'skipped'),
+        report('conversations_webhook', 'applied'),
+        report('ai_worker', 'failed'),
+      ]),
+    ).toBe("TaskRouter's event callback is not set to this deployment, and the AI worker is not ready");
   });
 });

@@ -4,7 +4,8 @@
 import type { BridgeConfig } from '../../common/config';
 import { mayHaveBeenProcessed, type TaskQueueSummary, type TaskRouterApi, type TwilioApis } from '../../common/twilio';
 import { AI_QUEUE_NAME, AI_QUEUE_TARGET_WORKERS, aiQueueFor, queueName } from './ai-queue';
-import type { SetupStep, StepPlan } from './steps';
+import type { CheckId } from './check';
+import type { SetupStep, StepPlan, StepReport } from './steps';
 import { type RoutingFacts, workflowConfigurationUpdate, workflowFiltersCheck } from './workflow';
 import { chooseWorkflow } from './workflow-discovery';
 
@@ -106,21 +107,29 @@ export function workflowFiltersStep(deps: AiRoutingDeps): SetupStep<{ workflowSi
       queues = fresh;
       return configuration === undefined ? undefined : { workflowSid: choice.workflow.sid, configuration };
     },
-    plan(current) {
+    plan(current, earlier) {
       if (!('workflow' in choice)) return { kind: 'skipped', detail: choice.reason };
       const { workflow } = choice;
+      const notReady = bridgeNotReady(earlier);
       const name = `Workflow "${workflow.friendlyName}" (${workflow.sid})`;
       if (current === undefined) return { kind: 'skipped', detail: `${name} is not in the workspace any more.` };
       const parsed = parseConfiguration(current.configuration);
       if (!parsed)
         return { kind: 'skipped', detail: `${name} has a Configuration that is not a JSON object; it is left alone.` };
       const routing = { ...deps.routing, queues };
+      const aiQueueSid = aiQueueFor(queues, config.aiQueueSid)?.sid;
       const update = workflowConfigurationUpdate(
         parsed,
         routing,
         deps.humanQueueSid,
-        aiQueueFor(queues, config.aiQueueSid)?.sid,
+        notReady ? undefined : aiQueueSid,
       );
+      // The AI's filter sends chats to a worker whose offers only this deployment's webhooks take up.
+      const held =
+        notReady && aiQueueSid && workflowConfigurationUpdate(parsed, routing, deps.humanQueueSid, aiQueueSid)?.aiAdded
+          ? ` The AI's filter is not added while ${notReady}: apply again once it is.`
+          : '';
+      if (!update && held) return { kind: 'skipped', detail: held.trim() };
       if (!update) {
         // Nothing Apply can write: either all is right, or the check says what the admin must do.
         const seen = workflowFiltersCheck({ ...routing, workflows: [{ ...workflow, configuration: parsed }] });
@@ -130,7 +139,7 @@ export function workflowFiltersStep(deps: AiRoutingDeps): SetupStep<{ workflowSi
       }
       return {
         kind: 'write',
-        detail: `In ${name}: ${update.changes.join('; ')}.`,
+        detail: `In ${name}: ${update.changes.join('; ')}.${held}`,
         backup: {
           kind: 'workflow',
           workspaceSid: config.workspaceSid,
@@ -146,6 +155,26 @@ export function workflowFiltersStep(deps: AiRoutingDeps): SetupStep<{ workflowSi
       };
     },
   };
+}
+
+/** What the AI's routing needs from the earlier steps, and what is wrong without it. */
+const BRIDGE_STEPS: Partial<Record<CheckId, string>> = {
+  workspace_events: "TaskRouter's event callback is not set to this deployment",
+  conversations_webhook: 'the Conversations webhook is not set to this deployment',
+  ai_worker: 'the AI worker is not ready',
+};
+
+/**
+ * Why the AI must not be routed chats yet, given what the earlier steps did (undefined when it
+ * may): without these, no Function takes up the AI worker's offers, and each chat waits for the
+ * reservation to time out.
+ */
+export function bridgeNotReady(earlier: readonly StepReport[]): string | undefined {
+  const missing = earlier.flatMap((report) => {
+    const why = BRIDGE_STEPS[report.id];
+    return why && report.status !== 'applied' && report.status !== 'unchanged' ? [why] : [];
+  });
+  return missing.length > 0 ? missing.join(', and ') : undefined;
 }
 
 /** The queue Apply created, found by its name and exactly its Target Workers (what Undo deletes). */

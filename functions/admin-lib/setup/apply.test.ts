@@ -67,7 +67,7 @@ describe('runSteps: a resource changed since the check', () => {
 describe('runSteps: what the backup is told after the write', () => {
   const failingWith = (status: number) => {
     const { step } = callbackStep({ url: 'https://old.example.com' }, 'https://here.example.com');
-    const plan = step.plan({ url: 'https://old.example.com' });
+    const plan = step.plan({ url: 'https://old.example.com' }, []);
     if (plan.kind !== 'write') throw new Error('expected a write');
     const refused = Object.assign(new Error(`Twilio answered ${status}`), { status });
     return { ...step, plan: () => ({ ...plan, write: () => Promise.reject(refused) }) } as SetupStep;

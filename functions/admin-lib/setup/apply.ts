@@ -187,6 +187,7 @@ async function runStep(
   step: SetupStep,
   revisions: Revisions | undefined,
   saveBackup: BackupWriter,
+  earlier: readonly StepReport[],
 ): Promise<StepReport> {
   const report = (status: StepReport['status'], detail: string): StepReport => ({
     id: step.id,
@@ -203,7 +204,7 @@ async function runStep(
       const detail = `Not written: it ${CHANGED_SINCE_CHECK} (${why}). Run the check again, then apply.`;
       return { ...report('failed', detail), reason: 'changed_since_check' };
     }
-    plan = step.plan(current);
+    plan = step.plan(current, earlier);
   } catch (error) {
     return report('failed', `Could not read it: ${failureReason(error)}`);
   }
@@ -235,7 +236,9 @@ export async function runSteps(
   saveBackup: BackupWriter,
 ): Promise<StepReport[]> {
   const reports: StepReport[] = [];
-  for (const stage of stages)
-    reports.push(...(await Promise.all(stage.map((step) => runStep(step, revisions, saveBackup)))));
+  for (const stage of stages) {
+    const earlier = [...reports];
+    reports.push(...(await Promise.all(stage.map((step) => runStep(step, revisions, saveBackup, earlier)))));
+  }
   return reports;
 }

@@ -62,7 +62,8 @@ export interface SetupStep<R = unknown> {
   title: string;
   /** The resource as it is now, in a form whose JSON is its revision; undefined when it does not exist. */
   read(): Promise<R | undefined>;
-  plan(current: R | undefined): StepPlan;
+  /** `earlier`: what the steps of the stages before did. */
+  plan(current: R | undefined, earlier: readonly StepReport[]): StepPlan;
 }
 
 /** A resource's revision: a short hash of what the step read, stable across key order. */

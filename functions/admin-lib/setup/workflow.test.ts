@@ -89,6 +89,7 @@ describe('workflow filters', () => {
         },
       },
       changes: [`added "OpenCX: handed off to humans" (handedOff == true → ${HUMAN_QUEUE}) at the top`],
+      aiAdded: false,
     });
   });
 

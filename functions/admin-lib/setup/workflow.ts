@@ -150,6 +150,8 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
 export interface WorkflowUpdate {
   configuration: Record<string, unknown>;
   changes: string[];
+  /** The AI's filter is among the changes. */
+  aiAdded: boolean;
 }
 
 /**
@@ -183,8 +185,9 @@ export function workflowConfigurationUpdate(
     changes.push(`moved ${filterName(moved)} above ${filterName(filters[ai])}`);
   }
   const handedOffNow = next.findIndex(isHandedOffFilter);
-  if (ai < 0 && aiQueueSid && handedOffNow >= 0) {
-    next.splice(handedOffNow + 1, 0, aiFilterFor(aiQueueSid));
+  const aiAdded = ai < 0 && !!aiQueueSid && handedOffNow >= 0;
+  if (aiAdded) {
+    next.splice(handedOffNow + 1, 0, aiFilterFor(aiQueueSid!));
     changes.push(
       `added "${AI_FILTER_NAME}" (${AI_FILTER_EXPRESSION} → ${aiQueueSid}) below ${filterName(next[handedOffNow])}`,
     );
@@ -193,6 +196,7 @@ export function workflowConfigurationUpdate(
   return {
     configuration: { ...configuration, task_routing: { ...taskRouting(configuration), filters: next } },
     changes,
+    aiAdded,
   };
 }
 
