@@ -3,9 +3,18 @@
 // verify signature → classify → load our record and the config → decide (pure) → perform.
 import '@twilio-labs/serverless-runtime-types';
 import { rearmTimer } from './bridge/actions/answer';
-import { checkOrigin, conversationOf, decide, needsNoAction, timerToRearm } from './bridge/decide';
+import {
+  checkOrigin,
+  conversationOf,
+  type Decision,
+  decide,
+  needsNoAction,
+  timerToRearm,
+  watchdogAfterFailure,
+} from './bridge/decide';
 import { recordedConfigFor, shouldRecordConfig } from './bridge/conversation-record';
 import { classifyEvent } from './bridge/events';
+import type { KnownRecord } from './bridge/deps';
 import { perform } from './bridge/perform';
 import {
   bridgeDeps,
@@ -79,9 +88,11 @@ export const handler: WebhookHandler = async (context, event, callback) => {
   };
 
   let config: BridgeConfig | undefined;
+  let known: KnownRecord | undefined;
+  let decision: Decision | undefined;
   try {
     // The record carries the settings of the version the event names: then no config document is read.
-    let known = conversationSid?.startsWith('CH') ? await io.state.conversation(conversationSid) : undefined;
+    known = conversationSid?.startsWith('CH') ? await io.state.conversation(conversationSid) : undefined;
     config = recordedConfigFor(known?.record, version) ?? (await io.state.loadConfig({ version }));
     if (!config) {
       logEvent(
@@ -97,19 +108,42 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     }
     if (known && conversationSid && shouldRecordConfig(known.record, config, version))
       known = await io.state.recordConfig(conversationSid, config, known);
-    const decision = decide(bridgeEvent, { config, record: known?.record });
+    decision = decide(bridgeEvent, { config, record: known?.record });
     const result = await perform(decision, known, bridgeDeps(context, io, config, deadline, trace, started));
     await flushUsage(io);
     logEvent({ ...trace, sessionId: result.sessionId ?? known?.record.sessionId, ...result, ms: Date.now() - started });
     return reply(callback, 200, result);
   } catch (error) {
-    // TaskRouter does not retry this event: a new timer does, with its own short budget.
-    const retry = bridgeEvent.surface === 'taskrouter' ? overtimeIo(context, started) : undefined;
+    // TaskRouter does not retry this event, nor Conversations by default: a timer does, with a short budget of its own.
+    const retry = overtimeIo(context, started);
     // The failure may have come before the settings were read (the conversation's record).
     if (retry && !config) config = await retry.state.loadConfig({ version }).catch(() => undefined);
+    const timed = config?.timerWorkspaceSid && config.timerWorkflowSid ? config : undefined;
+    // Where the failure left the conversation (a handoff begun) sets how soon the watchdog looks.
+    const now =
+      retry && timed && bridgeEvent.surface === 'conversations' && known
+        ? await retry.state.conversation(bridgeEvent.conversationSid).catch(() => undefined)
+        : undefined;
+    const watchdog = watchdogAfterFailure(
+      bridgeEvent,
+      decision,
+      { decidedOn: known?.record, now: now?.record },
+      config,
+    );
+    if (retry && timed && watchdog) {
+      const timerSid = await rearmTimer(
+        retry.twilio.taskrouter,
+        timed,
+        watchdog.attributes,
+        watchdog.afterSeconds,
+      ).catch(() => undefined);
+      // Still a 503: a retry the Conversations service has (when it has one) comes sooner than the timer.
+      logEvent({ ...trace, outcome: 'failed', error: String(error), timerSid, ms: Date.now() - started }, 'error');
+      return reply(callback, 503, { outcome: 'failed', reason: 'temporary failure' });
+    }
     const rearm = timerToRearm(bridgeEvent, config);
-    if (retry && rearm && config?.timerWorkspaceSid && config.timerWorkflowSid) {
-      const timerSid = await rearmTimer(retry.twilio.taskrouter, config, rearm).catch(() => undefined);
+    if (retry && rearm && timed) {
+      const timerSid = await rearmTimer(retry.twilio.taskrouter, timed, rearm).catch(() => undefined);
       if (timerSid) {
         const result = {
           outcome: 'timer-armed',

@@ -13,6 +13,7 @@ import {
   isOurMessage,
   offerOutlived,
   timerToRearm,
+  watchdogAfterFailure,
 } from './decide';
 import { answerKey } from './dedup';
 import { classifyEvent, type ConversationEvent, type TaskRouterEvent, type TaskRouterEventType } from './events';
@@ -1177,5 +1178,35 @@ describe('decide: the idle timer (an AI conversation nobody writes in)', () => {
 
   it('is armed again when its check failed', () => {
     expect(timerToRearm(fired(), withTimer)).toEqual({ ...timer, rearmed: 1 });
+  });
+});
+
+describe('watchdogAfterFailure (a customer message whose handling failed, which Conversations does not retry)', () => {
+  const message = messageEvent('Cancel my plan');
+  const relayed = decide(message, { config, record: record('ai') });
+  const watching = { opencxTimer: 'answer', conversationSid: CONVERSATION, sessionId: 'session-1', rearmed: 1 };
+
+  it('arms the answer watchdog after the usual wait while the AI holds the conversation', () => {
+    expect(watchdogAfterFailure(message, relayed, { decidedOn: record('ai') }, config)).toEqual({
+      attributes: { ...watching, messageSid: message.message!.sid },
+      afterSeconds: config.aiAnswerTimeoutSeconds,
+    });
+  });
+
+  it('looks again soon once the failure left a handoff begun (the customer was told a human is coming)', () => {
+    const begun = record('handoff', { handoff: { reason: 'AI requested human handoff', at: '2026-12-02T10:00:00Z' } });
+    expect(watchdogAfterFailure(message, relayed, { decidedOn: record('ai'), now: begun }, config)).toEqual({
+      attributes: { ...watching, messageSid: message.message!.sid },
+      afterSeconds: undefined,
+    });
+  });
+
+  it('arms nothing for what needs no answer, before a session, or before the settings were read', () => {
+    const ignored = decide(message, { config, record: record('human') });
+    expect(watchdogAfterFailure(message, ignored, { decidedOn: record('human') }, config)).toBeUndefined();
+    expect(watchdogAfterFailure(message, undefined, { decidedOn: record('ai') }, config)).toBeUndefined();
+    const noSession = record('ai', { sessionId: undefined });
+    expect(watchdogAfterFailure(message, relayed, { decidedOn: noSession }, config)).toBeUndefined();
+    expect(watchdogAfterFailure(message, relayed, { decidedOn: record('ai') }, undefined)).toBeUndefined();
   });
 });

@@ -372,6 +372,35 @@ export function timerToRearm(event: BridgeEvent, config: BridgeConfig | undefine
   return { ...timer, rearmed: rearmed + 1, ...(kind === 'resend' ? { resendOf: firstResendTimer(event) } : {}) };
 }
 
+/**
+ * A customer's message whose handling failed: Conversations retries it only when the service has a
+ * retry count (none by default), so an answer watchdog looks again. It finishes a handoff cut short
+ * (soon: the customer was told a human is coming), or, after the usual wait, finds the AI's answer,
+ * sends the message again when OpenCX never had it, or hands off.
+ */
+export function watchdogAfterFailure(
+  event: BridgeEvent,
+  decision: Decision | undefined,
+  record: { decidedOn?: ConversationRecord; now?: ConversationRecord },
+  config: BridgeConfig | undefined,
+): { attributes: FlexTaskAttributes; afterSeconds?: number } | undefined {
+  const current = record.now ?? record.decidedOn;
+  if (event.surface !== 'conversations' || !event.message || !current?.sessionId || !config) return undefined;
+  const action = decision?.action;
+  if (action !== 'relay' && action !== 'handoff' && action !== 'finish-handoff') return undefined;
+  return {
+    attributes: {
+      opencxTimer: 'answer',
+      conversationSid: event.conversationSid,
+      sessionId: current.sessionId,
+      messageSid: event.message.sid,
+      rearmed: 1,
+    },
+    // The default: a short wait.
+    afterSeconds: current.phase === 'ai' ? config.aiAnswerTimeoutSeconds : undefined,
+  };
+}
+
 /** A conversation's task ended: ending the conversation failed, and TaskRouter tells no one again. */
 function endTimerFor(event: TaskRouterEvent): FlexTaskAttributes | undefined {
   const conversationSid = event.taskAttributes?.conversationSid;

@@ -102,6 +102,29 @@ test('a handoff that failed after the AI went silent is finished by the next cus
   expect(world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE)).toHaveLength(1);
 });
 
+test('a handoff that failed after the AI went silent is finished 15 s later, with no further event', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
+  world.opencx.ai.reply({ type: 'handoff', summary: 'Wants to cancel', sentiment: 'neutral' });
+  world.opencx.configureWebhook(undefined);
+  world.twilio.addFault({
+    method: 'POST',
+    product: 'taskrouter',
+    path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}',
+    status: 500,
+  });
+  await world.customerSays(conversationSid, 'Cancel my plan');
+  world.twilio.clearFaults();
+  expect(lastDelivery('Cancel my plan').status).toBe(503);
+  expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+
+  // The customer, told a human is coming, waits.
+  await world.advance(16_000);
+
+  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffSummary: 'Wants to cancel' });
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', handoff: { routed: true } });
+  expect(world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE)).toHaveLength(1);
+});
+
 test('when the Sync handoff write fails, humans still get the task; the AI goes silent once offered it', async () => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
   world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a person', sentiment: 'neutral' });

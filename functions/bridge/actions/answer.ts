@@ -256,16 +256,17 @@ export async function watchUncertainReply(
   return timerSid ? { ...delivered, timerSid } : delivered;
 }
 
-/** Arms a timer to try again, `attributes` as `timerToRearm` gave them; it fires after a short wait. */
+/** Arms a timer to try again, `attributes` as `timerToRearm` gave them; by default it fires after a short wait. */
 export async function rearmTimer(
   taskrouter: BridgeDeps['twilio']['taskrouter'],
   config: BridgeDeps['config'],
   attributes: object,
+  afterSeconds = REARM_SECONDS,
 ): Promise<string> {
   return taskrouter.createTask(config.timerWorkspaceSid!, {
     workflowSid: config.timerWorkflowSid!,
     attributes,
-    timeoutSeconds: REARM_SECONDS,
+    timeoutSeconds: afterSeconds,
   });
 }
 
