@@ -255,7 +255,10 @@ describe('forgetIf (the end of a task clears the record it was decided on)', () 
 
   it('deletes the revision it read, in one call', async () => {
     const { state, items, calls } = syncHolding({ [shard]: { CH1: record } });
-    await expect(state.forgetIf('CH1', sameTask, { record, revision: '3' })).resolves.toBe(true);
+    await expect(state.forgetIf('CH1', sameTask, { record, revision: '3' })).resolves.toEqual({
+      gone: true,
+      deleted: record,
+    });
     expect(items[shard].CH1).toBeUndefined();
     expect(calls).toEqual([`DELETE ${shard}/CH1`]);
   });
@@ -263,19 +266,22 @@ describe('forgetIf (the end of a task clears the record it was decided on)', () 
   it('keeps a record another event gave a new task since it was read', async () => {
     const { state, items } = syncHolding({ [shard]: { CH1: record } });
     await state.update('CH1', (r) => ({ ...r, taskSid: 'WT2' }));
-    await expect(state.forgetIf('CH1', sameTask, { record, revision: '3' })).resolves.toBe(false);
+    await expect(state.forgetIf('CH1', sameTask, { record, revision: '3' })).resolves.toEqual({ gone: false });
     expect(items[shard].CH1).toMatchObject({ taskSid: 'WT2' });
   });
 
-  it('reads again after a change that kept the task, and deletes', async () => {
+  it('reads again after a change that kept the task, and deletes, telling what it deleted', async () => {
     const { state, items } = syncHolding({ [shard]: { CH1: record } });
     await state.update('CH1', (r) => ({ ...r, pendingMessages: ['IM1'] }));
-    await expect(state.forgetIf('CH1', sameTask, { record, revision: '3' })).resolves.toBe(true);
+    await expect(state.forgetIf('CH1', sameTask, { record, revision: '3' })).resolves.toEqual({
+      gone: true,
+      deleted: { ...record, pendingMessages: ['IM1'] },
+    });
     expect(items[shard].CH1).toBeUndefined();
   });
 
   it('a record already gone counts as forgotten', async () => {
-    await expect(syncHolding({}).state.forgetIf('CH1', sameTask)).resolves.toBe(true);
+    await expect(syncHolding({}).state.forgetIf('CH1', sameTask)).resolves.toEqual({ gone: true });
   });
 });
 

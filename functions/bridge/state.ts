@@ -414,20 +414,21 @@ export class BridgeState {
 
   /**
    * Deletes the record only while `still` holds for it (If-Match): a record another event has
-   * since given a new task stays. True once it is gone.
+   * since given a new task stays. Once it is gone: `gone`, with the record as it was deleted.
    */
   async forgetIf(
     conversationSid: string,
     still: (record: ConversationRecord) => boolean,
     known?: KnownRecord,
-  ): Promise<boolean> {
+  ): Promise<{ gone: true; deleted?: ConversationRecord } | { gone: false }> {
     let item = known?.revision ? { data: known.record, revision: known.revision } : undefined;
     for (let attempt = 1; attempt <= 5; attempt++) {
       item ??= await this.fetchRecord(conversationSid);
-      if (!item) return true;
-      if (!still(item.data)) return false;
+      if (!item) return { gone: true };
+      if (!still(item.data)) return { gone: false };
       const map = this.recordMap(conversationSid);
-      if (await this.sync.deleteMapItem(this.syncServiceSid, map, conversationSid, item.revision)) return true;
+      if (await this.sync.deleteMapItem(this.syncServiceSid, map, conversationSid, item.revision))
+        return { gone: true, deleted: item.data };
       item = undefined;
     }
     throw new Error(`conversation ${conversationSid}: too many concurrent writers`);

@@ -544,6 +544,71 @@ test('a task that ends while its OpenCX session is being made leaves it closed, 
   expect(world.conversationRecord(conversationSid)).toBeUndefined();
 });
 
+test('a task whose end read the claim before the engage recorded its session: both are cleared', async () => {
+  const before = new Set(world.opencx.sessions.keys());
+  const requests = (method: string, path: RegExp) =>
+    world.twilio.requests.filter((r) => r.method === method && path.test(r.path)).length;
+  const messageReads = /\/Conversations\/CH\w+\/Messages$/;
+  const recordItems = /\/Items\/CH\w+$/;
+  const [readsBefore, writesBefore, deletesBefore] = [
+    requests('GET', messageReads),
+    requests('POST', recordItems),
+    requests('DELETE', recordItems),
+  ];
+  let readMessages!: () => void;
+  let recordSession!: () => void;
+  let forget!: () => void;
+  world.twilio.switches.concurrentEvents = true;
+  world.twilio.addFault({
+    method: 'GET',
+    path: messageReads,
+    times: 1,
+    until: new Promise<void>((r) => (readMessages = r)),
+  });
+  let conversationSid = '';
+  try {
+    const started = world.customerWritesIn('Hi, one more question');
+    conversationSid = started.conversationSid;
+    await world.until(
+      () =>
+        requests('GET', messageReads) > readsBefore &&
+        world.twilio.webhooks.some((d) => d.params.Body === 'Hi, one more question' && d.status !== undefined),
+      "the engage's read and the message's relay",
+    );
+    world.twilio.addFault({
+      method: 'POST',
+      path: recordItems,
+      times: 1,
+      until: new Promise<void>((r) => (recordSession = r)),
+    });
+    readMessages();
+    await world.until(() => requests('POST', recordItems) > writesBefore, "the engage's write of the session");
+    // The end reads the claim (no session yet); its delete waits until the engage's write has landed.
+    world.twilio.addFault({
+      method: 'DELETE',
+      path: recordItems,
+      times: 1,
+      until: new Promise<void>((r) => (forget = r)),
+    });
+    world.taskrouter.updateTaskStatus(world.workspaceSid, started.taskSid, 'canceled', 'Customer left');
+    await world.until(() => requests('DELETE', recordItems) > deletesBefore, "the end's delete of the claim");
+    recordSession();
+    await world.until(() => world.conversationRecord(conversationSid)?.sessionId !== undefined, 'the session');
+    forget();
+  } finally {
+    readMessages?.();
+    recordSession?.();
+    forget?.();
+    world.twilio.switches.concurrentEvents = false;
+  }
+  await world.settle();
+
+  const made = [...world.opencx.sessions.values()].filter((session) => !before.has(session.id));
+  expect(made).toHaveLength(1);
+  expect(made[0].status).toBe('closed_resolved');
+  expect(world.conversationRecord(conversationSid)).toBeUndefined();
+});
+
 test('an AI offer delivered again after its task ended starts no session and answers nobody', async () => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hi, where is my order?');
   const offer = world.twilio.webhooks.find(

@@ -7,6 +7,7 @@ import { undefinedIfNotFound } from '../../common/twilio';
 import { restoreAfterTimeout } from '../ai-worker';
 import { flexSidsCustomData } from '../custom-data';
 import { type ClosedStatus, declineStep, type Decision } from '../decide';
+import type { ConversationRecord } from '../conversation-record';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { handedBackFrom } from '../handback';
 import { handoffAttributes } from '../handoff';
@@ -119,17 +120,15 @@ export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): P
         reason: `${d.reason}: the conversation goes on in ${goingOn.join(', ')}`,
       };
   }
-  const ended = await deps.state.forgetIf(
-    d.conversationSid,
-    (current) => current.taskSid === record.taskSid && current.sessionId === record.sessionId,
-    known,
-  );
-  if (!ended)
+  const forgotten = await deps.state.forgetIf(d.conversationSid, (current) => sameEngage(current, record), known);
+  if (!forgotten.gone)
     return {
       outcome: 'ignore',
       sessionId: record.sessionId,
       reason: `${d.reason}: the conversation was engaged again meanwhile; it stays with the AI`,
     };
+  // The engage may have recorded its session since this end read the claim.
+  const { sessionId, phase } = forgotten.deleted ?? record;
   const recorded = recordInsight(deps, {
     type: 'end',
     at: deps.now().toISOString(),
@@ -137,10 +136,15 @@ export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): P
     taskSid: d.taskSid,
     withAi: record.phase === 'ai',
   });
-  if (record.sessionId)
-    await closeSession(record.sessionId, record.phase === 'ai' ? 'closed_resolved' : 'closed_unresolved', deps);
+  if (sessionId) await closeSession(sessionId, phase === 'ai' ? 'closed_resolved' : 'closed_unresolved', deps);
   await recorded;
-  return { outcome: 'ended', sessionId: record.sessionId, reason: d.reason };
+  return { outcome: 'ended', sessionId, reason: d.reason };
+}
+
+/** The same AI engagement: its task and session, or its claim (same task and time) before the session was recorded. */
+function sameEngage(current: ConversationRecord, ended: ConversationRecord): boolean {
+  if (current.taskSid !== ended.taskSid) return false;
+  return current.sessionId === ended.sessionId || (!ended.sessionId && current.claimedAt === ended.claimedAt);
 }
 
 /**
