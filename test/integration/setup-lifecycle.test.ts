@@ -636,6 +636,43 @@ describe('Undo while an AI worker the settings do not name holds a conversation'
   });
 });
 
+describe('Undo when the workflow cannot be put back', () => {
+  const world = withWorld({ webhooks: false, handoffFilter: 'missing', aiQueue: false });
+
+  test('keeps the events here while its AI filter routes chats; puts them back once it no longer does', async () => {
+    await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    expect(filterNames(world())).toEqual(['OpenCX: handed off to humans', 'OpenCX: AI agent']);
+    // The admin edits the workflow in the Console after the Apply: Undo must not overwrite that.
+    const configuration = JSON.parse(workflowText(world()));
+    configuration.task_routing.filters.push({
+      filter_friendly_name: 'Voice',
+      expression: "channelType == 'voice'",
+      targets: [{ queue: world().humanQueueSid }],
+    });
+    await world()
+      .client.taskrouter.v1.workspaces(world().workspaceSid)
+      .workflows(world().workflowSid)
+      .update({ configuration: JSON.stringify(configuration) });
+
+    const first = await ok(world(), 'setup-undo');
+    expect(first.complete).toBe(false);
+    expect(stepStatuses(first.steps)).toMatchObject({
+      workflow_filters: 'failed',
+      workspace_events: 'skipped',
+      conversations_webhook: 'skipped',
+    });
+    expect((first.steps as StepView[]).find((step) => step.id === 'workspace_events')!.detail).toMatch(
+      /workflow could not be put back: its filter still routes chats to the AI/,
+    );
+    expect(workspace(world()).eventCallbackUrl).toContain(world().webhookUrl);
+
+    await adminRemovesFilter(world(), 'OpenCX: AI agent');
+    const second = await ok(world(), 'setup-undo');
+    expect(stepStatuses(second.steps)).toMatchObject({ workspace_events: 'applied', conversations_webhook: 'applied' });
+    expect(workspace(world()).eventCallbackUrl).toBeUndefined();
+  });
+});
+
 // A live account whose events go to another tool: chats must not reach an AI no Function answers for.
 describe('Apply while the event callback points elsewhere and the admin did not confirm its replacement', () => {
   const world = withWorld({ aiQueue: false });

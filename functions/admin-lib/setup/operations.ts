@@ -24,8 +24,8 @@ import { loadConfig, readRouting, registeredWebhookUrl, runChecks, webhookUrlOf 
 import { parseSetupForm, type SetupForm } from './form';
 import { type Revisions, revisionOf, type StepReport } from './steps';
 import { pointsHere } from './webhooks';
-import { aiQueueSids } from './expressions';
-import { humanQueueProblem, type RoutingFacts, workflowWithoutIntegration } from './workflow';
+import { aiQueueSids, type Filter, routesToAi } from './expressions';
+import { humanQueueProblem, type RoutingFacts, workflowFilters, workflowWithoutIntegration } from './workflow';
 
 type Call = PluginCall<AdminEnv>;
 
@@ -214,13 +214,25 @@ async function undo(call: Call): Promise<Record<string, unknown>> {
     !pointsHere(backupUrl(backup), webhookUrl);
   const keep =
     config !== undefined && others.some((r) => takesEventsAway(r.backup)) && (await aiHoldsConversations(call, config));
-  const steps = await Promise.all(
-    others.map((resource) =>
-      keep && takesEventsAway(resource.backup)
-        ? keptForConversations(resource.backup, timers)
-        : undoResource(call, resource, version, timers),
-    ),
+  // The workflow first: while it still routes chats to the AI, the events stay here too.
+  const workflows = others.flatMap((resource) => (resource.backup.kind === 'workflow' ? [resource] : []));
+  const workflowSteps = await Promise.all(workflows.map((resource) => undoResource(call, resource, version, timers)));
+  const unrestored = workflows.flatMap(({ backup }, i) =>
+    workflowSteps[i].status === 'failed' && backup.kind === 'workflow' ? [backup.workflowSid] : [],
   );
+  const routesToAi = await stillRoutesToAi(call, config, unrestored);
+  const steps = [
+    ...workflowSteps,
+    ...(await Promise.all(
+      others
+        .filter((resource) => resource.backup.kind !== 'workflow')
+        .map((resource) =>
+          (keep || routesToAi) && takesEventsAway(resource.backup)
+            ? kept(resource.backup, timers, keep ? KEPT_FOR_CONVERSATIONS : KEPT_FOR_WORKFLOW)
+            : undoResource(call, resource, version, timers),
+        ),
+    )),
+  ];
   const queueSteps = await Promise.all(queues.map((resource) => undoResource(call, resource, version, timers)));
   steps.push(...queueSteps);
   const state = new BridgeState(call.twilio.sync, syncServiceSid(call.context));
@@ -239,7 +251,7 @@ async function undo(call: Call): Promise<Record<string, unknown>> {
       });
     });
   }
-  const restored = !keep && steps.every((step) => step.status !== 'failed');
+  const restored = !keep && !routesToAi && steps.every((step) => step.status !== 'failed');
   if (restored) await backups.discard(last.applyId);
   Object.assign(call.trace, { backupId: last.applyId, restored });
   return {
@@ -275,15 +287,39 @@ async function aiHoldsConversations(call: Call, config: BridgeConfig): Promise<b
   return held.includes(true);
 }
 
-function keptForConversations(backup: Backup, timers: Pick<BridgeConfig, 'timerWorkspaceSid'>): StepReport {
-  return {
-    id: stepIdOf(backup, timers),
-    title: `Undo: ${describeResource(backup)}`,
-    status: 'skipped',
-    detail:
-      'Kept while the AI holds conversations: without it they would go unanswered. ' +
-      'Undo again once they have ended; the rest is restored.',
-  };
+/** Whether one of these workflows routes tasks to the AI (or cannot be read, so it may). */
+async function stillRoutesToAi(call: Call, config: BridgeConfig | undefined, workflowSids: string[]): Promise<boolean> {
+  if (!config || workflowSids.length === 0) return false;
+  const { taskrouter } = call.twilio;
+  try {
+    const [workflows, queues] = await Promise.all([
+      taskrouter.listWorkflowRouting(config.workspaceSid),
+      taskrouter.listTaskQueues(config.workspaceSid),
+    ]);
+    const aiQueues = aiQueueSids(queues, config.aiQueueSid);
+    const aiWorkerSids = [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])];
+    return workflows
+      .filter((workflow) => workflowSids.includes(workflow.sid))
+      .some((workflow) => {
+        const routing = (filter: Filter) => routesToAi(filter, aiQueues, aiWorkerSids);
+        // The admin's filters and default filter, or the integration's own AI filter.
+        const { stillToAi } = workflowWithoutIntegration(workflow.configuration, aiQueues, aiWorkerSids);
+        return stillToAi.length > 0 || workflowFilters(workflow.configuration).some(routing);
+      });
+  } catch {
+    return true;
+  }
+}
+
+const KEPT_FOR_CONVERSATIONS =
+  'Kept while the AI holds conversations: without it they would go unanswered. ' +
+  'Undo again once they have ended; the rest is restored.';
+const KEPT_FOR_WORKFLOW =
+  'Kept while the workflow could not be put back: its filter still routes chats to the AI, which would go ' +
+  'unanswered without it. Undo again once the workflow is restored (or remove its AI filter in the Console).';
+
+function kept(backup: Backup, timers: Pick<BridgeConfig, 'timerWorkspaceSid'>, detail: string): StepReport {
+  return { id: stepIdOf(backup, timers), title: `Undo: ${describeResource(backup)}`, status: 'skipped', detail };
 }
 
 async function undoResource(
