@@ -33,6 +33,7 @@ import {
 import { resolveFlexConversationsService } from '../admin-lib/setup/account-discovery';
 import { opencxWebhookUrlOf, registeredWebhookUrl } from '../admin-lib/setup/facts';
 import { ensureTimerWorkspace } from '../admin-lib/timer-workspace';
+import { DEFAULT_SYNC_SERVICE_NAME } from '../admin-lib/setup/deployment-checks';
 import { BridgeState, forgetCachedConfig } from '../bridge/state';
 import { aiPoolSize, type ConfigDocument, newConfigVersion } from '../common/config';
 import { guardedApiUrl } from '../common/deployment-guard';
@@ -50,8 +51,20 @@ export const handler = pluginEndpoint({ name: 'settings-save', role: 'admin' }, 
 async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>> {
   const { context, event, twilio, deadline, trace } = call;
   const form = parseSaveForm(event);
-  const state = new BridgeState(twilio.sync, syncServiceSid(context));
-  let { fields: stored, revision } = await state.storedConfigRevision();
+  const serviceSid = syncServiceSid(context);
+  const state = new BridgeState(twilio.sync, serviceSid);
+  const [storedNow, service] = await Promise.all([state.storedConfigRevision(), twilio.sync.fetchService(serviceSid)]);
+  // Every Flex agent's token can read the default service: the keys and the secret must never go there.
+  if (service?.uniqueName === DEFAULT_SYNC_SERVICE_NAME)
+    throw new AdminError(
+      500,
+      'server_misconfigured',
+      "The OpenCX Functions keep their settings in the account's default Sync service, which Flex agents can read: " +
+        'nothing was saved. Check setup says how to fix it.',
+      undefined,
+      `SYNC_SERVICE_SID names the default Sync service ${serviceSid}`,
+    );
+  let { fields: stored, revision } = storedNow;
   Object.assign(trace, {
     workspaceSid: form.workspaceSid,
     tokenKept: form.opencxToken === undefined,

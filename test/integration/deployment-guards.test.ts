@@ -162,5 +162,38 @@ describe('the Sync service the settings live in', () => {
       });
       expect(checkById(answer, 'config')).toMatchObject({ status: 'ok' });
     });
+
+    test('Test & Save writes no key there: 500, nothing saved, the log says why', async () => {
+      const before = world().sync.document(world().syncServiceSid, 'opencx_config')!.revision;
+      const since = lastSeq(world());
+      world().takeLogs();
+      const answer = await postForm(world().functions!.url, '/admin/settings-save', {
+        Token: adminToken(world()),
+        opencxToken: 'ocx_live_a_new_key_for_the_default_service',
+        workspaceSid: world().workspaceSid,
+        conversationsServiceSid: world().conversationsServiceSid,
+        aiAuthorName: 'AI Support Agent',
+      });
+
+      expect(answer.status).toBe(500);
+      expect(answer.body).toMatchObject({
+        ok: false,
+        error: {
+          code: 'server_misconfigured',
+          message: expect.stringMatching(/default Sync service.*nothing was saved/),
+        },
+      });
+      expect(world().sync.document(world().syncServiceSid, 'opencx_config')!.revision).toBe(before);
+      // Only the token's validation and the setup lock (taken and given back): nothing of the save.
+      expect(restCalls(world(), since).filter((call) => !call.startsWith('GET'))).toEqual([
+        'POST iam /v1/Accounts/{AccountSid}/Tokens/validate',
+        'POST sync /v1/Services/{ServiceSid}/Documents',
+        'DELETE sync /v1/Services/{ServiceSid}/Documents/{Sid}',
+      ]);
+      expect(errorLines(world()).map((line) => line.reason ?? line.error)).toEqual([
+        expect.stringMatching(/SYNC_SERVICE_SID names the default Sync service/),
+      ]);
+      expect(JSON.stringify(world().takeLogs())).not.toContain('ocx_live_a_new_key_for_the_default_service');
+    });
   });
 });
