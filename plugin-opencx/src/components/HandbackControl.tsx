@@ -19,15 +19,24 @@ export interface HandbackOutcome {
   wrappedUp: boolean;
 }
 
+/**
+ * Where a task's hand-back stands, kept beyond this control: the agent may switch to another task
+ * while it is sent, and the answer (a failure too) must be there when they come back.
+ */
+export type HandbackProgress =
+  | { step: 'sending'; instruction: string }
+  | { step: 'failed'; instruction: string; error: HandbackError }
+  | ({ step: 'done' } & HandbackOutcome);
+
 export interface HandbackControlProps {
   client: Pick<AgentClient, 'handBack'>;
   taskSid: string;
   /** The agent's current Flex token (Flex renews it). */
   token: () => string;
-  /** What a hand-back of this task answered before, shown instead of the button. */
-  done?: HandbackOutcome;
-  /** Told what the hand-back answered, to show it once the task is in wrap-up, where this control is gone. */
-  onDone?: (outcome: HandbackOutcome) => void;
+  /** Where a hand-back of this task stands, shown instead of the button; followed as it changes. */
+  progress?: HandbackProgress;
+  /** Told each step of the hand-back (undefined: the agent dismissed a failure), shown or not. */
+  onProgress?: (progress: HandbackProgress | undefined) => void;
 }
 
 type State =
@@ -35,6 +44,12 @@ type State =
   | { step: 'editing'; error?: HandbackError }
   | { step: 'sending' }
   | ({ step: 'done' } & HandbackOutcome);
+
+function stateOf(progress: HandbackProgress | undefined): State {
+  if (!progress) return { step: 'closed' };
+  if (progress.step === 'failed') return { step: 'editing', error: progress.error };
+  return progress.step === 'sending' ? { step: 'sending' } : progress;
+}
 
 /** The hand-back's confirmation. */
 export function HandbackDone({ already, wrappedUp }: HandbackOutcome): JSX.Element {
@@ -50,9 +65,13 @@ export function HandbackDone({ already, wrappedUp }: HandbackOutcome): JSX.Eleme
 }
 
 /** "Hand back to AI": an optional instruction, then a confirmation; the AI then has the conversation again. */
-export function HandbackControl({ client, taskSid, token, done, onDone }: HandbackControlProps): JSX.Element {
-  const [state, setState] = useState<State>(done ? { step: 'done', ...done } : { step: 'closed' });
-  const [instruction, setInstruction] = useState('');
+export function HandbackControl({ client, taskSid, token, progress, onProgress }: HandbackControlProps): JSX.Element {
+  const [state, setState] = useState<State>(() => stateOf(progress));
+  const [instruction, setInstruction] = useState(progress && progress.step !== 'done' ? progress.instruction : '');
+  // A hand-back sent before this control was shown again answers here.
+  useEffect(() => {
+    if (progress) setState(stateOf(progress));
+  }, [progress]);
   // The wrap-up the hand-back causes may take this control away before the answer comes.
   const mounted = useRef(true);
   useEffect(
@@ -84,13 +103,15 @@ export function HandbackControl({ client, taskSid, token, done, onDone }: Handba
 
   const submit = async (): Promise<void> => {
     setState({ step: 'sending' });
+    onProgress?.({ step: 'sending', instruction });
     const result = await client.handBack(token(), { taskSid, instruction });
     if (!result.ok) {
+      onProgress?.({ step: 'failed', instruction, error: result.error });
       if (mounted.current) setState({ step: 'editing', error: result.error });
       return;
     }
     const outcome = { already: result.alreadyHandedBack, wrappedUp: result.wrappedUp };
-    onDone?.(outcome);
+    onProgress?.({ step: 'done', ...outcome });
     if (mounted.current) setState({ step: 'done', ...outcome });
   };
 
@@ -129,7 +150,15 @@ export function HandbackControl({ client, taskSid, token, done, onDone }: Handba
         <Button type="submit" variant="primary" size="small" loading={sending} disabled={tooLong}>
           {strings.handbackConfirm}
         </Button>
-        <Button variant="secondary" size="small" disabled={sending} onClick={() => setState({ step: 'closed' })}>
+        <Button
+          variant="secondary"
+          size="small"
+          disabled={sending}
+          onClick={() => {
+            onProgress?.(undefined);
+            setState({ step: 'closed' });
+          }}
+        >
           {strings.handbackCancel}
         </Button>
       </Box>

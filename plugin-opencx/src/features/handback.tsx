@@ -4,7 +4,7 @@ import { Box } from '@twilio-paste/core/box';
 import { Text } from '@twilio-paste/core/text';
 
 import { type AgentClient, createAgentClient } from '../api/agentClient';
-import { HandbackControl, HandbackDone, type HandbackOutcome } from '../components/HandbackControl';
+import { HandbackControl, HandbackDone, type HandbackProgress } from '../components/HandbackControl';
 import { HandoffHistory } from '../components/HandoffHistory';
 import { type FunctionsClientOptions, functionsClient, FUNCTIONS_URL_SETTINGS } from '../config';
 import { isHandedOff, isRoutableConversation } from '../domain/handoff';
@@ -27,30 +27,32 @@ export const canHandBack = (props: TaskProps): boolean =>
   props.task?.status === 'accepted' &&
   Boolean(props.task?.taskSid);
 
-/** How many tasks' hand-back outcomes are kept: an agent's tasks in wrap-up at once are far fewer. */
+/** How many tasks' hand-backs are kept: an agent's tasks in wrap-up at once are far fewer. */
 const KEPT_OUTCOMES = 50;
 
 /**
- * What each task's hand-back answered, by task SID. The hand-back moves the task to wrap-up before it
- * answers, and the control goes with the accepted reservation: the confirmation stays from here.
+ * Where each task's hand-back stands, by task SID. The agent may switch tasks while it is sent, and
+ * the hand-back moves the task to wrap-up before it answers (the control goes with the accepted
+ * reservation): its answer, a failure too, stays from here.
  */
 export class HandbackOutcomes {
-  private readonly byTask = new Map<string, HandbackOutcome>();
+  private readonly byTask = new Map<string, HandbackProgress>();
   private readonly listeners = new Set<() => void>();
 
-  /** Calls `listener` on each new outcome, until the returned function is called. */
+  /** Calls `listener` on each change, until the returned function is called. */
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  get(taskSid: string | undefined): HandbackOutcome | undefined {
+  get(taskSid: string | undefined): HandbackProgress | undefined {
     return taskSid ? this.byTask.get(taskSid) : undefined;
   }
 
-  set(taskSid: string, outcome: HandbackOutcome): void {
+  /** `undefined` forgets the task's hand-back (the agent dismissed its failure). */
+  set(taskSid: string, progress: HandbackProgress | undefined): void {
     this.byTask.delete(taskSid);
-    this.byTask.set(taskSid, outcome);
+    if (progress) this.byTask.set(taskSid, progress);
     // The oldest first: a Map keeps insertion order.
     for (const oldest of this.byTask.keys()) {
       if (this.byTask.size <= KEPT_OUTCOMES) break;
@@ -74,7 +76,7 @@ export function TaskHandback({
   // The answer may come after the wrap-up that took the control away: show it when it does.
   const [, outcomeArrived] = useReducer((count: number) => count + 1, 0);
   useEffect(() => outcomes.subscribe(outcomeArrived), [outcomes]);
-  const outcome = outcomes.get(task?.taskSid);
+  const progress = outcomes.get(task?.taskSid);
   return (
     <Box
       flexShrink={0}
@@ -96,16 +98,16 @@ export function TaskHandback({
             client={client}
             taskSid={task!.taskSid!}
             token={() => manager.user.token}
-            done={outcome}
-            onDone={(done) => outcomes.set(task!.taskSid!, done)}
+            progress={progress}
+            onProgress={(next) => outcomes.set(task!.taskSid!, next)}
           />
         ) : (
           <Text as="p" color="colorTextWeak">
             {format(strings.handbackFunctionsUrlMissing, FUNCTIONS_URL_SETTINGS)}
           </Text>
         )
-      ) : outcome && task?.status === 'wrapping' ? (
-        <HandbackDone {...outcome} />
+      ) : progress?.step === 'done' && task?.status === 'wrapping' ? (
+        <HandbackDone {...progress} />
       ) : null}
     </Box>
   );

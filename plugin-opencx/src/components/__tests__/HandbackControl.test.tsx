@@ -45,15 +45,18 @@ describe('HandbackControl', () => {
   });
 
   it('tells what the hand-back answered, and shows an answer given before instead of the button', async () => {
-    const onDone = jest.fn();
+    const onProgress = jest.fn();
     const agent = client({ ok: true, alreadyHandedBack: false, wrappedUp: false, history: [] });
     const { unmount } = renderWithTheme(
-      <HandbackControl client={agent} taskSid={TASK} token={() => 'flex-token'} onDone={onDone} />,
+      <HandbackControl client={agent} taskSid={TASK} token={() => 'flex-token'} onProgress={onProgress} />,
     );
     open();
     fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
     await screen.findByRole('status');
-    expect(onDone).toHaveBeenCalledWith({ already: false, wrappedUp: false });
+    expect(onProgress.mock.calls).toEqual([
+      [{ step: 'sending', instruction: '' }],
+      [{ step: 'done', already: false, wrappedUp: false }],
+    ]);
     unmount();
 
     renderWithTheme(
@@ -61,7 +64,7 @@ describe('HandbackControl', () => {
         client={agent}
         taskSid={TASK}
         token={() => 'flex-token'}
-        done={{ already: false, wrappedUp: false }}
+        progress={{ step: 'done', already: false, wrappedUp: false }}
       />,
     );
     expect(screen.getByRole('status')).toHaveTextContent('Flex did not move your task to wrap-up');

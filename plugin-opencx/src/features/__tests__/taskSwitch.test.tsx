@@ -106,3 +106,34 @@ test('the hand-back confirmation stays on its task in wrap-up, also after visiti
   expect(screen.queryByRole('status')).not.toBeInTheDocument();
   expect(handBack).toHaveBeenCalledTimes(1);
 });
+
+test('a hand-back in flight when the agent switches tasks shows its answer, a failure too, on return', async () => {
+  const [RETURNS_TASK, SHIPPING_TASK] = [`WT${'c'.repeat(32)}`, `WT${'d'.repeat(32)}`];
+  let answer!: (result: unknown) => void;
+  handBack.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)) as never);
+  const { rerender } = render(<Canvas task={handedOff(RETURNS_TASK, 'Returns')} />);
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+  fireEvent.change(screen.getByRole('textbox', { name: 'Instruction for the AI (optional)' }), {
+    target: { value: 'Refund order 1042' },
+  });
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+
+  rerender(<Canvas task={handedOff(SHIPPING_TASK, 'Shipping')} />);
+  rerender(<Canvas task={handedOff(RETURNS_TASK, 'Returns')} />);
+  // Still on its way: not offered a second time.
+  expect(screen.queryByRole('button', { name: 'Hand back to AI' })).not.toBeInTheDocument();
+  expect(screen.getByRole('textbox', { name: 'Instruction for the AI (optional)' })).toBeDisabled();
+
+  rerender(<Canvas task={handedOff(SHIPPING_TASK, 'Shipping')} />);
+  answer({
+    ok: false,
+    error: { status: 502, code: 'handback_failed', message: 'The AI could not take it. Try again' },
+  });
+  await waitFor(() => expect(handBack).toHaveBeenCalledTimes(1));
+  expect(screen.queryByText('The AI could not take it. Try again')).not.toBeInTheDocument();
+
+  rerender(<Canvas task={handedOff(RETURNS_TASK, 'Returns')} />);
+  expect(await screen.findByText('The AI could not take it. Try again')).toBeVisible();
+  expect(screen.getByRole('textbox', { name: 'Instruction for the AI (optional)' })).toHaveValue('Refund order 1042');
+  expect(screen.getByRole('button', { name: 'Hand back' })).toBeEnabled();
+});
