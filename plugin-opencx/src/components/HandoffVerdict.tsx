@@ -29,7 +29,8 @@ export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Elem
   const [summaryRight, setSummaryRight] = useState<boolean | undefined>(given?.summaryRight);
   const [status, setStatus] = useState<Status>(given ? { kind: 'saved' } : { kind: 'idle' });
   const [commenting, setCommenting] = useState(false);
-  const [comment, setComment] = useState('');
+  // The comment already on the task is the one to edit: sending replaces it.
+  const [comment, setComment] = useState(given?.comment ?? '');
   // A verdict replaces the one before it whole: a changed answer sends the comment again.
   const [sentComment, setSentComment] = useState(given?.comment);
   const commentId = useUID();

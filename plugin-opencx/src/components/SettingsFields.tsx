@@ -94,7 +94,8 @@ function VerbatimField({
           {...input}
           id={id}
           type={type}
-          autoComplete="off"
+          // Browsers ignore "off" on a password input and offer the admin's saved sign-in there.
+          autoComplete={type === 'password' ? 'new-password' : 'off'}
           spellCheck={false}
           hasError={Boolean(error)}
           aria-describedby={described}

@@ -86,6 +86,27 @@ describe('HandoffVerdict', () => {
     );
   });
 
+  it('opens the comment already on the task for editing, not an empty box that would replace it unseen', async () => {
+    const submit = jest.fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>().mockResolvedValue({ ok: true });
+    renderWithTheme(
+      <HandoffVerdict
+        submit={submit}
+        given={{ needed: true, summaryRight: false, comment: 'Order number missing.' }}
+      />,
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Add a comment' }));
+    expect(screen.getByLabelText('Comment')).toHaveValue('Order number missing.');
+    fireEvent.change(screen.getByLabelText('Comment'), { target: { value: 'Order number and date missing.' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Send comment' }));
+    await waitFor(() =>
+      expect(submit).toHaveBeenLastCalledWith({
+        needed: true,
+        summaryRight: false,
+        comment: 'Order number and date missing.',
+      }),
+    );
+  });
+
   it("shows the Functions' message when the verdict is refused, and sends again when an answer changes", async () => {
     const submit = jest
       .fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>()

@@ -33,6 +33,9 @@ describe('SettingsView', () => {
     expect(tokenInput()).toHaveAttribute('type', 'password');
     expect(tokenInput()).toHaveValue('');
     expect(tokenInput()).toHaveAttribute('placeholder', '••••••••1234');
+    // Not "off", which browsers ignore on a password: they would offer the admin's saved sign-in here.
+    expect(tokenInput()).toHaveAttribute('autocomplete', 'new-password');
+    expect(queueInput()).toHaveAttribute('autocomplete', 'off');
     expect(tokenInput()).toHaveAccessibleDescription(
       expect.stringContaining('Saved key: ••••••••1234. Leave empty to keep it'),
     );
