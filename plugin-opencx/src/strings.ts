@@ -220,6 +220,8 @@ export interface OpencxStrings {
   settingsChangedSinceLoaded: string;
   settingsReload: string;
   settingsReloaded: string;
+  settingsRefreshFailed: string;
+  settingsRefreshAgain: string;
   settingsFunctionsUrlMissing: string;
   settingsFunctionsFound: string;
   settingsNetworkError: string;
@@ -558,6 +560,10 @@ export const strings: OpencxStrings = {
     'Reload the settings to see the current ones, then make your changes again.',
   settingsReload: 'Reload settings',
   settingsReloaded: 'The current settings are loaded. Make your changes again, then Test & Save.',
+  settingsRefreshFailed:
+    'The setup change may have changed the stored settings, but they could not be read again ({message}). ' +
+    'Read them again before you save: your changes here are kept.',
+  settingsRefreshAgain: 'Read the settings again',
   settingsFunctionsUrlMissing:
     'OpenCX Functions not found: set {setting} in the Flex configuration to your Functions domain ' +
     'and reload Flex, or build with {variable}.',

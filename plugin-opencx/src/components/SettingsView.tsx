@@ -72,7 +72,7 @@ export interface SettingsViewProps {
 
 type TextField = Exclude<keyof SettingsFormValues, TranslationsOf | 'keptExtraTokens'>;
 /** `stale`: refused because the stored settings changed since the form was filled; offers to reload them. */
-type Outcome = { kind: 'saved' | 'warning' | 'failed' | 'stale'; message: string };
+type Outcome = { kind: 'saved' | 'warning' | 'failed' | 'stale' | 'unrefreshed'; message: string };
 
 /** The fields in the order they appear, for focusing the first error. */
 const FOCUS_ORDER: readonly TextField[] = [
@@ -247,8 +247,20 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
    * edits kept on top, so the next save sends neither a stale value nor a stale revision.
    */
   const refresh = async (): Promise<void> => {
+    setReloading(true);
     const loaded = await readAgain();
-    if (!loaded?.ok) return;
+    if (!mounted.current) return;
+    setReloading(false);
+    if (!loaded) return;
+    // Saved over stale settings, the form would be refused (or put back what the setup change wrote).
+    if (!loaded.ok) {
+      setOutcome({
+        kind: 'unrefreshed',
+        message: format(strings.settingsRefreshFailed, { message: loaded.error.message }),
+      });
+      return;
+    }
+    setOutcome((current) => (current?.kind === 'unrefreshed' ? undefined : current));
     const before = shown.current;
     show(loaded.settings);
     setRouting(loaded.routing);
@@ -565,13 +577,18 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 </React.Fragment>
               ))}
 
-              {outcome?.kind === 'stale' ? (
+              {outcome?.kind === 'stale' || outcome?.kind === 'unrefreshed' ? (
                 <Alert variant="error">
                   <Stack orientation="vertical" spacing="space30">
                     <Text as="span">{outcome.message}</Text>
                     <Box>
-                      <Button variant="secondary" size="small" loading={reloading} onClick={() => void reload()}>
-                        {strings.settingsReload}
+                      <Button
+                        variant="secondary"
+                        size="small"
+                        loading={reloading}
+                        onClick={() => void (outcome.kind === 'stale' ? reload() : refresh())}
+                      >
+                        {outcome.kind === 'stale' ? strings.settingsReload : strings.settingsRefreshAgain}
                       </Button>
                     </Box>
                   </Stack>

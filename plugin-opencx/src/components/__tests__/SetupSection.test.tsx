@@ -584,6 +584,30 @@ describe('the settings form after Apply, Undo or Uninstall', () => {
     );
   });
 
+  it('says so when the settings cannot be read again after Apply, and reads them again on request', async () => {
+    const client = await renderView(FIXABLE);
+    fireEvent.change(authorInput(), { target: { value: 'Edited Bot' } });
+    const afterApply: OpencxSettings = { ...SAVED, aiQueueSid: CREATED_QUEUE, revision: '4.mixu1b2c3d4' };
+    client.load.mockResolvedValueOnce({
+      ok: false,
+      error: { status: 503, code: 'unavailable', message: 'Twilio is unavailable.' },
+    });
+    client.applySetup.mockResolvedValueOnce({
+      ok: true,
+      steps: [applied(TIMER_WORKSPACE_MISSING)],
+      checks: TIMERS_FIXED,
+    });
+
+    fireEvent.click(applyButton());
+
+    expect(await screen.findByText(/could not be read again \(Twilio is unavailable\.\)/)).toBeVisible();
+    client.load.mockResolvedValueOnce({ ok: true, settings: afterApply, routing: null });
+    fireEvent.click(screen.getByRole('button', { name: 'Read the settings again' }));
+    await waitFor(() => expect(queueInput()).toHaveValue(CREATED_QUEUE));
+    expect(authorInput()).toHaveValue('Edited Bot');
+    expect(screen.queryByText(/could not be read again/)).not.toBeInTheDocument();
+  });
+
   it('reads the settings again after Undo: the AI queue it deleted is no longer sent', async () => {
     const client = await renderView(FIXABLE, { ...SAVED, aiQueueSid: CREATED_QUEUE });
     expect(queueInput()).toHaveValue(CREATED_QUEUE);
