@@ -7,12 +7,15 @@ import { World, type WorldOptions } from '../harness/world';
 import { type RecordedRequest, writesSyncDocument } from '../simulators/twilio/simulator';
 
 /**
- * Ends a test on a World its file shares: the faults it added are cleared, and no Twilio call broke
- * the API. The violations are taken out, so one test's violation fails that test and not every later one.
+ * Ends a test on a World its file shares: the faults it added are cleared, OpenCX's rate limit
+ * forgets its requests (the window is partly real time, so a fast machine would otherwise throttle
+ * a later test), and no Twilio call broke the API. The violations are taken out, so one test's
+ * violation fails that test and not every later one.
  */
 export function finishTest(world: World): void {
   world.twilio.clearFaults();
   world.opencx.faults.clear();
+  world.opencx.resetRateLimits();
   const violations = world.twilio.violations.splice(0);
   expect(violations).toEqual([]);
 }

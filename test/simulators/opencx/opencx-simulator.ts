@@ -210,6 +210,11 @@ export class OpenCxSimulator {
     await closeServer(server);
   }
 
+  /** Forgets every key's requests in the rate limit's window: one test's traffic does not throttle the next. */
+  resetRateLimits(): void {
+    this.rateLimiter.reset();
+  }
+
   /** Back to the constructor's state: no sessions, records, faults, script or deliveries. */
   reset(): void {
     this.sessions.clear();
