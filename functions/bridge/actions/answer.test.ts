@@ -222,6 +222,36 @@ describe('postClaimedAnswer when the post may or may not have landed', () => {
   });
 });
 
+describe('postClaimedAnswer of a long answer cut short', () => {
+  const { postClaimedAnswer } = jest.requireActual('./answer') as typeof import('./answer');
+  const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
+
+  test('part 1 is in, part 2 certainly not: the claim stays (a retry would post part 1 again)', async () => {
+    const released: string[] = [];
+    const posted: string[] = [];
+    const deps = {
+      config: { conversationsServiceSid: 'IS1', aiAuthorName: 'AI Support Agent' },
+      deadline: new Deadline(5000),
+      warn: () => undefined,
+      state: { claimOnce: async () => true, release: async (key: string) => void released.push(key) },
+      twilio: {
+        conversations: {
+          postMessage: async (_service: string, _conversation: string, message: { body: string }) => {
+            // Twilio refuses the second part (a 400 is certainly not processed).
+            if (posted.length > 0) throw Object.assign(new Error('Invalid body'), { status: 400, code: 21619 });
+            posted.push(message.body);
+          },
+        },
+      },
+    } as never;
+    const long = `${'The parcel is on its way. '.repeat(70)}It arrives tomorrow.`;
+
+    await expect(postClaimedAnswer('CH1', 's1', { answerId: 'm1', text: long }, deps)).resolves.toBe('failed');
+    expect(posted).toHaveLength(1);
+    expect(released).toEqual([]);
+  });
+});
+
 describe('checkAnswered (the watchdog) sending a message OpenCX never took', () => {
   const { checkAnswered } = jest.requireActual('./answer') as typeof import('./answer');
   const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');

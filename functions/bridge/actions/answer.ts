@@ -170,6 +170,8 @@ export async function postClaimedAnswer(
   if (outcome === 'posted') return 'posted';
   // Twilio may have taken it: given back, the claim would let OpenCX's webhook post it a second time.
   if (outcome === 'unknown') return 'uncertain';
+  // Its first parts are in: given back, OpenCX's retry would post them again. Humans take it from there.
+  if (outcome === 'partial') return 'failed';
   await deps.state
     .release(key)
     .catch((error: unknown) => deps.warn('could not release the answer claim', { error: String(error), key }));

@@ -84,19 +84,22 @@ export async function postOnceOutcome(
   return outcome;
 }
 
-/** Posts an AI reply, split into parts under Twilio's length limit, in order; stops at a part not certainly posted. */
+/**
+ * Posts an AI reply, split into parts under Twilio's length limit, in order; stops at a part not
+ * certainly posted. `partial`: the customer has the first parts, and the rest certainly was not posted.
+ */
 export async function postAiReply(
   conversationSid: string,
   reply: string,
   answerKey: string,
   sessionId: string | undefined,
   deps: BridgeDeps,
-): Promise<PostOutcome> {
+): Promise<PostOutcome | 'partial'> {
   const parts = replyParts(reply);
   for (const [index, part] of parts.entries()) {
     const key = parts.length === 1 ? answerKey : `${answerKey}#${index + 1}`;
     const outcome = await postOnceOutcome(conversationSid, part, { role: 'ai', key, sessionId }, deps);
-    if (outcome !== 'posted') return outcome;
+    if (outcome !== 'posted') return outcome === 'not-posted' && index > 0 ? 'partial' : outcome;
   }
   return parts.length > 0 ? 'posted' : 'not-posted';
 }
