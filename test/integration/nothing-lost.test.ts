@@ -66,26 +66,37 @@ test("Twilio's retry of a message that failed before reaching OpenCX resumes it"
   ).toHaveLength(1);
 });
 
-test('a handoff that failed after the AI went silent is finished by the next customer message', async () => {
-  const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
-  world.opencx.ai.reply({ type: 'handoff', summary: 'Needs a refund', sentiment: 'neutral' });
-  // OpenCX's own handoff webhook would finish it too; here the next customer message must.
+/**
+ * The AI hands off on the customer's `message`, and TaskRouter refuses the task's attribute write
+ * for the whole handler: the handoff is cut short after the AI went silent. OpenCX's own handoff
+ * webhook would finish it too; it is off here.
+ */
+async function handoffCutShort(
+  summary: string,
+  message: string,
+): Promise<{ conversationSid: string; taskSid: string }> {
+  const started = await world.customerStartsConversation('Hello');
+  world.opencx.ai.reply({ type: 'handoff', summary, sentiment: 'neutral' });
   world.opencx.configureWebhook(undefined);
-  // TaskRouter refuses the attribute write for the whole handler.
   world.twilio.addFault({
     method: 'POST',
     product: 'taskrouter',
     path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}',
     status: 500,
   });
-  await world.customerSays(conversationSid, 'I want a refund');
+  await world.customerSays(started.conversationSid, message);
   world.twilio.clearFaults();
-  expect(lastDelivery('I want a refund').status).toBe(503);
+  expect(lastDelivery(message).status).toBe(503);
+  expect(world.task(started.taskSid).attributes.handedOff).toBeUndefined();
+  return started;
+}
+
+test('a handoff that failed after the AI went silent is finished by the next customer message', async () => {
+  const { conversationSid, taskSid } = await handoffCutShort('Needs a refund', 'I want a refund');
   expect(world.conversationRecord(conversationSid)).toMatchObject({
     phase: 'handoff',
     handoff: { reason: 'AI requested human handoff' },
   });
-  expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
 
   const sendsBefore = world.opencx.requests.filter((r) => r.path.endsWith('/send')).length;
   await world.customerSays(conversationSid, 'Hello? Anyone?');
@@ -103,19 +114,7 @@ test('a handoff that failed after the AI went silent is finished by the next cus
 });
 
 test('a handoff that failed after the AI went silent is finished 15 s later, with no further event', async () => {
-  const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
-  world.opencx.ai.reply({ type: 'handoff', summary: 'Wants to cancel', sentiment: 'neutral' });
-  world.opencx.configureWebhook(undefined);
-  world.twilio.addFault({
-    method: 'POST',
-    product: 'taskrouter',
-    path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}',
-    status: 500,
-  });
-  await world.customerSays(conversationSid, 'Cancel my plan');
-  world.twilio.clearFaults();
-  expect(lastDelivery('Cancel my plan').status).toBe(503);
-  expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+  const { conversationSid, taskSid } = await handoffCutShort('Wants to cancel', 'Cancel my plan');
 
   // The customer, told a human is coming, waits.
   await world.advance(16_000);

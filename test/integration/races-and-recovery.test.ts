@@ -490,19 +490,27 @@ test('a conversation routed to the AI again sends the AI only what the customer 
   expect(world.contactMessages(record!.sessionId as string)).toEqual(['Thanks!\nDo you ship to Canada?']);
 });
 
-test('a task that ends while its OpenCX session is being made leaves it closed, and sends it nothing', async () => {
+const requestsTo = (method: string, path: RegExp) =>
+  world.twilio.requests.filter((r) => r.method === method && path.test(r.path)).length;
+const recordItems = /\/Items\/CH\w+$/;
+
+/**
+ * A conversation whose task ends while the AI takes it: its engage is held at its write of the new
+ * session (its read of the conversation waits until the customer's message has been handled, so the
+ * next record write held is that one), then `whileHeld` ends the task. TaskRouter may deliver the
+ * task's end while the engage still runs ([open]: the switch). Returns the conversation and the
+ * OpenCX sessions it made.
+ */
+async function taskEndsWhileEngaging(
+  body: string,
+  whileHeld: (started: { conversationSid: string; taskSid: string }, recordSession: () => void) => Promise<void>,
+): Promise<{ conversationSid: string; made: { id: string; status: string }[] }> {
   const before = new Set(world.opencx.sessions.keys());
-  const requests = (method: string, path: RegExp) =>
-    world.twilio.requests.filter((r) => r.method === method && path.test(r.path)).length;
   const messageReads = /\/Conversations\/CH\w+\/Messages$/;
-  const recordWrites = /\/Items\/CH\w+$/;
-  const [readsBefore, writesBefore] = [requests('GET', messageReads), requests('POST', recordWrites)];
+  const [readsBefore, writesBefore] = [requestsTo('GET', messageReads), requestsTo('POST', recordItems)];
   let readMessages!: () => void;
   let recordSession!: () => void;
-  // TaskRouter may deliver the task's end while the engage still runs ([open]: the switch).
   world.twilio.switches.concurrentEvents = true;
-  // The engage's read of the conversation waits until the customer's message has been handled,
-  // so the next record write held is the engage's write of its new session.
   world.twilio.addFault({
     method: 'GET',
     path: messageReads,
@@ -511,32 +519,41 @@ test('a task that ends while its OpenCX session is being made leaves it closed, 
   });
   let conversationSid = '';
   try {
-    const started = world.customerWritesIn('Hi, quick question');
+    const started = world.customerWritesIn(body);
     conversationSid = started.conversationSid;
     await world.until(
       () =>
-        requests('GET', messageReads) > readsBefore &&
-        world.twilio.webhooks.some((d) => d.params.Body === 'Hi, quick question' && d.status !== undefined),
+        requestsTo('GET', messageReads) > readsBefore &&
+        world.twilio.webhooks.some((d) => d.params.Body === body && d.status !== undefined),
       "the engage's read and the message's relay",
     );
     world.twilio.addFault({
       method: 'POST',
-      path: recordWrites,
+      path: recordItems,
       times: 1,
       until: new Promise<void>((r) => (recordSession = r)),
     });
     readMessages();
-    await world.until(() => requests('POST', recordWrites) > writesBefore, "the engage's write of the session");
-    world.taskrouter.updateTaskStatus(world.workspaceSid, started.taskSid, 'canceled', 'Customer left');
-    await world.until(() => world.conversationRecord(conversationSid) === undefined, 'the end to clear the claim');
+    await world.until(() => requestsTo('POST', recordItems) > writesBefore, "the engage's write of the session");
+    await whileHeld(started, recordSession);
   } finally {
     readMessages?.();
     recordSession?.();
     world.twilio.switches.concurrentEvents = false;
   }
   await world.settle();
+  return { conversationSid, made: [...world.opencx.sessions.values()].filter((session) => !before.has(session.id)) };
+}
 
-  const made = [...world.opencx.sessions.values()].filter((session) => !before.has(session.id));
+test('a task that ends while its OpenCX session is being made leaves it closed, and sends it nothing', async () => {
+  const { conversationSid, made } = await taskEndsWhileEngaging('Hi, quick question', async (started) => {
+    world.taskrouter.updateTaskStatus(world.workspaceSid, started.taskSid, 'canceled', 'Customer left');
+    await world.until(
+      () => world.conversationRecord(started.conversationSid) === undefined,
+      'the end to clear the claim',
+    );
+  });
+
   expect(made).toHaveLength(1);
   expect(made[0].status).toBe('closed_resolved');
   expect(world.contactMessages(made[0].id)).toEqual([]);
@@ -545,65 +562,30 @@ test('a task that ends while its OpenCX session is being made leaves it closed, 
 });
 
 test('a task whose end read the claim before the engage recorded its session: both are cleared', async () => {
-  const before = new Set(world.opencx.sessions.keys());
-  const requests = (method: string, path: RegExp) =>
-    world.twilio.requests.filter((r) => r.method === method && path.test(r.path)).length;
-  const messageReads = /\/Conversations\/CH\w+\/Messages$/;
-  const recordItems = /\/Items\/CH\w+$/;
-  const [readsBefore, writesBefore, deletesBefore] = [
-    requests('GET', messageReads),
-    requests('POST', recordItems),
-    requests('DELETE', recordItems),
-  ];
-  let readMessages!: () => void;
-  let recordSession!: () => void;
   let forget!: () => void;
-  world.twilio.switches.concurrentEvents = true;
-  world.twilio.addFault({
-    method: 'GET',
-    path: messageReads,
-    times: 1,
-    until: new Promise<void>((r) => (readMessages = r)),
-  });
-  let conversationSid = '';
-  try {
-    const started = world.customerWritesIn('Hi, one more question');
-    conversationSid = started.conversationSid;
-    await world.until(
-      () =>
-        requests('GET', messageReads) > readsBefore &&
-        world.twilio.webhooks.some((d) => d.params.Body === 'Hi, one more question' && d.status !== undefined),
-      "the engage's read and the message's relay",
-    );
-    world.twilio.addFault({
-      method: 'POST',
-      path: recordItems,
-      times: 1,
-      until: new Promise<void>((r) => (recordSession = r)),
-    });
-    readMessages();
-    await world.until(() => requests('POST', recordItems) > writesBefore, "the engage's write of the session");
-    // The end reads the claim (no session yet); its delete waits until the engage's write has landed.
-    world.twilio.addFault({
-      method: 'DELETE',
-      path: recordItems,
-      times: 1,
-      until: new Promise<void>((r) => (forget = r)),
-    });
-    world.taskrouter.updateTaskStatus(world.workspaceSid, started.taskSid, 'canceled', 'Customer left');
-    await world.until(() => requests('DELETE', recordItems) > deletesBefore, "the end's delete of the claim");
-    recordSession();
-    await world.until(() => world.conversationRecord(conversationSid)?.sessionId !== undefined, 'the session');
-    forget();
-  } finally {
-    readMessages?.();
-    recordSession?.();
-    forget?.();
-    world.twilio.switches.concurrentEvents = false;
-  }
-  await world.settle();
+  const { conversationSid, made } = await taskEndsWhileEngaging(
+    'Hi, one more question',
+    async (started, recordSession) => {
+      // The end reads the claim (no session yet); its delete waits until the engage's write has landed.
+      const deletesBefore = requestsTo('DELETE', recordItems);
+      world.twilio.addFault({
+        method: 'DELETE',
+        path: recordItems,
+        times: 1,
+        until: new Promise<void>((r) => (forget = r)),
+      });
+      try {
+        world.taskrouter.updateTaskStatus(world.workspaceSid, started.taskSid, 'canceled', 'Customer left');
+        await world.until(() => requestsTo('DELETE', recordItems) > deletesBefore, "the end's delete of the claim");
+        recordSession();
+        const recorded = () => world.conversationRecord(started.conversationSid)?.sessionId !== undefined;
+        await world.until(recorded, 'the session');
+      } finally {
+        forget?.();
+      }
+    },
+  );
 
-  const made = [...world.opencx.sessions.values()].filter((session) => !before.has(session.id));
   expect(made).toHaveLength(1);
   expect(made[0].status).toBe('closed_resolved');
   expect(world.conversationRecord(conversationSid)).toBeUndefined();

@@ -287,17 +287,25 @@ async function aiHoldsConversations(call: Call, config: BridgeConfig): Promise<b
   return held.includes(true);
 }
 
+/** The workspace's workflows, and what routes to the AI: its queues and its workers, draining ones included. */
+async function aiRoutingOf(call: Call, config: BridgeConfig) {
+  const { taskrouter } = call.twilio;
+  const [workflows, queues] = await Promise.all([
+    taskrouter.listWorkflowRouting(config.workspaceSid),
+    taskrouter.listTaskQueues(config.workspaceSid),
+  ]);
+  return {
+    workflows,
+    aiQueues: aiQueueSids(queues, config.aiQueueSid),
+    aiWorkerSids: [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])],
+  };
+}
+
 /** Whether one of these workflows routes tasks to the AI (or cannot be read, so it may). */
 async function stillRoutesToAi(call: Call, config: BridgeConfig | undefined, workflowSids: string[]): Promise<boolean> {
   if (!config || workflowSids.length === 0) return false;
-  const { taskrouter } = call.twilio;
   try {
-    const [workflows, queues] = await Promise.all([
-      taskrouter.listWorkflowRouting(config.workspaceSid),
-      taskrouter.listTaskQueues(config.workspaceSid),
-    ]);
-    const aiQueues = aiQueueSids(queues, config.aiQueueSid);
-    const aiWorkerSids = [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])];
+    const { workflows, aiQueues, aiWorkerSids } = await aiRoutingOf(call, config);
     return workflows
       .filter((workflow) => workflowSids.includes(workflow.sid))
       .some((workflow) => {
@@ -516,7 +524,6 @@ async function removeFilters(
   config: BridgeConfig,
   applies: readonly ApplyBackup[],
 ): Promise<FilterRemoval> {
-  const { taskrouter } = call.twilio;
   const report = (status: StepReport['status'], detail: string): StepReport => ({
     id: 'workflow_filters',
     title: 'Workflow filters',
@@ -524,12 +531,7 @@ async function removeFilters(
     detail,
   });
   try {
-    const [workflows, queues] = await Promise.all([
-      taskrouter.listWorkflowRouting(config.workspaceSid),
-      taskrouter.listTaskQueues(config.workspaceSid),
-    ]);
-    const aiQueues = aiQueueSids(queues, config.aiQueueSid);
-    const aiWorkerSids = [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])];
+    const { workflows, aiQueues, aiWorkerSids } = await aiRoutingOf(call, config);
     const plans = workflows
       .map((workflow) => ({
         workflow,
