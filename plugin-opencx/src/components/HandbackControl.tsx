@@ -83,11 +83,29 @@ export function HandbackControl({ client, taskSid, token, progress, onProgress }
   const fieldId = useUID();
   const helpId = useUID();
   const tooLong = instruction.trim().length > MAX_INSTRUCTION_LENGTH;
+  // Keyboard focus follows what the agent opened or closed: the button they pressed is gone.
+  const field = useRef<HTMLTextAreaElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  const moveFocus = useRef<'field' | 'button'>();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs once the step the agent chose is rendered
+  useEffect(() => {
+    const target = moveFocus.current === 'field' ? field.current : moveFocus.current ? button.current : null;
+    moveFocus.current = undefined;
+    target?.focus();
+  }, [state.step]);
 
   if (state.step === 'done') return <HandbackDone already={state.already} wrappedUp={state.wrappedUp} />;
   if (state.step === 'closed') {
     return (
-      <Button variant="secondary" size="small" onClick={() => setState({ step: 'editing' })}>
+      <Button
+        ref={button}
+        variant="secondary"
+        size="small"
+        onClick={() => {
+          moveFocus.current = 'field';
+          setState({ step: 'editing' });
+        }}
+      >
         {strings.handbackButton}
       </Button>
     );
@@ -134,6 +152,7 @@ export function HandbackControl({ client, taskSid, token, progress, onProgress }
       <Box>
         <Label htmlFor={fieldId}>{strings.handbackInstructionLabel}</Label>
         <TextArea
+          ref={field}
           id={fieldId}
           name="instruction"
           aria-describedby={helpId}
@@ -156,6 +175,7 @@ export function HandbackControl({ client, taskSid, token, progress, onProgress }
           disabled={sending}
           onClick={() => {
             onProgress?.(undefined);
+            moveFocus.current = 'button';
             setState({ step: 'closed' });
           }}
         >

@@ -32,7 +32,13 @@ export function HandoffSummary({ summary }: { summary?: string }): JSX.Element {
   return (
     <>
       {/* Expanded, the box scrolls rather than pushing the conversation out of the canvas. */}
-      <Box id={id} maxHeight={long && expanded ? 'size20' : undefined} overflowY="auto">
+      <Box
+        id={id}
+        maxHeight={long && expanded ? 'size20' : undefined}
+        overflowY="auto"
+        // A box that scrolls must be reachable by keyboard to be scrolled.
+        {...(long && expanded ? { tabIndex: 0, role: 'region', 'aria-label': strings.handoffSummary } : {})}
+      >
         <Text as="p" margin="space0" whiteSpace="pre-wrap" wordBreak="break-word">
           {long && !expanded ? summaryPreview(summary) : summary}
         </Text>

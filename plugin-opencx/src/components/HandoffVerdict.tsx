@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import { Box } from '@twilio-paste/core/box';
 import { Button } from '@twilio-paste/core/button';
 import { HelpText } from '@twilio-paste/core/help-text';
@@ -34,6 +34,15 @@ export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Elem
   // A verdict replaces the one before it whole: a changed answer sends the comment again.
   const [sentComment, setSentComment] = useState(given?.comment);
   const commentId = useUID();
+  // Keyboard focus follows the comment box: into it when opened, back to its button when it closes.
+  const commentBox = useRef<HTMLTextAreaElement>(null);
+  const commentButton = useRef<HTMLButtonElement>(null);
+  const moveFocus = useRef(false);
+  useEffect(() => {
+    if (!moveFocus.current) return;
+    moveFocus.current = false;
+    (commenting ? commentBox.current : commentButton.current)?.focus();
+  }, [commenting]);
 
   async function send(input: VerdictInput): Promise<boolean> {
     setStatus({ kind: 'saving' });
@@ -60,6 +69,7 @@ export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Elem
     if (needed === undefined || summaryRight === undefined) return;
     if (await send({ needed, summaryRight, comment })) {
       setSentComment(comment);
+      moveFocus.current = true;
       setCommenting(false);
     }
   }
@@ -104,7 +114,15 @@ export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Elem
           </Text>
         ) : null}
         {complete && !commenting && status.kind === 'saved' ? (
-          <Button variant="link" size="small" onClick={() => setCommenting(true)}>
+          <Button
+            ref={commentButton}
+            variant="link"
+            size="small"
+            onClick={() => {
+              moveFocus.current = true;
+              setCommenting(true);
+            }}
+          >
             {strings.verdictAddComment}
           </Button>
         ) : null}
@@ -113,6 +131,7 @@ export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Elem
         <Box>
           <Label htmlFor={commentId}>{strings.verdictComment}</Label>
           <TextArea
+            ref={commentBox}
             id={commentId}
             value={comment}
             maxLength={MAX_COMMENT}

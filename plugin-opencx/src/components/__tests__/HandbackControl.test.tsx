@@ -71,6 +71,14 @@ describe('HandbackControl', () => {
     expect(screen.queryByRole('button', { name: 'Hand back to AI' })).toBeNull();
   });
 
+  it('moves keyboard focus into the form it opens, and back to the button it comes from', () => {
+    renderControl(client({ ok: true, alreadyHandedBack: false, wrappedUp: true, history: [] }));
+    open();
+    expect(instruction()).toHaveFocus();
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(screen.getByRole('button', { name: 'Hand back to AI' })).toHaveFocus();
+  });
+
   it('hands back without an instruction too', async () => {
     const agent = client({ ok: true, alreadyHandedBack: false, wrappedUp: true, history: [] });
     renderControl(agent);

@@ -128,6 +128,8 @@ describe('HandoffPanel', () => {
 
     expect(screen.getByText(/END-OF-SUMMARY/)).toBeVisible();
     expect(screen.getByRole('button', { name: 'Show less' })).toHaveAttribute('aria-expanded', 'true');
+    // Expanded, it scrolls: the keyboard reaches it.
+    expect(screen.getByRole('region', { name: 'Summary' })).toHaveAttribute('tabindex', '0');
   });
 
   it('keeps line breaks of a summary short enough to show in full', () => {

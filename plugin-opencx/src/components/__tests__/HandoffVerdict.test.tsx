@@ -86,6 +86,16 @@ describe('HandoffVerdict', () => {
     );
   });
 
+  it('moves keyboard focus into the comment box it opens, and back to its button once it is sent', async () => {
+    const submit = jest.fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>().mockResolvedValue({ ok: true });
+    renderWithTheme(<HandoffVerdict submit={submit} given={{ needed: true, summaryRight: true }} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Add a comment' }));
+    expect(screen.getByLabelText('Comment')).toHaveFocus();
+    fireEvent.change(screen.getByLabelText('Comment'), { target: { value: 'Good handoff.' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Send comment' }));
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Add a comment' })).toHaveFocus());
+  });
+
   it('opens the comment already on the task for editing, not an empty box that would replace it unseen', async () => {
     const submit = jest.fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>().mockResolvedValue({ ok: true });
     renderWithTheme(
