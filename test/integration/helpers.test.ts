@@ -4,10 +4,10 @@ import { finishTest, sequentialDepth } from './helpers';
 describe('finishTest', () => {
   const violation = { method: 'POST', path: '/sync/v1/Services', problems: ['FriendlyName: unknown'] };
   const world = (violations: unknown[]) => {
-    const cleared = { twilio: 0, opencx: 0 };
+    const cleared = { twilio: 0, opencx: 0, rateLimits: 0 };
     const fake = {
       twilio: { violations, clearFaults: () => cleared.twilio++ },
-      opencx: { faults: { clear: () => cleared.opencx++ } },
+      opencx: { faults: { clear: () => cleared.opencx++ }, resetRateLimits: () => cleared.rateLimits++ },
     };
     return { world: fake as unknown as World, cleared };
   };
@@ -15,7 +15,7 @@ describe('finishTest', () => {
   test('fails the test that broke the API, clears its faults, and leaves none for the next test', () => {
     const shared = world([violation]);
     expect(() => finishTest(shared.world)).toThrow(/FriendlyName: unknown/);
-    expect(shared.cleared).toEqual({ twilio: 1, opencx: 1 });
+    expect(shared.cleared).toEqual({ twilio: 1, opencx: 1, rateLimits: 1 });
     expect(() => finishTest(shared.world)).not.toThrow();
   });
 });
