@@ -81,6 +81,13 @@ describe('askAi', () => {
     ).resolves.toMatchObject({ kind: 'rate-limited', retryAfterMs: 42_000 });
   });
 
+  test('no time left to send (slow work before it): sent again shortly, not refused, OpenCX not asked', async () => {
+    const send = jest.fn(async () => answered);
+    const deps = { ...(depsWith(send) as object), deadline: new Deadline(900) } as never;
+    await expect(askAi('s1', 'Hi', deps)).resolves.toMatchObject({ kind: 'rate-limited', retryAfterMs: 1000 });
+    expect(send).not.toHaveBeenCalled();
+  });
+
   test('a timeout is pending (the answer may come by webhook); a 503 is refused', async () => {
     await expect(
       askAi(

@@ -19,7 +19,10 @@ export type AiTurn =
    * `stillWorking`: OpenCX had the whole message and had not answered when the wait ended.
    */
   | { kind: 'pending'; error: string; answered: boolean; stillWorking: boolean }
-  /** Every key is over OpenCX's rate limit for longer than the handler can wait: not taken. */
+  /**
+   * Every key is over OpenCX's rate limit for longer than the handler can wait, or the work before
+   * it (a resume's notes) left no time to send: not taken, a timer sends it again shortly.
+   */
   | { kind: 'rate-limited'; retryAfterMs?: number; error: string }
   /** OpenCX certainly did not take it (4xx, refused): humans must. */
   | { kind: 'refused'; request: HandoffRequest; error: string };
@@ -50,9 +53,12 @@ function answerDeadline(deps: BridgeDeps): Deadline {
 
 /** Sends the customer's text to the AI. A refused key is re-read once: the admin may have rotated it. */
 export async function askAi(sessionId: string, text: string, deps: BridgeDeps): Promise<AiTurn> {
+  const deadline = answerDeadline(deps);
+  // Not OpenCX's failure, so not a handoff: the message has not left.
+  if (deadline.expired()) return { kind: 'rate-limited', retryAfterMs: 1000, error: 'no time was left to send it' };
   let answer: AiAnswer;
   try {
-    answer = await deps.opencx.sendContactMessage(sessionId, text, undefined, answerDeadline(deps));
+    answer = await deps.opencx.sendContactMessage(sessionId, text, undefined, deadline);
   } catch (error) {
     if (error instanceof OpenCxError && error.unauthorized) {
       const fresh = await deps.reloadConfig().catch(() => undefined);
