@@ -122,7 +122,7 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     // Where the failure left the conversation (a handoff begun) sets how soon the watchdog looks.
     const now =
       retry && timed && bridgeEvent.surface === 'conversations' && known
-        ? await retry.state.conversation(bridgeEvent.conversationSid).catch(() => undefined)
+        ? await quickly(retry.state.conversation(bridgeEvent.conversationSid))
         : undefined;
     const watchdog = watchdogAfterFailure(
       bridgeEvent,
@@ -160,6 +160,15 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     return reply(callback, 503, { outcome: 'failed', reason: 'temporary failure' });
   }
 };
+
+/** What `read` gives within a short wait, so the timer that follows keeps most of its budget; else undefined. */
+function quickly<T>(read: Promise<T>, ms = 250): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms, undefined);
+  });
+  return Promise.race([read.catch(() => undefined), late]).finally(() => clearTimeout(timer));
+}
 
 function headerOf(event: WebhookEvent, name: string): string | undefined {
   const value = event.request?.headers?.[name];

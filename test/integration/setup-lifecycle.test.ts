@@ -662,7 +662,7 @@ describe('Undo when the workflow cannot be put back', () => {
       conversations_webhook: 'skipped',
     });
     expect((first.steps as StepView[]).find((step) => step.id === 'workspace_events')!.detail).toMatch(
-      /workflow could not be put back: its filter still routes chats to the AI/,
+      /workflow could not be put back: it still routes chats to the AI/,
     );
     expect(workspace(world()).eventCallbackUrl).toContain(world().webhookUrl);
 

@@ -165,6 +165,15 @@ const BRIDGE_STEPS: Partial<Record<CheckId, string>> = {
 };
 
 /**
+ * The step did its part: applied, or right already. The AI workers' step is skipped when some are
+ * missing (Test & Save makes them) and those found serve.
+ */
+const done = (report: StepReport): boolean =>
+  report.status === 'applied' ||
+  report.status === 'unchanged' ||
+  (report.id === 'ai_worker' && report.status === 'skipped');
+
+/**
  * Why the AI must not be routed chats yet, given what the earlier steps did (undefined when it
  * may): without these, no Function takes up the AI worker's offers, and each chat waits for the
  * reservation to time out.
@@ -172,7 +181,7 @@ const BRIDGE_STEPS: Partial<Record<CheckId, string>> = {
 export function bridgeNotReady(earlier: readonly StepReport[]): string | undefined {
   const missing = earlier.flatMap((report) => {
     const why = BRIDGE_STEPS[report.id];
-    return why && report.status !== 'applied' && report.status !== 'unchanged' ? [why] : [];
+    return why && !done(report) ? [why] : [];
   });
   return missing.length > 0 ? missing.join(', and ') : undefined;
 }

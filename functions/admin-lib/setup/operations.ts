@@ -221,15 +221,19 @@ async function undo(call: Call): Promise<Record<string, unknown>> {
     workflowSteps[i].status === 'failed' && backup.kind === 'workflow' ? [backup.workflowSid] : [],
   );
   const routesToAi = await stillRoutesToAi(call, config, unrestored);
+  // What chats the workflow routes to the AI need: the events here, and AI workers that serve.
+  const servesAi = (backup: Backup): boolean => takesEventsAway(backup) || backup.kind === 'ai_workers';
   const steps = [
     ...workflowSteps,
     ...(await Promise.all(
       others
         .filter((resource) => resource.backup.kind !== 'workflow')
         .map((resource) =>
-          (keep || routesToAi) && takesEventsAway(resource.backup)
-            ? kept(resource.backup, timers, keep ? KEPT_FOR_CONVERSATIONS : KEPT_FOR_WORKFLOW)
-            : undoResource(call, resource, version, timers),
+          keep && takesEventsAway(resource.backup)
+            ? kept(resource.backup, timers, KEPT_FOR_CONVERSATIONS)
+            : routesToAi && servesAi(resource.backup)
+              ? kept(resource.backup, timers, KEPT_FOR_WORKFLOW)
+              : undoResource(call, resource, version, timers),
         ),
     )),
   ];
@@ -323,8 +327,8 @@ const KEPT_FOR_CONVERSATIONS =
   'Kept while the AI holds conversations: without it they would go unanswered. ' +
   'Undo again once they have ended; the rest is restored.';
 const KEPT_FOR_WORKFLOW =
-  'Kept while the workflow could not be put back: its filter still routes chats to the AI, which would go ' +
-  'unanswered without it. Undo again once the workflow is restored (or remove its AI filter in the Console).';
+  'Kept while the workflow could not be put back: it still routes chats to the AI, which would go ' +
+  'unanswered without this. Undo again once the workflow is restored (or its AI filter removed in the Console).';
 
 function kept(backup: Backup, timers: Pick<BridgeConfig, 'timerWorkspaceSid'>, detail: string): StepReport {
   return { id: stepIdOf(backup, timers), title: `Undo: ${describeResource(backup)}`, status: 'skipped', detail };
