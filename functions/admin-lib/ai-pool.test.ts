@@ -9,6 +9,7 @@ function worker(
     tasks?: number;
     name?: string;
     available?: boolean;
+    paused?: boolean;
     closed?: boolean;
     attributes?: Record<string, unknown>;
   } = {},
@@ -19,6 +20,7 @@ function worker(
     friendlyName: over.name ?? `worker ${sid}`,
     attributes: over.attributes ?? AI,
     available: over.available ?? true,
+    ...(over.paused ? { paused: true } : {}),
     channels: [
       { taskChannel: 'chat', capacity: 50, available: open, assignedTasks: over.tasks ?? 0 },
       { taskChannel: 'sms', capacity: 50, available: open, assignedTasks: 0 },
@@ -182,5 +184,21 @@ describe('tasksHeld: whether assigned_tasks counts pending reservations or not',
     }));
     expect(tasksHeld(worker('WK1'), ended)).toBe(0);
     expect(tasksHeld(worker('WK1'), [...ended, { status: 'accepted' }, { status: 'wrapping' }])).toBe(2);
+  });
+});
+
+describe('planAiPool: a paused AI worker', () => {
+  it("stays paused when it is the pool's: a save of other settings does not put the AI back on", () => {
+    const paused = worker('WK1', { available: false, paused: true });
+    expect(planAiPool(1, { pool: ['WK1'], draining: [] }, [paused]).keep).toEqual([kept('WK1')]);
+  });
+
+  it('is made Available after a reservation timeout, and when the save adopts it into the pool', () => {
+    const timedOut = worker('WK1', { available: false });
+    expect(planAiPool(1, { pool: ['WK1'], draining: [] }, [timedOut]).keep).toEqual([
+      { ...kept('WK1'), makeAvailable: true },
+    ]);
+    const adopted = worker('WK1', { available: false, paused: true });
+    expect(planAiPool(1, none, [adopted]).keep).toEqual([{ ...kept('WK1'), makeAvailable: true }]);
   });
 });

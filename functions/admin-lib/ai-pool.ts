@@ -12,6 +12,8 @@ export interface PoolWorker {
   attributes: Record<string, unknown>;
   /** Its activity is an available one. */
   available: boolean;
+  /** An unavailable activity an admin set on purpose (not the one a reservation timeout sets). */
+  paused?: boolean;
   /** Every task channel the worker has (the workspace's), with what it holds. */
   channels: { taskChannel: string; capacity: number; available: boolean; assignedTasks: number }[];
 }
@@ -117,8 +119,11 @@ export function planAiPool(size: number, stored: StoredPool, workers: readonly P
     if (!used.has(name)) create.push(name);
   }
   const busy = surplus.filter((worker) => heldTasks(worker) > 0);
+  // A worker of the pool an admin paused stays paused: a save of other settings must not put the AI back on.
+  const keepPause = (repair: KeptWorker, worker: PoolWorker): KeptWorker =>
+    worker.paused && stored.pool.includes(worker.sid) ? { ...repair, makeAvailable: false } : repair;
   return {
-    keep: kept.map(repairOf),
+    keep: kept.map((worker) => keepPause(repairOf(worker), worker)),
     create,
     drain: busy.filter((worker) => !allClosed(worker)).map((worker) => worker.sid),
     draining: busy.filter(allClosed).map((worker) => worker.sid),

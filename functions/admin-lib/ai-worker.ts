@@ -30,9 +30,14 @@ export async function ensureAiPool(
   authorName: string,
 ): Promise<AiPool> {
   const marked = await taskrouter.listWorkersMatching(workspaceSid, AI_WORKER_EXPRESSION);
+  // Only an unavailable worker of the pool may be paused: then the workspace's timeout activity tells.
+  const timeoutActivitySid = marked.some((worker) => !worker.available && stored.pool.includes(worker.sid))
+    ? (await taskrouter.fetchWorkspace(workspaceSid))?.timeoutActivitySid
+    : undefined;
   const workers = await Promise.all(
     marked.map(async (worker) => ({
       ...worker,
+      paused: !worker.available && timeoutActivitySid !== undefined && worker.activitySid !== timeoutActivitySid,
       channels: await taskrouter.listWorkerChannels(workspaceSid, worker.sid),
     })),
   );

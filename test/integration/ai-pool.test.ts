@@ -316,3 +316,27 @@ test('a save that changes the workspace closes the AI workers of the one it left
     await world.stop();
   }
 });
+
+test('a save leaves an AI worker an admin paused as it is, and puts back one a timeout moved', async () => {
+  const world = await World.start({});
+  try {
+    const workspace = world.taskrouter.workspace(world.workspaceSid);
+    const activity = (name: string) => world.taskrouter.findActivity(workspace, name)!.sid;
+    const [worker] = (await savePeak(world, 50)).aiWorkerSids;
+    const activityOf = () => world.taskrouter.getWorker(world.workspaceSid, worker).activitySid;
+    const setActivity = (sid: string) =>
+      world.client.taskrouter.v1.workspaces(world.workspaceSid).workers(worker).update({ activitySid: sid });
+
+    await setActivity(activity('Break'));
+    await savePeak(world, 50);
+    expect(activityOf()).toBe(activity('Break'));
+
+    // The workspace's timeout activity is what a reservation timeout sets: that one is put back.
+    await setActivity(workspace.timeoutActivitySid);
+    await savePeak(world, 50);
+    expect(activityOf()).toBe(activity('Available'));
+    expect(world.twilio.violations).toEqual([]);
+  } finally {
+    await world.stop();
+  }
+});
