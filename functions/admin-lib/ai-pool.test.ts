@@ -40,6 +40,7 @@ describe('planAiPool: growing', () => {
       drain: [],
       draining: [],
       remove: [],
+      createAvailable: true,
     });
   });
 
@@ -51,6 +52,7 @@ describe('planAiPool: growing', () => {
       drain: [],
       draining: [],
       remove: [],
+      createAvailable: true,
     });
   });
 
@@ -100,6 +102,7 @@ describe('planAiPool: growing', () => {
       drain: [],
       draining: [],
       remove: [],
+      createAvailable: true,
     });
   });
 });
@@ -113,6 +116,7 @@ describe('planAiPool: shrinking never removes a worker that holds a task', () =>
       drain: ['WK2'],
       draining: [],
       remove: ['WK3'],
+      createAvailable: true,
     });
   });
 
@@ -132,6 +136,7 @@ describe('planAiPool: shrinking never removes a worker that holds a task', () =>
       drain: [],
       draining: ['WK2'],
       remove: [],
+      createAvailable: true,
     });
     expect(planAiPool(1, stored, [worker('WK1'), worker('WK2', { closed: true })])).toEqual({
       keep: [kept('WK1')],
@@ -139,6 +144,7 @@ describe('planAiPool: shrinking never removes a worker that holds a task', () =>
       drain: [],
       draining: [],
       remove: ['WK2'],
+      createAvailable: true,
     });
   });
 
@@ -159,6 +165,7 @@ describe('planAiPool: shrinking never removes a worker that holds a task', () =>
       drain: [],
       draining: [],
       remove: [],
+      createAvailable: true,
     });
   });
 });
@@ -200,5 +207,14 @@ describe('planAiPool: a paused AI worker', () => {
     ]);
     const adopted = worker('WK1', { available: false, paused: true });
     expect(planAiPool(1, none, [adopted]).keep).toEqual([{ ...kept('WK1'), makeAvailable: true }]);
+  });
+});
+
+describe('planAiPool: before the workspace events come here', () => {
+  it('makes no worker Available, new or kept: TaskRouter would offer it chats nothing answers', () => {
+    const timedOut = worker('WK1', { available: false, name: 'OpenCX AI' });
+    const plan = planAiPool(2, { pool: ['WK1'], draining: [] }, [timedOut], false);
+    expect(plan.keep).toEqual([kept('WK1')]);
+    expect(plan).toMatchObject({ create: ['OpenCX AI 2'], createAvailable: false });
   });
 });

@@ -44,6 +44,8 @@ export interface PoolPlan {
   draining: string[];
   /** Surplus workers whose channels hold no task: delete them unless their reservations hold one. */
   remove: string[];
+  /** New workers end Available; else they stay in an unavailable activity until Apply. */
+  createAvailable: boolean;
 }
 
 /** `OpenCX AI`, `OpenCX AI 2`, `OpenCX AI 3`… */
@@ -99,8 +101,16 @@ function withSkill(attributes: Record<string, unknown>): Record<string, unknown>
  * (reopening a worker beats creating one), then AI workers the settings do not know (a save cut
  * short left them behind); within each, the busiest first, so a shrink drains the quietest.
  * New workers take the first pool names no AI worker has.
+ *
+ * Workers are made Available only when `eventsHere` (the workspace's events come to this deployment):
+ * before, TaskRouter would offer one chats (a queue of everyone matches it) that nothing answers.
  */
-export function planAiPool(size: number, stored: StoredPool, workers: readonly PoolWorker[]): PoolPlan {
+export function planAiPool(
+  size: number,
+  stored: StoredPool,
+  workers: readonly PoolWorker[],
+  eventsHere = true,
+): PoolPlan {
   const rank = (worker: PoolWorker): number =>
     stored.pool.includes(worker.sid) ? 0 : stored.draining.includes(worker.sid) ? 1 : 2;
   // Where the worker stands in the stored settings, so a save keeps the pool's order.
@@ -120,14 +130,15 @@ export function planAiPool(size: number, stored: StoredPool, workers: readonly P
   }
   const busy = surplus.filter((worker) => heldTasks(worker) > 0);
   // A worker of the pool an admin paused stays paused: a save of other settings must not put the AI back on.
-  const keepPause = (repair: KeptWorker, worker: PoolWorker): KeptWorker =>
-    worker.paused && stored.pool.includes(worker.sid) ? { ...repair, makeAvailable: false } : repair;
+  const stayOff = (repair: KeptWorker, worker: PoolWorker): KeptWorker =>
+    !eventsHere || (worker.paused && stored.pool.includes(worker.sid)) ? { ...repair, makeAvailable: false } : repair;
   return {
-    keep: kept.map((worker) => keepPause(repairOf(worker), worker)),
+    keep: kept.map((worker) => stayOff(repairOf(worker), worker)),
     create,
     drain: busy.filter((worker) => !allClosed(worker)).map((worker) => worker.sid),
     draining: busy.filter(allClosed).map((worker) => worker.sid),
     remove: surplus.filter((worker) => heldTasks(worker) === 0).map((worker) => worker.sid),
+    createAvailable: eventsHere,
   };
 }
 

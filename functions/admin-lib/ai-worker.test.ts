@@ -59,7 +59,7 @@ const stored = { pool: [KEPT, SURPLUS], draining: [] };
 
 test('an idle surplus worker is closed, then deleted', async () => {
   const { api, channels, deleted } = taskRouter(false);
-  const pool = await ensureAiPool(api, WORKSPACE, stored, 1, 'AI');
+  const pool = await ensureAiPool(api, WORKSPACE, stored, 1, 'AI', true);
   expect(pool).toMatchObject({ pool: [KEPT], draining: [], removed: [SURPLUS] });
   expect(deleted).toEqual([SURPLUS]);
   expect(channels[SURPLUS].every((channel) => !channel.available)).toBe(true);
@@ -67,7 +67,7 @@ test('an idle surplus worker is closed, then deleted', async () => {
 
 test('a surplus worker offered a task after the save read it idle is kept, closed and draining', async () => {
   const { api, channels, deleted } = taskRouter(true);
-  const pool = await ensureAiPool(api, WORKSPACE, stored, 1, 'AI');
+  const pool = await ensureAiPool(api, WORKSPACE, stored, 1, 'AI', true);
   expect(deleted).toEqual([]);
   expect(pool).toMatchObject({ pool: [KEPT], draining: [SURPLUS], removed: [] });
   expect(channels[SURPLUS].every((channel) => !channel.available)).toBe(true);
@@ -75,7 +75,7 @@ test('a surplus worker offered a task after the save read it idle is kept, close
 
 test('a surplus worker with no task on its channels but pending reservations is kept, draining', async () => {
   const { api, channels, deleted, reservationReads } = taskRouter(false, 2);
-  const pool = await ensureAiPool(api, WORKSPACE, stored, 1, 'AI');
+  const pool = await ensureAiPool(api, WORKSPACE, stored, 1, 'AI', true);
   expect(deleted).toEqual([]);
   expect(pool).toMatchObject({ pool: [KEPT], draining: [SURPLUS], removed: [] });
   expect(channels[SURPLUS].every((channel) => !channel.available)).toBe(true);

@@ -1,6 +1,7 @@
 // Keeps the AI worker pool at the size the settings ask for, as planned by `planAiPool`: adopts
 // the AI workers the workspace has, creates the missing ones, opens their channels and makes them
-// Available, closes the channels of surplus workers and deletes those that hold no task once closed.
+// Available once the workspace's events come here (Apply does it otherwise), closes the channels
+// of surplus workers and deletes those that hold no task once closed.
 import { pickAvailableActivity } from '../bridge/ai-worker';
 import { type TaskRouterApi, undefinedIfNotFound, type WorkerChannel } from '../common/twilio';
 import {
@@ -20,6 +21,8 @@ export interface AiPool {
   draining: string[];
   created: string[];
   removed: string[];
+  /** Workers of the pool left unavailable because the workspace's events do not come here yet. */
+  awaitingApply: string[];
 }
 
 export async function ensureAiPool(
@@ -28,6 +31,7 @@ export async function ensureAiPool(
   stored: StoredPool,
   size: number,
   authorName: string,
+  eventsHere: boolean,
 ): Promise<AiPool> {
   const marked = await taskrouter.listWorkersMatching(workspaceSid, AI_WORKER_EXPRESSION);
   // Only an unavailable worker of the pool may be paused: then the workspace's timeout activity tells.
@@ -41,13 +45,14 @@ export async function ensureAiPool(
       channels: await taskrouter.listWorkerChannels(workspaceSid, worker.sid),
     })),
   );
-  const plan = planAiPool(size, stored, workers);
+  const plan = planAiPool(size, stored, workers, eventsHere);
   const holder = (await Promise.all(plan.create.map((name) => taskrouter.findWorkerByName(workspaceSid, name)))).find(
     (worker) => worker !== undefined,
   );
   if (holder) throw aiWorkerNameTaken(holder.sid, holder.friendlyName);
 
   const channelsOf = new Map(workers.map((worker) => [worker.sid, worker.channels]));
+  const availability = new Map(workers.map((worker) => [worker.sid, worker.available]));
   const activities =
     plan.create.length > 0 || plan.keep.some((worker) => worker.makeAvailable)
       ? await taskrouter.listActivities(workspaceSid)
@@ -65,7 +70,8 @@ export async function ensureAiPool(
           activitySid: startAs!.sid,
         });
         await setWorkerChannels(taskrouter, workspaceSid, worker.sid, AI_WORKER_CHANNELS);
-        if (startAs !== available) await taskrouter.updateWorkerActivity(workspaceSid, worker.sid, available!.sid);
+        if (plan.createAvailable && startAs !== available)
+          await taskrouter.updateWorkerActivity(workspaceSid, worker.sid, available!.sid);
         return worker.sid;
       }),
     ),
@@ -100,6 +106,12 @@ export async function ensureAiPool(
     draining: [...plan.drain, ...plan.draining, ...busy],
     created,
     removed: deleted.filter((d) => d.outcome !== 'busy').map((d) => d.sid),
+    awaitingApply: eventsHere
+      ? []
+      : [
+          ...plan.keep.map((kept) => kept.sid).filter((sid) => !availability.get(sid)),
+          ...(startAs === available ? [] : created),
+        ],
   };
 }
 

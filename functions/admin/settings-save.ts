@@ -31,7 +31,8 @@ import {
   workspaceLeft,
 } from '../admin-lib/settings';
 import { resolveFlexConversationsService } from '../admin-lib/setup/account-discovery';
-import { opencxWebhookUrlOf, registeredWebhookUrl } from '../admin-lib/setup/facts';
+import { opencxWebhookUrlOf, registeredWebhookUrl, webhookUrlOf } from '../admin-lib/setup/facts';
+import { pointsHere } from '../admin-lib/setup/webhooks';
 import { ensureTimerWorkspace } from '../admin-lib/timer-workspace';
 import { DEFAULT_SYNC_SERVICE_NAME } from '../admin-lib/setup/deployment-checks';
 import { BridgeState, forgetCachedConfig } from '../bridge/state';
@@ -88,7 +89,7 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
   });
   // Retries included: a slow OpenCX must not leave too little time for the writes that follow.
   const opencxDeadline = new Deadline(opencxCheckBudgetMs(deadline.remaining()));
-  const [org, extras, workspace, queue, workflows, conversationsService] = await allInOrder([
+  const [org, extras, workspaceCallback, queue, workflows, conversationsService] = await allInOrder([
     opencx.getOrg(opencxDeadline).catch((error: unknown) => Promise.reject(opencxFailure(error))),
     Promise.all(
       opencxExtraTokens.map((token) =>
@@ -101,7 +102,7 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
           ),
       ),
     ),
-    twilio.taskrouter.workspaceExists(form.workspaceSid),
+    twilio.taskrouter.fetchWorkspaceCallback(form.workspaceSid),
     form.aiQueueSid
       ? twilio.taskrouter.taskQueueExists(form.workspaceSid, form.aiQueueSid)
       : Promise.resolve(undefined),
@@ -113,7 +114,7 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
   const workflow = workflows?.some((w) => w.sid === form.workflowSid);
   const missing = missingResource(
     { ...form, conversationsServiceSid },
-    { workspace, queue, workflow, conversationsService },
+    { workspace: workspaceCallback !== undefined, queue, workflow, conversationsService },
   );
   if (missing) throw missing;
 
@@ -125,6 +126,8 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
       storedPool(stored),
       aiPoolSize(peakToSave(form, stored)),
       form.aiAuthorName,
+      // Until Apply points the workspace's events here, nothing would answer a chat offered to the AI.
+      pointsHere(workspaceCallback!.eventCallbackUrl, webhookUrlOf(call)),
     ),
     Promise.all(formerToRetire(stored, form.workspaceSid).map((sid) => retireFormerAiWorkers(twilio.taskrouter, sid))),
   ] as const);
@@ -134,6 +137,7 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
     workersCreated: pool.created,
     workersDraining: pool.draining,
     workersRemoved: pool.removed,
+    workersAwaitingApply: pool.awaitingApply,
   });
   const now = new Date();
   const configVersion = newConfigVersion(now);
@@ -206,6 +210,7 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
   return {
     settings: settingsView(saved, opencxWebhookUrlOf(call), written),
     workerCreated: pool.created.length > 0,
+    ...(pool.awaitingApply.length > 0 ? { aiWorkersAwaitApply: true } : {}),
     timerWorkspaceCreated: timer.created.includes('workspace'),
     ...(registered ? {} : { webhooksNotUpdated: true }),
     ...(formerAiWorkers.length > 0 ? { formerAiWorkers } : {}),

@@ -212,6 +212,7 @@ export interface OpencxStrings {
   settingsSaved: string;
   settingsSavedWorkerCreated: string;
   settingsSavedWebhooksNotUpdated: string;
+  settingsSavedWorkersAwaitApply: string;
   settingsSavedFormerWorkersLeft: string;
   settingsSavedFormerWorkerLeft: string;
   settingsSavedFormerWorkersUnlisted: string;
@@ -541,6 +542,9 @@ export const strings: OpencxStrings = {
   settingsSaving: 'Testing the API key with OpenCX and saving…',
   settingsSaved: 'Settings saved.',
   settingsSavedWorkerCreated: 'The AI worker was created in TaskRouter.',
+  settingsSavedWorkersAwaitApply:
+    'The AI workers stay unavailable, so no chat waits on them, until you Apply setup below: ' +
+    'the workspace events do not come here yet.',
   settingsSavedWebhooksNotUpdated:
     'The webhooks could not be told about the new settings: conversations already running keep the ' +
     'previous ones until you Apply setup below.',

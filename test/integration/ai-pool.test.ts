@@ -340,3 +340,55 @@ test('a save leaves an AI worker an admin paused as it is, and puts back one a t
     await world.stop();
   }
 });
+
+describe('a first Test & Save while the workspace events do not come here yet', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await World.start({ webhooks: false, seedAiWorker: false });
+  });
+  afterAll(() => world?.stop());
+  afterEach(() => expect(world.twilio.violations).toEqual([]));
+
+  const availability = () =>
+    world
+      .aiWorkers()
+      .map(
+        (worker) =>
+          world.taskrouter.findActivity(world.taskrouter.workspace(world.workspaceSid), worker.activitySid)!.available,
+      );
+  const call = async (endpoint: string, fields: Record<string, string> = {}) => {
+    const Token = world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'] });
+    const answer = await postForm(world.functions!.url, `/admin/${endpoint}`, { Token, ...fields });
+    expect(answer.status).toBe(200);
+    return answer.body;
+  };
+  const save = () =>
+    call('settings-save', {
+      workspaceSid: world.workspaceSid,
+      conversationsServiceSid: world.conversationsServiceSid,
+      aiAuthorName: AI_AUTHOR,
+      aiPeakConversations: '60',
+    });
+
+  // TaskRouter would offer an Available AI worker chats (a queue of everyone matches it) nothing answers.
+  test('leaves the AI workers unavailable, their channels open, and says Apply makes them Available', async () => {
+    const saved = await save();
+    expect(saved).toMatchObject({ workerCreated: true, aiWorkersAwaitApply: true });
+    expect(availability()).toEqual([false, false]);
+    for (const worker of world.aiWorkers()) expect(openChannels(world, worker.sid)).toEqual(['chat 50', 'sms 50']);
+  });
+
+  test('Apply points the events here and makes them Available; a later save keeps them so', async () => {
+    const applied = await call('setup-apply', { humanQueueSid: world.humanQueueSid });
+    expect(applied.applied).toEqual(expect.arrayContaining(['workspace_events', 'ai_worker']));
+    expect(availability()).toEqual([true, true]);
+    const saved = await save();
+    expect(saved.aiWorkersAwaitApply).toBeUndefined();
+    expect(availability()).toEqual([true, true]);
+  });
+
+  test('Undo takes the events away and puts the AI workers back as Apply found them', async () => {
+    await call('setup-undo');
+    expect(availability()).toEqual([false, false]);
+  });
+});

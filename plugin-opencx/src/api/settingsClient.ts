@@ -212,6 +212,8 @@ export type SaveResult =
       workerCreated: boolean;
       /** Saved, but the webhooks still carry the previous settings version (Apply setup registers it). */
       webhooksNotUpdated?: boolean;
+      /** The AI workers stay unavailable until Apply setup points the workspace events here. */
+      aiWorkersAwaitApply?: boolean;
       /**
        * AI workers left in workspaces the settings no longer name (still holding conversations, or
        * not retired); `unlisted`: a workspace whose AI workers could not be listed. Absent when none.
@@ -319,6 +321,7 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
             settings,
             workerCreated: answer.body.workerCreated === true,
             webhooksNotUpdated: answer.body.webhooksNotUpdated === true,
+            aiWorkersAwaitApply: answer.body.aiWorkersAwaitApply === true,
             ...readFormerAiWorkers(answer.body.formerAiWorkers),
           }
         : unexpectedShape();

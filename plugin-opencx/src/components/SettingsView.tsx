@@ -132,12 +132,13 @@ const EMPTY_FORM: SettingsFormValues = {
 };
 
 function savedMessage(result: Extract<SaveResult, { ok: true }>): string {
-  const { settings, workerCreated, webhooksNotUpdated, formerAiWorkers } = result;
+  const { settings, workerCreated, webhooksNotUpdated, aiWorkersAwaitApply, formerAiWorkers } = result;
   return [
     strings.settingsSaved,
     settings.orgName ? `${format(strings.settingsConnectedTo, { org: settings.orgName })}.` : '',
     workerCreated ? strings.settingsSavedWorkerCreated : '',
     webhooksNotUpdated ? strings.settingsSavedWebhooksNotUpdated : '',
+    aiWorkersAwaitApply ? strings.settingsSavedWorkersAwaitApply : '',
     formerAiWorkers ? formerWorkersMessage(formerAiWorkers) : '',
   ]
     .filter(Boolean)

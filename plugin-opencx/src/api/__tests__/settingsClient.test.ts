@@ -154,7 +154,13 @@ describe('settings client', () => {
       settingsRevision: '7.mixu1b2c3d4',
     });
 
-    expect(result).toEqual({ ok: true, settings: SETTINGS, workerCreated: true, webhooksNotUpdated: false });
+    expect(result).toEqual({
+      ok: true,
+      settings: SETTINGS,
+      workerCreated: true,
+      webhooksNotUpdated: false,
+      aiWorkersAwaitApply: false,
+    });
     const { url, fields } = sent(fetch);
     expect(url).toBe(`${BASE}/admin/settings-save`);
     expect(fields).toEqual({
@@ -227,7 +233,13 @@ describe('settings client', () => {
   });
 
   it('leaves empty secrets out, keeping the saved ones, and sends an empty note and workflow as is', async () => {
-    const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false, webhooksNotUpdated: true });
+    const fetch = answering(200, {
+      ok: true,
+      settings: SETTINGS,
+      workerCreated: false,
+      webhooksNotUpdated: true,
+      aiWorkersAwaitApply: true,
+    });
     const result = await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
       ...UNCHANGED_INPUT,
       opencxToken: '  ',
@@ -236,7 +248,12 @@ describe('settings client', () => {
       customerHandbackNote: ' ',
     });
 
-    expect(result).toMatchObject({ ok: true, workerCreated: false, webhooksNotUpdated: true });
+    expect(result).toMatchObject({
+      ok: true,
+      workerCreated: false,
+      webhooksNotUpdated: true,
+      aiWorkersAwaitApply: true,
+    });
     const { fields } = sent(fetch);
     expect(fields).not.toHaveProperty('opencxToken');
     expect(fields).not.toHaveProperty('opencxWebhookSecret');

@@ -457,6 +457,17 @@ describe('the peak of concurrent AI conversations', () => {
     expect(warning.closest('[role="status"]')).toBeNull();
   });
 
+  it('says the AI workers wait for Apply when the workspace events do not come here yet', async () => {
+    const client = await renderLoaded(SAVED);
+    client.save.mockResolvedValue({ ok: true, settings: SAVED, workerCreated: true, aiWorkersAwaitApply: true });
+
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText(/The AI workers stay unavailable/)).toHaveTextContent(
+      /^Settings saved\..*The AI worker was created in TaskRouter\. The AI workers stay unavailable.*Apply setup below/,
+    );
+  });
+
   it.each([
     [
       [{ workspaceSid: 'WS0', workerSids: ['WK1', 'WK2'] }],
