@@ -1,5 +1,5 @@
-import type { TwilioApis } from '../../common/twilio';
-import { isAsBackedUp, restoreResource, undoRevisionOf } from './backups';
+import type { SyncApi, TwilioApis } from '../../common/twilio';
+import { isAsBackedUp, restoreResource, SetupBackups, undoRevisionOf } from './backups';
 import { IS, OTHER_URL, URL, WS } from './fixtures.testing';
 
 describe('the revision Undo compares', () => {
@@ -96,5 +96,38 @@ describe('a resource already as its backup (an Undo that did not finish restored
     expect(isAsBackedUp(backup as never, [{ ...read, attributes: { opencx_ai: true } }])).toBe(true);
     expect(isAsBackedUp(backup as never, [{ ...read, attributes: { opencx_ai: true, routing: {} } }])).toBe(false);
     expect(isAsBackedUp(backup as never, [{ sid: 'WK1', missing: true }])).toBe(false);
+  });
+});
+
+describe('the stored Applies', () => {
+  /** Sync's map items as its list and delete calls see them, ordered by key. */
+  function syncWithApplies(count: number) {
+    const items = new Map<string, unknown>();
+    const applyIds = Array.from({ length: count }, (_, n) => SetupBackups.newApplyId(new Date(1_700_000_000_000 + n)));
+    for (const applyId of applyIds) {
+      const backup = { kind: 'workspace_callback', workspaceSid: WS, eventCallbackUrl: null, eventsFilter: null };
+      items.set(`${applyId}.00`, { applyId, at: 'then', by: 'admin', backup });
+      items.set(`${applyId}.00~after`, { revision: 'r' });
+    }
+    const sync = {
+      listMapItems: async (_: string, __: string, limit: number, order = 'asc') => {
+        const keys = [...items.keys()].sort();
+        return (order === 'desc' ? keys.reverse() : keys).slice(0, limit).map((key) => ({ key, data: items.get(key) }));
+      },
+      deleteMapItem: async (_: string, __: string, key: string) => items.delete(key),
+    } as unknown as SyncApi;
+    return { backups: new SetupBackups(sync, 'IS1'), applyIds };
+  }
+
+  it('Undo finds the last Apply however many came before, and can undo the one before it next', async () => {
+    const { backups, applyIds } = syncWithApplies(700);
+    expect((await backups.applies()).at(-1)?.applyId).toBe(applyIds[699]);
+    await backups.discard(applyIds[699]);
+    expect((await backups.applies()).at(-1)?.applyId).toBe(applyIds[698]);
+  });
+
+  it('Uninstall finds what the first Apply backed up, to put the account back as it was', async () => {
+    const { backups, applyIds } = syncWithApplies(700);
+    expect((await backups.applies('oldest'))[0]?.applyId).toBe(applyIds[0]);
   });
 });

@@ -12,9 +12,11 @@ import { readAiWorker, restoreAiWorker } from './ai-worker-step';
 import { type ResourceBackup, revisionOf } from './steps';
 
 export const BACKUP_MAP = 'opencx_setup_backups';
-/** Sync's own limit on listing; far more than the Applies an account makes. */
+/** Items read at most: a few hundred Applies, each one or two items per resource written. */
 const MAX_ITEMS = 1000;
 const AFTER = '~after';
+
+export type AppliesFrom = 'oldest' | 'newest';
 
 export interface StoredBackup {
   applyId: string;
@@ -214,13 +216,24 @@ export class SetupBackups {
     };
   }
 
-  private async items(): Promise<{ key: string; data: unknown }[]> {
-    return this.sync.listMapItems(this.serviceSid, BACKUP_MAP, MAX_ITEMS);
+  /** The oldest or the newest items, in key order (Apply order). */
+  private async items(from: AppliesFrom): Promise<{ key: string; data: unknown }[]> {
+    const items = await this.sync.listMapItems(
+      this.serviceSid,
+      BACKUP_MAP,
+      MAX_ITEMS,
+      from === 'newest' ? 'desc' : 'asc',
+    );
+    return from === 'newest' ? items.reverse() : items;
   }
 
-  /** Every stored Apply, oldest first. */
-  async applies(): Promise<ApplyBackup[]> {
-    const items = await this.items();
+  /**
+   * The stored Applies, oldest first: the newest ones (Undo's and the check's: the last Apply is
+   * among them however many came before), or the oldest (Uninstall's: what each resource was before
+   * the first Apply that wrote it). Beyond `MAX_ITEMS` items the other end is left out.
+   */
+  async applies(from: AppliesFrom = 'newest'): Promise<ApplyBackup[]> {
+    const items = await this.items(from);
     const after = new Map(
       items
         .filter((item) => item.key.endsWith(AFTER))
@@ -249,7 +262,7 @@ export class SetupBackups {
 
   /** Forgets one Apply's backups (once Undo restored them). */
   async discard(applyId: string): Promise<void> {
-    const keys = (await this.items()).map((item) => item.key).filter((key) => key.startsWith(`${applyId}.`));
+    const keys = (await this.items('newest')).map((item) => item.key).filter((key) => key.startsWith(`${applyId}.`));
     await Promise.all(keys.map((key) => this.sync.deleteMapItem(this.serviceSid, BACKUP_MAP, key)));
   }
 }

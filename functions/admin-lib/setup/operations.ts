@@ -396,7 +396,7 @@ async function uninstall(call: Call): Promise<Record<string, unknown>> {
     const steps = keepSyncData ? [] : [await removeSyncData(call)];
     return { steps, complete: steps.every((step) => step.status !== 'failed') };
   }
-  const applies = await backupsOf(call).applies();
+  const applies = await backupsOf(call).applies('oldest');
   // Filters first: a workflow that still routes to the AI queue needs its workers, or new chats wait there for nobody.
   const removal = await removeFilters(call, config, applies);
   const filters = removal.steps;

@@ -95,13 +95,21 @@ export class SyncApi extends TwilioProductApi {
     );
   }
 
-  /** Every item of a map, oldest key first (at most `limit`); empty when the map does not exist. */
-  async listMapItems<T>(serviceSid: string, map: string, limit: number): Promise<{ key: string; data: T }[]> {
+  /**
+   * A map's items by key, the lowest first (`asc`) or the highest (`desc`), at most `limit`; empty
+   * when the map does not exist.
+   */
+  async listMapItems<T>(
+    serviceSid: string,
+    map: string,
+    limit: number,
+    order: 'asc' | 'desc' = 'asc',
+  ): Promise<{ key: string; data: T }[]> {
     const items = await this.unlessNotFound(() =>
       this.client.sync.v1
         .services(serviceSid)
         .syncMaps(map)
-        .syncMapItems.list({ order: 'asc', limit, pageSize: Math.min(limit, SYNC_MAX_PAGE) }),
+        .syncMapItems.list({ order, limit, pageSize: Math.min(limit, SYNC_MAX_PAGE) }),
     );
     return (items ?? []).map((item) => ({ key: item.key, data: item.data as T }));
   }
