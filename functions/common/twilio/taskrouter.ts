@@ -494,11 +494,12 @@ export class TaskRouterApi extends TwilioProductApi {
       this.workspace(workspaceSid).taskQueues(queueSid).realTimeStatistics().fetch({ taskChannel }),
     );
     if (!stats) return undefined;
+    // Twilio's spec shows the counts as strings ("3"); numbers are read too.
     const byStatus = (stats.tasksByStatus ?? {}) as Record<string, unknown>;
-    return ['reserved', 'assigned', 'wrapping'].reduce(
-      (sum, status) => sum + (typeof byStatus[status] === 'number' ? (byStatus[status] as number) : 0),
-      0,
-    );
+    return ['reserved', 'assigned', 'wrapping'].reduce((sum, status) => {
+      const count = Number(byStatus[status]);
+      return sum + (Number.isFinite(count) ? count : 0);
+    }, 0);
   }
 
   /** A lost answer is not retried: it would make a second queue. */

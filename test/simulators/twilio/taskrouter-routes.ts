@@ -168,7 +168,8 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
       longest_relative_task_sid_in_queue: null,
       task_queue_sid: stats.queueSid,
       tasks_by_priority: {},
-      tasks_by_status: tasksByStatus,
+      // As the spec's description shows it: counts as strings.
+      tasks_by_status: Object.fromEntries(Object.entries(tasksByStatus).map(([status, n]) => [status, String(n)])),
       total_available_workers: stats.availableWorkers,
       total_eligible_workers: stats.eligibleWorkers,
       total_tasks: Object.values(tasksByStatus).reduce((sum, n) => sum + n, 0),

@@ -573,7 +573,7 @@ describe('reservations', () => {
       expect(pending.map((r) => r.sid)).toEqual([pendingReservation(ws, held).sid]);
       // The queue's real-time statistics count the reserved task under either reading.
       const stats = await workspaceApi(ws).taskQueues(queue.sid).realTimeStatistics().fetch({ taskChannel: 'chat' });
-      expect(stats.tasksByStatus).toEqual({ pending: 1, reserved: 1, assigned: 1, wrapping: 0 });
+      expect(stats.tasksByStatus).toEqual({ pending: '1', reserved: '1', assigned: '1', wrapping: '0' });
       expect([stats.totalTasks, stats.totalEligibleWorkers, stats.totalAvailableWorkers]).toEqual([3, 1, 1]);
       const voice = await workspaceApi(ws).taskQueues(queue.sid).realTimeStatistics().fetch({ taskChannel: 'voice' });
       expect(voice.totalTasks).toBe(0);
