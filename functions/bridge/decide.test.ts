@@ -1006,6 +1006,42 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     );
   });
 
+  it('decides an AI offer whose handling failed again, by a timer: the task does not wait out its reservation', () => {
+    const offered = taskEvent('reservation.created', { occurredAt: 1_000 });
+    const offer = {
+      opencxTimer: 'offer',
+      conversationSid: CONVERSATION,
+      taskSid: AI_TASK,
+      reservationSid: RESERVATION,
+      workerSid: AI_WORKER,
+      offeredAt: 1_000,
+      offer: { conversationSid: CONVERSATION, channelType: 'web' },
+      rearmed: 1,
+    };
+    expect(timerToRearm(offered, withTimer)).toEqual(offer);
+    expect(timerToRearm(humanReservation('reservation.created'), withTimer)).toBeUndefined();
+    expect(timerToRearm(fired(offer), withTimer)).toEqual({ ...offer, rearmed: 2 });
+    expect(timerToRearm(fired({ ...offer, rearmed: 3 }), withTimer)).toBeUndefined();
+
+    // Fired: the offer as TaskRouter sent it, against the record the failure left.
+    const again = (current?: ConversationRecord) => decide(fired(offer), { config: withTimer, record: current });
+    expect(again()).toEqual(decide(offered, { config: withTimer }));
+    expect(again()).toMatchObject({
+      action: 'engage',
+      taskSid: AI_TASK,
+      reservationSid: RESERVATION,
+      offeredAt: 1_000,
+    });
+    expect(again(record('ai', { sessionId: undefined }))).toMatchObject({ action: 'engage' });
+    expectAction(again(record('ai', { offeredAt: 1_000 })), 'ignore');
+    expect(again(record('handoff', { handoff: { at: 'then', reason: 'r', summary: 's', byAi: false } }))).toEqual({
+      action: 'finish-handoff',
+      conversationSid: CONVERSATION,
+    });
+    expectAction(again(record('human', { taskSid: OTHER_TASK })), 'decline');
+    expectAction(decide(fired({ ...offer, offer: undefined }), { config: withTimer }), 'ignore');
+  });
+
   it('puts back an AI worker a reservation timeout left unavailable, by a timer the restore listener acts on', () => {
     const timedOut = (workerSid: string): TaskRouterEvent => ({
       surface: 'taskrouter',

@@ -344,7 +344,7 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
 };
 
 /** Timers armed again when their event could not be handled (an idle check too, or only the task timeout ends it). */
-const REARMED_TIMERS = ['answer', 'restore-worker', 'resend', 'end', 'idle', 'close-session'] as const;
+const REARMED_TIMERS = ['answer', 'restore-worker', 'resend', 'end', 'idle', 'close-session', 'offer'] as const;
 
 /** How often a timer whose event could not be handled is armed again: nothing else retries a timer's event. */
 export const TIMER_REARMS = 3;
@@ -362,7 +362,7 @@ export function timerToRearm(event: BridgeEvent, config: BridgeConfig | undefine
     return isAi(event, config) && event.workerSid
       ? { opencxTimer: 'restore-worker', workerSid: event.workerSid, rearmed: 1 }
       : undefined;
-  if (!isTimerWorkspace(event, config)) return endTimerFor(event);
+  if (!isTimerWorkspace(event, config)) return endTimerFor(event) ?? offerTimerFor(event, config);
   if (event.type !== 'task.canceled') return undefined;
   const timer = event.taskAttributes;
   const kind = timer?.opencxTimer;
@@ -401,6 +401,28 @@ export function watchdogAfterFailure(
   };
 }
 
+/**
+ * An offer to the AI whose handling failed (its claim, its session, the handoff or decline it led
+ * to): TaskRouter does not send it again, and the task would wait on the AI for the whole
+ * reservation timeout (10 minutes or more). The timer carries the offer to decide it again.
+ */
+function offerTimerFor(event: TaskRouterEvent, config: BridgeConfig): FlexTaskAttributes | undefined {
+  const { taskSid, reservationSid, workerSid, taskAttributes } = event;
+  if (event.type !== 'reservation.created' || !isAi(event, config) || !taskSid || !reservationSid || !workerSid)
+    return undefined;
+  const conversationSid = taskAttributes?.conversationSid;
+  return {
+    opencxTimer: 'offer',
+    ...(typeof conversationSid === 'string' ? { conversationSid } : {}),
+    taskSid,
+    reservationSid,
+    workerSid,
+    ...(event.occurredAt !== undefined ? { offeredAt: event.occurredAt } : {}),
+    offer: taskAttributes ?? {},
+    rearmed: 1,
+  };
+}
+
 /** A conversation's task ended: ending the conversation failed, and TaskRouter tells no one again. */
 function endTimerFor(event: TaskRouterEvent): FlexTaskAttributes | undefined {
   const conversationSid = event.taskAttributes?.conversationSid;
@@ -434,6 +456,47 @@ export const endTimer: Listener<TaskRouterEvent> = {
       reason: typeof reason === 'string' ? reason : undefined,
     };
     return taskEnded.decide(ended, context);
+  },
+};
+
+/**
+ * An offer timer expired: the AI offer decided again as when TaskRouter sent it, against the record
+ * as the failure left it. A handoff the failure cut short is finished rather than declined.
+ */
+export const offerTimer: Listener<TaskRouterEvent> = {
+  name: 'offer-timer',
+  handles: ['task.canceled'],
+  decide(event, context) {
+    const { taskSid, reservationSid, workerSid, offeredAt, offer } = event.taskAttributes ?? {};
+    if (
+      typeof taskSid !== 'string' ||
+      typeof reservationSid !== 'string' ||
+      typeof workerSid !== 'string' ||
+      !offer ||
+      typeof offer !== 'object'
+    )
+      return ignore('an offer timer without its task, reservation, worker and task attributes');
+    const { record } = context;
+    const conversationSid = (offer as FlexTaskAttributes).conversationSid;
+    if (
+      typeof conversationSid === 'string' &&
+      record?.taskSid === taskSid &&
+      record.phase === 'handoff' &&
+      !record.handoff?.routed
+    )
+      return { action: 'finish-handoff', conversationSid };
+    const offered: TaskRouterEvent = {
+      ...event,
+      type: 'reservation.created',
+      workspaceSid: context.config.workspaceSid,
+      taskSid,
+      reservationSid,
+      workerSid,
+      workerIsAi: true,
+      taskAttributes: offer as FlexTaskAttributes,
+      occurredAt: typeof offeredAt === 'number' ? offeredAt : undefined,
+    };
+    return aiReservation.decide(offered, context);
   },
 };
 
@@ -604,6 +667,7 @@ const TIMERS: Record<string, Listener<TaskRouterEvent>> = {
   end: endTimer,
   idle: idleTimer,
   'close-session': sessionCloseTimer,
+  offer: offerTimer,
 };
 
 const isTimerWorkspace = (event: TaskRouterEvent, config: BridgeConfig): boolean =>

@@ -64,21 +64,35 @@ test('an engage that cannot record its session hands off instead of leaving the 
   expect(world.transcript(conversationSid)[0].body).toBe('Hello?');
 });
 
-test('a handoff that could not write the task is completed on the next AI reservation', async () => {
+test('a handoff that could not write the task is finished 15 s later, not at the reservation timeout', async () => {
   world.opencx.faults.add({ path: '/chat/sessions', method: 'POST', drop: true, times: 1 });
-  world.twilio.addFault({ method: 'POST', path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}', status: 500, times: 10 });
+  world.twilio.addFault({ method: 'POST', path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}', status: 500 });
   const { conversationSid, taskSid } = await world.customerStartsConversation('Anyone?');
   world.twilio.clearFaults();
   expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
   expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
 
-  // The AI reservation times out; the task comes back to the AI, which declines it to humans.
-  await world.advance(121_000);
-  await world.humanAgentLogsIn();
+  // The offer's timer decides it again: the handoff is finished, well before the reservation's 120 s.
+  await world.advance(16_000);
+  expect(world.reservations(taskSid).filter((r) => r.status === 'timeout')).toEqual([]);
   expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
   expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid && r.status === 'pending')).toBe(
     true,
   );
+});
+
+test('an offer the AI could not claim (Sync failing) is taken up 15 s later, not at its timeout', async () => {
+  world.opencx.ai.setDefault('Hello! How can I help?');
+  world.twilio.addFault({ method: 'POST', path: /\/Maps\/opencx_conversations_\d+\/Items$/, status: 503 });
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Anyone there?');
+  world.twilio.clearFaults();
+  expect(world.conversationRecord(conversationSid)).toBeUndefined();
+  expect(world.postedAsAi(conversationSid)).toEqual([]);
+
+  await world.advance(16_000);
+  expect(world.postedAsAi(conversationSid).map((m) => m.body)).toEqual(['Hello! How can I help?']);
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', taskSid });
+  expect(world.reservations(taskSid).map((r) => r.status)).toEqual(['pending']);
 });
 
 test('ending a conversation clears our state even when OpenCX cannot close the session', async () => {
