@@ -116,18 +116,24 @@ export const handler: WebhookHandler = async (context, event, callback) => {
   } catch (error) {
     // TaskRouter does not retry this event, nor Conversations by default: a timer does, with a short budget of its own.
     const retry = overtimeIo(context, started);
-    // The failure may have come before the settings were read (the conversation's record).
-    if (retry && !config) config = await retry.state.loadConfig({ version }).catch(() => undefined);
+    // The failure may have come before the settings were read. The record's copy, even of an older
+    // version, names the timer workspace, and leaves the timer the budget a failing read would take.
+    if (retry && !config)
+      config = known?.record.config ?? (await retry.state.loadConfig({ version }).catch(() => undefined));
     const timed = config?.timerWorkspaceSid && config.timerWorkflowSid ? config : undefined;
     // Where the failure left the conversation (a handoff begun) sets how soon the watchdog looks.
     const now =
-      retry && timed && bridgeEvent.surface === 'conversations' && known
+      retry && timed && bridgeEvent.surface === 'conversations'
         ? await quickly(retry.state.conversation(bridgeEvent.conversationSid))
         : undefined;
+    // A failure before the decision (reading the record or the settings): decided now, for the watchdog.
+    const decidedOn = known ?? now;
+    const decided =
+      decision ?? (timed && decidedOn ? decide(bridgeEvent, { config: timed, record: decidedOn.record }) : undefined);
     const watchdog = watchdogAfterFailure(
       bridgeEvent,
-      decision,
-      { decidedOn: known?.record, now: now?.record },
+      decided,
+      { decidedOn: decidedOn?.record, now: now?.record },
       config,
     );
     if (retry && timed && watchdog) {
@@ -151,7 +157,8 @@ export const handler: WebhookHandler = async (context, event, callback) => {
           reason: 'this could not be done now; a timer tries again',
         };
         logEvent({ ...trace, ...result, error: String(error), ms: Date.now() - started }, 'warn');
-        return reply(callback, 200, result);
+        // An offer's retry, where TaskRouter has one, comes sooner than its timer, which then finds it done.
+        return reply(callback, rearm.opencxTimer === 'offer' ? 503 : 200, result);
       }
     }
     // A Twilio/OpenCX failure we could not absorb. 503 is what Conversations' retry (when the

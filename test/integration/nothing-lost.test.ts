@@ -1,6 +1,12 @@
 // Nothing lost, nothing doubled: retries resume a message, a handoff cut short is finished by the
 // next event, long replies arrive whole, and identical messages are each answered.
-import { AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
+import {
+  AI_ANSWER_TIMEOUT_SECONDS,
+  AI_AUTHOR,
+  CUSTOMER_HANDOFF_NOTE,
+  OPENCX_WEBHOOK_SECRET,
+  World,
+} from '../harness/world';
 import { finishTest } from './helpers';
 
 jest.setTimeout(120000);
@@ -64,6 +70,24 @@ test("Twilio's retry of a message that failed before reaching OpenCX resumes it"
   expect(
     world.contactMessages(world.sessionFor(conversationSid)!.id).filter((t) => t === 'Question that must not be lost'),
   ).toHaveLength(1);
+});
+
+test('a message whose settings could not be read (just after a save) is not lost: the watchdog hands off', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
+  // A save: the next event names the new version, which the conversation's record has no copy of.
+  await world.saveConfig();
+  world.twilio.addFault({ method: 'GET', product: 'sync', path: /\/Documents\/opencx_config$/, status: 500 });
+  await world.customerSays(conversationSid, 'Sent while Sync failed');
+  world.twilio.clearFaults();
+  expect(lastDelivery('Sent while Sync failed').status).toBe(503);
+  expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+
+  // Nothing else would come: Conversations does not retry by default, and the customer waits.
+  await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
+
+  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+  expect(world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
+  expect(world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE)).toHaveLength(1);
 });
 
 /**
