@@ -2,6 +2,7 @@ import type { ConversationRecord } from './conversation-record';
 import {
   AI_UNAVAILABLE,
   aiReservationsToReject,
+  clipped,
   finishedHandoff,
   handoffAttributes,
   type HandoffFacts,
@@ -209,5 +210,19 @@ describe("finishing a handoff: routed only once the customer's note is in", () =
   test('a failed note reopens a handoff another finish marked routed, and records the debt', () => {
     expect(noteStillOwed(handingOff({ routed: true }))?.handoff).toMatchObject({ routed: false, noteOwed: true });
     expect(noteStillOwed({ ...handingOff(), phase: 'human' })).toBeUndefined();
+  });
+});
+
+describe('clipped (what the task and the record keep of a handoff text)', () => {
+  it('keeps a text within the limit as is, trimmed', () => {
+    expect(clipped('  Needs a refund. ', 20)).toBe('Needs a refund.');
+    expect(clipped(undefined, 20)).toBeUndefined();
+  });
+
+  it('cuts a longer one to the limit with an ellipsis, never inside an emoji', () => {
+    expect(clipped('abcdefghij', 5)).toBe('abcd…');
+    const cut = clipped('😀'.repeat(10), 5);
+    expect(cut).toBe(`${'😀'.repeat(4)}…`);
+    expect(Array.from(cut)).toHaveLength(5);
   });
 });

@@ -61,6 +61,21 @@ export function toLanguageTag(language: string | undefined | null): string {
   return /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(candidate) ? candidate : 'und';
 }
 
+/**
+ * How much of OpenCX's handoff texts the task and the conversation's record keep: both live in
+ * objects of 16 KiB at most (the record beside a copy of the settings), and an agent reads a page.
+ */
+export const HANDOFF_TEXT_MAX = { reason: 200, summary: 2000 } as const;
+
+/** The text within `max` characters, cut with an ellipsis (never inside a surrogate pair). */
+export function clipped(text: string, max: number): string;
+export function clipped(text: string | undefined, max: number): string | undefined;
+export function clipped(text: string | undefined, max: number): string | undefined {
+  if (text === undefined) return undefined;
+  const characters = Array.from(text.trim());
+  return characters.length <= max ? text.trim() : `${characters.slice(0, max - 1).join('')}…`;
+}
+
 export interface HandoffFacts {
   reason: string;
   summary?: string;

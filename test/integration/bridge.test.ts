@@ -212,6 +212,23 @@ describe('handoff', () => {
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
   });
 
+  test('an AI summary of any length: the agent gets the first 2,000 characters, and the AI goes silent', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
+    const summary = `The customer explained at length. ${'They repeated the order details. '.repeat(600)}`;
+    world.opencx.ai.reply({ type: 'handoff', summary, sentiment: 'neutral' });
+    await world.customerSays(conversationSid, 'human please');
+
+    const given = String(world.task(taskSid).attributes.handoffSummary);
+    expect(Array.from(given)).toHaveLength(2000);
+    expect(given).toBe(`${summary.slice(0, 1999)}…`);
+    // Recorded in Sync too (16 KiB per item): the AI stays silent on the next message.
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', handoff: { summary: given } });
+    const before = world.opencx.requests.length;
+    await world.customerSays(conversationSid, 'are you there?');
+    expect(opencxCalls(world, before)).toEqual([]);
+    expect(world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE)).toHaveLength(1);
+  });
+
   test('after the handoff the AI is silent, and a human accepting is recorded on the session', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
     world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });

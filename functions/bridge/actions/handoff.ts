@@ -10,7 +10,15 @@ import type { ConversationRecord, PendingHandoff } from '../conversation-record'
 import type { Decision, HandoffRequest } from '../decide';
 import { answerKey, HANDOFF_CLAIM_TTL_SECONDS } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
-import { aiReservationsToReject, finishedHandoff, handoffAttributes, noteStillOwed, withHandoff } from '../handoff';
+import {
+  aiReservationsToReject,
+  clipped,
+  finishedHandoff,
+  HANDOFF_TEXT_MAX,
+  handoffAttributes,
+  noteStillOwed,
+  withHandoff,
+} from '../handoff';
 import { handoffInsight, recordInsight } from '../insights';
 import { postCustomerNote } from './customer-note';
 
@@ -42,8 +50,8 @@ export async function handOff(
 ): Promise<Outcome> {
   const { record } = known;
   const pending: PendingHandoff = {
-    reason: request.reason,
-    summary: request.summary,
+    reason: clipped(request.reason, HANDOFF_TEXT_MAX.reason),
+    summary: clipped(request.summary, HANDOFF_TEXT_MAX.summary),
     sentiment: request.sentiment,
     language: request.language,
     at: deps.now().toISOString(),
