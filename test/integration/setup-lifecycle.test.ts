@@ -233,6 +233,29 @@ describe('Undo', () => {
     expect(again.restored).toBeUndefined();
   });
 
+  test('a workflow too large for one Sync item is backed up in parts; Undo restores it byte for byte', async () => {
+    const teams = Array.from(
+      { length: 260 },
+      (_, n) =>
+        `      { "targets": [ { "queue": "${world().humanQueueSid}" } ], "expression": "team == 'billing ${n}' ` +
+        `AND language IN ['en', 'de', 'fr']", "filter_friendly_name": "Équipe facturation n° ${n}" }`,
+    );
+    const large = consoleWorkflow(world()).replace(/\n {4}\]/, `,\n${teams.join(',\n')}\n    ]`);
+    expect(Buffer.byteLength(large)).toBeGreaterThan(3 * 16 * 1024);
+    await world()
+      .client.taskrouter.v1.workspaces(world().workspaceSid)
+      .workflows(world().workflowSid)
+      .update({ configuration: large });
+    const original = workflowText(world());
+
+    const applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    expect(applied.applied).toEqual(expect.arrayContaining(['workflow_filters']));
+    expect(workflowText(world())).not.toBe(original);
+
+    await ok(world(), 'setup-undo');
+    expect(workflowText(world())).toBe(original);
+  });
+
   test('a Test & Save after the Apply is no edit: Undo still restores everything', async () => {
     const original = workflowText(world());
     await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });

@@ -1,5 +1,5 @@
 import type { SyncApi, TwilioApis } from '../../common/twilio';
-import { isAsBackedUp, restoreResource, SetupBackups, undoRevisionOf } from './backups';
+import { isAsBackedUp, partsOf, restoreResource, SetupBackups, undoRevisionOf } from './backups';
 import { IS, OTHER_URL, URL, WS } from './fixtures.testing';
 
 describe('the revision Undo compares', () => {
@@ -129,5 +129,19 @@ describe('the stored Applies', () => {
   it('Uninstall finds what the first Apply backed up, to put the account back as it was', async () => {
     const { backups, applyIds } = syncWithApplies(700);
     expect((await backups.applies('oldest'))[0]?.applyId).toBe(applyIds[0]);
+  });
+});
+
+describe('partsOf (a backup too large for one Sync item)', () => {
+  it('cuts a text into pieces whose JSON fits, escapes and multi-byte characters counted, that join to it', () => {
+    const text = `{"expression": "team == \\"ünïcödé\\" 😀"}\n`.repeat(2000);
+    const parts = partsOf(text, 12_000);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.join('')).toBe(text);
+    for (const part of parts) expect(Buffer.byteLength(JSON.stringify(part)) - 2).toBeLessThanOrEqual(12_000);
+  });
+
+  it('keeps a short text whole', () => {
+    expect(partsOf('{"a":1}')).toEqual(['{"a":1}']);
   });
 });

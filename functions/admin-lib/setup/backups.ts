@@ -15,6 +15,9 @@ export const BACKUP_MAP = 'opencx_setup_backups';
 /** Items read at most: a few hundred Applies, each one or two items per resource written. */
 const MAX_ITEMS = 1000;
 const AFTER = '~after';
+/** A backup too large for one Sync item (16 KiB of data), a large workflow's, is kept in parts. */
+const PART = '~part';
+const PART_BYTES = 12_000;
 
 export type AppliesFrom = 'oldest' | 'newest';
 
@@ -26,6 +29,29 @@ export interface StoredBackup {
   by: string;
   backup: ResourceBackup;
 }
+
+/** The item of a backup kept in `parts` items (`<key>~part00`…), its JSON split. */
+type StoredInParts = Omit<StoredBackup, 'backup'> & { parts: number };
+
+/** `text` in pieces whose JSON (as Sync stores a string) takes at most `maxBytes` each. */
+export function partsOf(text: string, maxBytes = PART_BYTES): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let size = 0;
+  for (const character of text) {
+    const bytes = Buffer.byteLength(JSON.stringify(character)) - 2;
+    if (size + bytes > maxBytes && current) {
+      parts.push(current);
+      current = '';
+      size = 0;
+    }
+    current += character;
+    size += bytes;
+  }
+  return [...parts, current];
+}
+
+const partKey = (key: string, index: number): string => `${key}${PART}${String(index).padStart(2, '0')}`;
 
 /** The backups one Apply stored, with the revision each resource had once written. */
 export interface ApplyBackup {
@@ -204,9 +230,12 @@ export class SetupBackups {
     return async (backup) => {
       const key = `${applyId}.${String(next++).padStart(2, '0')}`;
       const stored: StoredBackup = { applyId, at: now.toISOString(), by, backup };
-      // Retried after a lost answer, the create finds its own backup (the key is this Apply's own).
-      const { created, retried } = await this.sync.createMapItem(this.serviceSid, BACKUP_MAP, key, stored);
-      if (!created && !retried) throw new Error(`backup ${key} already exists`);
+      const text = JSON.stringify(backup);
+      // The parts first: a reader that finds the backup's item finds all of them.
+      const parts = Buffer.byteLength(text) > PART_BYTES ? partsOf(text) : [];
+      await Promise.all(parts.map((part, index) => this.create(partKey(key, index), { text: part })));
+      const { backup: _, ...about } = stored;
+      await this.create(key, parts.length > 0 ? ({ ...about, parts: parts.length } satisfies StoredInParts) : stored);
       return async (written) => {
         // Best effort: without it, Undo restores this resource without checking for a later edit.
         const after = written ? await readResource(twilio, backup).catch(() => undefined) : undefined;
@@ -214,6 +243,12 @@ export class SetupBackups {
         if (note) await this.sync.createMapItem(this.serviceSid, BACKUP_MAP, key + AFTER, note).catch(() => undefined);
       };
     };
+  }
+
+  /** Retried after a lost answer, the create finds its own item (the key is this Apply's own). */
+  private async create(key: string, data: object): Promise<void> {
+    const { created, retried } = await this.sync.createMapItem(this.serviceSid, BACKUP_MAP, key, data);
+    if (!created && !retried) throw new Error(`backup ${key} already exists`);
   }
 
   /** The oldest or the newest items, in key order (Apply order). */
@@ -239,10 +274,15 @@ export class SetupBackups {
         .filter((item) => item.key.endsWith(AFTER))
         .map((item) => [item.key.slice(0, -AFTER.length), item.data as { revision?: string; notWritten?: boolean }]),
     );
+    const texts = new Map(
+      items.filter((item) => item.key.includes(PART)).map((item) => [item.key, (item.data as { text?: string }).text]),
+    );
     const applies = new Map<string, ApplyBackup>();
     for (const { key, data } of items) {
-      if (key.endsWith(AFTER)) continue;
-      const stored = data as StoredBackup;
+      if (key.endsWith(AFTER) || key.includes(PART)) continue;
+      const stored = fromParts(key, data as StoredBackup | StoredInParts, texts);
+      // Parts left out of what was read (the oldest or newest items only): nothing to restore from.
+      if (!stored) continue;
       const entry = applies.get(stored.applyId) ?? {
         applyId: stored.applyId,
         at: stored.at,
@@ -260,9 +300,22 @@ export class SetupBackups {
     return [...applies.values()];
   }
 
-  /** Forgets one Apply's backups (once Undo restored them). */
+  /** Forgets one Apply's backups (once Undo restored them), their parts too. */
   async discard(applyId: string): Promise<void> {
     const keys = (await this.items('newest')).map((item) => item.key).filter((key) => key.startsWith(`${applyId}.`));
     await Promise.all(keys.map((key) => this.sync.deleteMapItem(this.serviceSid, BACKUP_MAP, key)));
   }
+}
+
+/** The backup of an item, put together from its parts when it was kept in parts; undefined when one is missing. */
+function fromParts(
+  key: string,
+  stored: StoredBackup | StoredInParts,
+  texts: ReadonlyMap<string, string | undefined>,
+): StoredBackup | undefined {
+  if (!('parts' in stored)) return stored;
+  const { parts, ...about } = stored;
+  const pieces = Array.from({ length: parts }, (_, index) => texts.get(partKey(key, index)));
+  if (pieces.some((piece) => typeof piece !== 'string')) return undefined;
+  return { ...about, backup: JSON.parse(pieces.join('')) as ResourceBackup };
 }
