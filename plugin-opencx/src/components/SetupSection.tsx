@@ -375,6 +375,7 @@ export function SetupSection({ client, token, checkRequest, onSettingsChanged }:
 
         {confirmingUninstall ? (
           <UninstallConfirmation
+            waiting={busy !== undefined}
             onConfirm={(keepSyncData) => void uninstall(keepSyncData)}
             onCancel={() => {
               setConfirmingUninstall(false);

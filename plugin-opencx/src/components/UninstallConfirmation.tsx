@@ -14,6 +14,8 @@ import { ConsentCheckbox } from './SetupItems';
 export interface UninstallConfirmationProps {
   onConfirm(keepSyncData: boolean): void;
   onCancel(): void;
+  /** Another setup change is running: the Functions would refuse the uninstall, and its answer would hide that one's. */
+  waiting?: boolean;
 }
 
 const REMOVED = [
@@ -25,7 +27,11 @@ const REMOVED = [
   strings.setupUninstallRemovesSync,
 ];
 
-export function UninstallConfirmation({ onConfirm, onCancel }: UninstallConfirmationProps): JSX.Element {
+export function UninstallConfirmation({
+  onConfirm,
+  onCancel,
+  waiting = false,
+}: UninstallConfirmationProps): JSX.Element {
   // Each confirmation starts from deleting the data: keeping it is a choice made for one uninstall.
   const [keepSyncData, setKeepSyncData] = useState(false);
   const headingId = useUID();
@@ -56,7 +62,7 @@ export function UninstallConfirmation({ onConfirm, onCancel }: UninstallConfirma
             help={strings.setupUninstallKeepSyncHelp}
           />
           <Box display="flex" columnGap="space40">
-            <Button variant="destructive" onClick={() => onConfirm(keepSyncData)}>
+            <Button variant="destructive" disabled={waiting} onClick={() => onConfirm(keepSyncData)}>
               {strings.setupUninstallConfirm}
             </Button>
             <Button variant="secondary" onClick={onCancel}>

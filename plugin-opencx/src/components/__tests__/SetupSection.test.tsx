@@ -649,6 +649,24 @@ describe('the settings form after Apply, Undo or Uninstall', () => {
     expect(screen.getByLabelText(/OpenCX API key/)).not.toHaveAttribute('placeholder', '••••••••1234');
   });
 
+  it("keeps Uninstall's confirmation from sending while an Apply runs, whose answer then shows", async () => {
+    const client = await renderView(FIXABLE);
+    let answer!: (result: Awaited<ReturnType<typeof client.applySetup>>) => void;
+    client.applySetup.mockReturnValueOnce(new Promise((resolve) => (answer = resolve)));
+    fireEvent.click(screen.getByRole('button', { name: 'Uninstall' }));
+    const confirm = await screen.findByRole('region', { name: 'Uninstall OpenCX from this Twilio account?' });
+
+    fireEvent.click(applyButton());
+    const yes = within(confirm).getByRole('button', { name: 'Yes, uninstall' });
+    expect(yes).toBeDisabled();
+    fireEvent.click(yes);
+    expect(client.uninstallSetup).not.toHaveBeenCalled();
+
+    answer({ ok: true, steps: [applied(TIMER_WORKSPACE_MISSING)], checks: TIMERS_FIXED });
+    expect(await screen.findByText('Applied: Watchdog timers.')).toBeVisible();
+    await waitFor(() => expect(within(confirm).getByRole('button', { name: 'Yes, uninstall' })).toBeEnabled());
+  });
+
   it('does not read them again after an Apply the Functions refused', async () => {
     const client = await renderView(FIXABLE);
     client.applySetup.mockResolvedValueOnce({
