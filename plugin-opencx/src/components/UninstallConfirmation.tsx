@@ -14,7 +14,7 @@ import { ConsentCheckbox } from './SetupItems';
 export interface UninstallConfirmationProps {
   onConfirm(keepSyncData: boolean): void;
   onCancel(): void;
-  /** Another setup change is running: the Functions would refuse the uninstall, and its answer would hide that one's. */
+  /** Another setup change runs: the Functions would refuse the uninstall, and its answer hide that one's. */
   waiting?: boolean;
 }
 
