@@ -287,7 +287,7 @@ describe('races', () => {
   });
 
   test('a photo alone sent during the handback: the resuming AI hands the conversation to humans again', async () => {
-    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
     world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, latencyMs: 1500, times: 1 });
     const answer = handBack(humanTaskSid, 'Confirm the refund');
     await world.until(() => world.conversationRecord(conversationSid)?.phase === 'handback', 'the handback phase');
@@ -305,6 +305,21 @@ describe('races', () => {
       handoffReason: 'Customer sent an attachment',
     });
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+    // No session of the AI's names the conversation any more: the one before the handback is closed.
+    expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('closed_unresolved');
+  });
+
+  test('the close of the session before the handback fails: a timer closes it', async () => {
+    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
+    world.opencx.faults.add({ path: `/chat/sessions/${firstSessionId}`, method: 'PATCH', status: 503 });
+    world.opencx.ai.reply('Back with you.');
+    expect((await handBack(humanTaskSid, 'Confirm the refund')).body).toMatchObject({ ok: true, handedBack: true });
+    await world.customerSays(conversationSid, 'Thanks');
+    world.opencx.faults.clear();
+    expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('open');
+
+    await world.advance(16_000);
+    expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('closed_unresolved');
   });
 
   /** Flex's transfer: an invite makes a new task for the same interaction, then Alice wraps up and completes. */

@@ -16,6 +16,7 @@ import { flattenAttributes, flexSidsCustomData } from '../custom-data';
 import {
   aiUnavailable,
   attachmentHandoff,
+  type HandoffRequest,
   type Decision,
   isFromCustomer,
   isOurMessage,
@@ -81,6 +82,16 @@ export async function startSession(
 ): Promise<Outcome> {
   const { record } = claimed;
   const handback = resumingHandback(record, d.taskSid);
+  // Back to humans before the AI's new session holds the conversation: the session before the
+  // hand-back is closed as the resume would have closed it (nothing else names it any more).
+  const toHumans = async (known: KnownRecord, request: HandoffRequest, extra?: Record<string, unknown>) => {
+    const previous = handback?.previousSessionId;
+    const [outcome] = await Promise.all([
+      handOff(d.conversationSid, known, request, deps, extra),
+      previous ? closeSession(previous, 'closed_unresolved', deps) : undefined,
+    ]);
+    return outcome;
+  };
   // The conversation is read before the session is made: one that does not exist gets no session.
   let candidates: ConversationMessage[];
   let attachmentOnly = false;
@@ -117,9 +128,9 @@ export async function startSession(
     attachmentOnly = attachmentSinceOurs(unseen, fromCustomer, answered);
     candidates = newestCustomerMessages(unseen, fromCustomer, answered);
   } catch (error) {
-    return handOff(d.conversationSid, claimed, aiUnavailable(), deps, { error: String(error) });
+    return toHumans(claimed, aiUnavailable(), { error: String(error) });
   }
-  if (attachmentOnly) return handOff(d.conversationSid, claimed, attachmentHandoff(), deps);
+  if (attachmentOnly) return toHumans(claimed, attachmentHandoff());
 
   let sessionId: string;
   try {
@@ -140,7 +151,7 @@ export async function startSession(
     );
   } catch (error) {
     const request = error instanceof OpenCxError && error.status === 429 ? rateLimitedHandoff() : aiUnavailable();
-    return handOff(d.conversationSid, claimed, request, deps, { error: String(error) });
+    return toHumans(claimed, request, { error: String(error) });
   }
   let engaged: KnownRecord = { record: { ...record, sessionId }, revision: '' };
   let parked: string[] = [];
@@ -167,7 +178,7 @@ export async function startSession(
   } catch (error) {
     // Without the session recorded or the messages claimed, the AI cannot answer: humans can.
     deps.warn('engage failed after the OpenCX session was created; handing off', { error: String(error), sessionId });
-    return handOff(d.conversationSid, engaged, aiUnavailable(), deps, { error: String(error) });
+    return toHumans(engaged, aiUnavailable(), { error: String(error) });
   }
   if (!handback) return answerFirst(d.conversationSid, engaged, fresh, 'engaged', deps);
   // The AI holds the conversation again, in its new session: now (never before, so a resume that
@@ -281,14 +292,7 @@ async function tellAiOfHandback(sessionId: string, handback: Handback, deps: Bri
         deps.warn('could not tell the AI of the handback', { error: String(error), sessionId }),
       ),
     handback.previousSessionId
-      ? deps.opencx
-          .updateSessionStatus(handback.previousSessionId, 'closed_unresolved', deadline)
-          .catch((error: unknown) =>
-            deps.warn('could not close the OpenCX session of the human part', {
-              error: String(error),
-              sessionId: handback.previousSessionId,
-            }),
-          )
+      ? closeSession(handback.previousSessionId, 'closed_unresolved', deps, deadline)
       : undefined,
   ]);
 }

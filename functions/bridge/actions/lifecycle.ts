@@ -151,9 +151,14 @@ function sameEngage(current: ConversationRecord, ended: ConversationRecord): boo
  * Our state is cleared whatever OpenCX answers: a close that fails is tried again by a timer (the
  * conversation's record is gone by then, so the timer carries the session).
  */
-export async function closeSession(sessionId: string, status: ClosedStatus, deps: BridgeDeps): Promise<void> {
+export async function closeSession(
+  sessionId: string,
+  status: ClosedStatus,
+  deps: BridgeDeps,
+  deadline = new Deadline(deps.deadline.remaining()),
+): Promise<void> {
   try {
-    await deps.opencx.updateSessionStatus(sessionId, status, new Deadline(deps.deadline.remaining()));
+    await deps.opencx.updateSessionStatus(sessionId, status, deadline);
   } catch (error) {
     const { timerWorkspaceSid, timerWorkflowSid } = deps.config;
     const timerSid =
