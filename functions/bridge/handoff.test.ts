@@ -5,6 +5,7 @@ import {
   clipped,
   finishedHandoff,
   handoffAttributes,
+  handoffTime,
   type HandoffFacts,
   noteStillOwed,
   toHandoffSentiment,
@@ -224,5 +225,21 @@ describe('clipped (what the task and the record keep of a handoff text)', () => 
     const cut = clipped('😀'.repeat(10), 5);
     expect(cut).toBe(`${'😀'.repeat(4)}…`);
     expect(Array.from(cut)).toHaveLength(5);
+  });
+});
+
+describe('handoffTime (one engagement hands off once)', () => {
+  const claimedAt = Date.parse('2026-03-01T10:00:00.000Z');
+  const now = '2026-03-01T10:05:00.000Z';
+
+  it('takes the time of a handoff the task carries since the AI claimed the conversation', () => {
+    const carried = { handedOff: true, handoffTimestamp: '2026-03-01T10:02:00.000Z' };
+    expect(handoffTime(carried, claimedAt, now)).toBe('2026-03-01T10:02:00.000Z');
+  });
+
+  it('keeps its own time for a task without one, one from before the claim, or handed back', () => {
+    expect(handoffTime({}, claimedAt, now)).toBe(now);
+    expect(handoffTime({ handedOff: true, handoffTimestamp: '2026-03-01T09:00:00.000Z' }, claimedAt, now)).toBe(now);
+    expect(handoffTime({ handedOff: false, handoffTimestamp: '2026-03-01T10:02:00.000Z' }, claimedAt, now)).toBe(now);
   });
 });

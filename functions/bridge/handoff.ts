@@ -76,6 +76,18 @@ export function clipped(text: string | undefined, max: number): string | undefin
   return characters.length <= max ? text.trim() : `${characters.slice(0, max - 1).join('')}…`;
 }
 
+/**
+ * When this engagement's handoff happened: the time on the task when it carries a handoff made since
+ * the AI claimed the conversation (one whose Sync write failed, so the record still said the AI held
+ * it), else `at`. One engagement hands off once: the same time writes nothing new on the task and
+ * posts no second note.
+ */
+export function handoffTime(taskAttributes: Record<string, unknown>, claimedAt: number, at: string): string {
+  const carried = taskAttributes.handoffTimestamp;
+  if (taskAttributes.handedOff !== true || typeof carried !== 'string') return at;
+  return Date.parse(carried) >= claimedAt ? carried : at;
+}
+
 export interface HandoffFacts {
   reason: string;
   summary?: string;

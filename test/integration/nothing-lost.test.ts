@@ -170,6 +170,33 @@ test('when the Sync handoff write fails, humans still get the task; the AI goes 
   expect(world.opencx.requests.filter((r) => r.path.endsWith('/send'))).toHaveLength(sendsBefore);
 });
 
+test('a handoff whose Sync write failed, no agent free: the next one adds no note and no task write', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
+  await world.humanAgentLogsOut();
+  world.opencx.configureWebhook(undefined);
+  world.opencx.ai.handoffWhen(() => true, { summary: 'Wants a person', sentiment: 'neutral' });
+  world.twilio.addFault({
+    method: 'POST',
+    product: 'sync',
+    path: /\/Maps\/opencx_conversations(_\d+)?\/Items\/CH/,
+    status: 500,
+    times: 3,
+  });
+  await world.customerSays(conversationSid, 'Person please');
+  const handedOffAt = world.task(taskSid).attributes.handoffTimestamp;
+  expect(handedOffAt).toEqual(expect.any(String));
+  // No human was offered the task, so nothing silenced the AI: the next message is the AI's again.
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+
+  await world.customerSays(conversationSid, 'Hello? Still there?');
+
+  expect(world.task(taskSid).attributes.handoffTimestamp).toBe(handedOffAt);
+  expect(world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE)).toHaveLength(1);
+  const taskWrites = world.twilio.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/Tasks/${taskSid}`));
+  expect(taskWrites).toHaveLength(1);
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+});
+
 test('a reply that cannot be posted is not reported as replied: the conversation goes to humans', async () => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
   world.opencx.ai.reply('This reply will not post');

@@ -16,6 +16,7 @@ import {
   finishedHandoff,
   HANDOFF_TEXT_MAX,
   handoffAttributes,
+  handoffTime,
   noteStillOwed,
   withHandoff,
 } from '../handoff';
@@ -80,12 +81,13 @@ export async function handOff(
       reason: 'the conversation is already with humans',
       ...extra,
     };
-  const attributes = handoffAttributes({ ...pending, language, sessionId: record.sessionId, at: new Date(pending.at) });
+  const at = handoffTime(task.attributes, record.claimedAt, pending.at);
+  const attributes = handoffAttributes({ ...pending, language, sessionId: record.sessionId, at: new Date(at) });
   // Round trips 2 and 3.
   const [routing, noted] = await allFinished([
     // With the reservation as the phase write found it: TaskRouter may have offered the AI the task again meanwhile.
     routeToHumans(task, aiReservationsToReject(reserved, won.reservationSid, deps.config), attributes, deps),
-    postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes, pending.at), deps, before),
+    postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes, at), deps, before),
     recordInsight(deps, handoffInsight(conversationSid, record, attributes)),
   ]);
   if (noted === 'failed') await leaveNoteOwed(conversationSid, deps);
@@ -108,15 +110,11 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
     readHeldTask(record, deps),
     pending.language || !record.sessionId ? Promise.resolve(pending.language) : lookUpLanguage(record.sessionId, deps),
   ]);
-  const attributes = handoffAttributes({
-    ...pending,
-    language,
-    sessionId: record.sessionId,
-    at: new Date(pending.at),
-  });
+  const at = handoffTime(task.attributes, record.claimedAt, pending.at);
+  const attributes = handoffAttributes({ ...pending, language, sessionId: record.sessionId, at: new Date(at) });
   const [routing, noted] = await allFinished([
     routeToHumans(task, aiReservationsToReject(reserved, record.reservationSid, deps.config), attributes, deps),
-    postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes, pending.at), deps),
+    postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes, at), deps),
   ]);
   // Until the note is in, the next event finishes the handoff again (and posts it). Written over the
   // record as this event read it: a note failure recorded since is seen (`finishedHandoff`).
