@@ -19,6 +19,8 @@ export interface InsightsViewProps {
   token: string;
   /** BCP-47 locale for numbers and dates; the browser's by default. */
   locale?: string;
+  /** Changes when the supervisor comes back to the view: the figures are read again. */
+  visit?: number;
 }
 
 const PERIOD_LABELS: Readonly<Record<InsightsPeriod, string>> = {
@@ -29,7 +31,7 @@ const PERIOD_LABELS: Readonly<Record<InsightsPeriod, string>> = {
 
 type Loaded = { period: InsightsPeriod; result?: InsightsResult };
 
-export function InsightsView({ client, token, locale }: InsightsViewProps): JSX.Element {
+export function InsightsView({ client, token, locale, visit = 0 }: InsightsViewProps): JSX.Element {
   const [period, setPeriod] = useState<InsightsPeriod>('7d');
   const [loaded, setLoaded] = useState<Loaded>({ period });
   const [reloads, setReloads] = useState(0);
@@ -37,7 +39,7 @@ export function InsightsView({ client, token, locale }: InsightsViewProps): JSX.
   const tokenRef = useRef(token);
   tokenRef.current = token;
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reloads changes only when the supervisor clicks Reload
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reloads and visit change only to read the figures again
   useEffect(() => {
     let current = true;
     setLoaded({ period });
@@ -48,7 +50,7 @@ export function InsightsView({ client, token, locale }: InsightsViewProps): JSX.
     return () => {
       current = false;
     };
-  }, [client, period, reloads]);
+  }, [client, period, reloads, visit]);
 
   const reload = (): void => setReloads((count) => count + 1);
   const result = loaded.period === period ? loaded.result : undefined;

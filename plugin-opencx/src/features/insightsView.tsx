@@ -15,7 +15,7 @@ import {
   SUPERVISOR_ROLE,
 } from '../config';
 import { strings } from '../strings';
-import { addSideNavView, useFlexToken } from './sideNavView';
+import { addSideNavView, useFlexToken, useReturnsTo } from './sideNavView';
 import type { FeatureSetup } from './types';
 
 /** Supervisors and admins see how the AI does; the Function refuses anyone else too. */
@@ -26,14 +26,18 @@ export function FlexInsightsPage({
   endpoint,
   client,
   manager,
+  flex,
 }: {
   endpoint: FunctionsEndpoint;
   client?: InsightsClient;
   manager: Flex.Manager;
+  flex: typeof Flex;
 }): JSX.Element {
   const token = useFlexToken(manager);
+  // Kept mounted between visits: read again on each return, or "Live now" would be the first visit's.
+  const returns = useReturnsTo(flex, INSIGHTS_VIEW_NAME);
   return client ? (
-    <InsightsView client={client} token={token} />
+    <InsightsView client={client} token={token} visit={returns} />
   ) : (
     <Box padding="space80">
       <FunctionsEndpointNotice endpoint={endpoint} />
@@ -52,7 +56,7 @@ export function createInsightsViewSetup(options: InsightsViewOptions): FeatureSe
       name: INSIGHTS_VIEW_NAME,
       label: strings.insightsNavLabel,
       icon: <ProductInsightsIcon decorative />,
-      view: <FlexInsightsPage endpoint={endpoint} client={client} manager={manager} />,
+      view: <FlexInsightsPage endpoint={endpoint} client={client} manager={manager} flex={flex} />,
     });
   };
 }

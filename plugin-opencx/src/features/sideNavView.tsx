@@ -54,3 +54,21 @@ export function useFlexToken(manager: Flex.Manager): string {
   }, [manager]);
   return token;
 }
+
+/**
+ * How many times the user came back to the view since it mounted: a view kept mounted (above) shows
+ * what it read when first opened until it reads again.
+ */
+export function useReturnsTo(flex: typeof Flex, name: string): number {
+  const [returns, setReturns] = useState(0);
+  useEffect(() => {
+    const navigated = (payload: { viewName?: string }): void => {
+      if (payload?.viewName === name) setReturns((count) => count + 1);
+    };
+    flex.Actions.addListener('afterNavigateToView', navigated);
+    return () => {
+      flex.Actions.removeListener('afterNavigateToView', navigated);
+    };
+  }, [flex, name]);
+  return returns;
+}

@@ -31,7 +31,7 @@ export function fakeFlex() {
   const invokeAction = jest.fn((_name: string, _payload?: unknown) => Promise.resolve());
   const setProviders = jest.fn();
   const namespace: Record<string, unknown> = {
-    Actions: { invokeAction },
+    Actions: { invokeAction, addListener: jest.fn(), removeListener: jest.fn() },
     setProviders,
     SideLink: ({
       children,

@@ -23,6 +23,8 @@ import { createHandbackSetup } from '../handback';
 import { setupHandoffPanel } from '../handoffPanel';
 import { setupHandoffTaskBadge } from '../handoffTaskBadge';
 import { createSettingsViewSetup } from '../settingsView';
+import { createInsightsViewSetup } from '../insightsView';
+import { EARLY_TODAY, fakeInsightsClient } from '../../testing/fakeInsightsClient';
 
 const HANDED_OFF = {
   handedOff: true,
@@ -38,6 +40,8 @@ const task = (status: string, attributes: object) => ({
   taskChannelUniqueName: 'chat',
 });
 
+const insights = fakeInsightsClient(() => ({ ok: true, insights: EARLY_TODAY }));
+
 beforeAll(() => {
   const { manager } = fakeManager(['admin']);
   setupHandoffPanel(Flex, manager);
@@ -46,6 +50,7 @@ beforeAll(() => {
   createSettingsViewSetup({
     createClient: () => fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS, routing: null }),
   })(Flex, manager);
+  createInsightsViewSetup({ createClient: () => insights })(Flex, manager);
   // Flex's own view, which a real session registers: without any view for a path, ViewCollection redirects.
   Flex.ViewCollection.Content.add(
     <Flex.View name="agent-desktop" key="agent-desktop">
@@ -297,5 +302,35 @@ describe('the settings route', () => {
     act(() => history.push('/opencx-settings'));
 
     expect(screen.getByLabelText('AI author name')).toHaveValue('Acme Assistant');
+  });
+});
+
+describe('the insights route', () => {
+  it("reads the figures again each time a supervisor comes back: its 'Live now' is not the first visit's", async () => {
+    let history!: ReturnType<typeof useHistory>;
+    function Navigation(): null {
+      history = useHistory();
+      return null;
+    }
+    // What a Flex session's NavigateToView does, so Flex's own Actions emit afterNavigateToView.
+    await Flex.Actions.replaceAction('NavigateToView', async (payload: { viewName: string }) => {
+      history.push(`/${payload.viewName}`);
+    });
+    render(
+      <MemoryRouter initialEntries={['/opencx-insights']}>
+        <Navigation />
+        <Flex.ViewCollection />
+      </MemoryRouter>,
+      { wrapper: withTheme },
+    );
+    await screen.findByRole('table');
+    expect(insights.load).toHaveBeenCalledTimes(1);
+
+    await act(() => Flex.Actions.invokeAction('NavigateToView', { viewName: 'agent-desktop' }));
+    expect(insights.load).toHaveBeenCalledTimes(1);
+    await act(() => Flex.Actions.invokeAction('NavigateToView', { viewName: 'opencx-insights' }));
+
+    await screen.findByRole('table');
+    expect(insights.load).toHaveBeenCalledTimes(2);
   });
 });
