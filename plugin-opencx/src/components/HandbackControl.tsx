@@ -51,10 +51,14 @@ function stateOf(progress: HandbackProgress | undefined): State {
   return progress.step === 'sending' ? { step: 'sending' } : progress;
 }
 
-/** The hand-back's confirmation. */
-export function HandbackDone({ already, wrappedUp }: HandbackOutcome): JSX.Element {
+/** The hand-back's confirmation; `focusRef` lets the control move keyboard focus onto it. */
+export function HandbackDone({
+  already,
+  wrappedUp,
+  focusRef,
+}: HandbackOutcome & { focusRef?: React.Ref<HTMLDivElement> }): JSX.Element {
   return (
-    <Box role="status">
+    <Box role="status" ref={focusRef} tabIndex={focusRef ? -1 : undefined}>
       <Callout variant="success">
         <Text as="span">
           {already ? strings.handbackAlready : wrappedUp ? strings.handbackDone : strings.handbackDoneWrapUpYourself}
@@ -86,15 +90,18 @@ export function HandbackControl({ client, taskSid, token, progress, onProgress }
   // Keyboard focus follows what the agent opened or closed: the button they pressed is gone.
   const field = useRef<HTMLTextAreaElement>(null);
   const button = useRef<HTMLButtonElement>(null);
-  const moveFocus = useRef<'field' | 'button'>();
+  const done = useRef<HTMLDivElement>(null);
+  const moveFocus = useRef<'field' | 'button' | 'done'>();
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs once the step the agent chose is rendered
   useEffect(() => {
-    const target = moveFocus.current === 'field' ? field.current : moveFocus.current ? button.current : null;
+    const targets = { field: field.current, button: button.current, done: done.current };
+    const target = moveFocus.current ? targets[moveFocus.current] : null;
     moveFocus.current = undefined;
     target?.focus();
   }, [state.step]);
 
-  if (state.step === 'done') return <HandbackDone already={state.already} wrappedUp={state.wrappedUp} />;
+  if (state.step === 'done')
+    return <HandbackDone already={state.already} wrappedUp={state.wrappedUp} focusRef={done} />;
   if (state.step === 'closed') {
     return (
       <Button
@@ -130,6 +137,8 @@ export function HandbackControl({ client, taskSid, token, progress, onProgress }
     }
     const outcome = { already: result.alreadyHandedBack, wrappedUp: result.wrappedUp };
     onProgress?.({ step: 'done', ...outcome });
+    // The form that held focus goes: the confirmation takes it, and a screen reader reads it.
+    moveFocus.current = 'done';
     if (mounted.current) setState({ step: 'done', ...outcome });
   };
 

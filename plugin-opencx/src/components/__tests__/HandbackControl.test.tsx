@@ -79,6 +79,14 @@ describe('HandbackControl', () => {
     expect(screen.getByRole('button', { name: 'Hand back to AI' })).toHaveFocus();
   });
 
+  it('moves keyboard focus onto the confirmation once handed back: the form that held it is gone', async () => {
+    renderControl(client({ ok: true, alreadyHandedBack: false, wrappedUp: true, history: [] }));
+    open();
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    const status = await screen.findByRole('status');
+    await waitFor(() => expect(status).toHaveFocus());
+  });
+
   it('hands back without an instruction too', async () => {
     const agent = client({ ok: true, alreadyHandedBack: false, wrappedUp: true, history: [] });
     renderControl(agent);
