@@ -182,6 +182,10 @@ describe('one OpenCX key, driven past its budget', () => {
     }
     expect(timerEvents().map((l) => l.outcome)).toEqual(['handed-off']);
     expect(expectAnsweredOnceOrHandedOff(world, { conversationSid, taskSid }, question)).toBe('handed-off');
+    // The AI was offered the task again at its reservation timeout, while Sync still failed: that
+    // offer's timer decides it once more, and leaves the conversation with humans.
+    await world.advance(16_000);
+    expect(expectAnsweredOnceOrHandedOff(world, { conversationSid, taskSid }, question)).toBe('handed-off');
     const timers = [...world.taskrouter.workspace(world.timerWorkspaceSid).tasks.values()];
     expect(timers.filter((t) => t.assignmentStatus === 'pending')).toEqual([]);
   });
