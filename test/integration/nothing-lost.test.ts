@@ -148,10 +148,8 @@ test('a handoff that failed after the AI went silent is finished 15 s later, wit
   expect(world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE)).toHaveLength(1);
 });
 
-test('when the Sync handoff write fails, humans still get the task; the AI goes silent once offered it', async () => {
-  const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
-  world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a person', sentiment: 'neutral' });
-  world.opencx.configureWebhook(undefined);
+/** The next writes of conversation records fail, all the attempts of one. */
+const recordWritesFail = () =>
   world.twilio.addFault({
     method: 'POST',
     product: 'sync',
@@ -159,6 +157,12 @@ test('when the Sync handoff write fails, humans still get the task; the AI goes 
     status: 500,
     times: 3,
   });
+
+test('when the Sync handoff write fails, humans still get the task; the AI goes silent once offered it', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
+  world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a person', sentiment: 'neutral' });
+  world.opencx.configureWebhook(undefined);
+  recordWritesFail();
   await world.customerSays(conversationSid, 'Person please');
 
   expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
@@ -175,13 +179,7 @@ test('a handoff whose Sync write failed, no agent free: the next one adds no not
   await world.humanAgentLogsOut();
   world.opencx.configureWebhook(undefined);
   world.opencx.ai.handoffWhen(() => true, { summary: 'Wants a person', sentiment: 'neutral' });
-  world.twilio.addFault({
-    method: 'POST',
-    product: 'sync',
-    path: /\/Maps\/opencx_conversations(_\d+)?\/Items\/CH/,
-    status: 500,
-    times: 3,
-  });
+  recordWritesFail();
   await world.customerSays(conversationSid, 'Person please');
   const handedOffAt = world.task(taskSid).attributes.handoffTimestamp;
   expect(handedOffAt).toEqual(expect.any(String));
