@@ -37,6 +37,10 @@ export interface HandbackControlProps {
   progress?: HandbackProgress;
   /** Told each step of the hand-back (undefined: the agent dismissed a failure), shown or not. */
   onProgress?: (progress: HandbackProgress | undefined) => void;
+  /** The instruction typed before the agent switched tasks: the form opens with it. */
+  draft?: string;
+  /** Told the instruction as it is typed; undefined once the form is closed or sent. */
+  onDraft?: (instruction: string | undefined) => void;
 }
 
 type State =
@@ -69,9 +73,21 @@ export function HandbackDone({
 }
 
 /** "Hand back to AI": an optional instruction, then a confirmation; the AI then has the conversation again. */
-export function HandbackControl({ client, taskSid, token, progress, onProgress }: HandbackControlProps): JSX.Element {
-  const [state, setState] = useState<State>(() => stateOf(progress));
-  const [instruction, setInstruction] = useState(progress && progress.step !== 'done' ? progress.instruction : '');
+export function HandbackControl({
+  client,
+  taskSid,
+  token,
+  progress,
+  onProgress,
+  draft,
+  onDraft,
+}: HandbackControlProps): JSX.Element {
+  const [state, setState] = useState<State>(() =>
+    !progress && draft !== undefined ? { step: 'editing' } : stateOf(progress),
+  );
+  const [instruction, setInstruction] = useState(
+    progress && progress.step !== 'done' ? progress.instruction : (draft ?? ''),
+  );
   // A hand-back sent before this control was shown again answers here.
   useEffect(() => {
     if (progress) setState(stateOf(progress));
@@ -110,6 +126,7 @@ export function HandbackControl({ client, taskSid, token, progress, onProgress }
         size="small"
         onClick={() => {
           moveFocus.current = 'field';
+          onDraft?.(instruction);
           setState({ step: 'editing' });
         }}
       >
@@ -136,6 +153,7 @@ export function HandbackControl({ client, taskSid, token, progress, onProgress }
       return;
     }
     const outcome = { already: result.alreadyHandedBack, wrappedUp: result.wrappedUp };
+    onDraft?.(undefined);
     onProgress?.({ step: 'done', ...outcome });
     // The form that held focus goes: the confirmation takes it, and a screen reader reads it.
     moveFocus.current = 'done';
@@ -168,7 +186,10 @@ export function HandbackControl({ client, taskSid, token, progress, onProgress }
           value={instruction}
           disabled={sending}
           hasError={Boolean(fieldError)}
-          onChange={(event) => setInstruction(event.target.value)}
+          onChange={(event) => {
+            setInstruction(event.target.value);
+            onDraft?.(event.target.value);
+          }}
         />
         <HelpText id={helpId} variant={fieldError ? 'error' : 'default'}>
           {fieldError ?? strings.handbackInstructionHelp}
@@ -184,6 +205,7 @@ export function HandbackControl({ client, taskSid, token, progress, onProgress }
           disabled={sending}
           onClick={() => {
             onProgress?.(undefined);
+            onDraft?.(undefined);
             moveFocus.current = 'button';
             setState({ step: 'closed' });
           }}

@@ -38,6 +38,17 @@ const KEPT_OUTCOMES = 50;
 export class HandbackOutcomes {
   private readonly byTask = new Map<string, HandbackProgress>();
   private readonly listeners = new Set<() => void>();
+  /** The instruction typed in a form still open, by task: an agent switching chats finds it again. */
+  private readonly drafts = new Map<string, string>();
+
+  draft(taskSid: string | undefined): string | undefined {
+    return taskSid ? this.drafts.get(taskSid) : undefined;
+  }
+
+  /** `undefined`: the form was closed or sent. */
+  keepDraft(taskSid: string, instruction: string | undefined): void {
+    keepNewest(this.drafts, taskSid, instruction);
+  }
 
   /** Calls `listener` on each change, until the returned function is called. */
   subscribe(listener: () => void): () => void {
@@ -51,14 +62,19 @@ export class HandbackOutcomes {
 
   /** `undefined` forgets the task's hand-back (the agent dismissed its failure). */
   set(taskSid: string, progress: HandbackProgress | undefined): void {
-    this.byTask.delete(taskSid);
-    if (progress) this.byTask.set(taskSid, progress);
-    // The oldest first: a Map keeps insertion order.
-    for (const oldest of this.byTask.keys()) {
-      if (this.byTask.size <= KEPT_OUTCOMES) break;
-      this.byTask.delete(oldest);
-    }
+    keepNewest(this.byTask, taskSid, progress);
     for (const listener of this.listeners) listener();
+  }
+}
+
+/** Sets or (undefined) deletes the task's entry, keeping the newest `KEPT_OUTCOMES`. */
+function keepNewest<T>(byTask: Map<string, T>, taskSid: string, value: T | undefined): void {
+  byTask.delete(taskSid);
+  if (value !== undefined) byTask.set(taskSid, value);
+  // The oldest first: a Map keeps insertion order.
+  for (const oldest of byTask.keys()) {
+    if (byTask.size <= KEPT_OUTCOMES) break;
+    byTask.delete(oldest);
   }
 }
 
@@ -100,6 +116,8 @@ export function TaskHandback({
             token={() => manager.user.token}
             progress={progress}
             onProgress={(next) => outcomes.set(task!.taskSid!, next)}
+            draft={outcomes.draft(task?.taskSid)}
+            onDraft={(instruction) => outcomes.keepDraft(task!.taskSid!, instruction)}
           />
         ) : (
           <Text as="p" color="colorTextWeak">

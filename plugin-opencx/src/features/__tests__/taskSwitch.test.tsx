@@ -67,19 +67,30 @@ test('the verdict given on one task neither shows on the next nor is sent for it
   expect(giveVerdict.mock.calls).toEqual([['token-1', { taskSid: BILLING_TASK, needed: true, summaryRight: true }]]);
 });
 
-test('a hand-back form opened on one task is closed on the next, its instruction gone', async () => {
+test("a hand-back form opened on one task is not the next one's; back on its task, it is as the agent left it", async () => {
+  const instruction = () => screen.queryByRole('textbox', { name: 'Instruction for the AI (optional)' });
   const { rerender } = render(<Canvas task={handedOff(REFUND_TASK, 'Refund')} />);
   fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
-  fireEvent.change(screen.getByRole('textbox', { name: 'Instruction for the AI (optional)' }), {
-    target: { value: 'Refund order 1042' },
-  });
+  fireEvent.change(instruction()!, { target: { value: 'Refund order 1042' } });
 
   rerender(<Canvas task={handedOff(BILLING_TASK, 'Billing')} />);
-
-  expect(screen.queryByRole('textbox', { name: 'Instruction for the AI (optional)' })).not.toBeInTheDocument();
+  expect(instruction()).not.toBeInTheDocument();
   fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
-  expect(screen.getByRole('textbox', { name: 'Instruction for the AI (optional)' })).toHaveValue('');
+  expect(instruction()).toHaveValue('');
+  fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+
+  rerender(<Canvas task={handedOff(REFUND_TASK, 'Refund')} />);
+  expect(instruction()).toHaveValue('Refund order 1042');
+  rerender(<Canvas task={handedOff(BILLING_TASK, 'Billing')} />);
+  expect(instruction()).not.toBeInTheDocument();
   expect(handBack).not.toHaveBeenCalled();
+
+  // Closed, the form and what it held are gone.
+  rerender(<Canvas task={handedOff(REFUND_TASK, 'Refund')} />);
+  fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+  rerender(<Canvas task={handedOff(BILLING_TASK, 'Billing')} />);
+  rerender(<Canvas task={handedOff(REFUND_TASK, 'Refund')} />);
+  expect(instruction()).not.toBeInTheDocument();
 });
 
 test('the hand-back confirmation stays on its task in wrap-up, also after visiting another task', async () => {
