@@ -67,7 +67,7 @@ test('the verdict given on one task neither shows on the next nor is sent for it
   expect(giveVerdict.mock.calls).toEqual([['token-1', { taskSid: BILLING_TASK, needed: true, summaryRight: true }]]);
 });
 
-test("a hand-back form opened on one task is not the next one's; back on its task, it is as the agent left it", async () => {
+test("a hand-back form opened on one task is not the next one's; back on it, it is as left", async () => {
   const instruction = () => screen.queryByRole('textbox', { name: 'Instruction for the AI (optional)' });
   const { rerender } = render(<Canvas task={handedOff(REFUND_TASK, 'Refund')} />);
   fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
