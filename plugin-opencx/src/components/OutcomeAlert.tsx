@@ -5,20 +5,24 @@ import { Callout } from '@twilio-paste/core/callout';
 import { Text } from '@twilio-paste/core/text';
 
 /** The result of an admin action: an error or warning alert, or a success callout announced as a status. */
-export function OutcomeAlert({ outcome }: { outcome?: { kind: string; message: string } }): JSX.Element | null {
-  if (!outcome) return null;
-  if (outcome.kind === 'failed' || outcome.kind === 'warning') {
-    return (
-      <Alert variant={outcome.kind === 'failed' ? 'error' : 'warning'}>
-        <Text as="span">{outcome.message}</Text>
-      </Alert>
-    );
-  }
+export function OutcomeAlert({ outcome }: { outcome?: { kind: string; message: string } }): JSX.Element {
+  const problem = outcome?.kind === 'failed' || outcome?.kind === 'warning' ? outcome : undefined;
+  const success = outcome && !problem ? outcome : undefined;
   return (
-    <Box role="status">
-      <Callout variant="success">
-        <Text as="span">{outcome.message}</Text>
-      </Callout>
-    </Box>
+    <>
+      {problem ? (
+        <Alert variant={problem.kind === 'failed' ? 'error' : 'warning'}>
+          <Text as="span">{problem.message}</Text>
+        </Alert>
+      ) : null}
+      {/* Mounted before the outcome comes: a screen reader reads a live region's new content, not a new region. */}
+      <Box role="status">
+        {success ? (
+          <Callout variant="success">
+            <Text as="span">{success.message}</Text>
+          </Callout>
+        ) : null}
+      </Box>
+    </>
   );
 }
