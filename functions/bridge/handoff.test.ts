@@ -215,16 +215,23 @@ describe("finishing a handoff: routed only once the customer's note is in", () =
 });
 
 describe('clipped (what the task and the record keep of a handoff text)', () => {
-  it('keeps a text within the limit as is, trimmed', () => {
-    expect(clipped('  Needs a refund. ', 20)).toBe('Needs a refund.');
-    expect(clipped(undefined, 20)).toBeUndefined();
+  const max = { characters: 5, bytes: 100 };
+
+  it('keeps a text within the limits as is, trimmed', () => {
+    expect(clipped('  Needs a refund. ', { characters: 20, bytes: 100 })).toBe('Needs a refund.');
+    expect(clipped(undefined, max)).toBeUndefined();
   });
 
   it('cuts a longer one to the limit with an ellipsis, never inside an emoji', () => {
-    expect(clipped('abcdefghij', 5)).toBe('abcd…');
-    const cut = clipped('😀'.repeat(10), 5);
+    expect(clipped('abcdefghij', max)).toBe('abcd…');
+    const cut = clipped('😀'.repeat(10), max);
     expect(cut).toBe(`${'😀'.repeat(4)}…`);
-    expect(Array.from(cut)).toHaveLength(5);
+  });
+
+  it('cuts by bytes too: a script of several bytes a character fills the room sooner', () => {
+    const cut = clipped('返品をお願いします。注文番号は１２３４です。', { characters: 100, bytes: 30 });
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(30);
+    expect(cut).toBe('返品をお願いします…');
   });
 });
 

@@ -64,16 +64,30 @@ export function toLanguageTag(language: string | undefined | null): string {
 /**
  * How much of OpenCX's handoff texts the task and the conversation's record keep: both live in
  * objects of 16 KiB at most (the record beside a copy of the settings), and an agent reads a page.
+ * Characters, and UTF-8 bytes for scripts of several bytes a character.
  */
-export const HANDOFF_TEXT_MAX = { reason: 200, summary: 2000 } as const;
+export const HANDOFF_TEXT_MAX = {
+  reason: { characters: 200, bytes: 600 },
+  summary: { characters: 2000, bytes: 3000 },
+} as const;
 
-/** The text within `max` characters, cut with an ellipsis (never inside a surrogate pair). */
-export function clipped(text: string, max: number): string;
-export function clipped(text: string | undefined, max: number): string | undefined;
-export function clipped(text: string | undefined, max: number): string | undefined {
+/** The text within the limits, cut with an ellipsis (never inside a character). */
+export function clipped(text: string, max: { characters: number; bytes: number }): string;
+export function clipped(text: string | undefined, max: { characters: number; bytes: number }): string | undefined;
+export function clipped(text: string | undefined, max: { characters: number; bytes: number }): string | undefined {
   if (text === undefined) return undefined;
-  const characters = Array.from(text.trim());
-  return characters.length <= max ? text.trim() : `${characters.slice(0, max - 1).join('')}…`;
+  const whole = text.trim();
+  const characters = Array.from(whole);
+  if (characters.length <= max.characters && Buffer.byteLength(whole) <= max.bytes) return whole;
+  const ellipsis = '…';
+  let kept = '';
+  let bytes = Buffer.byteLength(ellipsis);
+  for (const [index, character] of characters.entries()) {
+    bytes += Buffer.byteLength(character);
+    if (index >= max.characters - 1 || bytes > max.bytes) break;
+    kept += character;
+  }
+  return `${kept}${ellipsis}`;
 }
 
 /**
