@@ -105,7 +105,7 @@ export async function startSession(
         }),
       ),
       // Read after the claim: an end that came before it found nothing to end, and shows here.
-      taskStatusOf(d.taskSid, deps),
+      taskStatusOf(d.taskSid, d.attributes, deps),
       recordInsight(deps, {
         type: 'engage',
         at: new Date(record.claimedAt).toISOString(),
@@ -114,6 +114,7 @@ export async function startSession(
       }),
     ]);
     if (offerOutlived(taskStatus)) return endedBeforeEngage(d, claimed, taskStatus, deps);
+    if (taskStatus === 'handed-off') return handedOffBeforeEngage(d, claimed, deps);
     if (!newestFirst) return abandon(d, deps);
     const unseen = handback ? newestFirst.filter((m) => m.index > handback.afterIndex) : newestFirst;
     customer = customerAuthor(d.attributes, unseen);
@@ -192,9 +193,16 @@ export async function startSession(
 }
 
 /** The task's status, `gone` after a 404, `unknown` when TaskRouter cannot say (the engage goes on). */
-function taskStatusOf(taskSid: string, deps: BridgeDeps): Promise<string> {
+/**
+ * The task's status as the engage reads it after its claim; `handed-off` when it carries a handoff
+ * the offer did not (an offer decided again by its timer after the task went to humans).
+ */
+function taskStatusOf(taskSid: string, offered: Record<string, unknown>, deps: BridgeDeps): Promise<string> {
   return undefinedIfNotFound(deps.twilio.taskrouter.fetchTask(deps.config.workspaceSid, taskSid)).then(
-    (task) => task?.assignmentStatus ?? 'gone',
+    (task) =>
+      task?.attributes.handedOff === true && offered.handedOff !== true
+        ? 'handed-off'
+        : (task?.assignmentStatus ?? 'gone'),
     (error: unknown) => {
       deps.warn('could not read the task before engaging; engaging anyway', { error: String(error), taskSid });
       return 'unknown';
@@ -222,6 +230,17 @@ async function endedBeforeEngage(
   const previous = resumingHandback(claimed.record, d.taskSid)?.previousSessionId;
   if (ended.outcome === 'ended' && previous) await closeSession(previous, 'closed_unresolved', deps);
   return ended;
+}
+
+/** The task went to humans since the offer: the AI stays silent, its claim now the handoff's. */
+async function handedOffBeforeEngage(
+  d: Omit<Engage, 'action'>,
+  claimed: KnownRecord,
+  deps: BridgeDeps,
+): Promise<Outcome> {
+  const routed = { reason: 'Routed to humans', at: deps.now().toISOString(), routed: true };
+  await deps.state.beginHandoff(d.conversationSid, routed, claimed);
+  return { outcome: 'ignore', reason: `task ${d.taskSid} went to humans after the AI's offer` };
 }
 
 /**
