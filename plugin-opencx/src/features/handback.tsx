@@ -1,4 +1,4 @@
-import React, { useEffect, useReducer } from 'react';
+import React, { useEffect, useReducer, useRef } from 'react';
 import type * as Flex from '@twilio/flex-ui';
 import { Box } from '@twilio-paste/core/box';
 import { Text } from '@twilio-paste/core/text';
@@ -93,6 +93,17 @@ export function TaskHandback({
   const [, outcomeArrived] = useReducer((count: number) => count + 1, 0);
   useEffect(() => outcomes.subscribe(outcomeArrived), [outcomes]);
   const progress = outcomes.get(task?.taskSid);
+  const showsDone = !canHandBack({ task }) && progress?.step === 'done' && task?.status === 'wrapping';
+  const done = useRef<HTMLDivElement>(null);
+  const shown = useRef<{ taskSid?: string; done: boolean }>({ done: false });
+  // The wrap-up took the control (and its focus) away around the answer: the confirmation takes focus,
+  // unless the agent has moved on to something else meanwhile. Coming back to the task moves nothing.
+  useEffect(() => {
+    const before = shown.current;
+    shown.current = { taskSid: task?.taskSid, done: showsDone };
+    const focusLost = !document.activeElement || document.activeElement === document.body;
+    if (showsDone && !before.done && before.taskSid === task?.taskSid && focusLost) done.current?.focus();
+  }, [task?.taskSid, showsDone]);
   return (
     <Box
       flexShrink={0}
@@ -124,8 +135,8 @@ export function TaskHandback({
             {format(strings.handbackFunctionsUrlMissing, FUNCTIONS_URL_SETTINGS)}
           </Text>
         )
-      ) : progress?.step === 'done' && task?.status === 'wrapping' ? (
-        <HandbackDone {...progress} />
+      ) : showsDone && progress?.step === 'done' ? (
+        <HandbackDone already={progress.already} wrappedUp={progress.wrappedUp} focusRef={done} />
       ) : null}
     </Box>
   );

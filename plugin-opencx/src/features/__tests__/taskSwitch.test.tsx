@@ -104,6 +104,8 @@ test('the hand-back confirmation stays on its task in wrap-up, also after visiti
   const wrapping = { ...handedOff(REFUND_TASK, 'Refund'), status: 'wrapping' };
   rerender(<Canvas task={wrapping} />);
   expect(screen.getByRole('status')).toHaveTextContent(done);
+  // The confirmation the control showed went with it: the one shown in wrap-up takes over its focus.
+  expect(screen.getByRole('status')).toHaveFocus();
   expect(screen.queryByRole('button', { name: 'Hand back to AI' })).not.toBeInTheDocument();
 
   rerender(<Canvas task={handedOff(BILLING_TASK, 'Billing')} />);
@@ -112,10 +114,41 @@ test('the hand-back confirmation stays on its task in wrap-up, also after visiti
 
   rerender(<Canvas task={wrapping} />);
   expect(screen.getByRole('status')).toHaveTextContent(done);
+  // Coming back to the task moves no focus.
+  expect(screen.getByRole('status')).not.toHaveFocus();
   // Another task in wrap-up that was not handed back shows no confirmation.
   rerender(<Canvas task={{ ...handedOff(BILLING_TASK, 'Billing'), status: 'wrapping' }} />);
   expect(screen.queryByRole('status')).not.toBeInTheDocument();
   expect(handBack).toHaveBeenCalledTimes(1);
+});
+
+test('a hand-back answered after Flex moved its task to wrap-up gives its confirmation focus', async () => {
+  const [ORDER_TASK, DELIVERY_TASK] = [`WT${'e'.repeat(32)}`, `WT${'f'.repeat(32)}`];
+  let answer!: (result: unknown) => void;
+  const pending = () => new Promise((resolve) => (answer = resolve)) as never;
+  const answered = { ok: true, alreadyHandedBack: false, wrappedUp: true, history: [] };
+  const wrapping = { ...handedOff(ORDER_TASK, 'Order'), status: 'wrapping' };
+  handBack.mockImplementationOnce(pending);
+  const { rerender } = render(<Canvas task={handedOff(ORDER_TASK, 'Order')} />);
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+  rerender(<Canvas task={wrapping} />);
+  expect(screen.queryByRole('status')).not.toBeInTheDocument();
+  answer(answered);
+  expect(await screen.findByRole('status')).toHaveFocus();
+
+  // An agent who went on typing elsewhere keeps their focus.
+  handBack.mockImplementationOnce(pending);
+  rerender(<Canvas task={handedOff(DELIVERY_TASK, 'Delivery')} />);
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+  rerender(<Canvas task={{ ...handedOff(DELIVERY_TASK, 'Delivery'), status: 'wrapping' }} />);
+  const elsewhere = document.body.appendChild(document.createElement('textarea'));
+  elsewhere.focus();
+  answer(answered);
+  expect(await screen.findByRole('status')).not.toHaveFocus();
+  expect(elsewhere).toHaveFocus();
+  elsewhere.remove();
 });
 
 test('a hand-back in flight when the agent switches tasks shows its answer, a failure too, on return', async () => {
