@@ -1113,6 +1113,14 @@ describe('decide: OpenCX webhook deliveries', () => {
     );
   });
 
+  it('finishes a handoff cut short before its task was routed, without posting the late answer', () => {
+    const cutShort = record('handoff', { handoff: { reason: 'AI reply could not be delivered', at: 'now' } });
+    expect(decide(delivery(answer), { config, record: cutShort })).toEqual({
+      action: 'finish-handoff',
+      conversationSid: CONVERSATION,
+    });
+  });
+
   it("posts the AI's last words the handoff recorded, until a human holds the conversation", () => {
     const farewell = answerKey('session-1', answer);
     const handingOff = { handoff: { reason: 'x', at: 'now', routed: true, farewell } };

@@ -607,8 +607,11 @@ export const opencxDelivery: Listener<OpencxBridgeEvent> = {
       if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
       return ignore(`conversation is already with humans (${record.phase})`);
     }
-    if (record.phase !== 'ai' && !isFarewell(record, event))
+    if (record.phase !== 'ai' && !isFarewell(record, event)) {
+      // A handoff cut short before its task was routed (OpenCX retries this delivery after such a failure).
+      if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
       return ignore(`conversation is with humans (${record.phase}); the late AI answer is not posted`);
+    }
     return {
       action: 'answer',
       conversationSid,

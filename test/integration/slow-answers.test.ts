@@ -320,6 +320,67 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Signed answer')).toHaveLength(1);
   });
 
+  test("a long answer cut short, whose handoff then failed: OpenCX's retry posts only the rest", async () => {
+    const { conversationSid, taskSid } = await engaged();
+    const long = Array.from({ length: 70 }, (_, i) => `Detail ${i + 1} about your order.`).join(' ');
+    world.opencx.ai.reply({ type: 'reply', content: long, latencyMs: 8000 });
+    await world.customerSays(conversationSid, 'Tell me everything');
+
+    // The first part posts, the second is refused; the handoff that follows can write neither the record nor the task.
+    world.twilio.addFault({ method: 'POST', product: 'conversations', path: /\/Messages$/, status: 429, skip: 1 });
+    world.twilio.addFault({
+      method: 'POST',
+      product: 'sync',
+      path: /\/Maps\/opencx_conversations_\d+\/Items\/CH/,
+      status: 500,
+    });
+    world.twilio.addFault({ method: 'POST', product: 'taskrouter', path: /\/Tasks\/WT[0-9a-f]{32}$/, status: 500 });
+    try {
+      await world.advance(8000);
+      const answer = opencxDeliveriesFor(world, conversationSid, AI_RESPONSE_EVENT).at(-1)!;
+      expect(answer.attempts.map((a) => a.status)).toEqual([503]);
+    } finally {
+      world.twilio.clearFaults();
+    }
+    expect(aiMessages(conversationSid)).toHaveLength(2);
+
+    await world.advance(10000);
+
+    const parts = aiMessages(conversationSid)
+      .slice(1)
+      .map((m) => m.body);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.join(' ')).toBe(long);
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+  });
+
+  test("a handoff cut short before its task was written is finished by OpenCX's retry of the answer", async () => {
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.ai.reply({ type: 'reply', content: 'Slow answer that cannot be posted', latencyMs: 8000 });
+    await world.customerSays(conversationSid, 'Anyone there?');
+
+    // The answer cannot be posted, so the bridge hands off; the task cannot be written.
+    world.twilio.addFault({ method: 'POST', product: 'conversations', path: /\/Messages$/, status: 429 });
+    world.twilio.addFault({ method: 'POST', product: 'taskrouter', path: /\/Tasks\/WT[0-9a-f]{32}$/, status: 500 });
+    try {
+      await world.advance(8000);
+      const answer = opencxDeliveriesFor(world, conversationSid, AI_RESPONSE_EVENT).at(-1)!;
+      expect(answer.attempts.map((a) => a.status)).toEqual([503]);
+    } finally {
+      world.twilio.clearFaults();
+    }
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+
+    await world.advance(10000);
+
+    expect(world.task(taskSid).attributes).toMatchObject({
+      handedOff: true,
+      handoffReason: 'AI reply could not be delivered',
+    });
+    expect(notes(conversationSid)).toHaveLength(1);
+    expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Slow answer that cannot be posted');
+  });
+
   test('a delivery that names no message id: one the fast path posted is not posted again', async () => {
     const { conversationSid } = await engaged();
     world.opencx.ai.reply('Posted by the fast path');

@@ -23,12 +23,17 @@ export function ourMarker(attributes: Record<string, unknown>): { role?: string;
   return marker && typeof marker === 'object' ? (marker as { role?: string; key?: string }) : undefined;
 }
 
-async function landed(conversationSid: string, key: string, deps: BridgeDeps): Promise<boolean> {
+/** The keys of our messages among the conversation's newest. */
+async function recentKeys(conversationSid: string, deps: BridgeDeps): Promise<Set<string | undefined>> {
   const recent = await deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, {
     order: 'desc',
     limit: RECENT_MESSAGES,
   });
-  return recent.some((m) => ourMarker(m.attributes)?.key === key);
+  return new Set(recent.map((m) => ourMarker(m.attributes)?.key));
+}
+
+async function landed(conversationSid: string, key: string, deps: BridgeDeps): Promise<boolean> {
+  return (await recentKeys(conversationSid, deps)).has(key);
 }
 
 /**
@@ -96,8 +101,18 @@ export async function postAiReply(
   deps: BridgeDeps,
 ): Promise<PostOutcome | 'partial'> {
   const parts = replyParts(reply);
+  // A delivery that posted the first parts and then failed gave its claim back for OpenCX's retry:
+  // the parts in the conversation are not posted again (one read, for the rare reply in parts).
+  const inConversation =
+    parts.length > 1
+      ? await recentKeys(conversationSid, deps).catch((error: unknown) => {
+          deps.warn('could not read which parts of the reply are posted', { error: String(error), conversationSid });
+          return new Set<string | undefined>();
+        })
+      : new Set<string | undefined>();
   for (const [index, part] of parts.entries()) {
     const key = parts.length === 1 ? answerKey : `${answerKey}#${index + 1}`;
+    if (inConversation.has(key)) continue;
     const outcome = await postOnceOutcome(conversationSid, part, { role: 'ai', key, sessionId }, deps);
     if (outcome !== 'posted') return outcome === 'not-posted' && index > 0 ? 'partial' : outcome;
   }

@@ -116,6 +116,14 @@ describe('Twilio simulator core', () => {
     });
   });
 
+  test('lets the first matching requests pass when told to skip them', async () => {
+    sim.addFault({ path: /Workspaces/, status: 503, skip: 1, times: 1 });
+    const fetchWorkspace = () => client().taskrouter.v1.workspaces(workspace.sid).fetch();
+    await expect(fetchWorkspace()).resolves.toMatchObject({ friendlyName: 'Flex' });
+    await expect(fetchWorkspace()).rejects.toMatchObject({ status: 503 });
+    await expect(fetchWorkspace()).resolves.toMatchObject({ friendlyName: 'Flex' });
+  });
+
   test('drops the connection when told to', async () => {
     sim.addFault({ path: /Workspaces/, drop: true, times: 1 });
     await expect(client().taskrouter.v1.workspaces(workspace.sid).fetch()).rejects.toThrow();

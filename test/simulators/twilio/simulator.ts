@@ -85,6 +85,8 @@ export interface FaultRule {
   after?: 'drop' | number;
   /** How many matching requests it applies to; forever when absent. */
   times?: number;
+  /** How many matching requests pass untouched before it applies. */
+  skip?: number;
 }
 
 export interface WebhookDelivery {
@@ -594,6 +596,10 @@ export class TwilioSimulator {
           (typeof rule.path === 'string' ? rule.path === template || rule.path === path : rule.path.test(path))),
     );
     if (!fault) return undefined;
+    if (fault.skip) {
+      fault.skip -= 1;
+      return undefined;
+    }
     if (fault.times !== undefined) {
       fault.times -= 1;
       if (fault.times <= 0) this.faults = this.faults.filter((rule) => rule !== fault);
