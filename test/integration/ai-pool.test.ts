@@ -378,6 +378,23 @@ describe('a first Test & Save while the workspace events do not come here yet', 
     for (const worker of world.aiWorkers()) expect(openChannels(world, worker.sid)).toEqual(['chat 50', 'sms 50']);
   });
 
+  test('Apply leaves them unavailable while the events go to another tool and the admin kept it', async () => {
+    const workspaceApi = world.client.taskrouter.v1.workspaces(world.workspaceSid);
+    await workspaceApi.update({ eventCallbackUrl: 'https://reports.example.com/taskrouter-events' });
+    const held = await call('setup-apply', { humanQueueSid: world.humanQueueSid });
+    const step = (id: string) =>
+      (held.steps as { id: string; status: string; detail: string }[]).find((s) => s.id === id);
+    expect(step('workspace_events')?.status).toBe('skipped');
+    expect(step('ai_worker')).toMatchObject({
+      status: 'skipped',
+      detail: expect.stringMatching(
+        /^Not made Available while TaskRouter's event callback is not set to this deployment/,
+      ),
+    });
+    expect(availability()).toEqual([false, false]);
+    await workspaceApi.update({ eventCallbackUrl: '' });
+  });
+
   test('Apply points the events here and makes them Available; a later save keeps them so', async () => {
     const applied = await call('setup-apply', { humanQueueSid: world.humanQueueSid });
     expect(applied.applied).toEqual(expect.arrayContaining(['workspace_events', 'ai_worker']));

@@ -520,13 +520,13 @@ describe("no AI queue and no AI filter: the handedOff filter alone, among the cu
     const [queue] = aiQueues();
     expect(queue.targetWorkers).toBe("opencx_ai == true AND routing.skills HAS 'opencx_ai'");
     expect(result.steps.filter((step) => ['ai_worker', 'ai_queue', 'workflow_filters'].includes(step.id))).toEqual([
-      { id: 'ai_worker', title: 'AI worker', status: 'unchanged', detail: expect.any(String) },
       {
         id: 'ai_queue',
         title: 'AI queue',
         status: 'applied',
         detail: expect.stringMatching(/^Created the queue "OpenCX AI"/),
       },
+      { id: 'ai_worker', title: 'AI worker', status: 'unchanged', detail: expect.any(String) },
       {
         id: 'workflow_filters',
         title: 'Workflow filters',

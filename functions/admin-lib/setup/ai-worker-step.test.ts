@@ -51,6 +51,26 @@ describe('aiWorkerPlan: Apply repairs the saved AI workers', () => {
     expect(write).toHaveBeenCalledWith([{ sid: WK, reopen: true, makeAvailable: true }]);
   });
 
+  it('makes no worker Available while offers would reach no Function, and repairs the rest', () => {
+    const why = "TaskRouter's event callback is not set to this deployment";
+    expect(aiWorkerPlan([serving({ available: false })], WS, write, why)).toEqual({
+      kind: 'skipped',
+      detail: `Not made Available while ${why}: "OpenCX AI" (${WK}); apply again once it is.`,
+    });
+    const closed = serving({
+      available: false,
+      channels: [{ sid: 'WC' + '1'.repeat(32), taskChannel: 'chat', capacity: 50, available: false }],
+    });
+    const plan = aiWorkerPlan([closed], WS, write, why);
+    expect(plan).toMatchObject({
+      kind: 'write',
+      detail: `"OpenCX AI" (${WK}): chat and sms opened at their capacity, other channels closed. Not made Available while ${why}: "OpenCX AI" (${WK}); apply again once it is.`,
+    });
+    if (plan.kind !== 'write') throw new Error('expected a write');
+    void plan.write();
+    expect(write).toHaveBeenLastCalledWith([{ sid: WK, reopen: true, makeAvailable: false }]);
+  });
+
   it('leaves a missing worker to Test & Save, and says so', () => {
     expect(aiWorkerPlan([serving(), { sid: WK2, missing: true }], WS, write)).toEqual({
       kind: 'skipped',

@@ -6,6 +6,7 @@ import { aiPoolOf, type BridgeConfig } from '../../common/config';
 import { type TaskRouterApi, undefinedIfNotFound } from '../../common/twilio';
 import { type KeptWorker, repairOf, serves } from '../ai-pool';
 import { repairWorker } from '../ai-worker';
+import { bridgeNotReady } from './ai-routing-steps';
 import type { AiWorkerBackup, SetupStep, StepPlan } from './steps';
 
 /**
@@ -27,20 +28,36 @@ function repairWords(repair: KeptWorker): string {
   ].join(', ');
 }
 
-/** The repairs the pool needs (pure); `write` performs them. */
+/**
+ * The repairs the pool needs (pure); `write` performs them. `notReady`: why no Function would take
+ * up the workers' offers yet (the earlier steps'); none is made Available until then, or a queue
+ * matching every worker (Flex's "Everyone") would leave up to 50 chats each waiting on them.
+ */
 export function aiWorkerPlan(
   workers: readonly PoolWorkerState[],
   workspaceSid: string,
   write: (repairs: KeptWorker[]) => Promise<void>,
+  notReady?: string,
 ): StepPlan {
   const missing = workers.filter((worker) => worker.missing).map((worker) => worker.sid);
   const found = workers.filter(present);
-  const repairs = found.map((worker) => ({ worker, repair: repairOf(worker) })).filter(({ repair }) => !serves(repair));
+  const held = notReady ? found.filter((worker) => !worker.available) : [];
+  const repairs = found
+    .map((worker) => {
+      const repair = repairOf(worker);
+      return { worker, repair: notReady ? { ...repair, makeAvailable: false } : repair };
+    })
+    .filter(({ repair }) => !serves(repair));
   const gone =
     missing.length > 0
       ? ` Not in the workspace: ${missing.join(', ')}; Test & Save creates the missing AI workers.`
       : '';
+  const holding =
+    held.length > 0
+      ? ` Not made Available while ${notReady}: ${held.map((worker) => `"${worker.friendlyName}" (${worker.sid})`).join(', ')}; apply again once it is.`
+      : '';
   if (repairs.length === 0) {
+    if (held.length > 0) return { kind: 'skipped', detail: `${holding.trim()}${gone}` };
     return missing.length > 0
       ? { kind: 'skipped', detail: `Every AI worker found serves.${gone}` }
       : { kind: 'unchanged', detail: `Every AI worker (${found.length}) is Available with chat open.` };
@@ -50,7 +67,7 @@ export function aiWorkerPlan(
   );
   return {
     kind: 'write',
-    detail: `${repaired.join('; ')}.${gone}`,
+    detail: `${repaired.join('; ')}.${holding}${gone}`,
     backup: {
       kind: 'ai_workers',
       workspaceSid,
@@ -71,13 +88,18 @@ export function aiWorkerStep(taskrouter: TaskRouterApi, config: BridgeConfig): S
     id: 'ai_worker',
     title: 'AI worker',
     read: () => Promise.all(aiPoolOf(config).map((sid) => readAiWorker(taskrouter, workspaceSid, sid))),
-    plan: (current) =>
-      aiWorkerPlan(current ?? [], workspaceSid, async (repairs) => {
-        const available = repairs.some((repair) => repair.makeAvailable)
-          ? pickAvailableActivity(await taskrouter.listActivities(workspaceSid), workspaceSid)
-          : undefined;
-        await Promise.all(repairs.map((repair) => repairWorker(taskrouter, workspaceSid, repair, available?.sid)));
-      }),
+    plan: (current, earlier) =>
+      aiWorkerPlan(
+        current ?? [],
+        workspaceSid,
+        async (repairs) => {
+          const available = repairs.some((repair) => repair.makeAvailable)
+            ? pickAvailableActivity(await taskrouter.listActivities(workspaceSid), workspaceSid)
+            : undefined;
+          await Promise.all(repairs.map((repair) => repairWorker(taskrouter, workspaceSid, repair, available?.sid)));
+        },
+        bridgeNotReady(earlier),
+      ),
   };
 }
 

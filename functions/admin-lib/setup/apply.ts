@@ -128,7 +128,10 @@ function conversationsWebhookStep(input: ApplyPlanInput): SetupStep<Conversation
   };
 }
 
-/** Apply's steps, stage by stage: the AI queue exists before the workflow step writes a filter targeting it. */
+/**
+ * Apply's steps, stage by stage: the webhooks are set before the AI workers are made Available, and the
+ * AI queue exists before the workflow step writes a filter targeting it.
+ */
 export function applySteps(input: ApplyPlanInput): SetupStep[][] {
   const routing: AiRoutingDeps = {
     taskrouter: input.twilio.taskrouter,
@@ -152,9 +155,10 @@ export function applySteps(input: ApplyPlanInput): SetupStep[][] {
             ),
           ]
         : []),
-      aiWorkerStep(input.twilio.taskrouter, input.config),
       aiQueueStep(routing),
     ] as SetupStep[],
+    // Made Available only once the offers they get reach this deployment.
+    [aiWorkerStep(input.twilio.taskrouter, input.config)] as SetupStep[],
     [workflowFiltersStep(routing)] as SetupStep[],
   ];
 }
