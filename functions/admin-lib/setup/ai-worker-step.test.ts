@@ -64,7 +64,9 @@ describe('aiWorkerPlan: Apply repairs the saved AI workers', () => {
     const plan = aiWorkerPlan([closed], WS, write, why);
     expect(plan).toMatchObject({
       kind: 'write',
-      detail: `"OpenCX AI" (${WK}): chat and sms opened at their capacity, other channels closed. Not made Available while ${why}: "OpenCX AI" (${WK}); apply again once it is.`,
+      detail:
+        `"OpenCX AI" (${WK}): chat and sms opened at their capacity, other channels closed.` +
+        ` Not made Available while ${why}: "OpenCX AI" (${WK}); apply again once it is.`,
     });
     if (plan.kind !== 'write') throw new Error('expected a write');
     void plan.write();

@@ -52,10 +52,8 @@ export function aiWorkerPlan(
     missing.length > 0
       ? ` Not in the workspace: ${missing.join(', ')}; Test & Save creates the missing AI workers.`
       : '';
-  const holding =
-    held.length > 0
-      ? ` Not made Available while ${notReady}: ${held.map((worker) => `"${worker.friendlyName}" (${worker.sid})`).join(', ')}; apply again once it is.`
-      : '';
+  const heldNames = held.map((worker) => `"${worker.friendlyName}" (${worker.sid})`).join(', ');
+  const holding = held.length > 0 ? ` Not made Available while ${notReady}: ${heldNames}; apply again once it is.` : '';
   if (repairs.length === 0) {
     if (held.length > 0) return { kind: 'skipped', detail: `${holding.trim()}${gone}` };
     return missing.length > 0
