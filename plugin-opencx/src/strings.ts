@@ -21,6 +21,8 @@ export interface OpencxStrings {
   handbackDone: string;
   handbackDoneWrapUpYourself: string;
   handbackAlready: string;
+  handbackSendingAfterAccept: string;
+  handbackFailedAfterAccept: string;
   handbackFunctionsUrlMissing: string;
   historyTitle: string;
   historyAi: string;
@@ -313,6 +315,8 @@ export const strings: OpencxStrings = {
   handbackDoneWrapUpYourself:
     'The AI has the conversation again. Flex did not move your task to wrap-up: wrap it up and complete it.',
   handbackAlready: 'This conversation was already handed back to the AI.',
+  handbackSendingAfterAccept: 'Handing the conversation back to the AI…',
+  handbackFailedAfterAccept: 'The hand-back failed, so the AI does not have this conversation: {message}',
   handbackFunctionsUrlMissing: 'Handing back needs {setting} in the Flex configuration.',
   historyTitle: 'Who handled this conversation',
   historyAi: 'AI',

@@ -85,8 +85,9 @@ export function HandbackControl({
   const [state, setState] = useState<State>(() =>
     !progress && draft !== undefined ? { step: 'editing' } : stateOf(progress),
   );
+  // The draft is the newest: typed after the instruction a failed hand-back sent, it is kept.
   const [instruction, setInstruction] = useState(
-    progress && progress.step !== 'done' ? progress.instruction : (draft ?? ''),
+    draft ?? (progress && progress.step !== 'done' ? progress.instruction : ''),
   );
   // A hand-back sent before this control was shown again answers here.
   useEffect(() => {

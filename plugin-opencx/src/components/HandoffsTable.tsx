@@ -24,13 +24,23 @@ export interface HandoffsTableProps {
   total: number;
   reasons: readonly string[];
   reason: string | null;
+  /** The chosen reason's handoffs in the whole period (the list holds only the latest). */
+  reasonTotal?: number;
   onReason: (reason: string | null) => void;
   locale?: string;
 }
 
 const ALL = '';
 
-export function HandoffsTable({ handoffs, total, reasons, reason, onReason, locale }: HandoffsTableProps): JSX.Element {
+export function HandoffsTable({
+  handoffs,
+  total,
+  reasons,
+  reason,
+  reasonTotal,
+  onReason,
+  locale,
+}: HandoffsTableProps): JSX.Element {
   const titleId = useUID();
   const selectId = useUID();
   const [shown, setShown] = useState(HANDOFFS_PAGE_SIZE);
@@ -38,12 +48,13 @@ export function HandoffsTable({ handoffs, total, reasons, reason, onReason, loca
   useEffect(() => setShown(HANDOFFS_PAGE_SIZE), [reason, handoffs]);
   const rows = handoffsFor(handoffs, reason);
   const visible = rows.slice(0, shown);
+  const inPeriod = reason === null ? total : reasonTotal;
   const summary =
-    reason === null && total > handoffs.length
+    inPeriod !== undefined && inPeriod > rows.length
       ? format(strings.insightsHandoffsShowingLatest, {
           shown: count(visible.length, locale),
-          listed: count(handoffs.length, locale),
-          total: count(total, locale),
+          listed: count(rows.length, locale),
+          total: count(inPeriod, locale),
         })
       : format(strings.insightsHandoffsShowing, {
           shown: count(visible.length, locale),

@@ -162,7 +162,8 @@ export function ReasonsChart({
 }: {
   reasons: Insights['topReasons'];
   selected: string | null;
-  onSelect: (reason: string) => void;
+  /** `null`: the chosen reason was pressed again, so every reason shows. */
+  onSelect: (reason: string | null) => void;
   locale?: string;
 }): JSX.Element {
   const max = Math.max(1, ...reasons.map((reason) => reason.count));
@@ -177,7 +178,7 @@ export function ReasonsChart({
                 <Button
                   variant="link"
                   size="reset"
-                  onClick={() => onSelect(reason)}
+                  onClick={() => onSelect(selected === reason ? null : reason)}
                   aria-pressed={selected === reason}
                   aria-label={format(strings.insightsReasonShow, { reason: label, count: count(total, locale) })}
                 >

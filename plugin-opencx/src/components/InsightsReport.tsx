@@ -112,6 +112,7 @@ export function InsightsReport({ insights, locale }: { insights: Insights; local
             total={insights.handedOff}
             reasons={insights.topReasons.map((top) => top.reason)}
             reason={reason}
+            reasonTotal={insights.topReasons.find((top) => top.reason === reason)?.count}
             onReason={setReason}
             locale={locale}
           />

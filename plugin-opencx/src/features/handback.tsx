@@ -1,5 +1,6 @@
 import React, { useEffect, useReducer, useRef } from 'react';
 import type * as Flex from '@twilio/flex-ui';
+import { Alert } from '@twilio-paste/core/alert';
 import { Box } from '@twilio-paste/core/box';
 import { Text } from '@twilio-paste/core/text';
 
@@ -137,6 +138,15 @@ export function TaskHandback({
         )
       ) : showsDone && progress?.step === 'done' ? (
         <HandbackDone already={progress.already} wrappedUp={progress.wrappedUp} focusRef={done} />
+      ) : progress?.step === 'sending' ? (
+        <Text as="p" role="status" color="colorTextWeak">
+          {strings.handbackSendingAfterAccept}
+        </Text>
+      ) : progress?.step === 'failed' ? (
+        // The agent wrapped up while it was sent: they must learn the customer is still theirs.
+        <Alert variant="error" onDismiss={() => outcomes.set(task!.taskSid!, undefined)}>
+          <Text as="span">{format(strings.handbackFailedAfterAccept, { message: progress.error.message })}</Text>
+        </Alert>
       ) : null}
     </Box>
   );

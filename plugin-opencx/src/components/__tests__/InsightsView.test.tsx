@@ -158,8 +158,23 @@ describe('insights view', () => {
     expect(screen.getByLabelText('Reason')).toHaveValue(reason.reason);
     expect(handoffRows()).toHaveLength(Math.min(25, listed.length));
     for (const row of handoffRows()) expect(row).toHaveTextContent(reason.reason);
-    expect(screen.getByText(`Showing ${Math.min(25, listed.length)} of ${listed.length}`)).toBeVisible();
+    // The chart counts the whole period; the list holds the latest 200 handoffs.
+    expect(reason.count).toBeGreaterThan(listed.length);
+    expect(
+      screen.getByText(
+        `Showing ${Math.min(25, listed.length)} of the latest ${listed.length} (${reason.count} in this period)`,
+      ),
+    ).toBeVisible();
 
+    // Pressed again, the reason is let go.
+    const chartReason = screen.getByLabelText(`Show the handoffs for “${reason.reason}”: ${reason.count}`);
+    expect(chartReason).toHaveAttribute('aria-pressed', 'true');
+    fireEvent.click(chartReason);
+    expect(chartReason).toHaveAttribute('aria-pressed', 'false');
+    expect(screen.getByLabelText('Reason')).toHaveValue('');
+    expect(handoffRows()).toHaveLength(25);
+
+    fireEvent.click(chartReason);
     fireEvent.change(screen.getByLabelText('Reason'), { target: { value: '' } });
     expect(handoffRows()).toHaveLength(25);
     // Thirty day columns, labelled about every fourth day so the labels never overlap.

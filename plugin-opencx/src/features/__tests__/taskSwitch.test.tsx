@@ -133,9 +133,10 @@ test('a hand-back answered after Flex moved its task to wrap-up gives its confir
   fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
   fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
   rerender(<Canvas task={wrapping} />);
-  expect(screen.queryByRole('status')).not.toBeInTheDocument();
+  expect(screen.getByRole('status')).toHaveTextContent('Handing the conversation back to the AI…');
   answer(answered);
-  expect(await screen.findByRole('status')).toHaveFocus();
+  await screen.findByText(/The AI has the conversation again/);
+  expect(screen.getByRole('status')).toHaveFocus();
 
   // An agent who went on typing elsewhere keeps their focus.
   handBack.mockImplementationOnce(pending);
@@ -146,9 +147,32 @@ test('a hand-back answered after Flex moved its task to wrap-up gives its confir
   const elsewhere = document.body.appendChild(document.createElement('textarea'));
   elsewhere.focus();
   answer(answered);
-  expect(await screen.findByRole('status')).not.toHaveFocus();
+  await screen.findByText(/The AI has the conversation again/);
+  expect(screen.getByRole('status')).not.toHaveFocus();
   expect(elsewhere).toHaveFocus();
   elsewhere.remove();
+});
+
+test('a hand-back that fails after the agent wrapped up says the conversation is still theirs', async () => {
+  const RETURNS_TASK = `WT${'9'.repeat(32)}`;
+  let answer!: (result: unknown) => void;
+  handBack.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)) as never);
+  const { rerender } = render(<Canvas task={handedOff(RETURNS_TASK, 'Returns')} />);
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+  const wrapping = { ...handedOff(RETURNS_TASK, 'Returns'), status: 'wrapping' };
+  rerender(<Canvas task={wrapping} />);
+  expect(screen.getByRole('status')).toHaveTextContent('Handing the conversation back to the AI…');
+
+  answer({ ok: false, error: { status: 409, code: 'not_assigned', message: 'You no longer hold this task.' } });
+
+  expect(await screen.findByRole('alert')).toHaveTextContent(
+    'The hand-back failed, so the AI does not have this conversation: You no longer hold this task.',
+  );
+  fireEvent.click(within(screen.getByRole('alert')).getByRole('button'));
+  expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  rerender(<Canvas task={wrapping} />);
+  expect(screen.queryByRole('alert')).not.toBeInTheDocument();
 });
 
 test('a hand-back in flight when the agent switches tasks shows its answer, a failure too, on return', async () => {
@@ -180,4 +204,12 @@ test('a hand-back in flight when the agent switches tasks shows its answer, a fa
   expect(await screen.findByText('The AI could not take it. Try again')).toBeVisible();
   expect(screen.getByRole('textbox', { name: 'Instruction for the AI (optional)' })).toHaveValue('Refund order 1042');
   expect(screen.getByRole('button', { name: 'Hand back' })).toBeEnabled();
+
+  // Corrected after the failure, then away and back: the correction stays.
+  fireEvent.change(screen.getByRole('textbox', { name: 'Instruction for the AI (optional)' }), {
+    target: { value: 'Refund order 1043' },
+  });
+  rerender(<Canvas task={handedOff(SHIPPING_TASK, 'Shipping')} />);
+  rerender(<Canvas task={handedOff(RETURNS_TASK, 'Returns')} />);
+  expect(screen.getByRole('textbox', { name: 'Instruction for the AI (optional)' })).toHaveValue('Refund order 1043');
 });
