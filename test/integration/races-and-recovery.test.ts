@@ -13,7 +13,10 @@ beforeAll(async () => {
 });
 afterAll(() => world?.stop());
 beforeEach(() => world.humanAgentLogsIn());
-afterEach(() => finishTest(world));
+afterEach(() => {
+  world.twilio.switches.attributeUpdateCancelsReservation = true;
+  finishTest(world);
+});
 
 test('a slow relay that fails after a human accepted does not hand off again or touch the human task', async () => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
@@ -95,28 +98,35 @@ test('an offer the AI could not claim (Sync failing) is taken up 15 s later, not
   expect(world.reservations(taskSid).map((r) => r.status)).toEqual(['pending']);
 });
 
-test('an offer decided again by its timer after the task went to humans leaves the AI silent', async () => {
-  world.opencx.ai.setDefault('Hello! How can I help?');
-  await world.humanAgentLogsOut();
-  world.twilio.addFault({ method: 'POST', path: /\/Maps\/opencx_conversations_\d+\/Items$/, status: 503 });
-  const { conversationSid, taskSid } = await world.customerStartsConversation('Anyone there?');
-  world.twilio.clearFaults();
-  // Meanwhile the task goes to humans (a supervisor, another integration): it waits in their queue.
-  const { attributes } = world.task(taskSid);
-  await world.client.taskrouter.v1
-    .workspaces(world.workspaceSid)
-    .tasks(taskSid)
-    .update({ attributes: JSON.stringify({ ...attributes, handedOff: true, handoffReason: 'Escalated' }) });
-  await world.settle();
-  const sessionsBefore = world.opencx.sessions.size;
+test.each([true, false])(
+  'an offer decided again by its timer after the task went to humans leaves the AI silent (update cancels: %s)',
+  async (updateCancels) => {
+    world.twilio.switches.attributeUpdateCancelsReservation = updateCancels;
+    world.opencx.ai.setDefault('Hello! How can I help?');
+    await world.humanAgentLogsOut();
+    world.twilio.addFault({ method: 'POST', path: /\/Maps\/opencx_conversations_\d+\/Items$/, status: 503 });
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Anyone there?');
+    world.twilio.clearFaults();
+    // Meanwhile the task goes to humans (a supervisor, another integration): it waits in their queue.
+    const { attributes } = world.task(taskSid);
+    await world.client.taskrouter.v1
+      .workspaces(world.workspaceSid)
+      .tasks(taskSid)
+      .update({ attributes: JSON.stringify({ ...attributes, handedOff: true, handoffReason: 'Escalated' }) });
+    await world.settle();
+    const sessionsBefore = world.opencx.sessions.size;
 
-  await world.advance(16_000);
+    await world.advance(16_000);
 
-  expect(world.postedAsAi(conversationSid)).toEqual([]);
-  expect(world.opencx.sessions.size).toBe(sessionsBefore);
-  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', handoff: { routed: true } });
-  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'Escalated' });
-});
+    expect(world.postedAsAi(conversationSid)).toEqual([]);
+    expect(world.opencx.sessions.size).toBe(sessionsBefore);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', handoff: { routed: true } });
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'Escalated' });
+    // The AI holds no offer of it: it waits in the human queue, not for the AI's reservation to time out.
+    expect(world.reservations(taskSid).filter((r) => r.status === 'pending')).toEqual([]);
+    expect(world.task(taskSid).taskQueueSid).toBe(world.humanQueueSid);
+  },
+);
 
 test('ending a conversation clears our state even when OpenCX cannot close the session', async () => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');

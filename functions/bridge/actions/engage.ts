@@ -240,7 +240,15 @@ async function handedOffBeforeEngage(
 ): Promise<Outcome> {
   const routed = { reason: 'Routed to humans', at: deps.now().toISOString(), routed: true };
   await deps.state.beginHandoff(d.conversationSid, routed, claimed);
-  return { outcome: 'ignore', reason: `task ${d.taskSid} went to humans after the AI's offer` };
+  // The write that handed it off need not have canceled this offer (an [open] TaskRouter behaviour):
+  // left pending, it would hold the task until the reservation timed out. A failure here is the offer
+  // timer's, which declines the offer on the record just written.
+  const released = await deps.twilio.taskrouter.rejectReservation(
+    deps.config.workspaceSid,
+    d.taskSid,
+    d.reservationSid,
+  );
+  return { outcome: 'ignore', reason: `task ${d.taskSid} went to humans after the AI's offer`, released };
 }
 
 /**
