@@ -65,6 +65,16 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
       undefined,
       `SYNC_SERVICE_SID names the default Sync service ${serviceSid}`,
     );
+  // A SID of no service (a typo, another account's): refused before TaskRouter is touched.
+  if (!service)
+    throw new AdminError(
+      500,
+      'server_misconfigured',
+      "The OpenCX Functions' Sync service (SYNC_SERVICE_SID) is not in this account: nothing was saved. " +
+        'Check setup says how to fix it.',
+      undefined,
+      `SYNC_SERVICE_SID ${serviceSid} names no Sync service of the account`,
+    );
   let { fields: stored, revision } = storedNow;
   Object.assign(trace, {
     workspaceSid: form.workspaceSid,

@@ -147,6 +147,36 @@ describe('the Sync service the settings live in', () => {
     });
   });
 
+  describe('SYNC_SERVICE_SID naming no service of the account', () => {
+    const world = withWorld({ functionsEnv: { SYNC_SERVICE_SID: `IS${'0'.repeat(32)}` } });
+
+    test('Test & Save is refused before any write: 500, nothing created in TaskRouter', async () => {
+      const workersBefore = world().aiWorkers().length;
+      const since = lastSeq(world());
+      world().takeLogs();
+      const answer = await postForm(world().functions!.url, '/admin/settings-save', {
+        Token: adminToken(world()),
+        workspaceSid: world().workspaceSid,
+        conversationsServiceSid: world().conversationsServiceSid,
+        aiAuthorName: 'AI Support Agent',
+      });
+
+      expect(answer.status).toBe(500);
+      expect(answer.body).toMatchObject({
+        ok: false,
+        error: { code: 'server_misconfigured', message: expect.stringMatching(/SYNC_SERVICE_SID.*nothing was saved/) },
+      });
+      expect(restCalls(world(), since).filter((call) => !call.startsWith('GET'))).toEqual([
+        'POST iam /v1/Accounts/{AccountSid}/Tokens/validate',
+        'POST sync /v1/Services/{ServiceSid}/Documents',
+      ]);
+      expect(world().aiWorkers()).toHaveLength(workersBefore);
+      expect(errorLines(world()).map((line) => line.reason ?? line.error)).toEqual([
+        expect.stringMatching(/SYNC_SERVICE_SID IS0{32} names no Sync service/),
+      ]);
+    });
+  });
+
   describe("the account's default service, which Flex agents' tokens read", () => {
     const world = withWorld({ settingsInDefaultSyncService: true });
 
