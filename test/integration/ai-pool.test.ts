@@ -408,4 +408,31 @@ describe('a first Test & Save while the workspace events do not come here yet', 
     await call('setup-undo');
     expect(availability()).toEqual([false, false]);
   });
+
+  test('Undo after a smaller pool was saved restores the worker left and is not stuck on the one gone', async () => {
+    await call('setup-apply', { humanQueueSid: world.humanQueueSid });
+    expect(availability()).toEqual([true, true]);
+    const [kept, gone] = world.aiWorkers().map((worker) => worker.sid);
+    await call('settings-save', {
+      workspaceSid: world.workspaceSid,
+      conversationsServiceSid: world.conversationsServiceSid,
+      aiAuthorName: AI_AUTHOR,
+      aiPeakConversations: '40',
+    });
+    expect(world.aiWorkers().map((worker) => worker.sid)).toEqual([kept]);
+
+    const undone = await call('setup-undo');
+    expect(
+      (undone.steps as { id: string; status: string; detail: string }[]).find((s) => s.id === 'ai_worker'),
+    ).toEqual(
+      expect.objectContaining({
+        status: 'applied',
+        detail: expect.stringContaining(
+          `Restored AI workers ${kept} as they were before that Apply. Not in the account any more: ${gone}.`,
+        ),
+      }),
+    );
+    expect(undone.complete).toBe(true);
+    expect(availability()).toEqual([false]);
+  });
 });

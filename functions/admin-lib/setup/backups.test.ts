@@ -1,5 +1,6 @@
 import type { SyncApi, TwilioApis } from '../../common/twilio';
-import { isAsBackedUp, partsOf, restoreResource, SetupBackups, undoRevisionOf } from './backups';
+import { isAsBackedUp, partsOf, remainingWorkersUndo, restoreResource, SetupBackups, undoRevisionOf } from './backups';
+import type { PoolWorkerState } from './ai-worker-step';
 import { IS, OTHER_URL, URL, WS } from './fixtures.testing';
 
 describe('the revision Undo compares', () => {
@@ -143,5 +144,40 @@ describe('partsOf (a backup too large for one Sync item)', () => {
 
   it('keeps a short text whole', () => {
     expect(partsOf('{"a":1}')).toEqual(['{"a":1}']);
+  });
+});
+
+describe('remainingWorkersUndo (AI workers some of which are gone since that Apply)', () => {
+  const [kept, paused, gone] = ['WK' + 'a'.repeat(32), 'WK' + 'b'.repeat(32), 'WK' + 'c'.repeat(32)];
+  const chat = (available: boolean) => [{ sid: 'WC' + '1'.repeat(32), taskChannel: 'chat', capacity: 50, available }];
+  const before = (workerSid: string) => ({
+    workerSid,
+    activitySid: 'WA' + 'o'.repeat(32),
+    attributes: { opencx_ai: true, routing: { skills: ['opencx_ai'] } },
+    channels: [{ taskChannel: 'chat', capacity: 50, available: false }],
+  });
+  const now = (sid: string, available: boolean): PoolWorkerState => ({
+    sid,
+    friendlyName: sid,
+    activitySid: available ? 'WA' + 'v'.repeat(32) : 'WA' + 'o'.repeat(32),
+    available,
+    attributes: { opencx_ai: true, routing: { skills: ['opencx_ai'] } },
+    channels: chat(true),
+  });
+  const backup = {
+    kind: 'ai_workers' as const,
+    workspaceSid: WS,
+    workers: [before(kept), before(paused), before(gone)],
+  };
+
+  it('puts back a worker still as Apply left it, keeps one changed since, and names the gone one', () => {
+    const {
+      restore,
+      gone: left,
+      edited,
+    } = remainingWorkersUndo(backup, [now(kept, true), now(paused, false), { sid: gone, missing: true }]);
+    expect(restore.workers.map((worker) => worker.workerSid)).toEqual([kept]);
+    expect(left).toEqual([gone]);
+    expect(edited).toEqual([paused]);
   });
 });

@@ -8,7 +8,8 @@ import { configVersionOf, withConfigVersion, withoutConfigVersion } from '../../
 import type { SyncApi, TwilioApis } from '../../common/twilio';
 import type { BackupWriter } from './apply';
 import { createdAiQueue } from './ai-routing-steps';
-import { readAiWorker, restoreAiWorker } from './ai-worker-step';
+import { type PoolWorkerState, readAiWorker, restoreAiWorker } from './ai-worker-step';
+import { repairOf, serves } from '../ai-pool';
 import { type ResourceBackup, revisionOf } from './steps';
 
 export const BACKUP_MAP = 'opencx_setup_backups';
@@ -197,6 +198,31 @@ export async function restoreResource(
         backup.workers.map((worker) => restoreAiWorker(twilio.taskrouter, backup.workspaceSid, worker)),
       );
   }
+}
+
+/**
+ * Undo of AI workers some of which are gone since that Apply (a smaller pool saved, a worker deleted in
+ * the Console): the revision Apply left covers them all, so each worker still there is judged on its
+ * own. One still as Apply leaves a worker (serving) or already as backed up is put back; one changed
+ * otherwise (paused by an admin) is an edit, kept.
+ */
+export function remainingWorkersUndo(
+  backup: Extract<ResourceBackup, { kind: 'ai_workers' }>,
+  read: readonly PoolWorkerState[],
+): { restore: Extract<ResourceBackup, { kind: 'ai_workers' }>; gone: string[]; edited: string[] } {
+  const gone: string[] = [];
+  const edited: string[] = [];
+  const workers = backup.workers.filter((worker) => {
+    const now = read.find((candidate) => candidate.sid === worker.workerSid);
+    if (!now || now.missing) {
+      gone.push(worker.workerSid);
+      return false;
+    }
+    const restorable = serves(repairOf(now)) || isAsBackedUp({ ...backup, workers: [worker] }, [now]);
+    if (!restorable) edited.push(worker.workerSid);
+    return restorable;
+  });
+  return { restore: { ...backup, workers }, gone, edited };
 }
 
 export function describeResource(backup: ResourceBackup): string {

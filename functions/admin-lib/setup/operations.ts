@@ -14,11 +14,13 @@ import {
   describeResource,
   isAsBackedUp,
   readResource,
+  remainingWorkersUndo,
   resourceKey,
   restoreResource,
   SetupBackups,
   undoRevisionOf,
 } from './backups';
+import type { PoolWorkerState } from './ai-worker-step';
 import type { Check, CheckId } from './check';
 import { loadConfig, readRouting, registeredWebhookUrl, runChecks, webhookUrlOf } from './facts';
 import { parseSetupForm, type SetupForm } from './form';
@@ -351,6 +353,8 @@ async function undoResource(
   try {
     const current = await readResource(call.twilio, backup);
     if (current === undefined) return report('skipped', `Not restored: ${what} is not in the account any more.`);
+    if (backup.kind === 'ai_workers' && (current as PoolWorkerState[]).some((worker) => worker.missing))
+      return undoRemainingWorkers(call, backup, current as PoolWorkerState[], report);
     // Backups stored before versions were left out of the revision carry the full one.
     const edited =
       afterRevision !== undefined && ![undoRevisionOf(current), revisionOf(current)].includes(afterRevision);
@@ -367,6 +371,25 @@ async function undoResource(
   } catch (error) {
     return report('failed', `Could not restore ${what}: ${failureReason(error)}`);
   }
+}
+
+async function undoRemainingWorkers(
+  call: Call,
+  backup: Extract<Backup, { kind: 'ai_workers' }>,
+  read: PoolWorkerState[],
+  report: (status: StepReport['status'], detail: string) => StepReport,
+): Promise<StepReport> {
+  const { restore, gone, edited } = remainingWorkersUndo(backup, read);
+  if (restore.workers.length > 0) await restoreResource(call.twilio, restore);
+  const said = [
+    ...(restore.workers.length > 0 ? [`Restored ${describeResource(restore)} as they were before that Apply.`] : []),
+    `Not in the account any more: ${gone.join(', ')}.`,
+    ...(edited.length > 0
+      ? [`Not restored, changed after that Apply: ${edited.join(', ')}. Restore them by hand if you mean to.`]
+      : []),
+  ];
+  const status = edited.length > 0 ? 'failed' : restore.workers.length > 0 ? 'applied' : 'skipped';
+  return report(status, said.join(' '));
 }
 
 function parseUninstallForm(event: Record<string, unknown>): { keepSyncData: boolean } {
