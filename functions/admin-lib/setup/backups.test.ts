@@ -150,11 +150,11 @@ describe('partsOf (a backup too large for one Sync item)', () => {
 describe('remainingWorkersUndo (AI workers some of which are gone since that Apply)', () => {
   const [kept, paused, gone] = ['WK' + 'a'.repeat(32), 'WK' + 'b'.repeat(32), 'WK' + 'c'.repeat(32)];
   const chat = (available: boolean) => [{ sid: 'WC' + '1'.repeat(32), taskChannel: 'chat', capacity: 50, available }];
-  const before = (workerSid: string) => ({
+  const asBefore = (workerSid: string) => ({
     workerSid,
     activitySid: 'WA' + 'o'.repeat(32),
     attributes: { opencx_ai: true, routing: { skills: ['opencx_ai'] } },
-    channels: [{ taskChannel: 'chat', capacity: 50, available: false }],
+    channels: [{ sid: 'WC' + '1'.repeat(32), taskChannel: 'chat', capacity: 50, available: false }],
   });
   const now = (sid: string, available: boolean): PoolWorkerState => ({
     sid,
@@ -167,7 +167,7 @@ describe('remainingWorkersUndo (AI workers some of which are gone since that App
   const backup = {
     kind: 'ai_workers' as const,
     workspaceSid: WS,
-    workers: [before(kept), before(paused), before(gone)],
+    workers: [asBefore(kept), asBefore(paused), asBefore(gone)],
   };
 
   it('puts back a worker still as Apply left it, keeps one changed since, and names the gone one', () => {
