@@ -2,7 +2,7 @@ import type { CreatedMapItem, SyncApi } from '../common/twilio';
 import type { ConversationRecord } from './conversation-record';
 import { parseConfig } from '../common/config';
 import { locationOf } from '../common/shards';
-import { BridgeState, CONFIG_CACHE_MS, CONVERSATION_MAPS, forgetCachedConfig } from './state';
+import { BridgeState, CONFIG_CACHE_MS, CONVERSATION_MAPS, forgetCachedConfig, forgetRetiredMaps } from './state';
 
 const saved = {
   opencxToken: 'ocx_live_x',
@@ -473,5 +473,53 @@ describe('taking over a stale claim', () => {
 
   it.each(['kept', 'lost'] as const)('claims the conversation when the write lands, its answer %s', async (answer) => {
     await expect(staleClaim(answer).claim(CH, fresh)).resolves.toEqual({ claimed: true, record: fresh });
+  });
+});
+
+describe('the retired unsharded map (installs older than the sharded layout)', () => {
+  /** A Sync holding `items` by map; counts what is read. */
+  function syncHolding(items: Record<string, Record<string, unknown>>, listFails = false) {
+    const calls: string[] = [];
+    const sync = {
+      listMapItems: async (_service: string, map: string) => {
+        calls.push(`list ${map}`);
+        if (listFails) throw Object.assign(new Error('Service unavailable'), { status: 503 });
+        return Object.entries(items[map] ?? {}).map(([key, data]) => ({ key, data }));
+      },
+      fetchMapItem: async (_service: string, map: string, key: string) => {
+        calls.push(`fetch ${map === 'opencx_conversations' ? map : 'current'}`);
+        const data = items[map]?.[key];
+        return data === undefined ? undefined : { data, revision: '1' };
+      },
+    } as unknown as SyncApi;
+    return { state: new BridgeState(sync, 'IS_SYNC'), calls };
+  }
+  beforeEach(() => forgetRetiredMaps());
+
+  it('is looked at once when missing (or empty): later misses read only the current map', async () => {
+    const { state, calls } = syncHolding({});
+    await expect(state.conversation('CH1')).resolves.toBeUndefined();
+    await expect(state.conversation('CH2')).resolves.toBeUndefined();
+    expect(calls).toEqual(['fetch current', 'list opencx_conversations', 'fetch current']);
+  });
+
+  it('is read on every miss while it holds records, and finds them', async () => {
+    const old = { phase: 'ai', taskSid: 'WT1' };
+    const { state, calls } = syncHolding({ opencx_conversations: { CH1: old } });
+    await expect(state.conversation('CH1')).resolves.toEqual({ record: old, revision: '1' });
+    await expect(state.conversation('CH2')).resolves.toBeUndefined();
+    expect(calls).toEqual([
+      'fetch current',
+      'list opencx_conversations',
+      'fetch opencx_conversations',
+      'fetch current',
+      'fetch opencx_conversations',
+    ]);
+  });
+
+  it('is read as before when it cannot be listed', async () => {
+    const old = { phase: 'ai', taskSid: 'WT1' };
+    const { state } = syncHolding({ opencx_conversations: { CH1: old } }, true);
+    await expect(state.conversation('CH1')).resolves.toEqual({ record: old, revision: '1' });
   });
 });

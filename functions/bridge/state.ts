@@ -45,6 +45,19 @@ export const STATE_MAPS: readonly string[] = [CONVERSATION_MAPS, SESSION_MAPS, C
  */
 export const SESSION_TTL_SECONDS = 15 * 24 * 3600;
 
+/** How long a container takes a retired map that still holds items to hold them, before it looks again. */
+export const RETIRED_RECHECK_MS = 5 * 60_000;
+/**
+ * The retired maps a container looked at (by service): one found empty, or missing as in any install
+ * newer than its layout, stays so, since items are only ever created under the current layout. A miss
+ * (most events of conversations the AI does not hold) then costs one read, not one per layout.
+ */
+const retiredMaps = new Map<string, { holdsItems: boolean; at: number }>();
+
+export function forgetRetiredMaps(): void {
+  retiredMaps.clear();
+}
+
 /** How long a warm container trusts the config it read, unless an event names a newer version. */
 export const CONFIG_CACHE_MS = 30_000;
 let configCache: { serviceSid: string; at: number; config: BridgeConfig } | undefined;
@@ -181,11 +194,27 @@ export class BridgeState {
     key: string,
     locations = [locationOf(maps, key), ...earlierLocationsOf(maps, key)],
   ): Promise<{ item: MapItem<T>; map: string } | undefined> {
+    const current = locationOf(maps, key);
     for (const map of locations) {
+      if (map !== current && !(await this.mayHoldItems(map))) continue;
       const item = await this.sync.fetchMapItem<T>(this.syncServiceSid, map, key);
       if (item) return { item, map };
     }
     return undefined;
+  }
+
+  /** Whether a retired map may still hold items; when that cannot be told, it may. */
+  private async mayHoldItems(map: string): Promise<boolean> {
+    const key = `${this.syncServiceSid}/${map}`;
+    const known = retiredMaps.get(key);
+    if (known && (!known.holdsItems || Date.now() - known.at < RETIRED_RECHECK_MS)) return known.holdsItems;
+    try {
+      const holdsItems = (await this.sync.listMapItems(this.syncServiceSid, map, 1)).length > 0;
+      retiredMaps.set(key, { holdsItems, at: Date.now() });
+      return holdsItems;
+    } catch {
+      return true;
+    }
   }
 
   private async fetchRecord(
