@@ -722,6 +722,38 @@ describe('Apply while the event callback points elsewhere and the admin did not 
   });
 });
 
+describe('the admin picks another AI queue after Apply added the AI filter', () => {
+  const world = withWorld({ aiQueue: false });
+
+  test('the check says the filter goes elsewhere, and Apply points it at the queue saved', async () => {
+    await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    const aiFilterQueue = () =>
+      (
+        JSON.parse(workflowText(world())).task_routing.filters as {
+          filter_friendly_name: string;
+          targets: { queue: string }[];
+        }[]
+      ).find((filter) => filter.filter_friendly_name === 'OpenCX: AI agent')!.targets[0].queue;
+    const created = aiFilterQueue();
+    const chosen = await world().client.taskrouter.v1.workspaces(world().workspaceSid).taskQueues.create({
+      friendlyName: 'AI overflow',
+      targetWorkers: "opencx_ai == true AND routing.skills HAS 'opencx_ai'",
+    });
+    await world().saveConfig({ aiQueueSid: chosen.sid, aiQueueCreatedSid: created });
+
+    const checked = await ok(world(), 'setup-check');
+    const filters = (checked.checks as StepView[]).find((check) => check.id === 'workflow_filters')!;
+    expect(filters).toMatchObject({ status: 'problem' });
+    expect(filters.detail).toContain(`sends chats to queue ${created}, not to the AI queue in the settings`);
+
+    const applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    expect(stepStatuses(applied.steps)).toMatchObject({ workflow_filters: 'applied' });
+    expect(aiFilterQueue()).toBe(chosen.sid);
+    const after = await ok(world(), 'setup-check');
+    expect((after.checks as StepView[]).find((check) => check.id === 'workflow_filters')!.status).toBe('ok');
+  });
+});
+
 describe('uninstall when the workflow cannot be written', () => {
   const world = withWorld({ handoffFilter: 'missing', aiQueue: false });
 

@@ -27,7 +27,7 @@ describe('the AI queue', () => {
     const create = jest.fn(async () => undefined);
     expect(aiQueuePlan(ours, undefined, create, WS)).toEqual({
       kind: 'unchanged',
-      detail: `The AI filter targets the AI queue "OpenCX AI" (${AI_QUEUE}).`,
+      detail: `The AI queue is "OpenCX AI" (${AI_QUEUE}).`,
     });
     expect(aiQueuePlan(undefined, 'WQ' + 'f'.repeat(32), create, WS)).toMatchObject({
       kind: 'skipped',

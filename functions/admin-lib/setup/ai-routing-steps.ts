@@ -29,7 +29,7 @@ export function aiQueuePlan(
   create: () => Promise<void>,
   workspaceSid: string,
 ): StepPlan {
-  if (current) return { kind: 'unchanged', detail: `The AI filter targets the AI queue ${queueName(current)}.` };
+  if (current) return { kind: 'unchanged', detail: `The AI queue is ${queueName(current)}.` };
   if (savedSid) {
     return {
       kind: 'skipped',

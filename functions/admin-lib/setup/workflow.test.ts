@@ -150,6 +150,43 @@ describe('workflow filters', () => {
     expect(workflowConfigurationUpdate(fixed.workflows[0].configuration, fixed, HUMAN_QUEUE, AI_QUEUE)).toBeUndefined();
   });
 
+  it("points Apply's AI filter at the AI queue the admin saved since, keeping the target's other fields", () => {
+    const chosen = 'WQ' + 'd'.repeat(32);
+    const added = { ...aiFilterFor(AI_QUEUE), targets: [{ queue: AI_QUEUE, priority: 2 }] };
+    const queues = [
+      ...routing([]).queues,
+      {
+        sid: chosen,
+        friendlyName: 'AI overflow',
+        targetWorkers: "opencx_ai == true AND routing.skills HAS 'opencx_ai'",
+      },
+    ];
+    const facts = routing([handedOffFilter, added, voiceFilter], { aiQueueSid: chosen, queues });
+    expect(workflowFiltersCheck(facts)).toMatchObject({
+      status: 'problem',
+      detail: expect.stringContaining(
+        `"OpenCX: AI agent" sends chats to queue ${AI_QUEUE}, not to the AI queue in the settings, "AI overflow" (${chosen}).`,
+      ),
+      fix: `Apply setup: it points "OpenCX: AI agent" at "AI overflow" (${chosen}).`,
+      autoFixable: true,
+    });
+    const update = workflowConfigurationUpdate(facts.workflows[0].configuration, facts, HUMAN_QUEUE, chosen)!;
+    expect(update.changes).toEqual([`pointed "OpenCX: AI agent" at the AI queue ${chosen} (it targeted ${AI_QUEUE})`]);
+    expect(update.aiAdded).toBe(false);
+    expect((update.configuration.task_routing as { filters: object[] }).filters).toEqual([
+      handedOffFilter,
+      { ...added, targets: [{ queue: chosen, priority: 2 }] },
+      voiceFilter,
+    ]);
+    const fixed = { ...facts, workflows: [{ ...facts.workflows[0], configuration: update.configuration }] };
+    expect(workflowFiltersCheck(fixed).status).toBe('ok');
+    // Without a saved AI queue, the filter is left on whichever AI queue it targets.
+    const unsaved = routing([handedOffFilter, added], { queues });
+    expect(
+      workflowConfigurationUpdate(unsaved.workflows[0].configuration, unsaved, HUMAN_QUEUE, AI_QUEUE),
+    ).toBeUndefined();
+  });
+
   it('without an AI queue: the fix says Apply creates one; the filter targets the queue created', () => {
     const facts = routing([handedOffFilter], {
       queues: [{ sid: HUMAN_QUEUE, friendlyName: 'Support', targetWorkers: "role == 'agent'" }],

@@ -13,7 +13,7 @@ import {
   queueName,
 } from './ai-queue';
 import { type Check, check, type CheckStatus, fine, fixable, manual, type Verdict } from './check';
-import { aiMembership, aiQueueSids, type Filter, isHandedOffFilter, routesToAi } from './expressions';
+import { aiMembership, aiQueueSids, type Filter, isHandedOffFilter, routesToAi, type Target } from './expressions';
 import { chooseWorkflow, type WorkflowPick, workflowLookedAt } from './workflow-discovery';
 
 export const HANDOFF_FILTER_NAME = 'OpenCX: handed off to humans';
@@ -73,6 +73,22 @@ function positionsIn(
 }
 
 export const filterName = (filter: Filter): string => `"${String(filter.filter_friendly_name ?? filter.expression)}"`;
+
+/**
+ * The AI filter Apply added, when it targets another queue than the AI queue saved in the settings
+ * (the admin picked another one since): its index and the queue it targets now.
+ */
+function aiFilterElsewhere(
+  filters: Filter[],
+  savedAiQueueSid: string | undefined,
+): { index: number; queue: string } | undefined {
+  if (!savedAiQueueSid) return undefined;
+  const index = filters.findIndex((filter) => filter.filter_friendly_name === AI_FILTER_NAME);
+  const targets = index >= 0 && Array.isArray(filters[index].targets) ? (filters[index].targets as Target[]) : [];
+  const queues = targets.map((target) => target.queue).filter((queue): queue is string => typeof queue === 'string');
+  if (queues.length === 0 || queues.includes(savedAiQueueSid)) return undefined;
+  return { index, queue: queues[0] };
+}
 
 export function workflowFiltersCheck(routing: RoutingFacts): Check {
   const choice = chooseWorkflow(routing.workflows, routing);
@@ -140,6 +156,17 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
           ),
     );
   }
+  const elsewhere = aiQueue ? aiFilterElsewhere(filters, routing.aiQueueSid) : undefined;
+  if (elsewhere) {
+    return verdict(
+      'problem',
+      fixable(
+        `In ${workflow}, ${filterName(filters[elsewhere.index])} sends chats to queue ${elsewhere.queue}, ` +
+          `not to the AI queue in the settings, ${queueName(aiQueue!)}.`,
+        `Apply setup: it points ${filterName(filters[elsewhere.index])} at ${queueName(aiQueue!)}.`,
+      ),
+    );
+  }
   return verdict(
     'ok',
     fine(`In ${workflow}, ${filterName(filters[handedOff])} comes before the AI's filter ${filterName(filters[ai])}.`),
@@ -183,6 +210,18 @@ export function workflowConfigurationUpdate(
     const [moved] = next.splice(handedOff, 1);
     next.splice(ai, 0, moved);
     changes.push(`moved ${filterName(moved)} above ${filterName(filters[ai])}`);
+  }
+  // The admin picked another AI queue since Apply added the filter: it follows the settings.
+  const elsewhere = aiQueueSid === routing.aiQueueSid ? aiFilterElsewhere(next, aiQueueSid) : undefined;
+  if (elsewhere) {
+    const filter = next[elsewhere.index];
+    next[elsewhere.index] = {
+      ...filter,
+      targets: (filter.targets as Target[]).map((target) =>
+        target.queue === elsewhere.queue ? { ...target, queue: aiQueueSid } : target,
+      ),
+    };
+    changes.push(`pointed ${filterName(filter)} at the AI queue ${aiQueueSid} (it targeted ${elsewhere.queue})`);
   }
   const handedOffNow = next.findIndex(isHandedOffFilter);
   const aiAdded = ai < 0 && !!aiQueueSid && handedOffNow >= 0;
