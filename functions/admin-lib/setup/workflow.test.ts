@@ -165,7 +165,8 @@ describe('workflow filters', () => {
     expect(workflowFiltersCheck(facts)).toMatchObject({
       status: 'problem',
       detail: expect.stringContaining(
-        `"OpenCX: AI agent" sends chats to queue ${AI_QUEUE}, not to the AI queue in the settings, "AI overflow" (${chosen}).`,
+        `"OpenCX: AI agent" sends chats to queue ${AI_QUEUE}, ` +
+          `not to the AI queue in the settings, "AI overflow" (${chosen}).`,
       ),
       fix: `Apply setup: it points "OpenCX: AI agent" at "AI overflow" (${chosen}).`,
       autoFixable: true,
