@@ -16,6 +16,7 @@ import { createSettingsClient } from '../src/api/settingsClient';
 import { HandoffPanel } from '../src/components/HandoffPanel';
 import { HandoffSecondLine } from '../src/components/HandoffSecondLine';
 import { HandoffTaskBadge } from '../src/components/HandoffTaskBadge';
+import { HandoffVerdict } from '../src/components/HandoffVerdict';
 import { InsightsView } from '../src/components/InsightsView';
 import { OpencxMessageBadge } from '../src/components/OpencxMessageBadge';
 import { SettingsView } from '../src/components/SettingsView';
@@ -96,6 +97,10 @@ function Gallery(): JSX.Element {
                 <HandoffPanel attributes={task.attributes} now={now} locale="en-US" />
               </Box>
             ))}
+            <Box data-testid="verdict">
+              {/* A verdict whose send never answers: it stays "Saving…" for the browser test. */}
+              <HandoffVerdict submit={() => new Promise(() => undefined)} />
+            </Box>
             <Box data-testid="message-badges" display="flex" columnGap="space30">
               <OpencxMessageBadge role="ai" />
               <OpencxMessageBadge role="handoff-note" />

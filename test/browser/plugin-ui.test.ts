@@ -198,6 +198,19 @@ test('agents see the handoff context: reason, summary, sentiment, language, time
   await page.close();
 });
 
+test('an agent giving the verdict by keyboard keeps focus on the answer while it is sent', async () => {
+  const page = await openGallery();
+  const verdict = page.getByTestId('verdict');
+  await verdict.getByRole('group', { name: 'Handoff needed?' }).getByRole('button', { name: 'No' }).click();
+  const answer = verdict.getByRole('group', { name: 'Summary right?' }).getByRole('button', { name: 'Yes' });
+  await answer.focus();
+  await page.keyboard.press('Enter');
+  await expect(verdict.getByText('Saving…').isVisible()).resolves.toBe(true);
+  // A disabled button would have dropped the focus to the page: the next Tab would start at its top.
+  expect(await answer.evaluate((button) => button === document.activeElement)).toBe(true);
+  await page.close();
+});
+
 test("in a layout like Flex's: the badge in the task card, the panel between task header and tabs", async () => {
   const page = await openGallery();
   const layout = page.getByTestId('flex-layout');
@@ -231,9 +244,13 @@ test('admins Test & Save: the AI worker is provisioned, the key stored, only its
   await page.getByLabel('OpenCX API key').fill(DEFAULT_API_KEY);
   await page.getByLabel('AI author name').fill('Ava (AI)');
   await page.getByLabel('OpenCX webhook signing secret').fill(OPENCX_WEBHOOK_SECRET);
-  await page.getByRole('button', { name: 'Test & Save' }).click();
+  const save = page.getByRole('button', { name: 'Test & Save' });
+  await save.focus();
+  await page.keyboard.press('Enter');
   await page.getByText(/Settings saved\./).waitFor();
   await expect(page.getByText(/The AI worker was created in TaskRouter/).isVisible()).resolves.toBe(true);
+  // Disabled while it saved, the button lost the keyboard focus to the page: it has it back.
+  expect(await save.evaluate((button) => button === document.activeElement)).toBe(true);
   await expect(page.getByText(new RegExp(`Saved key: •+${DEFAULT_API_KEY.slice(-4)}`)).isVisible()).resolves.toBe(true);
 
   expect(await page.getByLabel('OpenCX API key').inputValue()).toBe('');

@@ -12,6 +12,7 @@ import { useUID } from '@twilio-paste/core/uid-library';
 import type { AgentClient, HandbackError } from '../api/agentClient';
 import { MAX_INSTRUCTION_LENGTH } from '../domain/history';
 import { format, strings } from '../strings';
+import { useFocusAfterBusy } from './useFocusAfterBusy';
 
 /** What a hand-back of the task answered: someone else's first, and whether Flex moved the task to wrap-up. */
 export interface HandbackOutcome {
@@ -108,6 +109,8 @@ export function HandbackControl({
   const field = useRef<HTMLTextAreaElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   const done = useRef<HTMLDivElement>(null);
+  // A failed send leaves the form: its button, disabled while sending, gets the focus back.
+  const submitButton = useFocusAfterBusy<HTMLButtonElement>(state.step === 'sending');
   const moveFocus = useRef<'field' | 'button' | 'done'>();
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs once the step the agent chose is rendered
   useEffect(() => {
@@ -197,7 +200,7 @@ export function HandbackControl({
         </HelpText>
       </Box>
       <Box display="flex" columnGap="space30">
-        <Button type="submit" variant="primary" size="small" loading={sending} disabled={tooLong}>
+        <Button ref={submitButton} type="submit" variant="primary" size="small" loading={sending} disabled={tooLong}>
           {strings.handbackConfirm}
         </Button>
         <Button

@@ -52,6 +52,8 @@ export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Elem
   }
 
   function answer(question: 'needed' | 'summaryRight', value: boolean): void {
+    // Busy, not disabled: a disabled button loses the keyboard focus of the agent who just pressed it.
+    if (status.kind === 'saving') return;
     // The saved answer clicked again: sending it again would note the verdict on OpenCX's session twice.
     if (status.kind === 'saved' && (question === 'needed' ? needed : summaryRight) === value) return;
     const next = { needed, summaryRight, [question]: value };
@@ -88,13 +90,13 @@ export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Elem
       <Question
         label={strings.verdictNeeded}
         value={needed}
-        disabled={saving}
+        busy={saving}
         onAnswer={(value) => answer('needed', value)}
       />
       <Question
         label={strings.verdictSummaryRight}
         value={summaryRight}
-        disabled={saving}
+        busy={saving}
         onAnswer={(value) => answer('summaryRight', value)}
       />
       <Box display="flex" alignItems="center" columnGap="space30" aria-live="polite">
@@ -158,12 +160,13 @@ export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Elem
 function Question({
   label,
   value,
-  disabled,
+  busy,
   onAnswer,
 }: {
   label: string;
   value?: boolean;
-  disabled: boolean;
+  /** A verdict is being sent: the answers are not taken, and say so, but keep their focus. */
+  busy: boolean;
   onAnswer: (value: boolean) => void;
 }): JSX.Element {
   return (
@@ -175,7 +178,7 @@ function Question({
         variant="secondary"
         size="small"
         pressed={value === true}
-        disabled={disabled}
+        aria-disabled={busy}
         onClick={() => onAnswer(true)}
       >
         {strings.verdictYes}
@@ -184,7 +187,7 @@ function Question({
         variant="secondary"
         size="small"
         pressed={value === false}
-        disabled={disabled}
+        aria-disabled={busy}
         onClick={() => onAnswer(false)}
       >
         {strings.verdictNo}

@@ -12,6 +12,7 @@ import { Text } from '@twilio-paste/core/text';
 import { INSIGHTS_PERIODS, type InsightsClient, type InsightsPeriod, type InsightsResult } from '../api/insightsClient';
 import { format, strings } from '../strings';
 import { InsightsReport } from './InsightsReport';
+import { useFocusAfterBusy } from './useFocusAfterBusy';
 
 export interface InsightsViewProps {
   client: InsightsClient;
@@ -52,8 +53,18 @@ export function InsightsView({ client, token, locale, visit = 0 }: InsightsViewP
     };
   }, [client, period, reloads, visit]);
 
-  const reload = (): void => setReloads((count) => count + 1);
+  // Asked for by the supervisor (Refresh, Try again): their focus, lost to the disabled or removed
+  // button, is given back to Refresh once the figures are in.
+  const [asked, setAsked] = useState(false);
+  const reload = (): void => {
+    setAsked(true);
+    setReloads((count) => count + 1);
+  };
   const result = loaded.period === period ? loaded.result : undefined;
+  const refreshButton = useFocusAfterBusy<HTMLButtonElement>(asked && !result);
+  useEffect(() => {
+    if (result) setAsked(false);
+  }, [result]);
 
   return (
     <Box padding="space80" maxWidth="size100">
@@ -66,7 +77,7 @@ export function InsightsView({ client, token, locale, visit = 0 }: InsightsViewP
             {strings.insightsIntro}
           </Text>
         </Box>
-        <Button variant="secondary" size="small" onClick={reload} disabled={!result}>
+        <Button ref={refreshButton} variant="secondary" size="small" onClick={reload} disabled={!result}>
           {strings.insightsRefresh}
         </Button>
       </Box>

@@ -53,6 +53,7 @@ import {
   WorkflowField,
 } from './SettingsFields';
 import { SetupSection } from './SetupSection';
+import { useFocusAfterBusy } from './useFocusAfterBusy';
 import { WebhookUrlField } from './WebhookUrlField';
 
 /** The Flex account's own resources, from `manager.serviceConfiguration`. */
@@ -172,6 +173,9 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
   // would drop an edit made meanwhile without a word.
   const [saving, setSaving] = useState(false);
   const [reloading, setReloading] = useState(false);
+  // Focus the buttons' own loading state took, given back; the reload's button goes with its alert.
+  const saveButton = useFocusAfterBusy<HTMLButtonElement>(saving);
+  const reloadButton = useFocusAfterBusy<HTMLButtonElement>(reloading, saveButton);
   const [outcome, setOutcome] = useState<Outcome>();
   // Each increase runs the setup check once: after a configured load and after each save.
   const [checkRequest, setCheckRequest] = useState(0);
@@ -584,6 +588,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                     <Text as="span">{outcome.message}</Text>
                     <Box>
                       <Button
+                        ref={reloadButton}
                         variant="secondary"
                         size="small"
                         loading={reloading}
@@ -599,7 +604,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
               )}
 
               <Box display="flex" alignItems="center" columnGap="space40">
-                <Button type="submit" variant="primary" loading={saving}>
+                <Button ref={saveButton} type="submit" variant="primary" loading={saving}>
                   {strings.settingsSave}
                 </Button>
                 {saving ? (

@@ -23,6 +23,7 @@ import { OutcomeAlert } from './OutcomeAlert';
 import { CodeField } from './SettingsFields';
 import { checkBadge, ConsentCheckbox, SetupItem, SetupList, StepList } from './SetupItems';
 import { UninstallConfirmation } from './UninstallConfirmation';
+import { useFocusAfterBusy } from './useFocusAfterBusy';
 
 export interface SetupSectionProps {
   client: SettingsClient;
@@ -121,7 +122,11 @@ export function SetupSection({ client, token, checkRequest, onSettingsChanged }:
   const [humanQueueError, setHumanQueueError] = useState<string>();
   const [replaceConfirmed, setReplaceConfirmed] = useState(false);
   const mounted = useRef(true);
-  const uninstallButton = useRef<HTMLButtonElement>(null);
+  // Each button Paste disables while its action runs gets the keyboard focus back when it is done.
+  const checkButton = useFocusAfterBusy<HTMLButtonElement>(busy === 'check');
+  const applyButton = useFocusAfterBusy<HTMLButtonElement>(busy === 'apply');
+  const undoButton = useFocusAfterBusy<HTMLButtonElement>(busy === 'undo');
+  const uninstallButton = useFocusAfterBusy<HTMLButtonElement>(busy === 'uninstall');
   // Only the newest request's answer is shown.
   const latest = useRef(0);
   // What runs now, and whether a check a settings save asked for waits for that write to finish.
@@ -334,6 +339,7 @@ export function SetupSection({ client, token, checkRequest, onSettingsChanged }:
 
         <Box display="flex" alignItems="center" columnGap="space40" rowGap="space30" flexWrap="wrap">
           <Button
+            ref={checkButton}
             variant="secondary"
             onClick={() => void check()}
             loading={busy === 'check'}
@@ -342,6 +348,7 @@ export function SetupSection({ client, token, checkRequest, onSettingsChanged }:
             {strings.setupCheck}
           </Button>
           <Button
+            ref={applyButton}
             variant="primary"
             onClick={() => void apply()}
             loading={busy === 'apply'}
@@ -350,6 +357,7 @@ export function SetupSection({ client, token, checkRequest, onSettingsChanged }:
             {strings.setupApply}
           </Button>
           <Button
+            ref={undoButton}
             variant="secondary"
             onClick={() => void undo()}
             loading={busy === 'undo'}

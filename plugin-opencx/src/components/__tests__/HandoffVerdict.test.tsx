@@ -33,10 +33,17 @@ describe('HandoffVerdict', () => {
     click('Handoff needed?', 'No');
     expect(submit).not.toHaveBeenCalled();
     expect(question('Handoff needed?').getByRole('button', { name: 'No' })).toHaveAttribute('aria-pressed', 'true');
+    const pressed = question('Summary right?').getByRole('button', { name: 'Yes' });
+    pressed.focus();
     click('Summary right?', 'Yes');
     expect(submit).toHaveBeenCalledWith({ needed: false, summaryRight: true });
     expect(screen.getByText('Saving…')).toBeVisible();
-    expect(question('Summary right?').getByRole('button', { name: 'Yes' })).toBeDisabled();
+    // Busy, not disabled: the agent's keyboard focus stays where they pressed, and nothing more is sent.
+    expect(pressed).toHaveAttribute('aria-disabled', 'true');
+    expect(pressed).toHaveFocus();
+    click('Handoff needed?', 'Yes');
+    expect(submit).toHaveBeenCalledTimes(1);
+    expect(question('Handoff needed?').getByRole('button', { name: 'No' })).toHaveAttribute('aria-pressed', 'true');
 
     await resolve({ ok: true });
     expect(screen.getByText('Thanks, saved.')).toBeVisible();
