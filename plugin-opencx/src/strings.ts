@@ -224,6 +224,7 @@ export interface OpencxStrings {
   settingsReload: string;
   settingsReloaded: string;
   settingsRefreshFailed: string;
+  settingsRefreshed: string;
   settingsRefreshAgain: string;
   settingsFunctionsUrlMissing: string;
   settingsFunctionsFound: string;
@@ -572,6 +573,7 @@ export const strings: OpencxStrings = {
     'The setup change may have changed the stored settings, but they could not be read again ({message}). ' +
     'Read them again before you save: your changes here are kept.',
   settingsRefreshAgain: 'Read the settings again',
+  settingsRefreshed: 'The settings are read again: the form shows them, with your unsaved changes kept.',
   settingsFunctionsUrlMissing:
     'OpenCX Functions not found: set {setting} in the Flex configuration to your Functions domain ' +
     'and reload Flex, or build with {variable}.',

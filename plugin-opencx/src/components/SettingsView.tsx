@@ -265,7 +265,9 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
       });
       return;
     }
-    setOutcome((current) => (current?.kind === 'unrefreshed' ? undefined : current));
+    setOutcome((current) =>
+      current?.kind === 'unrefreshed' ? { kind: 'saved', message: strings.settingsRefreshed } : current,
+    );
     const before = shown.current;
     show(loaded.settings);
     setRouting(loaded.routing);
@@ -582,26 +584,31 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 </React.Fragment>
               ))}
 
-              {outcome?.kind === 'stale' || outcome?.kind === 'unrefreshed' ? (
-                <Alert variant="error">
-                  <Stack orientation="vertical" spacing="space30">
-                    <Text as="span">{outcome.message}</Text>
-                    <Box>
-                      <Button
-                        ref={reloadButton}
-                        variant="secondary"
-                        size="small"
-                        loading={reloading}
-                        onClick={() => void (outcome.kind === 'stale' ? reload() : refresh())}
-                      >
-                        {outcome.kind === 'stale' ? strings.settingsReload : strings.settingsRefreshAgain}
-                      </Button>
-                    </Box>
-                  </Stack>
-                </Alert>
-              ) : (
-                <OutcomeAlert outcome={outcome} />
-              )}
+              {/* One child of the Stack, so the status region below stays mounted as the alert comes and goes. */}
+              <Box>
+                {outcome?.kind === 'stale' || outcome?.kind === 'unrefreshed' ? (
+                  <Alert variant="error">
+                    <Stack orientation="vertical" spacing="space30">
+                      <Text as="span">{outcome.message}</Text>
+                      <Box>
+                        <Button
+                          ref={reloadButton}
+                          variant="secondary"
+                          size="small"
+                          loading={reloading}
+                          onClick={() => void (outcome.kind === 'stale' ? reload() : refresh())}
+                        >
+                          {outcome.kind === 'stale' ? strings.settingsReload : strings.settingsRefreshAgain}
+                        </Button>
+                      </Box>
+                    </Stack>
+                  </Alert>
+                ) : null}
+                {/* Always mounted, so the outcome after a reload is announced. */}
+                <OutcomeAlert
+                  outcome={outcome?.kind === 'stale' || outcome?.kind === 'unrefreshed' ? undefined : outcome}
+                />
+              </Box>
 
               <Box display="flex" alignItems="center" columnGap="space40">
                 <Button ref={saveButton} type="submit" variant="primary" loading={saving}>

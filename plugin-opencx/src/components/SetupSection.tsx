@@ -288,6 +288,10 @@ export function SetupSection({ client, token, checkRequest, onSettingsChanged }:
       </Text>
 
       <Stack orientation="vertical" spacing="space60">
+        {/* First: Stack keys its children by position, and a question above that comes and goes with an
+            action would mount the status region again, which a screen reader then does not announce. */}
+        <OutcomeAlert outcome={outcome} />
+
         {checks ? (
           <Box>
             <Text as="p" marginBottom="space30" fontWeight="fontWeightSemibold">
@@ -325,8 +329,6 @@ export function SetupSection({ client, token, checkRequest, onSettingsChanged }:
             help={strings.setupReplaceUrlHelp}
           />
         ) : null}
-
-        <OutcomeAlert outcome={outcome} />
 
         {report ? (
           <StepList

@@ -325,6 +325,8 @@ describe('SettingsView', () => {
 
     const alert = await screen.findByRole('alert');
     expect(alert).toHaveTextContent(/Settings not saved: they were changed since you opened them/);
+    // The status region the reload's outcome goes into is there before it: screen readers announce it.
+    const regions = screen.getAllByRole('status');
     expect(client.save).toHaveBeenCalledWith(
       'flex-token',
       expect.objectContaining({ settingsRevision: SAVED.revision }),
@@ -336,6 +338,9 @@ describe('SettingsView', () => {
     fireEvent.click(within(alert).getByRole('button', { name: 'Reload settings' }));
 
     expect(await screen.findByText(/The current settings are loaded/)).toBeVisible();
+    expect(regions.filter((region) => /The current settings are loaded/.test(region.textContent ?? ''))).toHaveLength(
+      1,
+    );
     expect(authorInput()).toHaveValue('Their Bot');
     expect(queueInput()).toHaveValue('');
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();

@@ -351,9 +351,12 @@ describe('Twilio setup section', () => {
 
     fireEvent.click(replaceBox()!);
     expect(replaceBox()).toBeChecked();
+    // The question above the outcome goes with this Apply: the status region it is announced in stays.
+    const regions = screen.getAllByRole('status');
     fireEvent.click(applyButton());
 
     expect(await screen.findByText('Applied: Conversations webhook.')).toBeVisible();
+    expect(regions.filter((region) => region.textContent?.includes('Applied: Conversations webhook.'))).toHaveLength(1);
     // Apply wrote two resources: the next Apply sends the revisions it answered, theirs new.
     expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', {
       replaceCallbackUrl: true,
@@ -606,6 +609,7 @@ describe('the settings form after Apply, Undo or Uninstall', () => {
     await waitFor(() => expect(queueInput()).toHaveValue(CREATED_QUEUE));
     expect(authorInput()).toHaveValue('Edited Bot');
     expect(screen.queryByText(/could not be read again/)).not.toBeInTheDocument();
+    expect(screen.getByText(/The settings are read again/)).toBeVisible();
   });
 
   it('reads the settings again after Undo: the AI queue it deleted is no longer sent', async () => {
