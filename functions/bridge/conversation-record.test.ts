@@ -2,6 +2,7 @@ import { parseConfig } from '../common/config';
 import {
   configToRecord,
   type ConversationRecord,
+  isAbandonedClaim,
   isStaleClaim,
   recordedConfigFor,
   shouldRecordConfig,
@@ -15,6 +16,14 @@ const claim = (over: Partial<ConversationRecord> = {}): ConversationRecord => ({
   phase: 'ai',
   claimedAt: CLAIMED_AT,
   ...over,
+});
+
+describe('isAbandonedClaim', () => {
+  it('a claim without a session the offer timer did not take over within a minute is abandoned', () => {
+    expect(isAbandonedClaim(claim(), CLAIMED_AT + 60_000)).toBe(false);
+    expect(isAbandonedClaim(claim(), CLAIMED_AT + 60_001)).toBe(true);
+    expect(isAbandonedClaim(claim({ sessionId: 'session-1' }), CLAIMED_AT + 3_600_000)).toBe(false);
+  });
 });
 
 describe('isStaleClaim', () => {

@@ -98,6 +98,17 @@ export function isStaleClaim(record: ConversationRecord, now: number): boolean {
 }
 
 /**
+ * A stale claim this old was not taken over by the offer's timer either (it decides the offer again
+ * every 15 s, three times, each time claiming afresh): nothing will engage before the reservation
+ * times out.
+ */
+export const ABANDONED_CLAIM_MS = 60_000;
+
+export function isAbandonedClaim(record: ConversationRecord, now: number): boolean {
+  return !record.sessionId && now - record.claimedAt > ABANDONED_CLAIM_MS;
+}
+
+/**
  * Sync keeps at most 16 KiB per item: a copy of the settings
  * larger than this (many note translations) is not kept.
  */

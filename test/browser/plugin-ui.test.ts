@@ -207,7 +207,7 @@ test('an agent giving the verdict by keyboard keeps focus on the answer while it
   await page.keyboard.press('Enter');
   await expect(verdict.getByText('Saving…').isVisible()).resolves.toBe(true);
   // A disabled button would have dropped the focus to the page: the next Tab would start at its top.
-  expect(await answer.evaluate((button) => button === document.activeElement)).toBe(true);
+  expect(await answer.evaluate((button) => button.ownerDocument.activeElement === button)).toBe(true);
   await page.close();
 });
 
@@ -250,7 +250,7 @@ test('admins Test & Save: the AI worker is provisioned, the key stored, only its
   await page.getByText(/Settings saved\./).waitFor();
   await expect(page.getByText(/The AI worker was created in TaskRouter/).isVisible()).resolves.toBe(true);
   // Disabled while it saved, the button lost the keyboard focus to the page: it has it back.
-  expect(await save.evaluate((button) => button === document.activeElement)).toBe(true);
+  expect(await save.evaluate((button) => button.ownerDocument.activeElement === button)).toBe(true);
   await expect(page.getByText(new RegExp(`Saved key: •+${DEFAULT_API_KEY.slice(-4)}`)).isVisible()).resolves.toBe(true);
 
   expect(await page.getByLabel('OpenCX API key').inputValue()).toBe('');

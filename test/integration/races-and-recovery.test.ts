@@ -128,6 +128,33 @@ test.each([true, false])(
   },
 );
 
+test('a message for a conversation whose engage died goes to humans, not to a wait for the reservation', async () => {
+  // The AI's offer reaches no Function (the workspace's events go nowhere for a moment)...
+  const workspaceApi = world.client.taskrouter.v1.workspaces(world.workspaceSid);
+  const { eventCallbackUrl } = await workspaceApi.fetch();
+  await workspaceApi.update({ eventCallbackUrl: 'http://127.0.0.1:9/unreachable' });
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hello?');
+  await workspaceApi.update({ eventCallbackUrl });
+  const offer = world.reservations(taskSid).find((r) => r.status === 'pending')!;
+  // ...and the engage that claimed the conversation two minutes ago died before making a session.
+  world.sync.setMapItem(world.syncServiceSid, locationOf(CONVERSATION_MAPS, conversationSid), conversationSid, {
+    workspaceSid: world.workspaceSid,
+    taskSid,
+    reservationSid: offer.sid,
+    phase: 'ai',
+    claimedAt: Date.now() - 120_000,
+  });
+
+  await world.customerSays(conversationSid, 'Anyone there?');
+
+  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+  expect(world.reservations(taskSid).find((r) => r.sid === offer.sid)!.status).not.toBe('pending');
+  // The customer is told a human is coming; the AI says nothing.
+  expect(world.postedAsAi(conversationSid).map((m) => (m.attributes.opencx as { role: string }).role)).toEqual([
+    'handoff-note',
+  ]);
+});
+
 test('ending a conversation clears our state even when OpenCX cannot close the session', async () => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
   world.opencx.faults.add({ path: /\/chat\/sessions\/[^/]+$/, method: 'PATCH', status: 503 });

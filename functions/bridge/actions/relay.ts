@@ -1,5 +1,6 @@
 // A customer message to the AI: claimed once by its message SID, sent to OpenCX, and answered on
 // the fast path, or left to OpenCX's webhook (the slow path) with a watchdog armed.
+import { isAbandonedClaim } from '../conversation-record';
 import { aiUnavailable, type Decision } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { type AiTurn, askAi, awaitAnswer, deliverAnswer, watchUncertainReply } from './answer';
@@ -8,8 +9,16 @@ import { resendLater } from './resend';
 
 type Relay = Extract<Decision, { action: 'relay' }>;
 
+const ENGAGE_DIED =
+  "The AI assistant could not start on this conversation. The customer's messages are in the conversation.";
+
 export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   let current: KnownRecord | undefined = known;
+  // The Function that claimed the conversation died before making the session, and no offer timer
+  // took over: nobody would send this message, and TaskRouter offers the task again only when the
+  // AI's reservation times out, 10 minutes or more. Humans take it now.
+  if (current.record.phase === 'ai' && isAbandonedClaim(current.record, deps.now().getTime()))
+    return handOff(d.conversationSid, current, aiUnavailable(ENGAGE_DIED), deps);
   if (current.record.phase === 'ai' && !current.record.sessionId) {
     // The engaging Function read the conversation before this message came: it sends it on recording the session.
     const parked = await deps.state.parkMessage(d.conversationSid, d.message.sid, current);
