@@ -722,6 +722,24 @@ describe('Apply while the event callback points elsewhere and the admin did not 
   });
 });
 
+describe('Apply while no AI worker of the saved pool is in the workspace', () => {
+  const world = withWorld({ aiQueue: false });
+
+  test("does not add the AI's filter: its chats would wait for a worker that is not there", async () => {
+    await world().saveConfig({ aiWorkerSid: `WK${'0'.repeat(32)}` });
+    const applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    const steps = applied.steps as StepView[];
+    expect(steps.find((step) => step.id === 'ai_worker')).toMatchObject({
+      status: 'skipped',
+      detail: expect.stringMatching(/^No AI worker of the saved pool is in the workspace/),
+    });
+    expect(steps.find((step) => step.id === 'workflow_filters')!.detail).toMatch(
+      /The AI's filter is not added while the AI worker is not ready/,
+    );
+    expect(filterNames(world())).not.toContain('OpenCX: AI agent');
+  });
+});
+
 describe('the admin picks another AI queue after Apply added the AI filter', () => {
   const world = withWorld({ aiQueue: false });
 

@@ -2,8 +2,8 @@ import { AI_QUEUE_NAME, AI_QUEUE_TARGET_WORKERS, aiQueueFor } from './ai-queue';
 import { aiQueuePlan, bridgeNotReady } from './ai-routing-steps';
 import type { CheckId } from './check';
 import { aiMembership } from './expressions';
-import { AI_QUEUE, HUMAN_QUEUE, WS } from './fixtures.testing';
-import type { StepReport, StepStatus } from './steps';
+import { AI_QUEUE, HUMAN_QUEUE, WK, WS } from './fixtures.testing';
+import { NO_AI_WORKER_FOUND, type StepReport, type StepStatus } from './steps';
 
 const human = { sid: HUMAN_QUEUE, friendlyName: 'Support', targetWorkers: "role == 'agent'" };
 const ours = { sid: AI_QUEUE, friendlyName: AI_QUEUE_NAME, targetWorkers: AI_QUEUE_TARGET_WORKERS };
@@ -72,5 +72,11 @@ describe("the AI's routing waits for the bridge's webhooks and worker", () => {
     expect(bridgeNotReady([report('conversations_webhook', 'skipped')])).toBe(
       'the Conversations webhook is not set to this deployment',
     );
+    // No worker of the pool is in the workspace: nobody would take the AI's offers.
+    const noneFound = {
+      ...report('ai_worker', 'skipped'),
+      detail: `${NO_AI_WORKER_FOUND}: ${WK}; Test & Save creates them.`,
+    };
+    expect(bridgeNotReady([report('workspace_events', 'unchanged'), noneFound])).toBe('the AI worker is not ready');
   });
 });

@@ -5,7 +5,7 @@ import type { BridgeConfig } from '../../common/config';
 import { mayHaveBeenProcessed, type TaskQueueSummary, type TaskRouterApi, type TwilioApis } from '../../common/twilio';
 import { AI_QUEUE_NAME, AI_QUEUE_TARGET_WORKERS, aiQueueFor, queueName } from './ai-queue';
 import type { CheckId } from './check';
-import type { SetupStep, StepPlan, StepReport } from './steps';
+import { NO_AI_WORKER_FOUND, type SetupStep, type StepPlan, type StepReport } from './steps';
 import { type RoutingFacts, workflowConfigurationUpdate, workflowFiltersCheck } from './workflow';
 import { chooseWorkflow } from './workflow-discovery';
 
@@ -166,12 +166,12 @@ const BRIDGE_STEPS: Partial<Record<CheckId, string>> = {
 
 /**
  * The step did its part: applied, or right already. The AI workers' step is skipped when some are
- * missing (Test & Save makes them) and those found serve.
+ * missing (Test & Save makes them) and those found serve; with none found, nobody would take the offers.
  */
 const done = (report: StepReport): boolean =>
   report.status === 'applied' ||
   report.status === 'unchanged' ||
-  (report.id === 'ai_worker' && report.status === 'skipped');
+  (report.id === 'ai_worker' && report.status === 'skipped' && !report.detail.startsWith(NO_AI_WORKER_FOUND));
 
 /**
  * Why the AI must not be routed chats yet, given what the earlier steps did (undefined when it

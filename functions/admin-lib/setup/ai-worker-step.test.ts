@@ -73,6 +73,22 @@ describe('aiWorkerPlan: Apply repairs the saved AI workers', () => {
     expect(write).toHaveBeenLastCalledWith([{ sid: WK, reopen: true, makeAvailable: false }]);
   });
 
+  it('says when no worker of the pool is in the workspace, so the AI is not routed chats', () => {
+    expect(
+      aiWorkerPlan(
+        [
+          { sid: WK, missing: true },
+          { sid: WK2, missing: true },
+        ],
+        WS,
+        write,
+      ),
+    ).toEqual({
+      kind: 'skipped',
+      detail: `No AI worker of the saved pool is in the workspace: ${WK}, ${WK2}; Test & Save creates them.`,
+    });
+  });
+
   it('leaves a missing worker to Test & Save, and says so', () => {
     expect(aiWorkerPlan([serving(), { sid: WK2, missing: true }], WS, write)).toEqual({
       kind: 'skipped',

@@ -7,7 +7,7 @@ import { type TaskRouterApi, undefinedIfNotFound } from '../../common/twilio';
 import { type KeptWorker, repairOf, serves } from '../ai-pool';
 import { repairWorker } from '../ai-worker';
 import { bridgeNotReady } from './ai-routing-steps';
-import type { AiWorkerBackup, SetupStep, StepPlan } from './steps';
+import { type AiWorkerBackup, NO_AI_WORKER_FOUND, type SetupStep, type StepPlan } from './steps';
 
 /**
  * A saved pool worker as the step reads it; `missing` when it is not in the
@@ -54,6 +54,8 @@ export function aiWorkerPlan(
       : '';
   const heldNames = held.map((worker) => `"${worker.friendlyName}" (${worker.sid})`).join(', ');
   const holding = held.length > 0 ? ` Not made Available while ${notReady}: ${heldNames}; apply again once it is.` : '';
+  if (found.length === 0 && missing.length > 0)
+    return { kind: 'skipped', detail: `${NO_AI_WORKER_FOUND}: ${missing.join(', ')}; Test & Save creates them.` };
   if (repairs.length === 0) {
     if (held.length > 0) return { kind: 'skipped', detail: `${holding.trim()}${gone}` };
     return missing.length > 0

@@ -49,6 +49,9 @@ export interface AiWorkerBackup {
   channels: { sid: string; taskChannel: string; capacity: number; available: boolean }[];
 }
 
+/** How the AI workers' step begins its detail when no worker of the pool is there to take an offer. */
+export const NO_AI_WORKER_FOUND = 'No AI worker of the saved pool is in the workspace';
+
 /** A step's decision on the resource as it is now. */
 export type StepPlan =
   | { kind: 'write'; detail: string; backup: ResourceBackup; write: () => Promise<void> }
