@@ -11,7 +11,7 @@ import { type Handoff, readHandoff } from '../domain/handoff';
 import { absoluteTime, languageName, relativeTime } from '../domain/time';
 import { strings } from '../strings';
 import { HandoffSummary } from './HandoffSummary';
-import { HandoffVerdict } from './HandoffVerdict';
+import { HandoffVerdict, type HandoffVerdictProps } from './HandoffVerdict';
 import { SentimentBadge } from './SentimentBadge';
 import { useNow } from './useNow';
 
@@ -24,12 +24,14 @@ export interface HandoffPanelProps {
   locale?: string;
   /** Sends the agent's verdict; without it the panel asks for none (e.g. before the task is accepted). */
   submitVerdict?: SubmitVerdict;
+  /** The verdict the agent left unsent on this task, and where to keep it. */
+  verdictDraft?: Pick<HandoffVerdictProps, 'draft' | 'onDraft'>;
 }
 
 /** The OpenCX context of a task the AI handed off; nothing for any other task. */
-export function HandoffPanel({ attributes, now, locale, submitVerdict }: HandoffPanelProps): JSX.Element | null {
+export function HandoffPanel({ attributes, ...shown }: HandoffPanelProps): JSX.Element | null {
   const handoff = readHandoff(attributes);
-  return handoff ? <HandoffDetails handoff={handoff} now={now} locale={locale} submitVerdict={submitVerdict} /> : null;
+  return handoff ? <HandoffDetails handoff={handoff} {...shown} /> : null;
 }
 
 function HandoffDetails({
@@ -37,12 +39,8 @@ function HandoffDetails({
   now,
   locale,
   submitVerdict,
-}: {
-  handoff: Handoff;
-  now?: Date;
-  locale?: string;
-  submitVerdict?: SubmitVerdict;
-}): JSX.Element {
+  verdictDraft,
+}: Omit<HandoffPanelProps, 'attributes'> & { handoff: Handoff }): JSX.Element {
   const titleId = useUID();
   const currentTime = useNow(now);
   const { reason, summary, sentiment, language, handedOffAt, opencxSessionId } = handoff;
@@ -107,7 +105,7 @@ function HandoffDetails({
           </Field>
         ) : null}
       </Box>
-      {submitVerdict ? <HandoffVerdict submit={submitVerdict} given={handoff.verdict} /> : null}
+      {submitVerdict ? <HandoffVerdict submit={submitVerdict} given={handoff.verdict} {...verdictDraft} /> : null}
     </Box>
   );
 }

@@ -12,10 +12,22 @@ import { strings } from '../strings';
 
 export const MAX_COMMENT = 1000;
 
+/** What the agent answered or typed and has not sent: kept when they switch to another task. */
+export interface VerdictDraft {
+  needed?: boolean;
+  summaryRight?: boolean;
+  /** A comment box left open, with what it held. */
+  comment?: string;
+}
+
 export interface HandoffVerdictProps {
   submit: SubmitVerdict;
   /** The verdict already on the task (its `opencxVerdict` attribute). */
   given?: { needed: boolean; summaryRight: boolean; comment?: string };
+  /** The task's unsent verdict from before the agent switched tasks: the form opens with it. */
+  draft?: VerdictDraft;
+  /** Told what is unsent as it changes; undefined once nothing is. */
+  onDraft?: (draft: VerdictDraft | undefined) => void;
 }
 
 type Status = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved' } | { kind: 'failed'; message: string };
@@ -24,13 +36,24 @@ type Status = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved' } | { kind
  * The agent's verdict on the handoff: one click for each question; the verdict is sent once both
  * are answered (and again when an answer changes). A comment can follow.
  */
-export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Element {
-  const [needed, setNeeded] = useState<boolean | undefined>(given?.needed);
-  const [summaryRight, setSummaryRight] = useState<boolean | undefined>(given?.summaryRight);
-  const [status, setStatus] = useState<Status>(given ? { kind: 'saved' } : { kind: 'idle' });
-  const [commenting, setCommenting] = useState(false);
+export function HandoffVerdict({ submit, given, draft, onDraft }: HandoffVerdictProps): JSX.Element {
+  const [needed, setNeeded] = useState<boolean | undefined>(draft?.needed ?? given?.needed);
+  const [summaryRight, setSummaryRight] = useState<boolean | undefined>(draft?.summaryRight ?? given?.summaryRight);
+  // The answers last saved: what differs from them is unsent.
+  const [saved, setSaved] = useState({ needed: given?.needed, summaryRight: given?.summaryRight });
+  const unsentAnswers = needed !== saved.needed || summaryRight !== saved.summaryRight;
+  const [status, setStatus] = useState<Status>(given && !unsentAnswers ? { kind: 'saved' } : { kind: 'idle' });
+  const [commenting, setCommenting] = useState(draft?.comment !== undefined);
   // The comment already on the task is the one to edit: sending replaces it.
-  const [comment, setComment] = useState(given?.comment ?? '');
+  const [comment, setComment] = useState(draft?.comment ?? given?.comment ?? '');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: told only when what is unsent changes
+  useEffect(() => {
+    const unsent: VerdictDraft = {
+      ...(unsentAnswers ? { needed, summaryRight } : {}),
+      ...(commenting ? { comment } : {}),
+    };
+    onDraft?.(Object.keys(unsent).length > 0 ? unsent : undefined);
+  }, [needed, summaryRight, unsentAnswers, commenting, comment]);
   // A verdict replaces the one before it whole: a changed answer sends the comment again.
   const [sentComment, setSentComment] = useState(given?.comment);
   const commentId = useUID();
@@ -48,6 +71,7 @@ export function HandoffVerdict({ submit, given }: HandoffVerdictProps): JSX.Elem
     setStatus({ kind: 'saving' });
     const result = await submit(input);
     setStatus(result.ok ? { kind: 'saved' } : { kind: 'failed', message: result.error.message });
+    if (result.ok) setSaved({ needed: input.needed, summaryRight: input.summaryRight });
     return result.ok;
   }
 

@@ -11,6 +11,7 @@ import { type FunctionsClientOptions, functionsClient, FUNCTIONS_URL_SETTINGS } 
 import { isHandedOff, isRoutableConversation } from '../domain/handoff';
 import { readHistory } from '../domain/history';
 import { format, strings } from '../strings';
+import { PerTask } from './perTask';
 import type { FeatureSetup } from './types';
 
 /** What Flex passes the task canvas' children: `status` is the agent's reservation's. */
@@ -28,27 +29,24 @@ export const canHandBack = (props: TaskProps): boolean =>
   props.task?.status === 'accepted' &&
   Boolean(props.task?.taskSid);
 
-/** How many tasks' hand-backs are kept: an agent's tasks in wrap-up at once are far fewer. */
-const KEPT_OUTCOMES = 50;
-
 /**
  * Where each task's hand-back stands, by task SID. The agent may switch tasks while it is sent, and
  * the hand-back moves the task to wrap-up before it answers (the control goes with the accepted
  * reservation): its answer, a failure too, stays from here.
  */
 export class HandbackOutcomes {
-  private readonly byTask = new Map<string, HandbackProgress>();
+  private readonly byTask = new PerTask<HandbackProgress>();
   private readonly listeners = new Set<() => void>();
   /** The instruction typed in a form still open, by task: an agent switching chats finds it again. */
-  private readonly drafts = new Map<string, string>();
+  private readonly drafts = new PerTask<string>();
 
   draft(taskSid: string | undefined): string | undefined {
-    return taskSid ? this.drafts.get(taskSid) : undefined;
+    return this.drafts.get(taskSid);
   }
 
   /** `undefined`: the form was closed or sent. */
   keepDraft(taskSid: string, instruction: string | undefined): void {
-    keepNewest(this.drafts, taskSid, instruction);
+    this.drafts.set(taskSid, instruction);
   }
 
   /** Calls `listener` on each change, until the returned function is called. */
@@ -58,24 +56,13 @@ export class HandbackOutcomes {
   }
 
   get(taskSid: string | undefined): HandbackProgress | undefined {
-    return taskSid ? this.byTask.get(taskSid) : undefined;
+    return this.byTask.get(taskSid);
   }
 
   /** `undefined` forgets the task's hand-back (the agent dismissed its failure). */
   set(taskSid: string, progress: HandbackProgress | undefined): void {
-    keepNewest(this.byTask, taskSid, progress);
+    this.byTask.set(taskSid, progress);
     for (const listener of this.listeners) listener();
-  }
-}
-
-/** Sets or (undefined) deletes the task's entry, keeping the newest `KEPT_OUTCOMES`. */
-function keepNewest<T>(byTask: Map<string, T>, taskSid: string, value: T | undefined): void {
-  byTask.delete(taskSid);
-  if (value !== undefined) byTask.set(taskSid, value);
-  // The oldest first: a Map keeps insertion order.
-  for (const oldest of byTask.keys()) {
-    if (byTask.size <= KEPT_OUTCOMES) break;
-    byTask.delete(oldest);
   }
 }
 

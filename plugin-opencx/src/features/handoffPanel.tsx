@@ -3,8 +3,10 @@ import type * as Flex from '@twilio/flex-ui';
 
 import { type AgentClient, createAgentClient, type VerdictInput } from '../api/agentClient';
 import { HandoffPanel } from '../components/HandoffPanel';
+import type { VerdictDraft } from '../components/HandoffVerdict';
 import { type FunctionsClientOptions, functionsClient } from '../config';
 import { isHandedOff } from '../domain/handoff';
+import { PerTask } from './perTask';
 import type { FeatureSetup } from './types';
 
 /** What Flex passes the task canvas's children. */
@@ -19,7 +21,8 @@ export function AcceptedTaskHandoffPanel({
   task,
   manager,
   client,
-}: TaskProps & { manager: Flex.Manager; client?: AgentClient }): JSX.Element {
+  drafts,
+}: TaskProps & { manager: Flex.Manager; client?: AgentClient; drafts?: PerTask<VerdictDraft> }): JSX.Element {
   // Only the agent holding the task can give a verdict: not while it is only offered.
   const taskSid = task?.status === 'accepted' || task?.status === 'wrapping' ? task.taskSid : undefined;
   const submitVerdict = useMemo(
@@ -29,8 +32,20 @@ export function AcceptedTaskHandoffPanel({
         : undefined,
     [client, taskSid, manager],
   );
-  // Flex keeps one TaskCanvas for every task: the key gives each task its own verdict state.
-  return <HandoffPanel key={task?.taskSid} attributes={task?.attributes} submitVerdict={submitVerdict} />;
+  const verdictDraft =
+    drafts && taskSid
+      ? { draft: drafts.get(taskSid), onDraft: (draft?: VerdictDraft) => drafts.set(taskSid, draft) }
+      : undefined;
+  // Flex keeps one TaskCanvas for every task: the key gives each task its own verdict state, and
+  // what the agent left unsent on a task is there again when they come back to it.
+  return (
+    <HandoffPanel
+      key={task?.taskSid}
+      attributes={task?.attributes}
+      submitVerdict={submitVerdict}
+      verdictDraft={verdictDraft}
+    />
+  );
 }
 
 /**
@@ -41,10 +56,12 @@ export function AcceptedTaskHandoffPanel({
 export function createHandoffPanelSetup(options: FunctionsClientOptions<AgentClient> = {}): FeatureSetup {
   return (flex, manager) => {
     const { client } = functionsClient(manager.configuration, options, createAgentClient);
+    // One for the plugin's life, as the task canvas is rendered again for each task.
+    const drafts = new PerTask<VerdictDraft>();
     // Flex sorts the header first among equal sort orders (a stable sort, defaults before added
     // content), so 0 is "under the header" whatever else a Flex 2.x version puts after it.
     flex.TaskCanvas.Content.add(
-      <AcceptedTaskHandoffPanel key="opencx-handoff-panel" manager={manager} client={client} />,
+      <AcceptedTaskHandoffPanel key="opencx-handoff-panel" manager={manager} client={client} drafts={drafts} />,
       { sortOrder: 0, if: showsHandoff },
     );
   };

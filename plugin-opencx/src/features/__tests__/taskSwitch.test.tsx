@@ -67,6 +67,29 @@ test('the verdict given on one task neither shows on the next nor is sent for it
   expect(giveVerdict.mock.calls).toEqual([['token-1', { taskSid: BILLING_TASK, needed: true, summaryRight: true }]]);
 });
 
+test('a verdict left half given, or a comment being typed, is there again back on its task', async () => {
+  const [ORDERS_TASK, REFUNDS_TASK] = [`WT${'1'.repeat(32)}`, `WT${'2'.repeat(32)}`];
+  const { rerender } = render(<Canvas task={handedOff(ORDERS_TASK, 'Orders')} />);
+  fireEvent.click(question('Handoff needed?').getByRole('button', { name: 'No' }));
+  rerender(<Canvas task={handedOff(REFUNDS_TASK, 'Refunds', { needed: true, summaryRight: true })} />);
+  fireEvent.click(screen.getByRole('button', { name: 'Add a comment' }));
+  fireEvent.change(screen.getByLabelText('Comment'), { target: { value: 'Order number missing' } });
+
+  rerender(<Canvas task={handedOff(ORDERS_TASK, 'Orders')} />);
+  expect(question('Handoff needed?').getByRole('button', { name: 'No' })).toHaveAttribute('aria-pressed', 'true');
+  expect(screen.queryByLabelText('Comment')).not.toBeInTheDocument();
+  rerender(<Canvas task={handedOff(REFUNDS_TASK, 'Refunds', { needed: true, summaryRight: true })} />);
+  expect(screen.getByLabelText('Comment')).toHaveValue('Order number missing');
+  expect(screen.getByText('Thanks, saved.')).toBeVisible();
+  expect(giveVerdict).not.toHaveBeenCalled();
+
+  // Finished on its task, the verdict is sent for that task with the answer given before the switch.
+  rerender(<Canvas task={handedOff(ORDERS_TASK, 'Orders')} />);
+  fireEvent.click(question('Summary right?').getByRole('button', { name: 'Yes' }));
+  await waitFor(() => expect(giveVerdict).toHaveBeenCalled());
+  expect(giveVerdict.mock.calls).toEqual([['token-1', { taskSid: ORDERS_TASK, needed: false, summaryRight: true }]]);
+});
+
 test("a hand-back form opened on one task is not the next one's; back on it, it is as left", async () => {
   const instruction = () => screen.queryByRole('textbox', { name: 'Instruction for the AI (optional)' });
   const { rerender } = render(<Canvas task={handedOff(REFUND_TASK, 'Refund')} />);
