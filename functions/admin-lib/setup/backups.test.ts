@@ -1,5 +1,6 @@
 import type { SyncApi, TwilioApis } from '../../common/twilio';
-import { isAsBackedUp, partsOf, remainingWorkersUndo, restoreResource, SetupBackups, undoRevisionOf } from './backups';
+import { isAsBackedUp, partsOf, restoreResource, SetupBackups, undoRevisionOf, workersUndo } from './backups';
+import { revisionOf } from './steps';
 import type { PoolWorkerState } from './ai-worker-step';
 import { IS, OTHER_URL, URL, WS } from './fixtures.testing';
 
@@ -147,37 +148,53 @@ describe('partsOf (a backup too large for one Sync item)', () => {
   });
 });
 
-describe('remainingWorkersUndo (AI workers some of which are gone since that Apply)', () => {
-  const [kept, paused, gone] = ['WK' + 'a'.repeat(32), 'WK' + 'b'.repeat(32), 'WK' + 'c'.repeat(32)];
+describe('workersUndo (AI workers changed since that Apply, judged one by one)', () => {
+  const [kept, paused, gone, drained] = ['a', 'b', 'c', 'd'].map((c) => 'WK' + c.repeat(32));
   const chat = (available: boolean) => [{ sid: 'WC' + '1'.repeat(32), taskChannel: 'chat', capacity: 50, available }];
   const asBefore = (workerSid: string) => ({
     workerSid,
     activitySid: 'WA' + 'o'.repeat(32),
     attributes: { opencx_ai: true, routing: { skills: ['opencx_ai'] } },
-    channels: [{ sid: 'WC' + '1'.repeat(32), taskChannel: 'chat', capacity: 50, available: false }],
+    channels: chat(false),
   });
-  const now = (sid: string, available: boolean): PoolWorkerState => ({
+  const now = (sid: string, available: boolean, channels = chat(true)): PoolWorkerState => ({
     sid,
     friendlyName: sid,
     activitySid: available ? 'WA' + 'v'.repeat(32) : 'WA' + 'o'.repeat(32),
     available,
     attributes: { opencx_ai: true, routing: { skills: ['opencx_ai'] } },
-    channels: chat(true),
+    channels,
   });
   const backup = {
     kind: 'ai_workers' as const,
     workspaceSid: WS,
-    workers: [asBefore(kept), asBefore(paused), asBefore(gone)],
+    workers: [kept, paused, gone, drained].map(asBefore),
   };
+  const read = [
+    now(kept, true),
+    now(paused, false),
+    { sid: gone, missing: true as const },
+    now(drained, true, chat(false)),
+  ];
+  const pool = [kept, paused, gone];
 
-  it('puts back a worker still as Apply left it, keeps one changed since, and names the gone one', () => {
-    const {
-      restore,
-      gone: left,
-      edited,
-    } = remainingWorkersUndo(backup, [now(kept, true), now(paused, false), { sid: gone, missing: true }]);
+  it('puts back a worker as Apply left it, keeps an edited one, leaves the gone and the drained ones', () => {
+    const afterApply = { [kept]: revisionOf(now(kept, true)), [paused]: revisionOf(now(paused, true)) };
+    const { restore, gone: away, left, edited } = workersUndo(backup, read, pool, afterApply);
     expect(restore.workers.map((worker) => worker.workerSid)).toEqual([kept]);
-    expect(left).toEqual([gone]);
+    expect(away).toEqual([gone]);
+    expect(left).toEqual([drained]);
+    expect(edited).toEqual([paused]);
+  });
+
+  it('puts back a worker Apply left unavailable (its webhooks were not here yet): unchanged since', () => {
+    const afterApply = { [paused]: revisionOf(now(paused, false)) };
+    expect(workersUndo(backup, read, pool, afterApply).restore.workers.map((w) => w.workerSid)).toContain(paused);
+  });
+
+  it('without per-worker revisions (older backups), takes a worker still serving as unchanged', () => {
+    const { restore, edited } = workersUndo(backup, read, pool, undefined);
+    expect(restore.workers.map((worker) => worker.workerSid)).toEqual([kept]);
     expect(edited).toEqual([paused]);
   });
 });

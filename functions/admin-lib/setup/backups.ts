@@ -59,8 +59,16 @@ export interface ApplyBackup {
   applyId: string;
   at: string;
   by: string;
-  /** `afterRevision`: the resource's revision once written; `notWritten`: the write certainly failed. */
-  resources: { backup: ResourceBackup; afterRevision?: string; notWritten?: boolean }[];
+  /**
+   * `afterRevision`: the resource's revision once written; `notWritten`: the write certainly failed;
+   * `workerRevisions`: for AI workers, each one's revision once written, so each is judged on its own.
+   */
+  resources: {
+    backup: ResourceBackup;
+    afterRevision?: string;
+    notWritten?: boolean;
+    workerRevisions?: Record<string, string>;
+  }[];
 }
 
 /** Which resource a backup is of: one workspace, service or workflow. */
@@ -200,17 +208,27 @@ export async function restoreResource(
   }
 }
 
+/** Each AI worker's revision as read (the missing ones left out). */
+function workerRevisionsOf(read: unknown): Record<string, string> {
+  const workers = Array.isArray(read) ? (read as PoolWorkerState[]) : [];
+  return Object.fromEntries(workers.filter((w) => !w.missing).map((worker) => [worker.sid, revisionOf(worker)]));
+}
+
 /**
- * Undo of AI workers some of which are gone since that Apply (a smaller pool saved, a worker deleted in
- * the Console): the revision Apply left covers them all, so each worker still there is judged on its
- * own. One still as Apply leaves a worker (serving) or already as backed up is put back; one changed
- * otherwise (paused by an admin) is an edit, kept.
+ * Undo of AI workers changed since that Apply, as a whole: each worker is judged on its own. One gone
+ * from the workspace, or no longer in the pool (a smaller pool saved since drains it), is left as it
+ * is; one unchanged since that Apply, or already as backed up, is put back; one changed otherwise
+ * (paused by an admin) is an edit, kept. Backups from before per-worker revisions were kept take a
+ * worker still serving as unchanged.
  */
-export function remainingWorkersUndo(
+export function workersUndo(
   backup: Extract<ResourceBackup, { kind: 'ai_workers' }>,
   read: readonly PoolWorkerState[],
-): { restore: Extract<ResourceBackup, { kind: 'ai_workers' }>; gone: string[]; edited: string[] } {
+  pool: readonly string[],
+  workerRevisions: Record<string, string> | undefined,
+): { restore: Extract<ResourceBackup, { kind: 'ai_workers' }>; gone: string[]; left: string[]; edited: string[] } {
   const gone: string[] = [];
+  const left: string[] = [];
   const edited: string[] = [];
   const workers = backup.workers.filter((worker) => {
     const now = read.find((candidate) => candidate.sid === worker.workerSid);
@@ -218,11 +236,16 @@ export function remainingWorkersUndo(
       gone.push(worker.workerSid);
       return false;
     }
-    const restorable = serves(repairOf(now)) || isAsBackedUp({ ...backup, workers: [worker] }, [now]);
+    if (!pool.includes(worker.workerSid)) {
+      left.push(worker.workerSid);
+      return false;
+    }
+    const unchanged = workerRevisions ? workerRevisions[worker.workerSid] === revisionOf(now) : serves(repairOf(now));
+    const restorable = unchanged || isAsBackedUp({ ...backup, workers: [worker] }, [now]);
     if (!restorable) edited.push(worker.workerSid);
     return restorable;
   });
-  return { restore: { ...backup, workers }, gone, edited };
+  return { restore: { ...backup, workers }, gone, left, edited };
 }
 
 export function describeResource(backup: ResourceBackup): string {
@@ -265,7 +288,10 @@ export class SetupBackups {
       return async (written) => {
         // Best effort: without it, Undo restores this resource without checking for a later edit.
         const after = written ? await readResource(twilio, backup).catch(() => undefined) : undefined;
-        const note = written ? after !== undefined && { revision: undoRevisionOf(after) } : { notWritten: true };
+        const workers = backup.kind === 'ai_workers' ? { workerRevisions: workerRevisionsOf(after) } : {};
+        const note = written
+          ? after !== undefined && { revision: undoRevisionOf(after), ...workers }
+          : { notWritten: true };
         if (note) await this.sync.createMapItem(this.serviceSid, BACKUP_MAP, key + AFTER, note).catch(() => undefined);
       };
     };
@@ -298,7 +324,10 @@ export class SetupBackups {
     const after = new Map(
       items
         .filter((item) => item.key.endsWith(AFTER))
-        .map((item) => [item.key.slice(0, -AFTER.length), item.data as { revision?: string; notWritten?: boolean }]),
+        .map((item) => [
+          item.key.slice(0, -AFTER.length),
+          item.data as { revision?: string; notWritten?: boolean; workerRevisions?: Record<string, string> },
+        ]),
     );
     const texts = new Map(
       items.filter((item) => item.key.includes(PART)).map((item) => [item.key, (item.data as { text?: string }).text]),
@@ -320,6 +349,7 @@ export class SetupBackups {
         backup: stored.backup,
         afterRevision: written?.revision,
         ...(written?.notWritten ? { notWritten: true } : {}),
+        ...(written?.workerRevisions ? { workerRevisions: written.workerRevisions } : {}),
       });
       applies.set(stored.applyId, entry);
     }

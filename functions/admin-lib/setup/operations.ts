@@ -14,7 +14,7 @@ import {
   describeResource,
   isAsBackedUp,
   readResource,
-  remainingWorkersUndo,
+  workersUndo,
   resourceKey,
   restoreResource,
   SetupBackups,
@@ -208,7 +208,8 @@ async function undo(call: Call): Promise<Record<string, unknown>> {
     last.resources.filter((r) => r.backup.kind !== 'ai_queue'),
   ];
   const version = config?.configVersion;
-  const timers = { timerWorkspaceSid: config?.timerWorkspaceSid };
+  // The settings' timer workspace, and the AI pool now (a worker a smaller pool drains is left alone).
+  const timers = { timerWorkspaceSid: config?.timerWorkspaceSid, pool: config ? aiPoolOf(config) : [] };
   // Taking the events away from this deployment would leave the AI's running conversations unanswered.
   const webhookUrl = webhookUrlOf(call);
   const takesEventsAway = (backup: Backup): boolean =>
@@ -338,10 +339,11 @@ function kept(backup: Backup, timers: Pick<BridgeConfig, 'timerWorkspaceSid'>, d
 
 async function undoResource(
   call: Call,
-  { backup, afterRevision, notWritten }: ApplyBackup['resources'][number],
+  { backup, afterRevision, notWritten, workerRevisions }: ApplyBackup['resources'][number],
   configVersion: string | undefined,
-  timers: Pick<BridgeConfig, 'timerWorkspaceSid'>,
+  timers: Pick<BridgeConfig, 'timerWorkspaceSid'> & { pool?: readonly string[] },
 ): Promise<StepReport> {
+  const pool = timers.pool ?? [];
   const what = describeResource(backup);
   const report = (status: StepReport['status'], detail: string): StepReport => ({
     id: stepIdOf(backup, timers),
@@ -353,12 +355,13 @@ async function undoResource(
   try {
     const current = await readResource(call.twilio, backup);
     if (current === undefined) return report('skipped', `Not restored: ${what} is not in the account any more.`);
-    if (backup.kind === 'ai_workers' && (current as PoolWorkerState[]).some((worker) => worker.missing))
-      return undoRemainingWorkers(call, backup, current as PoolWorkerState[], report);
     // Backups stored before versions were left out of the revision carry the full one.
     const edited =
       afterRevision !== undefined && ![undoRevisionOf(current), revisionOf(current)].includes(afterRevision);
     if (edited && isAsBackedUp(backup, current)) return report('unchanged', 'Already as it was before that Apply.');
+    const someGone = backup.kind === 'ai_workers' && (current as PoolWorkerState[]).some((worker) => worker.missing);
+    if (backup.kind === 'ai_workers' && (edited || someGone))
+      return undoWorkers(call, backup, current as PoolWorkerState[], pool, workerRevisions, report);
     if (edited) {
       return report(
         'failed',
@@ -373,17 +376,22 @@ async function undoResource(
   }
 }
 
-async function undoRemainingWorkers(
+async function undoWorkers(
   call: Call,
   backup: Extract<Backup, { kind: 'ai_workers' }>,
   read: PoolWorkerState[],
+  pool: readonly string[],
+  workerRevisions: Record<string, string> | undefined,
   report: (status: StepReport['status'], detail: string) => StepReport,
 ): Promise<StepReport> {
-  const { restore, gone, edited } = remainingWorkersUndo(backup, read);
+  const { restore, gone, left, edited } = workersUndo(backup, read, pool, workerRevisions);
   if (restore.workers.length > 0) await restoreResource(call.twilio, restore);
   const said = [
     ...(restore.workers.length > 0 ? [`Restored ${describeResource(restore)} as they were before that Apply.`] : []),
-    `Not in the account any more: ${gone.join(', ')}.`,
+    ...(gone.length > 0 ? [`Not in the account any more: ${gone.join(', ')}.`] : []),
+    ...(left.length > 0
+      ? [`No longer in the AI pool (a smaller pool was saved), left as they are: ${left.join(', ')}.`]
+      : []),
     ...(edited.length > 0
       ? [`Not restored, changed after that Apply: ${edited.join(', ')}. Restore them by hand if you mean to.`]
       : []),
