@@ -317,7 +317,7 @@ export const strings: OpencxStrings = {
     'The AI has the conversation again. Flex did not move your task to wrap-up: wrap it up and complete it.',
   handbackAlready: 'This conversation was already handed back to the AI.',
   handbackSendingAfterAccept: 'Handing the conversation back to the AI…',
-  handbackFailedAfterAccept: 'The hand-back failed, so the AI does not have this conversation: {message}',
+  handbackFailedAfterAccept: 'Hand back to AI was not confirmed: {message}',
   handbackFunctionsUrlMissing: 'Handing back needs {setting} in the Flex configuration.',
   historyTitle: 'Who handled this conversation',
   historyAi: 'AI',

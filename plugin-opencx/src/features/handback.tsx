@@ -130,7 +130,7 @@ export function TaskHandback({
           {strings.handbackSendingAfterAccept}
         </Text>
       ) : progress?.step === 'failed' ? (
-        // The agent wrapped up while it was sent: they must learn the customer is still theirs.
+        // The agent wrapped up while it was sent: they must learn the AI may not have the customer.
         <Alert variant="error" onDismiss={() => outcomes.set(task!.taskSid!, undefined)}>
           <Text as="span">{format(strings.handbackFailedAfterAccept, { message: progress.error.message })}</Text>
         </Alert>

@@ -176,7 +176,7 @@ test('a hand-back answered after Flex moved its task to wrap-up gives its confir
   elsewhere.remove();
 });
 
-test('a hand-back that fails after the agent wrapped up says the conversation is still theirs', async () => {
+test('a hand-back that fails after the agent wrapped up says so, with the reason', async () => {
   const RETURNS_TASK = `WT${'9'.repeat(32)}`;
   let answer!: (result: unknown) => void;
   handBack.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)) as never);
@@ -187,11 +187,10 @@ test('a hand-back that fails after the agent wrapped up says the conversation is
   rerender(<Canvas task={wrapping} />);
   expect(screen.getByRole('status')).toHaveTextContent('Handing the conversation back to the AI…');
 
-  answer({ ok: false, error: { status: 409, code: 'not_assigned', message: 'You no longer hold this task.' } });
+  const reason = 'Flex could not route the conversation back to the AI; you still hold it. Try again';
+  answer({ ok: false, error: { status: 502, code: 'handback_failed', message: reason } });
 
-  expect(await screen.findByRole('alert')).toHaveTextContent(
-    'The hand-back failed, so the AI does not have this conversation: You no longer hold this task.',
-  );
+  expect(await screen.findByRole('alert')).toHaveTextContent(`Hand back to AI was not confirmed: ${reason}`);
   fireEvent.click(within(screen.getByRole('alert')).getByRole('button'));
   expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   rerender(<Canvas task={wrapping} />);
