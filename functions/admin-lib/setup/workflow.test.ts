@@ -181,6 +181,10 @@ describe('workflow filters', () => {
     ]);
     const fixed = { ...facts, workflows: [{ ...facts.workflows[0], configuration: update.configuration }] };
     expect(workflowFiltersCheck(fixed).status).toBe('ok');
+    // While the AI's routing waits for the bridge (no AI queue passed), the filter still follows the settings.
+    expect(
+      workflowConfigurationUpdate(facts.workflows[0].configuration, facts, HUMAN_QUEUE, undefined)!.changes,
+    ).toEqual(update.changes);
     // Without a saved AI queue, the filter is left on whichever AI queue it targets.
     const unsaved = routing([handedOffFilter, added], { queues });
     expect(

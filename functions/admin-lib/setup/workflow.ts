@@ -211,17 +211,19 @@ export function workflowConfigurationUpdate(
     next.splice(ai, 0, moved);
     changes.push(`moved ${filterName(moved)} above ${filterName(filters[ai])}`);
   }
-  // The admin picked another AI queue since Apply added the filter: it follows the settings.
-  const elsewhere = aiQueueSid === routing.aiQueueSid ? aiFilterElsewhere(next, aiQueueSid) : undefined;
-  if (elsewhere) {
+  // The admin picked another AI queue since Apply added the filter: it follows the settings. Even
+  // while the AI's routing waits for the bridge: the filter routes to the AI already.
+  const savedQueue = routing.queues.some((queue) => queue.sid === routing.aiQueueSid) ? routing.aiQueueSid : undefined;
+  const elsewhere = aiFilterElsewhere(next, savedQueue);
+  if (elsewhere && savedQueue) {
     const filter = next[elsewhere.index];
     next[elsewhere.index] = {
       ...filter,
       targets: (filter.targets as Target[]).map((target) =>
-        target.queue === elsewhere.queue ? { ...target, queue: aiQueueSid } : target,
+        target.queue === elsewhere.queue ? { ...target, queue: savedQueue } : target,
       ),
     };
-    changes.push(`pointed ${filterName(filter)} at the AI queue ${aiQueueSid} (it targeted ${elsewhere.queue})`);
+    changes.push(`pointed ${filterName(filter)} at the AI queue ${savedQueue} (it targeted ${elsewhere.queue})`);
   }
   const handedOffNow = next.findIndex(isHandedOffFilter);
   const aiAdded = ai < 0 && !!aiQueueSid && handedOffNow >= 0;
