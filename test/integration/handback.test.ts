@@ -309,6 +309,41 @@ describe('races', () => {
     expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('closed_unresolved');
   });
 
+  test('a resume that died after its claim: the next message hands off and closes the earlier session', async () => {
+    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
+    await aiPoolGoes('Offline');
+    expect((await handBack(humanTaskSid, 'Confirm the refund')).body).toMatchObject({ ok: true, handedBack: true });
+    const aiTask = aiTaskOf(conversationSid, humanTaskSid);
+    // The resume's engage claimed the conversation on the invited task two minutes ago and died
+    // (the pool stays offline, so no other offer comes).
+    const found = [...Array(64).keys()]
+      .map((shard) => `opencx_conversations_${shard}`)
+      .find((map) => world.sync.mapItems(world.syncServiceSid, map).some((item) => item.key === conversationSid))!;
+    const {
+      sessionId: _first,
+      humanWorkerSid: _alice,
+      handoff: _handoff,
+      ...record
+    } = world.conversationRecord(conversationSid) as Record<string, unknown> & { handback: object };
+    world.sync.setMapItem(world.syncServiceSid, found, conversationSid, {
+      ...record,
+      phase: 'ai',
+      taskSid: aiTask.sid,
+      reservationSid: `WR${'0'.repeat(32)}`,
+      claimedAt: Date.now() - 120_000,
+      handback: { ...record.handback, invitedTaskSid: aiTask.sid },
+    } as never);
+
+    try {
+      await world.customerSays(conversationSid, 'Hello? Is anyone there?');
+
+      expect(world.task(aiTask.sid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+      expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('closed_unresolved');
+    } finally {
+      await aiPoolGoes('Available');
+    }
+  });
+
   test('the close of the session before the handback fails: a timer closes it', async () => {
     const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
     world.opencx.faults.add({ path: `/chat/sessions/${firstSessionId}`, method: 'PATCH', status: 503 });

@@ -115,7 +115,7 @@ export async function startSession(
     ]);
     if (offerOutlived(taskStatus)) return endedBeforeEngage(d, claimed, taskStatus, deps);
     if (taskStatus === 'handed-off') return handedOffBeforeEngage(d, claimed, deps);
-    if (!newestFirst) return abandon(d, deps);
+    if (!newestFirst) return abandon(d, deps, handback?.previousSessionId);
     const unseen = handback ? newestFirst.filter((m) => m.index > handback.afterIndex) : newestFirst;
     customer = customerAuthor(d.attributes, unseen);
     const fromCustomer = (m: ConversationMessage) =>
@@ -400,8 +400,10 @@ export function newestCustomerMessages(
  * The task names a conversation that does not exist (a permanent
  * 404): no session, our claim goes, the task goes to humans.
  */
-async function abandon(d: Omit<Engage, 'action'>, deps: BridgeDeps): Promise<Outcome> {
+async function abandon(d: Omit<Engage, 'action'>, deps: BridgeDeps, previousSessionId?: string): Promise<Outcome> {
   await deps.state.forget(d.conversationSid);
+  // A resume's session of the conversation before the hand-back: nothing names it any more.
+  if (previousSessionId) await closeSession(previousSessionId, 'closed_unresolved', deps);
   return decline(
     {
       action: 'decline',

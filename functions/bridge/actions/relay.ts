@@ -1,10 +1,12 @@
 // A customer message to the AI: claimed once by its message SID, sent to OpenCX, and answered on
 // the fast path, or left to OpenCX's webhook (the slow path) with a watchdog armed.
 import { isAbandonedClaim } from '../conversation-record';
+import { resumingHandback } from '../handback';
 import { aiUnavailable, type Decision } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { type AiTurn, askAi, awaitAnswer, deliverAnswer, watchUncertainReply } from './answer';
 import { handOff } from './handoff';
+import { closeSession } from './lifecycle';
 import { resendLater } from './resend';
 
 type Relay = Extract<Decision, { action: 'relay' }>;
@@ -17,8 +19,15 @@ export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Pro
   // The Function that claimed the conversation died before making the session, and no offer timer
   // took over: nobody would send this message, and TaskRouter offers the task again only when the
   // AI's reservation times out, 10 minutes or more. Humans take it now.
-  if (current.record.phase === 'ai' && isAbandonedClaim(current.record, deps.now().getTime()))
-    return handOff(d.conversationSid, current, aiUnavailable(ENGAGE_DIED), deps);
+  if (current.record.phase === 'ai' && isAbandonedClaim(current.record, deps.now().getTime())) {
+    // A resume that died: the session before the hand-back is closed as the resume would have.
+    const previous = resumingHandback(current.record, current.record.taskSid)?.previousSessionId;
+    const [outcome] = await Promise.all([
+      handOff(d.conversationSid, current, aiUnavailable(ENGAGE_DIED), deps),
+      previous ? closeSession(previous, 'closed_unresolved', deps) : undefined,
+    ]);
+    return outcome;
+  }
   if (current.record.phase === 'ai' && !current.record.sessionId) {
     // The engaging Function read the conversation before this message came: it sends it on recording the session.
     const parked = await deps.state.parkMessage(d.conversationSid, d.message.sid, current);
