@@ -46,7 +46,12 @@ export const handler = pluginEndpoint(
           history: result.history,
         };
       case 'already':
-        return { handedBack: false, alreadyHandedBack: true, message: result.reason };
+        return {
+          handedBack: false,
+          alreadyHandedBack: true,
+          message: result.reason,
+          ...(result.wrapup ? { wrapup: result.wrapup } : {}),
+        };
       case 'refused':
         throw new AdminError(409, 'not_handed_off', result.reason);
       case 'in-progress':

@@ -75,7 +75,14 @@ describe("decideHandback (what an agent's click does)", () => {
   });
 
   it('does nothing when the AI holds it already (a second click after the AI resumed)', () => {
-    expect(decideHandback(record('ai'), now, HUMAN_TASK)).toMatchObject({ step: 'already' });
+    expect(decideHandback(record('ai'), now, HUMAN_TASK)).toEqual({
+      step: 'already',
+      reason: 'The AI already holds this conversation',
+    });
+    // The caller's own click handed it back (Flex's answer was lost): the caller is still to wrap up.
+    const theirs = record('ai', { handback: handback({ invitedTaskSid: INVITED_TASK }) });
+    expect(decideHandback(theirs, now, HUMAN_TASK)).toMatchObject({ step: 'already', own: true });
+    expect(decideHandback(theirs, now, `WT${'9'.repeat(32)}`)).not.toHaveProperty('own');
   });
 
   it("says a handback is under way while another click's invite is not known yet: it may have failed", () => {

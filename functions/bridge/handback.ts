@@ -18,7 +18,8 @@ export const HANDBACK_MARKER = 'opencxHandbackAt';
 export type HandbackStep =
   | { step: 'hand-back'; from: 'human' | 'handoff' }
   | { step: 'invite-again'; handback: Handback }
-  | { step: 'already'; reason: string }
+  /** `own`: the caller's own hand-back went through (Flex's answer to it was lost): the caller still holds the task. */
+  | { step: 'already'; reason: string; own?: boolean }
   /** Another click's invite may be in flight, or may have failed: this one can tell only once it is stale. */
   | { step: 'in-progress'; reason: string }
   | { step: 'refuse'; reason: string };
@@ -39,11 +40,15 @@ export function decideHandback(record: ConversationRecord | undefined, now: numb
         return { step: 'refuse', reason: 'The conversation has moved on to another task: hand it back from that task' };
       return { step: 'hand-back', from: record.phase };
     case 'ai':
-      return { step: 'already', reason: 'The AI already holds this conversation' };
+      return { step: 'already', reason: 'The AI already holds this conversation', ...own(record, taskSid) };
     case 'handback': {
       const handback = record.handback;
       if (!handback || handback.invitedTaskSid)
-        return { step: 'already', reason: 'This conversation is already being handed back to the AI' };
+        return {
+          step: 'already',
+          reason: 'This conversation is already being handed back to the AI',
+          ...own(record, taskSid),
+        };
       if (now - Date.parse(handback.at) < STALE_HANDBACK_MS)
         return {
           step: 'in-progress',
@@ -53,6 +58,9 @@ export function decideHandback(record: ConversationRecord | undefined, now: numb
     }
   }
 }
+
+const own = (record: ConversationRecord, taskSid: string): { own?: true } =>
+  record.handback?.fromTaskSid === taskSid ? { own: true } : {};
 
 /** The agent's instruction, trimmed; undefined when empty. Throws nothing: the caller checks the length. */
 export function instructionOf(value: unknown): string | undefined {

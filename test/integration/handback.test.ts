@@ -531,7 +531,7 @@ describe('races', () => {
     expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('closed_unresolved');
   });
 
-  test("Flex's answer to the invite is lost and the agent never retries: the handback still counts once", async () => {
+  test("Flex's answer to the invite is lost: the handback counts once, and a retry moves the agent out", async () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
     world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, after: 500, times: 1 });
 
@@ -544,6 +544,15 @@ describe('races', () => {
       (e) => e.data.conversationSid === conversationSid && e.data.type === 'handback',
     );
     expect(handbacks.map((e) => e.data.taskSid)).toEqual([humanTaskSid]);
+    // Alice was never moved out: her task is still assigned while the AI answers.
+    expect(world.task(humanTaskSid).assignmentStatus).toBe('assigned');
+
+    // She clicks again, as the failure told her to: the AI has it, and she goes to wrap-up.
+    const again = await handBack(humanTaskSid, 'Check the refund');
+    await world.settle();
+    expect(again.body).toMatchObject({ ok: true, alreadyHandedBack: true, wrapup: 'wrapup' });
+    expect(world.task(humanTaskSid).assignmentStatus).toBe('wrapping');
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
   });
 
   test('the AI hands off again at once: a normal second handoff to humans', async () => {

@@ -27,7 +27,8 @@ export interface HandbackRequest {
 
 export type HandbackOutcome =
   | { outcome: 'handed-back'; invitedTaskSid?: string; wrapup: 'wrapup' | 'left-to-agent'; history: HistoryEntry[] }
-  | { outcome: 'already'; reason: string }
+  /** `wrapup`: the caller's own earlier click had handed it back, and their task is now moved to wrap-up. */
+  | { outcome: 'already'; reason: string; wrapup?: 'wrapup' | 'left-to-agent' }
   | { outcome: 'in-progress'; reason: string }
   | { outcome: 'refused'; reason: string }
   | { outcome: 'failed'; reason: string; mayHaveHappened: boolean };
@@ -54,8 +55,13 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
   switch (step.step) {
     case 'refuse':
       return { outcome: 'refused', reason: step.reason };
-    case 'already':
-      return { outcome: 'already', reason: step.reason };
+    case 'already': {
+      if (!step.own) return { outcome: 'already', reason: step.reason };
+      // The click before handed it back, but Flex's answer was lost before the agent was moved to
+      // wrap-up: they are still in the conversation the AI now answers.
+      const wrapup = await wrapUp(flexInteractionSid, flexInteractionChannelSid, task.sid, deps);
+      return { outcome: 'already', reason: step.reason, wrapup };
+    }
     case 'in-progress':
       return { outcome: 'in-progress', reason: step.reason };
     case 'invite-again':
@@ -108,17 +114,25 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
       ? deps.state.noteInvitedTask(conversationSid, handback.at, invitedTaskSid).catch(() => undefined)
       : undefined,
     recordInsight(deps, { type: 'handback', at: handback.at, conversationSid, taskSid: task.sid }),
-    deps.twilio.flex.wrapUpAgent(flexInteractionSid, flexInteractionChannelSid, task.sid).catch((error: unknown) => {
-      deps.warn('could not move the agent to wrap-up after the handback', { error: String(error) });
-      return 'not-found' as const;
-    }),
+    wrapUp(flexInteractionSid, flexInteractionChannelSid, task.sid, deps),
   ]);
-  return {
-    outcome: 'handed-back',
-    invitedTaskSid,
-    wrapup: wrapup === 'wrapup' ? 'wrapup' : 'left-to-agent',
-    history: readHistory(attributes),
-  };
+  return { outcome: 'handed-back', invitedTaskSid, wrapup, history: readHistory(attributes) };
+}
+
+/** The agent moves to wrap-up, whose completion stays theirs; left to them when Flex cannot. */
+function wrapUp(
+  interactionSid: string,
+  channelSid: string,
+  taskSid: string,
+  deps: HandbackDeps,
+): Promise<'wrapup' | 'left-to-agent'> {
+  return deps.twilio.flex.wrapUpAgent(interactionSid, channelSid, taskSid).then(
+    (status) => (status === 'wrapup' ? 'wrapup' : 'left-to-agent'),
+    (error: unknown) => {
+      deps.warn('could not move the agent to wrap-up after the handback', { error: String(error) });
+      return 'left-to-agent' as const;
+    },
+  );
 }
 
 /** TaskRouter offered the AI the task a handback invited: the AI takes the conversation back in a new session. */
