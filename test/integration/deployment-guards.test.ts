@@ -18,6 +18,16 @@ const checkById = (answer: FunctionAnswer, id: string) =>
   (answer.body.checks as { id: string; status: string; detail: string; fix?: string }[]).find(
     (check) => check.id === id,
   );
+/** An admin's Test & Save of the world's resources, with `fields` on top. */
+const settingsSave = (world: World, fields: Record<string, string> = {}): Promise<FunctionAnswer> =>
+  postForm(world.functions!.url, '/admin/settings-save', {
+    Token: adminToken(world),
+    workspaceSid: world.workspaceSid,
+    conversationsServiceSid: world.conversationsServiceSid,
+    aiAuthorName: 'AI Support Agent',
+    ...fields,
+  });
+
 /** The error lines the Functions printed since the last look. */
 const errorLines = (world: World) => world.takeLogs().filter((line) => line.level === 'error');
 
@@ -154,12 +164,7 @@ describe('the Sync service the settings live in', () => {
       const workersBefore = world().aiWorkers().length;
       const since = lastSeq(world());
       world().takeLogs();
-      const answer = await postForm(world().functions!.url, '/admin/settings-save', {
-        Token: adminToken(world()),
-        workspaceSid: world().workspaceSid,
-        conversationsServiceSid: world().conversationsServiceSid,
-        aiAuthorName: 'AI Support Agent',
-      });
+      const answer = await settingsSave(world());
 
       expect(answer.status).toBe(500);
       expect(answer.body).toMatchObject({
@@ -197,13 +202,7 @@ describe('the Sync service the settings live in', () => {
       const before = world().sync.document(world().syncServiceSid, 'opencx_config')!.revision;
       const since = lastSeq(world());
       world().takeLogs();
-      const answer = await postForm(world().functions!.url, '/admin/settings-save', {
-        Token: adminToken(world()),
-        opencxToken: 'ocx_live_a_new_key_for_the_default_service',
-        workspaceSid: world().workspaceSid,
-        conversationsServiceSid: world().conversationsServiceSid,
-        aiAuthorName: 'AI Support Agent',
-      });
+      const answer = await settingsSave(world(), { opencxToken: 'ocx_live_a_new_key_for_the_default_service' });
 
       expect(answer.status).toBe(500);
       expect(answer.body).toMatchObject({

@@ -320,6 +320,17 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Signed answer')).toHaveLength(1);
   });
 
+  /** OpenCX's answer, due in 8 s, is delivered once under the faults set, and refused (503); the faults then go. */
+  async function firstDeliveryFails(conversationSid: string): Promise<void> {
+    try {
+      await world.advance(8000);
+      const answer = opencxDeliveriesFor(world, conversationSid, AI_RESPONSE_EVENT).at(-1)!;
+      expect(answer.attempts.map((a) => a.status)).toEqual([503]);
+    } finally {
+      world.twilio.clearFaults();
+    }
+  }
+
   test("a long answer cut short, whose handoff then failed: OpenCX's retry posts only the rest", async () => {
     const { conversationSid, taskSid } = await engaged();
     const long = Array.from({ length: 70 }, (_, i) => `Detail ${i + 1} about your order.`).join(' ');
@@ -335,13 +346,7 @@ describe('OpenCX webhooks that must change nothing', () => {
       status: 500,
     });
     world.twilio.addFault({ method: 'POST', product: 'taskrouter', path: /\/Tasks\/WT[0-9a-f]{32}$/, status: 500 });
-    try {
-      await world.advance(8000);
-      const answer = opencxDeliveriesFor(world, conversationSid, AI_RESPONSE_EVENT).at(-1)!;
-      expect(answer.attempts.map((a) => a.status)).toEqual([503]);
-    } finally {
-      world.twilio.clearFaults();
-    }
+    await firstDeliveryFails(conversationSid);
     expect(aiMessages(conversationSid)).toHaveLength(2);
 
     await world.advance(10000);
@@ -362,13 +367,7 @@ describe('OpenCX webhooks that must change nothing', () => {
     // The answer cannot be posted, so the bridge hands off; the task cannot be written.
     world.twilio.addFault({ method: 'POST', product: 'conversations', path: /\/Messages$/, status: 429 });
     world.twilio.addFault({ method: 'POST', product: 'taskrouter', path: /\/Tasks\/WT[0-9a-f]{32}$/, status: 500 });
-    try {
-      await world.advance(8000);
-      const answer = opencxDeliveriesFor(world, conversationSid, AI_RESPONSE_EVENT).at(-1)!;
-      expect(answer.attempts.map((a) => a.status)).toEqual([503]);
-    } finally {
-      world.twilio.clearFaults();
-    }
+    await firstDeliveryFails(conversationSid);
     expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
 
     await world.advance(10000);
