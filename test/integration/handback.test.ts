@@ -506,13 +506,20 @@ describe('races', () => {
       message: expect.stringMatching(/try again/),
     });
 
+    // Meanwhile the customer writes, and Alice reads it: the AI must not answer it again.
+    await world.customerSays(conversationSid, 'It is order 1042');
+
     // Once the first attempt is stale, a click invites, and the AI takes the conversation.
     world.ageHandback(conversationSid, 20_000);
-    const retried = await handBack(humanTaskSid, 'Check the refund');
+    const retried = await handBack(humanTaskSid, 'Offer a voucher instead');
     await world.settle();
     expect(retried.body).toMatchObject({ handedBack: true });
     expect(invited()).toHaveLength(1);
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+    // The AI works from this click: its instruction, and nothing from before it.
+    const resumed = sessionsOf(conversationSid).at(-1)!;
+    expect(agentNotes(resumed.id)).toEqual([expect.stringMatching(/Offer a voucher instead/)]);
+    expect(world.contactMessages(resumed.id)).toEqual([]);
   });
 
   test('the invite fails with a 503 and the agent ends the chat instead: the conversation ends', async () => {

@@ -64,9 +64,29 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
     }
     case 'in-progress':
       return { outcome: 'in-progress', reason: step.reason };
-    case 'invite-again':
-      handback = step.handback;
+    case 'invite-again': {
+      // This click is the agent's newest word: its instruction, and the messages they handled since.
+      const fresh: Handback = {
+        ...step.handback,
+        agentSid: request.agent.sid,
+        agentName: request.agent.name,
+        instruction: request.instruction,
+        afterIndex: newest[0]?.index ?? step.handback.afterIndex,
+      };
+      if (!request.instruction) delete fresh.instruction;
+      const refreshed = await deps.state.update(
+        conversationSid,
+        (r) =>
+          r.phase === 'handback' && r.handback?.at === fresh.at && !r.handback.invitedTaskSid
+            ? { ...r, handback: fresh }
+            : undefined,
+        known,
+      );
+      if (!refreshed)
+        return { outcome: 'in-progress', reason: 'This conversation is being handed back to the AI: check it again' };
+      handback = fresh;
       break;
+    }
     case 'hand-back': {
       handback = {
         at: now.toISOString(),
