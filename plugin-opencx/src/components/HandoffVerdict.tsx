@@ -18,6 +18,8 @@ export interface VerdictDraft {
   summaryRight?: boolean;
   /** A comment box left open, with what it held. */
   comment?: string;
+  /** Why the last send failed, also when it failed after the agent had switched tasks. */
+  failed?: string;
 }
 
 export interface HandoffVerdictProps {
@@ -42,7 +44,13 @@ export function HandoffVerdict({ submit, given, draft, onDraft }: HandoffVerdict
   // The answers last saved: what differs from them is unsent.
   const [saved, setSaved] = useState({ needed: given?.needed, summaryRight: given?.summaryRight });
   const unsentAnswers = needed !== saved.needed || summaryRight !== saved.summaryRight;
-  const [status, setStatus] = useState<Status>(given && !unsentAnswers ? { kind: 'saved' } : { kind: 'idle' });
+  const [status, setStatus] = useState<Status>(
+    draft?.failed !== undefined
+      ? { kind: 'failed', message: draft.failed }
+      : given && !unsentAnswers
+        ? { kind: 'saved' }
+        : { kind: 'idle' },
+  );
   const [commenting, setCommenting] = useState(draft?.comment !== undefined);
   // The comment already on the task is the one to edit: sending replaces it.
   const [comment, setComment] = useState(draft?.comment ?? given?.comment ?? '');
@@ -51,9 +59,18 @@ export function HandoffVerdict({ submit, given, draft, onDraft }: HandoffVerdict
     const unsent: VerdictDraft = {
       ...(unsentAnswers ? { needed, summaryRight } : {}),
       ...(commenting ? { comment } : {}),
+      ...(status.kind === 'failed' ? { failed: status.message } : {}),
     };
     onDraft?.(Object.keys(unsent).length > 0 ? unsent : undefined);
-  }, [needed, summaryRight, unsentAnswers, commenting, comment]);
+  }, [needed, summaryRight, unsentAnswers, commenting, comment, status]);
+  // A send still running when the agent switches tasks answers after this form is gone.
+  const mounted = useRef(true);
+  useEffect(
+    () => () => {
+      mounted.current = false;
+    },
+    [],
+  );
   // A verdict replaces the one before it whole: a changed answer sends the comment again.
   const [sentComment, setSentComment] = useState(given?.comment);
   const commentId = useUID();
@@ -70,6 +87,22 @@ export function HandoffVerdict({ submit, given, draft, onDraft }: HandoffVerdict
   async function send(input: VerdictInput): Promise<boolean> {
     setStatus({ kind: 'saving' });
     const result = await submit(input);
+    if (!mounted.current) {
+      // Kept for the agent's return to the task: what failed to send, and why.
+      const { needed: sentNeeded, summaryRight: sentSummaryRight, comment: sentText } = input;
+      onDraft?.(
+        result.ok
+          ? undefined
+          : {
+              needed: sentNeeded,
+              summaryRight: sentSummaryRight,
+              // The comment box stays open only for a comment being sent from it.
+              ...(commenting && sentText !== undefined ? { comment: sentText } : {}),
+              failed: result.error.message,
+            },
+      );
+      return result.ok;
+    }
     setStatus(result.ok ? { kind: 'saved' } : { kind: 'failed', message: result.error.message });
     if (result.ok) setSaved({ needed: input.needed, summaryRight: input.summaryRight });
     return result.ok;

@@ -90,6 +90,30 @@ test('a verdict left half given, or a comment being typed, is there again back o
   expect(giveVerdict.mock.calls).toEqual([['token-1', { taskSid: ORDERS_TASK, needed: false, summaryRight: true }]]);
 });
 
+test('a verdict send that fails after the agent switched tasks shows its failure back on its task', async () => {
+  const [CLAIMS_TASK, OTHER_TASK] = [`WT${'3'.repeat(32)}`, `WT${'4'.repeat(32)}`];
+  let answer!: (result: unknown) => void;
+  giveVerdict.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)) as never);
+  const { rerender } = render(<Canvas task={handedOff(CLAIMS_TASK, 'Claims')} />);
+  fireEvent.click(question('Handoff needed?').getByRole('button', { name: 'Yes' }));
+  fireEvent.click(question('Summary right?').getByRole('button', { name: 'No' }));
+  expect(screen.getByText('Saving…')).toBeVisible();
+
+  rerender(<Canvas task={handedOff(OTHER_TASK, 'Other')} />);
+  answer({ ok: false, error: { status: 503, code: 'unavailable', message: 'Twilio is unavailable.' } });
+  await waitFor(() => expect(giveVerdict).toHaveBeenCalledTimes(1));
+  expect(screen.queryByText('Twilio is unavailable.')).not.toBeInTheDocument();
+
+  rerender(<Canvas task={handedOff(CLAIMS_TASK, 'Claims')} />);
+  expect(await screen.findByText('Twilio is unavailable.')).toBeVisible();
+  expect(question('Handoff needed?').getByRole('button', { name: 'Yes' })).toHaveAttribute('aria-pressed', 'true');
+  expect(question('Summary right?').getByRole('button', { name: 'No' })).toHaveAttribute('aria-pressed', 'true');
+  // Answered again, it is sent again.
+  fireEvent.click(question('Summary right?').getByRole('button', { name: 'Yes' }));
+  await waitFor(() => expect(giveVerdict).toHaveBeenCalledTimes(2));
+  expect(giveVerdict).toHaveBeenLastCalledWith('token-1', { taskSid: CLAIMS_TASK, needed: true, summaryRight: true });
+});
+
 test("a hand-back form opened on one task is not the next one's; back on it, it is as left", async () => {
   const instruction = () => screen.queryByRole('textbox', { name: 'Instruction for the AI (optional)' });
   const { rerender } = render(<Canvas task={handedOff(REFUND_TASK, 'Refund')} />);
