@@ -323,7 +323,9 @@ describe.each([
       until: new Promise<void>((r) => (release = r)),
     });
     const answered = (body: string) =>
-      world.twilio.webhooks.some((d) => d.params.Body === body && d.status !== undefined);
+      world.twilio.webhooks.some(
+        (d) => d.params.ConversationSid === conversationSid && d.params.Body === body && d.status !== undefined,
+      );
     try {
       world.opencx.ai.reply({ type: 'handoff', summary: 'Customer needs a human', sentiment: 'happy', language: 'de' });
       world.customerWrites(conversationSid, 'Mensch bitte');

@@ -2,7 +2,7 @@
 // then (the functionOutlivesCaller switch), and settle() waits for whichever Function work remains.
 // Either way the customer gets the AI's answer once: OpenCX's webhook brings it.
 import { World } from '../harness/world';
-import { deliveriesOf } from './helpers';
+import { deliveriesOf, holdWatchdogArming } from './helpers';
 
 jest.setTimeout(90000);
 
@@ -23,6 +23,7 @@ test.each([true, false])(
       world.opencx.faults.add({ path: /\/send$/, latencyMs: 1000, times: 1 });
 
       // Twilio gives up while the Function waits for OpenCX.
+      const releaseWatchdog = holdWatchdogArming(world);
       const pending = world.twilio.deliverWebhook('conversations', world.webhookUrl, params, 60_000);
       const sentToOpenCx = () =>
         world.opencx.requests.some(
@@ -31,6 +32,7 @@ test.each([true, false])(
       await world.until(sentToOpenCx, 'the message to reach OpenCX');
       const delivery = world.twilio.webhooks.at(-1)!;
       world.twilio.expireDelivery(delivery.seq);
+      releaseWatchdog();
       await pending;
       await world.settle();
       // OpenCX answers 1 s (simulated) later; its webhook brings the answer whether or not the Function survived.

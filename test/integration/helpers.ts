@@ -101,6 +101,22 @@ export const RELAY_CALLS: readonly string[] = [
 export const relayCalls = (world: World, since: number): string[] =>
   restCalls(world, since).filter((c) => !c.includes('/Reservations') || c.startsWith('POST'));
 
+/**
+ * Holds the next watchdog a relay arms (its timer task) until the returned release: a relay whose
+ * real-time wait for OpenCX ran out is then still running, so Twilio can give up on it mid-work.
+ */
+export function holdWatchdogArming(world: World): () => void {
+  let release!: () => void;
+  world.twilio.addFault({
+    method: 'POST',
+    product: 'taskrouter',
+    path: new RegExp(`/Workspaces/${world.timerWorkspaceSid}/Tasks$`),
+    times: 1,
+    until: new Promise<void>((resolve) => (release = resolve)),
+  });
+  return release;
+}
+
 export function lastSeq(world: World): number {
   return world.twilio.requests.at(-1)?.seq ?? 0;
 }

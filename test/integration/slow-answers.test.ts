@@ -19,6 +19,7 @@ afterAll(() => world?.stop());
 // Simulated minutes pass here: a human reservation left from an earlier test times the agent out.
 beforeEach(() => world.humanAgentLogsIn());
 afterEach(() => {
+  world.opencx.configureWebhook({ url: world.opencxWebhookUrl, secret: OPENCX_WEBHOOK_SECRET });
   world.opencx.webhookFaults.clear();
   world.opencx.ai.reset();
   Object.assign(world.opencx.switches, {
@@ -72,10 +73,12 @@ describe('the fast path: OpenCX answers while the Function waits', () => {
         .slice(1),
     ).toEqual([`Answer after ${latencyMs} ms`]);
     expect(timerTasks(conversationSid)).toEqual([]);
-    // OpenCX's webhook for the same answer arrived too and was recognised.
+    // OpenCX's webhook for the same answer arrived too and was recognised (on a busy machine it may
+    // claim the answer first, and the relay recognises it instead).
     const logs = outcomes();
-    expect(logs.find((l) => l.event === 'onMessageAdded')).toMatchObject({ outcome: 'replied' });
-    expect(logs.find((l) => l.event === 'conversation.ai_response')).toMatchObject({ outcome: 'already-answered' });
+    const relayed = logs.find((l) => l.event === 'onMessageAdded')?.outcome;
+    const delivered = logs.find((l) => l.event === 'conversation.ai_response')?.outcome;
+    expect([relayed, delivered].sort()).toEqual(['already-answered', 'replied']);
   });
 
   test.each(['before-response', 'after-response'] as const)(
@@ -529,6 +532,8 @@ describe('answers lost on the way back', () => {
     ['landed: the watchdog finds it', true],
   ])("the answer's post hangs until the handler's time is up; it %s", async (_, landed) => {
     const { conversationSid, taskSid } = await engaged();
+    // The fast path's post is the one held: OpenCX's webhook, which could claim the answer first, is off.
+    world.opencx.configureWebhook(undefined);
     world.opencx.ai.reply('Your parcel is on its way');
     let answerTwilio!: () => void;
     world.twilio.addFault({
@@ -659,6 +664,8 @@ describe('answers lost on the way back', () => {
 
   test('the reply post reached Conversations but its answer was lost: no second copy', async () => {
     const { conversationSid } = await engaged();
+    // The fast path's post is the one that fails: OpenCX's webhook, which could claim the answer first, is off.
+    world.opencx.configureWebhook(undefined);
     world.twilio.addFault({ method: 'POST', product: 'conversations', path: /\/Messages$/, after: 500, times: 1 });
     world.opencx.ai.reply('Posted despite the 500');
 

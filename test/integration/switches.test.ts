@@ -6,7 +6,7 @@ import { AI_RESPONSE_EVENT, DEFAULT_SWITCHES as OPENCX_DEFAULTS } from '../simul
 import { DEFAULT_SWITCHES as TWILIO_DEFAULTS } from '../simulators/twilio/switches';
 import { World } from '../harness/world';
 import { caseName, SWITCH_CASES, type SwitchCase } from './switch-matrix';
-import { deliveriesOf } from './helpers';
+import { deliveriesOf, holdWatchdogArming } from './helpers';
 
 jest.setTimeout(120000);
 
@@ -49,16 +49,21 @@ async function relay(world: World, conversationSid: string, c: SwitchCase): Prom
   world.opencx.ai.reply(ANSWER);
   if (c.trigger === 'caller gives up') {
     world.opencx.faults.add({ path: /\/send$/, latencyMs: 1000, times: 1 });
+    const releaseWatchdog = holdWatchdogArming(world);
     const opencxBefore = world.opencx.requests.length;
-    world.customerWrites(conversationSid, RELAYED);
-    await world.until(
-      () =>
-        world.opencx.requests
-          .slice(opencxBefore)
-          .some((r) => r.path.endsWith('/send') && JSON.stringify(r.body).includes(RELAYED)),
-      'the message to reach OpenCX',
-    );
-    world.twilio.expireDelivery(relayDeliveries(world, conversationSid).at(-1)!.seq);
+    try {
+      world.customerWrites(conversationSid, RELAYED);
+      await world.until(
+        () =>
+          world.opencx.requests
+            .slice(opencxBefore)
+            .some((r) => r.path.endsWith('/send') && JSON.stringify(r.body).includes(RELAYED)),
+        'the message to reach OpenCX',
+      );
+      world.twilio.expireDelivery(relayDeliveries(world, conversationSid).at(-1)!.seq);
+    } finally {
+      releaseWatchdog();
+    }
     await world.settle();
     await world.advance(1000);
     return;
