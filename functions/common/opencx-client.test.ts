@@ -331,7 +331,8 @@ describe('OpenCxClient failures', () => {
     expect(err.status).toBe(429);
     expect(err.retryAfterMs).toBe(30000);
     expect(opencx.seen).toHaveLength(1);
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Far below the 30 s it did not wait, so a busy machine cannot fail it.
+    expect(Date.now() - started).toBeLessThan(4000);
   });
 
   it('reports a non-JSON error body cut to 200 characters instead of throwing a parse error', async () => {
@@ -481,7 +482,8 @@ describe("OpenCX's rate limit", () => {
     const err = await failure(client().sendContactMessage('session-1', 'Hello', undefined, budget(2500)));
     expect(err.status).toBe(429);
     expect(opencx.seen).toHaveLength(1);
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Below the 2 s it would have waited.
+    expect(Date.now() - started).toBeLessThan(1900);
   });
 
   it("tries the organisation's next key at once on a 429, without waiting", async () => {
@@ -495,7 +497,8 @@ describe("OpenCX's rate limit", () => {
     );
     expect(answer.reply).toBe('answered on the spare key');
     expect(opencx.seen.map(keyOf)).toEqual([TOKEN, SPARE]);
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Far below the 40 s it did not wait.
+    expect(Date.now() - started).toBeLessThan(4000);
   });
 
   // A refused key here is a revoked one (401).
