@@ -1,4 +1,6 @@
 // A switch added to either simulator without a case in SWITCH_CASES fails here, before any runtime starts.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { DEFAULT_SWITCHES as OPENCX_DEFAULTS, WEBHOOK_TIMINGS } from '../simulators/opencx/switches';
 import { DEFAULT_SWITCHES as TWILIO_DEFAULTS } from '../simulators/twilio/switches';
@@ -42,5 +44,13 @@ test('each case flips exactly one switch, to a value other than its default, so 
     );
     expect(changed).toHaveLength(1);
     expect(Object.keys({ ...c.twilio, ...c.opencx })).toHaveLength(1);
+  }
+});
+
+test('a switch the core conversation cannot reach names an integration test that sets it', () => {
+  for (const c of SWITCH_CASES.filter((c) => c.trigger === 'elsewhere')) {
+    const [name] = Object.keys({ ...c.twilio, ...c.opencx });
+    expect(c.exercisedIn).toMatch(/\.test\.ts$/);
+    expect(readFileSync(path.join(__dirname, c.exercisedIn!), 'utf8')).toMatch(new RegExp(`${name}\\b`));
   }
 });

@@ -12,7 +12,9 @@ import type { TwilioSwitches } from '../simulators/twilio/switches';
  * - `slow answer`: OpenCX answers the relayed message after the Function stopped waiting, and its
  *   first webhook delivery is refused (forged), so its retry brings the answer;
  * - `caller gives up`: Conversations gives up on the relay while OpenCX is still answering;
- * - `late events`: after each step the clock moves on, so the events held back arrive late and out of order.
+ * - `late events`: after each step the clock moves on, so the events held back arrive late and out of order;
+ * - `elsewhere`: nothing in the core conversation reads the switch with only it flipped; `exercisedIn`
+ *   names the integration test that drives it (checked by `switch-matrix.test.ts`).
  */
 export type SwitchTrigger =
   | 'none'
@@ -21,7 +23,8 @@ export type SwitchTrigger =
   | 'engage fails once'
   | 'AI reservation times out'
   | 'slow answer'
-  | 'caller gives up';
+  | 'caller gives up'
+  | 'elsewhere';
 
 export interface SwitchCase {
   twilio?: Partial<TwilioSwitches>;
@@ -29,6 +32,8 @@ export interface SwitchCase {
   trigger: SwitchTrigger;
   /** The case needs a Function stopped mid-way, which only a runtime forking a process per invocation can do. */
   runtime: 'warm' | 'fork';
+  /** With the `elsewhere` trigger: the file in test/integration that exercises the switch. */
+  exercisedIn?: string;
 }
 
 export const SWITCH_CASES: SwitchCase[] = [
@@ -42,10 +47,28 @@ export const SWITCH_CASES: SwitchCase[] = [
   { twilio: { conversationsRetriesTimedOutWebhooks: true }, trigger: 'relay fails once', runtime: 'warm' },
   { twilio: { taskRouterRetriesFailedEvents: true }, trigger: 'engage fails once', runtime: 'warm' },
   { twilio: { functionOutlivesCaller: false }, trigger: 'caller gives up', runtime: 'fork' },
-  { twilio: { rejectedWorkerNeverReoffered: false }, trigger: 'none', runtime: 'warm' },
+  // Only a reject the bridge makes itself reads it, which needs attributeUpdateCancelsReservation off as well.
+  {
+    twilio: { rejectedWorkerNeverReoffered: false },
+    trigger: 'elsewhere',
+    runtime: 'warm',
+    exercisedIn: 'decline-loop.test.ts',
+  },
   { twilio: { lateDeliveryMs: 2_000 }, trigger: 'late events', runtime: 'warm' },
-  { twilio: { assignedTasksCountsPending: false }, trigger: 'none', runtime: 'warm' },
-  { opencx: { processesAfterDisconnect: false }, trigger: 'none', runtime: 'warm' },
+  // Read only by the admin Functions' view of the AI workers' channels (the pool's use, Uninstall).
+  {
+    twilio: { assignedTasksCountsPending: false },
+    trigger: 'elsewhere',
+    runtime: 'warm',
+    exercisedIn: 'ai-pool.test.ts',
+  },
+  // Read only when a Function's request to OpenCX is cut off mid-answer.
+  {
+    opencx: { processesAfterDisconnect: false },
+    trigger: 'elsewhere',
+    runtime: 'warm',
+    exercisedIn: 'slow-answers.test.ts',
+  },
   { opencx: { webhookTiming: 'before-response' }, trigger: 'slow answer', runtime: 'warm' },
   { opencx: { duplicateWebhooks: true }, trigger: 'slow answer', runtime: 'warm' },
   { opencx: { webhookDataAsArray: true }, trigger: 'slow answer', runtime: 'warm' },

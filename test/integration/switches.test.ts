@@ -18,9 +18,11 @@ const ANSWER = 'Your order ships tomorrow.';
 const RELAYED = 'Order 1234';
 
 const worlds: Partial<Record<SwitchCase['runtime'], World>> = {};
+/** The cases the core conversation reaches; the others name the test that exercises their switch. */
+const inCoreConversation = SWITCH_CASES.filter((c) => c.trigger !== 'elsewhere');
 
 beforeAll(async () => {
-  const runtimes = [...new Set(SWITCH_CASES.map((c) => c.runtime))];
+  const runtimes = [...new Set(inCoreConversation.map((c) => c.runtime))];
   await Promise.all(
     runtimes.map(async (runtimeMode) => {
       worlds[runtimeMode] = await World.start({
@@ -123,11 +125,12 @@ function expectTriggered(
     case 'late events':
       return expect(world.twilio.eventsHeldBack).toBeGreaterThan(before.eventsHeldBack);
     case 'none':
+    case 'elsewhere':
       return;
   }
 }
 
-describe.each(SWITCH_CASES.map((c) => [caseName(c), c] as const))('%s', (_name, c) => {
+describe.each(inCoreConversation.map((c) => [caseName(c), c] as const))('%s', (_name, c) => {
   let world: World;
 
   beforeAll(async () => {

@@ -67,7 +67,8 @@ describe('resend (the timer fired)', () => {
     const send = jest.fn();
     const { deps: d, createTask } = deps({ claimOnce: jest.fn(async () => false) });
     const twice = { ...owed, messageSids: ['IM1', 'IM2'] };
-    const outcome = await resend({ ...decision, ...twice, rearmed: true }, known, { ...d, opencx: { send } } as never);
+    const opencx = { sendContactMessage: send } as unknown as BridgeDeps['opencx'];
+    const outcome = await resend({ ...decision, ...twice, rearmed: true }, known, { ...d, opencx });
     expect(outcome).toMatchObject({ outcome: 'awaiting-answer', timerSid: 'WTtimer', resendFailed: true });
     expect(createTask).toHaveBeenCalledWith('WStimers', {
       workflowSid: 'WWtimers',

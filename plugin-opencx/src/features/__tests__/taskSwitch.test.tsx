@@ -2,7 +2,7 @@
 // selects another task, Flex's real DynamicComponent re-renders the plugin's content with the new
 // task. Nothing the agent did on one task may show on, or be sent for, the other.
 import React from 'react';
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import * as Flex from '@twilio/flex-ui';
 import { Theme } from '@twilio-paste/core/theme';
 
@@ -100,8 +100,11 @@ test('a verdict send that fails after the agent switched tasks shows its failure
   expect(screen.getByText('Saving…')).toBeVisible();
 
   rerender(<Canvas task={handedOff(OTHER_TASK, 'Other')} />);
-  answer({ ok: false, error: { status: 503, code: 'unavailable', message: 'Twilio is unavailable.' } });
-  await waitFor(() => expect(giveVerdict).toHaveBeenCalledTimes(1));
+  // The failure has reached React before the other task is looked at.
+  await act(async () =>
+    answer({ ok: false, error: { status: 503, code: 'unavailable', message: 'Twilio is unavailable.' } }),
+  );
+  expect(giveVerdict).toHaveBeenCalledTimes(1);
   expect(screen.queryByText('Twilio is unavailable.')).not.toBeInTheDocument();
 
   rerender(<Canvas task={handedOff(CLAIMS_TASK, 'Claims')} />);
@@ -239,11 +242,14 @@ test('a hand-back in flight when the agent switches tasks shows its answer, a fa
   expect(screen.getByRole('textbox', { name: 'Instruction for the AI (optional)' })).toBeDisabled();
 
   rerender(<Canvas task={handedOff(SHIPPING_TASK, 'Shipping')} />);
-  answer({
-    ok: false,
-    error: { status: 502, code: 'handback_failed', message: 'The AI could not take it. Try again' },
-  });
-  await waitFor(() => expect(handBack).toHaveBeenCalledTimes(1));
+  // The failure has reached React before the other task is looked at.
+  await act(async () =>
+    answer({
+      ok: false,
+      error: { status: 502, code: 'handback_failed', message: 'The AI could not take it. Try again' },
+    }),
+  );
+  expect(handBack).toHaveBeenCalledTimes(1);
   expect(screen.queryByText('The AI could not take it. Try again')).not.toBeInTheDocument();
 
   rerender(<Canvas task={handedOff(RETURNS_TASK, 'Returns')} />);
