@@ -1,5 +1,6 @@
 import React from 'react';
 import { Badge } from '@twilio-paste/core/badge';
+import { Box } from '@twilio-paste/core/box';
 import { ScreenReaderOnly } from '@twilio-paste/core/screen-reader-only';
 
 import { readHandoff } from '../domain/handoff';
@@ -14,7 +15,9 @@ export function HandoffTaskBadge({ attributes }: { attributes: unknown }): JSX.E
   return (
     <Badge as="span" variant={variant}>
       <Icon decorative />
-      <span aria-hidden="true">{strings.taskListBadge}</span>
+      <Box as="span" aria-hidden="true">
+        {strings.taskListBadge}
+      </Box>
       <ScreenReaderOnly>{format(strings.taskListBadgeLabel, { sentiment: label.toLowerCase() })}</ScreenReaderOnly>
     </Badge>
   );

@@ -1,5 +1,6 @@
 import React from 'react';
 import { Badge } from '@twilio-paste/core/badge';
+import { Box } from '@twilio-paste/core/box';
 import { ScreenReaderOnly } from '@twilio-paste/core/screen-reader-only';
 
 import type { OpencxMessageRole } from '../domain/messages';
@@ -17,7 +18,9 @@ export function OpencxMessageBadge({ role }: { role: OpencxMessageRole }): JSX.E
   const [badge, label] = TEXT[role];
   return (
     <Badge as="span" variant={role === 'ai' ? 'new' : 'info'}>
-      <span aria-hidden="true">{badge}</span>
+      <Box as="span" aria-hidden="true">
+        {badge}
+      </Box>
       <ScreenReaderOnly>{label}</ScreenReaderOnly>
     </Badge>
   );
