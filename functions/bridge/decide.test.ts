@@ -7,6 +7,7 @@ import {
   aiUnavailable,
   checkOrigin,
   conversationOf,
+  DECLINE_SUMMARIES,
   decide,
   type Decision,
   declineStep,
@@ -208,6 +209,7 @@ describe('decide: the AI reservation (reservation.created)', () => {
     expect(decision.taskSid).toBe(AI_TASK);
     expect(decision.reservationSid).toBe(RESERVATION);
     expect(decision.reason).toMatch(/not a Conversations task/);
+    expect(decision.summary).toBe(DECLINE_SUMMARIES.notAConversation);
   });
 
   it.each<ConversationPhase>(['handoff', 'human'])(

@@ -49,7 +49,10 @@ export type Decision =
       reservationSid: string;
       conversationSid?: string;
       attributes: FlexTaskAttributes;
+      /** For the logs. */
       reason: string;
+      /** For the agent who gets the task: the handoff summary their panel shows. */
+      summary: string;
     }
   | { action: 'relay'; conversationSid: string; message: CustomerMessage }
   | { action: 'handoff'; conversationSid: string; request: HandoffRequest }
@@ -126,6 +129,14 @@ const ignore = (reason: string): Decision => ({ action: 'ignore', reason });
 const isAi = (event: TaskRouterEvent, config: BridgeConfig): boolean =>
   isAiPoolWorker(config, event.workerSid) || event.workerIsAi === true;
 
+/** What the agent's panel says of a task the AI declined (its reason stays in the logs). */
+export const DECLINE_SUMMARIES = {
+  handedOff: 'This task was handed off to humans before the AI was offered it.',
+  notAConversation: 'The AI answers messaging conversations only, so this task went straight to the human queue.',
+  withHumans: 'An agent already had this conversation, so this task went to the human queue.',
+  conversationGone: 'The conversation had closed before the AI could take it.',
+} as const;
+
 export const aiReservation: Listener<TaskRouterEvent> = {
   name: 'ai-reservation',
   handles: ['reservation.created'],
@@ -157,6 +168,7 @@ export const aiReservation: Listener<TaskRouterEvent> = {
         conversationSid,
         attributes,
         reason: 'task was already handed off: the workflow must match handedOff == true before the AI filter',
+        summary: DECLINE_SUMMARIES.handedOff,
       };
     }
     if (typeof conversationSid !== 'string' || !conversationSid.startsWith('CH')) {
@@ -165,6 +177,7 @@ export const aiReservation: Listener<TaskRouterEvent> = {
         ...base,
         attributes,
         reason: 'not a Conversations task: the AI only answers messaging tasks',
+        summary: DECLINE_SUMMARIES.notAConversation,
       };
     }
     // An agent handed the conversation back: the AI resumes on the task the handback invited.
@@ -176,6 +189,7 @@ export const aiReservation: Listener<TaskRouterEvent> = {
         conversationSid,
         attributes,
         reason: `conversation is already with humans (${record.phase})`,
+        summary: DECLINE_SUMMARIES.withHumans,
       };
     }
     const offer = { ...base, offeredAt: event.occurredAt };

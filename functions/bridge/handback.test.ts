@@ -57,11 +57,16 @@ describe("decideHandback (what an agent's click does)", () => {
     const OTHER_TASK = 'WT000000000000000000000000000000b3';
     // Handed back from HUMAN_TASK, resumed, handed off again: the old task's holder clicks again.
     const again = { taskSid: OTHER_TASK, handback: handback() };
-    expect(decideHandback(record('handoff', again), now, HUMAN_TASK)).toMatchObject({ step: 'refuse' });
-    expect(decideHandback(record('human', again), now, HUMAN_TASK)).toMatchObject({ step: 'refuse' });
+    const handedBackBefore = {
+      step: 'refuse',
+      reason: expect.stringContaining('This task handed the conversation back'),
+    };
+    expect(decideHandback(record('handoff', again), now, HUMAN_TASK)).toMatchObject(handedBackBefore);
+    expect(decideHandback(record('human', again), now, HUMAN_TASK)).toMatchObject(handedBackBefore);
     // A transfer another agent accepted: only the task the record names may hand back.
     expect(decideHandback(record('human', { taskSid: OTHER_TASK }), now, HUMAN_TASK)).toMatchObject({
       step: 'refuse',
+      reason: expect.stringContaining("Another agent's task holds this conversation now"),
     });
     expect(decideHandback(record('human', again), now, OTHER_TASK)).toEqual({ step: 'hand-back', from: 'human' });
     // Accepted, but the record has not caught up with a transferred task yet.

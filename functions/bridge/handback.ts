@@ -36,8 +36,18 @@ export function decideHandback(record: ConversationRecord | undefined, now: numb
   switch (record.phase) {
     case 'human':
     case 'handoff':
-      if (record.handback?.fromTaskSid === taskSid || (record.phase === 'human' && record.taskSid !== taskSid))
-        return { step: 'refuse', reason: 'The conversation has moved on to another task: hand it back from that task' };
+      if (record.handback?.fromTaskSid === taskSid)
+        return {
+          step: 'refuse',
+          reason:
+            'This task handed the conversation back before, and it has moved on since: wrap up and complete this task',
+        };
+      if (record.phase === 'human' && record.taskSid !== taskSid)
+        return {
+          step: 'refuse',
+          reason:
+            "Another agent's task holds this conversation now: they can hand it back. Wrap up and complete this task",
+        };
       return { step: 'hand-back', from: record.phase };
     case 'ai':
       return { step: 'already', reason: 'The AI already holds this conversation', ...own(record, taskSid) };

@@ -40,6 +40,8 @@ export interface OpencxStrings {
   verdictComment: string;
   verdictCommentHelp: string;
   verdictSendComment: string;
+  verdictAnswerBoth: string;
+  verdictTryAgain: string;
   externalLinkLabel: string;
   sentimentPositive: string;
   sentimentNeutral: string;
@@ -315,10 +317,14 @@ export const strings: OpencxStrings = {
   handbackDone: 'The AI has the conversation again. Your task is in wrap-up: complete it when you are done.',
   handbackDoneWrapUpYourself:
     'The AI has the conversation again. Flex did not move your task to wrap-up: wrap it up and complete it.',
-  handbackAlready: 'This conversation was already handed back to the AI.',
+  handbackAlready:
+    'This conversation was already handed back to the AI, which is answering the customer: wrap up and complete your task.',
   handbackSendingAfterAccept: 'Handing the conversation back to the AI…',
-  handbackFailedAfterAccept: 'Hand back to AI was not confirmed: {message}',
-  handbackFunctionsUrlMissing: 'Handing back needs {setting} in the Flex configuration.',
+  handbackFailedAfterAccept:
+    'Hand back to AI was not confirmed, and it cannot be tried again from wrap-up: the customer may have no one ' +
+    'answering. Tell a supervisor before you complete your task. Reason: {message}',
+  handbackFunctionsUrlMissing:
+    'Hand back to AI is not set up: ask your Flex admin to set {setting} in the Flex configuration.',
   historyTitle: 'Who handled this conversation',
   historyAi: 'AI',
   historyHuman: 'Agent',
@@ -335,6 +341,8 @@ export const strings: OpencxStrings = {
   verdictComment: 'Comment',
   verdictCommentHelp: 'What should the AI have done? It goes to OpenCX with your verdict.',
   verdictSendComment: 'Send comment',
+  verdictAnswerBoth: 'Answer both questions to save your verdict.',
+  verdictTryAgain: 'Try again',
   externalLinkLabel: '(opens in a new tab)',
   sentimentPositive: 'Positive',
   sentimentNeutral: 'Neutral',

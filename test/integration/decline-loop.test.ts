@@ -2,6 +2,7 @@
 // humans, the task is not a conversation). Whether or not TaskRouter offers a task again to a
 // worker that rejected it (the rejectedWorkerNeverReoffered switch), the decline must not loop: the
 // AI is offered the task a bounded number of times and the task reaches a human.
+import { DECLINE_SUMMARIES } from '../../functions/bridge/decide';
 import { CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
 import { finishTest } from './helpers';
 
@@ -98,7 +99,11 @@ describe.each([
       const taskSid = await createTask({ channelType: 'web', name: 'callback request' });
 
       expectDeclinedOnceThenHumans(taskSid);
-      expect(world.task(taskSid).attributes).toMatchObject({ handoffReason: 'AI cannot handle this task' });
+      // The agent's panel says why in their words; the technical reason stays in the logs.
+      expect(world.task(taskSid).attributes).toMatchObject({
+        handoffReason: 'AI cannot handle this task',
+        handoffSummary: DECLINE_SUMMARIES.notAConversation,
+      });
     });
   },
 );

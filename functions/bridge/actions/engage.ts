@@ -16,6 +16,7 @@ import { flattenAttributes, flexSidsCustomData } from '../custom-data';
 import {
   aiUnavailable,
   attachmentHandoff,
+  DECLINE_SUMMARIES,
   type HandoffRequest,
   type Decision,
   isFromCustomer,
@@ -411,6 +412,7 @@ async function abandon(d: Omit<Engage, 'action'>, deps: BridgeDeps, previousSess
       reservationSid: d.reservationSid,
       attributes: d.attributes,
       reason: `conversation ${d.conversationSid} does not exist`,
+      summary: DECLINE_SUMMARIES.conversationGone,
     },
     undefined,
     deps,
@@ -445,6 +447,7 @@ export async function reengage(
         ...d,
         attributes: {},
         reason: `conversation is already with humans (${current.record.phase})`,
+        summary: DECLINE_SUMMARIES.withHumans,
       },
       current,
       deps,

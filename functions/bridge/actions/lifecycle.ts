@@ -49,7 +49,7 @@ export async function decline(d: Of<'decline'>, known: KnownRecord | undefined, 
       : handoffAttributes(
           pending
             ? { ...pending, sessionId: known?.record.sessionId, at: new Date(pending.at) }
-            : { reason: 'AI cannot handle this task', summary: d.reason, at: deps.now() },
+            : { reason: 'AI cannot handle this task', summary: d.summary, at: deps.now() },
         );
   const released = await routeToHumans(task, [d.reservationSid], attributes, deps);
   return { outcome: 'declined', reason: d.reason, released };

@@ -66,7 +66,7 @@ export function HandbackDone({
     <Box role="status" ref={focusRef} tabIndex={focusRef ? -1 : undefined}>
       <Callout variant="success">
         <Text as="span">
-          {already ? strings.handbackAlready : wrappedUp ? strings.handbackDone : strings.handbackDoneWrapUpYourself}
+          {wrappedUp ? strings.handbackDone : already ? strings.handbackAlready : strings.handbackDoneWrapUpYourself}
         </Text>
       </Callout>
     </Box>

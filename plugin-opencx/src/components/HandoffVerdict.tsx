@@ -124,6 +124,12 @@ export function HandoffVerdict({ submit, given, draft, onDraft }: HandoffVerdict
       });
   }
 
+  /** The answers shown, sent again after a failed send (clicking a pressed answer is not obvious). */
+  async function retry(): Promise<void> {
+    if (needed === undefined || summaryRight === undefined) return;
+    await send({ needed, summaryRight, ...(sentComment ? { comment: sentComment } : {}) });
+  }
+
   async function sendComment(): Promise<void> {
     if (needed === undefined || summaryRight === undefined) return;
     if (await send({ needed, summaryRight, comment })) {
@@ -167,10 +173,20 @@ export function HandoffVerdict({ submit, given, draft, onDraft }: HandoffVerdict
             {strings.verdictSaved}
           </Text>
         ) : null}
+        {status.kind === 'idle' && !complete && (needed !== undefined || summaryRight !== undefined) ? (
+          <Text as="span" color="colorTextWeak">
+            {strings.verdictAnswerBoth}
+          </Text>
+        ) : null}
         {status.kind === 'failed' ? (
           <Text as="span" color="colorTextError">
             {status.message}
           </Text>
+        ) : null}
+        {status.kind === 'failed' && complete && !commenting ? (
+          <Button variant="link" size="small" onClick={() => void retry()}>
+            {strings.verdictTryAgain}
+          </Button>
         ) : null}
         {complete && !commenting && status.kind === 'saved' ? (
           <Button

@@ -124,7 +124,8 @@ export function TaskHandback({
           </Text>
         )
       ) : showsDone && progress?.step === 'done' ? (
-        <HandbackDone already={progress.already} wrappedUp={progress.wrappedUp} focusRef={done} />
+        // In wrap-up now, whoever moved the task there.
+        <HandbackDone already={progress.already} wrappedUp focusRef={done} />
       ) : progress?.step === 'sending' ? (
         <Text as="p" role="status" color="colorTextWeak">
           {strings.handbackSendingAfterAccept}

@@ -109,7 +109,18 @@ describe('HandbackControl', () => {
     renderControl(client({ ok: true, alreadyHandedBack: true, wrappedUp: false, history: [] }));
     open();
     fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
-    expect(await screen.findByRole('status')).toHaveTextContent('already handed back');
+    const status = await screen.findByRole('status');
+    expect(status).toHaveTextContent('already handed back to the AI, which is answering the customer');
+    expect(status).toHaveTextContent('wrap up and complete your task');
+  });
+
+  it("says the task is in wrap-up when the agent's own earlier click had handed back and this one wrapped up", async () => {
+    renderControl(client({ ok: true, alreadyHandedBack: true, wrappedUp: true, history: [] }));
+    open();
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    const status = await screen.findByRole('status');
+    expect(status).toHaveTextContent('The AI has the conversation again. Your task is in wrap-up');
+    expect(status).not.toHaveTextContent('already');
   });
 
   it('cancel closes the form without handing back', () => {

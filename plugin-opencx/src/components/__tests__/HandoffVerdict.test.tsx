@@ -146,12 +146,12 @@ describe('HandoffVerdict', () => {
   it('does not send a saved answer again when it is clicked again, but retries a refused one', async () => {
     const submit = jest
       .fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>()
-      .mockResolvedValueOnce({ ok: false, error: { code: 'server_error', message: 'Try again', status: 500 } })
+      .mockResolvedValueOnce({ ok: false, error: { code: 'server_error', message: 'Twilio failed.', status: 500 } })
       .mockResolvedValue({ ok: true });
     renderWithTheme(<HandoffVerdict submit={submit} />);
     click('Handoff needed?', 'Yes');
     click('Summary right?', 'Yes');
-    expect(await screen.findByText('Try again')).toBeVisible();
+    expect(await screen.findByText('Twilio failed.')).toBeVisible();
 
     click('Summary right?', 'Yes');
     expect(await screen.findByText('Thanks, saved.')).toBeVisible();
@@ -161,6 +161,37 @@ describe('HandoffVerdict', () => {
     click('Handoff needed?', 'Yes');
     expect(submit).toHaveBeenCalledTimes(2);
     expect(screen.getByText('Thanks, saved.')).toBeVisible();
+  });
+});
+
+describe('HandoffVerdict, half answered or refused', () => {
+  it('says a verdict with one answer is not saved yet, and sends none', async () => {
+    const submit = jest.fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>().mockResolvedValue({ ok: true });
+    renderWithTheme(<HandoffVerdict submit={submit} />);
+    expect(screen.queryByText('Answer both questions to save your verdict.')).not.toBeInTheDocument();
+    click('Handoff needed?', 'No');
+    expect(screen.getByText('Answer both questions to save your verdict.')).toBeVisible();
+    expect(submit).not.toHaveBeenCalled();
+    click('Summary right?', 'Yes');
+    expect(await screen.findByText('Thanks, saved.')).toBeVisible();
+    expect(screen.queryByText('Answer both questions to save your verdict.')).not.toBeInTheDocument();
+  });
+
+  it('offers to send a refused verdict again, with the same answers', async () => {
+    const submit = jest
+      .fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>()
+      .mockResolvedValueOnce({ ok: false, error: { code: 'server_error', message: 'Twilio failed.', status: 500 } })
+      .mockResolvedValue({ ok: true });
+    renderWithTheme(<HandoffVerdict submit={submit} />);
+    click('Handoff needed?', 'No');
+    click('Summary right?', 'Yes');
+    fireEvent.click(await screen.findByRole('button', { name: 'Try again' }));
+
+    expect(await screen.findByText('Thanks, saved.')).toBeVisible();
+    expect(submit).toHaveBeenCalledTimes(2);
+    expect(submit.mock.calls[1]).toEqual(submit.mock.calls[0]);
+    expect(submit.mock.calls[1][0]).toEqual({ needed: false, summaryRight: true });
+    expect(screen.queryByRole('button', { name: 'Try again' })).not.toBeInTheDocument();
   });
 });
 

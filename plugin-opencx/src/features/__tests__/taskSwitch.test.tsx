@@ -217,7 +217,11 @@ test('a hand-back that fails after the agent wrapped up says so, with the reason
   const reason = 'Flex could not route the conversation back to the AI; you still hold it. Try again';
   answer({ ok: false, error: { status: 502, code: 'handback_failed', message: reason } });
 
-  expect(await screen.findByRole('alert')).toHaveTextContent(`Hand back to AI was not confirmed: ${reason}`);
+  const alert = await screen.findByRole('alert');
+  // Not "Try again": the control went with the wrap-up.
+  expect(alert).toHaveTextContent('Hand back to AI was not confirmed, and it cannot be tried again from wrap-up');
+  expect(alert).toHaveTextContent('Tell a supervisor before you complete your task.');
+  expect(alert).toHaveTextContent(`Reason: ${reason}`);
   fireEvent.click(within(screen.getByRole('alert')).getByRole('button'));
   expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   rerender(<Canvas task={wrapping} />);
