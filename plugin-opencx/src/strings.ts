@@ -318,7 +318,8 @@ export const strings: OpencxStrings = {
   handbackDoneWrapUpYourself:
     'The AI has the conversation again. Flex did not move your task to wrap-up: wrap it up and complete it.',
   handbackAlready:
-    'This conversation was already handed back to the AI, which is answering the customer: wrap up and complete your task.',
+    'This conversation was already handed back to the AI, which is answering the customer: ' +
+    'wrap up and complete your task.',
   handbackSendingAfterAccept: 'Handing the conversation back to the AI…',
   handbackFailedAfterAccept:
     'Hand back to AI was not confirmed, and it cannot be tried again from wrap-up: the customer may have no one ' +

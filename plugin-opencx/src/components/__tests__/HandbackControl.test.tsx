@@ -114,7 +114,7 @@ describe('HandbackControl', () => {
     expect(status).toHaveTextContent('wrap up and complete your task');
   });
 
-  it("says the task is in wrap-up when the agent's own earlier click had handed back and this one wrapped up", async () => {
+  it("says the task is in wrap-up when the agent's own earlier click handed back and this one wrapped up", async () => {
     renderControl(client({ ok: true, alreadyHandedBack: true, wrappedUp: true, history: [] }));
     open();
     fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
