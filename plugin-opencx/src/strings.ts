@@ -262,6 +262,7 @@ export interface OpencxStrings {
   setupUndone: string;
   setupUndoneBy: string;
   setupUndoNothing: string;
+  setupUndoIncomplete: string;
   setupUndoFailed: string;
   setupUndoStepsFailed: string;
   setupUninstall: string;
@@ -627,6 +628,9 @@ export const strings: OpencxStrings = {
   setupUndone: 'Restored the setup as it was before the apply of {at}.',
   setupUndoneBy: 'Restored the setup as it was before the apply of {at} by {by}.',
   setupUndoNothing: 'Nothing to undo: no stored apply has changed this account.',
+  setupUndoIncomplete:
+    'Undo is not complete: what it kept is listed below, such as the webhooks while the AI still holds ' +
+    'conversations. Undo again once the AI’s conversations end.',
   setupUndoFailed: 'Nothing undone. {message}',
   setupUndoStepsFailed: 'Undo incomplete: {failed} of {total} steps failed. Each step’s result is listed below.',
   setupUninstall: 'Uninstall',

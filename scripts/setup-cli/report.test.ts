@@ -37,6 +37,15 @@ describe('exitStatus', () => {
     expect(exitStatus('undo', { steps: [step('workflow_filters', 'failed')] })).toBe(1);
   });
 
+  test('undo: 1 when it restored an apply only in part', () => {
+    const restored = { backupId: 'b1', at: '2025-01-01T00:00:00.000Z', by: 'cli:SK1' };
+    expect(exitStatus('undo', { steps: [step('workspace_events', 'skipped')], restored, complete: false })).toBe(1);
+    expect(exitStatus('undo', { steps: [step('workspace_events', 'applied')], restored, complete: true })).toBe(0);
+    expect(
+      formatReport('undo', { steps: [step('workspace_events', 'skipped')], restored, complete: false, checks: [] }),
+    ).toMatch(/^Undo of the backup b1 of 2025-01-01T00:00:00.000Z \(by cli:SK1\) is not complete/);
+  });
+
   test('uninstall: 1 unless complete with no failed step', () => {
     expect(exitStatus('uninstall', { steps: [step('ai_worker', 'applied')], complete: true })).toBe(0);
     expect(exitStatus('uninstall', { steps: [step('ai_worker', 'skipped')], complete: false })).toBe(1);

@@ -16,11 +16,16 @@ export const EXIT_OK = 0;
 export const EXIT_NOT_OK = 1;
 export const EXIT_ERROR = 2;
 
-/** 0 when everything is OK: the check found no problem; no step failed (and uninstall left nothing behind). */
+/**
+ * 0 when everything is OK: the check found no problem; no step failed (and uninstall, or an undo that
+ * restored an apply, left nothing behind).
+ */
 export function exitStatus(command: Command, answer: SetupAnswer): number {
   if (command === 'check') return (answer.checks ?? []).some((c) => c.status === 'problem') ? EXIT_NOT_OK : EXIT_OK;
   const failed = (answer.steps ?? []).some((s) => s.status === 'failed');
-  const incomplete = command === 'uninstall' && answer.complete !== true;
+  const incomplete =
+    (command === 'uninstall' && answer.complete !== true) ||
+    (command === 'undo' && answer.restored !== undefined && answer.complete === false);
   return failed || incomplete ? EXIT_NOT_OK : EXIT_OK;
 }
 
@@ -78,7 +83,10 @@ export function formatReport(command: Command, answer: SetupAnswer): string {
   if (command === 'undo' && !answer.restored) sections.push(['Nothing to undo: no apply has been backed up.']);
   if (answer.restored)
     sections.push([
-      `Restored the backup ${answer.restored.backupId} of ${answer.restored.at} (by ${answer.restored.by}).`,
+      answer.complete === false
+        ? `Undo of the backup ${answer.restored.backupId} of ${answer.restored.at} (by ${answer.restored.by}) ` +
+          'is not complete: what it kept is in the steps below. Undo again once the AI holds no conversation.'
+        : `Restored the backup ${answer.restored.backupId} of ${answer.restored.at} (by ${answer.restored.by}).`,
     ]);
   if (answer.steps?.length) sections.push(stepsSection(`${command} steps`, answer.steps));
   if (answer.backupId) sections.push([`Backup ${answer.backupId}: undo puts back what this apply changed.`]);

@@ -234,7 +234,10 @@ type WriteResult = { ok: true; steps: StepReport[]; checks?: SetupCheck[]; revis
 /** `backupId`: present when a step wrote something. */
 export type ApplySetupResult = (WriteResult & { backupId?: string }) | Failure;
 /** `restored`: absent when there was nothing to undo. `undoable`: the Apply the next Undo would undo. */
-export type UndoSetupResult = (WriteResult & { restored?: RestoredBackup; undoable?: RestoredBackup }) | Failure;
+/** `complete`: false when the undo kept something (the AI still holds conversations, or chats still route to it). */
+export type UndoSetupResult =
+  | (WriteResult & { restored?: RestoredBackup; undoable?: RestoredBackup; complete?: boolean })
+  | Failure;
 /** `complete`: false while something remains, e.g. AI workers still holding conversations. */
 export type UninstallSetupResult = { ok: true; steps: StepReport[]; complete: boolean } | Failure;
 
@@ -372,6 +375,7 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
         steps,
         ...(restored ? { restored } : {}),
         ...(undoable ? { undoable } : {}),
+        ...(typeof answer.body.complete === 'boolean' ? { complete: answer.body.complete } : {}),
         ...(checks ? { checks } : {}),
         revisions: readRevisions(answer.body.revisions),
       };

@@ -87,10 +87,15 @@ function appliedOutcome(steps: readonly StepReport[]): Outcome {
   };
 }
 
-function undoneOutcome(steps: readonly StepReport[], restored: RestoredBackup | undefined): Outcome {
+function undoneOutcome(
+  steps: readonly StepReport[],
+  restored: RestoredBackup | undefined,
+  complete?: boolean,
+): Outcome {
   const failed = failedStepsOutcome(steps, strings.setupUndoStepsFailed);
   if (failed) return failed;
   if (!restored) return { kind: 'done', message: strings.setupUndoNothing };
+  if (complete === false) return { kind: 'warning', message: strings.setupUndoIncomplete };
   const when = new Date(restored.at);
   const at = Number.isNaN(when.getTime()) ? restored.at : absoluteTime(when);
   return {
@@ -247,7 +252,7 @@ export function SetupSection({ client, token, checkRequest, onSettingsChanged }:
     if (!result) return;
     if (result.ok) undoable.current = result.undoable?.backupId;
     showSteps(result, strings.setupStepsUndoLabel, strings.setupUndoFailed, (steps) =>
-      undoneOutcome(steps, result.ok ? result.restored : undefined),
+      undoneOutcome(steps, result.ok ? result.restored : undefined, result.ok ? result.complete : undefined),
     );
     if (result.ok) onSettingsChanged?.();
   };

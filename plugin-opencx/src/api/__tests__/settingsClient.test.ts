@@ -606,7 +606,7 @@ describe('settings client', () => {
       });
 
       const undone = await createSettingsClient({ baseUrl: BASE, fetch }).undoSetup('flex-token');
-      expect(undone).toEqual({ ok: true, steps: [APPLIED], restored, checks: [OK], revisions: AFTER });
+      expect(undone).toEqual({ ok: true, steps: [APPLIED], restored, complete: true, checks: [OK], revisions: AFTER });
       expect(sent(fetch).url).toBe(`${BASE}/admin/setup-undo`);
       expect(sent(fetch).fields).toEqual({ Token: 'flex-token' });
     });
@@ -628,6 +628,7 @@ describe('settings client', () => {
           ok: true,
           steps: [APPLIED],
           revisions: {},
+          ...(operation === 'undoSetup' ? { complete: true } : {}),
         });
       },
     );

@@ -299,6 +299,29 @@ describe('Undo last apply', () => {
     expect(client.undoSetup).toHaveBeenLastCalledWith('flex-token', 'apply-1');
   });
 
+  it('says an Undo that kept something is not complete, not that it restored the setup', async () => {
+    const client = await renderSection([CONFIG_OK, ok(WORKSPACE_UNSET), TIMERS_OK]);
+    client.undoSetup.mockResolvedValueOnce({
+      ok: true,
+      steps: [
+        {
+          ...WORKSPACE_APPLIED,
+          status: 'skipped',
+          title: 'Undo: the event callback of workspace WS1',
+          detail: 'Kept: the AI still holds conversations.',
+        },
+      ],
+      restored: { backupId: 'b-1', at: '2026-11-21T10:25:00.000Z', by: 'admin@example.com' },
+      complete: false,
+      checks: [CONFIG_OK, ok(WORKSPACE_UNSET), TIMERS_OK],
+    });
+
+    fireEvent.click(button('Undo last apply'));
+
+    expect(await screen.findByText(/Undo is not complete: what it kept is listed below/)).toBeVisible();
+    expect(screen.queryByText(/Restored the setup as it was/)).not.toBeInTheDocument();
+  });
+
   it('restores the last backup and shows what each step restored', async () => {
     const client = await renderSection([CONFIG_OK, ok(WORKSPACE_UNSET), TIMERS_OK]);
     const at = '2026-11-21T10:25:00.000Z';
