@@ -14,7 +14,7 @@ export const SETUP_LOCK_DOCUMENT = 'opencx_setup_lock';
 export const SETUP_LOCK_MS = 60_000;
 
 /** What the setup's writers call themselves, for the admin who finds the lock held. */
-export type SetupOperation = 'Test & Save' | 'Apply setup' | 'Undo' | 'Uninstall';
+export type SetupOperation = 'Test & Save' | 'Apply fixes' | 'Undo' | 'Uninstall';
 
 export interface SetupLockHolder {
   /** Ours alone: a create whose answer was lost is recognised by it. */

@@ -558,11 +558,11 @@ export const strings: OpencxStrings = {
   settingsSaved: 'Settings saved.',
   settingsSavedWorkerCreated: 'The AI worker was created in TaskRouter.',
   settingsSavedWorkersAwaitApply:
-    'The AI workers stay unavailable, so no chat waits on them, until you Apply setup below: ' +
+    'The AI workers stay unavailable, so no chat waits on them, until you Apply fixes below: ' +
     'the workspace events do not come here yet.',
   settingsSavedWebhooksNotUpdated:
     'The webhooks could not be told about the new settings: conversations already running keep the ' +
-    'previous ones until you Apply setup below.',
+    'previous ones until you Apply fixes below.',
   settingsSavedFormerWorkersLeft:
     '{count} AI workers of the workspace you left still hold conversations: they take no new ones, and ' +
     'a later Test & Save deletes them once they hold none.',

@@ -49,9 +49,9 @@ export interface WorldOptions {
    * settings save, as on an account the integration was never installed on.
    */
   seedTimerWorkspace?: boolean;
-  /** Register both webhooks at the Functions (default true); false leaves them to "Apply setup". */
+  /** Register both webhooks at the Functions (default true); false leaves them to "Apply fixes". */
   webhooks?: boolean;
-  /** Seed the AI queue and the workflow's AI filter (default true); false leaves both to "Apply setup". */
+  /** Seed the AI queue and the workflow's AI filter (default true); false leaves both to "Apply fixes". */
   aiQueue?: boolean;
   /** The name of the workspace's workflow (default Flex's "Assign to Anyone"). */
   workflowName?: string;
@@ -347,7 +347,7 @@ export class World {
   }
 
   /**
-   * What "Apply setup" does: the webhooks (Flex workspace, timer workspace, Conversations), through the real REST API.
+   * What "Apply fixes" does: the webhooks (Flex workspace, timer workspace, Conversations), through the real REST API.
    */
   async registerWebhooks(url: string): Promise<void> {
     this.webhooksRegistered = true;

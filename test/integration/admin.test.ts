@@ -684,7 +684,7 @@ describe("the OpenCX webhook secret, the customer's handoff note and the AI answ
     expect(storedConfig(world())).toEqual(before);
   });
 
-  test('a webhook registered elsewhere, or not at all, is left to Apply setup', async () => {
+  test('a webhook registered elsewhere, or not at all, is left to Apply fixes', async () => {
     await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventCallbackUrl: OTHER_URL });
     await world()
       .client.conversations.v1.services(world().conversationsServiceSid)
@@ -924,7 +924,7 @@ describe('one setup change at a time: the setup lock', () => {
   const seedLock = (w: World, expiresAt: Date) =>
     w.sync.createDocument(w.syncServiceSid, {
       uniqueName: 'opencx_setup_lock',
-      data: { id: 'another-run', operation: 'Apply setup', by: 'cli:SK0001', expiresAt: expiresAt.toISOString() },
+      data: { id: 'another-run', operation: 'Apply fixes', by: 'cli:SK0001', expiresAt: expiresAt.toISOString() },
     });
   const busy = failure('setup_busy', /^Another setup change is in progress.*; try again in a moment$/);
 
@@ -990,7 +990,7 @@ describe('one setup change at a time: the setup lock', () => {
     const saved = await call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'Blocked' }));
     expect(saved.status).toBe(409);
     expect(saved.body).toEqual(
-      failure('setup_busy', 'Another setup change is in progress (Apply setup by cli:SK0001); try again in a moment'),
+      failure('setup_busy', 'Another setup change is in progress (Apply fixes by cli:SK0001); try again in a moment'),
     );
     for (const [endpoint, fields] of [
       ['setup-apply', {}],

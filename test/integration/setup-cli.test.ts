@@ -125,7 +125,7 @@ describe('the setup command line', () => {
     expect(run.stdout).toMatch(/^Setup check: 4 problems, \d+ ok/);
     expect(run.stdout).toContain('lacks the "opencx_ai" routing skill');
     expect(run.stdout).toContain('[problem] Conversations webhook');
-    expect(run.stdout).toContain(`Fix: Apply setup: it registers ${world.webhookUrl} on the Conversations service`);
+    expect(run.stdout).toContain(`Fix: Apply fixes: it registers ${world.webhookUrl} on the Conversations service`);
     expect(run.stdout).toContain('    apply fixes this');
     expect(run.stdout + run.stderr).not.toContain(key.secret);
   });

@@ -1,5 +1,5 @@
 // The setup doctor and one-click setup, in twilio-run against the simulators: what an admin sees
-// in the checks, what "Apply setup" changes in TaskRouter and Conversations, and that the
+// in the checks, what "Apply fixes" changes in TaskRouter and Conversations, and that the
 // contact center then works. Each contact center is saved once through Test & Save, as an admin
 // does before running the checks.
 import { SUBSCRIBED_TASKROUTER_EVENTS } from '../../functions/bridge/events';
@@ -281,7 +281,7 @@ describe('a contact center set up by hand, as the setup docs say', () => {
       status: 'problem',
       autoFixable: true,
       detail: expect.stringMatching(/"Offline"/),
-      fix: expect.stringMatching(/^Apply setup: it sets "OpenCX AI" .* to Available\.$/),
+      fix: expect.stringMatching(/^Apply fixes: it sets "OpenCX AI" .* to Available\.$/),
     });
     const result = await apply(world());
     expect(result.applied).toEqual(['ai_worker']);
@@ -349,7 +349,7 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
       status: 'problem',
       detail: expect.stringMatching(/customer messages never reach the AI.*most common setup mistake/),
       fix:
-        `Apply setup: it registers ${world().webhookUrl} on the Conversations service for onMessageAdded, ` +
+        `Apply fixes: it registers ${world().webhookUrl} on the Conversations service for onMessageAdded, ` +
         'onConversationAdded, onParticipantAdded.',
       autoFixable: true,
     });
@@ -506,7 +506,7 @@ describe("no AI queue and no AI filter: the handedOff filter alone, among the cu
       ),
       fix: expect.stringMatching(
         pattern(
-          /^Apply setup: it adds the filter "OpenCX: AI agent" \(channelType IN \[.*'web'.*\] → /,
+          /^Apply fixes: it adds the filter "OpenCX: AI agent" \(channelType IN \[.*'web'.*\] → /,
           /a new queue "OpenCX AI" whose Target Workers are the AI workers .* just below "Handed off to humans"\.$/,
         ),
       ),
@@ -576,7 +576,7 @@ describe('a workflow whose AI filter comes before the handedOff filter', () => {
       status: 'problem',
       autoFixable: true,
       detail: expect.stringMatching(/"OpenCX AI" comes before "Handed off to humans".*first match wins/),
-      fix: 'Apply setup: it moves "Handed off to humans" above "OpenCX AI".',
+      fix: 'Apply fixes: it moves "Handed off to humans" above "OpenCX AI".',
     });
 
     const result = await apply(world());
@@ -744,7 +744,7 @@ describe("the watchdog's timer workspace and the config version on the URLs", ()
     expect(byId(list, 'conversations_webhook')).toMatchObject({
       autoFixable: true,
       detail: expect.stringMatching(/carries settings version old1 and the last save is settings version/),
-      fix: 'Apply setup: it registers the URL again with the current settings version.',
+      fix: 'Apply fixes: it registers the URL again with the current settings version.',
     });
 
     const result = await apply(world());

@@ -228,7 +228,7 @@ describe('aiWorkerCheck: the AI worker pool', () => {
       ),
     );
     expect(check.fix).toMatch(
-      /^Apply setup: it sets "OpenCX AI 2" .* to Available\. .*Test & Save: it creates the missing AI workers/,
+      /^Apply fixes: it sets "OpenCX AI 2" .* to Available\. .*Test & Save: it creates the missing AI workers/,
     );
   });
 
@@ -254,19 +254,19 @@ describe('aiWorkerCheck: the AI worker pool', () => {
       'offline',
       worker({ activityName: 'Offline', available: false }),
       /"Offline" activity/,
-      /^Apply setup: it sets .* to Available\.$/,
+      /^Apply fixes: it sets .* to Available\.$/,
     ],
     [
       'with chat closed',
       worker({ channels: [{ taskChannel: 'chat', capacity: 50, available: false, assignedTasks: 0 }] }),
       /chat channel closed/,
-      /^Apply setup: it opens .* chat and sms channels with a capacity of 50\.$/,
+      /^Apply fixes: it opens .* chat and sms channels with a capacity of 50\.$/,
     ],
     [
       'with chat capacity 0',
       worker({ channels: [{ taskChannel: 'chat', capacity: 0, available: true, assignedTasks: 0 }] }),
       /capacity of 0/,
-      /^Apply setup: it opens .*capacity of 50\.$/,
+      /^Apply fixes: it opens .*capacity of 50\.$/,
     ],
   ])('is a problem Apply fixes for a worker %s', (_case, facts, detail, fix) => {
     expect(aiWorkerCheck(pool(50, facts))).toMatchObject({

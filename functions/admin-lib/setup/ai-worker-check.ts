@@ -35,7 +35,7 @@ export interface AiPoolFacts {
 interface WorkerGap {
   detail: string;
   fix: string;
-  /** Apply setup repairs it (Test & Save too); false: only Test & Save can (it creates workers). */
+  /** Apply fixes repairs it (Test & Save too); false: only Test & Save can (it creates workers). */
   byApply: boolean;
 }
 
@@ -90,7 +90,7 @@ function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | u
       detail:
         `${name} is in the "${worker.activityName}" activity, which is not ` +
         'available: TaskRouter offers it no task.',
-      fix: `Apply setup: it sets ${name} to Available.`,
+      fix: `Apply fixes: it sets ${name} to Available.`,
       byApply: true,
     };
   }
@@ -106,7 +106,7 @@ function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | u
     };
   }
   const reopen =
-    `Apply setup: it opens ${name}'s chat and sms channels ` + `with a capacity of ${AI_WORKER_CHANNEL_CAPACITY}.`;
+    `Apply fixes: it opens ${name}'s chat and sms channels ` + `with a capacity of ${AI_WORKER_CHANNEL_CAPACITY}.`;
   if (!chat.available || chat.capacity <= 0) {
     const state = !chat.available ? 'has its chat channel closed' : 'has a chat capacity of 0';
     return { detail: `${name} ${state}, so it cannot take any conversation.`, fix: reopen, byApply: true };
@@ -117,7 +117,7 @@ function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | u
       detail:
         `${name} lacks the "${AI_WORKER_SKILL}" routing skill, ` +
         'so an AI queue that selects by it never offers it a task.',
-      fix: `Apply setup: it adds the skill to ${name}.`,
+      fix: `Apply fixes: it adds the skill to ${name}.`,
       byApply: true,
     };
   }

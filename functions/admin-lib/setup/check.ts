@@ -27,7 +27,7 @@ export interface Check {
   detail: string;
   /** What to do about it; absent when ok. */
   fix?: string;
-  /** Apply setup can fix it. */
+  /** Apply fixes can fix it. */
   autoFixable: boolean;
   /** Apply fixes it only with this form field set to `true`: it replaces a URL someone else may use. */
   confirm?: 'replaceCallbackUrl';

@@ -1,5 +1,5 @@
 // The setup doctor, decided without I/O: each check is a pure function of what was read from
-// Twilio and OpenCX, and each "Apply setup" change is computed from a fresh read of the
+// Twilio and OpenCX, and each "Apply fixes" change is computed from a fresh read of the
 // resource it writes. The setup the admin would otherwise do by hand: both webhooks at this
 // deployment, the workspace events the bridge acts on, and a `handedOff == true` filter above
 // the AI's filter. Two more checks report TaskRouter settings that are the admin's call: a
@@ -101,8 +101,8 @@ export function configCheck(saved: boolean): Check {
         'problem',
         manual(
           'The OpenCX settings are not saved (or only in part), so the bridge ignores every event.',
-          'Open the OpenCX settings, enter the OpenCX API key, the workspace ' +
-            'and the Conversations service, and click Test & Save.',
+          'Open the OpenCX settings, enter the OpenCX API key and click Test & Save ' +
+            '(the workspace and the Conversations service are taken from this Flex account).',
         ),
       );
 }

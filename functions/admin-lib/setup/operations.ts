@@ -123,7 +123,7 @@ const appliedIds = (steps: readonly StepReport[]): CheckId[] =>
 
 /** One-click setup: every step reported; a backup of each resource before it is written; then every check again. */
 export const applySetup = (call: Call): Promise<Record<string, unknown>> =>
-  withSetupLock(call, 'Apply setup', () => apply(call));
+  withSetupLock(call, 'Apply fixes', () => apply(call));
 
 async function apply(call: Call): Promise<Record<string, unknown>> {
   const form = parseSetupForm(call.event);

@@ -94,7 +94,7 @@ describe('workspace event callback', () => {
     expect(workspaceEventsCheck(WS, old, VERSIONED)).toMatchObject({
       status: 'warning',
       detail: expect.stringMatching(/carries settings version v1 and the last save is settings version v2/),
-      fix: 'Apply setup: it registers the URL again with the current settings version.',
+      fix: 'Apply fixes: it registers the URL again with the current settings version.',
       autoFixable: true,
     });
     expect(workspaceEventsCheck(WS, { ...old, eventCallbackUrl: URL }, VERSIONED).detail).toMatch(
@@ -114,7 +114,7 @@ describe('workspace event callback', () => {
   it('registers an unset URL with the config version, and shows it without', () => {
     const check = workspaceEventsCheck(WS, { eventCallbackUrl: null, eventsFilter: null }, VERSIONED);
     expect(check.fix).toBe(
-      `Apply setup: it sets the Event Callback URL to ${URL} and subscribes ` +
+      `Apply fixes: it sets the Event Callback URL to ${URL} and subscribes ` +
         `${SUBSCRIBED_TASKROUTER_EVENTS.join(', ')}.`,
     );
     expect(workspaceCallbackUpdate({ eventCallbackUrl: null, eventsFilter: null }, VERSIONED, false)).toEqual({

@@ -83,7 +83,7 @@ function outdatedVerdict(what: string, current: string, webhookUrl: string): Ver
     `${what} go to this deployment, but the URL carries ${versionLabel(current)} ` +
       `and the last save is ${versionLabel(webhookUrl)}, so a warm Function cannot ` +
       'tell from an event whether its cached settings are current.',
-    'Apply setup: it registers the URL again with the current settings version.',
+    'Apply fixes: it registers the URL again with the current settings version.',
   );
 }
 
@@ -130,7 +130,7 @@ export function workspaceEventsCheck(
       'problem',
       fixable(
         'The workspace sends its events nowhere, so the AI is never offered a task.',
-        `Apply setup: it sets the Event Callback URL to ${webhookUrl} and subscribes ${listed(required)}.`,
+        `Apply fixes: it sets the Event Callback URL to ${webhookUrl} and subscribes ${listed(required)}.`,
       ),
     );
   }
@@ -142,7 +142,7 @@ export function workspaceEventsCheck(
       fixable(
         `The Event Callback URL is right, but its event filter leaves out ${listed(gap.missing)}, ` +
           'so the bridge misses those steps of a conversation.',
-        `Apply setup: it adds ${listed(gap.missing)} to the event filter and keeps the events already subscribed.`,
+        `Apply fixes: it adds ${listed(gap.missing)} to the event filter and keeps the events already subscribed.`,
       ),
     );
   }
@@ -227,7 +227,7 @@ export function conversationsWebhookCheck(
       fixable(
         'The Conversations service has no post-event webhook, so customer messages never reach the AI. ' +
           'Registering only the TaskRouter webhook is the most common setup mistake.',
-        `Apply setup: it registers ${webhookUrl} on the Conversations service for ${listed(required)}.`,
+        `Apply fixes: it registers ${webhookUrl} on the Conversations service for ${listed(required)}.`,
       ),
     );
   }
@@ -242,7 +242,7 @@ export function conversationsWebhookCheck(
       'problem',
       fixable(
         `The webhook URL is right but it ${wrong.join(' and ')}, so some customer messages never reach the AI.`,
-        'Apply setup: it subscribes the missing events with POST and keeps the filters already there.',
+        'Apply fixes: it subscribes the missing events with POST and keeps the filters already there.',
       ),
     );
   }
@@ -339,7 +339,7 @@ export function timerWorkspaceCheck(
       'problem',
       fixable(
         `${name} sends its events nowhere, ${stuck}`,
-        `Apply setup: it sets its Event Callback URL to ${webhookUrl} for ${listed(TIMER_EVENTS)}.`,
+        `Apply fixes: it sets its Event Callback URL to ${webhookUrl} for ${listed(TIMER_EVENTS)}.`,
       ),
     );
   }
@@ -353,7 +353,7 @@ export function timerWorkspaceCheck(
       'problem',
       fixable(
         `${name} does not send ${listed(TIMER_EVENTS)}, ${stuck}`,
-        `Apply setup: it adds ${listed(TIMER_EVENTS)} to its event filter.`,
+        `Apply fixes: it adds ${listed(TIMER_EVENTS)} to its event filter.`,
       ),
     );
   }

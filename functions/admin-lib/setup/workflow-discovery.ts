@@ -187,7 +187,7 @@ export type WorkflowChoice<W extends WorkflowSummary = WorkflowSummary> =
 
 const PICK_FIX =
   'Pick the workflow that routes your inbound conversations in the OpenCX settings (Workflow) ' +
-  'and click Test & Save, or name it in the setup form (workflowSid).';
+  'and click Test & Save (on the command line: --workflow WW…).';
 
 /** The setup form's workflow, else the saved one, else the discovered one, else the workspace's only one. */
 export function chooseWorkflow<W extends WorkflowSummary>(

@@ -98,7 +98,7 @@ describe('workflow filters', () => {
     expect(workflowFiltersCheck(facts)).toMatchObject({
       status: 'problem',
       detail: expect.stringMatching(/"OpenCX AI" comes before "Handed off".*first match wins/),
-      fix: 'Apply setup: it moves "Handed off" above "OpenCX AI".',
+      fix: 'Apply fixes: it moves "Handed off" above "OpenCX AI".',
       autoFixable: true,
     });
     expect(workflowFiltersCheck(facts).needs).toBeUndefined();
@@ -131,7 +131,7 @@ describe('workflow filters', () => {
       status: 'problem',
       detail: expect.stringMatching(/No filter of .* routes to the AI .*never offered a task/),
       fix:
-        `Apply setup: it adds the filter "OpenCX: AI agent" (${AI_FILTER_EXPRESSION} → the AI queue "OpenCX AI" ` +
+        `Apply fixes: it adds the filter "OpenCX: AI agent" (${AI_FILTER_EXPRESSION} → the AI queue "OpenCX AI" ` +
         `(${AI_QUEUE})) just below "Handed off".`,
       autoFixable: true,
     });
@@ -168,7 +168,7 @@ describe('workflow filters', () => {
         `"OpenCX: AI agent" sends chats to queue ${AI_QUEUE}, ` +
           `not to the AI queue in the settings, "AI overflow" (${chosen}).`,
       ),
-      fix: `Apply setup: it points "OpenCX: AI agent" at "AI overflow" (${chosen}).`,
+      fix: `Apply fixes: it points "OpenCX: AI agent" at "AI overflow" (${chosen}).`,
       autoFixable: true,
     });
     const update = workflowConfigurationUpdate(facts.workflows[0].configuration, facts, HUMAN_QUEUE, chosen)!;

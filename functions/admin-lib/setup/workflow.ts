@@ -136,7 +136,7 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
         `In ${workflow}, the AI's filter ${filterName(filters[ai])} comes before ` +
           `${filterName(filters[handedOff])}. Filters run top to bottom and the first match wins, ` +
           'so a handed-off task goes back to the AI.',
-        `Apply setup: it moves ${filterName(filters[handedOff])} above ${filterName(filters[ai])}.`,
+        `Apply fixes: it moves ${filterName(filters[handedOff])} above ${filterName(filters[ai])}.`,
       ),
     );
   }
@@ -147,7 +147,7 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
     return verdict(
       'problem',
       aiFilterAdded
-        ? fixable(found, `Apply setup: it adds ${aiFilterAdded} just below ${filterName(filters[handedOff])}.`)
+        ? fixable(found, `Apply fixes: it adds ${aiFilterAdded} just below ${filterName(filters[handedOff])}.`)
         : manual(
             found,
             'The AI queue saved in the settings is not in the workspace: ' +
@@ -163,7 +163,7 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
       fixable(
         `In ${workflow}, ${filterName(filters[elsewhere.index])} sends chats to queue ${elsewhere.queue}, ` +
           `not to the AI queue in the settings, ${queueName(aiQueue!)}.`,
-        `Apply setup: it points ${filterName(filters[elsewhere.index])} at ${queueName(aiQueue!)}.`,
+        `Apply fixes: it points ${filterName(filters[elsewhere.index])} at ${queueName(aiQueue!)}.`,
       ),
     );
   }

@@ -151,7 +151,7 @@ export interface SetupCheck {
   detail: string;
   /** Absent when ok. */
   fix?: string;
-  /** "Apply setup" can fix it. */
+  /** "Apply fixes" can fix it. */
   autoFixable: boolean;
   /** Apply fixes it only when the admin confirmed replacing a URL that points elsewhere. */
   confirm?: 'replaceCallbackUrl';
@@ -210,9 +210,9 @@ export type SaveResult =
       ok: true;
       settings: OpencxSettings;
       workerCreated: boolean;
-      /** Saved, but the webhooks still carry the previous settings version (Apply setup registers it). */
+      /** Saved, but the webhooks still carry the previous settings version (Apply fixes registers it). */
       webhooksNotUpdated?: boolean;
-      /** The AI workers stay unavailable until Apply setup points the workspace events here. */
+      /** The AI workers stay unavailable until Apply fixes points the workspace events here. */
       aiWorkersAwaitApply?: boolean;
       /**
        * AI workers left in workspaces the settings no longer name (still holding conversations, or

@@ -4,7 +4,7 @@ import type { SetupCheck, SetupRevisions, StepReport } from '../api/settingsClie
 
 export const QUEUE_SID = /^WQ[0-9a-fA-F]{32}$/;
 
-/** Not ok, and "Apply setup" can fix it. */
+/** Not ok, and "Apply fixes" can fix it. */
 export const isAutoFixable = (check: SetupCheck): boolean => check.status !== 'ok' && check.autoFixable;
 
 /** Apply fixes it only once the admin confirms replacing a webhook URL that points elsewhere. */

@@ -300,7 +300,7 @@ describe('SettingsView', () => {
       ok: false,
       error: {
         code: 'setup_busy',
-        message: 'Another setup change is in progress (Apply setup by other@example.com); try again in a moment',
+        message: 'Another setup change is in progress (Apply fixes by other@example.com); try again in a moment',
         status: 409,
       },
     });
@@ -308,7 +308,7 @@ describe('SettingsView', () => {
     fireEvent.click(saveButton());
 
     expect(await screen.findByRole('alert')).toHaveTextContent(
-      'Settings not saved. Another setup change is in progress (Apply setup by other@example.com); ' +
+      'Settings not saved. Another setup change is in progress (Apply fixes by other@example.com); ' +
         'try again in a moment',
     );
     expect(saveButton()).toBeEnabled();
@@ -458,7 +458,7 @@ describe('the peak of concurrent AI conversations', () => {
     fireEvent.click(saveButton());
 
     const warning = await screen.findByText(/could not be told about the new settings/);
-    expect(warning).toHaveTextContent(/^Settings saved\..*until you Apply setup below\.$/);
+    expect(warning).toHaveTextContent(/^Settings saved\..*until you Apply fixes below\.$/);
     expect(warning.closest('[role="status"]')).toBeNull();
   });
 
@@ -469,7 +469,7 @@ describe('the peak of concurrent AI conversations', () => {
     fireEvent.click(saveButton());
 
     expect(await screen.findByText(/The AI workers stay unavailable/)).toHaveTextContent(
-      /^Settings saved\..*The AI worker was created in TaskRouter\. The AI workers stay unavailable.*Apply setup below/,
+      /^Settings saved\..*The AI worker was created in TaskRouter\. The AI workers stay unavailable.*Apply fixes below/,
     );
   });
 

@@ -27,7 +27,7 @@ const WORKSPACE_UNSET: SetupCheck = {
   status: 'problem',
   title: 'TaskRouter event callback',
   detail: 'The workspace sends its events nowhere, so the AI is never offered a task.',
-  fix: `Apply setup: it sets the Event Callback URL to ${WEBHOOK} and subscribes reservation.created, task.created.`,
+  fix: `Apply fixes: it sets the Event Callback URL to ${WEBHOOK} and subscribes reservation.created, task.created.`,
   autoFixable: true,
 };
 const WORKSPACE_OK: SetupCheck = {
@@ -74,7 +74,7 @@ const MISORDERED_FILTER: SetupCheck = {
   detail:
     'In Workflow "Assign to Anyone" (WW1), the AI\'s filter "OpenCX AI" comes before "Handed off". ' +
     'Filters run top to bottom and the first match wins, so a handed-off task goes back to the AI.',
-  fix: 'Apply setup: it moves "Handed off" above "OpenCX AI".',
+  fix: 'Apply fixes: it moves "Handed off" above "OpenCX AI".',
   autoFixable: true,
 };
 const FILTERS_OK: SetupCheck = {
@@ -115,7 +115,7 @@ const TIMER_WORKSPACE_MISSING: SetupCheck = {
   status: 'problem',
   title: 'Watchdog timers',
   detail: 'The "OpenCX timers" workspace does not exist, so a slow AI answer has no watchdog.',
-  fix: 'Apply setup: it creates the workspace.',
+  fix: 'Apply fixes: it creates the workspace.',
   autoFixable: true,
 };
 const CONFIG_OK = HEALTHY_CHECKS[0];
@@ -314,7 +314,7 @@ describe('Twilio setup section', () => {
     await renderView([CONFIG_OK, WORKSPACE_UNSET, MISORDERED_FILTER]);
 
     expect(item('Workflow filters')).toHaveTextContent(
-      'How to fix: Apply setup: it moves "Handed off" above "OpenCX AI".',
+      'How to fix: Apply fixes: it moves "Handed off" above "OpenCX AI".',
     );
     expect(humanQueueInput()).not.toBeInTheDocument();
     expect(replaceBox()).not.toBeInTheDocument();

@@ -16,7 +16,7 @@ const WORKSPACE_UNSET: SetupCheck = {
   status: 'problem',
   title: 'TaskRouter event callback',
   detail: 'The workspace sends its events nowhere, so the AI is never offered a task.',
-  fix: `Apply setup: it sets the Event Callback URL to ${WEBHOOK}.`,
+  fix: `Apply fixes: it sets the Event Callback URL to ${WEBHOOK}.`,
   autoFixable: true,
 };
 const CONVERSATIONS_UNSET: SetupCheck = {
@@ -24,7 +24,7 @@ const CONVERSATIONS_UNSET: SetupCheck = {
   status: 'problem',
   title: 'Conversations webhook',
   detail: 'The Conversations service posts its events nowhere.',
-  fix: `Apply setup: it registers ${WEBHOOK}.`,
+  fix: `Apply fixes: it registers ${WEBHOOK}.`,
   autoFixable: true,
 };
 const FILTERS_MISSING: SetupCheck = {
@@ -32,7 +32,7 @@ const FILTERS_MISSING: SetupCheck = {
   status: 'problem',
   title: 'Workflow filters',
   detail: 'Workflow "Assign to Anyone" (WW1) has no filter for the AI.',
-  fix: 'Apply setup: it adds the filters.',
+  fix: 'Apply fixes: it adds the filters.',
   autoFixable: true,
 };
 const TIMERS_OK: SetupCheck = {
