@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { fsHelpers } from '@twilio-labs/serverless-api';
 import { getConfigFromFlags, type DeployCliFlags } from 'twilio-run/dist/config/deploy';
+import { SETUP_CLI_CREDENTIALS } from './setup-cli/options';
 
 export type Access = 'public' | 'protected' | 'private';
 
@@ -24,6 +25,8 @@ export interface DeployPlan {
   assets: PlannedResource[];
   /** The variables the deploy would set on the environment (names only: values can be secret). */
   environmentVariables: string[];
+  /** Of those, the setup command line's Twilio credentials: the Functions must not hold them. */
+  credentials: string[];
 }
 
 const ROOT = path.resolve(__dirname, '..');
@@ -57,6 +60,9 @@ export async function deployPlan(cwd: string = ROOT, envFile?: string): Promise<
     functions: resources(listing.functions),
     assets: resources(listing.assets),
     environmentVariables: Object.keys(config.env ?? {}).sort(),
+    credentials: Object.keys(config.env ?? {})
+      .filter((name) => SETUP_CLI_CREDENTIALS.includes(name))
+      .sort(),
   };
 }
 
@@ -78,6 +84,11 @@ if (require.main === module) {
         throw new Error(`no Functions in ${plan.functionsFolder}/: run npm run build first`);
       if (args.includes('--json')) console.log(JSON.stringify(plan, null, 2));
       else printPlan(plan);
+      if (plan.credentials.length > 0)
+        throw new Error(
+          `.env holds ${plan.credentials.join(', ')}, which the deploy would upload to the Functions: ` +
+            "move them to the shell's environment for npm run setup, and out of .env",
+        );
     })
     .catch((error: unknown) => {
       console.error(error instanceof Error ? error.message : error);

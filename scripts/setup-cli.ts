@@ -14,6 +14,7 @@ import { createTwilioClient } from '../functions/common/twilio/client';
 import {
   type CliOptions,
   cliSettings,
+  credentialsInDotenv,
   type CliSettings,
   type Command,
   parseArguments,
@@ -129,7 +130,14 @@ async function main(args: readonly string[]): Promise<number> {
           'Run it again with --yes to confirm.',
       );
     }
-    settings = cliSettings(options, readDotenv(), process.env);
+    const dotenv = readDotenv();
+    settings = cliSettings(options, dotenv, process.env);
+    const uploadable = credentialsInDotenv(dotenv);
+    if (uploadable.length > 0)
+      process.stderr.write(
+        `Warning: .env holds ${uploadable.join(', ')}, which twilio serverless:deploy would upload to the ` +
+          "Functions: keep them in the shell's environment instead.\n",
+      );
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`${error.message}\nRun with --help for the commands and options.\n`);

@@ -1,4 +1,4 @@
-import { cliSettings, parseArguments, UsageError } from './options';
+import { cliSettings, credentialsInDotenv, parseArguments, UsageError } from './options';
 
 describe('parseArguments', () => {
   test('a command with its options, in any order, with values apart or after =', () => {
@@ -38,6 +38,14 @@ describe('parseArguments', () => {
   ])('%j is a usage error: %s', (args, message) => {
     expect(() => parseArguments(args)).toThrow(new UsageError(message));
   });
+});
+
+test("names the command line's credentials found in .env, which a deploy would upload", () => {
+  expect(credentialsInDotenv({ ACCOUNT_SID: 'AC1', AUTH_TOKEN: 't', SYNC_SERVICE_SID: 'IS1' })).toEqual([]);
+  expect(credentialsInDotenv({ TWILIO_API_KEY: 'SK1', TWILIO_API_SECRET: 's', TWILIO_AUTH_TOKEN: ' ' })).toEqual([
+    'TWILIO_API_KEY',
+    'TWILIO_API_SECRET',
+  ]);
 });
 
 describe('cliSettings', () => {

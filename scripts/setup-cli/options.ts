@@ -100,6 +100,14 @@ export interface CliSettings {
 
 type Variables = Record<string, string | undefined>;
 
+/** What the command line may read from .env that no Function needs; `twilio serverless:deploy` would upload them. */
+export const SETUP_CLI_CREDENTIALS: readonly string[] = ['TWILIO_API_KEY', 'TWILIO_API_SECRET', 'TWILIO_AUTH_TOKEN'];
+
+/** The command line's credentials set in .env, for a warning: the next deploy would give them to the Functions. */
+export function credentialsInDotenv(dotenv: Variables): string[] {
+  return SETUP_CLI_CREDENTIALS.filter((name) => !!dotenv[name]?.trim());
+}
+
 /**
  * The Functions' environment for the CLI: the `.env` file's variables under the process environment,
  * the account from `TWILIO_ACCOUNT_SID` (or the Functions' `ACCOUNT_SID`), signed in with the API key,

@@ -97,4 +97,17 @@ describe('twilio serverless:deploy, dry run', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("names the setup command line's Twilio credentials when .env would upload them", async () => {
+    expect(plan.credentials).toEqual([]);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'deploy-plan-'));
+    try {
+      const envFile = path.join(dir, '.env');
+      writeFileSync(envFile, 'SYNC_SERVICE_SID=IS1\nTWILIO_API_KEY=SK1\nTWILIO_API_SECRET=s\nAUTH_TOKEN=t\n');
+      const { credentials } = await deployPlan(REPO_ROOT, envFile);
+      expect(credentials).toEqual(['TWILIO_API_KEY', 'TWILIO_API_SECRET']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
