@@ -852,6 +852,10 @@ describe('opencxFailure', () => {
       field: undefined,
       detail: error.message,
     });
+    // The admin reads which: a rate limit resets by itself, an outage may not.
+    expect(opencxFailure(error).message).toMatch(
+      error.status === 429 ? /rate-limiting this API key \(429\)/ : /could not be reached/,
+    );
   });
 
   it('treats anything that is not an OpenCX answer as an internal error', () => {

@@ -652,7 +652,10 @@ export function opencxFailure(error: unknown): AdminError {
   return new AdminError(
     502,
     'opencx_unavailable',
-    'OpenCX could not be reached to check the token, so nothing was saved; try again in a minute',
+    error.status === 429
+      ? 'OpenCX is rate-limiting this API key (429), so it could not be checked and nothing was saved; ' +
+          'try again once its limit resets'
+      : 'OpenCX could not be reached to check the token, so nothing was saved; try again in a minute',
     undefined,
     error.message,
   );

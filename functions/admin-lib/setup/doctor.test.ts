@@ -54,7 +54,17 @@ describe('config and OpenCX token', () => {
       fix: expect.stringMatching(/current API key/),
       autoFixable: false,
     });
-    expect(opencxTokenCheck({ kind: 'unavailable' })).toMatchObject({ status: 'warning', autoFixable: false });
+    expect(opencxTokenCheck({ kind: 'unavailable' })).toMatchObject({
+      status: 'warning',
+      detail: expect.stringContaining('could not be reached'),
+      autoFixable: false,
+    });
+    // Over its limit, the key is not "unreachable": the admin is told what is happening and what helps.
+    expect(opencxTokenCheck({ kind: 'unavailable', rateLimited: true })).toMatchObject({
+      status: 'warning',
+      detail: expect.stringContaining('rate-limiting the saved API key (429)'),
+      fix: expect.stringContaining('add another API key of the same organisation'),
+    });
     expect(opencxTokenCheck({ kind: 'not_sent' })).toMatchObject({
       status: 'warning',
       detail: expect.stringMatching(/not checked.*OPENCX_API_URL/),

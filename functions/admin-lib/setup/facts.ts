@@ -13,7 +13,7 @@ import {
 } from '../../common/config';
 import { apiUrlVerdict, guardedApiUrl } from '../../common/deployment-guard';
 import { everyObject } from '../../common/shards';
-import { OpenCxClient } from '../../common/opencx-client';
+import { OpenCxClient, OpenCxError } from '../../common/opencx-client';
 import { secretFingerprint } from '../../common/opencx-signature';
 import { keyId } from '../../common/opencx-rate-limit';
 import { Deadline } from '../../common/retry';
@@ -111,7 +111,11 @@ async function opencxTokenState(call: PluginCall<AdminEnv>, token: string): Prom
   } catch (error) {
     const failure = opencxFailure(error);
     if (failure.code === 'internal_error') throw failure;
-    return { kind: failure.code === 'opencx_token_rejected' ? 'rejected' : 'unavailable' };
+    if (failure.code === 'opencx_token_rejected') return { kind: 'rejected' };
+    return {
+      kind: 'unavailable',
+      ...(error instanceof OpenCxError && error.status === 429 ? { rateLimited: true } : {}),
+    };
   }
 }
 

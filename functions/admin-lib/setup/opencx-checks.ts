@@ -25,7 +25,8 @@ export interface OpenCxUsageFacts {
 export type OpenCxTokenState =
   | { kind: 'valid'; orgName: string }
   | { kind: 'rejected' }
-  | { kind: 'unavailable' }
+  /** `rateLimited`: OpenCX answered 429, this key is over its limit (it may well be valid). */
+  | { kind: 'unavailable'; rateLimited?: boolean }
   | { kind: 'not_sent' };
 
 export interface OpenCxWebhookFacts {
@@ -64,11 +65,18 @@ export function opencxTokenCheck(state: OpenCxTokenState): Check {
         'opencx_token',
         title,
         'warning',
-        manual(
-          'OpenCX could not be reached to check the saved API key. ' +
-            'While it is unreachable, conversations go to humans with the reason "AI unavailable".',
-          'Run the check again in a minute.',
-        ),
+        state.rateLimited
+          ? manual(
+              'OpenCX is rate-limiting the saved API key (429), so it could not be checked. ' +
+                'While it is over its limit, new messages wait for it or go to humans.',
+              'Run the check again once the limit resets (a minute). If it happens often, add another API ' +
+                'key of the same organisation in the settings: each key has its own limit.',
+            )
+          : manual(
+              'OpenCX could not be reached to check the saved API key. ' +
+                'While it is unreachable, conversations go to humans with the reason "AI unavailable".',
+              'Run the check again in a minute.',
+            ),
       );
     case 'not_sent':
       return check(
