@@ -574,11 +574,13 @@ export const strings: OpencxStrings = {
   settingsSaveFailed: 'Settings not saved. {message}',
   settingsSaveFailedField: 'Settings not saved: check the highlighted field.',
   settingsChangedSinceLoaded:
-    'Settings not saved: they were changed since you opened them, by another admin or by Apply, Undo or ' +
-    'Uninstall. Saving would have put back the values you loaded. ' +
-    'Reload the settings to see the current ones, then make your changes again.',
+    'Settings not saved: they were changed since you opened them, by another admin, by Apply, Undo or ' +
+    'Uninstall, or by an earlier save of yours whose answer was lost. Saving would have put back the ' +
+    'values you loaded. Reload the settings to see the current ones, then make your changes again.',
   settingsReload: 'Reload settings',
-  settingsReloaded: 'The current settings are loaded. Make your changes again, then Test & Save.',
+  settingsReloaded:
+    'The current settings are loaded, with the keys and the secret you pasted. ' +
+    'Make your other changes again, then Test & Save.',
   settingsRefreshFailed:
     'The setup change may have changed the stored settings, but they could not be read again ({message}). ' +
     'Read them again before you save: your changes here are kept.',

@@ -274,7 +274,10 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
     setValues((current) => (before ? rebaseForm(current, before, loaded.settings) : formFrom(loaded.settings)));
   };
 
-  /** After a save refused as stale: the form filled again from the stored settings, what was typed dropped. */
+  /**
+   * After a save refused as stale: the form filled again from the stored settings, what was typed
+   * dropped, except the keys and the secret pasted: OpenCX shows a key once, and no one can read them back.
+   */
   const reload = async (): Promise<void> => {
     setReloading(true);
     const loaded = await readAgain();
@@ -287,7 +290,12 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
     }
     show(loaded.settings);
     setRouting(loaded.routing);
-    setValues(formFrom(loaded.settings));
+    setValues((current) => ({
+      ...formFrom(loaded.settings),
+      opencxToken: current.opencxToken,
+      opencxExtraTokens: current.opencxExtraTokens,
+      opencxWebhookSecret: current.opencxWebhookSecret,
+    }));
     setErrors(NO_ERRORS);
     setOutcome({ kind: 'saved', message: strings.settingsReloaded });
   };

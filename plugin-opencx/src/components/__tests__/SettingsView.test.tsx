@@ -321,6 +321,8 @@ describe('SettingsView', () => {
       error: { code: 'settings_changed', message: 'The settings were changed since you opened them', status: 409 },
     });
     fireEvent.change(authorInput(), { target: { value: 'Stale Bot' } });
+    // A new key, pasted from OpenCX, which shows it only once.
+    fireEvent.change(tokenInput(), { target: { value: 'ocx_live_pasted_once_9876' } });
     fireEvent.click(saveButton());
 
     const alert = await screen.findByRole('alert');
@@ -343,6 +345,7 @@ describe('SettingsView', () => {
     );
     expect(authorInput()).toHaveValue('Their Bot');
     expect(queueInput()).toHaveValue('');
+    expect(tokenInput()).toHaveValue('ocx_live_pasted_once_9876');
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
     // The next save is made over the settings now shown.
     client.save.mockResolvedValue({ ok: true, settings: { ...theirs, revision: '5.mixw1' }, workerCreated: false });
@@ -350,7 +353,11 @@ describe('SettingsView', () => {
     await screen.findByText(/Settings saved/);
     expect(client.save).toHaveBeenLastCalledWith(
       'flex-token',
-      expect.objectContaining({ aiAuthorName: 'Their Bot', settingsRevision: '4.mixv9' }),
+      expect.objectContaining({
+        aiAuthorName: 'Their Bot',
+        opencxToken: 'ocx_live_pasted_once_9876',
+        settingsRevision: '4.mixv9',
+      }),
     );
   });
 
