@@ -253,6 +253,7 @@ export interface OpencxStrings {
   setupReplaceUrlHelp: string;
   setupApplied: string;
   setupAppliedNothing: string;
+  setupAppliedSkipped: string;
   setupCheckFailed: string;
   setupApplyFailed: string;
   setupApplyFailedField: string;
@@ -620,6 +621,7 @@ export const strings: OpencxStrings = {
   setupReplaceUrlHelp: 'Without this, Apply fixes leaves a webhook URL that points elsewhere as it is.',
   setupApplied: 'Applied: {list}.',
   setupAppliedNothing: 'Nothing was changed.',
+  setupAppliedSkipped: 'Not done: {list} (each step below says why).',
   setupCheckFailed: 'The setup could not be checked. {message}',
   setupApplyFailed: 'Fixes not applied. {message}',
   setupApplyFailedField: 'Fixes not applied: check the highlighted field.',

@@ -80,11 +80,13 @@ function appliedOutcome(steps: readonly StepReport[]): Outcome {
   const failed = failedStepsOutcome(steps, strings.setupApplyStepsFailed);
   if (failed) return failed;
   const titles = steps.filter((step) => step.status === 'applied').map((step) => step.title);
-  return {
-    kind: 'done',
-    message:
-      titles.length === 0 ? strings.setupAppliedNothing : format(strings.setupApplied, { list: titles.join(', ') }),
-  };
+  const done =
+    titles.length === 0 ? strings.setupAppliedNothing : format(strings.setupApplied, { list: titles.join(', ') });
+  // A step left undone (a question not answered, a filter held back) is not a success to show in green.
+  const skipped = steps.filter((step) => step.status === 'skipped').map((step) => step.title);
+  if (skipped.length > 0)
+    return { kind: 'warning', message: `${done} ${format(strings.setupAppliedSkipped, { list: skipped.join(', ') })}` };
+  return { kind: 'done', message: done };
 }
 
 function undoneOutcome(

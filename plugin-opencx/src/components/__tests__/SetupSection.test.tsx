@@ -339,7 +339,12 @@ describe('Twilio setup section', () => {
     fireEvent.change(humanQueueInput()!, { target: { value: ` ${HUMAN_QUEUE} ` } });
     fireEvent.click(applyButton());
 
-    expect(await screen.findByText('Applied: TaskRouter event callback, Workflow filters.')).toBeVisible();
+    expect(
+      await screen.findByText(
+        'Applied: TaskRouter event callback, Workflow filters. ' +
+          'Not done: Conversations webhook (each step below says why).',
+      ),
+    ).toBeVisible();
     expect(client.applySetup).toHaveBeenLastCalledWith('flex-token', {
       humanQueueSid: HUMAN_QUEUE,
       revisions: REVISIONS,
@@ -377,7 +382,9 @@ describe('Twilio setup section', () => {
 
     fireEvent.click(applyButton());
 
-    expect(await screen.findByText('Nothing was changed.')).toBeVisible();
+    expect(
+      await screen.findByText('Nothing was changed. Not done: Conversations webhook (each step below says why).'),
+    ).toBeVisible();
     expect(client.applySetup).toHaveBeenCalledWith('flex-token', { revisions: REVISIONS });
   });
 
