@@ -446,7 +446,8 @@ export const strings: OpencxStrings = {
   settingsExtraTokensHelp:
     'OpenCX allows 100 requests a minute per key: ' +
     'about 50 conversations at one customer message every 30 seconds, however long the AI takes to answer. ' +
-    'Each further key of the same organisation adds as much; conversations are spread over the keys.',
+    'Each further key of the same organisation adds as much; conversations are spread over the keys. ' +
+    'Paste several separated by commas.',
   settingsExtraTokensSaved: 'Saved keys',
   settingsExtraTokenRemove: 'Remove',
   settingsExtraTokenRemoveLabel: 'Remove the key {masked}',

@@ -190,8 +190,10 @@ export function validate(values: SettingsFormValues, settings: OpencxSettings | 
   const fields: FormErrors['fields'] = {};
   if (!values.opencxToken.trim() && settings && !settings.opencxTokenMasked)
     fields.opencxToken = strings.settingsTokenRequired;
-  const extraTokens =
-    (values.keptExtraTokens?.length ?? 0) + values.opencxExtraTokens.split(/[\s,]+/).filter(Boolean).length;
+  // As the Functions count them: each key once, and not the main key pasted again.
+  const pasted = new Set(values.opencxExtraTokens.split(/[\s,]+/).filter(Boolean));
+  pasted.delete(values.opencxToken.trim());
+  const extraTokens = (values.keptExtraTokens?.length ?? 0) + pasted.size;
   if (extraTokens > MAX_EXTRA_TOKENS)
     fields.opencxExtraTokens = format(strings.settingsExtraTokensTooMany, { max: MAX_EXTRA_TOKENS });
   const queueSid = values.aiQueueSid.trim();

@@ -175,6 +175,9 @@ describe('settings form', () => {
     expect(validate({ ...values, opencxExtraTokens: `${six}, ocx_live_7` }, SAVED_SETTINGS).fields).toEqual({
       opencxExtraTokens: 'At most 9 further keys can be saved',
     });
+    // A key pasted twice, or the main key pasted again, counts once or not at all, as the Functions count.
+    const again = { ...values, opencxToken: 'ocx_live_main', opencxExtraTokens: `${six} ocx_live_0 ocx_live_main` };
+    expect(validate(again, SAVED_SETTINGS).fields).toEqual({});
   });
 
   it('leaves the token to the server when the saved settings could not be loaded', () => {
