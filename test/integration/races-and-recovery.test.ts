@@ -373,41 +373,25 @@ describe('answers that race a handoff', () => {
     };
   }
 
-  test("the AI's last words are posted when OpenCX's webhook claims them as the fast path hands off", async () => {
+  /**
+   * OpenCX's webhook brings the farewell first and claims it, then stalls reading the session's
+   * conversation until OpenCX, done waiting for it, answers the send. Meanwhile the conversation is
+   * handed off: by the fast path when OpenCX's own handoff event comes later (its first attempt
+   * refused), else by that event. The farewell is posted once either way.
+   */
+  test.each([
+    ['webhook claims them as the fast path hands off', true],
+    ['handoff event moves the conversation first', false],
+  ])("the AI's last words are posted when OpenCX's %s", async (_, handoffEventLater) => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
     const farewell = 'A colleague will take it from here.';
-    // OpenCX's webhook brings the farewell first and claims it, then stalls reading the session's conversation...
     const stalled = farewellWebhookStalls();
     try {
-      // OpenCX's own handoff event comes later (its first attempt is refused), so the fast path hands off.
-      world.opencx.webhookFaults.add({ event: 'conversation.handoff_to_human', signature: 'forged', times: 1 });
+      if (handoffEventLater)
+        world.opencx.webhookFaults.add({ event: 'conversation.handoff_to_human', signature: 'forged', times: 1 });
       world.opencx.ai.reply({ type: 'handoff', content: farewell, summary: 'Wants a refund', sentiment: 'neutral' });
       world.customerWrites(conversationSid, 'A refund, from a person please');
       await stalled.reading();
-      // ...until OpenCX stops waiting for it and answers the send: the fast path hands off meanwhile.
-      world.twilio.clock.advance(world.opencx.switches.webhookTimeoutMs);
-      await world.until(() => world.task(taskSid).attributes.handedOff === true, 'the handoff');
-      await world.until(() => world.conversationRecord(conversationSid)?.phase === 'handoff', 'the handoff in Sync');
-    } finally {
-      stalled.release();
-    }
-    await world.settle();
-    await world.advance(60_000);
-
-    expect(world.postedAsAi(conversationSid).filter((m) => m.body === farewell)).toHaveLength(1);
-    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
-  });
-
-  test("the AI's last words are posted when OpenCX's handoff event moves the conversation first", async () => {
-    const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
-    const farewell = 'Someone from billing will help you now.';
-    // OpenCX's webhook brings the farewell first and claims it, then stalls reading the session's conversation...
-    const stalled = farewellWebhookStalls();
-    try {
-      world.opencx.ai.reply({ type: 'handoff', content: farewell, summary: 'Billing dispute', sentiment: 'neutral' });
-      world.customerWrites(conversationSid, 'My bill is wrong');
-      await stalled.reading();
-      // ...while OpenCX, done waiting for it, sends its handoff event, which hands off before the fast path can.
       world.twilio.clock.advance(world.opencx.switches.webhookTimeoutMs);
       await world.until(() => world.task(taskSid).attributes.handedOff === true, 'the handoff');
       await world.until(() => world.conversationRecord(conversationSid)?.phase === 'handoff', 'the handoff in Sync');
