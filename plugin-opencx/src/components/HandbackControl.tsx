@@ -10,6 +10,7 @@ import { TextArea } from '@twilio-paste/core/textarea';
 import { useUID } from '@twilio-paste/core/uid-library';
 
 import type { AgentClient, HandbackError } from '../api/agentClient';
+import type { HistoryEntry } from '../domain/history';
 import { MAX_INSTRUCTION_LENGTH } from '../domain/history';
 import { format, strings } from '../strings';
 import { useFocusAfterBusy } from './useFocusAfterBusy';
@@ -20,6 +21,9 @@ export interface HandbackOutcome {
   wrappedUp: boolean;
 }
 
+/** The answer kept for the task, with who holds the conversation now (the agent's task does not say). */
+export type HandbackAnswer = HandbackOutcome & { history?: HistoryEntry[] };
+
 /**
  * Where a task's hand-back stands, kept beyond this control: the agent may switch to another task
  * while it is sent, and the answer (a failure too) must be there when they come back.
@@ -27,7 +31,7 @@ export interface HandbackOutcome {
 export type HandbackProgress =
   | { step: 'sending'; instruction: string }
   | { step: 'failed'; instruction: string; error: HandbackError }
-  | ({ step: 'done' } & HandbackOutcome);
+  | ({ step: 'done' } & HandbackAnswer);
 
 export interface HandbackControlProps {
   client: Pick<AgentClient, 'handBack'>;
@@ -158,7 +162,7 @@ export function HandbackControl({
     }
     const outcome = { already: result.alreadyHandedBack, wrappedUp: result.wrappedUp };
     onDraft?.(undefined);
-    onProgress?.({ step: 'done', ...outcome });
+    onProgress?.({ step: 'done', ...outcome, ...(result.history.length > 0 ? { history: result.history } : {}) });
     // The form that held focus goes: the confirmation takes it, and a screen reader reads it.
     moveFocus.current = 'done';
     if (mounted.current) setState({ step: 'done', ...outcome });

@@ -76,11 +76,12 @@ export function TaskHandback({
   manager: Flex.Manager;
   outcomes: HandbackOutcomes;
 }): JSX.Element {
-  const entries = readHistory(task?.attributes);
   // The answer may come after the wrap-up that took the control away: show it when it does.
   const [, outcomeArrived] = useReducer((count: number) => count + 1, 0);
   useEffect(() => outcomes.subscribe(outcomeArrived), [outcomes]);
   const progress = outcomes.get(task?.taskSid);
+  // The agent's task is not written again: the hand-back's answer says the AI holds the conversation now.
+  const entries = (progress?.step === 'done' && progress.history) || readHistory(task?.attributes);
   const showsDone = !canHandBack({ task }) && progress?.step === 'done' && task?.status === 'wrapping';
   const done = useRef<HTMLDivElement>(null);
   const shown = useRef<{ taskSid?: string; done: boolean }>({ done: false });

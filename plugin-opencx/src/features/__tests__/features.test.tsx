@@ -293,6 +293,25 @@ describe('hand back to the AI', () => {
     expect(screen.queryByRole('status')).not.toBeInTheDocument();
   });
 
+  it("shows the hand-back in the history on the agent's task, which Flex does not write again", async () => {
+    const { canvas, agent } = setUp();
+    const handedBack = [
+      ...HISTORY.map((entry) => ({ ...entry, at: new Date(entry.at) })),
+      { to: 'ai', at: new Date('2026-03-02T10:05:00.000Z'), by: 'Alice Agent' },
+    ].map(({ to, at, ...rest }) => ({ holder: to as 'ai' | 'human', since: at, ...rest }));
+    agent.handBack.mockResolvedValueOnce({ ok: true, alreadyHandedBack: false, wrappedUp: true, history: handedBack });
+    const { rerender } = renderAdded(canvas.element, held('accepted'));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    await screen.findByRole('status');
+
+    rerender(React.cloneElement(canvas.element, held('wrapping')));
+    const entries = screen.getAllByRole('listitem');
+    expect(entries).toHaveLength(3);
+    expect(entries[2]).toHaveTextContent('AI');
+    expect(entries[2]).toHaveTextContent('Alice Agent');
+  });
+
   it('shows the confirmation when the answer comes after the wrap-up took the control away', async () => {
     const { canvas, agent } = setUp();
     let answer!: (result: object) => void;
