@@ -60,8 +60,8 @@ describe('the setup command line', () => {
   let cwd: string;
   let key: { sid: string; secret: string };
   /**
-   * The account and its key come from `.env`, as an admin keeps
-   * them; the rest from the environment, as a pipeline sets it.
+   * The account comes from `.env`; its key, which a deploy must not upload from `.env`, and the rest
+   * from the environment, as a pipeline sets them.
    */
   let env: Record<string, string>;
 
@@ -85,11 +85,10 @@ describe('the setup command line', () => {
     });
     key = world.twilio.issueApiKey();
     cwd = mkdtempSync(path.join(tmpdir(), 'setup-cli-'));
-    writeFileSync(
-      path.join(cwd, '.env'),
-      `TWILIO_ACCOUNT_SID=${world.twilio.accountSid}\nTWILIO_API_KEY=${key.sid}\nTWILIO_API_SECRET="${key.secret}"\n`,
-    );
+    writeFileSync(path.join(cwd, '.env'), `TWILIO_ACCOUNT_SID=${world.twilio.accountSid}\n`);
     env = {
+      TWILIO_API_KEY: key.sid,
+      TWILIO_API_SECRET: key.secret,
       DOMAIN_NAME: new URL(world.functions!.url).host,
       SYNC_SERVICE_SID: world.syncServiceSid,
       TWILIO_API_BASE_URL: world.twilio.url,
@@ -221,6 +220,23 @@ describe('the setup command line', () => {
       expect(postsButSetupLock(world, since)).toEqual([]);
     } finally {
       await world.client.sync.v1.services(world.syncServiceSid).documents(lock.sid).remove();
+    }
+  });
+
+  test('a key kept in .env still signs in, with a warning that a deploy would upload it', async () => {
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'setup-cli-'));
+    try {
+      writeFileSync(
+        path.join(elsewhere, '.env'),
+        `TWILIO_ACCOUNT_SID=${world.twilio.accountSid}\nTWILIO_API_KEY=${key.sid}\nTWILIO_API_SECRET="${key.secret}"\n`,
+      );
+      const { TWILIO_API_KEY: _key, TWILIO_API_SECRET: _secret, ...rest } = env;
+      const run = await runCli(['check', '--json'], rest, elsewhere);
+      expect(JSON.parse(run.stdout)).toHaveProperty('checks');
+      expect(run.stderr).toContain('Warning: .env holds TWILIO_API_KEY, TWILIO_API_SECRET');
+      expect(run.stdout + run.stderr).not.toContain(key.secret);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
     }
   });
 
