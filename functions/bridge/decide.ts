@@ -131,6 +131,7 @@ const isAi = (event: TaskRouterEvent, config: BridgeConfig): boolean =>
 
 /** What the agent's panel says of a task the AI declined (its reason stays in the logs). */
 export const DECLINE_SUMMARIES = {
+  // Not written: such a task carries its handoff's own summary already.
   handedOff: 'This task was handed off to humans before the AI was offered it.',
   notAConversation: 'The AI answers messaging conversations only, so this task went straight to the human queue.',
   withHumans: 'An agent already had this conversation, so this task went to the human queue.',

@@ -66,7 +66,7 @@ describe("decideHandback (what an agent's click does)", () => {
     // A transfer another agent accepted: only the task the record names may hand back.
     expect(decideHandback(record('human', { taskSid: OTHER_TASK }), now, HUMAN_TASK)).toMatchObject({
       step: 'refuse',
-      reason: expect.stringContaining("Another agent's task holds this conversation now"),
+      reason: expect.stringContaining('Another task holds this conversation now'),
     });
     expect(decideHandback(record('human', again), now, OTHER_TASK)).toEqual({ step: 'hand-back', from: 'human' });
     // Accepted, but the record has not caught up with a transferred task yet.

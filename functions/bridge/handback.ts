@@ -46,7 +46,8 @@ export function decideHandback(record: ConversationRecord | undefined, now: numb
         return {
           step: 'refuse',
           reason:
-            "Another agent's task holds this conversation now: they can hand it back. Wrap up and complete this task",
+            'Another task holds this conversation now (a transfer or a later handoff): its agent can hand it ' +
+            'back. Wrap up and complete this task',
         };
       return { step: 'hand-back', from: record.phase };
     case 'ai':

@@ -327,7 +327,8 @@ describe('OpenCxClient failures', () => {
       { status: 200, body: { id: 'org-1', name: 'Acme' } },
     );
     const started = Date.now();
-    const err = await failure(client().getOrg(budget(3000)));
+    // A budget well above the bound: a wait inside it would fail the bound.
+    const err = await failure(client().getOrg(budget(10_000)));
     expect(err.status).toBe(429);
     expect(err.retryAfterMs).toBe(30000);
     expect(opencx.seen).toHaveLength(1);
@@ -493,7 +494,7 @@ describe("OpenCX's rate limit", () => {
       'session-1',
       'Hello',
       undefined,
-      budget(2500),
+      budget(10_000),
     );
     expect(answer.reply).toBe('answered on the spare key');
     expect(opencx.seen.map(keyOf)).toEqual([TOKEN, SPARE]);

@@ -325,7 +325,7 @@ export const strings: OpencxStrings = {
   handbackSendingAfterAccept: 'Handing the conversation back to the AI…',
   handbackFailedAfterAccept:
     'Hand back to AI was not confirmed, and it cannot be tried again from wrap-up: the customer may have no one ' +
-    'answering. Tell a supervisor before you complete your task. Reason: {message}',
+    'answering. Tell a supervisor before you complete your task.',
   handbackFunctionsUrlMissing:
     'Hand back to AI is not set up: ask your Flex admin to set {setting} in the Flex configuration.',
   historyTitle: 'Who handled this conversation',
@@ -634,8 +634,8 @@ export const strings: OpencxStrings = {
   setupUndoneBy: 'Restored the setup as it was before the apply of {at} by {by}.',
   setupUndoNothing: 'Nothing to undo: no stored apply has changed this account.',
   setupUndoIncomplete:
-    'Undo is not complete: what it kept is listed below, such as the webhooks while the AI still holds ' +
-    'conversations. Undo again once the AI’s conversations end.',
+    'Undo is not complete: what it kept, and why, is listed below ' +
+    '(such as the webhooks while the AI still holds conversations). Undo again once that is resolved.',
   setupUndoFailed: 'Nothing undone. {message}',
   setupUndoStepsFailed: 'Undo incomplete: {failed} of {total} steps failed. Each step’s result is listed below.',
   setupUninstall: 'Uninstall',

@@ -101,7 +101,7 @@ export interface CliSettings {
 type Variables = Record<string, string | undefined>;
 
 /** What the command line may read from .env that no Function needs; `twilio serverless:deploy` would upload them. */
-export const SETUP_CLI_CREDENTIALS: readonly string[] = ['TWILIO_API_KEY', 'TWILIO_API_SECRET', 'TWILIO_AUTH_TOKEN'];
+export const SETUP_CLI_CREDENTIALS: readonly string[] = ['TWILIO_API_SECRET', 'TWILIO_AUTH_TOKEN'];
 
 /** The command line's credentials set in .env, for a warning: the next deploy would give them to the Functions. */
 export function credentialsInDotenv(dotenv: Variables): string[] {
@@ -128,9 +128,7 @@ export function cliSettings(
   if (!accountSid) throw new UsageError('Set TWILIO_ACCOUNT_SID (AC…) in the environment or in .env');
   if (keySid && !keySecret) throw new UsageError('TWILIO_API_KEY is set without TWILIO_API_SECRET');
   if (!keySid && !authToken)
-    throw new UsageError(
-      'Set TWILIO_API_KEY and TWILIO_API_SECRET (or TWILIO_AUTH_TOKEN) in the environment or in .env',
-    );
+    throw new UsageError("Set TWILIO_API_KEY and TWILIO_API_SECRET (or TWILIO_AUTH_TOKEN) in the shell's environment");
   const domain = domainName(options.domain ?? value('DOMAIN_NAME'));
   if (!domain) throw new UsageError('Name the Functions’ domain: --domain opencx-1234-dev.twil.io (or DOMAIN_NAME)');
   const env = { ...variables, ACCOUNT_SID: accountSid, AUTH_TOKEN: keySid ? '' : authToken!, DOMAIN_NAME: domain };

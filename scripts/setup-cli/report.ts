@@ -85,7 +85,7 @@ export function formatReport(command: Command, answer: SetupAnswer): string {
     sections.push([
       answer.complete === false
         ? `Undo of the backup ${answer.restored.backupId} of ${answer.restored.at} (by ${answer.restored.by}) ` +
-          'is not complete: what it kept is in the steps below. Undo again once the AI holds no conversation.'
+          'is not complete: what it kept, and why, is in the steps below.'
         : `Restored the backup ${answer.restored.backupId} of ${answer.restored.at} (by ${answer.restored.by}).`,
     ]);
   if (answer.steps?.length) sections.push(stepsSection(`${command} steps`, answer.steps));

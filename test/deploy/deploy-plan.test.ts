@@ -105,7 +105,7 @@ describe('twilio serverless:deploy, dry run', () => {
       const envFile = path.join(dir, '.env');
       writeFileSync(envFile, 'SYNC_SERVICE_SID=IS1\nTWILIO_API_KEY=SK1\nTWILIO_API_SECRET=s\nAUTH_TOKEN=t\n');
       const { credentials } = await deployPlan(REPO_ROOT, envFile);
-      expect(credentials).toEqual(['TWILIO_API_KEY', 'TWILIO_API_SECRET']);
+      expect(credentials).toEqual(['TWILIO_API_SECRET']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

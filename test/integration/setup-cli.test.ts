@@ -233,7 +233,7 @@ describe('the setup command line', () => {
       const { TWILIO_API_KEY: _key, TWILIO_API_SECRET: _secret, ...rest } = env;
       const run = await runCli(['check', '--json'], rest, elsewhere);
       expect(JSON.parse(run.stdout)).toHaveProperty('checks');
-      expect(run.stderr).toContain('Warning: .env holds TWILIO_API_KEY, TWILIO_API_SECRET');
+      expect(run.stderr).toContain('Warning: .env holds TWILIO_API_SECRET,');
       expect(run.stdout + run.stderr).not.toContain(key.secret);
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
@@ -272,9 +272,13 @@ describe('the setup command line', () => {
   test('no credentials: exit 2 naming the variables to set', async () => {
     const noDotenv = mkdtempSync(path.join(tmpdir(), 'setup-cli-'));
     try {
-      const run = await runCli(['check'], env, noDotenv);
+      const { TWILIO_API_KEY: _key, TWILIO_API_SECRET: _secret, ...withoutKey } = env;
+      const noAccount = await runCli(['check'], withoutKey, noDotenv);
+      expect(noAccount.status).toBe(2);
+      expect(noAccount.stderr).toMatch(/Set TWILIO_ACCOUNT_SID/);
+      const run = await runCli(['check'], { ...withoutKey, TWILIO_ACCOUNT_SID: world.twilio.accountSid }, noDotenv);
       expect(run.status).toBe(2);
-      expect(run.stderr).toMatch(/Set TWILIO_ACCOUNT_SID/);
+      expect(run.stderr).toMatch(/Set TWILIO_API_KEY and TWILIO_API_SECRET \(or TWILIO_AUTH_TOKEN\) in the shell/);
     } finally {
       rmSync(noDotenv, { recursive: true, force: true });
     }

@@ -134,7 +134,7 @@ export function TaskHandback({
       ) : progress?.step === 'failed' ? (
         // The agent wrapped up while it was sent: they must learn the AI may not have the customer.
         <Alert variant="error" onDismiss={() => outcomes.set(task!.taskSid!, undefined)}>
-          <Text as="span">{format(strings.handbackFailedAfterAccept, { message: progress.error.message })}</Text>
+          <Text as="span">{strings.handbackFailedAfterAccept}</Text>
         </Alert>
       ) : null}
     </Box>

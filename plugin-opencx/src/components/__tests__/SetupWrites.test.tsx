@@ -323,7 +323,7 @@ describe('Undo last apply', () => {
 
     fireEvent.click(button('Undo last apply'));
 
-    expect(await screen.findByText(/Undo is not complete: what it kept is listed below/)).toBeVisible();
+    expect(await screen.findByText(/Undo is not complete: what it kept, and why, is listed below/)).toBeVisible();
     expect(screen.queryByText(/Restored the setup as it was/)).not.toBeInTheDocument();
   });
 

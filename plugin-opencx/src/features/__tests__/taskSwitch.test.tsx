@@ -221,7 +221,8 @@ test('a hand-back that fails after the agent wrapped up says so, with the reason
   // Not "Try again": the control went with the wrap-up.
   expect(alert).toHaveTextContent('Hand back to AI was not confirmed, and it cannot be tried again from wrap-up');
   expect(alert).toHaveTextContent('Tell a supervisor before you complete your task.');
-  expect(alert).toHaveTextContent(`Reason: ${reason}`);
+  // The Function's own words ask for another try, which the wrap-up no longer allows.
+  expect(alert).not.toHaveTextContent('Try again');
   fireEvent.click(within(screen.getByRole('alert')).getByRole('button'));
   expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   rerender(<Canvas task={wrapping} />);
