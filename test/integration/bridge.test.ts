@@ -324,8 +324,9 @@ describe('handoff', () => {
     expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
   });
 
-  // The answer comes by OpenCX's webhook.
-  test("OpenCX slower than Conversations' deadline: the webhook answers in 5 s, the answer comes later", async () => {
+  // The answer comes by OpenCX's webhook. The handler's own budget (4.3 s) ends its wait, not OpenCX,
+  // whose answer is 8 s away on the virtual clock: no real-time bound on the machine's speed.
+  test("OpenCX slower than Conversations' deadline: the webhook answers first, the answer comes later", async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
     world.opencx.ai.reply({ type: 'reply', content: 'Here is the slow answer.', latencyMs: 8000 });
     await world.customerSays(conversationSid, 'Slow question');
@@ -333,7 +334,6 @@ describe('handoff', () => {
       .filter((d) => d.params.EventType === 'onMessageAdded' && d.params.Body === 'Slow question')
       .at(-1)!;
     expect(delivery.status).toBe(200);
-    expect(delivery.durationMs).toBeLessThan(5000);
     expect(JSON.parse(delivery.responseBody!)).toMatchObject({ outcome: 'awaiting-answer' });
 
     await world.advance(8000);
