@@ -9,6 +9,7 @@ import {
   extraTokenProblem,
   extraTokensToSave,
   formerToRetire,
+  organisationOfKeys,
   MAX_EXTRA_TOKENS,
   MAX_FORMER_WORKSPACES,
   MAX_ORG_NAME_LENGTH,
@@ -758,6 +759,92 @@ describe("the organisation's further OpenCX keys", () => {
       code: 'opencx_unavailable',
     });
     for (const problem of [other, rejected]) expect(JSON.stringify(problem?.toBody())).not.toContain(THREE);
+  });
+
+  it('names a further key OpenCX is rate-limiting, on its field', () => {
+    const limited = extraTokenProblem(ACME, [{ token: THREE, error: new OpenCxError('answered 429', 429) }]);
+    expect(limited?.toBody()).toEqual({
+      ok: false,
+      error: {
+        code: 'opencx_unavailable',
+        message: expect.stringMatching(
+          /^OpenCX is rate-limiting the further key ••••••••c3c3 \(429\).*nothing was saved/,
+        ),
+        field: 'opencxExtraTokens',
+      },
+    });
+  });
+
+  describe('a saved key OpenCX is rate-limiting', () => {
+    const limited = (token: string) => ({ token, error: new OpenCxError('answered 429', 429) });
+    const known = { ...stored, orgId: ACME.id, orgName: ACME.name };
+
+    it('is taken to be of the stored organisation, and counted as unchecked: the save goes on', () => {
+      expect(organisationOfKeys(limited(TOKEN), [limited(TWO)], known)).toEqual({ org: ACME, unchecked: 2 });
+      expect(organisationOfKeys({ token: TOKEN, org: ACME }, [limited(TWO)], known)).toEqual({
+        org: ACME,
+        unchecked: 1,
+      });
+      expect(organisationOfKeys({ token: TOKEN, org: ACME }, [{ token: TWO, org: ACME }], known)).toEqual({
+        org: ACME,
+        unchecked: 0,
+      });
+    });
+
+    it('still has a new further key checked against the stored organisation', () => {
+      expect(organisationOfKeys(limited(TOKEN), [{ token: THREE, org: ACME }], known)).toEqual({
+        org: ACME,
+        unchecked: 1,
+      });
+      expect(
+        adminErrorOf(() =>
+          organisationOfKeys(limited(TOKEN), [{ token: THREE, org: { id: 'org-2', name: 'Globex' } }], known),
+        ),
+      ).toMatchObject({ code: 'opencx_other_organisation', field: 'opencxExtraTokens' });
+    });
+
+    it.each([
+      ['a new main key', limited('ocx_live_new_main_e5e5'), [], known, 'opencx_unavailable', undefined],
+      [
+        'a new further key',
+        { token: TOKEN, org: ACME },
+        [limited(THREE)],
+        known,
+        'opencx_unavailable',
+        'opencxExtraTokens',
+      ],
+      ['settings saved without the organisation id', limited(TOKEN), [], stored, 'opencx_unavailable', undefined],
+      [
+        'a 503, not a rate limit',
+        { token: TOKEN, error: new OpenCxError('answered 503', 503) },
+        [],
+        known,
+        'opencx_unavailable',
+        undefined,
+      ],
+      [
+        'a refused saved key',
+        { token: TOKEN, error: new OpenCxError('answered 401', 401) },
+        [],
+        known,
+        'opencx_token_rejected',
+        'opencxToken',
+      ],
+    ])('blocks the save when it is %s', (_case, main, extras, settings, code, field) => {
+      const error = adminErrorOf(() => organisationOfKeys(main, extras, settings));
+      expect(error).toMatchObject({ code });
+      expect(error.field).toBe(field);
+    });
+  });
+
+  it('stores the organisation id beside its name, and nothing too long to be one', () => {
+    expect(configDocument(parseSaveForm(form()), {}, { ...provisioned, orgId: 'org-1' })).toMatchObject({
+      orgName: 'Acme',
+      orgId: 'org-1',
+    });
+    expect(
+      configDocument(parseSaveForm(form()), {}, { ...provisioned, orgId: 'x'.repeat(MAX_ORG_NAME_LENGTH + 1) }),
+    ).not.toHaveProperty('orgId');
   });
 
   it('stores the checked keys and shows each only as a masked hint with its id', () => {

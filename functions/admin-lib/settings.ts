@@ -524,26 +524,67 @@ export function extraTokensToSave(form: SaveForm, stored: Partial<ConfigDocument
   return tokens;
 }
 
+/** One key's `GET /org`: its organisation, or why OpenCX did not give it. */
+export interface KeyCheck {
+  token: string;
+  org?: OpenCxOrg;
+  error?: unknown;
+}
+
+/**
+ * The organisation every key must belong to, and how many saved keys went unchecked. A saved key
+ * that OpenCX is rate-limiting (429) was checked when it was first saved, and is taken to be of the
+ * stored organisation: a rate limit must not block a save, least of all the one that adds a spare
+ * key. A new key must answer. Throws the first problem as the form shows it.
+ */
+export function organisationOfKeys(
+  main: KeyCheck,
+  extras: KeyCheck[],
+  stored: Partial<ConfigDocument>,
+): { org: OpenCxOrg; unchecked: number } {
+  const saved = [stored.opencxToken, ...(stored.opencxExtraTokens ?? [])];
+  const known = ({ token, error }: KeyCheck): boolean =>
+    error instanceof OpenCxError && error.status === 429 && stored.orgId !== undefined && saved.includes(token);
+  let org = main.org;
+  if (!org) {
+    if (!known(main)) throw opencxFailure(main.error);
+    org = { id: stored.orgId!, name: stored.orgName ?? '' };
+  }
+  const problem = extraTokenProblem(
+    org,
+    extras.filter((check) => !known(check)),
+  );
+  if (problem) throw problem;
+  return { org, unchecked: [main, ...extras].filter(known).length };
+}
+
 /**
  * Every key must be of the main key's organisation: the bridge spreads one organisation's
- * conversations over them. A key OpenCX refused or could not check is reported as `opencxFailure` says.
+ * conversations over them. A key OpenCX refused or could not check is named by its masked hint.
  */
-export function extraTokenProblem(
-  main: OpenCxOrg,
-  checked: { token: string; org?: OpenCxOrg; error?: unknown }[],
-): AdminError | undefined {
+export function extraTokenProblem(main: OpenCxOrg, checked: KeyCheck[]): AdminError | undefined {
   for (const { token, org, error } of checked) {
     const masked = maskToken(token);
     if (error !== undefined) {
       const failure = opencxFailure(error);
-      if (failure.code !== 'opencx_token_rejected') return failure;
-      return new AdminError(
-        400,
-        'opencx_token_rejected',
-        `OpenCX rejected the further key ${masked}`,
-        'opencxExtraTokens',
-        failure.detail,
-      );
+      if (failure.code === 'opencx_token_rejected')
+        return new AdminError(
+          400,
+          'opencx_token_rejected',
+          `OpenCX rejected the further key ${masked}`,
+          'opencxExtraTokens',
+          failure.detail,
+        );
+      if (error instanceof OpenCxError && error.status === 429)
+        return new AdminError(
+          502,
+          'opencx_unavailable',
+          `OpenCX is rate-limiting the further key ${masked} (429), so it could not be checked and nothing was ` +
+            'saved; try again once its limit resets',
+          'opencxExtraTokens',
+          failure.detail,
+        );
+      return failure;
     }
     if (org && org.id !== main.id) {
       return new AdminError(
@@ -572,6 +613,8 @@ export interface Provisioned {
   timerWorkspaceSid: string;
   timerWorkflowSid: string;
   orgName: string;
+  /** Absent when no key answered and the settings name none. */
+  orgId?: string;
   configVersion: string;
   now: Date;
 }
@@ -621,6 +664,8 @@ export function configDocument(
     timerWorkflowSid: provisioned.timerWorkflowSid,
     configVersion: provisioned.configVersion,
     orgName: provisioned.orgName.slice(0, MAX_ORG_NAME_LENGTH),
+    // An id too long to be one is not kept: a saved key's 429 then blocks the save, as before ids were kept.
+    ...(provisioned.orgId && provisioned.orgId.length <= MAX_ORG_NAME_LENGTH ? { orgId: provisioned.orgId } : {}),
     ...(stored.aiQueueCreatedSid ? { aiQueueCreatedSid: stored.aiQueueCreatedSid } : {}),
     updatedAt: provisioned.now.toISOString(),
   };

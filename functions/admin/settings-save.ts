@@ -14,12 +14,12 @@ import { withSetupLock } from '../admin-lib/setup-lock';
 import { registerConfigVersion } from '../admin-lib/setup/registrations';
 import {
   configDocument,
-  extraTokenProblem,
   extraTokensToSave,
   formerToRetire,
   missingResource,
+  type KeyCheck,
   opencxCheckBudgetMs,
-  opencxFailure,
+  organisationOfKeys,
   parseSaveForm,
   peakToSave,
   settingsChanged,
@@ -99,19 +99,17 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
   });
   // Retries included: a slow OpenCX must not leave too little time for the writes that follow.
   const opencxDeadline = new Deadline(opencxCheckBudgetMs(deadline.remaining()));
-  const [org, extras, workspaceCallback, queue, workflows, conversationsService] = await allInOrder([
-    opencx.getOrg(opencxDeadline).catch((error: unknown) => Promise.reject(opencxFailure(error))),
-    Promise.all(
-      opencxExtraTokens.map((token) =>
-        opencx
-          .withToken(token)
-          .getOrg(opencxDeadline)
-          .then(
-            (found) => ({ token, org: found }),
-            (error: unknown) => ({ token, error }),
-          ),
-      ),
-    ),
+  const checkKey = (token: string): Promise<KeyCheck> =>
+    opencx
+      .withToken(token)
+      .getOrg(opencxDeadline)
+      .then(
+        (found) => ({ token, org: found }),
+        (error: unknown) => ({ token, error }),
+      );
+  const [main, extras, workspaceCallback, queue, workflows, conversationsService] = await allInOrder([
+    checkKey(opencxToken),
+    Promise.all(opencxExtraTokens.map(checkKey)),
     twilio.taskrouter.fetchWorkspaceCallback(form.workspaceSid),
     form.aiQueueSid
       ? twilio.taskrouter.taskQueueExists(form.workspaceSid, form.aiQueueSid)
@@ -119,8 +117,8 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
     form.workflowSid ? twilio.taskrouter.listWorkflowRouting(form.workspaceSid) : Promise.resolve(undefined),
     twilio.conversations.serviceExists(conversationsServiceSid),
   ] as const);
-  const otherKey = extraTokenProblem(org, extras);
-  if (otherKey) throw otherKey;
+  const { org, unchecked } = organisationOfKeys(main, extras, stored);
+  trace.keysUnchecked = unchecked;
   const workflow = workflows?.some((w) => w.sid === form.workflowSid);
   const missing = missingResource(
     { ...form, conversationsServiceSid },
@@ -173,6 +171,7 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
     timerWorkspaceSid: timer.workspaceSid,
     timerWorkflowSid: timer.workflowSid,
     orgName: org.name,
+    orgId: org.id,
     configVersion,
     now,
   };
@@ -222,6 +221,7 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
     workerCreated: pool.created.length > 0,
     ...(pool.awaitingApply.length > 0 ? { aiWorkersAwaitApply: true } : {}),
     timerWorkspaceCreated: timer.created.includes('workspace'),
+    ...(unchecked > 0 ? { opencxKeysUnchecked: unchecked } : {}),
     ...(registered ? {} : { webhooksNotUpdated: true }),
     ...(formerAiWorkers.length > 0 ? { formerAiWorkers } : {}),
   };

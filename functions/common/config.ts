@@ -85,6 +85,8 @@ export interface ConfigDocument extends BridgeConfig {
   aiFormerWorkspaceSids?: string[];
   /** The OpenCX organisation's name, as `GET /org` gave it when the token was saved. */
   orgName: string;
+  /** Its id: a saved key OpenCX is rate-limiting is taken to be of it (absent in settings saved before it was kept). */
+  orgId?: string;
   /** The AI queue Apply created: Uninstall deletes it, and no queue of the admin's. */
   aiQueueCreatedSid?: string;
   /** ISO 8601. */
@@ -152,6 +154,7 @@ export function readConfigFields(data: unknown): Partial<ConfigDocument> {
     timerWorkflowSid: str('timerWorkflowSid'),
     configVersion: str('configVersion'),
     orgName: str('orgName'),
+    orgId: str('orgId'),
     aiQueueCreatedSid: str('aiQueueCreatedSid'),
     updatedAt: str('updatedAt'),
   };

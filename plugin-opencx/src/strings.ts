@@ -220,6 +220,8 @@ export interface OpencxStrings {
   settingsSavedFormerWorkersLeft: string;
   settingsSavedFormerWorkerLeft: string;
   settingsSavedFormerWorkersUnlisted: string;
+  settingsSavedKeyUnchecked: string;
+  settingsSavedKeysUnchecked: string;
   settingsSaveFailed: string;
   settingsSaveFailedField: string;
   settingsChangedSinceLoaded: string;
@@ -573,6 +575,12 @@ export const strings: OpencxStrings = {
     'later Test & Save deletes it once it holds none.',
   settingsSavedFormerWorkersUnlisted:
     'The AI workers of the workspace you left could not all be listed: a later Test & Save retires them.',
+  settingsSavedKeyUnchecked:
+    'OpenCX is rate-limiting a saved API key right now, so it was not checked again: it was checked when ' +
+    'first saved.',
+  settingsSavedKeysUnchecked:
+    'OpenCX is rate-limiting {count} saved API keys right now, so they were not checked again: each was ' +
+    'checked when first saved.',
   settingsSaveFailed: 'Settings not saved. {message}',
   settingsSaveFailedField: 'Settings not saved: check the highlighted field.',
   settingsChangedSinceLoaded:

@@ -4,7 +4,7 @@ import { STATE_MAPS } from '../../functions/bridge/state';
 import { DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE, parseConfig } from '../../functions/common/config';
 import { startFunctionsRuntime } from '../harness/functions-runtime';
 import { BRIDGE_EVENTS, CONVERSATION_FILTERS, World } from '../harness/world';
-import { DEFAULT_ORG_NAME } from '../simulators/opencx/opencx-simulator';
+import { DEFAULT_ORG_ID, DEFAULT_ORG_NAME } from '../simulators/opencx/opencx-simulator';
 import { type FunctionAnswer, lastSeq, postForm, restCalls, writesSetupLock } from './helpers';
 
 jest.setTimeout(60000);
@@ -20,6 +20,7 @@ const MASKED = '••••••••f3a9';
 /** Further keys of the same organisation, for OpenCX's per-key rate limit. */
 const SECOND_TOKEN = 'ocx_live_second_secret_b2b2';
 const REVOKED_TOKEN = 'ocx_live_revoked_secret_d4d4';
+const SPARE_TOKEN = 'ocx_live_spare_secret_e5e5';
 const UNKNOWN_WORKSPACE = 'WS' + 'a'.repeat(32);
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -415,6 +416,7 @@ describe('an admin saves: the AI worker, the state maps and the config document'
       timerWorkflowSid: [...timer.workflows.keys()][0],
       configVersion: expect.stringMatching(/^[0-9a-z]+$/),
       orgName: DEFAULT_ORG_NAME,
+      orgId: DEFAULT_ORG_ID,
       updatedAt: answer.body.settings.updatedAt,
     });
     expect(parseConfig(stored)).toMatchObject({ aiWorkerSid: worker.sid, opencxToken: ORG_TOKEN });
@@ -739,6 +741,40 @@ describe("the organisation's further OpenCX keys", () => {
     expect(storedConfig(world())).not.toHaveProperty('opencxExtraTokens');
     expect(removed.body.settings.opencxExtraTokens).toEqual([]);
   });
+
+  test('a saved key OpenCX is rate-limiting does not block the save that adds a spare key', async () => {
+    const spare = SPARE_TOKEN;
+    world().opencx.addApiKey(spare);
+    // The main key's minute is used up, as at a busy hour: OpenCX answers it 429 until the minute passes.
+    for (let i = 0; i < 100; i++)
+      await fetch(`${world().opencx.url}/org`, { headers: { authorization: `Bearer ${ORG_TOKEN}` } });
+    try {
+      const limited = await fetch(`${world().opencx.url}/org`, { headers: { authorization: `Bearer ${ORG_TOKEN}` } });
+      expect(limited.status).toBe(429);
+      const answer = await call(
+        world(),
+        'settings-save',
+        saveForm(world(), { opencxToken: undefined, opencxExtraTokens: spare }),
+      );
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ ok: true, opencxKeysUnchecked: 1 });
+      expect(storedConfig(world())).toMatchObject({
+        opencxToken: ORG_TOKEN,
+        opencxExtraTokens: [spare],
+        orgName: DEFAULT_ORG_NAME,
+        orgId: DEFAULT_ORG_ID,
+      });
+      // A new main key is another matter: OpenCX must say whose it is.
+      const replaced = await call(world(), 'settings-save', saveForm(world(), { opencxToken: spare }));
+      expect(replaced.status).toBe(200);
+      expect(replaced.body).not.toHaveProperty('opencxKeysUnchecked');
+      const refused = await call(world(), 'settings-save', saveForm(world(), { opencxToken: ORG_TOKEN }));
+      expect(refused.status).toBe(502);
+      expect(refused.body).toEqual(failure('opencx_unavailable', /rate-limiting this API key \(429\)/));
+    } finally {
+      world().opencx.resetRateLimits();
+    }
+  });
 });
 
 test('no answer and no Functions output ever carries the org token, the webhook secret or a Flex token', () => {
@@ -752,6 +788,7 @@ test('no answer and no Functions output ever carries the org token, the webhook 
     ORG_TOKEN,
     SECOND_TOKEN,
     REVOKED_TOKEN,
+    SPARE_TOKEN,
     WEBHOOK_SECRET,
     'whsec_new_secret',
     'whsec two words',

@@ -219,6 +219,8 @@ export type SaveResult =
        * not retired); `unlisted`: a workspace whose AI workers could not be listed. Absent when none.
        */
       formerAiWorkers?: { left: number; unlisted: boolean };
+      /** Saved keys OpenCX was rate-limiting, taken as checked when first saved. Absent when none. */
+      opencxKeysUnchecked?: number;
     }
   | Failure;
 /**
@@ -326,6 +328,7 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
             webhooksNotUpdated: answer.body.webhooksNotUpdated === true,
             aiWorkersAwaitApply: answer.body.aiWorkersAwaitApply === true,
             ...readFormerAiWorkers(answer.body.formerAiWorkers),
+            ...readKeysUnchecked(answer.body.opencxKeysUnchecked),
           }
         : unexpectedShape();
     },
@@ -529,6 +532,10 @@ function readRestored(value: unknown): RestoredBackup | undefined {
 }
 
 /** What the save left in workspaces the settings no longer name; nothing when the answer names none. */
+function readKeysUnchecked(value: unknown): { opencxKeysUnchecked?: number } {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? { opencxKeysUnchecked: value } : {};
+}
+
 function readFormerAiWorkers(value: unknown): { formerAiWorkers?: { left: number; unlisted: boolean } } {
   if (!Array.isArray(value) || value.length === 0) return {};
   const lists = value.map((former) => (former as { workerSids?: unknown } | null)?.workerSids);

@@ -133,7 +133,8 @@ const EMPTY_FORM: SettingsFormValues = {
 };
 
 function savedMessage(result: Extract<SaveResult, { ok: true }>): string {
-  const { settings, workerCreated, webhooksNotUpdated, aiWorkersAwaitApply, formerAiWorkers } = result;
+  const { settings, workerCreated, webhooksNotUpdated, aiWorkersAwaitApply, formerAiWorkers, opencxKeysUnchecked } =
+    result;
   return [
     strings.settingsSaved,
     settings.orgName ? `${format(strings.settingsConnectedTo, { org: settings.orgName })}.` : '',
@@ -141,9 +142,17 @@ function savedMessage(result: Extract<SaveResult, { ok: true }>): string {
     webhooksNotUpdated ? strings.settingsSavedWebhooksNotUpdated : '',
     aiWorkersAwaitApply ? strings.settingsSavedWorkersAwaitApply : '',
     formerAiWorkers ? formerWorkersMessage(formerAiWorkers) : '',
+    keysUncheckedMessage(opencxKeysUnchecked ?? 0),
   ]
     .filter(Boolean)
     .join(' ');
+}
+
+function keysUncheckedMessage(count: number): string {
+  if (count === 0) return '';
+  return count === 1
+    ? strings.settingsSavedKeyUnchecked
+    : format(strings.settingsSavedKeysUnchecked, { count: count.toLocaleString() });
 }
 
 function formerWorkersMessage({ left, unlisted }: { left: number; unlisted: boolean }): string {

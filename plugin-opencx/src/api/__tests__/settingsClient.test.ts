@@ -232,6 +232,22 @@ describe('settings client', () => {
     expect(result.ok && result.formerAiWorkers).toEqual(read ?? undefined);
   });
 
+  it.each([
+    [2, 2],
+    [0, undefined],
+    ['2', undefined],
+    [undefined, undefined],
+  ])('reads how many saved keys OpenCX was rate-limiting: %j', async (opencxKeysUnchecked, read) => {
+    const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false, opencxKeysUnchecked });
+    const result = await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
+      ...UNCHANGED_INPUT,
+      opencxWebhookSecret: '',
+      customerHandoffNote: '',
+      customerHandbackNote: '',
+    });
+    expect(result.ok && result.opencxKeysUnchecked).toEqual(read);
+  });
+
   it('leaves empty secrets out, keeping the saved ones, and sends an empty note and workflow as is', async () => {
     const fetch = answering(200, {
       ok: true,

@@ -505,6 +505,18 @@ describe('the peak of concurrent AI conversations', () => {
     expect(await screen.findByText(message)).toBeVisible();
   });
 
+  it.each([
+    [1, /^Settings saved\..* OpenCX is rate-limiting a saved API key right now, so it was not checked again/],
+    [2, /OpenCX is rate-limiting 2 saved API keys right now, so they were not checked again/],
+  ])('says when OpenCX was rate-limiting %i saved keys, which it did not check again', async (count, message) => {
+    const client = await renderLoaded(SAVED);
+    client.save.mockResolvedValue({ ok: true, settings: SAVED, workerCreated: false, opencxKeysUnchecked: count });
+
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText(message)).toBeVisible();
+  });
+
   it('saves the peak typed', async () => {
     const client = await renderLoaded(SAVED);
     client.save.mockResolvedValue({ ok: true, settings: { ...SAVED, aiPeakConversations: 250 }, workerCreated: true });
