@@ -1134,7 +1134,13 @@ describe('decide: OpenCX webhook deliveries', () => {
 
   it("posts this session's answer as the last words when OpenCX's own handoff event came first", () => {
     const byAi = { handoff: { reason: 'x', at: 'now', routed: true, byAi: true } };
-    expectAction(decide(delivery(answer), { config, record: record('handoff', byAi) }), 'answer');
+    // Only the first answer to record itself as the last words is posted.
+    expect(decide(delivery(answer), { config, record: record('handoff', byAi) })).toMatchObject({
+      action: 'answer',
+      asFarewell: true,
+    });
+    const recorded = { handoff: { ...byAi.handoff, farewell: answerKey('session-1', answer) } };
+    expect(decide(delivery(answer), { config, record: record('handoff', recorded) })).not.toHaveProperty('asFarewell');
     expectAction(decide(delivery(answer), { config, record: record('human', byAi) }), 'ignore');
     const otherSession = record('handoff', { ...byAi, sessionId: 'session-2' });
     expectAction(decide(delivery(answer), { config, record: otherSession }), 'ignore');

@@ -56,7 +56,17 @@ export type Decision =
     }
   | { action: 'relay'; conversationSid: string; message: CustomerMessage }
   | { action: 'handoff'; conversationSid: string; request: HandoffRequest }
-  | { action: 'answer'; conversationSid: string; sessionId: string; answer: { answerId?: string; text: string } }
+  | {
+      action: 'answer';
+      conversationSid: string;
+      sessionId: string;
+      answer: { answerId?: string; text: string };
+      /**
+       * The AI's last words of a handoff it decided that recorded none: only the first answer that
+       * records itself as them is posted (a later one may be an earlier message's, redelivered).
+       */
+      asFarewell?: true;
+    }
   | {
       action: 'check-answered';
       conversationSid: string;
@@ -632,6 +642,7 @@ export const opencxDelivery: Listener<OpencxBridgeEvent> = {
       conversationSid,
       sessionId: event.sessionId,
       answer: { answerId: event.answerId, text: event.text },
+      ...(record.phase === 'handoff' && record.handoff?.farewell === undefined && { asFarewell: true as const }),
     };
   },
 };

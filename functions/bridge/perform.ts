@@ -1,7 +1,7 @@
 // Carries out a decision. Each action lives in a module of its own under actions/.
 import type { Decision } from './decide';
 import type { BridgeDeps, KnownRecord, Outcome } from './deps';
-import { checkAnswered, deliverAnswer } from './actions/answer';
+import { checkAnswered, deliverDelivered } from './actions/answer';
 import { engage, reengage } from './actions/engage';
 import { resume } from './actions/handback';
 import { closeIfIdle } from './actions/idle';
@@ -35,16 +35,7 @@ export async function perform(decision: Decision, known: KnownRecord | undefined
     case 'relay':
       return relay(decision, known, deps);
     case 'answer':
-      // OpenCX's webhook Function claimed this answer before reading our records.
-      return deliverAnswer(
-        decision.conversationSid,
-        known,
-        { next: 'reply', reply: decision.answer.text, answerId: decision.answer.answerId },
-        deps,
-        {
-          claimed: true,
-        },
-      );
+      return deliverDelivered(decision, known, deps);
     case 'handoff':
       return handOff(decision.conversationSid, known, decision.request, deps);
     case 'resume':

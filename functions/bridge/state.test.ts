@@ -410,6 +410,40 @@ describe('BridgeState.beginHandback', () => {
   });
 });
 
+describe("BridgeState.claimFarewell (the AI's last words of a handoff OpenCX decided)", () => {
+  const handingOff: ConversationRecord = {
+    workspaceSid: 'WS1',
+    taskSid: 'WTai',
+    phase: 'handoff',
+    claimedAt: 0,
+    sessionId: 'S1',
+    handoff: { reason: 'AI requested human handoff', at: '2026-12-02T10:00:00.000Z', byAi: true },
+  };
+
+  it('records the first answer as the last words, and refuses a second one', async () => {
+    const { state, stored } = stateHolding(handingOff);
+    await expect(state.claimFarewell(CH, 'S1:m-1')).resolves.toBe(true);
+    expect(stored.data.handoff).toMatchObject({ farewell: 'S1:m-1' });
+    await expect(state.claimFarewell(CH, 'S1:m-2')).resolves.toBe(false);
+    await expect(state.claimFarewell(CH, 'S1:m-1')).resolves.toBe(true);
+    expect(stored.data.handoff).toMatchObject({ farewell: 'S1:m-1' });
+  });
+
+  it('knows its own write whose answer was lost', async () => {
+    const { state } = stateHolding(handingOff, 1);
+    await expect(state.claimFarewell(CH, 'S1:m-1')).resolves.toBe(true);
+  });
+
+  it.each<[string, ConversationRecord]>([
+    ['humans hold it', { ...handingOff, phase: 'human' }],
+    ['the bridge handed off for a failure', { ...handingOff, handoff: { ...handingOff.handoff!, byAi: undefined } }],
+  ])('refuses when %s', async (_case, record) => {
+    const { state, stored } = stateHolding(record);
+    await expect(state.claimFarewell(CH, 'S1:m-1')).resolves.toBe(false);
+    expect(stored.revision).toBe(1);
+  });
+});
+
 describe('BridgeState.resumeAi', () => {
   const handback = {
     at: '2026-12-02T10:00:00.000Z',

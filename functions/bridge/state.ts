@@ -347,6 +347,26 @@ export class BridgeState {
   }
 
   /**
+   * Records `key` as the AI's last words of the handoff OpenCX decided, when that handoff recorded
+   * none (OpenCX's handoff event came before them). True when `key` is (now) them: of two answers
+   * of the session, only the first is posted after the handoff.
+   */
+  async claimFarewell(conversationSid: string, key: string, known?: KnownRecord): Promise<boolean> {
+    let recorded = false;
+    await this.update(
+      conversationSid,
+      (r) => {
+        recorded = r.phase === 'handoff' && r.handoff?.byAi === true && (r.handoff.farewell ?? key) === key;
+        return recorded && r.handoff?.farewell === undefined
+          ? { ...r, handoff: { ...r.handoff!, farewell: key } }
+          : undefined;
+      },
+      known,
+    );
+    return recorded;
+  }
+
+  /**
    * Moves the conversation from humans to 'handback', recording it, only if humans still hold it: of
    * two concurrent handbacks exactly one goes ahead. Undefined when it was not theirs any more.
    */

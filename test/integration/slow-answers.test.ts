@@ -1,7 +1,7 @@
 // Every customer message ends with exactly one AI answer or a human handoff, however long the AI
 // takes: the fast path, OpenCX's signed webhook (the slow path) and the watchdog, on the shared
 // virtual clock (nothing here waits in real time for a timeout).
-import { AI_RESPONSE_EVENT } from '../simulators/opencx/opencx-simulator';
+import { AI_RESPONSE_EVENT, HANDOFF_EVENT } from '../simulators/opencx/opencx-simulator';
 import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
 import { finishTest, opencxDeliveriesFor, postSignedOpencx } from './helpers';
 
@@ -403,6 +403,46 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(answer.status).toBe(200);
     expect(await answer.json()).toMatchObject({ outcome: 'already-answered' });
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Posted by the fast path')).toHaveLength(1);
+  });
+
+  test("after OpenCX's own handoff event, one answer of the session is posted as its last words, not a second", async () => {
+    const { conversationSid, taskSid } = await engaged();
+    const session = world.sessionFor(conversationSid)!.id;
+    const deliver = (event: string, data: Record<string, unknown>) =>
+      postSignedOpencx(
+        world,
+        JSON.stringify({ event, organization_id: 'org', data: { conversation_id: session, ...data } }),
+        OPENCX_WEBHOOK_SECRET,
+      );
+    // The handoff event comes first: the handoff records no last words.
+    const handoff = await deliver(HANDOFF_EVENT, {
+      reason: 'ai_decided_to_handoff_the_conversation',
+      summary: 'Refund',
+    });
+    expect(handoff.status).toBe(200);
+    expect(world.task(taskSid).attributes.handedOff).toBe(true);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', handoff: { byAi: true } });
+
+    const farewell = await deliver(AI_RESPONSE_EVENT, {
+      message: { id: 'farewell-1', content: 'A colleague is coming.' },
+    });
+    // An earlier message's answer, redelivered late by OpenCX's retries.
+    const late = await deliver(AI_RESPONSE_EVENT, {
+      message: { id: 'earlier-1', content: 'Your parcel left the depot.' },
+    });
+    await world.settle();
+
+    expect(await farewell.json()).toMatchObject({ outcome: 'replied' });
+    // Withheld, or taken as a cue to finish the handoff (until the task is known to be with humans).
+    expect(['answer-withheld', 'handoff-finished']).toContain((await late.json()).outcome);
+    expect(aiMessages(conversationSid).map((m) => m.body)).toContain('A colleague is coming.');
+    expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Your parcel left the depot.');
+    // OpenCX's retry of the last words is not posted again.
+    const again = await deliver(AI_RESPONSE_EVENT, {
+      message: { id: 'farewell-1', content: 'A colleague is coming.' },
+    });
+    expect(await again.json()).toMatchObject({ outcome: 'already-answered' });
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague is coming.')).toHaveLength(1);
   });
 
   test("a delivery whose claim Sync fails leaves the fast path's claim: OpenCX's retry posts no copy", async () => {

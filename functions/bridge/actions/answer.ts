@@ -3,7 +3,14 @@
 import { type AiAnswer, OpenCxError } from '../../common/opencx-client';
 import type { ConversationMessage } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
-import { type AfterAnswer, afterAnswer, aiUnavailable, type HandoffRequest, type WatchedSend } from '../decide';
+import {
+  type AfterAnswer,
+  afterAnswer,
+  aiUnavailable,
+  type Decision,
+  type HandoffRequest,
+  type WatchedSend,
+} from '../decide';
 import { answerKey } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { handOff } from './handoff';
@@ -143,6 +150,24 @@ export async function deliverAnswer(
     );
   }
   return { outcome: posted === 'duplicate' ? 'already-answered' : 'replied', sessionId, reply: posted };
+}
+
+/** An answer OpenCX's webhook brought: its Function claimed it before reading our records. */
+export async function deliverDelivered(
+  decision: Extract<Decision, { action: 'answer' }>,
+  known: KnownRecord,
+  deps: BridgeDeps,
+): Promise<Outcome> {
+  const { conversationSid, sessionId, answer } = decision;
+  if (decision.asFarewell && !(await deps.state.claimFarewell(conversationSid, answerKey(sessionId, answer), known)))
+    return {
+      outcome: 'answer-withheld',
+      sessionId,
+      reason: "another answer is the AI's last words before its handoff; this one is not posted",
+    };
+  return deliverAnswer(conversationSid, known, { next: 'reply', reply: answer.text, answerId: answer.answerId }, deps, {
+    claimed: true,
+  });
 }
 
 /**
