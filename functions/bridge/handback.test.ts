@@ -69,9 +69,11 @@ describe("decideHandback (what an agent's click does)", () => {
       reason: expect.stringContaining('Another task holds this conversation now'),
     });
     expect(decideHandback(record('human', again), now, OTHER_TASK)).toEqual({ step: 'hand-back', from: 'human' });
-    // Accepted, but the record has not caught up with a transferred task yet.
-    expect(decideHandback(record('handoff', { taskSid: OTHER_TASK }), now, HUMAN_TASK)).toMatchObject({
-      step: 'hand-back',
+    // Accepted by invite, but the record has not caught up with the invited task yet; or a task whose
+    // attributes an agent edited to name another customer's conversation, being handed off.
+    expect(decideHandback(record('handoff', { taskSid: OTHER_TASK }), now, HUMAN_TASK)).toEqual({
+      step: 'refuse',
+      reason: expect.stringMatching(/^This conversation is still being handed to an agent under another task/),
     });
   });
 

@@ -49,6 +49,15 @@ export function decideHandback(record: ConversationRecord | undefined, now: numb
             'Another task holds this conversation now (a transfer or a later handoff): its agent can hand it ' +
             'back. Wrap up and complete this task',
         };
+      // The task attributes naming the conversation are the agent's to edit: only the task our record
+      // names may take it, so no agent can hand back another customer's conversation.
+      if (record.taskSid !== taskSid)
+        return {
+          step: 'refuse',
+          reason:
+            'This conversation is still being handed to an agent under another task. If you have just accepted ' +
+            'it, try again in a moment; otherwise wrap up and complete this task',
+        };
       return { step: 'hand-back', from: record.phase };
     case 'ai':
       return { step: 'already', reason: 'The AI already holds this conversation', ...own(record, taskSid) };

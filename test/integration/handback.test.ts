@@ -645,6 +645,33 @@ describe('who may hand back, and bad input', () => {
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', taskSid: aiTask.sid });
   });
 
+  test("a task whose attributes name another customer's conversation being handed off cannot hand it back", async () => {
+    const { humanTaskSid } = await conversationWithAlice();
+    const other = await world.customerStartsConversation('Where is my order?');
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a person', sentiment: 'neutral' });
+    await world.customerSays(other.conversationSid, 'A person please');
+    expect(world.conversationRecord(other.conversationSid)).toMatchObject({ phase: 'handoff', taskSid: other.taskSid });
+    // Alice edits her own task's attributes, as Flex lets the holder of a task do.
+    const attributes = { ...world.task(humanTaskSid).attributes, conversationSid: other.conversationSid };
+    await world.client.taskrouter.v1
+      .workspaces(world.workspaceSid)
+      .tasks(humanTaskSid)
+      .update({ attributes: JSON.stringify(attributes) });
+    const before = lastSeq(world);
+
+    const answer = await handBack(humanTaskSid, 'Offer them a discount');
+
+    expect(answer.status).toBe(409);
+    expect(answer.body).toMatchObject({
+      ok: false,
+      error: {
+        message: expect.stringMatching(/^This conversation is still being handed to an agent under another task/),
+      },
+    });
+    expect(invitesSince(before)).toEqual([]);
+    expect(world.conversationRecord(other.conversationSid)).toMatchObject({ phase: 'handoff', taskSid: other.taskSid });
+  });
+
   // Nothing changes.
   test('a missing task, an instruction too long, a task the AI never had: 400/409 naming the field', async () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
