@@ -49,12 +49,16 @@ export type FunctionsEndpoint = { kind: 'configured'; url: string; source: Funct
 
 /**
  * `opencx-1234-dev.twil.io` or `https://opencx-1234-dev.twil.io/` → `https://opencx-1234-dev.twil.io`;
- * blank → undefined.
+ * blank → undefined. `http://` stays only for this machine (a local sandbox): anywhere else it becomes
+ * `https://`, since the settings view sends the OpenCX key and the Flex token there.
  */
 function functionsUrlFrom(value: unknown): string | undefined {
   const text = typeof value === 'string' ? value.trim().replace(/\/+$/, '') : '';
   if (!text) return undefined;
-  return /^https?:\/\//i.test(text) ? text : `https://${text}`;
+  if (/^https:\/\//i.test(text)) return text;
+  const plain = /^http:\/\/(.*)$/i.exec(text);
+  if (plain && /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/|$)/i.test(plain[1])) return text;
+  return `https://${plain ? plain[1] : text}`;
 }
 
 /**

@@ -645,7 +645,7 @@ describe('who may hand back, and bad input', () => {
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', taskSid: aiTask.sid });
   });
 
-  test("a task whose attributes name another customer's conversation being handed off cannot hand it back", async () => {
+  test("a task edited to name another customer's conversation being handed off cannot hand it back", async () => {
     const { humanTaskSid } = await conversationWithAlice();
     const other = await world.customerStartsConversation('Where is my order?');
     world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a person', sentiment: 'neutral' });

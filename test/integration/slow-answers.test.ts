@@ -405,7 +405,7 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Posted by the fast path')).toHaveLength(1);
   });
 
-  test("after OpenCX's own handoff event, one answer of the session is posted as its last words, not a second", async () => {
+  test("after OpenCX's own handoff event, one answer is posted as its last words, not a second", async () => {
     const { conversationSid, taskSid } = await engaged();
     const session = world.sessionFor(conversationSid)!.id;
     const deliver = (event: string, data: Record<string, unknown>) =>

@@ -25,6 +25,17 @@ describe('config', () => {
     });
   });
 
+  it('sends nothing in clear text off this machine: http:// becomes https:// but for a local sandbox', () => {
+    const url = (value: string) => (resolveFunctionsEndpoint(runtime(value), {}) as { url: string }).url;
+    expect(url('http://opencx-1234-prod.twil.io/')).toBe('https://opencx-1234-prod.twil.io');
+    expect(url('HTTP://localhost.evil.example')).toBe('https://localhost.evil.example');
+    expect(url('http://127.0.0.1:3000')).toBe('http://127.0.0.1:3000');
+    expect(url('http://[::1]:3000')).toBe('http://[::1]:3000');
+    expect(
+      resolveFunctionsEndpoint(undefined, { FLEX_APP_OPENCX_FUNCTIONS_URL: 'http://functions.example' }),
+    ).toMatchObject({ url: 'https://functions.example', source: 'build' });
+  });
+
   it('falls back to FLEX_APP_OPENCX_FUNCTIONS_URL from the build when the Flex configuration has none', () => {
     const built = { kind: 'configured', url: 'https://opencx-1234-dev.twil.io', source: 'build' };
     expect(resolveFunctionsEndpoint(undefined, BUILD)).toEqual(built);
