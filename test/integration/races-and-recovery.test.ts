@@ -1,7 +1,7 @@
 // Races between events and recovery from partial failures, through the Functions in twilio-run.
 import { CONVERSATION_MAPS } from '../../functions/bridge/state';
 import { locationOf } from '../../functions/common/shards';
-import { CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
+import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
 import { finishTest } from './helpers';
 
 jest.setTimeout(60000);
@@ -81,6 +81,27 @@ test('an engage that cannot record its session hands off instead of leaving the 
   expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
   expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
   expect(world.transcript(conversationSid)[0].body).toBe('Hello?');
+});
+
+test('a first answer that fails after the engage recorded its session is watched: humans get it', async () => {
+  // Sync refuses every claim after the engage's claim of the customer's message: the AI's answer
+  // cannot be claimed, so it is not posted. OpenCX's webhook is off: its retry would post it later.
+  world.opencx.configureWebhook(undefined);
+  world.opencx.ai.reply('Hello! How can I help?');
+  world.twilio.addFault({ method: 'POST', path: /\/Maps\/opencx_dedup_\d+\/Items$/, status: 503, skip: 1 });
+  try {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hello?');
+    world.twilio.clearFaults();
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', sessionId: expect.any(String) });
+    expect(world.postedAsAi(conversationSid)).toEqual([]);
+
+    // The offer's timer finds the session and does nothing; the answer watchdog hands off.
+    await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+    expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
+  } finally {
+    world.opencx.configureWebhook({ url: world.opencxWebhookUrl, secret: OPENCX_WEBHOOK_SECRET });
+  }
 });
 
 test('a handoff that could not write the task is finished 15 s later, not at the reservation timeout', async () => {

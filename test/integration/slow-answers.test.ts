@@ -434,7 +434,7 @@ describe('OpenCX webhooks that must change nothing', () => {
 
     expect(await farewell.json()).toMatchObject({ outcome: 'replied' });
     // Withheld, or taken as a cue to finish the handoff (until the task is known to be with humans).
-    expect(['answer-withheld', 'handoff-finished']).toContain((await late.json()).outcome);
+    expect(['answer-withheld', 'handoff-finished']).toContain(((await late.json()) as { outcome: string }).outcome);
     expect(aiMessages(conversationSid).map((m) => m.body)).toContain('A colleague is coming.');
     expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Your parcel left the depot.');
     // OpenCX's retry of the last words is not posted again.

@@ -375,3 +375,39 @@ describe("rearmBudgetMs: arming a timer again after a failure, within the Functi
     expect(rearmBudgetMs(9200) + 9200 + 300).toBeLessThanOrEqual(9700);
   });
 });
+
+describe('watchFailedFirstAnswer (an engage whose first answer failed)', () => {
+  const { watchFailedFirstAnswer } = jest.requireActual('./answer') as typeof import('./answer');
+  const failure = new Error('Sync answered 503');
+
+  function depsArming(createTask: (ws: string, task: { attributes: Record<string, unknown> }) => Promise<string>) {
+    const twilio = { taskrouter: { createTask } };
+    return {
+      config: { timerWorkspaceSid: 'WS9', timerWorkflowSid: 'WW9', aiAnswerTimeoutSeconds: 60 },
+      twilio,
+      lastStep: () => twilio,
+    } as never;
+  }
+
+  test("arms the answer watchdog on the newest first message, with the handler's last-step budget", async () => {
+    const armed: Record<string, unknown>[] = [];
+    const deps = depsArming(async (_ws, task) => {
+      armed.push(task.attributes);
+      return 'WT9';
+    });
+    await expect(watchFailedFirstAnswer('CH1', 's1', 'IM2', failure, deps)).resolves.toMatchObject({
+      outcome: 'awaiting-answer',
+      sessionId: 's1',
+      timerSid: 'WT9',
+      error: 'Error: Sync answered 503',
+    });
+    expect(armed).toEqual([{ opencxTimer: 'answer', conversationSid: 'CH1', sessionId: 's1', messageSid: 'IM2' }]);
+  });
+
+  test('throws the failure when the watchdog cannot be armed, or there is no timer workspace', async () => {
+    const refused = depsArming(async () => Promise.reject(new Error('TaskRouter 500')));
+    await expect(watchFailedFirstAnswer('CH1', 's1', 'IM2', failure, refused)).rejects.toBe(failure);
+    const unsaved = { config: {} } as never;
+    await expect(watchFailedFirstAnswer('CH1', 's1', 'IM2', failure, unsaved)).rejects.toBe(failure);
+  });
+});

@@ -242,6 +242,33 @@ export async function awaitAnswer(
   }
 }
 
+/**
+ * The first answer of an engage (or a resume) failed. A customer's message whose handling fails
+ * gets its watchdog from the handler, but an AI offer decided again finds this session and does
+ * nothing more: the watchdog is armed here, so the customer gets the answer or a human. Throws the
+ * failure when it cannot be armed.
+ */
+export async function watchFailedFirstAnswer(
+  conversationSid: string,
+  sessionId: string,
+  messageSid: string,
+  failure: unknown,
+  deps: BridgeDeps,
+): Promise<Outcome> {
+  const { timerWorkspaceSid, timerWorkflowSid } = deps.config;
+  if (!timerWorkspaceSid || !timerWorkflowSid) throw failure;
+  const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, {}, deps, deps.lastStep()).catch(() => {
+    throw failure;
+  });
+  return {
+    outcome: 'awaiting-answer',
+    sessionId,
+    timerSid,
+    reason: 'the first answer failed; the answer watchdog looks again and hands off if it is not in',
+    error: String(failure),
+  };
+}
+
 function armWatchdog(
   conversationSid: string,
   sessionId: string,

@@ -33,6 +33,7 @@ import { allFinished, handOff } from './handoff';
 import { armIdleTimer } from './idle';
 import { ourMarker } from './post';
 import { closeSession, decline, end } from './lifecycle';
+import { watchFailedFirstAnswer } from './answer';
 import { answerCustomer } from './relay';
 
 type Engage = Extract<Decision, { action: 'engage' }>;
@@ -284,7 +285,7 @@ async function answerFirst(
     deps,
     fresh.map((m) => m.sid),
     { after },
-  );
+  ).catch((error: unknown) => watchFailedFirstAnswer(conversationSid, sessionId!, fresh.at(-1)!.sid, error, deps));
   return { ...result, outcome: `${outcome}+${result.outcome}`, sent: fresh.length };
 }
 
