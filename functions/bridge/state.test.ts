@@ -2,7 +2,14 @@ import type { CreatedMapItem, SyncApi } from '../common/twilio';
 import type { ConversationRecord } from './conversation-record';
 import { parseConfig } from '../common/config';
 import { locationOf } from '../common/shards';
-import { BridgeState, CONFIG_CACHE_MS, CONVERSATION_MAPS, forgetCachedConfig, forgetRetiredMaps } from './state';
+import {
+  BridgeState,
+  CONFIG_CACHE_MS,
+  CONVERSATION_MAPS,
+  forgetCachedConfig,
+  forgetRetiredMaps,
+  PARK_ATTEMPTS,
+} from './state';
 
 const saved = {
   opencxToken: 'ocx_live_x',
@@ -232,6 +239,21 @@ describe('parkMessage (a relay that can wait no longer for the OpenCX session)',
     await expect(state.parkMessage('CH1', 'IM2')).resolves.toBe('parked');
     await expect(state.parkMessage('CH1', 'IM2')).resolves.toBe('parked');
     expect(items[shard].CH1).toMatchObject({ pendingMessages: ['IM1', 'IM2'] });
+  });
+
+  it(`outlasts a burst: ${PARK_ATTEMPTS - 1} writes that each lost to another park`, async () => {
+    let conflicts = PARK_ATTEMPTS - 1;
+    let stored: ConversationRecord = engaging;
+    const gateway = {
+      fetchMapItem: async () => ({ data: stored, revision: '1' }),
+      updateMapItem: async (_s: string, _m: string, _k: string, data: ConversationRecord) => {
+        if (conflicts-- > 0) return undefined;
+        stored = data;
+        return '2';
+      },
+    } as unknown as SyncApi;
+    await expect(new BridgeState(gateway, 'IS_SYNC').parkMessage('CH1', 'IM2')).resolves.toBe('parked');
+    expect(stored).toMatchObject({ pendingMessages: ['IM2'] });
   });
 
   it('once the session is recorded, or humans hold the conversation, answers the record instead', async () => {

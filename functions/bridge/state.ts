@@ -69,6 +69,9 @@ export function forgetCachedConfig(): void {
   configRead = undefined;
 }
 
+/** Writers that may meet on one record while a session is made: a customer's burst, and the engage. */
+export const PARK_ATTEMPTS = 12;
+
 export class BridgeState {
   /** The map each conversation record was found in: a record written under a retired layout stays where it is. */
   private readonly located = new Map<string, string>();
@@ -457,6 +460,9 @@ export class BridgeState {
           ? { ...r, pendingMessages: [...(r.pendingMessages ?? []).filter((sid) => sid !== messageSid), messageSid] }
           : undefined,
       known,
+      // A burst of messages in the engage's first seconds parks at once, each write losing to the others':
+      // a park that gave up would leave its message to nobody (the engage listed the conversation before it).
+      PARK_ATTEMPTS,
     );
     return parked ? 'parked' : this.conversation(conversationSid);
   }
