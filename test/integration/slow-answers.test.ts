@@ -606,6 +606,40 @@ describe('answers lost on the way back', () => {
     else expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
   });
 
+  test("the answer's post hangs and its watchdog cannot be armed: the handler arms one, and it hands off", async () => {
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.configureWebhook(undefined);
+    world.opencx.ai.reply('Your parcel is on its way');
+    let answerTwilio!: () => void;
+    world.twilio.addFault({
+      method: 'POST',
+      path: new RegExp(`/Conversations/${conversationSid}/Messages$`),
+      until: new Promise<void>((resolve) => (answerTwilio = resolve)),
+      drop: true,
+      times: 1,
+    });
+    const timerCreates = new RegExp(`/Workspaces/${world.timerWorkspaceSid}/Tasks$`);
+    world.twilio.addFault({ method: 'POST', path: timerCreates, status: 500, times: 1 });
+    const seen: Record<string, unknown>[] = [];
+    try {
+      world.customerWrites(conversationSid, 'Where is my order?');
+      await world.until(() => {
+        seen.push(...outcomes());
+        return seen.some((l) => l.event === 'onMessageAdded');
+      }, "the relay's end");
+    } finally {
+      answerTwilio();
+    }
+    await world.settle();
+    expect(world.twilio.requests.filter((r) => r.fault && timerCreates.test(r.path))).toHaveLength(1);
+    expect(seen.find((l) => l.event === 'onMessageAdded')).toMatchObject({ outcome: 'failed' });
+    expect(timerTasks(conversationSid)).toHaveLength(1);
+
+    await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000 + 1000);
+    expect(aiMessages(conversationSid)).toHaveLength(1);
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+  });
+
   test('OpenCX took the message but its HTTP answer was lost: the webhook brings the answer, once', async () => {
     const { conversationSid } = await engaged();
     world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', after: 'drop', times: 1 });

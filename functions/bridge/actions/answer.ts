@@ -307,13 +307,10 @@ export async function watchUncertainReply(
   if (delivered.outcome !== 'reply-uncertain' || !sessionId) return delivered;
   if (!deps.config.timerWorkspaceSid || !deps.config.timerWorkflowSid) return delivered;
   const watched = { stillWorking: true };
-  const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, watched, deps, deps.lastStep()).catch(
-    (error: unknown) => {
-      deps.warn('could not arm a watchdog for an answer whose post is uncertain', { error: String(error) });
-      return undefined;
-    },
-  );
-  return timerSid ? { ...delivered, timerSid } : delivered;
+  // Not armed: the failure goes to the handler, which arms one with a budget of its own (or, for
+  // an engage's first answer, the engage does): a 200 here would leave nobody to look.
+  const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, watched, deps, deps.lastStep());
+  return { ...delivered, timerSid };
 }
 
 /** Arms a timer to try again, `attributes` as `timerToRearm` gave them; by default it fires after a short wait. */
