@@ -15,6 +15,8 @@ import {
   offerOutlived,
   timerToRearm,
   watchdogAfterFailure,
+  textForAi,
+  ATTACHMENT_NOTE,
 } from './decide';
 import { answerKey } from './dedup';
 import { classifyEvent, type ConversationEvent, type TaskRouterEvent, type TaskRouterEventType } from './events';
@@ -1260,5 +1262,13 @@ describe('watchdogAfterFailure (a customer message whose handling failed, which 
     const noSession = record('ai', { sessionId: undefined });
     expect(watchdogAfterFailure(message, relayed, { decidedOn: noSession }, config)).toBeUndefined();
     expect(watchdogAfterFailure(message, relayed, { decidedOn: record('ai') }, undefined)).toBeUndefined();
+  });
+});
+
+describe('textForAi (what the AI reads of a customer message)', () => {
+  it('is the text, with a note when a photo or a file came with it', () => {
+    expect(textForAi({ body: 'Hello' })).toBe('Hello');
+    expect(textForAi({ body: 'Hello', hasMedia: false })).toBe('Hello');
+    expect(textForAi({ body: 'Here is the label', hasMedia: true })).toBe(`Here is the label\n${ATTACHMENT_NOTE}`);
   });
 });

@@ -805,7 +805,15 @@ export function afterAnswer(answer: AiAnswer | undefined): AfterAnswer {
   return { next: 'reply', reply: answer.reply!, answerId: answer.answerId };
 }
 
-/** OpenCX failed, was too slow or never answered; the details are in the log. */
+/** Told to the AI after a customer's text that came with a photo or a file, which it cannot see. */
+export const ATTACHMENT_NOTE =
+  '[The customer also sent an attachment (a photo or a file), which the AI assistant cannot see.]';
+
+/** What the AI reads of a customer's message: its text, and whether something it cannot see came with it. */
+export function textForAi(message: { body: string; hasMedia?: boolean }): string {
+  return message.hasMedia ? `${message.body}\n${ATTACHMENT_NOTE}` : message.body;
+}
+
 /** The AI reads text only: a photo or a file alone deserves a human, not silence. */
 export function attachmentHandoff(): HandoffRequest {
   return {
@@ -814,6 +822,7 @@ export function attachmentHandoff(): HandoffRequest {
   };
 }
 
+/** OpenCX failed, was too slow or never answered; the details are in the log. */
 export function aiUnavailable(
   summary = "The AI assistant could not answer in time. The customer's messages are in the conversation.",
 ): HandoffRequest {

@@ -73,6 +73,8 @@ export interface CustomerMessage {
   /** Epoch milliseconds of the send time. */
   sentAt: number;
   index?: number;
+  /** A photo or a file came with it. */
+  hasMedia?: boolean;
 }
 
 /** An OpenCX webhook delivery, with the Flex conversation its session maps to (when known). */

@@ -1,5 +1,6 @@
 // Whole conversations through the webhook Function in twilio-run, against the simulators.
 import { AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
+import { ATTACHMENT_NOTE } from '../../functions/bridge/decide';
 import {
   deliveriesOf,
   finishTest,
@@ -284,6 +285,24 @@ describe('handoff', () => {
     });
     expect(world.opencx.requests.filter((r) => r.path.endsWith('/send'))).toHaveLength(before);
     expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
+  });
+
+  test('a photo with text: the AI gets the text and is told of the photo it cannot see', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Photo and words', 'whatsapp', [
+      { filename: 'label.jpg', contentType: 'image/jpeg', size: 20480 },
+    ]);
+    world.opencx.ai.reply('I cannot see photos; what does the label say?');
+    world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
+      author: world.customerOf(conversationSid),
+      body: 'Here is the label',
+      media: [{ filename: 'label2.jpg', contentType: 'image/jpeg', size: 20480 }],
+    });
+    await world.settle();
+
+    const sent = world.contactMessages(world.sessionFor(conversationSid)!.id);
+    expect(sent).toEqual([`Photo and words\n${ATTACHMENT_NOTE}`, `Here is the label\n${ATTACHMENT_NOTE}`]);
+    expect(world.postedAsAi(conversationSid).at(-1)!.body).toBe('I cannot see photos; what does the label say?');
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
   });
 
   test('a conversation that opens with only a photo goes to a human, not to a silent AI', async () => {

@@ -22,6 +22,7 @@ import {
   isFromCustomer,
   isOurMessage,
   offerOutlived,
+  textForAi,
 } from '../decide';
 import { handbackCustomData, handbackNote, resumingHandback } from '../handback';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
@@ -277,7 +278,7 @@ async function answerFirst(
 ): Promise<Outcome> {
   const sessionId = engaged.record.sessionId;
   if (fresh.length === 0) return { outcome, sessionId, sent: 0 };
-  const text = fresh.map((m) => m.body).join('\n');
+  const text = fresh.map(textForAi).join('\n');
   const result = await answerCustomer(
     conversationSid,
     engaged,

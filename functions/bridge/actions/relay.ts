@@ -2,7 +2,7 @@
 // the fast path, or left to OpenCX's webhook (the slow path) with a watchdog armed.
 import { isAbandonedClaim } from '../conversation-record';
 import { resumingHandback } from '../handback';
-import { aiUnavailable, type Decision } from '../decide';
+import { aiUnavailable, type Decision, textForAi } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { type AiTurn, askAi, awaitAnswer, deliverAnswer, watchUncertainReply } from './answer';
 import { handOff } from './handoff';
@@ -44,7 +44,7 @@ export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Pro
   }
   if (!(await deps.state.claimMessage(d.message.sid)))
     return { outcome: 'duplicate', sessionId: current.record.sessionId };
-  return answerCustomer(d.conversationSid, current, d.message.body, deps, [d.message.sid]);
+  return answerCustomer(d.conversationSid, current, textForAi(d.message), deps, [d.message.sid]);
 }
 
 /** How `answerCustomer` goes about it, beyond the text. */
