@@ -543,36 +543,11 @@ describe('OpenCX webhooks that must change nothing', () => {
 
 describe('answers lost on the way back', () => {
   test.each([
-    ['did not land: the watchdog hands off', false],
-    ['landed: the watchdog finds it', true],
-  ])("the answer's post fails and the check whether it landed fails too; it %s", async (_, landed) => {
-    const { conversationSid, taskSid } = await engaged();
-    world.opencx.ai.reply('Your parcel left the depot');
-    const messages = '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages';
-    world.twilio.addFault({ method: 'POST', path: messages, status: 500, ...(landed && { after: 500 }), times: 1 });
-    world.twilio.addFault({ method: 'GET', path: messages, status: 503 });
-    try {
-      await world.customerSays(conversationSid, 'Where is my parcel?');
-    } finally {
-      world.twilio.clearFaults();
-    }
-    expect(aiMessages(conversationSid)).toHaveLength(landed ? 2 : 1);
-    expect(timerTasks(conversationSid)).toHaveLength(1);
-
-    await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000 + 1000);
-    if (landed) {
-      expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
-      expect(notes(conversationSid)).toEqual([]);
-    } else {
-      expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
-      expect(notes(conversationSid).map((m) => m.body)).toEqual([CUSTOMER_HANDOFF_NOTE]);
-    }
-  });
-
-  test.each([
-    ['did not land: the watchdog hands off', false],
-    ['landed: the watchdog finds it', true],
-  ])("the answer's post hangs until the handler's time is up; it %s", async (_, landed) => {
+    ['did not land: the watchdog hands off', false, false],
+    ['landed: the watchdog finds it', true, false],
+    // The relay then fails, and the handler arms the watchdog with a budget of its own.
+    ['did not land, and its watchdog could not be armed at first: it hands off', false, true],
+  ])("the answer's post hangs until the handler's time is up; it %s", async (_, landed, armingFails) => {
     const { conversationSid, taskSid } = await engaged();
     // The fast path's post is the one held: OpenCX's webhook, which could claim the answer first, is off.
     world.opencx.configureWebhook(undefined);
@@ -585,6 +560,8 @@ describe('answers lost on the way back', () => {
       ...(landed ? { after: 'drop' as const } : { drop: true }),
       times: 1,
     });
+    const timerCreates = new RegExp(`/Workspaces/${world.timerWorkspaceSid}/Tasks$`);
+    if (armingFails) world.twilio.addFault({ method: 'POST', path: timerCreates, status: 500, times: 1 });
     const seen: Record<string, unknown>[] = [];
     try {
       world.customerWrites(conversationSid, 'Where is my order?');
@@ -597,47 +574,16 @@ describe('answers lost on the way back', () => {
       answerTwilio();
     }
     await world.settle();
-    expect(seen.find((l) => l.event === 'onMessageAdded')).toMatchObject({ outcome: 'reply-uncertain' });
+    expect(world.twilio.requests.filter((r) => r.fault && timerCreates.test(r.path))).toHaveLength(armingFails ? 1 : 0);
+    expect(seen.find((l) => l.event === 'onMessageAdded')).toMatchObject({
+      outcome: armingFails ? 'failed' : 'reply-uncertain',
+    });
     expect(timerTasks(conversationSid)).toHaveLength(1);
 
     await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000 + 1000);
     expect(aiMessages(conversationSid)).toHaveLength(landed ? 2 : 1);
     if (landed) expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
     else expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
-  });
-
-  test("the answer's post hangs and its watchdog cannot be armed: the handler arms one, and it hands off", async () => {
-    const { conversationSid, taskSid } = await engaged();
-    world.opencx.configureWebhook(undefined);
-    world.opencx.ai.reply('Your parcel is on its way');
-    let answerTwilio!: () => void;
-    world.twilio.addFault({
-      method: 'POST',
-      path: new RegExp(`/Conversations/${conversationSid}/Messages$`),
-      until: new Promise<void>((resolve) => (answerTwilio = resolve)),
-      drop: true,
-      times: 1,
-    });
-    const timerCreates = new RegExp(`/Workspaces/${world.timerWorkspaceSid}/Tasks$`);
-    world.twilio.addFault({ method: 'POST', path: timerCreates, status: 500, times: 1 });
-    const seen: Record<string, unknown>[] = [];
-    try {
-      world.customerWrites(conversationSid, 'Where is my order?');
-      await world.until(() => {
-        seen.push(...outcomes());
-        return seen.some((l) => l.event === 'onMessageAdded');
-      }, "the relay's end");
-    } finally {
-      answerTwilio();
-    }
-    await world.settle();
-    expect(world.twilio.requests.filter((r) => r.fault && timerCreates.test(r.path))).toHaveLength(1);
-    expect(seen.find((l) => l.event === 'onMessageAdded')).toMatchObject({ outcome: 'failed' });
-    expect(timerTasks(conversationSid)).toHaveLength(1);
-
-    await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000 + 1000);
-    expect(aiMessages(conversationSid)).toHaveLength(1);
-    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
   });
 
   test('OpenCX took the message but its HTTP answer was lost: the webhook brings the answer, once', async () => {
