@@ -209,6 +209,18 @@ describe('settings client', () => {
     });
   });
 
+  /** A save of unchanged settings whose answer carries `extra` beside the settings. */
+  const savedWithAnswer = (extra: Record<string, unknown>) =>
+    createSettingsClient({
+      baseUrl: BASE,
+      fetch: answering(200, { ok: true, settings: SETTINGS, workerCreated: false, ...extra }),
+    }).save('flex-token', {
+      ...UNCHANGED_INPUT,
+      opencxWebhookSecret: '',
+      customerHandoffNote: '',
+      customerHandbackNote: '',
+    });
+
   it.each([
     [undefined, undefined],
     [[], undefined],
@@ -222,13 +234,7 @@ describe('settings client', () => {
     [[{ workspaceSid: 'WS0', workerSids: [] }], { left: 0, unlisted: true }],
     [[{ workspaceSid: 'WS0' }], { left: 0, unlisted: true }],
   ])('reads the AI workers a save left in former workspaces: %j', async (formerAiWorkers, read) => {
-    const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false, formerAiWorkers });
-    const result = await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
-      ...UNCHANGED_INPUT,
-      opencxWebhookSecret: '',
-      customerHandoffNote: '',
-      customerHandbackNote: '',
-    });
+    const result = await savedWithAnswer({ formerAiWorkers });
     expect(result.ok && result.formerAiWorkers).toEqual(read ?? undefined);
   });
 
@@ -238,13 +244,7 @@ describe('settings client', () => {
     ['2', undefined],
     [undefined, undefined],
   ])('reads how many saved keys OpenCX was rate-limiting: %j', async (opencxKeysUnchecked, read) => {
-    const fetch = answering(200, { ok: true, settings: SETTINGS, workerCreated: false, opencxKeysUnchecked });
-    const result = await createSettingsClient({ baseUrl: BASE, fetch }).save('flex-token', {
-      ...UNCHANGED_INPUT,
-      opencxWebhookSecret: '',
-      customerHandoffNote: '',
-      customerHandbackNote: '',
-    });
+    const result = await savedWithAnswer({ opencxKeysUnchecked });
     expect(result.ok && result.opencxKeysUnchecked).toEqual(read);
   });
 
