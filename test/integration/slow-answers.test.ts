@@ -543,6 +543,33 @@ describe('OpenCX webhooks that must change nothing', () => {
 
 describe('answers lost on the way back', () => {
   test.each([
+    ['did not land: the watchdog hands off', false],
+    ['landed: the watchdog finds it', true],
+  ])("the answer's post fails and the check whether it landed fails too; it %s", async (_, landed) => {
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.ai.reply('Your parcel left the depot');
+    const messages = '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages';
+    world.twilio.addFault({ method: 'POST', path: messages, status: 500, ...(landed && { after: 500 }), times: 1 });
+    world.twilio.addFault({ method: 'GET', path: messages, status: 503 });
+    try {
+      await world.customerSays(conversationSid, 'Where is my parcel?');
+    } finally {
+      world.twilio.clearFaults();
+    }
+    expect(aiMessages(conversationSid)).toHaveLength(landed ? 2 : 1);
+    expect(timerTasks(conversationSid)).toHaveLength(1);
+
+    await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000 + 1000);
+    if (landed) {
+      expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+      expect(notes(conversationSid)).toEqual([]);
+    } else {
+      expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+      expect(notes(conversationSid).map((m) => m.body)).toEqual([CUSTOMER_HANDOFF_NOTE]);
+    }
+  });
+
+  test.each([
     ['did not land: the watchdog hands off', false, false],
     ['landed: the watchdog finds it', true, false],
     // The relay then fails, and the handler arms the watchdog with a budget of its own.
