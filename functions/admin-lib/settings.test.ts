@@ -791,6 +791,13 @@ describe("the organisation's further OpenCX keys", () => {
       });
     });
 
+    it("is not taken to be of the main key's organisation when that is another", () => {
+      const globex = { id: 'org-2', name: 'Globex' };
+      expect(
+        adminErrorOf(() => organisationOfKeys({ token: 'ocx_live_new_main_e5e5', org: globex }, [limited(TWO)], known)),
+      ).toMatchObject({ code: 'opencx_unavailable', field: 'opencxExtraTokens' });
+    });
+
     it('still has a new further key checked against the stored organisation', () => {
       expect(organisationOfKeys(limited(TOKEN), [{ token: THREE, org: ACME }], known)).toEqual({
         org: ACME,

@@ -550,12 +550,14 @@ export function organisationOfKeys(
     if (!known(main)) throw opencxFailure(main.error);
     org = { id: stored.orgId!, name: stored.orgName ?? '' };
   }
+  // A saved further key stands for the stored organisation only while the main key is of it.
+  const taken = (check: KeyCheck): boolean => org.id === stored.orgId && known(check);
   const problem = extraTokenProblem(
     org,
-    extras.filter((check) => !known(check)),
+    extras.filter((check) => !taken(check)),
   );
   if (problem) throw problem;
-  return { org, unchecked: [main, ...extras].filter(known).length };
+  return { org, unchecked: [main, ...extras].filter(taken).length };
 }
 
 /**

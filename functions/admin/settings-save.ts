@@ -108,7 +108,11 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
         (error: unknown) => ({ token, error }),
       );
   const [main, extras, workspaceCallback, queue, workflows, conversationsService] = await allInOrder([
-    checkKey(opencxToken),
+    // The main key's own problem rejects here, so it is reported before any Twilio check's.
+    checkKey(opencxToken).then((check) => {
+      organisationOfKeys(check, [], stored);
+      return check;
+    }),
     Promise.all(opencxExtraTokens.map(checkKey)),
     twilio.taskrouter.fetchWorkspaceCallback(form.workspaceSid),
     form.aiQueueSid

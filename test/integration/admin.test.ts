@@ -212,6 +212,18 @@ describe('refused requests: one error shape, nothing stored', () => {
     expect(answer.body).toEqual(failure('opencx_token_rejected', 'OpenCX rejected this token', 'opencxToken'));
   });
 
+  test("a key OpenCX refuses is reported before a Twilio check's failure", async () => {
+    world.twilio.addFault({ method: 'GET', path: '/v1/Workspaces/{Sid}', status: 500 });
+    try {
+      const answer = await call(world, 'settings-save', saveForm(world, { opencxToken: 'ocx_live_wrong_key_0000' }));
+      expect(world.twilio.requests.some((r) => r.fault && r.template === '/v1/Workspaces/{Sid}')).toBe(true);
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual(failure('opencx_token_rejected', 'OpenCX rejected this token', 'opencxToken'));
+    } finally {
+      world.twilio.clearFaults();
+    }
+  });
+
   test('OpenCX down (503 on /org): 502 opencx_unavailable, try again later', async () => {
     world.opencx.faults.add({ path: '/org', status: 503 });
     const answer = await call(world, 'settings-save', saveForm(world));
