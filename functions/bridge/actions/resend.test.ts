@@ -1,4 +1,5 @@
 import type { BridgeDeps, KnownRecord } from '../deps';
+import { RATE_LIMITED_REASON } from '../rate-limit';
 import { resend, resendLater } from './resend';
 
 // The handoffs past the answer timeout are the pure decision's (rate-limit.test.ts) and the
@@ -91,13 +92,15 @@ describe('resend (the timer fired)', () => {
       throw new Error('Sync 503');
     };
     const { deps: d } = deps();
-    const state = new Proxy({ claimOnce: async () => true, release } as Record<string, unknown>, {
+    const beginHandoff = jest.fn(syncDown);
+    const state = new Proxy({ claimOnce: async () => true, release, beginHandoff } as Record<string, unknown>, {
       get: (target, name: string) => target[name] ?? syncDown,
     });
     const reserve = { afterAnswerReserveMs: 1000, maxAnswerWaitMs: 5000 };
     const deadline = { remaining: () => 8000 };
     return {
       release,
+      beginHandoff,
       deps: { ...d, ...reserve, deadline, state, opencx: { sendContactMessage: send } } as unknown as BridgeDeps,
     };
   }
@@ -106,11 +109,13 @@ describe('resend (the timer fired)', () => {
     const refused = jest.fn(async () => {
       throw new Error('OpenCX 400');
     });
-    const { deps: d, release } = failingDeps(refused);
+    const { deps: d, release, beginHandoff } = failingDeps(refused);
     await expect(resend(decision, known, d)).rejects.toThrow();
+    expect(beginHandoff).toHaveBeenCalledWith('CH1', expect.objectContaining({ reason: RATE_LIMITED_REASON }), known);
     expect(release).toHaveBeenCalledWith('resend_WTtimer');
   });
 
+  // Not to humans for a rate limit it did not hit: the timer armed again watches for the answer.
   test('OpenCX took the text but the rest failed: the claim stays, so the text is not sent twice', async () => {
     const answered = jest.fn(async () => ({
       reply: 'It ships today.',
@@ -118,9 +123,11 @@ describe('resend (the timer fired)', () => {
       handedOff: false,
       failed: false,
     }));
-    const { deps: d, release } = failingDeps(answered);
+    const { deps: d, release, beginHandoff } = failingDeps(answered);
     await expect(resend(decision, known, d)).rejects.toThrow();
     expect(answered).toHaveBeenCalledTimes(1);
+    const reasons = beginHandoff.mock.calls.map((call) => (call as unknown[])[1] as { reason: string });
+    expect(reasons.map((r) => r.reason)).not.toContain(RATE_LIMITED_REASON);
     expect(release).not.toHaveBeenCalledWith('resend_WTtimer');
   });
 });

@@ -72,13 +72,15 @@ export async function resend(d: Resend, known: KnownRecord, deps: BridgeDeps): P
   try {
     return await answerCustomer(d.conversationSid, known, d.text, deps, d.messageSids, { since: d.since, progress });
   } catch (error) {
+    // OpenCX has the text: its answer may be in or on its way, and the rearmed timer watches for it.
+    if (progress.reachedAi) throw error;
     try {
       // Humans take the message rather than nobody.
       return await handOff(d.conversationSid, known, rateLimitedHandoff(deps.config.aiAnswerTimeoutSeconds), deps, {
         error: String(error),
       });
     } catch (handoffError) {
-      if (!progress.reachedAi) await deps.state.release(claim).catch(() => undefined);
+      await deps.state.release(claim).catch(() => undefined);
       throw handoffError;
     }
   }
