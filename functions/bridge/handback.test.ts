@@ -118,6 +118,13 @@ describe("decideHandback (what an agent's click does)", () => {
       step: 'invite-again',
       handback: stale,
     });
+    // Another task (one whose attributes were edited to name this conversation) does not take it over.
+    expect(
+      decideHandback(record('handback', { handback: stale }), Date.parse(AT) + STALE_HANDBACK_MS, INVITED_TASK),
+    ).toEqual({
+      step: 'refuse',
+      reason: 'Another task is handing this conversation back to the AI: wrap up and complete this task',
+    });
   });
 });
 

@@ -55,8 +55,8 @@ export function decideHandback(record: ConversationRecord | undefined, now: numb
         return {
           step: 'refuse',
           reason:
-            'This conversation is still being handed to an agent under another task. If you have just accepted ' +
-            'it, try again in a moment; otherwise wrap up and complete this task',
+            'This conversation is still being handed to an agent under another task, so this task cannot hand ' +
+            'it back. If you have just accepted it, try again in a moment; if that fails too, ask a supervisor',
         };
       return { step: 'hand-back', from: record.phase };
     case 'ai':
@@ -73,6 +73,12 @@ export function decideHandback(record: ConversationRecord | undefined, now: numb
         return {
           step: 'in-progress',
           reason: 'This conversation is being handed back to the AI. If the AI has not taken it in a minute, try again',
+        };
+      // Only the task that began it tries again: another would put its agent's instruction on it.
+      if (handback.fromTaskSid !== taskSid)
+        return {
+          step: 'refuse',
+          reason: 'Another task is handing this conversation back to the AI: wrap up and complete this task',
         };
       return { step: 'invite-again', handback };
     }
