@@ -69,7 +69,7 @@ export function forgetCachedConfig(): void {
   configRead = undefined;
 }
 
-/** Writers that may meet on one record while a session is made: a customer's burst, and the engage. */
+/** Attempts of the writers that meet on one record while a session is made: a burst of parks, and the engage. */
 export const PARK_ATTEMPTS = 12;
 
 export class BridgeState {

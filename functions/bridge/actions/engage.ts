@@ -34,6 +34,7 @@ import { allFinished, handOff } from './handoff';
 import { armIdleTimer } from './idle';
 import { ourMarker } from './post';
 import { closeSession, decline, end } from './lifecycle';
+import { PARK_ATTEMPTS } from '../state';
 import { watchFailedFirstAnswer } from './answer';
 import { answerCustomer } from './relay';
 
@@ -163,11 +164,16 @@ export async function startSession(
   try {
     // Customer messages no Function has sent to OpenCX yet (each claimed by its SID, all at once).
     const [updated, , claims] = await Promise.all([
-      deps.state.update(d.conversationSid, ({ pendingMessages = [], ...r }) => {
-        // Kept across attempts: an attempt whose answer was lost took the list although it reads as failed.
-        parked = [...new Set([...parked, ...pendingMessages])];
-        return { ...r, sessionId, ...(customer !== undefined && { customerAuthor: customer }) };
-      }),
+      deps.state.update(
+        d.conversationSid,
+        ({ pendingMessages = [], ...r }) => {
+          // Kept across attempts: an attempt whose answer was lost took the list although it reads as failed.
+          parked = [...new Set([...parked, ...pendingMessages])];
+          return { ...r, sessionId, ...(customer !== undefined && { customerAuthor: customer }) };
+        },
+        undefined,
+        PARK_ATTEMPTS,
+      ),
       deps.state.rememberSession(sessionId, d.conversationSid),
       Promise.all(candidates.map((m) => deps.state.claimMessage(m.sid))),
       handback ? tellAiOfHandback(sessionId, handback, deps) : undefined,
