@@ -642,10 +642,15 @@ export const opencxDelivery: Listener<OpencxBridgeEvent> = {
       conversationSid,
       sessionId: event.sessionId,
       answer: { answerId: event.answerId, text: event.text },
-      ...(record.phase === 'handoff' && record.handoff?.farewell === undefined && { asFarewell: true as const }),
+      ...(unrecordedFarewell(record) && { asFarewell: true as const }),
     };
   },
 };
+
+/** A handoff OpenCX's AI decided, whose last words are not recorded yet: the first answer to record itself is them. */
+export function unrecordedFarewell(record: ConversationRecord): boolean {
+  return record.phase === 'handoff' && record.handoff?.byAi === true && record.handoff.farewell === undefined;
+}
 
 /**
  * The AI's last words before the handoff still in progress (not yet with a human): the ones the

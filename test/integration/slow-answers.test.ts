@@ -1,6 +1,7 @@
 // Every customer message ends with exactly one AI answer or a human handoff, however long the AI
 // takes: the fast path, OpenCX's signed webhook (the slow path) and the watchdog, on the shared
 // virtual clock (nothing here waits in real time for a timeout).
+import { ATTACHMENT_NOTE } from '../../functions/bridge/decide';
 import { AI_RESPONSE_EVENT, HANDOFF_EVENT } from '../simulators/opencx/opencx-simulator';
 import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
 import { finishTest, opencxDeliveriesFor, postSignedOpencx } from './helpers';
@@ -405,15 +406,23 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Posted by the fast path')).toHaveLength(1);
   });
 
-  test("after OpenCX's own handoff event, one answer is posted as its last words, not a second", async () => {
-    const { conversationSid, taskSid } = await engaged();
-    const session = world.sessionFor(conversationSid)!.id;
-    const deliver = (event: string, data: Record<string, unknown>) =>
+  /** Signed OpenCX deliveries about the conversation's session, as OpenCX would send them. */
+  const deliveriesOf =
+    (conversationSid: string) =>
+    (event: string, data: Record<string, unknown>): Promise<Response> =>
       postSignedOpencx(
         world,
-        JSON.stringify({ event, organization_id: 'org', data: { conversation_id: session, ...data } }),
+        JSON.stringify({
+          event,
+          organization_id: 'org',
+          data: { conversation_id: world.sessionFor(conversationSid)!.id, ...data },
+        }),
         OPENCX_WEBHOOK_SECRET,
       );
+
+  test("after OpenCX's own handoff event, one answer is posted as its last words, not a second", async () => {
+    const { conversationSid, taskSid } = await engaged();
+    const deliver = deliveriesOf(conversationSid);
     // The handoff event comes first: the handoff records no last words.
     const handoff = await deliver(HANDOFF_EVENT, {
       reason: 'ai_decided_to_handoff_the_conversation',
@@ -443,6 +452,34 @@ describe('OpenCX webhooks that must change nothing', () => {
     });
     expect(await again.json()).toMatchObject({ outcome: 'already-answered' });
     expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague is coming.')).toHaveLength(1);
+  });
+
+  test("the fast path's last words after OpenCX's own handoff event are recorded: a later answer is not", async () => {
+    const { conversationSid } = await engaged();
+    // OpenCX delivers before it answers the send; its delivery of the last words is refused once (it
+    // retries later), so the handoff event moves the conversation and the fast path posts them.
+    world.opencx.switches.webhookTiming = 'before-response';
+    world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged', times: 1 });
+    world.opencx.ai.reply({
+      type: 'handoff',
+      content: 'A colleague is coming.',
+      summary: 'Refund',
+      sentiment: 'neutral',
+    });
+    await world.customerSays(conversationSid, 'A refund please');
+
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague is coming.')).toHaveLength(1);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({
+      handoff: { byAi: true, farewell: expect.any(String) },
+    });
+    const late = await deliveriesOf(conversationSid)(AI_RESPONSE_EVENT, {
+      message: { id: 'earlier-2', content: 'Your parcel left the depot.' },
+    });
+    await world.settle();
+    expect(['answer-withheld', 'handoff-finished', 'ignored']).toContain(
+      ((await late.json()) as { outcome: string }).outcome,
+    );
+    expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Your parcel left the depot.');
   });
 
   test("a delivery whose claim Sync fails leaves the fast path's claim: OpenCX's retry posts no copy", async () => {
@@ -668,29 +705,41 @@ describe('answers lost on the way back', () => {
   });
 
   // OpenCX answered 502 without taking the message and its history could not be read; it answered the next one.
-  test('a lost message, history unreadable: the watchdog finds it missing, sends it again, answered once', async () => {
-    const { conversationSid, taskSid } = await engaged();
-    world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', status: 502, times: 1 });
-    world.opencx.faults.add({ method: 'GET', path: '/chat/sessions/:id/history', status: 500, times: 3 });
-    await world.customerSays(conversationSid, 'Question OpenCX never took');
-    expect(timerTasks(conversationSid)).toHaveLength(1);
-    world.opencx.ai.reply('Answer to the next question');
-    await world.customerSays(conversationSid, 'Next question');
-    world.opencx.ai.reply('Answer to the question it never took');
+  test.each([
+    ['', false],
+    [', with the note of the photo that came with it', true],
+  ])(
+    'a lost message, history unreadable: the watchdog finds it missing, sends it again%s, answered once',
+    async (_, photo) => {
+      const { conversationSid, taskSid } = await engaged();
+      world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', status: 502, times: 1 });
+      world.opencx.faults.add({ method: 'GET', path: '/chat/sessions/:id/history', status: 500, times: 3 });
+      world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
+        author: world.customerOf(conversationSid),
+        body: 'Question OpenCX never took',
+        ...(photo && { media: [{ filename: 'label.jpg', contentType: 'image/jpeg', size: 20480 }] }),
+      });
+      await world.settle();
+      expect(timerTasks(conversationSid)).toHaveLength(1);
+      world.opencx.ai.reply('Answer to the next question');
+      await world.customerSays(conversationSid, 'Next question');
+      world.opencx.ai.reply('Answer to the question it never took');
 
-    await world.advance(61_000);
+      await world.advance(61_000);
 
-    const sessionId = world.sessionFor(conversationSid)!.id;
-    expect(world.contactMessages(sessionId).filter((text) => text === 'Question OpenCX never took')).toHaveLength(1);
-    expect(aiMessages(conversationSid).map((m) => m.body)).toEqual(
-      expect.arrayContaining(['Answer to the next question', 'Answer to the question it never took']),
-    );
-    expect(aiMessages(conversationSid).filter((m) => m.body === 'Answer to the question it never took')).toHaveLength(
-      1,
-    );
-    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
-    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
-  });
+      const sessionId = world.sessionFor(conversationSid)!.id;
+      const sent = photo ? `Question OpenCX never took\n${ATTACHMENT_NOTE}` : 'Question OpenCX never took';
+      expect(world.contactMessages(sessionId).filter((text) => text === sent)).toHaveLength(1);
+      expect(aiMessages(conversationSid).map((m) => m.body)).toEqual(
+        expect.arrayContaining(['Answer to the next question', 'Answer to the question it never took']),
+      );
+      expect(aiMessages(conversationSid).filter((m) => m.body === 'Answer to the question it never took')).toHaveLength(
+        1,
+      );
+      expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+      expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+    },
+  );
 
   // The send's answer was lost (OpenCX may have the text), so the watchdog asks the history, which fails.
   test('an uncertain send answered by webhook, then the history cannot be read: no resend, no handoff', async () => {

@@ -9,6 +9,8 @@ import {
   aiUnavailable,
   type Decision,
   type HandoffRequest,
+  textForAi,
+  unrecordedFarewell,
   type WatchedSend,
 } from '../decide';
 import { answerKey } from '../dedup';
@@ -189,14 +191,22 @@ export async function postClaimedAnswer(
     options.claimed || deps.state.claimOnce(key),
     recheck
       ? deps.state.conversation(conversationSid).then(
-          (current) => stillAiIn(current, sessionId, recheck === 'ai-or-handoff'),
-          () => true,
+          (known) => ({ still: stillAiIn(known, sessionId, recheck === 'ai-or-handoff'), known }),
+          () => ({ still: true, known: undefined }),
         )
-      : true,
+      : { still: true, known: undefined },
     options.after,
   ]);
   if (!claimed) return 'duplicate';
-  if (!current) return 'late';
+  if (!current.still) return 'late';
+  // Last words after OpenCX's own handoff event moved the phase: recorded, as its webhook's are
+  // (a Sync failure posts them, as before they were recorded).
+  if (
+    current.known &&
+    unrecordedFarewell(current.known.record) &&
+    !(await deps.state.claimFarewell(conversationSid, key, current.known).catch(() => true))
+  )
+    return 'late';
   const outcome = await postAiReply(conversationSid, answer.text, key, sessionId, deps);
   if (outcome === 'posted') return 'posted';
   // Twilio may have taken it: given back, the claim would let OpenCX's webhook post it a second time.
@@ -353,7 +363,8 @@ export async function checkAnswered(
   );
   const sessionId = known.record.sessionId!;
   if (answeredAfter(newestFirst, messageSid)) {
-    const body = newestFirst.find((message) => message.sid === messageSid)?.body;
+    const message = newestFirst.find((m) => m.sid === messageSid);
+    const body = message?.body;
     // The history read leaves time for what a miss needs: the resend, or the handoff.
     const historyDeadline = new Deadline(Math.max(0, deps.deadline.remaining() - 2 * deps.afterAnswerReserveMs));
     const reached =
@@ -373,13 +384,14 @@ export async function checkAnswered(
       }
       deps.warn('OpenCX never took the message the watchdog guards; sending it again', { sessionId, messageSid });
       const progress: { reachedAi?: boolean } = {};
-      return answerCustomer(conversationSid, known, body!, deps, [messageSid], { resent: true, progress }).catch(
-        async (error: unknown) => {
-          // Not sent: the timer armed again after this failure may send it.
-          if (!progress.reachedAi) await deps.state.release(resend).catch(() => undefined);
-          throw error;
-        },
-      );
+      return answerCustomer(conversationSid, known, textForAi(message!), deps, [messageSid], {
+        resent: true,
+        progress,
+      }).catch(async (error: unknown) => {
+        // Not sent: the timer armed again after this failure may send it.
+        if (!progress.reachedAi) await deps.state.release(resend).catch(() => undefined);
+        throw error;
+      });
     }
   }
   const seconds = deps.config.aiAnswerTimeoutSeconds;

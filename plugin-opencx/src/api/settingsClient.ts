@@ -531,11 +531,12 @@ function readRestored(value: unknown): RestoredBackup | undefined {
   return { backupId: value.backupId, at: value.at, by: typeof value.by === 'string' ? value.by : '' };
 }
 
-/** What the save left in workspaces the settings no longer name; nothing when the answer names none. */
+/** How many saved keys OpenCX was rate-limiting during the save; nothing when none. */
 function readKeysUnchecked(value: unknown): { opencxKeysUnchecked?: number } {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? { opencxKeysUnchecked: value } : {};
 }
 
+/** What the save left in workspaces the settings no longer name; nothing when the answer names none. */
 function readFormerAiWorkers(value: unknown): { formerAiWorkers?: { left: number; unlisted: boolean } } {
   if (!Array.isArray(value) || value.length === 0) return {};
   const lists = value.map((former) => (former as { workerSids?: unknown } | null)?.workerSids);
