@@ -107,13 +107,11 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
         (found) => ({ token, org: found }),
         (error: unknown) => ({ token, error }),
       );
-  const [main, extras, workspaceCallback, queue, workflows, conversationsService] = await allInOrder([
-    // The main key's own problem rejects here, so it is reported before any Twilio check's.
-    checkKey(opencxToken).then((check) => {
-      organisationOfKeys(check, [], stored);
-      return check;
-    }),
-    Promise.all(opencxExtraTokens.map(checkKey)),
+  const [{ org, unchecked }, workspaceCallback, queue, workflows, conversationsService] = await allInOrder([
+    // Every key's problem rejects here, so it is reported before any Twilio check's.
+    Promise.all([checkKey(opencxToken), Promise.all(opencxExtraTokens.map(checkKey))]).then(([main, extras]) =>
+      organisationOfKeys(main, extras, stored),
+    ),
     twilio.taskrouter.fetchWorkspaceCallback(form.workspaceSid),
     form.aiQueueSid
       ? twilio.taskrouter.taskQueueExists(form.workspaceSid, form.aiQueueSid)
@@ -121,7 +119,6 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
     form.workflowSid ? twilio.taskrouter.listWorkflowRouting(form.workspaceSid) : Promise.resolve(undefined),
     twilio.conversations.serviceExists(conversationsServiceSid),
   ] as const);
-  const { org, unchecked } = organisationOfKeys(main, extras, stored);
   trace.keysUnchecked = unchecked;
   const workflow = workflows?.some((w) => w.sid === form.workflowSid);
   const missing = missingResource(

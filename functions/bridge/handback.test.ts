@@ -96,6 +96,10 @@ describe("decideHandback (what an agent's click does)", () => {
     expect(decideHandback(record('handback', { handback: handback() }), now, HUMAN_TASK)).toMatchObject({
       step: 'in-progress',
     });
+    // Only to the task that began it: another task is refused at once.
+    expect(decideHandback(record('handback', { handback: handback() }), now, INVITED_TASK)).toMatchObject({
+      step: 'refuse',
+    });
   });
 
   it('does nothing once the invite of a handback is known', () => {

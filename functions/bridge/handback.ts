@@ -69,16 +69,16 @@ export function decideHandback(record: ConversationRecord | undefined, now: numb
           reason: 'This conversation is already being handed back to the AI',
           ...own(record, taskSid),
         };
-      if (now - Date.parse(handback.at) < STALE_HANDBACK_MS)
-        return {
-          step: 'in-progress',
-          reason: 'This conversation is being handed back to the AI. If the AI has not taken it in a minute, try again',
-        };
       // Only the task that began it tries again: another would put its agent's instruction on it.
       if (handback.fromTaskSid !== taskSid)
         return {
           step: 'refuse',
           reason: 'Another task is handing this conversation back to the AI: wrap up and complete this task',
+        };
+      if (now - Date.parse(handback.at) < STALE_HANDBACK_MS)
+        return {
+          step: 'in-progress',
+          reason: 'This conversation is being handed back to the AI. If the AI has not taken it in a minute, try again',
         };
       return { step: 'invite-again', handback };
     }

@@ -256,6 +256,28 @@ describe('parkMessage (a relay that can wait no longer for the OpenCX session)',
     expect(stored).toMatchObject({ pendingMessages: ['IM2'] });
   });
 
+  it(`records the engage's session through ${PARK_ATTEMPTS - 1} lost writes, taking every message parked`, async () => {
+    let conflicts = PARK_ATTEMPTS - 1;
+    let stored: ConversationRecord = { ...engaging, pendingMessages: ['IM1'] };
+    const gateway = {
+      fetchMapItem: async () => ({ data: stored, revision: '1' }),
+      updateMapItem: async (_s: string, _m: string, _k: string, data: ConversationRecord) => {
+        // Each lost write is another relay's park landing first.
+        if (conflicts-- > 0) {
+          stored = { ...stored, pendingMessages: [...(stored.pendingMessages ?? []), `IM${20 - conflicts}`] };
+          return undefined;
+        }
+        stored = data;
+        return '2';
+      },
+    } as unknown as SyncApi;
+    const recorded = await new BridgeState(gateway, 'IS_SYNC').recordSession('CH1', 'S1', 'customer-1');
+    expect(recorded?.known.record).toMatchObject({ sessionId: 'S1', customerAuthor: 'customer-1' });
+    expect(recorded?.known.record).not.toHaveProperty('pendingMessages');
+    expect(recorded?.parked).toHaveLength(PARK_ATTEMPTS);
+    expect(recorded?.parked[0]).toBe('IM1');
+  });
+
   it('once the session is recorded, or humans hold the conversation, answers the record instead', async () => {
     const withSession = { ...engaging, sessionId: 'S1' };
     const { state, calls } = syncHolding({ [shard]: { CH1: withSession } });

@@ -468,6 +468,30 @@ export class BridgeState {
   }
 
   /**
+   * The engage's OpenCX session (and the customer's author) onto the record, taking the messages
+   * relays parked meanwhile; undefined when the record is gone (the conversation ended). As many
+   * attempts as the parks it meets.
+   */
+  async recordSession(
+    conversationSid: string,
+    sessionId: string,
+    customerAuthor: string | undefined,
+  ): Promise<{ known: KnownRecord; parked: string[] } | undefined> {
+    let parked: string[] = [];
+    const known = await this.update(
+      conversationSid,
+      ({ pendingMessages = [], ...r }) => {
+        // Kept across attempts: an attempt whose answer was lost took the list although it reads as failed.
+        parked = [...new Set([...parked, ...pendingMessages])];
+        return { ...r, sessionId, ...(customerAuthor !== undefined && { customerAuthor }) };
+      },
+      undefined,
+      PARK_ATTEMPTS,
+    );
+    return known && { known, parked };
+  }
+
+  /**
    * Deletes the record only while `still` holds for it (If-Match): a record another event has
    * since given a new task stays. Once it is gone: `gone`, with the record as it was deleted.
    */

@@ -212,13 +212,21 @@ describe('refused requests: one error shape, nothing stored', () => {
     expect(answer.body).toEqual(failure('opencx_token_rejected', 'OpenCX rejected this token', 'opencxToken'));
   });
 
-  test("a key OpenCX refuses is reported before a Twilio check's failure", async () => {
+  test.each([
+    ['main key', { opencxToken: 'ocx_live_wrong_key_0000' }, 'OpenCX rejected this token', 'opencxToken'],
+    [
+      'further key',
+      { opencxExtraTokens: REVOKED_TOKEN },
+      'OpenCX rejected the further key ••••••••d4d4',
+      'opencxExtraTokens',
+    ],
+  ])("a %s OpenCX refuses is reported before a Twilio check's failure", async (_, fields, message, field) => {
     world.twilio.addFault({ method: 'GET', path: '/v1/Workspaces/{Sid}', status: 500 });
     try {
-      const answer = await call(world, 'settings-save', saveForm(world, { opencxToken: 'ocx_live_wrong_key_0000' }));
+      const answer = await call(world, 'settings-save', saveForm(world, fields));
       expect(world.twilio.requests.some((r) => r.fault && r.template === '/v1/Workspaces/{Sid}')).toBe(true);
       expect(answer.status).toBe(400);
-      expect(answer.body).toEqual(failure('opencx_token_rejected', 'OpenCX rejected this token', 'opencxToken'));
+      expect(answer.body).toEqual(failure('opencx_token_rejected', message, field));
     } finally {
       world.twilio.clearFaults();
     }

@@ -411,3 +411,59 @@ describe('watchFailedFirstAnswer (an engage whose first answer failed)', () => {
     await expect(watchFailedFirstAnswer('CH1', 's1', 'IM2', failure, unsaved)).rejects.toBe(failure);
   });
 });
+
+describe("deliverAnswer: the AI's last words when OpenCX's own handoff event moved the phase first", () => {
+  const { deliverAnswer } = jest.requireActual('./answer') as typeof import('./answer');
+  const { answerKey } = jest.requireActual('../dedup') as typeof import('../dedup');
+  const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
+  const aiRecord = {
+    workspaceSid: 'WS1',
+    taskSid: 'WT1',
+    reservationSid: 'WR1',
+    phase: 'ai' as const,
+    claimedAt: 0,
+    sessionId: 's1',
+  };
+
+  test('are recorded once posted, when their handoff found the conversation handed off already', async () => {
+    const claimFarewell = jest.fn(async () => true);
+    const posted: string[] = [];
+    const deps = {
+      config: { conversationsServiceSid: 'IS1', aiAuthorName: 'AI', workspaceSid: 'WS1' },
+      state: {
+        claimOnce: async () => true,
+        // The re-read beside the claim still saw the AI; the handoff's phase write then lost to OpenCX's event.
+        conversation: async () => ({ record: aiRecord, revision: '1' }),
+        beginHandoff: async () => undefined,
+        claimFarewell,
+      },
+      twilio: {
+        conversations: { postMessage: async (_s: string, _c: string, m: { body: string }) => posted.push(m.body) },
+        taskrouter: {
+          fetchTask: async () => ({ sid: 'WT1', attributes: {}, assignmentStatus: 'reserved' }),
+          reservations: async () => [],
+        },
+      },
+      opencx: { getSession: async () => ({ language: 'en' }) },
+      deadline: new Deadline(8000),
+      afterAnswerReserveMs: 1000,
+      now: () => new Date('2026-12-02T10:00:00Z'),
+      warn: () => undefined,
+    } as never;
+    const request = {
+      reason: 'AI requested human handoff',
+      reply: 'A colleague is coming.',
+      answerId: 'm9',
+      byAi: true,
+    };
+
+    const outcome = await deliverAnswer('CH1', { record: aiRecord, revision: '1' }, { next: 'handoff', request }, deps);
+
+    expect(outcome).toMatchObject({ outcome: 'handoff-skipped', reply: 'posted' });
+    expect(posted).toEqual(['A colleague is coming.']);
+    expect(claimFarewell).toHaveBeenCalledWith(
+      'CH1',
+      answerKey('s1', { answerId: 'm9', text: 'A colleague is coming.' }),
+    );
+  });
+});

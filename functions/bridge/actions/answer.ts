@@ -124,6 +124,11 @@ export async function deliverAnswer(
       posting,
       handOff(conversationSid, known, next.request, deps, {}, posting),
     ]);
+    // OpenCX's own handoff event moved the phase after the re-read: the words just posted are its last.
+    if (posted === 'posted' && reply && handed.outcome === 'handoff-skipped')
+      await deps.state
+        .claimFarewell(conversationSid, answerKey(sessionId, { answerId, text: reply }))
+        .catch(() => false);
     return { ...handed, reply: posted };
   }
   const posted = await posting;

@@ -34,7 +34,6 @@ import { allFinished, handOff } from './handoff';
 import { armIdleTimer } from './idle';
 import { ourMarker } from './post';
 import { closeSession, decline, end } from './lifecycle';
-import { PARK_ATTEMPTS } from '../state';
 import { watchFailedFirstAnswer } from './answer';
 import { answerCustomer } from './relay';
 
@@ -159,28 +158,19 @@ export async function startSession(
     return toHumans(claimed, request, { error: String(error) });
   }
   let engaged: KnownRecord = { record: { ...record, sessionId }, revision: '' };
-  let parked: string[] = [];
   let fresh: ConversationMessage[];
   try {
     // Customer messages no Function has sent to OpenCX yet (each claimed by its SID, all at once).
-    const [updated, , claims] = await Promise.all([
-      deps.state.update(
-        d.conversationSid,
-        ({ pendingMessages = [], ...r }) => {
-          // Kept across attempts: an attempt whose answer was lost took the list although it reads as failed.
-          parked = [...new Set([...parked, ...pendingMessages])];
-          return { ...r, sessionId, ...(customer !== undefined && { customerAuthor: customer }) };
-        },
-        undefined,
-        PARK_ATTEMPTS,
-      ),
+    const [recorded, , claims] = await Promise.all([
+      deps.state.recordSession(d.conversationSid, sessionId, customer),
       deps.state.rememberSession(sessionId, d.conversationSid),
       Promise.all(candidates.map((m) => deps.state.claimMessage(m.sid))),
       handback ? tellAiOfHandback(sessionId, handback, deps) : undefined,
       armIdleTimer(d.conversationSid, sessionId, d.attributes, deps, d.offeredAt),
     ]);
-    if (!updated) return endedWhileEngaging(d.conversationSid, sessionId, deps);
-    engaged = updated;
+    if (!recorded) return endedWhileEngaging(d.conversationSid, sessionId, deps);
+    engaged = recorded.known;
+    const { parked } = recorded;
     fresh = [
       ...candidates.filter((_, i) => claims[i]),
       ...(await claimParked(d.conversationSid, parked, candidates, deps)),

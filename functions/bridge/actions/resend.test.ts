@@ -115,8 +115,8 @@ describe('resend (the timer fired)', () => {
     expect(release).toHaveBeenCalledWith('resend_WTtimer');
   });
 
-  // Not to humans for a rate limit it did not hit: the timer armed again watches for the answer.
-  test('OpenCX took the text but the rest failed: the claim stays, so the text is not sent twice', async () => {
+  // Not to humans for a rate limit it did not hit: a watchdog looks for the answer.
+  test('OpenCX took the text but the rest failed: watched, and the claim stays, so it is not sent twice', async () => {
     const answered = jest.fn(async () => ({
       reply: 'It ships today.',
       answerId: 'm1',
@@ -124,7 +124,11 @@ describe('resend (the timer fired)', () => {
       failed: false,
     }));
     const { deps: d, release, beginHandoff } = failingDeps(answered);
-    await expect(resend(decision, known, d)).rejects.toThrow();
+    await expect(resend(decision, known, d)).resolves.toMatchObject({
+      outcome: 'awaiting-answer',
+      timerSid: 'WTtimer',
+      resendFailed: true,
+    });
     expect(answered).toHaveBeenCalledTimes(1);
     const reasons = beginHandoff.mock.calls.map((call) => (call as unknown[])[1] as { reason: string });
     expect(reasons.map((r) => r.reason)).not.toContain(RATE_LIMITED_REASON);

@@ -58,8 +58,8 @@ export async function resendLater(
 /**
  * The resend timer fired: claimed by its (first) timer's SID, so a second delivery of its event
  * sends nothing. When neither OpenCX nor humans could take the text, the claim is given back and
- * the handler's failure arms the timer again. A timer armed again that finds the claim kept follows
- * the text OpenCX may have taken with a watchdog: it is answered, or humans get it.
+ * the handler's failure arms the timer again. Once OpenCX took the text, a failure arms a watchdog
+ * instead, as does a timer armed again that finds the claim kept: it is answered, or humans get it.
  */
 export async function resend(d: Resend, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   const claim = `resend_${d.timerSid}`;
@@ -72,8 +72,16 @@ export async function resend(d: Resend, known: KnownRecord, deps: BridgeDeps): P
   try {
     return await answerCustomer(d.conversationSid, known, d.text, deps, d.messageSids, { since: d.since, progress });
   } catch (error) {
-    // OpenCX has the text: its answer may be in or on its way, and the rearmed timer watches for it.
-    if (progress.reachedAi) throw error;
+    // OpenCX has the text: its answer may be in or on its way. A watchdog looks for it (or humans get it).
+    if (progress.reachedAi)
+      return awaitAnswer(
+        d.conversationSid,
+        known,
+        d.messageSids[d.messageSids.length - 1],
+        deps,
+        { resendFailed: true, error: String(error) },
+        { resent: true },
+      );
     try {
       // Humans take the message rather than nobody.
       return await handOff(d.conversationSid, known, rateLimitedHandoff(deps.config.aiAnswerTimeoutSeconds), deps, {
