@@ -241,6 +241,8 @@ export async function awaitAnswer(
   deps: BridgeDeps,
   detail: Record<string, unknown>,
   send: WatchedSend = {},
+  /** After a failure that may have used up the handler's time: `deps.lastStep()`. */
+  twilio = deps.twilio,
 ): Promise<Outcome> {
   const { timerWorkspaceSid, timerWorkflowSid } = deps.config;
   const sessionId = known.record.sessionId!;
@@ -249,7 +251,7 @@ export async function awaitAnswer(
     return handOff(conversationSid, known, aiUnavailable(), deps, detail);
   }
   try {
-    const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, send, deps);
+    const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, send, deps, twilio);
     return { outcome: 'awaiting-answer', sessionId, timerSid, ...detail };
   } catch (error) {
     deps.warn('could not arm the answer watchdog; handing off now', { error: String(error) });

@@ -124,9 +124,16 @@ describe('resend (the timer fired)', () => {
       failed: false,
     }));
     const { deps: d, release, beginHandoff } = failingDeps(answered);
-    await expect(resend(decision, known, d)).resolves.toMatchObject({
+    // The handler's own time may be used up: the watchdog is armed with the last step's budget.
+    const lastStepCreate = jest.fn(async () => 'WTlaststep');
+    const withLastStep = {
+      ...d,
+      twilio: { taskrouter: { createTask: async () => Promise.reject(new Error('deadline exceeded')) } },
+      lastStep: () => ({ taskrouter: { createTask: lastStepCreate } }),
+    } as unknown as BridgeDeps;
+    await expect(resend(decision, known, withLastStep)).resolves.toMatchObject({
       outcome: 'awaiting-answer',
-      timerSid: 'WTtimer',
+      timerSid: 'WTlaststep',
       resendFailed: true,
     });
     expect(answered).toHaveBeenCalledTimes(1);

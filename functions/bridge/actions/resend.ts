@@ -81,6 +81,7 @@ export async function resend(d: Resend, known: KnownRecord, deps: BridgeDeps): P
         deps,
         { resendFailed: true, error: String(error) },
         { resent: true },
+        deps.lastStep(),
       );
     try {
       // Humans take the message rather than nobody.
