@@ -17,6 +17,7 @@ import {
   watchdogAfterFailure,
   textForAi,
   ATTACHMENT_NOTE,
+  ENGAGE_NEVER_FINISHED,
 } from './decide';
 import { answerKey } from './dedup';
 import { classifyEvent, type ConversationEvent, type TaskRouterEvent, type TaskRouterEventType } from './events';
@@ -821,6 +822,22 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
     });
   });
 
+  it('armed while the session was being made: checks in the session made since, or hands off when none was', () => {
+    const { sessionId: _none, ...engaging } = { ...timer, sendFailed: true };
+    expect(decide(timerFired(engaging), { config: withTimer, record: record('ai') })).toEqual({
+      action: 'check-answered',
+      conversationSid: CONVERSATION,
+      sessionId: 'session-1',
+      messageSid: timer.messageSid,
+      send: { sendFailed: true },
+    });
+    expect(
+      decide(timerFired(engaging), { config: withTimer, record: record('ai', { sessionId: undefined }) }),
+    ).toMatchObject({ action: 'handoff', request: { reason: 'AI unavailable', summary: ENGAGE_NEVER_FINISHED } });
+    expectAction(decide(timerFired(engaging), { config: withTimer, record: record('human') }), 'ignore');
+    expectAction(decide(timerFired(engaging), { config: withTimer }), 'ignore');
+  });
+
   it('is accepted from the timer workspace by checkOrigin, and nothing else is', () => {
     expect(checkOrigin(timerFired(timer), withTimer, ACCOUNT)).toBeUndefined();
     expect(checkOrigin(timerFired(timer), config, ACCOUNT)).toMatch(/workspace/);
@@ -1259,9 +1276,24 @@ describe('watchdogAfterFailure (a customer message whose handling failed, which 
     const ignored = decide(message, { config, record: record('human') });
     expect(watchdogAfterFailure(message, ignored, { decidedOn: record('human') }, config)).toBeUndefined();
     expect(watchdogAfterFailure(message, undefined, { decidedOn: record('ai') }, config)).toBeUndefined();
-    const noSession = record('ai', { sessionId: undefined });
+    const noSession = record('handoff', { sessionId: undefined });
     expect(watchdogAfterFailure(message, relayed, { decidedOn: noSession }, config)).toBeUndefined();
     expect(watchdogAfterFailure(message, relayed, { decidedOn: record('ai') }, undefined)).toBeUndefined();
+  });
+
+  it('arms one for a message that failed while the session was being made: nobody else would send it', () => {
+    const engaging = record('ai', { sessionId: undefined });
+    const decided = decide(message, { config, record: engaging });
+    expect(watchdogAfterFailure(message, decided, { decidedOn: engaging }, config)).toEqual({
+      attributes: {
+        opencxTimer: 'answer',
+        conversationSid: CONVERSATION,
+        messageSid: message.message!.sid,
+        sendFailed: true,
+        rearmed: 1,
+      },
+      afterSeconds: config.aiAnswerTimeoutSeconds,
+    });
   });
 });
 

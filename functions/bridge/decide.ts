@@ -346,12 +346,16 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
     if (
       timer.opencxTimer !== 'answer' ||
       typeof conversationSid !== 'string' ||
-      typeof timer.sessionId !== 'string' ||
+      (timer.sessionId !== undefined && typeof timer.sessionId !== 'string') ||
       typeof timer.messageSid !== 'string'
     ) {
       return ignore('a task in the timer workspace that is not an answer timer');
     }
-    if (!record || record.sessionId !== timer.sessionId)
+    // Armed while the session was being made (a message nobody could park): the session made since.
+    const sessionId = typeof timer.sessionId === 'string' ? timer.sessionId : record?.sessionId;
+    if (timer.sessionId === undefined && record?.phase === 'ai' && !record.sessionId)
+      return { action: 'handoff', conversationSid, request: aiUnavailable(ENGAGE_NEVER_FINISHED) };
+    if (!record || !sessionId || record.sessionId !== sessionId)
       return ignore('the timer belongs to a conversation the AI no longer holds');
     if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
     if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase})`);
@@ -360,7 +364,7 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
     return {
       action: 'check-answered',
       conversationSid,
-      sessionId: timer.sessionId,
+      sessionId,
       messageSid: timer.messageSid,
       send,
       ...(typeof timer.rearmed === 'number' && timer.rearmed > 0 ? { rearmed: true } : {}),
@@ -410,14 +414,18 @@ export function watchdogAfterFailure(
   config: BridgeConfig | undefined,
 ): { attributes: FlexTaskAttributes; afterSeconds?: number } | undefined {
   const current = record.now ?? record.decidedOn;
-  if (event.surface !== 'conversations' || !event.message || !current?.sessionId || !config) return undefined;
+  if (event.surface !== 'conversations' || !event.message || !current || !config) return undefined;
   const action = decision?.action;
   if (action !== 'relay' && action !== 'handoff' && action !== 'finish-handoff') return undefined;
+  // The session is still being made and the message could not be parked for the engage: the
+  // watchdog takes the session made since, and OpenCX's history tells whether it has the message.
+  const engaging = current.phase === 'ai' && !current.sessionId && action === 'relay';
+  if (!current.sessionId && !engaging) return undefined;
   return {
     attributes: {
       opencxTimer: 'answer',
       conversationSid: event.conversationSid,
-      sessionId: current.sessionId,
+      ...(engaging ? { sendFailed: true } : { sessionId: current.sessionId }),
       messageSid: event.message.sid,
       rearmed: 1,
     },
@@ -826,6 +834,10 @@ export function attachmentHandoff(): HandoffRequest {
     summary: 'The customer sent an attachment (a photo or a file) the AI cannot read.',
   };
 }
+
+/** The engage that claimed the conversation never recorded its session (its Function died). */
+export const ENGAGE_NEVER_FINISHED =
+  "The AI assistant could not start on this conversation. The customer's messages are in the conversation.";
 
 /** OpenCX failed, was too slow or never answered; the details are in the log. */
 export function aiUnavailable(

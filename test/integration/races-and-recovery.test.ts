@@ -427,6 +427,41 @@ describe('answers that race a handoff', () => {
   });
 });
 
+test('a message that cannot be left for the engage while the session is made is watched and answered', async () => {
+  // Making the session takes 10 s of OpenCX's time; meanwhile Sync refuses the second message's park.
+  world.opencx.faults.add({ method: 'POST', path: /^\/chat\/sessions$/, latencyMs: 10_000, times: 1 });
+  const held = world.opencx.heldRequests;
+  const { conversationSid } = world.customerWritesIn('Hi');
+  await world.opencx.whenHeld(held + 1);
+  const recordItem = new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`);
+  world.twilio.addFault({ method: 'POST', path: recordItem, status: 503 });
+  try {
+    world.customerWrites(conversationSid, 'My order 1234 is late');
+    await world.until(
+      () =>
+        world.twilio.webhooks.some(
+          (d) => d.params.Body === 'My order 1234 is late' && d.status !== undefined && d.status >= 500,
+        ),
+      'the second message to fail',
+    );
+  } finally {
+    world.twilio.clearFaults();
+  }
+  world.opencx.ai.reply('Hello! How can I help?');
+  await world.advance(10_000);
+  const sessionId = world.sessionFor(conversationSid)!.id;
+  expect(world.contactMessages(sessionId)).toEqual(['Hi']);
+
+  // The watchdog finds the message missing from OpenCX's history and sends it.
+  world.opencx.ai.reply('Let me check order 1234.');
+  await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
+  expect(world.contactMessages(sessionId)).toEqual(['Hi', 'My order 1234 is late']);
+  expect(world.postedAsAi(conversationSid).map((m) => m.body)).toEqual([
+    'Hello! How can I help?',
+    'Let me check order 1234.',
+  ]);
+});
+
 test.each([
   ['', false],
   [', even when the answer to the session write is lost', true],

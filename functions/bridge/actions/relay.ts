@@ -2,7 +2,7 @@
 // the fast path, or left to OpenCX's webhook (the slow path) with a watchdog armed.
 import { isAbandonedClaim } from '../conversation-record';
 import { resumingHandback } from '../handback';
-import { aiUnavailable, type Decision, textForAi } from '../decide';
+import { aiUnavailable, type Decision, ENGAGE_NEVER_FINISHED, textForAi } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { type AiTurn, askAi, awaitAnswer, deliverAnswer, watchUncertainReply } from './answer';
 import { handOff } from './handoff';
@@ -10,9 +10,6 @@ import { closeSession } from './lifecycle';
 import { resendLater } from './resend';
 
 type Relay = Extract<Decision, { action: 'relay' }>;
-
-const ENGAGE_DIED =
-  "The AI assistant could not start on this conversation. The customer's messages are in the conversation.";
 
 export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   let current: KnownRecord | undefined = known;
@@ -23,7 +20,7 @@ export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Pro
     // A resume that died: the session before the hand-back is closed as the resume would have.
     const previous = resumingHandback(current.record, current.record.taskSid)?.previousSessionId;
     const [outcome] = await Promise.all([
-      handOff(d.conversationSid, current, aiUnavailable(ENGAGE_DIED), deps),
+      handOff(d.conversationSid, current, aiUnavailable(ENGAGE_NEVER_FINISHED), deps),
       previous ? closeSession(previous, 'closed_unresolved', deps) : undefined,
     ]);
     return outcome;
