@@ -823,17 +823,19 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
   });
 
   it('armed while the session was being made: checks in the session made since, or hands off when none was', () => {
-    const { sessionId: _none, ...engaging } = { ...timer, sendFailed: true };
+    const { sessionId: _none, ...engaging } = { ...timer, unparked: true, claimedAt: 0 };
     expect(decide(timerFired(engaging), { config: withTimer, record: record('ai') })).toEqual({
       action: 'check-answered',
       conversationSid: CONVERSATION,
       sessionId: 'session-1',
       messageSid: timer.messageSid,
-      send: { sendFailed: true },
+      send: { unparked: true },
     });
     expect(
       decide(timerFired(engaging), { config: withTimer, record: record('ai', { sessionId: undefined }) }),
     ).toMatchObject({ action: 'handoff', request: { reason: 'AI unavailable', summary: ENGAGE_NEVER_FINISHED } });
+    // Claimed again since (a resume, a stale claim taken over): that engage read the conversation itself.
+    expectAction(decide(timerFired(engaging), { config: withTimer, record: record('ai', { claimedAt: 5 }) }), 'ignore');
     expectAction(decide(timerFired(engaging), { config: withTimer, record: record('human') }), 'ignore');
     expectAction(decide(timerFired(engaging), { config: withTimer }), 'ignore');
   });
@@ -1289,10 +1291,15 @@ describe('watchdogAfterFailure (a customer message whose handling failed, which 
         opencxTimer: 'answer',
         conversationSid: CONVERSATION,
         messageSid: message.message!.sid,
-        sendFailed: true,
+        unparked: true,
+        claimedAt: 0,
         rearmed: 1,
       },
       afterSeconds: config.aiAnswerTimeoutSeconds,
+    });
+    // Also when the engage recorded its session before the failure's re-read: the park may have failed.
+    expect(watchdogAfterFailure(message, decided, { decidedOn: engaging, now: record('ai') }, config)).toMatchObject({
+      attributes: { unparked: true, claimedAt: 0 },
     });
   });
 });

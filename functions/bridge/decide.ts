@@ -332,9 +332,19 @@ export interface WatchedSend {
   sendFailed?: boolean;
   /** OpenCX had the whole message and was still working on it when the handler stopped waiting. */
   stillWorking?: boolean;
+  /**
+   * The message could not be left for the engage while the session was being made: its claim tells
+   * whether anyone sent it, and the watchdog sends it if nobody did.
+   */
+  unparked?: boolean;
 }
 
-const WATCHED_SEND_FLAGS = ['resent', 'sendFailed', 'stillWorking'] as const satisfies (keyof WatchedSend)[];
+const WATCHED_SEND_FLAGS = [
+  'resent',
+  'sendFailed',
+  'stillWorking',
+  'unparked',
+] as const satisfies (keyof WatchedSend)[];
 
 /** A watchdog timer (a task in our own timer workspace) expired: did the AI answer in time? */
 export const answerWatchdog: Listener<TaskRouterEvent> = {
@@ -351,8 +361,11 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
     ) {
       return ignore('a task in the timer workspace that is not an answer timer');
     }
-    // Armed while the session was being made (a message nobody could park): the session made since.
+    // Armed while the session was being made (a message nobody could park): the session that
+    // engage made since. A later engage (a new claim) read the conversation itself.
     const sessionId = typeof timer.sessionId === 'string' ? timer.sessionId : record?.sessionId;
+    if (timer.sessionId === undefined && record?.claimedAt !== timer.claimedAt)
+      return ignore('the conversation was claimed again since the message failed');
     if (timer.sessionId === undefined && record?.phase === 'ai' && !record.sessionId)
       return { action: 'handoff', conversationSid, request: aiUnavailable(ENGAGE_NEVER_FINISHED) };
     if (!record || !sessionId || record.sessionId !== sessionId)
@@ -417,15 +430,15 @@ export function watchdogAfterFailure(
   if (event.surface !== 'conversations' || !event.message || !current || !config) return undefined;
   const action = decision?.action;
   if (action !== 'relay' && action !== 'handoff' && action !== 'finish-handoff') return undefined;
-  // The session is still being made and the message could not be parked for the engage: the
-  // watchdog takes the session made since, and OpenCX's history tells whether it has the message.
-  const engaging = current.phase === 'ai' && !current.sessionId && action === 'relay';
+  // Decided while the session was being made: the message may not have been left for the engage.
+  // The watchdog takes the session that engage made, and the message's claim tells whether anyone sent it.
+  const engaging = action === 'relay' && record.decidedOn?.phase === 'ai' && !record.decidedOn.sessionId;
   if (!current.sessionId && !engaging) return undefined;
   return {
     attributes: {
       opencxTimer: 'answer',
       conversationSid: event.conversationSid,
-      ...(engaging ? { sendFailed: true } : { sessionId: current.sessionId }),
+      ...(engaging ? { unparked: true, claimedAt: record.decidedOn!.claimedAt } : { sessionId: current.sessionId }),
       messageSid: event.message.sid,
       rearmed: 1,
     },

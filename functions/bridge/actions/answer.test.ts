@@ -467,3 +467,48 @@ describe("deliverAnswer: the AI's last words when OpenCX's own handoff event mov
     );
   });
 });
+
+describe('checkAnswered: a message that could not be left for the engage (unparked)', () => {
+  const { checkAnswered } = jest.requireActual('./answer') as typeof import('./answer');
+  const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
+  const known = {
+    record: { workspaceSid: 'WS1', taskSid: 'WT1', phase: 'ai' as const, claimedAt: 0, sessionId: 's1' },
+    revision: '1',
+  };
+  const unsent = { ...msg('IM5'), body: 'My order 1234 is late' };
+
+  function depsClaiming(claimed: boolean) {
+    const send = jest.fn(async () => {
+      throw new Error('stop after the send');
+    });
+    const historyHasContactText = jest.fn(async () => true);
+    const deps = {
+      config: { conversationsServiceSid: 'IS1', aiAnswerTimeoutSeconds: 60 },
+      twilio: { conversations: { listMessages: async () => [msg('IM6', 'ai'), unsent] } },
+      state: { claimMessage: jest.fn(async () => claimed), releaseMessage: async () => undefined },
+      opencx: { sendContactMessage: send, historyHasContactText },
+      deadline: new Deadline(8000),
+      maxAnswerWaitMs: 3000,
+      afterAnswerReserveMs: 1000,
+      now: () => new Date(0),
+      warn: () => undefined,
+    } as never;
+    return { deps, send, historyHasContactText };
+  }
+
+  test('unclaimed, nobody sent it: the watchdog sends it now, without asking the history', async () => {
+    const { deps, send, historyHasContactText } = depsClaiming(true);
+    // What follows the send (a handoff, as OpenCX refused it here) is not this test's.
+    await checkAnswered('CH1', known, 'IM5', deps, { unparked: true }).catch(() => undefined);
+    expect(send).toHaveBeenCalledWith('s1', 'My order 1234 is late', undefined, expect.anything());
+    expect(historyHasContactText).not.toHaveBeenCalled();
+  });
+
+  test('claimed, someone sent it: watched as any message, and not sent again', async () => {
+    const { deps, send } = depsClaiming(false);
+    await expect(checkAnswered('CH1', known, 'IM5', deps, { unparked: true })).resolves.toMatchObject({
+      outcome: 'answered-in-time',
+    });
+    expect(send).not.toHaveBeenCalled();
+  });
+});

@@ -359,7 +359,7 @@ export async function checkAnswered(
   known: KnownRecord,
   messageSid: string,
   deps: BridgeDeps,
-  { resent = false, sendFailed = false, stillWorking = false }: WatchedSend = {},
+  { resent = false, sendFailed = false, stillWorking = false, unparked = false }: WatchedSend = {},
   /** This watchdog was armed again after its handling failed. */
   rearmed = false,
 ): Promise<Outcome> {
@@ -369,6 +369,10 @@ export async function checkAnswered(
     { order: 'desc', limit: 50 },
   );
   const sessionId = known.record.sessionId!;
+  // Not left for the engage: whoever sent the message claimed it; unclaimed, nobody did.
+  const unsent = newestFirst.find((m) => m.sid === messageSid);
+  if (unparked && unsent && (await deps.state.claimMessage(messageSid)))
+    return answerCustomer(conversationSid, known, textForAi(unsent), deps, [messageSid]);
   if (answeredAfter(newestFirst, messageSid)) {
     const message = newestFirst.find((m) => m.sid === messageSid);
     const body = message?.body;
