@@ -26,15 +26,24 @@ describe('exitStatus', () => {
   test('apply and undo: 1 when a step failed, whatever the checks say', () => {
     expect(
       exitStatus('apply', {
-        steps: [step('workspace_events', 'applied'), step('workflow_filters', 'skipped')],
-        checks: [check('workflow_filters', 'problem')],
+        steps: [step('workspace_events', 'applied'), step('conversations_webhook', 'failed')],
+        checks: [check('conversations_webhook', 'ok')],
       }),
-    ).toBe(0);
+    ).toBe(1);
     expect(
       exitStatus('apply', { steps: [step('workspace_events', 'applied'), step('conversations_webhook', 'failed')] }),
     ).toBe(1);
     expect(exitStatus('undo', { steps: [] })).toBe(0);
     expect(exitStatus('undo', { steps: [step('workflow_filters', 'failed')] })).toBe(1);
+  });
+
+  test('apply: 1 while a problem is left (a step skipped for want of an option), 0 once none is', () => {
+    const skipped = [step('workspace_events', 'skipped'), step('ai_queue', 'unchanged')];
+    expect(exitStatus('apply', { steps: skipped, checks: [check('workspace_events', 'problem')] })).toBe(1);
+    expect(exitStatus('apply', { steps: skipped, checks: [check('workspace_events', 'warning')] })).toBe(0);
+    // The checks after the writes could not run: a skipped step is taken as a problem left.
+    expect(exitStatus('apply', { steps: skipped })).toBe(1);
+    expect(exitStatus('apply', { steps: [step('workspace_events', 'applied')] })).toBe(0);
   });
 
   test('undo: 1 when it restored an apply only in part', () => {

@@ -17,16 +17,28 @@ export const EXIT_NOT_OK = 1;
 export const EXIT_ERROR = 2;
 
 /**
- * 0 when everything is OK: the check found no problem; no step failed (and uninstall, or an undo that
- * restored an apply, left nothing behind).
+ * 0 when everything is OK: the check found no problem; no step failed (and apply left no problem,
+ * uninstall, or an undo that restored an apply, left nothing behind).
  */
 export function exitStatus(command: Command, answer: SetupAnswer): number {
   if (command === 'check') return (answer.checks ?? []).some((c) => c.status === 'problem') ? EXIT_NOT_OK : EXIT_OK;
-  const failed = (answer.steps ?? []).some((s) => s.status === 'failed');
+  const steps = answer.steps ?? [];
+  const failed = steps.some((s) => s.status === 'failed');
   const incomplete =
     (command === 'uninstall' && answer.complete !== true) ||
-    (command === 'undo' && answer.restored !== undefined && answer.complete === false);
+    (command === 'undo' && answer.restored !== undefined && answer.complete === false) ||
+    (command === 'apply' && !setUpAfterApply(answer));
   return failed || incomplete ? EXIT_NOT_OK : EXIT_OK;
+}
+
+/**
+ * A skipped step (a URL elsewhere without --replace-callback-url, no --human-queue) leaves the setup
+ * unfinished: automation running apply must not go on as if it were done. The checks after the writes
+ * say so; without them (they could not run), a skipped step does.
+ */
+function setUpAfterApply(answer: SetupAnswer): boolean {
+  if (answer.checks) return !answer.checks.some((c) => c.status === 'problem');
+  return !(answer.steps ?? []).some((s) => s.status === 'skipped');
 }
 
 /** The options that let apply fix a check the admin must decide on. */
