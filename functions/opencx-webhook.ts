@@ -7,7 +7,7 @@ import '@twilio-labs/serverless-runtime-types';
 import { randomUUID } from 'node:crypto';
 import { decide } from './bridge/decide';
 import { answerKey } from './bridge/dedup';
-import { classifyOpencxEvents, type OpencxClassification } from './bridge/opencx-events';
+import { classifyOpencxEvents, isLateAnswer, type OpencxClassification } from './bridge/opencx-events';
 import { perform } from './bridge/perform';
 import { bridgeDeps, bridgeIo, flushUsage, refusedApiUrls, reply, type WebhookHandler } from './bridge/runtime';
 import type { BridgeConfig } from './common/config';
@@ -125,6 +125,11 @@ async function handleEvent(classified: OpencxClassification, delivery: Delivery)
   let conversationSid: string | undefined;
   let lookedUp = false;
   try {
+    if (isLateAnswer(opencxEvent, Date.now())) {
+      const reason = 'this AI answer is older than its claim is kept: it was posted then, or its turn has passed';
+      logEvent({ ...trace, outcome: 'ignored', reason });
+      return answer(200, { outcome: 'ignored', reason });
+    }
     if (opencxEvent.kind === 'ai-answer' && opencxEvent.answerId === undefined) {
       // The fast path keys the answer by OpenCX's message id: a delivery without one takes it from the
       // history, once it is known to be about a conversation of ours (the webhook is the whole organisation's).

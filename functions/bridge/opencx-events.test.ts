@@ -1,4 +1,4 @@
-import { classifyOpencxEvents, type OpencxClassification } from './opencx-events';
+import { classifyOpencxEvents, isLateAnswer, LATE_ANSWER_MS, type OpencxClassification } from './opencx-events';
 
 /** The one event a payload carries. */
 function classifyOpencxEvent(body: unknown): OpencxClassification {
@@ -45,6 +45,7 @@ describe('classifyOpencxEvents', () => {
         sessionId: 's-1',
         answerId: 'm-9',
         text: 'It ships today.',
+        at: Date.parse('2026-12-02T10:00:00Z'),
       },
     });
   });
@@ -83,6 +84,33 @@ describe('classifyOpencxEvents', () => {
       ok: true,
       event: { kind: 'ai-answer', type: 'conversation.ai_response', sessionId: 's-2', answerId: '7', text: 'Hello' },
     });
+  });
+
+  test('an answer older than its claim is kept is late; one without a usable time never is', () => {
+    const answer = (timestamp: unknown) =>
+      classifyOpencxEvent({
+        event: 'conversation.ai_response',
+        data: { conversation_id: 's-1', message: { id: 'm-1', content: 'Hi' }, timestamp },
+      });
+    const at = Date.parse('2026-12-02T10:00:00Z');
+    const event = answer('2026-12-02T10:00:00Z');
+    if (!event.ok) throw new Error(event.reason);
+    expect(isLateAnswer(event.event, at + LATE_ANSWER_MS)).toBe(false);
+    expect(isLateAnswer(event.event, at + LATE_ANSWER_MS + 1)).toBe(true);
+    // Below the claim's hour, with room for clocks that disagree.
+    expect(LATE_ANSWER_MS).toBe(50 * 60 * 1000);
+    for (const timestamp of [undefined, 'yesterday', 1733130000]) {
+      const undated = answer(timestamp);
+      if (!undated.ok) throw new Error(undated.reason);
+      expect(undated.event).not.toHaveProperty('at');
+      expect(isLateAnswer(undated.event, at + 10 * LATE_ANSWER_MS)).toBe(false);
+    }
+    const handoff = classifyOpencxEvent({
+      event: 'conversation.handoff_to_human',
+      data: { conversation_id: 's-1', timestamp: '2020-01-01T00:00:00Z' },
+    });
+    if (!handoff.ok) throw new Error(handoff.reason);
+    expect(isLateAnswer(handoff.event, at)).toBe(false);
   });
 
   test('other event types are recognised and not handled', () => {

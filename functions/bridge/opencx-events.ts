@@ -1,10 +1,19 @@
 // Turns an OpenCX webhook payload into a typed bridge event, or says exactly why it cannot.
 // Payload shapes: docs/opencx-api.md ("Webhooks").
+import { DEDUP_TTL_SECONDS } from './dedup';
 
 export const AI_REQUESTED_HANDOFF = 'AI requested human handoff';
 
 export type OpencxEvent =
-  | { kind: 'ai-answer'; type: string; sessionId: string; answerId?: string; text: string }
+  | {
+      kind: 'ai-answer';
+      type: string;
+      sessionId: string;
+      answerId?: string;
+      text: string;
+      /** When OpenCX says the AI answered (epoch ms, `data.timestamp`); absent when it does not say. */
+      at?: number;
+    }
   | {
       kind: 'ai-handoff';
       type: string;
@@ -83,5 +92,21 @@ function classifyData(type: string, data: unknown): OpencxClassification {
   const answerId = typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
   if (answerId !== undefined && !isOpencxId(answerId))
     return { ok: false, reason: `${type} for ${sessionId} whose message id is not an OpenCX id` };
-  return { ok: true, event: { kind: 'ai-answer', type, sessionId, answerId, text: answer } };
+  const at = typeof data.timestamp === 'string' ? Date.parse(data.timestamp) : Number.NaN;
+  return {
+    ok: true,
+    event: { kind: 'ai-answer', type, sessionId, answerId, text: answer, ...(Number.isFinite(at) && { at }) },
+  };
+}
+
+/**
+ * An answer's claim lasts `DEDUP_TTL_SECONDS`: a delivery of an older answer (OpenCX retrying for
+ * an hour, a replay from its dashboard) may find the claim gone and post it a second time. By then
+ * it was posted, or the watchdog has handed its turn to humans. Ten minutes short of the claim's
+ * life, for clocks that disagree.
+ */
+export const LATE_ANSWER_MS = (DEDUP_TTL_SECONDS - 600) * 1000;
+
+export function isLateAnswer(event: OpencxEvent, now: number): boolean {
+  return event.kind === 'ai-answer' && event.at !== undefined && now - event.at > LATE_ANSWER_MS;
 }

@@ -420,6 +420,27 @@ describe('OpenCX webhooks that must change nothing', () => {
         OPENCX_WEBHOOK_SECRET,
       );
 
+  test('an answer OpenCX delivers over 50 minutes after giving it is not posted: its claim may be gone', async () => {
+    const { conversationSid } = await engaged();
+    const deliver = deliveriesOf(conversationSid);
+    const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3600_000).toISOString();
+    // Neither answer was claimed: as after an hour, when the claim of one posted then has expired.
+    const stale = await deliver(AI_RESPONSE_EVENT, {
+      message: { id: 'retried-for-hours', content: 'Your parcel left the depot.' },
+      timestamp: hoursAgo(2),
+    });
+    const recent = await deliver(AI_RESPONSE_EVENT, {
+      message: { id: 'retried-once', content: 'It arrives tomorrow.' },
+      timestamp: hoursAgo(0.5),
+    });
+    await world.settle();
+
+    expect(stale.status).toBe(200);
+    expect(await stale.json()).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('older than') });
+    expect(await recent.json()).toMatchObject({ outcome: 'replied' });
+    expect(aiMessages(conversationSid).map((m) => m.body)).toEqual([expect.any(String), 'It arrives tomorrow.']);
+  });
+
   test("after OpenCX's own handoff event, one answer is posted as its last words, not a second", async () => {
     const { conversationSid, taskSid } = await engaged();
     const deliver = deliveriesOf(conversationSid);
