@@ -923,6 +923,23 @@ describe('Undo names the Apply it undoes', () => {
     const last = await ok(world(), 'setup-undo', { backupId: first.backupId as string });
     expect(last.restored).toMatchObject({ backupId: first.backupId });
   });
+
+  test('an Undo after a check that found nothing to undo does not undo an Apply made since', async () => {
+    // Another admin applies; the first admin's Undo names no Apply, as their check found none.
+    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventsFilter: 'task.created' });
+    const applied = await ok(world(), 'setup-apply', {});
+    expect(applied.backupId).toEqual(expect.any(String));
+    const installed = workspace(world()).eventsFilter;
+
+    const refused = await call(world(), 'setup-undo', { backupId: 'none' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'setup_changed',
+      message: expect.stringMatching(/^admin@example\.com applied fixes at .+ Check the setup again\.$/),
+    });
+    expect(workspace(world()).eventsFilter).toBe(installed);
+    expect((await ok(world(), 'setup-check')).undoable).toMatchObject({ backupId: applied.backupId });
+  });
 });
 
 describe("an account where the answer to Apply's create of the AI queue is lost", () => {

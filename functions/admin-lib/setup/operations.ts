@@ -184,6 +184,9 @@ const stepIdOf = (backup: Backup, config: Pick<BridgeConfig, 'timerWorkspaceSid'
  * Apply (then it is left alone and reported). The Apply's backups are forgotten once every
  * resource is back, so the next Undo goes one Apply further back.
  */
+/** The `backupId` of an Undo clicked when the admin's check found no Apply to undo: another admin's is not undone. */
+export const NO_APPLY_SEEN = 'none';
+
 export const undoSetup = (call: Call): Promise<Record<string, unknown>> =>
   withSetupLock(call, 'Undo', () => undo(call));
 
@@ -194,11 +197,13 @@ async function undo(call: Call): Promise<Record<string, unknown>> {
   const last = applies.at(-1);
   // A retried click (its answer lost) or a second admin's: the Apply they saw is undone already,
   // and undoing the one before it would take away what an earlier Apply set up.
-  if (form.backupId !== undefined && form.backupId !== last?.applyId)
+  if (form.backupId !== undefined && form.backupId !== (last?.applyId ?? NO_APPLY_SEEN))
     throw new AdminError(
       409,
       'setup_changed',
-      'The Apply you meant to undo was undone already, or another Apply came after it. Check the setup again.',
+      form.backupId === NO_APPLY_SEEN && last
+        ? `${last.by} applied fixes at ${last.at}, after your check found nothing to undo. Check the setup again.`
+        : 'The Apply you meant to undo was undone already, or another Apply came after it. Check the setup again.',
     );
   const config = await loadConfig(call);
   if (!last) return { steps: [], ...(await checksAndRevisions(call, config, form)) };

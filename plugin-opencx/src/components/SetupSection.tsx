@@ -16,7 +16,14 @@ import type {
   SetupRevisions,
   StepReport,
 } from '../api/settingsClient';
-import { isAutoFixable, needsHumanQueue, needsReplaceConfirmation, QUEUE_SID, revisionsAfter } from '../domain/setup';
+import {
+  isAutoFixable,
+  NO_APPLY_SEEN,
+  needsHumanQueue,
+  needsReplaceConfirmation,
+  QUEUE_SID,
+  revisionsAfter,
+} from '../domain/setup';
 import { absoluteTime } from '../domain/time';
 import { format, strings } from '../strings';
 import { OutcomeAlert } from './OutcomeAlert';
@@ -250,7 +257,8 @@ export function SetupSection({ client, token, checkRequest, onSettingsChanged }:
   };
 
   const undo = async (): Promise<void> => {
-    const result = await run('undo', () => client.undoSetup(token, undoable.current));
+    // Named even when no answer named one: an Apply another admin made since is then not undone.
+    const result = await run('undo', () => client.undoSetup(token, undoable.current ?? NO_APPLY_SEEN));
     if (!result) return;
     if (result.ok) undoable.current = result.undoable?.backupId;
     showSteps(result, strings.setupStepsUndoLabel, strings.setupUndoFailed, (steps) =>

@@ -3,6 +3,8 @@
 import type { SetupCheck, SetupRevisions, StepReport } from '../api/settingsClient';
 
 export const QUEUE_SID = /^WQ[0-9a-fA-F]{32}$/;
+/** Undo's `backupId` when no answer named an Apply to undo (docs/admin-api.md). */
+export const NO_APPLY_SEEN = 'none';
 
 /** Not ok, and "Apply fixes" can fix it. */
 export const isAutoFixable = (check: SetupCheck): boolean => check.status !== 'ok' && check.autoFixable;

@@ -304,6 +304,17 @@ describe('Undo last apply', () => {
     expect(client.undoSetup).toHaveBeenLastCalledWith('flex-token', 'apply-1');
   });
 
+  it('Undo after a check that found nothing to undo: an Apply another admin made since is not undone', async () => {
+    const client = await renderSection([CONFIG_OK, TIMERS_OK]);
+    client.undoSetup.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'setup_changed', message: 'admin@example.com applied fixes at 10:25', status: 409 },
+    });
+    fireEvent.click(button('Undo last apply'));
+    expect(await screen.findByText(/admin@example.com applied fixes at 10:25/)).toBeVisible();
+    expect(client.undoSetup).toHaveBeenLastCalledWith('flex-token', 'none');
+  });
+
   it('says an Undo that kept something is not complete, not that it restored the setup', async () => {
     const client = await renderSection([CONFIG_OK, ok(WORKSPACE_UNSET), TIMERS_OK]);
     client.undoSetup.mockResolvedValueOnce({
@@ -352,7 +363,7 @@ describe('Undo last apply', () => {
       ),
     ).toBeVisible();
     // The check named no Apply to undo: Undo names none either.
-    expect(client.undoSetup).toHaveBeenCalledWith('flex-token', undefined);
+    expect(client.undoSetup).toHaveBeenCalledWith('flex-token', 'none');
     const restored = stepItem('What Undo did', 'Undo: the event callback of workspace WS1');
     expect(within(restored).getByText('Applied')).toBeVisible();
     expect(restored).toHaveTextContent('Restored the event callback of workspace WS1 as it was before that Apply.');
