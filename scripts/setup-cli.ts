@@ -67,6 +67,10 @@ function pluginCall(options: CliOptions, settings: CliSettings): PluginCall<Admi
     caller,
     twilio: createTwilioApis(settings.env, deadline, client),
     deadline,
+    twilioWithin: (budgetMs) => {
+      const own = new Deadline(budgetMs);
+      return createTwilioApis(settings.env, own, createTwilioClient(settings.env, own, settings.apiKey));
+    },
     trace: {},
   };
 }

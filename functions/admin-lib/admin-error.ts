@@ -21,6 +21,7 @@ export type AdminErrorCode =
   | 'opencx_unavailable'
   | 'server_misconfigured'
   | 'unsafe_api_url'
+  | 'twilio_unavailable'
   | 'internal_error';
 
 export interface ErrorBody {
@@ -31,7 +32,7 @@ export interface ErrorBody {
 /** A failure the caller should see as is. `detail` goes to the log only. */
 export class AdminError extends Error {
   constructor(
-    readonly status: 400 | 403 | 404 | 409 | 500 | 502,
+    readonly status: 400 | 403 | 404 | 409 | 500 | 502 | 503,
     readonly code: AdminErrorCode,
     message: string,
     readonly field?: string,

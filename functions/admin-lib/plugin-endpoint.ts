@@ -14,6 +14,7 @@ import { BridgeState } from '../bridge/state';
 import type { BridgeConfig } from '../common/config';
 import {
   createTwilioApis,
+  DeadlineExceededError,
   FLEX_TOKEN_EXPIRED,
   type FlexTokenCheck,
   type ReservationStatus,
@@ -21,6 +22,8 @@ import {
   type TaskSnapshot,
   type TwilioApis,
   type TwilioCredentials,
+  mayHaveBeenProcessed,
+  twilioStatus,
   undefinedIfNotFound,
 } from '../common/twilio';
 import { AdminError, internalError, invalidInput } from './admin-error';
@@ -58,6 +61,8 @@ export interface PluginCall<Env extends AdminEnv> {
   caller: FlexCaller;
   twilio: TwilioApis;
   deadline: Deadline;
+  /** Twilio with a budget of its own, to give back what the call holds once its deadline ran out. */
+  twilioWithin: (budgetMs: number) => TwilioApis;
   /** Fields to add to the request's log line. Never secrets. */
   trace: Record<string, unknown>;
   /** Set for `taskHolder` endpoints. */
@@ -201,6 +206,21 @@ export function unsafeApiUrlError(error: RefusedApiUrlError): AdminError {
   );
 }
 
+/** Twilio failed for a while (5xx, 429, no answer) or the call's time ran out: worth trying again. */
+function isTwilioFault(error: unknown): boolean {
+  return error instanceof DeadlineExceededError || twilioStatus(error) === 429 || mayHaveBeenProcessed(error);
+}
+
+const twilioUnavailable = (detail: string): AdminError =>
+  new AdminError(
+    503,
+    'twilio_unavailable',
+    'Twilio failed or did not answer in time; try again in a moment. A change may have been made in part: ' +
+      'the setup check shows what is in place',
+    undefined,
+    detail,
+  );
+
 /** The Sync service the settings live in; a deployment without one cannot serve the settings. */
 export function syncServiceSid(env: AdminEnv): string {
   const sid = env.SYNC_SERVICE_SID?.trim();
@@ -231,7 +251,8 @@ export function pluginEndpoint<Env extends AdminEnv>(
         ? await heldTask(context, event, caller, twilio, options.heldBefore === true)
         : undefined;
       if (held) trace.taskSid = held.task.sid;
-      const payload = await run({ context, event, caller, twilio, deadline, trace, held });
+      const twilioWithin = (budgetMs: number) => createTwilioApis(context, new Deadline(budgetMs));
+      const payload = await run({ context, event, caller, twilio, deadline, twilioWithin, trace, held });
       logEvent({ event: options.name, outcome: 'ok', ...trace, ms: Date.now() - started });
       reply(callback, 200, { ok: true, ...payload });
     } catch (thrown) {
@@ -240,7 +261,9 @@ export function pluginEndpoint<Env extends AdminEnv>(
           ? thrown
           : thrown instanceof RefusedApiUrlError
             ? unsafeApiUrlError(thrown)
-            : internalError(String(thrown));
+            : isTwilioFault(thrown)
+              ? twilioUnavailable(String(thrown))
+              : internalError(String(thrown));
       const level = error.status >= 500 ? 'error' : 'warn';
       const outcome = error.status >= 500 ? 'failed' : 'refused';
       logEvent(

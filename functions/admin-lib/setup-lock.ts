@@ -27,6 +27,12 @@ export interface SetupLockHolder {
 
 export type LockAttempt = { held: true } | { held: false; holder?: SetupLockHolder };
 
+/**
+ * The release's own budget when the operation left it less: a save that ran out of time must not
+ * keep its admin out (setup_busy, naming them) until the lock expires.
+ */
+export const LOCK_RELEASE_MS = 2000;
+
 /** Create, then read, then take over an expired lock: this often before giving up. */
 const ROUNDS = 3;
 
@@ -112,8 +118,12 @@ export async function withSetupLock<T>(
   try {
     return await run();
   } finally {
+    const releasing =
+      call.deadline.remaining() >= LOCK_RELEASE_MS
+        ? lock
+        : new SetupLock(call.twilioWithin(LOCK_RELEASE_MS).sync, serviceSid);
     // The lock expires anyway: a failed release must not hide what the operation did.
-    await lock.release(holder.id).catch((error: unknown) => {
+    await releasing.release(holder.id).catch((error: unknown) => {
       call.trace.setupLockReleaseError = String(error);
     });
   }

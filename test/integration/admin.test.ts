@@ -1032,13 +1032,39 @@ describe('one setup change at a time: the setup lock', () => {
     } finally {
       world().twilio.clearFaults();
     }
-    expect(failed.status).toBe(500);
+    expect(failed.status).toBe(503);
+    expect(failed.body).toEqual(failure('twilio_unavailable', /^Twilio failed or did not answer in time/));
     expect(lockWrites(world(), since)).toHaveLength(1);
     expect(lockDocument(world())).toBeUndefined();
 
     const saved = await call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'Acme Helper' }));
     expect(saved.status).toBe(200);
     expect(storedConfig(world())!.aiAuthorName).toBe('Acme Helper');
+  });
+
+  test('a save that ran out of time gives the lock back: its admin is not kept out by it', async () => {
+    expect((await call(world(), 'settings-save', saveForm(world()))).status).toBe(200);
+    // The settings write never answers: the save spends its whole budget waiting for it.
+    let open!: () => void;
+    world().twilio.addFault({
+      method: 'POST',
+      path: /\/Documents\/opencx_config$/,
+      status: 503,
+      until: new Promise<void>((resolve) => (open = resolve)),
+    });
+    let failed: FunctionAnswer;
+    try {
+      failed = await call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'Never Stored' }));
+    } finally {
+      open();
+      world().twilio.clearFaults();
+    }
+    expect(failed.status).toBe(503);
+    expect(failed.body.error.code).toBe('twilio_unavailable');
+    expect(lockDocument(world())).toBeUndefined();
+
+    const saved = await call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'Acme Helper' }));
+    expect(saved.status).toBe(200);
   });
 
   test('a live lock refuses every write operation, which writes nothing; load and the check still run', async () => {

@@ -334,7 +334,7 @@ describe('the agent verdict', () => {
     });
     const failed = await giveVerdict({ taskSid: handoff.taskSid, needed: 'false', summaryRight: 'false' });
     world.twilio.clearFaults();
-    expect(failed.status).toBe(500);
+    expect(failed.status).toBe(503);
     expect(notes()).toBe(notesBefore);
     expect((await insights()).body.verdicts).toEqual({ total: 1, notNeeded: 0, summaryWrong: 1 });
 
