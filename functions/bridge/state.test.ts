@@ -1,6 +1,6 @@
 import type { CreatedMapItem, SyncApi } from '../common/twilio';
 import type { ConversationRecord } from './conversation-record';
-import { parseConfig } from '../common/config';
+import { newConfigVersion, parseConfig } from '../common/config';
 import { locationOf } from '../common/shards';
 import {
   BridgeState,
@@ -55,6 +55,16 @@ describe('BridgeState.loadConfig', () => {
     await state.loadConfig({ now: 1001, version: 'v1' });
     expect(reads).toHaveLength(1);
     await state.loadConfig({ now: 1002, version: 'v2' });
+    expect(reads).toHaveLength(2);
+  });
+
+  it('serves an event naming an older version from newer cached settings (URLs a save left as they were)', async () => {
+    const { state, reads } = stateWith({ ...saved, configVersion: newConfigVersion(new Date(2_000_000)) });
+    await state.loadConfig({ now: 1000 });
+    for (const older of [newConfigVersion(new Date(1_000_000)), newConfigVersion(new Date(1_999_999))])
+      await expect(state.loadConfig({ now: 1001, version: older })).resolves.toMatchObject({ workspaceSid: 'WS1' });
+    expect(reads).toHaveLength(1);
+    await state.loadConfig({ now: 1002, version: newConfigVersion(new Date(2_000_001)) });
     expect(reads).toHaveLength(2);
   });
 

@@ -5,6 +5,7 @@ import {
   type BridgeConfig,
   CONFIG_DOCUMENT,
   type ConfigDocument,
+  isVersionAtLeast,
   OPENCX_WEBHOOK_HEALTH_DOCUMENTS,
   OPENCX_WEBHOOK_REFUSED_DOCUMENT,
   type OpenCxWebhookRefusal,
@@ -85,14 +86,15 @@ export class BridgeState {
    * The saved config. A warm Functions container reuses it: Sync allows about 20 reads/s per
    * document, which would otherwise cap every event of the contact center, and concurrent events
    * share one read. The webhook URLs carry the config's version (`cv`), so a saved change applies
-   * from the next event.
+   * from the next event. Settings newer than the event names serve it too: when a save could not
+   * register its version, the URLs name an older one, and every event would read the document.
    */
   async loadConfig(
     options: { version?: string; fresh?: boolean; now?: number } = {},
   ): Promise<BridgeConfig | undefined> {
     const now = options.now ?? Date.now();
     const named = (config: BridgeConfig | undefined): boolean =>
-      options.version === undefined || options.version === config?.configVersion;
+      options.version === undefined || isVersionAtLeast(config?.configVersion, options.version);
     const cached = configCache?.serviceSid === this.syncServiceSid ? configCache : undefined;
     if (cached && !options.fresh && now - cached.at < CONFIG_CACHE_MS && named(cached.config)) return cached.config;
     // A read in progress started after the cache was filled, so it is at least as new as the cache.

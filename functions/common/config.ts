@@ -233,6 +233,12 @@ export function newConfigVersion(now: Date, random: () => number = Math.random):
   );
 }
 
+/** `have` is the version `want` or a later save's (versions are time-ordered). */
+export function isVersionAtLeast(have: string | undefined, want: string): boolean {
+  if (!have) return false;
+  return have.length === want.length ? have >= want : have.length > want.length;
+}
+
 /**
  * A URL as the text before its query, the query's `name=value` pairs other than the config
  * version (kept verbatim), the version, and its `#…` part (Twilio's connection overrides).
