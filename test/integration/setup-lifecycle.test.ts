@@ -491,6 +491,71 @@ describe.each([true, false])('uninstall while the AI holds a conversation, assig
   });
 });
 
+/** Installed by a save and Apply; the AI pool busy (here: its workers away), a new chat waits in the AI's queue. */
+const chatWaitingForTheAi = (world: () => World) => async (): Promise<{ taskSid: string; aiQueueSid: string }> => {
+  await ok(world(), 'settings-save', {
+    opencxToken: DEFAULT_API_KEY,
+    workspaceSid: world().workspaceSid,
+    conversationsServiceSid: world().conversationsServiceSid,
+  });
+  await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+  const offline = world().taskrouter.findActivity(workspace(world()), 'Offline')!;
+  for (const worker of workspace(world()).workers.values())
+    if (worker.attributes.opencx_ai === true)
+      world().taskrouter.updateWorker(world().workspaceSid, worker.sid, { activitySid: offline.sid });
+  await world().humanAgentLogsOut();
+  const { taskSid } = await world().customerStartsConversation('Is anyone there?');
+  const aiQueueSid = world().task(taskSid).taskQueueSid!;
+  expect(world().task(taskSid).assignmentStatus).toBe('pending');
+  expect(aiQueueSid).not.toBe(world().humanQueueSid);
+  return { taskSid, aiQueueSid };
+};
+
+/** The chat went to the human queue, and reaches the agent once they log in. */
+async function expectWithHumans(world: World, taskSid: string): Promise<void> {
+  expect(world.task(taskSid).taskQueueSid).toBe(world.humanQueueSid);
+  await world.humanAgentLogsIn();
+  expect(world.reservations(taskSid).map((r) => [r.workerSid, r.status])).toEqual([[world.humanWorkerSid, 'pending']]);
+}
+
+const uninstalledAccount = {
+  configured: false,
+  seedAiWorker: false,
+  seedTimerWorkspace: false,
+  webhooks: false,
+  handoffFilter: 'missing',
+  aiQueue: false,
+} as const;
+
+describe('uninstall while a chat waits in the AI queue for a free AI worker', () => {
+  const world = withWorld(uninstalledAccount);
+
+  test('the chat is routed again, to humans: no AI worker will take it once uninstalled', async () => {
+    const waiting = await chatWaitingForTheAi(world)();
+
+    const removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
+    await world().settle();
+
+    expect(removed.complete).toBe(true);
+    expect(workspace(world()).taskQueues.has(waiting.aiQueueSid)).toBe(false);
+    await expectWithHumans(world(), waiting.taskSid);
+  });
+});
+
+describe('Undo of the Apply that added the AI filter while a chat waits in the AI queue', () => {
+  const world = withWorld(uninstalledAccount);
+
+  test('the chat is routed again, by the workflow as it was: to humans', async () => {
+    const waiting = await chatWaitingForTheAi(world)();
+
+    const undone = await ok(world(), 'setup-undo', {});
+    await world().settle();
+
+    expect(stepStatuses(undone.steps)).toMatchObject({ workflow_filters: 'applied' });
+    await expectWithHumans(world(), waiting.taskSid);
+  });
+});
+
 describe.each([true, false])('Undo while the AI holds a conversation, assignedTasksCountsPending %s', (counts) => {
   const world = withWorld({ webhooks: false, switches: { assignedTasksCountsPending: counts } });
 

@@ -189,10 +189,12 @@ export async function restoreResource(
         filters: backup.filters,
       });
     case 'workflow':
+      // Tasks waiting in a queue the restored routing no longer targets (the AI's) are routed again.
       return twilio.taskrouter.setWorkflowConfigurationText(
         backup.workspaceSid,
         backup.workflowSid,
         backup.configuration,
+        'waiting-tasks-too',
       );
     case 'ai_queue': {
       // TaskRouter refuses while a workflow still targets it: the workflow's own restore comes first.

@@ -627,10 +627,16 @@ async function writeWorkflow(
     workflowSid,
     configuration: '',
   });
+  // Chats waiting in the AI's queue are routed again: no AI worker will take them once uninstalled.
   if (first?.kind === 'workflow' && revisionOf(JSON.parse(first.configuration)) === revisionOf(configuration)) {
-    await taskrouter.setWorkflowConfigurationText(config.workspaceSid, workflowSid, first.configuration);
+    await taskrouter.setWorkflowConfigurationText(
+      config.workspaceSid,
+      workflowSid,
+      first.configuration,
+      'waiting-tasks-too',
+    );
   } else {
-    await taskrouter.setWorkflowConfiguration(config.workspaceSid, workflowSid, configuration);
+    await taskrouter.setWorkflowConfiguration(config.workspaceSid, workflowSid, configuration, 'waiting-tasks-too');
   }
 }
 

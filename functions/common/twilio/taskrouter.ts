@@ -1,6 +1,12 @@
 // TaskRouter: tasks, reservations, workers and the workspace's routing.
 import { parseJsonObject, TwilioProductApi, twilioStatus, undefinedIfNotFound } from './base';
 
+/**
+ * What a new workflow Configuration routes: new tasks only (TaskRouter's default), or the tasks
+ * waiting in its queues too (`ReEvaluateTasks`), which a change that takes a target away needs.
+ */
+export type RoutingChange = 'new-tasks' | 'waiting-tasks-too';
+
 export interface TaskSnapshot {
   sid: string;
   assignmentStatus: string;
@@ -524,8 +530,13 @@ export class TaskRouterApi extends TwilioProductApi {
     }));
   }
 
-  async setWorkflowConfiguration(workspaceSid: string, workflowSid: string, configuration: object): Promise<void> {
-    await this.setWorkflowConfigurationText(workspaceSid, workflowSid, JSON.stringify(configuration));
+  async setWorkflowConfiguration(
+    workspaceSid: string,
+    workflowSid: string,
+    configuration: object,
+    routing: RoutingChange = 'new-tasks',
+  ): Promise<void> {
+    await this.setWorkflowConfigurationText(workspaceSid, workflowSid, JSON.stringify(configuration), routing);
   }
 
   /**
@@ -538,8 +549,18 @@ export class TaskRouterApi extends TwilioProductApi {
   }
 
   /** Writes a Configuration string as it is (a backup restored byte for byte). */
-  async setWorkflowConfigurationText(workspaceSid: string, workflowSid: string, configuration: string): Promise<void> {
-    await this.retry(() => this.workspace(workspaceSid).workflows(workflowSid).update({ configuration }));
+  async setWorkflowConfigurationText(
+    workspaceSid: string,
+    workflowSid: string,
+    configuration: string,
+    routing: RoutingChange = 'new-tasks',
+  ): Promise<void> {
+    const reEvaluate = routing === 'waiting-tasks-too' ? { reEvaluateTasks: 'true' } : {};
+    await this.retry(() =>
+      this.workspace(workspaceSid)
+        .workflows(workflowSid)
+        .update({ configuration, ...reEvaluate }),
+    );
   }
 
   /** 'busy' when TaskRouter refuses because tasks still use the queue (400), 'gone' when it was already deleted. */

@@ -546,6 +546,7 @@ function workflowOptions(form: Params): Partial<WorkflowOptions> {
     taskReservationTimeout: integer(form, 'TaskReservationTimeout'),
     assignmentCallbackUrl: one(form, 'AssignmentCallbackUrl'),
     fallbackAssignmentCallbackUrl: one(form, 'FallbackAssignmentCallbackUrl'),
+    reEvaluateTasks: one(form, 'ReEvaluateTasks') === 'true',
   };
 }
 

@@ -14,7 +14,9 @@
 //   not simulated). skip_if sees `workers.available` = eligible workers for that target.
 // - The task's channel must be available with free capacity; without MultiTaskEnabled the worker
 //   must also hold no other task.
-// - A new workflow Configuration re-routes its pending tasks (whatever ReEvaluateTasks says).
+// - A new workflow Configuration re-routes its pending tasks only with ReEvaluateTasks=true (the
+//   default is false: "Tasks in the Workflow will not be processed through the assignment loop
+//   again"); without it a pending task stays in its target until something else moves it.
 // - Creating a task with RoutingTarget/TaskQueueSid (no workflow) is refused with 400: not simulated.
 // - Deleting a worker rescinds its pending reservations (reservation.rescinded); a worker with an
 //   accepted/wrapping reservation cannot be deleted (400).
@@ -132,6 +134,8 @@ export interface WorkflowOptions {
   taskReservationTimeout?: number;
   assignmentCallbackUrl?: string;
   fallbackAssignmentCallbackUrl?: string;
+  /** ReEvaluateTasks: a new Configuration routes the workflow's pending tasks again. */
+  reEvaluateTasks?: boolean;
 }
 
 export interface WorkerOptions {
@@ -456,7 +460,7 @@ export class TaskRouterSim implements SimulatorModule {
     if (configuration) {
       workflow.configuration = configuration;
       workflow.configurationText = configurationText(opts.configuration!);
-      this.reevaluateWorkflowTasks(ws, workflow);
+      this.reevaluateWorkflowTasks(ws, workflow, opts.reEvaluateTasks === true);
     }
     return workflow;
   }
@@ -469,10 +473,10 @@ export class TaskRouterSim implements SimulatorModule {
     ws.workflows.delete(workflowSid);
   }
 
-  private reevaluateWorkflowTasks(ws: WorkspaceState, workflow: WorkflowState): void {
+  private reevaluateWorkflowTasks(ws: WorkspaceState, workflow: WorkflowState, pendingToo: boolean): void {
     for (const task of [...ws.tasks.values()]) {
       if (task.workflowSid !== workflow.sid) continue;
-      if (task.assignmentStatus === 'pending') this.route(ws, task, 'restart');
+      if (task.assignmentStatus === 'pending' && pendingToo) this.route(ws, task, 'restart');
       if (task.assignmentStatus === 'reserved' && task.routing) task.routing.stale = true;
     }
     this.dispatch(ws);
