@@ -16,6 +16,7 @@ export type AdminErrorCode =
   | 'settings_changed'
   | 'setup_busy'
   | 'setup_changed'
+  | 'change_not_confirmed'
   | 'opencx_token_rejected'
   | 'opencx_other_organisation'
   | 'opencx_unavailable'

@@ -29,6 +29,7 @@ import {
   storedPool,
   tokenToSave,
   translationsOverBudget,
+  unconfirmedLiveChange,
   workspaceLeft,
 } from './settings';
 
@@ -75,6 +76,35 @@ describe('maskToken', () => {
   });
 });
 
+describe('unconfirmedLiveChange', () => {
+  const stored = { orgId: 'org-1', orgName: 'Acme', workspaceSid: WS };
+  const acme = { id: 'org-1', name: 'Acme' };
+  const other = { id: 'org-2', name: 'Acme Staging' };
+
+  it('passes a save of the same organisation and workspace, and a first save', () => {
+    expect(unconfirmedLiveChange({ workspaceSid: WS, confirmed: [] }, stored, acme)).toBeUndefined();
+    expect(unconfirmedLiveChange({ workspaceSid: 'WS' + '9'.repeat(32), confirmed: [] }, {}, other)).toBeUndefined();
+  });
+
+  it("refuses another organisation's key until confirmed, naming both organisations", () => {
+    expect(unconfirmedLiveChange({ workspaceSid: WS, confirmed: [] }, stored, other)).toMatchObject({
+      status: 409,
+      code: 'change_not_confirmed',
+      field: 'opencxToken',
+      message: expect.stringMatching(/^This key is of the OpenCX organisation "Acme Staging", not of "Acme"/),
+    });
+    expect(unconfirmedLiveChange({ workspaceSid: WS, confirmed: ['organisation'] }, stored, other)).toBeUndefined();
+  });
+
+  it('refuses another workspace until confirmed, naming the one the AI leaves', () => {
+    const elsewhere = 'WS' + '9'.repeat(32);
+    expect(unconfirmedLiveChange({ workspaceSid: elsewhere, confirmed: ['organisation'] }, stored, acme)).toMatchObject(
+      { status: 409, code: 'change_not_confirmed', field: 'workspaceSid', message: expect.stringContaining(WS) },
+    );
+    expect(unconfirmedLiveChange({ workspaceSid: elsewhere, confirmed: ['workspace'] }, stored, acme)).toBeUndefined();
+  });
+});
+
 describe('parseSaveForm', () => {
   it('reads a complete form, trimmed', () => {
     expect(parseSaveForm(form({ opencxToken: ` ${TOKEN} `, aiAuthorName: ' Acme Bot ' }))).toEqual({
@@ -89,6 +119,7 @@ describe('parseSaveForm', () => {
       customerHandoffNoteTranslations: undefined,
       aiAnswerTimeoutSeconds: undefined,
       aiPeakConversations: undefined,
+      confirmed: [],
     });
   });
 
@@ -226,8 +257,19 @@ describe('parseSaveForm', () => {
         customerHandoffNoteTranslations: undefined,
         aiAnswerTimeoutSeconds: undefined,
         aiPeakConversations: undefined,
+        confirmed: [],
       });
     }
+  });
+
+  it('reads the live changes confirmed, and refuses one it does not know', () => {
+    expect(parseSaveForm(form({ confirmChange: ' organisation, workspace ' })).confirmed).toEqual([
+      'organisation',
+      'workspace',
+    ]);
+    expect(() => parseSaveForm(form({ confirmChange: 'everything' }))).toThrow(
+      expect.objectContaining({ status: 400, code: 'invalid_input', field: 'confirmChange' }),
+    );
   });
 
   it.each([

@@ -134,6 +134,43 @@ export interface SaveForm {
    * older plugin, the command line): the save goes over whatever is stored.
    */
   settingsRevision?: string;
+  /** The changes of live routing the admin confirmed, as `confirmChange` lists them. */
+  confirmed: LiveChange[];
+}
+
+/**
+ * Changes that take the AI's running conversations away from it: OpenCX sessions belong to one
+ * organisation, and the Functions serve one workspace's events. Saved only once confirmed.
+ */
+export type LiveChange = 'organisation' | 'workspace';
+const LIVE_CHANGES: readonly LiveChange[] = ['organisation', 'workspace'];
+
+/** The first unconfirmed change from the stored settings' organisation or workspace; refused until confirmed. */
+export function unconfirmedLiveChange(
+  form: Pick<SaveForm, 'workspaceSid' | 'confirmed'>,
+  stored: Partial<ConfigDocument>,
+  org: OpenCxOrg,
+): AdminError | undefined {
+  const needs = (change: LiveChange) => !form.confirmed.includes(change);
+  if (stored.orgId && org.id !== stored.orgId && needs('organisation'))
+    return new AdminError(
+      409,
+      'change_not_confirmed',
+      `This key is of the OpenCX organisation "${org.name}", not of "${stored.orgName ?? stored.orgId}" the ` +
+        "settings are saved with. The AI's running conversations have their sessions there: each goes to a human " +
+        "at its customer's next message. Confirm the change to save.",
+      'opencxToken',
+    );
+  if (stored.workspaceSid && form.workspaceSid !== stored.workspaceSid && needs('workspace'))
+    return new AdminError(
+      409,
+      'change_not_confirmed',
+      `The AI leaves workspace ${stored.workspaceSid}: its AI workers close, the conversations they hold get no ` +
+        "further answer from it, and chats its workflow still routes to the AI's queue wait there. Run Uninstall " +
+        'in that workspace first, or confirm the change to save.',
+      'workspaceSid',
+    );
+  return undefined;
 }
 
 /** The last 4 characters behind a fixed mask; only the mask for a token too short to hide most of. */
@@ -435,7 +472,19 @@ export function parseSaveForm(form: Record<string, unknown>): SaveForm {
     aiIdleCloseMinutes: idleCloseMinutes(text('aiIdleCloseMinutes')),
     aiPeakConversations: peakConversations(text('aiPeakConversations')),
     settingsRevision: formValue(form, 'settingsRevision'),
+    confirmed: confirmedChanges(formValue(form, 'confirmChange')),
   };
+}
+
+function confirmedChanges(value: string | undefined): LiveChange[] {
+  const named = (value ?? '')
+    .split(',')
+    .map((change) => change.trim())
+    .filter(Boolean);
+  const unknown = named.find((change) => !(LIVE_CHANGES as readonly string[]).includes(change));
+  if (unknown !== undefined)
+    throw invalidInput('confirmChange', `Expected "organisation", "workspace" or both, comma-separated`);
+  return named as LiveChange[];
 }
 
 /** Pasted further keys, separated by spaces, commas or line breaks; the message never repeats one. */

@@ -25,6 +25,7 @@ import {
   settingsChanged,
   settingsChangedSince,
   translationsOverBudget,
+  unconfirmedLiveChange,
   settingsView,
   storedPool,
   tokenToSave,
@@ -126,6 +127,8 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
     { workspace: workspaceCallback !== undefined, queue, workflow, conversationsService },
   );
   if (missing) throw missing;
+  const unconfirmed = unconfirmedLiveChange(form, stored, org);
+  if (unconfirmed) throw unconfirmed;
 
   // Beside the pool, as a shrink deletes its draining workers: those of workspaces earlier saves left.
   const [pool, formerLeft] = await allInOrder([

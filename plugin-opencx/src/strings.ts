@@ -224,6 +224,8 @@ export interface OpencxStrings {
   settingsSavedKeysUnchecked: string;
   settingsSaveFailed: string;
   settingsSaveFailedField: string;
+  settingsConfirmChange: string;
+  settingsConfirmChangeHelp: string;
   settingsChangedSinceLoaded: string;
   settingsReload: string;
   settingsReloaded: string;
@@ -583,6 +585,8 @@ export const strings: OpencxStrings = {
     'checked when first saved.',
   settingsSaveFailed: 'Settings not saved. {message}',
   settingsSaveFailedField: 'Settings not saved: check the highlighted field.',
+  settingsConfirmChange: 'Save this change anyway',
+  settingsConfirmChangeHelp: 'Then click Test & Save again. The change applies to the next save only.',
   settingsChangedSinceLoaded:
     'Settings not saved: they were changed since you opened them, by another admin, by Apply, Undo or ' +
     'Uninstall, or by an earlier save of yours whose answer was lost. Saving would have put back the ' +

@@ -261,12 +261,21 @@ test('a save that changes the workspace closes the AI workers of the one it left
     const previous = world.workspaceSid;
     const next = world.taskrouter.createWorkspace({ friendlyName: 'Flex Task Assignment 2', multiTaskEnabled: true });
 
-    const saved = await admin(world, 'settings-save', {
+    const moving = {
       workspaceSid: next.sid,
       conversationsServiceSid: world.conversationsServiceSid,
       aiAuthorName: AI_AUTHOR,
       aiPeakConversations: '50',
-    });
+    };
+    // Not before the admin confirms it: the AI's conversations there would be left.
+    const unconfirmed = await admin(world, 'settings-save', moving);
+    expect(unconfirmed.status).toBe(409);
+    expect(unconfirmed.body.error).toMatchObject({ code: 'change_not_confirmed', field: 'workspaceSid' });
+    expect(storedConfig(world)).toMatchObject({ workspaceSid: previous });
+    expect(openChannels(world, idle)).not.toEqual([]);
+    expect(world.taskrouter.workspace(next.sid).workers.size).toBe(0);
+
+    const saved = await admin(world, 'settings-save', { ...moving, confirmChange: 'workspace' });
     expect(saved.status).toBe(200);
     // What is left, in the answer and in the settings; the idle worker is gone, the busy one closed.
     expect(saved.body.formerAiWorkers).toEqual([{ workspaceSid: previous, workerSids: [busy] }]);

@@ -135,7 +135,12 @@ export interface SaveSettingsInput {
    * refuse the save (`settings_changed`) once the stored settings are other ones. Absent: not checked.
    */
   settingsRevision?: string | null;
+  /** Changes the admin confirmed that take running conversations from the AI (`change_not_confirmed`). */
+  confirmChange?: LiveChange[];
 }
+
+/** What a save refused with `change_not_confirmed` asks to confirm, by the field it names. */
+export type LiveChange = 'organisation' | 'workspace';
 
 export type CheckStatus = 'ok' | 'problem' | 'warning';
 
@@ -310,6 +315,7 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
       if (input.opencxExtraTokensKept) fields.opencxExtraTokensKept = input.opencxExtraTokensKept.join(',');
       // Empty: the form was filled when nothing was stored.
       if (input.settingsRevision !== undefined) fields.settingsRevision = input.settingsRevision ?? '';
+      if (input.confirmChange?.length) fields.confirmChange = input.confirmChange.join(',');
       // Secrets go only when replaced: empty keeps the saved one.
       const token = input.opencxToken.trim();
       if (token) fields.opencxToken = token;

@@ -10,6 +10,7 @@ import { Text } from '@twilio-paste/core/text';
 import { useUID } from '@twilio-paste/core/uid-library';
 
 import type {
+  LiveChange,
   LoadResult,
   OpencxSettings,
   SaveResult,
@@ -52,6 +53,7 @@ import {
   SecretField,
   WorkflowField,
 } from './SettingsFields';
+import { ConsentCheckbox } from './SetupItems';
 import { SetupSection } from './SetupSection';
 import { useFocusAfterBusy } from './useFocusAfterBusy';
 import { WebhookUrlField } from './WebhookUrlField';
@@ -171,6 +173,9 @@ function SectionHeading({ children }: { children: string }): JSX.Element {
 }
 
 /** The admin's OpenCX settings form: loads the saved settings, then "Test & Save". */
+/** The change a `change_not_confirmed` refusal asks about, by the field it names. */
+const LIVE_CHANGE_OF_FIELD: Record<string, LiveChange> = { opencxToken: 'organisation', workspaceSid: 'workspace' };
+
 export function SettingsView({ client, token, flexResources, notice }: SettingsViewProps): JSX.Element {
   const [settings, setSettings] = useState<OpencxSettings>();
   const [routing, setRouting] = useState<WorkflowRouting | null>(null);
@@ -186,6 +191,9 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
   const saveButton = useFocusAfterBusy<HTMLButtonElement>(saving);
   const reloadButton = useFocusAfterBusy<HTMLButtonElement>(reloading, saveButton);
   const [outcome, setOutcome] = useState<Outcome>();
+  // A change the last save was refused for until the admin confirms it, and those confirmed for the next save.
+  const [unconfirmed, setUnconfirmed] = useState<LiveChange>();
+  const [confirmed, setConfirmed] = useState<LiveChange[]>([]);
   // Each increase runs the setup check once: after a configured load and after each save.
   const [checkRequest, setCheckRequest] = useState(0);
   // Each increase loads the settings again (the admin's "Try again" after a failed load).
@@ -343,13 +351,20 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
     setSaving(true);
     const result: SaveResult = await client
       // No workflows to choose from (the saved workspace is gone): a workflow saved there is not sent.
-      .save(
-        token,
-        saveInput(routing ? values : { ...values, workflowSid: '' }, flexResources, settings?.revision ?? null),
-      )
+      .save(token, {
+        ...saveInput(routing ? values : { ...values, workflowSid: '' }, flexResources, settings?.revision ?? null),
+        ...(confirmed.length > 0 ? { confirmChange: confirmed } : {}),
+      })
       .catch(() => ({ ok: false, error: { code: 'network_error', message: strings.settingsNetworkError } }));
     if (!mounted.current) return;
     setSaving(false);
+    const refusedChange =
+      !result.ok && result.error.code === 'change_not_confirmed'
+        ? LIVE_CHANGE_OF_FIELD[result.error.field ?? '']
+        : undefined;
+    setUnconfirmed(refusedChange);
+    // Confirmations hold until a save ends otherwise: one save may ask for two, one after the other.
+    if (!refusedChange) setConfirmed([]);
 
     if (result.ok) {
       show(result.settings);
@@ -364,6 +379,10 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
       return;
     }
     const { field, message } = result.error;
+    if (result.error.code === 'change_not_confirmed') {
+      setOutcome({ kind: 'failed', message: format(strings.settingsSaveFailed, { message }) });
+      return;
+    }
     if (result.error.code === 'settings_changed') {
       setOutcome({ kind: 'stale', message: strings.settingsChangedSinceLoaded });
       return;
@@ -625,6 +644,23 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
                 <OutcomeAlert
                   outcome={outcome?.kind === 'stale' || outcome?.kind === 'unrefreshed' ? undefined : outcome}
                 />
+              </Box>
+
+              <Box>
+                {unconfirmed && outcome?.kind === 'failed' ? (
+                  <ConsentCheckbox
+                    name="confirmChange"
+                    checked={confirmed.includes(unconfirmed)}
+                    onChange={(checked) =>
+                      setConfirmed((current) => [
+                        ...current.filter((change) => change !== unconfirmed),
+                        ...(checked ? [unconfirmed] : []),
+                      ])
+                    }
+                    label={strings.settingsConfirmChange}
+                    help={strings.settingsConfirmChangeHelp}
+                  />
+                ) : null}
               </Box>
 
               <Box display="flex" alignItems="center" columnGap="space40">

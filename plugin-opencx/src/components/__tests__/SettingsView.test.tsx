@@ -1,7 +1,7 @@
 import React from 'react';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 
-import type { LoadResult, OpencxSettings, SaveResult } from '../../api/settingsClient';
+import type { LoadResult, OpencxSettings, SaveResult, SettingsField } from '../../api/settingsClient';
 import { fakeSettingsClient as fakeClient, SAVED_SETTINGS, UNCONFIGURED } from '../../testing/fakeSettingsClient';
 import { FLEX_RESOURCES as FLEX, renderSettingsView as renderLoaded, renderWithTheme } from '../../testing/render';
 import { SettingsView } from '../SettingsView';
@@ -312,6 +312,37 @@ describe('SettingsView', () => {
         'try again in a moment',
     );
     expect(saveButton()).toBeEnabled();
+  });
+
+  it('a save that would take conversations from the AI is saved only once the admin confirms each change', async () => {
+    const client = await renderLoaded(SAVED);
+    const refusal = (field: SettingsField, message: string) => ({
+      ok: false as const,
+      error: { code: 'change_not_confirmed', message, field, status: 409 },
+    });
+    client.save
+      .mockResolvedValueOnce(refusal('opencxToken', 'This key is of the OpenCX organisation "Acme Staging".'))
+      .mockResolvedValueOnce(refusal('workspaceSid', 'The AI leaves workspace WS1.'))
+      .mockResolvedValueOnce({ ok: true, settings: SAVED, workerCreated: false });
+    fireEvent.change(tokenInput(), { target: { value: 'ocx_live_other_org_1234' } });
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByRole('alert')).toHaveTextContent(/organisation "Acme Staging"/);
+    expect(client.save.mock.calls[0][1]).not.toHaveProperty('confirmChange');
+    fireEvent.click(screen.getByRole('checkbox', { name: /Save this change anyway/ }));
+    fireEvent.click(saveButton());
+
+    // The same save asks for the workspace too: the organisation stays confirmed.
+    expect(await screen.findByText(/The AI leaves workspace WS1/)).toBeVisible();
+    expect(client.save.mock.calls[1][1]).toMatchObject({ confirmChange: ['organisation'] });
+    const checkbox = screen.getByRole('checkbox', { name: /Save this change anyway/ });
+    expect(checkbox).not.toBeChecked();
+    fireEvent.click(checkbox);
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText(/Settings saved/)).toBeVisible();
+    expect(client.save.mock.calls[2][1]).toMatchObject({ confirmChange: ['organisation', 'workspace'] });
+    expect(screen.queryByRole('checkbox', { name: /Save this change anyway/ })).not.toBeInTheDocument();
   });
 
   it('a save refused as the settings changed since they were loaded says so, and offers to reload them', async () => {
