@@ -8,7 +8,13 @@ import { AdminError } from '../functions/admin-lib/admin-error';
 import type { AdminEnv, PluginCall, PluginEvent } from '../functions/admin-lib/plugin-endpoint';
 import { applySetup, checkSetup, undoSetup, uninstallSetup } from '../functions/admin-lib/setup/operations';
 import { Deadline } from '../functions/common/retry';
-import { createTwilioApis, twilioErrorCode, twilioStatus } from '../functions/common/twilio';
+import {
+  createTwilioApis,
+  DeadlineExceededError,
+  mayHaveBeenProcessed,
+  twilioErrorCode,
+  twilioStatus,
+} from '../functions/common/twilio';
 import { isNetworkError } from '../functions/common/twilio/base';
 import { createTwilioClient } from '../functions/common/twilio/client';
 import {
@@ -21,7 +27,7 @@ import {
   UsageError,
   USAGE,
 } from './setup-cli/options';
-import { EXIT_ERROR, exitStatus, formatReport, type SetupAnswer } from './setup-cli/report';
+import { EXIT_ERROR, EXIT_TRY_AGAIN, exitStatus, formatReport, type SetupAnswer } from './setup-cli/report';
 
 type Operation = (call: PluginCall<AdminEnv>) => Promise<Record<string, unknown>>;
 
@@ -157,8 +163,14 @@ async function main(args: readonly string[]): Promise<number> {
     const failure = failureOf(error, settings);
     if (options.json) process.stdout.write(`${JSON.stringify({ error: failure }, null, 2)}\n`);
     process.stderr.write(`${options.command} failed: ${failure.message}\n`);
-    return EXIT_ERROR;
+    return tryAgainLater(error) ? EXIT_TRY_AGAIN : EXIT_ERROR;
   }
+}
+
+/** Worth running again in a moment: another setup change holds the lock, or Twilio failed for a while. */
+function tryAgainLater(error: unknown): boolean {
+  if (error instanceof AdminError) return error.code === 'setup_busy';
+  return error instanceof DeadlineExceededError || twilioStatus(error) === 429 || mayHaveBeenProcessed(error);
 }
 
 void main(process.argv.slice(2)).then(

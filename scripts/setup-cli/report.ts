@@ -15,6 +15,8 @@ export interface SetupAnswer {
 export const EXIT_OK = 0;
 export const EXIT_NOT_OK = 1;
 export const EXIT_ERROR = 2;
+/** Nothing was wrong with the request: another setup change held the lock, or Twilio failed for a while. */
+export const EXIT_TRY_AGAIN = 3;
 
 /**
  * 0 when everything is OK: the check found no problem; no step failed (and apply left no problem,

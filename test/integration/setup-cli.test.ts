@@ -197,7 +197,7 @@ describe('the setup command line', () => {
     expect(run.stderr).toMatch(/check failed: .*TaskRouter workflow SID.*\(--workflow\)/);
   });
 
-  test('apply while another setup change runs (a save in Flex): exit 2 with setup_busy, nothing written', async () => {
+  test('apply while another setup change runs (a save in Flex): exit 3 with setup_busy, nothing written', async () => {
     const lock = world.sync.createDocument(world.syncServiceSid, {
       uniqueName: 'opencx_setup_lock',
       data: {
@@ -210,7 +210,7 @@ describe('the setup command line', () => {
     const since = lastSeq(world);
     try {
       const run = await cli('apply', '--json');
-      expect(run.status).toBe(2);
+      expect(run.status).toBe(3);
       expect(JSON.parse(run.stdout)).toEqual({
         error: {
           code: 'setup_busy',
