@@ -58,6 +58,38 @@ function handBack(taskSid: string, instruction?: string, token = aliceToken) {
   return postForm(world.functions!.url, '/agent/handback', { Token: token, taskSid, instruction });
 }
 
+/**
+ * Holds the next handback invite, so the conversation stays being handed back, until the customer's
+ * message written meanwhile has been relayed: whatever the machine's speed, it meets the handback under way.
+ */
+function holdNextInvite(): { releaseOnceRelayed(writes: () => void): Promise<void> } {
+  let open!: () => void;
+  world.twilio.addFault({
+    product: 'flex-api',
+    method: 'POST',
+    path: INVITES,
+    times: 1,
+    until: new Promise<void>((resolve) => (open = resolve)),
+  });
+  return {
+    async releaseOnceRelayed(writes) {
+      const since = world.twilio.webhooks.at(-1)?.seq ?? 0;
+      try {
+        writes();
+        await world.until(
+          () =>
+            deliveriesOf(world, 'onMessageAdded').some(
+              (d) => d.seq > since && (d.status !== undefined || d.error !== undefined),
+            ),
+          "the customer's message relayed",
+        );
+      } finally {
+        open();
+      }
+    },
+  };
+}
+
 /** Every AI worker goes to `activity`, as when the pool is down or back. */
 async function aiPoolGoes(activity: 'Offline' | 'Available'): Promise<void> {
   const workspace = world.taskrouter.workspace(world.workspaceSid);
@@ -207,11 +239,11 @@ describe('the customer is told the AI is back', () => {
     await world.saveConfig({ customerHandbackNoteTranslations: { de: GERMAN, es: 'Hola de nuevo.' } });
     const { conversationSid, humanTaskSid } = await conversationWithAlice('de-AT');
     // Written while the conversation is being handed back: the resume sends it to the AI, which answers.
-    world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, latencyMs: 1500, times: 1 });
+    const invite = holdNextInvite();
     const answer = handBack(humanTaskSid);
     await world.until(() => world.conversationRecord(conversationSid)?.phase === 'handback', 'the handback phase');
     world.opencx.ai.reply('Wie lautet Ihre Lieferadresse?');
-    world.customerWrites(conversationSid, 'Hallo?');
+    await invite.releaseOnceRelayed(() => world.customerWrites(conversationSid, 'Hallo?'));
     expect((await answer).body).toMatchObject({ ok: true, handedBack: true });
     await world.settle();
 
@@ -272,11 +304,11 @@ describe('races', () => {
     const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
     await world.customerSays(conversationSid, 'Thanks Alice, the photo is attached');
     // The invite answers slowly: the customer writes after the phase moved, before the AI has the task.
-    world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, latencyMs: 1500, times: 1 });
+    const invite = holdNextInvite();
     const answer = handBack(humanTaskSid, 'Confirm the refund');
     await world.until(() => world.conversationRecord(conversationSid)?.phase === 'handback', 'the handback phase');
     world.opencx.ai.reply('Your refund is confirmed.');
-    world.customerWrites(conversationSid, 'Is my refund confirmed?');
+    await invite.releaseOnceRelayed(() => world.customerWrites(conversationSid, 'Is my refund confirmed?'));
     expect((await answer).body).toMatchObject({ ok: true, handedBack: true });
     await world.settle();
 
@@ -288,14 +320,16 @@ describe('races', () => {
 
   test('a photo alone sent during the handback: the resuming AI hands the conversation to humans again', async () => {
     const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
-    world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, latencyMs: 1500, times: 1 });
+    const invite = holdNextInvite();
     const answer = handBack(humanTaskSid, 'Confirm the refund');
     await world.until(() => world.conversationRecord(conversationSid)?.phase === 'handback', 'the handback phase');
-    world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
-      author: world.customerOf(conversationSid),
-      body: '',
-      media: [{ filename: 'receipt.pdf', contentType: 'application/pdf', size: 40960 }],
-    });
+    await invite.releaseOnceRelayed(() =>
+      world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
+        author: world.customerOf(conversationSid),
+        body: '',
+        media: [{ filename: 'receipt.pdf', contentType: 'application/pdf', size: 40960 }],
+      }),
+    );
     expect((await answer).body).toMatchObject({ ok: true, handedBack: true });
     await world.settle();
 
@@ -564,11 +598,11 @@ describe('races', () => {
 
   test('the AI hands off again at once: a normal second handoff to humans', async () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
-    world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, latencyMs: 1500, times: 1 });
+    const invite = holdNextInvite();
     const answer = handBack(humanTaskSid, 'Offer a voucher');
     await world.until(() => world.conversationRecord(conversationSid)?.phase === 'handback', 'the handback phase');
     world.opencx.ai.reply({ type: 'handoff', summary: 'Customer insists on a human', sentiment: 'angry' });
-    world.customerWrites(conversationSid, 'No, I want Alice back');
+    await invite.releaseOnceRelayed(() => world.customerWrites(conversationSid, 'No, I want Alice back'));
     await answer;
     await world.settle();
 
