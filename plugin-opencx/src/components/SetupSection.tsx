@@ -307,52 +307,62 @@ export function SetupSection({ client, token, checkRequest, onSettingsChanged }:
             action would mount the status region again, which a screen reader then does not announce. */}
         <OutcomeAlert outcome={outcome} />
 
-        {checks ? (
-          <Box>
-            <Text as="p" marginBottom="space30" fontWeight="fontWeightSemibold">
-              {passed === checks.length
-                ? format(strings.setupAllOk, { count: checks.length })
-                : format(strings.setupNeedsAttention, { count: checks.length - passed, total: checks.length })}
-            </Text>
-            <SetupList label={strings.setupChecksLabel}>
-              {checks.map((item) => (
-                <CheckItem key={item.id} check={item} />
-              ))}
-            </SetupList>
-          </Box>
-        ) : null}
+        {/* Each block above the buttons is there even when empty: one coming or going would move the buttons
+            to another position, which Stack mounts again, dropping the keyboard focus of the one pressed. */}
+        <Box>
+          {checks ? (
+            <>
+              <Text as="p" marginBottom="space30" fontWeight="fontWeightSemibold">
+                {passed === checks.length
+                  ? format(strings.setupAllOk, { count: checks.length })
+                  : format(strings.setupNeedsAttention, { count: checks.length - passed, total: checks.length })}
+              </Text>
+              <SetupList label={strings.setupChecksLabel}>
+                {checks.map((item) => (
+                  <CheckItem key={item.id} check={item} />
+                ))}
+              </SetupList>
+            </>
+          ) : null}
+        </Box>
 
-        {askHumanQueue || humanQueueError ? (
-          <CodeField
-            id={humanQueueId}
-            name="humanQueueSid"
-            label={strings.setupHumanQueueLabel}
-            help={strings.setupHumanQueueHelp}
-            error={humanQueueError}
-            placeholder="WQ…"
-            value={humanQueueSid}
-            onChange={(event) => setHumanQueueSid(event.target.value)}
-          />
-        ) : null}
+        <Box>
+          {askHumanQueue || humanQueueError ? (
+            <CodeField
+              id={humanQueueId}
+              name="humanQueueSid"
+              label={strings.setupHumanQueueLabel}
+              help={strings.setupHumanQueueHelp}
+              error={humanQueueError}
+              placeholder="WQ…"
+              value={humanQueueSid}
+              onChange={(event) => setHumanQueueSid(event.target.value)}
+            />
+          ) : null}
+        </Box>
 
-        {askReplace ? (
-          <ConsentCheckbox
-            name="replaceCallbackUrl"
-            checked={replaceConfirmed}
-            onChange={setReplaceConfirmed}
-            label={strings.setupReplaceUrl}
-            help={strings.setupReplaceUrlHelp}
-          />
-        ) : null}
+        <Box>
+          {askReplace ? (
+            <ConsentCheckbox
+              name="replaceCallbackUrl"
+              checked={replaceConfirmed}
+              onChange={setReplaceConfirmed}
+              label={strings.setupReplaceUrl}
+              help={strings.setupReplaceUrlHelp}
+            />
+          ) : null}
+        </Box>
 
-        {report ? (
-          <StepList
-            label={report.label}
-            steps={report.steps}
-            onCheckAgain={() => void check()}
-            checkDisabled={busy !== undefined}
-          />
-        ) : null}
+        <Box>
+          {report ? (
+            <StepList
+              label={report.label}
+              steps={report.steps}
+              onCheckAgain={() => void check()}
+              checkDisabled={busy !== undefined}
+            />
+          ) : null}
+        </Box>
 
         <Box display="flex" alignItems="center" columnGap="space40" rowGap="space30" flexWrap="wrap">
           <Button

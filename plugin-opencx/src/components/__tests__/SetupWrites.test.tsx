@@ -4,6 +4,7 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import type { SetupCheck, StepReport, UndoSetupResult, UninstallSetupResult } from '../../api/settingsClient';
 import { absoluteTime } from '../../domain/time';
 import { fakeSettingsClient, HEALTHY_CHECKS, SAVED_SETTINGS } from '../../testing/fakeSettingsClient';
+import { browserDropsFocus } from '../../testing/focus';
 import { renderWithTheme } from '../../testing/render';
 import { SetupSection } from '../SetupSection';
 
@@ -615,5 +616,36 @@ describe('Uninstall', () => {
     uninstalling.resolve({ ok: true, steps: REMOVED, complete: true });
     await screen.findByText(/Uninstalled: everything the integration added is removed/);
     expect(button('Check setup')).toBeEnabled();
+  });
+});
+
+describe('Keyboard focus', () => {
+  it('stays on the button pressed, whatever its answer brings or takes away above the buttons', async () => {
+    const client = fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS, routing: null });
+    client.checkSetup.mockResolvedValue({ ok: true, checks: BROKEN, revisions: REVISIONS });
+    renderWithTheme(<SetupSection client={client} token="flex-token" checkRequest={0} />);
+    const press = async (name: string, answered: () => Promise<unknown>) => {
+      button(name).focus();
+      fireEvent.click(button(name));
+      browserDropsFocus();
+      await answered();
+      expect(button(name)).toHaveFocus();
+    };
+
+    await press('Check setup', () => screen.findByRole('list', { name: 'Setup checks' }));
+    client.applySetup.mockResolvedValueOnce({ ok: true, steps: [WORKSPACE_APPLIED], backupId: 'b-1', checks: BROKEN });
+    await press('Apply fixes', () => screen.findByRole('list', { name: 'What Apply fixes did' }));
+    client.undoSetup.mockResolvedValueOnce({ ok: true, steps: [WORKSPACE_APPLIED], checks: BROKEN });
+    await press('Undo last apply', () => screen.findByRole('list', { name: 'What Undo did' }));
+
+    // The confirmation, and the focus in it, go when it is confirmed: the focus goes back to Uninstall.
+    client.uninstallSetup.mockResolvedValueOnce({ ok: true, steps: [TIMERS_UNCHANGED], complete: true });
+    fireEvent.click(button('Uninstall'));
+    fireEvent.click(
+      within(await screen.findByRole('region', CONFIRMATION)).getByRole('button', { name: 'Yes, uninstall' }),
+    );
+    await screen.findByRole('list', { name: 'What Uninstall did' });
+    expect(screen.queryByRole('list', { name: 'Setup checks' })).not.toBeInTheDocument();
+    expect(button('Uninstall')).toHaveFocus();
   });
 });

@@ -1,6 +1,7 @@
 import React, { useState } from 'react';
 import { fireEvent, render, screen } from '@testing-library/react';
 
+import { browserDropsFocus } from '../../testing/focus';
 import { useFocusAfterBusy } from '../useFocusAfterBusy';
 
 /** A button disabled while its work runs; `done` ends the work. */
@@ -18,14 +19,6 @@ function Work(): JSX.Element {
       <input aria-label="Elsewhere" />
     </>
   );
-}
-
-// What a browser does to a focused button that gets disabled (jsdom leaves the focus on it): the
-// focus goes to the page, as jsdom does when the focused element is removed.
-function browserDropsFocus(): void {
-  const gone = document.body.appendChild(document.createElement('input'));
-  gone.focus();
-  gone.remove();
 }
 
 describe('useFocusAfterBusy', () => {
