@@ -131,7 +131,7 @@ export function HandoffVerdict({ submit, given, draft, onDraft }: HandoffVerdict
   }
 
   async function sendComment(): Promise<void> {
-    if (needed === undefined || summaryRight === undefined) return;
+    if (status.kind === 'saving' || needed === undefined || summaryRight === undefined) return;
     if (await send({ needed, summaryRight, comment })) {
       setSentComment(comment);
       moveFocus.current = true;
@@ -215,10 +215,12 @@ export function HandoffVerdict({ submit, given, draft, onDraft }: HandoffVerdict
           />
           <HelpText id={`${commentId}-help`}>{strings.verdictCommentHelp}</HelpText>
           <Box marginTop="space30">
+            {/* Busy, not disabled, while sending, as the answers are: the agent who pressed it keeps the focus. */}
             <Button
               variant="secondary"
               size="small"
-              disabled={saving || !comment.trim()}
+              disabled={!comment.trim()}
+              aria-disabled={saving}
               onClick={() => void sendComment()}
             >
               {strings.verdictSendComment}

@@ -103,6 +103,25 @@ describe('HandoffVerdict', () => {
     await waitFor(() => expect(screen.getByRole('button', { name: 'Add a comment' })).toHaveFocus());
   });
 
+  it('keeps "Send comment" focusable while the comment is sent, and sends it once', async () => {
+    const { submit, resolve } = deferredSubmit();
+    renderWithTheme(<HandoffVerdict submit={submit} given={{ needed: true, summaryRight: true }} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Add a comment' }));
+    fireEvent.change(screen.getByLabelText('Comment'), { target: { value: 'Good handoff.' } });
+    const send = screen.getByRole('button', { name: 'Send comment' });
+    send.focus();
+    fireEvent.click(send);
+    expect(screen.getByText('Saving…')).toBeVisible();
+    // Busy, not disabled: a browser drops a disabled button's focus.
+    expect(send).toHaveAttribute('aria-disabled', 'true');
+    expect(send).toBeEnabled();
+    fireEvent.click(send);
+    expect(submit).toHaveBeenCalledTimes(1);
+
+    await resolve({ ok: true });
+    expect(screen.getByRole('button', { name: 'Add a comment' })).toHaveFocus();
+  });
+
   it('opens the comment already on the task for editing, not an empty box that would replace it unseen', async () => {
     const submit = jest.fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>().mockResolvedValue({ ok: true });
     renderWithTheme(
