@@ -236,6 +236,7 @@ export interface OpencxStrings {
   settingsFunctionsFound: string;
   settingsNetworkError: string;
   settingsUnexpectedResponse: string;
+  functionsUnanswered: string;
 
   setupTitle: string;
   setupIntro: string;
@@ -608,6 +609,8 @@ export const strings: OpencxStrings = {
   settingsNetworkError:
     'The OpenCX Functions could not be reached. Check your connection and the Functions URL, then try again.',
   settingsUnexpectedResponse: 'The OpenCX Functions gave an unexpected answer (HTTP {status}).',
+  functionsUnanswered:
+    'No answer came from the OpenCX Functions: what you asked may have been done all the same. Check, then try again.',
 
   setupTitle: 'Twilio setup',
   setupIntro:

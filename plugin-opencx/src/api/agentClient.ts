@@ -1,7 +1,13 @@
 // The agent-facing OpenCX Functions: handing the conversation of the task an agent holds back to
 // the AI (functions/agent/handback.ts), and the agent's verdict on a handoff (functions/agent/handoff-verdict.ts).
 import { type HistoryEntry, readHistoryEntries } from '../domain/history';
-import { createFunctionsPost, type FunctionsError, type FunctionsRequestOptions } from './functionsRequest';
+import { strings } from '../strings';
+import {
+  createFunctionsPost,
+  type FunctionsError,
+  type FunctionsRequestOptions,
+  type UnansweredTexts,
+} from './functionsRequest';
 
 export type HandbackField = 'taskSid' | 'instruction';
 export type HandbackError = FunctionsError<HandbackField>;
@@ -34,9 +40,15 @@ export interface AgentClient {
 const FIELDS: readonly HandbackField[] = ['taskSid', 'instruction'];
 const VERDICT_FIELDS: readonly VerdictField[] = ['taskSid', 'needed', 'summaryRight', 'comment'];
 
+// Not the admins' "check the Functions URL": agents cannot.
+const AGENT_TEXTS: UnansweredTexts = {
+  unreachable: strings.functionsUnanswered,
+  unanswered: strings.functionsUnanswered,
+};
+
 export function createAgentClient(options: FunctionsRequestOptions): AgentClient {
-  const post = createFunctionsPost(options, FIELDS);
-  const postVerdict = createFunctionsPost(options, VERDICT_FIELDS);
+  const post = createFunctionsPost(options, FIELDS, AGENT_TEXTS);
+  const postVerdict = createFunctionsPost(options, VERDICT_FIELDS, AGENT_TEXTS);
   return {
     async handBack(flexToken, { taskSid, instruction }) {
       const fields: Record<string, string> = { Token: flexToken, taskSid };

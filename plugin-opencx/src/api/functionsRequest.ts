@@ -5,14 +5,14 @@ import { format, strings } from '../strings';
 
 export type FetchLike = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body: string },
+  init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal },
 ) => Promise<{
   status: number;
   json(): Promise<unknown>;
 }>;
 
 export interface FunctionsError<Field extends string = string> {
-  /** The Functions' code, or `network_error` / `unexpected_response` from this client. */
+  /** The Functions' code, or `network_error` / `timeout` / `unexpected_response` from this client. */
   code: string;
   message: string;
   field?: Field;
@@ -31,28 +31,64 @@ export interface FunctionsRequestOptions {
   fetch?: FetchLike;
 }
 
+/** Twilio stops a Function after 10 s: an answer that has not come 5 s later is not coming. */
+const ANSWER_TIMEOUT_MS = 15_000;
+
+/**
+ * What a failure without the Functions' own words tells the user. Only admins can check the
+ * Functions URL; whoever asked, what they asked may have been done when no answer came.
+ */
+export interface UnansweredTexts {
+  /** The request failed on the way there or back. */
+  unreachable: string;
+  /** No answer in time, or a server error the Functions did not explain. */
+  unanswered: string;
+}
+
+const ADMIN_TEXTS: UnansweredTexts = {
+  unreachable: strings.settingsNetworkError,
+  unanswered: strings.functionsUnanswered,
+};
+
 /** A poster for one Functions domain; `fields` lists the form fields an error may name. */
 export function createFunctionsPost<Field extends string>(
   { baseUrl, fetch: fetchImpl = (url, init) => fetch(url, init) }: FunctionsRequestOptions,
   fields: readonly Field[],
+  texts: UnansweredTexts = ADMIN_TEXTS,
 ): (path: string, form: Record<string, string>) => Promise<FunctionsAnswer<Field>> {
   const root = baseUrl.replace(/\/+$/, '');
   return async (path, form) => {
+    const request = new AbortController();
+    const timer = setTimeout(() => request.abort(), ANSWER_TIMEOUT_MS);
     let response: Awaited<ReturnType<FetchLike>>;
+    let body: unknown;
     try {
       response = await fetchImpl(`${root}${path}`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams(form).toString(),
+        signal: request.signal,
+      });
+      // Only a body that is not JSON is an answer to report; one cut off on its way is none.
+      body = await response.json().catch((error: unknown) => {
+        if (error instanceof SyntaxError) return undefined;
+        throw error;
       });
     } catch {
-      return { ok: false, error: { code: 'network_error', message: strings.settingsNetworkError } };
+      return request.signal.aborted
+        ? { ok: false, error: { code: 'timeout', message: texts.unanswered } }
+        : { ok: false, error: { code: 'network_error', message: texts.unreachable } };
+    } finally {
+      clearTimeout(timer);
     }
-    const body = await response.json().catch(() => undefined);
-    if (!isObject(body)) return unexpectedAnswer(response.status);
-    if (body.ok === true && response.status < 300) return { ok: true, body };
-    const error = readError(body.error, response.status, fields);
-    return error ? { ok: false, error } : unexpectedAnswer(response.status);
+    const { status } = response;
+    if (isObject(body) && body.ok === true && status < 300) return { ok: true, body };
+    const error = isObject(body) ? readError(body.error, status, fields) : undefined;
+    if (error) return { ok: false, error };
+    // A gateway's or the runtime's own error page: the Functions may have done it before that.
+    return status >= 500
+      ? { ok: false, error: { code: 'unexpected_response', message: texts.unanswered, status } }
+      : unexpectedAnswer(status);
   };
 }
 

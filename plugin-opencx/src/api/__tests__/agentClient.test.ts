@@ -121,3 +121,57 @@ describe('agent client: verdict', () => {
     });
   });
 });
+
+describe('agent client: no answer', () => {
+  const verdict = { taskSid: TASK, needed: true, summaryRight: true };
+  const mayHaveHappened =
+    'No answer came from the OpenCX Functions: what you asked may have been done all the same. Check, then try again.';
+
+  afterEach(() => jest.useRealTimers());
+
+  it('stops waiting after 15 s, so the agent is not left with "Handing back…" for good', async () => {
+    jest.useFakeTimers();
+    // As a browser's fetch does: pending until it is aborted.
+    const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(
+      (_url, { signal }) =>
+        new Promise((_answer, fail) =>
+          signal.addEventListener('abort', () => fail(new DOMException('', 'AbortError'))),
+        ),
+    );
+    const answer = createAgentClient({ baseUrl: BASE, fetch }).handBack('t', { taskSid: TASK, instruction: '' });
+    const waiting = Symbol('waiting');
+    jest.advanceTimersByTime(14_999);
+    expect(await Promise.race([answer, waiting])).toBe(waiting);
+    jest.advanceTimersByTime(1);
+    expect(await answer).toEqual({ ok: false, error: { code: 'timeout', message: mayHaveHappened } });
+  });
+
+  it.each([
+    ['a gateway timeout', 504, '<html>Gateway Timeout</html>'],
+    ["a server error without the Functions' error", 500, { message: 'Internal Server Error' }],
+  ])('says of %s that it may have been done, not that the answer was unexpected', async (_case, status, body) => {
+    const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(async () => ({
+      status,
+      json: async () => (typeof body === 'string' ? JSON.parse(body) : body),
+    }));
+    expect(await createAgentClient({ baseUrl: BASE, fetch }).giveVerdict('t', verdict)).toEqual({
+      ok: false,
+      error: { code: 'unexpected_response', message: mayHaveHappened, status },
+    });
+  });
+
+  it('says of an answer lost on the way that it may have been done, and not to check the Functions URL', async () => {
+    const lost = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    const cut = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(async () => ({
+      status: 200,
+      json: () => Promise.reject(new TypeError('network error')),
+    }));
+    for (const fetch of [lost, cut])
+      expect(await createAgentClient({ baseUrl: BASE, fetch }).giveVerdict('t', verdict)).toEqual({
+        ok: false,
+        error: { code: 'network_error', message: mayHaveHappened },
+      });
+  });
+});

@@ -447,9 +447,9 @@ describe('settings client', () => {
   });
 
   it.each([
-    ['a body that is not JSON', 502, 'not json'],
+    ['a body that is not JSON', 200, 'not json'],
     ['an answer without settings', 200, { ok: true }],
-    ['an error without a message', 500, { ok: false, error: { code: 'x' } }],
+    ['an error without a message', 400, { ok: false, error: { code: 'x' } }],
   ])('reports %s as an unexpected answer', async (_case, status, body) => {
     const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(async () => ({
       status,
@@ -462,14 +462,14 @@ describe('settings client', () => {
     });
   });
 
-  it('reports a network failure', async () => {
+  it('reports a network failure, for the admin to check the Functions URL', async () => {
     const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(() =>
       Promise.reject(new TypeError('Failed to fetch')),
     );
     const result = await createSettingsClient({ baseUrl: BASE, fetch }).load('t');
     expect(result).toMatchObject({
       ok: false,
-      error: { code: 'network_error', message: expect.stringContaining('could not be reached') },
+      error: { code: 'network_error', message: expect.stringContaining('the Functions URL') },
     });
   });
 
@@ -763,6 +763,24 @@ describe('settings client', () => {
           ? await client.uninstallSetup('t', { keepSyncData: false })
           : await client[operation]('t');
       expect(result).toMatchObject({ ok: false, error: { code: 'unexpected_response' } });
+    });
+
+    it('says of a server error the Functions did not explain that Apply may have been done', async () => {
+      const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(async () => ({
+        status: 502,
+        json: async () => JSON.parse('<html>Bad Gateway</html>'),
+      }));
+      const result = await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('t');
+      expect(result).toEqual({
+        ok: false,
+        error: {
+          code: 'unexpected_response',
+          message:
+            'No answer came from the OpenCX Functions: what you asked may have been done all the same. ' +
+            'Check, then try again.',
+          status: 502,
+        },
+      });
     });
 
     it('reports a network failure', async () => {
