@@ -23,6 +23,7 @@ export interface OpencxStrings {
   handbackAlready: string;
   handbackSendingAfterAccept: string;
   handbackFailedAfterAccept: string;
+  handbackFailedReason: string;
   handbackFunctionsUrlMissing: string;
   historyTitle: string;
   historyAi: string;
@@ -331,6 +332,7 @@ export const strings: OpencxStrings = {
   handbackFailedAfterAccept:
     'Hand back to AI was not confirmed, and it cannot be tried again from wrap-up: the customer may have no one ' +
     'answering. Tell a supervisor before you complete your task.',
+  handbackFailedReason: 'Reason: {message}',
   handbackFunctionsUrlMissing:
     'Hand back to AI is not set up: ask your Flex admin to set {setting} in the Flex configuration.',
   historyTitle: 'Who handled this conversation',

@@ -132,9 +132,17 @@ export function TaskHandback({
           {strings.handbackSendingAfterAccept}
         </Text>
       ) : progress?.step === 'failed' ? (
-        // The agent wrapped up while it was sent: they must learn the AI may not have the customer.
-        <Alert variant="error" onDismiss={() => outcomes.set(task!.taskSid!, undefined)}>
-          <Text as="span">{strings.handbackFailedAfterAccept}</Text>
+        // The agent wrapped up while it was sent: they must learn the AI may not have the customer, and
+        // keep this in sight until the task is completed.
+        <Alert
+          variant="error"
+          onDismiss={task?.status === 'wrapping' ? undefined : () => outcomes.set(task!.taskSid!, undefined)}
+        >
+          <Text as="p">{strings.handbackFailedAfterAccept}</Text>
+          {/* Whether the AI may have the customer after all, or the agent still holds the conversation. */}
+          <Text as="p" marginTop="space20">
+            {format(strings.handbackFailedReason, { message: progress.error.message })}
+          </Text>
         </Alert>
       ) : null}
     </Box>

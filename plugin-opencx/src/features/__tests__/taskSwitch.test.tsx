@@ -221,8 +221,16 @@ test('a hand-back that fails after the agent wrapped up says so, with the reason
   // Not "Try again": the control went with the wrap-up.
   expect(alert).toHaveTextContent('Hand back to AI was not confirmed, and it cannot be tried again from wrap-up');
   expect(alert).toHaveTextContent('Tell a supervisor before you complete your task.');
-  // The Function's own words ask for another try, which the wrap-up no longer allows.
-  expect(alert).not.toHaveTextContent('Try again');
+  // Whether the AI may have the customer after all, or the agent still holds the conversation.
+  expect(alert).toHaveTextContent(`Reason: ${reason}`);
+  // Not to be dismissed in wrap-up: the agent could then complete a task whose customer nobody answers.
+  expect(within(alert).queryByRole('button')).not.toBeInTheDocument();
+  rerender(<Canvas task={handedOff(REFUND_TASK, 'Refund')} />);
+  rerender(<Canvas task={wrapping} />);
+  expect(screen.getByRole('alert')).toHaveTextContent(`Reason: ${reason}`);
+
+  // The task completed, it can go.
+  rerender(<Canvas task={{ ...wrapping, status: 'completed' }} />);
   fireEvent.click(within(screen.getByRole('alert')).getByRole('button'));
   expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   rerender(<Canvas task={wrapping} />);
