@@ -1,4 +1,4 @@
-import React, { useEffect, useReducer, useRef } from 'react';
+import React, { useEffect, useRef } from 'react';
 import type * as Flex from '@twilio/flex-ui';
 import { Alert } from '@twilio-paste/core/alert';
 import { Box } from '@twilio-paste/core/box';
@@ -11,7 +11,7 @@ import { type FunctionsClientOptions, functionsClient, FUNCTIONS_URL_SETTINGS } 
 import { isHandedOff, isRoutableConversation } from '../domain/handoff';
 import { readHistory } from '../domain/history';
 import { format, strings } from '../strings';
-import { PerTask } from './perTask';
+import { type Followed, PerTask, useFollow } from './perTask';
 import type { FeatureSetup } from './types';
 
 /** What Flex passes the task canvas' children: `status` is the agent's reservation's. */
@@ -34,9 +34,8 @@ export const canHandBack = (props: TaskProps): boolean =>
  * the hand-back moves the task to wrap-up before it answers (the control goes with the accepted
  * reservation): its answer, a failure too, stays from here.
  */
-export class HandbackOutcomes {
+export class HandbackOutcomes implements Followed {
   private readonly byTask = new PerTask<HandbackProgress>();
-  private readonly listeners = new Set<() => void>();
   /** The instruction typed in a form still open, by task: an agent switching chats finds it again. */
   private readonly drafts = new PerTask<string>();
 
@@ -49,10 +48,9 @@ export class HandbackOutcomes {
     this.drafts.set(taskSid, instruction);
   }
 
-  /** Calls `listener` on each change, until the returned function is called. */
+  /** Calls `listener` on each change of a hand-back, until the returned function is called. */
   subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.byTask.subscribe(listener);
   }
 
   get(taskSid: string | undefined): HandbackProgress | undefined {
@@ -62,7 +60,6 @@ export class HandbackOutcomes {
   /** `undefined` forgets the task's hand-back (the agent dismissed its failure). */
   set(taskSid: string, progress: HandbackProgress | undefined): void {
     this.byTask.set(taskSid, progress);
-    for (const listener of this.listeners) listener();
   }
 }
 
@@ -77,8 +74,7 @@ export function TaskHandback({
   outcomes: HandbackOutcomes;
 }): JSX.Element {
   // The answer may come after the wrap-up that took the control away: show it when it does.
-  const [, outcomeArrived] = useReducer((count: number) => count + 1, 0);
-  useEffect(() => outcomes.subscribe(outcomeArrived), [outcomes]);
+  useFollow(outcomes);
   const progress = outcomes.get(task?.taskSid);
   // The agent's task is not written again: the hand-back's answer says the AI holds the conversation now.
   const entries = (progress?.step === 'done' && progress.history) || readHistory(task?.attributes);

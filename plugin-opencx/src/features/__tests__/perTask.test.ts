@@ -18,4 +18,16 @@ describe('PerTask', () => {
     expect(kept.get('WT1')).toBe('again');
     expect(kept.get('WT2')).toBeUndefined();
   });
+
+  it('tells its followers of each change, until they stop following', () => {
+    const kept = new PerTask<string>();
+    const follower = jest.fn();
+    const stop = kept.subscribe(follower);
+    kept.set('WT1', 'draft');
+    kept.set('WT1', undefined);
+    expect(follower).toHaveBeenCalledTimes(2);
+    stop();
+    kept.set('WT1', 'again');
+    expect(follower).toHaveBeenCalledTimes(2);
+  });
 });
