@@ -24,8 +24,8 @@ export interface HandoffPanelProps {
   locale?: string;
   /** Sends the agent's verdict; without it the panel asks for none (e.g. before the task is accepted). */
   submitVerdict?: SubmitVerdict;
-  /** The verdict the agent left unsent on this task, and where to keep it. */
-  verdictDraft?: Pick<HandoffVerdictProps, 'draft' | 'onDraft'>;
+  /** What the agent left of their verdict on this task (unsent, or being sent), and where to keep it. */
+  verdictKept?: Pick<HandoffVerdictProps, 'draft' | 'onDraft' | 'lastSend' | 'onSend'>;
 }
 
 /** The OpenCX context of a task the AI handed off; nothing for any other task. */
@@ -39,7 +39,7 @@ function HandoffDetails({
   now,
   locale,
   submitVerdict,
-  verdictDraft,
+  verdictKept,
 }: Omit<HandoffPanelProps, 'attributes'> & { handoff: Handoff }): JSX.Element {
   const titleId = useUID();
   const currentTime = useNow(now);
@@ -105,7 +105,7 @@ function HandoffDetails({
           </Field>
         ) : null}
       </Box>
-      {submitVerdict ? <HandoffVerdict submit={submitVerdict} given={handoff.verdict} {...verdictDraft} /> : null}
+      {submitVerdict ? <HandoffVerdict submit={submitVerdict} given={handoff.verdict} {...verdictKept} /> : null}
     </Box>
   );
 }

@@ -1,4 +1,4 @@
-import React, { useEffect, useRef, useState } from 'react';
+import React, { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { Box } from '@twilio-paste/core/box';
 import { Button } from '@twilio-paste/core/button';
 import { HelpText } from '@twilio-paste/core/help-text';
@@ -18,18 +18,28 @@ export interface VerdictDraft {
   summaryRight?: boolean;
   /** A comment box left open, with what it held. */
   comment?: string;
-  /** Why the last send failed, also when it failed after the agent had switched tasks. */
-  failed?: string;
 }
+
+/**
+ * Where the last send of the task's verdict stands, with the verdict sent. Kept beyond this form:
+ * the agent may switch to another task while it is sent, and come back before or after the answer.
+ */
+export type VerdictSend =
+  | { status: 'saving' | 'saved'; verdict: VerdictInput }
+  | { status: 'failed'; verdict: VerdictInput; message: string };
 
 export interface HandoffVerdictProps {
   submit: SubmitVerdict;
-  /** The verdict already on the task (its `opencxVerdict` attribute). */
+  /** The agent's verdict already on the task (its `opencxVerdict` attribute). */
   given?: { needed: boolean; summaryRight: boolean; comment?: string };
   /** The task's unsent verdict from before the agent switched tasks: the form opens with it. */
   draft?: VerdictDraft;
   /** Told what is unsent as it changes; undefined once nothing is. */
   onDraft?: (draft: VerdictDraft | undefined) => void;
+  /** The task's last send, followed as it changes; without `onSend`, this form keeps its own. */
+  lastSend?: VerdictSend;
+  /** Told each step of a send, also one answered after this form is gone. */
+  onSend?: (send: VerdictSend) => void;
 }
 
 type Status = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved' } | { kind: 'failed'; message: string };
@@ -38,19 +48,43 @@ type Status = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved' } | { kind
  * The agent's verdict on the handoff: one click for each question; the verdict is sent once both
  * are answered (and again when an answer changes). A comment can follow.
  */
-export function HandoffVerdict({ submit, given, draft, onDraft }: HandoffVerdictProps): JSX.Element {
-  const [needed, setNeeded] = useState<boolean | undefined>(draft?.needed ?? given?.needed);
-  const [summaryRight, setSummaryRight] = useState<boolean | undefined>(draft?.summaryRight ?? given?.summaryRight);
-  // The answers last saved: what differs from them is unsent.
-  const [saved, setSaved] = useState({ needed: given?.needed, summaryRight: given?.summaryRight });
-  const unsentAnswers = needed !== saved.needed || summaryRight !== saved.summaryRight;
-  const [status, setStatus] = useState<Status>(
-    draft?.failed !== undefined
-      ? { kind: 'failed', message: draft.failed }
-      : given && !unsentAnswers
-        ? { kind: 'saved' }
-        : { kind: 'idle' },
+export function HandoffVerdict({
+  submit,
+  given,
+  draft,
+  onDraft,
+  lastSend: keptSend,
+  onSend,
+}: HandoffVerdictProps): JSX.Element {
+  const mounted = useRef(true);
+  useEffect(
+    () => () => {
+      mounted.current = false;
+    },
+    [],
   );
+  const [ownSend, setOwnSend] = useState<VerdictSend>();
+  const lastSend = onSend ? keptSend : ownSend;
+  const keepSend =
+    onSend ??
+    ((send: VerdictSend) => {
+      if (mounted.current) setOwnSend(send);
+    });
+  const [needed, setNeeded] = useState(draft?.needed ?? lastSend?.verdict.needed ?? given?.needed);
+  const [summaryRight, setSummaryRight] = useState(
+    draft?.summaryRight ?? lastSend?.verdict.summaryRight ?? given?.summaryRight,
+  );
+  // The verdict on the task: the last one saved from here, else the one the task came with.
+  const saved = lastSend?.status === 'saved' ? lastSend.verdict : given;
+  const unsentAnswers = needed !== saved?.needed || summaryRight !== saved?.summaryRight;
+  const status: Status =
+    lastSend?.status === 'saving'
+      ? { kind: 'saving' }
+      : lastSend?.status === 'failed'
+        ? { kind: 'failed', message: lastSend.message }
+        : saved && !unsentAnswers
+          ? { kind: 'saved' }
+          : { kind: 'idle' };
   const [commenting, setCommenting] = useState(draft?.comment !== undefined);
   // The comment already on the task is the one to edit: sending replaces it.
   const [comment, setComment] = useState(draft?.comment ?? given?.comment ?? '');
@@ -59,22 +93,14 @@ export function HandoffVerdict({ submit, given, draft, onDraft }: HandoffVerdict
     const unsent: VerdictDraft = {
       ...(unsentAnswers ? { needed, summaryRight } : {}),
       ...(commenting ? { comment } : {}),
-      ...(status.kind === 'failed' ? { failed: status.message } : {}),
     };
     onDraft?.(Object.keys(unsent).length > 0 ? unsent : undefined);
-  }, [needed, summaryRight, unsentAnswers, commenting, comment, status]);
-  // A send still running when the agent switches tasks answers after this form is gone.
-  const mounted = useRef(true);
-  useEffect(
-    () => () => {
-      mounted.current = false;
-    },
-    [],
-  );
+  }, [needed, summaryRight, unsentAnswers, commenting, comment]);
   // A verdict replaces the one before it whole: a changed answer sends the comment again.
-  const [sentComment, setSentComment] = useState(given?.comment);
+  const sentComment = saved?.comment;
   const commentId = useUID();
   // Keyboard focus follows the comment box: into it when opened, back to its button when it closes.
+  const commentArea = useRef<HTMLDivElement>(null);
   const commentBox = useRef<HTMLTextAreaElement>(null);
   const commentButton = useRef<HTMLButtonElement>(null);
   const moveFocus = useRef(false);
@@ -83,29 +109,18 @@ export function HandoffVerdict({ submit, given, draft, onDraft }: HandoffVerdict
     moveFocus.current = false;
     (commenting ? commentBox.current : commentButton.current)?.focus();
   }, [commenting]);
+  // The comment saved closes its box, also when it was saved while the agent was on another task.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: on each send's step, not on each key typed
+  useLayoutEffect(() => {
+    if (lastSend?.status !== 'saved' || !commenting || lastSend.verdict.comment !== comment) return;
+    moveFocus.current = commentArea.current?.contains(document.activeElement) === true;
+    setCommenting(false);
+  }, [lastSend]);
 
-  async function send(input: VerdictInput): Promise<boolean> {
-    setStatus({ kind: 'saving' });
-    const result = await submit(input);
-    if (!mounted.current) {
-      // Kept for the agent's return to the task: what failed to send, and why.
-      const { needed: sentNeeded, summaryRight: sentSummaryRight, comment: sentText } = input;
-      onDraft?.(
-        result.ok
-          ? undefined
-          : {
-              needed: sentNeeded,
-              summaryRight: sentSummaryRight,
-              // The comment box stays open only for a comment being sent from it.
-              ...(commenting && sentText !== undefined ? { comment: sentText } : {}),
-              failed: result.error.message,
-            },
-      );
-      return result.ok;
-    }
-    setStatus(result.ok ? { kind: 'saved' } : { kind: 'failed', message: result.error.message });
-    if (result.ok) setSaved({ needed: input.needed, summaryRight: input.summaryRight });
-    return result.ok;
+  async function send(verdict: VerdictInput): Promise<void> {
+    keepSend({ status: 'saving', verdict });
+    const result = await submit(verdict);
+    keepSend(result.ok ? { status: 'saved', verdict } : { status: 'failed', verdict, message: result.error.message });
   }
 
   function answer(question: 'needed' | 'summaryRight', value: boolean): void {
@@ -124,19 +139,9 @@ export function HandoffVerdict({ submit, given, draft, onDraft }: HandoffVerdict
       });
   }
 
-  /** The answers shown, sent again after a failed send (clicking a pressed answer is not obvious). */
-  async function retry(): Promise<void> {
-    if (needed === undefined || summaryRight === undefined) return;
-    await send({ needed, summaryRight, ...(sentComment ? { comment: sentComment } : {}) });
-  }
-
-  async function sendComment(): Promise<void> {
+  function sendComment(): void {
     if (status.kind === 'saving' || needed === undefined || summaryRight === undefined) return;
-    if (await send({ needed, summaryRight, comment })) {
-      setSentComment(comment);
-      moveFocus.current = true;
-      setCommenting(false);
-    }
+    void send({ needed, summaryRight, comment });
   }
 
   const saving = status.kind === 'saving';
@@ -183,8 +188,9 @@ export function HandoffVerdict({ submit, given, draft, onDraft }: HandoffVerdict
             {status.message}
           </Text>
         ) : null}
-        {status.kind === 'failed' && complete && !commenting ? (
-          <Button variant="link" size="small" onClick={() => void retry()}>
+        {lastSend?.status === 'failed' && !commenting ? (
+          // The verdict that failed, sent again (clicking a pressed answer is not obvious).
+          <Button variant="link" size="small" onClick={() => void send(lastSend.verdict)}>
             {strings.verdictTryAgain}
           </Button>
         ) : null}
@@ -203,7 +209,7 @@ export function HandoffVerdict({ submit, given, draft, onDraft }: HandoffVerdict
         ) : null}
       </Box>
       {commenting ? (
-        <Box>
+        <Box ref={commentArea}>
           <Label htmlFor={commentId}>{strings.verdictComment}</Label>
           <TextArea
             ref={commentBox}
@@ -221,7 +227,7 @@ export function HandoffVerdict({ submit, given, draft, onDraft }: HandoffVerdict
               size="small"
               disabled={!comment.trim()}
               aria-disabled={saving}
-              onClick={() => void sendComment()}
+              onClick={sendComment}
             >
               {strings.verdictSendComment}
             </Button>

@@ -38,9 +38,9 @@ export class PerTask<T> implements Followed {
   }
 }
 
-/** Renders the calling component again on each change of `followed`. */
-export function useFollow(followed: Followed): void {
+/** Renders the calling component again on each change of `followed`, when there is one. */
+export function useFollow(followed: Followed | undefined): void {
   const [, changed] = useReducer((count: number) => count + 1, 0);
   // Subscribed in the same task as the render: a request answered in between would go unseen.
-  useLayoutEffect(() => followed.subscribe(changed), [followed]);
+  useLayoutEffect(() => followed?.subscribe(changed), [followed]);
 }

@@ -117,6 +117,75 @@ test('a verdict send that fails after the agent switched tasks shows its failure
   expect(giveVerdict).toHaveBeenLastCalledWith('token-1', { taskSid: CLAIMS_TASK, needed: true, summaryRight: true });
 });
 
+/** Answers both questions on `taskSid`, and comes back to it from another task before the verdict is answered. */
+function sendThenComeBack(taskSid: string): (result: unknown) => Promise<void> {
+  let answer!: (result: unknown) => void;
+  giveVerdict.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)) as never);
+  const { rerender } = render(<Canvas task={handedOff(taskSid, 'Claims')} />);
+  fireEvent.click(question('Handoff needed?').getByRole('button', { name: 'Yes' }));
+  fireEvent.click(question('Summary right?').getByRole('button', { name: 'No' }));
+  rerender(<Canvas task={handedOff(`WT${'0'.repeat(32)}`, 'Other')} />);
+  rerender(<Canvas task={handedOff(taskSid, 'Claims')} />);
+  return (result) => act(async () => answer(result));
+}
+
+test('back on a task while its verdict is sent, the agent sees it saving, then saved, and not sent twice', async () => {
+  const answer = sendThenComeBack(`WT${'5'.repeat(32)}`);
+  expect(screen.getByText('Saving…')).toBeVisible();
+  fireEvent.click(question('Summary right?').getByRole('button', { name: 'Yes' }));
+  expect(question('Summary right?').getByRole('button', { name: 'No' })).toHaveAttribute('aria-pressed', 'true');
+
+  await answer({ ok: true });
+  expect(screen.getByText('Thanks, saved.')).toBeVisible();
+  fireEvent.click(question('Summary right?').getByRole('button', { name: 'No' }));
+  expect(giveVerdict).toHaveBeenCalledTimes(1);
+});
+
+test('back on a task while its verdict is sent, the agent sees its failure when it comes', async () => {
+  const answer = sendThenComeBack(`WT${'6'.repeat(32)}`);
+  await answer({ ok: false, error: { status: 503, code: 'unavailable', message: 'Twilio is unavailable.' } });
+  expect(screen.getByText('Twilio is unavailable.')).toBeVisible();
+  expect(screen.queryByText('Saving…')).not.toBeInTheDocument();
+  fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+  await waitFor(() => expect(giveVerdict).toHaveBeenCalledTimes(2));
+  expect(giveVerdict).toHaveBeenLastCalledWith('token-1', {
+    taskSid: `WT${'6'.repeat(32)}`,
+    needed: true,
+    summaryRight: false,
+  });
+});
+
+test('a comment saved while the agent was on another task closes its box on return', async () => {
+  const [NOTES_TASK, OTHER_TASK] = [`WT${'7'.repeat(32)}`, `WT${'8'.repeat(32)}`];
+  const given = { needed: true, summaryRight: true };
+  let answer!: (result: unknown) => void;
+  giveVerdict.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)) as never);
+  const { rerender } = render(<Canvas task={handedOff(NOTES_TASK, 'Notes', given)} />);
+  fireEvent.click(screen.getByRole('button', { name: 'Add a comment' }));
+  fireEvent.change(screen.getByLabelText('Comment'), { target: { value: 'Order number missing' } });
+  fireEvent.click(screen.getByRole('button', { name: 'Send comment' }));
+
+  rerender(<Canvas task={handedOff(OTHER_TASK, 'Other')} />);
+  rerender(<Canvas task={handedOff(NOTES_TASK, 'Notes', given)} />);
+  expect(screen.getByText('Saving…')).toBeVisible();
+  expect(screen.getByRole('button', { name: 'Send comment' })).toHaveAttribute('aria-disabled', 'true');
+  await act(async () => answer({ ok: true }));
+  expect(screen.queryByLabelText('Comment')).not.toBeInTheDocument();
+  expect(screen.getByText('Thanks, saved.')).toBeVisible();
+
+  // Saved while the agent was away, it is not offered again as unsent either.
+  giveVerdict.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)) as never);
+  fireEvent.click(screen.getByRole('button', { name: 'Add a comment' }));
+  fireEvent.change(screen.getByLabelText('Comment'), { target: { value: 'Order and date missing' } });
+  fireEvent.click(screen.getByRole('button', { name: 'Send comment' }));
+  rerender(<Canvas task={handedOff(OTHER_TASK, 'Other')} />);
+  await act(async () => answer({ ok: true }));
+  rerender(<Canvas task={handedOff(NOTES_TASK, 'Notes', given)} />);
+  expect(screen.queryByLabelText('Comment')).not.toBeInTheDocument();
+  expect(screen.getByText('Thanks, saved.')).toBeVisible();
+  expect(giveVerdict).toHaveBeenCalledTimes(2);
+});
+
 test("a hand-back form opened on one task is not the next one's; back on it, it is as left", async () => {
   const instruction = () => screen.queryByRole('textbox', { name: 'Instruction for the AI (optional)' });
   const { rerender } = render(<Canvas task={handedOff(REFUND_TASK, 'Refund')} />);
