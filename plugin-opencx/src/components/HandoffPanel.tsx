@@ -7,7 +7,7 @@ import { useUID } from '@twilio-paste/core/uid-library';
 
 import type { SubmitVerdict } from '../api/agentClient';
 import { opencxSessionUrl } from '../config';
-import { type Handoff, readHandoff } from '../domain/handoff';
+import { type Handoff, readHandoff, verdictBy } from '../domain/handoff';
 import { absoluteTime, languageName, relativeTime } from '../domain/time';
 import { strings } from '../strings';
 import { HandoffSummary } from './HandoffSummary';
@@ -26,6 +26,8 @@ export interface HandoffPanelProps {
   submitVerdict?: SubmitVerdict;
   /** What the agent left of their verdict on this task (unsent, or being sent), and where to keep it. */
   verdictKept?: Pick<HandoffVerdictProps, 'draft' | 'onDraft' | 'lastSend' | 'onSend'>;
+  /** The agent's worker: a verdict another agent gave before the task was transferred is not theirs. */
+  workerSid?: string;
 }
 
 /** The OpenCX context of a task the AI handed off; nothing for any other task. */
@@ -40,6 +42,7 @@ function HandoffDetails({
   locale,
   submitVerdict,
   verdictKept,
+  workerSid,
 }: Omit<HandoffPanelProps, 'attributes'> & { handoff: Handoff }): JSX.Element {
   const titleId = useUID();
   const currentTime = useNow(now);
@@ -105,7 +108,9 @@ function HandoffDetails({
           </Field>
         ) : null}
       </Box>
-      {submitVerdict ? <HandoffVerdict submit={submitVerdict} given={handoff.verdict} {...verdictKept} /> : null}
+      {submitVerdict ? (
+        <HandoffVerdict submit={submitVerdict} given={verdictBy(handoff, workerSid)} {...verdictKept} />
+      ) : null}
     </Box>
   );
 }

@@ -11,8 +11,8 @@ export interface Handoff {
   language?: string;
   handedOffAt?: Date;
   opencxSessionId?: string;
-  /** The agent's verdict already given (the `opencxVerdict` attribute). */
-  verdict?: { needed: boolean; summaryRight: boolean; comment?: string };
+  /** The verdict already given (the `opencxVerdict` attribute), `by` the worker who gave it. */
+  verdict?: { needed: boolean; summaryRight: boolean; comment?: string; by?: string };
 }
 
 type Attributes = Record<string, unknown>;
@@ -100,7 +100,17 @@ function readVerdict(value: unknown): Pick<Handoff, 'verdict'> {
           needed: v.needed,
           summaryRight: v.summaryRight,
           ...(typeof v.comment === 'string' && v.comment ? { comment: v.comment } : {}),
+          ...(typeof v.by === 'string' && v.by ? { by: v.by } : {}),
         },
       }
     : {};
+}
+
+/**
+ * The verdict the worker gave on the task. Flex copies a transferred task's attributes onto the new
+ * task, the first agent's verdict with them: theirs, not the next agent's.
+ */
+export function verdictBy(handoff: Handoff, workerSid: string | undefined): Handoff['verdict'] {
+  const { verdict } = handoff;
+  return verdict?.by && workerSid && verdict.by !== workerSid ? undefined : verdict;
 }

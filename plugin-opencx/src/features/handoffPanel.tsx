@@ -9,9 +9,9 @@ import { isHandedOff } from '../domain/handoff';
 import { PerTask, useFollow } from './perTask';
 import type { FeatureSetup } from './types';
 
-/** What Flex passes the task canvas's children. */
+/** What Flex passes the task canvas's children: `status` and `workerSid` are the agent's reservation's. */
 interface TaskProps {
-  task?: { attributes?: unknown; taskSid?: string; status?: string };
+  task?: { attributes?: unknown; taskSid?: string; status?: string; workerSid?: string };
 }
 
 /** What each task's verdict form leaves when the agent switches tasks: its unsent part, and its last send. */
@@ -57,6 +57,7 @@ export function AcceptedTaskHandoffPanel({
       attributes={task?.attributes}
       submitVerdict={submitVerdict}
       verdictKept={verdictKept}
+      workerSid={task?.workerSid}
     />
   );
 }

@@ -1,4 +1,4 @@
-import { isHandedOff, readHandoff, toSentiment } from '../handoff';
+import { isHandedOff, readHandoff, toSentiment, verdictBy } from '../handoff';
 import { opencxMessageRole } from '../messages';
 
 const HANDOFF = {
@@ -52,6 +52,27 @@ describe('readHandoff', () => {
         opencxSessionId: '',
       }),
     ).toEqual({ sentiment: 'neutral' });
+  });
+});
+
+describe('verdictBy', () => {
+  const [FIRST_AGENT, NEXT_AGENT] = [`WK${'1'.repeat(32)}`, `WK${'2'.repeat(32)}`];
+  const withVerdict = (verdict: object) => readHandoff({ ...HANDOFF, opencxVerdict: verdict })!;
+
+  it("is the worker's own verdict, not the one a first agent gave before the task was transferred", () => {
+    const handoff = withVerdict({ needed: true, summaryRight: false, by: FIRST_AGENT, at: '2025-11-21T08:05:00Z' });
+    expect(verdictBy(handoff, FIRST_AGENT)).toEqual({ needed: true, summaryRight: false, by: FIRST_AGENT });
+    expect(verdictBy(handoff, NEXT_AGENT)).toBeUndefined();
+  });
+
+  it('is the verdict on the task when it names no worker, or no worker is known', () => {
+    expect(verdictBy(withVerdict({ needed: true, summaryRight: true }), NEXT_AGENT)).toEqual({
+      needed: true,
+      summaryRight: true,
+    });
+    expect(verdictBy(withVerdict({ needed: true, summaryRight: true, by: FIRST_AGENT }), undefined)).toMatchObject({
+      needed: true,
+    });
   });
 });
 

@@ -186,6 +186,32 @@ test('a comment saved while the agent was on another task closes its box on retu
   expect(giveVerdict).toHaveBeenCalledTimes(2);
 });
 
+test("a task transferred with the first agent's verdict asks the next agent for theirs", async () => {
+  // Flex transfers a task as a new task with the same attributes.
+  const [FIRST_TASK, TRANSFERRED_TASK] = [`WT${'a1'.repeat(16)}`, `WT${'a2'.repeat(16)}`];
+  const [FIRST_AGENT, NEXT_AGENT] = [`WK${'1'.repeat(32)}`, `WK${'2'.repeat(32)}`];
+  const firstVerdict = { needed: false, summaryRight: false, by: FIRST_AGENT };
+  const first = render(
+    <Canvas task={{ ...handedOff(FIRST_TASK, 'Transfer', firstVerdict), workerSid: FIRST_AGENT }} />,
+  );
+  expect(question('Handoff needed?').getByRole('button', { name: 'No' })).toHaveAttribute('aria-pressed', 'true');
+  expect(screen.getByText('Thanks, saved.')).toBeVisible();
+  first.unmount();
+
+  render(<Canvas task={{ ...handedOff(TRANSFERRED_TASK, 'Transfer', firstVerdict), workerSid: NEXT_AGENT }} />);
+  expect(question('Handoff needed?').getByRole('button', { name: 'No' })).toHaveAttribute('aria-pressed', 'false');
+  expect(screen.queryByText('Thanks, saved.')).not.toBeInTheDocument();
+  // The same answers as the first agent's are this agent's verdict, and sent.
+  fireEvent.click(question('Handoff needed?').getByRole('button', { name: 'No' }));
+  fireEvent.click(question('Summary right?').getByRole('button', { name: 'No' }));
+  await waitFor(() => expect(giveVerdict).toHaveBeenCalledTimes(1));
+  expect(giveVerdict).toHaveBeenLastCalledWith('token-1', {
+    taskSid: TRANSFERRED_TASK,
+    needed: false,
+    summaryRight: false,
+  });
+});
+
 test("a hand-back form opened on one task is not the next one's; back on it, it is as left", async () => {
   const instruction = () => screen.queryByRole('textbox', { name: 'Instruction for the AI (optional)' });
   const { rerender } = render(<Canvas task={handedOff(REFUND_TASK, 'Refund')} />);
