@@ -7,6 +7,7 @@ import '@twilio-labs/serverless-runtime-types';
 import { randomUUID } from 'node:crypto';
 import { decide } from './bridge/decide';
 import { answerKey } from './bridge/dedup';
+import { answerInConversation } from './bridge/actions/post';
 import { classifyOpencxEvents, isLateAnswer, type OpencxClassification } from './bridge/opencx-events';
 import { perform } from './bridge/perform';
 import { bridgeDeps, bridgeIo, flushUsage, refusedApiUrls, reply, type WebhookHandler } from './bridge/runtime';
@@ -125,11 +126,6 @@ async function handleEvent(classified: OpencxClassification, delivery: Delivery)
   let conversationSid: string | undefined;
   let lookedUp = false;
   try {
-    if (isLateAnswer(opencxEvent, Date.now())) {
-      const reason = 'this AI answer is older than its claim is kept: it was posted then, or its turn has passed';
-      logEvent({ ...trace, outcome: 'ignored', reason });
-      return answer(200, { outcome: 'ignored', reason });
-    }
     if (opencxEvent.kind === 'ai-answer' && opencxEvent.answerId === undefined) {
       // The fast path keys the answer by OpenCX's message id: a delivery without one takes it from the
       // history, once it is known to be about a conversation of ours (the webhook is the whole organisation's).
@@ -170,6 +166,17 @@ async function handleEvent(classified: OpencxClassification, delivery: Delivery)
     if (!lookedUp) conversationSid = await io.state.conversationOfSession(opencxEvent.sessionId);
     const known = conversationSid ? await io.state.conversation(conversationSid) : undefined;
     trace.conversationSid = conversationSid;
+    // An answer older than its claim lasts (OpenCX retrying for an hour, a replay): the claim just won
+    // may be a second one, so the conversation itself tells whether it was posted.
+    if (
+      claim &&
+      conversationSid &&
+      isLateAnswer(opencxEvent, Date.now()) &&
+      (await answerInConversation(io.twilio.conversations, config.conversationsServiceSid, conversationSid, claim))
+    ) {
+      logEvent({ ...trace, outcome: 'already-answered', reason: 'posted before its claim expired' });
+      return answer(200, { outcome: 'already-answered' });
+    }
     const decision = decide(
       { surface: 'opencx', type: opencxEvent.kind, event: opencxEvent, conversationSid },
       { config, record: known?.record },

@@ -91,7 +91,9 @@ export const CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Allow-Headers': 'Content-Type',
 };
 
-/** A Function is killed at 10 s. */
+/** Twilio ends a Function 10 s after it started. */
+const KILLED_AT_MS = 10_000;
+/** The call's own budget, leaving time to answer and to give back what it holds. */
 const BUDGET_MS = 9000;
 
 /** Who the caller is, from IAM's verdict on their token; throws a 403 AdminError otherwise. */
@@ -215,8 +217,7 @@ const twilioUnavailable = (detail: string): AdminError =>
   new AdminError(
     503,
     'twilio_unavailable',
-    'Twilio failed or did not answer in time; try again in a moment. A change may have been made in part: ' +
-      'the setup check shows what is in place',
+    'Twilio failed or did not answer in time: try again in a moment. What was asked may have been done in part',
     undefined,
     detail,
   );
@@ -251,7 +252,9 @@ export function pluginEndpoint<Env extends AdminEnv>(
         ? await heldTask(context, event, caller, twilio, options.heldBefore === true)
         : undefined;
       if (held) trace.taskSid = held.task.sid;
-      const twilioWithin = (budgetMs: number) => createTwilioApis(context, new Deadline(budgetMs));
+      // Never past the moment Twilio ends the Function: its answer would be lost with it.
+      const twilioWithin = (budgetMs: number) =>
+        createTwilioApis(context, new Deadline(Math.min(budgetMs, KILLED_AT_MS - 300 - (Date.now() - started))));
       const payload = await run({ context, event, caller, twilio, deadline, twilioWithin, trace, held });
       logEvent({ event: options.name, outcome: 'ok', ...trace, ms: Date.now() - started });
       reply(callback, 200, { ok: true, ...payload });

@@ -94,6 +94,10 @@ describe('unconfirmedLiveChange', () => {
       message: expect.stringMatching(/^This key is of the OpenCX organisation "Acme Staging", not of "Acme"/),
     });
     expect(unconfirmedLiveChange({ workspaceSid: WS, confirmed: ['organisation'] }, stored, other)).toBeUndefined();
+    // Without the saved organisation's name, never its id.
+    const unnamed = unconfirmedLiveChange({ workspaceSid: WS, confirmed: [] }, { orgId: 'org-1' }, other);
+    expect(unnamed?.message).toMatch(/not of the organisation the settings are saved with/);
+    expect(unnamed?.message).not.toContain('org-1');
   });
 
   it('refuses another workspace until confirmed, naming the one the AI leaves', () => {

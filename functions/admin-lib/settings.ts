@@ -152,13 +152,15 @@ export function unconfirmedLiveChange(
   org: OpenCxOrg,
 ): AdminError | undefined {
   const needs = (change: LiveChange) => !form.confirmed.includes(change);
+  // Named, never by its id, which stays server-side.
+  const savedOrg = stored.orgName ? `"${stored.orgName}"` : 'the organisation';
   if (stored.orgId && org.id !== stored.orgId && needs('organisation'))
     return new AdminError(
       409,
       'change_not_confirmed',
-      `This key is of the OpenCX organisation "${org.name}", not of "${stored.orgName ?? stored.orgId}" the ` +
-        "settings are saved with. The AI's running conversations have their sessions there: each goes to a human " +
-        "at its customer's next message. Confirm the change to save.",
+      `This key is of the OpenCX organisation "${org.name}", not of ${savedOrg} the settings are saved with. ` +
+        "The AI's running conversations have their sessions there: each goes to a human at its customer's " +
+        'next message. Confirm the change to save.',
       'opencxToken',
     );
   if (stored.workspaceSid && form.workspaceSid !== stored.workspaceSid && needs('workspace'))

@@ -28,8 +28,8 @@ export interface SetupLockHolder {
 export type LockAttempt = { held: true } | { held: false; holder?: SetupLockHolder };
 
 /**
- * The release's own budget when the operation left it less: a save that ran out of time must not
- * keep its admin out (setup_busy, naming them) until the lock expires.
+ * The release's own budget when the operation left it less (within the Function's time limit): a save
+ * that ran out of time must not keep its admin out (setup_busy, naming them) until the lock expires.
  */
 export const LOCK_RELEASE_MS = 2000;
 

@@ -152,7 +152,7 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
     workersAwaitingApply: pool.awaitingApply,
   });
   const now = new Date();
-  const configVersion = newConfigVersion(now);
+  const configVersion = newConfigVersion(now, Math.random, stored.configVersion);
   const webhookUrl = registeredWebhookUrl(call, { configVersion });
   const [mapsCreated, timer] = await allInOrder([
     state.createStateMaps(),

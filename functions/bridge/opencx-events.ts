@@ -101,9 +101,8 @@ function classifyData(type: string, data: unknown): OpencxClassification {
 
 /**
  * An answer's claim lasts `DEDUP_TTL_SECONDS`: a delivery of an older answer (OpenCX retrying for
- * an hour, a replay from its dashboard) may find the claim gone and post it a second time. By then
- * it was posted, or the watchdog has handed its turn to humans. Ten minutes short of the claim's
- * life, for clocks that disagree.
+ * an hour, a replay from its dashboard) may find the claim gone, so it looks for the answer in the
+ * conversation before posting. Ten minutes short of the claim's life, for clocks that disagree.
  */
 export const LATE_ANSWER_MS = (DEDUP_TTL_SECONDS - 600) * 1000;
 

@@ -7,6 +7,7 @@ import {
   DEFAULT_CUSTOMER_HANDBACK_NOTE,
   DEFAULT_CUSTOMER_HANDOFF_NOTE,
   DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE,
+  isVersionAtLeast,
   newConfigVersion,
   parseConfig,
   readConfigFields,
@@ -230,6 +231,23 @@ describe('config versions on webhook URLs', () => {
     expect(newConfigVersion(now, () => 0.25)).not.toBe(version);
     expect(newConfigVersion(new Date(now.getTime() + 1), () => 0.5)).not.toBe(version);
     expect(configVersionOf(withConfigVersion(URL, version))).toBe(version);
+  });
+
+  it("comes after the stored version even when this container's clock is behind the one that saved it", () => {
+    const now = new Date('2026-12-02T04:00:00.000Z');
+    const saved = newConfigVersion(new Date(now.getTime() + 90_000), () => 0.99);
+    const next = newConfigVersion(now, () => 0.01, saved);
+    expect(isVersionAtLeast(next, saved)).toBe(true);
+    expect(next).not.toBe(saved);
+    // A clock ahead, or no version stored: the time now.
+    expect(
+      newConfigVersion(
+        now,
+        () => 0.5,
+        newConfigVersion(new Date(0), () => 0.5),
+      ),
+    ).toBe(newConfigVersion(now, () => 0.5));
+    expect(newConfigVersion(now, () => 0.5, '')).toBe(newConfigVersion(now, () => 0.5));
   });
 });
 

@@ -223,10 +223,16 @@ export const isAiPoolWorker = (
   workerSid !== undefined &&
   (aiPoolOf(config).includes(workerSid) || (config.aiDrainingWorkerSids ?? []).includes(workerSid));
 
-/** A new config version: time-ordered, unique enough for one account's saves. */
-export function newConfigVersion(now: Date, random: () => number = Math.random): string {
+/**
+ * A new config version: time-ordered, unique enough for one account's saves, and later than
+ * `previous` even when this container's clock is behind the one that saved it (events naming an
+ * older version are served by newer settings).
+ */
+export function newConfigVersion(now: Date, random: () => number = Math.random, previous?: string): string {
+  const previousMs = previous && previous.length > 4 ? Number.parseInt(previous.slice(0, -4), 36) : Number.NaN;
+  const ms = Number.isFinite(previousMs) ? Math.max(now.getTime(), previousMs + 1) : now.getTime();
   return (
-    now.getTime().toString(36) +
+    ms.toString(36) +
     Math.floor(random() * 36 ** 4)
       .toString(36)
       .padStart(4, '0')

@@ -39,8 +39,11 @@ describe('exitStatus', () => {
 
   test('apply: 1 while a problem is left (a step skipped for want of an option), 0 once none is', () => {
     const skipped = [step('workspace_events', 'skipped'), step('ai_queue', 'unchanged')];
-    expect(exitStatus('apply', { steps: skipped, checks: [check('workspace_events', 'problem')] })).toBe(1);
-    expect(exitStatus('apply', { steps: skipped, checks: [check('workspace_events', 'warning')] })).toBe(0);
+    const needsOption = check('workspace_events', 'problem', { autoFixable: true, confirm: 'replaceCallbackUrl' });
+    expect(exitStatus('apply', { steps: skipped, checks: [needsOption] })).toBe(1);
+    expect(exitStatus('apply', { steps: skipped, checks: [{ ...needsOption, status: 'warning' }] })).toBe(0);
+    // A problem apply cannot fix (the signing secret not pasted yet) is the check's exit status, not apply's.
+    expect(exitStatus('apply', { steps: [], checks: [check('opencx_webhook', 'problem')] })).toBe(0);
     // The checks after the writes could not run: a skipped step is taken as a problem left.
     expect(exitStatus('apply', { steps: skipped })).toBe(1);
     expect(exitStatus('apply', { steps: [step('workspace_events', 'applied')] })).toBe(0);

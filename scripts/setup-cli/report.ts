@@ -36,10 +36,12 @@ export function exitStatus(command: Command, answer: SetupAnswer): number {
 /**
  * A skipped step (a URL elsewhere without --replace-callback-url, no --human-queue) leaves the setup
  * unfinished: automation running apply must not go on as if it were done. The checks after the writes
- * say so; without them (they could not run), a skipped step does.
+ * say so, by the problems apply fixes (with an option, if it needs one); without them (they could not
+ * run), a skipped step does. A problem only the admin or traffic settles (no signing secret yet, a
+ * busy hour's rate limit) is the check's to report, not apply's.
  */
 function setUpAfterApply(answer: SetupAnswer): boolean {
-  if (answer.checks) return !answer.checks.some((c) => c.status === 'problem');
+  if (answer.checks) return !answer.checks.some((c) => c.status === 'problem' && c.autoFixable);
   return !(answer.steps ?? []).some((s) => s.status === 'skipped');
 }
 

@@ -1000,7 +1000,9 @@ describe('Undo names the Apply it undoes', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatchObject({
       code: 'setup_changed',
-      message: expect.stringMatching(/^admin@example\.com applied fixes at .+ Check the setup again\.$/),
+      message: expect.stringMatching(
+        /^Your Undo named no Apply, and admin@example\.com applied fixes at .+ Check the setup/,
+      ),
     });
     expect(workspace(world()).eventsFilter).toBe(installed);
     expect((await ok(world(), 'setup-check')).undoable).toMatchObject({ backupId: applied.backupId });

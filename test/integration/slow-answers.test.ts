@@ -2,6 +2,7 @@
 // takes: the fast path, OpenCX's signed webhook (the slow path) and the watchdog, on the shared
 // virtual clock (nothing here waits in real time for a timeout).
 import { ATTACHMENT_NOTE } from '../../functions/bridge/decide';
+import { DEDUP_SHARDS } from '../../functions/bridge/dedup';
 import { AI_RESPONSE_EVENT, HANDOFF_EVENT } from '../simulators/opencx/opencx-simulator';
 import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
 import { finishTest, opencxDeliveriesFor, postSignedOpencx } from './helpers';
@@ -420,25 +421,35 @@ describe('OpenCX webhooks that must change nothing', () => {
         OPENCX_WEBHOOK_SECRET,
       );
 
-  test('an answer OpenCX delivers over 50 minutes after giving it is not posted: its claim may be gone', async () => {
+  test('an answer delivered after its claim expired is looked for in the conversation: not posted twice', async () => {
     const { conversationSid } = await engaged();
+    world.opencx.ai.reply('It ships today.');
+    await world.customerSays(conversationSid, 'When does it ship?');
+    const posted = aiMessages(conversationSid).find((m) => m.body === 'It ships today.')!;
+    const key = (posted.attributes.opencx as { key: string }).key;
+    const answerId = key.split('_').at(-1)!;
+    // An hour on, Sync has let the answer's claim go.
+    for (let shard = 0; shard < DEDUP_SHARDS; shard++)
+      world.sync.map(world.syncServiceSid, `opencx_dedup_${shard}`)?.items.delete(key);
     const deliver = deliveriesOf(conversationSid);
     const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3600_000).toISOString();
-    // Neither answer was claimed: as after an hour, when the claim of one posted then has expired.
-    const stale = await deliver(AI_RESPONSE_EVENT, {
-      message: { id: 'retried-for-hours', content: 'Your parcel left the depot.' },
+
+    const redelivered = await deliver(AI_RESPONSE_EVENT, {
+      message: { id: answerId, content: 'It ships today.' },
       timestamp: hoursAgo(2),
     });
-    const recent = await deliver(AI_RESPONSE_EVENT, {
-      message: { id: 'retried-once', content: 'It arrives tomorrow.' },
-      timestamp: hoursAgo(0.5),
+    // Never posted, and late too (OpenCX's timestamp may not be the answer's): posted once.
+    const neverPosted = await deliver(AI_RESPONSE_EVENT, {
+      message: { id: 'retried-for-hours', content: 'It arrives tomorrow.' },
+      timestamp: hoursAgo(2),
     });
     await world.settle();
 
-    expect(stale.status).toBe(200);
-    expect(await stale.json()).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('older than') });
-    expect(await recent.json()).toMatchObject({ outcome: 'replied' });
-    expect(aiMessages(conversationSid).map((m) => m.body)).toEqual([expect.any(String), 'It arrives tomorrow.']);
+    expect(redelivered.status).toBe(200);
+    expect(await redelivered.json()).toMatchObject({ outcome: 'already-answered' });
+    expect(await neverPosted.json()).toMatchObject({ outcome: 'replied' });
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'It ships today.')).toHaveLength(1);
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'It arrives tomorrow.')).toHaveLength(1);
   });
 
   test("after OpenCX's own handoff event, one answer is posted as its last words, not a second", async () => {

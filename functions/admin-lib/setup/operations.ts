@@ -89,8 +89,8 @@ export async function checkSetup(call: Call): Promise<AfterCheck & Undoable> {
   const form = parseSetupForm(call.event);
   const [after, applies] = await Promise.all([
     checksAndRevisions(call, await loadConfig(call), form),
-    // Without it the plugin's Undo names no Apply, and undoes whichever is newest. None without a
-    // Sync service, which the checks report.
+    // Without it the plugin's Undo names none (`none`), which is refused while an Apply exists.
+    // None without a Sync service, which the checks report.
     Promise.resolve()
       .then(() => backupsOf(call).applies())
       .catch(() => []),
@@ -202,7 +202,8 @@ async function undo(call: Call): Promise<Record<string, unknown>> {
       409,
       'setup_changed',
       form.backupId === NO_APPLY_SEEN && last
-        ? `${last.by} applied fixes at ${last.at}, after your check found nothing to undo. Check the setup again.`
+        ? `Your Undo named no Apply, and ${last.by} applied fixes at ${last.at}. Check the setup again to see ` +
+            'what Undo would undo.'
         : 'The Apply you meant to undo was undone already, or another Apply came after it. Check the setup again.',
     );
   const config = await loadConfig(call);

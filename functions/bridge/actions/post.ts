@@ -1,6 +1,6 @@
 // Posting into the conversation exactly once. A post whose answer was lost (a 5xx, a reset) may
 // have landed: look for it before posting again, so the customer never reads a message twice.
-import { DeadlineExceededError, mayHaveBeenProcessed } from '../../common/twilio';
+import { type ConversationsApi, DeadlineExceededError, mayHaveBeenProcessed } from '../../common/twilio';
 import type { BridgeDeps } from '../deps';
 import { replyParts } from '../reply-parts';
 
@@ -30,6 +30,26 @@ async function recentKeys(conversationSid: string, deps: BridgeDeps): Promise<Se
     limit: RECENT_MESSAGES,
   });
   return new Set(recent.map((m) => ourMarker(m.attributes)?.key));
+}
+
+/** How far back a delivery of an answer older than its claim looks for it: one page, the most Conversations lists. */
+const LATE_ANSWER_LOOKBACK = 100;
+
+/** The answer `key` (any of its parts) is among the conversation's newest messages. */
+export async function answerInConversation(
+  conversations: ConversationsApi,
+  serviceSid: string,
+  conversationSid: string,
+  key: string,
+): Promise<boolean> {
+  const recent = await conversations.listMessages(serviceSid, conversationSid, {
+    order: 'desc',
+    limit: LATE_ANSWER_LOOKBACK,
+  });
+  return recent.some((m) => {
+    const posted = ourMarker(m.attributes)?.key;
+    return posted === key || posted?.startsWith(`${key}#`) === true;
+  });
 }
 
 async function landed(conversationSid: string, key: string, deps: BridgeDeps): Promise<boolean> {

@@ -194,6 +194,12 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
   // A change the last save was refused for until the admin confirms it, and those confirmed for the next save.
   const [unconfirmed, setUnconfirmed] = useState<LiveChange>();
   const [confirmed, setConfirmed] = useState<LiveChange[]>([]);
+  // A confirmation is for the key the refusal named: another key pasted asks again.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the key typed changes, only
+  useEffect(() => {
+    setConfirmed([]);
+    setUnconfirmed(undefined);
+  }, [values.opencxToken]);
   // Each increase runs the setup check once: after a configured load and after each save.
   const [checkRequest, setCheckRequest] = useState(0);
   // Each increase loads the settings again (the admin's "Try again" after a failed load).

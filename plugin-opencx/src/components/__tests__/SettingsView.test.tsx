@@ -345,6 +345,24 @@ describe('SettingsView', () => {
     expect(screen.queryByRole('checkbox', { name: /Save this change anyway/ })).not.toBeInTheDocument();
   });
 
+  it('a confirmation is for the key it was asked about: another key pasted is not saved on it', async () => {
+    const client = await renderLoaded(SAVED);
+    client.save.mockResolvedValue({
+      ok: false,
+      error: { code: 'change_not_confirmed', message: 'The organisation "B".', field: 'opencxToken', status: 409 },
+    });
+    fireEvent.change(tokenInput(), { target: { value: 'ocx_live_org_b_1234' } });
+    fireEvent.click(saveButton());
+    fireEvent.click(await screen.findByRole('checkbox', { name: /Save this change anyway/ }));
+
+    fireEvent.change(tokenInput(), { target: { value: 'ocx_live_org_c_5678' } });
+    expect(screen.queryByRole('checkbox', { name: /Save this change anyway/ })).not.toBeInTheDocument();
+    fireEvent.click(saveButton());
+
+    await waitFor(() => expect(client.save).toHaveBeenCalledTimes(2));
+    expect(client.save.mock.calls[1][1]).not.toHaveProperty('confirmChange');
+  });
+
   it('a save refused as the settings changed since they were loaded says so, and offers to reload them', async () => {
     const client = await renderLoaded(SAVED);
     client.save.mockResolvedValueOnce({
