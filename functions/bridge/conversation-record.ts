@@ -59,6 +59,7 @@ export interface PendingHandoff {
   /**
    * The answer key of the AI's last words. OpenCX's webhook may claim them before the handoff
    * posts them; it then posts them itself although the AI no longer holds the conversation.
+   * `NO_LAST_WORDS`: the AI handed off saying nothing, so no later answer is posted as them.
    */
   farewell?: string;
   /**
@@ -67,6 +68,9 @@ export interface PendingHandoff {
    */
   byAi?: boolean;
 }
+
+/** `PendingHandoff.farewell` of a handoff OpenCX decided in an answer without text: no answer key is ''. */
+export const NO_LAST_WORDS = '';
 
 /** An agent returned the conversation to the AI. */
 export interface Handback {

@@ -1,7 +1,7 @@
 import { type BridgeConfig, parseConfig } from '../common/config';
 import type { AiAnswer } from '../common/opencx-client';
 import type { FlexTaskAttributes } from '../common/task-attributes';
-import type { ConversationPhase, ConversationRecord } from './conversation-record';
+import { type ConversationPhase, type ConversationRecord, NO_LAST_WORDS } from './conversation-record';
 import {
   afterAnswer,
   aiUnavailable,
@@ -677,6 +677,7 @@ describe('afterAnswer', () => {
         summary: 'Refund dispute',
         sentiment: 'angry',
         byAi: true,
+        inAnswer: true,
       },
     });
   });
@@ -1168,6 +1169,9 @@ describe('decide: OpenCX webhook deliveries', () => {
     // Handed off for the AI's silence or failure: a late answer is not its last words.
     const timedOut = { handoff: { reason: 'x', at: 'now', routed: true } };
     expectAction(decide(delivery(answer), { config, record: record('handoff', timedOut) }), 'ignore');
+    // Handed off in an answer that said nothing: another message's answer, late, is not its last words.
+    const silent = { handoff: { ...byAi.handoff, farewell: NO_LAST_WORDS } };
+    expectAction(decide(delivery(answer), { config, record: record('handoff', silent) }), 'ignore');
   });
 
   it('hands off with what OpenCX said', () => {

@@ -22,6 +22,11 @@ export interface HandoffRequest {
   answerId?: string;
   /** OpenCX's AI decided it (not a failure or a timeout). */
   byAi?: boolean;
+  /**
+   * Decided in OpenCX's answer to a message, so `reply` is all the AI said: without one, no last
+   * words follow (OpenCX's handoff event does not say, and its last words may come after it).
+   */
+  inAnswer?: boolean;
 }
 
 export type Decision =
@@ -825,6 +830,7 @@ export function afterAnswer(answer: AiAnswer | undefined): AfterAnswer {
         summary: answer.summary,
         sentiment: answer.sentiment,
         byAi: true,
+        inAnswer: true,
       },
     };
   }

@@ -368,7 +368,12 @@ describe('answers that race a handoff', () => {
       .filter(
         (l) => l.source === 'opencx-bridge' && l.event === 'onMessageAdded' && l.conversationSid === conversationSid,
       );
-    expect(relayed.map((l) => l.outcome).sort()).toEqual(['answer-withheld', 'handed-off']);
+    // B's relay saw its answer after A's handoff, or stopped waiting first and OpenCX's webhook brought it:
+    // either way it is not posted (test/integration/slow-answers.test.ts has the second way on its own).
+    expect(relayed.map((l) => l.outcome).sort()).toEqual([
+      expect.stringMatching(/^(answer-withheld|awaiting-answer)$/),
+      'handed-off',
+    ]);
   });
 
   /**

@@ -486,6 +486,31 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague is coming.')).toHaveLength(1);
   });
 
+  test('the AI hands off without a word: an earlier message answered later by webhook is not posted', async () => {
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.ai.reply({ type: 'reply', content: 'Your parcel left the depot.', latencyMs: 10_000 });
+    const held = world.opencx.heldRequests;
+    const since = world.twilio.webhooks.at(-1)?.seq ?? 0;
+    world.customerWrites(conversationSid, 'Where is my parcel?');
+    await world.opencx.whenHeld(held + 1);
+    // Its relay stops waiting: the answer will come by webhook.
+    await world.until(
+      () => world.twilio.webhooks.some((d) => d.seq > since && d.params.EventType === 'onMessageAdded' && d.status),
+      'the relay answered',
+    );
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
+    await world.customerSays(conversationSid, 'A human, please');
+    expect(world.task(taskSid).attributes.handedOff).toBe(true);
+
+    await world.advance(10_000);
+
+    const delivered = opencxDeliveriesFor(world, conversationSid, AI_RESPONSE_EVENT).at(-1)!;
+    expect(delivered.body.data).toMatchObject({ message: { content: 'Your parcel left the depot.' } });
+    expect(JSON.parse(delivered.attempts.at(-1)?.responseBody ?? '{}')).toMatchObject({ outcome: 'ignore' });
+    expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Your parcel left the depot.');
+    expect(notes(conversationSid)).toHaveLength(1);
+  });
+
   test("the fast path's last words after OpenCX's own handoff event are recorded: a later answer is not", async () => {
     const { conversationSid } = await engaged();
     // OpenCX delivers before it answers the send; its delivery of the last words is refused once (it

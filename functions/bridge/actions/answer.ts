@@ -13,6 +13,7 @@ import {
   unrecordedFarewell,
   type WatchedSend,
 } from '../decide';
+import { NO_LAST_WORDS } from '../conversation-record';
 import { answerKey } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { handOff } from './handoff';
@@ -124,11 +125,16 @@ export async function deliverAnswer(
       posting,
       handOff(conversationSid, known, next.request, deps, {}, posting),
     ]);
-    // OpenCX's own handoff event moved the phase after the re-read: the words just posted are its last.
-    if (posted === 'posted' && reply && handed.outcome === 'handoff-skipped')
-      await deps.state
-        .claimFarewell(conversationSid, answerKey(sessionId, { answerId, text: reply }))
-        .catch(() => false);
+    // OpenCX's own handoff event moved the phase after the re-read: the words just posted are its
+    // last, or, when the AI said nothing, no later answer is.
+    const lastWords =
+      posted === 'posted' && reply
+        ? answerKey(sessionId, { answerId, text: reply })
+        : !reply && next.request.inAnswer
+          ? NO_LAST_WORDS
+          : undefined;
+    if (lastWords !== undefined && handed.outcome === 'handoff-skipped')
+      await deps.state.claimFarewell(conversationSid, lastWords).catch(() => false);
     return { ...handed, reply: posted };
   }
   const posted = await posting;

@@ -6,7 +6,7 @@ import { isAiPoolWorker } from '../../common/config';
 import type { FlexTaskAttributes, HandoffAttributes } from '../../common/task-attributes';
 import type { ReservationSummary, TaskSnapshot } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
-import type { ConversationRecord, PendingHandoff } from '../conversation-record';
+import { type ConversationRecord, NO_LAST_WORDS, type PendingHandoff } from '../conversation-record';
 import type { Decision, HandoffRequest } from '../decide';
 import { answerKey, HANDOFF_CLAIM_TTL_SECONDS } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
@@ -57,10 +57,9 @@ export async function handOff(
     language: request.language,
     at: deps.now().toISOString(),
     ...(request.byAi && { byAi: true }),
-    ...(request.reply &&
-      record.sessionId && {
-        farewell: answerKey(record.sessionId, { answerId: request.answerId, text: request.reply }),
-      }),
+    ...(request.reply && record.sessionId
+      ? { farewell: answerKey(record.sessionId, { answerId: request.answerId, text: request.reply }) }
+      : request.inAnswer && { farewell: NO_LAST_WORDS }),
   };
   // Round trip 1, all at once: the AI goes silent (only the caller that moves the phase hands off),
   // the task is read for its ETag with its pending reservations, and OpenCX is asked for the
