@@ -9,6 +9,8 @@ jest.setTimeout(180000);
 
 const CONVERSATIONS = 80;
 const AI_TIMEOUT_SECONDS = 60;
+/** Below the test timeout, so a run that never settles fails with settle()'s account of what is still open. */
+const SETTLE_TIMEOUT_MS = 150_000;
 
 async function admin(world: World, endpoint: 'settings-save' | 'setup-check', fields: Record<string, string> = {}) {
   const Token = world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'] });
@@ -51,8 +53,13 @@ const pendingOn = (world: World, workerSid: string) =>
 describe('a pool of two AI workers at a peak of 100 conversations', () => {
   let world: World;
   beforeAll(async () => {
-    // OpenCX's per-key rate limit is not what this file is about.
-    world = await World.start({ runtimeMode: 'warm', opencx: { rateLimitPerMinute: 100000 } });
+    // OpenCX's per-key rate limit is not what this file is about. A burst of 80 conversations settles
+    // slowly on a busy machine: settle() allows it longer than its default.
+    world = await World.start({
+      runtimeMode: 'warm',
+      opencx: { rateLimitPerMinute: 100000 },
+      settleTimeoutMs: SETTLE_TIMEOUT_MS,
+    });
   });
   afterAll(() => world?.stop());
   afterEach(() => expect(world.twilio.violations).toEqual([]));
