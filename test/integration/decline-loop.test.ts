@@ -121,6 +121,7 @@ describe.each([true, false])(
         handoffFilter: 'after-ai',
         switches: { rejectedWorkerNeverReoffered: neverReoffered, attributeUpdateCancelsReservation: false },
       });
+      let settling: Promise<void> = Promise.resolve();
       try {
         misrouted.opencx.faults.add({ path: '/chat/sessions', method: 'POST', status: 500 });
         const { taskSid } = misrouted.flex.startInboundConversation({
@@ -134,15 +135,26 @@ describe.each([true, false])(
         const offers = () =>
           misrouted.reservations(taskSid).filter((r) => r.workerSid === misrouted.aiWorkerSid).length;
         // A loop never settles: watch the count instead, until it passes the bound or all is quiet.
-        let quiet = false;
-        void misrouted.settle().then(() => (quiet = true));
+        let settled: { error?: unknown } | undefined;
+        settling = misrouted.settle().then(
+          () => {
+            settled = {};
+          },
+          (error: unknown) => {
+            settled = { error };
+          },
+        );
         await misrouted.until(
-          () => quiet || offers() > MAX_AI_OFFERS + 1,
+          () => settled !== undefined || offers() > MAX_AI_OFFERS + 1,
           'the AI to be offered the task again, or the Functions to settle',
         );
         expect(offers()).toBeLessThanOrEqual(MAX_AI_OFFERS + 1);
+        // Quiet, not a settle() that gave up on a run still busy.
+        expect(settled?.error).toBeUndefined();
       } finally {
+        // Settled by now unless it loops: then only the world's stop ends the settle, awaited before the next test.
         await misrouted.stop();
+        await settling;
       }
     });
   },
