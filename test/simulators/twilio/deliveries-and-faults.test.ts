@@ -119,6 +119,40 @@ describe('faults after processing: the request took effect, the answer is lost',
     expect(sync.mapItems(serviceSid, 'opencx_conversations')).toHaveLength(1);
   });
 
+  test('a gated request whose client left is recorded as never answered; an answered one is not', async () => {
+    const serviceSid = sync.createService('OpenCX').sid;
+    sync.createMap(serviceSid, { uniqueName: 'opencx_conversations' });
+    let open!: () => void;
+    sim.addFault({ method: 'POST', until: new Promise<void>((resolve) => (open = resolve)), times: 1 });
+    const url = `${sim.url}/sync/v1/Services/${serviceSid}/Maps/opencx_conversations/Items`;
+    const leaving = new AbortController();
+    const post = (key: string, signal?: AbortSignal) =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          Authorization: `Basic ${Buffer.from(`${sim.accountSid}:${sim.authToken}`).toString('base64')}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ Key: key, Data: '{}' }).toString(),
+        signal,
+      });
+    try {
+      const left = post('CH1', leaving.signal).catch(() => undefined);
+      await waitUntil(() => sim.calls({ product: 'sync', method: 'POST' }).length === 1);
+      leaving.abort();
+      await left;
+      await waitUntil(() => sim.requests[0].endedAt !== undefined);
+    } finally {
+      open();
+    }
+    expect((await post('CH2')).status).toBe(201);
+    await sim.idle();
+    expect(sim.requests.map((r) => [r.form.Key, r.clientLeft])).toEqual([
+      ['CH1', true],
+      ['CH2', undefined],
+    ]);
+  });
+
   test('POST /__sim/faults takes `after` too', async () => {
     const serviceSid = sync.createService('OpenCX').sid;
     const added = await fetch(`${sim.url}/__sim/faults`, {

@@ -49,6 +49,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** The status the client received; 0 when the connection was dropped. */
   status?: number;
+  /** The client went away before it was answered (e.g. its Function was stopped while the request was held). */
+  clientLeft?: boolean;
   /** With an `after` fault: the status the simulator's own processing produced before the answer was lost. */
   processedStatus?: number;
   fault?: string;
@@ -455,7 +457,10 @@ export class TwilioSimulator {
       headers: redactHeaders(req.headers),
     };
     this.requests.push(record);
-    res.once('close', () => (record.endedAt = performance.now()));
+    res.once('close', () => {
+      record.endedAt = performance.now();
+      if (!res.writableFinished && record.status === undefined) record.clientLeft = true;
+    });
 
     const answer = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       record.status = status;
