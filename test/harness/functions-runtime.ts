@@ -20,7 +20,7 @@ export interface FunctionsRuntime {
   takeOutput(): string;
   /**
    * Stops the Function invocation serving simulator delivery `deliverySeq`; resolves true once a
-   * running one is gone, false when it had not started (it then ends as it starts).
+   * running one is gone, false when it had not started (it then ends as it starts) or had already ended.
    */
   stopInvocation(deliverySeq: number): Promise<boolean>;
   stop(): Promise<void>;
@@ -123,7 +123,8 @@ export async function startFunctionsRuntime(
       const pidFile = path.join(invocationsDir, `${deliverySeq}.pid`);
       if (!fs.existsSync(pidFile)) return false;
       const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-      signal(pid, 'SIGKILL');
+      // An invocation that answered is ended by twilio-run: nothing was stopped.
+      if (!running(pid) || !signal(pid, 'SIGKILL')) return false;
       await waitUntilGone(pid);
       return true;
     },
@@ -156,9 +157,21 @@ function signal(pid: number, name: NodeJS.Signals | 0): boolean {
   }
 }
 
+/** The process exists and has not exited (a zombie, not yet reaped, has). */
+function running(pid: number): boolean {
+  if (!signal(pid, 0)) return false;
+  try {
+    // The state follows the command name, which is in parentheses.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
 async function waitUntilGone(pid: number): Promise<void> {
   const deadline = Date.now() + 10000;
-  while (signal(pid, 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  while (running(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 async function waitUntilListening(port: number, child: ChildProcess, output: () => string): Promise<void> {

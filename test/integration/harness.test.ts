@@ -22,30 +22,37 @@ test.each([true, false])(
       world.opencx.ai.reply('Yes, still here.');
       world.opencx.faults.add({ path: /\/send$/, latencyMs: 1000, times: 1 });
 
-      // Twilio gives up while the Function waits for OpenCX.
-      const releaseWatchdog = holdWatchdogArming(world);
+      // The Function's wait for OpenCX runs out; Twilio gives up on it while it arms its watchdog, held.
+      const watchdog = holdWatchdogArming(world);
       const pending = world.twilio.deliverWebhook('conversations', world.webhookUrl, params, 60_000);
-      const sentToOpenCx = () =>
-        world.opencx.requests.some(
-          (r) => r.path.endsWith('/send') && JSON.stringify(r.body).includes('Are you there?'),
-        );
-      await world.until(sentToOpenCx, 'the message to reach OpenCX');
       const delivery = world.twilio.webhooks.at(-1)!;
+      await world.until(() => watchdog.request() !== undefined, 'the Function to arm its watchdog');
       world.twilio.expireDelivery(delivery.seq);
-      releaseWatchdog();
+      // Stopped by now, unless it outlives its caller.
       await pending;
+      if (!outlives) await world.until(() => watchdog.request()!.clientLeft === true, 'the held request to close');
+      watchdog.release();
       await world.settle();
       // OpenCX answers 1 s (simulated) later; its webhook brings the answer whether or not the Function survived.
       await world.advance(1000);
 
+      const logged = world.takeLogs().filter((l) => l.event === 'onMessageAdded' && l.messageSid === params.MessageSid);
       expect(delivery.error).toBe('timed out after 60000 ms');
       const aiAnswers = world.postedAsAi(conversationSid).map((m) => m.body);
       if (outlives) {
         expect(delivery.lateStatus).toBe(200);
+        expect(watchdog.request()).toMatchObject({ status: 201 });
+        expect(watchdog.request()!.clientLeft).toBeUndefined();
+        expect(logged.map((l) => l.outcome)).toEqual(['awaiting-answer']);
       } else {
         expect(delivery.functionStopped).toBe(true);
         expect(delivery.lateStatus).toBeUndefined();
+        // Stopped in the middle of that request: it never had its answer, and the Function logged nothing more.
+        expect(watchdog.request()!.clientLeft).toBe(true);
+        expect(logged).toEqual([]);
       }
+      // An invocation that already answered is not reported stopped.
+      await expect(world.functions!.stopInvocation(first.seq)).resolves.toBe(false);
       expect(aiAnswers.filter((answer) => answer === 'Yes, still here.')).toHaveLength(1);
       expect(world.twilio.violations).toEqual([]);
     } finally {

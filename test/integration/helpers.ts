@@ -102,19 +102,27 @@ export const relayCalls = (world: World, since: number): string[] =>
   restCalls(world, since).filter((c) => !c.includes('/Reservations') || c.startsWith('POST'));
 
 /**
- * Holds the next watchdog a relay arms (its timer task) until the returned release: a relay whose
- * real-time wait for OpenCX ran out is then still running, so Twilio can give up on it mid-work.
+ * Holds the next watchdog a relay arms (its timer task) until `release`: a relay whose real-time
+ * wait for OpenCX ran out is then still running, so Twilio can give up on it mid-work. `request`
+ * is the held request once it came.
  */
-export function holdWatchdogArming(world: World): () => void {
+export function holdWatchdogArming(world: World): {
+  release: () => void;
+  request: () => RecordedRequest | undefined;
+} {
   let release!: () => void;
+  const path = new RegExp(`/Workspaces/${world.timerWorkspaceSid}/Tasks$`);
+  const from = lastSeq(world);
   world.twilio.addFault({
     method: 'POST',
     product: 'taskrouter',
-    path: new RegExp(`/Workspaces/${world.timerWorkspaceSid}/Tasks$`),
+    path,
     times: 1,
     until: new Promise<void>((resolve) => (release = resolve)),
   });
-  return release;
+  const held = (r: RecordedRequest) =>
+    r.seq > from && r.method === 'POST' && r.fault !== undefined && path.test(r.path);
+  return { release, request: () => world.twilio.requests.find(held) };
 }
 
 export function lastSeq(world: World): number {

@@ -50,21 +50,19 @@ async function relay(world: World, conversationSid: string, c: SwitchCase): Prom
   }
   world.opencx.ai.reply(ANSWER);
   if (c.trigger === 'caller gives up') {
+    // The relay's wait for OpenCX runs out; Conversations gives up on it while it arms its watchdog, held.
     world.opencx.faults.add({ path: /\/send$/, latencyMs: 1000, times: 1 });
-    const releaseWatchdog = holdWatchdogArming(world);
-    const opencxBefore = world.opencx.requests.length;
+    watchdog = holdWatchdogArming(world);
     try {
       world.customerWrites(conversationSid, RELAYED);
-      await world.until(
-        () =>
-          world.opencx.requests
-            .slice(opencxBefore)
-            .some((r) => r.path.endsWith('/send') && JSON.stringify(r.body).includes(RELAYED)),
-        'the message to reach OpenCX',
-      );
-      world.twilio.expireDelivery(relayDeliveries(world, conversationSid).at(-1)!.seq);
+      await world.until(() => watchdog!.request() !== undefined, 'the relay to arm its watchdog');
+      const delivery = relayDeliveries(world, conversationSid).at(-1)!;
+      world.twilio.expireDelivery(delivery.seq);
+      await world.until(() => delivery.functionStopped !== undefined, 'Twilio to stop the relay');
+      if (delivery.functionStopped)
+        await world.until(() => watchdog!.request()!.clientLeft === true, 'the held request to close');
     } finally {
-      releaseWatchdog();
+      watchdog.release();
     }
     await world.settle();
     await world.advance(1000);
@@ -80,6 +78,9 @@ async function relay(world: World, conversationSid: string, c: SwitchCase): Prom
     });
   await world.customerSays(conversationSid, RELAYED);
 }
+
+/** The watchdog arming the `caller gives up` relay held. */
+let watchdog: ReturnType<typeof holdWatchdogArming> | undefined;
 
 const relayDeliveries = (world: World, conversationSid: string) =>
   deliveriesOf(world, 'onMessageAdded').filter((d) => d.params.ConversationSid === conversationSid);
@@ -118,6 +119,8 @@ function expectTriggered(
           .map((d) => d.attempts.map((a) => a.status)),
       ).toContainEqual([401, 200]);
     case 'caller gives up':
+      // Stopped in the middle of its watchdog's request, which never had its answer.
+      expect(watchdog?.request()?.clientLeft).toBe(true);
       return expect(relayDeliveries(world, conversationSid).find((d) => d.params.Body === RELAYED)).toMatchObject({
         error: expect.stringContaining('timed out'),
         functionStopped: true,
