@@ -14,7 +14,6 @@ interface Seen {
   url: string;
   headers: http.IncomingHttpHeaders;
   body: string;
-  at: number;
 }
 
 /**
@@ -35,7 +34,6 @@ class ScriptedOpenCx {
         url: req.url ?? '',
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
-        at: Date.now(),
       });
       const reply = this.script.shift() ?? {
         status: 500,
@@ -107,6 +105,17 @@ afterEach(() => opencx.stop());
 const client = (over: Partial<OpenCxClientOptions> = {}) =>
   new OpenCxClient({ token: TOKEN, baseUrl: opencx.url, ...over });
 const budget = (ms = 5000) => new Deadline(ms);
+
+/** Deadlines on a clock only waits move: each wait passes at once and is recorded. */
+function fakeClock() {
+  let now = 1_000_000;
+  const waits: number[] = [];
+  const sleep = async (ms: number) => {
+    waits.push(ms);
+    now += ms;
+  };
+  return { waits, deadline: (ms: number) => new Deadline(ms, () => now, sleep) };
+}
 
 async function failure(promise: Promise<unknown>): Promise<OpenCxError> {
   try {
@@ -316,9 +325,10 @@ describe('OpenCxClient failures', () => {
       { ...error(429, 'slow down'), headers: { 'Retry-After': '1' } },
       { status: 200, body: { id: 'org-1', name: 'Acme' } },
     );
-    await expect(client().getOrg(budget())).resolves.toMatchObject({ id: 'org-1' });
+    const clock = fakeClock();
+    await expect(client().getOrg(clock.deadline(5000))).resolves.toMatchObject({ id: 'org-1' });
     expect(opencx.seen).toHaveLength(2);
-    expect(opencx.seen[1].at - opencx.seen[0].at).toBeGreaterThanOrEqual(950);
+    expect(clock.waits).toEqual([1000]);
   });
 
   it('fails at once when Retry-After is longer than the time left', async () => {
@@ -326,14 +336,12 @@ describe('OpenCxClient failures', () => {
       { ...error(429, 'slow down'), headers: { 'Retry-After': '30' } },
       { status: 200, body: { id: 'org-1', name: 'Acme' } },
     );
-    const started = Date.now();
-    // A budget well above the bound: a wait inside it would fail the bound.
-    const err = await failure(client().getOrg(budget(10_000)));
+    const clock = fakeClock();
+    const err = await failure(client().getOrg(clock.deadline(10_000)));
     expect(err.status).toBe(429);
     expect(err.retryAfterMs).toBe(30000);
     expect(opencx.seen).toHaveLength(1);
-    // Far below the 30 s it did not wait, so a busy machine cannot fail it.
-    expect(Date.now() - started).toBeLessThan(4000);
+    expect(clock.waits).toEqual([]);
   });
 
   it('reports a non-JSON error body cut to 200 characters instead of throwing a parse error', async () => {
@@ -479,27 +487,25 @@ describe("OpenCX's rate limit", () => {
 
   it('does not wait out a Retry-After that would leave no time for the attempt after it', async () => {
     opencx.answers(limited('2'), org);
-    const started = Date.now();
-    const err = await failure(client().sendContactMessage('session-1', 'Hello', undefined, budget(2500)));
+    const clock = fakeClock();
+    const err = await failure(client().sendContactMessage('session-1', 'Hello', undefined, clock.deadline(2500)));
     expect(err.status).toBe(429);
     expect(opencx.seen).toHaveLength(1);
-    // Below the 2 s it would have waited.
-    expect(Date.now() - started).toBeLessThan(1900);
+    expect(clock.waits).toEqual([]);
   });
 
   it("tries the organisation's next key at once on a 429, without waiting", async () => {
     opencx.answers(limited('40'), aiReply('answered on the spare key'));
-    const started = Date.now();
+    const clock = fakeClock();
     const answer = await client({ extraTokens: [SPARE], affinity: onFirstKey }).sendContactMessage(
       'session-1',
       'Hello',
       undefined,
-      budget(10_000),
+      clock.deadline(10_000),
     );
     expect(answer.reply).toBe('answered on the spare key');
     expect(opencx.seen.map(keyOf)).toEqual([TOKEN, SPARE]);
-    // Far below the 40 s it did not wait.
-    expect(Date.now() - started).toBeLessThan(4000);
+    expect(clock.waits).toEqual([]);
   });
 
   // A refused key here is a revoked one (401).
