@@ -324,9 +324,10 @@ describe('handoff', () => {
     const opencxBefore = world.opencx.requests.length;
     world.opencx.faults.add({ path: /\/send$/, status: 429, retryAfterSeconds: 1 });
     await world.customerSays(conversationSid, 'Is anyone there?');
-    // Retry-After fitted the Conversations budget once; then the message waits for a resend.
+    // Sent again after Retry-After if that still fitted the handler's real-time budget (a busy machine
+    // may leave too little; the client's tests pin that rule), never more; then the message waits for a resend.
     const sends = world.opencx.requests.slice(opencxBefore).filter((r) => r.path.endsWith('/send'));
-    expect(sends.map((r) => r.status)).toEqual([429, 429]);
+    expect([[429], [429, 429]]).toContainEqual(sends.map((r) => r.status));
     const delivery = world.twilio.webhooks
       .filter((d) => d.params.EventType === 'onMessageAdded' && d.params.Body === 'Is anyone there?')
       .at(-1)!;
