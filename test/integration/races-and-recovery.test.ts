@@ -43,15 +43,27 @@ test('a slow relay that fails after a human accepted does not hand off again or 
   );
   await world.humanAgentAccepts(taskSid);
 
-  expect(world.task(taskSid).assignmentStatus).toBe('assigned');
-  expect(world.task(taskSid).attributes.handoffReason).toBe('AI requested human handoff');
-  expect(world.twilio.calls({ product: 'flex-api', method: 'POST' })).toEqual([]);
-  expect(world.tasksOf(conversationSid)).toHaveLength(1);
-  const notes = world
-    .transcript(conversationSid)
-    .filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'handoff-note');
-  expect(notes).toHaveLength(1);
-  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
+  const expectWithTheHuman = () => {
+    expect(world.task(taskSid).assignmentStatus).toBe('assigned');
+    expect(world.task(taskSid).attributes.handoffReason).toBe('AI requested human handoff');
+    expect(world.twilio.calls({ product: 'flex-api', method: 'POST' })).toEqual([]);
+    expect(world.tasksOf(conversationSid)).toHaveLength(1);
+    const notes = world
+      .transcript(conversationSid)
+      .filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'handoff-note');
+    expect(notes).toHaveLength(1);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
+  };
+  expectWithTheHuman();
+
+  // B's send is still held, and its watchdog armed: both end here, not in a later test, and change nothing.
+  await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
+  expect(world.opencx.requestsOnHold).toBe(0);
+  const timers = [...world.taskrouter.workspace(world.timerWorkspaceSid).tasks.values()].filter(
+    (t) => t.attributes.conversationSid === conversationSid,
+  );
+  expect(timers.filter((t) => t.assignmentStatus === 'pending')).toEqual([]);
+  expectWithTheHuman();
 });
 
 test('an engage that cannot record its session hands off instead of leaving the conversation stuck', async () => {

@@ -256,6 +256,11 @@ export class OpenCxSimulator {
     return [...this.holds].filter((hold) => hold.connected).length;
   }
 
+  /** Requests held on the clock, whether or not their client is still connected. */
+  get requestsOnHold(): number {
+    return this.holds.size;
+  }
+
   /** Resolves once at least `count` requests are held. */
   whenHeld(count = 1): Promise<void> {
     return this.waitFor(() => this.heldRequests >= count);
