@@ -67,26 +67,36 @@ test('a slow relay that fails after a human accepted does not hand off again or 
 });
 
 test('an engage that cannot record its session hands off instead of leaving the conversation stuck', async () => {
-  // The session is made once the customer's message was handled: the failing writes are the engage's,
-  // not the relay's park of the message.
-  world.opencx.faults.add({ method: 'POST', path: /^\/chat\/sessions$/, latencyMs: 500, times: 1 });
-  const held = world.opencx.heldRequests;
+  // The engage waits at its read of the conversation until the customer's message was handled: the
+  // failing writes are then the engage's, not the relay's park of the message.
+  const messageReads = /\/Conversations\/CH\w+\/Messages$/;
+  const readsBefore = requestsTo('GET', messageReads);
+  let readMessages!: () => void;
+  world.twilio.addFault({
+    method: 'GET',
+    path: messageReads,
+    times: 1,
+    until: new Promise<void>((r) => (readMessages = r)),
+  });
   const { conversationSid, taskSid } = world.customerWritesIn('Hello?');
-  await world.opencx.whenHeld(held + 1);
-  await world.until(
-    () =>
-      world.twilio.webhooks.some(
-        (d) =>
-          d.params.ConversationSid === conversationSid &&
-          d.params.EventType === 'onMessageAdded' &&
-          d.status !== undefined,
-      ),
-    "the customer's message handled",
-  );
   const recordItem = new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`);
   const failed = () => world.twilio.requests.filter((r) => r.fault && recordItem.test(r.path)).length;
-  world.twilio.addFault({ method: 'POST', path: recordItem, status: 503, times: 3 });
-  await world.advance(500);
+  try {
+    await world.until(
+      () =>
+        requestsTo('GET', messageReads) > readsBefore &&
+        world.twilio.webhooks.some(
+          (d) =>
+            d.params.ConversationSid === conversationSid &&
+            d.params.EventType === 'onMessageAdded' &&
+            d.status !== undefined,
+        ),
+      "the engage's read and the customer's message handled",
+    );
+    world.twilio.addFault({ method: 'POST', path: recordItem, status: 503, times: 3 });
+  } finally {
+    readMessages();
+  }
   await world.settle();
 
   expect(failed()).toBe(3);
