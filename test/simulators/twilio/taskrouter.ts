@@ -16,7 +16,9 @@
 //   must also hold no other task.
 // - A new workflow Configuration re-routes its pending tasks only with ReEvaluateTasks=true (the
 //   default is false: "Tasks in the Workflow will not be processed through the assignment loop
-//   again"); without it a pending task stays in its target until something else moves it.
+//   again"); without it a pending task stays in its target until something else moves it. A
+//   reserved task keeps its reservation either way, and is routed by the new Configuration once
+//   that reservation ends ([open]: whether ReEvaluateTasks also cancels pending reservations).
 // - Creating a task with RoutingTarget/TaskQueueSid (no workflow) is refused with 400: not simulated.
 // - Deleting a worker rescinds its pending reservations (reservation.rescinded); a worker with an
 //   accepted/wrapping reservation cannot be deleted (400).
