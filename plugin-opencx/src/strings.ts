@@ -23,7 +23,8 @@ export interface OpencxStrings {
   handbackAlready: string;
   handbackSendingAfterAccept: string;
   handbackFailedAfterAccept: string;
-  handbackFailedReason: string;
+  handbackWrapupUnconfirmed: string;
+  handbackWrapupRefused: string;
   handbackFunctionsUrlMissing: string;
   historyTitle: string;
   historyAi: string;
@@ -332,7 +333,8 @@ export const strings: OpencxStrings = {
   handbackFailedAfterAccept:
     'Hand back to AI was not confirmed, and it cannot be tried again from wrap-up: the customer may have no one ' +
     'answering. Tell a supervisor before you complete your task.',
-  handbackFailedReason: 'Reason: {message}',
+  handbackWrapupUnconfirmed: 'No answer confirmed it: the AI may have the customer after all, or no one does.',
+  handbackWrapupRefused: 'It was refused: the AI does not have the customer.',
   handbackFunctionsUrlMissing:
     'Hand back to AI is not set up: ask your Flex admin to set {setting} in the Flex configuration.',
   historyTitle: 'Who handled this conversation',

@@ -12,7 +12,7 @@ export type FetchLike = (
 }>;
 
 export interface FunctionsError<Field extends string = string> {
-  /** The Functions' code, or `network_error` / `timeout` / `unexpected_response` from this client. */
+  /** The Functions' code, or `network_error` / `timeout` / `answer_lost` / `unexpected_response` from this client. */
   code: string;
   message: string;
   field?: Field;
@@ -60,7 +60,7 @@ export function createFunctionsPost<Field extends string>(
   return async (path, form) => {
     const request = new AbortController();
     const timer = setTimeout(() => request.abort(), ANSWER_TIMEOUT_MS);
-    let response: Awaited<ReturnType<FetchLike>>;
+    let response: Awaited<ReturnType<FetchLike>> | undefined;
     let body: unknown;
     try {
       response = await fetchImpl(`${root}${path}`, {
@@ -75,8 +75,10 @@ export function createFunctionsPost<Field extends string>(
         throw error;
       });
     } catch {
-      return request.signal.aborted
-        ? { ok: false, error: { code: 'timeout', message: texts.unanswered } }
+      if (request.signal.aborted) return { ok: false, error: { code: 'timeout', message: texts.unanswered } };
+      // The Functions were reached once an answer began: it was lost on its way back.
+      return response !== undefined
+        ? { ok: false, error: { code: 'answer_lost', message: texts.unanswered } }
         : { ok: false, error: { code: 'network_error', message: texts.unreachable } };
     } finally {
       clearTimeout(timer);

@@ -4,7 +4,7 @@ import { Alert } from '@twilio-paste/core/alert';
 import { Box } from '@twilio-paste/core/box';
 import { Text } from '@twilio-paste/core/text';
 
-import { type AgentClient, createAgentClient } from '../api/agentClient';
+import { type AgentClient, createAgentClient, type HandbackError } from '../api/agentClient';
 import { HandbackControl, HandbackDone, type HandbackProgress } from '../components/HandbackControl';
 import { HandoffHistory } from '../components/HandoffHistory';
 import { type FunctionsClientOptions, functionsClient, FUNCTIONS_URL_SETTINGS } from '../config';
@@ -135,15 +135,18 @@ export function TaskHandback({
           onDismiss={task?.status === 'wrapping' ? undefined : () => outcomes.set(task!.taskSid!, undefined)}
         >
           <Text as="p">{strings.handbackFailedAfterAccept}</Text>
-          {/* Whether the AI may have the customer after all, or the agent still holds the conversation. */}
+          {/* Whether the AI may have the customer after all. Not the Functions' words: they may say to try again. */}
           <Text as="p" marginTop="space20">
-            {format(strings.handbackFailedReason, { message: progress.error.message })}
+            {mayHaveHappened(progress.error) ? strings.handbackWrapupUnconfirmed : strings.handbackWrapupRefused}
           </Text>
         </Alert>
       ) : null}
     </Box>
   );
 }
+
+/** No answer came, or the Functions failed in a way that may have routed it: the AI may have the customer. */
+const mayHaveHappened = (error: HandbackError): boolean => error.status === undefined || error.status >= 500;
 
 /** Under the handoff panel: who held the conversation when, and "Hand back to AI" for the agent holding it. */
 export function createHandbackSetup(options: FunctionsClientOptions<Pick<AgentClient, 'handBack'>> = {}): FeatureSetup {

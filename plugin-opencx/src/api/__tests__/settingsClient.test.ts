@@ -462,6 +462,18 @@ describe('settings client', () => {
     });
   });
 
+  it('says of an answer cut off on its way back that Apply may have been done, not to check the URL', async () => {
+    const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(async () => ({
+      status: 200,
+      json: () => Promise.reject(new TypeError('network error')),
+    }));
+    const answer = await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('flex-token');
+    expect(answer).toEqual({
+      ok: false,
+      error: { code: 'answer_lost', message: expect.stringMatching(/may have been done all the same/) },
+    });
+  });
+
   it('reports a network failure, for the admin to check the Functions URL', async () => {
     const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(() =>
       Promise.reject(new TypeError('Failed to fetch')),

@@ -313,16 +313,17 @@ test('a hand-back that fails after the agent wrapped up says so, with the reason
   answer({ ok: false, error: { status: 502, code: 'handback_failed', message: reason } });
 
   const alert = await screen.findByRole('alert');
-  // Not "Try again": the control went with the wrap-up.
+  // Not "Try again", nor the Functions' words saying so: the control went with the wrap-up.
   expect(alert).toHaveTextContent('Hand back to AI was not confirmed, and it cannot be tried again from wrap-up');
   expect(alert).toHaveTextContent('Tell a supervisor before you complete your task.');
-  // Whether the AI may have the customer after all, or the agent still holds the conversation.
-  expect(alert).toHaveTextContent(`Reason: ${reason}`);
+  expect(alert).not.toHaveTextContent(/try again/i);
+  // Whether the AI may have the customer after all.
+  expect(alert).toHaveTextContent('No answer confirmed it: the AI may have the customer after all, or no one does.');
   // Not to be dismissed in wrap-up: the agent could then complete a task whose customer nobody answers.
   expect(within(alert).queryByRole('button')).not.toBeInTheDocument();
   rerender(<Canvas task={handedOff(REFUND_TASK, 'Refund')} />);
   rerender(<Canvas task={wrapping} />);
-  expect(screen.getByRole('alert')).toHaveTextContent(`Reason: ${reason}`);
+  expect(screen.getByRole('alert')).toHaveTextContent('No answer confirmed it');
 
   // The task completed, it can go.
   rerender(<Canvas task={{ ...wrapping, status: 'completed' }} />);
@@ -330,6 +331,23 @@ test('a hand-back that fails after the agent wrapped up says so, with the reason
   expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   rerender(<Canvas task={wrapping} />);
   expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+});
+
+test('a hand-back refused after the agent wrapped up says the AI does not have the customer', async () => {
+  const RETURNS_TASK = `WT${'8'.repeat(32)}`;
+  let answer!: (result: unknown) => void;
+  handBack.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)) as never);
+  const { rerender } = render(<Canvas task={handedOff(RETURNS_TASK, 'Returns')} />);
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+  rerender(<Canvas task={{ ...handedOff(RETURNS_TASK, 'Returns'), status: 'wrapping' }} />);
+
+  const message = 'Another task holds this conversation now: wrap up and complete this task';
+  answer({ ok: false, error: { status: 409, code: 'not_handed_off', message } });
+
+  const alert = await screen.findByRole('alert');
+  expect(alert).toHaveTextContent('It was refused: the AI does not have the customer.');
+  expect(alert).not.toHaveTextContent('No answer confirmed it');
 });
 
 test('a hand-back in flight when the agent switches tasks shows its answer, a failure too, on return', async () => {
