@@ -378,16 +378,19 @@ function accountState(world: World) {
   };
 }
 
+/** An account the integration was never installed in. */
+const uninstalledAccount = {
+  configured: false,
+  seedAiWorker: false,
+  seedTimerWorkspace: false,
+  webhooks: false,
+  handoffFilter: 'missing',
+  aiQueue: false,
+} as const;
+
 // A fresh account: Apply adds the AI's queue and both filters, so nothing of the admin's routes to the AI.
 describe('install, then uninstall', () => {
-  const world = withWorld({
-    configured: false,
-    seedAiWorker: false,
-    seedTimerWorkspace: false,
-    webhooks: false,
-    handoffFilter: 'missing',
-    aiQueue: false,
-  });
+  const world = withWorld(uninstalledAccount);
 
   test('uninstall needs the confirmation', async () => {
     const answer = await call(world(), 'setup-uninstall');
@@ -421,14 +424,7 @@ describe('install, then uninstall', () => {
 });
 
 describe('uninstall after a save that created an AI worker and failed', () => {
-  const world = withWorld({
-    configured: false,
-    seedAiWorker: false,
-    seedTimerWorkspace: false,
-    webhooks: false,
-    handoffFilter: 'missing',
-    aiQueue: false,
-  });
+  const world = withWorld(uninstalledAccount);
 
   test('deletes the AI worker the settings do not name too', async () => {
     const before = accountState(world());
@@ -517,15 +513,6 @@ async function expectWithHumans(world: World, taskSid: string): Promise<void> {
   await world.humanAgentLogsIn();
   expect(world.reservations(taskSid).map((r) => [r.workerSid, r.status])).toEqual([[world.humanWorkerSid, 'pending']]);
 }
-
-const uninstalledAccount = {
-  configured: false,
-  seedAiWorker: false,
-  seedTimerWorkspace: false,
-  webhooks: false,
-  handoffFilter: 'missing',
-  aiQueue: false,
-} as const;
 
 describe('uninstall while a chat waits in the AI queue for a free AI worker', () => {
   const world = withWorld(uninstalledAccount);
