@@ -1,5 +1,5 @@
 import { adminErrorOf } from './admin-error.testing';
-import { MAX_VERDICT_COMMENT, parseVerdictForm, verdictNote, verdictOf } from './verdict';
+import { MAX_VERDICT_COMMENT, parseVerdictForm, verdictNote, verdictNoteKey, verdictOf } from './verdict';
 
 const TASK = 'WT0123456789abcdef0123456789abcdef';
 
@@ -34,6 +34,24 @@ describe('parseVerdictForm', () => {
     [{ taskSid: TASK, needed: 'true', summaryRight: 'true', comment: 'x'.repeat(MAX_VERDICT_COMMENT + 1) }, 'comment'],
   ])('refuses %j with 400 invalid_input on %s', (form, field) => {
     expect(adminErrorOf(() => parseVerdictForm(form))).toMatchObject({ status: 400, code: 'invalid_input', field });
+  });
+});
+
+describe('verdictNoteKey', () => {
+  const form = { taskSid: 'WT1', needed: true, summaryRight: false };
+  const at = (iso: string) => new Date(iso);
+
+  it('is the same for the same verdict sent again later, and not for a changed one or another task', () => {
+    const key = verdictNoteKey('WT1', verdictOf(form, 'WK1', at('2026-12-05T10:00:00Z')));
+    expect(verdictNoteKey('WT1', verdictOf(form, 'WK1', at('2026-12-05T10:05:00Z')))).toBe(key);
+    expect(verdictNoteKey('WT1', verdictOf({ ...form, comment: 'x' }, 'WK1', at('2026-12-05T10:00:00Z')))).not.toBe(
+      key,
+    );
+    expect(verdictNoteKey('WT1', verdictOf({ ...form, needed: false }, 'WK1', at('2026-12-05T10:00:00Z')))).not.toBe(
+      key,
+    );
+    expect(verdictNoteKey('WT2', verdictOf(form, 'WK1', at('2026-12-05T10:00:00Z')))).not.toBe(key);
+    expect(verdictNoteKey('WT1', verdictOf(form, 'WK2', at('2026-12-05T10:00:00Z')))).not.toBe(key);
   });
 });
 

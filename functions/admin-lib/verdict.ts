@@ -1,6 +1,7 @@
 // The agent's verdict on a handoff (`/agent/handoff-verdict`): was it needed, was the summary
 // right, and an optional comment. Pure: the form, what the task's attributes get, and the note
 // on the OpenCX session.
+import { createHash } from 'node:crypto';
 import type { CustomData } from '../common/opencx-client';
 import { invalidInput } from './admin-error';
 import { formText } from './settings';
@@ -52,6 +53,16 @@ export function verdictOf(form: VerdictForm, workerSid: string, at: Date): Verdi
     by: workerSid,
     at: at.toISOString(),
   };
+}
+
+/**
+ * The claim on noting this verdict of this task on OpenCX: the agent's retry of a verdict whose
+ * answer was lost (the note made) adds no second note; a changed verdict is noted again.
+ */
+export function verdictNoteKey(taskSid: string, verdict: Verdict): string {
+  const { needed, summaryRight, comment, by } = verdict;
+  const digest = createHash('sha256').update(JSON.stringify({ needed, summaryRight, comment, by })).digest('hex');
+  return `verdict_${taskSid}_${digest.slice(0, 24)}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 // The agent's verdict on a handoff, from the handoff panel: onto the task's attributes (Flex
 // Insights), as a note on the OpenCX session (tuning the AI) and into the supervisors' insights.
 // Only the worker who holds or held the task may give it. docs/admin-api.md.
+import { randomUUID } from 'node:crypto';
 import { recordInsight } from '../bridge/insights';
 import { BridgeState } from '../bridge/state';
 import { guardedApiUrl } from '../common/deployment-guard';
@@ -9,10 +10,12 @@ import { OpenCxClient } from '../common/opencx-client';
 import { Deadline } from '../common/retry';
 import { AdminError } from '../admin-lib/admin-error';
 import { pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';
-import { parseVerdictForm, VERDICT_ATTRIBUTE, verdictNote, verdictOf } from '../admin-lib/verdict';
+import { parseVerdictForm, VERDICT_ATTRIBUTE, verdictNote, verdictNoteKey, verdictOf } from '../admin-lib/verdict';
 
 /** OpenCX gets at most this much of the request: the verdict is on the task whatever OpenCX does. */
 const OPENCX_BUDGET_MS = 3000;
+/** A verdict's note is claimed this long: the agent's retries come within minutes. */
+const VERDICT_NOTE_TTL_SECONDS = 24 * 3600;
 
 export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: true, heldBefore: true }, async (call) => {
   const form = parseVerdictForm(call.event);
@@ -27,8 +30,13 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
   const conversationSid = typeof task.attributes.conversationSid === 'string' ? task.attributes.conversationSid : '';
   const warn = (message: string, fields?: Record<string, unknown>) =>
     logEvent({ event: 'handoff-verdict', outcome: 'warning', taskSid: task.sid, reason: message, ...fields }, 'warn');
+  const state = new BridgeState(call.twilio.sync, syncServiceSid(call.context));
   const noteOnOpencx = async (): Promise<'noted' | 'failed' | 'no-session'> => {
     if (!sessionId) return 'no-session';
+    // Sync failing: noted, at worst twice, rather than not at all.
+    const claim = verdictNoteKey(task.sid, verdict);
+    const claimedBy = randomUUID();
+    if (!(await state.claimOnce(claim, VERDICT_NOTE_TTL_SECONDS, claimedBy).catch(() => true))) return 'noted';
     const opencx = new OpenCxClient({
       token: config.opencxToken,
       extraTokens: config.opencxExtraTokens,
@@ -40,12 +48,12 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
     return opencx
       .sendAgentNote(sessionId, text, customData, new Deadline(Math.min(OPENCX_BUDGET_MS, call.deadline.remaining())))
       .then(() => 'noted' as const)
-      .catch((error: unknown) => {
+      .catch(async (error: unknown) => {
         warn('could not note the verdict on the OpenCX session', { sessionId, error: String(error) });
+        await state.releaseOwn(claim, claimedBy).catch(() => undefined);
         return 'failed' as const;
       });
   };
-  const state = new BridgeState(call.twilio.sync, syncServiceSid(call.context));
   // The task is the verdict's record: OpenCX and the insights hear of it only once it is there,
   // so a failed write the agent tries again adds no second note to the session.
   await call.twilio.taskrouter.mergeTaskAttributes(config.workspaceSid, task.sid, { [VERDICT_ATTRIBUTE]: verdict });

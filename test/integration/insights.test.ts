@@ -317,7 +317,14 @@ describe('the agent verdict', () => {
   });
 
   test('a second verdict replaces the first on the task and counts once', async () => {
+    const notes = () => world.sessionFor(handoff.conversationSid)!.messages.length;
+    const notesBefore = notes();
     await giveVerdict({ taskSid: handoff.taskSid, needed: 'true', summaryRight: 'false' });
+    expect(notes()).toBe(notesBefore + 1);
+    // Sent again as it was (its answer lost on the way back to Flex): OpenCX is not told twice.
+    const again = await giveVerdict({ taskSid: handoff.taskSid, needed: 'true', summaryRight: 'false' });
+    expect(again.body).toMatchObject({ ok: true, opencx: 'noted' });
+    expect(notes()).toBe(notesBefore + 1);
     expect(world.task(handoff.taskSid).attributes.opencxVerdict).toMatchObject({ needed: true, summaryRight: false });
     expect(world.task(handoff.taskSid).attributes.opencxVerdict).not.toHaveProperty('comment');
     expect((await insights()).body.verdicts).toEqual({ total: 1, notNeeded: 0, summaryWrong: 1 });
