@@ -239,6 +239,8 @@ export interface OpencxStrings {
   settingsNetworkError: string;
   settingsUnexpectedResponse: string;
   functionsUnanswered: string;
+  functionsUnansweredRead: string;
+  functionsUnreachableRead: string;
 
   setupTitle: string;
   setupIntro: string;
@@ -615,6 +617,8 @@ export const strings: OpencxStrings = {
   settingsUnexpectedResponse: 'The OpenCX Functions gave an unexpected answer (HTTP {status}).',
   functionsUnanswered:
     'No answer came from the OpenCX Functions: what you asked may have been done all the same. Check, then try again.',
+  functionsUnansweredRead: 'No answer came from the OpenCX Functions. Try again in a moment.',
+  functionsUnreachableRead: 'The OpenCX Functions could not be reached. Check your connection, then try again.',
 
   setupTitle: 'Twilio setup',
   setupIntro:

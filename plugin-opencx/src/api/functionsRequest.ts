@@ -50,6 +50,18 @@ const ADMIN_TEXTS: UnansweredTexts = {
   unanswered: strings.functionsUnanswered,
 };
 
+/** For an admin's read (the settings, the setup check): nothing was asked to be done. */
+export const ADMIN_READ_TEXTS: UnansweredTexts = {
+  unreachable: strings.settingsNetworkError,
+  unanswered: strings.functionsUnansweredRead,
+};
+
+/** For a supervisor's read: nothing was asked to be done, and only admins can check the Functions URL. */
+export const SUPERVISOR_READ_TEXTS: UnansweredTexts = {
+  unreachable: strings.functionsUnreachableRead,
+  unanswered: strings.functionsUnansweredRead,
+};
+
 /** A poster for one Functions domain; `fields` lists the form fields an error may name. */
 export function createFunctionsPost<Field extends string>(
   { baseUrl, fetch: fetchImpl = (url, init) => fetch(url, init) }: FunctionsRequestOptions,

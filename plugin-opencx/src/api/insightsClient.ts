@@ -2,6 +2,7 @@
 // what it handed off and why, for one period. The answer holds counts and SIDs, never message text.
 import {
   createFunctionsPost,
+  SUPERVISOR_READ_TEXTS,
   type FunctionsFailure,
   type FunctionsRequestOptions,
   isObject,
@@ -72,7 +73,7 @@ export interface InsightsClient {
 }
 
 export function createInsightsClient(options: FunctionsRequestOptions): InsightsClient {
-  const post = createFunctionsPost<InsightsField>(options, ['period']);
+  const post = createFunctionsPost<InsightsField>(options, ['period'], SUPERVISOR_READ_TEXTS);
   return {
     async load(flexToken, period) {
       const answer = await post('/supervisor/insights', { Token: flexToken, period });

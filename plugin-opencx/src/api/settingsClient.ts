@@ -9,6 +9,7 @@ import {
   DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE,
 } from '../config';
 import {
+  ADMIN_READ_TEXTS,
   createFunctionsPost,
   type FunctionsError,
   type FunctionsRequestOptions,
@@ -285,10 +286,11 @@ const FIELDS: readonly SettingsField[] = [
 
 export function createSettingsClient(options: SettingsClientOptions): SettingsClient {
   const post = createFunctionsPost(options, FIELDS);
+  const read = createFunctionsPost(options, FIELDS, ADMIN_READ_TEXTS);
 
   return {
     async load(flexToken) {
-      const answer = await post('/admin/settings-load', { Token: flexToken });
+      const answer = await read('/admin/settings-load', { Token: flexToken });
       if (!answer.ok) return answer;
       const settings = readSettings(answer.body.settings);
       return settings ? { ok: true, settings, routing: readRouting(answer.body.routing) } : unexpectedShape();
@@ -340,7 +342,7 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
     },
 
     async checkSetup(flexToken, input = {}) {
-      const answer = await post('/admin/setup-check', setupFields(flexToken, input));
+      const answer = await read('/admin/setup-check', setupFields(flexToken, input));
       if (!answer.ok) return answer;
       const checks = readChecks(answer.body.checks);
       const undoable = readRestored(answer.body.undoable);

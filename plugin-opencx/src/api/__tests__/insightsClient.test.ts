@@ -21,6 +21,18 @@ describe('insights client', () => {
     expect(Object.fromEntries(new URLSearchParams(init.body))).toEqual({ Token: 'flex-token', period: '30d' });
   });
 
+  it('says of no answer to try again, not that it may have been done nor to check the Functions URL', async () => {
+    const unreachable = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(() =>
+      Promise.reject(new TypeError('Failed to fetch')),
+    );
+    for (const fetch of [unreachable, answering(504, '<html>Gateway Timeout</html>')]) {
+      const result = await createInsightsClient({ baseUrl: BASE, fetch }).load('flex-token', '7d');
+      if (result.ok) throw new Error('expected a failure');
+      expect(result.error.message).toMatch(/try again/i);
+      expect(result.error.message).not.toMatch(/Functions URL|may have been done/);
+    }
+  });
+
   it("passes on the Function's refusal of an agent", async () => {
     const fetch = answering(403, {
       ok: false,

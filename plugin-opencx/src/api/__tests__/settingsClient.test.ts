@@ -474,6 +474,21 @@ describe('settings client', () => {
     });
   });
 
+  it('says of a load with no answer to try again: nothing was asked to be done', async () => {
+    const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(async () => ({
+      status: 504,
+      json: async () => JSON.parse('<html>Gateway Timeout</html>'),
+    }));
+    expect(await createSettingsClient({ baseUrl: BASE, fetch }).load('flex-token')).toEqual({
+      ok: false,
+      error: {
+        code: 'unexpected_response',
+        message: 'No answer came from the OpenCX Functions. Try again in a moment.',
+        status: 504,
+      },
+    });
+  });
+
   it('reports a network failure, for the admin to check the Functions URL', async () => {
     const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(() =>
       Promise.reject(new TypeError('Failed to fetch')),
