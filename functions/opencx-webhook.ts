@@ -172,7 +172,16 @@ async function handleEvent(classified: OpencxClassification, delivery: Delivery)
       claim &&
       conversationSid &&
       isLateAnswer(opencxEvent, Date.now()) &&
-      (await answerInConversation(io.twilio.conversations, config.conversationsServiceSid, conversationSid, claim))
+      // Near the end of OpenCX's retries: a failed look posts it (at worst twice) rather than lose it.
+      (await answerInConversation(
+        io.twilio.conversations,
+        config.conversationsServiceSid,
+        conversationSid,
+        claim,
+      ).catch((error: unknown) => {
+        logEvent({ ...trace, outcome: 'warning', reason: 'could not look for a late answer', error: String(error) });
+        return false;
+      }))
     ) {
       logEvent({ ...trace, outcome: 'already-answered', reason: 'posted before its claim expired' });
       return answer(200, { outcome: 'already-answered' });

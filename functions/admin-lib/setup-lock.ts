@@ -28,10 +28,11 @@ export interface SetupLockHolder {
 export type LockAttempt = { held: true } | { held: false; holder?: SetupLockHolder };
 
 /**
- * The release's own budget when the operation left it less (within the Function's time limit): a save
- * that ran out of time must not keep its admin out (setup_busy, naming them) until the lock expires.
+ * Kept from the operation's budget for the release, which has a budget of its own (within the
+ * Function's time limit): a save that ran out of time must not keep its admin out (setup_busy,
+ * naming them) until the lock expires.
  */
-export const LOCK_RELEASE_MS = 2000;
+export const LOCK_RELEASE_MS = 700;
 
 /** Create, then read, then take over an expired lock: this often before giving up. */
 const ROUNDS = 3;
@@ -115,6 +116,7 @@ export async function withSetupLock<T>(
     throw error;
   }
   if (!attempt.held) throw setupBusy(attempt.holder);
+  call.deadline.shorten(LOCK_RELEASE_MS);
   try {
     return await run();
   } finally {

@@ -55,6 +55,20 @@ export function verdictOf(form: VerdictForm, workerSid: string, at: Date): Verdi
   };
 }
 
+/** The verdict a task's attribute holds, when it is one. */
+export function verdictOnTask(value: unknown): Verdict | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const { needed, summaryRight, comment, by, at } = value as Record<string, unknown>;
+  if (typeof needed !== 'boolean' || typeof summaryRight !== 'boolean' || typeof by !== 'string') return undefined;
+  return {
+    needed,
+    summaryRight,
+    ...(typeof comment === 'string' ? { comment } : {}),
+    by,
+    at: typeof at === 'string' ? at : '',
+  };
+}
+
 /**
  * The claim on noting this verdict of this task on OpenCX: the agent's retry of a verdict whose
  * answer was lost (the note made) adds no second note; a changed verdict is noted again.

@@ -10,12 +10,20 @@ import { OpenCxClient } from '../common/opencx-client';
 import { Deadline } from '../common/retry';
 import { AdminError } from '../admin-lib/admin-error';
 import { pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';
-import { parseVerdictForm, VERDICT_ATTRIBUTE, verdictNote, verdictNoteKey, verdictOf } from '../admin-lib/verdict';
+import {
+  parseVerdictForm,
+  VERDICT_ATTRIBUTE,
+  verdictNote,
+  verdictNoteKey,
+  verdictOf,
+  verdictOnTask,
+} from '../admin-lib/verdict';
 
 /** OpenCX gets at most this much of the request: the verdict is on the task whatever OpenCX does. */
 const OPENCX_BUDGET_MS = 3000;
 /** A verdict's note is claimed this long: the agent's retries come within minutes. */
 const VERDICT_NOTE_TTL_SECONDS = 24 * 3600;
+const CLAIM_RETURN_MS = 700;
 
 export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: true, heldBefore: true }, async (call) => {
   const form = parseVerdictForm(call.event);
@@ -31,6 +39,10 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
   const warn = (message: string, fields?: Record<string, unknown>) =>
     logEvent({ event: 'handoff-verdict', outcome: 'warning', taskSid: task.sid, reason: message, ...fields }, 'warn');
   const state = new BridgeState(call.twilio.sync, syncServiceSid(call.context));
+  // Claims are given back on a budget of their own: a note that ran out of time is noted on the retry.
+  const giveBack = () => new BridgeState(call.twilioWithin(CLAIM_RETURN_MS).sync, syncServiceSid(call.context));
+  // The verdict the task had: once another is noted, noting it again (the agent changing back) is a new note.
+  const earlier = verdictOnTask(task.attributes[VERDICT_ATTRIBUTE]);
   const noteOnOpencx = async (): Promise<'noted' | 'failed' | 'no-session'> => {
     if (!sessionId) return 'no-session';
     // Sync failing: noted, at worst twice, rather than not at all.
@@ -47,10 +59,19 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
     const { text, customData } = verdictNote(verdict);
     return opencx
       .sendAgentNote(sessionId, text, customData, new Deadline(Math.min(OPENCX_BUDGET_MS, call.deadline.remaining())))
-      .then(() => 'noted' as const)
+      .then(async () => {
+        const replaced = earlier && verdictNoteKey(task.sid, earlier);
+        if (replaced && replaced !== claim)
+          await giveBack()
+            .release(replaced)
+            .catch(() => undefined);
+        return 'noted' as const;
+      })
       .catch(async (error: unknown) => {
         warn('could not note the verdict on the OpenCX session', { sessionId, error: String(error) });
-        await state.releaseOwn(claim, claimedBy).catch(() => undefined);
+        await giveBack()
+          .releaseOwn(claim, claimedBy)
+          .catch(() => undefined);
         return 'failed' as const;
       });
   };

@@ -682,6 +682,16 @@ describe('afterAnswer', () => {
     });
   });
 
+  it('a bare "handed off" (the session was already) says nothing of last words', () => {
+    const bare = afterAnswer(answer({ handedOff: true }));
+    if (bare.next !== 'handoff') throw new Error('expected a handoff');
+    expect(bare.request).toMatchObject({ byAi: true });
+    expect(bare.request).not.toHaveProperty('inAnswer');
+    const silent = afterAnswer(answer({ handedOff: true, summary: 'Wants a human', sentiment: 'neutral' }));
+    if (silent.next !== 'handoff') throw new Error('expected a handoff');
+    expect(silent.request).toMatchObject({ inAnswer: true });
+  });
+
   it('falls back to a handoff when OpenCX gave no answer, without internals in the summary', () => {
     const decision = afterAnswer(undefined);
     if (decision.next !== 'handoff') throw new Error('expected a handoff');

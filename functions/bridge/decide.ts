@@ -830,7 +830,10 @@ export function afterAnswer(answer: AiAnswer | undefined): AfterAnswer {
         summary: answer.summary,
         sentiment: answer.sentiment,
         byAi: true,
-        inAnswer: true,
+        // A bare "handed off" (the session was already) carries no decision, and says nothing of last words.
+        ...(answer.answerId !== undefined || answer.summary !== undefined || answer.sentiment !== undefined
+          ? { inAnswer: true as const }
+          : {}),
       },
     };
   }

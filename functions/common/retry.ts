@@ -5,7 +5,7 @@ const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTim
 
 /** A time budget on a clock; waits between attempts run on the same clock (a test's virtual one). */
 export class Deadline {
-  private readonly endsAt: number;
+  private endsAt: number;
   constructor(
     budgetMs: number,
     private readonly now: () => number = Date.now,
@@ -18,6 +18,10 @@ export class Deadline {
   }
   expired(): boolean {
     return this.remaining() <= 0;
+  }
+  /** Ends `ms` sooner: what the caller keeps for a step after the work (giving back a lock). */
+  shorten(ms: number): void {
+    this.endsAt -= ms;
   }
 }
 

@@ -328,6 +328,14 @@ describe('the agent verdict', () => {
     expect(world.task(handoff.taskSid).attributes.opencxVerdict).toMatchObject({ needed: true, summaryRight: false });
     expect(world.task(handoff.taskSid).attributes.opencxVerdict).not.toHaveProperty('comment');
     expect((await insights()).body.verdicts).toEqual({ total: 1, notNeeded: 0, summaryWrong: 1 });
+
+    // Changed back to the first verdict, then to this one again: each change is told.
+    const comment = 'Tracking link would have done.';
+    await giveVerdict({ taskSid: handoff.taskSid, needed: 'false', summaryRight: 'true', comment });
+    expect(notes()).toBe(notesBefore + 2);
+    await giveVerdict({ taskSid: handoff.taskSid, needed: 'true', summaryRight: 'false' });
+    expect(notes()).toBe(notesBefore + 3);
+    expect((await insights()).body.verdicts).toEqual({ total: 1, notNeeded: 0, summaryWrong: 1 });
   });
 
   test('a verdict the task could not take reaches neither OpenCX nor the insights; sent again, once', async () => {

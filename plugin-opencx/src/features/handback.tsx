@@ -145,8 +145,15 @@ export function TaskHandback({
   );
 }
 
-/** No answer came, or the Functions failed in a way that may have routed it: the AI may have the customer. */
-const mayHaveHappened = (error: HandbackError): boolean => error.status === undefined || error.status >= 500;
+/**
+ * No answer came, the Functions failed in a way that may have routed it, or another click's hand-back
+ * is under way or moved the agent to wrap-up: the AI may have the customer.
+ */
+const mayHaveHappened = (error: HandbackError): boolean =>
+  error.status === undefined ||
+  error.status >= 500 ||
+  error.code === 'handback_in_progress' ||
+  error.code === 'not_task_holder';
 
 /** Under the handoff panel: who held the conversation when, and "Hand back to AI" for the agent holding it. */
 export function createHandbackSetup(options: FunctionsClientOptions<Pick<AgentClient, 'handBack'>> = {}): FeatureSetup {

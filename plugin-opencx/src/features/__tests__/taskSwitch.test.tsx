@@ -350,6 +350,26 @@ test('a hand-back refused after the agent wrapped up says the AI does not have t
   expect(alert).not.toHaveTextContent('No answer confirmed it');
 });
 
+test.each([
+  ['handback_in_progress', 'This conversation is being handed back to the AI', '7'],
+  ['not_task_holder', 'Only the agent who holds this task can do this', '6'],
+])(
+  'in wrap-up, %s (another click handed it back, or is) says the AI may have the customer',
+  async (code, message, digit) => {
+    const RETURNS_TASK = `WT${digit.repeat(32)}`;
+    let answer!: (result: unknown) => void;
+    handBack.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)) as never);
+    const { rerender } = render(<Canvas task={handedOff(RETURNS_TASK, 'Returns')} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    rerender(<Canvas task={{ ...handedOff(RETURNS_TASK, 'Returns'), status: 'wrapping' }} />);
+
+    answer({ ok: false, error: { status: code === 'not_task_holder' ? 403 : 409, code, message } });
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('No answer confirmed it');
+  },
+);
+
 test('a hand-back in flight when the agent switches tasks shows its answer, a failure too, on return', async () => {
   const [RETURNS_TASK, SHIPPING_TASK] = [`WT${'c'.repeat(32)}`, `WT${'d'.repeat(32)}`];
   let answer!: (result: unknown) => void;
