@@ -996,6 +996,30 @@ describe('Undo names the Apply it undoes', () => {
   });
 });
 
+describe('an account where Apply created the AI queue but could not note it in the settings', () => {
+  const { world, aiQueues, settings } = worldWithoutAiQueue();
+
+  test('the step fails saying so, and Undo still deletes the queue', async () => {
+    // Every write of the settings meets another writer's (412): the queue is made, the note never is.
+    world().twilio.addFault({ method: 'POST', path: /\/Documents\/opencx_config$/, status: 412, times: 20 });
+    let applied: Record<string, unknown>;
+    try {
+      applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    } finally {
+      world().twilio.clearFaults();
+    }
+    expect((applied.steps as StepView[]).find((step) => step.id === 'ai_queue')).toMatchObject({
+      status: 'failed',
+      detail: expect.stringMatching(/^Created the queue WQ\w+ but could not note it in the settings: .+Undo removes/),
+    });
+    expect(aiQueues()).toHaveLength(1);
+    expect(settings()).not.toHaveProperty('aiQueueCreatedSid');
+
+    await ok(world(), 'setup-undo');
+    expect(aiQueues()).toEqual([]);
+  });
+});
+
 describe("an account where the answer to Apply's create of the AI queue is lost", () => {
   const { world, aiQueues, settings } = worldWithoutAiQueue();
 

@@ -5,7 +5,7 @@ import type { BridgeConfig } from '../../common/config';
 import { mayHaveBeenProcessed, type TaskQueueSummary, type TaskRouterApi, type TwilioApis } from '../../common/twilio';
 import { AI_QUEUE_NAME, AI_QUEUE_TARGET_WORKERS, aiQueueFor, queueName } from './ai-queue';
 import type { CheckId } from './check';
-import { NO_AI_WORKER_FOUND, type SetupStep, type StepPlan, type StepReport } from './steps';
+import { MadeThenFailedError, NO_AI_WORKER_FOUND, type SetupStep, type StepPlan, type StepReport } from './steps';
 import { type RoutingFacts, workflowConfigurationUpdate, workflowFiltersCheck } from './workflow';
 import { chooseWorkflow } from './workflow-discovery';
 
@@ -60,7 +60,13 @@ export function aiQueueStep(deps: AiRoutingDeps): SetupStep<TaskQueueSummary> {
         config.aiQueueSid,
         async () => {
           const created = await createAiQueue(taskrouter, config.workspaceSid);
-          await deps.recordCreatedQueue(created.sid);
+          // Not recorded in the settings, the queue is still Apply's: Undo deletes it by its name and targets.
+          await deps.recordCreatedQueue(created.sid).catch((error: unknown) => {
+            throw new MadeThenFailedError(
+              `Created the queue ${created.sid} but could not note it in the settings`,
+              error,
+            );
+          });
         },
         config.workspaceSid,
       ),

@@ -6,6 +6,7 @@ import { mayHaveBeenProcessed, twilioErrorCode, twilioStatus } from '../../commo
 import type { ConversationsWebhook, TwilioApis, WorkspaceCallback } from '../../common/twilio';
 import { TIMER_EVENTS } from '../timer-workspace';
 import {
+  MadeThenFailedError,
   type Revisions,
   type ResourceBackup,
   revisionOf,
@@ -223,6 +224,10 @@ async function runStep(
     await plan.write();
   } catch (error) {
     // A write Twilio refused changed nothing: Undo must not put back over a later edit of the admin's.
+    if (error instanceof MadeThenFailedError) {
+      await written(true).catch(() => undefined);
+      return report('failed', `${error.message}. Undo removes what was made.`);
+    }
     if (!mayHaveBeenProcessed(error)) await written(false).catch(() => undefined);
     return report(
       'failed',

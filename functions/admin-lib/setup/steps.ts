@@ -52,6 +52,14 @@ export interface AiWorkerBackup {
 /** How the AI workers' step begins its detail when no worker of the pool is there to take an offer. */
 export const NO_AI_WORKER_FOUND = 'No AI worker of the saved pool is in the workspace';
 
+/** A step's write was made, and what it does after failed: its backup stands, for Undo and Uninstall. */
+export class MadeThenFailedError extends Error {
+  constructor(made: string, failure: unknown) {
+    super(`${made}: ${failure instanceof Error ? failure.message : String(failure)}`);
+    this.name = 'MadeThenFailedError';
+  }
+}
+
 /** A step's decision on the resource as it is now. */
 export type StepPlan =
   | { kind: 'write'; detail: string; backup: ResourceBackup; write: () => Promise<void> }
