@@ -298,15 +298,21 @@ test('a hand-back answered after Flex moved its task to wrap-up gives its confir
   elsewhere.remove();
 });
 
-test('a hand-back that fails after the agent wrapped up says so, with the reason', async () => {
-  const RETURNS_TASK = `WT${'9'.repeat(32)}`;
+/** The agent hands back the task named by `digit`, and is moved to wrap-up before the answer comes. */
+function handBackThenWrapUp(digit: string) {
+  const taskSid = `WT${digit.repeat(32)}`;
   let answer!: (result: unknown) => void;
   handBack.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)) as never);
-  const { rerender } = render(<Canvas task={handedOff(RETURNS_TASK, 'Returns')} />);
+  const { rerender } = render(<Canvas task={handedOff(taskSid, 'Returns')} />);
   fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
   fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
-  const wrapping = { ...handedOff(RETURNS_TASK, 'Returns'), status: 'wrapping' };
+  const wrapping = { ...handedOff(taskSid, 'Returns'), status: 'wrapping' };
   rerender(<Canvas task={wrapping} />);
+  return { answer, rerender, wrapping };
+}
+
+test('a hand-back that fails after the agent wrapped up says so, with the reason', async () => {
+  const { answer, rerender, wrapping } = handBackThenWrapUp('9');
   expect(screen.getByRole('status')).toHaveTextContent('Handing the conversation back to the AI…');
 
   const reason = 'Flex could not route the conversation back to the AI; you still hold it. Try again';
@@ -334,13 +340,7 @@ test('a hand-back that fails after the agent wrapped up says so, with the reason
 });
 
 test('a hand-back refused after the agent wrapped up says the AI does not have the customer', async () => {
-  const RETURNS_TASK = `WT${'8'.repeat(32)}`;
-  let answer!: (result: unknown) => void;
-  handBack.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)) as never);
-  const { rerender } = render(<Canvas task={handedOff(RETURNS_TASK, 'Returns')} />);
-  fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
-  fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
-  rerender(<Canvas task={{ ...handedOff(RETURNS_TASK, 'Returns'), status: 'wrapping' }} />);
+  const { answer } = handBackThenWrapUp('8');
 
   const message = 'Another task holds this conversation now: wrap up and complete this task';
   answer({ ok: false, error: { status: 409, code: 'not_handed_off', message } });
@@ -356,13 +356,7 @@ test.each([
 ])(
   'in wrap-up, %s (another click handed it back, or is) says the AI may have the customer',
   async (code, message, digit) => {
-    const RETURNS_TASK = `WT${digit.repeat(32)}`;
-    let answer!: (result: unknown) => void;
-    handBack.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)) as never);
-    const { rerender } = render(<Canvas task={handedOff(RETURNS_TASK, 'Returns')} />);
-    fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
-    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
-    rerender(<Canvas task={{ ...handedOff(RETURNS_TASK, 'Returns'), status: 'wrapping' }} />);
+    const { answer } = handBackThenWrapUp(digit);
 
     answer({ ok: false, error: { status: code === 'not_task_holder' ? 403 : 409, code, message } });
 
