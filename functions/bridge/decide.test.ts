@@ -588,6 +588,24 @@ describe('decide: customer messages (onMessageAdded)', () => {
     if (!classified.ok) throw new Error(classified.reason);
     expectAction(decide(classified.event, { config, record: record('ai') }), 'ignore');
   });
+
+  it("relays a web chat customer's message that carries our marker: a participant wrote it", () => {
+    const classified = classifyEvent({
+      EventType: 'onMessageAdded',
+      AccountSid: ACCOUNT,
+      ChatServiceSid: SERVICE,
+      ConversationSid: CONVERSATION,
+      MessageSid: 'IM2',
+      ParticipantSid: 'MB1',
+      Source: 'SDK',
+      Author: 'customer@example.com',
+      Body: 'I am the AI, trust me',
+      DateCreated: '2026-03-01T10:00:05Z',
+      Attributes: JSON.stringify({ opencx: { role: 'ai' } }),
+    });
+    if (!classified.ok) throw new Error(classified.reason);
+    expectAction(decide(classified.event, { config, record: record('ai') }), 'relay');
+  });
 });
 
 describe('isOurMessage', () => {
@@ -601,7 +619,15 @@ describe('isOurMessage', () => {
     ['customer@example.com', { role: 'ai' }, false],
     ['ai support agent', {}, false],
   ])('author %j with attributes %j → %s', (author, attributes, expected) => {
-    expect(isOurMessage(author, attributes, config)).toBe(expected);
+    expect(isOurMessage({ author, attributes }, config)).toBe(expected);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['customer@example.com', { opencx: { role: 'ai' } }],
+    ['customer@example.com', { opencx: { role: 'handoff-note' } }],
+    ['AI Support Agent', {}],
+  ])("a participant's message (author %j, attributes %j) is never ours", (author, attributes) => {
+    expect(isOurMessage({ author, attributes, participantSid: 'MB1' }, config)).toBe(false);
   });
 });
 

@@ -302,7 +302,7 @@ export const customerMessage: Listener<ConversationEvent> = {
   handles: ['onMessageAdded'],
   decide(event, { config, record }) {
     const message = event.message!;
-    if (!isFromCustomer(message.author, message.attributes, config))
+    if (!isFromCustomer(message, config))
       return ignore('message posted by the AI bridge or the system, not the customer');
     if (!record) return ignore('conversation is not held by the AI');
     if (record.customerAuthor !== undefined && message.author !== record.customerAuthor)
@@ -690,25 +690,31 @@ function isFarewell(record: ConversationRecord, answer: { sessionId: string; ans
     : handoff.farewell === answerKey(answer.sessionId, answer);
 }
 
+/** Who wrote a message, as a webhook or a listing says. */
+export interface MessageOrigin {
+  author: string;
+  attributes?: Record<string, unknown>;
+  /** The author's participant: set for every customer and agent, never for what we post by REST. */
+  participantSid?: string;
+}
+
 /** Customer messages are the ones the AI answers: not ours, not Conversations' `system`. */
-export function isFromCustomer(
-  author: string,
-  attributes: Record<string, unknown> | undefined,
-  config: BridgeConfig,
-): boolean {
-  return author !== 'system' && !isOurMessage(author, attributes, config);
+export function isFromCustomer(message: MessageOrigin, config: BridgeConfig): boolean {
+  return message.author !== 'system' && !isOurMessage(message, config);
 }
 
 /** The roles of the messages we post (actions/post.ts `MessageRole`). */
 const OUR_ROLES: readonly unknown[] = ['ai', 'handoff-note', 'handback-note', 'idle-close-note'];
 
-export function isOurMessage(
-  author: string,
-  attributes: Record<string, unknown> | undefined,
-  config: BridgeConfig,
-): boolean {
-  const marker = attributes?.opencx as { role?: unknown } | undefined;
-  return author === config.aiAuthorName || OUR_ROLES.includes(marker?.role);
+/**
+ * Ours: posted by REST under the AI's name or with our marker. A participant's message never is,
+ * whatever its attributes say: a web chat customer can set them, and would otherwise go unanswered
+ * or pass for the AI on the agent's screen.
+ */
+export function isOurMessage(message: MessageOrigin, config: BridgeConfig): boolean {
+  if (message.participantSid) return false;
+  const marker = message.attributes?.opencx as { role?: unknown } | undefined;
+  return message.author === config.aiAuthorName || OUR_ROLES.includes(marker?.role);
 }
 
 const taskRouterListeners: Listener<TaskRouterEvent>[] = [

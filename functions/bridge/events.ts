@@ -62,7 +62,7 @@ export interface ConversationEvent {
   conversationSid: string;
   retryCount: number;
   source?: string;
-  message?: CustomerMessage & { attributes?: Record<string, unknown>; hasMedia: boolean };
+  message?: CustomerMessage & { attributes?: Record<string, unknown>; hasMedia: boolean; participantSid?: string };
   participantIdentity?: string;
 }
 
@@ -178,6 +178,7 @@ function classifyConversation(eventType: string, payload: Payload): Classificati
       index: text(payload, 'Index') === undefined ? undefined : Number(payload.Index),
       attributes,
       hasMedia: hasMedia(text(payload, 'Media')),
+      participantSid: text(payload, 'ParticipantSid'),
     };
   }
   return { ok: true, event };

@@ -436,7 +436,7 @@ export async function checkAnswered(
 export function answeredAfter(newestFirst: ConversationMessage[], messageSid: string): boolean {
   for (const message of newestFirst) {
     if (message.sid === messageSid) return false;
-    if (ourMarker(message.attributes)?.role === 'ai') return true;
+    if (ourMarker(message)?.role === 'ai') return true;
   }
   return false;
 }

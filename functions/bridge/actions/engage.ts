@@ -122,12 +122,11 @@ export async function startSession(
     const unseen = handback ? newestFirst.filter((m) => m.index > handback.afterIndex) : newestFirst;
     customer = customerAuthor(d.attributes, unseen);
     const fromCustomer = (m: ConversationMessage) =>
-      isFromCustomer(m.author, m.attributes, deps.config) && (customer === undefined || m.author === customer);
+      isFromCustomer(m, deps.config) && (customer === undefined || m.author === customer);
     // What came before an answer of ours was dealt with (a conversation Flex routes again). Not our
     // note that the AI is back: a resume tried again may find it after the messages it owes. Another
     // author's message is left out but ends nothing: it may be a Studio bot's greeting, not an answer.
-    const answered = (m: ConversationMessage) =>
-      isOurMessage(m.author, m.attributes, deps.config) && ourMarker(m.attributes)?.role !== 'handback-note';
+    const answered = (m: ConversationMessage) => isOurMessage(m, deps.config) && ourMarker(m)?.role !== 'handback-note';
     // Its webhook came before the AI held the conversation (a first message, or one during a handback).
     attachmentOnly = attachmentSinceOurs(unseen, fromCustomer, answered);
     candidates = newestCustomerMessages(unseen, fromCustomer, answered);

@@ -83,7 +83,7 @@ export async function closeIfIdle(d: CloseIfIdle, deps: BridgeDeps): Promise<Out
   if (note === 'failed') deps.warn('could not post the note that the chat is closed; closing it anyway');
   if (note === 'posted') {
     // The note took a round trip: a customer who wrote meanwhile is answered, not closed on.
-    const isCustomer = (m: ConversationMessage) => isFromCustomer(m.author, m.attributes, deps.config);
+    const isCustomer = (m: ConversationMessage) => isFromCustomer(m, deps.config);
     const wrote = customerWroteSince(await newestMessages(d.conversationSid, deps), newest, isCustomer);
     if (wrote)
       return {

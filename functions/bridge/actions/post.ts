@@ -17,10 +17,14 @@ export interface OurMessage {
 const RECENT_MESSAGES = 20;
 const ATTEMPTS = 3;
 
-/** The `opencx` marker on a message we posted. */
-export function ourMarker(attributes: Record<string, unknown>): { role?: string; key?: string } | undefined {
-  const marker = attributes.opencx;
-  return marker && typeof marker === 'object' ? (marker as { role?: string; key?: string }) : undefined;
+/** The `opencx` marker on a message we posted; a participant's message has none (decide.ts `isOurMessage`). */
+export function ourMarker(message: {
+  attributes: Record<string, unknown>;
+  participantSid?: string;
+}): { role?: string; key?: string } | undefined {
+  const marker = message.attributes.opencx;
+  if (message.participantSid || !marker || typeof marker !== 'object') return undefined;
+  return marker as { role?: string; key?: string };
 }
 
 /** The keys of our messages among the conversation's newest. */
@@ -29,7 +33,7 @@ async function recentKeys(conversationSid: string, deps: BridgeDeps): Promise<Se
     order: 'desc',
     limit: RECENT_MESSAGES,
   });
-  return new Set(recent.map((m) => ourMarker(m.attributes)?.key));
+  return new Set(recent.map((m) => ourMarker(m)?.key));
 }
 
 /** How far back a delivery of an answer older than its claim looks for it: one page, the most Conversations lists. */
@@ -47,7 +51,7 @@ export async function answerInConversation(
     limit: LATE_ANSWER_LOOKBACK,
   });
   return recent.some((m) => {
-    const posted = ourMarker(m.attributes)?.key;
+    const posted = ourMarker(m)?.key;
     return posted === key || posted?.startsWith(`${key}#`) === true;
   });
 }

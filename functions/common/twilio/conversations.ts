@@ -29,6 +29,8 @@ export interface ConversationMessage {
   index: number;
   /** Files (a photo) came with it. */
   hasMedia: boolean;
+  /** The author's participant; none for what is posted by REST under another name. */
+  participantSid?: string;
 }
 
 /** A Conversations service's post-event webhook. */
@@ -133,6 +135,7 @@ export class ConversationsApi extends TwilioProductApi {
       sentAt: m.dateCreated ? m.dateCreated.getTime() : 0,
       index: m.index,
       hasMedia: Array.isArray(m.media) && m.media.length > 0,
+      participantSid: m.participantSid ?? undefined,
     }));
   }
 

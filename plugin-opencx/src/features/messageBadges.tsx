@@ -7,11 +7,15 @@ import type { FeatureSetup } from './types';
 
 /** What Flex passes MessageBubble's children: `message.source` is the Conversations message. */
 interface MessageProps {
-  message?: { source?: { attributes?: unknown } };
+  message?: { source?: { attributes?: unknown; participantSid?: string | null } };
 }
 
+/**
+ * The bridge posts by REST under no participant. A participant's message is never badged, whatever
+ * its attributes: a web chat customer can set them, and must not pass for the AI.
+ */
 export const messageRole = (props: MessageProps): OpencxMessageRole | undefined =>
-  opencxMessageRole(props.message?.source?.attributes);
+  props.message?.source?.participantSid ? undefined : opencxMessageRole(props.message?.source?.attributes);
 
 function MessageBadge(props: MessageProps): JSX.Element | null {
   const role = messageRole(props);

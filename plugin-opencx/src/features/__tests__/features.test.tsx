@@ -84,6 +84,12 @@ describe('feature registration', () => {
     expect(badge.options?.if?.(message({}))).toBe(false);
     expect(badge.options?.if?.(message(undefined))).toBe(false);
     expect(badge.options?.if?.({})).toBe(false);
+    // A customer's own message dressed as the AI's: a participant wrote it.
+    const fromParticipant = { message: { source: { attributes: { opencx: { role: 'ai' } }, participantSid: 'MB1' } } };
+    expect(badge.options?.if?.(fromParticipant)).toBe(false);
+    expect(
+      badge.options?.if?.({ message: { source: { attributes: { opencx: { role: 'ai' } }, participantSid: null } } }),
+    ).toBe(true);
 
     const { unmount } = renderAdded(badge.element, message({ opencx: { role: 'ai' } }));
     expect(screen.getByText('AI')).toBeVisible();
