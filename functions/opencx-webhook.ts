@@ -126,18 +126,19 @@ async function handleEvent(classified: OpencxClassification, delivery: Delivery)
   let conversationSid: string | undefined;
   let lookedUp = false;
   try {
-    if (opencxEvent.kind === 'ai-answer' && opencxEvent.answerId === undefined) {
-      // The fast path keys the answer by OpenCX's message id: a delivery without one takes it from the
-      // history, once it is known to be about a conversation of ours (the webhook is the whole organisation's).
+    if (opencxEvent.kind === 'ai-answer') {
+      // The webhook is the whole organisation's: an answer in another channel (the website, email)
+      // is ignored before it costs a claim, a write to the maps every Flex message is claimed in.
       conversationSid = await io.state.conversationOfSession(opencxEvent.sessionId);
       lookedUp = true;
-      if (conversationSid) {
+      // The fast path keys the answer by OpenCX's message id: a delivery without one takes it from the history.
+      if (conversationSid && opencxEvent.answerId === undefined) {
         const { opencx } = bridgeDeps(context, io, config, deadline, trace, started);
         const answerId = await opencx.aiMessageIdOf(opencxEvent.sessionId, opencxEvent.text, deadline);
         opencxEvent = { ...opencxEvent, answerId };
       }
     }
-    // Most AI answers were posted by the fast path already: the answer's claim settles that in one call.
+    // Most AI answers were posted by the fast path already: the answer's claim settles that.
     claim = opencxEvent.kind === 'ai-answer' ? answerKey(opencxEvent.sessionId, opencxEvent) : undefined;
     const healthKey = claim ?? String(trace.deliveryId ?? trace.sessionId ?? '');
     const { type } = opencxEvent;

@@ -576,6 +576,27 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(historyReads()).toBe(before);
   });
 
+  test("an answer in another channel's session costs no claim: the maps every Flex message is claimed in", async () => {
+    const before = world.twilio.requests.length;
+    const body = JSON.stringify({
+      event: AI_RESPONSE_EVENT,
+      organization_id: 'org',
+      data: {
+        conversation_id: 'a-web-widget-session',
+        message: { id: 'widget-answer-1', type: 'text', content: 'Hello from the widget' },
+      },
+    });
+    const answer = await postSignedOpencx(world, body, OPENCX_WEBHOOK_SECRET);
+    await world.settle();
+
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('not one') });
+    const claims = world.twilio.requests
+      .slice(before)
+      .filter((r) => r.method === 'POST' && /\/Maps\/opencx_dedup_\d+\/Items$/.test(r.path));
+    expect(claims).toEqual([]);
+  });
+
   test('a delivery whose data is a list acts on every element, once however often it comes', async () => {
     const answered = await engaged();
     const handedOff = await engaged();
@@ -835,6 +856,29 @@ describe('answers lost on the way back', () => {
 
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Posted despite the 500')).toHaveLength(1);
     expect(outcomes().find((l) => l.event === 'onMessageAdded')).toMatchObject({ outcome: 'replied' });
+  });
+
+  test("OpenCX's webhook claims the answer, its post may not have landed: the relay's watchdog hands off", async () => {
+    const { conversationSid, taskSid } = await engaged();
+    // OpenCX delivers the answer before it answers the send, so its webhook claims the answer; that
+    // Function's post fails, and so does its look for it. OpenCX is answered 200 and retries nothing.
+    world.opencx.switches.webhookTiming = 'before-response';
+    const messages = new RegExp(`/Conversations/${conversationSid}/Messages$`);
+    world.twilio.addFault({ method: 'POST', path: messages, status: 500, times: 1 });
+    world.twilio.addFault({ method: 'GET', path: messages, status: 500, times: 3 });
+    world.opencx.ai.reply('Lost on the way');
+
+    await world.customerSays(conversationSid, 'Where is my order?');
+    const relayed = outcomes();
+    expect(relayed.find((l) => l.origin === 'opencx')).toMatchObject({ outcome: 'reply-uncertain' });
+    expect(relayed.find((l) => l.event === 'onMessageAdded')).toMatchObject({ outcome: 'already-answered' });
+    expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Lost on the way');
+    expect(timerTasks(conversationSid)).toHaveLength(1);
+
+    await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000);
+
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+    expect(notes(conversationSid).map((m) => m.body)).toEqual([CUSTOMER_HANDOFF_NOTE]);
   });
 
   test("the message claim's Sync answer was lost: the message is still answered once", async () => {

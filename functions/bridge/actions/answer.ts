@@ -321,7 +321,8 @@ function armWatchdog(
  * The answer's post may not have reached the conversation, and there was no way to look: a watchdog
  * looks later, finds the answer after the customer's message or hands off. Without it the customer
  * may be left with neither an answer nor a human, so it is armed even when the post used up the
- * handler's deadline (with a short budget of its own).
+ * handler's deadline (with a short budget of its own). The same when OpenCX's webhook claimed the
+ * answer first: its post may fail as uncertainly, and OpenCX retries nothing it was answered 200 for.
  */
 export async function watchUncertainReply(
   conversationSid: string,
@@ -330,7 +331,8 @@ export async function watchUncertainReply(
   deps: BridgeDeps,
 ): Promise<Outcome> {
   const sessionId = delivered.sessionId;
-  if (delivered.outcome !== 'reply-uncertain' || !sessionId) return delivered;
+  if ((delivered.outcome !== 'reply-uncertain' && delivered.outcome !== 'already-answered') || !sessionId)
+    return delivered;
   if (!deps.config.timerWorkspaceSid || !deps.config.timerWorkflowSid) return delivered;
   const watched = { stillWorking: true };
   // Not armed: the failure goes to the handler, which arms one with a budget of its own (or, for
