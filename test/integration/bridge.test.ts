@@ -88,7 +88,7 @@ describe('engage and relay', () => {
 
   // The calls: the config (for the signing secret), then the answer's claim and
   // the health note for the setup check, together.
-  test("OpenCX's webhook for an answer the fast path posted costs three Twilio calls cold", async () => {
+  test("OpenCX's webhook for an answer the fast path posted costs four Twilio calls cold", async () => {
     const { conversationSid } = await world.customerStartsConversation('Hello');
     world.opencx.ai.reply('Shipped.');
     await world.customerSays(conversationSid, 'Where is it?');
@@ -101,8 +101,12 @@ describe('engage and relay', () => {
     expect(await world.opencx.replayWebhook(delivery)).toBe(200);
     await world.settle();
     const calls = restCalls(world, since);
-    expect(calls[0]).toBe('GET sync /v1/Services/{ServiceSid}/Documents/{Sid}');
-    expect(calls.slice(1).sort()).toEqual([
+    // The settings (for the signing secret), the session's conversation, then the claim beside the health note.
+    expect(calls.slice(0, 2)).toEqual([
+      'GET sync /v1/Services/{ServiceSid}/Documents/{Sid}',
+      'GET sync /v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}',
+    ]);
+    expect(calls.slice(2).sort()).toEqual([
       'POST sync /v1/Services/{ServiceSid}/Documents/{Sid}',
       'POST sync /v1/Services/{ServiceSid}/Maps/{MapSid}/Items',
     ]);
