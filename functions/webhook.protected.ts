@@ -89,10 +89,12 @@ export const handler: WebhookHandler = async (context, event, callback) => {
 
   let config: BridgeConfig | undefined;
   let known: KnownRecord | undefined;
+  let recordRead = false;
   let decision: Decision | undefined;
   try {
     // The record carries the settings of the version the event names: then no config document is read.
     known = conversationSid?.startsWith('CH') ? await io.state.conversation(conversationSid) : undefined;
+    recordRead = true;
     config = recordedConfigFor(known?.record, version) ?? (await io.state.loadConfig({ version }));
     if (!config) {
       logEvent(
@@ -122,10 +124,11 @@ export const handler: WebhookHandler = async (context, event, callback) => {
       config = known?.record.config ?? (await retry.state.loadConfig({ version }).catch(() => undefined));
     const timed = config?.timerWorkspaceSid && config.timerWorkflowSid ? config : undefined;
     // Where the failure left the conversation (a handoff begun) sets how soon the watchdog looks.
-    const now =
+    const looked =
       retry && timed && bridgeEvent.surface === 'conversations'
-        ? await quickly(retry.state.conversation(bridgeEvent.conversationSid))
+        ? await quickly(retry.state.conversation(bridgeEvent.conversationSid).then((now) => ({ now })))
         : undefined;
+    const now = looked?.now;
     // A failure before the decision (reading the record or the settings): decided now, for the watchdog.
     const decidedOn = known ?? now;
     const decided =
@@ -133,7 +136,7 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     const watchdog = watchdogAfterFailure(
       bridgeEvent,
       decided,
-      { decidedOn: decidedOn?.record, now: now?.record },
+      { decidedOn: decidedOn?.record, now: now?.record, unread: !recordRead && looked === undefined },
       config,
     );
     if (retry && timed && watchdog) {

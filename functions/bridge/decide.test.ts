@@ -877,6 +877,24 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
     expectAction(decide(timerFired(engaging), { config: withTimer }), 'ignore');
   });
 
+  it('armed when the record could not be read: checks in whatever session the AI holds now', () => {
+    const { sessionId: _none, ...unread } = { ...timer, unread: true };
+    expect(decide(timerFired(unread), { config: withTimer, record: record('ai', { claimedAt: 5 }) })).toEqual({
+      action: 'check-answered',
+      conversationSid: CONVERSATION,
+      sessionId: 'session-1',
+      messageSid: timer.messageSid,
+      send: { unread: true },
+    });
+    // An engage under way reads the conversation itself; no record: the AI never held it.
+    expectAction(
+      decide(timerFired(unread), { config: withTimer, record: record('ai', { sessionId: undefined }) }),
+      'ignore',
+    );
+    expectAction(decide(timerFired(unread), { config: withTimer }), 'ignore');
+    expectAction(decide(timerFired(unread), { config: withTimer, record: record('human') }), 'ignore');
+  });
+
   it('is accepted from the timer workspace by checkOrigin, and nothing else is', () => {
     expect(checkOrigin(timerFired(timer), withTimer, ACCOUNT)).toBeUndefined();
     expect(checkOrigin(timerFired(timer), config, ACCOUNT)).toMatch(/workspace/);
@@ -1341,6 +1359,22 @@ describe('watchdogAfterFailure (a customer message whose handling failed, which 
     expect(watchdogAfterFailure(message, decided, { decidedOn: engaging, now: record('ai') }, config)).toMatchObject({
       attributes: { unparked: true, claimedAt: 0 },
     });
+  });
+
+  it("arms one soon for a customer's message when the record could not be read at all: nobody looked at it", () => {
+    expect(watchdogAfterFailure(message, undefined, { unread: true }, config)).toEqual({
+      attributes: {
+        opencxTimer: 'answer',
+        conversationSid: CONVERSATION,
+        messageSid: message.message!.sid,
+        unread: true,
+      },
+    });
+    // A record that reads as absent: the AI does not hold the conversation.
+    expect(watchdogAfterFailure(message, undefined, {}, config)).toBeUndefined();
+    // Not the customer's: nothing for the AI to answer.
+    const ours = { ...message, message: { ...message.message!, author: config.aiAuthorName } };
+    expect(watchdogAfterFailure(ours, undefined, { unread: true }, config)).toBeUndefined();
   });
 });
 

@@ -342,6 +342,11 @@ export interface WatchedSend {
    * whether anyone sent it, and the watchdog sends it if nobody did.
    */
   unparked?: boolean;
+  /**
+   * Our record of the conversation could not be read when the message came, so nobody may have
+   * looked at it: its claim tells whether anyone sent it, and the watchdog decides it if nobody did.
+   */
+  unread?: boolean;
 }
 
 const WATCHED_SEND_FLAGS = [
@@ -349,6 +354,7 @@ const WATCHED_SEND_FLAGS = [
   'sendFailed',
   'stillWorking',
   'unparked',
+  'unread',
 ] as const satisfies (keyof WatchedSend)[];
 
 /** A watchdog timer (a task in our own timer workspace) expired: did the AI answer in time? */
@@ -367,12 +373,16 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
       return ignore('a task in the timer workspace that is not an answer timer');
     }
     // Armed while the session was being made (a message nobody could park): the session that
-    // engage made since. A later engage (a new claim) read the conversation itself.
+    // engage made since. A later engage (a new claim) read the conversation itself. Armed when the
+    // record could not be read: whatever session the conversation has now.
+    const unread = timer.unread === true;
     const sessionId = typeof timer.sessionId === 'string' ? timer.sessionId : record?.sessionId;
-    if (timer.sessionId === undefined && record?.claimedAt !== timer.claimedAt)
+    if (timer.sessionId === undefined && !unread && record?.claimedAt !== timer.claimedAt)
       return ignore('the conversation was claimed again since the message failed');
     if (timer.sessionId === undefined && record?.phase === 'ai' && !record.sessionId)
-      return { action: 'handoff', conversationSid, request: aiUnavailable(ENGAGE_NEVER_FINISHED) };
+      return unread
+        ? ignore('the AI is being engaged: the engage reads the conversation itself')
+        : { action: 'handoff', conversationSid, request: aiUnavailable(ENGAGE_NEVER_FINISHED) };
     if (!record || !sessionId || record.sessionId !== sessionId)
       return ignore('the timer belongs to a conversation the AI no longer holds');
     if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
@@ -428,11 +438,23 @@ export function timerToRearm(event: BridgeEvent, config: BridgeConfig | undefine
 export function watchdogAfterFailure(
   event: BridgeEvent,
   decision: Decision | undefined,
-  record: { decidedOn?: ConversationRecord; now?: ConversationRecord },
+  /** `unread`: neither the handler nor its look after the failure could read the record. */
+  record: { decidedOn?: ConversationRecord; now?: ConversationRecord; unread?: boolean },
   config: BridgeConfig | undefined,
 ): { attributes: FlexTaskAttributes; afterSeconds?: number } | undefined {
   const current = record.now ?? record.decidedOn;
-  if (event.surface !== 'conversations' || !event.message || !current || !config) return undefined;
+  if (event.surface !== 'conversations' || !event.message || !config) return undefined;
+  // Whether the AI holds the conversation is unknown: the watchdog looks soon, once the record reads.
+  if (!current && record.unread && isFromCustomer(event.message, config))
+    return {
+      attributes: {
+        opencxTimer: 'answer',
+        conversationSid: event.conversationSid,
+        messageSid: event.message.sid,
+        unread: true,
+      },
+    };
+  if (!current) return undefined;
   const action = decision?.action;
   if (action !== 'relay' && action !== 'handoff' && action !== 'finish-handoff') return undefined;
   // Decided while the session was being made: the message may not have been left for the engage.

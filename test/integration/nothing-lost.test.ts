@@ -72,6 +72,30 @@ test("Twilio's retry of a message that failed before reaching OpenCX resumes it"
   ).toHaveLength(1);
 });
 
+test('a message that came while our record could not be read at all is sent to the AI soon after', async () => {
+  const { conversationSid } = await world.customerStartsConversation('Hello');
+  // Sync refuses every read of the record for the whole handler, its look after the failure included.
+  world.twilio.addFault({
+    method: 'GET',
+    product: 'sync',
+    path: /\/Maps\/opencx_conversations(_\d+)?\/Items\//,
+    status: 503,
+  });
+  world.opencx.ai.reply('Answered after Sync came back');
+  await world.customerSays(conversationSid, 'Asked while Sync failed');
+  world.twilio.clearFaults();
+  expect(lastDelivery('Asked while Sync failed').status).toBe(503);
+  expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Answered after Sync came back');
+
+  // Conversations does not retry by default: the watchdog armed by the failure looks 15 s later.
+  await world.advance(16_000);
+
+  expect(aiMessages(conversationSid).filter((m) => m.body === 'Answered after Sync came back')).toHaveLength(1);
+  expect(
+    world.contactMessages(world.sessionFor(conversationSid)!.id).filter((t) => t === 'Asked while Sync failed'),
+  ).toHaveLength(1);
+});
+
 test('a message whose settings could not be read (just after a save) is not lost: the watchdog hands off', async () => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
   // A save: the next event names the new version, which the conversation's record has no copy of.

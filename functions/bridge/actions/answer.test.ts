@@ -512,3 +512,81 @@ describe('checkAnswered: a message that could not be left for the engage (unpark
     expect(send).not.toHaveBeenCalled();
   });
 });
+
+describe('checkAnswered: a message that came while our record could not be read (unread)', () => {
+  const { checkAnswered } = jest.requireActual('./answer') as typeof import('./answer');
+  const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
+  const known = {
+    record: {
+      workspaceSid: 'WS1',
+      taskSid: 'WT1',
+      phase: 'ai' as const,
+      claimedAt: 0,
+      sessionId: 's1',
+      customerAuthor: 'customer',
+    },
+    revision: '1',
+  };
+
+  function depsWith(messages: ConversationMessage[], claimed = true) {
+    const send = jest.fn(async () => {
+      throw new Error('stop after the send');
+    });
+    const createTask = jest.fn(async () => 'WT-watchdog');
+    const deps = {
+      config: {
+        conversationsServiceSid: 'IS1',
+        aiAnswerTimeoutSeconds: 60,
+        aiAuthorName: 'AI Support Agent',
+        timerWorkspaceSid: 'WS-timers',
+        timerWorkflowSid: 'WW-timers',
+      },
+      twilio: { conversations: { listMessages: async () => messages }, taskrouter: { createTask } },
+      state: { claimMessage: jest.fn(async () => claimed), releaseMessage: async () => undefined },
+      opencx: { sendContactMessage: send, historyHasContactText: jest.fn(async () => true) },
+      deadline: new Deadline(8000),
+      maxAnswerWaitMs: 3000,
+      afterAnswerReserveMs: 1000,
+      now: () => new Date(0),
+      warn: () => undefined,
+    } as never;
+    return { deps, send, createTask };
+  }
+  const question = { ...msg('IM5'), body: 'Where is my parcel?' };
+
+  test('nobody claimed it: sent to the AI now, even with an AI answer after it (to an earlier message)', async () => {
+    const { deps, send } = depsWith([msg('IM6', 'ai'), question]);
+    await checkAnswered('CH1', known, 'IM5', deps, { unread: true }).catch(() => undefined);
+    expect(send).toHaveBeenCalledWith('s1', 'Where is my parcel?', undefined, expect.anything());
+  });
+
+  test('a retry of its webhook claimed it: left to that retry, which watches its own answer', async () => {
+    const { deps, send, createTask } = depsWith([question], false);
+    await expect(checkAnswered('CH1', known, 'IM5', deps, { unread: true })).resolves.toMatchObject({
+      outcome: 'duplicate',
+    });
+    expect(send).not.toHaveBeenCalled();
+    expect(createTask).not.toHaveBeenCalled();
+  });
+
+  test('claimed by this watchdog before its handling failed: its answer is awaited, not asked again', async () => {
+    const { deps, send, createTask } = depsWith([question], false);
+    await expect(checkAnswered('CH1', known, 'IM5', deps, { unread: true }, true)).resolves.toMatchObject({
+      outcome: 'awaiting-answer',
+    });
+    expect(send).not.toHaveBeenCalled();
+    expect(createTask).toHaveBeenCalledTimes(1);
+  });
+
+  test.each([
+    ['another author', { ...question, author: 'agent-7' }],
+    ['the AI, by its name', { ...question, author: 'AI Support Agent' }],
+    ['neither text nor a file', { ...question, body: '  ' }],
+  ])('not sent when written by %s', async (_, message) => {
+    const { deps, send } = depsWith([message]);
+    await expect(checkAnswered('CH1', known, 'IM5', deps, { unread: true })).resolves.toMatchObject({
+      outcome: 'ignored',
+    });
+    expect(send).not.toHaveBeenCalled();
+  });
+});

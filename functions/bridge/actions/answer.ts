@@ -9,6 +9,7 @@ import {
   aiUnavailable,
   type Decision,
   type HandoffRequest,
+  isFromCustomer,
   textForAi,
   unrecordedFarewell,
   type WatchedSend,
@@ -341,6 +342,33 @@ export async function watchUncertainReply(
   return { ...delivered, timerSid };
 }
 
+/**
+ * A customer's message that came while our record could not be read: sent to the AI now, unless
+ * someone claimed it (a retry of its webhook), who sees it through. A claim this watchdog made
+ * itself before its handling failed (`rearmed`) is awaited as any sent message is. Not a message
+ * the AI would have been sent: another author's, or one with neither text nor a file.
+ */
+async function decideUnread(
+  conversationSid: string,
+  known: KnownRecord,
+  message: ConversationMessage | undefined,
+  deps: BridgeDeps,
+  rearmed: boolean,
+): Promise<Outcome> {
+  const sessionId = known.record.sessionId;
+  const { customerAuthor } = known.record;
+  const forAi =
+    message &&
+    isFromCustomer(message, deps.config) &&
+    (customerAuthor === undefined || message.author === customerAuthor) &&
+    (message.body.trim() !== '' || message.hasMedia);
+  if (!forAi) return { outcome: 'ignored', sessionId, reason: 'not a customer message the AI answers' };
+  if (await deps.state.claimMessage(message.sid))
+    return answerCustomer(conversationSid, known, textForAi(message), deps, [message.sid]);
+  if (!rearmed) return { outcome: 'duplicate', sessionId, reason: 'a retry of its webhook sent the message' };
+  return awaitAnswer(conversationSid, known, message.sid, deps, { unreadFailed: true }, { resent: true });
+}
+
 /** Arms a timer to try again, `attributes` as `timerToRearm` gave them; by default it fires after a short wait. */
 export async function rearmTimer(
   taskrouter: BridgeDeps['twilio']['taskrouter'],
@@ -370,7 +398,7 @@ export async function checkAnswered(
   known: KnownRecord,
   messageSid: string,
   deps: BridgeDeps,
-  { resent = false, sendFailed = false, stillWorking = false, unparked = false }: WatchedSend = {},
+  { resent = false, sendFailed = false, stillWorking = false, unparked = false, unread = false }: WatchedSend = {},
   /** This watchdog was armed again after its handling failed. */
   rearmed = false,
 ): Promise<Outcome> {
@@ -382,6 +410,7 @@ export async function checkAnswered(
   const sessionId = known.record.sessionId!;
   // Not left for the engage: whoever sent the message claimed it; unclaimed, nobody did.
   const unsent = newestFirst.find((m) => m.sid === messageSid);
+  if (unread) return decideUnread(conversationSid, known, unsent, deps, rearmed);
   if (unparked && unsent && (await deps.state.claimMessage(messageSid)))
     return answerCustomer(conversationSid, known, textForAi(unsent), deps, [messageSid]);
   if (answeredAfter(newestFirst, messageSid)) {
