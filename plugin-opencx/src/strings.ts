@@ -233,6 +233,8 @@ export interface OpencxStrings {
   settingsReloaded: string;
   settingsRefreshFailed: string;
   settingsRefreshed: string;
+  settingsChangedUnderEdits: string;
+  settingsTheirChangesShown: string;
   settingsRefreshAgain: string;
   settingsFunctionsUrlMissing: string;
   settingsFunctionsFound: string;
@@ -607,6 +609,13 @@ export const strings: OpencxStrings = {
     'Read them again before you save: your changes here are kept.',
   settingsRefreshAgain: 'Read the settings again',
   settingsRefreshed: 'The settings are read again: the form shows them, with your unsaved changes kept.',
+  settingsChangedUnderEdits:
+    'Another admin saved changes to settings you have also changed here. So as not to overwrite theirs, your ' +
+    'changes cannot be saved as they are: reload the settings to see the current ones, then make your ' +
+    'changes again.',
+  settingsTheirChangesShown:
+    'Another admin saved changes since you opened the settings: the form now shows them, with your unsaved ' +
+    'changes kept. Check them before you save.',
   settingsFunctionsUrlMissing:
     'OpenCX Functions not found: set {setting} in the Flex configuration to your Functions domain ' +
     'and reload Flex, or build with {variable}.',

@@ -182,6 +182,9 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
   const [loading, setLoading] = useState(true);
   const [loadError, setLoadError] = useState<string>();
   const [values, setValues] = useState<SettingsFormValues>(EMPTY_FORM);
+  // The form as last rendered, for a read that answers after the admin typed more.
+  const typed = useRef(values);
+  typed.current = values;
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   // While Test & Save runs the form is disabled: its success fills the form with what was saved, which
   // would drop an edit made meanwhile without a word.
@@ -272,7 +275,9 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
 
   /**
    * The stored settings read again after an Apply, Undo or Uninstall, which may change them: shown, the admin's
-   * edits kept on top, so the next save sends neither a stale value nor a stale revision.
+   * edits kept on top, so the next save sends neither a stale value nor a stale revision. When someone else
+   * changed a field the admin edited too, nothing is taken: the form keeps its revision, so a save is refused
+   * as stale rather than putting their change back, and the admin is offered the reload a stale save offers.
    */
   const refresh = async (): Promise<void> => {
     setReloading(true);
@@ -288,13 +293,24 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
       });
       return;
     }
-    setOutcome((current) =>
-      current?.kind === 'unrefreshed' ? { kind: 'saved', message: strings.settingsRefreshed } : current,
-    );
     const before = shown.current;
+    const rebased = before
+      ? rebaseForm(typed.current, before, loaded.settings, true)
+      : { values: formFrom(loaded.settings), theirs: false, conflict: false };
+    if (rebased.conflict) {
+      setOutcome({ kind: 'stale', message: strings.settingsChangedUnderEdits });
+      return;
+    }
     show(loaded.settings);
     setRouting(loaded.routing);
-    setValues((current) => (before ? rebaseForm(current, before, loaded.settings) : formFrom(loaded.settings)));
+    setValues(rebased.values);
+    setOutcome((shownOutcome) =>
+      rebased.theirs
+        ? { kind: 'warning', message: strings.settingsTheirChangesShown }
+        : shownOutcome?.kind === 'unrefreshed'
+          ? { kind: 'saved', message: strings.settingsRefreshed }
+          : shownOutcome,
+    );
   };
 
   /**

@@ -120,24 +120,54 @@ const translationsOf = (rows: readonly TranslationRow[]): Record<string, string>
     rows.filter((row) => !isBlank(row)).map((row) => [canonicalLanguageTag(row.language.trim()), row.note.trim()]),
   );
 
+/** The form rebased on stored settings that changed under it (`rebaseForm`). */
+export interface RebasedForm {
+  values: SettingsFormValues;
+  /** Fields changed by someone else than the setup action (another admin's save) are in `values`. */
+  theirs: boolean;
+  /** A field the admin edited was also changed, to another value: saving the form would undo that change. */
+  conflict: boolean;
+}
+
+/** Each field's stored value, as far as the browser sees it: a secret's only as masked, or as set. */
+function storedOf(settings: OpencxSettings): Record<keyof SettingsFormValues, unknown> {
+  return {
+    ...formFrom(settings),
+    opencxToken: settings.opencxTokenMasked,
+    opencxWebhookSecret: settings.opencxWebhookSecretSet,
+  } as Record<keyof SettingsFormValues, unknown>;
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
 /**
- * The form once the stored settings changed under it from `before` to `after` (Apply noted the AI queue it
- * created, Uninstall deleted them): a field the admin left as `before` filled it shows `after`'s value; an edit
- * stays, and is what the next save sends.
+ * The form once the stored settings changed under it from `before` to `after`: a field the admin left as
+ * `before` filled it shows `after`'s value; an edit stays, and is what the next save sends. `afterSetup`: the
+ * change includes an Apply, Undo or Uninstall of this admin's, whose own writes (the AI queue Apply noted or
+ * Undo cleared, Uninstall's delete) are neither someone else's change nor a conflict.
  */
 export function rebaseForm(
   values: SettingsFormValues,
   before: OpencxSettings,
   after: OpencxSettings,
-): SettingsFormValues {
+  afterSetup = false,
+): RebasedForm {
   const loaded: Partial<SettingsFormValues> = formFrom(before);
   const next: Partial<SettingsFormValues> = formFrom(after);
-  const fields = new Set([...Object.keys(values), ...Object.keys(next)] as (keyof SettingsFormValues)[]);
-  const edited = (field: keyof SettingsFormValues): boolean =>
-    JSON.stringify(values[field]) !== JSON.stringify(loaded[field]);
-  return Object.fromEntries(
-    [...fields].map((field) => [field, edited(field) ? values[field] : next[field]]),
-  ) as unknown as SettingsFormValues;
+  const was = storedOf(before);
+  const now = storedOf(after);
+  const fields = [...new Set([...Object.keys(values), ...Object.keys(next)])] as (keyof SettingsFormValues)[];
+  const edited = (field: keyof SettingsFormValues): boolean => !same(values[field], loaded[field]);
+  const setupOwns = (field: keyof SettingsFormValues): boolean =>
+    afterSetup && (after.revision === null || field === 'aiQueueSid');
+  const theirs = fields.filter((field) => !setupOwns(field) && !same(was[field], now[field]));
+  return {
+    values: Object.fromEntries(
+      fields.map((field) => [field, edited(field) ? values[field] : next[field]]),
+    ) as unknown as SettingsFormValues,
+    theirs: theirs.length > 0,
+    conflict: theirs.some((field) => edited(field) && !same(values[field], next[field])),
+  };
 }
 
 /** A whole number within the bounds, as typed; undefined otherwise. */

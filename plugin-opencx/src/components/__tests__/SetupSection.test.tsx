@@ -594,6 +594,63 @@ describe('the settings form after Apply, Undo or Uninstall', () => {
     );
   });
 
+  it("does not take another admin's change to a field the admin edited: a save would overwrite it", async () => {
+    const client = await renderView(FIXABLE);
+    fireEvent.change(authorInput(), { target: { value: 'Edited Bot' } });
+    // Another admin saved another author name meanwhile; Apply then noted its AI queue.
+    const theirs: OpencxSettings = {
+      ...SAVED,
+      aiAuthorName: 'Their Bot',
+      aiQueueSid: CREATED_QUEUE,
+      revision: '5.mixu9',
+    };
+    client.load.mockResolvedValue({ ok: true, settings: theirs, routing: null });
+    client.applySetup.mockResolvedValueOnce({
+      ok: true,
+      steps: [applied(TIMER_WORKSPACE_MISSING)],
+      checks: TIMERS_FIXED,
+    });
+
+    fireEvent.click(applyButton());
+
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent(/Another admin saved changes to settings you have also changed here/);
+    expect(authorInput()).toHaveValue('Edited Bot');
+    // Saved anyway, the form keeps the revision it was filled from: the Functions refuse it as stale.
+    client.save.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'settings_changed', message: 'The settings were changed since you opened them', status: 409 },
+    });
+    fireEvent.click(saveButton());
+    expect(await screen.findByText(/Settings not saved: they were changed since you opened them/)).toBeVisible();
+    expect(client.save).toHaveBeenCalledWith(
+      'flex-token',
+      expect.objectContaining({ aiAuthorName: 'Edited Bot', settingsRevision: SAVED.revision }),
+    );
+
+    fireEvent.click(screen.getByRole('button', { name: 'Reload settings' }));
+    await waitFor(() => expect(authorInput()).toHaveValue('Their Bot'));
+    expect(queueInput()).toHaveValue(CREATED_QUEUE);
+  });
+
+  it("shows another admin's change to a field the admin left, and says so", async () => {
+    const client = await renderView(FIXABLE);
+    fireEvent.change(authorInput(), { target: { value: 'Edited Bot' } });
+    const theirs: OpencxSettings = { ...SAVED, aiPeakConversations: 120, revision: '5.mixu9' };
+    client.load.mockResolvedValue({ ok: true, settings: theirs, routing: null });
+    client.applySetup.mockResolvedValueOnce({
+      ok: true,
+      steps: [applied(TIMER_WORKSPACE_MISSING)],
+      checks: TIMERS_FIXED,
+    });
+
+    fireEvent.click(applyButton());
+
+    await waitFor(() => expect(screen.getByLabelText('Peak of concurrent AI conversations')).toHaveValue('120'));
+    expect(authorInput()).toHaveValue('Edited Bot');
+    expect(screen.getByText(/Another admin saved changes since you opened the settings/)).toBeVisible();
+  });
+
   it('says so when the settings cannot be read again after Apply, and reads them again on request', async () => {
     const client = await renderView(FIXABLE);
     fireEvent.change(authorInput(), { target: { value: 'Edited Bot' } });

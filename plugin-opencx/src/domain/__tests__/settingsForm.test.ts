@@ -31,23 +31,60 @@ describe('settings form', () => {
     const after = {
       ...before,
       aiQueueSid: 'WQ' + '1'.repeat(32),
-      aiAuthorName: 'Their Bot',
       customerHandoffNote: 'Their note.',
       revision: '9.mixv1',
     };
     const values = { ...formFrom(before), aiAuthorName: 'My Bot', opencxWebhookSecret: 'whsec_typed' };
 
     expect(rebaseForm(values, before, after)).toEqual({
-      ...formFrom(after),
-      aiAuthorName: 'My Bot',
-      opencxWebhookSecret: 'whsec_typed',
+      values: { ...formFrom(after), aiAuthorName: 'My Bot', opencxWebhookSecret: 'whsec_typed' },
+      theirs: true,
+      conflict: false,
     });
     // Rows edited, added or removed are the admin's; untouched ones follow the stored settings.
     const rows = [...values.translations, { key: 1, language: 'de', note: 'Einen Moment.' }];
     expect(
-      rebaseForm({ ...values, translations: rows }, before, { ...after, customerHandoffNoteTranslations: {} }),
+      rebaseForm({ ...values, translations: rows }, before, { ...after, customerHandoffNoteTranslations: {} }).values,
     ).toMatchObject({ translations: rows });
-    expect(rebaseForm(values, before, { ...after, customerHandoffNoteTranslations: {} }).translations).toEqual([]);
+    expect(rebaseForm(values, before, { ...after, customerHandoffNoteTranslations: {} }).values.translations).toEqual(
+      [],
+    );
+  });
+
+  it('finds a conflict where the admin and someone else both changed a field, each to their own value', () => {
+    const before = { ...SAVED_SETTINGS, opencxExtraTokens: [{ id: 'id-1', masked: '••••1111' }] };
+    const values = { ...formFrom(before), aiAuthorName: 'My Bot' };
+
+    expect(rebaseForm(values, before, { ...before, aiAuthorName: 'Their Bot', revision: '9.x' })).toMatchObject({
+      theirs: true,
+      conflict: true,
+    });
+    // The same change on both sides is none.
+    expect(rebaseForm(values, before, { ...before, aiAuthorName: 'My Bot', revision: '9.x' }).conflict).toBe(false);
+    // A key removed here, while another admin added one: saved, the form would drop theirs.
+    const added = { ...before, opencxExtraTokens: [...before.opencxExtraTokens, { id: 'id-2', masked: '••••2222' }] };
+    expect(rebaseForm({ ...formFrom(before), keptExtraTokens: [] }, before, added).conflict).toBe(true);
+    // A key typed here, while another admin saved another one.
+    const newKey = { ...before, opencxTokenMasked: '••••••••9999', revision: '9.x' };
+    expect(rebaseForm({ ...formFrom(before), opencxToken: 'ocx_live_mine' }, before, newKey).conflict).toBe(true);
+    expect(rebaseForm(formFrom(before), before, newKey)).toMatchObject({ theirs: true, conflict: false });
+  });
+
+  it("takes a setup action's own writes as neither someone else's change nor a conflict", () => {
+    const before = { ...SAVED_SETTINGS, aiQueueSid: null };
+    const values = { ...formFrom(before), aiQueueSid: 'WQ' + '2'.repeat(32), aiAuthorName: 'My Bot' };
+    // Apply noted the AI queue it created.
+    const applied = { ...before, aiQueueSid: 'WQ' + '1'.repeat(32), revision: '9.x' };
+    expect(rebaseForm(values, before, applied, true)).toMatchObject({ theirs: false, conflict: false });
+    // Read on its own, the same change is someone else's.
+    expect(rebaseForm(values, before, applied)).toMatchObject({ theirs: true, conflict: true });
+    // Uninstall deleted the settings: the form keeps the edits over the defaults.
+    const uninstalled = { ...UNCONFIGURED, aiAuthorName: 'Default Bot' };
+    expect(rebaseForm(values, before, uninstalled, true)).toMatchObject({
+      values: { aiAuthorName: 'My Bot' },
+      theirs: false,
+      conflict: false,
+    });
   });
 
   it('accepts a language with an empty message (no note in it) and sends it so', () => {
