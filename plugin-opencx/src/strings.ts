@@ -140,6 +140,7 @@ export interface OpencxStrings {
   settingsExtraTokensSaved: string;
   settingsExtraTokenRemove: string;
   settingsExtraTokenRemoveLabel: string;
+  settingsExtraTokensRemovedUntilSaved: string;
   settingsExtraTokensAddLabel: string;
   settingsExtraTokensTooMany: string;
   settingsQueueLabel: string;
@@ -464,6 +465,7 @@ export const strings: OpencxStrings = {
   settingsExtraTokensSaved: 'Saved keys',
   settingsExtraTokenRemove: 'Remove',
   settingsExtraTokenRemoveLabel: 'Remove the key {masked}',
+  settingsExtraTokensRemovedUntilSaved: 'A removed key stays in use until you Test & Save.',
   settingsExtraTokensAddLabel: 'Add keys',
   settingsExtraTokensTooMany: 'At most {max} further keys can be saved',
   settingsQueueLabel: 'AI queue SID (optional)',

@@ -1,6 +1,6 @@
 // The organisation's further OpenCX API keys: the saved ones only by their masked hints, each
 // removable, and a write-only field to paste more. OpenCX's rate limit is per key.
-import React from 'react';
+import React, { useEffect, useRef } from 'react';
 import { Box } from '@twilio-paste/core/box';
 import { Button } from '@twilio-paste/core/button';
 import { HelpText } from '@twilio-paste/core/help-text';
@@ -36,6 +36,20 @@ export function ExtraKeysField({
   const labelId = `${id}-group-label`;
   const helpId = `${id}-group-help`;
   const shown = saved.filter((key) => kept.includes(key.id));
+  const removeButtons = useRef(new Map<string, HTMLButtonElement>());
+  // The control the focus goes to once a removed key's row, and its focused button, are gone: the next
+  // row's Remove, else the previous row's, else the add field (null).
+  const focusAfterRemove = useRef<string | null>();
+  useEffect(() => {
+    const target = focusAfterRemove.current;
+    if (target === undefined) return;
+    focusAfterRemove.current = undefined;
+    (target === null ? document.getElementById(id) : removeButtons.current.get(target))?.focus();
+  });
+  const remove = (index: number): void => {
+    focusAfterRemove.current = (shown[index + 1] ?? shown[index - 1])?.id ?? null;
+    onRemove(shown[index].id);
+  };
   return (
     <Box role="group" aria-labelledby={labelId} aria-describedby={helpId}>
       <Text as="p" id={labelId} margin="space0" fontWeight="fontWeightSemibold">
@@ -51,17 +65,21 @@ export function ExtraKeysField({
           padding="space0"
           listStyleType="none"
         >
-          {shown.map((key) => (
+          {shown.map((key, index) => (
             <Box as="li" key={key.id} display="flex" alignItems="center" columnGap="space40" paddingY="space20">
               <Text as="span" fontFamily="fontFamilyCode">
                 {key.masked}
               </Text>
               <Button
+                ref={(button: HTMLButtonElement | null) => {
+                  if (button) removeButtons.current.set(key.id, button);
+                  else removeButtons.current.delete(key.id);
+                }}
                 variant="secondary"
                 size="small"
                 aria-label={format(strings.settingsExtraTokenRemoveLabel, { masked: key.masked })}
                 disabled={disabled}
-                onClick={() => onRemove(key.id)}
+                onClick={() => remove(index)}
               >
                 {strings.settingsExtraTokenRemove}
               </Button>
@@ -69,6 +87,10 @@ export function ExtraKeysField({
           ))}
         </Box>
       ) : null}
+      {/* Mounted before a removal, so the note is announced. */}
+      <Box role="status">
+        {shown.length < saved.length ? <HelpText>{strings.settingsExtraTokensRemovedUntilSaved}</HelpText> : null}
+      </Box>
       <Box marginTop="space40">
         <SecretField
           id={id}

@@ -154,6 +154,33 @@ describe('SettingsView', () => {
     expect(document.body.innerHTML).not.toContain(secret);
   });
 
+  it('moves the focus from a removed key to the next row, else the previous one, else to Add keys', async () => {
+    await renderLoaded({
+      ...SAVED,
+      opencxExtraTokens: [
+        { id: 'id-one', masked: '••••••••a1a1' },
+        { id: 'id-two', masked: '••••••••b2b2' },
+        { id: 'id-three', masked: '••••••••c3c3' },
+      ],
+    });
+    const remove = (masked: string) => screen.getByRole('button', { name: `Remove the key ${masked}` });
+    expect(screen.queryByText(/A removed key stays in use until you Test & Save/)).not.toBeInTheDocument();
+
+    remove('••••••••b2b2').focus();
+    fireEvent.click(remove('••••••••b2b2'));
+    expect(remove('••••••••c3c3')).toHaveFocus();
+    // Announced: a status region, there before the removal, says it.
+    const note = screen.getByText('A removed key stays in use until you Test & Save.');
+    expect(note).toBeVisible();
+    expect(note.closest('[role="status"]')).not.toBeNull();
+
+    fireEvent.click(remove('••••••••c3c3'));
+    expect(remove('••••••••a1a1')).toHaveFocus();
+    fireEvent.click(remove('••••••••a1a1'));
+    expect(screen.getByLabelText('Add keys')).toHaveFocus();
+    expect(screen.getByText('A removed key stays in use until you Test & Save.')).toBeVisible();
+  });
+
   it("shows the organisation's further keys only masked, removes one, adds more, never shows a key back", async () => {
     const withKeys: OpencxSettings = {
       ...SAVED,
