@@ -104,6 +104,8 @@ export function HandoffVerdict({
   const commentBox = useRef<HTMLTextAreaElement>(null);
   const commentButton = useRef<HTMLButtonElement>(null);
   const moveFocus = useRef(false);
+  // "Try again" goes as its send starts: the focus it had goes to the first question's answer sent again.
+  const firstAnswer = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     if (!moveFocus.current) return;
     moveFocus.current = false;
@@ -158,6 +160,7 @@ export function HandoffVerdict({
       <Question
         label={strings.verdictNeeded}
         value={needed}
+        pressedRef={firstAnswer}
         busy={saving}
         onAnswer={(value) => answer('needed', value)}
       />
@@ -190,7 +193,14 @@ export function HandoffVerdict({
         ) : null}
         {lastSend?.status === 'failed' && !commenting ? (
           // The verdict that failed, sent again (clicking a pressed answer is not obvious).
-          <Button variant="link" size="small" onClick={() => void send(lastSend.verdict)}>
+          <Button
+            variant="link"
+            size="small"
+            onClick={() => {
+              firstAnswer.current?.focus();
+              void send(lastSend.verdict);
+            }}
+          >
             {strings.verdictTryAgain}
           </Button>
         ) : null}
@@ -241,11 +251,14 @@ export function HandoffVerdict({
 function Question({
   label,
   value,
+  pressedRef,
   busy,
   onAnswer,
 }: {
   label: string;
   value?: boolean;
+  /** Put on the pressed answer. */
+  pressedRef?: React.Ref<HTMLButtonElement>;
   /** A verdict is being sent: the answers are not taken, and say so, but keep their focus. */
   busy: boolean;
   onAnswer: (value: boolean) => void;
@@ -256,6 +269,7 @@ function Question({
         {label}
       </Text>
       <Button
+        ref={value === true ? pressedRef : undefined}
         variant="secondary"
         size="small"
         pressed={value === true}
@@ -265,6 +279,7 @@ function Question({
         {strings.verdictYes}
       </Button>
       <Button
+        ref={value === false ? pressedRef : undefined}
         variant="secondary"
         size="small"
         pressed={value === false}

@@ -204,9 +204,17 @@ describe('HandoffVerdict, half answered or refused', () => {
     renderWithTheme(<HandoffVerdict submit={submit} />);
     click('Handoff needed?', 'No');
     click('Summary right?', 'Yes');
-    fireEvent.click(await screen.findByRole('button', { name: 'Try again' }));
+    const tryAgain = await screen.findByRole('button', { name: 'Try again' });
+    tryAgain.focus();
+    fireEvent.click(tryAgain);
 
+    // The link goes as the send starts: its focus goes to the first answer sent again, busy, not disabled.
+    expect(tryAgain).not.toBeInTheDocument();
+    const answer = question('Handoff needed?').getByRole('button', { name: 'No' });
+    expect(answer).toHaveFocus();
+    expect(answer).toHaveAttribute('aria-disabled', 'true');
     expect(await screen.findByText('Thanks, saved.')).toBeVisible();
+    expect(answer).toHaveFocus();
     expect(submit).toHaveBeenCalledTimes(2);
     expect(submit.mock.calls[1]).toEqual(submit.mock.calls[0]);
     expect(submit.mock.calls[1][0]).toEqual({ needed: false, summaryRight: true });
