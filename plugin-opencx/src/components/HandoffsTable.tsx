@@ -1,5 +1,5 @@
 // The drill-down: the period's handoffs, newest first, narrowed to one reason when chosen.
-import React, { useEffect, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import { Badge } from '@twilio-paste/core/badge';
 import { Box } from '@twilio-paste/core/box';
 import { Button } from '@twilio-paste/core/button';
@@ -44,8 +44,17 @@ export function HandoffsTable({
   const titleId = useUID();
   const selectId = useUID();
   const [shown, setShown] = useState(HANDOFFS_PAGE_SIZE);
+  // "Show more" moves the focus to the first row it shows: on the last page the button itself goes.
+  const firstShown = useRef<HTMLTableRowElement>(null);
+  const [focusRow, setFocusRow] = useState<number>();
   // biome-ignore lint/correctness/useExhaustiveDependencies: back to page one when the reason or the handoffs change
-  useEffect(() => setShown(HANDOFFS_PAGE_SIZE), [reason, handoffs]);
+  useEffect(() => {
+    setShown(HANDOFFS_PAGE_SIZE);
+    setFocusRow(undefined);
+  }, [reason, handoffs]);
+  useEffect(() => {
+    if (focusRow !== undefined) firstShown.current?.focus();
+  }, [focusRow]);
   const rows = handoffsFor(handoffs, reason);
   const visible = rows.slice(0, shown);
   const inPeriod = reason === null ? total : reasonTotal;
@@ -115,13 +124,26 @@ export function HandoffsTable({
               <Td colSpan={6}>{strings.insightsHandoffsNone}</Td>
             </Tr>
           ) : (
-            visible.map((handoff) => <HandoffRow key={handoff.taskSid} handoff={handoff} locale={locale} />)
+            visible.map((handoff, index) => (
+              <HandoffRow
+                key={handoff.taskSid}
+                handoff={handoff}
+                locale={locale}
+                rowRef={index === focusRow ? firstShown : undefined}
+              />
+            ))
           )}
         </TBody>
       </Table>
       {rows.length > shown ? (
         <Box marginTop="space40">
-          <Button variant="secondary" onClick={() => setShown((current) => current + HANDOFFS_PAGE_SIZE)}>
+          <Button
+            variant="secondary"
+            onClick={() => {
+              setFocusRow(shown);
+              setShown(shown + HANDOFFS_PAGE_SIZE);
+            }}
+          >
             {strings.insightsHandoffsShowMore}
           </Button>
         </Box>
@@ -130,10 +152,19 @@ export function HandoffsTable({
   );
 }
 
-function HandoffRow({ handoff, locale }: { handoff: HandoffRecord; locale?: string }): JSX.Element {
+function HandoffRow({
+  handoff,
+  locale,
+  rowRef,
+}: {
+  handoff: HandoffRecord;
+  locale?: string;
+  /** On the row "Show more" moves the focus to: focusable by script only. */
+  rowRef?: React.Ref<HTMLTableRowElement>;
+}): JSX.Element {
   const at = new Date(handoff.at);
   return (
-    <Tr>
+    <Tr ref={rowRef} tabIndex={rowRef ? -1 : undefined}>
       <Td>
         {Number.isNaN(at.getTime()) ? (
           strings.insightsNoValue

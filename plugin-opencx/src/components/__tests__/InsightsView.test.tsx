@@ -181,6 +181,33 @@ describe('insights view', () => {
     expect(within(screen.getByRole('list', { name: 'Conversations per day' })).getAllByRole('img')).toHaveLength(30);
   });
 
+  it('moves the focus to the first row "Show more" shows, also when the last page takes the button away', async () => {
+    const month = sampleInsights('30d', NOW);
+    renderView(fakeInsightsClient(() => ({ ok: true, insights: month })));
+    await screen.findByRole('table');
+    const showMore = () => {
+      const more = screen.getByRole('button', { name: 'Show more' });
+      more.focus();
+      fireEvent.click(more);
+    };
+    showMore();
+    expect(handoffRows()[25]).toHaveFocus();
+    expect(handoffRows()[25]).toHaveAttribute('tabindex', '-1');
+    // Back on page one with another reason, and again with all, "Show more" moves the focus again.
+    fireEvent.change(screen.getByLabelText('Reason'), { target: { value: month.topReasons[0].reason } });
+    fireEvent.change(screen.getByLabelText('Reason'), { target: { value: '' } });
+    showMore();
+    expect(handoffRows()[25]).toHaveFocus();
+
+    const pages = Math.ceil(month.handoffs.length / 25);
+    for (let page = 2; page < pages; page++) {
+      showMore();
+      expect(handoffRows()[page * 25]).toHaveFocus();
+    }
+    expect(screen.queryByRole('button', { name: 'Show more' })).not.toBeInTheDocument();
+    expect(document.activeElement).toBe(handoffRows()[(pages - 1) * 25]);
+  });
+
   it('loads the chosen period, and drops an answer for a period already left', async () => {
     let answerWeek: (result: InsightsResult) => void = () => undefined;
     const client = fakeInsightsClient((period) =>
