@@ -71,6 +71,8 @@ export interface SettingsViewProps {
   flexResources: FlexResources;
   /** Shown under the introduction: where the view found the Functions. */
   notice?: React.ReactNode;
+  /** Changes when the admin comes back to the view: the settings are read again, the setup checked again. */
+  visit?: number;
 }
 
 type TextField = Exclude<keyof SettingsFormValues, TranslationsOf | 'keptExtraTokens'>;
@@ -176,7 +178,7 @@ function SectionHeading({ children }: { children: string }): JSX.Element {
 /** The change a `change_not_confirmed` refusal asks about, by the field it names. */
 const LIVE_CHANGE_OF_FIELD: Record<string, LiveChange> = { opencxToken: 'organisation', workspaceSid: 'workspace' };
 
-export function SettingsView({ client, token, flexResources, notice }: SettingsViewProps): JSX.Element {
+export function SettingsView({ client, token, flexResources, notice, visit = 0 }: SettingsViewProps): JSX.Element {
   const [settings, setSettings] = useState<OpencxSettings>();
   const [routing, setRouting] = useState<WorkflowRouting | null>(null);
   const [loading, setLoading] = useState(true);
@@ -274,28 +276,32 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
   };
 
   /**
-   * The stored settings read again after an Apply, Undo or Uninstall, which may change them: shown, the admin's
-   * edits kept on top, so the next save sends neither a stale value nor a stale revision. When someone else
-   * changed a field the admin edited too, nothing is taken: the form keeps its revision, so a save is refused
-   * as stale rather than putting their change back, and the admin is offered the reload a stale save offers.
+   * The stored settings read again after an Apply, Undo or Uninstall (`setup`), which may change them, or as the
+   * admin comes back to the view (`return`): shown, the admin's edits kept on top, so the next save sends neither
+   * a stale value nor a stale revision. When someone else changed a field the admin edited too, nothing is taken:
+   * the form keeps its revision, so a save is refused as stale rather than putting their change back, and the
+   * admin is offered the reload a stale save offers.
    */
-  const refresh = async (): Promise<void> => {
-    setReloading(true);
+  const refresh = async (why: 'setup' | 'return' = 'setup'): Promise<void> => {
+    const afterSetup = why === 'setup';
+    if (afterSetup) setReloading(true);
     const loaded = await readAgain();
     if (!mounted.current) return;
-    setReloading(false);
+    if (afterSetup) setReloading(false);
     if (!loaded) return;
-    // Saved over stale settings, the form would be refused (or put back what the setup change wrote).
+    // Saved over stale settings, the form would be refused (or put back what the setup change wrote). On a
+    // return nothing changed here: the form stays as it was, its revision still guarding the save.
     if (!loaded.ok) {
-      setOutcome({
-        kind: 'unrefreshed',
-        message: format(strings.settingsRefreshFailed, { message: loaded.error.message }),
-      });
+      if (afterSetup)
+        setOutcome({
+          kind: 'unrefreshed',
+          message: format(strings.settingsRefreshFailed, { message: loaded.error.message }),
+        });
       return;
     }
     const before = shown.current;
     const rebased = before
-      ? rebaseForm(typed.current, before, loaded.settings, true)
+      ? rebaseForm(typed.current, before, loaded.settings, afterSetup)
       : { values: formFrom(loaded.settings), theirs: false, conflict: false };
     if (rebased.conflict) {
       setOutcome({ kind: 'stale', message: strings.settingsChangedUnderEdits });
@@ -312,6 +318,13 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
           : shownOutcome,
     );
   };
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each return to the view only
+  useEffect(() => {
+    if (visit === 0 || loading || saving) return;
+    if (loadError) loadAgain();
+    else void refresh('return');
+  }, [visit]);
 
   /**
    * After a save refused as stale: the form filled again from the stored settings, what was typed
@@ -703,6 +716,7 @@ export function SettingsView({ client, token, flexResources, notice }: SettingsV
             client={client}
             token={token}
             checkRequest={checkRequest}
+            visit={visit}
             onSettingsChanged={() => void refresh()}
           />
         )}

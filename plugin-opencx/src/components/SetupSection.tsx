@@ -38,6 +38,8 @@ export interface SetupSectionProps {
   token: string;
   /** Each increase runs the check once (0: not yet). */
   checkRequest: number;
+  /** Changes when the admin comes back to the view: checks shown are checked again, the setup may have changed. */
+  visit?: number;
   /**
    * After an Apply, Undo or Uninstall that went through: they may have changed the stored settings (the AI
    * queue Apply created or Undo deleted, Uninstall's delete), which a form filled before would put back.
@@ -122,7 +124,13 @@ function uninstalledOutcome(steps: readonly StepReport[], complete: boolean, kee
 }
 
 /** The setup doctor: "Check setup" lists what is wrong, "Apply fixes" fixes what the Functions can. */
-export function SetupSection({ client, token, checkRequest, onSettingsChanged }: SetupSectionProps): JSX.Element {
+export function SetupSection({
+  client,
+  token,
+  checkRequest,
+  visit = 0,
+  onSettingsChanged,
+}: SetupSectionProps): JSX.Element {
   const [checks, setChecks] = useState<SetupCheck[]>();
   const [busy, setBusy] = useState<Busy>();
   const [outcome, setOutcome] = useState<Outcome>();
@@ -216,6 +224,12 @@ export function SetupSection({ client, token, checkRequest, onSettingsChanged }:
     if (running.current && running.current !== 'check') checkAfterWrite.current = true;
     else void check();
   }, [checkRequest]);
+
+  // A write running reports, then checks, by itself; the report of the last one stays on screen.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each return to the view only
+  useEffect(() => {
+    if (visit > 0 && checks && !running.current) void check(true);
+  }, [visit]);
 
   const askHumanQueue = checks?.some(needsHumanQueue) === true;
   const askReplace = checks?.some(needsReplaceConfirmation) === true;

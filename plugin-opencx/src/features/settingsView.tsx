@@ -14,7 +14,7 @@ import {
   SETTINGS_VIEW_NAME,
 } from '../config';
 import { strings } from '../strings';
-import { addSideNavView, useFlexToken } from './sideNavView';
+import { addSideNavView, useFlexToken, useReturnsTo } from './sideNavView';
 import type { FeatureSetup } from './types';
 
 export const isAdmin = (manager: Flex.Manager): boolean => manager.user?.roles?.includes(ADMIN_ROLE) === true;
@@ -32,15 +32,27 @@ export function FlexSettingsPage({
   endpoint,
   client,
   manager,
+  flex,
 }: {
   endpoint: FunctionsEndpoint;
   client?: SettingsClient;
   manager: Flex.Manager;
+  flex: typeof Flex;
 }): JSX.Element {
   const token = useFlexToken(manager);
+  // Kept mounted between visits: read again on each return, or the badge and the checks would be the first visit's.
+  const returns = useReturnsTo(flex, SETTINGS_VIEW_NAME);
   const notice = <FunctionsEndpointNotice endpoint={endpoint} />;
   if (!client) return <Box padding="space80">{notice}</Box>;
-  return <SettingsView client={client} token={token} flexResources={flexResources(manager)} notice={notice} />;
+  return (
+    <SettingsView
+      client={client}
+      token={token}
+      flexResources={flexResources(manager)}
+      notice={notice}
+      visit={returns}
+    />
+  );
 }
 
 export type SettingsViewOptions = FunctionsClientOptions<SettingsClient>;
@@ -55,7 +67,7 @@ export function createSettingsViewSetup(options: SettingsViewOptions): FeatureSe
       name: SETTINGS_VIEW_NAME,
       label: strings.settingsNavLabel,
       icon: <ProductSettingsIcon decorative />,
-      view: <FlexSettingsPage endpoint={endpoint} client={client} manager={manager} />,
+      view: <FlexSettingsPage endpoint={endpoint} client={client} manager={manager} flex={flex} />,
     });
   };
 }

@@ -637,3 +637,78 @@ describe('the peak of concurrent AI conversations', () => {
     expect(peakInput()).toHaveAttribute('aria-invalid', 'true');
   });
 });
+
+describe('the settings view on a return to it', () => {
+  async function renderVisited(settings: OpencxSettings = SAVED) {
+    const client = fakeClient({ ok: true, settings, routing: null });
+    const view = (visit: number) => (
+      <SettingsView client={client} token="flex-token" flexResources={FLEX} visit={visit} />
+    );
+    const { rerender } = renderWithTheme(view(0));
+    await screen.findByText('All 2 checks passed.');
+    return { client, comeBack: (visit: number) => rerender(view(visit)) };
+  }
+
+  it('reads the settings again, keeping what the admin typed, and checks the setup again', async () => {
+    const { client, comeBack } = await renderVisited();
+    expect(client.load).toHaveBeenCalledTimes(1);
+    expect(client.checkSetup).toHaveBeenCalledTimes(1);
+    fireEvent.change(authorInput(), { target: { value: 'Edited Bot' } });
+    // Meanwhile another admin saved a new key of another organisation and a new peak.
+    const theirs: OpencxSettings = {
+      ...SAVED,
+      orgName: 'Globex',
+      opencxTokenMasked: '••••••••9999',
+      aiPeakConversations: 120,
+      revision: '4.mixv9',
+    };
+    client.load.mockResolvedValue({ ok: true, settings: theirs, routing: null });
+
+    comeBack(1);
+
+    expect(await screen.findByText('Connected to Globex')).toBeVisible();
+    expect(peakInput()).toHaveValue('120');
+    expect(authorInput()).toHaveValue('Edited Bot');
+    expect(screen.getByText(/Another admin saved changes since you opened the settings/)).toBeVisible();
+    await waitFor(() => expect(client.checkSetup).toHaveBeenCalledTimes(2));
+    // The next save is made over the settings now shown.
+    client.save.mockResolvedValue({ ok: true, settings: { ...theirs, revision: '5.mixw1' }, workerCreated: false });
+    fireEvent.click(saveButton());
+    await screen.findByText(/Settings saved/);
+    expect(client.save).toHaveBeenCalledWith(
+      'flex-token',
+      expect.objectContaining({ aiAuthorName: 'Edited Bot', aiPeakConversations: 120, settingsRevision: '4.mixv9' }),
+    );
+  });
+
+  it('offers the reload, not the save, when another admin changed a field the admin edited', async () => {
+    const { client, comeBack } = await renderVisited();
+    fireEvent.change(authorInput(), { target: { value: 'Edited Bot' } });
+    client.load.mockResolvedValue({
+      ok: true,
+      settings: { ...SAVED, aiAuthorName: 'Their Bot', revision: '4.mixv9' },
+      routing: null,
+    });
+
+    comeBack(1);
+
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent(/Another admin saved changes to settings you have also changed here/);
+    expect(within(alert).getByRole('button', { name: 'Reload settings' })).toBeVisible();
+    expect(authorInput()).toHaveValue('Edited Bot');
+  });
+
+  it('leaves the form as it was when the settings cannot be read again', async () => {
+    const { client, comeBack } = await renderVisited();
+    client.load.mockResolvedValue({
+      ok: false,
+      error: { status: 503, code: 'unavailable', message: 'Twilio is unavailable.' },
+    });
+
+    comeBack(1);
+
+    await waitFor(() => expect(client.load).toHaveBeenCalledTimes(2));
+    expect(screen.getByText('Connected to Acme')).toBeVisible();
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+});

@@ -41,15 +41,14 @@ const task = (status: string, attributes: object) => ({
 });
 
 const insights = fakeInsightsClient(() => ({ ok: true, insights: EARLY_TODAY }));
+const settings = fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS, routing: null });
 
 beforeAll(() => {
   const { manager } = fakeManager(['admin']);
   setupHandoffPanel(Flex, manager);
   createHandbackSetup({ createClient: () => ({ handBack: jest.fn() }) })(Flex, manager);
   setupHandoffTaskBadge(Flex, manager);
-  createSettingsViewSetup({
-    createClient: () => fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS, routing: null }),
-  })(Flex, manager);
+  createSettingsViewSetup({ createClient: () => settings })(Flex, manager);
   createInsightsViewSetup({ createClient: () => insights })(Flex, manager);
   // Flex's own view, which a real session registers: without any view for a path, ViewCollection redirects.
   Flex.ViewCollection.Content.add(
@@ -332,5 +331,35 @@ describe('the insights route', () => {
 
     await screen.findByRole('table');
     expect(insights.load).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('the settings route, come back to', () => {
+  it("reads the settings again each time the admin comes back, not to show the first visit's connection", async () => {
+    let history!: ReturnType<typeof useHistory>;
+    function Navigation(): null {
+      history = useHistory();
+      return null;
+    }
+    await Flex.Actions.replaceAction('NavigateToView', async (payload: { viewName: string }) => {
+      history.push(`/${payload.viewName}`);
+    });
+    render(
+      <MemoryRouter initialEntries={['/opencx-settings']}>
+        <Navigation />
+        <Flex.ViewCollection />
+      </MemoryRouter>,
+      { wrapper: withTheme },
+    );
+    expect(await screen.findByText('Connected to Acme')).toBeVisible();
+    const loads = settings.load.mock.calls.length;
+
+    await act(() => Flex.Actions.invokeAction('NavigateToView', { viewName: 'agent-desktop' }));
+    expect(settings.load).toHaveBeenCalledTimes(loads);
+    settings.load.mockResolvedValue({ ok: true, settings: { ...SAVED_SETTINGS, orgName: 'Globex' }, routing: null });
+    await act(() => Flex.Actions.invokeAction('NavigateToView', { viewName: 'opencx-settings' }));
+
+    expect(await screen.findByText('Connected to Globex')).toBeVisible();
+    expect(settings.load).toHaveBeenCalledTimes(loads + 1);
   });
 });
