@@ -45,6 +45,9 @@ describe('newestActivity and customerWroteSince (the messages a check reads, new
     expect(newestActivity(newestFirst)?.index).toBe(2);
     expect(newestActivity([message(3, 'customer')])?.index).toBe(3);
     expect(newestActivity([])).toBeUndefined();
+    // A customer's own message dressed as our note is the customer's: they are writing.
+    const dressed = { ...message(3, 'customer', 'idle-close-note'), participantSid: 'MB1' };
+    expect(newestActivity([dressed, message(1, 'customer')])?.index).toBe(3);
   });
 
   it('finds a customer message after the one the check decided on, never an older one or ours', () => {

@@ -53,8 +53,9 @@ export function idleVerdict(
 /** How many of the newest messages a check reads: our note that the chat is closed may be among them. */
 export const IDLE_CHECK_MESSAGES = 3;
 
+/** Ours: a participant's message never is, whatever its attributes (decide.ts `isOurMessage`). */
 const isCloseNote = (message: ConversationMessage): boolean =>
-  (message.attributes.opencx as { role?: unknown } | undefined)?.role === 'idle-close-note';
+  !message.participantSid && (message.attributes.opencx as { role?: unknown } | undefined)?.role === 'idle-close-note';
 
 /**
  * The newest message that shows someone in the conversation (newest first): any but our note that

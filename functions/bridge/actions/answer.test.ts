@@ -578,6 +578,21 @@ describe('checkAnswered: a message that came while our record could not be read 
     expect(createTask).toHaveBeenCalledTimes(1);
   });
 
+  test('not sent when written to the humans before they handed the conversation back', async () => {
+    const { deps, send } = depsWith([{ ...question, index: 4 }]);
+    const handedBack = {
+      ...known,
+      record: {
+        ...known.record,
+        handback: { at: '2026-12-05T10:00:00Z', agentSid: 'WK1', agentName: 'Ann', fromTaskSid: 'WT0', afterIndex: 4 },
+      },
+    };
+    await expect(checkAnswered('CH1', handedBack, 'IM5', deps, { unread: true })).resolves.toMatchObject({
+      outcome: 'ignored',
+    });
+    expect(send).not.toHaveBeenCalled();
+  });
+
   test.each([
     ['another author', { ...question, author: 'agent-7' }],
     ['the AI, by its name', { ...question, author: 'AI Support Agent' }],

@@ -346,7 +346,8 @@ export async function watchUncertainReply(
  * A customer's message that came while our record could not be read: sent to the AI now, unless
  * someone claimed it (a retry of its webhook), who sees it through. A claim this watchdog made
  * itself before its handling failed (`rearmed`) is awaited as any sent message is. Not a message
- * the AI would have been sent: another author's, or one with neither text nor a file.
+ * the AI would have been sent: another author's, one with neither text nor a file, or one written
+ * to the humans before they handed the conversation back.
  */
 async function decideUnread(
   conversationSid: string,
@@ -363,6 +364,9 @@ async function decideUnread(
     (customerAuthor === undefined || message.author === customerAuthor) &&
     (message.body.trim() !== '' || message.hasMedia);
   if (!forAi) return { outcome: 'ignored', sessionId, reason: 'not a customer message the AI answers' };
+  // Written to the humans before they handed the conversation back: the resume read what the AI owes.
+  if (message.index <= (known.record.handback?.afterIndex ?? -1))
+    return { outcome: 'ignored', sessionId, reason: 'the customer wrote it to the humans before the handback' };
   if (await deps.state.claimMessage(message.sid))
     return answerCustomer(conversationSid, known, textForAi(message), deps, [message.sid]);
   if (!rearmed) return { outcome: 'duplicate', sessionId, reason: 'a retry of its webhook sent the message' };
