@@ -48,6 +48,11 @@ export interface SetupSectionProps {
 }
 
 type Busy = 'check' | 'apply' | 'undo' | 'uninstall';
+/**
+ * `keepReport`: a check that follows a write leaves that write's report on screen. `background`: a check nobody
+ * pressed a button for (after a load, a save, a return to the view), which leaves the keyboard focus alone.
+ */
+type RunOptions = { keepReport?: boolean; background?: boolean };
 type Outcome = { kind: 'done' | 'warning' | 'failed'; message: string };
 /** The steps the last Apply, Undo or Uninstall reported, under their list's label. */
 type Report = { label: string; steps: StepReport[] };
@@ -133,6 +138,7 @@ export function SetupSection({
 }: SetupSectionProps): JSX.Element {
   const [checks, setChecks] = useState<SetupCheck[]>();
   const [busy, setBusy] = useState<Busy>();
+  const [background, setBackground] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>();
   const [report, setReport] = useState<Report>();
   const [confirmingUninstall, setConfirmingUninstall] = useState(false);
@@ -145,7 +151,8 @@ export function SetupSection({
   const [replaceConfirmed, setReplaceConfirmed] = useState(false);
   const mounted = useRef(true);
   // Each button Paste disables while its action runs gets the keyboard focus back when it is done.
-  const checkButton = useFocusAfterBusy<HTMLButtonElement>(busy === 'check');
+  // Not after a check in the background: the focus it finds on the page was never on Check setup.
+  const checkButton = useFocusAfterBusy<HTMLButtonElement>(busy === 'check' && !background);
   const applyButton = useFocusAfterBusy<HTMLButtonElement>(busy === 'apply');
   const undoButton = useFocusAfterBusy<HTMLButtonElement>(busy === 'undo');
   const uninstallButton = useFocusAfterBusy<HTMLButtonElement>(busy === 'uninstall');
@@ -164,14 +171,14 @@ export function SetupSection({
     };
   }, []);
 
-  /** `keepReport`: a check that follows a write leaves that write's report on screen. */
   async function run<T extends { ok: true; checks?: SetupCheck[] }>(
     kind: Busy,
     call: () => Promise<T | Failure>,
-    keepReport = false,
+    { keepReport = false, background: inBackground = false }: RunOptions = {},
   ): Promise<T | Failure | undefined> {
     const id = ++latest.current;
     running.current = kind;
+    setBackground(inBackground);
     setBusy(kind);
     if (!keepReport) {
       setOutcome(undefined);
@@ -187,7 +194,7 @@ export function SetupSection({
     if (kind !== 'check' && result.ok && !result.checks && kind !== 'uninstall') checkAfterWrite.current = true;
     if (kind !== 'check' && checkAfterWrite.current) {
       checkAfterWrite.current = false;
-      void check(true);
+      void check({ keepReport: true });
     }
     return result;
   }
@@ -208,8 +215,8 @@ export function SetupSection({
     setOutcome(outcomeOf(result.steps));
   }
 
-  const check = async (keepReport = false): Promise<void> => {
-    const result = await run('check', () => client.checkSetup(token), keepReport);
+  const check = async (options: RunOptions = {}): Promise<void> => {
+    const result = await run('check', () => client.checkSetup(token), options);
     if (!result) return;
     if (result.ok) {
       revisions.current = result.revisions ?? {};
@@ -222,13 +229,13 @@ export function SetupSection({
     if (checkRequest <= 0) return;
     // A check now would hide what Apply, Undo or Uninstall is about to report.
     if (running.current && running.current !== 'check') checkAfterWrite.current = true;
-    else void check();
+    else void check({ background: true });
   }, [checkRequest]);
 
   // A write running reports, then checks, by itself; the report of the last one stays on screen.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each return to the view only
   useEffect(() => {
-    if (visit > 0 && checks && !running.current) void check(true);
+    if (visit > 0 && checks && !running.current) void check({ keepReport: true, background: true });
   }, [visit]);
 
   const askHumanQueue = checks?.some(needsHumanQueue) === true;

@@ -1,8 +1,13 @@
 import React from 'react';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 
-import type { LoadResult, OpencxSettings, SaveResult, SettingsField } from '../../api/settingsClient';
-import { fakeSettingsClient as fakeClient, SAVED_SETTINGS, UNCONFIGURED } from '../../testing/fakeSettingsClient';
+import type { CheckSetupResult, LoadResult, OpencxSettings, SaveResult, SettingsField } from '../../api/settingsClient';
+import {
+  fakeSettingsClient as fakeClient,
+  HEALTHY_CHECKS,
+  SAVED_SETTINGS,
+  UNCONFIGURED,
+} from '../../testing/fakeSettingsClient';
 import { FLEX_RESOURCES as FLEX, renderSettingsView as renderLoaded, renderWithTheme } from '../../testing/render';
 import { SettingsView } from '../SettingsView';
 
@@ -43,6 +48,18 @@ describe('SettingsView', () => {
     expect(authorInput()).toHaveValue('Acme Bot');
     expect(screen.getByText(FLEX.workspaceSid)).toBeVisible();
     expect(screen.getByText(FLEX.conversationsServiceSid)).toBeVisible();
+  });
+
+  it('leaves the keyboard focus where it was after the check the load runs', async () => {
+    const client = fakeClient({ ok: true, settings: SAVED, routing: null });
+    const checking = deferred<CheckSetupResult>();
+    client.checkSetup.mockReturnValueOnce(checking.promise);
+    renderWithTheme(<SettingsView client={client} token="flex-token" flexResources={FLEX} />);
+
+    expect(await screen.findByText('Checking the Twilio setup…')).toBeVisible();
+    checking.resolve({ ok: true, checks: HEALTHY_CHECKS });
+    expect(await screen.findByText('All 2 checks passed.')).toBeVisible();
+    expect(document.body).toHaveFocus();
   });
 
   it('shows a spinner while loading', async () => {
@@ -696,6 +713,21 @@ describe('the settings view on a return to it', () => {
     expect(alert).toHaveTextContent(/Another admin saved changes to settings you have also changed here/);
     expect(within(alert).getByRole('button', { name: 'Reload settings' })).toBeVisible();
     expect(authorInput()).toHaveValue('Edited Bot');
+  });
+
+  it('leaves the keyboard focus where it was: nobody pressed Check setup', async () => {
+    const { client, comeBack } = await renderVisited();
+    // Where a browser that does not focus a clicked button leaves it (Safari).
+    (document.activeElement as HTMLElement).blur();
+    const checking = deferred<CheckSetupResult>();
+    client.checkSetup.mockReturnValueOnce(checking.promise);
+
+    comeBack(1);
+
+    expect(await screen.findByText('Checking the Twilio setup…')).toBeVisible();
+    checking.resolve({ ok: true, checks: HEALTHY_CHECKS });
+    await waitFor(() => expect(screen.queryByText('Checking the Twilio setup…')).not.toBeInTheDocument());
+    expect(document.body).toHaveFocus();
   });
 
   it('leaves the form as it was when the settings cannot be read again', async () => {
