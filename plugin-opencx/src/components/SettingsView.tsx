@@ -302,11 +302,13 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
     const before = shown.current;
     const rebased = before
       ? rebaseForm(typed.current, before, loaded.settings, afterSetup)
-      : { values: formFrom(loaded.settings), theirs: false, conflict: false };
+      : { values: formFrom(loaded.settings), theirs: false, conflict: false, unseen: false };
     if (rebased.conflict) {
       setOutcome({ kind: 'stale', message: strings.settingsChangedUnderEdits });
       return;
     }
+    // Nothing to show, and their revision not taken: a save is refused as stale, and offers the reload.
+    if (rebased.unseen) return;
     show(loaded.settings);
     setRouting(loaded.routing);
     setValues(rebased.values);

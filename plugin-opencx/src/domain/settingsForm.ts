@@ -127,6 +127,11 @@ export interface RebasedForm {
   theirs: boolean;
   /** A field the admin edited was also changed, to another value: saving the form would undo that change. */
   conflict: boolean;
+  /**
+   * Someone else stored a new revision that no field shows: a new webhook secret, which the browser sees only as
+   * set. Taken, that revision would let a secret typed here replace theirs unawares: the form keeps its own.
+   */
+  unseen: boolean;
 }
 
 /** Each field's stored value, as far as the browser sees it: a secret's only as masked, or as set. */
@@ -167,6 +172,7 @@ export function rebaseForm(
     ) as unknown as SettingsFormValues,
     theirs: theirs.length > 0,
     conflict: theirs.some((field) => edited(field) && !same(values[field], next[field])),
+    unseen: !afterSetup && before.revision !== after.revision && theirs.length === 0,
   };
 }
 

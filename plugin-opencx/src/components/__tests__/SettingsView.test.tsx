@@ -715,6 +715,28 @@ describe('the settings view on a return to it', () => {
     expect(authorInput()).toHaveValue('Edited Bot');
   });
 
+  it('keeps the revision the form was filled from when no field shows what changed: a save then is stale', async () => {
+    const { client, comeBack } = await renderVisited();
+    fireEvent.change(screen.getByLabelText('OpenCX webhook signing secret'), { target: { value: 'whsec_mine' } });
+    // Another admin saved a new webhook secret: the browser sees it only as set, as before.
+    client.load.mockResolvedValue({ ok: true, settings: { ...SAVED, revision: '4.mixv9' }, routing: null });
+
+    comeBack(1);
+
+    await waitFor(() => expect(client.load).toHaveBeenCalledTimes(2));
+    await waitFor(() => expect(client.checkSetup).toHaveBeenCalledTimes(2));
+    client.save.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'settings_changed', message: 'The settings were changed since you opened them', status: 409 },
+    });
+    fireEvent.click(saveButton());
+    expect(await screen.findByText(/Settings not saved: they were changed since you opened them/)).toBeVisible();
+    expect(client.save).toHaveBeenCalledWith(
+      'flex-token',
+      expect.objectContaining({ opencxWebhookSecret: 'whsec_mine', settingsRevision: SAVED.revision }),
+    );
+  });
+
   it('leaves the keyboard focus where it was: nobody pressed Check setup', async () => {
     const { client, comeBack } = await renderVisited();
     // Where a browser that does not focus a clicked button leaves it (Safari).

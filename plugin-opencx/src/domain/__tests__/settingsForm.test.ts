@@ -40,6 +40,7 @@ describe('settings form', () => {
       values: { ...formFrom(after), aiAuthorName: 'My Bot', opencxWebhookSecret: 'whsec_typed' },
       theirs: true,
       conflict: false,
+      unseen: false,
     });
     // Rows edited, added or removed are the admin's; untouched ones follow the stored settings.
     const rows = [...values.translations, { key: 1, language: 'de', note: 'Einen Moment.' }];
@@ -68,6 +69,22 @@ describe('settings form', () => {
     const newKey = { ...before, opencxTokenMasked: '••••••••9999', revision: '9.x' };
     expect(rebaseForm({ ...formFrom(before), opencxToken: 'ocx_live_mine' }, before, newKey).conflict).toBe(true);
     expect(rebaseForm(formFrom(before), before, newKey)).toMatchObject({ theirs: true, conflict: false });
+  });
+
+  it('does not take a revision no field explains: it may be a new secret, which the browser sees only as set', () => {
+    const values = { ...formFrom(SAVED_SETTINGS), opencxWebhookSecret: 'whsec_mine' };
+    const theirSecret = { ...SAVED_SETTINGS, revision: '9.x' };
+
+    expect(rebaseForm(values, SAVED_SETTINGS, theirSecret)).toMatchObject({ theirs: false, unseen: true });
+    // After this admin's own Apply, Undo or Uninstall, the new revision is theirs to take.
+    expect(rebaseForm(values, SAVED_SETTINGS, theirSecret, true).unseen).toBe(false);
+    // Nothing changed: nothing to take, nothing to say.
+    expect(rebaseForm(values, SAVED_SETTINGS, { ...SAVED_SETTINGS })).toEqual({
+      values,
+      theirs: false,
+      conflict: false,
+      unseen: false,
+    });
   });
 
   it("takes a setup action's own writes as neither someone else's change nor a conflict", () => {
