@@ -214,6 +214,9 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
   const shown = useRef<OpencxSettings>();
   // Only the newest read of the settings counts: an earlier one answering last would show older settings.
   const reads = useRef(0);
+  // An Apply, Undo or Uninstall ran since the settings shown were read: the next read, whatever asks for it (its
+  // own read may fail, or lose to a return's newer one), takes what it wrote as this admin's, not another's.
+  const setupWrote = useRef(false);
   const ids: Record<TextField, string> = {
     opencxToken: useUID(),
     opencxExtraTokens: useUID(),
@@ -259,6 +262,7 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
 
   const show = (loaded: OpencxSettings): void => {
     shown.current = loaded;
+    setupWrote.current = false;
     setSettings(loaded);
   };
 
@@ -280,19 +284,20 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
    * admin comes back to the view (`return`): shown, the admin's edits kept on top, so the next save sends neither
    * a stale value nor a stale revision. When someone else changed a field the admin edited too, nothing is taken:
    * the form keeps its revision, so a save is refused as stale rather than putting their change back, and the
-   * admin is offered the reload a stale save offers.
+   * admin is offered the reload a stale save offers. Only a `setup` read shows that it runs, and that it failed;
+   * which writes are this admin's own does not depend on why: `setupWrote` says.
    */
   const refresh = async (why: 'setup' | 'return' = 'setup'): Promise<void> => {
-    const afterSetup = why === 'setup';
-    if (afterSetup) setReloading(true);
+    const reported = why === 'setup';
+    if (reported) setReloading(true);
     const loaded = await readAgain();
     if (!mounted.current) return;
-    if (afterSetup) setReloading(false);
+    if (reported) setReloading(false);
     if (!loaded) return;
     // Saved over stale settings, the form would be refused (or put back what the setup change wrote). On a
     // return nothing changed here: the form stays as it was, its revision still guarding the save.
     if (!loaded.ok) {
-      if (afterSetup)
+      if (reported)
         setOutcome({
           kind: 'unrefreshed',
           message: format(strings.settingsRefreshFailed, { message: loaded.error.message }),
@@ -301,7 +306,7 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
     }
     const before = shown.current;
     const rebased = before
-      ? rebaseForm(typed.current, before, loaded.settings, afterSetup)
+      ? rebaseForm(typed.current, before, loaded.settings, setupWrote.current)
       : { values: formFrom(loaded.settings), theirs: false, conflict: false, unseen: false };
     if (rebased.conflict) {
       setOutcome({ kind: 'stale', message: strings.settingsChangedUnderEdits });
@@ -327,6 +332,10 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
     if (loadError) loadAgain();
     else void refresh('return');
   }, [visit]);
+
+  const noteSetupWrite = (): void => {
+    setupWrote.current = true;
+  };
 
   /**
    * After a save refused as stale: the form filled again from the stored settings, what was typed
@@ -719,7 +728,11 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
             token={token}
             checkRequest={checkRequest}
             visit={visit}
-            onSettingsChanged={() => void refresh()}
+            onSettingsChanging={noteSetupWrite}
+            onSettingsChanged={() => {
+              noteSetupWrite();
+              void refresh();
+            }}
           />
         )}
       </Box>

@@ -45,6 +45,8 @@ export interface SetupSectionProps {
    * queue Apply created or Undo deleted, Uninstall's delete), which a form filled before would put back.
    */
   onSettingsChanged?: () => void;
+  /** An Apply, Undo or Uninstall starts: until it answers, a read of the settings may already see its writes. */
+  onSettingsChanging?: () => void;
 }
 
 type Busy = 'check' | 'apply' | 'undo' | 'uninstall';
@@ -135,6 +137,7 @@ export function SetupSection({
   checkRequest,
   visit = 0,
   onSettingsChanged,
+  onSettingsChanging,
 }: SetupSectionProps): JSX.Element {
   const [checks, setChecks] = useState<SetupCheck[]>();
   const [busy, setBusy] = useState<Busy>();
@@ -178,6 +181,7 @@ export function SetupSection({
   ): Promise<T | Failure | undefined> {
     const id = ++latest.current;
     running.current = kind;
+    if (kind !== 'check') onSettingsChanging?.();
     setBackground(inBackground);
     setBusy(kind);
     if (!keepReport) {

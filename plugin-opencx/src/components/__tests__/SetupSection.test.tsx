@@ -4,6 +4,7 @@ import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import type {
   ApplySetupResult,
   CheckSetupResult,
+  LoadResult,
   OpencxSettings,
   SetupCheck,
   StepReport,
@@ -733,6 +734,81 @@ describe('the settings form after Apply, Undo or Uninstall', () => {
     answer({ ok: true, steps: [applied(TIMER_WORKSPACE_MISSING)], checks: TIMERS_FIXED });
     expect(await screen.findByText('Applied: Watchdog timers.')).toBeVisible();
     await waitFor(() => expect(within(confirm).getByRole('button', { name: 'Yes, uninstall' })).toBeEnabled());
+  });
+
+  /** The view with FIXABLE's checks shown, and a way to come back to it. */
+  async function renderVisited() {
+    const client = fakeSettingsClient({ ok: true, settings: SAVED, routing: null });
+    client.checkSetup.mockResolvedValue({ ok: true, checks: FIXABLE, revisions: REVISIONS });
+    const view = (visit: number) => (
+      <SettingsView client={client} token="flex-token" flexResources={FLEX} visit={visit} />
+    );
+    const { rerender } = renderWithTheme(view(0));
+    await screen.findByRole('list', { name: 'Setup checks' });
+    return { client, comeBack: (visit: number) => rerender(view(visit)) };
+  }
+  const afterApply: OpencxSettings = { ...SAVED, aiQueueSid: CREATED_QUEUE, revision: '4.mixu1b2c3d4' };
+  const applyAnswer: ApplySetupResult = { ok: true, steps: [applied(TIMER_WORKSPACE_MISSING)], checks: TIMERS_FIXED };
+  const theirChanges = /Another admin saved changes/;
+
+  it("takes Apply's own write as the admin's on a return after its read failed", async () => {
+    const { client, comeBack } = await renderVisited();
+    fireEvent.change(queueInput(), { target: { value: HUMAN_QUEUE } });
+    client.load.mockResolvedValueOnce({
+      ok: false,
+      error: { status: 503, code: 'unavailable', message: 'Twilio is unavailable.' },
+    });
+    client.applySetup.mockResolvedValueOnce(applyAnswer);
+    fireEvent.click(applyButton());
+    expect(await screen.findByText(/could not be read again/)).toBeVisible();
+    client.load.mockResolvedValue({ ok: true, settings: afterApply, routing: null });
+
+    comeBack(1);
+
+    expect(await screen.findByText(/The settings are read again/)).toBeVisible();
+    expect(screen.queryByText(theirChanges)).not.toBeInTheDocument();
+    expect(queueInput()).toHaveValue(HUMAN_QUEUE);
+    // Taken: the next read after it is an ordinary one again, and another admin's change of the queue theirs.
+    client.load.mockResolvedValue({ ok: true, settings: { ...SAVED, revision: '5.mixu9' }, routing: null });
+    comeBack(2);
+    expect(await screen.findByText(/Another admin saved changes to settings you have also changed here/)).toBeVisible();
+  });
+
+  it("takes Apply's own write as the admin's on a return while Apply's read is still on its way", async () => {
+    const { client, comeBack } = await renderVisited();
+    const applyRead = deferred<LoadResult>();
+    client.load.mockReturnValueOnce(applyRead.promise);
+    client.applySetup.mockResolvedValueOnce(applyAnswer);
+    fireEvent.click(applyButton());
+    await screen.findByText('Applied: Watchdog timers.');
+    await waitFor(() => expect(client.load).toHaveBeenCalledTimes(2));
+    client.load.mockResolvedValue({ ok: true, settings: afterApply, routing: null });
+
+    comeBack(1);
+
+    await waitFor(() => expect(queueInput()).toHaveValue(CREATED_QUEUE));
+    expect(screen.queryByText(theirChanges)).not.toBeInTheDocument();
+    applyRead.resolve({ ok: true, settings: afterApply, routing: null });
+    await new Promise((done) => setTimeout(done, 0));
+    expect(screen.queryByText(theirChanges)).not.toBeInTheDocument();
+  });
+
+  it("takes Apply's own write as the admin's on a return while Apply still runs", async () => {
+    const { client, comeBack } = await renderVisited();
+    const applying = deferred<ApplySetupResult>();
+    client.applySetup.mockReturnValueOnce(applying.promise);
+    fireEvent.click(applyButton());
+    // Apply has noted its AI queue, and not answered yet.
+    client.load.mockResolvedValue({ ok: true, settings: afterApply, routing: null });
+
+    comeBack(1);
+
+    await waitFor(() => expect(queueInput()).toHaveValue(CREATED_QUEUE));
+    expect(screen.queryByText(theirChanges)).not.toBeInTheDocument();
+    applying.resolve(applyAnswer);
+    await screen.findByText('Applied: Watchdog timers.');
+    await waitFor(() => expect(client.load).toHaveBeenCalledTimes(3));
+    expect(screen.queryByText(theirChanges)).not.toBeInTheDocument();
   });
 
   it('does not read them again after an Apply the Functions refused', async () => {
