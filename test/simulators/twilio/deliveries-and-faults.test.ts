@@ -113,10 +113,12 @@ describe('faults after processing: the request took effect, the answer is lost',
     await waitUntil(() => sim.calls({ product: 'sync', method: 'POST' }).length === 1);
     expect(sync.mapItems(serviceSid, 'opencx_conversations')).toEqual([]);
     expect(settled).toBe(false);
+    expect(sim.requestsOnHold).toBe(1);
 
     open();
     await expect(created).resolves.toMatchObject({ key: 'CH1' });
     expect(sync.mapItems(serviceSid, 'opencx_conversations')).toHaveLength(1);
+    expect(sim.requestsOnHold).toBe(0);
   });
 
   test('a gated request whose client left is recorded as never answered; an answered one is not', async () => {
@@ -375,6 +377,39 @@ describe('retry switches', () => {
       sim.clock.advance(1);
       await sim.idle();
       expect(arrived()).toEqual([tasks[0].sid, tasks[2].sid, 'two', tasks[1].sid, 'one']);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  test('a held delivery is sent once its gate opens; the others, and the ones after it, are not held', async () => {
+    sim = await startSimulator({});
+    const receiver = await startWebhookReceiver();
+    try {
+      let open!: () => void;
+      sim.holdDeliveries({
+        kind: 'taskrouter',
+        match: (params) => params.EventType === 'reservation.created',
+        until: new Promise<void>((resolve) => (open = resolve)),
+      });
+      const deliver = (kind: string, EventType: string) =>
+        sim.deliverWebhook(kind, receiver.url(), { EventType }, 1000);
+      const held = deliver('taskrouter', 'reservation.created');
+      await deliver('conversations', 'reservation.created');
+      await deliver('taskrouter', 'task.created');
+      expect(sim.deliveriesOnHold).toBe(1);
+      expect(receiver.eventTypes()).toEqual(['reservation.created', 'task.created']);
+
+      open();
+      await expect(held).resolves.toMatchObject({ status: 204 });
+      expect(sim.deliveriesOnHold).toBe(0);
+      await deliver('taskrouter', 'reservation.created');
+      expect(receiver.eventTypes()).toEqual([
+        'reservation.created',
+        'task.created',
+        'reservation.created',
+        'reservation.created',
+      ]);
     } finally {
       await receiver.close();
     }

@@ -91,6 +91,20 @@ export interface FaultRule {
   skip?: number;
 }
 
+/**
+ * Holds back a webhook delivery before it is sent, until `until` settles: a gate the test opens once
+ * the state it stages is set, without any Function waiting (and spending its budget) meanwhile.
+ */
+export interface DeliveryHold {
+  /** `taskrouter` or `conversations`; any when absent. */
+  kind?: string;
+  /** Which deliveries it holds, by their parameters (e.g. `EventType`). */
+  match: (params: Record<string, string>) => boolean;
+  until: Promise<unknown>;
+  /** How many matching deliveries it holds; 1 when absent. */
+  times?: number;
+}
+
 export interface WebhookDelivery {
   seq: number;
   kind: string;
@@ -164,6 +178,9 @@ export class TwilioSimulator {
   private readonly actions = new Map<string, (body: Record<string, unknown>) => unknown>();
   private readonly modules = new Map<string, SimulatorModule>();
   private faults: FaultRule[] = [];
+  private deliveryHolds: DeliveryHold[] = [];
+  private requestsHeld = 0;
+  private deliveriesHeld = 0;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly spec: TwilioOpenApi;
   private server?: http.Server;
@@ -237,8 +254,25 @@ export class TwilioSimulator {
     this.faults.push({ ...rule });
   }
 
+  /** Drops every fault rule, and the delivery holds no delivery has taken yet. */
   clearFaults(): void {
     this.faults = [];
+    this.deliveryHolds = [];
+  }
+
+  /** Holds the next delivery (or `times` deliveries) matching `hold` until its gate opens. */
+  holdDeliveries(hold: DeliveryHold): void {
+    this.deliveryHolds.push({ ...hold, times: hold.times ?? 1 });
+  }
+
+  /** Requests waiting on a fault's latency or gate (`latencyMs`, `until`) before they are answered. */
+  get requestsOnHold(): number {
+    return this.requestsHeld;
+  }
+
+  /** Webhook deliveries held back by `holdDeliveries`, not sent yet. */
+  get deliveriesOnHold(): number {
+    return this.deliveriesHeld;
   }
 
   /**
@@ -298,6 +332,7 @@ export class TwilioSimulator {
     this.violations.length = 0;
     this.webhooks.length = 0;
     this.faults = [];
+    this.deliveryHolds = [];
     for (const module of this.modules.values()) module.reset?.();
   }
 
@@ -308,6 +343,31 @@ export class TwilioSimulator {
    * when its caller gives up with `functionOutlivesCaller` off, or at Twilio's 10 s execution limit.
    */
   deliverWebhook(
+    kind: string,
+    url: string,
+    params: Record<string, string>,
+    timeoutMs: number,
+    retry?: { of: WebhookDelivery },
+  ): Promise<WebhookDelivery> {
+    const hold = this.takeDeliveryHold(kind, params);
+    if (!hold) return this.sendWebhook(kind, url, params, timeoutMs, retry);
+    this.deliveriesHeld += 1;
+    const send = (): Promise<WebhookDelivery> => {
+      this.deliveriesHeld -= 1;
+      return this.sendWebhook(kind, url, params, timeoutMs, retry);
+    };
+    return this.track(hold.until.then(send, send));
+  }
+
+  private takeDeliveryHold(kind: string, params: Record<string, string>): DeliveryHold | undefined {
+    const hold = this.deliveryHolds.find((h) => (!h.kind || h.kind === kind) && h.match(params));
+    if (!hold) return undefined;
+    hold.times = (hold.times ?? 1) - 1;
+    if (hold.times <= 0) this.deliveryHolds = this.deliveryHolds.filter((h) => h !== hold);
+    return hold;
+  }
+
+  private sendWebhook(
     kind: string,
     url: string,
     params: Record<string, string>,
@@ -505,8 +565,15 @@ export class TwilioSimulator {
     const fault = this.takeFault(method, product, path, template);
     if (fault) {
       record.fault = JSON.stringify({ ...fault, path: String(fault.path ?? '') });
-      if (fault.latencyMs) await delay(fault.latencyMs);
-      await fault.until;
+      if (fault.latencyMs || fault.until) {
+        this.requestsHeld += 1;
+        try {
+          if (fault.latencyMs) await delay(fault.latencyMs);
+          await fault.until;
+        } finally {
+          this.requestsHeld -= 1;
+        }
+      }
       if (fault.after === undefined) {
         if (fault.drop) return drop();
         if (fault.status) return answer(...injectedFault(fault.status, fault.code));
