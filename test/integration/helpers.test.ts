@@ -3,19 +3,45 @@ import { finishTest, sequentialDepth } from './helpers';
 
 describe('finishTest', () => {
   const violation = { method: 'POST', path: '/sync/v1/Services', problems: ['FriendlyName: unknown'] };
-  const world = (violations: unknown[]) => {
+  const world = (violations: unknown[], held = { requests: 0, deliveries: 0, opencx: 0 }) => {
     const cleared = { twilio: 0, opencx: 0, rateLimits: 0 };
     const fake = {
-      twilio: { violations, clearFaults: () => cleared.twilio++ },
-      opencx: { faults: { clear: () => cleared.opencx++ }, resetRateLimits: () => cleared.rateLimits++ },
+      twilio: {
+        violations,
+        clearFaults: () => cleared.twilio++,
+        get requestsOnHold() {
+          return held.requests;
+        },
+        get deliveriesOnHold() {
+          return held.deliveries;
+        },
+      },
+      opencx: {
+        faults: { clear: () => cleared.opencx++ },
+        resetRateLimits: () => cleared.rateLimits++,
+        get requestsOnHold() {
+          return held.opencx;
+        },
+      },
     };
-    return { world: fake as unknown as World, cleared };
+    return { world: fake as unknown as World, cleared, held };
   };
 
   test('fails the test that broke the API, clears its faults, and leaves none for the next test', () => {
     const shared = world([violation]);
     expect(() => finishTest(shared.world)).toThrow(/FriendlyName: unknown/);
     expect(shared.cleared).toEqual({ twilio: 1, opencx: 1, rateLimits: 1 });
+    expect(() => finishTest(shared.world)).not.toThrow();
+  });
+
+  test.each([
+    ['a Twilio request held on a gate', { requests: 1, deliveries: 0, opencx: 0 }, /"twilioRequests": 1/],
+    ['a webhook delivery held back', { requests: 0, deliveries: 1, opencx: 0 }, /"twilioDeliveries": 1/],
+    ['an OpenCX request held on the clock', { requests: 0, deliveries: 0, opencx: 2 }, /"opencxRequests": 2/],
+  ])('fails the test that left %s', (_, held, named) => {
+    const shared = world([], held);
+    expect(() => finishTest(shared.world)).toThrow(named);
+    Object.assign(shared.held, { requests: 0, deliveries: 0, opencx: 0 });
     expect(() => finishTest(shared.world)).not.toThrow();
   });
 });

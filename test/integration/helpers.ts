@@ -9,8 +9,10 @@ import { type RecordedRequest, writesSyncDocument } from '../simulators/twilio/s
 /**
  * Ends a test on a World its file shares: the faults it added are cleared, OpenCX's rate limit
  * forgets its requests (the window is partly real time, so a fast machine would otherwise throttle
- * a later test), and no Twilio call broke the API. The violations are taken out, so one test's
- * violation fails that test and not every later one.
+ * a later test), no Twilio call broke the API, and nothing is left held: no request waiting on a
+ * gate or on the clock, no webhook delivery held back (a later test would release it, and its
+ * Function would act in that test). The violations are taken out, so one test's violation fails
+ * that test and not every later one.
  */
 export function finishTest(world: World): void {
   world.twilio.clearFaults();
@@ -18,6 +20,11 @@ export function finishTest(world: World): void {
   world.opencx.resetRateLimits();
   const violations = world.twilio.violations.splice(0);
   expect(violations).toEqual([]);
+  expect({
+    twilioRequests: world.twilio.requestsOnHold,
+    twilioDeliveries: world.twilio.deliveriesOnHold,
+    opencxRequests: world.opencx.requestsOnHold,
+  }).toEqual({ twilioRequests: 0, twilioDeliveries: 0, opencxRequests: 0 });
 }
 
 /**
