@@ -132,6 +132,35 @@ export function holdWatchdogArming(world: World): {
   return { release, request: () => world.twilio.requests.find(held) };
 }
 
+/**
+ * Holds back the next AI offer (a reservation.created event) until `release`: what comes before it
+ * (the customer's first message finds no record and is left to the engage) is handled while no
+ * engage runs, so no Function spends its real-time budget waiting for the test.
+ */
+export function holdNextOffer(world: World): { release: () => void } {
+  let release!: () => void;
+  world.twilio.holdDeliveries({
+    kind: 'taskrouter',
+    match: (params) => params.EventType === 'reservation.created',
+    until: new Promise<void>((resolve) => (release = resolve)),
+  });
+  return { release };
+}
+
+/**
+ * The Function serving the message `body` of the conversation is done: it answered, in time for
+ * Twilio or after Twilio gave up on it, or it was stopped.
+ */
+export function messageHandled(world: World, conversationSid: string, body: string): boolean {
+  return world.twilio.webhooks.some(
+    (d) =>
+      d.params.EventType === 'onMessageAdded' &&
+      d.params.ConversationSid === conversationSid &&
+      d.params.Body === body &&
+      (d.status !== undefined || d.lateStatus !== undefined || d.functionStopped !== undefined),
+  );
+}
+
 export function lastSeq(world: World): number {
   return world.twilio.requests.at(-1)?.seq ?? 0;
 }

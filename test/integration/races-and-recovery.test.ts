@@ -2,7 +2,7 @@
 import { CONVERSATION_MAPS } from '../../functions/bridge/state';
 import { locationOf } from '../../functions/common/shards';
 import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
-import { finishTest } from './helpers';
+import { finishTest, holdNextOffer, lastSeq, messageHandled } from './helpers';
 
 jest.setTimeout(60000);
 
@@ -67,39 +67,23 @@ test('a slow relay that fails after a human accepted does not hand off again or 
 });
 
 test('an engage that cannot record its session hands off instead of leaving the conversation stuck', async () => {
-  // The engage waits at its read of the conversation until the customer's message was handled: the
-  // failing writes are then the engage's, not the relay's park of the message.
-  const messageReads = /\/Conversations\/CH\w+\/Messages$/;
-  const readsBefore = requestsTo('GET', messageReads);
-  let readMessages!: () => void;
-  world.twilio.addFault({
-    method: 'GET',
-    path: messageReads,
-    times: 1,
-    until: new Promise<void>((r) => (readMessages = r)),
-  });
-  const { conversationSid, taskSid } = world.customerWritesIn('Hello?');
-  const recordItem = new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`);
-  const failed = () => world.twilio.requests.filter((r) => r.fault && recordItem.test(r.path)).length;
+  // The AI's offer reaches the Functions once the customer's message was handled: the relay finds no
+  // record and leaves the message to the engage, so the failing writes are the engage's, not a park.
+  const offer = holdNextOffer(world);
+  let conversationSid = '';
+  let taskSid = '';
   try {
-    await world.until(
-      () =>
-        requestsTo('GET', messageReads) > readsBefore &&
-        world.twilio.webhooks.some(
-          (d) =>
-            d.params.ConversationSid === conversationSid &&
-            d.params.EventType === 'onMessageAdded' &&
-            d.status !== undefined,
-        ),
-      "the engage's read and the customer's message handled",
-    );
-    world.twilio.addFault({ method: 'POST', path: recordItem, status: 503, times: 3 });
+    ({ conversationSid, taskSid } = world.customerWritesIn('Hello?'));
+    await world.until(() => messageHandled(world, conversationSid, 'Hello?'), "the customer's message handled");
+    expect(world.conversationRecord(conversationSid)).toBeUndefined();
+    world.twilio.addFault({ method: 'POST', path: recordItemOf(conversationSid), status: 503, times: 3 });
   } finally {
-    readMessages();
+    offer.release();
   }
+  const failed = () => world.twilio.requests.filter((r) => r.fault && recordItemOf(conversationSid).test(r.path));
   await world.settle();
 
-  expect(failed()).toBe(3);
+  expect(failed()).toHaveLength(3);
   expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
   expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
   expect(world.transcript(conversationSid)[0].body).toBe('Hello?');
@@ -454,31 +438,68 @@ describe('answers that race a handoff', () => {
   });
 });
 
+/**
+ * The customer writes `body`, and the AI's engage is held once it has read the conversation, before
+ * it makes the OpenCX session: its read of the task, made beside its read of the messages, waits
+ * for `release`. Resolves once the engage is so held and the relay of `body` is done, so a message
+ * written now comes after the engage's read, and finds the conversation the AI's without a session.
+ * The engage waits on its whole budget (not the session's 3 s) and only while the test's next step runs.
+ */
+async function engageHeldAfterItsRead(body: string): Promise<{ conversationSid: string; release: () => void }> {
+  const messageReads = /\/Conversations\/CH\w+\/Messages$/;
+  const from = lastSeq(world);
+  const { conversationSid, taskSid } = world.customerWritesIn(body);
+  const taskRead = new RegExp(`/Workspaces/${world.workspaceSid}/Tasks/${taskSid}$`);
+  let release!: () => void;
+  world.twilio.addFault({ method: 'GET', path: taskRead, times: 1, until: new Promise<void>((r) => (release = r)) });
+  try {
+    const since = () => world.twilio.requests.filter((r) => r.seq > from && r.method === 'GET');
+    await world.until(
+      () =>
+        since().some((r) => r.fault && taskRead.test(r.path)) &&
+        since().some((r) => messageReads.test(r.path) && r.status !== undefined) &&
+        messageHandled(world, conversationSid, body),
+      "the engage's read of the conversation, its read of the task held, and the first message handled",
+    );
+    expect(world.sessionFor(conversationSid)).toBeUndefined();
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+    expect(world.conversationRecord(conversationSid)).not.toHaveProperty('sessionId');
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return { conversationSid, release };
+}
+
 test.each([
   ['is watched, sent and answered', false],
   ['but was (the answer to its park lost) is not sent twice', true],
 ])('a message that cannot be left for the engage while the session is made %s', async (_, parked) => {
-  // Making the session takes 10 s of OpenCX's time; meanwhile Sync fails the second message's park.
-  world.opencx.faults.add({ method: 'POST', path: /^\/chat\/sessions$/, latencyMs: 10_000, times: 1 });
-  const held = world.opencx.heldRequests;
-  const { conversationSid } = world.customerWritesIn('Hi');
-  await world.opencx.whenHeld(held + 1);
-  const recordItem = new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`);
-  world.twilio.addFault({ method: 'POST', path: recordItem, ...(parked ? { after: 503 } : { status: 503 }) });
+  // The engage is held before it makes the session; meanwhile Sync fails the second message's park.
+  const { conversationSid, release } = await engageHeldAfterItsRead('Hi');
   try {
+    world.twilio.addFault({
+      method: 'POST',
+      path: recordItemOf(conversationSid),
+      ...(parked ? { after: 503 } : { status: 503 }),
+    });
     world.customerWrites(conversationSid, 'My order 1234 is late');
     await world.until(
       () =>
         world.twilio.webhooks.some(
-          (d) => d.params.Body === 'My order 1234 is late' && d.status !== undefined && d.status >= 500,
+          (d) =>
+            d.params.ConversationSid === conversationSid &&
+            d.params.Body === 'My order 1234 is late' &&
+            (d.status ?? d.lateStatus ?? 0) >= 500,
         ),
       'the second message to fail',
     );
+    world.opencx.ai.reply('Hello! How can I help?');
   } finally {
     world.twilio.clearFaults();
+    release();
   }
-  world.opencx.ai.reply('Hello! How can I help?');
-  await world.advance(10_000);
+  await world.settle();
   const sessionId = world.sessionFor(conversationSid)!.id;
   const sentOnce = () =>
     world.contactMessages(sessionId).filter((text) => text.includes('My order 1234 is late')).length;
@@ -494,11 +515,14 @@ test.each([
     world.opencx.faults.clear();
   }
   expect(sentOnce()).toBe(1);
-  const answers = world.postedAsAi(conversationSid).map((m) => m.body);
-  // Each message answered once (the parked one by whichever Function sent it).
-  expect(answers).toHaveLength(2);
-  expect(answers[0]).toBe('Hello! How can I help?');
-  if (!parked) expect(answers[1]).toBe('Let me check order 1234.');
+  // Each message answered once: the parked one with the first (the engage sends them together), the
+  // other by the watchdog.
+  expect(world.contactMessages(sessionId)).toEqual(
+    parked ? ['Hi\nMy order 1234 is late'] : ['Hi', 'My order 1234 is late'],
+  );
+  expect(world.postedAsAi(conversationSid).map((m) => m.body)).toEqual(
+    parked ? ['Hello! How can I help?'] : ['Hello! How can I help?', 'Let me check order 1234.'],
+  );
 });
 
 test.each([
@@ -507,33 +531,29 @@ test.each([
 ])(
   'a message the customer sends while the OpenCX session is slow to be made reaches the AI once%s',
   async (_, lost) => {
-    // Making the session takes 10 s of OpenCX's time: the second message's relay stops waiting for it.
-    world.opencx.faults.add({ method: 'POST', path: /^\/chat\/sessions$/, latencyMs: 10_000, times: 1 });
-    const held = world.opencx.heldRequests;
-    const { conversationSid } = world.customerWritesIn('Hi');
-    await world.opencx.whenHeld(held + 1);
-    world.customerWrites(conversationSid, 'My order 1234 is late');
-    const second = world.conversations
-      .messages(world.conversationsServiceSid, conversationSid)
-      .find((m) => m.body === 'My order 1234 is late')!.sid;
-    let relayed: Record<string, unknown> | undefined;
-    await world.until(() => {
-      relayed ??= world.takeLogs().find((l) => l.event === 'onMessageAdded' && l.messageSid === second);
-      return relayed !== undefined;
-    }, 'the relay of the second message to finish');
-    expect(relayed).toMatchObject({ outcome: 'deferred' });
-    // The first message's relay too: its park of the message is a record write as well.
-    const relays = () =>
-      world.twilio.webhooks.filter(
-        (d) => d.params.EventType === 'onMessageAdded' && d.params.ConversationSid === conversationSid,
-      );
-    await world.until(() => relays().every((d) => d.status !== undefined), 'the relays to finish');
-    const recordItem = new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`);
-    // The engage's write of the session id (which takes the parked message) is made, its answer lost.
-    if (lost) world.twilio.addFault({ method: 'POST', path: recordItem, after: 500, times: 1 });
-
-    world.opencx.ai.reply('Let me check order 1234.');
-    await world.advance(10_000);
+    // The engage is held before it makes the session: the second message's relay leaves it to the engage.
+    const { conversationSid, release } = await engageHeldAfterItsRead('Hi');
+    const recordItem = recordItemOf(conversationSid);
+    try {
+      world.customerWrites(conversationSid, 'My order 1234 is late');
+      const second = world.conversations
+        .messages(world.conversationsServiceSid, conversationSid)
+        .find((m) => m.body === 'My order 1234 is late')!.sid;
+      let relayed: Record<string, unknown> | undefined;
+      await world.until(() => {
+        relayed ??= world.takeLogs().find((l) => l.event === 'onMessageAdded' && l.messageSid === second);
+        return relayed !== undefined;
+      }, 'the relay of the second message to finish');
+      expect(relayed).toMatchObject({ outcome: 'deferred' });
+      // Its park is a record write, done: the next one is the engage's.
+      await world.until(() => messageHandled(world, conversationSid, 'My order 1234 is late'), 'the relay to end');
+      // The engage's write of the session id (which takes the parked message) is made, its answer lost.
+      if (lost) world.twilio.addFault({ method: 'POST', path: recordItem, after: 500, times: 1 });
+      world.opencx.ai.reply('Let me check order 1234.');
+    } finally {
+      release();
+    }
+    await world.settle();
 
     expect(world.twilio.requests.filter((r) => r.fault && recordItem.test(r.path))).toHaveLength(lost ? 1 : 0);
 
@@ -681,14 +701,18 @@ test('a conversation routed to the AI again sends the AI only what the customer 
   expect(world.contactMessages(record!.sessionId as string)).toEqual(['Thanks!\nDo you ship to Canada?']);
 });
 
+/** The Sync item of the conversation's record. */
+const recordItemOf = (conversationSid: string) =>
+  new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`);
+
 const requestsTo = (method: string, path: RegExp) =>
   world.twilio.requests.filter((r) => r.method === method && path.test(r.path)).length;
 const recordItems = /\/Items\/CH\w+$/;
 
 /**
  * A conversation whose task ends while the AI takes it: its engage is held at its write of the new
- * session (its read of the conversation waits until the customer's message has been handled, so the
- * next record write held is that one), then `whileHeld` ends the task. TaskRouter may deliver the
+ * session (the AI's offer reaches the Functions once the customer's message has been handled, so
+ * the first record write is that one), then `whileHeld` ends the task. TaskRouter may deliver the
  * task's end while the engage still runs ([open]: the switch). Returns the conversation and the
  * OpenCX sessions it made.
  */
@@ -697,28 +721,15 @@ async function taskEndsWhileEngaging(
   whileHeld: (started: { conversationSid: string; taskSid: string }, recordSession: () => void) => Promise<void>,
 ): Promise<{ conversationSid: string; made: { id: string; status: string }[] }> {
   const before = new Set(world.opencx.sessions.keys());
-  const messageReads = /\/Conversations\/CH\w+\/Messages$/;
-  const readsBefore = requestsTo('GET', messageReads);
-  let readMessages!: () => void;
   let recordSession!: () => void;
   world.twilio.switches.concurrentEvents = true;
-  world.twilio.addFault({
-    method: 'GET',
-    path: messageReads,
-    times: 1,
-    until: new Promise<void>((r) => (readMessages = r)),
-  });
+  const offer = holdNextOffer(world);
   let conversationSid = '';
   try {
     const started = world.customerWritesIn(body);
     conversationSid = started.conversationSid;
-    await world.until(
-      () =>
-        requestsTo('GET', messageReads) > readsBefore &&
-        world.twilio.webhooks.some((d) => d.params.Body === body && d.status !== undefined),
-      "the engage's read and the message's relay",
-    );
-    // The relay's park of the message is a record write too: only a write made from here on is held.
+    await world.until(() => messageHandled(world, conversationSid, body), "the message's relay");
+    expect(world.conversationRecord(conversationSid)).toBeUndefined();
     const heldFrom = world.twilio.requests.length;
     world.twilio.addFault({
       method: 'POST',
@@ -726,7 +737,7 @@ async function taskEndsWhileEngaging(
       times: 1,
       until: new Promise<void>((r) => (recordSession = r)),
     });
-    readMessages();
+    offer.release();
     await world.until(
       () =>
         world.twilio.requests.slice(heldFrom).some((r) => r.fault && r.method === 'POST' && recordItems.test(r.path)),
@@ -734,7 +745,7 @@ async function taskEndsWhileEngaging(
     );
     await whileHeld(started, recordSession);
   } finally {
-    readMessages?.();
+    offer.release();
     recordSession?.();
     world.twilio.switches.concurrentEvents = false;
   }
