@@ -3,6 +3,7 @@ import { AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '
 import { ATTACHMENT_NOTE } from '../../functions/bridge/decide';
 import {
   deliveriesOf,
+  engageHeldAfterItsRead,
   finishTest,
   lastSeq,
   opencxCalls,
@@ -398,22 +399,20 @@ describe('duplicates and races', () => {
   });
 
   test('two concurrent reservation.created deliveries create exactly one OpenCX session', async () => {
-    // The session create takes 300 ms of simulated time: both duplicates arrive while it is held.
-    world.opencx.faults.add({ path: '/chat/sessions', method: 'POST', latencyMs: 300, times: 1 });
-    const { conversationSid } = startWithoutSettling('First message');
-    await world.until(
-      () => deliveriesOf(world, 'reservation.created').some((d) => d.params.TaskAttributes?.includes(conversationSid)),
-      'the AI reservation',
-    );
-    const created = deliveriesOf(world, 'reservation.created').filter((d) =>
-      d.params.TaskAttributes?.includes(conversationSid),
-    );
-    await world.opencx.whenHeld(1);
-    const duplicates = [1, 2].map(() =>
-      world.twilio.deliverWebhook('taskrouter', created[0].url, created[0].params, 15000),
-    );
-    await Promise.all(duplicates);
-    await world.advance(300);
+    // The engage is held before it makes the session: both duplicates arrive while it has not.
+    const { conversationSid, release } = await engageHeldAfterItsRead(world, 'First message');
+    try {
+      const [created] = deliveriesOf(world, 'reservation.created').filter((d) =>
+        d.params.TaskAttributes?.includes(conversationSid),
+      );
+      const duplicates = [1, 2].map(() =>
+        world.twilio.deliverWebhook('taskrouter', created.url, created.params, 15000),
+      );
+      expect((await Promise.all(duplicates)).map((d) => d.status)).toEqual([200, 200]);
+    } finally {
+      release();
+    }
+    await world.settle();
     const sessions = [...world.opencx.sessions.values()].filter(
       (s) => s.custom_data?.flex_conversation_sid === conversationSid,
     );

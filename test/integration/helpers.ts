@@ -161,6 +161,42 @@ export function messageHandled(world: World, conversationSid: string, body: stri
   );
 }
 
+/**
+ * The customer writes `body`, and the AI's engage is held once it has read the conversation, before
+ * it makes the OpenCX session: its read of the task, made beside its read of the messages, waits
+ * for `release`. Resolves once the engage is so held and the relay of `body` is done, so a message
+ * written now comes after the engage's read, and finds the conversation the AI's without a session.
+ * The engage waits on its whole budget (not the session's 3 s) and only while the test's next step runs.
+ */
+export async function engageHeldAfterItsRead(
+  world: World,
+  body: string,
+): Promise<{ conversationSid: string; taskSid: string; release: () => void }> {
+  const from = lastSeq(world);
+  const { conversationSid, taskSid } = world.customerWritesIn(body);
+  const messageReads = new RegExp(`/Conversations/${conversationSid}/Messages$`);
+  const taskRead = new RegExp(`/Workspaces/${world.workspaceSid}/Tasks/${taskSid}$`);
+  let release!: () => void;
+  world.twilio.addFault({ method: 'GET', path: taskRead, times: 1, until: new Promise<void>((r) => (release = r)) });
+  try {
+    const since = () => world.twilio.requests.filter((r) => r.seq > from && r.method === 'GET');
+    await world.until(
+      () =>
+        since().some((r) => r.fault && taskRead.test(r.path)) &&
+        since().some((r) => messageReads.test(r.path) && r.status !== undefined) &&
+        messageHandled(world, conversationSid, body),
+      "the engage's read of the conversation, its read of the task held, and the first message handled",
+    );
+    expect(world.sessionFor(conversationSid)).toBeUndefined();
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+    expect(world.conversationRecord(conversationSid)).not.toHaveProperty('sessionId');
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return { conversationSid, taskSid, release };
+}
+
 export function lastSeq(world: World): number {
   return world.twilio.requests.at(-1)?.seq ?? 0;
 }

@@ -2,7 +2,7 @@
 import { CONVERSATION_MAPS } from '../../functions/bridge/state';
 import { locationOf } from '../../functions/common/shards';
 import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
-import { finishTest, holdNextOffer, lastSeq, messageHandled } from './helpers';
+import { engageHeldAfterItsRead, finishTest, holdNextOffer, messageHandled } from './helpers';
 
 jest.setTimeout(60000);
 
@@ -438,45 +438,12 @@ describe('answers that race a handoff', () => {
   });
 });
 
-/**
- * The customer writes `body`, and the AI's engage is held once it has read the conversation, before
- * it makes the OpenCX session: its read of the task, made beside its read of the messages, waits
- * for `release`. Resolves once the engage is so held and the relay of `body` is done, so a message
- * written now comes after the engage's read, and finds the conversation the AI's without a session.
- * The engage waits on its whole budget (not the session's 3 s) and only while the test's next step runs.
- */
-async function engageHeldAfterItsRead(body: string): Promise<{ conversationSid: string; release: () => void }> {
-  const messageReads = /\/Conversations\/CH\w+\/Messages$/;
-  const from = lastSeq(world);
-  const { conversationSid, taskSid } = world.customerWritesIn(body);
-  const taskRead = new RegExp(`/Workspaces/${world.workspaceSid}/Tasks/${taskSid}$`);
-  let release!: () => void;
-  world.twilio.addFault({ method: 'GET', path: taskRead, times: 1, until: new Promise<void>((r) => (release = r)) });
-  try {
-    const since = () => world.twilio.requests.filter((r) => r.seq > from && r.method === 'GET');
-    await world.until(
-      () =>
-        since().some((r) => r.fault && taskRead.test(r.path)) &&
-        since().some((r) => messageReads.test(r.path) && r.status !== undefined) &&
-        messageHandled(world, conversationSid, body),
-      "the engage's read of the conversation, its read of the task held, and the first message handled",
-    );
-    expect(world.sessionFor(conversationSid)).toBeUndefined();
-    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
-    expect(world.conversationRecord(conversationSid)).not.toHaveProperty('sessionId');
-  } catch (error) {
-    release();
-    throw error;
-  }
-  return { conversationSid, release };
-}
-
 test.each([
   ['is watched, sent and answered', false],
   ['but was (the answer to its park lost) is not sent twice', true],
 ])('a message that cannot be left for the engage while the session is made %s', async (_, parked) => {
   // The engage is held before it makes the session; meanwhile Sync fails the second message's park.
-  const { conversationSid, release } = await engageHeldAfterItsRead('Hi');
+  const { conversationSid, release } = await engageHeldAfterItsRead(world, 'Hi');
   try {
     world.twilio.addFault({
       method: 'POST',
@@ -532,7 +499,7 @@ test.each([
   'a message the customer sends while the OpenCX session is slow to be made reaches the AI once%s',
   async (_, lost) => {
     // The engage is held before it makes the session: the second message's relay leaves it to the engage.
-    const { conversationSid, release } = await engageHeldAfterItsRead('Hi');
+    const { conversationSid, release } = await engageHeldAfterItsRead(world, 'Hi');
     const recordItem = recordItemOf(conversationSid);
     try {
       world.customerWrites(conversationSid, 'My order 1234 is late');
