@@ -291,7 +291,8 @@ export class TwilioSimulator {
           .map((d) => `#${d.seq} ${d.params.EventType}`);
         throw new Error(
           `simulator still busy after ${timeoutMs} ms ` +
-            `(${this.inFlight.size} in flight; deliveries unanswered: ${open.join(', ') || 'none'})`,
+            `(${this.inFlight.size} in flight; deliveries unanswered: ${open.join(', ') || 'none'}; ` +
+            `held: ${this.requestsHeld} requests, ${this.deliveriesHeld} deliveries)`,
         );
       }
       this.clock.runDue();
