@@ -4,7 +4,7 @@
 // a later handoff works as the first one did. Races: the customer writing meanwhile, two clicks,
 // and the AI handing off again at once.
 import { AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
-import { deliveriesOf, finishTest, insightEvents, lastSeq, postForm } from './helpers';
+import { deliveriesOf, finishTest, insightEvents, lastSeq, messageHandled, postForm } from './helpers';
 import { pattern } from '../../functions/common/pattern.testing';
 
 jest.setTimeout(90000);
@@ -440,19 +440,37 @@ describe('races', () => {
 
   test('the customer writes just as the AI resumes: sent to the AI once, by whichever Function claims it', async () => {
     const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
-    // Reading the conversation is slow (the handback's read, then the resume's): the message arrives
-    // while the AI holds the conversation without a session yet.
+    // The resume reads the conversation, and waits at its read of its task (made beside it) until the
+    // customer's message, written now that the AI holds the conversation without a session yet, was handled.
+    const reads = new RegExp(`/Conversations/${conversationSid}/Messages$`);
+    const aiTaskRead = new RegExp(`/Workspaces/${world.workspaceSid}/Tasks/(?!${humanTaskSid})WT\\w+$`);
+    const from = lastSeq(world);
+    let read!: () => void;
     world.twilio.addFault({
-      product: 'conversations',
       method: 'GET',
-      path: '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages',
-      latencyMs: 1500,
-      times: 2,
+      path: aiTaskRead,
+      times: 1,
+      until: new Promise<void>((resolve) => (read = resolve)),
     });
+    // The handback's read, then the resume's.
+    const conversationReads = () => world.twilio.requests.filter((r) => r.seq > from && reads.test(r.path));
     const answer = handBack(humanTaskSid);
-    await world.until(() => world.conversationRecord(conversationSid)?.phase === 'ai', 'the AI resuming');
-    world.opencx.ai.reply('Welcome back.');
-    world.customerWrites(conversationSid, 'hello again');
+    try {
+      await world.until(
+        () =>
+          world.conversationRecord(conversationSid)?.phase === 'ai' &&
+          world.twilio.requests.some((r) => r.seq > from && r.fault && aiTaskRead.test(r.path)) &&
+          conversationReads().length >= 2 &&
+          conversationReads().every((r) => r.status !== undefined),
+        "the resume's read of the conversation answered, its read of its task held",
+      );
+      expect(world.conversationRecord(conversationSid)).not.toHaveProperty('sessionId');
+      world.opencx.ai.reply('Welcome back.');
+      world.customerWrites(conversationSid, 'hello again');
+      await world.until(() => messageHandled(world, conversationSid, 'hello again'), 'the message handled');
+    } finally {
+      read();
+    }
     await answer;
     await world.settle();
 
