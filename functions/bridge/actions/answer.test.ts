@@ -468,33 +468,43 @@ describe("deliverAnswer: the AI's last words when OpenCX's own handoff event mov
   });
 });
 
+/** What a watchdog's check needs: the conversation's newest messages, and whether the message's claim is won. */
+function watchdogDeps(messages: ConversationMessage[], claimed: boolean) {
+  const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
+  const send = jest.fn(async () => {
+    throw new Error('stop after the send');
+  });
+  const historyHasContactText = jest.fn(async () => true);
+  const createTask = jest.fn(async () => 'WT-watchdog');
+  const deps = {
+    config: {
+      conversationsServiceSid: 'IS1',
+      aiAnswerTimeoutSeconds: 60,
+      aiAuthorName: 'AI Support Agent',
+      timerWorkspaceSid: 'WS-timers',
+      timerWorkflowSid: 'WW-timers',
+    },
+    twilio: { conversations: { listMessages: async () => messages }, taskrouter: { createTask } },
+    state: { claimMessage: jest.fn(async () => claimed), releaseMessage: async () => undefined },
+    opencx: { sendContactMessage: send, historyHasContactText },
+    deadline: new Deadline(8000),
+    maxAnswerWaitMs: 3000,
+    afterAnswerReserveMs: 1000,
+    now: () => new Date(0),
+    warn: () => undefined,
+  } as never;
+  return { deps, send, historyHasContactText, createTask };
+}
+
 describe('checkAnswered: a message that could not be left for the engage (unparked)', () => {
   const { checkAnswered } = jest.requireActual('./answer') as typeof import('./answer');
-  const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
   const known = {
     record: { workspaceSid: 'WS1', taskSid: 'WT1', phase: 'ai' as const, claimedAt: 0, sessionId: 's1' },
     revision: '1',
   };
   const unsent = { ...msg('IM5'), body: 'My order 1234 is late' };
 
-  function depsClaiming(claimed: boolean) {
-    const send = jest.fn(async () => {
-      throw new Error('stop after the send');
-    });
-    const historyHasContactText = jest.fn(async () => true);
-    const deps = {
-      config: { conversationsServiceSid: 'IS1', aiAnswerTimeoutSeconds: 60 },
-      twilio: { conversations: { listMessages: async () => [msg('IM6', 'ai'), unsent] } },
-      state: { claimMessage: jest.fn(async () => claimed), releaseMessage: async () => undefined },
-      opencx: { sendContactMessage: send, historyHasContactText },
-      deadline: new Deadline(8000),
-      maxAnswerWaitMs: 3000,
-      afterAnswerReserveMs: 1000,
-      now: () => new Date(0),
-      warn: () => undefined,
-    } as never;
-    return { deps, send, historyHasContactText };
-  }
+  const depsClaiming = (claimed: boolean) => watchdogDeps([msg('IM6', 'ai'), unsent], claimed);
 
   test('unclaimed, nobody sent it: the watchdog sends it now, without asking the history', async () => {
     const { deps, send, historyHasContactText } = depsClaiming(true);
@@ -515,7 +525,6 @@ describe('checkAnswered: a message that could not be left for the engage (unpark
 
 describe('checkAnswered: a message that came while our record could not be read (unread)', () => {
   const { checkAnswered } = jest.requireActual('./answer') as typeof import('./answer');
-  const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
   const known = {
     record: {
       workspaceSid: 'WS1',
@@ -528,30 +537,7 @@ describe('checkAnswered: a message that came while our record could not be read 
     revision: '1',
   };
 
-  function depsWith(messages: ConversationMessage[], claimed = true) {
-    const send = jest.fn(async () => {
-      throw new Error('stop after the send');
-    });
-    const createTask = jest.fn(async () => 'WT-watchdog');
-    const deps = {
-      config: {
-        conversationsServiceSid: 'IS1',
-        aiAnswerTimeoutSeconds: 60,
-        aiAuthorName: 'AI Support Agent',
-        timerWorkspaceSid: 'WS-timers',
-        timerWorkflowSid: 'WW-timers',
-      },
-      twilio: { conversations: { listMessages: async () => messages }, taskrouter: { createTask } },
-      state: { claimMessage: jest.fn(async () => claimed), releaseMessage: async () => undefined },
-      opencx: { sendContactMessage: send, historyHasContactText: jest.fn(async () => true) },
-      deadline: new Deadline(8000),
-      maxAnswerWaitMs: 3000,
-      afterAnswerReserveMs: 1000,
-      now: () => new Date(0),
-      warn: () => undefined,
-    } as never;
-    return { deps, send, createTask };
-  }
+  const depsWith = (messages: ConversationMessage[], claimed = true) => watchdogDeps(messages, claimed);
   const question = { ...msg('IM5'), body: 'Where is my parcel?' };
 
   test('nobody claimed it: sent to the AI now, even with an AI answer after it (to an earlier message)', async () => {

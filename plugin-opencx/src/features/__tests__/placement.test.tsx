@@ -304,24 +304,31 @@ describe('the settings route', () => {
   });
 });
 
+/**
+ * Flex's view collection at `path`; NavigateToView does what a Flex session's does, so Flex's own
+ * Actions emit afterNavigateToView.
+ */
+async function renderRoutedViews(path: string): Promise<void> {
+  let history!: ReturnType<typeof useHistory>;
+  function Navigation(): null {
+    history = useHistory();
+    return null;
+  }
+  await Flex.Actions.replaceAction('NavigateToView', async (payload: { viewName: string }) => {
+    history.push(`/${payload.viewName}`);
+  });
+  render(
+    <MemoryRouter initialEntries={[path]}>
+      <Navigation />
+      <Flex.ViewCollection />
+    </MemoryRouter>,
+    { wrapper: withTheme },
+  );
+}
+
 describe('the insights route', () => {
   it("reads the figures again each time a supervisor comes back: its 'Live now' is not the first visit's", async () => {
-    let history!: ReturnType<typeof useHistory>;
-    function Navigation(): null {
-      history = useHistory();
-      return null;
-    }
-    // What a Flex session's NavigateToView does, so Flex's own Actions emit afterNavigateToView.
-    await Flex.Actions.replaceAction('NavigateToView', async (payload: { viewName: string }) => {
-      history.push(`/${payload.viewName}`);
-    });
-    render(
-      <MemoryRouter initialEntries={['/opencx-insights']}>
-        <Navigation />
-        <Flex.ViewCollection />
-      </MemoryRouter>,
-      { wrapper: withTheme },
-    );
+    await renderRoutedViews('/opencx-insights');
     await screen.findByRole('table');
     expect(insights.load).toHaveBeenCalledTimes(1);
 
@@ -336,21 +343,7 @@ describe('the insights route', () => {
 
 describe('the settings route, come back to', () => {
   it("reads the settings again each time the admin comes back, not to show the first visit's connection", async () => {
-    let history!: ReturnType<typeof useHistory>;
-    function Navigation(): null {
-      history = useHistory();
-      return null;
-    }
-    await Flex.Actions.replaceAction('NavigateToView', async (payload: { viewName: string }) => {
-      history.push(`/${payload.viewName}`);
-    });
-    render(
-      <MemoryRouter initialEntries={['/opencx-settings']}>
-        <Navigation />
-        <Flex.ViewCollection />
-      </MemoryRouter>,
-      { wrapper: withTheme },
-    );
+    await renderRoutedViews('/opencx-settings');
     expect(await screen.findByText('Connected to Acme')).toBeVisible();
     const loads = settings.load.mock.calls.length;
 
