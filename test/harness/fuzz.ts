@@ -630,7 +630,10 @@ export async function fuzzFunctions(
     const answer = await send(facts.baseUrl, fuzzCase);
     world.twilio.clearFaults();
     await world.settle();
-    const logs = answeredByFunction(answer) ? await logsOfOneRequest(world) : world.takeLogs();
+    // A log line is required of an answer that is not a refusal (`judge`): waited for as long as it takes.
+    const logs = answeredByFunction(answer)
+      ? await logsOfOneRequest(world, fuzzCase.expectation === 'refused' ? 2000 : 30000)
+      : world.takeLogs();
     exchanges.push({
       fuzzCase,
       ...answer,
@@ -677,9 +680,10 @@ async function send(
  * The log lines of the request just answered. A Function logs as it answers, so its line can
  * reach the runtime's output a moment after the answer: wait (bounded) for one.
  */
-async function logsOfOneRequest(world: World): Promise<Record<string, unknown>[]> {
+/** The Function's log lines reach us after its answer (they come through twilio-run's output). */
+async function logsOfOneRequest(world: World, waitMs: number): Promise<Record<string, unknown>[]> {
   const logs: Record<string, unknown>[] = [];
-  const deadline = Date.now() + 2000;
+  const deadline = Date.now() + waitMs;
   while (logs.length === 0 && Date.now() < deadline) {
     logs.push(...world.takeLogs());
     if (logs.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
