@@ -344,7 +344,10 @@ export class BridgeState {
       (r) => {
         // Our own write whose answer was lost (a retried write then meets a new revision).
         if (r.phase === 'handoff' && r.handoff?.at === handoff.at && r.handoff.reason === handoff.reason) landed = r;
-        return r.phase === 'ai' ? { ...r, phase: 'handoff', handoff } : undefined;
+        if (r.phase !== 'ai') return undefined;
+        // Messages left for an engage that never finished are the humans' now, never a later resume's.
+        const { pendingMessages: _parked, ...rest } = r;
+        return { ...rest, phase: 'handoff', handoff };
       },
       known,
     );
@@ -430,7 +433,13 @@ export class BridgeState {
         if (r.phase === 'ai' && r.reservationSid === task.reservationSid && r.claimedAt === now && !r.sessionId)
           landed = { record: r, revision: '' };
         if (r.phase !== 'handback' || r.handback?.at !== task.at) return undefined;
-        const { sessionId: _previous, humanWorkerSid: _human, handoff: _handoff, ...rest } = r;
+        const {
+          sessionId: _previous,
+          humanWorkerSid: _human,
+          handoff: _handoff,
+          pendingMessages: _parked,
+          ...rest
+        } = r;
         return {
           ...rest,
           phase: 'ai',

@@ -4,7 +4,15 @@
 // a later handoff works as the first one did. Races: the customer writing meanwhile, two clicks,
 // and the AI handing off again at once.
 import { AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
-import { deliveriesOf, finishTest, insightEvents, lastSeq, messageHandled, postForm } from './helpers';
+import {
+  deliveriesOf,
+  engageHeldAfterItsRead,
+  finishTest,
+  insightEvents,
+  lastSeq,
+  messageHandled,
+  postForm,
+} from './helpers';
 import { pattern } from '../../functions/common/pattern.testing';
 
 jest.setTimeout(90000);
@@ -316,6 +324,32 @@ describe('races', () => {
     expect(world.contactMessages(resumed.id)).toEqual(['Is my refund confirmed?']);
     expect(world.transcript(conversationSid).filter((m) => m.body === 'Your refund is confirmed.')).toHaveLength(1);
     expect(world.contactMessages(firstSessionId)).not.toContain('Is my refund confirmed?');
+  });
+
+  test("a message parked while the first session was made, which failed: the humans' to answer, never the AI's", async () => {
+    const { conversationSid, taskSid, release } = await engageHeldAfterItsRead(world, 'Hi');
+    try {
+      world.customerWrites(conversationSid, 'My order 1234 is late');
+      await world.until(
+        () => (world.conversationRecord(conversationSid)?.pendingMessages as unknown[] | undefined)?.length === 1,
+        'the second message to be left for the engage',
+      );
+      // OpenCX refuses to make the session: the engage hands the conversation to humans.
+      world.opencx.faults.add({ method: 'POST', path: '/chat/sessions', status: 400, times: 1 });
+    } finally {
+      release();
+    }
+    await world.settle();
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
+    await world.humanAgentAccepts(taskSid);
+    world.opencx.ai.reply('Anything else I can help with?');
+
+    expect((await handBack(taskSid)).status).toBe(200);
+    await world.settle();
+
+    const resumed = world.sessionFor(conversationSid)!;
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', sessionId: resumed.id });
+    expect(world.contactMessages(resumed.id).join('\n')).not.toContain('My order 1234 is late');
   });
 
   test('a photo alone sent during the handback: the resuming AI hands the conversation to humans again', async () => {
