@@ -89,6 +89,30 @@ test('an engage that cannot record its session hands off instead of leaving the 
   expect(world.transcript(conversationSid)[0].body).toBe('Hello?');
 });
 
+test('an engage that made its session but cannot record it closes it: no OpenCX session is left open', async () => {
+  const { conversationSid, taskSid, release } = await engageHeldAfterItsRead(world, 'Hello?');
+  // Sync refuses every write of the record from now on: the session id never reaches it.
+  world.twilio.addFault({ method: 'POST', path: recordItemOf(conversationSid), status: 503 });
+  let engaged: Record<string, unknown> | undefined;
+  try {
+    release();
+    await world.until(() => {
+      engaged ??= world.takeLogs().find((l) => l.event === 'reservation.created' && l.taskSid === taskSid);
+      return engaged !== undefined;
+    }, 'the engage to end');
+  } finally {
+    world.twilio.clearFaults();
+  }
+  await world.settle();
+
+  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+  expect(world.conversationRecord(conversationSid)).not.toHaveProperty('sessionId');
+  const [session] = [...world.opencx.sessions.values()].filter(
+    (s) => s.custom_data.flex_conversation_sid === conversationSid,
+  );
+  expect(session.status).toBe('closed_unresolved');
+});
+
 test('a first answer that fails after the engage recorded its session is watched: humans get it', async () => {
   // Sync refuses every claim after the engage's claim of the customer's message: the AI's answer
   // cannot be claimed, so it is not posted. OpenCX's webhook is off: its retry would post it later.

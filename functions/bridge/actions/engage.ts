@@ -177,7 +177,10 @@ export async function startSession(
   } catch (error) {
     // Without the session recorded or the messages claimed, the AI cannot answer: humans can.
     deps.warn('engage failed after the OpenCX session was created; handing off', { error: String(error), sessionId });
-    return toHumans(engaged, aiUnavailable(), { error: String(error) });
+    const handedOff = await toHumans(engaged, aiUnavailable(), { error: String(error) });
+    // The record may not name the session (its write failed), and then no end would close it.
+    if (!engaged.revision) await closeSession(sessionId, 'closed_unresolved', deps);
+    return handedOff;
   }
   if (!handback) return answerFirst(d.conversationSid, engaged, fresh, 'engaged', deps);
   // The AI holds the conversation again, in its new session: now (never before, so a resume that
