@@ -326,7 +326,7 @@ describe('races', () => {
     expect(world.contactMessages(firstSessionId)).not.toContain('Is my refund confirmed?');
   });
 
-  test("a message parked while the first session was made, which failed: the humans' to answer, never the AI's", async () => {
+  test("a message parked for an engage whose session failed is the humans' to answer, never the AI's", async () => {
     const { conversationSid, taskSid, release } = await engageHeldAfterItsRead(world, 'Hi');
     try {
       world.customerWrites(conversationSid, 'My order 1234 is late');
