@@ -144,6 +144,23 @@ describe('decide: the AI reservation (reservation.created)', () => {
     expect(decision).toMatchObject({ action: 'ignore', reason: expect.stringMatching(/late or repeated/) });
   });
 
+  it('ignores a late offer of the task an agent handed the conversation back from, held since on another', () => {
+    const handback = {
+      at: '2026-12-03T09:00:00.000Z',
+      agentSid: HUMAN_WORKER,
+      agentName: 'Alice',
+      fromTaskSid: AI_TASK,
+      afterIndex: 4,
+    };
+    // The AI's first offer of the task, delivered again long after (its time is the resumed record's).
+    const resumed = record('ai', { taskSid: OTHER_TASK, reservationSid: 'WR7', offeredAt: 1_000, handback });
+    const late = taskEvent('reservation.created', { reservationSid: 'WR1', occurredAt: 1_000 });
+    expect(decide(late, { config, record: resumed })).toMatchObject({
+      action: 'ignore',
+      reason: expect.stringMatching(/handed back from/),
+    });
+  });
+
   it('ignores an older offer delivered after a newer one, and reengages on a newer one', () => {
     const held = record('ai', { reservationSid: 'WR2', offeredAt: 2_000 });
     const late = taskEvent('reservation.created', { reservationSid: 'WR1', occurredAt: 1_000 });

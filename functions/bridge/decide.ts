@@ -198,6 +198,10 @@ export const aiReservation: Listener<TaskRouterEvent> = {
     }
     // An agent handed the conversation back: the AI resumes on the task the handback invited.
     if (isHandbackTask(attributes, record)) return { action: 'resume', conversationSid, ...base, attributes };
+    // A late delivery of an offer of the task the conversation left when an agent handed it back:
+    // taken for a new offer, it would move the AI's record off the task it now holds.
+    if (record && handedBackFrom(record, event.taskSid))
+      return ignore('a late offer of the task the agent handed back from; the AI holds the invited task');
     if (record && record.phase !== 'ai') {
       return {
         action: 'decline',

@@ -286,6 +286,28 @@ describe('the customer is told the AI is back', () => {
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', taskSid: aiTask.sid });
   });
 
+  test("the AI's first offer, delivered again after the handback, leaves the AI on the invited task", async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    await handBack(humanTaskSid);
+    await world.settle();
+    const aiTask = aiTaskOf(conversationSid, humanTaskSid);
+    const firstOffer = deliveriesOf(world, 'reservation.created').find(
+      (d) => d.params.TaskSid === humanTaskSid && d.params.WorkerSid === world.aiWorkerSid,
+    )!;
+
+    await world.twilio.deliverWebhook('taskrouter', firstOffer.url, firstOffer.params, 15000);
+    await world.settle();
+
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', taskSid: aiTask.sid });
+    // The AI's next handoff then reaches humans on the task the AI holds.
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a person again', sentiment: 'neutral' });
+    await world.customerSays(conversationSid, 'A person again please');
+    expect(world.task(aiTask.sid).attributes).toMatchObject({
+      handedOff: true,
+      handoffSummary: 'Wants a person again',
+    });
+  });
+
   test("the note's post reached Conversations but its answer was lost: no second copy", async () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
     world.takeLogs();
