@@ -8,7 +8,12 @@ import {
   SAVED_SETTINGS,
   UNCONFIGURED,
 } from '../../testing/fakeSettingsClient';
-import { FLEX_RESOURCES as FLEX, renderSettingsView as renderLoaded, renderWithTheme } from '../../testing/render';
+import {
+  FLEX_RESOURCES as FLEX,
+  renderSettingsView as renderLoaded,
+  renderWithTheme,
+  saveRefusedAsStale,
+} from '../../testing/render';
 import { SettingsView } from '../SettingsView';
 
 const QUEUE_SID = 'WQ' + 'c'.repeat(32);
@@ -725,16 +730,7 @@ describe('the settings view on a return to it', () => {
 
     await waitFor(() => expect(client.load).toHaveBeenCalledTimes(2));
     await waitFor(() => expect(client.checkSetup).toHaveBeenCalledTimes(2));
-    client.save.mockResolvedValueOnce({
-      ok: false,
-      error: { code: 'settings_changed', message: 'The settings were changed since you opened them', status: 409 },
-    });
-    fireEvent.click(saveButton());
-    expect(await screen.findByText(/Settings not saved: they were changed since you opened them/)).toBeVisible();
-    expect(client.save).toHaveBeenCalledWith(
-      'flex-token',
-      expect.objectContaining({ opencxWebhookSecret: 'whsec_mine', settingsRevision: SAVED.revision }),
-    );
+    await saveRefusedAsStale(client, { opencxWebhookSecret: 'whsec_mine', settingsRevision: SAVED.revision });
   });
 
   it('leaves the keyboard focus where it was: nobody pressed Check setup', async () => {

@@ -11,7 +11,7 @@ import type {
   StepStatus,
 } from '../../api/settingsClient';
 import { fakeSettingsClient, HEALTHY_CHECKS, SAVED_SETTINGS } from '../../testing/fakeSettingsClient';
-import { renderWithTheme } from '../../testing/render';
+import { renderWithTheme, saveRefusedAsStale } from '../../testing/render';
 import { SettingsView } from '../SettingsView';
 
 const FLEX = { workspaceSid: 'WS' + 'a'.repeat(32), conversationsServiceSid: 'IS' + 'b'.repeat(32) };
@@ -618,16 +618,7 @@ describe('the settings form after Apply, Undo or Uninstall', () => {
     expect(alert).toHaveTextContent(/Another admin saved changes to settings you have also changed here/);
     expect(authorInput()).toHaveValue('Edited Bot');
     // Saved anyway, the form keeps the revision it was filled from: the Functions refuse it as stale.
-    client.save.mockResolvedValueOnce({
-      ok: false,
-      error: { code: 'settings_changed', message: 'The settings were changed since you opened them', status: 409 },
-    });
-    fireEvent.click(saveButton());
-    expect(await screen.findByText(/Settings not saved: they were changed since you opened them/)).toBeVisible();
-    expect(client.save).toHaveBeenCalledWith(
-      'flex-token',
-      expect.objectContaining({ aiAuthorName: 'Edited Bot', settingsRevision: SAVED.revision }),
-    );
+    await saveRefusedAsStale(client, { aiAuthorName: 'Edited Bot', settingsRevision: SAVED.revision });
 
     fireEvent.click(screen.getByRole('button', { name: 'Reload settings' }));
     await waitFor(() => expect(authorInput()).toHaveValue('Their Bot'));
