@@ -85,7 +85,8 @@ export interface Handback {
   /** The human's task the conversation left; its end is not the conversation's. */
   fromTaskSid: string;
   /**
-   * The conversation's newest message index when handed back (-1: none): the AI reads the customer's messages after it.
+   * The index of the newest message an agent (or our handoff note) wrote when handed back, or of the newest message
+   * (handback.ts `handbackCutoff`); -1: none. The AI reads the customer's messages after it.
    */
   afterIndex: number;
   /** The OpenCX session of the conversation so far, handed off; closed once the AI resumes in a new one. */

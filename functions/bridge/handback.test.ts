@@ -1,7 +1,8 @@
 import type { ConversationRecord, Handback } from './conversation-record';
-import { decide } from './decide';
+import { decide, isOurMessage } from './decide';
 import {
   decideHandback,
+  handbackCutoff,
   handbackEnd,
   handbackCustomData,
   handbackNote,
@@ -13,6 +14,7 @@ import {
   STALE_HANDBACK_MS,
 } from './handback';
 import { parseConfig } from '../common/config';
+import type { ConversationMessage } from '../common/twilio';
 import { ACCOUNT, CONVERSATION, RESERVATION, SERVICE, WORKSPACE } from './fixtures.testing';
 
 const HUMAN_TASK = 'WT000000000000000000000000000000f1';
@@ -302,5 +304,51 @@ describe("what the AI's new session is told", () => {
     expect(Object.keys(handbackCustomData(handback({ previousSessionId: undefined })))).not.toContain(
       'flex_previous_session_id',
     );
+  });
+});
+
+describe('handbackCutoff (where the resumed AI starts reading)', () => {
+  const CUSTOMER = '+15550001234';
+  const said = (index: number, author: string, over: Partial<ConversationMessage> = {}): ConversationMessage => ({
+    sid: `IM${index}`,
+    author,
+    body: `message ${index}`,
+    attributes: {},
+    sentAt: index * 1000,
+    index,
+    hasMedia: false,
+    participantSid: ['AI', 'system', 'bot'].includes(author) ? undefined : `MB${author}`,
+    ...over,
+  });
+  const cutoff = (newestFirst: ConversationMessage[], customer: string | undefined) =>
+    handbackCutoff(newestFirst, customer, (m) => isOurMessage(m, config));
+  const note = (index: number) => said(index, 'AI', { attributes: { opencx: { role: 'handoff-note' } } });
+
+  it("after the agent's newest message: what the customer wrote since reaches the AI", () => {
+    const newestFirst = [said(9, CUSTOMER), said(8, CUSTOMER), said(7, 'alice'), said(6, CUSTOMER), note(5)];
+    expect(cutoff(newestFirst, CUSTOMER)).toBe(7);
+    // Another agent's (a transfer's) counts as well, and one posted by REST (a bot's, an integration's).
+    expect(cutoff([said(9, CUSTOMER), said(8, 'bob'), note(5)], CUSTOMER)).toBe(8);
+    expect(cutoff([said(9, CUSTOMER), said(8, 'bot'), note(5)], CUSTOMER)).toBe(8);
+    // Twilio's own system messages do not.
+    expect(cutoff([said(9, CUSTOMER), said(8, 'system'), note(5)], CUSTOMER)).toBe(5);
+  });
+
+  it('after our handoff note when no agent wrote since', () => {
+    expect(cutoff([said(9, CUSTOMER), note(8), said(7, 'AI'), said(6, CUSTOMER)], CUSTOMER)).toBe(8);
+  });
+
+  it('never after an AI answer alone, which may come before the message the AI handed off on', () => {
+    expect(cutoff([said(9, CUSTOMER), said(8, CUSTOMER), said(7, 'AI')], CUSTOMER)).toBe(9);
+  });
+
+  it("a customer's message dressed as our note is the customer's", () => {
+    const dressed = said(8, CUSTOMER, { attributes: { opencx: { role: 'handoff-note' } } });
+    expect(cutoff([said(9, CUSTOMER), dressed, note(5)], CUSTOMER)).toBe(5);
+  });
+
+  it("after the newest message when the customer's name is unknown, or the conversation is empty", () => {
+    expect(cutoff([said(9, CUSTOMER), said(7, 'alice')], undefined)).toBe(9);
+    expect(cutoff([], CUSTOMER)).toBe(-1);
   });
 });

@@ -2,7 +2,8 @@
 // The actions are in actions/handback.ts.
 import type { CustomData } from '../common/opencx-client';
 import { VERDICT_ATTRIBUTE } from '../common/task-attributes';
-import type { InvitedTask } from '../common/twilio';
+import type { ConversationMessage, InvitedTask } from '../common/twilio';
+import { ourMarker } from './actions/post';
 import type { ConversationRecord, Handback } from './conversation-record';
 import { HISTORY_ATTRIBUTE, historyAtHandback } from './history';
 
@@ -109,6 +110,25 @@ export function handbackTaskAttributes(
     [HANDBACK_MARKER]: handback.at,
     [HISTORY_ATTRIBUTE]: historyAtHandback(attributes, handback),
   };
+}
+
+/**
+ * Where the resumed AI starts reading: after the newest message an agent wrote, or our note that
+ * humans were taking over, so what the customer wrote since, which nobody answered, reaches the AI.
+ * Without the customer's name (an agent's message would pass for theirs), or when neither is among
+ * the messages read, after the newest message.
+ */
+export function handbackCutoff(
+  newestFirst: readonly ConversationMessage[],
+  customer: string | undefined,
+  isOurs: (message: ConversationMessage) => boolean,
+): number {
+  const newest = newestFirst[0]?.index ?? -1;
+  if (customer === undefined) return newest;
+  const answered = newestFirst.find((m) =>
+    isOurs(m) ? ourMarker(m)?.role === 'handoff-note' : m.author !== customer && m.author !== 'system',
+  );
+  return answered?.index ?? newest;
 }
 
 /** The agent handed the conversation back from this task, and the AI holds it or is taking it. */

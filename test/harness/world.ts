@@ -450,6 +450,20 @@ export class World {
     await this.settle();
   }
 
+  /** The human agent writes from Flex, which makes them a chat participant (identity `alice`) when they accept. */
+  async humanAgentSays(conversationSid: string, body: string): Promise<void> {
+    const identity = 'alice';
+    const joined = this.conversations
+      .participants(this.conversationsServiceSid, conversationSid)
+      .some((p) => p.identity === identity);
+    if (!joined) this.conversations.addParticipant(this.conversationsServiceSid, conversationSid, { identity });
+    this.conversations.receiveCustomerMessage(this.conversationsServiceSid, conversationSid, {
+      author: identity,
+      body,
+    });
+    await this.settle();
+  }
+
   customerOf(conversationSid: string): string {
     const first = this.conversations.messages(this.conversationsServiceSid, conversationSid)[0];
     return first?.author ?? 'customer';

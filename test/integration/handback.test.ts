@@ -333,6 +333,7 @@ describe('races', () => {
   test('the customer writes during the handback: the AI gets it once, and never what the human handled', async () => {
     const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
     await world.customerSays(conversationSid, 'Thanks Alice, the photo is attached');
+    await world.humanAgentSays(conversationSid, 'Thank you, I can see the damage');
     // The invite answers slowly: the customer writes after the phase moved, before the AI has the task.
     const invite = holdNextInvite();
     const answer = handBack(humanTaskSid, 'Confirm the refund');
@@ -346,6 +347,24 @@ describe('races', () => {
     expect(world.contactMessages(resumed.id)).toEqual(['Is my refund confirmed?']);
     expect(world.transcript(conversationSid).filter((m) => m.body === 'Your refund is confirmed.')).toHaveLength(1);
     expect(world.contactMessages(firstSessionId)).not.toContain('Is my refund confirmed?');
+  });
+
+  test("what the customer wrote after Alice's last message is the AI's; what she answered is not", async () => {
+    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
+    await world.customerSays(conversationSid, 'Can the refund go to my card?');
+    await world.humanAgentSays(conversationSid, 'Yes: our assistant will take your card details.');
+    await world.customerSays(conversationSid, 'The card ends in 4242');
+    world.opencx.ai.reply('The refund goes to the card ending in 4242.');
+
+    expect((await handBack(humanTaskSid, 'Refund to the card')).body).toMatchObject({ ok: true, handedBack: true });
+    await world.settle();
+
+    const resumed = sessionsOf(conversationSid).find((s) => s.id !== firstSessionId)!;
+    expect(world.contactMessages(resumed.id)).toEqual(['The card ends in 4242']);
+    expect(world.transcript(conversationSid).slice(-2)).toEqual([
+      expect.objectContaining({ body: DEFAULT_HANDBACK_NOTE }),
+      expect.objectContaining({ author: AI_AUTHOR, body: 'The refund goes to the card ending in 4242.' }),
+    ]);
   });
 
   test("a message parked for an engage whose session failed is the humans' to answer, never the AI's", async () => {
@@ -614,8 +633,9 @@ describe('races', () => {
       message: expect.stringMatching(/try again/),
     });
 
-    // Meanwhile the customer writes, and Alice reads it: the AI must not answer it again.
+    // Meanwhile the customer writes, and Alice answers: the AI must not answer it again.
     await world.customerSays(conversationSid, 'It is order 1042');
+    await world.humanAgentSays(conversationSid, 'Thanks, I have found order 1042');
 
     // Once the first attempt is stale, a click invites, and the AI takes the conversation.
     world.ageHandback(conversationSid, 20_000);

@@ -8,12 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import { mayHaveBeenProcessed, type TaskSnapshot } from '../../common/twilio';
 import type { Handback } from '../conversation-record';
-import type { Decision } from '../decide';
+import { type Decision, isOurMessage } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { recordInsight } from '../insights';
-import { decideHandback, handbackTaskAttributes, routedHandbackTask } from '../handback';
+import { decideHandback, handbackCutoff, handbackTaskAttributes, routedHandbackTask } from '../handback';
 import { type HistoryEntry, readHistory } from '../history';
-import { startSession } from './engage';
+import { customerAuthor, ENGAGE_HISTORY, startSession } from './engage';
 
 type Resume = Extract<Decision, { action: 'resume' }>;
 
@@ -41,14 +41,19 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
   if (typeof flexInteractionSid !== 'string' || typeof flexInteractionChannelSid !== 'string') {
     return { outcome: 'refused', reason: 'This task has no Flex interaction to route back to the AI' };
   }
-  // The newest message is read before the phase changes: the AI reads every customer message after it.
-  const [known, newest] = await Promise.all([
+  // Read before the phase changes: the AI reads every customer message after the cut-off.
+  const [known, newestFirst] = await Promise.all([
     deps.state.conversation(conversationSid),
     deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, {
       order: 'desc',
-      limit: 1,
+      limit: ENGAGE_HISTORY.scanned,
     }),
   ]);
+  const afterIndex = handbackCutoff(
+    newestFirst,
+    known?.record.customerAuthor ?? customerAuthor(task.attributes, newestFirst),
+    (m) => isOurMessage(m, deps.config),
+  );
   const now = deps.now();
   const step = decideHandback(known?.record, now.getTime(), task.sid);
   let handback: Handback;
@@ -71,7 +76,7 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
         agentSid: request.agent.sid,
         agentName: request.agent.name,
         instruction: request.instruction,
-        afterIndex: newest[0]?.index ?? step.handback.afterIndex,
+        afterIndex: newestFirst.length ? afterIndex : step.handback.afterIndex,
       };
       if (!request.instruction) delete fresh.instruction;
       const refreshed = await deps.state.update(
@@ -95,7 +100,7 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
         agentName: request.agent.name,
         ...(request.instruction ? { instruction: request.instruction } : {}),
         fromTaskSid: task.sid,
-        afterIndex: newest[0]?.index ?? -1,
+        afterIndex,
         ...(known?.record.sessionId ? { previousSessionId: known.record.sessionId } : {}),
       };
       if (!(await deps.state.beginHandback(conversationSid, handback, known)))
