@@ -57,6 +57,11 @@ export interface PendingHandoff {
    */
   noteOwed?: boolean;
   /**
+   * A post of the note may have landed, and its claim stays taken: the next finish claims this
+   * attempt of its own, and looks for the note before posting it.
+   */
+  noteAttempt?: number;
+  /**
    * The answer key of the AI's last words. OpenCX's webhook may claim them before the handoff
    * posts them; it then posts them itself although the AI no longer holds the conversation.
    * `NO_LAST_WORDS`: the AI handed off saying nothing, so no later answer is posted as them.

@@ -204,6 +204,15 @@ describe("finishing a handoff: routed only once the customer's note is in", () =
     });
   });
 
+  test('a note that may have landed is not counted, and its attempt number goes when the note is in', () => {
+    expect(finishedHandoff(handingOff({ noteOwed: true, noteAttempt: 1 }), 'unsure')).toBeUndefined();
+    expect(finishedHandoff(handingOff({ noteOwed: true, noteAttempt: 1 }), 'posted')?.handoff).toEqual({
+      reason: 'AI requested human handoff',
+      at: '2026-03-01T10:00:00.000Z',
+      routed: true,
+    });
+  });
+
   test('a handoff routed already is not written again', () => {
     expect(finishedHandoff(handingOff({ routed: true }), 'already')).toBeUndefined();
   });
@@ -211,6 +220,10 @@ describe("finishing a handoff: routed only once the customer's note is in", () =
   test('a failed note reopens a handoff another finish marked routed, and records the debt', () => {
     expect(noteStillOwed(handingOff({ routed: true }))?.handoff).toMatchObject({ routed: false, noteOwed: true });
     expect(noteStillOwed({ ...handingOff(), phase: 'human' })).toBeUndefined();
+    // After a post that may have landed, the next attempt; never one already made.
+    expect(noteStillOwed(handingOff(), 1)?.handoff).toMatchObject({ noteOwed: true, noteAttempt: 1 });
+    expect(noteStillOwed(handingOff({ noteAttempt: 3 }), 2)?.handoff).toMatchObject({ noteAttempt: 3 });
+    expect(noteStillOwed(handingOff())?.handoff).not.toHaveProperty('noteAttempt');
   });
 });
 

@@ -20,8 +20,11 @@ export function aiReservationsToReject(
   return recorded && !listed.includes(recorded) ? [...listed, recorded] : listed;
 }
 
-/** What became of the customer's note in one attempt to post it (`already`: another Function had claimed it). */
-export type NoteOutcome = 'posted' | 'none' | 'already' | 'failed';
+/**
+ * What became of the customer's note in one attempt to post it (`already`: another Function had
+ * claimed it; `unsure`: its post may have landed, and the claim stays taken).
+ */
+export type NoteOutcome = 'posted' | 'none' | 'already' | 'failed' | 'unsure';
 
 /**
  * The record once a finish got the task to humans: routed, unless the note is still owed. A note
@@ -30,15 +33,22 @@ export type NoteOutcome = 'posted' | 'none' | 'already' | 'failed';
  */
 export function finishedHandoff(record: ConversationRecord, noted: NoteOutcome): ConversationRecord | undefined {
   if (!record.handoff || record.handoff.routed) return undefined;
-  if (noted === 'failed' || (noted === 'already' && record.handoff.noteOwed)) return undefined;
-  const { noteOwed: _owed, ...handoff } = record.handoff;
+  if (noted === 'failed' || noted === 'unsure' || (noted === 'already' && record.handoff.noteOwed)) return undefined;
+  const { noteOwed: _owed, noteAttempt: _attempt, ...handoff } = record.handoff;
   return { ...record, handoff: { ...handoff, routed: true } };
 }
 
-/** The record once a Function failed to post the note it had claimed: the next event finishes the handoff. */
-export function noteStillOwed(record: ConversationRecord): ConversationRecord | undefined {
+/**
+ * The record once a Function failed to post the note it had claimed: the next event finishes the
+ * handoff. After a post that may have landed, that event makes attempt `attempt` (a claim of its own).
+ */
+export function noteStillOwed(record: ConversationRecord, attempt?: number): ConversationRecord | undefined {
   if (record.phase !== 'handoff' || !record.handoff) return undefined;
-  return { ...record, handoff: { ...record.handoff, routed: false, noteOwed: true } };
+  const noteAttempt = Math.max(record.handoff.noteAttempt ?? 0, attempt ?? 0);
+  return {
+    ...record,
+    handoff: { ...record.handoff, routed: false, noteOwed: true, ...(noteAttempt && { noteAttempt }) },
+  };
 }
 
 /** OpenCX says angry/happy/neutral; Flex tasks say negative/positive/neutral. */

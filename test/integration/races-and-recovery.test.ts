@@ -2,7 +2,7 @@
 import { CONVERSATION_MAPS } from '../../functions/bridge/state';
 import { locationOf } from '../../functions/common/shards';
 import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
-import { engageHeldAfterItsRead, finishTest, holdNextOffer, messageHandled } from './helpers';
+import { engageHeldAfterItsRead, finishTest, holdNextOffer, lastSeq, messageHandled } from './helpers';
 
 jest.setTimeout(60000);
 
@@ -655,6 +655,46 @@ test('a handoff note that fails after a concurrent finish found it claimed is po
   expect(notes().map((m) => m.body)).toEqual([CUSTOMER_HANDOFF_NOTE]);
   expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', handoff: { routed: true } });
 });
+
+test.each(['landed', 'did not land'])(
+  'a handoff note whose post may have landed (it %s): the next finish looks first, posts it once, ends',
+  async (fate) => {
+    const { conversationSid } = await world.customerStartsConversation('Hi');
+    const notes = () =>
+      world
+        .transcript(conversationSid)
+        .filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'handoff-note');
+    // The customer's next message is the only other finisher.
+    world.opencx.webhookFaults.add({ event: 'conversation.handoff_to_human', signature: 'missing' });
+    try {
+      // The note's post ends with no answer (taken and its answer lost, or refused), and looking for it fails.
+      const messages = /\/Messages$/;
+      const post = fate === 'landed' ? { after: 500 } : { status: 503 };
+      world.twilio.addFault({ method: 'POST', product: 'conversations', path: messages, times: 1, ...post });
+      world.twilio.addFault({ method: 'GET', product: 'conversations', path: messages, status: 400 });
+      world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
+      await world.customerSays(conversationSid, 'A person please');
+    } finally {
+      world.twilio.clearFaults();
+      world.opencx.webhookFaults.clear();
+    }
+    expect(notes()).toHaveLength(fate === 'landed' ? 1 : 0);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({
+      phase: 'handoff',
+      handoff: { noteOwed: true, noteAttempt: 1 },
+    });
+
+    await world.customerSays(conversationSid, 'Hello?');
+    expect(notes().map((m) => m.body)).toEqual([CUSTOMER_HANDOFF_NOTE]);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', handoff: { routed: true } });
+
+    // The handoff is done: the customer's next message finishes nothing again.
+    const from = lastSeq(world);
+    await world.customerSays(conversationSid, 'Still there?');
+    expect(world.twilio.requests.filter((r) => r.seq > from && r.product === 'taskrouter')).toEqual([]);
+    expect(notes()).toHaveLength(1);
+  },
+);
 
 test('a conversation routed to the AI again sends the AI only what the customer wrote since the handoff', async () => {
   world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a refund', sentiment: 'neutral' });

@@ -1,12 +1,15 @@
 import type { BridgeDeps } from '../deps';
+import { Deadline } from '../../common/retry';
+import { noteKey } from '../customer-note';
 import { postCustomerNote } from './customer-note';
 
 const occasion = { at: '2026-12-04T10:00:00.000Z', language: 'en', sessionId: 'session-1' };
 
-function deps(claimed: boolean) {
+function deps(claimed: boolean, inConversation: Record<string, unknown>[] = []) {
   const claimOnce = jest.fn(async (_key: string, _ttlSeconds?: number) => claimed);
-  const release = jest.fn(async () => undefined);
-  const postMessage = jest.fn(async () => ({ sid: 'IM9' }));
+  const release = jest.fn(async (_key: string) => undefined);
+  const postMessage = jest.fn(async (..._args: unknown[]) => ({ sid: 'IM9' }));
+  const listMessages = jest.fn(async () => inConversation.map((attributes) => ({ attributes })));
   const d = {
     config: {
       conversationsServiceSid: 'IS1',
@@ -14,11 +17,12 @@ function deps(claimed: boolean) {
       customerHandoffNote: 'Connecting you with a member of our team.',
       customerHandoffNoteTranslations: {},
     },
-    twilio: { conversations: { postMessage } },
+    twilio: { conversations: { postMessage, listMessages } },
     state: { claimOnce, release },
+    deadline: new Deadline(60_000),
     warn: jest.fn(),
   } as unknown as BridgeDeps;
-  return { d, claimOnce, release, postMessage };
+  return { d, claimOnce, release, postMessage, listMessages };
 }
 
 describe('postCustomerNote', () => {
@@ -44,6 +48,39 @@ describe('postCustomerNote', () => {
     const { d, postMessage, claimOnce, release } = deps(true);
     const failedReply = Promise.reject(new Error('Sync 503'));
     expect(await postCustomerNote('CH1', 'handoff', occasion, d, failedReply)).toBe('failed');
+    expect(postMessage).not.toHaveBeenCalled();
+    expect(release).toHaveBeenCalledWith(claimOnce.mock.calls[0][0]);
+  });
+
+  const twilioError = (status: number) => Object.assign(new Error(`Twilio ${status}`), { status });
+
+  test('a post that may have landed keeps its claim: unsure', async () => {
+    const { d, postMessage, listMessages, release } = deps(true);
+    postMessage.mockRejectedValueOnce(twilioError(503));
+    listMessages.mockRejectedValueOnce(twilioError(400));
+    expect(await postCustomerNote('CH1', 'handoff', occasion, d)).toBe('unsure');
+    expect(postMessage).toHaveBeenCalledTimes(1);
+    expect(release).not.toHaveBeenCalled();
+  });
+
+  test('a later attempt claims afresh and looks first: an earlier post found is not posted again', async () => {
+    const key = noteKey('handoff', 'CH1', occasion.at);
+    const found = deps(true, [{ opencx: { role: 'handoff-note', key } }]);
+    expect(await postCustomerNote('CH1', 'handoff', occasion, found.d, undefined, 1)).toBe('posted');
+    expect(found.claimOnce.mock.calls[0][0]).toBe(`${key}~1`);
+    expect(found.postMessage).not.toHaveBeenCalled();
+
+    const absent = deps(true, [{ opencx: { role: 'ai', key: 'answer-1' } }]);
+    expect(await postCustomerNote('CH1', 'handoff', occasion, absent.d, undefined, 2)).toBe('posted');
+    expect(absent.claimOnce.mock.calls[0][0]).toBe(`${key}~2`);
+    expect(absent.postMessage).toHaveBeenCalledTimes(1);
+    expect(absent.postMessage.mock.calls[0][2]).toMatchObject({ attributes: { opencx: { key } } });
+  });
+
+  test('a later attempt that cannot look gives its claim back and posts nothing', async () => {
+    const { d, postMessage, listMessages, release, claimOnce } = deps(true);
+    listMessages.mockRejectedValueOnce(twilioError(400));
+    expect(await postCustomerNote('CH1', 'handoff', occasion, d, undefined, 1)).toBe('failed');
     expect(postMessage).not.toHaveBeenCalled();
     expect(release).toHaveBeenCalledWith(claimOnce.mock.calls[0][0]);
   });

@@ -5,7 +5,7 @@ import { type NoteMoment, customerNote, noteKey } from '../customer-note';
 import { HANDOFF_CLAIM_TTL_SECONDS } from '../dedup';
 import type { BridgeDeps } from '../deps';
 import type { NoteOutcome } from '../handoff';
-import { postOnceOutcome } from './post';
+import { landed, postOnceOutcome } from './post';
 
 export interface NoteOccasion {
   /** The handoff's or the handback's time (a closed session's ID): one note each. */
@@ -17,7 +17,9 @@ export interface NoteOccasion {
 
 /**
  * Posts this moment's note once, after `before` (what the customer must read first). A note
- * certainly not posted gives its claim back, so a later attempt of the same moment posts it.
+ * certainly not posted gives its claim back, so a later attempt of the same moment posts it. One
+ * that may have landed (`unsure`) keeps its claim: the next `attempt` claims afresh and looks for
+ * it before posting.
  */
 export async function postCustomerNote(
   conversationSid: string,
@@ -25,11 +27,16 @@ export async function postCustomerNote(
   occasion: NoteOccasion,
   deps: BridgeDeps,
   before: Promise<unknown> = Promise.resolve(),
+  attempt = 0,
 ): Promise<NoteOutcome> {
   const note = customerNote(deps.config, moment, occasion.language);
   if (!note) return 'none';
   const key = noteKey(moment, conversationSid, occasion.at);
-  const [claim, preceding] = await Promise.allSettled([deps.state.claimOnce(key, HANDOFF_CLAIM_TTL_SECONDS), before]);
+  const claimKey = attempt ? `${key}~${attempt}` : key;
+  const [claim, preceding] = await Promise.allSettled([
+    deps.state.claimOnce(claimKey, HANDOFF_CLAIM_TTL_SECONDS),
+    before,
+  ]);
   if (claim.status === 'rejected') {
     deps.warn(`could not claim the ${moment} note`, { error: String(claim.reason) });
     return 'failed';
@@ -38,8 +45,19 @@ export async function postCustomerNote(
   if (preceding.status === 'rejected') {
     // What the customer must read first may not be in: the claim goes back, for a later attempt to post both.
     deps.warn(`the ${moment} note waits for what must come before it`, { error: String(preceding.reason) });
-    await deps.state.release(key).catch(() => undefined);
+    await deps.state.release(claimKey).catch(() => undefined);
     return 'failed';
+  }
+  if (attempt) {
+    const earlier = await landed(conversationSid, key, deps).catch((error: unknown) => {
+      deps.warn(`could not look for the ${moment} note an earlier attempt may have posted`, { error: String(error) });
+      return undefined;
+    });
+    if (earlier) return 'posted';
+    if (earlier === undefined) {
+      await deps.state.release(claimKey).catch(() => undefined);
+      return 'failed';
+    }
   }
   const posted = await postOnceOutcome(
     conversationSid,
@@ -47,6 +65,6 @@ export async function postCustomerNote(
     { role: `${moment}-note`, key, sessionId: occasion.sessionId },
     deps,
   );
-  if (posted === 'not-posted') await deps.state.release(key).catch(() => undefined);
-  return posted === 'posted' ? 'posted' : 'failed';
+  if (posted === 'not-posted') await deps.state.release(claimKey).catch(() => undefined);
+  return posted === 'posted' ? 'posted' : posted === 'unknown' ? 'unsure' : 'failed';
 }

@@ -89,7 +89,7 @@ export async function handOff(
     postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes, at), deps, before),
     recordInsight(deps, handoffInsight(conversationSid, record, attributes)),
   ]);
-  if (noted === 'failed') await leaveNoteOwed(conversationSid, deps);
+  if (noted === 'failed' || noted === 'unsure') await leaveNoteOwed(conversationSid, deps, noted, 0);
   return {
     outcome: 'handed-off',
     sessionId: record.sessionId,
@@ -111,13 +111,14 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
   ]);
   const at = handoffTime(task.attributes, record.claimedAt, pending.at);
   const attributes = handoffAttributes({ ...pending, language, sessionId: record.sessionId, at: new Date(at) });
+  const attempt = pending.noteAttempt ?? 0;
   const [routing, noted] = await allFinished([
     routeToHumans(task, aiReservationsToReject(reserved, record.reservationSid, deps.config), attributes, deps),
-    postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes, at), deps),
+    postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes, at), deps, undefined, attempt),
   ]);
   // Until the note is in, the next event finishes the handoff again (and posts it). Written over the
   // record as this event read it: a note failure recorded since is seen (`finishedHandoff`).
-  if (noted === 'failed') await leaveNoteOwed(conversationSid, deps);
+  if (noted === 'failed' || noted === 'unsure') await leaveNoteOwed(conversationSid, deps, noted, attempt);
   else if (!UNFINISHED_ROUTINGS.includes(routing))
     await deps.state.update(conversationSid, (r) => finishedHandoff(r, noted), known);
   return { outcome: 'handoff-finished', sessionId: record.sessionId, released: routing, noted };
@@ -127,9 +128,14 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
  * The note did not get in. A concurrent finish (OpenCX's handoff event) may have found it claimed
  * and be about to mark the handoff done: recorded as owed, the customer's next message posts it.
  */
-async function leaveNoteOwed(conversationSid: string, deps: BridgeDeps): Promise<void> {
+async function leaveNoteOwed(
+  conversationSid: string,
+  deps: BridgeDeps,
+  noted: 'failed' | 'unsure',
+  attempt: number,
+): Promise<void> {
   await deps.state
-    .update(conversationSid, noteStillOwed)
+    .update(conversationSid, (r) => noteStillOwed(r, noted === 'unsure' ? attempt + 1 : undefined))
     .catch((error: unknown) =>
       deps.warn('could not leave the handoff note to the next event', { error: String(error) }),
     );

@@ -56,7 +56,8 @@ export async function answerInConversation(
   });
 }
 
-async function landed(conversationSid: string, key: string, deps: BridgeDeps): Promise<boolean> {
+/** Our message `key` is among the conversation's newest. */
+export async function landed(conversationSid: string, key: string, deps: BridgeDeps): Promise<boolean> {
   return (await recentKeys(conversationSid, deps)).has(key);
 }
 
