@@ -70,35 +70,45 @@ test("the admin's own note is posted once before the close, and an empty one pos
   }
 });
 
-test('a customer who writes while the closing note is posted is answered, and the chat stays open', async () => {
-  const w = world();
-  const { conversationSid, interactionSid, taskSid } = await w.customerStartsConversation('Hi there');
-  const conversationPost = new RegExp(`/Conversations/${conversationSid}/Messages$`);
-  const posts = () => w.twilio.requests.filter((r) => r.method === 'POST' && conversationPost.test(r.path)).length;
-  const before = posts();
-  let open!: () => void;
-  w.twilio.addFault({ method: 'POST', path: conversationPost, times: 1, until: new Promise<void>((r) => (open = r)) });
-  try {
-    const closing = w.advance(IDLE_MINUTES * MINUTE + 30_000);
-    await w.until(() => posts() > before, "the closing note's post");
-    w.customerWrites(conversationSid, 'Wait, one more question');
-    open();
-    await closing;
-  } finally {
-    open();
-  }
-  await w.settle();
+test.each(['posted', 'refused'] as const)(
+  'a customer who writes while the closing note is %s is answered, and the chat stays open',
+  async (fate) => {
+    const w = world();
+    const { conversationSid, interactionSid, taskSid } = await w.customerStartsConversation('Hi there');
+    const conversationPost = new RegExp(`/Conversations/${conversationSid}/Messages$`);
+    const posts = () => w.twilio.requests.filter((r) => r.method === 'POST' && conversationPost.test(r.path)).length;
+    const before = posts();
+    let open!: () => void;
+    w.twilio.addFault({
+      method: 'POST',
+      path: conversationPost,
+      times: 1,
+      until: new Promise<void>((r) => (open = r)),
+      ...(fate === 'refused' && { status: 400 }),
+    });
+    try {
+      const closing = w.advance(IDLE_MINUTES * MINUTE + 30_000);
+      await w.until(() => posts() > before, "the closing note's post");
+      w.customerWrites(conversationSid, 'Wait, one more question');
+      open();
+      await closing;
+    } finally {
+      open();
+    }
+    await w.settle();
 
-  expect(channelStatus(w, interactionSid)).toBe('active');
-  expect(w.task(taskSid).assignmentStatus).toBe('reserved');
-  expect(w.postedAsAi(conversationSid).map(roleOf)).toEqual(['ai', 'idle-close-note', 'ai']);
-  expect(idleTimers(w, conversationSid)).toHaveLength(1);
+    expect(channelStatus(w, interactionSid)).toBe('active');
+    expect(w.task(taskSid).assignmentStatus).toBe('reserved');
+    const first = fate === 'posted' ? ['idle-close-note'] : [];
+    expect(w.postedAsAi(conversationSid).map(roleOf)).toEqual(['ai', ...first, 'ai']);
+    expect(idleTimers(w, conversationSid)).toHaveLength(1);
 
-  // When it goes quiet again, the customer reads the note again before it is closed.
-  await w.advance(IDLE_MINUTES * MINUTE + 30_000);
-  expect(channelStatus(w, interactionSid)).toBe('closed');
-  expect(w.postedAsAi(conversationSid).map(roleOf)).toEqual(['ai', 'idle-close-note', 'ai', 'idle-close-note']);
-});
+    // When it goes quiet again, the customer reads the note again before it is closed.
+    await w.advance(IDLE_MINUTES * MINUTE + 30_000);
+    expect(channelStatus(w, interactionSid)).toBe('closed');
+    expect(w.postedAsAi(conversationSid).map(roleOf)).toEqual(['ai', ...first, 'ai', 'idle-close-note']);
+  },
+);
 
 test('a close that fails after the note is tried again 15 s later, with no second note', async () => {
   const w = world();
@@ -115,6 +125,37 @@ test('a close that fails after the note is tried again 15 s later, with no secon
   await w.advance(16_000);
   expect(channelStatus(w, interactionSid)).toBe('closed');
   expect(w.postedAsAi(conversationSid).map(roleOf)).toEqual(['ai', 'idle-close-note']);
+});
+
+test('a customer who writes while a failed close is tried again (its note already in) is answered', async () => {
+  const w = world();
+  const { conversationSid, interactionSid } = await w.customerStartsConversation('Anyone there?');
+  w.twilio.addFault({ method: 'POST', path: new RegExp(`/Interactions/${interactionSid}/Channels/`), status: 503 });
+  try {
+    await w.advance(IDLE_MINUTES * MINUTE + 30_000);
+  } finally {
+    w.twilio.clearFaults();
+  }
+  // The try again finds the note claimed; the customer writes while it claims.
+  const claim = /\/Maps\/opencx_dedup_\d+\/Items$/;
+  const claims = () => w.twilio.requests.filter((r) => r.method === 'POST' && claim.test(r.path)).length;
+  const before = claims();
+  let open!: () => void;
+  w.twilio.addFault({ method: 'POST', path: claim, times: 1, until: new Promise<void>((r) => (open = r)) });
+  try {
+    const retried = w.advance(16_000);
+    await w.until(() => claims() > before, "the try again's claim of the note");
+    w.customerWrites(conversationSid, 'Sorry, I was away');
+    open();
+    await retried;
+  } finally {
+    open();
+  }
+  await w.settle();
+
+  expect(channelStatus(w, interactionSid)).toBe('active');
+  expect(w.postedAsAi(conversationSid).map(roleOf)).toEqual(['ai', 'idle-close-note', 'ai']);
+  expect(idleTimers(w, conversationSid)).toHaveLength(1);
 });
 
 test('a customer who writes again is given the whole time again from their message', async () => {

@@ -80,9 +80,11 @@ export async function closeIfIdle(d: CloseIfIdle, deps: BridgeDeps): Promise<Out
     { at: `${timer.sessionId}_${lastActivity}`, language: 'und', sessionId: timer.sessionId },
     deps,
   );
-  if (note === 'failed') deps.warn('could not post the note that the chat is closed; closing it anyway');
-  if (note === 'posted') {
-    // The note took a round trip: a customer who wrote meanwhile is answered, not closed on.
+  if (note === 'failed' || note === 'unsure')
+    deps.warn('could not post the note that the chat is closed; closing it anyway');
+  if (note !== 'none') {
+    // The note (its claim, its post, a failed one's tries) took round trips: a customer who wrote
+    // meanwhile is answered, not closed on.
     const isCustomer = (m: ConversationMessage) => isFromCustomer(m, deps.config);
     const wrote = customerWroteSince(await newestMessages(d.conversationSid, deps), newest, isCustomer);
     if (wrote)
