@@ -7,10 +7,18 @@ import '@twilio-labs/serverless-runtime-types';
 import { randomUUID } from 'node:crypto';
 import { decide } from './bridge/decide';
 import { answerKey } from './bridge/dedup';
-import { answerInConversation } from './bridge/actions/post';
+import { inConversation } from './bridge/actions/post';
 import { classifyOpencxEvents, isLateAnswer, type OpencxClassification } from './bridge/opencx-events';
 import { perform } from './bridge/perform';
-import { bridgeDeps, bridgeIo, flushUsage, refusedApiUrls, reply, type WebhookHandler } from './bridge/runtime';
+import {
+  bridgeDeps,
+  bridgeIo,
+  flushUsage,
+  overtimeIo,
+  refusedApiUrls,
+  reply,
+  type WebhookHandler,
+} from './bridge/runtime';
 import type { BridgeConfig } from './common/config';
 import { logEvent } from './common/log';
 import { type SignatureRefusal, secretFingerprint, verifyOpencxSignature } from './common/opencx-signature';
@@ -174,15 +182,12 @@ async function handleEvent(classified: OpencxClassification, delivery: Delivery)
       conversationSid &&
       isLateAnswer(opencxEvent, Date.now()) &&
       // Near the end of OpenCX's retries: a failed look posts it (at worst twice) rather than lose it.
-      (await answerInConversation(
-        io.twilio.conversations,
-        config.conversationsServiceSid,
-        conversationSid,
-        claim,
-      ).catch((error: unknown) => {
-        logEvent({ ...trace, outcome: 'warning', reason: 'could not look for a late answer', error: String(error) });
-        return false;
-      }))
+      (await inConversation(io.twilio.conversations, config.conversationsServiceSid, conversationSid, claim).catch(
+        (error: unknown) => {
+          logEvent({ ...trace, outcome: 'warning', reason: 'could not look for a late answer', error: String(error) });
+          return false;
+        },
+      ))
     ) {
       logEvent({ ...trace, outcome: 'already-answered', reason: 'posted before its claim expired' });
       return answer(200, { outcome: 'already-answered' });
@@ -197,8 +202,9 @@ async function handleEvent(classified: OpencxClassification, delivery: Delivery)
     return answer(200, result);
   } catch (error) {
     // Give the answer back so OpenCX's retry posts it (only if this delivery claimed it: the fast
-    // path's claim of an answer it posted stays); every other action is safe to repeat.
-    if (claim) await io.state.releaseOwn(claim, claimedBy).catch(() => undefined);
+    // path's claim of an answer it posted stays); every other action is safe to repeat. With a
+    // budget of its own: the failure may have been this delivery's spent deadline.
+    if (claim) await (overtimeIo(context, started) ?? io).state.releaseOwn(claim, claimedBy).catch(() => undefined);
     logEvent({ ...trace, outcome: 'failed', error: String(error), ms: Date.now() - started }, 'error');
     return answer(503, { outcome: 'failed', reason: 'temporary failure; OpenCX will retry' });
   }

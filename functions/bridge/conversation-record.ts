@@ -57,10 +57,12 @@ export interface PendingHandoff {
    */
   noteOwed?: boolean;
   /**
-   * A post of the note may have landed, and its claim stays taken: the next finish claims this
-   * attempt of its own, and looks for the note before posting it.
+   * An attempt to post the note failed after its claim (the post may even have landed): the next
+   * finish claims this attempt of its own, and looks for the note before posting it.
    */
   noteAttempt?: number;
+  /** The customer's note is in (or there is none), while the routing may not be finished. */
+  noteIn?: boolean;
   /**
    * The answer key of the AI's last words. OpenCX's webhook may claim them before the handoff
    * posts them; it then posts them itself although the AI no longer holds the conversation.

@@ -327,10 +327,11 @@ describe('handbackCutoff (where the resumed AI starts reading)', () => {
   it("after the agent's newest message: what the customer wrote since reaches the AI", () => {
     const newestFirst = [said(9, CUSTOMER), said(8, CUSTOMER), said(7, 'alice'), said(6, CUSTOMER), note(5)];
     expect(cutoff(newestFirst, CUSTOMER)).toBe(7);
-    // Another agent's (a transfer's) counts as well, and one posted by REST (a bot's, an integration's).
+    // Another agent's (a transfer's) counts as well.
     expect(cutoff([said(9, CUSTOMER), said(8, 'bob'), note(5)], CUSTOMER)).toBe(8);
-    expect(cutoff([said(9, CUSTOMER), said(8, 'bot'), note(5)], CUSTOMER)).toBe(8);
-    // Twilio's own system messages do not.
+    // One posted by REST without a participant (an integration's survey, a queue message) answers
+    // nobody; nor does a system message.
+    expect(cutoff([said(9, CUSTOMER), said(8, 'bot'), said(7, 'alice'), note(5)], CUSTOMER)).toBe(7);
     expect(cutoff([said(9, CUSTOMER), said(8, 'system'), note(5)], CUSTOMER)).toBe(5);
   });
 
@@ -338,8 +339,10 @@ describe('handbackCutoff (where the resumed AI starts reading)', () => {
     expect(cutoff([said(9, CUSTOMER), note(8), said(7, 'AI'), said(6, CUSTOMER)], CUSTOMER)).toBe(8);
   });
 
-  it('never after an AI answer alone, which may come before the message the AI handed off on', () => {
+  it('never past an answer of ours (no note was posted): the message the AI handed off on, an earlier turn', () => {
     expect(cutoff([said(9, CUSTOMER), said(8, CUSTOMER), said(7, 'AI')], CUSTOMER)).toBe(9);
+    // An agent of an earlier human part, before the AI answered again.
+    expect(cutoff([said(9, CUSTOMER), said(8, CUSTOMER), said(7, 'AI'), said(6, 'alice')], CUSTOMER)).toBe(9);
   });
 
   it("a customer's message dressed as our note is the customer's", () => {

@@ -113,10 +113,11 @@ export function handbackTaskAttributes(
 }
 
 /**
- * Where the resumed AI starts reading: after the newest message an agent wrote, or our note that
- * humans were taking over, so what the customer wrote since, which nobody answered, reaches the AI.
- * Without the customer's name (an agent's message would pass for theirs), or when neither is among
- * the messages read, after the newest message.
+ * Where the resumed AI starts reading: after the newest message an agent wrote (a participant other
+ * than the customer) or our note that humans were taking over, so what the customer wrote since,
+ * which nobody answered, reaches the AI. Otherwise after the newest message: without the customer's
+ * name an agent's message would pass for theirs, and past an answer of ours (no note was posted)
+ * lies the message the AI handed off on, or an earlier part of the conversation.
  */
 export function handbackCutoff(
   newestFirst: readonly ConversationMessage[],
@@ -125,10 +126,11 @@ export function handbackCutoff(
 ): number {
   const newest = newestFirst[0]?.index ?? -1;
   if (customer === undefined) return newest;
-  const answered = newestFirst.find((m) =>
-    isOurs(m) ? ourMarker(m)?.role === 'handoff-note' : m.author !== customer && m.author !== 'system',
-  );
-  return answered?.index ?? newest;
+  for (const message of newestFirst) {
+    if (isOurs(message)) return ourMarker(message)?.role === 'handoff-note' ? message.index : newest;
+    if (message.participantSid && message.author !== customer) return message.index;
+  }
+  return newest;
 }
 
 /** The agent handed the conversation back from this task, and the AI holds it or is taking it. */

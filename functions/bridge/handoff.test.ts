@@ -7,6 +7,7 @@ import {
   handoffAttributes,
   handoffTime,
   type HandoffFacts,
+  noteLanded,
   noteStillOwed,
   toHandoffSentiment,
   toLanguageTag,
@@ -180,36 +181,28 @@ describe("finishing a handoff: routed only once the customer's note is in", () =
     handoff: { reason: 'AI requested human handoff', at: '2026-03-01T10:00:00.000Z', ...handoff },
   });
 
-  test.each(['posted', 'none', 'already'] as const)('a note %s marks it routed', (noted) => {
-    expect(finishedHandoff(handingOff(), noted)?.handoff).toEqual({
-      reason: 'AI requested human handoff',
-      at: '2026-03-01T10:00:00.000Z',
-      routed: true,
-    });
+  const routed = { reason: 'AI requested human handoff', at: '2026-03-01T10:00:00.000Z', routed: true };
+
+  test.each(['posted', 'none'] as const)('a note %s marks it routed, the note in', (noted) => {
+    expect(finishedHandoff(handingOff(), noted)?.handoff).toEqual({ ...routed, noteIn: true });
   });
 
-  test('a note that failed leaves it to the next event', () => {
-    expect(finishedHandoff(handingOff(), 'failed')).toBeUndefined();
+  test("a note another Function claimed marks it routed, the note not known in: that Function's post may fail", () => {
+    expect(finishedHandoff(handingOff(), 'already')?.handoff).toEqual(routed);
+  });
+
+  test.each(['failed', 'unsure'] as const)('a note %s leaves it to the next event', (noted) => {
+    expect(finishedHandoff(handingOff(), noted)).toBeUndefined();
   });
 
   test("a note owed and found claimed by another Function is not counted: that Function's post may have failed", () => {
-    expect(finishedHandoff(handingOff({ noteOwed: true }), 'already')).toBeUndefined();
+    expect(finishedHandoff(handingOff({ noteOwed: true, noteAttempt: 1 }), 'already')).toBeUndefined();
   });
 
-  test('posting an owed note clears the debt', () => {
-    expect(finishedHandoff(handingOff({ noteOwed: true }), 'posted')?.handoff).toEqual({
-      reason: 'AI requested human handoff',
-      at: '2026-03-01T10:00:00.000Z',
-      routed: true,
-    });
-  });
-
-  test('a note that may have landed is not counted, and its attempt number goes when the note is in', () => {
-    expect(finishedHandoff(handingOff({ noteOwed: true, noteAttempt: 1 }), 'unsure')).toBeUndefined();
-    expect(finishedHandoff(handingOff({ noteOwed: true, noteAttempt: 1 }), 'posted')?.handoff).toEqual({
-      reason: 'AI requested human handoff',
-      at: '2026-03-01T10:00:00.000Z',
-      routed: true,
+  test('posting an owed note clears the debt and its attempt', () => {
+    expect(finishedHandoff(handingOff({ noteOwed: true, noteAttempt: 2 }), 'posted')?.handoff).toEqual({
+      ...routed,
+      noteIn: true,
     });
   });
 
@@ -217,13 +210,30 @@ describe("finishing a handoff: routed only once the customer's note is in", () =
     expect(finishedHandoff(handingOff({ routed: true }), 'already')).toBeUndefined();
   });
 
-  test('a failed note reopens a handoff another finish marked routed, and records the debt', () => {
-    expect(noteStillOwed(handingOff({ routed: true }))?.handoff).toMatchObject({ routed: false, noteOwed: true });
-    expect(noteStillOwed({ ...handingOff(), phase: 'human' })).toBeUndefined();
-    // After a post that may have landed, the next attempt; never one already made.
-    expect(noteStillOwed(handingOff(), 1)?.handoff).toMatchObject({ noteOwed: true, noteAttempt: 1 });
+  test('a failed note reopens a handoff another finish marked routed, and records the debt and next attempt', () => {
+    expect(noteStillOwed(handingOff({ routed: true }), 1)?.handoff).toMatchObject({
+      routed: false,
+      noteOwed: true,
+      noteAttempt: 1,
+    });
+    expect(noteStillOwed({ ...handingOff(), phase: 'human' }, 1)).toBeUndefined();
+    // Never an attempt already made: a late failure of an earlier one.
     expect(noteStillOwed(handingOff({ noteAttempt: 3 }), 2)?.handoff).toMatchObject({ noteAttempt: 3 });
-    expect(noteStillOwed(handingOff())?.handoff).not.toHaveProperty('noteAttempt');
+  });
+
+  test('a failure after another Function got the note in changes nothing', () => {
+    expect(noteStillOwed(handingOff({ noteIn: true }), 1)).toBeUndefined();
+    expect(noteStillOwed(handingOff({ routed: true, noteIn: true }), 1)).toBeUndefined();
+  });
+
+  test('the note in while the routing is not finished: recorded once, the debt cleared', () => {
+    expect(noteLanded(handingOff({ noteOwed: true, noteAttempt: 1 }))?.handoff).toEqual({
+      reason: 'AI requested human handoff',
+      at: '2026-03-01T10:00:00.000Z',
+      noteIn: true,
+    });
+    expect(noteLanded(handingOff({ noteIn: true }))).toBeUndefined();
+    expect(noteLanded(handingOff({ routed: true }))).toBeUndefined();
   });
 });
 

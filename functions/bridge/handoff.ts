@@ -35,20 +35,25 @@ export function finishedHandoff(record: ConversationRecord, noted: NoteOutcome):
   if (!record.handoff || record.handoff.routed) return undefined;
   if (noted === 'failed' || noted === 'unsure' || (noted === 'already' && record.handoff.noteOwed)) return undefined;
   const { noteOwed: _owed, noteAttempt: _attempt, ...handoff } = record.handoff;
-  return { ...record, handoff: { ...handoff, routed: true } };
+  return { ...record, handoff: { ...handoff, routed: true, ...(noted !== 'already' && { noteIn: true }) } };
+}
+
+/** The record once the note is in while the routing is not finished: the next finish posts nothing. */
+export function noteLanded(record: ConversationRecord): ConversationRecord | undefined {
+  if (record.phase !== 'handoff' || !record.handoff || record.handoff.routed || record.handoff.noteIn) return undefined;
+  const { noteOwed: _owed, noteAttempt: _attempt, ...handoff } = record.handoff;
+  return { ...record, handoff: { ...handoff, noteIn: true } };
 }
 
 /**
- * The record once a Function failed to post the note it had claimed: the next event finishes the
- * handoff. After a post that may have landed, that event makes attempt `attempt` (a claim of its own).
+ * The record once a Function failed to post the note: the next event finishes the handoff, with
+ * attempt `attempt` (a claim of its own, so a claim the failure left taken stops nothing). A
+ * failure that comes after another Function got the note in changes nothing.
  */
-export function noteStillOwed(record: ConversationRecord, attempt?: number): ConversationRecord | undefined {
-  if (record.phase !== 'handoff' || !record.handoff) return undefined;
-  const noteAttempt = Math.max(record.handoff.noteAttempt ?? 0, attempt ?? 0);
-  return {
-    ...record,
-    handoff: { ...record.handoff, routed: false, noteOwed: true, ...(noteAttempt && { noteAttempt }) },
-  };
+export function noteStillOwed(record: ConversationRecord, attempt: number): ConversationRecord | undefined {
+  if (record.phase !== 'handoff' || !record.handoff || record.handoff.noteIn) return undefined;
+  const noteAttempt = Math.max(record.handoff.noteAttempt ?? 0, attempt);
+  return { ...record, handoff: { ...record.handoff, routed: false, noteOwed: true, noteAttempt } };
 }
 
 /** OpenCX says angry/happy/neutral; Flex tasks say negative/positive/neutral. */

@@ -367,6 +367,20 @@ describe('races', () => {
     ]);
   });
 
+  test("what the customer wrote after the handoff note, to an agent who said nothing, is the AI's", async () => {
+    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
+    await world.customerSays(conversationSid, 'Hello? Is anyone there?');
+    world.opencx.ai.reply("I'm here: let's sort out your refund.");
+
+    expect((await handBack(humanTaskSid)).status).toBe(200);
+    await world.settle();
+
+    const resumed = sessionsOf(conversationSid).find((s) => s.id !== firstSessionId)!;
+    expect(world.contactMessages(resumed.id)).toEqual(['Hello? Is anyone there?']);
+    // Not the message the AI handed off on, before the note.
+    expect(world.contactMessages(resumed.id)).not.toContain('I want a human');
+  });
+
   test("a message parked for an engage whose session failed is the humans' to answer, never the AI's", async () => {
     const { conversationSid, taskSid, release } = await engageHeldAfterItsRead(world, 'Hi');
     try {

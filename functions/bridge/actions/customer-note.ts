@@ -5,7 +5,7 @@ import { type NoteMoment, customerNote, noteKey } from '../customer-note';
 import { HANDOFF_CLAIM_TTL_SECONDS } from '../dedup';
 import type { BridgeDeps } from '../deps';
 import type { NoteOutcome } from '../handoff';
-import { landed, postOnceOutcome } from './post';
+import { inConversation, postOnceOutcome } from './post';
 
 export interface NoteOccasion {
   /** The handoff's or the handback's time (a closed session's ID): one note each. */
@@ -49,7 +49,9 @@ export async function postCustomerNote(
     return 'failed';
   }
   if (attempt) {
-    const earlier = await landed(conversationSid, key, deps).catch((error: unknown) => {
+    const { conversations } = deps.twilio;
+    const serviceSid = deps.config.conversationsServiceSid;
+    const earlier = await inConversation(conversations, serviceSid, conversationSid, key).catch((error: unknown) => {
       deps.warn(`could not look for the ${moment} note an earlier attempt may have posted`, { error: String(error) });
       return undefined;
     });

@@ -17,6 +17,7 @@ import {
   HANDOFF_TEXT_MAX,
   handoffAttributes,
   handoffTime,
+  noteLanded,
   noteStillOwed,
   withHandoff,
 } from '../handoff';
@@ -89,7 +90,7 @@ export async function handOff(
     postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes, at), deps, before),
     recordInsight(deps, handoffInsight(conversationSid, record, attributes)),
   ]);
-  if (noted === 'failed' || noted === 'unsure') await leaveNoteOwed(conversationSid, deps, noted, 0);
+  if (noted === 'failed' || noted === 'unsure') await leaveNoteOwed(conversationSid, deps, 1);
   return {
     outcome: 'handed-off',
     sessionId: record.sessionId,
@@ -114,13 +115,20 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
   const attempt = pending.noteAttempt ?? 0;
   const [routing, noted] = await allFinished([
     routeToHumans(task, aiReservationsToReject(reserved, record.reservationSid, deps.config), attributes, deps),
-    postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes, at), deps, undefined, attempt),
+    pending.noteIn
+      ? ('posted' as const)
+      : postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes, at), deps, undefined, attempt),
   ]);
   // Until the note is in, the next event finishes the handoff again (and posts it). Written over the
   // record as this event read it: a note failure recorded since is seen (`finishedHandoff`).
-  if (noted === 'failed' || noted === 'unsure') await leaveNoteOwed(conversationSid, deps, noted, attempt);
+  if (noted === 'failed' || noted === 'unsure') await leaveNoteOwed(conversationSid, deps, attempt + 1);
   else if (!UNFINISHED_ROUTINGS.includes(routing))
     await deps.state.update(conversationSid, (r) => finishedHandoff(r, noted), known);
+  // The note is in, the routing not yet: the finish that completes it must not wait for a note.
+  else if (noted !== 'already' && !pending.noteIn)
+    await deps.state
+      .update(conversationSid, noteLanded, known)
+      .catch((error: unknown) => deps.warn('could not record that the handoff note is in', { error: String(error) }));
   return { outcome: 'handoff-finished', sessionId: record.sessionId, released: routing, noted };
 }
 
@@ -128,14 +136,9 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
  * The note did not get in. A concurrent finish (OpenCX's handoff event) may have found it claimed
  * and be about to mark the handoff done: recorded as owed, the customer's next message posts it.
  */
-async function leaveNoteOwed(
-  conversationSid: string,
-  deps: BridgeDeps,
-  noted: 'failed' | 'unsure',
-  attempt: number,
-): Promise<void> {
+async function leaveNoteOwed(conversationSid: string, deps: BridgeDeps, attempt: number): Promise<void> {
   await deps.state
-    .update(conversationSid, (r) => noteStillOwed(r, noted === 'unsure' ? attempt + 1 : undefined))
+    .update(conversationSid, (r) => noteStillOwed(r, attempt))
     .catch((error: unknown) =>
       deps.warn('could not leave the handoff note to the next event', { error: String(error) }),
     );

@@ -36,11 +36,14 @@ async function recentKeys(conversationSid: string, deps: BridgeDeps): Promise<Se
   return new Set(recent.map((m) => ourMarker(m)?.key));
 }
 
-/** How far back a delivery of an answer older than its claim looks for it: one page, the most Conversations lists. */
-const LATE_ANSWER_LOOKBACK = 100;
+/**
+ * How far back a look for a message posted earlier goes (an answer delivered after its claim
+ * expired, a note whose post may have landed): one page, the most Conversations lists.
+ */
+const LOOKBACK = 100;
 
-/** The answer `key` (any of its parts) is among the conversation's newest messages. */
-export async function answerInConversation(
+/** Our message `key` (any of its parts) is among the conversation's newest messages. */
+export async function inConversation(
   conversations: ConversationsApi,
   serviceSid: string,
   conversationSid: string,
@@ -48,7 +51,7 @@ export async function answerInConversation(
 ): Promise<boolean> {
   const recent = await conversations.listMessages(serviceSid, conversationSid, {
     order: 'desc',
-    limit: LATE_ANSWER_LOOKBACK,
+    limit: LOOKBACK,
   });
   return recent.some((m) => {
     const posted = ourMarker(m)?.key;
@@ -56,8 +59,7 @@ export async function answerInConversation(
   });
 }
 
-/** Our message `key` is among the conversation's newest. */
-export async function landed(conversationSid: string, key: string, deps: BridgeDeps): Promise<boolean> {
+async function landed(conversationSid: string, key: string, deps: BridgeDeps): Promise<boolean> {
   return (await recentKeys(conversationSid, deps)).has(key);
 }
 
