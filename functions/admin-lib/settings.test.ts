@@ -286,6 +286,11 @@ describe('parseSaveForm', () => {
     ['aiAuthorName', 'Acme\nBot'],
     ['aiAuthorName', 'Acme\rBot'],
     ['aiAuthorName', 'x'.repeat(65)],
+    ['aiAuthorName', 'system'],
+    ['aiAuthorName', '+15550001234'],
+    ['aiAuthorName', '(555) 000-1234'],
+    ['aiAuthorName', 'whatsapp:+15550001234'],
+    ['aiAuthorName', 'messenger:1234567'],
     ['opencxToken', 'two words'],
     ['opencxToken', 'x'.repeat(513)],
     ['opencxToken', ['a', 'b']],
@@ -329,6 +334,8 @@ describe('parseSaveForm', () => {
 
   it('accepts an author name of exactly 64 characters', () => {
     expect(parseSaveForm(form({ aiAuthorName: 'x'.repeat(64) })).aiAuthorName).toHaveLength(64);
+    // A name that only looks like an address is a name.
+    expect(parseSaveForm(form({ aiAuthorName: 'Acme: Assistant 24/7' })).aiAuthorName).toBe('Acme: Assistant 24/7');
   });
 });
 

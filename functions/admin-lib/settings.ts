@@ -277,6 +277,13 @@ function formValue(form: Record<string, unknown>, field: string): string | undef
 }
 
 /** A secret pasted from a dashboard: one word, at most MAX_TOKEN_LENGTH characters. The message never repeats it. */
+const CHANNEL_ADDRESS = /^(whatsapp|messenger|rcs|gbm|instagram|sms):/i;
+
+/** Twilio's own author, or what an SMS, WhatsApp or other channel customer's messages are authored as. */
+function isOthersAuthorName(name: string): boolean {
+  return name === 'system' || /^\+?[\d\s().-]{6,}$/.test(name) || CHANNEL_ADDRESS.test(name);
+}
+
 function secretText(form: Record<string, unknown>, field: string, what: string): string | undefined {
   const secret = formText(form, field);
   if (secret !== undefined && (/\s/.test(secret) || secret.length > MAX_TOKEN_LENGTH)) {
@@ -446,6 +453,13 @@ export function parseSaveForm(form: Record<string, unknown>): SaveForm {
   if (/[\r\n]/.test(aiAuthorName)) throw invalidInput('aiAuthorName', 'The AI author name must fit on one line');
   if (aiAuthorName.length > MAX_AUTHOR_NAME_LENGTH) {
     throw invalidInput('aiAuthorName', `The AI author name must be at most ${MAX_AUTHOR_NAME_LENGTH} characters`);
+  }
+  if (isOthersAuthorName(aiAuthorName)) {
+    throw invalidInput(
+      'aiAuthorName',
+      'The AI author name cannot be "system", a phone number or a channel address (whatsapp:…): those are the ' +
+        "authors of Twilio's and customers' messages, which would pass for the AI's",
+    );
   }
   return {
     opencxToken,
