@@ -243,9 +243,13 @@ describe('classifyEvent: Conversations events', () => {
     expect(reason).toContain('IM00000000000000000000000000000001');
   });
 
-  it('onMessageAdded with Attributes that are a JSON array is refused', () => {
-    expect(refusal(conversationPayload('onMessageAdded', { Attributes: '["ai"]' }))).toMatch(/Attributes/);
-  });
+  it.each(['["ai"]', 'null', '"vip"', '42'])(
+    "onMessageAdded with Attributes that are JSON but not an object (%s): the customer's message, with none",
+    (attributes) => {
+      const event = classifiedConversation(conversationPayload('onMessageAdded', { Attributes: attributes }));
+      expect(event.message).toMatchObject({ sid: 'IM00000000000000000000000000000001', attributes: {} });
+    },
+  );
 
   it('onMessageAdded without MessageSid or with an unparseable DateCreated is refused', () => {
     expect(refusal(conversationPayload('onMessageAdded', { MessageSid: undefined }))).toMatch(/MessageSid/);

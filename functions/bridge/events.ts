@@ -144,6 +144,20 @@ function classifyTaskRouter(eventType: string, payload: Payload): Classification
   return { ok: true, event };
 }
 
+/**
+ * A message's attributes: Twilio takes any JSON (a web chat customer's SDK may send `[]` or `"vip"`),
+ * which carries none of ours unless it is an object. Undefined only for what is not JSON at all.
+ */
+function messageAttributes(raw: string | undefined): Record<string, unknown> | undefined {
+  if (raw === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return undefined;
+  }
+}
+
 function classifyConversation(eventType: string, payload: Payload): Classification {
   if (!(CONVERSATION_EVENTS as readonly string[]).includes(eventType))
     return { ok: false, reason: `Conversations event ${eventType} is not handled` };
@@ -167,9 +181,8 @@ function classifyConversation(eventType: string, payload: Payload): Classificati
     const sentAt = Date.parse(text(payload, 'DateCreated') ?? '');
     if (!sid || Number.isNaN(sentAt))
       return { ok: false, reason: 'onMessageAdded without MessageSid or a valid DateCreated' };
-    const rawAttributes = text(payload, 'Attributes');
-    const attributes = rawAttributes === undefined ? {} : parseTaskAttributes(rawAttributes);
-    if (!attributes) return { ok: false, reason: `onMessageAdded ${sid} has malformed Attributes (not a JSON object)` };
+    const attributes = messageAttributes(text(payload, 'Attributes'));
+    if (!attributes) return { ok: false, reason: `onMessageAdded ${sid} has malformed Attributes (not JSON)` };
     event.message = {
       sid,
       body: typeof payload.Body === 'string' ? payload.Body : '',

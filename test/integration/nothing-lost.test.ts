@@ -96,7 +96,23 @@ test('a message that came while our record could not be read at all is sent to t
   ).toHaveLength(1);
 });
 
-test('a message whose settings could not be read (just after a save) is not lost: the watchdog hands off', async () => {
+test('a chat SDK message whose attributes are JSON but not an object (Twilio takes any) is answered', async () => {
+  const { conversationSid } = await world.customerStartsConversation('Hello');
+  world.opencx.ai.reply('Answered whatever its attributes.');
+  world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
+    author: world.customerOf(conversationSid),
+    body: 'Do you ship to Canada?',
+    attributes: ['vip'],
+  });
+  await world.settle();
+  expect(world.contactMessages(world.sessionFor(conversationSid)!.id)).toContain('Do you ship to Canada?');
+  expect(world.transcript(conversationSid).at(-1)).toMatchObject({
+    author: AI_AUTHOR,
+    body: 'Answered whatever its attributes.',
+  });
+});
+
+test('a message whose settings could not be read (just after a save) is not lost: the watchdog sends it', async () => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
   // A save: the next event names the new version, which the conversation's record has no copy of.
   await world.saveConfig();
@@ -107,7 +123,32 @@ test('a message whose settings could not be read (just after a save) is not lost
   expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
 
   // Nothing else would come: Conversations does not retry by default, and the customer waits.
+  // The watchdog finds the message unclaimed (nobody sent it) and sends it.
+  world.opencx.ai.reply('Here is your answer, a little late.');
   await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
+
+  const session = world.sessionFor(conversationSid)!;
+  expect(world.contactMessages(session.id)).toEqual(['Hello', 'Sent while Sync failed']);
+  expect(world.transcript(conversationSid).at(-1)).toMatchObject({
+    author: AI_AUTHOR,
+    body: 'Here is your answer, a little late.',
+  });
+  expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+});
+
+test('a message whose settings could not be read, and OpenCX then fails too: the watchdog hands off', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
+  await world.saveConfig();
+  world.twilio.addFault({ method: 'GET', product: 'sync', path: /\/Documents\/opencx_config$/, status: 500 });
+  await world.customerSays(conversationSid, 'Sent while Sync failed');
+  world.twilio.clearFaults();
+
+  world.opencx.faults.add({ method: 'POST', path: /\/send$/, status: 400 });
+  try {
+    await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
+  } finally {
+    world.opencx.faults.clear();
+  }
 
   expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
   expect(world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');

@@ -233,7 +233,10 @@ describe('postClaimedAnswer of a long answer cut short', () => {
   const { postClaimedAnswer } = jest.requireActual('./answer') as typeof import('./answer');
   const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
 
-  test('part 1 is in, part 2 certainly not: the claim stays (a retry would post part 1 again)', async () => {
+  test.each([
+    ['certainly not (a 400)', Object.assign(new Error('Invalid body'), { status: 400, code: 21619 })],
+    ['maybe (a 503, and no way to look)', Object.assign(new Error('Service Unavailable'), { status: 503 })],
+  ])('part 1 is in, part 2 %s: failed, and the claim stays (a retry would post part 1 again)', async (_, refusal) => {
     const released: string[] = [];
     const posted: string[] = [];
     const deps = {
@@ -244,15 +247,18 @@ describe('postClaimedAnswer of a long answer cut short', () => {
       twilio: {
         conversations: {
           postMessage: async (_service: string, _conversation: string, message: { body: string }) => {
-            // Twilio refuses the second part (a 400 is certainly not processed).
-            if (posted.length > 0) throw Object.assign(new Error('Invalid body'), { status: 400, code: 21619 });
+            if (posted.length > 0) throw refusal;
             posted.push(message.body);
+          },
+          listMessages: async () => {
+            throw Object.assign(new Error('Service Unavailable'), { status: 503 });
           },
         },
       },
     } as never;
     const long = `${'The parcel is on its way. '.repeat(70)}It arrives tomorrow.`;
 
+    // Failed, so the customer is handed to humans rather than left with half an answer.
     await expect(postClaimedAnswer('CH1', 's1', { answerId: 'm1', text: long }, deps)).resolves.toBe('failed');
     expect(posted).toHaveLength(1);
     expect(released).toEqual([]);
@@ -485,7 +491,11 @@ function watchdogDeps(messages: ConversationMessage[], claimed: boolean) {
       timerWorkflowSid: 'WW-timers',
     },
     twilio: { conversations: { listMessages: async () => messages }, taskrouter: { createTask } },
-    state: { claimMessage: jest.fn(async () => claimed), releaseMessage: async () => undefined },
+    state: {
+      claimMessage: jest.fn(async () => claimed),
+      releaseMessage: async () => undefined,
+      beginHandoff: jest.fn(async () => Promise.reject(new Error('stop at the handoff'))),
+    },
     opencx: { sendContactMessage: send, historyHasContactText },
     deadline: new Deadline(8000),
     maxAnswerWaitMs: 3000,
@@ -493,8 +503,73 @@ function watchdogDeps(messages: ConversationMessage[], claimed: boolean) {
     now: () => new Date(0),
     warn: () => undefined,
   } as never;
-  return { deps, send, historyHasContactText, createTask };
+  const { claimMessage, beginHandoff } = (deps as { state: Record<string, jest.Mock> }).state;
+  return { deps, send, historyHasContactText, createTask, claimMessage, beginHandoff };
 }
+
+describe('answerCustomer: OpenCX never took the text, and what follows fails', () => {
+  const { answerCustomer } = jest.requireActual('./relay') as typeof import('./relay');
+  const known = {
+    record: { workspaceSid: 'WS1', taskSid: 'WT1', phase: 'ai' as const, claimedAt: 0, sessionId: 's1' },
+    revision: '1',
+  };
+
+  test('refused, and its handoff fails: the claims go back, for a retry or the watchdog', async () => {
+    const { deps, send } = watchdogDeps([], true);
+    const releaseMessage = jest.fn(async (_sid: string) => undefined);
+    (deps as { state: Record<string, unknown> }).state.releaseMessage = releaseMessage;
+    await expect(answerCustomer('CH1', known, 'Hi', deps, ['IM1', 'IM2'])).rejects.toThrow();
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(releaseMessage.mock.calls.map(([sid]) => sid)).toEqual(['IM1', 'IM2']);
+  });
+});
+
+describe('checkAnswered: no answer after the message', () => {
+  const { checkAnswered } = jest.requireActual('./answer') as typeof import('./answer');
+  const known = {
+    record: { workspaceSid: 'WS1', taskSid: 'WT1', phase: 'ai' as const, claimedAt: 0, sessionId: 's1' },
+    revision: '1',
+  };
+  const question = { ...msg('IM5'), body: 'Where is my parcel?' };
+  /** Why the watchdog handed off: the reason, and the summary the agent reads. */
+  const handedOffFor = (beginHandoff: jest.Mock) => {
+    const pending = beginHandoff.mock.calls[0]?.[1] as { reason?: string; summary?: string } | undefined;
+    return pending && `${pending.reason}: ${pending.summary}`;
+  };
+
+  test('nobody sent it (its handling failed before the claim): sent to the AI now, not handed off', async () => {
+    const { deps, send, beginHandoff } = watchdogDeps([question, msg('IM4', 'ai')], true);
+    await checkAnswered('CH1', known, 'IM5', deps).catch(() => undefined);
+    expect(send).toHaveBeenCalledWith('s1', 'Where is my parcel?', undefined, expect.anything());
+    // What follows the send (a handoff, as OpenCX refused it here) is not this test's.
+    expect(handedOffFor(beginHandoff) ?? '').not.toMatch(/did not answer/);
+  });
+
+  test('it was sent (claimed): handed off, not sent again; nor after a resend', async () => {
+    const { deps, send, beginHandoff } = watchdogDeps([question], false);
+    await checkAnswered('CH1', known, 'IM5', deps).catch(() => undefined);
+    expect(send).not.toHaveBeenCalled();
+    expect(handedOffFor(beginHandoff)).toMatch(/did not answer within 60 seconds/);
+
+    const resent = watchdogDeps([question], true);
+    await checkAnswered('CH1', known, 'IM5', resent.deps, { resent: true }).catch(() => undefined);
+    expect(resent.send).not.toHaveBeenCalled();
+    expect(resent.claimMessage).not.toHaveBeenCalled();
+    expect(handedOffFor(resent.beginHandoff)).toMatch(/did not answer/);
+  });
+
+  test('a photo alone whose handoff failed goes to humans, whatever the AI answered since', async () => {
+    const photo = { ...msg('IM5'), body: '', hasMedia: true };
+    const { deps, send, beginHandoff, historyHasContactText } = watchdogDeps(
+      [msg('IM7', 'ai'), msg('IM6'), photo],
+      true,
+    );
+    await checkAnswered('CH1', known, 'IM5', deps).catch(() => undefined);
+    expect(handedOffFor(beginHandoff)).toMatch(/^Customer sent an attachment: /);
+    expect(send).not.toHaveBeenCalled();
+    expect(historyHasContactText).not.toHaveBeenCalled();
+  });
+});
 
 describe('checkAnswered: a message that could not be left for the engage (unparked)', () => {
   const { checkAnswered } = jest.requireActual('./answer') as typeof import('./answer');

@@ -7,6 +7,7 @@ import {
   type AfterAnswer,
   afterAnswer,
   aiUnavailable,
+  attachmentHandoff,
   type Decision,
   type HandoffRequest,
   isFromCustomer,
@@ -417,6 +418,9 @@ export async function checkAnswered(
   if (unread) return decideUnread(conversationSid, known, unsent, deps, rearmed);
   if (unparked && unsent && (await deps.state.claimMessage(messageSid)))
     return answerCustomer(conversationSid, known, textForAi(unsent), deps, [messageSid]);
+  // A photo or a file alone (its handoff failed): for humans, whatever the AI answered since.
+  if (unsent?.hasMedia && !unsent.body.trim())
+    return handOff(conversationSid, known, attachmentHandoff(), deps, { watchdog: true });
   if (answeredAfter(newestFirst, messageSid)) {
     const message = newestFirst.find((m) => m.sid === messageSid);
     const body = message?.body;
@@ -448,6 +452,12 @@ export async function checkAnswered(
         throw error;
       });
     }
+  }
+  // Nobody sent it (its handling failed before the claim, or gave the claim back): sent now, not handed off.
+  const mayBeUnsent = !!unsent?.body.trim() && isFromCustomer(unsent, deps.config) && !resent && !unparked;
+  if (unsent && mayBeUnsent && (await deps.state.claimMessage(messageSid).catch(() => false))) {
+    deps.warn('the message the watchdog guards was never sent to the AI; sending it now', { sessionId, messageSid });
+    return answerCustomer(conversationSid, known, textForAi(unsent), deps, [messageSid], { resent: true });
   }
   const seconds = deps.config.aiAnswerTimeoutSeconds;
   return handOff(

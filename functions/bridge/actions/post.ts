@@ -118,7 +118,8 @@ export async function postOnceOutcome(
 
 /**
  * Posts an AI reply, split into parts under Twilio's length limit, in order; stops at a part not
- * certainly posted. `partial`: the customer has the first parts, and the rest certainly was not posted.
+ * certainly posted. `partial`: the customer has the first parts, and the rest was not, or may not have
+ * been, posted (a watchdog would take the first parts for the whole answer).
  */
 export async function postAiReply(
   conversationSid: string,
@@ -141,7 +142,7 @@ export async function postAiReply(
     const key = parts.length === 1 ? answerKey : `${answerKey}#${index + 1}`;
     if (inConversation.has(key)) continue;
     const outcome = await postOnceOutcome(conversationSid, part, { role: 'ai', key, sessionId }, deps);
-    if (outcome !== 'posted') return outcome === 'not-posted' && index > 0 ? 'partial' : outcome;
+    if (outcome !== 'posted') return index > 0 ? 'partial' : outcome;
   }
   return parts.length > 0 ? 'posted' : 'not-posted';
 }

@@ -1,5 +1,6 @@
 // A customer message to the AI: claimed once by its message SID, sent to OpenCX, and answered on
 // the fast path, or left to OpenCX's webhook (the slow path) with a watchdog armed.
+import { Deadline } from '../../common/retry';
 import { isAbandonedClaim } from '../conversation-record';
 import { resumingHandback } from '../handback';
 import { aiUnavailable, type Decision, ENGAGE_NEVER_FINISHED, textForAi } from '../decide';
@@ -71,50 +72,66 @@ export async function answerCustomer(
 ): Promise<Outcome> {
   const { since, resent = false, progress = {}, after } = options;
   const sentAt = since ?? deps.now().getTime();
+  const giveBack = () => Promise.all(claimed.map((sid) => deps.state.releaseMessage(sid).catch(() => undefined)));
   let turn: AiTurn;
   try {
     turn = await askAi(known.record.sessionId!, text, deps);
   } catch (error) {
-    await Promise.all(claimed.map((sid) => deps.state.releaseMessage(sid).catch(() => undefined)));
+    await giveBack();
     throw error;
   }
   // From here on OpenCX may have the text, and its answer comes by webhook if not here.
   progress.reachedAi = turn.kind === 'answered' || turn.kind === 'pending';
-  switch (turn.kind) {
-    case 'answered':
-      return watchUncertainReply(
-        conversationSid,
-        await deliverAnswer(conversationSid, known, turn.next, deps, { after }),
-        claimed[claimed.length - 1],
-        deps,
-      );
-    case 'pending':
-      if (turn.answered && (await neverReachedAi(known.record.sessionId!, text, deps))) {
-        if (resent) return handOff(conversationSid, known, aiUnavailable(), deps, { error: turn.error });
-        deps.warn('OpenCX answered a server error without taking the message; sending it again', {
-          sessionId: known.record.sessionId,
-          error: turn.error,
-        });
-        return answerCustomer(conversationSid, known, text, deps, claimed, { ...options, resent: true, progress });
-      }
-      return awaitAnswer(
-        conversationSid,
-        known,
-        claimed[claimed.length - 1],
-        deps,
-        { slow: turn.error },
-        { resent, sendFailed: turn.answered, stillWorking: turn.stillWorking },
-      );
-    case 'rate-limited':
-      return resendLater(conversationSid, known, { text, messageSids: claimed, since: sentAt }, turn, deps);
-    case 'refused':
-      deps.warn('OpenCX refused the message; handing off', { error: turn.error, sessionId: known.record.sessionId });
-      return handOff(conversationSid, known, turn.request, deps, { error: turn.error });
+  try {
+    switch (turn.kind) {
+      case 'answered':
+        return await watchUncertainReply(
+          conversationSid,
+          await deliverAnswer(conversationSid, known, turn.next, deps, { after }),
+          claimed[claimed.length - 1],
+          deps,
+        );
+      case 'pending':
+        if (turn.answered && (await neverReachedAi(known.record.sessionId!, text, deps))) {
+          if (resent) return await handOff(conversationSid, known, aiUnavailable(), deps, { error: turn.error });
+          deps.warn('OpenCX answered a server error without taking the message; sending it again', {
+            sessionId: known.record.sessionId,
+            error: turn.error,
+          });
+          return await answerCustomer(conversationSid, known, text, deps, claimed, {
+            ...options,
+            resent: true,
+            progress,
+          });
+        }
+        return await awaitAnswer(
+          conversationSid,
+          known,
+          claimed[claimed.length - 1],
+          deps,
+          { slow: turn.error },
+          { resent, sendFailed: turn.answered, stillWorking: turn.stillWorking },
+        );
+      case 'rate-limited':
+        return await resendLater(conversationSid, known, { text, messageSids: claimed, since: sentAt }, turn, deps);
+      case 'refused':
+        deps.warn('OpenCX refused the message; handing off', { error: turn.error, sessionId: known.record.sessionId });
+        return await handOff(conversationSid, known, turn.request, deps, { error: turn.error });
+    }
+  } catch (error) {
+    // OpenCX never took it (rate-limited, refused) and what follows failed: a retry or the watchdog
+    // sends it. (Awaited above, so a rejection lands here.)
+    if (!progress.reachedAi) await giveBack();
+    throw error;
   }
 }
 
-/** OpenCX's history certainly lacks the text (not when the history cannot be read in time). */
+/**
+ * OpenCX's history certainly lacks the text (not when the history cannot be read in time). The read
+ * leaves the time what follows needs: the watchdog's timer, or the handoff.
+ */
 async function neverReachedAi(sessionId: string, text: string, deps: BridgeDeps): Promise<boolean> {
   if (deps.deadline.remaining() < deps.afterAnswerReserveMs * 2) return false;
-  return (await deps.opencx.historyHasContactText(sessionId, text, deps.deadline, 3).catch(() => undefined)) === false;
+  const deadline = new Deadline(deps.deadline.remaining() - deps.afterAnswerReserveMs);
+  return (await deps.opencx.historyHasContactText(sessionId, text, deadline, 3).catch(() => undefined)) === false;
 }
