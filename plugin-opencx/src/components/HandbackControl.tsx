@@ -30,7 +30,8 @@ export type HandbackAnswer = HandbackOutcome & { history?: HistoryEntry[] };
  */
 export type HandbackProgress =
   | { step: 'sending'; instruction: string }
-  | { step: 'failed'; instruction: string; error: HandbackError }
+  /** `seen`: the form showed it while the agent still held the task, so wrap-up does not repeat it. */
+  | { step: 'failed'; instruction: string; error: HandbackError; seen?: boolean }
   | ({ step: 'done' } & HandbackAnswer);
 
 export interface HandbackControlProps {
@@ -98,6 +99,12 @@ export function HandbackControl({
   useEffect(() => {
     if (progress) setState(stateOf(progress));
   }, [progress]);
+  // A failure this form shows is seen: wrap-up does not repeat it.
+  const tell = useRef(onProgress);
+  tell.current = onProgress;
+  useEffect(() => {
+    if (progress?.step === 'failed' && !progress.seen) tell.current?.({ ...progress, seen: true });
+  }, [progress]);
   // The wrap-up the hand-back causes may take this control away before the answer comes.
   const mounted = useRef(true);
   useEffect(
@@ -156,7 +163,7 @@ export function HandbackControl({
     onProgress?.({ step: 'sending', instruction });
     const result = await client.handBack(token(), { taskSid, instruction });
     if (!result.ok) {
-      onProgress?.({ step: 'failed', instruction, error: result.error });
+      onProgress?.({ step: 'failed', instruction, error: result.error, seen: mounted.current });
       if (mounted.current) setState({ step: 'editing', error: result.error });
       return;
     }

@@ -127,9 +127,10 @@ export function TaskHandback({
         <Text as="p" role="status" color="colorTextWeak">
           {strings.handbackSendingAfterAccept}
         </Text>
-      ) : progress?.step === 'failed' ? (
+      ) : progress?.step === 'failed' && !progress.seen ? (
         // The agent wrapped up while it was sent: they must learn the AI may not have the customer, and
-        // keep this in sight until the task is completed.
+        // keep this in sight until the task is completed. Not a failure the form showed them: they
+        // ended the chat themselves after it.
         <Alert
           variant="error"
           onDismiss={task?.status === 'wrapping' ? undefined : () => outcomes.set(task!.taskSid!, undefined)}

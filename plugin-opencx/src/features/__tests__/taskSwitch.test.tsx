@@ -350,6 +350,39 @@ test('a hand-back refused after the agent wrapped up says the AI does not have t
   expect(alert).not.toHaveTextContent('No answer confirmed it');
 });
 
+test('a refusal the form showed, then the agent ends the chat: wrap-up does not repeat it as an alarm', async () => {
+  const taskSid = `WT${'5'.repeat(32)}`;
+  const message = 'Another task holds this conversation now: wrap up and complete this task';
+  handBack.mockResolvedValueOnce({ ok: false, error: { status: 409, code: 'not_handed_off', message } } as never);
+  const { rerender } = render(<Canvas task={handedOff(taskSid, 'Returns')} />);
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+  expect(await screen.findByText(message)).toBeVisible();
+
+  // The agent ends the chat with Flex's own button: the task goes to wrap-up.
+  rerender(<Canvas task={{ ...handedOff(taskSid, 'Returns'), status: 'wrapping' }} />);
+  expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  expect(screen.queryByText(/Hand back to AI was not confirmed/)).not.toBeInTheDocument();
+});
+
+test('a failure shown on return to its task is seen too: its wrap-up later raises no alarm', async () => {
+  const [taskSid, other] = [`WT${'4'.repeat(32)}`, `WT${'3'.repeat(32)}`];
+  let answer!: (result: unknown) => void;
+  handBack.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)) as never);
+  const { rerender } = render(<Canvas task={handedOff(taskSid, 'Returns')} />);
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+  rerender(<Canvas task={handedOff(other, 'Shipping')} />);
+  await act(async () =>
+    answer({ ok: false, error: { status: 502, code: 'handback_failed', message: 'The AI could not take it' } }),
+  );
+
+  rerender(<Canvas task={handedOff(taskSid, 'Returns')} />);
+  expect(await screen.findByText('The AI could not take it')).toBeVisible();
+  rerender(<Canvas task={{ ...handedOff(taskSid, 'Returns'), status: 'wrapping' }} />);
+  expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+});
+
 test.each([
   ['handback_in_progress', 'This conversation is being handed back to the AI', '7'],
   ['not_task_holder', 'Only the agent who holds this task can do this', '6'],
