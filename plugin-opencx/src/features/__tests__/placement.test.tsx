@@ -248,6 +248,22 @@ describe('the "AI handoff" badge in the task list', () => {
     expect(items?.[0]).toBe(card);
   });
 
+  it("builds Flex's status line again every second, as Flex's own card does (its timer keeps running)", () => {
+    jest.useFakeTimers();
+    const built = jest.spyOn(Flex.TaskChannelHelper, 'getTemplateForStatus');
+    try {
+      render(<TaskListItem task={task('accepted', HANDED_OFF)} channelDefinition={Flex.DefaultTaskChannels.Chat} />, {
+        wrapper: withTheme,
+      });
+      const before = built.mock.calls.length;
+      for (let second = 0; second < 3; second++) act(() => jest.advanceTimersByTime(1000));
+      expect(built.mock.calls.length - before).toBeGreaterThanOrEqual(3);
+    } finally {
+      built.mockRestore();
+      jest.useRealTimers();
+    }
+  });
+
   it('keeps a second line another customisation set, after the badge', () => {
     render(<TaskListItem task={task('accepted', HANDED_OFF)} secondLine="Priority customer" />, { wrapper: withTheme });
     expect(screen.getByTestId('second-line')).toHaveTextContent(/^AI handoff.*Priority customer$/);
