@@ -255,5 +255,15 @@ describe('HandoffHistory', () => {
     expect(items).toHaveLength(20);
     expect(items[0]).toHaveTextContent('r0');
     expect(items[19]).toHaveTextContent('r19');
+    // In a box that scrolls (not pushing the chat out of the canvas), which the keyboard can reach.
+    const box = screen.getByRole('group', { name: 'Who handled this conversation' });
+    expect(box).toContainElement(items[19]);
+    expect(box).toHaveAttribute('tabindex', '0');
+    expect(box).toHaveStyle({ overflowY: 'auto' });
+  });
+
+  it('a short history is not a box of its own', () => {
+    renderWithTheme(<HandoffHistory entries={readHistory(attributes)} now={NOW} locale="en-US" />);
+    expect(screen.queryByRole('group')).toBeNull();
   });
 });

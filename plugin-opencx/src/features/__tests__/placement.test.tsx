@@ -256,7 +256,10 @@ describe('the "AI handoff" badge in the task list', () => {
         wrapper: withTheme,
       });
       const before = built.mock.calls.length;
-      for (let second = 0; second < 3; second++) act(() => jest.advanceTimersByTime(1000));
+      for (let second = 0; second < 3; second++)
+        act(() => {
+          jest.advanceTimersByTime(1000);
+        });
       expect(built.mock.calls.length - before).toBeGreaterThanOrEqual(3);
     } finally {
       built.mockRestore();
