@@ -42,6 +42,7 @@ export interface OpencxStrings {
   verdictComment: string;
   verdictCommentHelp: string;
   verdictSendComment: string;
+  verdictRemoveComment: string;
   verdictAnswerBoth: string;
   verdictTryAgain: string;
   externalLinkLabel: string;
@@ -358,6 +359,7 @@ export const strings: OpencxStrings = {
   verdictComment: 'Comment',
   verdictCommentHelp: 'What should the AI have done? It goes to OpenCX with your verdict.',
   verdictSendComment: 'Send comment',
+  verdictRemoveComment: 'Remove comment',
   verdictAnswerBoth: 'Answer both questions to save your verdict.',
   verdictTryAgain: 'Try again',
   externalLinkLabel: '(opens in a new tab)',

@@ -114,7 +114,7 @@ export function HandoffVerdict({
   // The comment saved closes its box, also when it was saved while the agent was on another task.
   // biome-ignore lint/correctness/useExhaustiveDependencies: on each send's step, not on each key typed
   useLayoutEffect(() => {
-    if (lastSend?.status !== 'saved' || !commenting || lastSend.verdict.comment !== comment) return;
+    if (lastSend?.status !== 'saved' || !commenting || (lastSend.verdict.comment ?? '') !== comment.trim()) return;
     moveFocus.current = commentArea.current?.contains(document.activeElement) === true;
     setCommenting(false);
   }, [lastSend]);
@@ -143,7 +143,8 @@ export function HandoffVerdict({
 
   function sendComment(): void {
     if (status.kind === 'saving' || needed === undefined || summaryRight === undefined) return;
-    void send({ needed, summaryRight, comment });
+    const kept = comment.trim();
+    void send({ needed, summaryRight, ...(kept ? { comment: kept } : {}) });
   }
 
   const saving = status.kind === 'saving';
@@ -232,14 +233,15 @@ export function HandoffVerdict({
           <HelpText id={`${commentId}-help`}>{strings.verdictCommentHelp}</HelpText>
           <Box marginTop="space30">
             {/* Busy, not disabled, while sending, as the answers are: the agent who pressed it keeps the focus. */}
+            {/* An emptied box takes back the comment sent before (it stays in OpenCX's notes). */}
             <Button
               variant="secondary"
               size="small"
-              disabled={!comment.trim()}
+              disabled={!comment.trim() && !sentComment}
               aria-disabled={saving}
               onClick={sendComment}
             >
-              {strings.verdictSendComment}
+              {comment.trim() || !sentComment ? strings.verdictSendComment : strings.verdictRemoveComment}
             </Button>
           </Box>
         </Box>

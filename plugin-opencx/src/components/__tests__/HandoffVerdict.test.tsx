@@ -67,6 +67,23 @@ describe('HandoffVerdict', () => {
     });
   });
 
+  it('takes back a comment sent before when its box is emptied; the answers stay', async () => {
+    const submit = jest.fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>().mockResolvedValue({ ok: true });
+    renderWithTheme(
+      <HandoffVerdict submit={submit} given={{ needed: true, summaryRight: false, comment: 'Card ends 4242' }} />,
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Add a comment' }));
+    expect(screen.getByLabelText('Comment')).toHaveValue('Card ends 4242');
+    fireEvent.change(screen.getByLabelText('Comment'), { target: { value: '  ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Remove comment' }));
+    await waitFor(() => expect(screen.queryByLabelText('Comment')).not.toBeInTheDocument());
+    expect(submit).toHaveBeenCalledWith({ needed: true, summaryRight: false });
+
+    // Taken back: a changed answer does not send it again.
+    click('Summary right?', 'Yes');
+    await waitFor(() => expect(submit).toHaveBeenLastCalledWith({ needed: true, summaryRight: true }));
+  });
+
   // The Function replaces the task's verdict whole.
   it('keeps the comment when an answer changes after it was sent, and the one already on the task', async () => {
     const submit = jest.fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>().mockResolvedValue({ ok: true });
