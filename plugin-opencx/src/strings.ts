@@ -26,6 +26,7 @@ export interface OpencxStrings {
   handbackWrapupUnconfirmed: string;
   handbackWrapupRefused: string;
   handbackFunctionsUrlMissing: string;
+  handbackCanceled: string;
   historyTitle: string;
   historyAi: string;
   historyHuman: string;
@@ -336,6 +337,8 @@ export const strings: OpencxStrings = {
     'This conversation was already handed back to the AI, which is answering the customer: ' +
     'wrap up and complete your task.',
   handbackSendingAfterAccept: 'Handing the conversation back to the AI…',
+  handbackCanceled:
+    'Another customization of Flex stopped the hand-back: nothing was sent, and you still hold the chat.',
   handbackFailedAfterAccept:
     'Hand back to AI was not confirmed, and it cannot be tried again from wrap-up: the customer may have no one ' +
     'answering. Tell a supervisor before you complete your task.',

@@ -4,7 +4,7 @@ import { Alert } from '@twilio-paste/core/alert';
 import { Box } from '@twilio-paste/core/box';
 import { Text } from '@twilio-paste/core/text';
 
-import { type AgentClient, createAgentClient, type HandbackError } from '../api/agentClient';
+import { type AgentClient, createAgentClient, type HandbackError, type HandbackResult } from '../api/agentClient';
 import { HandbackControl, HandbackDone, type HandbackProgress } from '../components/HandbackControl';
 import { HandoffHistory } from '../components/HandoffHistory';
 import { type FunctionsClientOptions, functionsClient, FUNCTIONS_URL_SETTINGS } from '../config';
@@ -65,11 +65,12 @@ export class HandbackOutcomes implements Followed {
 
 export function TaskHandback({
   task,
-  client,
+  flex,
   manager,
   outcomes,
 }: TaskProps & {
-  client?: Pick<AgentClient, 'handBack'>;
+  /** Absent without a Functions URL: nothing can be handed back. */
+  flex?: typeof Flex;
   manager: Flex.Manager;
   outcomes: HandbackOutcomes;
 }): JSX.Element {
@@ -103,11 +104,11 @@ export function TaskHandback({
     >
       <HandoffHistory entries={entries} />
       {canHandBack({ task }) ? (
-        client ? (
+        flex ? (
           // One TaskCanvas serves every task: the key gives each task its own form.
           <HandbackControl
             key={task!.taskSid}
-            client={client}
+            client={handBackThroughAction(flex, task)}
             taskSid={task!.taskSid!}
             token={() => manager.user.token}
             progress={progress}
@@ -151,21 +152,62 @@ export function TaskHandback({
  * is under way or moved the agent to wrap-up: the AI may have the customer.
  */
 const mayHaveHappened = (error: HandbackError): boolean =>
-  error.status === undefined ||
-  error.status >= 500 ||
-  error.code === 'handback_in_progress' ||
-  error.code === 'not_task_holder';
+  error.code !== CANCELED &&
+  (error.status === undefined ||
+    error.status >= 500 ||
+    error.code === 'handback_in_progress' ||
+    error.code === 'not_task_holder');
+
+/**
+ * The hand-back is a Flex action, so other plugins can listen before it (and cancel it) or after it,
+ * or replace it: `Actions.addListener('beforeOpencxHandBackToAi', (payload, cancel) => …)`.
+ */
+export const HANDBACK_ACTION = 'OpencxHandBackToAi';
+
+/**
+ * The action's payload: what is handed back, the task (Flex's ITask) it is handed back from, and,
+ * for listeners after it, the Functions' answer.
+ */
+export interface HandbackActionPayload {
+  taskSid: string;
+  instruction: string;
+  task?: unknown;
+  result?: HandbackResult;
+}
+
+const CANCELED = 'canceled';
+
+/** The client the control calls: the hand-back goes through Flex's action, whose result it returns. */
+function handBackThroughAction(flex: typeof Flex, task: unknown): Pick<AgentClient, 'handBack'> {
+  return {
+    handBack: async (_token, input): Promise<HandbackResult> => {
+      const payload: HandbackActionPayload = { ...input, task };
+      try {
+        return (await flex.Actions.invokeAction(HANDBACK_ACTION, payload)) as HandbackResult;
+      } catch {
+        // A listener before it canceled it (Flex rejects the invocation): nothing was sent.
+        return { ok: false, error: { code: CANCELED, message: strings.handbackCanceled } };
+      }
+    },
+  };
+}
 
 /** Under the handoff panel: who held the conversation when, and "Hand back to AI" for the agent holding it. */
 export function createHandbackSetup(options: FunctionsClientOptions<Pick<AgentClient, 'handBack'>> = {}): FeatureSetup {
   return (flex, manager) => {
     const { client } = functionsClient(manager.configuration, options, createAgentClient);
+    if (client)
+      flex.Actions.registerAction(HANDBACK_ACTION, async (payload: HandbackActionPayload) => {
+        const { taskSid, instruction } = payload;
+        payload.result = await client.handBack(manager.user.token, { taskSid, instruction });
+        return payload.result;
+      });
     // One for the plugin's life: Flex renders the task canvas again for each task and each status change.
     const outcomes = new HandbackOutcomes();
     // Added after the handoff panel with the same sortOrder, so right under it: Flex keeps the order
     // of equal sort orders, and any higher one falls below the tabs on some Flex 2.x versions.
     flex.TaskCanvas.Content.add(
-      <TaskHandback key="opencx-handback" client={client} manager={manager} outcomes={outcomes} />,
+      <TaskHandback key="opencx-handback" flex={client ? flex : undefined} manager={manager} outcomes={outcomes} />,
       {
         sortOrder: 0,
         if: showsHandback,

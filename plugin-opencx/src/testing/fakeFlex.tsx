@@ -28,10 +28,15 @@ const STORES = [
 export function fakeFlex() {
   const calls: ContentAddCall[] = [];
   const wrappers: ContentWrapperCall[] = [];
-  const invokeAction = jest.fn((_name: string, _payload?: unknown) => Promise.resolve());
+  // Actions the plugin registers run when invoked, as in Flex; Flex's own resolve to nothing.
+  const registered = new Map<string, (payload: unknown) => Promise<unknown>>();
+  const registerAction = jest.fn((name: string, action: (payload: unknown) => Promise<unknown>) => {
+    registered.set(name, action);
+  });
+  const invokeAction = jest.fn(async (name: string, payload?: unknown) => registered.get(name)?.(payload));
   const setProviders = jest.fn();
   const namespace: Record<string, unknown> = {
-    Actions: { invokeAction, addListener: jest.fn(), removeListener: jest.fn() },
+    Actions: { invokeAction, registerAction, addListener: jest.fn(), removeListener: jest.fn() },
     setProviders,
     SideLink: ({
       children,

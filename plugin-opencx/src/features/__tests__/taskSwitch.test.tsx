@@ -383,6 +383,56 @@ test('a failure shown on return to its task is seen too: its wrap-up later raise
   expect(screen.queryByRole('alert')).not.toBeInTheDocument();
 });
 
+test("the hand-back is Flex's OpencxHandBackToAi action: other plugins' listeners see it and its answer", async () => {
+  const taskSid = `WT${'2'.repeat(32)}`;
+  const before = jest.fn();
+  const after = jest.fn();
+  Flex.Actions.addListener('beforeOpencxHandBackToAi', before);
+  Flex.Actions.addListener('afterOpencxHandBackToAi', after);
+  try {
+    render(<Canvas task={handedOff(taskSid, 'Returns')} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+    fireEvent.change(screen.getByRole('textbox', { name: 'Instruction for the AI (optional)' }), {
+      target: { value: 'Offer a refund' },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    await screen.findByText(/The AI has the conversation again/);
+
+    expect(before).toHaveBeenCalledWith(
+      expect.objectContaining({ taskSid, instruction: 'Offer a refund', task: expect.objectContaining({ taskSid }) }),
+      expect.any(Function),
+    );
+    expect(handBack).toHaveBeenCalledWith('token-1', { taskSid, instruction: 'Offer a refund' });
+    expect(after).toHaveBeenCalledWith(
+      expect.objectContaining({ taskSid, result: expect.objectContaining({ ok: true }) }),
+    );
+  } finally {
+    Flex.Actions.removeListener('beforeOpencxHandBackToAi', before);
+    Flex.Actions.removeListener('afterOpencxHandBackToAi', after);
+  }
+});
+
+test('a listener before the action cancels it: nothing is sent, and the agent still holds the chat', async () => {
+  const taskSid = `WT${'1'.repeat(32)}`;
+  const cancel = (_payload: unknown, abort: () => void) => abort();
+  Flex.Actions.addListener('beforeOpencxHandBackToAi', cancel);
+  try {
+    const { rerender } = render(<Canvas task={handedOff(taskSid, 'Returns')} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+
+    expect(await screen.findByText(/Another customization of Flex stopped the hand-back/)).toBeVisible();
+    expect(handBack).not.toHaveBeenCalled();
+    // The form stays, to try again once the other customization allows it.
+    expect(screen.getByRole('button', { name: 'Hand back' })).toBeEnabled();
+    // Ending the chat after it raises no alarm in wrap-up: nothing happened.
+    rerender(<Canvas task={{ ...handedOff(taskSid, 'Returns'), status: 'wrapping' }} />);
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  } finally {
+    Flex.Actions.removeListener('beforeOpencxHandBackToAi', cancel);
+  }
+});
+
 test.each([
   ['handback_in_progress', 'This conversation is being handed back to the AI', '7'],
   ['not_task_holder', 'Only the agent who holds this task can do this', '6'],
