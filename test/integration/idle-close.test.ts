@@ -26,6 +26,33 @@ const conversationState = (w: World, conversationSid: string) =>
 const roleOf = (m: { attributes: Record<string, unknown> }) =>
   (m.attributes.opencx as { role?: string } | undefined)?.role;
 
+/**
+ * `passing` ms go by while the next `request` the close makes is held; once it is, the customer
+ * writes `body`, and the request goes on (answered as `request` says).
+ */
+async function customerWritesWhileHeld(
+  w: World,
+  conversationSid: string,
+  body: string,
+  staged: { request: { method: string; path: RegExp; status?: number }; what: string; passing: number },
+): Promise<void> {
+  const { method, path } = staged.request;
+  const made = () => w.twilio.requests.filter((r) => r.method === method && path.test(r.path)).length;
+  const before = made();
+  let open!: () => void;
+  w.twilio.addFault({ ...staged.request, times: 1, until: new Promise<void>((r) => (open = r)) });
+  try {
+    const passing = w.advance(staged.passing);
+    await w.until(() => made() > before, staged.what);
+    w.customerWrites(conversationSid, body);
+    open();
+    await passing;
+  } finally {
+    open();
+  }
+  await w.settle();
+}
+
 test('a silent conversation is closed when the time is up: its AI task ends and the session closes', async () => {
   const w = world();
   const { conversationSid, interactionSid, taskSid } = await w.customerStartsConversation('Do you ship abroad?');
@@ -76,26 +103,11 @@ test.each(['posted', 'refused'] as const)(
     const w = world();
     const { conversationSid, interactionSid, taskSid } = await w.customerStartsConversation('Hi there');
     const conversationPost = new RegExp(`/Conversations/${conversationSid}/Messages$`);
-    const posts = () => w.twilio.requests.filter((r) => r.method === 'POST' && conversationPost.test(r.path)).length;
-    const before = posts();
-    let open!: () => void;
-    w.twilio.addFault({
-      method: 'POST',
-      path: conversationPost,
-      times: 1,
-      until: new Promise<void>((r) => (open = r)),
-      ...(fate === 'refused' && { status: 400 }),
+    await customerWritesWhileHeld(w, conversationSid, 'Wait, one more question', {
+      request: { method: 'POST', path: conversationPost, ...(fate === 'refused' && { status: 400 }) },
+      what: "the closing note's post",
+      passing: IDLE_MINUTES * MINUTE + 30_000,
     });
-    try {
-      const closing = w.advance(IDLE_MINUTES * MINUTE + 30_000);
-      await w.until(() => posts() > before, "the closing note's post");
-      w.customerWrites(conversationSid, 'Wait, one more question');
-      open();
-      await closing;
-    } finally {
-      open();
-    }
-    await w.settle();
 
     expect(channelStatus(w, interactionSid)).toBe('active');
     expect(w.task(taskSid).assignmentStatus).toBe('reserved');
@@ -137,21 +149,11 @@ test('a customer who writes while a failed close is tried again (its note alread
     w.twilio.clearFaults();
   }
   // The try again finds the note claimed; the customer writes while it claims.
-  const claim = /\/Maps\/opencx_dedup_\d+\/Items$/;
-  const claims = () => w.twilio.requests.filter((r) => r.method === 'POST' && claim.test(r.path)).length;
-  const before = claims();
-  let open!: () => void;
-  w.twilio.addFault({ method: 'POST', path: claim, times: 1, until: new Promise<void>((r) => (open = r)) });
-  try {
-    const retried = w.advance(16_000);
-    await w.until(() => claims() > before, "the try again's claim of the note");
-    w.customerWrites(conversationSid, 'Sorry, I was away');
-    open();
-    await retried;
-  } finally {
-    open();
-  }
-  await w.settle();
+  await customerWritesWhileHeld(w, conversationSid, 'Sorry, I was away', {
+    request: { method: 'POST', path: /\/Maps\/opencx_dedup_\d+\/Items$/ },
+    what: "the try again's claim of the note",
+    passing: 16_000,
+  });
 
   expect(channelStatus(w, interactionSid)).toBe('active');
   expect(w.postedAsAi(conversationSid).map(roleOf)).toEqual(['ai', 'idle-close-note', 'ai']);

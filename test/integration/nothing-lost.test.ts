@@ -112,17 +112,26 @@ test('a chat SDK message whose attributes are JSON but not an object (Twilio tak
   });
 });
 
-test('a message whose settings could not be read (just after a save) is not lost: the watchdog sends it', async () => {
-  const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
+/**
+ * The customer writes just after a save, while Sync fails every read of the settings: the message's
+ * handling fails (503) before it is sent, and nothing else would come (Conversations does not retry
+ * by default).
+ */
+async function messageWhileSettingsUnreadable(): Promise<{ conversationSid: string; taskSid: string }> {
+  const started = await world.customerStartsConversation('Hello');
   // A save: the next event names the new version, which the conversation's record has no copy of.
   await world.saveConfig();
   world.twilio.addFault({ method: 'GET', product: 'sync', path: /\/Documents\/opencx_config$/, status: 500 });
-  await world.customerSays(conversationSid, 'Sent while Sync failed');
+  await world.customerSays(started.conversationSid, 'Sent while Sync failed');
   world.twilio.clearFaults();
   expect(lastDelivery('Sent while Sync failed').status).toBe(503);
-  expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+  expect(world.task(started.taskSid).attributes.handedOff).toBeUndefined();
+  return started;
+}
 
-  // Nothing else would come: Conversations does not retry by default, and the customer waits.
+test('a message whose settings could not be read (just after a save) is not lost: the watchdog sends it', async () => {
+  const { conversationSid, taskSid } = await messageWhileSettingsUnreadable();
+
   // The watchdog finds the message unclaimed (nobody sent it) and sends it.
   world.opencx.ai.reply('Here is your answer, a little late.');
   await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
@@ -137,11 +146,7 @@ test('a message whose settings could not be read (just after a save) is not lost
 });
 
 test('a message whose settings could not be read, and OpenCX then fails too: the watchdog hands off', async () => {
-  const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
-  await world.saveConfig();
-  world.twilio.addFault({ method: 'GET', product: 'sync', path: /\/Documents\/opencx_config$/, status: 500 });
-  await world.customerSays(conversationSid, 'Sent while Sync failed');
-  world.twilio.clearFaults();
+  const { conversationSid, taskSid } = await messageWhileSettingsUnreadable();
 
   world.opencx.faults.add({ method: 'POST', path: /\/send$/, status: 400 });
   try {
