@@ -17,7 +17,7 @@ export interface RateLimitFacts {
   retryAfterMs?: number;
   /** Since the message was first sent to OpenCX. */
   waitedMs: number;
-  /** The settings' watchdog: no customer waits longer than this for the AI. */
+  /** The settings' watchdog: how long a customer waits for the AI before humans (twice, for a message sent late). */
   answerTimeoutSeconds: number;
   /** The timer workspace is saved in the settings. */
   timers: boolean;

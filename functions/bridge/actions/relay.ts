@@ -61,6 +61,8 @@ export interface AnswerOptions {
  * Sends claimed customer text to the AI and sees it through to an answer, a watchdog, or a
  * handoff (or a resend after OpenCX's rate limit, `since` the first attempt). A failure before
  * OpenCX took the message gives the claims back, so Twilio's retry of the same message resumes it.
+ * Not once OpenCX answered (refused, rate-limited): a resend timer may exist (its creation's answer
+ * lost), and an engage's first text holds several messages a watchdog would send only one of.
  */
 export async function answerCustomer(
   conversationSid: string,
@@ -72,57 +74,45 @@ export async function answerCustomer(
 ): Promise<Outcome> {
   const { since, resent = false, progress = {}, after } = options;
   const sentAt = since ?? deps.now().getTime();
-  const giveBack = () => Promise.all(claimed.map((sid) => deps.state.releaseMessage(sid).catch(() => undefined)));
   let turn: AiTurn;
   try {
     turn = await askAi(known.record.sessionId!, text, deps);
   } catch (error) {
-    await giveBack();
+    await Promise.all(claimed.map((sid) => deps.state.releaseMessage(sid).catch(() => undefined)));
     throw error;
   }
   // From here on OpenCX may have the text, and its answer comes by webhook if not here.
   progress.reachedAi = turn.kind === 'answered' || turn.kind === 'pending';
-  try {
-    switch (turn.kind) {
-      case 'answered':
-        return await watchUncertainReply(
-          conversationSid,
-          await deliverAnswer(conversationSid, known, turn.next, deps, { after }),
-          claimed[claimed.length - 1],
-          deps,
-        );
-      case 'pending':
-        if (turn.answered && (await neverReachedAi(known.record.sessionId!, text, deps))) {
-          if (resent) return await handOff(conversationSid, known, aiUnavailable(), deps, { error: turn.error });
-          deps.warn('OpenCX answered a server error without taking the message; sending it again', {
-            sessionId: known.record.sessionId,
-            error: turn.error,
-          });
-          return await answerCustomer(conversationSid, known, text, deps, claimed, {
-            ...options,
-            resent: true,
-            progress,
-          });
-        }
-        return await awaitAnswer(
-          conversationSid,
-          known,
-          claimed[claimed.length - 1],
-          deps,
-          { slow: turn.error },
-          { resent, sendFailed: turn.answered, stillWorking: turn.stillWorking },
-        );
-      case 'rate-limited':
-        return await resendLater(conversationSid, known, { text, messageSids: claimed, since: sentAt }, turn, deps);
-      case 'refused':
-        deps.warn('OpenCX refused the message; handing off', { error: turn.error, sessionId: known.record.sessionId });
-        return await handOff(conversationSid, known, turn.request, deps, { error: turn.error });
-    }
-  } catch (error) {
-    // OpenCX never took it (rate-limited, refused) and what follows failed: a retry or the watchdog
-    // sends it. (Awaited above, so a rejection lands here.)
-    if (!progress.reachedAi) await giveBack();
-    throw error;
+  switch (turn.kind) {
+    case 'answered':
+      return watchUncertainReply(
+        conversationSid,
+        await deliverAnswer(conversationSid, known, turn.next, deps, { after }),
+        claimed[claimed.length - 1],
+        deps,
+      );
+    case 'pending':
+      if (turn.answered && (await neverReachedAi(known.record.sessionId!, text, deps))) {
+        if (resent) return handOff(conversationSid, known, aiUnavailable(), deps, { error: turn.error });
+        deps.warn('OpenCX answered a server error without taking the message; sending it again', {
+          sessionId: known.record.sessionId,
+          error: turn.error,
+        });
+        return answerCustomer(conversationSid, known, text, deps, claimed, { ...options, resent: true, progress });
+      }
+      return awaitAnswer(
+        conversationSid,
+        known,
+        claimed[claimed.length - 1],
+        deps,
+        { slow: turn.error },
+        { resent, sendFailed: turn.answered, stillWorking: turn.stillWorking },
+      );
+    case 'rate-limited':
+      return resendLater(conversationSid, known, { text, messageSids: claimed, since: sentAt }, turn, deps);
+    case 'refused':
+      deps.warn('OpenCX refused the message; handing off', { error: turn.error, sessionId: known.record.sessionId });
+      return handOff(conversationSid, known, turn.request, deps, { error: turn.error });
   }
 }
 
