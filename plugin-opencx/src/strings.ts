@@ -44,6 +44,7 @@ export interface OpencxStrings {
   verdictCommentHelp: string;
   verdictSendComment: string;
   verdictRemoveComment: string;
+  verdictCommentTooLong: string;
   verdictAnswerBoth: string;
   verdictTryAgain: string;
   externalLinkLabel: string;
@@ -363,6 +364,7 @@ export const strings: OpencxStrings = {
   verdictCommentHelp: 'What should the AI have done? It goes to OpenCX with your verdict.',
   verdictSendComment: 'Send comment',
   verdictRemoveComment: 'Remove comment',
+  verdictCommentTooLong: 'The comment can be at most {max} characters.',
   verdictAnswerBoth: 'Answer both questions to save your verdict.',
   verdictTryAgain: 'Try again',
   externalLinkLabel: '(opens in a new tab)',

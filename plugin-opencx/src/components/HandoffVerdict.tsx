@@ -8,7 +8,7 @@ import { TextArea } from '@twilio-paste/core/textarea';
 import { useUID } from '@twilio-paste/core/uid-library';
 
 import type { SubmitVerdict, VerdictInput } from '../api/agentClient';
-import { strings } from '../strings';
+import { format, strings } from '../strings';
 
 export const MAX_COMMENT = 1000;
 
@@ -143,11 +143,13 @@ export function HandoffVerdict({
 
   function sendComment(): void {
     if (status.kind === 'saving' || needed === undefined || summaryRight === undefined) return;
+    if (comment.trim().length > MAX_COMMENT) return;
     const kept = comment.trim();
     void send({ needed, summaryRight, ...(kept ? { comment: kept } : {}) });
   }
 
   const saving = status.kind === 'saving';
+  const commentTooLong = comment.trim().length > MAX_COMMENT;
   const complete = needed !== undefined && summaryRight !== undefined;
   return (
     <Box
@@ -226,18 +228,21 @@ export function HandoffVerdict({
             ref={commentBox}
             id={commentId}
             value={comment}
-            maxLength={MAX_COMMENT}
             aria-describedby={`${commentId}-help`}
+            hasError={commentTooLong}
             onChange={(event) => setComment(event.target.value)}
           />
-          <HelpText id={`${commentId}-help`}>{strings.verdictCommentHelp}</HelpText>
+          {/* Said, not cut: a pasted comment cut at the limit would go without its end unnoticed. */}
+          <HelpText id={`${commentId}-help`} variant={commentTooLong ? 'error' : 'default'}>
+            {commentTooLong ? format(strings.verdictCommentTooLong, { max: MAX_COMMENT }) : strings.verdictCommentHelp}
+          </HelpText>
           <Box marginTop="space30">
             {/* Busy, not disabled, while sending, as the answers are: the agent who pressed it keeps the focus. */}
             {/* An emptied box takes back the comment sent before (it stays in OpenCX's notes). */}
             <Button
               variant="secondary"
               size="small"
-              disabled={!comment.trim() && !sentComment}
+              disabled={(!comment.trim() && !sentComment) || commentTooLong}
               aria-disabled={saving}
               onClick={sendComment}
             >

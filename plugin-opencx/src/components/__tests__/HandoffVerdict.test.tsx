@@ -67,6 +67,19 @@ describe('HandoffVerdict', () => {
     });
   });
 
+  it('says a comment is too long rather than cutting what was pasted, and sends nothing until it fits', () => {
+    const submit = jest.fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>().mockResolvedValue({ ok: true });
+    renderWithTheme(<HandoffVerdict submit={submit} given={{ needed: true, summaryRight: false }} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Add a comment' }));
+    const pasted = `${'The customer had asked twice. '.repeat(40)}The end.`;
+    fireEvent.change(screen.getByLabelText('Comment'), { target: { value: pasted } });
+    expect(screen.getByLabelText('Comment')).toHaveValue(pasted);
+    expect(screen.getByText('The comment can be at most 1000 characters.')).toBeVisible();
+    expect(screen.getByLabelText('Comment')).toHaveAccessibleDescription('The comment can be at most 1000 characters.');
+    expect(screen.getByRole('button', { name: 'Send comment' })).toBeDisabled();
+    expect(submit).not.toHaveBeenCalled();
+  });
+
   it('takes back a comment sent before when its box is emptied; the answers stay', async () => {
     const submit = jest.fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>().mockResolvedValue({ ok: true });
     renderWithTheme(
