@@ -476,6 +476,7 @@ describe("deliverAnswer: the AI's last words when OpenCX's own handoff event mov
 
 /** What a watchdog's check needs: the conversation's newest messages, and whether the message's claim is won. */
 function watchdogDeps(messages: ConversationMessage[], claimed: boolean) {
+  const claims = new Set<string>();
   const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
   const send = jest.fn(async () => {
     throw new Error('stop after the send');
@@ -492,7 +493,10 @@ function watchdogDeps(messages: ConversationMessage[], claimed: boolean) {
     },
     twilio: { conversations: { listMessages: async () => messages }, taskrouter: { createTask } },
     state: {
-      claimMessage: jest.fn(async () => claimed),
+      // `claimed`: the message's claim is free (nobody sent it); once.
+      claimMessage: jest.fn(async (sid: string) => claimed && !claims.has(`msg_${sid}`) && !!claims.add(`msg_${sid}`)),
+      claimOnce: jest.fn(async (key: string) => !claims.has(key) && !!claims.add(key)),
+      release: jest.fn(async (key: string) => void claims.delete(key)),
       releaseMessage: async () => undefined,
       beginHandoff: jest.fn(async () => Promise.reject(new Error('stop at the handoff'))),
     },
@@ -503,8 +507,8 @@ function watchdogDeps(messages: ConversationMessage[], claimed: boolean) {
     now: () => new Date(0),
     warn: () => undefined,
   } as never;
-  const { claimMessage, beginHandoff } = (deps as { state: Record<string, jest.Mock> }).state;
-  return { deps, send, historyHasContactText, createTask, claimMessage, beginHandoff };
+  const { claimMessage, beginHandoff, release } = (deps as { state: Record<string, jest.Mock> }).state;
+  return { deps, send, historyHasContactText, createTask, claimMessage, beginHandoff, release };
 }
 
 describe('answerCustomer: OpenCX refused the text, and its handoff fails', () => {
@@ -557,6 +561,27 @@ describe('checkAnswered: no answer after the message', () => {
     expect(resent.send).not.toHaveBeenCalled();
     expect(resent.claimMessage).not.toHaveBeenCalled();
     expect(handedOffFor(resent.beginHandoff)).toMatch(/did not answer/);
+  });
+
+  test('two watchdogs firing at once for a message nobody sent: one sends it, the other leaves it be', async () => {
+    const { deps, send, beginHandoff } = watchdogDeps([question], true);
+    const outcomes = await Promise.all([
+      checkAnswered('CH1', known, 'IM5', deps).catch(() => 'failed after the send'),
+      checkAnswered('CH1', known, 'IM5', deps).catch(() => 'failed after the send'),
+    ]);
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(outcomes).toContainEqual(expect.objectContaining({ outcome: 'duplicate' }));
+    expect(handedOffFor(beginHandoff) ?? '').not.toMatch(/did not answer/);
+  });
+
+  test('sent by someone else: the claim a send takes goes back, so a watchdog armed again hands off too', async () => {
+    const { deps, send, beginHandoff, release } = watchdogDeps([question], false);
+    await checkAnswered('CH1', known, 'IM5', deps).catch(() => undefined);
+    expect(release).toHaveBeenCalledWith('watchdog_resend_IM5');
+    beginHandoff.mockClear();
+    await checkAnswered('CH1', known, 'IM5', deps, {}, true).catch(() => undefined);
+    expect(send).not.toHaveBeenCalled();
+    expect(handedOffFor(beginHandoff)).toMatch(/did not answer within 60 seconds/);
   });
 
   test('a photo alone whose handoff failed goes to humans, whatever the AI answered since', async () => {

@@ -453,11 +453,11 @@ export async function checkAnswered(
       });
     }
   }
-  // Nobody sent it (its handling failed before the claim, or gave the claim back): sent now, not handed off.
+  // Nobody sent it (its handling failed before the claim): sent now, not handed off.
   const mayBeUnsent = !!unsent?.body.trim() && isFromCustomer(unsent, deps.config) && !resent && !unparked;
-  if (unsent && mayBeUnsent && (await deps.state.claimMessage(messageSid).catch(() => false))) {
-    deps.warn('the message the watchdog guards was never sent to the AI; sending it now', { sessionId, messageSid });
-    return answerCustomer(conversationSid, known, textForAi(unsent), deps, [messageSid], { resent: true });
+  if (unsent && mayBeUnsent) {
+    const sent = await sendUnsent(conversationSid, known, unsent, deps, rearmed);
+    if (sent) return sent;
   }
   const seconds = deps.config.aiAnswerTimeoutSeconds;
   return handOff(
@@ -471,6 +471,47 @@ export async function checkAnswered(
       watchdog: true,
     },
   );
+}
+
+/**
+ * The watchdog's message, if nobody sent it (its claim is free), sent now; undefined when someone did
+ * (the watchdog hands off). One watchdog sends it, with the claim a resend takes: another firing for
+ * the same message (a retry's, a timer event delivered twice) leaves it to that one, and one armed
+ * again after its own send failed awaits the answer. The claim goes back when the message was sent
+ * by someone else, so a watchdog armed again after a failed handoff hands off too.
+ */
+async function sendUnsent(
+  conversationSid: string,
+  known: KnownRecord,
+  message: ConversationMessage,
+  deps: BridgeDeps,
+  rearmed: boolean,
+): Promise<Outcome | undefined> {
+  const sessionId = known.record.sessionId;
+  const resend = `watchdog_resend_${message.sid}`;
+  const ours = await deps.state.claimOnce(resend).catch(() => undefined);
+  if (ours === undefined) return undefined;
+  if (!ours)
+    return rearmed
+      ? awaitAnswer(conversationSid, known, message.sid, deps, { resendFailed: true }, { resent: true })
+      : { outcome: 'duplicate', sessionId };
+  if (!(await deps.state.claimMessage(message.sid).catch(() => false))) {
+    await deps.state.release(resend).catch(() => undefined);
+    return undefined;
+  }
+  deps.warn('the message the watchdog guards was never sent to the AI; sending it now', {
+    sessionId,
+    messageSid: message.sid,
+  });
+  const progress: { reachedAi?: boolean } = {};
+  return answerCustomer(conversationSid, known, textForAi(message), deps, [message.sid], {
+    resent: true,
+    progress,
+  }).catch(async (error: unknown) => {
+    // Not sent: the timer armed again after this failure may send it.
+    if (!progress.reachedAi) await deps.state.release(resend).catch(() => undefined);
+    throw error;
+  });
 }
 
 /**
