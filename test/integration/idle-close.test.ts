@@ -122,9 +122,10 @@ test.each(['posted', 'refused'] as const)(
   },
 );
 
-test('a close that fails after the note is tried again 15 s later, with no second note', async () => {
-  const w = world();
-  const { conversationSid, interactionSid } = await w.customerStartsConversation('Anyone there?');
+/** A silent conversation's close: its note posted, Flex refuses the close (503). */
+async function closeFailsAfterItsNote(w: World): Promise<{ conversationSid: string; interactionSid: string }> {
+  const started = await w.customerStartsConversation('Anyone there?');
+  const { conversationSid, interactionSid } = started;
   w.twilio.addFault({ method: 'POST', path: new RegExp(`/Interactions/${interactionSid}/Channels/`), status: 503 });
   try {
     await w.advance(IDLE_MINUTES * MINUTE + 30_000);
@@ -133,6 +134,12 @@ test('a close that fails after the note is tried again 15 s later, with no secon
   }
   expect(channelStatus(w, interactionSid)).toBe('active');
   expect(w.postedAsAi(conversationSid).map(roleOf)).toEqual(['ai', 'idle-close-note']);
+  return { conversationSid, interactionSid };
+}
+
+test('a close that fails after the note is tried again 15 s later, with no second note', async () => {
+  const w = world();
+  const { conversationSid, interactionSid } = await closeFailsAfterItsNote(w);
 
   await w.advance(16_000);
   expect(channelStatus(w, interactionSid)).toBe('closed');
@@ -141,13 +148,7 @@ test('a close that fails after the note is tried again 15 s later, with no secon
 
 test('a customer who writes while a failed close is tried again (its note already in) is answered', async () => {
   const w = world();
-  const { conversationSid, interactionSid } = await w.customerStartsConversation('Anyone there?');
-  w.twilio.addFault({ method: 'POST', path: new RegExp(`/Interactions/${interactionSid}/Channels/`), status: 503 });
-  try {
-    await w.advance(IDLE_MINUTES * MINUTE + 30_000);
-  } finally {
-    w.twilio.clearFaults();
-  }
+  const { conversationSid, interactionSid } = await closeFailsAfterItsNote(w);
   // The try again finds the note claimed; the customer writes while it claims.
   await customerWritesWhileHeld(w, conversationSid, 'Sorry, I was away', {
     request: { method: 'POST', path: /\/Maps\/opencx_dedup_\d+\/Items$/ },
