@@ -21,6 +21,17 @@ describe('answeredAfter (the watchdog: did the AI answer the message it owes?)',
     expect(answeredAfter([msg('IM4', 'handoff-note'), msg('IM2')], 'IM2')).toBe(false);
   });
 
+  test('the first parts of a reply whose last part never came do not count; its last part does', () => {
+    const part = (sid: string, n: number, parts = 3) => ({
+      ...msg(sid, 'ai'),
+      attributes: { opencx: { role: 'ai', key: `ans_s1_m1#${n}`, parts } },
+    });
+    expect(answeredAfter([part('IM4', 2), part('IM3', 1), msg('IM2')], 'IM2')).toBe(false);
+    expect(answeredAfter([part('IM5', 3), part('IM4', 2), part('IM3', 1), msg('IM2')], 'IM2')).toBe(true);
+    // A reply in one message, or one posted before parts were counted, is whole.
+    expect(answeredAfter([msg('IM3', 'ai'), msg('IM2')], 'IM2')).toBe(true);
+  });
+
   test('a message scrolled out of the page: any AI answer on the page counts', () => {
     expect(answeredAfter([msg('IM9'), msg('IM8', 'ai')], 'IM2')).toBe(true);
     expect(answeredAfter([msg('IM9'), msg('IM8')], 'IM2')).toBe(false);
@@ -239,6 +250,7 @@ describe('postClaimedAnswer of a long answer cut short', () => {
   ])('part 1 is in, part 2 %s: failed, and the claim stays (a retry would post part 1 again)', async (_, refusal) => {
     const released: string[] = [];
     const posted: string[] = [];
+    const markers: unknown[] = [];
     const deps = {
       config: { conversationsServiceSid: 'IS1', aiAuthorName: 'AI Support Agent' },
       deadline: new Deadline(5000),
@@ -246,9 +258,14 @@ describe('postClaimedAnswer of a long answer cut short', () => {
       state: { claimOnce: async () => true, release: async (key: string) => void released.push(key) },
       twilio: {
         conversations: {
-          postMessage: async (_service: string, _conversation: string, message: { body: string }) => {
+          postMessage: async (
+            _service: string,
+            _conversation: string,
+            message: { body: string; attributes: { opencx: unknown } },
+          ) => {
             if (posted.length > 0) throw refusal;
             posted.push(message.body);
+            markers.push(message.attributes.opencx);
           },
           listMessages: async () => {
             throw Object.assign(new Error('Service Unavailable'), { status: 503 });
@@ -262,6 +279,8 @@ describe('postClaimedAnswer of a long answer cut short', () => {
     await expect(postClaimedAnswer('CH1', 's1', { answerId: 'm1', text: long }, deps)).resolves.toBe('failed');
     expect(posted).toHaveLength(1);
     expect(released).toEqual([]);
+    // Each part says how many there are: a watchdog finding only the first knows the answer is not whole.
+    expect(markers).toEqual([{ role: 'ai', key: expect.stringMatching(/#1$/), sessionId: 's1', parts: 2 }]);
   });
 });
 

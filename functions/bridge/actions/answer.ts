@@ -19,7 +19,7 @@ import { NO_LAST_WORDS } from '../conversation-record';
 import { answerKey } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { handOff } from './handoff';
-import { ourMarker, postAiReply } from './post';
+import { isWholeAnswer, ourMarker, postAiReply } from './post';
 import { answerCustomer } from './relay';
 
 /** What became of a message sent to the AI. */
@@ -522,7 +522,8 @@ async function sendUnsent(
 export function answeredAfter(newestFirst: ConversationMessage[], messageSid: string): boolean {
   for (const message of newestFirst) {
     if (message.sid === messageSid) return false;
-    if (ourMarker(message)?.role === 'ai') return true;
+    // Not the first parts of a reply whose last part never came: the customer has half an answer.
+    if (isWholeAnswer(ourMarker(message))) return true;
   }
   return false;
 }

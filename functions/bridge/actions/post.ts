@@ -12,6 +12,8 @@ export interface OurMessage {
   /** Identifies this message among ours: found in a re-read when the post's answer was lost. */
   key: string;
   sessionId?: string;
+  /** A reply in parts: how many (each part's key ends with `#` and its number). */
+  parts?: number;
 }
 
 const RECENT_MESSAGES = 20;
@@ -21,10 +23,21 @@ const ATTEMPTS = 3;
 export function ourMarker(message: {
   attributes: Record<string, unknown>;
   participantSid?: string;
-}): { role?: string; key?: string } | undefined {
+}): { role?: string; key?: string; parts?: unknown } | undefined {
   const marker = message.attributes.opencx;
   if (message.participantSid || !marker || typeof marker !== 'object') return undefined;
-  return marker as { role?: string; key?: string };
+  return marker as { role?: string; key?: string; parts?: unknown };
+}
+
+/**
+ * A whole answer of the AI's: a reply in one message, or the last part of one in parts (posted in
+ * order, a post stopping at the first part that fails: its last part means all are in). Messages
+ * posted before parts were counted are whole.
+ */
+export function isWholeAnswer(marker: { role?: string; key?: string; parts?: unknown } | undefined): boolean {
+  if (marker?.role !== 'ai') return false;
+  if (typeof marker.parts !== 'number') return true;
+  return marker.key?.endsWith(`#${marker.parts}`) === true;
 }
 
 /** The keys of our messages among the conversation's newest. */
@@ -141,7 +154,8 @@ export async function postAiReply(
   for (const [index, part] of parts.entries()) {
     const key = parts.length === 1 ? answerKey : `${answerKey}#${index + 1}`;
     if (inConversation.has(key)) continue;
-    const outcome = await postOnceOutcome(conversationSid, part, { role: 'ai', key, sessionId }, deps);
+    const marker = { role: 'ai' as const, key, sessionId, ...(parts.length > 1 && { parts: parts.length }) };
+    const outcome = await postOnceOutcome(conversationSid, part, marker, deps);
     if (outcome !== 'posted') return index > 0 ? 'partial' : outcome;
   }
   return parts.length > 0 ? 'posted' : 'not-posted';
