@@ -1127,7 +1127,14 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
       reservationSid: RESERVATION,
       offeredAt: 1_000,
     });
-    expect(again(record('ai', { sessionId: undefined }))).toMatchObject({ action: 'engage' });
+    // The failed engage's own claim (this offer, no session) is taken over whatever its age; a claim
+    // of another offer only once stale.
+    expect(again(record('ai', { sessionId: undefined }))).toMatchObject({ action: 'engage', takeOver: true });
+    expect(again(record('ai', { sessionId: undefined, reservationSid: 'WR_OTHER' }))).not.toHaveProperty('takeOver');
+    expect(again()).not.toHaveProperty('takeOver');
+    expect(decide(offered, { config: withTimer, record: record('ai', { sessionId: undefined }) })).not.toHaveProperty(
+      'takeOver',
+    );
     expectAction(again(record('ai', { offeredAt: 1_000 })), 'ignore');
     expect(again(record('handoff', { handoff: { at: 'then', reason: 'r', summary: 's', byAi: false } }))).toEqual({
       action: 'finish-handoff',

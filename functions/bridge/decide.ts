@@ -39,6 +39,11 @@ export type Decision =
       /** When TaskRouter made the offer (epoch ms), if its event said. */
       offeredAt?: number;
       attributes: FlexTaskAttributes;
+      /**
+       * Decided again by the offer's timer: a claim of this same offer without a session is the
+       * failed engage's (it ended before the timer was armed), taken over whatever its age.
+       */
+      takeOver?: boolean;
     }
   | { action: 'reengage'; conversationSid: string; taskSid: string; reservationSid: string; offeredAt?: number }
   | {
@@ -573,7 +578,9 @@ export const offerTimer: Listener<TaskRouterEvent> = {
       taskAttributes: offer as FlexTaskAttributes,
       occurredAt: typeof offeredAt === 'number' ? offeredAt : undefined,
     };
-    return aiReservation.decide(offered, context);
+    const decision = aiReservation.decide(offered, context);
+    const failedEngage = record?.phase === 'ai' && !record.sessionId && record.reservationSid === reservationSid;
+    return decision.action === 'engage' && failedEngage ? { ...decision, takeOver: true } : decision;
   },
 };
 

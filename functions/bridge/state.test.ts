@@ -562,6 +562,22 @@ describe('taking over a stale claim', () => {
   it.each(['kept', 'lost'] as const)('claims the conversation when the write lands, its answer %s', async (answer) => {
     await expect(staleClaim(answer).claim(CH, fresh)).resolves.toEqual({ claimed: true, record: fresh });
   });
+
+  it("takes over a fresh claim only for the offer's timer, and only its offer's claim without a session", async () => {
+    const failed: ConversationRecord = { ...fresh, claimedAt: fresh.claimedAt - 1000, reservationSid: 'WR1' };
+    const claimOf = (existing: ConversationRecord) => {
+      const state = staleClaim('kept');
+      const sync = (state as unknown as { sync: { fetchMapItem: unknown } }).sync;
+      sync.fetchMapItem = async () => ({ data: existing, revision: '1' });
+      return state;
+    };
+    await expect(claimOf(failed).claim(CH, fresh)).resolves.toMatchObject({ claimed: false });
+    await expect(claimOf(failed).claim(CH, fresh, 'WR1')).resolves.toEqual({ claimed: true, record: fresh });
+    await expect(claimOf(failed).claim(CH, fresh, 'WR9')).resolves.toMatchObject({ claimed: false });
+    await expect(claimOf({ ...failed, sessionId: 's1' }).claim(CH, fresh, 'WR1')).resolves.toMatchObject({
+      claimed: false,
+    });
+  });
 });
 
 describe('the retired unsharded map (installs older than the sharded layout)', () => {

@@ -248,6 +248,8 @@ export class BridgeState {
   async claim(
     conversationSid: string,
     record: ConversationRecord,
+    /** This offer's own claim without a session is taken over too, whatever its age (its engage failed). */
+    takeOverOffer?: string,
   ): Promise<{ claimed: boolean; existing?: ConversationRecord; record?: ConversationRecord }> {
     const map = locationOf(CONVERSATION_MAPS, conversationSid);
     // A record kept under a retired layout is the conversation's claim.
@@ -260,9 +262,14 @@ export class BridgeState {
       return { claimed: true };
     }
     const existing = retired ?? (await this.fetchRecord(conversationSid, [map]));
-    if (!existing) return this.claim(conversationSid, record);
+    if (!existing) return this.claim(conversationSid, record, takeOverOffer);
     if (isOurLostCreate(created, existing.data, record)) return { claimed: true };
-    if (isStaleClaim(existing.data, record.claimedAt)) {
+    const failedEngage =
+      takeOverOffer !== undefined &&
+      existing.data.phase === 'ai' &&
+      !existing.data.sessionId &&
+      existing.data.reservationSid === takeOverOffer;
+    if (failedEngage || isStaleClaim(existing.data, record.claimedAt)) {
       // A resume cut short keeps its handback, so the engage that takes over still says it to the AI.
       const takeover = existing.data.handback ? { ...record, handback: existing.data.handback } : record;
       const taken = await this.sync.updateMapItem(

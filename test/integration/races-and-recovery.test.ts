@@ -165,6 +165,38 @@ test('an offer the AI could not claim (Sync failing) is taken up 15 s later, not
   expect(world.reservations(taskSid).map((r) => r.status)).toEqual(['pending']);
 });
 
+test('an engage that recorded neither its session nor a handoff: 15 s later the first message is sent', async () => {
+  world.opencx.ai.setDefault('Hello! How can I help?');
+  // Sync refuses every update of the conversation's record (its claim, a create, goes through), and
+  // TaskRouter the handoff's attribute write: the customer was told a human is coming, and nobody is.
+  world.twilio.addFault({
+    method: 'POST',
+    path: /\/Maps\/opencx_conversations_\d+\/Items\/CH[0-9a-f]{32}$/,
+    status: 500,
+  });
+  world.twilio.addFault({ method: 'POST', path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}', status: 500 });
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Anyone there?');
+  world.twilio.clearFaults();
+  const answers = () =>
+    world.postedAsAi(conversationSid).filter((m) => (m.attributes.opencx as { role?: string }).role === 'ai');
+  expect(answers()).toEqual([]);
+  expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+  // The session nothing names is closed.
+  const [first] = [...world.opencx.sessions.values()].filter(
+    (s) => s.custom_data?.flex_conversation_sid === conversationSid,
+  );
+  expect(first.status).toBe('closed_unresolved');
+
+  // The offer's timer takes over the failed engage: the first message, given back, is sent (the note
+  // the failed handoff posted answers nothing).
+  await world.advance(16_000);
+  expect(answers().map((m) => m.body)).toEqual(['Hello! How can I help?']);
+  const resumed = world.opencx.sessions.get(String(world.conversationRecord(conversationSid)?.sessionId))!;
+  expect(resumed.id).not.toBe(first.id);
+  expect(world.contactMessages(resumed.id)).toEqual(['Anyone there?']);
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', taskSid, sessionId: resumed.id });
+});
+
 test.each([true, false])(
   'an offer decided again by its timer after the task went to humans leaves the AI silent (update cancels: %s)',
   async (updateCancels) => {

@@ -67,7 +67,7 @@ export async function engage(d: Engage, deps: BridgeDeps): Promise<Outcome> {
     claimedAt: deps.now().getTime(),
     config: configToRecord(deps.config),
   };
-  const claim = await deps.state.claim(d.conversationSid, record);
+  const claim = await deps.state.claim(d.conversationSid, record, d.takeOver ? d.reservationSid : undefined);
   if (!claim.claimed) return reengage(d, deps);
   return startSession(d, { record: claim.record ?? record, revision: '' }, deps);
 }
@@ -124,9 +124,13 @@ export async function startSession(
     const fromCustomer = (m: ConversationMessage) =>
       isFromCustomer(m, deps.config) && (customer === undefined || m.author === customer);
     // What came before an answer of ours was dealt with (a conversation Flex routes again). Not our
-    // note that the AI is back: a resume tried again may find it after the messages it owes. Another
-    // author's message is left out but ends nothing: it may be a Studio bot's greeting, not an answer.
-    const answered = (m: ConversationMessage) => isOurMessage(m, deps.config) && ourMarker(m)?.role !== 'handback-note';
+    // note that the AI is back: a resume tried again may find it after the messages it owes. Nor,
+    // taking over this offer's failed engage, the note its handoff posted though the handoff failed.
+    // Another author's message is left out but ends nothing: it may be a Studio bot's greeting.
+    const answered = (m: ConversationMessage) => {
+      const role = isOurMessage(m, deps.config) ? (ourMarker(m)?.role ?? 'ai') : undefined;
+      return role !== undefined && role !== 'handback-note' && !(d.takeOver && role === 'handoff-note');
+    };
     // Its webhook came before the AI held the conversation (a first message, or one during a handback).
     attachmentOnly = attachmentSinceOurs(unseen, fromCustomer, answered);
     candidates = newestCustomerMessages(unseen, fromCustomer, answered);
@@ -158,15 +162,20 @@ export async function startSession(
   }
   let engaged: KnownRecord = { record: { ...record, sessionId }, revision: '' };
   let fresh: ConversationMessage[];
+  // Customer messages no Function has sent to OpenCX yet (each claimed by its SID, all at once).
+  const claiming = Promise.allSettled(candidates.map((m) => deps.state.claimMessage(m.sid)));
   try {
-    // Customer messages no Function has sent to OpenCX yet (each claimed by its SID, all at once).
-    const [recorded, , claims] = await Promise.all([
+    const [recorded, , settled] = await Promise.all([
       deps.state.recordSession(d.conversationSid, sessionId, customer),
       deps.state.rememberSession(sessionId, d.conversationSid),
-      Promise.all(candidates.map((m) => deps.state.claimMessage(m.sid))),
+      claiming,
       handback ? tellAiOfHandback(sessionId, handback, deps) : undefined,
       armIdleTimer(d.conversationSid, sessionId, d.attributes, deps, d.offeredAt),
     ]);
+    const claims = settled.map((claim) => {
+      if (claim.status === 'rejected') throw claim.reason;
+      return claim.value;
+    });
     if (!recorded) return endedWhileEngaging(d.conversationSid, sessionId, deps);
     engaged = recorded.known;
     const { parked } = recorded;
@@ -175,12 +184,17 @@ export async function startSession(
       ...(await claimParked(d.conversationSid, parked, candidates, deps)),
     ].sort((a, b) => a.index - b.index);
   } catch (error) {
-    // Without the session recorded or the messages claimed, the AI cannot answer: humans can.
+    // Without the session recorded or the messages claimed, the AI cannot answer: humans can. The
+    // messages this engage claimed go back, so an engage tried again (the handoff failing too) sends them.
     deps.warn('engage failed after the OpenCX session was created; handing off', { error: String(error), sessionId });
-    const handedOff = await toHumans(engaged, aiUnavailable(), { error: String(error) });
-    // The record may not name the session (its write failed), and then no end would close it.
-    if (!engaged.revision) await closeSession(sessionId, 'closed_unresolved', deps);
-    return handedOff;
+    const ours = (await claiming).flatMap((claim, i) => (claim.status === 'fulfilled' && claim.value ? [i] : []));
+    await Promise.all(ours.map((i) => deps.state.releaseMessage(candidates[i].sid).catch(() => undefined)));
+    try {
+      return await toHumans(engaged, aiUnavailable(), { error: String(error) });
+    } finally {
+      // The record may not name the session (its write failed), and then no end would close it.
+      if (!engaged.revision) await closeSession(sessionId, 'closed_unresolved', deps);
+    }
   }
   if (!handback) return answerFirst(d.conversationSid, engaged, fresh, 'engaged', deps);
   // The AI holds the conversation again, in its new session: now (never before, so a resume that
