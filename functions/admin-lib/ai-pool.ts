@@ -122,11 +122,12 @@ export function planAiPool(
   const kept = candidates.slice(0, size).sort(byStoredOrder);
   const surplus = candidates.slice(size).sort(byStoredOrder);
 
-  const used = new Set(workers.map((worker) => worker.friendlyName));
+  // TaskRouter's worker names are unique regardless of case.
+  const used = new Set(workers.map((worker) => worker.friendlyName.toLowerCase()));
   const create: string[] = [];
   for (let index = 0; create.length < size - kept.length; index++) {
     const name = poolWorkerName(index);
-    if (!used.has(name)) create.push(name);
+    if (!used.has(name.toLowerCase())) create.push(name);
   }
   const busy = surplus.filter((worker) => heldTasks(worker) > 0);
   // A worker of the pool an admin paused stays paused: a save of other settings must not put the AI back on.

@@ -37,7 +37,13 @@ function taskRouter(offeredWhileSaving: boolean, pendingUncounted = 0) {
       const held = sid === SURPLUS ? Array.from({ length: pendingUncounted }, () => ({ status: 'pending' })) : [];
       return held.filter((reservation) => statuses.includes(reservation.status));
     },
-    listWorkersMatching: async () => [aiWorker(KEPT, AI_WORKER_NAME), aiWorker(SURPLUS, `${AI_WORKER_NAME} 2`)],
+    // As TaskRouter lists workers: without their attributes.
+    listWorkersMatching: async () =>
+      [aiWorker(KEPT, AI_WORKER_NAME), aiWorker(SURPLUS, `${AI_WORKER_NAME} 2`)].map(
+        ({ attributes: _, ...listed }) => listed,
+      ),
+    fetchWorker: async (_ws: string, sid: string) =>
+      aiWorker(sid, sid === KEPT ? AI_WORKER_NAME : `${AI_WORKER_NAME} 2`),
     listWorkerChannels: async (_ws: string, sid: string) => {
       if (sid === SURPLUS && ++reads === 2 && offeredWhileSaving) channels[SURPLUS][0].assignedTasks = 1;
       return channels[sid].map((channel) => ({ ...channel }));

@@ -38,13 +38,25 @@ export async function ensureAiPool(
   const timeoutActivitySid = marked.some((worker) => !worker.available && stored.pool.includes(worker.sid))
     ? (await taskrouter.fetchWorkspace(workspaceSid))?.timeoutActivitySid
     : undefined;
-  const workers = await Promise.all(
-    marked.map(async (worker) => ({
-      ...worker,
-      paused: !worker.available && timeoutActivitySid !== undefined && worker.activitySid !== timeoutActivitySid,
-      channels: await taskrouter.listWorkerChannels(workspaceSid, worker.sid),
-    })),
+  // A list shows no worker's attributes: each is fetched, for the AI's skill it may lack.
+  const read = await Promise.all(
+    marked.map(async (worker) => {
+      const [fetched, channels] = await Promise.all([
+        taskrouter.fetchWorker(workspaceSid, worker.sid),
+        undefinedIfNotFound(taskrouter.listWorkerChannels(workspaceSid, worker.sid)),
+      ]);
+      // Deleted since the list (another admin's save): not a worker of the pool any more.
+      return (
+        fetched &&
+        channels && {
+          ...fetched,
+          paused: !fetched.available && timeoutActivitySid !== undefined && fetched.activitySid !== timeoutActivitySid,
+          channels,
+        }
+      );
+    }),
   );
+  const workers = read.filter((worker) => worker !== undefined);
   const plan = planAiPool(size, stored, workers, eventsHere);
   const holder = (await Promise.all(plan.create.map((name) => taskrouter.findWorkerByName(workspaceSid, name)))).find(
     (worker) => worker !== undefined,

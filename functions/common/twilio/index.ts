@@ -57,6 +57,7 @@ export type {
   WorkerChannel,
   WorkerRouting,
   WorkerSummary,
+  ListedWorker,
   WorkflowRouting,
   WorkflowSummary,
   WorkspaceCallback,

@@ -33,10 +33,14 @@ export interface ReservationSummary {
   workerSid: string;
 }
 
-export interface WorkerSummary {
+export interface WorkerSummary extends ListedWorker {
+  attributes: Record<string, unknown>;
+}
+
+/** A worker as a list shows it: TaskRouter lists a worker's attributes as null, only a fetch has them. */
+export interface ListedWorker {
   sid: string;
   friendlyName: string;
-  attributes: Record<string, unknown>;
   activitySid: string;
   activityName: string;
   /** The worker's activity is an available one. */
@@ -131,13 +135,17 @@ const workspaceSummary = (workspace: WorkspaceResource): WorkspaceSummary => ({
   defaultActivitySid: workspace.defaultActivitySid || null,
 });
 
-const workerSummary = (worker: WorkerResource): WorkerSummary => ({
+const listedWorker = (worker: WorkerResource): ListedWorker => ({
   sid: worker.sid,
   friendlyName: worker.friendlyName,
-  attributes: parseJsonObject(worker.attributes),
   activitySid: worker.activitySid,
   activityName: worker.activityName,
   available: worker.available,
+});
+
+const workerSummary = (worker: WorkerResource): WorkerSummary => ({
+  ...listedWorker(worker),
+  attributes: parseJsonObject(worker.attributes),
 });
 
 export class TaskRouterApi extends TwilioProductApi {
@@ -323,9 +331,9 @@ export class TaskRouterApi extends TwilioProductApi {
     return worker && workerSummary(worker);
   }
 
-  async findWorkerByName(workspaceSid: string, friendlyName: string): Promise<WorkerSummary | undefined> {
+  async findWorkerByName(workspaceSid: string, friendlyName: string): Promise<ListedWorker | undefined> {
     const workers = await this.retry(() => this.workspace(workspaceSid).workers.list({ friendlyName, limit: 1 }));
-    return workers[0] && workerSummary(workers[0]);
+    return workers[0] && listedWorker(workers[0]);
   }
 
   /** The SIDs of a conversation's tasks still waiting for, offered to or held by a worker. */
@@ -341,11 +349,11 @@ export class TaskRouterApi extends TwilioProductApi {
   }
 
   /** The workers a TaskRouter worker expression selects, e.g. `opencx_ai == true`. */
-  async listWorkersMatching(workspaceSid: string, targetWorkersExpression: string): Promise<WorkerSummary[]> {
+  async listWorkersMatching(workspaceSid: string, targetWorkersExpression: string): Promise<ListedWorker[]> {
     const workers = await this.retry(() =>
       this.workspace(workspaceSid).workers.list({ targetWorkersExpression, limit: 1000 }),
     );
-    return workers.map(workerSummary);
+    return workers.map(listedWorker);
   }
 
   async updateWorkerAttributes(workspaceSid: string, workerSid: string, attributes: object): Promise<void> {

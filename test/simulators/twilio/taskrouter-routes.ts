@@ -230,7 +230,8 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
     const items = filterTasks(ws, req.query);
     return list(
       req,
-      items.map((t) => renderTask(account, ws, t, sim.clock.now())),
+      // A list shows no attributes: "only displayed in FETCH actions" (the spec's task and worker).
+      items.map((t) => ({ ...renderTask(account, ws, t, sim.clock.now()), attributes: null })),
       'tasks',
     );
   });
@@ -336,7 +337,7 @@ export function registerTaskRouterRoutes(sim: TwilioSimulator, tr: TaskRouterSim
     const ws = workspaceOf(req);
     return list(
       req,
-      filterWorkers(tr, ws, req.query).map((w) => renderWorker(account, ws, w)),
+      filterWorkers(tr, ws, req.query).map((w) => ({ ...renderWorker(account, ws, w), attributes: null })),
       'workers',
     );
   });
@@ -458,7 +459,7 @@ function filterWorkers(tr: TaskRouterSim, ws: WorkspaceState, query: Params): Wo
   return [...ws.workers.values()].filter((w) => {
     const activity = tr.findActivity(ws, w.activitySid);
     return (
-      (name === undefined || w.friendlyName === name) &&
+      (name === undefined || w.friendlyName.toLowerCase() === name.toLowerCase()) &&
       (activitySid === undefined || w.activitySid === activitySid) &&
       (activityName === undefined || activity?.friendlyName === activityName) &&
       (available === undefined || (activity?.available ?? false) === available) &&

@@ -494,7 +494,8 @@ export class TaskRouterSim implements SimulatorModule {
     if (!activitySid || !ws.activities.has(activitySid)) {
       throw invalidParameter(`Activity ${opts.activitySid ?? opts.activityName} does not exist in workspace ${ws.sid}`);
     }
-    if ([...ws.workers.values()].some((w) => w.friendlyName === opts.friendlyName)) {
+    // "Friendly names are case insensitive, and unique within the TaskRouter Workspace."
+    if ([...ws.workers.values()].some((w) => w.friendlyName.toLowerCase() === opts.friendlyName.toLowerCase())) {
       throw invalidParameter(`A Worker named ${opts.friendlyName} already exists`);
     }
     Object.values(opts.channelCapacity ?? {}).forEach(checkChannelCapacity);
