@@ -666,8 +666,21 @@ describe("TaskRouter settings the admin decides: the AI's reservation timeout an
         autoFixable: false,
       });
 
+      // Nor is the queue taken as the human queue: Apply says why, before writing anything.
       const since = lastSeq(world());
-      const result = await apply(world(), { humanQueueSid: world().humanQueueSid });
+      const refused = await call(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toEqual({
+        ok: false,
+        error: {
+          code: 'invalid_input',
+          message: expect.stringMatching(
+            /^Queue "Support" \(WQ\w+\) has Target Workers "1==1", which the AI workers match: TaskRouter would offer/,
+          ),
+          field: 'humanQueueSid',
+        },
+      });
+      const result = await apply(world());
       expect(result.applied).toEqual([]);
       expect(byId(result.checks, 'ai_worker_queues').status).toBe('problem');
       expect(setupWrites(world(), since)).toEqual([]);

@@ -318,6 +318,22 @@ describe('humanQueueProblem', () => {
       field: 'humanQueueSid',
     });
   });
+
+  it.each([['1==1'], ['']])(
+    'refuses a queue whose Target Workers %j the AI workers match: handed-off chats would be offered to the AI',
+    (targetWorkers) => {
+      const facts = routing([]);
+      const open = { ...facts, queues: [{ sid: HUMAN_QUEUE, friendlyName: 'Everyone', targetWorkers }] };
+      expect(humanQueueProblem(HUMAN_QUEUE, open, WS)).toMatchObject({
+        status: 400,
+        code: 'invalid_input',
+        field: 'humanQueueSid',
+        message: expect.stringMatching(/^Queue "Everyone" \(WQ\w+\) has Target Workers .*which the AI workers match/),
+      });
+      const narrowed = { ...open, queues: [{ ...open.queues[0], targetWorkers: "routing.skills HAS 'support'" }] };
+      expect(humanQueueProblem(HUMAN_QUEUE, narrowed, WS)).toBeUndefined();
+    },
+  );
 });
 
 describe('aiQueueCheck', () => {

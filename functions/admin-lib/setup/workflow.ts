@@ -288,13 +288,18 @@ export function workflowWithoutIntegration(
   };
 }
 
-/** The human queue the admin picked must be in the workspace and must not be the AI's. */
+/**
+ * The human queue the admin picked must be in the workspace, must not be the AI's, and must leave
+ * the AI workers out: TaskRouter would offer them the handed-off chats, which the bridge declines
+ * and, offered again, leaves to time out (as long as the AI's reservation timeout, up to an hour).
+ */
 export function humanQueueProblem(
   humanQueueSid: string,
   routing: RoutingFacts,
   workspaceSid: string,
 ): AdminError | undefined {
-  if (!routing.queues.some((queue) => queue.sid === humanQueueSid)) {
+  const queue = routing.queues.find((q) => q.sid === humanQueueSid);
+  if (!queue) {
     return new AdminError(
       400,
       'not_found',
@@ -304,6 +309,15 @@ export function humanQueueProblem(
   }
   if (aiQueueSids(routing.queues, routing.aiQueueSid).has(humanQueueSid)) {
     return invalidInput('humanQueueSid', `Queue ${humanQueueSid} is the AI's queue; pick your human agents' queue`);
+  }
+  if (['everyone', 'includes'].includes(aiMembership(queue.targetWorkers))) {
+    const expression = queue.targetWorkers.trim() ? `"${queue.targetWorkers}"` : '(empty)';
+    return invalidInput(
+      'humanQueueSid',
+      `Queue "${queue.friendlyName}" (${humanQueueSid}) has Target Workers ${expression}, which the AI workers match: ` +
+        'TaskRouter would offer them the handed-off chats. Pick a queue only your human agents match, or set its ' +
+        "Target Workers to such an expression (e.g. routing.skills HAS 'support' once every agent has that skill)",
+    );
   }
   return undefined;
 }
