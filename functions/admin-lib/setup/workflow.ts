@@ -314,8 +314,9 @@ export function humanQueueProblem(
     const expression = queue.targetWorkers.trim() ? `"${queue.targetWorkers}"` : '(empty)';
     return invalidInput(
       'humanQueueSid',
-      `Queue "${queue.friendlyName}" (${humanQueueSid}) has Target Workers ${expression}, which the AI workers match: ` +
-        'TaskRouter would offer them the handed-off chats. Pick a queue only your human agents match, or set its ' +
+      `Queue "${queue.friendlyName}" (${humanQueueSid}) has Target Workers ${expression}, ` +
+        'which the AI workers match: TaskRouter would offer them the handed-off chats. ' +
+        'Pick a queue only your human agents match, or set its ' +
         "Target Workers to such an expression (e.g. routing.skills HAS 'support' once every agent has that skill)",
     );
   }
