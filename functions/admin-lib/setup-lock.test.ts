@@ -52,6 +52,16 @@ describe('SetupLock.acquire', () => {
     expect(twilio.ifMatches[2]).toBe('5');
   });
 
+  it('creates the lock again when Sync deleted the expired one between the read and the takeover', async () => {
+    const gone: ScriptedAnswer = {
+      status: 404,
+      body: { code: 20404, message: 'The requested resource was not found' },
+    };
+    const { lock, twilio } = await lockWith(exists, lockIs(holder('killed', -1), '5'), gone, { status: 201, body: {} });
+    await expect(lock.acquire(ours)).resolves.toEqual({ held: true });
+    expect(twilio.requests).toEqual([CREATE, `GET ${LOCK}`, `POST ${LOCK}`, CREATE]);
+  });
+
   it('loses a takeover race to the taker that wrote first, and names it', async () => {
     const winner = holder('winner', 60_000);
     const { lock } = await lockWith(

@@ -3,7 +3,7 @@
 // service (a document, so the very first save can take it before any map exists), created only if
 // absent. It expires: a Function killed at its time limit cannot release it.
 import { randomUUID } from 'node:crypto';
-import { twilioStatus } from '../common/twilio';
+import { twilioStatus, undefinedIfNotFound } from '../common/twilio';
 import type { SyncApi } from '../common/twilio/sync';
 import { AdminError } from './admin-error';
 import type { AdminEnv, PluginCall } from './plugin-endpoint';
@@ -63,8 +63,12 @@ export class SetupLock {
       // Our own create (or takeover) was processed but its answer lost, and the retry met it.
       if (current.data.id === holder.id) return { held: true };
       if (isLive(current.data, this.now())) return { held: false, holder: current.data };
-      if (await this.sync.updateDocument(this.serviceSid, SETUP_LOCK_DOCUMENT, holder, current.revision, ttl))
-        return { held: true };
+      // A 404: Sync's TTL deleted the expired lock since it was read; the next round creates it. (Thrown,
+      // it would read as a missing Sync service, and the operation would run without the lock.)
+      const taken = await undefinedIfNotFound(
+        this.sync.updateDocument(this.serviceSid, SETUP_LOCK_DOCUMENT, holder, current.revision, ttl),
+      );
+      if (taken) return { held: true };
     }
     return { held: false, holder: seen };
   }
