@@ -107,6 +107,32 @@ describe('unconfirmedLiveChange', () => {
     );
     expect(unconfirmedLiveChange({ workspaceSid: elsewhere, confirmed: ['workspace'] }, stored, acme)).toBeUndefined();
   });
+
+  it('refuses another Conversations service until confirmed: the AI would not hear its customers there', () => {
+    const withService = { ...stored, conversationsServiceSid: 'IS' + '1'.repeat(32) };
+    const other = 'IS' + '2'.repeat(32);
+    const form = (confirmed: ('organisation' | 'workspace' | 'service')[]) => ({
+      workspaceSid: WS,
+      conversationsServiceSid: other,
+      confirmed,
+    });
+    expect(unconfirmedLiveChange(form([]), withService, acme)).toMatchObject({
+      status: 409,
+      code: 'change_not_confirmed',
+      field: 'conversationsServiceSid',
+      message: expect.stringMatching(new RegExp(`^The AI leaves Conversations service IS1{32} for ${other}`)),
+    });
+    expect(unconfirmedLiveChange(form(['service']), withService, acme)).toBeUndefined();
+    expect(
+      unconfirmedLiveChange(
+        { ...form([]), conversationsServiceSid: withService.conversationsServiceSid },
+        withService,
+        acme,
+      ),
+    ).toBeUndefined();
+    // Settings saved before the service was stored: nothing to leave.
+    expect(unconfirmedLiveChange(form([]), stored, acme)).toBeUndefined();
+  });
 });
 
 describe('parseSaveForm', () => {

@@ -140,14 +140,18 @@ export interface SaveForm {
 
 /**
  * Changes that take the AI's running conversations away from it: OpenCX sessions belong to one
- * organisation, and the Functions serve one workspace's events. Saved only once confirmed.
+ * organisation, and the Functions serve one workspace's and one Conversations service's events.
+ * Saved only once confirmed.
  */
-export type LiveChange = 'organisation' | 'workspace';
-const LIVE_CHANGES: readonly LiveChange[] = ['organisation', 'workspace'];
+export type LiveChange = 'organisation' | 'workspace' | 'service';
+const LIVE_CHANGES: readonly LiveChange[] = ['organisation', 'workspace', 'service'];
 
-/** The first unconfirmed change from the stored settings' organisation or workspace; refused until confirmed. */
+/**
+ * The first unconfirmed change from the stored settings' organisation, workspace or Conversations
+ * service (`conversationsServiceSid`: the one the save would store); refused until confirmed.
+ */
 export function unconfirmedLiveChange(
-  form: Pick<SaveForm, 'workspaceSid' | 'confirmed'>,
+  form: Pick<SaveForm, 'workspaceSid' | 'confirmed'> & { conversationsServiceSid?: string },
   stored: Partial<ConfigDocument>,
   org: OpenCxOrg,
 ): AdminError | undefined {
@@ -171,6 +175,16 @@ export function unconfirmedLiveChange(
         "further answer from it, and chats its workflow still routes to the AI's queue wait there. Run Uninstall " +
         'in that workspace first, or confirm the change to save.',
       'workspaceSid',
+    );
+  const service = form.conversationsServiceSid;
+  if (stored.conversationsServiceSid && service && service !== stored.conversationsServiceSid && needs('service'))
+    return new AdminError(
+      409,
+      'change_not_confirmed',
+      `The AI leaves Conversations service ${stored.conversationsServiceSid} for ${service}: the customers of the ` +
+        "conversations it holds there get no further answer from it, and the new service's messages reach it only " +
+        'once Apply fixes has pointed its webhook here. Confirm the change to save.',
+      'conversationsServiceSid',
     );
   return undefined;
 }
@@ -499,7 +513,7 @@ function confirmedChanges(value: string | undefined): LiveChange[] {
     .filter(Boolean);
   const unknown = named.find((change) => !(LIVE_CHANGES as readonly string[]).includes(change));
   if (unknown !== undefined)
-    throw invalidInput('confirmChange', `Expected "organisation", "workspace" or both, comma-separated`);
+    throw invalidInput('confirmChange', `Expected "organisation", "workspace" or "service", comma-separated`);
   return named as LiveChange[];
 }
 

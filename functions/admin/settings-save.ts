@@ -127,7 +127,7 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
     { workspace: workspaceCallback !== undefined, queue, workflow, conversationsService },
   );
   if (missing) throw missing;
-  const unconfirmed = unconfirmedLiveChange(form, stored, org);
+  const unconfirmed = unconfirmedLiveChange({ ...form, conversationsServiceSid }, stored, org);
   if (unconfirmed) throw unconfirmed;
 
   // Beside the pool, as a shrink deletes its draining workers: those of workspaces earlier saves left.

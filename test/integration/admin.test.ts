@@ -568,6 +568,28 @@ describe('an admin saves: the AI worker, the state maps and the config document'
     });
   });
 
+  // The bridge answers the saved service's customers only: those of the AI's conversations would go unanswered.
+  test('another Conversations service is saved only once the admin confirms the change', async () => {
+    const other = world().conversations.createService('Another chat service').sid;
+    const unconfirmed = await call(world(), 'settings-save', saveForm(world(), { conversationsServiceSid: other }));
+    expect(unconfirmed.status).toBe(409);
+    expect(unconfirmed.body).toEqual(
+      failure(
+        'change_not_confirmed',
+        new RegExp(`^The AI leaves Conversations service ${world().conversationsServiceSid} for ${other}:`),
+        'conversationsServiceSid',
+      ),
+    );
+    expect(storedConfig(world())).toMatchObject({ conversationsServiceSid: world().conversationsServiceSid });
+
+    const confirmed = saveForm(world(), { conversationsServiceSid: other, confirmChange: 'service' });
+    expect((await call(world(), 'settings-save', confirmed)).status).toBe(200);
+    expect(storedConfig(world())).toMatchObject({ conversationsServiceSid: other });
+    // Back, for the tests that follow: the same confirmation.
+    const back = saveForm(world(), { confirmChange: 'service' });
+    expect((await call(world(), 'settings-save', back)).status).toBe(200);
+  });
+
   test('an AI worker an admin deleted is replaced by one new worker on the next save', async () => {
     world().taskrouter.deleteWorker(world().workspaceSid, firstWorkerSid);
     const answer = await call(world(), 'settings-save', saveForm(world()));

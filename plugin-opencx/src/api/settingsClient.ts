@@ -141,7 +141,7 @@ export interface SaveSettingsInput {
 }
 
 /** What a save refused with `change_not_confirmed` asks to confirm, by the field it names. */
-export type LiveChange = 'organisation' | 'workspace';
+export type LiveChange = 'organisation' | 'workspace' | 'service';
 
 export type CheckStatus = 'ok' | 'problem' | 'warning';
 

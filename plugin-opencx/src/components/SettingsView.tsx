@@ -176,7 +176,11 @@ function SectionHeading({ children }: { children: string }): JSX.Element {
 
 /** The admin's OpenCX settings form: loads the saved settings, then "Test & Save". */
 /** The change a `change_not_confirmed` refusal asks about, by the field it names. */
-const LIVE_CHANGE_OF_FIELD: Record<string, LiveChange> = { opencxToken: 'organisation', workspaceSid: 'workspace' };
+const LIVE_CHANGE_OF_FIELD: Record<string, LiveChange> = {
+  opencxToken: 'organisation',
+  workspaceSid: 'workspace',
+  conversationsServiceSid: 'service',
+};
 
 export function SettingsView({ client, token, flexResources, notice, visit = 0 }: SettingsViewProps): JSX.Element {
   const [settings, setSettings] = useState<OpencxSettings>();

@@ -394,6 +394,29 @@ describe('SettingsView', () => {
     expect(screen.queryByRole('checkbox', { name: /Save this change anyway/ })).not.toBeInTheDocument();
   });
 
+  it("Flex's Conversations service, other than the saved one, is saved once the admin confirms it", async () => {
+    const client = await renderLoaded(SAVED);
+    client.save
+      .mockResolvedValueOnce({
+        ok: false,
+        error: {
+          code: 'change_not_confirmed',
+          message: 'The AI leaves Conversations service IS1 for IS2.',
+          field: 'conversationsServiceSid',
+          status: 409,
+        },
+      })
+      .mockResolvedValueOnce({ ok: true, settings: SAVED, workerCreated: false });
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByRole('alert')).toHaveTextContent(/The AI leaves Conversations service IS1 for IS2/);
+    fireEvent.click(screen.getByRole('checkbox', { name: /Save this change anyway/ }));
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText(/Settings saved/)).toBeVisible();
+    expect(client.save.mock.calls[1][1]).toMatchObject({ confirmChange: ['service'] });
+  });
+
   it('a confirmation is for the key it was asked about: another key pasted is not saved on it', async () => {
     const client = await renderLoaded(SAVED);
     client.save.mockResolvedValue({
