@@ -36,7 +36,7 @@ export const handler = pluginEndpoint(
           logEvent({ event: 'handback', ...trace, outcome: 'warning', reason: message, ...fields }, 'warn'),
       },
     );
-    trace.outcome = result.outcome;
+    trace.handback = result.outcome;
     switch (result.outcome) {
       case 'handed-back':
         return {
