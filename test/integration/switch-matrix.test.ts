@@ -2,7 +2,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { DEFAULT_SWITCHES as OPENCX_DEFAULTS, WEBHOOK_TIMINGS } from '../simulators/opencx/switches';
+import {
+  AI_RESPONSE_SHAPES,
+  DEFAULT_SWITCHES as OPENCX_DEFAULTS,
+  WEBHOOK_TIMINGS,
+} from '../simulators/opencx/switches';
 import { DEFAULT_SWITCHES as TWILIO_DEFAULTS } from '../simulators/twilio/switches';
 import { SWITCH_CASES } from './switch-matrix';
 
@@ -29,10 +33,12 @@ describe.each(simulators)('$simulator switches', ({ defaults, flipped }) => {
   });
 });
 
-test('every webhook timing other than the default has a case', () => {
-  const timings = SWITCH_CASES.flatMap((c) => (c.opencx?.webhookTiming ? [c.opencx.webhookTiming] : []));
-  for (const timing of WEBHOOK_TIMINGS.filter((t) => t !== OPENCX_DEFAULTS.webhookTiming))
-    expect(timings).toContain(timing);
+test.each([
+  ['webhookTiming', WEBHOOK_TIMINGS],
+  ['aiResponseShape', AI_RESPONSE_SHAPES],
+] as const)('every %s other than the default has a case', (name, values) => {
+  const cased = SWITCH_CASES.flatMap((c) => (c.opencx?.[name] ? [c.opencx[name]] : []));
+  for (const value of values.filter((v) => v !== OPENCX_DEFAULTS[name])) expect(cased).toContain(value);
 });
 
 test('each case flips exactly one switch, to a value other than its default, so a failure names its switch', () => {

@@ -74,6 +74,8 @@ export const SWITCH_CASES: SwitchCase[] = [
   { opencx: { webhookDataAsArray: true }, trigger: 'slow answer', runtime: 'warm' },
   { opencx: { webhookRetryDelaysMs: [2_000, 4_000] }, trigger: 'slow answer', runtime: 'warm' },
   { opencx: { webhookTimeoutMs: 3_000 }, trigger: 'slow answer', runtime: 'warm' },
+  { opencx: { aiResponseShape: 'response' }, trigger: 'slow answer', runtime: 'warm' },
+  { opencx: { aiResponseShape: 'response-without-id' }, trigger: 'slow answer', runtime: 'warm' },
 ];
 
 export function caseName(c: SwitchCase): string {

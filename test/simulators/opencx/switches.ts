@@ -5,6 +5,14 @@
 export const WEBHOOK_TIMINGS = ['after-response', 'before-response'] as const;
 export type WebhookTiming = (typeof WEBHOOK_TIMINGS)[number];
 
+/**
+ * The payload of `conversation.ai_response`, which OpenCX has not published: the shape we decided on
+ * (`data.message{id,content}`), `third_party_agent_response`'s (`data.response` + `data.message_id`),
+ * or that one without an id (docs/opencx-api.md).
+ */
+export const AI_RESPONSE_SHAPES = ['message', 'response', 'response-without-id'] as const;
+export type AiResponseShape = (typeof AI_RESPONSE_SHAPES)[number];
+
 export interface OpenCxSwitches {
   /**
    * A `/send` whose client disconnects before the AI answer is ready is still processed: the answer
@@ -24,6 +32,8 @@ export interface OpenCxSwitches {
   webhookRetryDelaysMs: number[];
   /** A delivery attempt not answered within this many simulated ms counts as failed. */
   webhookTimeoutMs: number;
+  /** How `conversation.ai_response` carries the answer (AI_RESPONSE_SHAPES). */
+  aiResponseShape: AiResponseShape;
 }
 
 export const DEFAULT_SWITCHES: OpenCxSwitches = {
@@ -33,4 +43,5 @@ export const DEFAULT_SWITCHES: OpenCxSwitches = {
   webhookDataAsArray: false,
   webhookRetryDelaysMs: [10_000, 30_000, 90_000],
   webhookTimeoutMs: 10_000,
+  aiResponseShape: 'message',
 };

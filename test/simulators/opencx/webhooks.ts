@@ -6,7 +6,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import type { OpenCxClock } from './clock';
 import type { Sentiment } from './opencx-types';
 import type { Progress } from './progress';
-import type { OpenCxSwitches } from './switches';
+import type { AiResponseShape, OpenCxSwitches } from './switches';
 
 export const AI_RESPONSE_EVENT = 'conversation.ai_response';
 export const HANDOFF_EVENT = 'conversation.handoff_to_human';
@@ -51,6 +51,13 @@ export function aiResponseEvent(
       timestamp: new Date(time).toISOString(),
     },
   };
+}
+
+/** An answer's data in the shape the switch names: ours, or `third_party_agent_response`'s with or without its id. */
+function aiResponseShaped(data: Record<string, unknown>, shape: AiResponseShape): Record<string, unknown> {
+  if (shape === 'message') return data;
+  const { message, ...rest } = data as { message: { id: string; content: string } };
+  return { ...rest, response: message.content, ...(shape === 'response' ? { message_id: message.id } : {}) };
 }
 
 export interface HandoffFacts {
@@ -200,7 +207,9 @@ export class WebhookSender {
   }
 
   private createDelivery(config: OpencxWebhookConfig, event: OpencxWebhookEvent): WebhookDelivery {
-    const data = this.deps.switches.webhookDataAsArray ? [event.data] : event.data;
+    const shaped =
+      event.event === AI_RESPONSE_EVENT ? aiResponseShaped(event.data, this.deps.switches.aiResponseShape) : event.data;
+    const data = this.deps.switches.webhookDataAsArray ? [shaped] : shaped;
     const body: OpencxWebhookEnvelope = { event: event.event, organization_id: this.deps.orgId, data };
     const delivery: WebhookDelivery = {
       id: randomUUID(),
