@@ -455,6 +455,14 @@ describe('decide: end of the task', () => {
     });
   });
 
+  it("carries the time TaskRouter raised the end, which keys the end's insight (a duplicate is counted once)", () => {
+    const occurredAt = Date.parse('2026-05-01T12:00:00.123Z');
+    expect(decide(taskEvent('task.completed', { occurredAt }), { config, record: record('ai') })).toMatchObject({
+      action: 'end',
+      at: '2026-05-01T12:00:00.123Z',
+    });
+  });
+
   it.each<[ConversationPhase, TaskRouterEventType]>(
     (['human', 'handoff'] as const).flatMap((phase) =>
       endTypes.map((type): [ConversationPhase, TaskRouterEventType] => [phase, type]),

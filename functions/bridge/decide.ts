@@ -123,6 +123,11 @@ export type Decision =
       reason: string;
       /** Humans hold it: a transfer (or a handback's invite) may carry it on in another task, which keeps it going. */
       unlessTransferred?: boolean;
+      /**
+       * When the task ended, as TaskRouter raised it (ISO 8601): the insight of the end is keyed on it,
+       * so the same event delivered twice at once is counted once. Absent: when it is performed.
+       */
+      at?: string;
     }
   /** A conversation ended, and closing its OpenCX session failed then. */
   | { action: 'close-session'; sessionId: string; status: ClosedStatus };
@@ -274,6 +279,7 @@ export const taskEnded: Listener<TaskRouterEvent> = {
       conversationSid,
       taskSid: event.taskSid!,
       reason: event.reason ?? event.type,
+      ...(event.occurredAt === undefined ? {} : { at: new Date(event.occurredAt).toISOString() }),
     };
     if (record.phase === 'handback') {
       const ending = handbackEnd(record.handback, event.taskSid!, event.type);

@@ -2,6 +2,7 @@
 // the bridge records as conversations happen, what the insights Function answers, and where a
 // verdict lands.
 import { INSIGHT_MAPS, insightKey, type InsightEvent } from '../../functions/bridge/insights';
+import { CONVERSATION_MAPS } from '../../functions/bridge/state';
 import { locationOf } from '../../functions/common/shards';
 import { World } from '../harness/world';
 import {
@@ -398,4 +399,27 @@ describe('the agent verdict', () => {
     expect((await insights()).body.handbacks).toBe(before + 1);
     expect((await giveVerdict({ taskSid: handoff.taskSid, needed: 'true', summaryRight: 'true' })).status).toBe(200);
   });
+});
+
+// TaskRouter delivers at least once: both deliveries read the record before either deletes it.
+test('a task end delivered twice at once is counted once', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Is the shop open on Sunday?');
+  const recordItem = new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`);
+  const deletes = () => world.twilio.requests.filter((r) => r.method === 'DELETE' && recordItem.test(r.path)).length;
+  let open!: () => void;
+  world.twilio.addFault({ method: 'DELETE', path: recordItem, times: 2, until: new Promise<void>((r) => (open = r)) });
+  world.twilio.switches.duplicateEvents = true;
+  world.twilio.switches.concurrentEvents = true;
+  try {
+    world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'canceled', 'Customer left');
+    await world.until(() => deletes() === 2, 'both deliveries deleting the record');
+  } finally {
+    open();
+    world.twilio.switches.duplicateEvents = false;
+    world.twilio.switches.concurrentEvents = false;
+  }
+  await world.settle();
+  expect(world.conversationRecord(conversationSid)).toBeUndefined();
+  // Sorted: the end is keyed on the simulator's clock, the engage on the Functions'.
+  expect(eventsOf(conversationSid).sort()).toEqual(['end', 'engage']);
 });

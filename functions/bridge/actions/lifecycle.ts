@@ -131,7 +131,7 @@ export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): P
   const { sessionId, phase } = forgotten.deleted ?? record;
   const recorded = recordInsight(deps, {
     type: 'end',
-    at: deps.now().toISOString(),
+    at: d.at ?? deps.now().toISOString(),
     conversationSid: d.conversationSid,
     taskSid: d.taskSid,
     withAi: record.phase === 'ai',
