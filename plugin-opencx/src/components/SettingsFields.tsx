@@ -108,8 +108,23 @@ function VerbatimField({
 /** A one-line field for an identifier (a SID, a language tag): no autocomplete, no spellcheck. */
 export const CodeField = (props: CodeFieldProps): JSX.Element => <VerbatimField {...props} type="text" />;
 
-/** A write-only secret: typed to replace the saved one, never shown back. `placeholder` stands in for the saved one. */
-export const SecretField = (props: CodeFieldProps): JSX.Element => <VerbatimField {...props} type="password" />;
+/**
+ * A write-only secret: typed to replace the saved one, never shown back. `placeholder` stands in for the saved one.
+ * React 17 copies a controlled input's value into its HTML `value` attribute, a password's too, where
+ * whatever reads the page's markup (session replay, error reports' DOM snapshots) would find it: the
+ * attribute is taken off after each render.
+ */
+export function SecretField(props: CodeFieldProps): JSX.Element {
+  const box = React.useRef<HTMLElement>(null);
+  React.useLayoutEffect(() => {
+    box.current?.querySelector('input')?.removeAttribute('value');
+  });
+  return (
+    <Box ref={box}>
+      <VerbatimField {...props} type="password" />
+    </Box>
+  );
+}
 
 /** A SID Flex supplies; shown so a server error about it has somewhere to appear. */
 export function FlexResource({ label, sid, error }: { label: string; sid: string; error?: string }): JSX.Element {

@@ -176,6 +176,28 @@ describe('SettingsView', () => {
     expect(document.body.innerHTML).not.toContain(secret);
   });
 
+  it("keeps a key typed, or kept after a refused save, out of the page's markup", async () => {
+    const secret = 'ocx_live_kept_after_refusal_77';
+    const client = await renderLoaded(SAVED);
+    client.save.mockResolvedValue({
+      ok: false,
+      error: {
+        code: 'opencx_token_rejected',
+        message: 'OpenCX rejected this token',
+        field: 'opencxToken',
+        status: 400,
+      },
+    });
+    fireEvent.change(tokenInput(), { target: { value: secret } });
+    expect(document.body.innerHTML).not.toContain(secret);
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText(/OpenCX rejected this token/)).toBeVisible();
+    // Kept for the admin to correct, in the field only.
+    expect(tokenInput()).toHaveValue(secret);
+    expect(document.body.innerHTML).not.toContain(secret);
+  });
+
   it('moves the focus from a removed key to the next row, else the previous one, else to Add keys', async () => {
     await renderLoaded({
       ...SAVED,
