@@ -229,6 +229,7 @@ export interface OpencxStrings {
   settingsSavedKeyUnchecked: string;
   settingsSavedKeysUnchecked: string;
   settingsSaveFailed: string;
+  settingsSaveUnfinished: string;
   settingsSaveFailedField: string;
   settingsConfirmChange: string;
   settingsConfirmChangeHelp: string;
@@ -271,6 +272,7 @@ export interface OpencxStrings {
   setupAppliedSkipped: string;
   setupCheckFailed: string;
   setupApplyFailed: string;
+  setupApplyUnfinished: string;
   setupApplyFailedField: string;
   setupApplyStepsFailed: string;
   setupUndo: string;
@@ -280,6 +282,7 @@ export interface OpencxStrings {
   setupUndoNothing: string;
   setupUndoIncomplete: string;
   setupUndoFailed: string;
+  setupUndoUnfinished: string;
   setupUndoStepsFailed: string;
   setupUninstall: string;
   setupUninstalling: string;
@@ -301,6 +304,7 @@ export interface OpencxStrings {
   setupUninstalledSyncDeleted: string;
   setupUninstallIncomplete: string;
   setupUninstallFailed: string;
+  setupUninstallUnfinished: string;
   setupUninstallStepsFailed: string;
   setupStepsApplyLabel: string;
   setupStepsUndoLabel: string;
@@ -602,6 +606,7 @@ export const strings: OpencxStrings = {
     'OpenCX is rate-limiting {count} saved API keys right now, so they were not checked again: each was ' +
     'checked when first saved.',
   settingsSaveFailed: 'Settings not saved. {message}',
+  settingsSaveUnfinished: 'Test & Save may not have finished. {message}',
   settingsSaveFailedField: 'Settings not saved: check the highlighted field.',
   settingsConfirmChange: 'Save this change anyway',
   settingsConfirmChangeHelp: 'Then click Test & Save again. The change applies to the next save only.',
@@ -666,6 +671,7 @@ export const strings: OpencxStrings = {
   setupAppliedSkipped: 'Not done: {list} (each step below says why).',
   setupCheckFailed: 'The setup could not be checked. {message}',
   setupApplyFailed: 'Fixes not applied. {message}',
+  setupApplyUnfinished: 'Apply fixes may not have finished; the check below shows what is in place. {message}',
   setupApplyFailedField: 'Fixes not applied: check the highlighted field.',
   setupApplyStepsFailed:
     '{failed} of {total} steps failed. The steps that worked are kept; each step’s result is listed below.',
@@ -678,6 +684,7 @@ export const strings: OpencxStrings = {
     'Undo is not complete: what it kept, and why, is listed below ' +
     '(such as the webhooks while the AI still holds conversations). Undo again once that is resolved.',
   setupUndoFailed: 'Nothing undone. {message}',
+  setupUndoUnfinished: 'Undo may not have finished; the check below shows what is in place. {message}',
   setupUndoStepsFailed: 'Undo incomplete: {failed} of {total} steps failed. Each step’s result is listed below.',
   setupUninstall: 'Uninstall',
   setupUninstalling: 'Uninstalling…',
@@ -703,6 +710,7 @@ export const strings: OpencxStrings = {
     'Uninstall is not complete: what remains is listed below, ' +
     'such as AI workers still holding conversations. Run it again once the AI’s conversations end.',
   setupUninstallFailed: 'Nothing uninstalled. {message}',
+  setupUninstallUnfinished: 'Uninstall may not have finished; the check below shows what is left. {message}',
   setupUninstallStepsFailed:
     'Uninstall incomplete: {failed} of {total} steps failed. ' +
     'Each step’s result is listed below; run it again once fixed.',

@@ -106,6 +106,21 @@ export function createFunctionsPost<Field extends string>(
   };
 }
 
+const UNFINISHED_CODES: ReadonlySet<string> = new Set([
+  'timeout',
+  'answer_lost',
+  'twilio_unavailable',
+  'internal_error',
+]);
+
+/**
+ * A write's failure that leaves open what it did: no answer came (it may have been done all the
+ * same), or it stopped part-way (Twilio failing, an error of the Functions' own).
+ */
+export function leftUnfinished(error: { code: string; status?: number }): boolean {
+  return UNFINISHED_CODES.has(error.code) || (error.code === 'unexpected_response' && (error.status ?? 0) >= 500);
+}
+
 /** An answer this plugin cannot read. */
 export function unexpectedAnswer(status = 200): FunctionsFailure<never> {
   return {

@@ -9,6 +9,7 @@ import { Stack } from '@twilio-paste/core/stack';
 import { Text } from '@twilio-paste/core/text';
 import { useUID } from '@twilio-paste/core/uid-library';
 
+import { leftUnfinished } from '../api/functionsRequest';
 import type {
   LiveChange,
   LoadResult,
@@ -435,6 +436,12 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
     }
     if (result.error.code === 'settings_changed') {
       setOutcome({ kind: 'stale', message: strings.settingsChangedSinceLoaded });
+      return;
+    }
+    if (leftUnfinished(result.error)) {
+      // What it wrote, if anything, shows in the check (and in the settings once read again).
+      setOutcome({ kind: 'failed', message: format(strings.settingsSaveUnfinished, { message }) });
+      setCheckRequest((n) => n + 1);
       return;
     }
     const onForm = field !== undefined && isFormField(field);

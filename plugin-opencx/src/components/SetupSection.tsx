@@ -24,6 +24,7 @@ import {
   QUEUE_SID,
   revisionsAfter,
 } from '../domain/setup';
+import { leftUnfinished } from '../api/functionsRequest';
 import { absoluteTime } from '../domain/time';
 import { format, strings } from '../strings';
 import { OutcomeAlert } from './OutcomeAlert';
@@ -69,6 +70,14 @@ const BUSY_TEXT: Record<Busy, string> = {
 const networkFailure = (): Failure => ({
   ok: false,
   error: { code: 'network_error', message: strings.settingsNetworkError },
+});
+
+const APPLY_FAILED = { template: strings.setupApplyFailed, unfinished: strings.setupApplyUnfinished };
+
+/** A write's failure in the admin's words: refused (nothing done), or unfinished (some of it may be). */
+const failure = (error: Failure['error'], texts: { template: string; unfinished: string }): Outcome => ({
+  kind: 'failed',
+  message: format(leftUnfinished(error) ? texts.unfinished : texts.template, { message: error.message }),
 });
 
 function CheckItem({ check }: { check: SetupCheck }): JSX.Element {
@@ -196,6 +205,12 @@ export function SetupSection({
     if (result.ok && result.checks) setChecks(result.checks);
     // A write whose own check could not run: the checks on screen predate it, so check now.
     if (kind !== 'check' && result.ok && !result.checks && kind !== 'uninstall') checkAfterWrite.current = true;
+    // One that may have been done, in part or whole, though it failed: so may the settings it changes. An Undo
+    // refused for another Apply since: the check names the Apply to undo now.
+    if (kind !== 'check' && !result.ok && (leftUnfinished(result.error) || result.error.code === 'setup_changed')) {
+      checkAfterWrite.current = true;
+      if (leftUnfinished(result.error)) onSettingsChanged?.();
+    }
     if (kind !== 'check' && checkAfterWrite.current) {
       checkAfterWrite.current = false;
       void check({ keepReport: true });
@@ -207,11 +222,11 @@ export function SetupSection({
   function showSteps(
     result: { ok: true; steps: StepReport[]; revisions?: SetupRevisions } | Failure,
     label: string,
-    failedTemplate: string,
+    failed: { template: string; unfinished: string },
     outcomeOf: (steps: StepReport[]) => Outcome,
   ): void {
     if (!result.ok) {
-      setOutcome({ kind: 'failed', message: format(failedTemplate, { message: result.error.message }) });
+      setOutcome(failure(result.error, failed));
       return;
     }
     revisions.current = revisionsAfter(revisions.current, result.steps, result.revisions ?? {});
@@ -265,7 +280,7 @@ export function SetupSection({
     if (result.ok) {
       if (result.backupId) undoable.current = result.backupId;
       setReplaceConfirmed(false); // a confirmation is for one apply
-      showSteps(result, strings.setupStepsApplyLabel, strings.setupApplyFailed, appliedOutcome);
+      showSteps(result, strings.setupStepsApplyLabel, APPLY_FAILED, appliedOutcome);
       onSettingsChanged?.();
       return;
     }
@@ -274,11 +289,11 @@ export function SetupSection({
       setHumanQueueError(message);
       document.getElementById(humanQueueId)?.focus();
     }
-    setOutcome({
-      kind: 'failed',
-      message:
-        field === 'humanQueueSid' ? strings.setupApplyFailedField : format(strings.setupApplyFailed, { message }),
-    });
+    setOutcome(
+      field === 'humanQueueSid'
+        ? { kind: 'failed', message: strings.setupApplyFailedField }
+        : failure(result.error, APPLY_FAILED),
+    );
   };
 
   const undo = async (): Promise<void> => {
@@ -286,7 +301,8 @@ export function SetupSection({
     const result = await run('undo', () => client.undoSetup(token, undoable.current ?? NO_APPLY_SEEN));
     if (!result) return;
     if (result.ok) undoable.current = result.undoable?.backupId;
-    showSteps(result, strings.setupStepsUndoLabel, strings.setupUndoFailed, (steps) =>
+    const undoFailed = { template: strings.setupUndoFailed, unfinished: strings.setupUndoUnfinished };
+    showSteps(result, strings.setupStepsUndoLabel, undoFailed, (steps) =>
       undoneOutcome(steps, result.ok ? result.restored : undefined, result.ok ? result.complete : undefined),
     );
     if (result.ok) onSettingsChanged?.();
@@ -302,7 +318,8 @@ export function SetupSection({
       revisions.current = {};
       undoable.current = undefined;
     }
-    showSteps(result, strings.setupStepsUninstallLabel, strings.setupUninstallFailed, (steps) =>
+    const uninstallFailed = { template: strings.setupUninstallFailed, unfinished: strings.setupUninstallUnfinished };
+    showSteps(result, strings.setupStepsUninstallLabel, uninstallFailed, (steps) =>
       uninstalledOutcome(steps, result.ok && result.complete, keepSyncData),
     );
     if (result.ok) onSettingsChanged?.();

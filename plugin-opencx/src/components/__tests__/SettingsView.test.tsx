@@ -176,6 +176,26 @@ describe('SettingsView', () => {
     expect(document.body.innerHTML).not.toContain(secret);
   });
 
+  it('a save Twilio cut short says it may have saved, not that nothing was saved, and checks the setup', async () => {
+    const client = await renderLoaded(SAVED);
+    const checksBefore = client.checkSetup.mock.calls.length;
+    client.save.mockResolvedValueOnce({
+      ok: false,
+      error: {
+        code: 'twilio_unavailable',
+        message:
+          'Twilio failed or did not answer in time: try again in a moment. What was asked may have been done in part',
+        status: 503,
+      },
+    });
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      /Test & Save may not have finished\. Twilio failed or did not answer in time/,
+    );
+    await waitFor(() => expect(client.checkSetup.mock.calls.length).toBeGreaterThan(checksBefore));
+  });
+
   it("keeps a key typed, or kept after a refused save, out of the page's markup", async () => {
     const secret = 'ocx_live_kept_after_refusal_77';
     const client = await renderLoaded(SAVED);

@@ -93,10 +93,12 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-async function renderSection(checks: SetupCheck[] = BROKEN) {
+async function renderSection(checks: SetupCheck[] = BROKEN, onSettingsChanged?: () => void) {
   const client = fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS, routing: null });
   client.checkSetup.mockResolvedValue({ ok: true, checks, revisions: REVISIONS });
-  renderWithTheme(<SetupSection client={client} token="flex-token" checkRequest={1} />);
+  renderWithTheme(
+    <SetupSection client={client} token="flex-token" checkRequest={1} onSettingsChanged={onSettingsChanged} />,
+  );
   await screen.findByRole('list', { name: 'Setup checks' });
   return client;
 }
@@ -447,6 +449,76 @@ describe('Undo last apply', () => {
     await waitFor(() =>
       expect(screen.getByRole('alert')).toHaveTextContent('Nothing undone. The OpenCX Functions could not be reached'),
     );
+  });
+});
+
+describe('a write that may have been done though it failed', () => {
+  const UNANSWERED =
+    'No answer came from the OpenCX Functions: what you asked may have been done all the same. Check, then try again.';
+
+  it.each([
+    ['Apply fixes', 'applySetup', 'Apply fixes may not have finished; the check below shows what is in place.'],
+    ['Undo last apply', 'undoSetup', 'Undo may not have finished; the check below shows what is in place.'],
+  ] as const)(
+    '%s without an answer: says so, not that nothing was done, and checks again',
+    async (name, call, says) => {
+      // The settings view reads the settings again: such a write may have changed them.
+      const onSettingsChanged = jest.fn();
+      const client = await renderSection(BROKEN, onSettingsChanged);
+      client[call].mockResolvedValueOnce({ ok: false, error: { code: 'timeout', message: UNANSWERED } });
+      client.checkSetup.mockResolvedValueOnce({ ok: true, checks: [CONFIG_OK, TIMERS_OK], revisions: REVISIONS });
+
+      fireEvent.click(button(name));
+
+      expect(await screen.findByRole('alert')).toHaveTextContent(`${says} ${UNANSWERED}`);
+      await waitFor(() => expect(client.checkSetup).toHaveBeenCalledTimes(2));
+      await waitFor(() => expect(stepItems('Setup checks')).toHaveLength(2));
+      expect(screen.getByRole('alert')).toHaveTextContent(says);
+      expect(onSettingsChanged).toHaveBeenCalledTimes(1);
+    },
+  );
+
+  it('Twilio failing part-way through an Uninstall: the check shows what is left', async () => {
+    const client = await renderSection();
+    client.uninstallSetup.mockResolvedValueOnce({
+      ok: false,
+      error: {
+        code: 'twilio_unavailable',
+        message:
+          'Twilio failed or did not answer in time: try again in a moment. What was asked may have been done in part',
+        status: 503,
+      },
+    });
+    fireEvent.click(button('Uninstall'));
+    const confirm = await screen.findByRole('region', CONFIRMATION);
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Yes, uninstall' }));
+
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Uninstall may not have finished; the check below shows what is left. Twilio failed',
+    );
+    await waitFor(() => expect(client.checkSetup).toHaveBeenCalledTimes(2));
+  });
+
+  it('an Undo refused for an Apply made since checks again, so the next Undo names that Apply', async () => {
+    const client = await renderSection();
+    client.undoSetup.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'setup_changed', message: 'Another Apply came since; check again', status: 409 },
+    });
+    client.checkSetup.mockResolvedValueOnce({
+      ok: true,
+      checks: BROKEN,
+      revisions: REVISIONS,
+      undoable: { backupId: 'b-newer', at: '2026-05-01T12:00:00Z', by: 'other@example.com' },
+    });
+    fireEvent.click(button('Undo last apply'));
+    expect(await screen.findByRole('alert')).toHaveTextContent('Nothing undone. Another Apply came since');
+    await waitFor(() => expect(client.checkSetup).toHaveBeenCalledTimes(2));
+    await waitFor(() => expect(button('Undo last apply')).toBeEnabled());
+
+    client.undoSetup.mockResolvedValueOnce({ ok: true, steps: [], restored: undefined, complete: true } as never);
+    fireEvent.click(button('Undo last apply'));
+    await waitFor(() => expect(client.undoSetup).toHaveBeenLastCalledWith('flex-token', 'b-newer'));
   });
 });
 
