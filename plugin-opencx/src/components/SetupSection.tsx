@@ -165,7 +165,8 @@ export function SetupSection({
   // Each button Paste disables while its action runs gets the keyboard focus back when it is done.
   // Not after a check in the background: the focus it finds on the page was never on Check setup.
   const checkButton = useFocusAfterBusy<HTMLButtonElement>(busy === 'check' && !background);
-  const applyButton = useFocusAfterBusy<HTMLButtonElement>(busy === 'apply');
+  // Once everything is fixed, Apply fixes is disabled: Check setup takes the focus.
+  const applyButton = useFocusAfterBusy<HTMLButtonElement>(busy === 'apply', checkButton);
   const undoButton = useFocusAfterBusy<HTMLButtonElement>(busy === 'undo');
   const uninstallButton = useFocusAfterBusy<HTMLButtonElement>(busy === 'uninstall');
   // Only the newest request's answer is shown.
@@ -201,8 +202,10 @@ export function SetupSection({
     const result = await call().catch(networkFailure);
     if (!mounted.current || id !== latest.current) return undefined;
     running.current = undefined;
-    setBusy(undefined);
+    // The checks first (React 17 renders each update after an await on its own): the button whose busy
+    // state ends finds itself enabled or not as the new checks leave it, before it takes the focus back.
     if (result.ok && result.checks) setChecks(result.checks);
+    setBusy(undefined);
     // A write whose own check could not run: the checks on screen predate it, so check now.
     if (kind !== 'check' && result.ok && !result.checks && kind !== 'uninstall') checkAfterWrite.current = true;
     // One that may have been done, in part or whole, though it failed: so may the settings it changes. An Undo

@@ -720,4 +720,20 @@ describe('Keyboard focus', () => {
     expect(screen.queryByRole('list', { name: 'Setup checks' })).not.toBeInTheDocument();
     expect(button('Uninstall')).toHaveFocus();
   });
+
+  it('goes to Check setup after an Apply that fixed everything: Apply fixes is then disabled', async () => {
+    const client = await renderSection();
+    client.applySetup.mockResolvedValueOnce({
+      ok: true,
+      steps: [WORKSPACE_APPLIED],
+      backupId: 'b-1',
+      checks: BROKEN.map(ok),
+    });
+    button('Apply fixes').focus();
+    fireEvent.click(button('Apply fixes'));
+    browserDropsFocus();
+    await screen.findByRole('list', { name: 'What Apply fixes did' });
+    expect(button('Apply fixes')).toBeDisabled();
+    expect(button('Check setup')).toHaveFocus();
+  });
 });
