@@ -390,7 +390,7 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
 
   const handleSubmit = async (event: React.FormEvent<HTMLFormElement>): Promise<void> => {
     event.preventDefault();
-    if (saving) return;
+    if (saving || reloading) return;
     const found = validate(values, settings);
     setErrors(found);
     setOutcome(undefined);
@@ -721,7 +721,8 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
               </Box>
 
               <Box display="flex" alignItems="center" columnGap="space40">
-                <Button ref={saveButton} type="submit" variant="primary" loading={saving}>
+                {/* Not while the settings are read again: the save would carry the revision being replaced. */}
+                <Button ref={saveButton} type="submit" variant="primary" loading={saving} disabled={reloading}>
                   {strings.settingsSave}
                 </Button>
                 {saving ? (

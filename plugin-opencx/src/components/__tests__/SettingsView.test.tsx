@@ -499,10 +499,15 @@ describe('SettingsView', () => {
 
     // Another admin saved a new author name and queue meanwhile.
     const theirs: OpencxSettings = { ...SAVED, aiAuthorName: 'Their Bot', aiQueueSid: null, revision: '4.mixv9' };
-    client.load.mockResolvedValue({ ok: true, settings: theirs, routing: null });
+    let answerLoad!: (loaded: LoadResult) => void;
+    client.load.mockReturnValueOnce(new Promise<LoadResult>((resolve) => (answerLoad = resolve)));
     fireEvent.click(within(alert).getByRole('button', { name: 'Reload settings' }));
+    // No save while they are read: it would carry the revision being replaced, and be refused again.
+    expect(saveButton()).toBeDisabled();
+    answerLoad({ ok: true, settings: theirs, routing: null });
 
     expect(await screen.findByText(/The current settings are loaded/)).toBeVisible();
+    expect(saveButton()).toBeEnabled();
     expect(regions.filter((region) => /The current settings are loaded/.test(region.textContent ?? ''))).toHaveLength(
       1,
     );
