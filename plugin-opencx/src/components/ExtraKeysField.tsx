@@ -19,8 +19,28 @@ interface ExtraKeysFieldProps {
   value: string;
   error?: string;
   disabled?: boolean;
-  onChange: React.ChangeEventHandler<HTMLInputElement>;
+  /** What the add field holds now. */
+  onChange: (value: string) => void;
   onRemove: (id: string) => void;
+}
+
+/**
+ * Keys pasted one per line, as a list copied from elsewhere has them, joined with commas: a password
+ * field drops line breaks, which would run the keys together into one that OpenCX refuses.
+ */
+function pasteKeys(event: React.ClipboardEvent<HTMLInputElement>, onChange: (value: string) => void): void {
+  const pasted = event.clipboardData.getData('text');
+  if (!/[\r\n]/.test(pasted)) return;
+  event.preventDefault();
+  const input = event.currentTarget;
+  const keys = pasted
+    .split(/[\r\n]+/)
+    .map((key) => key.trim())
+    .filter(Boolean)
+    .join(', ');
+  const start = input.selectionStart ?? input.value.length;
+  const end = input.selectionEnd ?? input.value.length;
+  onChange(input.value.slice(0, start) + keys + input.value.slice(end));
 }
 
 export function ExtraKeysField({
@@ -100,7 +120,8 @@ export function ExtraKeysField({
           value={value}
           placeholder=""
           disabled={disabled}
-          onChange={onChange}
+          onChange={(event) => onChange(event.target.value)}
+          onPaste={(event) => pasteKeys(event, onChange)}
         />
       </Box>
     </Box>

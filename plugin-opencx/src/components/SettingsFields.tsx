@@ -76,6 +76,7 @@ interface CodeFieldProps {
   placeholder: string;
   disabled?: boolean;
   onChange: React.ChangeEventHandler<HTMLInputElement>;
+  onPaste?: React.ClipboardEventHandler<HTMLInputElement>;
 }
 
 function VerbatimField({

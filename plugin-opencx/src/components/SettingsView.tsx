@@ -115,6 +115,10 @@ const CUSTOMER_NOTES = [
 /** Apply's human queue is never this form's. */
 const isFormField = (field: SettingsField): boolean => field !== 'humanQueueSid';
 
+/** A field the admin types or picks in (not one Flex supplies). */
+const isEditable = (field: SettingsField): boolean =>
+  (FOCUS_ORDER as readonly string[]).includes(field) || CUSTOMER_NOTES.some((n) => n.translations === field);
+
 const networkFailure: LoadResult = {
   ok: false,
   error: { code: 'network_error', message: strings.settingsNetworkError },
@@ -450,9 +454,12 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
       setErrors(serverErrors);
       focusFirstError(serverErrors);
     }
+    // Flex's workspace and service, or a workflow with no list to choose from, show the error but take no
+    // focus and no edit: the alert says it itself.
+    const editable = onForm && (field !== 'workflowSid' || routing !== null) && isEditable(field);
     setOutcome({
       kind: 'failed',
-      message: onForm ? strings.settingsSaveFailedField : format(strings.settingsSaveFailed, { message }),
+      message: editable ? strings.settingsSaveFailedField : format(strings.settingsSaveFailed, { message }),
     });
   };
 
@@ -535,7 +542,7 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
                 value={values.opencxExtraTokens}
                 error={fieldErrors.opencxExtraTokens}
                 disabled={saving}
-                onChange={change('opencxExtraTokens')}
+                onChange={(opencxExtraTokens) => setValues((current) => ({ ...current, opencxExtraTokens }))}
                 onRemove={(id) =>
                   setValues((current) => ({
                     ...current,

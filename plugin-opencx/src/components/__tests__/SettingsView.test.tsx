@@ -218,6 +218,22 @@ describe('SettingsView', () => {
     expect(document.body.innerHTML).not.toContain(secret);
   });
 
+  it('keeps keys pasted one per line apart: the password field would run them together', async () => {
+    const client = await renderLoaded(SAVED);
+    const addInput = screen.getByLabelText('Add keys');
+    fireEvent.change(addInput, { target: { value: 'ocx_live_first_a1a1, ' } });
+    fireEvent.paste(addInput, { clipboardData: { getData: () => 'ocx_live_second_b2b2\r\nocx_live_third_c3c3\n' } });
+    expect(addInput).toHaveValue('ocx_live_first_a1a1, ocx_live_second_b2b2, ocx_live_third_c3c3');
+
+    client.save.mockResolvedValue({ ok: true, settings: SAVED, workerCreated: false });
+    fireEvent.click(saveButton());
+    expect(client.save).toHaveBeenCalledWith(
+      'flex-token',
+      expect.objectContaining({ opencxExtraTokens: 'ocx_live_first_a1a1, ocx_live_second_b2b2, ocx_live_third_c3c3' }),
+    );
+    await screen.findByText(/Settings saved/);
+  });
+
   it('moves the focus from a removed key to the next row, else the previous one, else to Add keys', async () => {
     await renderLoaded({
       ...SAVED,
@@ -305,6 +321,20 @@ describe('SettingsView', () => {
 
     expect(await screen.findByText('OpenCX rejected the further key ••••••••d4d4')).toBeVisible();
     expect(screen.getByLabelText('Add keys')).toHaveFocus();
+  });
+
+  it("says an error on Flex's workspace in the alert itself: there is no field to fix it in", async () => {
+    const client = await renderLoaded(SAVED);
+    const message = `Workspace ${FLEX.workspaceSid} not found in this account`;
+    client.save.mockResolvedValue({
+      ok: false,
+      error: { code: 'not_found', message, field: 'workspaceSid', status: 400 },
+    });
+
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByRole('alert')).toHaveTextContent(`Settings not saved. ${message}`);
+    expect(screen.getByRole('alert')).not.toHaveTextContent('highlighted field');
   });
 
   it('shows a field error from the server next to its field', async () => {
