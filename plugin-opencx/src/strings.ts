@@ -390,7 +390,8 @@ export const strings: OpencxStrings = {
   insightsTitle: 'AI insights',
   insightsIntro: 'What the OpenCX AI handled on its own, what it handed to your agents and why. Days are UTC days.',
   insightsPeriodsLabel: 'Period',
-  insightsPeriodToday: 'Today',
+  // The periods are UTC days (the Functions count them so); the table's times are the viewer's.
+  insightsPeriodToday: 'Today (UTC)',
   insightsPeriod7d: 'Last 7 days',
   insightsPeriod30d: 'Last 30 days',
   insightsLoading: 'Loading the insights…',
@@ -436,7 +437,7 @@ export const strings: OpencxStrings = {
   insightsHandoffsShowingLatest: 'Showing {shown} of the latest {listed} ({total} in this period)',
   insightsHandoffsShowMore: 'Show more',
   insightsHandoffsNone: 'No handoffs match.',
-  insightsColumnTime: 'Handed off',
+  insightsColumnTime: 'Handed off (your time)',
   insightsColumnReason: 'Reason',
   insightsColumnSentiment: 'Sentiment',
   insightsColumnWithAi: 'Time with the AI',

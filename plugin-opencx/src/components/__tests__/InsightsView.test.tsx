@@ -35,7 +35,7 @@ describe('insights view', () => {
     expect(client.load).toHaveBeenCalledTimes(1);
     expect(client.load).toHaveBeenCalledWith('flex-token', '7d');
     expect(screen.getByRole('button', { name: 'Last 7 days' })).toHaveAttribute('aria-pressed', 'true');
-    expect(screen.getByRole('button', { name: 'Today' })).toHaveAttribute('aria-pressed', 'false');
+    expect(screen.getByRole('button', { name: 'Today (UTC)' })).toHaveAttribute('aria-pressed', 'false');
     expect(figure('Conversations the AI engaged')).toHaveTextContent(week.engaged.toLocaleString('en-US'));
     expect(figure('Contained')).toHaveTextContent(week.contained.toLocaleString('en-US'));
     expect(figure('Handed off')).toHaveTextContent(`${Math.round(week.handoffRate! * 100)}% handoff rate`);
@@ -128,6 +128,8 @@ describe('insights view', () => {
     renderView(fakeInsightsClient(() => ({ ok: true, insights: EARLY_TODAY })));
 
     await screen.findByRole('table');
+    // The days are UTC's, the handoff times the supervisor's own: each says which.
+    expect(screen.getByRole('columnheader', { name: 'Handed off (your time)' })).toBeVisible();
     expect(figure('Conversations the AI engaged')).toHaveTextContent('1 still with the AI or not yet ended');
     expect(figure('Handed off')).toHaveTextContent('33% handoff rate');
     expect(figure('“AI unavailable” handoffs')).toHaveTextContent('1');
@@ -218,7 +220,7 @@ describe('insights view', () => {
     renderView(client);
     expect(screen.getByText('Loading the insights…')).toBeVisible();
 
-    fireEvent.click(screen.getByRole('button', { name: 'Today' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Today (UTC)' }));
     await screen.findByRole('table');
     expect(client.load.mock.calls.map(([, period]) => period)).toEqual(['7d', 'today']);
     await act(async () => answerWeek(sample('7d')));
