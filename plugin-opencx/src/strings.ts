@@ -261,6 +261,7 @@ export interface OpencxStrings {
   setupStatusProblem: string;
   setupFixLabel: string;
   setupAllOk: string;
+  setupChecked: string;
   setupNeedsAttention: string;
   setupHumanQueueLabel: string;
   setupHumanQueueHelp: string;
@@ -658,6 +659,7 @@ export const strings: OpencxStrings = {
   setupStatusProblem: 'Problem',
   setupFixLabel: 'How to fix:',
   setupAllOk: 'All {count} checks passed.',
+  setupChecked: 'Setup checked. {summary}',
   setupNeedsAttention: '{count} of {total} checks need attention.',
   setupHumanQueueLabel: 'Human queue SID',
   setupHumanQueueHelp:

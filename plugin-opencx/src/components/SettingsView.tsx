@@ -732,11 +732,14 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
                 <Button ref={saveButton} type="submit" variant="primary" loading={saving} disabled={reloading}>
                   {strings.settingsSave}
                 </Button>
-                {saving ? (
-                  <Text as="span" role="status" color="colorTextWeak">
-                    {strings.settingsSaving}
-                  </Text>
-                ) : null}
+                {/* Always there, so that "Saving…" is announced when it comes. */}
+                <Box as="span" role="status">
+                  {saving ? (
+                    <Text as="span" color="colorTextWeak">
+                      {strings.settingsSaving}
+                    </Text>
+                  ) : null}
+                </Box>
               </Box>
             </Stack>
           </form>

@@ -4,6 +4,7 @@ import React, { useEffect, useRef, useState } from 'react';
 import { Box } from '@twilio-paste/core/box';
 import { Button } from '@twilio-paste/core/button';
 import { Heading } from '@twilio-paste/core/heading';
+import { ScreenReaderOnly } from '@twilio-paste/core/screen-reader-only';
 import { Stack } from '@twilio-paste/core/stack';
 import { Text } from '@twilio-paste/core/text';
 import { useUID } from '@twilio-paste/core/uid-library';
@@ -71,6 +72,14 @@ const networkFailure = (): Failure => ({
   ok: false,
   error: { code: 'network_error', message: strings.settingsNetworkError },
 });
+
+/** "All 9 checks pass", or how many need attention. */
+function summaryOf(checks: readonly SetupCheck[]): string {
+  const passed = checks.filter((c) => c.status === 'ok').length;
+  return passed === checks.length
+    ? format(strings.setupAllOk, { count: checks.length })
+    : format(strings.setupNeedsAttention, { count: checks.length - passed, total: checks.length });
+}
 
 const APPLY_FAILED = { template: strings.setupApplyFailed, unfinished: strings.setupApplyUnfinished };
 
@@ -153,6 +162,8 @@ export function SetupSection({
   const [background, setBackground] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>();
   const [report, setReport] = useState<Report>();
+  // What a check the admin asked for found, for screen readers (the list shows it on screen).
+  const [found, setFound] = useState<string>();
   const [confirmingUninstall, setConfirmingUninstall] = useState(false);
   // What the check saw, posted back by Apply so it refuses to overwrite a Console edit made since.
   const revisions = useRef<SetupRevisions>({});
@@ -193,6 +204,7 @@ export function SetupSection({
     running.current = kind;
     if (kind !== 'check') onSettingsChanging?.();
     setBackground(inBackground);
+    setFound(undefined);
     setBusy(kind);
     if (!keepReport) {
       setOutcome(undefined);
@@ -243,6 +255,8 @@ export function SetupSection({
     if (result.ok) {
       revisions.current = result.revisions ?? {};
       undoable.current = result.undoable?.backupId;
+      if (!options.background && result.checks)
+        setFound(format(strings.setupChecked, { summary: summaryOf(result.checks) }));
     } else setOutcome({ kind: 'failed', message: format(strings.setupCheckFailed, { message: result.error.message }) });
   };
 
@@ -328,8 +342,6 @@ export function SetupSection({
     if (result.ok) onSettingsChanged?.();
   };
 
-  const passed = checks?.filter((c) => c.status === 'ok').length ?? 0;
-
   return (
     <Box
       as="section"
@@ -358,9 +370,7 @@ export function SetupSection({
           {checks ? (
             <>
               <Text as="p" marginBottom="space30" fontWeight="fontWeightSemibold">
-                {passed === checks.length
-                  ? format(strings.setupAllOk, { count: checks.length })
-                  : format(strings.setupNeedsAttention, { count: checks.length - passed, total: checks.length })}
+                {summaryOf(checks)}
               </Text>
               <SetupList label={strings.setupChecksLabel}>
                 {checks.map((item) => (
@@ -446,11 +456,16 @@ export function SetupSection({
           >
             {strings.setupUninstall}
           </Button>
-          {busy ? (
-            <Text as="span" role="status" color="colorTextWeak">
-              {BUSY_TEXT[busy]}
-            </Text>
-          ) : null}
+          {/* Always there, so what it says is announced: what runs, then what a check the admin asked for found. */}
+          <Box as="span" role="status">
+            {busy ? (
+              <Text as="span" color="colorTextWeak">
+                {BUSY_TEXT[busy]}
+              </Text>
+            ) : found ? (
+              <ScreenReaderOnly>{found}</ScreenReaderOnly>
+            ) : null}
+          </Box>
         </Box>
 
         {confirmingUninstall ? (

@@ -392,10 +392,13 @@ describe('Twilio setup section', () => {
   it('replaces the old results with a new check', async () => {
     const client = await renderView(BROKEN);
     client.checkSetup.mockResolvedValue({ ok: true, checks: [CONFIG_OK, AI_WORKER_OFFLINE], revisions: {} });
+    // A status region there before the check, so a screen reader announces what it found.
+    const status = within(checkButton().parentElement!).getByRole('status');
 
     fireEvent.click(checkButton());
 
     expect(await screen.findByText('AI worker')).toBeVisible();
+    expect(status).toHaveTextContent('Setup checked. 1 of 2 checks need attention.');
     expect(items()).toHaveLength(2);
     expect(screen.queryByText('Conversations webhook')).not.toBeInTheDocument();
     expect(screen.getByText('1 of 2 checks need attention.')).toBeVisible();
