@@ -47,7 +47,8 @@ Credentials, from the environment or a .env file in the current directory:
   TWILIO_ACCOUNT_SID with TWILIO_API_KEY and TWILIO_API_SECRET (or TWILIO_AUTH_TOKEN),
   SYNC_SERVICE_SID, and DOMAIN_NAME unless --domain is given.
 
-Exit status: 0 all OK, 1 a problem found or a step failed, 2 bad usage or an error.`;
+Exit status: 0 all OK, 1 a problem found or a step failed, 2 bad usage or an error,
+  3 try again in a moment (another setup change holds the lock, Twilio failed or was unreachable).`;
 
 const VALUE_OPTIONS = { '--domain': 'domain', '--workflow': 'workflowSid', '--human-queue': 'humanQueueSid' } as const;
 const FLAG_OPTIONS = {
