@@ -293,7 +293,7 @@ test('admins check the Twilio setup: with the settings saved and both webhooks r
   expect(checks.map((check) => check.id)).toEqual(ALL_CHECKS);
   await page.locator('[aria-busy="true"]').waitFor({ state: 'detached' });
 
-  await expect(admin.getByText('All 14 checks passed.').isVisible()).resolves.toBe(true);
+  await expect(admin.getByText('All 14 checks passed.', { exact: true }).isVisible()).resolves.toBe(true);
   const items = admin.getByRole('list', { name: 'Setup checks' }).getByRole('listitem');
   expect(await items.count()).toBe(14);
   for (const title of [
