@@ -36,14 +36,19 @@ const lastNoted = { accepted: 0, refused: 0 };
 export const handler: WebhookHandler = async (context, event, callback) => {
   const started = Date.now();
   const { request, ...body } = event;
-  // Twilio Functions hand over the parsed JSON, not the raw bytes: OpenCX sends compact JSON,
-  // which serialising the parsed object reproduces (docs/opencx-api.md).
-  const rawBody = JSON.stringify(body);
   const headers = (request?.headers ?? {}) as Record<string, unknown>;
   const trace: { event: string; [field: string]: unknown } = {
-    event: typeof body.event === 'string' ? body.event : 'unknown',
+    event: typeof body.event === 'string' ? body.event.slice(0, 80) : 'unknown',
     origin: 'opencx',
   };
+  // Twilio Functions hand over the parsed JSON, not the raw bytes: OpenCX sends compact JSON,
+  // which serialising the parsed object reproduces (docs/opencx-api.md).
+  const rawBody = serialised(body);
+  if (rawBody === undefined) {
+    const reason = 'a body nested too deeply to read';
+    logEvent({ ...trace, outcome: 'refused', reason }, 'warn');
+    return reply(callback, 400, { outcome: 'refused', reason });
+  }
   // The signature's secret is in Sync: no Twilio request may go out first. OpenCX redelivers after the 503.
   if (refusedApiUrls(context, trace, callback)) return;
   const deadline = new Deadline(BUDGET_MS);
@@ -251,4 +256,13 @@ async function noteForSetupCheck(
 /** A body OpenCX would send about a conversation (an AI answer or a handoff), whoever sent it. */
 function looksLikeOpencxDelivery(body: unknown): boolean {
   return classifyOpencxEvents(body).some((classified) => classified.ok && classified.event.kind !== 'not-handled');
+}
+
+/** The body as JSON; undefined when it cannot be serialised (nested past the stack, as no OpenCX delivery is). */
+function serialised(body: object): string | undefined {
+  try {
+    return JSON.stringify(body);
+  } catch {
+    return undefined;
+  }
 }

@@ -46,7 +46,8 @@ export const handler: WebhookHandler = async (context, event, callback) => {
   // The config version rides on the registered URL's query, which the runtime merges into the event.
   const { [CONFIG_VERSION_PARAM]: configVersion, ...params } = event;
   const version = typeof configVersion === 'string' ? configVersion : undefined;
-  const eventType = typeof params.EventType === 'string' ? params.EventType : 'unknown';
+  // Logged before the signature is checked: bounded, so an unsigned caller cannot write long lines.
+  const eventType = typeof params.EventType === 'string' ? params.EventType.slice(0, 80) : 'unknown';
   // Before the signature: deployed, `.protected` lets only Twilio's signed requests in anyway.
   if (refusedApiUrls(context, { event: eventType }, callback)) return;
   const signed = isValidTwilioSignature({

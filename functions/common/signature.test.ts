@@ -29,6 +29,16 @@ describe('isValidTwilioSignature', () => {
     expect(isValidTwilioSignature(request())).toBe(true);
   });
 
+  it('refuses a field that is not one string (repeated, bracketed, JSON), even signed as its JSON text', () => {
+    const signedAsText = { ...PARAMS, TaskAttributes: '["x"]' };
+    const url = `https://opencx-bridge-1234-dev.twil.io${PATH}`;
+    expect(isValidTwilioSignature(request({ signature: sign(url, signedAsText), params: signedAsText }))).toBe(true);
+    const repeated = { ...PARAMS, TaskAttributes: ['x'] } as unknown as Record<string, string>;
+    expect(isValidTwilioSignature(request({ signature: sign(url, signedAsText), params: repeated }))).toBe(false);
+    const nested = { ...PARAMS, TaskAttributes: { conversationSid: 'CH1' } } as unknown as Record<string, string>;
+    expect(isValidTwilioSignature(request({ params: nested }))).toBe(false);
+  });
+
   it('accepts a request to the URL with a config version, which the runtime hands over among the params', () => {
     const url = `https://opencx-bridge-1234-dev.twil.io${PATH}?cv=v2`;
     expect(isValidTwilioSignature(request({ signature: sign(url), params: { ...PARAMS, cv: 'v2' } }))).toBe(true);

@@ -30,7 +30,10 @@ export function isValidTwilioSignature(request: SignedRequest): boolean {
   const params: Record<string, string> = {};
   for (const [key, value] of Object.entries(request.params)) {
     if (key === 'request') continue;
-    params[key] = typeof value === 'string' ? value : JSON.stringify(value);
+    // Twilio posts a form of single strings: a repeated or bracketed field (parsed to an array or
+    // object), or a JSON body, is not a request it signed, whatever signature it carries.
+    if (typeof value !== 'string') return false;
+    params[key] = value;
   }
   // The runtime merges the query into the params: a config version came on the URL Twilio signed.
   const { [CONFIG_VERSION_PARAM]: version, ...posted } = params;

@@ -144,6 +144,31 @@ describe('defects the fuzzer found, reproduced', () => {
     },
   );
 
+  // JSON.parse reads it, JSON.stringify overflows the stack on it: the handler must answer, not die with the runtime.
+  test.each([
+    ['OpenCX webhook', () => world.opencxWebhookUrl, 400],
+    ['Twilio webhook', () => world.webhookUrl, 403],
+  ])(
+    'a JSON body nested 20,000 deep to the %s gets a clear refusal, and the runtime goes on',
+    async (_, url, status) => {
+      const deep = `{"event":"conversation.ai_response","data":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+      const response = await fetch(url(), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: deep,
+      });
+      reproducerAnswers.push(await response.text());
+      expect(response.status).toBe(status);
+      const after = await fetch(world.opencxWebhookUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ event: 'conversation.ai_response', data: { conversation_id: 'x' } }),
+      });
+      reproducerAnswers.push(await after.text());
+      expect(after.status).toBe(401);
+    },
+  );
+
   test('unsigned and malformed posts to the OpenCX webhook make no extra reads of the settings', async () => {
     const settingsReads = () =>
       world.twilio.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/Documents/${CONFIG_DOCUMENT}`))
