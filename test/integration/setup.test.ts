@@ -1050,7 +1050,11 @@ describe("the workflow and the Conversations service Flex uses, from the account
 
   test("a saved Conversations service not Flex's warns, naming Flex's; a save without one takes Flex's", async () => {
     const other = world().conversations.createService('Old chat').sid;
-    expect((await save({ conversationsServiceSid: other, workflowSid: voice })).status).toBe(200);
+    // Another service than the saved one: saved once the admin confirms the change.
+    expect((await save({ conversationsServiceSid: other, workflowSid: voice })).status).toBe(409);
+    expect((await save({ conversationsServiceSid: other, workflowSid: voice, confirmChange: 'service' })).status).toBe(
+      200,
+    );
     const service = byId(await checks(world()), 'conversations_service');
     expect(service).toMatchObject({ status: 'warning', autoFixable: false });
     expect(service.detail).toContain(
@@ -1060,7 +1064,7 @@ describe("the workflow and the Conversations service Flex uses, from the account
     );
     expect(service.fix).toContain(`enter ${world().conversationsServiceSid} as the Conversations service`);
 
-    expect((await save({ workflowSid: voice })).status).toBe(200);
+    expect((await save({ workflowSid: voice, confirmChange: 'service' })).status).toBe(200);
     expect(storedConfig(world()).conversationsServiceSid).toBe(world().conversationsServiceSid);
     expect(byId(await checks(world()), 'conversations_service')).toMatchObject({ status: 'ok' });
   });
