@@ -17,6 +17,8 @@ const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 150);
 /** What the admin pastes in the settings view in this run. */
 const ORG_TOKEN = 'ocx_live_fuzz_org_token_5d1e';
 const WEBHOOK_SECRET = 'whsec_fuzz_signing_secret_91ab';
+/** A further key of the organisation, saved beside the main one. */
+const EXTRA_KEY = 'ocx_live_fuzz_extra_key_7c3f';
 
 let world: World;
 const adminAnswers: FunctionAnswer[] = [];
@@ -43,13 +45,14 @@ async function admin(endpoint: string, fields: Record<string, string> = {}): Pro
 const KNOWN_DEFECTS: { defect: string; covers: (exchange: FuzzExchange) => boolean }[] = [];
 
 beforeAll(async () => {
-  world = await World.start({ runtimeMode: 'warm', opencx: { apiKeys: [DEFAULT_API_KEY, ORG_TOKEN] } });
+  world = await World.start({ runtimeMode: 'warm', opencx: { apiKeys: [DEFAULT_API_KEY, ORG_TOKEN, EXTRA_KEY] } });
 });
 afterAll(() => world?.stop());
 
 test('a normal conversation after Test & Save, a settings load and a setup check', async () => {
   const saved = await admin('settings-save', {
     opencxToken: ORG_TOKEN,
+    opencxExtraTokens: EXTRA_KEY,
     opencxWebhookSecret: WEBHOOK_SECRET,
     workspaceSid: world.workspaceSid,
     conversationsServiceSid: world.conversationsServiceSid,
@@ -242,12 +245,14 @@ test('no response body, header or log line carries a secret, in any encoding', (
   // The secrets were in play: saved by the admin, used against OpenCX, signing its webhooks.
   expect(world.sync.document(world.syncServiceSid, 'opencx_config')?.data).toMatchObject({
     opencxToken: ORG_TOKEN,
+    opencxExtraTokens: [EXTRA_KEY],
     opencxWebhookSecret: WEBHOOK_SECRET,
   });
   expect(world.twilio.webhooks.filter((d) => d.responseBody && d.responseHeaders).length).toBeGreaterThan(5);
   const secrets = {
     'org token': ORG_TOKEN,
     'first org token': DEFAULT_API_KEY,
+    'further key': EXTRA_KEY,
     'webhook secret': WEBHOOK_SECRET,
     'first webhook secret': OPENCX_WEBHOOK_SECRET,
     'Twilio auth token': world.twilio.authToken,
