@@ -85,3 +85,14 @@ export function fakeSettingsClient(load: LoadResult | Promise<LoadResult>): Fake
     uninstallSetup: jest.fn<Promise<UninstallSetupResult>, Parameters<SettingsClient['uninstallSetup']>>(),
   };
 }
+
+/** The Functions' answer when Twilio kept failing part-way through a write (503 twilio_unavailable). */
+export const TWILIO_UNAVAILABLE = {
+  ok: false as const,
+  error: {
+    code: 'twilio_unavailable',
+    message:
+      'Twilio failed or did not answer in time: try again in a moment. What was asked may have been done in part',
+    status: 503,
+  },
+};

@@ -6,6 +6,7 @@ import {
   fakeSettingsClient as fakeClient,
   HEALTHY_CHECKS,
   SAVED_SETTINGS,
+  TWILIO_UNAVAILABLE,
   UNCONFIGURED,
 } from '../../testing/fakeSettingsClient';
 import {
@@ -179,15 +180,7 @@ describe('SettingsView', () => {
   it('a save Twilio cut short says it may have saved, not that nothing was saved, and checks the setup', async () => {
     const client = await renderLoaded(SAVED);
     const checksBefore = client.checkSetup.mock.calls.length;
-    client.save.mockResolvedValueOnce({
-      ok: false,
-      error: {
-        code: 'twilio_unavailable',
-        message:
-          'Twilio failed or did not answer in time: try again in a moment. What was asked may have been done in part',
-        status: 503,
-      },
-    });
+    client.save.mockResolvedValueOnce(TWILIO_UNAVAILABLE);
     fireEvent.click(saveButton());
 
     expect(await screen.findByRole('alert')).toHaveTextContent(

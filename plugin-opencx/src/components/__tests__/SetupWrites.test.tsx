@@ -3,7 +3,12 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 
 import type { SetupCheck, StepReport, UndoSetupResult, UninstallSetupResult } from '../../api/settingsClient';
 import { absoluteTime } from '../../domain/time';
-import { fakeSettingsClient, HEALTHY_CHECKS, SAVED_SETTINGS } from '../../testing/fakeSettingsClient';
+import {
+  fakeSettingsClient,
+  HEALTHY_CHECKS,
+  SAVED_SETTINGS,
+  TWILIO_UNAVAILABLE,
+} from '../../testing/fakeSettingsClient';
 import { browserDropsFocus } from '../../testing/focus';
 import { renderWithTheme } from '../../testing/render';
 import { SetupSection } from '../SetupSection';
@@ -480,15 +485,7 @@ describe('a write that may have been done though it failed', () => {
 
   it('Twilio failing part-way through an Uninstall: the check shows what is left', async () => {
     const client = await renderSection();
-    client.uninstallSetup.mockResolvedValueOnce({
-      ok: false,
-      error: {
-        code: 'twilio_unavailable',
-        message:
-          'Twilio failed or did not answer in time: try again in a moment. What was asked may have been done in part',
-        status: 503,
-      },
-    });
+    client.uninstallSetup.mockResolvedValueOnce(TWILIO_UNAVAILABLE);
     fireEvent.click(button('Uninstall'));
     const confirm = await screen.findByRole('region', CONFIRMATION);
     fireEvent.click(within(confirm).getByRole('button', { name: 'Yes, uninstall' }));
