@@ -12,6 +12,7 @@ import {
   type Decision,
   declineStep,
   isOurMessage,
+  heldOnceAccepted,
   offerOutlived,
   timerToRearm,
   watchdogAfterFailure,
@@ -295,9 +296,19 @@ describe('offerOutlived: an AI offer read after its task ended starts nothing', 
     expect(offerOutlived(status)).toBe(true);
   });
 
-  // Assigned and wrapping tasks are left to the events that follow; an unreadable task engages as before.
-  test.each(['pending', 'reserved', 'assigned', 'wrapping', 'unknown'])('a task %s: the AI engages', (status) => {
+  // Assigned and wrapping tasks are someone's: whose, the engage asks TaskRouter (heldOnceAccepted).
+  test.each(['pending', 'reserved', 'assigned', 'wrapping', 'unknown'])('a task %s has not ended', (status) => {
     expect(offerOutlived(status)).toBe(false);
+  });
+
+  test.each([
+    ['assigned', true],
+    ['wrapping', true],
+    ['reserved', false],
+    ['pending', false],
+    ['unknown', false],
+  ])('a task %s was accepted by a worker: %s', (status, accepted) => {
+    expect(heldOnceAccepted(status)).toBe(accepted);
   });
 });
 

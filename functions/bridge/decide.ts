@@ -858,6 +858,9 @@ export function offerOutlived(taskStatus: string | 'gone' | 'unknown'): boolean 
   return taskStatus === 'gone' || taskStatus === 'canceled' || taskStatus === 'completed';
 }
 
+/** A worker accepted the offer's task (`assigned`, then `wrapping`): a human, unless it is the AI's own accept. */
+export const heldOnceAccepted = (taskStatus: string): boolean => taskStatus === 'assigned' || taskStatus === 'wrapping';
+
 export type AfterAnswer =
   | { next: 'reply'; reply: string; answerId?: string }
   | { next: 'handoff'; request: HandoffRequest };

@@ -1,4 +1,5 @@
 // Races between events and recovery from partial failures, through the Functions in twilio-run.
+import twilio from 'twilio';
 import { CONVERSATION_MAPS } from '../../functions/bridge/state';
 import { locationOf } from '../../functions/common/shards';
 import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
@@ -883,4 +884,49 @@ test('an AI offer delivered again after its task ended starts no session and ans
   expect(world.opencx.sessions.get(session.id)?.status).toBe('closed_resolved');
   expect(world.postedAsAi(conversationSid)).toHaveLength(answers);
   expect(world.conversationRecord(conversationSid)).toBeUndefined();
+});
+
+// TaskRouter delivers events late and out of order ([open]): an offer of the AI's that was never
+// handled, arriving once a human holds the task (here the task went straight to them).
+test('an AI offer that arrives once a human accepted the task starts no session and says nothing', async () => {
+  const humansOnly = world.addWorkflow('Humans only');
+  const { conversationSid, taskSid } = world.flex.startInboundConversation({
+    conversationsServiceSid: world.conversationsServiceSid,
+    workspaceSid: world.workspaceSid,
+    workflowSid: humansOnly,
+    from: 'customer-late-offer',
+    body: 'Can a person help me?',
+    channelType: 'web',
+  });
+  await world.settle();
+  await world.humanAgentAccepts(taskSid);
+  expect(world.task(taskSid).assignmentStatus).toBe('assigned');
+
+  const params = {
+    EventType: 'reservation.created',
+    Sid: 'EV' + '5'.repeat(32),
+    AccountSid: world.twilio.accountSid,
+    WorkspaceSid: world.workspaceSid,
+    TaskSid: taskSid,
+    TaskAttributes: JSON.stringify(world.task(taskSid).attributes),
+    TaskAssignmentStatus: 'reserved',
+    ReservationSid: 'WR' + '5'.repeat(32),
+    WorkerSid: world.aiWorkerSid,
+  };
+  const sessionsBefore = world.opencx.sessions.size;
+  const late = await fetch(world.webhookUrl, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'X-Twilio-Signature': twilio.getExpectedTwilioSignature(world.twilio.authToken, world.webhookUrl, params),
+    },
+    body: new URLSearchParams(params).toString(),
+  });
+  await world.settle();
+
+  expect(late.status).toBe(200);
+  expect(world.opencx.sessions.size).toBe(sessionsBefore);
+  expect(world.postedAsAi(conversationSid)).toEqual([]);
+  expect(world.conversationRecord(conversationSid)).toBeUndefined();
+  expect(world.task(taskSid).assignmentStatus).toBe('assigned');
 });

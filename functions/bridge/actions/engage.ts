@@ -21,6 +21,7 @@ import {
   type Decision,
   isFromCustomer,
   isOurMessage,
+  heldOnceAccepted,
   offerOutlived,
   textForAi,
 } from '../decide';
@@ -30,7 +31,7 @@ import type { NoteOutcome } from '../handoff';
 import { recordInsight } from '../insights';
 import { rateLimitedHandoff } from '../rate-limit';
 import { postCustomerNote } from './customer-note';
-import { allFinished, handOff } from './handoff';
+import { allFinished, assignedToAi, handOff } from './handoff';
 import { armIdleTimer } from './idle';
 import { ourMarker } from './post';
 import { closeSession, decline, end } from './lifecycle';
@@ -118,6 +119,8 @@ export async function startSession(
     ]);
     if (offerOutlived(taskStatus)) return endedBeforeEngage(d, claimed, taskStatus, deps);
     if (taskStatus === 'handed-off') return handedOffBeforeEngage(d, claimed, deps);
+    if (heldOnceAccepted(taskStatus) && !handback && !(await assignedToAi({ sid: d.taskSid }, deps)))
+      return takenByHuman(d, claimed, deps);
     if (!newestFirst) return abandon(d, deps, handback?.previousSessionId);
     const unseen = handback ? newestFirst.filter((m) => m.index > handback.afterIndex) : newestFirst;
     customer = customerAuthor(d.attributes, unseen);
@@ -245,6 +248,21 @@ async function endedBeforeEngage(
   const previous = resumingHandback(claimed.record, d.taskSid)?.previousSessionId;
   if (ended.outcome === 'ended' && previous) await closeSession(previous, 'closed_unresolved', deps);
   return ended;
+}
+
+/**
+ * A human accepted the task before this offer was handled (it was delivered late, or decided again
+ * by its timer after the AI's reservation ended unseen): the conversation is the human's, and the AI
+ * leaves it as if it had never been offered it.
+ */
+async function takenByHuman(d: Omit<Engage, 'action'>, claimed: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
+  const ours = claimed.record;
+  await deps.state.forgetIf(
+    d.conversationSid,
+    (current) => current.taskSid === ours.taskSid && current.claimedAt === ours.claimedAt && !current.sessionId,
+    claimed,
+  );
+  return { outcome: 'ignore', reason: `task ${d.taskSid} was accepted by a human before the AI's offer was handled` };
 }
 
 /** The task went to humans since the offer: the AI stays silent, its claim now the handoff's. */
