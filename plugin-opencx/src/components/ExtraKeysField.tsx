@@ -38,9 +38,12 @@ function pasteKeys(event: React.ClipboardEvent<HTMLInputElement>, onChange: (val
     .map((key) => key.trim())
     .filter(Boolean)
     .join(', ');
-  const start = input.selectionStart ?? input.value.length;
-  const end = input.selectionEnd ?? input.value.length;
-  onChange(input.value.slice(0, start) + keys + input.value.slice(end));
+  const before = input.value.slice(0, input.selectionStart ?? input.value.length);
+  const after = input.value.slice(input.selectionEnd ?? input.value.length);
+  // Kept apart from a key typed beside them, too.
+  const lead = before.trim() && !/[,\s]$/.test(before) ? ', ' : '';
+  const tail = after.trim() && !/^[,\s]/.test(after) ? ', ' : '';
+  onChange(before + lead + keys + tail + after);
 }
 
 export function ExtraKeysField({

@@ -113,13 +113,23 @@ export const CodeField = (props: CodeFieldProps): JSX.Element => <VerbatimField 
  * A write-only secret: typed to replace the saved one, never shown back. `placeholder` stands in for the saved one.
  * React 17 copies a controlled input's value into its HTML `value` attribute, a password's too, where
  * whatever reads the page's markup (session replay, error reports' DOM snapshots) would find it: the
- * attribute is taken off after each render.
+ * attribute is taken off after each render, and whenever React puts it back (it does so after each
+ * keystroke, past the render, as it restores the controlled value).
  */
 export function SecretField(props: CodeFieldProps): JSX.Element {
   const box = React.useRef<HTMLElement>(null);
   React.useLayoutEffect(() => {
     box.current?.querySelector('input')?.removeAttribute('value');
   });
+  React.useLayoutEffect(() => {
+    const input = box.current?.querySelector('input');
+    if (!input) return undefined;
+    const watcher = new MutationObserver(() => {
+      if (input.hasAttribute('value')) input.removeAttribute('value');
+    });
+    watcher.observe(input, { attributes: true, attributeFilter: ['value'] });
+    return () => watcher.disconnect();
+  }, []);
   return (
     <Box ref={box}>
       <VerbatimField {...props} type="password" />

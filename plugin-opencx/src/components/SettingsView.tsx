@@ -296,12 +296,12 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
    * admin is offered the reload a stale save offers. Only a `setup` read shows that it runs, and that it failed;
    * which writes are this admin's own does not depend on why: `setupWrote` says.
    */
-  const refresh = async (why: 'setup' | 'return' = 'setup'): Promise<void> => {
+  const refresh = async (why: 'setup' | 'return' | 'unfinished' = 'setup'): Promise<void> => {
     const reported = why === 'setup';
-    if (reported) setReloading(true);
+    if (why !== 'return') setReloading(true);
     const loaded = await readAgain();
     if (!mounted.current) return;
-    if (reported) setReloading(false);
+    if (why !== 'return') setReloading(false);
     if (!loaded) return;
     // Saved over stale settings, the form would be refused (or put back what the setup change wrote). On a
     // return nothing changed here: the form stays as it was, its revision still guarding the save.
@@ -326,12 +326,15 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
     show(loaded.settings);
     setRouting(loaded.routing);
     setValues(rebased.values);
+    // After a save that may have landed, what changed is taken to be it: its own alert stays.
     setOutcome((shownOutcome) =>
-      rebased.theirs
-        ? { kind: 'warning', message: strings.settingsTheirChangesShown }
-        : shownOutcome?.kind === 'unrefreshed'
-          ? { kind: 'saved', message: strings.settingsRefreshed }
-          : shownOutcome,
+      why === 'unfinished'
+        ? shownOutcome
+        : rebased.theirs
+          ? { kind: 'warning', message: strings.settingsTheirChangesShown }
+          : shownOutcome?.kind === 'unrefreshed'
+            ? { kind: 'saved', message: strings.settingsRefreshed }
+            : shownOutcome,
     );
   };
 
@@ -446,6 +449,9 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
       // What it wrote, if anything, shows in the check (and in the settings once read again).
       setOutcome({ kind: 'failed', message: format(strings.settingsSaveUnfinished, { message }) });
       setCheckRequest((n) => n + 1);
+      // Landed, it changed the settings' revision: the form takes it, or the next save is refused as stale.
+      noteSetupWrite();
+      void refresh('unfinished');
       return;
     }
     const onForm = field !== undefined && isFormField(field);

@@ -181,12 +181,26 @@ describe('SettingsView', () => {
     const client = await renderLoaded(SAVED);
     const checksBefore = client.checkSetup.mock.calls.length;
     client.save.mockResolvedValueOnce(TWILIO_UNAVAILABLE);
+
+    // It landed: the settings read again carry its revision, which the next save sends.
+    const landed: OpencxSettings = { ...SAVED, aiAuthorName: 'Landed Bot', revision: '9.landed' };
+    client.load.mockResolvedValueOnce({ ok: true, settings: landed, routing: null });
+    fireEvent.change(authorInput(), { target: { value: 'Landed Bot' } });
     fireEvent.click(saveButton());
 
     expect(await screen.findByRole('alert')).toHaveTextContent(
       /Test & Save may not have finished\. Twilio failed or did not answer in time/,
     );
     await waitFor(() => expect(client.checkSetup.mock.calls.length).toBeGreaterThan(checksBefore));
+    await waitFor(() => expect(saveButton()).toBeEnabled());
+    expect(screen.getByRole('alert')).toHaveTextContent(/Test & Save may not have finished/);
+    client.save.mockResolvedValueOnce({ ok: true, settings: landed, workerCreated: false });
+    fireEvent.click(saveButton());
+    await screen.findByText(/Settings saved/);
+    expect(client.save).toHaveBeenLastCalledWith(
+      'flex-token',
+      expect.objectContaining({ aiAuthorName: 'Landed Bot', settingsRevision: '9.landed' }),
+    );
   });
 
   it("keeps a key typed, or kept after a refused save, out of the page's markup", async () => {
@@ -203,6 +217,18 @@ describe('SettingsView', () => {
     });
     fireEvent.change(tokenInput(), { target: { value: secret } });
     expect(document.body.innerHTML).not.toContain(secret);
+    // Typed as a browser delivers it, outside React's act: React puts the attribute back after the render.
+    const webhookSecret = screen.getByLabelText(/webhook signing secret/) as HTMLInputElement;
+    // The browser's own setter: React's value tracker then sees a change, as with a key press.
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(
+      webhookSecret,
+      'whsec_typed_in_the_browser_5e',
+    );
+    webhookSecret.dispatchEvent(new Event('input', { bubbles: true }));
+    await Promise.resolve();
+    expect(webhookSecret).not.toHaveAttribute('value');
+    expect(webhookSecret).toHaveValue('whsec_typed_in_the_browser_5e');
+    expect(document.body.innerHTML).not.toContain('whsec_typed_in_the_browser_5e');
     fireEvent.click(saveButton());
 
     expect(await screen.findByText(/OpenCX rejected this token/)).toBeVisible();
@@ -216,6 +242,10 @@ describe('SettingsView', () => {
     const addInput = screen.getByLabelText('Add keys');
     fireEvent.change(addInput, { target: { value: 'ocx_live_first_a1a1, ' } });
     fireEvent.paste(addInput, { clipboardData: { getData: () => 'ocx_live_second_b2b2\r\nocx_live_third_c3c3\n' } });
+    expect(addInput).toHaveValue('ocx_live_first_a1a1, ocx_live_second_b2b2, ocx_live_third_c3c3');
+    // Pasted right after a key, with no comma: kept apart from it too.
+    fireEvent.change(addInput, { target: { value: 'ocx_live_first_a1a1' } });
+    fireEvent.paste(addInput, { clipboardData: { getData: () => 'ocx_live_second_b2b2\nocx_live_third_c3c3' } });
     expect(addInput).toHaveValue('ocx_live_first_a1a1, ocx_live_second_b2b2, ocx_live_third_c3c3');
 
     client.save.mockResolvedValue({ ok: true, settings: SAVED, workerCreated: false });
