@@ -1,6 +1,7 @@
 // The AI takes a new conversation: one OpenCX session per conversation (a Sync claim), then the
 // customer's messages the AI has not seen yet, newest first within a budget, and its answer. The AI
 // resuming after a handback starts a new session the same way (actions/handback.ts).
+import { isAiPoolWorker } from '../../common/config';
 import { OpenCxError } from '../../common/opencx-client';
 import type { FlexTaskAttributes } from '../../common/task-attributes';
 import { type ConversationMessage, undefinedIfNotFound } from '../../common/twilio';
@@ -31,7 +32,7 @@ import type { NoteOutcome } from '../handoff';
 import { recordInsight } from '../insights';
 import { rateLimitedHandoff } from '../rate-limit';
 import { postCustomerNote } from './customer-note';
-import { allFinished, assignedToAi, handOff } from './handoff';
+import { allFinished, handOff } from './handoff';
 import { armIdleTimer } from './idle';
 import { ourMarker } from './post';
 import { closeSession, decline, end } from './lifecycle';
@@ -119,7 +120,7 @@ export async function startSession(
     ]);
     if (offerOutlived(taskStatus)) return endedBeforeEngage(d, claimed, taskStatus, deps);
     if (taskStatus === 'handed-off') return handedOffBeforeEngage(d, claimed, deps);
-    if (heldOnceAccepted(taskStatus) && !handback && !(await assignedToAi({ sid: d.taskSid }, deps)))
+    if (heldOnceAccepted(taskStatus) && !handback && !(await acceptedByAi(d, deps)))
       return takenByHuman(d, claimed, deps);
     if (!newestFirst) return abandon(d, deps, handback?.previousSessionId);
     const unseen = handback ? newestFirst.filter((m) => m.index > handback.afterIndex) : newestFirst;
@@ -259,10 +260,31 @@ async function takenByHuman(d: Omit<Engage, 'action'>, claimed: KnownRecord, dep
   const ours = claimed.record;
   await deps.state.forgetIf(
     d.conversationSid,
-    (current) => current.taskSid === ours.taskSid && current.claimedAt === ours.claimedAt && !current.sessionId,
+    (current) =>
+      current.phase === 'ai' &&
+      current.taskSid === ours.taskSid &&
+      current.claimedAt === ours.claimedAt &&
+      !current.sessionId,
     claimed,
   );
   return { outcome: 'ignore', reason: `task ${d.taskSid} was accepted by a human before the AI's offer was handled` };
+}
+
+/**
+ * The assigned task's accepted reservation is this offer's or an AI worker's (the Interactions-invite
+ * case), not a human's. A read that fails says so too: the engage goes on, as it did before asking.
+ */
+async function acceptedByAi(d: Omit<Engage, 'action'>, deps: BridgeDeps): Promise<boolean> {
+  try {
+    const accepted = await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, d.taskSid, 'accepted');
+    return accepted.some((r) => r.sid === d.reservationSid || isAiPoolWorker(deps.config, r.workerSid));
+  } catch (error) {
+    deps.warn('could not read who accepted the task before engaging; engaging anyway', {
+      error: String(error),
+      taskSid: d.taskSid,
+    });
+    return true;
+  }
 }
 
 /** The task went to humans since the offer: the AI stays silent, its claim now the handoff's. */

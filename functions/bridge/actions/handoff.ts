@@ -242,8 +242,7 @@ function alreadyCarries(current: Record<string, unknown>, wanted: Partial<Handof
   return current.handedOff === true && current.handoffTimestamp === wanted.handoffTimestamp;
 }
 
-/** The task's accepted reservation is an AI worker's (the task assigned to the AI, not to a human). */
-export async function assignedToAi(task: Pick<TaskSnapshot, 'sid'>, deps: BridgeDeps): Promise<boolean> {
+async function assignedToAi(task: TaskSnapshot, deps: BridgeDeps): Promise<boolean> {
   return (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).some((r) =>
     isAiPoolWorker(deps.config, r.workerSid),
   );
