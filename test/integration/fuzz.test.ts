@@ -2,13 +2,12 @@
 // conversation with a settings save, load and setup check. Then no response, header or log line
 // may carry a secret, in any encoding. FUZZ_ITERATIONS raises the count (default 150), FUZZ_SEED
 // replays a run. What a case expects, and the one 5xx allowed, are defined in test/harness/fuzz.ts.
-import twilio from 'twilio';
 import { type FuzzExchange, fuzzFunctions, type FuzzReport, judge, summary } from '../harness/fuzz';
 import { CONFIG_DOCUMENT } from '../../functions/common/config';
 import { findSecrets } from '../harness/secret-scan';
 import { OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
 import { DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
-import { type FunctionAnswer, postForm, postSignedOpencx } from './helpers';
+import { type FunctionAnswer, postForm, postSigned, postSignedOpencx } from './helpers';
 
 jest.setTimeout(120000);
 
@@ -209,14 +208,7 @@ describe('defects the fuzzer found, reproduced', () => {
       ReservationSid: 'WR' + '7'.repeat(32),
       WorkerSid: world.aiWorkerSid,
     };
-    const response = await fetch(world.webhookUrl, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        'X-Twilio-Signature': twilio.getExpectedTwilioSignature(world.twilio.authToken, world.webhookUrl, params),
-      },
-      body: new URLSearchParams(params).toString(),
-    });
+    const response = await postSigned(world, params);
     reproducerAnswers.push(await response.text());
     await world.settle();
     expect(response.status).toBeLessThan(500);

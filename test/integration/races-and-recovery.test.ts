@@ -1,9 +1,8 @@
 // Races between events and recovery from partial failures, through the Functions in twilio-run.
-import twilio from 'twilio';
 import { CONVERSATION_MAPS } from '../../functions/bridge/state';
 import { locationOf } from '../../functions/common/shards';
 import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
-import { engageHeldAfterItsRead, finishTest, holdNextOffer, lastSeq, messageHandled } from './helpers';
+import { engageHeldAfterItsRead, finishTest, holdNextOffer, lastSeq, messageHandled, postSigned } from './helpers';
 
 jest.setTimeout(60000);
 
@@ -914,14 +913,7 @@ test('an AI offer that arrives once a human accepted the task starts no session 
     WorkerSid: world.aiWorkerSid,
   };
   const sessionsBefore = world.opencx.sessions.size;
-  const late = await fetch(world.webhookUrl, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      'X-Twilio-Signature': twilio.getExpectedTwilioSignature(world.twilio.authToken, world.webhookUrl, params),
-    },
-    body: new URLSearchParams(params).toString(),
-  });
+  const late = await postSigned(world, params);
   await world.settle();
 
   expect(late.status).toBe(200);

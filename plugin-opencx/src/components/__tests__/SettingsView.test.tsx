@@ -29,6 +29,11 @@ function deferred<T>() {
 }
 
 const tokenInput = () => screen.getByLabelText(/OpenCX API key/);
+/** The save's answer when OpenCX refuses the key. */
+const TOKEN_REJECTED: SaveResult = {
+  ok: false,
+  error: { code: 'opencx_token_rejected', message: 'OpenCX rejected this token', field: 'opencxToken', status: 400 },
+};
 const queueInput = () => screen.getByLabelText('AI queue SID (optional)');
 const authorInput = () => screen.getByLabelText('AI author name');
 const saveButton = () => screen.getByRole('button', { name: 'Test & Save' });
@@ -206,15 +211,7 @@ describe('SettingsView', () => {
   it("keeps a key typed, or kept after a refused save, out of the page's markup", async () => {
     const secret = 'ocx_live_kept_after_refusal_77';
     const client = await renderLoaded(SAVED);
-    client.save.mockResolvedValue({
-      ok: false,
-      error: {
-        code: 'opencx_token_rejected',
-        message: 'OpenCX rejected this token',
-        field: 'opencxToken',
-        status: 400,
-      },
-    });
+    client.save.mockResolvedValue(TOKEN_REJECTED);
     fireEvent.change(tokenInput(), { target: { value: secret } });
     expect(document.body.innerHTML).not.toContain(secret);
     // Typed as a browser delivers it, outside React's act: React puts the attribute back after the render.
@@ -384,15 +381,7 @@ describe('SettingsView', () => {
 
   it('shows a rejected OpenCX token next to the token field', async () => {
     const client = await renderLoaded(SAVED);
-    client.save.mockResolvedValue({
-      ok: false,
-      error: {
-        code: 'opencx_token_rejected',
-        message: 'OpenCX rejected this token',
-        field: 'opencxToken',
-        status: 400,
-      },
-    });
+    client.save.mockResolvedValue(TOKEN_REJECTED);
 
     fireEvent.change(tokenInput(), { target: { value: 'ocx_live_wrong' } });
     fireEvent.click(saveButton());
