@@ -62,6 +62,17 @@ describe('SetupLock.acquire', () => {
     expect(twilio.requests).toEqual([CREATE, `GET ${LOCK}`, `POST ${LOCK}`, CREATE]);
   });
 
+  it('names no holder when every round met an expired lock that went or changed hands', async () => {
+    const gone: ScriptedAnswer = {
+      status: 404,
+      body: { code: 20404, message: 'The requested resource was not found' },
+    };
+    const round = [exists, lockIs(holder('killed', -1), '5'), gone];
+    const { lock, twilio } = await lockWith(...round, ...round, ...round);
+    await expect(lock.acquire(ours)).resolves.toEqual({ held: false, holder: undefined });
+    expect(twilio.requests).toHaveLength(9);
+  });
+
   it('loses a takeover race to the taker that wrote first, and names it', async () => {
     const winner = holder('winner', 60_000);
     const { lock } = await lockWith(

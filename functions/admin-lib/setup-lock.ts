@@ -70,7 +70,8 @@ export class SetupLock {
       );
       if (taken) return { held: true };
     }
-    return { held: false, holder: seen };
+    // An expired holder is not "in progress": the lock kept changing hands.
+    return { held: false, holder: seen && isLive(seen, this.now()) ? seen : undefined };
   }
 
   /** Deletes the lock if it is still `id`'s: one taken over after it expired is the new holder's. */
