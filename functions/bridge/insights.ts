@@ -78,11 +78,23 @@ export function handoffInsight(
 }
 
 /** Records one event; best effort: a failure is logged and never breaks the flow that records it. */
-export async function recordInsight(deps: Pick<BridgeDeps, 'state' | 'warn'>, event: InsightEvent): Promise<void> {
+export const recordInsight = (deps: Pick<BridgeDeps, 'state' | 'warn'>, event: InsightEvent): Promise<void> =>
+  bestEffort(deps, 'record', event, () => deps.state.recordInsight(insightKey(event), event));
+
+/** Takes back an event recorded beside the read that showed it did not happen; best effort too. */
+export const withdrawInsight = (deps: Pick<BridgeDeps, 'state' | 'warn'>, event: InsightEvent): Promise<void> =>
+  bestEffort(deps, 'withdraw', event, () => deps.state.withdrawInsight(insightKey(event)));
+
+async function bestEffort(
+  deps: Pick<BridgeDeps, 'warn'>,
+  verb: 'record' | 'withdraw',
+  event: InsightEvent,
+  write: () => Promise<void>,
+): Promise<void> {
   try {
-    await deps.state.recordInsight(insightKey(event), event);
+    await write();
   } catch (error) {
-    deps.warn('could not record the insight event', {
+    deps.warn(`could not ${verb} the insight event`, {
       insight: event.type,
       conversationSid: event.conversationSid,
       error: String(error),

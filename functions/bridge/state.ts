@@ -609,6 +609,11 @@ export class BridgeState {
     await this.sync.createMapItem(this.syncServiceSid, locationOf(INSIGHT_MAPS, key), key, event, INSIGHT_TTL_SECONDS);
   }
 
+  /** Takes back an insight recorded for what turned out not to happen; one never written is no error. */
+  async withdrawInsight(key: string): Promise<void> {
+    await this.sync.deleteMapItem(this.syncServiceSid, locationOf(INSIGHT_MAPS, key), key);
+  }
+
   /**
    * Notes that a signed OpenCX event arrived, for the setup check, in the health document `key` falls
    * on, with the fingerprint of the secret that verified it.

@@ -2,7 +2,15 @@
 import { CONVERSATION_MAPS } from '../../functions/bridge/state';
 import { locationOf } from '../../functions/common/shards';
 import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
-import { engageHeldAfterItsRead, finishTest, holdNextOffer, lastSeq, messageHandled, postSigned } from './helpers';
+import {
+  engageHeldAfterItsRead,
+  finishTest,
+  holdNextOffer,
+  insightEvents,
+  lastSeq,
+  messageHandled,
+  postSigned,
+} from './helpers';
 
 jest.setTimeout(60000);
 
@@ -921,4 +929,6 @@ test('an AI offer that arrives once a human accepted the task starts no session 
   expect(world.postedAsAi(conversationSid)).toEqual([]);
   expect(world.conversationRecord(conversationSid)).toBeUndefined();
   expect(world.task(taskSid).assignmentStatus).toBe('assigned');
+  // The supervisors' insights count no conversation the AI never held.
+  expect(insightEvents(world).filter((e) => e.data.conversationSid === conversationSid)).toEqual([]);
 });

@@ -29,7 +29,7 @@ import {
 import { handbackCustomData, handbackNote, resumingHandback } from '../handback';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import type { NoteOutcome } from '../handoff';
-import { recordInsight } from '../insights';
+import { type InsightEvent, recordInsight, withdrawInsight } from '../insights';
 import { rateLimitedHandoff } from '../rate-limit';
 import { postCustomerNote } from './customer-note';
 import { allFinished, handOff } from './handoff';
@@ -111,12 +111,7 @@ export async function startSession(
       ),
       // Read after the claim: an end that came before it found nothing to end, and shows here.
       taskStatusOf(d.taskSid, d.attributes, deps),
-      recordInsight(deps, {
-        type: 'engage',
-        at: new Date(record.claimedAt).toISOString(),
-        conversationSid: d.conversationSid,
-        taskSid: d.taskSid,
-      }),
+      recordInsight(deps, engageInsight(d, record)),
     ]);
     if (offerOutlived(taskStatus)) return endedBeforeEngage(d, claimed, taskStatus, deps);
     if (taskStatus === 'handed-off') return handedOffBeforeEngage(d, claimed, deps);
@@ -211,7 +206,13 @@ export async function startSession(
   return { ...answered, noted: note };
 }
 
-/** The task's status, `gone` after a 404, `unknown` when TaskRouter cannot say (the engage goes on). */
+const engageInsight = (d: Omit<Engage, 'action'>, record: KnownRecord['record']): InsightEvent => ({
+  type: 'engage',
+  at: new Date(record.claimedAt).toISOString(),
+  conversationSid: d.conversationSid,
+  taskSid: d.taskSid,
+});
+
 /**
  * The task's status as the engage reads it after its claim; `handed-off` when it carries a handoff
  * the offer did not (an offer decided again by its timer after the task went to humans).
@@ -258,15 +259,19 @@ async function endedBeforeEngage(
  */
 async function takenByHuman(d: Omit<Engage, 'action'>, claimed: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   const ours = claimed.record;
-  await deps.state.forgetIf(
-    d.conversationSid,
-    (current) =>
-      current.phase === 'ai' &&
-      current.taskSid === ours.taskSid &&
-      current.claimedAt === ours.claimedAt &&
-      !current.sessionId,
-    claimed,
-  );
+  // The engage counted beside the task read never happened.
+  await Promise.all([
+    withdrawInsight(deps, engageInsight(d, ours)),
+    deps.state.forgetIf(
+      d.conversationSid,
+      (current) =>
+        current.phase === 'ai' &&
+        current.taskSid === ours.taskSid &&
+        current.claimedAt === ours.claimedAt &&
+        !current.sessionId,
+      claimed,
+    ),
+  ]);
   return { outcome: 'ignore', reason: `task ${d.taskSid} was accepted by a human before the AI's offer was handled` };
 }
 
