@@ -477,17 +477,32 @@ export function watchdogAfterFailure(
   const engaging = action === 'relay' && record.decidedOn?.phase === 'ai' && !record.decidedOn.sessionId;
   if (!current.sessionId && !engaging) return undefined;
   return {
-    attributes: {
-      opencxTimer: 'answer',
-      conversationSid: event.conversationSid,
-      ...(engaging ? { unparked: true, claimedAt: record.decidedOn!.claimedAt } : { sessionId: current.sessionId }),
-      messageSid: event.message.sid,
-      rearmed: 1,
-    },
+    attributes: engaging
+      ? { ...engageWatchdog(event.conversationSid, record.decidedOn!.claimedAt, event.message.sid), rearmed: 1 }
+      : {
+          opencxTimer: 'answer',
+          conversationSid: event.conversationSid,
+          sessionId: current.sessionId,
+          messageSid: event.message.sid,
+          rearmed: 1,
+        },
     // The default: a short wait.
     afterSeconds: current.phase === 'ai' ? config.aiAnswerTimeoutSeconds : undefined,
   };
 }
+
+/**
+ * The watchdog of a message that came while the engage claimed `claimedAt` was making the session:
+ * it hands off if that engage never recorded one, and otherwise sends the message unless someone
+ * claimed it, or waits for the answer to it.
+ */
+export const engageWatchdog = (conversationSid: string, claimedAt: number, messageSid: string): FlexTaskAttributes => ({
+  opencxTimer: 'answer',
+  conversationSid,
+  unparked: true,
+  claimedAt,
+  messageSid,
+});
 
 /**
  * An offer to the AI whose handling failed (its claim, its session, the handoff or decline it led

@@ -1,11 +1,18 @@
 // Whole conversations through the webhook Function in twilio-run, against the simulators.
-import { AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
+import {
+  AI_ANSWER_TIMEOUT_SECONDS,
+  AI_AUTHOR,
+  CUSTOMER_HANDOFF_NOTE,
+  OPENCX_WEBHOOK_SECRET,
+  World,
+} from '../harness/world';
 import { ATTACHMENT_NOTE } from '../../functions/bridge/decide';
 import {
   deliveriesOf,
   engageHeldAfterItsRead,
   finishTest,
   lastSeq,
+  messageHandled,
   opencxCalls,
   opencxDeliveriesFor,
   postSigned,
@@ -27,18 +34,6 @@ afterEach(() => {
   world.opencx.configureWebhook({ url: world.opencxWebhookUrl, secret: OPENCX_WEBHOOK_SECRET });
   finishTest(world);
 });
-
-/** Flex creates the conversation and its task; the test acts while the Functions are still at work. */
-function startWithoutSettling(body: string, from = `racer-${Date.now()}`) {
-  return world.flex.startInboundConversation({
-    conversationsServiceSid: world.conversationsServiceSid,
-    workspaceSid: world.workspaceSid,
-    workflowSid: world.workflowSid,
-    from,
-    body,
-    channelType: 'web',
-  });
-}
 
 describe('engage and relay', () => {
   test('the AI answers the first message under its author name and keeps the reservation pending', async () => {
@@ -419,17 +414,33 @@ describe('duplicates and races', () => {
     expect(sessions).toHaveLength(1);
   });
 
-  test('two customer messages racing the engage are both answered once', async () => {
-    world.opencx.faults.add({ path: '/chat/sessions', method: 'POST', latencyMs: 400, times: 1 });
-    const started = startWithoutSettling('one', 'racer');
-    world.conversations.receiveCustomerMessage(world.conversationsServiceSid, started.conversationSid, {
-      author: 'racer',
-      body: 'two',
-    });
-    await world.opencx.whenHeld(1);
-    await world.advance(400);
-    const sent = world.contactMessages(world.sessionFor(started.conversationSid)!.id).join('\n');
-    expect(sent.split('\n').sort()).toEqual(['one', 'two']);
+  test('a message racing the engage is sent with the first, answered once; its watchdog stands down', async () => {
+    world.opencx.ai.reply('Hello! Which order is it?');
+    const { conversationSid, taskSid, release } = await engageHeldAfterItsRead(world, 'one');
+    try {
+      world.customerWrites(conversationSid, 'two');
+      await world.until(() => messageHandled(world, conversationSid, 'two'), 'the second message to be handled');
+      const left = world.twilio.webhooks.find(
+        (d) => d.params.Body === 'two' && d.params.ConversationSid === conversationSid,
+      )!;
+      expect(JSON.parse(left.responseBody!)).toMatchObject({ outcome: 'deferred', timerSid: expect.any(String) });
+    } finally {
+      release();
+    }
+    await world.settle();
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    expect(world.contactMessages(sessionId)).toEqual(['one\ntwo']);
+    expect(world.postedAsAi(conversationSid).map((m) => m.body)).toEqual(['Hello! Which order is it?']);
+
+    const opencxBefore = world.opencx.requests.length;
+    await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
+
+    // Claimed by the engage and answered: nothing to ask OpenCX's history.
+    expect(opencxCalls(world, opencxBefore)).toEqual([]);
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', sessionId });
+    expect(world.contactMessages(sessionId)).toEqual(['one\ntwo']);
+    expect(world.postedAsAi(conversationSid).map((m) => m.body)).toEqual(['Hello! Which order is it?']);
   });
 });
 

@@ -3,6 +3,7 @@ import { CONVERSATION_MAPS } from '../../functions/bridge/state';
 import { locationOf } from '../../functions/common/shards';
 import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
 import {
+  deliveriesOf,
   engageHeldAfterItsRead,
   finishTest,
   holdNextOffer,
@@ -260,6 +261,37 @@ test('a message for a conversation whose engage died goes to humans, not to a wa
   expect(world.postedAsAi(conversationSid).map((m) => (m.attributes.opencx as { role: string }).role)).toEqual([
     'handoff-note',
   ]);
+});
+
+test('a message left for an engage that then dies goes to humans when its watchdog fires, unprompted', async () => {
+  const { conversationSid, taskSid, release } = await engageHeldAfterItsRead(world, 'Hello?');
+  const engage = deliveriesOf(world, 'reservation.created')
+    .filter((d) => d.params.TaskSid === taskSid)
+    .at(-1)!;
+  world.twilio.switches.functionOutlivesCaller = false;
+  try {
+    world.customerWrites(conversationSid, 'Anyone there?');
+    await world.until(
+      () => messageHandled(world, conversationSid, 'Anyone there?'),
+      'the message to be left for the engage',
+    );
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+    // TaskRouter gives up on the engage, and the runtime stops it before it made the session.
+    world.twilio.expireDelivery(engage.seq);
+    await world.until(() => engage.functionStopped !== undefined, 'the engage to be stopped');
+    expect(engage.functionStopped).toBe(true);
+  } finally {
+    release();
+    world.twilio.switches.functionOutlivesCaller = true;
+  }
+  await world.settle();
+  expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+
+  await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
+
+  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+  expect(world.sessionFor(conversationSid)).toBeUndefined();
 });
 
 test('ending a conversation clears our state even when OpenCX cannot close the session', async () => {

@@ -5,7 +5,7 @@ import { ATTACHMENT_NOTE } from '../../functions/bridge/decide';
 import { DEDUP_SHARDS } from '../../functions/bridge/dedup';
 import { AI_RESPONSE_EVENT, HANDOFF_EVENT } from '../simulators/opencx/opencx-simulator';
 import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
-import { finishTest, opencxDeliveriesFor, postSignedOpencx } from './helpers';
+import { engageHeldAfterItsRead, finishTest, messageHandled, opencxDeliveriesFor, postSignedOpencx } from './helpers';
 
 jest.setTimeout(120000);
 
@@ -820,6 +820,32 @@ describe('answers lost on the way back', () => {
       expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
     },
   );
+
+  // The engage's first text joins two messages; a watchdog can send only one of them again.
+  test("an engage's first text of two messages OpenCX never took: humans get it, not half of it again", async () => {
+    const { conversationSid, taskSid, release } = await engageHeldAfterItsRead(world, 'Hi, I am Ann, order 77');
+    try {
+      world.customerWrites(conversationSid, 'My order is late');
+      await world.until(
+        () => messageHandled(world, conversationSid, 'My order is late'),
+        'the message left for the engage',
+      );
+      world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', status: 502, times: 1 });
+      world.opencx.faults.add({ method: 'GET', path: '/chat/sessions/:id/history', status: 500, times: 3 });
+    } finally {
+      release();
+    }
+    await world.settle();
+    world.opencx.ai.reply('Answer to the next question');
+    await world.customerSays(conversationSid, 'Next question');
+
+    await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
+
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    expect(world.contactMessages(sessionId)).toEqual(['Next question']);
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+  });
 
   // The send's answer was lost (OpenCX may have the text), so the watchdog asks the history, which fails.
   test('an uncertain send answered by webhook, then the history cannot be read: no resend, no handoff', async () => {

@@ -9,6 +9,7 @@ import {
   aiUnavailable,
   attachmentHandoff,
   type Decision,
+  engageWatchdog,
   type HandoffRequest,
   isFromCustomer,
   textForAi,
@@ -297,6 +298,25 @@ export async function watchFailedFirstAnswer(
   };
 }
 
+/**
+ * A message left for the engage making the session: watched in case that engage never records it.
+ * Throws when the timer cannot be armed (the handler then arms it with a budget of its own).
+ */
+export async function watchParkedMessage(
+  conversationSid: string,
+  claimedAt: number,
+  messageSid: string,
+  deps: BridgeDeps,
+): Promise<string | undefined> {
+  const { timerWorkspaceSid, timerWorkflowSid, aiAnswerTimeoutSeconds } = deps.config;
+  if (!timerWorkspaceSid || !timerWorkflowSid) return undefined;
+  return deps.twilio.taskrouter.createTask(timerWorkspaceSid, {
+    workflowSid: timerWorkflowSid,
+    attributes: engageWatchdog(conversationSid, claimedAt, messageSid),
+    timeoutSeconds: aiAnswerTimeoutSeconds,
+  });
+}
+
 function armWatchdog(
   conversationSid: string,
   sessionId: string,
@@ -426,8 +446,9 @@ export async function checkAnswered(
     const body = message?.body;
     // The history read leaves time for what a miss needs: the resend, or the handoff.
     const historyDeadline = new Deadline(Math.max(0, deps.deadline.remaining() - 2 * deps.afterAnswerReserveMs));
+    // Left for the engage and claimed since: sent in its first text, whose own failure is watched.
     const reached =
-      body && !stillWorking
+      body && !stillWorking && !unparked
         ? await deps.opencx
             .historyHasContactText(sessionId, body, historyDeadline)
             .catch(() => (sendFailed ? false : undefined))

@@ -5,7 +5,7 @@ import { isAbandonedClaim } from '../conversation-record';
 import { resumingHandback } from '../handback';
 import { aiUnavailable, type Decision, ENGAGE_NEVER_FINISHED, textForAi } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
-import { type AiTurn, askAi, awaitAnswer, deliverAnswer, watchUncertainReply } from './answer';
+import { type AiTurn, askAi, awaitAnswer, deliverAnswer, watchParkedMessage, watchUncertainReply } from './answer';
 import { handOff } from './handoff';
 import { closeSession } from './lifecycle';
 import { resendLater } from './resend';
@@ -29,11 +29,15 @@ export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Pro
   if (current.record.phase === 'ai' && !current.record.sessionId) {
     // The engaging Function read the conversation before this message came: it sends it on recording the session.
     const parked = await deps.state.parkMessage(d.conversationSid, d.message.sid, current);
-    if (parked === 'parked')
+    if (parked === 'parked') {
+      // The engage may yet die (its time limit, a crash): then nobody would send the message or hand off.
+      const timerSid = await watchParkedMessage(d.conversationSid, current.record.claimedAt, d.message.sid, deps);
       return {
         outcome: 'deferred',
         reason: 'the OpenCX session is not ready yet; the engaging Function sends this message when it is',
+        ...(timerSid ? { timerSid } : {}),
       };
+    }
     current = parked;
   }
   if (!current?.record.sessionId || current.record.phase !== 'ai') {
@@ -106,7 +110,8 @@ export async function answerCustomer(
         claimed[claimed.length - 1],
         deps,
         { slow: turn.error },
-        { resent, sendFailed: turn.answered, stillWorking: turn.stillWorking },
+        // A watchdog sends one message again: a miss of a text of several (an engage's first) hands off.
+        { resent: resent || claimed.length > 1, sendFailed: turn.answered, stillWorking: turn.stillWorking },
       );
     case 'rate-limited':
       return resendLater(conversationSid, known, { text, messageSids: claimed, since: sentAt }, turn, deps);
