@@ -88,10 +88,8 @@ describe("decideHandback (what an agent's click does)", () => {
       step: 'already',
       reason: 'The AI already holds this conversation',
     });
-    // The caller's own click handed it back (Flex's answer was lost): the caller is still to wrap up.
     const theirs = record('ai', { handback: handback({ invitedTaskSid: INVITED_TASK }) });
-    expect(decideHandback(theirs, now, HUMAN_TASK)).toMatchObject({ step: 'already', own: true });
-    expect(decideHandback(theirs, now, `WT${'9'.repeat(32)}`)).not.toHaveProperty('own');
+    expect(decideHandback(theirs, now, HUMAN_TASK)).toMatchObject({ step: 'already' });
   });
 
   it("says a handback is under way while another click's invite is not known yet: it may have failed", () => {

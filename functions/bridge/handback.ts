@@ -19,8 +19,7 @@ export const HANDBACK_MARKER = 'opencxHandbackAt';
 export type HandbackStep =
   | { step: 'hand-back'; from: 'human' | 'handoff' }
   | { step: 'invite-again'; handback: Handback }
-  /** `own`: the caller's own hand-back went through (Flex's answer to it was lost): the caller still holds the task. */
-  | { step: 'already'; reason: string; own?: boolean }
+  | { step: 'already'; reason: string }
   /** Another click's invite may be in flight, or may have failed: this one can tell only once it is stale. */
   | { step: 'in-progress'; reason: string }
   | { step: 'refuse'; reason: string };
@@ -61,15 +60,11 @@ export function decideHandback(record: ConversationRecord | undefined, now: numb
         };
       return { step: 'hand-back', from: record.phase };
     case 'ai':
-      return { step: 'already', reason: 'The AI already holds this conversation', ...own(record, taskSid) };
+      return { step: 'already', reason: 'The AI already holds this conversation' };
     case 'handback': {
       const handback = record.handback;
       if (!handback || handback.invitedTaskSid)
-        return {
-          step: 'already',
-          reason: 'This conversation is already being handed back to the AI',
-          ...own(record, taskSid),
-        };
+        return { step: 'already', reason: 'This conversation is already being handed back to the AI' };
       // Only the task that began it tries again: another would put its agent's instruction on it.
       if (handback.fromTaskSid !== taskSid)
         return {
@@ -85,9 +80,6 @@ export function decideHandback(record: ConversationRecord | undefined, now: numb
     }
   }
 }
-
-const own = (record: ConversationRecord, taskSid: string): { own?: true } =>
-  record.handback?.fromTaskSid === taskSid ? { own: true } : {};
 
 /** The agent's instruction, trimmed; undefined when empty. Throws nothing: the caller checks the length. */
 export function instructionOf(value: unknown): string | undefined {

@@ -21,6 +21,7 @@ export interface OpencxStrings {
   handbackDone: string;
   handbackDoneWrapUpYourself: string;
   handbackAlready: string;
+  handbackUnanswered: string;
   handbackSendingAfterAccept: string;
   handbackFailedAfterAccept: string;
   handbackWrapupUnconfirmed: string;
@@ -338,10 +339,12 @@ export const strings: OpencxStrings = {
   handbackCancel: 'Cancel',
   handbackDone: 'The AI has the conversation again. Your task is in wrap-up: complete it when you are done.',
   handbackDoneWrapUpYourself:
-    'The AI has the conversation again. Flex did not move your task to wrap-up: wrap it up and complete it.',
+    'The AI has the conversation again. Flex did not move your task to wrap-up: End chat moves it there ' +
+    "(the customer's chat stays open, with the AI); then complete it.",
   handbackAlready:
-    'This conversation was already handed back to the AI, which is answering the customer: ' +
-    'wrap up and complete your task.',
+    'This conversation was already handed back to the AI, which is answering the customer: End chat moves ' +
+    "your task to wrap-up (the customer's chat stays open, with the AI); then complete it.",
+  handbackUnanswered: 'The hand-back got no answer: the AI may have the customer after all, or no one does.',
   handbackSendingAfterAccept: 'Handing the conversation back to the AI…',
   handbackCanceled:
     'Another customization of Flex stopped the hand-back: nothing was sent, and you still hold the chat.',

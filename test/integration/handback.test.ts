@@ -14,6 +14,8 @@ import {
   postForm,
 } from './helpers';
 import { pattern } from '../../functions/common/pattern.testing';
+import { CONVERSATION_MAPS } from '../../functions/bridge/state';
+import { locationOf } from '../../functions/common/shards';
 
 jest.setTimeout(90000);
 
@@ -699,6 +701,27 @@ describe('races', () => {
     // She clicks again, as the failure told her to: the AI has it, and she goes to wrap-up.
     const again = await handBack(humanTaskSid, 'Check the refund');
     await world.settle();
+    expect(again.body).toMatchObject({ ok: true, alreadyHandedBack: true, wrapup: 'wrapup' });
+    expect(world.task(humanTaskSid).assignmentStatus).toBe('wrapping');
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+  });
+
+  // Flex's own End chat would close the conversation the AI now answers: the Function moves the agent instead.
+  test("another task's hand-back: this task's agent, still in the conversation, is moved to wrap-up", async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, after: 500, times: 1 });
+    await handBack(humanTaskSid, 'Check the refund');
+    await world.settle();
+    expect(world.task(humanTaskSid).assignmentStatus).toBe('assigned');
+    // The hand-back the record holds is another task's (a colleague's in the same conversation).
+    const item = locationOf(CONVERSATION_MAPS, conversationSid);
+    const record = world.conversationRecord(conversationSid)!;
+    const handback = { ...(record.handback as object), fromTaskSid: `WT${'0'.repeat(32)}` };
+    world.sync.setMapItem(world.syncServiceSid, item, conversationSid, { ...record, handback });
+
+    const again = await handBack(humanTaskSid, '');
+    await world.settle();
+
     expect(again.body).toMatchObject({ ok: true, alreadyHandedBack: true, wrapup: 'wrapup' });
     expect(world.task(humanTaskSid).assignmentStatus).toBe('wrapping');
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });

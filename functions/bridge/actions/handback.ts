@@ -27,7 +27,7 @@ export interface HandbackRequest {
 
 export type HandbackOutcome =
   | { outcome: 'handed-back'; invitedTaskSid?: string; wrapup: 'wrapup' | 'left-to-agent'; history: HistoryEntry[] }
-  /** `wrapup`: the caller's own earlier click had handed it back, and their task is now moved to wrap-up. */
+  /** `wrapup`: whether the caller's task is now moved to wrap-up (none when another click began it just now). */
   | { outcome: 'already'; reason: string; wrapup?: 'wrapup' | 'left-to-agent' }
   | { outcome: 'in-progress'; reason: string }
   | { outcome: 'refused'; reason: string }
@@ -61,9 +61,9 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
     case 'refuse':
       return { outcome: 'refused', reason: step.reason };
     case 'already': {
-      if (!step.own) return { outcome: 'already', reason: step.reason };
-      // The click before handed it back, but Flex's answer was lost before the agent was moved to
-      // wrap-up: they are still in the conversation the AI now answers.
+      // The caller may still be in the conversation the AI now answers (their click's answer from Flex
+      // was lost, or another task handed it back): Flex's own End chat would close it, customer and AI
+      // included, so the Function moves only the caller to wrap-up.
       const wrapup = await wrapUp(flexInteractionSid, flexInteractionChannelSid, task.sid, deps);
       return { outcome: 'already', reason: step.reason, wrapup };
     }

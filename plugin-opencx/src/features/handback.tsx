@@ -177,19 +177,56 @@ export interface HandbackActionPayload {
 
 const CANCELED = 'canceled';
 
-/** The client the control calls: the hand-back goes through Flex's action, whose result it returns. */
+const isResult = (value: unknown): value is HandbackResult =>
+  typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
+
+/**
+ * The client the control calls: the hand-back goes through Flex's action. Its result is the
+ * Functions' answer, even when another plugin replaced the action with one that returns nothing, or
+ * that throws after the answer came.
+ */
 function handBackThroughAction(flex: typeof Flex, task: unknown): Pick<AgentClient, 'handBack'> {
   return {
     handBack: async (_token, input): Promise<HandbackResult> => {
       const payload: HandbackActionPayload = { ...input, task };
       try {
-        return (await flex.Actions.invokeAction(HANDBACK_ACTION, payload)) as HandbackResult;
+        const result = await flex.Actions.invokeAction(HANDBACK_ACTION, payload);
+        if (isResult(result)) return result;
+        if (payload.result) return payload.result;
+        return { ok: false, error: { code: 'unexpected_response', message: strings.handbackUnanswered } };
       } catch {
+        if (payload.result) return payload.result;
         // A listener before it canceled it (Flex rejects the invocation): nothing was sent.
         return { ok: false, error: { code: CANCELED, message: strings.handbackCanceled } };
       }
     },
   };
+}
+
+/**
+ * Flex's own wrap-up (End chat) closes the whole conversation, the AI's part of it too. While a
+ * hand-back is sent, or once it is done and Flex did not move the agent's task to wrap-up, it is
+ * stopped: the hand-back's Function moves only the agent to wrap-up, and is asked again to do so.
+ */
+function keepConversationForAi(
+  flex: typeof Flex,
+  manager: Flex.Manager,
+  outcomes: HandbackOutcomes,
+  client: Pick<AgentClient, 'handBack'> | undefined,
+): void {
+  flex.Actions.addListener(
+    'beforeWrapupTask',
+    async (payload: { sid?: string; task?: { taskSid?: string } }, abort) => {
+      const taskSid = payload.task?.taskSid ?? payload.sid;
+      const progress = outcomes.get(taskSid);
+      if (!taskSid || !progress) return;
+      if (progress.step === 'sending') return abort();
+      if (progress.step !== 'done' || progress.wrappedUp) return;
+      abort();
+      const result = await client?.handBack(manager.user.token, { taskSid, instruction: '' }).catch(() => undefined);
+      if (result?.ok && result.wrappedUp) outcomes.set(taskSid, { ...progress, wrappedUp: true });
+    },
+  );
 }
 
 /** Under the handoff panel: who held the conversation when, and "Hand back to AI" for the agent holding it. */
@@ -204,6 +241,7 @@ export function createHandbackSetup(options: FunctionsClientOptions<Pick<AgentCl
       });
     // One for the plugin's life: Flex renders the task canvas again for each task and each status change.
     const outcomes = new HandbackOutcomes();
+    keepConversationForAi(flex, manager, outcomes, client);
     // Added after the handoff panel with the same sortOrder, so right under it: Flex keeps the order
     // of equal sort orders, and any higher one falls below the tabs on some Flex 2.x versions.
     flex.TaskCanvas.Content.add(

@@ -101,7 +101,10 @@ describe('HandbackControl', () => {
     open();
     fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
     const status = await screen.findByRole('status');
-    expect(status).toHaveTextContent('Flex did not move your task to wrap-up: wrap it up and complete it.');
+    expect(status).toHaveTextContent(
+      "Flex did not move your task to wrap-up: End chat moves it there (the customer's chat stays open, " +
+        'with the AI); then complete it.',
+    );
     expect(status).not.toHaveTextContent('Your task is in wrap-up');
   });
 
@@ -111,7 +114,7 @@ describe('HandbackControl', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
     const status = await screen.findByRole('status');
     expect(status).toHaveTextContent('already handed back to the AI, which is answering the customer');
-    expect(status).toHaveTextContent('wrap up and complete your task');
+    expect(status).toHaveTextContent('End chat moves your task to wrap-up');
   });
 
   it("says the task is in wrap-up when the agent's own earlier click handed back and this one wrapped up", async () => {

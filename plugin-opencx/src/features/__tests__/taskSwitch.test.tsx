@@ -488,3 +488,67 @@ test('a hand-back in flight when the agent switches tasks shows its answer, a fa
   rerender(<Canvas task={handedOff(RETURNS_TASK, 'Returns')} />);
   expect(screen.getByRole('textbox', { name: 'Instruction for the AI (optional)' })).toHaveValue('Refund order 1043');
 });
+
+// Flex's End chat (its WrapupTask action) closes the whole conversation: the AI's part of it too.
+describe("Flex's End chat once the AI has the conversation again", () => {
+  /** What became of End chat: stopped by a listener, or run by Flex (whose own wrap-up fails in jsdom). */
+  const endChat = (taskSid: string) =>
+    Flex.Actions.invokeAction('WrapupTask', { task: { taskSid } }).then(
+      () => 'ran',
+      (error: unknown) => (/cancelled by before event/.test(String(error)) ? 'stopped' : 'ran'),
+    );
+  const notMoved = { ok: true as const, alreadyHandedBack: false, wrappedUp: false, history: [] };
+
+  test('is stopped, and the hand-back Function moves only the agent to wrap-up', async () => {
+    const taskSid = `WT${'c1'.repeat(16)}`;
+    handBack
+      .mockResolvedValueOnce(notMoved)
+      .mockResolvedValueOnce({ ...notMoved, alreadyHandedBack: true, wrappedUp: true });
+    const { rerender } = render(<Canvas task={handedOff(taskSid, 'Returns')} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    expect(await screen.findByRole('status')).toHaveTextContent(
+      "Flex did not move your task to wrap-up: End chat moves it there (the customer's chat stays open, with the AI)",
+    );
+
+    expect(await endChat(taskSid)).toBe('stopped');
+
+    await waitFor(() => expect(handBack).toHaveBeenCalledTimes(2));
+    expect(handBack).toHaveBeenLastCalledWith('token-1', { taskSid, instruction: '' });
+    rerender(<Canvas task={{ ...handedOff(taskSid, 'Returns'), status: 'wrapping' }} />);
+    expect(screen.getByRole('status')).toHaveTextContent('Your task is in wrap-up');
+    // Moved: Flex's own wrap-up is no longer in the way.
+    expect(await endChat(taskSid)).toBe('ran');
+    expect(handBack).toHaveBeenCalledTimes(2);
+  });
+
+  test('is stopped while the hand-back is sent', async () => {
+    const taskSid = `WT${'c2'.repeat(16)}`;
+    let answer!: (result: unknown) => void;
+    handBack.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)) as never);
+    render(<Canvas task={handedOff(taskSid, 'Returns')} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+
+    expect(await endChat(taskSid)).toBe('stopped');
+    expect(handBack).toHaveBeenCalledTimes(1);
+    await act(async () => answer({ ...notMoved, wrappedUp: true }));
+  });
+});
+
+test("another plugin's replacement of the action that returns nothing still gives the Functions' answer", async () => {
+  const taskSid = `WT${'c3'.repeat(16)}`;
+  const replace = Flex.Actions.replaceAction as unknown as (
+    name: string,
+    fn: (payload: unknown, original: (payload: unknown) => Promise<unknown>) => Promise<unknown>,
+  ) => void;
+  replace('OpencxHandBackToAi', async (payload, original) => {
+    await original(payload);
+  });
+  render(<Canvas task={handedOff(taskSid, 'Returns')} />);
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+
+  expect(await screen.findByRole('status')).toHaveTextContent('The AI has the conversation again');
+  expect(handBack).toHaveBeenCalledTimes(1);
+});
