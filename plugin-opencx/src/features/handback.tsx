@@ -148,13 +148,15 @@ export function TaskHandback({
 }
 
 /**
- * No answer came, the Functions failed in a way that may have routed it, or another click's hand-back
- * is under way or moved the agent to wrap-up: the AI may have the customer.
+ * No answer came, the Functions failed in a way that may have routed it, a success came back
+ * unreadable (a proxy's page), or another click's hand-back is under way or moved the agent to
+ * wrap-up: the AI may have the customer.
  */
 const mayHaveHappened = (error: HandbackError): boolean =>
   error.code !== CANCELED &&
   (error.status === undefined ||
     error.status >= 500 ||
+    (error.code === 'unexpected_response' && error.status < 300) ||
     error.code === 'handback_in_progress' ||
     error.code === 'not_task_holder');
 

@@ -339,6 +339,16 @@ test('a hand-back that fails after the agent wrapped up says so, with the reason
   expect(screen.queryByRole('alert')).not.toBeInTheDocument();
 });
 
+test('a hand-back answered with an unreadable success after the agent wrapped up may have happened', async () => {
+  const { answer } = handBackThenWrapUp('7');
+
+  answer({ ok: false, error: { status: 200, code: 'unexpected_response', message: 'Unexpected answer (200)' } });
+
+  const alert = await screen.findByRole('alert');
+  expect(alert).toHaveTextContent('No answer confirmed it');
+  expect(alert).not.toHaveTextContent('It was refused');
+});
+
 test('a hand-back refused after the agent wrapped up says the AI does not have the customer', async () => {
   const { answer } = handBackThenWrapUp('8');
 
