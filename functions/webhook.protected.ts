@@ -2,7 +2,7 @@
 // workspace) and Conversations post-event webhooks.
 // verify signature → classify → load our record and the config → decide (pure) → perform.
 import '@twilio-labs/serverless-runtime-types';
-import { rearmTimer } from './bridge/actions/answer';
+import { rearmTimer, UnwatchedAnswer } from './bridge/actions/answer';
 import {
   checkOrigin,
   conversationOf,
@@ -153,9 +153,11 @@ export const handler: WebhookHandler = async (context, event, callback) => {
       logEvent({ ...trace, outcome: 'failed', error: String(error), timerSid, ms: Date.now() - started }, 'error');
       return reply(callback, 503, { outcome: 'failed', reason: 'temporary failure' });
     }
-    const rearm = timerToRearm(bridgeEvent, config);
+    const unwatched = error instanceof UnwatchedAnswer ? error : undefined;
+    const rearm = unwatched?.watchdog ?? timerToRearm(bridgeEvent, config);
     if (retry && rearm && timed) {
-      const timerSid = await rearmTimer(retry.twilio.taskrouter, timed, rearm).catch(() => undefined);
+      const afterSeconds = unwatched ? timed.aiAnswerTimeoutSeconds : undefined;
+      const timerSid = await rearmTimer(retry.twilio.taskrouter, timed, rearm, afterSeconds).catch(() => undefined);
       if (timerSid) {
         const result = {
           outcome: 'timer-armed',

@@ -53,13 +53,11 @@ export class SetupLock {
    */
   async acquire(holder: SetupLockHolder): Promise<LockAttempt> {
     const ttl = Math.ceil((Date.parse(holder.expiresAt) - this.now()) / 1000);
-    let seen: SetupLockHolder | undefined;
     for (let round = 1; round <= ROUNDS; round++) {
       if (await this.sync.createDocument(this.serviceSid, SETUP_LOCK_DOCUMENT, holder, ttl)) return { held: true };
       const current = await this.sync.fetchDocument<SetupLockHolder>(this.serviceSid, SETUP_LOCK_DOCUMENT);
       // Released (or expired by Sync's TTL) since the create: create again.
       if (!current) continue;
-      seen = current.data;
       // Our own create (or takeover) was processed but its answer lost, and the retry met it.
       if (current.data.id === holder.id) return { held: true };
       if (isLive(current.data, this.now())) return { held: false, holder: current.data };
@@ -70,8 +68,8 @@ export class SetupLock {
       );
       if (taken) return { held: true };
     }
-    // An expired holder is not "in progress": the lock kept changing hands.
-    return { held: false, holder: seen && isLive(seen, this.now()) ? seen : undefined };
+    // Every round met an expired lock that went or changed hands: nobody to name as in progress.
+    return { held: false };
   }
 
   /** Deletes the lock if it is still `id`'s: one taken over after it expired is the new holder's. */

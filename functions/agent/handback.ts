@@ -26,7 +26,13 @@ export const handler = pluginEndpoint(
     const worker = await twilio.taskrouter.fetchWorker(config.workspaceSid, caller.workerSid!);
     const agentName = String(worker?.attributes.full_name ?? '') || worker?.friendlyName || caller.identity;
     const result = await handBack(
-      { conversationSid, task, agent: { sid: caller.workerSid!, name: agentName }, instruction },
+      {
+        conversationSid,
+        task,
+        agent: { sid: caller.workerSid!, name: agentName },
+        instruction,
+        wrapupOnly: event.wrapupOnly === 'true',
+      },
       {
         config,
         twilio,

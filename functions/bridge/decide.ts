@@ -358,6 +358,11 @@ export interface WatchedSend {
    */
   unparked?: boolean;
   /**
+   * The message was left for the engage making the session: the watchdog sends it if nobody claimed
+   * it, and otherwise stands down (the engage's send is watched or resent on its own).
+   */
+  parked?: boolean;
+  /**
    * Our record of the conversation could not be read when the message came, so nobody may have
    * looked at it: its claim tells whether anyone sent it, and the watchdog decides it if nobody did.
    */
@@ -369,6 +374,7 @@ const WATCHED_SEND_FLAGS = [
   'sendFailed',
   'stillWorking',
   'unparked',
+  'parked',
   'unread',
 ] as const satisfies (keyof WatchedSend)[];
 
@@ -478,7 +484,10 @@ export function watchdogAfterFailure(
   if (!current.sessionId && !engaging) return undefined;
   return {
     attributes: engaging
-      ? { ...engageWatchdog(event.conversationSid, record.decidedOn!.claimedAt, event.message.sid), rearmed: 1 }
+      ? {
+          ...engageWatchdog(event.conversationSid, record.decidedOn!.claimedAt, event.message.sid, 'unparked'),
+          rearmed: 1,
+        }
       : {
           opencxTimer: 'answer',
           conversationSid: event.conversationSid,
@@ -494,15 +503,14 @@ export function watchdogAfterFailure(
 /**
  * The watchdog of a message that came while the engage claimed `claimedAt` was making the session:
  * it hands off if that engage never recorded one, and otherwise sends the message unless someone
- * claimed it, or waits for the answer to it.
+ * claimed it. `left`: the message was left for the engage (`parked`), not lost on the way (`unparked`).
  */
-export const engageWatchdog = (conversationSid: string, claimedAt: number, messageSid: string): FlexTaskAttributes => ({
-  opencxTimer: 'answer',
-  conversationSid,
-  unparked: true,
-  claimedAt,
-  messageSid,
-});
+export const engageWatchdog = (
+  conversationSid: string,
+  claimedAt: number,
+  messageSid: string,
+  left: 'parked' | 'unparked',
+): FlexTaskAttributes => ({ opencxTimer: 'answer', conversationSid, [left]: true, claimedAt, messageSid });
 
 /**
  * An offer to the AI whose handling failed (its claim, its session, the handoff or decline it led

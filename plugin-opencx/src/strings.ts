@@ -22,6 +22,7 @@ export interface OpencxStrings {
   handbackDoneWrapUpYourself: string;
   handbackAlready: string;
   handbackUnanswered: string;
+  handbackEndChatWarning: string;
   handbackSendingAfterAccept: string;
   handbackFailedAfterAccept: string;
   handbackWrapupUnconfirmed: string;
@@ -345,6 +346,10 @@ export const strings: OpencxStrings = {
     'This conversation was already handed back to the AI, which is answering the customer: End chat moves ' +
     "your task to wrap-up (the customer's chat stays open, with the AI); then complete it.",
   handbackUnanswered: 'The hand-back got no answer: the AI may have the customer after all, or no one does.',
+  handbackEndChatWarning:
+    "End chat was stopped: the AI may be answering this customer, and Flex's End chat would close the chat " +
+    'for everyone. Your task could not be moved to wrap-up on its own. End chat again to close the chat ' +
+    'anyway, or ask a supervisor.',
   handbackSendingAfterAccept: 'Handing the conversation back to the AI…',
   handbackCanceled:
     'Another customization of Flex stopped the hand-back: nothing was sent, and you still hold the chat.',

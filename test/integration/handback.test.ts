@@ -707,8 +707,22 @@ describe('races', () => {
   });
 
   // Flex's own End chat would close the conversation the AI now answers: the Function moves the agent instead.
-  test("another task's hand-back: this task's agent, still in the conversation, is moved to wrap-up", async () => {
+  test("End chat on another task's hand-back: this task's agent, still in the chat, is moved to wrap-up", async () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    const endChat = () =>
+      postForm(world.functions!.url, '/agent/handback', {
+        Token: aliceToken,
+        taskSid: humanTaskSid,
+        wrapupOnly: 'true',
+      });
+    // Not handed back: nothing to keep open, and nothing is handed back.
+    const before = lastSeq(world);
+    const early = await endChat();
+    expect(early.status).toBe(409);
+    expect(early.body.error.code).toBe('not_handed_off');
+    expect(invitesSince(before)).toHaveLength(0);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
+
     world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, after: 500, times: 1 });
     await handBack(humanTaskSid, 'Check the refund');
     await world.settle();
@@ -719,7 +733,7 @@ describe('races', () => {
     const handback = { ...(record.handback as object), fromTaskSid: `WT${'0'.repeat(32)}` };
     world.sync.setMapItem(world.syncServiceSid, item, conversationSid, { ...record, handback });
 
-    const again = await handBack(humanTaskSid, '');
+    const again = await endChat();
     await world.settle();
 
     expect(again.body).toMatchObject({ ok: true, alreadyHandedBack: true, wrapup: 'wrapup' });

@@ -143,6 +143,33 @@ test('a first answer that fails after the engage recorded its session is watched
   }
 });
 
+test('a first answer that fails, its watchdog not armed either: the handler arms it, and humans get it', async () => {
+  world.opencx.configureWebhook(undefined);
+  world.opencx.ai.reply('Hello! How can I help?');
+  world.twilio.addFault({ method: 'POST', path: /\/Maps\/opencx_dedup_\d+\/Items$/, status: 503, skip: 1 });
+  // The engage's own arming of the watchdog is refused.
+  const timers = new RegExp(`/Workspaces/${world.timerWorkspaceSid}/Tasks$`);
+  const from = lastSeq(world);
+  world.twilio.addFault({ method: 'POST', path: timers, status: 400, times: 1 });
+  try {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hello?');
+    world.twilio.clearFaults();
+    const armed = world.twilio.requests.filter((r) => r.seq > from && r.method === 'POST' && timers.test(r.path));
+    expect(armed.map((r) => [r.status, JSON.parse(String(r.form!.Attributes)).opencxTimer])).toEqual([
+      [400, 'answer'],
+      [201, 'answer'],
+    ]);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', sessionId: expect.any(String) });
+    expect(world.postedAsAi(conversationSid)).toEqual([]);
+
+    await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+    expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
+  } finally {
+    world.opencx.configureWebhook({ url: world.opencxWebhookUrl, secret: OPENCX_WEBHOOK_SECRET });
+  }
+});
+
 test('a handoff that could not write the task is finished 15 s later, not at the reservation timeout', async () => {
   world.opencx.faults.add({ path: '/chat/sessions', method: 'POST', drop: true, times: 1 });
   world.twilio.addFault({ method: 'POST', path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}', status: 500 });

@@ -9,6 +9,7 @@ import {
   engageHeldAfterItsRead,
   finishTest,
   holdWatchdogArming,
+  lastSeq,
   messageHandled,
   opencxDeliveriesFor,
   postSignedOpencx,
@@ -208,7 +209,7 @@ describe('the slow path: the answer comes by OpenCX webhook', () => {
 
   test('with Functions stopped the moment Conversations gives up, the slow path still answers once', async () => {
     world.twilio.switches.functionOutlivesCaller = false;
-    const { conversationSid } = await engaged();
+    const { conversationSid, taskSid } = await engaged();
     world.opencx.ai.reply({ type: 'reply', content: 'Answer despite a strict runtime', latencyMs: 8000 });
     // Conversations gives up while the relay arms its watchdog (held), and the runtime stops it there.
     const watchdog = holdWatchdogArming(world);
@@ -227,6 +228,13 @@ describe('the slow path: the answer comes by OpenCX webhook', () => {
     await world.settle();
     await world.advance(8000);
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Answer despite a strict runtime')).toHaveLength(1);
+    // The watchdog the stopped relay armed finds the answer: no handoff.
+    world.takeLogs();
+    await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+    expect(
+      outcomes().find((l) => l.event === 'task.canceled' && l.workspaceSid === world.timerWorkspaceSid),
+    ).toMatchObject({ outcome: 'answered-in-time' });
   });
 
   test('an AI that never answers: the watchdog hands off after 60 s without the customer writing again', async () => {
@@ -718,6 +726,7 @@ describe('answers lost on the way back', () => {
       times: 1,
     });
     const timerCreates = new RegExp(`/Workspaces/${world.timerWorkspaceSid}/Tasks$`);
+    const from = lastSeq(world);
     if (armingFails) world.twilio.addFault({ method: 'POST', path: timerCreates, status: 500, times: 1 });
     const seen: Record<string, unknown>[] = [];
     try {
@@ -731,7 +740,8 @@ describe('answers lost on the way back', () => {
       answerTwilio();
     }
     await world.settle();
-    expect(world.twilio.requests.filter((r) => r.fault && timerCreates.test(r.path))).toHaveLength(armingFails ? 1 : 0);
+    const faulted = world.twilio.requests.filter((r) => r.seq > from && r.fault && timerCreates.test(r.path));
+    expect(faulted).toHaveLength(armingFails ? 1 : 0);
     expect(seen.find((l) => l.event === 'onMessageAdded')).toMatchObject({
       outcome: armingFails ? 'failed' : 'reply-uncertain',
     });

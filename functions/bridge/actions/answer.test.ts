@@ -402,7 +402,7 @@ describe("rearmBudgetMs: arming a timer again after a failure, within the Functi
 });
 
 describe('watchFailedFirstAnswer (an engage whose first answer failed)', () => {
-  const { watchFailedFirstAnswer } = jest.requireActual('./answer') as typeof import('./answer');
+  const { watchFailedFirstAnswer, UnwatchedAnswer } = jest.requireActual('./answer') as typeof import('./answer');
   const failure = new Error('Sync answered 503');
 
   function depsArming(createTask: (ws: string, task: { attributes: Record<string, unknown> }) => Promise<string>) {
@@ -429,9 +429,14 @@ describe('watchFailedFirstAnswer (an engage whose first answer failed)', () => {
     expect(armed).toEqual([{ opencxTimer: 'answer', conversationSid: 'CH1', sessionId: 's1', messageSid: 'IM2' }]);
   });
 
-  test('throws the failure when the watchdog cannot be armed, or there is no timer workspace', async () => {
+  test('throws when the watchdog cannot be armed (the handler gets it), or without a timer workspace', async () => {
     const refused = depsArming(async () => Promise.reject(new Error('TaskRouter 500')));
-    await expect(watchFailedFirstAnswer('CH1', 's1', 'IM2', failure, refused)).rejects.toBe(failure);
+    const unwatched = await watchFailedFirstAnswer('CH1', 's1', 'IM2', failure, refused).catch((e: unknown) => e);
+    expect(unwatched).toBeInstanceOf(UnwatchedAnswer);
+    expect(unwatched).toMatchObject({
+      failure,
+      watchdog: { opencxTimer: 'answer', conversationSid: 'CH1', sessionId: 's1', messageSid: 'IM2', rearmed: 1 },
+    });
     const unsaved = { config: {} } as never;
     await expect(watchFailedFirstAnswer('CH1', 's1', 'IM2', failure, unsaved)).rejects.toBe(failure);
   });

@@ -3,6 +3,7 @@
 import { type AiAnswer, OpenCxError } from '../../common/opencx-client';
 import type { ConversationMessage } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
+import type { FlexTaskAttributes } from '../../common/task-attributes';
 import {
   type AfterAnswer,
   afterAnswer,
@@ -272,6 +273,19 @@ export async function awaitAnswer(
 }
 
 /**
+ * An answer failed and so did arming its watchdog: the handler arms `watchdog` with a budget of its
+ * own. The offer's timer it would arm otherwise finds the session recorded and does nothing.
+ */
+export class UnwatchedAnswer extends Error {
+  constructor(
+    readonly failure: unknown,
+    readonly watchdog: FlexTaskAttributes,
+  ) {
+    super(String(failure));
+  }
+}
+
+/**
  * The first answer of an engage (or a resume) failed. A customer's message whose handling fails
  * gets its watchdog from the handler, but an AI offer decided again finds this session and does
  * nothing more: the watchdog is armed here, so the customer gets the answer or a human. Throws the
@@ -287,7 +301,7 @@ export async function watchFailedFirstAnswer(
   const { timerWorkspaceSid, timerWorkflowSid } = deps.config;
   if (!timerWorkspaceSid || !timerWorkflowSid) throw failure;
   const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, {}, deps, deps.lastStep()).catch(() => {
-    throw failure;
+    throw new UnwatchedAnswer(failure, { opencxTimer: 'answer', conversationSid, sessionId, messageSid, rearmed: 1 });
   });
   return {
     outcome: 'awaiting-answer',
@@ -312,7 +326,7 @@ export async function watchParkedMessage(
   if (!timerWorkspaceSid || !timerWorkflowSid) return undefined;
   return deps.twilio.taskrouter.createTask(timerWorkspaceSid, {
     workflowSid: timerWorkflowSid,
-    attributes: engageWatchdog(conversationSid, claimedAt, messageSid),
+    attributes: engageWatchdog(conversationSid, claimedAt, messageSid, 'parked'),
     timeoutSeconds: aiAnswerTimeoutSeconds,
   });
 }
@@ -423,7 +437,14 @@ export async function checkAnswered(
   known: KnownRecord,
   messageSid: string,
   deps: BridgeDeps,
-  { resent = false, sendFailed = false, stillWorking = false, unparked = false, unread = false }: WatchedSend = {},
+  {
+    resent = false,
+    sendFailed = false,
+    stillWorking = false,
+    unparked = false,
+    parked = false,
+    unread = false,
+  }: WatchedSend = {},
   /** This watchdog was armed again after its handling failed. */
   rearmed = false,
 ): Promise<Outcome> {
@@ -436,8 +457,10 @@ export async function checkAnswered(
   // Not left for the engage: whoever sent the message claimed it; unclaimed, nobody did.
   const unsent = newestFirst.find((m) => m.sid === messageSid);
   if (unread) return decideUnread(conversationSid, known, unsent, deps, rearmed);
-  if (unparked && unsent && (await deps.state.claimMessage(messageSid)))
+  if ((unparked || parked) && unsent && (await deps.state.claimMessage(messageSid)))
     return answerCustomer(conversationSid, known, textForAi(unsent), deps, [messageSid]);
+  // The engage sent it in its first text, whose own failure, slow answer or resend is watched.
+  if (parked) return { outcome: 'duplicate', sessionId, reason: 'the engage sent the message it was left' };
   // A photo or a file alone (its handoff failed): for humans, whatever the AI answered since.
   if (unsent?.hasMedia && !unsent.body.trim())
     return handOff(conversationSid, known, attachmentHandoff(), deps, { watchdog: true });

@@ -23,6 +23,11 @@ export interface HandbackRequest {
   task: TaskSnapshot;
   agent: { sid: string; name: string };
   instruction?: string;
+  /**
+   * Flex's End chat on a task handed back (or maybe): only move the caller to wrap-up when the AI
+   * has the conversation, and hand nothing back.
+   */
+  wrapupOnly?: boolean;
 }
 
 export type HandbackOutcome =
@@ -56,6 +61,10 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
   );
   const now = deps.now();
   const step = decideHandback(known?.record, now.getTime(), task.sid);
+  if (request.wrapupOnly && step.step !== 'already')
+    return step.step === 'in-progress' || step.step === 'invite-again'
+      ? { outcome: 'in-progress', reason: 'This conversation is being handed back to the AI' }
+      : { outcome: 'refused', reason: 'This conversation is not handed back to the AI' };
   let handback: Handback;
   switch (step.step) {
     case 'refuse':

@@ -33,7 +33,11 @@ export type VerdictField = 'taskSid' | 'needed' | 'summaryRight' | 'comment';
 export type SubmitVerdict = (input: VerdictInput) => Promise<VerdictResult>;
 
 export interface AgentClient {
-  handBack(flexToken: string, input: { taskSid: string; instruction: string }): Promise<HandbackResult>;
+  /** `wrapupOnly`: Flex's End chat on a handed-back task; moves the agent to wrap-up, hands nothing back. */
+  handBack(
+    flexToken: string,
+    input: { taskSid: string; instruction: string; wrapupOnly?: boolean },
+  ): Promise<HandbackResult>;
   giveVerdict(flexToken: string, input: VerdictInput & { taskSid: string }): Promise<VerdictResult>;
 }
 
@@ -50,9 +54,10 @@ export function createAgentClient(options: FunctionsRequestOptions): AgentClient
   const post = createFunctionsPost(options, FIELDS, AGENT_TEXTS);
   const postVerdict = createFunctionsPost(options, VERDICT_FIELDS, AGENT_TEXTS);
   return {
-    async handBack(flexToken, { taskSid, instruction }) {
+    async handBack(flexToken, { taskSid, instruction, wrapupOnly }) {
       const fields: Record<string, string> = { Token: flexToken, taskSid };
       if (instruction.trim()) fields.instruction = instruction.trim();
+      if (wrapupOnly) fields.wrapupOnly = 'true';
       const answer = await post('/agent/handback', fields);
       if (!answer.ok) return answer;
       return {

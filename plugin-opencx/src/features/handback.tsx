@@ -36,6 +36,7 @@ export const canHandBack = (props: TaskProps): boolean =>
  */
 export class HandbackOutcomes implements Followed {
   private readonly byTask = new PerTask<HandbackProgress>();
+  private readonly warned = new PerTask<boolean>();
   /** The instruction typed in a form still open, by task: an agent switching chats finds it again. */
   private readonly drafts = new PerTask<string>();
 
@@ -50,7 +51,12 @@ export class HandbackOutcomes implements Followed {
 
   /** Calls `listener` on each change of a hand-back, until the returned function is called. */
   subscribe(listener: () => void): () => void {
-    return this.byTask.subscribe(listener);
+    const stopProgress = this.byTask.subscribe(listener);
+    const stopWarned = this.warned.subscribe(listener);
+    return () => {
+      stopProgress();
+      stopWarned();
+    };
   }
 
   get(taskSid: string | undefined): HandbackProgress | undefined {
@@ -60,6 +66,15 @@ export class HandbackOutcomes implements Followed {
   /** `undefined` forgets the task's hand-back (the agent dismissed its failure). */
   set(taskSid: string, progress: HandbackProgress | undefined): void {
     this.byTask.set(taskSid, progress);
+  }
+
+  /** End chat was stopped once, and the agent could not be moved to wrap-up: the next one goes on. */
+  endChatWarned(taskSid: string | undefined): boolean {
+    return this.warned.get(taskSid) === true;
+  }
+
+  warnEndChat(taskSid: string): void {
+    this.warned.set(taskSid, true);
   }
 }
 
@@ -103,6 +118,11 @@ export function TaskHandback({
       borderBottomColor="colorBorderWeak"
     >
       <HandoffHistory entries={entries} />
+      {outcomes.endChatWarned(task?.taskSid) && task?.status === 'accepted' ? (
+        <Alert variant="warning">
+          <Text as="span">{strings.handbackEndChatWarning}</Text>
+        </Alert>
+      ) : null}
       {canHandBack({ task }) ? (
         flex ? (
           // One TaskCanvas serves every task: the key gives each task its own form.
@@ -206,9 +226,11 @@ function handBackThroughAction(flex: typeof Flex, task: unknown): Pick<AgentClie
 }
 
 /**
- * Flex's own wrap-up (End chat) closes the whole conversation, the AI's part of it too. While a
- * hand-back is sent, or once it is done and Flex did not move the agent's task to wrap-up, it is
- * stopped: the hand-back's Function moves only the agent to wrap-up, and is asked again to do so.
+ * Flex's own wrap-up (End chat) closes the whole conversation, the AI's part of it too. On a task
+ * handed back (or maybe) and not yet in wrap-up it is stopped while the hand-back is sent, and
+ * otherwise the hand-back Function is asked to move only the agent to wrap-up. When the AI does not
+ * have the conversation, End chat goes on; when the Function cannot move the agent, the agent is
+ * told so, and End chat goes on the next time.
  */
 function keepConversationForAi(
   flex: typeof Flex,
@@ -216,19 +238,23 @@ function keepConversationForAi(
   outcomes: HandbackOutcomes,
   client: Pick<AgentClient, 'handBack'> | undefined,
 ): void {
-  flex.Actions.addListener(
-    'beforeWrapupTask',
-    async (payload: { sid?: string; task?: { taskSid?: string } }, abort) => {
-      const taskSid = payload.task?.taskSid ?? payload.sid;
-      const progress = outcomes.get(taskSid);
-      if (!taskSid || !progress) return;
-      if (progress.step === 'sending') return abort();
-      if (progress.step !== 'done' || progress.wrappedUp) return;
-      abort();
-      const result = await client?.handBack(manager.user.token, { taskSid, instruction: '' }).catch(() => undefined);
-      if (result?.ok && result.wrappedUp) outcomes.set(taskSid, { ...progress, wrappedUp: true });
-    },
-  );
+  // Flex waits for a listener's promise before it runs the action (or not, once aborted).
+  flex.Actions.addListener('beforeWrapupTask', async (payload: { task?: { taskSid?: string } }, abort) => {
+    const taskSid = payload.task?.taskSid;
+    const progress = outcomes.get(taskSid);
+    if (!taskSid || !client || !progress) return;
+    if (progress.step === 'sending') return abort();
+    const handedBack =
+      (progress.step === 'done' && !progress.wrappedUp) ||
+      (progress.step === 'failed' && mayHaveHappened(progress.error));
+    if (!handedBack || outcomes.endChatWarned(taskSid)) return;
+    const result = await client.handBack(manager.user.token, { taskSid, instruction: '', wrapupOnly: true });
+    // The AI does not have the conversation: Flex's End chat is the agent's to run.
+    if (!result.ok && result.error.code === 'not_handed_off') return outcomes.set(taskSid, undefined);
+    abort();
+    if (result.ok && result.wrappedUp) outcomes.set(taskSid, { step: 'done', already: true, wrappedUp: true });
+    else outcomes.warnEndChat(taskSid);
+  });
 }
 
 /** Under the handoff panel: who held the conversation when, and "Hand back to AI" for the agent holding it. */

@@ -340,7 +340,7 @@ test('a hand-back that fails after the agent wrapped up says so, with the reason
 });
 
 test('a hand-back answered with an unreadable success after the agent wrapped up may have happened', async () => {
-  const { answer } = handBackThenWrapUp('7');
+  const { answer } = handBackThenWrapUp('u');
 
   answer({ ok: false, error: { status: 200, code: 'unexpected_response', message: 'Unexpected answer (200)' } });
 
@@ -524,12 +524,56 @@ describe("Flex's End chat once the AI has the conversation again", () => {
     expect(await endChat(taskSid)).toBe('stopped');
 
     await waitFor(() => expect(handBack).toHaveBeenCalledTimes(2));
-    expect(handBack).toHaveBeenLastCalledWith('token-1', { taskSid, instruction: '' });
+    expect(handBack).toHaveBeenLastCalledWith('token-1', { taskSid, instruction: '', wrapupOnly: true });
     rerender(<Canvas task={{ ...handedOff(taskSid, 'Returns'), status: 'wrapping' }} />);
     expect(screen.getByRole('status')).toHaveTextContent('Your task is in wrap-up');
     // Moved: Flex's own wrap-up is no longer in the way.
     expect(await endChat(taskSid)).toBe('ran');
     expect(handBack).toHaveBeenCalledTimes(2);
+  });
+
+  /** The agent hands back `taskSid`, and Flex's answer does not move them to wrap-up. */
+  async function handedBackNotMoved(taskSid: string) {
+    handBack.mockResolvedValueOnce(notMoved);
+    const view = render(<Canvas task={handedOff(taskSid, 'Returns')} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    await screen.findByText(/Flex did not move your task to wrap-up/);
+    return view;
+  }
+
+  test('goes on when the AI does not have the conversation after all', async () => {
+    const taskSid = `WT${'c4'.repeat(16)}`;
+    await handedBackNotMoved(taskSid);
+    const message = 'This conversation is not handed back to the AI';
+    handBack.mockResolvedValueOnce({ ok: false, error: { status: 409, code: 'not_handed_off', message } } as never);
+    expect(await endChat(taskSid)).toBe('ran');
+    expect(handBack).toHaveBeenCalledTimes(2);
+  });
+
+  test('says why when the agent cannot be moved to wrap-up, and goes on the next time', async () => {
+    const taskSid = `WT${'c5'.repeat(16)}`;
+    await handedBackNotMoved(taskSid);
+    handBack.mockResolvedValueOnce({ ...notMoved, alreadyHandedBack: true });
+
+    expect(await endChat(taskSid)).toBe('stopped');
+
+    expect(await screen.findByText(/End chat was stopped: the AI may be answering this customer/)).toBeVisible();
+    expect(await endChat(taskSid)).toBe('ran');
+    expect(handBack).toHaveBeenCalledTimes(2);
+  });
+
+  test('is stopped after a hand-back whose answer never came, which may have happened', async () => {
+    const taskSid = `WT${'c6'.repeat(16)}`;
+    const timeout = { ok: false, error: { code: 'timeout', message: 'No answer from the Functions' } };
+    handBack.mockResolvedValueOnce(timeout as never).mockResolvedValueOnce({ ...notMoved, wrappedUp: true });
+    render(<Canvas task={handedOff(taskSid, 'Returns')} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    expect(await screen.findByText('No answer from the Functions')).toBeVisible();
+
+    expect(await endChat(taskSid)).toBe('stopped');
+    expect(handBack).toHaveBeenLastCalledWith('token-1', { taskSid, instruction: '', wrapupOnly: true });
   });
 
   test('is stopped while the hand-back is sent', async () => {
