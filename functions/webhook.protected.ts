@@ -156,7 +156,9 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     const unwatched = error instanceof UnwatchedAnswer ? error : undefined;
     const rearm = unwatched?.watchdog ?? timerToRearm(bridgeEvent, config);
     if (retry && rearm && timed) {
-      const afterSeconds = unwatched ? timed.aiAnswerTimeoutSeconds : undefined;
+      // The usual wait while the AI holds the conversation; soon for a handoff the failure cut short.
+      const phase = unwatched && (await quickly(retry.state.conversation(unwatched.conversationSid)))?.record.phase;
+      const afterSeconds = unwatched && (phase ?? 'ai') === 'ai' ? timed.aiAnswerTimeoutSeconds : undefined;
       const timerSid = await rearmTimer(retry.twilio.taskrouter, timed, rearm, afterSeconds).catch(() => undefined);
       if (timerSid) {
         const result = {

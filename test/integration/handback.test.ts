@@ -741,6 +741,27 @@ describe('races', () => {
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
   });
 
+  test('End chat after the AI handed the conversation to another agent since: only this agent leaves', async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    // The record says another task holds the conversation now (the AI's second handoff, to a colleague).
+    const item = locationOf(CONVERSATION_MAPS, conversationSid);
+    const record = world.conversationRecord(conversationSid)!;
+    world.sync.setMapItem(world.syncServiceSid, item, conversationSid, { ...record, taskSid: `WT${'0'.repeat(32)}` });
+    const before = lastSeq(world);
+
+    const ended = await postForm(world.functions!.url, '/agent/handback', {
+      Token: aliceToken,
+      taskSid: humanTaskSid,
+      wrapupOnly: 'true',
+    });
+    await world.settle();
+
+    expect(ended.body).toMatchObject({ ok: true, alreadyHandedBack: true, wrapup: 'wrapup' });
+    expect(world.task(humanTaskSid).assignmentStatus).toBe('wrapping');
+    expect(invitesSince(before)).toHaveLength(0);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
+  });
+
   test('the AI hands off again at once: a normal second handoff to humans', async () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
     const invite = holdNextInvite();

@@ -155,16 +155,18 @@ test('a first answer that fails, its watchdog not armed either: the handler arms
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hello?');
     world.twilio.clearFaults();
     const armed = world.twilio.requests.filter((r) => r.seq > from && r.method === 'POST' && timers.test(r.path));
-    expect(armed.map((r) => [r.status, JSON.parse(String(r.form!.Attributes)).opencxTimer])).toEqual([
-      [400, 'answer'],
-      [201, 'answer'],
+    // Both with the usual wait: the AI holds the conversation.
+    const wait = String(AI_ANSWER_TIMEOUT_SECONDS);
+    expect(armed.map((r) => [r.status, JSON.parse(String(r.form!.Attributes)).opencxTimer, r.form!.Timeout])).toEqual([
+      [400, 'answer', wait],
+      [201, 'answer', wait],
     ]);
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', sessionId: expect.any(String) });
     expect(world.postedAsAi(conversationSid)).toEqual([]);
 
     await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
     expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
-    expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
+    expect(world.task(taskSid).taskQueueSid).toBe(world.humanQueueSid);
   } finally {
     world.opencx.configureWebhook({ url: world.opencxWebhookUrl, secret: OPENCX_WEBHOOK_SECRET });
   }

@@ -353,6 +353,24 @@ describe('checkAnswered (the watchdog) sending a message OpenCX never took', () 
     revision: '1',
   } as never;
 
+  test.each([['parked'], ['unparked']] as const)(
+    'a message left for the engage (%s) and claimed, not answered yet: the watchdog stands down',
+    async (left) => {
+      const { deps: value, timers } = deps();
+      const d = value as unknown as { twilio: { conversations: object }; state: object };
+      d.twilio.conversations = { listMessages: async () => [guarded] };
+      d.state = { ...d.state, claimMessage: async () => false };
+      await expect(checkAnswered('CH1', known, 'IM1', value, { [left]: true })).resolves.toMatchObject({
+        outcome: 'duplicate',
+      });
+      // Armed again after its own send failed (its claim kept): the answer is awaited, not given up on.
+      await expect(checkAnswered('CH1', known, 'IM1', value, { [left]: true }, true)).resolves.toMatchObject({
+        outcome: 'awaiting-answer',
+      });
+      expect(timers).toEqual([expect.objectContaining({ opencxTimer: 'answer', messageSid: 'IM1', resent: true })]);
+    },
+  );
+
   test('two deliveries of the timer event at once send it once', async () => {
     const { deps: both, sent } = deps();
     const outcomes = await Promise.all([
@@ -639,10 +657,10 @@ describe('checkAnswered: a message that could not be left for the engage (unpark
     expect(historyHasContactText).not.toHaveBeenCalled();
   });
 
-  test('claimed, someone sent it: watched as any message, and not sent again', async () => {
+  test('claimed, someone sent it: left to whoever did (their send is watched), and not sent again', async () => {
     const { deps, send } = depsClaiming(false);
     await expect(checkAnswered('CH1', known, 'IM5', deps, { unparked: true })).resolves.toMatchObject({
-      outcome: 'answered-in-time',
+      outcome: 'duplicate',
     });
     expect(send).not.toHaveBeenCalled();
   });

@@ -279,6 +279,7 @@ export async function awaitAnswer(
 export class UnwatchedAnswer extends Error {
   constructor(
     readonly failure: unknown,
+    readonly conversationSid: string,
     readonly watchdog: FlexTaskAttributes,
   ) {
     super(String(failure));
@@ -301,7 +302,13 @@ export async function watchFailedFirstAnswer(
   const { timerWorkspaceSid, timerWorkflowSid } = deps.config;
   if (!timerWorkspaceSid || !timerWorkflowSid) throw failure;
   const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, {}, deps, deps.lastStep()).catch(() => {
-    throw new UnwatchedAnswer(failure, { opencxTimer: 'answer', conversationSid, sessionId, messageSid, rearmed: 1 });
+    throw new UnwatchedAnswer(failure, conversationSid, {
+      opencxTimer: 'answer',
+      conversationSid,
+      sessionId,
+      messageSid,
+      rearmed: 1,
+    });
   });
   return {
     outcome: 'awaiting-answer',
@@ -457,10 +464,14 @@ export async function checkAnswered(
   // Not left for the engage: whoever sent the message claimed it; unclaimed, nobody did.
   const unsent = newestFirst.find((m) => m.sid === messageSid);
   if (unread) return decideUnread(conversationSid, known, unsent, deps, rearmed);
-  if ((unparked || parked) && unsent && (await deps.state.claimMessage(messageSid)))
-    return answerCustomer(conversationSid, known, textForAi(unsent), deps, [messageSid]);
-  // The engage sent it in its first text, whose own failure, slow answer or resend is watched.
-  if (parked) return { outcome: 'duplicate', sessionId, reason: 'the engage sent the message it was left' };
+  if (unparked || parked) {
+    if (unsent && (await deps.state.claimMessage(messageSid)))
+      return answerCustomer(conversationSid, known, textForAi(unsent), deps, [messageSid]);
+    // Whoever claimed it (the engage's first text, a retry of its webhook) has its send watched, slow
+    // answer or resend included. Claimed by this watchdog before its own handling failed: awaited.
+    if (!rearmed) return { outcome: 'duplicate', sessionId, reason: 'whoever claimed the message watches its answer' };
+    return awaitAnswer(conversationSid, known, messageSid, deps, { resendFailed: true }, { resent: true });
+  }
   // A photo or a file alone (its handoff failed): for humans, whatever the AI answered since.
   if (unsent?.hasMedia && !unsent.body.trim())
     return handOff(conversationSid, known, attachmentHandoff(), deps, { watchdog: true });
@@ -469,9 +480,8 @@ export async function checkAnswered(
     const body = message?.body;
     // The history read leaves time for what a miss needs: the resend, or the handoff.
     const historyDeadline = new Deadline(Math.max(0, deps.deadline.remaining() - 2 * deps.afterAnswerReserveMs));
-    // Left for the engage and claimed since: sent in its first text, whose own failure is watched.
     const reached =
-      body && !stillWorking && !unparked
+      body && !stillWorking
         ? await deps.opencx
             .historyHasContactText(sessionId, body, historyDeadline)
             .catch(() => (sendFailed ? false : undefined))
@@ -498,7 +508,7 @@ export async function checkAnswered(
     }
   }
   // Nobody sent it (its handling failed before the claim): sent now, not handed off.
-  const mayBeUnsent = !!unsent?.body.trim() && isFromCustomer(unsent, deps.config) && !resent && !unparked;
+  const mayBeUnsent = !!unsent?.body.trim() && isFromCustomer(unsent, deps.config) && !resent;
   if (unsent && mayBeUnsent) {
     const sent = await sendUnsent(conversationSid, known, unsent, deps, rearmed);
     if (sent) return sent;

@@ -61,10 +61,17 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
   );
   const now = deps.now();
   const step = decideHandback(known?.record, now.getTime(), task.sid);
-  if (request.wrapupOnly && step.step !== 'already')
-    return step.step === 'in-progress' || step.step === 'invite-again'
-      ? { outcome: 'in-progress', reason: 'This conversation is being handed back to the AI' }
-      : { outcome: 'refused', reason: 'This conversation is not handed back to the AI' };
+  if (request.wrapupOnly && step.step !== 'already') {
+    if (step.step === 'in-progress' || step.step === 'invite-again')
+      return { outcome: 'in-progress', reason: 'This conversation is being handed back to the AI' };
+    // Another task holds it now (the AI handed it off again since this task's hand-back): End chat
+    // would close that agent's chat too.
+    if (known && known.record.taskSid !== task.sid) {
+      const wrapup = await wrapUp(flexInteractionSid, flexInteractionChannelSid, task.sid, deps);
+      return { outcome: 'already', reason: 'Another task holds this conversation now', wrapup };
+    }
+    return { outcome: 'refused', reason: 'This conversation is not handed back to the AI' };
+  }
   let handback: Handback;
   switch (step.step) {
     case 'refuse':

@@ -66,6 +66,8 @@ export class HandbackOutcomes implements Followed {
   /** `undefined` forgets the task's hand-back (the agent dismissed its failure). */
   set(taskSid: string, progress: HandbackProgress | undefined): void {
     this.byTask.set(taskSid, progress);
+    // A new hand-back (or none): End chat is guarded again.
+    if (this.warned.get(taskSid)) this.warned.set(taskSid, undefined);
   }
 
   /** End chat was stopped once, and the agent could not be moved to wrap-up: the next one goes on. */

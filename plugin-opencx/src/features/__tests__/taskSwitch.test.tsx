@@ -563,6 +563,29 @@ describe("Flex's End chat once the AI has the conversation again", () => {
     expect(handBack).toHaveBeenCalledTimes(2);
   });
 
+  test('is guarded again after a new hand-back of the task', async () => {
+    const taskSid = `WT${'c7'.repeat(16)}`;
+    handBack.mockResolvedValueOnce({ ok: false, error: { code: 'timeout', message: 'No answer came' } } as never);
+    render(<Canvas task={handedOff(taskSid, 'Returns')} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    expect(await screen.findByText('No answer came')).toBeVisible();
+    const busy = { status: 409, code: 'handback_in_progress', message: 'This conversation is being handed back' };
+    handBack.mockResolvedValueOnce({ ok: false, error: busy } as never);
+    expect(await endChat(taskSid)).toBe('stopped');
+    await screen.findByText(/End chat was stopped/);
+
+    // Handed back again, and again not moved: End chat is stopped, not let through.
+    handBack
+      .mockResolvedValueOnce(notMoved)
+      .mockResolvedValueOnce({ ...notMoved, alreadyHandedBack: true, wrappedUp: true });
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    await screen.findByText(/Flex did not move your task to wrap-up/);
+    expect(screen.queryByText(/End chat was stopped/)).not.toBeInTheDocument();
+    expect(await endChat(taskSid)).toBe('stopped');
+    expect(handBack).toHaveBeenCalledTimes(4);
+  });
+
   test('is stopped after a hand-back whose answer never came, which may have happened', async () => {
     const taskSid = `WT${'c6'.repeat(16)}`;
     const timeout = { ok: false, error: { code: 'timeout', message: 'No answer from the Functions' } };
