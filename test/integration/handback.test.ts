@@ -68,6 +68,18 @@ function handBack(taskSid: string, instruction?: string, token = aliceToken) {
   return postForm(world.functions!.url, '/agent/handback', { Token: token, taskSid, instruction });
 }
 
+/** Flex's End chat on a task the plugin guards: the hand-back Function asked only to move the agent. */
+function endChat(taskSid: string) {
+  return postForm(world.functions!.url, '/agent/handback', { Token: aliceToken, taskSid, wrapupOnly: 'true' });
+}
+
+/** The answer that the AI (or a colleague) has the conversation, and the agent's task moved to wrap-up. */
+function expectMovedToWrapUp(answer: { body: unknown }, taskSid: string, conversationSid: string, phase: string) {
+  expect(answer.body).toMatchObject({ ok: true, alreadyHandedBack: true, wrapup: 'wrapup' });
+  expect(world.task(taskSid).assignmentStatus).toBe('wrapping');
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase });
+}
+
 /**
  * Holds the next handback invite, so the conversation stays being handed back, until the customer's
  * message written meanwhile has been relayed: whatever the machine's speed, it meets the handback under way.
@@ -701,23 +713,15 @@ describe('races', () => {
     // She clicks again, as the failure told her to: the AI has it, and she goes to wrap-up.
     const again = await handBack(humanTaskSid, 'Check the refund');
     await world.settle();
-    expect(again.body).toMatchObject({ ok: true, alreadyHandedBack: true, wrapup: 'wrapup' });
-    expect(world.task(humanTaskSid).assignmentStatus).toBe('wrapping');
-    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+    expectMovedToWrapUp(again, humanTaskSid, conversationSid, 'ai');
   });
 
   // Flex's own End chat would close the conversation the AI now answers: the Function moves the agent instead.
   test("End chat on another task's hand-back: this task's agent, still in the chat, is moved to wrap-up", async () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
-    const endChat = () =>
-      postForm(world.functions!.url, '/agent/handback', {
-        Token: aliceToken,
-        taskSid: humanTaskSid,
-        wrapupOnly: 'true',
-      });
     // Not handed back: nothing to keep open, and nothing is handed back.
     const before = lastSeq(world);
-    const early = await endChat();
+    const early = await endChat(humanTaskSid);
     expect(early.status).toBe(409);
     expect(early.body.error.code).toBe('not_handed_off');
     expect(invitesSince(before)).toHaveLength(0);
@@ -733,12 +737,10 @@ describe('races', () => {
     const handback = { ...(record.handback as object), fromTaskSid: `WT${'0'.repeat(32)}` };
     world.sync.setMapItem(world.syncServiceSid, item, conversationSid, { ...record, handback });
 
-    const again = await endChat();
+    const again = await endChat(humanTaskSid);
     await world.settle();
 
-    expect(again.body).toMatchObject({ ok: true, alreadyHandedBack: true, wrapup: 'wrapup' });
-    expect(world.task(humanTaskSid).assignmentStatus).toBe('wrapping');
-    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+    expectMovedToWrapUp(again, humanTaskSid, conversationSid, 'ai');
   });
 
   test('End chat after the AI handed the conversation to another agent since: only this agent leaves', async () => {
@@ -749,17 +751,11 @@ describe('races', () => {
     world.sync.setMapItem(world.syncServiceSid, item, conversationSid, { ...record, taskSid: `WT${'0'.repeat(32)}` });
     const before = lastSeq(world);
 
-    const ended = await postForm(world.functions!.url, '/agent/handback', {
-      Token: aliceToken,
-      taskSid: humanTaskSid,
-      wrapupOnly: 'true',
-    });
+    const ended = await endChat(humanTaskSid);
     await world.settle();
 
-    expect(ended.body).toMatchObject({ ok: true, alreadyHandedBack: true, wrapup: 'wrapup' });
-    expect(world.task(humanTaskSid).assignmentStatus).toBe('wrapping');
+    expectMovedToWrapUp(ended, humanTaskSid, conversationSid, 'human');
     expect(invitesSince(before)).toHaveLength(0);
-    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });
   });
 
   test('the AI hands off again at once: a normal second handoff to humans', async () => {
