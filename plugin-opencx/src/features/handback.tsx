@@ -59,13 +59,15 @@ export class HandbackOutcomes implements Followed {
     };
   }
 
+  /** After a reload of Flex, what this tab kept: End chat stays guarded, an alarm stays raised. */
   get(taskSid: string | undefined): HandbackProgress | undefined {
-    return this.byTask.get(taskSid);
+    return this.byTask.get(taskSid) ?? remembered(taskSid);
   }
 
   /** `undefined` forgets the task's hand-back (the agent dismissed its failure). */
   set(taskSid: string, progress: HandbackProgress | undefined): void {
     this.byTask.set(taskSid, progress);
+    remember(taskSid, progress);
     // A new hand-back (or none): End chat is guarded again.
     if (this.warned.get(taskSid)) this.warned.set(taskSid, undefined);
   }
@@ -78,6 +80,45 @@ export class HandbackOutcomes implements Followed {
   warnEndChat(taskSid: string): void {
     this.warned.set(taskSid, true);
   }
+}
+
+const MEMORY_KEY = 'opencx.handback.';
+
+/** The tab's copy of a task's hand-back (Flex's session storage); none when the browser refuses it. */
+function remember(taskSid: string, progress: HandbackProgress | undefined): void {
+  try {
+    if (progress) window.sessionStorage.setItem(MEMORY_KEY + taskSid, JSON.stringify(progress));
+    else window.sessionStorage.removeItem(MEMORY_KEY + taskSid);
+  } catch {
+    // Storage full or disabled: kept in memory only.
+  }
+}
+
+/** A hand-back this tab sent before a reload; one still on its way then lost its answer. */
+function remembered(taskSid: string | undefined): HandbackProgress | undefined {
+  let kept: unknown;
+  try {
+    kept = taskSid ? JSON.parse(window.sessionStorage.getItem(MEMORY_KEY + taskSid) ?? 'null') : undefined;
+  } catch {
+    return undefined;
+  }
+  if (typeof kept !== 'object' || kept === null) return undefined;
+  const progress = kept as Partial<Record<string, unknown>>;
+  const instruction = typeof progress.instruction === 'string' ? progress.instruction : '';
+  if (progress.step === 'done')
+    return { step: 'done', already: progress.already === true, wrappedUp: progress.wrappedUp === true };
+  if (progress.step === 'sending')
+    return { step: 'failed', instruction, error: { code: 'answer_lost', message: strings.handbackUnanswered } };
+  const error = progress.error as Partial<HandbackError> | undefined;
+  if (progress.step !== 'failed' || typeof error?.code !== 'string' || typeof error.message !== 'string')
+    return undefined;
+  const status = typeof error.status === 'number' ? { status: error.status } : {};
+  return {
+    step: 'failed',
+    instruction,
+    error: { code: error.code, message: error.message, ...status },
+    ...(progress.seen === true ? { seen: true } : {}),
+  };
 }
 
 export function TaskHandback({

@@ -239,6 +239,8 @@ describe('features', () => {
 });
 
 describe('hand back to the AI', () => {
+  // Each test is a new Flex tab: nothing kept from another test's hand-back of the same task.
+  beforeEach(() => window.sessionStorage.clear());
   const TASK_SID = 'WT' + '1'.repeat(32);
   const HISTORY = [
     { to: 'ai', at: '2026-03-02T09:50:00.000Z' },

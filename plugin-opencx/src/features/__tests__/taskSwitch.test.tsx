@@ -599,6 +599,19 @@ describe("Flex's End chat once the AI has the conversation again", () => {
     expect(handBack).toHaveBeenLastCalledWith('token-1', { taskSid, instruction: '', wrapupOnly: true });
   });
 
+  test('is stopped after a reload of Flex, for a hand-back this tab sent before it', async () => {
+    const taskSid = `WT${'c8'.repeat(16)}`;
+    const before = { step: 'done', already: false, wrappedUp: false };
+    window.sessionStorage.setItem(`opencx.handback.${taskSid}`, JSON.stringify(before));
+    handBack.mockResolvedValueOnce({ ...notMoved, alreadyHandedBack: true, wrappedUp: true });
+    render(<Canvas task={handedOff(taskSid, 'Returns')} />);
+    // Not offered again: the confirmation says what was done.
+    expect(screen.queryByRole('button', { name: 'Hand back to AI' })).not.toBeInTheDocument();
+
+    expect(await endChat(taskSid)).toBe('stopped');
+    expect(handBack).toHaveBeenLastCalledWith('token-1', { taskSid, instruction: '', wrapupOnly: true });
+  });
+
   test('is stopped while the hand-back is sent', async () => {
     const taskSid = `WT${'c2'.repeat(16)}`;
     let answer!: (result: unknown) => void;
