@@ -582,24 +582,35 @@ describe('races', () => {
     expect(world.transcript(conversationSid).filter((m) => m.body === 'Welcome back.')).toHaveLength(1);
   });
 
-  test('the agent hands back twice at once, and once more later: one handback', async () => {
+  test('the agent clicks Hand back again while the first is on its way, and once more later: one handback', async () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
     const before = lastSeq(world);
-    const answers = await Promise.all([handBack(humanTaskSid, 'first'), handBack(humanTaskSid, 'second')]);
+    // The first click's invite is held at Flex: the second click certainly meets that handback under way.
+    let open!: () => void;
+    world.twilio.addFault({
+      product: 'flex-api',
+      method: 'POST',
+      path: INVITES,
+      times: 1,
+      until: new Promise<void>((resolve) => (open = resolve)),
+    });
+    const first = handBack(humanTaskSid, 'first');
+    try {
+      await world.until(() => invitesSince(before).length === 1, "the first click's invite sent");
+      const second = await handBack(humanTaskSid, 'second');
+      expect(second.status).toBe(409);
+      expect(second.body.error.code).toBe('handback_in_progress');
+    } finally {
+      open();
+    }
+    const answered = await first;
     await world.settle();
-
-    // One hands back. The other finds it under way (the first's invite not known yet), handed back
-    // already, or, when the first has already moved Alice to wrap-up, that she no longer holds the
-    // task: either way it does nothing.
-    expect(answers.filter((a) => a.status === 200 && a.body.handedBack === true)).toHaveLength(1);
-    const other = answers.find((a) => a.body.handedBack !== true)!;
-    expect([
-      other.status === 409 && other.body.error.code === 'handback_in_progress',
-      other.body.alreadyHandedBack === true && other.status === 200,
-      other.status === 403 && other.body.error.code === 'not_task_holder',
-    ]).toContain(true);
+    expect(answered.status).toBe(200);
+    expect(answered.body).toMatchObject({ handedBack: true, wrapup: 'wrapup' });
     expect(invitesSince(before)).toHaveLength(1);
     expect(sessionsOf(conversationSid)).toHaveLength(2);
+    // The AI works from the click that handed back.
+    expect(sessionsOf(conversationSid)[1].custom_data).toMatchObject({ flex_handback_instruction: 'first' });
 
     const later = await handBack(humanTaskSid, 'third');
     await world.settle();
