@@ -582,7 +582,7 @@ describe('races', () => {
     expect(world.transcript(conversationSid).filter((m) => m.body === 'Welcome back.')).toHaveLength(1);
   });
 
-  test('the agent clicks Hand back again while the first is on its way, and once more later: one handback', async () => {
+  test('a second Hand back click while the first is on its way, and one more later: one handback', async () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
     const before = lastSeq(world);
     // The first click's invite is held at Flex: the second click certainly meets that handback under way.
