@@ -30,6 +30,18 @@ describe('the claim maps', () => {
 });
 
 describe('answerKey', () => {
+  test('an id that is not a plain token is hashed into a Sync key, the same on both paths', () => {
+    for (const id of ['msg:1.2', '../m', 'm'.repeat(1000), '1e+21']) {
+      const key = answerKey('s1', { answerId: id, text: 'Hi' });
+      expect(key).toMatch(/^ans_s1_h[0-9a-f]{32}$/);
+      expect(answerKey('s1', { answerId: id, text: 'Other text' })).toBe(key);
+    }
+    expect(answerKey('s1', { answerId: 'msg:1', text: 'Hi' })).not.toBe(
+      answerKey('s1', { answerId: 'msg:2', text: 'Hi' }),
+    );
+    expect(answerKey('s1', { answerId: 'm-1_A', text: 'Hi' })).toBe('ans_s1_m-1_A');
+  });
+
   test('is the same for the fast path and the webhook of one answer', () => {
     expect(answerKey('s1', { answerId: 'm1', text: 'Hi' })).toBe(answerKey('s1', { answerId: 'm1', text: 'Hi' }));
     expect(answerKey('s1', { text: 'Hi' })).toBe(answerKey('s1', { text: 'Hi' }));

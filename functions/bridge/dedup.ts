@@ -13,8 +13,15 @@ export const HANDOFF_CLAIM_TTL_SECONDS = 14 * 24 * 3600;
 /** A customer message is claimed by its SID: Twilio's retries carry the same SID, two "ok"s do not. */
 export const messageClaimKey = (messageSid: string): string => `msg_${messageSid}`;
 
-/** The key an AI answer is posted under, the same whichever path brings it (the fast path or OpenCX's webhook). */
+const PLAIN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const digest = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 32);
+
+/**
+ * The key an AI answer is posted under, the same whichever path brings it (the fast path or OpenCX's
+ * webhook). An id that is not a plain token (a `:`, a `.`, hundreds of characters) is hashed, never refused.
+ */
 export function answerKey(sessionId: string, answer: { answerId?: string; text: string }): string {
-  const id = answer.answerId ?? createHash('sha256').update(answer.text).digest('hex').slice(0, 32);
+  const { answerId } = answer;
+  const id = answerId === undefined ? digest(answer.text) : PLAIN_ID.test(answerId) ? answerId : `h${digest(answerId)}`;
   return `ans_${sessionId}_${id}`;
 }

@@ -50,6 +50,18 @@ describe('classifyOpencxEvents', () => {
     });
   });
 
+  test.each([
+    ['a slash', '../m'],
+    ['a colon and a dot', 'msg:2026.12.05'],
+    ['1,000 characters', 'm'.repeat(1000)],
+  ])('an AI answer whose message id has %s is kept: the id only names it', (_, id) => {
+    const result = classifyOpencxEvent({
+      event: 'conversation.ai_response',
+      data: { conversation_id: 's-1', message: { id, content: 'It ships today.' } },
+    });
+    expect(result).toEqual({ ok: true, event: expect.objectContaining({ answerId: id, text: 'It ships today.' }) });
+  });
+
   test('a handoff carries the reason in words, the summary, sentiment and language', () => {
     const result = classifyOpencxEvent({
       event: 'conversation.handoff_to_human',
@@ -139,11 +151,6 @@ describe('classifyOpencxEvents', () => {
       'a session id of 60,000 characters',
       { event: 'conversation.ai_response', data: { conversation_id: 'x'.repeat(60_000), response: 'Hi' } },
       /not an OpenCX session id/,
-    ],
-    [
-      'a message id with a slash',
-      { event: 'conversation.ai_response', data: { conversation_id: 's-1', message: { id: '../m', content: 'Hi' } } },
-      /message id is not an OpenCX id/,
     ],
     [
       'no text',

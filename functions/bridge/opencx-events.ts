@@ -89,9 +89,8 @@ function classifyData(type: string, data: unknown): OpencxClassification {
     text(message.content) ?? text(message.text) ?? text(data.response) ?? text(data.content) ?? text(data.message);
   if (!answer) return { ok: false, reason: `${type} for ${sessionId} carries no answer text` };
   const id = message.id ?? data.message_id;
+  // Only a key: an id of another form (see answerKey) still names the answer, which is never dropped for it.
   const answerId = typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
-  if (answerId !== undefined && !isOpencxId(answerId))
-    return { ok: false, reason: `${type} for ${sessionId} whose message id is not an OpenCX id` };
   const at = typeof data.timestamp === 'string' ? Date.parse(data.timestamp) : Number.NaN;
   return {
     ok: true,
