@@ -230,6 +230,23 @@ describe('handoff', () => {
     expect(world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE)).toHaveLength(1);
   });
 
+  test("OpenCX's answer names no summary or sentiment: the agent gets those its session recorded", async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
+    world.opencx.switches.handoffResolveArgs = false;
+    try {
+      world.opencx.ai.reply({ type: 'handoff', summary: 'Wants to cancel order 1234', sentiment: 'angry' });
+      await world.customerSays(conversationSid, 'Cancel it, and get me a person');
+    } finally {
+      world.opencx.switches.handoffResolveArgs = true;
+    }
+    expect(world.task(taskSid).attributes).toMatchObject({
+      handedOff: true,
+      handoffReason: 'AI requested human handoff',
+      handoffSummary: 'Wants to cancel order 1234',
+      handoffSentiment: 'negative',
+    });
+  });
+
   test('after the handoff the AI is silent, and a human accepting is recorded on the session', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
     world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });

@@ -24,7 +24,7 @@ import {
 import { handoffInsight, recordInsight } from '../insights';
 import { postCustomerNote } from './customer-note';
 
-const LANGUAGE_LOOKUP_MS = 800;
+const SESSION_LOOKUP_MS = 800;
 /** Routings the next event must finish. */
 const UNFINISHED_ROUTINGS: readonly Routing[] = ['stuck-assigned', 'invited, AI task still open', 'invite pending'];
 
@@ -63,16 +63,16 @@ export async function handOff(
       : request.inAnswer && { farewell: NO_LAST_WORDS }),
   };
   // Round trip 1, all at once: the AI goes silent (only the caller that moves the phase hands off),
-  // the task is read for its ETag with its pending reservations, and OpenCX is asked for the
-  // language if nobody said it.
-  const [won, [task, reserved], language] = await Promise.all([
+  // the task is read for its ETag with its pending reservations, and OpenCX is asked for what the
+  // handoff lacks (the language; the AI's summary and sentiment).
+  const [won, [task, reserved], found] = await Promise.all([
     deps.state.beginHandoff(conversationSid, pending, known).catch((error: unknown) => {
       // Humans get the task anyway; the AI is silenced when a human is offered it.
       deps.warn('could not record the handoff in Sync; routing to humans anyway', { error: String(error) });
       return { ...record, phase: 'handoff' as const, handoff: pending };
     }),
     readHeldTask(record, deps),
-    request.language || !record.sessionId ? Promise.resolve(request.language) : lookUpLanguage(record.sessionId, deps),
+    lookUpSession(pending, record, deps),
   ]);
   if (!won)
     return {
@@ -82,7 +82,11 @@ export async function handOff(
       ...extra,
     };
   const at = handoffTime(task.attributes, record.claimedAt, pending.at);
-  const attributes = handoffAttributes({ ...pending, language, sessionId: record.sessionId, at: new Date(at) });
+  const attributes = handoffAttributes({
+    ...filled(pending, found),
+    sessionId: record.sessionId,
+    at: new Date(at),
+  });
   // Round trips 2 and 3.
   const [routing, noted] = await allFinished([
     // With the reservation as the phase write found it: TaskRouter may have offered the AI the task again meanwhile.
@@ -105,13 +109,17 @@ export async function handOff(
 export async function finishHandoff(conversationSid: string, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   const { record } = known;
   const pending = record.handoff ?? { reason: 'AI requested human handoff', at: deps.now().toISOString() };
-  // The language the first attempt looked up was not recorded: look again, beside the task's read.
-  const [[task, reserved], language] = await Promise.all([
+  // What the first attempt looked up in OpenCX was not recorded: look again, beside the task's read.
+  const [[task, reserved], found] = await Promise.all([
     readHeldTask(record, deps),
-    pending.language || !record.sessionId ? Promise.resolve(pending.language) : lookUpLanguage(record.sessionId, deps),
+    lookUpSession(pending, record, deps),
   ]);
   const at = handoffTime(task.attributes, record.claimedAt, pending.at);
-  const attributes = handoffAttributes({ ...pending, language, sessionId: record.sessionId, at: new Date(at) });
+  const attributes = handoffAttributes({
+    ...filled(pending, found),
+    sessionId: record.sessionId,
+    at: new Date(at),
+  });
   const attempt = pending.noteAttempt ?? 0;
   const [routing, noted] = await allFinished([
     routeToHumans(task, aiReservationsToReject(reserved, record.reservationSid, deps.config), attributes, deps),
@@ -171,14 +179,44 @@ const noteOccasion = (attributes: HandoffAttributes, at: string) => ({
   sessionId: attributes.opencxSessionId,
 });
 
-async function lookUpLanguage(sessionId: string, deps: BridgeDeps): Promise<string | undefined> {
-  const budget = Math.min(LANGUAGE_LOOKUP_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs);
-  if (budget <= 0) return undefined;
-  return deps.opencx
-    .getSession(sessionId, new Deadline(budget))
-    .then((session) => session.language ?? undefined)
-    .catch(() => undefined);
+/** What OpenCX's session says of a handoff, to fill what the handoff's own facts lack. */
+type SessionFacts = Pick<PendingHandoff, 'language' | 'summary' | 'sentiment'>;
+
+/**
+ * The language, and for a handoff the AI decided its summary and sentiment, from OpenCX's session
+ * when the handoff lacks them: `resolveArgs` is optional in OpenCX's answer, and when the fast path
+ * hands off first, OpenCX's own handoff event adds nothing. Nothing, when the read fails or is late.
+ */
+async function lookUpSession(
+  handoff: PendingHandoff,
+  record: ConversationRecord,
+  deps: BridgeDeps,
+): Promise<SessionFacts> {
+  const lacksAiFacts = handoff.byAi === true && (!handoff.summary || !handoff.sentiment);
+  if (!record.sessionId || (handoff.language && !lacksAiFacts)) return {};
+  const budget = Math.min(SESSION_LOOKUP_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs);
+  if (budget <= 0) return {};
+  const words = (value: unknown, max: (typeof HANDOFF_TEXT_MAX)[keyof typeof HANDOFF_TEXT_MAX]) =>
+    typeof value === 'string' ? clipped(value, max) : undefined;
+  return deps.opencx.getSession(record.sessionId, new Deadline(budget)).then(
+    ({ language, handoff: decided }) => ({
+      language: words(language, HANDOFF_TEXT_MAX.reason),
+      ...(handoff.byAi && {
+        summary: words(decided?.summary, HANDOFF_TEXT_MAX.summary),
+        sentiment: words(decided?.sentiment, HANDOFF_TEXT_MAX.reason),
+      }),
+    }),
+    () => ({}),
+  );
 }
+
+/** What the handoff says wins over what OpenCX's session says. */
+const filled = (pending: PendingHandoff, found: SessionFacts): PendingHandoff => ({
+  ...pending,
+  language: pending.language || found.language,
+  summary: pending.summary || found.summary,
+  sentiment: pending.sentiment || found.sentiment,
+});
 
 /**
  * Like Promise.all, but waits for every one before failing: a routing that fails must not end the

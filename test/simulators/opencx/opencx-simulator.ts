@@ -609,7 +609,7 @@ export class OpenCxSimulator {
       success: true,
       ...(farewell && { autopilotResponse: autopilotResponse(farewell.id, farewell.content, false) }),
       sessionIsHandedOff: true,
-      resolveArgs: handoff,
+      ...(this.switches.handoffResolveArgs && { resolveArgs: handoff }),
     };
     return this.sent(data, [
       ...(farewell ? [aiResponseEvent(session.id, farewell, now)] : []),

@@ -34,6 +34,11 @@ export interface OpenCxSwitches {
   webhookTimeoutMs: number;
   /** How `conversation.ai_response` carries the answer (AI_RESPONSE_SHAPES). */
   aiResponseShape: AiResponseShape;
+  /**
+   * A handoff's `/send` answer carries `resolveArgs` (the summary and sentiment). The contract makes
+   * it optional: false leaves it out, and only the session (`handoff`) says them.
+   */
+  handoffResolveArgs: boolean;
 }
 
 export const DEFAULT_SWITCHES: OpenCxSwitches = {
@@ -44,4 +49,5 @@ export const DEFAULT_SWITCHES: OpenCxSwitches = {
   webhookRetryDelaysMs: [10_000, 30_000, 90_000],
   webhookTimeoutMs: 10_000,
   aiResponseShape: 'message',
+  handoffResolveArgs: true,
 };
