@@ -1,4 +1,12 @@
-import { customerWroteSince, idleTimerAttributes, idleVerdict, newestActivity, readIdleTimer } from './idle';
+import {
+  ANSWER_WAITS,
+  customerWroteSince,
+  idleTimerAttributes,
+  idleVerdict,
+  newestActivity,
+  readIdleTimer,
+  silenceBegan,
+} from './idle';
 
 const MINUTE = 60_000;
 
@@ -56,5 +64,14 @@ describe('newestActivity and customerWroteSince (the messages a check reads, new
     expect(customerWroteSince(after, decidedOn, isCustomer)?.index).toBe(4);
     expect(customerWroteSince(after.slice(1), decidedOn, isCustomer)).toBeUndefined();
     expect(customerWroteSince([message(1, 'customer')], undefined, isCustomer)?.index).toBe(1);
+  });
+});
+
+describe('silenceBegan', () => {
+  test("a customer message the AI has not answered starts the silence only after the watchdog's waits", () => {
+    expect(silenceBegan(1_000, false, 600)).toBe(1_000);
+    expect(silenceBegan(1_000, true, 600)).toBe(1_000 + ANSWER_WAITS * 600_000);
+    // Ten minutes of silence since the customer's unanswered message close nothing.
+    expect(idleVerdict(silenceBegan(0, true, 600), 10 * 60_000, 10)).toEqual({ close: false, afterSeconds: 1200 });
   });
 });

@@ -50,6 +50,18 @@ export function idleVerdict(
   return { close: false, afterSeconds: Math.max(SHORTEST_WAIT_SECONDS, Math.ceil(leftMs / 1000)) };
 }
 
+/** The answer watchdog waits at most this many answer timeouts (a second one after sending the message again). */
+export const ANSWER_WAITS = 2;
+
+/**
+ * When the silence being timed began: the newest activity, unless that is a customer message the
+ * AI has not answered. That customer waits on us, not the other way round: the time starts once the
+ * answer's watchdog has had its waits (by then it answered or handed off).
+ */
+export function silenceBegan(lastActivity: number, awaitingAnswer: boolean, answerTimeoutSeconds: number): number {
+  return awaitingAnswer ? lastActivity + ANSWER_WAITS * answerTimeoutSeconds * 1000 : lastActivity;
+}
+
 /** How many of the newest messages a check reads: our note that the chat is closed may be among them. */
 export const IDLE_CHECK_MESSAGES = 3;
 

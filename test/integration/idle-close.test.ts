@@ -181,6 +181,33 @@ test('a customer who writes again is given the whole time again from their messa
   expect(w.task(taskSid).assignmentStatus).toBe('canceled');
 });
 
+test('a customer waiting on an answer the AI never gives is handed to humans, not closed on', async () => {
+  const w = world();
+  // The answer's watchdog waits 10 minutes, as long as the silence that closes a chat.
+  await w.saveConfig({ aiIdleCloseMinutes: IDLE_MINUTES, aiAnswerTimeoutSeconds: IDLE_MINUTES * 60 });
+  try {
+    const { conversationSid, interactionSid, taskSid } = await w.customerStartsConversation('Hello');
+    w.opencx.ai.reply({ type: 'reply', content: 'Too late', latencyMs: 20 * MINUTE });
+    const held = w.opencx.heldRequests;
+    w.customerWrites(conversationSid, 'Where is my refund?');
+    await w.opencx.whenHeld(held + 1);
+    // Half a minute passes while the relay waits, so the idle check comes before the watchdog.
+    await w.advance(30_000);
+
+    await w.advance(IDLE_MINUTES * MINUTE - 15_000);
+    expect(channelStatus(w, interactionSid)).toBe('active');
+    expect(w.postedAsAi(conversationSid).map(roleOf)).toEqual(['ai']);
+
+    await w.advance(60_000);
+    expect(w.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+    await w.advance(IDLE_MINUTES * MINUTE * 3);
+    expect(channelStatus(w, interactionSid)).toBe('active');
+    expect(w.postedAsAi(conversationSid).map(roleOf)).toEqual(['ai', 'handoff-note']);
+  } finally {
+    await w.saveConfig({ aiIdleCloseMinutes: IDLE_MINUTES });
+  }
+});
+
 test('a conversation handed to humans is never closed for silence', async () => {
   const w = world();
   w.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });

@@ -11,6 +11,7 @@ import {
   idleTimerAttributes,
   idleVerdict,
   newestActivity,
+  silenceBegan,
 } from '../idle';
 import { postCustomerNote } from './customer-note';
 
@@ -63,7 +64,12 @@ export async function closeIfIdle(d: CloseIfIdle, deps: BridgeDeps): Promise<Out
   const { timer } = d;
   const newest = newestActivity(await newestMessages(d.conversationSid, deps));
   const lastActivity = Math.max(timer.since, newest?.sentAt ?? 0);
-  const verdict = idleVerdict(lastActivity, d.firedAt ?? deps.now().getTime(), d.minutes);
+  const awaitingAnswer = newest !== undefined && isFromCustomer(newest, deps.config);
+  const verdict = idleVerdict(
+    silenceBegan(lastActivity, awaitingAnswer, deps.config.aiAnswerTimeoutSeconds),
+    d.firedAt ?? deps.now().getTime(),
+    d.minutes,
+  );
   if (!verdict.close) return lookAgain(timer, lastActivity, verdict.afterSeconds, deps);
   if (!timer.interactionSid || !timer.channelSid)
     return {
