@@ -9,6 +9,7 @@ import {
   type Decision,
   decide,
   needsNoAction,
+  rearmDelaySeconds,
   timerToRearm,
   watchdogAfterFailure,
 } from './bridge/decide';
@@ -158,7 +159,8 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     if (retry && rearm && timed) {
       // The usual wait while the AI holds the conversation; soon for a handoff the failure cut short.
       const phase = unwatched && (await quickly(retry.state.conversation(unwatched.conversationSid)))?.record.phase;
-      const afterSeconds = unwatched && (phase ?? 'ai') === 'ai' ? timed.aiAnswerTimeoutSeconds : undefined;
+      const afterSeconds =
+        unwatched && (phase ?? 'ai') === 'ai' ? timed.aiAnswerTimeoutSeconds : rearmDelaySeconds(rearm);
       const timerSid = await rearmTimer(retry.twilio.taskrouter, timed, rearm, afterSeconds).catch(() => undefined);
       if (timerSid) {
         const result = {

@@ -14,6 +14,7 @@ import {
   isOurMessage,
   heldOnceAccepted,
   offerOutlived,
+  rearmDelaySeconds,
   timerToRearm,
   watchdogAfterFailure,
   textForAi,
@@ -1048,6 +1049,8 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     expect(timerToRearm(fired(watchdog), withTimer)).toEqual({ ...watchdog, rearmed: 1 });
     expect(timerToRearm(fired({ ...watchdog, rearmed: 2 }), withTimer)).toEqual({ ...watchdog, rearmed: 3 });
     expect(timerToRearm(fired({ ...watchdog, rearmed: 3 }), withTimer)).toBeUndefined();
+    // A customer waits on it: the usual short wait.
+    expect(rearmDelaySeconds({ ...watchdog, rearmed: 2 })).toBeUndefined();
   });
 
   it('leaves alone other timers, other workspaces, and an event before the settings were read', () => {
@@ -1064,7 +1067,12 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
       status: 'closed_resolved',
     });
     expect(timerToRearm(fired(close), withTimer)).toEqual({ ...close, rearmed: 2 });
-    expect(timerToRearm(fired({ ...close, rearmed: 3 }), withTimer)).toBeUndefined();
+    // Nobody waits on it: it outlasts an OpenCX rate limit or outage, backing off, for hours.
+    const waits = [1, 2, 3, 4, 5].map((n) =>
+      rearmDelaySeconds(timerToRearm(fired({ ...close, rearmed: n }), withTimer)!),
+    );
+    expect(waits).toEqual([60, 300, 900, 3600, 14_400]);
+    expect(timerToRearm(fired({ ...close, rearmed: 6 }), withTimer)).toBeUndefined();
     for (const broken of [
       { ...close, status: 'open' },
       { ...close, sessionId: 7 },
@@ -1095,7 +1103,9 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     });
     expect(timerToRearm(taskEnd('task.created'), withTimer)).toBeUndefined();
     expect(timerToRearm(fired(end), withTimer)).toEqual({ ...end, rearmed: 2 });
-    expect(timerToRearm(fired({ ...end, rearmed: 3 }), withTimer)).toBeUndefined();
+    expect(rearmDelaySeconds({ ...end, rearmed: 4 })).toBe(900);
+    expect(timerToRearm(fired({ ...end, rearmed: 5 }), withTimer)).toMatchObject({ rearmed: 6 });
+    expect(timerToRearm(fired({ ...end, rearmed: 6 }), withTimer)).toBeUndefined();
 
     // Fired, it is the task's end again: humans held the conversation, so a transfer may carry it on.
     expect(decide(fired(end), { config: withTimer, record: record('human', { taskSid: OTHER_TASK }) })).toEqual({

@@ -428,6 +428,22 @@ const REARMED_TIMERS = ['answer', 'restore-worker', 'resend', 'end', 'idle', 'cl
 export const TIMER_REARMS = 3;
 
 /**
+ * A timer that only cleans up after a task's end (nobody waits on it) outlasts longer failures, an
+ * OpenCX rate limit or outage among them: armed again after these waits (seconds), by rearm count.
+ */
+const CLEANUP_BACKOFF_SECONDS: Partial<Record<string, readonly number[]>> = {
+  end: [15, 60, 300, 900, 3600, 14_400],
+  'close-session': [15, 60, 300, 900, 3600, 14_400],
+};
+
+/** When a timer armed again fires: undefined for the usual short wait. */
+export function rearmDelaySeconds(timer: FlexTaskAttributes): number | undefined {
+  const backoff = CLEANUP_BACKOFF_SECONDS[String(timer.opencxTimer)];
+  const rearmed = typeof timer.rearmed === 'number' ? timer.rearmed : 1;
+  return backoff?.[Math.min(rearmed, backoff.length) - 1];
+}
+
+/**
  * The attributes of a timer to arm when handling this event failed (a transient Twilio or OpenCX
  * failure), none once rearmed enough: a watchdog, so the conversation still ends answered or with
  * humans; a rate-limited message's resend, so it is not lost; putting back an AI worker a
@@ -446,7 +462,7 @@ export function timerToRearm(event: BridgeEvent, config: BridgeConfig | undefine
   const kind = timer?.opencxTimer;
   if (!timer || !(REARMED_TIMERS as readonly unknown[]).includes(kind)) return undefined;
   const rearmed = typeof timer.rearmed === 'number' ? timer.rearmed : 0;
-  if (rearmed >= TIMER_REARMS) return undefined;
+  if (rearmed >= (CLEANUP_BACKOFF_SECONDS[String(kind)]?.length ?? TIMER_REARMS)) return undefined;
   return { ...timer, rearmed: rearmed + 1, ...(kind === 'resend' ? { resendOf: firstResendTimer(event) } : {}) };
 }
 

@@ -123,6 +123,23 @@ describe.each([
     expect(world.opencx.sessions.get(sessionId)!.status).toBe('closed_resolved');
   });
 
+  test("an OpenCX session whose close meets OpenCX's rate limit for minutes is closed once it lifts", async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    world.opencx.faults.add({ method: 'PATCH', path: '/chat/sessions/:id', status: 429 });
+    try {
+      world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'canceled', 'Customer left');
+      await world.settle();
+      // Tried again after 15 s, a minute, then five: each time still over the limit.
+      for (const seconds of [16, 61, 301]) await world.advance(seconds * 1000);
+      expect(world.opencx.sessions.get(sessionId)!.status).toBe('open');
+    } finally {
+      world.opencx.faults.clear();
+    }
+    await world.advance(901_000);
+    expect(world.opencx.sessions.get(sessionId)!.status).toBe('closed_resolved');
+  });
+
   test('the AI reservation just timed out and was re-created', async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
     const first = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid)!;
