@@ -1053,6 +1053,34 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     expect(rearmDelaySeconds({ ...watchdog, rearmed: 2 })).toBeUndefined();
   });
 
+  it("decides again a human's accept that could not be recorded, while the conversation is being handed off", () => {
+    const accepted = humanReservation('reservation.accepted', { taskSid: OTHER_TASK, reservationSid: 'WR9' });
+    const timer = {
+      opencxTimer: 'accepted',
+      conversationSid: CONVERSATION,
+      taskSid: OTHER_TASK,
+      reservationSid: 'WR9',
+      workerSid: HUMAN_WORKER,
+      workerName: 'Alice',
+      rearmed: 1,
+    };
+    expect(timerToRearm(accepted, withTimer)).toEqual(timer);
+    expect(decide(fired(timer), { config: withTimer, record: record('handoff') })).toEqual({
+      action: 'record-human',
+      conversationSid: CONVERSATION,
+      taskSid: OTHER_TASK,
+      reservationSid: 'WR9',
+      workerSid: HUMAN_WORKER,
+      workerName: 'Alice',
+    });
+    expect(timerToRearm(fired(timer), withTimer)).toEqual({ ...timer, rearmed: 2 });
+    // The conversation moved on since (the AI again, a hand-back, its end): nothing to record.
+    for (const moved of [record('ai'), record('handback'), undefined])
+      expectAction(decide(fired(timer), { config: withTimer, record: moved }), 'ignore');
+    // The AI's own accept needs no timer.
+    expect(timerToRearm({ ...accepted, workerSid: AI_WORKER }, withTimer)).toBeUndefined();
+  });
+
   it('leaves alone other timers, other workspaces, and an event before the settings were read', () => {
     expect(timerToRearm(fired({ ...watchdog, opencxTimer: 'nudge' }), withTimer)).toBeUndefined();
     expect(timerToRearm(fired({ opencxTimer: 'answer' }, WORKSPACE), withTimer)).toBeUndefined();

@@ -422,7 +422,16 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
 };
 
 /** Timers armed again when their event could not be handled (an idle check too, or only the task timeout ends it). */
-const REARMED_TIMERS = ['answer', 'restore-worker', 'resend', 'end', 'idle', 'close-session', 'offer'] as const;
+const REARMED_TIMERS = [
+  'answer',
+  'restore-worker',
+  'resend',
+  'end',
+  'idle',
+  'close-session',
+  'offer',
+  'accepted',
+] as const;
 
 /** How often a timer whose event could not be handled is armed again: nothing else retries a timer's event. */
 export const TIMER_REARMS = 3;
@@ -456,7 +465,8 @@ export function timerToRearm(event: BridgeEvent, config: BridgeConfig | undefine
     return isAi(event, config) && event.workerSid
       ? { opencxTimer: 'restore-worker', workerSid: event.workerSid, rearmed: 1 }
       : undefined;
-  if (!isTimerWorkspace(event, config)) return endTimerFor(event) ?? offerTimerFor(event, config);
+  if (!isTimerWorkspace(event, config))
+    return endTimerFor(event) ?? offerTimerFor(event, config) ?? acceptTimerFor(event, config);
   if (event.type !== 'task.canceled') return undefined;
   const timer = event.taskAttributes;
   const kind = timer?.opencxTimer;
@@ -549,6 +559,62 @@ function offerTimerFor(event: TaskRouterEvent, config: BridgeConfig): FlexTaskAt
     rearmed: 1,
   };
 }
+
+/**
+ * A human's accept that could not be recorded: the conversation would stay "being handed off", so
+ * the agent could not hand it back, and OpenCX would not learn who took it. TaskRouter tells no one again.
+ */
+function acceptTimerFor(event: TaskRouterEvent, config: BridgeConfig): FlexTaskAttributes | undefined {
+  const { taskSid, reservationSid, workerSid, workerName } = event;
+  const conversationSid = event.taskAttributes?.conversationSid;
+  if (event.type !== 'reservation.accepted' || isAi(event, config) || typeof conversationSid !== 'string')
+    return undefined;
+  if (!taskSid || !reservationSid || !workerSid) return undefined;
+  return {
+    opencxTimer: 'accepted',
+    conversationSid,
+    taskSid,
+    reservationSid,
+    workerSid,
+    ...(workerName ? { workerName } : {}),
+    rearmed: 1,
+  };
+}
+
+/**
+ * An accept timer expired: the accept decided again, while the conversation is still being handed
+ * off (anything since, an end, a hand-back, the AI again, decided for itself).
+ */
+export const acceptTimer: Listener<TaskRouterEvent> = {
+  name: 'accept-timer',
+  handles: ['task.canceled'],
+  decide(event, context) {
+    const { conversationSid, taskSid, reservationSid, workerSid, workerName } = event.taskAttributes ?? {};
+    if (
+      typeof conversationSid !== 'string' ||
+      typeof taskSid !== 'string' ||
+      typeof reservationSid !== 'string' ||
+      typeof workerSid !== 'string'
+    )
+      return ignore('an accept timer without its conversation, task, reservation and worker');
+    if (context.record?.phase !== 'handoff')
+      return ignore(`the accept of ${taskSid} was decided again after the conversation moved on`);
+    return reservationAccepted.decide(
+      {
+        ...event,
+        type: 'reservation.accepted',
+        workspaceSid: context.config.workspaceSid,
+        taskSid,
+        reservationSid,
+        workerSid,
+        workerIsAi: false,
+        workerName: typeof workerName === 'string' ? workerName : undefined,
+        taskAttributes: { conversationSid },
+      },
+      context,
+    );
+  },
+};
 
 /** A conversation's task ended: ending the conversation failed, and TaskRouter tells no one again. */
 function endTimerFor(event: TaskRouterEvent): FlexTaskAttributes | undefined {
@@ -812,6 +878,7 @@ const TIMERS: Record<string, Listener<TaskRouterEvent>> = {
   idle: idleTimer,
   'close-session': sessionCloseTimer,
   offer: offerTimer,
+  accepted: acceptTimer,
 };
 
 const isTimerWorkspace = (event: TaskRouterEvent, config: BridgeConfig): boolean =>

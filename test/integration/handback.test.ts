@@ -582,6 +582,37 @@ describe('races', () => {
     expect(world.transcript(conversationSid).filter((m) => m.body === 'Welcome back.')).toHaveLength(1);
   });
 
+  test("Alice's accept that Sync could not record is recorded by a timer 15 s later: she can hand back", async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('My parcel arrived broken');
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Parcel damaged', sentiment: 'angry' });
+    await world.customerSays(conversationSid, 'I want a human');
+    world.twilio.addFault({
+      product: 'sync',
+      method: 'POST',
+      path: /\/Maps\/opencx_conversations_\d+\/Items\//,
+      status: 503,
+    });
+    try {
+      await world.humanAgentAccepts(taskSid);
+    } finally {
+      world.twilio.clearFaults();
+    }
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+
+    await world.advance(16_000);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({
+      phase: 'human',
+      taskSid,
+      humanWorkerSid: world.humanWorkerSid,
+    });
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    expect(agentNotes(sessionId).join('\n')).toMatch(/accepted the conversation/);
+    const answer = await handBack(taskSid, 'Check the refund');
+    await world.settle();
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ handedBack: true });
+  });
+
   test('a second Hand back click while the first is on its way, and one more later: one handback', async () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
     const before = lastSeq(world);
