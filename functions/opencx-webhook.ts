@@ -5,10 +5,15 @@
 // replayed or retried delivery changes nothing either.
 import '@twilio-labs/serverless-runtime-types';
 import { randomUUID } from 'node:crypto';
-import { decide } from './bridge/decide';
+import { decide, isFromCustomer } from './bridge/decide';
 import { answerKey } from './bridge/dedup';
-import { inConversation } from './bridge/actions/post';
-import { classifyOpencxEvents, isLateAnswer, type OpencxClassification } from './bridge/opencx-events';
+import { answeredSinceCustomer, inConversation } from './bridge/actions/post';
+import {
+  classifyOpencxEvents,
+  isLateAnswer,
+  type OpencxClassification,
+  type OpencxEvent,
+} from './bridge/opencx-events';
 import { perform } from './bridge/perform';
 import {
   bridgeDeps,
@@ -20,6 +25,7 @@ import {
   type WebhookHandler,
 } from './bridge/runtime';
 import type { BridgeConfig } from './common/config';
+import type { ConversationMessage } from './common/twilio';
 import { logEvent } from './common/log';
 import { type SignatureRefusal, secretFingerprint, verifyOpencxSignature } from './common/opencx-signature';
 import { Deadline } from './common/retry';
@@ -180,21 +186,16 @@ async function handleEvent(classified: OpencxClassification, delivery: Delivery)
     if (!lookedUp) conversationSid = await io.state.conversationOfSession(opencxEvent.sessionId);
     const known = conversationSid ? await io.state.conversation(conversationSid) : undefined;
     trace.conversationSid = conversationSid;
-    // An answer older than its claim lasts (OpenCX retrying for an hour, a replay): the claim just won
-    // may be a second one, so the conversation itself tells whether it was posted.
-    if (
-      claim &&
-      conversationSid &&
-      isLateAnswer(opencxEvent, Date.now()) &&
-      // Near the end of OpenCX's retries: a failed look posts it (at worst twice) rather than lose it.
-      (await inConversation(io.twilio.conversations, config.conversationsServiceSid, conversationSid, claim).catch(
-        (error: unknown) => {
-          logEvent({ ...trace, outcome: 'warning', reason: 'could not look for a late answer', error: String(error) });
-          return false;
-        },
-      ))
-    ) {
-      logEvent({ ...trace, outcome: 'already-answered', reason: 'posted before its claim expired' });
+    const posted =
+      claim && conversationSid && opencxEvent.kind === 'ai-answer'
+        ? await postedBeforeItsClaim(opencxEvent, claim, conversationSid, config, io).catch((error: unknown) => {
+            // A failed look posts it (at worst twice) rather than lose it.
+            logEvent({ ...trace, outcome: 'warning', reason: 'could not look for the answer', error: String(error) });
+            return undefined;
+          })
+        : undefined;
+    if (posted) {
+      logEvent({ ...trace, outcome: 'already-answered', reason: posted });
       return answer(200, { outcome: 'already-answered' });
     }
     const decision = decide(
@@ -213,6 +214,33 @@ async function handleEvent(classified: OpencxClassification, delivery: Delivery)
     logEvent({ ...trace, outcome: 'failed', error: String(error), ms: Date.now() - started }, 'error');
     return answer(503, { outcome: 'failed', reason: 'temporary failure; OpenCX will retry' });
   }
+}
+
+/**
+ * Why an answer whose claim this delivery just won is in the conversation already; undefined when it
+ * is not. An answer older than its claim lasts (OpenCX retrying for an hour, a replay) may have been
+ * posted under the same key. One without an id, and none found in OpenCX's history, was keyed by its
+ * text here, but by its id on the fast path: its session's answer of the same text since the
+ * customer's newest message is that post.
+ */
+async function postedBeforeItsClaim(
+  answer: Extract<OpencxEvent, { kind: 'ai-answer' }>,
+  claim: string,
+  conversationSid: string,
+  config: BridgeConfig,
+  io: ReturnType<typeof bridgeIo>,
+): Promise<string | undefined> {
+  const { conversations } = io.twilio;
+  const serviceSid = config.conversationsServiceSid;
+  if (isLateAnswer(answer, Date.now()))
+    return (await inConversation(conversations, serviceSid, conversationSid, claim))
+      ? 'posted before its claim expired'
+      : undefined;
+  if (answer.answerId !== undefined) return undefined;
+  const isCustomer = (message: ConversationMessage) => isFromCustomer(message, config);
+  return (await answeredSinceCustomer(conversations, serviceSid, conversationSid, answer, isCustomer))
+    ? 'posted by the fast path, under its id'
+    : undefined;
 }
 
 /** How often a container reads the settings again for a refused signature: the endpoint is public. */

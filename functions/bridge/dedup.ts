@@ -23,5 +23,8 @@ const digest = (text: string): string => createHash('sha256').update(text).diges
 export function answerKey(sessionId: string, answer: { answerId?: string; text: string }): string {
   const { answerId } = answer;
   const id = answerId === undefined ? digest(answer.text) : PLAIN_ID.test(answerId) ? answerId : `h${digest(answerId)}`;
-  return `ans_${sessionId}_${id}`;
+  return `${answerKeyPrefix(sessionId)}${id}`;
 }
+
+/** What every answer key of a session begins with. */
+export const answerKeyPrefix = (sessionId: string): string => `ans_${sessionId}_`;

@@ -251,6 +251,13 @@ describe('OpenCxClient requests', () => {
     await expect(client().aiMessageIdOf('session-1', 'Thanks!', budget())).resolves.toBe('m3');
     opencx.answers({ status: 200, body: { items: [ai('m1', 'Thanks!')], next: null } });
     await expect(client().aiMessageIdOf('session-1', 'Bye', budget())).resolves.toBeUndefined();
+    // A history longer than it reads: the match found may be an older answer of the same text.
+    opencx.answers(
+      { status: 200, body: { items: [ai('m1', 'Thanks!')], next: 'page-2' } },
+      { status: 200, body: { items: [ai('m2', 'Anything else?')], next: 'page-3' } },
+    );
+    await expect(client().aiMessageIdOf('session-1', 'Thanks!', budget(), 2)).resolves.toBeUndefined();
+    expect(opencx.seen.at(-1)!.url).toBe('/chat/sessions/session-1/history?cursor=page-2');
   });
 
   it('encodes the session id in the path', async () => {

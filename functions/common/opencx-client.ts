@@ -167,7 +167,7 @@ export class OpenCxClient {
 
   /**
    * The id of the session's newest AI message whose text is `text`, for a webhook delivery that
-   * names none; undefined when the history has none within `maxPages` pages.
+   * names none; undefined when the history has none, or is longer than `maxPages` pages.
    */
   async aiMessageIdOf(sessionId: string, text: string, deadline: Deadline, maxPages = 10): Promise<string | undefined> {
     const found = await this.lastInHistory(
@@ -176,7 +176,8 @@ export class OpenCxClient {
       deadline,
       maxPages,
     );
-    const id = found.item?.id;
+    // Only from the whole history: a match on an earlier page may be an older answer of the same text.
+    const id = found.complete ? found.item?.id : undefined;
     return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
   }
 

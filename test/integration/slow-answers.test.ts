@@ -428,6 +428,51 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Posted by the fast path')).toHaveLength(1);
   });
 
+  test('no id, a session longer than the history read: posted once, and a new answer posted', async () => {
+    const pageSize = world.opencx.historyPageSize;
+    world.opencx.historyPageSize = 1;
+    try {
+      const { conversationSid } = await engaged();
+      // An older answer of the same text: the first pages of the history name it, not the newest.
+      world.opencx.ai.reply('Could you share your order number?');
+      await world.customerSays(conversationSid, 'Where is my parcel?');
+      for (const body of ['It is 1234', 'Or maybe 1243', 'Let me check', 'Sorry, it is 4321']) {
+        world.opencx.ai.reply(`Noted: ${body}`);
+        await world.customerSays(conversationSid, body);
+      }
+      world.opencx.ai.reply('Could you share your order number?');
+      await world.customerSays(conversationSid, 'I lost it');
+      const asked = () => aiMessages(conversationSid).filter((m) => m.body === 'Could you share your order number?');
+      expect(asked()).toHaveLength(2);
+
+      const deliver = (response: string) =>
+        postSignedOpencx(
+          world,
+          JSON.stringify({
+            event: AI_RESPONSE_EVENT,
+            organization_id: 'org',
+            data: { conversation_id: world.sessionFor(conversationSid)!.id, response },
+          }),
+          OPENCX_WEBHOOK_SECRET,
+        );
+      // The fast path posted it under its id: the delivery without one is not posted again.
+      const again = await deliver('Could you share your order number?');
+      await world.settle();
+      expect(await again.json()).toMatchObject({ outcome: 'already-answered' });
+      expect(asked()).toHaveLength(2);
+
+      // An answer only the webhook brings, of a text the AI said before: posted, not taken for the old one.
+      world.customerWrites(conversationSid, 'Hello?');
+      await world.settle();
+      const fresh = await deliver('Noted: It is 1234');
+      await world.settle();
+      expect(fresh.status).toBe(200);
+      expect(aiMessages(conversationSid).filter((m) => m.body === 'Noted: It is 1234')).toHaveLength(2);
+    } finally {
+      world.opencx.historyPageSize = pageSize;
+    }
+  });
+
   /** Signed OpenCX deliveries about the conversation's session, as OpenCX would send them. */
   const deliveriesOf =
     (conversationSid: string) =>

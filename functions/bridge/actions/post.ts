@@ -1,6 +1,12 @@
 // Posting into the conversation exactly once. A post whose answer was lost (a 5xx, a reset) may
 // have landed: look for it before posting again, so the customer never reads a message twice.
-import { type ConversationsApi, DeadlineExceededError, mayHaveBeenProcessed } from '../../common/twilio';
+import {
+  type ConversationMessage,
+  type ConversationsApi,
+  DeadlineExceededError,
+  mayHaveBeenProcessed,
+} from '../../common/twilio';
+import { answerKeyPrefix } from '../dedup';
 import type { BridgeDeps } from '../deps';
 import { replyParts } from '../reply-parts';
 
@@ -70,6 +76,34 @@ export async function inConversation(
     const posted = ourMarker(m)?.key;
     return posted === key || posted?.startsWith(`${key}#`) === true;
   });
+}
+
+/**
+ * This session's answer with this text follows the customer's newest message: how an answer OpenCX
+ * delivered without its id shows that the fast path, which keyed it by the id, posted it already.
+ */
+export async function answeredSinceCustomer(
+  conversations: ConversationsApi,
+  serviceSid: string,
+  conversationSid: string,
+  answer: { sessionId: string; text: string },
+  isCustomer: (message: ConversationMessage) => boolean,
+): Promise<boolean> {
+  const newestFirst = await conversations.listMessages(serviceSid, conversationSid, {
+    order: 'desc',
+    limit: RECENT_MESSAGES,
+  });
+  for (const message of newestFirst) {
+    if (isCustomer(message)) return false;
+    const marker = ourMarker(message);
+    if (
+      marker?.role === 'ai' &&
+      marker.key?.startsWith(answerKeyPrefix(answer.sessionId)) &&
+      message.body === answer.text
+    )
+      return true;
+  }
+  return false;
 }
 
 async function landed(conversationSid: string, key: string, deps: BridgeDeps): Promise<boolean> {

@@ -128,7 +128,8 @@ export class OpenCxSimulator {
   private readonly apiKeys: Set<string>;
   private readonly orgId: string;
   private readonly orgName: string;
-  private readonly historyPageSize: number;
+  /** Items per history page; a test may shorten it to make a long history. */
+  historyPageSize: number;
   private readonly rateLimiter: SlidingWindowRateLimiter;
   private readonly options: OpenCxSimulatorOptions;
   private readonly progress = new Progress();
