@@ -423,6 +423,46 @@ describe('install, then uninstall', () => {
   });
 });
 
+describe('uninstall while another deployment of the integration serves the workspace', () => {
+  const world = withWorld(uninstalledAccount);
+
+  test('removes nothing and names that deployment; once it is cleared, uninstalls', async () => {
+    const before = accountState(world());
+    await ok(world(), 'settings-save', {
+      opencxToken: DEFAULT_API_KEY,
+      workspaceSid: world().workspaceSid,
+      conversationsServiceSid: world().conversationsServiceSid,
+    });
+    await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    // Production, deployed to the same account, took the workspace's events since.
+    const production = 'https://opencx-flex-production-1234.twil.io/webhook';
+    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventCallbackUrl: production });
+    const installed = accountState(world());
+
+    const refused = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
+    expect(refused.complete).toBe(false);
+    expect(refused.steps).toEqual([
+      expect.objectContaining({
+        id: 'workspace_events',
+        status: 'failed',
+        detail: expect.stringContaining(`another deployment of this integration (${production})`),
+      }),
+    ]);
+    expect(accountState(world())).toEqual(installed);
+
+    // That deployment is gone: the admin clears the URL, and Uninstall removes the rest.
+    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventCallbackUrl: '' });
+    const removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
+    expect(removed.complete).toBe(true);
+    // All but the events filter the admin left with the cleared URL.
+    const ours = (ws: { sid: string }) => ws.sid === world().workspaceSid;
+    expect(accountState(world())).toEqual({
+      ...before,
+      workspaces: before.workspaces.map((ws) => (ours(ws) ? { ...ws, eventsFilter: expect.any(String) } : ws)),
+    });
+  });
+});
+
 describe('uninstall after a save that created an AI worker and failed', () => {
   const world = withWorld(uninstalledAccount);
 

@@ -433,6 +433,11 @@ async function uninstall(call: Call): Promise<Record<string, unknown>> {
     const steps = keepSyncData ? [] : [await removeSyncData(call)];
     return { steps, complete: steps.every((step) => step.status !== 'failed') };
   }
+  const elsewhere = await servedByAnotherDeployment(call, config);
+  if (elsewhere) {
+    call.trace.complete = false;
+    return { steps: [elsewhere], complete: false };
+  }
   const applies = await backupsOf(call).applies('oldest');
   // Filters first: a workflow that still routes to the AI queue needs its workers, or new chats wait there for nobody.
   const removal = await removeFilters(call, config, applies);
@@ -496,6 +501,68 @@ async function uninstall(call: Call): Promise<Record<string, unknown>> {
   const complete = steps.every((step) => step.status !== 'failed' && step.status !== 'skipped');
   call.trace.complete = complete;
   return { steps, complete };
+}
+
+/**
+ * The workspace's events or the Conversations webhook go to another deployment of this integration
+ * (the same webhook Function elsewhere: another environment sharing the account). It uses the AI
+ * workers, filters and timers Uninstall would remove: nothing is removed, and the admin is told why.
+ */
+async function servedByAnotherDeployment(call: Call, config: BridgeConfig): Promise<StepReport | undefined> {
+  const webhookUrl = webhookUrlOf(call);
+  const registrations = [
+    {
+      id: 'workspace_events' as const,
+      title: 'TaskRouter event callback',
+      backup: {
+        kind: 'workspace_callback',
+        workspaceSid: config.workspaceSid,
+        eventCallbackUrl: null,
+        eventsFilter: null,
+      },
+    },
+    {
+      id: 'conversations_webhook' as const,
+      title: 'Conversations webhook',
+      backup: {
+        kind: 'conversations_webhook',
+        serviceSid: config.conversationsServiceSid,
+        postWebhookUrl: null,
+        method: null,
+        filters: [],
+      },
+    },
+  ] satisfies { id: CheckId; title: string; backup: Backup }[];
+  for (const { id, title, backup } of registrations) {
+    let current: { eventCallbackUrl?: string | null; postWebhookUrl?: string | null } | undefined;
+    try {
+      current = (await readResource(call.twilio, backup)) as typeof current;
+    } catch (error) {
+      const reason = failureReason(error);
+      return { id, title, status: 'failed', detail: `Could not read where it goes (${reason}): nothing was removed.` };
+    }
+    const url = current?.eventCallbackUrl ?? current?.postWebhookUrl ?? null;
+    if (url && !pointsHere(url, webhookUrl) && sameFunction(url, webhookUrl))
+      return {
+        id,
+        title,
+        status: 'failed',
+        detail:
+          `It goes to another deployment of this integration (${withoutConfigVersion(url)}), which still uses ` +
+          'the AI workers, workflow filters and timers Uninstall removes: nothing was removed. Uninstall from that ' +
+          'deployment; if it is gone, clear this URL in the Console and run Uninstall again here.',
+      };
+  }
+  return undefined;
+}
+
+/** The same Function path on another host: a deployment of this integration, not a URL of the admin's own. */
+function sameFunction(url: string, webhookUrl: string): boolean {
+  try {
+    return new URL(url).pathname === new URL(webhookUrl).pathname;
+  } catch {
+    return false;
+  }
 }
 
 /**
