@@ -84,7 +84,7 @@ function expectMovedToWrapUp(answer: { body: unknown }, taskSid: string, convers
  * Holds the next handback invite, so the conversation stays being handed back, until the customer's
  * message written meanwhile has been relayed: whatever the machine's speed, it meets the handback under way.
  */
-function holdNextInvite(): { releaseOnceRelayed(writes: () => void): Promise<void> } {
+function holdNextInvite(): { release(): void; releaseOnceRelayed(writes: () => void): Promise<void> } {
   let open!: () => void;
   world.twilio.addFault({
     product: 'flex-api',
@@ -94,6 +94,7 @@ function holdNextInvite(): { releaseOnceRelayed(writes: () => void): Promise<voi
     until: new Promise<void>((resolve) => (open = resolve)),
   });
   return {
+    release: () => open(),
     async releaseOnceRelayed(writes) {
       const since = world.twilio.webhooks.at(-1)?.seq ?? 0;
       try {
@@ -617,14 +618,7 @@ describe('races', () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
     const before = lastSeq(world);
     // The first click's invite is held at Flex: the second click certainly meets that handback under way.
-    let open!: () => void;
-    world.twilio.addFault({
-      product: 'flex-api',
-      method: 'POST',
-      path: INVITES,
-      times: 1,
-      until: new Promise<void>((resolve) => (open = resolve)),
-    });
+    const invite = holdNextInvite();
     const first = handBack(humanTaskSid, 'first');
     try {
       await world.until(() => invitesSince(before).length === 1, "the first click's invite sent");
@@ -632,7 +626,7 @@ describe('races', () => {
       expect(second.status).toBe(409);
       expect(second.body.error.code).toBe('handback_in_progress');
     } finally {
-      open();
+      invite.release();
     }
     const answered = await first;
     await world.settle();
