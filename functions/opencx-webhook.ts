@@ -232,10 +232,8 @@ async function postedBeforeItsClaim(
 ): Promise<string | undefined> {
   const { conversations } = io.twilio;
   const serviceSid = config.conversationsServiceSid;
-  if (isLateAnswer(answer, Date.now()))
-    return (await inConversation(conversations, serviceSid, conversationSid, claim))
-      ? 'posted before its claim expired'
-      : undefined;
+  if (isLateAnswer(answer, Date.now()) && (await inConversation(conversations, serviceSid, conversationSid, claim)))
+    return 'posted before its claim expired';
   if (answer.answerId !== undefined) return undefined;
   const isCustomer = (message: ConversationMessage) => isFromCustomer(message, config);
   return (await answeredSinceCustomer(conversations, serviceSid, conversationSid, answer, isCustomer))

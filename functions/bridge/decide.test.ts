@@ -11,6 +11,7 @@ import {
   decide,
   type Decision,
   declineStep,
+  isCustomerText,
   isOurMessage,
   heldOnceAccepted,
   offerOutlived,
@@ -1464,5 +1465,21 @@ describe('textForAi (what the AI reads of a customer message)', () => {
     expect(textForAi({ body: 'Hello' })).toBe('Hello');
     expect(textForAi({ body: 'Hello', hasMedia: false })).toBe('Hello');
     expect(textForAi({ body: 'Here is the label', hasMedia: true })).toBe(`Here is the label\n${ATTACHMENT_NOTE}`);
+  });
+});
+
+describe('isCustomerText (a message the AI owes an answer)', () => {
+  const from = (author: string, body: string, over: { participantSid?: string } = {}) => ({
+    author,
+    body,
+    attributes: {},
+    ...over,
+  });
+  test("the customer's text, by the recorded author when there is one", () => {
+    expect(isCustomerText(from('+15550100', 'Hi'), config)).toBe(true);
+    expect(isCustomerText(from('+15550100', 'Hi'), config, '+15550100')).toBe(true);
+    expect(isCustomerText(from('marketing-bot', 'Our sale starts today!'), config, '+15550100')).toBe(false);
+    expect(isCustomerText(from('+15550100', '   '), config)).toBe(false);
+    expect(isCustomerText(from('AI Support Agent', 'Hello'), config)).toBe(false);
   });
 });

@@ -105,6 +105,8 @@ export type Decision =
       minutes: number;
       /** When the timer fired by TaskRouter's clock, which the conversation's message times share. */
       firedAt?: number;
+      /** The customer's author name, when the engage found it (`ConversationRecord.customerAuthor`). */
+      customerAuthor?: string;
     }
   | { action: 'silence-ai'; conversationSid: string; reason: string }
   | {
@@ -311,6 +313,19 @@ export const informational: Listener<TaskRouterEvent> = {
     return ignore(`${event.type} needs no action`);
   },
 };
+
+/** A message the AI is sent (and owes an answer to): the customer's, with text (customerMessage relays it). */
+export function isCustomerText(
+  message: MessageOrigin & { body: string },
+  config: BridgeConfig,
+  customerAuthor?: string,
+) {
+  return (
+    isFromCustomer(message, config) &&
+    (customerAuthor === undefined || message.author === customerAuthor) &&
+    message.body.trim() !== ''
+  );
+}
 
 export const customerMessage: Listener<ConversationEvent> = {
   name: 'customer-message',
@@ -718,6 +733,7 @@ export const idleTimer: Listener<TaskRouterEvent> = {
       timer,
       minutes: config.aiIdleCloseMinutes,
       firedAt: event.occurredAt,
+      ...(record.customerAuthor !== undefined && { customerAuthor: record.customerAuthor }),
     };
   },
 };

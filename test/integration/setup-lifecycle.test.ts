@@ -426,7 +426,7 @@ describe('install, then uninstall', () => {
 describe('uninstall while another deployment of the integration serves the workspace', () => {
   const world = withWorld(uninstalledAccount);
 
-  test('removes nothing and names that deployment; once it is cleared, uninstalls', async () => {
+  test('removes nothing and names that deployment; once it is gone, uninstalls', async () => {
     const before = accountState(world());
     await ok(world(), 'settings-save', {
       opencxToken: DEFAULT_API_KEY,
@@ -436,7 +436,9 @@ describe('uninstall while another deployment of the integration serves the works
     await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
     // Production, deployed to the same account, took the workspace's events since.
     const production = 'https://opencx-flex-production-1234.twil.io/webhook';
-    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventCallbackUrl: production });
+    await world()
+      .client.taskrouter.v1.workspaces(world().workspaceSid)
+      .update({ eventCallbackUrl: `${production}?cv=20261205-3` });
     const installed = accountState(world());
 
     const refused = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
@@ -450,15 +452,19 @@ describe('uninstall while another deployment of the integration serves the works
     ]);
     expect(accountState(world())).toEqual(installed);
 
-    // That deployment is gone: the admin clears the URL, and Uninstall removes the rest.
-    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventCallbackUrl: '' });
+    // That deployment is gone: the admin points the events at an endpoint of their own, at the same
+    // path (no settings version: not a deployment of this integration), and Uninstall removes the rest.
+    const own = 'https://ops.example.com/webhook';
+    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventCallbackUrl: own });
     const removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
     expect(removed.complete).toBe(true);
-    // All but the events filter the admin left with the cleared URL.
+    // All but the admin's callback, and the events filter left with it.
     const ours = (ws: { sid: string }) => ws.sid === world().workspaceSid;
     expect(accountState(world())).toEqual({
       ...before,
-      workspaces: before.workspaces.map((ws) => (ours(ws) ? { ...ws, eventsFilter: expect.any(String) } : ws)),
+      workspaces: before.workspaces.map((ws) =>
+        ours(ws) ? { ...ws, eventCallbackUrl: own, eventsFilter: expect.any(String) } : ws,
+      ),
     });
   });
 });

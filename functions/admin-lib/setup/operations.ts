@@ -2,7 +2,13 @@
 // command line: check, apply, undo and uninstall. Each takes one admin call and answers the body
 // the plugin and the CLI read (docs/admin-api.md). Apply, Undo and Uninstall hold the setup lock.
 import { BridgeState } from '../../bridge/state';
-import { aiPoolOf, type BridgeConfig, CONFIG_DOCUMENT, withoutConfigVersion } from '../../common/config';
+import {
+  aiPoolOf,
+  type BridgeConfig,
+  CONFIG_DOCUMENT,
+  configVersionOf,
+  withoutConfigVersion,
+} from '../../common/config';
 import { AdminError, invalidInput } from '../admin-error';
 import { retireAiWorkers, tasksHeldBy } from '../ai-worker';
 import { type AdminEnv, type PluginCall, syncServiceSid } from '../plugin-endpoint';
@@ -556,10 +562,13 @@ async function servedByAnotherDeployment(call: Call, config: BridgeConfig): Prom
   return undefined;
 }
 
-/** The same Function path on another host: a deployment of this integration, not a URL of the admin's own. */
+/**
+ * The same Function path on another host, carrying a settings version as every registration of ours
+ * does: a deployment of this integration, not a URL of the admin's own (`/webhook` is a common path).
+ */
 function sameFunction(url: string, webhookUrl: string): boolean {
   try {
-    return new URL(url).pathname === new URL(webhookUrl).pathname;
+    return new URL(url).pathname === new URL(webhookUrl).pathname && configVersionOf(url) !== '';
   } catch {
     return false;
   }

@@ -2,7 +2,7 @@
 // timer is armed when the session starts, and looks again for as long as someone keeps writing.
 import type { FlexTaskAttributes } from '../../common/task-attributes';
 import type { ConversationMessage } from '../../common/twilio';
-import { type Decision, isFromCustomer } from '../decide';
+import { type Decision, isCustomerText, isFromCustomer } from '../decide';
 import type { BridgeDeps, Outcome } from '../deps';
 import {
   customerWroteSince,
@@ -64,7 +64,7 @@ export async function closeIfIdle(d: CloseIfIdle, deps: BridgeDeps): Promise<Out
   const { timer } = d;
   const newest = newestActivity(await newestMessages(d.conversationSid, deps));
   const lastActivity = Math.max(timer.since, newest?.sentAt ?? 0);
-  const awaitingAnswer = newest !== undefined && isFromCustomer(newest, deps.config);
+  const awaitingAnswer = newest !== undefined && isCustomerText(newest, deps.config, d.customerAuthor);
   const verdict = idleVerdict(
     silenceBegan(lastActivity, awaitingAnswer, deps.config.aiAnswerTimeoutSeconds),
     d.firedAt ?? deps.now().getTime(),

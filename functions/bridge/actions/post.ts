@@ -93,14 +93,12 @@ export async function answeredSinceCustomer(
     order: 'desc',
     limit: RECENT_MESSAGES,
   });
+  // As postAiReply posts it: trimmed, and a long one in parts, of which the last is posted last.
+  const last = replyParts(answer.text).at(-1);
   for (const message of newestFirst) {
     if (isCustomer(message)) return false;
     const marker = ourMarker(message);
-    if (
-      marker?.role === 'ai' &&
-      marker.key?.startsWith(answerKeyPrefix(answer.sessionId)) &&
-      message.body === answer.text
-    )
+    if (marker?.role === 'ai' && marker.key?.startsWith(answerKeyPrefix(answer.sessionId)) && message.body === last)
       return true;
   }
   return false;

@@ -1,0 +1,69 @@
+import { type ScriptedTwilio, scriptedTwilio } from '../../common/twilio/scripted-twilio.testing';
+import { answerKey } from '../dedup';
+import { replyParts } from '../reply-parts';
+import { answeredSinceCustomer } from './post';
+
+const SERVICE = 'IS00000000000000000000000000000001';
+const CONVERSATION = 'CH00000000000000000000000000000001';
+const SESSION = 's-1';
+const CUSTOMER = '+15550001111';
+
+let index = 0;
+/** A message as Conversations lists it (newest first in the page built below). */
+function message(author: string, body: string, opencx?: object) {
+  index += 1;
+  return {
+    sid: `IM${String(index).padStart(32, '0')}`,
+    index,
+    author,
+    body,
+    attributes: JSON.stringify(opencx ? { opencx } : {}),
+    participant_sid: author === CUSTOMER ? 'MB00000000000000000000000000000001' : null,
+    date_created: '2026-12-05T10:00:00Z',
+    media: null,
+  };
+}
+const ours = (body: string, key: string) => message('AI Support Agent', body, { role: 'ai', key, sessionId: SESSION });
+
+let twilio: ScriptedTwilio | undefined;
+afterEach(() => twilio?.close());
+
+/** Whether the answer shows in a conversation listing `newestFirst`. */
+async function answered(newestFirst: object[], text: string): Promise<boolean> {
+  twilio = await scriptedTwilio([
+    { status: 200, body: { messages: newestFirst, meta: { page: 0, page_size: 20, next_page_url: null } } },
+  ]);
+  const { apis } = twilio.apis(5000);
+  return answeredSinceCustomer(apis.conversations, SERVICE, CONVERSATION, { sessionId: SESSION, text }, (m) =>
+    Boolean(m.participantSid),
+  );
+}
+
+describe('answeredSinceCustomer (an answer OpenCX delivered without its id)', () => {
+  test("the session's answer of that text after the customer's newest message: posted", async () => {
+    const key = answerKey(SESSION, { answerId: 'm-7', text: 'It ships today.' });
+    // As the fast path posts it: trimmed.
+    const posted = [ours('It ships today.', key), message(CUSTOMER, 'When does it ship?')];
+    await expect(answered(posted, '  It ships today.\n')).resolves.toBe(true);
+  });
+
+  test('a long answer in parts: its last part, posted last, tells', async () => {
+    const text = `${'The parcel left the depot. '.repeat(70)}It arrives on Monday.`;
+    const key = answerKey(SESSION, { answerId: 'm-8', text });
+    const parts = replyParts(text);
+    expect(parts.length).toBeGreaterThan(1);
+    const posted = [...parts.map((part, i) => ours(part, `${key}#${i + 1}`)).reverse(), message(CUSTOMER, 'Where?')];
+    await expect(answered(posted, text)).resolves.toBe(true);
+  });
+
+  test("the same text before the customer's newest message is an older answer: not this one", async () => {
+    const key = answerKey(SESSION, { answerId: 'm-1', text: 'Could you share your order number?' });
+    const older = [message(CUSTOMER, 'I lost it'), ours('Could you share your order number?', key)];
+    await expect(answered(older, 'Could you share your order number?')).resolves.toBe(false);
+  });
+
+  test("another session's answer of the same text is not this session's", async () => {
+    const key = answerKey('s-0', { answerId: 'm-1', text: 'Hello!' });
+    await expect(answered([ours('Hello!', key), message(CUSTOMER, 'Hi')], 'Hello!')).resolves.toBe(false);
+  });
+});
