@@ -677,10 +677,9 @@ async function send(
 }
 
 /**
- * The log lines of the request just answered. A Function logs as it answers, so its line can
- * reach the runtime's output a moment after the answer: wait (bounded) for one.
+ * The log lines of the request just answered. A Function logs as it answers, and its line comes
+ * through twilio-run's output a moment after the answer: wait (bounded) for one.
  */
-/** The Function's log lines reach us after its answer (they come through twilio-run's output). */
 async function logsOfOneRequest(world: World, waitMs: number): Promise<Record<string, unknown>[]> {
   const logs: Record<string, unknown>[] = [];
   const deadline = Date.now() + waitMs;
