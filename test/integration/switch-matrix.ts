@@ -76,6 +76,8 @@ export const SWITCH_CASES: SwitchCase[] = [
   { opencx: { webhookTimeoutMs: 3_000 }, trigger: 'slow answer', runtime: 'warm' },
   { opencx: { aiResponseShape: 'response' }, trigger: 'slow answer', runtime: 'warm' },
   { opencx: { aiResponseShape: 'response-without-id' }, trigger: 'slow answer', runtime: 'warm' },
+  // The core conversation's handoff: its summary and sentiment then come from the session alone.
+  { opencx: { handoffResolveArgs: false }, trigger: 'none', runtime: 'warm' },
 ];
 
 export function caseName(c: SwitchCase): string {
