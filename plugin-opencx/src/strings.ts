@@ -287,6 +287,12 @@ export interface OpencxStrings {
   setupUndoFailed: string;
   setupUndoUnfinished: string;
   setupUndoStepsFailed: string;
+  setupUndoHeading: string;
+  setupUndoIntro: string;
+  setupUndoTheLast: string;
+  setupUndoTheApplyOf: string;
+  setupUndoTheApplyOfBy: string;
+  setupUndoConfirm: string;
   setupUninstall: string;
   setupUninstalling: string;
   setupUninstallHeading: string;
@@ -697,6 +703,15 @@ export const strings: OpencxStrings = {
   setupUndoFailed: 'Nothing undone. {message}',
   setupUndoUnfinished: 'Undo may not have finished; the check below shows what is in place. {message}',
   setupUndoStepsFailed: 'Undo incomplete: {failed} of {total} steps failed. Each step’s result is listed below.',
+  setupUndoHeading: 'Undo the last apply?',
+  setupUndoIntro:
+    'Undo puts back what {apply} changed (the workflow’s filters, the webhooks, the AI workers, the AI queue it ' +
+    'created) as it was before, and chats waiting in the queue are routed again. ' +
+    'What was edited since is left as it is.',
+  setupUndoTheLast: 'the last apply',
+  setupUndoTheApplyOf: 'the apply of {at}',
+  setupUndoTheApplyOfBy: 'the apply of {at} by {by}',
+  setupUndoConfirm: 'Yes, undo it',
   setupUninstall: 'Uninstall',
   setupUninstalling: 'Uninstalling…',
   setupUninstallHeading: 'Uninstall OpenCX from this Twilio account?',

@@ -31,7 +31,7 @@ import { format, strings } from '../strings';
 import { OutcomeAlert } from './OutcomeAlert';
 import { CodeField } from './SettingsFields';
 import { checkBadge, ConsentCheckbox, SetupItem, SetupList, StepList } from './SetupItems';
-import { UninstallConfirmation } from './UninstallConfirmation';
+import { UndoConfirmation, UninstallConfirmation } from './SetupConfirmations';
 import { useFocusAfterBusy } from './useFocusAfterBusy';
 
 export interface SetupSectionProps {
@@ -165,10 +165,11 @@ export function SetupSection({
   // What a check the admin asked for found, for screen readers (the list shows it on screen).
   const [found, setFound] = useState<string>();
   const [confirmingUninstall, setConfirmingUninstall] = useState(false);
+  const [confirmingUndo, setConfirmingUndo] = useState(false);
   // What the check saw, posted back by Apply so it refuses to overwrite a Console edit made since.
   const revisions = useRef<SetupRevisions>({});
-  /** The Apply Undo would undo, as the last answer named it: Undo names it back. */
-  const undoable = useRef<string | undefined>(undefined);
+  /** The Apply Undo would undo, as the last answer named it: Undo names it back, its confirmation when and by whom. */
+  const undoable = useRef<Pick<RestoredBackup, 'backupId'> & Partial<RestoredBackup>>();
   const [humanQueueSid, setHumanQueueSid] = useState('');
   const [humanQueueError, setHumanQueueError] = useState<string>();
   const [replaceConfirmed, setReplaceConfirmed] = useState(false);
@@ -254,7 +255,7 @@ export function SetupSection({
     if (!result) return;
     if (result.ok) {
       revisions.current = result.revisions ?? {};
-      undoable.current = result.undoable?.backupId;
+      undoable.current = result.undoable;
       if (!options.background && result.checks)
         setFound(format(strings.setupChecked, { summary: summaryOf(result.checks) }));
     } else setOutcome({ kind: 'failed', message: format(strings.setupCheckFailed, { message: result.error.message }) });
@@ -295,7 +296,7 @@ export function SetupSection({
     );
     if (!result) return;
     if (result.ok) {
-      if (result.backupId) undoable.current = result.backupId;
+      if (result.backupId) undoable.current = { backupId: result.backupId };
       setReplaceConfirmed(false); // a confirmation is for one apply
       showSteps(result, strings.setupStepsApplyLabel, APPLY_FAILED, appliedOutcome);
       onSettingsChanged?.();
@@ -314,10 +315,11 @@ export function SetupSection({
   };
 
   const undo = async (): Promise<void> => {
+    setConfirmingUndo(false);
     // Named even when no answer named one: an Apply another admin made since is then not undone.
-    const result = await run('undo', () => client.undoSetup(token, undoable.current ?? NO_APPLY_SEEN));
+    const result = await run('undo', () => client.undoSetup(token, undoable.current?.backupId ?? NO_APPLY_SEEN));
     if (!result) return;
-    if (result.ok) undoable.current = result.undoable?.backupId;
+    if (result.ok) undoable.current = result.undoable;
     const undoFailed = { template: strings.setupUndoFailed, unfinished: strings.setupUndoUnfinished };
     showSteps(result, strings.setupStepsUndoLabel, undoFailed, (steps) =>
       undoneOutcome(steps, result.ok ? result.restored : undefined, result.ok ? result.complete : undefined),
@@ -441,7 +443,10 @@ export function SetupSection({
           <Button
             ref={undoButton}
             variant="secondary"
-            onClick={() => void undo()}
+            onClick={() => {
+              setConfirmingUninstall(false);
+              setConfirmingUndo(true);
+            }}
             loading={busy === 'undo'}
             disabled={busy !== undefined && busy !== 'undo'}
           >
@@ -450,7 +455,10 @@ export function SetupSection({
           <Button
             ref={uninstallButton}
             variant="destructive_secondary"
-            onClick={() => setConfirmingUninstall(true)}
+            onClick={() => {
+              setConfirmingUndo(false);
+              setConfirmingUninstall(true);
+            }}
             loading={busy === 'uninstall'}
             disabled={busy !== undefined && busy !== 'uninstall'}
           >
@@ -468,6 +476,17 @@ export function SetupSection({
           </Box>
         </Box>
 
+        {confirmingUndo ? (
+          <UndoConfirmation
+            apply={undoable.current?.at ? { at: undoable.current.at, by: undoable.current.by ?? '' } : undefined}
+            waiting={busy !== undefined}
+            onConfirm={() => void undo()}
+            onCancel={() => {
+              setConfirmingUndo(false);
+              undoButton.current?.focus();
+            }}
+          />
+        ) : null}
         {confirmingUninstall ? (
           <UninstallConfirmation
             waiting={busy !== undefined}

@@ -683,6 +683,8 @@ describe('the settings form after Apply, Undo or Uninstall', () => {
     });
 
     fireEvent.click(screen.getByRole('button', { name: 'Undo last apply' }));
+    const confirm = await screen.findByRole('region', { name: 'Undo the last apply?' });
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Yes, undo it' }));
 
     await waitFor(() => expect(queueInput()).toHaveValue(''));
     client.save.mockResolvedValueOnce({ ok: true, settings: SAVED, workerCreated: false });

@@ -117,6 +117,15 @@ const stepItem = (list: string, title: string) => {
 };
 const checkItem = (title: string) => stepItem('Setup checks', title);
 const CONFIRMATION = { name: 'Uninstall OpenCX from this Twilio account?' };
+const UNDO_CONFIRMATION = { name: 'Undo the last apply?' };
+
+/** Undo, confirmed: the question it asks first, answered yes. */
+async function undoConfirmed(): Promise<HTMLElement> {
+  fireEvent.click(button('Undo last apply'));
+  const confirm = await screen.findByRole('region', UNDO_CONFIRMATION);
+  fireEvent.click(within(confirm).getByRole('button', { name: 'Yes, undo it' }));
+  return confirm;
+}
 const confirmation = () => screen.queryByRole('region', CONFIRMATION);
 
 describe('Apply fixes: each step reported', () => {
@@ -281,6 +290,35 @@ describe('Apply fixes: each step reported', () => {
 });
 
 describe('Undo last apply', () => {
+  it('asks first, naming the Apply it undoes: Cancel undoes nothing and gives the focus back', async () => {
+    const client = fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS, routing: null });
+    const at = '2026-11-21T10:25:00.000Z';
+    client.checkSetup.mockResolvedValue({
+      ok: true,
+      checks: [CONFIG_OK, TIMERS_OK],
+      revisions: REVISIONS,
+      undoable: { backupId: 'apply-2', at, by: 'admin@example.com' },
+    });
+    renderWithTheme(<SetupSection client={client} token="flex-token" checkRequest={1} />);
+    await screen.findByRole('list', { name: 'Setup checks' });
+
+    fireEvent.click(button('Undo last apply'));
+    const confirm = await screen.findByRole('region', UNDO_CONFIRMATION);
+    expect(confirm).toHaveFocus();
+    expect(confirm).toHaveTextContent(`the apply of ${absoluteTime(new Date(at))} by admin@example.com changed`);
+    expect(confirm).toHaveTextContent('chats waiting in the queue are routed again');
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('region', UNDO_CONFIRMATION)).not.toBeInTheDocument();
+    expect(button('Undo last apply')).toHaveFocus();
+    expect(client.undoSetup).not.toHaveBeenCalled();
+
+    client.undoSetup.mockResolvedValueOnce({ ok: true, steps: [], checks: [CONFIG_OK, TIMERS_OK] });
+    await undoConfirmed();
+    await waitFor(() => expect(client.undoSetup).toHaveBeenCalledWith('flex-token', 'apply-2'));
+    expect(client.undoSetup).toHaveBeenCalledTimes(1);
+    expect(screen.queryByRole('region', UNDO_CONFIRMATION)).not.toBeInTheDocument();
+  });
+
   it('names the Apply the check or the last answer said it undoes: a second click undoes no older one', async () => {
     const client = fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS, routing: null });
     const applied = { at: '2026-11-21T10:25:00.000Z', by: 'admin@example.com' };
@@ -299,7 +337,7 @@ describe('Undo last apply', () => {
       undoable: { backupId: 'apply-1', ...applied },
       checks: [CONFIG_OK, TIMERS_OK],
     });
-    fireEvent.click(button('Undo last apply'));
+    await undoConfirmed();
     await screen.findByRole('list', { name: 'What Undo did' });
     expect(client.undoSetup).toHaveBeenLastCalledWith('flex-token', 'apply-2');
 
@@ -307,7 +345,7 @@ describe('Undo last apply', () => {
       ok: false,
       error: { code: 'setup_changed', message: 'The Apply you meant to undo was undone already', status: 409 },
     });
-    fireEvent.click(button('Undo last apply'));
+    await undoConfirmed();
     expect(await screen.findByText(/The Apply you meant to undo was undone already/)).toBeVisible();
     expect(client.undoSetup).toHaveBeenLastCalledWith('flex-token', 'apply-1');
   });
@@ -318,7 +356,7 @@ describe('Undo last apply', () => {
       ok: false,
       error: { code: 'setup_changed', message: 'admin@example.com applied fixes at 10:25', status: 409 },
     });
-    fireEvent.click(button('Undo last apply'));
+    await undoConfirmed();
     expect(await screen.findByText(/admin@example.com applied fixes at 10:25/)).toBeVisible();
     expect(client.undoSetup).toHaveBeenLastCalledWith('flex-token', 'none');
   });
@@ -340,7 +378,7 @@ describe('Undo last apply', () => {
       checks: [CONFIG_OK, ok(WORKSPACE_UNSET), TIMERS_OK],
     });
 
-    fireEvent.click(button('Undo last apply'));
+    await undoConfirmed();
 
     expect(await screen.findByText(/Undo is not complete: what it kept, and why, is listed below/)).toBeVisible();
     expect(screen.queryByText(/Restored the setup as it was/)).not.toBeInTheDocument();
@@ -363,7 +401,7 @@ describe('Undo last apply', () => {
       revisions: { workspace_events: 'eeee1111ffff2222' },
     });
 
-    fireEvent.click(button('Undo last apply'));
+    await undoConfirmed();
 
     expect(
       await screen.findByText(
@@ -395,7 +433,7 @@ describe('Undo last apply', () => {
     const client = await renderSection();
     client.undoSetup.mockResolvedValueOnce({ ok: true, steps: [], checks: BROKEN });
 
-    fireEvent.click(button('Undo last apply'));
+    await undoConfirmed();
 
     expect(await screen.findByText('Nothing to undo: no stored apply has changed this account.')).toBeVisible();
     expect(screen.queryByRole('list', { name: 'What Undo did' })).not.toBeInTheDocument();
@@ -425,7 +463,7 @@ describe('Undo last apply', () => {
       checks: BROKEN,
     });
 
-    fireEvent.click(button('Undo last apply'));
+    await undoConfirmed();
 
     expect(await screen.findByRole('alert')).toHaveTextContent('Undo incomplete: 1 of 2 steps failed.');
     expect(within(stepItem('What Undo did', 'Undo: workflow WW1')).getByText('Failed')).toBeVisible();
@@ -442,7 +480,7 @@ describe('Undo last apply', () => {
       error: { code: 'forbidden', message: 'Only Flex admins can use the OpenCX settings', status: 403 },
     });
 
-    fireEvent.click(button('Undo last apply'));
+    await undoConfirmed();
 
     expect(await screen.findByRole('alert')).toHaveTextContent(
       'Nothing undone. Only Flex admins can use the OpenCX settings',
@@ -450,7 +488,7 @@ describe('Undo last apply', () => {
     expect(stepItems('Setup checks')).toHaveLength(5);
 
     client.undoSetup.mockRejectedValueOnce(new TypeError('Failed to fetch'));
-    fireEvent.click(button('Undo last apply'));
+    await undoConfirmed();
     await waitFor(() =>
       expect(screen.getByRole('alert')).toHaveTextContent('Nothing undone. The OpenCX Functions could not be reached'),
     );
@@ -473,7 +511,8 @@ describe('a write that may have been done though it failed', () => {
       client[call].mockResolvedValueOnce({ ok: false, error: { code: 'timeout', message: UNANSWERED } });
       client.checkSetup.mockResolvedValueOnce({ ok: true, checks: [CONFIG_OK, TIMERS_OK], revisions: REVISIONS });
 
-      fireEvent.click(button(name));
+      if (name === 'Undo last apply') await undoConfirmed();
+      else fireEvent.click(button(name));
 
       expect(await screen.findByRole('alert')).toHaveTextContent(`${says} ${UNANSWERED}`);
       await waitFor(() => expect(client.checkSetup).toHaveBeenCalledTimes(2));
@@ -508,13 +547,13 @@ describe('a write that may have been done though it failed', () => {
       revisions: REVISIONS,
       undoable: { backupId: 'b-newer', at: '2026-05-01T12:00:00Z', by: 'other@example.com' },
     });
-    fireEvent.click(button('Undo last apply'));
+    await undoConfirmed();
     expect(await screen.findByRole('alert')).toHaveTextContent('Nothing undone. Another Apply came since');
     await waitFor(() => expect(client.checkSetup).toHaveBeenCalledTimes(2));
     await waitFor(() => expect(button('Undo last apply')).toBeEnabled());
 
     client.undoSetup.mockResolvedValueOnce({ ok: true, steps: [], restored: undefined, complete: true } as never);
-    fireEvent.click(button('Undo last apply'));
+    await undoConfirmed();
     await waitFor(() => expect(client.undoSetup).toHaveBeenLastCalledWith('flex-token', 'b-newer'));
   });
 });
@@ -665,7 +704,7 @@ describe('Uninstall', () => {
     const undoing = deferred<UndoSetupResult>();
     client.undoSetup.mockReturnValueOnce(undoing.promise);
 
-    fireEvent.click(button('Undo last apply'));
+    await undoConfirmed();
 
     expect(screen.getByText('Undoing the last apply…')).toBeVisible();
     expect(button('Undo last apply')).toHaveAttribute('aria-busy', 'true');
@@ -704,10 +743,12 @@ describe('Keyboard focus', () => {
     await press('Check setup', () => screen.findByRole('list', { name: 'Setup checks' }));
     client.applySetup.mockResolvedValueOnce({ ok: true, steps: [WORKSPACE_APPLIED], backupId: 'b-1', checks: BROKEN });
     await press('Apply fixes', () => screen.findByRole('list', { name: 'What Apply fixes did' }));
+    // A confirmation, and the focus in it, go when it is confirmed: the focus goes back to the button.
     client.undoSetup.mockResolvedValueOnce({ ok: true, steps: [WORKSPACE_APPLIED], checks: BROKEN });
-    await press('Undo last apply', () => screen.findByRole('list', { name: 'What Undo did' }));
+    await undoConfirmed();
+    await screen.findByRole('list', { name: 'What Undo did' });
+    expect(button('Undo last apply')).toHaveFocus();
 
-    // The confirmation, and the focus in it, go when it is confirmed: the focus goes back to Uninstall.
     client.uninstallSetup.mockResolvedValueOnce({ ok: true, steps: [TIMERS_UNCHANGED], complete: true });
     fireEvent.click(button('Uninstall'));
     fireEvent.click(
