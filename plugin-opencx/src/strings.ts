@@ -632,8 +632,8 @@ export const strings: OpencxStrings = {
     'values you loaded. Reload the settings to see the current ones, then make your changes again.',
   settingsReload: 'Reload settings',
   settingsReloaded:
-    'The current settings are loaded, with the keys and the secret you pasted. ' +
-    'Make your other changes again, then Test & Save.',
+    'The current settings are loaded, with the keys and the secret you pasted and your changes to settings ' +
+    'nobody else changed. Check them, make again the changes theirs replaced, then Test & Save.',
   settingsRefreshFailed:
     'The setup change may have changed the stored settings, but they could not be read again ({message}). ' +
     'Read them again before you save: your changes here are kept.',

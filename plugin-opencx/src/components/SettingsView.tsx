@@ -350,8 +350,9 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
   };
 
   /**
-   * After a save refused as stale: the form filled again from the stored settings, what was typed
-   * dropped, except the keys and the secret pasted: OpenCX shows a key once, and no one can read them back.
+   * After a save refused as stale: the form filled again from the stored settings, the admin's edits of
+   * fields nobody else changed kept on top (theirs win where both changed), and always the keys and the
+   * secret pasted: OpenCX shows a key once, and no one can read them back.
    */
   const reload = async (): Promise<void> => {
     setReloading(true);
@@ -363,10 +364,11 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
       setOutcome({ kind: 'stale', message: format(strings.settingsLoadFailed, { message: loaded.error.message }) });
       return;
     }
+    const before = shown.current;
     show(loaded.settings);
     setRouting(loaded.routing);
     setValues((current) => ({
-      ...formFrom(loaded.settings),
+      ...(before ? rebaseForm(current, before, loaded.settings, false, true).values : formFrom(loaded.settings)),
       opencxToken: current.opencxToken,
       opencxExtraTokens: current.opencxExtraTokens,
       opencxWebhookSecret: current.opencxWebhookSecret,

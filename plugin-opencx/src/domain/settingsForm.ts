@@ -156,6 +156,8 @@ export function rebaseForm(
   before: OpencxSettings,
   after: OpencxSettings,
   afterSetup = false,
+  /** A field both changed takes their value (a reload the admin asked for), not the admin's. */
+  theirsWin = false,
 ): RebasedForm {
   const loaded: Partial<SettingsFormValues> = formFrom(before);
   const next: Partial<SettingsFormValues> = formFrom(after);
@@ -168,7 +170,10 @@ export function rebaseForm(
   const theirs = fields.filter((field) => !setupOwns(field) && !same(was[field], now[field]));
   return {
     values: Object.fromEntries(
-      fields.map((field) => [field, edited(field) ? values[field] : next[field]]),
+      fields.map((field) => [
+        field,
+        edited(field) && !(theirsWin && theirs.includes(field)) ? values[field] : next[field],
+      ]),
     ) as unknown as SettingsFormValues,
     theirs: theirs.length > 0,
     conflict: theirs.some((field) => edited(field) && !same(values[field], next[field])),

@@ -526,6 +526,7 @@ describe('SettingsView', () => {
       error: { code: 'settings_changed', message: 'The settings were changed since you opened them', status: 409 },
     });
     fireEvent.change(authorInput(), { target: { value: 'Stale Bot' } });
+    fireEvent.change(peakInput(), { target: { value: '120' } });
     // A new key, pasted from OpenCX, which shows it only once.
     fireEvent.change(tokenInput(), { target: { value: 'ocx_live_pasted_once_9876' } });
     fireEvent.click(saveButton());
@@ -553,8 +554,10 @@ describe('SettingsView', () => {
     expect(regions.filter((region) => /The current settings are loaded/.test(region.textContent ?? ''))).toHaveLength(
       1,
     );
+    // Theirs where both changed it; the admin's edit of what nobody else changed stays.
     expect(authorInput()).toHaveValue('Their Bot');
     expect(queueInput()).toHaveValue('');
+    expect(peakInput()).toHaveValue('120');
     expect(tokenInput()).toHaveValue('ocx_live_pasted_once_9876');
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
     // The next save is made over the settings now shown.
@@ -565,6 +568,7 @@ describe('SettingsView', () => {
       'flex-token',
       expect.objectContaining({
         aiAuthorName: 'Their Bot',
+        aiPeakConversations: 120,
         opencxToken: 'ocx_live_pasted_once_9876',
         settingsRevision: '4.mixv9',
       }),
