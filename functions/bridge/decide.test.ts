@@ -35,6 +35,16 @@ const OTHER_TASK = 'WT000000000000000000000000000000b2';
 const AI_WORKER = 'WK000000000000000000000000000000a1';
 const HUMAN_WORKER = 'WK000000000000000000000000000000f1';
 
+/** Alice's accept of the task a handoff made, recorded. */
+const ALICE_ACCEPTS: Decision = {
+  action: 'record-human',
+  conversationSid: CONVERSATION,
+  taskSid: OTHER_TASK,
+  reservationSid: 'WR9',
+  workerSid: HUMAN_WORKER,
+  workerName: 'Alice',
+};
+
 const config: BridgeConfig = parseConfig({
   opencxToken: 'ocx_live_secret',
   workspaceSid: WORKSPACE,
@@ -320,14 +330,7 @@ describe('decide: reservation.accepted and reservation.timeout', () => {
       config,
       record: record('handoff'),
     });
-    expect(decision).toEqual({
-      action: 'record-human',
-      conversationSid: CONVERSATION,
-      taskSid: OTHER_TASK,
-      reservationSid: 'WR9',
-      workerSid: HUMAN_WORKER,
-      workerName: 'Alice',
-    });
+    expect(decision).toEqual(ALICE_ACCEPTS);
   });
 
   it('falls back to the worker SID when the event has no WorkerName', () => {
@@ -1066,14 +1069,7 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
       rearmed: 1,
     };
     expect(timerToRearm(accepted, withTimer)).toEqual(timer);
-    expect(decide(fired(timer), { config: withTimer, record: record('handoff') })).toEqual({
-      action: 'record-human',
-      conversationSid: CONVERSATION,
-      taskSid: OTHER_TASK,
-      reservationSid: 'WR9',
-      workerSid: HUMAN_WORKER,
-      workerName: 'Alice',
-    });
+    expect(decide(fired(timer), { config: withTimer, record: record('handoff') })).toEqual(ALICE_ACCEPTS);
     expect(timerToRearm(fired(timer), withTimer)).toEqual({ ...timer, rearmed: 2 });
     // The conversation moved on since (the AI again, a hand-back, its end): nothing to record.
     for (const moved of [record('ai'), record('handback'), undefined])
