@@ -355,6 +355,69 @@ describe('Undo', () => {
     expect(steps.find((step) => step.id === 'workflow_filters')).toMatchObject({ status: 'applied' });
     expect(workspace(world()).eventsFilter).toBe('task.created');
   });
+
+  test("a write whose answer was lost is read back: Undo keeps the admin's edit made after it", async () => {
+    // TaskRouter takes the workspace's callback every time, and every answer is lost on the way back.
+    const flexWorkspace = new RegExp(`/v1/Workspaces/${world().workspaceSid}$`);
+    world().twilio.addFault({ method: 'POST', path: flexWorkspace, after: 'drop', times: 3 });
+    const applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    expect(stepStatuses(applied.steps)).toMatchObject({ workspace_events: 'failed' });
+    expect(workspace(world()).eventCallbackUrl).toContain(world().webhookUrl);
+    world().twilio.clearFaults();
+    await world()
+      .client.taskrouter.v1.workspaces(world().workspaceSid)
+      .update({ eventsFilter: 'task.created,task.completed' });
+
+    const undone = await ok(world(), 'setup-undo');
+    expect((undone.steps as StepView[]).find((step) => step.id === 'workspace_events')).toMatchObject({
+      status: 'failed',
+      detail: expect.stringMatching(/changed after that Apply/),
+    });
+    expect(workspace(world()).eventsFilter).toBe('task.created,task.completed');
+  });
+
+  test('a resource Apply wrote but could not read back is not restored over a later edit', async () => {
+    await adminFormatsWorkflow(world());
+    let open!: () => void;
+    world().twilio.addFault({
+      method: 'POST',
+      path: '/v1/Workspaces/{WorkspaceSid}/Workflows/{Sid}',
+      times: 1,
+      until: new Promise<void>((resolve) => (open = resolve)),
+    });
+    const workflowWrites = () =>
+      world().twilio.requests.filter((r) => r.method === 'POST' && /\/Workflows\/WW/.test(r.path)).length;
+    const writesBefore = workflowWrites();
+    const applying = ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    await world().until(() => workflowWrites() > writesBefore, "Apply's write of the workflow");
+    // Both reads of the workflow after its write are refused.
+    world().twilio.addFault({
+      method: 'GET',
+      path: '/v1/Workspaces/{WorkspaceSid}/Workflows/{Sid}',
+      status: 403,
+      code: 20003,
+      times: 2,
+    });
+    open();
+    expect(stepStatuses((await applying).steps)).toMatchObject({ workflow_filters: 'applied' });
+    const configuration = JSON.parse(workflowText(world()));
+    configuration.task_routing.filters.push({
+      filter_friendly_name: 'Voice',
+      expression: "channelType == 'voice'",
+      targets: [{ queue: world().humanQueueSid }],
+    });
+    await world()
+      .client.taskrouter.v1.workspaces(world().workspaceSid)
+      .workflows(world().workflowSid)
+      .update({ configuration: JSON.stringify(configuration) });
+
+    const undone = await ok(world(), 'setup-undo');
+    expect((undone.steps as StepView[]).find((step) => step.id === 'workflow_filters')).toMatchObject({
+      status: 'failed',
+      detail: expect.stringMatching(/is not known/),
+    });
+    expect(filterNames(world())).toContain('Voice');
+  });
 });
 
 /** What the integration can add to an account, read from the simulators. */

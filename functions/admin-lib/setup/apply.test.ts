@@ -89,7 +89,7 @@ describe('runSteps: what the backup is told after the write', () => {
     await expect(noted(failingWith(400))).resolves.toEqual({ status: 'failed', notes: [false] });
   });
 
-  it('nothing: when Twilio may have made the write (a 5xx), so Undo still restores it', async () => {
-    await expect(noted(failingWith(500))).resolves.toEqual({ status: 'failed', notes: [] });
+  it('written: when Twilio may have made the write (a 5xx), so Undo reads back what it left', async () => {
+    await expect(noted(failingWith(500))).resolves.toEqual({ status: 'failed', notes: [true] });
   });
 });

@@ -228,7 +228,8 @@ async function runStep(
       await written(true).catch(() => undefined);
       return report('failed', `${error.message}. Undo removes what was made.`);
     }
-    if (!mayHaveBeenProcessed(error)) await written(false).catch(() => undefined);
+    // A write that may have landed is read back: the revision it left, or the backup's if it did not land.
+    await written(mayHaveBeenProcessed(error)).catch(() => undefined);
     return report(
       'failed',
       `Could not write it: ${failureReason(error)}. Its backup is kept; nothing else depends on it.`,

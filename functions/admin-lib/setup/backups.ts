@@ -288,8 +288,10 @@ export class SetupBackups {
       const { backup: _, ...about } = stored;
       await this.create(key, parts.length > 0 ? ({ ...about, parts: parts.length } satisfies StoredInParts) : stored);
       return async (written) => {
-        // Best effort: without it, Undo restores this resource without checking for a later edit.
-        const after = written ? await readResource(twilio, backup).catch(() => undefined) : undefined;
+        // Without it, Undo cannot tell a later edit from this write, and restores the resource only
+        // when it is as backed up. Read twice: a write's answer lost is often a connection lost.
+        const readBack = () => readResource(twilio, backup).catch(() => undefined);
+        const after = written ? ((await readBack()) ?? (await readBack())) : undefined;
         const workers = backup.kind === 'ai_workers' ? { workerRevisions: workerRevisionsOf(after) } : {};
         const note = written
           ? after !== undefined && { revision: undoRevisionOf(after), ...workers }

@@ -370,10 +370,19 @@ async function undoResource(
     // Backups stored before versions were left out of the revision carry the full one.
     const edited =
       afterRevision !== undefined && ![undoRevisionOf(current), revisionOf(current)].includes(afterRevision);
-    if (edited && isAsBackedUp(backup, current)) return report('unchanged', 'Already as it was before that Apply.');
+    // Apply's read-back failed: the resource as it is may be a later edit, and restoring it would lose it.
+    const unknownAfter = afterRevision === undefined && backup.kind !== 'ai_workers';
+    if ((edited || unknownAfter) && isAsBackedUp(backup, current))
+      return report('unchanged', 'Already as it was before that Apply.');
     const someGone = backup.kind === 'ai_workers' && (current as PoolWorkerState[]).some((worker) => worker.missing);
     if (backup.kind === 'ai_workers' && (edited || someGone))
       return undoWorkers(call, backup, current as PoolWorkerState[], pool, workerRevisions, report);
+    if (unknownAfter)
+      return report(
+        'failed',
+        `Not restored: how that Apply left ${what} is not known (reading it back failed), so an edit since ` +
+          'cannot be told apart from it, and restoring it could lose that edit. Restore it by hand if you mean to.',
+      );
     if (edited) {
       return report(
         'failed',
