@@ -53,6 +53,13 @@ describe('account configuration simulator', () => {
     });
   });
 
+  it("creates a multi-tasking workspace unless asked otherwise, as the API's default is", async () => {
+    const created = await client.taskrouter.v1.workspaces.create({ friendlyName: 'Timers' });
+    expect(created.multiTaskEnabled).toBe(true);
+    const single = await client.taskrouter.v1.workspaces.create({ friendlyName: 'Voice', multiTaskEnabled: false });
+    expect(single.multiTaskEnabled).toBe(false);
+  });
+
   it('lists legacy Flex Flows with their integration', async () => {
     flex.addFlexFlow({
       friendly_name: 'SMS',

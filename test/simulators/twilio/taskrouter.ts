@@ -292,7 +292,8 @@ export class TaskRouterSim implements SimulatorModule {
       friendlyName: opts.friendlyName,
       eventCallbackUrl: opts.eventCallbackUrl || undefined,
       eventsFilter: opts.eventsFilter || undefined,
-      multiTaskEnabled: opts.multiTaskEnabled ?? false,
+      // The API creates multi-tasking workspaces unless asked otherwise.
+      multiTaskEnabled: opts.multiTaskEnabled ?? true,
       prioritizeQueueOrder: opts.prioritizeQueueOrder ?? 'FIFO',
       defaultActivitySid: '',
       timeoutActivitySid: '',
