@@ -657,6 +657,32 @@ test.each([
   },
 );
 
+test("a message whose relay failed before its claim is sent by its watchdog, though a later one's was answered", async () => {
+  const { conversationSid } = await world.customerStartsConversation('Hi');
+  const sessionId = world.sessionFor(conversationSid)!.id;
+  // Sync refuses the claim of the customer's message: nobody sends it, and the handler's watchdog guards it.
+  world.twilio.addFault({ method: 'POST', path: /\/Maps\/opencx_dedup_\d+\/Items$/, status: 503, times: 3 });
+  try {
+    await world.customerSays(conversationSid, 'Where is my parcel?');
+  } finally {
+    world.twilio.clearFaults();
+  }
+  expect(world.contactMessages(sessionId)).not.toContain('Where is my parcel?');
+  world.opencx.ai.reply('Yes, I am here.');
+  await world.customerSays(conversationSid, 'Hello?');
+
+  // The watchdog cannot read OpenCX's history, and an AI answer follows its message.
+  world.opencx.ai.reply('Your parcel left the depot this morning.');
+  world.opencx.faults.add({ method: 'GET', path: '/chat/sessions/:id/history', status: 500 });
+  try {
+    await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
+  } finally {
+    world.opencx.faults.clear();
+  }
+  expect(world.contactMessages(sessionId).filter((text) => text === 'Where is my parcel?')).toHaveLength(1);
+  expect(world.postedAsAi(conversationSid).at(-1)!.body).toBe('Your parcel left the depot this morning.');
+});
+
 test('a failed write of the new settings onto the record does not cost the customer their answer', async () => {
   const { conversationSid } = await world.customerStartsConversation('Hi');
   await world.saveConfig({ aiAnswerTimeoutSeconds: 25 });

@@ -475,6 +475,14 @@ export async function checkAnswered(
   // A photo or a file alone (its handoff failed): for humans, whatever the AI answered since.
   if (unsent?.hasMedia && !unsent.body.trim())
     return handOff(conversationSid, known, attachmentHandoff(), deps, { watchdog: true });
+  const mayBeUnsent = !!unsent?.body.trim() && isFromCustomer(unsent, deps.config) && !resent;
+  // Armed after a failure that may have come before the message's claim: a later message's answer
+  // does not answer it, and OpenCX's history may not say. Its free claim does: nobody sent it.
+  const claimFirst = mayBeUnsent && rearmed && !stillWorking && !sendFailed;
+  if (unsent && claimFirst) {
+    const sent = await sendUnsent(conversationSid, known, unsent, deps, rearmed);
+    if (sent) return sent;
+  }
   if (answeredAfter(newestFirst, messageSid)) {
     const message = newestFirst.find((m) => m.sid === messageSid);
     const body = message?.body;
@@ -508,8 +516,7 @@ export async function checkAnswered(
     }
   }
   // Nobody sent it (its handling failed before the claim): sent now, not handed off.
-  const mayBeUnsent = !!unsent?.body.trim() && isFromCustomer(unsent, deps.config) && !resent;
-  if (unsent && mayBeUnsent) {
+  if (unsent && mayBeUnsent && !claimFirst) {
     const sent = await sendUnsent(conversationSid, known, unsent, deps, rearmed);
     if (sent) return sent;
   }
