@@ -657,7 +657,7 @@ test.each([
   },
 );
 
-test("a message whose relay failed before its claim is sent by its watchdog, though a later one's was answered", async () => {
+test('a message whose relay failed before its claim is sent by its watchdog, after a later answer', async () => {
   const { conversationSid } = await world.customerStartsConversation('Hi');
   const sessionId = world.sessionFor(conversationSid)!.id;
   // Sync refuses the claim of the customer's message: nobody sends it, and the handler's watchdog guards it.
