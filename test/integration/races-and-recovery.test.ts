@@ -657,6 +657,49 @@ test.each([
   },
 );
 
+test('an AI handoff whose last words cannot be posted still gets the task to humans in the same event', async () => {
+  world.opencx.configureWebhook(undefined);
+  // The handoff's attribute write leaves the AI's reservation pending: the handoff rejects it itself.
+  const { switches } = world.twilio;
+  const cancels = switches.attributeUpdateCancelsReservation;
+  switches.attributeUpdateCancelsReservation = false;
+  let open!: () => void;
+  try {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+    world.opencx.ai.reply({
+      type: 'handoff',
+      summary: 'Wants a refund',
+      sentiment: 'neutral',
+      content: 'Let me get you a person.',
+    });
+    // The message's claim goes through; then Sync refuses every claim, the AI's last words' too.
+    const from = lastSeq(world);
+    world.twilio.addFault({ method: 'POST', path: /\/Maps\/opencx_dedup_\d+\/Items$/, status: 503, skip: 1 });
+    // The handoff's write of the task waits until posting the last words has failed.
+    world.twilio.addFault({
+      method: 'POST',
+      path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}',
+      times: 1,
+      until: new Promise<void>((resolve) => (open = resolve)),
+    });
+    world.customerWrites(conversationSid, 'I want a refund');
+    const lastWordsClaims = () =>
+      world.twilio.requests.filter((r) => r.seq > from && r.status === 503 && String(r.form?.Key).startsWith('ans_'));
+    await world.until(() => lastWordsClaims().length >= 3, 'every try of the last words to fail');
+    open();
+    await world.settle();
+    world.twilio.clearFaults();
+
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
+    expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
+  } finally {
+    open?.();
+    world.twilio.clearFaults();
+    switches.attributeUpdateCancelsReservation = cancels;
+    world.opencx.configureWebhook({ url: world.opencxWebhookUrl, secret: OPENCX_WEBHOOK_SECRET });
+  }
+});
+
 test('a message whose relay failed before its claim is sent by its watchdog, after a later answer', async () => {
   const { conversationSid } = await world.customerStartsConversation('Hi');
   const sessionId = world.sessionFor(conversationSid)!.id;

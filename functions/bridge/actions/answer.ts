@@ -20,7 +20,7 @@ import {
 import { NO_LAST_WORDS } from '../conversation-record';
 import { answerKey } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
-import { handOff } from './handoff';
+import { allFinished, handOff } from './handoff';
 import { isWholeAnswer, ourMarker, postAiReply } from './post';
 import { answerCustomer } from './relay';
 
@@ -125,7 +125,8 @@ export async function deliverAnswer(
       })
     : Promise.resolve('none' as const);
   if (next.next === 'handoff') {
-    const [posted, handed] = await Promise.all([
+    // Both run to their end before a failure is thrown: the handler's answer ends the Function.
+    const [posted, handed] = await allFinished([
       posting,
       handOff(conversationSid, known, next.request, deps, {}, posting),
     ]);
