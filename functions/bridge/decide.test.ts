@@ -1049,12 +1049,16 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
   });
   const watchdog = { opencxTimer: 'answer', conversationSid: CONVERSATION, sessionId: 's1', messageSid: 'IM1' };
 
-  it('arms it again with the same attributes, counting, at most three times', () => {
+  it('arms it again with the same attributes, counting: soon thrice, then for up to 20 minutes of failures', () => {
     expect(timerToRearm(fired(watchdog), withTimer)).toEqual({ ...watchdog, rearmed: 1 });
     expect(timerToRearm(fired({ ...watchdog, rearmed: 2 }), withTimer)).toEqual({ ...watchdog, rearmed: 3 });
-    expect(timerToRearm(fired({ ...watchdog, rearmed: 3 }), withTimer)).toBeUndefined();
-    // A customer waits on it: the usual short wait.
-    expect(rearmDelaySeconds({ ...watchdog, rearmed: 2 })).toBeUndefined();
+    expect(timerToRearm(fired({ ...watchdog, rearmed: 6 }), withTimer)).toEqual({ ...watchdog, rearmed: 7 });
+    expect(timerToRearm(fired({ ...watchdog, rearmed: 7 }), withTimer)).toBeUndefined();
+    // A customer waits on it: the usual short wait, then longer ones.
+    const waits = [1, 2, 3, 4, 5, 6, 7].map((rearmed) => rearmDelaySeconds({ ...watchdog, rearmed }));
+    expect(waits).toEqual([15, 15, 15, 60, 120, 300, 600]);
+    expect(waits.reduce((total, wait) => total! + wait!, 0)).toBeGreaterThanOrEqual(1_000);
+    expect(timerToRearm(fired({ opencxTimer: 'constructor', rearmed: 1 }), withTimer)).toBeUndefined();
   });
 
   it("decides again a human's accept that could not be recorded, while the conversation is being handed off", () => {
@@ -1170,7 +1174,7 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     expect(timerToRearm(offered, withTimer)).toEqual(offer);
     expect(timerToRearm(humanReservation('reservation.created'), withTimer)).toBeUndefined();
     expect(timerToRearm(fired(offer), withTimer)).toEqual({ ...offer, rearmed: 2 });
-    expect(timerToRearm(fired({ ...offer, rearmed: 3 }), withTimer)).toBeUndefined();
+    expect(timerToRearm(fired({ ...offer, rearmed: 7 }), withTimer)).toBeUndefined();
 
     // Fired: the offer as TaskRouter sent it, against the record the failure left.
     const again = (current?: ConversationRecord) => decide(fired(offer), { config: withTimer, record: current });

@@ -448,21 +448,33 @@ const REARMED_TIMERS = [
   'accepted',
 ] as const;
 
-/** How often a timer whose event could not be handled is armed again: nothing else retries a timer's event. */
-export const TIMER_REARMS = 3;
-
 /**
- * A timer that only cleans up after a task's end (nobody waits on it) outlasts longer failures, an
- * OpenCX rate limit or outage among them: armed again after these waits (seconds), by rearm count.
+ * When a timer whose event could not be handled is armed again (seconds, by rearm count): nothing
+ * else retries a timer's event. One a customer, an agent or the AI's capacity waits on tries again
+ * soon, then outlasts a longer Twilio or OpenCX outage: given up, the customer would be left with
+ * neither an answer nor a human. One that only cleans up after a task's end waits longer still.
  */
-const CLEANUP_BACKOFF_SECONDS: Partial<Record<string, readonly number[]>> = {
-  end: [15, 60, 300, 900, 3600, 14_400],
-  'close-session': [15, 60, 300, 900, 3600, 14_400],
+const WAITED_ON_BACKOFF = [15, 15, 15, 60, 120, 300, 600];
+const CLEANUP_BACKOFF = [15, 60, 300, 900, 3600, 14_400];
+const REARM_BACKOFF_SECONDS: Record<(typeof REARMED_TIMERS)[number], readonly number[]> = {
+  answer: WAITED_ON_BACKOFF,
+  resend: WAITED_ON_BACKOFF,
+  offer: WAITED_ON_BACKOFF,
+  accepted: WAITED_ON_BACKOFF,
+  'restore-worker': WAITED_ON_BACKOFF,
+  idle: CLEANUP_BACKOFF,
+  end: CLEANUP_BACKOFF,
+  'close-session': CLEANUP_BACKOFF,
 };
 
-/** When a timer armed again fires: undefined for the usual short wait. */
+const backoffOf = (timer: FlexTaskAttributes): readonly number[] | undefined => {
+  const kind = REARMED_TIMERS.find((name) => name === timer.opencxTimer);
+  return kind && REARM_BACKOFF_SECONDS[kind];
+};
+
+/** When a timer armed again fires. */
 export function rearmDelaySeconds(timer: FlexTaskAttributes): number | undefined {
-  const backoff = CLEANUP_BACKOFF_SECONDS[String(timer.opencxTimer)];
+  const backoff = backoffOf(timer);
   const rearmed = typeof timer.rearmed === 'number' ? timer.rearmed : 1;
   return backoff?.[Math.min(rearmed, backoff.length) - 1];
 }
@@ -485,9 +497,10 @@ export function timerToRearm(event: BridgeEvent, config: BridgeConfig | undefine
   if (event.type !== 'task.canceled') return undefined;
   const timer = event.taskAttributes;
   const kind = timer?.opencxTimer;
-  if (!timer || !(REARMED_TIMERS as readonly unknown[]).includes(kind)) return undefined;
+  const backoff = timer && backoffOf(timer);
+  if (!timer || !backoff) return undefined;
   const rearmed = typeof timer.rearmed === 'number' ? timer.rearmed : 0;
-  if (rearmed >= (CLEANUP_BACKOFF_SECONDS[String(kind)]?.length ?? TIMER_REARMS)) return undefined;
+  if (rearmed >= backoff.length) return undefined;
   return { ...timer, rearmed: rearmed + 1, ...(kind === 'resend' ? { resendOf: firstResendTimer(event) } : {}) };
 }
 

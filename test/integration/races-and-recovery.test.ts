@@ -726,6 +726,30 @@ test('a message whose relay failed before its claim is sent by its watchdog, aft
   expect(world.postedAsAi(conversationSid).at(-1)!.body).toBe('Your parcel left the depot this morning.');
 });
 
+test('an answer watchdog that fails for over a minute (Twilio down) still hands off once Twilio is back', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+  // OpenCX answers only once all of it is over.
+  const late = 'Far too late';
+  world.opencx.ai.reply({ type: 'reply', content: late, latencyMs: (AI_ANSWER_TIMEOUT_SECONDS + 120) * 1000 });
+  await world.customerSays(conversationSid, 'Where is my parcel?');
+  const messages = '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages';
+  world.twilio.addFault({ method: 'GET', path: messages, status: 503 });
+  try {
+    // The watchdog and its first three rearms fail: 15 s apart, about a minute of failures.
+    await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
+    for (let rearm = 1; rearm <= 3; rearm++) await world.advance(16_000);
+  } finally {
+    world.twilio.clearFaults();
+  }
+  expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+
+  await world.advance(61_000);
+  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+  expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
+  await world.advance(15_000);
+  expect(world.postedAsAi(conversationSid).map((m) => m.body)).not.toContain(late);
+});
+
 test('a failed write of the new settings onto the record does not cost the customer their answer', async () => {
   const { conversationSid } = await world.customerStartsConversation('Hi');
   await world.saveConfig({ aiAnswerTimeoutSeconds: 25 });
