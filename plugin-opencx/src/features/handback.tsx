@@ -37,6 +37,8 @@ export const canHandBack = (props: TaskProps): boolean =>
 export class HandbackOutcomes implements Followed {
   private readonly byTask = new PerTask<HandbackProgress>();
   private readonly warned = new PerTask<boolean>();
+  /** A hand-back that may have worked, its failure since dismissed or replaced: End chat still asks. */
+  private readonly maybeBack = new PerTask<boolean>();
   /** The instruction typed in a form still open, by task: an agent switching chats finds it again. */
   private readonly drafts = new PerTask<string>();
 
@@ -61,15 +63,40 @@ export class HandbackOutcomes implements Followed {
 
   /** After a reload of Flex, what this tab kept: End chat stays guarded, an alarm stays raised. */
   get(taskSid: string | undefined): HandbackProgress | undefined {
-    return this.byTask.get(taskSid) ?? remembered(taskSid);
+    return this.byTask.get(taskSid) ?? rememberedProgress(taskSid);
   }
 
-  /** `undefined` forgets the task's hand-back (the agent dismissed its failure). */
+  /**
+   * `undefined`: the agent dismissed the hand-back's failure. One that may have given the AI the
+   * customer keeps End chat guarded though, whatever failure or dismissal comes after it.
+   */
   set(taskSid: string, progress: HandbackProgress | undefined): void {
+    const guarded = this.guardsEndChat(taskSid);
     this.byTask.set(taskSid, progress);
     remember(taskSid, progress);
+    const settled = progress?.step === 'done' && progress.wrappedUp;
+    const keepGuard = guarded && !settled && !(progress && mayBeHandedBack(progress));
+    this.maybeBack.set(taskSid, keepGuard || undefined);
+    remember(taskSid, keepGuard, GUARD_KEY);
     // A new hand-back (or none): End chat is guarded again.
     if (this.warned.get(taskSid)) this.warned.set(taskSid, undefined);
+  }
+
+  /** The AI does not have the conversation (the Function said so): End chat is the agent's again. */
+  forget(taskSid: string): void {
+    this.set(taskSid, undefined);
+    this.maybeBack.set(taskSid, undefined);
+    remember(taskSid, false, GUARD_KEY);
+  }
+
+  /** A hand-back of the task may have given the AI the customer, and the agent is not in wrap-up for it. */
+  guardsEndChat(taskSid: string | undefined): boolean {
+    const progress = this.get(taskSid);
+    return (
+      (progress !== undefined && mayBeHandedBack(progress)) ||
+      this.maybeBack.get(taskSid) === true ||
+      remembered(taskSid, GUARD_KEY) === true
+    );
   }
 
   /** End chat was stopped once, and the agent could not be moved to wrap-up: the next one goes on. */
@@ -83,25 +110,29 @@ export class HandbackOutcomes implements Followed {
 }
 
 const MEMORY_KEY = 'opencx.handback.';
+const GUARD_KEY = 'opencx.handback-guard.';
 
 /** The tab's copy of a task's hand-back (Flex's session storage); none when the browser refuses it. */
-function remember(taskSid: string, progress: HandbackProgress | undefined): void {
+function remember(taskSid: string, value: unknown, key = MEMORY_KEY): void {
   try {
-    if (progress) window.sessionStorage.setItem(MEMORY_KEY + taskSid, JSON.stringify(progress));
-    else window.sessionStorage.removeItem(MEMORY_KEY + taskSid);
+    if (value) window.sessionStorage.setItem(key + taskSid, JSON.stringify(value));
+    else window.sessionStorage.removeItem(key + taskSid);
   } catch {
     // Storage full or disabled: kept in memory only.
   }
 }
 
-/** A hand-back this tab sent before a reload; one still on its way then lost its answer. */
-function remembered(taskSid: string | undefined): HandbackProgress | undefined {
-  let kept: unknown;
+function remembered(taskSid: string | undefined, key: string): unknown {
   try {
-    kept = taskSid ? JSON.parse(window.sessionStorage.getItem(MEMORY_KEY + taskSid) ?? 'null') : undefined;
+    return taskSid ? JSON.parse(window.sessionStorage.getItem(key + taskSid) ?? 'null') : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** A hand-back this tab sent before a reload; one still on its way then lost its answer. */
+function rememberedProgress(taskSid: string | undefined): HandbackProgress | undefined {
+  const kept = remembered(taskSid, MEMORY_KEY);
   if (typeof kept !== 'object' || kept === null) return undefined;
   const progress = kept as Partial<Record<string, unknown>>;
   const instruction = typeof progress.instruction === 'string' ? progress.instruction : '';
@@ -210,6 +241,10 @@ export function TaskHandback({
   );
 }
 
+/** The AI may have the customer, and the agent is not in wrap-up for it. */
+const mayBeHandedBack = (progress: HandbackProgress): boolean =>
+  (progress.step === 'done' && !progress.wrappedUp) || (progress.step === 'failed' && mayHaveHappened(progress.error));
+
 /**
  * No answer came, the Functions failed in a way that may have routed it, a success came back
  * unreadable (a proxy's page), or another click's hand-back is under way or moved the agent to
@@ -284,16 +319,12 @@ function keepConversationForAi(
   // Flex waits for a listener's promise before it runs the action (or not, once aborted).
   flex.Actions.addListener('beforeWrapupTask', async (payload: { task?: { taskSid?: string } }, abort) => {
     const taskSid = payload.task?.taskSid;
-    const progress = outcomes.get(taskSid);
-    if (!taskSid || !client || !progress) return;
-    if (progress.step === 'sending') return abort();
-    const handedBack =
-      (progress.step === 'done' && !progress.wrappedUp) ||
-      (progress.step === 'failed' && mayHaveHappened(progress.error));
-    if (!handedBack || outcomes.endChatWarned(taskSid)) return;
+    if (!taskSid || !client) return;
+    if (outcomes.get(taskSid)?.step === 'sending') return abort();
+    if (!outcomes.guardsEndChat(taskSid) || outcomes.endChatWarned(taskSid)) return;
     const result = await client.handBack(manager.user.token, { taskSid, instruction: '', wrapupOnly: true });
     // The AI does not have the conversation: Flex's End chat is the agent's to run.
-    if (!result.ok && result.error.code === 'not_handed_off') return outcomes.set(taskSid, undefined);
+    if (!result.ok && result.error.code === 'not_handed_off') return outcomes.forget(taskSid);
     abort();
     if (result.ok && result.wrappedUp) outcomes.set(taskSid, { step: 'done', already: true, wrappedUp: true });
     else outcomes.warnEndChat(taskSid);

@@ -42,6 +42,17 @@ test('a dismissed one is forgotten, and what the tab cannot read is ignored', ()
   expect(new HandbackOutcomes().get(TASK)).toBeUndefined();
 });
 
+test('a dismissed failure that may have handed it back keeps End chat guarded after the reload', () => {
+  const outcomes = new HandbackOutcomes();
+  outcomes.set(TASK, { step: 'failed', instruction: '', error: { code: 'timeout', message: 'No answer' } });
+  outcomes.set(TASK, undefined);
+  expect(new HandbackOutcomes().get(TASK)).toBeUndefined();
+  expect(new HandbackOutcomes().guardsEndChat(TASK)).toBe(true);
+  // The Function said the AI does not have the conversation.
+  new HandbackOutcomes().forget(TASK);
+  expect(new HandbackOutcomes().guardsEndChat(TASK)).toBe(false);
+});
+
 test('the wrap-up alarm of a hand-back that failed is there again after the reload', () => {
   const error = { status: 502, code: 'handback_failed', message: 'Flex could not route it' };
   new HandbackOutcomes().set(TASK, { step: 'failed', instruction: '', error });

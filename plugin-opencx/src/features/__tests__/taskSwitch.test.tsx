@@ -599,6 +599,38 @@ describe("Flex's End chat once the AI has the conversation again", () => {
     expect(handBack).toHaveBeenLastCalledWith('token-1', { taskSid, instruction: '', wrapupOnly: true });
   });
 
+  test('is still stopped once the agent dismisses, or replaces, a failure that may have handed it back', async () => {
+    const dismissed = `WT${'c9'.repeat(16)}`;
+    const timeout = { ok: false, error: { code: 'timeout', message: 'No answer from the Functions' } };
+    handBack.mockResolvedValueOnce(timeout as never).mockResolvedValueOnce({ ...notMoved, wrappedUp: true });
+    const { unmount } = render(<Canvas task={handedOff(dismissed, 'Returns')} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    expect(await screen.findByText('No answer from the Functions')).toBeVisible();
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(await endChat(dismissed)).toBe('stopped');
+    expect(handBack).toHaveBeenLastCalledWith('token-1', { taskSid: dismissed, instruction: '', wrapupOnly: true });
+    unmount();
+
+    // Tried again, and that try canceled (another plugin's listener): the first may still have worked.
+    const replaced = `WT${'ca'.repeat(16)}`;
+    const canceled = { ok: false, error: { code: 'canceled', message: 'Another plugin stopped it' } };
+    handBack
+      .mockResolvedValueOnce(timeout as never)
+      .mockResolvedValueOnce(canceled as never)
+      .mockResolvedValueOnce({ ...notMoved, wrappedUp: true });
+    render(<Canvas task={handedOff(replaced, 'Returns')} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    expect(await screen.findByText('No answer from the Functions')).toBeVisible();
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    expect(await screen.findByText('Another plugin stopped it')).toBeVisible();
+    expect(await endChat(replaced)).toBe('stopped');
+    expect(handBack).toHaveBeenLastCalledWith('token-1', { taskSid: replaced, instruction: '', wrapupOnly: true });
+    // In wrap-up now: End chat is the agent's again.
+    expect(await endChat(replaced)).toBe('ran');
+  });
+
   test('is stopped after a reload of Flex, for a hand-back this tab sent before it', async () => {
     const taskSid = `WT${'c8'.repeat(16)}`;
     const before = { step: 'done', already: false, wrappedUp: false };
