@@ -396,6 +396,11 @@ describe('a create whose answer may have been lost', () => {
     await expect(stateAfterCreate(lost).claim('CH1', record)).resolves.toEqual({ claimed: true });
   });
 
+  it('claims it when a relay parked a message on it since: the claim is this call’s, the message too', async () => {
+    const parked = { ...record, pendingMessages: ['IM2'] };
+    await expect(stateAfterCreate(lost, { data: parked }).claim('CH1', record)).resolves.toEqual({ claimed: true });
+  });
+
   it('does not claim it when the stored record is another Function’s', async () => {
     const theirs = { ...record, reservationSid: 'WR2' };
     await expect(stateAfterCreate(lost, { data: theirs }).claim('CH1', record)).resolves.toEqual({

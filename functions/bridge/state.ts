@@ -263,7 +263,9 @@ export class BridgeState {
     }
     const existing = retired ?? (await this.fetchRecord(conversationSid, [map]));
     if (!existing) return this.claim(conversationSid, record, takeOverOffer);
-    if (isOurLostCreate(created, existing.data, record)) return { claimed: true };
+    // A relay may have parked a message on our claim since: the claim is still ours, and so is the message.
+    const { pendingMessages: _parked, ...claimed } = existing.data;
+    if (isOurLostCreate(created, claimed, record)) return { claimed: true };
     const failedEngage =
       takeOverOffer !== undefined &&
       existing.data.phase === 'ai' &&
