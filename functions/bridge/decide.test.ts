@@ -270,6 +270,19 @@ describe('decide: the AI reservation (reservation.created)', () => {
     expect(decision.conversationSid).toBe(CONVERSATION);
   });
 
+  it("leaves the AI answering on a late human event of another task from before the AI's offer", () => {
+    const held = record('ai', { offeredAt: 2_000 });
+    const earlier = { taskSid: OTHER_TASK, occurredAt: 1_000 };
+    expectAction(decide(humanReservation('reservation.created', earlier), { config, record: held }), 'ignore');
+    expectAction(decide(humanReservation('reservation.accepted', earlier), { config, record: held }), 'ignore');
+    // After the offer (a handoff's invite whose Sync write failed), or of the AI's own task: humans have it.
+    const later = { taskSid: OTHER_TASK, occurredAt: 3_000 };
+    expectAction(decide(humanReservation('reservation.created', later), { config, record: held }), 'silence-ai');
+    expectAction(decide(humanReservation('reservation.accepted', later), { config, record: held }), 'record-human');
+    const sameTask = { occurredAt: 1_000 };
+    expectAction(decide(humanReservation('reservation.created', sameTask), { config, record: held }), 'silence-ai');
+  });
+
   it('leaves the AI answering when the offer is a late one of the task the agent handed back from', () => {
     const resumed = record('ai', {
       taskSid: OTHER_TASK,

@@ -177,7 +177,8 @@ export const aiReservation: Listener<TaskRouterEvent> = {
       if (
         record?.phase === 'ai' &&
         typeof attributes.conversationSid === 'string' &&
-        !handedBackFrom(record, event.taskSid)
+        !handedBackFrom(record, event.taskSid) &&
+        !beforeTheAisOffer(record, event)
       ) {
         return {
           action: 'silence-ai',
@@ -235,6 +236,18 @@ export const aiReservation: Listener<TaskRouterEvent> = {
   },
 };
 
+/**
+ * A human's event of another task that happened before the AI was offered the conversation it holds
+ * (a late delivery, of a task that ended before the conversation came back): it says nothing of now.
+ * By TaskRouter's own clock on both sides.
+ */
+const beforeTheAisOffer = (record: ConversationRecord, event: TaskRouterEvent): boolean =>
+  record.phase === 'ai' &&
+  event.taskSid !== record.taskSid &&
+  record.offeredAt !== undefined &&
+  event.occurredAt !== undefined &&
+  event.occurredAt < record.offeredAt;
+
 export const reservationAccepted: Listener<TaskRouterEvent> = {
   name: 'reservation-accepted',
   handles: ['reservation.accepted'],
@@ -245,6 +258,8 @@ export const reservationAccepted: Listener<TaskRouterEvent> = {
     // A late delivery of the accept that came before the agent handed the conversation back.
     if (handedBackFrom(record, event.taskSid))
       return ignore('the task the agent handed back to the AI; the AI keeps the conversation');
+    if (beforeTheAisOffer(record, event))
+      return ignore("a late accept of another task, from before the AI's offer of the conversation");
     return {
       action: 'record-human',
       conversationSid,
