@@ -37,6 +37,8 @@ const BUDGET_MS = 8500;
  * most this often per warm container: a flood of forged requests costs Sync one write a minute.
  */
 const NOTE_EVERY_MS = 60_000;
+/** At most this much of the budget goes to finding the id of an answer delivered without one. */
+const ID_LOOKUP_MS = 3000;
 const lastNoted = { accepted: 0, refused: 0 };
 
 export const handler: WebhookHandler = async (context, event, callback) => {
@@ -152,8 +154,18 @@ async function handleEvent(classified: OpencxClassification, delivery: Delivery)
       lookedUp = true;
       // The fast path keys the answer by OpenCX's message id: a delivery without one takes it from the history.
       if (conversationSid && opencxEvent.answerId === undefined) {
+        // The conversation's key, so its history reads go where its messages went.
+        trace.conversationSid = conversationSid;
         const { opencx } = bridgeDeps(context, io, config, deadline, trace, started);
-        const answerId = await opencx.aiMessageIdOf(opencxEvent.sessionId, opencxEvent.text, deadline);
+        const lookup = new Deadline(Math.min(ID_LOOKUP_MS, deadline.remaining() / 2));
+        // Unread (OpenCX rate-limiting or failing), the answer is keyed by its text: refused instead,
+        // OpenCX's every retry would fail the same way, and the customer would get humans, not the answer.
+        const answerId = await opencx
+          .aiMessageIdOf(opencxEvent.sessionId, opencxEvent.text, lookup)
+          .catch((error: unknown) => {
+            logEvent({ ...trace, outcome: 'warning', reason: 'could not read the answer id', error: String(error) });
+            return undefined;
+          });
         opencxEvent = { ...opencxEvent, answerId };
       }
     }

@@ -428,6 +428,31 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Posted by the fast path')).toHaveLength(1);
   });
 
+  test("no id, and OpenCX's history cannot be read (rate-limited): posted, keyed by its text", async () => {
+    const { conversationSid } = await engaged();
+    world.customerWrites(conversationSid, 'Can I return shoes?');
+    await world.settle();
+    world.opencx.faults.add({ method: 'GET', path: '/chat/sessions/:id/history', status: 429 });
+    try {
+      const body = JSON.stringify({
+        event: AI_RESPONSE_EVENT,
+        organization_id: 'org',
+        data: { conversation_id: world.sessionFor(conversationSid)!.id, response: 'Yes, within 30 days.' },
+      });
+      const answer = await postSignedOpencx(world, body, OPENCX_WEBHOOK_SECRET);
+      await world.settle();
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toMatchObject({ outcome: 'replied' });
+      // OpenCX delivering it again: not posted twice.
+      expect(await (await postSignedOpencx(world, body, OPENCX_WEBHOOK_SECRET)).json()).toMatchObject({
+        outcome: 'already-answered',
+      });
+    } finally {
+      world.opencx.faults.clear();
+    }
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'Yes, within 30 days.')).toHaveLength(1);
+  });
+
   test('no id, a session longer than the history read: posted once, and a new answer posted', async () => {
     const pageSize = world.opencx.historyPageSize;
     world.opencx.historyPageSize = 1;
