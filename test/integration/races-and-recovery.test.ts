@@ -122,6 +122,24 @@ test('an engage that made its session but cannot record it closes it: no OpenCX 
   expect(session.status).toBe('closed_unresolved');
 });
 
+test('an engage that recorded its session but failed beside it hands off, keeping that session open', async () => {
+  // Sync refuses the session's index (OpenCX's webhook finds conversations by it): the engage fails
+  // after its record names the session.
+  world.twilio.addFault({ method: 'POST', path: /\/Maps\/opencx_sessions_\d+\/Items$/, status: 503 });
+  let started: { conversationSid: string; taskSid: string };
+  try {
+    started = await world.customerStartsConversation('Hello?');
+  } finally {
+    world.twilio.clearFaults();
+  }
+  const { conversationSid, taskSid } = started;
+  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+  const { sessionId } = world.conversationRecord(conversationSid) as { sessionId?: string };
+  expect(sessionId).toEqual(expect.any(String));
+  // Closed by the conversation's end, which finds it on the record: not now, under the record's feet.
+  expect(world.opencx.sessions.get(sessionId!)!.status).toBe('open');
+});
+
 test('a first answer that fails after the engage recorded its session is watched: humans get it', async () => {
   // Sync refuses every claim after the engage's claim of the customer's message: the AI's answer
   // cannot be claimed, so it is not posted. OpenCX's webhook is off: its retry would post it later.

@@ -163,9 +163,14 @@ export async function startSession(
   let fresh: ConversationMessage[];
   // Customer messages no Function has sent to OpenCX yet (each claimed by its SID, all at once).
   const claiming = Promise.allSettled(candidates.map((m) => deps.state.claimMessage(m.sid)));
+  // Known as soon as it lands: a failure beside it must not close the session the record now names.
+  const recording = deps.state.recordSession(d.conversationSid, sessionId, customer).then((recorded) => {
+    if (recorded) engaged = recorded.known;
+    return recorded;
+  });
   try {
     const [recorded, , settled] = await Promise.all([
-      deps.state.recordSession(d.conversationSid, sessionId, customer),
+      recording,
       deps.state.rememberSession(sessionId, d.conversationSid),
       claiming,
       handback ? tellAiOfHandback(sessionId, handback, deps) : undefined,
@@ -176,7 +181,6 @@ export async function startSession(
       return claim.value;
     });
     if (!recorded) return endedWhileEngaging(d.conversationSid, sessionId, deps);
-    engaged = recorded.known;
     const { parked } = recorded;
     fresh = [
       ...candidates.filter((_, i) => claims[i]),
@@ -186,6 +190,7 @@ export async function startSession(
     // Without the session recorded or the messages claimed, the AI cannot answer: humans can. The
     // messages this engage claimed go back, so an engage tried again (the handoff failing too) sends them.
     deps.warn('engage failed after the OpenCX session was created; handing off', { error: String(error), sessionId });
+    await recording.catch(() => undefined);
     const ours = (await claiming).flatMap((claim, i) => (claim.status === 'fulfilled' && claim.value ? [i] : []));
     await Promise.all(ours.map((i) => deps.state.releaseMessage(candidates[i].sid).catch(() => undefined)));
     try {
