@@ -281,11 +281,26 @@ describe('parkMessage (a relay that can wait no longer for the OpenCX session)',
         return '2';
       },
     } as unknown as SyncApi;
-    const recorded = await new BridgeState(gateway, 'IS_SYNC').recordSession('CH1', 'S1', 'customer-1');
+    const recorded = await new BridgeState(gateway, 'IS_SYNC').recordSession('CH1', 'S1', 'customer-1', 1);
     expect(recorded?.known.record).toMatchObject({ sessionId: 'S1', customerAuthor: 'customer-1' });
     expect(recorded?.known.record).not.toHaveProperty('pendingMessages');
     expect(recorded?.parked).toHaveLength(PARK_ATTEMPTS);
     expect(recorded?.parked[0]).toBe('IM1');
+  });
+
+  it("records the session only on this engage's claim, while the AI still holds it", async () => {
+    for (const now of [
+      { ...engaging, phase: 'handoff' as const },
+      { ...engaging, claimedAt: 2 },
+      { ...engaging, sessionId: 'S0' },
+    ]) {
+      const { state, calls } = syncHolding({ [shard]: { CH1: now } });
+      await expect(state.recordSession('CH1', 'S1', undefined, 1)).resolves.toBeUndefined();
+      expect(calls.filter((c) => c.startsWith('UPDATE'))).toEqual([]);
+    }
+    const { state, items } = syncHolding({ [shard]: { CH1: { ...engaging, pendingMessages: ['IM1'] } } });
+    await expect(state.recordSession('CH1', 'S1', undefined, 1)).resolves.toMatchObject({ parked: ['IM1'] });
+    expect(items[shard].CH1).toEqual({ ...engaging, sessionId: 'S1' });
   });
 
   it('once the session is recorded, or humans hold the conversation, answers the record instead', async () => {

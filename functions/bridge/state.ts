@@ -488,19 +488,23 @@ export class BridgeState {
   }
 
   /**
-   * The engage's OpenCX session (and the customer's author) onto the record, taking the messages
-   * relays parked meanwhile; undefined when the record is gone (the conversation ended). As many
-   * attempts as the parks it meets.
+   * The engage's OpenCX session (and the customer's author) onto the record its claim (`claimedAt`)
+   * made, taking the messages relays parked meanwhile; undefined when that claim is no longer the
+   * AI's (the conversation ended, was claimed again, or went to humans meanwhile). As many attempts
+   * as the parks it meets.
    */
   async recordSession(
     conversationSid: string,
     sessionId: string,
     customerAuthor: string | undefined,
+    claimedAt: number,
   ): Promise<{ known: KnownRecord; parked: string[] } | undefined> {
     let parked: string[] = [];
     const known = await this.update(
       conversationSid,
       ({ pendingMessages = [], ...r }) => {
+        const ours = r.phase === 'ai' && r.claimedAt === claimedAt && (r.sessionId ?? sessionId) === sessionId;
+        if (!ours) return undefined;
         // Kept across attempts: an attempt whose answer was lost took the list although it reads as failed.
         parked = [...new Set([...parked, ...pendingMessages])];
         return { ...r, sessionId, ...(customerAuthor !== undefined && { customerAuthor }) };

@@ -140,6 +140,31 @@ test('an engage that recorded its session but failed beside it hands off, keepin
   expect(world.opencx.sessions.get(sessionId!)!.status).toBe('open');
 });
 
+test('a photo alone while the OpenCX session is being made goes to humans; the session gets nothing', async () => {
+  // OpenCX takes 5 s (on the shared clock) to make the session.
+  world.opencx.faults.add({ method: 'POST', path: '/chat/sessions', latencyMs: 5_000, times: 1 });
+  const { conversationSid, taskSid } = world.customerWritesIn('Hi, my parcel is damaged');
+  await world.until(() => world.opencx.requestsOnHold === 1, "the engage's session create, held");
+  world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
+    author: world.customerOf(conversationSid),
+    body: '',
+    media: [{ filename: 'parcel.jpg', contentType: 'image/jpeg', size: 40960 }],
+  });
+  await world.until(() => world.conversationRecord(conversationSid)?.phase === 'handoff', 'the photo to hand off');
+  await world.advance(5_000);
+  await world.settle();
+
+  expect(world.task(taskSid).attributes).toMatchObject({
+    handedOff: true,
+    handoffReason: 'Customer sent an attachment',
+  });
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+  const session = world.sessionFor(conversationSid)!;
+  expect(world.contactMessages(session.id)).toEqual([]);
+  expect(session.status).not.toBe('open');
+  expect(world.postedAsAi(conversationSid).map((m) => m.body)).toEqual([CUSTOMER_HANDOFF_NOTE]);
+});
+
 test('a first answer that fails after the engage recorded its session is watched: humans get it', async () => {
   // Sync refuses every claim after the engage's claim of the customer's message: the AI's answer
   // cannot be claimed, so it is not posted. OpenCX's webhook is off: its retry would post it later.

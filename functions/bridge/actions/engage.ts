@@ -91,7 +91,8 @@ export async function startSession(
   // hand-back is closed as the resume would have closed it (nothing else names it any more).
   const toHumans = async (known: KnownRecord, request: HandoffRequest, extra?: Record<string, unknown>) => {
     const previous = handback?.previousSessionId;
-    const [outcome] = await Promise.all([
+    // Both run to their end: a handoff failing first must not cut the close short.
+    const [outcome] = await allFinished([
       handOff(d.conversationSid, known, request, deps, extra),
       previous ? closeSession(previous, 'closed_unresolved', deps) : undefined,
     ]);
@@ -164,10 +165,12 @@ export async function startSession(
   // Customer messages no Function has sent to OpenCX yet (each claimed by its SID, all at once).
   const claiming = Promise.allSettled(candidates.map((m) => deps.state.claimMessage(m.sid)));
   // Known as soon as it lands: a failure beside it must not close the session the record now names.
-  const recording = deps.state.recordSession(d.conversationSid, sessionId, customer).then((recorded) => {
-    if (recorded) engaged = recorded.known;
-    return recorded;
-  });
+  const recording = deps.state
+    .recordSession(d.conversationSid, sessionId, customer, record.claimedAt)
+    .then((recorded) => {
+      if (recorded) engaged = recorded.known;
+      return recorded;
+    });
   try {
     const [recorded, , settled] = await Promise.all([
       recording,
@@ -325,7 +328,9 @@ async function endedWhileEngaging(conversationSid: string, sessionId: string, de
   return {
     outcome: 'ignore',
     sessionId,
-    reason: `conversation ${conversationSid} ended while its OpenCX session was being made; the session is closed`,
+    reason:
+      `conversation ${conversationSid} ended or left the AI while its OpenCX session was being made; ` +
+      'the session is closed',
   };
 }
 
