@@ -122,6 +122,32 @@ async function aiPoolGoes(activity: 'Offline' | 'Available'): Promise<void> {
   await world.settle();
 }
 
+/**
+ * The resume's engage claimed the conversation on the invited task two minutes ago and died before
+ * it recorded its session: the record as it left it. The invited task.
+ */
+function resumeDiedAfterItsClaim(conversationSid: string, humanTaskSid: string) {
+  const aiTask = aiTaskOf(conversationSid, humanTaskSid);
+  const found = [...Array(64).keys()]
+    .map((shard) => `opencx_conversations_${shard}`)
+    .find((map) => world.sync.mapItems(world.syncServiceSid, map).some((item) => item.key === conversationSid))!;
+  const {
+    sessionId: _first,
+    humanWorkerSid: _alice,
+    handoff: _handoff,
+    ...record
+  } = world.conversationRecord(conversationSid) as Record<string, unknown> & { handback: object };
+  world.sync.setMapItem(world.syncServiceSid, found, conversationSid, {
+    ...record,
+    phase: 'ai',
+    taskSid: aiTask.sid,
+    reservationSid: `WR${'0'.repeat(32)}`,
+    claimedAt: Date.now() - 120_000,
+    handback: { ...record.handback, invitedTaskSid: aiTask.sid },
+  } as never);
+  return aiTask;
+}
+
 const sessionsOf = (conversationSid: string) =>
   [...world.opencx.sessions.values()].filter((s) => s.custom_data?.flex_conversation_sid === conversationSid);
 const invitesSince = (seq: number) =>
@@ -451,31 +477,33 @@ describe('races', () => {
     const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
     await aiPoolGoes('Offline');
     expect((await handBack(humanTaskSid, 'Confirm the refund')).body).toMatchObject({ ok: true, handedBack: true });
-    const aiTask = aiTaskOf(conversationSid, humanTaskSid);
-    // The resume's engage claimed the conversation on the invited task two minutes ago and died
-    // (the pool stays offline, so no other offer comes).
-    const found = [...Array(64).keys()]
-      .map((shard) => `opencx_conversations_${shard}`)
-      .find((map) => world.sync.mapItems(world.syncServiceSid, map).some((item) => item.key === conversationSid))!;
-    const {
-      sessionId: _first,
-      humanWorkerSid: _alice,
-      handoff: _handoff,
-      ...record
-    } = world.conversationRecord(conversationSid) as Record<string, unknown> & { handback: object };
-    world.sync.setMapItem(world.syncServiceSid, found, conversationSid, {
-      ...record,
-      phase: 'ai',
-      taskSid: aiTask.sid,
-      reservationSid: `WR${'0'.repeat(32)}`,
-      claimedAt: Date.now() - 120_000,
-      handback: { ...record.handback, invitedTaskSid: aiTask.sid },
-    } as never);
+    // The pool stays offline, so no other offer comes.
+    const aiTask = resumeDiedAfterItsClaim(conversationSid, humanTaskSid);
 
     try {
       await world.customerSays(conversationSid, 'Hello? Is anyone there?');
 
       expect(world.task(aiTask.sid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+      expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('closed_unresolved');
+    } finally {
+      await aiPoolGoes('Available');
+    }
+  });
+
+  test('a resume that died after its claim, then its task ends: the earlier session is closed too', async () => {
+    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
+    await aiPoolGoes('Offline');
+    try {
+      expect((await handBack(humanTaskSid, 'Confirm the refund')).body).toMatchObject({ ok: true, handedBack: true });
+      const aiTask = resumeDiedAfterItsClaim(conversationSid, humanTaskSid);
+
+      await world.client.taskrouter.v1
+        .workspaces(world.workspaceSid)
+        .tasks(aiTask.sid)
+        .update({ assignmentStatus: 'canceled', reason: 'customer left' });
+      await world.settle();
+
+      expect(world.conversationRecord(conversationSid)).toBeUndefined();
       expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('closed_unresolved');
     } finally {
       await aiPoolGoes('Available');

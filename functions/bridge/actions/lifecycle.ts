@@ -127,8 +127,11 @@ export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): P
       sessionId: record.sessionId,
       reason: `${d.reason}: the conversation was engaged again meanwhile; it stays with the AI`,
     };
-  // The engage may have recorded its session since this end read the claim.
-  const { sessionId, phase } = forgotten.deleted ?? record;
+  // The engage may have recorded its session since this end read the claim. A resume that never
+  // recorded its own leaves the session of the human part named only by the hand-back.
+  const ended = forgotten.deleted ?? record;
+  const { phase } = ended;
+  const sessionId = ended.sessionId ?? ended.handback?.previousSessionId;
   const recorded = recordInsight(deps, {
     type: 'end',
     at: d.at ?? deps.now().toISOString(),
@@ -136,7 +139,8 @@ export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): P
     taskSid: d.taskSid,
     withAi: record.phase === 'ai',
   });
-  if (sessionId) await closeSession(sessionId, phase === 'ai' ? 'closed_resolved' : 'closed_unresolved', deps);
+  const resolved = phase === 'ai' && ended.sessionId !== undefined;
+  if (sessionId) await closeSession(sessionId, resolved ? 'closed_resolved' : 'closed_unresolved', deps);
   await recorded;
   return { outcome: 'ended', sessionId, reason: d.reason };
 }
