@@ -72,6 +72,20 @@ const filterNames = (world: World): string[] =>
     (filter) => filter.filter_friendly_name,
   );
 
+/** The admin adds a filter of their own to the workflow in the Console, after an Apply. */
+async function adminAddsVoiceFilter(world: World): Promise<void> {
+  const configuration = JSON.parse(workflowText(world));
+  configuration.task_routing.filters.push({
+    filter_friendly_name: 'Voice',
+    expression: "channelType == 'voice'",
+    targets: [{ queue: world.humanQueueSid }],
+  });
+  await world.client.taskrouter.v1
+    .workspaces(world.workspaceSid)
+    .workflows(world.workflowSid)
+    .update({ configuration: JSON.stringify(configuration) });
+}
+
 /** The admin deletes a filter of the workflow in the Console (as uninstall asks for their own filters to the AI). */
 async function adminRemovesFilter(world: World, name: string): Promise<void> {
   const configuration = JSON.parse(workflowText(world));
@@ -400,16 +414,7 @@ describe('Undo', () => {
     });
     open();
     expect(stepStatuses((await applying).steps)).toMatchObject({ workflow_filters: 'applied' });
-    const configuration = JSON.parse(workflowText(world()));
-    configuration.task_routing.filters.push({
-      filter_friendly_name: 'Voice',
-      expression: "channelType == 'voice'",
-      targets: [{ queue: world().humanQueueSid }],
-    });
-    await world()
-      .client.taskrouter.v1.workspaces(world().workspaceSid)
-      .workflows(world().workflowSid)
-      .update({ configuration: JSON.stringify(configuration) });
+    await adminAddsVoiceFilter(world());
 
     const undone = await ok(world(), 'setup-undo');
     expect((undone.steps as StepView[]).find((step) => step.id === 'workflow_filters')).toMatchObject({
@@ -827,16 +832,7 @@ describe('Undo when the workflow cannot be put back', () => {
     await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
     expect(filterNames(world())).toEqual(['OpenCX: handed off to humans', 'OpenCX: AI agent']);
     // The admin edits the workflow in the Console after the Apply: Undo must not overwrite that.
-    const configuration = JSON.parse(workflowText(world()));
-    configuration.task_routing.filters.push({
-      filter_friendly_name: 'Voice',
-      expression: "channelType == 'voice'",
-      targets: [{ queue: world().humanQueueSid }],
-    });
-    await world()
-      .client.taskrouter.v1.workspaces(world().workspaceSid)
-      .workflows(world().workflowSid)
-      .update({ configuration: JSON.stringify(configuration) });
+    await adminAddsVoiceFilter(world());
 
     const first = await ok(world(), 'setup-undo');
     expect(first.complete).toBe(false);
