@@ -24,6 +24,7 @@ export interface OpencxStrings {
   handbackUnanswered: string;
   handbackEndChatWarning: string;
   handbackSendingAfterAccept: string;
+  handbackEndChatWaits: string;
   handbackFailedAfterAccept: string;
   handbackWrapupUnconfirmed: string;
   handbackWrapupRefused: string;
@@ -357,6 +358,8 @@ export const strings: OpencxStrings = {
     'for everyone. Your task could not be moved to wrap-up on its own. End chat again to close the chat ' +
     'anyway, or ask a supervisor.',
   handbackSendingAfterAccept: 'Handing the conversation back to the AI…',
+  handbackEndChatWaits:
+    'End chat waits for the hand-back: once it is answered, your task moves to wrap-up, or End chat works again.',
   handbackCanceled:
     'Another customization of Flex stopped the hand-back: nothing was sent, and you still hold the chat.',
   handbackFailedAfterAccept:

@@ -37,6 +37,8 @@ export const canHandBack = (props: TaskProps): boolean =>
 export class HandbackOutcomes implements Followed {
   private readonly byTask = new PerTask<HandbackProgress>();
   private readonly warned = new PerTask<boolean>();
+  /** End chat was pressed while the hand-back was on its way, and stopped: the agent is told why. */
+  private readonly endChatHeld = new PerTask<boolean>();
   /** A hand-back that may have worked, its failure since dismissed or replaced: End chat still asks. */
   private readonly maybeBack = new PerTask<boolean>();
   /** The instruction typed in a form still open, by task: an agent switching chats finds it again. */
@@ -55,9 +57,11 @@ export class HandbackOutcomes implements Followed {
   subscribe(listener: () => void): () => void {
     const stopProgress = this.byTask.subscribe(listener);
     const stopWarned = this.warned.subscribe(listener);
+    const stopHeld = this.endChatHeld.subscribe(listener);
     return () => {
       stopProgress();
       stopWarned();
+      stopHeld();
     };
   }
 
@@ -80,6 +84,16 @@ export class HandbackOutcomes implements Followed {
     remember(taskSid, keepGuard, GUARD_KEY);
     // A new hand-back (or none): End chat is guarded again.
     if (this.warned.get(taskSid)) this.warned.set(taskSid, undefined);
+    if (this.endChatHeld.get(taskSid)) this.endChatHeld.set(taskSid, undefined);
+  }
+
+  /** End chat waits while the hand-back is sent. */
+  holdEndChat(taskSid: string): void {
+    this.endChatHeld.set(taskSid, true);
+  }
+
+  endChatWaits(taskSid: string | undefined): boolean {
+    return this.endChatHeld.get(taskSid) === true && this.get(taskSid)?.step === 'sending';
   }
 
   /** The AI does not have the conversation (the Function said so): End chat is the agent's again. */
@@ -192,6 +206,11 @@ export function TaskHandback({
       borderBottomColor="colorBorderWeak"
     >
       <HandoffHistory entries={entries} />
+      {outcomes.endChatWaits(task?.taskSid) ? (
+        <Text as="p" role="status" color="colorTextWeak">
+          {strings.handbackEndChatWaits}
+        </Text>
+      ) : null}
       {outcomes.endChatWarned(task?.taskSid) && task?.status === 'accepted' ? (
         <Alert variant="warning">
           <Text as="span">{strings.handbackEndChatWarning}</Text>
@@ -320,7 +339,10 @@ function keepConversationForAi(
   flex.Actions.addListener('beforeWrapupTask', async (payload: { task?: { taskSid?: string } }, abort) => {
     const taskSid = payload.task?.taskSid;
     if (!taskSid || !client) return;
-    if (outcomes.get(taskSid)?.step === 'sending') return abort();
+    if (outcomes.get(taskSid)?.step === 'sending') {
+      outcomes.holdEndChat(taskSid);
+      return abort();
+    }
     if (!outcomes.guardsEndChat(taskSid) || outcomes.endChatWarned(taskSid)) return;
     const result = await client.handBack(manager.user.token, { taskSid, instruction: '', wrapupOnly: true });
     // The AI does not have the conversation: Flex's End chat is the agent's to run.

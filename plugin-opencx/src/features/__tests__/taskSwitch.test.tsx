@@ -654,7 +654,10 @@ describe("Flex's End chat once the AI has the conversation again", () => {
 
     expect(await endChat(taskSid)).toBe('stopped');
     expect(handBack).toHaveBeenCalledTimes(1);
+    // Told why, until the answer comes.
+    expect(await screen.findByText(/End chat waits for the hand-back/)).toBeVisible();
     await act(async () => answer({ ...notMoved, wrappedUp: true }));
+    expect(screen.queryByText(/End chat waits for the hand-back/)).not.toBeInTheDocument();
   });
 });
 
