@@ -465,18 +465,21 @@ const REARMED_TIMERS = [
 
 /**
  * When a timer whose event could not be handled is armed again (seconds, by rearm count): nothing
- * else retries a timer's event. One a customer, an agent or the AI's capacity waits on tries again
+ * else retries a timer's event. A customer's message (its answer watchdog, its resend) tries again
  * soon, then outlasts a longer Twilio or OpenCX outage: given up, the customer would be left with
- * neither an answer nor a human. One that only cleans up after a task's end waits longer still.
+ * neither an answer nor a human. A TaskRouter event decided again (an offer, an accept, a worker's
+ * restore) tries only while it still says something of now: the reservation it names soon ends.
+ * One that only cleans up after a task's end waits longer still.
  */
-const WAITED_ON_BACKOFF = [15, 15, 15, 60, 120, 300, 600];
+const CUSTOMER_BACKOFF = [15, 15, 15, 60, 120, 300, 600];
+const EVENT_BACKOFF = [15, 15, 15];
 const CLEANUP_BACKOFF = [15, 60, 300, 900, 3600, 14_400];
 const REARM_BACKOFF_SECONDS: Record<(typeof REARMED_TIMERS)[number], readonly number[]> = {
-  answer: WAITED_ON_BACKOFF,
-  resend: WAITED_ON_BACKOFF,
-  offer: WAITED_ON_BACKOFF,
-  accepted: WAITED_ON_BACKOFF,
-  'restore-worker': WAITED_ON_BACKOFF,
+  answer: CUSTOMER_BACKOFF,
+  resend: CUSTOMER_BACKOFF,
+  offer: EVENT_BACKOFF,
+  accepted: EVENT_BACKOFF,
+  'restore-worker': EVENT_BACKOFF,
   idle: CLEANUP_BACKOFF,
   end: CLEANUP_BACKOFF,
   'close-session': CLEANUP_BACKOFF,
