@@ -52,6 +52,7 @@ export type Decision =
       taskSid: string;
       reservationSid: string;
       attributes: FlexTaskAttributes;
+      offeredAt?: number;
     }
   | {
       action: 'decline';
@@ -210,7 +211,14 @@ export const aiReservation: Listener<TaskRouterEvent> = {
       };
     }
     // An agent handed the conversation back: the AI resumes on the task the handback invited.
-    if (isHandbackTask(attributes, record)) return { action: 'resume', conversationSid, ...base, attributes };
+    if (isHandbackTask(attributes, record))
+      return {
+        action: 'resume',
+        conversationSid,
+        ...base,
+        attributes,
+        ...(event.occurredAt !== undefined && { offeredAt: event.occurredAt }),
+      };
     // A late delivery of an offer of the task the conversation left when an agent handed it back:
     // taken for a new offer, it would move the AI's record off the task it now holds.
     if (record && handedBackFrom(record, event.taskSid))

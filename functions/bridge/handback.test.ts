@@ -199,7 +199,7 @@ describe("handbackTaskAttributes (the invite's task)", () => {
 });
 
 describe('the AI resumes on the invited task only', () => {
-  const offer = (attributes: Record<string, unknown>) =>
+  const offer = (attributes: Record<string, unknown>, occurredAt?: number) =>
     decide(
       {
         surface: 'taskrouter',
@@ -210,6 +210,7 @@ describe('the AI resumes on the invited task only', () => {
         taskSid: INVITED_TASK,
         reservationSid: RESERVATION,
         workerSid: AI_WORKER,
+        occurredAt,
         taskAttributes: { conversationSid: CONVERSATION, channelType: 'web', handedOff: false, ...attributes },
       },
       { config, record: record('handback', { handback: handback() }) },
@@ -222,6 +223,8 @@ describe('the AI resumes on the invited task only', () => {
       taskSid: INVITED_TASK,
       reservationSid: RESERVATION,
     });
+    // When TaskRouter offered it: events from before it (the human part's) do not take the AI's conversation.
+    expect(offer({ opencxHandbackAt: AT }, 7_000)).toMatchObject({ action: 'resume', offeredAt: 7_000 });
     expect(isHandbackTask({ opencxHandbackAt: AT }, record('handback', { handback: handback() }))).toBe(true);
   });
 

@@ -537,6 +537,12 @@ describe('BridgeState.resumeAi', () => {
   };
   const offer = { taskSid: 'WT2', reservationSid: 'WR2', at: handback.at };
 
+  it('moves the record to the offer it resumes on, with when TaskRouter made it', async () => {
+    const { state, stored } = stateHolding({ ...handedBack, offeredAt: 1_000 });
+    await state.resumeAi(CH, { ...offer, offeredAt: 4_000 }, 5000);
+    expect(stored.data).toMatchObject({ phase: 'ai', reservationSid: 'WR2', offeredAt: 4_000 });
+  });
+
   it('knows its own write whose answer was lost, and goes on to start the session', async () => {
     const { state, stored } = stateHolding(handedBack, 1);
     await expect(state.resumeAi(CH, offer, 5000)).resolves.toMatchObject({

@@ -430,7 +430,7 @@ export class BridgeState {
    */
   async resumeAi(
     conversationSid: string,
-    task: { taskSid: string; reservationSid: string; at: string },
+    task: { taskSid: string; reservationSid: string; at: string; offeredAt?: number },
     now: number,
     known?: KnownRecord,
   ): Promise<KnownRecord | undefined> {
@@ -455,6 +455,8 @@ export class BridgeState {
           taskSid: task.taskSid,
           reservationSid: task.reservationSid,
           claimedAt: now,
+          // The offer it holds now: events from before it (the human part's) say nothing of now.
+          ...(task.offeredAt !== undefined && { offeredAt: task.offeredAt }),
           handback: { ...r.handback, invitedTaskSid: task.taskSid },
         };
       },

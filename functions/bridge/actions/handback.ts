@@ -181,7 +181,7 @@ export async function resume(d: Resume, known: KnownRecord, deps: BridgeDeps): P
   const at = known.record.handback!.at;
   const resumed = await deps.state.resumeAi(
     d.conversationSid,
-    { taskSid: d.taskSid, reservationSid: d.reservationSid, at },
+    { taskSid: d.taskSid, reservationSid: d.reservationSid, at, offeredAt: d.offeredAt },
     deps.now().getTime(),
     known,
   );

@@ -6,7 +6,7 @@ import { resumingHandback } from '../handback';
 import { aiUnavailable, type Decision, ENGAGE_NEVER_FINISHED, textForAi } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { type AiTurn, askAi, awaitAnswer, deliverAnswer, watchParkedMessage, watchUncertainReply } from './answer';
-import { handOff } from './handoff';
+import { allFinished, handOff } from './handoff';
 import { closeSession } from './lifecycle';
 import { resendLater } from './resend';
 
@@ -20,7 +20,7 @@ export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Pro
   if (current.record.phase === 'ai' && isAbandonedClaim(current.record, deps.now().getTime())) {
     // A resume that died: the session before the hand-back is closed as the resume would have.
     const previous = resumingHandback(current.record, current.record.taskSid)?.previousSessionId;
-    const [outcome] = await Promise.all([
+    const [outcome] = await allFinished([
       handOff(d.conversationSid, current, aiUnavailable(ENGAGE_NEVER_FINISHED), deps),
       previous ? closeSession(previous, 'closed_unresolved', deps) : undefined,
     ]);
