@@ -39,6 +39,8 @@ const BUDGET_MS = 8500;
 const NOTE_EVERY_MS = 60_000;
 /** At most this much of the budget goes to finding the id of an answer delivered without one. */
 const ID_LOOKUP_MS = 3000;
+/** No Function that asked OpenCX for an answer still runs this long after it came (Twilio stops them at 10 s). */
+const FAST_PATH_OUTLIVED_MS = 15_000;
 const lastNoted = { accepted: 0, refused: 0 };
 
 export const handler: WebhookHandler = async (context, event, callback) => {
@@ -158,11 +160,15 @@ async function handleEvent(classified: OpencxClassification, delivery: Delivery)
         trace.conversationSid = conversationSid;
         const { opencx } = bridgeDeps(context, io, config, deadline, trace, started);
         const lookup = new Deadline(Math.min(ID_LOOKUP_MS, deadline.remaining() / 2));
-        // Unread (OpenCX rate-limiting or failing), the answer is keyed by its text: refused instead,
-        // OpenCX's every retry would fail the same way, and the customer would get humans, not the answer.
+        const { at } = opencxEvent;
+        // Unread (OpenCX rate-limiting or failing), a fresh answer is refused: the fast path may be
+        // posting it under its id right now. OpenCX's retry, or an answer older than any Function
+        // runs, is keyed by its text (refused, every retry would fail the same way, and the customer
+        // would get humans, not the answer), and the conversation tells whether it is in.
         const answerId = await opencx
           .aiMessageIdOf(opencxEvent.sessionId, opencxEvent.text, lookup)
           .catch((error: unknown) => {
+            if (at !== undefined && Date.now() - at < FAST_PATH_OUTLIVED_MS) throw error;
             logEvent({ ...trace, outcome: 'warning', reason: 'could not read the answer id', error: String(error) });
             return undefined;
           });

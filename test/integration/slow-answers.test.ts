@@ -434,11 +434,19 @@ describe('OpenCX webhooks that must change nothing', () => {
     await world.settle();
     world.opencx.faults.add({ method: 'GET', path: '/chat/sessions/:id/history', status: 429 });
     try {
-      const body = JSON.stringify({
-        event: AI_RESPONSE_EVENT,
-        organization_id: 'org',
-        data: { conversation_id: world.sessionFor(conversationSid)!.id, response: 'Yes, within 30 days.' },
-      });
+      const delivery = (timestamp: string) =>
+        JSON.stringify({
+          event: AI_RESPONSE_EVENT,
+          organization_id: 'org',
+          data: { conversation_id: world.sessionFor(conversationSid)!.id, response: 'Yes, within 30 days.', timestamp },
+        });
+      // Just answered: the fast path may be posting it under its id, so OpenCX is to try again later.
+      const fresh = await postSignedOpencx(world, delivery(new Date().toISOString()), OPENCX_WEBHOOK_SECRET);
+      await world.settle();
+      expect(fresh.status).toBe(503);
+      expect(aiMessages(conversationSid).filter((m) => m.body === 'Yes, within 30 days.')).toHaveLength(0);
+      // OpenCX's retry, half a minute on.
+      const body = delivery(new Date(Date.now() - 30_000).toISOString());
       const answer = await postSignedOpencx(world, body, OPENCX_WEBHOOK_SECRET);
       await world.settle();
       expect(answer.status).toBe(200);
