@@ -61,12 +61,14 @@ export interface ApplyBackup {
   by: string;
   /**
    * `afterRevision`: the resource's revision once written; `notWritten`: the write certainly failed;
+   * `unknownAfter`: it could not be read back after the write, so a later edit cannot be told apart;
    * `workerRevisions`: for AI workers, each one's revision once written, so each is judged on its own.
    */
   resources: {
     backup: ResourceBackup;
     afterRevision?: string;
     notWritten?: boolean;
+    unknownAfter?: boolean;
     workerRevisions?: Record<string, string>;
   }[];
 }
@@ -288,14 +290,20 @@ export class SetupBackups {
       const { backup: _, ...about } = stored;
       await this.create(key, parts.length > 0 ? ({ ...about, parts: parts.length } satisfies StoredInParts) : stored);
       return async (written) => {
-        // Without it, Undo cannot tell a later edit from this write, and restores the resource only
-        // when it is as backed up. Read twice: a write's answer lost is often a connection lost.
-        const readBack = () => readResource(twilio, backup).catch(() => undefined);
+        // Unread, Undo cannot tell a later edit from this write, and restores the resource only when
+        // it is as backed up. Read twice: a write's answer lost is often a connection lost.
+        const readBack = () =>
+          readResource(twilio, backup).then(
+            (value) => ({ value }),
+            () => undefined,
+          );
         const after = written ? ((await readBack()) ?? (await readBack())) : undefined;
-        const workers = backup.kind === 'ai_workers' ? { workerRevisions: workerRevisionsOf(after) } : {};
-        const note = written
-          ? after !== undefined && { revision: undoRevisionOf(after), ...workers }
-          : { notWritten: true };
+        const workers = backup.kind === 'ai_workers' ? { workerRevisions: workerRevisionsOf(after?.value) } : {};
+        const note = !written
+          ? { notWritten: true }
+          : after === undefined
+            ? { unknownAfter: true }
+            : after.value !== undefined && { revision: undoRevisionOf(after.value), ...workers };
         if (note) await this.sync.createMapItem(this.serviceSid, BACKUP_MAP, key + AFTER, note).catch(() => undefined);
       };
     };
@@ -330,7 +338,12 @@ export class SetupBackups {
         .filter((item) => item.key.endsWith(AFTER))
         .map((item) => [
           item.key.slice(0, -AFTER.length),
-          item.data as { revision?: string; notWritten?: boolean; workerRevisions?: Record<string, string> },
+          item.data as {
+            revision?: string;
+            notWritten?: boolean;
+            unknownAfter?: boolean;
+            workerRevisions?: Record<string, string>;
+          },
         ]),
     );
     const texts = new Map(
@@ -353,6 +366,7 @@ export class SetupBackups {
         backup: stored.backup,
         afterRevision: written?.revision,
         ...(written?.notWritten ? { notWritten: true } : {}),
+        ...(written?.unknownAfter ? { unknownAfter: true } : {}),
         ...(written?.workerRevisions ? { workerRevisions: written.workerRevisions } : {}),
       });
       applies.set(stored.applyId, entry);

@@ -351,7 +351,7 @@ function kept(backup: Backup, timers: Pick<BridgeConfig, 'timerWorkspaceSid'>, d
 
 async function undoResource(
   call: Call,
-  { backup, afterRevision, notWritten, workerRevisions }: ApplyBackup['resources'][number],
+  { backup, afterRevision, notWritten, unknownAfter, workerRevisions }: ApplyBackup['resources'][number],
   configVersion: string | undefined,
   timers: Pick<BridgeConfig, 'timerWorkspaceSid'> & { pool?: readonly string[] },
 ): Promise<StepReport> {
@@ -371,11 +371,11 @@ async function undoResource(
     const edited =
       afterRevision !== undefined && ![undoRevisionOf(current), revisionOf(current)].includes(afterRevision);
     // Apply's read-back failed: the resource as it is may be a later edit, and restoring it would lose it.
-    const unknownAfter = afterRevision === undefined && backup.kind !== 'ai_workers';
     if ((edited || unknownAfter) && isAsBackedUp(backup, current))
       return report('unchanged', 'Already as it was before that Apply.');
     const someGone = backup.kind === 'ai_workers' && (current as PoolWorkerState[]).some((worker) => worker.missing);
-    if (backup.kind === 'ai_workers' && (edited || someGone))
+    // Workers are judged one by one (by whether each still serves, without their revisions).
+    if (backup.kind === 'ai_workers' && (edited || someGone || unknownAfter))
       return undoWorkers(call, backup, current as PoolWorkerState[], pool, workerRevisions, report);
     if (unknownAfter)
       return report(
