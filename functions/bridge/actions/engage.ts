@@ -249,15 +249,8 @@ async function endedBeforeEngage(
   deps: BridgeDeps,
 ): Promise<Outcome> {
   const reason = `the AI's offer of ${d.taskSid} came after the task ended (${taskStatus})`;
-  const ended = await end(
-    { action: 'end', conversationSid: d.conversationSid, taskSid: d.taskSid, reason },
-    claimed,
-    deps,
-  );
-  // A resume's record no longer names the session of the human part; the end closes it here.
-  const previous = resumingHandback(claimed.record, d.taskSid)?.previousSessionId;
-  if (ended.outcome === 'ended' && previous) await closeSession(previous, 'closed_unresolved', deps);
-  return ended;
+  // A resume's record names the session of the human part only in its handback: the end closes it.
+  return end({ action: 'end', conversationSid: d.conversationSid, taskSid: d.taskSid, reason }, claimed, deps);
 }
 
 /**
