@@ -72,6 +72,21 @@ const filterNames = (world: World): string[] =>
     (filter) => filter.filter_friendly_name,
   );
 
+/** Holds the next write of the workflow until `open()`; `held(what)` waits until it is held. */
+function holdNextWorkflowWrite(world: World): { open(): void; held(what: string): Promise<void> } {
+  let open!: () => void;
+  world.twilio.addFault({
+    method: 'POST',
+    path: '/v1/Workspaces/{WorkspaceSid}/Workflows/{Sid}',
+    times: 1,
+    until: new Promise<void>((resolve) => (open = resolve)),
+  });
+  const writes = () =>
+    world.twilio.requests.filter((r) => r.method === 'POST' && /\/Workflows\/WW/.test(r.path)).length;
+  const before = writes();
+  return { open: () => open(), held: (what) => world.until(() => writes() > before, what) };
+}
+
 /** The admin adds a filter of their own to the workflow in the Console, after an Apply. */
 async function adminAddsVoiceFilter(world: World): Promise<void> {
   const configuration = JSON.parse(workflowText(world));
@@ -293,20 +308,11 @@ describe('Undo', () => {
     await adminFormatsWorkflow(world());
     await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
     // The settings cannot be read once Undo has restored the workflow: its own check fails.
-    let open!: () => void;
-    world().twilio.addFault({
-      method: 'POST',
-      path: '/v1/Workspaces/{WorkspaceSid}/Workflows/{Sid}',
-      times: 1,
-      until: new Promise<void>((resolve) => (open = resolve)),
-    });
-    const workflowWrites = () =>
-      world().twilio.requests.filter((r) => r.method === 'POST' && /\/Workflows\/WW/.test(r.path)).length;
-    const writesBefore = workflowWrites();
+    const write = holdNextWorkflowWrite(world());
     const undoing = call(world(), 'setup-undo');
-    await world().until(() => workflowWrites() > writesBefore, "Undo's restore of the workflow");
+    await write.held("Undo's restore of the workflow");
     world().twilio.addFault({ method: 'GET', path: /\/Documents\/opencx_config$/, status: 500, times: 20 });
-    open();
+    write.open();
     const undone = await undoing;
 
     expect(undone.status).toBe(200);
@@ -392,18 +398,9 @@ describe('Undo', () => {
 
   test('a resource Apply wrote but could not read back is not restored over a later edit', async () => {
     await adminFormatsWorkflow(world());
-    let open!: () => void;
-    world().twilio.addFault({
-      method: 'POST',
-      path: '/v1/Workspaces/{WorkspaceSid}/Workflows/{Sid}',
-      times: 1,
-      until: new Promise<void>((resolve) => (open = resolve)),
-    });
-    const workflowWrites = () =>
-      world().twilio.requests.filter((r) => r.method === 'POST' && /\/Workflows\/WW/.test(r.path)).length;
-    const writesBefore = workflowWrites();
+    const write = holdNextWorkflowWrite(world());
     const applying = ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
-    await world().until(() => workflowWrites() > writesBefore, "Apply's write of the workflow");
+    await write.held("Apply's write of the workflow");
     // Both reads of the workflow after its write are refused.
     world().twilio.addFault({
       method: 'GET',
@@ -412,7 +409,7 @@ describe('Undo', () => {
       code: 20003,
       times: 2,
     });
-    open();
+    write.open();
     expect(stepStatuses((await applying).steps)).toMatchObject({ workflow_filters: 'applied' });
     await adminAddsVoiceFilter(world());
 
