@@ -981,6 +981,59 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
   });
 });
 
+describe("decide: the handback's timer (the AI may not take the conversation back)", () => {
+  const withTimer = { ...config, timerWorkspaceSid: TIMER_WORKSPACE };
+  const handback = {
+    at: '2026-03-01T10:00:00.000Z',
+    agentSid: HUMAN_WORKER,
+    agentName: 'Alice',
+    fromTaskSid: OTHER_TASK,
+    afterIndex: 3,
+  };
+  const timer = {
+    opencxTimer: 'handback',
+    conversationSid: CONVERSATION,
+    handbackAt: handback.at,
+    flexInteractionSid: 'KD1',
+    flexInteractionChannelSid: 'UO1',
+  };
+  const timerFired = (attributes: Record<string, unknown>) =>
+    taskEvent('task.canceled', {
+      workspaceSid: TIMER_WORKSPACE,
+      taskSid: 'WT0000000000000000000000000000ti09',
+      reason: 'Task TTL Exceeded',
+      taskAttributes: attributes,
+    });
+
+  it('a conversation still being handed back goes to humans, found by its interaction if need be', () => {
+    expect(decide(timerFired(timer), { config: withTimer, record: record('handback', { handback }) })).toEqual({
+      action: 'handback-untaken',
+      conversationSid: CONVERSATION,
+      at: handback.at,
+      interaction: { sid: 'KD1', channelSid: 'UO1' },
+    });
+  });
+
+  it('its move to humans cut short (the timer armed again) is finished', () => {
+    const handingOff = record('handoff', { handback, handoff: { reason: AI_UNAVAILABLE, at: 'now' } });
+    expectAction(decide(timerFired(timer), { config: withTimer, record: handingOff }), 'finish-handoff');
+    expect(timerToRearm(timerFired(timer), { ...withTimer, timerWorkflowSid: 'WW1' })).toEqual({
+      ...timer,
+      rearmed: 1,
+    });
+  });
+
+  it.each<[string, Record<string, unknown>, ConversationRecord | undefined]>([
+    ['the AI took it back', timer, record('ai', { handback: { ...handback, invitedTaskSid: AI_TASK } })],
+    ['a later handback of the conversation', timer, record('handback', { handback: { ...handback, at: 'later' } })],
+    ['a human holds it again', timer, record('human', { handback })],
+    ['the conversation ended', timer, undefined],
+    ['a timer without its handback', { ...timer, handbackAt: undefined }, record('handback', { handback })],
+  ])('changes nothing when %s', (_label, attributes, known) => {
+    expectAction(decide(timerFired(attributes), { config: withTimer, record: known }), 'ignore');
+  });
+});
+
 describe('decide: the resend timer (a message OpenCX refused for its rate limit)', () => {
   const TIMER_TASK = 'WT0000000000000000000000000000ti02';
   const withTimer = { ...config, timerWorkspaceSid: TIMER_WORKSPACE };

@@ -100,6 +100,15 @@ export type Decision =
     }
   | { action: 'finish-handoff'; conversationSid: string }
   | {
+      /** No AI worker took the handed-back conversation in time: it goes to humans on the invited task. */
+      action: 'handback-untaken';
+      conversationSid: string;
+      /** The handback's time (`Handback.at`). */
+      at: string;
+      /** The human's interaction, to find the invited task when the invite's answer was lost. */
+      interaction?: { sid: string; channelSid: string };
+    }
+  | {
       action: 'close-if-idle';
       conversationSid: string;
       timer: IdleTimer;
@@ -469,6 +478,7 @@ const REARMED_TIMERS = [
   'close-session',
   'offer',
   'accepted',
+  'handback',
 ] as const;
 
 /**
@@ -485,6 +495,7 @@ const CLEANUP_BACKOFF = [15, 60, 300, 900, 3600, 14_400];
 const REARM_BACKOFF_SECONDS: Record<(typeof REARMED_TIMERS)[number], readonly number[]> = {
   answer: CUSTOMER_BACKOFF,
   resend: CUSTOMER_BACKOFF,
+  handback: CUSTOMER_BACKOFF,
   offer: EVENT_BACKOFF,
   accepted: EVENT_BACKOFF,
   'restore-worker': EVENT_BACKOFF,
@@ -820,6 +831,32 @@ export const resendTimer: Listener<TaskRouterEvent> = {
   },
 };
 
+/**
+ * A handback's timer expired: a conversation still waiting for the AI to take it back goes to
+ * humans. One whose move to humans was cut short (the timer armed again) is finished.
+ */
+export const handbackTimer: Listener<TaskRouterEvent> = {
+  name: 'handback-timer',
+  handles: ['task.canceled'],
+  decide(event, { record }) {
+    const { conversationSid, handbackAt, flexInteractionSid, flexInteractionChannelSid } = event.taskAttributes ?? {};
+    if (typeof conversationSid !== 'string' || typeof handbackAt !== 'string')
+      return ignore('a handback timer without its conversation and handback');
+    if (record?.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
+    if (record?.phase !== 'handback' || record.handback?.at !== handbackAt)
+      return ignore('the AI took the handed-back conversation, or it has moved on since');
+    return {
+      action: 'handback-untaken',
+      conversationSid,
+      at: handbackAt,
+      ...(typeof flexInteractionSid === 'string' &&
+        typeof flexInteractionChannelSid === 'string' && {
+          interaction: { sid: flexInteractionSid, channelSid: flexInteractionChannelSid },
+        }),
+    };
+  },
+};
+
 /** A session-close timer expired: close the OpenCX session of a conversation that ended. */
 export const sessionCloseTimer: Listener<TaskRouterEvent> = {
   name: 'close-session-timer',
@@ -934,6 +971,7 @@ const TIMERS: Record<string, Listener<TaskRouterEvent>> = {
   'close-session': sessionCloseTimer,
   offer: offerTimer,
   accepted: acceptTimer,
+  handback: handbackTimer,
 };
 
 const isTimerWorkspace = (event: TaskRouterEvent, config: BridgeConfig): boolean =>

@@ -12,6 +12,7 @@ import {
   resumingHandback,
   routedHandbackTask,
   STALE_HANDBACK_MS,
+  untakenHandoff,
 } from './handback';
 import { parseConfig } from '../common/config';
 import type { ConversationMessage } from '../common/twilio';
@@ -279,6 +280,20 @@ describe('handbackEnd (a task ending while the conversation is handed back)', ()
     expect(ended(INVITED_TASK, 'task.canceled', INVITED_TASK)).toMatchObject({ action: 'end' });
     expect(ended(INVITED_TASK, 'task.canceled', INVITED_TASK)).not.toHaveProperty('unlessTransferred');
     expect(ended(HUMAN_TASK, 'task.completed')).toMatchObject({ action: 'end', unlessTransferred: true });
+  });
+});
+
+describe('untakenHandoff (a handback no AI worker took)', () => {
+  it('tells the next agent who handed back, that the AI could not take it, and the instruction', () => {
+    expect(untakenHandoff(handback({ instruction: 'Confirm the refund' }), AT)).toEqual({
+      reason: 'AI unavailable',
+      summary:
+        'Alice Agent handed this conversation back to the AI assistant, but no AI worker took it within 2 minutes ' +
+        "(the AI workers are offline or at capacity). The customer's messages are in the conversation. " +
+        "Alice Agent's instruction to the AI: Confirm the refund",
+      at: AT,
+    });
+    expect(untakenHandoff(handback(), AT).summary).not.toMatch(/instruction/);
   });
 });
 

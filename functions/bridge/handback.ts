@@ -1,10 +1,11 @@
 // Handing a conversation back from a human to the AI: what should happen, as plain functions.
 // The actions are in actions/handback.ts.
 import type { CustomData } from '../common/opencx-client';
-import { VERDICT_ATTRIBUTE } from '../common/task-attributes';
+import { type FlexTaskAttributes, VERDICT_ATTRIBUTE } from '../common/task-attributes';
 import type { ConversationMessage, InvitedTask } from '../common/twilio';
 import { ourMarker } from './actions/post';
-import type { ConversationRecord, Handback } from './conversation-record';
+import type { ConversationRecord, Handback, PendingHandoff } from './conversation-record';
+import { AI_UNAVAILABLE, clipped, HANDOFF_TEXT_MAX } from './handoff';
 import { HISTORY_ATTRIBUTE, historyAtHandback } from './history';
 
 /** The instruction rides on the task attributes and the OpenCX session: kept short. */
@@ -15,6 +16,11 @@ export const MAX_INSTRUCTION_LENGTH = 1000;
 export const STALE_HANDBACK_MS = 15000;
 /** Marks the task a handback's invite made, so the AI resumes on that task and no other. */
 export const HANDBACK_MARKER = 'opencxHandbackAt';
+/**
+ * A handed-back conversation no AI worker took after this long goes back to humans: the AI workers
+ * are offline or at capacity, and the customer would otherwise wait for the invited task's timeout.
+ */
+export const HANDBACK_TAKE_SECONDS = 120;
 
 export type HandbackStep =
   | { step: 'hand-back'; from: 'human' | 'handoff' }
@@ -161,6 +167,25 @@ export function routedHandbackTask(handback: Handback, invited: InvitedTask[]): 
   return invited.find(
     (task) => task.attributes[HANDBACK_MARKER] === handback.at && ROUTED_STATUSES.includes(task.assignmentStatus),
   )?.sid;
+}
+
+/** The timer that gives a handed-back conversation to humans if the AI has not taken it by then. */
+export function untakenHandbackTimer(
+  conversationSid: string,
+  handback: Handback,
+  interaction: { flexInteractionSid: string; flexInteractionChannelSid: string },
+): FlexTaskAttributes {
+  return { opencxTimer: 'handback', conversationSid, handbackAt: handback.at, ...interaction };
+}
+
+/** The handoff of a handback no AI worker took: what the next agent reads, and why. */
+export function untakenHandoff(handback: Handback, at: string): PendingHandoff {
+  const minutes = Math.round(HANDBACK_TAKE_SECONDS / 60);
+  const summary =
+    `${handback.agentName} handed this conversation back to the AI assistant, but no AI worker took it within ` +
+    `${minutes} minutes (the AI workers are offline or at capacity). The customer's messages are in the conversation.` +
+    (handback.instruction ? ` ${handback.agentName}'s instruction to the AI: ${handback.instruction}` : '');
+  return { reason: AI_UNAVAILABLE, summary: clipped(summary, HANDOFF_TEXT_MAX.summary), at };
 }
 
 /** The AI resumes with this handback's context when it engages the invited task. */

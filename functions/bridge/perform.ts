@@ -3,7 +3,7 @@ import type { Decision } from './decide';
 import type { BridgeDeps, KnownRecord, Outcome } from './deps';
 import { checkAnswered, deliverDelivered } from './actions/answer';
 import { engage, reengage } from './actions/engage';
-import { resume } from './actions/handback';
+import { handbackUntaken, resume } from './actions/handback';
 import { closeIfIdle } from './actions/idle';
 import { finishHandoff, handOff, silenceAi } from './actions/handoff';
 import { closeSessionNow, decline, end, recordHuman, restoreAiWorker } from './actions/lifecycle';
@@ -46,6 +46,8 @@ export async function perform(decision: Decision, known: KnownRecord | undefined
       return checkAnswered(decision.conversationSid, known, decision.messageSid, deps, decision.send, decision.rearmed);
     case 'finish-handoff':
       return finishHandoff(decision.conversationSid, known, deps);
+    case 'handback-untaken':
+      return handbackUntaken(decision, known, deps);
     case 'silence-ai':
       return silenceAi(decision, known, deps);
     case 'record-human':

@@ -558,6 +558,50 @@ describe('BridgeState.resumeAi', () => {
   });
 });
 
+describe('BridgeState.untakenHandback', () => {
+  const handback = {
+    at: '2026-12-02T10:00:00.000Z',
+    agentSid: 'WKa',
+    agentName: 'Ann',
+    fromTaskSid: 'WT1',
+    afterIndex: 3,
+  };
+  const handedBack: ConversationRecord = {
+    workspaceSid: 'WS1',
+    taskSid: 'WT1',
+    reservationSid: 'WR1',
+    humanWorkerSid: 'WKa',
+    phase: 'handback',
+    claimedAt: 0,
+    sessionId: 'old-session',
+    handback,
+  };
+  const handoff = { reason: 'AI unavailable', at: '2026-12-02T10:02:00.000Z' };
+
+  it("moves the conversation to humans on the invited task, keeping the human part's session", async () => {
+    const { state, stored } = stateHolding(handedBack);
+    await state.untakenHandback(CH, handback.at, 'WT2', handoff);
+    expect(stored.data).toEqual({
+      workspaceSid: 'WS1',
+      taskSid: 'WT2',
+      phase: 'handoff',
+      claimedAt: 0,
+      sessionId: 'old-session',
+      handoff,
+      handback: { ...handback, invitedTaskSid: 'WT2' },
+    });
+  });
+
+  it.each<[string, ConversationRecord]>([
+    ['the AI resumed', { ...handedBack, phase: 'ai' }],
+    ['another handback began since', { ...handedBack, handback: { ...handback, at: '2026-12-02T10:05:00.000Z' } }],
+  ])('changes nothing when %s', async (_case, current) => {
+    const { state, stored } = stateHolding(current);
+    await expect(state.untakenHandback(CH, handback.at, 'WT2', handoff)).resolves.toBeUndefined();
+    expect(stored.revision).toBe(1);
+  });
+});
+
 describe('taking over a stale claim', () => {
   const stale: ConversationRecord = { workspaceSid: 'WS1', taskSid: 'WT1', phase: 'ai', claimedAt: 0 };
   const fresh: ConversationRecord = {

@@ -425,6 +425,34 @@ export class BridgeState {
   }
 
   /**
+   * A handback no AI worker took: the conversation is being handed to humans on the task the invite
+   * made (the session of the human part stays, for the conversation's end to close).
+   */
+  async untakenHandback(
+    conversationSid: string,
+    at: string,
+    invitedTaskSid: string,
+    handoff: PendingHandoff,
+    known?: KnownRecord,
+  ): Promise<KnownRecord | undefined> {
+    return this.update(
+      conversationSid,
+      (r) => {
+        if (r.phase !== 'handback' || r.handback?.at !== at) return undefined;
+        const { reservationSid: _none, humanWorkerSid: _earlier, pendingMessages: _parked, ...rest } = r;
+        return {
+          ...rest,
+          phase: 'handoff',
+          taskSid: invitedTaskSid,
+          handoff,
+          handback: { ...r.handback, invitedTaskSid },
+        };
+      },
+      known,
+    );
+  }
+
+  /**
    * The AI takes the conversation back on the task the handback invited: like a new claim (no
    * session yet, so relays wait for it), exactly one of two concurrent offers goes ahead.
    */

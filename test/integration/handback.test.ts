@@ -24,14 +24,16 @@ const INVITES = '/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Invites
 let world: World;
 let aliceToken: string;
 
-beforeAll(async () => {
+async function startWorld(): Promise<void> {
   world = await World.start();
   aliceToken = world.iam.issueToken({
     identity: 'alice@example.com',
     roles: ['agent'],
     workerSid: world.humanWorkerSid,
   });
-});
+}
+
+beforeAll(startWorld);
 afterAll(() => world?.stop());
 afterEach(() => finishTest(world));
 
@@ -975,5 +977,100 @@ describe('who may hand back, and bad input', () => {
     await world.settle();
     expect(retried.body).toMatchObject({ ok: true, handedBack: true });
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+  });
+});
+
+/**
+ * Every AI worker's chat channel stops (or starts again) taking chats, as when the pool is at capacity.
+ * Unlike going Offline, a reservation timeout's restore of the worker does not undo it.
+ */
+async function aiPoolTakesChats(takes: boolean): Promise<void> {
+  for (const workerSid of world.aiWorkerSids)
+    world.taskrouter.updateWorkerChannel(world.workspaceSid, workerSid, 'chat', { available: takes });
+  await world.settle();
+}
+
+describe('no AI worker takes the conversation back (the pool offline or full)', () => {
+  // Minutes pass here: in the world the earlier tests used, their timers and queued tasks would act.
+  beforeAll(async () => {
+    await world.stop();
+    await startWorld();
+  });
+
+  test('two minutes on, humans get it on the invited task, told who handed it back and why', async () => {
+    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
+    await aiPoolTakesChats(false);
+    let invited: ReturnType<typeof aiTaskOf>;
+    try {
+      expect((await handBack(humanTaskSid, 'Confirm the refund')).body).toMatchObject({ ok: true, handedBack: true });
+      await world.customerSays(conversationSid, 'Hello? Is anyone there?');
+      invited = aiTaskOf(conversationSid, humanTaskSid);
+      expect(invited.assignmentStatus).toBe('pending');
+      // Alice completes her wrap-up and moves on: the conversation waits for the AI.
+      const alice = world.flex
+        .participants(world.task(humanTaskSid).attributes.flexInteractionSid as string)
+        .find((p) => p.taskSid === humanTaskSid)!;
+      world.flex.updateParticipantStatus(alice.interactionSid, alice.sid, 'closed');
+      await world.advance(110_000);
+      expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handback' });
+      expect(world.task(invited.sid).attributes.handedOff).toBe(false);
+
+      await world.advance(11_000);
+      expect(world.task(invited.sid).attributes).toMatchObject({
+        handedOff: true,
+        handoffReason: 'AI unavailable',
+        handoffSummary: expect.stringMatching(
+          pattern(
+            /^Alice Agent handed this conversation back to the AI assistant, but no AI worker took it/,
+            /.*/,
+            /Confirm the refund$/,
+          ),
+        ),
+        opencxSessionId: firstSessionId,
+      });
+      expect(world.reservations(invited.sid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
+      expect(world.conversationRecord(conversationSid)).toMatchObject({
+        phase: 'handoff',
+        taskSid: invited.sid,
+        handoff: { routed: true },
+      });
+      expect(world.transcript(conversationSid).at(-1)?.body).toBe(CUSTOMER_HANDOFF_NOTE);
+      expect(sessionsOf(conversationSid)).toHaveLength(1);
+      // Counted for the supervisors as a handoff for the AI being unavailable.
+      expect(
+        insightEvents(world)
+          .map((e) => e.data)
+          .filter((e) => e.type === 'handoff' && e.taskSid === invited.sid),
+      ).toEqual([expect.objectContaining({ aiUnavailable: true, secondsWithAi: null })]);
+    } finally {
+      await aiPoolTakesChats(true);
+    }
+
+    // The pool back: the task stays with humans, and the agent who accepts it holds the conversation.
+    expect(world.reservations(invited.sid).filter((r) => world.aiWorkerSids.includes(r.workerSid))).toEqual([]);
+    await world.humanAgentAccepts(invited.sid);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', taskSid: invited.sid });
+    expect(world.opencx.sessions.get(firstSessionId)!.status).not.toMatch(/^closed/);
+  });
+
+  test("Flex's answer to the invite was lost and the agent never clicks again: the timer finds the task", async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    await aiPoolTakesChats(false);
+    try {
+      world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, after: 500, times: 1 });
+      expect((await handBack(humanTaskSid, 'Check the refund')).status).toBe(502);
+      const invited = aiTaskOf(conversationSid, humanTaskSid);
+      expect(world.conversationRecord(conversationSid)).not.toHaveProperty('handback.invitedTaskSid');
+
+      await world.advance(121_000);
+      expect(world.task(invited.sid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+      expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', taskSid: invited.sid });
+      // Alice's own task is told it has moved on.
+      const again = await handBack(humanTaskSid, 'Check the refund');
+      expect(again.status).toBe(409);
+      expect(again.body.error.message).toMatch(/moved on since/);
+    } finally {
+      await aiPoolTakesChats(true);
+    }
   });
 });

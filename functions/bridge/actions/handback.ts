@@ -10,12 +10,24 @@ import { mayHaveBeenProcessed, type TaskSnapshot } from '../../common/twilio';
 import type { Handback } from '../conversation-record';
 import { type Decision, isOurMessage } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
-import { recordInsight } from '../insights';
-import { decideHandback, handbackCutoff, handbackTaskAttributes, routedHandbackTask } from '../handback';
+import {
+  decideHandback,
+  HANDBACK_TAKE_SECONDS,
+  handbackCutoff,
+  handbackTaskAttributes,
+  routedHandbackTask,
+  untakenHandbackTimer,
+  untakenHandoff,
+} from '../handback';
+import { handoffAttributes } from '../handoff';
+import { handoffInsight, recordInsight } from '../insights';
+import { rearmTimer } from './answer';
+import { finishHandoff } from './handoff';
 import { type HistoryEntry, readHistory } from '../history';
 import { customerAuthor, ENGAGE_HISTORY, startSession } from './engage';
 
 type Resume = Extract<Decision, { action: 'resume' }>;
+type Untaken = Extract<Decision, { action: 'handback-untaken' }>;
 
 export interface HandbackRequest {
   conversationSid: string;
@@ -135,6 +147,8 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
       return { outcome: 'failed', reason: String(error), mayHaveHappened: false };
     }
   }
+  // Beside the invite: its answer may be lost, and the timer finds the task it made.
+  const timed = armUntakenTimer(conversationSid, handback, { flexInteractionSid, flexInteractionChannelSid }, deps);
   try {
     invitedTaskSid ??= await deps.twilio.flex.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
       workspaceSid: deps.config.workspaceSid,
@@ -142,7 +156,9 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
       taskChannel: task.taskChannelUniqueName,
       attributes,
     });
+    await timed;
   } catch (error) {
+    await timed;
     const mayHaveHappened = mayHaveBeenProcessed(error);
     deps.warn('the handback invite failed', { error: String(error), mayHaveHappened });
     // An invite Flex certainly did not make leaves the conversation with the agent, as it was.
@@ -158,6 +174,59 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
     wrapUp(flexInteractionSid, flexInteractionChannelSid, task.sid, deps),
   ]);
   return { outcome: 'handed-back', invitedTaskSid, wrapup, history: readHistory(attributes) };
+}
+
+/**
+ * Arms the timer that hands the conversation to humans if no AI worker takes it back (the pool is
+ * offline or full). Never fails: without it, the invited task's timeout ends the wait.
+ */
+async function armUntakenTimer(
+  conversationSid: string,
+  handback: Handback,
+  interaction: { flexInteractionSid: string; flexInteractionChannelSid: string },
+  deps: HandbackDeps,
+): Promise<void> {
+  if (!deps.config.timerWorkspaceSid || !deps.config.timerWorkflowSid) return;
+  await rearmTimer(
+    deps.twilio.taskrouter,
+    deps.config,
+    untakenHandbackTimer(conversationSid, handback, interaction),
+    HANDBACK_TAKE_SECONDS,
+  ).catch((error: unknown) =>
+    deps.warn('could not arm the timer that hands an untaken handback to humans', { error: String(error) }),
+  );
+}
+
+/**
+ * No AI worker took the handed-back conversation in time: it goes to humans on the task the invite
+ * made, as a handoff the AI could not take (the next agent reads who handed back and their instruction).
+ */
+export async function handbackUntaken(d: Untaken, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
+  const handback = known.record.handback!;
+  let invitedTaskSid = handback.invitedTaskSid;
+  if (!invitedTaskSid && d.interaction)
+    invitedTaskSid = routedHandbackTask(
+      handback,
+      await deps.twilio.flex.listInvitedTasks(d.interaction.sid, d.interaction.channelSid),
+    );
+  if (!invitedTaskSid)
+    return {
+      outcome: 'ignore',
+      reason: 'the handback invite made no task TaskRouter still routes: the agent holds the conversation',
+    };
+  const pending = untakenHandoff(handback, deps.now().toISOString());
+  const moved = await deps.state.untakenHandback(d.conversationSid, d.at, invitedTaskSid, pending, known);
+  if (!moved) return { outcome: 'ignore', reason: 'the AI took the conversation back meanwhile' };
+  const insight = handoffInsight(
+    d.conversationSid,
+    { taskSid: invitedTaskSid, claimedAt: Date.parse(pending.at) },
+    handoffAttributes({ ...pending, at: new Date(pending.at) }),
+  );
+  const [finished] = await Promise.all([
+    finishHandoff(d.conversationSid, moved, deps),
+    recordInsight(deps, { ...insight, secondsWithAi: null }),
+  ]);
+  return { ...finished, outcome: 'handback-untaken', taskSid: invitedTaskSid };
 }
 
 /** The agent moves to wrap-up, whose completion stays theirs; left to them when Flex cannot. */
