@@ -1133,3 +1133,37 @@ test('an AI offer that arrives once a human accepted the task starts no session 
   // The supervisors' insights count no conversation the AI never held.
   expect(insightEvents(world).filter((e) => e.data.conversationSid === conversationSid)).toEqual([]);
 });
+
+// Last in the file: a minute passes on the shared clock, and earlier tests' timers fire.
+test('an engage that recorded its session, then failed and could not hand off: the watchdog answers', async () => {
+  // The session's index is refused (the engage fails after its record names the session), then the
+  // handoff's record write and its task write: the record still says the AI holds the conversation.
+  world.twilio.addFault({ method: 'POST', path: /\/Maps\/opencx_sessions_\d+\/Items$/, status: 503 });
+  world.twilio.addFault({
+    method: 'POST',
+    path: /\/Maps\/opencx_conversations_\d+\/Items\/CH\w+$/,
+    status: 503,
+    skip: 1,
+  });
+  world.twilio.addFault({ method: 'POST', path: /\/Workspaces\/WS\w+\/Tasks\/WT\w+$/, status: 503 });
+  let started: { conversationSid: string; taskSid: string };
+  try {
+    started = await world.customerStartsConversation('Where is my parcel?');
+  } finally {
+    world.twilio.clearFaults();
+  }
+  const { conversationSid, taskSid } = started;
+  expect(world.task(taskSid).attributes.handedOff).not.toBe(true);
+  const { sessionId } = world.conversationRecord(conversationSid) as { sessionId: string; phase: string };
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', sessionId: expect.any(String) });
+  expect(world.contactMessages(sessionId)).toEqual([]);
+
+  world.opencx.ai.reply('It left our depot this morning.');
+  await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 16) * 1000);
+  expect(world.contactMessages(sessionId)).toEqual(['Where is my parcel?']);
+  // The handoff's note got in before its task write failed: the customer reads the answer after it.
+  expect(world.postedAsAi(conversationSid).map((m) => m.body)).toEqual([
+    CUSTOMER_HANDOFF_NOTE,
+    'It left our depot this morning.',
+  ]);
+});

@@ -198,6 +198,12 @@ export async function startSession(
     await Promise.all(ours.map((i) => deps.state.releaseMessage(candidates[i].sid).catch(() => undefined)));
     try {
       return await toHumans(engaged, aiUnavailable(), { error: String(error) });
+    } catch (handoffError) {
+      // The record names the session, so the offer's timer finds the AI holding the conversation and
+      // does nothing: the watchdog sends the customer's newest message, released above, or hands off.
+      const newest = candidates.at(-1);
+      if (!engaged.revision || !newest) throw handoffError;
+      return watchFailedFirstAnswer(d.conversationSid, sessionId, newest.sid, handoffError, deps);
     } finally {
       // The record may not name the session (its write failed), and then no end would close it.
       if (!engaged.revision) await closeSession(sessionId, 'closed_unresolved', deps);
