@@ -9,7 +9,7 @@ import { HandbackControl, HandbackDone, type HandbackProgress } from '../compone
 import { HandoffHistory } from '../components/HandoffHistory';
 import { type FunctionsClientOptions, functionsClient, FUNCTIONS_URL_SETTINGS } from '../config';
 import { isHandedOff, isRoutableConversation } from '../domain/handoff';
-import { readHistory } from '../domain/history';
+import { type HistoryEntry, readHistory, readHistoryEntries } from '../domain/history';
 import { format, strings } from '../strings';
 import { type Followed, PerTask, useFollow } from './perTask';
 import type { FeatureSetup } from './types';
@@ -144,14 +144,35 @@ function remembered(taskSid: string | undefined, key: string): unknown {
   }
 }
 
+/**
+ * The history the hand-back's answer gave, as the tab stored it: the agent's own task does not carry
+ * the hand-back's entry, so without it the panel would lose it at a reload.
+ */
+function storedHistory(value: unknown): HistoryEntry[] {
+  if (!Array.isArray(value)) return [];
+  return readHistoryEntries(
+    value.map((entry) => {
+      const { holder, since, ...rest } = (entry ?? {}) as Record<string, unknown>;
+      return { ...rest, to: holder, at: since };
+    }),
+  );
+}
+
 /** A hand-back this tab sent before a reload; one still on its way then lost its answer. */
 function rememberedProgress(taskSid: string | undefined): HandbackProgress | undefined {
   const kept = remembered(taskSid, MEMORY_KEY);
   if (typeof kept !== 'object' || kept === null) return undefined;
   const progress = kept as Partial<Record<string, unknown>>;
   const instruction = typeof progress.instruction === 'string' ? progress.instruction : '';
-  if (progress.step === 'done')
-    return { step: 'done', already: progress.already === true, wrappedUp: progress.wrappedUp === true };
+  if (progress.step === 'done') {
+    const history = storedHistory(progress.history);
+    return {
+      step: 'done',
+      already: progress.already === true,
+      wrappedUp: progress.wrappedUp === true,
+      ...(history.length > 0 && { history }),
+    };
+  }
   if (progress.step === 'sending')
     return { step: 'failed', instruction, error: { code: 'answer_lost', message: strings.handbackUnanswered } };
   const error = progress.error as Partial<HandbackError> | undefined;

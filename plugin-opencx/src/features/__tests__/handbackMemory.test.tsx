@@ -17,9 +17,37 @@ const task = (status: string) => ({
 
 beforeEach(() => window.sessionStorage.clear());
 
-test('a hand-back done before the reload is known after it', () => {
-  new HandbackOutcomes().set(TASK, { step: 'done', already: false, wrappedUp: false, history: [] });
-  expect(new HandbackOutcomes().get(TASK)).toEqual({ step: 'done', already: false, wrappedUp: false });
+test('a hand-back done before the reload is known after it, with the history its answer gave', () => {
+  const history = [
+    { holder: 'ai' as const, since: new Date('2026-03-01T10:00:00Z') },
+    { holder: 'human' as const, since: new Date('2026-03-01T10:05:00Z'), reason: 'Refund' },
+    { holder: 'ai' as const, since: new Date('2026-03-01T10:20:00Z'), by: 'Alice', instruction: 'Confirm it' },
+  ];
+  new HandbackOutcomes().set(TASK, { step: 'done', already: false, wrappedUp: false, history });
+  expect(new HandbackOutcomes().get(TASK)).toEqual({ step: 'done', already: false, wrappedUp: false, history });
+  new HandbackOutcomes().set(TASK, { step: 'done', already: true, wrappedUp: true, history: [] });
+  expect(new HandbackOutcomes().get(TASK)).toEqual({ step: 'done', already: true, wrappedUp: true });
+});
+
+test('after the reload the wrapping task shows the hand-back in its history, which its attributes lack', () => {
+  new HandbackOutcomes().set(TASK, {
+    step: 'done',
+    already: false,
+    wrappedUp: true,
+    history: [
+      { holder: 'ai', since: new Date('2026-03-01T10:00:00Z') },
+      { holder: 'human', since: new Date('2026-03-01T10:05:00Z'), reason: 'Refund' },
+      { holder: 'ai', since: new Date('2026-03-01T10:20:00Z'), by: 'Alice Agent', instruction: 'Confirm it' },
+    ],
+  });
+  const { manager } = fakeManager(['agent'], 'token-1');
+  render(
+    <Theme.Provider theme="flex">
+      <TaskHandback task={task('wrapping')} manager={manager as never} outcomes={new HandbackOutcomes()} />
+    </Theme.Provider>,
+  );
+  expect(screen.getByText(/Alice Agent/)).toBeInTheDocument();
+  expect(screen.getByText(/Confirm it/)).toBeInTheDocument();
 });
 
 test('one still on its way at the reload lost its answer: the AI may have the customer', () => {
