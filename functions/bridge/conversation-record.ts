@@ -74,6 +74,8 @@ export interface PendingHandoff {
    * moved the phase, so an answer of this session is posted while no farewell is recorded.
    */
   byAi?: boolean;
+  /** The time of the handback no AI worker took, whose move to humans this is: that handback's timer finishes it. */
+  untakenHandbackAt?: string;
 }
 
 /** `PendingHandoff.farewell` of a handoff OpenCX decided in an answer without text: no answer key is ''. */

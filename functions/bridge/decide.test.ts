@@ -1014,9 +1014,15 @@ describe("decide: the handback's timer (the AI may not take the conversation bac
     });
   });
 
-  it('its move to humans cut short (the timer armed again) is finished', () => {
-    const handingOff = record('handoff', { handback, handoff: { reason: AI_UNAVAILABLE, at: 'now' } });
+  it('its move to humans cut short (the timer armed again) is finished, and no other handoff', () => {
+    const handingOff = record('handoff', {
+      handback,
+      handoff: { reason: AI_UNAVAILABLE, at: 'now', untakenHandbackAt: handback.at },
+    });
     expectAction(decide(timerFired(timer), { config: withTimer, record: handingOff }), 'finish-handoff');
+    // The AI took it back, then handed off itself: that handoff finishes on its own.
+    const aisOwn = record('handoff', { handback, handoff: { reason: 'AI requested human handoff', at: 'now' } });
+    expectAction(decide(timerFired(timer), { config: withTimer, record: aisOwn }), 'ignore');
     expect(timerToRearm(timerFired(timer), { ...withTimer, timerWorkflowSid: 'WW1' })).toEqual({
       ...timer,
       rearmed: 1,

@@ -842,7 +842,8 @@ export const handbackTimer: Listener<TaskRouterEvent> = {
     const { conversationSid, handbackAt, flexInteractionSid, flexInteractionChannelSid } = event.taskAttributes ?? {};
     if (typeof conversationSid !== 'string' || typeof handbackAt !== 'string')
       return ignore('a handback timer without its conversation and handback');
-    if (record?.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
+    if (record?.phase === 'handoff' && !record.handoff?.routed && record.handoff?.untakenHandbackAt === handbackAt)
+      return { action: 'finish-handoff', conversationSid };
     if (record?.phase !== 'handback' || record.handback?.at !== handbackAt)
       return ignore('the AI took the handed-back conversation, or it has moved on since');
     return {

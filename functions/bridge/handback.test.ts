@@ -292,6 +292,7 @@ describe('untakenHandoff (a handback no AI worker took)', () => {
         "(the AI workers are offline or at capacity). The customer's messages are in the conversation. " +
         "Alice Agent's instruction to the AI: Confirm the refund",
       at: AT,
+      untakenHandbackAt: AT,
     });
     expect(untakenHandoff(handback(), AT).summary).not.toMatch(/instruction/);
   });

@@ -185,7 +185,12 @@ export function untakenHandoff(handback: Handback, at: string): PendingHandoff {
     `${handback.agentName} handed this conversation back to the AI assistant, but no AI worker took it within ` +
     `${minutes} minutes (the AI workers are offline or at capacity). The customer's messages are in the conversation.` +
     (handback.instruction ? ` ${handback.agentName}'s instruction to the AI: ${handback.instruction}` : '');
-  return { reason: AI_UNAVAILABLE, summary: clipped(summary, HANDOFF_TEXT_MAX.summary), at };
+  return {
+    reason: AI_UNAVAILABLE,
+    summary: clipped(summary, HANDOFF_TEXT_MAX.summary),
+    at,
+    untakenHandbackAt: handback.at,
+  };
 }
 
 /** The AI resumes with this handback's context when it engages the invited task. */

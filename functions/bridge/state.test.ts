@@ -592,6 +592,16 @@ describe('BridgeState.untakenHandback', () => {
     });
   });
 
+  it('knows its own write whose answer was lost, and not a move another timer made', async () => {
+    const { state } = stateHolding(handedBack, 1);
+    await expect(state.untakenHandback(CH, handback.at, 'WT2', handoff)).resolves.toMatchObject({
+      record: { phase: 'handoff', taskSid: 'WT2', handoff },
+    });
+    await expect(
+      state.untakenHandback(CH, handback.at, 'WT2', { ...handoff, at: '2026-12-02T10:02:01.000Z' }),
+    ).resolves.toBeUndefined();
+  });
+
   it.each<[string, ConversationRecord]>([
     ['the AI resumed', { ...handedBack, phase: 'ai' }],
     ['another handback began since', { ...handedBack, handback: { ...handback, at: '2026-12-02T10:05:00.000Z' } }],

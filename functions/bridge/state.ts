@@ -435,9 +435,13 @@ export class BridgeState {
     handoff: PendingHandoff,
     known?: KnownRecord,
   ): Promise<KnownRecord | undefined> {
-    return this.update(
+    let landed: KnownRecord | undefined;
+    const moved = await this.update(
       conversationSid,
       (r) => {
+        // Our own write whose answer was lost.
+        if (r.phase === 'handoff' && r.taskSid === invitedTaskSid && r.handoff?.at === handoff.at)
+          landed = { record: r, revision: '' };
         if (r.phase !== 'handback' || r.handback?.at !== at) return undefined;
         const { reservationSid: _none, humanWorkerSid: _earlier, pendingMessages: _parked, ...rest } = r;
         return {
@@ -450,6 +454,7 @@ export class BridgeState {
       },
       known,
     );
+    return moved ?? landed;
   }
 
   /**

@@ -1073,4 +1073,31 @@ describe('no AI worker takes the conversation back (the pool offline or full)', 
       await aiPoolTakesChats(true);
     }
   });
+
+  test("the timer's move to humans lands but Sync's answer is lost: the task still reaches humans", async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    await aiPoolTakesChats(false);
+    try {
+      expect((await handBack(humanTaskSid)).body).toMatchObject({ ok: true, handedBack: true });
+      const invited = aiTaskOf(conversationSid, humanTaskSid);
+      const record = locationOf(CONVERSATION_MAPS, conversationSid);
+      world.twilio.addFault({
+        method: 'POST',
+        path: new RegExp(`/Maps/${record}/Items/${conversationSid}$`),
+        after: 500,
+        times: 1,
+      });
+
+      await world.advance(121_000);
+      expect(world.task(invited.sid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+      expect(world.conversationRecord(conversationSid)).toMatchObject({
+        phase: 'handoff',
+        taskSid: invited.sid,
+        handoff: { routed: true },
+      });
+      expect(world.transcript(conversationSid).at(-1)?.body).toBe(CUSTOMER_HANDOFF_NOTE);
+    } finally {
+      await aiPoolTakesChats(true);
+    }
+  });
 });

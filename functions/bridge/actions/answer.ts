@@ -299,15 +299,17 @@ export async function watchFailedFirstAnswer(
   messageSid: string,
   failure: unknown,
   deps: BridgeDeps,
+  send: WatchedSend = {},
 ): Promise<Outcome> {
   const { timerWorkspaceSid, timerWorkflowSid } = deps.config;
   if (!timerWorkspaceSid || !timerWorkflowSid) throw failure;
-  const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, {}, deps, deps.lastStep()).catch(() => {
+  const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, send, deps, deps.lastStep()).catch(() => {
     throw new UnwatchedAnswer(failure, conversationSid, {
       opencxTimer: 'answer',
       conversationSid,
       sessionId,
       messageSid,
+      ...send,
       rearmed: 1,
     });
   });

@@ -199,11 +199,12 @@ export async function startSession(
     try {
       return await toHumans(engaged, aiUnavailable(), { error: String(error) });
     } catch (handoffError) {
-      // The record names the session, so the offer's timer finds the AI holding the conversation and
-      // does nothing: the watchdog sends the customer's newest message, released above, or hands off.
+      // The record names the session, so the offer's timer would find the AI holding the conversation
+      // and do nothing. The watchdog of the customer's newest message hands off unless the AI answers
+      // it (as after a resend: it sends nothing), so humans get what this engage could not give the AI.
       const newest = candidates.at(-1);
       if (!engaged.revision || !newest) throw handoffError;
-      return watchFailedFirstAnswer(d.conversationSid, sessionId, newest.sid, handoffError, deps);
+      return watchFailedFirstAnswer(d.conversationSid, sessionId, newest.sid, handoffError, deps, { resent: true });
     } finally {
       // The record may not name the session (its write failed), and then no end would close it.
       if (!engaged.revision) await closeSession(sessionId, 'closed_unresolved', deps);

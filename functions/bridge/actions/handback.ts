@@ -23,6 +23,7 @@ import { handoffAttributes } from '../handoff';
 import { handoffInsight, recordInsight } from '../insights';
 import { rearmTimer } from './answer';
 import { finishHandoff } from './handoff';
+import { end } from './lifecycle';
 import { type HistoryEntry, readHistory } from '../history';
 import { customerAuthor, ENGAGE_HISTORY, startSession } from './engage';
 
@@ -225,8 +226,31 @@ export async function handbackUntaken(d: Untaken, known: KnownRecord, deps: Brid
   const [finished] = await Promise.all([
     finishHandoff(d.conversationSid, moved, deps),
     recordInsight(deps, { ...insight, secondsWithAi: null }),
+    // Counted here too (the same key, so once): the agent's call may have lost Flex's answer to the invite.
+    recordInsight(deps, {
+      type: 'handback',
+      at: handback.at,
+      conversationSid: d.conversationSid,
+      taskSid: handback.fromTaskSid,
+    }),
   ]);
-  return { ...finished, outcome: 'handback-untaken', taskSid: invitedTaskSid };
+  const outcome = { ...finished, outcome: 'handback-untaken', taskSid: invitedTaskSid };
+  // The invited task ended as the timer fired: an end decided on the record before this move found
+  // it moved, and left it. Ended here, so the record and the session do not outlive the conversation.
+  if (finished.released !== 'left canceled' && finished.released !== 'left completed') return outcome;
+  const current = await deps.state.conversation(d.conversationSid);
+  if (!current) return outcome;
+  const ended = await end(
+    {
+      action: 'end',
+      conversationSid: d.conversationSid,
+      taskSid: invitedTaskSid,
+      reason: `invited task ${finished.released}`,
+    },
+    current,
+    deps,
+  );
+  return { ...outcome, ended: ended.outcome };
 }
 
 /** The agent moves to wrap-up, whose completion stays theirs; left to them when Flex cannot. */
