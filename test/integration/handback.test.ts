@@ -990,12 +990,23 @@ async function aiPoolTakesChats(takes: boolean): Promise<void> {
   await world.settle();
 }
 
+/** Alice completes her wrap-up the Flex way (her interaction participant closed), and moves on. */
+async function aliceCompletesWrapUp(humanTaskSid: string): Promise<void> {
+  const alice = world.flex
+    .participants(world.task(humanTaskSid).attributes.flexInteractionSid as string)
+    .find((p) => p.taskSid === humanTaskSid)!;
+  world.flex.updateParticipantStatus(alice.interactionSid, alice.sid, 'closed');
+  await world.settle();
+}
+
 describe('no AI worker takes the conversation back (the pool offline or full)', () => {
   // Minutes pass here: in the world the earlier tests used, their timers and queued tasks would act.
   beforeAll(async () => {
     await world.stop();
     await startWorld();
   });
+  // A reservation of hers an earlier test left pending timed out as minutes passed: she is Offline.
+  beforeEach(() => world.humanAgentLogsIn());
 
   test('two minutes on, humans get it on the invited task, told who handed it back and why', async () => {
     const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
@@ -1007,10 +1018,7 @@ describe('no AI worker takes the conversation back (the pool offline or full)', 
       invited = aiTaskOf(conversationSid, humanTaskSid);
       expect(invited.assignmentStatus).toBe('pending');
       // Alice completes her wrap-up and moves on: the conversation waits for the AI.
-      const alice = world.flex
-        .participants(world.task(humanTaskSid).attributes.flexInteractionSid as string)
-        .find((p) => p.taskSid === humanTaskSid)!;
-      world.flex.updateParticipantStatus(alice.interactionSid, alice.sid, 'closed');
+      await aliceCompletesWrapUp(humanTaskSid);
       await world.advance(110_000);
       expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handback' });
       expect(world.task(invited.sid).attributes.handedOff).toBe(false);
@@ -1099,5 +1107,38 @@ describe('no AI worker takes the conversation back (the pool offline or full)', 
     } finally {
       await aiPoolTakesChats(true);
     }
+  });
+
+  test('the invited task ends as the timer fires: the conversation ends, its session closed', async () => {
+    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
+    await aiPoolTakesChats(false);
+    let open!: () => void;
+    try {
+      expect((await handBack(humanTaskSid)).body).toMatchObject({ ok: true, handedBack: true });
+      const invited = aiTaskOf(conversationSid, humanTaskSid);
+      await aliceCompletesWrapUp(humanTaskSid);
+      // The customer leaves: the end, decided while the conversation is still being handed back, is
+      // held at its delete of the record until the timer has moved the conversation to humans.
+      const record = locationOf(CONVERSATION_MAPS, conversationSid);
+      world.twilio.addFault({
+        method: 'DELETE',
+        path: new RegExp(`/Maps/${record}/Items/${conversationSid}$`),
+        times: 1,
+        until: new Promise<void>((resolve) => (open = resolve)),
+      });
+      world.taskrouter.updateTaskStatus(world.workspaceSid, invited.sid, 'canceled', 'Customer left');
+      await world.until(() => world.twilio.requestsOnHold === 1, "the end's delete of the record, held");
+      world.twilio.clock.advance(121_000);
+      await world.until(
+        () => world.conversationRecord(conversationSid)?.phase !== 'handback',
+        "the timer's move to humans",
+      );
+    } finally {
+      open?.();
+      await aiPoolTakesChats(true);
+    }
+    await world.settle();
+    expect(world.conversationRecord(conversationSid)).toBeUndefined();
+    expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('closed_unresolved');
   });
 });
