@@ -357,17 +357,22 @@ function keepConversationForAi(
   client: Pick<AgentClient, 'handBack'> | undefined,
 ): void {
   // Flex waits for a listener's promise before it runs the action (or not, once aborted).
-  flex.Actions.addListener('beforeWrapupTask', async (payload: { task?: { taskSid?: string } }, abort) => {
+  flex.Actions.addListener('beforeWrapupTask', async (payload: TaskProps, abort) => {
     const taskSid = payload.task?.taskSid;
     if (!taskSid || !client) return;
     if (outcomes.get(taskSid)?.step === 'sending') {
       outcomes.holdEndChat(taskSid);
       return abort();
     }
-    if (!outcomes.guardsEndChat(taskSid) || outcomes.endChatWarned(taskSid)) return;
+    if (outcomes.endChatWarned(taskSid)) return;
+    // A task the AI handed off may have been handed back from another tab (or browser): the Function knows.
+    const guarded = outcomes.guardsEndChat(taskSid);
+    if (!guarded && !showsHandback(payload)) return;
     const result = await client.handBack(manager.user.token, { taskSid, instruction: '', wrapupOnly: true });
     // The AI does not have the conversation: Flex's End chat is the agent's to run.
     if (!result.ok && result.error.code === 'not_handed_off') return outcomes.forget(taskSid);
+    // Nothing says this task was handed back but the Function, which could not be asked: as without the plugin.
+    if (!guarded && !result.ok && result.error.code !== 'handback_in_progress') return;
     abort();
     if (result.ok && result.wrappedUp) outcomes.set(taskSid, { step: 'done', already: true, wrappedUp: true });
     else outcomes.warnEndChat(taskSid);

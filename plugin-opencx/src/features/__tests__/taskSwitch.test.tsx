@@ -659,6 +659,41 @@ describe("Flex's End chat once the AI has the conversation again", () => {
     await act(async () => answer({ ...notMoved, wrappedUp: true }));
     expect(screen.queryByText(/End chat waits for the hand-back/)).not.toBeInTheDocument();
   });
+
+  /** End chat on a task the AI handed off, as Flex passes it (with its attributes). */
+  const endChatOn = (task: ReturnType<typeof handedOff>) =>
+    Flex.Actions.invokeAction('WrapupTask', { task }).then(
+      () => 'ran',
+      (error: unknown) => (/cancelled by before event/.test(String(error)) ? 'stopped' : 'ran'),
+    );
+
+  test('is stopped for a hand-back this tab never saw (another tab sent it): the Function moves the agent', async () => {
+    const task = handedOff(`WT${'cb'.repeat(16)}`, 'Returns');
+    handBack.mockResolvedValueOnce({ ...notMoved, alreadyHandedBack: true, wrappedUp: true });
+
+    expect(await endChatOn(task)).toBe('stopped');
+    expect(handBack).toHaveBeenLastCalledWith('token-1', { taskSid: task.taskSid, instruction: '', wrapupOnly: true });
+  });
+
+  test('on a task the AI handed off and nobody handed back, the Function says so and End chat goes on', async () => {
+    const task = handedOff(`WT${'cc'.repeat(16)}`, 'Returns');
+    const message = 'This conversation is not handed back to the AI';
+    handBack.mockResolvedValueOnce({ ok: false, error: { status: 409, code: 'not_handed_off', message } } as never);
+    expect(await endChatOn(task)).toBe('ran');
+    // The Function cannot be asked: as without the plugin, unless a hand-back is under way.
+    handBack.mockResolvedValueOnce({ ok: false, error: { code: 'timeout', message: 'No answer' } } as never);
+    expect(await endChatOn(task)).toBe('ran');
+    const busy = { status: 409, code: 'handback_in_progress', message: 'This conversation is being handed back' };
+    handBack.mockResolvedValueOnce({ ok: false, error: busy } as never);
+    expect(await endChatOn(task)).toBe('stopped');
+    expect(handBack).toHaveBeenCalledTimes(3);
+  });
+
+  test('on a task the AI never had, asks nothing', async () => {
+    const task = { taskSid: `WT${'cd'.repeat(16)}`, status: 'accepted', attributes: { ...FLEX_CONVERSATION } };
+    expect(await endChatOn(task as never)).toBe('ran');
+    expect(handBack).not.toHaveBeenCalled();
+  });
 });
 
 test("another plugin's replacement of the action that returns nothing still gives the Functions' answer", async () => {
