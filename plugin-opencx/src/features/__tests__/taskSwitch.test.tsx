@@ -667,7 +667,7 @@ describe("Flex's End chat once the AI has the conversation again", () => {
       (error: unknown) => (/cancelled by before event/.test(String(error)) ? 'stopped' : 'ran'),
     );
 
-  test('is stopped for a hand-back this tab never saw (another tab sent it): the Function moves the agent', async () => {
+  test('is stopped for a hand-back this tab never saw (another tab sent it): the agent is moved', async () => {
     const task = handedOff(`WT${'cb'.repeat(16)}`, 'Returns');
     handBack.mockResolvedValueOnce({ ...notMoved, alreadyHandedBack: true, wrappedUp: true });
 
