@@ -87,6 +87,17 @@ describe('classifyOpencxEvents', () => {
     });
   });
 
+  test.each(['constructor', '__proto__', 'toString', 'no_such_reason'])(
+    'a handoff reason OpenCX never published (%s) reads as the AI asking for a human',
+    (reason) => {
+      const result = classifyOpencxEvent({
+        event: 'conversation.handoff_to_human',
+        data: { conversation_id: 's-1', reason },
+      });
+      expect(result).toMatchObject({ ok: true, event: { kind: 'ai-handoff', reason: 'AI requested human handoff' } });
+    },
+  );
+
   test('a data list of one (an older published shape) and a `response` text are accepted', () => {
     const result = classifyOpencxEvent({
       event: 'conversation.ai_response',

@@ -47,7 +47,11 @@ const HANDOFF_REASONS: Record<string, string> = {
 };
 
 export function handoffReasonText(reason: unknown): string {
-  return (typeof reason === 'string' && HANDOFF_REASONS[reason]) || AI_REQUESTED_HANDOFF;
+  // Own keys only: `constructor` or `__proto__` would give an object's inherited member, not text.
+  return (
+    (typeof reason === 'string' && Object.hasOwn(HANDOFF_REASONS, reason) && HANDOFF_REASONS[reason]) ||
+    AI_REQUESTED_HANDOFF
+  );
 }
 
 /** The events a payload carries: one, or one per element when `data` is a list. */
