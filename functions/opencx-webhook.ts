@@ -24,7 +24,7 @@ import {
   reply,
   type WebhookHandler,
 } from './bridge/runtime';
-import type { BridgeConfig } from './common/config';
+import { type BridgeConfig, NOTED_REFUSALS } from './common/config';
 import type { ConversationMessage } from './common/twilio';
 import { logEvent } from './common/log';
 import { type SignatureRefusal, secretFingerprint, verifyOpencxSignature } from './common/opencx-signature';
@@ -80,17 +80,16 @@ export const handler: WebhookHandler = async (context, event, callback) => {
       const secret = config?.opencxWebhookSecret;
       // What OpenCX's own deliveries look like when the saved secret is not the one it signs with:
       // an answer or a handoff, unsigned or signed otherwise. Anything else (a scanner) is not noted.
-      if (
-        secret &&
-        !check.ok &&
-        (check.refusal === 'unsigned' || check.refusal === 'forged') &&
-        looksLikeOpencxDelivery(body)
-      ) {
+      // A stale or malformed timestamp is what a signing scheme other than the one this deployment
+      // reads looks like (OpenCX retrying with its first timestamp, or another unit): noted too.
+      const refusal = check.ok ? undefined : NOTED_REFUSALS.find((kind) => kind === check.refusal);
+      if (secret && refusal && looksLikeOpencxDelivery(body)) {
         await noteForSetupCheck('refused', trace.event, (at) =>
           io.state.noteOpencxRefusal({
             lastRefusedAt: at.toISOString(),
             reason,
             secretFingerprint: secretFingerprint(secret),
+            refusal,
           }),
         );
       }

@@ -304,6 +304,12 @@ describe('readWebhookRefusal', () => {
     });
   });
 
+  it('reads how it was refused, when noted and known', () => {
+    const noted = { ...refusal, secretFingerprint: 'current0' };
+    expect(readWebhookRefusal({ ...noted, refusal: 'stale' }, 'current0')).toEqual({ ...noted, refusal: 'stale' });
+    expect(readWebhookRefusal({ ...noted, refusal: 'toString' }, 'current0')).toEqual(noted);
+  });
+
   it.each([
     undefined,
     { ...refusal, secretFingerprint: 'earlier0' },

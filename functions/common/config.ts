@@ -332,10 +332,14 @@ export function newestWebhookHealth(documents: unknown[], fingerprint: string): 
 }
 
 /**
- * The Sync document the OpenCX webhook Function updates when it refuses a delivery as unsigned or
- * forged while a secret is saved, at most once a minute per warm container: one document suffices.
+ * The Sync document the OpenCX webhook Function updates when it refuses a delivery (`NotedRefusal`)
+ * while a secret is saved, at most once a minute per warm container: one document suffices.
  */
 export const OPENCX_WEBHOOK_REFUSED_DOCUMENT = 'opencx_webhook_refused';
+
+/** Refusals an OpenCX delivery meets: a secret OpenCX does not sign with, or a timestamp this deployment refuses. */
+export const NOTED_REFUSALS = ['unsigned', 'forged', 'stale', 'malformed'] as const;
+export type NotedRefusal = (typeof NOTED_REFUSALS)[number];
 
 export interface OpenCxWebhookRefusal {
   /** ISO 8601. */
@@ -344,11 +348,19 @@ export interface OpenCxWebhookRefusal {
   reason: string;
   /** The fingerprint of the saved secret that refused it. */
   secretFingerprint: string;
+  /** Absent on notes written before it was kept (unsigned or forged then). */
+  refusal?: NotedRefusal;
 }
 
 /** The stored refusal, when the secret of this fingerprint made it; undefined otherwise. */
 export function readWebhookRefusal(data: unknown, fingerprint: string): OpenCxWebhookRefusal | undefined {
-  const { lastRefusedAt, reason, secretFingerprint } = fieldsOf(data);
+  const { lastRefusedAt, reason, secretFingerprint, refusal } = fieldsOf(data);
   if (!isTime(lastRefusedAt) || secretFingerprint !== fingerprint) return undefined;
-  return { lastRefusedAt, reason: typeof reason === 'string' ? reason : '', secretFingerprint };
+  const noted = NOTED_REFUSALS.find((kind) => kind === refusal);
+  return {
+    lastRefusedAt,
+    reason: typeof reason === 'string' ? reason : '',
+    secretFingerprint,
+    ...(noted && { refusal: noted }),
+  };
 }

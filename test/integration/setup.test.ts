@@ -21,6 +21,7 @@ import {
 } from '../harness/world';
 import { findSecrets } from '../harness/secret-scan';
 import { AI_RESPONSE_EVENT } from '../simulators/opencx/opencx-simulator';
+import { SIGNATURE_HEADER, signOpencxWebhook, TIMESTAMP_HEADER } from '../simulators/opencx/webhooks';
 import { type FunctionAnswer, lastSeq, opencxDeliveriesFor, postForm, postsButSetupLock, withWorld } from './helpers';
 import { pattern } from '../../functions/common/pattern.testing';
 import { ALL_CHECKS, ALL_CHECKS_WITH_AI_QUEUE } from '../../functions/admin-lib/setup/check-ids.testing';
@@ -941,6 +942,37 @@ describe("OpenCX's webhooks", () => {
     expect(byId(await checks(world()), 'opencx_webhook').status).toBe('problem');
 
     // OpenCX's next signed delivery clears it.
+    await world().customerSays(conversationSid, 'Thanks');
+    expect(byId(await checks(world()), 'opencx_webhook').status).toBe('ok');
+  });
+
+  test('a delivery the saved secret signed more than 5 minutes ago: the check names the timestamp, not the secret', async () => {
+    const { conversationSid } = await world().customerStartsConversation('Hello');
+    const sessionId = world().sessionFor(conversationSid)!.id;
+    const rawBody = JSON.stringify({
+      event: AI_RESPONSE_EVENT,
+      data: { conversation_id: sessionId, message: { id: 'm-late', content: 'Hi' } },
+    });
+    const signedAt = Math.floor(Date.now() / 1000) - 600;
+    const answer = await fetch(world().opencxWebhookUrl, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        [SIGNATURE_HEADER]: signOpencxWebhook(OPENCX_WEBHOOK_SECRET, rawBody, signedAt),
+        [TIMESTAMP_HEADER]: String(signedAt),
+      },
+      body: rawBody,
+    });
+    expect(answer.status).toBe(401);
+    expect(byId(await checks(world()), 'opencx_webhook')).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(/being refused: one at \S+ \(stale: signed more than 5 minutes away from now\)/),
+      fix: expect.stringMatching(
+        /^The delivery carries the saved secret's signature, but was signed more than 5 minutes/,
+      ),
+    });
+
+    // OpenCX's next delivery, signed now, clears it.
     await world().customerSays(conversationSid, 'Thanks');
     expect(byId(await checks(world()), 'opencx_webhook').status).toBe('ok');
   });

@@ -130,6 +130,18 @@ describe('opencxWebhookCheck', () => {
       });
     });
 
+    it.each([
+      ['stale', /^The delivery carries the saved secret's signature, but was signed more than 5 minutes away/],
+      ['malformed', /^The delivery's timestamp header is not a time in seconds/],
+      ['forged', /^The signing secret in the settings does not match OpenCX's/],
+    ] as const)('refused as %s: the fix says what to look at', (refusal, fix) => {
+      const noted = { ...refused('2026-12-02T11:30:00.000Z'), refusal };
+      expect(opencxWebhookCheck(facts({ refused: noted }))).toMatchObject({
+        status: 'problem',
+        fix: expect.stringMatching(fix),
+      });
+    });
+
     it('change nothing once a later delivery was accepted', () => {
       expect(opencxWebhookCheck(facts({ refused: refused('2026-12-02T10:59:59.000Z') })).status).toBe('ok');
     });

@@ -1,5 +1,5 @@
 // OpenCX: the saved API key, OpenCX's webhooks to this deployment, and its rate limit.
-import type { OpenCxWebhookHealth, OpenCxWebhookRefusal } from '../../common/config';
+import type { NotedRefusal, OpenCxWebhookHealth, OpenCxWebhookRefusal } from '../../common/config';
 import { type Check, check, type CheckStatus, fine, listed, manual, type Verdict } from './check';
 
 /** The Function OpenCX posts its webhooks to. */
@@ -119,8 +119,7 @@ export function opencxWebhookCheck(facts: OpenCxWebhookFacts): Check {
         `OpenCX's webhook deliveries are being refused: one at ${refused.lastRefusedAt} (${refused.reason}), ` +
           `and ${accepted}. AI answers too slow for the direct reply and OpenCX's handoffs are lost meanwhile. ` +
           '(If this clears when OpenCX delivers again, the refused request came from elsewhere.)',
-        "The signing secret in the settings does not match OpenCX's (OpenCX → Settings → Integrations → " +
-          'Webhooks): copy it again, paste it in the OpenCX settings and click Test & Save.',
+        refusalFix(refused.refusal),
       ),
     );
   }
@@ -138,6 +137,28 @@ export function opencxWebhookCheck(facts: OpenCxWebhookFacts): Check {
     );
   }
   return verdict('ok', fine(`The last signed OpenCX event, ${health.lastEvent}, arrived at ${health.lastVerifiedAt}.`));
+}
+
+/** What to do about deliveries refused this way: the secret, or the timestamp of a delivery the saved secret signed. */
+function refusalFix(refusal: NotedRefusal | undefined): string {
+  switch (refusal) {
+    case 'stale':
+      return (
+        "The delivery carries the saved secret's signature, but was signed more than 5 minutes away from this " +
+        "deployment's clock: OpenCX may be sending a delivery again with its first timestamp. If it repeats, " +
+        'send OpenCX support the time above.'
+      );
+    case 'malformed':
+      return (
+        "The delivery's timestamp header is not a time in seconds, as this deployment reads OpenCX's signature: " +
+        'OpenCX may have changed how it signs its webhooks. Send OpenCX support the time above.'
+      );
+    default:
+      return (
+        "The signing secret in the settings does not match OpenCX's (OpenCX → Settings → Integrations → " +
+        'Webhooks): copy it again, paste it in the OpenCX settings and click Test & Save.'
+      );
+  }
 }
 
 const percent = (share: number): string => `${(Math.round(share * 1000) / 10).toLocaleString('en-US')} %`;
