@@ -946,7 +946,7 @@ describe("OpenCX's webhooks", () => {
     expect(byId(await checks(world()), 'opencx_webhook').status).toBe('ok');
   });
 
-  test('a delivery the saved secret signed over 5 minutes ago: the check names the timestamp, not the secret', async () => {
+  test('a delivery the saved secret signed over 5 minutes ago: the check names its timestamp', async () => {
     const { conversationSid } = await world().customerStartsConversation('Hello');
     const sessionId = world().sessionFor(conversationSid)!.id;
     const rawBody = JSON.stringify({
