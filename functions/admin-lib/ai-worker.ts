@@ -23,6 +23,11 @@ export interface AiPool {
   removed: string[];
   /** Workers of the pool left unavailable because the workspace's events do not come here yet. */
   awaitingApply: string[];
+  /**
+   * New workers to make Available once the settings name them (`openNewAiWorkers`): a save that
+   * fails before would leave them taking chats no stored settings know of.
+   */
+  toOpen?: { workerSids: string[]; activitySid: string };
 }
 
 export async function ensureAiPool(
@@ -82,8 +87,6 @@ export async function ensureAiPool(
           activitySid: startAs!.sid,
         });
         await setWorkerChannels(taskrouter, workspaceSid, worker.sid, AI_WORKER_CHANNELS);
-        if (plan.createAvailable && startAs !== available)
-          await taskrouter.updateWorkerActivity(workspaceSid, worker.sid, available!.sid);
         return worker.sid;
       }),
     ),
@@ -124,7 +127,23 @@ export async function ensureAiPool(
           ...plan.keep.map((kept) => kept.sid).filter((sid) => !availability.get(sid)),
           ...(startAs === available ? [] : created),
         ],
+    ...(plan.createAvailable &&
+      startAs !== available &&
+      created.length > 0 && { toOpen: { workerSids: created, activitySid: available!.sid } }),
   };
+}
+
+/** Makes the pool's new workers Available, once the settings name them; the workers it could not open. */
+export async function openNewAiWorkers(
+  taskrouter: TaskRouterApi,
+  workspaceSid: string,
+  toOpen: AiPool['toOpen'],
+): Promise<string[]> {
+  if (!toOpen) return [];
+  const opened = await Promise.allSettled(
+    toOpen.workerSids.map((sid) => taskrouter.updateWorkerActivity(workspaceSid, sid, toOpen.activitySid)),
+  );
+  return toOpen.workerSids.filter((_, index) => opened[index].status === 'rejected');
 }
 
 /**

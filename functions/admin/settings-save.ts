@@ -8,7 +8,7 @@
 // (by a later save, for those still holding one). Like Apply, Undo and Uninstall, it holds the setup
 // lock while it runs.
 import { AdminError, invalidInput } from '../admin-lib/admin-error';
-import { ensureAiPool, retireFormerAiWorkers } from '../admin-lib/ai-worker';
+import { ensureAiPool, openNewAiWorkers, retireFormerAiWorkers } from '../admin-lib/ai-worker';
 import { type AdminEnv, type PluginCall, pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';
 import { withSetupLock } from '../admin-lib/setup-lock';
 import { registerConfigVersion } from '../admin-lib/setup/registrations';
@@ -211,15 +211,22 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
   // Only now are the AI workers of the workspace left closed: had the save failed, the settings would
   // still name that workspace, and the AI must go on serving it. The settings name them as former
   // workers, so what this cannot finish the next save does.
-  const [registered, leftBehind] = await Promise.all([
+  // New AI workers are opened now too: a save that failed before would have left them taking chats.
+  const [registered, leftBehind, notOpened] = await Promise.all([
     registerConfigVersion(twilio, document, webhookUrl).catch((error: unknown) => {
       trace.registrationError = String(error);
       return undefined;
     }),
     left && retireFormerAiWorkers(twilio.taskrouter, left.workspaceSid, left.workerSids),
+    openNewAiWorkers(twilio.taskrouter, form.workspaceSid, pool.toOpen),
   ]);
   const formerAiWorkers = [...(leftBehind ? [leftBehind] : []), ...stillFormer];
-  Object.assign(trace, { registered, ...(formerAiWorkers.length > 0 ? { formerAiWorkers } : {}) });
+  Object.assign(trace, {
+    registered,
+    ...(formerAiWorkers.length > 0 ? { formerAiWorkers } : {}),
+    // The next save makes them Available (the setup check shows them unavailable meanwhile).
+    ...(notOpened.length > 0 ? { workersNotOpened: notOpened } : {}),
+  });
   return {
     settings: settingsView(saved, opencxWebhookUrlOf(call), written),
     workerCreated: pool.created.length > 0,

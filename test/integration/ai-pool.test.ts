@@ -357,6 +357,37 @@ test('a save leaves an AI worker an admin paused as it is, and puts back one a t
   }
 });
 
+test('a save that grows the pool but cannot store the settings leaves the new worker taking no chats', async () => {
+  const world = await World.start({});
+  try {
+    const [kept] = (await savePeak(world, 50)).aiWorkerSids;
+    // Sync refuses the settings document's write: the save fails after the pool grew.
+    world.twilio.addFault({ method: 'POST', path: /\/Documents\/opencx_config$/, status: 503 });
+    const failed = await admin(world, 'settings-save', {
+      workspaceSid: world.workspaceSid,
+      conversationsServiceSid: world.conversationsServiceSid,
+      aiQueueSid: world.aiQueueSid,
+      aiAuthorName: AI_AUTHOR,
+      aiPeakConversations: '100',
+    });
+    world.twilio.clearFaults();
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    const created = world.aiWorkers().filter((worker) => worker.sid !== kept);
+    expect(created).toHaveLength(1);
+    const workspace = world.taskrouter.workspace(world.workspaceSid);
+    expect(world.taskrouter.findActivity(workspace, created[0].activitySid)?.available).toBe(false);
+    expect(storedConfig(world)).toMatchObject({ aiWorkerSids: [kept] });
+
+    // The next save adopts it, and only then is it Available.
+    expect((await savePeak(world, 100)).aiWorkerSids).toEqual([kept, created[0].sid]);
+    const adopted = world.taskrouter.getWorker(world.workspaceSid, created[0].sid);
+    expect(world.taskrouter.findActivity(workspace, adopted.activitySid)?.available).toBe(true);
+    expect(world.twilio.violations).toEqual([]);
+  } finally {
+    await world.stop();
+  }
+});
+
 describe('a first Test & Save while the workspace events do not come here yet', () => {
   let world: World;
   beforeAll(async () => {
