@@ -451,15 +451,18 @@ describe('decide: a pool of AI workers', () => {
   });
 });
 
+/** Alice handed the conversation back from her task. */
+const ALICES_HANDBACK = {
+  at: '2026-03-01T10:00:00.000Z',
+  agentSid: HUMAN_WORKER,
+  agentName: 'Alice',
+  fromTaskSid: OTHER_TASK,
+  afterIndex: 3,
+};
+
 describe('decide: a conversation being handed back to the AI', () => {
   it('the customer writing meanwhile is left to the resume, which reads it', () => {
-    const handback = {
-      at: '2026-03-01T10:00:00.000Z',
-      agentSid: HUMAN_WORKER,
-      agentName: 'Alice',
-      fromTaskSid: OTHER_TASK,
-      afterIndex: 3,
-    };
+    const handback = ALICES_HANDBACK;
     const decision = expectAction(
       decide(messageEvent('hello?'), { config, record: record('handback', { handback }) }),
       'ignore',
@@ -983,13 +986,7 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
 
 describe("decide: the handback's timer (the AI may not take the conversation back)", () => {
   const withTimer = { ...config, timerWorkspaceSid: TIMER_WORKSPACE };
-  const handback = {
-    at: '2026-03-01T10:00:00.000Z',
-    agentSid: HUMAN_WORKER,
-    agentName: 'Alice',
-    fromTaskSid: OTHER_TASK,
-    afterIndex: 3,
-  };
+  const handback = ALICES_HANDBACK;
   const timer = {
     opencxTimer: 'handback',
     conversationSid: CONVERSATION,

@@ -518,23 +518,27 @@ describe("BridgeState.claimFarewell (the AI's last words of a handoff OpenCX dec
   });
 });
 
+/** Ann handed the conversation back from WT1; the AI has not taken it yet. */
+const ANNS_HANDBACK = {
+  at: '2026-12-02T10:00:00.000Z',
+  id: 'h1',
+  agentSid: 'WKa',
+  agentName: 'Ann',
+  fromTaskSid: 'WT1',
+  afterIndex: 3,
+};
+const HANDED_BACK: ConversationRecord = {
+  workspaceSid: 'WS1',
+  taskSid: 'WT1',
+  phase: 'handback',
+  claimedAt: 0,
+  sessionId: 'old-session',
+  handback: ANNS_HANDBACK,
+};
+
 describe('BridgeState.resumeAi', () => {
-  const handback = {
-    at: '2026-12-02T10:00:00.000Z',
-    id: 'h1',
-    agentSid: 'WKa',
-    agentName: 'Ann',
-    fromTaskSid: 'WT1',
-    afterIndex: 3,
-  };
-  const handedBack: ConversationRecord = {
-    workspaceSid: 'WS1',
-    taskSid: 'WT1',
-    phase: 'handback',
-    claimedAt: 0,
-    sessionId: 'old-session',
-    handback,
-  };
+  const handback = ANNS_HANDBACK;
+  const handedBack = HANDED_BACK;
   const offer = { taskSid: 'WT2', reservationSid: 'WR2', at: handback.at };
 
   it('moves the record to the offer it resumes on, with when TaskRouter made it', async () => {
@@ -559,23 +563,8 @@ describe('BridgeState.resumeAi', () => {
 });
 
 describe('BridgeState.untakenHandback', () => {
-  const handback = {
-    at: '2026-12-02T10:00:00.000Z',
-    agentSid: 'WKa',
-    agentName: 'Ann',
-    fromTaskSid: 'WT1',
-    afterIndex: 3,
-  };
-  const handedBack: ConversationRecord = {
-    workspaceSid: 'WS1',
-    taskSid: 'WT1',
-    reservationSid: 'WR1',
-    humanWorkerSid: 'WKa',
-    phase: 'handback',
-    claimedAt: 0,
-    sessionId: 'old-session',
-    handback,
-  };
+  const handback = ANNS_HANDBACK;
+  const handedBack: ConversationRecord = { ...HANDED_BACK, reservationSid: 'WR1', humanWorkerSid: 'WKa' };
   const handoff = { reason: 'AI unavailable', at: '2026-12-02T10:02:00.000Z' };
 
   it("moves the conversation to humans on the invited task, keeping the human part's session", async () => {

@@ -322,6 +322,29 @@ export class BridgeState {
   }
 
   /**
+   * `update` for a move of the conversation from one phase to another: when the record is as `ours`
+   * says our own write left it (its answer lost, a retry then met the new revision), that record
+   * (its revision unknown) rather than undefined.
+   */
+  private async move(
+    conversationSid: string,
+    change: (record: ConversationRecord) => ConversationRecord | undefined,
+    ours: (record: ConversationRecord) => boolean,
+    known?: KnownRecord,
+  ): Promise<KnownRecord | undefined> {
+    let landed: KnownRecord | undefined;
+    const moved = await this.update(
+      conversationSid,
+      (r) => {
+        if (ours(r)) landed = { record: r, revision: '' };
+        return change(r);
+      },
+      known,
+    );
+    return moved ?? landed;
+  }
+
+  /**
    * Puts the settings an event was handled with onto the record, so the conversation's next events
    * read no config document. One If-Match write; a concurrent writer wins and the copy waits for
    * the next event. Best effort: a failed write must not cost the event its work, and leaves the
@@ -347,20 +370,18 @@ export class BridgeState {
     handoff: PendingHandoff,
     known?: KnownRecord,
   ): Promise<ConversationRecord | undefined> {
-    let landed: ConversationRecord | undefined;
-    const moved = await this.update(
+    const moved = await this.move(
       conversationSid,
       (r) => {
-        // Our own write whose answer was lost (a retried write then meets a new revision).
-        if (r.phase === 'handoff' && r.handoff?.at === handoff.at && r.handoff.reason === handoff.reason) landed = r;
         if (r.phase !== 'ai') return undefined;
         // Messages left for an engage that never finished are the humans' now, never a later resume's.
         const { pendingMessages: _parked, ...rest } = r;
         return { ...rest, phase: 'handoff', handoff };
       },
+      (r) => r.phase === 'handoff' && r.handoff?.at === handoff.at && r.handoff.reason === handoff.reason,
       known,
     );
-    return moved?.record ?? landed;
+    return moved?.record;
   }
 
   /**
@@ -392,18 +413,12 @@ export class BridgeState {
     handback: Handback,
     known?: KnownRecord,
   ): Promise<KnownRecord | undefined> {
-    let landed: KnownRecord | undefined;
-    const moved = await this.update(
+    return this.move(
       conversationSid,
-      (r) => {
-        // Our own write whose answer was lost.
-        if (r.phase === 'handback' && r.handback && sameHandback(r.handback, handback))
-          landed = { record: r, revision: '' };
-        return r.phase === 'human' || r.phase === 'handoff' ? { ...r, phase: 'handback', handback } : undefined;
-      },
+      (r) => (r.phase === 'human' || r.phase === 'handoff' ? { ...r, phase: 'handback', handback } : undefined),
+      (r) => r.phase === 'handback' && !!r.handback && sameHandback(r.handback, handback),
       known,
     );
-    return moved ?? landed;
   }
 
   /** Records the task a handback's invite made, unless the AI resumed on it already. */
@@ -435,13 +450,9 @@ export class BridgeState {
     handoff: PendingHandoff,
     known?: KnownRecord,
   ): Promise<KnownRecord | undefined> {
-    let landed: KnownRecord | undefined;
-    const moved = await this.update(
+    return this.move(
       conversationSid,
       (r) => {
-        // Our own write whose answer was lost.
-        if (r.phase === 'handoff' && r.taskSid === invitedTaskSid && r.handoff?.at === handoff.at)
-          landed = { record: r, revision: '' };
         if (r.phase !== 'handback' || r.handback?.at !== at) return undefined;
         const { reservationSid: _none, humanWorkerSid: _earlier, pendingMessages: _parked, ...rest } = r;
         return {
@@ -452,9 +463,9 @@ export class BridgeState {
           handback: { ...r.handback, invitedTaskSid },
         };
       },
+      (r) => r.phase === 'handoff' && r.taskSid === invitedTaskSid && r.handoff?.at === handoff.at,
       known,
     );
-    return moved ?? landed;
   }
 
   /**
@@ -467,13 +478,9 @@ export class BridgeState {
     now: number,
     known?: KnownRecord,
   ): Promise<KnownRecord | undefined> {
-    let landed: KnownRecord | undefined;
-    const moved = await this.update(
+    return this.move(
       conversationSid,
       (r) => {
-        // Our own write whose answer was lost: its reservation, claimed at this very time, no session yet.
-        if (r.phase === 'ai' && r.reservationSid === task.reservationSid && r.claimedAt === now && !r.sessionId)
-          landed = { record: r, revision: '' };
         if (r.phase !== 'handback' || r.handback?.at !== task.at) return undefined;
         const {
           sessionId: _previous,
@@ -493,9 +500,10 @@ export class BridgeState {
           handback: { ...r.handback, invitedTaskSid: task.taskSid },
         };
       },
+      // Its reservation, claimed at this very time, no session yet.
+      (r) => r.phase === 'ai' && r.reservationSid === task.reservationSid && r.claimedAt === now && !r.sessionId,
       known,
     );
-    return moved ?? landed;
   }
 
   /**
