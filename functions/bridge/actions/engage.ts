@@ -199,11 +199,14 @@ export async function startSession(
     try {
       return await toHumans(engaged, aiUnavailable(), { error: String(error) });
     } catch (handoffError) {
-      // The record names the session, so the offer's timer would find the AI holding the conversation
-      // and do nothing. The watchdog of the customer's newest message hands off unless the AI answers
-      // it (as after a resend: it sends nothing), so humans get what this engage could not give the AI.
+      // The record names the session and still says the AI holds it (the handoff's own write failed):
+      // the offer's timer would do nothing. The watchdog of the customer's newest message hands off
+      // unless the AI answers it (as after a resend: it sends nothing), so humans get what this engage
+      // could not give the AI. A handoff recorded is the offer timer's to finish, sooner.
       const newest = candidates.at(-1);
       if (!engaged.revision || !newest) throw handoffError;
+      const now = await deps.state.conversation(d.conversationSid).catch(() => undefined);
+      if (now && now.record.phase !== 'ai') throw handoffError;
       return watchFailedFirstAnswer(d.conversationSid, sessionId, newest.sid, handoffError, deps, { resent: true });
     } finally {
       // The record may not name the session (its write failed), and then no end would close it.
