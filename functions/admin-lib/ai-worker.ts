@@ -76,8 +76,19 @@ export async function ensureAiPool(
       : [];
   const available = activities.length > 0 ? pickAvailableActivity(activities, workspaceSid) : undefined;
   // A new worker starts unavailable, so TaskRouter offers it nothing (a call on a queue of
-  // everyone) before only chat and sms are open.
-  const startAs = activities.find((activity) => !activity.available) ?? available;
+  // everyone) before only chat and sms are open, and before the settings name it. In the timeout
+  // activity, so one a failed save left unopened reads as timed out (not paused) and a save opens it.
+  const timeoutSid =
+    plan.create.length > 0
+      ? (timeoutActivitySid ?? (await taskrouter.fetchWorkspace(workspaceSid))?.timeoutActivitySid)
+      : undefined;
+  const startAs =
+    activities.find((activity) => activity.sid === timeoutSid && !activity.available) ??
+    activities.find((activity) => !activity.available) ??
+    available;
+  // Workers the stored settings do not name (a failed save made them): opened once they do, too.
+  const unnamed = (sid: string) => !stored.pool.includes(sid) && !stored.draining.includes(sid);
+  const openLater = plan.keep.filter((worker) => worker.makeAvailable && unnamed(worker.sid)).map((w) => w.sid);
   const [created] = await Promise.all([
     Promise.all(
       plan.create.map(async (friendlyName) => {
@@ -92,7 +103,13 @@ export async function ensureAiPool(
     ),
     Promise.all(
       plan.keep.map((worker) =>
-        repairWorker(taskrouter, workspaceSid, worker, available?.sid, channelsOf.get(worker.sid)),
+        repairWorker(
+          taskrouter,
+          workspaceSid,
+          openLater.includes(worker.sid) ? { ...worker, makeAvailable: false } : worker,
+          available?.sid,
+          channelsOf.get(worker.sid),
+        ),
       ),
     ),
     // Idle surplus workers are closed too before they go: TaskRouter may offer one a task meanwhile.
@@ -127,11 +144,12 @@ export async function ensureAiPool(
           ...plan.keep.map((kept) => kept.sid).filter((sid) => !availability.get(sid)),
           ...(startAs === available ? [] : created),
         ],
-    ...(plan.createAvailable &&
-      startAs !== available &&
-      created.length > 0 && { toOpen: { workerSids: created, activitySid: available!.sid } }),
+    ...toOpen([...openLater, ...(plan.createAvailable && startAs !== available ? created : [])], available?.sid),
   };
 }
+
+const toOpen = (workerSids: string[], activitySid: string | undefined): Pick<AiPool, 'toOpen'> =>
+  workerSids.length > 0 && activitySid ? { toOpen: { workerSids, activitySid } } : {};
 
 /** Makes the pool's new workers Available, once the settings name them; the workers it could not open. */
 export async function openNewAiWorkers(

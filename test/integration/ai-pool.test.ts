@@ -378,7 +378,21 @@ test('a save that grows the pool but cannot store the settings leaves the new wo
     expect(world.taskrouter.findActivity(workspace, created[0].activitySid)?.available).toBe(false);
     expect(storedConfig(world)).toMatchObject({ aiWorkerSids: [kept] });
 
-    // The next save adopts it, and only then is it Available.
+    // A second save fails too: it adopts the worker, and leaves it taking no chats as well.
+    world.twilio.addFault({ method: 'POST', path: /\/Documents\/opencx_config$/, status: 503 });
+    const failedAgain = await admin(world, 'settings-save', {
+      workspaceSid: world.workspaceSid,
+      conversationsServiceSid: world.conversationsServiceSid,
+      aiQueueSid: world.aiQueueSid,
+      aiAuthorName: AI_AUTHOR,
+      aiPeakConversations: '100',
+    });
+    world.twilio.clearFaults();
+    expect(failedAgain.status).toBeGreaterThanOrEqual(500);
+    const unopened = world.taskrouter.getWorker(world.workspaceSid, created[0].sid);
+    expect(world.taskrouter.findActivity(workspace, unopened.activitySid)?.available).toBe(false);
+
+    // The next save that stores the settings opens it.
     expect((await savePeak(world, 100)).aiWorkerSids).toEqual([kept, created[0].sid]);
     const adopted = world.taskrouter.getWorker(world.workspaceSid, created[0].sid);
     expect(world.taskrouter.findActivity(workspace, adopted.activitySid)?.available).toBe(true);
