@@ -824,6 +824,23 @@ describe('races', () => {
     expect(invitesSince(before)).toHaveLength(0);
   });
 
+  test("End chat by the agent of a handoff whose accept is not recorded yet is Flex's own", async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    // Being handed off by an invite: the record names the task it left until the accept is recorded.
+    const item = locationOf(CONVERSATION_MAPS, conversationSid);
+    const record = world.conversationRecord(conversationSid)!;
+    world.sync.setMapItem(world.syncServiceSid, item, conversationSid, {
+      ...record,
+      phase: 'handoff',
+      taskSid: `WT${'0'.repeat(32)}`,
+    });
+
+    const ended = await endChat(humanTaskSid);
+    expect(ended.status).toBe(409);
+    expect(ended.body.error.code).toBe('not_handed_off');
+    expect(world.task(humanTaskSid).assignmentStatus).toBe('assigned');
+  });
+
   test('the AI hands off again at once: a normal second handoff to humans', async () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
     const invite = holdNextInvite();

@@ -78,8 +78,14 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
     if (step.step === 'in-progress' || step.step === 'invite-again')
       return { outcome: 'in-progress', reason: 'This conversation is being handed back to the AI' };
     // Another task holds it now (the AI handed it off again since this task's hand-back): End chat
-    // would close that agent's chat too.
-    if (known && known.record.taskSid !== task.sid) {
+    // would close that agent's chat too. Not while it is being handed off by an invite: the caller's
+    // task may be the new one, which the record names only once its accept is recorded.
+    const { record } = known ?? {};
+    if (
+      record &&
+      record.taskSid !== task.sid &&
+      (record.phase !== 'handoff' || record.handback?.fromTaskSid === task.sid)
+    ) {
       const wrapup = await wrapUp(flexInteractionSid, flexInteractionChannelSid, task.sid, deps);
       return { outcome: 'already', reason: 'Another task holds this conversation now', wrapup };
     }

@@ -374,8 +374,12 @@ function keepConversationForAi(
     // Nothing says this task was handed back but the Function, which could not be asked: as without the plugin.
     if (!guarded && !result.ok && result.error.code !== 'handback_in_progress') return;
     abort();
-    if (result.ok && result.wrappedUp) outcomes.set(taskSid, { step: 'done', already: true, wrappedUp: true });
-    else outcomes.warnEndChat(taskSid);
+    if (result.ok && result.wrappedUp) {
+      // The history the hand-back's answer gave stays: the agent's task does not carry its entry.
+      const before = outcomes.get(taskSid);
+      const history = before?.step === 'done' ? before.history : undefined;
+      outcomes.set(taskSid, { step: 'done', already: true, wrappedUp: true, ...(history && { history }) });
+    } else outcomes.warnEndChat(taskSid);
   });
 }
 

@@ -532,6 +532,26 @@ describe("Flex's End chat once the AI has the conversation again", () => {
     expect(handBack).toHaveBeenCalledTimes(2);
   });
 
+  test("keeps the hand-back's history in the panel once End chat has moved the agent", async () => {
+    const taskSid = `WT${'ce'.repeat(16)}`;
+    const history = [
+      { holder: 'ai' as const, since: new Date('2026-03-01T10:00:00Z') },
+      { holder: 'human' as const, since: new Date('2026-03-01T10:05:00Z'), reason: 'Returns' },
+      { holder: 'ai' as const, since: new Date('2026-03-01T10:20:00Z'), by: 'Alice Agent', instruction: 'Refund it' },
+    ];
+    handBack
+      .mockResolvedValueOnce({ ...notMoved, history } as never)
+      .mockResolvedValueOnce({ ...notMoved, alreadyHandedBack: true, wrappedUp: true });
+    const { rerender } = render(<Canvas task={handedOff(taskSid, 'Returns')} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    await screen.findByText(/Flex did not move your task to wrap-up/);
+
+    expect(await endChat(taskSid)).toBe('stopped');
+    rerender(<Canvas task={{ ...handedOff(taskSid, 'Returns'), status: 'wrapping' }} />);
+    expect(await screen.findByText(/Refund it/)).toBeVisible();
+  });
+
   /** The agent hands back `taskSid`, and Flex's answer does not move them to wrap-up. */
   async function handedBackNotMoved(taskSid: string) {
     handBack.mockResolvedValueOnce(notMoved);
