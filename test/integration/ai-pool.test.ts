@@ -27,15 +27,28 @@ async function livePool(world: World) {
 
 /** Test & Save with the peak, every other setting kept. */
 async function savePeak(world: World, peak: number) {
-  const answer = await admin(world, 'settings-save', {
+  const answer = await sendPeak(world, peak);
+  expect(answer.status).toBe(200);
+  return answer.body.settings as { aiWorkerSids: string[]; aiPeakConversations: number };
+}
+
+const sendPeak = (world: World, peak: number) =>
+  admin(world, 'settings-save', {
     workspaceSid: world.workspaceSid,
     conversationsServiceSid: world.conversationsServiceSid,
     aiQueueSid: world.aiQueueSid,
     aiAuthorName: AI_AUTHOR,
     aiPeakConversations: String(peak),
   });
-  expect(answer.status).toBe(200);
-  return answer.body.settings as { aiWorkerSids: string[]; aiPeakConversations: number };
+
+/** Test & Save with the peak while Sync refuses the settings document's write: it fails after sizing the pool. */
+async function peakSaveFails(world: World, peak: number): Promise<void> {
+  world.twilio.addFault({ method: 'POST', path: /\/Documents\/opencx_config$/, status: 503 });
+  try {
+    expect((await sendPeak(world, peak)).status).toBeGreaterThanOrEqual(500);
+  } finally {
+    world.twilio.clearFaults();
+  }
 }
 
 const storedConfig = (world: World) =>
@@ -361,17 +374,7 @@ test('a save that grows the pool but cannot store the settings leaves the new wo
   const world = await World.start({});
   try {
     const [kept] = (await savePeak(world, 50)).aiWorkerSids;
-    // Sync refuses the settings document's write: the save fails after the pool grew.
-    world.twilio.addFault({ method: 'POST', path: /\/Documents\/opencx_config$/, status: 503 });
-    const failed = await admin(world, 'settings-save', {
-      workspaceSid: world.workspaceSid,
-      conversationsServiceSid: world.conversationsServiceSid,
-      aiQueueSid: world.aiQueueSid,
-      aiAuthorName: AI_AUTHOR,
-      aiPeakConversations: '100',
-    });
-    world.twilio.clearFaults();
-    expect(failed.status).toBeGreaterThanOrEqual(500);
+    await peakSaveFails(world, 100);
     const created = world.aiWorkers().filter((worker) => worker.sid !== kept);
     expect(created).toHaveLength(1);
     const workspace = world.taskrouter.workspace(world.workspaceSid);
@@ -379,16 +382,7 @@ test('a save that grows the pool but cannot store the settings leaves the new wo
     expect(storedConfig(world)).toMatchObject({ aiWorkerSids: [kept] });
 
     // A second save fails too: it adopts the worker, and leaves it taking no chats as well.
-    world.twilio.addFault({ method: 'POST', path: /\/Documents\/opencx_config$/, status: 503 });
-    const failedAgain = await admin(world, 'settings-save', {
-      workspaceSid: world.workspaceSid,
-      conversationsServiceSid: world.conversationsServiceSid,
-      aiQueueSid: world.aiQueueSid,
-      aiAuthorName: AI_AUTHOR,
-      aiPeakConversations: '100',
-    });
-    world.twilio.clearFaults();
-    expect(failedAgain.status).toBeGreaterThanOrEqual(500);
+    await peakSaveFails(world, 100);
     const unopened = world.taskrouter.getWorker(world.workspaceSid, created[0].sid);
     expect(world.taskrouter.findActivity(workspace, unopened.activitySid)?.available).toBe(false);
 

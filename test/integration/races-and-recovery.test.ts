@@ -1134,18 +1134,31 @@ test('an AI offer that arrives once a human accepted the task starts no session 
   expect(insightEvents(world).filter((e) => e.data.conversationSid === conversationSid)).toEqual([]);
 });
 
-// Near the end of the file: 16 s pass on the shared clock.
-test('an engage that failed after recording its session, whose handoff is recorded but not routed: 15 s', async () => {
-  // The session's index is refused (the engage fails), then the handoff's task write: its record write lands.
+/**
+ * A customer starts a conversation whose engage fails after its record names the session (Sync
+ * refuses the session's index), then whose handoff cannot write the task; `recordWriteToo`: nor the
+ * record (the first record write, the engage's, lands).
+ */
+async function engageFailsThenItsHandoff({ recordWriteToo }: { recordWriteToo: boolean }) {
   world.twilio.addFault({ method: 'POST', path: /\/Maps\/opencx_sessions_\d+\/Items$/, status: 503 });
+  if (recordWriteToo)
+    world.twilio.addFault({
+      method: 'POST',
+      path: /\/Maps\/opencx_conversations_\d+\/Items\/CH\w+$/,
+      status: 503,
+      skip: 1,
+    });
   world.twilio.addFault({ method: 'POST', path: /\/Workspaces\/WS\w+\/Tasks\/WT\w+$/, status: 503 });
-  let started: { conversationSid: string; taskSid: string };
   try {
-    started = await world.customerStartsConversation('Where is my parcel?');
+    return await world.customerStartsConversation('Where is my parcel?');
   } finally {
     world.twilio.clearFaults();
   }
-  const { conversationSid, taskSid } = started;
+}
+
+// Near the end of the file: 16 s pass on the shared clock.
+test('an engage that failed after recording its session, whose handoff is recorded but not routed: 15 s', async () => {
+  const { conversationSid, taskSid } = await engageFailsThenItsHandoff({ recordWriteToo: false });
   expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
   expect(world.task(taskSid).attributes.handedOff).not.toBe(true);
 
@@ -1158,23 +1171,8 @@ test('an engage that failed after recording its session, whose handoff is record
 
 // Last in the file: a minute passes on the shared clock, and earlier tests' timers fire.
 test('an engage that recorded its session, then failed and could not hand off: its watchdog hands off', async () => {
-  // The session's index is refused (the engage fails after its record names the session), then the
-  // handoff's record write and its task write: the record still says the AI holds the conversation.
-  world.twilio.addFault({ method: 'POST', path: /\/Maps\/opencx_sessions_\d+\/Items$/, status: 503 });
-  world.twilio.addFault({
-    method: 'POST',
-    path: /\/Maps\/opencx_conversations_\d+\/Items\/CH\w+$/,
-    status: 503,
-    skip: 1,
-  });
-  world.twilio.addFault({ method: 'POST', path: /\/Workspaces\/WS\w+\/Tasks\/WT\w+$/, status: 503 });
-  let started: { conversationSid: string; taskSid: string };
-  try {
-    started = await world.customerStartsConversation('Where is my parcel?');
-  } finally {
-    world.twilio.clearFaults();
-  }
-  const { conversationSid, taskSid } = started;
+  // The record still says the AI holds the conversation.
+  const { conversationSid, taskSid } = await engageFailsThenItsHandoff({ recordWriteToo: true });
   expect(world.task(taskSid).attributes.handedOff).not.toBe(true);
   const { sessionId } = world.conversationRecord(conversationSid) as { sessionId: string };
   expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', sessionId: expect.any(String) });
