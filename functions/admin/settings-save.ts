@@ -224,13 +224,14 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
   Object.assign(trace, {
     registered,
     ...(formerAiWorkers.length > 0 ? { formerAiWorkers } : {}),
-    // The next save makes them Available (the setup check shows them unavailable meanwhile).
+    // The next save makes them Available; the answer says so.
     ...(notOpened.length > 0 ? { workersNotOpened: notOpened } : {}),
   });
   return {
     settings: settingsView(saved, opencxWebhookUrlOf(call), written),
     workerCreated: pool.created.length > 0,
     ...(pool.awaitingApply.length > 0 ? { aiWorkersAwaitApply: true } : {}),
+    ...(notOpened.length > 0 ? { aiWorkersNotOpened: true } : {}),
     timerWorkspaceCreated: timer.created.includes('workspace'),
     ...(unchecked > 0 ? { opencxKeysUnchecked: unchecked } : {}),
     ...(registered ? {} : { webhooksNotUpdated: true }),

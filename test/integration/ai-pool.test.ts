@@ -386,7 +386,20 @@ test('a save that grows the pool but cannot store the settings leaves the new wo
     const unopened = world.taskrouter.getWorker(world.workspaceSid, created[0].sid);
     expect(world.taskrouter.findActivity(workspace, unopened.activitySid)?.available).toBe(false);
 
-    // The next save that stores the settings opens it.
+    // A save that stores the settings but cannot open it says so; the next one opens it.
+    world.twilio.addFault({ method: 'POST', path: new RegExp(`/Workers/${created[0].sid}$`), status: 503 });
+    let saved: Awaited<ReturnType<typeof sendPeak>>;
+    try {
+      saved = await sendPeak(world, 100);
+    } finally {
+      world.twilio.clearFaults();
+    }
+    expect(saved.status).toBe(200);
+    expect(saved.body).toMatchObject({ aiWorkersNotOpened: true });
+    expect(storedConfig(world)).toMatchObject({ aiWorkerSids: [kept, created[0].sid] });
+    const stillShut = world.taskrouter.getWorker(world.workspaceSid, created[0].sid);
+    expect(world.taskrouter.findActivity(workspace, stillShut.activitySid)?.available).toBe(false);
+
     expect((await savePeak(world, 100)).aiWorkerSids).toEqual([kept, created[0].sid]);
     const adopted = world.taskrouter.getWorker(world.workspaceSid, created[0].sid);
     expect(world.taskrouter.findActivity(workspace, adopted.activitySid)?.available).toBe(true);

@@ -220,6 +220,8 @@ export type SaveResult =
       webhooksNotUpdated?: boolean;
       /** The AI workers stay unavailable until Apply fixes points the workspace events here. */
       aiWorkersAwaitApply?: boolean;
+      /** New AI workers could not be made Available after the save: saving again does it. */
+      aiWorkersNotOpened?: true;
       /**
        * AI workers left in workspaces the settings no longer name (still holding conversations, or
        * not retired); `unlisted`: a workspace whose AI workers could not be listed. Absent when none.
@@ -335,6 +337,7 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
             workerCreated: answer.body.workerCreated === true,
             webhooksNotUpdated: answer.body.webhooksNotUpdated === true,
             aiWorkersAwaitApply: answer.body.aiWorkersAwaitApply === true,
+            ...(answer.body.aiWorkersNotOpened === true && { aiWorkersNotOpened: true as const }),
             ...readFormerAiWorkers(answer.body.formerAiWorkers),
             ...readKeysUnchecked(answer.body.opencxKeysUnchecked),
           }

@@ -142,14 +142,22 @@ const EMPTY_FORM: SettingsFormValues = {
 };
 
 function savedMessage(result: Extract<SaveResult, { ok: true }>): string {
-  const { settings, workerCreated, webhooksNotUpdated, aiWorkersAwaitApply, formerAiWorkers, opencxKeysUnchecked } =
-    result;
+  const {
+    settings,
+    workerCreated,
+    webhooksNotUpdated,
+    aiWorkersAwaitApply,
+    aiWorkersNotOpened,
+    formerAiWorkers,
+    opencxKeysUnchecked,
+  } = result;
   return [
     strings.settingsSaved,
     settings.orgName ? `${format(strings.settingsConnectedTo, { org: settings.orgName })}.` : '',
     workerCreated ? strings.settingsSavedWorkerCreated : '',
     webhooksNotUpdated ? strings.settingsSavedWebhooksNotUpdated : '',
     aiWorkersAwaitApply ? strings.settingsSavedWorkersAwaitApply : '',
+    aiWorkersNotOpened ? strings.settingsSavedWorkersNotOpened : '',
     formerAiWorkers ? formerWorkersMessage(formerAiWorkers) : '',
     keysUncheckedMessage(opencxKeysUnchecked ?? 0),
   ]

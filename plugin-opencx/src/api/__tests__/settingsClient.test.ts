@@ -270,6 +270,9 @@ describe('settings client', () => {
       webhooksNotUpdated: true,
       aiWorkersAwaitApply: true,
     });
+    expect(result).not.toHaveProperty('aiWorkersNotOpened');
+    const notOpened = await savedWithAnswer({ aiWorkersNotOpened: true });
+    expect(notOpened).toMatchObject({ ok: true, aiWorkersNotOpened: true });
     const { fields } = sent(fetch);
     expect(fields).not.toHaveProperty('opencxToken');
     expect(fields).not.toHaveProperty('opencxWebhookSecret');

@@ -694,6 +694,17 @@ describe('the peak of concurrent AI conversations', () => {
     );
   });
 
+  it('says when the new AI workers could not be made Available, and that saving again does it', async () => {
+    const client = await renderLoaded(SAVED);
+    client.save.mockResolvedValue({ ok: true, settings: SAVED, workerCreated: true, aiWorkersNotOpened: true });
+
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByText(/could not make the new AI workers Available/)).toHaveTextContent(
+      /^Settings saved\..*so they take no chats yet: save again to retry\.$/,
+    );
+  });
+
   it.each([
     [
       [{ workspaceSid: 'WS0', workerSids: ['WK1', 'WK2'] }],
