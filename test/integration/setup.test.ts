@@ -22,7 +22,15 @@ import {
 import { findSecrets } from '../harness/secret-scan';
 import { AI_RESPONSE_EVENT } from '../simulators/opencx/opencx-simulator';
 import { SIGNATURE_HEADER, signOpencxWebhook, TIMESTAMP_HEADER } from '../simulators/opencx/webhooks';
-import { type FunctionAnswer, lastSeq, opencxDeliveriesFor, postForm, postsButSetupLock, withWorld } from './helpers';
+import {
+  type FunctionAnswer,
+  lastSeq,
+  opencxDeliveriesFor,
+  postForm,
+  postsButSetupLock,
+  restCalls,
+  withWorld,
+} from './helpers';
 import { pattern } from '../../functions/common/pattern.testing';
 import { ALL_CHECKS, ALL_CHECKS_WITH_AI_QUEUE } from '../../functions/admin-lib/setup/check-ids.testing';
 
@@ -1099,6 +1107,18 @@ describe("the workflow and the Conversations service Flex uses, from the account
     expect((await save({ workflowSid: voice, confirmChange: 'service' })).status).toBe(200);
     expect(storedConfig(world()).conversationsServiceSid).toBe(world().conversationsServiceSid);
     expect(byId(await checks(world()), 'conversations_service')).toMatchObject({ status: 'ok' });
+  });
+
+  test("an Apply naming its workflow reads Flex's configuration only for the checks it answers with", async () => {
+    const configurationReads = (since: number): number =>
+      restCalls(world(), since).filter((c) => c === 'GET flex-api /v1/Configuration').length;
+    let since = lastSeq(world());
+    await checks(world(), { workflowSid: voice });
+    const byTheChecks = configurationReads(since);
+    expect(byTheChecks).toBeGreaterThan(0);
+    since = lastSeq(world());
+    await apply(world(), { workflowSid: voice });
+    expect(configurationReads(since)).toBe(byTheChecks);
   });
 
   test("without Flex's configuration or a default service, a save must name the Conversations service", async () => {

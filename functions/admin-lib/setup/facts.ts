@@ -75,7 +75,8 @@ export async function readRouting(
   twilio: TwilioApis,
   config: BridgeConfig,
   workflowSid: string | undefined,
-  flexConfiguration: Promise<FlexConfigurationFacts | undefined> = readFlexConfiguration(twilio),
+  /** Called only when discovery needs it: an unused read would cost a call, and its failure nobody awaits. */
+  flexConfiguration: () => Promise<FlexConfigurationFacts | undefined> = () => readFlexConfiguration(twilio),
 ): Promise<RoutingFacts> {
   const { taskrouter } = twilio;
   const [workflows, queues] = await Promise.all([
@@ -85,7 +86,7 @@ export async function readRouting(
   const savedWorkflowSid = config.workflowSid;
   const discovery =
     !workflowSid && !savedWorkflowSid && workflows.length > 1
-      ? await readWorkflowDiscovery(twilio, await flexConfiguration, workflows)
+      ? await readWorkflowDiscovery(twilio, await flexConfiguration(), workflows)
       : undefined;
   return {
     workflows,
@@ -250,7 +251,7 @@ export async function readSetupFacts(
 ): Promise<SetupFacts> {
   const { twilio } = call;
   const flexConfiguration = readFlexConfiguration(twilio);
-  const routing = readRouting(twilio, config, workflowSid, flexConfiguration);
+  const routing = readRouting(twilio, config, workflowSid, () => flexConfiguration);
   const facts = await allOf({
     deployment: readDeploymentFacts(call),
     opencx: opencxTokenState(call, config.opencxToken),
