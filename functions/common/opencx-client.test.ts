@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OpenCxClient, type OpenCxClientOptions, OpenCxError, toAiAnswer } from './opencx-client';
+import { carriesMessage, OpenCxClient, type OpenCxClientOptions, OpenCxError, toAiAnswer } from './opencx-client';
 import { keyId, keysInOrder } from './opencx-rate-limit';
 import { Deadline } from './retry';
 
@@ -237,6 +237,14 @@ describe('OpenCxClient requests', () => {
     await expect(
       client().historyHasContactText('session-1', 'Where is my order?', budget(), 1),
     ).resolves.toBeUndefined();
+  });
+
+  it("finds a short reply only as a whole message, not inside another of the customer's", async () => {
+    const contact = (text: string) => ({ id: text, event: { sender: { type: 'contact' }, content: { text } } });
+    opencx.answers({ status: 200, body: { items: [contact('Is it no or yes? My zip is 2')], next: null } });
+    await expect(client().historyHasContactText('session-1', 'yes', budget())).resolves.toBe(false);
+    opencx.answers({ status: 200, body: { items: [contact('Hello\nyes \nMy zip is 2')], next: null } });
+    await expect(client().historyHasContactText('session-1', 'yes', budget())).resolves.toBe(true);
   });
 
   it("finds the id of the session's newest AI message with a text, on every page", async () => {
@@ -683,5 +691,18 @@ describe('OpenCxError.maybeProcessed (could its answer still come by webhook?)',
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenCxError);
     expect((error as OpenCxError).maybeProcessed).toBe(false);
+  });
+});
+
+describe('carriesMessage', () => {
+  test.each([
+    ['yes', 'yes', true],
+    ['Is it no or yes?', 'yes', false],
+    ['Hi\nWhere is my order?', 'Where is my order?', true],
+    ['Hi\r\nyes\r\n2', 'yes\n2', true],
+    ['Hi\nyes\n2', 'yes\n3', false],
+    ['order 12345', '1234', false],
+  ])('%j carries %j: %s', (sent, message, expected) => {
+    expect(carriesMessage(sent, message)).toBe(expected);
   });
 });

@@ -142,9 +142,9 @@ export class OpenCxClient {
   }
 
   /**
-   * Whether the session's history holds a customer message containing `text` (one relayed message may
-   * carry several of the customer's). Reads at most `maxPages` pages, oldest first; `undefined` when
-   * the history is longer than that.
+   * Whether the session's history holds a customer message carrying `text` whole (one relayed message
+   * may carry several of the customer's, a line or more each). Reads at most `maxPages` pages, oldest
+   * first; `undefined` when the history is longer than that.
    */
   async historyHasContactText(
     sessionId: string,
@@ -157,7 +157,7 @@ export class OpenCxClient {
       (item) =>
         item.event?.sender?.type === 'contact' &&
         typeof item.event.content?.text === 'string' &&
-        item.event.content.text.includes(text),
+        carriesMessage(item.event.content.text, text),
       deadline,
       maxPages,
       true,
@@ -381,4 +381,17 @@ export function toAiAnswer(raw: Record<string, unknown>): AiAnswer {
     sentiment: typeof resolveArgs.sentiment === 'string' ? resolveArgs.sentiment : undefined,
     failed: !handedOff && (data.success === false || autopilot?.value?.error === true || reply === undefined),
   };
+}
+
+/**
+ * Whether a text sent to OpenCX carries `message` as whole lines: the engage joins the customer's
+ * messages with line breaks, but a short reply ("yes", "2") must not be found inside another message.
+ * Lines are compared trimmed.
+ */
+export function carriesMessage(sent: string, message: string): boolean {
+  const lines = sent.split('\n').map((line) => line.trim());
+  const wanted = message.split('\n').map((line) => line.trim());
+  for (let start = 0; start + wanted.length <= lines.length; start++)
+    if (wanted.every((line, i) => lines[start + i] === line)) return true;
+  return false;
 }
