@@ -397,7 +397,10 @@ export interface WatchedSend {
   resent?: boolean;
   /** OpenCX answered the send with a server error: a history that cannot be read counts as missing it. */
   sendFailed?: boolean;
-  /** OpenCX had the whole message and was still working on it when the handler stopped waiting. */
+  /**
+   * OpenCX had the whole message: it was still working on it when the handler stopped waiting, or
+   * its history showed it after a server error.
+   */
   stillWorking?: boolean;
   /**
    * The message could not be left for the engage while the session was being made: its claim tells

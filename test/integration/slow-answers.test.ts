@@ -885,6 +885,25 @@ describe('answers lost on the way back', () => {
     expect(timerTasks(conversationSid)).toEqual([]);
   });
 
+  test('OpenCX took the message, answered 502 (its history shows it): an unreadable history resends none', async () => {
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', after: 502, times: 1 });
+    world.opencx.ai.reply('The one answer');
+    await world.customerSays(conversationSid, 'Question OpenCX took before its 502');
+    world.opencx.faults.add({ method: 'GET', path: '/chat/sessions/:id/history', status: 500, times: 20 });
+    world.opencx.ai.reply('An answer to the same question again');
+
+    await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
+
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    expect(
+      world.contactMessages(sessionId).filter((text) => text === 'Question OpenCX took before its 502'),
+    ).toHaveLength(1);
+    expect(aiMessages(conversationSid).map((m) => m.body)).toContain('The one answer');
+    expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('An answer to the same question again');
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+  });
+
   // OpenCX answered 502 without taking the message and its history could not be read; it answered the next one.
   test.each([
     ['', false],

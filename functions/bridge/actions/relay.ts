@@ -95,8 +95,9 @@ export async function answerCustomer(
         claimed[claimed.length - 1],
         deps,
       );
-    case 'pending':
-      if (turn.answered && (await neverReachedAi(known.record.sessionId!, text, deps))) {
+    case 'pending': {
+      const inHistory = turn.answered ? await historyHolds(known.record.sessionId!, text, deps) : undefined;
+      if (inHistory === false) {
         if (resent) return handOff(conversationSid, known, aiUnavailable(), deps, { error: turn.error });
         deps.warn('OpenCX answered a server error without taking the message; sending it again', {
           sessionId: known.record.sessionId,
@@ -111,8 +112,14 @@ export async function answerCustomer(
         deps,
         { slow: turn.error },
         // A watchdog sends one message again: a miss of a text of several (an engage's first) hands off.
-        { resent: resent || claimed.length > 1, sendFailed: turn.answered, stillWorking: turn.stillWorking },
+        // Once the history showed the text, a history unreadable later must not count as missing it.
+        {
+          resent: resent || claimed.length > 1,
+          sendFailed: turn.answered && inHistory === undefined,
+          stillWorking: turn.stillWorking || inHistory === true,
+        },
       );
+    }
     case 'rate-limited':
       return resendLater(conversationSid, known, { text, messageSids: claimed, since: sentAt }, turn, deps);
     case 'refused':
@@ -122,11 +129,11 @@ export async function answerCustomer(
 }
 
 /**
- * OpenCX's history certainly lacks the text (not when the history cannot be read in time). The read
+ * Whether OpenCX's history holds the text; `undefined` when it cannot be read in time. The read
  * leaves the time what follows needs: the watchdog's timer, or the handoff.
  */
-async function neverReachedAi(sessionId: string, text: string, deps: BridgeDeps): Promise<boolean> {
-  if (deps.deadline.remaining() < deps.afterAnswerReserveMs * 2) return false;
+async function historyHolds(sessionId: string, text: string, deps: BridgeDeps): Promise<boolean | undefined> {
+  if (deps.deadline.remaining() < deps.afterAnswerReserveMs * 2) return undefined;
   const deadline = new Deadline(deps.deadline.remaining() - deps.afterAnswerReserveMs);
-  return (await deps.opencx.historyHasContactText(sessionId, text, deadline, 3).catch(() => undefined)) === false;
+  return deps.opencx.historyHasContactText(sessionId, text, deadline, 3).catch(() => undefined);
 }
