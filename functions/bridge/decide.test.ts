@@ -934,6 +934,20 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
     expectAction(decide(timerFired(engaging), { config: withTimer }), 'ignore');
   });
 
+  it('armed while the session was being made, after its handoff was cut short: finishes that handoff', () => {
+    const { sessionId: _none, ...engaging } = { ...timer, unparked: true, claimedAt: 0 };
+    const handoff = { reason: 'AI unavailable', summary: ENGAGE_NEVER_FINISHED, at: '2026-01-01T00:00:00.000Z' };
+    const cutShort = record('handoff', { sessionId: undefined, handoff });
+    expect(decide(timerFired(engaging), { config: withTimer, record: cutShort })).toEqual({
+      action: 'finish-handoff',
+      conversationSid: CONVERSATION,
+    });
+    const routed = record('handoff', { sessionId: undefined, handoff: { ...handoff, routed: true } });
+    expectAction(decide(timerFired(engaging), { config: withTimer, record: routed }), 'ignore');
+    const claimedAgain = record('handoff', { sessionId: undefined, handoff, claimedAt: 5 });
+    expectAction(decide(timerFired(engaging), { config: withTimer, record: claimedAgain }), 'ignore');
+  });
+
   it('armed when the record could not be read: checks in whatever session the AI holds now', () => {
     const { sessionId: _none, ...unread } = { ...timer, unread: true };
     expect(decide(timerFired(unread), { config: withTimer, record: record('ai', { claimedAt: 5 }) })).toEqual({

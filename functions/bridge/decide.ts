@@ -454,9 +454,13 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
       return unread
         ? ignore('the AI is being engaged: the engage reads the conversation itself')
         : { action: 'handoff', conversationSid, request: aiUnavailable(ENGAGE_NEVER_FINISHED) };
+    const handoffCutShort = record?.phase === 'handoff' && !record.handoff?.routed;
+    // A session-less handoff (of an engage that never made one) whose Function failed: this timer is all that is left.
+    if (timer.sessionId === undefined && !unread && !record?.sessionId && handoffCutShort)
+      return { action: 'finish-handoff', conversationSid };
     if (!record || !sessionId || record.sessionId !== sessionId)
       return ignore('the timer belongs to a conversation the AI no longer holds');
-    if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
+    if (handoffCutShort) return { action: 'finish-handoff', conversationSid };
     if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase})`);
     const send: WatchedSend = {};
     for (const flag of WATCHED_SEND_FLAGS) if (timer[flag] === true) send[flag] = true;
