@@ -1300,6 +1300,10 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     expect(timerToRearm(timedOut(AI_WORKER), withTimer)).toEqual(restore);
     expect(timerToRearm(timedOut('WK000000000000000000000000000000f1'), withTimer)).toBeUndefined();
     expect(timerToRearm(fired(restore), withTimer)).toEqual({ ...restore, rearmed: 2 });
+    // Nothing else puts the worker back: its tries outlast a TaskRouter outage of a quarter of an hour.
+    expect(timerToRearm(fired({ ...restore, rearmed: 6 }), withTimer)).toEqual({ ...restore, rearmed: 7 });
+    expect(rearmDelaySeconds({ ...restore, rearmed: 7 })).toBe(600);
+    expect(timerToRearm(fired({ ...restore, rearmed: 7 }), withTimer)).toBeUndefined();
     expect(decide(fired(restore), { config: withTimer })).toEqual({
       action: 'restore-ai-worker',
       taskSid: 'WT9',

@@ -492,9 +492,10 @@ const REARMED_TIMERS = [
  * When a timer whose event could not be handled is armed again (seconds, by rearm count): nothing
  * else retries a timer's event. A customer's message (its answer watchdog, its resend) tries again
  * soon, then outlasts a longer Twilio or OpenCX outage: given up, the customer would be left with
- * neither an answer nor a human. A TaskRouter event decided again (an offer, an accept, a worker's
- * restore) tries only while it still says something of now: the reservation it names soon ends.
- * One that only cleans up after a task's end waits longer still.
+ * neither an answer nor a human. An AI worker a reservation timeout left unavailable is put back as
+ * patiently: nothing else would, and up to 50 customers' slots wait on it. A TaskRouter event
+ * decided again (an offer, an accept) tries only while it still says something of now: the
+ * reservation it names soon ends. One that only cleans up after a task's end waits longer still.
  */
 const CUSTOMER_BACKOFF = [15, 15, 15, 60, 120, 300, 600];
 const EVENT_BACKOFF = [15, 15, 15];
@@ -505,7 +506,7 @@ const REARM_BACKOFF_SECONDS: Record<(typeof REARMED_TIMERS)[number], readonly nu
   handback: CUSTOMER_BACKOFF,
   offer: EVENT_BACKOFF,
   accepted: EVENT_BACKOFF,
-  'restore-worker': EVENT_BACKOFF,
+  'restore-worker': CUSTOMER_BACKOFF,
   idle: CLEANUP_BACKOFF,
   end: CLEANUP_BACKOFF,
   'close-session': CLEANUP_BACKOFF,
