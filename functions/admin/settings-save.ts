@@ -34,6 +34,7 @@ import {
 import { resolveFlexConversationsService } from '../admin-lib/setup/account-discovery';
 import { opencxWebhookUrlOf, registeredWebhookUrl, webhookUrlOf } from '../admin-lib/setup/facts';
 import { pointsHere } from '../admin-lib/setup/webhooks';
+import { aiQueueRefusal } from '../admin-lib/setup/workflow';
 import { ensureTimerWorkspace } from '../admin-lib/timer-workspace';
 import { DEFAULT_SYNC_SERVICE_NAME } from '../admin-lib/setup/deployment-checks';
 import { BridgeState, forgetCachedConfig } from '../bridge/state';
@@ -114,9 +115,7 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
       organisationOfKeys(main, extras, stored),
     ),
     twilio.taskrouter.fetchWorkspaceCallback(form.workspaceSid),
-    form.aiQueueSid
-      ? twilio.taskrouter.taskQueueExists(form.workspaceSid, form.aiQueueSid)
-      : Promise.resolve(undefined),
+    form.aiQueueSid ? twilio.taskrouter.fetchTaskQueue(form.workspaceSid, form.aiQueueSid) : Promise.resolve(undefined),
     form.workflowSid ? twilio.taskrouter.listWorkflowRouting(form.workspaceSid) : Promise.resolve(undefined),
     twilio.conversations.serviceExists(conversationsServiceSid),
   ] as const);
@@ -124,9 +123,16 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
   const workflow = workflows?.some((w) => w.sid === form.workflowSid);
   const missing = missingResource(
     { ...form, conversationsServiceSid },
-    { workspace: workspaceCallback !== undefined, queue, workflow, conversationsService },
+    {
+      workspace: workspaceCallback !== undefined,
+      queue: form.aiQueueSid ? !!queue : undefined,
+      workflow,
+      conversationsService,
+    },
   );
   if (missing) throw missing;
+  const refusedQueue = queue && aiQueueRefusal(queue);
+  if (refusedQueue) throw refusedQueue;
   const unconfirmed = unconfirmedLiveChange({ ...form, conversationsServiceSid }, stored, org);
   if (unconfirmed) throw unconfirmed;
 

@@ -261,6 +261,26 @@ describe('refused requests: one error shape, nothing stored', () => {
     );
   });
 
+  test('a queue whose Target Workers exclude the AI workers: 400 on aiQueueSid, and nothing is saved', async () => {
+    const before = storedConfig(world);
+    const humans = world.taskrouter.createTaskQueue(world.workspaceSid, {
+      friendlyName: 'Humans only',
+      targetWorkers: 'opencx_ai != true',
+    }).sid;
+    const answer = await call(world, 'settings-save', saveForm(world, { aiQueueSid: humans }));
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual(
+      failure(
+        'invalid_input',
+        `Queue "Humans only" (${humans}) has Target Workers "opencx_ai != true", which exclude the AI workers. ` +
+          'Pick a queue whose Target Workers are "opencx_ai == true", or leave the AI queue empty and Apply ' +
+          'creates one.',
+        'aiQueueSid',
+      ),
+    );
+    expect(storedConfig(world)).toEqual(before);
+  });
+
   test('a Conversations service that is not in the account: 400 on conversationsServiceSid', async () => {
     const answer = await call(
       world,

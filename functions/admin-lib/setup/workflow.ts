@@ -323,6 +323,20 @@ export function humanQueueProblem(
   return undefined;
 }
 
+/**
+ * Test & Save's answer to an AI queue whose Target Workers leave the AI workers out
+ * (`opencx_ai != true`, a human queue): the chats Apply's AI filter sent there would wait for nobody.
+ */
+export function aiQueueRefusal(queue: TaskQueueSummary): AdminError | undefined {
+  if (aiMembership(queue.targetWorkers) !== 'excludes') return undefined;
+  return invalidInput(
+    'aiQueueSid',
+    `Queue "${queue.friendlyName}" (${queue.sid}) has Target Workers "${queue.targetWorkers ?? ''}", which exclude ` +
+      `the AI workers. Pick a queue whose Target Workers are "${AI_WORKER_EXPRESSION}", or leave the AI queue ` +
+      'empty and Apply creates one.',
+  );
+}
+
 export function aiQueueCheck(aiQueueSid: string, queues: readonly TaskQueueSummary[]): Check {
   const queue = queues.find((q) => q.sid === aiQueueSid);
   if (queue) {

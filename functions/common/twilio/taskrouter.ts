@@ -485,8 +485,10 @@ export class TaskRouterApi extends TwilioProductApi {
     await this.retry(() => this.workspace(workspaceSid).update(callback));
   }
 
-  async taskQueueExists(workspaceSid: string, queueSid: string): Promise<boolean> {
-    return (await this.unlessNotFound(() => this.workspace(workspaceSid).taskQueues(queueSid).fetch())) !== undefined;
+  /** Undefined when the queue is not in the workspace. */
+  async fetchTaskQueue(workspaceSid: string, queueSid: string): Promise<TaskQueueSummary | undefined> {
+    const queue = await this.unlessNotFound(() => this.workspace(workspaceSid).taskQueues(queueSid).fetch());
+    return queue && { sid: queue.sid, friendlyName: queue.friendlyName, targetWorkers: queue.targetWorkers ?? '' };
   }
 
   /** Empty when the workspace does not exist. */
