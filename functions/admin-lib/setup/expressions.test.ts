@@ -1,4 +1,4 @@
-import { aiMembership, aiQueueSids, routesToAi } from './expressions';
+import { aiMembership, aiQueueSids, leavesOutHumans, routesToAi } from './expressions';
 import { WK, HUMAN_QUEUE } from './fixtures.testing';
 
 describe('aiMembership: whom a worker expression selects, as far as the AI worker goes', () => {
@@ -31,5 +31,19 @@ describe('aiMembership: whom a worker expression selects, as far as the AI worke
     expect(
       routesToAi({ targets: [{ queue: HUMAN_QUEUE, expression: 'worker.opencx_ai != true' }] }, new Set(), [WK]),
     ).toBe(false);
+  });
+});
+
+describe('leavesOutHumans', () => {
+  test.each([
+    ['opencx_ai != true', true],
+    ['worker.opencx_ai == false', true],
+    ["role == 'agent' AND opencx_ai != true", true],
+    ["opencx_ai != true OR role == 'agent'", false],
+    ["'opencx_ai' NOT IN routing.skills", false],
+    ['opencx_ai == true', false],
+    ["routing.skills HAS 'support'", false],
+  ])('%j: %s', (expression, expected) => {
+    expect(leavesOutHumans(expression)).toBe(expected);
   });
 });

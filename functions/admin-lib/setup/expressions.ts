@@ -29,6 +29,17 @@ export function aiMembership(expression: string | undefined): AiMembership {
 }
 
 /**
+ * Whether an expression leaves out every worker without an `opencx_ai` attribute (every human
+ * agent): TaskRouter evaluates a comparison with an attribute the worker lacks as false, `!=`
+ * included, so `opencx_ai != true` (or `== false`) that no OR can bypass selects nobody but workers
+ * that have the attribute set false.
+ */
+export function leavesOutHumans(expression: string | undefined): boolean {
+  const text = expression ?? '';
+  return !/\bOR\b/i.test(text) && new RegExp(`\\b${AI_WORKER_SKILL}\\s*(!=\\s*true|==\\s*false)\\b`, 'i').test(text);
+}
+
+/**
  * The queues that serve the AI: the one in the settings, and every queue whose TargetWorkers
  * mentions `opencx_ai` (the AI worker's attribute and skill), unless only to exclude it.
  */

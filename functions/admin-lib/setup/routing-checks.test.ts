@@ -84,8 +84,8 @@ describe('aiWorkerQueuesCheck', () => {
   it.each([
     ["role == 'agent'"],
     ["routing.skills HAS 'support'"],
-    ['opencx_ai != true'],
     ["'opencx_ai' NOT IN routing.skills"],
+    ["opencx_ai != true OR role == 'agent'"],
   ])('is ok when the human queue is %j', (targetWorkers) => {
     expect(withQueue(targetWorkers)).toEqual({
       id: 'ai_worker_queues',
@@ -95,6 +95,24 @@ describe('aiWorkerQueuesCheck', () => {
       autoFixable: false,
     });
   });
+
+  it.each([['opencx_ai != true'], ["role == 'agent' AND opencx_ai == false"]])(
+    'is a problem when the human queue is %j: it leaves out every human agent too',
+    (targetWorkers) => {
+      const check = withQueue(targetWorkers);
+      expect(check).toMatchObject({
+        status: 'problem',
+        detail: expect.stringMatching(
+          pattern(
+            /^Handed-off tasks would wait for nobody: in Workflow .*, "Handed off" targets queue "Support" \(WQb+\), /,
+            /whose Target Workers ".*" leave out every worker without an opencx_ai attribute, your human agents too/,
+          ),
+        ),
+        autoFixable: false,
+      });
+      expect(check.fix).toMatch(/^In TaskRouter → TaskQueues → "Support", set Target Workers .*routing\.skills HAS/);
+    },
+  );
 
   it.each([['1==1'], [' 1 == 1'], ['']])(
     'is a problem when the human queue is %j: it matches the AI worker too',

@@ -7,6 +7,7 @@ import {
   filterTargets,
   isAiTarget,
   isHandedOffFilter,
+  leavesOutHumans,
   namesAiWorker,
   type Target,
 } from './expressions';
@@ -148,6 +149,31 @@ export function aiWorkerQueuesCheck(workflow: WorkflowSummary, routing: RoutingF
       return offer ? [{ ...offer, filter }] : [];
     }),
   );
+  const emptied = handedOff.flatMap((filter) =>
+    filterTargets(filter).flatMap((target) => {
+      const queue = routing.queues.find((q) => q.sid === String(target.queue));
+      return queue && leavesOutHumans(queue.targetWorkers) ? [{ filter, queue }] : [];
+    }),
+  );
+  if (found.length === 0 && emptied.length > 0) {
+    const names = [...new Set(emptied.map(({ queue }) => `"${queue.friendlyName}"`))].join(', ');
+    const queues = emptied.map(
+      ({ filter, queue }) =>
+        `${filterName(filter)} targets queue "${queue.friendlyName}" ` +
+        `(${queue.sid}), whose Target Workers "${queue.targetWorkers}"`,
+    );
+    return verdict(
+      'problem',
+      manual(
+        `Handed-off tasks would wait for nobody: in ${name}, ${queues.join('; ')} leave out every worker without an ` +
+          'opencx_ai attribute, your human agents too (TaskRouter evaluates a comparison with an attribute a worker ' +
+          'lacks as false, != included).',
+        `In TaskRouter → TaskQueues → ${names}, ` +
+          "set Target Workers to an expression only your human agents match, e.g. routing.skills HAS 'support' once " +
+          'every agent has the skill "support".',
+      ),
+    );
+  }
   if (found.length === 0) {
     return verdict(
       'ok',

@@ -319,6 +319,20 @@ describe('humanQueueProblem', () => {
     });
   });
 
+  it('refuses a queue of opencx_ai != true: TaskRouter leaves every human agent out of it too', () => {
+    const facts = routing([]);
+    const nobody = {
+      ...facts,
+      queues: [{ sid: HUMAN_QUEUE, friendlyName: 'Humans', targetWorkers: 'opencx_ai != true' }],
+    };
+    expect(humanQueueProblem(HUMAN_QUEUE, nobody, WS)).toMatchObject({
+      status: 400,
+      code: 'invalid_input',
+      field: 'humanQueueSid',
+      message: expect.stringMatching(/"opencx_ai != true", which TaskRouter evaluates as false .* wait for nobody/),
+    });
+  });
+
   it.each([['1==1'], ['']])(
     'refuses a queue whose Target Workers %j the AI workers match: handed-off chats would be offered to the AI',
     (targetWorkers) => {

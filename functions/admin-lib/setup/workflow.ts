@@ -13,7 +13,15 @@ import {
   queueName,
 } from './ai-queue';
 import { type Check, check, type CheckStatus, fine, fixable, manual, type Verdict } from './check';
-import { aiMembership, aiQueueSids, type Filter, isHandedOffFilter, routesToAi, type Target } from './expressions';
+import {
+  aiMembership,
+  aiQueueSids,
+  type Filter,
+  isHandedOffFilter,
+  leavesOutHumans,
+  routesToAi,
+  type Target,
+} from './expressions';
 import { chooseWorkflow, type WorkflowPick, workflowLookedAt } from './workflow-discovery';
 
 export const HANDOFF_FILTER_NAME = 'OpenCX: handed off to humans';
@@ -309,6 +317,16 @@ export function humanQueueProblem(
   }
   if (aiQueueSids(routing.queues, routing.aiQueueSid).has(humanQueueSid)) {
     return invalidInput('humanQueueSid', `Queue ${humanQueueSid} is the AI's queue; pick your human agents' queue`);
+  }
+  if (leavesOutHumans(queue.targetWorkers)) {
+    return invalidInput(
+      'humanQueueSid',
+      `Queue "${queue.friendlyName}" (${humanQueueSid}) has Target Workers "${queue.targetWorkers}", which ` +
+        'TaskRouter evaluates as false for every worker without an opencx_ai attribute: your human agents would ' +
+        'be left out too, and handed-off chats would wait for nobody. Pick a queue only your human agents match, ' +
+        'or set its ' +
+        "Target Workers to such an expression (e.g. routing.skills HAS 'support' once every agent has that skill)",
+    );
   }
   if (['everyone', 'includes'].includes(aiMembership(queue.targetWorkers))) {
     const expression = queue.targetWorkers.trim() ? `"${queue.targetWorkers}"` : '(empty)';
