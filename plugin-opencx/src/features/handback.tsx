@@ -369,6 +369,12 @@ function keepConversationForAi(
     const guarded = outcomes.guardsEndChat(taskSid);
     if (!guarded && !showsHandback(payload)) return;
     const result = await client.handBack(manager.user.token, { taskSid, instruction: '', wrapupOnly: true });
+    // The agent handed back while this was asked: the answer predates it, so End chat waits as for any hand-back.
+    const now = outcomes.get(taskSid);
+    if (now?.step === 'sending' || (now && !guarded && mayBeHandedBack(now))) {
+      if (now.step === 'sending') outcomes.holdEndChat(taskSid);
+      return abort();
+    }
     // The AI does not have the conversation: Flex's End chat is the agent's to run.
     if (!result.ok && result.error.code === 'not_handed_off') return outcomes.forget(taskSid);
     // Nothing says this task was handed back but the Function, which could not be asked: as without the plugin.

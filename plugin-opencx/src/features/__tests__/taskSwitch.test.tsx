@@ -680,6 +680,31 @@ describe("Flex's End chat once the AI has the conversation again", () => {
     expect(screen.queryByText(/End chat waits for the hand-back/)).not.toBeInTheDocument();
   });
 
+  test('is stopped when the agent hands back while End chat is being checked, whatever the check says', async () => {
+    const task = handedOff(`WT${'ef'.repeat(16)}`, 'Returns');
+    let checked!: (result: unknown) => void;
+    let answer: (result: unknown) => void = () => undefined;
+    handBack
+      .mockImplementationOnce(() => new Promise((resolve) => (checked = resolve)) as never)
+      .mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)) as never);
+    render(<Canvas task={task} />);
+    try {
+      const ending = endChatOn(task);
+      await waitFor(() => expect(handBack).toHaveBeenCalledTimes(1));
+      fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+      fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+      await waitFor(() => expect(handBack).toHaveBeenCalledTimes(2));
+      // The check read the conversation before the hand-back.
+      const notHandedBack = { status: 409, code: 'not_handed_off', message: 'Not handed back to the AI' };
+      await act(async () => checked({ ok: false, error: notHandedBack }));
+
+      expect(await ending).toBe('stopped');
+      expect(await screen.findByText(/End chat waits for the hand-back/)).toBeVisible();
+    } finally {
+      await act(async () => answer({ ...notMoved, wrappedUp: true }));
+    }
+  });
+
   /** End chat on a task the AI handed off, as Flex passes it (with its attributes). */
   const endChatOn = (task: ReturnType<typeof handedOff>) =>
     Flex.Actions.invokeAction('WrapupTask', { task }).then(
