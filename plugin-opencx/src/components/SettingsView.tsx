@@ -323,7 +323,7 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
     }
     const before = shown.current;
     const rebased = before
-      ? rebaseForm(typed.current, before, loaded.settings, setupWrote.current)
+      ? rebaseForm(typed.current, before, loaded.settings, setupWrote.current, false, why === 'unfinished')
       : { values: formFrom(loaded.settings), theirs: false, conflict: false, unseen: false };
     if (rebased.conflict) {
       setOutcome({ kind: 'stale', message: strings.settingsChangedUnderEdits });

@@ -145,6 +145,13 @@ function storedOf(settings: OpencxSettings): Record<keyof SettingsFormValues, un
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** The write-only fields, and the stored field that shows they were saved. */
+const SECRET_MARKS = {
+  opencxToken: 'opencxToken',
+  opencxExtraTokens: 'keptExtraTokens',
+  opencxWebhookSecret: 'opencxWebhookSecret',
+} as const satisfies Partial<Record<keyof SettingsFormValues, keyof SettingsFormValues>>;
+
 /**
  * The form once the stored settings changed under it from `before` to `after`: a field the admin left as
  * `before` filled it shows `after`'s value; an edit stays, and is what the next save sends. `afterSetup`: the
@@ -158,6 +165,11 @@ export function rebaseForm(
   afterSetup = false,
   /** A field both changed takes their value (a reload the admin asked for), not the admin's. */
   theirsWin = false,
+  /**
+   * This admin's save may have landed (its answer was lost): a secret typed here whose stored mark changed
+   * (the masked key, the extra keys, the secret now set) is taken as saved, and leaves the form.
+   */
+  ownSave = false,
 ): RebasedForm {
   const loaded: Partial<SettingsFormValues> = formFrom(before);
   const next: Partial<SettingsFormValues> = formFrom(after);
@@ -167,12 +179,15 @@ export function rebaseForm(
   const edited = (field: keyof SettingsFormValues): boolean => !same(values[field], loaded[field]);
   const setupOwns = (field: keyof SettingsFormValues): boolean =>
     afterSetup && (after.revision === null || field === 'aiQueueSid');
-  const theirs = fields.filter((field) => !setupOwns(field) && !same(was[field], now[field]));
+  const changed = (field: keyof SettingsFormValues): boolean => !same(was[field], now[field]);
+  const saved = (field: keyof SettingsFormValues): boolean =>
+    ownSave && field in SECRET_MARKS && changed(SECRET_MARKS[field as keyof typeof SECRET_MARKS]);
+  const theirs = fields.filter((field) => !setupOwns(field) && !saved(field) && changed(field));
   return {
     values: Object.fromEntries(
       fields.map((field) => [
         field,
-        edited(field) && !(theirsWin && theirs.includes(field)) ? values[field] : next[field],
+        edited(field) && !saved(field) && !(theirsWin && theirs.includes(field)) ? values[field] : next[field],
       ]),
     ) as unknown as SettingsFormValues,
     theirs: theirs.length > 0,

@@ -208,6 +208,21 @@ describe('SettingsView', () => {
     );
   });
 
+  it('a new key saved by a save Twilio cut short: no conflict is claimed, and the key leaves the form', async () => {
+    const secret = 'ocx_live_new_key_9999';
+    const client = await renderLoaded(SAVED);
+    client.save.mockResolvedValueOnce(TWILIO_UNAVAILABLE);
+    const landed: OpencxSettings = { ...SAVED, opencxTokenMasked: '••••••••9999', revision: '9.landed' };
+    client.load.mockResolvedValueOnce({ ok: true, settings: landed, routing: null });
+    fireEvent.change(tokenInput(), { target: { value: secret } });
+    fireEvent.click(saveButton());
+
+    expect(await screen.findByRole('alert')).toHaveTextContent(/Test & Save may not have finished/);
+    await waitFor(() => expect(tokenInput()).toHaveAttribute('placeholder', '••••••••9999'));
+    expect(screen.getByRole('alert')).toHaveTextContent(/Test & Save may not have finished/);
+    expect(tokenInput()).toHaveValue('');
+  });
+
   it("keeps a key typed, or kept after a refused save, out of the page's markup", async () => {
     const secret = 'ocx_live_kept_after_refusal_77';
     const client = await renderLoaded(SAVED);

@@ -71,6 +71,24 @@ describe('settings form', () => {
     expect(rebaseForm(formFrom(before), before, newKey)).toMatchObject({ theirs: true, conflict: false });
   });
 
+  it('takes a secret typed here as saved when a save whose answer was lost shows it stored, and clears it', () => {
+    const before = { ...SAVED_SETTINGS, opencxWebhookSecretSet: false };
+    const values = { ...formFrom(before), opencxToken: 'ocx_live_new_key_9999', opencxWebhookSecret: 'whsec_new' };
+    const landed = { ...before, opencxTokenMasked: '••••••••9999', opencxWebhookSecretSet: true, revision: '9.x' };
+    expect(rebaseForm(values, before, landed, true, false, true)).toMatchObject({
+      conflict: false,
+      values: { opencxToken: '', opencxWebhookSecret: '' },
+    });
+    // Only the key landed: the secret typed here stays, to be saved again.
+    const keyOnly = { ...landed, opencxWebhookSecretSet: false };
+    expect(rebaseForm(values, before, keyOnly, true, false, true).values).toMatchObject({
+      opencxToken: '',
+      opencxWebhookSecret: 'whsec_new',
+    });
+    // Without a save of this admin's, the same change is someone else's key: a conflict.
+    expect(rebaseForm(values, before, landed, true).conflict).toBe(true);
+  });
+
   it('does not take a revision no field explains: it may be a new secret, which the browser sees only as set', () => {
     const values = { ...formFrom(SAVED_SETTINGS), opencxWebhookSecret: 'whsec_mine' };
     const theirSecret = { ...SAVED_SETTINGS, revision: '9.x' };
