@@ -196,6 +196,17 @@ describe('Apply on an account an admin edits at the same time', () => {
     expect(again.applied).toEqual([]);
     expect((again.steps as StepView[]).filter((step) => step.status === 'failed')).toEqual([]);
   });
+
+  test('the same Apply sent again (its answer lost) finds its writes unchanged, not edited by someone', async () => {
+    const revisions = (await ok(world(), 'setup-check')).revisions as Record<string, string>;
+    const form = { revisions: JSON.stringify(revisions), replaceCallbackUrl: 'true' };
+    const first = await ok(world(), 'setup-apply', form);
+    expect(stepStatuses(first.steps)).toMatchObject({ workspace_events: 'applied' });
+
+    const again = await ok(world(), 'setup-apply', form);
+    expect(stepStatuses(again.steps)).toMatchObject({ workspace_events: 'unchanged' });
+    expect((again.steps as StepView[]).filter((step) => step.status === 'failed')).toEqual([]);
+  });
 });
 
 describe('a failure in the middle of Apply', () => {

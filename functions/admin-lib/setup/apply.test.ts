@@ -45,6 +45,15 @@ describe('runSteps: a resource changed since the check', () => {
     expect(writes).toEqual([]);
   });
 
+  it('is reported unchanged when it changed into what Apply wants (an Apply retried, its answer lost)', async () => {
+    const { step, writes } = callbackStep({ url: 'https://here.example.com' }, 'https://here.example.com');
+
+    const [report] = await runSteps([[step as SetupStep]], { workspace_events: revisionOf(seen) }, noBackup);
+
+    expect(report).toEqual({ ...TITLE, status: 'unchanged', detail: 'Already set.' });
+    expect(writes).toEqual([]);
+  });
+
   it('is written when it still has the revision the check saw, and the report has no reason', async () => {
     const { step, writes } = callbackStep(seen, 'https://here.example.com');
 

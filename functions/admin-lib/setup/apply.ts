@@ -203,13 +203,14 @@ async function runStep(
   let plan: StepPlan;
   try {
     const current = await step.read();
+    plan = step.plan(current, earlier);
     const seen = revisions?.[step.id];
-    if (seen !== undefined && revisionOf(current ?? null) !== seen) {
+    // Changed and now as wanted (a retried Apply whose first answer was lost): nothing to refuse.
+    if (seen !== undefined && revisionOf(current ?? null) !== seen && plan.kind !== 'unchanged') {
       const why = 'someone edited it in the Console or another Apply ran';
       const detail = `Not written: it ${CHANGED_SINCE_CHECK} (${why}). Run the check again, then apply.`;
       return { ...report('failed', detail), reason: 'changed_since_check' };
     }
-    plan = step.plan(current, earlier);
   } catch (error) {
     return report('failed', `Could not read it: ${failureReason(error)}`);
   }
