@@ -229,6 +229,24 @@ describe('decide: the AI reservation (reservation.created)', () => {
     );
   });
 
+  it("declines a new offer that came through a queue not the AI's (Flex's Everyone), engages through the AI's", () => {
+    const everyone = { sid: 'WQ' + 'e'.repeat(32), friendlyName: 'Everyone', targetWorkers: '1==1' };
+    const declined = expectAction(
+      decide(taskEvent('reservation.created'), { config, offerQueue: everyone }),
+      'decline',
+    );
+    expect(declined.summary).toBe(DECLINE_SUMMARIES.notAiQueue);
+    expect(declined.reason).toContain(everyone.sid);
+    const aiQueue = { sid: 'WQ' + 'a'.repeat(32), friendlyName: 'AI', targetWorkers: 'opencx_ai == true' };
+    expectAction(decide(taskEvent('reservation.created'), { config, offerQueue: aiQueue }), 'engage');
+    // The queue the settings name serves the AI, whatever its Target Workers.
+    const named = { ...config, aiQueueSid: everyone.sid };
+    expectAction(decide(taskEvent('reservation.created'), { config: named, offerQueue: everyone }), 'engage');
+    // A conversation the AI holds goes on wherever it is offered again.
+    const held = decide(taskEvent('reservation.created'), { config, record: record('ai'), offerQueue: everyone });
+    expect(held.action).not.toBe('decline');
+  });
+
   it.each<[string, FlexTaskAttributes | undefined]>([
     ['no attributes at all', undefined],
     ['no conversationSid (a voice task)', { channelType: 'voice', call_sid: 'CA123' }],

@@ -1,6 +1,8 @@
 // What should happen for each event: a plain function of the event, the configuration and our
 // record of the conversation. Each listener declares which event types it handles.
 import { type BridgeConfig, isAiPoolWorker } from '../common/config';
+import type { TaskQueueSummary } from '../common/twilio';
+import { aiMembership } from '../admin-lib/setup/expressions';
 import type { AiAnswer, SessionStatus } from '../common/opencx-client';
 import type { FlexTaskAttributes } from '../common/task-attributes';
 import { type ConversationRecord, supersededOffer } from './conversation-record';
@@ -149,7 +151,17 @@ export type ClosedStatus = Exclude<SessionStatus, 'open'>;
 export interface DecisionContext {
   config: BridgeConfig;
   record?: ConversationRecord;
+  /** The queue a new AI offer came through, when it could be read (`offerQueueOf`). */
+  offerQueue?: TaskQueueSummary;
 }
+
+/**
+ * The AI's own queue: the one the settings name, or one whose Target Workers take the AI workers in
+ * by `opencx_ai` (as the setup check reads them). Flex's "Everyone" (`1==1`) is not: a workflow
+ * routing chats there (no AI filter yet, or after Undo) means them for humans.
+ */
+export const servesAi = (queue: TaskQueueSummary, config: BridgeConfig): boolean =>
+  queue.sid === config.aiQueueSid || aiMembership(queue.targetWorkers) === 'includes';
 
 interface Listener<E extends BridgeEvent> {
   name: string;
@@ -173,12 +185,14 @@ export const DECLINE_SUMMARIES = {
   notAConversation: 'The AI answers messaging conversations only, so this task went straight to the human queue.',
   withHumans: 'An agent already had this conversation, so this task went to the human queue.',
   conversationGone: 'The conversation had closed before the AI could take it.',
+  notAiQueue: "The workflow routed this task to a queue that is not the AI's, so it went to the human queue.",
 } as const;
 
 export const aiReservation: Listener<TaskRouterEvent> = {
   name: 'ai-reservation',
   handles: ['reservation.created'],
-  decide(event, { config, record }) {
+  decide(event, context) {
+    const { config, record } = context;
     const attributes = event.taskAttributes ?? {};
     if (!isAi(event, config)) {
       // Humans got the conversation although our record still says the AI holds it (the
@@ -248,6 +262,18 @@ export const aiReservation: Listener<TaskRouterEvent> = {
         return ignore(`a late or repeated delivery of an AI offer; the AI holds ${record.reservationSid}`);
       return { action: 'reengage', conversationSid, ...offer };
     }
+    // Only a new engage: a conversation the AI holds goes on wherever TaskRouter offers it again.
+    if (context.offerQueue && !servesAi(context.offerQueue, config))
+      return {
+        action: 'decline',
+        ...base,
+        conversationSid,
+        attributes,
+        reason:
+          `offered through queue ${context.offerQueue.sid}, ` +
+          "which is not the AI's (no opencx_ai in its Target Workers)",
+        summary: DECLINE_SUMMARIES.notAiQueue,
+      };
     // A record without a session is a claim whose engage failed: engage again (it takes over).
     return { action: 'engage', conversationSid, ...offer, attributes };
   },

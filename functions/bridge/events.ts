@@ -52,6 +52,8 @@ export interface TaskRouterEvent {
   reason?: string;
   /** When TaskRouter raised the event (epoch ms, `TimestampMs`): orders offers delivered late. */
   occurredAt?: number;
+  /** The queue a reservation came through (reservation events). */
+  taskQueueSid?: string;
 }
 
 export interface ConversationEvent {
@@ -136,6 +138,7 @@ function classifyTaskRouter(eventType: string, payload: Payload): Classification
     workerIsAi: parseTaskAttributes(text(payload, 'WorkerAttributes'))?.opencx_ai === true,
     reason: text(payload, 'TaskCanceledReason') ?? text(payload, 'TaskCompletedReason'),
     occurredAt: epochMs(text(payload, 'TimestampMs')),
+    taskQueueSid: text(payload, 'TaskQueueSid')?.startsWith('WQ') ? text(payload, 'TaskQueueSid') : undefined,
   };
   if (!event.taskSid) return { ok: false, reason: `${eventType} without TaskSid` };
   if (eventType.startsWith('reservation.') && (!event.reservationSid || !event.workerSid)) {

@@ -95,6 +95,34 @@ describe.each([
       expect(world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE)).toHaveLength(1);
     });
 
+    // Flex's default: "Assign to Anyone" sends chats to "Everyone" (1==1), the AI workers included.
+    test('a chat the workflow routes to a queue of everyone: declined, routed to humans, no AI session', async () => {
+      const workflow = world.client.taskrouter.v1.workspaces(world.workspaceSid).workflows(world.workflowSid);
+      const configuration = (await workflow.fetch()).configuration;
+      const everyone = world.taskrouter.createTaskQueue(world.workspaceSid, {
+        friendlyName: 'Everyone',
+        targetWorkers: '1==1',
+      }).sid;
+      const handedOff = { expression: 'handedOff == true', targets: [{ queue: world.humanQueueSid }] };
+      await workflow.update({
+        configuration: JSON.stringify({ task_routing: { filters: [handedOff], default_filter: { queue: everyone } } }),
+      });
+      try {
+        // Away, so TaskRouter offers the chat to the AI worker first.
+        await world.humanAgentLogsOut();
+        const { conversationSid, taskSid } = await world.customerStartsConversation('Is anyone there?');
+        await world.humanAgentLogsIn();
+
+        expectDeclinedOnceThenHumans(taskSid);
+        expect(aiOffers(taskSid)[0].taskQueueSid).toBe(everyone);
+        expect(world.task(taskSid).attributes).toMatchObject({ handoffSummary: DECLINE_SUMMARIES.notAiQueue });
+        expect(world.sessionFor(conversationSid)).toBeUndefined();
+        expect(world.transcript(conversationSid).map((m) => m.body)).toEqual(['Is anyone there?']);
+      } finally {
+        await workflow.update({ configuration });
+      }
+    });
+
     test('a task that is not a conversation: declined once, routed to humans', async () => {
       const taskSid = await createTask({ channelType: 'web', name: 'callback request' });
 
