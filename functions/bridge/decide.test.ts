@@ -1179,6 +1179,10 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     // The conversation moved on since (the AI again, a hand-back, its end): nothing to record.
     for (const moved of [record('ai'), record('handback'), undefined])
       expectAction(decide(fired(timer), { config: withTimer, record: moved }), 'ignore');
+    // Still the AI's by the record, on the task the human accepted (its offer to them was never handled).
+    expect(decide(fired(timer), { config: withTimer, record: record('ai', { taskSid: OTHER_TASK }) })).toEqual(
+      ALICE_ACCEPTS,
+    );
     // The AI's own accept needs no timer.
     expect(timerToRearm({ ...accepted, workerSid: AI_WORKER }, withTimer)).toBeUndefined();
   });

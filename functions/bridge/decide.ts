@@ -696,7 +696,9 @@ export const acceptTimer: Listener<TaskRouterEvent> = {
       typeof workerSid !== 'string'
     )
       return ignore('an accept timer without its conversation, task, reservation and worker');
-    if (context.record?.phase !== 'handoff')
+    // Or the record still gives the AI the very task a human accepted: its silence failed, or its offer came late.
+    const stillAis = context.record?.phase === 'ai' && context.record.taskSid === taskSid;
+    if (context.record?.phase !== 'handoff' && !stillAis)
       return ignore(`the accept of ${taskSid} was decided again after the conversation moved on`);
     return reservationAccepted.decide(
       {
