@@ -711,6 +711,32 @@ describe.each([true, false])('Undo while the AI holds a conversation, assignedTa
   });
 });
 
+describe('Undo of an Apply that completed a webhook already pointing here, while the AI holds a conversation', () => {
+  const world = withWorld({ webhooks: false });
+
+  test("keeps the webhook: put back without onMessageAdded, the customer's messages would reach nobody", async () => {
+    // Before the Apply: this deployment's URL, but not the events the relay needs.
+    await world()
+      .client.conversations.v1.services(world().conversationsServiceSid)
+      .configuration.webhooks()
+      .update({ postWebhookUrl: world().webhookUrl, method: 'POST', filters: ['onParticipantAdded'] });
+    await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    world().opencx.ai.reply('Hello! How can I help?');
+    const { conversationSid } = await world().customerStartsConversation('Where is my order?');
+    expect(world().postedAsAi(conversationSid)).toHaveLength(1);
+
+    const undone = await ok(world(), 'setup-undo');
+    expect(stepStatuses(undone.steps)).toMatchObject({ conversations_webhook: 'skipped' });
+    world().opencx.ai.reply('It ships today.');
+    await world().customerSays(conversationSid, 'When?');
+    expect(
+      world()
+        .postedAsAi(conversationSid)
+        .map((m) => m.body),
+    ).toContain('It ships today.');
+  });
+});
+
 describe('uninstall when an AI worker cannot be read', () => {
   const world = withWorld({});
 

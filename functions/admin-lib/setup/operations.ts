@@ -31,7 +31,8 @@ import type { Check, CheckId } from './check';
 import { loadConfig, readRouting, registeredWebhookUrl, runChecks, webhookUrlOf } from './facts';
 import { parseSetupForm, type SetupForm } from './form';
 import { type Revisions, revisionOf, type StepReport } from './steps';
-import { pointsHere } from './webhooks';
+import { bringsEventsHere, pointsHere } from './webhooks';
+import { TIMER_EVENTS } from '../timer-workspace';
 import { aiQueueSids, type Filter, routesToAi } from './expressions';
 import { humanQueueProblem, type RoutingFacts, workflowFilters, workflowWithoutIntegration } from './workflow';
 
@@ -224,9 +225,16 @@ async function undo(call: Call): Promise<Record<string, unknown>> {
   const timers = { timerWorkspaceSid: config?.timerWorkspaceSid, pool: config ? aiPoolOf(config) : [] };
   // Taking the events away from this deployment would leave the AI's running conversations unanswered.
   const webhookUrl = webhookUrlOf(call);
+  // Pointing here is not enough: a callback put back without an event the bridge needs, or on GET, loses it too.
   const takesEventsAway = (backup: Backup): boolean =>
     (backup.kind === 'workspace_callback' || backup.kind === 'conversations_webhook') &&
-    !pointsHere(backupUrl(backup), webhookUrl);
+    !bringsEventsHere(
+      backup,
+      webhookUrl,
+      backup.kind === 'workspace_callback' && backup.workspaceSid === config?.timerWorkspaceSid
+        ? TIMER_EVENTS
+        : undefined,
+    );
   const keep =
     config !== undefined && others.some((r) => takesEventsAway(r.backup)) && (await aiHoldsConversations(call, config));
   // The workflow first: while it still routes chats to the AI, the events stay here too.

@@ -59,6 +59,35 @@ function subscriptionGap(
   };
 }
 
+/**
+ * Whether a workspace callback (`required`: its events) or the Conversations webhook, as a backup
+ * holds it, brings this deployment every event it needs: here, subscribed, and with POST.
+ */
+export function bringsEventsHere(
+  registration:
+    | { kind: 'workspace_callback'; eventCallbackUrl: string | null; eventsFilter: string | null }
+    | { kind: 'conversations_webhook'; postWebhookUrl: string | null; method: string | null; filters: string[] },
+  webhookUrl: string,
+  required: readonly string[] = SUBSCRIBED_TASKROUTER_EVENTS,
+): boolean {
+  const gap =
+    registration.kind === 'workspace_callback'
+      ? subscriptionGap(
+          registration.eventCallbackUrl,
+          parseEventsFilter(registration.eventsFilter),
+          webhookUrl,
+          required,
+        )
+      : subscriptionGap(
+          registration.postWebhookUrl,
+          registration.filters,
+          webhookUrl,
+          CONVERSATION_EVENTS,
+          isPost(registration.method),
+        );
+  return gap.where === 'this' && gap.missing.length === 0 && gap.methodOk;
+}
+
 /** A URL elsewhere is replaced only when the admin confirmed it. */
 function needsWrite(gap: SubscriptionGap, replaceCallbackUrl: boolean): boolean {
   if (gap.where === 'elsewhere') return replaceCallbackUrl;
