@@ -134,6 +134,35 @@ describe('the stored Applies', () => {
   });
 });
 
+describe('a backup whose note of the write was lost', () => {
+  it('reads as unknown after the write, so Undo does not restore it over a later edit', async () => {
+    const items = new Map<string, unknown>();
+    const sync = {
+      createMapItem: async (_: string, __: string, key: string, data: unknown) => {
+        if (key.endsWith('~after')) throw Object.assign(new Error('Too many requests'), { status: 429 });
+        items.set(key, data);
+        return { created: true, retried: false };
+      },
+      listMapItems: async () => [...items.keys()].sort().map((key) => ({ key, data: items.get(key) })),
+    } as unknown as SyncApi;
+    const twilio = {
+      taskrouter: { fetchWorkspaceCallback: async () => ({ eventCallbackUrl: URL, eventsFilter: 'task.created' }) },
+    } as unknown as TwilioApis;
+    const backups = new SetupBackups(sync, 'IS1');
+    const write = backups.writer('0001-a', 'admin', new Date(0), twilio);
+    const written = await write({
+      kind: 'workspace_callback',
+      workspaceSid: WS,
+      eventCallbackUrl: null,
+      eventsFilter: null,
+    });
+    await written(true);
+
+    const [apply] = await backups.applies();
+    expect(apply.resources).toEqual([expect.objectContaining({ unknownAfter: true })]);
+  });
+});
+
 describe('partsOf (a backup too large for one Sync item)', () => {
   it('cuts a text into pieces whose JSON fits, escapes and multi-byte characters counted, that join to it', () => {
     const text = `{"expression": "team == \\"ünïcödé\\" 😀"}\n`.repeat(2000);

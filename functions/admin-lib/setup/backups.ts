@@ -29,6 +29,8 @@ export interface StoredBackup {
   /** The Flex identity (or CLI key) that applied. */
   by: string;
   backup: ResourceBackup;
+  /** Its note of how the write left the resource follows (`~after`): without it, that is unknown. */
+  notes?: true;
 }
 
 /** The item of a backup kept in `parts` items (`<key>~part00`…), its JSON split. */
@@ -282,7 +284,7 @@ export class SetupBackups {
     let next = 0;
     return async (backup) => {
       const key = `${applyId}.${String(next++).padStart(2, '0')}`;
-      const stored: StoredBackup = { applyId, at: now.toISOString(), by, backup };
+      const stored: StoredBackup = { applyId, at: now.toISOString(), by, backup, notes: true };
       const text = JSON.stringify(backup);
       // The parts first: a reader that finds the backup's item finds all of them.
       const parts = Buffer.byteLength(text) > PART_BYTES ? partsOf(text) : [];
@@ -303,8 +305,10 @@ export class SetupBackups {
           ? { notWritten: true }
           : after === undefined
             ? { unknownAfter: true }
-            : after.value !== undefined && { revision: undoRevisionOf(after.value), ...workers };
-        if (note) await this.sync.createMapItem(this.serviceSid, BACKUP_MAP, key + AFTER, note).catch(() => undefined);
+            : after.value === undefined
+              ? { unknownAfter: true }
+              : { revision: undoRevisionOf(after.value), ...workers };
+        await this.sync.createMapItem(this.serviceSid, BACKUP_MAP, key + AFTER, note).catch(() => undefined);
       };
     };
   }
@@ -366,7 +370,8 @@ export class SetupBackups {
         backup: stored.backup,
         afterRevision: written?.revision,
         ...(written?.notWritten ? { notWritten: true } : {}),
-        ...(written?.unknownAfter ? { unknownAfter: true } : {}),
+        // A note lost (Sync failed, or the Apply ran out of time after the write): as unknown as a failed read-back.
+        ...(written?.unknownAfter || (stored.notes && !written) ? { unknownAfter: true } : {}),
         ...(written?.workerRevisions ? { workerRevisions: written.workerRevisions } : {}),
       });
       applies.set(stored.applyId, entry);
