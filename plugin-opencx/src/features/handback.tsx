@@ -313,7 +313,13 @@ export interface HandbackActionPayload {
   instruction: string;
   task?: unknown;
   result?: HandbackResult;
+  /** Which click this is: the answer is found by it even when a replacement passed on a copy. */
+  invocation?: string;
 }
+
+/** Each click's hand-back: `sent` once the Function is called, then its answer. */
+const invocations = new Map<string, HandbackResult | 'sent'>();
+let invocationCount = 0;
 
 const CANCELED = 'canceled';
 
@@ -328,16 +334,27 @@ const isResult = (value: unknown): value is HandbackResult =>
 function handBackThroughAction(flex: typeof Flex, task: unknown): Pick<AgentClient, 'handBack'> {
   return {
     handBack: async (_token, input): Promise<HandbackResult> => {
-      const payload: HandbackActionPayload = { ...input, task };
+      invocationCount += 1;
+      const invocation = `${input.taskSid}#${invocationCount}`;
+      const payload: HandbackActionPayload = { ...input, task, invocation };
+      const answer = (): HandbackResult | undefined => {
+        const seen = invocations.get(invocation);
+        return isResult(seen) ? seen : payload.result;
+      };
       try {
         const result = await flex.Actions.invokeAction(HANDBACK_ACTION, payload);
         if (isResult(result)) return result;
-        if (payload.result) return payload.result;
-        return { ok: false, error: { code: 'unexpected_response', message: strings.handbackUnanswered } };
+        return answer() ?? { ok: false, error: { code: 'unexpected_response', message: strings.handbackUnanswered } };
       } catch {
-        if (payload.result) return payload.result;
+        const known = answer();
+        if (known) return known;
+        // Sent, its answer lost in another plugin's replacement: it may have happened.
+        if (invocations.get(invocation) === 'sent')
+          return { ok: false, error: { code: 'unexpected_response', message: strings.handbackUnanswered } };
         // A listener before it canceled it (Flex rejects the invocation): nothing was sent.
         return { ok: false, error: { code: CANCELED, message: strings.handbackCanceled } };
+      } finally {
+        invocations.delete(invocation);
       }
     },
   };
@@ -395,8 +412,10 @@ export function createHandbackSetup(options: FunctionsClientOptions<Pick<AgentCl
     const { client } = functionsClient(manager.configuration, options, createAgentClient);
     if (client)
       flex.Actions.registerAction(HANDBACK_ACTION, async (payload: HandbackActionPayload) => {
-        const { taskSid, instruction } = payload;
+        const { taskSid, instruction, invocation } = payload;
+        if (invocation) invocations.set(invocation, 'sent');
         payload.result = await client.handBack(manager.user.token, { taskSid, instruction });
+        if (invocation) invocations.set(invocation, payload.result);
         return payload.result;
       });
     // One for the plugin's life: Flex renders the task canvas again for each task and each status change.

@@ -757,3 +757,21 @@ test("another plugin's replacement of the action that returns nothing still give
   expect(await screen.findByRole('status')).toHaveTextContent('The AI has the conversation again');
   expect(handBack).toHaveBeenCalledTimes(1);
 });
+
+test("a replacement that passes on a copy of the payload, then throws: the Functions' answer still shows", async () => {
+  const taskSid = `WT${'c4'.repeat(16)}`;
+  const replace = Flex.Actions.replaceAction as unknown as (
+    name: string,
+    fn: (payload: object, original: (payload: unknown) => Promise<unknown>) => Promise<unknown>,
+  ) => void;
+  replace('OpencxHandBackToAi', async (payload, original) => {
+    await original({ ...payload, audited: true });
+    throw new Error('the audit log is down');
+  });
+  render(<Canvas task={handedOff(taskSid, 'Returns')} />);
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+  fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+
+  expect(await screen.findByRole('status')).toHaveTextContent('The AI has the conversation again');
+  expect(handBack).toHaveBeenCalledTimes(1);
+});
