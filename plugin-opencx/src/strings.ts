@@ -25,6 +25,7 @@ export interface OpencxStrings {
   handbackEndChatWarning: string;
   handbackSendingAfterAccept: string;
   handbackEndChatWaits: string;
+  handbackEndChatChecking: string;
   handbackFailedAfterAccept: string;
   handbackWrapupUnconfirmed: string;
   handbackWrapupRefused: string;
@@ -361,6 +362,7 @@ export const strings: OpencxStrings = {
   handbackSendingAfterAccept: 'Handing the conversation back to the AI…',
   handbackEndChatWaits:
     'End chat waits for the hand-back: once it is answered, your task moves to wrap-up, or End chat works again.',
+  handbackEndChatChecking: 'Checking whether the AI has this conversation before End chat closes it…',
   handbackCanceled:
     'Another customization of Flex stopped the hand-back: nothing was sent, and you still hold the chat.',
   handbackFailedAfterAccept:

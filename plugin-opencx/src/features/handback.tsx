@@ -39,6 +39,8 @@ export class HandbackOutcomes implements Followed {
   private readonly warned = new PerTask<boolean>();
   /** End chat was pressed while the hand-back was on its way, and stopped: the agent is told why. */
   private readonly endChatHeld = new PerTask<boolean>();
+  /** End chat asks the hand-back Function whether the AI has the conversation: the agent sees it is working. */
+  private readonly endChatAsking = new PerTask<boolean>();
   /** A hand-back that may have worked, its failure since dismissed or replaced: End chat still asks. */
   private readonly maybeBack = new PerTask<boolean>();
   /** The instruction typed in a form still open, by task: an agent switching chats finds it again. */
@@ -58,10 +60,12 @@ export class HandbackOutcomes implements Followed {
     const stopProgress = this.byTask.subscribe(listener);
     const stopWarned = this.warned.subscribe(listener);
     const stopHeld = this.endChatHeld.subscribe(listener);
+    const stopAsking = this.endChatAsking.subscribe(listener);
     return () => {
       stopProgress();
       stopWarned();
       stopHeld();
+      stopAsking();
     };
   }
 
@@ -90,6 +94,16 @@ export class HandbackOutcomes implements Followed {
   /** End chat waits while the hand-back is sent. */
   holdEndChat(taskSid: string): void {
     this.endChatHeld.set(taskSid, true);
+  }
+
+  askingForEndChat(taskSid: string, asking: boolean): void {
+    this.endChatAsking.set(taskSid, asking || undefined);
+  }
+
+  /** What End chat's wait says, if anything: checking with the Function, or waiting for the hand-back. */
+  endChatStatus(taskSid: string | undefined): string | undefined {
+    if (this.endChatWaits(taskSid)) return strings.handbackEndChatWaits;
+    return this.endChatAsking.get(taskSid) ? strings.handbackEndChatChecking : undefined;
   }
 
   endChatWaits(taskSid: string | undefined): boolean {
@@ -201,6 +215,7 @@ export function TaskHandback({
   // The answer may come after the wrap-up that took the control away: show it when it does.
   useFollow(outcomes);
   const progress = outcomes.get(task?.taskSid);
+  const endChatStatus = outcomes.endChatStatus(task?.taskSid);
   // The agent's task is not written again: the hand-back's answer says the AI holds the conversation now.
   const entries = (progress?.step === 'done' && progress.history) || readHistory(task?.attributes);
   const showsDone = !canHandBack({ task }) && progress?.step === 'done' && task?.status === 'wrapping';
@@ -226,12 +241,17 @@ export function TaskHandback({
       borderBottomWidth="borderWidth10"
       borderBottomColor="colorBorderWeak"
     >
-      <HandoffHistory entries={entries} />
-      {outcomes.endChatWaits(task?.taskSid) ? (
-        <Text as="p" role="status" color="colorTextWeak">
-          {strings.handbackEndChatWaits}
-        </Text>
-      ) : null}
+      <Box>
+        <HandoffHistory entries={entries} />
+        {/* Mounted before its text: a live region that appears with its words is often not read out. */}
+        <Box aria-live="polite">
+          {endChatStatus ? (
+            <Text as="p" marginTop="space40" color="colorTextWeak">
+              {endChatStatus}
+            </Text>
+          ) : null}
+        </Box>
+      </Box>
       {outcomes.endChatWarned(task?.taskSid) && task?.status === 'accepted' ? (
         <Alert variant="warning">
           <Text as="span">{strings.handbackEndChatWarning}</Text>
@@ -385,7 +405,10 @@ function keepConversationForAi(
     // A task the AI handed off may have been handed back from another tab (or browser): the Function knows.
     const guarded = outcomes.guardsEndChat(taskSid);
     if (!guarded && !showsHandback(payload)) return;
-    const result = await client.handBack(manager.user.token, { taskSid, instruction: '', wrapupOnly: true });
+    outcomes.askingForEndChat(taskSid, true);
+    const result = await client
+      .handBack(manager.user.token, { taskSid, instruction: '', wrapupOnly: true })
+      .finally(() => outcomes.askingForEndChat(taskSid, false));
     // The agent handed back while this was asked: the answer predates it, so End chat waits as for any hand-back.
     const now = outcomes.get(taskSid);
     if (now?.step === 'sending' || (now && !guarded && mayBeHandedBack(now))) {

@@ -680,6 +680,24 @@ describe("Flex's End chat once the AI has the conversation again", () => {
     expect(screen.queryByText(/End chat waits for the hand-back/)).not.toBeInTheDocument();
   });
 
+  test('says it is checking while End chat asks the Function, in a live region there from the start', async () => {
+    const task = handedOff(`WT${'f3'.repeat(16)}`, 'Returns');
+    let checked!: (result: unknown) => void;
+    handBack.mockImplementationOnce(() => new Promise((resolve) => (checked = resolve)) as never);
+    const { container } = render(<Canvas task={task} />);
+    const regions = [...container.querySelectorAll('[aria-live="polite"]')];
+
+    const ending = endChatOn(task);
+    const checking = await screen.findByText(/Checking whether the AI has this conversation/);
+    expect(checking).toBeVisible();
+    const live = checking.closest('[aria-live="polite"]');
+    expect(regions).toContain(live);
+    const notHandedBack = { status: 409, code: 'not_handed_off', message: 'Not handed back to the AI' };
+    await act(async () => checked({ ok: false, error: notHandedBack }));
+    expect(await ending).toBe('ran');
+    expect(live).toBeEmptyDOMElement();
+  });
+
   test('is stopped when the agent hands back while End chat is being checked, whatever the check says', async () => {
     const task = handedOff(`WT${'ef'.repeat(16)}`, 'Returns');
     let checked!: (result: unknown) => void;
