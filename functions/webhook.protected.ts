@@ -16,7 +16,7 @@ import {
 import { recordedConfigFor, shouldRecordConfig } from './bridge/conversation-record';
 import { classifyEvent } from './bridge/events';
 import type { KnownRecord } from './bridge/deps';
-import { offerQueueOf } from './bridge/offer-queue';
+import { offerRouteOf } from './bridge/offer-queue';
 import { perform } from './bridge/perform';
 import {
   bridgeDeps,
@@ -97,7 +97,7 @@ export const handler: WebhookHandler = async (context, event, callback) => {
   let recordRead = false;
   let decision: Decision | undefined;
   try {
-    const offerQueue = offerQueueOf(bridgeEvent, io.twilio.taskrouter);
+    const offerRoute = offerRouteOf(bridgeEvent, io.twilio.taskrouter);
     // The record carries the settings of the version the event names: then no config document is read.
     known = conversationSid?.startsWith('CH') ? await io.state.conversation(conversationSid) : undefined;
     recordRead = true;
@@ -116,7 +116,7 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     }
     if (known && conversationSid && shouldRecordConfig(known.record, config, version))
       known = await io.state.recordConfig(conversationSid, config, known);
-    decision = decide(bridgeEvent, { config, record: known?.record, offerQueue: await offerQueue });
+    decision = decide(bridgeEvent, { config, record: known?.record, offerRoute: await offerRoute });
     const result = await perform(decision, known, bridgeDeps(context, io, config, deadline, trace, started));
     await flushUsage(io);
     logEvent({ ...trace, sessionId: result.sessionId ?? known?.record.sessionId, ...result, ms: Date.now() - started });

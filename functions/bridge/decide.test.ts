@@ -230,20 +230,28 @@ describe('decide: the AI reservation (reservation.created)', () => {
   });
 
   it("declines a new offer that came through a queue not the AI's (Flex's Everyone), engages through the AI's", () => {
-    const everyone = { sid: 'WQ' + 'e'.repeat(32), friendlyName: 'Everyone', targetWorkers: '1==1' };
+    const everyone = { sid: 'WQ' + 'e'.repeat(32), friendlyName: 'Everyone', targetWorkers: '1==1', aiTarget: false };
     const declined = expectAction(
-      decide(taskEvent('reservation.created'), { config, offerQueue: everyone }),
+      decide(taskEvent('reservation.created'), { config, offerRoute: everyone }),
       'decline',
     );
     expect(declined.summary).toBe(DECLINE_SUMMARIES.notAiQueue);
     expect(declined.reason).toContain(everyone.sid);
-    const aiQueue = { sid: 'WQ' + 'a'.repeat(32), friendlyName: 'AI', targetWorkers: 'opencx_ai == true' };
-    expectAction(decide(taskEvent('reservation.created'), { config, offerQueue: aiQueue }), 'engage');
+    const aiQueue = {
+      sid: 'WQ' + 'a'.repeat(32),
+      friendlyName: 'AI',
+      targetWorkers: 'opencx_ai == true',
+      aiTarget: false,
+    };
+    expectAction(decide(taskEvent('reservation.created'), { config, offerRoute: aiQueue }), 'engage');
+    // A workflow target through Everyone that names the AI worker (or selects by opencx_ai) is the AI's route.
+    const named = { ...everyone, aiTarget: true };
+    expectAction(decide(taskEvent('reservation.created'), { config, offerRoute: named }), 'engage');
     // The queue the settings name serves the AI, whatever its Target Workers.
-    const named = { ...config, aiQueueSid: everyone.sid };
-    expectAction(decide(taskEvent('reservation.created'), { config: named, offerQueue: everyone }), 'engage');
+    const saved = { ...config, aiQueueSid: everyone.sid };
+    expectAction(decide(taskEvent('reservation.created'), { config: saved, offerRoute: everyone }), 'engage');
     // A conversation the AI holds goes on wherever it is offered again.
-    const held = decide(taskEvent('reservation.created'), { config, record: record('ai'), offerQueue: everyone });
+    const held = decide(taskEvent('reservation.created'), { config, record: record('ai'), offerRoute: everyone });
     expect(held.action).not.toBe('decline');
   });
 

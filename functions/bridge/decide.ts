@@ -1,8 +1,8 @@
 // What should happen for each event: a plain function of the event, the configuration and our
 // record of the conversation. Each listener declares which event types it handles.
 import { type BridgeConfig, isAiPoolWorker } from '../common/config';
-import type { TaskQueueSummary } from '../common/twilio';
 import { aiMembership } from '../admin-lib/setup/expressions';
+import type { OfferRoute } from './offer-queue';
 import type { AiAnswer, SessionStatus } from '../common/opencx-client';
 import type { FlexTaskAttributes } from '../common/task-attributes';
 import { type ConversationRecord, supersededOffer } from './conversation-record';
@@ -151,17 +151,18 @@ export type ClosedStatus = Exclude<SessionStatus, 'open'>;
 export interface DecisionContext {
   config: BridgeConfig;
   record?: ConversationRecord;
-  /** The queue a new AI offer came through, when it could be read (`offerQueueOf`). */
-  offerQueue?: TaskQueueSummary;
+  /** The queue a new AI offer came through, when it could be read (`offerRouteOf`). */
+  offerRoute?: OfferRoute;
 }
 
 /**
- * The AI's own queue: the one the settings name, or one whose Target Workers take the AI workers in
- * by `opencx_ai` (as the setup check reads them). Flex's "Everyone" (`1==1`) is not: a workflow
+ * The AI's own route: the queue the settings name, one whose Target Workers take the AI workers in
+ * by `opencx_ai`, or a workflow target through the queue that names the worker or selects by
+ * `opencx_ai` (as the setup check reads them). Flex's "Everyone" (`1==1`) alone is not: a workflow
  * routing chats there (no AI filter yet, or after Undo) means them for humans.
  */
-export const servesAi = (queue: TaskQueueSummary, config: BridgeConfig): boolean =>
-  queue.sid === config.aiQueueSid || aiMembership(queue.targetWorkers) === 'includes';
+export const servesAi = (route: OfferRoute, config: BridgeConfig): boolean =>
+  route.sid === config.aiQueueSid || aiMembership(route.targetWorkers) === 'includes' || route.aiTarget;
 
 interface Listener<E extends BridgeEvent> {
   name: string;
@@ -263,14 +264,14 @@ export const aiReservation: Listener<TaskRouterEvent> = {
       return { action: 'reengage', conversationSid, ...offer };
     }
     // Only a new engage: a conversation the AI holds goes on wherever TaskRouter offers it again.
-    if (context.offerQueue && !servesAi(context.offerQueue, config))
+    if (context.offerRoute && !servesAi(context.offerRoute, config))
       return {
         action: 'decline',
         ...base,
         conversationSid,
         attributes,
         reason:
-          `offered through queue ${context.offerQueue.sid}, ` +
+          `offered through queue ${context.offerRoute.sid}, ` +
           "which is not the AI's (no opencx_ai in its Target Workers)",
         summary: DECLINE_SUMMARIES.notAiQueue,
       };
@@ -654,6 +655,10 @@ function offerTimerFor(event: TaskRouterEvent, config: BridgeConfig): FlexTaskAt
     reservationSid,
     workerSid,
     ...(event.occurredAt !== undefined ? { offeredAt: event.occurredAt } : {}),
+    // Where the offer came from: decided again, it is judged by the same route (offerRouteOf).
+    ...(event.taskQueueSid && event.workflowSid
+      ? { offerWorkspaceSid: event.workspaceSid, taskQueueSid: event.taskQueueSid, workflowSid: event.workflowSid }
+      : {}),
     offer: taskAttributes ?? {},
     rearmed: 1,
   };

@@ -52,8 +52,9 @@ export interface TaskRouterEvent {
   reason?: string;
   /** When TaskRouter raised the event (epoch ms, `TimestampMs`): orders offers delivered late. */
   occurredAt?: number;
-  /** The queue a reservation came through (reservation events). */
+  /** The queue and workflow a reservation came through (reservation events). */
   taskQueueSid?: string;
+  workflowSid?: string;
 }
 
 export interface ConversationEvent {
@@ -139,6 +140,7 @@ function classifyTaskRouter(eventType: string, payload: Payload): Classification
     reason: text(payload, 'TaskCanceledReason') ?? text(payload, 'TaskCompletedReason'),
     occurredAt: epochMs(text(payload, 'TimestampMs')),
     taskQueueSid: text(payload, 'TaskQueueSid')?.startsWith('WQ') ? text(payload, 'TaskQueueSid') : undefined,
+    workflowSid: text(payload, 'WorkflowSid')?.startsWith('WW') ? text(payload, 'WorkflowSid') : undefined,
   };
   if (!event.taskSid) return { ok: false, reason: `${eventType} without TaskSid` };
   if (eventType.startsWith('reservation.') && (!event.reservationSid || !event.workerSid)) {

@@ -18,6 +18,10 @@ beforeAll(async () => {
 });
 afterAll(() => world?.stop());
 
+/** A queue of every worker, as Flex's "Everyone" is, one per test. */
+const everyoneQueue = (): string =>
+  world.taskrouter.createTaskQueue(world.workspaceSid, { friendlyName: 'Everyone', targetWorkers: '1==1' }).sid;
+
 const aiOffers = (taskSid: string) => world.reservations(taskSid).filter((r) => r.workerSid === world.aiWorkerSid);
 const humanOffers = (taskSid: string) =>
   world.reservations(taskSid).filter((r) => r.workerSid === world.humanWorkerSid);
@@ -99,10 +103,7 @@ describe.each([
     test('a chat the workflow routes to a queue of everyone: declined, routed to humans, no AI session', async () => {
       const workflow = world.client.taskrouter.v1.workspaces(world.workspaceSid).workflows(world.workflowSid);
       const configuration = (await workflow.fetch()).configuration;
-      const everyone = world.taskrouter.createTaskQueue(world.workspaceSid, {
-        friendlyName: 'Everyone',
-        targetWorkers: '1==1',
-      }).sid;
+      const everyone = everyoneQueue();
       const handedOff = { expression: 'handedOff == true', targets: [{ queue: world.humanQueueSid }] };
       await workflow.update({
         configuration: JSON.stringify({ task_routing: { filters: [handedOff], default_filter: { queue: everyone } } }),
@@ -118,6 +119,33 @@ describe.each([
         expect(world.task(taskSid).attributes).toMatchObject({ handoffSummary: DECLINE_SUMMARIES.notAiQueue });
         expect(world.sessionFor(conversationSid)).toBeUndefined();
         expect(world.transcript(conversationSid).map((m) => m.body)).toEqual(['Is anyone there?']);
+      } finally {
+        await workflow.update({ configuration });
+      }
+    });
+
+    test('a chat the workflow routes to the AI worker by name through a queue of everyone: engaged', async () => {
+      const workflow = world.client.taskrouter.v1.workspaces(world.workspaceSid).workflows(world.workflowSid);
+      const configuration = (await workflow.fetch()).configuration;
+      const everyone = everyoneQueue();
+      const handedOff = { expression: 'handedOff == true', targets: [{ queue: world.humanQueueSid }] };
+      const toAi = {
+        expression: "channelType == 'web'",
+        targets: [{ queue: everyone, known_worker_sid: world.aiWorkerSid }],
+      };
+      await workflow.update({
+        configuration: JSON.stringify({
+          task_routing: { filters: [handedOff, toAi], default_filter: { queue: world.humanQueueSid } },
+        }),
+      });
+      try {
+        world.opencx.ai.reply('Hello from the AI');
+        const { conversationSid, taskSid } = await world.customerStartsConversation('Hi there');
+
+        expect(aiOffers(taskSid)[0].taskQueueSid).toBe(everyone);
+        expect(world.sessionFor(conversationSid)).toBeDefined();
+        expect(world.postedAsAi(conversationSid).map((m) => m.body)).toEqual(['Hello from the AI']);
+        expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
       } finally {
         await workflow.update({ configuration });
       }
