@@ -337,8 +337,8 @@ export interface HandbackActionPayload {
   invocation?: string;
 }
 
-/** Each click's hand-back: `sent` once the Function is called, then its answer. */
-const invocations = new Map<string, HandbackResult | 'sent'>();
+/** Each click's hand-back while its invocation runs: `sent` once the Function is called, then its answer. */
+const invocations = new Map<string, HandbackResult | 'waiting' | 'sent'>();
 let invocationCount = 0;
 
 const CANCELED = 'canceled';
@@ -357,6 +357,7 @@ function handBackThroughAction(flex: typeof Flex, task: unknown): Pick<AgentClie
       invocationCount += 1;
       const invocation = `${input.taskSid}#${invocationCount}`;
       const payload: HandbackActionPayload = { ...input, task, invocation };
+      invocations.set(invocation, 'waiting');
       const answer = (): HandbackResult | undefined => {
         const seen = invocations.get(invocation);
         return isResult(seen) ? seen : payload.result;
@@ -405,14 +406,16 @@ function keepConversationForAi(
     // A task the AI handed off may have been handed back from another tab (or browser): the Function knows.
     const guarded = outcomes.guardsEndChat(taskSid);
     if (!guarded && !showsHandback(payload)) return;
+    const before = JSON.stringify(outcomes.get(taskSid) ?? null);
     outcomes.askingForEndChat(taskSid, true);
     const result = await client
       .handBack(manager.user.token, { taskSid, instruction: '', wrapupOnly: true })
       .finally(() => outcomes.askingForEndChat(taskSid, false));
-    // The agent handed back while this was asked: the answer predates it, so End chat waits as for any hand-back.
+    // The agent handed back while this was asked: the answer predates it. End chat waits for the
+    // hand-back under way, and otherwise asks again the next time.
     const now = outcomes.get(taskSid);
-    if (now?.step === 'sending' || (now && !guarded && mayBeHandedBack(now))) {
-      if (now.step === 'sending') outcomes.holdEndChat(taskSid);
+    if (JSON.stringify(now ?? null) !== before) {
+      if (now?.step === 'sending') outcomes.holdEndChat(taskSid);
       return abort();
     }
     // The AI does not have the conversation: Flex's End chat is the agent's to run.
@@ -436,9 +439,13 @@ export function createHandbackSetup(options: FunctionsClientOptions<Pick<AgentCl
     if (client)
       flex.Actions.registerAction(HANDBACK_ACTION, async (payload: HandbackActionPayload) => {
         const { taskSid, instruction, invocation } = payload;
-        if (invocation) invocations.set(invocation, 'sent');
+        // Only while its click waits: a replacement that returned before calling this leaves nothing behind.
+        const note = (state: HandbackResult | 'sent') => {
+          if (invocation && invocations.has(invocation)) invocations.set(invocation, state);
+        };
+        note('sent');
         payload.result = await client.handBack(manager.user.token, { taskSid, instruction });
-        if (invocation) invocations.set(invocation, payload.result);
+        note(payload.result);
         return payload.result;
       });
     // One for the plugin's life: Flex renders the task canvas again for each task and each status change.

@@ -723,6 +723,25 @@ describe("Flex's End chat once the AI has the conversation again", () => {
     }
   });
 
+  test('is stopped when a hand-back sent and answered while End chat was being checked moved the task', async () => {
+    const task = handedOff(`WT${'e7'.repeat(16)}`, 'Returns');
+    let checked!: (result: unknown) => void;
+    handBack
+      .mockImplementationOnce(() => new Promise((resolve) => (checked = resolve)) as never)
+      .mockResolvedValueOnce({ ...notMoved, wrappedUp: true });
+    render(<Canvas task={task} />);
+    const ending = endChatOn(task);
+    await waitFor(() => expect(handBack).toHaveBeenCalledTimes(1));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    await waitFor(() => expect(handBack).toHaveBeenCalledTimes(2));
+    await screen.findByText(/The AI has the conversation again/);
+    const notHandedBack = { status: 409, code: 'not_handed_off', message: 'Not handed back to the AI' };
+    await act(async () => checked({ ok: false, error: notHandedBack }));
+
+    expect(await ending).toBe('stopped');
+  });
+
   /** End chat on a task the AI handed off, as Flex passes it (with its attributes). */
   const endChatOn = (task: ReturnType<typeof handedOff>) =>
     Flex.Actions.invokeAction('WrapupTask', { task }).then(
