@@ -1,4 +1,4 @@
-import { type BridgeConfig, parseConfig } from '../common/config';
+import type { BridgeConfig } from '../common/config';
 import type { AiAnswer } from '../common/opencx-client';
 import type { FlexTaskAttributes } from '../common/task-attributes';
 import { type ConversationPhase, type ConversationRecord, NO_LAST_WORDS } from './conversation-record';
@@ -26,13 +26,12 @@ import { answerKey } from './dedup';
 import { classifyEvent, type ConversationEvent, type TaskRouterEvent, type TaskRouterEventType } from './events';
 import { AI_UNAVAILABLE } from './handoff';
 import type { OpencxEvent } from './opencx-events';
-import { ACCOUNT, CONVERSATION, RESERVATION, SERVICE, WORKSPACE } from './fixtures.testing';
+import { ACCOUNT, AI_WORKER, BRIDGE_CONFIG, CONVERSATION, RESERVATION, SERVICE, WORKSPACE } from './fixtures.testing';
 
 const TIMER_WORKSPACE = 'WS0000000000000000000000000000ti01';
 
 const AI_TASK = 'WT000000000000000000000000000000a1';
 const OTHER_TASK = 'WT000000000000000000000000000000b2';
-const AI_WORKER = 'WK000000000000000000000000000000a1';
 const HUMAN_WORKER = 'WK000000000000000000000000000000f1';
 
 /** Alice's accept of the task a handoff made, recorded. */
@@ -45,13 +44,7 @@ const ALICE_ACCEPTS: Decision = {
   workerName: 'Alice',
 };
 
-const config: BridgeConfig = parseConfig({
-  opencxToken: 'ocx_live_secret',
-  workspaceSid: WORKSPACE,
-  aiWorkerSid: AI_WORKER,
-  conversationsServiceSid: SERVICE,
-  aiAuthorName: 'AI Support Agent',
-})!;
+const config: BridgeConfig = BRIDGE_CONFIG;
 
 function taskEvent(type: TaskRouterEventType, over: Partial<TaskRouterEvent> = {}): TaskRouterEvent {
   return {

@@ -1,19 +1,9 @@
-import { type BridgeConfig, parseConfig } from '../common/config';
 import type { TaskRouterApi } from '../common/twilio';
 import { decide, timerToRearm } from './decide';
 import type { TaskRouterEvent } from './events';
-import { ACCOUNT, SERVICE, WORKSPACE } from './fixtures.testing';
+import { ACCOUNT, AI_WORKER, BRIDGE_CONFIG as CONFIG, WORKSPACE as WS } from './fixtures.testing';
 import { offerRouteOf, targetsWorkerThrough } from './offer-queue';
 
-const WS = WORKSPACE;
-const AI_WORKER = 'WK000000000000000000000000000000a1';
-const CONFIG: BridgeConfig = parseConfig({
-  opencxToken: 'ocx_live_secret',
-  workspaceSid: WORKSPACE,
-  aiWorkerSid: AI_WORKER,
-  conversationsServiceSid: SERVICE,
-  aiAuthorName: 'AI Support Agent',
-})!;
 const EVERYONE = 'WQ' + 'e'.repeat(32);
 const WORKFLOW = 'WW' + 'f'.repeat(32);
 
@@ -88,7 +78,7 @@ describe('offerRouteOf', () => {
     ).resolves.toBeUndefined();
   });
 
-  it('gives the offer timer the same route: an offer declined for its queue is declined again, not engaged', async () => {
+  it('gives the offer timer the same route: an offer declined for its queue is declined again', async () => {
     const withTimer = { ...CONFIG, timerWorkspaceSid: 'WS' + '7'.repeat(32), timerWorkflowSid: 'WW' + '7'.repeat(32) };
     const offered = offer({ taskQueueSid: 'WQ' + '3'.repeat(32) });
     const timer = timerToRearm(offered, withTimer)!;
