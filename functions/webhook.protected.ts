@@ -16,7 +16,7 @@ import {
 import { recordedConfigFor, shouldRecordConfig } from './bridge/conversation-record';
 import { classifyEvent } from './bridge/events';
 import type { KnownRecord } from './bridge/deps';
-import { offerRouteOf } from './bridge/offer-queue';
+import { type OfferRoute, offerRouteOf } from './bridge/offer-queue';
 import { perform } from './bridge/perform';
 import {
   bridgeDeps,
@@ -96,8 +96,10 @@ export const handler: WebhookHandler = async (context, event, callback) => {
   let known: KnownRecord | undefined;
   let recordRead = false;
   let decision: Decision | undefined;
+  let offerRoute: OfferRoute | undefined;
+  let routeRead: Promise<OfferRoute | undefined> | undefined;
   try {
-    const offerRoute = offerRouteOf(bridgeEvent, io.twilio.taskrouter);
+    routeRead = offerRouteOf(bridgeEvent, io.twilio.taskrouter);
     // The record carries the settings of the version the event names: then no config document is read.
     known = conversationSid?.startsWith('CH') ? await io.state.conversation(conversationSid) : undefined;
     recordRead = true;
@@ -116,7 +118,8 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     }
     if (known && conversationSid && shouldRecordConfig(known.record, config, version))
       known = await io.state.recordConfig(conversationSid, config, known);
-    decision = decide(bridgeEvent, { config, record: known?.record, offerRoute: await offerRoute });
+    offerRoute = await routeRead;
+    decision = decide(bridgeEvent, { config, record: known?.record, offerRoute });
     const result = await perform(decision, known, bridgeDeps(context, io, config, deadline, trace, started));
     await flushUsage(io);
     logEvent({ ...trace, sessionId: result.sessionId ?? known?.record.sessionId, ...result, ms: Date.now() - started });
@@ -157,7 +160,9 @@ export const handler: WebhookHandler = async (context, event, callback) => {
       return reply(callback, 503, { outcome: 'failed', reason: 'temporary failure' });
     }
     const unwatched = error instanceof UnwatchedAnswer ? error : undefined;
-    const rearm = unwatched?.watchdog ?? timerToRearm(bridgeEvent, config);
+    // An offer's timer carries its route, read even when the failure came before the decision.
+    offerRoute ??= routeRead && (await quickly(routeRead));
+    const rearm = unwatched?.watchdog ?? timerToRearm(bridgeEvent, config, offerRoute);
     if (retry && rearm && timed) {
       // The usual wait while the AI holds the conversation; soon for a handoff the failure cut short.
       const phase = unwatched && (await quickly(retry.state.conversation(unwatched.conversationSid)))?.record.phase;

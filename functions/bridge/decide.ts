@@ -2,7 +2,7 @@
 // record of the conversation. Each listener declares which event types it handles.
 import { type BridgeConfig, isAiPoolWorker } from '../common/config';
 import { aiMembership } from '../admin-lib/setup/expressions';
-import type { OfferRoute } from './offer-queue';
+import { carriedRoute, type OfferRoute } from './offer-queue';
 import type { AiAnswer, SessionStatus } from '../common/opencx-client';
 import type { FlexTaskAttributes } from '../common/task-attributes';
 import { type ConversationRecord, supersededOffer } from './conversation-record';
@@ -272,7 +272,8 @@ export const aiReservation: Listener<TaskRouterEvent> = {
         attributes,
         reason:
           `offered through queue ${context.offerRoute.sid}, ` +
-          "which is not the AI's (no opencx_ai in its Target Workers)",
+          "which is not the AI's: not the settings' AI queue, and no opencx_ai in its Target Workers " +
+          "or in the workflow's targets through it",
         summary: DECLINE_SUMMARIES.notAiQueue,
       };
     // A record without a session is a claim whose engage failed: engage again (it takes over).
@@ -558,14 +559,19 @@ export function rearmDelaySeconds(timer: FlexTaskAttributes): number | undefined
  * reservation timeout left unavailable, which TaskRouter would not try again either; and the end of
  * a conversation's task, so its record and OpenCX session do not outlive it.
  */
-export function timerToRearm(event: BridgeEvent, config: BridgeConfig | undefined): FlexTaskAttributes | undefined {
+export function timerToRearm(
+  event: BridgeEvent,
+  config: BridgeConfig | undefined,
+  /** The route the offer came through, when this handling read it (`offerRouteOf`). */
+  offerRoute?: OfferRoute,
+): FlexTaskAttributes | undefined {
   if (event.surface !== 'taskrouter' || !config) return undefined;
   if (event.type === 'reservation.timeout' && !isTimerWorkspace(event, config))
     return isAi(event, config) && event.workerSid
       ? { opencxTimer: 'restore-worker', workerSid: event.workerSid, rearmed: 1 }
       : undefined;
   if (!isTimerWorkspace(event, config))
-    return endTimerFor(event) ?? offerTimerFor(event, config) ?? acceptTimerFor(event, config);
+    return endTimerFor(event) ?? offerTimerFor(event, config, offerRoute) ?? acceptTimerFor(event, config);
   if (event.type !== 'task.canceled') return undefined;
   const timer = event.taskAttributes;
   const kind = timer?.opencxTimer;
@@ -643,7 +649,11 @@ export const engageWatchdog = (
  * to): TaskRouter does not send it again, and the task would wait on the AI for the whole
  * reservation timeout (10 minutes or more). The timer carries the offer to decide it again.
  */
-function offerTimerFor(event: TaskRouterEvent, config: BridgeConfig): FlexTaskAttributes | undefined {
+function offerTimerFor(
+  event: TaskRouterEvent,
+  config: BridgeConfig,
+  offerRoute: OfferRoute | undefined,
+): FlexTaskAttributes | undefined {
   const { taskSid, reservationSid, workerSid, taskAttributes } = event;
   if (event.type !== 'reservation.created' || !isAi(event, config) || !taskSid || !reservationSid || !workerSid)
     return undefined;
@@ -655,10 +665,8 @@ function offerTimerFor(event: TaskRouterEvent, config: BridgeConfig): FlexTaskAt
     reservationSid,
     workerSid,
     ...(event.occurredAt !== undefined ? { offeredAt: event.occurredAt } : {}),
-    // Where the offer came from: decided again, it is judged by the same route (offerRouteOf).
-    ...(event.taskQueueSid && event.workflowSid
-      ? { offerWorkspaceSid: event.workspaceSid, taskQueueSid: event.taskQueueSid, workflowSid: event.workflowSid }
-      : {}),
+    // The route its first handling read: decided again, the offer is judged by it, not by a read that may fail.
+    ...(offerRoute ? { offerRoute } : {}),
     offer: taskAttributes ?? {},
     rearmed: 1,
   };
@@ -795,7 +803,10 @@ export const offerTimer: Listener<TaskRouterEvent> = {
       taskAttributes: offer as FlexTaskAttributes,
       occurredAt: typeof offeredAt === 'number' ? offeredAt : undefined,
     };
-    const decision = aiReservation.decide(offered, context);
+    const decision = aiReservation.decide(offered, {
+      ...context,
+      offerRoute: carriedRoute(event.taskAttributes?.offerRoute),
+    });
     const failedEngage = record?.phase === 'ai' && !record.sessionId && record.reservationSid === reservationSid;
     return decision.action === 'engage' && failedEngage ? { ...decision, takeOver: true } : decision;
   },

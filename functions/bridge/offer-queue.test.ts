@@ -78,23 +78,31 @@ describe('offerRouteOf', () => {
     ).resolves.toBeUndefined();
   });
 
-  it('gives the offer timer the same route: an offer declined for its queue is declined again', async () => {
+  it('gives the offer timer the route its first handling read: declined again without reading it', async () => {
     const withTimer = { ...CONFIG, timerWorkspaceSid: 'WS' + '7'.repeat(32), timerWorkflowSid: 'WW' + '7'.repeat(32) };
     const offered = offer({ taskQueueSid: 'WQ' + '3'.repeat(32) });
-    const timer = timerToRearm(offered, withTimer)!;
-    expect(timer).toMatchObject({ offerWorkspaceSid: WS, taskQueueSid: offered.taskQueueSid, workflowSid: WORKFLOW });
-    const fired: TaskRouterEvent = {
+    const route = await offerRouteOf(offered, taskrouter().api);
+    expect(decide(offered, { config: withTimer, offerRoute: route })).toMatchObject({ action: 'decline' });
+    const timer = timerToRearm(offered, withTimer, route)!;
+    expect(timer).toMatchObject({ offerRoute: route });
+    const fired = (attributes: Record<string, unknown>): TaskRouterEvent => ({
       ...offer(),
       type: 'task.canceled',
       workspaceSid: withTimer.timerWorkspaceSid,
       taskSid: 'WT9',
-      taskAttributes: timer,
+      taskAttributes: attributes,
       workerIsAi: false,
       taskQueueSid: undefined,
       workflowSid: undefined,
-    };
-    const route = await offerRouteOf(fired, taskrouter().api);
-    expect(route).toMatchObject({ sid: offered.taskQueueSid, aiTarget: false });
-    expect(decide(fired, { config: withTimer, offerRoute: route })).toMatchObject({ action: 'decline' });
+    });
+    // The timer's own handling reads no route (a read then may fail): the carried one decides.
+    const failing = { fetchTaskQueue: () => Promise.reject(new Error('503')) } as unknown as TaskRouterApi;
+    await expect(offerRouteOf(fired(timer), failing)).resolves.toBeUndefined();
+    expect(decide(fired(timer), { config: withTimer })).toMatchObject({ action: 'decline' });
+    expect(decide(fired({ ...timer, offerRoute: { ...route, aiTarget: true } }), { config: withTimer })).toMatchObject({
+      action: 'engage',
+    });
+    // Armed without a route (it could not be read): decided as before.
+    expect(decide(fired(timerToRearm(offered, withTimer)!), { config: withTimer })).toMatchObject({ action: 'engage' });
   });
 });

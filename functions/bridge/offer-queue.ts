@@ -19,9 +19,8 @@ const KEEP_MS = 60_000;
 const known = new Map<string, { route: OfferRoute; until: number }>();
 
 /**
- * The route of an offer to a worker marked `opencx_ai` (or of the offer timer deciding it again);
- * undefined for any other event, or when the queue or workflow cannot be read (the offer is then
- * judged without it, as before).
+ * The route of an offer to a worker marked `opencx_ai`; undefined for any other event, or when the
+ * queue or workflow cannot be read (the offer is then judged without it, as before).
  */
 export async function offerRouteOf(
   event: BridgeEvent,
@@ -44,21 +43,19 @@ export async function offerRouteOf(
 }
 
 function offerOf(event: BridgeEvent): Offer | undefined {
-  if (event.surface !== 'taskrouter') return undefined;
-  if (event.type === 'reservation.created' && event.workerIsAi) {
-    const { workspaceSid, taskQueueSid, workflowSid, workerSid } = event;
-    return taskQueueSid && workflowSid && workerSid
-      ? { workspaceSid, queueSid: taskQueueSid, workflowSid, workerSid }
-      : undefined;
-  }
-  const timer = event.taskAttributes;
-  if (event.type !== 'task.canceled' || timer?.opencxTimer !== 'offer') return undefined;
-  const { offerWorkspaceSid, taskQueueSid, workflowSid, workerSid } = timer;
-  return typeof offerWorkspaceSid === 'string' &&
-    typeof taskQueueSid === 'string' &&
-    typeof workflowSid === 'string' &&
-    typeof workerSid === 'string'
-    ? { workspaceSid: offerWorkspaceSid, queueSid: taskQueueSid, workflowSid, workerSid }
+  if (event.surface !== 'taskrouter' || event.type !== 'reservation.created' || !event.workerIsAi) return undefined;
+  const { workspaceSid, taskQueueSid, workflowSid, workerSid } = event;
+  return taskQueueSid && workflowSid && workerSid
+    ? { workspaceSid, queueSid: taskQueueSid, workflowSid, workerSid }
+    : undefined;
+}
+
+/** The route an offer timer carries (`offerTimerFor`), as the first handling of its offer read it. */
+export function carriedRoute(value: unknown): OfferRoute | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const { sid, friendlyName, targetWorkers, aiTarget } = value as Record<string, unknown>;
+  return typeof sid === 'string' && typeof targetWorkers === 'string' && typeof aiTarget === 'boolean'
+    ? { sid, friendlyName: typeof friendlyName === 'string' ? friendlyName : '', targetWorkers, aiTarget }
     : undefined;
 }
 
