@@ -210,6 +210,31 @@ describe('planAiPool: a paused AI worker', () => {
   });
 });
 
+describe('planAiPool: while an admin has the AI paused', () => {
+  const paused = (sid: string, over: { tasks?: number } = {}) => ({
+    ...worker(sid, { available: false, paused: true, ...over }),
+    activitySid: 'WA_BREAK',
+  });
+
+  it('a shrink keeps the worker that serves and lets the paused one go', () => {
+    const plan = planAiPool(1, { pool: ['WK1', 'WK2'], draining: [] }, [paused('WK1', { tasks: 3 }), worker('WK2')]);
+    expect(plan.keep).toEqual([kept('WK2')]);
+    expect(plan).toMatchObject({ drain: ['WK1'], remove: [] });
+  });
+
+  it('growing the pool adds workers paused like the others: a save does not put the AI back on', () => {
+    const plan = planAiPool(2, { pool: ['WK1'], draining: [] }, [paused('WK1')]);
+    expect(plan.keep).toEqual([kept('WK1')]);
+    expect(plan).toMatchObject({ create: ['OpenCX AI'], createAvailable: false, createPausedIn: 'WA_BREAK' });
+  });
+
+  it('new workers serve when any worker kept of the pool does', () => {
+    const plan = planAiPool(3, { pool: ['WK1', 'WK2'], draining: [] }, [paused('WK1'), worker('WK2')]);
+    expect(plan).toMatchObject({ create: ['OpenCX AI'], createAvailable: true });
+    expect(plan.createPausedIn).toBeUndefined();
+  });
+});
+
 describe('planAiPool: before the workspace events come here', () => {
   it('makes no worker Available, new or kept: TaskRouter would offer it chats nothing answers', () => {
     const timedOut = worker('WK1', { available: false, name: 'OpenCX AI' });

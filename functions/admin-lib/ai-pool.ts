@@ -14,6 +14,8 @@ export interface PoolWorker {
   available: boolean;
   /** An unavailable activity an admin set on purpose (not the one a reservation timeout sets). */
   paused?: boolean;
+  /** Its activity. */
+  activitySid?: string;
   /** Every task channel the worker has (the workspace's), with what it holds. */
   channels: { taskChannel: string; capacity: number; available: boolean; assignedTasks: number }[];
 }
@@ -46,6 +48,11 @@ export interface PoolPlan {
   remove: string[];
   /** New workers end Available; else they stay in an unavailable activity until Apply. */
   createAvailable: boolean;
+  /**
+   * Every worker kept of the stored pool is paused (the admin turned the AI off): new workers
+   * start in this activity, paused like them, not serving.
+   */
+  createPausedIn?: string;
 }
 
 /** `OpenCX AI`, `OpenCX AI 2`, `OpenCX AI 3`… */
@@ -97,9 +104,10 @@ function withSkill(attributes: Record<string, unknown>): Record<string, unknown>
 }
 
 /**
- * The workers kept are, in this order of preference: those of the stored pool, then draining ones
- * (reopening a worker beats creating one), then AI workers the settings do not know (a save cut
- * short left them behind); within each, the busiest first, so a shrink drains the quietest.
+ * The workers kept are, in this order of preference: those of the stored pool (serving ones before
+ * those an admin paused, so a shrink keeps the AI on), then draining ones (reopening a worker beats
+ * creating one), then AI workers the settings do not know (a save cut short left them behind);
+ * within each, the busiest first, so a shrink drains the quietest.
  * New workers take the first pool names no AI worker has.
  *
  * Workers are made Available only when `eventsHere` (the workspace's events come to this deployment):
@@ -116,8 +124,13 @@ export function planAiPool(
   // Where the worker stands in the stored settings, so a save keeps the pool's order.
   const known = [...stored.pool, ...stored.draining, ...workers.map((worker) => worker.sid)];
   const byStoredOrder = (a: PoolWorker, b: PoolWorker): number => known.indexOf(a.sid) - known.indexOf(b.sid);
+  const pausedInPool = (worker: PoolWorker): boolean => !!worker.paused && stored.pool.includes(worker.sid);
   const candidates = [...workers].sort(
-    (a, b) => rank(a) - rank(b) || heldTasks(b) - heldTasks(a) || byStoredOrder(a, b),
+    (a, b) =>
+      rank(a) - rank(b) ||
+      Number(pausedInPool(a)) - Number(pausedInPool(b)) ||
+      heldTasks(b) - heldTasks(a) ||
+      byStoredOrder(a, b),
   );
   const kept = candidates.slice(0, size).sort(byStoredOrder);
   const surplus = candidates.slice(size).sort(byStoredOrder);
@@ -132,14 +145,18 @@ export function planAiPool(
   const busy = surplus.filter((worker) => heldTasks(worker) > 0);
   // A worker of the pool an admin paused stays paused: a save of other settings must not put the AI back on.
   const stayOff = (repair: KeptWorker, worker: PoolWorker): KeptWorker =>
-    !eventsHere || (worker.paused && stored.pool.includes(worker.sid)) ? { ...repair, makeAvailable: false } : repair;
+    !eventsHere || pausedInPool(worker) ? { ...repair, makeAvailable: false } : repair;
+  // Growing the pool while the AI is off (every worker kept of the pool paused) keeps it off.
+  const keptOfPool = kept.filter((worker) => stored.pool.includes(worker.sid));
+  const pausedLike = keptOfPool.every(pausedInPool) ? keptOfPool.find((worker) => worker.activitySid) : undefined;
   return {
     keep: kept.map((worker) => stayOff(repairOf(worker), worker)),
     create,
     drain: busy.filter((worker) => !allClosed(worker)).map((worker) => worker.sid),
     draining: busy.filter(allClosed).map((worker) => worker.sid),
     remove: surplus.filter((worker) => heldTasks(worker) === 0).map((worker) => worker.sid),
-    createAvailable: eventsHere,
+    createAvailable: eventsHere && !pausedLike,
+    ...(pausedLike && create.length > 0 ? { createPausedIn: pausedLike.activitySid } : {}),
   };
 }
 

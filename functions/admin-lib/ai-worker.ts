@@ -77,12 +77,14 @@ export async function ensureAiPool(
   const available = activities.length > 0 ? pickAvailableActivity(activities, workspaceSid) : undefined;
   // A new worker starts unavailable, so TaskRouter offers it nothing (a call on a queue of
   // everyone) before only chat and sms are open, and before the settings name it. In the timeout
-  // activity, so one a failed save left unopened reads as timed out (not paused) and a save opens it.
+  // activity, so one a failed save left unopened reads as timed out (not paused) and a save opens it;
+  // while the admin has the AI paused, in the paused workers' activity, paused like them.
   const timeoutSid =
     plan.create.length > 0
       ? (timeoutActivitySid ?? (await taskrouter.fetchWorkspace(workspaceSid))?.timeoutActivitySid)
       : undefined;
   const startAs =
+    activities.find((activity) => activity.sid === plan.createPausedIn && !activity.available) ??
     activities.find((activity) => activity.sid === timeoutSid && !activity.available) ??
     activities.find((activity) => !activity.available) ??
     available;

@@ -370,6 +370,38 @@ test('a save leaves an AI worker an admin paused as it is, and puts back one a t
   }
 });
 
+test('while an admin has the AI paused a save keeps it off; a shrink keeps the worker that serves', async () => {
+  const world = await World.start({});
+  try {
+    const workspace = world.taskrouter.workspace(world.workspaceSid);
+    const breakSid = world.taskrouter.findActivity(workspace, 'Break')!.sid;
+    const activityOf = (sid: string) => world.taskrouter.getWorker(world.workspaceSid, sid).activitySid;
+    const pause = (sid: string) =>
+      world.client.taskrouter.v1.workspaces(world.workspaceSid).workers(sid).update({ activitySid: breakSid });
+
+    const [first] = (await savePeak(world, 50)).aiWorkerSids;
+    await pause(first);
+    const grown = (await savePeak(world, 100)).aiWorkerSids;
+    expect(grown).toHaveLength(2);
+    expect(grown.map(activityOf)).toEqual([breakSid, breakSid]);
+
+    // The admin turns the second worker back on, and shrinks the pool: the AI stays on.
+    const second = grown.find((sid) => sid !== first)!;
+    const availableSid = world.taskrouter.findActivity(workspace, 'Available')!.sid;
+    await world.client.taskrouter.v1
+      .workspaces(world.workspaceSid)
+      .workers(second)
+      .update({ activitySid: availableSid });
+    expect((await savePeak(world, 50)).aiWorkerSids).toEqual([second]);
+    expect(activityOf(second)).toBe(availableSid);
+    expect(openChannels(world, second)).toEqual(['chat 50', 'sms 50']);
+    expect(world.aiWorkers().map((worker) => worker.sid)).toEqual([second]);
+    expect(world.twilio.violations).toEqual([]);
+  } finally {
+    await world.stop();
+  }
+});
+
 test('a save that grows the pool but cannot store the settings leaves the new worker taking no chats', async () => {
   const world = await World.start({});
   try {
