@@ -107,8 +107,9 @@ export interface Handback {
 /** A claim older than this without a session belongs to a Function that died mid-engage. */
 export const STALE_CLAIM_MS = 15000;
 
+/** Only the AI's: a record being handed off, or held by humans, after an engage that made no session is not a claim. */
 export function isStaleClaim(record: ConversationRecord, now: number): boolean {
-  return !record.sessionId && now - record.claimedAt > STALE_CLAIM_MS;
+  return record.phase === 'ai' && !record.sessionId && now - record.claimedAt > STALE_CLAIM_MS;
 }
 
 /**

@@ -1293,7 +1293,7 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     });
     // The failed engage's own claim (this offer, no session) is taken over whatever its age; a claim
     // of another offer only once stale.
-    expect(again(record('ai', { sessionId: undefined }))).toMatchObject({ action: 'engage', takeOver: true });
+    expect(again(record('ai', { sessionId: undefined }))).toMatchObject({ action: 'engage', takeOver: {} });
     expect(again(record('ai', { sessionId: undefined, reservationSid: 'WR_OTHER' }))).not.toHaveProperty('takeOver');
     expect(again()).not.toHaveProperty('takeOver');
     expect(decide(offered, { config: withTimer, record: record('ai', { sessionId: undefined }) })).not.toHaveProperty(
@@ -1306,6 +1306,18 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     });
     expectAction(again(record('human', { taskSid: OTHER_TASK })), 'decline');
     expectAction(decide(fired({ ...offer, offer: undefined }), { config: withTimer }), 'ignore');
+  });
+
+  it('an offer timer says when it was armed: it takes over only a claim made before, not a live one since', () => {
+    const offered = taskEvent('reservation.created', { occurredAt: 1_000 });
+    const armed = timerToRearm(offered, withTimer, undefined, 5_000)!;
+    expect(armed).toMatchObject({ opencxTimer: 'offer', armedAt: 5_000 });
+    // Armed again after its own handling failed: from then on, so the claim that handling made is taken over.
+    expect(timerToRearm(fired(armed), withTimer, undefined, 30_000)).toMatchObject({ armedAt: 30_000, rearmed: 2 });
+    expect(decide(fired(armed), { config: withTimer, record: record('ai', { sessionId: undefined }) })).toMatchObject({
+      action: 'engage',
+      takeOver: { claimedBefore: 5_000 },
+    });
   });
 
   it('puts back an AI worker a reservation timeout left unavailable, by a timer the restore listener acts on', () => {

@@ -43,9 +43,11 @@ export type Decision =
       attributes: FlexTaskAttributes;
       /**
        * Decided again by the offer's timer: a claim of this same offer without a session is the
-       * failed engage's (it ended before the timer was armed), taken over whatever its age.
+       * failed engage's, taken over whatever its age, if made before the timer was armed
+       * (`claimedBefore`, epoch ms; unknown for a timer armed before it was carried). A claim made
+       * since is another firing's, live (a duplicate event, or a timer of a retried offer).
        */
-      takeOver?: boolean;
+      takeOver?: { claimedBefore?: number };
     }
   | { action: 'reengage'; conversationSid: string; taskSid: string; reservationSid: string; offeredAt?: number }
   | {
@@ -564,6 +566,8 @@ export function timerToRearm(
   config: BridgeConfig | undefined,
   /** The route the offer came through, when this handling read it (`offerRouteOf`). */
   offerRoute?: OfferRoute,
+  /** When the timer is armed (epoch ms): an offer timer takes over only a claim older (`takeOver`). */
+  now?: number,
 ): FlexTaskAttributes | undefined {
   if (event.surface !== 'taskrouter' || !config) return undefined;
   if (event.type === 'reservation.timeout' && !isTimerWorkspace(event, config))
@@ -571,7 +575,7 @@ export function timerToRearm(
       ? { opencxTimer: 'restore-worker', workerSid: event.workerSid, rearmed: 1 }
       : undefined;
   if (!isTimerWorkspace(event, config))
-    return endTimerFor(event) ?? offerTimerFor(event, config, offerRoute) ?? acceptTimerFor(event, config);
+    return endTimerFor(event) ?? offerTimerFor(event, config, offerRoute, now) ?? acceptTimerFor(event, config);
   if (event.type !== 'task.canceled') return undefined;
   const timer = event.taskAttributes;
   const kind = timer?.opencxTimer;
@@ -579,7 +583,12 @@ export function timerToRearm(
   if (!timer || !backoff) return undefined;
   const rearmed = typeof timer.rearmed === 'number' ? timer.rearmed : 0;
   if (rearmed >= backoff.length) return undefined;
-  return { ...timer, rearmed: rearmed + 1, ...(kind === 'resend' ? { resendOf: firstResendTimer(event) } : {}) };
+  return {
+    ...timer,
+    rearmed: rearmed + 1,
+    ...(kind === 'resend' ? { resendOf: firstResendTimer(event) } : {}),
+    ...(kind === 'offer' && now !== undefined ? { armedAt: now } : {}),
+  };
 }
 
 /**
@@ -653,6 +662,7 @@ function offerTimerFor(
   event: TaskRouterEvent,
   config: BridgeConfig,
   offerRoute: OfferRoute | undefined,
+  now: number | undefined,
 ): FlexTaskAttributes | undefined {
   const { taskSid, reservationSid, workerSid, taskAttributes } = event;
   if (event.type !== 'reservation.created' || !isAi(event, config) || !taskSid || !reservationSid || !workerSid)
@@ -668,6 +678,7 @@ function offerTimerFor(
     // The route its first handling read: decided again, the offer is judged by it, not by a read that may fail.
     ...(offerRoute ? { offerRoute } : {}),
     offer: taskAttributes ?? {},
+    ...(now !== undefined ? { armedAt: now } : {}),
     rearmed: 1,
   };
 }
@@ -774,7 +785,7 @@ export const offerTimer: Listener<TaskRouterEvent> = {
   name: 'offer-timer',
   handles: ['task.canceled'],
   decide(event, context) {
-    const { taskSid, reservationSid, workerSid, offeredAt, offer } = event.taskAttributes ?? {};
+    const { taskSid, reservationSid, workerSid, offeredAt, offer, armedAt } = event.taskAttributes ?? {};
     if (
       typeof taskSid !== 'string' ||
       typeof reservationSid !== 'string' ||
@@ -808,7 +819,8 @@ export const offerTimer: Listener<TaskRouterEvent> = {
       offerRoute: carriedRoute(event.taskAttributes?.offerRoute),
     });
     const failedEngage = record?.phase === 'ai' && !record.sessionId && record.reservationSid === reservationSid;
-    return decision.action === 'engage' && failedEngage ? { ...decision, takeOver: true } : decision;
+    if (decision.action !== 'engage' || !failedEngage) return decision;
+    return { ...decision, takeOver: typeof armedAt === 'number' ? { claimedBefore: armedAt } : {} };
   },
 };
 

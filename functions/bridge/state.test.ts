@@ -640,12 +640,37 @@ describe('taking over a stale claim', () => {
       sync.fetchMapItem = async () => ({ data: existing, revision: '1' });
       return state;
     };
+    const offer = { reservationSid: 'WR1' };
     await expect(claimOf(failed).claim(CH, fresh)).resolves.toMatchObject({ claimed: false });
-    await expect(claimOf(failed).claim(CH, fresh, 'WR1')).resolves.toEqual({ claimed: true, record: fresh });
-    await expect(claimOf(failed).claim(CH, fresh, 'WR9')).resolves.toMatchObject({ claimed: false });
-    await expect(claimOf({ ...failed, sessionId: 's1' }).claim(CH, fresh, 'WR1')).resolves.toMatchObject({
+    await expect(claimOf(failed).claim(CH, fresh, offer)).resolves.toEqual({ claimed: true, record: fresh });
+    await expect(claimOf(failed).claim(CH, fresh, { reservationSid: 'WR9' })).resolves.toMatchObject({
       claimed: false,
     });
+    await expect(claimOf({ ...failed, sessionId: 's1' }).claim(CH, fresh, offer)).resolves.toMatchObject({
+      claimed: false,
+    });
+    // Made before the timer was armed: the failed engage's. Made since: another firing's, live.
+    const armedAt = failed.claimedAt + 1;
+    await expect(claimOf(failed).claim(CH, fresh, { ...offer, claimedBefore: armedAt })).resolves.toEqual({
+      claimed: true,
+      record: fresh,
+    });
+    await expect(
+      claimOf({ ...failed, claimedAt: armedAt }).claim(CH, fresh, { ...offer, claimedBefore: armedAt }),
+    ).resolves.toMatchObject({ claimed: false });
+  });
+
+  it('takes over a stale claim only while the AI holds it: not one being handed off, or held by humans', async () => {
+    const old = { ...fresh, claimedAt: fresh.claimedAt - 60_000 };
+    const claimOf = (existing: ConversationRecord) => {
+      const state = staleClaim('kept');
+      const sync = (state as unknown as { sync: { fetchMapItem: unknown } }).sync;
+      sync.fetchMapItem = async () => ({ data: existing, revision: '1' });
+      return state;
+    };
+    await expect(claimOf(old).claim(CH, fresh)).resolves.toEqual({ claimed: true, record: fresh });
+    for (const phase of ['handoff', 'human'] as const)
+      await expect(claimOf({ ...old, phase }).claim(CH, fresh)).resolves.toMatchObject({ claimed: false });
   });
 });
 

@@ -248,8 +248,11 @@ export class BridgeState {
   async claim(
     conversationSid: string,
     record: ConversationRecord,
-    /** This offer's own claim without a session is taken over too, whatever its age (its engage failed). */
-    takeOverOffer?: string,
+    /**
+     * This offer's own claim without a session is taken over too, whatever its age (its engage
+     * failed), if made before `claimedBefore` (when the offer's timer was armed).
+     */
+    takeOverOffer?: { reservationSid: string; claimedBefore?: number },
   ): Promise<{ claimed: boolean; existing?: ConversationRecord; record?: ConversationRecord }> {
     const map = locationOf(CONVERSATION_MAPS, conversationSid);
     // A record kept under a retired layout is the conversation's claim.
@@ -270,7 +273,8 @@ export class BridgeState {
       takeOverOffer !== undefined &&
       existing.data.phase === 'ai' &&
       !existing.data.sessionId &&
-      existing.data.reservationSid === takeOverOffer;
+      existing.data.reservationSid === takeOverOffer.reservationSid &&
+      (takeOverOffer.claimedBefore === undefined || existing.data.claimedAt < takeOverOffer.claimedBefore);
     if (failedEngage || isStaleClaim(existing.data, record.claimedAt)) {
       // A resume cut short keeps its handback, so the engage that takes over still says it to the AI.
       const takeover = existing.data.handback ? { ...record, handback: existing.data.handback } : record;

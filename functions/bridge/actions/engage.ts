@@ -69,7 +69,8 @@ export async function engage(d: Engage, deps: BridgeDeps): Promise<Outcome> {
     claimedAt: deps.now().getTime(),
     config: configToRecord(deps.config),
   };
-  const claim = await deps.state.claim(d.conversationSid, record, d.takeOver ? d.reservationSid : undefined);
+  const takeOver = d.takeOver && { reservationSid: d.reservationSid, ...d.takeOver };
+  const claim = await deps.state.claim(d.conversationSid, record, takeOver);
   if (!claim.claimed) return reengage(d, deps);
   return startSession(d, { record: claim.record ?? record, revision: '' }, deps);
 }
