@@ -234,6 +234,8 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
   // An Apply, Undo or Uninstall ran since the settings shown were read: the next read, whatever asks for it (its
   // own read may fail, or lose to a return's newer one), takes what it wrote as this admin's, not another's.
   const setupWrote = useRef(false);
+  // What it said before the Apply, Undo or Uninstall under way: put back when that one is refused.
+  const setupWroteBefore = useRef(false);
   const ids: Record<TextField, string> = {
     opencxToken: useUID(),
     opencxExtraTokens: useUID(),
@@ -355,6 +357,13 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
 
   const noteSetupWrite = (): void => {
     setupWrote.current = true;
+  };
+  const noteSetupStart = (): void => {
+    setupWroteBefore.current = setupWrote.current;
+    setupWrote.current = true;
+  };
+  const noteSetupRefused = (): void => {
+    setupWrote.current = setupWroteBefore.current;
   };
 
   /**
@@ -766,7 +775,8 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
             token={token}
             checkRequest={checkRequest}
             visit={visit}
-            onSettingsChanging={noteSetupWrite}
+            onSettingsChanging={noteSetupStart}
+            onSettingsUnchanged={noteSetupRefused}
             onSettingsChanged={() => {
               noteSetupWrite();
               void refresh();

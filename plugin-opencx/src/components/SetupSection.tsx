@@ -49,6 +49,8 @@ export interface SetupSectionProps {
   onSettingsChanged?: () => void;
   /** An Apply, Undo or Uninstall starts: until it answers, a read of the settings may already see its writes. */
   onSettingsChanging?: () => void;
+  /** The one that started was refused before it wrote anything: a change seen since is not its. */
+  onSettingsUnchanged?: () => void;
 }
 
 type Busy = 'check' | 'apply' | 'undo' | 'uninstall';
@@ -156,6 +158,7 @@ export function SetupSection({
   visit = 0,
   onSettingsChanged,
   onSettingsChanging,
+  onSettingsUnchanged,
 }: SetupSectionProps): JSX.Element {
   const [checks, setChecks] = useState<SetupCheck[]>();
   const [busy, setBusy] = useState<Busy>();
@@ -227,6 +230,7 @@ export function SetupSection({
       checkAfterWrite.current = true;
       if (leftUnfinished(result.error)) onSettingsChanged?.();
     }
+    if (kind !== 'check' && !result.ok && !leftUnfinished(result.error)) onSettingsUnchanged?.();
     if (kind !== 'check' && checkAfterWrite.current) {
       checkAfterWrite.current = false;
       void check({ keepReport: true });

@@ -807,6 +807,23 @@ describe('the settings form after Apply, Undo or Uninstall', () => {
     expect(screen.queryByText(theirChanges)).not.toBeInTheDocument();
   });
 
+  it("takes a change made after a refused Apply as another admin's on a return", async () => {
+    const { client, comeBack } = await renderVisited();
+    client.applySetup.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'setup_busy', message: 'Another setup change is in progress', status: 409 },
+    });
+    fireEvent.click(applyButton());
+    expect(await screen.findByRole('alert')).toHaveTextContent('Another setup change is in progress');
+    // The other admin's save lands meanwhile: it is not this admin's Apply.
+    client.load.mockResolvedValue({ ok: true, settings: afterApply, routing: null });
+
+    comeBack(1);
+
+    expect(await screen.findByText(theirChanges)).toBeVisible();
+    expect(queueInput()).toHaveValue(CREATED_QUEUE);
+  });
+
   it('does not read them again after an Apply the Functions refused', async () => {
     const client = await renderView(FIXABLE);
     client.applySetup.mockResolvedValueOnce({
