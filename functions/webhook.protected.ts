@@ -30,6 +30,7 @@ import {
 } from './bridge/runtime';
 import { type BridgeConfig, CONFIG_VERSION_PARAM } from './common/config';
 import { logEvent } from './common/log';
+import { isConversationSid } from './common/task-attributes';
 import { Deadline } from './common/retry';
 import { isValidTwilioSignature } from './common/signature';
 
@@ -101,7 +102,7 @@ export const handler: WebhookHandler = async (context, event, callback) => {
   try {
     routeRead = offerRouteOf(bridgeEvent, io.twilio.taskrouter);
     // The record carries the settings of the version the event names: then no config document is read.
-    known = conversationSid?.startsWith('CH') ? await io.state.conversation(conversationSid) : undefined;
+    known = isConversationSid(conversationSid) ? await io.state.conversation(conversationSid) : undefined;
     recordRead = true;
     config = recordedConfigFor(known?.record, version) ?? (await io.state.loadConfig({ version }));
     if (!config) {

@@ -6,6 +6,7 @@ import { handBack } from '../bridge/actions/handback';
 import { instructionOf, MAX_INSTRUCTION_LENGTH } from '../bridge/handback';
 import { BridgeState } from '../bridge/state';
 import { logEvent } from '../common/log';
+import { isConversationSid } from '../common/task-attributes';
 
 export const handler = pluginEndpoint(
   { name: 'handback', taskHolder: true },
@@ -15,7 +16,7 @@ export const handler = pluginEndpoint(
     if (instruction && instruction.length > MAX_INSTRUCTION_LENGTH)
       throw invalidInput('instruction', `The instruction can be at most ${MAX_INSTRUCTION_LENGTH} characters`);
     const conversationSid = task.attributes.conversationSid;
-    if (typeof conversationSid !== 'string' || !conversationSid.startsWith('CH')) {
+    if (!isConversationSid(conversationSid)) {
       throw new AdminError(
         409,
         'not_handed_off',

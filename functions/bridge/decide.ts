@@ -4,7 +4,7 @@ import { type BridgeConfig, isAiPoolWorker } from '../common/config';
 import { aiMembership } from '../admin-lib/setup/expressions';
 import { carriedRoute, type OfferRoute } from './offer-queue';
 import type { AiAnswer, SessionStatus } from '../common/opencx-client';
-import type { FlexTaskAttributes } from '../common/task-attributes';
+import { type FlexTaskAttributes, isConversationSid } from '../common/task-attributes';
 import { type ConversationRecord, supersededOffer } from './conversation-record';
 import { answerKey } from './dedup';
 import type { BridgeEvent, ConversationEvent, CustomerMessage, OpencxBridgeEvent, TaskRouterEvent } from './events';
@@ -227,7 +227,7 @@ export const aiReservation: Listener<TaskRouterEvent> = {
         summary: DECLINE_SUMMARIES.handedOff,
       };
     }
-    if (typeof conversationSid !== 'string' || !conversationSid.startsWith('CH')) {
+    if (!isConversationSid(conversationSid)) {
       return {
         action: 'decline',
         ...base,
@@ -1095,7 +1095,7 @@ export function conversationOf(event: BridgeEvent): string | undefined {
   if (event.surface === 'conversations') return event.conversationSid;
   if (event.surface === 'opencx') return event.conversationSid;
   const sid = event.taskAttributes?.conversationSid;
-  return typeof sid === 'string' ? sid : undefined;
+  return isConversationSid(sid) ? sid : undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { TaskRouterApi } from '../common/twilio';
 import { decide, timerToRearm } from './decide';
 import type { TaskRouterEvent } from './events';
-import { ACCOUNT, AI_WORKER, BRIDGE_CONFIG as CONFIG, WORKSPACE as WS } from './fixtures.testing';
+import { ACCOUNT, AI_WORKER, BRIDGE_CONFIG as CONFIG, CONVERSATION, WORKSPACE as WS } from './fixtures.testing';
 import { offerRouteOf, targetsWorkerThrough } from './offer-queue';
 
 const EVERYONE = 'WQ' + 'e'.repeat(32);
@@ -36,7 +36,7 @@ describe('offerRouteOf', () => {
     reservationSid: 'WR1',
     workerSid: AI_WORKER,
     workerIsAi: true,
-    taskAttributes: { conversationSid: 'CH1' },
+    taskAttributes: { conversationSid: CONVERSATION },
     taskQueueSid: EVERYONE,
     workflowSid: WORKFLOW,
     ...over,

@@ -978,6 +978,17 @@ describe('who may hand back, and bad input', () => {
     const notOurs = await handBack(taskSid);
     expect(notOurs.status).toBe(409);
     expect(notOurs.body.error.code).toBe('not_handed_off');
+
+    // The agent edits the task's conversationSid (Flex lets a worker write its task's attributes): no SID, no 500.
+    for (const forged of ['CH?x', 'CH/x', `${conversationSid}/x`]) {
+      await world.client.taskrouter.v1
+        .workspaces(world.workspaceSid)
+        .tasks(taskSid)
+        .update({ attributes: JSON.stringify({ ...world.task(taskSid).attributes, conversationSid: forged }) });
+      const edited = await handBack(taskSid);
+      expect(edited.status).toBe(409);
+      expect(edited.body.error.code).toBe('not_handed_off');
+    }
     expect(invitesSince(before)).toEqual([]);
   });
 
