@@ -45,6 +45,19 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
   const earlier = verdictOnTask(task.attributes[VERDICT_ATTRIBUTE]);
   const noteOnOpencx = async (): Promise<'noted' | 'failed' | 'no-session'> => {
     if (!sessionId) return 'no-session';
+    // The task's attributes are the agent's to edit: only a session the AI held for this task is noted.
+    const owner = await state.sessionOf(sessionId).catch((error: unknown) => {
+      warn('could not read whose the OpenCX session is', { sessionId, error: String(error) });
+      return 'unread' as const;
+    });
+    if (owner === 'unread') return 'failed';
+    const ours = owner?.taskSid ? owner.taskSid === task.sid : owner?.conversationSid === conversationSid;
+    if (!ours) {
+      warn('the task names an OpenCX session the AI did not hold for it; the verdict stays on the task', {
+        sessionId,
+      });
+      return 'no-session';
+    }
     // Sync failing: noted, at worst twice, rather than not at all.
     const claim = verdictNoteKey(task.sid, verdict);
     const claimedBy = randomUUID();

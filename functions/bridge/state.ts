@@ -592,20 +592,33 @@ export class BridgeState {
     await Promise.all(locations.map((map) => this.sync.deleteMapItem(this.syncServiceSid, map, conversationSid)));
   }
 
-  /** The Flex conversation an OpenCX session answers in (for OpenCX's webhooks). */
-  async rememberSession(sessionId: string, conversationSid: string): Promise<void> {
+  /**
+   * The Flex conversation an OpenCX session answers in (for OpenCX's webhooks), and the task it was
+   * made for (an agent's verdict on that task may note it on the session).
+   */
+  async rememberSession(sessionId: string, conversationSid: string, taskSid: string): Promise<void> {
     await this.sync.createMapItem(
       this.syncServiceSid,
       locationOf(SESSION_MAPS, sessionId),
       sessionId,
-      { conversationSid },
+      { conversationSid, taskSid },
       SESSION_TTL_SECONDS,
     );
   }
 
   async conversationOfSession(sessionId: string): Promise<string | undefined> {
-    const found = await this.fetchItem<{ conversationSid?: unknown }>(SESSION_MAPS, sessionId);
-    return typeof found?.item.data.conversationSid === 'string' ? found.item.data.conversationSid : undefined;
+    return (await this.sessionOf(sessionId))?.conversationSid;
+  }
+
+  /** What `rememberSession` kept (no `taskSid` for a session remembered before it was kept). */
+  async sessionOf(sessionId: string): Promise<{ conversationSid?: string; taskSid?: string } | undefined> {
+    const found = await this.fetchItem<{ conversationSid?: unknown; taskSid?: unknown }>(SESSION_MAPS, sessionId);
+    if (!found) return undefined;
+    const { conversationSid, taskSid } = found.item.data;
+    return {
+      ...(typeof conversationSid === 'string' ? { conversationSid } : {}),
+      ...(typeof taskSid === 'string' ? { taskSid } : {}),
+    };
   }
 
   /**

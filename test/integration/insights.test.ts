@@ -360,6 +360,34 @@ describe('the agent verdict', () => {
     expect((await insights()).body.verdicts).toEqual({ total: 1, notNeeded: 1, summaryWrong: 1 });
   });
 
+  test("an agent who points their task at another customer's session writes nothing into it", async () => {
+    const victim = await world.customerStartsConversation('My card was charged twice');
+    const session = world.sessionFor(victim.conversationSid)!;
+    const messagesBefore = session.messages.length;
+    const { attributes } = world.task(handoff.taskSid);
+    const setAttributes = (next: Record<string, unknown>) =>
+      world.client.taskrouter.v1
+        .workspaces(world.workspaceSid)
+        .tasks(handoff.taskSid)
+        .update({ attributes: JSON.stringify(next) });
+    // Flex lets a worker write their own task's attributes.
+    await setAttributes({ ...attributes, opencxSessionId: session.id, conversationSid: victim.conversationSid });
+    try {
+      const answer = await giveVerdict({
+        taskSid: handoff.taskSid,
+        needed: 'true',
+        summaryRight: 'false',
+        comment: 'x',
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ ok: true, opencx: 'no-session' });
+      expect(session.messages).toHaveLength(messagesBefore);
+      expect(session.custom_data).not.toHaveProperty('flex_verdict_needed');
+    } finally {
+      await setAttributes({ ...world.task(handoff.taskSid).attributes, ...attributes });
+    }
+  });
+
   // Bad input gets 400.
   test('is refused, writing nothing, to a worker who never held the task and to a token without a worker', async () => {
     const other = world.taskrouter.createWorker(world.workspaceSid, {

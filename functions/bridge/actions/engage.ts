@@ -175,7 +175,7 @@ export async function startSession(
   try {
     const [recorded, , settled] = await Promise.all([
       recording,
-      deps.state.rememberSession(sessionId, d.conversationSid),
+      deps.state.rememberSession(sessionId, d.conversationSid, d.taskSid),
       claiming,
       handback ? tellAiOfHandback(sessionId, handback, deps) : undefined,
       armIdleTimer(d.conversationSid, sessionId, d.attributes, deps, d.offeredAt),
