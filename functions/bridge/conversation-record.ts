@@ -29,6 +29,11 @@ export interface ConversationRecord {
   customerAuthor?: string;
   humanWorkerSid?: string;
   /**
+   * The Flex interaction and channel of the task the AI was offered, as Flex made it: a handback
+   * invites there, not wherever the task's attributes (the agent's to edit) say.
+   */
+  interaction?: { sid: string; channelSid: string };
+  /**
    * Written in the same Sync write that moves the conversation to 'handoff', so a handoff cut
    * short (a Function that failed or ran out of time) is finished by the next event.
    */

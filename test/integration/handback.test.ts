@@ -992,6 +992,35 @@ describe('who may hand back, and bad input', () => {
     expect(invitesSince(before)).toEqual([]);
   });
 
+  test("an agent who points their task at another customer's interaction hands back their own", async () => {
+    const { conversationSid, interactionSid, humanTaskSid } = await conversationWithAlice();
+    const other = await world.customerStartsConversation('Is my order shipped?');
+    const { flexInteractionSid, flexInteractionChannelSid } = world.task(other.taskSid).attributes;
+    expect(flexInteractionSid).toBe(other.interactionSid);
+    // Flex lets a worker write their own task's attributes.
+    await world.client.taskrouter.v1
+      .workspaces(world.workspaceSid)
+      .tasks(humanTaskSid)
+      .update({
+        attributes: JSON.stringify({
+          ...world.task(humanTaskSid).attributes,
+          flexInteractionSid,
+          flexInteractionChannelSid,
+        }),
+      });
+    const before = lastSeq(world);
+
+    const answer = await handBack(humanTaskSid, 'Carry on');
+    await world.settle();
+
+    expect(answer.body).toMatchObject({ ok: true, handedBack: true });
+    const invites = invitesSince(before);
+    expect(invites).toHaveLength(1);
+    expect(invites[0].path).toContain(`/Interactions/${interactionSid}/`);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+    expect(world.conversationRecord(other.conversationSid)).toMatchObject({ phase: 'ai', taskSid: other.taskSid });
+  });
+
   test('an invite Flex refuses leaves the conversation with the agent, and a retry then works', async () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
     world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, status: 400, code: 20001, times: 1 });

@@ -59,6 +59,12 @@ export function opencxChannel(channelType: unknown): string {
   return typeof channelType === 'string' ? (known[channelType.toLowerCase()] ?? 'api') : 'api';
 }
 
+const interactionOf = ({
+  flexInteractionSid: sid,
+  flexInteractionChannelSid: channelSid,
+}: FlexTaskAttributes): Pick<ConversationRecord, 'interaction'> =>
+  typeof sid === 'string' && typeof channelSid === 'string' ? { interaction: { sid, channelSid } } : {};
+
 export async function engage(d: Engage, deps: BridgeDeps): Promise<Outcome> {
   const record: ConversationRecord = {
     workspaceSid: deps.config.workspaceSid,
@@ -67,6 +73,7 @@ export async function engage(d: Engage, deps: BridgeDeps): Promise<Outcome> {
     offeredAt: d.offeredAt,
     phase: 'ai',
     claimedAt: deps.now().getTime(),
+    ...interactionOf(d.attributes),
     config: configToRecord(deps.config),
   };
   const takeOver = d.takeOver && { reservationSid: d.reservationSid, ...d.takeOver };

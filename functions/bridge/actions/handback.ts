@@ -55,10 +55,6 @@ export type HandbackDeps = Pick<BridgeDeps, 'config' | 'twilio' | 'state' | 'now
 
 export async function handBack(request: HandbackRequest, deps: HandbackDeps): Promise<HandbackOutcome> {
   const { conversationSid, task } = request;
-  const { flexInteractionSid, flexInteractionChannelSid } = task.attributes;
-  if (typeof flexInteractionSid !== 'string' || typeof flexInteractionChannelSid !== 'string') {
-    return { outcome: 'refused', reason: 'This task has no Flex interaction to route back to the AI' };
-  }
   // Read before the phase changes: the AI reads every customer message after the cut-off.
   const [known, newestFirst] = await Promise.all([
     deps.state.conversation(conversationSid),
@@ -67,6 +63,14 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
       limit: ENGAGE_HISTORY.scanned,
     }),
   ]);
+  // The interaction the AI was offered the conversation in; a record from before it was kept: the task's.
+  const { sid: flexInteractionSid, channelSid: flexInteractionChannelSid } = known?.record.interaction ?? {
+    sid: task.attributes.flexInteractionSid,
+    channelSid: task.attributes.flexInteractionChannelSid,
+  };
+  if (typeof flexInteractionSid !== 'string' || typeof flexInteractionChannelSid !== 'string') {
+    return { outcome: 'refused', reason: 'This task has no Flex interaction to route back to the AI' };
+  }
   const afterIndex = handbackCutoff(
     newestFirst,
     known?.record.customerAuthor ?? customerAuthor(task.attributes, newestFirst),
