@@ -13,7 +13,7 @@ const facts: FuzzFacts = {
   aiWorkerSid: 'WK' + '1'.repeat(32),
   humanWorkerSid: 'WK' + '2'.repeat(32),
   opencxWebhookSecret: 'whsec_unit',
-  tokens: { admin: 'admin-token', agent: 'agent-token', expired: 'expired-token' },
+  tokens: { admin: 'admin-token', agent: 'agent-token', worker: 'worker-token', expired: 'expired-token' },
   twilioReplays: [{ EventType: 'onMessageAdded', MessageSid: 'IM' + '1'.repeat(32) }],
   opencxReplays: [{ headers: { 'content-type': 'application/json' }, rawBody: '{}' }],
   nowSeconds: () => 1_800_000_000,
@@ -48,11 +48,12 @@ describe('generateCases', () => {
 
   test('covers every endpoint and expectation, and both Functions get replays', () => {
     const cases = generateCases(1, 600, facts);
-    for (const endpoint of ['webhook', 'opencx-webhook', 'admin']) {
-      for (const expectation of endpoint === 'admin' ? ['refused', 'ignored'] : ['refused', 'ignored', 'transient']) {
+    for (const endpoint of ['webhook', 'opencx-webhook', 'admin', 'agent']) {
+      const plugin = endpoint === 'admin' || endpoint === 'agent';
+      for (const expectation of plugin ? ['refused', 'ignored'] : ['refused', 'ignored', 'transient']) {
         expect(cases.some((c) => c.endpoint === endpoint && c.expectation === expectation)).toBe(true);
       }
-      if (endpoint !== 'admin')
+      if (!plugin)
         expect(cases.some((c) => c.endpoint === endpoint && c.kind === 'replay of a real delivery')).toBe(true);
     }
     expect(cases.some((c) => (c.body?.length ?? 0) > 1_000_000)).toBe(true);

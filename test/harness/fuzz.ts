@@ -19,7 +19,7 @@ import { AI_RESPONSE_EVENT, HANDOFF_EVENT } from '../simulators/opencx/webhooks'
 import type { World } from './world';
 import { SeededRandom } from '../reliability/seeded-random';
 
-export type FuzzEndpoint = 'webhook' | 'opencx-webhook' | 'admin';
+export type FuzzEndpoint = 'webhook' | 'opencx-webhook' | 'admin' | 'agent';
 export type FuzzExpectation = 'refused' | 'ignored' | 'transient';
 
 export interface FuzzCase {
@@ -118,7 +118,8 @@ export interface FuzzFacts {
   aiWorkerSid: string;
   humanWorkerSid: string;
   opencxWebhookSecret: string;
-  tokens: { admin: string; agent: string; expired: string };
+  /** `worker`: an agent's, naming their worker (what the agent Functions check the task against). */
+  tokens: { admin: string; agent: string; worker: string; expired: string };
   /** Real deliveries Twilio made, to replay with their original signature. */
   twilioReplays: Record<string, string>[];
   /** Real deliveries OpenCX made, to replay with their original headers. */
@@ -470,6 +471,42 @@ function adminCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
   };
 }
 
+/** The Functions agents and supervisors call from Flex. */
+const AGENT_PATHS = ['/agent/handback', '/agent/handoff-verdict', '/supervisor/insights'];
+
+/**
+ * A Function agents call, with a token of each kind and fuzzed fields. An agent's own token on a task
+ * nobody holds gets a clear 4xx; on the supervisors' insights (not their role) it is refused too.
+ */
+function agentCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
+  const weird = rng.weirdValue();
+  const path = rng.pick(AGENT_PATHS);
+  const token = rng.pick([
+    { kind: 'no token', value: undefined, refused: true },
+    { kind: 'forged token', value: `${rng.base64(30)}.${rng.base64(60)}.${rng.base64(30)}`, refused: true },
+    { kind: 'expired token', value: facts.tokens.expired, refused: true },
+    { kind: "an agent's token", value: facts.tokens.worker, refused: path === '/supervisor/insights' },
+    { kind: "an agent's token", value: facts.tokens.worker, refused: path === '/supervisor/insights' },
+  ]);
+  const fields: Record<string, string> = {
+    ...(token.value === undefined ? {} : { Token: token.value }),
+    taskSid: rng.chance(0.5) ? rng.sid('WT') : weird.value,
+  };
+  const field = rng.pick(['instruction', 'needed', 'summaryRight', 'comment', 'period', 'wrapupOnly', 'taskSid']);
+  if (rng.chance(0.7)) fields[field] = rng.weirdValue().value;
+  const asJson = rng.chance(0.2);
+  return {
+    index,
+    endpoint: 'agent',
+    kind: `${path.slice(1)}: ${token.kind}${asJson ? ', as JSON' : ''}, ${field} odd`,
+    expectation: token.refused ? 'refused' : 'ignored',
+    path,
+    method: 'POST',
+    headers: { 'Content-Type': asJson ? 'application/json' : FORM },
+    body: asJson ? JSON.stringify(fields) : new URLSearchParams(fields).toString(),
+  };
+}
+
 /** A well-formed signed event that needs our config, sent while Sync answers 503. */
 function transientCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
   if (rng.chance(0.5)) {
@@ -500,7 +537,7 @@ function transientCase(rng: Rng, facts: FuzzFacts, index: number): FuzzCase {
   });
 }
 
-/** The cases for `seed`: a mix over the three endpoints, about one in twenty-five under a Sync outage. */
+/** The cases for `seed`: a mix over the endpoints, about one in twenty-five under a Sync outage. */
 export function generateCases(seed: number, count: number, facts: FuzzFacts): FuzzCase[] {
   const rng = new Rng(seed);
   return Array.from({ length: count }, (_, index) => {
@@ -508,7 +545,8 @@ export function generateCases(seed: number, count: number, facts: FuzzFacts): Fu
     if (roll < 0.04) return transientCase(rng, facts, index);
     if (roll < 0.45) return twilioCase(rng, facts, index);
     if (roll < 0.75) return opencxCase(rng, facts, index);
-    return adminCase(rng, facts, index);
+    if (roll < 0.9) return adminCase(rng, facts, index);
+    return agentCase(rng, facts, index);
   });
 }
 
@@ -526,7 +564,8 @@ export function answeredByFunction(exchange: Pick<FuzzExchange, 'body'>): boolea
 }
 
 function isRetryMe(exchange: FuzzExchange): boolean {
-  if (exchange.status !== 503 || exchange.fuzzCase.endpoint === 'admin') return false;
+  if (exchange.status !== 503 || exchange.fuzzCase.endpoint === 'admin' || exchange.fuzzCase.endpoint === 'agent')
+    return false;
   try {
     return (JSON.parse(exchange.body) as { outcome?: unknown }).outcome === 'failed';
   } catch {
@@ -593,6 +632,11 @@ export function factsOf(world: World, opencxWebhookSecret: string): FuzzFacts {
     tokens: {
       admin: world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'] }),
       agent: world.iam.issueToken({ identity: 'agent@example.com', roles: ['agent', 'supervisor'] }),
+      worker: world.iam.issueToken({
+        identity: 'alice@example.com',
+        roles: ['agent'],
+        workerSid: world.humanWorkerSid,
+      }),
       expired: world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'], expiresInSeconds: -60 }),
     },
     twilioReplays: world.twilio.webhooks
