@@ -152,6 +152,33 @@ describe('aiWorkerCheck: the AI worker pool', () => {
     ).toMatchObject({ status: 'warning', detail: expect.stringMatching(/^The AI pool is 90 % full on chat/) });
   });
 
+  it("warns by what may be in use when the draining workers' conversations are on channels not known", () => {
+    // The serving worker's channels leave its pending reservations out; the draining one's show none of its 40.
+    const closed = busy(WK2, 'OpenCX AI 2', 0, {
+      channels: [
+        { taskChannel: 'chat', capacity: 50, available: false, assignedTasks: 0 },
+        { taskChannel: 'sms', capacity: 50, available: false, assignedTasks: 0 },
+      ],
+    });
+    const facts = {
+      ...pool(50, busy(WK, 'OpenCX AI', 0)),
+      draining: [{ sid: WK2, routing: closed, held: 40 }],
+      queueHeld: { chat: 45, sms: 40 },
+    };
+    const check = aiWorkerCheck(facts);
+    expect(check).toMatchObject({
+      status: 'warning',
+      detail: expect.stringMatching(/^The AI pool is up to 90 % full on chat/),
+    });
+    expect(check.detail).toContain(
+      'chat: 5 to 45 of 50 slots in use (10 to 90 %). sms: 0 to 40 of 50 slots in use (0 to 80 %). TaskRouter does not',
+    );
+    // The queue holding chat only: the draining worker's 40 are there, and the figure is exact.
+    const chatOnly = aiWorkerCheck({ ...facts, queueHeld: { chat: 85 } });
+    expect(chatOnly.detail).toMatch(/^The AI pool is 90 % full on chat/);
+    expect(chatOnly.detail).toContain('chat: 45 of 50 slots in use (90 %).');
+  });
+
   describe('AI workers left in a workspace the settings no longer name', () => {
     const WS_LEFT = 'WS' + '9'.repeat(32);
     const closed = busy(WK2, 'OpenCX AI', 2, {

@@ -158,28 +158,45 @@ export function heldOutside(workers: readonly PoolWorkerFacts[]): HeldOutside {
 const NOTHING_OUTSIDE: HeldOutside = { byChannel: {}, unplaced: 0 };
 
 /**
- * The AI queue's tasks on a channel that the serving workers hold, at least: the queue's statistics
- * count every worker's, so what the others hold is taken off (their unplaced tasks too, as each may
- * be on this channel).
+ * The AI queue's tasks on a channel that the serving workers hold: the queue's statistics count every
+ * worker's, so what the others hold is taken off. Their unplaced tasks may each be on this channel
+ * (`least`), or on this one only as many as the other channels cannot hold (`most`).
  */
+export function servingQueueHeldRange(
+  taskChannel: string,
+  queueHeld: Readonly<Record<string, number>>,
+  outside: HeldOutside,
+): { least: number; most: number } {
+  const left = (channel: string) => Math.max(0, (queueHeld[channel] ?? 0) - (outside.byChannel[channel] ?? 0));
+  const elsewhere = Object.keys(queueHeld)
+    .filter((channel) => channel !== taskChannel)
+    .reduce((sum, channel) => sum + left(channel), 0);
+  return {
+    least: Math.max(0, left(taskChannel) - outside.unplaced),
+    most: Math.max(0, left(taskChannel) - Math.max(0, outside.unplaced - elsewhere)),
+  };
+}
+
+/** The AI queue's tasks on a channel that the serving workers hold, at least (`servingQueueHeldRange`). */
 export const servingQueueHeld = (
   taskChannel: string,
   queueHeld: Readonly<Record<string, number>>,
   outside: HeldOutside,
-): number => Math.max(0, (queueHeld[taskChannel] ?? 0) - (outside.byChannel[taskChannel] ?? 0) - outside.unplaced);
+): number => servingQueueHeldRange(taskChannel, queueHeld, outside).least;
 
 /**
  * Slots in use over slots open, per task channel, across the serving workers (TaskRouter's
  * assigned_tasks and configured_capacity); in use is at least what the AI queue's statistics say
  * its workers hold (`queueHeld`), as assigned_tasks may leave pending reservations out, less what
  * the workers that take no new conversation hold (`outside`): after a shrink, the draining workers'
- * conversations fill no serving slot.
+ * conversations fill no serving slot. `atMost`: in use may be up to this many, when which channel
+ * those conversations are on is not known.
  */
 export function poolUtilisation(
   workers: readonly WorkerRouting[],
   queueHeld: Readonly<Record<string, number>> = {},
   outside: HeldOutside = NOTHING_OUTSIDE,
-): { taskChannel: string; assigned: number; capacity: number }[] {
+): { taskChannel: string; assigned: number; capacity: number; atMost?: number }[] {
   const channels = new Map<string, { taskChannel: string; assigned: number; capacity: number }>();
   for (const channel of workers.flatMap((worker) => worker.channels).filter((c) => c.available && c.capacity > 0)) {
     const sum = channels.get(channel.taskChannel) ?? { taskChannel: channel.taskChannel, assigned: 0, capacity: 0 };
@@ -189,10 +206,12 @@ export function poolUtilisation(
       capacity: sum.capacity + channel.capacity,
     });
   }
-  return [...channels.values()].map((use) => ({
-    ...use,
-    assigned: Math.max(use.assigned, servingQueueHeld(use.taskChannel, queueHeld, outside)),
-  }));
+  return [...channels.values()].map((use) => {
+    const { least, most } = servingQueueHeldRange(use.taskChannel, queueHeld, outside);
+    const assigned = Math.max(use.assigned, least);
+    const atMost = Math.max(use.assigned, most);
+    return { ...use, assigned, ...(atMost > assigned && { atMost }) };
+  });
 }
 
 /**
@@ -213,11 +232,13 @@ export function aiWorkerCheck(facts: AiPoolFacts): Check {
   // The AI queue's statistics count the draining workers' conversations, and those of pool workers that do not serve.
   const outside = heldOutside([...facts.pool.filter((worker) => !serves(worker)), ...facts.draining]);
   const usage = poolUtilisation(serving, facts.queueHeld, outside);
+  // Judged by what may be in use: a pool nearly full must not pass for one half empty.
+  const inUse = (u: (typeof usage)[number]) => u.atMost ?? u.assigned;
   const busiest = usage.reduce<(typeof usage)[number] | undefined>(
-    (top, u) => (!top || u.assigned / u.capacity > top.assigned / top.capacity ? u : top),
+    (top, u) => (!top || inUse(u) / u.capacity > inUse(top) / top.capacity ? u : top),
     undefined,
   );
-  const share = busiest ? busiest.assigned / busiest.capacity : 0;
+  const share = busiest ? inUse(busiest) / busiest.capacity : 0;
   const workers = serving.map((worker) => {
     const slots = worker.channels
       .filter((c) => c.available && c.capacity > 0)
@@ -230,11 +251,16 @@ export function aiWorkerCheck(facts: AiPoolFacts): Check {
   );
   const detail = [
     `${size}: ${workers.join('; ') || 'none'}.`,
-    ...usage.map(
-      (u) =>
-        `${u.taskChannel}: ${u.assigned} of ${u.capacity} slots in use ` +
-        `(${Math.round((u.assigned * 100) / u.capacity)} %).`,
-    ),
+    ...usage.map((u) => {
+      const percent = (n: number) => Math.round((n * 100) / u.capacity);
+      return u.atMost === undefined
+        ? `${u.taskChannel}: ${u.assigned} of ${u.capacity} slots in use (${percent(u.assigned)} %).`
+        : `${u.taskChannel}: ${u.assigned} to ${u.atMost} of ${u.capacity} slots in use ` +
+            `(${percent(u.assigned)} to ${percent(u.atMost)} %).`;
+    }),
+    ...(usage.some((u) => u.atMost !== undefined)
+      ? ["TaskRouter does not say which channel each of the other AI workers' conversations is on."]
+      : []),
     ...(draining.length > 0
       ? [`Draining, taking no new conversation, deleted by a save once they hold none: ${draining.join('; ')}.`]
       : []),
@@ -263,7 +289,8 @@ export function aiWorkerCheck(facts: AiPoolFacts): Check {
     return verdict(
       'warning',
       manual(
-        `The AI pool is ${Math.round(share * 100)} % full on ${busiest.taskChannel}: ` +
+        `The AI pool is ${busiest.atMost === undefined ? '' : 'up to '}${Math.round(share * 100)} % full on ` +
+          `${busiest.taskChannel}: ` +
           `new conversations will soon wait in the queue for an AI slot. ${detail}`,
         'In the OpenCX settings, raise the peak of concurrent AI conversations (each ' +
           `${AI_WORKER_CHANNEL_CAPACITY} more adds an AI worker) and click Test & Save.`,
