@@ -147,6 +147,7 @@ async function handleEvent(classified: OpencxClassification, delivery: Delivery)
   const claimedBy = randomUUID();
   let conversationSid: string | undefined;
   let lookedUp = false;
+  const arrivedWithoutId = opencxEvent.kind === 'ai-answer' && opencxEvent.answerId === undefined;
   try {
     if (opencxEvent.kind === 'ai-answer') {
       // The webhook is the whole organisation's: an answer in another channel (the website, email)
@@ -205,11 +206,13 @@ async function handleEvent(classified: OpencxClassification, delivery: Delivery)
     trace.conversationSid = conversationSid;
     const posted =
       claim && conversationSid && opencxEvent.kind === 'ai-answer'
-        ? await postedBeforeItsClaim(opencxEvent, claim, conversationSid, config, io).catch((error: unknown) => {
-            // A failed look posts it (at worst twice) rather than lose it.
-            logEvent({ ...trace, outcome: 'warning', reason: 'could not look for the answer', error: String(error) });
-            return undefined;
-          })
+        ? await postedBeforeItsClaim(opencxEvent, claim, conversationSid, config, io, arrivedWithoutId).catch(
+            (error: unknown) => {
+              // A failed look posts it (at worst twice) rather than lose it.
+              logEvent({ ...trace, outcome: 'warning', reason: 'could not look for the answer', error: String(error) });
+              return undefined;
+            },
+          )
         : undefined;
     if (posted) {
       logEvent({ ...trace, outcome: 'already-answered', reason: posted });
@@ -238,7 +241,8 @@ async function handleEvent(classified: OpencxClassification, delivery: Delivery)
  * is not. An answer older than its claim lasts (OpenCX retrying for an hour, a replay) may have been
  * posted under the same key. One without an id, and none found in OpenCX's history, was keyed by its
  * text here, but by its id on the fast path: its session's answer of the same text since the
- * customer's newest message is that post.
+ * customer's newest message is that post. One that came without an id and was found in the history
+ * may have been posted by an earlier delivery of it, keyed by its text while the history was unread.
  */
 async function postedBeforeItsClaim(
   answer: Extract<OpencxEvent, { kind: 'ai-answer' }>,
@@ -246,12 +250,18 @@ async function postedBeforeItsClaim(
   conversationSid: string,
   config: BridgeConfig,
   io: ReturnType<typeof bridgeIo>,
+  arrivedWithoutId: boolean,
 ): Promise<string | undefined> {
   const { conversations } = io.twilio;
   const serviceSid = config.conversationsServiceSid;
   if (isLateAnswer(answer, Date.now()) && (await inConversation(conversations, serviceSid, conversationSid, claim)))
     return 'posted before its claim expired';
-  if (answer.answerId !== undefined) return undefined;
+  if (answer.answerId !== undefined) {
+    const byText = answerKey(answer.sessionId, { text: answer.text });
+    return arrivedWithoutId && (await inConversation(conversations, serviceSid, conversationSid, byText))
+      ? 'posted by an earlier delivery of it, keyed by its text'
+      : undefined;
+  }
   const isCustomer = (message: ConversationMessage) => isFromCustomer(message, config);
   return (await answeredSinceCustomer(conversations, serviceSid, conversationSid, answer, isCustomer))
     ? 'posted by the fast path, under its id'

@@ -432,6 +432,17 @@ describe('OpenCX webhooks that must change nothing', () => {
     const { conversationSid } = await engaged();
     world.customerWrites(conversationSid, 'Can I return shoes?');
     await world.settle();
+    // OpenCX keeps the answer in the session's history, with its id.
+    world.sessionFor(conversationSid)!.messages.push({
+      id: 'ai-answer-shoes',
+      created_at: new Date().toISOString(),
+      event: {
+        type: 'message',
+        sender: { type: 'ai', name: 'AI' },
+        content: { type: 'text', text: 'Yes, within 30 days.' },
+        attachments: [],
+      },
+    });
     world.opencx.faults.add({ method: 'GET', path: '/chat/sessions/:id/history', status: 429 });
     try {
       const delivery = (timestamp: string) =>
@@ -458,6 +469,18 @@ describe('OpenCX webhooks that must change nothing', () => {
     } finally {
       world.opencx.faults.clear();
     }
+    // Delivered again once the history reads: found there under its id, but posted already under its text.
+    const late = await postSignedOpencx(
+      world,
+      JSON.stringify({
+        event: AI_RESPONSE_EVENT,
+        organization_id: 'org',
+        data: { conversation_id: world.sessionFor(conversationSid)!.id, response: 'Yes, within 30 days.' },
+      }),
+      OPENCX_WEBHOOK_SECRET,
+    );
+    await world.settle();
+    expect(await late.json()).toMatchObject({ outcome: 'already-answered' });
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Yes, within 30 days.')).toHaveLength(1);
   });
 
