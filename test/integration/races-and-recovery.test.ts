@@ -278,6 +278,27 @@ test('an engage that recorded neither its session nor a handoff: 15 s later the 
   expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', taskSid, sessionId: resumed.id });
 });
 
+test('an engage whose session write landed but lost every answer, its handoff failing too: humans get it', async () => {
+  world.opencx.ai.setDefault('Hello! How can I help?');
+  const recordItem = /\/Maps\/opencx_conversations_\d+\/Items\/CH[0-9a-f]{32}$/;
+  // Sync takes the session's write and loses each answer; it refuses the handoff's; TaskRouter the task's.
+  world.twilio.addFault({ method: 'POST', path: recordItem, form: /"phase":"ai".*"sessionId"/, after: 500 });
+  world.twilio.addFault({ method: 'POST', path: recordItem, form: /"phase":"handoff"/, status: 500 });
+  world.twilio.addFault({ method: 'POST', path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}', status: 500 });
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Anyone there?');
+  world.twilio.clearFaults();
+  const session = world.sessionFor(conversationSid)!;
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', sessionId: session.id });
+  expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+  // The session the record names stays open: the conversation is still the AI's in it.
+  expect(session.status).not.toBe('closed_unresolved');
+
+  // The answer watchdog finds no answer to the customer's message, and hands off.
+  await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000 + 1000);
+  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+});
+
 test.each([true, false])(
   'an offer decided again by its timer after the task went to humans leaves the AI silent (update cancels: %s)',
   async (updateCancels) => {

@@ -212,8 +212,11 @@ export async function startSession(
       // unless the AI answers it (as after a resend: it sends nothing), so humans get what this engage
       // could not give the AI. A handoff recorded is the offer timer's to finish, sooner.
       const newest = candidates.at(-1);
-      if (!engaged.revision || !newest) throw handoffError;
       const now = await deps.state.conversation(d.conversationSid).catch(() => undefined);
+      // A session write whose every answer was lost may have landed: the record names the session then.
+      if (!engaged.revision && now?.record.sessionId === sessionId && now.record.claimedAt === record.claimedAt)
+        engaged = now;
+      if (!engaged.revision || !newest) throw handoffError;
       if (now && now.record.phase !== 'ai') throw handoffError;
       return watchFailedFirstAnswer(d.conversationSid, sessionId, newest.sid, handoffError, deps, { resent: true });
     } finally {

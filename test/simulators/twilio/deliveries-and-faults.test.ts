@@ -101,6 +101,17 @@ describe('faults after processing: the request took effect, the answer is lost',
     ]);
   });
 
+  test('a fault with a form pattern hits only the requests one of whose values matches', async () => {
+    const serviceSid = sync.createService('OpenCX').sid;
+    sync.createMap(serviceSid, { uniqueName: 'opencx_conversations' });
+    sim.addFault({ method: 'POST', path: /\/Items$/, form: /"phase":"handoff"/, status: 500 });
+    const items = clientFor(sim).sync.v1.services(serviceSid).syncMaps('opencx_conversations').syncMapItems;
+
+    await expect(items.create({ key: 'CH1', data: { phase: 'ai' } })).resolves.toMatchObject({ key: 'CH1' });
+    await expect(items.create({ key: 'CH2', data: { phase: 'handoff' } })).rejects.toMatchObject({ status: 500 });
+    expect(sync.mapItems(serviceSid, 'opencx_conversations').map((item) => item.key)).toEqual(['CH1']);
+  });
+
   test('a gated request waits for the gate, then is processed as usual', async () => {
     const serviceSid = sync.createService('OpenCX').sid;
     sync.createMap(serviceSid, { uniqueName: 'opencx_conversations' });

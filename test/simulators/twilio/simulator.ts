@@ -73,6 +73,8 @@ export interface FaultRule {
   product?: string;
   /** A spec template (`/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}`) or a RegExp on the concrete path. */
   path?: string | RegExp;
+  /** Only requests one of whose form values matches (e.g. a Sync item's `Data` in a given state). */
+  form?: RegExp;
   status?: number;
   code?: number;
   latencyMs?: number;
@@ -563,7 +565,7 @@ export class TwilioSimulator {
     }
     record.template = template;
 
-    const fault = this.takeFault(method, product, path, template);
+    const fault = this.takeFault(method, product, path, template, form);
     if (fault) {
       record.fault = JSON.stringify({ ...fault, path: String(fault.path ?? '') });
       if (fault.latencyMs || fault.until) {
@@ -660,11 +662,13 @@ export class TwilioSimulator {
     product: string,
     path: string,
     template: string | undefined,
+    form: Readonly<Record<string, string | string[]>> = {},
   ): FaultRule | undefined {
     const fault = this.faults.find(
       (rule) =>
         (!rule.method || rule.method.toUpperCase() === method) &&
         (!rule.product || rule.product === product) &&
+        (!rule.form || Object.values(form).some((value) => [value].flat().some((v) => rule.form!.test(v)))) &&
         (!rule.path ||
           (typeof rule.path === 'string' ? rule.path === template || rule.path === path : rule.path.test(path))),
     );
