@@ -256,13 +256,15 @@ async function postedBeforeItsClaim(
   const serviceSid = config.conversationsServiceSid;
   if (isLateAnswer(answer, Date.now()) && (await inConversation(conversations, serviceSid, conversationSid, claim)))
     return 'posted before its claim expired';
+  const isCustomer = (message: ConversationMessage) => isFromCustomer(message, config);
   if (answer.answerId !== undefined) {
+    // Only since the customer's newest message: an earlier answer of the same text was another turn's.
     const byText = answerKey(answer.sessionId, { text: answer.text });
-    return arrivedWithoutId && (await inConversation(conversations, serviceSid, conversationSid, byText))
+    return arrivedWithoutId &&
+      (await answeredSinceCustomer(conversations, serviceSid, conversationSid, answer, isCustomer, byText))
       ? 'posted by an earlier delivery of it, keyed by its text'
       : undefined;
   }
-  const isCustomer = (message: ConversationMessage) => isFromCustomer(message, config);
   return (await answeredSinceCustomer(conversations, serviceSid, conversationSid, answer, isCustomer))
     ? 'posted by the fast path, under its id'
     : undefined;

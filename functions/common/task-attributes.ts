@@ -30,7 +30,6 @@ export interface FlexTaskAttributes extends Partial<Omit<HandoffAttributes, 'han
   [attribute: string]: unknown;
 }
 
-/** Parses a TaskAttributes JSON string; anything but a JSON object is refused. */
 /**
  * A Conversations SID. A task's `conversationSid` is the agent's to edit (Flex lets a worker write its
  * task's attributes): anything else names no conversation, and must not reach a Twilio path.
@@ -38,6 +37,7 @@ export interface FlexTaskAttributes extends Partial<Omit<HandoffAttributes, 'han
 export const isConversationSid = (value: unknown): value is string =>
   typeof value === 'string' && /^CH[0-9a-f]{32}$/.test(value);
 
+/** Parses a TaskAttributes JSON string; anything but a JSON object is refused. */
 export function parseTaskAttributes(json: string | undefined): FlexTaskAttributes | undefined {
   if (json === undefined) return undefined;
   try {

@@ -482,6 +482,32 @@ describe('OpenCX webhooks that must change nothing', () => {
     await world.settle();
     expect(await late.json()).toMatchObject({ outcome: 'already-answered' });
     expect(aiMessages(conversationSid).filter((m) => m.body === 'Yes, within 30 days.')).toHaveLength(1);
+
+    // A later turn's answer of the same text, delivered without its id: its own, posted.
+    world.customerWrites(conversationSid, 'And sandals?');
+    await world.settle();
+    world.sessionFor(conversationSid)!.messages.push({
+      id: 'ai-answer-sandals',
+      created_at: new Date().toISOString(),
+      event: {
+        type: 'message',
+        sender: { type: 'ai', name: 'AI' },
+        content: { type: 'text', text: 'Yes, within 30 days.' },
+        attachments: [],
+      },
+    });
+    const again = await postSignedOpencx(
+      world,
+      JSON.stringify({
+        event: AI_RESPONSE_EVENT,
+        organization_id: 'org',
+        data: { conversation_id: world.sessionFor(conversationSid)!.id, response: 'Yes, within 30 days.' },
+      }),
+      OPENCX_WEBHOOK_SECRET,
+    );
+    await world.settle();
+    expect(await again.json()).toMatchObject({ outcome: 'replied' });
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'Yes, within 30 days.')).toHaveLength(2);
   });
 
   test('no id, a session longer than the history read: posted once, and a new answer posted', async () => {

@@ -81,6 +81,7 @@ export async function inConversation(
 /**
  * This session's answer with this text follows the customer's newest message: how an answer OpenCX
  * delivered without its id shows that the fast path, which keyed it by the id, posted it already.
+ * `key`: only a post under that key (an earlier delivery of it, keyed by its text) counts.
  */
 export async function answeredSinceCustomer(
   conversations: ConversationsApi,
@@ -88,6 +89,7 @@ export async function answeredSinceCustomer(
   conversationSid: string,
   answer: { sessionId: string; text: string },
   isCustomer: (message: ConversationMessage) => boolean,
+  key?: string,
 ): Promise<boolean> {
   const newestFirst = await conversations.listMessages(serviceSid, conversationSid, {
     order: 'desc',
@@ -95,11 +97,14 @@ export async function answeredSinceCustomer(
   });
   // As postAiReply posts it: trimmed, and a long one in parts, of which the last is posted last.
   const last = replyParts(answer.text).at(-1);
+  const ours = (posted: string | undefined): boolean =>
+    key === undefined
+      ? posted?.startsWith(answerKeyPrefix(answer.sessionId)) === true
+      : posted === key || posted?.startsWith(`${key}#`) === true;
   for (const message of newestFirst) {
     if (isCustomer(message)) return false;
     const marker = ourMarker(message);
-    if (marker?.role === 'ai' && marker.key?.startsWith(answerKeyPrefix(answer.sessionId)) && message.body === last)
-      return true;
+    if (marker?.role === 'ai' && ours(marker.key) && message.body === last) return true;
   }
   return false;
 }
