@@ -228,6 +228,14 @@ describe('planAiPool: while an admin has the AI paused', () => {
     expect(plan).toMatchObject({ create: ['OpenCX AI'], createAvailable: false, createPausedIn: 'WA_BREAK' });
   });
 
+  it('no worker the save adopts starts serving either: a draining one stays closed, a leftover off', () => {
+    const draining = worker('WK2', { closed: true, tasks: 3 });
+    const leftover = worker('WK3', { available: false, paused: true });
+    const plan = planAiPool(3, { pool: ['WK1'], draining: ['WK2'] }, [paused('WK1'), draining, leftover]);
+    expect(plan.keep).toEqual([kept('WK1'), kept('WK2'), kept('WK3')]);
+    expect(plan).toMatchObject({ create: [], createAvailable: false });
+  });
+
   it('new workers serve when any worker kept of the pool does', () => {
     const plan = planAiPool(3, { pool: ['WK1', 'WK2'], draining: [] }, [paused('WK1'), worker('WK2')]);
     expect(plan).toMatchObject({ create: ['OpenCX AI'], createAvailable: true });

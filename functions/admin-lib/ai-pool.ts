@@ -143,12 +143,15 @@ export function planAiPool(
     if (!used.has(name.toLowerCase())) create.push(name);
   }
   const busy = surplus.filter((worker) => heldTasks(worker) > 0);
-  // A worker of the pool an admin paused stays paused: a save of other settings must not put the AI back on.
-  const stayOff = (repair: KeptWorker, worker: PoolWorker): KeptWorker =>
-    !eventsHere || pausedInPool(worker) ? { ...repair, makeAvailable: false } : repair;
-  // Growing the pool while the AI is off (every worker kept of the pool paused) keeps it off.
+  // Growing the pool while the AI is off (every worker kept of the pool paused) keeps it off: no
+  // worker starts serving, new ones are created paused like the others.
   const keptOfPool = kept.filter((worker) => stored.pool.includes(worker.sid));
   const pausedLike = keptOfPool.every(pausedInPool) ? keptOfPool.find((worker) => worker.activitySid) : undefined;
+  // A worker of the pool an admin paused stays paused: a save of other settings must not put the AI back on.
+  const stayOff = (repair: KeptWorker, worker: PoolWorker): KeptWorker => {
+    if (pausedLike) return { ...repair, makeAvailable: false, reopen: repair.reopen && !worker.available };
+    return !eventsHere || pausedInPool(worker) ? { ...repair, makeAvailable: false } : repair;
+  };
   return {
     keep: kept.map((worker) => stayOff(repairOf(worker), worker)),
     create,
