@@ -316,4 +316,9 @@ describe('livePool', () => {
       draining: 100,
     });
   });
+
+  it("takes the draining workers' conversations of no known channel off the queue's total once", () => {
+    const draining = [{ sid: 'WK2', routing: closed('WK2', 0), held: 40 }];
+    expect(livePool(facts([open(0)], draining, { chat: 45, sms: 40 }))).toMatchObject({ aiConversations: 45 });
+  });
 });

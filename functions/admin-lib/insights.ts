@@ -9,7 +9,7 @@ import type { HandoffSentiment } from '../common/task-attributes';
 import type { WorkerRouting } from '../common/twilio';
 import { invalidInput } from './admin-error';
 import { AI_WORKER_CHANNELS } from './settings';
-import { type AiPoolFacts, heldOutside, poolUtilisation, servingQueueHeld } from './setup/ai-worker-check';
+import { type AiPoolFacts, heldOutside, poolUtilisation } from './setup/ai-worker-check';
 
 export const PERIODS = ['today', '7d', '30d'] as const;
 export type PeriodName = (typeof PERIODS)[number];
@@ -259,11 +259,15 @@ export function livePool(facts: Pick<AiPoolFacts, 'pool' | 'draining' | 'queueHe
       .reduce((sum, c) => sum + c.assignedTasks, 0);
   const pool = facts.pool.flatMap((worker) => (worker.routing ? [worker.routing] : []));
   const outside = heldOutside(facts.draining);
-  const aiConversations = Object.keys(AI_WORKER_CHANNELS).reduce(
+  const channels = Object.keys(AI_WORKER_CHANNELS);
+  const onPoolChannels = channels.reduce((sum, taskChannel) => sum + heldOn(pool, taskChannel), 0);
+  // The draining workers' reservations of no known channel are taken off the queue's total once.
+  const inQueue = channels.reduce(
     (sum, taskChannel) =>
-      sum + Math.max(heldOn(pool, taskChannel), servingQueueHeld(taskChannel, facts.queueHeld ?? {}, outside)),
+      sum + Math.max(0, (facts.queueHeld?.[taskChannel] ?? 0) - (outside.byChannel[taskChannel] ?? 0)),
     0,
   );
+  const aiConversations = Math.max(onPoolChannels, inQueue - outside.unplaced);
   const capacity = poolUtilisation(pool)
     .filter(answered)
     .reduce((sum, c) => sum + c.capacity, 0);

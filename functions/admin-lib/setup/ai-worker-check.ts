@@ -177,13 +177,6 @@ export function servingQueueHeldRange(
   };
 }
 
-/** The AI queue's tasks on a channel that the serving workers hold, at least (`servingQueueHeldRange`). */
-export const servingQueueHeld = (
-  taskChannel: string,
-  queueHeld: Readonly<Record<string, number>>,
-  outside: HeldOutside,
-): number => servingQueueHeldRange(taskChannel, queueHeld, outside).least;
-
 /**
  * Slots in use over slots open, per task channel, across the serving workers (TaskRouter's
  * assigned_tasks and configured_capacity); in use is at least what the AI queue's statistics say
