@@ -39,6 +39,17 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
   const warn = (message: string, fields?: Record<string, unknown>) =>
     logEvent({ event: 'handoff-verdict', outcome: 'warning', taskSid: task.sid, reason: message, ...fields }, 'warn');
   const state = new BridgeState(call.twilio.sync, syncServiceSid(call.context));
+  // The session was made for this task, or, handed on by an invite (an AI task assigned, a hand-back
+  // nobody took), the conversation's record gives this task that session now.
+  const heldForTask = async (owner: { conversationSid?: string; taskSid?: string } | undefined) => {
+    if (!owner?.conversationSid) return false;
+    if (owner.taskSid === task.sid) return true;
+    // Remembered before sessions kept their task: the conversation the task names.
+    if (owner.taskSid === undefined) return owner.conversationSid === conversationSid;
+    const known = await state.conversation(owner.conversationSid).catch(() => undefined);
+    return !!known && known.record.sessionId === sessionId && known.record.taskSid === task.sid;
+  };
+
   // Claims are given back on a budget of their own: a note that ran out of time is noted on the retry.
   const giveBack = () => new BridgeState(call.twilioWithin(CLAIM_RETURN_MS).sync, syncServiceSid(call.context));
   // The verdict the task had: once another is noted, noting it again (the agent changing back) is a new note.
@@ -51,8 +62,7 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
       return 'unread' as const;
     });
     if (owner === 'unread') return 'failed';
-    const ours = owner?.taskSid ? owner.taskSid === task.sid : owner?.conversationSid === conversationSid;
-    if (!ours) {
+    if (!(await heldForTask(owner))) {
       warn('the task names an OpenCX session the AI did not hold for it; the verdict stays on the task', {
         sessionId,
       });

@@ -3,7 +3,7 @@
 import { CONVERSATION_MAPS } from '../../functions/bridge/state';
 import { locationOf } from '../../functions/common/shards';
 import { World } from '../harness/world';
-import { lastSeq } from './helpers';
+import { lastSeq, postForm } from './helpers';
 
 jest.setTimeout(90000);
 
@@ -279,6 +279,18 @@ describe.each([
     // The customer's conversation continues in the new task; the AI's own task is closed out.
     expect(['completed', 'wrapping']).toContain(world.task(taskSid).assignmentStatus);
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+
+    // The agent who takes the new task gives their verdict: noted on the session the AI held.
+    await world.humanAgentAccepts(transferred[0].sid);
+    const session = world.sessionFor(conversationSid)!;
+    const verdict = await postForm(world.functions!.url, '/agent/handoff-verdict', {
+      Token: world.iam.issueToken({ identity: 'alice@example.com', roles: ['agent'], workerSid: world.humanWorkerSid }),
+      taskSid: transferred[0].sid,
+      needed: 'true',
+      summaryRight: 'true',
+    });
+    expect(verdict.body).toMatchObject({ ok: true, opencx: 'noted' });
+    expect(session.custom_data).toMatchObject({ flex_verdict_needed: true });
   });
 
   test('assigned to the AI, its reservation not completed: finishing the handoff invites no one again', async () => {
