@@ -429,85 +429,60 @@ describe('OpenCX webhooks that must change nothing', () => {
   });
 
   test("no id, and OpenCX's history cannot be read (rate-limited): posted, keyed by its text", async () => {
+    const text = 'Yes, within 30 days.';
     const { conversationSid } = await engaged();
-    world.customerWrites(conversationSid, 'Can I return shoes?');
-    await world.settle();
-    // OpenCX keeps the answer in the session's history, with its id.
-    world.sessionFor(conversationSid)!.messages.push({
-      id: 'ai-answer-shoes',
-      created_at: new Date().toISOString(),
-      event: {
-        type: 'message',
-        sender: { type: 'ai', name: 'AI' },
-        content: { type: 'text', text: 'Yes, within 30 days.' },
-        attachments: [],
-      },
-    });
-    world.opencx.faults.add({ method: 'GET', path: '/chat/sessions/:id/history', status: 429 });
-    try {
-      const delivery = (timestamp: string) =>
-        JSON.stringify({
-          event: AI_RESPONSE_EVENT,
-          organization_id: 'org',
-          data: { conversation_id: world.sessionFor(conversationSid)!.id, response: 'Yes, within 30 days.', timestamp },
-        });
-      // Just answered: the fast path may be posting it under its id, so OpenCX is to try again later.
-      const fresh = await postSignedOpencx(world, delivery(new Date().toISOString()), OPENCX_WEBHOOK_SECRET);
-      await world.settle();
-      expect(fresh.status).toBe(503);
-      expect(aiMessages(conversationSid).filter((m) => m.body === 'Yes, within 30 days.')).toHaveLength(0);
-      // OpenCX's retry, half a minute on.
-      const body = delivery(new Date(Date.now() - 30_000).toISOString());
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    // OpenCX keeps each answer in the session's history, with its id.
+    const answeredInHistory = (id: string) =>
+      world.sessionFor(conversationSid)!.messages.push({
+        id,
+        created_at: new Date().toISOString(),
+        event: {
+          type: 'message',
+          sender: { type: 'ai', name: 'AI' },
+          content: { type: 'text', text },
+          attachments: [],
+        },
+      });
+    const delivery = (timestamp?: string) =>
+      JSON.stringify({
+        event: AI_RESPONSE_EVENT,
+        organization_id: 'org',
+        data: { conversation_id: sessionId, response: text, ...(timestamp && { timestamp }) },
+      });
+    const deliver = async (body: string) => {
       const answer = await postSignedOpencx(world, body, OPENCX_WEBHOOK_SECRET);
       await world.settle();
-      expect(answer.status).toBe(200);
-      expect(await answer.json()).toMatchObject({ outcome: 'replied' });
+      return { status: answer.status, body: await answer.json() };
+    };
+    const posted = () => aiMessages(conversationSid).filter((m) => m.body === text);
+
+    world.customerWrites(conversationSid, 'Can I return shoes?');
+    await world.settle();
+    answeredInHistory('ai-answer-shoes');
+    world.opencx.faults.add({ method: 'GET', path: '/chat/sessions/:id/history', status: 429 });
+    try {
+      // Just answered: the fast path may be posting it under its id, so OpenCX is to try again later.
+      expect((await deliver(delivery(new Date().toISOString()))).status).toBe(503);
+      expect(posted()).toHaveLength(0);
+      // OpenCX's retry, half a minute on.
+      const retry = delivery(new Date(Date.now() - 30_000).toISOString());
+      expect(await deliver(retry)).toMatchObject({ status: 200, body: { outcome: 'replied' } });
       // OpenCX delivering it again: not posted twice.
-      expect(await (await postSignedOpencx(world, body, OPENCX_WEBHOOK_SECRET)).json()).toMatchObject({
-        outcome: 'already-answered',
-      });
+      expect((await deliver(retry)).body).toMatchObject({ outcome: 'already-answered' });
     } finally {
       world.opencx.faults.clear();
     }
     // Delivered again once the history reads: found there under its id, but posted already under its text.
-    const late = await postSignedOpencx(
-      world,
-      JSON.stringify({
-        event: AI_RESPONSE_EVENT,
-        organization_id: 'org',
-        data: { conversation_id: world.sessionFor(conversationSid)!.id, response: 'Yes, within 30 days.' },
-      }),
-      OPENCX_WEBHOOK_SECRET,
-    );
-    await world.settle();
-    expect(await late.json()).toMatchObject({ outcome: 'already-answered' });
-    expect(aiMessages(conversationSid).filter((m) => m.body === 'Yes, within 30 days.')).toHaveLength(1);
+    expect((await deliver(delivery())).body).toMatchObject({ outcome: 'already-answered' });
+    expect(posted()).toHaveLength(1);
 
     // A later turn's answer of the same text, delivered without its id: its own, posted.
     world.customerWrites(conversationSid, 'And sandals?');
     await world.settle();
-    world.sessionFor(conversationSid)!.messages.push({
-      id: 'ai-answer-sandals',
-      created_at: new Date().toISOString(),
-      event: {
-        type: 'message',
-        sender: { type: 'ai', name: 'AI' },
-        content: { type: 'text', text: 'Yes, within 30 days.' },
-        attachments: [],
-      },
-    });
-    const again = await postSignedOpencx(
-      world,
-      JSON.stringify({
-        event: AI_RESPONSE_EVENT,
-        organization_id: 'org',
-        data: { conversation_id: world.sessionFor(conversationSid)!.id, response: 'Yes, within 30 days.' },
-      }),
-      OPENCX_WEBHOOK_SECRET,
-    );
-    await world.settle();
-    expect(await again.json()).toMatchObject({ outcome: 'replied' });
-    expect(aiMessages(conversationSid).filter((m) => m.body === 'Yes, within 30 days.')).toHaveLength(2);
+    answeredInHistory('ai-answer-sandals');
+    expect((await deliver(delivery())).body).toMatchObject({ outcome: 'replied' });
+    expect(posted()).toHaveLength(2);
   });
 
   test('no id, a session longer than the history read: posted once, and a new answer posted', async () => {
