@@ -664,6 +664,30 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Your parcel left the depot.');
   });
 
+  test("a handoff's last words Twilio refused are not posted after the note by OpenCX's retry", async () => {
+    const { conversationSid, taskSid } = await engaged();
+    // OpenCX's first delivery of the last words is refused (it retries later); Twilio refuses their post.
+    world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged', times: 1 });
+    world.twilio.addFault({ method: 'POST', path: /\/Messages$/, form: /"role":"ai"/, status: 400, times: 1 });
+    world.opencx.ai.reply({
+      type: 'handoff',
+      content: 'A colleague is coming.',
+      summary: 'Refund',
+      sentiment: 'neutral',
+    });
+    await world.customerSays(conversationSid, 'A refund please');
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
+    expect(notes(conversationSid)).toHaveLength(1);
+
+    // OpenCX's retry, 10 s on.
+    await world.advance(10_000);
+    await world.settle();
+    // The customer read the note last: the AI says nothing after it.
+    const transcript = world.transcript(conversationSid);
+    expect(transcript.at(-1)?.attributes.opencx).toMatchObject({ role: 'handoff-note' });
+    expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('A colleague is coming.');
+  });
+
   test("a delivery whose claim Sync fails leaves the fast path's claim: OpenCX's retry posts no copy", async () => {
     const { conversationSid } = await engaged();
     world.opencx.ai.reply('Posted by the fast path');

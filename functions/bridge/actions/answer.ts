@@ -122,6 +122,7 @@ export async function deliverAnswer(
     ? postClaimedAnswer(conversationSid, sessionId, { answerId, text: reply }, deps, {
         ...options,
         recheck,
+        lastWords: next.next === 'handoff',
       })
     : Promise.resolve('none' as const);
   if (next.next === 'handoff') {
@@ -199,7 +200,13 @@ export async function postClaimedAnswer(
   sessionId: string,
   answer: { answerId?: string; text: string },
   deps: BridgeDeps,
-  options: { claimed?: boolean; recheck?: 'ai' | 'ai-or-handoff'; after?: Promise<unknown> } = {},
+  options: {
+    claimed?: boolean;
+    recheck?: 'ai' | 'ai-or-handoff';
+    after?: Promise<unknown>;
+    /** Followed by the handoff's note: given back, OpenCX's retry would post them after it. */
+    lastWords?: boolean;
+  } = {},
 ): Promise<'posted' | 'duplicate' | 'late' | 'failed' | 'uncertain'> {
   const key = answerKey(sessionId, answer);
   const { recheck } = options;
@@ -231,7 +238,7 @@ export async function postClaimedAnswer(
   // Twilio may have taken it: given back, the claim would let OpenCX's webhook post it a second time.
   if (outcome === 'unknown') return 'uncertain';
   // Its first parts are in: given back, OpenCX's retry would post them again. Humans take it from there.
-  if (outcome === 'partial') return 'failed';
+  if (outcome === 'partial' || options.lastWords) return 'failed';
   await deps.state
     .release(key)
     .catch((error: unknown) => deps.warn('could not release the answer claim', { error: String(error), key }));
