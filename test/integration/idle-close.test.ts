@@ -2,8 +2,9 @@
 // simulators: a customer who left no longer holds a slot of the AI worker pool until TaskRouter's
 // task timeout. Simulated minutes pass only through world.advance.
 import { DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE } from '../../functions/common/config';
-import type { World } from '../harness/world';
-import { withWorld } from './helpers';
+import { OPENCX_WEBHOOK_SECRET, type World } from '../harness/world';
+import { HANDOFF_EVENT } from '../simulators/opencx/opencx-simulator';
+import { postSignedOpencx, withWorld } from './helpers';
 
 jest.setTimeout(120000);
 
@@ -26,16 +27,13 @@ const conversationState = (w: World, conversationSid: string) =>
 const roleOf = (m: { attributes: Record<string, unknown> }) =>
   (m.attributes.opencx as { role?: string } | undefined)?.role;
 
+type Staged = { request: { method: string; path: RegExp; status?: number }; what: string; passing: number };
+
 /**
- * `passing` ms go by while the next `request` the close makes is held; once it is, the customer
- * writes `body`, and the request goes on (answered as `request` says).
+ * `passing` ms go by while the next `request` the close makes is held; once it is, `meanwhile`
+ * happens, and the request goes on (answered as `request` says).
  */
-async function customerWritesWhileHeld(
-  w: World,
-  conversationSid: string,
-  body: string,
-  staged: { request: { method: string; path: RegExp; status?: number }; what: string; passing: number },
-): Promise<void> {
+async function whileHeld(w: World, staged: Staged, meanwhile: () => unknown): Promise<void> {
   const { method, path } = staged.request;
   const made = () => w.twilio.requests.filter((r) => r.method === method && path.test(r.path)).length;
   const before = made();
@@ -44,7 +42,7 @@ async function customerWritesWhileHeld(
   try {
     const passing = w.advance(staged.passing);
     await w.until(() => made() > before, staged.what);
-    w.customerWrites(conversationSid, body);
+    await meanwhile();
     open();
     await passing;
   } finally {
@@ -52,6 +50,10 @@ async function customerWritesWhileHeld(
   }
   await w.settle();
 }
+
+/** The customer writes `body` while the close's `request` is held. */
+const customerWritesWhileHeld = (w: World, conversationSid: string, body: string, staged: Staged) =>
+  whileHeld(w, staged, () => w.customerWrites(conversationSid, body));
 
 test('a silent conversation is closed when the time is up: its AI task ends and the session closes', async () => {
   const w = world();
@@ -206,6 +208,31 @@ test('a customer waiting on an answer the AI never gives is handed to humans, no
   } finally {
     await w.saveConfig({ aiIdleCloseMinutes: IDLE_MINUTES });
   }
+});
+
+test('a conversation OpenCX hands to humans while it is being closed for silence stays open', async () => {
+  const w = world();
+  const { conversationSid, interactionSid, taskSid } = await w.customerStartsConversation('Do you ship abroad?');
+  const handoff = JSON.stringify({
+    event: HANDOFF_EVENT,
+    organization_id: 'org',
+    data: { conversation_id: w.sessionFor(conversationSid)!.id, reason: 'human_agent_decided_to_take_over' },
+  });
+  await whileHeld(
+    w,
+    {
+      request: { method: 'POST', path: /\/Maps\/opencx_dedup_\d+\/Items$/ },
+      what: "the claim of the idle close's note",
+      passing: IDLE_MINUTES * MINUTE + 5_000,
+    },
+    async () => expect((await postSignedOpencx(w, handoff, OPENCX_WEBHOOK_SECRET)).status).toBe(200),
+  );
+
+  // The humans' chat is not closed under them (the note that it closes may have gone out first).
+  expect(w.task(taskSid).attributes).toMatchObject({ handedOff: true });
+  expect(channelStatus(w, interactionSid)).toBe('active');
+  expect(w.postedAsAi(conversationSid).map(roleOf)).toContain('handoff-note');
+  expect(w.task(taskSid).assignmentStatus).not.toBe('canceled');
 });
 
 test('a conversation handed to humans is never closed for silence', async () => {

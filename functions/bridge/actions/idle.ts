@@ -71,6 +71,17 @@ export async function closeIfIdle(d: CloseIfIdle, deps: BridgeDeps): Promise<Out
     d.minutes,
   );
   if (!verdict.close) return lookAgain(timer, lastActivity, verdict.afterSeconds, deps);
+  // Decided on the record as the timer found it: humans may have been handed the conversation since.
+  const leftAi = async () => {
+    const current = await deps.state.conversation(d.conversationSid);
+    return current?.record.phase !== 'ai' || current.record.sessionId !== timer.sessionId;
+  };
+  const stays = {
+    outcome: 'ignore',
+    sessionId: timer.sessionId,
+    reason: 'the conversation left the AI; it stays open',
+  };
+  if (await leftAi()) return stays;
   if (!timer.interactionSid || !timer.channelSid)
     return {
       outcome: 'ignore',
@@ -92,7 +103,9 @@ export async function closeIfIdle(d: CloseIfIdle, deps: BridgeDeps): Promise<Out
     // The note (its claim, its post, a failed one's tries) took round trips: a customer who wrote
     // meanwhile is answered, not closed on.
     const isCustomer = (m: ConversationMessage) => isFromCustomer(m, deps.config);
-    const wrote = customerWroteSince(await newestMessages(d.conversationSid, deps), newest, isCustomer);
+    const [messages, left] = await Promise.all([newestMessages(d.conversationSid, deps), leftAi()]);
+    if (left) return stays;
+    const wrote = customerWroteSince(messages, newest, isCustomer);
     if (wrote)
       return {
         ...(await lookAgain(timer, wrote.sentAt, d.minutes * 60, deps)),
