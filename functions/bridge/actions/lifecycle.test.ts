@@ -1,6 +1,6 @@
 import type { ConversationRecord } from '../conversation-record';
 import type { BridgeDeps, KnownRecord } from '../deps';
-import { closeSessionNow, recordHuman } from './lifecycle';
+import { closeSessionNow, end, recordHuman } from './lifecycle';
 
 const HUMAN_TASK = 'WThuman';
 const accepted = {
@@ -89,5 +89,44 @@ describe('closeSessionNow (a session-close timer fired)', () => {
     await expect(closeSessionNow(timer, unavailable)).rejects.toThrow('503');
     const gone = depsAnswering(() => Promise.reject(new OpenCxError('404', 404)));
     await expect(closeSessionNow(timer, gone)).resolves.toMatchObject({ outcome: 'ignore' });
+  });
+});
+
+describe('end', () => {
+  const AI_TASK = 'WTai';
+  /** Sync holding `stored` when the end deletes; the session's close and the insight are counted. */
+  function endWith(stored: ConversationRecord) {
+    const closed: string[] = [];
+    const deps = {
+      config: {},
+      state: {
+        forgetIf: async (_sid: string, still: (record: ConversationRecord) => boolean) =>
+          still(stored) ? { gone: true, deleted: stored } : { gone: false },
+        recordInsight: async () => undefined,
+      },
+      opencx: { updateSessionStatus: async (sessionId: string) => void closed.push(sessionId) },
+      deadline: { remaining: () => 5000 },
+      now: () => new Date('2026-12-02T10:00:00.000Z'),
+      warn: jest.fn(),
+    } as unknown as BridgeDeps;
+    return { deps, closed };
+  }
+  const invited: ConversationRecord = {
+    ...handingOff,
+    taskSid: AI_TASK,
+    handoff: { ...handingOff.handoff!, routed: false },
+  };
+  const ending = { action: 'end' as const, conversationSid: 'CH1', taskSid: HUMAN_TASK, reason: 'task.completed' };
+
+  it("ends the conversation when the human's accept of the ended task was recorded beside the end", async () => {
+    const { deps, closed } = endWith({ ...invited, phase: 'human', taskSid: HUMAN_TASK, humanWorkerSid: 'WKalice' });
+    await expect(end(ending, { record: invited, revision: '1' }, deps)).resolves.toMatchObject({ outcome: 'ended' });
+    expect(closed).toEqual(['session-1']);
+  });
+
+  it('leaves a conversation engaged again in another session', async () => {
+    const { deps, closed } = endWith({ ...invited, phase: 'ai', taskSid: HUMAN_TASK, sessionId: 'session-2' });
+    await expect(end(ending, { record: invited, revision: '1' }, deps)).resolves.toMatchObject({ outcome: 'ignore' });
+    expect(closed).toEqual([]);
   });
 });

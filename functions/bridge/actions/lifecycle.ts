@@ -120,7 +120,14 @@ export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): P
         reason: `${d.reason}: the conversation goes on in ${goingOn.join(', ')}`,
       };
   }
-  const forgotten = await deps.state.forgetIf(d.conversationSid, (current) => sameEngage(current, record), known);
+  // The ended task may have been recorded since as the one holding the same session (a human's
+  // accept of the task an invite made, handled beside this end): it ended all the same.
+  const forgotten = await deps.state.forgetIf(
+    d.conversationSid,
+    (current) =>
+      sameEngage(current, record) || (current.taskSid === d.taskSid && current.sessionId === record.sessionId),
+    known,
+  );
   if (!forgotten.gone)
     return {
       outcome: 'ignore',
