@@ -15,6 +15,8 @@ export interface BridgeDeps {
    * watchdog): a short budget of its own within the Function's 10 s, or `twilio` when that has more left.
    */
   lastStep: () => TwilioApis;
+  /** Our state on `lastStep`'s budget: a claim given back, a note left owed, after the deadline ran out. */
+  lastStepState: () => BridgeState;
   opencx: OpenCxClient;
   state: BridgeState;
   /** The whole handler's deadline. */

@@ -98,12 +98,17 @@ export function bridgeDeps(
 ): BridgeDeps {
   const configuredWait = Number(context.OPENCX_ANSWER_WAIT_MS);
   const { twilio, state } = io;
+  const lastStep = () => {
+    const budget = rearmBudgetMs(Date.now() - started);
+    return budget > deadline.remaining() ? createTwilioApis(context, new Deadline(budget)) : twilio;
+  };
   return {
     config,
     twilio,
-    lastStep: () => {
-      const budget = rearmBudgetMs(Date.now() - started);
-      return budget > deadline.remaining() ? createTwilioApis(context, new Deadline(budget)) : twilio;
+    lastStep,
+    lastStepState: () => {
+      const apis = lastStep();
+      return apis === twilio ? state : new BridgeState(apis.sync, context.SYNC_SERVICE_SID);
     },
     opencx: new OpenCxClient({
       token: config.opencxToken,

@@ -239,7 +239,8 @@ export async function postClaimedAnswer(
   if (outcome === 'unknown') return 'uncertain';
   // Its first parts are in: given back, OpenCX's retry would post them again. Humans take it from there.
   if (outcome === 'partial' || options.lastWords) return 'failed';
-  await deps.state
+  await deps
+    .lastStepState()
     .release(key)
     .catch((error: unknown) => deps.warn('could not release the answer claim', { error: String(error), key }));
   return 'failed';

@@ -1,5 +1,6 @@
 import type { BridgeDeps } from '../deps';
 import { Deadline } from '../../common/retry';
+import { DeadlineExceededError } from '../../common/twilio';
 import { noteKey } from '../customer-note';
 import { postCustomerNote } from './customer-note';
 
@@ -8,6 +9,10 @@ const occasion = { at: '2026-12-04T10:00:00.000Z', language: 'en', sessionId: 's
 function deps(claimed: boolean, inConversation: Record<string, unknown>[] = []) {
   const claimOnce = jest.fn(async (_key: string, _ttlSeconds?: number) => claimed);
   const release = jest.fn(async (_key: string) => undefined);
+  // What the handler's spent deadline no longer does, a last step does on a budget of its own.
+  const spentRelease = jest.fn(async (_key: string) => {
+    throw new Error('the deadline ran out');
+  });
   const postMessage = jest.fn(async (..._args: unknown[]) => ({ sid: 'IM9' }));
   const listMessages = jest.fn(async () => inConversation.map((attributes) => ({ attributes })));
   const d = {
@@ -18,7 +23,8 @@ function deps(claimed: boolean, inConversation: Record<string, unknown>[] = []) 
       customerHandoffNoteTranslations: {},
     },
     twilio: { conversations: { postMessage, listMessages } },
-    state: { claimOnce, release },
+    state: { claimOnce, release: spentRelease },
+    lastStepState: () => ({ release }),
     deadline: new Deadline(60_000),
     warn: jest.fn(),
   } as unknown as BridgeDeps;
@@ -53,6 +59,13 @@ describe('postCustomerNote', () => {
   });
 
   const twilioError = (status: number) => Object.assign(new Error(`Twilio ${status}`), { status });
+
+  test('a post the spent deadline kept from starting gives its claim back on a budget of its own', async () => {
+    const { d, postMessage, claimOnce, release } = deps(true);
+    postMessage.mockRejectedValueOnce(new DeadlineExceededError('POST Messages'));
+    expect(await postCustomerNote('CH1', 'handoff', occasion, d)).toBe('failed');
+    expect(release).toHaveBeenCalledWith(claimOnce.mock.calls[0][0]);
+  });
 
   test('a post that may have landed keeps its claim: unsure', async () => {
     const { d, postMessage, listMessages, release } = deps(true);

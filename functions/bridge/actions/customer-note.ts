@@ -45,7 +45,10 @@ export async function postCustomerNote(
   if (preceding.status === 'rejected') {
     // What the customer must read first may not be in: the claim goes back, for a later attempt to post both.
     deps.warn(`the ${moment} note waits for what must come before it`, { error: String(preceding.reason) });
-    await deps.state.release(claimKey).catch(() => undefined);
+    await deps
+      .lastStepState()
+      .release(claimKey)
+      .catch(() => undefined);
     return 'failed';
   }
   if (attempt) {
@@ -57,7 +60,10 @@ export async function postCustomerNote(
     });
     if (earlier) return 'posted';
     if (earlier === undefined) {
-      await deps.state.release(claimKey).catch(() => undefined);
+      await deps
+        .lastStepState()
+        .release(claimKey)
+        .catch(() => undefined);
       return 'failed';
     }
   }
@@ -67,6 +73,10 @@ export async function postCustomerNote(
     { role: `${moment}-note`, key, sessionId: occasion.sessionId },
     deps,
   );
-  if (posted === 'not-posted') await deps.state.release(claimKey).catch(() => undefined);
+  if (posted === 'not-posted')
+    await deps
+      .lastStepState()
+      .release(claimKey)
+      .catch(() => undefined);
   return posted === 'posted' ? 'posted' : posted === 'unknown' ? 'unsure' : 'failed';
 }

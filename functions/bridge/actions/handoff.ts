@@ -145,7 +145,8 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
  * and be about to mark the handoff done: recorded as owed, the customer's next message posts it.
  */
 async function leaveNoteOwed(conversationSid: string, deps: BridgeDeps, attempt: number): Promise<void> {
-  await deps.state
+  await deps
+    .lastStepState()
     .update(conversationSid, (r) => noteStillOwed(r, attempt))
     .catch((error: unknown) =>
       deps.warn('could not leave the handoff note to the next event', { error: String(error) }),
@@ -310,7 +311,10 @@ async function transferAssignedTask(
           attributes: withHandoff(task, attributes),
         });
     } catch (error) {
-      await deps.state.release(invite).catch(() => undefined);
+      await deps
+        .lastStepState()
+        .release(invite)
+        .catch(() => undefined);
       throw error;
     }
   } else {
