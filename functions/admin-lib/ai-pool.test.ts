@@ -228,12 +228,18 @@ describe('planAiPool: while an admin has the AI paused', () => {
     expect(plan).toMatchObject({ create: ['OpenCX AI'], createAvailable: false, createPausedIn: 'WA_BREAK' });
   });
 
-  it('no worker the save adopts starts serving either: a draining one stays closed, a leftover off', () => {
-    const draining = worker('WK2', { closed: true, tasks: 3 });
-    const leftover = worker('WK3', { available: false, paused: true });
+  it('adopts no other worker, which would serve: a draining one keeps draining, a left-behind one goes', () => {
+    const draining = worker('WK2', { closed: true, tasks: 3, name: 'OpenCX AI 2' });
+    const leftover = worker('WK3', { available: false, name: 'OpenCX AI 3' });
     const plan = planAiPool(3, { pool: ['WK1'], draining: ['WK2'] }, [paused('WK1'), draining, leftover]);
-    expect(plan.keep).toEqual([kept('WK1'), kept('WK2'), kept('WK3')]);
-    expect(plan).toMatchObject({ create: [], createAvailable: false });
+    expect(plan.keep).toEqual([kept('WK1')]);
+    expect(plan).toMatchObject({
+      create: ['OpenCX AI', 'OpenCX AI 4'],
+      createAvailable: false,
+      createPausedIn: 'WA_BREAK',
+      draining: ['WK2'],
+      remove: ['WK3'],
+    });
   });
 
   it('new workers serve when any worker kept of the pool does', () => {

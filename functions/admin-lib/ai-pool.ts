@@ -125,7 +125,11 @@ export function planAiPool(
   const known = [...stored.pool, ...stored.draining, ...workers.map((worker) => worker.sid)];
   const byStoredOrder = (a: PoolWorker, b: PoolWorker): number => known.indexOf(a.sid) - known.indexOf(b.sid);
   const pausedInPool = (worker: PoolWorker): boolean => !!worker.paused && stored.pool.includes(worker.sid);
-  const candidates = [...workers].sort(
+  // The admin has the AI off (every worker of the pool paused): only those are kept, and new ones are
+  // created paused like them; a draining or left-behind worker adopted would start serving.
+  const ofPool = workers.filter((worker) => stored.pool.includes(worker.sid));
+  const pausedLike = ofPool.length > 0 && ofPool.every(pausedInPool) ? ofPool.find((w) => w.activitySid) : undefined;
+  const candidates = (pausedLike ? ofPool : [...workers]).sort(
     (a, b) =>
       rank(a) - rank(b) ||
       Number(pausedInPool(a)) - Number(pausedInPool(b)) ||
@@ -133,7 +137,7 @@ export function planAiPool(
       byStoredOrder(a, b),
   );
   const kept = candidates.slice(0, size).sort(byStoredOrder);
-  const surplus = candidates.slice(size).sort(byStoredOrder);
+  const surplus = workers.filter((worker) => !kept.includes(worker)).sort(byStoredOrder);
 
   // TaskRouter's worker names are unique regardless of case.
   const used = new Set(workers.map((worker) => worker.friendlyName.toLowerCase()));
@@ -143,15 +147,9 @@ export function planAiPool(
     if (!used.has(name.toLowerCase())) create.push(name);
   }
   const busy = surplus.filter((worker) => heldTasks(worker) > 0);
-  // Growing the pool while the AI is off (every worker kept of the pool paused) keeps it off: no
-  // worker starts serving, new ones are created paused like the others.
-  const keptOfPool = kept.filter((worker) => stored.pool.includes(worker.sid));
-  const pausedLike = keptOfPool.every(pausedInPool) ? keptOfPool.find((worker) => worker.activitySid) : undefined;
   // A worker of the pool an admin paused stays paused: a save of other settings must not put the AI back on.
-  const stayOff = (repair: KeptWorker, worker: PoolWorker): KeptWorker => {
-    if (pausedLike) return { ...repair, makeAvailable: false, reopen: repair.reopen && !worker.available };
-    return !eventsHere || pausedInPool(worker) ? { ...repair, makeAvailable: false } : repair;
-  };
+  const stayOff = (repair: KeptWorker, worker: PoolWorker): KeptWorker =>
+    !eventsHere || pausedInPool(worker) ? { ...repair, makeAvailable: false } : repair;
   return {
     keep: kept.map((worker) => stayOff(repairOf(worker), worker)),
     create,

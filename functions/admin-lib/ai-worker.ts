@@ -77,8 +77,8 @@ export async function ensureAiPool(
   const available = activities.length > 0 ? pickAvailableActivity(activities, workspaceSid) : undefined;
   // A new worker starts unavailable, so TaskRouter offers it nothing (a call on a queue of
   // everyone) before only chat and sms are open, and before the settings name it. In the timeout
-  // activity, so one a failed save left unopened reads as timed out (not paused) and a save opens it
-  // (not while the admin has the pool paused); then in the paused workers' activity, paused like them.
+  // activity, so one a failed save left unopened reads as timed out (not paused) and a save opens it;
+  // while the admin has the pool paused, in the paused workers' activity, paused like them.
   const timeoutSid =
     plan.create.length > 0
       ? (timeoutActivitySid ?? (await taskrouter.fetchWorkspace(workspaceSid))?.timeoutActivitySid)
