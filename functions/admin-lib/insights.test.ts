@@ -320,5 +320,7 @@ describe('livePool', () => {
   it("takes the draining workers' conversations of no known channel off the queue's total once", () => {
     const draining = [{ sid: 'WK2', routing: closed('WK2', 0), held: 40 }];
     expect(livePool(facts([open(0)], draining, { chat: 45, sms: 40 }))).toMatchObject({ aiConversations: 45 });
+    // Each channel counts what says more: the pool's channels on chat, the queue on sms.
+    expect(livePool(facts([open(10)], [], { chat: 4, sms: 6 }))).toMatchObject({ aiConversations: 16 });
   });
 });

@@ -261,13 +261,12 @@ export function livePool(facts: Pick<AiPoolFacts, 'pool' | 'draining' | 'queueHe
   const outside = heldOutside(facts.draining);
   const channels = Object.keys(AI_WORKER_CHANNELS);
   const onPoolChannels = channels.reduce((sum, taskChannel) => sum + heldOn(pool, taskChannel), 0);
-  // The draining workers' reservations of no known channel are taken off the queue's total once.
-  const inQueue = channels.reduce(
-    (sum, taskChannel) =>
-      sum + Math.max(0, (facts.queueHeld?.[taskChannel] ?? 0) - (outside.byChannel[taskChannel] ?? 0)),
-    0,
-  );
-  const aiConversations = Math.max(onPoolChannels, inQueue - outside.unplaced);
+  // Per channel the larger count; the draining workers' reservations of no known channel taken off once.
+  const perChannel = channels.reduce((sum, taskChannel) => {
+    const inQueue = Math.max(0, (facts.queueHeld?.[taskChannel] ?? 0) - (outside.byChannel[taskChannel] ?? 0));
+    return sum + Math.max(heldOn(pool, taskChannel), inQueue);
+  }, 0);
+  const aiConversations = Math.max(onPoolChannels, perChannel - outside.unplaced);
   const capacity = poolUtilisation(pool)
     .filter(answered)
     .reduce((sum, c) => sum + c.capacity, 0);

@@ -39,14 +39,14 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
   const warn = (message: string, fields?: Record<string, unknown>) =>
     logEvent({ event: 'handoff-verdict', outcome: 'warning', taskSid: task.sid, reason: message, ...fields }, 'warn');
   const state = new BridgeState(call.twilio.sync, syncServiceSid(call.context));
-  // The session was made for this task, or, handed on by an invite (an AI task assigned, a hand-back
-  // nobody took), the conversation's record gives this task that session now.
+  // The session was made for this task, or the conversation's record gives this task that session now
+  // (a task an invite made, after an assigned AI task or a hand-back nobody took; one a transfer made).
   const heldForTask = async (owner: { conversationSid?: string; taskSid?: string } | undefined) => {
     if (!owner?.conversationSid) return false;
     if (owner.taskSid === task.sid) return true;
     // Remembered before sessions kept their task: the conversation the task names.
     if (owner.taskSid === undefined) return owner.conversationSid === conversationSid;
-    const known = await state.conversation(owner.conversationSid).catch(() => undefined);
+    const known = await state.conversation(owner.conversationSid);
     return !!known && known.record.sessionId === sessionId && known.record.taskSid === task.sid;
   };
 
@@ -57,12 +57,15 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
   const noteOnOpencx = async (): Promise<'noted' | 'failed' | 'no-session'> => {
     if (!sessionId) return 'no-session';
     // The task's attributes are the agent's to edit: only a session the AI held for this task is noted.
-    const owner = await state.sessionOf(sessionId).catch((error: unknown) => {
-      warn('could not read whose the OpenCX session is', { sessionId, error: String(error) });
-      return 'unread' as const;
-    });
-    if (owner === 'unread') return 'failed';
-    if (!(await heldForTask(owner))) {
+    const held = await state
+      .sessionOf(sessionId)
+      .then(heldForTask)
+      .catch((error: unknown) => {
+        warn('could not read whose the OpenCX session is', { sessionId, error: String(error) });
+        return 'unread' as const;
+      });
+    if (held === 'unread') return 'failed';
+    if (!held) {
       warn('the task names an OpenCX session the AI did not hold for it; the verdict stays on the task', {
         sessionId,
       });

@@ -688,6 +688,31 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('A colleague is coming.');
   });
 
+  test("a handoff's last words Twilio refused, with no note set, are posted by OpenCX's retry", async () => {
+    await world.saveConfig({ customerHandoffNote: '' });
+    try {
+      const { conversationSid, taskSid } = await engaged();
+      world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged', times: 1 });
+      world.twilio.addFault({ method: 'POST', path: /\/Messages$/, form: /"role":"ai"/, status: 400, times: 1 });
+      world.opencx.ai.reply({
+        type: 'handoff',
+        content: 'A colleague is coming.',
+        summary: 'Refund',
+        sentiment: 'neutral',
+      });
+      await world.customerSays(conversationSid, 'A refund please');
+      expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
+
+      // OpenCX's retry, 10 s on: nothing follows them, so the customer reads them.
+      await world.advance(10_000);
+      await world.settle();
+      expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague is coming.')).toHaveLength(1);
+      expect(notes(conversationSid)).toHaveLength(0);
+    } finally {
+      await world.saveConfig();
+    }
+  });
+
   test("a delivery whose claim Sync fails leaves the fast path's claim: OpenCX's retry posts no copy", async () => {
     const { conversationSid } = await engaged();
     world.opencx.ai.reply('Posted by the fast path');

@@ -211,6 +211,7 @@ describe('postClaimedAnswer when the post may or may not have landed', () => {
       deadline: new Deadline(1000, () => now),
       warn: () => undefined,
       state: { claimOnce: async () => true, release: async (key: string) => void released.push(key) },
+      lastStepState: () => ({ release: async (key: string) => void released.push(key) }),
       twilio: {
         conversations: {
           postMessage: async () => {
@@ -256,6 +257,7 @@ describe('postClaimedAnswer of a long answer cut short', () => {
       deadline: new Deadline(5000),
       warn: () => undefined,
       state: { claimOnce: async () => true, release: async (key: string) => void released.push(key) },
+      lastStepState: () => ({ release: async (key: string) => void released.push(key) }),
       twilio: {
         conversations: {
           postMessage: async (

@@ -127,10 +127,18 @@ export async function deliverAnswer(
     : Promise.resolve('none' as const);
   if (next.next === 'handoff') {
     // Both run to their end before a failure is thrown: the handler's answer ends the Function.
-    const [posted, handed] = await allFinished([
+    const [held, handed] = await allFinished([
       posting,
       handOff(conversationSid, known, next.request, deps, {}, posting),
     ]);
+    // Last words not posted keep their claim while the note follows them; with no note in (none is
+    // set, or it failed and is owed), OpenCX's retry may still post them, before any later note.
+    if (held === 'held' && handed.outcome === 'handed-off' && (handed.noted === 'none' || handed.noted === 'failed'))
+      await deps
+        .lastStepState()
+        .release(answerKey(sessionId, { answerId, text: reply! }))
+        .catch((error: unknown) => deps.warn('could not release the answer claim', { error: String(error) }));
+    const posted = held === 'held' ? 'failed' : held;
     // OpenCX's own handoff event moved the phase after the re-read: the words just posted are its
     // last, or, when the AI said nothing, no later answer is.
     const lastWords =
@@ -204,10 +212,13 @@ export async function postClaimedAnswer(
     claimed?: boolean;
     recheck?: 'ai' | 'ai-or-handoff';
     after?: Promise<unknown>;
-    /** Followed by the handoff's note: given back, OpenCX's retry would post them after it. */
+    /**
+     * A handoff's last words: not posted, they keep their claim (`held`), as OpenCX's retry would post
+     * them after the note; the handoff gives it back when no note followed.
+     */
     lastWords?: boolean;
   } = {},
-): Promise<'posted' | 'duplicate' | 'late' | 'failed' | 'uncertain'> {
+): Promise<'posted' | 'duplicate' | 'late' | 'failed' | 'uncertain' | 'held'> {
   const key = answerKey(sessionId, answer);
   const { recheck } = options;
   const [claimed, current] = await Promise.all([
@@ -238,7 +249,8 @@ export async function postClaimedAnswer(
   // Twilio may have taken it: given back, the claim would let OpenCX's webhook post it a second time.
   if (outcome === 'unknown') return 'uncertain';
   // Its first parts are in: given back, OpenCX's retry would post them again. Humans take it from there.
-  if (outcome === 'partial' || options.lastWords) return 'failed';
+  if (outcome === 'partial') return 'failed';
+  if (options.lastWords) return 'held';
   await deps
     .lastStepState()
     .release(key)
