@@ -664,9 +664,12 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Your parcel left the depot.');
   });
 
-  test("a handoff's last words Twilio refused are not posted after the note by OpenCX's retry", async () => {
+  /**
+   * The AI hands off with last words whose post Twilio refuses; OpenCX's first delivery of them is
+   * refused too, and its retry comes 10 s on.
+   */
+  async function lastWordsRefused(): Promise<string> {
     const { conversationSid, taskSid } = await engaged();
-    // OpenCX's first delivery of the last words is refused (it retries later); Twilio refuses their post.
     world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged', times: 1 });
     world.twilio.addFault({ method: 'POST', path: /\/Messages$/, form: /"role":"ai"/, status: 400, times: 1 });
     world.opencx.ai.reply({
@@ -677,35 +680,24 @@ describe('OpenCX webhooks that must change nothing', () => {
     });
     await world.customerSays(conversationSid, 'A refund please');
     expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
-    expect(notes(conversationSid)).toHaveLength(1);
-
-    // OpenCX's retry, 10 s on.
     await world.advance(10_000);
     await world.settle();
+    return conversationSid;
+  }
+
+  test("a handoff's last words Twilio refused are not posted after the note by OpenCX's retry", async () => {
+    const conversationSid = await lastWordsRefused();
     // The customer read the note last: the AI says nothing after it.
-    const transcript = world.transcript(conversationSid);
-    expect(transcript.at(-1)?.attributes.opencx).toMatchObject({ role: 'handoff-note' });
+    expect(notes(conversationSid)).toHaveLength(1);
+    expect(world.transcript(conversationSid).at(-1)?.attributes.opencx).toMatchObject({ role: 'handoff-note' });
     expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('A colleague is coming.');
   });
 
   test("a handoff's last words Twilio refused, with no note set, are posted by OpenCX's retry", async () => {
     await world.saveConfig({ customerHandoffNote: '' });
     try {
-      const { conversationSid, taskSid } = await engaged();
-      world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged', times: 1 });
-      world.twilio.addFault({ method: 'POST', path: /\/Messages$/, form: /"role":"ai"/, status: 400, times: 1 });
-      world.opencx.ai.reply({
-        type: 'handoff',
-        content: 'A colleague is coming.',
-        summary: 'Refund',
-        sentiment: 'neutral',
-      });
-      await world.customerSays(conversationSid, 'A refund please');
-      expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
-
-      // OpenCX's retry, 10 s on: nothing follows them, so the customer reads them.
-      await world.advance(10_000);
-      await world.settle();
+      // Nothing follows them, so the customer reads them.
+      const conversationSid = await lastWordsRefused();
       expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague is coming.')).toHaveLength(1);
       expect(notes(conversationSid)).toHaveLength(0);
     } finally {
