@@ -248,6 +248,9 @@ export interface OpencxStrings {
   settingsRefreshAgain: string;
   settingsFunctionsUrlMissing: string;
   settingsFunctionsFound: string;
+  /** Where `settingsFunctionsFound` found the Functions (its `{source}`). */
+  settingsFunctionsFromBuild: string;
+  settingsFunctionsFromConfig: string;
   settingsNetworkError: string;
   settingsUnexpectedResponse: string;
   functionsUnanswered: string;
@@ -659,6 +662,8 @@ export const strings: OpencxStrings = {
     'and reload Flex, or build with {variable}.',
   settingsFunctionsFound:
     'OpenCX Functions: {url}, from {source}. If unreachable, check it is the domain twilio serverless:deploy printed.',
+  settingsFunctionsFromBuild: 'the plugin build ({variable})',
+  settingsFunctionsFromConfig: '{setting} in the Flex configuration',
   settingsNetworkError:
     'The OpenCX Functions could not be reached. Check your connection and the Functions URL, then try again.',
   settingsUnexpectedResponse: 'The OpenCX Functions gave an unexpected answer (HTTP {status}).',

@@ -14,9 +14,10 @@ export function FunctionsEndpointNotice({ endpoint }: { endpoint: FunctionsEndpo
       </Alert>
     );
   }
-  const { setting, variable } = FUNCTIONS_URL_SETTINGS;
-  const source =
-    endpoint.source === 'build' ? `the plugin build (${variable})` : `${setting} in the Flex configuration`;
+  const source = format(
+    endpoint.source === 'build' ? strings.settingsFunctionsFromBuild : strings.settingsFunctionsFromConfig,
+    FUNCTIONS_URL_SETTINGS,
+  );
   return (
     <Text as="p" color="colorTextWeak" fontSize="fontSize20" marginBottom="space70">
       {format(strings.settingsFunctionsFound, { url: endpoint.url, source })}
