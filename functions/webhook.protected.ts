@@ -163,7 +163,7 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     const unwatched = error instanceof UnwatchedAnswer ? error : undefined;
     // An offer's timer carries its route, read even when the failure came before the decision.
     offerRoute ??= routeRead && (await quickly(routeRead));
-    const rearm = unwatched?.watchdog ?? timerToRearm(bridgeEvent, config, offerRoute, Date.now());
+    const rearm = unwatched?.watchdog ?? timerToRearm(bridgeEvent, config, offerRoute, Date.now(), known?.record);
     if (retry && rearm && timed) {
       // The usual wait while the AI holds the conversation; soon for a handoff the failure cut short.
       const phase = unwatched && (await quickly(retry.state.conversation(unwatched.conversationSid)))?.record.phase;

@@ -1259,6 +1259,23 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     });
     expectAction(decide(fired(end), { config: withTimer, record: record('ai') }), 'ignore');
     expectAction(decide(fired(end), { config: withTimer }), 'ignore');
+
+    // The failed end read the record: its timer carries the session, closed though the record is gone.
+    const aiRecord = record('ai', { taskSid: OTHER_TASK });
+    const carried = timerToRearm(taskEnd('task.canceled', 'Task TTL Exceeded'), withTimer, undefined, 0, aiRecord);
+    expect(carried).toEqual({ ...end, sessionId: aiRecord.sessionId, status: 'closed_resolved' });
+    expect(timerToRearm(fired(carried!), withTimer)).toEqual({ ...carried, rearmed: 2 });
+    expect(decide(fired(carried!), { config: withTimer })).toEqual({
+      action: 'close-session',
+      sessionId: aiRecord.sessionId,
+      status: 'closed_resolved',
+    });
+    expect(decide(fired(carried!), { config: withTimer, record: aiRecord })).toMatchObject({ action: 'end' });
+    const humans = record('human', { taskSid: OTHER_TASK });
+    expect(timerToRearm(taskEnd('task.canceled'), withTimer, undefined, 0, humans)).toMatchObject({
+      sessionId: humans.sessionId,
+      status: 'closed_unresolved',
+    });
     expectAction(
       decide(fired({ ...end, endType: 'task.created' }), { config: withTimer, record: record('ai') }),
       'ignore',

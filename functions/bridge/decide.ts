@@ -568,6 +568,8 @@ export function timerToRearm(
   offerRoute?: OfferRoute,
   /** When the timer is armed (epoch ms): an offer timer takes over only a claim older (`takeOver`). */
   now?: number,
+  /** The conversation's record as this handling read it: an end timer carries its session. */
+  record?: ConversationRecord,
 ): FlexTaskAttributes | undefined {
   if (event.surface !== 'taskrouter' || !config) return undefined;
   if (event.type === 'reservation.timeout' && !isTimerWorkspace(event, config))
@@ -575,7 +577,7 @@ export function timerToRearm(
       ? { opencxTimer: 'restore-worker', workerSid: event.workerSid, rearmed: 1 }
       : undefined;
   if (!isTimerWorkspace(event, config))
-    return endTimerFor(event) ?? offerTimerFor(event, config, offerRoute, now) ?? acceptTimerFor(event, config);
+    return endTimerFor(event, record) ?? offerTimerFor(event, config, offerRoute, now) ?? acceptTimerFor(event, config);
   if (event.type !== 'task.canceled') return undefined;
   const timer = event.taskAttributes;
   const kind = timer?.opencxTimer;
@@ -741,31 +743,45 @@ export const acceptTimer: Listener<TaskRouterEvent> = {
   },
 };
 
-/** A conversation's task ended: ending the conversation failed, and TaskRouter tells no one again. */
-function endTimerFor(event: TaskRouterEvent): FlexTaskAttributes | undefined {
+/**
+ * A conversation's task ended: ending the conversation failed, and TaskRouter tells no one again.
+ * The timer carries the session the end was closing: a record delete that landed though its answer
+ * was lost leaves nothing else naming it.
+ */
+function endTimerFor(event: TaskRouterEvent, record?: ConversationRecord): FlexTaskAttributes | undefined {
   const conversationSid = event.taskAttributes?.conversationSid;
   if (!isTaskEnd(event.type) || typeof conversationSid !== 'string' || !event.taskSid) return undefined;
+  const sessionId = record?.sessionId ?? record?.handback?.previousSessionId;
   return {
     opencxTimer: 'end',
     conversationSid,
     taskSid: event.taskSid,
     endType: event.type,
     ...(event.reason ? { reason: event.reason } : {}),
+    ...(record && sessionId && { sessionId, status: endStatus(record) }),
     rearmed: 1,
   };
 }
 
+/** How the end of the AI's part closes its OpenCX session: resolved when the AI held it to the end. */
+export const endStatus = (ended: ConversationRecord): ClosedStatus =>
+  ended.phase === 'ai' && ended.sessionId !== undefined ? 'closed_resolved' : 'closed_unresolved';
+
 const isTaskEnd = (type: unknown): type is (typeof taskEnded.handles)[number] =>
   (taskEnded.handles as readonly unknown[]).includes(type);
 
-/** An end timer expired: the task's end, decided again as when TaskRouter told it. */
+/**
+ * An end timer expired: the task's end, decided again as when TaskRouter told it. With the record
+ * gone (the failed end's delete landed), only the session it carries is left to close.
+ */
 export const endTimer: Listener<TaskRouterEvent> = {
   name: 'end-timer',
   handles: ['task.canceled'],
   decide(event, context) {
-    const { conversationSid, taskSid, endType, reason } = event.taskAttributes ?? {};
+    const { conversationSid, taskSid, endType, reason, sessionId } = event.taskAttributes ?? {};
     if (typeof conversationSid !== 'string' || typeof taskSid !== 'string' || !isTaskEnd(endType))
       return ignore('an end timer without its conversation, task and event');
+    if (!context.record && sessionId !== undefined) return sessionCloseTimer.decide(event, context);
     const ended: TaskRouterEvent = {
       ...event,
       type: endType,

@@ -395,6 +395,27 @@ test('ending a conversation clears our state even when OpenCX cannot close the s
   expect(world.conversationRecord(conversationSid)).toBeUndefined();
 });
 
+test('an end whose record delete landed but lost its answers still closes its OpenCX session, by a timer', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+  const session = world.sessionFor(conversationSid)!;
+  const recordItem = new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`);
+  // The delete takes effect and its answer is lost; every retry meets Sync failing until the end gives up.
+  world.twilio.addFault({ method: 'DELETE', path: recordItem, after: 500, times: 1 });
+  world.twilio.addFault({ method: 'DELETE', path: recordItem, status: 503 });
+  try {
+    world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'canceled', 'Customer left');
+    await world.settle();
+  } finally {
+    world.twilio.clearFaults();
+  }
+  expect(world.conversationRecord(conversationSid)).toBeUndefined();
+  expect(world.opencx.sessions.get(session.id)?.status).toBe('open');
+
+  await world.advance(16_000);
+
+  expect(world.opencx.sessions.get(session.id)?.status).toBe('closed_resolved');
+});
+
 test('the end of a task leaves alone a record the AI was engaged again on meanwhile, and its session', async () => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
   const session = world.sessionFor(conversationSid)!;

@@ -6,7 +6,7 @@ import { Deadline } from '../../common/retry';
 import { undefinedIfNotFound } from '../../common/twilio';
 import { restoreAfterTimeout } from '../ai-worker';
 import { flexSidsCustomData } from '../custom-data';
-import { type ClosedStatus, declineStep, type Decision } from '../decide';
+import { type ClosedStatus, declineStep, type Decision, endStatus } from '../decide';
 import type { ConversationRecord } from '../conversation-record';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { handedBackFrom } from '../handback';
@@ -137,7 +137,6 @@ export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): P
   // The engage may have recorded its session since this end read the claim. A resume that never
   // recorded its own leaves the session of the human part named only by the hand-back.
   const ended = forgotten.deleted ?? record;
-  const { phase } = ended;
   const sessionId = ended.sessionId ?? ended.handback?.previousSessionId;
   const recorded = recordInsight(deps, {
     type: 'end',
@@ -146,8 +145,7 @@ export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): P
     taskSid: d.taskSid,
     withAi: record.phase === 'ai',
   });
-  const resolved = phase === 'ai' && ended.sessionId !== undefined;
-  if (sessionId) await closeSession(sessionId, resolved ? 'closed_resolved' : 'closed_unresolved', deps);
+  if (sessionId) await closeSession(sessionId, endStatus(ended), deps);
   await recorded;
   return { outcome: 'ended', sessionId, reason: d.reason };
 }
