@@ -53,6 +53,14 @@ export function aiQueueSids(queues: readonly TaskQueueSummary[], aiQueueSid: str
 export const isHandedOffFilter = (filter: Filter): boolean =>
   /\bhandedOff\s*==\s*true\b/.test(String(filter.expression ?? ''));
 
+/** `handedOff == true` and nothing else: every task the AI hands off matches it. */
+export const isPlainHandoffFilter = (filter: Filter): boolean =>
+  /^\s*\(?\s*handedOff\s*==\s*true\s*\)?\s*$/.test(String(filter.expression ?? ''));
+
+/** A filter every task matches (`1==1`, `true`): no filter below it is ever reached. */
+export const matchesEveryTask = (filter: Filter): boolean =>
+  /^\s*\(?\s*(1\s*==\s*1|true)?\s*\)?\s*$/i.test(String(filter.expression ?? ''));
+
 export const filterTargets = (filter: Filter): Target[] =>
   Array.isArray(filter.targets)
     ? filter.targets.filter((t): t is Target => !!t && typeof t === 'object' && !Array.isArray(t))

@@ -1,4 +1,4 @@
-import { aiQueueSids, isHandedOffFilter, routesToAi } from './expressions';
+import { aiQueueSids, isHandedOffFilter, isPlainHandoffFilter, matchesEveryTask, routesToAi } from './expressions';
 import {
   aiQueueCheck,
   HANDOFF_FILTER_NAME,
@@ -47,6 +47,10 @@ describe('which filters route to the AI', () => {
     expect(isHandedOffFilter({ expression: 'handedOff==true AND channelType == "web"' })).toBe(true);
     expect(isHandedOffFilter({ expression: 'handedOffReason == true' })).toBe(false);
     expect(isHandedOffFilter({})).toBe(false);
+    expect(isPlainHandoffFilter({ expression: ' ( handedOff==true ) ' })).toBe(true);
+    expect(isPlainHandoffFilter({ expression: 'handedOff == true AND channelType == "web"' })).toBe(false);
+    expect([{ expression: '1==1' }, { expression: 'TRUE' }, {}].every(matchesEveryTask)).toBe(true);
+    expect(matchesEveryTask({ expression: "channelType == 'web'" })).toBe(false);
   });
 });
 
@@ -111,6 +115,81 @@ describe('workflow filters', () => {
     const fixed = { ...facts, workflows: [{ ...facts.workflows[0], configuration: update.configuration }] };
     expect(workflowFiltersCheck(fixed).status).toBe('ok');
     expect(workflowConfigurationUpdate(fixed.workflows[0].configuration, fixed, HUMAN_QUEUE, AI_QUEUE)).toBeUndefined();
+  });
+
+  it('moves the handedOff and AI filters above a filter every task matches, which neither would ever reach', () => {
+    // The Console's "Add filter" appends below the admin's catch-all; Apply then added the AI's below it.
+    const facts = routing([voiceFilter, defaultAll, handedOffFilter, aiFilter]);
+    expect(workflowFiltersCheck(facts)).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(/"Everything else" matches every task and comes before "Handed off"/),
+      fix: 'Apply fixes: it moves "Handed off" above "Everything else".',
+      autoFixable: true,
+    });
+    const update = workflowConfigurationUpdate(facts.workflows[0].configuration, facts, undefined, AI_QUEUE)!;
+    expect(update.configuration.task_routing).toMatchObject({
+      filters: [voiceFilter, handedOffFilter, aiFilter, defaultAll],
+    });
+    expect(update.changes).toEqual([
+      'moved "Handed off" above "Everything else"',
+      'moved "OpenCX AI" just below "Handed off", above "Everything else", which every task matches',
+    ]);
+    const fixed = { ...facts, workflows: [{ ...facts.workflows[0], configuration: update.configuration }] };
+    expect(workflowFiltersCheck(fixed).status).toBe('ok');
+    expect(workflowConfigurationUpdate(fixed.workflows[0].configuration, fixed, HUMAN_QUEUE, AI_QUEUE)).toBeUndefined();
+
+    // Only the AI's filter below it: the AI is never offered a task. While the AI's routing waits for
+    // the bridge (no AI queue to route to), Apply leaves it where it is.
+    const aiBelow = routing([handedOffFilter, { ...defaultAll, expression: ' true ' }, aiFilter]);
+    expect(workflowFiltersCheck(aiBelow)).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(
+        /matches every task and comes before the AI's filter "OpenCX AI", so the AI is never offered/,
+      ),
+      fix: 'Apply fixes: it moves "OpenCX AI" just below "Handed off".',
+    });
+    expect(
+      workflowConfigurationUpdate(aiBelow.workflows[0].configuration, aiBelow, HUMAN_QUEUE, undefined),
+    ).toBeUndefined();
+    expect(
+      workflowConfigurationUpdate(aiBelow.workflows[0].configuration, aiBelow, HUMAN_QUEUE, AI_QUEUE)!.configuration
+        .task_routing,
+    ).toMatchObject({ filters: [handedOffFilter, aiFilter, { ...defaultAll, expression: ' true ' }] });
+  });
+
+  it("adds a plain handedOff filter below the admin's conditional ones, for the handed-off tasks they leave", () => {
+    const webOnly = {
+      ...handedOffFilter,
+      filter_friendly_name: 'Web handoffs',
+      expression: "handedOff == true AND channelType == 'web'",
+    };
+    const facts = routing([voiceFilter, webOnly, aiFilter]);
+    expect(workflowFiltersCheck(facts)).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(
+        /no plain handedOff == true filter: "Web handoffs" take only .* the AI's among them/,
+      ),
+      fix: expect.stringMatching(/adds the filter "OpenCX: handed off to humans" .* just below "Web handoffs"\.$/),
+      needs: 'humanQueueSid',
+    });
+    const update = workflowConfigurationUpdate(facts.workflows[0].configuration, facts, HUMAN_QUEUE, AI_QUEUE)!;
+    expect(update.configuration.task_routing).toMatchObject({
+      filters: [
+        voiceFilter,
+        webOnly,
+        {
+          filter_friendly_name: HANDOFF_FILTER_NAME,
+          expression: 'handedOff == true',
+          targets: [{ queue: HUMAN_QUEUE }],
+        },
+        aiFilter,
+      ],
+    });
+    expect(update.changes).toEqual([
+      `added "OpenCX: handed off to humans" (handedOff == true → ${HUMAN_QUEUE}) below "Web handoffs"`,
+    ]);
+    const fixed = { ...facts, workflows: [{ ...facts.workflows[0], configuration: update.configuration }] };
+    expect(workflowFiltersCheck(fixed).status).toBe('ok');
   });
 
   it('finds the AI filter through the configured AI queue too', () => {

@@ -18,7 +18,9 @@ import {
   aiQueueSids,
   type Filter,
   isHandedOffFilter,
+  isPlainHandoffFilter,
   leavesOutHumans,
+  matchesEveryTask,
   routesToAi,
   type Target,
 } from './expressions';
@@ -54,10 +56,14 @@ export function workflowFilters(configuration: Record<string, unknown>): Filter[
 
 export interface FilterPositions {
   filters: Filter[];
-  /** The first handedOff filter, -1 when none. */
+  /** The first plain `handedOff == true` filter, -1 when none. */
   handedOff: number;
-  /** The first other filter routing to the AI, -1 when none. */
+  /** The first filter that routes to the AI (not a handedOff filter), -1 when none. */
   ai: number;
+  /** The first other filter every task matches (`1==1`), -1 when none: nothing below it is reached. */
+  everyTask: number;
+  /** The handedOff filters with a condition of their own (`handedOff == true AND …`), by index. */
+  conditional: number[];
 }
 
 export function filterPositions(workflow: WorkflowSummary, routing: RoutingFacts): FilterPositions {
@@ -73,11 +79,31 @@ function positionsIn(
   aiQueues: ReadonlySet<string>,
   aiWorkerSids: readonly string[],
 ): FilterPositions {
+  const toAi = (filter: Filter): boolean => !isHandedOffFilter(filter) && routesToAi(filter, aiQueues, aiWorkerSids);
   return {
     filters,
-    handedOff: filters.findIndex(isHandedOffFilter),
-    ai: filters.findIndex((filter) => !isHandedOffFilter(filter) && routesToAi(filter, aiQueues, aiWorkerSids)),
+    handedOff: filters.findIndex(isPlainHandoffFilter),
+    ai: filters.findIndex(toAi),
+    everyTask: filters.findIndex((filter) => matchesEveryTask(filter) && !toAi(filter)),
+    conditional: filters.flatMap((filter, index) =>
+      isHandedOffFilter(filter) && !isPlainHandoffFilter(filter) ? [index] : [],
+    ),
   };
+}
+
+/** Where the handedOff filter must be at the latest: above the AI's filter and any filter every task matches. */
+function handoffLimit({ filters, ai, everyTask }: FilterPositions): number {
+  return Math.min(...[ai, everyTask, filters.length].filter((index) => index >= 0));
+}
+
+/**
+ * Where Apply adds the handedOff filter: at the top, or below the admin's handedOff filters with
+ * conditions of their own above that limit, which keep the tasks they take.
+ */
+function handoffPlace(positions: FilterPositions): number {
+  const limit = handoffLimit(positions);
+  const above = positions.conditional.filter((index) => index < limit);
+  return above.length > 0 ? above[above.length - 1] + 1 : 0;
 }
 
 export const filterName = (filter: Filter): string => `"${String(filter.filter_friendly_name ?? filter.expression)}"`;
@@ -106,7 +132,8 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
   const verdict = (status: CheckStatus, v: Verdict): Check =>
     check('workflow_filters', 'Workflow filters', status, { ...v, detail: `${workflowLookedAt(choice)} ${v.detail}` });
   const workflow = `Workflow "${choice.workflow.friendlyName}" (${choice.workflow.sid})`;
-  const { filters, handedOff, ai } = filterPositions(choice.workflow, routing);
+  const positions = filterPositions(choice.workflow, routing);
+  const { filters, handedOff, ai, everyTask, conditional } = positions;
   const aiQueue = aiQueueFor(routing.queues, routing.aiQueueSid);
   // The AI filter Apply would add, when no filter routes to the AI and it has a queue to target.
   const aiTarget = aiQueue
@@ -117,12 +144,20 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
       ? `the filter "${AI_FILTER_NAME}" (${AI_FILTER_EXPRESSION} → ${aiTarget})`
       : undefined;
   if (handedOff < 0) {
+    const above = handoffPlace(positions);
+    const conditions = conditional.map((i) => filterName(filters[i])).join(', ');
+    const found =
+      conditional.length > 0
+        ? `${workflow} has no plain ${HANDOFF_EXPRESSION} filter: ${conditions} take only the handed-off ` +
+          "tasks that meet their own conditions, and the others go on to the filters below, the AI's among them."
+        : `${workflow} has no ${HANDOFF_EXPRESSION} filter, so a task the AI hands off has nowhere to go.`;
+    const where = above > 0 ? `just below ${filterName(filters[above - 1])}` : 'at the top of the workflow';
     return verdict('problem', {
       ...fixable(
-        `${workflow} has no ${HANDOFF_EXPRESSION} filter, so a task the AI hands off has nowhere to go.`,
+        found,
         `Choose your human agents' queue and apply setup: it adds the filter "${HANDOFF_FILTER_NAME}" ` +
-          `(${HANDOFF_EXPRESSION} → that queue) at the top of the ` +
-          `workflow${aiFilterAdded ? `, and just below it ${aiFilterAdded}` : ''}.`,
+          `(${HANDOFF_EXPRESSION} → that queue) ${where}` +
+          `${aiFilterAdded ? `, and just below it ${aiFilterAdded}` : ''}.`,
       ),
       needs: 'humanQueueSid',
     });
@@ -148,6 +183,17 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
       ),
     );
   }
+  if (everyTask >= 0 && handedOff > everyTask) {
+    return verdict(
+      'problem',
+      fixable(
+        `In ${workflow}, ${filterName(filters[everyTask])} matches every task and comes before ` +
+          `${filterName(filters[handedOff])}. Filters run top to bottom and the first match wins, ` +
+          'so a handed-off task never reaches it.',
+        `Apply fixes: it moves ${filterName(filters[handedOff])} above ${filterName(filters[everyTask])}.`,
+      ),
+    );
+  }
   if (ai < 0) {
     const found =
       `No filter of ${workflow} routes to the AI (a queue whose Target Workers select ${AI_WORKER_SKILL}, ` +
@@ -162,6 +208,16 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
               'in the OpenCX settings, pick an existing queue or clear the AI ' +
               'queue and click Test & Save, then apply setup.',
           ),
+    );
+  }
+  if (everyTask >= 0 && ai > everyTask) {
+    return verdict(
+      'problem',
+      fixable(
+        `In ${workflow}, ${filterName(filters[everyTask])} matches every task and comes before the AI's filter ` +
+          `${filterName(filters[ai])}, so the AI is never offered a task.`,
+        `Apply fixes: it moves ${filterName(filters[ai])} just below ${filterName(filters[handedOff])}.`,
+      ),
     );
   }
   const elsewhere = aiQueue ? aiFilterElsewhere(filters, routing.aiQueueSid) : undefined;
@@ -204,20 +260,26 @@ export function workflowConfigurationUpdate(
   aiQueueSid: string | undefined,
 ): WorkflowUpdate | undefined {
   const aiQueues = new Set([...aiQueueSids(routing.queues, routing.aiQueueSid), ...(aiQueueSid ? [aiQueueSid] : [])]);
-  const { filters, handedOff, ai } = positionsIn(workflowFilters(configuration), aiQueues, routing.aiWorkerSids);
+  const positions = positionsIn(workflowFilters(configuration), aiQueues, routing.aiWorkerSids);
+  const { filters, handedOff, ai } = positions;
   const next = [...filters];
   const changes: string[] = [];
+  const limit = handoffLimit(positions);
   if (handedOff < 0 && humanQueueSid) {
-    next.unshift({
+    const at = handoffPlace(positions);
+    next.splice(at, 0, {
       filter_friendly_name: HANDOFF_FILTER_NAME,
       expression: HANDOFF_EXPRESSION,
       targets: [{ queue: humanQueueSid }],
     });
-    changes.push(`added "${HANDOFF_FILTER_NAME}" (${HANDOFF_EXPRESSION} → ${humanQueueSid}) at the top`);
-  } else if (handedOff >= 0 && ai >= 0 && handedOff > ai) {
+    changes.push(
+      `added "${HANDOFF_FILTER_NAME}" (${HANDOFF_EXPRESSION} → ${humanQueueSid}) ` +
+        (at > 0 ? `below ${filterName(filters[at - 1])}` : 'at the top'),
+    );
+  } else if (handedOff > limit) {
     const [moved] = next.splice(handedOff, 1);
-    next.splice(ai, 0, moved);
-    changes.push(`moved ${filterName(moved)} above ${filterName(filters[ai])}`);
+    next.splice(limit, 0, moved);
+    changes.push(`moved ${filterName(moved)} above ${filterName(filters[limit])}`);
   }
   // The admin picked another AI queue since Apply added the filter: it follows the settings. Even
   // while the AI's routing waits for the bridge: the filter routes to the AI already.
@@ -233,12 +295,20 @@ export function workflowConfigurationUpdate(
     };
     changes.push(`pointed ${filterName(filter)} at the AI queue ${savedQueue} (it targeted ${elsewhere.queue})`);
   }
-  const handedOffNow = next.findIndex(isHandedOffFilter);
-  const aiAdded = ai < 0 && !!aiQueueSid && handedOffNow >= 0;
+  const now = positionsIn(next, aiQueues, routing.aiWorkerSids);
+  const aiAdded = ai < 0 && !!aiQueueSid && now.handedOff >= 0;
   if (aiAdded) {
-    next.splice(handedOffNow + 1, 0, aiFilterFor(aiQueueSid!));
+    next.splice(now.handedOff + 1, 0, aiFilterFor(aiQueueSid!));
     changes.push(
-      `added "${AI_FILTER_NAME}" (${AI_FILTER_EXPRESSION} → ${aiQueueSid}) below ${filterName(next[handedOffNow])}`,
+      `added "${AI_FILTER_NAME}" (${AI_FILTER_EXPRESSION} → ${aiQueueSid}) below ${filterName(next[now.handedOff])}`,
+    );
+  } else if (aiQueueSid && now.handedOff >= 0 && now.everyTask >= 0 && now.ai > now.everyTask) {
+    // Below a filter every task matches, the AI's filter is never reached.
+    const [moved] = next.splice(now.ai, 1);
+    next.splice(now.handedOff + 1, 0, moved);
+    changes.push(
+      `moved ${filterName(moved)} just below ${filterName(next[now.handedOff])}, ` +
+        `above ${filterName(next[now.everyTask + 1])}, which every task matches`,
     );
   }
   if (changes.length === 0) return undefined;
