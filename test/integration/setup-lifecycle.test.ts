@@ -499,6 +499,33 @@ describe('install, then uninstall', () => {
   });
 });
 
+describe('uninstall after the admin moved a replaced callback elsewhere and Apply replaced it again', () => {
+  const world = withWorld(uninstalledAccount);
+
+  test("the workspace's callback goes back to what the last Apply replaced, not the first", async () => {
+    const workspaceOf = () => world().client.taskrouter.v1.workspaces(world().workspaceSid);
+    await workspaceOf().update({ eventCallbackUrl: 'https://wfm.example.com/events', eventsFilter: 'task.created' });
+    await ok(world(), 'settings-save', {
+      opencxToken: DEFAULT_API_KEY,
+      workspaceSid: world().workspaceSid,
+      conversationsServiceSid: world().conversationsServiceSid,
+    });
+    const replacing = { humanQueueSid: world().humanQueueSid, replaceCallbackUrl: 'true' };
+    expect((await ok(world(), 'setup-apply', replacing)).applied).toContain('workspace_events');
+    // The admin moves to another vendor, then applies the integration again over it.
+    await workspaceOf().update({ eventCallbackUrl: 'https://vendor.example.com/tr', eventsFilter: 'task.completed' });
+    expect((await ok(world(), 'setup-apply', replacing)).applied).toContain('workspace_events');
+
+    const removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
+
+    expect(removed.complete).toBe(true);
+    expect(workspace(world())).toMatchObject({
+      eventCallbackUrl: 'https://vendor.example.com/tr',
+      eventsFilter: 'task.completed',
+    });
+  });
+});
+
 describe('uninstall while another deployment of the integration serves the workspace', () => {
   const world = withWorld(uninstalledAccount);
 

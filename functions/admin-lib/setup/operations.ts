@@ -639,6 +639,18 @@ function firstBackup(applies: readonly ApplyBackup[], like: Backup): Backup | un
   return applies.flatMap((apply) => apply.resources.map((r) => r.backup)).find((backup) => resourceKey(backup) === key);
 }
 
+/**
+ * What a registration was the last time Apply took it over: its newest backup that does not point
+ * here. The admin may have changed it since an earlier Apply (another vendor, or removed it).
+ */
+function lastBackupBefore(applies: readonly ApplyBackup[], like: Backup, webhookUrl: string): Backup | undefined {
+  const key = resourceKey(like);
+  return applies
+    .flatMap((apply) => apply.resources.map((r) => r.backup))
+    .filter((backup) => resourceKey(backup) === key && !pointsHere(backupUrl(backup), webhookUrl))
+    .at(-1);
+}
+
 /** Uninstall's workflow steps, and the admin's filters that still route to the AI. */
 interface FilterRemoval {
   steps: StepReport[];
@@ -804,8 +816,7 @@ async function restoreRegistration(
     const url = current?.eventCallbackUrl ?? current?.postWebhookUrl ?? null;
     if (!current || !pointsHere(url, webhookUrl))
       return report('unchanged', 'It does not point at this deployment; left as it is.');
-    const first = firstBackup(applies, unset);
-    const before = first && !pointsHere(backupUrl(first), webhookUrl) ? first : unset;
+    const before = lastBackupBefore(applies, unset, webhookUrl) ?? unset;
     await restoreResource(call.twilio, before);
     const was = backupUrl(before);
     return report(
