@@ -1271,6 +1271,13 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
       status: 'closed_resolved',
     });
     expect(decide(fired(carried!), { config: withTimer, record: aiRecord })).toMatchObject({ action: 'end' });
+    // The AI was engaged again since, on a new task and session: the carried one is closed all the same.
+    const again = record('ai', { taskSid: AI_TASK, sessionId: 'session-of-the-new-task' });
+    expect(decide(fired(carried!), { config: withTimer, record: again })).toEqual({
+      action: 'close-session',
+      sessionId: aiRecord.sessionId,
+      status: 'closed_resolved',
+    });
     const humans = record('human', { taskSid: OTHER_TASK });
     expect(timerToRearm(taskEnd('task.canceled'), withTimer, undefined, 0, humans)).toMatchObject({
       sessionId: humans.sessionId,

@@ -772,7 +772,8 @@ const isTaskEnd = (type: unknown): type is (typeof taskEnded.handles)[number] =>
 
 /**
  * An end timer expired: the task's end, decided again as when TaskRouter told it. With the record
- * gone (the failed end's delete landed), only the session it carries is left to close.
+ * gone (the failed end's delete landed), or naming another session (the AI engaged again since),
+ * only the session it carries is left to close.
  */
 export const endTimer: Listener<TaskRouterEvent> = {
   name: 'end-timer',
@@ -781,7 +782,9 @@ export const endTimer: Listener<TaskRouterEvent> = {
     const { conversationSid, taskSid, endType, reason, sessionId } = event.taskAttributes ?? {};
     if (typeof conversationSid !== 'string' || typeof taskSid !== 'string' || !isTaskEnd(endType))
       return ignore('an end timer without its conversation, task and event');
-    if (!context.record && sessionId !== undefined) return sessionCloseTimer.decide(event, context);
+    const { record } = context;
+    const named = record && [record.sessionId, record.handback?.previousSessionId].includes(sessionId as string);
+    if (sessionId !== undefined && !named) return sessionCloseTimer.decide(event, context);
     const ended: TaskRouterEvent = {
       ...event,
       type: endType,
