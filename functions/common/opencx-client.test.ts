@@ -247,6 +247,25 @@ describe('OpenCxClient requests', () => {
     await expect(client().historyHasContactText('session-1', 'yes', budget())).resolves.toBe(true);
   });
 
+  it('with when the customer wrote it, takes an item made well before for an earlier message of the text', async () => {
+    const contact = (at: string) => ({
+      id: at,
+      created_at: at,
+      event: { sender: { type: 'contact' }, content: { text: 'yes' } },
+    });
+    const written = Date.parse('2026-01-01T00:10:00Z');
+    opencx.answers({ status: 200, body: { items: [contact('2026-01-01T00:05:00Z')], next: null } });
+    await expect(client().historyHasContactText('session-1', 'yes', budget(), 10, written)).resolves.toBe(false);
+    // OpenCX's clock a little behind Twilio's: still this message.
+    opencx.answers({
+      status: 200,
+      body: { items: [contact('2026-01-01T00:05:00Z'), contact('2026-01-01T00:09:50Z')], next: null },
+    });
+    await expect(client().historyHasContactText('session-1', 'yes', budget(), 10, written)).resolves.toBe(true);
+    opencx.answers({ status: 200, body: { items: [contact('2026-01-01T00:05:00Z')], next: null } });
+    await expect(client().historyHasContactText('session-1', 'yes', budget())).resolves.toBe(true);
+  });
+
   it("finds the id of the session's newest AI message with a text, on every page", async () => {
     const ai = (id: string, text: string) => ({
       id,

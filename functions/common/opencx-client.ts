@@ -91,8 +91,12 @@ export interface OpenCxClientOptions {
 
 interface HistoryItem {
   id?: unknown;
+  created_at?: unknown;
   event?: { sender?: { type?: string }; content?: { text?: unknown } };
 }
+
+/** How far OpenCX's clock may be behind Twilio's when a history item is matched to a Flex message. */
+export const HISTORY_CLOCK_SKEW_MS = 15_000;
 
 export class OpenCxClient {
   private readonly baseUrl: string;
@@ -144,20 +148,27 @@ export class OpenCxClient {
   /**
    * Whether the session's history holds a customer message carrying `text` whole (one relayed message
    * may carry several of the customer's, a line or more each). Reads at most `maxPages` pages, oldest
-   * first; `undefined` when the history is longer than that.
+   * first; `undefined` when the history is longer than that. With `writtenAt` (when the customer wrote
+   * it, epoch ms), an item OpenCX made before then is an earlier message of the same text ("yes").
    */
   async historyHasContactText(
     sessionId: string,
     text: string,
     deadline: Deadline,
     maxPages = 10,
+    writtenAt?: number,
   ): Promise<boolean | undefined> {
+    const earlier = (item: HistoryItem): boolean => {
+      const made = typeof item.created_at === 'string' ? Date.parse(item.created_at) : Number.NaN;
+      return writtenAt !== undefined && made < writtenAt - HISTORY_CLOCK_SKEW_MS;
+    };
     const found = await this.lastInHistory(
       sessionId,
       (item) =>
         item.event?.sender?.type === 'contact' &&
         typeof item.event.content?.text === 'string' &&
-        carriesMessage(item.event.content.text, text),
+        carriesMessage(item.event.content.text, text) &&
+        !earlier(item),
       deadline,
       maxPages,
       true,

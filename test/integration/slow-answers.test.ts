@@ -938,6 +938,22 @@ describe('answers lost on the way back', () => {
     expect(timerTasks(conversationSid)).toEqual([]);
   });
 
+  test('a "yes" OpenCX answered 502 without taking is resent, though an earlier "yes" is in its history', async () => {
+    const { conversationSid } = await engaged();
+    world.opencx.ai.reply('Shall I cancel order 77?');
+    await world.customerSays(conversationSid, 'yes');
+    await world.advance(60_000);
+    world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', status: 502, times: 1 });
+    world.opencx.ai.reply('Order 77 is cancelled');
+
+    await world.customerSays(conversationSid, 'yes');
+
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    expect(world.contactMessages(sessionId).filter((text) => text === 'yes')).toHaveLength(2);
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'Order 77 is cancelled')).toHaveLength(1);
+    expect(timerTasks(conversationSid)).toEqual([]);
+  });
+
   test('OpenCX twice answered 502 without taking a message: it goes to humans at once, with the message', async () => {
     const { conversationSid, taskSid } = await engaged();
     world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', status: 502, times: 2 });

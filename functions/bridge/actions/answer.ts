@@ -433,7 +433,9 @@ async function decideUnread(
   if (message.index <= (known.record.handback?.afterIndex ?? -1))
     return { outcome: 'ignored', sessionId, reason: 'the customer wrote it to the humans before the handback' };
   if (await deps.state.claimMessage(message.sid))
-    return answerCustomer(conversationSid, known, textForAi(message), deps, [message.sid]);
+    return answerCustomer(conversationSid, known, textForAi(message), deps, [message.sid], {
+      writtenAt: writtenAt(message),
+    });
   if (!rearmed) return { outcome: 'duplicate', sessionId, reason: 'a retry of its webhook sent the message' };
   return awaitAnswer(conversationSid, known, message.sid, deps, { unreadFailed: true }, { resent: true });
 }
@@ -489,7 +491,9 @@ export async function checkAnswered(
   if (unread) return decideUnread(conversationSid, known, unsent, deps, rearmed);
   if (unparked || parked) {
     if (unsent && (await deps.state.claimMessage(messageSid)))
-      return answerCustomer(conversationSid, known, textForAi(unsent), deps, [messageSid]);
+      return answerCustomer(conversationSid, known, textForAi(unsent), deps, [messageSid], {
+        writtenAt: writtenAt(unsent),
+      });
     // Whoever claimed it (the engage's first text, a retry of its webhook) has its send watched, slow
     // answer or resend included. Claimed by this watchdog before its own handling failed: awaited.
     if (!rearmed) return { outcome: 'duplicate', sessionId, reason: 'whoever claimed the message watches its answer' };
@@ -514,7 +518,7 @@ export async function checkAnswered(
     const reached =
       body && !stillWorking
         ? await deps.opencx
-            .historyHasContactText(sessionId, body, historyDeadline)
+            .historyHasContactText(sessionId, body, historyDeadline, undefined, message && writtenAt(message))
             .catch(() => (sendFailed ? false : undefined))
         : true;
     if (reached !== false) return { outcome: 'answered-in-time', sessionId };
@@ -531,6 +535,7 @@ export async function checkAnswered(
       return answerCustomer(conversationSid, known, textForAi(message!), deps, [messageSid], {
         resent: true,
         progress,
+        writtenAt: writtenAt(message!),
       }).catch(async (error: unknown) => {
         // Not sent: the timer armed again after this failure may send it.
         if (!progress.reachedAi) await deps.state.release(resend).catch(() => undefined);
@@ -591,12 +596,16 @@ async function sendUnsent(
   return answerCustomer(conversationSid, known, textForAi(message), deps, [message.sid], {
     resent: true,
     progress,
+    writtenAt: writtenAt(message),
   }).catch(async (error: unknown) => {
     // Not sent: the timer armed again after this failure may send it.
     if (!progress.reachedAi) await deps.state.release(resend).catch(() => undefined);
     throw error;
   });
 }
+
+/** When the customer wrote a message (Twilio's clock), if Twilio said. */
+const writtenAt = (message: ConversationMessage): number | undefined => message.sentAt || undefined;
 
 /**
  * Whether an AI message follows `messageSid` (messages newest first). Order, not clocks: our

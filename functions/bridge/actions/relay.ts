@@ -46,7 +46,9 @@ export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Pro
   }
   if (!(await deps.state.claimMessage(d.message.sid)))
     return { outcome: 'duplicate', sessionId: current.record.sessionId };
-  return answerCustomer(d.conversationSid, current, textForAi(d.message), deps, [d.message.sid]);
+  return answerCustomer(d.conversationSid, current, textForAi(d.message), deps, [d.message.sid], {
+    writtenAt: d.message.sentAt,
+  });
 }
 
 /** How `answerCustomer` goes about it, beyond the text. */
@@ -55,6 +57,8 @@ export interface AnswerOptions {
   since?: number;
   /** The text is being sent again: a second failure hands off. */
   resent?: boolean;
+  /** When the customer wrote the text (Twilio's clock, epoch ms): its history check skips older items. */
+  writtenAt?: number;
   /** Set once OpenCX may have the text: its answer may then still come by webhook. */
   progress?: { reachedAi?: boolean };
   /** What the customer must read before the answer (the note that the AI is back); never rejects. */
@@ -96,7 +100,9 @@ export async function answerCustomer(
         deps,
       );
     case 'pending': {
-      const inHistory = turn.answered ? await historyHolds(known.record.sessionId!, text, deps) : undefined;
+      const inHistory = turn.answered
+        ? await historyHolds(known.record.sessionId!, text, deps, options.writtenAt)
+        : undefined;
       if (inHistory === false) {
         if (resent) return handOff(conversationSid, known, aiUnavailable(), deps, { error: turn.error });
         deps.warn('OpenCX answered a server error without taking the message; sending it again', {
@@ -132,8 +138,13 @@ export async function answerCustomer(
  * Whether OpenCX's history holds the text; `undefined` when it cannot be read in time. The read
  * leaves the time what follows needs: the watchdog's timer, or the handoff.
  */
-async function historyHolds(sessionId: string, text: string, deps: BridgeDeps): Promise<boolean | undefined> {
+async function historyHolds(
+  sessionId: string,
+  text: string,
+  deps: BridgeDeps,
+  writtenAt?: number,
+): Promise<boolean | undefined> {
   if (deps.deadline.remaining() < deps.afterAnswerReserveMs * 2) return undefined;
   const deadline = new Deadline(deps.deadline.remaining() - deps.afterAnswerReserveMs);
-  return deps.opencx.historyHasContactText(sessionId, text, deadline, 3).catch(() => undefined);
+  return deps.opencx.historyHasContactText(sessionId, text, deadline, 3, writtenAt).catch(() => undefined);
 }
