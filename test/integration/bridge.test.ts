@@ -578,11 +578,25 @@ describe('transient Twilio failures are retried', () => {
     ['reading our conversation record', 'GET', '/v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}', 429],
     ['reading the config', 'GET', '/v1/Services/{ServiceSid}/Documents/{Sid}', 503],
     ['writing the dedup key', 'POST', '/v1/Services/{ServiceSid}/Maps/{MapSid}/Items', 500],
-  ])('%s (%s %s → %i once)', async (_what, method, path, status) => {
+  ])('%s (%s %s → %i once)', async (what, method, path, status) => {
     const { conversationSid } = await world.customerStartsConversation('Hi');
+    // A save: the relay reads the new settings rather than the record's copy of them.
+    if (what === 'reading the config') await world.saveConfig();
+    // Only the relay's own retry can post the answer: OpenCX's webhook would deliver it too.
+    world.opencx.configureWebhook(undefined);
     world.opencx.ai.reply('Answer after a hiccup');
+    const from = world.twilio.requests.length;
     world.twilio.addFault({ method, path, status, times: 1 });
     await world.customerSays(conversationSid, 'question');
+
+    const requests = world.twilio.requests.slice(from);
+    const faulted = requests.findIndex((r) => r.fault !== undefined);
+    const posted = requests.findIndex((r) => r.method === 'POST' && r.path.endsWith('/Messages') && r.status === 201);
+    expect(faulted).toBeGreaterThanOrEqual(0);
+    expect(faulted).toBeLessThan(posted);
+    const delivery = world.twilio.webhooks.filter((d) => d.params.Body === 'question').at(-1)!;
+    expect(delivery.status).toBe(200);
+    expect(JSON.parse(delivery.responseBody!)).toMatchObject({ outcome: 'replied' });
     expect(world.postedAsAi(conversationSid).at(-1)!.body).toBe('Answer after a hiccup');
   });
 
@@ -613,9 +627,16 @@ describe('transient Twilio failures are retried', () => {
     ['rejecting the AI reservation', 'POST', '/v1/Workspaces/{WorkspaceSid}/Tasks/{TaskSid}/Reservations/{Sid}', 429],
   ])('handoff survives a failure %s (%s %s → %i once)', async (_what, method, path, status) => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+    // OpenCX's own handoff event would finish a handoff the relay left half done: it is off here.
+    world.opencx.configureWebhook(undefined);
     world.opencx.ai.reply({ type: 'handoff', summary: 'needs a human', sentiment: 'neutral' });
+    const from = world.twilio.requests.length;
     world.twilio.addFault({ method, path, status, times: 1 });
     await world.customerSays(conversationSid, 'human');
+    expect(world.twilio.requests.slice(from).some((r) => r.fault !== undefined)).toBe(true);
+    const delivery = world.twilio.webhooks.filter((d) => d.params.Body === 'human').at(-1)!;
+    expect(delivery.status).toBe(200);
+    expect(JSON.parse(delivery.responseBody!)).toMatchObject({ outcome: 'handed-off' });
     expect(world.task(taskSid).attributes.handedOff).toBe(true);
     expect(world.reservations(taskSid).some((r) => r.workerSid === world.humanWorkerSid)).toBe(true);
   });
