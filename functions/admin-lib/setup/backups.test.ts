@@ -84,6 +84,23 @@ describe('a resource already as its backup (an Undo that did not finish restored
     expect(isAsBackedUp(unset as never, { eventCallbackUrl: OTHER_URL, eventsFilter: '' })).toBe(false);
   });
 
+  it('the Conversations webhook: its URL and events; with no URL, whatever events Twilio kept', () => {
+    const backup = {
+      kind: 'conversations_webhook',
+      serviceSid: 'IS1',
+      postWebhookUrl: `${URL}?cv=v1`,
+      method: 'POST',
+      filters: ['onMessageAdded', 'onConversationAdded'],
+    };
+    const read = { postWebhookUrl: `${URL}?cv=v2`, filters: ['onConversationAdded', 'onMessageAdded'] };
+    expect(isAsBackedUp(backup as never, read)).toBe(true);
+    expect(isAsBackedUp(backup as never, { ...read, filters: ['onMessageAdded'] })).toBe(false);
+    // Undone from unset: Twilio keeps the events Apply set, as an empty list is sent as none.
+    const unset = { ...backup, postWebhookUrl: null, filters: [] };
+    expect(isAsBackedUp(unset as never, { postWebhookUrl: null, filters: ['onMessageAdded'] })).toBe(true);
+    expect(isAsBackedUp(unset as never, { postWebhookUrl: OTHER_URL, filters: [] })).toBe(false);
+  });
+
   it('a workflow: byte for byte', () => {
     const backup = { kind: 'workflow', workspaceSid: WS, workflowSid: 'WW1', configuration: '{ "a": 1 }' };
     expect(isAsBackedUp(backup as never, { workflowSid: 'WW1', configuration: '{ "a": 1 }' })).toBe(true);

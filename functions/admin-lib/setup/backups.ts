@@ -146,9 +146,12 @@ export function isAsBackedUp(backup: ResourceBackup, current: unknown): boolean 
         (fields.eventsFilter ?? '') === (backup.eventsFilter ?? '')
       );
     case 'conversations_webhook':
+      // Without a URL the events are moot, and a restore cannot empty them: Twilio keeps the list
+      // when an update sends no Filters, which is how an empty list goes out.
       return (
         url(fields.postWebhookUrl as string | null) === url(backup.postWebhookUrl) &&
-        [...((fields.filters as string[]) ?? [])].sort().join() === [...backup.filters].sort().join()
+        (url(backup.postWebhookUrl) === '' ||
+          [...((fields.filters as string[]) ?? [])].sort().join() === [...backup.filters].sort().join())
       );
     case 'workflow':
       return fields.configuration === backup.configuration;
