@@ -1184,6 +1184,27 @@ describe('an account where Apply created the AI queue but could not note it in t
     await ok(world(), 'setup-undo');
     expect(aiQueues()).toEqual([]);
   });
+
+  test('Uninstall deletes it too, after a later Apply that left it as it was', async () => {
+    world().twilio.addFault({ method: 'POST', path: /\/Documents\/opencx_config$/, status: 412, times: 20 });
+    try {
+      await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    } finally {
+      world().twilio.clearFaults();
+    }
+    expect(aiQueues()).toHaveLength(1);
+    const again = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    expect((again.steps as StepView[]).find((step) => step.id === 'ai_queue')).toMatchObject({ status: 'unchanged' });
+    expect(settings()).not.toHaveProperty('aiQueueCreatedSid');
+
+    const removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall', keepSyncData: 'true' });
+
+    expect((removed.steps as StepView[]).find((step) => step.id === 'ai_queue')).toMatchObject({
+      status: 'applied',
+      detail: expect.stringMatching(/^Deleted the AI queue WQ\w+ the integration created\.$/),
+    });
+    expect(aiQueues()).toEqual([]);
+  });
 });
 
 describe("an account where the answer to Apply's create of the AI queue is lost", () => {

@@ -35,6 +35,7 @@ import { bringsEventsHere, pointsHere } from './webhooks';
 import { TIMER_EVENTS } from '../timer-workspace';
 import { aiQueueSids, type Filter, routesToAi } from './expressions';
 import { humanQueueProblem, type RoutingFacts, workflowFilters, workflowWithoutIntegration } from './workflow';
+import { createdAiQueue } from './ai-routing-steps';
 
 type Call = PluginCall<AdminEnv>;
 
@@ -516,7 +517,7 @@ async function uninstall(call: Call): Promise<Record<string, unknown>> {
       filters: [],
     }),
     removeTimerWorkspace(call, config),
-    removeCreatedAiQueue(call, config),
+    removeCreatedAiQueue(call, config, applies),
   ]);
   const steps = [...filters, ...workers, ...registrations];
   // The Sync data goes last: a failure above leaves the settings for the next attempt.
@@ -595,7 +596,11 @@ function sameFunction(url: string, webhookUrl: string): boolean {
  * The AI queue Apply created (recorded in the settings), never a
  * queue of the admin's; the filters targeting it are gone by now.
  */
-async function removeCreatedAiQueue(call: Call, config: BridgeConfig): Promise<StepReport> {
+async function removeCreatedAiQueue(
+  call: Call,
+  config: BridgeConfig,
+  applies: readonly ApplyBackup[],
+): Promise<StepReport> {
   const report = (status: StepReport['status'], detail: string): StepReport => ({
     id: 'ai_queue',
     title: 'AI queue',
@@ -604,7 +609,11 @@ async function removeCreatedAiQueue(call: Call, config: BridgeConfig): Promise<S
   });
   try {
     const state = new BridgeState(call.twilio.sync, syncServiceSid(call.context));
-    const sid = (await state.storedConfig()).aiQueueCreatedSid;
+    // An Apply that created the queue but could not note it in the settings: found as Undo finds it.
+    const created = applies.some((apply) => apply.resources.some((r) => r.backup.kind === 'ai_queue'));
+    const sid =
+      (await state.storedConfig()).aiQueueCreatedSid ??
+      (created ? (await createdAiQueue(call.twilio, config.workspaceSid))?.sid : undefined);
     if (!sid) return report('unchanged', 'The integration created no AI queue.');
     const outcome = await call.twilio.taskrouter.deleteTaskQueue(config.workspaceSid, sid);
     if (outcome === 'busy')
