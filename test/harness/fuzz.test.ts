@@ -107,8 +107,12 @@ describe('judge', () => {
     ]);
   });
 
-  test('signed input a Function answered must be logged; the runtime refusing a body is not the Function', () => {
+  test('every answer of a Function is logged, a refusal too; the runtime refusing a body is not the Function', () => {
     expect(judge(exchange({}, { logs: [] }))).toEqual([expect.stringContaining('without a log line')]);
+    const refusal = { status: 403, body: '{"outcome":"forbidden"}', logs: [] };
+    expect(judge(exchange({ expectation: 'refused' }, refusal))).toEqual([
+      expect.stringContaining('answered 403 without a log line'),
+    ]);
     expect(judge(exchange({}, { status: 413, body: 'PayloadTooLargeError', logs: [] }))).toEqual([]);
   });
 
