@@ -183,8 +183,8 @@ async function handleEvent(classified: OpencxClassification, delivery: Delivery)
       noteForSetupCheck('accepted', type, (at) =>
         io.state.noteOpencxEvent(type, at, healthKey, secretFingerprint(verifyingSecret)),
       );
+    // Not noted for the setup check: a webhook subscribed to other events only brings no answer here.
     if (opencxEvent.kind === 'not-handled') {
-      await noteHealth();
       logEvent({ ...trace, outcome: 'ignored', reason: `${opencxEvent.type} needs no action` });
       return answer(200, { outcome: 'ignored', reason: `${opencxEvent.type} needs no action` });
     }

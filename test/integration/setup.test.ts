@@ -27,6 +27,7 @@ import {
   lastSeq,
   opencxDeliveriesFor,
   postForm,
+  postSignedOpencx,
   postsButSetupLock,
   restCalls,
   withWorld,
@@ -990,6 +991,21 @@ describe("OpenCX's webhooks", () => {
     expect(byId(await checks(world()), 'opencx_webhook')).toMatchObject({
       status: 'warning',
       detail: expect.stringMatching(/^No signed OpenCX event has arrived yet/),
+    });
+  });
+
+  test('a webhook subscribed to events the bridge does not act on only: still a warning', async () => {
+    await noSignedOpenCxEvent(world());
+    const { conversationSid } = await world().customerStartsConversation('Hello');
+    await noSignedOpenCxEvent(world());
+    const sessionId = world().sessionFor(conversationSid)!.id;
+    const started = JSON.stringify({ event: 'conversation.started', data: { conversation_id: sessionId } });
+    const answer = await postSignedOpencx(world(), started, OPENCX_WEBHOOK_SECRET);
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ outcome: 'ignored' });
+    expect(byId(await checks(world()), 'opencx_webhook')).toMatchObject({
+      status: 'warning',
+      detail: expect.stringMatching(/^No signed OpenCX event has arrived yet \(an AI answer or a handoff/),
     });
   });
 });

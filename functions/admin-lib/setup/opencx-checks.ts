@@ -126,7 +126,7 @@ export function opencxWebhookCheck(facts: OpenCxWebhookFacts): Check {
   if (!health || facts.now.getTime() - Date.parse(health.lastVerifiedAt) > OPENCX_WEBHOOK_QUIET_MS) {
     const last = health
       ? `The last signed OpenCX event (${health.lastEvent}) arrived at ${health.lastVerifiedAt}`
-      : 'No signed OpenCX event has arrived yet';
+      : 'No signed OpenCX event has arrived yet (an AI answer or a handoff: others do not count)';
     return verdict(
       'warning',
       manual(
