@@ -296,6 +296,11 @@ describe('livePool', () => {
     expect(livePool(facts([]))).toEqual({ aiConversations: 0, capacity: 0, draining: 0 });
   });
 
+  it('opens no slots on a worker in an unavailable activity, and still counts what it holds', () => {
+    const offline = { ...open(7), sid: 'WK2', activityName: 'Offline', available: false };
+    expect(livePool(facts([open(1), offline]))).toEqual({ aiConversations: 8, capacity: 100, draining: 0 });
+  });
+
   it("counts the AI queue's held tasks when the channels leave pending reservations out", () => {
     expect(livePool(facts([open(0)], [], { chat: 30, sms: 2, voice: 5 }))).toEqual({
       aiConversations: 32,

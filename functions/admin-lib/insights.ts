@@ -267,7 +267,8 @@ export function livePool(facts: Pick<AiPoolFacts, 'pool' | 'draining' | 'queueHe
     return sum + Math.max(heldOn(pool, taskChannel), inQueue);
   }, 0);
   const aiConversations = Math.max(onPoolChannels, perChannel - outside.unplaced);
-  const capacity = poolUtilisation(pool)
+  // Slots open to new conversations: a worker in an unavailable activity (Offline) is offered none.
+  const capacity = poolUtilisation(pool.filter((worker) => worker.available))
     .filter(answered)
     .reduce((sum, c) => sum + c.capacity, 0);
   // A draining worker's reservations count when its channels show fewer.
