@@ -93,14 +93,19 @@ export function servesAsAi(
 
 const allClosed = (worker: PoolWorker): boolean => worker.channels.every((channel) => !channel.available);
 
-function withSkill(attributes: Record<string, unknown>): Record<string, unknown> | undefined {
+function withAiMarks(attributes: Record<string, unknown>): Record<string, unknown> | undefined {
   const routing =
     attributes.routing && typeof attributes.routing === 'object' && !Array.isArray(attributes.routing)
       ? (attributes.routing as Record<string, unknown>)
       : {};
   const skills = Array.isArray(routing.skills) ? routing.skills : [];
-  if (skills.includes(AI_WORKER_SKILL)) return undefined;
-  return { ...attributes, routing: { ...routing, skills: [...skills, AI_WORKER_SKILL] } };
+  const skilled = skills.includes(AI_WORKER_SKILL);
+  if (skilled && attributes[AI_WORKER_SKILL] === true) return undefined;
+  return {
+    ...attributes,
+    [AI_WORKER_SKILL]: true,
+    routing: skilled ? routing : { ...routing, skills: [...skills, AI_WORKER_SKILL] },
+  };
 }
 
 /**
@@ -161,13 +166,13 @@ export function planAiPool(
   };
 }
 
-/** What must change for a worker of the pool to serve: its channels, its activity, the AI's skill. */
+/** What must change for a worker of the pool to serve: its channels, its activity, the AI's attribute and skill. */
 export function repairOf(
   worker: Pick<PoolWorker, 'sid' | 'attributes' | 'available'> & {
     channels: readonly { taskChannel: string; capacity: number; available: boolean }[];
   },
 ): KeptWorker {
-  const attributes = withSkill(worker.attributes);
+  const attributes = withAiMarks(worker.attributes);
   return {
     sid: worker.sid,
     reopen: !servesAsAi(worker),

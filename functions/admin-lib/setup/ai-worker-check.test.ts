@@ -36,8 +36,19 @@ describe('aiWorkerCheck: the AI worker pool', () => {
     expect(aiWorkerCheck(pool(50, worker({ attributes: { opencx_ai: true } })))).toMatchObject({
       status: 'problem',
       autoFixable: true,
-      detail: expect.stringContaining('lacks the "opencx_ai" routing skill'),
-      fix: expect.stringContaining('it adds the skill'),
+      detail: expect.stringContaining('lacks the "opencx_ai" routing skill, so'),
+      fix: expect.stringContaining('it adds the skill to'),
+    });
+    // Hand-edited without opencx_ai: true, the queue Apply makes (opencx_ai == true AND the skill) never matches it.
+    expect(aiWorkerCheck(pool(50, worker({ attributes: { routing: { skills: ['opencx_ai'] } } })))).toMatchObject({
+      status: 'problem',
+      autoFixable: true,
+      detail: expect.stringContaining('lacks the attribute "opencx_ai": true, so'),
+      fix: expect.stringContaining('it adds the attribute to'),
+    });
+    expect(aiWorkerCheck(pool(50, worker({ attributes: {} })))).toMatchObject({
+      detail: expect.stringContaining('lacks the attribute "opencx_ai": true and the "opencx_ai" routing skill, so'),
+      fix: expect.stringContaining('it adds the attribute and the skill to'),
     });
   });
 

@@ -113,11 +113,15 @@ function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | u
   }
   const repair = repairOf({ ...worker, attributes: worker.attributes ?? {} });
   if (worker.attributes && repair.attributes) {
+    const marked = worker.attributes[AI_WORKER_SKILL] === true;
+    const skilled = repair.attributes.routing === worker.attributes.routing;
+    const lacks = [
+      ...(marked ? [] : [`the attribute "${AI_WORKER_SKILL}": true`]),
+      ...(skilled ? [] : [`the "${AI_WORKER_SKILL}" routing skill`]),
+    ];
     return {
-      detail:
-        `${name} lacks the "${AI_WORKER_SKILL}" routing skill, ` +
-        'so an AI queue that selects by it never offers it a task.',
-      fix: `Apply fixes: it adds the skill to ${name}.`,
+      detail: `${name} lacks ${lacks.join(' and ')}, so an AI queue that selects by ${lacks.length > 1 ? 'them' : 'it'} never offers it a task.`,
+      fix: `Apply fixes: it adds ${[...(marked ? [] : ['the attribute']), ...(skilled ? [] : ['the skill'])].join(' and ')} to ${name}.`,
       byApply: true,
     };
   }
