@@ -119,9 +119,12 @@ function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | u
       ...(marked ? [] : [`the attribute "${AI_WORKER_SKILL}": true`]),
       ...(skilled ? [] : [`the "${AI_WORKER_SKILL}" routing skill`]),
     ];
+    const added = [...(marked ? [] : ['the attribute']), ...(skilled ? [] : ['the skill'])];
     return {
-      detail: `${name} lacks ${lacks.join(' and ')}, so an AI queue that selects by ${lacks.length > 1 ? 'them' : 'it'} never offers it a task.`,
-      fix: `Apply fixes: it adds ${[...(marked ? [] : ['the attribute']), ...(skilled ? [] : ['the skill'])].join(' and ')} to ${name}.`,
+      detail:
+        `${name} lacks ${lacks.join(' and ')}, ` +
+        `so an AI queue that selects by ${lacks.length > 1 ? 'them' : 'it'} never offers it a task.`,
+      fix: `Apply fixes: it adds ${added.join(' and ')} to ${name}.`,
       byApply: true,
     };
   }
