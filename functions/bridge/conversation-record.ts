@@ -28,6 +28,8 @@ export interface ConversationRecord {
    */
   customerAuthor?: string;
   humanWorkerSid?: string;
+  /** When the human who holds the conversation accepted, by TaskRouter's clock: an older accept is a late one. */
+  acceptedAt?: number;
   /**
    * The Flex interaction and channel of the task the AI was offered, as Flex made it: a handback
    * invites there, not wherever the task's attributes (the agent's to edit) say.

@@ -1188,6 +1188,55 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     expect(timerToRearm({ ...accepted, workerSid: AI_WORKER }, withTimer)).toBeUndefined();
   });
 
+  it("decides again a transfer's accept that could not be recorded, but not an accept older than the record's", () => {
+    const ALICE_AT = 1_000_000;
+    const bob = humanReservation('reservation.accepted', {
+      taskSid: OTHER_TASK,
+      reservationSid: 'WR9',
+      workerSid: 'WK' + 'b'.repeat(32),
+      workerName: 'Bob',
+      occurredAt: ALICE_AT + 60_000,
+    });
+    const timer = timerToRearm(bob, withTimer)!;
+    expect(timer).toMatchObject({ opencxTimer: 'accepted', taskSid: OTHER_TASK, acceptedAt: ALICE_AT + 60_000 });
+    // Alice holds the conversation on the AI's task; Bob accepted the transfer a minute later.
+    const alice = record('human', { taskSid: AI_TASK, humanWorkerSid: HUMAN_WORKER, acceptedAt: ALICE_AT });
+    expect(decide(fired(timer), { config: withTimer, record: alice })).toMatchObject({
+      action: 'record-human',
+      taskSid: OTHER_TASK,
+      workerName: 'Bob',
+      acceptedAt: ALICE_AT + 60_000,
+    });
+    // The other way round: Bob's accept holds it, and Alice's older one comes late (its timer, or TaskRouter's).
+    const bobHolds = record('human', { taskSid: OTHER_TASK, acceptedAt: ALICE_AT + 60_000 });
+    const aliceLate = humanReservation('reservation.accepted', { occurredAt: ALICE_AT });
+    expectAction(decide(aliceLate, { config, record: bobHolds }), 'ignore');
+    expectAction(decide(fired(timerToRearm(aliceLate, withTimer)!), { config: withTimer, record: bobHolds }), 'ignore');
+    // A record written before accepts carried their time: as before, only a handoff's is decided again.
+    expectAction(decide(fired(timer), { config: withTimer, record: record('human', { taskSid: AI_TASK }) }), 'ignore');
+  });
+
+  it('ignores an accept of the task the agent handed back from, made before the hand-back, whoever holds it', () => {
+    const handback = {
+      at: new Date(2_000_000).toISOString(),
+      agentSid: HUMAN_WORKER,
+      agentName: 'Alice',
+      fromTaskSid: OTHER_TASK,
+      afterIndex: 4,
+    };
+    const before = humanReservation('reservation.accepted', { taskSid: OTHER_TASK, occurredAt: 1_000_000 });
+    // The AI took the conversation back and handed it off again: the old accept (or its timer) must not undo that.
+    const handedOffAgain = record('handoff', { handback });
+    expectAction(decide(before, { config, record: handedOffAgain }), 'ignore');
+    expectAction(
+      decide(fired(timerToRearm(before, withTimer)!), { config: withTimer, record: handedOffAgain }),
+      'ignore',
+    );
+    // An accept of that task after the hand-back is news.
+    const after = humanReservation('reservation.accepted', { taskSid: OTHER_TASK, occurredAt: 3_000_000 });
+    expectAction(decide(after, { config, record: handedOffAgain }), 'record-human');
+  });
+
   it('leaves alone other timers, other workspaces, and an event before the settings were read', () => {
     expect(timerToRearm(fired({ ...watchdog, opencxTimer: 'nudge' }), withTimer)).toBeUndefined();
     expect(timerToRearm(fired({ opencxTimer: 'answer' }, WORKSPACE), withTimer)).toBeUndefined();

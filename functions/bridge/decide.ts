@@ -130,6 +130,8 @@ export type Decision =
       reservationSid: string;
       workerSid: string;
       workerName: string;
+      /** When the human accepted, by TaskRouter's clock (`ConversationRecord.acceptedAt`). */
+      acceptedAt?: number;
     }
   | { action: 'restore-ai-worker'; taskSid: string; reservationSid: string; workerSid: string }
   | {
@@ -295,6 +297,24 @@ const beforeTheAisOffer = (record: ConversationRecord, event: TaskRouterEvent): 
   event.occurredAt !== undefined &&
   event.occurredAt < record.offeredAt;
 
+/** An accept of another task older than the human's accept the record holds (TaskRouter's clock on both sides). */
+const beforeLaterAccept = (record: ConversationRecord, event: TaskRouterEvent): boolean =>
+  record.phase === 'human' &&
+  event.taskSid !== record.taskSid &&
+  record.acceptedAt !== undefined &&
+  event.occurredAt !== undefined &&
+  event.occurredAt < record.acceptedAt;
+
+/**
+ * An accept of the task the agent handed the conversation back from, made before that hand-back
+ * (a late delivery, or its timer): the conversation has moved on since, whatever holds it now.
+ */
+const beforeHandbackFrom = (record: ConversationRecord, event: TaskRouterEvent): boolean =>
+  record.handback !== undefined &&
+  record.handback.fromTaskSid === event.taskSid &&
+  event.occurredAt !== undefined &&
+  event.occurredAt < Date.parse(record.handback.at);
+
 export const reservationAccepted: Listener<TaskRouterEvent> = {
   name: 'reservation-accepted',
   handles: ['reservation.accepted'],
@@ -307,6 +327,10 @@ export const reservationAccepted: Listener<TaskRouterEvent> = {
       return ignore('the task the agent handed back to the AI; the AI keeps the conversation');
     if (beforeTheAisOffer(record, event))
       return ignore("a late accept of another task, from before the AI's offer of the conversation");
+    if (beforeLaterAccept(record, event))
+      return ignore('a late accept of another task, from before the accept that holds the conversation now');
+    if (beforeHandbackFrom(record, event))
+      return ignore('a late accept of the task the agent handed back to the AI since');
     return {
       action: 'record-human',
       conversationSid,
@@ -314,6 +338,7 @@ export const reservationAccepted: Listener<TaskRouterEvent> = {
       reservationSid: event.reservationSid!,
       workerSid: event.workerSid!,
       workerName: event.workerName ?? event.workerSid!,
+      ...(event.occurredAt === undefined ? {} : { acceptedAt: event.occurredAt }),
     };
   },
 };
@@ -702,6 +727,7 @@ function acceptTimerFor(event: TaskRouterEvent, config: BridgeConfig): FlexTaskA
     reservationSid,
     workerSid,
     ...(workerName ? { workerName } : {}),
+    ...(event.occurredAt === undefined ? {} : { acceptedAt: event.occurredAt }),
     rearmed: 1,
   };
 }
@@ -714,7 +740,7 @@ export const acceptTimer: Listener<TaskRouterEvent> = {
   name: 'accept-timer',
   handles: ['task.canceled'],
   decide(event, context) {
-    const { conversationSid, taskSid, reservationSid, workerSid, workerName } = event.taskAttributes ?? {};
+    const { conversationSid, taskSid, reservationSid, workerSid, workerName, acceptedAt } = event.taskAttributes ?? {};
     if (
       typeof conversationSid !== 'string' ||
       typeof taskSid !== 'string' ||
@@ -722,14 +748,23 @@ export const acceptTimer: Listener<TaskRouterEvent> = {
       typeof workerSid !== 'string'
     )
       return ignore('an accept timer without its conversation, task, reservation and worker');
+    const { record } = context;
     // Or the record still gives the AI the very task a human accepted: its silence failed, or its offer came late.
-    const stillAis = context.record?.phase === 'ai' && context.record.taskSid === taskSid;
-    if (context.record?.phase !== 'handoff' && !stillAis)
+    const stillAis = record?.phase === 'ai' && record.taskSid === taskSid;
+    // Or a human's transfer, accepted no earlier than the accept the record holds.
+    const transferred =
+      record?.phase === 'human' &&
+      record.taskSid !== taskSid &&
+      record.acceptedAt !== undefined &&
+      typeof acceptedAt === 'number' &&
+      acceptedAt >= record.acceptedAt;
+    if (record?.phase !== 'handoff' && !stillAis && !transferred)
       return ignore(`the accept of ${taskSid} was decided again after the conversation moved on`);
     return reservationAccepted.decide(
       {
         ...event,
         type: 'reservation.accepted',
+        occurredAt: typeof acceptedAt === 'number' ? acceptedAt : undefined,
         workspaceSid: context.config.workspaceSid,
         taskSid,
         reservationSid,

@@ -561,6 +561,30 @@ describe('races', () => {
     expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('closed_unresolved');
   });
 
+  test("a colleague's accept of Alice's transfer that Sync could not record is recorded by a timer", async () => {
+    const { conversationSid, transferred } = await aliceTransfersAndWrapsUp();
+    world.twilio.addFault({
+      product: 'sync',
+      method: 'POST',
+      path: /\/Maps\/opencx_conversations_\d+\/Items\//,
+      status: 503,
+    });
+    try {
+      await world.humanAgentAccepts(transferred.sid);
+    } finally {
+      world.twilio.clearFaults();
+    }
+    expect(world.conversationRecord(conversationSid)).not.toMatchObject({ taskSid: transferred.sid });
+
+    await world.advance(16_000);
+
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', taskSid: transferred.sid });
+    const answer = await handBack(transferred.sid, 'Over to you again');
+    await world.settle();
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ handedBack: true });
+  });
+
   test("Alice's transfer is canceled after her wrap-up: the conversation ends with it", async () => {
     const { conversationSid, firstSessionId, transferred } = await aliceTransfersAndWrapsUp();
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });

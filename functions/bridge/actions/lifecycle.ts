@@ -66,7 +66,16 @@ export async function recordHuman(d: Of<'record-human'>, known: KnownRecord, dep
     // The agent may have handed the conversation back since the accept was decided.
     deps.state.update(d.conversationSid, (r) => {
       handedBack = handedBackFrom(r, taskSid);
-      return handedBack ? undefined : { ...r, phase: 'human', taskSid, reservationSid, humanWorkerSid: d.workerSid };
+      if (handedBack) return undefined;
+      const { acceptedAt: _earlier, ...rest } = r;
+      return {
+        ...rest,
+        phase: 'human',
+        taskSid,
+        reservationSid,
+        humanWorkerSid: d.workerSid,
+        ...(d.acceptedAt === undefined ? {} : { acceptedAt: d.acceptedAt }),
+      };
     }),
     transferredFrom &&
       completeAiTask(transferredFrom, deps).catch((error: unknown) =>
