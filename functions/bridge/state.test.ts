@@ -477,6 +477,16 @@ describe('BridgeState.beginHandback', () => {
     await expect(state.beginHandback(CH, click('first'))).resolves.toMatchObject({ record: { phase: 'handback' } });
   });
 
+  it("stops once a colleague's accept of a transfer holds the conversation on another task", async () => {
+    const { state } = stateHolding({ ...withHumans, taskSid: 'WTbob' });
+    await expect(state.beginHandback(CH, click('first'))).resolves.toBeUndefined();
+    // While the handoff is not recorded as accepted, the agent's task is not the record's yet.
+    const { state: handingOff } = stateHolding({ ...withHumans, taskSid: 'WTai', phase: 'handoff' });
+    await expect(handingOff.beginHandback(CH, click('first'))).resolves.toMatchObject({
+      record: { phase: 'handback' },
+    });
+  });
+
   it('knows a record written before handbacks had ids by its time and agent', async () => {
     const { id: _none, ...older } = click('first');
     const { state } = stateHolding({ ...withHumans, phase: 'handback', handback: older });

@@ -409,17 +409,20 @@ export class BridgeState {
   }
 
   /**
-   * Moves the conversation from humans to 'handback', recording it, only if humans still hold it: of
-   * two concurrent handbacks exactly one goes ahead. Undefined when it was not theirs any more.
+   * Moves the conversation from humans to 'handback', recording it, only if humans still hold it, on
+   * the agent's task: of two concurrent handbacks exactly one goes ahead, and a colleague's accept of
+   * a transfer recorded meanwhile stops it. Undefined when it was not theirs any more.
    */
   async beginHandback(
     conversationSid: string,
     handback: Handback,
     known?: KnownRecord,
   ): Promise<KnownRecord | undefined> {
+    const theirs = (r: ConversationRecord): boolean =>
+      r.phase === 'handoff' || (r.phase === 'human' && r.taskSid === handback.fromTaskSid);
     return this.move(
       conversationSid,
-      (r) => (r.phase === 'human' || r.phase === 'handoff' ? { ...r, phase: 'handback', handback } : undefined),
+      (r) => (theirs(r) ? { ...r, phase: 'handback', handback } : undefined),
       (r) => r.phase === 'handback' && !!r.handback && sameHandback(r.handback, handback),
       known,
     );
