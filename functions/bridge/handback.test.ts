@@ -255,7 +255,12 @@ describe('handbackEnd (a task ending while the conversation is handed back)', ()
 
   it('the invited task ending does', () => {
     expect(handbackEnd(handback({ invitedTaskSid: INVITED_TASK }), INVITED_TASK, 'task.canceled')).toBe('ends');
-    expect(handbackEnd(handback(), INVITED_TASK, 'task.canceled')).toBe('ends');
+    expect(handbackEnd(handback(), INVITED_TASK, 'task.canceled')).toBe('ends-unless-routed');
+  });
+
+  it("before the invite is known, another task's cancellation ends it only if no invite routes it", () => {
+    // An agent's pending transfer canceled, or a late event of an older task: the invited task goes on.
+    expect(handbackEnd(handback(), 'WT000000000000000000000000000000c3', 'task.canceled')).toBe('ends-unless-routed');
   });
 
   it('before the invite is known, an old task completing does not', () => {

@@ -144,8 +144,9 @@ export function isHandbackTask(attributes: Record<string, unknown>, record: Conv
 /**
  * What a task's end does to a conversation being handed back: the human's task ending (its
  * wrap-up completed) does not end it, and the invited task's does. Before the invite is known,
- * another task's cancellation does (the interaction was closed), and the human's task completing
- * does unless an invite routes the conversation (it failed, or its answer was lost).
+ * another task's cancellation (the interaction was closed, or an agent's transfer was canceled) and
+ * the human's task completing end it unless an invite routes the conversation (it failed, or its
+ * answer was lost).
  */
 export type HandbackEnd = 'ends' | 'goes-on' | 'ends-unless-routed';
 
@@ -153,7 +154,8 @@ export function handbackEnd(handback: Handback | undefined, taskSid: string, typ
   if (!handback) return 'ends';
   if (handback.invitedTaskSid) return taskSid === handback.invitedTaskSid ? 'ends' : 'goes-on';
   if (taskSid === handback.fromTaskSid) return type === 'task.completed' ? 'ends-unless-routed' : 'goes-on';
-  return type === 'task.completed' ? 'goes-on' : 'ends';
+  // The invited task, or another (an agent's transfer canceled): the invite's task, if it is there, goes on.
+  return type === 'task.completed' ? 'goes-on' : 'ends-unless-routed';
 }
 
 /** Task statuses in which an invited task can still reach the AI. */
