@@ -398,10 +398,10 @@ describe('decide: reservation.accepted and reservation.timeout', () => {
     const late = humanReservation('reservation.accepted', { taskSid: OTHER_TASK, reservationSid: 'WR9' });
     expectAction(decide(late, { config, record: record('ai', { handback }) }), 'ignore');
     expectAction(decide(late, { config, record: record('handback', { handback }) }), 'ignore');
-    // Another task of the conversation, or humans holding it: recorded as before.
+    // Another task of the conversation: recorded as before. The handed-back one, whoever holds it now: not.
     const other = humanReservation('reservation.accepted', { reservationSid: 'WR9' });
     expectAction(decide(other, { config, record: record('ai', { handback }) }), 'record-human');
-    expectAction(decide(late, { config, record: record('handoff', { handback }) }), 'record-human');
+    expectAction(decide(late, { config, record: record('handoff', { handback }) }), 'ignore');
   });
 
   it('ignores the AI worker accepting its own reservation', () => {
@@ -1232,9 +1232,12 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
       decide(fired(timerToRearm(before, withTimer)!), { config: withTimer, record: handedOffAgain }),
       'ignore',
     );
-    // An accept of that task after the hand-back is news.
-    const after = humanReservation('reservation.accepted', { taskSid: OTHER_TASK, occurredAt: 3_000_000 });
-    expectAction(decide(after, { config, record: handedOffAgain }), 'record-human');
+    // Whatever TaskRouter's clock says against the Functions' (the hand-back's time is theirs).
+    const skewed = humanReservation('reservation.accepted', { taskSid: OTHER_TASK, occurredAt: 3_000_000 });
+    expectAction(decide(skewed, { config, record: handedOffAgain }), 'ignore');
+    // Another task's accept is news.
+    const other = humanReservation('reservation.accepted', { reservationSid: 'WR9', occurredAt: 3_000_000 });
+    expectAction(decide(other, { config, record: handedOffAgain }), 'record-human');
   });
 
   it('leaves alone other timers, other workspaces, and an event before the settings were read', () => {

@@ -306,14 +306,12 @@ const beforeLaterAccept = (record: ConversationRecord, event: TaskRouterEvent): 
   event.occurredAt < record.acceptedAt;
 
 /**
- * An accept of the task the agent handed the conversation back from, made before that hand-back
- * (a late delivery, or its timer): the conversation has moved on since, whatever holds it now.
+ * An accept of the task the agent handed the conversation back from: made before that hand-back (an
+ * agent hands back from a task they accepted, and wraps it up), so a late delivery or its timer; the
+ * conversation has moved on since, whatever holds it now. An undone hand-back leaves no `handback`.
  */
-const beforeHandbackFrom = (record: ConversationRecord, event: TaskRouterEvent): boolean =>
-  record.handback !== undefined &&
-  record.handback.fromTaskSid === event.taskSid &&
-  event.occurredAt !== undefined &&
-  event.occurredAt < Date.parse(record.handback.at);
+const ofHandedBackTask = (record: ConversationRecord, event: TaskRouterEvent): boolean =>
+  record.handback?.fromTaskSid === event.taskSid;
 
 export const reservationAccepted: Listener<TaskRouterEvent> = {
   name: 'reservation-accepted',
@@ -329,7 +327,7 @@ export const reservationAccepted: Listener<TaskRouterEvent> = {
       return ignore("a late accept of another task, from before the AI's offer of the conversation");
     if (beforeLaterAccept(record, event))
       return ignore('a late accept of another task, from before the accept that holds the conversation now');
-    if (beforeHandbackFrom(record, event))
+    if (ofHandedBackTask(record, event))
       return ignore('a late accept of the task the agent handed back to the AI since');
     return {
       action: 'record-human',

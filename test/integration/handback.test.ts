@@ -585,6 +585,55 @@ describe('races', () => {
     expect(answer.body).toMatchObject({ handedBack: true });
   });
 
+  test("a hand-back meeting a colleague's accept of the transfer is refused, not told the AI has it", async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    const held = world.task(humanTaskSid);
+    const interactionSid = held.attributes.flexInteractionSid as string;
+    world.flex.invite(world.flex.getInteraction(interactionSid), {
+      workspace_sid: world.workspaceSid,
+      workflow_sid: world.workflowSid,
+      task_channel_unique_name: 'chat',
+      attributes: { ...held.attributes, transferTargetType: 'queue' },
+    });
+    await world.settle();
+    const transferred = world.tasksOf(conversationSid).find((t) => t.attributes.transferTargetType === 'queue')!;
+    const colleague = world.reservations(transferred.sid).find((r) => r.status === 'pending')!;
+    // The hand-back's write of the record waits until the colleague's accept is recorded.
+    let open!: () => void;
+    const item = new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`);
+    world.twilio.addFault({
+      product: 'sync',
+      method: 'POST',
+      path: item,
+      times: 1,
+      until: new Promise<void>((resolve) => (open = resolve)),
+    });
+    const answer = handBack(humanTaskSid, 'Over to the AI');
+    try {
+      await world.until(() => world.twilio.requestsOnHold > 0, "the hand-back's record write held");
+      await world.client.taskrouter.v1
+        .workspaces(world.workspaceSid)
+        .tasks(transferred.sid)
+        .reservations(colleague.sid)
+        .update({ reservationStatus: 'accepted' });
+      await world.until(
+        () => world.conversationRecord(conversationSid)?.taskSid === transferred.sid,
+        "the colleague's accept recorded",
+      );
+    } finally {
+      open();
+    }
+    const refused = await answer;
+    await world.settle();
+
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'not_handed_off',
+      message: expect.stringMatching(/^Another task holds/),
+    });
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', taskSid: transferred.sid });
+  });
+
   test("Alice's transfer is canceled after her wrap-up: the conversation ends with it", async () => {
     const { conversationSid, firstSessionId, transferred } = await aliceTransfersAndWrapsUp();
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human' });

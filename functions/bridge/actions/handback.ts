@@ -142,8 +142,13 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
         afterIndex,
         ...(known?.record.sessionId ? { previousSessionId: known.record.sessionId } : {}),
       };
-      if (!(await deps.state.beginHandback(conversationSid, handback, known)))
+      if (!(await deps.state.beginHandback(conversationSid, handback, known))) {
+        // Another click began one, or a colleague's accept of a transfer holds the conversation now.
+        const current = await deps.state.conversation(conversationSid).catch(() => undefined);
+        const again = current && decideHandback(current.record, now.getTime(), task.sid);
+        if (again?.step === 'refuse') return { outcome: 'refused', reason: again.reason };
         return { outcome: 'already', reason: 'This conversation is already being handed back to the AI' };
+      }
     }
   }
 

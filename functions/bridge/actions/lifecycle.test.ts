@@ -68,6 +68,30 @@ test('an accept whose agent handed the conversation back meanwhile leaves the ha
   expect(sendAgentNote).not.toHaveBeenCalled();
 });
 
+test("an accept decided while handing off leaves a colleague's later accept, recorded meanwhile, alone", async () => {
+  const bobHolds: ConversationRecord = {
+    ...handingOff,
+    phase: 'human',
+    taskSid: 'WTbob',
+    humanWorkerSid: 'WKbob',
+    acceptedAt: 2_000,
+  };
+  const { deps, sync, sendAgentNote } = depsWith(bobHolds);
+
+  await expect(recordHuman({ ...accepted, acceptedAt: 1_000 }, decidedOn, deps)).resolves.toMatchObject({
+    outcome: 'ignore',
+    reason: expect.stringMatching(/later accept/),
+  });
+
+  expect(sync.record).toBe(bobHolds);
+  expect(sendAgentNote).not.toHaveBeenCalled();
+  // A later one of its own is recorded, with its time.
+  await expect(recordHuman({ ...accepted, acceptedAt: 3_000 }, decidedOn, deps)).resolves.toMatchObject({
+    outcome: 'human-accepted',
+  });
+  expect(sync.record).toMatchObject({ taskSid: HUMAN_TASK, humanWorkerSid: 'WKalice', acceptedAt: 3_000 });
+});
+
 describe('closeSessionNow (a session-close timer fired)', () => {
   const { OpenCxError } = jest.requireActual(
     '../../common/opencx-client',

@@ -62,11 +62,19 @@ export async function recordHuman(d: Of<'record-human'>, known: KnownRecord, dep
   const transferredFrom =
     record.phase === 'handoff' && !record.handoff?.routed && record.taskSid !== taskSid ? record.taskSid : undefined;
   let handedBack = false;
+  let superseded = false;
   await Promise.all([
-    // The agent may have handed the conversation back since the accept was decided.
+    // The agent may have handed the conversation back since the accept was decided, or a later
+    // accept (a colleague's of a transfer) been recorded.
     deps.state.update(d.conversationSid, (r) => {
-      handedBack = handedBackFrom(r, taskSid);
-      if (handedBack) return undefined;
+      handedBack = handedBackFrom(r, taskSid) || r.handback?.fromTaskSid === taskSid;
+      superseded =
+        r.phase === 'human' &&
+        r.taskSid !== taskSid &&
+        r.acceptedAt !== undefined &&
+        d.acceptedAt !== undefined &&
+        d.acceptedAt < r.acceptedAt;
+      if (handedBack || superseded) return undefined;
       const { acceptedAt: _earlier, ...rest } = r;
       return {
         ...rest,
@@ -84,6 +92,7 @@ export async function recordHuman(d: Of<'record-human'>, known: KnownRecord, dep
   ]);
   if (handedBack)
     return { outcome: 'ignore', reason: 'the agent handed this task back to the AI meanwhile; the AI keeps it' };
+  if (superseded) return { outcome: 'ignore', reason: 'a later accept of another task holds the conversation now' };
   const sessionId = known.record.sessionId;
   if (sessionId) {
     const customData = {
