@@ -99,6 +99,10 @@ describe('a resource already as its backup (an Undo that did not finish restored
     const unset = { ...backup, postWebhookUrl: null, filters: [] };
     expect(isAsBackedUp(unset as never, { postWebhookUrl: null, filters: ['onMessageAdded'] })).toBe(true);
     expect(isAsBackedUp(unset as never, { postWebhookUrl: OTHER_URL, filters: [] })).toBe(false);
+    // The admin's pre-event webhook used the list: it counts.
+    const preEvents = { ...unset, filters: ['onMessageAdd'] };
+    expect(isAsBackedUp(preEvents as never, { postWebhookUrl: null, filters: ['onMessageAdd'] })).toBe(true);
+    expect(isAsBackedUp(preEvents as never, { postWebhookUrl: null, filters: ['onMessageAdded'] })).toBe(false);
   });
 
   it('a workflow: byte for byte', () => {

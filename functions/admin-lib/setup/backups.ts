@@ -146,11 +146,12 @@ export function isAsBackedUp(backup: ResourceBackup, current: unknown): boolean 
         (fields.eventsFilter ?? '') === (backup.eventsFilter ?? '')
       );
     case 'conversations_webhook':
-      // Without a URL the events are moot, and a restore cannot empty them: Twilio keeps the list
-      // when an update sends no Filters, which is how an empty list goes out.
+      // A restore cannot empty the events: Twilio keeps the list when an update sends no Filters,
+      // which is how an empty list goes out. Without a URL (nor, then, an event list a pre-event
+      // webhook of the admin's used) they are moot.
       return (
         url(fields.postWebhookUrl as string | null) === url(backup.postWebhookUrl) &&
-        (url(backup.postWebhookUrl) === '' ||
+        ((url(backup.postWebhookUrl) === '' && backup.filters.length === 0) ||
           [...((fields.filters as string[]) ?? [])].sort().join() === [...backup.filters].sort().join())
       );
     case 'workflow':

@@ -462,7 +462,10 @@ async function uninstall(call: Call): Promise<Record<string, unknown>> {
     call.trace.complete = false;
     return { steps: [elsewhere], complete: false };
   }
-  const applies = await backupsOf(call).applies('oldest');
+  // The oldest for the workflows (as before the first Apply), the newest for the registrations (as the
+  // last Apply found them): beyond a thousand stored items each read leaves the other end out.
+  const backups = backupsOf(call);
+  const [applies, recentApplies] = await Promise.all([backups.applies('oldest'), backups.applies('newest')]);
   // Filters first: a workflow that still routes to the AI queue needs its workers, or new chats wait there for nobody.
   const removal = await removeFilters(call, config, applies);
   const filters = removal.steps;
@@ -503,13 +506,13 @@ async function uninstall(call: Call): Promise<Record<string, unknown>> {
     return { steps, complete: false };
   }
   const registrations = await Promise.all([
-    restoreRegistration(call, 'workspace_events', 'TaskRouter event callback', applies, {
+    restoreRegistration(call, 'workspace_events', 'TaskRouter event callback', recentApplies, {
       kind: 'workspace_callback',
       workspaceSid: config.workspaceSid,
       eventCallbackUrl: null,
       eventsFilter: null,
     }),
-    restoreRegistration(call, 'conversations_webhook', 'Conversations webhook', applies, {
+    restoreRegistration(call, 'conversations_webhook', 'Conversations webhook', recentApplies, {
       kind: 'conversations_webhook',
       serviceSid: config.conversationsServiceSid,
       postWebhookUrl: null,
@@ -517,7 +520,7 @@ async function uninstall(call: Call): Promise<Record<string, unknown>> {
       filters: [],
     }),
     removeTimerWorkspace(call, config),
-    removeCreatedAiQueue(call, config, applies),
+    removeCreatedAiQueue(call, config, [...applies, ...recentApplies]),
   ]);
   const steps = [...filters, ...workers, ...registrations];
   // The Sync data goes last: a failure above leaves the settings for the next attempt.
