@@ -47,7 +47,7 @@ export async function insightsAnswer(call: PluginCall<AdminEnv>): Promise<Record
 
 async function readLivePool(call: PluginCall<AdminEnv>, service: string): Promise<ReturnType<typeof livePool>> {
   const config = await new BridgeState(call.twilio.sync, service).loadConfig({ fresh: true });
-  if (!config) return { aiConversations: 0, capacity: 0, draining: 0 };
+  if (!config) return { aiConversations: 0, capacity: 0, draining: 0, paused: 0 };
   const { taskrouter } = call.twilio;
   const aiQueue = taskrouter
     .listTaskQueues(config.workspaceSid)

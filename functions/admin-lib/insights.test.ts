@@ -292,13 +292,21 @@ describe('livePool', () => {
       aiConversations: 42,
       capacity: 100,
       draining: 3,
+      paused: 0,
     });
-    expect(livePool(facts([]))).toEqual({ aiConversations: 0, capacity: 0, draining: 0 });
+    expect(livePool(facts([]))).toEqual({ aiConversations: 0, capacity: 0, draining: 0, paused: 0 });
   });
 
-  it('opens no slots on a worker in an unavailable activity, and still counts what it holds', () => {
-    const offline = { ...open(7), sid: 'WK2', activityName: 'Offline', available: false };
-    expect(livePool(facts([open(1), offline]))).toEqual({ aiConversations: 8, capacity: 100, draining: 0 });
+  it("counts a paused worker's conversations apart, and opens no slots on it", () => {
+    const offline = { ...open(80), sid: 'WK2', activityName: 'Offline', available: false };
+    expect(livePool(facts([open(10), offline]))).toEqual({
+      aiConversations: 10,
+      capacity: 100,
+      draining: 0,
+      paused: 80,
+    });
+    // The AI queue's statistics count the paused worker's conversations too: they are taken off.
+    expect(livePool(facts([open(10), offline], [], { chat: 95 }))).toMatchObject({ aiConversations: 15, paused: 80 });
   });
 
   it("counts the AI queue's held tasks when the channels leave pending reservations out", () => {
@@ -306,6 +314,7 @@ describe('livePool', () => {
       aiConversations: 32,
       capacity: 100,
       draining: 0,
+      paused: 0,
     });
   });
 
@@ -319,6 +328,7 @@ describe('livePool', () => {
       aiConversations: 10,
       capacity: 100,
       draining: 100,
+      paused: 0,
     });
   });
 

@@ -9,7 +9,7 @@ import type { HandoffSentiment } from '../common/task-attributes';
 import type { WorkerRouting } from '../common/twilio';
 import { invalidInput } from './admin-error';
 import { AI_WORKER_CHANNELS } from './settings';
-import { type AiPoolFacts, heldOutside, poolUtilisation } from './setup/ai-worker-check';
+import { type AiPoolFacts, heldOutside, type PoolWorkerFacts, poolUtilisation } from './setup/ai-worker-check';
 
 export const PERIODS = ['today', '7d', '30d'] as const;
 export type PeriodName = (typeof PERIODS)[number];
@@ -242,41 +242,44 @@ export function summariseInsights(
 
 /**
  * Now, on the channels the AI answers (chat and sms, as the settings save opens them): the
- * conversations the pool's workers hold against the slots open to new ones, and apart from them
- * those the draining workers still hold, which take no new one (so a shrink never reads as a pool
- * over 100 % full). Held is at least what the AI queue's statistics say (`queueHeld`, as
- * assigned_tasks may leave pending reservations out) less what the draining workers hold.
+ * conversations the pool's serving workers hold against the slots open to new ones, and apart from
+ * them those held by workers that take no new one: the draining workers (so a shrink never reads as
+ * a pool over 100 % full), and pool workers an admin paused (an unavailable activity). Held is at
+ * least what the AI queue's statistics say (`queueHeld`, as assigned_tasks may leave pending
+ * reservations out) less what those other workers hold.
  */
 export function livePool(facts: Pick<AiPoolFacts, 'pool' | 'draining' | 'queueHeld'>): {
   aiConversations: number;
   capacity: number;
   draining: number;
+  paused: number;
 } {
   const answered = (channel: { taskChannel: string }): boolean => channel.taskChannel in AI_WORKER_CHANNELS;
   const heldOn = (workers: readonly WorkerRouting[], taskChannel: string): number =>
     workers
       .flatMap((worker) => worker.channels.filter((c) => c.taskChannel === taskChannel))
       .reduce((sum, c) => sum + c.assignedTasks, 0);
-  const pool = facts.pool.flatMap((worker) => (worker.routing ? [worker.routing] : []));
-  const outside = heldOutside(facts.draining);
+  const resting = facts.pool.filter((worker) => worker.routing && !worker.routing.available);
+  const pool = facts.pool.flatMap((worker) => (worker.routing?.available ? [worker.routing] : []));
+  const outside = heldOutside([...resting, ...facts.draining]);
   const channels = Object.keys(AI_WORKER_CHANNELS);
   const onPoolChannels = channels.reduce((sum, taskChannel) => sum + heldOn(pool, taskChannel), 0);
-  // Per channel the larger count; the draining workers' reservations of no known channel taken off once.
+  // Per channel the larger count; the other workers' reservations of no known channel taken off once.
   const perChannel = channels.reduce((sum, taskChannel) => {
     const inQueue = Math.max(0, (facts.queueHeld?.[taskChannel] ?? 0) - (outside.byChannel[taskChannel] ?? 0));
     return sum + Math.max(heldOn(pool, taskChannel), inQueue);
   }, 0);
   const aiConversations = Math.max(onPoolChannels, perChannel - outside.unplaced);
-  // Slots open to new conversations: a worker in an unavailable activity (Offline) is offered none.
-  const capacity = poolUtilisation(pool.filter((worker) => worker.available))
+  const capacity = poolUtilisation(pool)
     .filter(answered)
     .reduce((sum, c) => sum + c.capacity, 0);
-  // A draining worker's reservations count when its channels show fewer.
-  const draining = facts.draining.reduce((sum, { routing, held }) => {
-    const onChannels = routing ? routing.channels.filter(answered).reduce((n, c) => n + c.assignedTasks, 0) : 0;
-    return sum + (routing ? Math.max(held ?? 0, onChannels) : 0);
-  }, 0);
-  return { aiConversations, capacity, draining };
+  // A worker's reservations count when its channels show fewer.
+  const heldBy = (workers: readonly PoolWorkerFacts[]): number =>
+    workers.reduce((sum, { routing, held }) => {
+      const onChannels = routing ? routing.channels.filter(answered).reduce((n, c) => n + c.assignedTasks, 0) : 0;
+      return sum + (routing ? Math.max(held ?? 0, onChannels) : 0);
+    }, 0);
+  return { aiConversations, capacity, draining: heldBy(facts.draining), paused: heldBy(resting) };
 }
 
 /**

@@ -84,6 +84,8 @@ export interface OpencxStrings {
   insightsLiveNoCapacity: string;
   insightsLiveDraining: string;
   insightsLiveDrainingOne: string;
+  insightsLivePaused: string;
+  insightsLivePausedOne: string;
   insightsEngaged: string;
   insightsEngagedDetail: string;
   insightsContained: string;
@@ -431,6 +433,8 @@ export const strings: OpencxStrings = {
   insightsLiveNoCapacity: '{count} AI conversations; the AI pool has no open capacity',
   insightsLiveDraining: '{live}, and {count} more on AI workers being retired after the peak was lowered',
   insightsLiveDrainingOne: '{live}, and one more on an AI worker being retired after the peak was lowered',
+  insightsLivePaused: '{live}, and {count} more on paused AI workers, which take no new ones',
+  insightsLivePausedOne: '{live}, and one more on a paused AI worker, which takes no new ones',
   insightsEngaged: 'Conversations the AI engaged',
   insightsEngagedDetail: '{open} still with the AI or not yet ended',
   insightsContained: 'Contained',

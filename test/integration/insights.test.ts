@@ -127,7 +127,7 @@ describe('recording', () => {
       handbacks: 0,
       verdicts: { total: 0, notNeeded: 0, summaryWrong: 0 },
       notNeededRate: null,
-      live: { aiConversations: 0, capacity: 100, draining: 0 },
+      live: { aiConversations: 0, capacity: 100, draining: 0, paused: 0 },
       handoffs: [
         {
           taskSid: handedOff.taskSid,
@@ -150,11 +150,21 @@ describe('recording', () => {
 
   test('the live pool counts the conversations the AI holds now', async () => {
     const open = await world.customerStartsConversation('Do you ship to Norway?');
-    expect((await insights(['admin'])).body.live).toEqual({ aiConversations: 1, capacity: 100, draining: 0 });
+    expect((await insights(['admin'])).body.live).toEqual({
+      aiConversations: 1,
+      capacity: 100,
+      draining: 0,
+      paused: 0,
+    });
     // Where assigned_tasks leaves the AI's pending reservation out, the AI queue's statistics count it.
     world.twilio.switches.assignedTasksCountsPending = false;
     try {
-      expect((await insights(['admin'])).body.live).toEqual({ aiConversations: 1, capacity: 100, draining: 0 });
+      expect((await insights(['admin'])).body.live).toEqual({
+        aiConversations: 1,
+        capacity: 100,
+        draining: 0,
+        paused: 0,
+      });
     } finally {
       world.twilio.switches.assignedTasksCountsPending = true;
     }

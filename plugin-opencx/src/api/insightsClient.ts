@@ -56,9 +56,10 @@ export interface Insights {
   notNeededRate: number | null;
   /**
    * Now: AI conversations in progress, and the AI pool's open slots; apart from them, those still held
-   * by AI workers being retired after the peak was lowered (0 from a Function that does not say).
+   * by AI workers being retired after the peak was lowered, and by pool workers an admin paused (each
+   * 0 from a Function that does not say).
    */
-  live: { aiConversations: number; capacity: number; draining: number };
+  live: { aiConversations: number; capacity: number; draining: number; paused: number };
   /** Every day of the period, oldest first. */
   daily: DailyInsights[];
   /** Newest first, at most 200. */
@@ -140,11 +141,10 @@ export function readInsights(body: Record<string, unknown>): Insights | undefine
   const sentimentAtHandoff = readCounts(body.sentimentAtHandoff, SENTIMENTS);
   const verdicts = readCounts(body.verdicts, ['total', 'notNeeded', 'summaryWrong'] as const);
   const pool = readCounts(body.live, ['aiConversations', 'capacity'] as const);
-  // Functions older than the retiring workers' count leave it out: they held none apart.
-  const live = pool && {
-    ...pool,
-    draining: isObject(body.live) && isCount(body.live.draining) ? body.live.draining : 0,
-  };
+  // Functions older than these counts leave them out: they held none apart.
+  const apart = (field: 'draining' | 'paused'): number =>
+    isObject(body.live) && isCount(body.live[field]) ? body.live[field] : 0;
+  const live = pool && { ...pool, draining: apart('draining'), paused: apart('paused') };
   const topReasons = readList(body.topReasons, (item) =>
     isObject(item) && typeof item.reason === 'string' && isCount(item.count)
       ? { reason: item.reason, count: item.count }

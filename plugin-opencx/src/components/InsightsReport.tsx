@@ -148,7 +148,7 @@ const METER_COLOURS = {
   full: 'colorBackgroundError',
 } as const;
 
-/** AI conversations now against the pool's capacity, as a meter, and those of the retiring workers. */
+/** AI conversations now against the pool's capacity, as a meter, and those of the retiring and paused workers. */
 function LiveCapacity({ live, locale }: { live: Insights['live']; locale?: string }): JSX.Element {
   const labelId = useUID();
   const text =
@@ -158,14 +158,15 @@ function LiveCapacity({ live, locale }: { live: Insights['live']; locale?: strin
           capacity: count(live.capacity, locale),
         })
       : format(strings.insightsLiveNoCapacity, { count: count(live.aiConversations, locale) });
-  // The retiring workers' conversations are told apart: the meter is the pool's slots only.
-  const shown =
-    live.draining > 0
-      ? format(live.draining === 1 ? strings.insightsLiveDrainingOne : strings.insightsLiveDraining, {
-          live: text,
-          count: count(live.draining, locale),
-        })
-      : text;
+  // The retiring and paused workers' conversations are told apart: the meter is the serving pool's slots only.
+  const apart = (shown: string, held: number, one: string, many: string): string =>
+    held > 0 ? format(held === 1 ? one : many, { live: shown, count: count(held, locale) }) : shown;
+  const shown = apart(
+    apart(text, live.draining, strings.insightsLiveDrainingOne, strings.insightsLiveDraining),
+    live.paused,
+    strings.insightsLivePausedOne,
+    strings.insightsLivePaused,
+  );
   return (
     <Card padding="space50">
       <Box display="flex" flexWrap="wrap" justifyContent="space-between" columnGap="space40" marginBottom="space30">

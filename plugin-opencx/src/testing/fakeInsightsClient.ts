@@ -31,7 +31,7 @@ export const EMPTY_WEEK: Insights = {
     0,
   ),
   handbacks: 0,
-  live: { aiConversations: 0, capacity: 50, draining: 0 },
+  live: { aiConversations: 0, capacity: 50, draining: 0, paused: 0 },
 };
 
 /** Today, early: a few conversations, one handoff without a verdict or a time with the AI. */
@@ -54,5 +54,5 @@ export const EARLY_TODAY: Insights = {
     2,
   ),
   handbacks: 0,
-  live: { aiConversations: 1, capacity: 50, draining: 0 },
+  live: { aiConversations: 1, capacity: 50, draining: 0, paused: 0 },
 };

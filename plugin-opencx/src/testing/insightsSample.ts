@@ -124,7 +124,7 @@ export function summarise(
       summaryWrong: judged.filter((verdict) => !verdict.summaryRight).length,
     },
     notNeededRate: judged.length ? notNeeded / judged.length : null,
-    live: { aiConversations: 37, capacity: 100, draining: 0 },
+    live: { aiConversations: 37, capacity: 100, draining: 0, paused: 0 },
     daily,
     handoffs: handoffs.slice(0, 200),
   };

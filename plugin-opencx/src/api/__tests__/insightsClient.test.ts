@@ -75,17 +75,23 @@ describe('insights client', () => {
     [0, "given as '4', no number", '4'],
     [0, 'given as null', null],
     [0, 'given as -1', -1],
-  ])("reads the retiring AI workers' conversations as %d when %s", async (expected, _case, draining) => {
-    const live = { aiConversations: 37, capacity: 100, draining };
+  ])("reads the retiring and paused AI workers' conversations as %d when %s", async (expected, _case, draining) => {
+    const live = { aiConversations: 37, capacity: 100, draining, paused: draining };
     const fetch = answering(200, { ok: true, ...WEEK, live });
     const result = await createInsightsClient({ baseUrl: BASE, fetch }).load('flex-token', '7d');
-    expect(result).toEqual({ ok: true, insights: { ...WEEK, live: { ...live, draining: expected } } });
+    expect(result).toEqual({
+      ok: true,
+      insights: { ...WEEK, live: { ...live, draining: expected, paused: expected } },
+    });
   });
 
   it("reads live figures without the retiring workers' key at all as none held apart", async () => {
     const fetch = answering(200, { ok: true, ...WEEK, live: { aiConversations: 37, capacity: 100 } });
     const result = await createInsightsClient({ baseUrl: BASE, fetch }).load('flex-token', '7d');
-    expect(result).toMatchObject({ ok: true, insights: { live: { aiConversations: 37, capacity: 100, draining: 0 } } });
+    expect(result).toMatchObject({
+      ok: true,
+      insights: { live: { aiConversations: 37, capacity: 100, draining: 0, paused: 0 } },
+    });
   });
 
   it('leaves out malformed handoffs and days, and reads an unknown sentiment as neutral', async () => {

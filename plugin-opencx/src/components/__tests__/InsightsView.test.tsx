@@ -104,6 +104,24 @@ describe('insights view', () => {
     expect(screen.queryByText(/being retired/)).toBeNull();
   });
 
+  it("counts the paused AI workers' conversations apart too, after the retiring ones", async () => {
+    const week = sampleInsights('7d', NOW);
+    const live = { ...week.live, draining: 2, paused: 80 };
+    renderWithTheme(
+      <InsightsView
+        client={fakeInsightsClient(() => ({ ok: true, insights: { ...week, live } }))}
+        token="flex-token"
+        locale="en-US"
+      />,
+    );
+    const pool = '37 AI conversations of 100 the AI pool can hold';
+    const text =
+      `${pool}, and 2 more on AI workers being retired after the peak was lowered, ` +
+      'and 80 more on paused AI workers, which take no new ones';
+    expect(await screen.findByText(text)).toBeVisible();
+    expect(screen.getByRole('meter', { name: 'Live now' })).toHaveAttribute('aria-valuetext', pool);
+  });
+
   it('warns when the Function could count only the newest part of the period, and not otherwise', async () => {
     const week = sampleInsights('7d', NOW);
     const partial = renderWithTheme(
