@@ -525,8 +525,8 @@ describe('races', () => {
     expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('closed_unresolved');
   });
 
-  /** Flex's transfer: an invite makes a new task for the same interaction, then Alice wraps up and completes. */
-  const aliceTransfersAndWrapsUp = async () => {
+  /** Flex's transfer: an invite makes a new task for the same interaction, which Alice still holds. */
+  const aliceTransfers = async () => {
     const alices = await conversationWithAlice();
     const held = world.task(alices.humanTaskSid);
     const interactionSid = held.attributes.flexInteractionSid as string;
@@ -538,10 +538,16 @@ describe('races', () => {
     });
     await world.settle();
     const transferred = world.tasksOf(alices.conversationSid).find((t) => t.attributes.transferTargetType === 'queue')!;
-    const alice = world.flex.participants(interactionSid).find((p) => p.taskSid === alices.humanTaskSid)!;
+    return { ...alices, interactionSid, transferred };
+  };
+
+  /** The transfer, then Alice wraps up and completes. */
+  const aliceTransfersAndWrapsUp = async () => {
+    const transfer = await aliceTransfers();
+    const alice = world.flex.participants(transfer.interactionSid).find((p) => p.taskSid === transfer.humanTaskSid)!;
     world.flex.updateParticipantStatus(alice.interactionSid, alice.sid, 'closed');
     await world.settle();
-    return { ...alices, transferred };
+    return transfer;
   };
 
   test('Alice transfers the chat and ends her wrap-up before anyone accepts: the conversation goes on', async () => {
@@ -586,17 +592,7 @@ describe('races', () => {
   });
 
   test("a hand-back meeting a colleague's accept of the transfer is refused, not told the AI has it", async () => {
-    const { conversationSid, humanTaskSid } = await conversationWithAlice();
-    const held = world.task(humanTaskSid);
-    const interactionSid = held.attributes.flexInteractionSid as string;
-    world.flex.invite(world.flex.getInteraction(interactionSid), {
-      workspace_sid: world.workspaceSid,
-      workflow_sid: world.workflowSid,
-      task_channel_unique_name: 'chat',
-      attributes: { ...held.attributes, transferTargetType: 'queue' },
-    });
-    await world.settle();
-    const transferred = world.tasksOf(conversationSid).find((t) => t.attributes.transferTargetType === 'queue')!;
+    const { conversationSid, humanTaskSid, transferred } = await aliceTransfers();
     const colleague = world.reservations(transferred.sid).find((r) => r.status === 'pending')!;
     // The hand-back's write of the record waits until the colleague's accept is recorded.
     let open!: () => void;
