@@ -462,10 +462,12 @@ async function uninstall(call: Call): Promise<Record<string, unknown>> {
     call.trace.complete = false;
     return { steps: [elsewhere], complete: false };
   }
-  // The oldest for the workflows (as before the first Apply), the newest for the registrations (as the
-  // last Apply found them): beyond a thousand stored items each read leaves the other end out.
+  // The oldest for the workflows (as before the first Apply); both for the registrations, whose newest
+  // backup not pointing here wins: beyond a thousand stored items each read leaves the other end out,
+  // and an Apply that found a registration pointing here already backed nothing up.
   const backups = backupsOf(call);
-  const [applies, recentApplies] = await Promise.all([backups.applies('oldest'), backups.applies('newest')]);
+  const [applies, newest] = await Promise.all([backups.applies('oldest'), backups.applies('newest')]);
+  const bothEnds = [...applies, ...newest];
   // Filters first: a workflow that still routes to the AI queue needs its workers, or new chats wait there for nobody.
   const removal = await removeFilters(call, config, applies);
   const filters = removal.steps;
@@ -506,13 +508,13 @@ async function uninstall(call: Call): Promise<Record<string, unknown>> {
     return { steps, complete: false };
   }
   const registrations = await Promise.all([
-    restoreRegistration(call, 'workspace_events', 'TaskRouter event callback', recentApplies, {
+    restoreRegistration(call, 'workspace_events', 'TaskRouter event callback', bothEnds, {
       kind: 'workspace_callback',
       workspaceSid: config.workspaceSid,
       eventCallbackUrl: null,
       eventsFilter: null,
     }),
-    restoreRegistration(call, 'conversations_webhook', 'Conversations webhook', recentApplies, {
+    restoreRegistration(call, 'conversations_webhook', 'Conversations webhook', bothEnds, {
       kind: 'conversations_webhook',
       serviceSid: config.conversationsServiceSid,
       postWebhookUrl: null,
@@ -520,7 +522,7 @@ async function uninstall(call: Call): Promise<Record<string, unknown>> {
       filters: [],
     }),
     removeTimerWorkspace(call, config),
-    removeCreatedAiQueue(call, config, [...applies, ...recentApplies]),
+    removeCreatedAiQueue(call, config, bothEnds),
   ]);
   const steps = [...filters, ...workers, ...registrations];
   // The Sync data goes last: a failure above leaves the settings for the next attempt.
