@@ -70,6 +70,21 @@ function handBack(taskSid: string, instruction?: string, token = aliceToken) {
   return postForm(world.functions!.url, '/agent/handback', { Token: token, taskSid, instruction });
 }
 
+/** The human agent accepts while Sync refuses every write of the conversation's record. */
+async function acceptsWhileSyncFails(taskSid: string): Promise<void> {
+  world.twilio.addFault({
+    product: 'sync',
+    method: 'POST',
+    path: /\/Maps\/opencx_conversations_\d+\/Items\//,
+    status: 503,
+  });
+  try {
+    await world.humanAgentAccepts(taskSid);
+  } finally {
+    world.twilio.clearFaults();
+  }
+}
+
 /** Flex's End chat on a task the plugin guards: the hand-back Function asked only to move the agent. */
 function endChat(taskSid: string) {
   return postForm(world.functions!.url, '/agent/handback', { Token: aliceToken, taskSid, wrapupOnly: 'true' });
@@ -569,17 +584,7 @@ describe('races', () => {
 
   test("a colleague's accept of Alice's transfer that Sync could not record is recorded by a timer", async () => {
     const { conversationSid, transferred } = await aliceTransfersAndWrapsUp();
-    world.twilio.addFault({
-      product: 'sync',
-      method: 'POST',
-      path: /\/Maps\/opencx_conversations_\d+\/Items\//,
-      status: 503,
-    });
-    try {
-      await world.humanAgentAccepts(transferred.sid);
-    } finally {
-      world.twilio.clearFaults();
-    }
+    await acceptsWhileSyncFails(transferred.sid);
     expect(world.conversationRecord(conversationSid)).not.toMatchObject({ taskSid: transferred.sid });
 
     await world.advance(16_000);
@@ -686,17 +691,7 @@ describe('races', () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('My parcel arrived broken');
     world.opencx.ai.reply({ type: 'handoff', summary: 'Parcel damaged', sentiment: 'angry' });
     await world.customerSays(conversationSid, 'I want a human');
-    world.twilio.addFault({
-      product: 'sync',
-      method: 'POST',
-      path: /\/Maps\/opencx_conversations_\d+\/Items\//,
-      status: 503,
-    });
-    try {
-      await world.humanAgentAccepts(taskSid);
-    } finally {
-      world.twilio.clearFaults();
-    }
+    await acceptsWhileSyncFails(taskSid);
     expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
 
     await world.advance(16_000);
