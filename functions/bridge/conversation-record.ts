@@ -20,6 +20,11 @@ export interface ConversationRecord {
    * longer: the engaging Function sends them when it records the session (and clears this).
    */
   pendingMessages?: string[];
+  /**
+   * A customer's text OpenCX refused for its rate limit waits for its resend timer in this session:
+   * later messages queue here rather than overtake it, and the timer sends them after it, in order.
+   */
+  resendQueue?: { sessionId: string; messageSids: string[] };
   phase: ConversationPhase;
   claimedAt: number;
   /**

@@ -1,4 +1,10 @@
-import { afterRateLimit, DEFAULT_RETRY_AFTER_MS, RATE_LIMITED_REASON, RESEND_SPREAD_SECONDS } from './rate-limit';
+import {
+  afterRateLimit,
+  DEFAULT_RETRY_AFTER_MS,
+  RATE_LIMITED_REASON,
+  RESEND_SPREAD_SECONDS,
+  waitsForResend,
+} from './rate-limit';
 
 const facts = { retryAfterMs: 20_000, waitedMs: 0, answerTimeoutSeconds: 60, timers: true, spread: 0 };
 
@@ -37,5 +43,18 @@ describe('afterRateLimit: a message OpenCX refused for longer than the handler c
 
   it('goes to humans when there is no timer workspace to resend from', () => {
     expect(afterRateLimit({ ...facts, timers: false }).next).toBe('handoff');
+  });
+});
+
+describe('waitsForResend: a new message queues behind a rate-limited text', () => {
+  const held = { workspaceSid: 'WS1', taskSid: 'WT1', phase: 'ai' as const, claimedAt: 1, sessionId: 'S2' };
+  const queue = (sessionId: string) => ({ resendQueue: { sessionId, messageSids: [] } });
+
+  it("only behind a resend of the AI's current session, while the AI holds the conversation", () => {
+    expect(waitsForResend({ ...held, ...queue('S2') })).toBe(true);
+    expect(waitsForResend(held)).toBe(false);
+    // Left from before a handback: the AI answers in a new session now.
+    expect(waitsForResend({ ...held, ...queue('S1') })).toBe(false);
+    expect(waitsForResend({ ...held, ...queue('S2'), phase: 'handoff' })).toBe(false);
   });
 });

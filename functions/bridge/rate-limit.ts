@@ -2,6 +2,7 @@
 // waiting out `Retry-After` did not fit the handler (the client waits when it does): pure.
 // The message is never dropped: it is sent again by a timer task in our timer workspace while the
 // answer timeout allows, and goes to humans with a clear reason after that.
+import type { ConversationRecord } from './conversation-record';
 import type { HandoffRequest } from './decide';
 
 export const RATE_LIMITED_REASON = 'AI busy (OpenCX rate limit)';
@@ -40,4 +41,9 @@ export function rateLimitedHandoff(answerTimeoutSeconds?: number): HandoffReques
       `OpenCX's rate limit kept the AI assistant from taking the customer's message${within}. ` +
       "The customer's messages are in the conversation.",
   };
+}
+
+/** A rate-limited text of the AI's current session waits for its resend: a new message queues behind it. */
+export function waitsForResend(record: ConversationRecord): boolean {
+  return record.phase === 'ai' && !!record.sessionId && record.resendQueue?.sessionId === record.sessionId;
 }

@@ -317,6 +317,54 @@ describe('parkMessage (a relay that can wait no longer for the OpenCX session)',
   });
 });
 
+describe('the resend queue (messages that follow a rate-limited text)', () => {
+  const held = aiHeld;
+  const shard = locationOf(CONVERSATION_MAPS, 'CH1');
+
+  it('queues messages in the order they come, once each, handing them all to the resend', async () => {
+    const { state, items } = syncHolding({ [shard]: { CH1: held } });
+    await expect(state.queueBehindResend('CH1', 'IM2')).resolves.toEqual({ record: held, revision: '3' });
+    await expect(state.openResendQueue('CH1', 'S1')).resolves.toBe(true);
+    await expect(state.queueBehindResend('CH1', 'IM2')).resolves.toBe('queued');
+    await expect(state.queueBehindResend('CH1', 'IM3')).resolves.toBe('queued');
+    await expect(state.queueBehindResend('CH1', 'IM2')).resolves.toBe('queued');
+    // A resend refused again opens the queue again: what waits in it stays.
+    await expect(state.openResendQueue('CH1', 'S1')).resolves.toBe(true);
+    expect(items[shard].CH1).toMatchObject({ resendQueue: { sessionId: 'S1', messageSids: ['IM3', 'IM2'] } });
+
+    await expect(state.takeResendQueue('CH1', 'S1')).resolves.toEqual(['IM3', 'IM2']);
+    expect(items[shard].CH1).toEqual(held);
+    await expect(state.takeResendQueue('CH1', 'S1')).resolves.toEqual([]);
+    // Closed: the next message is the relay's to send.
+    await expect(state.queueBehindResend('CH1', 'IM4')).resolves.toMatchObject({ record: held });
+  });
+
+  it("queues nothing behind another session's resend, or once the AI left the conversation", async () => {
+    const earlier = { ...held, resendQueue: { sessionId: 'S0', messageSids: ['IM1'] } };
+    const { state, calls } = syncHolding({ [shard]: { CH1: earlier } });
+    await expect(state.queueBehindResend('CH1', 'IM2')).resolves.toMatchObject({ record: earlier });
+    await expect(state.takeResendQueue('CH1', 'S1')).resolves.toEqual([]);
+    const handedOff = { ...held, phase: 'handoff' as const };
+    const other = syncHolding({ [shard]: { CH1: handedOff } });
+    await expect(other.state.openResendQueue('CH1', 'S1')).resolves.toBe(false);
+    expect([...calls, ...other.calls].filter((c) => c.startsWith('UPDATE'))).toEqual([]);
+  });
+
+  it('a take whose answer was lost still hands over what it took', async () => {
+    let stored: ConversationRecord = { ...held, resendQueue: { sessionId: 'S1', messageSids: ['IM2'] } };
+    let lost = 1;
+    const gateway = {
+      fetchMapItem: async () => ({ data: stored, revision: '1' }),
+      updateMapItem: async (_s: string, _m: string, _k: string, data: ConversationRecord) => {
+        stored = data;
+        return lost-- > 0 ? undefined : '2';
+      },
+    } as unknown as SyncApi;
+    await expect(new BridgeState(gateway, 'IS_SYNC').takeResendQueue('CH1', 'S1')).resolves.toEqual(['IM2']);
+    expect(stored).toEqual(held);
+  });
+});
+
 describe('forgetIf (the end of a task clears the record it was decided on)', () => {
   const record = aiHeld;
   const shard = locationOf(CONVERSATION_MAPS, 'CH1');

@@ -26,6 +26,7 @@ import { DEDUP_SHARDS, DEDUP_TTL_SECONDS, messageClaimKey } from './dedup';
 import type { KnownRecord } from './deps';
 import { INSIGHT_MAPS, INSIGHT_TTL_SECONDS, type InsightEvent } from './insights';
 import { USAGE_MAP, USAGE_TTL_SECONDS, type UsageItem } from './opencx-usage';
+import { waitsForResend } from './rate-limit';
 
 /**
  * Conversation SID → our record. Every event of a conversation reads it: 64 maps keep 1,000
@@ -563,6 +564,73 @@ export class BridgeState {
       PARK_ATTEMPTS,
     );
     return known && { known, parked };
+  }
+
+  /**
+   * Opens the queue of a text waiting for its resend (a rate-limited one) in `sessionId`, keeping the
+   * messages already queued behind an earlier resend of it. False when the AI left the session.
+   */
+  async openResendQueue(conversationSid: string, sessionId: string, known?: KnownRecord): Promise<boolean> {
+    const opened = await this.update(
+      conversationSid,
+      (r) =>
+        r.phase === 'ai' && r.sessionId === sessionId
+          ? {
+              ...r,
+              resendQueue: {
+                sessionId,
+                messageSids: r.resendQueue?.sessionId === sessionId ? r.resendQueue.messageSids : [],
+              },
+            }
+          : undefined,
+      known,
+      PARK_ATTEMPTS,
+    );
+    return opened !== undefined;
+  }
+
+  /**
+   * Queues a customer message behind the text waiting for its resend: 'queued' when the queue took
+   * it; else the record as it is now (the resend has taken the queue, so the caller sends it).
+   */
+  async queueBehindResend(
+    conversationSid: string,
+    messageSid: string,
+    known?: KnownRecord,
+  ): Promise<'queued' | KnownRecord | undefined> {
+    const queued = await this.update(
+      conversationSid,
+      (r) =>
+        waitsForResend(r)
+          ? {
+              ...r,
+              resendQueue: {
+                sessionId: r.sessionId!,
+                messageSids: [...r.resendQueue!.messageSids.filter((sid) => sid !== messageSid), messageSid],
+              },
+            }
+          : undefined,
+      known,
+      PARK_ATTEMPTS,
+    );
+    return queued ? 'queued' : this.conversation(conversationSid);
+  }
+
+  /** Closes the resend queue of `sessionId`, returning the messages it held (none when it was not open). */
+  async takeResendQueue(conversationSid: string, sessionId: string, known?: KnownRecord): Promise<string[]> {
+    let taken: string[] = [];
+    await this.update(
+      conversationSid,
+      ({ resendQueue, ...r }) => {
+        if (resendQueue?.sessionId !== sessionId) return undefined;
+        // Kept across attempts: an attempt whose answer was lost took the queue although it reads as failed.
+        taken = [...new Set([...taken, ...resendQueue.messageSids])];
+        return r;
+      },
+      known,
+      PARK_ATTEMPTS,
+    );
+    return taken;
   }
 
   /**

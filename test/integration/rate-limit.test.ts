@@ -116,6 +116,8 @@ describe('one OpenCX key, driven past its budget', () => {
   /** A new conversation whose `question` OpenCX refuses once for its rate limit (a 20 s wait): resent later. */
   async function resendScheduled(greeting: string, question: string) {
     await world.advance(60_000);
+    // Earlier tests' conversations (their re-offers) may have used this minute's budget.
+    world.opencx.resetRateLimits();
     const { conversationSid, taskSid } = await world.customerStartsConversation(greeting);
     world.opencx.faults.add({ method: 'POST', path: /\/send$/, status: 429, retryAfterSeconds: 20, times: 1 });
     await world.customerSays(conversationSid, question);
@@ -125,6 +127,33 @@ describe('one OpenCX key, driven past its budget', () => {
     const recordItem = new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`);
     return { conversationSid, taskSid, afterSeconds: scheduled.afterSeconds!, recordItem };
   }
+
+  test('messages written while a text waits for its resend follow it to the AI, in order, answered once', async () => {
+    const question = 'Please deliver it to my office';
+    const later = ['Actually, to my home', 'Before 5 pm if you can'];
+    const { conversationSid, taskSid, afterSeconds } = await resendScheduled('Hello, fourth time', question);
+    const session = world.sessionFor(conversationSid)!;
+    // OpenCX has room again, but the AI must not read these before the text it refused.
+    for (const text of later) {
+      await world.customerSays(conversationSid, text);
+      expect(outcomeOf(world, text)).toMatchObject({ outcome: 'deferred', timerSid: expect.any(String) });
+    }
+    expect(world.contactMessages(session.id).filter((t) => [question, ...later].some((m) => t.includes(m)))).toEqual(
+      [],
+    );
+
+    await world.advance(afterSeconds * 1000 + 500);
+    const together = [question, ...later].join('\n');
+    expect(world.contactMessages(session.id).filter((t) => [question, ...later].some((m) => t.includes(m)))).toEqual([
+      together,
+    ]);
+    // The watchdogs of the queued messages stand down: nothing is sent twice, nobody hands off.
+    await world.advance(121_000);
+    expect(world.contactMessages(session.id).filter((t) => t.includes(later[1]))).toHaveLength(1);
+    const answers = world.transcript(conversationSid).filter((m) => role(m) === 'ai' && m.body.includes(later[1]));
+    expect(answers).toHaveLength(1);
+    expect(world.task(taskSid).attributes.handedOff).not.toBe(true);
+  });
 
   test('a resend whose timer cannot be handled when it fires is armed again, and answered once', async () => {
     const question = 'Do you ship to Norway?';

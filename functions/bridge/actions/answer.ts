@@ -361,6 +361,16 @@ export async function watchParkedMessage(
   });
 }
 
+/** A message queued behind a rate-limited text's resend: the watchdog sends it if the resend never claimed it. */
+export function watchQueuedMessage(
+  conversationSid: string,
+  sessionId: string,
+  messageSid: string,
+  deps: BridgeDeps,
+): Promise<string> {
+  return armWatchdog(conversationSid, sessionId, messageSid, { parked: true }, deps);
+}
+
 function armWatchdog(
   conversationSid: string,
   sessionId: string,

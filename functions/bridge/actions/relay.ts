@@ -5,10 +5,19 @@ import { isAbandonedClaim } from '../conversation-record';
 import { resumingHandback } from '../handback';
 import { aiUnavailable, type Decision, ENGAGE_NEVER_FINISHED, textForAi } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
-import { type AiTurn, askAi, awaitAnswer, deliverAnswer, watchParkedMessage, watchUncertainReply } from './answer';
+import {
+  type AiTurn,
+  askAi,
+  awaitAnswer,
+  deliverAnswer,
+  watchParkedMessage,
+  watchQueuedMessage,
+  watchUncertainReply,
+} from './answer';
 import { allFinished, handOff } from './handoff';
 import { closeSession } from './lifecycle';
 import { resendLater } from './resend';
+import { waitsForResend } from '../rate-limit';
 
 type Relay = Extract<Decision, { action: 'relay' }>;
 
@@ -39,6 +48,19 @@ export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Pro
       };
     }
     current = parked;
+  }
+  if (current && waitsForResend(current.record)) {
+    const queued = await deps.state.queueBehindResend(d.conversationSid, d.message.sid, current);
+    if (queued === 'queued') {
+      // The resend takes it unless its timer fails; the watchdog then sends it, as nobody claimed it.
+      const timerSid = await watchQueuedMessage(d.conversationSid, current.record.sessionId!, d.message.sid, deps);
+      return {
+        outcome: 'deferred',
+        reason: "an earlier message waits to be sent again after OpenCX's rate limit; this one follows it",
+        timerSid,
+      };
+    }
+    current = queued;
   }
   if (!current?.record.sessionId || current.record.phase !== 'ai') {
     // Not lost: the message stays in the conversation for the humans who now hold it.

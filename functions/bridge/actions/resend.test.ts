@@ -1,3 +1,4 @@
+import { OpenCxError } from '../../common/opencx-client';
 import type { BridgeDeps, KnownRecord } from '../deps';
 import { RATE_LIMITED_REASON } from '../rate-limit';
 import { resend, resendLater } from './resend';
@@ -19,25 +20,53 @@ const known: KnownRecord = {
 };
 const owed = { text: 'Where is my parcel?', messageSids: ['IM1'], since: NOW - 10_000 };
 
-function deps(over: { createTask?: jest.Mock; claimOnce?: jest.Mock; timers?: boolean } = {}) {
+function deps(
+  over: {
+    createTask?: jest.Mock;
+    claimOnce?: jest.Mock;
+    timers?: boolean;
+    queued?: string[];
+    claimMessage?: jest.Mock;
+    openResendQueue?: jest.Mock;
+  } = {},
+) {
   const createTask = over.createTask ?? jest.fn(async () => 'WTtimer');
   const claimOnce = over.claimOnce ?? jest.fn(async () => true);
   const timers = over.timers ?? true;
+  const openResendQueue = over.openResendQueue ?? jest.fn(async () => true);
+  const takeResendQueue = jest.fn(async () => over.queued ?? []);
+  const claimMessage = over.claimMessage ?? jest.fn(async () => true);
+  const releaseMessage = jest.fn(async () => undefined);
   return {
     createTask,
     claimOnce,
+    openResendQueue,
+    takeResendQueue,
+    releaseMessage,
     deps: {
       config: {
         aiAnswerTimeoutSeconds: 60,
+        conversationsServiceSid: 'IS1',
         ...(timers ? { timerWorkspaceSid: 'WStimers', timerWorkflowSid: 'WWtimers' } : {}),
       },
-      twilio: { taskrouter: { createTask } },
-      state: { claimOnce },
+      twilio: { taskrouter: { createTask }, conversations: { listMessages: jest.fn(async () => conversation) } },
+      state: { claimOnce, openResendQueue, takeResendQueue, claimMessage, releaseMessage },
       now: () => new Date(NOW),
       warn: jest.fn(),
+      afterAnswerReserveMs: 1000,
+      maxAnswerWaitMs: 5000,
+      deadline: { remaining: () => 8000 },
     } as unknown as BridgeDeps,
   };
 }
+
+/** The conversation, newest first: the customer wrote twice more after the text OpenCX refused. */
+const conversation = [
+  { sid: 'IM4', index: 4, author: 'customer', body: 'Or to my office', attributes: {} },
+  { sid: 'IM3', index: 3, author: 'customer', body: 'Cancel the delivery to my home', attributes: {} },
+  { sid: 'IM2', index: 2, author: 'AI', body: 'Hello!', attributes: {} },
+  { sid: 'IM1', index: 1, author: 'customer', body: 'Where is my parcel?', attributes: {} },
+];
 
 describe('resendLater', () => {
   test("arms a resend timer with the owed text for OpenCX's wait, and hands nothing off", async () => {
@@ -52,6 +81,17 @@ describe('resendLater', () => {
     const { timeoutSeconds } = createTask.mock.calls[0][1];
     expect(timeoutSeconds).toBeGreaterThanOrEqual(20);
     expect(timeoutSeconds).toBeLessThan(25); // 20 s and a spread of a few seconds
+  });
+
+  test('opens a queue for later messages; one that cannot open still leaves the resend', async () => {
+    const { deps: d, openResendQueue } = deps();
+    await resendLater('CH1', known, owed, { retryAfterMs: 20_000, error: '429' }, d);
+    expect(openResendQueue).toHaveBeenCalledWith('CH1', 'session-1', known);
+
+    const failing = deps({ openResendQueue: jest.fn(async () => Promise.reject(new Error('Sync 503'))) });
+    await expect(
+      resendLater('CH1', known, owed, { retryAfterMs: 20_000, error: '429' }, failing.deps),
+    ).resolves.toMatchObject({ outcome: 'resend-scheduled', timerSid: 'WTtimer' });
   });
 });
 
@@ -85,21 +125,72 @@ describe('resend (the timer fired)', () => {
     expect(send).not.toHaveBeenCalled();
   });
 
+  const rateLimitedAgain = () =>
+    jest.fn(async (_session: string, _text: string) => Promise.reject(new OpenCxError('OpenCX 429', 429, 30_000)));
+
+  test('sends the messages queued behind it after its text, in the order they were written', async () => {
+    const send = rateLimitedAgain();
+    const { deps: d, createTask, takeResendQueue } = deps({ queued: ['IM4', 'IM3'] });
+    const opencx = { sendContactMessage: send } as unknown as BridgeDeps['opencx'];
+    await resend(decision, known, { ...d, opencx });
+    expect(takeResendQueue).toHaveBeenCalledWith('CH1', 'session-1', known);
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(send.mock.calls[0][1]).toBe('Where is my parcel?\nCancel the delivery to my home\nOr to my office');
+    // Refused again: the next resend carries all three, still in order.
+    expect(createTask).toHaveBeenCalledWith(
+      'WStimers',
+      expect.objectContaining({
+        attributes: expect.objectContaining({
+          text: 'Where is my parcel?\nCancel the delivery to my home\nOr to my office',
+          messageSids: ['IM1', 'IM3', 'IM4'],
+          since: owed.since,
+        }),
+      }),
+    );
+  });
+
+  test('a queued message another Function already sent (its watchdog) is not sent again', async () => {
+    const send = rateLimitedAgain();
+    const claimMessage = jest.fn(async (sid: string) => sid !== 'IM3');
+    const { deps: d } = deps({ queued: ['IM3', 'IM4'], claimMessage });
+    await resend(decision, known, { ...d, opencx: { sendContactMessage: send } as unknown as BridgeDeps['opencx'] });
+    expect(send.mock.calls[0][1]).toBe('Where is my parcel?\nOr to my office');
+  });
+
+  test('a timer armed again after its claim closes the queue, leaving what waits in it to its watchdogs', async () => {
+    const send = jest.fn();
+    const { deps: d, takeResendQueue, releaseMessage } = deps({ claimOnce: jest.fn(async () => false) });
+    const opencx = { sendContactMessage: send } as unknown as BridgeDeps['opencx'];
+    await resend({ ...decision, rearmed: true }, known, { ...d, opencx });
+    expect(takeResendQueue).toHaveBeenCalledWith('CH1', 'session-1', known);
+    expect(send).not.toHaveBeenCalled();
+    expect(releaseMessage).not.toHaveBeenCalled();
+  });
+
   /** Sync fails for everything but the resend's own claim: neither the answer nor the handoff can be written. */
-  function failingDeps(send: jest.Mock) {
+  function failingDeps(send: jest.Mock, queued: string[] = []) {
     const release = jest.fn(async () => undefined);
     const syncDown = async () => {
       throw new Error('Sync 503');
     };
-    const { deps: d } = deps();
+    const { deps: d, releaseMessage } = deps();
     const beginHandoff = jest.fn(syncDown);
-    const state = new Proxy({ claimOnce: async () => true, release, beginHandoff } as Record<string, unknown>, {
+    const working = {
+      claimOnce: async () => true,
+      release,
+      beginHandoff,
+      releaseMessage,
+      takeResendQueue: async () => queued,
+      claimMessage: async () => true,
+    };
+    const state = new Proxy(working as Record<string, unknown>, {
       get: (target, name: string) => target[name] ?? syncDown,
     });
     const reserve = { afterAnswerReserveMs: 1000, maxAnswerWaitMs: 5000 };
     const deadline = { remaining: () => 8000 };
     return {
       release,
+      releaseMessage,
       beginHandoff,
       deps: { ...d, ...reserve, deadline, state, opencx: { sendContactMessage: send } } as unknown as BridgeDeps,
     };
@@ -113,6 +204,17 @@ describe('resend (the timer fired)', () => {
     await expect(resend(decision, known, d)).rejects.toThrow();
     expect(beginHandoff).toHaveBeenCalledWith('CH1', expect.objectContaining({ reason: RATE_LIMITED_REASON }), known);
     expect(release).toHaveBeenCalledWith('resend_WTtimer');
+  });
+
+  test('neither took it: the messages queued behind it are given back too, for their watchdogs to send', async () => {
+    const refused = jest.fn(async (_session: string, _text: string) => {
+      throw new Error('OpenCX 400');
+    });
+    const { deps: d, release, releaseMessage } = failingDeps(refused, ['IM3']);
+    await expect(resend(decision, known, d)).rejects.toThrow();
+    expect(refused.mock.calls[0][1]).toBe('Where is my parcel?\nCancel the delivery to my home');
+    expect(release).toHaveBeenCalledWith('resend_WTtimer');
+    expect(releaseMessage).toHaveBeenCalledWith('IM3');
   });
 
   // Not to humans for a rate limit it did not hit: a watchdog looks for the answer.

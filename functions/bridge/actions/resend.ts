@@ -1,7 +1,8 @@
 // A customer's message OpenCX refused for its rate limit, when the wait did not fit the handler:
 // sent again by a timer task in our timer workspace (the message stays claimed meanwhile, so
 // Twilio's retries of it change nothing), or handed to humans with the reason (rate-limit.ts).
-import type { Decision } from '../decide';
+import type { ConversationMessage } from '../../common/twilio';
+import { type Decision, textForAi } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { afterRateLimit, rateLimitedHandoff } from '../rate-limit';
 import { awaitAnswer } from './answer';
@@ -9,6 +10,9 @@ import { handOff } from './handoff';
 import { answerCustomer } from './relay';
 
 type Resend = Extract<Decision, { action: 'resend' }>;
+
+/** How far back the resend looks for the messages queued behind it. */
+const QUEUED_SCAN = 50;
 
 /** The claimed customer text still owed to the AI, and since when (epoch ms). */
 export interface OwedText {
@@ -35,11 +39,19 @@ export async function resendLater(
   });
   if (next.next === 'handoff') return handOff(conversationSid, known, next.request, deps, { error: rateLimited.error });
   try {
-    const timerSid = await deps.twilio.taskrouter.createTask(timerWorkspaceSid!, {
-      workflowSid: timerWorkflowSid!,
-      attributes: { opencxTimer: 'resend', conversationSid, sessionId, ...owed },
-      timeoutSeconds: next.afterSeconds,
-    });
+    const [timerSid] = await Promise.all([
+      deps.twilio.taskrouter.createTask(timerWorkspaceSid!, {
+        workflowSid: timerWorkflowSid!,
+        attributes: { opencxTimer: 'resend', conversationSid, sessionId, ...owed },
+        timeoutSeconds: next.afterSeconds,
+      }),
+      // Without the queue a later message may reach the AI first: worse, but nothing is lost.
+      deps.state
+        .openResendQueue(conversationSid, sessionId, known)
+        .catch((error: unknown) =>
+          deps.warn('could not queue later messages behind the resend', { error: String(error) }),
+        ),
+    ]);
     return {
       outcome: 'resend-scheduled',
       sessionId,
@@ -57,27 +69,42 @@ export async function resendLater(
 
 /**
  * The resend timer fired: claimed by its (first) timer's SID, so a second delivery of its event
- * sends nothing. When neither OpenCX nor humans could take the text, the claim is given back and
- * the handler's failure arms the timer again. Once OpenCX took the text, a failure arms a watchdog
- * instead, as does a timer armed again that finds the claim kept: it is answered, or humans get it.
+ * sends nothing. The customer's messages queued behind it go with it, after it. When neither OpenCX
+ * nor humans could take the text, the claims are given back and the handler's failure arms the timer
+ * again (queued messages not sent are their watchdogs' to send). Once OpenCX took the text, a failure
+ * arms a watchdog instead, as does a timer armed again that finds the claim kept: it is answered, or
+ * humans get it.
  */
 export async function resend(d: Resend, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   const claim = `resend_${d.timerSid}`;
+  const sessionId = known.record.sessionId!;
   if (!(await deps.state.claimOnce(claim))) {
-    if (!d.rearmed) return { outcome: 'duplicate', sessionId: known.record.sessionId };
+    if (!d.rearmed) return { outcome: 'duplicate', sessionId };
+    // The queue's messages were not sent: its watchdogs send them once nothing queues behind this any more.
+    await deps.state
+      .takeResendQueue(d.conversationSid, sessionId, known)
+      .catch((error: unknown) => deps.warn('could not close the resend queue', { error: String(error) }));
     const newest = d.messageSids[d.messageSids.length - 1];
     return awaitAnswer(d.conversationSid, known, newest, deps, { resendFailed: true }, { resent: true });
   }
   const progress: { reachedAi?: boolean } = {};
+  let queued: ConversationMessage[] = [];
   try {
-    return await answerCustomer(d.conversationSid, known, d.text, deps, d.messageSids, { since: d.since, progress });
+    // Not taken: the text goes alone, and the queued messages' watchdogs send them.
+    queued = await claimQueued(d.conversationSid, sessionId, known, deps).catch((error: unknown) => {
+      deps.warn('could not take the messages queued behind the resend', { error: String(error) });
+      return [];
+    });
+    const text = [d.text, ...queued.map(textForAi)].join('\n');
+    const claimed = [...d.messageSids, ...queued.map((m) => m.sid)];
+    return await answerCustomer(d.conversationSid, known, text, deps, claimed, { since: d.since, progress });
   } catch (error) {
     // OpenCX has the text: its answer may be in or on its way. A watchdog looks for it (or humans get it).
     if (progress.reachedAi)
       return awaitAnswer(
         d.conversationSid,
         known,
-        d.messageSids[d.messageSids.length - 1],
+        [...d.messageSids, ...queued.map((m) => m.sid)].at(-1)!,
         deps,
         { resendFailed: true, error: String(error) },
         { resent: true },
@@ -89,8 +116,46 @@ export async function resend(d: Resend, known: KnownRecord, deps: BridgeDeps): P
         error: String(error),
       });
     } catch (handoffError) {
-      await deps.state.release(claim).catch(() => undefined);
+      await Promise.all(
+        [deps.state.release(claim), ...queued.map((m) => deps.state.releaseMessage(m.sid))].map((released) =>
+          released.catch(() => undefined),
+        ),
+      );
       throw handoffError;
     }
   }
+}
+
+/**
+ * The messages queued behind this resend, in the order they were written, claimed: a watchdog (or a
+ * retried webhook) may have sent one meanwhile. On a failure the claims taken are given back.
+ */
+async function claimQueued(
+  conversationSid: string,
+  sessionId: string,
+  known: KnownRecord,
+  deps: BridgeDeps,
+): Promise<ConversationMessage[]> {
+  const sids = await deps.state.takeResendQueue(conversationSid, sessionId, known);
+  if (sids.length === 0) return [];
+  const newestFirst = await deps.twilio.conversations.listMessages(
+    deps.config.conversationsServiceSid,
+    conversationSid,
+    {
+      order: 'desc',
+      limit: QUEUED_SCAN,
+    },
+  );
+  const found = newestFirst.filter((m) => sids.includes(m.sid)).sort((a, b) => a.index - b.index);
+  const claims = await Promise.allSettled(found.map((m) => deps.state.claimMessage(m.sid)));
+  const claimed = found.filter((_, i) => {
+    const c = claims[i];
+    return c.status === 'fulfilled' && c.value;
+  });
+  const failed = claims.find((c) => c.status === 'rejected');
+  if (failed) {
+    await Promise.all(claimed.map((m) => deps.state.releaseMessage(m.sid).catch(() => undefined)));
+    throw failed.reason;
+  }
+  return claimed;
 }
