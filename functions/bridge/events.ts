@@ -35,6 +35,12 @@ export const SUBSCRIBED_TASKROUTER_EVENTS: readonly TaskRouterEventType[] = [
 export const CONVERSATION_EVENTS = ['onMessageAdded', 'onConversationAdded', 'onParticipantAdded'] as const;
 export type ConversationEventType = (typeof CONVERSATION_EVENTS)[number];
 
+/**
+ * The Conversations events the bridge acts on: new messages only (the AI engages on its TaskRouter
+ * reservation). Installs of earlier versions also subscribed the others; those are answered at once.
+ */
+export const SUBSCRIBED_CONVERSATION_EVENTS: readonly ConversationEventType[] = ['onMessageAdded'];
+
 export interface TaskRouterEvent {
   surface: 'taskrouter';
   type: TaskRouterEventType;

@@ -4,7 +4,7 @@
 // saved config, the watchdog's timer workspace, and the Functions running in the real twilio-run,
 // with the webhooks registered to them (unless `webhooks: false`). Both simulators share one
 // virtual clock: time moves only through advance().
-import { CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../../functions/bridge/events';
+import { SUBSCRIBED_CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../../functions/bridge/events';
 import { CONVERSATION_MAPS, STATE_MAPS } from '../../functions/bridge/state';
 import { withConfigVersion } from '../../functions/common/config';
 import { everyObject } from '../../functions/common/shards';
@@ -23,7 +23,7 @@ import { type FunctionsRuntime, type RuntimeMode, startFunctionsRuntime } from '
 
 export const AI_AUTHOR = 'AI Support Agent';
 export const BRIDGE_EVENTS = SUBSCRIBED_TASKROUTER_EVENTS.join(',');
-export const CONVERSATION_FILTERS: string[] = [...CONVERSATION_EVENTS];
+export const CONVERSATION_FILTERS: string[] = [...SUBSCRIBED_CONVERSATION_EVENTS];
 export const TIMER_WORKSPACE_NAME = 'OpenCX timers';
 export const TIMER_EVENTS = 'task.canceled';
 export const AI_ANSWER_TIMEOUT_SECONDS = 60;

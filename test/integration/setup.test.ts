@@ -359,8 +359,7 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
       status: 'problem',
       detail: expect.stringMatching(/customer messages never reach the AI.*most common setup mistake/),
       fix:
-        `Apply fixes: it registers ${world().webhookUrl} on the Conversations service for onMessageAdded, ` +
-        'onConversationAdded, onParticipantAdded.',
+        `Apply fixes: it registers ${world().webhookUrl} on the Conversations service for onMessageAdded.`,
       autoFixable: true,
     });
     expect(byId(list, 'workspace_events')).toMatchObject({

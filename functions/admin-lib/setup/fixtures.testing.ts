@@ -19,7 +19,7 @@ export const AI_QUEUE = 'WQ' + 'a'.repeat(32);
 export const HUMAN_QUEUE = 'WQ' + 'b'.repeat(32);
 export const WW = 'WW' + 'c'.repeat(32);
 export const EVENTS = SUBSCRIBED_TASKROUTER_EVENTS.join(',');
-export const CONVERSATION_FILTERS = ['onMessageAdded', 'onConversationAdded', 'onParticipantAdded'];
+export const CONVERSATION_FILTERS = ['onMessageAdded'];
 
 export const handedOffFilter = {
   filter_friendly_name: 'Handed off',

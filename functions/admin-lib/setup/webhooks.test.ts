@@ -135,11 +135,16 @@ describe('workspace event callback', () => {
 describe('Conversations webhook', () => {
   const registered = { postWebhookUrl: URL, method: 'POST', filters: CONVERSATION_FILTERS };
 
-  it('is ok at this URL with POST and the three filters', () => {
+  it('is ok at this URL with POST and onMessageAdded, whatever else an earlier version subscribed', () => {
     expect(conversationsWebhookCheck(IS, registered, URL)).toMatchObject({ id: 'conversations_webhook', status: 'ok' });
     expect(
       conversationsWebhookUpdate({ ...registered, filters: ['onMessageUpdated', ...CONVERSATION_FILTERS] }, URL, false),
     ).toBeUndefined();
+    // No longer needed (the AI engages on its reservation), neither asked for nor taken away.
+    expect(conversationsWebhookCheck(IS, { ...registered, filters: ['onMessageAdded'] }, URL).status).toBe('ok');
+    const earlier = { ...registered, filters: ['onMessageAdded', 'onConversationAdded', 'onParticipantAdded'] };
+    expect(conversationsWebhookCheck(IS, earlier, URL).status).toBe('ok');
+    expect(conversationsWebhookUpdate(earlier, URL, false)).toBeUndefined();
   });
 
   it('calls an unregistered webhook the most common setup mistake, and registers it', () => {
@@ -147,7 +152,7 @@ describe('Conversations webhook', () => {
     expect(conversationsWebhookCheck(IS, unset, URL)).toMatchObject({
       status: 'problem',
       detail: expect.stringMatching(/never reach the AI.*most common setup mistake/),
-      fix: expect.stringContaining('onMessageAdded, onConversationAdded, onParticipantAdded'),
+      fix: expect.stringContaining('for onMessageAdded.'),
       autoFixable: true,
     });
     expect(conversationsWebhookUpdate(unset, URL, false)).toEqual({
@@ -158,16 +163,16 @@ describe('Conversations webhook', () => {
   });
 
   it("adds missing filters to the admin's own and turns GET into POST", () => {
-    const partial = { postWebhookUrl: URL, method: 'GET', filters: ['onConversationUpdated', 'onMessageAdded'] };
+    const partial = { postWebhookUrl: URL, method: 'GET', filters: ['onConversationUpdated', 'onParticipantAdded'] };
     expect(conversationsWebhookCheck(IS, partial, URL)).toMatchObject({
       status: 'problem',
-      detail: expect.stringMatching(/does not subscribe onConversationAdded, onParticipantAdded and uses GET/),
+      detail: expect.stringMatching(/does not subscribe onMessageAdded and uses GET/),
       autoFixable: true,
     });
     expect(conversationsWebhookUpdate(partial, URL, false)).toEqual({
       postWebhookUrl: URL,
       method: 'POST',
-      filters: ['onConversationUpdated', 'onMessageAdded', 'onConversationAdded', 'onParticipantAdded'],
+      filters: ['onConversationUpdated', 'onParticipantAdded', 'onMessageAdded'],
     });
   });
 

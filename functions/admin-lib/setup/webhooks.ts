@@ -1,7 +1,7 @@
 // Twilio's webhooks to this deployment: the workspace's event callback, the Conversations
 // service's post-event webhook and the timer workspace's callback; how far each is from what the
 // bridge needs, and what Apply writes.
-import { CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../../bridge/events';
+import { SUBSCRIBED_CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../../bridge/events';
 import { type BridgeConfig, configVersionOf, withoutConfigVersion } from '../../common/config';
 import type { ConversationsWebhook, WorkspaceCallback } from '../../common/twilio';
 import { TIMER_EVENTS, TIMER_WORKSPACE_NAME } from '../timer-workspace';
@@ -82,7 +82,7 @@ export function bringsEventsHere(
           registration.postWebhookUrl,
           registration.filters,
           webhookUrl,
-          CONVERSATION_EVENTS,
+          SUBSCRIBED_CONVERSATION_EVENTS,
           isPost(registration.method),
         );
   return gap.where === 'this' && gap.missing.length === 0 && gap.methodOk;
@@ -248,7 +248,7 @@ export function conversationsWebhookCheck(
   }
   if (preWebhookOnOtherMethod(webhook))
     return verdict('problem', preWebhookMethodVerdict(serviceSid, webhook, registeredUrl));
-  const required = CONVERSATION_EVENTS;
+  const required = SUBSCRIBED_CONVERSATION_EVENTS;
   const gap = subscriptionGap(webhook.postWebhookUrl, webhook.filters, registeredUrl, required, isPost(webhook.method));
   if (gap.where === 'unset') {
     return verdict(
@@ -294,11 +294,15 @@ export function conversationsWebhookUpdate(
     current.postWebhookUrl,
     current.filters,
     webhookUrl,
-    CONVERSATION_EVENTS,
+    SUBSCRIBED_CONVERSATION_EVENTS,
     isPost(current.method),
   );
   if (!needsWrite(gap, replaceCallbackUrl)) return undefined;
-  return { postWebhookUrl: webhookUrl, method: 'POST', filters: mergedEvents(current.filters, CONVERSATION_EVENTS) };
+  return {
+    postWebhookUrl: webhookUrl,
+    method: 'POST',
+    filters: mergedEvents(current.filters, SUBSCRIBED_CONVERSATION_EVENTS),
+  };
 }
 
 /**
