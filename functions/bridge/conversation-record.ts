@@ -24,7 +24,7 @@ export interface ConversationRecord {
    * A customer's text OpenCX refused for its rate limit waits for its resend timer in this session:
    * later messages queue here rather than overtake it, and the timer sends them after it, in order.
    */
-  resendQueue?: { sessionId: string; messageSids: string[] };
+  resendQueue?: ResendQueue;
   phase: ConversationPhase;
   claimedAt: number;
   /**
@@ -49,6 +49,13 @@ export interface ConversationRecord {
   handback?: Handback;
   /** The settings this conversation runs on, so an event naming the same config version reads no config document. */
   config?: RecordedConfig;
+}
+
+export interface ResendQueue {
+  sessionId: string;
+  messageSids: string[];
+  /** Epoch ms: past it the resend is overdue (its timer failed), and nothing waits for it any more. */
+  until: number;
 }
 
 /** The settings without the OpenCX webhook secret, which only OpenCX's webhook Function needs. */

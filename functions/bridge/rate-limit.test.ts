@@ -3,6 +3,7 @@ import {
   DEFAULT_RETRY_AFTER_MS,
   RATE_LIMITED_REASON,
   RESEND_SPREAD_SECONDS,
+  queuedForResend,
   waitsForResend,
 } from './rate-limit';
 
@@ -48,13 +49,20 @@ describe('afterRateLimit: a message OpenCX refused for longer than the handler c
 
 describe('waitsForResend: a new message queues behind a rate-limited text', () => {
   const held = { workspaceSid: 'WS1', taskSid: 'WT1', phase: 'ai' as const, claimedAt: 1, sessionId: 'S2' };
-  const queue = (sessionId: string) => ({ resendQueue: { sessionId, messageSids: [] } });
+  const queue = (sessionId: string) => ({ resendQueue: { sessionId, messageSids: ['IM2'], until: 1000 } });
 
   it("only behind a resend of the AI's current session, while the AI holds the conversation", () => {
-    expect(waitsForResend({ ...held, ...queue('S2') })).toBe(true);
-    expect(waitsForResend(held)).toBe(false);
+    expect(waitsForResend({ ...held, ...queue('S2') }, 999)).toBe(true);
+    expect(waitsForResend(held, 999)).toBe(false);
     // Left from before a handback: the AI answers in a new session now.
-    expect(waitsForResend({ ...held, ...queue('S1') })).toBe(false);
-    expect(waitsForResend({ ...held, ...queue('S2'), phase: 'handoff' })).toBe(false);
+    expect(waitsForResend({ ...held, ...queue('S1') }, 999)).toBe(false);
+    expect(waitsForResend({ ...held, ...queue('S2'), phase: 'handoff' }, 999)).toBe(false);
+  });
+
+  it("not once the resend is overdue: its timer failed for good, and the queue is its watchdogs' to send", () => {
+    expect(waitsForResend({ ...held, ...queue('S2') }, 1000)).toBe(false);
+    expect(queuedForResend({ ...held, ...queue('S2') }, 'IM2')).toBe(true);
+    expect(queuedForResend({ ...held, ...queue('S2') }, 'IM3')).toBe(false);
+    expect(queuedForResend({ ...held, ...queue('S1') }, 'IM2')).toBe(false);
   });
 });

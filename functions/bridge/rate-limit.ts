@@ -43,7 +43,24 @@ export function rateLimitedHandoff(answerTimeoutSeconds?: number): HandoffReques
   };
 }
 
-/** A rate-limited text of the AI's current session waits for its resend: a new message queues behind it. */
-export function waitsForResend(record: ConversationRecord): boolean {
-  return record.phase === 'ai' && !!record.sessionId && record.resendQueue?.sessionId === record.sessionId;
+/**
+ * How long past its due time a resend still holds later messages back: a resend whose handling
+ * failed fires again 15 s later (answer.ts `REARM_SECONDS`), and may need that twice.
+ */
+export const RESEND_QUEUE_GRACE_MS = 30_000;
+
+/**
+ * A rate-limited text of the AI's current session waits for its resend, not yet overdue: a new
+ * message queues behind it rather than reach the AI first.
+ */
+export function waitsForResend(record: ConversationRecord, now: number): boolean {
+  const queue = record.resendQueue;
+  if (!queue || record.phase !== 'ai' || !record.sessionId) return false;
+  return queue.sessionId === record.sessionId && now < queue.until;
+}
+
+/** The message waits in the queue of the AI's current session (overdue or not). */
+export function queuedForResend(record: ConversationRecord, messageSid: string): boolean {
+  const queue = record.resendQueue;
+  return !!queue && queue.sessionId === record.sessionId && queue.messageSids.includes(messageSid);
 }

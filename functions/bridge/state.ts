@@ -570,19 +570,22 @@ export class BridgeState {
    * Opens the queue of a text waiting for its resend (a rate-limited one) in `sessionId`, keeping the
    * messages already queued behind an earlier resend of it. False when the AI left the session.
    */
-  async openResendQueue(conversationSid: string, sessionId: string, known?: KnownRecord): Promise<boolean> {
+  async openResendQueue(
+    conversationSid: string,
+    sessionId: string,
+    until: number,
+    known?: KnownRecord,
+  ): Promise<boolean> {
     const opened = await this.update(
       conversationSid,
-      (r) =>
-        r.phase === 'ai' && r.sessionId === sessionId
-          ? {
-              ...r,
-              resendQueue: {
-                sessionId,
-                messageSids: r.resendQueue?.sessionId === sessionId ? r.resendQueue.messageSids : [],
-              },
-            }
-          : undefined,
+      (r) => {
+        if (r.phase !== 'ai' || r.sessionId !== sessionId) return undefined;
+        const open = r.resendQueue?.sessionId === sessionId ? r.resendQueue : undefined;
+        return {
+          ...r,
+          resendQueue: { sessionId, messageSids: open?.messageSids ?? [], until: Math.max(until, open?.until ?? 0) },
+        };
+      },
       known,
       PARK_ATTEMPTS,
     );
@@ -596,16 +599,17 @@ export class BridgeState {
   async queueBehindResend(
     conversationSid: string,
     messageSid: string,
+    now: number,
     known?: KnownRecord,
   ): Promise<'queued' | KnownRecord | undefined> {
     const queued = await this.update(
       conversationSid,
       (r) =>
-        waitsForResend(r)
+        waitsForResend(r, now)
           ? {
               ...r,
               resendQueue: {
-                sessionId: r.sessionId!,
+                ...r.resendQueue!,
                 messageSids: [...r.resendQueue!.messageSids.filter((sid) => sid !== messageSid), messageSid],
               },
             }

@@ -114,12 +114,12 @@ describe('one OpenCX key, driven past its budget', () => {
     );
   });
   /** A new conversation whose `question` OpenCX refuses once for its rate limit (a 20 s wait): resent later. */
-  async function resendScheduled(greeting: string, question: string) {
+  async function resendScheduled(greeting: string, question: string, retryAfterSeconds = 20) {
     await world.advance(60_000);
     // Earlier tests' conversations (their re-offers) may have used this minute's budget.
     world.opencx.resetRateLimits();
     const { conversationSid, taskSid } = await world.customerStartsConversation(greeting);
-    world.opencx.faults.add({ method: 'POST', path: /\/send$/, status: 429, retryAfterSeconds: 20, times: 1 });
+    world.opencx.faults.add({ method: 'POST', path: /\/send$/, status: 429, retryAfterSeconds, times: 1 });
     await world.customerSays(conversationSid, question);
     const scheduled = outcomeOf(world, question) as { outcome: string; afterSeconds?: number };
     expect(scheduled).toMatchObject({ outcome: 'resend-scheduled', afterSeconds: expect.any(Number) });
@@ -152,6 +152,41 @@ describe('one OpenCX key, driven past its budget', () => {
     expect(world.contactMessages(session.id).filter((t) => t.includes(later[1]))).toHaveLength(1);
     const answers = world.transcript(conversationSid).filter((m) => role(m) === 'ai' && m.body.includes(later[1]));
     expect(answers).toHaveLength(1);
+    expect(world.task(taskSid).attributes.handedOff).not.toBe(true);
+  });
+
+  test("a queued message's watchdog waits for a resend armed again after a failure, not overtaking it", async () => {
+    // OpenCX asks for 110 s: the resend is due shortly before the answer timeout (120 s) of what follows it.
+    const question = 'Can you hold my parcel?';
+    const later = 'Until Friday';
+    const scheduled = await resendScheduled('Hello, fifth time', question, 110);
+    const { conversationSid, taskSid, recordItem, afterSeconds } = scheduled;
+    await world.customerSays(conversationSid, later);
+    expect(outcomeOf(world, later)).toMatchObject({ outcome: 'deferred' });
+    world.takeLogs();
+    world.twilio.addFault({ method: 'GET', path: recordItem, status: 500 });
+    try {
+      await world.advance(afterSeconds * 1000 + 500);
+    } finally {
+      world.twilio.clearFaults();
+    }
+    const timerEvents = () => world.takeLogs().filter((l) => l.event === 'task.canceled' && l.outcome !== 'warning');
+    expect(timerEvents().map((l) => l.outcome)).toEqual(['timer-armed']);
+    // The watchdog of the queued message fires first: it waits for the resend rather than send alone.
+    await world.advance((120 - afterSeconds) * 1000);
+    expect(timerEvents().map((l) => l.outcome)).toEqual(['deferred']);
+    const session = world.sessionFor(conversationSid)!;
+    expect(world.contactMessages(session.id).filter((t) => t.includes(later))).toEqual([]);
+
+    await world.advance(16_000);
+    expect(world.contactMessages(session.id).filter((t) => t.includes(later))).toEqual([`${question}\n${later}`]);
+    // OpenCX's webhook carries the same answer: on a busy machine it may post it first.
+    expect([['replied'], ['already-answered']]).toContainEqual(timerEvents().map((l) => l.outcome));
+    // The watchdog's second look (once the resend would be overdue) finds the message sent.
+    await world.advance(150_000);
+    expect(timerEvents().map((l) => l.outcome)).toEqual(['duplicate']);
+    expect(world.contactMessages(session.id).filter((t) => t.includes(later))).toHaveLength(1);
+    expect(world.transcript(conversationSid).filter((m) => role(m) === 'ai' && m.body.includes(later))).toHaveLength(1);
     expect(world.task(taskSid).attributes.handedOff).not.toBe(true);
   });
 

@@ -358,8 +358,7 @@ describe('a fresh contact center: no webhooks, no handedOff filter', () => {
       title: 'Conversations webhook',
       status: 'problem',
       detail: expect.stringMatching(/customer messages never reach the AI.*most common setup mistake/),
-      fix:
-        `Apply fixes: it registers ${world().webhookUrl} on the Conversations service for onMessageAdded.`,
+      fix: `Apply fixes: it registers ${world().webhookUrl} on the Conversations service for onMessageAdded.`,
       autoFixable: true,
     });
     expect(byId(list, 'workspace_events')).toMatchObject({

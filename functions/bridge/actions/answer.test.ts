@@ -373,6 +373,58 @@ describe('checkAnswered (the watchdog) sending a message OpenCX never took', () 
     },
   );
 
+  describe('a message queued behind a rate-limited resend', () => {
+    const second: ConversationMessage = { ...msg('IM3'), index: 3, body: 'To my office, please' };
+    const third: ConversationMessage = { ...msg('IM4'), index: 4, body: 'Before 5 pm' };
+    const queuedIn = (until: number) =>
+      ({
+        record: {
+          ...(known as { record: object }).record,
+          resendQueue: { sessionId: 's1', messageSids: ['IM3', 'IM4'], until },
+        },
+        revision: '1',
+      }) as never;
+
+    function queueDeps() {
+      const { deps: value, sent, timers } = deps();
+      const d = value as unknown as { twilio: { conversations: object }; state: object; now: () => Date };
+      d.twilio.conversations = { listMessages: async () => [third, second, guarded] };
+      const claimed = new Set<string>();
+      const taken: string[] = [];
+      d.state = {
+        ...d.state,
+        claimMessage: async (sid: string) => !claimed.has(sid) && !!claimed.add(sid),
+        takeResendQueue: async () => {
+          taken.push('taken');
+          return taken.length === 1 ? ['IM3', 'IM4'] : [];
+        },
+      };
+      d.now = () => new Date(100_000);
+      return { value, sent, timers, taken, claimed };
+    }
+
+    test('waits while the resend is not overdue (armed again after a failure), then looks again', async () => {
+      const { value, sent, timers, taken } = queueDeps();
+      await expect(checkAnswered('CH1', queuedIn(130_000), 'IM4', value, { parked: true })).resolves.toMatchObject({
+        outcome: 'deferred',
+      });
+      expect(sent).toEqual([]);
+      expect(taken).toEqual([]);
+      expect(timers).toEqual([expect.objectContaining({ opencxTimer: 'answer', messageSid: 'IM4', parked: true })]);
+    });
+
+    test('once the resend is overdue, sends the whole queue in the order it was written, once', async () => {
+      const { value, sent } = queueDeps();
+      await checkAnswered('CH1', queuedIn(100_000), 'IM4', value, { parked: true });
+      expect(sent).toEqual(['To my office, please\nBefore 5 pm']);
+      // The other message's watchdog finds the queue taken and its message claimed.
+      await expect(checkAnswered('CH1', queuedIn(100_000), 'IM3', value, { parked: true })).resolves.toMatchObject({
+        outcome: 'duplicate',
+      });
+      expect(sent).toHaveLength(1);
+    });
+  });
+
   test('two deliveries of the timer event at once send it once', async () => {
     const { deps: both, sent } = deps();
     const outcomes = await Promise.all([

@@ -23,6 +23,8 @@ import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { allFinished, handOff } from './handoff';
 import { isWholeAnswer, ourMarker, postAiReply } from './post';
 import { answerCustomer } from './relay';
+import { sendOverdueQueue } from './resend';
+import { queuedForResend, waitsForResend } from '../rate-limit';
 
 /** What became of a message sent to the AI. */
 export type AiTurn =
@@ -378,8 +380,9 @@ function armWatchdog(
   send: WatchedSend,
   deps: BridgeDeps,
   twilio = deps.twilio,
+  afterSeconds = deps.config.aiAnswerTimeoutSeconds,
 ): Promise<string> {
-  const { timerWorkspaceSid, timerWorkflowSid, aiAnswerTimeoutSeconds } = deps.config;
+  const { timerWorkspaceSid, timerWorkflowSid } = deps.config;
   return twilio.taskrouter.createTask(timerWorkspaceSid!, {
     workflowSid: timerWorkflowSid!,
     attributes: {
@@ -389,7 +392,7 @@ function armWatchdog(
       messageSid,
       ...Object.fromEntries(Object.entries(send).filter(([, flag]) => flag)),
     },
-    timeoutSeconds: aiAnswerTimeoutSeconds,
+    timeoutSeconds: afterSeconds,
   });
 }
 
@@ -499,6 +502,16 @@ export async function checkAnswered(
   // Not left for the engage: whoever sent the message claimed it; unclaimed, nobody did.
   const unsent = newestFirst.find((m) => m.sid === messageSid);
   if (unread) return decideUnread(conversationSid, known, unsent, deps, rearmed);
+  if (parked && queuedForResend(known.record, messageSid)) {
+    const now = deps.now().getTime();
+    // Behind a resend not yet overdue (armed again after a failure): sent after it, not before.
+    if (waitsForResend(known.record, now)) {
+      const after = Math.ceil((known.record.resendQueue!.until - now) / 1000) + 1;
+      const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, { parked }, deps, deps.twilio, after);
+      return { outcome: 'deferred', sessionId, reason: 'the resend it waits behind is not overdue yet', timerSid };
+    }
+    return sendOverdueQueue(conversationSid, known, deps);
+  }
   if (unparked || parked) {
     if (unsent && (await deps.state.claimMessage(messageSid)))
       return answerCustomer(conversationSid, known, textForAi(unsent), deps, [messageSid], {

@@ -49,10 +49,11 @@ export async function relay(d: Relay, known: KnownRecord, deps: BridgeDeps): Pro
     }
     current = parked;
   }
-  if (current && waitsForResend(current.record)) {
-    const queued = await deps.state.queueBehindResend(d.conversationSid, d.message.sid, current);
+  const now = deps.now().getTime();
+  if (current && waitsForResend(current.record, now)) {
+    const queued = await deps.state.queueBehindResend(d.conversationSid, d.message.sid, now, current);
     if (queued === 'queued') {
-      // The resend takes it unless its timer fails; the watchdog then sends it, as nobody claimed it.
+      // The resend takes it; if the resend is overdue, the watchdog sends the queue.
       const timerSid = await watchQueuedMessage(d.conversationSid, current.record.sessionId!, d.message.sid, deps);
       return {
         outcome: 'deferred',

@@ -84,9 +84,11 @@ describe('resendLater', () => {
   });
 
   test('opens a queue for later messages; one that cannot open still leaves the resend', async () => {
-    const { deps: d, openResendQueue } = deps();
+    const { deps: d, openResendQueue, createTask } = deps();
     await resendLater('CH1', known, owed, { retryAfterMs: 20_000, error: '429' }, d);
-    expect(openResendQueue).toHaveBeenCalledWith('CH1', 'session-1', known);
+    // It holds them until the resend is overdue: due, then armed again twice after failures.
+    const { timeoutSeconds } = createTask.mock.calls[0][1];
+    expect(openResendQueue).toHaveBeenCalledWith('CH1', 'session-1', NOW + timeoutSeconds * 1000 + 30_000, known);
 
     const failing = deps({ openResendQueue: jest.fn(async () => Promise.reject(new Error('Sync 503'))) });
     await expect(
@@ -159,16 +161,15 @@ describe('resend (the timer fired)', () => {
 
   test('a timer armed again after its claim closes the queue, leaving what waits in it to its watchdogs', async () => {
     const send = jest.fn();
-    const { deps: d, takeResendQueue, releaseMessage } = deps({ claimOnce: jest.fn(async () => false) });
+    const { deps: d, takeResendQueue } = deps({ claimOnce: jest.fn(async () => false) });
     const opencx = { sendContactMessage: send } as unknown as BridgeDeps['opencx'];
     await resend({ ...decision, rearmed: true }, known, { ...d, opencx });
     expect(takeResendQueue).toHaveBeenCalledWith('CH1', 'session-1', known);
     expect(send).not.toHaveBeenCalled();
-    expect(releaseMessage).not.toHaveBeenCalled();
   });
 
   /** Sync fails for everything but the resend's own claim: neither the answer nor the handoff can be written. */
-  function failingDeps(send: jest.Mock, queued: string[] = []) {
+  function failingDeps(send: jest.Mock, queued: string[] = [], claimMessage = async (_sid: string) => true) {
     const release = jest.fn(async () => undefined);
     const syncDown = async () => {
       throw new Error('Sync 503');
@@ -181,7 +182,7 @@ describe('resend (the timer fired)', () => {
       beginHandoff,
       releaseMessage,
       takeResendQueue: async () => queued,
-      claimMessage: async () => true,
+      claimMessage,
     };
     const state = new Proxy(working as Record<string, unknown>, {
       get: (target, name: string) => target[name] ?? syncDown,
@@ -215,6 +216,17 @@ describe('resend (the timer fired)', () => {
     expect(refused.mock.calls[0][1]).toBe('Where is my parcel?\nCancel the delivery to my home');
     expect(release).toHaveBeenCalledWith('resend_WTtimer');
     expect(releaseMessage).toHaveBeenCalledWith('IM3');
+  });
+
+  test('a queued message whose claim cannot be told goes to humans with the text, not left to nobody', async () => {
+    const send = jest.fn();
+    const claimLost = async (sid: string) => (sid === 'IM3' ? Promise.reject(new Error('Sync 500')) : true);
+    const { deps: d, beginHandoff, releaseMessage } = failingDeps(send, ['IM3', 'IM4'], claimLost);
+    await expect(resend(decision, known, d)).rejects.toThrow();
+    // Its claim may have landed: its watchdog would take it for someone else's, so humans get it.
+    expect(send).not.toHaveBeenCalled();
+    expect(beginHandoff).toHaveBeenCalledWith('CH1', expect.objectContaining({ reason: RATE_LIMITED_REASON }), known);
+    expect(releaseMessage).toHaveBeenCalledWith('IM4');
   });
 
   // Not to humans for a rate limit it did not hit: a watchdog looks for the answer.

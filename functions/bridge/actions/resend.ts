@@ -4,7 +4,7 @@
 import type { ConversationMessage } from '../../common/twilio';
 import { type Decision, textForAi } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
-import { afterRateLimit, rateLimitedHandoff } from '../rate-limit';
+import { afterRateLimit, RESEND_QUEUE_GRACE_MS, rateLimitedHandoff } from '../rate-limit';
 import { awaitAnswer } from './answer';
 import { handOff } from './handoff';
 import { answerCustomer } from './relay';
@@ -47,7 +47,12 @@ export async function resendLater(
       }),
       // Without the queue a later message may reach the AI first: worse, but nothing is lost.
       deps.state
-        .openResendQueue(conversationSid, sessionId, known)
+        .openResendQueue(
+          conversationSid,
+          sessionId,
+          deps.now().getTime() + next.afterSeconds * 1000 + RESEND_QUEUE_GRACE_MS,
+          known,
+        )
         .catch((error: unknown) =>
           deps.warn('could not queue later messages behind the resend', { error: String(error) }),
         ),
@@ -71,7 +76,7 @@ export async function resendLater(
  * The resend timer fired: claimed by its (first) timer's SID, so a second delivery of its event
  * sends nothing. The customer's messages queued behind it go with it, after it. When neither OpenCX
  * nor humans could take the text, the claims are given back and the handler's failure arms the timer
- * again (queued messages not sent are their watchdogs' to send). Once OpenCX took the text, a failure
+ * again (queued messages taken and not sent are their watchdogs' to send). Once OpenCX took the text, a failure
  * arms a watchdog instead, as does a timer armed again that finds the claim kept: it is answered, or
  * humans get it.
  */
@@ -80,7 +85,7 @@ export async function resend(d: Resend, known: KnownRecord, deps: BridgeDeps): P
   const sessionId = known.record.sessionId!;
   if (!(await deps.state.claimOnce(claim))) {
     if (!d.rearmed) return { outcome: 'duplicate', sessionId };
-    // The queue's messages were not sent: its watchdogs send them once nothing queues behind this any more.
+    // The queue's messages were not sent: closed, it is their watchdogs' to send, each on its own.
     await deps.state
       .takeResendQueue(d.conversationSid, sessionId, known)
       .catch((error: unknown) => deps.warn('could not close the resend queue', { error: String(error) }));
@@ -90,11 +95,7 @@ export async function resend(d: Resend, known: KnownRecord, deps: BridgeDeps): P
   const progress: { reachedAi?: boolean } = {};
   let queued: ConversationMessage[] = [];
   try {
-    // Not taken: the text goes alone, and the queued messages' watchdogs send them.
-    queued = await claimQueued(d.conversationSid, sessionId, known, deps).catch((error: unknown) => {
-      deps.warn('could not take the messages queued behind the resend', { error: String(error) });
-      return [];
-    });
+    queued = await claimQueued(d.conversationSid, sessionId, known, deps);
     const text = [d.text, ...queued.map(textForAi)].join('\n');
     const claimed = [...d.messageSids, ...queued.map((m) => m.sid)];
     return await answerCustomer(d.conversationSid, known, text, deps, claimed, { since: d.since, progress });
@@ -127,8 +128,36 @@ export async function resend(d: Resend, known: KnownRecord, deps: BridgeDeps): P
 }
 
 /**
+ * An overdue resend queue (its resend never came): the watchdog of a message in it takes the whole
+ * queue and sends what nobody else claimed, in the order it was written.
+ */
+export async function sendOverdueQueue(
+  conversationSid: string,
+  known: KnownRecord,
+  deps: BridgeDeps,
+): Promise<Outcome> {
+  const sessionId = known.record.sessionId!;
+  const queued = await claimQueued(conversationSid, sessionId, known, deps);
+  if (queued.length === 0)
+    return { outcome: 'duplicate', sessionId, reason: 'whoever claimed the message watches its answer' };
+  deps.warn("the resend the customer's messages waited for is overdue; sending them", { sessionId });
+  return answerCustomer(
+    conversationSid,
+    known,
+    queued.map(textForAi).join('\n'),
+    deps,
+    queued.map((m) => m.sid),
+    {
+      writtenAt: queued[0].sentAt || undefined,
+    },
+  );
+}
+
+/**
  * The messages queued behind this resend, in the order they were written, claimed: a watchdog (or a
- * retried webhook) may have sent one meanwhile. On a failure the claims taken are given back.
+ * retried webhook) may have sent one meanwhile. None when the queue cannot be taken or read: its
+ * messages are then unclaimed, and their watchdogs send them. A claim that fails (it may have
+ * landed, and a watchdog would take it for someone else's) fails the whole, its claims given back.
  */
 async function claimQueued(
   conversationSid: string,
@@ -136,17 +165,22 @@ async function claimQueued(
   known: KnownRecord,
   deps: BridgeDeps,
 ): Promise<ConversationMessage[]> {
-  const sids = await deps.state.takeResendQueue(conversationSid, sessionId, known);
-  if (sids.length === 0) return [];
-  const newestFirst = await deps.twilio.conversations.listMessages(
-    deps.config.conversationsServiceSid,
-    conversationSid,
-    {
+  let found: ConversationMessage[];
+  try {
+    const sids = await deps.state.takeResendQueue(conversationSid, sessionId, known);
+    if (sids.length === 0) return [];
+    const { conversationsServiceSid } = deps.config;
+    const newestFirst = await deps.twilio.conversations.listMessages(conversationsServiceSid, conversationSid, {
       order: 'desc',
       limit: QUEUED_SCAN,
-    },
-  );
-  const found = newestFirst.filter((m) => sids.includes(m.sid)).sort((a, b) => a.index - b.index);
+    });
+    found = newestFirst.filter((m) => sids.includes(m.sid)).sort((a, b) => a.index - b.index);
+  } catch (error) {
+    deps.warn('could not take the messages queued behind the resend; their watchdogs send them', {
+      error: String(error),
+    });
+    return [];
+  }
   const claims = await Promise.allSettled(found.map((m) => deps.state.claimMessage(m.sid)));
   const claimed = found.filter((_, i) => {
     const c = claims[i];
