@@ -53,6 +53,8 @@ export interface ConversationRecord {
 
 export interface ResendQueue {
   sessionId: string;
+  /** The first message of the resend's text: only that resend takes the queue. */
+  owner: string;
   messageSids: string[];
   /** Epoch ms: past it the resend is overdue (its timer failed), and nothing waits for it any more. */
   until: number;

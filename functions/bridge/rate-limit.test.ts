@@ -49,7 +49,9 @@ describe('afterRateLimit: a message OpenCX refused for longer than the handler c
 
 describe('waitsForResend: a new message queues behind a rate-limited text', () => {
   const held = { workspaceSid: 'WS1', taskSid: 'WT1', phase: 'ai' as const, claimedAt: 1, sessionId: 'S2' };
-  const queue = (sessionId: string) => ({ resendQueue: { sessionId, messageSids: ['IM2'], until: 1000 } });
+  const queue = (sessionId: string) => ({
+    resendQueue: { sessionId, owner: 'IM1', messageSids: ['IM2'], until: 1000 },
+  });
 
   it("only behind a resend of the AI's current session, while the AI holds the conversation", () => {
     expect(waitsForResend({ ...held, ...queue('S2') }, 999)).toBe(true);

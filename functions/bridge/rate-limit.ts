@@ -45,9 +45,10 @@ export function rateLimitedHandoff(answerTimeoutSeconds?: number): HandoffReques
 
 /**
  * How long past its due time a resend still holds later messages back: a resend whose handling
- * failed fires again 15 s later (answer.ts `REARM_SECONDS`), and may need that twice.
+ * failed (up to a Function's 10 s) fires again 15 s later (answer.ts `REARM_SECONDS`), and may
+ * need that twice.
  */
-export const RESEND_QUEUE_GRACE_MS = 30_000;
+export const RESEND_QUEUE_GRACE_MS = 60_000;
 
 /**
  * A rate-limited text of the AI's current session waits for its resend, not yet overdue: a new

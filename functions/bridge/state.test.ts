@@ -321,47 +321,59 @@ describe('the resend queue (messages that follow a rate-limited text)', () => {
   const held = aiHeld;
   const shard = locationOf(CONVERSATION_MAPS, 'CH1');
   const UNTIL = 50_000;
+  const queueOf = (owner: string, messageSids: string[], until = UNTIL, sessionId = 'S1') => ({
+    resendQueue: { sessionId, owner, messageSids, until },
+  });
 
   it('queues messages in the order they come, once each, handing them all to the resend', async () => {
     const { state, items } = syncHolding({ [shard]: { CH1: held } });
     await expect(state.queueBehindResend('CH1', 'IM2', 1000)).resolves.toEqual({ record: held, revision: '3' });
-    await expect(state.openResendQueue('CH1', 'S1', UNTIL)).resolves.toBe(true);
+    await expect(state.openResendQueue('CH1', 'S1', 'IM1', UNTIL, 1000)).resolves.toBe(true);
     await expect(state.queueBehindResend('CH1', 'IM2', 1000)).resolves.toBe('queued');
     await expect(state.queueBehindResend('CH1', 'IM3', 1000)).resolves.toBe('queued');
     await expect(state.queueBehindResend('CH1', 'IM2', 1000)).resolves.toBe('queued');
-    // A resend refused again opens the queue again: what waits in it stays, and it waits longer.
-    await expect(state.openResendQueue('CH1', 'S1', UNTIL + 20_000)).resolves.toBe(true);
-    expect(items[shard].CH1).toMatchObject({
-      resendQueue: { sessionId: 'S1', messageSids: ['IM3', 'IM2'], until: UNTIL + 20_000 },
-    });
+    // Its resend refused again opens the queue again: what waits in it stays, and it waits longer.
+    await expect(state.openResendQueue('CH1', 'S1', 'IM1', UNTIL + 20_000, 30_000)).resolves.toBe(true);
+    expect(items[shard].CH1).toMatchObject(queueOf('IM1', ['IM3', 'IM2'], UNTIL + 20_000));
 
-    await expect(state.takeResendQueue('CH1', 'S1')).resolves.toEqual(['IM3', 'IM2']);
+    // Another resend's timer takes nothing: only the owner's sends the queue after its own text.
+    await expect(state.takeResendQueue('CH1', 'S1', undefined, 'IM9')).resolves.toEqual([]);
+    await expect(state.takeResendQueue('CH1', 'S1', undefined, 'IM1')).resolves.toEqual(['IM3', 'IM2']);
     expect(items[shard].CH1).toEqual(held);
     await expect(state.takeResendQueue('CH1', 'S1')).resolves.toEqual([]);
     // Closed: the next message is the relay's to send.
     await expect(state.queueBehindResend('CH1', 'IM4', 1000)).resolves.toMatchObject({ record: held });
   });
 
+  it("leaves another resend's live queue to it; replaces an overdue one (its watchdogs send it)", async () => {
+    const live = { ...held, ...queueOf('IM1', ['IM3']) };
+    const { state, items, calls } = syncHolding({ [shard]: { CH1: live } });
+    await expect(state.openResendQueue('CH1', 'S1', 'IM2', UNTIL + 5000, 1000)).resolves.toBe(false);
+    expect(calls.filter((c) => c.startsWith('UPDATE'))).toEqual([]);
+    await expect(state.openResendQueue('CH1', 'S1', 'IM5', UNTIL + 90_000, UNTIL)).resolves.toBe(true);
+    expect(items[shard].CH1).toEqual({ ...held, ...queueOf('IM5', [], UNTIL + 90_000) });
+  });
+
   it('queues nothing behind an overdue resend', async () => {
-    const overdue = { ...held, resendQueue: { sessionId: 'S1', messageSids: ['IM2'], until: UNTIL } };
+    const overdue = { ...held, ...queueOf('IM1', ['IM2']) };
     const { state, calls } = syncHolding({ [shard]: { CH1: overdue } });
     await expect(state.queueBehindResend('CH1', 'IM3', UNTIL)).resolves.toMatchObject({ record: overdue });
     expect(calls.filter((c) => c.startsWith('UPDATE'))).toEqual([]);
   });
 
   it("queues nothing behind another session's resend, or once the AI left the conversation", async () => {
-    const earlier = { ...held, resendQueue: { sessionId: 'S0', messageSids: ['IM1'], until: UNTIL } };
+    const earlier = { ...held, ...queueOf('IM0', ['IM1'], UNTIL, 'S0') };
     const { state, calls } = syncHolding({ [shard]: { CH1: earlier } });
     await expect(state.queueBehindResend('CH1', 'IM2', 1000)).resolves.toMatchObject({ record: earlier });
     await expect(state.takeResendQueue('CH1', 'S1')).resolves.toEqual([]);
     const handedOff = { ...held, phase: 'handoff' as const };
     const other = syncHolding({ [shard]: { CH1: handedOff } });
-    await expect(other.state.openResendQueue('CH1', 'S1', UNTIL)).resolves.toBe(false);
+    await expect(other.state.openResendQueue('CH1', 'S1', 'IM1', UNTIL, 1000)).resolves.toBe(false);
     expect([...calls, ...other.calls].filter((c) => c.startsWith('UPDATE'))).toEqual([]);
   });
 
   it('a take whose answer was lost still hands over what it took', async () => {
-    let stored: ConversationRecord = { ...held, resendQueue: { sessionId: 'S1', messageSids: ['IM2'], until: UNTIL } };
+    let stored: ConversationRecord = { ...held, ...queueOf('IM1', ['IM2']) };
     let lost = 1;
     const gateway = {
       fetchMapItem: async () => ({ data: stored, revision: '1' }),

@@ -567,13 +567,16 @@ export class BridgeState {
   }
 
   /**
-   * Opens the queue of a text waiting for its resend (a rate-limited one) in `sessionId`, keeping the
-   * messages already queued behind an earlier resend of it. False when the AI left the session.
+   * Opens the queue of a text waiting for its resend (a rate-limited one) in `sessionId`, owned by
+   * the text's first message: an open queue of the same owner (its resend refused again) keeps what
+   * waits in it; a live queue of another resend is left to that one. False when the AI left the session.
    */
   async openResendQueue(
     conversationSid: string,
     sessionId: string,
+    owner: string,
     until: number,
+    now: number,
     known?: KnownRecord,
   ): Promise<boolean> {
     const opened = await this.update(
@@ -581,9 +584,17 @@ export class BridgeState {
       (r) => {
         if (r.phase !== 'ai' || r.sessionId !== sessionId) return undefined;
         const open = r.resendQueue?.sessionId === sessionId ? r.resendQueue : undefined;
+        if (open && open.owner !== owner && waitsForResend(r, now)) return undefined;
+        // An overdue queue of another resend is its watchdogs' to send: this one starts empty.
+        const kept = open?.owner === owner ? open : undefined;
         return {
           ...r,
-          resendQueue: { sessionId, messageSids: open?.messageSids ?? [], until: Math.max(until, open?.until ?? 0) },
+          resendQueue: {
+            sessionId,
+            owner,
+            messageSids: kept?.messageSids ?? [],
+            until: Math.max(until, kept?.until ?? 0),
+          },
         };
       },
       known,
@@ -620,13 +631,22 @@ export class BridgeState {
     return queued ? 'queued' : this.conversation(conversationSid);
   }
 
-  /** Closes the resend queue of `sessionId`, returning the messages it held (none when it was not open). */
-  async takeResendQueue(conversationSid: string, sessionId: string, known?: KnownRecord): Promise<string[]> {
+  /**
+   * Closes the resend queue of `sessionId`, returning the messages it held (none when it was not
+   * open). Only the queue of `owner`, when one is named (a resend takes its own queue only).
+   */
+  async takeResendQueue(
+    conversationSid: string,
+    sessionId: string,
+    known?: KnownRecord,
+    owner?: string,
+  ): Promise<string[]> {
     let taken: string[] = [];
     await this.update(
       conversationSid,
       ({ resendQueue, ...r }) => {
-        if (resendQueue?.sessionId !== sessionId) return undefined;
+        if (resendQueue?.sessionId !== sessionId || (owner !== undefined && resendQueue.owner !== owner))
+          return undefined;
         // Kept across attempts: an attempt whose answer was lost took the queue although it reads as failed.
         taken = [...new Set([...taken, ...resendQueue.messageSids])];
         return r;
@@ -727,8 +747,13 @@ export class BridgeState {
   }
 
   /** A customer message is sent to the AI once, whatever Twilio retries (its SID is the key). */
-  claimMessage(messageSid: string): Promise<boolean> {
-    return this.claimOnce(messageClaimKey(messageSid));
+  claimMessage(messageSid: string, by?: string): Promise<boolean> {
+    return this.claimOnce(messageClaimKey(messageSid), DEDUP_TTL_SECONDS, by);
+  }
+
+  /** Gives a message's claim back only if `claimMessage(messageSid, by)` made it. */
+  releaseOwnMessage(messageSid: string, by: string): Promise<void> {
+    return this.releaseOwn(messageClaimKey(messageSid), by);
   }
 
   releaseMessage(messageSid: string): Promise<void> {

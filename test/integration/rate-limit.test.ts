@@ -183,7 +183,7 @@ describe('one OpenCX key, driven past its budget', () => {
     // OpenCX's webhook carries the same answer: on a busy machine it may post it first.
     expect([['replied'], ['already-answered']]).toContainEqual(timerEvents().map((l) => l.outcome));
     // The watchdog's second look (once the resend would be overdue) finds the message sent.
-    await world.advance(150_000);
+    await world.advance(200_000);
     expect(timerEvents().map((l) => l.outcome)).toEqual(['duplicate']);
     expect(world.contactMessages(session.id).filter((t) => t.includes(later))).toHaveLength(1);
     expect(world.transcript(conversationSid).filter((m) => role(m) === 'ai' && m.body.includes(later))).toHaveLength(1);

@@ -423,6 +423,14 @@ describe('checkAnswered (the watchdog) sending a message OpenCX never took', () 
       });
       expect(sent).toHaveLength(1);
     });
+
+    test('a queue it cannot take fails the watchdog (its timer armed again), never a silent stand-down', async () => {
+      const { value, sent } = queueDeps();
+      const d = value as unknown as { state: Record<string, unknown> };
+      d.state = { ...d.state, takeResendQueue: async () => Promise.reject(new Error('Sync 503')) };
+      await expect(checkAnswered('CH1', queuedIn(100_000), 'IM4', value, { parked: true })).rejects.toThrow('Sync 503');
+      expect(sent).toEqual([]);
+    });
   });
 
   test('two deliveries of the timer event at once send it once', async () => {

@@ -88,7 +88,14 @@ describe('resendLater', () => {
     await resendLater('CH1', known, owed, { retryAfterMs: 20_000, error: '429' }, d);
     // It holds them until the resend is overdue: due, then armed again twice after failures.
     const { timeoutSeconds } = createTask.mock.calls[0][1];
-    expect(openResendQueue).toHaveBeenCalledWith('CH1', 'session-1', NOW + timeoutSeconds * 1000 + 30_000, known);
+    expect(openResendQueue).toHaveBeenCalledWith(
+      'CH1',
+      'session-1',
+      'IM1',
+      NOW + timeoutSeconds * 1000 + 60_000,
+      NOW,
+      known,
+    );
 
     const failing = deps({ openResendQueue: jest.fn(async () => Promise.reject(new Error('Sync 503'))) });
     await expect(
@@ -135,7 +142,7 @@ describe('resend (the timer fired)', () => {
     const { deps: d, createTask, takeResendQueue } = deps({ queued: ['IM4', 'IM3'] });
     const opencx = { sendContactMessage: send } as unknown as BridgeDeps['opencx'];
     await resend(decision, known, { ...d, opencx });
-    expect(takeResendQueue).toHaveBeenCalledWith('CH1', 'session-1', known);
+    expect(takeResendQueue).toHaveBeenCalledWith('CH1', 'session-1', known, 'IM1');
     expect(send).toHaveBeenCalledTimes(1);
     expect(send.mock.calls[0][1]).toBe('Where is my parcel?\nCancel the delivery to my home\nOr to my office');
     // Refused again: the next resend carries all three, still in order.
@@ -164,17 +171,22 @@ describe('resend (the timer fired)', () => {
     const { deps: d, takeResendQueue } = deps({ claimOnce: jest.fn(async () => false) });
     const opencx = { sendContactMessage: send } as unknown as BridgeDeps['opencx'];
     await resend({ ...decision, rearmed: true }, known, { ...d, opencx });
-    expect(takeResendQueue).toHaveBeenCalledWith('CH1', 'session-1', known);
+    expect(takeResendQueue).toHaveBeenCalledWith('CH1', 'session-1', known, 'IM1');
     expect(send).not.toHaveBeenCalled();
   });
 
   /** Sync fails for everything but the resend's own claim: neither the answer nor the handoff can be written. */
-  function failingDeps(send: jest.Mock, queued: string[] = [], claimMessage = async (_sid: string) => true) {
+  function failingDeps(
+    send: jest.Mock,
+    queued: string[] = [],
+    claimMessage = async (_sid: string, _by?: string) => true,
+  ) {
     const release = jest.fn(async () => undefined);
     const syncDown = async () => {
       throw new Error('Sync 503');
     };
     const { deps: d, releaseMessage } = deps();
+    const releaseOwnMessage = jest.fn(async (_sid: string, _by: string) => undefined);
     const beginHandoff = jest.fn(syncDown);
     const working = {
       claimOnce: async () => true,
@@ -183,6 +195,7 @@ describe('resend (the timer fired)', () => {
       releaseMessage,
       takeResendQueue: async () => queued,
       claimMessage,
+      releaseOwnMessage,
     };
     const state = new Proxy(working as Record<string, unknown>, {
       get: (target, name: string) => target[name] ?? syncDown,
@@ -192,6 +205,7 @@ describe('resend (the timer fired)', () => {
     return {
       release,
       releaseMessage,
+      releaseOwnMessage,
       beginHandoff,
       deps: { ...d, ...reserve, deadline, state, opencx: { sendContactMessage: send } } as unknown as BridgeDeps,
     };
@@ -220,13 +234,24 @@ describe('resend (the timer fired)', () => {
 
   test('a queued message whose claim cannot be told goes to humans with the text, not left to nobody', async () => {
     const send = jest.fn();
-    const claimLost = async (sid: string) => (sid === 'IM3' ? Promise.reject(new Error('Sync 500')) : true);
-    const { deps: d, beginHandoff, releaseMessage } = failingDeps(send, ['IM3', 'IM4'], claimLost);
+    // IM3's claim lands, but its answer is lost.
+    const landed = new Map<string, string>();
+    const claimLost = async (sid: string, by?: string) => {
+      landed.set(sid, by!);
+      return sid === 'IM3' ? Promise.reject(new Error('Sync 500')) : true;
+    };
+    const { deps: d, beginHandoff, releaseOwnMessage } = failingDeps(send, ['IM3', 'IM4'], claimLost);
     await expect(resend(decision, known, d)).rejects.toThrow();
-    // Its claim may have landed: its watchdog would take it for someone else's, so humans get it.
     expect(send).not.toHaveBeenCalled();
     expect(beginHandoff).toHaveBeenCalledWith('CH1', expect.objectContaining({ reason: RATE_LIMITED_REASON }), known);
-    expect(releaseMessage).toHaveBeenCalledWith('IM4');
+    // Every claim of this take is given back, IM3's too if it landed: their watchdogs send them.
+    expect(releaseOwnMessage.mock.calls).toEqual(
+      expect.arrayContaining([
+        ['IM3', landed.get('IM3')],
+        ['IM4', landed.get('IM4')],
+      ]),
+    );
+    expect(landed.get('IM3')).toBe(landed.get('IM4'));
   });
 
   // Not to humans for a rate limit it did not hit: a watchdog looks for the answer.

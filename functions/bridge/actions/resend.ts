@@ -1,6 +1,7 @@
 // A customer's message OpenCX refused for its rate limit, when the wait did not fit the handler:
 // sent again by a timer task in our timer workspace (the message stays claimed meanwhile, so
 // Twilio's retries of it change nothing), or handed to humans with the reason (rate-limit.ts).
+import { randomUUID } from 'node:crypto';
 import type { ConversationMessage } from '../../common/twilio';
 import { type Decision, textForAi } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
@@ -50,7 +51,9 @@ export async function resendLater(
         .openResendQueue(
           conversationSid,
           sessionId,
+          owed.messageSids[0],
           deps.now().getTime() + next.afterSeconds * 1000 + RESEND_QUEUE_GRACE_MS,
+          deps.now().getTime(),
           known,
         )
         .catch((error: unknown) =>
@@ -76,18 +79,19 @@ export async function resendLater(
  * The resend timer fired: claimed by its (first) timer's SID, so a second delivery of its event
  * sends nothing. The customer's messages queued behind it go with it, after it. When neither OpenCX
  * nor humans could take the text, the claims are given back and the handler's failure arms the timer
- * again (queued messages taken and not sent are their watchdogs' to send). Once OpenCX took the text, a failure
- * arms a watchdog instead, as does a timer armed again that finds the claim kept: it is answered, or
- * humans get it.
+ * again (queued messages taken and not sent are their watchdogs' to send). Once OpenCX took the
+ * text, a failure arms a watchdog instead, as does a timer armed again that finds the claim kept: it
+ * is answered, or humans get it.
  */
 export async function resend(d: Resend, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   const claim = `resend_${d.timerSid}`;
   const sessionId = known.record.sessionId!;
+  const owner = d.messageSids[0];
   if (!(await deps.state.claimOnce(claim))) {
     if (!d.rearmed) return { outcome: 'duplicate', sessionId };
     // The queue's messages were not sent: closed, it is their watchdogs' to send, each on its own.
     await deps.state
-      .takeResendQueue(d.conversationSid, sessionId, known)
+      .takeResendQueue(d.conversationSid, sessionId, known, owner)
       .catch((error: unknown) => deps.warn('could not close the resend queue', { error: String(error) }));
     const newest = d.messageSids[d.messageSids.length - 1];
     return awaitAnswer(d.conversationSid, known, newest, deps, { resendFailed: true }, { resent: true });
@@ -95,7 +99,14 @@ export async function resend(d: Resend, known: KnownRecord, deps: BridgeDeps): P
   const progress: { reachedAi?: boolean } = {};
   let queued: ConversationMessage[] = [];
   try {
-    queued = await claimQueued(d.conversationSid, sessionId, known, deps);
+    // Not taken or not read: the text goes alone, and the queued messages' watchdogs send them.
+    queued = await claimQueued(d.conversationSid, known, deps, owner).catch((error: unknown) => {
+      if (error instanceof UnknownClaim) throw error.failure;
+      deps.warn('could not take the messages queued behind the resend; their watchdogs send them', {
+        error: String(error),
+      });
+      return [];
+    });
     const text = [d.text, ...queued.map(textForAi)].join('\n');
     const claimed = [...d.messageSids, ...queued.map((m) => m.sid)];
     return await answerCustomer(d.conversationSid, known, text, deps, claimed, { since: d.since, progress });
@@ -129,7 +140,8 @@ export async function resend(d: Resend, known: KnownRecord, deps: BridgeDeps): P
 
 /**
  * An overdue resend queue (its resend never came): the watchdog of a message in it takes the whole
- * queue and sends what nobody else claimed, in the order it was written.
+ * queue and sends what nobody else claimed, in the order it was written. A failure fails the
+ * watchdog, whose timer is armed again: then its message is no longer queued, and it sends it alone.
  */
 export async function sendOverdueQueue(
   conversationSid: string,
@@ -137,10 +149,13 @@ export async function sendOverdueQueue(
   deps: BridgeDeps,
 ): Promise<Outcome> {
   const sessionId = known.record.sessionId!;
-  const queued = await claimQueued(conversationSid, sessionId, known, deps);
+  const queued = await claimQueued(conversationSid, known, deps).catch((error: unknown) => {
+    throw error instanceof UnknownClaim ? error.failure : error;
+  });
   if (queued.length === 0)
     return { outcome: 'duplicate', sessionId, reason: 'whoever claimed the message watches its answer' };
   deps.warn("the resend the customer's messages waited for is overdue; sending them", { sessionId });
+  const first = queued[0].sentAt || undefined;
   return answerCustomer(
     conversationSid,
     known,
@@ -148,48 +163,49 @@ export async function sendOverdueQueue(
     deps,
     queued.map((m) => m.sid),
     {
-      writtenAt: queued[0].sentAt || undefined,
+      // The answer timeout counts from when the customer wrote the first of them.
+      ...(first !== undefined && { since: first }),
+      writtenAt: first,
     },
   );
 }
 
+/** A queued message's claim failed: it may have landed. The claims this take made are given back. */
+class UnknownClaim extends Error {
+  constructor(readonly failure: unknown) {
+    super(String(failure));
+  }
+}
+
 /**
- * The messages queued behind this resend, in the order they were written, claimed: a watchdog (or a
- * retried webhook) may have sent one meanwhile. None when the queue cannot be taken or read: its
- * messages are then unclaimed, and their watchdogs send them. A claim that fails (it may have
- * landed, and a watchdog would take it for someone else's) fails the whole, its claims given back.
+ * The messages queued behind a resend (its `owner`'s queue; any, for an overdue one), taken from the
+ * record and claimed in the order they were written: a watchdog (or a retried webhook) may have sent
+ * one meanwhile. A claim that fails gives back every claim this take made, that one too if it
+ * landed (a watchdog would take it for someone else's), and throws `UnknownClaim`.
  */
 async function claimQueued(
   conversationSid: string,
-  sessionId: string,
   known: KnownRecord,
   deps: BridgeDeps,
+  owner?: string,
 ): Promise<ConversationMessage[]> {
-  let found: ConversationMessage[];
-  try {
-    const sids = await deps.state.takeResendQueue(conversationSid, sessionId, known);
-    if (sids.length === 0) return [];
-    const { conversationsServiceSid } = deps.config;
-    const newestFirst = await deps.twilio.conversations.listMessages(conversationsServiceSid, conversationSid, {
+  const sids = await deps.state.takeResendQueue(conversationSid, known.record.sessionId!, known, owner);
+  if (sids.length === 0) return [];
+  const newestFirst = await deps.twilio.conversations.listMessages(
+    deps.config.conversationsServiceSid,
+    conversationSid,
+    {
       order: 'desc',
       limit: QUEUED_SCAN,
-    });
-    found = newestFirst.filter((m) => sids.includes(m.sid)).sort((a, b) => a.index - b.index);
-  } catch (error) {
-    deps.warn('could not take the messages queued behind the resend; their watchdogs send them', {
-      error: String(error),
-    });
-    return [];
-  }
-  const claims = await Promise.allSettled(found.map((m) => deps.state.claimMessage(m.sid)));
-  const claimed = found.filter((_, i) => {
-    const c = claims[i];
-    return c.status === 'fulfilled' && c.value;
-  });
+    },
+  );
+  const found = newestFirst.filter((m) => sids.includes(m.sid)).sort((a, b) => a.index - b.index);
+  const by = randomUUID();
+  const claims = await Promise.allSettled(found.map((m) => deps.state.claimMessage(m.sid, by)));
   const failed = claims.find((c) => c.status === 'rejected');
   if (failed) {
-    await Promise.all(claimed.map((m) => deps.state.releaseMessage(m.sid).catch(() => undefined)));
-    throw failed.reason;
+    await Promise.all(found.map((m) => deps.state.releaseOwnMessage(m.sid, by).catch(() => undefined)));
+    throw new UnknownClaim(failed.reason);
   }
-  return claimed;
+  return found.filter((_, i) => (claims[i] as PromiseFulfilledResult<boolean>).value);
 }
