@@ -12,6 +12,7 @@ export type AdminErrorCode =
   | 'not_handed_off'
   | 'handback_failed'
   | 'handback_in_progress'
+  | 'transfer_pending'
   | 'ai_worker_conflict'
   | 'settings_changed'
   | 'setup_busy'

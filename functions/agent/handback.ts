@@ -63,6 +63,8 @@ export const handler = pluginEndpoint(
         throw new AdminError(409, 'not_handed_off', result.reason);
       case 'in-progress':
         throw new AdminError(409, 'handback_in_progress', result.reason);
+      case 'transfer-pending':
+        throw new AdminError(409, 'transfer_pending', result.reason);
       case 'failed':
         throw new AdminError(
           502,

@@ -9,6 +9,7 @@ import {
   handbackTaskAttributes,
   instructionOf,
   isHandbackTask,
+  pendingTransfer,
   resumingHandback,
   routedHandbackTask,
   STALE_HANDBACK_MS,
@@ -154,6 +155,29 @@ describe("routedHandbackTask (a stale handback's earlier invite)", () => {
     for (const status of ['canceled', 'completed', 'wrapping', null])
       expect(routedHandbackTask(handback(), [invited(INVITED_TASK, status, { opencxHandbackAt: AT })])).toBeUndefined();
     expect(routedHandbackTask(handback(), [])).toBeUndefined();
+  });
+});
+
+describe('pendingTransfer (a hand-back waits until a transfer is accepted or canceled)', () => {
+  const invited = (sid: string, assignmentStatus: string | null, attributes: Record<string, unknown> = {}) => ({
+    sid,
+    assignmentStatus,
+    attributes,
+  });
+  const TRANSFER = 'WT000000000000000000000000000000e2';
+
+  test('another task of the interaction that no agent has accepted yet is one', () => {
+    for (const status of ['pending', 'reserved'])
+      expect(pendingTransfer([invited(HUMAN_TASK, 'assigned'), invited(TRANSFER, status)], HUMAN_TASK)).toEqual(
+        invited(TRANSFER, status),
+      );
+  });
+
+  test("not the caller's own task, an accepted or ended transfer, or an earlier hand-back's invite", () => {
+    expect(pendingTransfer([invited(HUMAN_TASK, 'reserved')], HUMAN_TASK)).toBeUndefined();
+    for (const status of ['assigned', 'wrapping', 'completed', 'canceled', null])
+      expect(pendingTransfer([invited(TRANSFER, status)], HUMAN_TASK)).toBeUndefined();
+    expect(pendingTransfer([invited(TRANSFER, 'pending', { opencxHandbackAt: AT })], HUMAN_TASK)).toBeUndefined();
   });
 });
 

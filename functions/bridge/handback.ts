@@ -171,6 +171,20 @@ export function routedHandbackTask(handback: Handback, invited: InvitedTask[]): 
   )?.sid;
 }
 
+/**
+ * A transfer of the conversation waiting for an agent (an invite's task not yet accepted): handed
+ * back meanwhile, the colleague's accept would hold the conversation while the AI's invite is routed
+ * to humans again. The caller's own task and hand-back invites are not transfers.
+ */
+export function pendingTransfer(invited: InvitedTask[], taskSid: string): InvitedTask | undefined {
+  return invited.find(
+    (task) =>
+      task.sid !== taskSid &&
+      (task.assignmentStatus === 'pending' || task.assignmentStatus === 'reserved') &&
+      task.attributes[HANDBACK_MARKER] === undefined,
+  );
+}
+
 /** The timer that gives a handed-back conversation to humans if the AI has not taken it by then. */
 export function untakenHandbackTimer(
   conversationSid: string,

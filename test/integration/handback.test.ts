@@ -596,9 +596,35 @@ describe('races', () => {
     expect(answer.body).toMatchObject({ handedBack: true });
   });
 
+  test('a hand-back while the transfer waits for a colleague is refused: the AI is not invited', async () => {
+    const { conversationSid, humanTaskSid, interactionSid, transferred } = await aliceTransfers();
+    const invites = () => world.flex.getInteraction(interactionSid).channel.invites.length;
+    const before = invites();
+    const refused = await handBack(humanTaskSid, 'Over to the AI');
+    await world.settle();
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'transfer_pending',
+      message: expect.stringMatching(/^A transfer of this conversation is waiting/),
+    });
+    expect(invites()).toBe(before);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', taskSid: humanTaskSid });
+    expect(world.task(humanTaskSid).assignmentStatus).toBe('assigned');
+
+    // The colleague accepts: the conversation is theirs, and so is the hand-back.
+    await world.humanAgentAccepts(transferred.sid);
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', taskSid: transferred.sid });
+  });
+
   test("a hand-back meeting a colleague's accept of the transfer is refused, not told the AI has it", async () => {
-    const { conversationSid, humanTaskSid, transferred } = await aliceTransfers();
+    const { conversationSid, humanTaskSid, interactionSid, transferred } = await aliceTransfers();
     const colleague = world.reservations(transferred.sid).find((r) => r.status === 'pending')!;
+    // The interaction's invites cannot be read: the transfer is not seen, and the record must refuse it.
+    world.twilio.addFault({
+      method: 'GET',
+      path: new RegExp(`/Interactions/${interactionSid}/Channels/[^/]+/Invites`),
+      status: 400,
+    });
     // The hand-back's write of the record waits until the colleague's accept is recorded.
     let open!: () => void;
     const item = new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`);

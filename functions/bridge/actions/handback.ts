@@ -15,6 +15,7 @@ import {
   HANDBACK_TAKE_SECONDS,
   handbackCutoff,
   handbackTaskAttributes,
+  pendingTransfer,
   routedHandbackTask,
   untakenHandbackTimer,
   untakenHandoff,
@@ -49,6 +50,8 @@ export type HandbackOutcome =
   | { outcome: 'already'; reason: string; wrapup?: 'wrapup' | 'left-to-agent' }
   | { outcome: 'in-progress'; reason: string }
   | { outcome: 'refused'; reason: string }
+  /** A transfer of the conversation waits for an agent: the colleague who accepts it holds it. */
+  | { outcome: 'transfer-pending'; reason: string }
   | { outcome: 'failed'; reason: string; mayHaveHappened: boolean };
 
 export type HandbackDeps = Pick<BridgeDeps, 'config' | 'twilio' | 'state' | 'now' | 'warn'>;
@@ -132,6 +135,14 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
       break;
     }
     case 'hand-back': {
+      const transfer = await transferWaiting(flexInteractionSid, flexInteractionChannelSid, task.sid, deps);
+      if (transfer)
+        return {
+          outcome: 'transfer-pending',
+          reason:
+            'A transfer of this conversation is waiting for an agent to accept it: cancel the transfer first, ' +
+            'or leave the conversation to the agent who accepts it',
+        };
       handback = {
         at: now.toISOString(),
         id: randomUUID(),
@@ -190,6 +201,22 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
     wrapUp(flexInteractionSid, flexInteractionChannelSid, task.sid, deps),
   ]);
   return { outcome: 'handed-back', invitedTaskSid, wrapup, history: readHistory(attributes) };
+}
+
+/** The task of a transfer not yet accepted, if the interaction has one; undefined too when it cannot be read. */
+async function transferWaiting(
+  interactionSid: string,
+  channelSid: string,
+  taskSid: string,
+  deps: HandbackDeps,
+): Promise<string | undefined> {
+  try {
+    return pendingTransfer(await deps.twilio.flex.listInvitedTasks(interactionSid, channelSid), taskSid)?.sid;
+  } catch (error) {
+    // The hand-back goes ahead as before this check: the agent asked for it, and a transfer is rare.
+    deps.warn("could not list the interaction's invites to look for a pending transfer", { error: String(error) });
+    return undefined;
+  }
 }
 
 /**
