@@ -9,7 +9,7 @@ import {
   handbackTaskAttributes,
   instructionOf,
   isHandbackTask,
-  pendingTransfer,
+  transferCandidates,
   resumingHandback,
   routedHandbackTask,
   STALE_HANDBACK_MS,
@@ -158,7 +158,7 @@ describe("routedHandbackTask (a stale handback's earlier invite)", () => {
   });
 });
 
-describe('pendingTransfer (a hand-back waits until a transfer is accepted or canceled)', () => {
+describe('transferCandidates (a hand-back waits until a transfer is accepted or canceled)', () => {
   const invited = (sid: string, assignmentStatus: string | null, attributes: Record<string, unknown> = {}) => ({
     sid,
     assignmentStatus,
@@ -166,18 +166,21 @@ describe('pendingTransfer (a hand-back waits until a transfer is accepted or can
   });
   const TRANSFER = 'WT000000000000000000000000000000e2';
 
-  test('another task of the interaction that no agent has accepted yet is one', () => {
+  test('another task of the interaction that no agent has accepted yet may be one', () => {
     for (const status of ['pending', 'reserved'])
-      expect(pendingTransfer([invited(HUMAN_TASK, 'assigned'), invited(TRANSFER, status)], HUMAN_TASK)).toEqual(
-        invited(TRANSFER, status),
-      );
+      expect(transferCandidates([invited(HUMAN_TASK, 'assigned'), invited(TRANSFER, status)], HUMAN_TASK)).toEqual([
+        TRANSFER,
+      ]);
+    // Copied from a task that was handed back once: still a transfer.
+    expect(transferCandidates([invited(TRANSFER, 'pending', { opencxHandbackAt: AT })], HUMAN_TASK)).toEqual([
+      TRANSFER,
+    ]);
   });
 
-  test("not the caller's own task, an accepted or ended transfer, or an earlier hand-back's invite", () => {
-    expect(pendingTransfer([invited(HUMAN_TASK, 'reserved')], HUMAN_TASK)).toBeUndefined();
+  test("not the caller's own task, or one accepted or ended", () => {
+    expect(transferCandidates([invited(HUMAN_TASK, 'reserved')], HUMAN_TASK)).toEqual([]);
     for (const status of ['assigned', 'wrapping', 'completed', 'canceled', null])
-      expect(pendingTransfer([invited(TRANSFER, status)], HUMAN_TASK)).toBeUndefined();
-    expect(pendingTransfer([invited(TRANSFER, 'pending', { opencxHandbackAt: AT })], HUMAN_TASK)).toBeUndefined();
+      expect(transferCandidates([invited(TRANSFER, status)], HUMAN_TASK)).toEqual([]);
   });
 });
 

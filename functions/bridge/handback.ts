@@ -172,18 +172,23 @@ export function routedHandbackTask(handback: Handback, invited: InvitedTask[]): 
 }
 
 /**
- * A transfer of the conversation waiting for an agent (an invite's task not yet accepted): handed
- * back meanwhile, the colleague's accept would hold the conversation while the AI's invite is routed
- * to humans again. The caller's own task and hand-back invites are not transfers.
+ * The tasks of the interaction that may be a transfer waiting for an agent: handed back meanwhile,
+ * the colleague's accept would hold the conversation while the AI's invite is routed to humans
+ * again. While humans hold the conversation no hand-back invite is routed, so every other task
+ * still routed is one (its attributes, copied from the agent's task, may carry an old hand-back's
+ * marker). Only candidates: the list's status may be older than the task's.
  */
-export function pendingTransfer(invited: InvitedTask[], taskSid: string): InvitedTask | undefined {
-  return invited.find(
-    (task) =>
-      task.sid !== taskSid &&
-      (task.assignmentStatus === 'pending' || task.assignmentStatus === 'reserved') &&
-      task.attributes[HANDBACK_MARKER] === undefined,
-  );
+export function transferCandidates(invited: InvitedTask[], taskSid: string): string[] {
+  return invited
+    .filter(
+      (task) => task.sid !== taskSid && (task.assignmentStatus === 'pending' || task.assignmentStatus === 'reserved'),
+    )
+    .map((task) => task.sid);
 }
+
+/** A task still waiting for an agent, by TaskRouter's own read of it. */
+export const waitsForAgent = (assignmentStatus: string): boolean =>
+  assignmentStatus === 'pending' || assignmentStatus === 'reserved';
 
 /** The timer that gives a handed-back conversation to humans if the AI has not taken it by then. */
 export function untakenHandbackTimer(

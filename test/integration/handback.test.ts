@@ -541,7 +541,7 @@ describe('races', () => {
   });
 
   /** Flex's transfer: an invite makes a new task for the same interaction, which Alice still holds. */
-  const aliceTransfers = async () => {
+  const aliceTransfers = async (copied: Record<string, unknown> = {}) => {
     const alices = await conversationWithAlice();
     const held = world.task(alices.humanTaskSid);
     const interactionSid = held.attributes.flexInteractionSid as string;
@@ -549,7 +549,7 @@ describe('races', () => {
       workspace_sid: world.workspaceSid,
       workflow_sid: world.workflowSid,
       task_channel_unique_name: 'chat',
-      attributes: { ...held.attributes, transferTargetType: 'queue' },
+      attributes: { ...held.attributes, ...copied, transferTargetType: 'queue' },
     });
     await world.settle();
     const transferred = world.tasksOf(alices.conversationSid).find((t) => t.attributes.transferTargetType === 'queue')!;
@@ -597,7 +597,9 @@ describe('races', () => {
   });
 
   test('a hand-back while the transfer waits for a colleague is refused: the AI is not invited', async () => {
-    const { conversationSid, humanTaskSid, interactionSid, transferred } = await aliceTransfers();
+    // Alice's task carries the marker of a hand-back long done, and the transfer copies it.
+    const earlier = { opencxHandbackAt: '2026-01-05T10:00:00.000Z' };
+    const { conversationSid, humanTaskSid, interactionSid, transferred } = await aliceTransfers(earlier);
     const invites = () => world.flex.getInteraction(interactionSid).channel.invites.length;
     const before = invites();
     const refused = await handBack(humanTaskSid, 'Over to the AI');

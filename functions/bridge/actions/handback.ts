@@ -15,10 +15,11 @@ import {
   HANDBACK_TAKE_SECONDS,
   handbackCutoff,
   handbackTaskAttributes,
-  pendingTransfer,
   routedHandbackTask,
+  transferCandidates,
   untakenHandbackTimer,
   untakenHandoff,
+  waitsForAgent,
 } from '../handback';
 import { handoffAttributes } from '../handoff';
 import { handoffInsight, recordInsight } from '../insights';
@@ -211,10 +212,14 @@ async function transferWaiting(
   deps: HandbackDeps,
 ): Promise<string | undefined> {
   try {
-    return pendingTransfer(await deps.twilio.flex.listInvitedTasks(interactionSid, channelSid), taskSid)?.sid;
+    const candidates = transferCandidates(await deps.twilio.flex.listInvitedTasks(interactionSid, channelSid), taskSid);
+    const tasks = await Promise.all(
+      candidates.map((sid) => deps.twilio.taskrouter.fetchTask(deps.config.workspaceSid, sid)),
+    );
+    return tasks.find((task) => waitsForAgent(task.assignmentStatus))?.sid;
   } catch (error) {
     // The hand-back goes ahead as before this check: the agent asked for it, and a transfer is rare.
-    deps.warn("could not list the interaction's invites to look for a pending transfer", { error: String(error) });
+    deps.warn('could not look for a pending transfer of the conversation', { error: String(error) });
     return undefined;
   }
 }
