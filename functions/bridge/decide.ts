@@ -466,6 +466,12 @@ export interface WatchedSend {
    */
   parked?: boolean;
   /**
+   * The message was queued behind a rate-limited text's resend (always with `parked`): it waits for
+   * that resend while it is not overdue, and once someone else claimed it, its answer is awaited
+   * (the resend or a watchdog may fail after its claim).
+   */
+  queued?: boolean;
+  /**
    * Our record of the conversation could not be read when the message came, so nobody may have
    * looked at it: its claim tells whether anyone sent it, and the watchdog decides it if nobody did.
    */
@@ -478,6 +484,7 @@ const WATCHED_SEND_FLAGS = [
   'stillWorking',
   'unparked',
   'parked',
+  'queued',
   'unread',
 ] as const satisfies (keyof WatchedSend)[];
 

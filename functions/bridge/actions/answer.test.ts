@@ -380,10 +380,12 @@ describe('checkAnswered (the watchdog) sending a message OpenCX never took', () 
       ({
         record: {
           ...(known as { record: object }).record,
-          resendQueue: { sessionId: 's1', messageSids: ['IM3', 'IM4'], until },
+          resendQueue: { sessionId: 's1', owner: 'IM1', messageSids: ['IM3', 'IM4'], until },
         },
         revision: '1',
       }) as never;
+
+    const QUEUED = { parked: true, queued: true };
 
     function queueDeps() {
       const { deps: value, sent, timers } = deps();
@@ -405,30 +407,46 @@ describe('checkAnswered (the watchdog) sending a message OpenCX never took', () 
 
     test('waits while the resend is not overdue (armed again after a failure), then looks again', async () => {
       const { value, sent, timers, taken } = queueDeps();
-      await expect(checkAnswered('CH1', queuedIn(130_000), 'IM4', value, { parked: true })).resolves.toMatchObject({
+      await expect(checkAnswered('CH1', queuedIn(130_000), 'IM4', value, QUEUED)).resolves.toMatchObject({
         outcome: 'deferred',
       });
       expect(sent).toEqual([]);
       expect(taken).toEqual([]);
-      expect(timers).toEqual([expect.objectContaining({ opencxTimer: 'answer', messageSid: 'IM4', parked: true })]);
+      expect(timers).toEqual([
+        expect.objectContaining({ opencxTimer: 'answer', messageSid: 'IM4', parked: true, queued: true }),
+      ]);
     });
 
     test('once the resend is overdue, sends the whole queue in the order it was written, once', async () => {
-      const { value, sent } = queueDeps();
-      await checkAnswered('CH1', queuedIn(100_000), 'IM4', value, { parked: true });
+      const { value, sent, timers } = queueDeps();
+      await checkAnswered('CH1', queuedIn(100_000), 'IM4', value, QUEUED);
       expect(sent).toEqual(['To my office, please\nBefore 5 pm']);
-      // The other message's watchdog finds the queue taken and its message claimed.
-      await expect(checkAnswered('CH1', queuedIn(100_000), 'IM3', value, { parked: true })).resolves.toMatchObject({
+      // The other message's watchdog finds the queue taken and its message claimed: it awaits the
+      // answer (its claimer may yet fail) rather than trust it, and sends nothing.
+      await expect(checkAnswered('CH1', queuedIn(100_000), 'IM3', value, QUEUED)).resolves.toMatchObject({
+        outcome: 'awaiting-answer',
+      });
+      expect(timers.at(-1)).toMatchObject({ opencxTimer: 'answer', messageSid: 'IM3', resent: true });
+      expect(sent).toHaveLength(1);
+    });
+
+    test('a queued message someone else claimed and the AI answered needs nothing more', async () => {
+      const { value, timers, claimed } = queueDeps();
+      claimed.add('IM3');
+      const d = value as unknown as { twilio: { conversations: object }; state: Record<string, unknown> };
+      d.twilio.conversations = { listMessages: async () => [msg('IM5', 'ai'), third, second, guarded] };
+      d.state = { ...d.state, takeResendQueue: async () => [] };
+      await expect(checkAnswered('CH1', queuedIn(100_000), 'IM3', value, QUEUED)).resolves.toMatchObject({
         outcome: 'duplicate',
       });
-      expect(sent).toHaveLength(1);
+      expect(timers).toEqual([]);
     });
 
     test('a queue it cannot take fails the watchdog (its timer armed again), never a silent stand-down', async () => {
       const { value, sent } = queueDeps();
       const d = value as unknown as { state: Record<string, unknown> };
       d.state = { ...d.state, takeResendQueue: async () => Promise.reject(new Error('Sync 503')) };
-      await expect(checkAnswered('CH1', queuedIn(100_000), 'IM4', value, { parked: true })).rejects.toThrow('Sync 503');
+      await expect(checkAnswered('CH1', queuedIn(100_000), 'IM4', value, QUEUED)).rejects.toThrow('Sync 503');
       expect(sent).toEqual([]);
     });
   });

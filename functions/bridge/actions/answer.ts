@@ -370,7 +370,7 @@ export function watchQueuedMessage(
   messageSid: string,
   deps: BridgeDeps,
 ): Promise<string> {
-  return armWatchdog(conversationSid, sessionId, messageSid, { parked: true }, deps);
+  return armWatchdog(conversationSid, sessionId, messageSid, { parked: true, queued: true }, deps);
 }
 
 function armWatchdog(
@@ -488,6 +488,7 @@ export async function checkAnswered(
     stillWorking = false,
     unparked = false,
     parked = false,
+    queued = false,
     unread = false,
   }: WatchedSend = {},
   /** This watchdog was armed again after its handling failed. */
@@ -502,15 +503,17 @@ export async function checkAnswered(
   // Not left for the engage: whoever sent the message claimed it; unclaimed, nobody did.
   const unsent = newestFirst.find((m) => m.sid === messageSid);
   if (unread) return decideUnread(conversationSid, known, unsent, deps, rearmed);
-  if (parked && queuedForResend(known.record, messageSid)) {
+  if (queued && queuedForResend(known.record, messageSid)) {
     const now = deps.now().getTime();
     // Behind a resend not yet overdue (armed again after a failure): sent after it, not before.
     if (waitsForResend(known.record, now)) {
       const after = Math.ceil((known.record.resendQueue!.until - now) / 1000) + 1;
-      const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, { parked }, deps, deps.twilio, after);
+      const flags = { parked, queued };
+      const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, flags, deps, deps.twilio, after);
       return { outcome: 'deferred', sessionId, reason: 'the resend it waits behind is not overdue yet', timerSid };
     }
-    return sendOverdueQueue(conversationSid, known, deps);
+    const sent = await sendOverdueQueue(conversationSid, known, deps);
+    if (sent) return sent;
   }
   if (unparked || parked) {
     if (unsent && (await deps.state.claimMessage(messageSid)))
@@ -519,7 +522,9 @@ export async function checkAnswered(
       });
     // Whoever claimed it (the engage's first text, a retry of its webhook) has its send watched, slow
     // answer or resend included. Claimed by this watchdog before its own handling failed: awaited.
-    if (!rearmed) return { outcome: 'duplicate', sessionId, reason: 'whoever claimed the message watches its answer' };
+    // A queued message's claimer (a resend, another watchdog) may fail after its claim: awaited too.
+    if (!rearmed && (!queued || answeredAfter(newestFirst, messageSid)))
+      return { outcome: 'duplicate', sessionId, reason: 'whoever claimed the message watches its answer' };
     return awaitAnswer(conversationSid, known, messageSid, deps, { resendFailed: true }, { resent: true });
   }
   // A photo or a file alone (its handoff failed): for humans, whatever the AI answered since.

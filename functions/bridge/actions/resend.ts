@@ -140,20 +140,22 @@ export async function resend(d: Resend, known: KnownRecord, deps: BridgeDeps): P
 
 /**
  * An overdue resend queue (its resend never came): the watchdog of a message in it takes the whole
- * queue and sends what nobody else claimed, in the order it was written. A failure fails the
- * watchdog, whose timer is armed again: then its message is no longer queued, and it sends it alone.
+ * queue and sends what nobody else claimed, in the order it was written. Undefined when another
+ * took the queue first: the watchdog then sees to its own message. A failure fails the watchdog,
+ * whose timer is armed again: then its message is no longer queued, and it sees to it alone.
  */
 export async function sendOverdueQueue(
   conversationSid: string,
   known: KnownRecord,
   deps: BridgeDeps,
-): Promise<Outcome> {
+): Promise<Outcome | undefined> {
   const sessionId = known.record.sessionId!;
-  const queued = await claimQueued(conversationSid, known, deps).catch((error: unknown) => {
+  // That queue only: a queue opened since is another resend's, live.
+  const owner = known.record.resendQueue!.owner;
+  const queued = await claimQueued(conversationSid, known, deps, owner).catch((error: unknown) => {
     throw error instanceof UnknownClaim ? error.failure : error;
   });
-  if (queued.length === 0)
-    return { outcome: 'duplicate', sessionId, reason: 'whoever claimed the message watches its answer' };
+  if (queued.length === 0) return undefined;
   deps.warn("the resend the customer's messages waited for is overdue; sending them", { sessionId });
   const first = queued[0].sentAt || undefined;
   return answerCustomer(
