@@ -1605,6 +1605,17 @@ describe('watchdogAfterFailure (a customer message whose handling failed, which 
     });
   });
 
+  it('keeps a message queued behind a resend waiting for it (its own watchdog could not be armed)', () => {
+    const sid = message.message!.sid;
+    const queued = record('ai', {
+      resendQueue: { sessionId: 'session-1', owner: 'IM0', messageSids: [sid], until: 9 },
+    });
+    expect(watchdogAfterFailure(message, relayed, { decidedOn: record('ai'), now: queued }, config)).toEqual({
+      attributes: { ...watching, messageSid: sid, parked: true, queued: true },
+      afterSeconds: config.aiAnswerTimeoutSeconds,
+    });
+  });
+
   it('looks again soon once the failure left a handoff begun (the customer was told a human is coming)', () => {
     const begun = record('handoff', { handoff: { reason: 'AI requested human handoff', at: '2026-12-02T10:00:00Z' } });
     expect(watchdogAfterFailure(message, relayed, { decidedOn: record('ai'), now: begun }, config)).toEqual({

@@ -10,6 +10,7 @@ import { answerKey } from './dedup';
 import type { BridgeEvent, ConversationEvent, CustomerMessage, OpencxBridgeEvent, TaskRouterEvent } from './events';
 import { type IdleTimer, readIdleTimer } from './idle';
 import { handbackEnd, handedBackFrom, isHandbackTask } from './handback';
+import { queuedForResend } from './rate-limit';
 import { AI_UNAVAILABLE } from './handoff';
 import { AI_REQUESTED_HANDOFF } from './opencx-events';
 
@@ -666,6 +667,8 @@ export function watchdogAfterFailure(
           conversationSid: event.conversationSid,
           sessionId: current.sessionId,
           messageSid: event.message.sid,
+          // Queued behind a resend before the failure: it waits for that resend still.
+          ...(queuedForResend(current, event.message.sid) && { parked: true, queued: true }),
           rearmed: 1,
         },
     // The default: a short wait.

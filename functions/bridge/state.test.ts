@@ -354,6 +354,15 @@ describe('the resend queue (messages that follow a rate-limited text)', () => {
     expect(items[shard].CH1).toEqual({ ...held, ...queueOf('IM5', [], UNTIL + 90_000) });
   });
 
+  it("an overdue queue's watchdog takes it only while it is still overdue", async () => {
+    const queued = { ...held, ...queueOf('IM1', ['IM2']) };
+    const { state, calls } = syncHolding({ [shard]: { CH1: queued } });
+    // Its resend, refused again, made it live once more.
+    await expect(state.takeResendQueue('CH1', 'S1', undefined, 'IM1', UNTIL - 1)).resolves.toEqual([]);
+    expect(calls.filter((c) => c.startsWith('UPDATE'))).toEqual([]);
+    await expect(state.takeResendQueue('CH1', 'S1', undefined, 'IM1', UNTIL)).resolves.toEqual(['IM2']);
+  });
+
   it('queues nothing behind an overdue resend', async () => {
     const overdue = { ...held, ...queueOf('IM1', ['IM2']) };
     const { state, calls } = syncHolding({ [shard]: { CH1: overdue } });

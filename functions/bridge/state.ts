@@ -640,6 +640,8 @@ export class BridgeState {
     sessionId: string,
     known?: KnownRecord,
     owner?: string,
+    /** Only once overdue at this time (epoch ms): an overdue queue's watchdog leaves a live one alone. */
+    overdueAt?: number,
   ): Promise<string[]> {
     let taken: string[] = [];
     await this.update(
@@ -647,6 +649,7 @@ export class BridgeState {
       ({ resendQueue, ...r }) => {
         if (resendQueue?.sessionId !== sessionId || (owner !== undefined && resendQueue.owner !== owner))
           return undefined;
+        if (overdueAt !== undefined && overdueAt < resendQueue.until) return undefined;
         // Kept across attempts: an attempt whose answer was lost took the queue although it reads as failed.
         taken = [...new Set([...taken, ...resendQueue.messageSids])];
         return r;

@@ -430,16 +430,17 @@ describe('checkAnswered (the watchdog) sending a message OpenCX never took', () 
       expect(sent).toHaveLength(1);
     });
 
-    test('a queued message someone else claimed and the AI answered needs nothing more', async () => {
-      const { value, timers, claimed } = queueDeps();
+    test('a queued message claimed elsewhere is awaited though an AI answer follows it (maybe not its)', async () => {
+      const { value, timers, claimed, sent } = queueDeps();
       claimed.add('IM3');
       const d = value as unknown as { twilio: { conversations: object }; state: Record<string, unknown> };
       d.twilio.conversations = { listMessages: async () => [msg('IM5', 'ai'), third, second, guarded] };
       d.state = { ...d.state, takeResendQueue: async () => [] };
       await expect(checkAnswered('CH1', queuedIn(100_000), 'IM3', value, QUEUED)).resolves.toMatchObject({
-        outcome: 'duplicate',
+        outcome: 'awaiting-answer',
       });
-      expect(timers).toEqual([]);
+      expect(timers).toEqual([expect.objectContaining({ messageSid: 'IM3', resent: true })]);
+      expect(sent).toEqual([]);
     });
 
     test('a queue it cannot take fails the watchdog (its timer armed again), never a silent stand-down', async () => {

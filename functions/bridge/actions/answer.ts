@@ -522,8 +522,9 @@ export async function checkAnswered(
       });
     // Whoever claimed it (the engage's first text, a retry of its webhook) has its send watched, slow
     // answer or resend included. Claimed by this watchdog before its own handling failed: awaited.
-    // A queued message's claimer (a resend, another watchdog) may fail after its claim: awaited too.
-    if (!rearmed && (!queued || answeredAfter(newestFirst, messageSid)))
+    // A queued message's claimer (a resend, another watchdog) may fail after its claim, and an AI
+    // answer after it may be an earlier message's: awaited too, and OpenCX's history then tells.
+    if (!rearmed && !queued)
       return { outcome: 'duplicate', sessionId, reason: 'whoever claimed the message watches its answer' };
     return awaitAnswer(conversationSid, known, messageSid, deps, { resendFailed: true }, { resent: true });
   }

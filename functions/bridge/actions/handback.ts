@@ -6,7 +6,7 @@
 // that invite made, so there is never a second AI task. When TaskRouter offers the AI the invited
 // task, `resume` starts a new OpenCX session that knows of the human's part (engage.ts).
 import { randomUUID } from 'node:crypto';
-import { mayHaveBeenProcessed, type TaskSnapshot } from '../../common/twilio';
+import { mayHaveBeenProcessed, type TaskSnapshot, undefinedIfNotFound } from '../../common/twilio';
 import type { Handback } from '../conversation-record';
 import { type Decision, isOurMessage } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
@@ -205,7 +205,7 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
 }
 
 /** The task of a transfer not yet accepted, if the interaction has one; undefined too when it cannot be read. */
-async function transferWaiting(
+export async function transferWaiting(
   interactionSid: string,
   channelSid: string,
   taskSid: string,
@@ -213,10 +213,11 @@ async function transferWaiting(
 ): Promise<string | undefined> {
   try {
     const candidates = transferCandidates(await deps.twilio.flex.listInvitedTasks(interactionSid, channelSid), taskSid);
+    // A task deleted since (5 minutes after it ended) waits for nobody.
     const tasks = await Promise.all(
-      candidates.map((sid) => deps.twilio.taskrouter.fetchTask(deps.config.workspaceSid, sid)),
+      candidates.map((sid) => undefinedIfNotFound(deps.twilio.taskrouter.fetchTask(deps.config.workspaceSid, sid))),
     );
-    return tasks.find((task) => waitsForAgent(task.assignmentStatus))?.sid;
+    return tasks.find((task) => task && waitsForAgent(task.assignmentStatus))?.sid;
   } catch (error) {
     // The hand-back goes ahead as before this check: the agent asked for it, and a transfer is rare.
     deps.warn('could not look for a pending transfer of the conversation', { error: String(error) });

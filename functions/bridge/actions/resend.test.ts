@@ -142,7 +142,7 @@ describe('resend (the timer fired)', () => {
     const { deps: d, createTask, takeResendQueue } = deps({ queued: ['IM4', 'IM3'] });
     const opencx = { sendContactMessage: send } as unknown as BridgeDeps['opencx'];
     await resend(decision, known, { ...d, opencx });
-    expect(takeResendQueue).toHaveBeenCalledWith('CH1', 'session-1', known, 'IM1');
+    expect(takeResendQueue).toHaveBeenCalledWith('CH1', 'session-1', known, 'IM1', undefined);
     expect(send).toHaveBeenCalledTimes(1);
     expect(send.mock.calls[0][1]).toBe('Where is my parcel?\nCancel the delivery to my home\nOr to my office');
     // Refused again: the next resend carries all three, still in order.

@@ -150,11 +150,13 @@ export async function sendOverdueQueue(
   deps: BridgeDeps,
 ): Promise<Outcome | undefined> {
   const sessionId = known.record.sessionId!;
-  // That queue only: a queue opened since is another resend's, live.
+  // That queue only, still overdue: one opened since, or its resend's again, is live.
   const owner = known.record.resendQueue!.owner;
-  const queued = await claimQueued(conversationSid, known, deps, owner).catch((error: unknown) => {
-    throw error instanceof UnknownClaim ? error.failure : error;
-  });
+  const queued = await claimQueued(conversationSid, known, deps, owner, deps.now().getTime()).catch(
+    (error: unknown) => {
+      throw error instanceof UnknownClaim ? error.failure : error;
+    },
+  );
   if (queued.length === 0) return undefined;
   deps.warn("the resend the customer's messages waited for is overdue; sending them", { sessionId });
   const first = queued[0].sentAt || undefined;
@@ -190,8 +192,9 @@ async function claimQueued(
   known: KnownRecord,
   deps: BridgeDeps,
   owner?: string,
+  overdueAt?: number,
 ): Promise<ConversationMessage[]> {
-  const sids = await deps.state.takeResendQueue(conversationSid, known.record.sessionId!, known, owner);
+  const sids = await deps.state.takeResendQueue(conversationSid, known.record.sessionId!, known, owner, overdueAt);
   if (sids.length === 0) return [];
   const newestFirst = await deps.twilio.conversations.listMessages(
     deps.config.conversationsServiceSid,

@@ -1,0 +1,56 @@
+import type { HandbackDeps } from './handback';
+import { transferWaiting } from './handback';
+
+const CALLER = 'WT00000000000000000000000000000001';
+const EARLIER = 'WT00000000000000000000000000000002';
+const LIVE = 'WT00000000000000000000000000000003';
+
+/** The interaction's invites as Flex lists them, and each task as TaskRouter reads it now. */
+function depsWith(listed: Record<string, string>, live: Record<string, string | 'deleted'>) {
+  const warn = jest.fn();
+  const deps = {
+    config: { workspaceSid: 'WS1' },
+    warn,
+    twilio: {
+      flex: {
+        listInvitedTasks: async () =>
+          Object.entries(listed).map(([sid, assignmentStatus]) => ({ sid, assignmentStatus, attributes: {} })),
+      },
+      taskrouter: {
+        fetchTask: async (_workspace: string, sid: string) => {
+          if (live[sid] === 'deleted') throw Object.assign(new Error('not found'), { status: 404 });
+          return { sid, assignmentStatus: live[sid] };
+        },
+      },
+    },
+  } as unknown as HandbackDeps;
+  return { deps, warn };
+}
+
+describe('transferWaiting (a hand-back waits while a transfer of the chat waits for a colleague)', () => {
+  test("finds a transfer TaskRouter still routes, past one deleted since Flex's list was made", async () => {
+    const { deps, warn } = depsWith(
+      { [CALLER]: 'assigned', [EARLIER]: 'pending', [LIVE]: 'pending' },
+      { [CALLER]: 'assigned', [EARLIER]: 'deleted', [LIVE]: 'reserved' },
+    );
+    await expect(transferWaiting('KD1', 'UO1', CALLER, deps)).resolves.toBe(LIVE);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  test("trusts TaskRouter's status over the list's: a transfer accepted or canceled since waits for nobody", async () => {
+    const { deps } = depsWith(
+      { [EARLIER]: 'pending', [LIVE]: 'reserved' },
+      { [EARLIER]: 'canceled', [LIVE]: 'assigned' },
+    );
+    await expect(transferWaiting('KD1', 'UO1', CALLER, deps)).resolves.toBeUndefined();
+  });
+
+  test('lets the hand-back go ahead when the invites cannot be read, saying so', async () => {
+    const { deps, warn } = depsWith({}, {});
+    (deps.twilio.flex as { listInvitedTasks: unknown }).listInvitedTasks = async () => {
+      throw Object.assign(new Error('Service unavailable'), { status: 503 });
+    };
+    await expect(transferWaiting('KD1', 'UO1', CALLER, deps)).resolves.toBeUndefined();
+    expect(warn).toHaveBeenCalledWith('could not look for a pending transfer of the conversation', expect.anything());
+  });
+});
