@@ -147,8 +147,14 @@ describe('one OpenCX key, driven past its budget', () => {
     expect(world.contactMessages(session.id).filter((t) => [question, ...later].some((m) => t.includes(m)))).toEqual([
       together,
     ]);
-    // The watchdogs of the queued messages stand down: nothing is sent twice, nobody hands off.
+    // The watchdogs of the queued messages find them claimed by the resend: each looks once more, in
+    // OpenCX's history, and finds them there. Nothing is sent twice, nobody hands off.
+    world.takeLogs();
+    const timerEvents = () => world.takeLogs().filter((l) => l.event === 'task.canceled' && l.outcome !== 'warning');
     await world.advance(121_000);
+    expect(timerEvents().map((l) => l.outcome)).toEqual(['awaiting-answer', 'awaiting-answer']);
+    await world.advance(121_000);
+    expect(timerEvents().map((l) => l.outcome)).toEqual(['answered-in-time', 'answered-in-time']);
     expect(world.contactMessages(session.id).filter((t) => t.includes(later[1]))).toHaveLength(1);
     const answers = world.transcript(conversationSid).filter((m) => role(m) === 'ai' && m.body.includes(later[1]));
     expect(answers).toHaveLength(1);
@@ -182,9 +188,12 @@ describe('one OpenCX key, driven past its budget', () => {
     expect(world.contactMessages(session.id).filter((t) => t.includes(later))).toEqual([`${question}\n${later}`]);
     // OpenCX's webhook carries the same answer: on a busy machine it may post it first.
     expect([['replied'], ['already-answered']]).toContainEqual(timerEvents().map((l) => l.outcome));
-    // The watchdog's second look (once the resend would be overdue) finds the message sent.
+    // The watchdog's second look (once the resend would be overdue) finds the message claimed, and its
+    // third finds it in OpenCX's history.
     await world.advance(200_000);
-    expect(timerEvents().map((l) => l.outcome)).toEqual(['duplicate']);
+    expect(timerEvents().map((l) => l.outcome)).toEqual(['awaiting-answer']);
+    await world.advance(121_000);
+    expect(timerEvents().map((l) => l.outcome)).toEqual(['answered-in-time']);
     expect(world.contactMessages(session.id).filter((t) => t.includes(later))).toHaveLength(1);
     expect(world.transcript(conversationSid).filter((m) => role(m) === 'ai' && m.body.includes(later))).toHaveLength(1);
     expect(world.task(taskSid).attributes.handedOff).not.toBe(true);
