@@ -37,7 +37,7 @@ describe('transferWaiting (a hand-back waits while a transfer of the chat waits 
     expect(warn).not.toHaveBeenCalled();
   });
 
-  test("trusts TaskRouter's status over the list's: a transfer accepted or canceled since waits for nobody", async () => {
+  test('trusts TaskRouter over the list: a transfer accepted or canceled since waits for nobody', async () => {
     const { deps } = depsWith(
       { [EARLIER]: 'pending', [LIVE]: 'reserved' },
       { [EARLIER]: 'canceled', [LIVE]: 'assigned' },
