@@ -426,7 +426,7 @@ describe('checkAnswered (the watchdog) sending a message OpenCX never took', () 
       await expect(checkAnswered('CH1', queuedIn(100_000), 'IM3', value, QUEUED)).resolves.toMatchObject({
         outcome: 'awaiting-answer',
       });
-      expect(timers.at(-1)).toMatchObject({ opencxTimer: 'answer', messageSid: 'IM3', resent: true });
+      expect(timers.at(-1)).toMatchObject({ opencxTimer: 'answer', messageSid: 'IM3', resent: true, sendFailed: true });
       expect(sent).toHaveLength(1);
     });
 
@@ -439,7 +439,7 @@ describe('checkAnswered (the watchdog) sending a message OpenCX never took', () 
       await expect(checkAnswered('CH1', queuedIn(100_000), 'IM3', value, QUEUED)).resolves.toMatchObject({
         outcome: 'awaiting-answer',
       });
-      expect(timers).toEqual([expect.objectContaining({ messageSid: 'IM3', resent: true })]);
+      expect(timers).toEqual([expect.objectContaining({ messageSid: 'IM3', resent: true, sendFailed: true })]);
       expect(sent).toEqual([]);
     });
 
