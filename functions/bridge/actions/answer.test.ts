@@ -443,6 +443,18 @@ describe('checkAnswered (the watchdog) sending a message OpenCX never took', () 
       expect(sent).toEqual([]);
     });
 
+    test('a queue its resend made live again (refused again) is waited for, not overtaken', async () => {
+      const { value, sent, timers } = queueDeps();
+      const d = value as unknown as { state: Record<string, unknown> };
+      const live = (queuedIn(160_000) as { record: object }).record;
+      d.state = { ...d.state, takeResendQueue: async () => [], conversation: async () => ({ record: live }) };
+      await expect(checkAnswered('CH1', queuedIn(100_000), 'IM4', value, QUEUED)).resolves.toMatchObject({
+        outcome: 'deferred',
+      });
+      expect(sent).toEqual([]);
+      expect(timers).toEqual([expect.objectContaining({ messageSid: 'IM4', parked: true, queued: true })]);
+    });
+
     test('a queue it cannot take fails the watchdog (its timer armed again), never a silent stand-down', async () => {
       const { value, sent } = queueDeps();
       const d = value as unknown as { state: Record<string, unknown> };

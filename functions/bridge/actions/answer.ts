@@ -506,14 +506,19 @@ export async function checkAnswered(
   if (queued && queuedForResend(known.record, messageSid)) {
     const now = deps.now().getTime();
     // Behind a resend not yet overdue (armed again after a failure): sent after it, not before.
-    if (waitsForResend(known.record, now)) {
-      const after = Math.ceil((known.record.resendQueue!.until - now) / 1000) + 1;
+    const defer = async (until: number): Promise<Outcome> => {
+      const after = Math.ceil((until - now) / 1000) + 1;
       const flags = { parked, queued };
       const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, flags, deps, deps.twilio, after);
       return { outcome: 'deferred', sessionId, reason: 'the resend it waits behind is not overdue yet', timerSid };
-    }
+    };
+    if (waitsForResend(known.record, now)) return defer(known.record.resendQueue!.until);
     const sent = await sendOverdueQueue(conversationSid, known, deps);
     if (sent) return sent;
+    // Nothing taken: another took the queue, or its resend, refused again, made it live once more.
+    const fresh = (await deps.state.conversation(conversationSid))?.record;
+    if (fresh && waitsForResend(fresh, now) && queuedForResend(fresh, messageSid))
+      return defer(fresh.resendQueue!.until);
   }
   if (unparked || parked) {
     if (unsent && (await deps.state.claimMessage(messageSid)))
