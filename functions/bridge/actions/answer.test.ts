@@ -464,6 +464,22 @@ describe('checkAnswered (the watchdog) sending a message OpenCX never took', () 
     });
   });
 
+  test('a history too long to read counts as missing only a send that may have failed', async () => {
+    const { deps: value, sent } = deps();
+    const d = value as unknown as { opencx: Record<string, unknown>; state: Record<string, unknown> };
+    d.opencx = { ...d.opencx, historyHasContactText: async () => undefined };
+    const beginHandoff = jest.fn(async () => Promise.reject(new Error('Sync is down')));
+    d.state = { ...d.state, beginHandoff };
+    await expect(checkAnswered('CH1', known, 'IM1', value, { resent: true })).resolves.toMatchObject({
+      outcome: 'answered-in-time',
+    });
+    expect(beginHandoff).not.toHaveBeenCalled();
+    // Humans are called (here the handoff fails, so the event fails and its timer comes back).
+    await expect(checkAnswered('CH1', known, 'IM1', value, { resent: true, sendFailed: true })).rejects.toThrow();
+    expect(beginHandoff).toHaveBeenCalledTimes(1);
+    expect(sent).toEqual([]);
+  });
+
   test('two deliveries of the timer event at once send it once', async () => {
     const { deps: both, sent } = deps();
     const outcomes = await Promise.all([

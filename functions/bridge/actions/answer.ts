@@ -555,9 +555,10 @@ export async function checkAnswered(
       body && !stillWorking
         ? await deps.opencx
             .historyHasContactText(sessionId, body, historyDeadline, undefined, message && writtenAt(message))
-            .catch(() => (sendFailed ? false : undefined))
+            .catch(() => undefined)
         : true;
-    if (reached !== false) return { outcome: 'answered-in-time', sessionId };
+    // Unreadable (failed, or too long to read): missing only when the send may have failed.
+    if (reached === true || (reached === undefined && !sendFailed)) return { outcome: 'answered-in-time', sessionId };
     if (!resent) {
       // Claimed: two deliveries of the timer's event must not both send it (OpenCX would answer twice).
       const resend = `watchdog_resend_${messageSid}`;
