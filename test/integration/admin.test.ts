@@ -837,6 +837,27 @@ describe("the organisation's further OpenCX keys", () => {
       world().opencx.resetRateLimits();
     }
   });
+
+  test('the setup check warns of a further key OpenCX revoked since it was saved, by its hint', async () => {
+    world().opencx.addApiKey(SECOND_TOKEN);
+    const saved = await call(
+      world(),
+      'settings-save',
+      saveForm(world(), { opencxToken: undefined, opencxExtraTokens: SECOND_TOKEN }),
+    );
+    expect(saved.status).toBe(200);
+    const tokenCheck = async () =>
+      ((await call(world(), 'setup-check', { Token: flexToken(world()) })).body.checks as { id: string }[]).find(
+        (c) => c.id === 'opencx_token',
+      );
+    expect(await tokenCheck()).toMatchObject({ status: 'ok', detail: expect.stringContaining('and its further keys') });
+
+    world().opencx.revokeApiKey(SECOND_TOKEN);
+    expect(await tokenCheck()).toMatchObject({
+      status: 'warning',
+      detail: expect.stringContaining('••••••••b2b2 is rejected (revoked or rotated?)'),
+    });
+  });
 });
 
 test('no answer and no Functions output ever carries the org token, the webhook secret or a Flex token', () => {

@@ -43,8 +43,31 @@ describe('config and OpenCX token', () => {
     expect(configCheck(true)).toMatchObject({ status: 'ok', autoFixable: false });
   });
 
+  it('warns of a further key OpenCX rejects or that is of another organisation, naming it by its hint', () => {
+    const main = { kind: 'valid' as const, orgName: 'Acme', orgId: 'org-1' };
+    const good = { hint: '••••••••aaaa', state: main };
+    expect(opencxTokenCheck(main, [good])).toMatchObject({
+      status: 'ok',
+      detail: 'OpenCX accepts the saved API key (organisation "Acme"), and its further keys.',
+    });
+    // One OpenCX could not check (busy) is not reported: it may well be fine.
+    const busy = { hint: '••••••••bbbb', state: { kind: 'unavailable' as const, rateLimited: true } };
+    expect(opencxTokenCheck(main, [good, busy]).status).toBe('ok');
+    const revoked = { hint: '••••••••cccc', state: { kind: 'rejected' as const } };
+    const foreign = { hint: '••••••••dddd', state: { ...main, orgId: 'org-2', orgName: 'Other' } };
+    expect(opencxTokenCheck(main, [good, revoked, foreign])).toMatchObject({
+      id: 'opencx_token',
+      status: 'warning',
+      detail: expect.stringContaining(
+        '••••••••cccc is rejected (revoked or rotated?); ••••••••dddd is of another organisation.',
+      ),
+      fix: expect.stringContaining('More API keys of the same organisation'),
+    });
+    expect(opencxTokenCheck(main, [good, revoked]).detail).not.toContain('aaaa');
+  });
+
   it('is ok with the org name, a problem when rejected, a warning when OpenCX is unreachable', () => {
-    expect(opencxTokenCheck({ kind: 'valid', orgName: 'Acme' })).toMatchObject({
+    expect(opencxTokenCheck({ kind: 'valid', orgName: 'Acme', orgId: 'org-1' })).toMatchObject({
       id: 'opencx_token',
       status: 'ok',
       detail: expect.stringContaining('"Acme"'),
@@ -90,7 +113,8 @@ describe('setupChecks', () => {
     deployment: LOCAL_DEPLOYMENT,
     config,
     webhookUrl: VERSIONED,
-    opencx: { kind: 'valid', orgName: 'Acme' },
+    opencx: { kind: 'valid', orgName: 'Acme', orgId: 'org-1' },
+    opencxFurtherKeys: [],
     opencxWebhook: {
       secretSaved: true,
       url: OPENCX_WEBHOOK_URL,

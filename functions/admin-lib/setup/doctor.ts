@@ -12,6 +12,7 @@ import { type AiPoolFacts, aiWorkerCheck } from './ai-worker-check';
 import { type Check, check, fine, manual } from './check';
 import { type DeploymentFacts, deploymentChecks } from './deployment-checks';
 import {
+  type FurtherKeyState,
   type OpenCxTokenState,
   type OpenCxUsageFacts,
   type OpenCxWebhookFacts,
@@ -37,6 +38,8 @@ export interface SetupFacts {
   /** This deployment's webhook as it should be registered: with the saved config version. */
   webhookUrl: string;
   opencx: OpenCxTokenState;
+  /** The settings' further keys of the organisation, each checked as the main key is. */
+  opencxFurtherKeys: FurtherKeyState[];
   opencxWebhook: OpenCxWebhookFacts;
   opencxUsage: OpenCxUsageFacts;
   /** Undefined: no timer workspace saved, or it does not exist. */
@@ -66,7 +69,7 @@ export function setupChecks(facts: SetupFacts): Check[] {
   const checks = [
     ...deploymentChecks(facts.deployment),
     configCheck(true),
-    opencxTokenCheck(facts.opencx),
+    opencxTokenCheck(facts.opencx, facts.opencxFurtherKeys),
     opencxWebhookCheck(facts.opencxWebhook),
     opencxRateLimitCheck(facts.opencxUsage),
     workspaceEventsCheck(config.workspaceSid, facts.workspace, facts.webhookUrl),

@@ -108,7 +108,7 @@ async function opencxTokenState(call: PluginCall<AdminEnv>, token: string): Prom
   });
   try {
     const org = await opencx.getOrg(new Deadline(Math.min(OPENCX_BUDGET_MS, call.deadline.remaining())));
-    return { kind: 'valid', orgName: org.name };
+    return { kind: 'valid', orgName: org.name, orgId: org.id };
   } catch (error) {
     const failure = opencxFailure(error);
     if (failure.code === 'internal_error') throw failure;
@@ -255,6 +255,12 @@ export async function readSetupFacts(
   const facts = await allOf({
     deployment: readDeploymentFacts(call),
     opencx: opencxTokenState(call, config.opencxToken),
+    opencxFurtherKeys: Promise.all(
+      (config.opencxExtraTokens ?? []).map(async (token) => ({
+        hint: maskToken(token)!,
+        state: await opencxTokenState(call, token),
+      })),
+    ),
     opencxWebhook: opencxWebhookFacts(call, config),
     opencxUsage: opencxUsageFacts(call, config),
     workspace: twilio.taskrouter.fetchWorkspaceCallback(config.workspaceSid),

@@ -23,7 +23,7 @@ export interface OpenCxUsageFacts {
  * `not_sent`: OPENCX_API_URL is refused here (the `api_urls` check says why), so the key was not sent to be checked.
  */
 export type OpenCxTokenState =
-  | { kind: 'valid'; orgName: string }
+  | { kind: 'valid'; orgName: string; orgId: string }
   | { kind: 'rejected' }
   /** `rateLimited`: OpenCX answered 429, this key is over its limit (it may well be valid). */
   | { kind: 'unavailable'; rateLimited?: boolean }
@@ -40,16 +40,41 @@ export interface OpenCxWebhookFacts {
   now: Date;
 }
 
-export function opencxTokenCheck(state: OpenCxTokenState): Check {
+/** A further key of the organisation, by its masked hint. */
+export interface FurtherKeyState {
+  hint: string;
+  state: OpenCxTokenState;
+}
+
+export function opencxTokenCheck(state: OpenCxTokenState, furtherKeys: readonly FurtherKeyState[] = []): Check {
   const title = 'OpenCX API key';
   switch (state.kind) {
-    case 'valid':
+    case 'valid': {
+      const accepted = `OpenCX accepts the saved API key (organisation "${state.orgName}")`;
+      const wrong = furtherKeys.flatMap(({ hint, state: key }) => {
+        if (key.kind === 'rejected') return [`${hint} is rejected (revoked or rotated?)`];
+        if (key.kind === 'valid' && key.orgId !== state.orgId) return [`${hint} is of another organisation`];
+        return [];
+      });
+      if (wrong.length === 0)
+        return check(
+          'opencx_token',
+          title,
+          'ok',
+          fine(furtherKeys.length ? `${accepted}, and its further keys.` : `${accepted}.`),
+        );
       return check(
         'opencx_token',
         title,
-        'ok',
-        fine(`OpenCX accepts the saved API key (organisation "${state.orgName}").`),
+        'warning',
+        manual(
+          `${accepted}, but not every further key: ${wrong.join('; ')}. While the main key is over its ` +
+            'rate limit, what those keys would carry waits for a resend or goes to humans.',
+          'In the OpenCX settings, remove those keys from "More API keys of the same organisation" or paste ' +
+            'current ones of the same organisation, then click Test & Save.',
+        ),
       );
+    }
     case 'rejected':
       return check(
         'opencx_token',
