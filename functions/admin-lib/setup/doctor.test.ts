@@ -50,9 +50,12 @@ describe('config and OpenCX token', () => {
       status: 'ok',
       detail: 'OpenCX accepts the saved API key (organisation "Acme"), and its further keys.',
     });
-    // One OpenCX could not check (busy) is not reported: it may well be fine.
+    // One OpenCX could not check (busy) is not a fault: it may well be fine, and the detail says so.
     const busy = { hint: '••••••••bbbb', state: { kind: 'unavailable' as const, rateLimited: true } };
-    expect(opencxTokenCheck(main, [good, busy]).status).toBe('ok');
+    expect(opencxTokenCheck(main, [good, busy])).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('and 1 of its 2 further keys (OpenCX could not check the others now)'),
+    });
     const revoked = { hint: '••••••••cccc', state: { kind: 'rejected' as const } };
     const foreign = { hint: '••••••••dddd', state: { ...main, orgId: 'org-2', orgName: 'Other' } };
     expect(opencxTokenCheck(main, [good, revoked, foreign])).toMatchObject({
@@ -64,6 +67,16 @@ describe('config and OpenCX token', () => {
       fix: expect.stringContaining('More API keys of the same organisation'),
     });
     expect(opencxTokenCheck(main, [good, revoked]).detail).not.toContain('aaaa');
+
+    // The main key over its limit: a revoked spare is why nothing takes over, not a reason to add one.
+    const limited = { kind: 'unavailable' as const, rateLimited: true };
+    expect(opencxTokenCheck(limited, [revoked, foreign])).toMatchObject({
+      status: 'warning',
+      detail: expect.stringContaining('not every further key can take over: ••••••••cccc is rejected'),
+      fix: expect.stringContaining('More API keys of the same organisation'),
+    });
+    expect(opencxTokenCheck(limited, [revoked]).detail).not.toContain('dddd');
+    expect(opencxTokenCheck(limited, [good]).fix).toContain('add another API key');
   });
 
   it('is ok with the org name, a problem when rejected, a warning when OpenCX is unreachable', () => {

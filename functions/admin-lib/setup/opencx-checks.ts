@@ -46,32 +46,43 @@ export interface FurtherKeyState {
   state: OpenCxTokenState;
 }
 
+/** What is wrong with the further keys, one phrase each; another organisation only against a known main one. */
+function furtherKeyFaults(furtherKeys: readonly FurtherKeyState[], mainOrgId?: string): string[] {
+  return furtherKeys.flatMap(({ hint, state: key }) => {
+    if (key.kind === 'rejected') return [`${hint} is rejected (revoked or rotated?)`];
+    if (key.kind === 'valid' && mainOrgId !== undefined && key.orgId !== mainOrgId)
+      return [`${hint} is of another organisation`];
+    return [];
+  });
+}
+
+const FURTHER_KEY_FIX =
+  'In the OpenCX settings, remove those keys from "More API keys of the same organisation" or paste ' +
+  'current ones of the same organisation, then click Test & Save.';
+
 export function opencxTokenCheck(state: OpenCxTokenState, furtherKeys: readonly FurtherKeyState[] = []): Check {
   const title = 'OpenCX API key';
+  const faults = furtherKeyFaults(furtherKeys, state.kind === 'valid' ? state.orgId : undefined);
+  const faultText = `${faults.join('; ')}.`;
   switch (state.kind) {
     case 'valid': {
       const accepted = `OpenCX accepts the saved API key (organisation "${state.orgName}")`;
-      const wrong = furtherKeys.flatMap(({ hint, state: key }) => {
-        if (key.kind === 'rejected') return [`${hint} is rejected (revoked or rotated?)`];
-        if (key.kind === 'valid' && key.orgId !== state.orgId) return [`${hint} is of another organisation`];
-        return [];
-      });
-      if (wrong.length === 0)
-        return check(
-          'opencx_token',
-          title,
-          'ok',
-          fine(furtherKeys.length ? `${accepted}, and its further keys.` : `${accepted}.`),
-        );
+      if (faults.length === 0) {
+        const checked = furtherKeys.filter((k) => k.state.kind === 'valid').length;
+        const further =
+          checked === furtherKeys.length
+            ? ', and its further keys'
+            : `, and ${checked} of its ${furtherKeys.length} further keys (OpenCX could not check the others now)`;
+        return check('opencx_token', title, 'ok', fine(`${accepted}${furtherKeys.length ? further : ''}.`));
+      }
       return check(
         'opencx_token',
         title,
         'warning',
         manual(
-          `${accepted}, but not every further key: ${wrong.join('; ')}. While the main key is over its ` +
+          `${accepted}, but not every further key: ${faultText} While the main key is over its ` +
             'rate limit, what those keys would carry waits for a resend or goes to humans.',
-          'In the OpenCX settings, remove those keys from "More API keys of the same organisation" or paste ' +
-            'current ones of the same organisation, then click Test & Save.',
+          FURTHER_KEY_FIX,
         ),
       );
     }
@@ -90,18 +101,24 @@ export function opencxTokenCheck(state: OpenCxTokenState, furtherKeys: readonly 
         'opencx_token',
         title,
         'warning',
-        state.rateLimited
+        state.rateLimited && faults.length > 0
           ? manual(
-              'OpenCX is rate-limiting the saved API key (429), so it could not be checked. ' +
-                'While it is over its limit, new messages wait for it or go to humans.',
-              'Run the check again once the limit resets (a minute). If it happens often, add another API ' +
-                'key of the same organisation in the settings: each key has its own limit.',
+              'OpenCX is rate-limiting the saved API key (429), so it could not be checked, and not every ' +
+                `further key can take over: ${faultText} Meanwhile new messages wait for a resend or go to humans.`,
+              FURTHER_KEY_FIX,
             )
-          : manual(
-              'OpenCX could not be reached to check the saved API key. ' +
-                'While it is unreachable, conversations go to humans with the reason "AI unavailable".',
-              'Run the check again in a minute.',
-            ),
+          : state.rateLimited
+            ? manual(
+                'OpenCX is rate-limiting the saved API key (429), so it could not be checked. ' +
+                  'While it is over its limit, new messages wait for it or go to humans.',
+                'Run the check again once the limit resets (a minute). If it happens often, add another API ' +
+                  'key of the same organisation in the settings: each key has its own limit.',
+              )
+            : manual(
+                'OpenCX could not be reached to check the saved API key. ' +
+                  'While it is unreachable, conversations go to humans with the reason "AI unavailable".',
+                'Run the check again in a minute.',
+              ),
       );
     case 'not_sent':
       return check(
