@@ -41,6 +41,12 @@ export type ConversationEventType = (typeof CONVERSATION_EVENTS)[number];
  */
 export const SUBSCRIBED_CONVERSATION_EVENTS: readonly ConversationEventType[] = ['onMessageAdded'];
 
+/** Subscribed by earlier versions, ignored now: each costs a Function invocation, so Apply takes them away. */
+export const RETIRED_CONVERSATION_EVENTS: readonly ConversationEventType[] = [
+  'onConversationAdded',
+  'onParticipantAdded',
+];
+
 export interface TaskRouterEvent {
   surface: 'taskrouter';
   type: TaskRouterEventType;

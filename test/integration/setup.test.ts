@@ -267,6 +267,28 @@ describe('a contact center set up by hand, as the setup docs say', () => {
     await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventsFilter: BRIDGE_EVENTS });
   });
 
+  test('events an earlier version subscribed: a warning; apply unsubscribes them and keeps the rest', async () => {
+    const webhooks = () =>
+      world().client.conversations.v1.services(world().conversationsServiceSid).configuration.webhooks();
+    const { postWebhookUrl, filters } = conversationsWebhook(world());
+    await webhooks().update({ filters: ['onConversationAdded', ...filters, 'onParticipantAdded', 'onMessageRemoved'] });
+
+    expect(byId(await checks(world()), 'conversations_webhook')).toMatchObject({
+      status: 'warning',
+      autoFixable: true,
+      detail: expect.stringContaining('also onConversationAdded, onParticipantAdded, which this version ignores'),
+    });
+    const result = await apply(world());
+    expect(result.applied).toEqual(['conversations_webhook']);
+    expect(statuses(result.checks)).toEqual(allOk());
+    expect(conversationsWebhook(world())).toMatchObject({
+      postWebhookUrl,
+      method: 'POST',
+      filters: [...filters, 'onMessageRemoved'],
+    });
+    await webhooks().update({ filters });
+  });
+
   test('OpenCX unreachable: the token check is a warning, not a failure', async () => {
     world().opencx.faults.add({ path: '/org', status: 503 });
     const list = await checks(world());

@@ -140,11 +140,26 @@ describe('Conversations webhook', () => {
     expect(
       conversationsWebhookUpdate({ ...registered, filters: ['onMessageUpdated', ...CONVERSATION_FILTERS] }, URL, false),
     ).toBeUndefined();
-    // No longer needed (the AI engages on its reservation), neither asked for nor taken away.
     expect(conversationsWebhookCheck(IS, { ...registered, filters: ['onMessageAdded'] }, URL).status).toBe('ok');
-    const earlier = { ...registered, filters: ['onMessageAdded', 'onConversationAdded', 'onParticipantAdded'] };
-    expect(conversationsWebhookCheck(IS, earlier, URL).status).toBe('ok');
-    expect(conversationsWebhookUpdate(earlier, URL, false)).toBeUndefined();
+  });
+
+  it('warns of the events an earlier version subscribed, and takes them away keeping the others', () => {
+    const earlier = {
+      ...registered,
+      filters: ['onConversationUpdated', 'onMessageAdded', 'onConversationAdded', 'onParticipantAdded'],
+    };
+    expect(conversationsWebhookCheck(IS, earlier, URL)).toMatchObject({
+      status: 'warning',
+      autoFixable: true,
+      detail: expect.stringMatching(/also onConversationAdded, onParticipantAdded, which this version ignores/),
+      fix: 'Apply fixes: it unsubscribes onConversationAdded, onParticipantAdded and keeps the other filters.',
+    });
+    const update = { ...registered, filters: ['onConversationUpdated', 'onMessageAdded'] };
+    expect(conversationsWebhookUpdate(earlier, URL, false)).toEqual(update);
+    expect(conversationsWebhookAfterSave(earlier, VERSIONED)).toEqual({ ...update, postWebhookUrl: VERSIONED });
+    expect(conversationsWebhookCheck(IS, update, URL).status).toBe('ok');
+    // Elsewhere, another webhook's filters are not ours to change.
+    expect(conversationsWebhookUpdate({ ...earlier, postWebhookUrl: OTHER_URL }, URL, false)).toBeUndefined();
   });
 
   it('calls an unregistered webhook the most common setup mistake, and registers it', () => {
@@ -172,7 +187,7 @@ describe('Conversations webhook', () => {
     expect(conversationsWebhookUpdate(partial, URL, false)).toEqual({
       postWebhookUrl: URL,
       method: 'POST',
-      filters: ['onConversationUpdated', 'onParticipantAdded', 'onMessageAdded'],
+      filters: ['onConversationUpdated', 'onMessageAdded'],
     });
   });
 

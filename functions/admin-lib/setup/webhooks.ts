@@ -1,7 +1,11 @@
 // Twilio's webhooks to this deployment: the workspace's event callback, the Conversations
 // service's post-event webhook and the timer workspace's callback; how far each is from what the
 // bridge needs, and what Apply writes.
-import { SUBSCRIBED_CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../../bridge/events';
+import {
+  RETIRED_CONVERSATION_EVENTS,
+  SUBSCRIBED_CONVERSATION_EVENTS,
+  SUBSCRIBED_TASKROUTER_EVENTS,
+} from '../../bridge/events';
 import { type BridgeConfig, configVersionOf, withoutConfigVersion } from '../../common/config';
 import type { ConversationsWebhook, WorkspaceCallback } from '../../common/twilio';
 import { TIMER_EVENTS, TIMER_WORKSPACE_NAME } from '../timer-workspace';
@@ -271,14 +275,28 @@ export function conversationsWebhookCheck(
       'problem',
       fixable(
         `The webhook URL is right but it ${wrong.join(' and ')}, so some customer messages never reach the AI.`,
-        'Apply fixes: it subscribes the missing events with POST and keeps the filters already there.',
+        "Apply fixes: it subscribes the missing events with POST and keeps the admin's own filters.",
       ),
     );
   }
   if (gap.outdated)
     return verdict('warning', outdatedVerdict('The Conversations events', webhook.postWebhookUrl!, registeredUrl));
+  const retired = retiredIn(webhook.filters);
+  if (retired.length > 0)
+    return verdict(
+      'warning',
+      fixable(
+        `The Conversations service posts ${listed(required)} to ${webhookUrl}, and also ${listed(retired)}, ` +
+          'which this version ignores: every new conversation and participant costs a Function invocation.',
+        `Apply fixes: it unsubscribes ${listed(retired)} and keeps the other filters.`,
+      ),
+    );
   return verdict('ok', fine(`The Conversations service posts ${listed(required)} to ${webhookUrl}.`));
 }
+
+/** The retired events a webhook here still subscribes. */
+const retiredIn = (filters: readonly string[]): string[] =>
+  RETIRED_CONVERSATION_EVENTS.filter((event) => filters.includes(event));
 
 /**
  * What apply writes to the Conversations service webhook, or undefined when nothing needs (or may)
@@ -297,11 +315,13 @@ export function conversationsWebhookUpdate(
     SUBSCRIBED_CONVERSATION_EVENTS,
     isPost(current.method),
   );
-  if (!needsWrite(gap, replaceCallbackUrl)) return undefined;
+  const retired = gap.where === 'this' ? retiredIn(current.filters) : [];
+  if (!needsWrite(gap, replaceCallbackUrl) && retired.length === 0) return undefined;
+  const kept = current.filters.filter((event) => !(RETIRED_CONVERSATION_EVENTS as readonly string[]).includes(event));
   return {
     postWebhookUrl: webhookUrl,
     method: 'POST',
-    filters: mergedEvents(current.filters, SUBSCRIBED_CONVERSATION_EVENTS),
+    filters: mergedEvents(kept, SUBSCRIBED_CONVERSATION_EVENTS),
   };
 }
 
