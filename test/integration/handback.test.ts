@@ -1210,6 +1210,41 @@ describe('no AI worker takes the conversation back (the pool offline or full)', 
     expect(world.opencx.sessions.get(firstSessionId)!.status).not.toMatch(/^closed/);
   });
 
+  test('a timer that cannot be armed: refused before any invite, Alice keeps the chat; a retry works', async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    const before = lastSeq(world);
+    await aiPoolTakesChats(false);
+    try {
+      world.twilio.addFault({
+        product: 'taskrouter',
+        method: 'POST',
+        path: new RegExp(`/Workspaces/${world.timerWorkspaceSid}/Tasks$`),
+        status: 503,
+        code: 20503,
+      });
+      const refused = await handBack(humanTaskSid, 'Check the refund');
+      world.twilio.clearFaults();
+      expect(refused.status).toBe(502);
+      expect(refused.body.error).toMatchObject({
+        code: 'handback_failed',
+        message: expect.stringMatching(/you still hold it/),
+      });
+      // Nothing would have handed an untaken invite to humans: there is none, and Alice still holds the chat.
+      expect(invitesSince(before)).toEqual([]);
+      expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'human', taskSid: humanTaskSid });
+      expect(world.conversationRecord(conversationSid)).not.toHaveProperty('handback');
+      expect(world.task(humanTaskSid).assignmentStatus).toBe('assigned');
+
+      expect((await handBack(humanTaskSid, 'Check the refund')).body).toMatchObject({ ok: true, handedBack: true });
+      const invited = aiTaskOf(conversationSid, humanTaskSid);
+      await world.advance(121_000);
+      expect(world.task(invited.sid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+    } finally {
+      world.twilio.clearFaults();
+      await aiPoolTakesChats(true);
+    }
+  });
+
   test("Flex's answer to the invite was lost and the agent never clicks again: the timer finds the task", async () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
     await aiPoolTakesChats(false);

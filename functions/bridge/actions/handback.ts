@@ -175,8 +175,21 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
       return { outcome: 'failed', reason: String(error), mayHaveHappened: false };
     }
   }
-  // Beside the invite: its answer may be lost, and the timer finds the task it made.
-  const timed = armUntakenTimer(conversationSid, handback, { flexInteractionSid, flexInteractionChannelSid }, deps);
+  // Before the invite: without the timer, a task no AI worker takes would wait for its own timeout,
+  // the customer unanswered. It carries the interaction, so it finds a task an invite made unseen.
+  const armed = await armUntakenTimer(
+    conversationSid,
+    handback,
+    { flexInteractionSid, flexInteractionChannelSid },
+    deps,
+  );
+  if (armed !== true) {
+    // A click after a lost invite leaves the hand-back as it was: that invite may have made a task.
+    if (step.step === 'hand-back')
+      await deps.state.undoHandback(conversationSid, handback.at, step.from).catch(() => undefined);
+    const reason = `the timer for an untaken handback could not be armed: ${armed}`;
+    return { outcome: 'failed', reason, mayHaveHappened: step.step === 'invite-again' };
+  }
   try {
     invitedTaskSid ??= await deps.twilio.flex.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
       workspaceSid: deps.config.workspaceSid,
@@ -184,9 +197,7 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
       taskChannel: task.taskChannelUniqueName,
       attributes,
     });
-    await timed;
   } catch (error) {
-    await timed;
     const mayHaveHappened = mayHaveBeenProcessed(error);
     deps.warn('the handback invite failed', { error: String(error), mayHaveHappened });
     // An invite Flex certainly did not make leaves the conversation with the agent, as it was.
@@ -227,22 +238,28 @@ export async function transferWaiting(
 
 /**
  * Arms the timer that hands the conversation to humans if no AI worker takes it back (the pool is
- * offline or full). Never fails: without it, the invited task's timeout ends the wait.
+ * offline or full): true once armed (or without a timer workspace, which the setup check reports),
+ * else the error, warned of. It carries the interaction: an invite whose answer is lost made a task
+ * the timer finds.
  */
 async function armUntakenTimer(
   conversationSid: string,
   handback: Handback,
   interaction: { flexInteractionSid: string; flexInteractionChannelSid: string },
   deps: HandbackDeps,
-): Promise<void> {
-  if (!deps.config.timerWorkspaceSid || !deps.config.timerWorkflowSid) return;
-  await rearmTimer(
+): Promise<true | string> {
+  if (!deps.config.timerWorkspaceSid || !deps.config.timerWorkflowSid) return true;
+  return rearmTimer(
     deps.twilio.taskrouter,
     deps.config,
     untakenHandbackTimer(conversationSid, handback, interaction),
     HANDBACK_TAKE_SECONDS,
-  ).catch((error: unknown) =>
-    deps.warn('could not arm the timer that hands an untaken handback to humans', { error: String(error) }),
+  ).then(
+    () => true as const,
+    (error: unknown) => {
+      deps.warn('could not arm the timer that hands an untaken handback to humans', { error: String(error) });
+      return String(error);
+    },
   );
 }
 
