@@ -1,5 +1,6 @@
 import { parseConfig } from '../common/config';
 import {
+  answerInFlight,
   configToRecord,
   type ConversationRecord,
   isAbandonedClaim,
@@ -7,6 +8,7 @@ import {
   recordedConfigFor,
   shouldRecordConfig,
   STALE_CLAIM_MS,
+  startAnswer,
 } from './conversation-record';
 
 const CLAIMED_AT = 1_700_000_000_000;
@@ -23,6 +25,25 @@ describe('isAbandonedClaim', () => {
     expect(isAbandonedClaim(claim(), CLAIMED_AT + 60_000)).toBe(false);
     expect(isAbandonedClaim(claim(), CLAIMED_AT + 60_001)).toBe(true);
     expect(isAbandonedClaim(claim({ sessionId: 'session-1' }), CLAIMED_AT + 3_600_000)).toBe(false);
+  });
+});
+
+describe("an answer OpenCX's webhook is posting", () => {
+  const held = claim({ sessionId: 's1' });
+
+  it('is marked only while the AI holds the conversation in its session', () => {
+    expect(startAnswer(held, 's1', 'ans_s1_m7')).toEqual({ ...held, answering: 'ans_s1_m7' });
+    expect(startAnswer(claim({ sessionId: 's1', phase: 'handoff' }), 's1', 'ans_s1_m7')).toBeUndefined();
+    expect(startAnswer(claim({ sessionId: 's2' }), 's1', 'ans_s1_m7')).toBeUndefined();
+  });
+
+  it('is waited for by a watchdog until the conversation shows it, and once only', () => {
+    const posting = { ...held, answering: 'ans_s1_m7' };
+    expect(answerInFlight(posting, new Set())).toBe('ans_s1_m7');
+    expect(answerInFlight(posting, new Set(['ans_s1_m7']))).toBeUndefined();
+    expect(answerInFlight(posting, new Set(), 'ans_s1_m7')).toBeUndefined();
+    expect(answerInFlight(posting, new Set(), 'ans_s1_m6')).toBe('ans_s1_m7');
+    expect(answerInFlight(held, new Set())).toBeUndefined();
   });
 });
 

@@ -49,6 +49,12 @@ export interface ConversationRecord {
   handback?: Handback;
   /** The settings this conversation runs on, so an event naming the same config version reads no config document. */
   config?: RecordedConfig;
+  /**
+   * The key of the latest answer OpenCX's webhook set out to post (written before its post, over the
+   * record it read): a watchdog that finds it not yet in the conversation waits for it once, rather
+   * than hand off an AI that did answer.
+   */
+  answering?: string;
 }
 
 export interface ResendQueue {
@@ -123,6 +129,32 @@ export interface Handback {
   previousSessionId?: string;
   /** The task the invite made, once known. */
   invitedTaskSid?: string;
+}
+
+/**
+ * The record with `key` as the answer being posted, while the AI holds the conversation in `sessionId`;
+ * undefined once it does not (the answer is then not posted).
+ */
+export function startAnswer(
+  record: ConversationRecord,
+  sessionId: string,
+  key: string,
+): ConversationRecord | undefined {
+  if (record.phase !== 'ai' || record.sessionId !== sessionId) return undefined;
+  return record.answering === key ? record : { ...record, answering: key };
+}
+
+/**
+ * The answer a watchdog should wait for before it hands off: the one being posted when `posted` (the
+ * keys of the whole answers the conversation shows) lacks it, unless it waited for that one already.
+ */
+export function answerInFlight(
+  record: ConversationRecord,
+  posted: ReadonlySet<string>,
+  awaited?: string,
+): string | undefined {
+  const key = record.answering;
+  return key && key !== awaited && !posted.has(key) ? key : undefined;
 }
 
 /** A claim older than this without a session belongs to a Function that died mid-engage. */

@@ -926,6 +926,16 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
     expect(notAFlag).toEqual(expect.objectContaining({ action: 'check-answered', send: {} }));
   });
 
+  it("tells the check which answer of OpenCX's webhook it waited for already, so it waits for it no more", () => {
+    const fired = timerFired({ ...timer, resent: true, awaitedAnswer: 'ans_session-1_m7' });
+    expect(decide(fired, { config: withTimer, record: record('ai') })).toMatchObject({
+      action: 'check-answered',
+      send: { resent: true, awaitedAnswer: 'ans_session-1_m7' },
+    });
+    const notAKey = decide(timerFired({ ...timer, awaitedAnswer: 7 }), { config: withTimer, record: record('ai') });
+    expect(notAKey).toEqual(expect.objectContaining({ send: {} }));
+  });
+
   it('tells the check that its timer was armed again after a failure (its resend may have reached OpenCX)', () => {
     const first = decide(timerFired(timer), { config: withTimer, record: record('ai') });
     expect(first).not.toHaveProperty('rearmed');

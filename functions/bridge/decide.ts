@@ -477,6 +477,11 @@ export interface WatchedSend {
    * looked at it: its claim tells whether anyone sent it, and the watchdog decides it if nobody did.
    */
   unread?: boolean;
+  /**
+   * The answer OpenCX's webhook was posting when this watchdog last looked (`answerInFlight`): armed
+   * again to find it in, it waits for no answer twice.
+   */
+  awaitedAnswer?: string;
 }
 
 const WATCHED_SEND_FLAGS = [
@@ -525,6 +530,7 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
     if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase})`);
     const send: WatchedSend = {};
     for (const flag of WATCHED_SEND_FLAGS) if (timer[flag] === true) send[flag] = true;
+    if (typeof timer.awaitedAnswer === 'string') send.awaitedAnswer = timer.awaitedAnswer;
     return {
       action: 'check-answered',
       conversationSid,
@@ -1045,7 +1051,10 @@ export function unrecordedFarewell(record: ConversationRecord): boolean {
  * The AI's last words before the handoff still in progress (not yet with a human): the ones the
  * handoff recorded or, when OpenCX's own handoff event moved the phase first, this session's answer.
  */
-function isFarewell(record: ConversationRecord, answer: { sessionId: string; answerId?: string; text: string }) {
+export function isFarewell(
+  record: ConversationRecord,
+  answer: { sessionId: string; answerId?: string; text: string },
+): boolean {
   const { handoff } = record;
   if (record.phase !== 'handoff' || !handoff) return false;
   return handoff.farewell === undefined

@@ -374,11 +374,13 @@ export class BridgeState {
     conversationSid: string,
     handoff: PendingHandoff,
     known?: KnownRecord,
+    /** Not while this holds for the record as written over (an answer being posted, for a watchdog). */
+    standDown?: (record: ConversationRecord) => boolean,
   ): Promise<ConversationRecord | undefined> {
     const moved = await this.move(
       conversationSid,
       (r) => {
-        if (r.phase !== 'ai') return undefined;
+        if (r.phase !== 'ai' || standDown?.(r)) return undefined;
         // Messages left for an engage that never finished are the humans' now, never a later resume's.
         const { pendingMessages: _parked, ...rest } = r;
         return { ...rest, phase: 'handoff', handoff };

@@ -3,6 +3,8 @@
 // virtual clock (nothing here waits in real time for a timeout).
 import { ATTACHMENT_NOTE } from '../../functions/bridge/decide';
 import { DEDUP_SHARDS } from '../../functions/bridge/dedup';
+import { CONVERSATION_MAPS } from '../../functions/bridge/state';
+import { locationOf } from '../../functions/common/shards';
 import { AI_RESPONSE_EVENT, HANDOFF_EVENT } from '../simulators/opencx/opencx-simulator';
 import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
 import {
@@ -250,6 +252,73 @@ describe('the slow path: the answer comes by OpenCX webhook', () => {
     expect(world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
     expect(notes(conversationSid).map((m) => m.body)).toEqual([CUSTOMER_HANDOFF_NOTE]);
     expect(aiMessages(conversationSid)).toHaveLength(1);
+  });
+
+  test("an answer OpenCX's webhook is posting as the watchdog fires: waited for, no handoff", async () => {
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.ai.reply({ type: 'reply', content: 'Found it: it ships today', latencyMs: 8000 });
+    await world.customerSays(conversationSid, 'Where is order 7?');
+    const timers = timerTasks(conversationSid).length;
+    // The webhook's post of the answer is held until the watchdog has acted.
+    let release!: () => void;
+    world.twilio.addFault({
+      product: 'conversations',
+      method: 'POST',
+      path: /\/Messages$/,
+      times: 1,
+      until: new Promise<void>((resolve) => (release = resolve)),
+    });
+    try {
+      world.twilio.clock.advance(8000);
+      await world.until(() => world.twilio.requestsOnHold === 1, "the webhook's post of the answer, held");
+      world.twilio.clock.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000);
+      await world.until(
+        () => timerTasks(conversationSid).length > timers || world.task(taskSid).attributes.handedOff === true,
+        'the watchdog to hand off or look again',
+      );
+    } finally {
+      release();
+    }
+    await world.settle();
+    await world.advance(16_000);
+
+    expect(
+      outcomes()
+        .filter((l) => l.event === 'task.canceled' && l.workspaceSid === world.timerWorkspaceSid)
+        .map((l) => l.outcome),
+    ).toEqual(['deferred', 'answered-in-time']);
+    expect(aiMessages(conversationSid).map((m) => m.body)).toContain('Found it: it ships today');
+    expect(notes(conversationSid)).toEqual([]);
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+    expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+  });
+
+  test("the watchdog's handoff written as the webhook sets out to post: the note alone, no answer", async () => {
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.ai.reply({ type: 'reply', content: 'Too late to be posted', latencyMs: 8000 });
+    await world.customerSays(conversationSid, 'Where is order 8?');
+    // The webhook's write over the record it read (before its post) is held until the watchdog handed off.
+    let release!: () => void;
+    world.twilio.addFault({
+      product: 'sync',
+      method: 'POST',
+      path: new RegExp(`/Maps/${locationOf(CONVERSATION_MAPS, conversationSid)}/Items/${conversationSid}$`),
+      times: 1,
+      until: new Promise<void>((resolve) => (release = resolve)),
+    });
+    try {
+      world.twilio.clock.advance(8000);
+      await world.until(() => world.twilio.requestsOnHold === 1, "the webhook's write of the record, held");
+      world.twilio.clock.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000);
+      await world.until(() => notes(conversationSid).length === 1, "the watchdog's handoff note");
+    } finally {
+      release();
+    }
+    await world.settle();
+
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+    expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Too late to be posted');
+    expect(outcomes().find((l) => l.event === AI_RESPONSE_EVENT)).toMatchObject({ outcome: 'answer-withheld' });
   });
 
   test('a watchdog whose check fails is armed again, and the next one hands off', async () => {
@@ -1103,6 +1172,9 @@ describe('answers lost on the way back', () => {
     expect(timerTasks(conversationSid)).toHaveLength(1);
 
     await world.advance(AI_ANSWER_TIMEOUT_SECONDS * 1000);
+    // It waits once for the answer the webhook set out to post, then finds it missing.
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+    await world.advance(16_000);
 
     expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
     expect(notes(conversationSid).map((m) => m.body)).toEqual([CUSTOMER_HANDOFF_NOTE]);

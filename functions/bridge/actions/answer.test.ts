@@ -625,6 +625,71 @@ describe("deliverAnswer: the AI's last words when OpenCX's own handoff event mov
   });
 });
 
+describe("deliverDelivered: an answer OpenCX's webhook brought, over the record it read", () => {
+  const { deliverDelivered } = jest.requireActual('./answer') as typeof import('./answer');
+  const { answerKey } = jest.requireActual('../dedup') as typeof import('../dedup');
+  const aiRecord = { workspaceSid: 'WS1', taskSid: 'WT1', phase: 'ai' as const, claimedAt: 0, sessionId: 's1' };
+  const answer = { answerId: 'm7', text: 'It ships today.' };
+  const key = answerKey('s1', answer);
+  const decision = { action: 'answer' as const, conversationSid: 'CH1', sessionId: 's1', answer };
+
+  /** `now`: the record as a write over the one read finds it (its If-Match refused when it moved). */
+  function deliveryDeps(now: object | 'sync-fails') {
+    const posted: string[] = [];
+    const written: object[] = [];
+    const claimFarewell = jest.fn(async () => true);
+    const deps = {
+      config: { conversationsServiceSid: 'IS1', aiAuthorName: 'AI' },
+      state: {
+        update: async (_c: string, change: (r: object) => object | undefined) => {
+          if (now === 'sync-fails') throw new Error('Sync is down');
+          const next = change(now);
+          if (next) written.push(next);
+          return next && { record: next, revision: '2' };
+        },
+        claimFarewell,
+      },
+      twilio: {
+        conversations: { postMessage: async (_s: string, _c: string, m: { body: string }) => posted.push(m.body) },
+      },
+      warn: () => undefined,
+    } as never;
+    return { deps, posted, written, claimFarewell };
+  }
+
+  test('marks the answer as being posted, then posts it', async () => {
+    const { deps, posted, written } = deliveryDeps(aiRecord);
+    await expect(deliverDelivered(decision, { record: aiRecord, revision: '1' }, deps)).resolves.toMatchObject({
+      outcome: 'replied',
+    });
+    expect(written).toEqual([{ ...aiRecord, answering: key }]);
+    expect(posted).toEqual(['It ships today.']);
+  });
+
+  test("a watchdog's handoff written since: not posted (the customer reads the note)", async () => {
+    const handedOff = { ...aiRecord, phase: 'handoff' as const, handoff: { reason: 'AI unavailable', at: 'now' } };
+    const { deps, posted } = deliveryDeps(handedOff);
+    await expect(deliverDelivered(decision, { record: aiRecord, revision: '1' }, deps)).resolves.toMatchObject({
+      outcome: 'answer-withheld',
+    });
+    expect(posted).toEqual([]);
+  });
+
+  test("OpenCX's own handoff written since: posted as its last words, once recorded as them", async () => {
+    const byAi = { ...aiRecord, phase: 'handoff' as const, handoff: { reason: 'Refund', at: 'now', byAi: true } };
+    const { deps, posted, claimFarewell } = deliveryDeps(byAi);
+    await deliverDelivered(decision, { record: aiRecord, revision: '1' }, deps);
+    expect(claimFarewell).toHaveBeenCalledWith('CH1', key);
+    expect(posted).toEqual(['It ships today.']);
+  });
+
+  test('a record Sync cannot write does not hold the answer back', async () => {
+    const { deps, posted } = deliveryDeps('sync-fails');
+    await deliverDelivered(decision, { record: aiRecord, revision: '1' }, deps);
+    expect(posted).toEqual(['It ships today.']);
+  });
+});
+
 /** What a watchdog's check needs: the conversation's newest messages, and whether the message's claim is won. */
 function watchdogDeps(messages: ConversationMessage[], claimed: boolean) {
   const claims = new Set<string>();
@@ -642,7 +707,11 @@ function watchdogDeps(messages: ConversationMessage[], claimed: boolean) {
       timerWorkspaceSid: 'WS-timers',
       timerWorkflowSid: 'WW-timers',
     },
-    twilio: { conversations: { listMessages: async () => messages }, taskrouter: { createTask } },
+    twilio: {
+      conversations: { listMessages: async () => messages },
+      // The handoff's first round trip reads the task beside its phase write.
+      taskrouter: { createTask, fetchTask: async () => ({ sid: 'WT1', attributes: {} }), reservations: async () => [] },
+    },
     state: {
       // `claimed`: the message's claim is free (nobody sent it); once.
       claimMessage: jest.fn(async (sid: string) => claimed && !claims.has(`msg_${sid}`) && !!claims.add(`msg_${sid}`)),
@@ -651,7 +720,7 @@ function watchdogDeps(messages: ConversationMessage[], claimed: boolean) {
       releaseMessage: async () => undefined,
       beginHandoff: jest.fn(async () => Promise.reject(new Error('stop at the handoff'))),
     },
-    opencx: { sendContactMessage: send, historyHasContactText },
+    opencx: { sendContactMessage: send, historyHasContactText, getSession: async () => ({}) },
     deadline: new Deadline(8000),
     maxAnswerWaitMs: 3000,
     afterAnswerReserveMs: 1000,
@@ -733,6 +802,44 @@ describe('checkAnswered: no answer after the message', () => {
     await checkAnswered('CH1', known, 'IM5', deps, {}, true).catch(() => undefined);
     expect(send).not.toHaveBeenCalled();
     expect(handedOffFor(beginHandoff)).toMatch(/did not answer within 60 seconds/);
+  });
+
+  test("an answer OpenCX's webhook is posting meanwhile: looked at again once, not handed off", async () => {
+    const key = 'ans_s1_m7';
+    const { deps, beginHandoff, createTask } = watchdogDeps([question], false);
+    // The record the handoff writes over: the webhook set out to post its answer after the listing.
+    beginHandoff.mockImplementation(async (_c: string, _p: unknown, _k: unknown, standDown: (r: object) => boolean) =>
+      standDown({ ...known.record, answering: key }) ? undefined : Promise.reject(new Error('stop at the handoff')),
+    );
+    await expect(checkAnswered('CH1', known, 'IM5', deps, { resent: true })).resolves.toMatchObject({
+      outcome: 'deferred',
+      timerSid: 'WT-watchdog',
+    });
+    expect(createTask).toHaveBeenCalledWith('WS-timers', {
+      workflowSid: 'WW-timers',
+      attributes: expect.objectContaining({ messageSid: 'IM5', resent: true, awaitedAnswer: key }),
+      timeoutSeconds: 15,
+    });
+
+    // Looking again without it in the conversation (its post failed or the Function died): handed off.
+    createTask.mockClear();
+    beginHandoff.mockClear();
+    await checkAnswered('CH1', known, 'IM5', deps, { resent: true, awaitedAnswer: key }).catch(() => undefined);
+    expect(createTask).not.toHaveBeenCalled();
+    expect(handedOffFor(beginHandoff)).toMatch(/did not answer within 60 seconds/);
+  });
+
+  test('an answer being posted that is in the conversation already (an earlier one) is not waited for', async () => {
+    const earlier = { ...msg('IM3', 'ai'), attributes: { opencx: { role: 'ai', key: 'ans_s1_m7#2', parts: 2 } } };
+    const { deps, beginHandoff, createTask } = watchdogDeps([question, earlier], false);
+    const standsDown = jest.fn();
+    beginHandoff.mockImplementation(async (_c: string, _p: unknown, _k: unknown, standDown: (r: object) => boolean) => {
+      standsDown(standDown({ ...known.record, answering: 'ans_s1_m7' }));
+      throw new Error('stop at the handoff');
+    });
+    await checkAnswered('CH1', known, 'IM5', deps, { resent: true }).catch(() => undefined);
+    expect(standsDown).toHaveBeenCalledWith(false);
+    expect(createTask).not.toHaveBeenCalled();
   });
 
   test('a photo alone whose handoff failed goes to humans, whatever the AI answered since', async () => {

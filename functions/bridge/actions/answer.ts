@@ -12,12 +12,13 @@ import {
   type Decision,
   engageWatchdog,
   type HandoffRequest,
+  isFarewell,
   isFromCustomer,
   textForAi,
   unrecordedFarewell,
   type WatchedSend,
 } from '../decide';
-import { NO_LAST_WORDS } from '../conversation-record';
+import { answerInFlight, type ConversationRecord, NO_LAST_WORDS, startAnswer } from '../conversation-record';
 import { answerKey } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { allFinished, handOff } from './handoff';
@@ -188,15 +189,43 @@ export async function deliverDelivered(
   deps: BridgeDeps,
 ): Promise<Outcome> {
   const { conversationSid, sessionId, answer } = decision;
-  if (decision.asFarewell && !(await deps.state.claimFarewell(conversationSid, answerKey(sessionId, answer), known)))
-    return {
-      outcome: 'answer-withheld',
-      sessionId,
-      reason: "another answer is the AI's last words before its handoff; this one is not posted",
+  const key = answerKey(sessionId, answer);
+  const lastWordsTaken = {
+    outcome: 'answer-withheld',
+    sessionId,
+    reason: "another answer is the AI's last words before its handoff; this one is not posted",
+  };
+  if (decision.asFarewell && !(await deps.state.claimFarewell(conversationSid, key, known))) return lastWordsTaken;
+  let current = known;
+  if (known.record.phase === 'ai') {
+    // Over the record just read: a watchdog's handoff written since (it saw no answer) keeps this one
+    // out, and a watchdog after it waits for this post. A Sync failure posts, as an unread record does.
+    let fresh: ConversationRecord | undefined;
+    const change = (r: ConversationRecord) => {
+      fresh = r;
+      return startAnswer(r, sessionId, key);
     };
-  return deliverAnswer(conversationSid, known, { next: 'reply', reply: answer.text, answerId: answer.answerId }, deps, {
-    claimed: true,
-  });
+    const marked = await deps.state.update(conversationSid, change, known).catch(() => known);
+    if (marked) current = marked;
+    // Moved meanwhile: posted only as the last words of a handoff OpenCX's AI decided, as `decide` would.
+    else if (!fresh || !isFarewell(fresh, { sessionId, ...answer }))
+      return {
+        outcome: 'answer-withheld',
+        sessionId,
+        reason: 'the conversation left the AI while its answer came; the answer is not posted',
+      };
+    else if (unrecordedFarewell(fresh) && !(await deps.state.claimFarewell(conversationSid, key)))
+      return lastWordsTaken;
+  }
+  return deliverAnswer(
+    conversationSid,
+    current,
+    { next: 'reply', reply: answer.text, answerId: answer.answerId },
+    deps,
+    {
+      claimed: true,
+    },
+  );
 }
 
 /**
@@ -482,7 +511,11 @@ export async function checkAnswered(
   known: KnownRecord,
   messageSid: string,
   deps: BridgeDeps,
-  {
+  send: WatchedSend = {},
+  /** This watchdog was armed again after its handling failed. */
+  rearmed = false,
+): Promise<Outcome> {
+  const {
     resent = false,
     sendFailed = false,
     stillWorking = false,
@@ -490,10 +523,7 @@ export async function checkAnswered(
     parked = false,
     queued = false,
     unread = false,
-  }: WatchedSend = {},
-  /** This watchdog was armed again after its handling failed. */
-  rearmed = false,
-): Promise<Outcome> {
+  } = send;
   const newestFirst = await deps.twilio.conversations.listMessages(
     deps.config.conversationsServiceSid,
     conversationSid,
@@ -586,18 +616,43 @@ export async function checkAnswered(
     if (sent) return sent;
   }
   const seconds = deps.config.aiAnswerTimeoutSeconds;
-  return handOff(
+  // An answer OpenCX's webhook is posting right now (after this listing) is waited for, once.
+  const posted = new Set(
+    newestFirst
+      .map(ourMarker)
+      .filter(isWholeAnswer)
+      .map((m) => wholeKey(m!.key)),
+  );
+  let inFlight: string | undefined;
+  const handed = await handOff(
     conversationSid,
     known,
     aiUnavailable(
       `The AI assistant did not answer within ${seconds} seconds. The customer's messages are in the conversation.`,
     ),
     deps,
-    {
-      watchdog: true,
+    { watchdog: true },
+    undefined,
+    (record) => {
+      inFlight = answerInFlight(record, posted, send.awaitedAnswer);
+      return inFlight !== undefined;
     },
   );
+  if (!handed.stoodDown || !inFlight) return handed;
+  const timerSid = await armWatchdog(
+    conversationSid,
+    sessionId,
+    messageSid,
+    { ...send, awaitedAnswer: inFlight },
+    deps,
+    deps.twilio,
+    REARM_SECONDS,
+  );
+  return { outcome: 'deferred', sessionId, reason: "OpenCX's webhook is posting an answer: looked at again", timerSid };
 }
+
+/** The answer key of a whole answer's message (of its last part, when posted in parts). */
+const wholeKey = (key: string | undefined): string => (key ?? '').replace(/#\d+$/, '');
 
 /**
  * The watchdog's message, if nobody sent it (its claim is free), sent now; undefined when someone did

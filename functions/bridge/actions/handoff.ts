@@ -49,8 +49,17 @@ export async function handOff(
   extra: Record<string, unknown> = {},
   /** Posting the AI's last words, which the customer's note must follow. */
   before: Promise<unknown> = Promise.resolve(),
+  /** A watchdog's: the handoff does not begin while this holds for the record it writes over. */
+  standDown?: (record: ConversationRecord) => boolean,
 ): Promise<Outcome> {
   const { record } = known;
+  let stoodDown = false as boolean;
+  const standsDown =
+    standDown &&
+    ((r: ConversationRecord) => {
+      stoodDown = standDown(r);
+      return stoodDown;
+    });
   const pending: PendingHandoff = {
     reason: clipped(request.reason, HANDOFF_TEXT_MAX.reason),
     summary: clipped(request.summary, HANDOFF_TEXT_MAX.summary),
@@ -66,7 +75,7 @@ export async function handOff(
   // the task is read for its ETag with its pending reservations, and OpenCX is asked for what the
   // handoff lacks (the language; the AI's summary and sentiment).
   const [won, [task, reserved], found] = await Promise.all([
-    deps.state.beginHandoff(conversationSid, pending, known).catch((error: unknown) => {
+    deps.state.beginHandoff(conversationSid, pending, known, standsDown).catch((error: unknown) => {
       // Humans get the task anyway; the AI is silenced when a human is offered it.
       deps.warn('could not record the handoff in Sync; routing to humans anyway', { error: String(error) });
       return { ...record, phase: 'handoff' as const, handoff: pending };
@@ -78,7 +87,8 @@ export async function handOff(
     return {
       outcome: 'handoff-skipped',
       sessionId: record.sessionId,
-      reason: 'the conversation is already with humans',
+      reason: stoodDown ? 'an AI answer is being posted' : 'the conversation is already with humans',
+      ...(stoodDown && { stoodDown }),
       ...extra,
     };
   const at = handoffTime(task.attributes, record.claimedAt, pending.at);

@@ -217,7 +217,12 @@ describe('resend (the timer fired)', () => {
     });
     const { deps: d, release, beginHandoff } = failingDeps(refused);
     await expect(resend(decision, known, d)).rejects.toThrow();
-    expect(beginHandoff).toHaveBeenCalledWith('CH1', expect.objectContaining({ reason: RATE_LIMITED_REASON }), known);
+    expect(beginHandoff.mock.calls).toContainEqual([
+      'CH1',
+      expect.objectContaining({ reason: RATE_LIMITED_REASON }),
+      known,
+      undefined,
+    ]);
     expect(release).toHaveBeenCalledWith('resend_WTtimer');
   });
 
@@ -243,7 +248,12 @@ describe('resend (the timer fired)', () => {
     const { deps: d, beginHandoff, releaseOwnMessage } = failingDeps(send, ['IM3', 'IM4'], claimLost);
     await expect(resend(decision, known, d)).rejects.toThrow();
     expect(send).not.toHaveBeenCalled();
-    expect(beginHandoff).toHaveBeenCalledWith('CH1', expect.objectContaining({ reason: RATE_LIMITED_REASON }), known);
+    expect(beginHandoff.mock.calls).toContainEqual([
+      'CH1',
+      expect.objectContaining({ reason: RATE_LIMITED_REASON }),
+      known,
+      undefined,
+    ]);
     // Every claim of this take is given back, IM3's too if it landed: their watchdogs send them.
     expect(releaseOwnMessage.mock.calls).toEqual(
       expect.arrayContaining([
