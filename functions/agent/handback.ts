@@ -8,9 +8,12 @@ import { BridgeState } from '../bridge/state';
 import { logEvent } from '../common/log';
 import { isConversationSid } from '../common/task-attributes';
 
+/** For undoing a hand-back after a request (a hung timer or invite) used up the call's deadline. */
+const UNDO_MS = 2000;
+
 export const handler = pluginEndpoint(
   { name: 'handback', taskHolder: true },
-  async ({ context, event, caller, twilio, trace, held }) => {
+  async ({ context, event, caller, twilio, twilioWithin, trace, held }) => {
     const { config, task } = held!;
     const instruction = instructionOf(event.instruction);
     if (instruction && instruction.length > MAX_INSTRUCTION_LENGTH)
@@ -38,6 +41,7 @@ export const handler = pluginEndpoint(
         config,
         twilio,
         state: new BridgeState(twilio.sync, syncServiceSid(context)),
+        lastStepState: () => new BridgeState(twilioWithin(UNDO_MS).sync, syncServiceSid(context)),
         now: () => new Date(),
         warn: (message, fields) =>
           logEvent({ event: 'handback', ...trace, outcome: 'warning', reason: message, ...fields }, 'warn'),

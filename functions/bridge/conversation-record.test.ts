@@ -44,6 +44,8 @@ describe("an answer OpenCX's webhook is posting", () => {
     expect(answerInFlight(posting, new Set(), 'ans_s1_m7')).toBeUndefined();
     expect(answerInFlight(posting, new Set(), 'ans_s1_m6')).toBe('ans_s1_m7');
     expect(answerInFlight(held, new Set())).toBeUndefined();
+    // Resumed in a new session after a hand-back: the earlier session's answer is not waited for.
+    expect(answerInFlight({ ...posting, sessionId: 's2' }, new Set())).toBeUndefined();
   });
 });
 

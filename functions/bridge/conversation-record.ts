@@ -1,5 +1,6 @@
 // Our state for one conversation the AI has engaged (a Sync map item keyed by conversation SID).
 import type { BridgeConfig } from '../common/config';
+import { answerKeyPrefix } from './dedup';
 
 /**
  * ai: the AI answers; handoff: handed to humans, AI silent; human: an agent accepted; handback: the
@@ -154,7 +155,9 @@ export function answerInFlight(
   awaited?: string,
 ): string | undefined {
   const key = record.answering;
-  return key && key !== awaited && !posted.has(key) ? key : undefined;
+  // Another session's (before a handback's resume) was settled with that session.
+  const ofThisSession = !!record.sessionId && !!key?.startsWith(answerKeyPrefix(record.sessionId));
+  return key && ofThisSession && key !== awaited && !posted.has(key) ? key : undefined;
 }
 
 /** A claim older than this without a session belongs to a Function that died mid-engage. */

@@ -829,6 +829,18 @@ describe('checkAnswered: no answer after the message', () => {
     expect(handedOffFor(beginHandoff)).toMatch(/did not answer within 60 seconds/);
   });
 
+  test('waiting for an answer being posted, a timer that cannot be armed hands off now', async () => {
+    const { deps, beginHandoff, createTask } = watchdogDeps([question], false);
+    createTask.mockRejectedValue(new Error('TaskRouter is down'));
+    beginHandoff.mockImplementation(async (_c: string, _p: unknown, _k: unknown, standDown?: (r: object) => boolean) =>
+      standDown?.({ ...known.record, answering: 'ans_s1_m7' }) ? undefined : Promise.reject(new Error('stop here')),
+    );
+    await checkAnswered('CH1', known, 'IM5', deps, { resent: true }).catch(() => undefined);
+    expect(beginHandoff).toHaveBeenCalledTimes(2);
+    expect(beginHandoff.mock.calls[1][3]).toBeUndefined();
+    expect(handedOffFor(beginHandoff)).toMatch(/did not answer within 60 seconds/);
+  });
+
   test('an answer being posted that is in the conversation already (an earlier one) is not waited for', async () => {
     const earlier = { ...msg('IM3', 'ai'), attributes: { opencx: { role: 'ai', key: 'ans_s1_m7#2', parts: 2 } } };
     const { deps, beginHandoff, createTask } = watchdogDeps([question, earlier], false);

@@ -616,6 +616,18 @@ export async function checkAnswered(
     if (sent) return sent;
   }
   const seconds = deps.config.aiAnswerTimeoutSeconds;
+  const handOffUnanswered = (standDown?: (record: ConversationRecord) => boolean) =>
+    handOff(
+      conversationSid,
+      known,
+      aiUnavailable(
+        `The AI assistant did not answer within ${seconds} seconds. The customer's messages are in the conversation.`,
+      ),
+      deps,
+      { watchdog: true },
+      undefined,
+      standDown,
+    );
   // An answer OpenCX's webhook is posting right now (after this listing) is waited for, once.
   const posted = new Set(
     newestFirst
@@ -624,30 +636,16 @@ export async function checkAnswered(
       .map((m) => wholeKey(m!.key)),
   );
   let inFlight: string | undefined;
-  const handed = await handOff(
-    conversationSid,
-    known,
-    aiUnavailable(
-      `The AI assistant did not answer within ${seconds} seconds. The customer's messages are in the conversation.`,
-    ),
-    deps,
-    { watchdog: true },
-    undefined,
-    (record) => {
-      inFlight = answerInFlight(record, posted, send.awaitedAnswer);
-      return inFlight !== undefined;
-    },
-  );
+  const handed = await handOffUnanswered((record) => {
+    inFlight = answerInFlight(record, posted, send.awaitedAnswer);
+    return inFlight !== undefined;
+  });
   if (!handed.stoodDown || !inFlight) return handed;
-  const timerSid = await armWatchdog(
-    conversationSid,
-    sessionId,
-    messageSid,
-    { ...send, awaitedAnswer: inFlight },
-    deps,
-    deps.twilio,
-    REARM_SECONDS,
-  );
+  const awaited = { ...send, awaitedAnswer: inFlight };
+  const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, awaited, deps, deps.twilio, REARM_SECONDS)
+    // Armed again after a failure, without the answer it waited for, it would wait once more: handed off now.
+    .catch(() => undefined);
+  if (!timerSid) return handOffUnanswered();
   return { outcome: 'deferred', sessionId, reason: "OpenCX's webhook is posting an answer: looked at again", timerSid };
 }
 

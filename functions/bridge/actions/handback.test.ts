@@ -1,5 +1,5 @@
 import type { HandbackDeps } from './handback';
-import { transferWaiting } from './handback';
+import { handBack, transferWaiting } from './handback';
 
 const CALLER = 'WT00000000000000000000000000000001';
 const EARLIER = 'WT00000000000000000000000000000002';
@@ -52,5 +52,56 @@ describe('transferWaiting (a hand-back waits while a transfer of the chat waits 
     };
     await expect(transferWaiting('KD1', 'UO1', CALLER, deps)).resolves.toBeUndefined();
     expect(warn).toHaveBeenCalledWith('could not look for a pending transfer of the conversation', expect.anything());
+  });
+});
+
+describe('handBack when the timer for an untaken hand-back cannot be armed', () => {
+  const task = {
+    sid: CALLER,
+    workflowSid: 'WW1',
+    taskChannelUniqueName: 'chat',
+    attributes: { flexInteractionSid: 'KD1', flexInteractionChannelSid: 'UO1' },
+  };
+  const record = { workspaceSid: 'WS1', taskSid: CALLER, phase: 'human' as const, claimedAt: 0, sessionId: 's1' };
+
+  test('invites nothing, and undoes the hand-back on a budget of its own (the arm may have used it up)', async () => {
+    const invite = jest.fn();
+    const undone = jest.fn(async () => undefined);
+    const deps = {
+      config: {
+        workspaceSid: 'WS1',
+        conversationsServiceSid: 'IS1',
+        timerWorkspaceSid: 'WS2',
+        timerWorkflowSid: 'WW2',
+      },
+      twilio: {
+        conversations: { listMessages: async () => [] },
+        flex: { listInvitedTasks: async () => [], inviteToWorkflow: invite },
+        taskrouter: {
+          createTask: async () => {
+            throw new Error('deadline exceeded');
+          },
+        },
+      },
+      state: {
+        conversation: async () => ({ record, revision: '1' }),
+        beginHandback: async () => true,
+        undoHandback: async () => {
+          throw new Error('deadline exceeded');
+        },
+      },
+      lastStepState: () => ({ undoHandback: undone }),
+      now: () => new Date('2026-12-06T10:00:00Z'),
+      warn: () => undefined,
+    } as unknown as HandbackDeps;
+
+    const result = await handBack(
+      { conversationSid: 'CH1', task, agent: { sid: 'WK1', name: 'Alice' } } as never,
+      deps,
+    );
+
+    expect(result).toMatchObject({ outcome: 'failed', mayHaveHappened: false });
+    expect(invite).not.toHaveBeenCalled();
+    expect(undone).toHaveBeenCalledWith('CH1', '2026-12-06T10:00:00.000Z', 'human');
   });
 });

@@ -55,7 +55,9 @@ export type HandbackOutcome =
   | { outcome: 'transfer-pending'; reason: string }
   | { outcome: 'failed'; reason: string; mayHaveHappened: boolean };
 
-export type HandbackDeps = Pick<BridgeDeps, 'config' | 'twilio' | 'state' | 'now' | 'warn'>;
+export type HandbackDeps = Pick<BridgeDeps, 'config' | 'twilio' | 'state' | 'now' | 'warn'> &
+  /** Our state on a budget of its own: a hand-back undone after a request that used up the deadline. */
+  Partial<Pick<BridgeDeps, 'lastStepState'>>;
 
 export async function handBack(request: HandbackRequest, deps: HandbackDeps): Promise<HandbackOutcome> {
   const { conversationSid, task } = request;
@@ -185,8 +187,7 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
   );
   if (armed !== true) {
     // A click after a lost invite leaves the hand-back as it was: that invite may have made a task.
-    if (step.step === 'hand-back')
-      await deps.state.undoHandback(conversationSid, handback.at, step.from).catch(() => undefined);
+    if (step.step === 'hand-back') await undoHandback(conversationSid, handback.at, step.from, deps);
     const reason = `the timer for an untaken handback could not be armed: ${armed}`;
     return { outcome: 'failed', reason, mayHaveHappened: step.step === 'invite-again' };
   }
@@ -202,7 +203,7 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
     deps.warn('the handback invite failed', { error: String(error), mayHaveHappened });
     // An invite Flex certainly did not make leaves the conversation with the agent, as it was.
     if (!mayHaveHappened && step.step === 'hand-back')
-      await deps.state.undoHandback(conversationSid, handback.at, step.from).catch(() => undefined);
+      await undoHandback(conversationSid, handback.at, step.from, deps);
     return { outcome: 'failed', reason: String(error), mayHaveHappened };
   }
   const [, , wrapup] = await Promise.all([
@@ -213,6 +214,13 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
     wrapUp(flexInteractionSid, flexInteractionChannelSid, task.sid, deps),
   ]);
   return { outcome: 'handed-back', invitedTaskSid, wrapup, history: readHistory(attributes) };
+}
+
+/** Leaves the conversation with the agent, as it was; a failure is warned of (the agent can click again after 15 s). */
+async function undoHandback(conversationSid: string, at: string, phase: 'human' | 'handoff', deps: HandbackDeps) {
+  await (deps.lastStepState?.() ?? deps.state)
+    .undoHandback(conversationSid, at, phase)
+    .catch((error: unknown) => deps.warn('could not undo the handback', { error: String(error) }));
 }
 
 /** The task of a transfer not yet accepted, if the interaction has one; undefined too when it cannot be read. */
