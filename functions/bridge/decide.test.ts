@@ -1366,11 +1366,17 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     expect(timerToRearm(offered, withTimer)).toEqual(offer);
     expect(timerToRearm(humanReservation('reservation.created'), withTimer)).toBeUndefined();
     expect(timerToRearm(fired(offer), withTimer)).toEqual({ ...offer, rearmed: 2 });
-    expect(timerToRearm(fired({ ...offer, rearmed: 3 }), withTimer)).toBeUndefined();
+    // As patient as a customer's message (a Sync outage at the chat's start): about 19 minutes.
+    expect(timerToRearm(fired({ ...offer, rearmed: 3 }), withTimer)).toEqual({ ...offer, rearmed: 4 });
+    expect([1, 2, 3, 4, 5, 6, 7].map((rearmed) => rearmDelaySeconds({ ...offer, rearmed }))).toEqual([
+      15, 15, 15, 60, 120, 300, 600,
+    ]);
+    expect(timerToRearm(fired({ ...offer, rearmed: 7 }), withTimer)).toBeUndefined();
 
-    // Fired: the offer as TaskRouter sent it, against the record the failure left.
+    // Fired: the offer as TaskRouter sent it, against the record the failure left, engaged only while
+    // the worker's reservation is still offered.
     const again = (current?: ConversationRecord) => decide(fired(offer), { config: withTimer, record: current });
-    expect(again()).toEqual(decide(offered, { config: withTimer }));
+    expect(again()).toEqual({ ...decide(offered, { config: withTimer }), retried: { workerSid: AI_WORKER } });
     expect(again()).toMatchObject({
       action: 'engage',
       taskSid: AI_TASK,

@@ -49,6 +49,11 @@ export type Decision =
        * since is another firing's, live (a duplicate event, or a timer of a retried offer).
        */
       takeOver?: { claimedBefore?: number };
+      /**
+       * Decided again by the offer's timer, which may fire minutes later (a Sync outage): engaged only
+       * while TaskRouter still offers this worker the reservation.
+       */
+      retried?: { workerSid: string };
     }
   | { action: 'reengage'; conversationSid: string; taskSid: string; reservationSid: string; offeredAt?: number }
   | {
@@ -560,9 +565,10 @@ const REARMED_TIMERS = [
  * else retries a timer's event. A customer's message (its answer watchdog, its resend) tries again
  * soon, then outlasts a longer Twilio or OpenCX outage: given up, the customer would be left with
  * neither an answer nor a human. An AI worker a reservation timeout left unavailable is put back as
- * patiently: nothing else would, and up to 50 customers' slots wait on it. A TaskRouter event
- * decided again (an offer, an accept) tries only while it still says something of now: the
- * reservation it names soon ends. One that only cleans up after a task's end waits longer still.
+ * patiently: nothing else would, and up to 50 customers' slots wait on it. So is an offer to the AI:
+ * given up, the new chat waits unanswered for the reservation's timeout (10 to 60 minutes), and it
+ * is engaged only while its reservation is still offered. A human's accept decided again tries only
+ * while it still says something of now. One that only cleans up after a task's end waits longer still.
  */
 const CUSTOMER_BACKOFF = [15, 15, 15, 60, 120, 300, 600];
 const EVENT_BACKOFF = [15, 15, 15];
@@ -571,7 +577,7 @@ const REARM_BACKOFF_SECONDS: Record<(typeof REARMED_TIMERS)[number], readonly nu
   answer: CUSTOMER_BACKOFF,
   resend: CUSTOMER_BACKOFF,
   handback: CUSTOMER_BACKOFF,
-  offer: EVENT_BACKOFF,
+  offer: CUSTOMER_BACKOFF,
   accepted: EVENT_BACKOFF,
   'restore-worker': CUSTOMER_BACKOFF,
   idle: CLEANUP_BACKOFF,
@@ -886,9 +892,11 @@ export const offerTimer: Listener<TaskRouterEvent> = {
       ...context,
       offerRoute: carriedRoute(event.taskAttributes?.offerRoute),
     });
+    if (decision.action !== 'engage') return decision;
+    const retried = { ...decision, retried: { workerSid } };
     const failedEngage = record?.phase === 'ai' && !record.sessionId && record.reservationSid === reservationSid;
-    if (decision.action !== 'engage' || !failedEngage) return decision;
-    return { ...decision, takeOver: typeof armedAt === 'number' ? { claimedBefore: armedAt } : {} };
+    if (!failedEngage) return retried;
+    return { ...retried, takeOver: typeof armedAt === 'number' ? { claimedBefore: armedAt } : {} };
   },
 };
 

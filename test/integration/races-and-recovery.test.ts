@@ -246,6 +246,61 @@ test('an offer the AI could not claim (Sync failing) is taken up 15 s later, not
   expect(world.reservations(taskSid).map((r) => r.status)).toEqual(['pending']);
 });
 
+test('an offer the AI could not claim for over a minute (Sync failing) is still taken up', async () => {
+  world.opencx.ai.setDefault('Hello! How can I help?');
+  world.twilio.addFault({ method: 'POST', path: /\/Maps\/opencx_conversations_\d+\/Items$/, status: 503 });
+  let started: { conversationSid: string; taskSid: string };
+  try {
+    started = await world.customerStartsConversation('Anyone there?');
+    // The offer's timer tries again at 15, 30 and 45 s, and Sync still fails.
+    for (let attempt = 1; attempt <= 3; attempt++) await world.advance(15_000);
+  } finally {
+    world.twilio.clearFaults();
+  }
+  const { conversationSid, taskSid } = started;
+  expect(world.postedAsAi(conversationSid)).toEqual([]);
+
+  await world.advance(60_000);
+  expect(world.postedAsAi(conversationSid).map((m) => m.body)).toEqual(['Hello! How can I help?']);
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', taskSid });
+  expect(world.reservations(taskSid).map((r) => r.status)).toEqual(['pending']);
+});
+
+test("an offer's timer that fires after its reservation ended engages nothing: no session, no answer", async () => {
+  world.opencx.ai.setDefault('Hello! How can I help?');
+  world.twilio.addFault({ method: 'POST', path: /\/Maps\/opencx_conversations_\d+\/Items$/, status: 503 });
+  let started: { conversationSid: string; taskSid: string };
+  try {
+    started = await world.customerStartsConversation('Anyone there?');
+    // The AI pool stops taking chats: once the reservation times out (120 s), nobody is offered the task.
+    for (const workerSid of world.aiWorkerSids)
+      world.taskrouter.updateWorkerChannel(world.workspaceSid, workerSid, 'chat', { available: false });
+    await world.advance(125_000);
+  } finally {
+    world.twilio.clearFaults();
+  }
+  const { conversationSid, taskSid } = started;
+  expect(world.reservations(taskSid).map((r) => r.status)).toEqual(['timeout']);
+  try {
+    // The offer's timer fires again at 225 s, Sync working again, its reservation timed out.
+    world.takeLogs();
+    await world.advance(120_000);
+    expect(
+      world
+        .takeLogs()
+        .filter((l) => l.event === 'task.canceled' && l.workspaceSid === world.timerWorkspaceSid)
+        .map((l) => l.reason),
+    ).toContainEqual(expect.stringMatching(/ended before its offer was taken up again/));
+    expect(world.sessionFor(conversationSid)).toBeUndefined();
+    expect(world.conversationRecord(conversationSid)).toBeUndefined();
+    expect(world.postedAsAi(conversationSid)).toEqual([]);
+  } finally {
+    for (const workerSid of world.aiWorkerSids)
+      world.taskrouter.updateWorkerChannel(world.workspaceSid, workerSid, 'chat', { available: true });
+    await world.settle();
+  }
+});
+
 test('an engage that recorded neither its session nor a handoff: 15 s later the first message is sent', async () => {
   world.opencx.ai.setDefault('Hello! How can I help?');
   // Sync refuses every update of the conversation's record (its claim, a create, goes through), and
