@@ -246,18 +246,24 @@ test('an offer the AI could not claim (Sync failing) is taken up 15 s later, not
   expect(world.reservations(taskSid).map((r) => r.status)).toEqual(['pending']);
 });
 
-test('an offer the AI could not claim for over a minute (Sync failing) is still taken up', async () => {
+/** A chat starts while Sync refuses the AI's claim of it, and goes on refusing while `meanwhile` runs. */
+async function startedWhileClaimsFail(meanwhile: () => Promise<void>) {
   world.opencx.ai.setDefault('Hello! How can I help?');
   world.twilio.addFault({ method: 'POST', path: /\/Maps\/opencx_conversations_\d+\/Items$/, status: 503 });
-  let started: { conversationSid: string; taskSid: string };
   try {
-    started = await world.customerStartsConversation('Anyone there?');
-    // The offer's timer tries again at 15, 30 and 45 s, and Sync still fails.
-    for (let attempt = 1; attempt <= 3; attempt++) await world.advance(15_000);
+    const started = await world.customerStartsConversation('Anyone there?');
+    await meanwhile();
+    return started;
   } finally {
     world.twilio.clearFaults();
   }
-  const { conversationSid, taskSid } = started;
+}
+
+test('an offer the AI could not claim for over a minute (Sync failing) is still taken up', async () => {
+  const { conversationSid, taskSid } = await startedWhileClaimsFail(async () => {
+    // The offer's timer tries again at 15, 30 and 45 s, and Sync still fails.
+    for (let attempt = 1; attempt <= 3; attempt++) await world.advance(15_000);
+  });
   expect(world.postedAsAi(conversationSid)).toEqual([]);
 
   await world.advance(60_000);
@@ -267,19 +273,12 @@ test('an offer the AI could not claim for over a minute (Sync failing) is still 
 });
 
 test("an offer's timer that fires after its reservation ended engages nothing: no session, no answer", async () => {
-  world.opencx.ai.setDefault('Hello! How can I help?');
-  world.twilio.addFault({ method: 'POST', path: /\/Maps\/opencx_conversations_\d+\/Items$/, status: 503 });
-  let started: { conversationSid: string; taskSid: string };
-  try {
-    started = await world.customerStartsConversation('Anyone there?');
+  const { conversationSid, taskSid } = await startedWhileClaimsFail(async () => {
     // The AI pool stops taking chats: once the reservation times out (120 s), nobody is offered the task.
     for (const workerSid of world.aiWorkerSids)
       world.taskrouter.updateWorkerChannel(world.workspaceSid, workerSid, 'chat', { available: false });
     await world.advance(125_000);
-  } finally {
-    world.twilio.clearFaults();
-  }
-  const { conversationSid, taskSid } = started;
+  });
   expect(world.reservations(taskSid).map((r) => r.status)).toEqual(['timeout']);
   try {
     // The offer's timer fires again at 225 s, Sync working again, its reservation timed out.
