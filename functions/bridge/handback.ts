@@ -159,7 +159,7 @@ export function handbackEnd(handback: Handback | undefined, taskSid: string, typ
 }
 
 /** Task statuses in which an invited task can still reach the AI. */
-const ROUTED_STATUSES: readonly (string | null)[] = ['pending', 'reserved', 'assigned'];
+export const ROUTED_STATUSES: readonly (string | null)[] = ['pending', 'reserved', 'assigned'];
 
 /**
  * The task an earlier invite of this handback made and TaskRouter still routes (its answer may

@@ -105,3 +105,75 @@ describe('handBack when the timer for an untaken hand-back cannot be armed', () 
     expect(undone).toHaveBeenCalledWith('CH1', '2026-12-06T10:00:00.000Z', 'human');
   });
 });
+
+describe('handBack again after an invite whose answer was lost', () => {
+  const at = '2026-12-06T09:59:00.000Z';
+  const task = {
+    sid: CALLER,
+    workflowSid: 'WW1',
+    taskChannelUniqueName: 'chat',
+    attributes: { flexInteractionSid: 'KD1', flexInteractionChannelSid: 'UO1' },
+  };
+  const record = {
+    workspaceSid: 'WS1',
+    taskSid: CALLER,
+    phase: 'handback' as const,
+    claimedAt: 0,
+    handback: { at, agentSid: 'WK1', agentName: 'Alice', fromTaskSid: CALLER, afterIndex: -1 },
+  };
+
+  /** Flex lists the earlier invite's task as pending; TaskRouter says `live`. */
+  function depsWith(live: string | 'deleted') {
+    const invite = jest.fn(async () => LIVE);
+    const deps = {
+      config: { workspaceSid: 'WS1', conversationsServiceSid: 'IS1' },
+      twilio: {
+        conversations: { listMessages: async () => [] },
+        flex: {
+          listInvitedTasks: async () => [
+            { sid: EARLIER, assignmentStatus: 'pending', attributes: { opencxHandbackAt: at } },
+          ],
+          inviteToWorkflow: invite,
+          wrapUpAgent: async () => 'wrapup',
+        },
+        taskrouter: {
+          fetchTask: async () => {
+            if (live === 'deleted') throw Object.assign(new Error('not found'), { status: 404 });
+            return { sid: EARLIER, assignmentStatus: live };
+          },
+        },
+      },
+      state: {
+        conversation: async () => ({ record, revision: '1' }),
+        update: async (_c: string, change: (r: object) => object | undefined) => {
+          const next = change(record);
+          return next && { record: next, revision: '2' };
+        },
+        noteInvitedTask: async () => undefined,
+        recordInsight: async () => undefined,
+      },
+      now: () => new Date('2026-12-06T10:00:00Z'),
+      warn: () => undefined,
+    } as unknown as HandbackDeps;
+    return { deps, invite };
+  }
+  const click = (deps: HandbackDeps) =>
+    handBack({ conversationSid: 'CH1', task, agent: { sid: 'WK1', name: 'Alice' } } as never, deps).catch(
+      () => undefined,
+    );
+
+  test('takes the task it made while TaskRouter still routes it: nothing is invited again', async () => {
+    const { deps, invite } = depsWith('pending');
+    await expect(click(deps)).resolves.toMatchObject({ outcome: 'handed-back', invitedTaskSid: EARLIER });
+    expect(invite).not.toHaveBeenCalled();
+  });
+
+  test.each(['canceled', 'deleted'])(
+    'invites again when that task has ended since (%s), whatever the list says',
+    async (live) => {
+      const { deps, invite } = depsWith(live);
+      await click(deps);
+      expect(invite).toHaveBeenCalledTimes(1);
+    },
+  );
+});

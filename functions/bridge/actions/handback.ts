@@ -15,6 +15,7 @@ import {
   HANDBACK_TAKE_SECONDS,
   handbackCutoff,
   handbackTaskAttributes,
+  ROUTED_STATUSES,
   routedHandbackTask,
   transferCandidates,
   untakenHandbackTimer,
@@ -171,9 +172,9 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
   if (step.step === 'invite-again') {
     try {
       const invited = await deps.twilio.flex.listInvitedTasks(flexInteractionSid, flexInteractionChannelSid);
-      invitedTaskSid = routedHandbackTask(handback, invited);
+      invitedTaskSid = await stillRouted(routedHandbackTask(handback, invited), deps);
     } catch (error) {
-      deps.warn("could not list the interaction's invites before inviting again", { error: String(error) });
+      deps.warn('could not look for the task an earlier invite made before inviting again', { error: String(error) });
       return { outcome: 'failed', reason: String(error), mayHaveHappened: false };
     }
   }
@@ -214,6 +215,16 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
     wrapUp(flexInteractionSid, flexInteractionChannelSid, task.sid, deps),
   ]);
   return { outcome: 'handed-back', invitedTaskSid, wrapup, history: readHistory(attributes) };
+}
+
+/**
+ * The task, if TaskRouter still routes it: the invites list's status may be older than the task's,
+ * and a task that ended since would be recorded as the hand-back's, the AI never offered it.
+ */
+async function stillRouted(taskSid: string | undefined, deps: HandbackDeps): Promise<string | undefined> {
+  if (!taskSid) return undefined;
+  const task = await undefinedIfNotFound(deps.twilio.taskrouter.fetchTask(deps.config.workspaceSid, taskSid));
+  return task && ROUTED_STATUSES.includes(task.assignmentStatus) ? taskSid : undefined;
 }
 
 /** Leaves the conversation with the agent, as it was; a failure is warned of (the agent can click again after 15 s). */
