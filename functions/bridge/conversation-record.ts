@@ -170,8 +170,8 @@ export function isStaleClaim(record: ConversationRecord, now: number): boolean {
 
 /**
  * A stale claim this old was not taken over by the offer's timer either (it decides the offer again
- * every 15 s, three times, each time claiming afresh): nothing will engage before the reservation
- * times out.
+ * at 15, 30 and 45 s, each time claiming afresh, then minutes apart): a customer who writes now goes
+ * to humans rather than wait for its next try.
  */
 export const ABANDONED_CLAIM_MS = 60_000;
 

@@ -76,6 +76,9 @@ export async function engage(d: Engage, deps: BridgeDeps): Promise<Outcome> {
     ...interactionOf(d.attributes),
     config: configToRecord(deps.config),
   };
+  // Before the claim, which may take over another offer's (a hand-back's) stale claim.
+  if (d.retried && !(await stillOffered(d, d.retried.workerSid, deps)))
+    return { outcome: 'ignore', reason: `reservation ${d.reservationSid} ended before its offer was taken up again` };
   const takeOver = d.takeOver && { reservationSid: d.reservationSid, ...d.takeOver };
   const claim = await deps.state.claim(d.conversationSid, record, takeOver);
   if (!claim.claimed) return reengage(d, deps);
@@ -111,7 +114,7 @@ export async function startSession(
   let attachmentOnly = false;
   let customer: string | undefined;
   try {
-    const [newestFirst, taskStatus, offerOpen] = await Promise.all([
+    const [newestFirst, taskStatus] = await Promise.all([
       undefinedIfNotFound(
         deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, d.conversationSid, {
           order: 'desc',
@@ -120,14 +123,12 @@ export async function startSession(
       ),
       // Read after the claim: an end that came before it found nothing to end, and shows here.
       taskStatusOf(d.taskSid, d.attributes, deps),
-      d.retried ? stillOffered(d, d.retried.workerSid, deps) : true,
       recordInsight(deps, engageInsight(d, record)),
     ]);
     if (offerOutlived(taskStatus)) return endedBeforeEngage(d, claimed, taskStatus, deps);
     if (taskStatus === 'handed-off') return handedOffBeforeEngage(d, claimed, deps);
     if (heldOnceAccepted(taskStatus) && !handback && !(await acceptedByAi(d, deps)))
       return takenByHuman(d, claimed, deps);
-    if (!offerOpen) return offerEnded(d, claimed, deps);
     if (!newestFirst) return abandon(d, deps, handback?.previousSessionId);
     const unseen = handback ? newestFirst.filter((m) => m.index > handback.afterIndex) : newestFirst;
     customer = customerAuthor(d.attributes, unseen);
@@ -282,33 +283,6 @@ async function endedBeforeEngage(
  * leaves it as if it had never been offered it.
  */
 async function takenByHuman(d: Omit<Engage, 'action'>, claimed: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
-  await withdrawEngage(d, claimed, deps);
-  return { outcome: 'ignore', reason: `task ${d.taskSid} was accepted by a human before the AI's offer was handled` };
-}
-
-/**
- * The offer's timer came after its reservation ended (timed out while Sync was failing, say): the
- * claim is withdrawn, and TaskRouter's next offer of the task engages the AI as a new one.
- */
-async function offerEnded(d: Omit<Engage, 'action'>, claimed: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
-  await withdrawEngage(d, claimed, deps);
-  return { outcome: 'ignore', reason: `reservation ${d.reservationSid} ended before its offer was taken up again` };
-}
-
-/** The AI worker's reservation is still offered (pending) or was accepted; unreadable, it is taken as offered. */
-async function stillOffered(d: Omit<Engage, 'action'>, workerSid: string, deps: BridgeDeps): Promise<boolean> {
-  try {
-    const mine = await deps.twilio.taskrouter.reservationsOfWorker(deps.config.workspaceSid, d.taskSid, workerSid);
-    const status = mine.find((r) => r.sid === d.reservationSid)?.status;
-    return status === 'pending' || status === 'accepted';
-  } catch (error) {
-    deps.warn("could not read the offer's reservation before engaging; engaging anyway", { error: String(error) });
-    return true;
-  }
-}
-
-/** The engage this claim began never happened: its claim and its count are taken back. */
-async function withdrawEngage(d: Omit<Engage, 'action'>, claimed: KnownRecord, deps: BridgeDeps): Promise<void> {
   const ours = claimed.record;
   // The engage counted beside the task read never happened.
   await Promise.all([
@@ -323,6 +297,19 @@ async function withdrawEngage(d: Omit<Engage, 'action'>, claimed: KnownRecord, d
       claimed,
     ),
   ]);
+  return { outcome: 'ignore', reason: `task ${d.taskSid} was accepted by a human before the AI's offer was handled` };
+}
+
+/** The AI worker's reservation is still offered (pending) or was accepted; unreadable, it is taken as offered. */
+async function stillOffered(d: Omit<Engage, 'action'>, workerSid: string, deps: BridgeDeps): Promise<boolean> {
+  try {
+    const mine = await deps.twilio.taskrouter.reservationsOfWorker(deps.config.workspaceSid, d.taskSid, workerSid);
+    const status = mine.find((r) => r.sid === d.reservationSid)?.status;
+    return status === 'pending' || status === 'accepted';
+  } catch (error) {
+    deps.warn("could not read the offer's reservation before engaging; engaging anyway", { error: String(error) });
+    return true;
+  }
 }
 
 /**
