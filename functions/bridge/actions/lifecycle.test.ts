@@ -119,21 +119,26 @@ describe('closeSessionNow (a session-close timer fired)', () => {
 describe('end', () => {
   const AI_TASK = 'WTai';
   /** Sync holding `stored` when the end deletes; the session's close and the insight are counted. */
-  function endWith(stored: ConversationRecord) {
+  function endWith(stored: ConversationRecord | 'deleted already') {
     const closed: string[] = [];
+    const recordInsight = jest.fn(async () => undefined);
     const deps = {
       config: {},
       state: {
         forgetIf: async (_sid: string, still: (record: ConversationRecord) => boolean) =>
-          still(stored) ? { gone: true, deleted: stored } : { gone: false },
-        recordInsight: async () => undefined,
+          stored === 'deleted already'
+            ? { gone: true }
+            : still(stored)
+              ? { gone: true, deleted: stored }
+              : { gone: false },
+        recordInsight,
       },
       opencx: { updateSessionStatus: async (sessionId: string) => void closed.push(sessionId) },
       deadline: { remaining: () => 5000 },
       now: () => new Date('2026-12-02T10:00:00.000Z'),
       warn: jest.fn(),
     } as unknown as BridgeDeps;
-    return { deps, closed };
+    return { deps, closed, recordInsight };
   }
   const invited: ConversationRecord = {
     ...handingOff,
@@ -146,6 +151,18 @@ describe('end', () => {
     const { deps, closed } = endWith({ ...invited, phase: 'human', taskSid: HUMAN_TASK, humanWorkerSid: 'WKalice' });
     await expect(end(ending, { record: invited, revision: '1' }, deps)).resolves.toMatchObject({ outcome: 'ended' });
     expect(closed).toEqual(['session-1']);
+  });
+
+  it('is counted once: an end that finds the record another end deleted counts nothing', async () => {
+    const first = endWith(invited);
+    await end({ ...ending, taskSid: AI_TASK }, { record: invited, revision: '1' }, first.deps);
+    expect(first.recordInsight).toHaveBeenCalledTimes(1);
+
+    const second = endWith('deleted already');
+    await expect(
+      end({ ...ending, taskSid: AI_TASK }, { record: invited, revision: '1' }, second.deps),
+    ).resolves.toMatchObject({ outcome: 'ended' });
+    expect(second.recordInsight).not.toHaveBeenCalled();
   });
 
   it('leaves a conversation engaged again in another session', async () => {

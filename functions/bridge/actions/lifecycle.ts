@@ -156,13 +156,17 @@ export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): P
   // recorded its own leaves the session of the human part named only by the hand-back.
   const ended = forgotten.deleted ?? record;
   const sessionId = ended.sessionId ?? ended.handback?.previousSessionId;
-  const recorded = recordInsight(deps, {
-    type: 'end',
-    at: d.at ?? deps.now().toISOString(),
-    conversationSid: d.conversationSid,
-    taskSid: d.taskSid,
-    withAi: record.phase === 'ai',
-  });
+  // Counted by the end that deleted the record: another end event of the task (workflow.timeout, then
+  // task.canceled) read it too, and finds it gone.
+  const recorded =
+    forgotten.deleted &&
+    recordInsight(deps, {
+      type: 'end',
+      at: d.at ?? deps.now().toISOString(),
+      conversationSid: d.conversationSid,
+      taskSid: d.taskSid,
+      withAi: record.phase === 'ai',
+    });
   if (sessionId) await closeSession(sessionId, endStatus(ended), deps);
   await recorded;
   return { outcome: 'ended', sessionId, reason: d.reason };
