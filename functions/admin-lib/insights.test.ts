@@ -191,6 +191,19 @@ describe('summariseInsights', () => {
     ]);
   });
 
+  it('shows a verdict on the handoff it judged, though the conversation was handed off again before it came', () => {
+    // Alice judges the 09:00 handoff while wrapping up, after her hand-back was handed off again at 11:00.
+    const events = [
+      handoff(1, '2026-03-09T09:00:00.000Z'),
+      handoff(1, '2026-03-09T11:00:00.000Z', { taskSid: task(11) }),
+      { ...verdict(1, '2026-03-09T11:30:00.000Z', false, true, 1), handoffAt: '2026-03-09T09:00:00.000Z' },
+    ];
+    expect(summariseInsights(events, week).handoffs.map((h) => [h.at, h.verdict])).toEqual([
+      ['2026-03-09T11:00:00.000Z', undefined],
+      ['2026-03-09T09:00:00.000Z', { needed: false, summaryRight: true }],
+    ]);
+  });
+
   it('lists at most 200 handoffs, newest first, and leaves out malformed items', () => {
     const events: unknown[] = [
       ...Array.from({ length: 250 }, (_, i) =>

@@ -139,18 +139,23 @@ function latestVerdicts(verdicts: Of<'verdict'>[]): Of<'verdict'>[] {
   return [...newest.values()];
 }
 
-/** Each verdict goes onto the conversation's latest handoff at or before it. */
+/**
+ * Each verdict goes onto the handoff it judged (by its time); one recorded before that was kept, or
+ * whose handoff is not among these, onto the conversation's latest handoff at or before it.
+ */
 function verdictsByHandoff(handoffs: Of<'handoff'>[], verdicts: Of<'verdict'>[]): Map<Of<'handoff'>, Of<'verdict'>> {
   const perConversation = new Map<string, Of<'handoff'>[]>();
   for (const h of handoffs)
     perConversation.set(h.conversationSid, [...(perConversation.get(h.conversationSid) ?? []), h]);
   const joined = new Map<Of<'handoff'>, Of<'verdict'>>();
   for (const v of verdicts) {
-    const before = (perConversation.get(v.conversationSid) ?? []).filter((h) => h.at <= v.at);
-    const handoff = before.reduce<Of<'handoff'> | undefined>(
-      (latest, h) => (!latest || latest.at < h.at ? h : latest),
-      undefined,
-    );
+    const ofConversation = perConversation.get(v.conversationSid) ?? [];
+    const judged = v.handoffAt === undefined ? undefined : ofConversation.find((h) => h.at === v.handoffAt);
+    const handoff =
+      judged ??
+      ofConversation
+        .filter((h) => h.at <= v.at)
+        .reduce<Of<'handoff'> | undefined>((latest, h) => (!latest || latest.at < h.at ? h : latest), undefined);
     const already = handoff && joined.get(handoff);
     if (handoff && (!already || already.at < v.at)) joined.set(handoff, v);
   }

@@ -25,6 +25,15 @@ const OPENCX_BUDGET_MS = 3000;
 const VERDICT_NOTE_TTL_SECONDS = 24 * 3600;
 const CLAIM_RETURN_MS = 700;
 
+/**
+ * The handoff the agent judged, by the time its task carries: after a hand-back the conversation may
+ * have been handed off again before the agent, still wrapping up, answers.
+ */
+function judgedHandoff(handoffTimestamp: unknown): { handoffAt?: string } {
+  const time = typeof handoffTimestamp === 'string' ? Date.parse(handoffTimestamp) : Number.NaN;
+  return Number.isNaN(time) ? {} : { handoffAt: new Date(time).toISOString() };
+}
+
 export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: true, heldBefore: true }, async (call) => {
   const form = parseVerdictForm(call.event);
   // Refused before anything is written: a deployed Function never sends the key to a simulator.
@@ -115,6 +124,7 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
         taskSid: task.sid,
         needed: verdict.needed,
         summaryRight: verdict.summaryRight,
+        ...judgedHandoff(task.attributes.handoffTimestamp),
       },
     ),
   ]);

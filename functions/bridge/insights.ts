@@ -37,7 +37,8 @@ export type InsightEvent =
   /** `withAi`: the conversation ended while the AI held it (contained). */
   | (Base & { type: 'end'; withAi: boolean })
   | (Base & { type: 'handback' })
-  | (Base & { type: 'verdict'; needed: boolean; summaryRight: boolean });
+  /** `handoffAt`: the judged handoff's time, as the task carries it (absent on verdicts recorded before it). */
+  | (Base & { type: 'verdict'; needed: boolean; summaryRight: boolean; handoffAt?: string });
 
 export type InsightType = InsightEvent['type'];
 export type HandoffInsight = Extract<InsightEvent, { type: 'handoff' }>;

@@ -337,6 +337,14 @@ describe('the agent verdict', () => {
     });
     // The comment stays on the task and with OpenCX, not in the insights data.
     expect(JSON.stringify(recorded())).not.toContain('Tracking link');
+    // It names the handoff it judged: the one the task carries.
+    const handedOffAt = world.task(handoff.taskSid).attributes.handoffTimestamp as string;
+    expect(recorded().find((e) => e.data.type === 'verdict')?.data).toMatchObject({
+      handoffAt: new Date(handedOffAt).toISOString(),
+    });
+    expect(recorded().find((e) => e.data.type === 'handoff' && e.data.taskSid === handoff.taskSid)?.data.at).toBe(
+      new Date(handedOffAt).toISOString(),
+    );
   });
 
   test('a second verdict replaces the first on the task and counts once', async () => {
