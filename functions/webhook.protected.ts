@@ -129,9 +129,13 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     // TaskRouter does not retry this event, nor Conversations by default: a timer does, with a short budget of its own.
     const retry = overtimeIo(context, started);
     // The failure may have come before the settings were read. The record's copy, even of an older
-    // version, names the timer workspace, and leaves the timer the budget a failing read would take.
+    // version, names the timer workspace, and leaves the timer the budget a failing read would take;
+    // with Sync down, so do the settings this container read last.
     if (retry && !config)
-      config = known?.record.config ?? (await retry.state.loadConfig({ version }).catch(() => undefined));
+      config =
+        known?.record.config ??
+        (await retry.state.loadConfig({ version }).catch(() => undefined)) ??
+        retry.state.lastKnownConfig();
     const timed = config?.timerWorkspaceSid && config.timerWorkflowSid ? config : undefined;
     // Where the failure left the conversation (a handoff begun) sets how soon the watchdog looks.
     const looked =

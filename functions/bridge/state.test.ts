@@ -42,6 +42,23 @@ describe('BridgeState.loadConfig', () => {
     expect(reads).toHaveLength(2);
   });
 
+  it('keeps the settings it read last when a later read fails (a timer is still armed with Sync down)', async () => {
+    let failing = false;
+    const gateway = {
+      fetchDocument: async () => {
+        if (failing) throw Object.assign(new Error('Service Unavailable'), { status: 503 });
+        return { data: saved, revision: '1' };
+      },
+    } as unknown as SyncApi;
+    const state = new BridgeState(gateway, 'IS_LAST');
+    expect(state.lastKnownConfig()).toBeUndefined();
+    await state.loadConfig({ now: 1000 });
+    failing = true;
+    await expect(state.loadConfig({ now: 1001, fresh: true })).rejects.toThrow('Service Unavailable');
+    expect(state.lastKnownConfig()).toMatchObject({ workspaceSid: 'WS1' });
+    expect(new BridgeState(gateway, 'IS_OTHER').lastKnownConfig()).toBeUndefined();
+  });
+
   it('reads afresh when asked (the admin Functions, a refused OpenCX key)', async () => {
     const { state, reads } = stateWith(saved);
     await state.loadConfig({ now: 1000 });

@@ -63,6 +63,11 @@ export function forgetRetiredMaps(): void {
 /** How long a warm container trusts the config it read, unless an event names a newer version. */
 export const CONFIG_CACHE_MS = 30_000;
 let configCache: { serviceSid: string; at: number; config: BridgeConfig } | undefined;
+/**
+ * The last settings this container read, kept when a later read fails: a failed event's timer is
+ * armed in its workspace while Sync is down (the timer workspace seldom changes).
+ */
+let lastConfig: { serviceSid: string; config: BridgeConfig } | undefined;
 /** The config read in progress: concurrent events of one container share it (single flight). */
 let configRead: { serviceSid: string; read: Promise<BridgeConfig | undefined> } | undefined;
 
@@ -110,6 +115,11 @@ export class BridgeState {
     return newer ?? this.readConfig(now);
   }
 
+  /** The last settings this container read, however old: for arming a timer when they cannot be read now. */
+  lastKnownConfig(): BridgeConfig | undefined {
+    return lastConfig?.serviceSid === this.syncServiceSid ? lastConfig.config : undefined;
+  }
+
   private readConfig(now: number): Promise<BridgeConfig | undefined> {
     const serviceSid = this.syncServiceSid;
     const read = this.sync.fetchDocument(serviceSid, CONFIG_DOCUMENT).then((document) => parseConfig(document?.data));
@@ -120,6 +130,7 @@ export class BridgeState {
       if (configRead !== flight) return;
       configRead = undefined;
       configCache = config ? { serviceSid, at: now, config } : undefined;
+      if (config) lastConfig = { serviceSid, config };
     };
     read.then(settle, () => settle(undefined));
     return read;

@@ -16,3 +16,27 @@ test('a warm runtime answers the customer as a forked one does, and cannot stop 
     await world.stop();
   }
 });
+
+test("with Sync down after a save, a new chat's failed offer is retried by a timer all the same", async () => {
+  const world = await World.start({ runtimeMode: 'warm' });
+  try {
+    world.opencx.ai.setDefault('Hello! How can I help?');
+    // The container reads the settings, then a save makes events name a version it has not read.
+    await world.customerStartsConversation('Hi');
+    await world.saveConfig();
+    world.twilio.addFault({ method: 'GET', path: /\/Documents\/opencx_config$/, status: 503 });
+    let conversationSid: string;
+    try {
+      ({ conversationSid } = await world.customerStartsConversation('Anyone there?'));
+    } finally {
+      world.twilio.clearFaults();
+    }
+    expect(world.postedAsAi(conversationSid)).toEqual([]);
+
+    // The offer's timer, armed in the timer workspace of the settings the container read last.
+    await world.advance(16_000);
+    expect(world.postedAsAi(conversationSid).map((m) => m.body)).toEqual(['Hello! How can I help?']);
+  } finally {
+    await world.stop();
+  }
+});
