@@ -134,8 +134,11 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     if (retry && !config)
       config =
         known?.record.config ??
-        (await retry.state.loadConfig({ version }).catch(() => undefined)) ??
-        retry.state.lastKnownConfig();
+        (await retry.state.loadConfig({ version }).catch(() => {
+          const last = retry.state.lastKnownConfig();
+          // Only for an event they would let through: a save may have moved the workspace since.
+          return last && !checkOrigin(bridgeEvent, last, context.ACCOUNT_SID) ? last : undefined;
+        }));
     const timed = config?.timerWorkspaceSid && config.timerWorkflowSid ? config : undefined;
     // Where the failure left the conversation (a handoff begun) sets how soon the watchdog looks.
     const looked =

@@ -202,6 +202,10 @@ describe('summariseInsights', () => {
       ['2026-03-09T11:00:00.000Z', undefined],
       ['2026-03-09T09:00:00.000Z', { needed: false, summaryRight: true }],
     ]);
+    // The judged handoff outside the period read: shown on none.
+    expect(summariseInsights(events.slice(1), week).handoffs.map((h) => [h.at, h.verdict])).toEqual([
+      ['2026-03-09T11:00:00.000Z', undefined],
+    ]);
   });
 
   it('lists at most 200 handoffs, newest first, and leaves out malformed items', () => {

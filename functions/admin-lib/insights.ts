@@ -3,7 +3,8 @@
 // - engaged: conversations with an engage in the period;
 // - handedOff: conversations with a handoff in the period; each handoff is listed;
 // - contained: conversations that ended while the AI held them, with no handoff in the period;
-// - a verdict counts once per task, the newest, and is shown on the conversation's latest handoff before it.
+// - a verdict counts once per task, the newest, and is shown on the handoff it judged (older verdicts,
+//   which do not say: on the conversation's latest handoff before them).
 import type { InsightEvent } from '../bridge/insights';
 import type { HandoffSentiment } from '../common/task-attributes';
 import type { WorkerRouting } from '../common/twilio';
@@ -140,8 +141,8 @@ function latestVerdicts(verdicts: Of<'verdict'>[]): Of<'verdict'>[] {
 }
 
 /**
- * Each verdict goes onto the handoff it judged (by its time); one recorded before that was kept, or
- * whose handoff is not among these, onto the conversation's latest handoff at or before it.
+ * Each verdict goes onto the handoff it judged (by its time; none when that handoff is outside the
+ * period); a verdict recorded without it, onto the conversation's latest handoff at or before it.
  */
 function verdictsByHandoff(handoffs: Of<'handoff'>[], verdicts: Of<'verdict'>[]): Map<Of<'handoff'>, Of<'verdict'>> {
   const perConversation = new Map<string, Of<'handoff'>[]>();
@@ -150,12 +151,12 @@ function verdictsByHandoff(handoffs: Of<'handoff'>[], verdicts: Of<'verdict'>[])
   const joined = new Map<Of<'handoff'>, Of<'verdict'>>();
   for (const v of verdicts) {
     const ofConversation = perConversation.get(v.conversationSid) ?? [];
-    const judged = v.handoffAt === undefined ? undefined : ofConversation.find((h) => h.at === v.handoffAt);
     const handoff =
-      judged ??
-      ofConversation
-        .filter((h) => h.at <= v.at)
-        .reduce<Of<'handoff'> | undefined>((latest, h) => (!latest || latest.at < h.at ? h : latest), undefined);
+      v.handoffAt !== undefined
+        ? ofConversation.find((h) => h.at === v.handoffAt)
+        : ofConversation
+            .filter((h) => h.at <= v.at)
+            .reduce<Of<'handoff'> | undefined>((latest, h) => (!latest || latest.at < h.at ? h : latest), undefined);
     const already = handoff && joined.get(handoff);
     if (handoff && (!already || already.at < v.at)) joined.set(handoff, v);
   }

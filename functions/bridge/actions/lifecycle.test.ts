@@ -119,18 +119,15 @@ describe('closeSessionNow (a session-close timer fired)', () => {
 describe('end', () => {
   const AI_TASK = 'WTai';
   /** Sync holding `stored` when the end deletes; the session's close and the insight are counted. */
-  function endWith(stored: ConversationRecord | 'deleted already') {
+  function endWith(stored: ConversationRecord, claims = new Set<string>()) {
     const closed: string[] = [];
     const recordInsight = jest.fn(async () => undefined);
     const deps = {
       config: {},
       state: {
         forgetIf: async (_sid: string, still: (record: ConversationRecord) => boolean) =>
-          stored === 'deleted already'
-            ? { gone: true }
-            : still(stored)
-              ? { gone: true, deleted: stored }
-              : { gone: false },
+          still(stored) ? { gone: true, deleted: stored } : { gone: false },
+        claimOnce: async (key: string) => !claims.has(key) && !!claims.add(key),
         recordInsight,
       },
       opencx: { updateSessionStatus: async (sessionId: string) => void closed.push(sessionId) },
@@ -153,16 +150,21 @@ describe('end', () => {
     expect(closed).toEqual(['session-1']);
   });
 
-  it('is counted once: an end that finds the record another end deleted counts nothing', async () => {
-    const first = endWith(invited);
-    await end({ ...ending, taskSid: AI_TASK }, { record: invited, revision: '1' }, first.deps);
-    expect(first.recordInsight).toHaveBeenCalledTimes(1);
-
-    const second = endWith('deleted already');
+  it("is counted once per task, though the task's two end events both end it", async () => {
+    const claims = new Set<string>();
+    const timedOut = endWith(invited, claims);
+    await end(
+      { ...ending, taskSid: AI_TASK, reason: 'workflow.timeout' },
+      { record: invited, revision: '1' },
+      timedOut.deps,
+    );
+    // The delete of a record gone already reads as done (a 404), so the second end gets this far too.
+    const canceled = endWith(invited, claims);
     await expect(
-      end({ ...ending, taskSid: AI_TASK }, { record: invited, revision: '1' }, second.deps),
+      end({ ...ending, taskSid: AI_TASK, reason: 'task.canceled' }, { record: invited, revision: '1' }, canceled.deps),
     ).resolves.toMatchObject({ outcome: 'ended' });
-    expect(second.recordInsight).not.toHaveBeenCalled();
+    expect(timedOut.recordInsight).toHaveBeenCalledTimes(1);
+    expect(canceled.recordInsight).not.toHaveBeenCalled();
   });
 
   it('leaves a conversation engaged again in another session', async () => {

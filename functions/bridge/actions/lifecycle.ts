@@ -156,17 +156,22 @@ export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): P
   // recorded its own leaves the session of the human part named only by the hand-back.
   const ended = forgotten.deleted ?? record;
   const sessionId = ended.sessionId ?? ended.handback?.previousSessionId;
-  // Counted by the end that deleted the record: another end event of the task (workflow.timeout, then
-  // task.canceled) read it too, and finds it gone.
-  const recorded =
-    forgotten.deleted &&
-    recordInsight(deps, {
-      type: 'end',
-      at: d.at ?? deps.now().toISOString(),
-      conversationSid: d.conversationSid,
-      taskSid: d.taskSid,
-      withAi: record.phase === 'ai',
-    });
+  // Counted once per task: its end events (workflow.timeout, then task.canceled) may both get here.
+  // A claim that cannot be made counts (at worst twice) rather than lose the end.
+  const recorded = deps.state
+    .claimOnce(`end_${d.taskSid}`)
+    .catch(() => true)
+    .then((first) =>
+      first
+        ? recordInsight(deps, {
+            type: 'end',
+            at: d.at ?? deps.now().toISOString(),
+            conversationSid: d.conversationSid,
+            taskSid: d.taskSid,
+            withAi: ended.phase === 'ai',
+          })
+        : undefined,
+    );
   if (sessionId) await closeSession(sessionId, endStatus(ended), deps);
   await recorded;
   return { outcome: 'ended', sessionId, reason: d.reason };
