@@ -1,5 +1,5 @@
 import type { TaskRouterApi, WorkerChannel } from '../common/twilio';
-import { ensureAiPool, retireAiWorker, retireFormerAiWorkers } from './ai-worker';
+import { ensureAiPool, openNewAiWorkers, retireAiWorker, retireFormerAiWorkers } from './ai-worker';
 import { AI_WORKER_NAME, AI_WORKER_SKILL } from './settings';
 
 // Shrinking the pool, and retiring an AI worker (Uninstall), against a TaskRouter that offers the
@@ -87,6 +87,20 @@ test('a surplus worker with no task on its channels but pending reservations is 
   expect(channels[SURPLUS].every((channel) => !channel.available)).toBe(true);
   // Only the worker about to be deleted has its reservations read.
   expect(reservationReads).toEqual([SURPLUS]);
+});
+
+// Switching back to a workspace left earlier: its AI worker, closed then, is adopted. Opened at once,
+// it would be offered the chats queued there before the settings name the workspace.
+test('a closed worker the stored settings do not name is opened only once they do', async () => {
+  const { api, channels } = taskRouter(false);
+  for (const channel of channels[KEPT]) channel.available = false;
+  const pool = await ensureAiPool(api, WORKSPACE, { pool: [], draining: [] }, 2, 'AI', true);
+  expect(pool.pool).toEqual([KEPT, SURPLUS]);
+  expect(channels[KEPT].filter((channel) => channel.available)).toEqual([]);
+  expect(pool.toOpen).toEqual([{ sid: KEPT, reopen: true }]);
+
+  expect(await openNewAiWorkers(api, WORKSPACE, pool.toOpen)).toEqual([]);
+  expect(channels[KEPT].map((channel) => channel.available)).toEqual([true, true]);
 });
 
 describe('retireAiWorker (Uninstall)', () => {

@@ -24,10 +24,19 @@ export interface AiPool {
   /** Workers of the pool left unavailable because the workspace's events do not come here yet. */
   awaitingApply: string[];
   /**
-   * New workers to make Available once the settings name them (`openNewAiWorkers`): a save that
-   * fails before would leave them taking chats no stored settings know of.
+   * Workers the stored settings do not name yet, to open once they do (`openNewAiWorkers`): a save
+   * that fails before would leave them taking chats no stored settings know of, and chats offered
+   * before the settings and the workspace's callback name this workspace are refused by the bridge.
    */
-  toOpen?: { workerSids: string[]; activitySid: string };
+  toOpen?: WorkerToOpen[];
+}
+
+export interface WorkerToOpen {
+  sid: string;
+  /** Its channels to open first (chat and sms at their capacity, the others closed). */
+  reopen: boolean;
+  /** The available activity to put it in, when it is in an unavailable one. */
+  activitySid?: string;
 }
 
 export async function ensureAiPool(
@@ -88,9 +97,16 @@ export async function ensureAiPool(
     activities.find((activity) => activity.sid === timeoutSid && !activity.available) ??
     activities.find((activity) => !activity.available) ??
     available;
-  // Workers the stored settings do not name (a failed save made them): opened once they do, too.
+  // Workers the stored settings do not name (a failed save made them, or a workspace left earlier
+  // and now named again kept them): opened once they do, too.
   const unnamed = (sid: string) => !stored.pool.includes(sid) && !stored.draining.includes(sid);
-  const openLater = plan.keep.filter((worker) => worker.makeAvailable && unnamed(worker.sid)).map((w) => w.sid);
+  const openLater: WorkerToOpen[] = plan.keep
+    .filter((worker) => unnamed(worker.sid))
+    .map((worker) => ({
+      sid: worker.sid,
+      reopen: worker.reopen,
+      ...(worker.makeAvailable && available ? { activitySid: available.sid } : {}),
+    }));
   const [created] = await Promise.all([
     Promise.all(
       plan.create.map(async (friendlyName) => {
@@ -108,7 +124,7 @@ export async function ensureAiPool(
         repairWorker(
           taskrouter,
           workspaceSid,
-          openLater.includes(worker.sid) ? { ...worker, makeAvailable: false } : worker,
+          unnamed(worker.sid) ? { ...worker, reopen: false, makeAvailable: false } : worker,
           available?.sid,
           channelsOf.get(worker.sid),
         ),
@@ -146,14 +162,25 @@ export async function ensureAiPool(
           ...plan.keep.map((kept) => kept.sid).filter((sid) => !availability.get(sid)),
           ...(startAs === available ? [] : created),
         ],
-    ...toOpen([...openLater, ...(plan.createAvailable && startAs !== available ? created : [])], available?.sid),
+    ...toOpen([
+      ...openLater,
+      ...(plan.createAvailable && startAs !== available && available
+        ? created.map((sid) => ({ sid, reopen: false, activitySid: available.sid }))
+        : []),
+    ]),
   };
 }
 
-const toOpen = (workerSids: string[], activitySid: string | undefined): Pick<AiPool, 'toOpen'> =>
-  workerSids.length > 0 && activitySid ? { toOpen: { workerSids, activitySid } } : {};
+const toOpen = (workers: WorkerToOpen[]): Pick<AiPool, 'toOpen'> => {
+  const owed = workers.filter((worker) => worker.reopen || worker.activitySid);
+  return owed.length > 0 ? { toOpen: owed } : {};
+};
 
-/** Makes the pool's new workers Available, once the settings name them; the workers it could not open. */
+/**
+ * Opens the pool's workers the settings did not name before this save (their channels, then an
+ * available activity), once the settings and the workspace's callback name them; the workers it
+ * could not open.
+ */
 export async function openNewAiWorkers(
   taskrouter: TaskRouterApi,
   workspaceSid: string,
@@ -161,9 +188,12 @@ export async function openNewAiWorkers(
 ): Promise<string[]> {
   if (!toOpen) return [];
   const opened = await Promise.allSettled(
-    toOpen.workerSids.map((sid) => taskrouter.updateWorkerActivity(workspaceSid, sid, toOpen.activitySid)),
+    toOpen.map(async (worker) => {
+      if (worker.reopen) await setWorkerChannels(taskrouter, workspaceSid, worker.sid, AI_WORKER_CHANNELS);
+      if (worker.activitySid) await taskrouter.updateWorkerActivity(workspaceSid, worker.sid, worker.activitySid);
+    }),
   );
-  return toOpen.workerSids.filter((_, index) => opened[index].status === 'rejected');
+  return toOpen.filter((_, index) => opened[index].status === 'rejected').map((worker) => worker.sid);
 }
 
 /**

@@ -217,15 +217,17 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
   // Only now are the AI workers of the workspace left closed: had the save failed, the settings would
   // still name that workspace, and the AI must go on serving it. The settings name them as former
   // workers, so what this cannot finish the next save does.
-  // New AI workers are opened now too: a save that failed before would have left them taking chats.
-  const [registered, leftBehind, notOpened] = await Promise.all([
+  const [registered, leftBehind] = await Promise.all([
     registerConfigVersion(twilio, document, webhookUrl).catch((error: unknown) => {
       trace.registrationError = String(error);
       return undefined;
     }),
     left && retireFormerAiWorkers(twilio.taskrouter, left.workspaceSid, left.workerSids),
-    openNewAiWorkers(twilio.taskrouter, form.workspaceSid, pool.toOpen),
   ]);
+  // AI workers the settings did not name are opened only now: a save that failed before would have left
+  // them taking chats, and a chat offered before the workspace's callback carries this version could be
+  // judged by settings a warm container read before, naming another workspace (refused, the chat left waiting).
+  const notOpened = await openNewAiWorkers(twilio.taskrouter, form.workspaceSid, pool.toOpen);
   const formerAiWorkers = [...(leftBehind ? [leftBehind] : []), ...stillFormer];
   Object.assign(trace, {
     registered,

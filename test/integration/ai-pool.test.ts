@@ -346,6 +346,64 @@ test('a save that changes the workspace closes the AI workers of the one it left
   }
 });
 
+// Back to the workspace left: its AI worker, closed when the settings left, is adopted again. Opened
+// before the settings and that workspace's callback name it, the chats queued there would be offered
+// to it at once, and the bridge, judging them by the settings still naming the other workspace, would
+// refuse them: they would wait for the reservation's timeout.
+test('a save back to a workspace left earlier opens its AI worker only once the settings name it', async () => {
+  const world = await World.start({ runtimeMode: 'warm', aiWorkers: 2 });
+  try {
+    await savePeak(world, 100);
+    world.opencx.ai.setDefault('Hi! How can I help?');
+    const first = await world.customerStartsConversation('Hello');
+    const busy = world.reservations(first.taskSid).find((r) => r.status === 'pending')!.workerSid;
+    const previous = world.workspaceSid;
+    const next = world.taskrouter.createWorkspace({ friendlyName: 'Flex Task Assignment 2', multiTaskEnabled: true });
+    const movingTo = (workspaceSid: string) => ({
+      workspaceSid,
+      conversationsServiceSid: world.conversationsServiceSid,
+      aiAuthorName: AI_AUTHOR,
+      aiPeakConversations: '50',
+      confirmChange: 'workspace',
+    });
+    expect((await admin(world, 'settings-save', movingTo(next.sid))).status).toBe(200);
+    expect(openChannels(world, busy)).toEqual([]);
+    // A chat in the workspace left waits in its queue: no AI worker is open there.
+    const queued = await world.customerStartsConversation('Anyone there?');
+    expect(world.reservations(queued.taskSid)).toEqual([]);
+
+    // Back, with the settings' write held: nothing is offered to the AI before it lands.
+    let release!: () => void;
+    world.twilio.addFault({
+      product: 'sync',
+      method: 'POST',
+      path: /\/Documents\/opencx_config$/,
+      times: 1,
+      until: new Promise<void>((resolve) => (release = resolve)),
+    });
+    const back = admin(world, 'settings-save', movingTo(previous));
+    try {
+      await world.until(() => world.twilio.requestsOnHold === 1, "the settings' write, held");
+      expect(openChannels(world, busy)).toEqual([]);
+      expect(world.reservations(queued.taskSid)).toEqual([]);
+    } finally {
+      release();
+    }
+    const saved = await back;
+    expect(saved.status).toBe(200);
+    expect(saved.body.settings.aiWorkerSids).toEqual([busy]);
+    await world.settle();
+
+    expect(openChannels(world, busy)).toEqual(['chat 50', 'sms 50']);
+    expect(pendingOn(world, busy).map((r) => r.taskSid)).toEqual([first.taskSid, queued.taskSid]);
+    expect(world.conversationRecord(queued.conversationSid)).toMatchObject({ phase: 'ai' });
+    expect(world.postedAsAi(queued.conversationSid).map((m) => m.body)).toEqual(['Hi! How can I help?']);
+    expect(world.twilio.violations).toEqual([]);
+  } finally {
+    await world.stop();
+  }
+});
+
 test('a save leaves an AI worker an admin paused as it is, and puts back one a timeout moved', async () => {
   const world = await World.start({});
   try {
