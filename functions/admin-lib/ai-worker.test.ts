@@ -103,6 +103,36 @@ test('a closed worker the stored settings do not name is opened only once they d
   expect(channels[KEPT].map((channel) => channel.available)).toEqual([true, true]);
 });
 
+test("the AI's skill such a worker lacks is written only once the settings name it, with its channels", async () => {
+  const { api, channels } = taskRouter(false);
+  for (const channel of channels[KEPT]) channel.available = false;
+  const written: string[] = [];
+  const fetchWorker = api.fetchWorker;
+  Object.assign(api, {
+    fetchWorker: async (ws: string, sid: string) => {
+      const worker = await fetchWorker(ws, sid);
+      return worker && sid === KEPT ? { ...worker, attributes: { opencx_ai: true } } : worker;
+    },
+    updateWorkerAttributes: async (_ws: string, sid: string) => void written.push(sid),
+  });
+  const pool = await ensureAiPool(api, WORKSPACE, { pool: [], draining: [] }, 2, 'AI', true);
+  expect(written).toEqual([]);
+  expect(pool.toOpen).toEqual([
+    { sid: KEPT, attributes: expect.objectContaining({ routing: { skills: [AI_WORKER_SKILL] } }), reopen: true },
+  ]);
+  await openNewAiWorkers(api, WORKSPACE, pool.toOpen);
+  expect(written).toEqual([KEPT]);
+});
+
+test('while the workspace events go elsewhere, such a worker, Available, stays closed and awaits Apply', async () => {
+  const { api, channels } = taskRouter(false);
+  for (const channel of channels[KEPT]) channel.available = false;
+  const pool = await ensureAiPool(api, WORKSPACE, { pool: [], draining: [] }, 2, 'AI', false);
+  expect(pool.toOpen).toBeUndefined();
+  expect(pool.awaitingApply).toEqual([KEPT]);
+  expect(channels[KEPT].filter((channel) => channel.available)).toEqual([]);
+});
+
 describe('retireAiWorker (Uninstall)', () => {
   test('closes an idle worker, then deletes it', async () => {
     const { api, channels, deleted } = taskRouter(false);

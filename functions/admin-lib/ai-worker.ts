@@ -33,7 +33,9 @@ export interface AiPool {
 
 export interface WorkerToOpen {
   sid: string;
-  /** Its channels to open first (chat and sms at their capacity, the others closed). */
+  /** The AI's attribute and skill it lacks: written first, as they may route chats to it. */
+  attributes?: Record<string, unknown>;
+  /** Its channels to open (chat and sms at their capacity, the others closed). */
   reopen: boolean;
   /** The available activity to put it in, when it is in an unavailable one. */
   activitySid?: string;
@@ -104,7 +106,9 @@ export async function ensureAiPool(
     .filter((worker) => unnamed(worker.sid))
     .map((worker) => ({
       sid: worker.sid,
-      reopen: worker.reopen,
+      ...(worker.attributes ? { attributes: worker.attributes } : {}),
+      // Until the workspace's events come here an Available worker stays closed: nothing would answer its chats.
+      reopen: worker.reopen && (eventsHere || !availability.get(worker.sid)),
       ...(worker.makeAvailable && available ? { activitySid: available.sid } : {}),
     }));
   const [created] = await Promise.all([
@@ -124,7 +128,7 @@ export async function ensureAiPool(
         repairWorker(
           taskrouter,
           workspaceSid,
-          unnamed(worker.sid) ? { ...worker, reopen: false, makeAvailable: false } : worker,
+          unnamed(worker.sid) ? { sid: worker.sid, reopen: false, makeAvailable: false } : worker,
           available?.sid,
           channelsOf.get(worker.sid),
         ),
@@ -159,7 +163,10 @@ export async function ensureAiPool(
     awaitingApply: eventsHere
       ? []
       : [
-          ...plan.keep.map((kept) => kept.sid).filter((sid) => !availability.get(sid)),
+          // Unavailable, or Available with its channels left closed (above).
+          ...plan.keep
+            .filter((kept) => !availability.get(kept.sid) || (kept.reopen && unnamed(kept.sid)))
+            .map((kept) => kept.sid),
           ...(startAs === available ? [] : created),
         ],
     ...toOpen([
@@ -172,14 +179,14 @@ export async function ensureAiPool(
 }
 
 const toOpen = (workers: WorkerToOpen[]): Pick<AiPool, 'toOpen'> => {
-  const owed = workers.filter((worker) => worker.reopen || worker.activitySid);
+  const owed = workers.filter((worker) => worker.attributes || worker.reopen || worker.activitySid);
   return owed.length > 0 ? { toOpen: owed } : {};
 };
 
 /**
- * Opens the pool's workers the settings did not name before this save (their channels, then an
- * available activity), once the settings and the workspace's callback name them; the workers it
- * could not open.
+ * Opens the pool's workers the settings did not name before this save (the AI's skill, their
+ * channels, then an available activity), once the settings and the workspace's callback name them;
+ * the workers it could not open.
  */
 export async function openNewAiWorkers(
   taskrouter: TaskRouterApi,
@@ -189,6 +196,7 @@ export async function openNewAiWorkers(
   if (!toOpen) return [];
   const opened = await Promise.allSettled(
     toOpen.map(async (worker) => {
+      if (worker.attributes) await taskrouter.updateWorkerAttributes(workspaceSid, worker.sid, worker.attributes);
       if (worker.reopen) await setWorkerChannels(taskrouter, workspaceSid, worker.sid, AI_WORKER_CHANNELS);
       if (worker.activitySid) await taskrouter.updateWorkerActivity(workspaceSid, worker.sid, worker.activitySid);
     }),

@@ -217,22 +217,29 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
   // Only now are the AI workers of the workspace left closed: had the save failed, the settings would
   // still name that workspace, and the AI must go on serving it. The settings name them as former
   // workers, so what this cannot finish the next save does.
-  const [registered, leftBehind] = await Promise.all([
-    registerConfigVersion(twilio, document, webhookUrl).catch((error: unknown) => {
-      trace.registrationError = String(error);
-      return undefined;
-    }),
+  const registering = registerConfigVersion(twilio, document, webhookUrl).catch((error: unknown) => {
+    trace.registrationError = String(error);
+    return undefined;
+  });
+  // AI workers the settings did not name are opened only once the workspace's callback carries this
+  // version: a save that failed before would have left them taking chats, and a warm container would
+  // judge their offers by the settings it read before (another workspace, or a pool without them), and
+  // refuse or ignore them, each chat left to the reservation's timeout. Not at all when that failed: the
+  // next save opens them.
+  const [registered, leftBehind, notOpened] = await Promise.all([
+    registering,
     left && retireFormerAiWorkers(twilio.taskrouter, left.workspaceSid, left.workerSids),
+    registering.then((done) =>
+      done
+        ? openNewAiWorkers(twilio.taskrouter, form.workspaceSid, pool.toOpen)
+        : (pool.toOpen ?? []).map((worker) => worker.sid),
+    ),
   ]);
-  // AI workers the settings did not name are opened only now: a save that failed before would have left
-  // them taking chats, and a chat offered before the workspace's callback carries this version could be
-  // judged by settings a warm container read before, naming another workspace (refused, the chat left waiting).
-  const notOpened = await openNewAiWorkers(twilio.taskrouter, form.workspaceSid, pool.toOpen);
   const formerAiWorkers = [...(leftBehind ? [leftBehind] : []), ...stillFormer];
   Object.assign(trace, {
     registered,
     ...(formerAiWorkers.length > 0 ? { formerAiWorkers } : {}),
-    // The next save makes them Available; the answer says so.
+    // The next save opens them; the answer says so.
     ...(notOpened.length > 0 ? { workersNotOpened: notOpened } : {}),
   });
   return {

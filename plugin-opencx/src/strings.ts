@@ -618,7 +618,8 @@ export const strings: OpencxStrings = {
     'The AI workers stay unavailable, so no chat waits on them, until you Apply fixes below: ' +
     'the workspace events do not come here yet.',
   settingsSavedWorkersNotOpened:
-    'TaskRouter could not make the new AI workers Available, so they take no chats yet: save again to retry.',
+    'The AI workers new to these settings could not be opened in TaskRouter, so they take no chats yet: ' +
+    'save again to retry.',
   settingsSavedWebhooksNotUpdated:
     'The webhooks could not be told about the new settings: conversations already running keep the ' +
     'previous ones until you Apply fixes below.',

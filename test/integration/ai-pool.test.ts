@@ -350,7 +350,7 @@ test('a save that changes the workspace closes the AI workers of the one it left
 // before the settings and that workspace's callback name it, the chats queued there would be offered
 // to it at once, and the bridge, judging them by the settings still naming the other workspace, would
 // refuse them: they would wait for the reservation's timeout.
-test('a save back to a workspace left earlier opens its AI worker only once the settings name it', async () => {
+test('a save back to a workspace left earlier opens its AI worker once the settings and callback name it', async () => {
   const world = await World.start({ runtimeMode: 'warm', aiWorkers: 2 });
   try {
     await savePeak(world, 100);
@@ -372,18 +372,38 @@ test('a save back to a workspace left earlier opens its AI worker only once the 
     const queued = await world.customerStartsConversation('Anyone there?');
     expect(world.reservations(queued.taskSid)).toEqual([]);
 
-    // Back, with the settings' write held: nothing is offered to the AI before it lands.
+    // Back, but the workspace's callback cannot be told the new settings: the worker stays closed.
+    const callbackWrite = new RegExp(`/Workspaces/${previous}$`);
+    world.twilio.addFault({ product: 'taskrouter', method: 'POST', path: callbackWrite, status: 503 });
+    let unregistered: Awaited<ReturnType<typeof admin>>;
+    try {
+      unregistered = await admin(world, 'settings-save', movingTo(previous));
+    } finally {
+      world.twilio.clearFaults();
+    }
+    expect(unregistered.status).toBe(200);
+    expect(unregistered.body).toMatchObject({ webhooksNotUpdated: true, aiWorkersNotOpened: true });
+    expect(openChannels(world, busy)).toEqual([]);
+    expect(world.reservations(queued.taskSid)).toEqual([]);
+    // Away again: the worker, still holding its chat, is closed and left behind once more.
+    expect((await admin(world, 'settings-save', movingTo(next.sid))).body.formerAiWorkers).toEqual([
+      { workspaceSid: previous, workerSids: [busy] },
+    ]);
+
+    // Back, with the callback's write held (the settings are written by then): nothing is offered to the
+    // AI before it lands.
     let release!: () => void;
     world.twilio.addFault({
-      product: 'sync',
+      product: 'taskrouter',
       method: 'POST',
-      path: /\/Documents\/opencx_config$/,
+      path: callbackWrite,
       times: 1,
       until: new Promise<void>((resolve) => (release = resolve)),
     });
     const back = admin(world, 'settings-save', movingTo(previous));
     try {
-      await world.until(() => world.twilio.requestsOnHold === 1, "the settings' write, held");
+      await world.until(() => world.twilio.requestsOnHold === 1, "the callback's write, held");
+      expect(storedConfig(world)).toMatchObject({ workspaceSid: previous });
       expect(openChannels(world, busy)).toEqual([]);
       expect(world.reservations(queued.taskSid)).toEqual([]);
     } finally {

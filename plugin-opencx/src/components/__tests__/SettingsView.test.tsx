@@ -709,13 +709,13 @@ describe('the peak of concurrent AI conversations', () => {
     );
   });
 
-  it('says when the new AI workers could not be made Available, and that saving again does it', async () => {
+  it('says when the AI workers new to the settings could not be opened, and that saving again does it', async () => {
     const client = await renderLoaded(SAVED);
     client.save.mockResolvedValue({ ok: true, settings: SAVED, workerCreated: true, aiWorkersNotOpened: true });
 
     fireEvent.click(saveButton());
 
-    expect(await screen.findByText(/could not make the new AI workers Available/)).toHaveTextContent(
+    expect(await screen.findByText(/AI workers new to these settings could not be opened/)).toHaveTextContent(
       /^Settings saved\..*so they take no chats yet: save again to retry\.$/,
     );
   });
