@@ -130,6 +130,11 @@ export interface Handback {
   previousSessionId?: string;
   /** The task the invite made, once known. */
   invitedTaskSid?: string;
+  /**
+   * ISO 8601: when a later click invited again. The untaken timer that click armed carries it, and
+   * only that one hands the conversation to humans: an earlier click's would cut the new invite short.
+   */
+  invitedAt?: string;
 }
 
 /**

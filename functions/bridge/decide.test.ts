@@ -1075,8 +1075,28 @@ describe("decide: the handback's timer (the AI may not take the conversation bac
     ['a human holds it again', timer, record('human', { handback })],
     ['the conversation ended', timer, undefined],
     ['a timer without its handback', { ...timer, handbackAt: undefined }, record('handback', { handback })],
+    [
+      'the agent invited again since (that click armed its own timer)',
+      timer,
+      record('handback', { handback: { ...handback, invitedAt: '2026-12-02T10:01:40.000Z' } }),
+    ],
+    [
+      'a later click invited again after this one',
+      { ...timer, handbackInvitedAt: '2026-12-02T10:01:40.000Z' },
+      record('handback', { handback: { ...handback, invitedAt: '2026-12-02T10:03:00.000Z' } }),
+    ],
   ])('changes nothing when %s', (_label, attributes, known) => {
     expectAction(decide(timerFired(attributes), { config: withTimer, record: known }), 'ignore');
+  });
+
+  it("the timer of the click that invited again hands off, naming that click's invite", () => {
+    const invitedAgain = { ...handback, invitedAt: '2026-12-02T10:01:40.000Z' };
+    expect(
+      decide(timerFired({ ...timer, handbackInvitedAt: invitedAgain.invitedAt }), {
+        config: withTimer,
+        record: record('handback', { handback: invitedAgain }),
+      }),
+    ).toMatchObject({ action: 'handback-untaken', at: handback.at, invitedAt: invitedAgain.invitedAt });
   });
 });
 

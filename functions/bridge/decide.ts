@@ -9,7 +9,7 @@ import { type ConversationRecord, supersededOffer } from './conversation-record'
 import { answerKey } from './dedup';
 import type { BridgeEvent, ConversationEvent, CustomerMessage, OpencxBridgeEvent, TaskRouterEvent } from './events';
 import { type IdleTimer, readIdleTimer } from './idle';
-import { handbackEnd, handedBackFrom, isHandbackTask } from './handback';
+import { armedByLatestInvite, handbackEnd, handedBackFrom, isHandbackTask } from './handback';
 import { queuedForResend } from './rate-limit';
 import { AI_UNAVAILABLE } from './handoff';
 import { AI_REQUESTED_HANDOFF } from './opencx-events';
@@ -115,6 +115,8 @@ export type Decision =
       conversationSid: string;
       /** The handback's time (`Handback.at`). */
       at: string;
+      /** The click that invited again and armed this timer (`Handback.invitedAt`). */
+      invitedAt?: string;
       /** The human's interaction, to find the invited task when the invite's answer was lost. */
       interaction?: { sid: string; channelSid: string };
     }
@@ -986,10 +988,13 @@ export const handbackTimer: Listener<TaskRouterEvent> = {
       return { action: 'finish-handoff', conversationSid };
     if (record?.phase !== 'handback' || record.handback?.at !== handbackAt)
       return ignore('the AI took the handed-back conversation, or it has moved on since');
+    if (!armedByLatestInvite(record.handback, event.taskAttributes ?? {}))
+      return ignore('the agent invited the AI again since: the timer that click armed gives it its full time');
     return {
       action: 'handback-untaken',
       conversationSid,
       at: handbackAt,
+      ...(record.handback.invitedAt ? { invitedAt: record.handback.invitedAt } : {}),
       ...(typeof flexInteractionSid === 'string' &&
         typeof flexInteractionChannelSid === 'string' && {
           interaction: { sid: flexInteractionSid, channelSid: flexInteractionChannelSid },

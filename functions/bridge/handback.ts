@@ -196,8 +196,18 @@ export function untakenHandbackTimer(
   handback: Handback,
   interaction: { flexInteractionSid: string; flexInteractionChannelSid: string },
 ): FlexTaskAttributes {
-  return { opencxTimer: 'handback', conversationSid, handbackAt: handback.at, ...interaction };
+  return {
+    opencxTimer: 'handback',
+    conversationSid,
+    handbackAt: handback.at,
+    ...(handback.invitedAt ? { handbackInvitedAt: handback.invitedAt } : {}),
+    ...interaction,
+  };
 }
+
+/** The untaken timer is the one the latest click armed: an earlier click's is ignored once another invited again. */
+export const armedByLatestInvite = (handback: Handback, timer: Record<string, unknown>): boolean =>
+  (timer.handbackInvitedAt ?? undefined) === handback.invitedAt;
 
 /** The handoff of a handback no AI worker took: what the next agent reads, and why. */
 export function untakenHandoff(handback: Handback, at: string): PendingHandoff {

@@ -675,7 +675,7 @@ describe('BridgeState.untakenHandback', () => {
 
   it("moves the conversation to humans on the invited task, keeping the human part's session", async () => {
     const { state, stored } = stateHolding(handedBack);
-    await state.untakenHandback(CH, handback.at, 'WT2', handoff);
+    await state.untakenHandback(CH, handback, 'WT2', handoff);
     expect(stored.data).toEqual({
       workspaceSid: 'WS1',
       taskSid: 'WT2',
@@ -689,20 +689,24 @@ describe('BridgeState.untakenHandback', () => {
 
   it('knows its own write whose answer was lost, and not a move another timer made', async () => {
     const { state } = stateHolding(handedBack, 1);
-    await expect(state.untakenHandback(CH, handback.at, 'WT2', handoff)).resolves.toMatchObject({
+    await expect(state.untakenHandback(CH, handback, 'WT2', handoff)).resolves.toMatchObject({
       record: { phase: 'handoff', taskSid: 'WT2', handoff },
     });
     await expect(
-      state.untakenHandback(CH, handback.at, 'WT2', { ...handoff, at: '2026-12-02T10:02:01.000Z' }),
+      state.untakenHandback(CH, handback, 'WT2', { ...handoff, at: '2026-12-02T10:02:01.000Z' }),
     ).resolves.toBeUndefined();
   });
 
   it.each<[string, ConversationRecord]>([
     ['the AI resumed', { ...handedBack, phase: 'ai' }],
     ['another handback began since', { ...handedBack, handback: { ...handback, at: '2026-12-02T10:05:00.000Z' } }],
+    [
+      'the agent invited again since this timer was armed',
+      { ...handedBack, handback: { ...handback, invitedAt: '2026-12-02T10:01:40.000Z' } },
+    ],
   ])('changes nothing when %s', async (_case, current) => {
     const { state, stored } = stateHolding(current);
-    await expect(state.untakenHandback(CH, handback.at, 'WT2', handoff)).resolves.toBeUndefined();
+    await expect(state.untakenHandback(CH, handback, 'WT2', handoff)).resolves.toBeUndefined();
     expect(stored.revision).toBe(1);
   });
 });

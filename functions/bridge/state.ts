@@ -466,7 +466,7 @@ export class BridgeState {
    */
   async untakenHandback(
     conversationSid: string,
-    at: string,
+    timer: Pick<Handback, 'at' | 'invitedAt'>,
     invitedTaskSid: string,
     handoff: PendingHandoff,
     known?: KnownRecord,
@@ -474,7 +474,9 @@ export class BridgeState {
     return this.move(
       conversationSid,
       (r) => {
-        if (r.phase !== 'handback' || r.handback?.at !== at) return undefined;
+        // A click that invited again since armed a timer of its own.
+        if (r.phase !== 'handback' || r.handback?.at !== timer.at || r.handback.invitedAt !== timer.invitedAt)
+          return undefined;
         const { reservationSid: _none, humanWorkerSid: _earlier, pendingMessages: _parked, ...rest } = r;
         return {
           ...rest,

@@ -567,7 +567,8 @@ export class World {
 
   /**
    * The Functions judge a handback's age by their own clock, which the virtual clock does not move:
-   * moving the handback's time back (in our record and on the tasks its invites made) stands for `ms` passing.
+   * moving the handback's time back (in our record, on the tasks its invites made and on its timers)
+   * stands for `ms` passing.
    */
   ageHandback(conversationSid: string, ms: number): void {
     const found = this.conversationRecordItem(conversationSid);
@@ -581,6 +582,9 @@ export class World {
     });
     for (const task of this.tasksOf(conversationSid))
       if (task.attributes.opencxHandbackAt === at) task.attributes.opencxHandbackAt = aged;
+    for (const timer of this.taskrouter.workspace(this.timerWorkspaceSid).tasks.values())
+      if (timer.attributes.conversationSid === conversationSid && timer.attributes.handbackAt === at)
+        timer.attributes.handbackAt = aged;
   }
 
   /** Workers of the workspace marked as the OpenCX AI. */

@@ -1245,6 +1245,31 @@ describe('no AI worker takes the conversation back (the pool offline or full)', 
     }
   });
 
+  test('a click that invites again after a failed invite gets its full two minutes, not what was left', async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    await aiPoolTakesChats(false);
+    try {
+      // Flex refuses the first invite with a 503 (it made none): the hand-back stays under way, its timer armed.
+      world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, status: 503, times: 1 });
+      expect((await handBack(humanTaskSid, 'Check the refund')).status).toBe(502);
+      await world.advance(100_000);
+      world.ageHandback(conversationSid, 100_000);
+      expect((await handBack(humanTaskSid, 'Check the refund')).body).toMatchObject({ handedBack: true });
+      const invited = aiTaskOf(conversationSid, humanTaskSid);
+
+      // The first click's timer fires 20 s into this invite: it leaves it to the second click's.
+      await world.advance(30_000);
+      expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handback' });
+      expect(world.task(invited.sid).attributes.handedOff).toBe(false);
+      await world.advance(91_000);
+      expect(world.task(invited.sid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+      expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', taskSid: invited.sid });
+    } finally {
+      world.twilio.clearFaults();
+      await aiPoolTakesChats(true);
+    }
+  });
+
   test("Flex's answer to the invite was lost and the agent never clicks again: the timer finds the task", async () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
     await aiPoolTakesChats(false);

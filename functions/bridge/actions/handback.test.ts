@@ -168,6 +168,47 @@ describe('handBack again after an invite whose answer was lost', () => {
     expect(invite).not.toHaveBeenCalled();
   });
 
+  test("arms a timer of its own, named on the record, so the first click's cannot cut this invite short", async () => {
+    const { deps } = depsWith('pending');
+    const armed: Record<string, unknown>[] = [];
+    const written: object[] = [];
+    const update = deps.state.update;
+    Object.assign(deps.config, { timerWorkspaceSid: 'WS2', timerWorkflowSid: 'WW2' });
+    Object.assign(deps.twilio.taskrouter, {
+      createTask: async (_ws: string, task: { attributes: Record<string, unknown> }) => {
+        armed.push(task.attributes);
+        return 'WTtimer';
+      },
+    });
+    deps.state.update = (async (sid: string, change: (r: object) => object | undefined, known: unknown) => {
+      expect(armed).toHaveLength(1);
+      const next = await update(sid, change as never, known as never);
+      if (next) written.push(next.record);
+      return next;
+    }) as typeof update;
+
+    await click(deps);
+    const invitedAt = '2026-12-06T10:00:00.000Z';
+    expect(armed).toEqual([
+      expect.objectContaining({ opencxTimer: 'handback', handbackAt: at, handbackInvitedAt: invitedAt }),
+    ]);
+    expect(written).toEqual([expect.objectContaining({ handback: expect.objectContaining({ at, invitedAt }) })]);
+  });
+
+  test("a timer that cannot be armed leaves the record as it was: the first click's timer still governs", async () => {
+    const { deps, invite } = depsWith('pending');
+    const update = jest.spyOn(deps.state, 'update');
+    Object.assign(deps.config, { timerWorkspaceSid: 'WS2', timerWorkflowSid: 'WW2' });
+    Object.assign(deps.twilio.taskrouter, {
+      createTask: async () => {
+        throw new Error('Service Unavailable');
+      },
+    });
+    await expect(click(deps)).resolves.toMatchObject({ outcome: 'failed', mayHaveHappened: true });
+    expect(update).not.toHaveBeenCalled();
+    expect(invite).not.toHaveBeenCalled();
+  });
+
   test.each(['canceled', 'deleted'])(
     'invites again when that task has ended since (%s), whatever the list says',
     async (live) => {

@@ -123,8 +123,18 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
         agentName: request.agent.name,
         instruction: request.instruction,
         afterIndex: newestFirst.length ? afterIndex : step.handback.afterIndex,
+        invitedAt: now.toISOString(),
       };
       if (!request.instruction) delete fresh.instruction;
+      // Armed before the record names it: a record naming a timer that was never armed would leave an
+      // untaken invite to nobody (the earlier click's timer defers to this one).
+      const armed = await armUntakenTimer(
+        conversationSid,
+        fresh,
+        { flexInteractionSid, flexInteractionChannelSid },
+        deps,
+      );
+      if (armed !== true) return { outcome: 'failed', reason: untakenTimerFailure(armed), mayHaveHappened: true };
       const refreshed = await deps.state.update(
         conversationSid,
         (r) =>
@@ -180,17 +190,19 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
   }
   // Before the invite: without the timer, a task no AI worker takes would wait for its own timeout,
   // the customer unanswered. It carries the interaction, so it finds a task an invite made unseen.
-  const armed = await armUntakenTimer(
-    conversationSid,
-    handback,
-    { flexInteractionSid, flexInteractionChannelSid },
-    deps,
-  );
-  if (armed !== true) {
-    // A click after a lost invite leaves the hand-back as it was: that invite may have made a task.
-    if (step.step === 'hand-back') await undoHandback(conversationSid, handback.at, step.from, deps);
-    const reason = `the timer for an untaken handback could not be armed: ${armed}`;
-    return { outcome: 'failed', reason, mayHaveHappened: step.step === 'invite-again' };
+  // A click after a lost invite armed its own above, and leaves the hand-back as it was if it could
+  // not: that invite may have made a task.
+  if (step.step === 'hand-back') {
+    const armed = await armUntakenTimer(
+      conversationSid,
+      handback,
+      { flexInteractionSid, flexInteractionChannelSid },
+      deps,
+    );
+    if (armed !== true) {
+      await undoHandback(conversationSid, handback.at, step.from, deps);
+      return { outcome: 'failed', reason: untakenTimerFailure(armed), mayHaveHappened: false };
+    }
   }
   try {
     invitedTaskSid ??= await deps.twilio.flex.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
@@ -255,6 +267,8 @@ export async function transferWaiting(
   }
 }
 
+const untakenTimerFailure = (error: string) => `the timer for an untaken handback could not be armed: ${error}`;
+
 /**
  * Arms the timer that hands the conversation to humans if no AI worker takes it back (the pool is
  * offline or full): true once armed (or without a timer workspace, which the setup check reports),
@@ -300,7 +314,13 @@ export async function handbackUntaken(d: Untaken, known: KnownRecord, deps: Brid
       reason: 'the handback invite made no task TaskRouter still routes: the agent holds the conversation',
     };
   const pending = untakenHandoff(handback, deps.now().toISOString());
-  const moved = await deps.state.untakenHandback(d.conversationSid, d.at, invitedTaskSid, pending, known);
+  const moved = await deps.state.untakenHandback(
+    d.conversationSid,
+    { at: d.at, invitedAt: d.invitedAt },
+    invitedTaskSid,
+    pending,
+    known,
+  );
   if (!moved) return { outcome: 'ignore', reason: 'the AI took the conversation back meanwhile' };
   const insight = handoffInsight(
     d.conversationSid,
