@@ -10,6 +10,7 @@ import { OpenCxClient } from '../common/opencx-client';
 import { Deadline } from '../common/retry';
 import { AdminError } from '../admin-lib/admin-error';
 import { pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';
+import { DECLINED_ATTRIBUTE } from '../common/task-attributes';
 import {
   parseVerdictForm,
   VERDICT_ATTRIBUTE,
@@ -41,6 +42,13 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
   const { config, task } = call.held!;
   if (task.attributes.handedOff !== true)
     throw new AdminError(400, 'invalid_input', 'The AI did not hand this task off', 'taskSid');
+  if (task.attributes[DECLINED_ATTRIBUTE] === true)
+    throw new AdminError(
+      400,
+      'invalid_input',
+      'The AI declined this task without handling it: there is no handoff to judge',
+      'taskSid',
+    );
 
   const verdict = verdictOf(form, call.caller.workerSid!, new Date());
   const sessionId = typeof task.attributes.opencxSessionId === 'string' ? task.attributes.opencxSessionId : undefined;

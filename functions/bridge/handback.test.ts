@@ -215,13 +215,14 @@ describe("handbackTaskAttributes (the invite's task)", () => {
     });
   });
 
-  it("leaves the agent's verdict on the human's task: the next handoff's agent gives their own", () => {
+  it("leaves the agent's verdict and the AI's decline on the human's task: the next handoff is judged", () => {
     const verdict = { needed: false, summaryRight: true, by: 'WKalice', at: '2026-03-02T09:58:00.000Z' };
     const invited = handbackTaskAttributes(
-      { conversationSid: CONVERSATION, handedOff: true, opencxVerdict: verdict },
+      { conversationSid: CONVERSATION, handedOff: true, opencxVerdict: verdict, opencxDeclined: true },
       handback({}),
     );
     expect(invited).not.toHaveProperty('opencxVerdict');
+    expect(invited).not.toHaveProperty('opencxDeclined');
     expect(invited).toMatchObject({ conversationSid: CONVERSATION, handedOff: false });
   });
 });

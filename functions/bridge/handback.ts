@@ -1,7 +1,7 @@
 // Handing a conversation back from a human to the AI: what should happen, as plain functions.
 // The actions are in actions/handback.ts.
 import type { CustomData } from '../common/opencx-client';
-import { type FlexTaskAttributes, VERDICT_ATTRIBUTE } from '../common/task-attributes';
+import { DECLINED_ATTRIBUTE, type FlexTaskAttributes, VERDICT_ATTRIBUTE } from '../common/task-attributes';
 import type { ConversationMessage, InvitedTask } from '../common/twilio';
 import { ourMarker } from './actions/post';
 import type { ConversationRecord, Handback, PendingHandoff } from './conversation-record';
@@ -101,7 +101,7 @@ export function handbackTaskAttributes(
   attributes: Record<string, unknown>,
   handback: Handback,
 ): Record<string, unknown> {
-  const { [VERDICT_ATTRIBUTE]: _judged, ...kept } = attributes;
+  const { [VERDICT_ATTRIBUTE]: _judged, [DECLINED_ATTRIBUTE]: _declined, ...kept } = attributes;
   return {
     ...kept,
     handedOff: false,

@@ -1,10 +1,12 @@
 // What a handoff writes: the task attributes and the note the human inherits.
 import { type BridgeConfig, isAiPoolWorker } from '../common/config';
-import type { HandoffAttributes, HandoffSentiment } from '../common/task-attributes';
+import { DECLINED_ATTRIBUTE, type HandoffAttributes, type HandoffSentiment } from '../common/task-attributes';
 import type { ConversationRecord } from './conversation-record';
 import { HISTORY_ATTRIBUTE, historyAtHandoff } from './history';
 
 export const AI_UNAVAILABLE = 'AI unavailable';
+/** The reason on a task the AI declined without handling it (`DECLINED_ATTRIBUTE`). */
+export const AI_DECLINED = 'AI cannot handle this task';
 
 /**
  * The AI reservations a handoff rejects: the pending ones TaskRouter lists for AI pool workers, and
@@ -145,6 +147,8 @@ export function withHandoff(
 ): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...task.attributes, ...attributes };
   if (attributes.handedOff !== true || !attributes.handoffTimestamp) return merged;
+  // A handoff of the AI's on a task it once declined (handed back since): this one can be judged.
+  if (attributes[DECLINED_ATTRIBUTE] !== true) delete merged[DECLINED_ATTRIBUTE];
   merged[HISTORY_ATTRIBUTE] = historyAtHandoff(
     task.attributes,
     { at: attributes.handoffTimestamp, reason: attributes.handoffReason ?? '' },

@@ -95,4 +95,18 @@ describe('withHandoff (the attributes a handoff writes)', () => {
   it('adds no history for a write that is not a handoff', () => {
     expect(withHandoff({ attributes: { a: 1 } }, {})).toEqual({ a: 1 });
   });
+
+  it("a handoff of the AI's on a task it once declined can be judged: the decline's mark goes", () => {
+    const declined = withHandoff(
+      { attributes: { conversationSid: 'CH1' }, dateCreated: T0 },
+      { handedOff: true, handoffReason: 'AI cannot handle this task', handoffTimestamp: T1, opencxDeclined: true },
+    );
+    expect(declined).toMatchObject({ opencxDeclined: true });
+    const handedOff = withHandoff(
+      { attributes: declined },
+      { handedOff: true, handoffReason: 'Refund', handoffTimestamp: T1 },
+    );
+    expect(handedOff).not.toHaveProperty('opencxDeclined');
+    expect(handedOff).toMatchObject({ handoffReason: 'Refund' });
+  });
 });

@@ -13,10 +13,17 @@ export interface HandoffAttributes {
   handoffTimestamp: string;
   /** The OpenCX session, so agents can open it from Flex. */
   opencxSessionId?: string;
+  /** The AI declined the task without handling it (`DECLINED_ATTRIBUTE`). */
+  opencxDeclined?: true;
 }
 
 /** An agent's verdict on a handoff; it belongs to the task it was given on. */
 export const VERDICT_ATTRIBUTE = 'opencxVerdict';
+/**
+ * `true` on a task the AI declined without ever handling it (misrouted, its conversation with an agent
+ * or closed): its handoff attributes explain why, and there is no handoff of the AI's to judge.
+ */
+export const DECLINED_ATTRIBUTE = 'opencxDeclined' satisfies keyof HandoffAttributes;
 
 export interface FlexTaskAttributes extends Partial<Omit<HandoffAttributes, 'handedOff'>> {
   /** False on the task a handback invites to the AI. */

@@ -4,7 +4,7 @@
 // AI is offered the task a bounded number of times and the task reaches a human.
 import { DECLINE_SUMMARIES } from '../../functions/bridge/decide';
 import { CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
-import { finishTest } from './helpers';
+import { finishTest, postForm } from './helpers';
 
 jest.setTimeout(120000);
 
@@ -159,7 +159,23 @@ describe.each([
       expect(world.task(taskSid).attributes).toMatchObject({
         handoffReason: 'AI cannot handle this task',
         handoffSummary: DECLINE_SUMMARIES.notAConversation,
+        opencxDeclined: true,
       });
+      // The AI never had it: there is no handoff of the AI's for the agent to judge (its panel asks for none).
+      await world.humanAgentAccepts(taskSid);
+      const verdict = await postForm(world.functions!.url, '/agent/handoff-verdict', {
+        Token: world.iam.issueToken({
+          identity: 'alice@example.com',
+          roles: ['agent'],
+          workerSid: world.humanWorkerSid,
+        }),
+        taskSid,
+        needed: 'false',
+        summaryRight: 'true',
+      });
+      expect(verdict.status).toBe(400);
+      expect(verdict.body.error).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/declined/) });
+      expect(world.task(taskSid).attributes).not.toHaveProperty('opencxVerdict');
     });
   },
 );

@@ -1,6 +1,7 @@
 // The rest of a conversation's life: a task the AI must not take, a human accepting, the AI
 // worker's reservation timing out, and the end of the task.
 import { isAiPoolWorker } from '../../common/config';
+import { DECLINED_ATTRIBUTE } from '../../common/task-attributes';
 import { OpenCxError } from '../../common/opencx-client';
 import { Deadline } from '../../common/retry';
 import { undefinedIfNotFound } from '../../common/twilio';
@@ -10,7 +11,7 @@ import { type ClosedStatus, declineStep, type Decision, endStatus } from '../dec
 import type { ConversationRecord } from '../conversation-record';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { handedBackFrom } from '../handback';
-import { handoffAttributes } from '../handoff';
+import { AI_DECLINED, handoffAttributes } from '../handoff';
 import { recordInsight } from '../insights';
 import { rearmTimer } from './answer';
 import { completeAiTask, routeToHumans } from './handoff';
@@ -46,11 +47,12 @@ export async function decline(d: Of<'decline'>, known: KnownRecord | undefined, 
   const attributes =
     step === 'reject'
       ? {}
-      : handoffAttributes(
-          pending
-            ? { ...pending, sessionId: known?.record.sessionId, at: new Date(pending.at) }
-            : { reason: 'AI cannot handle this task', summary: d.summary, at: deps.now() },
-        );
+      : pending
+        ? handoffAttributes({ ...pending, sessionId: known?.record.sessionId, at: new Date(pending.at) })
+        : {
+            ...handoffAttributes({ reason: AI_DECLINED, summary: d.summary, at: deps.now() }),
+            [DECLINED_ATTRIBUTE]: true,
+          };
   const released = await routeToHumans(task, [d.reservationSid], attributes, deps);
   return { outcome: 'declined', reason: d.reason, released };
 }

@@ -108,7 +108,7 @@ function HandoffDetails({
           </Field>
         ) : null}
       </Box>
-      {submitVerdict ? (
+      {submitVerdict && !handoff.declined ? (
         <HandoffVerdict submit={submitVerdict} given={verdictBy(handoff, workerSid)} {...verdictKept} />
       ) : null}
     </Box>

@@ -13,6 +13,8 @@ export interface Handoff {
   opencxSessionId?: string;
   /** The verdict already given (the `opencxVerdict` attribute), `by` the worker who gave it. */
   verdict?: { needed: boolean; summaryRight: boolean; comment?: string; by?: string };
+  /** The AI declined the task without handling it (`opencxDeclined`): no handoff of its own to judge. */
+  declined?: true;
 }
 
 type Attributes = Record<string, unknown>;
@@ -89,6 +91,7 @@ export function readHandoff(attributes: unknown): Handoff | undefined {
     handedOffAt: toDate(a.handoffTimestamp),
     opencxSessionId: text(a.opencxSessionId),
     ...readVerdict(a.opencxVerdict),
+    ...(a.opencxDeclined === true ? { declined: true as const } : {}),
   };
 }
 

@@ -123,6 +123,17 @@ describe('HandoffVerdict', () => {
     );
   });
 
+  it('asks for no verdict on a task the AI declined without handling it', () => {
+    renderWithTheme(
+      <HandoffPanel
+        attributes={{ ...HANDOFF, handoffReason: 'AI cannot handle this task', opencxDeclined: true }}
+        submitVerdict={jest.fn()}
+      />,
+    );
+    expect(screen.getByRole('region', { name: 'AI handoff' })).toHaveTextContent('AI cannot handle this task');
+    expect(screen.queryByRole('group', { name: 'Your verdict on this handoff' })).not.toBeInTheDocument();
+  });
+
   it('moves keyboard focus into the comment box it opens, and back to its button once it is sent', async () => {
     const submit = jest.fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>().mockResolvedValue({ ok: true });
     renderWithTheme(<HandoffVerdict submit={submit} given={{ needed: true, summaryRight: true }} />);
