@@ -132,6 +132,14 @@ describe("decideHandback (what an agent's click does)", () => {
       reason: 'Another task is handing this conversation back to the AI: wrap up and complete this task',
     });
   });
+
+  it('counts the stale time from the latest click that invited again: a click just after waits', () => {
+    const invitedAgain = handback({ invitedAt: new Date(Date.parse(AT) + 60_000).toISOString() });
+    const decidedAt = (ms: number) =>
+      decideHandback(record('handback', { handback: invitedAgain }), Date.parse(AT) + ms, HUMAN_TASK).step;
+    expect(decidedAt(61_000)).toBe('in-progress');
+    expect(decidedAt(60_000 + STALE_HANDBACK_MS)).toBe('invite-again');
+  });
 });
 
 describe("routedHandbackTask (a stale handback's earlier invite)", () => {

@@ -77,7 +77,8 @@ export function decideHandback(record: ConversationRecord | undefined, now: numb
           step: 'refuse',
           reason: 'Another task is handing this conversation back to the AI: wrap up and complete this task',
         };
-      if (now - Date.parse(handback.at) < STALE_HANDBACK_MS)
+      // From the latest click that invited: a click just after it would invite a second time.
+      if (now - Date.parse(handback.invitedAt ?? handback.at) < STALE_HANDBACK_MS)
         return {
           step: 'in-progress',
           reason: 'This conversation is being handed back to the AI. If the AI has not taken it in a minute, try again',

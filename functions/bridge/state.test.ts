@@ -687,6 +687,13 @@ describe('BridgeState.untakenHandback', () => {
     });
   });
 
+  it("moves on the timer of the click that invited again (the record's invitedAt)", async () => {
+    const invitedAgain = { ...handback, invitedAt: '2026-12-02T10:01:40.000Z' };
+    const { state, stored } = stateHolding({ ...handedBack, handback: invitedAgain });
+    await expect(state.untakenHandback(CH, invitedAgain, 'WT2', handoff)).resolves.toBeDefined();
+    expect(stored.data).toMatchObject({ phase: 'handoff', taskSid: 'WT2' });
+  });
+
   it('knows its own write whose answer was lost, and not a move another timer made', async () => {
     const { state } = stateHolding(handedBack, 1);
     await expect(state.untakenHandback(CH, handback, 'WT2', handoff)).resolves.toMatchObject({

@@ -572,19 +572,24 @@ export class World {
    */
   ageHandback(conversationSid: string, ms: number): void {
     const found = this.conversationRecordItem(conversationSid);
-    const data = found?.item.data as { handback?: { at: string } } | undefined;
+    const data = found?.item.data as { handback?: { at: string; invitedAt?: string } } | undefined;
     if (!found || !data?.handback) throw new Error(`conversation ${conversationSid} is not being handed back`);
-    const at = data.handback.at;
-    const aged = new Date(Date.parse(at) - ms).toISOString();
+    const { at, invitedAt } = data.handback;
+    const earlier = (time: string) => new Date(Date.parse(time) - ms).toISOString();
+    const aged = earlier(at);
+    const invitedEarlier = invitedAt && earlier(invitedAt);
     this.sync.setMapItem(this.syncServiceSid, found.map, conversationSid, {
       ...data,
-      handback: { ...data.handback, at: aged },
+      handback: { ...data.handback, at: aged, ...(invitedEarlier ? { invitedAt: invitedEarlier } : {}) },
     });
     for (const task of this.tasksOf(conversationSid))
       if (task.attributes.opencxHandbackAt === at) task.attributes.opencxHandbackAt = aged;
     for (const timer of this.taskrouter.workspace(this.timerWorkspaceSid).tasks.values())
-      if (timer.attributes.conversationSid === conversationSid && timer.attributes.handbackAt === at)
+      if (timer.attributes.conversationSid === conversationSid && timer.attributes.handbackAt === at) {
         timer.attributes.handbackAt = aged;
+        if (invitedEarlier && timer.attributes.handbackInvitedAt === invitedAt)
+          timer.attributes.handbackInvitedAt = invitedEarlier;
+      }
   }
 
   /** Workers of the workspace marked as the OpenCX AI. */

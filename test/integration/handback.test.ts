@@ -796,7 +796,8 @@ describe('races', () => {
       await aiPoolGoes('Available');
       expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai', taskSid: invited.sid });
       expect(sessionsOf(conversationSid).map((s) => s.id)).toEqual([firstSessionId, expect.any(String)]);
-      expect(world.tasksOf(conversationSid).filter((t) => t.attributes.opencxHandbackAt !== undefined)).toHaveLength(1);
+      const handbackTasks = world.tasksOf(conversationSid).filter((t) => t.attributes.opencxHandbackAt !== undefined);
+      expect(handbackTasks).toHaveLength(1);
     } finally {
       await aiPoolGoes('Available');
     }
@@ -1264,6 +1265,28 @@ describe('no AI worker takes the conversation back (the pool offline or full)', 
       await world.advance(91_000);
       expect(world.task(invited.sid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
       expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', taskSid: invited.sid });
+    } finally {
+      world.twilio.clearFaults();
+      await aiPoolTakesChats(true);
+    }
+  });
+
+  test("a click that finds the lost invite's task invites nothing; the first click's timer still acts", async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    await aiPoolTakesChats(false);
+    try {
+      world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, after: 500, times: 1 });
+      expect((await handBack(humanTaskSid, 'Check the refund')).status).toBe(502);
+      const invited = aiTaskOf(conversationSid, humanTaskSid);
+      await world.advance(100_000);
+      world.ageHandback(conversationSid, 100_000);
+      expect((await handBack(humanTaskSid, 'Check the refund')).body).toMatchObject({ handedBack: true });
+      const handbackTasks = world.tasksOf(conversationSid).filter((t) => t.attributes.opencxHandbackAt !== undefined);
+      expect(handbackTasks).toHaveLength(1);
+
+      // Two minutes after the invite that made the task, not after the click that found it.
+      await world.advance(21_000);
+      expect(world.task(invited.sid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
     } finally {
       world.twilio.clearFaults();
       await aiPoolTakesChats(true);

@@ -169,7 +169,7 @@ describe('handBack again after an invite whose answer was lost', () => {
   });
 
   test("arms a timer of its own, named on the record, so the first click's cannot cut this invite short", async () => {
-    const { deps } = depsWith('pending');
+    const { deps } = depsWith('canceled');
     const armed: Record<string, unknown>[] = [];
     const written: object[] = [];
     const update = deps.state.update;
@@ -195,8 +195,20 @@ describe('handBack again after an invite whose answer was lost', () => {
     expect(written).toEqual([expect.objectContaining({ handback: expect.objectContaining({ at, invitedAt }) })]);
   });
 
+  test("a task the earlier invite made, still routed: no new timer, the first click's stays in charge", async () => {
+    const { deps } = depsWith('pending');
+    const createTask = jest.fn();
+    const update = jest.spyOn(deps.state, 'update');
+    Object.assign(deps.config, { timerWorkspaceSid: 'WS2', timerWorkflowSid: 'WW2' });
+    Object.assign(deps.twilio.taskrouter, { createTask });
+    await expect(click(deps)).resolves.toMatchObject({ outcome: 'handed-back', invitedTaskSid: EARLIER });
+    expect(createTask).not.toHaveBeenCalled();
+    const written = await update.mock.results[0].value;
+    expect(written.record.handback).not.toHaveProperty('invitedAt');
+  });
+
   test("a timer that cannot be armed leaves the record as it was: the first click's timer still governs", async () => {
-    const { deps, invite } = depsWith('pending');
+    const { deps, invite } = depsWith('canceled');
     const update = jest.spyOn(deps.state, 'update');
     Object.assign(deps.config, { timerWorkspaceSid: 'WS2', timerWorkflowSid: 'WW2' });
     Object.assign(deps.twilio.taskrouter, {

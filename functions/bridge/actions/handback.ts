@@ -103,6 +103,7 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
     return { outcome: 'refused', reason: 'This conversation is not handed back to the AI' };
   }
   let handback: Handback;
+  let invitedTaskSid: string | undefined;
   switch (step.step) {
     case 'refuse':
       return { outcome: 'refused', reason: step.reason };
@@ -116,6 +117,17 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
     case 'in-progress':
       return { outcome: 'in-progress', reason: step.reason };
     case 'invite-again': {
+      // The task an earlier invite made, if TaskRouter still routes it, is the hand-back's: nothing is
+      // invited again, and that invite's timer stays in charge.
+      try {
+        const invited = await deps.twilio.flex.listInvitedTasks(flexInteractionSid, flexInteractionChannelSid);
+        invitedTaskSid = await stillRouted(routedHandbackTask(step.handback, invited), deps);
+      } catch (error) {
+        deps.warn('could not look for the task an earlier invite made before inviting again', {
+          error: String(error),
+        });
+        return { outcome: 'failed', reason: String(error), mayHaveHappened: false };
+      }
       // This click is the agent's newest word: its instruction, and the messages they handled since.
       const fresh: Handback = {
         ...step.handback,
@@ -123,18 +135,20 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
         agentName: request.agent.name,
         instruction: request.instruction,
         afterIndex: newestFirst.length ? afterIndex : step.handback.afterIndex,
-        invitedAt: now.toISOString(),
+        ...(invitedTaskSid ? {} : { invitedAt: now.toISOString() }),
       };
       if (!request.instruction) delete fresh.instruction;
-      // Armed before the record names it: a record naming a timer that was never armed would leave an
-      // untaken invite to nobody (the earlier click's timer defers to this one).
-      const armed = await armUntakenTimer(
-        conversationSid,
-        fresh,
-        { flexInteractionSid, flexInteractionChannelSid },
-        deps,
-      );
-      if (armed !== true) return { outcome: 'failed', reason: untakenTimerFailure(armed), mayHaveHappened: true };
+      // A new invite's timer, armed before the record names it: a record naming a timer never armed
+      // would leave an untaken invite to nobody (the earlier click's timer defers to this one).
+      if (!invitedTaskSid) {
+        const armed = await armUntakenTimer(
+          conversationSid,
+          fresh,
+          { flexInteractionSid, flexInteractionChannelSid },
+          deps,
+        );
+        if (armed !== true) return { outcome: 'failed', reason: untakenTimerFailure(armed), mayHaveHappened: true };
+      }
       const refreshed = await deps.state.update(
         conversationSid,
         (r) =>
@@ -178,20 +192,10 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
   }
 
   const attributes = handbackTaskAttributes(task.attributes, handback);
-  let invitedTaskSid: string | undefined;
-  if (step.step === 'invite-again') {
-    try {
-      const invited = await deps.twilio.flex.listInvitedTasks(flexInteractionSid, flexInteractionChannelSid);
-      invitedTaskSid = await stillRouted(routedHandbackTask(handback, invited), deps);
-    } catch (error) {
-      deps.warn('could not look for the task an earlier invite made before inviting again', { error: String(error) });
-      return { outcome: 'failed', reason: String(error), mayHaveHappened: false };
-    }
-  }
   // Before the invite: without the timer, a task no AI worker takes would wait for its own timeout,
   // the customer unanswered. It carries the interaction, so it finds a task an invite made unseen.
-  // A click after a lost invite armed its own above, and leaves the hand-back as it was if it could
-  // not: that invite may have made a task.
+  // A click after a lost invite armed its own above (when it invites), and left the hand-back as it
+  // was if it could not: that invite may have made a task.
   if (step.step === 'hand-back') {
     const armed = await armUntakenTimer(
       conversationSid,
