@@ -95,6 +95,8 @@ describe.each([
       });
 
       expectDeclinedOnceThenHumans(again);
+      // Its agent reads the conversation's handoff, which the agent who took it has judged: not judged again.
+      expect(world.task(again).attributes).toMatchObject({ handoffSummary: 'Needs a person', opencxDeclined: true });
       // The customer heard the handoff note once, at the first handoff.
       expect(world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE)).toHaveLength(1);
     });

@@ -207,6 +207,37 @@ describe('handBack again after an invite whose answer was lost', () => {
     expect(written.record.handback).not.toHaveProperty('invitedAt');
   });
 
+  test('two stale clicks at once: the one whose note lands second invites nothing', async () => {
+    const { deps, invite } = depsWith('canceled');
+    const update = deps.state.update;
+    // The other click noted its invite between this click's read and its write.
+    deps.state.update = ((sid: string, change: (r: object) => object | undefined) =>
+      update(
+        sid,
+        (r) => change({ ...r, handback: { ...record.handback, invitedAt: '2026-12-06T09:59:59.000Z' } }) as never,
+      )) as never;
+    await expect(click(deps)).resolves.toMatchObject({ outcome: 'in-progress' });
+    expect(invite).not.toHaveBeenCalled();
+  });
+
+  test("an invite Flex certainly did not make takes the retry's note back: the agent may retry at once", async () => {
+    const { deps, invite } = depsWith('canceled');
+    invite.mockRejectedValue(Object.assign(new Error('Bad Request'), { status: 400 }));
+    const writes: { handback: Record<string, unknown> }[] = [];
+    let current: object = record;
+    deps.state.update = (async (_c: string, change: (r: object) => object | undefined) => {
+      const next = change(current);
+      if (next) {
+        current = next;
+        writes.push(next as never);
+      }
+      return next && { record: next, revision: String(writes.length + 1) };
+    }) as never;
+    await expect(click(deps)).resolves.toMatchObject({ outcome: 'failed', mayHaveHappened: false });
+    expect(writes.map((w) => w.handback.invitedAt)).toEqual(['2026-12-06T10:00:00.000Z', undefined]);
+    expect(writes[1].handback).not.toHaveProperty('invitedAt');
+  });
+
   test("a timer that cannot be armed leaves the record as it was: the first click's timer still governs", async () => {
     const { deps, invite } = depsWith('canceled');
     const update = jest.spyOn(deps.state, 'update');

@@ -152,7 +152,11 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
       const refreshed = await deps.state.update(
         conversationSid,
         (r) =>
-          r.phase === 'handback' && r.handback?.at === fresh.at && !r.handback.invitedTaskSid
+          // Unless another click invited since: two clicks at once would both invite.
+          r.phase === 'handback' &&
+          r.handback?.at === fresh.at &&
+          !r.handback.invitedTaskSid &&
+          r.handback.invitedAt === step.handback.invitedAt
             ? { ...r, handback: fresh }
             : undefined,
         known,
@@ -218,9 +222,12 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
   } catch (error) {
     const mayHaveHappened = mayHaveBeenProcessed(error);
     deps.warn('the handback invite failed', { error: String(error), mayHaveHappened });
-    // An invite Flex certainly did not make leaves the conversation with the agent, as it was.
+    // An invite Flex certainly did not make leaves the conversation with the agent, as it was; a
+    // retry's, the hand-back as it was, so the agent may try again at once.
     if (!mayHaveHappened && step.step === 'hand-back')
       await undoHandback(conversationSid, handback.at, step.from, deps);
+    if (!mayHaveHappened && step.step === 'invite-again' && handback.invitedAt !== step.handback.invitedAt)
+      await forgetInvite(conversationSid, handback, step.handback.invitedAt, deps);
     return { outcome: 'failed', reason: String(error), mayHaveHappened };
   }
   const [, , wrapup] = await Promise.all([
@@ -241,6 +248,23 @@ async function stillRouted(taskSid: string | undefined, deps: HandbackDeps): Pro
   if (!taskSid) return undefined;
   const task = await undefinedIfNotFound(deps.twilio.taskrouter.fetchTask(deps.config.workspaceSid, taskSid));
   return task && ROUTED_STATUSES.includes(task.assignmentStatus) ? taskSid : undefined;
+}
+
+/** Takes back a retry's note of its invite, which Flex did not make; a failure is warned of (it lapses in 15 s). */
+async function forgetInvite(
+  conversationSid: string,
+  retry: Handback,
+  earlier: string | undefined,
+  deps: HandbackDeps,
+): Promise<void> {
+  await (deps.lastStepState?.() ?? deps.state)
+    .update(conversationSid, (r) => {
+      if (r.phase !== 'handback' || r.handback?.at !== retry.at || r.handback.invitedAt !== retry.invitedAt)
+        return undefined;
+      const { invitedAt: _retried, ...handback } = r.handback;
+      return { ...r, handback: earlier ? { ...handback, invitedAt: earlier } : handback };
+    })
+    .catch((error: unknown) => deps.warn('could not take back the note of a failed invite', { error: String(error) }));
 }
 
 /** Leaves the conversation with the agent, as it was; a failure is warned of (the agent can click again after 15 s). */

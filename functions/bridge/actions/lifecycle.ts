@@ -43,16 +43,15 @@ export async function decline(d: Of<'decline'>, known: KnownRecord | undefined, 
     );
     return { outcome: 'declined', reason: d.reason, released: 'left to time out' };
   }
+  // The conversation's own handoff, when this task is the one it hands off (one the AI's handling left
+  // to finish); another task (a new one for a conversation humans hold) is declined with its context.
   const pending = known?.record.handoff;
+  const aiHandledIt = !!pending && known?.record.taskSid === d.taskSid;
+  const handoff = pending
+    ? handoffAttributes({ ...pending, sessionId: known?.record.sessionId, at: new Date(pending.at) })
+    : handoffAttributes({ reason: AI_DECLINED, summary: d.summary, at: deps.now() });
   const attributes =
-    step === 'reject'
-      ? {}
-      : pending
-        ? handoffAttributes({ ...pending, sessionId: known?.record.sessionId, at: new Date(pending.at) })
-        : {
-            ...handoffAttributes({ reason: AI_DECLINED, summary: d.summary, at: deps.now() }),
-            [DECLINED_ATTRIBUTE]: true,
-          };
+    step === 'reject' ? {} : aiHandledIt ? handoff : { ...handoff, [DECLINED_ATTRIBUTE]: true as const };
   const released = await routeToHumans(task, [d.reservationSid], attributes, deps);
   return { outcome: 'declined', reason: d.reason, released };
 }
