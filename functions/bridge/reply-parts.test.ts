@@ -45,6 +45,18 @@ describe('replyParts', () => {
     expect(parts.join('')).toBe(text);
   });
 
+  test.each([
+    ['a letter under more accents than a message holds', `Sure: a${'\u0301'.repeat(1700)} done`],
+    ['an emoji sequence longer than a message', `Look: ${Array(600).fill('👨').join('\u200d')}!`],
+  ])('%s is cut between its code points, never between the halves of one, losing no text', (_case, text) => {
+    const parts = replyParts(text);
+    expect(parts.join('')).toBe(text.replace(/: /, ':'));
+    for (const part of parts) {
+      expect(part.length).toBeLessThanOrEqual(MAX_MESSAGE_LENGTH);
+      expect(() => encodeURIComponent(part)).not.toThrow();
+    }
+  });
+
   test('paragraph breaks are preferred over sentences', () => {
     const first = 'First paragraph. '.repeat(4).trim();
     const second = 'Second paragraph. '.repeat(4).trim();

@@ -27,6 +27,8 @@ export function replyParts(text: string, max = MAX_MESSAGE_LENGTH): string[] {
   return parts;
 }
 
+const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
+
 /** Where to cut `text` (longer than `max`): the last good boundary within the first `max` units. */
 function cutPoint(text: string, max: number): number {
   let fits = 0;
@@ -34,6 +36,9 @@ function cutPoint(text: string, max: number): number {
     if (fits + g.length > max) break;
     fits += g.length;
   }
+  // One character longer than a message (a letter under hundreds of accents, a long emoji sequence):
+  // cut between its code points, never inside a surrogate pair, rather than never cut at all.
+  if (fits === 0) return isHighSurrogate(text.charCodeAt(max - 1)) ? max - 1 : max;
   const head = text.slice(0, fits);
   const floor = Math.floor(max / 2);
   for (const boundary of [/\n\s*\n/g, /[.!?…。！？]["'”’)\]]*\s/g, /\s/g]) {
