@@ -259,7 +259,11 @@ async function postedBeforeItsClaim(
   const isCustomer = (message: ConversationMessage) => isFromCustomer(message, config);
   if (answer.answerId !== undefined) {
     // Only since the customer's newest message: an earlier answer of the same text was another turn's.
-    const byText = answerKey(answer.sessionId, { text: answer.text });
+    // Keyed with the time OpenCX sent it, or, by a delivery that named none, without.
+    const byText = [
+      answerKey(answer.sessionId, { text: answer.text, at: answer.at }),
+      answerKey(answer.sessionId, { text: answer.text }),
+    ];
     return arrivedWithoutId &&
       (await answeredSinceCustomer(conversations, serviceSid, conversationSid, answer, isCustomer, byText))
       ? 'posted by an earlier delivery of it, keyed by its text'

@@ -81,7 +81,8 @@ export type Decision =
       action: 'answer';
       conversationSid: string;
       sessionId: string;
-      answer: { answerId?: string; text: string };
+      /** `at`: when OpenCX sent it, which keys an answer without an id (`answerKey`). */
+      answer: { answerId?: string; text: string; at?: number };
       /**
        * The AI's last words of a handoff it decided that recorded none: only the first answer that
        * records itself as them is posted (a later one may be an earlier message's, redelivered).
@@ -1049,7 +1050,7 @@ export const opencxDelivery: Listener<OpencxBridgeEvent> = {
       action: 'answer',
       conversationSid,
       sessionId: event.sessionId,
-      answer: { answerId: event.answerId, text: event.text },
+      answer: { answerId: event.answerId, text: event.text, ...(event.at !== undefined && { at: event.at }) },
       ...(unrecordedFarewell(record) && { asFarewell: true as const }),
     };
   },
@@ -1066,13 +1067,14 @@ export function unrecordedFarewell(record: ConversationRecord): boolean {
  */
 export function isFarewell(
   record: ConversationRecord,
-  answer: { sessionId: string; answerId?: string; text: string },
+  answer: { sessionId: string; answerId?: string; text: string; at?: number },
 ): boolean {
   const { handoff } = record;
   if (record.phase !== 'handoff' || !handoff) return false;
-  return handoff.farewell === undefined
-    ? handoff.byAi === true
-    : handoff.farewell === answerKey(answer.sessionId, answer);
+  if (handoff.farewell === undefined) return handoff.byAi === true;
+  // The fast path keyed the last words without a delivery time.
+  const { sessionId, answerId, text } = answer;
+  return [answerKey(sessionId, answer), answerKey(sessionId, { answerId, text })].includes(handoff.farewell);
 }
 
 /** Who wrote a message, as a webhook or a listing says. */
@@ -1210,8 +1212,8 @@ export function offerOutlived(taskStatus: string | 'gone' | 'unknown'): boolean 
 export const heldOnceAccepted = (taskStatus: string): boolean => taskStatus === 'assigned' || taskStatus === 'wrapping';
 
 export type AfterAnswer =
-  | { next: 'reply'; reply: string; answerId?: string }
-  | { next: 'handoff'; request: HandoffRequest };
+  /** `at`: when OpenCX's webhook sent it (`answerKey`). */
+  { next: 'reply'; reply: string; answerId?: string; at?: number } | { next: 'handoff'; request: HandoffRequest };
 
 /** After OpenCX answered (or failed to): post the reply, or hand off to humans. */
 export function afterAnswer(answer: AiAnswer | undefined): AfterAnswer {

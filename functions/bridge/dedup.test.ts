@@ -47,6 +47,13 @@ describe('answerKey', () => {
     expect(answerKey('s1', { text: 'Hi' })).toBe(answerKey('s1', { text: 'Hi' }));
   });
 
+  test('without an id, the same words sent at another time are another answer; the id alone names one', () => {
+    expect(answerKey('s1', { text: 'Hi', at: 1 })).toBe(answerKey('s1', { text: 'Hi', at: 1 }));
+    expect(answerKey('s1', { text: 'Hi', at: 1 })).not.toBe(answerKey('s1', { text: 'Hi', at: 2 }));
+    expect(answerKey('s1', { text: 'Hi', at: 1 })).not.toBe(answerKey('s1', { text: 'Hi' }));
+    expect(answerKey('s1', { answerId: 'm1', text: 'Hi', at: 1 })).toBe('ans_s1_m1');
+  });
+
   test('differs between answers and sessions', () => {
     expect(answerKey('s1', { answerId: 'm1', text: 'Hi' })).not.toBe(answerKey('s1', { answerId: 'm2', text: 'Hi' }));
     expect(answerKey('s1', { text: 'Hi' })).not.toBe(answerKey('s2', { text: 'Hi' }));

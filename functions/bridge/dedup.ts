@@ -19,10 +19,13 @@ const digest = (text: string): string => createHash('sha256').update(text).diges
 /**
  * The key an AI answer is posted under, the same whichever path brings it (the fast path or OpenCX's
  * webhook). An id that is not a plain token (a `:`, a `.`, hundreds of characters) is hashed, never refused.
+ * Without an id, its text, and the time OpenCX gave the delivery (`at`, the same on its retries) when
+ * it gave one: the same words answering a later turn are another answer.
  */
-export function answerKey(sessionId: string, answer: { answerId?: string; text: string }): string {
-  const { answerId } = answer;
-  const id = answerId === undefined ? digest(answer.text) : PLAIN_ID.test(answerId) ? answerId : `h${digest(answerId)}`;
+export function answerKey(sessionId: string, answer: { answerId?: string; text: string; at?: number }): string {
+  const { answerId, at } = answer;
+  const byText = at === undefined ? answer.text : `${at}\n${answer.text}`;
+  const id = answerId === undefined ? digest(byText) : PLAIN_ID.test(answerId) ? answerId : `h${digest(answerId)}`;
   return `${answerKeyPrefix(sessionId)}${id}`;
 }
 

@@ -529,13 +529,13 @@ describe('OpenCX webhooks that must change nothing', () => {
     world.customerWrites(conversationSid, 'Can I return shoes?');
     await world.settle();
     answeredInHistory('ai-answer-shoes');
+    // OpenCX's retry, half a minute on.
+    const retry = delivery(new Date(Date.now() - 30_000).toISOString());
     world.opencx.faults.add({ method: 'GET', path: '/chat/sessions/:id/history', status: 429 });
     try {
       // Just answered: the fast path may be posting it under its id, so OpenCX is to try again later.
       expect((await deliver(delivery(new Date().toISOString()))).status).toBe(503);
       expect(posted()).toHaveLength(0);
-      // OpenCX's retry, half a minute on.
-      const retry = delivery(new Date(Date.now() - 30_000).toISOString());
       expect(await deliver(retry)).toMatchObject({ status: 200, body: { outcome: 'replied' } });
       // OpenCX delivering it again: not posted twice.
       expect((await deliver(retry)).body).toMatchObject({ outcome: 'already-answered' });
@@ -543,7 +543,7 @@ describe('OpenCX webhooks that must change nothing', () => {
       world.opencx.faults.clear();
     }
     // Delivered again once the history reads: found there under its id, but posted already under its text.
-    expect((await deliver(delivery())).body).toMatchObject({ outcome: 'already-answered' });
+    expect((await deliver(retry)).body).toMatchObject({ outcome: 'already-answered' });
     expect(posted()).toHaveLength(1);
 
     // A later turn's answer of the same text, delivered without its id: its own, posted.
@@ -552,6 +552,21 @@ describe('OpenCX webhooks that must change nothing', () => {
     answeredInHistory('ai-answer-sandals');
     expect((await deliver(delivery())).body).toMatchObject({ outcome: 'replied' });
     expect(posted()).toHaveLength(2);
+
+    // And one more, while the history cannot be read: keyed by its text and the time OpenCX sent it, so
+    // not taken for the first turn's answer of the same words (whose claim lasts an hour).
+    world.customerWrites(conversationSid, 'And boots?');
+    await world.settle();
+    answeredInHistory('ai-answer-boots');
+    world.opencx.faults.add({ method: 'GET', path: '/chat/sessions/:id/history', status: 429 });
+    try {
+      const boots = delivery(new Date(Date.now() - 20_000).toISOString());
+      expect(await deliver(boots)).toMatchObject({ status: 200, body: { outcome: 'replied' } });
+      expect((await deliver(boots)).body).toMatchObject({ outcome: 'already-answered' });
+    } finally {
+      world.opencx.faults.clear();
+    }
+    expect(posted()).toHaveLength(3);
   });
 
   test('no id, a session longer than the history read: posted once, and a new answer posted', async () => {

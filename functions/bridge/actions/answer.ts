@@ -117,12 +117,13 @@ export async function deliverAnswer(
 ): Promise<Outcome> {
   const sessionId = known.record.sessionId!;
   const { reply, answerId } = next.next === 'reply' ? next : next.request;
+  const at = next.next === 'reply' ? next.at : undefined;
   // An answer that did not just read the record (OpenCX took seconds to answer) looks again: the
   // conversation may have left the AI meanwhile. A handoff's last words go with that handoff, unless
   // humans hold the conversation already.
   const recheck = options.claimed ? undefined : next.next === 'reply' ? 'ai' : 'ai-or-handoff';
   const posting = reply
-    ? postClaimedAnswer(conversationSid, sessionId, { answerId, text: reply }, deps, {
+    ? postClaimedAnswer(conversationSid, sessionId, { answerId, text: reply, ...(at !== undefined && { at }) }, deps, {
         ...options,
         recheck,
         lastWords: next.next === 'handoff',
@@ -220,7 +221,7 @@ export async function deliverDelivered(
   return deliverAnswer(
     conversationSid,
     current,
-    { next: 'reply', reply: answer.text, answerId: answer.answerId },
+    { next: 'reply', reply: answer.text, answerId: answer.answerId, ...(answer.at !== undefined && { at: answer.at }) },
     deps,
     {
       claimed: true,
@@ -237,7 +238,7 @@ export async function deliverDelivered(
 export async function postClaimedAnswer(
   conversationSid: string,
   sessionId: string,
-  answer: { answerId?: string; text: string },
+  answer: { answerId?: string; text: string; at?: number },
   deps: BridgeDeps,
   options: {
     claimed?: boolean;

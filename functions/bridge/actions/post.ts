@@ -89,7 +89,8 @@ export async function answeredSinceCustomer(
   conversationSid: string,
   answer: { sessionId: string; text: string },
   isCustomer: (message: ConversationMessage) => boolean,
-  key?: string,
+  /** Only posts under one of these keys; without, any answer of the session. */
+  keys?: readonly string[],
 ): Promise<boolean> {
   const newestFirst = await conversations.listMessages(serviceSid, conversationSid, {
     order: 'desc',
@@ -98,9 +99,9 @@ export async function answeredSinceCustomer(
   // As postAiReply posts it: trimmed, and a long one in parts, of which the last is posted last.
   const last = replyParts(answer.text).at(-1);
   const ours = (posted: string | undefined): boolean =>
-    key === undefined
+    keys === undefined
       ? posted?.startsWith(answerKeyPrefix(answer.sessionId)) === true
-      : posted === key || posted?.startsWith(`${key}#`) === true;
+      : keys.some((key) => posted === key || posted?.startsWith(`${key}#`) === true);
   for (const message of newestFirst) {
     if (isCustomer(message)) return false;
     const marker = ourMarker(message);
