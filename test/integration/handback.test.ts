@@ -1246,16 +1246,22 @@ describe('no AI worker takes the conversation back (the pool offline or full)', 
     }
   });
 
-  test('a click that invites again after a failed invite gets its full two minutes, not what was left', async () => {
-    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+  /** Alice's first click meets `failure` on its invite (502), and she clicks again 100 s later, the AI pool off. */
+  async function clickedAgainAfter(failure: { status: number } | { after: number }) {
+    const started = await conversationWithAlice();
     await aiPoolTakesChats(false);
+    world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, times: 1, ...failure });
+    expect((await handBack(started.humanTaskSid, 'Check the refund')).status).toBe(502);
+    await world.advance(100_000);
+    world.ageHandback(started.conversationSid, 100_000);
+    expect((await handBack(started.humanTaskSid, 'Check the refund')).body).toMatchObject({ handedBack: true });
+    return started;
+  }
+
+  test('a click that invites again after a failed invite gets its full two minutes, not what was left', async () => {
     try {
       // Flex refuses the first invite with a 503 (it made none): the hand-back stays under way, its timer armed.
-      world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, status: 503, times: 1 });
-      expect((await handBack(humanTaskSid, 'Check the refund')).status).toBe(502);
-      await world.advance(100_000);
-      world.ageHandback(conversationSid, 100_000);
-      expect((await handBack(humanTaskSid, 'Check the refund')).body).toMatchObject({ handedBack: true });
+      const { conversationSid, humanTaskSid } = await clickedAgainAfter({ status: 503 });
       const invited = aiTaskOf(conversationSid, humanTaskSid);
 
       // The first click's timer fires 20 s into this invite: it leaves it to the second click's.
@@ -1272,15 +1278,10 @@ describe('no AI worker takes the conversation back (the pool offline or full)', 
   });
 
   test("a click that finds the lost invite's task invites nothing; the first click's timer still acts", async () => {
-    const { conversationSid, humanTaskSid } = await conversationWithAlice();
-    await aiPoolTakesChats(false);
     try {
-      world.twilio.addFault({ product: 'flex-api', method: 'POST', path: INVITES, after: 500, times: 1 });
-      expect((await handBack(humanTaskSid, 'Check the refund')).status).toBe(502);
+      // Flex made the first invite, its answer lost.
+      const { conversationSid, humanTaskSid } = await clickedAgainAfter({ after: 500 });
       const invited = aiTaskOf(conversationSid, humanTaskSid);
-      await world.advance(100_000);
-      world.ageHandback(conversationSid, 100_000);
-      expect((await handBack(humanTaskSid, 'Check the refund')).body).toMatchObject({ handedBack: true });
       const handbackTasks = world.tasksOf(conversationSid).filter((t) => t.attributes.opencxHandbackAt !== undefined);
       expect(handbackTasks).toHaveLength(1);
 
