@@ -28,6 +28,7 @@ import {
   type WebhookEvent,
   type WebhookHandler,
 } from './bridge/runtime';
+import { timersByName } from './admin-lib/timer-workspace';
 import { type BridgeConfig, CONFIG_VERSION_PARAM } from './common/config';
 import { logEvent } from './common/log';
 import { isConversationSid } from './common/task-attributes';
@@ -140,6 +141,12 @@ export const handler: WebhookHandler = async (context, event, callback) => {
           return last && !checkOrigin(bridgeEvent, last, context.ACCOUNT_SID) ? last : undefined;
         }));
     const timed = config?.timerWorkspaceSid && config.timerWorkflowSid ? config : undefined;
+    // A container that has read no settings, with Sync down: the timer workspace a save made, found by
+    // its name, still retries a TaskRouter event (an offer, an accept, an end), which nothing else would.
+    const timers =
+      retry && !config && bridgeEvent.surface === 'taskrouter'
+        ? await quickly(timersByName(retry.twilio.taskrouter), TIMERS_LOOKUP_MS)
+        : undefined;
     // Where the failure left the conversation (a handoff begun) sets how soon the watchdog looks.
     const looked =
       retry && timed && bridgeEvent.surface === 'conversations'
@@ -170,13 +177,15 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     const unwatched = error instanceof UnwatchedAnswer ? error : undefined;
     // An offer's timer carries its route, read even when the failure came before the decision.
     offerRoute ??= routeRead && (await quickly(routeRead));
-    const rearm = unwatched?.watchdog ?? timerToRearm(bridgeEvent, config, offerRoute, Date.now(), known?.record);
-    if (retry && rearm && timed) {
+    const rearm =
+      unwatched?.watchdog ?? timerToRearm(bridgeEvent, config ?? timers, offerRoute, Date.now(), known?.record);
+    const timerHome = timed ?? timers;
+    if (retry && rearm && timerHome) {
       // The usual wait while the AI holds the conversation; soon for a handoff the failure cut short.
       const phase = unwatched && (await quickly(retry.state.conversation(unwatched.conversationSid)))?.record.phase;
       const afterSeconds =
-        unwatched && (phase ?? 'ai') === 'ai' ? timed.aiAnswerTimeoutSeconds : rearmDelaySeconds(rearm);
-      const timerSid = await rearmTimer(retry.twilio.taskrouter, timed, rearm, afterSeconds).catch(() => undefined);
+        unwatched && timed && (phase ?? 'ai') === 'ai' ? timed.aiAnswerTimeoutSeconds : rearmDelaySeconds(rearm);
+      const timerSid = await rearmTimer(retry.twilio.taskrouter, timerHome, rearm, afterSeconds).catch(() => undefined);
       if (timerSid) {
         const result = {
           outcome: 'timer-armed',
@@ -196,6 +205,9 @@ export const handler: WebhookHandler = async (context, event, callback) => {
 };
 
 /** What `read` gives within a short wait, so the timer that follows keeps most of its budget; else undefined. */
+/** How long a failed event waits for the timer workspace to be found by its name: two TaskRouter reads. */
+const TIMERS_LOOKUP_MS = 500;
+
 function quickly<T>(read: Promise<T>, ms = 250): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((resolve) => {

@@ -1,5 +1,10 @@
 import type { TaskQueueSummary, WorkflowRouting, WorkspaceCallback } from '../common/twilio';
-import { ensureTimerWorkspace, type TimerWorkspaceApi, timerWorkflowConfiguration } from './timer-workspace';
+import {
+  ensureTimerWorkspace,
+  type TimerWorkspaceApi,
+  timersByName,
+  timerWorkflowConfiguration,
+} from './timer-workspace';
 
 const CALLBACK = 'https://acme-1234.twil.io/webhook?cv=v2';
 
@@ -106,6 +111,19 @@ describe('ensureTimerWorkspace', () => {
     const left = await ensureTimerWorkspace(taskrouter, {}, CALLBACK);
     const adopted = await ensureTimerWorkspace(taskrouter, {}, `${CALLBACK}3`);
     expect(adopted).toEqual({ ...left, created: [] });
+  });
+
+  it('is found by its names where the settings that name it cannot be read, and nothing is created', async () => {
+    const taskrouter = new FakeTaskRouter();
+    expect(await timersByName(taskrouter)).toBeUndefined();
+    const made = await ensureTimerWorkspace(taskrouter, {}, CALLBACK);
+    expect(await timersByName(taskrouter)).toEqual({
+      timerWorkspaceSid: made.workspaceSid,
+      timerWorkflowSid: made.workflowSid,
+    });
+    taskrouter.workspaces.get(made.workspaceSid)!.workflows.length = 0;
+    expect(await timersByName(taskrouter)).toBeUndefined();
+    expect(taskrouter.creates).toHaveLength(3);
   });
 
   it('recreates only the workflow when it was deleted, reusing the queue', async () => {

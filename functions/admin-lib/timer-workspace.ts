@@ -83,6 +83,20 @@ export async function ensureTimerWorkspace(
   return { workspaceSid, workflowSid: workflow.sid, callback, created: made };
 }
 
+/**
+ * The timer workspace and workflow a save provisions, found by their names: for arming a timer where
+ * the settings that name them cannot be read (a container that has read none, with Sync down).
+ */
+export async function timersByName(
+  taskrouter: Pick<TaskRouterApi, 'findWorkspaceByName' | 'listWorkflowRouting'>,
+): Promise<{ timerWorkspaceSid: string; timerWorkflowSid: string } | undefined> {
+  const workspace = await taskrouter.findWorkspaceByName(TIMER_WORKSPACE_NAME);
+  if (!workspace) return undefined;
+  const workflows = await taskrouter.listWorkflowRouting(workspace.sid);
+  const workflow = workflows.find((w) => w.friendlyName === TIMER_WORKFLOW_NAME);
+  return workflow && { timerWorkspaceSid: workspace.sid, timerWorkflowSid: workflow.sid };
+}
+
 async function findWorkspace(
   taskrouter: TimerWorkspaceApi,
   savedSid: string | undefined,

@@ -1421,6 +1421,22 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     expectAction(decide(fired({ ...offer, offer: undefined }), { config: withTimer }), 'ignore');
   });
 
+  it('with only the timer workspace known (settings unread), the AI is told by its worker mark', () => {
+    const timersOnly = { timerWorkspaceSid: TIMER_WORKSPACE, timerWorkflowSid: 'WW1' };
+    const offered = taskEvent('reservation.created', { occurredAt: 1_000 });
+    expect(timerToRearm({ ...offered, workerIsAi: true }, timersOnly)).toMatchObject({
+      opencxTimer: 'offer',
+      workerSid: AI_WORKER,
+    });
+    // Unmarked, it is taken for a human's: an offer to it arms nothing, its accept arms the accept timer.
+    expect(timerToRearm(offered, timersOnly)).toBeUndefined();
+    expect(timerToRearm(humanReservation('reservation.accepted'), timersOnly)).toMatchObject({
+      opencxTimer: 'accepted',
+      workerSid: HUMAN_WORKER,
+    });
+    expect(timerToRearm(fired({ opencxTimer: 'offer', rearmed: 1 }), timersOnly)).toMatchObject({ rearmed: 2 });
+  });
+
   it('an offer timer says when it was armed: it takes over only a claim made before, not a live one since', () => {
     const offered = taskEvent('reservation.created', { occurredAt: 1_000 });
     const armed = timerToRearm(offered, withTimer, undefined, 5_000)!;

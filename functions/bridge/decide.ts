@@ -189,8 +189,17 @@ const ignore = (reason: string): Decision => ({ action: 'ignore', reason });
  * A reservation for any worker of the AI pool. Its attributes count too: a worker a settings save
  * has just added is offered tasks before every Function has read the new pool.
  */
-const isAi = (event: TaskRouterEvent, config: BridgeConfig): boolean =>
-  isAiPoolWorker(config, event.workerSid) || event.workerIsAi === true;
+const isAi = (event: TaskRouterEvent, config: TimerSettings): boolean =>
+  (config.aiWorkerSid !== undefined &&
+    isAiPoolWorker({ ...config, aiWorkerSid: config.aiWorkerSid }, event.workerSid)) ||
+  event.workerIsAi === true;
+
+/**
+ * What arming a timer for a failed event needs of the settings. Without the pool (settings that could
+ * not be read, the timer workspace found by its name), a worker's own `opencx_ai` mark tells the AI's.
+ */
+export type TimerSettings = Pick<BridgeConfig, 'timerWorkspaceSid' | 'timerWorkflowSid'> &
+  Partial<Pick<BridgeConfig, 'aiWorkerSid' | 'aiWorkerSids' | 'aiDrainingWorkerSids'>>;
 
 /** What the agent's panel says of a task the AI declined (its reason stays in the logs). */
 export const DECLINE_SUMMARIES = {
@@ -609,7 +618,7 @@ export function rearmDelaySeconds(timer: FlexTaskAttributes): number | undefined
  */
 export function timerToRearm(
   event: BridgeEvent,
-  config: BridgeConfig | undefined,
+  config: TimerSettings | undefined,
   /** The route the offer came through, when this handling read it (`offerRouteOf`). */
   offerRoute?: OfferRoute,
   /** When the timer is armed (epoch ms): an offer timer takes over only a claim older (`takeOver`). */
@@ -710,7 +719,7 @@ export const engageWatchdog = (
  */
 function offerTimerFor(
   event: TaskRouterEvent,
-  config: BridgeConfig,
+  config: TimerSettings,
   offerRoute: OfferRoute | undefined,
   now: number | undefined,
 ): FlexTaskAttributes | undefined {
@@ -737,7 +746,7 @@ function offerTimerFor(
  * A human's accept that could not be recorded: the conversation would stay "being handed off", so
  * the agent could not hand it back, and OpenCX would not learn who took it. TaskRouter tells no one again.
  */
-function acceptTimerFor(event: TaskRouterEvent, config: BridgeConfig): FlexTaskAttributes | undefined {
+function acceptTimerFor(event: TaskRouterEvent, config: TimerSettings): FlexTaskAttributes | undefined {
   const { taskSid, reservationSid, workerSid, workerName } = event;
   const conversationSid = event.taskAttributes?.conversationSid;
   if (event.type !== 'reservation.accepted' || isAi(event, config) || typeof conversationSid !== 'string')
@@ -1125,7 +1134,7 @@ const TIMERS: Record<string, Listener<TaskRouterEvent>> = {
   handback: handbackTimer,
 };
 
-const isTimerWorkspace = (event: TaskRouterEvent, config: BridgeConfig): boolean =>
+const isTimerWorkspace = (event: TaskRouterEvent, config: TimerSettings): boolean =>
   Boolean(config.timerWorkspaceSid) && event.workspaceSid === config.timerWorkspaceSid;
 
 /** Refuses events from another account, workspace or Conversations service. */

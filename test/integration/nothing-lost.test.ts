@@ -323,3 +323,24 @@ test('a rotated OpenCX key applies from the next event: no handoff', async () =>
     await world.saveConfig();
   }
 });
+
+// A Function process that has read no settings (every invocation here is one) cannot take the timer
+// workspace from them: it finds the one the save made by its name.
+test("a new chat's offer met by a Sync outage, in a process that read no settings: a timer retries it", async () => {
+  world.opencx.ai.reply('Hello! Sorry for the wait.');
+  world.twilio.addFault({ method: 'GET', product: 'sync', path: /\/Documents\/opencx_config$/, status: 500 });
+  let started: Awaited<ReturnType<typeof world.customerStartsConversation>>;
+  try {
+    started = await world.customerStartsConversation('Anyone there?');
+  } finally {
+    world.twilio.clearFaults();
+  }
+  const offer = world.reservations(started.taskSid).find((r) => world.aiWorkerSids.includes(r.workerSid))!;
+  expect(offer.status).toBe('pending');
+  expect(aiMessages(started.conversationSid)).toEqual([]);
+
+  await world.advance(16_000);
+  expect(aiMessages(started.conversationSid).map((m) => m.body)).toEqual(['Hello! Sorry for the wait.']);
+  expect(world.contactMessages(world.sessionFor(started.conversationSid)!.id)).toEqual(['Anyone there?']);
+  expect(world.task(started.taskSid).attributes.handedOff).toBeUndefined();
+});

@@ -486,7 +486,7 @@ async function decideUnread(
 /** Arms a timer to try again, `attributes` as `timerToRearm` gave them; by default it fires after a short wait. */
 export async function rearmTimer(
   taskrouter: BridgeDeps['twilio']['taskrouter'],
-  config: BridgeDeps['config'],
+  config: Pick<BridgeDeps['config'], 'timerWorkspaceSid' | 'timerWorkflowSid'>,
   attributes: object,
   afterSeconds = REARM_SECONDS,
 ): Promise<string> {
