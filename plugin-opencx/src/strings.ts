@@ -214,6 +214,7 @@ export interface OpencxStrings {
   settingsConversationsServiceLabel: string;
   settingsFlexResourceHelp: string;
   settingsFlexResourceMissing: string;
+  settingsWorkspaceMissing: string;
   settingsWorkflowLabel: string;
   settingsWorkflowHelp: string;
   settingsWorkflowDiscoveredOption: string;
@@ -601,6 +602,10 @@ export const strings: OpencxStrings = {
   settingsConversationsServiceLabel: 'Conversations service',
   settingsFlexResourceHelp: 'Taken from this Flex account.',
   settingsFlexResourceMissing: 'Not found in this Flex account’s configuration',
+  settingsWorkspaceMissing:
+    'Settings not saved: this Flex account’s configuration names no TaskRouter workspace, so there is ' +
+    'nowhere to put the AI. Reload Flex; if it stays missing, ask Twilio support to check the ' +
+    'account’s Flex configuration.',
   settingsWorkflowLabel: 'Workflow',
   settingsWorkflowHelp: 'Check setup and Apply fixes use the workflow in use.',
   settingsWorkflowDiscoveredOption: 'Use the discovered workflow',

@@ -115,10 +115,13 @@ const UNFINISHED_CODES: ReadonlySet<string> = new Set([
 
 /**
  * A write's failure that leaves open what it did: no answer came (it may have been done all the
- * same), or it stopped part-way (Twilio failing, an error of the Functions' own).
+ * same), it stopped part-way (Twilio failing, an error of the Functions' own), or the Functions said
+ * they did it in an answer this plugin cannot read (a 2xx).
  */
 export function leftUnfinished(error: { code: string; status?: number }): boolean {
-  return UNFINISHED_CODES.has(error.code) || (error.code === 'unexpected_response' && (error.status ?? 0) >= 500);
+  if (UNFINISHED_CODES.has(error.code)) return true;
+  const status = error.status ?? 0;
+  return error.code === 'unexpected_response' && (status >= 500 || (status >= 200 && status < 300));
 }
 
 /** An answer this plugin cannot read. */

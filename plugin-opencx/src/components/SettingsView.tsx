@@ -165,6 +165,10 @@ function savedMessage(result: Extract<SaveResult, { ok: true }>): string {
     .join(' ');
 }
 
+/** Saved, but something the admin must act on was left undone: a warning, not a plain success. */
+const savedWithProblems = (result: Extract<SaveResult, { ok: true }>): boolean =>
+  Boolean(result.webhooksNotUpdated || result.aiWorkersNotOpened || result.formerAiWorkers?.unlisted);
+
 function keysUncheckedMessage(count: number): string {
   if (count === 0) return '';
   return count === 1
@@ -417,6 +421,11 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
   const handleSubmit = async (event: React.FormEvent<HTMLFormElement>): Promise<void> => {
     event.preventDefault();
     if (saving || reloading) return;
+    // Not the admin's to type: the Functions would refuse it asking for a SID the form cannot take.
+    if (!flexResources.workspaceSid) {
+      setOutcome({ kind: 'failed', message: strings.settingsWorkspaceMissing });
+      return;
+    }
     const found = validate(values, settings);
     setErrors(found);
     setOutcome(undefined);
@@ -447,7 +456,7 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
       show(result.settings);
       setValues(formFrom(result.settings)); // clears every secret: what was typed is not kept, nor shown back
       setOutcome({
-        kind: result.webhooksNotUpdated ? 'warning' : 'saved',
+        kind: savedWithProblems(result) ? 'warning' : 'saved',
         message: savedMessage(result),
       });
       setCheckRequest((n) => n + 1);

@@ -824,3 +824,19 @@ describe('settings client', () => {
     });
   });
 });
+
+describe('leftUnfinished (a write whose outcome the admin must look at)', () => {
+  const { leftUnfinished } = jest.requireActual('../functionsRequest') as typeof import('../functionsRequest');
+
+  test.each([
+    [{ code: 'timeout' }, true],
+    [{ code: 'unexpected_response', status: 502 }, true],
+    // The Functions did it, and said so in an answer this plugin cannot read.
+    [{ code: 'unexpected_response', status: 200 }, true],
+    // A page that is not the Functions' (a wrong URL): nothing was done.
+    [{ code: 'unexpected_response', status: 404 }, false],
+    [{ code: 'invalid_input', status: 400 }, false],
+  ])('%p: %p', (error, unfinished) => {
+    expect(leftUnfinished(error)).toBe(unfinished);
+  });
+});

@@ -715,9 +715,21 @@ describe('the peak of concurrent AI conversations', () => {
 
     fireEvent.click(saveButton());
 
-    expect(await screen.findByText(/AI workers new to these settings could not be opened/)).toHaveTextContent(
-      /^Settings saved\..*so they take no chats yet: save again to retry\.$/,
-    );
+    const warning = await screen.findByText(/AI workers new to these settings could not be opened/);
+    expect(warning).toHaveTextContent(/^Settings saved\..*so they take no chats yet: save again to retry\.$/);
+    // A warning to act on, not the plain notice of a save.
+    expect(warning.closest('[role="status"]')).toBeNull();
+  });
+
+  it('sends no save when Flex names no workspace, and says so in words an admin can act on', async () => {
+    const client = fakeClient({ ok: true, settings: SAVED, routing: null });
+    renderWithTheme(<SettingsView client={client} token="flex-token" flexResources={{ ...FLEX, workspaceSid: '' }} />);
+    expect(await screen.findByText('Not found in this Flex account’s configuration')).toBeVisible();
+
+    fireEvent.click(await screen.findByRole('button', { name: 'Test & Save' }));
+
+    expect(await screen.findByRole('alert')).toHaveTextContent(/names no TaskRouter workspace.*ask Twilio support/);
+    expect(client.save).not.toHaveBeenCalled();
   });
 
   it.each([
