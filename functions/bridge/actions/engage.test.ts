@@ -39,6 +39,15 @@ describe('newestCustomerMessages (what a first answer is sent)', () => {
     );
     expect(picked.map((m) => m.sid)).toEqual(['IM3']);
   });
+
+  test('takes the newest message longer than the budget (a pasted log): never none to answer', () => {
+    const pasted = 'x'.repeat(ENGAGE_HISTORY.characters + 50);
+    const picked = newestCustomerMessages(
+      [message(3, 'customer', pasted), message(2, 'customer', 'earlier'), message(1)],
+      isCustomer,
+    );
+    expect(picked.map((m) => m.sid)).toEqual(['IM3']);
+  });
 });
 
 test.each([

@@ -476,7 +476,7 @@ export function attachmentSinceOurs(
 
 /**
  * The customer messages to send first: pure, the newest that fit and that no answer (ours, an
- * agent's) followed, in the order they were written.
+ * agent's) followed, in the order they were written; the newest one always, whatever its length.
  */
 export function newestCustomerMessages(
   newestFirst: ConversationMessage[],
@@ -488,7 +488,10 @@ export function newestCustomerMessages(
   for (const message of newestFirst) {
     if (answered(message)) break;
     if (!isCustomer(message) || !message.body.trim()) continue;
-    if (picked.length >= ENGAGE_HISTORY.messages || characters + message.body.length > ENGAGE_HISTORY.characters) break;
+    // The budget bounds the earlier messages only: the newest, however long, is what the AI must answer.
+    const full =
+      picked.length >= ENGAGE_HISTORY.messages || characters + message.body.length > ENGAGE_HISTORY.characters;
+    if (picked.length > 0 && full) break;
     picked.push(message);
     characters += message.body.length;
   }
