@@ -38,6 +38,12 @@ describe('answeredAfter (the watchdog: did the AI answer the message it owes?)',
   });
 });
 
+/** The handoff the watchdog began: its reason and summary. */
+const handedOffFor = (beginHandoff: jest.Mock) => {
+  const pending = beginHandoff.mock.calls[0]?.[1] as { reason?: string; summary?: string } | undefined;
+  return pending && `${pending.reason}: ${pending.summary}`;
+};
+
 describe('askAi', () => {
   const { askAi } = jest.requireActual('./answer') as typeof import('./answer');
   const { OpenCxError } = jest.requireActual(
@@ -757,11 +763,6 @@ describe('checkAnswered: no answer after the message', () => {
   };
   const question = { ...msg('IM5'), body: 'Where is my parcel?' };
   /** Why the watchdog handed off: the reason, and the summary the agent reads. */
-  const handedOffFor = (beginHandoff: jest.Mock) => {
-    const pending = beginHandoff.mock.calls[0]?.[1] as { reason?: string; summary?: string } | undefined;
-    return pending && `${pending.reason}: ${pending.summary}`;
-  };
-
   test('nobody sent it (its handling failed before the claim): sent to the AI now, not handed off', async () => {
     const { deps, send, beginHandoff } = watchdogDeps([question, msg('IM4', 'ai')], true);
     await checkAnswered('CH1', known, 'IM5', deps).catch(() => undefined);
@@ -933,6 +934,14 @@ describe('checkAnswered: a message that came while our record could not be read 
     });
     expect(send).not.toHaveBeenCalled();
     expect(createTask).toHaveBeenCalledTimes(1);
+  });
+
+  test('a photo alone goes to humans, as its webhook would have sent it: not to the AI', async () => {
+    const photo = { ...question, body: '', hasMedia: true };
+    const { deps, send, beginHandoff } = depsWith([photo]);
+    await checkAnswered('CH1', known, 'IM5', deps, { unread: true }).catch(() => undefined);
+    expect(handedOffFor(beginHandoff)).toMatch(/^Customer sent an attachment: /);
+    expect(send).not.toHaveBeenCalled();
   });
 
   test('not sent when written to the humans before they handed the conversation back', async () => {

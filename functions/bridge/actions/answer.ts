@@ -475,6 +475,8 @@ async function decideUnread(
   // Written to the humans before they handed the conversation back: the resume read what the AI owes.
   if (message.index <= (known.record.handback?.afterIndex ?? -1))
     return { outcome: 'ignored', sessionId, reason: 'the customer wrote it to the humans before the handback' };
+  // A photo or a file alone goes to humans, as its webhook would have sent it.
+  if (!message.body.trim()) return handOff(conversationSid, known, attachmentHandoff(), deps, { watchdog: true });
   if (await deps.state.claimMessage(message.sid))
     return answerCustomer(conversationSid, known, textForAi(message), deps, [message.sid], {
       writtenAt: writtenAt(message),

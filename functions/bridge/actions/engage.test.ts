@@ -1,5 +1,12 @@
 import type { ConversationMessage } from '../../common/twilio';
-import { attachmentSinceOurs, customerAuthor, ENGAGE_HISTORY, newestCustomerMessages, opencxChannel } from './engage';
+import {
+  attachmentSinceOurs,
+  claimParked,
+  customerAuthor,
+  ENGAGE_HISTORY,
+  newestCustomerMessages,
+  opencxChannel,
+} from './engage';
 
 const message = (i: number, author = 'customer', body = `message ${i}`): ConversationMessage => ({
   sid: `IM${i}`,
@@ -91,5 +98,23 @@ describe("customerAuthor (telling the customer's messages from an agent's)", () 
   test('unknown when no message has that author: every author but us then counts as the customer', () => {
     expect(customerAuthor({ customerAddress: 'Customer' }, messages)).toBeUndefined();
     expect(customerAuthor({}, messages)).toBeUndefined();
+  });
+});
+
+describe('claimParked (messages whose webhooks came while the AI was being engaged)', () => {
+  test("claims the customer's, not another author's parked before the record named the customer", async () => {
+    const claimed: string[] = [];
+    const deps = {
+      config: { conversationsServiceSid: 'IS1' },
+      twilio: {
+        conversations: {
+          listMessages: async () => [message(3, 'studio-bot'), message(2), message(1, 'customer', ' ')],
+        },
+      },
+      state: { claimMessage: async (sid: string) => claimed.push(sid) > 0 },
+    } as never;
+    const picked = await claimParked('CH1', ['IM1', 'IM2', 'IM3'], [], isCustomer, deps);
+    expect(picked.map((m) => m.sid)).toEqual(['IM2']);
+    expect(claimed).toEqual(['IM2']);
   });
 });

@@ -113,6 +113,8 @@ export async function startSession(
   let candidates: ConversationMessage[];
   let attachmentOnly = false;
   let customer: string | undefined;
+  const fromCustomer = (m: ConversationMessage) =>
+    isFromCustomer(m, deps.config) && (customer === undefined || m.author === customer);
   try {
     const [newestFirst, taskStatus] = await Promise.all([
       undefinedIfNotFound(
@@ -132,8 +134,6 @@ export async function startSession(
     if (!newestFirst) return abandon(d, deps, handback?.previousSessionId);
     const unseen = handback ? newestFirst.filter((m) => m.index > handback.afterIndex) : newestFirst;
     customer = customerAuthor(d.attributes, unseen);
-    const fromCustomer = (m: ConversationMessage) =>
-      isFromCustomer(m, deps.config) && (customer === undefined || m.author === customer);
     // What came before an answer of ours was dealt with (a conversation Flex routes again). Not our
     // note that the AI is back: a resume tried again may find it after the messages it owes. Nor,
     // taking over this offer's failed engage, the note its handoff posted though the handoff failed.
@@ -198,7 +198,7 @@ export async function startSession(
     const { parked } = recorded;
     fresh = [
       ...candidates.filter((_, i) => claims[i]),
-      ...(await claimParked(d.conversationSid, parked, candidates, deps)),
+      ...(await claimParked(d.conversationSid, parked, candidates, fromCustomer, deps)),
     ].sort((a, b) => a.index - b.index);
   } catch (error) {
     // Without the session recorded or the messages claimed, the AI cannot answer: humans can. The
@@ -427,10 +427,11 @@ async function tellAiOfHandback(sessionId: string, handback: Handback, deps: Bri
  * The messages relays left to this engage (`pendingMessages`) that its read of the conversation
  * came too early to see, claimed: they are in the conversation now.
  */
-async function claimParked(
+export async function claimParked(
   conversationSid: string,
   parked: string[],
   listed: ConversationMessage[],
+  fromCustomer: (m: ConversationMessage) => boolean,
   deps: BridgeDeps,
 ): Promise<ConversationMessage[]> {
   const unlisted = parked.filter((sid) => !listed.some((m) => m.sid === sid));
@@ -440,7 +441,8 @@ async function claimParked(
     conversationSid,
     { order: 'desc', limit: ENGAGE_HISTORY.scanned },
   );
-  const found = newestFirst.filter((m) => unlisted.includes(m.sid));
+  // Parked before the record named the customer: another author's message (a bot's) is not theirs.
+  const found = newestFirst.filter((m) => unlisted.includes(m.sid) && fromCustomer(m) && m.body.trim());
   const claims = await Promise.all(found.map((m) => deps.state.claimMessage(m.sid)));
   return found.filter((_, i) => claims[i]);
 }
