@@ -43,6 +43,8 @@ export interface OpencxStrings {
   verdictNo: string;
   verdictSaving: string;
   verdictSaved: string;
+  verdictSavedOpencxMissed: string;
+  verdictSendToOpencxAgain: string;
   verdictAddComment: string;
   verdictComment: string;
   verdictCommentHelp: string;
@@ -390,6 +392,8 @@ export const strings: OpencxStrings = {
   verdictNo: 'No',
   verdictSaving: 'Saving…',
   verdictSaved: 'Thanks, saved.',
+  verdictSavedOpencxMissed: 'Saved on the task, but OpenCX did not get it, so the AI does not learn from it yet.',
+  verdictSendToOpencxAgain: 'Send to OpenCX again',
   verdictAddComment: 'Add a comment',
   verdictComment: 'Comment',
   verdictCommentHelp: 'What should the AI have done? It goes to OpenCX with your verdict.',

@@ -27,7 +27,11 @@ export interface VerdictInput {
   comment?: string;
 }
 
-export type VerdictResult = { ok: true } | { ok: false; error: FunctionsError<VerdictField> };
+/**
+ * `opencxMissed`: the verdict is on the task, but OpenCX's session did not get its note (OpenCX failing):
+ * the same verdict sent again notes it.
+ */
+export type VerdictResult = { ok: true; opencxMissed?: true } | { ok: false; error: FunctionsError<VerdictField> };
 export type VerdictField = 'taskSid' | 'needed' | 'summaryRight' | 'comment';
 /** Sends the verdict on one task (the feature binds the task and the agent's current token). */
 export type SubmitVerdict = (input: VerdictInput) => Promise<VerdictResult>;
@@ -77,7 +81,8 @@ export function createAgentClient(options: FunctionsRequestOptions): AgentClient
       };
       if (comment?.trim()) fields.comment = comment.trim();
       const answer = await postVerdict('/agent/handoff-verdict', fields);
-      return answer.ok ? { ok: true } : answer;
+      if (!answer.ok) return answer;
+      return answer.body.opencx === 'failed' ? { ok: true, opencxMissed: true } : { ok: true };
     },
   };
 }

@@ -25,7 +25,9 @@ export interface VerdictDraft {
  * the agent may switch to another task while it is sent, and come back before or after the answer.
  */
 export type VerdictSend =
-  | { status: 'saving' | 'saved'; verdict: VerdictInput }
+  | { status: 'saving'; verdict: VerdictInput }
+  /** `opencxMissed`: on the task, but not noted on OpenCX's session (it can be sent again). */
+  | { status: 'saved'; verdict: VerdictInput; opencxMissed?: true }
   | { status: 'failed'; verdict: VerdictInput; message: string };
 
 export interface HandoffVerdictProps {
@@ -122,7 +124,11 @@ export function HandoffVerdict({
   async function send(verdict: VerdictInput): Promise<void> {
     keepSend({ status: 'saving', verdict });
     const result = await submit(verdict);
-    keepSend(result.ok ? { status: 'saved', verdict } : { status: 'failed', verdict, message: result.error.message });
+    keepSend(
+      result.ok
+        ? { status: 'saved', verdict, ...(result.opencxMissed ? { opencxMissed: true as const } : {}) }
+        : { status: 'failed', verdict, message: result.error.message },
+    );
   }
 
   function answer(question: 'needed' | 'summaryRight', value: boolean): void {
@@ -149,6 +155,8 @@ export function HandoffVerdict({
   }
 
   const saving = status.kind === 'saving';
+  // The verdict is on the task; OpenCX's session missed its note.
+  const opencxMissed = lastSend?.status === 'saved' && lastSend.opencxMissed === true && !unsentAnswers;
   const commentTooLong = comment.trim().length > MAX_COMMENT;
   const complete = needed !== undefined && summaryRight !== undefined;
   return (
@@ -179,10 +187,27 @@ export function HandoffVerdict({
             {strings.verdictSaving}
           </Text>
         ) : null}
-        {status.kind === 'saved' ? (
+        {status.kind === 'saved' && !opencxMissed ? (
           <Text as="span" color="colorTextSuccess">
             {strings.verdictSaved}
           </Text>
+        ) : null}
+        {status.kind === 'saved' && opencxMissed ? (
+          <Text as="span" color="colorTextWarning">
+            {strings.verdictSavedOpencxMissed}
+          </Text>
+        ) : null}
+        {status.kind === 'saved' && opencxMissed && lastSend?.status === 'saved' && !commenting ? (
+          <Button
+            variant="link"
+            size="small"
+            onClick={() => {
+              firstAnswer.current?.focus();
+              void send(lastSend.verdict);
+            }}
+          >
+            {strings.verdictSendToOpencxAgain}
+          </Button>
         ) : null}
         {status.kind === 'idle' && !complete && (needed !== undefined || summaryRight !== undefined) ? (
           <Text as="span" color="colorTextWeak">

@@ -84,6 +84,18 @@ describe('agent client: hand back', () => {
 });
 
 describe('agent client: verdict', () => {
+  it('says when the verdict is on the task but OpenCX missed its note', async () => {
+    const give = (opencx: string) =>
+      createAgentClient({ baseUrl: BASE, fetch: answering(200, { ok: true, opencx }) }).giveVerdict('flex-token', {
+        taskSid: TASK,
+        needed: true,
+        summaryRight: true,
+      });
+    expect(await give('failed')).toEqual({ ok: true, opencxMissed: true });
+    expect(await give('noted')).toEqual({ ok: true });
+    expect(await give('no-session')).toEqual({ ok: true });
+  });
+
   it('posts the token, task, both answers and the trimmed comment as a form to /agent/handoff-verdict', async () => {
     const fetch = answering(200, { ok: true, opencx: 'noted' });
     const result = await createAgentClient({ baseUrl: BASE, fetch }).giveVerdict('flex-token', {

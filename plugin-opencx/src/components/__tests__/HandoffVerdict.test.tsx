@@ -123,6 +123,24 @@ describe('HandoffVerdict', () => {
     );
   });
 
+  it("says when OpenCX missed the verdict's note, and sends the same verdict again on request", async () => {
+    const submit = jest
+      .fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>()
+      .mockResolvedValueOnce({ ok: true, opencxMissed: true })
+      .mockResolvedValueOnce({ ok: true });
+    renderWithTheme(<HandoffVerdict submit={submit} />);
+    click('Handoff needed?', 'No');
+    click('Summary right?', 'Yes');
+    expect(await screen.findByText(/OpenCX did not get it/)).toBeVisible();
+    expect(screen.queryByText('Thanks, saved.')).not.toBeInTheDocument();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Send to OpenCX again' }));
+    expect(await screen.findByText('Thanks, saved.')).toBeVisible();
+    expect(submit).toHaveBeenCalledTimes(2);
+    expect(submit).toHaveBeenLastCalledWith({ needed: false, summaryRight: true });
+    expect(screen.queryByRole('button', { name: 'Send to OpenCX again' })).not.toBeInTheDocument();
+  });
+
   it('asks for no verdict on a task the AI declined without handling it', () => {
     renderWithTheme(
       <HandoffPanel
