@@ -252,6 +252,7 @@ export interface OpencxStrings {
   settingsTheirChangesShown: string;
   settingsRefreshAgain: string;
   settingsFunctionsUrlMissing: string;
+  insightsFunctionsUrlMissing: string;
   settingsFunctionsFound: string;
   /** Where `settingsFunctionsFound` found the Functions (its `{source}`). */
   settingsFunctionsFromBuild: string;
@@ -671,6 +672,9 @@ export const strings: OpencxStrings = {
   settingsTheirChangesShown:
     'Another admin saved changes since you opened the settings: the form now shows them, with your unsaved ' +
     'changes kept. Check them before you save.',
+  insightsFunctionsUrlMissing:
+    'The AI insights cannot be shown: this Flex account is not told where the OpenCX Functions are. ' +
+    'Ask a Flex admin to finish the OpenCX setup.',
   settingsFunctionsUrlMissing:
     'OpenCX Functions not found: set {setting} in the Flex configuration to your Functions domain ' +
     'and reload Flex, or build with {variable}.',

@@ -1,6 +1,8 @@
 import React from 'react';
 import type * as Flex from '@twilio/flex-ui';
+import { Alert } from '@twilio-paste/core/alert';
 import { Box } from '@twilio-paste/core/box';
+import { Text } from '@twilio-paste/core/text';
 import { ProductInsightsIcon } from '@twilio-paste/icons/esm/ProductInsightsIcon';
 
 import { createInsightsClient, type InsightsClient } from '../api/insightsClient';
@@ -15,6 +17,7 @@ import {
   SUPERVISOR_ROLE,
 } from '../config';
 import { strings } from '../strings';
+import { isAdmin } from './settingsView';
 import { addSideNavView, useFlexToken, useReturnsTo } from './sideNavView';
 import type { FeatureSetup } from './types';
 
@@ -40,7 +43,14 @@ export function FlexInsightsPage({
     <InsightsView client={client} token={token} visit={returns} />
   ) : (
     <Box padding="space80">
-      <FunctionsEndpointNotice endpoint={endpoint} />
+      {/* Only an admin can set where the Functions are: a supervisor is told whom to ask. */}
+      {isAdmin(manager) ? (
+        <FunctionsEndpointNotice endpoint={endpoint} />
+      ) : (
+        <Alert variant="error">
+          <Text as="span">{strings.insightsFunctionsUrlMissing}</Text>
+        </Alert>
+      )}
     </Box>
   );
 }

@@ -56,10 +56,18 @@ describe('insights view registration', () => {
     expect(insights.load).toHaveBeenLastCalledWith('token-2', '7d');
   });
 
-  it('says what to configure when the Functions URL is not set', () => {
+  it('says what to configure when the Functions URL is not set, to an admin', () => {
+    const { flex, added } = fakeFlex();
+    createInsightsViewSetup({ env: {} })(flex, fakeManager(['admin'], 'flex-token-1', {}).manager);
+    renderAdded(added('ViewCollection')[0].element);
+    expect(screen.getByRole('alert')).toHaveTextContent('ui_attributes.custom_data.opencx_functions_domain');
+  });
+
+  it('tells a supervisor, who cannot set it, to ask an admin', () => {
     const { flex, added } = fakeFlex();
     createInsightsViewSetup({ env: {} })(flex, fakeManager(['supervisor'], 'flex-token-1', {}).manager);
     renderAdded(added('ViewCollection')[0].element);
-    expect(screen.getByRole('alert')).toHaveTextContent('ui_attributes.custom_data.opencx_functions_domain');
+    expect(screen.getByRole('alert')).toHaveTextContent(/Ask a Flex admin/);
+    expect(screen.getByRole('alert')).not.toHaveTextContent('opencx_functions_domain');
   });
 });
