@@ -165,13 +165,16 @@ async function handleEvent(classified: OpencxClassification, delivery: Delivery)
         // posting it under its id right now. OpenCX's retry, or an answer older than any Function
         // runs, is keyed by its text (refused, every retry would fail the same way, and the customer
         // would get humans, not the answer), and the conversation tells whether it is in.
+        const fresh = at !== undefined && Date.now() - at < FAST_PATH_OUTLIVED_MS;
         const answerId = await opencx
           .aiMessageIdOf(opencxEvent.sessionId, opencxEvent.text, lookup)
           .catch((error: unknown) => {
-            if (at !== undefined && Date.now() - at < FAST_PATH_OUTLIVED_MS) throw error;
+            if (fresh) throw error;
             logEvent({ ...trace, outcome: 'warning', reason: 'could not read the answer id', error: String(error) });
             return undefined;
           });
+        // Not in the history yet (or past what is read): as fresh and unread, for OpenCX to try again.
+        if (answerId === undefined && fresh) throw new Error('the answer is not in its session history yet');
         opencxEvent = { ...opencxEvent, answerId };
       }
     }
@@ -254,7 +257,9 @@ async function postedBeforeItsClaim(
 ): Promise<string | undefined> {
   const { conversations } = io.twilio;
   const serviceSid = config.conversationsServiceSid;
-  if (isLateAnswer(answer, Date.now()) && (await inConversation(conversations, serviceSid, conversationSid, claim)))
+  // Without an id, the fast path's key is its text alone (no delivery time).
+  const claims = answer.answerId === undefined ? [claim, answerKey(answer.sessionId, { text: answer.text })] : claim;
+  if (isLateAnswer(answer, Date.now()) && (await inConversation(conversations, serviceSid, conversationSid, claims)))
     return 'posted before its claim expired';
   const isCustomer = (message: ConversationMessage) => isFromCustomer(message, config);
   if (answer.answerId !== undefined) {

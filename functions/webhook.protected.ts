@@ -10,11 +10,12 @@ import {
   decide,
   needsNoAction,
   rearmDelaySeconds,
+  type TimerSettings,
   timerToRearm,
   watchdogAfterFailure,
 } from './bridge/decide';
 import { recordedConfigFor, shouldRecordConfig } from './bridge/conversation-record';
-import { classifyEvent } from './bridge/events';
+import { type BridgeEvent, classifyEvent } from './bridge/events';
 import type { KnownRecord } from './bridge/deps';
 import { type OfferRoute, offerRouteOf } from './bridge/offer-queue';
 import { perform } from './bridge/perform';
@@ -29,6 +30,7 @@ import {
   type WebhookHandler,
 } from './bridge/runtime';
 import { timersByName } from './admin-lib/timer-workspace';
+import type { TaskRouterApi } from './common/twilio';
 import { type BridgeConfig, CONFIG_VERSION_PARAM } from './common/config';
 import { logEvent } from './common/log';
 import { isConversationSid } from './common/task-attributes';
@@ -132,7 +134,11 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     // The failure may have come before the settings were read. The record's copy, even of an older
     // version, names the timer workspace, and leaves the timer the budget a failing read would take;
     // with Sync down, so do the settings this container read last.
-    if (retry && !config)
+    let timers: TimerSettings | undefined;
+    if (retry && !config) {
+      // A container that has read no settings, with Sync down: the timer workspace a save made, found by
+      // its name (beside the read, on the same short budget), still retries a TaskRouter event.
+      const byName = known?.record.config === undefined ? timersFor(bridgeEvent, retry.twilio.taskrouter) : undefined;
       config =
         known?.record.config ??
         (await retry.state.loadConfig({ version }).catch(() => {
@@ -140,13 +146,9 @@ export const handler: WebhookHandler = async (context, event, callback) => {
           // Only for an event they would let through: a save may have moved the workspace since.
           return last && !checkOrigin(bridgeEvent, last, context.ACCOUNT_SID) ? last : undefined;
         }));
+      if (!config && byName) timers = await quickly(byName, TIMERS_LOOKUP_MS);
+    }
     const timed = config?.timerWorkspaceSid && config.timerWorkflowSid ? config : undefined;
-    // A container that has read no settings, with Sync down: the timer workspace a save made, found by
-    // its name, still retries a TaskRouter event (an offer, an accept, an end), which nothing else would.
-    const timers =
-      retry && !config && bridgeEvent.surface === 'taskrouter'
-        ? await quickly(timersByName(retry.twilio.taskrouter), TIMERS_LOOKUP_MS)
-        : undefined;
     // Where the failure left the conversation (a handoff begun) sets how soon the watchdog looks.
     const looked =
       retry && timed && bridgeEvent.surface === 'conversations'
@@ -204,10 +206,29 @@ export const handler: WebhookHandler = async (context, event, callback) => {
   }
 };
 
-/** What `read` gives within a short wait, so the timer that follows keeps most of its budget; else undefined. */
-/** How long a failed event waits for the timer workspace to be found by its name: two TaskRouter reads. */
-const TIMERS_LOOKUP_MS = 500;
+/** How long a failed event waits for the timer workspace to be found by its name, after its settings read failed. */
+const TIMERS_LOOKUP_MS = 300;
+/** The timer workspace this container found by its name: it does not move. */
+let timersFound: TimerSettings | undefined;
+type TimerWorkspaceLookup = Pick<TaskRouterApi, 'findWorkspaceByName' | 'listWorkflowRouting'>;
 
+/** The timer workspace found by its name, for a TaskRouter event that may need a timer; undefined for others. */
+function timersFor(
+  event: BridgeEvent,
+  taskrouter: TimerWorkspaceLookup,
+): Promise<TimerSettings | undefined> | undefined {
+  if (event.surface !== 'taskrouter' || (event.type === 'reservation.created' && !event.workerIsAi)) return undefined;
+  if (timersFound) return Promise.resolve(timersFound);
+  return timersByName(taskrouter).then(
+    (found) => {
+      timersFound = found;
+      return found;
+    },
+    () => undefined,
+  );
+}
+
+/** What `read` gives within a short wait, so the timer that follows keeps most of its budget; else undefined. */
 function quickly<T>(read: Promise<T>, ms = 250): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((resolve) => {

@@ -1437,6 +1437,18 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     expect(timerToRearm(fired({ opencxTimer: 'offer', rearmed: 1 }), timersOnly)).toMatchObject({ rearmed: 2 });
   });
 
+  it('a timer armed without the settings names the workspace of its event: from another, it does nothing', () => {
+    const timersOnly = { timerWorkspaceSid: TIMER_WORKSPACE, timerWorkflowSid: 'WW1' };
+    const offered = taskEvent('reservation.created', { occurredAt: 1_000, workerIsAi: true });
+    const armed = timerToRearm(offered, timersOnly)!;
+    expect(armed).toMatchObject({ eventWorkspaceSid: WORKSPACE });
+    expect(timerToRearm(offered, withTimer)).not.toHaveProperty('eventWorkspaceSid');
+    expectAction(decide(fired(armed), { config: withTimer }), 'engage');
+    expectAction(decide(fired({ ...armed, eventWorkspaceSid: 'WSformer' }), { config: withTimer }), 'ignore');
+    // Armed again, it keeps naming it.
+    expect(timerToRearm(fired(armed), timersOnly)).toMatchObject({ eventWorkspaceSid: WORKSPACE, rearmed: 2 });
+  });
+
   it('an offer timer says when it was armed: it takes over only a claim made before, not a live one since', () => {
     const offered = taskEvent('reservation.created', { occurredAt: 1_000 });
     const armed = timerToRearm(offered, withTimer, undefined, 5_000)!;

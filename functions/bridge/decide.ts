@@ -199,7 +199,7 @@ const isAi = (event: TaskRouterEvent, config: TimerSettings): boolean =>
  * not be read, the timer workspace found by its name), a worker's own `opencx_ai` mark tells the AI's.
  */
 export type TimerSettings = Pick<BridgeConfig, 'timerWorkspaceSid' | 'timerWorkflowSid'> &
-  Partial<Pick<BridgeConfig, 'aiWorkerSid' | 'aiWorkerSids' | 'aiDrainingWorkerSids'>>;
+  Partial<Pick<BridgeConfig, 'workspaceSid' | 'aiWorkerSid' | 'aiWorkerSids' | 'aiDrainingWorkerSids'>>;
 
 /** What the agent's panel says of a task the AI declined (its reason stays in the logs). */
 export const DECLINE_SUMMARIES = {
@@ -631,8 +631,13 @@ export function timerToRearm(
     return isAi(event, config) && event.workerSid
       ? { opencxTimer: 'restore-worker', workerSid: event.workerSid, rearmed: 1 }
       : undefined;
-  if (!isTimerWorkspace(event, config))
-    return endTimerFor(event, record) ?? offerTimerFor(event, config, offerRoute, now) ?? acceptTimerFor(event, config);
+  if (!isTimerWorkspace(event, config)) {
+    const timer =
+      endTimerFor(event, record) ?? offerTimerFor(event, config, offerRoute, now) ?? acceptTimerFor(event, config);
+    // Armed without the settings (they could not be read), it names where the event came from: the
+    // settings, read when it fires, may name another workspace.
+    return timer && config.workspaceSid === undefined ? { ...timer, [TIMER_ORIGIN]: event.workspaceSid } : timer;
+  }
   if (event.type !== 'task.canceled') return undefined;
   const timer = event.taskAttributes;
   const kind = timer?.opencxTimer;
@@ -1134,6 +1139,9 @@ const TIMERS: Record<string, Listener<TaskRouterEvent>> = {
   handback: handbackTimer,
 };
 
+/** On a timer armed without the settings: the workspace of the event it retries. */
+const TIMER_ORIGIN = 'eventWorkspaceSid';
+
 const isTimerWorkspace = (event: TaskRouterEvent, config: TimerSettings): boolean =>
   Boolean(config.timerWorkspaceSid) && event.workspaceSid === config.timerWorkspaceSid;
 
@@ -1171,6 +1179,9 @@ export function needsNoAction(event: TaskRouterEvent | ConversationEvent): boole
 export function decide(event: BridgeEvent, context: DecisionContext): Decision {
   if (event.surface === 'opencx') return opencxDelivery.decide(event, context);
   if (event.surface === 'taskrouter' && isTimerWorkspace(event, context.config)) {
+    const origin = event.taskAttributes?.[TIMER_ORIGIN];
+    if (typeof origin === 'string' && origin !== context.config.workspaceSid)
+      return ignore(`a timer of an event from workspace ${origin}, which the settings do not name`);
     const kind = event.taskAttributes?.opencxTimer;
     const timer = TIMERS[typeof kind === 'string' ? kind : ''] ?? answerWatchdog;
     return timer.handles.includes(event.type)

@@ -66,15 +66,16 @@ export async function inConversation(
   conversations: ConversationsApi,
   serviceSid: string,
   conversationSid: string,
-  key: string,
+  key: string | readonly string[],
 ): Promise<boolean> {
   const recent = await conversations.listMessages(serviceSid, conversationSid, {
     order: 'desc',
     limit: LOOKBACK,
   });
+  const keys = typeof key === 'string' ? [key] : key;
   return recent.some((m) => {
     const posted = ourMarker(m)?.key;
-    return posted === key || posted?.startsWith(`${key}#`) === true;
+    return keys.some((k) => posted === k || posted?.startsWith(`${k}#`) === true);
   });
 }
 
