@@ -18,6 +18,7 @@ export type AdminErrorCode =
   | 'setup_busy'
   | 'setup_changed'
   | 'change_not_confirmed'
+  | 'served_by_another_deployment'
   | 'opencx_token_rejected'
   | 'opencx_other_organisation'
   | 'opencx_unavailable'

@@ -33,12 +33,12 @@ import {
 } from '../admin-lib/settings';
 import { resolveFlexConversationsService } from '../admin-lib/setup/account-discovery';
 import { opencxWebhookUrlOf, registeredWebhookUrl, webhookUrlOf } from '../admin-lib/setup/facts';
-import { pointsHere } from '../admin-lib/setup/webhooks';
+import { anotherDeployment, pointsHere } from '../admin-lib/setup/webhooks';
 import { aiQueueRefusal } from '../admin-lib/setup/workflow';
 import { ensureTimerWorkspace } from '../admin-lib/timer-workspace';
 import { DEFAULT_SYNC_SERVICE_NAME } from '../admin-lib/setup/deployment-checks';
 import { BridgeState, forgetCachedConfig } from '../bridge/state';
-import { aiPoolSize, type ConfigDocument, newConfigVersion } from '../common/config';
+import { aiPoolSize, type ConfigDocument, newConfigVersion, withoutConfigVersion } from '../common/config';
 import { guardedApiUrl } from '../common/deployment-guard';
 import { OpenCxClient } from '../common/opencx-client';
 import { Deadline } from '../common/retry';
@@ -135,6 +135,18 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
   if (refusedQueue) throw refusedQueue;
   const unconfirmed = unconfirmedLiveChange({ ...form, conversationsServiceSid }, stored, org);
   if (unconfirmed) throw unconfirmed;
+  // Another environment of this integration serves the workspace: sizing the pool here would adopt its
+  // AI workers, and close or delete those beyond this save's peak.
+  const served = workspaceCallback!.eventCallbackUrl;
+  if (anotherDeployment(served, webhookUrlOf(call)))
+    throw new AdminError(
+      409,
+      'served_by_another_deployment',
+      `The workspace's events go to another deployment of this integration (${withoutConfigVersion(served)}), ` +
+        'which runs AI workers there: saving here would take them over. Choose another workspace, or uninstall ' +
+        'that deployment first; if it is gone, clear its event callback URL in the Twilio Console and save again.',
+      'workspaceSid',
+    );
 
   // Beside the pool, as a shrink deletes its draining workers: those of workspaces earlier saves left.
   const [pool, formerLeft] = await allInOrder([

@@ -544,6 +544,21 @@ describe('uninstall while another deployment of the integration serves the works
       .update({ eventCallbackUrl: `${production}?cv=20261205-3` });
     const installed = accountState(world());
 
+    // A save here would adopt production's AI workers, and close those beyond its peak: refused.
+    const save = await call(world(), 'settings-save', {
+      opencxToken: DEFAULT_API_KEY,
+      workspaceSid: world().workspaceSid,
+      conversationsServiceSid: world().conversationsServiceSid,
+      aiPeakConversations: '50',
+    });
+    expect(save.status).toBe(409);
+    expect(save.body.error).toMatchObject({
+      code: 'served_by_another_deployment',
+      field: 'workspaceSid',
+      message: expect.stringContaining(`another deployment of this integration (${production})`),
+    });
+    expect(accountState(world())).toEqual(installed);
+
     const refused = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
     expect(refused.complete).toBe(false);
     expect(refused.steps).toEqual([
@@ -569,6 +584,32 @@ describe('uninstall while another deployment of the integration serves the works
         ours(ws) ? { ...ws, eventCallbackUrl: own, eventsFilter: expect.any(String) } : ws,
       ),
     });
+  });
+});
+
+describe("uninstall when the timer workspace it adopted by name is another deployment's", () => {
+  const world = withWorld(uninstalledAccount);
+
+  test('leaves that workspace and its timers in place, and says whose it is', async () => {
+    await ok(world(), 'settings-save', {
+      opencxToken: DEFAULT_API_KEY,
+      workspaceSid: world().workspaceSid,
+      conversationsServiceSid: world().conversationsServiceSid,
+    });
+    const stored = world().sync.document(world().syncServiceSid, 'opencx_config')!.data as Record<string, string>;
+    const timers = stored.timerWorkspaceSid;
+    // Production, deployed to the same account, has its timer events go to it.
+    const production = 'https://opencx-flex-production-1234.twil.io/webhook';
+    await world()
+      .client.taskrouter.v1.workspaces(timers)
+      .update({ eventCallbackUrl: `${production}?cv=20261205-3` });
+
+    const removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
+    expect((removed.steps as StepView[]).find((step) => step.id === 'timer_workspace')).toMatchObject({
+      status: 'skipped',
+      detail: expect.stringContaining(`another deployment of this integration (${production})`),
+    });
+    expect(world().taskrouter.workspaces.has(timers)).toBe(true);
   });
 });
 

@@ -2,13 +2,7 @@
 // command line: check, apply, undo and uninstall. Each takes one admin call and answers the body
 // the plugin and the CLI read (docs/admin-api.md). Apply, Undo and Uninstall hold the setup lock.
 import { BridgeState } from '../../bridge/state';
-import {
-  aiPoolOf,
-  type BridgeConfig,
-  CONFIG_DOCUMENT,
-  configVersionOf,
-  withoutConfigVersion,
-} from '../../common/config';
+import { aiPoolOf, type BridgeConfig, CONFIG_DOCUMENT, withoutConfigVersion } from '../../common/config';
 import { AdminError, invalidInput } from '../admin-error';
 import { retireAiWorkers, tasksHeldBy } from '../ai-worker';
 import { type AdminEnv, type PluginCall, syncServiceSid } from '../plugin-endpoint';
@@ -31,7 +25,7 @@ import type { Check, CheckId } from './check';
 import { loadConfig, readRouting, registeredWebhookUrl, runChecks, webhookUrlOf } from './facts';
 import { parseSetupForm, type SetupForm } from './form';
 import { type Revisions, revisionOf, type StepReport } from './steps';
-import { bringsEventsHere, pointsHere } from './webhooks';
+import { anotherDeployment, bringsEventsHere, pointsHere } from './webhooks';
 import { TIMER_EVENTS } from '../timer-workspace';
 import { aiQueueSids, type Filter, routesToAi } from './expressions';
 import { humanQueueProblem, type RoutingFacts, workflowFilters, workflowWithoutIntegration } from './workflow';
@@ -571,7 +565,7 @@ async function servedByAnotherDeployment(call: Call, config: BridgeConfig): Prom
       return { id, title, status: 'failed', detail: `Could not read where it goes (${reason}): nothing was removed.` };
     }
     const url = current?.eventCallbackUrl ?? current?.postWebhookUrl ?? null;
-    if (url && !pointsHere(url, webhookUrl) && sameFunction(url, webhookUrl))
+    if (anotherDeployment(url, webhookUrl))
       return {
         id,
         title,
@@ -583,18 +577,6 @@ async function servedByAnotherDeployment(call: Call, config: BridgeConfig): Prom
       };
   }
   return undefined;
-}
-
-/**
- * The same Function path on another host, carrying a settings version as every registration of ours
- * does: a deployment of this integration, not a URL of the admin's own (`/webhook` is a common path).
- */
-function sameFunction(url: string, webhookUrl: string): boolean {
-  try {
-    return new URL(url).pathname === new URL(webhookUrl).pathname && configVersionOf(url) !== '';
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -860,6 +842,17 @@ async function removeTimerWorkspace(call: Call, config: BridgeConfig): Promise<S
   });
   if (!config.timerWorkspaceSid) return report('unchanged', 'There is none.');
   try {
+    // Adopted by its name, it may be another deployment's (another environment on this account):
+    // deleting it would delete that deployment's timers.
+    const callback = await call.twilio.taskrouter.fetchWorkspaceCallback(config.timerWorkspaceSid);
+    const url = callback?.eventCallbackUrl ?? null;
+    const webhookUrl = webhookUrlOf(call);
+    if (anotherDeployment(url, webhookUrl))
+      return report(
+        'skipped',
+        `Its timers go to another deployment of this integration (${withoutConfigVersion(url)}), which uses it: ` +
+          'left in place.',
+      );
     const outcome = await call.twilio.taskrouter.deleteWorkspace(config.timerWorkspaceSid);
     return outcome === 'deleted'
       ? report('applied', `Deleted workspace ${config.timerWorkspaceSid} with its timers.`)

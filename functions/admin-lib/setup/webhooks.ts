@@ -37,6 +37,19 @@ interface SubscriptionGap {
 export const pointsHere = (url: string | null, webhookUrl: string): boolean =>
   !!url && withoutConfigVersion(url) === withoutConfigVersion(webhookUrl);
 
+/**
+ * The same Function path on another host, carrying a settings version as every registration of ours
+ * does: another deployment of this integration, not a URL of the admin's own (`/webhook` is a common path).
+ */
+export function anotherDeployment(url: string | null, webhookUrl: string): url is string {
+  if (!url || pointsHere(url, webhookUrl)) return false;
+  try {
+    return new URL(url).pathname === new URL(webhookUrl).pathname && configVersionOf(url) !== '';
+  } catch {
+    return false;
+  }
+}
+
 /** The events of a comma-separated EventsFilter; undefined when there is none (TaskRouter then sends every event). */
 export function parseEventsFilter(filter: string | null): string[] | undefined {
   const events = (filter ?? '')
