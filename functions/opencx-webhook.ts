@@ -173,8 +173,6 @@ async function handleEvent(classified: OpencxClassification, delivery: Delivery)
             logEvent({ ...trace, outcome: 'warning', reason: 'could not read the answer id', error: String(error) });
             return undefined;
           });
-        // Not in the history yet (or past what is read): as fresh and unread, for OpenCX to try again.
-        if (answerId === undefined && fresh) throw new Error('the answer is not in its session history yet');
         opencxEvent = { ...opencxEvent, answerId };
       }
     }

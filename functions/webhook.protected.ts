@@ -187,7 +187,11 @@ export const handler: WebhookHandler = async (context, event, callback) => {
       const phase = unwatched && (await quickly(retry.state.conversation(unwatched.conversationSid)))?.record.phase;
       const afterSeconds =
         unwatched && timed && (phase ?? 'ai') === 'ai' ? timed.aiAnswerTimeoutSeconds : rearmDelaySeconds(rearm);
-      const timerSid = await rearmTimer(retry.twilio.taskrouter, timerHome, rearm, afterSeconds).catch(() => undefined);
+      const timerSid = await rearmTimer(retry.twilio.taskrouter, timerHome, rearm, afterSeconds).catch(() => {
+        // Found by its name, it may have been deleted since (Uninstall, then a save made another).
+        if (timerHome === timers) timersFound = undefined;
+        return undefined;
+      });
       if (timerSid) {
         const result = {
           outcome: 'timer-armed',

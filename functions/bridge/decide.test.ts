@@ -1447,6 +1447,11 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     expectAction(decide(fired({ ...armed, eventWorkspaceSid: 'WSformer' }), { config: withTimer }), 'ignore');
     // Armed again, it keeps naming it.
     expect(timerToRearm(fired(armed), timersOnly)).toMatchObject({ eventWorkspaceSid: WORKSPACE, rearmed: 2 });
+    const timedOut = taskEvent('reservation.timeout', { workerIsAi: true });
+    expect(timerToRearm(timedOut, timersOnly)).toMatchObject({
+      opencxTimer: 'restore-worker',
+      eventWorkspaceSid: WORKSPACE,
+    });
   });
 
   it('an offer timer says when it was armed: it takes over only a claim made before, not a live one since', () => {

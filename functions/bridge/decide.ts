@@ -627,13 +627,17 @@ export function timerToRearm(
   record?: ConversationRecord,
 ): FlexTaskAttributes | undefined {
   if (event.surface !== 'taskrouter' || !config) return undefined;
-  if (event.type === 'reservation.timeout' && !isTimerWorkspace(event, config))
-    return isAi(event, config) && event.workerSid
-      ? { opencxTimer: 'restore-worker', workerSid: event.workerSid, rearmed: 1 }
-      : undefined;
   if (!isTimerWorkspace(event, config)) {
+    const restore =
+      event.type === 'reservation.timeout' && isAi(event, config) && event.workerSid
+        ? { opencxTimer: 'restore-worker', workerSid: event.workerSid, rearmed: 1 }
+        : undefined;
     const timer =
-      endTimerFor(event, record) ?? offerTimerFor(event, config, offerRoute, now) ?? acceptTimerFor(event, config);
+      event.type === 'reservation.timeout'
+        ? restore
+        : (endTimerFor(event, record) ??
+          offerTimerFor(event, config, offerRoute, now) ??
+          acceptTimerFor(event, config));
     // Armed without the settings (they could not be read), it names where the event came from: the
     // settings, read when it fires, may name another workspace.
     return timer && config.workspaceSid === undefined ? { ...timer, [TIMER_ORIGIN]: event.workspaceSid } : timer;

@@ -628,27 +628,6 @@ describe('OpenCX webhooks that must change nothing', () => {
         OPENCX_WEBHOOK_SECRET,
       );
 
-  test('no id, fresh, and not in the history yet: OpenCX is to try again, and its retry is posted', async () => {
-    const { conversationSid } = await engaged();
-    world.customerWrites(conversationSid, 'Do you ship to Norway?');
-    await world.settle();
-    const text = 'Yes, within five days.';
-    const deliver = async (timestamp: string) => {
-      const answer = await deliveriesOf(conversationSid)(AI_RESPONSE_EVENT, { response: text, timestamp });
-      await world.settle();
-      return { status: answer.status, body: await answer.json() };
-    };
-    const posted = () => aiMessages(conversationSid).filter((m) => m.body === text);
-    // OpenCX's history lagging: the fast path may be posting it under its id right now.
-    expect((await deliver(new Date().toISOString())).status).toBe(503);
-    expect(posted()).toHaveLength(0);
-    expect(await deliver(new Date(Date.now() - 20_000).toISOString())).toMatchObject({
-      status: 200,
-      body: { outcome: 'replied' },
-    });
-    expect(posted()).toHaveLength(1);
-  });
-
   test('an answer delivered after its claim expired is looked for in the conversation: not posted twice', async () => {
     const { conversationSid } = await engaged();
     world.opencx.ai.reply('It ships today.');
