@@ -748,6 +748,34 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Your parcel left the depot.');
   });
 
+  test("an answer the fast path gets after OpenCX's own handoff event is posted as the last words, once", async () => {
+    const { conversationSid, taskSid } = await engaged();
+    // OpenCX's delivery of the answer is refused once (its retry comes 10 s on), so the fast path gets it first.
+    world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged', times: 1 });
+    world.opencx.ai.reply({ type: 'reply', content: 'A colleague will help with the refund.', latencyMs: 2000 });
+    const held = world.opencx.heldRequests;
+    world.customerWrites(conversationSid, 'I want a refund');
+    await world.opencx.whenHeld(held + 1);
+    // While the AI answers, OpenCX hands the conversation off on its own.
+    const handoff = await deliveriesOf(conversationSid)(HANDOFF_EVENT, {
+      reason: 'ai_decided_to_handoff_the_conversation',
+      summary: 'Refund',
+    });
+    expect(handoff.status).toBe(200);
+    expect(world.task(taskSid).attributes.handedOff).toBe(true);
+    await world.advance(2000);
+    await world.settle();
+    await world.advance(10_000);
+    await world.settle();
+
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague will help with the refund.')).toHaveLength(
+      1,
+    );
+    expect(world.conversationRecord(conversationSid)).toMatchObject({
+      handoff: { byAi: true, farewell: expect.any(String) },
+    });
+  });
+
   /**
    * The AI hands off with last words whose post Twilio refuses; OpenCX's first delivery of them is
    * refused too, and its retry comes 10 s on.

@@ -137,6 +137,7 @@ describe('postClaimedAnswer with a recheck (the fast path: OpenCX took seconds t
   function depsWith(read: () => Promise<unknown>) {
     const posted: string[] = [];
     const claims: string[] = [];
+    const lastWords: string[] = [];
     const deps = {
       config: { conversationsServiceSid: 'IS1', aiAuthorName: 'AI Support Agent' },
       deadline: new Deadline(4000),
@@ -147,12 +148,13 @@ describe('postClaimedAnswer with a recheck (the fast path: OpenCX took seconds t
           return true;
         },
         conversation: read,
+        claimFarewell: async (_conversationSid: string, key: string) => lastWords.push(key) > 0,
       },
       twilio: {
         conversations: { postMessage: async (_is: string, _ch: string, m: { body: string }) => posted.push(m.body) },
       },
     } as never;
-    return { deps, posted, claims };
+    return { deps, posted, claims, lastWords };
   }
   const record =
     (phase: string, sessionId = 's1') =>
@@ -187,6 +189,21 @@ describe('postClaimedAnswer with a recheck (the fast path: OpenCX took seconds t
       await expect(postClaimedAnswer('CH1', 's1', answer, deps, { recheck: 'ai-or-handoff' })).resolves.toBe('late');
       expect(posted).toEqual([]);
     }
+  });
+
+  test("after OpenCX's own handoff event an answer goes as its last words, unless others are recorded", async () => {
+    const byAi = (farewell?: string) => async () => ({
+      record: { phase: 'handoff', sessionId: 's1', handoff: { byAi: true, ...(farewell && { farewell }) } },
+      revision: '2',
+    });
+    const first = depsWith(byAi());
+    await expect(postClaimedAnswer('CH1', 's1', answer, first.deps, { recheck: 'ai' })).resolves.toBe('posted');
+    expect(first.posted).toEqual(['Your parcel left the depot']);
+    expect(first.lastWords).toEqual(first.claims);
+
+    const recorded = depsWith(byAi('another-answer'));
+    await expect(postClaimedAnswer('CH1', 's1', answer, recorded.deps, { recheck: 'ai' })).resolves.toBe('late');
+    expect(recorded.posted).toEqual([]);
   });
 
   test('a record that cannot be read does not hold the answer back', async () => {

@@ -290,10 +290,16 @@ export async function postClaimedAnswer(
   return 'failed';
 }
 
-/** The AI still holds the conversation in the session that answered (or, `handingOff`, is handing it off). */
+/**
+ * The AI still holds the conversation in the session that answered, or is handing it off: with these
+ * words (`handingOff`), or on OpenCX's own handoff event, whose last words any answer of it may be
+ * (as the webhook's `isFarewell` takes them). Withheld, the answer's claim would keep OpenCX's
+ * delivery of it out too.
+ */
 function stillAiIn(current: KnownRecord | undefined, sessionId: string, handingOff = false): boolean {
-  const phase = current?.record.phase;
-  return (phase === 'ai' || (handingOff && phase === 'handoff')) && current?.record.sessionId === sessionId;
+  if (!current || current.record.sessionId !== sessionId) return false;
+  const { record } = current;
+  return record.phase === 'ai' || (record.phase === 'handoff' && (handingOff || unrecordedFarewell(record)));
 }
 
 /**
