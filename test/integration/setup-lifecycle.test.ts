@@ -526,6 +526,44 @@ describe('uninstall after the admin moved a replaced callback elsewhere and Appl
   });
 });
 
+describe('uninstall after the admin added a pre-event webhook to the Conversations service', () => {
+  const world = withWorld(uninstalledAccount);
+
+  test('the post-event webhook goes back as it was; the pre-event webhook keeps its events and Method', async () => {
+    const webhooks = () =>
+      world().client.conversations.v1.services(world().conversationsServiceSid).configuration.webhooks();
+    await webhooks().update({
+      postWebhookUrl: 'https://crm.example.com/conversations',
+      method: 'GET',
+      filters: ['onConversationUpdated'],
+    });
+    await ok(world(), 'settings-save', {
+      opencxToken: DEFAULT_API_KEY,
+      workspaceSid: world().workspaceSid,
+      conversationsServiceSid: world().conversationsServiceSid,
+    });
+    const replacing = { humanQueueSid: world().humanQueueSid, replaceCallbackUrl: 'true' };
+    expect((await ok(world(), 'setup-apply', replacing)).applied).toContain('conversations_webhook');
+    // Since the Apply: a moderation service screens each message before it is added.
+    const current = await webhooks().fetch();
+    await webhooks().update({
+      preWebhookUrl: 'https://moderation.example.com/pre',
+      filters: [...current.filters, 'onMessageAdd'],
+    });
+
+    const removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
+
+    expect(removed.complete).toBe(true);
+    expect(stepStatuses(removed.steps)).toMatchObject({ conversations_webhook: 'applied' });
+    expect(conversationsWebhook(world())).toMatchObject({
+      postWebhookUrl: 'https://crm.example.com/conversations',
+      preWebhookUrl: 'https://moderation.example.com/pre',
+      method: 'POST',
+    });
+    expect([...conversationsWebhook(world()).filters].sort()).toEqual(['onConversationUpdated', 'onMessageAdd']);
+  });
+});
+
 describe('uninstall while another deployment of the integration serves the workspace', () => {
   const world = withWorld(uninstalledAccount);
 

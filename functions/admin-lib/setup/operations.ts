@@ -3,6 +3,7 @@
 // the plugin and the CLI read (docs/admin-api.md). Apply, Undo and Uninstall hold the setup lock.
 import { BridgeState } from '../../bridge/state';
 import { aiPoolOf, type BridgeConfig, CONFIG_DOCUMENT, withoutConfigVersion } from '../../common/config';
+import type { ConversationsWebhook } from '../../common/twilio';
 import { AdminError, invalidInput } from '../admin-error';
 import { retireAiWorkers, tasksHeldBy } from '../ai-worker';
 import { type AdminEnv, type PluginCall, syncServiceSid } from '../plugin-endpoint';
@@ -25,7 +26,7 @@ import type { Check, CheckId } from './check';
 import { loadConfig, readRouting, registeredWebhookUrl, runChecks, webhookUrlOf } from './facts';
 import { parseSetupForm, type SetupForm } from './form';
 import { type Revisions, revisionOf, type StepReport } from './steps';
-import { anotherDeployment, bringsEventsHere, pointsHere } from './webhooks';
+import { anotherDeployment, bringsEventsHere, conversationsWebhookRestore, pointsHere } from './webhooks';
 import { TIMER_EVENTS } from '../timer-workspace';
 import { aiQueueSids, type Filter, routesToAi } from './expressions';
 import { humanQueueProblem, type RoutingFacts, workflowFilters, workflowWithoutIntegration } from './workflow';
@@ -807,19 +808,22 @@ async function restoreRegistration(
   const webhookUrl = webhookUrlOf(call);
   try {
     const current = (await readResource(call.twilio, unset)) as
-      | { eventCallbackUrl?: string | null; postWebhookUrl?: string | null }
+      | ({ eventCallbackUrl?: string | null } & Partial<ConversationsWebhook>)
       | undefined;
     const url = current?.eventCallbackUrl ?? current?.postWebhookUrl ?? null;
     if (!current || !pointsHere(url, webhookUrl))
       return report('unchanged', 'It does not point at this deployment; left as it is.');
-    const before = lastBackupBefore(applies, unset, webhookUrl) ?? unset;
+    const last = lastBackupBefore(applies, unset, webhookUrl) ?? unset;
+    const before =
+      last.kind === 'conversations_webhook' ? conversationsWebhookRestore(last, current as ConversationsWebhook) : last;
     await restoreResource(call.twilio, before);
     const was = backupUrl(before);
+    const preWebhook = before !== last ? " The pre-event webhook's Method and events are kept." : '';
     return report(
       'applied',
-      was
+      (was
         ? `Restored to ${withoutConfigVersion(was)}, as it was before the integration.`
-        : 'Removed; it was unset before the integration.',
+        : 'Removed; it was unset before the integration.') + preWebhook,
     );
   } catch (error) {
     return report('failed', `Could not restore it: ${failureReason(error)}`);

@@ -3,6 +3,7 @@ import { parseConfig } from '../../common/config';
 import {
   conversationsWebhookAfterSave,
   conversationsWebhookCheck,
+  conversationsWebhookRestore,
   conversationsWebhookUpdate,
   parseEventsFilter,
   pointsHere,
@@ -238,6 +239,22 @@ describe('Conversations webhook beside a pre-event webhook', () => {
     expect(check).not.toHaveProperty('confirm');
     for (const replace of [false, true]) expect(conversationsWebhookUpdate(webhook, URL, replace)).toBeUndefined();
     expect(conversationsWebhookAfterSave(webhook, VERSIONED)).toBeUndefined();
+  });
+
+  it("Uninstall's restore keeps the pre-event webhook's Method and events, and drops the bridge's", () => {
+    const before = { postWebhookUrl: OTHER_URL, method: 'GET', filters: ['onConversationUpdated'] };
+    const now = {
+      postWebhookUrl: VERSIONED,
+      method: 'POST',
+      filters: ['onConversationUpdated', 'onMessageAdded', 'onMessageAdd', 'onParticipantAdded'],
+    };
+    expect(conversationsWebhookRestore(before, { ...now, preWebhookUrl: PRE })).toEqual({
+      postWebhookUrl: OTHER_URL,
+      method: 'POST',
+      filters: ['onConversationUpdated', 'onMessageAdd'],
+    });
+    // Without one it goes back exactly as it was.
+    expect(conversationsWebhookRestore(before, now)).toBe(before);
   });
 
   it('on POST, is registered as without one', () => {

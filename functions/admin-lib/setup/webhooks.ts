@@ -339,6 +339,21 @@ export function conversationsWebhookUpdate(
 }
 
 /**
+ * The Conversations webhook Uninstall puts back: `before` (as the integration found it), over a
+ * pre-event webhook the admin may have added since. The service has one Method and one event list
+ * for both: that webhook keeps its Method and the events neither the bridge nor `before` had.
+ */
+export function conversationsWebhookRestore<T extends { method: string | null; filters: string[] }>(
+  before: T,
+  current: ConversationsWebhook,
+): T {
+  if (!current.preWebhookUrl) return before;
+  const ours: readonly string[] = [...SUBSCRIBED_CONVERSATION_EVENTS, ...RETIRED_CONVERSATION_EVENTS];
+  const added = current.filters.filter((event) => !before.filters.includes(event) && !ours.includes(event));
+  return { ...before, method: current.method ?? before.method, filters: [...before.filters, ...added] };
+}
+
+/**
  * What a settings save writes to the workspace: only a callback that already points here, now with
  * the new config version. Unset or elsewhere is left to apply.
  */
