@@ -555,6 +555,11 @@ describe('uninstall after the admin added a pre-event webhook to the Conversatio
 
     expect(removed.complete).toBe(true);
     expect(stepStatuses(removed.steps)).toMatchObject({ conversations_webhook: 'applied' });
+    expect((removed.steps as StepView[]).find((step) => step.id === 'conversations_webhook')!.detail).toBe(
+      'Restored to https://crm.example.com/conversations, as it was before the integration. ' +
+        'The pre-event webhook keeps its events: onMessageAdd. The Method stays POST, which the pre-event ' +
+        'webhook uses: the restored webhook was called with GET before.',
+    );
     expect(conversationsWebhook(world())).toMatchObject({
       postWebhookUrl: 'https://crm.example.com/conversations',
       preWebhookUrl: 'https://moderation.example.com/pre',

@@ -119,6 +119,7 @@ function conversationsWebhookStep(input: ApplyPlanInput): SetupStep<Conversation
         postWebhookUrl: current.postWebhookUrl,
         method: current.method,
         filters: current.filters,
+        preWebhookUrl: current.preWebhookUrl ?? null,
       };
       return write(
         `Post-event webhook set to ${withoutConfigVersion(update.postWebhookUrl)} for ${update.filters.join(', ')}.`,

@@ -818,16 +818,33 @@ async function restoreRegistration(
       last.kind === 'conversations_webhook' ? conversationsWebhookRestore(last, current as ConversationsWebhook) : last;
     await restoreResource(call.twilio, before);
     const was = backupUrl(before);
-    const preWebhook = before !== last ? " The pre-event webhook's Method and events are kept." : '';
     return report(
       'applied',
-      (was
-        ? `Restored to ${withoutConfigVersion(was)}, as it was before the integration.`
-        : 'Removed; it was unset before the integration.') + preWebhook,
+      [
+        was
+          ? `Restored to ${withoutConfigVersion(was)}, as it was before the integration.`
+          : 'Removed; it was unset before the integration.',
+        ...preWebhookKept(last, before),
+      ].join(' '),
     );
   } catch (error) {
     return report('failed', `Could not restore it: ${failureReason(error)}`);
   }
+}
+
+/** What a restore of the Conversations webhook left as it was for the pre-event webhook added since. */
+function preWebhookKept(backup: Backup, restored: Backup): string[] {
+  if (backup.kind !== 'conversations_webhook' || restored.kind !== 'conversations_webhook') return [];
+  const events = restored.filters.filter((event) => !backup.filters.includes(event));
+  return [
+    ...(events.length > 0 ? [`The pre-event webhook keeps its events: ${events.join(', ')}.`] : []),
+    ...(backup.postWebhookUrl && (restored.method ?? 'POST') !== (backup.method ?? 'POST')
+      ? [
+          `The Method stays ${restored.method}, which the pre-event webhook uses: ` +
+            `the restored webhook was called with ${backup.method ?? 'POST'} before.`,
+        ]
+      : []),
+  ];
 }
 
 const backupUrl = (backup: Backup): string | null =>

@@ -31,6 +31,8 @@ export type ResourceBackup =
       postWebhookUrl: string | null;
       method: string | null;
       filters: string[];
+      /** The pre-event webhook then, which shares `method` and `filters` (null: none; absent: not recorded). */
+      preWebhookUrl?: string | null;
     }
   /** `configuration`: the workflow's Configuration exactly as TaskRouter returned it. */
   | { kind: 'workflow'; workspaceSid: string; workflowSid: string; configuration: string }

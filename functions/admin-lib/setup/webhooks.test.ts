@@ -255,6 +255,18 @@ describe('Conversations webhook beside a pre-event webhook', () => {
     });
     // Without one it goes back exactly as it was.
     expect(conversationsWebhookRestore(before, now)).toBe(before);
+    // One there already at install gets its Method back (an earlier Apply set POST under it), as recorded...
+    const withPre = { ...before, filters: ['onMessageAdd'], preWebhookUrl: PRE };
+    expect(conversationsWebhookRestore(withPre, { ...now, preWebhookUrl: PRE })).toMatchObject({
+      method: 'GET',
+      filters: ['onMessageAdd'],
+    });
+    // ...or, in a backup that did not record it, as its events show.
+    const { preWebhookUrl: _, ...unrecorded } = withPre;
+    expect(conversationsWebhookRestore(unrecorded, { ...now, preWebhookUrl: PRE }).method).toBe('GET');
+    expect(conversationsWebhookRestore({ ...before, preWebhookUrl: null }, { ...now, preWebhookUrl: PRE }).method).toBe(
+      'POST',
+    );
   });
 
   it('on POST, is registered as without one', () => {

@@ -340,18 +340,25 @@ export function conversationsWebhookUpdate(
 
 /**
  * The Conversations webhook Uninstall puts back: `before` (as the integration found it), over a
- * pre-event webhook the admin may have added since. The service has one Method and one event list
- * for both: that webhook keeps its Method and the events neither the bridge nor `before` had.
+ * pre-event webhook added since. The service has one Method and one event list for both: that
+ * webhook keeps its Method and its events (pre-event ones `before` did not have). One there already
+ * gets `before`'s Method back (an earlier version's Apply set POST under it).
  */
-export function conversationsWebhookRestore<T extends { method: string | null; filters: string[] }>(
-  before: T,
-  current: ConversationsWebhook,
-): T {
+export function conversationsWebhookRestore<
+  T extends { method: string | null; filters: string[]; preWebhookUrl?: string | null },
+>(before: T, current: ConversationsWebhook): T {
   if (!current.preWebhookUrl) return before;
-  const ours: readonly string[] = [...SUBSCRIBED_CONVERSATION_EVENTS, ...RETIRED_CONVERSATION_EVENTS];
-  const added = current.filters.filter((event) => !before.filters.includes(event) && !ours.includes(event));
-  return { ...before, method: current.method ?? before.method, filters: [...before.filters, ...added] };
+  const added = current.filters.filter((event) => isPreEvent(event) && !before.filters.includes(event));
+  const hadOne = before.preWebhookUrl !== undefined ? !!before.preWebhookUrl : before.filters.some(isPreEvent);
+  return {
+    ...before,
+    method: hadOne ? before.method : (current.method ?? before.method),
+    filters: [...before.filters, ...added],
+  };
 }
+
+/** A pre-event webhook's event (`onMessageAdd`), not a post-event one (`onMessageAdded`). */
+const isPreEvent = (event: string): boolean => /^on[A-Z]/.test(event) && !event.endsWith('ed');
 
 /**
  * What a settings save writes to the workspace: only a callback that already points here, now with

@@ -231,8 +231,9 @@ export async function deliverDelivered(
 
 /**
  * `recheck`: the record is read again beside the claim, and the answer is not posted once the
- * conversation is no longer the AI's in this session ('late'); `ai-or-handoff` (a handoff's last
- * words) also posts while it is being handed off. A record that cannot be read posts. `after`:
+ * conversation is no longer the AI's in this session ('late'), unless it is OpenCX's own handoff and these
+ * may be its last words; `ai-or-handoff` (a handoff's last words) also posts while it is being handed off.
+ * A record that cannot be read posts. `after`:
  * the answer is posted once it has settled (the customer's note that the AI is back comes first).
  */
 export async function postClaimedAnswer(
