@@ -192,7 +192,12 @@ export function rebaseForm(
     ) as unknown as SettingsFormValues,
     theirs: theirs.length > 0,
     conflict: theirs.some((field) => edited(field) && !same(values[field], next[field])),
-    unseen: !afterSetup && before.revision !== after.revision && theirs.length === 0,
+    // After this admin's setup action a new revision is its own, unless no field shows its write and a secret
+    // typed here would replace one saved meanwhile.
+    unseen:
+      before.revision !== after.revision &&
+      theirs.length === 0 &&
+      (!afterSetup || (after.revision !== null && !fields.some(changed) && edited('opencxWebhookSecret'))),
   };
 }
 

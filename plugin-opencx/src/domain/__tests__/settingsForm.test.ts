@@ -94,8 +94,13 @@ describe('settings form', () => {
     const theirSecret = { ...SAVED_SETTINGS, revision: '9.x' };
 
     expect(rebaseForm(values, SAVED_SETTINGS, theirSecret)).toMatchObject({ theirs: false, unseen: true });
-    // After this admin's own Apply, Undo or Uninstall, the new revision is theirs to take.
-    expect(rebaseForm(values, SAVED_SETTINGS, theirSecret, true).unseen).toBe(false);
+    // After this admin's own Apply, Undo or Uninstall, a new revision its write shows is theirs to take...
+    const queueNoted = { ...theirSecret, aiQueueSid: 'WQ' + '3'.repeat(32) };
+    expect(rebaseForm(values, SAVED_SETTINGS, queueNoted, true).unseen).toBe(false);
+    expect(rebaseForm(values, SAVED_SETTINGS, { ...SAVED_SETTINGS, revision: null }, true).unseen).toBe(false);
+    // ...as is one no field shows while no secret is typed here; with one typed, it may be a secret saved meanwhile.
+    expect(rebaseForm(formFrom(SAVED_SETTINGS), SAVED_SETTINGS, theirSecret, true).unseen).toBe(false);
+    expect(rebaseForm(values, SAVED_SETTINGS, theirSecret, true).unseen).toBe(true);
     // Nothing changed: nothing to take, nothing to say.
     expect(rebaseForm(values, SAVED_SETTINGS, { ...SAVED_SETTINGS })).toEqual({
       values,
