@@ -31,11 +31,11 @@ import {
 } from './bridge/runtime';
 import { timersByName } from './admin-lib/timer-workspace';
 import type { TaskRouterApi } from './common/twilio';
-import { type BridgeConfig, CONFIG_VERSION_PARAM } from './common/config';
+import { type BridgeConfig, CONFIG_VERSION_PARAM, WEBHOOK_PATH } from './common/config';
 import { logEvent } from './common/log';
 import { isConversationSid } from './common/task-attributes';
 import { Deadline } from './common/retry';
-import { isValidTwilioSignature } from './common/signature';
+import { deploymentUrl, isValidTwilioSignature } from './common/signature';
 
 export type { BridgeEnv } from './bridge/runtime';
 
@@ -138,7 +138,10 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     if (retry && !config) {
       // A container that has read no settings, with Sync down: the timer workspace a save made, found by
       // its name (beside the read, on the same short budget), still retries a TaskRouter event.
-      const byName = known?.record.config === undefined ? timersFor(bridgeEvent, retry.twilio.taskrouter) : undefined;
+      const byName =
+        known?.record.config === undefined
+          ? timersFor(bridgeEvent, retry.twilio.taskrouter, deploymentUrl(context.DOMAIN_NAME, WEBHOOK_PATH))
+          : undefined;
       config =
         known?.record.config ??
         (await retry.state.loadConfig({ version }).catch(() => {
@@ -220,10 +223,11 @@ type TimerWorkspaceLookup = Pick<TaskRouterApi, 'findWorkspaceByName' | 'listWor
 function timersFor(
   event: BridgeEvent,
   taskrouter: TimerWorkspaceLookup,
+  webhookUrl: string,
 ): Promise<TimerSettings | undefined> | undefined {
   if (event.surface !== 'taskrouter' || (event.type === 'reservation.created' && !event.workerIsAi)) return undefined;
   if (timersFound) return Promise.resolve(timersFound);
-  return timersByName(taskrouter).then(
+  return timersByName(taskrouter, webhookUrl).then(
     (found) => {
       timersFound = found;
       return found;

@@ -115,15 +115,58 @@ describe('ensureTimerWorkspace', () => {
 
   it('is found by its names where the settings that name it cannot be read, and nothing is created', async () => {
     const taskrouter = new FakeTaskRouter();
-    expect(await timersByName(taskrouter)).toBeUndefined();
+    expect(await timersByName(taskrouter, CALLBACK)).toBeUndefined();
     const made = await ensureTimerWorkspace(taskrouter, {}, CALLBACK);
-    expect(await timersByName(taskrouter)).toEqual({
+    expect(await timersByName(taskrouter, CALLBACK)).toEqual({
       timerWorkspaceSid: made.workspaceSid,
       timerWorkflowSid: made.workflowSid,
     });
     taskrouter.workspaces.get(made.workspaceSid)!.workflows.length = 0;
-    expect(await timersByName(taskrouter)).toBeUndefined();
+    expect(await timersByName(taskrouter, CALLBACK)).toBeUndefined();
     expect(taskrouter.creates).toHaveLength(3);
+  });
+
+  describe('beside another deployment of the integration on the account (staging beside production)', () => {
+    const PRODUCTION = 'https://acme-prod-5678.twil.io/webhook?cv=v9';
+
+    it('never adopts its timer workspace, by name or as saved: this deployment gets one of its own', async () => {
+      const taskrouter = new FakeTaskRouter();
+      const production = await ensureTimerWorkspace(taskrouter, {}, PRODUCTION);
+      expect(taskrouter.workspaces.get(production.workspaceSid)!.friendlyName).toBe('OpenCX timers');
+
+      const own = await ensureTimerWorkspace(taskrouter, {}, CALLBACK);
+      expect(own.workspaceSid).not.toBe(production.workspaceSid);
+      expect(own.created).toEqual(['workspace', 'queue', 'workflow']);
+      expect(taskrouter.workspaces.get(own.workspaceSid)).toMatchObject({
+        friendlyName: 'OpenCX timers (acme-1234.twil.io)',
+        eventCallbackUrl: CALLBACK,
+      });
+      // Found again by its own name, and where the settings cannot be read.
+      expect(await ensureTimerWorkspace(taskrouter, {}, CALLBACK)).toEqual({ ...own, created: [] });
+      expect(await timersByName(taskrouter, CALLBACK)).toEqual({
+        timerWorkspaceSid: own.workspaceSid,
+        timerWorkflowSid: own.workflowSid,
+      });
+      expect(await timersByName(taskrouter, PRODUCTION)).toEqual({
+        timerWorkspaceSid: production.workspaceSid,
+        timerWorkflowSid: production.workflowSid,
+      });
+      // Saved by an earlier save that adopted it: left to production.
+      const saved = { timerWorkspaceSid: production.workspaceSid, timerWorkflowSid: production.workflowSid };
+      expect((await ensureTimerWorkspace(taskrouter, saved, CALLBACK)).workspaceSid).toBe(own.workspaceSid);
+    });
+
+    it('adopts one named "OpenCX timers" whose callback is unset or a URL of the admin\'s', async () => {
+      const taskrouter = new FakeTaskRouter();
+      const unset = taskrouter.addWorkspace('OpenCX timers');
+      expect((await ensureTimerWorkspace(taskrouter, {}, CALLBACK)).workspaceSid).toBe(unset);
+      const theirs = new FakeTaskRouter();
+      const custom = theirs.addWorkspace('OpenCX timers', {
+        eventCallbackUrl: 'https://ops.example.com/webhook',
+        eventsFilter: null,
+      });
+      expect((await ensureTimerWorkspace(theirs, {}, CALLBACK)).workspaceSid).toBe(custom);
+    });
   });
 
   it('recreates only the workflow when it was deleted, reusing the queue', async () => {

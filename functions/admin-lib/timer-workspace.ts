@@ -1,12 +1,17 @@
 // The watchdog's TaskRouter workspace of our own, "OpenCX timers": a timer task waits in a queue
 // no worker matches until its Timeout cancels it, and the workspace sends `task.canceled` to the
 // webhook. Kept out of the Flex workspace so supervisors never see timers in Flex's queues.
-// Test & Save provisions it once (adopting one found by name) and never a second one.
+// Test & Save provisions it once (adopting one found by name) and never a second one. Another
+// deployment of the integration on the account (staging beside production) gets one of its own.
+import { anotherDeployment } from '../common/config';
 import type { TaskRouterApi, WorkspaceCallback } from '../common/twilio';
 
 export const TIMER_WORKSPACE_NAME = 'OpenCX timers';
 export const TIMER_QUEUE_NAME = 'OpenCX timers';
 export const TIMER_WORKFLOW_NAME = 'OpenCX timers';
+/** A deployment's own timer workspace's name, while "OpenCX timers" is another deployment's (64 characters at most). */
+export const deploymentTimerWorkspaceName = (webhookUrl: string): string =>
+  `${TIMER_WORKSPACE_NAME} (${new URL(webhookUrl).host})`.slice(0, 64);
 /** No worker has this attribute, so a timer task is never offered to anyone. */
 export const TIMER_TARGET_WORKERS = 'opencx_timer == true';
 /** The only event the bridge needs from the timer workspace: a timer ran out. */
@@ -48,14 +53,15 @@ export async function ensureTimerWorkspace(
   callbackUrl: string,
 ): Promise<TimerWorkspace> {
   const made: TimerWorkspace['created'] = [];
-  const workspace = await findWorkspace(taskrouter, saved.timerWorkspaceSid);
+  const { workspace, sharedNameTaken } = await findWorkspace(taskrouter, saved.timerWorkspaceSid, callbackUrl);
   let workspaceSid: string;
   let callback: WorkspaceCallback;
   if (workspace) {
     ({ sid: workspaceSid, ...callback } = workspace);
   } else {
     const created = { eventCallbackUrl: callbackUrl, eventsFilter: TIMER_EVENTS.join(',') };
-    workspaceSid = await taskrouter.createWorkspace({ friendlyName: TIMER_WORKSPACE_NAME, ...created });
+    const friendlyName = sharedNameTaken ? deploymentTimerWorkspaceName(callbackUrl) : TIMER_WORKSPACE_NAME;
+    workspaceSid = await taskrouter.createWorkspace({ friendlyName, ...created });
     callback = created;
     made.push('workspace');
   }
@@ -89,20 +95,50 @@ export async function ensureTimerWorkspace(
  */
 export async function timersByName(
   taskrouter: Pick<TaskRouterApi, 'findWorkspaceByName' | 'listWorkflowRouting'>,
+  webhookUrl: string,
 ): Promise<{ timerWorkspaceSid: string; timerWorkflowSid: string } | undefined> {
-  const workspace = await taskrouter.findWorkspaceByName(TIMER_WORKSPACE_NAME);
+  const { workspace } = await namedTimerWorkspace(taskrouter, webhookUrl);
   if (!workspace) return undefined;
   const workflows = await taskrouter.listWorkflowRouting(workspace.sid);
   const workflow = workflows.find((w) => w.friendlyName === TIMER_WORKFLOW_NAME);
   return workflow && { timerWorkspaceSid: workspace.sid, timerWorkflowSid: workflow.sid };
 }
 
+interface FoundWorkspace {
+  workspace?: { sid: string } & WorkspaceCallback;
+  /** "OpenCX timers" is another deployment's: a workspace made now takes this deployment's own name. */
+  sharedNameTaken?: boolean;
+}
+
+/**
+ * The workspace named "OpenCX timers" unless its timers go to another deployment of the integration,
+ * else this deployment's own (`deploymentTimerWorkspaceName`).
+ */
+async function namedTimerWorkspace(
+  taskrouter: Pick<TaskRouterApi, 'findWorkspaceByName'>,
+  webhookUrl: string,
+): Promise<FoundWorkspace> {
+  const shared = await taskrouter.findWorkspaceByName(TIMER_WORKSPACE_NAME);
+  const sharedNameTaken = !!shared && anotherDeployment(shared.eventCallbackUrl, webhookUrl);
+  const named = sharedNameTaken
+    ? await taskrouter.findWorkspaceByName(deploymentTimerWorkspaceName(webhookUrl))
+    : shared;
+  return {
+    ...(named && {
+      workspace: { sid: named.sid, eventCallbackUrl: named.eventCallbackUrl, eventsFilter: named.eventsFilter },
+    }),
+    sharedNameTaken,
+  };
+}
+
+/** The saved one, unless an earlier save adopted another deployment's; else as found by name. */
 async function findWorkspace(
   taskrouter: TimerWorkspaceApi,
   savedSid: string | undefined,
-): Promise<({ sid: string } & WorkspaceCallback) | undefined> {
+  webhookUrl: string,
+): Promise<FoundWorkspace> {
   const saved = savedSid ? await taskrouter.fetchWorkspaceCallback(savedSid) : undefined;
-  if (saved && savedSid) return { sid: savedSid, ...saved };
-  const named = await taskrouter.findWorkspaceByName(TIMER_WORKSPACE_NAME);
-  return named && { sid: named.sid, eventCallbackUrl: named.eventCallbackUrl, eventsFilter: named.eventsFilter };
+  if (saved && savedSid && !anotherDeployment(saved.eventCallbackUrl, webhookUrl))
+    return { workspace: { sid: savedSid, ...saved } };
+  return namedTimerWorkspace(taskrouter, webhookUrl);
 }

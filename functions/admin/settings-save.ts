@@ -33,12 +33,18 @@ import {
 } from '../admin-lib/settings';
 import { resolveFlexConversationsService } from '../admin-lib/setup/account-discovery';
 import { opencxWebhookUrlOf, registeredWebhookUrl, webhookUrlOf } from '../admin-lib/setup/facts';
-import { anotherDeployment, pointsHere } from '../admin-lib/setup/webhooks';
 import { aiQueueRefusal } from '../admin-lib/setup/workflow';
 import { ensureTimerWorkspace } from '../admin-lib/timer-workspace';
 import { DEFAULT_SYNC_SERVICE_NAME } from '../admin-lib/setup/deployment-checks';
 import { BridgeState, forgetCachedConfig } from '../bridge/state';
-import { aiPoolSize, type ConfigDocument, newConfigVersion, withoutConfigVersion } from '../common/config';
+import {
+  aiPoolSize,
+  anotherDeployment,
+  type ConfigDocument,
+  newConfigVersion,
+  pointsHere,
+  withoutConfigVersion,
+} from '../common/config';
 import { guardedApiUrl } from '../common/deployment-guard';
 import { OpenCxClient } from '../common/opencx-client';
 import { Deadline } from '../common/retry';

@@ -278,6 +278,26 @@ export const withoutConfigVersion = (url: string): string => withConfigVersion(u
 /** The config version a URL carries; empty when none. */
 export const configVersionOf = (url: string): string => splitUrl(url).version;
 
+/** The bridge's one webhook Function, for both TaskRouter and Conversations. */
+export const WEBHOOK_PATH = '/webhook';
+
+/** The registered URL is this deployment's webhook, whatever config version it carries. */
+export const pointsHere = (url: string | null, webhookUrl: string): boolean =>
+  !!url && withoutConfigVersion(url) === withoutConfigVersion(webhookUrl);
+
+/**
+ * The same Function path on another host, carrying a settings version as every registration of ours
+ * does: another deployment of this integration, not a URL of the admin's own (`/webhook` is a common path).
+ */
+export function anotherDeployment(url: string | null, webhookUrl: string): url is string {
+  if (!url || pointsHere(url, webhookUrl)) return false;
+  try {
+    return new URL(url).pathname === new URL(webhookUrl).pathname && configVersionOf(url) !== '';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The Sync documents the OpenCX webhook Function updates on a verified delivery; the setup doctor
  * reads them all and takes the newest. Cold containers write on deliveries: eight documents keep

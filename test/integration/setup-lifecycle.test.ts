@@ -630,6 +630,34 @@ describe('uninstall while another deployment of the integration serves the works
   });
 });
 
+describe("a save beside another deployment's timer workspace (production and staging on one account)", () => {
+  const world = withWorld(uninstalledAccount);
+
+  test('makes a timer workspace of its own and leaves production its timers', async () => {
+    const production = 'https://opencx-flex-production-1234.twil.io/webhook?cv=20261205-3';
+    const theirs = await world().client.taskrouter.v1.workspaces.create({
+      friendlyName: 'OpenCX timers',
+      eventCallbackUrl: production,
+      eventsFilter: 'task.canceled',
+    });
+
+    await ok(world(), 'settings-save', {
+      opencxToken: DEFAULT_API_KEY,
+      workspaceSid: world().workspaceSid,
+      conversationsServiceSid: world().conversationsServiceSid,
+    });
+
+    const stored = world().sync.document(world().syncServiceSid, 'opencx_config')!.data as Record<string, string>;
+    expect(stored.timerWorkspaceSid).not.toBe(theirs.sid);
+    const own = world().taskrouter.workspace(stored.timerWorkspaceSid);
+    expect(own.friendlyName).toMatch(/^OpenCX timers \(localhost:\d+\)$/);
+    expect(own.eventCallbackUrl).toContain(world().webhookUrl);
+    expect(world().taskrouter.workspace(theirs.sid).eventCallbackUrl).toBe(production);
+    const checked = await ok(world(), 'setup-check');
+    expect((checked.checks as StepView[]).find((check) => check.id === 'timer_workspace')!.status).toBe('ok');
+  });
+});
+
 describe("uninstall when the timer workspace it adopted by name is another deployment's", () => {
   const world = withWorld(uninstalledAccount);
 

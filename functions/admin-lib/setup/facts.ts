@@ -9,6 +9,7 @@ import {
   OPENCX_WEBHOOK_HEALTH_DOCUMENTS,
   OPENCX_WEBHOOK_REFUSED_DOCUMENT,
   readWebhookRefusal,
+  WEBHOOK_PATH,
   withConfigVersion,
 } from '../../common/config';
 import { apiUrlVerdict, guardedApiUrl } from '../../common/deployment-guard';
@@ -40,7 +41,7 @@ import {
   type OpenCxUsageFacts,
   type OpenCxWebhookFacts,
 } from './opencx-checks';
-import { type TimerWorkspaceFacts, WEBHOOK_PATH } from './webhooks';
+import type { TimerWorkspaceFacts } from './webhooks';
 import type { RoutingFacts } from './workflow';
 
 /** OpenCX gets at most this much of the request's budget: a slow OpenCX makes a warning, not a timeout. */

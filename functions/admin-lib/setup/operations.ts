@@ -2,7 +2,14 @@
 // command line: check, apply, undo and uninstall. Each takes one admin call and answers the body
 // the plugin and the CLI read (docs/admin-api.md). Apply, Undo and Uninstall hold the setup lock.
 import { BridgeState } from '../../bridge/state';
-import { aiPoolOf, type BridgeConfig, CONFIG_DOCUMENT, withoutConfigVersion } from '../../common/config';
+import {
+  aiPoolOf,
+  anotherDeployment,
+  type BridgeConfig,
+  CONFIG_DOCUMENT,
+  pointsHere,
+  withoutConfigVersion,
+} from '../../common/config';
 import type { ConversationsWebhook } from '../../common/twilio';
 import { AdminError, invalidInput } from '../admin-error';
 import { retireAiWorkers, tasksHeldBy } from '../ai-worker';
@@ -26,7 +33,7 @@ import type { Check, CheckId } from './check';
 import { loadConfig, readRouting, registeredWebhookUrl, runChecks, webhookUrlOf } from './facts';
 import { parseSetupForm, type SetupForm } from './form';
 import { type Revisions, revisionOf, type StepReport } from './steps';
-import { anotherDeployment, bringsEventsHere, conversationsWebhookRestore, pointsHere } from './webhooks';
+import { bringsEventsHere, conversationsWebhookRestore } from './webhooks';
 import { TIMER_EVENTS } from '../timer-workspace';
 import { aiQueueSids, type Filter, routesToAi } from './expressions';
 import { humanQueueProblem, type RoutingFacts, workflowFilters, workflowWithoutIntegration } from './workflow';

@@ -1,12 +1,11 @@
 import { SUBSCRIBED_TASKROUTER_EVENTS } from '../../bridge/events';
-import { parseConfig } from '../../common/config';
+import { parseConfig, pointsHere } from '../../common/config';
 import {
   conversationsWebhookAfterSave,
   conversationsWebhookCheck,
   conversationsWebhookRestore,
   conversationsWebhookUpdate,
   parseEventsFilter,
-  pointsHere,
   timerWorkspaceCheck,
   workspaceCallbackAfterSave,
   workspaceCallbackUpdate,

@@ -6,13 +6,10 @@ import {
   SUBSCRIBED_CONVERSATION_EVENTS,
   SUBSCRIBED_TASKROUTER_EVENTS,
 } from '../../bridge/events';
-import { type BridgeConfig, configVersionOf, withoutConfigVersion } from '../../common/config';
+import { type BridgeConfig, configVersionOf, pointsHere, withoutConfigVersion } from '../../common/config';
 import type { ConversationsWebhook, WorkspaceCallback } from '../../common/twilio';
 import { TIMER_EVENTS, TIMER_WORKSPACE_NAME } from '../timer-workspace';
 import { type Check, check, type CheckStatus, fine, fixable, listed, manual, type Verdict } from './check';
-
-/** The bridge's one webhook Function, for both TaskRouter and Conversations. */
-export const WEBHOOK_PATH = '/webhook';
 
 export interface TimerWorkspaceFacts {
   sid: string;
@@ -31,23 +28,6 @@ interface SubscriptionGap {
   methodOk: boolean;
   /** It points here, with another config version than the saved one. */
   outdated: boolean;
-}
-
-/** The registered URL is this deployment's webhook, whatever config version it carries. */
-export const pointsHere = (url: string | null, webhookUrl: string): boolean =>
-  !!url && withoutConfigVersion(url) === withoutConfigVersion(webhookUrl);
-
-/**
- * The same Function path on another host, carrying a settings version as every registration of ours
- * does: another deployment of this integration, not a URL of the admin's own (`/webhook` is a common path).
- */
-export function anotherDeployment(url: string | null, webhookUrl: string): url is string {
-  if (!url || pointsHere(url, webhookUrl)) return false;
-  try {
-    return new URL(url).pathname === new URL(webhookUrl).pathname && configVersionOf(url) !== '';
-  } catch {
-    return false;
-  }
 }
 
 /** The events of a comma-separated EventsFilter; undefined when there is none (TaskRouter then sends every event). */
