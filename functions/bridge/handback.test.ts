@@ -397,10 +397,21 @@ describe('handbackCutoff (where the resumed AI starts reading)', () => {
     expect(cutoff([said(9, CUSTOMER), note(8), said(7, 'AI'), said(6, CUSTOMER)], CUSTOMER)).toBe(8);
   });
 
+  it("after our handoff note when the AI's last words followed it (OpenCX's own handoff came first)", () => {
+    const lastWords = [said(9, CUSTOMER), said(8, CUSTOMER), said(7, 'AI'), note(6), said(5, CUSTOMER)];
+    expect(cutoff(lastWords, CUSTOMER)).toBe(6);
+    // An agent who wrote after them still counts first.
+    expect(cutoff([said(10, CUSTOMER), said(9, 'alice'), ...lastWords.slice(1)], CUSTOMER)).toBe(9);
+  });
+
   it('never past an answer of ours (no note was posted): the message the AI handed off on, an earlier turn', () => {
     expect(cutoff([said(9, CUSTOMER), said(8, CUSTOMER), said(7, 'AI')], CUSTOMER)).toBe(9);
     // An agent of an earlier human part, before the AI answered again.
     expect(cutoff([said(9, CUSTOMER), said(8, CUSTOMER), said(7, 'AI'), said(6, 'alice')], CUSTOMER)).toBe(9);
+    expect(cutoff([said(9, CUSTOMER), said(8, 'AI'), said(7, 'alice'), note(6)], CUSTOMER)).toBe(9);
+    // Nor past our note that the AI was back.
+    const back = said(7, 'AI', { attributes: { opencx: { role: 'handback-note' } } });
+    expect(cutoff([said(9, CUSTOMER), said(8, 'AI'), back, note(6)], CUSTOMER)).toBe(9);
   });
 
   it("a customer's message dressed as our note is the customer's", () => {

@@ -114,9 +114,11 @@ export function handbackTaskAttributes(
 /**
  * Where the resumed AI starts reading: after the newest message an agent wrote (a participant other
  * than the customer) or our note that humans were taking over, so what the customer wrote since,
- * which nobody answered, reaches the AI. Otherwise after the newest message: without the customer's
- * name an agent's message would pass for theirs, and past an answer of ours (no note was posted)
- * lies the message the AI handed off on, or an earlier part of the conversation.
+ * which nobody answered, reaches the AI. The AI's last words may follow that note (OpenCX's own
+ * handoff came first): the note still counts, and the resume reads on after those words. Otherwise
+ * after the newest message: without the customer's name an agent's message would pass for theirs,
+ * and past an answer of ours with no note before it lies the message the AI handed off on, or an
+ * earlier part of the conversation.
  */
 export function handbackCutoff(
   newestFirst: readonly ConversationMessage[],
@@ -125,9 +127,14 @@ export function handbackCutoff(
 ): number {
   const newest = newestFirst[0]?.index ?? -1;
   if (customer === undefined) return newest;
+  let pastAnAnswer = false;
   for (const message of newestFirst) {
-    if (isOurs(message)) return ourMarker(message)?.role === 'handoff-note' ? message.index : newest;
-    if (message.participantSid && message.author !== customer) return message.index;
+    if (isOurs(message)) {
+      const role = ourMarker(message)?.role ?? 'ai';
+      if (role === 'handoff-note') return message.index;
+      if (role !== 'ai') return newest;
+      pastAnAnswer = true;
+    } else if (message.participantSid && message.author !== customer) return pastAnAnswer ? newest : message.index;
   }
   return newest;
 }

@@ -3,7 +3,8 @@
 // Interactions invite), the AI resumes in a new OpenCX session that knows of the human's part, and
 // a later handoff works as the first one did. Races: the customer writing meanwhile, two clicks,
 // and the AI handing off again at once.
-import { AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, World } from '../harness/world';
+import { AI_AUTHOR, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET, World } from '../harness/world';
+import { AI_RESPONSE_EVENT, HANDOFF_EVENT } from '../simulators/opencx/opencx-simulator';
 import {
   deliveriesOf,
   engageHeldAfterItsRead,
@@ -12,6 +13,7 @@ import {
   lastSeq,
   messageHandled,
   postForm,
+  postSignedOpencx,
 } from './helpers';
 import { pattern } from '../../functions/common/pattern.testing';
 import { CONVERSATION_MAPS } from '../../functions/bridge/state';
@@ -437,6 +439,44 @@ describe('races', () => {
     expect(world.contactMessages(resumed.id)).toEqual(['Hello? Is anyone there?']);
     // Not the message the AI handed off on, before the note.
     expect(world.contactMessages(resumed.id)).not.toContain('I want a human');
+  });
+
+  test("after the AI's last words that followed the handoff note, what the customer wrote is the AI's", async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
+    const firstSessionId = world.sessionFor(conversationSid)!.id;
+    // OpenCX hands off on its own while the AI answers; its delivery of the answer is refused once, so the
+    // Function waiting for it posts it, after the handoff note.
+    world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged', times: 1 });
+    world.opencx.ai.reply({ type: 'reply', content: 'A colleague will sort out the refund.', latencyMs: 2000 });
+    const held = world.opencx.heldRequests;
+    world.customerWrites(conversationSid, 'I want a refund');
+    await world.opencx.whenHeld(held + 1);
+    const handoff = await postSignedOpencx(
+      world,
+      JSON.stringify({
+        event: HANDOFF_EVENT,
+        organization_id: 'org',
+        data: { conversation_id: firstSessionId, reason: 'ai_decided_to_handoff_the_conversation', summary: 'Refund' },
+      }),
+      OPENCX_WEBHOOK_SECRET,
+    );
+    expect(handoff.status).toBe(200);
+    await world.advance(2000);
+    await world.settle();
+    expect(world.transcript(conversationSid).slice(-2)).toEqual([
+      expect.objectContaining({ body: CUSTOMER_HANDOFF_NOTE }),
+      expect.objectContaining({ author: AI_AUTHOR, body: 'A colleague will sort out the refund.' }),
+    ]);
+    await world.customerSays(conversationSid, 'Order 1234');
+    await world.customerSays(conversationSid, 'It arrived broken');
+    await world.humanAgentAccepts(taskSid);
+    world.opencx.ai.reply('I have started the refund for order 1234.');
+
+    expect((await handBack(taskSid)).status).toBe(200);
+    await world.settle();
+
+    const resumed = sessionsOf(conversationSid).find((session) => session.id !== firstSessionId)!;
+    expect(world.contactMessages(resumed.id)).toEqual(['Order 1234\nIt arrived broken']);
   });
 
   test("a message parked for an engage whose session failed is the humans' to answer, never the AI's", async () => {
