@@ -783,7 +783,7 @@ describe('checkAnswered: no answer after the message', () => {
   test('nobody sent it (its handling failed before the claim): sent to the AI now, not handed off', async () => {
     const { deps, send, beginHandoff } = watchdogDeps([question, msg('IM4', 'ai')], true);
     await checkAnswered('CH1', known, 'IM5', deps).catch(() => undefined);
-    expect(send).toHaveBeenCalledWith('s1', 'Where is my parcel?', undefined, expect.anything());
+    expect(send).toHaveBeenCalledWith('s1', 'Where is my parcel?', { flex_task_sid: 'WT1' }, expect.anything());
     // What follows the send (a handoff, as OpenCX refused it here) is not this test's.
     expect(handedOffFor(beginHandoff) ?? '').not.toMatch(/did not answer/);
   });
@@ -899,7 +899,7 @@ describe('checkAnswered: a message that could not be left for the engage (unpark
     const { deps, send, historyHasContactText } = depsClaiming(true);
     // What follows the send (a handoff, as OpenCX refused it here) is not this test's.
     await checkAnswered('CH1', known, 'IM5', deps, { unparked: true }).catch(() => undefined);
-    expect(send).toHaveBeenCalledWith('s1', 'My order 1234 is late', undefined, expect.anything());
+    expect(send).toHaveBeenCalledWith('s1', 'My order 1234 is late', { flex_task_sid: 'WT1' }, expect.anything());
     expect(historyHasContactText).not.toHaveBeenCalled();
   });
 
@@ -932,7 +932,7 @@ describe('checkAnswered: a message that came while our record could not be read 
   test('nobody claimed it: sent to the AI now, even with an AI answer after it (to an earlier message)', async () => {
     const { deps, send } = depsWith([msg('IM6', 'ai'), question]);
     await checkAnswered('CH1', known, 'IM5', deps, { unread: true }).catch(() => undefined);
-    expect(send).toHaveBeenCalledWith('s1', 'Where is my parcel?', undefined, expect.anything());
+    expect(send).toHaveBeenCalledWith('s1', 'Where is my parcel?', { flex_task_sid: 'WT1' }, expect.anything());
   });
 
   test('a retry of its webhook claimed it: left to that retry, which watches its own answer', async () => {

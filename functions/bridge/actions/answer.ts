@@ -1,6 +1,6 @@
 // Asking the AI and getting its answer to the customer exactly once, whichever path brings it:
 // the fast path (OpenCX answers within the handler's budget) or OpenCX's webhook (the slow path).
-import { type AiAnswer, OpenCxError } from '../../common/opencx-client';
+import { type AiAnswer, type CustomData, OpenCxError } from '../../common/opencx-client';
 import type { ConversationMessage } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
 import type { FlexTaskAttributes } from '../../common/task-attributes';
@@ -68,14 +68,22 @@ function answerDeadline(deps: BridgeDeps): Deadline {
   );
 }
 
-/** Sends the customer's text to the AI. A refused key is re-read once: the admin may have rotated it. */
-export async function askAi(sessionId: string, text: string, deps: BridgeDeps): Promise<AiTurn> {
+/**
+ * Sends the customer's text to the AI, with `customData` for the session. A refused key is re-read
+ * once: the admin may have rotated it.
+ */
+export async function askAi(
+  sessionId: string,
+  text: string,
+  deps: BridgeDeps,
+  customData?: CustomData,
+): Promise<AiTurn> {
   const deadline = answerDeadline(deps);
   // Not OpenCX's failure, so not a handoff: the message has not left.
   if (deadline.expired()) return { kind: 'rate-limited', retryAfterMs: 1000, error: 'no time was left to send it' };
   let answer: AiAnswer;
   try {
-    answer = await deps.opencx.sendContactMessage(sessionId, text, undefined, deadline);
+    answer = await deps.opencx.sendContactMessage(sessionId, text, customData, deadline);
   } catch (error) {
     if (error instanceof OpenCxError && error.unauthorized) {
       const fresh = await deps.reloadConfig().catch(() => undefined);
@@ -86,7 +94,7 @@ export async function askAi(sessionId: string, text: string, deps: BridgeDeps): 
       ) {
         deps.config = fresh;
         deps.opencx = deps.opencx.withToken(fresh.opencxToken, fresh.opencxExtraTokens);
-        return askAi(sessionId, text, deps);
+        return askAi(sessionId, text, deps, customData);
       }
     }
     if (error instanceof OpenCxError && error.status === 429)

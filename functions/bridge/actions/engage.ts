@@ -556,18 +556,7 @@ export async function reengage(
       deps,
     );
   }
-  const sessionId = known.record.sessionId;
-  if (sessionId) {
-    await deps.opencx
-      .sendAgentNote(
-        sessionId,
-        'Flex re-offered the conversation to the AI.',
-        flexSidsCustomData(d),
-        new Deadline(Math.max(0, deps.deadline.remaining() - deps.afterAnswerReserveMs)),
-      )
-      .catch((error: unknown) =>
-        deps.warn('could not record the new reservation on the OpenCX session', { error: String(error) }),
-      );
-  }
-  return { outcome: 'reengaged', sessionId };
+  // OpenCX learns of the new reservation with the customer's next message (its custom_data): a note
+  // here would cost a request against OpenCX's per-key limit on every re-offer of every conversation.
+  return { outcome: 'reengaged', sessionId: known.record.sessionId };
 }

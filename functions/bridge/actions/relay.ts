@@ -2,6 +2,7 @@
 // the fast path, or left to OpenCX's webhook (the slow path) with a watchdog armed.
 import { Deadline } from '../../common/retry';
 import { isAbandonedClaim } from '../conversation-record';
+import { flexSidsCustomData } from '../custom-data';
 import { resumingHandback } from '../handback';
 import { aiUnavailable, type Decision, ENGAGE_NEVER_FINISHED, textForAi } from '../decide';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
@@ -107,7 +108,9 @@ export async function answerCustomer(
   const sentAt = since ?? deps.now().getTime();
   let turn: AiTurn;
   try {
-    turn = await askAi(known.record.sessionId!, text, deps);
+    // The Flex task and reservation the AI holds now: a re-offer since the session began moved them.
+    const { taskSid, reservationSid } = known.record;
+    turn = await askAi(known.record.sessionId!, text, deps, flexSidsCustomData({ taskSid, reservationSid }));
   } catch (error) {
     await Promise.all(claimed.map((sid) => deps.state.releaseMessage(sid).catch(() => undefined)));
     throw error;
