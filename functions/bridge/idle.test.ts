@@ -1,6 +1,6 @@
 import {
   ANSWER_WAITS,
-  customerWroteSince,
+  activitySince,
   idleTimerAttributes,
   idleVerdict,
   newestActivity,
@@ -46,7 +46,6 @@ describe('newestActivity and customerWroteSince (the messages a check reads, new
     index,
     hasMedia: false,
   });
-  const isCustomer = (m: { author: string }) => m.author === 'customer';
 
   it("skips our note that the chat is closed: a check tried again after a failed close doesn't count it", () => {
     const newestFirst = [message(3, 'AI', 'idle-close-note'), message(2, 'AI', 'ai'), message(1, 'customer')];
@@ -58,12 +57,16 @@ describe('newestActivity and customerWroteSince (the messages a check reads, new
     expect(newestActivity([dressed, message(1, 'customer')])?.index).toBe(3);
   });
 
-  it('finds a customer message after the one the check decided on, never an older one or ours', () => {
+  it('finds activity after the message the check decided on, never an older one or our close note', () => {
     const decidedOn = message(2, 'AI', 'ai');
     const after = [message(4, 'customer'), message(3, 'AI', 'idle-close-note'), decidedOn, message(1, 'customer')];
-    expect(customerWroteSince(after, decidedOn, isCustomer)?.index).toBe(4);
-    expect(customerWroteSince(after.slice(1), decidedOn, isCustomer)).toBeUndefined();
-    expect(customerWroteSince([message(1, 'customer')], undefined, isCustomer)?.index).toBe(1);
+    expect(activitySince(after, decidedOn)?.index).toBe(4);
+    expect(activitySince(after.slice(1), decidedOn)).toBeUndefined();
+    expect(activitySince([message(1, 'customer')], undefined)?.index).toBe(1);
+    // A long answer to the customer's message, in parts, may be all a three-message read finds of it.
+    const parts = [message(7, 'AI', 'ai'), message(6, 'AI', 'ai'), message(5, 'AI', 'ai')];
+    expect(activitySince(parts, decidedOn)?.index).toBe(7);
+    expect(activitySince([message(5, 'AI', 'idle-close-note'), decidedOn], decidedOn)).toBeUndefined();
   });
 });
 

@@ -76,11 +76,14 @@ const isCloseNote = (message: ConversationMessage): boolean =>
 export const newestActivity = (newestFirst: ConversationMessage[]): ConversationMessage | undefined =>
   newestFirst.find((message) => !isCloseNote(message));
 
-/** A customer message after the one the check decided on: it came while the chat was being closed. */
-export function customerWroteSince(
+/**
+ * Activity after the message the check decided on: it came while the chat was being closed. Not only
+ * the customer's message: the AI's answer to it, in parts, may be all a short read finds of it.
+ */
+export function activitySince(
   newestFirst: ConversationMessage[],
   decidedOn: ConversationMessage | undefined,
-  isCustomer: (message: ConversationMessage) => boolean,
 ): ConversationMessage | undefined {
-  return newestFirst.find((message) => message.index > (decidedOn?.index ?? -1) && isCustomer(message));
+  const newest = newestActivity(newestFirst);
+  return newest && newest.index > (decidedOn?.index ?? -1) ? newest : undefined;
 }

@@ -124,6 +124,28 @@ test.each(['posted', 'refused'] as const)(
   },
 );
 
+test('a customer who writes while the closing note is posted, answered at length, keeps the chat open', async () => {
+  const w = world();
+  const { conversationSid, interactionSid } = await w.customerStartsConversation('Hi there');
+  // An answer in three parts: the close's last look (three messages) finds only them.
+  const long = Array.from({ length: 8 }, (_, n) => `Step ${n + 1}: ${'follow the steps with care '.repeat(20)}`);
+  w.opencx.ai.reply(long.join('\n'));
+  // The customer is answered before the note's post goes on.
+  const staged = {
+    request: { method: 'POST', path: new RegExp(`/Conversations/${conversationSid}/Messages$`) },
+    what: "the closing note's post",
+    passing: IDLE_MINUTES * MINUTE + 30_000,
+  };
+  await whileHeld(w, staged, async () => {
+    w.customerWrites(conversationSid, 'How do I reset my router?');
+    await w.until(() => w.postedAsAi(conversationSid).length === 4, 'the answer in three parts');
+  });
+
+  expect(w.postedAsAi(conversationSid).map(roleOf)).toEqual(['ai', 'ai', 'ai', 'ai', 'idle-close-note']);
+  expect(channelStatus(w, interactionSid)).toBe('active');
+  expect(idleTimers(w, conversationSid)).toHaveLength(1);
+});
+
 /** A silent conversation's close: its note posted, Flex refuses the close (503). */
 async function closeFailsAfterItsNote(w: World): Promise<{ conversationSid: string; interactionSid: string }> {
   const started = await w.customerStartsConversation('Anyone there?');

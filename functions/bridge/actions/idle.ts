@@ -2,10 +2,10 @@
 // timer is armed when the session starts, and looks again for as long as someone keeps writing.
 import type { FlexTaskAttributes } from '../../common/task-attributes';
 import type { ConversationMessage } from '../../common/twilio';
-import { type Decision, isCustomerText, isFromCustomer } from '../decide';
+import { type Decision, isCustomerText } from '../decide';
 import type { BridgeDeps, Outcome } from '../deps';
 import {
-  customerWroteSince,
+  activitySince,
   IDLE_CHECK_MESSAGES,
   type IdleTimer,
   idleTimerAttributes,
@@ -102,14 +102,13 @@ export async function closeIfIdle(d: CloseIfIdle, deps: BridgeDeps): Promise<Out
   if (note !== 'none') {
     // The note (its claim, its post, a failed one's tries) took round trips: a customer who wrote
     // meanwhile is answered, not closed on.
-    const isCustomer = (m: ConversationMessage) => isFromCustomer(m, deps.config);
     const [messages, left] = await Promise.all([newestMessages(d.conversationSid, deps), leftAi()]);
     if (left) return stays;
-    const wrote = customerWroteSince(messages, newest, isCustomer);
+    const wrote = activitySince(messages, newest);
     if (wrote)
       return {
         ...(await lookAgain(timer, wrote.sentAt, d.minutes * 60, deps)),
-        reason: 'the customer wrote while the chat was being closed; it stays open',
+        reason: 'the customer wrote (or the AI answered) while the chat was being closed; it stays open',
       };
   }
   await deps.twilio.flex.closeChannel(timer.interactionSid, timer.channelSid);
