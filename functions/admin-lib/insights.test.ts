@@ -150,6 +150,10 @@ describe('summariseInsights', () => {
       end(1, '2026-03-10T09:20:00.000Z', true),
     ];
     expect(summariseInsights(events, week)).toMatchObject({ engaged: 1, contained: 0, handedOff: 1, handbacks: 1 });
+    // Handed off again after the hand-back: one conversation, two handoffs (both listed).
+    const again = [...events, handoff(1, '2026-03-10T09:15:00.000Z')];
+    expect(summariseInsights(again, week)).toMatchObject({ handedOff: 1, handoffCount: 2 });
+    expect(summariseInsights(again, week).handoffs).toHaveLength(2);
   });
 
   it('tells AI-unavailable handoffs apart and ranks at most ten reasons, most frequent first', () => {

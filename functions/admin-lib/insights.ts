@@ -60,6 +60,8 @@ export interface InsightsSummary {
   engaged: number;
   contained: number;
   handedOff: number;
+  /** Handoffs in the period: a conversation handed off again after a hand-back counts twice (as listed). */
+  handoffCount: number;
   handoffRate: number | null;
   topReasons: { reason: string; count: number }[];
   sentimentAtHandoff: Record<HandoffSentiment, number>;
@@ -226,6 +228,7 @@ export function summariseInsights(
     engaged: new Set(engage.map((e) => e.conversationSid)).size,
     contained,
     handedOff,
+    handoffCount: handoff.length,
     handoffRate: ratio(handedOff, contained + handedOff),
     topReasons,
     sentimentAtHandoff,

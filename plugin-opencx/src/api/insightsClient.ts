@@ -43,6 +43,8 @@ export interface Insights {
   engaged: number;
   contained: number;
   handedOff: number;
+  /** Handoffs, as the list has them (a conversation handed off twice is two); Functions before it: `handedOff`. */
+  handoffCount: number;
   /** handedOff / (contained + handedOff); null when both are 0. */
   handoffRate: number | null;
   /** Most frequent first. */
@@ -162,6 +164,7 @@ export function readInsights(body: Record<string, unknown>): Insights | undefine
     coveredFrom:
       typeof body.coveredFrom === 'string' ? body.coveredFrom : typeof body.from === 'string' ? body.from : '',
     ...totals,
+    handoffCount: isCount(body.handoffCount) ? body.handoffCount : totals.handedOff,
     handoffRate,
     topReasons,
     sentimentAtHandoff,

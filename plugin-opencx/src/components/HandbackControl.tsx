@@ -120,6 +120,7 @@ export function HandbackControl({
   const field = useRef<HTMLTextAreaElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   const done = useRef<HTMLDivElement>(null);
+  const form = useRef<HTMLFormElement>(null);
   // A failed send leaves the form: its button, disabled while sending, gets the focus back.
   const submitButton = useFocusAfterBusy<HTMLButtonElement>(state.step === 'sending');
   const moveFocus = useRef<'field' | 'button' | 'done'>();
@@ -170,13 +171,16 @@ export function HandbackControl({
     const outcome = { already: result.alreadyHandedBack, wrappedUp: result.wrappedUp };
     onDraft?.(undefined);
     onProgress?.({ step: 'done', ...outcome, ...(result.history.length > 0 ? { history: result.history } : {}) });
-    // The form that held focus goes: the confirmation takes it, and a screen reader reads it.
-    moveFocus.current = 'done';
+    // The form that held focus goes: the confirmation takes it, and a screen reader reads it. Not when
+    // the agent went on elsewhere meanwhile (the message box): what they type there must stay there.
+    const focused = document.activeElement;
+    if (!focused || focused === document.body || form.current?.contains(focused)) moveFocus.current = 'done';
     if (mounted.current) setState({ step: 'done', ...outcome });
   };
 
   return (
     <Box
+      ref={form}
       as="form"
       display="flex"
       flexDirection="column"

@@ -109,7 +109,7 @@ export function InsightsReport({ insights, locale }: { insights: Insights; local
           </Box>
           <HandoffsTable
             handoffs={insights.handoffs}
-            total={insights.handedOff}
+            total={insights.handoffCount}
             reasons={insights.topReasons.map((top) => top.reason)}
             reason={reason}
             reasonTotal={insights.topReasons.find((top) => top.reason === reason)?.count}

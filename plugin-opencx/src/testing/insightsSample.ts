@@ -89,7 +89,7 @@ export function summarise(
   contained: number,
 ): Insights {
   const engaged = daily.reduce((sum, day) => sum + day.engaged, 0);
-  const handedOff = handoffs.length;
+  const handedOff = new Set(handoffs.map((handoff) => handoff.conversationSid)).size;
   const reasons = new Map<string, number>();
   const sentimentAtHandoff = { negative: 0, neutral: 0, positive: 0 };
   for (const handoff of handoffs) {
@@ -109,6 +109,7 @@ export function summarise(
     engaged,
     contained,
     handedOff,
+    handoffCount: handoffs.length,
     handoffRate: contained + handedOff > 0 ? handedOff / (contained + handedOff) : null,
     topReasons: [...reasons]
       .map(([reason, count]) => ({ reason, count }))

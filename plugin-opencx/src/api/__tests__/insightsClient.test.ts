@@ -94,6 +94,16 @@ describe('insights client', () => {
     });
   });
 
+  it('reads the handoff count of Functions before it as the conversations handed off', async () => {
+    const { handoffCount: _, ...older } = { ...WEEK, handoffCount: WEEK.handedOff + 3 };
+    const fetch = answering(200, { ok: true, ...older });
+    const result = await createInsightsClient({ baseUrl: BASE, fetch }).load('flex-token', '7d');
+    expect(result).toMatchObject({ ok: true, insights: { handoffCount: WEEK.handedOff } });
+    const current = answering(200, { ok: true, ...WEEK, handoffCount: WEEK.handedOff + 3 });
+    const read = await createInsightsClient({ baseUrl: BASE, fetch: current }).load('flex-token', '7d');
+    expect(read).toMatchObject({ ok: true, insights: { handoffCount: WEEK.handedOff + 3 } });
+  });
+
   it('leaves out malformed handoffs and days, and reads an unknown sentiment as neutral', async () => {
     const [first, second] = WEEK.handoffs;
     const fetch = answering(200, {

@@ -87,6 +87,24 @@ describe('HandbackControl', () => {
     await waitFor(() => expect(status).toHaveFocus());
   });
 
+  it('leaves keyboard focus where the agent put it while the hand-back was sent', async () => {
+    let answer!: (result: HandbackResult) => void;
+    const agent = client(new Promise<HandbackResult>((resolve) => (answer = resolve)));
+    const messageBox = document.createElement('textarea');
+    document.body.append(messageBox);
+    try {
+      renderControl(agent);
+      open();
+      fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+      messageBox.focus();
+      answer({ ok: true, alreadyHandedBack: false, wrappedUp: true, history: [] });
+      await screen.findByRole('status');
+      expect(messageBox).toHaveFocus();
+    } finally {
+      messageBox.remove();
+    }
+  });
+
   it('hands back without an instruction too', async () => {
     const agent = client({ ok: true, alreadyHandedBack: false, wrappedUp: true, history: [] });
     renderControl(agent);

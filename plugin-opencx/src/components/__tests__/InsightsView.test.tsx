@@ -159,6 +159,17 @@ describe('insights view', () => {
     expect(row).toHaveTextContent(EARLY_TODAY.handoffs[0].taskSid);
   });
 
+  it('counts the handoffs the list holds, not the conversations: one handed off twice is two', async () => {
+    // 210 handoffs of 195 conversations: the latest 200 are listed, and ten more are not.
+    const month = sampleInsights('30d', NOW);
+    expect(month.handoffs).toHaveLength(200);
+    const twice = { ...month, handedOff: 195, handoffCount: 210 };
+    renderView(fakeInsightsClient(() => ({ ok: true, insights: twice })));
+
+    await screen.findByRole('table');
+    expect(screen.getByText('Showing 25 of the latest 200 (210 in this period)')).toBeVisible();
+  });
+
   it('pages through a large list and drills down into one reason from the chart', async () => {
     const month = sampleInsights('30d', NOW);
     renderView(fakeInsightsClient(() => ({ ok: true, insights: month })));
