@@ -714,6 +714,30 @@ describe('races', () => {
     expect(world.opencx.sessions.get(firstSessionId)!.status).toBe('closed_unresolved');
   });
 
+  test("the customer writes while the agent's instruction goes to the new session: the AI reads it first", async () => {
+    const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
+    // The resumed session's first send (the agent's instruction) takes a second of OpenCX's time.
+    world.opencx.faults.add({ method: 'POST', path: /^\/chat\/sessions\/[^/]+\/send$/, latencyMs: 1000, times: 1 });
+    const held = world.opencx.heldRequests;
+    const answer = handBack(humanTaskSid, 'Offer the refund');
+    await world.opencx.whenHeld(held + 1);
+    world.opencx.ai.reply('Your refund is on its way.');
+    world.customerWrites(conversationSid, 'Is my refund coming?');
+    await world.until(() => messageHandled(world, conversationSid, 'Is my refund coming?'), 'the message handled');
+    await world.advance(1000);
+    await answer;
+    await world.settle();
+
+    const resumed = sessionsOf(conversationSid).find((s) => s.id !== firstSessionId)!;
+    const said = world.opencx.sessions
+      .get(resumed.id)!
+      .messages.flatMap(({ event }) => (event.type === 'message' ? [event.content.text] : []));
+    const instruction = said.findIndex((text) => text.includes("The agent's instruction: Offer the refund"));
+    expect(instruction).toBeGreaterThanOrEqual(0);
+    expect(said.indexOf('Is my refund coming?')).toBeGreaterThan(instruction);
+    expect(world.transcript(conversationSid).filter((m) => m.body === 'Your refund is on its way.')).toHaveLength(1);
+  });
+
   test('the customer writes just as the AI resumes: sent to the AI once, by whichever Function claims it', async () => {
     const { conversationSid, humanTaskSid, firstSessionId } = await conversationWithAlice();
     // The resume reads the conversation, and waits at its read of its task (made beside it) until the

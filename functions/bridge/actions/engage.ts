@@ -44,6 +44,8 @@ type Engage = Extract<Decision, { action: 'engage' }>;
 /** How much history a first answer may carry: the newest customer messages that fit. */
 export const ENGAGE_HISTORY = { messages: 10, characters: 4000, scanned: 50 } as const;
 const SESSION_CREATE_MS = 3000;
+/** The agent's instruction to a resumed session, sent before the engage goes on. */
+const HANDBACK_NOTE_MS = 2000;
 
 /** OpenCX channel type for a Flex channelType. */
 export function opencxChannel(channelType: unknown): string {
@@ -175,6 +177,9 @@ export async function startSession(
   let fresh: ConversationMessage[];
   // Customer messages no Function has sent to OpenCX yet (each claimed by its SID, all at once).
   const claiming = Promise.allSettled(candidates.map((m) => deps.state.claimMessage(m.sid)));
+  // The agent's instruction reaches the AI before the record names the session: from then on a
+  // customer's message is relayed straight to OpenCX, and would overtake it.
+  if (handback) await tellAiOfHandback(sessionId, handback, deps);
   // Known as soon as it lands: a failure beside it must not close the session the record now names.
   const recording = deps.state
     .recordSession(d.conversationSid, sessionId, customer, record.claimedAt)
@@ -187,7 +192,15 @@ export async function startSession(
       recording,
       deps.state.rememberSession(sessionId, d.conversationSid, d.taskSid),
       claiming,
-      handback ? tellAiOfHandback(sessionId, handback, deps) : undefined,
+      // The session of the human's part.
+      handback?.previousSessionId
+        ? closeSession(
+            handback.previousSessionId,
+            'closed_unresolved',
+            deps,
+            new Deadline(Math.max(0, deps.deadline.remaining() - deps.afterAnswerReserveMs)),
+          )
+        : undefined,
       armIdleTimer(d.conversationSid, sessionId, d.attributes, deps, d.offeredAt),
     ]);
     const claims = settled.map((claim) => {
@@ -407,20 +420,16 @@ function tellCustomerOfHandback(
 
 /**
  * The new session's first message says a human took part and what they asked (best effort: the
- * custom_data says it too), and the session of the human's part is closed.
+ * custom_data says it too). The engage waits for it before the record names the session.
  */
 async function tellAiOfHandback(sessionId: string, handback: Handback, deps: BridgeDeps): Promise<void> {
-  const deadline = new Deadline(Math.max(0, deps.deadline.remaining() - deps.afterAnswerReserveMs));
-  await Promise.all([
-    deps.opencx
-      .sendAgentNote(sessionId, handbackNote(handback), undefined, deadline)
-      .catch((error: unknown) =>
-        deps.warn('could not tell the AI of the handback', { error: String(error), sessionId }),
-      ),
-    handback.previousSessionId
-      ? closeSession(handback.previousSessionId, 'closed_unresolved', deps, deadline)
-      : undefined,
-  ]);
+  // A slow OpenCX leaves the AI without the note, not the engage without time.
+  const deadline = new Deadline(
+    Math.max(0, Math.min(HANDBACK_NOTE_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs)),
+  );
+  await deps.opencx
+    .sendAgentNote(sessionId, handbackNote(handback), undefined, deadline)
+    .catch((error: unknown) => deps.warn('could not tell the AI of the handback', { error: String(error), sessionId }));
 }
 
 /**
