@@ -1,5 +1,6 @@
 import type { TaskQueueSummary, WorkflowRouting, WorkspaceCallback } from '../common/twilio';
 import {
+  deploymentTimerWorkspaceName,
   ensureTimerWorkspace,
   type TimerWorkspaceApi,
   timersByName,
@@ -154,6 +155,24 @@ describe('ensureTimerWorkspace', () => {
       // Saved by an earlier save that adopted it: left to production.
       const saved = { timerWorkspaceSid: production.workspaceSid, timerWorkflowSid: production.workflowSid };
       expect((await ensureTimerWorkspace(taskrouter, saved, CALLBACK)).workspaceSid).toBe(own.workspaceSid);
+    });
+
+    it('finds its own by name once the other deployment uninstalled; a long host gets a name that fits', async () => {
+      const taskrouter = new FakeTaskRouter();
+      const production = await ensureTimerWorkspace(taskrouter, {}, PRODUCTION);
+      const own = await ensureTimerWorkspace(taskrouter, {}, CALLBACK);
+      taskrouter.workspaces.delete(production.workspaceSid);
+      expect(await timersByName(taskrouter, CALLBACK)).toEqual({
+        timerWorkspaceSid: own.workspaceSid,
+        timerWorkflowSid: own.workflowSid,
+      });
+
+      const host = (env: string) => `opencx-twilio-flex-contact-center-integration-4321-${env}.twil.io`;
+      const [dev, stage] = ['dev', 'stage'].map((env) => deploymentTimerWorkspaceName(`https://${host(env)}/webhook`));
+      expect(dev.length).toBeLessThanOrEqual(64);
+      expect(stage.length).toBeLessThanOrEqual(64);
+      expect(dev).not.toBe(stage);
+      expect(dev).toMatch(/^OpenCX timers \(opencx-twilio-flex-contact-center-in… [0-9a-f]{10}\)$/);
     });
 
     it('adopts one named "OpenCX timers" whose callback is unset or a URL of the admin\'s', async () => {

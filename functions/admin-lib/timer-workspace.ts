@@ -3,15 +3,24 @@
 // webhook. Kept out of the Flex workspace so supervisors never see timers in Flex's queues.
 // Test & Save provisions it once (adopting one found by name) and never a second one. Another
 // deployment of the integration on the account (staging beside production) gets one of its own.
+import { createHash } from 'node:crypto';
 import { anotherDeployment } from '../common/config';
 import type { TaskRouterApi, WorkspaceCallback } from '../common/twilio';
 
 export const TIMER_WORKSPACE_NAME = 'OpenCX timers';
 export const TIMER_QUEUE_NAME = 'OpenCX timers';
 export const TIMER_WORKFLOW_NAME = 'OpenCX timers';
-/** A deployment's own timer workspace's name, while "OpenCX timers" is another deployment's (64 characters at most). */
-export const deploymentTimerWorkspaceName = (webhookUrl: string): string =>
-  `${TIMER_WORKSPACE_NAME} (${new URL(webhookUrl).host})`.slice(0, 64);
+/**
+ * A deployment's own timer workspace's name, while "OpenCX timers" is another deployment's: its host,
+ * or, where that is too long for TaskRouter's 64 characters, its start and a digest of the whole.
+ */
+export function deploymentTimerWorkspaceName(webhookUrl: string): string {
+  const { host } = new URL(webhookUrl);
+  const named = `${TIMER_WORKSPACE_NAME} (${host})`;
+  if (named.length <= 64) return named;
+  const digest = createHash('sha256').update(host).digest('hex').slice(0, 10);
+  return `${TIMER_WORKSPACE_NAME} (${host.slice(0, 36)}… ${digest})`;
+}
 /** No worker has this attribute, so a timer task is never offered to anyone. */
 export const TIMER_TARGET_WORKERS = 'opencx_timer == true';
 /** The only event the bridge needs from the timer workspace: a timer ran out. */
@@ -120,9 +129,11 @@ async function namedTimerWorkspace(
 ): Promise<FoundWorkspace> {
   const shared = await taskrouter.findWorkspaceByName(TIMER_WORKSPACE_NAME);
   const sharedNameTaken = !!shared && anotherDeployment(shared.eventCallbackUrl, webhookUrl);
-  const named = sharedNameTaken
-    ? await taskrouter.findWorkspaceByName(deploymentTimerWorkspaceName(webhookUrl))
-    : shared;
+  // Its own is looked for also where the shared one is gone (the other deployment uninstalled since).
+  const named =
+    shared && !sharedNameTaken
+      ? shared
+      : await taskrouter.findWorkspaceByName(deploymentTimerWorkspaceName(webhookUrl));
   return {
     ...(named && {
       workspace: { sid: named.sid, eventCallbackUrl: named.eventCallbackUrl, eventsFilter: named.eventsFilter },

@@ -398,10 +398,19 @@ describe('handbackCutoff (where the resumed AI starts reading)', () => {
   });
 
   it("after our handoff note when the AI's last words followed it (OpenCX's own handoff came first)", () => {
-    const lastWords = [said(9, CUSTOMER), said(8, CUSTOMER), said(7, 'AI'), note(6), said(5, CUSTOMER)];
+    const answer = (index: number, session: string) =>
+      said(index, 'AI', { attributes: { opencx: { role: 'ai', key: `ans_${session}_m${index}` } } });
+    const noteOf = (index: number, session: string) =>
+      said(index, 'AI', { attributes: { opencx: { role: 'handoff-note', sessionId: session } } });
+    const lastWords = [said(9, CUSTOMER), said(8, CUSTOMER), answer(7, 's2'), noteOf(6, 's2'), said(5, CUSTOMER)];
     expect(cutoff(lastWords, CUSTOMER)).toBe(6);
     // An agent who wrote after them still counts first.
     expect(cutoff([said(10, CUSTOMER), said(9, 'alice'), ...lastWords.slice(1)], CUSTOMER)).toBe(9);
+    // Not the note of an earlier handoff (this one's was not posted): the message it handed off on lies past it.
+    const earlier = [said(9, CUSTOMER), answer(8, 's2'), said(7, CUSTOMER), answer(6, 's2'), noteOf(5, 's1')];
+    expect(cutoff(earlier, CUSTOMER)).toBe(9);
+    // Nor after an answer without our key (posted before answers carried one).
+    expect(cutoff([said(9, CUSTOMER), said(8, 'AI'), noteOf(7, 's2')], CUSTOMER)).toBe(9);
   });
 
   it('never past an answer of ours (no note was posted): the message the AI handed off on, an earlier turn', () => {

@@ -4,6 +4,7 @@ import type { CustomData } from '../common/opencx-client';
 import { DECLINED_ATTRIBUTE, type FlexTaskAttributes, VERDICT_ATTRIBUTE } from '../common/task-attributes';
 import type { ConversationMessage, InvitedTask } from '../common/twilio';
 import { ourMarker } from './actions/post';
+import { answerKeyPrefix } from './dedup';
 import type { ConversationRecord, Handback, PendingHandoff } from './conversation-record';
 import { AI_UNAVAILABLE, clipped, HANDOFF_TEXT_MAX } from './handoff';
 import { HISTORY_ATTRIBUTE, historyAtHandback } from './history';
@@ -127,14 +128,21 @@ export function handbackCutoff(
 ): number {
   const newest = newestFirst[0]?.index ?? -1;
   if (customer === undefined) return newest;
-  let pastAnAnswer = false;
+  // The key of the newest answer of ours walked past: a note of that answer's session counts, no older one.
+  let passed: string | undefined;
   for (const message of newestFirst) {
     if (isOurs(message)) {
-      const role = ourMarker(message)?.role ?? 'ai';
-      if (role === 'handoff-note') return message.index;
+      const marker = ourMarker(message);
+      const role = marker?.role ?? 'ai';
+      if (role === 'handoff-note') {
+        const session = marker?.sessionId;
+        if (passed === undefined) return message.index;
+        return typeof session === 'string' && passed.startsWith(answerKeyPrefix(session)) ? message.index : newest;
+      }
       if (role !== 'ai') return newest;
-      pastAnAnswer = true;
-    } else if (message.participantSid && message.author !== customer) return pastAnAnswer ? newest : message.index;
+      passed ??= typeof marker?.key === 'string' ? marker.key : '';
+    } else if (message.participantSid && message.author !== customer)
+      return passed === undefined ? message.index : newest;
   }
   return newest;
 }

@@ -658,6 +658,44 @@ describe("a save beside another deployment's timer workspace (production and sta
   });
 });
 
+describe("settings saved before with another deployment's timer workspace", () => {
+  const world = withWorld(uninstalledAccount);
+
+  test('the check asks for a save, Apply never takes it over, and the save makes one of its own', async () => {
+    const save = () =>
+      ok(world(), 'settings-save', {
+        opencxToken: DEFAULT_API_KEY,
+        workspaceSid: world().workspaceSid,
+        conversationsServiceSid: world().conversationsServiceSid,
+      });
+    await save();
+    const stored = () => world().sync.document(world().syncServiceSid, 'opencx_config')!.data as Record<string, string>;
+    const theirs = stored().timerWorkspaceSid;
+    // An earlier version adopted production's timer workspace by its name.
+    const production = 'https://opencx-flex-production-1234.twil.io/webhook?cv=20261205-3';
+    await world().client.taskrouter.v1.workspaces(theirs).update({ eventCallbackUrl: production });
+
+    const checked = await ok(world(), 'setup-check');
+    const timerCheck = (checked.checks as (StepView & { autoFixable: boolean })[]).find(
+      (check) => check.id === 'timer_workspace',
+    )!;
+    expect(timerCheck).toMatchObject({ status: 'problem', autoFixable: false });
+    expect(timerCheck).not.toHaveProperty('confirm');
+    const applied = await ok(world(), 'setup-apply', {
+      humanQueueSid: world().humanQueueSid,
+      replaceCallbackUrl: 'true',
+    });
+    expect(stepStatuses(applied.steps)).toMatchObject({ timer_workspace: 'skipped' });
+    expect(world().taskrouter.workspace(theirs).eventCallbackUrl).toBe(production);
+
+    await save();
+    expect(stored().timerWorkspaceSid).not.toBe(theirs);
+    expect(world().taskrouter.workspace(theirs).eventCallbackUrl).toBe(production);
+    const again = await ok(world(), 'setup-check');
+    expect((again.checks as StepView[]).find((check) => check.id === 'timer_workspace')!.status).toBe('ok');
+  });
+});
+
 describe("uninstall when the timer workspace it adopted by name is another deployment's", () => {
   const world = withWorld(uninstalledAccount);
 

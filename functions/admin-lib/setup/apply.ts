@@ -1,7 +1,7 @@
 // Apply's steps and their runner. Each step reads its resource, refuses it when it changed since
 // the admin's check, decides (the pure decisions in webhooks.ts and workflow.ts), stores a backup
 // and writes. Steps of one stage run in parallel; a stage starts when the one before has ended.
-import { type BridgeConfig, withoutConfigVersion } from '../../common/config';
+import { anotherDeployment, type BridgeConfig, withoutConfigVersion } from '../../common/config';
 import { mayHaveBeenProcessed, twilioErrorCode, twilioStatus } from '../../common/twilio/base';
 import type { ConversationsWebhook, TwilioApis, WorkspaceCallback } from '../../common/twilio';
 import { TIMER_EVENTS } from '../timer-workspace';
@@ -69,6 +69,13 @@ function workspaceCallbackStep(
     read: () => twilio.taskrouter.fetchWorkspaceCallback(workspaceSid),
     plan(current) {
       if (!current) return skipped(`Workspace ${workspaceSid} is not in this Twilio account.`);
+      // Each deployment has a timer workspace of its own: taking another's would stop its timers.
+      if (id === 'timer_workspace' && anotherDeployment(current.eventCallbackUrl, webhookUrl))
+        return skipped(
+          'Its timers go to another deployment of this integration ' +
+            `(${withoutConfigVersion(current.eventCallbackUrl)}): left to it. ` +
+            'Test & Save the settings again to make this deployment a timer workspace of its own.',
+        );
       const update = workspaceCallbackUpdate(current, webhookUrl, replaceCallbackUrl, required);
       if (!update) {
         return current.eventCallbackUrl &&

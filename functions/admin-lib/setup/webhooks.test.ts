@@ -266,6 +266,9 @@ describe('Conversations webhook beside a pre-event webhook', () => {
     expect(conversationsWebhookRestore({ ...before, preWebhookUrl: null }, { ...now, preWebhookUrl: PRE }).method).toBe(
       'POST',
     );
+    // Another pre-event webhook than the one at install keeps the Method it was set up with.
+    const replaced = { ...now, preWebhookUrl: 'https://moderation-v2.example.com/pre' };
+    expect(conversationsWebhookRestore(withPre, replaced).method).toBe('POST');
   });
 
   it('on POST, is registered as without one', () => {
@@ -344,7 +347,7 @@ describe('timerWorkspaceCheck', () => {
       title: 'AI answer timer',
       status: 'ok',
       detail:
-        `The timer workspace "OpenCX timers" (${TIMER_WS}) sends task.canceled to ${URL}: ` +
+        `The timer workspace ${TIMER_WS} sends task.canceled to ${URL}: ` +
         'an AI answer that has not come after 60 s hands the conversation to humans.',
       autoFixable: false,
     });
@@ -383,6 +386,21 @@ describe('timerWorkspaceCheck', () => {
         'Open the OpenCX settings and click Test & Save: ' +
         'it creates the "OpenCX timers" workspace, queue and workflow.',
     });
+  });
+
+  it("is a problem saving again fixes, never a replacement, when its timers go to another deployment's", () => {
+    const production = 'https://opencx-flex-prod-9876.twil.io/webhook?cv=20261205-3';
+    const theirs = timer({ eventCallbackUrl: production, eventsFilter: 'task.canceled' });
+    const check = timerWorkspaceCheck(config, theirs, VERSIONED);
+    expect(check).toMatchObject({
+      status: 'problem',
+      autoFixable: false,
+      detail: expect.stringContaining(
+        'another deployment of this integration (https://opencx-flex-prod-9876.twil.io/webhook)',
+      ),
+      fix: expect.stringMatching(/^Test & Save the settings again/),
+    });
+    expect(check).not.toHaveProperty('confirm');
   });
 
   it('sets an unset callback and adds task.canceled to a filter without it', () => {

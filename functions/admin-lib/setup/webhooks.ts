@@ -6,7 +6,13 @@ import {
   SUBSCRIBED_CONVERSATION_EVENTS,
   SUBSCRIBED_TASKROUTER_EVENTS,
 } from '../../bridge/events';
-import { type BridgeConfig, configVersionOf, pointsHere, withoutConfigVersion } from '../../common/config';
+import {
+  anotherDeployment,
+  type BridgeConfig,
+  configVersionOf,
+  pointsHere,
+  withoutConfigVersion,
+} from '../../common/config';
 import type { ConversationsWebhook, WorkspaceCallback } from '../../common/twilio';
 import { TIMER_EVENTS, TIMER_WORKSPACE_NAME } from '../timer-workspace';
 import { type Check, check, type CheckStatus, fine, fixable, listed, manual, type Verdict } from './check';
@@ -321,15 +327,19 @@ export function conversationsWebhookUpdate(
 /**
  * The Conversations webhook Uninstall puts back: `before` (as the integration found it), over a
  * pre-event webhook added since. The service has one Method and one event list for both: that
- * webhook keeps its Method and its events (pre-event ones `before` did not have). One there already
- * gets `before`'s Method back (an earlier version's Apply set POST under it).
+ * webhook keeps its Method and its events (pre-event ones `before` did not have). The one there at
+ * install gets `before`'s Method back (an earlier version's Apply set POST under it).
  */
 export function conversationsWebhookRestore<
   T extends { method: string | null; filters: string[]; preWebhookUrl?: string | null },
 >(before: T, current: ConversationsWebhook): T {
   if (!current.preWebhookUrl) return before;
   const added = current.filters.filter((event) => isPreEvent(event) && !before.filters.includes(event));
-  const hadOne = before.preWebhookUrl !== undefined ? !!before.preWebhookUrl : before.filters.some(isPreEvent);
+  // The same one as at install (an older backup did not record it: its pre-event events tell).
+  const hadOne =
+    before.preWebhookUrl !== undefined
+      ? before.preWebhookUrl === current.preWebhookUrl
+      : before.filters.some(isPreEvent);
   return {
     ...before,
     method: hadOne ? before.method : (current.method ?? before.method),
@@ -385,7 +395,18 @@ export function timerWorkspaceCheck(
         saveAgain,
       ),
     );
-  const name = `The timer workspace "${TIMER_WORKSPACE_NAME}" (${timer.sid})`;
+  const name = `The timer workspace ${timer.sid}`;
+  // Adopted by an earlier save from another deployment of the integration: its timers are that one's.
+  if (anotherDeployment(timer.callback.eventCallbackUrl, registeredUrl))
+    return verdict(
+      'problem',
+      manual(
+        `${name} sends its timers to another deployment of this integration ` +
+          `(${withoutConfigVersion(timer.callback.eventCallbackUrl)}), which uses it, ${stuck}`,
+        'Test & Save the settings again: this deployment then makes a timer workspace of its own. ' +
+          "Never point that workspace's callback here: the other deployment's timers would stop.",
+      ),
+    );
   if (!timer.workflowFound) {
     return verdict(
       'problem',

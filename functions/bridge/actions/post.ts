@@ -29,10 +29,10 @@ const ATTEMPTS = 3;
 export function ourMarker(message: {
   attributes: Record<string, unknown>;
   participantSid?: string;
-}): { role?: string; key?: string; parts?: unknown } | undefined {
+}): { role?: string; key?: string; parts?: unknown; sessionId?: unknown } | undefined {
   const marker = message.attributes.opencx;
   if (message.participantSid || !marker || typeof marker !== 'object') return undefined;
-  return marker as { role?: string; key?: string; parts?: unknown };
+  return marker as { role?: string; key?: string; parts?: unknown; sessionId?: unknown };
 }
 
 /**
