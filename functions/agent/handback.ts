@@ -62,6 +62,8 @@ export const handler = pluginEndpoint(
           alreadyHandedBack: true,
           message: result.reason,
           ...(result.wrapup ? { wrapup: result.wrapup } : {}),
+          // Not the AI: the agent's panel must not say the AI has the customer.
+          ...(result.elsewhere ? { heldByAnotherTask: true } : {}),
         };
       case 'refused':
         throw new AdminError(409, 'not_handed_off', result.reason);

@@ -21,6 +21,7 @@ export interface OpencxStrings {
   handbackDone: string;
   handbackDoneWrapUpYourself: string;
   handbackAlready: string;
+  handbackHeldElsewhere: string;
   handbackUnanswered: string;
   handbackEndChatWarning: string;
   handbackSendingAfterAccept: string;
@@ -363,6 +364,9 @@ export const strings: OpencxStrings = {
   handbackAlready:
     'This conversation was already handed back to the AI, which is answering the customer: End chat moves ' +
     "your task to wrap-up (the customer's chat stays open, with the AI); then complete it.",
+  handbackHeldElsewhere:
+    'Another agent has this conversation now (a transfer, or the AI handed it off again). Your task is in ' +
+    'wrap-up: complete it when you are done.',
   handbackUnanswered: 'The hand-back got no answer: the AI may have the customer after all, or no one does.',
   handbackEndChatWarning:
     "End chat was stopped: the AI may be answering this customer, and Flex's End chat would close the chat " +

@@ -978,6 +978,8 @@ describe('races', () => {
     await world.settle();
 
     expectMovedToWrapUp(ended, humanTaskSid, conversationSid, 'human');
+    // Not the AI: the panel must not tell the agent the AI has the customer.
+    expect(ended.body).toMatchObject({ heldByAnotherTask: true });
     expect(invitesSince(before)).toHaveLength(0);
   });
 

@@ -116,7 +116,7 @@ describe('one OpenCX key, driven past its budget', () => {
   /** A new conversation whose `question` OpenCX refuses once for its rate limit (a 20 s wait): resent later. */
   async function resendScheduled(greeting: string, question: string, retryAfterSeconds = 20) {
     await world.advance(60_000);
-    // Earlier tests' conversations (their re-offers) may have used this minute's budget.
+    // Earlier tests' conversations (their session closes, resends) may have used this minute's budget.
     world.opencx.resetRateLimits();
     const { conversationSid, taskSid } = await world.customerStartsConversation(greeting);
     world.opencx.faults.add({ method: 'POST', path: /\/send$/, status: 429, retryAfterSeconds, times: 1 });

@@ -49,7 +49,8 @@ export interface HandbackRequest {
 export type HandbackOutcome =
   | { outcome: 'handed-back'; invitedTaskSid?: string; wrapup: 'wrapup' | 'left-to-agent'; history: HistoryEntry[] }
   /** `wrapup`: whether the caller's task is now moved to wrap-up (none when another click began it just now). */
-  | { outcome: 'already'; reason: string; wrapup?: 'wrapup' | 'left-to-agent' }
+  /** `elsewhere`: another task of a human's holds the conversation, not the AI. */
+  | { outcome: 'already'; reason: string; wrapup?: 'wrapup' | 'left-to-agent'; elsewhere?: true }
   | { outcome: 'in-progress'; reason: string }
   | { outcome: 'refused'; reason: string }
   /** A transfer of the conversation waits for an agent: the colleague who accepts it holds it. */
@@ -98,7 +99,7 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
       (record.phase !== 'handoff' || record.handback?.fromTaskSid === task.sid)
     ) {
       const wrapup = await wrapUp(flexInteractionSid, flexInteractionChannelSid, task.sid, deps);
-      return { outcome: 'already', reason: 'Another task holds this conversation now', wrapup };
+      return { outcome: 'already', reason: 'Another task holds this conversation now', wrapup, elsewhere: true };
     }
     return { outcome: 'refused', reason: 'This conversation is not handed back to the AI' };
   }

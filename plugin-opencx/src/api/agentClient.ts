@@ -15,9 +15,16 @@ export type HandbackError = FunctionsError<HandbackField>;
 /**
  * `alreadyHandedBack`: another click (or another tab) handed it back first; nothing more happened.
  * `wrappedUp`: Flex moved the agent's task to wrap-up; false when the agent must do it.
+ * `heldByAnotherTask`: End chat found another agent's task holding the conversation, not the AI.
  */
 export type HandbackResult =
-  | { ok: true; alreadyHandedBack: boolean; wrappedUp: boolean; history: HistoryEntry[] }
+  | {
+      ok: true;
+      alreadyHandedBack: boolean;
+      wrappedUp: boolean;
+      history: HistoryEntry[];
+      heldByAnotherTask?: boolean;
+    }
   | { ok: false; error: HandbackError };
 
 export interface VerdictInput {
@@ -69,6 +76,7 @@ export function createAgentClient(options: FunctionsRequestOptions): AgentClient
         alreadyHandedBack: answer.body.alreadyHandedBack === true,
         wrappedUp: answer.body.wrapup === 'wrapup',
         history: readHistoryEntries(answer.body.history),
+        ...(answer.body.heldByAnotherTask === true && { heldByAnotherTask: true }),
       };
     },
 

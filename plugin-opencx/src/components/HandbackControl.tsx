@@ -19,6 +19,8 @@ import { useFocusAfterBusy } from './useFocusAfterBusy';
 export interface HandbackOutcome {
   already: boolean;
   wrappedUp: boolean;
+  /** Another agent's task holds the conversation now, not the AI (End chat after a later handoff). */
+  elsewhere?: boolean;
 }
 
 /** The answer kept for the task, with who holds the conversation now (the agent's task does not say). */
@@ -65,13 +67,20 @@ function stateOf(progress: HandbackProgress | undefined): State {
 export function HandbackDone({
   already,
   wrappedUp,
+  elsewhere,
   focusRef,
 }: HandbackOutcome & { focusRef?: React.Ref<HTMLDivElement> }): JSX.Element {
   return (
     <Box role="status" ref={focusRef} tabIndex={focusRef ? -1 : undefined}>
-      <Callout variant="success">
+      <Callout variant={elsewhere ? 'neutral' : 'success'}>
         <Text as="span">
-          {wrappedUp ? strings.handbackDone : already ? strings.handbackAlready : strings.handbackDoneWrapUpYourself}
+          {elsewhere
+            ? strings.handbackHeldElsewhere
+            : wrappedUp
+              ? strings.handbackDone
+              : already
+                ? strings.handbackAlready
+                : strings.handbackDoneWrapUpYourself}
         </Text>
       </Callout>
     </Box>

@@ -184,6 +184,7 @@ function rememberedProgress(taskSid: string | undefined): HandbackProgress | und
       step: 'done',
       already: progress.already === true,
       wrappedUp: progress.wrappedUp === true,
+      ...(progress.elsewhere === true && { elsewhere: true }),
       ...(history.length > 0 && { history }),
     };
   }
@@ -277,7 +278,7 @@ export function TaskHandback({
         )
       ) : showsDone && progress?.step === 'done' ? (
         // In wrap-up now, whoever moved the task there.
-        <HandbackDone already={progress.already} wrappedUp focusRef={done} />
+        <HandbackDone already={progress.already} elsewhere={progress.elsewhere} wrappedUp focusRef={done} />
       ) : progress?.step === 'sending' ? (
         <Text as="p" role="status" color="colorTextWeak">
           {strings.handbackSendingAfterAccept}
@@ -427,7 +428,13 @@ function keepConversationForAi(
       // The history the hand-back's answer gave stays: the agent's task does not carry its entry.
       const before = outcomes.get(taskSid);
       const history = before?.step === 'done' ? before.history : undefined;
-      outcomes.set(taskSid, { step: 'done', already: true, wrappedUp: true, ...(history && { history }) });
+      outcomes.set(taskSid, {
+        step: 'done',
+        already: true,
+        wrappedUp: true,
+        ...(result.heldByAnotherTask && { elsewhere: true }),
+        ...(history && { history }),
+      });
     } else outcomes.warnEndChat(taskSid);
   });
 }

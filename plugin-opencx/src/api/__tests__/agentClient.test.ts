@@ -61,6 +61,22 @@ describe('agent client: hand back', () => {
     expect(result).toMatchObject({ ok: true, alreadyHandedBack: false, wrappedUp: false });
   });
 
+  it("says when End chat found another agent's task holding the conversation, not the AI", async () => {
+    const body = { ok: true, handedBack: false, alreadyHandedBack: true, wrapup: 'wrapup', heldByAnotherTask: true };
+    const result = await createAgentClient({ baseUrl: BASE, fetch: answering(200, body) }).handBack('t', {
+      taskSid: TASK,
+      instruction: '',
+      wrapupOnly: true,
+    });
+    expect(result).toEqual({
+      ok: true,
+      alreadyHandedBack: true,
+      wrappedUp: true,
+      history: [],
+      heldByAnotherTask: true,
+    });
+  });
+
   it("passes the Functions' error on, with its field", async () => {
     const fetch = answering(400, {
       ok: false,

@@ -532,6 +532,30 @@ describe("Flex's End chat once the AI has the conversation again", () => {
     expect(handBack).toHaveBeenCalledTimes(2);
   });
 
+  test('says another agent has the conversation when End chat finds their task holding it, not the AI', async () => {
+    const taskSid = `WT${'d1'.repeat(16)}`;
+    handBack
+      .mockResolvedValueOnce(notMoved)
+      .mockResolvedValueOnce({
+        ...notMoved,
+        alreadyHandedBack: true,
+        wrappedUp: true,
+        heldByAnotherTask: true,
+      } as never);
+    const { rerender } = render(<Canvas task={handedOff(taskSid, 'Returns')} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+    await screen.findByRole('status');
+
+    expect(await endChat(taskSid)).toBe('stopped');
+    await waitFor(() => expect(handBack).toHaveBeenCalledTimes(2));
+    rerender(<Canvas task={{ ...handedOff(taskSid, 'Returns'), status: 'wrapping' }} />);
+    expect(screen.getByRole('status')).toHaveTextContent('Another agent has this conversation now');
+    expect(screen.getByRole('status')).not.toHaveTextContent('The AI has the conversation again');
+    expect(await endChat(taskSid)).toBe('ran');
+    expect(handBack).toHaveBeenCalledTimes(2);
+  });
+
   test("keeps the hand-back's history in the panel once End chat has moved the agent", async () => {
     const taskSid = `WT${'ce'.repeat(16)}`;
     const history = [
