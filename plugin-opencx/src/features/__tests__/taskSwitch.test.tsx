@@ -534,14 +534,8 @@ describe("Flex's End chat once the AI has the conversation again", () => {
 
   test('says another agent has the conversation when End chat finds their task holding it, not the AI', async () => {
     const taskSid = `WT${'d1'.repeat(16)}`;
-    handBack
-      .mockResolvedValueOnce(notMoved)
-      .mockResolvedValueOnce({
-        ...notMoved,
-        alreadyHandedBack: true,
-        wrappedUp: true,
-        heldByAnotherTask: true,
-      } as never);
+    const elsewhere = { ...notMoved, alreadyHandedBack: true, wrappedUp: true, heldByAnotherTask: true };
+    handBack.mockResolvedValueOnce(notMoved).mockResolvedValueOnce(elsewhere as never);
     const { rerender } = render(<Canvas task={handedOff(taskSid, 'Returns')} />);
     fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
     fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
