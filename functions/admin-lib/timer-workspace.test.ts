@@ -172,7 +172,7 @@ describe('ensureTimerWorkspace', () => {
       expect(dev.length).toBeLessThanOrEqual(64);
       expect(stage.length).toBeLessThanOrEqual(64);
       expect(dev).not.toBe(stage);
-      expect(dev).toMatch(/^OpenCX timers \(opencx-twilio-flex-contact-center-in… [0-9a-f]{10}\)$/);
+      expect(dev).toMatch(/^OpenCX timers \(opencx-twilio-flex-contact-center-\.\.\. [0-9a-f]{10}\)$/);
     });
 
     it('adopts one named "OpenCX timers" whose callback is unset or a URL of the admin\'s', async () => {

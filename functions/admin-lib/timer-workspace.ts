@@ -19,7 +19,7 @@ export function deploymentTimerWorkspaceName(webhookUrl: string): string {
   const named = `${TIMER_WORKSPACE_NAME} (${host})`;
   if (named.length <= 64) return named;
   const digest = createHash('sha256').update(host).digest('hex').slice(0, 10);
-  return `${TIMER_WORKSPACE_NAME} (${host.slice(0, 36)}… ${digest})`;
+  return `${TIMER_WORKSPACE_NAME} (${host.slice(0, 34)}... ${digest})`;
 }
 /** No worker has this attribute, so a timer task is never offered to anyone. */
 export const TIMER_TARGET_WORKERS = 'opencx_timer == true';

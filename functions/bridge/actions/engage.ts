@@ -44,8 +44,10 @@ type Engage = Extract<Decision, { action: 'engage' }>;
 /** How much history a first answer may carry: the newest customer messages that fit. */
 export const ENGAGE_HISTORY = { messages: 10, characters: 4000, scanned: 50 } as const;
 const SESSION_CREATE_MS = 3000;
-/** The agent's instruction to a resumed session, sent before the engage goes on. */
-const HANDBACK_NOTE_MS = 2000;
+/** Each of a resume's own OpenCX calls (the instruction, the previous session's close): the answer needs the rest. */
+const HANDBACK_STEP_MS = 1500;
+const handbackStepDeadline = (deps: BridgeDeps): Deadline =>
+  new Deadline(Math.max(0, Math.min(HANDBACK_STEP_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs)));
 
 /** OpenCX channel type for a Flex channelType. */
 export function opencxChannel(channelType: unknown): string {
@@ -192,14 +194,9 @@ export async function startSession(
       recording,
       deps.state.rememberSession(sessionId, d.conversationSid, d.taskSid),
       claiming,
-      // The session of the human's part.
+      // The session of the human's part: a close OpenCX is slow to answer is tried again by a timer.
       handback?.previousSessionId
-        ? closeSession(
-            handback.previousSessionId,
-            'closed_unresolved',
-            deps,
-            new Deadline(Math.max(0, deps.deadline.remaining() - deps.afterAnswerReserveMs)),
-          )
+        ? closeSession(handback.previousSessionId, 'closed_unresolved', deps, handbackStepDeadline(deps))
         : undefined,
       armIdleTimer(d.conversationSid, sessionId, d.attributes, deps, d.offeredAt),
     ]);
@@ -423,12 +420,9 @@ function tellCustomerOfHandback(
  * custom_data says it too). The engage waits for it before the record names the session.
  */
 async function tellAiOfHandback(sessionId: string, handback: Handback, deps: BridgeDeps): Promise<void> {
-  // A slow OpenCX leaves the AI without the note, not the engage without time.
-  const deadline = new Deadline(
-    Math.max(0, Math.min(HANDBACK_NOTE_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs)),
-  );
+  // A slow OpenCX leaves the AI without the note (or it lands late), not the engage without time.
   await deps.opencx
-    .sendAgentNote(sessionId, handbackNote(handback), undefined, deadline)
+    .sendAgentNote(sessionId, handbackNote(handback), undefined, handbackStepDeadline(deps))
     .catch((error: unknown) => deps.warn('could not tell the AI of the handback', { error: String(error), sessionId }));
 }
 
