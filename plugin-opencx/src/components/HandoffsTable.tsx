@@ -31,6 +31,8 @@ export interface HandoffsTableProps {
 }
 
 const ALL = '';
+/** The value of "No reason given" (a handoff's empty reason): not `ALL`'s. */
+const NO_REASON = '\u0000no-reason';
 
 export function HandoffsTable({
   handoffs,
@@ -95,12 +97,12 @@ export function HandoffsTable({
           <Label htmlFor={selectId}>{strings.insightsHandoffsReasonFilter}</Label>
           <Select
             id={selectId}
-            value={reason ?? ALL}
-            onChange={(event) => onReason(event.target.value === ALL ? null : event.target.value)}
+            value={reason === null ? ALL : reason || NO_REASON}
+            onChange={({ target: { value } }) => onReason(value === ALL ? null : value === NO_REASON ? '' : value)}
           >
             <Option value={ALL}>{strings.insightsHandoffsAllReasons}</Option>
             {options.map((option) => (
-              <Option key={option} value={option}>
+              <Option key={option} value={option || NO_REASON}>
                 {option || strings.insightsNoReason}
               </Option>
             ))}

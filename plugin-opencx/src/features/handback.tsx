@@ -405,8 +405,9 @@ function keepConversationForAi(
     }
     if (outcomes.endChatWarned(taskSid)) return;
     // A task the AI handed off may have been handed back from another tab (or browser): the Function knows.
+    // Not one that names no conversation to route back (a call the AI declined): nothing to ask.
     const guarded = outcomes.guardsEndChat(taskSid);
-    if (!guarded && !showsHandback(payload)) return;
+    if (!guarded && !(showsHandback(payload) && isRoutableConversation(payload.task?.attributes))) return;
     const before = JSON.stringify(outcomes.get(taskSid) ?? null);
     outcomes.askingForEndChat(taskSid, true);
     const result = await client

@@ -159,6 +159,21 @@ describe('insights view', () => {
     expect(row).toHaveTextContent(EARLY_TODAY.handoffs[0].taskSid);
   });
 
+  it('filters on "No reason given" (a handoff with no reason), apart from all reasons', async () => {
+    const month = sampleInsights('30d', NOW);
+    const unexplained = month.handoffs.slice(0, 3).map((handoff) => ({ ...handoff, reason: '' }));
+    const handoffs = [...unexplained, ...month.handoffs.slice(3)];
+    const topReasons = [{ reason: '', count: 3 }, ...month.topReasons.slice(0, 9)];
+    renderView(fakeInsightsClient(() => ({ ok: true, insights: { ...month, handoffs, topReasons } })));
+    await screen.findByRole('table');
+
+    const select = screen.getByLabelText('Reason') as HTMLSelectElement;
+    const noReason = within(select).getByRole('option', { name: 'No reason given' }) as HTMLOptionElement;
+    fireEvent.change(select, { target: { value: noReason.value } });
+    expect(select).toHaveDisplayValue('No reason given');
+    expect(handoffRows()).toHaveLength(3);
+  });
+
   it('counts the handoffs the list holds, not the conversations: one handed off twice is two', async () => {
     // 210 handoffs of 195 conversations: the latest 200 are listed, and ten more are not.
     const month = sampleInsights('30d', NOW);

@@ -794,6 +794,13 @@ describe("Flex's End chat once the AI has the conversation again", () => {
     expect(await endChatOn(task as never)).toBe('ran');
     expect(handBack).not.toHaveBeenCalled();
   });
+
+  test('on a handed-off task with no conversation to route back (a call the AI declined), asks nothing', async () => {
+    const call = { handedOff: true, handoffReason: 'Not a conversation', opencxDeclined: true, callSid: 'CA1' };
+    const task = { taskSid: `WT${'d2'.repeat(16)}`, status: 'accepted', attributes: call };
+    expect(await endChatOn(task as never)).toBe('ran');
+    expect(handBack).not.toHaveBeenCalled();
+  });
 });
 
 test("another plugin's replacement of the action that returns nothing still gives the Functions' answer", async () => {
