@@ -36,6 +36,12 @@ export function isHandedOff(attributes: unknown): boolean {
   return asAttributes(attributes)?.handedOff === true;
 }
 
+/** The task names a Conversations conversation (`CH…`); a call the AI declined names none. */
+export function namesConversation(attributes: unknown): boolean {
+  const conversationSid = asAttributes(attributes)?.conversationSid;
+  return typeof conversationSid === 'string' && conversationSid.startsWith('CH');
+}
+
 /**
  * The task is a Flex conversation the AI can be invited back into: its conversation and its Flex
  * interaction are named. A task the AI declined (a call) is handed off but has neither.
@@ -43,10 +49,7 @@ export function isHandedOff(attributes: unknown): boolean {
 export function isRoutableConversation(attributes: unknown): boolean {
   const a = asAttributes(attributes);
   return (
-    typeof a?.conversationSid === 'string' &&
-    a.conversationSid.startsWith('CH') &&
-    typeof a.flexInteractionSid === 'string' &&
-    typeof a.flexInteractionChannelSid === 'string'
+    namesConversation(a) && typeof a?.flexInteractionSid === 'string' && typeof a.flexInteractionChannelSid === 'string'
   );
 }
 

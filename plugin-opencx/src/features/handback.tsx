@@ -8,7 +8,7 @@ import { type AgentClient, createAgentClient, type HandbackError, type HandbackR
 import { HandbackControl, HandbackDone, type HandbackProgress } from '../components/HandbackControl';
 import { HandoffHistory } from '../components/HandoffHistory';
 import { type FunctionsClientOptions, functionsClient, FUNCTIONS_URL_SETTINGS } from '../config';
-import { isHandedOff, isRoutableConversation } from '../domain/handoff';
+import { isHandedOff, isRoutableConversation, namesConversation } from '../domain/handoff';
 import { type HistoryEntry, readHistory, readHistoryEntries } from '../domain/history';
 import { format, strings } from '../strings';
 import { type Followed, PerTask, useFollow } from './perTask';
@@ -405,9 +405,10 @@ function keepConversationForAi(
     }
     if (outcomes.endChatWarned(taskSid)) return;
     // A task the AI handed off may have been handed back from another tab (or browser): the Function knows.
-    // Not one that names no conversation to route back (a call the AI declined): nothing to ask.
+    // Not one that names no conversation (a call the AI declined): nothing to ask. The Function needs no more
+    // than its conversation (the record names the interaction), so neither does this.
     const guarded = outcomes.guardsEndChat(taskSid);
-    if (!guarded && !(showsHandback(payload) && isRoutableConversation(payload.task?.attributes))) return;
+    if (!guarded && !(showsHandback(payload) && namesConversation(payload.task?.attributes))) return;
     const before = JSON.stringify(outcomes.get(taskSid) ?? null);
     outcomes.askingForEndChat(taskSid, true);
     const result = await client

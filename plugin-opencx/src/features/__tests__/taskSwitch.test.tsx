@@ -795,6 +795,14 @@ describe("Flex's End chat once the AI has the conversation again", () => {
     expect(handBack).not.toHaveBeenCalled();
   });
 
+  test('on a handed-off task naming its conversation but not its interaction, still asks the Function', async () => {
+    const attributes = { handedOff: true, handoffReason: 'Returns', conversationSid: `CH${'d3'.repeat(16)}` };
+    const task = { taskSid: `WT${'d3'.repeat(16)}`, status: 'accepted', attributes };
+    handBack.mockResolvedValueOnce({ ok: false, error: { code: 'not_handed_off', message: 'Not the AI' } } as never);
+    expect(await endChatOn(task as never)).toBe('ran');
+    expect(handBack).toHaveBeenCalledWith('token-1', { taskSid: task.taskSid, instruction: '', wrapupOnly: true });
+  });
+
   test('on a handed-off task with no conversation to route back (a call the AI declined), asks nothing', async () => {
     const call = { handedOff: true, handoffReason: 'Not a conversation', opencxDeclined: true, callSid: 'CA1' };
     const task = { taskSid: `WT${'d2'.repeat(16)}`, status: 'accepted', attributes: call };
