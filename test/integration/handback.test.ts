@@ -983,6 +983,24 @@ describe('races', () => {
     expect(invitesSince(before)).toHaveLength(0);
   });
 
+  test('End chat after another task handed the conversation back to the AI: the AI has it, not an agent', async () => {
+    const { conversationSid, humanTaskSid } = await conversationWithAlice();
+    // The AI holds the conversation again, in the task another agent's hand-back made.
+    const item = locationOf(CONVERSATION_MAPS, conversationSid);
+    const record = world.conversationRecord(conversationSid)!;
+    world.sync.setMapItem(world.syncServiceSid, item, conversationSid, {
+      ...record,
+      phase: 'ai',
+      taskSid: `WT${'1'.repeat(32)}`,
+    });
+
+    const ended = await endChat(humanTaskSid);
+    await world.settle();
+
+    expectMovedToWrapUp(ended, humanTaskSid, conversationSid, 'ai');
+    expect(ended.body).not.toHaveProperty('heldByAnotherTask');
+  });
+
   test("End chat by the agent of a handoff whose accept is not recorded yet is Flex's own", async () => {
     const { conversationSid, humanTaskSid } = await conversationWithAlice();
     // Being handed off by an invite: the record names the task it left until the accept is recorded.

@@ -99,7 +99,14 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
       (record.phase !== 'handoff' || record.handback?.fromTaskSid === task.sid)
     ) {
       const wrapup = await wrapUp(flexInteractionSid, flexInteractionChannelSid, task.sid, deps);
-      return { outcome: 'already', reason: 'Another task holds this conversation now', wrapup, elsewhere: true };
+      // Humans hold it, or are being handed it; otherwise the AI has it (or is taking it) in a task of its own.
+      const elsewhere = record.phase === 'human' || record.phase === 'handoff';
+      return {
+        outcome: 'already',
+        reason: 'Another task holds this conversation now',
+        wrapup,
+        ...(elsewhere && { elsewhere: true as const }),
+      };
     }
     return { outcome: 'refused', reason: 'This conversation is not handed back to the AI' };
   }
