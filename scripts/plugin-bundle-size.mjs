@@ -5,8 +5,10 @@ import { gzipSync } from 'node:zlib';
 
 // 100 KiB until the supervisors' insights view (figures, charts, handoff table) added about 8 KiB;
 // its charts are drawn without a library. 110 KiB then, full at 109.97 KiB; back to 100 KiB once
-// react-spring left the bundle and src/ was no longer compiled to ES5 (88.02 KiB).
-const BUDGET_GZIP_BYTES = 100 * 1024;
+// react-spring left the bundle and src/ was no longer compiled to ES5 (88.02 KiB). 104 KiB since
+// the bundle reached 100 KiB (99.8 KiB, then the hand-back panel's "another agent has it" state and the
+// reason filter's own value): the growth from 88 KiB is the agent and admin views' messages and states.
+const BUDGET_GZIP_BYTES = 104 * 1024;
 const bundle = path.resolve(
   path.dirname(new URL(import.meta.url).pathname),
   '..',
