@@ -24,6 +24,7 @@ export interface OpencxStrings {
   handbackHeldElsewhere: string;
   handbackUnanswered: string;
   handbackEndChatWarning: string;
+  handbackEndChatHeldElsewhere: string;
   handbackSendingAfterAccept: string;
   handbackEndChatWaits: string;
   handbackEndChatChecking: string;
@@ -371,6 +372,10 @@ export const strings: OpencxStrings = {
   handbackEndChatWarning:
     "End chat was stopped: the AI may be answering this customer, and Flex's End chat would close the chat " +
     'for everyone. Your task could not be moved to wrap-up on its own. End chat again to close the chat ' +
+    'anyway, or ask a supervisor.',
+  handbackEndChatHeldElsewhere:
+    "End chat was stopped: another agent has this conversation now, and Flex's End chat would close the chat " +
+    'for them too. Your task could not be moved to wrap-up on its own. End chat again to close the chat ' +
     'anyway, or ask a supervisor.',
   handbackSendingAfterAccept: 'Handing the conversation back to the AI…',
   handbackEndChatWaits:

@@ -34,9 +34,12 @@ export const canHandBack = (props: TaskProps): boolean =>
  * the hand-back moves the task to wrap-up before it answers (the control goes with the accepted
  * reservation): its answer, a failure too, stays from here.
  */
+type EndChatWarning = 'ai' | 'elsewhere';
+
 export class HandbackOutcomes implements Followed {
   private readonly byTask = new PerTask<HandbackProgress>();
-  private readonly warned = new PerTask<boolean>();
+  /** End chat was stopped, the agent not moved to wrap-up: who may answer the customer (the AI, or another agent). */
+  private readonly warned = new PerTask<EndChatWarning>();
   /** End chat was pressed while the hand-back was on its way, and stopped: the agent is told why. */
   private readonly endChatHeld = new PerTask<boolean>();
   /** End chat asks the hand-back Function whether the AI has the conversation: the agent sees it is working. */
@@ -129,11 +132,16 @@ export class HandbackOutcomes implements Followed {
 
   /** End chat was stopped once, and the agent could not be moved to wrap-up: the next one goes on. */
   endChatWarned(taskSid: string | undefined): boolean {
-    return this.warned.get(taskSid) === true;
+    return this.warned.get(taskSid) !== undefined;
   }
 
-  warnEndChat(taskSid: string): void {
-    this.warned.set(taskSid, true);
+  /** What the stopped End chat says: the AI may be answering, or another agent holds the conversation. */
+  endChatWarning(taskSid: string | undefined): EndChatWarning | undefined {
+    return this.warned.get(taskSid);
+  }
+
+  warnEndChat(taskSid: string, warning: EndChatWarning = 'ai'): void {
+    this.warned.set(taskSid, warning);
   }
 }
 
@@ -217,6 +225,7 @@ export function TaskHandback({
   useFollow(outcomes);
   const progress = outcomes.get(task?.taskSid);
   const endChatStatus = outcomes.endChatStatus(task?.taskSid);
+  const endChatWarning = outcomes.endChatWarning(task?.taskSid);
   // The agent's task is not written again: the hand-back's answer says the AI holds the conversation now.
   const entries = (progress?.step === 'done' && progress.history) || readHistory(task?.attributes);
   const showsDone = !canHandBack({ task }) && progress?.step === 'done' && task?.status === 'wrapping';
@@ -253,9 +262,11 @@ export function TaskHandback({
           ) : null}
         </Box>
       </Box>
-      {outcomes.endChatWarned(task?.taskSid) && task?.status === 'accepted' ? (
+      {endChatWarning && task?.status === 'accepted' ? (
         <Alert variant="warning">
-          <Text as="span">{strings.handbackEndChatWarning}</Text>
+          <Text as="span">
+            {endChatWarning === 'elsewhere' ? strings.handbackEndChatHeldElsewhere : strings.handbackEndChatWarning}
+          </Text>
         </Alert>
       ) : null}
       {canHandBack({ task }) ? (
@@ -437,7 +448,7 @@ function keepConversationForAi(
         ...(result.heldByAnotherTask && { elsewhere: true }),
         ...(history && { history }),
       });
-    } else outcomes.warnEndChat(taskSid);
+    } else outcomes.warnEndChat(taskSid, result.ok && result.heldByAnotherTask ? 'elsewhere' : 'ai');
   });
 }
 

@@ -601,6 +601,18 @@ describe("Flex's End chat once the AI has the conversation again", () => {
     expect(handBack).toHaveBeenCalledTimes(2);
   });
 
+  test('says another agent has the chat when the Function found their task holding it', async () => {
+    const taskSid = `WT${'d4'.repeat(16)}`;
+    await handedBackNotMoved(taskSid);
+    handBack.mockResolvedValueOnce({ ...notMoved, alreadyHandedBack: true, heldByAnotherTask: true } as never);
+
+    expect(await endChat(taskSid)).toBe('stopped');
+
+    expect(await screen.findByText(/End chat was stopped: another agent has this conversation now/)).toBeVisible();
+    expect(screen.queryByText(/the AI may be answering/)).not.toBeInTheDocument();
+    expect(await endChat(taskSid)).toBe('ran');
+  });
+
   test('is guarded again after a new hand-back of the task', async () => {
     const taskSid = `WT${'c7'.repeat(16)}`;
     handBack.mockResolvedValueOnce({ ok: false, error: { code: 'timeout', message: 'No answer came' } } as never);
