@@ -630,6 +630,50 @@ describe('uninstall while another deployment of the integration serves the works
   });
 });
 
+describe("settings saved here before another deployment took the account's events (staging beside production)", () => {
+  const world = withWorld(uninstalledAccount);
+
+  test('the check and Apply leave its registrations to it, a confirmed replacement too', async () => {
+    await ok(world(), 'settings-save', {
+      opencxToken: DEFAULT_API_KEY,
+      workspaceSid: world().workspaceSid,
+      conversationsServiceSid: world().conversationsServiceSid,
+    });
+    // Production, saved on the same account before this deployment applied, applied first.
+    const production = 'https://opencx-flex-production-1234.twil.io/webhook?cv=20261205-3';
+    await world().client.taskrouter.v1.workspaces(world().workspaceSid).update({ eventCallbackUrl: production });
+    await world()
+      .client.conversations.v1.services(world().conversationsServiceSid)
+      .configuration.webhooks()
+      .update({ postWebhookUrl: production, filters: ['onMessageAdded'], method: 'POST' });
+
+    const checked = await ok(world(), 'setup-check');
+    for (const id of ['workspace_events', 'conversations_webhook']) {
+      const found = (checked.checks as (StepView & { autoFixable: boolean })[]).find((check) => check.id === id)!;
+      expect(found).toMatchObject({
+        status: 'problem',
+        autoFixable: false,
+        detail: expect.stringContaining(
+          'another deployment of this integration (https://opencx-flex-production-1234.twil.io/webhook)',
+        ),
+        fix: expect.stringMatching(/^Uninstall that deployment first/),
+      });
+      expect(found).not.toHaveProperty('confirm');
+    }
+
+    const applied = await ok(world(), 'setup-apply', {
+      humanQueueSid: world().humanQueueSid,
+      replaceCallbackUrl: 'true',
+    });
+    expect(stepStatuses(applied.steps)).toMatchObject({
+      workspace_events: 'skipped',
+      conversations_webhook: 'skipped',
+    });
+    expect(workspace(world()).eventCallbackUrl).toBe(production);
+    expect(conversationsWebhook(world()).postWebhookUrl).toBe(production);
+  });
+});
+
 describe("a save beside another deployment's timer workspace (production and staging on one account)", () => {
   const world = withWorld(uninstalledAccount);
 

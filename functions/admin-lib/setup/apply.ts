@@ -46,6 +46,12 @@ export interface ApplyPlanInput {
  */
 export type BackupWriter = (backup: ResourceBackup) => Promise<(written: boolean) => Promise<void>>;
 
+/** Why Apply leaves a registration of another deployment alone, confirmed or not. */
+const ANOTHER_DEPLOYMENT = (url: string): string =>
+  `another deployment of this integration (${withoutConfigVersion(url)}), which serves this account's ` +
+  'conversations with its own AI workers: left to it. Uninstall that deployment first; if it is gone, ' +
+  'clear this URL in the Twilio Console and apply setup again.';
+
 const write = (detail: string, backup: ResourceBackup, run: () => Promise<void>): StepPlan => ({
   kind: 'write',
   detail,
@@ -76,6 +82,9 @@ function workspaceCallbackStep(
             `(${withoutConfigVersion(current.eventCallbackUrl)}): left to it. ` +
             'Test & Save the settings again to make this deployment a timer workspace of its own.',
         );
+      // Even confirmed: that deployment's AI workers would keep taking chats nobody there hears of.
+      if (anotherDeployment(current.eventCallbackUrl, webhookUrl))
+        return skipped(`The events go to ${ANOTHER_DEPLOYMENT(current.eventCallbackUrl)}`);
       const update = workspaceCallbackUpdate(current, webhookUrl, replaceCallbackUrl, required);
       if (!update) {
         return current.eventCallbackUrl &&
@@ -111,6 +120,8 @@ function conversationsWebhookStep(input: ApplyPlanInput): SetupStep<Conversation
         const { detail, fix } = preWebhookMethodVerdict(serviceSid, current, webhookUrl);
         return skipped(`Not written. ${detail} ${fix}`);
       }
+      if (anotherDeployment(current.postWebhookUrl, webhookUrl))
+        return skipped(`The post-event webhook goes to ${ANOTHER_DEPLOYMENT(current.postWebhookUrl)}`);
       const update = conversationsWebhookUpdate(current, webhookUrl, replaceCallbackUrl);
       if (!update) {
         return current.postWebhookUrl &&

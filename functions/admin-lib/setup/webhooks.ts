@@ -121,6 +121,14 @@ function outdatedVerdict(what: string, current: string, webhookUrl: string): Ver
 
 function elsewhereVerdict(what: string, current: string, registeredUrl: string): Verdict {
   const webhookUrl = withoutConfigVersion(registeredUrl);
+  // Replacing it would leave that deployment's AI workers taking chats it never hears of.
+  if (anotherDeployment(current, registeredUrl))
+    return manual(
+      `${what} go to another deployment of this integration (${withoutConfigVersion(current)}), ` +
+        `not to this one (${webhookUrl}): the AI here never sees them. Apply leaves them to it.`,
+      'Uninstall that deployment first, or save this one with another workspace or Conversations service. ' +
+        'If that deployment is gone, clear its URL in the Twilio Console, then apply setup here.',
+    );
   return {
     detail:
       `${what} go to ${current}, not to this deployment (${webhookUrl}): ` +
