@@ -16,6 +16,7 @@ import {
 } from '../common/config';
 import { OpenCxError, type OpenCxOrg } from '../common/opencx-client';
 import { keyId } from '../common/opencx-rate-limit';
+import { canonicalLanguageTag } from '../bridge/customer-note';
 import { AdminError, internalError, invalidInput } from './admin-error';
 
 export const AI_WORKER_NAME = 'OpenCX AI';
@@ -397,15 +398,6 @@ export function translationsOverBudget(form: SaveForm, stored: Partial<ConfigDoc
       ? 'customerHandbackNoteTranslations'
       : 'customerHandoffNoteTranslations',
   );
-}
-
-function canonicalLanguageTag(tag: string): string | undefined {
-  try {
-    const [canonical] = Intl.getCanonicalLocales(tag.trim());
-    return canonical;
-  } catch {
-    return undefined;
-  }
 }
 
 function answerTimeout(text: string | undefined): number | undefined {

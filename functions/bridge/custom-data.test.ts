@@ -39,6 +39,13 @@ describe('flattenAttributes (task attributes → session custom_data)', () => {
     expect(flat.flex_long).toBe('y'.repeat(1000));
   });
 
+  it('never cuts an emoji in half: a lone surrogate is not valid text', () => {
+    const note = `${'x'.repeat(999)}😀 and more`;
+    const flat = flattenAttributes({ note });
+    expect(flat.flex_note).toBe('x'.repeat(999));
+    expect(() => encodeURIComponent(flat.flex_note as string)).not.toThrow();
+  });
+
   it('cuts a long JSON-encoded array to 1,000 characters too', () => {
     const flat = flattenAttributes({ history: Array.from({ length: 500 }, (_, i) => `message-${i}`) });
     expect(typeof flat.flex_history).toBe('string');

@@ -11,8 +11,7 @@ export function flattenAttributes(attributes: Record<string, unknown>, prefix = 
   const out: CustomData = {};
   const visit = (value: unknown, key: string): void => {
     if (value === null || value === undefined) return;
-    if (typeof value === 'string')
-      out[key] = value.length > MAX_VALUE_LENGTH ? value.slice(0, MAX_VALUE_LENGTH) : value;
+    if (typeof value === 'string') out[key] = value.length > MAX_VALUE_LENGTH ? cutAt(value, MAX_VALUE_LENGTH) : value;
     else if (typeof value === 'number') {
       if (Number.isFinite(value)) out[key] = value;
     } else if (typeof value === 'boolean') out[key] = value;
@@ -24,6 +23,12 @@ export function flattenAttributes(attributes: Record<string, unknown>, prefix = 
   };
   for (const [name, value] of Object.entries(attributes)) visit(value, `${prefix}_${sanitize(name)}`);
   return out;
+}
+
+/** Never half an emoji (a lone surrogate is invalid text OpenCX may refuse, and with it the session). */
+function cutAt(value: string, length: number): string {
+  const cut = value.slice(0, length);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
 function sanitize(name: string): string {

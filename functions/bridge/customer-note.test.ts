@@ -14,6 +14,17 @@ describe('customerNote at a handback (what the customer reads when the AI takes 
     expect(customerNote(settings, 'handoff', 'en')).toBe('Connecting you with a member of our team.');
   });
 
+  it("finds a translation saved under a replaced code's canonical tag when OpenCX says the old code", () => {
+    // A save stores `tl` as `fil` and `iw` as `he`, as Intl.getCanonicalLocales writes them.
+    const saved = {
+      ...settings,
+      customerHandbackNoteTranslations: { fil: 'Nandito ulit ang AI.', he: 'שוב עם ה-AI.' },
+    };
+    expect(customerNote(saved, 'handback', 'tl')).toBe('Nandito ulit ang AI.');
+    expect(customerNote(saved, 'handback', 'iw-IL')).toBe('שוב עם ה-AI.');
+    expect(customerNote(saved, 'handback', 'not a tag')).toBe("You're chatting with our AI assistant again.");
+  });
+
   it('is the translation for the language the handoff found, by full tag, then by primary subtag', () => {
     expect(customerNote(settings, 'handback', 'es-MX')).toBe('Vuelve a hablar con nuestro asistente de IA.');
     expect(customerNote(settings, 'handback', 'pt-br')).toBe('Olá de novo.');

@@ -47,9 +47,20 @@ export function customerNote(config: Partial<NoteSettings>, moment: NoteMoment, 
   const fields = SETTINGS[moment];
   const translations = (fields.translations && config[fields.translations]) ?? {};
   const lower = Object.fromEntries(Object.entries(translations).map(([tag, text]) => [tag.toLowerCase(), text]));
-  const tag = language.toLowerCase();
+  // Saved tags are canonical (`tl` is stored as `fil`, `iw` as `he`): OpenCX's is looked up the same way.
+  const tag = (canonicalLanguageTag(language) ?? language).toLowerCase();
   const translated = lower[tag] ?? lower[tag.split('-')[0]];
   return (translated ?? config[fields.note] ?? fields.default).trim();
+}
+
+/** The tag as `Intl` writes it (case, and replaced codes such as `iw` → `he`); undefined when it is none. */
+export function canonicalLanguageTag(tag: string): string | undefined {
+  try {
+    const [canonical] = Intl.getCanonicalLocales(tag.trim());
+    return canonical;
+  } catch {
+    return undefined;
+  }
 }
 
 const KEY_PREFIX: Record<NoteMoment, string> = { handoff: 'note', handback: 'backnote', 'idle-close': 'closenote' };
