@@ -74,6 +74,8 @@ export type Decision =
       reason: string;
       /** For the agent who gets the task: the handoff summary their panel shows. */
       summary: string;
+      /** When TaskRouter offered it: the handoff's time, the same for a repeated delivery of the offer. */
+      offeredAt?: number;
     }
   | { action: 'relay'; conversationSid: string; message: CustomerMessage }
   | { action: 'handoff'; conversationSid: string; request: HandoffRequest }
@@ -236,7 +238,11 @@ export const aiReservation: Listener<TaskRouterEvent> = {
       return ignore(`reservation for worker ${event.workerSid}, not the AI worker`);
     }
     const conversationSid = attributes.conversationSid;
-    const base = { taskSid: event.taskSid!, reservationSid: event.reservationSid! };
+    const base = {
+      taskSid: event.taskSid!,
+      reservationSid: event.reservationSid!,
+      ...(event.occurredAt !== undefined && { offeredAt: event.occurredAt }),
+    };
     if (attributes.handedOff === true) {
       return {
         action: 'decline',
@@ -263,7 +269,6 @@ export const aiReservation: Listener<TaskRouterEvent> = {
         conversationSid,
         ...base,
         attributes,
-        ...(event.occurredAt !== undefined && { offeredAt: event.occurredAt }),
       };
     // A late delivery of an offer of the task the conversation left when an agent handed it back:
     // taken for a new offer, it would move the AI's record off the task it now holds.
@@ -1260,6 +1265,14 @@ export function afterAnswer(answer: AiAnswer | undefined): AfterAnswer {
     };
   }
   return { next: 'reply', reply: answer.reply!, answerId: answer.answerId };
+}
+
+/**
+ * The AI's handoff, found by its last words posted while the handoff itself never took hold: OpenCX
+ * decided it (its summary and sentiment are looked up), and no later answer is posted as its last words.
+ */
+export function handoffAfterLastWords(): HandoffRequest {
+  return { reason: AI_REQUESTED_HANDOFF, byAi: true, inAnswer: true };
 }
 
 /** Told to the AI after a customer's text that came with a photo or a file, which it cannot see. */

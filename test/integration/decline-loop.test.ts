@@ -182,6 +182,27 @@ describe.each([
   },
 );
 
+// At-least-once delivery: the same offer twice at once. Both Functions read the task before either
+// wrote; each decline stamped its own time, so the second saw another handoff and wrote it again.
+test('a decline of an offer delivered twice at once writes one handoff', async () => {
+  Object.assign(world.twilio.switches, {
+    duplicateEvents: true,
+    concurrentEvents: true,
+    attributeUpdateCancelsReservation: false,
+  });
+  try {
+    await world.humanAgentLogsIn();
+    const taskSid = await createTask({ channelType: 'web', name: 'callback request' });
+
+    expectDeclinedOnceThenHumans(taskSid);
+    const history = world.task(taskSid).attributes.opencxHistory as { to: string }[];
+    expect(history.filter((entry) => entry.to === 'human')).toHaveLength(1);
+  } finally {
+    Object.assign(world.twilio.switches, { duplicateEvents: false, concurrentEvents: false });
+    finishTest(world);
+  }
+});
+
 // Before Apply puts the workflow's `handedOff == true` filter first (the setup check reports it), a
 // handed-off task still matches the AI's filter. A decline that rewrote the task's attributes routed
 // it again, to the AI again: a loop of Function invocations under either setting. The decline of a

@@ -47,9 +47,11 @@ export async function decline(d: Of<'decline'>, known: KnownRecord | undefined, 
   // to finish); another task (a new one for a conversation humans hold) is declined with its context.
   const pending = known?.record.handoff;
   const aiHandledIt = !!pending && known?.record.taskSid === d.taskSid;
+  // Stamped with the offer's time: a repeated delivery of the offer writes the same, and so nothing.
+  const declinedAt = d.offeredAt !== undefined ? new Date(d.offeredAt) : deps.now();
   const handoff = pending
     ? handoffAttributes({ ...pending, sessionId: known?.record.sessionId, at: new Date(pending.at) })
-    : handoffAttributes({ reason: AI_DECLINED, summary: d.summary, at: deps.now() });
+    : handoffAttributes({ reason: AI_DECLINED, summary: d.summary, at: declinedAt });
   const attributes =
     step === 'reject' ? {} : aiHandledIt ? handoff : { ...handoff, [DECLINED_ATTRIBUTE]: true as const };
   const released = await routeToHumans(task, [d.reservationSid], attributes, deps);
