@@ -1207,6 +1207,11 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     expect(timerToRearm(accepted, withTimer)).toEqual(timer);
     expect(decide(fired(timer), { config: withTimer, record: record('handoff') })).toEqual(ALICE_ACCEPTS);
     expect(timerToRearm(fired(timer), withTimer)).toEqual({ ...timer, rearmed: 2 });
+    // As patient as a customer's message: until then the AI may answer in the agent's chat.
+    expect([1, 2, 3, 4, 5, 6, 7].map((rearmed) => rearmDelaySeconds({ ...timer, rearmed }))).toEqual([
+      15, 15, 15, 60, 120, 300, 600,
+    ]);
+    expect(timerToRearm(fired({ ...timer, rearmed: 6 }), withTimer)).toEqual({ ...timer, rearmed: 7 });
     // The conversation moved on since (the AI again, a hand-back, its end): nothing to record.
     for (const moved of [record('ai'), record('handback'), undefined])
       expectAction(decide(fired(timer), { config: withTimer, record: moved }), 'ignore');

@@ -584,18 +584,19 @@ const REARMED_TIMERS = [
  * neither an answer nor a human. An AI worker a reservation timeout left unavailable is put back as
  * patiently: nothing else would, and up to 50 customers' slots wait on it. So is an offer to the AI:
  * given up, the new chat waits unanswered for the reservation's timeout (10 to 60 minutes), and it
- * is engaged only while its reservation is still offered. A human's accept decided again tries only
- * while it still says something of now. One that only cleans up after a task's end waits longer still.
+ * is engaged only while its reservation is still offered. So is a human's accept: until it is
+ * recorded, a record that still gives the AI the task (a handoff whose Sync write failed) lets the AI
+ * answer in the agent's chat; decided again, it acts only while the conversation is still being handed
+ * off or the AI's on that task. One that only cleans up after a task's end waits longer still.
  */
 const CUSTOMER_BACKOFF = [15, 15, 15, 60, 120, 300, 600];
-const EVENT_BACKOFF = [15, 15, 15];
 const CLEANUP_BACKOFF = [15, 60, 300, 900, 3600, 14_400];
 const REARM_BACKOFF_SECONDS: Record<(typeof REARMED_TIMERS)[number], readonly number[]> = {
   answer: CUSTOMER_BACKOFF,
   resend: CUSTOMER_BACKOFF,
   handback: CUSTOMER_BACKOFF,
   offer: CUSTOMER_BACKOFF,
-  accepted: EVENT_BACKOFF,
+  accepted: CUSTOMER_BACKOFF,
   'restore-worker': CUSTOMER_BACKOFF,
   idle: CLEANUP_BACKOFF,
   end: CLEANUP_BACKOFF,

@@ -354,6 +354,34 @@ test('an engage whose session write landed but lost every answer, its handoff fa
   expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
 });
 
+test("the AI's goodbye posted while its handoff failed: the watchdog hands off rather than see an answer", async () => {
+  world.opencx.ai.setDefault('Hello! How can I help?');
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+  world.opencx.ai.reply({
+    type: 'handoff',
+    summary: 'Wants a refund',
+    sentiment: 'angry',
+    content: 'Connecting you with a colleague now.',
+  });
+  // Sync refuses the handoff's phase write and TaskRouter the read of the task: the goodbye is in,
+  // the handoff never took hold.
+  const recordItem = /\/Maps\/opencx_conversations_\d+\/Items\/CH[0-9a-f]{32}$/;
+  world.twilio.addFault({ method: 'POST', path: recordItem, form: /"phase":"handoff"/, status: 500 });
+  world.twilio.addFault({ method: 'GET', path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}', status: 500 });
+  await world.customerSays(conversationSid, 'I want a refund');
+  world.twilio.clearFaults();
+  expect(world.postedAsAi(conversationSid).map((m) => m.body)).toContain('Connecting you with a colleague now.');
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+  expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+
+  await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
+  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffSummary: 'Wants a refund' });
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+  const bodies = world.transcript(conversationSid).map((m) => m.body);
+  expect(bodies.filter((body) => body === 'Connecting you with a colleague now.')).toHaveLength(1);
+  expect(bodies.at(-1)).toBe(CUSTOMER_HANDOFF_NOTE);
+});
+
 test.each([true, false])(
   'an offer decided again by its timer after the task went to humans leaves the AI silent (update cancels: %s)',
   async (updateCancels) => {

@@ -1,5 +1,5 @@
 import type { ConversationMessage } from '../../common/twilio';
-import { answeredAfter, rearmBudgetMs } from './answer';
+import { answeredAfter, lastWordsAfter, rearmBudgetMs } from './answer';
 
 const msg = (sid: string, role?: string): ConversationMessage => ({
   sid,
@@ -35,6 +35,21 @@ describe('answeredAfter (the watchdog: did the AI answer the message it owes?)',
   test('a message scrolled out of the page: any AI answer on the page counts', () => {
     expect(answeredAfter([msg('IM9'), msg('IM8', 'ai')], 'IM2')).toBe(true);
     expect(answeredAfter([msg('IM9'), msg('IM8')], 'IM2')).toBe(false);
+  });
+});
+
+describe("lastWordsAfter (the watchdog: was the AI's answer its goodbye at a handoff?)", () => {
+  const goodbye = (sid: string, sessionId: string) => ({
+    ...msg(sid, 'ai'),
+    attributes: { opencx: { role: 'ai', key: `ans_${sessionId}_m1`, sessionId, lastWords: true } },
+  });
+
+  test("this session's last words after the message count; an answer or another session's goodbye does not", () => {
+    expect(lastWordsAfter([goodbye('IM3', 's2'), msg('IM2')], 'IM2', 's2')).toBe(true);
+    expect(lastWordsAfter([msg('IM3', 'ai'), msg('IM2')], 'IM2', 's2')).toBe(false);
+    // Before a hand-back: the session the AI resumed in has not said goodbye.
+    expect(lastWordsAfter([goodbye('IM3', 's1'), msg('IM2')], 'IM2', 's2')).toBe(false);
+    expect(lastWordsAfter([msg('IM3'), msg('IM2'), goodbye('IM1', 's2')], 'IM2', 's2')).toBe(false);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   type AfterAnswer,
   afterAnswer,
   aiUnavailable,
+  handoffAfterLastWords,
   attachmentHandoff,
   type Decision,
   engageWatchdog,
@@ -285,7 +286,7 @@ export async function postClaimedAnswer(
     !(await deps.state.claimFarewell(conversationSid, key, current.known).catch(() => true))
   )
     return 'late';
-  const outcome = await postAiReply(conversationSid, answer.text, key, sessionId, deps);
+  const outcome = await postAiReply(conversationSid, answer.text, key, sessionId, deps, options.lastWords);
   if (outcome === 'posted') return 'posted';
   // Twilio may have taken it: given back, the claim would let OpenCX's webhook post it a second time.
   if (outcome === 'unknown') return 'uncertain';
@@ -595,6 +596,10 @@ export async function checkAnswered(
     if (sent) return sent;
   }
   if (answeredAfter(newestFirst, messageSid)) {
+    // The AI's goodbye answered it, but its handoff never took hold (the conversation is still the
+    // AI's): the customer was told a human is coming.
+    if (known.record.phase === 'ai' && lastWordsAfter(newestFirst, messageSid, sessionId))
+      return handOff(conversationSid, known, handoffAfterLastWords(), deps, { watchdog: true });
     const message = newestFirst.find((m) => m.sid === messageSid);
     const body = message?.body;
     // The history read leaves time for what a miss needs: the resend, or the handoff.
@@ -714,6 +719,16 @@ async function sendUnsent(
 
 /** When the customer wrote a message (Twilio's clock), if Twilio said. */
 const writtenAt = (message: ConversationMessage): number | undefined => message.sentAt || undefined;
+
+/** Whether the AI's last words before a handoff, in this session, follow `messageSid` (messages newest first). */
+export function lastWordsAfter(newestFirst: ConversationMessage[], messageSid: string, sessionId: string): boolean {
+  for (const message of newestFirst) {
+    if (message.sid === messageSid) return false;
+    const marker = ourMarker(message);
+    if (isWholeAnswer(marker) && marker?.lastWords === true && marker.sessionId === sessionId) return true;
+  }
+  return false;
+}
 
 /**
  * Whether an AI message follows `messageSid` (messages newest first). Order, not clocks: our

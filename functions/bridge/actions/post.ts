@@ -20,6 +20,8 @@ export interface OurMessage {
   sessionId?: string;
   /** A reply in parts: how many (each part's key ends with `#` and its number). */
   parts?: number;
+  /** The AI's last words at a handoff: a watchdog finding them while the AI still holds the conversation hands off. */
+  lastWords?: true;
 }
 
 const RECENT_MESSAGES = 20;
@@ -29,10 +31,10 @@ const ATTEMPTS = 3;
 export function ourMarker(message: {
   attributes: Record<string, unknown>;
   participantSid?: string;
-}): { role?: string; key?: string; parts?: unknown; sessionId?: unknown } | undefined {
+}): { role?: string; key?: string; parts?: unknown; sessionId?: unknown; lastWords?: unknown } | undefined {
   const marker = message.attributes.opencx;
   if (message.participantSid || !marker || typeof marker !== 'object') return undefined;
-  return marker as { role?: string; key?: string; parts?: unknown; sessionId?: unknown };
+  return marker as { role?: string; key?: string; parts?: unknown; sessionId?: unknown; lastWords?: unknown };
 }
 
 /**
@@ -179,6 +181,7 @@ export async function postAiReply(
   answerKey: string,
   sessionId: string | undefined,
   deps: BridgeDeps,
+  lastWords = false,
 ): Promise<PostOutcome | 'partial'> {
   const parts = replyParts(reply);
   // A delivery that posted the first parts and then failed gave its claim back for OpenCX's retry:
@@ -193,7 +196,13 @@ export async function postAiReply(
   for (const [index, part] of parts.entries()) {
     const key = parts.length === 1 ? answerKey : `${answerKey}#${index + 1}`;
     if (inConversation.has(key)) continue;
-    const marker = { role: 'ai' as const, key, sessionId, ...(parts.length > 1 && { parts: parts.length }) };
+    const marker: OurMessage = {
+      role: 'ai',
+      key,
+      sessionId,
+      ...(parts.length > 1 && { parts: parts.length }),
+      ...(lastWords && { lastWords: true }),
+    };
     const outcome = await postOnceOutcome(conversationSid, part, marker, deps);
     if (outcome !== 'posted') return index > 0 ? 'partial' : outcome;
   }
