@@ -142,19 +142,19 @@ export const handler: WebhookHandler = async (context, event, callback) => {
         known?.record.config === undefined
           ? timersFor(bridgeEvent, retry.twilio.taskrouter, deploymentUrl(context.DOMAIN_NAME, WEBHOOK_PATH))
           : undefined;
+      // A slow Sync must not spend the timer's budget: past a short wait, the settings read last.
+      const last = retry.state.lastKnownConfig();
       config =
         known?.record.config ??
-        (await retry.state.loadConfig({ version }).catch(() => {
-          const last = retry.state.lastKnownConfig();
-          // Only for an event they would let through: a save may have moved the workspace since.
-          return last && !checkOrigin(bridgeEvent, last, context.ACCOUNT_SID) ? last : undefined;
-        }));
+        (await quickly(retry.state.loadConfig({ version }), CONFIG_LOOKUP_MS)) ??
+        // Only for an event they would let through: a save may have moved the workspace since.
+        (last && !checkOrigin(bridgeEvent, last, context.ACCOUNT_SID) ? last : undefined);
       if (!config && byName) timers = await quickly(byName, TIMERS_LOOKUP_MS);
     }
     const timed = config?.timerWorkspaceSid && config.timerWorkflowSid ? config : undefined;
     // Where the failure left the conversation (a handoff begun) sets how soon the watchdog looks.
     const looked =
-      retry && timed && bridgeEvent.surface === 'conversations'
+      retry && (timed ?? timers) && bridgeEvent.surface === 'conversations'
         ? await quickly(retry.state.conversation(bridgeEvent.conversationSid).then((now) => ({ now })))
         : undefined;
     const now = looked?.now;
@@ -168,10 +168,11 @@ export const handler: WebhookHandler = async (context, event, callback) => {
       { decidedOn: decidedOn?.record, now: now?.record, unread: !recordRead && looked === undefined },
       config,
     );
-    if (retry && timed && watchdog) {
+    const watchdogHome = timed ?? timers;
+    if (retry && watchdogHome && watchdog) {
       const timerSid = await rearmTimer(
         retry.twilio.taskrouter,
-        timed,
+        watchdogHome,
         watchdog.attributes,
         watchdog.afterSeconds,
       ).catch(() => undefined);
@@ -213,19 +214,28 @@ export const handler: WebhookHandler = async (context, event, callback) => {
   }
 };
 
+/** How long a failed event waits for the settings, so a slow Sync leaves its timer the rest of the budget. */
+const CONFIG_LOOKUP_MS = 300;
 /** How long a failed event waits for the timer workspace to be found by its name, after its settings read failed. */
 const TIMERS_LOOKUP_MS = 300;
 /** The timer workspace this container found by its name: it does not move. */
 let timersFound: TimerSettings | undefined;
 type TimerWorkspaceLookup = Pick<TaskRouterApi, 'findWorkspaceByName' | 'listWorkflowRouting'>;
 
-/** The timer workspace found by its name, for a TaskRouter event that may need a timer; undefined for others. */
+/**
+ * The timer workspace found by its name, for an event that may need a timer (a TaskRouter event, or
+ * a participant's message: its watchdog); undefined for others.
+ */
 function timersFor(
   event: BridgeEvent,
   taskrouter: TimerWorkspaceLookup,
   webhookUrl: string,
 ): Promise<TimerSettings | undefined> | undefined {
-  if (event.surface !== 'taskrouter' || (event.type === 'reservation.created' && !event.workerIsAi)) return undefined;
+  const timerless =
+    event.surface === 'conversations'
+      ? !event.message?.participantSid
+      : event.type === 'reservation.created' && !event.workerIsAi;
+  if (timerless) return undefined;
   if (timersFound) return Promise.resolve(timersFound);
   return timersByName(taskrouter, webhookUrl).then(
     (found) => {

@@ -504,6 +504,8 @@ export interface WatchedSend {
    * again to find it in, it waits for no answer twice.
    */
   awaitedAnswer?: string;
+  /** OpenCX's rate limit refused this watchdog's look at its history once: the next refusal counts as before. */
+  historyLimited?: boolean;
 }
 
 const WATCHED_SEND_FLAGS = [
@@ -514,6 +516,7 @@ const WATCHED_SEND_FLAGS = [
   'parked',
   'queued',
   'unread',
+  'historyLimited',
 ] as const satisfies (keyof WatchedSend)[];
 
 /** A watchdog timer (a task in our own timer workspace) expired: did the AI answer in time? */
@@ -677,9 +680,11 @@ export function watchdogAfterFailure(
   config: BridgeConfig | undefined,
 ): { attributes: FlexTaskAttributes; afterSeconds?: number } | undefined {
   const current = record.now ?? record.decidedOn;
-  if (event.surface !== 'conversations' || !event.message || !config) return undefined;
+  if (event.surface !== 'conversations' || !event.message) return undefined;
+  // A participant's message is never ours: told without the settings (a container with Sync down read none).
+  const fromCustomer = !!event.message.participantSid || (!!config && isFromCustomer(event.message, config));
   // Whether the AI holds the conversation is unknown: the watchdog looks soon, once the record reads.
-  if (!current && record.unread && isFromCustomer(event.message, config))
+  if (!current && record.unread && fromCustomer)
     return {
       attributes: {
         opencxTimer: 'answer',
@@ -688,7 +693,7 @@ export function watchdogAfterFailure(
         unread: true,
       },
     };
-  if (!current) return undefined;
+  if (!current || !config) return undefined;
   const action = decision?.action;
   if (action !== 'relay' && action !== 'handoff' && action !== 'finish-handoff') return undefined;
   // Decided while the session was being made: the message may not have been left for the engage.

@@ -325,7 +325,32 @@ test('a rotated OpenCX key applies from the next event: no handoff', async () =>
 });
 
 // A Function process that has read no settings (every invocation here is one) cannot take the timer
-// workspace from them: it finds the one the save made by its name.
+// workspace from them: it finds the one the save made by its name. So does a customer's message's watchdog.
+test('a message met by a Sync outage, in a process that read no settings: its watchdog sends it', async () => {
+  world.opencx.ai.reply('Hello!');
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+  world.opencx.ai.reply('Your order ships tomorrow.');
+  // Neither the conversation's record (with its copy of the settings) nor the settings can be read.
+  world.twilio.addFault({ method: 'GET', product: 'sync', path: /\/Documents\/opencx_config$/, status: 500 });
+  world.twilio.addFault({
+    method: 'GET',
+    product: 'sync',
+    path: /\/Maps\/opencx_conversations_\d+\/Items\/CH[0-9a-f]{32}$/,
+    status: 500,
+  });
+  try {
+    await world.customerSays(conversationSid, 'Where is my order?');
+  } finally {
+    world.twilio.clearFaults();
+  }
+  expect(aiMessages(conversationSid).map((m) => m.body)).toEqual(['Hello!']);
+
+  await world.advance(16_000);
+  expect(aiMessages(conversationSid).map((m) => m.body)).toEqual(['Hello!', 'Your order ships tomorrow.']);
+  expect(world.contactMessages(world.sessionFor(conversationSid)!.id)).toEqual(['Hi', 'Where is my order?']);
+  expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+});
+
 test("a new chat's offer met by a Sync outage, in a process that read no settings: a timer retries it", async () => {
   world.opencx.ai.reply('Hello! Sorry for the wait.');
   world.twilio.addFault({ method: 'GET', product: 'sync', path: /\/Documents\/opencx_config$/, status: 500 });

@@ -1097,6 +1097,31 @@ describe('answers lost on the way back', () => {
     expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
   });
 
+  test("OpenCX took the message, answered 502, its rate limit refused the watchdog's look: looked again", async () => {
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', after: 502, times: 1 });
+    world.opencx.ai.reply('The one answer');
+    // In a rate-limit episode: the relay's look and the watchdog's first are refused.
+    const history = '/chat/sessions/:id/history';
+    world.opencx.faults.add({ method: 'GET', path: history, status: 429, retryAfterSeconds: 30 });
+    await world.customerSays(conversationSid, 'Question OpenCX took before its 502');
+    world.opencx.ai.reply('An answer to the same question again');
+
+    await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
+    world.opencx.faults.clear();
+    await world.advance(61_000);
+
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    expect(
+      world.contactMessages(sessionId).filter((text) => text === 'Question OpenCX took before its 502'),
+    ).toHaveLength(1);
+    expect(aiMessages(conversationSid).map((m) => m.body)).toContain('The one answer');
+    expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('An answer to the same question again');
+    expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+    // The watchdog, and its one more look after the rate limit.
+    expect(timerTasks(conversationSid).map((timer) => timer.attributes.historyLimited === true)).toEqual([false, true]);
+  });
+
   // OpenCX answered 502 without taking the message and its history could not be read; it answered the next one.
   test.each([
     ['', false],

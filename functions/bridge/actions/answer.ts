@@ -501,6 +501,9 @@ async function decideUnread(
   return awaitAnswer(conversationSid, known, message.sid, deps, { unreadFailed: true }, { resent: true });
 }
 
+/** When a watchdog looks at OpenCX's history again after its rate limit refused the look (seconds, at least). */
+const HISTORY_LOOK_AGAIN_SECONDS = 60;
+
 /** Arms a timer to try again, `attributes` as `timerToRearm` gave them; by default it fires after a short wait. */
 export async function rearmTimer(
   taskrouter: BridgeDeps['twilio']['taskrouter'],
@@ -604,14 +607,31 @@ export async function checkAnswered(
     const body = message?.body;
     // The history read leaves time for what a miss needs: the resend, or the handoff.
     const historyDeadline = new Deadline(Math.max(0, deps.deadline.remaining() - 2 * deps.afterAnswerReserveMs));
+    let limited: OpenCxError | undefined;
     const reached =
       body && !stillWorking
         ? await deps.opencx
             .historyHasContactText(sessionId, body, historyDeadline, undefined, message && writtenAt(message))
-            .catch(() => undefined)
+            .catch((error: unknown) => {
+              if (error instanceof OpenCxError && error.status === 429) limited = error;
+              return undefined;
+            })
         : true;
     // Unreadable (failed, or too long to read): missing only when the send may have failed.
     if (reached === true || (reached === undefined && !sendFailed)) return { outcome: 'answered-in-time', sessionId };
+    // Refused for OpenCX's rate limit, as most requests are in an episode: that says nothing of the send.
+    // Looked at once more after it, rather than send the message twice or hand off an AI that answered.
+    if (limited && !send.historyLimited) {
+      const after = Math.max(HISTORY_LOOK_AGAIN_SECONDS, Math.ceil((limited.retryAfterMs ?? 0) / 1000));
+      const again = { ...send, historyLimited: true };
+      const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, again, deps, deps.twilio, after);
+      return {
+        outcome: 'deferred',
+        sessionId,
+        reason: "OpenCX's rate limit refused the look at its history; it looks again after it",
+        timerSid,
+      };
+    }
     if (!resent) {
       // Claimed: two deliveries of the timer's event must not both send it (OpenCX would answer twice).
       const resend = `watchdog_resend_${messageSid}`;
