@@ -268,6 +268,38 @@ test('a reservation timeout puts the second pool worker back to Available; the c
   }
 });
 
+// Whether TaskRouter moves the worker before or after it sends reservation.timeout is not documented.
+test('an AI worker moved to the timeout activity only after its timeout event is put back 15 s later', async () => {
+  const world = await World.start({
+    runtimeMode: 'warm',
+    aiReservationTimeout: AI_TIMEOUT_SECONDS,
+    // The worker stays Available through the event; the test moves it afterwards, as TaskRouter late.
+    switches: { timeoutActivityWhenMultitasking: false },
+  });
+  try {
+    const [worker] = world.aiWorkerSids;
+    const workspace = world.taskrouter.workspace(world.workspaceSid);
+    const activityOf = () =>
+      world.taskrouter.findActivity(workspace, world.taskrouter.getWorker(world.workspaceSid, worker).activitySid)!;
+    world.opencx.ai.reply('Hello!');
+    const { taskSid } = await world.customerStartsConversation('Hi');
+    await world.advance((AI_TIMEOUT_SECONDS + 1) * 1000);
+    expect(world.reservations(taskSid).some((r) => r.status === 'timeout')).toBe(true);
+    expect(activityOf().friendlyName).toBe('Available');
+
+    await world.client.taskrouter.v1
+      .workspaces(world.workspaceSid)
+      .workers(worker)
+      .update({ activitySid: workspace.timeoutActivitySid });
+    expect(activityOf().available).toBe(false);
+    await world.advance(16_000);
+    expect(activityOf().friendlyName).toBe('Available');
+    expect(world.twilio.violations).toEqual([]);
+  } finally {
+    await world.stop();
+  }
+});
+
 // The bridge serves the saved workspace's events only: an AI worker left Available in the previous
 // workspace would take its conversations and never answer them.
 test('a save that changes the workspace closes the AI workers of the one it left, each deleted once idle', async () => {
@@ -585,6 +617,43 @@ describe('a first Test & Save while the workspace events do not come here yet', 
   test('Undo takes the events away and puts the AI workers back as Apply found them', async () => {
     await call('setup-undo');
     expect(availability()).toEqual([false, false]);
+  });
+
+  test('Undo after a larger pool was saved sets the workers added since unavailable too', async () => {
+    await call('setup-apply', { humanQueueSid: world.humanQueueSid });
+    const before = world.aiWorkers().map((worker) => worker.sid);
+    // The events come here: the save opens the workers it adds at once.
+    await call('settings-save', {
+      workspaceSid: world.workspaceSid,
+      conversationsServiceSid: world.conversationsServiceSid,
+      aiAuthorName: AI_AUTHOR,
+      aiPeakConversations: '150',
+    });
+    const added = world.aiWorkers().filter((worker) => !before.includes(worker.sid));
+    expect(added).toHaveLength(1);
+    expect(availability()).toEqual([true, true, true]);
+
+    const undone = await call('setup-undo');
+    expect(world.taskrouter.workspace(world.workspaceSid).eventCallbackUrl ?? '').toBe('');
+    // Left Available, the worker added since would be offered chats no event tells any Function of.
+    expect(availability()).toEqual([false, false, false]);
+    expect(
+      (undone.steps as { title: string; status: string; detail: string }[]).find(
+        (s) => s.title === 'AI workers added since that Apply',
+      ),
+    ).toMatchObject({ status: 'applied', detail: expect.stringContaining(added[0].sid) });
+    expect(undone.complete).toBe(true);
+
+    // Apply opens them all again; the save back to 100 drains the third.
+    await call('setup-apply', { humanQueueSid: world.humanQueueSid });
+    expect(availability()).toEqual([true, true, true]);
+    await call('settings-save', {
+      workspaceSid: world.workspaceSid,
+      conversationsServiceSid: world.conversationsServiceSid,
+      aiAuthorName: AI_AUTHOR,
+      aiPeakConversations: '100',
+    });
+    await call('setup-undo');
   });
 
   test('Undo after a smaller pool was saved restores the worker left and is not stuck on the one gone', async () => {

@@ -249,22 +249,32 @@ async function undo(call: Call): Promise<Record<string, unknown>> {
   const routesToAi = await stillRoutesToAi(call, config, unrestored);
   // What chats the workflow routes to the AI need: the events here, and AI workers that serve.
   const servesAi = (backup: Backup): boolean => takesEventsAway(backup) || backup.kind === 'ai_workers';
-  const steps = [
-    ...workflowSteps,
-    ...(await Promise.all(
-      others
-        .filter((resource) => resource.backup.kind !== 'workflow')
-        .map((resource) =>
-          keep && takesEventsAway(resource.backup)
-            ? kept(resource.backup, timers, KEPT_FOR_CONVERSATIONS)
-            : routesToAi && servesAi(resource.backup)
-              ? kept(resource.backup, timers, KEPT_FOR_WORKFLOW)
-              : undoResource(call, resource, version, timers),
-        ),
-    )),
-  ];
+  const rest = others.filter((resource) => resource.backup.kind !== 'workflow');
+  const restSteps = await Promise.all(
+    rest.map((resource) =>
+      keep && takesEventsAway(resource.backup)
+        ? kept(resource.backup, timers, KEPT_FOR_CONVERSATIONS)
+        : routesToAi && servesAi(resource.backup)
+          ? kept(resource.backup, timers, KEPT_FOR_WORKFLOW)
+          : undoResource(call, resource, version, timers),
+    ),
+  );
+  const steps = [...workflowSteps, ...restSteps];
   const queueSteps = await Promise.all(queues.map((resource) => undoResource(call, resource, version, timers)));
   steps.push(...queueSteps);
+  // The workspace's events no longer come here: pool workers that backup does not put back (a save
+  // since added them, open) would take chats nobody answers until their reservations time out.
+  const eventsTaken = rest.some(
+    ({ backup }, i) =>
+      backup.kind === 'workspace_callback' &&
+      backup.workspaceSid === config?.workspaceSid &&
+      takesEventsAway(backup) &&
+      restSteps[i].status === 'applied',
+  );
+  if (config && eventsTaken) {
+    const parked = await parkWorkersAddedSince(call, config, rest);
+    if (parked) steps.push(parked);
+  }
   const state = new BridgeState(call.twilio.sync, syncServiceSid(call.context));
   const createdQueue = queueSteps.some((step) => step.status === 'applied')
     ? (await state.storedConfig())?.aiQueueCreatedSid
@@ -291,6 +301,58 @@ async function undo(call: Call): Promise<Record<string, unknown>> {
     ...undoableOf(restored ? applies.at(-2) : last),
     ...(await checksAfterWrite(call, form)),
   };
+}
+
+/**
+ * After an Undo took the workspace's events away: each Available pool worker the Apply's backup does
+ * not put back (a save since added it, open, as events came here) goes to the workspace's timeout
+ * activity, as a worker a save makes before Apply; the next Apply opens it again. None: nothing to do.
+ */
+async function parkWorkersAddedSince(
+  call: Call,
+  config: BridgeConfig,
+  restored: readonly { backup: Backup }[],
+): Promise<StepReport | undefined> {
+  const { taskrouter } = call.twilio;
+  const backedUp = new Set(
+    restored.flatMap(({ backup }) => (backup.kind === 'ai_workers' ? backup.workers.map((w) => w.workerSid) : [])),
+  );
+  const report = (status: StepReport['status'], detail: string): StepReport => ({
+    id: 'ai_worker',
+    title: 'AI workers added since that Apply',
+    status,
+    detail,
+  });
+  try {
+    const added = aiPoolOf(config).filter((sid) => !backedUp.has(sid));
+    const workers = await Promise.all(added.map((sid) => taskrouter.fetchWorker(config.workspaceSid, sid)));
+    const open = workers.filter((worker) => worker?.available);
+    if (open.length === 0) return undefined;
+    const [workspace, activities] = await Promise.all([
+      taskrouter.fetchWorkspace(config.workspaceSid),
+      taskrouter.listActivities(config.workspaceSid),
+    ]);
+    const unavailable =
+      activities.find((a) => a.sid === workspace?.timeoutActivitySid && !a.available) ??
+      activities.find((a) => !a.available);
+    const names = open.map((worker) => `"${worker!.friendlyName}" (${worker!.sid})`).join(', ');
+    if (!unavailable)
+      return report('failed', `The workspace has no unavailable activity to put ${names} in: set them Offline.`);
+    await Promise.all(
+      open.map((worker) => taskrouter.updateWorkerActivity(config.workspaceSid, worker!.sid, unavailable.sid)),
+    );
+    return report(
+      'applied',
+      `Set to ${unavailable.friendlyName}: ${names}, Available since a save after that Apply, would take chats ` +
+        'no event tells this deployment of. Apply setup opens them again.',
+    );
+  } catch (error) {
+    return report(
+      'failed',
+      `Could not set the AI workers added since that Apply unavailable (${failureReason(error)}): ` +
+        'chats offered to them wait until their reservations time out. Set them Offline in TaskRouter.',
+    );
+  }
 }
 
 /**
