@@ -171,11 +171,14 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     const watchdogHome = timed ?? timers;
     if (retry && watchdogHome && watchdog) {
       const timerSid = await rearmTimer(
-        retry.twilio.taskrouter,
+        armingTaskRouter(context, started, retry),
         watchdogHome,
         watchdog.attributes,
         watchdog.afterSeconds,
-      ).catch(() => undefined);
+      ).catch(() => {
+        if (watchdogHome === timers) timersFound = undefined;
+        return undefined;
+      });
       // Still a 503: a retry the Conversations service has (when it has one) comes sooner than the timer.
       logEvent({ ...trace, outcome: 'failed', error: String(error), timerSid, ms: Date.now() - started }, 'error');
       return reply(callback, 503, { outcome: 'failed', reason: 'temporary failure' });
@@ -191,7 +194,12 @@ export const handler: WebhookHandler = async (context, event, callback) => {
       const phase = unwatched && (await quickly(retry.state.conversation(unwatched.conversationSid)))?.record.phase;
       const afterSeconds =
         unwatched && timed && (phase ?? 'ai') === 'ai' ? timed.aiAnswerTimeoutSeconds : rearmDelaySeconds(rearm);
-      const timerSid = await rearmTimer(retry.twilio.taskrouter, timerHome, rearm, afterSeconds).catch(() => {
+      const timerSid = await rearmTimer(
+        armingTaskRouter(context, started, retry),
+        timerHome,
+        rearm,
+        afterSeconds,
+      ).catch(() => {
         // Found by its name, it may have been deleted since (Uninstall, then a save made another).
         if (timerHome === timers) timersFound = undefined;
         return undefined;
@@ -213,6 +221,15 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     return reply(callback, 503, { outcome: 'failed', reason: 'temporary failure' });
   }
 };
+
+/** TaskRouter on a budget of its own for arming a timer: the lookups before it may have spent the first one's. */
+function armingTaskRouter(
+  context: Parameters<WebhookHandler>[0],
+  started: number,
+  retry: { twilio: { taskrouter: TaskRouterApi } },
+): TaskRouterApi {
+  return (overtimeIo(context, started) ?? retry).twilio.taskrouter;
+}
 
 /** How long a failed event waits for the settings, so a slow Sync leaves its timer the rest of the budget. */
 const CONFIG_LOOKUP_MS = 300;

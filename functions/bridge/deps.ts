@@ -27,6 +27,8 @@ export interface BridgeDeps {
   maxAnswerWaitMs: number;
   now: () => Date;
   warn: (message: string, fields?: Record<string, unknown>) => void;
+  /** This deployment's webhook: an AI worker is put back only while the workspace's events come here. */
+  webhookUrl?: string;
   /** Re-reads the saved config, bypassing the cache (after OpenCX refused the key). */
   reloadConfig: () => Promise<BridgeConfig | undefined>;
 }

@@ -2,10 +2,11 @@
 // handler's dependencies (one Twilio module, one OpenCX client, Sync state, a deadline).
 import '@twilio-labs/serverless-runtime-types';
 import type { Context, ServerlessCallback } from '@twilio-labs/serverless-runtime-types/types';
-import type { BridgeConfig } from '../common/config';
+import { type BridgeConfig, WEBHOOK_PATH } from '../common/config';
 import { apiUrlVerdict, describeRefused, guardedApiUrl } from '../common/deployment-guard';
 import { logEvent } from '../common/log';
 import { OpenCxClient } from '../common/opencx-client';
+import { deploymentUrl } from '../common/signature';
 import { Deadline } from '../common/retry';
 import { createTwilioApis, type TwilioApis } from '../common/twilio';
 import { rearmBudgetMs } from './actions/answer';
@@ -127,6 +128,7 @@ export function bridgeDeps(
         { event: String(trace.event ?? 'bridge'), ...trace, outcome: 'warning', reason: message, ...fields },
         'warn',
       ),
+    webhookUrl: deploymentUrl(context.DOMAIN_NAME, WEBHOOK_PATH),
     reloadConfig: () => state.loadConfig({ fresh: true }),
   };
 }

@@ -268,38 +268,6 @@ test('a reservation timeout puts the second pool worker back to Available; the c
   }
 });
 
-// Whether TaskRouter moves the worker before or after it sends reservation.timeout is not documented.
-test('an AI worker moved to the timeout activity only after its timeout event is put back 15 s later', async () => {
-  const world = await World.start({
-    runtimeMode: 'warm',
-    aiReservationTimeout: AI_TIMEOUT_SECONDS,
-    // The worker stays Available through the event; the test moves it afterwards, as TaskRouter late.
-    switches: { timeoutActivityWhenMultitasking: false },
-  });
-  try {
-    const [worker] = world.aiWorkerSids;
-    const workspace = world.taskrouter.workspace(world.workspaceSid);
-    const activityOf = () =>
-      world.taskrouter.findActivity(workspace, world.taskrouter.getWorker(world.workspaceSid, worker).activitySid)!;
-    world.opencx.ai.reply('Hello!');
-    const { taskSid } = await world.customerStartsConversation('Hi');
-    await world.advance((AI_TIMEOUT_SECONDS + 1) * 1000);
-    expect(world.reservations(taskSid).some((r) => r.status === 'timeout')).toBe(true);
-    expect(activityOf().friendlyName).toBe('Available');
-
-    await world.client.taskrouter.v1
-      .workspaces(world.workspaceSid)
-      .workers(worker)
-      .update({ activitySid: workspace.timeoutActivitySid });
-    expect(activityOf().available).toBe(false);
-    await world.advance(16_000);
-    expect(activityOf().friendlyName).toBe('Available');
-    expect(world.twilio.violations).toEqual([]);
-  } finally {
-    await world.stop();
-  }
-});
-
 // The bridge serves the saved workspace's events only: an AI worker left Available in the previous
 // workspace would take its conversations and never answer them.
 test('a save that changes the workspace closes the AI workers of the one it left, each deleted once idle', async () => {

@@ -1356,6 +1356,32 @@ describe('Undo names the Apply it undoes', () => {
   });
 });
 
+describe('Undo of an Apply that only completed the event filter', () => {
+  const world = withWorld({ webhooks: false });
+
+  test('leaves the AI workers Available: the offers still come here', async () => {
+    await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    const available = () =>
+      world()
+        .aiWorkers()
+        .map((worker) => world().taskrouter.findActivity(workspace(world()), worker.activitySid)!.available);
+    expect(available()).toEqual([true]);
+    // Someone takes task.completed out of the filter in the Console; the next Apply puts it back.
+    const filter = workspace(world())
+      .eventsFilter!.split(',')
+      .filter((event) => event !== 'task.completed');
+    await world()
+      .client.taskrouter.v1.workspaces(world().workspaceSid)
+      .update({ eventsFilter: filter.join(',') });
+    await ok(world(), 'setup-apply', {});
+
+    const undone = await ok(world(), 'setup-undo');
+    expect(workspace(world()).eventsFilter).toBe(filter.join(','));
+    expect(available()).toEqual([true]);
+    expect((undone.steps as StepView[]).map((step) => step.id)).toEqual(['workspace_events']);
+  });
+});
+
 describe('an account where Apply created the AI queue but could not note it in the settings', () => {
   const { world, aiQueues, settings } = worldWithoutAiQueue();
 

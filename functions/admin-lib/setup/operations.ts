@@ -264,11 +264,12 @@ async function undo(call: Call): Promise<Record<string, unknown>> {
   steps.push(...queueSteps);
   // The workspace's events no longer come here: pool workers that backup does not put back (a save
   // since added them, open) would take chats nobody answers until their reservations time out.
+  // Only when the restored callback no longer brings the offers here (not one short of another event).
   const eventsTaken = rest.some(
     ({ backup }, i) =>
       backup.kind === 'workspace_callback' &&
       backup.workspaceSid === config?.workspaceSid &&
-      takesEventsAway(backup) &&
+      !bringsEventsHere(backup, webhookUrl, ['reservation.created']) &&
       restSteps[i].status === 'applied',
   );
   if (config && eventsTaken) {

@@ -427,6 +427,8 @@ function armWatchdog(
   deps: BridgeDeps,
   twilio = deps.twilio,
   afterSeconds = deps.config.aiAnswerTimeoutSeconds,
+  /** The watchdog this one follows was armed again after a failure: so is this one, for what it decides. */
+  rearmed = false,
 ): Promise<string> {
   const { timerWorkspaceSid, timerWorkflowSid } = deps.config;
   return twilio.taskrouter.createTask(timerWorkspaceSid!, {
@@ -437,6 +439,7 @@ function armWatchdog(
       sessionId,
       messageSid,
       ...Object.fromEntries(Object.entries(send).filter(([, flag]) => flag)),
+      ...(rearmed && { rearmed: 1 }),
     },
     timeoutSeconds: afterSeconds,
   });
@@ -620,11 +623,22 @@ export async function checkAnswered(
     // Unreadable (failed, or too long to read): missing only when the send may have failed.
     if (reached === true || (reached === undefined && !sendFailed)) return { outcome: 'answered-in-time', sessionId };
     // Refused for OpenCX's rate limit, as most requests are in an episode: that says nothing of the send.
-    // Looked at once more after it, rather than send the message twice or hand off an AI that answered.
-    if (limited && !send.historyLimited) {
-      const after = Math.max(HISTORY_LOOK_AGAIN_SECONDS, Math.ceil((limited.retryAfterMs ?? 0) / 1000));
+    // Looked at once more after it (unless it outlasts the answer timeout), rather than send the message
+    // twice or hand off an AI that answered.
+    const after = Math.max(HISTORY_LOOK_AGAIN_SECONDS, Math.ceil((limited?.retryAfterMs ?? 0) / 1000));
+    const soonEnough = after <= Math.max(HISTORY_LOOK_AGAIN_SECONDS, deps.config.aiAnswerTimeoutSeconds);
+    if (limited && !send.historyLimited && soonEnough) {
       const again = { ...send, historyLimited: true };
-      const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, again, deps, deps.twilio, after);
+      const timerSid = await armWatchdog(
+        conversationSid,
+        sessionId,
+        messageSid,
+        again,
+        deps,
+        deps.twilio,
+        after,
+        rearmed,
+      );
       return {
         outcome: 'deferred',
         sessionId,

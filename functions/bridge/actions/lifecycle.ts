@@ -118,24 +118,11 @@ export async function recordHuman(d: Of<'record-human'>, known: KnownRecord, dep
 }
 
 export async function restoreAiWorker(d: Of<'restore-ai-worker'>, deps: BridgeDeps): Promise<Outcome> {
-  const change = await restoreAfterTimeout(deps.twilio.taskrouter, deps.config.workspaceSid, d.workerSid);
+  const { taskrouter } = deps.twilio;
+  const change = await restoreAfterTimeout(taskrouter, deps.config.workspaceSid, d.workerSid, deps.webhookUrl);
   if (change.changed) return { outcome: 'ai-worker-restored', from: change.from, to: change.to };
-  if (change.from) return { outcome: 'ai-worker-left', reason: `the AI worker is ${change.from}, set on purpose` };
-  // Still Available at the timeout's event: TaskRouter may move it only after sending it (the order
-  // is not documented). One look a little later (its timer's own restore arms none) puts it back then.
-  const timerSid = d.reservationSid ? await lookAgainAtWorker(d.workerSid, deps) : undefined;
-  return { outcome: 'ai-worker-available', ...(timerSid && { timerSid }) };
-}
-
-const WORKER_LOOK_SECONDS = 15;
-
-function lookAgainAtWorker(workerSid: string, deps: BridgeDeps): Promise<string | undefined> {
-  if (!deps.config.timerWorkspaceSid || !deps.config.timerWorkflowSid) return Promise.resolve(undefined);
-  const timer = { opencxTimer: 'restore-worker', workerSid, rearmed: 1 };
-  return rearmTimer(deps.twilio.taskrouter, deps.config, timer, WORKER_LOOK_SECONDS).catch((error: unknown) => {
-    deps.warn('could not arm the look at the AI worker after its reservation timeout', { error: String(error) });
-    return undefined;
-  });
+  if (change.from) return { outcome: 'ai-worker-left', reason: `the AI worker is ${change.from}, left as it is` };
+  return { outcome: 'ai-worker-available' };
 }
 
 /**
