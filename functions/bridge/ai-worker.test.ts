@@ -45,7 +45,7 @@ describe('restoreAfterTimeout', () => {
     expect(moved).toEqual(['WA_AVAILABLE']);
   });
 
-  test('leaves it when the events go elsewhere or nowhere (an Undo parked it): nothing would answer its chats', async () => {
+  test('leaves it while the events go elsewhere or nowhere (an Undo parked it): nothing answers', async () => {
     for (const url of [null, 'https://crm.example.com/taskrouter']) {
       const { taskrouter, moved } = workspace(url);
       const change = await restoreAfterTimeout(taskrouter, 'WS1', 'WK1', HERE);
