@@ -102,11 +102,6 @@ export interface PendingHandoff {
    * moved the phase, so an answer of this session is posted while no farewell is recorded.
    */
   byAi?: boolean;
-  /**
-   * When OpenCX's handoff event says its AI decided (epoch ms, OpenCX's clock): an answer OpenCX sent
-   * well before it is an earlier message's, not the last words.
-   */
-  aiDecidedAt?: number;
   /** The time of the handback no AI worker took, whose move to humans this is: that handback's timer finishes it. */
   untakenHandbackAt?: string;
 }

@@ -25,8 +25,6 @@ export interface HandoffRequest {
   answerId?: string;
   /** OpenCX's AI decided it (not a failure or a timeout). */
   byAi?: boolean;
-  /** When OpenCX's handoff event says it was decided (epoch ms, OpenCX's clock). */
-  decidedAt?: number;
   /**
    * Decided in OpenCX's answer to a message, so `reply` is all the AI said: without one, no last
    * words follow (OpenCX's handoff event does not say, and its last words may come after it).
@@ -1066,7 +1064,6 @@ export const opencxDelivery: Listener<OpencxBridgeEvent> = {
             sentiment: event.sentiment,
             language: event.language,
             byAi: true,
-            ...(event.at !== undefined && { decidedAt: event.at }),
           },
         };
       }
@@ -1083,23 +1080,14 @@ export const opencxDelivery: Listener<OpencxBridgeEvent> = {
       conversationSid,
       sessionId: event.sessionId,
       answer: { answerId: event.answerId, text: event.text, ...(event.at !== undefined && { at: event.at }) },
-      ...(unrecordedFarewell(record, event.at) && { asFarewell: true as const }),
+      ...(unrecordedFarewell(record) && { asFarewell: true as const }),
     };
   },
 };
 
-/** OpenCX's clock on both sides: an answer sent this long before its handoff event is an earlier message's. */
-export const FAREWELL_SKEW_MS = 2000;
-
-/**
- * A handoff OpenCX's AI decided, whose last words are not recorded yet: the first answer to record
- * itself is them, unless OpenCX sent it (`at`) before its handoff event said the AI decided (an
- * earlier message's slow answer, delivered after the handoff event).
- */
-export function unrecordedFarewell(record: ConversationRecord, at?: number): boolean {
-  const { handoff } = record;
-  if (record.phase !== 'handoff' || handoff?.byAi !== true || handoff.farewell !== undefined) return false;
-  return at === undefined || handoff.aiDecidedAt === undefined || at >= handoff.aiDecidedAt - FAREWELL_SKEW_MS;
+/** A handoff OpenCX's AI decided, whose last words are not recorded yet: the first answer to record itself is them. */
+export function unrecordedFarewell(record: ConversationRecord): boolean {
+  return record.phase === 'handoff' && record.handoff?.byAi === true && record.handoff.farewell === undefined;
 }
 
 /**
@@ -1112,7 +1100,7 @@ export function isFarewell(
 ): boolean {
   const { handoff } = record;
   if (record.phase !== 'handoff' || !handoff) return false;
-  if (handoff.farewell === undefined) return unrecordedFarewell(record, answer.at);
+  if (handoff.farewell === undefined) return handoff.byAi === true;
   // The fast path keyed the last words without a delivery time.
   const { sessionId, answerId, text } = answer;
   return [answerKey(sessionId, answer), answerKey(sessionId, { answerId, text })].includes(handoff.farewell);

@@ -18,8 +18,6 @@ export type OpencxEvent =
       kind: 'ai-handoff';
       type: string;
       sessionId: string;
-      /** When OpenCX says the AI decided it (epoch ms, `data.timestamp`); absent when it does not say. */
-      at?: number;
       reason: string;
       summary?: string;
       sentiment?: string;
@@ -76,7 +74,6 @@ function classifyData(type: string, data: unknown): OpencxClassification {
   if (!isOpencxId(sessionId))
     return { ok: false, reason: `${type} whose data.conversation_id is not an OpenCX session id` };
 
-  const at = typeof data.timestamp === 'string' ? Date.parse(data.timestamp) : Number.NaN;
   if (type === 'conversation.handoff_to_human') {
     return {
       ok: true,
@@ -84,7 +81,6 @@ function classifyData(type: string, data: unknown): OpencxClassification {
         kind: 'ai-handoff',
         type,
         sessionId,
-        ...(Number.isFinite(at) && { at }),
         reason: handoffReasonText(data.reason),
         summary: text(data.summary),
         sentiment: text(data.user_sentiment),
@@ -99,6 +95,7 @@ function classifyData(type: string, data: unknown): OpencxClassification {
   const id = message.id ?? data.message_id;
   // Only a key: an id of another form (see answerKey) still names the answer, which is never dropped for it.
   const answerId = typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+  const at = typeof data.timestamp === 'string' ? Date.parse(data.timestamp) : Number.NaN;
   return {
     ok: true,
     event: { kind: 'ai-answer', type, sessionId, answerId, text: answer, ...(Number.isFinite(at) && { at }) },

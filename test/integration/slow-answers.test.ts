@@ -396,44 +396,6 @@ describe('the slow path: the answer comes by OpenCX webhook', () => {
   });
 });
 
-describe("OpenCX's own handoff event before the answers", () => {
-  // A slow answer to an earlier message can come after the handoff event: not the AI's goodbye.
-  test('an answer OpenCX sent well before deciding the handoff is not posted as its last words', async () => {
-    const { conversationSid, taskSid } = await engaged();
-    const sessionId = world.sessionFor(conversationSid)!.id;
-    const decided = Date.now();
-    const deliver = async (event: string, data: Record<string, unknown>) => {
-      const body = JSON.stringify({ event, data: { conversation_id: sessionId, ...data } });
-      const answer = await postSignedOpencx(world, body, OPENCX_WEBHOOK_SECRET);
-      await world.settle();
-      return (await answer.json()) as { outcome?: string };
-    };
-    const at = (ms: number) => new Date(decided + ms).toISOString();
-
-    await deliver(HANDOFF_EVENT, {
-      timestamp: at(0),
-      reason: 'ai_decided_to_handoff_the_conversation',
-      summary: 'Wants a person',
-      user_sentiment: 'neutral',
-    });
-    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffSummary: 'Wants a person' });
-    const stale = await deliver(AI_RESPONSE_EVENT, {
-      timestamp: at(-30_000),
-      message: { id: 'answer-to-an-earlier-message', content: 'Your parcel ships on Monday.', type: 'text' },
-    });
-    const goodbye = await deliver(AI_RESPONSE_EVENT, {
-      timestamp: at(400),
-      message: { id: 'the-goodbye', content: 'A colleague will take it from here.', type: 'text' },
-    });
-
-    expect(stale.outcome).not.toBe('replied');
-    expect(goodbye.outcome).toBe('replied');
-    const bodies = world.transcript(conversationSid).map((m) => m.body);
-    expect(bodies).not.toContain('Your parcel ships on Monday.');
-    expect(bodies.slice(-2)).toEqual([CUSTOMER_HANDOFF_NOTE, 'A colleague will take it from here.']);
-  });
-});
-
 describe('OpenCX webhooks that must change nothing', () => {
   test.each([
     ['forged', { signature: 'forged' as const }],

@@ -224,7 +224,7 @@ export async function deliverDelivered(
         sessionId,
         reason: 'the conversation left the AI while its answer came; the answer is not posted',
       };
-    else if (unrecordedFarewell(fresh, answer.at) && !(await deps.state.claimFarewell(conversationSid, key)))
+    else if (unrecordedFarewell(fresh) && !(await deps.state.claimFarewell(conversationSid, key)))
       return lastWordsTaken;
   }
   return deliverAnswer(

@@ -67,7 +67,6 @@ export async function handOff(
     language: request.language,
     at: deps.now().toISOString(),
     ...(request.byAi && { byAi: true }),
-    ...(request.decidedAt !== undefined && { aiDecidedAt: request.decidedAt }),
     ...(request.reply && record.sessionId
       ? { farewell: answerKey(record.sessionId, { answerId: request.answerId, text: request.reply }) }
       : request.inAnswer && { farewell: NO_LAST_WORDS }),
