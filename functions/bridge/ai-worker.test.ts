@@ -4,7 +4,7 @@ import { restoreAfterTimeout } from './ai-worker';
 const HERE = 'https://opencx-flex-1234.twil.io/webhook';
 
 /** A workspace whose AI worker a reservation timeout left in the timeout activity ("Offline"). */
-function workspace(eventCallbackUrl: string | null) {
+function workspace(eventCallbackUrl: string | null, eventsFilter: string | null = null) {
   const moved: string[] = [];
   const taskrouter = {
     fetchWorker: async () => ({
@@ -19,7 +19,7 @@ function workspace(eventCallbackUrl: string | null) {
       sid: 'WS1',
       friendlyName: 'Flex',
       eventCallbackUrl,
-      eventsFilter: null,
+      eventsFilter,
       timeoutActivitySid: 'WA_OFFLINE',
       defaultActivitySid: 'WA_OFFLINE',
     }),
@@ -46,10 +46,15 @@ describe('restoreAfterTimeout', () => {
   });
 
   test('leaves it while the events go elsewhere or nowhere (an Undo parked it): nothing answers', async () => {
-    for (const url of [null, 'https://crm.example.com/taskrouter']) {
-      const { taskrouter, moved } = workspace(url);
+    const parked = [
+      workspace(null),
+      workspace('https://crm.example.com/taskrouter'),
+      // Here, but without the offers (an Undo restored a filter that lacks them).
+      workspace(HERE, 'task.created,task.completed,reservation.timeout'),
+    ];
+    for (const { taskrouter, moved } of parked) {
       const change = await restoreAfterTimeout(taskrouter, 'WS1', 'WK1', HERE);
-      expect(change).toMatchObject({ changed: false, from: expect.stringContaining('events go elsewhere') });
+      expect(change).toMatchObject({ changed: false, from: expect.stringContaining('offers go elsewhere') });
       expect(moved).toEqual([]);
     }
   });

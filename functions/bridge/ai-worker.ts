@@ -1,6 +1,6 @@
 // The AI worker's activity: TaskRouter moves it to the timeout activity when a reservation times
 // out, and the bridge puts it back so the AI keeps taking conversations.
-import { pointsHere } from '../common/config';
+import { bringsEventsHere } from '../admin-lib/setup/webhooks';
 import type { ActivitySummary, TaskRouterApi } from '../common/twilio';
 
 /** The workspace's "Available" activity, or else its first available one. */
@@ -19,8 +19,9 @@ export function pickAvailableActivity(activities: readonly ActivitySummary[], wo
 /**
  * Puts the worker back in an available activity when a reservation timeout moved it to the
  * workspace's timeout activity. Any other activity was set on purpose (an admin pausing the
- * AI) and is left alone; so is a worker whose workspace no longer sends its events to `webhookUrl`
- * (an Undo parked it there: nothing would answer its chats). Returns what changed.
+ * AI) and is left alone; so is a worker whose workspace no longer sends its offers
+ * (`reservation.created`) to `webhookUrl` (an Undo parked it there: nothing would answer its chats).
+ * Returns what changed.
  */
 export async function restoreAfterTimeout(
   taskrouter: TaskRouterApi,
@@ -33,8 +34,10 @@ export async function restoreAfterTimeout(
   if (worker.available) return { changed: false };
   const workspace = await taskrouter.fetchWorkspace(workspaceSid);
   if (worker.activitySid !== workspace?.timeoutActivitySid) return { changed: false, from: worker.activityName };
-  if (webhookUrl !== undefined && !pointsHere(workspace.eventCallbackUrl, webhookUrl))
-    return { changed: false, from: `${worker.activityName} (the workspace's events go elsewhere)` };
+  const offersHere = (url: string) =>
+    bringsEventsHere({ kind: 'workspace_callback', ...workspace }, url, ['reservation.created']);
+  if (webhookUrl !== undefined && !offersHere(webhookUrl))
+    return { changed: false, from: `${worker.activityName} (the workspace's offers go elsewhere)` };
   const target = await availableActivity(taskrouter, workspaceSid);
   await taskrouter.updateWorkerActivity(workspaceSid, workerSid, target.sid);
   return { changed: true, from: worker.activityName, to: target.friendlyName };

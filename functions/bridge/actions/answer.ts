@@ -623,11 +623,12 @@ export async function checkAnswered(
     // Unreadable (failed, or too long to read): missing only when the send may have failed.
     if (reached === true || (reached === undefined && !sendFailed)) return { outcome: 'answered-in-time', sessionId };
     // Refused for OpenCX's rate limit, as most requests are in an episode: that says nothing of the send.
-    // Looked at once more after it (unless it outlasts the answer timeout), rather than send the message
-    // twice or hand off an AI that answered.
-    const after = Math.max(HISTORY_LOOK_AGAIN_SECONDS, Math.ceil((limited?.retryAfterMs ?? 0) / 1000));
-    const soonEnough = after <= Math.max(HISTORY_LOOK_AGAIN_SECONDS, deps.config.aiAnswerTimeoutSeconds);
-    if (limited && !send.historyLimited && soonEnough) {
+    // Looked at once more after it (an answer timeout at most), rather than send the message twice or
+    // hand off an AI that answered.
+    const longest = Math.max(HISTORY_LOOK_AGAIN_SECONDS, deps.config.aiAnswerTimeoutSeconds);
+    const wanted = Math.ceil((limited?.retryAfterMs ?? 0) / 1000);
+    const after = Math.min(longest, Math.max(HISTORY_LOOK_AGAIN_SECONDS, wanted));
+    if (limited && !send.historyLimited) {
       const again = { ...send, historyLimited: true };
       const timerSid = await armWatchdog(
         conversationSid,
