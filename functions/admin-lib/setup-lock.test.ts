@@ -13,11 +13,22 @@ const holder = (id: string, expiresInMs: number): SetupLockHolder => ({
 });
 const ours = holder('ours', 60_000);
 const exists: ScriptedAnswer = { status: 409, body: { code: 54301, message: 'Unique name already exists' } };
-const lockIs = (data: SetupLockHolder, revision: string): ScriptedAnswer => ({
+const syncTime = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** The lock as Sync holds it; `syncExpiresInMs`: when Sync's TTL ends it, by Sync's clock. */
+const lockIs = (data: SetupLockHolder, revision: string, syncExpiresInMs?: number): ScriptedAnswer => ({
   status: 200,
-  body: { unique_name: 'opencx_setup_lock', data, revision },
+  body: {
+    unique_name: 'opencx_setup_lock',
+    data,
+    revision,
+    date_updated: syncTime(NOW - 30_000),
+    date_expires: syncExpiresInMs === undefined ? null : syncTime(NOW + syncExpiresInMs),
+  },
 });
-const written: ScriptedAnswer = { status: 200, body: { unique_name: 'opencx_setup_lock', revision: '9' } };
+const written: ScriptedAnswer = {
+  status: 200,
+  body: { unique_name: 'opencx_setup_lock', revision: '9', date_updated: syncTime(NOW) },
+};
 const revisionChanged: ScriptedAnswer = { status: 412, body: { code: 54103, message: 'The revision does not match' } };
 
 const servers: ScriptedTwilio[] = [];
@@ -50,6 +61,46 @@ describe('SetupLock.acquire', () => {
     await expect(lock.acquire(ours)).resolves.toEqual({ held: true });
     expect(twilio.requests).toEqual([CREATE, `GET ${LOCK}`, `POST ${LOCK}`]);
     expect(twilio.ifMatches[2]).toBe('5');
+  });
+
+  it('takes over a lock Sync also holds expired', async () => {
+    const { lock, twilio } = await lockWith(exists, lockIs(holder('killed', -1), '5', -1000), written);
+    await expect(lock.acquire(ours)).resolves.toEqual({ held: true });
+    expect(twilio.requests).toEqual([CREATE, `GET ${LOCK}`, `POST ${LOCK}`]);
+  });
+
+  it("puts back a lock expired by its holder's clock only (running behind), naming Sync's expiry", async () => {
+    // A terminal two minutes behind wrote `expiresAt` in our past; Sync keeps the lock 40 s more.
+    const behind = holder('behind', -80_000);
+    const { lock, twilio } = await lockWith(exists, lockIs(behind, '5', 40_000), written, written);
+    await expect(lock.acquire(ours)).resolves.toEqual({
+      held: false,
+      holder: { ...behind, expiresAt: '2026-05-01T12:00:40.000Z' },
+    });
+    expect(twilio.requests).toEqual([CREATE, `GET ${LOCK}`, `POST ${LOCK}`, `POST ${LOCK}`]);
+    expect(twilio.ifMatches[3]).toBe('9');
+    expect(JSON.parse(twilio.forms[3].get('Data') ?? '')).toEqual(behind);
+    expect(twilio.forms[3].get('Ttl')).toBe('40');
+  });
+
+  it('puts back a lock taken too soon when the takeover answer was lost and a later round finds ours', async () => {
+    const behind = holder('behind', -80_000);
+    const oursSince = (revision: string): ScriptedAnswer => ({
+      status: 200,
+      body: { unique_name: 'opencx_setup_lock', data: ours, revision, date_updated: syncTime(NOW) },
+    });
+    const { lock, twilio } = await lockWith(
+      exists,
+      lockIs(behind, '5', 40_000),
+      { status: 500, body: {} },
+      revisionChanged,
+      exists,
+      oursSince('6'),
+      written,
+    );
+    await expect(lock.acquire(ours)).resolves.toMatchObject({ held: false, holder: { id: 'behind' } });
+    expect(twilio.ifMatches.at(-1)).toBe('6');
+    expect(JSON.parse(twilio.forms.at(-1)?.get('Data') ?? '')).toEqual(behind);
   });
 
   it('creates the lock again when Sync deleted the expired one between the read and the takeover', async () => {

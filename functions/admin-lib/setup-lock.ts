@@ -4,7 +4,7 @@
 // absent. It expires: a Function killed at its time limit cannot release it.
 import { randomUUID } from 'node:crypto';
 import { twilioStatus, undefinedIfNotFound } from '../common/twilio';
-import type { SyncApi } from '../common/twilio/sync';
+import type { SyncApi, SyncDocument } from '../common/twilio/sync';
 import { AdminError } from './admin-error';
 import type { AdminEnv, PluginCall } from './plugin-endpoint';
 
@@ -53,23 +53,44 @@ export class SetupLock {
    */
   async acquire(holder: SetupLockHolder): Promise<LockAttempt> {
     const ttl = Math.ceil((Date.parse(holder.expiresAt) - this.now()) / 1000);
+    // The expired lock a takeover was sent for: its answer may be lost, and a later round finds ours.
+    let overtaken: SyncDocument<SetupLockHolder> | undefined;
     for (let round = 1; round <= ROUNDS; round++) {
       if (await this.sync.createDocument(this.serviceSid, SETUP_LOCK_DOCUMENT, holder, ttl)) return { held: true };
       const current = await this.sync.fetchDocument<SetupLockHolder>(this.serviceSid, SETUP_LOCK_DOCUMENT);
       // Released (or expired by Sync's TTL) since the create: create again.
       if (!current) continue;
       // Our own create (or takeover) was processed but its answer lost, and the retry met it.
-      if (current.data.id === holder.id) return { held: true };
+      if (current.data.id === holder.id) return this.heldUnlessTooSoon(overtaken, current);
       if (isLive(current.data, this.now())) return { held: false, holder: current.data };
       // A 404: Sync's TTL deleted the expired lock since it was read; the next round creates it. (Thrown,
       // it would read as a missing Sync service, and the operation would run without the lock.)
+      overtaken = current;
       const taken = await undefinedIfNotFound(
-        this.sync.updateDocument(this.serviceSid, SETUP_LOCK_DOCUMENT, holder, current.revision, ttl),
+        this.sync.replaceDocument(this.serviceSid, SETUP_LOCK_DOCUMENT, holder, current.revision, ttl),
       );
-      if (taken) return { held: true };
+      if (taken) return this.heldUnlessTooSoon(current, taken);
     }
     // Every round met an expired lock that went or changed hands: nobody to name as in progress.
     return { held: false };
+  }
+
+  /**
+   * Ours, unless the lock we took over had expired by its holder's clock only (a terminal whose
+   * clock runs behind): judged by Sync's clock alone, it is put back for as long as Sync keeps it.
+   */
+  private async heldUnlessTooSoon(
+    overtaken: SyncDocument<SetupLockHolder> | undefined,
+    ours: { revision: string; updatedAt: number },
+  ): Promise<LockAttempt> {
+    const expiresAt = overtaken?.expiresAt;
+    if (!overtaken || expiresAt === undefined || !(expiresAt > ours.updatedAt)) return { held: true };
+    const ttl = Math.max(1, Math.ceil((expiresAt - ours.updatedAt) / 1000));
+    // Not put back (someone wrote since, or Sync failed): ours expires as theirs would have.
+    await this.sync
+      .updateDocument(this.serviceSid, SETUP_LOCK_DOCUMENT, overtaken.data, ours.revision, ttl)
+      .catch(() => undefined);
+    return { held: false, holder: { ...overtaken.data, expiresAt: new Date(expiresAt).toISOString() } };
   }
 
   /** Deletes the lock if it is still `id`'s: one taken over after it expired is the new holder's. */

@@ -1045,10 +1045,12 @@ describe('one setup change at a time: the setup lock', () => {
   const world = withFreshContactCenter();
   const lockDocument = (w: World) => w.sync.document(w.syncServiceSid, 'opencx_setup_lock');
   const lockWrites = (w: World, since: number) => w.twilio.requests.filter((r) => r.seq > since && writesSetupLock(r));
-  const seedLock = (w: World, expiresAt: Date) =>
+  /** `ttl`: Sync's own time to live for it (seconds), as the lock's writer sets it. */
+  const seedLock = (w: World, expiresAt: Date, ttl?: number) =>
     w.sync.createDocument(w.syncServiceSid, {
       uniqueName: 'opencx_setup_lock',
       data: { id: 'another-run', operation: 'Apply fixes', by: 'cli:SK0001', expiresAt: expiresAt.toISOString() },
+      ttl,
     });
   const busy = failure('setup_busy', /^Another setup change is in progress.*; try again in a moment$/);
 
@@ -1174,6 +1176,22 @@ describe('one setup change at a time: the setup lock', () => {
     expect(takeover).toHaveLength(1);
     expect(takeover[0].headers['if-match']).toBeDefined();
     expect(lockDocument(world())).toBeUndefined();
+  });
+
+  test("a lock expired by its writer's clock alone (a terminal running behind) is put back: setup_busy", async () => {
+    // The terminal's clock is ten minutes behind: its `expiresAt` is past, Sync keeps the lock a minute more.
+    const data = seedLock(world(), new Date(Date.now() - 540_000), 60).data;
+    const authorBefore = storedConfig(world())?.aiAuthorName;
+    const saved = await call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'Too Soon' }));
+    expect(saved.status).toBe(409);
+    expect(saved.body).toEqual(busy);
+    expect(storedConfig(world())?.aiAuthorName).toBe(authorBefore);
+    expect(lockDocument(world())?.data).toEqual(data);
+    // Once Sync's time to live is over, the lock is gone and the next save goes through.
+    world().advance(61_000);
+    const after = await call(world(), 'settings-save', saveForm(world(), { aiAuthorName: 'In Time' }));
+    expect(after.status).toBe(200);
+    expect(storedConfig(world())?.aiAuthorName).toBe('In Time');
   });
 
   test("a lock create whose answer was lost is recognised as the save's own", async () => {

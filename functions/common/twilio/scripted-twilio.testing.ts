@@ -13,6 +13,8 @@ export interface ScriptedTwilio {
   requests: string[];
   /** Each request's If-Match header, in the same order. */
   ifMatches: (string | undefined)[];
+  /** Each request's form parameters, in the same order (filled once the body has arrived). */
+  forms: URLSearchParams[];
   /** The waits between attempts, on the virtual clock. */
   waits: number[];
   apis(budgetMs: number): { apis: TwilioApis; deadline: Deadline; advance: (ms: number) => void };
@@ -26,12 +28,19 @@ export async function scriptedTwilio(
 ): Promise<ScriptedTwilio> {
   const requests: string[] = [];
   const ifMatches: (string | undefined)[] = [];
+  const forms: URLSearchParams[] = [];
   const waits: number[] = [];
   const server = http.createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
     ifMatches.push(req.headers['if-match']);
+    const form = new URLSearchParams();
+    forms.push(form);
     const answer = answers.shift() ?? fallback;
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      for (const [name, value] of new URLSearchParams(Buffer.concat(chunks).toString())) form.append(name, value);
+    });
     if (answer === 'drop') return req.socket.destroy();
     res.writeHead(answer.status, { 'Content-Type': 'application/json', ...answer.headers });
     res.end(JSON.stringify(answer.body ?? {}));
@@ -41,6 +50,7 @@ export async function scriptedTwilio(
   return {
     requests,
     ifMatches,
+    forms,
     waits,
     apis(budgetMs) {
       let now = 1_000_000;

@@ -7,6 +7,20 @@ export interface MapItem<T> {
   revision: string;
 }
 
+/** A document as Sync holds it, with times by Sync's own clock (epoch ms). */
+export interface SyncDocument<T> extends MapItem<T> {
+  /** When its time to live ends, when it has one. */
+  expiresAt?: number;
+  /** When it was last written (NaN when Sync did not say). */
+  updatedAt: number;
+}
+
+/** A write's result by Sync's own clock: when it was processed (epoch ms). */
+export interface DocumentWrite {
+  revision: string;
+  updatedAt: number;
+}
+
 export interface CreatedMapItem {
   /** False when the key already existed (54208). */
   created: boolean;
@@ -32,6 +46,10 @@ interface ItemPage {
   nextPage(): Promise<ItemPage> | undefined;
 }
 
+/** The library's date, or the string it could not parse; NaN for none. */
+const epochMs = (date: unknown): number =>
+  date instanceof Date ? date.getTime() : typeof date === 'string' ? Date.parse(date) : Number.NaN;
+
 /** Sync's largest page (its spec caps PageSize at 100); the library pages on up to `limit`. */
 const SYNC_MAX_PAGE = 100;
 
@@ -48,9 +66,16 @@ export class SyncApi extends TwilioProductApi {
     );
   }
 
-  async fetchDocument<T>(serviceSid: string, name: string): Promise<MapItem<T> | undefined> {
+  async fetchDocument<T>(serviceSid: string, name: string): Promise<SyncDocument<T> | undefined> {
     const document = await this.unlessNotFound(() => this.client.sync.v1.services(serviceSid).documents(name).fetch());
-    return document && { data: document.data as T, revision: document.revision };
+    if (!document) return undefined;
+    const expiresAt = epochMs(document.dateExpires);
+    return {
+      data: document.data as T,
+      revision: document.revision,
+      updatedAt: epochMs(document.dateUpdated),
+      ...(Number.isFinite(expiresAt) && { expiresAt }),
+    };
   }
 
   /** Creates or replaces the document's data. */
@@ -128,6 +153,17 @@ export class SyncApi extends TwilioProductApi {
     return (await this.writeDocumentOver(serviceSid, name, data, revision, ttlSeconds)) !== undefined;
   }
 
+  /** `updateDocument` that tells when Sync processed the write; undefined on a 412. */
+  async replaceDocument(
+    serviceSid: string,
+    name: string,
+    data: object,
+    revision: string,
+    ttlSeconds?: number,
+  ): Promise<DocumentWrite | undefined> {
+    return this.writeDocument(serviceSid, name, data, revision, ttlSeconds);
+  }
+
   /**
    * Replaces the document's data if it is still at `revision` (If-Match), or creates it when
    * `revision` is undefined: the revision the write left, undefined when someone wrote (412) or
@@ -140,6 +176,16 @@ export class SyncApi extends TwilioProductApi {
     revision: string | undefined,
     ttlSeconds?: number,
   ): Promise<string | undefined> {
+    return (await this.writeDocument(serviceSid, name, data, revision, ttlSeconds))?.revision;
+  }
+
+  private async writeDocument(
+    serviceSid: string,
+    name: string,
+    data: object,
+    revision: string | undefined,
+    ttlSeconds?: number,
+  ): Promise<DocumentWrite | undefined> {
     const ttl = ttlSeconds ? { ttl: ttlSeconds } : {};
     const documents = this.client.sync.v1.services(serviceSid).documents;
     try {
@@ -148,7 +194,7 @@ export class SyncApi extends TwilioProductApi {
           ? documents.create({ uniqueName: name, data, ...ttl })
           : documents(name).update({ data, ifMatch: revision, ...ttl }),
       );
-      return String(written.revision ?? '');
+      return { revision: String(written.revision ?? ''), updatedAt: epochMs(written.dateUpdated) };
     } catch (error) {
       if (twilioStatus(error) === (revision === undefined ? 409 : 412)) return undefined;
       throw error;
