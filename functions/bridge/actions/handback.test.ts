@@ -1,5 +1,5 @@
 import type { HandbackDeps } from './handback';
-import { handBack, transferWaiting } from './handback';
+import { handBack, handbackUntaken, transferWaiting } from './handback';
 
 const CALLER = 'WT00000000000000000000000000000001';
 const EARLIER = 'WT00000000000000000000000000000002';
@@ -258,6 +258,54 @@ describe('handBack again after an invite whose answer was lost', () => {
       const { deps, invite } = depsWith(live);
       await click(deps);
       expect(invite).toHaveBeenCalledTimes(1);
+    },
+  );
+});
+
+describe('handbackUntaken after an invite whose answer was lost (the record names no invited task)', () => {
+  const at = '2026-12-06T09:59:00.000Z';
+  const known = {
+    record: {
+      workspaceSid: 'WS1',
+      taskSid: CALLER,
+      phase: 'handback' as const,
+      claimedAt: 0,
+      handback: { at, agentSid: 'WK1', agentName: 'Alice', fromTaskSid: CALLER, afterIndex: -1 },
+    },
+    revision: '1',
+  };
+  const fired = {
+    action: 'handback-untaken',
+    conversationSid: 'CH1',
+    at,
+    interaction: { sid: 'KD1', channelSid: 'UO1' },
+  } as never;
+
+  test.each(['canceled', 'deleted'])(
+    'leaves alone a task Flex lists as pending that has ended since (%s): humans get no dead task',
+    async (live) => {
+      const untakenHandback = jest.fn();
+      const deps = {
+        config: { workspaceSid: 'WS1' },
+        twilio: {
+          flex: {
+            listInvitedTasks: async () => [
+              { sid: EARLIER, assignmentStatus: 'pending', attributes: { opencxHandbackAt: at } },
+            ],
+          },
+          taskrouter: {
+            fetchTask: async () => {
+              if (live === 'deleted') throw Object.assign(new Error('not found'), { status: 404 });
+              return { sid: EARLIER, assignmentStatus: live };
+            },
+          },
+        },
+        state: { untakenHandback },
+        now: () => new Date('2026-12-06T10:00:00Z'),
+        warn: () => undefined,
+      } as never;
+      await expect(handbackUntaken(fired, known as never, deps)).resolves.toMatchObject({ outcome: 'ignore' });
+      expect(untakenHandback).not.toHaveBeenCalled();
     },
   );
 });

@@ -340,9 +340,12 @@ export async function handbackUntaken(d: Untaken, known: KnownRecord, deps: Brid
   const handback = known.record.handback!;
   let invitedTaskSid = handback.invitedTaskSid;
   if (!invitedTaskSid && d.interaction)
-    invitedTaskSid = routedHandbackTask(
-      handback,
-      await deps.twilio.flex.listInvitedTasks(d.interaction.sid, d.interaction.channelSid),
+    invitedTaskSid = await stillRouted(
+      routedHandbackTask(
+        handback,
+        await deps.twilio.flex.listInvitedTasks(d.interaction.sid, d.interaction.channelSid),
+      ),
+      deps,
     );
   if (!invitedTaskSid)
     return {
