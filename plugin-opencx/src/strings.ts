@@ -25,6 +25,8 @@ export interface OpencxStrings {
   handbackUnanswered: string;
   handbackEndChatWarning: string;
   handbackEndChatHeldElsewhere: string;
+  handbackEndChatUnderWay: string;
+  handbackClosedByEndChat: string;
   handbackSendingAfterAccept: string;
   handbackEndChatWaits: string;
   handbackEndChatChecking: string;
@@ -377,6 +379,12 @@ export const strings: OpencxStrings = {
     "End chat was stopped: another agent has this conversation now, and Flex's End chat would close the chat " +
     'for them too. Your task could not be moved to wrap-up on its own. End chat again to close the chat ' +
     'anyway, or ask a supervisor.',
+  handbackEndChatUnderWay:
+    'End chat was stopped: a hand-back of this conversation to the AI is under way (from another tab, or an ' +
+    'earlier click still being answered). Try End chat again in a moment.',
+  handbackClosedByEndChat:
+    'End chat closed the conversation for everyone in it after it was handed back: nobody answers the ' +
+    'customer in this chat now. Complete your task when you are done.',
   handbackSendingAfterAccept: 'Handing the conversation back to the AI…',
   handbackEndChatWaits:
     'End chat waits for the hand-back: once it is answered, your task moves to wrap-up, or End chat works again.',

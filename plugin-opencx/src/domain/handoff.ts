@@ -43,6 +43,16 @@ export function namesConversation(attributes: unknown): boolean {
 }
 
 /**
+ * The AI declined the task before it ever held the conversation (a chat routed to it by another
+ * route, say): no OpenCX session, nothing to hand back. A decline while humans held a conversation
+ * the AI had handed off names that session.
+ */
+export function declinedUnheld(attributes: unknown): boolean {
+  const a = asAttributes(attributes);
+  return a?.opencxDeclined === true && typeof a.opencxSessionId !== 'string';
+}
+
+/**
  * The task is a Flex conversation the AI can be invited back into: its conversation and its Flex
  * interaction are named. A task the AI declined (a call) is handed off but has neither.
  */

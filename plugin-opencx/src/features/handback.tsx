@@ -2,13 +2,14 @@ import React, { useEffect, useRef } from 'react';
 import type * as Flex from '@twilio/flex-ui';
 import { Alert } from '@twilio-paste/core/alert';
 import { Box } from '@twilio-paste/core/box';
+import { Callout } from '@twilio-paste/core/callout';
 import { Text } from '@twilio-paste/core/text';
 
 import { type AgentClient, createAgentClient, type HandbackError, type HandbackResult } from '../api/agentClient';
 import { HandbackControl, HandbackDone, type HandbackProgress } from '../components/HandbackControl';
 import { HandoffHistory } from '../components/HandoffHistory';
 import { type FunctionsClientOptions, functionsClient, FUNCTIONS_URL_SETTINGS } from '../config';
-import { isHandedOff, isRoutableConversation, namesConversation } from '../domain/handoff';
+import { declinedUnheld, isHandedOff, isRoutableConversation, namesConversation } from '../domain/handoff';
 import { type HistoryEntry, readHistory, readHistoryEntries } from '../domain/history';
 import { format, strings } from '../strings';
 import { type Followed, PerTask, useFollow } from './perTask';
@@ -26,6 +27,7 @@ export const showsHandback = (props: TaskProps): boolean =>
 export const canHandBack = (props: TaskProps): boolean =>
   isHandedOff(props.task?.attributes) &&
   isRoutableConversation(props.task?.attributes) &&
+  !declinedUnheld(props.task?.attributes) &&
   props.task?.status === 'accepted' &&
   Boolean(props.task?.taskSid);
 
@@ -34,7 +36,8 @@ export const canHandBack = (props: TaskProps): boolean =>
  * the hand-back moves the task to wrap-up before it answers (the control goes with the accepted
  * reservation): its answer, a failure too, stays from here.
  */
-type EndChatWarning = 'ai' | 'elsewhere';
+/** `under-way`: another click's hand-back is being sent; End chat asks again the next time. */
+type EndChatWarning = 'ai' | 'elsewhere' | 'under-way';
 
 export class HandbackOutcomes implements Followed {
   private readonly byTask = new PerTask<HandbackProgress>();
@@ -48,6 +51,8 @@ export class HandbackOutcomes implements Followed {
   private readonly maybeBack = new PerTask<boolean>();
   /** The instruction typed in a form still open, by task: an agent switching chats finds it again. */
   private readonly drafts = new PerTask<string>();
+  /** End chat was run anyway after its warning. */
+  private readonly forced = new PerTask<boolean>();
 
   draft(taskSid: string | undefined): string | undefined {
     return this.drafts.get(taskSid);
@@ -64,11 +69,13 @@ export class HandbackOutcomes implements Followed {
     const stopWarned = this.warned.subscribe(listener);
     const stopHeld = this.endChatHeld.subscribe(listener);
     const stopAsking = this.endChatAsking.subscribe(listener);
+    const stopForced = this.forced.subscribe(listener);
     return () => {
       stopProgress();
       stopWarned();
       stopHeld();
       stopAsking();
+      stopForced();
     };
   }
 
@@ -92,6 +99,7 @@ export class HandbackOutcomes implements Followed {
     // A new hand-back (or none): End chat is guarded again.
     if (this.warned.get(taskSid)) this.warned.set(taskSid, undefined);
     if (this.endChatHeld.get(taskSid)) this.endChatHeld.set(taskSid, undefined);
+    if (this.forced.get(taskSid)) this.forced.set(taskSid, undefined);
   }
 
   /** End chat waits while the hand-back is sent. */
@@ -132,7 +140,17 @@ export class HandbackOutcomes implements Followed {
 
   /** End chat was stopped once, and the agent could not be moved to wrap-up: the next one goes on. */
   endChatWarned(taskSid: string | undefined): boolean {
-    return this.warned.get(taskSid) !== undefined;
+    const warning = this.warned.get(taskSid);
+    return warning === 'ai' || warning === 'elsewhere';
+  }
+
+  /** End chat went on after its warning: Flex closes the conversation, the AI's part too. */
+  endChatForced(taskSid: string): void {
+    this.forced.set(taskSid, true);
+  }
+
+  closedByEndChat(taskSid: string | undefined): boolean {
+    return this.forced.get(taskSid) === true;
   }
 
   /** What the stopped End chat says: the AI may be answering, or another agent holds the conversation. */
@@ -226,6 +244,8 @@ export function TaskHandback({
   const progress = outcomes.get(task?.taskSid);
   const endChatStatus = outcomes.endChatStatus(task?.taskSid);
   const endChatWarning = outcomes.endChatWarning(task?.taskSid);
+  // Not moved to wrap-up by the hand-back, the agent ran End chat anyway: Flex closed the conversation.
+  const closedByEndChat = progress?.step === 'done' && !progress.wrappedUp && outcomes.closedByEndChat(task?.taskSid);
   // The agent's task is not written again: the hand-back's answer says the AI holds the conversation now.
   const entries = (progress?.step === 'done' && progress.history) || readHistory(task?.attributes);
   const showsDone = !canHandBack({ task }) && progress?.step === 'done' && task?.status === 'wrapping';
@@ -265,7 +285,11 @@ export function TaskHandback({
       {endChatWarning && task?.status === 'accepted' ? (
         <Alert variant="warning">
           <Text as="span">
-            {endChatWarning === 'elsewhere' ? strings.handbackEndChatHeldElsewhere : strings.handbackEndChatWarning}
+            {endChatWarning === 'elsewhere'
+              ? strings.handbackEndChatHeldElsewhere
+              : endChatWarning === 'under-way'
+                ? strings.handbackEndChatUnderWay
+                : strings.handbackEndChatWarning}
           </Text>
         </Alert>
       ) : null}
@@ -287,6 +311,12 @@ export function TaskHandback({
             {format(strings.handbackFunctionsUrlMissing, FUNCTIONS_URL_SETTINGS)}
           </Text>
         )
+      ) : showsDone && progress?.step === 'done' && closedByEndChat ? (
+        <Box role="status" ref={done} tabIndex={-1}>
+          <Callout variant="warning">
+            <Text as="span">{strings.handbackClosedByEndChat}</Text>
+          </Callout>
+        </Box>
       ) : showsDone && progress?.step === 'done' ? (
         // In wrap-up now, whoever moved the task there.
         <HandbackDone already={progress.already} elsewhere={progress.elsewhere} wrappedUp focusRef={done} />
@@ -414,12 +444,15 @@ function keepConversationForAi(
       outcomes.holdEndChat(taskSid);
       return abort();
     }
-    if (outcomes.endChatWarned(taskSid)) return;
+    if (outcomes.endChatWarned(taskSid)) return outcomes.endChatForced(taskSid);
     // A task the AI handed off may have been handed back from another tab (or browser): the Function knows.
-    // Not one that names no conversation (a call the AI declined): nothing to ask. The Function needs no more
-    // than its conversation (the record names the interaction), so neither does this.
+    // Not one that names no conversation (a call the AI declined), nor one the AI declined before ever holding
+    // its conversation: nothing to ask. The Function needs no more than its conversation (the record names
+    // the interaction), so neither does this.
     const guarded = outcomes.guardsEndChat(taskSid);
-    if (!guarded && !(showsHandback(payload) && namesConversation(payload.task?.attributes))) return;
+    const attributes = payload.task?.attributes;
+    const mayBeAis = showsHandback(payload) && namesConversation(attributes) && !declinedUnheld(attributes);
+    if (!guarded && !mayBeAis) return;
     const before = JSON.stringify(outcomes.get(taskSid) ?? null);
     outcomes.askingForEndChat(taskSid, true);
     const result = await client
@@ -448,7 +481,8 @@ function keepConversationForAi(
         ...(result.heldByAnotherTask && { elsewhere: true }),
         ...(history && { history }),
       });
-    } else outcomes.warnEndChat(taskSid, result.ok && result.heldByAnotherTask ? 'elsewhere' : 'ai');
+    } else if (!result.ok && result.error.code === 'handback_in_progress') outcomes.warnEndChat(taskSid, 'under-way');
+    else outcomes.warnEndChat(taskSid, result.ok && result.heldByAnotherTask ? 'elsewhere' : 'ai');
   });
 }
 

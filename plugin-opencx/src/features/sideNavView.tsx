@@ -26,7 +26,8 @@ export function addSideNavView(flex: typeof Flex, { name, label, icon, view }: S
         iconActive={icon}
         isActive={props.activeView === name}
         onClick={() => {
-          void flex.Actions.invokeAction('NavigateToView', { viewName: name });
+          // Another plugin's listener may cancel the navigation (Flex then rejects): nothing to report.
+          flex.Actions.invokeAction('NavigateToView', { viewName: name }).catch(() => undefined);
         }}
       >
         {label}

@@ -135,6 +135,23 @@ describe('settings view registration', () => {
     expect(screen.getByRole('button', { name: 'OpenCX' })).toHaveAttribute('aria-current', 'page');
   });
 
+  it("leaves no unhandled rejection when another plugin's listener cancels the navigation", async () => {
+    const { flex, added, invokeAction } = fakeFlex();
+    createSettingsViewSetup({ createClient: () => fakeClient() })(flex, fakeManager(['admin']).manager);
+    const unhandled = jest.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      invokeAction.mockRejectedValueOnce(new Error('NavigateToView cancelled by before event'));
+      renderAdded(added('SideNav')[0].element, { activeView: 'agent-desktop' });
+      fireEvent.click(screen.getByRole('button', { name: 'OpenCX' }));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(invokeAction).toHaveBeenCalledTimes(1);
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
+
   it("shows the settings with the admin's token and this Flex account's SIDs, following token renewals", async () => {
     const { flex, added } = fakeFlex();
     const client = fakeClient();

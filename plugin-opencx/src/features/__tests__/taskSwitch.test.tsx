@@ -613,6 +613,46 @@ describe("Flex's End chat once the AI has the conversation again", () => {
     expect(await endChat(taskSid)).toBe('ran');
   });
 
+  test('a hand-back under way elsewhere stops End chat without letting the next one through unasked', async () => {
+    const taskSid = `WT${'d5'.repeat(16)}`;
+    await handedBackNotMoved(taskSid);
+    const busy = { status: 409, code: 'handback_in_progress', message: 'This conversation is being handed back' };
+    handBack.mockResolvedValueOnce({ ok: false, error: busy } as never);
+
+    expect(await endChat(taskSid)).toBe('stopped');
+    expect(await screen.findByText(/a hand-back of this conversation to the AI is under way/)).toBeVisible();
+    expect(screen.queryByText(/End chat again to close the chat anyway/)).not.toBeInTheDocument();
+
+    // The next End chat asks again: the hand-back has since gone through, and only the agent is moved.
+    handBack.mockResolvedValueOnce({ ...notMoved, alreadyHandedBack: true, wrappedUp: true });
+    expect(await endChat(taskSid)).toBe('stopped');
+    expect(handBack).toHaveBeenCalledTimes(3);
+    expect(handBack).toHaveBeenLastCalledWith('token-1', { taskSid, instruction: '', wrapupOnly: true });
+  });
+
+  test('run anyway after its warning: wrap-up says the conversation was closed, not that the AI has it', async () => {
+    const taskSid = `WT${'d6'.repeat(16)}`;
+    const { rerender } = await handedBackNotMoved(taskSid);
+    handBack.mockResolvedValueOnce({ ...notMoved, alreadyHandedBack: true });
+    expect(await endChat(taskSid)).toBe('stopped');
+    await screen.findByText(/End chat was stopped: the AI may be answering this customer/);
+    expect(await endChat(taskSid)).toBe('ran');
+
+    rerender(<Canvas task={{ ...handedOff(taskSid, 'Returns'), status: 'wrapping' }} />);
+    expect(screen.getByRole('status')).toHaveTextContent('End chat closed the conversation for everyone in it');
+    expect(screen.queryByText(/The AI has the conversation again/)).not.toBeInTheDocument();
+  });
+
+  test('goes on unasked for a chat the AI declined before ever holding it, which offers no hand-back', async () => {
+    const taskSid = `WT${'d7'.repeat(16)}`;
+    const declined = handedOff(taskSid, 'The AI declined this conversation');
+    render(<Canvas task={{ ...declined, attributes: { ...declined.attributes, opencxDeclined: true } }} />);
+    expect(screen.queryByRole('button', { name: 'Hand back to AI' })).not.toBeInTheDocument();
+
+    expect(await endChat(taskSid)).toBe('ran');
+    expect(handBack).not.toHaveBeenCalled();
+  });
+
   test('is guarded again after a new hand-back of the task', async () => {
     const taskSid = `WT${'c7'.repeat(16)}`;
     handBack.mockResolvedValueOnce({ ok: false, error: { code: 'timeout', message: 'No answer came' } } as never);
