@@ -161,6 +161,44 @@ async function closeFailsAfterItsNote(w: World): Promise<{ conversationSid: stri
   return { conversationSid, interactionSid };
 }
 
+test('with no closing note, a customer who writes while the close reads the record keeps the chat open', async () => {
+  const w = world();
+  await w.saveConfig({ aiIdleCloseMinutes: IDLE_MINUTES, customerIdleCloseNote: '' });
+  try {
+    const { conversationSid, interactionSid, taskSid } = await w.customerStartsConversation('Hi there');
+    const recordRead = new RegExp(`/Maps/opencx_conversations_\\d+/Items/${conversationSid}$`);
+    const reads = () => w.twilio.requests.filter((r) => r.method === 'GET' && recordRead.test(r.path)).length;
+    await w.advance(IDLE_MINUTES * MINUTE - 30_000);
+    const before = reads();
+    // The timer's event reads the record, then the close reads it again before it closes: the
+    // customer writes while that second read is held.
+    const opens: (() => void)[] = [];
+    const hold = () =>
+      w.twilio.addFault({ method: 'GET', path: recordRead, times: 1, until: new Promise<void>((r) => opens.push(r)) });
+    hold();
+    try {
+      const passing = w.advance(60_000);
+      await w.until(() => reads() > before, "the timer's read of the record");
+      hold();
+      opens[0]();
+      await w.until(() => reads() > before + 1, "the close's read of the record");
+      w.customerWrites(conversationSid, 'Wait, one more question');
+      opens[1]();
+      await passing;
+    } finally {
+      for (const open of opens) open();
+    }
+    await w.settle();
+
+    expect(channelStatus(w, interactionSid)).toBe('active');
+    expect(w.task(taskSid).assignmentStatus).toBe('reserved');
+    expect(w.postedAsAi(conversationSid).map(roleOf)).toEqual(['ai', 'ai']);
+    expect(idleTimers(w, conversationSid)).toHaveLength(1);
+  } finally {
+    await w.saveConfig({ aiIdleCloseMinutes: IDLE_MINUTES });
+  }
+});
+
 test('a close that fails after the note is tried again 15 s later, with no second note', async () => {
   const w = world();
   const { conversationSid, interactionSid } = await closeFailsAfterItsNote(w);

@@ -99,18 +99,19 @@ export async function closeIfIdle(d: CloseIfIdle, deps: BridgeDeps): Promise<Out
   );
   if (note === 'failed' || note === 'unsure')
     deps.warn('could not post the note that the chat is closed; closing it anyway');
-  if (note !== 'none') {
-    // The note (its claim, its post, a failed one's tries) took round trips: a customer who wrote
-    // meanwhile is answered, not closed on.
-    const [messages, left] = await Promise.all([newestMessages(d.conversationSid, deps), leftAi()]);
-    if (left) return stays;
-    const wrote = activitySince(messages, newest);
-    if (wrote)
-      return {
-        ...(await lookAgain(timer, wrote.sentAt, d.minutes * 60, deps)),
-        reason: 'the customer wrote (or the AI answered) while the chat was being closed; it stays open',
-      };
-  }
+  // The record's read, and the note (its claim, its post, a failed one's tries) when there is one, took
+  // round trips: a customer who wrote meanwhile is answered, not closed on.
+  const [messages, left] = await Promise.all([
+    newestMessages(d.conversationSid, deps),
+    note === 'none' ? false : leftAi(),
+  ]);
+  if (left) return stays;
+  const wrote = activitySince(messages, newest);
+  if (wrote)
+    return {
+      ...(await lookAgain(timer, wrote.sentAt, d.minutes * 60, deps)),
+      reason: 'the customer wrote (or the AI answered) while the chat was being closed; it stays open',
+    };
   await deps.twilio.flex.closeChannel(timer.interactionSid, timer.channelSid);
   return { outcome: 'idle-closed', sessionId: timer.sessionId, idleMinutes: d.minutes, note };
 }
