@@ -1223,6 +1223,36 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     expect(timerToRearm({ ...accepted, workerSid: AI_WORKER }, withTimer)).toBeUndefined();
   });
 
+  it("decides again a human's offer whose silencing of the AI failed, while the record still gives the AI it", () => {
+    const offered = humanReservation('reservation.created', { reservationSid: 'WR9', occurredAt: 5_000 });
+    const timer = {
+      opencxTimer: 'silence',
+      conversationSid: CONVERSATION,
+      taskSid: AI_TASK,
+      reservationSid: 'WR9',
+      workerSid: HUMAN_WORKER,
+      offeredAt: 5_000,
+      rearmed: 1,
+    };
+    expect(timerToRearm(offered, withTimer)).toEqual(timer);
+    expect(decide(fired(timer), { config: withTimer, record: record('ai') })).toMatchObject({
+      action: 'silence-ai',
+      conversationSid: CONVERSATION,
+    });
+    expect(timerToRearm(fired(timer), withTimer)).toEqual({ ...timer, rearmed: 2 });
+    expect([1, 2, 3, 4, 5, 6, 7].map((rearmed) => rearmDelaySeconds({ ...timer, rearmed }))).toEqual([
+      15, 15, 15, 60, 120, 300, 600,
+    ]);
+    // Silenced since, or the human's accept recorded, or the conversation ended: nothing to do.
+    for (const moved of [record('handoff'), record('human'), undefined])
+      expectAction(decide(fired(timer), { config: withTimer, record: moved }), 'ignore');
+    // An offer older than the AI's own offer of another task (delivered late): the AI goes on.
+    const later = record('ai', { taskSid: OTHER_TASK, offeredAt: 6_000 });
+    expectAction(decide(fired(timer), { config: withTimer, record: later }), 'ignore');
+    // The AI's own offer arms its offer timer instead.
+    expect(timerToRearm({ ...offered, workerSid: AI_WORKER }, withTimer)).not.toMatchObject({ opencxTimer: 'silence' });
+  });
+
   it("decides again a transfer's accept that could not be recorded, but not an accept older than the record's", () => {
     const ALICE_AT = 1_000_000;
     const bob = humanReservation('reservation.accepted', {
@@ -1389,7 +1419,10 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
       rearmed: 1,
     };
     expect(timerToRearm(offered, withTimer)).toEqual(offer);
-    expect(timerToRearm(humanReservation('reservation.created'), withTimer)).toBeUndefined();
+    // A human's offer arms no offer timer (its silence timer is below).
+    expect(timerToRearm(humanReservation('reservation.created'), withTimer)).not.toMatchObject({
+      opencxTimer: 'offer',
+    });
     expect(timerToRearm(fired(offer), withTimer)).toEqual({ ...offer, rearmed: 2 });
     // As patient as a customer's message (a Sync outage at the chat's start): about 19 minutes.
     expect(timerToRearm(fired({ ...offer, rearmed: 3 }), withTimer)).toEqual({ ...offer, rearmed: 4 });
@@ -1433,8 +1466,11 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
       opencxTimer: 'offer',
       workerSid: AI_WORKER,
     });
-    // Unmarked, it is taken for a human's: an offer to it arms nothing, its accept arms the accept timer.
-    expect(timerToRearm(offered, timersOnly)).toBeUndefined();
+    // Unmarked, it is taken for a human's: an offer to it arms the silence timer, which does nothing once
+    // the settings name the worker as the AI's; its accept arms the accept timer.
+    const silence = timerToRearm(offered, timersOnly);
+    expect(silence).toMatchObject({ opencxTimer: 'silence', workerSid: AI_WORKER });
+    expectAction(decide(fired(silence!), { config: withTimer, record: record('ai') }), 'ignore');
     expect(timerToRearm(humanReservation('reservation.accepted'), timersOnly)).toMatchObject({
       opencxTimer: 'accepted',
       workerSid: HUMAN_WORKER,

@@ -577,6 +577,7 @@ const REARMED_TIMERS = [
   'close-session',
   'offer',
   'accepted',
+  'silence',
   'handback',
 ] as const;
 
@@ -587,7 +588,7 @@ const REARMED_TIMERS = [
  * neither an answer nor a human. An AI worker a reservation timeout left unavailable is put back as
  * patiently: nothing else would, and up to 50 customers' slots wait on it. So is an offer to the AI:
  * given up, the new chat waits unanswered for the reservation's timeout (10 to 60 minutes), and it
- * is engaged only while its reservation is still offered. So is a human's accept: until it is
+ * is engaged only while its reservation is still offered. So are a human's offer and accept: until one is
  * recorded, a record that still gives the AI the task (a handoff whose Sync write failed) lets the AI
  * answer in the agent's chat; decided again, it acts only while the conversation is still being handed
  * off or the AI's on that task. One that only cleans up after a task's end waits longer still.
@@ -600,6 +601,7 @@ const REARM_BACKOFF_SECONDS: Record<(typeof REARMED_TIMERS)[number], readonly nu
   handback: CUSTOMER_BACKOFF,
   offer: CUSTOMER_BACKOFF,
   accepted: CUSTOMER_BACKOFF,
+  silence: CUSTOMER_BACKOFF,
   'restore-worker': CUSTOMER_BACKOFF,
   idle: CLEANUP_BACKOFF,
   end: CLEANUP_BACKOFF,
@@ -646,7 +648,8 @@ export function timerToRearm(
         ? restore
         : (endTimerFor(event, record) ??
           offerTimerFor(event, config, offerRoute, now) ??
-          acceptTimerFor(event, config));
+          acceptTimerFor(event, config) ??
+          silenceTimerFor(event, config));
     // Armed without the settings (they could not be read), it names where the event came from: the
     // settings, read when it fires, may name another workspace.
     return timer && config.workspaceSid === undefined ? { ...timer, [TIMER_ORIGIN]: event.workspaceSid } : timer;
@@ -783,6 +786,60 @@ function acceptTimerFor(event: TaskRouterEvent, config: TimerSettings): FlexTask
     rearmed: 1,
   };
 }
+
+/**
+ * A human's offer of a conversation: silencing the AI failed (the record still gives it the
+ * conversation, a handoff's Sync write having failed) and TaskRouter sends the offer once.
+ */
+function silenceTimerFor(event: TaskRouterEvent, config: TimerSettings): FlexTaskAttributes | undefined {
+  const { taskSid, reservationSid, workerSid } = event;
+  const conversationSid = event.taskAttributes?.conversationSid;
+  if (event.type !== 'reservation.created' || isAi(event, config) || typeof conversationSid !== 'string')
+    return undefined;
+  if (!taskSid || !reservationSid || !workerSid) return undefined;
+  return {
+    opencxTimer: 'silence',
+    conversationSid,
+    taskSid,
+    reservationSid,
+    workerSid,
+    ...(event.occurredAt === undefined ? {} : { offeredAt: event.occurredAt }),
+    rearmed: 1,
+  };
+}
+
+/**
+ * A silence timer expired: the human's offer decided again, which silences the AI only while the
+ * record still gives it the conversation.
+ */
+export const silenceTimer: Listener<TaskRouterEvent> = {
+  name: 'silence-timer',
+  handles: ['task.canceled'],
+  decide(event, context) {
+    const { conversationSid, taskSid, reservationSid, workerSid, offeredAt } = event.taskAttributes ?? {};
+    if (
+      typeof conversationSid !== 'string' ||
+      typeof taskSid !== 'string' ||
+      typeof reservationSid !== 'string' ||
+      typeof workerSid !== 'string'
+    )
+      return ignore('a silence timer without its conversation, task, reservation and worker');
+    const offered: TaskRouterEvent = {
+      ...event,
+      type: 'reservation.created',
+      occurredAt: typeof offeredAt === 'number' ? offeredAt : undefined,
+      workspaceSid: context.config.workspaceSid,
+      taskSid,
+      reservationSid,
+      workerSid,
+      workerIsAi: false,
+      taskAttributes: { conversationSid },
+    };
+    // Armed without the settings, an offer to an AI worker not marked as one: its own handling decides it.
+    if (isAi(offered, context.config)) return ignore(`the offer of ${taskSid} was to an AI worker`);
+    return aiReservation.decide(offered, context);
+  },
+};
 
 /**
  * An accept timer expired: the accept decided again, while the conversation is still being handed
@@ -1151,6 +1208,7 @@ const TIMERS: Record<string, Listener<TaskRouterEvent>> = {
   'close-session': sessionCloseTimer,
   offer: offerTimer,
   accepted: acceptTimer,
+  silence: silenceTimer,
   handback: handbackTimer,
 };
 

@@ -244,6 +244,31 @@ test('when the Sync handoff write fails, humans still get the task; the AI goes 
   expect(world.opencx.requests.filter((r) => r.path.endsWith('/send'))).toHaveLength(sendsBefore);
 });
 
+test("a human's offer whose silencing of the AI fails too is decided again 15 s later: the AI is silent", async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
+  world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a person', sentiment: 'neutral' });
+  world.opencx.configureWebhook(undefined);
+  // The handoff's write and the human offer's silencing both fail, every attempt.
+  world.twilio.addFault({
+    method: 'POST',
+    product: 'sync',
+    path: /\/Maps\/opencx_conversations(_\d+)?\/Items\/CH/,
+    status: 500,
+  });
+  await world.customerSays(conversationSid, 'Person please');
+  expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
+  expect(world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+  world.twilio.clearFaults();
+
+  await world.advance(16_000);
+
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', handoff: { routed: true } });
+  const sendsBefore = world.opencx.requests.filter((r) => r.path.endsWith('/send')).length;
+  await world.customerSays(conversationSid, 'Still waiting');
+  expect(world.opencx.requests.filter((r) => r.path.endsWith('/send'))).toHaveLength(sendsBefore);
+});
+
 test('a handoff whose Sync write failed, no agent free: the next one adds no note and no task write', async () => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
   await world.humanAgentLogsOut();
