@@ -537,6 +537,50 @@ describe('a create whose answer may have been lost', () => {
   });
 });
 
+describe('BridgeState.takeOverStaleClaim', () => {
+  const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+  function stateWithClaim(claim: { data: object; revision: string } | undefined, update: unknown = '2') {
+    const updates: { revision: string; data: object }[] = [];
+    const creates: string[] = [];
+    const gateway = {
+      fetchMapItem: async () => claim,
+      updateMapItem: async (_s: string, _m: string, _k: string, data: object, revision: string) => {
+        updates.push({ data, revision });
+        if (update instanceof Error) throw update;
+        return update;
+      },
+      createMapItem: async (_s: string, _m: string, key: string) => {
+        creates.push(key);
+        return { created: true, retried: false };
+      },
+    } as unknown as SyncApi;
+    return { state: new BridgeState(gateway, 'IS_SYNC'), updates, creates };
+  }
+
+  it('leaves a claim younger than the limit to its claimant, writing nothing', async () => {
+    const { state, updates } = stateWithClaim({ data: { at: ago(30_000), by: 'them' }, revision: '7' });
+    await expect(state.takeOverStaleClaim('invite_k', 60_000, 3600)).resolves.toBe(false);
+    expect(updates).toEqual([]);
+  });
+
+  it('takes over an older one with If-Match on the revision it read, as a new claim of its own', async () => {
+    const { state, updates } = stateWithClaim({ data: { at: ago(61_000), by: 'them' }, revision: '7' });
+    await expect(state.takeOverStaleClaim('invite_k', 60_000, 3600)).resolves.toBe(true);
+    expect(updates).toEqual([{ revision: '7', data: { at: expect.any(String), by: expect.any(String) } }]);
+    expect(updates[0].data).not.toMatchObject({ by: 'them' });
+  });
+
+  it('loses to another taker that wrote first (412), and claims afresh a claim gone since', async () => {
+    const stale = { data: { at: ago(61_000), by: 'them' }, revision: '7' };
+    await expect(stateWithClaim(stale, false).state.takeOverStaleClaim('invite_k', 60_000, 3600)).resolves.toBe(false);
+    const gone = Object.assign(new Error('not found'), { status: 404 });
+    await expect(stateWithClaim(stale, gone).state.takeOverStaleClaim('invite_k', 60_000, 3600)).resolves.toBe(false);
+    const { state, creates } = stateWithClaim(undefined);
+    await expect(state.takeOverStaleClaim('invite_k', 60_000, 3600)).resolves.toBe(true);
+    expect(creates).toEqual(['invite_k']);
+  });
+});
+
 const CH = `CH${'1'.repeat(32)}`;
 /** One conversation record in Sync, updated only with the revision it has; `lost` writes land, their answer lost. */
 function stateHolding(record: ConversationRecord, lost = 0) {

@@ -749,6 +749,23 @@ export class BridgeState {
     return isOurLostCreate(created, (await this.sync.fetchMapItem(this.syncServiceSid, map, key))?.data, claim);
   }
 
+  /**
+   * Takes over a claim made more than `staleMs` ago: its Function failed and could not give it back
+   * (Sync down). If-Match, so of two takers one gets it; a claim gone since is claimed afresh.
+   */
+  async takeOverStaleClaim(key: string, staleMs: number, ttlSeconds: number): Promise<boolean> {
+    const map = locationOf(CLAIM_MAPS, key);
+    const item = await this.sync.fetchMapItem<{ at?: unknown }>(this.syncServiceSid, map, key);
+    if (!item) return this.claimOnce(key, ttlSeconds);
+    const at = typeof item.data.at === 'string' ? Date.parse(item.data.at) : Number.NaN;
+    if (!(Date.now() - at > staleMs)) return false;
+    const claim = { at: new Date().toISOString(), by: randomUUID() };
+    const taken = await undefinedIfNotFound(
+      this.sync.updateMapItem(this.syncServiceSid, map, key, claim, item.revision),
+    );
+    return taken !== undefined && taken !== false;
+  }
+
   /** Gives a claim back, so a retry can take it. */
   async release(key: string): Promise<void> {
     await this.sync.deleteMapItem(this.syncServiceSid, locationOf(CLAIM_MAPS, key), key);

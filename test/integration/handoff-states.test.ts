@@ -341,6 +341,52 @@ describe.each([
     expect(['completed', 'wrapping']).toContain(world.task(taskSid).assignmentStatus);
   });
 
+  test('assigned to the AI, its invite failed, its claim left behind (Sync down): a later finish invites', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
+    const ai = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending')!;
+    await world.acceptReservation(taskSid, ai.sid);
+    const since = lastSeq(world);
+    const inviteClaim = new RegExp(`/Maps/opencx_dedup_\\d+/Items/invite_${taskSid}_`);
+    // Flex refuses the invite, and Sync the claim's release: the claim stays behind the failed invite.
+    world.twilio.addFault({
+      product: 'flex-api',
+      method: 'POST',
+      path: '/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Invites',
+      status: 400,
+      times: 1,
+    });
+    world.twilio.addFault({ product: 'sync', method: 'DELETE', path: inviteClaim, status: 500 });
+    try {
+      await handOffNow(conversationSid);
+    } finally {
+      world.twilio.clearFaults();
+    }
+    // A finish soon after leaves it to the claimant, which may still be inviting.
+    await world.customerSays(conversationSid, 'Hallo?');
+    expect(world.tasksOf(conversationSid).filter((t) => t.sid !== taskSid)).toHaveLength(0);
+
+    // A minute on (the claim's time moved back: the Functions read the real clock), the next finish invites.
+    const [dedup, claim] = Array.from({ length: 8 }, (_, shard) => `opencx_dedup_${shard}`)
+      .flatMap((map) =>
+        world.sync
+          .mapItems(world.syncServiceSid, map)
+          .filter((item) => item.key.startsWith(`invite_${taskSid}_`))
+          .map((item) => [map, item] as const),
+      )
+      .at(0)!;
+    world.sync.setMapItem(world.syncServiceSid, dedup, claim.key, {
+      ...claim.data,
+      at: new Date(Date.parse(String(claim.data.at)) - 61_000).toISOString(),
+    });
+    await world.customerSays(conversationSid, 'Anyone there?');
+
+    expect(invitesSince(since)).toHaveLength(2);
+    const transferred = world.tasksOf(conversationSid).filter((t) => t.sid !== taskSid);
+    expect(transferred).toHaveLength(1);
+    expect(transferred[0].attributes).toMatchObject({ handedOff: true, conversationSid });
+    expect(['completed', 'wrapping']).toContain(world.task(taskSid).assignmentStatus);
+  });
+
   test("assigned to the AI: a concurrent finish leaves the AI's task open until the invite exists", async () => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
     const ai = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending')!;

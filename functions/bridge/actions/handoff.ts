@@ -297,6 +297,9 @@ async function assignedToAi(task: TaskSnapshot, deps: BridgeDeps): Promise<boole
   );
 }
 
+/** Past a Function's 10 s and its retries: a claim this old was left by a Function that failed. */
+const STALE_INVITE_CLAIM_MS = 60_000;
+
 async function transferAssignedTask(
   task: TaskSnapshot,
   attributes: Partial<HandoffAttributes>,
@@ -309,31 +312,38 @@ async function transferAssignedTask(
   }
   // One invite per handoff: a handoff being finished (the next event) may find the task still assigned.
   const invite = `invite_${task.sid}_${attributes.handoffTimestamp ?? ''}`;
-  if (await deps.state.claimOnce(invite, HANDOFF_CLAIM_TTL_SECONDS)) {
-    try {
-      // An earlier attempt may have made the invite although its answer was lost (its claim was given back).
-      const invited = await deps.twilio.flex.listInvitedTasks(flexInteractionSid, flexInteractionChannelSid);
-      if (!invited.some((t) => alreadyCarries(t.attributes, attributes)))
-        await deps.twilio.flex.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
-          workspaceSid: deps.config.workspaceSid,
-          workflowSid: task.workflowSid,
-          taskChannel: task.taskChannelUniqueName,
-          attributes: withHandoff(task, attributes),
-        });
-    } catch (error) {
-      await deps
-        .lastStepState()
-        .release(invite)
-        .catch(() => undefined);
-      throw error;
-    }
-  } else {
+  const invites = () => deps.twilio.flex.listInvitedTasks(flexInteractionSid, flexInteractionChannelSid);
+  const madeAlready = (invited: Awaited<ReturnType<typeof invites>>) =>
+    invited.some((t) => alreadyCarries(t.attributes, attributes));
+  const invited = async (): Promise<Routing> =>
+    (await completeAiTask(task.sid, deps)) ? 'invited' : 'invited, AI task still open';
+  let listed: Awaited<ReturnType<typeof invites>> | undefined;
+  if (!(await deps.state.claimOnce(invite, HANDOFF_CLAIM_TTL_SECONDS))) {
     // Another Function holds the invite: until the invited task exists, the AI's is all that carries
     // the conversation (completing it would end the conversation), so the inviting Function completes it.
-    const invited = await deps.twilio.flex.listInvitedTasks(flexInteractionSid, flexInteractionChannelSid);
-    if (!invited.some((t) => alreadyCarries(t.attributes, attributes))) return 'invite pending';
+    // Unless that Function failed and could not give the claim back: long after, this one invites.
+    listed = await invites();
+    if (madeAlready(listed)) return invited();
+    if (!(await deps.state.takeOverStaleClaim(invite, STALE_INVITE_CLAIM_MS, HANDOFF_CLAIM_TTL_SECONDS)))
+      return 'invite pending';
   }
-  return (await completeAiTask(task.sid, deps)) ? 'invited' : 'invited, AI task still open';
+  try {
+    // An earlier attempt may have made the invite although its answer was lost (its claim was given back).
+    if (!madeAlready(listed ?? (await invites())))
+      await deps.twilio.flex.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
+        workspaceSid: deps.config.workspaceSid,
+        workflowSid: task.workflowSid,
+        taskChannel: task.taskChannelUniqueName,
+        attributes: withHandoff(task, attributes),
+      });
+  } catch (error) {
+    await deps
+      .lastStepState()
+      .release(invite)
+      .catch(() => undefined);
+    throw error;
+  }
+  return invited();
 }
 
 /**
