@@ -69,6 +69,12 @@ describe('SetupLock.acquire', () => {
     expect(twilio.requests).toEqual([CREATE, `GET ${LOCK}`, `POST ${LOCK}`]);
   });
 
+  it("keeps a lock whose expiry by Sync's clock is within 2 s of its holder's (Sync's whole-second TTL)", async () => {
+    const { lock, twilio } = await lockWith(exists, lockIs(holder('killed', -1), '5', 2000), written);
+    await expect(lock.acquire(ours)).resolves.toEqual({ held: true });
+    expect(twilio.requests).toEqual([CREATE, `GET ${LOCK}`, `POST ${LOCK}`]);
+  });
+
   it("puts back a lock expired by its holder's clock only (running behind), naming Sync's expiry", async () => {
     // A terminal two minutes behind wrote `expiresAt` in our past; Sync keeps the lock 40 s more.
     const behind = holder('behind', -80_000);

@@ -34,6 +34,9 @@ export type LockAttempt = { held: true } | { held: false; holder?: SetupLockHold
  */
 export const LOCK_RELEASE_MS = 700;
 
+/** How much later than its holder's `expiresAt` Sync's own expiry of a lock may be with clocks agreeing. */
+const SYNC_EXPIRY_SLACK_MS = 2000;
+
 /** Create, then read, then take over an expired lock: this often before giving up. */
 const ROUNDS = 3;
 
@@ -84,9 +87,13 @@ export class SetupLock {
     ours: { revision: string; updatedAt: number },
   ): Promise<LockAttempt> {
     const expiresAt = overtaken?.expiresAt;
-    if (!overtaken || expiresAt === undefined || !(expiresAt > ours.updatedAt)) return { held: true };
+    // Sync's expiry is a little after the holder's own even with clocks agreeing (its TTL in whole
+    // seconds, from when Sync took the write): within the slack, the lock had expired.
+    if (!overtaken || expiresAt === undefined || !(expiresAt > ours.updatedAt + SYNC_EXPIRY_SLACK_MS))
+      return { held: true };
     const ttl = Math.max(1, Math.ceil((expiresAt - ours.updatedAt) / 1000));
-    // Not put back (someone wrote since, or Sync failed): ours expires as theirs would have.
+    // Not put back (someone wrote since, or Sync failed): ours stays until its own TTL, keeping others
+    // out while theirs may still run (their release leaves it, not being theirs).
     await this.sync
       .updateDocument(this.serviceSid, SETUP_LOCK_DOCUMENT, overtaken.data, ours.revision, ttl)
       .catch(() => undefined);

@@ -1246,9 +1246,13 @@ describe('timerToRearm (an event whose handling failed, which TaskRouter does no
     // Silenced since, or the human's accept recorded, or the conversation ended: nothing to do.
     for (const moved of [record('handoff'), record('human'), undefined])
       expectAction(decide(fired(timer), { config: withTimer, record: moved }), 'ignore');
-    // An offer older than the AI's own offer of another task (delivered late): the AI goes on.
-    const later = record('ai', { taskSid: OTHER_TASK, offeredAt: 6_000 });
-    expectAction(decide(fired(timer), { config: withTimer, record: later }), 'ignore');
+    // An offer older than the AI's own offer of another task (delivered late), or of this very task (the
+    // human let it go, and the AI took it): the AI goes on.
+    for (const taskSid of [OTHER_TASK, AI_TASK]) {
+      const later = record('ai', { taskSid, offeredAt: 6_000 });
+      expectAction(decide(fired(timer), { config: withTimer, record: later }), 'ignore');
+    }
+    expectAction(decide(fired(timer), { config: withTimer, record: record('ai', { offeredAt: 4_000 }) }), 'silence-ai');
     // The AI's own offer arms its offer timer instead.
     expect(timerToRearm({ ...offered, workerSid: AI_WORKER }, withTimer)).not.toMatchObject({ opencxTimer: 'silence' });
   });

@@ -837,6 +837,10 @@ export const silenceTimer: Listener<TaskRouterEvent> = {
     };
     // Armed without the settings, an offer to an AI worker not marked as one: its own handling decides it.
     if (isAi(offered, context.config)) return ignore(`the offer of ${taskSid} was to an AI worker`);
+    // The AI was offered the conversation (this task too) after the human was: the human let it go.
+    const aiOfferedAt = context.record?.offeredAt;
+    if (typeof offeredAt === 'number' && aiOfferedAt !== undefined && offeredAt < aiOfferedAt)
+      return ignore(`the AI was offered the conversation after ${workerSid} was`);
     return aiReservation.decide(offered, context);
   },
 };

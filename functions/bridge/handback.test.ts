@@ -11,7 +11,7 @@ import {
   isHandbackTask,
   transferCandidates,
   resumingHandback,
-  routedHandbackTask,
+  routedHandbackTasks,
   STALE_HANDBACK_MS,
   untakenHandoff,
 } from './handback';
@@ -142,7 +142,7 @@ describe("decideHandback (what an agent's click does)", () => {
   });
 });
 
-describe("routedHandbackTask (a stale handback's earlier invite)", () => {
+describe("routedHandbackTasks (a stale handback's earlier invites)", () => {
   const invited = (sid: string, assignmentStatus: string | null, attributes: Record<string, unknown>) => ({
     sid,
     assignmentStatus,
@@ -151,18 +151,18 @@ describe("routedHandbackTask (a stale handback's earlier invite)", () => {
 
   test("the task this handback's invite made, while TaskRouter still routes it", () => {
     for (const status of ['pending', 'reserved', 'assigned'])
-      expect(routedHandbackTask(handback(), [invited(INVITED_TASK, status, { opencxHandbackAt: AT })])).toBe(
+      expect(routedHandbackTasks(handback(), [invited(INVITED_TASK, status, { opencxHandbackAt: AT })])).toEqual([
         INVITED_TASK,
-      );
+      ]);
   });
 
   test('none when that task ended, or every invite is an earlier transfer or handback: invite again', () => {
     const earlier = invited('WT000000000000000000000000000000e1', 'pending', { opencxHandbackAt: '2026-03-01T09:00Z' });
     const transfer = invited('WT000000000000000000000000000000e2', 'assigned', { handedOff: true });
-    expect(routedHandbackTask(handback(), [earlier, transfer])).toBeUndefined();
+    expect(routedHandbackTasks(handback(), [earlier, transfer])).toEqual([]);
     for (const status of ['canceled', 'completed', 'wrapping', null])
-      expect(routedHandbackTask(handback(), [invited(INVITED_TASK, status, { opencxHandbackAt: AT })])).toBeUndefined();
-    expect(routedHandbackTask(handback(), [])).toBeUndefined();
+      expect(routedHandbackTasks(handback(), [invited(INVITED_TASK, status, { opencxHandbackAt: AT })])).toEqual([]);
+    expect(routedHandbackTasks(handback(), [])).toEqual([]);
   });
 });
 

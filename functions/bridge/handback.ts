@@ -178,13 +178,16 @@ export function handbackEnd(handback: Handback | undefined, taskSid: string, typ
 export const ROUTED_STATUSES: readonly (string | null)[] = ['pending', 'reserved', 'assigned'];
 
 /**
- * The task an earlier invite of this handback made and TaskRouter still routes (its answer may
- * have been lost, or the AI pool is busy): inviting again would make a second AI task.
+ * The tasks earlier invites of this handback made that the list shows routed (an answer may have
+ * been lost, or the AI pool is busy): inviting again would make a second AI task. Only candidates:
+ * the list's status may be older than the task's, and an invite made again carries the same marker.
  */
-export function routedHandbackTask(handback: Handback, invited: InvitedTask[]): string | undefined {
-  return invited.find(
-    (task) => task.attributes[HANDBACK_MARKER] === handback.at && ROUTED_STATUSES.includes(task.assignmentStatus),
-  )?.sid;
+export function routedHandbackTasks(handback: Handback, invited: InvitedTask[]): string[] {
+  return invited
+    .filter(
+      (task) => task.attributes[HANDBACK_MARKER] === handback.at && ROUTED_STATUSES.includes(task.assignmentStatus),
+    )
+    .map((task) => task.sid);
 }
 
 /**

@@ -539,11 +539,16 @@ describe('a create whose answer may have been lost', () => {
 
 describe('BridgeState.takeOverStaleClaim', () => {
   const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
-  function stateWithClaim(claim: { data: object; revision: string } | undefined, update: unknown = '2') {
+  /** `landed`: a 412 answers a write that did land (its first answer lost): the item is then ours. */
+  function stateWithClaim(
+    claim: { data: object; revision: string } | undefined,
+    update: unknown = '2',
+    landed = false,
+  ) {
     const updates: { revision: string; data: object }[] = [];
     const creates: string[] = [];
     const gateway = {
-      fetchMapItem: async () => claim,
+      fetchMapItem: async () => (landed && updates.length ? { data: updates[0].data, revision: '8' } : claim),
       updateMapItem: async (_s: string, _m: string, _k: string, data: object, revision: string) => {
         updates.push({ data, revision });
         if (update instanceof Error) throw update;
@@ -573,6 +578,10 @@ describe('BridgeState.takeOverStaleClaim', () => {
   it('loses to another taker that wrote first (412), and claims afresh a claim gone since', async () => {
     const stale = { data: { at: ago(61_000), by: 'them' }, revision: '7' };
     await expect(stateWithClaim(stale, false).state.takeOverStaleClaim('invite_k', 60_000, 3600)).resolves.toBe(false);
+    // Its own write, landed though the answer was lost (the retry met a 412): taken.
+    await expect(stateWithClaim(stale, false, true).state.takeOverStaleClaim('invite_k', 60_000, 3600)).resolves.toBe(
+      true,
+    );
     const gone = Object.assign(new Error('not found'), { status: 404 });
     await expect(stateWithClaim(stale, gone).state.takeOverStaleClaim('invite_k', 60_000, 3600)).resolves.toBe(false);
     const { state, creates } = stateWithClaim(undefined);

@@ -763,7 +763,10 @@ export class BridgeState {
     const taken = await undefinedIfNotFound(
       this.sync.updateMapItem(this.syncServiceSid, map, key, claim, item.revision),
     );
-    return taken !== undefined && taken !== false;
+    if (taken !== false) return taken !== undefined;
+    // A 412: another taker wrote first, or our write landed and its answer was lost (the retry met it).
+    const now = await this.sync.fetchMapItem<{ by?: unknown }>(this.syncServiceSid, map, key);
+    return now?.data.by === claim.by;
   }
 
   /** Gives a claim back, so a retry can take it. */

@@ -308,4 +308,31 @@ describe('handbackUntaken after an invite whose answer was lost (the record name
       expect(untakenHandback).not.toHaveBeenCalled();
     },
   );
+
+  test('takes the invite made again when the first one, listed before it, has ended', async () => {
+    const untakenHandback = jest.fn(async () => undefined);
+    const marked = { opencxHandbackAt: at };
+    const deps = {
+      config: { workspaceSid: 'WS1' },
+      twilio: {
+        flex: {
+          listInvitedTasks: async () => [
+            { sid: EARLIER, assignmentStatus: 'pending', attributes: marked },
+            { sid: LIVE, assignmentStatus: 'pending', attributes: marked },
+          ],
+        },
+        taskrouter: {
+          fetchTask: async (_workspace: string, sid: string) => ({
+            sid,
+            assignmentStatus: sid === EARLIER ? 'canceled' : 'pending',
+          }),
+        },
+      },
+      state: { untakenHandback },
+      now: () => new Date('2026-12-06T10:00:00Z'),
+      warn: () => undefined,
+    } as never;
+    await handbackUntaken(fired, known as never, deps);
+    expect(untakenHandback).toHaveBeenCalledWith('CH1', expect.anything(), LIVE, expect.anything(), known);
+  });
 });

@@ -16,7 +16,7 @@ import {
   handbackCutoff,
   handbackTaskAttributes,
   ROUTED_STATUSES,
-  routedHandbackTask,
+  routedHandbackTasks,
   transferCandidates,
   untakenHandbackTimer,
   untakenHandoff,
@@ -129,7 +129,7 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
       // invited again, and that invite's timer stays in charge.
       try {
         const invited = await deps.twilio.flex.listInvitedTasks(flexInteractionSid, flexInteractionChannelSid);
-        invitedTaskSid = await stillRouted(routedHandbackTask(step.handback, invited), deps);
+        invitedTaskSid = await firstStillRouted(routedHandbackTasks(step.handback, invited), deps);
       } catch (error) {
         deps.warn('could not look for the task an earlier invite made before inviting again', {
           error: String(error),
@@ -249,13 +249,14 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
 }
 
 /**
- * The task, if TaskRouter still routes it: the invites list's status may be older than the task's,
- * and a task that ended since would be recorded as the hand-back's, the AI never offered it.
+ * The first of these tasks TaskRouter still routes: the invites list's status may be older than the
+ * task's, and a task that ended since would be recorded as the hand-back's, the AI never offered it.
  */
-async function stillRouted(taskSid: string | undefined, deps: HandbackDeps): Promise<string | undefined> {
-  if (!taskSid) return undefined;
-  const task = await undefinedIfNotFound(deps.twilio.taskrouter.fetchTask(deps.config.workspaceSid, taskSid));
-  return task && ROUTED_STATUSES.includes(task.assignmentStatus) ? taskSid : undefined;
+async function firstStillRouted(taskSids: string[], deps: HandbackDeps): Promise<string | undefined> {
+  const tasks = await Promise.all(
+    taskSids.map((sid) => undefinedIfNotFound(deps.twilio.taskrouter.fetchTask(deps.config.workspaceSid, sid))),
+  );
+  return tasks.find((task) => task && ROUTED_STATUSES.includes(task.assignmentStatus))?.sid;
 }
 
 /** Takes back a retry's note of its invite, which Flex did not make; a failure is warned of (it lapses in 15 s). */
@@ -340,8 +341,8 @@ export async function handbackUntaken(d: Untaken, known: KnownRecord, deps: Brid
   const handback = known.record.handback!;
   let invitedTaskSid = handback.invitedTaskSid;
   if (!invitedTaskSid && d.interaction)
-    invitedTaskSid = await stillRouted(
-      routedHandbackTask(
+    invitedTaskSid = await firstStillRouted(
+      routedHandbackTasks(
         handback,
         await deps.twilio.flex.listInvitedTasks(d.interaction.sid, d.interaction.channelSid),
       ),

@@ -317,19 +317,18 @@ async function transferAssignedTask(
     invited.some((t) => alreadyCarries(t.attributes, attributes));
   const invited = async (): Promise<Routing> =>
     (await completeAiTask(task.sid, deps)) ? 'invited' : 'invited, AI task still open';
-  let listed: Awaited<ReturnType<typeof invites>> | undefined;
   if (!(await deps.state.claimOnce(invite, HANDOFF_CLAIM_TTL_SECONDS))) {
     // Another Function holds the invite: until the invited task exists, the AI's is all that carries
     // the conversation (completing it would end the conversation), so the inviting Function completes it.
     // Unless that Function failed and could not give the claim back: long after, this one invites.
-    listed = await invites();
-    if (madeAlready(listed)) return invited();
+    if (madeAlready(await invites())) return invited();
     if (!(await deps.state.takeOverStaleClaim(invite, STALE_INVITE_CLAIM_MS, HANDOFF_CLAIM_TTL_SECONDS)))
       return 'invite pending';
   }
   try {
-    // An earlier attempt may have made the invite although its answer was lost (its claim was given back).
-    if (!madeAlready(listed ?? (await invites())))
+    // An earlier attempt may have made the invite although its answer was lost (its claim was given
+    // back), also since the look above: listed again once the claim is this one's.
+    if (!madeAlready(await invites()))
       await deps.twilio.flex.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
         workspaceSid: deps.config.workspaceSid,
         workflowSid: task.workflowSid,

@@ -36,7 +36,10 @@ export const canHandBack = (props: TaskProps): boolean =>
  * the hand-back moves the task to wrap-up before it answers (the control goes with the accepted
  * reservation): its answer, a failure too, stays from here.
  */
-/** `under-way`: another click's hand-back is being sent; End chat asks again the next time. */
+/**
+ * `under-way`: another click's hand-back is being sent; End chat asks again the next time, and is
+ * warned as for the AI if it is still under way then.
+ */
 type EndChatWarning = 'ai' | 'elsewhere' | 'under-way';
 
 export class HandbackOutcomes implements Followed {
@@ -481,7 +484,13 @@ function keepConversationForAi(
         ...(result.heldByAnotherTask && { elsewhere: true }),
         ...(history && { history }),
       });
-    } else if (!result.ok && result.error.code === 'handback_in_progress') outcomes.warnEndChat(taskSid, 'under-way');
+    } else if (
+      !result.ok &&
+      result.error.code === 'handback_in_progress' &&
+      outcomes.endChatWarning(taskSid) !== 'under-way'
+    )
+      outcomes.warnEndChat(taskSid, 'under-way');
+    // Under way still (or a hand-back stuck there): the warning that lets the next End chat through.
     else outcomes.warnEndChat(taskSid, result.ok && result.heldByAnotherTask ? 'elsewhere' : 'ai');
   });
 }
