@@ -2,6 +2,7 @@
 // conversation with a settings save, load and setup check. Then no response, header or log line
 // may carry a secret, in any encoding. FUZZ_ITERATIONS raises the count (default 150), FUZZ_SEED
 // replays a run. What a case expects, and the one 5xx allowed, are defined in test/harness/fuzz.ts.
+import twilio from 'twilio';
 import { answeredByFunction, type FuzzExchange, fuzzFunctions, type FuzzReport, judge, summary } from '../harness/fuzz';
 import { CONFIG_DOCUMENT } from '../../functions/common/config';
 import { findSecrets } from '../harness/secret-scan';
@@ -24,10 +25,24 @@ const adminAnswers: FunctionAnswer[] = [];
 const reproducerAnswers: string[] = [];
 let conversationSid = '';
 let aiRepliesBeforeFuzz = 0;
+/** A conversation the AI still holds during the fuzz: replays of its deliveries must change nothing. */
+let aiHeldSid = '';
+let aiHeldBefore = { replies: 0, contactMessages: 0, sessions: 0 };
 let report: FuzzReport;
 
 const aiReplies = (sid: string) =>
   world.transcript(sid).filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'ai').length;
+
+/** What the customer and OpenCX saw of the conversation the AI holds. */
+function aiHeldFacts() {
+  const session = world.sessionFor(aiHeldSid);
+  return {
+    replies: aiReplies(aiHeldSid),
+    contactMessages: session ? world.contactMessages(session.id).length : 0,
+    sessions: [...world.opencx.sessions.values()].filter((s) => s.custom_data?.flex_conversation_sid === aiHeldSid)
+      .length,
+  };
+}
 
 async function admin(endpoint: string, fields: Record<string, string> = {}): Promise<FunctionAnswer> {
   const Token = world.iam.issueToken({ identity: 'admin@example.com', roles: ['admin'] });
@@ -77,6 +92,12 @@ test('a normal conversation after Test & Save, a settings load and a setup check
 
   aiRepliesBeforeFuzz = aiReplies(conversationSid);
   expect(aiRepliesBeforeFuzz).toBe(2);
+
+  world.opencx.ai.reply('Yes, we ship to Norway.').reply('And to Iceland too.');
+  aiHeldSid = (await world.customerStartsConversation('Do you ship to Norway?')).conversationSid;
+  await world.customerSays(aiHeldSid, 'And to Iceland?');
+  aiHeldBefore = aiHeldFacts();
+  expect(aiHeldBefore).toEqual({ replies: 2, contactMessages: 2, sessions: 1 });
   expect(world.task(started.taskSid).attributes).toMatchObject({ handedOff: true });
   expect(world.opencx.webhookDeliveries.filter((d) => d.attempts.some((a) => a.status === 200)).length).toBeGreaterThan(
     2,
@@ -113,9 +134,40 @@ test(`fuzzer (seed ${SEED}, ${ITERATIONS} requests): no crash, no unhandled 5xx,
   }
   // The one allowed 5xx was met: a Sync outage got the "retry me" answer.
   expect(report.exchanges.some((e) => e.fuzzCase.expectation === 'transient' && e.status === 503)).toBe(true);
-  // Replays of real deliveries changed nothing the customer sees.
-  expect(report.exchanges.filter((e) => e.fuzzCase.kind === 'replay of a real delivery').length).toBeGreaterThan(0);
+  // Replays of real deliveries changed nothing the customer or OpenCX sees (the next test replays
+  // every delivery of the conversation the AI holds).
+  const replays = report.exchanges.filter((e) => e.fuzzCase.kind === 'replay of a real delivery');
+  expect(replays.length).toBeGreaterThan(0);
   expect(aiReplies(conversationSid)).toBe(aiRepliesBeforeFuzz);
+  expect(aiHeldFacts()).toEqual(aiHeldBefore);
+});
+
+test('every real delivery of a conversation the AI holds, replayed validly signed, changes nothing', async () => {
+  const base = `${world.functions!.url}/webhook`;
+  const twilioDeliveries = world.twilio.webhooks.filter(
+    (d) => (d.url === base || d.url.startsWith(`${base}?`)) && JSON.stringify(d.params).includes(aiHeldSid),
+  );
+  // The AI's offer and the customer's two messages, at least.
+  expect(twilioDeliveries.length).toBeGreaterThanOrEqual(3);
+  for (const d of twilioDeliveries) {
+    const replayed = await fetch(d.url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'X-Twilio-Signature': twilio.getExpectedTwilioSignature(world.twilio.authToken, d.url, d.params),
+      },
+      body: new URLSearchParams(d.params).toString(),
+    });
+    expect([d.params.EventType, replayed.status]).toEqual([d.params.EventType, 200]);
+  }
+  const sessionId = world.sessionFor(aiHeldSid)!.id;
+  const opencxDeliveries = world.opencx.webhookDeliveries.filter((d) => d.rawBody.includes(sessionId));
+  expect(opencxDeliveries.length).toBeGreaterThanOrEqual(2);
+  for (const d of opencxDeliveries)
+    expect((await postSignedOpencx(world, d.rawBody, WEBHOOK_SECRET)).status).toBeLessThan(300);
+  await world.settle();
+
+  expect(aiHeldFacts()).toEqual(aiHeldBefore);
 });
 
 test('after the fuzzer the runtime still serves a customer', async () => {

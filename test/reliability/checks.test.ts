@@ -89,6 +89,10 @@ test('duplicate AI replies: the same OpenCX answer posted twice counts once per 
     ],
   });
   expect(duplicateAiReplies(doubled)).toBe(2);
+  // Posted again under another key (or with no marker at all): the customer read the same text twice.
+  const rekeyed = conversation({ aiPostBodies: ['About m1', 'About m2', 'About m1'] });
+  expect(duplicateAiReplies(rekeyed)).toBe(1);
+  expect(duplicateAiReplies(conversation({ aiPostBodies: ['About m1', 'About m2', 'About m3'] }))).toBe(0);
 });
 
 describe('handoffs', () => {

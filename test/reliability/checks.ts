@@ -15,6 +15,11 @@ export interface ConversationRecords {
   opencxHandedOff: boolean;
   /** The messages the bridge posted (`opencx` marker on the message). */
   ourMessages: { role: string; key: string }[];
+  /**
+   * What the customer read under the AI's name, whatever the bridge marked it: every text but our
+   * notes. The AI's answers quote the customer's unique texts, so a text read twice is an answer posted twice.
+   */
+  aiPostBodies?: string[];
 }
 
 /** A TaskRouter event of the contact center's workspace, in the order TaskRouter emitted them. */
@@ -78,10 +83,14 @@ export function lostCustomerMessages(conversation: ConversationRecords, withHuma
   });
 }
 
-/** AI replies the customer read more than once: posts beyond the first of the same OpenCX answer. */
+/**
+ * AI replies the customer read more than once: posts beyond the first of the same OpenCX answer, by
+ * the bridge's key or by the text the customer read (a second post under another key, or unmarked).
+ */
 export function duplicateAiReplies(conversation: ConversationRecords): number {
+  const extra = (values: string[]) => values.length - new Set(values).size;
   const keys = conversation.ourMessages.filter((m) => m.role === 'ai').map((m) => m.key);
-  return keys.length - new Set(keys).size;
+  return Math.max(extra(keys), extra(conversation.aiPostBodies ?? []));
 }
 
 function eventsOf(events: readonly TaskEvent[], conversationSid: string): TaskEvent[] {

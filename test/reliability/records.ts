@@ -44,6 +44,10 @@ export function conversationRecords(world: World, conversationSid: string): Conv
       const marker = m.attributes.opencx as { role?: unknown; key?: unknown } | undefined;
       return marker && typeof marker.role === 'string' ? [{ role: marker.role, key: String(marker.key) }] : [];
     }),
+    aiPostBodies: world
+      .postedAsAi(conversationSid)
+      .filter((m) => !String((m.attributes.opencx as { role?: unknown } | undefined)?.role ?? '').endsWith('-note'))
+      .map((m) => m.body),
   };
 }
 

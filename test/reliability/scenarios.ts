@@ -179,8 +179,13 @@ async function run(
     notes.push(`handoff reasons: ${reasons.map(([reason, n]) => `${n} ${reason}`).join(', ') || 'none'}`);
     const records = runRecords(world, customers.conversationSids);
     const result = figures(records);
+    // A run where the scripted handoffs did not happen would read 0 on every handoff guarantee.
+    const events = taskEvents(world);
+    const scriptedHandoffsMissed = customers.conversationSids.filter(
+      (sid, i) => customers.handsOff(i) && !handedOff(conversationRecords(world, sid), events),
+    ).length;
     if (result.lostCustomerMessages > 0) notes.push(`lost, e.g.: ${lostMessageExamples(records, 3).join('; ')}`);
-    const extras = { ...extra, specViolations: world.twilio.violations.length };
+    const extras = { ...extra, scriptedHandoffsMissed, specViolations: world.twilio.violations.length };
     // The Functions' log, to find out why a guarantee failed.
     const logFile = path.join(PROJECT_ROOT, 'test-artifacts', `reliability-${name}.log`);
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
@@ -244,7 +249,8 @@ export function duplicates(traffic: Traffic, seed: number): Promise<ScenarioResu
     await redeliverSome();
     await customers.flush();
     notes.push(`switches ${Object.keys(switches).join(', ')}; ${redelivered} messages re-sent with RetryCount=1`);
-    return {};
+    // None re-sent, the run proved nothing about Twilio's retries.
+    return { resendsMissing: redelivered > 0 ? 0 : 1 };
   });
 }
 
@@ -285,10 +291,15 @@ export function faults(traffic: Traffic, seed: number, faultsPerMessage: number)
       const outageFrom = Math.max(HANDOFF_MESSAGE + 1, traffic.messages - 1);
       let twilioFaults = 0;
       let opencxFaults = 0;
+      // The rules that fired before the outage (the outage fails every OpenCX request of its own).
+      const opencxFailed = () =>
+        world.opencx.requests.filter((r) => r.status === null || r.status === 429 || r.status >= 500).length;
+      let opencxFired: number | undefined;
       const planFaults = (message: number): void => {
         world.twilio.clearFaults();
         world.opencx.faults.clear();
         if (message >= outageFrom) {
+          opencxFired ??= opencxFailed();
           world.opencx.faults.add({ path: /.*/, status: 503 });
           return;
         }
@@ -320,11 +331,14 @@ export function faults(traffic: Traffic, seed: number, faultsPerMessage: number)
       const outageNotWithHumans = customers.conversationSids.filter(
         (sid) => !reachedQueue(sid, events, world.humanQueueSid),
       ).length;
+      const twilioFired = world.twilio.requests.filter((r) => r.fault !== undefined).length;
       notes.push(
         `seed ${seed}: ${twilioFaults} Twilio and ${opencxFaults} OpenCX fault rules, 15 % slow AI answers, ` +
-          `OpenCX down from message ${outageFrom}`,
+          `OpenCX down from message ${outageFrom}; ${twilioFired} Twilio requests met a fault, ` +
+          `${opencxFired ?? 0} OpenCX requests failed before the outage`,
       );
-      return { outageNotWithHumans };
+      // Rules that never fired would prove nothing about faults.
+      return { outageNotWithHumans, faultsNeverFired: twilioFired > 0 && (opencxFired ?? 0) > 0 ? 0 : 1 };
     },
   );
 }
@@ -388,17 +402,31 @@ export function writers(traffic: Traffic): Promise<ScenarioResult> {
         const taskSid = world.tasksOf(sid)[0]?.sid;
         // A write on every task while the customers write (on a task the AI holds, it re-routes it to the AI).
         if (message === HANDOFF_MESSAGE - 1) write(taskSid, 'plugin_note', `conversation ${i}`);
-        // And one the moment the bridge starts a handoff: between its read of the task and its write.
-        if (message === HANDOFF_MESSAGE && customers.handsOff(i)) {
-          const starts = world.until(
-            () => world.conversationRecord(sid)?.phase === 'handoff',
-            `the handoff of conversation ${i}`,
+        // And one between the bridge's read of the task and its handoff write: that write is held until
+        // the other writer's lands, so it meets a 412 whatever the machine's speed.
+        if (message === HANDOFF_MESSAGE && customers.handsOff(i) && taskSid) {
+          const since = world.twilio.requests.length;
+          const taskWrite = new RegExp(`/Tasks/${taskSid}$`);
+          let open!: () => void;
+          world.twilio.addFault({
+            product: 'taskrouter',
+            method: 'POST',
+            path: taskWrite,
+            times: 1,
+            until: new Promise<void>((r) => (open = r)),
+          });
+          const held = world.until(
+            () => world.twilio.requests.slice(since).some((r) => r.method === 'POST' && taskWrite.test(r.path)),
+            `the handoff write of conversation ${i}`,
           );
           writes.push(
-            starts.then(
-              () => write(taskSid, 'plugin_handoff_seen', `conversation ${i}`),
-              (error: unknown) => void failures.push(String(error)),
-            ),
+            held
+              .then(
+                () => other.write(taskSid, 'plugin_handoff_seen', `conversation ${i}`),
+                (error: unknown) => void failures.push(String(error)),
+              )
+              .catch((error: unknown) => void failures.push(String(error)))
+              .finally(() => open()),
           );
         }
       });
@@ -421,12 +449,20 @@ export function writers(traffic: Traffic): Promise<ScenarioResult> {
         r.headers['user-agent']?.startsWith('twilio-node'),
     ).length;
     const theirs = [...other.written.values()].reduce((n, w) => n + Object.keys(w).length, 0);
+    const scripted = customers.conversationSids.filter((_, i) => customers.handsOff(i)).length;
     notes.push(
       `${theirs} attribute writes by the other writer (${other.conflicts} refused with 412), ` +
         `${bridgeConflicts} of the bridge's refused with 412`,
     );
     notes.push(...failures.slice(0, 3));
-    return { lostAttributes: lost, otherWriterFailures: failures.length };
+    // With no write of the other writer accepted, "lost attributes, theirs" would check nothing; with no
+    // handoff write of the bridge refused, nothing merged after a 412.
+    return {
+      lostAttributes: lost,
+      otherWriterFailures: failures.length,
+      otherWritesMissing: theirs > 0 ? 0 : 1,
+      handoffWritesNotRaced: Math.max(0, scripted - bridgeConflicts),
+    };
   });
 }
 
