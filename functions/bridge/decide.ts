@@ -770,21 +770,44 @@ function offerTimerFor(
  * the agent could not hand it back, and OpenCX would not learn who took it. TaskRouter tells no one again.
  */
 function acceptTimerFor(event: TaskRouterEvent, config: TimerSettings): FlexTaskAttributes | undefined {
-  const { taskSid, reservationSid, workerSid, workerName } = event;
+  const reservation = humanReservationOf(event, 'reservation.accepted', config);
+  return (
+    reservation && {
+      opencxTimer: 'accepted',
+      ...reservation,
+      ...(event.workerName ? { workerName: event.workerName } : {}),
+      ...(event.occurredAt === undefined ? {} : { acceptedAt: event.occurredAt }),
+      rearmed: 1,
+    }
+  );
+}
+
+/** What a timer deciding a human's reservation again carries: its conversation, task, reservation and worker. */
+type HumanReservation = { conversationSid: string; taskSid: string; reservationSid: string; workerSid: string };
+
+function humanReservationOf(
+  event: TaskRouterEvent,
+  type: TaskRouterEvent['type'],
+  config: TimerSettings,
+): HumanReservation | undefined {
+  const { taskSid, reservationSid, workerSid } = event;
   const conversationSid = event.taskAttributes?.conversationSid;
-  if (event.type !== 'reservation.accepted' || isAi(event, config) || typeof conversationSid !== 'string')
-    return undefined;
+  if (event.type !== type || isAi(event, config) || typeof conversationSid !== 'string') return undefined;
   if (!taskSid || !reservationSid || !workerSid) return undefined;
-  return {
-    opencxTimer: 'accepted',
-    conversationSid,
-    taskSid,
-    reservationSid,
-    workerSid,
-    ...(workerName ? { workerName } : {}),
-    ...(event.occurredAt === undefined ? {} : { acceptedAt: event.occurredAt }),
-    rearmed: 1,
-  };
+  return { conversationSid, taskSid, reservationSid, workerSid };
+}
+
+/** The same, read back from the timer's attributes when it fires. */
+function timerReservation(attributes: FlexTaskAttributes | undefined): HumanReservation | undefined {
+  const { conversationSid, taskSid, reservationSid, workerSid } = attributes ?? {};
+  if (
+    typeof conversationSid !== 'string' ||
+    typeof taskSid !== 'string' ||
+    typeof reservationSid !== 'string' ||
+    typeof workerSid !== 'string'
+  )
+    return undefined;
+  return { conversationSid, taskSid, reservationSid, workerSid };
 }
 
 /**
@@ -792,20 +815,15 @@ function acceptTimerFor(event: TaskRouterEvent, config: TimerSettings): FlexTask
  * conversation, a handoff's Sync write having failed) and TaskRouter sends the offer once.
  */
 function silenceTimerFor(event: TaskRouterEvent, config: TimerSettings): FlexTaskAttributes | undefined {
-  const { taskSid, reservationSid, workerSid } = event;
-  const conversationSid = event.taskAttributes?.conversationSid;
-  if (event.type !== 'reservation.created' || isAi(event, config) || typeof conversationSid !== 'string')
-    return undefined;
-  if (!taskSid || !reservationSid || !workerSid) return undefined;
-  return {
-    opencxTimer: 'silence',
-    conversationSid,
-    taskSid,
-    reservationSid,
-    workerSid,
-    ...(event.occurredAt === undefined ? {} : { offeredAt: event.occurredAt }),
-    rearmed: 1,
-  };
+  const reservation = humanReservationOf(event, 'reservation.created', config);
+  return (
+    reservation && {
+      opencxTimer: 'silence',
+      ...reservation,
+      ...(event.occurredAt === undefined ? {} : { offeredAt: event.occurredAt }),
+      rearmed: 1,
+    }
+  );
 }
 
 /**
@@ -816,22 +834,16 @@ export const silenceTimer: Listener<TaskRouterEvent> = {
   name: 'silence-timer',
   handles: ['task.canceled'],
   decide(event, context) {
-    const { conversationSid, taskSid, reservationSid, workerSid, offeredAt } = event.taskAttributes ?? {};
-    if (
-      typeof conversationSid !== 'string' ||
-      typeof taskSid !== 'string' ||
-      typeof reservationSid !== 'string' ||
-      typeof workerSid !== 'string'
-    )
-      return ignore('a silence timer without its conversation, task, reservation and worker');
+    const reservation = timerReservation(event.taskAttributes);
+    if (!reservation) return ignore('a silence timer without its conversation, task, reservation and worker');
+    const { conversationSid, taskSid, workerSid } = reservation;
+    const offeredAt = event.taskAttributes?.offeredAt;
     const offered: TaskRouterEvent = {
       ...event,
+      ...reservation,
       type: 'reservation.created',
       occurredAt: typeof offeredAt === 'number' ? offeredAt : undefined,
       workspaceSid: context.config.workspaceSid,
-      taskSid,
-      reservationSid,
-      workerSid,
       workerIsAi: false,
       taskAttributes: { conversationSid },
     };
@@ -853,14 +865,10 @@ export const acceptTimer: Listener<TaskRouterEvent> = {
   name: 'accept-timer',
   handles: ['task.canceled'],
   decide(event, context) {
-    const { conversationSid, taskSid, reservationSid, workerSid, workerName, acceptedAt } = event.taskAttributes ?? {};
-    if (
-      typeof conversationSid !== 'string' ||
-      typeof taskSid !== 'string' ||
-      typeof reservationSid !== 'string' ||
-      typeof workerSid !== 'string'
-    )
-      return ignore('an accept timer without its conversation, task, reservation and worker');
+    const reservation = timerReservation(event.taskAttributes);
+    if (!reservation) return ignore('an accept timer without its conversation, task, reservation and worker');
+    const { conversationSid, taskSid, reservationSid, workerSid } = reservation;
+    const { workerName, acceptedAt } = event.taskAttributes ?? {};
     const { record } = context;
     // Or the record still gives the AI the very task a human accepted: its silence failed, or its offer came late.
     const stillAis = record?.phase === 'ai' && record.taskSid === taskSid;
