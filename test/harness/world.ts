@@ -501,8 +501,8 @@ export class World {
    * Waits until `condition` holds, for a test that must act in the middle of a Function's work
    * (e.g. while a slow OpenCX call is outstanding); throws when it has not held after 30 s.
    */
-  async until(condition: () => boolean, what = 'the condition'): Promise<void> {
-    const deadline = Date.now() + 30000;
+  async until(condition: () => boolean, what = 'the condition', timeoutMs = 30000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     while (!condition()) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise((resolve) => setTimeout(resolve, 10));

@@ -309,6 +309,35 @@ describe('handbackUntaken after an invite whose answer was lost (the record name
     },
   );
 
+  test('takes a routed invite when another could not be read, and fails only when none is routed', async () => {
+    const untakenHandback = jest.fn(async () => undefined);
+    const marked = { opencxHandbackAt: at };
+    const depsWhere = (live: string) =>
+      ({
+        config: { workspaceSid: 'WS1' },
+        twilio: {
+          flex: {
+            listInvitedTasks: async () => [
+              { sid: EARLIER, assignmentStatus: 'pending', attributes: marked },
+              { sid: LIVE, assignmentStatus: 'pending', attributes: marked },
+            ],
+          },
+          taskrouter: {
+            fetchTask: async (_workspace: string, sid: string) => {
+              if (sid === EARLIER) throw Object.assign(new Error('Service Unavailable'), { status: 503 });
+              return { sid, assignmentStatus: live };
+            },
+          },
+        },
+        state: { untakenHandback },
+        now: () => new Date('2026-12-06T10:00:00Z'),
+        warn: () => undefined,
+      }) as never;
+    await handbackUntaken(fired, known as never, depsWhere('reserved'));
+    expect(untakenHandback).toHaveBeenCalledWith('CH1', expect.anything(), LIVE, expect.anything(), known);
+    await expect(handbackUntaken(fired, known as never, depsWhere('canceled'))).rejects.toThrow('Service Unavailable');
+  });
+
   test('takes the invite made again when the first one, listed before it, has ended', async () => {
     const untakenHandback = jest.fn(async () => undefined);
     const marked = { opencxHandbackAt: at };

@@ -253,10 +253,17 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
  * task's, and a task that ended since would be recorded as the hand-back's, the AI never offered it.
  */
 async function firstStillRouted(taskSids: string[], deps: HandbackDeps): Promise<string | undefined> {
-  const tasks = await Promise.all(
+  const reads = await Promise.allSettled(
     taskSids.map((sid) => undefinedIfNotFound(deps.twilio.taskrouter.fetchTask(deps.config.workspaceSid, sid))),
   );
-  return tasks.find((task) => task && ROUTED_STATUSES.includes(task.assignmentStatus))?.sid;
+  const routed = reads.find(
+    (read) => read.status === 'fulfilled' && read.value && ROUTED_STATUSES.includes(read.value.assignmentStatus),
+  );
+  if (routed?.status === 'fulfilled') return routed.value?.sid;
+  // None routed as far as could be read: one that could not be read may be.
+  const failed = reads.find((read) => read.status === 'rejected');
+  if (failed?.status === 'rejected') throw failed.reason;
+  return undefined;
 }
 
 /** Takes back a retry's note of its invite, which Flex did not make; a failure is warned of (it lapses in 15 s). */

@@ -38,7 +38,7 @@ export const canHandBack = (props: TaskProps): boolean =>
  */
 /**
  * `under-way`: another click's hand-back is being sent; End chat asks again the next time, and is
- * warned as for the AI if it is still under way then.
+ * warned as for the AI once it has been under way for longer than the Function gives a hand-back.
  */
 type EndChatWarning = 'ai' | 'elsewhere' | 'under-way';
 
@@ -56,6 +56,10 @@ export class HandbackOutcomes implements Followed {
   private readonly drafts = new PerTask<string>();
   /** End chat was run anyway after its warning. */
   private readonly forced = new PerTask<boolean>();
+  /** When End chat was first told a hand-back is under way (epoch ms), until told otherwise. */
+  private readonly underWaySince = new PerTask<number>();
+
+  constructor(private readonly now: () => number = () => Date.now()) {}
 
   draft(taskSid: string | undefined): string | undefined {
     return this.drafts.get(taskSid);
@@ -162,9 +166,20 @@ export class HandbackOutcomes implements Followed {
   }
 
   warnEndChat(taskSid: string, warning: EndChatWarning = 'ai'): void {
+    if (warning !== 'under-way') this.underWaySince.set(taskSid, undefined);
+    else if (this.underWaySince.get(taskSid) === undefined) this.underWaySince.set(taskSid, this.now());
     this.warned.set(taskSid, warning);
   }
+
+  /** End chat has been told a hand-back is under way for longer than the Function gives one (15 s). */
+  underWayTooLong(taskSid: string): boolean {
+    const since = this.underWaySince.get(taskSid);
+    return since !== undefined && this.now() - since > HANDBACK_UNDER_WAY_MS;
+  }
 }
+
+/** The Function answers a hand-back in progress for 15 s (functions/bridge/handback.ts), then takes it for stuck. */
+const HANDBACK_UNDER_WAY_MS = 15_000;
 
 const MEMORY_KEY = 'opencx.handback.';
 const GUARD_KEY = 'opencx.handback-guard.';
@@ -484,13 +499,9 @@ function keepConversationForAi(
         ...(result.heldByAnotherTask && { elsewhere: true }),
         ...(history && { history }),
       });
-    } else if (
-      !result.ok &&
-      result.error.code === 'handback_in_progress' &&
-      outcomes.endChatWarning(taskSid) !== 'under-way'
-    )
+    } else if (!result.ok && result.error.code === 'handback_in_progress' && !outcomes.underWayTooLong(taskSid))
       outcomes.warnEndChat(taskSid, 'under-way');
-    // Under way still (or a hand-back stuck there): the warning that lets the next End chat through.
+    // Under way for longer than a hand-back takes (one stuck there): the warning that lets the next End chat through.
     else outcomes.warnEndChat(taskSid, result.ok && result.heldByAnotherTask ? 'elsewhere' : 'ai');
   });
 }

@@ -630,18 +630,29 @@ describe("Flex's End chat once the AI has the conversation again", () => {
     expect(handBack).toHaveBeenLastCalledWith('token-1', { taskSid, instruction: '', wrapupOnly: true });
   });
 
-  test('a hand-back under way twice running: warned as for the AI, and the third End chat goes on', async () => {
+  test('a hand-back under way longer than one takes: warned as for the AI, and the next End chat goes on', async () => {
     const taskSid = `WT${'d8'.repeat(16)}`;
     await handedBackNotMoved(taskSid);
     const busy = { status: 409, code: 'handback_in_progress', message: 'This conversation is being handed back' };
-    handBack.mockResolvedValueOnce({ ok: false, error: busy } as never);
-    handBack.mockResolvedValueOnce({ ok: false, error: busy } as never);
-    expect(await endChat(taskSid)).toBe('stopped');
-    await screen.findByText(/a hand-back of this conversation to the AI is under way/);
-    expect(await endChat(taskSid)).toBe('stopped');
-    expect(await screen.findByText(/End chat was stopped: the AI may be answering this customer/)).toBeVisible();
-    expect(await endChat(taskSid)).toBe('ran');
-    expect(handBack).toHaveBeenCalledTimes(3);
+    for (let i = 0; i < 3; i++) handBack.mockResolvedValueOnce({ ok: false, error: busy } as never);
+    const start = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(start);
+    try {
+      expect(await endChat(taskSid)).toBe('stopped');
+      await screen.findByText(/a hand-back of this conversation to the AI is under way/);
+      // Still within the 15 s a hand-back is given: asked again, and still under way.
+      clock.mockReturnValue(start + 5_000);
+      expect(await endChat(taskSid)).toBe('stopped');
+      expect(screen.getByText(/a hand-back of this conversation to the AI is under way/)).toBeVisible();
+      // Past them (a hand-back stuck there): the warning that lets the next End chat through.
+      clock.mockReturnValue(start + 16_000);
+      expect(await endChat(taskSid)).toBe('stopped');
+      expect(await screen.findByText(/End chat was stopped: the AI may be answering this customer/)).toBeVisible();
+      expect(await endChat(taskSid)).toBe('ran');
+      expect(handBack).toHaveBeenCalledTimes(4);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   test('run anyway after its warning: wrap-up says the conversation was closed, not that the AI has it', async () => {
