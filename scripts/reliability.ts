@@ -54,6 +54,7 @@ const ROWS: [keyof Figures, string][] = [
   ['duplicateAiReplies', 'duplicate AI replies *'],
   ['duplicateSessions', 'conversations with 2+ OpenCX sessions *'],
   ['doubleHandoffs', 'double handoffs *'],
+  ['aiRepliesAfterHandoff', 'AI replies after the handoff note *'],
   ['handoffsNotInHumanQueue', 'handoffs not in the human queue *'],
   ['waitedForAiSlot', 'conversations that waited for an AI slot *'],
 ];

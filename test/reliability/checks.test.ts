@@ -1,5 +1,6 @@
 // Each reliability check counts what it must, and fails on records that break its guarantee.
 import {
+  aiRepliesAfterHandoff,
   brokenGuarantees,
   type ConversationRecords,
   duplicateAiReplies,
@@ -176,6 +177,7 @@ describe('the figures of a run', () => {
       duplicateSessions: 0,
       handoffs: 1,
       doubleHandoffs: 0,
+      aiRepliesAfterHandoff: 0,
       handoffsNotInHumanQueue: 0,
       waitedForAiSlot: 0,
     });
@@ -194,6 +196,22 @@ describe('the figures of a run', () => {
     expect(brokenGuarantees(figures(records([enteredHumanQueue('CH2')], twoSessions)))).toEqual([
       'duplicateSessions = 1',
     ]);
+  });
+});
+
+describe('AI replies after the handoff note', () => {
+  const messages = (...roles: string[]) =>
+    conversation({ ourMessages: roles.map((role, i) => ({ role, key: `k${i}` })) });
+
+  test('last words before the note, answers after a hand-back note: none while humans held it', () => {
+    expect(aiRepliesAfterHandoff(messages('ai', 'ai', 'handoff-note', 'handback-note', 'ai'))).toBe(0);
+  });
+
+  test('an answer the customer read after the note is counted, and breaks a guarantee', () => {
+    const late = messages('ai', 'handoff-note', 'ai', 'handback-note', 'ai', 'handoff-note', 'ai');
+    expect(aiRepliesAfterHandoff(late)).toBe(2);
+    const result = figures({ conversations: [late], taskEvents: [], aiQueueSid: AI_QUEUE, humanQueueSid: HUMAN_QUEUE });
+    expect(brokenGuarantees(result)).toContain('aiRepliesAfterHandoff = 2');
   });
 });
 

@@ -54,6 +54,8 @@ export interface Figures {
   handoffs: number;
   /** Conversations handed off more than once. */
   doubleHandoffs: number;
+  /** AI answers the customer read after the handoff note, while humans held the conversation. */
+  aiRepliesAfterHandoff: number;
   handoffsNotInHumanQueue: number;
   /** Conversations whose task entered the AI queue while no AI worker had a free slot. */
   waitedForAiSlot: number;
@@ -91,6 +93,21 @@ export function duplicateAiReplies(conversation: ConversationRecords): number {
   const extra = (values: string[]) => values.length - new Set(values).size;
   const keys = conversation.ourMessages.filter((m) => m.role === 'ai').map((m) => m.key);
   return Math.max(extra(keys), extra(conversation.aiPostBodies ?? []));
+}
+
+/**
+ * The AI's answers posted after a handoff note (and before any hand-back note): the customer read the
+ * AI while humans held the conversation. Only our marked posts are in order; notes keep their place.
+ */
+export function aiRepliesAfterHandoff(conversation: ConversationRecords): number {
+  let humansHold = false;
+  let replies = 0;
+  for (const { role } of conversation.ourMessages) {
+    if (role === 'handoff-note') humansHold = true;
+    else if (role === 'handback-note') humansHold = false;
+    else if (role === 'ai' && humansHold) replies += 1;
+  }
+  return replies;
 }
 
 function eventsOf(events: readonly TaskEvent[], conversationSid: string): TaskEvent[] {
@@ -160,11 +177,13 @@ export function figures(records: RunRecords): Figures {
   let duplicates = 0;
   let handoffs = 0;
   let doubles = 0;
+  let afterHandoff = 0;
   let notRouted = 0;
   for (const conversation of conversations) {
     const withHumans = reachedQueue(conversation.conversationSid, taskEvents, records.humanQueueSid);
     lost += lostCustomerMessages(conversation, withHumans).length;
     duplicates += duplicateAiReplies(conversation);
+    afterHandoff += aiRepliesAfterHandoff(conversation);
     if (handedOff(conversation, taskEvents)) {
       handoffs += 1;
       if (!withHumans) notRouted += 1;
@@ -179,6 +198,7 @@ export function figures(records: RunRecords): Figures {
     duplicateSessions: conversations.filter((c) => c.opencxSessions > 1).length,
     handoffs,
     doubleHandoffs: doubles,
+    aiRepliesAfterHandoff: afterHandoff,
     handoffsNotInHumanQueue: notRouted,
     waitedForAiSlot: waitedForAiSlot(taskEvents, records.aiQueueSid).size,
   };
@@ -190,6 +210,7 @@ export const GUARANTEES = [
   'duplicateAiReplies',
   'duplicateSessions',
   'doubleHandoffs',
+  'aiRepliesAfterHandoff',
   'handoffsNotInHumanQueue',
   'waitedForAiSlot',
 ] as const;
