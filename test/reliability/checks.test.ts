@@ -74,6 +74,11 @@ describe('lost customer messages', () => {
     expect(lostCustomerMessages(handedOff, false)).toEqual(['m2', 'm3']);
   });
 
+  test('messages sent together as one text, a line each, each reached OpenCX once', () => {
+    expect(lostCustomerMessages(conversation({ opencxContactTexts: ['m1', 'm2\nm3'] }), false)).toEqual([]);
+    expect(lostCustomerMessages(conversation({ opencxContactTexts: ['m1\nm2', 'm2\nm3'] }), false)).toEqual(['m2']);
+  });
+
   test('a gap before a message OpenCX got is lost even after a handoff', () => {
     expect(lostCustomerMessages(conversation({ opencxContactTexts: ['m1', 'm3'] }), true)).toEqual(['m2']);
   });

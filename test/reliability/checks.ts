@@ -71,12 +71,14 @@ const HANDOFF_KEYS = [
 ] as const;
 
 /**
- * The customer's messages that were lost. A message is safe when OpenCX got it exactly once, or
- * when OpenCX never got it, it came after every message OpenCX got, and the conversation reached
- * the human queue (it is waiting there for the agent).
+ * The customer's messages that were lost. A message is safe when OpenCX got it exactly once (alone,
+ * or as a line of a text joining several), or when OpenCX never got it, it came after every message
+ * OpenCX got, and the conversation reached the human queue (it is waiting there for the agent).
  */
 export function lostCustomerMessages(conversation: ConversationRecords, withHumans: boolean): string[] {
-  const received = (text: string): number => conversation.opencxContactTexts.filter((t) => t === text).length;
+  // Messages queued behind a resend reach OpenCX as one text, a line each.
+  const received = (text: string): number =>
+    conversation.opencxContactTexts.filter((t) => t.split('\n').includes(text)).length;
   const lastSeen = conversation.customerTexts.reduce((last, text, index) => (received(text) > 0 ? index : last), -1);
   return conversation.customerTexts.filter((text, index) => {
     const times = received(text);
