@@ -322,6 +322,10 @@ describe('parseSaveForm', () => {
     ['opencxToken', ['a', 'b']],
     ['opencxWebhookSecret', 'two words'],
     ['opencxWebhookSecret', 'x'.repeat(513)],
+    ['opencxToken', 'ocx_live_\u200bk1'],
+    ['opencxToken', 'ocx_live_\u00e9k1'],
+    ['opencxWebhookSecret', 'whsec_\u200d1'],
+    ['opencxExtraTokens', 'ocx_live_k2 ocx_live_\u200bk3'],
     ['customerHandoffNote', 'x'.repeat(321)],
     ['customerHandoffNote', ['a', 'b']],
     ['customerHandoffNoteTranslations', 'not json'],
@@ -781,6 +785,14 @@ describe("the organisation's further OpenCX keys", () => {
     expect(parseSaveForm(form({ opencxExtraTokensKept: 'a1, b2' }))).toMatchObject({
       opencxExtraTokensKept: ['a1', 'b2'],
     });
+  });
+
+  it('refuses a key pasted with an invisible character, naming the cause, without repeating it', () => {
+    const pasted = 'ocx_live_\u200bsecretpart';
+    const error = adminErrorOf(() => parseSaveForm(form({ opencxToken: pasted })));
+    expect(error).toMatchObject({ status: 400, code: 'invalid_input', field: 'opencxToken' });
+    expect(error.message).toContain('invisible');
+    expect(JSON.stringify(error.toBody())).not.toContain('secretpart');
   });
 
   it('refuses a pasted key too long to be one, without repeating it', () => {

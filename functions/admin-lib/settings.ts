@@ -291,7 +291,6 @@ function formValue(form: Record<string, unknown>, field: string): string | undef
   return form[field] === undefined || form[field] === null ? undefined : (formText(form, field) ?? '');
 }
 
-/** A secret pasted from a dashboard: one word, at most MAX_TOKEN_LENGTH characters. The message never repeats it. */
 const CHANNEL_ADDRESS = /^(whatsapp|messenger|rcs|gbm|instagram|sms):/i;
 
 /** Twilio's own author, or what an SMS, WhatsApp or other channel customer's messages are authored as. */
@@ -299,14 +298,29 @@ function isOthersAuthorName(name: string): boolean {
   return name === 'system' || /^\+?[\d\s().-]{6,}$/.test(name) || CHANNEL_ADDRESS.test(name);
 }
 
+/** What a key or secret is made of: printable ASCII (an HTTP header refuses the rest before sending). */
+const KEY_CHARACTERS = /^[\x21-\x7e]+$/;
+
+/** A word that is not a key: an invisible or non-ASCII character came with the paste. The message never repeats it. */
+function strayCharacter(field: string, what: string): AdminError {
+  return invalidInput(
+    field,
+    `The ${what} holds a character OpenCX keys never have, likely an invisible one copied with it: ` +
+      'copy it again from OpenCX',
+  );
+}
+
+/** A secret pasted from a dashboard: one word, at most MAX_TOKEN_LENGTH characters. The message never repeats it. */
 function secretText(form: Record<string, unknown>, field: string, what: string): string | undefined {
   const secret = formText(form, field);
-  if (secret !== undefined && (/\s/.test(secret) || secret.length > MAX_TOKEN_LENGTH)) {
+  if (secret === undefined) return undefined;
+  if (/\s/.test(secret) || secret.length > MAX_TOKEN_LENGTH) {
     throw invalidInput(
       field,
       `Paste the ${what} exactly as OpenCX shows it: one word, at most ${MAX_TOKEN_LENGTH} characters`,
     );
   }
+  if (!KEY_CHARACTERS.test(secret)) throw strayCharacter(field, what);
   return secret;
 }
 
@@ -519,6 +533,8 @@ function extraTokens(text: string | undefined): string[] {
         `at most ${MAX_EXTRA_TOKEN_LENGTH} characters, separated by spaces or commas`,
     );
   }
+  if (!tokens.every((token) => KEY_CHARACTERS.test(token)))
+    throw strayCharacter('opencxExtraTokens', 'further OpenCX API keys field');
   return tokens;
 }
 
