@@ -36,6 +36,7 @@ import { opencxWebhookUrlOf, registeredWebhookUrl, webhookUrlOf } from '../admin
 import { aiQueueRefusal } from '../admin-lib/setup/workflow';
 import { ensureTimerWorkspace } from '../admin-lib/timer-workspace';
 import { DEFAULT_SYNC_SERVICE_NAME } from '../admin-lib/setup/deployment-checks';
+import { aiIsRouted } from '../bridge/ai-worker';
 import { BridgeState, forgetCachedConfig } from '../bridge/state';
 import {
   aiPoolSize,
@@ -154,16 +155,24 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
       'workspaceSid',
     );
 
+  // Until Apply points the workspace's events here, nothing would answer a chat offered to the AI; until a
+  // workflow routes chats to the AI (an Undo restored one), it would only be offered chats it declines.
+  const savedPool = storedPool(stored);
+  const serves =
+    pointsHere(workspaceCallback!.eventCallbackUrl, webhookUrlOf(call)) &&
+    (await aiIsRouted(twilio.taskrouter, form.workspaceSid, {
+      aiQueueSid: form.aiQueueSid ?? stored.aiQueueSid,
+      aiWorkerSids: [...savedPool.pool, ...savedPool.draining],
+    }).catch(() => true));
   // Beside the pool, as a shrink deletes its draining workers: those of workspaces earlier saves left.
   const [pool, formerLeft] = await allInOrder([
     ensureAiPool(
       twilio.taskrouter,
       form.workspaceSid,
-      storedPool(stored),
+      savedPool,
       aiPoolSize(peakToSave(form, stored)),
       form.aiAuthorName,
-      // Until Apply points the workspace's events here, nothing would answer a chat offered to the AI.
-      pointsHere(workspaceCallback!.eventCallbackUrl, webhookUrlOf(call)),
+      serves,
     ),
     Promise.all(formerToRetire(stored, form.workspaceSid).map((sid) => retireFormerAiWorkers(twilio.taskrouter, sid))),
   ] as const);

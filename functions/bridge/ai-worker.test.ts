@@ -3,8 +3,15 @@ import { restoreAfterTimeout } from './ai-worker';
 
 const HERE = 'https://opencx-flex-1234.twil.io/webhook';
 
+const AI_FILTER = { filter_friendly_name: 'OpenCX AI', expression: 'handedOff != true', targets: [{ queue: 'WQ_AI' }] };
+const ROUTE = { aiQueueSid: 'WQ_AI', aiWorkerSids: ['WK1'] };
+
 /** A workspace whose AI worker a reservation timeout left in the timeout activity ("Offline"). */
-function workspace(eventCallbackUrl: string | null, eventsFilter: string | null = null) {
+function workspace(
+  eventCallbackUrl: string | null,
+  eventsFilter: string | null = null,
+  filters: Record<string, unknown>[] = [AI_FILTER],
+) {
   const moved: string[] = [];
   const taskrouter = {
     fetchWorker: async () => ({
@@ -27,6 +34,17 @@ function workspace(eventCallbackUrl: string | null, eventsFilter: string | null 
       { sid: 'WA_OFFLINE', friendlyName: 'Offline', available: false },
       { sid: 'WA_AVAILABLE', friendlyName: 'Available', available: true },
     ],
+    listWorkflowRouting: async () => [
+      {
+        sid: 'WW1',
+        friendlyName: 'Assign to Anyone',
+        configuration: { task_routing: { filters, default_filter: { queue: 'WQ_EVERYONE' } } },
+      },
+    ],
+    listTaskQueues: async () => [
+      { sid: 'WQ_AI', friendlyName: 'OpenCX AI', targetWorkers: 'opencx_ai == true' },
+      { sid: 'WQ_EVERYONE', friendlyName: 'Everyone', targetWorkers: '1==1' },
+    ],
     updateWorkerActivity: async (_ws: string, _worker: string, activitySid: string) => {
       moved.push(activitySid);
     },
@@ -37,7 +55,7 @@ function workspace(eventCallbackUrl: string | null, eventsFilter: string | null 
 describe('restoreAfterTimeout', () => {
   test('puts the worker back while the workspace sends its events here (any settings version)', async () => {
     const { taskrouter, moved } = workspace(`${HERE}?cv=20261206-1`);
-    expect(await restoreAfterTimeout(taskrouter, 'WS1', 'WK1', HERE)).toEqual({
+    expect(await restoreAfterTimeout(taskrouter, 'WS1', 'WK1', HERE, ROUTE)).toEqual({
       changed: true,
       from: 'Offline',
       to: 'Available',
@@ -57,5 +75,16 @@ describe('restoreAfterTimeout', () => {
       expect(change).toMatchObject({ changed: false, from: expect.stringContaining('offers go elsewhere') });
       expect(moved).toEqual([]);
     }
+  });
+
+  test('leaves it while no workflow routes chats to the AI (an Undo restored one): it would decline them', async () => {
+    const everyone = { filter_friendly_name: 'Everyone', expression: '1==1', targets: [{ queue: 'WQ_EVERYONE' }] };
+    const { taskrouter, moved } = workspace(HERE, null, [everyone]);
+    const change = await restoreAfterTimeout(taskrouter, 'WS1', 'WK1', HERE, ROUTE);
+    expect(change).toMatchObject({
+      changed: false,
+      from: expect.stringContaining('no workflow routes chats to the AI'),
+    });
+    expect(moved).toEqual([]);
   });
 });

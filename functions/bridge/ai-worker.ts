@@ -1,6 +1,8 @@
 // The AI worker's activity: TaskRouter moves it to the timeout activity when a reservation times
 // out, and the bridge puts it back so the AI keeps taking conversations.
+import { aiQueueSids } from '../admin-lib/setup/expressions';
 import { bringsEventsHere } from '../admin-lib/setup/webhooks';
+import { workflowRoutesToAi } from '../admin-lib/setup/workflow';
 import type { ActivitySummary, TaskRouterApi } from '../common/twilio';
 
 /** The workspace's "Available" activity, or else its first available one. */
@@ -16,11 +18,31 @@ export function pickAvailableActivity(activities: readonly ActivitySummary[], wo
   return target;
 }
 
+/** What routes chats to the AI: its queue (and any queue whose workers are the AI's) and its workers. */
+export interface AiRoute {
+  aiQueueSid?: string;
+  aiWorkerSids: readonly string[];
+}
+
+/**
+ * Whether a workflow of the workspace sends chats to the AI. Without one (an Undo restored the
+ * workflow), an Available AI worker is only offered chats of a queue of everyone, which it declines.
+ */
+export async function aiIsRouted(taskrouter: TaskRouterApi, workspaceSid: string, route: AiRoute): Promise<boolean> {
+  const [workflows, queues] = await Promise.all([
+    taskrouter.listWorkflowRouting(workspaceSid),
+    taskrouter.listTaskQueues(workspaceSid),
+  ]);
+  const aiQueues = aiQueueSids(queues, route.aiQueueSid);
+  return workflows.some((workflow) => workflowRoutesToAi(workflow.configuration, aiQueues, route.aiWorkerSids));
+}
+
 /**
  * Puts the worker back in an available activity when a reservation timeout moved it to the
  * workspace's timeout activity. Any other activity was set on purpose (an admin pausing the
  * AI) and is left alone; so is a worker whose workspace no longer sends its offers
- * (`reservation.created`) to `webhookUrl` (an Undo parked it there: nothing would answer its chats).
+ * (`reservation.created`) to `webhookUrl` (an Undo parked it there: nothing would answer its chats),
+ * or whose workspace no workflow routes chats to the AI through (`route`: an Undo restored it).
  * Returns what changed.
  */
 export async function restoreAfterTimeout(
@@ -28,6 +50,7 @@ export async function restoreAfterTimeout(
   workspaceSid: string,
   workerSid: string,
   webhookUrl?: string,
+  route?: AiRoute,
 ): Promise<{ changed: boolean; from?: string; to?: string }> {
   const worker = await taskrouter.fetchWorker(workspaceSid, workerSid);
   if (!worker) throw new Error(`AI worker ${workerSid} not found in workspace ${workspaceSid}`);
@@ -38,6 +61,8 @@ export async function restoreAfterTimeout(
     bringsEventsHere({ kind: 'workspace_callback', ...workspace }, url, ['reservation.created']);
   if (webhookUrl !== undefined && !offersHere(webhookUrl))
     return { changed: false, from: `${worker.activityName} (the workspace's offers go elsewhere)` };
+  if (route && !(await aiIsRouted(taskrouter, workspaceSid, route)))
+    return { changed: false, from: `${worker.activityName} (no workflow routes chats to the AI)` };
   const target = await availableActivity(taskrouter, workspaceSid);
   await taskrouter.updateWorkerActivity(workspaceSid, workerSid, target.sid);
   return { changed: true, from: worker.activityName, to: target.friendlyName };

@@ -215,13 +215,17 @@ export function parseConfig(data: unknown): BridgeConfig | undefined {
 export const aiPoolOf = (config: Pick<BridgeConfig, 'aiWorkerSid' | 'aiWorkerSids'>): string[] =>
   config.aiWorkerSids?.length ? config.aiWorkerSids : [config.aiWorkerSid];
 
+/** Every AI worker the settings name: the pool's, then draining ones. */
+export const aiWorkersOf = (config: Pick<BridgeConfig, 'aiWorkerSid' | 'aiWorkerSids' | 'aiDrainingWorkerSids'>) => [
+  ...aiPoolOf(config),
+  ...(config.aiDrainingWorkerSids ?? []),
+];
+
 /** A worker of the AI pool, draining ones included: a reservation for it is the AI's. */
 export const isAiPoolWorker = (
   config: Pick<BridgeConfig, 'aiWorkerSid' | 'aiWorkerSids' | 'aiDrainingWorkerSids'>,
   workerSid: string | undefined,
-): boolean =>
-  workerSid !== undefined &&
-  (aiPoolOf(config).includes(workerSid) || (config.aiDrainingWorkerSids ?? []).includes(workerSid));
+): boolean => workerSid !== undefined && aiWorkersOf(config).includes(workerSid);
 
 /**
  * A new config version: time-ordered, unique enough for one account's saves, and later than

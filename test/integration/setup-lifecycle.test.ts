@@ -932,6 +932,48 @@ describe.each([true, false])('Undo while the AI holds a conversation, assignedTa
   });
 });
 
+describe('a first install undone while the AI holds a conversation, then a Test & Save', () => {
+  const world = withWorld({ webhooks: false });
+
+  test("keeps the AI workers off: no workflow routes chats to the AI, it would only decline Everyone's", async () => {
+    // Flex's own routing: everything to the agents' queue. The AI workers wait in Offline for Apply.
+    const flexDefault = { task_routing: { default_filter: { queue: world().humanQueueSid }, filters: [] } };
+    await world()
+      .client.taskrouter.v1.workspaces(world().workspaceSid)
+      .workflows(world().workflowSid)
+      .update({ configuration: JSON.stringify(flexDefault) });
+    const original = workflowText(world());
+    const offline = world().taskrouter.findActivity(workspace(world()), 'Offline')!;
+    for (const worker of world().aiWorkers())
+      world().taskrouter.updateWorker(world().workspaceSid, worker.sid, { activitySid: offline.sid });
+    const available = () =>
+      world()
+        .aiWorkers()
+        .map((worker) => world().taskrouter.findActivity(workspace(world()), worker.activitySid)!.available);
+
+    await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    expect(available()).toEqual([true]);
+    world().opencx.ai.reply('Hello! How can I help?');
+    const { conversationSid } = await world().customerStartsConversation('Where is my order?');
+    expect(world().postedAsAi(conversationSid)).toHaveLength(1);
+
+    const undone = await ok(world(), 'setup-undo');
+    expect(undone.complete).toBe(false);
+    expect(workflowText(world())).toBe(original);
+    expect(available()).toEqual([false]);
+
+    await ok(world(), 'settings-save', {
+      opencxToken: DEFAULT_API_KEY,
+      workspaceSid: world().workspaceSid,
+      conversationsServiceSid: world().conversationsServiceSid,
+    });
+    expect(available()).toEqual([false]);
+    // Apply routes chats to the AI again, and opens its workers.
+    await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    expect(available()).toEqual([true]);
+  });
+});
+
 describe('Undo of an Apply that completed a webhook already pointing here, while the AI holds a conversation', () => {
   const world = withWorld({ webhooks: false });
 

@@ -4,6 +4,7 @@ import { BridgeState } from '../../bridge/state';
 import {
   AI_PEAK_CONVERSATIONS,
   aiPoolOf,
+  aiWorkersOf,
   type BridgeConfig,
   newestWebhookHealth,
   OPENCX_WEBHOOK_HEALTH_DOCUMENTS,
@@ -93,7 +94,7 @@ export async function readRouting(
     workflows,
     queues,
     aiQueueSid: config.aiQueueSid,
-    aiWorkerSids: [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])],
+    aiWorkerSids: aiWorkersOf(config),
     workflowSid,
     savedWorkflowSid,
     discovery,

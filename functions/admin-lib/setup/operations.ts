@@ -4,6 +4,7 @@
 import { BridgeState } from '../../bridge/state';
 import {
   aiPoolOf,
+  aiWorkersOf,
   anotherDeployment,
   type BridgeConfig,
   CONFIG_DOCUMENT,
@@ -35,8 +36,8 @@ import { parseSetupForm, type SetupForm } from './form';
 import { type Revisions, revisionOf, type StepReport } from './steps';
 import { bringsEventsHere, conversationsWebhookRestore } from './webhooks';
 import { TIMER_EVENTS } from '../timer-workspace';
-import { aiQueueSids, type Filter, routesToAi } from './expressions';
-import { humanQueueProblem, type RoutingFacts, workflowFilters, workflowWithoutIntegration } from './workflow';
+import { aiQueueSids } from './expressions';
+import { humanQueueProblem, type RoutingFacts, workflowRoutesToAi, workflowWithoutIntegration } from './workflow';
 import { createdAiQueue } from './ai-routing-steps';
 
 type Call = PluginCall<AdminEnv>;
@@ -390,7 +391,7 @@ async function aiRoutingOf(call: Call, config: BridgeConfig) {
   return {
     workflows,
     aiQueues: aiQueueSids(queues, config.aiQueueSid),
-    aiWorkerSids: [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])],
+    aiWorkerSids: aiWorkersOf(config),
   };
 }
 
@@ -401,12 +402,7 @@ async function stillRoutesToAi(call: Call, config: BridgeConfig | undefined, wor
     const { workflows, aiQueues, aiWorkerSids } = await aiRoutingOf(call, config);
     return workflows
       .filter((workflow) => workflowSids.includes(workflow.sid))
-      .some((workflow) => {
-        const routing = (filter: Filter) => routesToAi(filter, aiQueues, aiWorkerSids);
-        // The admin's filters and default filter, or the integration's own AI filter.
-        const { stillToAi } = workflowWithoutIntegration(workflow.configuration, aiQueues, aiWorkerSids);
-        return stillToAi.length > 0 || workflowFilters(workflow.configuration).some(routing);
-      });
+      .some((workflow) => workflowRoutesToAi(workflow.configuration, aiQueues, aiWorkerSids));
   } catch {
     return true;
   }
@@ -824,7 +820,7 @@ async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepRe
   const former = (await new BridgeState(call.twilio.sync, syncServiceSid(call.context)).storedConfig())
     .aiFormerWorkspaceSids;
   const workspaces = [
-    { workspaceSid: config.workspaceSid, named: [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])] },
+    { workspaceSid: config.workspaceSid, named: aiWorkersOf(config) },
     ...(former ?? []).filter((sid) => sid !== config.workspaceSid).map((workspaceSid) => ({ workspaceSid, named: [] })),
   ];
   // Also the AI workers the settings do not name: a save cut short after creating them left them.

@@ -335,6 +335,19 @@ export interface WorkflowUninstall {
   keptHandoff?: string;
 }
 
+/** The workflow sends tasks to the AI: one of its filters, or its default filter, targets the AI. */
+export function workflowRoutesToAi(
+  configuration: Record<string, unknown>,
+  aiQueues: ReadonlySet<string>,
+  aiWorkerSids: readonly string[],
+): boolean {
+  const fallback = taskRouting(configuration).default_filter;
+  return (
+    workflowFilters(configuration).some((filter) => routesToAi(filter, aiQueues, aiWorkerSids)) ||
+    (!!fallback && typeof fallback === 'object' && routesToAi({ targets: [fallback] }, aiQueues, aiWorkerSids))
+  );
+}
+
 /**
  * What Uninstall writes to a workflow: the filters Apply added (by name) removed, every other
  * filter and setting kept. A filter routes to the AI as the check reads it (routesToAi); the

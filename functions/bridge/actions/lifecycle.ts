@@ -1,6 +1,6 @@
 // The rest of a conversation's life: a task the AI must not take, a human accepting, the AI
 // worker's reservation timing out, and the end of the task.
-import { isAiPoolWorker } from '../../common/config';
+import { aiWorkersOf, isAiPoolWorker } from '../../common/config';
 import { DECLINED_ATTRIBUTE } from '../../common/task-attributes';
 import { OpenCxError } from '../../common/opencx-client';
 import { Deadline } from '../../common/retry';
@@ -119,7 +119,9 @@ export async function recordHuman(d: Of<'record-human'>, known: KnownRecord, dep
 
 export async function restoreAiWorker(d: Of<'restore-ai-worker'>, deps: BridgeDeps): Promise<Outcome> {
   const { taskrouter } = deps.twilio;
-  const change = await restoreAfterTimeout(taskrouter, deps.config.workspaceSid, d.workerSid, deps.webhookUrl);
+  const { workspaceSid, aiQueueSid } = deps.config;
+  const route = { aiQueueSid, aiWorkerSids: aiWorkersOf(deps.config) };
+  const change = await restoreAfterTimeout(taskrouter, workspaceSid, d.workerSid, deps.webhookUrl, route);
   if (change.changed) return { outcome: 'ai-worker-restored', from: change.from, to: change.to };
   if (change.from) return { outcome: 'ai-worker-left', reason: `the AI worker is ${change.from}, left as it is` };
   return { outcome: 'ai-worker-available' };
