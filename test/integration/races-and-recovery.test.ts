@@ -1066,6 +1066,61 @@ test.each(['landed', 'did not land'])(
   },
 );
 
+test("a handoff whose Sync write failed, racing another's: the other's reason and time stay, one note", async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+  const notes = () => world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE);
+  const taskReads = () =>
+    world.twilio.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/Tasks/${taskSid}`)).length;
+  let failPhotoHandoff!: () => void;
+  let handedOff: Record<string, unknown> = {};
+  // The customer's message is the only other handoff.
+  world.opencx.webhookFaults.add({ event: 'conversation.handoff_to_human', signature: 'missing' });
+  try {
+    // A photo hands off: its Sync write is held (it has read the task by then), then fails.
+    world.twilio.addFault({
+      method: 'POST',
+      product: 'sync',
+      path: recordItemOf(conversationSid),
+      form: /Customer sent an attachment/,
+      status: 500,
+      until: new Promise<void>((r) => (failPhotoHandoff = r)),
+    });
+    const readsBefore = taskReads();
+    world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
+      author: world.customerOf(conversationSid),
+      body: '',
+      media: [{ filename: 'parcel.jpg', contentType: 'image/jpeg', size: 20480 }],
+    });
+    await world.until(() => world.twilio.requestsOnHold > 0 && taskReads() > readsBefore, "the photo's handoff");
+
+    // Meanwhile the AI hands off the customer's message, whole: task written, note posted.
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
+    world.customerWrites(conversationSid, 'A person please');
+    await world.until(() => messageHandled(world, conversationSid, 'A person please'), 'the AI handoff');
+    handedOff = { ...world.task(taskSid).attributes };
+    // Sync stays down for the photo's handoff: it cannot read whether its write landed either.
+    world.twilio.addFault({ method: 'GET', product: 'sync', path: recordItemOf(conversationSid), status: 500 });
+    failPhotoHandoff();
+    await world.until(() => messageHandled(world, conversationSid, ''), "the photo's handoff");
+  } finally {
+    failPhotoHandoff?.();
+    world.twilio.clearFaults();
+    world.opencx.webhookFaults.clear();
+  }
+  expect(handedOff).toMatchObject({ handedOff: true, handoffSummary: 'Wants a human' });
+  await world.settle();
+
+  expect(world.task(taskSid).attributes).toMatchObject({
+    handoffReason: handedOff.handoffReason,
+    handoffTimestamp: handedOff.handoffTimestamp,
+    handoffSummary: 'Wants a human',
+  });
+  expect(notes()).toHaveLength(1);
+  // The photo's handoff went ahead, not knowing it lost, as the AI's.
+  const photo = world.twilio.webhooks.find((d) => d.params.ConversationSid === conversationSid && d.params.Body === '');
+  expect(JSON.parse(photo!.responseBody!)).toMatchObject({ outcome: 'handed-off', reason: handedOff.handoffReason });
+});
+
 test('a conversation routed to the AI again sends the AI only what the customer wrote since the handoff', async () => {
   world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a refund', sentiment: 'neutral' });
   const { conversationSid, taskSid } = await world.customerStartsConversation('I want a refund for order 1234', 'sms');

@@ -71,6 +71,7 @@ export async function handOff(
       ? { farewell: answerKey(record.sessionId, { answerId: request.answerId, text: request.reply }) }
       : request.inAnswer && { farewell: NO_LAST_WORDS }),
   };
+  let unsure = false as boolean;
   // Round trip 1, all at once: the AI goes silent (only the caller that moves the phase hands off),
   // the task is read for its ETag with its pending reservations, and OpenCX is asked for what the
   // handoff lacks (the language; the AI's summary and sentiment).
@@ -78,6 +79,7 @@ export async function handOff(
     deps.state.beginHandoff(conversationSid, pending, known, standsDown).catch((error: unknown) => {
       // Humans get the task anyway; the AI is silenced when a human is offered it.
       deps.warn('could not record the handoff in Sync; routing to humans anyway', { error: String(error) });
+      unsure = true;
       return { ...record, phase: 'handoff' as const, handoff: pending };
     }),
     readHeldTask(record, deps),
@@ -91,18 +93,23 @@ export async function handOff(
       ...(stoodDown && { stoodDown }),
       ...extra,
     };
-  const at = handoffTime(task.attributes, record.claimedAt, pending.at);
-  const attributes = handoffAttributes({
-    ...filled(pending, found),
-    sessionId: record.sessionId,
-    at: new Date(at),
-  });
-  // Round trips 2 and 3.
+  const handoff = filled(pending, found);
+  let attributes = attributesOn(task, record, handoff);
+  // With the reservation as the phase write found it: TaskRouter may have offered the AI the task again meanwhile.
+  const rejected = aiReservationsToReject(reserved, won.reservationSid, deps.config);
+  // Round trips 2 and 3. Not knowing whether it won, a handoff routes first: a concurrent one that
+  // wrote the task since this one read it keeps its time and reason, and its note is this one's.
+  const routed = unsure
+    ? routeToHumans(task, rejected, (current) => (attributes = attributesOn(current, record, handoff)), deps)
+    : routeToHumans(task, rejected, attributes, deps);
   const [routing, noted] = await allFinished([
-    // With the reservation as the phase write found it: TaskRouter may have offered the AI the task again meanwhile.
-    routeToHumans(task, aiReservationsToReject(reserved, won.reservationSid, deps.config), attributes, deps),
-    postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes, at), deps, before),
-    recordInsight(deps, handoffInsight(conversationSid, record, attributes)),
+    routed,
+    (unsure ? routed : Promise.resolve()).then(() =>
+      Promise.all([
+        postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes), deps, before),
+        recordInsight(deps, handoffInsight(conversationSid, record, attributes)),
+      ]).then(([note]) => note),
+    ),
   ]);
   if (noted === 'failed' || noted === 'unsure') await leaveNoteOwed(conversationSid, deps, 1);
   return {
@@ -124,18 +131,13 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
     readHeldTask(record, deps),
     lookUpSession(pending, record, deps),
   ]);
-  const at = handoffTime(task.attributes, record.claimedAt, pending.at);
-  const attributes = handoffAttributes({
-    ...filled(pending, found),
-    sessionId: record.sessionId,
-    at: new Date(at),
-  });
+  const attributes = attributesOn(task, record, filled(pending, found));
   const attempt = pending.noteAttempt ?? 0;
   const [routing, noted] = await allFinished([
     routeToHumans(task, aiReservationsToReject(reserved, record.reservationSid, deps.config), attributes, deps),
     pending.noteIn
       ? ('posted' as const)
-      : postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes, at), deps, undefined, attempt),
+      : postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes), deps, undefined, attempt),
   ]);
   // Until the note is in, the next event finishes the handoff again (and posts it). Written over the
   // record as this event read it: a note failure recorded since is seen (`finishedHandoff`).
@@ -183,9 +185,24 @@ function readHeldTask(record: ConversationRecord, deps: BridgeDeps): Promise<[Ta
   ]);
 }
 
+/**
+ * The handoff's attributes for the task as read: a handoff of this engagement the task carries
+ * already (`handoffTime`) keeps its time and reason, so nothing new is written and no second note posted.
+ */
+function attributesOn(task: TaskSnapshot, record: ConversationRecord, handoff: PendingHandoff): HandoffAttributes {
+  const at = handoffTime(task.attributes, record.claimedAt, handoff.at);
+  const carried = task.attributes.handoffReason;
+  return handoffAttributes({
+    ...handoff,
+    ...(at !== handoff.at && typeof carried === 'string' && { reason: carried }),
+    sessionId: record.sessionId,
+    at: new Date(at),
+  });
+}
+
 /** The customer's note at this handoff: in the handoff's language, once per handoff (by its time). */
-const noteOccasion = (attributes: HandoffAttributes, at: string) => ({
-  at,
+const noteOccasion = (attributes: HandoffAttributes) => ({
+  at: attributes.handoffTimestamp,
   language: attributes.handoffLanguage,
   sessionId: attributes.opencxSessionId,
 });
@@ -252,13 +269,15 @@ export async function allFinished<T extends readonly unknown[] | []>(
 export async function routeToHumans(
   task: TaskSnapshot,
   aiReservationSids: readonly string[],
-  attributes: Partial<HandoffAttributes>,
+  /** Or what to write on the task as read, again after each concurrent write. */
+  wanted: Partial<HandoffAttributes> | ((task: TaskSnapshot) => Partial<HandoffAttributes>),
   deps: BridgeDeps,
 ): Promise<Routing> {
   const { taskrouter } = deps.twilio;
   const workspaceSid = deps.config.workspaceSid;
   let current = task;
   for (let attempt = 1; ; attempt++) {
+    const attributes = typeof wanted === 'function' ? wanted(current) : wanted;
     if (current.assignmentStatus === 'assigned') {
       if (!(await assignedToAi(current, deps))) return 'already-with-a-human';
       return transferAssignedTask(current, attributes, deps);
