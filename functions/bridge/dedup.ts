@@ -9,6 +9,8 @@ export const DEDUP_TTL_SECONDS = 3600;
  * longest task timeout, 14 days): a customer can wait in the queue for more than an hour.
  */
 export const HANDOFF_CLAIM_TTL_SECONDS = 14 * 24 * 3600;
+/** A note's claim this old outlived the Function that made it (a Function runs 10 s at most). */
+export const LEFT_NOTE_CLAIM_MS = 15_000;
 
 /** A customer message is claimed by its SID: Twilio's retries carry the same SID, two "ok"s do not. */
 export const messageClaimKey = (messageSid: string): string => `msg_${messageSid}`;

@@ -5,7 +5,8 @@
 // with the webhooks registered to them (unless `webhooks: false`). Both simulators share one
 // virtual clock: time moves only through advance().
 import { SUBSCRIBED_CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../../functions/bridge/events';
-import { CONVERSATION_MAPS, STATE_MAPS } from '../../functions/bridge/state';
+import { noteKey } from '../../functions/bridge/customer-note';
+import { CLAIM_MAPS, CONVERSATION_MAPS, STATE_MAPS } from '../../functions/bridge/state';
 import { withConfigVersion } from '../../functions/common/config';
 import { everyObject } from '../../functions/common/shards';
 import { createTwilioClient, type TwilioClient } from '../../functions/common/twilio/client';
@@ -590,6 +591,25 @@ export class World {
         if (invitedEarlier && timer.attributes.handbackInvitedAt === invitedAt)
           timer.attributes.handbackInvitedAt = invitedEarlier;
       }
+  }
+
+  /**
+   * Moves a handoff's time back on our record, and the time of its note's claims, standing for `ms`
+   * passing (the Functions judge a claim's age by their own clock).
+   */
+  ageHandoff(conversationSid: string, ms: number): void {
+    const found = this.conversationRecordItem(conversationSid);
+    const data = found?.item.data as { handoff?: { at: string } } | undefined;
+    if (!found || !data?.handoff) throw new Error(`conversation ${conversationSid} is not being handed off`);
+    const earlier = (time: unknown) => new Date(Date.parse(String(time)) - ms).toISOString();
+    this.sync.setMapItem(this.syncServiceSid, found.map, conversationSid, {
+      ...data,
+      handoff: { ...data.handoff, at: earlier(data.handoff.at) },
+    });
+    for (const map of everyObject(CLAIM_MAPS).filter((name) => this.sync.map(this.syncServiceSid, name)))
+      for (const claim of this.sync.mapItems(this.syncServiceSid, map))
+        if (claim.key.startsWith(noteKey('handoff', conversationSid, '')))
+          this.sync.setMapItem(this.syncServiceSid, map, claim.key, { ...claim.data, at: earlier(claim.data.at) });
   }
 
   /** Workers of the workspace marked as the OpenCX AI. */

@@ -1121,6 +1121,44 @@ test("a handoff whose Sync write failed, racing another's: the other's reason an
   expect(JSON.parse(photo!.responseBody!)).toMatchObject({ outcome: 'handed-off', reason: handedOff.handoffReason });
 });
 
+test('a handoff note refused, Sync failing to free its claim or mark it owed: a later finish posts it', async () => {
+  const { conversationSid } = await world.customerStartsConversation('Hi');
+  const notes = () =>
+    world
+      .transcript(conversationSid)
+      .filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'handoff-note');
+  // The customer's next message is the only other finisher.
+  world.opencx.webhookFaults.add({ event: 'conversation.handoff_to_human', signature: 'missing' });
+  try {
+    // Twilio refuses the note; Sync refuses giving its claim back and recording the note as owed.
+    world.twilio.addFault({ method: 'POST', product: 'conversations', path: /\/Messages$/, status: 400, times: 1 });
+    world.twilio.addFault({ method: 'DELETE', product: 'sync', path: /\/Items\/note_CH\w+_/, status: 500 });
+    world.twilio.addFault({
+      method: 'POST',
+      product: 'sync',
+      path: recordItemOf(conversationSid),
+      form: /noteOwed/,
+      status: 500,
+    });
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
+    await world.customerSays(conversationSid, 'A person please');
+  } finally {
+    world.twilio.clearFaults();
+    world.opencx.webhookFaults.clear();
+  }
+  expect(notes()).toHaveLength(0);
+  expect(world.conversationRecord(conversationSid)).not.toMatchObject({ handoff: { noteOwed: true } });
+
+  // Once no Function can still hold the claim (the times moved back: the Functions read the real clock).
+  world.ageHandoff(conversationSid, 16_000);
+  await world.customerSays(conversationSid, 'Hello?');
+  expect(notes().map((m) => m.body)).toEqual([CUSTOMER_HANDOFF_NOTE]);
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', handoff: { routed: true } });
+
+  await world.customerSays(conversationSid, 'Still there?');
+  expect(notes()).toHaveLength(1);
+});
+
 test('a conversation routed to the AI again sends the AI only what the customer wrote since the handoff', async () => {
   world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a refund', sentiment: 'neutral' });
   const { conversationSid, taskSid } = await world.customerStartsConversation('I want a refund for order 1234', 'sms');

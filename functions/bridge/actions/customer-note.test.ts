@@ -15,6 +15,7 @@ function deps(claimed: boolean, inConversation: Record<string, unknown>[] = []) 
   });
   const postMessage = jest.fn(async (..._args: unknown[]) => ({ sid: 'IM9' }));
   const listMessages = jest.fn(async () => inConversation.map((attributes) => ({ attributes })));
+  const takeOverStaleClaim = jest.fn(async (_key: string, _staleMs: number, _ttlSeconds: number) => false);
   const d = {
     config: {
       conversationsServiceSid: 'IS1',
@@ -23,12 +24,12 @@ function deps(claimed: boolean, inConversation: Record<string, unknown>[] = []) 
       customerHandoffNoteTranslations: {},
     },
     twilio: { conversations: { postMessage, listMessages } },
-    state: { claimOnce, release: spentRelease },
+    state: { claimOnce, release: spentRelease, takeOverStaleClaim },
     lastStepState: () => ({ release }),
     deadline: new Deadline(60_000),
     warn: jest.fn(),
   } as unknown as BridgeDeps;
-  return { d, claimOnce, release, postMessage, listMessages };
+  return { d, claimOnce, release, postMessage, listMessages, takeOverStaleClaim };
 }
 
 describe('postCustomerNote', () => {
@@ -45,8 +46,38 @@ describe('postCustomerNote', () => {
   });
 
   test('claimed elsewhere: not posted here', async () => {
-    const { d, postMessage } = deps(false);
+    const { d, postMessage, takeOverStaleClaim } = deps(false);
     expect(await postCustomerNote('CH1', 'handoff', occasion, d)).toBe('already');
+    expect(postMessage).not.toHaveBeenCalled();
+    expect(takeOverStaleClaim).not.toHaveBeenCalled();
+  });
+
+  test('a claim that may be left behind, still fresh: not taken over, not posted', async () => {
+    const { d, postMessage, listMessages, takeOverStaleClaim } = deps(false);
+    expect(await postCustomerNote('CH1', 'handoff', occasion, d, undefined, 0, true)).toBe('already');
+    expect(takeOverStaleClaim).toHaveBeenCalledWith(noteKey('handoff', 'CH1', occasion.at), 15_000, expect.any(Number));
+    expect(listMessages).not.toHaveBeenCalled();
+    expect(postMessage).not.toHaveBeenCalled();
+  });
+
+  test('a claim left behind is taken over: the note is looked for, and posted only when absent', async () => {
+    const key = noteKey('handoff', 'CH1', occasion.at);
+    const found = deps(false, [{ opencx: { role: 'handoff-note', key } }]);
+    found.takeOverStaleClaim.mockResolvedValueOnce(true);
+    expect(await postCustomerNote('CH1', 'handoff', occasion, found.d, undefined, 0, true)).toBe('posted');
+    expect(found.postMessage).not.toHaveBeenCalled();
+
+    const absent = deps(false);
+    absent.takeOverStaleClaim.mockResolvedValueOnce(true);
+    expect(await postCustomerNote('CH1', 'handoff', occasion, absent.d, undefined, 0, true)).toBe('posted');
+    expect(absent.listMessages).toHaveBeenCalledTimes(1);
+    expect(absent.postMessage).toHaveBeenCalledTimes(1);
+  });
+
+  test('a claim that may be left behind and cannot be read: failed, for the next attempt', async () => {
+    const { d, postMessage, takeOverStaleClaim } = deps(false);
+    takeOverStaleClaim.mockRejectedValueOnce(new Error('Sync 503'));
+    expect(await postCustomerNote('CH1', 'handoff', occasion, d, undefined, 0, true)).toBe('failed');
     expect(postMessage).not.toHaveBeenCalled();
   });
 

@@ -2,7 +2,7 @@
 // (a retry or a second event finds it claimed), then posted as the AI author with a marker (a post
 // whose answer was lost is looked for before it is tried again).
 import { type NoteMoment, customerNote, noteKey } from '../customer-note';
-import { HANDOFF_CLAIM_TTL_SECONDS } from '../dedup';
+import { HANDOFF_CLAIM_TTL_SECONDS, LEFT_NOTE_CLAIM_MS } from '../dedup';
 import type { BridgeDeps } from '../deps';
 import type { NoteOutcome } from '../handoff';
 import { inConversation, postOnceOutcome } from './post';
@@ -19,7 +19,8 @@ export interface NoteOccasion {
  * Posts this moment's note once, after `before` (what the customer must read first). A note
  * certainly not posted gives its claim back, so a later attempt of the same moment posts it. One
  * that may have landed (`unsure`) keeps its claim: the next `attempt` claims afresh and looks for
- * it before posting.
+ * it before posting. A claim that `mayBeLeft` (the occasion is older than any Function that claimed
+ * it) is taken over once stale, and the note looked for first: its post may have failed unrecorded.
  */
 export async function postCustomerNote(
   conversationSid: string,
@@ -28,6 +29,7 @@ export async function postCustomerNote(
   deps: BridgeDeps,
   before: Promise<unknown> = Promise.resolve(),
   attempt = 0,
+  mayBeLeft = false,
 ): Promise<NoteOutcome> {
   const note = customerNote(deps.config, moment, occasion.language);
   if (!note) return 'none';
@@ -41,7 +43,19 @@ export async function postCustomerNote(
     deps.warn(`could not claim the ${moment} note`, { error: String(claim.reason) });
     return 'failed';
   }
-  if (!claim.value) return 'already';
+  let lookFirst = attempt > 0;
+  if (!claim.value) {
+    if (!mayBeLeft) return 'already';
+    const taken = await deps.state
+      .takeOverStaleClaim(claimKey, LEFT_NOTE_CLAIM_MS, HANDOFF_CLAIM_TTL_SECONDS)
+      .catch((error: unknown) => {
+        deps.warn(`could not take over the ${moment} note's claim`, { error: String(error) });
+        return undefined;
+      });
+    if (taken === undefined) return 'failed';
+    if (!taken) return 'already';
+    lookFirst = true;
+  }
   if (preceding.status === 'rejected') {
     // What the customer must read first may not be in: the claim goes back, for a later attempt to post both.
     deps.warn(`the ${moment} note waits for what must come before it`, { error: String(preceding.reason) });
@@ -51,7 +65,7 @@ export async function postCustomerNote(
       .catch(() => undefined);
     return 'failed';
   }
-  if (attempt) {
+  if (lookFirst) {
     const { conversations } = deps.twilio;
     const serviceSid = deps.config.conversationsServiceSid;
     const earlier = await inConversation(conversations, serviceSid, conversationSid, key).catch((error: unknown) => {

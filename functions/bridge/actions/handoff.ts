@@ -8,7 +8,7 @@ import type { ReservationSummary, TaskSnapshot } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
 import { type ConversationRecord, NO_LAST_WORDS, type PendingHandoff } from '../conversation-record';
 import type { Decision, HandoffRequest } from '../decide';
-import { answerKey, HANDOFF_CLAIM_TTL_SECONDS } from '../dedup';
+import { answerKey, HANDOFF_CLAIM_TTL_SECONDS, LEFT_NOTE_CLAIM_MS } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import {
   aiReservationsToReject,
@@ -133,11 +133,14 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
   ]);
   const attributes = attributesOn(task, record, filled(pending, found));
   const attempt = pending.noteAttempt ?? 0;
+  // Long after the handoff, a claimed note may be one whose post failed with its failure unrecorded (Sync down).
+  const since = Math.min(Date.parse(attributes.handoffTimestamp), Date.parse(pending.at));
+  const mayBeLeft = deps.now().getTime() - since > LEFT_NOTE_CLAIM_MS;
   const [routing, noted] = await allFinished([
     routeToHumans(task, aiReservationsToReject(reserved, record.reservationSid, deps.config), attributes, deps),
     pending.noteIn
       ? ('posted' as const)
-      : postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes), deps, undefined, attempt),
+      : postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes), deps, undefined, attempt, mayBeLeft),
   ]);
   // Until the note is in, the next event finishes the handoff again (and posts it). Written over the
   // record as this event read it: a note failure recorded since is seen (`finishedHandoff`).
