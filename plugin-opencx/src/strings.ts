@@ -643,7 +643,7 @@ export const strings: OpencxStrings = {
   settingsSavedWorkerCreated: 'The AI worker was created in TaskRouter.',
   settingsSavedWorkersAwaitApply:
     'The AI workers stay unavailable, so no chat waits on them, until you Apply fixes below: ' +
-    'the workspace events do not come here yet.',
+    'the workspace events do not come here yet, or no workflow routes chats to the AI.',
   settingsSavedWorkersNotOpened:
     'The AI workers new to these settings could not be opened in TaskRouter, so they take no chats yet: ' +
     'save again to retry.',

@@ -1121,6 +1121,24 @@ test("a handoff whose Sync write failed, racing another's: the other's reason an
   expect(JSON.parse(photo!.responseBody!)).toMatchObject({ outcome: 'handed-off', reason: handedOff.handoffReason });
 });
 
+test('a handoff whose Sync write failed and whose routing then failed still tells the customer', async () => {
+  const { conversationSid } = await world.customerStartsConversation('Hi');
+  const notes = () => world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE);
+  world.opencx.webhookFaults.add({ event: 'conversation.handoff_to_human', signature: 'missing' });
+  try {
+    // Sync cannot record the handoff; TaskRouter and Flex refuse every write that would route it.
+    world.twilio.addFault({ method: 'POST', product: 'sync', path: recordItemOf(conversationSid), status: 500 });
+    world.twilio.addFault({ method: 'POST', product: 'taskrouter', status: 503 });
+    world.twilio.addFault({ method: 'POST', product: 'flex-api', status: 503 });
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
+    await world.customerSays(conversationSid, 'A person please');
+  } finally {
+    world.twilio.clearFaults();
+    world.opencx.webhookFaults.clear();
+  }
+  expect(notes()).toHaveLength(1);
+});
+
 test('a handoff note refused, Sync failing to free its claim or mark it owed: a later finish posts it', async () => {
   const { conversationSid } = await world.customerStartsConversation('Hi');
   const notes = () =>

@@ -935,7 +935,7 @@ describe.each([true, false])('Undo while the AI holds a conversation, assignedTa
 describe('a first install undone while the AI holds a conversation, then a Test & Save', () => {
   const world = withWorld({ webhooks: false });
 
-  test("keeps the AI workers off: no workflow routes chats to the AI, it would only decline Everyone's", async () => {
+  test("keeps the AI workers off until a workflow routes chats to the AI: they'd only decline Everyone's", async () => {
     // Flex's own routing: everything to the agents' queue. The AI workers wait in Offline for Apply.
     const flexDefault = { task_routing: { default_filter: { queue: world().humanQueueSid }, filters: [] } };
     await world()
@@ -968,7 +968,14 @@ describe('a first install undone while the AI holds a conversation, then a Test 
       conversationsServiceSid: world().conversationsServiceSid,
     });
     expect(available()).toEqual([false]);
-    // Apply routes chats to the AI again, and opens its workers.
+    // Apply without the human queue adds no AI filter (it goes below the handoff filter): the workers stay off.
+    const unrouted = await ok(world(), 'setup-apply');
+    expect((unrouted.steps as StepView[]).find((step) => step.id === 'ai_worker')?.detail).toContain(
+      'no workflow routes chats to the AI',
+    );
+    expect(available()).toEqual([false]);
+    expect(workflowText(world())).toBe(original);
+    // With it, Apply routes chats to the AI again, and opens its workers.
     await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
     expect(available()).toEqual([true]);
   });

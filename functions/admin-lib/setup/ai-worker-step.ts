@@ -82,7 +82,12 @@ export function aiWorkerPlan(
   };
 }
 
-export function aiWorkerStep(taskrouter: TaskRouterApi, config: BridgeConfig): SetupStep<PoolWorkerState[]> {
+/** `unrouted`: why no chat would reach the AI once Apply is done (its workers are then not made Available). */
+export function aiWorkerStep(
+  taskrouter: TaskRouterApi,
+  config: BridgeConfig,
+  unrouted?: string,
+): SetupStep<PoolWorkerState[]> {
   const workspaceSid = config.workspaceSid;
   return {
     id: 'ai_worker',
@@ -98,7 +103,7 @@ export function aiWorkerStep(taskrouter: TaskRouterApi, config: BridgeConfig): S
             : undefined;
           await Promise.all(repairs.map((repair) => repairWorker(taskrouter, workspaceSid, repair, available?.sid)));
         },
-        bridgeNotReady(earlier),
+        bridgeNotReady(earlier) ?? unrouted,
       ),
   };
 }

@@ -20,7 +20,7 @@ import {
   preWebhookOnOtherMethod,
   workspaceCallbackUpdate,
 } from './webhooks';
-import type { RoutingFacts } from './workflow';
+import { aiUnroutedAfterApply, type RoutingFacts } from './workflow';
 import { type AiRoutingDeps, aiQueueStep, workflowFiltersStep } from './ai-routing-steps';
 import { aiWorkerStep } from './ai-worker-step';
 
@@ -178,7 +178,9 @@ export function applySteps(input: ApplyPlanInput): SetupStep[][] {
       aiQueueStep(routing),
     ] as SetupStep[],
     // Made Available only once the offers they get reach this deployment.
-    [aiWorkerStep(input.twilio.taskrouter, input.config)] as SetupStep[],
+    [
+      aiWorkerStep(input.twilio.taskrouter, input.config, aiUnroutedAfterApply(input.routing, input.humanQueueSid)),
+    ] as SetupStep[],
     [workflowFiltersStep(routing)] as SetupStep[],
   ];
 }

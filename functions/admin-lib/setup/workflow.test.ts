@@ -1,6 +1,7 @@
 import { aiQueueSids, isHandedOffFilter, isPlainHandoffFilter, matchesEveryTask, routesToAi } from './expressions';
 import {
   aiQueueCheck,
+  aiUnroutedAfterApply,
   HANDOFF_FILTER_NAME,
   humanQueueProblem,
   workflowConfigurationUpdate,
@@ -51,6 +52,19 @@ describe('which filters route to the AI', () => {
     expect(isPlainHandoffFilter({ expression: 'handedOff == true AND channelType == "web"' })).toBe(false);
     expect([{ expression: '1==1' }, { expression: 'TRUE' }, {}].every(matchesEveryTask)).toBe(true);
     expect(matchesEveryTask({ expression: "channelType == 'web'" })).toBe(false);
+  });
+});
+
+describe('whether chats reach the AI once Apply is done', () => {
+  it('they do when a workflow routes to the AI, or Apply adds its filter below a handedOff one', () => {
+    expect(aiUnroutedAfterApply(routing([handedOffFilter, aiFilter]), undefined)).toBeUndefined();
+    expect(aiUnroutedAfterApply(routing([handedOffFilter]), undefined)).toBeUndefined();
+    expect(aiUnroutedAfterApply(routing([voiceFilter]), HUMAN_QUEUE)).toBeUndefined();
+  });
+
+  it('they do not with no AI filter and no human queue to put the handedOff filter on', () => {
+    expect(aiUnroutedAfterApply(routing([voiceFilter]), undefined)).toContain('no workflow routes chats to the AI');
+    expect(aiUnroutedAfterApply(routing([]), undefined)).toContain('choose the human queue');
   });
 });
 

@@ -349,6 +349,22 @@ export function workflowRoutesToAi(
 }
 
 /**
+ * Why Apply leaves the AI workers unavailable for want of routing (undefined when chats will reach
+ * the AI): no workflow routes to the AI now, and the workflow step adds no AI filter, as it adds one
+ * only below a handedOff filter, which needs the human queue. Available, they would only be offered
+ * chats of a queue of everyone, which the bridge declines.
+ */
+export function aiUnroutedAfterApply(routing: RoutingFacts, humanQueueSid: string | undefined): string | undefined {
+  const aiQueues = aiQueueSids(routing.queues, routing.aiQueueSid);
+  if (routing.workflows.some((w) => workflowRoutesToAi(w.configuration, aiQueues, routing.aiWorkerSids)))
+    return undefined;
+  const choice = chooseWorkflow(routing.workflows, routing);
+  if ('workflow' in choice && (humanQueueSid || filterPositions(choice.workflow, routing).handedOff >= 0))
+    return undefined;
+  return 'no workflow routes chats to the AI (choose the human queue, so Apply adds the AI filter)';
+}
+
+/**
  * What Uninstall writes to a workflow: the filters Apply added (by name) removed, every other
  * filter and setting kept. A filter routes to the AI as the check reads it (routesToAi); the
  * default filter does too when its queue is an AI queue.

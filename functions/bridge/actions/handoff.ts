@@ -104,7 +104,8 @@ export async function handOff(
     : routeToHumans(task, rejected, attributes, deps);
   const [routing, noted] = await allFinished([
     routed,
-    (unsure ? routed : Promise.resolve()).then(() =>
+    // After the routing, whatever became of it: a reservation it could not reject keeps no note back.
+    (unsure ? routed.catch(() => undefined) : Promise.resolve()).then(() =>
       Promise.all([
         postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes), deps, before),
         recordInsight(deps, handoffInsight(conversationSid, record, attributes)),
