@@ -56,6 +56,11 @@ export interface ConversationRecord {
    * than hand off an AI that did answer.
    */
   answering?: string;
+  /**
+   * The session's idle timer could not be armed when it started: the next event the AI handles in
+   * the conversation arms it (`aiIdleCloseMinutes`), so a failed arm does not keep it open for good.
+   */
+  idleTimerOwed?: true;
 }
 
 export interface ResendQueue {

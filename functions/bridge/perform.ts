@@ -4,7 +4,7 @@ import type { BridgeDeps, KnownRecord, Outcome } from './deps';
 import { checkAnswered, deliverDelivered } from './actions/answer';
 import { engage, reengage } from './actions/engage';
 import { handbackUntaken, resume } from './actions/handback';
-import { closeIfIdle } from './actions/idle';
+import { armOwedIdleTimer, closeIfIdle } from './actions/idle';
 import { finishHandoff, handOff, silenceAi } from './actions/handoff';
 import { closeSessionNow, decline, end, recordHuman, restoreAiWorker } from './actions/lifecycle';
 import { relay } from './actions/relay';
@@ -31,6 +31,24 @@ export async function perform(decision: Decision, known: KnownRecord | undefined
       return closeSessionNow(decision, deps);
   }
   if (!known) return { outcome: 'ignore', reason: `${decision.action}: the conversation record is gone` };
+  const outcome = await performOnRecord(decision, known, deps);
+  // Only once the record owes it: no call is added to an event otherwise.
+  if (known.record.idleTimerOwed && ARMS_OWED_IDLE_TIMER.has(decision.action))
+    await armOwedIdleTimer(decision.conversationSid, known, deps);
+  return outcome;
+}
+
+/** Events of a conversation the AI holds, after which its idle timer is armed if its session's start could not. */
+const ARMS_OWED_IDLE_TIMER: ReadonlySet<Decision['action']> = new Set(['relay', 'answer', 'check-answered', 'resend']);
+
+function performOnRecord(
+  decision: Exclude<
+    Decision,
+    { action: 'ignore' | 'engage' | 'reengage' | 'decline' | 'restore-ai-worker' | 'close-session' }
+  >,
+  known: KnownRecord,
+  deps: BridgeDeps,
+): Promise<Outcome> {
   switch (decision.action) {
     case 'relay':
       return relay(decision, known, deps);

@@ -76,6 +76,26 @@ test('a silent conversation is closed when the time is up: its AI task ends and 
   expect(w.transcript(conversationSid).at(-1)!.body).toBe(DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE);
 });
 
+test('an idle timer that could not be armed when the AI started is armed by the next message, and closes', async () => {
+  const w = world();
+  w.twilio.addFault({ method: 'POST', path: /\/Tasks$/, form: /"opencxTimer":"idle"/, status: 500 });
+  const started = await w.customerStartsConversation('Do you ship abroad?').finally(() => w.twilio.clearFaults());
+  const { conversationSid, interactionSid } = started;
+  expect(idleTimers(w, conversationSid)).toEqual([]);
+  expect(w.conversationRecord(conversationSid)).toMatchObject({ idleTimerOwed: true });
+
+  await w.customerSays(conversationSid, 'And to Norway?');
+  expect(idleTimers(w, conversationSid)).toHaveLength(1);
+  expect(w.conversationRecord(conversationSid)).not.toHaveProperty('idleTimerOwed');
+  // Armed, it is owed no more: the next message arms no second one.
+  await w.customerSays(conversationSid, 'Thanks');
+  expect(idleTimers(w, conversationSid)).toHaveLength(1);
+
+  await w.advance(IDLE_MINUTES * MINUTE + 30_000);
+  expect(channelStatus(w, interactionSid)).toBe('closed');
+  expect(w.postedAsAi(conversationSid).map(roleOf)).toEqual(['ai', 'ai', 'ai', 'idle-close-note']);
+});
+
 test("the admin's own note is posted once before the close, and an empty one posts none", async () => {
   const w = world();
   const note = 'This chat has closed. Message us again whenever you like.';

@@ -33,7 +33,7 @@ import { type InsightEvent, recordInsight, withdrawInsight } from '../insights';
 import { rateLimitedHandoff } from '../rate-limit';
 import { postCustomerNote } from './customer-note';
 import { allFinished, handOff } from './handoff';
-import { armIdleTimer } from './idle';
+import { armIdleTimer, oweIdleTimer } from './idle';
 import { ourMarker } from './post';
 import { closeSession, decline, end } from './lifecycle';
 import { watchFailedFirstAnswer } from './answer';
@@ -190,7 +190,7 @@ export async function startSession(
       return recorded;
     });
   try {
-    const [recorded, , settled] = await Promise.all([
+    const [recorded, , settled, , idleArmed] = await Promise.all([
       recording,
       deps.state.rememberSession(sessionId, d.conversationSid, d.taskSid),
       claiming,
@@ -198,13 +198,14 @@ export async function startSession(
       handback?.previousSessionId
         ? closeSession(handback.previousSessionId, 'closed_unresolved', deps, handbackStepDeadline(deps))
         : undefined,
-      armIdleTimer(d.conversationSid, sessionId, d.attributes, deps, d.offeredAt),
+      armIdleTimer(d.conversationSid, sessionId, interactionOf(d.attributes).interaction, deps, d.offeredAt),
     ]);
     const claims = settled.map((claim) => {
       if (claim.status === 'rejected') throw claim.reason;
       return claim.value;
     });
     if (!recorded) return endedWhileEngaging(d.conversationSid, sessionId, deps);
+    if (!idleArmed) engaged = await oweIdleTimer(d.conversationSid, engaged, deps);
     const { parked } = recorded;
     fresh = [
       ...candidates.filter((_, i) => claims[i]),

@@ -1,9 +1,10 @@
 // An AI conversation nobody writes in is closed after `aiIdleCloseMinutes` (see ../idle.ts): its
-// timer is armed when the session starts, and looks again for as long as someone keeps writing.
-import type { FlexTaskAttributes } from '../../common/task-attributes';
+// timer is armed when the session starts (or, when that failed, at the next event), and looks again
+// for as long as someone keeps writing.
 import type { ConversationMessage } from '../../common/twilio';
 import { type Decision, isCustomerText } from '../decide';
-import type { BridgeDeps, Outcome } from '../deps';
+import type { ConversationRecord } from '../conversation-record';
+import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import {
   activitySince,
   IDLE_CHECK_MESSAGES,
@@ -18,31 +19,90 @@ import { postCustomerNote } from './customer-note';
 type CloseIfIdle = Extract<Decision, { action: 'close-if-idle' }>;
 
 /**
- * Arms the idle timer of a session the AI has just started, when the setting is on; a timer that
- * cannot be armed is logged (TaskRouter's task timeout still ends the conversation).
+ * Arms the idle timer of a session the AI has just started, when the setting is on; false when it
+ * could not be armed (the record then owes it: `oweIdleTimer`).
  */
 export async function armIdleTimer(
   conversationSid: string,
   sessionId: string,
-  task: FlexTaskAttributes,
+  interaction: ConversationRecord['interaction'],
   deps: BridgeDeps,
   offeredAt?: number,
-): Promise<void> {
+): Promise<boolean> {
   const minutes = deps.config.aiIdleCloseMinutes;
-  if (!minutes) return;
-  const timer: IdleTimer = {
-    conversationSid,
-    sessionId,
-    ...(task.flexInteractionSid ? { interactionSid: task.flexInteractionSid } : {}),
-    ...(task.flexInteractionChannelSid ? { channelSid: task.flexInteractionChannelSid } : {}),
-    since: offeredAt ?? deps.now().getTime(),
-  };
-  await createIdleTimer(timer, minutes * 60, deps).catch((error: unknown) =>
-    deps.warn('could not arm the idle timer; only the task timeout ends a silent conversation', {
+  if (!minutes) return true;
+  const timer = idleTimerOf(conversationSid, sessionId, interaction, offeredAt ?? deps.now().getTime());
+  return createIdleTimer(timer, minutes * 60, deps).then(
+    () => true,
+    (error: unknown) => {
+      deps.warn('could not arm the idle timer; the next event in the conversation tries again', {
+        error: String(error),
+        sessionId,
+      });
+      return false;
+    },
+  );
+}
+
+/** Notes on the record that the session's idle timer is still to be armed; the record as it is then. */
+export async function oweIdleTimer(
+  conversationSid: string,
+  known: KnownRecord,
+  deps: BridgeDeps,
+): Promise<KnownRecord> {
+  const { sessionId } = known.record;
+  const owed = await deps.state
+    .update(conversationSid, (r) => (r.sessionId === sessionId ? { ...r, idleTimerOwed: true } : undefined), known)
+    .catch((error: unknown) => {
+      deps.warn('could not note the idle timer still to arm; only the task timeout ends a silent conversation', {
+        error: String(error),
+        sessionId,
+      });
+      return undefined;
+    });
+  return owed ?? known;
+}
+
+/**
+ * Arms the idle timer the session's start could not, once the record read for an event the AI handles
+ * owes it; still owed when it fails, for the next event. Nothing is armed for a conversation that left
+ * the AI, or once the setting is off.
+ */
+export async function armOwedIdleTimer(conversationSid: string, known: KnownRecord, deps: BridgeDeps): Promise<void> {
+  const { sessionId, phase, interaction } = known.record;
+  if (!sessionId || phase !== 'ai') return;
+  const minutes = deps.config.aiIdleCloseMinutes;
+  try {
+    if (minutes) {
+      // Since the offer, as at the start: the check times the silence from the newest message after it.
+      const timer = idleTimerOf(conversationSid, sessionId, interaction, known.record.offeredAt ?? 0);
+      await createIdleTimer(timer, minutes * 60, deps);
+    }
+    await deps.state.update(conversationSid, (r) => {
+      if (!r.idleTimerOwed || r.sessionId !== sessionId) return undefined;
+      const { idleTimerOwed: _owed, ...armed } = r;
+      return armed;
+    });
+  } catch (error) {
+    deps.warn('could not arm the idle timer owed since the session started; the next event tries again', {
       error: String(error),
       sessionId,
-    }),
-  );
+    });
+  }
+}
+
+function idleTimerOf(
+  conversationSid: string,
+  sessionId: string,
+  interaction: ConversationRecord['interaction'],
+  since: number,
+): IdleTimer {
+  return {
+    conversationSid,
+    sessionId,
+    ...(interaction ? { interactionSid: interaction.sid, channelSid: interaction.channelSid } : {}),
+    since,
+  };
 }
 
 async function createIdleTimer(timer: IdleTimer, afterSeconds: number, deps: BridgeDeps): Promise<string | undefined> {
