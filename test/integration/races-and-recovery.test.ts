@@ -1121,14 +1121,16 @@ test("a handoff whose Sync write failed, racing another's: the other's reason an
   expect(JSON.parse(photo!.responseBody!)).toMatchObject({ outcome: 'handed-off', reason: handedOff.handoffReason });
 });
 
-test('a handoff whose Sync write failed and whose routing then failed still tells the customer', async () => {
-  const { conversationSid } = await world.customerStartsConversation('Hi');
+test.each([
+  ['TaskRouter would not reject the AI reservation: the task went to humans, one note', /\/Reservations\/WR\w+$/, 1],
+  ['the task could not be written: no note, which a later handoff with its own time would repeat', /./, 0],
+])('a handoff whose Sync write failed, then %s', async (_, failing, expected) => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
   const notes = () => world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE);
   world.opencx.webhookFaults.add({ event: 'conversation.handoff_to_human', signature: 'missing' });
   try {
-    // Sync cannot record the handoff; TaskRouter and Flex refuse every write that would route it.
     world.twilio.addFault({ method: 'POST', product: 'sync', path: recordItemOf(conversationSid), status: 500 });
-    world.twilio.addFault({ method: 'POST', product: 'taskrouter', status: 503 });
+    world.twilio.addFault({ method: 'POST', product: 'taskrouter', path: failing, status: 503 });
     world.twilio.addFault({ method: 'POST', product: 'flex-api', status: 503 });
     world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
     await world.customerSays(conversationSid, 'A person please');
@@ -1136,7 +1138,8 @@ test('a handoff whose Sync write failed and whose routing then failed still tell
     world.twilio.clearFaults();
     world.opencx.webhookFaults.clear();
   }
-  expect(notes()).toHaveLength(1);
+  expect(notes()).toHaveLength(expected);
+  expect(world.task(taskSid).attributes.handedOff === true).toBe(expected === 1);
 });
 
 test('a handoff note refused, Sync failing to free its claim or mark it owed: a later finish posts it', async () => {

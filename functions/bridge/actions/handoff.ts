@@ -99,17 +99,24 @@ export async function handOff(
   const rejected = aiReservationsToReject(reserved, won.reservationSid, deps.config);
   // Round trips 2 and 3. Not knowing whether it won, a handoff routes first: a concurrent one that
   // wrote the task since this one read it keeps its time and reason, and its note is this one's.
+  let landed = () => {};
+  const onTask = new Promise<boolean>((resolve) => (landed = () => resolve(true)));
   const routed = unsure
-    ? routeToHumans(task, rejected, (current) => (attributes = attributesOn(current, record, handoff)), deps)
+    ? routeToHumans(task, rejected, (current) => (attributes = attributesOn(current, record, handoff)), deps, landed)
     : routeToHumans(task, rejected, attributes, deps);
+  // Not knowing, the note waits for the task to carry the handoff, whatever becomes of the rest (a
+  // reservation TaskRouter would not reject). A task never written gets none: a later handoff writes
+  // its own time, and its note would be a second.
+  const carried = unsure ? Promise.race([onTask, routed.then(() => true).catch(() => false)]) : Promise.resolve(true);
   const [routing, noted] = await allFinished([
     routed,
-    // After the routing, whatever became of it: a reservation it could not reject keeps no note back.
-    (unsure ? routed.catch(() => undefined) : Promise.resolve()).then(() =>
-      Promise.all([
-        postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes), deps, before),
-        recordInsight(deps, handoffInsight(conversationSid, record, attributes)),
-      ]).then(([note]) => note),
+    carried.then((onTheTask) =>
+      onTheTask
+        ? Promise.all([
+            postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes), deps, before),
+            recordInsight(deps, handoffInsight(conversationSid, record, attributes)),
+          ]).then(([note]) => note)
+        : ('failed' as const),
     ),
   ]);
   if (noted === 'failed' || noted === 'unsure') await leaveNoteOwed(conversationSid, deps, 1);
@@ -276,6 +283,8 @@ export async function routeToHumans(
   /** Or what to write on the task as read, again after each concurrent write. */
   wanted: Partial<HandoffAttributes> | ((task: TaskSnapshot) => Partial<HandoffAttributes>),
   deps: BridgeDeps,
+  /** Called once the task carries the attributes (or its transfer to humans is made). */
+  landed?: () => void,
 ): Promise<Routing> {
   const { taskrouter } = deps.twilio;
   const workspaceSid = deps.config.workspaceSid;
@@ -284,7 +293,9 @@ export async function routeToHumans(
     const attributes = typeof wanted === 'function' ? wanted(current) : wanted;
     if (current.assignmentStatus === 'assigned') {
       if (!(await assignedToAi(current, deps))) return 'already-with-a-human';
-      return transferAssignedTask(current, attributes, deps);
+      const transferred = await transferAssignedTask(current, attributes, deps);
+      landed?.();
+      return transferred;
     }
     if (current.assignmentStatus !== 'pending' && current.assignmentStatus !== 'reserved')
       return `left ${current.assignmentStatus}`;
@@ -299,6 +310,7 @@ export async function routeToHumans(
     if (attempt >= 5) throw new Error(`task ${current.sid}: too many concurrent attribute writers`);
     current = await taskrouter.fetchTask(workspaceSid, current.sid);
   }
+  landed?.();
   if (aiReservationSids.length === 0 || current.assignmentStatus !== 'reserved') return 'rerouted';
   // 'not-pending' is normal: the attribute write already canceled the reservation and re-routed the task.
   const rejected = await Promise.all(
