@@ -57,10 +57,11 @@ export interface ConversationRecord {
    */
   answering?: string;
   /**
-   * The session's idle timer could not be armed when it started: the next event the AI handles in
-   * the conversation arms it (`aiIdleCloseMinutes`), so a failed arm does not keep it open for good.
+   * The session (by its id) whose idle timer could not be armed when it started: the next event the AI
+   * handles in the conversation arms it (`aiIdleCloseMinutes`), so a failed arm does not keep it open
+   * for good. Another session's (a hand-back's) is stale.
    */
-  idleTimerOwed?: true;
+  idleTimerOwed?: string;
 }
 
 export interface ResendQueue {

@@ -4,7 +4,7 @@
 import { DEFAULT_CUSTOMER_IDLE_CLOSE_NOTE } from '../../functions/common/config';
 import { OPENCX_WEBHOOK_SECRET, type World } from '../harness/world';
 import { HANDOFF_EVENT } from '../simulators/opencx/opencx-simulator';
-import { postSignedOpencx, withWorld } from './helpers';
+import { messageHandled, postSignedOpencx, withWorld } from './helpers';
 
 jest.setTimeout(120000);
 
@@ -82,7 +82,7 @@ test('an idle timer that could not be armed when the AI started is armed by the 
   const started = await w.customerStartsConversation('Do you ship abroad?').finally(() => w.twilio.clearFaults());
   const { conversationSid, interactionSid } = started;
   expect(idleTimers(w, conversationSid)).toEqual([]);
-  expect(w.conversationRecord(conversationSid)).toMatchObject({ idleTimerOwed: true });
+  expect(w.conversationRecord(conversationSid)).toMatchObject({ idleTimerOwed: expect.any(String) });
 
   await w.customerSays(conversationSid, 'And to Norway?');
   expect(idleTimers(w, conversationSid)).toHaveLength(1);
@@ -94,6 +94,39 @@ test('an idle timer that could not be armed when the AI started is armed by the 
   await w.advance(IDLE_MINUTES * MINUTE + 30_000);
   expect(channelStatus(w, interactionSid)).toBe('closed');
   expect(w.postedAsAi(conversationSid).map(roleOf)).toEqual(['ai', 'ai', 'ai', 'idle-close-note']);
+});
+
+test('an owed idle timer is armed once when two messages both find it owed', async () => {
+  const w = world();
+  w.twilio.addFault({ method: 'POST', path: /\/Tasks$/, form: /"opencxTimer":"idle"/, status: 500 });
+  const { conversationSid } = await w
+    .customerStartsConversation('Do you ship abroad?')
+    .finally(() => w.twilio.clearFaults());
+  expect(idleTimers(w, conversationSid)).toEqual([]);
+  // The first message's answer is held until the second message has been answered: both read it owed.
+  let release!: () => void;
+  w.opencx.ai.reply('We ship to Norway.');
+  w.twilio.addFault({
+    method: 'POST',
+    product: 'conversations',
+    path: /\/Messages$/,
+    form: /We ship to Norway/,
+    until: new Promise<void>((r) => (release = r)),
+    times: 1,
+  });
+  w.customerWrites(conversationSid, 'And to Norway?');
+  try {
+    await w.until(() => w.twilio.requestsOnHold > 0, "the first answer's post");
+    w.opencx.ai.reply('And to Sweden.');
+    w.customerWrites(conversationSid, 'And Sweden?');
+    await w.until(() => messageHandled(w, conversationSid, 'And Sweden?'), 'the second message');
+  } finally {
+    release();
+    w.twilio.clearFaults();
+  }
+  await w.settle();
+  expect(idleTimers(w, conversationSid)).toHaveLength(1);
+  expect(w.conversationRecord(conversationSid)).not.toHaveProperty('idleTimerOwed');
 });
 
 test("the admin's own note is posted once before the close, and an empty one posts none", async () => {

@@ -52,7 +52,7 @@ export async function oweIdleTimer(
 ): Promise<KnownRecord> {
   const { sessionId } = known.record;
   const owed = await deps.state
-    .update(conversationSid, (r) => (r.sessionId === sessionId ? { ...r, idleTimerOwed: true } : undefined), known)
+    .update(conversationSid, (r) => (r.sessionId === sessionId ? { ...r, idleTimerOwed: sessionId } : undefined), known)
     .catch((error: unknown) => {
       deps.warn('could not note the idle timer still to arm; only the task timeout ends a silent conversation', {
         error: String(error),
@@ -63,25 +63,37 @@ export async function oweIdleTimer(
   return owed ?? known;
 }
 
+/** The budget an owed arm needs (a claim, a timer, maybe a give-back); with less, the next event arms it. */
+const OWED_ARM_MS = 2_000;
+
 /**
  * Arms the idle timer the session's start could not, once the record read for an event the AI handles
- * owes it; still owed when it fails, for the next event. Nothing is armed for a conversation that left
- * the AI, or once the setting is off.
+ * owes it for its session. Claimed first (If-Match): of two events that read it owed (a relay and
+ * OpenCX's webhook for its answer), one arms it. A failure gives it back, for the next event. Nothing is
+ * armed for a conversation that left the AI, or once the setting is off.
  */
 export async function armOwedIdleTimer(conversationSid: string, known: KnownRecord, deps: BridgeDeps): Promise<void> {
-  const { sessionId, phase, interaction } = known.record;
-  if (!sessionId || phase !== 'ai') return;
-  const minutes = deps.config.aiIdleCloseMinutes;
+  const { sessionId, phase, interaction, offeredAt, idleTimerOwed } = known.record;
+  if (!sessionId || phase !== 'ai' || idleTimerOwed !== sessionId || deps.deadline.remaining() < OWED_ARM_MS) return;
+  const owedHere = (r: ConversationRecord) => r.phase === 'ai' && r.sessionId === sessionId;
   try {
-    if (minutes) {
-      // Since the offer, as at the start: the check times the silence from the newest message after it.
-      const timer = idleTimerOf(conversationSid, sessionId, interaction, known.record.offeredAt ?? 0);
-      await createIdleTimer(timer, minutes * 60, deps);
-    }
-    await deps.state.update(conversationSid, (r) => {
-      if (!r.idleTimerOwed || r.sessionId !== sessionId) return undefined;
-      const { idleTimerOwed: _owed, ...armed } = r;
-      return armed;
+    const claimed = await deps.state.update(conversationSid, (r) => {
+      if (!owedHere(r) || r.idleTimerOwed !== sessionId) return undefined;
+      const { idleTimerOwed: _owed, ...rest } = r;
+      return rest;
+    });
+    const minutes = deps.config.aiIdleCloseMinutes;
+    if (!claimed || !minutes) return;
+    // Since the offer, as at the start: the check times the silence from the newest message after it.
+    await createIdleTimer(
+      idleTimerOf(conversationSid, sessionId, interaction, offeredAt ?? 0),
+      minutes * 60,
+      deps,
+    ).catch(async (error: unknown) => {
+      await deps.state
+        .update(conversationSid, (r) => (owedHere(r) ? { ...r, idleTimerOwed: sessionId } : undefined))
+        .catch(() => undefined);
+      throw error;
     });
   } catch (error) {
     deps.warn('could not arm the idle timer owed since the session started; the next event tries again', {
