@@ -7,7 +7,7 @@ import { type TaskRouterApi, undefinedIfNotFound } from '../../common/twilio';
 import { type KeptWorker, repairOf, serves } from '../ai-pool';
 import { repairWorker } from '../ai-worker';
 import { bridgeNotReady } from './ai-routing-steps';
-import { type AiWorkerBackup, NO_AI_WORKER_FOUND, type SetupStep, type StepPlan } from './steps';
+import { type AiWorkerBackup, NO_AI_WORKER_FOUND, type SetupStep, type StepPlan, type StepReport } from './steps';
 
 /**
  * A saved pool worker as the step reads it; `missing` when it is not in the
@@ -82,11 +82,14 @@ export function aiWorkerPlan(
   };
 }
 
-/** `unrouted`: why no chat would reach the AI once Apply is done (its workers are then not made Available). */
+/**
+ * `unrouted`: why no chat would reach the AI once Apply is done, given what the earlier steps did (its
+ * workers are then not made Available).
+ */
 export function aiWorkerStep(
   taskrouter: TaskRouterApi,
   config: BridgeConfig,
-  unrouted?: string,
+  unrouted: (earlier: readonly StepReport[]) => string | undefined = () => undefined,
 ): SetupStep<PoolWorkerState[]> {
   const workspaceSid = config.workspaceSid;
   return {
@@ -103,7 +106,7 @@ export function aiWorkerStep(
             : undefined;
           await Promise.all(repairs.map((repair) => repairWorker(taskrouter, workspaceSid, repair, available?.sid)));
         },
-        bridgeNotReady(earlier) ?? unrouted,
+        bridgeNotReady(earlier) ?? unrouted(earlier),
       ),
   };
 }

@@ -179,7 +179,13 @@ export function applySteps(input: ApplyPlanInput): SetupStep[][] {
     ] as SetupStep[],
     // Made Available only once the offers they get reach this deployment.
     [
-      aiWorkerStep(input.twilio.taskrouter, input.config, aiUnroutedAfterApply(input.routing, input.humanQueueSid)),
+      aiWorkerStep(input.twilio.taskrouter, input.config, (earlier) =>
+        aiUnroutedAfterApply(
+          input.routing,
+          input.humanQueueSid,
+          earlier.some((step) => step.id === 'ai_queue' && step.status === 'applied'),
+        ),
+      ),
     ] as SetupStep[],
     [workflowFiltersStep(routing)] as SetupStep[],
   ];

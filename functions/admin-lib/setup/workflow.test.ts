@@ -62,6 +62,14 @@ describe('whether chats reach the AI once Apply is done', () => {
     expect(aiUnroutedAfterApply(routing([voiceFilter]), HUMAN_QUEUE)).toBeUndefined();
   });
 
+  it('they do not with no AI queue for the filter to target, unless Apply just created one', () => {
+    const noAiQueue = routing([handedOffFilter], {
+      queues: [{ sid: HUMAN_QUEUE, friendlyName: 'Support', targetWorkers: "role == 'agent'" }],
+    });
+    expect(aiUnroutedAfterApply(noAiQueue, HUMAN_QUEUE)).toContain('no AI queue');
+    expect(aiUnroutedAfterApply(noAiQueue, HUMAN_QUEUE, true)).toBeUndefined();
+  });
+
   it('they do not with no AI filter and no human queue to put the handedOff filter on', () => {
     expect(aiUnroutedAfterApply(routing([voiceFilter]), undefined)).toContain('no workflow routes chats to the AI');
     expect(aiUnroutedAfterApply(routing([]), undefined)).toContain('choose the human queue');

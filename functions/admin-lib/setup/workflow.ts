@@ -351,13 +351,20 @@ export function workflowRoutesToAi(
 /**
  * Why Apply leaves the AI workers unavailable for want of routing (undefined when chats will reach
  * the AI): no workflow routes to the AI now, and the workflow step adds no AI filter, as it adds one
- * only below a handedOff filter, which needs the human queue. Available, they would only be offered
- * chats of a queue of everyone, which the bridge declines.
+ * only below a handedOff filter, which needs the human queue, and only with an AI queue to target
+ * (`queueCreated`: Apply's queue step made one). Available, the workers would only be offered chats
+ * of a queue of everyone, which the bridge declines.
  */
-export function aiUnroutedAfterApply(routing: RoutingFacts, humanQueueSid: string | undefined): string | undefined {
+export function aiUnroutedAfterApply(
+  routing: RoutingFacts,
+  humanQueueSid: string | undefined,
+  queueCreated = false,
+): string | undefined {
   const aiQueues = aiQueueSids(routing.queues, routing.aiQueueSid);
   if (routing.workflows.some((w) => workflowRoutesToAi(w.configuration, aiQueues, routing.aiWorkerSids)))
     return undefined;
+  if (!queueCreated && !aiQueueFor(routing.queues, routing.aiQueueSid))
+    return 'no workflow routes chats to the AI, and there is no AI queue for its filter to target';
   const choice = chooseWorkflow(routing.workflows, routing);
   if ('workflow' in choice && (humanQueueSid || filterPositions(choice.workflow, routing).handedOff >= 0))
     return undefined;
