@@ -791,6 +791,27 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Your parcel left the depot.');
   });
 
+  test("the fast path's last words go after OpenCX's handoff event, an earlier message's answer not", async () => {
+    const { conversationSid } = await engaged();
+    world.opencx.ai.reply({ type: 'reply', content: 'Your parcel left the depot.', latencyMs: 20_000 });
+    await relayedSlowly(conversationSid, 'Where is my parcel?');
+    // As above: the handoff event comes first, with two messages awaiting answers; the send's answer has them.
+    world.opencx.switches.webhookTiming = 'before-response';
+    world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged', times: 1 });
+    world.opencx.ai.reply({
+      type: 'handoff',
+      content: 'A colleague is coming.',
+      summary: 'Refund',
+      sentiment: 'neutral',
+    });
+    await world.customerSays(conversationSid, 'A refund please');
+    await world.advance(30_000);
+
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague is coming.')).toHaveLength(1);
+    expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Your parcel left the depot.');
+    expect(notes(conversationSid)).toHaveLength(1);
+  });
+
   test("an answer the fast path gets after OpenCX's own handoff event is posted as the last words, once", async () => {
     const { conversationSid, taskSid } = await engaged();
     // OpenCX's delivery of the answer is refused once (its retry comes 10 s on), so the fast path gets it first.
