@@ -13,7 +13,6 @@ import {
   declineStep,
   isCustomerText,
   isOurMessage,
-  lastWordsToCome,
   heldOnceAccepted,
   offerOutlived,
   rearmDelaySeconds,
@@ -705,20 +704,6 @@ describe('isOurMessage', () => {
     ['AI Support Agent', {}],
   ])("a participant's message (author %j, attributes %j) is never ours", (author, attributes) => {
     expect(isOurMessage({ author, attributes, participantSid: 'MB1' }, config)).toBe(false);
-  });
-});
-
-describe('lastWordsToCome', () => {
-  const customer = { author: 'customer@example.com', participantSid: 'MB1' };
-  const ours = { author: 'AI Support Agent', attributes: { opencx: { role: 'ai' } } };
-  const system = { author: 'system' };
-  it.each([
-    ['one customer message after our newest: its answer is them', [customer, system, ours, customer], true],
-    ['the only message, a customer one: its answer is them', [customer], true],
-    ['none after our newest: they are in', [ours, customer], false],
-    ['two: an answer may be the earlier one', [customer, customer, ours], false],
-  ])('%s', (_, newestFirst, expected) => {
-    expect(lastWordsToCome(newestFirst, config)).toBe(expected);
   });
 });
 

@@ -1160,21 +1160,6 @@ export function unrecordedFarewell(record: ConversationRecord): boolean {
 }
 
 /**
- * OpenCX's own handoff event said nothing of the AI's last words: whether an answer that comes later
- * is known to be them, by the conversation's newest messages. OpenCX's webhook does not say which
- * message an answer is to: only with one customer message after our newest is it that message's.
- * With none, they are in already; with more, it may be an earlier message's, out of place after the note.
- */
-export function lastWordsToCome(newestFirst: readonly MessageOrigin[], config: BridgeConfig): boolean {
-  let awaiting = 0;
-  for (const message of newestFirst) {
-    if (isOurMessage(message, config)) break;
-    if (isFromCustomer(message, config)) awaiting++;
-  }
-  return awaiting === 1;
-}
-
-/**
  * The AI's last words before the handoff still in progress (not yet with a human): the ones the
  * handoff recorded or, when OpenCX's own handoff event moved the phase first, this session's answer.
  */

@@ -661,23 +661,8 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'It arrives tomorrow.')).toHaveLength(1);
   });
 
-  /** The customer writes; the AI's answer is slower than the relay waits, so it will come by webhook. */
-  async function relayedSlowly(conversationSid: string, body: string): Promise<void> {
-    const held = world.opencx.heldRequests;
-    const since = world.twilio.webhooks.at(-1)?.seq ?? 0;
-    world.customerWrites(conversationSid, body);
-    await world.opencx.whenHeld(held + 1);
-    await world.until(
-      () => world.twilio.webhooks.some((d) => d.seq > since && d.params.EventType === 'onMessageAdded' && d.status),
-      'the relay answered',
-    );
-  }
-
   test("after OpenCX's own handoff event, one answer is posted as its last words, not a second", async () => {
     const { conversationSid, taskSid } = await engaged();
-    // The AI hands off on the customer's message; its last words come by webhook.
-    world.opencx.ai.neverAnswer();
-    await relayedSlowly(conversationSid, 'A refund, please');
     const deliver = deliveriesOf(conversationSid);
     // The handoff event comes first: the handoff records no last words.
     const handoff = await deliver(HANDOFF_EVENT, {
@@ -735,34 +720,6 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(notes(conversationSid)).toHaveLength(1);
   });
 
-  // OpenCX's handoff event says nothing of last words; the answer to the earlier message comes after it.
-  test.each([
-    ['the goodbye came first', false],
-    ['its first delivery was refused', true],
-  ])("an earlier message's slow answer is not posted as the last words after the handoff (%s)", async (_, refused) => {
-    const { conversationSid, taskSid } = await engaged();
-    const goodbye = 'A colleague will take it from here.';
-    world.opencx.ai.reply({ type: 'reply', content: 'Your parcel left the depot.', latencyMs: 20_000 });
-    await relayedSlowly(conversationSid, 'Where is my parcel?');
-    if (refused) world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged', times: 1 });
-    world.opencx.ai.reply({ type: 'handoff', content: goodbye, summary: 'Wants a person', sentiment: 'neutral' });
-    world.opencx.ai.latency(5000);
-    await relayedSlowly(conversationSid, 'A person, please');
-    await world.advance(5000);
-    expect(world.task(taskSid).attributes.handedOff).toBe(true);
-
-    // The goodbye's retry (at 15 s) and the earlier message's answer (at 20 s) come.
-    await world.advance(30_000);
-
-    const bodies = world.transcript(conversationSid).map((m) => m.body);
-    expect(bodies).not.toContain('Your parcel left the depot.');
-    expect(world.transcript(conversationSid).at(-1)?.attributes.opencx).toMatchObject({ role: 'handoff-note' });
-    expect(notes(conversationSid)).toHaveLength(1);
-    // Refused, the goodbye came after the note with two messages awaiting answers: it is withheld too.
-    if (refused) expect(bodies).not.toContain(goodbye);
-    else expect(bodies.slice(-2)).toEqual([goodbye, CUSTOMER_HANDOFF_NOTE]);
-  });
-
   test("the fast path's last words after OpenCX's own handoff event are recorded: a later answer is not", async () => {
     const { conversationSid } = await engaged();
     // OpenCX delivers before it answers the send; its delivery of the last words is refused once (it
@@ -789,27 +746,6 @@ describe('OpenCX webhooks that must change nothing', () => {
       ((await late.json()) as { outcome: string }).outcome,
     );
     expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Your parcel left the depot.');
-  });
-
-  test("the fast path's last words go after OpenCX's handoff event, an earlier message's answer not", async () => {
-    const { conversationSid } = await engaged();
-    world.opencx.ai.reply({ type: 'reply', content: 'Your parcel left the depot.', latencyMs: 20_000 });
-    await relayedSlowly(conversationSid, 'Where is my parcel?');
-    // As above: the handoff event comes first, with two messages awaiting answers; the send's answer has them.
-    world.opencx.switches.webhookTiming = 'before-response';
-    world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged', times: 1 });
-    world.opencx.ai.reply({
-      type: 'handoff',
-      content: 'A colleague is coming.',
-      summary: 'Refund',
-      sentiment: 'neutral',
-    });
-    await world.customerSays(conversationSid, 'A refund please');
-    await world.advance(30_000);
-
-    expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague is coming.')).toHaveLength(1);
-    expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Your parcel left the depot.');
-    expect(notes(conversationSid)).toHaveLength(1);
   });
 
   test("an answer the fast path gets after OpenCX's own handoff event is posted as the last words, once", async () => {

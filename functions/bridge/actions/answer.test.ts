@@ -1,5 +1,4 @@
 import type { ConversationMessage } from '../../common/twilio';
-import { NO_LAST_WORDS } from '../conversation-record';
 import { answeredAfter, lastWordsAfter, rearmBudgetMs } from './answer';
 
 const msg = (sid: string, role?: string): ConversationMessage => ({
@@ -220,21 +219,6 @@ describe('postClaimedAnswer with a recheck (the fast path: OpenCX took seconds t
     const recorded = depsWith(byAi('another-answer'));
     await expect(postClaimedAnswer('CH1', 's1', answer, recorded.deps, { recheck: 'ai' })).resolves.toBe('late');
     expect(recorded.posted).toEqual([]);
-  });
-
-  test("after OpenCX's handoff event recorded none, only last words its answer to a send marks go", async () => {
-    const none = async () => ({
-      record: { phase: 'handoff', sessionId: 's1', handoff: { byAi: true, farewell: NO_LAST_WORDS } },
-      revision: '2',
-    });
-    const plain = depsWith(none);
-    await expect(postClaimedAnswer('CH1', 's1', answer, plain.deps, { recheck: 'ai' })).resolves.toBe('late');
-    expect(plain.posted).toEqual([]);
-
-    const marked = depsWith(none);
-    const options = { recheck: 'ai-or-handoff', lastWords: true } as const;
-    await expect(postClaimedAnswer('CH1', 's1', answer, marked.deps, options)).resolves.toBe('posted');
-    expect(marked.posted).toEqual(['Your parcel left the depot']);
   });
 
   test('a record that cannot be read does not hold the answer back', async () => {

@@ -275,10 +275,9 @@ export async function postClaimedAnswer(
   ]);
   if (!claimed) return 'duplicate';
   if (!current.still) return 'late';
-  // Another answer's handoff recorded its own last words (or that there were none): not these. Where
-  // OpenCX's own handoff event could not tell them, the ones its answer to a send marks are.
+  // Another answer's handoff recorded its own last words (or that there were none): not these.
   const recorded = current.known?.record.phase === 'handoff' ? current.known.record.handoff?.farewell : undefined;
-  if (recorded !== undefined && recorded !== key && !(options.lastWords && recorded === NO_LAST_WORDS)) return 'late';
+  if (recorded !== undefined && recorded !== key) return 'late';
   // Last words after OpenCX's own handoff event moved the phase: recorded, as its webhook's are
   // (a Sync failure posts them, as before they were recorded).
   if (

@@ -7,7 +7,7 @@ import type { FlexTaskAttributes, HandoffAttributes } from '../../common/task-at
 import type { ReservationSummary, TaskSnapshot } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
 import { type ConversationRecord, NO_LAST_WORDS, type PendingHandoff } from '../conversation-record';
-import { type Decision, type HandoffRequest, lastWordsToCome } from '../decide';
+import type { Decision, HandoffRequest } from '../decide';
 import { answerKey, HANDOFF_CLAIM_TTL_SECONDS, LEFT_NOTE_CLAIM_MS } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import {
@@ -25,8 +25,6 @@ import { handoffInsight, recordInsight } from '../insights';
 import { postCustomerNote } from './customer-note';
 
 const SESSION_LOOKUP_MS = 800;
-/** The newest messages read for whether the AI's last words may still come. */
-const LAST_WORDS_LOOKBACK = 5;
 /** Routings the next event must finish. */
 const UNFINISHED_ROUTINGS: readonly Routing[] = ['stuck-assigned', 'invited, AI task still open', 'invite pending'];
 
@@ -76,9 +74,8 @@ export async function handOff(
   let unsure = false as boolean;
   // Round trip 1, all at once: the AI goes silent (only the caller that moves the phase hands off),
   // the task is read for its ETag with its pending reservations, and OpenCX is asked for what the
-  // handoff lacks (the language; the AI's summary and sentiment). OpenCX's own handoff event reads
-  // the newest messages too: whether its last words may still come.
-  const [won, [task, reserved], found, lastWordsMayCome] = await Promise.all([
+  // handoff lacks (the language; the AI's summary and sentiment).
+  const [won, [task, reserved], found] = await Promise.all([
     deps.state.beginHandoff(conversationSid, pending, known, standsDown).catch((error: unknown) => {
       // Humans get the task anyway; the AI is silenced when a human is offered it.
       deps.warn('could not record the handoff in Sync; routing to humans anyway', { error: String(error) });
@@ -87,7 +84,6 @@ export async function handOff(
     }),
     readHeldTask(record, deps),
     lookUpSession(pending, record, deps),
-    pending.byAi && pending.farewell === undefined ? lastWordsMayFollow(conversationSid, deps) : true,
   ]);
   if (!won)
     return {
@@ -112,11 +108,6 @@ export async function handOff(
   // reservation TaskRouter would not reject). A task never written gets none: a later handoff writes
   // its own time, and its note would be a second.
   const carried = unsure ? Promise.race([onTask, routed.then(() => true).catch(() => false)]) : Promise.resolve(true);
-  // Recorded as none: no later answer is posted as the last words.
-  const noLastWords =
-    lastWordsMayCome || unsure
-      ? undefined
-      : deps.state.claimFarewell(conversationSid, NO_LAST_WORDS).catch(() => false);
   const [routing, noted] = await allFinished([
     routed,
     carried.then((onTheTask) =>
@@ -129,7 +120,6 @@ export async function handOff(
     ),
   ]);
   if (noted === 'failed' || noted === 'unsure') await leaveNoteOwed(conversationSid, deps, 1);
-  await noLastWords;
   return {
     outcome: 'handed-off',
     sessionId: record.sessionId,
@@ -195,16 +185,6 @@ export async function silenceAi(
   const pending: PendingHandoff = { reason: 'Routed to humans', at: deps.now().toISOString(), routed: true };
   const moved = await deps.state.beginHandoff(d.conversationSid, pending, known);
   return { outcome: moved ? 'ai-silenced' : 'already-silent', sessionId: known.record.sessionId, reason: d.reason };
-}
-
-/** Whether the AI's last words may still come after OpenCX's own handoff event; a failed read says they may. */
-function lastWordsMayFollow(conversationSid: string, deps: BridgeDeps): Promise<boolean> {
-  return deps.twilio.conversations
-    .listMessages(deps.config.conversationsServiceSid, conversationSid, { order: 'desc', limit: LAST_WORDS_LOOKBACK })
-    .then(
-      (newestFirst) => lastWordsToCome(newestFirst, deps.config),
-      () => true,
-    );
 }
 
 /** The task and its pending reservations, read at once. */
