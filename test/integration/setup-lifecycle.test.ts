@@ -975,6 +975,10 @@ describe('a first install undone while the AI holds a conversation, then a Test 
     );
     expect(available()).toEqual([false]);
     expect(workflowText(world())).toBe(original);
+    // The check says so too, rather than promising Apply makes them Available.
+    const checked = await ok(world(), 'setup-check');
+    const workerCheck = (checked.checks as (StepView & { fix?: string })[]).find((check) => check.id === 'ai_worker');
+    expect(workerCheck?.fix).toContain('once chats reach the AI: today no workflow routes chats to the AI');
     // With it, Apply routes chats to the AI again, and opens its workers.
     await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
     expect(available()).toEqual([true]);

@@ -314,4 +314,12 @@ describe('aiWorkerCheck: the AI worker pool', () => {
       autoFixable: true,
     });
   });
+
+  it('says an offline worker waits for routing while no workflow routes chats to the AI', () => {
+    const unrouted = 'no workflow routes chats to the AI (choose the human queue, so Apply adds the AI filter)';
+    const offline = pool(50, worker({ activityName: 'Offline', available: false }));
+    expect(aiWorkerCheck(offline, unrouted).fix).toMatch(
+      /^Apply fixes sets .* to Available once chats reach the AI: today no workflow routes .*choose the human queue/,
+    );
+  });
 });

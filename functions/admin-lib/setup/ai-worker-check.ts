@@ -76,7 +76,7 @@ function formerWorkers(former: NonNullable<AiPoolFacts['former']>): { gaps: stri
 }
 
 /** Why a saved pool worker takes no conversation, with the fix; undefined when it serves. */
-function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | undefined {
+function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts, unrouted?: string): WorkerGap | undefined {
   if (!worker) {
     return {
       detail: `The AI worker ${sid} saved in the settings is not in the workspace any more.`,
@@ -90,7 +90,9 @@ function poolWorkerGap({ sid, routing: worker }: PoolWorkerFacts): WorkerGap | u
       detail:
         `${name} is in the "${worker.activityName}" activity, which is not ` +
         'available: TaskRouter offers it no task.',
-      fix: `Apply fixes: it sets ${name} to Available.`,
+      fix: unrouted
+        ? `Apply fixes sets ${name} to Available once chats reach the AI: today ${unrouted}.`
+        : `Apply fixes: it sets ${name} to Available.`,
       byApply: true,
     };
   }
@@ -219,10 +221,13 @@ export function poolUtilisation(
  * chat open; how full it is from TaskRouter's worker channel statistics (a warning from 80 %,
  * when new conversations will soon wait for an AI slot); and the surplus workers still draining.
  */
-export function aiWorkerCheck(facts: AiPoolFacts): Check {
+/** `unrouted`: why no chat would reach the AI after an Apply as the check sees it (Apply then opens no worker). */
+export function aiWorkerCheck(facts: AiPoolFacts, unrouted?: string): Check {
   const verdict = (status: CheckStatus, v: Verdict): Check => check('ai_worker', 'AI worker', status, v);
   const wanted = aiPoolSize(facts.peak);
-  const gaps = facts.pool.map(poolWorkerGap).filter((gap): gap is WorkerGap => gap !== undefined);
+  const gaps = facts.pool
+    .map((worker) => poolWorkerGap(worker, unrouted))
+    .filter((gap): gap is WorkerGap => gap !== undefined);
   const serves = (worker: PoolWorkerFacts): worker is PoolWorkerFacts & { routing: WorkerRouting } =>
     !!worker.routing && !poolWorkerGap(worker);
   const serving = facts.pool.filter(serves).map((worker) => worker.routing);

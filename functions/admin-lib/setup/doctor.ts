@@ -28,7 +28,7 @@ import {
   timerWorkspaceCheck,
   workspaceEventsCheck,
 } from './webhooks';
-import { aiQueueCheck, type RoutingFacts, workflowFiltersCheck } from './workflow';
+import { aiQueueCheck, aiUnroutedAfterApply, type RoutingFacts, workflowFiltersCheck } from './workflow';
 import { chooseWorkflow } from './workflow-discovery';
 
 /** Everything the checks look at, read at once. */
@@ -81,7 +81,8 @@ export function setupChecks(facts: SetupFacts): Check[] {
   const choice = chooseWorkflow(facts.routing.workflows, facts.routing);
   return [
     ...checks,
-    aiWorkerCheck(facts.aiPool),
+    // The human queue is chosen in Apply's form, and Apply creates a missing AI queue.
+    aiWorkerCheck(facts.aiPool, aiUnroutedAfterApply(facts.routing, undefined, true)),
     workflowFiltersCheck(facts.routing),
     ...(config.aiQueueSid ? [aiQueueCheck(config.aiQueueSid, facts.routing.queues)] : []),
     ...('workflow' in choice
