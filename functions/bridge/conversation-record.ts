@@ -108,6 +108,11 @@ export interface PendingHandoff {
    * moved the phase, so an answer of this session is posted while no farewell is recorded.
    */
   byAi?: boolean;
+  /**
+   * ISO 8601: when OpenCX's own handoff event says it handed off, while no last words are recorded.
+   * An answer OpenCX made after it (to an earlier message, slow) is not its last words.
+   */
+  aiAt?: string;
   /** The time of the handback no AI worker took, whose move to humans this is: that handback's timer finishes it. */
   untakenHandbackAt?: string;
 }

@@ -1635,6 +1635,12 @@ describe('decide: OpenCX webhook deliveries', () => {
         byAi: true,
       },
     });
+    // OpenCX's time of it goes with it: answers it made later are not its last words.
+    const at = Date.parse('2026-03-01T10:00:00Z');
+    expect(decide(delivery({ ...handoff, at }), { config, record: record('ai') })).toMatchObject({
+      action: 'handoff',
+      request: { byAi: true, aiAt: at },
+    });
   });
 
   it('a second handoff finishes an unfinished one, or is ignored', () => {

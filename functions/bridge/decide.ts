@@ -30,6 +30,8 @@ export interface HandoffRequest {
    * words follow (OpenCX's handoff event does not say, and its last words may come after it).
    */
   inAnswer?: boolean;
+  /** When OpenCX's handoff event says it handed off (epoch ms): answers it made later are not last words. */
+  aiAt?: number;
 }
 
 export type Decision =
@@ -1133,6 +1135,7 @@ export const opencxDelivery: Listener<OpencxBridgeEvent> = {
             sentiment: event.sentiment,
             language: event.language,
             byAi: true,
+            ...(event.at !== undefined && { aiAt: event.at }),
           },
         };
       }

@@ -71,6 +71,7 @@ describe('classifyOpencxEvents', () => {
         summary: 'Legal question',
         user_sentiment: 'angry',
         language: 'de',
+        timestamp: '2026-03-01T10:00:00.000Z',
       },
     });
     expect(result).toEqual({
@@ -83,8 +84,16 @@ describe('classifyOpencxEvents', () => {
         summary: 'Legal question',
         sentiment: 'angry',
         language: 'de',
+        at: Date.parse('2026-03-01T10:00:00.000Z'),
       },
     });
+    // A time that is not one is left out.
+    const untimed = classifyOpencxEvent({
+      event: 'conversation.handoff_to_human',
+      data: { conversation_id: 's-1', timestamp: 'yesterday' },
+    });
+    expect(untimed).toMatchObject({ ok: true, event: { kind: 'ai-handoff' } });
+    expect(untimed.ok && 'at' in untimed.event).toBe(false);
   });
 
   test.each(['constructor', '__proto__', 'toString', 'no_such_reason'])(

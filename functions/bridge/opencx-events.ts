@@ -22,6 +22,8 @@ export type OpencxEvent =
       summary?: string;
       sentiment?: string;
       language?: string;
+      /** When OpenCX handed off (epoch ms, `data.timestamp`); absent when it does not say. */
+      at?: number;
     }
   | { kind: 'not-handled'; type: string };
 
@@ -74,6 +76,7 @@ function classifyData(type: string, data: unknown): OpencxClassification {
   if (!isOpencxId(sessionId))
     return { ok: false, reason: `${type} whose data.conversation_id is not an OpenCX session id` };
 
+  const at = typeof data.timestamp === 'string' ? Date.parse(data.timestamp) : Number.NaN;
   if (type === 'conversation.handoff_to_human') {
     return {
       ok: true,
@@ -85,6 +88,7 @@ function classifyData(type: string, data: unknown): OpencxClassification {
         summary: text(data.summary),
         sentiment: text(data.user_sentiment),
         language: text(data.language),
+        ...(Number.isFinite(at) && { at }),
       },
     };
   }
@@ -95,7 +99,6 @@ function classifyData(type: string, data: unknown): OpencxClassification {
   const id = message.id ?? data.message_id;
   // Only a key: an id of another form (see answerKey) still names the answer, which is never dropped for it.
   const answerId = typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
-  const at = typeof data.timestamp === 'string' ? Date.parse(data.timestamp) : Number.NaN;
   return {
     ok: true,
     event: { kind: 'ai-answer', type, sessionId, answerId, text: answer, ...(Number.isFinite(at) && { at }) },

@@ -193,6 +193,31 @@ export class OpenCxClient {
   }
 
   /**
+   * The session's newest AI message OpenCX made at or before `until` (epoch ms): `{ id }`, `{}` when there is
+   * none, undefined when the history is longer than `maxPages` pages or the message has no id.
+   */
+  async newestAiMessageBy(
+    sessionId: string,
+    until: number,
+    deadline: Deadline,
+    maxPages = 10,
+  ): Promise<{ id?: string } | undefined> {
+    const found = await this.lastInHistory(
+      sessionId,
+      (item) =>
+        item.event?.sender?.type === 'ai' &&
+        typeof item.created_at === 'string' &&
+        Date.parse(item.created_at) <= until,
+      deadline,
+      maxPages,
+    );
+    if (!found.complete) return undefined;
+    if (!found.item) return {};
+    const { id } = found.item;
+    return typeof id === 'string' || typeof id === 'number' ? { id: String(id) } : undefined;
+  }
+
+  /**
    * The newest history item that matches (the first one found, with `first`), reading oldest first;
    * `complete` once the last page was read.
    */

@@ -695,6 +695,100 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague is coming.')).toHaveLength(1);
   });
 
+  /** The customer writes; the AI's answer is slower than the relay waits, so it will come by webhook. */
+  async function relayedSlowly(conversationSid: string, body: string): Promise<void> {
+    const held = world.opencx.heldRequests;
+    const since = world.twilio.webhooks.at(-1)?.seq ?? 0;
+    world.customerWrites(conversationSid, body);
+    await world.opencx.whenHeld(held + 1);
+    await world.until(
+      () => world.twilio.webhooks.some((d) => d.seq > since && d.params.EventType === 'onMessageAdded' && d.status),
+      'the relay answered',
+    );
+  }
+
+  // OpenCX's handoff event says nothing of last words; the answer to the earlier message comes after it.
+  test.each([
+    ['the goodbye came first', false],
+    ['its first delivery was refused', true],
+  ])("an earlier message's slow answer is not posted as the last words after the handoff (%s)", async (_, refused) => {
+    const { conversationSid, taskSid } = await engaged();
+    const goodbye = 'A colleague will take it from here.';
+    world.opencx.ai.reply({ type: 'reply', content: 'Your parcel left the depot.', latencyMs: 12_000 });
+    await relayedSlowly(conversationSid, 'Where is my parcel?');
+    if (refused) world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged', times: 1 });
+    world.opencx.ai.reply({ type: 'handoff', content: goodbye, summary: 'Wants a person', sentiment: 'neutral' });
+    world.opencx.ai.latency(5000);
+    await relayedSlowly(conversationSid, 'A person, please');
+    await world.advance(5000);
+    expect(world.task(taskSid).attributes.handedOff).toBe(true);
+
+    // The earlier message's answer comes (at 12 s), then the goodbye's retry (10 s after the refusal); in
+    // steps, so that each delivery is answered before its timeout.
+    for (const step of [7000, 3000, 5000, 5000]) await world.advance(step);
+
+    const bodies = world.transcript(conversationSid).map((m) => m.body);
+    expect(bodies).not.toContain('Your parcel left the depot.');
+    expect(notes(conversationSid)).toHaveLength(1);
+    expect(bodies.filter((body) => body === goodbye)).toHaveLength(1);
+    // Refused, the goodbye comes with OpenCX's retry, after the note, as a handoff's last words may.
+    expect(bodies.slice(-2)).toEqual(refused ? [CUSTOMER_HANDOFF_NOTE, goodbye] : [goodbye, CUSTOMER_HANDOFF_NOTE]);
+  });
+
+  test("the fast path's last words go after OpenCX's handoff event, an earlier message's answer not", async () => {
+    const { conversationSid } = await engaged();
+    world.opencx.ai.reply({ type: 'reply', content: 'Your parcel left the depot.', latencyMs: 20_000 });
+    await relayedSlowly(conversationSid, 'Where is my parcel?');
+    // The handoff event comes before the send's answer, which carries the last words.
+    world.opencx.switches.webhookTiming = 'before-response';
+    world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged', times: 1 });
+    world.opencx.ai.reply({
+      type: 'handoff',
+      content: 'A colleague is coming.',
+      summary: 'Refund',
+      sentiment: 'neutral',
+    });
+    await world.customerSays(conversationSid, 'A refund please');
+    await world.advance(30_000);
+
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague is coming.')).toHaveLength(1);
+    expect(aiMessages(conversationSid).map((m) => m.body)).not.toContain('Your parcel left the depot.');
+    expect(notes(conversationSid)).toHaveLength(1);
+  });
+
+  test("an earlier message's answer the relay gets after OpenCX's handoff event is not its last words", async () => {
+    const { conversationSid, taskSid } = await engaged();
+    const goodbye = 'A colleague will take it from here.';
+    world.opencx.ai.reply({ type: 'reply', content: 'Your parcel left the depot.', latencyMs: 4000 });
+    const held = world.opencx.heldRequests;
+    world.customerWrites(conversationSid, 'Where is my parcel?');
+    await world.opencx.whenHeld(held + 1);
+    // The next message's answer hands off. OpenCX's webhooks come before its HTTP answer, which is lost
+    // on the way back, and the goodbye's delivery is refused once: the handoff event comes alone.
+    world.opencx.switches.webhookTiming = 'before-response';
+    world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged', times: 1 });
+    world.opencx.faults.add({ method: 'POST', path: '/chat/sessions/:id/send', after: 'drop', times: 1 });
+    world.opencx.ai.reply({
+      type: 'handoff',
+      content: goodbye,
+      summary: 'Wants a person',
+      sentiment: 'neutral',
+      latencyMs: 1000,
+    });
+    world.customerWrites(conversationSid, 'A person, please');
+    await world.opencx.whenHeld(held + 2);
+    await world.advance(1000);
+    expect(world.task(taskSid).attributes.handedOff).toBe(true);
+
+    // The first message's answer reaches its relay, still waiting; then the goodbye's retry comes.
+    for (const step of [3000, 5000, 5000]) await world.advance(step);
+
+    const bodies = world.transcript(conversationSid).map((m) => m.body);
+    expect(bodies).not.toContain('Your parcel left the depot.');
+    expect(notes(conversationSid)).toHaveLength(1);
+    expect(bodies.slice(-2)).toEqual([CUSTOMER_HANDOFF_NOTE, goodbye]);
+  });
+
   test('the AI hands off without a word: an earlier message answered later by webhook is not posted', async () => {
     const { conversationSid, taskSid } = await engaged();
     world.opencx.ai.reply({ type: 'reply', content: 'Your parcel left the depot.', latencyMs: 10_000 });

@@ -666,18 +666,23 @@ describe("deliverAnswer: the AI's last words when OpenCX's own handoff event mov
 describe("deliverDelivered: an answer OpenCX's webhook brought, over the record it read", () => {
   const { deliverDelivered } = jest.requireActual('./answer') as typeof import('./answer');
   const { answerKey } = jest.requireActual('../dedup') as typeof import('../dedup');
+  const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
   const aiRecord = { workspaceSid: 'WS1', taskSid: 'WT1', phase: 'ai' as const, claimedAt: 0, sessionId: 's1' };
   const answer = { answerId: 'm7', text: 'It ships today.' };
   const key = answerKey('s1', answer);
   const decision = { action: 'answer' as const, conversationSid: 'CH1', sessionId: 's1', answer };
 
   /** `now`: the record as a write over the one read finds it (its If-Match refused when it moved). */
-  function deliveryDeps(now: object | 'sync-fails') {
+  function deliveryDeps(now: object | 'sync-fails', newestByHandoff?: () => Promise<{ id?: string } | undefined>) {
     const posted: string[] = [];
     const written: object[] = [];
     const claimFarewell = jest.fn(async () => true);
+    const newestAiMessageBy = jest.fn(newestByHandoff ?? (async () => undefined));
     const deps = {
       config: { conversationsServiceSid: 'IS1', aiAuthorName: 'AI' },
+      opencx: { newestAiMessageBy },
+      deadline: new Deadline(5000),
+      afterAnswerReserveMs: 1000,
       state: {
         update: async (_c: string, change: (r: object) => object | undefined) => {
           if (now === 'sync-fails') throw new Error('Sync is down');
@@ -692,7 +697,7 @@ describe("deliverDelivered: an answer OpenCX's webhook brought, over the record 
       },
       warn: () => undefined,
     } as never;
-    return { deps, posted, written, claimFarewell };
+    return { deps, posted, written, claimFarewell, newestAiMessageBy };
   }
 
   test('marks the answer as being posted, then posts it', async () => {
@@ -717,8 +722,49 @@ describe("deliverDelivered: an answer OpenCX's webhook brought, over the record 
     const byAi = { ...aiRecord, phase: 'handoff' as const, handoff: { reason: 'Refund', at: 'now', byAi: true } };
     const { deps, posted, claimFarewell } = deliveryDeps(byAi);
     await deliverDelivered(decision, { record: aiRecord, revision: '1' }, deps);
-    expect(claimFarewell).toHaveBeenCalledWith('CH1', key);
+    expect(claimFarewell).toHaveBeenCalledWith('CH1', key, undefined);
     expect(posted).toEqual(['It ships today.']);
+  });
+
+  describe("with OpenCX's time of its handoff, its history says which answer was the last words", () => {
+    const aiAt = '2026-03-01T10:00:00.000Z';
+    const byAi = { ...aiRecord, phase: 'handoff' as const, handoff: { reason: 'Refund', at: 'now', byAi: true, aiAt } };
+
+    test('another answer made by then: this one is withheld, and the other recorded as them', async () => {
+      const { deps, posted, claimFarewell, newestAiMessageBy } = deliveryDeps(byAi, async () => ({ id: 'm9' }));
+      await expect(deliverDelivered(decision, { record: aiRecord, revision: '1' }, deps)).resolves.toMatchObject({
+        outcome: 'answer-withheld',
+      });
+      expect(posted).toEqual([]);
+      expect(newestAiMessageBy).toHaveBeenCalledWith('s1', Date.parse(aiAt) + 2000, expect.anything());
+      expect(claimFarewell).toHaveBeenCalledWith('CH1', answerKey('s1', { answerId: 'm9', text: '' }), undefined);
+    });
+
+    test('none made by then: withheld, and the handoff recorded as without last words', async () => {
+      const { deps, posted, claimFarewell } = deliveryDeps(byAi, async () => ({}));
+      await deliverDelivered(decision, { record: aiRecord, revision: '1' }, deps);
+      expect(posted).toEqual([]);
+      expect(claimFarewell).toHaveBeenCalledWith('CH1', '', undefined);
+    });
+
+    test.each([
+      ['this answer is the newest by then', async () => ({ id: 'm7' })],
+      ['the history cannot be read', async () => Promise.reject(new Error('OpenCX is down'))],
+      ['the history is too long to read', async () => undefined],
+    ])('posted as its last words when %s', async (_, newest) => {
+      const { deps, posted, claimFarewell } = deliveryDeps(byAi, newest);
+      await deliverDelivered(decision, { record: aiRecord, revision: '1' }, deps);
+      expect(claimFarewell).toHaveBeenCalledWith('CH1', key, undefined);
+      expect(posted).toEqual(['It ships today.']);
+    });
+
+    test('an answer without an id is not looked up', async () => {
+      const { deps, posted, newestAiMessageBy } = deliveryDeps(byAi, async () => ({ id: 'm9' }));
+      const untagged = { ...decision, answer: { text: 'It ships today.' } };
+      await deliverDelivered(untagged, { record: aiRecord, revision: '1' }, deps);
+      expect(newestAiMessageBy).not.toHaveBeenCalled();
+      expect(posted).toEqual(['It ships today.']);
+    });
   });
 
   test('a record Sync cannot write does not hold the answer back', async () => {

@@ -205,7 +205,8 @@ export async function deliverDelivered(
     sessionId,
     reason: "another answer is the AI's last words before its handoff; this one is not posted",
   };
-  if (decision.asFarewell && !(await deps.state.claimFarewell(conversationSid, key, known))) return lastWordsTaken;
+  if (decision.asFarewell && !(await claimLastWords(conversationSid, known.record, answer, key, deps, known)))
+    return lastWordsTaken;
   let current = known;
   if (known.record.phase === 'ai') {
     // Over the record just read: a watchdog's handoff written since (it saw no answer) keeps this one
@@ -224,7 +225,7 @@ export async function deliverDelivered(
         sessionId,
         reason: 'the conversation left the AI while its answer came; the answer is not posted',
       };
-    else if (unrecordedFarewell(fresh) && !(await deps.state.claimFarewell(conversationSid, key)))
+    else if (unrecordedFarewell(fresh) && !(await claimLastWords(conversationSid, fresh, answer, key, deps)))
       return lastWordsTaken;
   }
   return deliverAnswer(
@@ -283,7 +284,7 @@ export async function postClaimedAnswer(
   if (
     current.known &&
     unrecordedFarewell(current.known.record) &&
-    !(await deps.state.claimFarewell(conversationSid, key, current.known).catch(() => true))
+    !(await claimLastWords(conversationSid, current.known.record, answer, key, deps, current.known).catch(() => true))
   )
     return 'late';
   const outcome = await postAiReply(conversationSid, answer.text, key, sessionId, deps, options.lastWords);
@@ -298,6 +299,44 @@ export async function postClaimedAnswer(
     .release(key)
     .catch((error: unknown) => deps.warn('could not release the answer claim', { error: String(error), key }));
   return 'failed';
+}
+
+/** OpenCX stamps its handoff in the turn of the answer that carries it: an answer this much later is still of it. */
+const LAST_WORDS_GRACE_MS = 2000;
+
+/**
+ * Records `key` as the last words of the handoff OpenCX's own event announced, unless OpenCX's history
+ * says other words were: the newest answer it made by the handoff. One it made later (to an earlier
+ * message, slowly) is not, and those others (or none) are recorded instead. A handoff event without
+ * a time, an answer without an id, or a history that cannot be read decides nothing.
+ */
+async function claimLastWords(
+  conversationSid: string,
+  record: ConversationRecord,
+  answer: { answerId?: string },
+  key: string,
+  deps: BridgeDeps,
+  known?: KnownRecord,
+): Promise<boolean> {
+  const handedOffAt = Date.parse(record.handoff?.aiAt ?? '');
+  const sessionId = record.sessionId;
+  if (sessionId && answer.answerId !== undefined && Number.isFinite(handedOffAt)) {
+    const lookup = new Deadline(Math.max(0, deps.deadline.remaining() - deps.afterAnswerReserveMs));
+    const newest = await deps.opencx
+      .newestAiMessageBy(sessionId, handedOffAt + LAST_WORDS_GRACE_MS, lookup)
+      .catch(() => undefined);
+    const words = newest && lastWordsKey(sessionId, newest);
+    if (words !== undefined && words !== key) {
+      await deps.state.claimFarewell(conversationSid, words, known).catch(() => false);
+      return false;
+    }
+  }
+  return deps.state.claimFarewell(conversationSid, key, known);
+}
+
+/** The key of the last words OpenCX's history names (its newest answer by the handoff), or that there were none. */
+function lastWordsKey(sessionId: string, newest: { id?: string }): string {
+  return newest.id === undefined ? NO_LAST_WORDS : answerKey(sessionId, { answerId: newest.id, text: '' });
 }
 
 /**

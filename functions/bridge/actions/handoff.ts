@@ -67,6 +67,7 @@ export async function handOff(
     language: request.language,
     at: deps.now().toISOString(),
     ...(request.byAi && { byAi: true }),
+    ...(request.aiAt !== undefined && { aiAt: new Date(request.aiAt).toISOString() }),
     ...(request.reply && record.sessionId
       ? { farewell: answerKey(record.sessionId, { answerId: request.answerId, text: request.reply }) }
       : request.inAnswer && { farewell: NO_LAST_WORDS }),
