@@ -102,3 +102,51 @@ describe('runSteps: what the backup is told after the write', () => {
     await expect(noted(failingWith(500))).resolves.toEqual({ status: 'failed', notes: [true] });
   });
 });
+
+describe('runSteps: a step settled once every stage has ended', () => {
+  it('sees every report, replaces its own, and has its backup noted only after', async () => {
+    const events: string[] = [];
+    const { step } = callbackStep({ url: 'https://old.example.com' }, 'https://here.example.com');
+    const settled: SetupStep = {
+      ...(step as SetupStep),
+      settle: async (own, all) => {
+        events.push(`settle after ${all.map((report) => report.id).join(',')}`);
+        return { ...own, status: 'skipped', detail: `${own.detail} Taken back.` };
+      },
+    };
+    const later = callbackStep({ url: 'https://old.example.com' }, 'https://here.example.com').step;
+    const last = { ...(later as SetupStep), id: 'workflow_filters' as const, title: 'Workflow filters' };
+
+    const reports = await runSteps([[settled], [last]], undefined, async (backup) => async (written) => {
+      events.push(`noted ${backup.kind} ${written}`);
+    });
+
+    expect(reports.map((report) => [report.id, report.status, report.detail])).toEqual([
+      ['workspace_events', 'skipped', 'Set to https://here.example.com. Taken back.'],
+      ['workflow_filters', 'applied', 'Set to https://here.example.com.'],
+    ]);
+    // The later step's note comes at once; the settled one's after its settle.
+    expect(events).toEqual([
+      'noted workspace_callback true',
+      'settle after workspace_events,workflow_filters',
+      'noted workspace_callback true',
+    ]);
+  });
+
+  it('a settle that throws leaves the step failed, saying why, and its backup is still noted', async () => {
+    const notes: boolean[] = [];
+    const { step } = callbackStep({ url: 'https://old.example.com' }, 'https://here.example.com');
+    const throwing: SetupStep = { ...(step as SetupStep), settle: () => Promise.reject(new Error('socket hang up')) };
+
+    const [report] = await runSteps([[throwing]], undefined, async () => async (written) => {
+      notes.push(written);
+    });
+
+    expect(report).toEqual({
+      ...TITLE,
+      status: 'failed',
+      detail: 'Set to https://here.example.com. What the later steps left could not be settled: socket hang up',
+    });
+    expect(notes).toEqual([true]);
+  });
+});

@@ -2,10 +2,11 @@
 // the admin's check, decides (the pure decisions in webhooks.ts and workflow.ts), stores a backup
 // and writes. Steps of one stage run in parallel; a stage starts when the one before has ended.
 import { anotherDeployment, type BridgeConfig, withoutConfigVersion } from '../../common/config';
-import { mayHaveBeenProcessed, twilioErrorCode, twilioStatus } from '../../common/twilio/base';
+import { mayHaveBeenProcessed } from '../../common/twilio/base';
 import type { ConversationsWebhook, TwilioApis, WorkspaceCallback } from '../../common/twilio';
 import { TIMER_EVENTS } from '../timer-workspace';
 import {
+  failureReason,
   MadeThenFailedError,
   type Revisions,
   type ResourceBackup,
@@ -205,27 +206,33 @@ export async function readRevisions(stages: SetupStep[][]): Promise<Revisions> {
   return Object.fromEntries(steps.flatMap((step, i) => (read[i] === undefined ? [] : [[step.id, read[i]]])));
 }
 
-/** Why a Twilio call failed, in one sentence without secrets. */
-export function failureReason(error: unknown): string {
-  const status = twilioStatus(error);
-  const code = twilioErrorCode(error);
-  const message = error instanceof Error ? error.message : String(error);
-  return status ? `Twilio answered ${status}${code ? ` (error ${code})` : ''}: ${message}` : message;
-}
+export { failureReason };
 
 export const CHANGED_SINCE_CHECK = 'changed since the check';
+
+/** A step's report, and its backup's note of what the write left, to make once the step is settled. */
+interface StepRun {
+  report: StepReport;
+  note: () => Promise<void>;
+}
+
+const NOTHING_TO_NOTE = async (): Promise<void> => undefined;
 
 async function runStep(
   step: SetupStep,
   revisions: Revisions | undefined,
   saveBackup: BackupWriter,
   earlier: readonly StepReport[],
-): Promise<StepReport> {
+): Promise<StepRun> {
   const report = (status: StepReport['status'], detail: string): StepReport => ({
     id: step.id,
     title: step.title,
     status,
     detail,
+  });
+  const unwritten = (status: StepReport['status'], detail: string): StepRun => ({
+    report: report(status, detail),
+    note: NOTHING_TO_NOTE,
   });
   let plan: StepPlan;
   try {
@@ -236,47 +243,72 @@ async function runStep(
     if (seen !== undefined && revisionOf(current ?? null) !== seen && plan.kind !== 'unchanged') {
       const why = 'someone edited it in the Console or another Apply ran';
       const detail = `Not written: it ${CHANGED_SINCE_CHECK} (${why}). Run the check again, then apply.`;
-      return { ...report('failed', detail), reason: 'changed_since_check' };
+      return { report: { ...report('failed', detail), reason: 'changed_since_check' }, note: NOTHING_TO_NOTE };
     }
   } catch (error) {
-    return report('failed', `Could not read it: ${failureReason(error)}`);
+    return unwritten('failed', `Could not read it: ${failureReason(error)}`);
   }
-  if (plan.kind !== 'write') return report(plan.kind, plan.detail);
+  if (plan.kind !== 'write') return unwritten(plan.kind, plan.detail);
   let written: (written: boolean) => Promise<void>;
   try {
     written = await saveBackup(plan.backup);
   } catch (error) {
-    return report('failed', `Not written, because its backup could not be stored: ${failureReason(error)}`);
+    return unwritten('failed', `Not written, because its backup could not be stored: ${failureReason(error)}`);
   }
+  const noted = (made: boolean) => () => written(made).catch(() => undefined);
   try {
     await plan.write();
   } catch (error) {
     // A write Twilio refused changed nothing: Undo must not put back over a later edit of the admin's.
-    if (error instanceof MadeThenFailedError) {
-      await written(true).catch(() => undefined);
-      return report('failed', `${error.message}. Undo removes what was made.`);
-    }
+    if (error instanceof MadeThenFailedError)
+      return { report: report('failed', `${error.message}. Undo removes what was made.`), note: noted(true) };
     // A write that may have landed is read back: the revision it left, or the backup's if it did not land.
-    await written(mayHaveBeenProcessed(error)).catch(() => undefined);
-    return report(
-      'failed',
-      `Could not write it: ${failureReason(error)}. Its backup is kept; nothing else depends on it.`,
-    );
+    return {
+      report: report(
+        'failed',
+        `Could not write it: ${failureReason(error)}. Its backup is kept; nothing else depends on it.`,
+      ),
+      note: noted(mayHaveBeenProcessed(error)),
+    };
   }
-  await written(true).catch(() => undefined);
-  return report('applied', plan.detail);
+  return { report: report('applied', plan.detail), note: noted(true) };
 }
 
-/** Runs every stage in order and reports every step, failed ones included. */
+/**
+ * Runs every stage in order and reports every step, failed ones included. A step with `settle` is
+ * settled once the last stage has ended, in stage order, before its backup's note is made.
+ */
 export async function runSteps(
   stages: SetupStep[][],
   revisions: Revisions | undefined,
   saveBackup: BackupWriter,
 ): Promise<StepReport[]> {
   const reports: StepReport[] = [];
+  const unsettled: { index: number; step: SetupStep; note: () => Promise<void> }[] = [];
   for (const stage of stages) {
     const earlier = [...reports];
-    reports.push(...(await Promise.all(stage.map((step) => runStep(step, revisions, saveBackup, earlier)))));
+    const runs = await Promise.all(
+      stage.map(async (step) => {
+        const run = await runStep(step, revisions, saveBackup, earlier);
+        if (!step.settle) await run.note();
+        return run;
+      }),
+    );
+    runs.forEach((run, i) => {
+      if (stage[i].settle) unsettled.push({ index: reports.length, step: stage[i], note: run.note });
+      reports.push(run.report);
+    });
+  }
+  for (const { index, step, note } of unsettled) {
+    const own = reports[index];
+    reports[index] = await step.settle!(own, [...reports]).catch(
+      (error: unknown): StepReport => ({
+        ...own,
+        status: 'failed',
+        detail: `${own.detail} What the later steps left could not be settled: ${failureReason(error)}`,
+      }),
+    );
+    await note();
   }
   return reports;
 }

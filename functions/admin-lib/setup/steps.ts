@@ -4,6 +4,7 @@
 // ETags, so a step refuses to write when the resource no longer has the revision the admin's check
 // saw (a Console edit in between), and reads it again right before deciding.
 import { createHash } from 'node:crypto';
+import { twilioErrorCode, twilioStatus } from '../../common/twilio/base';
 import type { CheckId } from './check';
 
 export type StepStatus = 'applied' | 'unchanged' | 'skipped' | 'failed';
@@ -77,6 +78,12 @@ export interface SetupStep<R = unknown> {
   read(): Promise<R | undefined>;
   /** `earlier`: what the steps of the stages before did. */
   plan(current: R | undefined, earlier: readonly StepReport[]): StepPlan;
+  /**
+   * Once every stage has ended: takes back what its write did that the later steps' outcome makes
+   * harmful, and says so in its report (`own`). Its backup's note of how the write left the resource
+   * waits for it, so Undo compares with what Apply finally left.
+   */
+  settle?(own: StepReport, all: readonly StepReport[]): Promise<StepReport>;
 }
 
 /** A resource's revision: a short hash of what the step read, stable across key order. */
@@ -98,3 +105,11 @@ function stableJson(value: unknown): string {
 
 /** The revisions the check saw, by step id, as the plugin posts them back (form field `revisions`, JSON). */
 export type Revisions = Partial<Record<CheckId, string>>;
+
+/** Why a Twilio call failed, in one sentence without secrets. */
+export function failureReason(error: unknown): string {
+  const status = twilioStatus(error);
+  const code = twilioErrorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return status ? `Twilio answered ${status}${code ? ` (error ${code})` : ''}: ${message}` : message;
+}
