@@ -1496,3 +1496,111 @@ describe("an account where the answer to Apply's create of the AI queue is lost"
     expect([...workspace(world()).taskQueues.keys()].sort()).toEqual(queuesBefore);
   });
 });
+
+// The AI workers are opened in the stage before the workflow step adds the AI's filter: when that
+// step then fails, they are put back, or Flex's "Everyone" would offer them chats the AI only declines.
+const WORKFLOW_WRITE = '/v1/Workspaces/{WorkspaceSid}/Workflows/{Sid}';
+
+/** The AI workers wait in Offline, as a save leaves them while no workflow routes chats to the AI. */
+function aiWorkersOffline(world: World): void {
+  const offline = world.taskrouter.findActivity(workspace(world), 'Offline')!;
+  for (const worker of world.aiWorkers())
+    world.taskrouter.updateWorker(world.workspaceSid, worker.sid, { activitySid: offline.sid });
+}
+const aiAvailable = (world: World): boolean[] =>
+  world.aiWorkers().map((worker) => world.taskrouter.findActivity(workspace(world), worker.activitySid)!.available);
+const stepOf = (steps: unknown, id: string): StepView => (steps as StepView[]).find((step) => step.id === id)!;
+const HELD =
+  'Put back to their activity before Apply, as no workflow routes chats to the AI (the workflow step failed)';
+
+describe('Apply whose workflow write Twilio fails after the AI workers were opened', () => {
+  const world = withWorld({ aiQueue: false });
+
+  test('puts them back Offline and says they are held; the check agrees; the next Apply opens them', async () => {
+    aiWorkersOffline(world());
+    // A save gives the worker the AI's skill and channels; no workflow routes to the AI, so it stays Offline.
+    await ok(world(), 'settings-save', {
+      opencxToken: DEFAULT_API_KEY,
+      workspaceSid: world().workspaceSid,
+      conversationsServiceSid: world().conversationsServiceSid,
+    });
+    expect(aiAvailable(world())).toEqual([false]);
+
+    world().twilio.addFault({ product: 'taskrouter', method: 'POST', path: WORKFLOW_WRITE, status: 500 });
+    const failed = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    world().twilio.clearFaults();
+    expect(stepStatuses(failed.steps)).toMatchObject({
+      ai_queue: 'applied',
+      ai_worker: 'skipped',
+      workflow_filters: 'failed',
+    });
+    const worker = stepOf(failed.steps, 'ai_worker');
+    expect(worker.detail).toContain(`${HELD}: "OpenCX AI" (${world().aiWorkerSid}) to "Offline"`);
+    expect(failed.applied).not.toContain('ai_worker');
+    expect(aiAvailable(world())).toEqual([false]);
+    expect(filterNames(world())).not.toContain('OpenCX: AI agent');
+    // The check run after the writes sees the same: an offline worker and no AI filter, both for Apply to fix.
+    const checks = failed.checks as { id: string; status: string }[];
+    expect(checks.find((check) => check.id === 'ai_worker')?.status).not.toBe('ok');
+    expect(checks.find((check) => check.id === 'workflow_filters')?.status).toBe('problem');
+
+    const retried = await ok(world(), 'setup-apply', {
+      humanQueueSid: world().humanQueueSid,
+      revisions: JSON.stringify(failed.revisions),
+    });
+    expect(stepStatuses(retried.steps)).toMatchObject({ ai_worker: 'applied', workflow_filters: 'applied' });
+    expect(stepOf(retried.steps, 'ai_worker').detail).not.toContain('Put back');
+    expect(aiAvailable(world())).toEqual([true]);
+    expect(filterNames(world())).toContain('OpenCX: AI agent');
+  });
+});
+
+describe('Apply whose workflow was edited in the Console after the check, once the AI workers were opened', () => {
+  const world = withWorld({ aiQueue: false });
+
+  test('refuses the workflow and puts the workers back, keeping their other repairs', async () => {
+    aiWorkersOffline(world());
+    const revisions = (await ok(world(), 'setup-check')).revisions as Record<string, string>;
+    await adminAddsVoiceFilter(world());
+
+    const applied = await ok(world(), 'setup-apply', {
+      humanQueueSid: world().humanQueueSid,
+      revisions: JSON.stringify(revisions),
+    });
+    expect(stepOf(applied.steps, 'workflow_filters')).toMatchObject({
+      status: 'failed',
+      reason: 'changed_since_check',
+    });
+    // The seeded worker also got the AI's skill and channels: those stay, only its activity goes back.
+    const worker = stepOf(applied.steps, 'ai_worker');
+    expect(worker.status).toBe('applied');
+    expect(worker.detail).toContain(`${HELD}: "OpenCX AI" (${world().aiWorkerSid}) to "Offline"`);
+    expect(aiAvailable(world())).toEqual([false]);
+    expect(filterNames(world())).toEqual(['Handed off to humans', 'Voice']);
+    // Its backup's note was made once they were back: Undo takes them as Apply left them, not as edited since.
+    const undone = await ok(world(), 'setup-undo');
+    expect(stepOf(undone.steps, 'ai_worker')).toMatchObject({ status: 'applied' });
+    expect(world().taskrouter.getWorker(world().workspaceSid, world().aiWorkerSid).attributes).not.toHaveProperty(
+      'routing',
+    );
+  });
+});
+
+describe('Apply whose workflow write Twilio made but whose answer was lost (a 500 after it)', () => {
+  const world = withWorld({ aiQueue: false });
+
+  test('leaves the workers Available: the workflow, read back, routes chats to the AI', async () => {
+    aiWorkersOffline(world());
+    world().twilio.addFault({ product: 'taskrouter', method: 'POST', path: WORKFLOW_WRITE, after: 500 });
+    const applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    world().twilio.clearFaults();
+
+    expect(stepOf(applied.steps, 'workflow_filters').detail).toMatch(/^Could not write it: Twilio answered 500/);
+    expect(filterNames(world())).toContain('OpenCX: AI agent');
+    expect(stepOf(applied.steps, 'ai_worker')).toMatchObject({
+      status: 'applied',
+      detail: expect.not.stringContaining('Put back'),
+    });
+    expect(aiAvailable(world())).toEqual([true]);
+  });
+});

@@ -1,4 +1,11 @@
-import { aiWorkerPlan, type PoolWorkerState } from './ai-worker-step';
+import {
+  aiWorkerPlan,
+  heldWorkersReport,
+  openedMayStay,
+  type PoolWorkerState,
+  whyHeldAfterApply,
+} from './ai-worker-step';
+import type { StepReport } from './steps';
 import { WK, WS } from './fixtures.testing';
 
 const WK2 = 'WK' + '2'.repeat(32);
@@ -94,5 +101,77 @@ describe('aiWorkerPlan: Apply repairs the saved AI workers', () => {
       kind: 'skipped',
       detail: `Every AI worker found serves. Not in the workspace: ${WK2}; Test & Save creates the missing AI workers.`,
     });
+  });
+});
+
+describe('after the workflow step: the AI workers Apply opened stay Available only while chats reach the AI', () => {
+  const report = (id: 'workflow_filters' | 'ai_worker', status: StepReport['status'], detail = ''): StepReport => ({
+    id,
+    title: id === 'ai_worker' ? 'AI worker' : 'Workflow filters',
+    status,
+    detail,
+  });
+
+  it('stay when a workflow routes chats to the AI as read now, whatever the workflow step reported', () => {
+    // A write whose answer was lost (a 5xx) may have landed: the read tells.
+    expect(openedMayStay(true, report('workflow_filters', 'failed'))).toBe(true);
+    expect(openedMayStay(false, report('workflow_filters', 'applied'))).toBe(false);
+    expect(openedMayStay(false, report('workflow_filters', 'failed'))).toBe(false);
+  });
+
+  it('when the workflows could not be read back, stay only if the workflow step applied or found it right', () => {
+    expect(openedMayStay(undefined, report('workflow_filters', 'applied'))).toBe(true);
+    expect(openedMayStay(undefined, report('workflow_filters', 'unchanged'))).toBe(true);
+    expect(openedMayStay(undefined, report('workflow_filters', 'failed'))).toBe(false);
+    expect(openedMayStay(undefined, report('workflow_filters', 'skipped'))).toBe(false);
+    expect(openedMayStay(undefined, undefined)).toBe(false);
+  });
+
+  it('says why they were put back', () => {
+    expect(whyHeldAfterApply(false, report('workflow_filters', 'failed'))).toBe(
+      'no workflow routes chats to the AI (the workflow step failed)',
+    );
+    expect(whyHeldAfterApply(false, report('workflow_filters', 'skipped'))).toBe(
+      'no workflow routes chats to the AI (the workflow step added no AI filter)',
+    );
+    expect(whyHeldAfterApply(false, report('workflow_filters', 'applied'))).toBe('no workflow routes chats to the AI');
+    expect(whyHeldAfterApply(undefined, report('workflow_filters', 'failed'))).toBe(
+      'the workflows could not be read back, and the workflow step failed',
+    );
+  });
+
+  const why = 'no workflow routes chats to the AI (the workflow step failed)';
+  const opened = report('ai_worker', 'applied', `"OpenCX AI" (${WK}): made Available.`);
+  const putBack = [`"OpenCX AI" (${WK}) to "Offline"`];
+
+  it('is skipped when opening them was all it wrote and every one is back: the workers are held', () => {
+    expect(heldWorkersReport(opened, { putBack, stillOpen: [], onlyActivity: true }, why)).toEqual({
+      ...opened,
+      status: 'skipped',
+      detail:
+        `"OpenCX AI" (${WK}): made Available. Put back to their activity before Apply, as ${why}: ` +
+        `"OpenCX AI" (${WK}) to "Offline". They are made Available by the next Apply whose workflow step routes ` +
+        'chats to the AI.',
+    });
+  });
+
+  it('stays applied when it repaired more than the activity, saying which workers are held', () => {
+    const held = heldWorkersReport(opened, { putBack, stillOpen: [], onlyActivity: false }, why);
+    expect(held.status).toBe('applied');
+    expect(held.detail).toContain(`Put back to their activity before Apply, as ${why}: "OpenCX AI" (${WK})`);
+  });
+
+  it('fails when a worker could not be put back, naming it and what to do', () => {
+    const stillOpen = [`"OpenCX AI 2" (${WK2}): Twilio answered 503: Service Unavailable`];
+    const held = heldWorkersReport(opened, { putBack, stillOpen, onlyActivity: true }, why);
+    expect(held.status).toBe('failed');
+    expect(held.detail).toContain(`Still Available though ${why}: "OpenCX AI 2" (${WK2}): Twilio answered 503`);
+    expect(held.detail).toContain('set them Offline in TaskRouter, or apply again.');
+  });
+
+  it('stays failed when its own write failed, and is left as it was when no worker had been opened', () => {
+    const failed = report('ai_worker', 'failed', 'Could not write it: Twilio answered 500: boom.');
+    expect(heldWorkersReport(failed, { putBack, stillOpen: [], onlyActivity: true }, why).status).toBe('failed');
+    expect(heldWorkersReport(failed, { putBack: [], stillOpen: [], onlyActivity: true }, why)).toBe(failed);
   });
 });

@@ -1,13 +1,20 @@
 // Apply's AI worker step: each worker of the saved pool made able to take conversations, as a
 // settings save leaves it (see repairOf): Available, chat and sms open at their capacity, the
 // AI's skill. Creating a missing worker stays with Test & Save, which sizes the pool.
-import { pickAvailableActivity } from '../../bridge/ai-worker';
-import { aiPoolOf, type BridgeConfig } from '../../common/config';
+import { aiIsRouted, pickAvailableActivity } from '../../bridge/ai-worker';
+import { aiPoolOf, aiWorkersOf, type BridgeConfig } from '../../common/config';
 import { type TaskRouterApi, undefinedIfNotFound } from '../../common/twilio';
 import { type KeptWorker, repairOf, serves } from '../ai-pool';
 import { repairWorker } from '../ai-worker';
 import { bridgeNotReady } from './ai-routing-steps';
-import { type AiWorkerBackup, NO_AI_WORKER_FOUND, type SetupStep, type StepPlan, type StepReport } from './steps';
+import {
+  type AiWorkerBackup,
+  failureReason,
+  NO_AI_WORKER_FOUND,
+  type SetupStep,
+  type StepPlan,
+  type StepReport,
+} from './steps';
 
 /**
  * A saved pool worker as the step reads it; `missing` when it is not in the
@@ -82,9 +89,17 @@ export function aiWorkerPlan(
   };
 }
 
+/** A worker Apply set to Available, with the activity it had before. */
+interface OpenedWorker {
+  sid: string;
+  friendlyName: string;
+  activitySid: string;
+}
+
 /**
  * `unrouted`: why no chat would reach the AI once Apply is done, given what the earlier steps did (its
- * workers are then not made Available).
+ * workers are then not made Available). The workers it opens are put back once the last stage has
+ * ended, should no workflow route chats to the AI then (see `holdWorkers`).
  */
 export function aiWorkerStep(
   taskrouter: TaskRouterApi,
@@ -92,6 +107,9 @@ export function aiWorkerStep(
   unrouted: (earlier: readonly StepReport[]) => string | undefined = () => undefined,
 ): SetupStep<PoolWorkerState[]> {
   const workspaceSid = config.workspaceSid;
+  // What the write set out to open (whether or not each write went through), and whether that was all it did.
+  let opened: OpenedWorker[] = [];
+  let onlyActivity = false;
   return {
     id: 'ai_worker',
     title: 'AI worker',
@@ -101,6 +119,14 @@ export function aiWorkerStep(
         current ?? [],
         workspaceSid,
         async (repairs) => {
+          const found = (current ?? []).filter(present);
+          opened = repairs.flatMap((repair) => {
+            const worker = repair.makeAvailable ? found.find((w) => w.sid === repair.sid) : undefined;
+            return worker
+              ? [{ sid: worker.sid, friendlyName: worker.friendlyName, activitySid: worker.activitySid }]
+              : [];
+          });
+          onlyActivity = repairs.every((repair) => !repair.reopen && !repair.attributes);
           const available = repairs.some((repair) => repair.makeAvailable)
             ? pickAvailableActivity(await taskrouter.listActivities(workspaceSid), workspaceSid)
             : undefined;
@@ -108,7 +134,113 @@ export function aiWorkerStep(
         },
         bridgeNotReady(earlier) ?? unrouted(earlier),
       ),
+    settle: async (own, all) =>
+      opened.length === 0 ? own : holdWorkers(taskrouter, config, opened, onlyActivity, own, all),
   };
+}
+
+/**
+ * Whether the AI workers Apply opened may stay Available (pure): only while a workflow routes chats to
+ * the AI, as read once the workflow step ended (`routedNow`; its write may have landed though its
+ * answer was lost). When that read failed, as the workflow step's report tells: applied or unchanged,
+ * it left the AI's filter in place (Apply opens the workers only when it will).
+ */
+export function openedMayStay(routedNow: boolean | undefined, workflowStep: StepReport | undefined): boolean {
+  if (routedNow !== undefined) return routedNow;
+  return workflowStep?.status === 'applied' || workflowStep?.status === 'unchanged';
+}
+
+/** Why the workers Apply opened are put back, in the admin's words (pure). */
+export function whyHeldAfterApply(routedNow: boolean | undefined, workflowStep: StepReport | undefined): string {
+  const step =
+    workflowStep?.status === 'failed'
+      ? 'the workflow step failed'
+      : workflowStep?.status === 'skipped'
+        ? 'the workflow step added no AI filter'
+        : undefined;
+  if (routedNow === undefined) return `the workflows could not be read back, and ${step ?? 'the workflow step failed'}`;
+  return step ? `no workflow routes chats to the AI (${step})` : 'no workflow routes chats to the AI';
+}
+
+/** What became of the workers Apply opened, once no workflow routes chats to the AI. */
+export interface HeldWorkers {
+  /** Each put back to its activity before Apply: `"name" (WK…) to "Offline"`. */
+  putBack: string[];
+  /** Each still Available, with why it could not be put back. */
+  stillOpen: string[];
+  /** Opening them was all the step wrote: with every one put back, nothing of it is left. */
+  onlyActivity: boolean;
+}
+
+/**
+ * The AI worker step's report once the workers it opened were put back (pure): `skipped` when that
+ * was all it wrote (the workers are held, as when the earlier steps keep them off), `failed` when
+ * one is still Available, its own status otherwise; the detail says which and why.
+ */
+export function heldWorkersReport(own: StepReport, held: HeldWorkers, why: string): StepReport {
+  if (held.putBack.length === 0 && held.stillOpen.length === 0) return own;
+  const back =
+    held.putBack.length > 0
+      ? ` Put back to their activity before Apply, as ${why}: ${held.putBack.join(', ')}. ` +
+        'They are made Available by the next Apply whose workflow step routes chats to the AI.'
+      : '';
+  const open =
+    held.stillOpen.length > 0
+      ? ` Still Available though ${why}: ${held.stillOpen.join('; ')}. TaskRouter may offer them chats the AI ` +
+        'only declines: set them Offline in TaskRouter, or apply again.'
+      : '';
+  const status =
+    held.stillOpen.length > 0 || own.status === 'failed'
+      ? 'failed'
+      : held.onlyActivity && own.status === 'applied'
+        ? 'skipped'
+        : own.status;
+  return { ...own, status, detail: `${own.detail}${back}${open}` };
+}
+
+/**
+ * Puts the workers Apply opened back to their activity before it, unless a workflow routes chats to
+ * the AI now: a workflow step that failed (a Twilio error, the workflow edited since the check) or
+ * added no AI filter would leave them Available, offered only chats of a queue of everyone, which
+ * the bridge declines or leaves to time out, until the next Apply.
+ */
+async function holdWorkers(
+  taskrouter: TaskRouterApi,
+  config: BridgeConfig,
+  opened: readonly OpenedWorker[],
+  onlyActivity: boolean,
+  own: StepReport,
+  all: readonly StepReport[],
+): Promise<StepReport> {
+  const { workspaceSid } = config;
+  const route = { aiQueueSid: config.aiQueueSid, aiWorkerSids: aiWorkersOf(config) };
+  const routedNow = await aiIsRouted(taskrouter, workspaceSid, route).catch(() => undefined);
+  const workflowStep = all.find((report) => report.id === 'workflow_filters');
+  if (openedMayStay(routedNow, workflowStep)) return own;
+  const activities = await taskrouter.listActivities(workspaceSid).catch(() => []);
+  const outcomes = await Promise.all(
+    opened.map(async (worker) => {
+      const name = `"${worker.friendlyName}" (${worker.sid})`;
+      try {
+        // Not Available: its own write failed, or it is gone.
+        if (!(await taskrouter.fetchWorker(workspaceSid, worker.sid))?.available) return {};
+        await taskrouter.updateWorkerActivity(workspaceSid, worker.sid, worker.activitySid);
+        const activity = activities.find((a) => a.sid === worker.activitySid)?.friendlyName ?? worker.activitySid;
+        return { putBack: `${name} to "${activity}"` };
+      } catch (error) {
+        return { stillOpen: `${name}: ${failureReason(error)}` };
+      }
+    }),
+  );
+  return heldWorkersReport(
+    own,
+    {
+      putBack: outcomes.flatMap((outcome) => (outcome.putBack ? [outcome.putBack] : [])),
+      stillOpen: outcomes.flatMap((outcome) => (outcome.stillOpen ? [outcome.stillOpen] : [])),
+      onlyActivity,
+    },
+    whyHeldAfterApply(routedNow, workflowStep),
+  );
 }
 
 /** A pool worker as the step reads it (and Undo, to compare). */
