@@ -115,7 +115,7 @@ export const handler: WebhookHandler = async (context, event, callback) => {
       );
       return reply(callback, 200, { outcome: 'ignored', reason: 'not configured' });
     }
-    const refusal = checkOrigin(bridgeEvent, config, context.ACCOUNT_SID);
+    const refusal = checkOrigin(bridgeEvent, config, context.ACCOUNT_SID, known?.record);
     if (refusal) {
       logEvent({ ...trace, outcome: 'refused', reason: refusal }, 'warn');
       return reply(callback, 403, { outcome: 'refused', reason: refusal });
@@ -148,7 +148,7 @@ export const handler: WebhookHandler = async (context, event, callback) => {
         known?.record.config ??
         (await quickly(retry.state.loadConfig({ version }), CONFIG_LOOKUP_MS)) ??
         // Only for an event they would let through: a save may have moved the workspace since.
-        (last && !checkOrigin(bridgeEvent, last, context.ACCOUNT_SID) ? last : undefined);
+        (last && !checkOrigin(bridgeEvent, last, context.ACCOUNT_SID, known?.record) ? last : undefined);
       if (!config && byName) timers = await quickly(byName, TIMERS_LOOKUP_MS);
     }
     const timed = config?.timerWorkspaceSid && config.timerWorkflowSid ? config : undefined;

@@ -1,5 +1,5 @@
 import type { TaskRouterApi } from '../common/twilio';
-import { restoreAfterTimeout } from './ai-worker';
+import { aiWorkerTest, restoreAfterTimeout } from './ai-worker';
 
 const HERE = 'https://opencx-flex-1234.twil.io/webhook';
 
@@ -86,5 +86,32 @@ describe('restoreAfterTimeout', () => {
       from: expect.stringContaining('no workflow routes chats to the AI'),
     });
     expect(moved).toEqual([]);
+  });
+});
+
+describe("the AI's workers where a conversation's task lives", () => {
+  const config = {
+    workspaceSid: 'WS_NOW',
+    aiWorkerSid: 'WK1',
+    aiWorkerSids: ['WK1', 'WK2'],
+    aiDrainingWorkerSids: ['WK3'],
+  };
+
+  it("in the settings' workspace: their pool, draining workers included", () => {
+    const isAi = aiWorkerTest(config, 'WS_NOW', ['WK_MARKED']);
+    expect(['WK1', 'WK2', 'WK3', 'WK_MARKED', 'WK_HUMAN', undefined].map(isAi)).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it('in a workspace the settings left: the workers marked opencx_ai there, not the pool the settings name', () => {
+    const isAi = aiWorkerTest(config, 'WS_BEFORE', ['WK_MARKED']);
+    expect(['WK1', 'WK_MARKED', 'WK_HUMAN', undefined].map(isAi)).toEqual([false, true, false, false]);
+    expect(aiWorkerTest(config, 'WS_BEFORE')('WK1')).toBe(false);
   });
 });

@@ -3,6 +3,8 @@
 import { aiQueueSids } from '../admin-lib/setup/expressions';
 import { bringsEventsHere } from '../admin-lib/setup/webhooks';
 import { workflowRoutesToAi } from '../admin-lib/setup/workflow';
+import { AI_WORKER_EXPRESSION } from '../admin-lib/settings';
+import { type BridgeConfig, isAiPoolWorker } from '../common/config';
 import type { ActivitySummary, TaskRouterApi } from '../common/twilio';
 
 /** The workspace's "Available" activity, or else its first available one. */
@@ -66,4 +68,45 @@ export async function restoreAfterTimeout(
   const target = await availableActivity(taskrouter, workspaceSid);
   await taskrouter.updateWorkerActivity(workspaceSid, workerSid, target.sid);
   return { changed: true, from: worker.activityName, to: target.friendlyName };
+}
+
+/** Tells whether a worker is the AI's in the workspace where a conversation's task lives. */
+export type AiWorkerTest = (workerSid: string | undefined) => boolean;
+
+/**
+ * The AI's workers in a conversation's workspace: in the settings' one, their pool (draining workers
+ * included); in a workspace a save has moved the settings away from since the conversation began, the
+ * workers marked `opencx_ai` there (`marked`), which the settings no longer list.
+ */
+export function aiWorkerTest(
+  config: Pick<BridgeConfig, 'workspaceSid' | 'aiWorkerSid' | 'aiWorkerSids' | 'aiDrainingWorkerSids'>,
+  workspaceSid: string,
+  marked: readonly string[] = [],
+): AiWorkerTest {
+  if (workspaceSid === config.workspaceSid) return (workerSid) => isAiPoolWorker(config, workerSid);
+  return (workerSid) => workerSid !== undefined && marked.includes(workerSid);
+}
+
+/**
+ * `aiWorkerTest` for a workspace: one TaskRouter read only in a workspace the settings do not name.
+ * A read that fails tells no worker as the AI's (a handoff still rejects the reservation its record names).
+ */
+export async function aiWorkersIn(
+  taskrouter: Pick<TaskRouterApi, 'listWorkersMatching'>,
+  config: Pick<BridgeConfig, 'workspaceSid' | 'aiWorkerSid' | 'aiWorkerSids' | 'aiDrainingWorkerSids'>,
+  workspaceSid: string,
+  warn: (message: string, fields?: Record<string, unknown>) => void,
+): Promise<AiWorkerTest> {
+  if (workspaceSid === config.workspaceSid) return aiWorkerTest(config, workspaceSid);
+  const marked = await taskrouter.listWorkersMatching(workspaceSid, AI_WORKER_EXPRESSION).then(
+    (workers) => workers.map((worker) => worker.sid),
+    (error: unknown) => {
+      warn('could not list the AI workers of a workspace the settings no longer name', {
+        error: String(error),
+        workspaceSid,
+      });
+      return [];
+    },
+  );
+  return aiWorkerTest(config, workspaceSid, marked);
 }

@@ -1813,3 +1813,72 @@ describe('isCustomerText (a message the AI owes an answer)', () => {
     expect(isCustomerText(from('AI Support Agent', 'Hello'), config)).toBe(false);
   });
 });
+
+describe('a conversation whose task lives in a workspace the settings left (a save moved them since it began)', () => {
+  const BEFORE = 'WS000000000000000000000000000000b0';
+  const LEFT_AI_WORKER = 'WK000000000000000000000000000000b1';
+  const TIMER_WORKSPACE = 'WS000000000000000000000000000000f1';
+  const withTimer = { ...config, timerWorkspaceSid: TIMER_WORKSPACE, timerWorkflowSid: 'WW1' };
+  const there = record('ai', { workspaceSid: BEFORE });
+  const from = (type: TaskRouterEventType, over: Partial<TaskRouterEvent> = {}) =>
+    taskEvent(type, { workspaceSid: BEFORE, ...over });
+
+  it("checkOrigin serves that workspace's events for the conversation its record names there, and no other", () => {
+    expect(checkOrigin(from('reservation.accepted'), config, ACCOUNT, there)).toBeUndefined();
+    expect(checkOrigin(from('task.canceled'), config, ACCOUNT, there)).toBeUndefined();
+    expect(checkOrigin(from('reservation.created'), config, ACCOUNT)).toContain(BEFORE);
+    expect(checkOrigin(from('reservation.created'), config, ACCOUNT, record('ai'))).toContain(BEFORE);
+    expect(checkOrigin(taskEvent('task.created'), config, ACCOUNT, there)).toBeUndefined();
+  });
+
+  it("a decision about the event's task names that workspace; in the settings' own, none is named", () => {
+    const offer = from('reservation.created', { workerSid: LEFT_AI_WORKER, workerIsAi: true });
+    expect(decide(offer, { config, record: record('handoff', { workspaceSid: BEFORE }) })).toMatchObject({
+      action: 'decline',
+      workspaceSid: BEFORE,
+    });
+    expect(decide({ ...offer, taskSid: OTHER_TASK, reservationSid: 'WR2' }, { config, record: there })).toMatchObject({
+      action: 'reengage',
+      workspaceSid: BEFORE,
+    });
+    expect(decide(offer, { config })).toMatchObject({ action: 'engage', workspaceSid: BEFORE });
+    expect(decide(taskEvent('reservation.created'), { config })).not.toHaveProperty('workspaceSid');
+  });
+
+  it("a reservation timeout of that workspace's AI worker names the workspace, where it is not put back", () => {
+    const timedOut = from('reservation.timeout', { workerSid: LEFT_AI_WORKER, workerIsAi: true });
+    expect(decide(timedOut, { config, record: there })).toEqual({
+      action: 'restore-ai-worker',
+      taskSid: AI_TASK,
+      reservationSid: RESERVATION,
+      workerSid: LEFT_AI_WORKER,
+      workspaceSid: BEFORE,
+    });
+  });
+
+  it('a timer for a failed event of that workspace names it, and is decided there while the record does', () => {
+    const accepted = from('reservation.accepted', { workerSid: HUMAN_WORKER, workerName: 'Alice', occurredAt: 5 });
+    const timer = timerToRearm(accepted, withTimer)!;
+    expect(timer).toMatchObject({ opencxTimer: 'accepted', eventWorkspaceSid: BEFORE });
+    expect(timerToRearm(taskEvent('reservation.accepted', { workerSid: HUMAN_WORKER }), withTimer)).not.toHaveProperty(
+      'eventWorkspaceSid',
+    );
+    const fired: TaskRouterEvent = {
+      surface: 'taskrouter',
+      type: 'task.canceled',
+      eventSid: 'EV1',
+      accountSid: ACCOUNT,
+      workspaceSid: TIMER_WORKSPACE,
+      taskSid: 'WT9',
+      taskAttributes: timer,
+      reason: 'Task TTL Exceeded',
+    };
+    const handingOff = record('handoff', { workspaceSid: BEFORE });
+    expect(decide(fired, { config: withTimer, record: handingOff })).toMatchObject({
+      action: 'record-human',
+      taskSid: AI_TASK,
+      workerSid: HUMAN_WORKER,
+    });
+    expectAction(decide(fired, { config: withTimer, record: record('handoff') }), 'ignore');
+  });
+});

@@ -56,8 +56,18 @@ export type Decision =
        * while TaskRouter still offers this worker the reservation.
        */
       retried?: { workerSid: string };
+      /** The task's workspace when the settings name another (`taskWorkspace`); absent: the settings'. */
+      workspaceSid?: string;
     }
-  | { action: 'reengage'; conversationSid: string; taskSid: string; reservationSid: string; offeredAt?: number }
+  | {
+      action: 'reengage';
+      conversationSid: string;
+      taskSid: string;
+      reservationSid: string;
+      offeredAt?: number;
+      /** The task's workspace when the settings name another (`taskWorkspace`); absent: the settings'. */
+      workspaceSid?: string;
+    }
   | {
       action: 'resume';
       conversationSid: string;
@@ -65,11 +75,15 @@ export type Decision =
       reservationSid: string;
       attributes: FlexTaskAttributes;
       offeredAt?: number;
+      /** The task's workspace when the settings name another (`taskWorkspace`); absent: the settings'. */
+      workspaceSid?: string;
     }
   | {
       action: 'decline';
       taskSid: string;
       reservationSid: string;
+      /** The task's workspace when the settings name another (`taskWorkspace`); absent: the settings'. */
+      workspaceSid?: string;
       conversationSid?: string;
       attributes: FlexTaskAttributes;
       /** For the logs. */
@@ -146,7 +160,14 @@ export type Decision =
       /** When the human accepted, by TaskRouter's clock (`ConversationRecord.acceptedAt`). */
       acceptedAt?: number;
     }
-  | { action: 'restore-ai-worker'; taskSid: string; reservationSid: string; workerSid: string }
+  | {
+      action: 'restore-ai-worker';
+      taskSid: string;
+      reservationSid: string;
+      workerSid: string;
+      /** The task's workspace when the settings name another (`taskWorkspace`); absent: the settings'. */
+      workspaceSid?: string;
+    }
   | {
       action: 'end';
       conversationSid: string;
@@ -188,6 +209,17 @@ interface Listener<E extends BridgeEvent> {
 }
 
 const ignore = (reason: string): Decision => ({ action: 'ignore', reason });
+
+/**
+ * The workspace of an event's task, on a decision about it, when the settings name another: a
+ * conversation that began there before a save moved the settings lives on in it, and every read or
+ * write of its task, reservations and workers goes there. Absent in the settings' own workspace.
+ */
+export const taskWorkspace = (
+  event: Pick<TaskRouterEvent, 'workspaceSid'>,
+  config: Pick<BridgeConfig, 'workspaceSid'>,
+): { workspaceSid?: string } =>
+  event.workspaceSid && event.workspaceSid !== config.workspaceSid ? { workspaceSid: event.workspaceSid } : {};
 
 /**
  * A reservation for any worker of the AI pool. Its attributes count too: a worker a settings save
@@ -244,6 +276,7 @@ export const aiReservation: Listener<TaskRouterEvent> = {
       taskSid: event.taskSid!,
       reservationSid: event.reservationSid!,
       ...(event.occurredAt !== undefined && { offeredAt: event.occurredAt }),
+      ...taskWorkspace(event, config),
     };
     if (attributes.handedOff === true) {
       return {
@@ -376,6 +409,7 @@ export const reservationTimeout: Listener<TaskRouterEvent> = {
       taskSid: event.taskSid!,
       reservationSid: event.reservationSid!,
       workerSid: event.workerSid!,
+      ...taskWorkspace(event, config),
     };
   },
 };
@@ -653,8 +687,11 @@ export function timerToRearm(
           acceptTimerFor(event, config) ??
           silenceTimerFor(event, config));
     // Armed without the settings (they could not be read), it names where the event came from: the
-    // settings, read when it fires, may name another workspace.
-    return timer && config.workspaceSid === undefined ? { ...timer, [TIMER_ORIGIN]: event.workspaceSid } : timer;
+    // settings, read when it fires, may name another workspace. So does one of an event from a workspace
+    // the settings left, where the conversation's task lives: decided again, it acts there.
+    return timer && event.workspaceSid !== config.workspaceSid
+      ? { ...timer, [TIMER_ORIGIN]: event.workspaceSid }
+      : timer;
   }
   if (event.type !== 'task.canceled') return undefined;
   const timer = event.taskAttributes;
@@ -845,7 +882,7 @@ export const silenceTimer: Listener<TaskRouterEvent> = {
       ...reservation,
       type: 'reservation.created',
       occurredAt: typeof offeredAt === 'number' ? offeredAt : undefined,
-      workspaceSid: context.config.workspaceSid,
+      workspaceSid: timerOrigin(event, context.config),
       workerIsAi: false,
       taskAttributes: { conversationSid },
     };
@@ -888,7 +925,7 @@ export const acceptTimer: Listener<TaskRouterEvent> = {
         ...event,
         type: 'reservation.accepted',
         occurredAt: typeof acceptedAt === 'number' ? acceptedAt : undefined,
-        workspaceSid: context.config.workspaceSid,
+        workspaceSid: timerOrigin(event, context.config),
         taskSid,
         reservationSid,
         workerSid,
@@ -983,7 +1020,7 @@ export const offerTimer: Listener<TaskRouterEvent> = {
     const offered: TaskRouterEvent = {
       ...event,
       type: 'reservation.created',
-      workspaceSid: context.config.workspaceSid,
+      workspaceSid: timerOrigin(event, context.config),
       taskSid,
       reservationSid,
       workerSid,
@@ -1227,23 +1264,38 @@ const TIMERS: Record<string, Listener<TaskRouterEvent>> = {
   handback: handbackTimer,
 };
 
-/** On a timer armed without the settings: the workspace of the event it retries. */
+/**
+ * On a timer armed without the settings, or for an event from a workspace they do not name (a
+ * conversation's task that began there): the workspace of the event it retries.
+ */
 const TIMER_ORIGIN = 'eventWorkspaceSid';
+
+/** The workspace a timer's event came from: its origin, else the settings'. */
+const timerOrigin = (event: TaskRouterEvent, config: Pick<BridgeConfig, 'workspaceSid'>): string => {
+  const origin = event.taskAttributes?.[TIMER_ORIGIN];
+  return typeof origin === 'string' ? origin : config.workspaceSid;
+};
 
 const isTimerWorkspace = (event: TaskRouterEvent, config: TimerSettings): boolean =>
   Boolean(config.timerWorkspaceSid) && event.workspaceSid === config.timerWorkspaceSid;
 
-/** Refuses events from another account, workspace or Conversations service. */
+/**
+ * Refuses events from another account, workspace or Conversations service. A TaskRouter event from the
+ * workspace the conversation's record names is served: the conversation began there, and its task
+ * lives on there after a save moved the settings to another workspace.
+ */
 export function checkOrigin(
   event: TaskRouterEvent | ConversationEvent,
   config: BridgeConfig,
   accountSid: string,
+  record?: Pick<ConversationRecord, 'workspaceSid'>,
 ): string | undefined {
   if (event.accountSid !== accountSid)
     return `event from account ${event.accountSid}, but these Functions serve ${accountSid}`;
   if (
     event.surface === 'taskrouter' &&
     event.workspaceSid !== config.workspaceSid &&
+    event.workspaceSid !== record?.workspaceSid &&
     !isTimerWorkspace(event, config)
   ) {
     return `event from workspace ${event.workspaceSid}, but the configured workspace is ${config.workspaceSid}`;
@@ -1268,7 +1320,8 @@ export function decide(event: BridgeEvent, context: DecisionContext): Decision {
   if (event.surface === 'opencx') return opencxDelivery.decide(event, context);
   if (event.surface === 'taskrouter' && isTimerWorkspace(event, context.config)) {
     const origin = event.taskAttributes?.[TIMER_ORIGIN];
-    if (typeof origin === 'string' && origin !== context.config.workspaceSid)
+    // Served as the event itself was: the settings' workspace, or the one the conversation's task lives in.
+    if (typeof origin === 'string' && origin !== context.config.workspaceSid && origin !== context.record?.workspaceSid)
       return ignore(`a timer of an event from workspace ${origin}, which the settings do not name`);
     const kind = event.taskAttributes?.opencxTimer;
     const timer = TIMERS[typeof kind === 'string' ? kind : ''] ?? answerWatchdog;

@@ -1,3 +1,4 @@
+import { aiWorkerTest } from './ai-worker';
 import type { ConversationRecord } from './conversation-record';
 import {
   AI_UNAVAILABLE,
@@ -147,7 +148,13 @@ describe('customerNote (what the customer reads at a handoff)', () => {
 });
 
 describe('aiReservationsToReject', () => {
-  const config = { aiWorkerSid: 'WK_AI', aiWorkerSids: ['WK_AI', 'WK_AI2'], aiDrainingWorkerSids: ['WK_OLD'] };
+  const config = {
+    workspaceSid: 'WS1',
+    aiWorkerSid: 'WK_AI',
+    aiWorkerSids: ['WK_AI', 'WK_AI2'],
+    aiDrainingWorkerSids: ['WK_OLD'],
+  };
+  const pool = aiWorkerTest(config, 'WS1');
   const pending = [
     { sid: 'WR_AI', workerSid: 'WK_AI' },
     { sid: 'WR_HUMAN', workerSid: 'WK_HUMAN' },
@@ -155,19 +162,25 @@ describe('aiReservationsToReject', () => {
   ];
 
   test("the AI pool's pending reservations, not a human's", () => {
-    expect(aiReservationsToReject(pending, 'WR_AI', config)).toEqual(['WR_AI', 'WR_DRAINING']);
+    expect(aiReservationsToReject(pending, 'WR_AI', pool)).toEqual(['WR_AI', 'WR_DRAINING']);
   });
 
   test('a stale recorded reservation does not hide the pending one TaskRouter lists', () => {
-    expect(aiReservationsToReject([pending[0]], 'WR_OLDER_OFFER', config)).toEqual(['WR_AI', 'WR_OLDER_OFFER']);
+    expect(aiReservationsToReject([pending[0]], 'WR_OLDER_OFFER', pool)).toEqual(['WR_AI', 'WR_OLDER_OFFER']);
   });
 
   test('the recorded reservation counts when the list missed it (an offer made after the read)', () => {
-    expect(aiReservationsToReject([], 'WR_NEWER_OFFER', config)).toEqual(['WR_NEWER_OFFER']);
+    expect(aiReservationsToReject([], 'WR_NEWER_OFFER', pool)).toEqual(['WR_NEWER_OFFER']);
   });
 
   test('none listed and none recorded: nothing to reject', () => {
-    expect(aiReservationsToReject([pending[1]], undefined, config)).toEqual([]);
+    expect(aiReservationsToReject([pending[1]], undefined, pool)).toEqual([]);
+  });
+
+  test("in a workspace the settings left since the conversation began: that workspace's AI workers", () => {
+    const left = aiWorkerTest(config, 'WS0', ['WK_LEFT']);
+    const there = [...pending, { sid: 'WR_LEFT', workerSid: 'WK_LEFT' }];
+    expect(aiReservationsToReject(there, 'WR_RECORDED', left)).toEqual(['WR_LEFT', 'WR_RECORDED']);
   });
 });
 

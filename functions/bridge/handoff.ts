@@ -1,5 +1,4 @@
 // What a handoff writes: the task attributes and the note the human inherits.
-import { type BridgeConfig, isAiPoolWorker } from '../common/config';
 import { DECLINED_ATTRIBUTE, type HandoffAttributes, type HandoffSentiment } from '../common/task-attributes';
 import type { ConversationRecord } from './conversation-record';
 import { HISTORY_ATTRIBUTE, historyAtHandoff } from './history';
@@ -9,16 +8,17 @@ export const AI_UNAVAILABLE = 'AI unavailable';
 export const AI_DECLINED = 'AI cannot handle this task';
 
 /**
- * The AI reservations a handoff rejects: the pending ones TaskRouter lists for AI pool workers, and
+ * The AI reservations a handoff rejects: the pending ones TaskRouter lists for the AI's workers, and
  * the one our record names. The record alone may be stale (a late duplicate of an older offer's
  * reservation.created overwrites it); the list may miss an offer made after it was read.
  */
 export function aiReservationsToReject(
   pending: readonly { sid: string; workerSid: string }[],
   recorded: string | undefined,
-  config: Pick<BridgeConfig, 'aiWorkerSid' | 'aiWorkerSids' | 'aiDrainingWorkerSids'>,
+  /** The AI's workers in the task's workspace (ai-worker.ts `aiWorkerTest`). */
+  isAi: (workerSid: string) => boolean,
 ): string[] {
-  const listed = pending.filter((r) => isAiPoolWorker(config, r.workerSid)).map((r) => r.sid);
+  const listed = pending.filter((r) => isAi(r.workerSid)).map((r) => r.sid);
   return recorded && !listed.includes(recorded) ? [...listed, recorded] : listed;
 }
 

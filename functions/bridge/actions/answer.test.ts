@@ -785,6 +785,7 @@ function watchdogDeps(messages: ConversationMessage[], claimed: boolean) {
   const createTask = jest.fn(async () => 'WT-watchdog');
   const deps = {
     config: {
+      workspaceSid: 'WS1',
       conversationsServiceSid: 'IS1',
       aiAnswerTimeoutSeconds: 60,
       aiAuthorName: 'AI Support Agent',

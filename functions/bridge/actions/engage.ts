@@ -1,7 +1,6 @@
 // The AI takes a new conversation: one OpenCX session per conversation (a Sync claim), then the
 // customer's messages the AI has not seen yet, newest first within a budget, and its answer. The AI
 // resuming after a handback starts a new session the same way (actions/handback.ts).
-import { isAiPoolWorker } from '../../common/config';
 import { OpenCxError } from '../../common/opencx-client';
 import type { FlexTaskAttributes } from '../../common/task-attributes';
 import { type ConversationMessage, undefinedIfNotFound } from '../../common/twilio';
@@ -32,7 +31,7 @@ import type { NoteOutcome } from '../handoff';
 import { type InsightEvent, recordInsight, withdrawInsight } from '../insights';
 import { rateLimitedHandoff } from '../rate-limit';
 import { postCustomerNote } from './customer-note';
-import { allFinished, handOff } from './handoff';
+import { allFinished, handOff, taskHome } from './handoff';
 import { armIdleTimer, oweIdleTimer } from './idle';
 import { ourMarker } from './post';
 import { closeSession, decline, end } from './lifecycle';
@@ -69,9 +68,13 @@ const interactionOf = ({
 }: FlexTaskAttributes): Pick<ConversationRecord, 'interaction'> =>
   typeof sid === 'string' && typeof channelSid === 'string' ? { interaction: { sid, channelSid } } : {};
 
+/** Where the offer's task lives: the settings' workspace, or the one a conversation begun before a save lives in. */
+const offerWorkspace = (d: Pick<Engage, 'workspaceSid'>, deps: BridgeDeps): string =>
+  d.workspaceSid ?? deps.config.workspaceSid;
+
 export async function engage(d: Engage, deps: BridgeDeps): Promise<Outcome> {
   const record: ConversationRecord = {
-    workspaceSid: deps.config.workspaceSid,
+    workspaceSid: offerWorkspace(d, deps),
     taskSid: d.taskSid,
     reservationSid: d.reservationSid,
     offeredAt: d.offeredAt,
@@ -128,7 +131,7 @@ export async function startSession(
         }),
       ),
       // Read after the claim: an end that came before it found nothing to end, and shows here.
-      taskStatusOf(d.taskSid, d.attributes, deps),
+      taskStatusOf(offerWorkspace(d, deps), d.taskSid, d.attributes, deps),
       recordInsight(deps, engageInsight(d, record)),
     ]);
     if (offerOutlived(taskStatus)) return endedBeforeEngage(d, claimed, taskStatus, deps);
@@ -260,8 +263,13 @@ const engageInsight = (d: Omit<Engage, 'action'>, record: KnownRecord['record'])
  * The task's status as the engage reads it after its claim; `handed-off` when it carries a handoff
  * the offer did not (an offer decided again by its timer after the task went to humans).
  */
-function taskStatusOf(taskSid: string, offered: Record<string, unknown>, deps: BridgeDeps): Promise<string> {
-  return undefinedIfNotFound(deps.twilio.taskrouter.fetchTask(deps.config.workspaceSid, taskSid)).then(
+function taskStatusOf(
+  workspaceSid: string,
+  taskSid: string,
+  offered: Record<string, unknown>,
+  deps: BridgeDeps,
+): Promise<string> {
+  return undefinedIfNotFound(deps.twilio.taskrouter.fetchTask(workspaceSid, taskSid)).then(
     (task) =>
       task?.attributes.handedOff === true && offered.handedOff !== true
         ? 'handed-off'
@@ -314,7 +322,7 @@ async function takenByHuman(d: Omit<Engage, 'action'>, claimed: KnownRecord, dep
 /** The AI worker's reservation is still offered (pending) or was accepted; unreadable, it is taken as offered. */
 async function stillOffered(d: Omit<Engage, 'action'>, workerSid: string, deps: BridgeDeps): Promise<boolean> {
   try {
-    const mine = await deps.twilio.taskrouter.reservationsOfWorker(deps.config.workspaceSid, d.taskSid, workerSid);
+    const mine = await deps.twilio.taskrouter.reservationsOfWorker(offerWorkspace(d, deps), d.taskSid, workerSid);
     const status = mine.find((r) => r.sid === d.reservationSid)?.status;
     return status === 'pending' || status === 'accepted';
   } catch (error) {
@@ -329,8 +337,12 @@ async function stillOffered(d: Omit<Engage, 'action'>, workerSid: string, deps: 
  */
 async function acceptedByAi(d: Omit<Engage, 'action'>, deps: BridgeDeps): Promise<boolean> {
   try {
-    const accepted = await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, d.taskSid, 'accepted');
-    return accepted.some((r) => r.sid === d.reservationSid || isAiPoolWorker(deps.config, r.workerSid));
+    const workspaceSid = offerWorkspace(d, deps);
+    const [accepted, home] = await Promise.all([
+      deps.twilio.taskrouter.reservations(workspaceSid, d.taskSid, 'accepted'),
+      taskHome(workspaceSid, deps),
+    ]);
+    return accepted.some((r) => r.sid === d.reservationSid || home.isAi(r.workerSid));
   } catch (error) {
     deps.warn('could not read who accepted the task before engaging; engaging anyway', {
       error: String(error),
@@ -351,11 +363,7 @@ async function handedOffBeforeEngage(
   // The write that handed it off need not have canceled this offer (an [open] TaskRouter behaviour):
   // left pending, it would hold the task until the reservation timed out. A failure here is the offer
   // timer's, which declines the offer on the record just written.
-  const released = await deps.twilio.taskrouter.rejectReservation(
-    deps.config.workspaceSid,
-    d.taskSid,
-    d.reservationSid,
-  );
+  const released = await deps.twilio.taskrouter.rejectReservation(offerWorkspace(d, deps), d.taskSid, d.reservationSid);
   return { outcome: 'ignore', reason: `task ${d.taskSid} went to humans after the AI's offer`, released };
 }
 
@@ -528,7 +536,7 @@ async function abandon(d: Omit<Engage, 'action'>, deps: BridgeDeps, previousSess
 
 /** The AI got a new reservation for a conversation it already holds (e.g. after a timeout). */
 export async function reengage(
-  d: Offer & { conversationSid: string; taskSid: string },
+  d: Offer & { conversationSid: string; taskSid: string; workspaceSid?: string },
   deps: BridgeDeps,
 ): Promise<Outcome> {
   let superseded: string | undefined;
@@ -540,7 +548,14 @@ export async function reengage(
       superseded = r.reservationSid;
       return undefined;
     }
-    return { ...r, taskSid: d.taskSid, reservationSid: d.reservationSid, offeredAt: d.offeredAt };
+    // The offer's task may live in another workspace than the one before (a save moved the settings).
+    return {
+      ...r,
+      workspaceSid: offerWorkspace(d, deps),
+      taskSid: d.taskSid,
+      reservationSid: d.reservationSid,
+      offeredAt: d.offeredAt,
+    };
   });
   if (superseded !== undefined)
     return { outcome: 'ignore', reason: `a late or repeated delivery of an AI offer; the AI holds ${superseded}` };

@@ -2,10 +2,10 @@
 // AI's answer: (1) the Sync phase change, the task read and its pending reservations, (2) the
 // attribute write and the customer's note, (3) rejecting the AI's reservations. A handoff cut
 // short is finished by the next event (`finishHandoff`).
-import { isAiPoolWorker } from '../../common/config';
 import type { FlexTaskAttributes, HandoffAttributes } from '../../common/task-attributes';
 import type { ReservationSummary, TaskSnapshot } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
+import { type AiWorkerTest, aiWorkersIn } from '../ai-worker';
 import { type ConversationRecord, NO_LAST_WORDS, type PendingHandoff } from '../conversation-record';
 import type { Decision, HandoffRequest } from '../decide';
 import { answerKey, HANDOFF_CLAIM_TTL_SECONDS, LEFT_NOTE_CLAIM_MS } from '../dedup';
@@ -76,7 +76,7 @@ export async function handOff(
   // Round trip 1, all at once: the AI goes silent (only the caller that moves the phase hands off),
   // the task is read for its ETag with its pending reservations, and OpenCX is asked for what the
   // handoff lacks (the language; the AI's summary and sentiment).
-  const [won, [task, reserved], found] = await Promise.all([
+  const [won, [task, reserved, home], found] = await Promise.all([
     deps.state.beginHandoff(conversationSid, pending, known, standsDown).catch((error: unknown) => {
       // Humans get the task anyway; the AI is silenced when a human is offered it.
       deps.warn('could not record the handoff in Sync; routing to humans anyway', { error: String(error) });
@@ -97,14 +97,21 @@ export async function handOff(
   const handoff = filled(pending, found);
   let attributes = attributesOn(task, record, handoff);
   // With the reservation as the phase write found it: TaskRouter may have offered the AI the task again meanwhile.
-  const rejected = aiReservationsToReject(reserved, won.reservationSid, deps.config);
+  const rejected = aiReservationsToReject(reserved, won.reservationSid, home.isAi);
   // Round trips 2 and 3. Not knowing whether it won, a handoff routes first: a concurrent one that
   // wrote the task since this one read it keeps its time and reason, and its note is this one's.
   let landed = () => {};
   const onTask = new Promise<boolean>((resolve) => (landed = () => resolve(true)));
   const routed = unsure
-    ? routeToHumans(task, rejected, (current) => (attributes = attributesOn(current, record, handoff)), deps, landed)
-    : routeToHumans(task, rejected, attributes, deps);
+    ? routeToHumans(
+        home,
+        task,
+        rejected,
+        (current) => (attributes = attributesOn(current, record, handoff)),
+        deps,
+        landed,
+      )
+    : routeToHumans(home, task, rejected, attributes, deps);
   // Not knowing, the note waits for the task to carry the handoff, whatever becomes of the rest (a
   // reservation TaskRouter would not reject). A task never written gets none: a later handoff writes
   // its own time, and its note would be a second.
@@ -136,7 +143,7 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
   const { record } = known;
   const pending = record.handoff ?? { reason: 'AI requested human handoff', at: deps.now().toISOString() };
   // What the first attempt looked up in OpenCX was not recorded: look again, beside the task's read.
-  const [[task, reserved], found] = await Promise.all([
+  const [[task, reserved, home], found] = await Promise.all([
     readHeldTask(record, deps),
     lookUpSession(pending, record, deps),
   ]);
@@ -146,7 +153,7 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
   const since = Math.min(Date.parse(attributes.handoffTimestamp), Date.parse(pending.at));
   const mayBeLeft = deps.now().getTime() - since > LEFT_NOTE_CLAIM_MS;
   const [routing, noted] = await allFinished([
-    routeToHumans(task, aiReservationsToReject(reserved, record.reservationSid, deps.config), attributes, deps),
+    routeToHumans(home, task, aiReservationsToReject(reserved, record.reservationSid, home.isAi), attributes, deps),
     pending.noteIn
       ? ('posted' as const)
       : postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes), deps, undefined, attempt, mayBeLeft),
@@ -188,12 +195,30 @@ export async function silenceAi(
   return { outcome: moved ? 'ai-silenced' : 'already-silent', sessionId: known.record.sessionId, reason: d.reason };
 }
 
-/** The task and its pending reservations, read at once. */
-function readHeldTask(record: ConversationRecord, deps: BridgeDeps): Promise<[TaskSnapshot, ReservationSummary[]]> {
+/**
+ * Where a conversation's task lives, and who the AI is there: the workspace the conversation began in,
+ * whatever workspace the settings name now (a save may have moved them since).
+ */
+export interface TaskHome {
+  workspaceSid: string;
+  isAi: AiWorkerTest;
+}
+
+/** The task's home in `workspaceSid`: no call in the settings' workspace, one listing in another. */
+export async function taskHome(workspaceSid: string, deps: BridgeDeps): Promise<TaskHome> {
+  return { workspaceSid, isAi: await aiWorkersIn(deps.twilio.taskrouter, deps.config, workspaceSid, deps.warn) };
+}
+
+/** The task and its pending reservations in the workspace the record names, read at once, with who the AI is there. */
+function readHeldTask(
+  record: ConversationRecord,
+  deps: BridgeDeps,
+): Promise<[TaskSnapshot, ReservationSummary[], TaskHome]> {
   const { taskrouter } = deps.twilio;
   return Promise.all([
     taskrouter.fetchTask(record.workspaceSid, record.taskSid),
     taskrouter.reservations(record.workspaceSid, record.taskSid, 'pending'),
+    taskHome(record.workspaceSid, deps),
   ]);
 }
 
@@ -279,6 +304,8 @@ export async function allFinished<T extends readonly unknown[] | []>(
  * reservation cannot be rejected). A task a human holds is left alone.
  */
 export async function routeToHumans(
+  /** The task's workspace, and who the AI is there. */
+  home: TaskHome,
   task: TaskSnapshot,
   aiReservationSids: readonly string[],
   /** Or what to write on the task as read, again after each concurrent write. */
@@ -288,13 +315,13 @@ export async function routeToHumans(
   landed?: () => void,
 ): Promise<Routing> {
   const { taskrouter } = deps.twilio;
-  const workspaceSid = deps.config.workspaceSid;
+  const { workspaceSid } = home;
   let current = task;
   for (let attempt = 1; ; attempt++) {
     const attributes = typeof wanted === 'function' ? wanted(current) : wanted;
     if (current.assignmentStatus === 'assigned') {
-      if (!(await assignedToAi(current, deps))) return 'already-with-a-human';
-      const transferred = await transferAssignedTask(current, attributes, deps);
+      if (!(await assignedToAi(home, current, deps))) return 'already-with-a-human';
+      const transferred = await transferAssignedTask(home, current, attributes, deps);
       landed?.();
       return transferred;
     }
@@ -327,9 +354,9 @@ function alreadyCarries(current: Record<string, unknown>, wanted: Partial<Handof
   return current.handedOff === true && current.handoffTimestamp === wanted.handoffTimestamp;
 }
 
-async function assignedToAi(task: TaskSnapshot, deps: BridgeDeps): Promise<boolean> {
-  return (await deps.twilio.taskrouter.reservations(deps.config.workspaceSid, task.sid, 'accepted')).some((r) =>
-    isAiPoolWorker(deps.config, r.workerSid),
+async function assignedToAi(home: TaskHome, task: TaskSnapshot, deps: BridgeDeps): Promise<boolean> {
+  return (await deps.twilio.taskrouter.reservations(home.workspaceSid, task.sid, 'accepted')).some((r) =>
+    home.isAi(r.workerSid),
   );
 }
 
@@ -337,6 +364,7 @@ async function assignedToAi(task: TaskSnapshot, deps: BridgeDeps): Promise<boole
 const STALE_INVITE_CLAIM_MS = 60_000;
 
 async function transferAssignedTask(
+  home: TaskHome,
   task: TaskSnapshot,
   attributes: Partial<HandoffAttributes>,
   deps: BridgeDeps,
@@ -352,7 +380,7 @@ async function transferAssignedTask(
   const madeAlready = (invited: Awaited<ReturnType<typeof invites>>) =>
     invited.some((t) => alreadyCarries(t.attributes, attributes));
   const invited = async (): Promise<Routing> =>
-    (await completeAiTask(task.sid, deps)) ? 'invited' : 'invited, AI task still open';
+    (await completeAiTask(home, task.sid, deps)) ? 'invited' : 'invited, AI task still open';
   if (!(await deps.state.claimOnce(invite, HANDOFF_CLAIM_TTL_SECONDS))) {
     // Another Function holds the invite: until the invited task exists, the AI's is all that carries
     // the conversation (completing it would end the conversation), so the inviting Function completes it.
@@ -365,8 +393,9 @@ async function transferAssignedTask(
     // An earlier attempt may have made the invite although its answer was lost (its claim was given
     // back), also since the look above: listed again once the claim is this one's.
     if (!madeAlready(await invites()))
+      // The task's own workspace and workflow: the workflow is of that workspace, whatever the settings name now.
       await deps.twilio.flex.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
-        workspaceSid: deps.config.workspaceSid,
+        workspaceSid: home.workspaceSid,
         workflowSid: task.workflowSid,
         taskChannel: task.taskChannelUniqueName,
         attributes: withHandoff(task, attributes),
@@ -385,14 +414,14 @@ async function transferAssignedTask(
  * The AI's own task is done once humans have the invite: completing its reservation frees the AI
  * worker's capacity. False when one could not be completed.
  */
-export async function completeAiTask(taskSid: string, deps: BridgeDeps): Promise<boolean> {
+export async function completeAiTask(home: TaskHome, taskSid: string, deps: BridgeDeps): Promise<boolean> {
   const { taskrouter } = deps.twilio;
-  const accepted = (await taskrouter.reservations(deps.config.workspaceSid, taskSid, 'accepted')).filter((r) =>
-    isAiPoolWorker(deps.config, r.workerSid),
+  const accepted = (await taskrouter.reservations(home.workspaceSid, taskSid, 'accepted')).filter((r) =>
+    home.isAi(r.workerSid),
   );
   let completed = true;
   for (const reservation of accepted) {
-    await taskrouter.completeReservation(deps.config.workspaceSid, taskSid, reservation.sid).catch((error: unknown) => {
+    await taskrouter.completeReservation(home.workspaceSid, taskSid, reservation.sid).catch((error: unknown) => {
       completed = false;
       deps.warn('could not complete the AI reservation after the transfer', { error: String(error), taskSid });
     });

@@ -1,6 +1,6 @@
 // The rest of a conversation's life: a task the AI must not take, a human accepting, the AI
 // worker's reservation timing out, and the end of the task.
-import { aiWorkersOf, isAiPoolWorker } from '../../common/config';
+import { aiWorkersOf } from '../../common/config';
 import { DECLINED_ATTRIBUTE } from '../../common/task-attributes';
 import { OpenCxError } from '../../common/opencx-client';
 import { Deadline } from '../../common/retry';
@@ -14,23 +14,25 @@ import { handedBackFrom } from '../handback';
 import { AI_DECLINED, handoffAttributes } from '../handoff';
 import { recordInsight } from '../insights';
 import { rearmTimer } from './answer';
-import { completeAiTask, routeToHumans } from './handoff';
+import { completeAiTask, routeToHumans, taskHome } from './handoff';
 
 type Of<A extends Decision['action']> = Extract<Decision, { action: A }>;
 
 /** Sends a task the AI cannot take to humans, with the reason the conversation's handoff gave if there was one. */
 export async function decline(d: Of<'decline'>, known: KnownRecord | undefined, deps: BridgeDeps): Promise<Outcome> {
   const { taskrouter } = deps.twilio;
-  const workspaceSid = deps.config.workspaceSid;
+  // Where the offer was made: the settings' workspace, or the one a conversation begun before a save lives in.
+  const workspaceSid = d.workspaceSid ?? deps.config.workspaceSid;
   deps.warn(`declining the AI reservation: ${d.reason}`, { taskSid: d.taskSid, reservationSid: d.reservationSid });
-  const task = await undefinedIfNotFound(taskrouter.fetchTask(workspaceSid, d.taskSid));
+  const [task, home] = await Promise.all([
+    undefinedIfNotFound(taskrouter.fetchTask(workspaceSid, d.taskSid)),
+    taskHome(workspaceSid, deps),
+  ]);
   if (!task) return { outcome: 'declined', reason: d.reason, released: 'left: the task does not exist' };
   const carriesHandoff = task.attributes.handedOff === true;
   const rejectedByAiBefore =
     carriesHandoff &&
-    (await taskrouter.reservations(workspaceSid, task.sid, 'rejected')).some((r) =>
-      isAiPoolWorker(deps.config, r.workerSid),
-    );
+    (await taskrouter.reservations(workspaceSid, task.sid, 'rejected')).some((r) => home.isAi(r.workerSid));
   const step = declineStep({ carriesHandoff, rejectedByAiBefore });
   if (step === 'leave-to-time-out') {
     deps.warn(
@@ -54,7 +56,7 @@ export async function decline(d: Of<'decline'>, known: KnownRecord | undefined, 
     : handoffAttributes({ reason: AI_DECLINED, summary: d.summary, at: declinedAt });
   const attributes =
     step === 'reject' ? {} : aiHandledIt ? handoff : { ...handoff, [DECLINED_ATTRIBUTE]: true as const };
-  const released = await routeToHumans(task, [d.reservationSid], attributes, deps);
+  const released = await routeToHumans(home, task, [d.reservationSid], attributes, deps);
   return { outcome: 'declined', reason: d.reason, released };
 }
 
@@ -88,10 +90,13 @@ export async function recordHuman(d: Of<'record-human'>, known: KnownRecord, dep
         ...(d.acceptedAt === undefined ? {} : { acceptedAt: d.acceptedAt }),
       };
     }),
+    // The AI's task the transfer left lives in the workspace the record names, whatever the settings name now.
     transferredFrom &&
-      completeAiTask(transferredFrom, deps).catch((error: unknown) =>
-        deps.warn('could not complete the AI task after the transfer', { error: String(error), transferredFrom }),
-      ),
+      taskHome(record.workspaceSid, deps)
+        .then((home) => completeAiTask(home, transferredFrom, deps))
+        .catch((error: unknown) =>
+          deps.warn('could not complete the AI task after the transfer', { error: String(error), transferredFrom }),
+        ),
   ]);
   if (handedBack)
     return { outcome: 'ignore', reason: 'the agent handed this task back to the AI meanwhile; the AI keeps it' };
@@ -118,6 +123,13 @@ export async function recordHuman(d: Of<'record-human'>, known: KnownRecord, dep
 }
 
 export async function restoreAiWorker(d: Of<'restore-ai-worker'>, deps: BridgeDeps): Promise<Outcome> {
+  // A workspace the settings left: its AI workers are being retired (closed, deleted once they hold no
+  // task), and one put back would take nothing. The conversation goes on with the AI until it hands off or ends.
+  if (d.workspaceSid)
+    return {
+      outcome: 'ai-worker-left',
+      reason: `the settings no longer name workspace ${d.workspaceSid}: its AI workers are retired, not put back`,
+    };
   const { taskrouter } = deps.twilio;
   const { workspaceSid, aiQueueSid } = deps.config;
   const route = { aiQueueSid, aiWorkerSids: aiWorkersOf(deps.config) };
