@@ -46,10 +46,15 @@ export interface FlexCaller {
   workerSid?: string;
 }
 
-/** The task the caller holds (`taskHolder` endpoints), checked against the saved settings' workspace. */
+/**
+ * The task the caller holds (`taskHolder` endpoints): in the saved settings' workspace, or in another of
+ * the account's (a conversation begun there before a save moved the settings lives on in it).
+ */
 export interface HeldTask {
   config: BridgeConfig;
   task: TaskSnapshot;
+  /** The workspace the task lives in. */
+  workspaceSid: string;
   /** The caller's accepted reservation of it. */
   reservationSid: string;
 }
@@ -177,15 +182,34 @@ async function heldTask(
   const config = await new BridgeState(twilio.sync, syncServiceSid(context)).loadConfig();
   if (!config)
     throw new AdminError(409, 'not_configured', 'OpenCX is not set up yet: an admin saves its settings in Flex first');
-  const [task, mine] = await Promise.all([
-    undefinedIfNotFound(twilio.taskrouter.fetchTask(config.workspaceSid, taskSid)),
-    caller.workerSid
-      ? undefinedIfNotFound(twilio.taskrouter.reservationsOfWorker(config.workspaceSid, taskSid, caller.workerSid))
-      : [],
-  ]);
-  if (!task) throw new AdminError(404, 'not_found', 'This task no longer exists', 'taskSid');
+  const readIn = async (workspaceSid: string) => {
+    const [task, mine] = await Promise.all([
+      undefinedIfNotFound(twilio.taskrouter.fetchTask(workspaceSid, taskSid)),
+      caller.workerSid
+        ? undefinedIfNotFound(twilio.taskrouter.reservationsOfWorker(workspaceSid, taskSid, caller.workerSid))
+        : [],
+    ]);
+    return task && { task, mine, workspaceSid };
+  };
+  // Not in the settings' workspace: a conversation begun before a save moved them keeps its task where it was.
+  const found = (await readIn(config.workspaceSid)) ?? (await readElsewhere(config, twilio, readIn));
+  if (!found) throw new AdminError(404, 'not_found', 'This task no longer exists', 'taskSid');
+  const { task, mine, workspaceSid } = found;
   const holding = (mine ?? []).filter((reservation) => (heldBefore ? HELD : HOLDING).includes(reservation.status));
-  return { config, task, reservationSid: authorizeTaskHolder(caller, holding).sid };
+  return { config, task, workspaceSid, reservationSid: authorizeTaskHolder(caller, holding).sid };
+}
+
+/** The task as read in the first other workspace of the account that has it (not the timers'). */
+async function readElsewhere<T>(
+  config: BridgeConfig,
+  twilio: TwilioApis,
+  readIn: (workspaceSid: string) => Promise<T | undefined>,
+): Promise<T | undefined> {
+  const others = (await twilio.taskrouter.listWorkspaceSids()).filter(
+    (sid) => sid !== config.workspaceSid && sid !== config.timerWorkspaceSid,
+  );
+  const reads = await Promise.all(others.map(readIn));
+  return reads.find((read) => read !== undefined);
 }
 
 export function flexToken(event: PluginEvent): string {

@@ -14,7 +14,7 @@ const UNDO_MS = 2000;
 export const handler = pluginEndpoint(
   { name: 'handback', taskHolder: true },
   async ({ context, event, caller, twilio, twilioWithin, trace, held }) => {
-    const { config, task } = held!;
+    const { config, task, workspaceSid } = held!;
     const instruction = instructionOf(event.instruction);
     if (instruction && instruction.length > MAX_INSTRUCTION_LENGTH)
       throw invalidInput('instruction', `The instruction can be at most ${MAX_INSTRUCTION_LENGTH} characters`);
@@ -27,12 +27,13 @@ export const handler = pluginEndpoint(
       );
     }
     trace.conversationSid = conversationSid;
-    const worker = await twilio.taskrouter.fetchWorker(config.workspaceSid, caller.workerSid!);
+    const worker = await twilio.taskrouter.fetchWorker(workspaceSid, caller.workerSid!);
     const agentName = String(worker?.attributes.full_name ?? '') || worker?.friendlyName || caller.identity;
     const result = await handBack(
       {
         conversationSid,
         task,
+        workspaceSid,
         agent: { sid: caller.workerSid!, name: agentName },
         instruction,
         wrapupOnly: event.wrapupOnly === 'true',

@@ -39,7 +39,7 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
   const form = parseVerdictForm(call.event);
   // Refused before anything is written: a deployed Function never sends the key to a simulator.
   const opencxApiUrl = guardedApiUrl(call.context, 'OPENCX_API_URL');
-  const { config, task } = call.held!;
+  const { config, task, workspaceSid } = call.held!;
   if (task.attributes.handedOff !== true)
     throw new AdminError(400, 'invalid_input', 'The AI did not hand this task off', 'taskSid');
   if (task.attributes[DECLINED_ATTRIBUTE] === true)
@@ -120,7 +120,7 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
   };
   // The task is the verdict's record: OpenCX and the insights hear of it only once it is there,
   // so a failed write the agent tries again adds no second note to the session.
-  await call.twilio.taskrouter.mergeTaskAttributes(config.workspaceSid, task.sid, { [VERDICT_ATTRIBUTE]: verdict });
+  await call.twilio.taskrouter.mergeTaskAttributes(workspaceSid, task.sid, { [VERDICT_ATTRIBUTE]: verdict });
   const [opencx] = await Promise.all([
     noteOnOpencx(),
     recordInsight(

@@ -1,5 +1,5 @@
 import type { HandbackDeps } from './handback';
-import { handBack, handbackUntaken, transferWaiting } from './handback';
+import { handBack, handbackUntaken, transferWaiting, WORKSPACE_LEFT } from './handback';
 
 const CALLER = 'WT00000000000000000000000000000001';
 const EARLIER = 'WT00000000000000000000000000000002';
@@ -33,7 +33,7 @@ describe('transferWaiting (a hand-back waits while a transfer of the chat waits 
       { [CALLER]: 'assigned', [EARLIER]: 'pending', [LIVE]: 'pending' },
       { [CALLER]: 'assigned', [EARLIER]: 'deleted', [LIVE]: 'reserved' },
     );
-    await expect(transferWaiting('KD1', 'UO1', CALLER, deps)).resolves.toBe(LIVE);
+    await expect(transferWaiting('WS1', 'KD1', 'UO1', CALLER, deps)).resolves.toBe(LIVE);
     expect(warn).not.toHaveBeenCalled();
   });
 
@@ -42,7 +42,7 @@ describe('transferWaiting (a hand-back waits while a transfer of the chat waits 
       { [EARLIER]: 'pending', [LIVE]: 'reserved' },
       { [EARLIER]: 'canceled', [LIVE]: 'assigned' },
     );
-    await expect(transferWaiting('KD1', 'UO1', CALLER, deps)).resolves.toBeUndefined();
+    await expect(transferWaiting('WS1', 'KD1', 'UO1', CALLER, deps)).resolves.toBeUndefined();
   });
 
   test('lets the hand-back go ahead when the invites cannot be read, saying so', async () => {
@@ -50,7 +50,7 @@ describe('transferWaiting (a hand-back waits while a transfer of the chat waits 
     (deps.twilio.flex as { listInvitedTasks: unknown }).listInvitedTasks = async () => {
       throw Object.assign(new Error('Service unavailable'), { status: 503 });
     };
-    await expect(transferWaiting('KD1', 'UO1', CALLER, deps)).resolves.toBeUndefined();
+    await expect(transferWaiting('WS1', 'KD1', 'UO1', CALLER, deps)).resolves.toBeUndefined();
     expect(warn).toHaveBeenCalledWith('could not look for a pending transfer of the conversation', expect.anything());
   });
 });
@@ -103,6 +103,50 @@ describe('handBack when the timer for an untaken hand-back cannot be armed', () 
     expect(result).toMatchObject({ outcome: 'failed', mayHaveHappened: false });
     expect(invite).not.toHaveBeenCalled();
     expect(undone).toHaveBeenCalledWith('CH1', '2026-12-06T10:00:00.000Z', 'human');
+  });
+});
+
+describe('handBack of a task in a workspace the settings no longer name', () => {
+  test('is refused before anything is written: the AI has no open worker there to take it', async () => {
+    const invite = jest.fn();
+    const begin = jest.fn(async () => true);
+    const deps = {
+      config: {
+        workspaceSid: 'WS_NOW',
+        conversationsServiceSid: 'IS1',
+        timerWorkspaceSid: 'WS2',
+        timerWorkflowSid: 'WW2',
+      },
+      twilio: {
+        conversations: { listMessages: async () => [] },
+        flex: { listInvitedTasks: async () => [], inviteToWorkflow: invite },
+        taskrouter: { createTask: jest.fn() },
+      },
+      state: {
+        conversation: async () => ({
+          record: { workspaceSid: 'WS_BEFORE', taskSid: CALLER, phase: 'human', claimedAt: 0, sessionId: 's1' },
+          revision: '1',
+        }),
+        beginHandback: begin,
+      },
+      now: () => new Date('2026-12-06T10:00:00Z'),
+      warn: () => undefined,
+    } as unknown as HandbackDeps;
+    const task = {
+      sid: CALLER,
+      workflowSid: 'WW1',
+      taskChannelUniqueName: 'chat',
+      attributes: { flexInteractionSid: 'KD1', flexInteractionChannelSid: 'UO1' },
+    };
+
+    const result = await handBack(
+      { conversationSid: 'CH1', task, workspaceSid: 'WS_BEFORE', agent: { sid: 'WK1', name: 'Alice' } } as never,
+      deps,
+    );
+
+    expect(result).toEqual({ outcome: 'refused', reason: WORKSPACE_LEFT });
+    expect(begin).not.toHaveBeenCalled();
+    expect(invite).not.toHaveBeenCalled();
   });
 });
 

@@ -31,12 +31,19 @@ import { type HistoryEntry, readHistory } from '../history';
 import { customerAuthor, ENGAGE_HISTORY, startSession } from './engage';
 
 type Resume = Extract<Decision, { action: 'resume' }>;
+
+/** Why a hand-back of a task in a workspace the settings no longer name is refused. */
+export const WORKSPACE_LEFT =
+  'The AI no longer serves the TaskRouter workspace of this task: the OpenCX settings name another since the ' +
+  'conversation began. The conversation stays with you';
 type Untaken = Extract<Decision, { action: 'handback-untaken' }>;
 
 export interface HandbackRequest {
   conversationSid: string;
   /** The human's task, as the caller holds it. */
   task: TaskSnapshot;
+  /** The task's workspace; absent: the settings'. */
+  workspaceSid?: string;
   agent: { sid: string; name: string };
   instruction?: string;
   /**
@@ -110,6 +117,8 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
     }
     return { outcome: 'refused', reason: 'This conversation is not handed back to the AI' };
   }
+  // Where the task lives: a conversation begun before a save moved the settings stays in its workspace.
+  const workspaceSid = request.workspaceSid ?? deps.config.workspaceSid;
   let handback: Handback;
   let invitedTaskSid: string | undefined;
   switch (step.step) {
@@ -129,7 +138,7 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
       // invited again, and that invite's timer stays in charge.
       try {
         const invited = await deps.twilio.flex.listInvitedTasks(flexInteractionSid, flexInteractionChannelSid);
-        invitedTaskSid = await firstStillRouted(routedHandbackTasks(step.handback, invited), deps);
+        invitedTaskSid = await firstStillRouted(workspaceSid, routedHandbackTasks(step.handback, invited), deps);
       } catch (error) {
         deps.warn('could not look for the task an earlier invite made before inviting again', {
           error: String(error),
@@ -175,7 +184,16 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
       break;
     }
     case 'hand-back': {
-      const transfer = await transferWaiting(flexInteractionSid, flexInteractionChannelSid, task.sid, deps);
+      // The AI serves the settings' workspace only: its workers in one the settings left are retired, and
+      // an invite there would wait for none, the customer handed to humans again when its timer fires.
+      if (workspaceSid !== deps.config.workspaceSid) return { outcome: 'refused', reason: WORKSPACE_LEFT };
+      const transfer = await transferWaiting(
+        workspaceSid,
+        flexInteractionSid,
+        flexInteractionChannelSid,
+        task.sid,
+        deps,
+      );
       if (transfer)
         return {
           outcome: 'transfer-pending',
@@ -222,7 +240,7 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
   }
   try {
     invitedTaskSid ??= await deps.twilio.flex.inviteToWorkflow(flexInteractionSid, flexInteractionChannelSid, {
-      workspaceSid: deps.config.workspaceSid,
+      workspaceSid,
       workflowSid: task.workflowSid,
       taskChannel: task.taskChannelUniqueName,
       attributes,
@@ -252,9 +270,13 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
  * The first of these tasks TaskRouter still routes: the invites list's status may be older than the
  * task's, and a task that ended since would be recorded as the hand-back's, the AI never offered it.
  */
-async function firstStillRouted(taskSids: string[], deps: HandbackDeps): Promise<string | undefined> {
+async function firstStillRouted(
+  workspaceSid: string,
+  taskSids: string[],
+  deps: HandbackDeps,
+): Promise<string | undefined> {
   const reads = await Promise.allSettled(
-    taskSids.map((sid) => undefinedIfNotFound(deps.twilio.taskrouter.fetchTask(deps.config.workspaceSid, sid))),
+    taskSids.map((sid) => undefinedIfNotFound(deps.twilio.taskrouter.fetchTask(workspaceSid, sid))),
   );
   const routed = reads.find(
     (read) => read.status === 'fulfilled' && read.value && ROUTED_STATUSES.includes(read.value.assignmentStatus),
@@ -292,6 +314,7 @@ async function undoHandback(conversationSid: string, at: string, phase: 'human' 
 
 /** The task of a transfer not yet accepted, if the interaction has one; undefined too when it cannot be read. */
 export async function transferWaiting(
+  workspaceSid: string,
   interactionSid: string,
   channelSid: string,
   taskSid: string,
@@ -301,7 +324,7 @@ export async function transferWaiting(
     const candidates = transferCandidates(await deps.twilio.flex.listInvitedTasks(interactionSid, channelSid), taskSid);
     // A task deleted since (5 minutes after it ended) waits for nobody.
     const tasks = await Promise.all(
-      candidates.map((sid) => undefinedIfNotFound(deps.twilio.taskrouter.fetchTask(deps.config.workspaceSid, sid))),
+      candidates.map((sid) => undefinedIfNotFound(deps.twilio.taskrouter.fetchTask(workspaceSid, sid))),
     );
     return tasks.find((task) => task && waitsForAgent(task.assignmentStatus))?.sid;
   } catch (error) {
@@ -349,6 +372,7 @@ export async function handbackUntaken(d: Untaken, known: KnownRecord, deps: Brid
   let invitedTaskSid = handback.invitedTaskSid;
   if (!invitedTaskSid && d.interaction)
     invitedTaskSid = await firstStillRouted(
+      known.record.workspaceSid,
       routedHandbackTasks(
         handback,
         await deps.twilio.flex.listInvitedTasks(d.interaction.sid, d.interaction.channelSid),

@@ -454,6 +454,12 @@ export class TaskRouterApi extends TwilioProductApi {
     return (await this.fetchWorkspace(workspaceSid)) !== undefined;
   }
 
+  /** The account's workspaces, by SID. */
+  async listWorkspaceSids(): Promise<string[]> {
+    const workspaces = await this.retry(() => this.client.taskrouter.v1.workspaces.list({ limit: 50 }));
+    return workspaces.map((workspace) => workspace.sid);
+  }
+
   async findWorkspaceByName(friendlyName: string): Promise<WorkspaceSummary | undefined> {
     const [found] = await this.retry(() => this.client.taskrouter.v1.workspaces.list({ friendlyName, limit: 1 }));
     return found && workspaceSummary(found);
