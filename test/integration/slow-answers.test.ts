@@ -707,6 +707,16 @@ describe('OpenCX webhooks that must change nothing', () => {
     );
   }
 
+  /**
+   * The AI hands off with `goodbye`. OpenCX delivers before it answers the send, and its delivery of the
+   * goodbye is refused once (it retries later): its handoff event comes first.
+   */
+  function handoffEventFirst(goodbye: string): void {
+    world.opencx.switches.webhookTiming = 'before-response';
+    world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged', times: 1 });
+    world.opencx.ai.reply({ type: 'handoff', content: goodbye, summary: 'Refund', sentiment: 'neutral' });
+  }
+
   // OpenCX's handoff event says nothing of last words; the answer to the earlier message comes after it.
   test.each([
     ['the goodbye came first', false],
@@ -740,14 +750,7 @@ describe('OpenCX webhooks that must change nothing', () => {
     world.opencx.ai.reply({ type: 'reply', content: 'Your parcel left the depot.', latencyMs: 20_000 });
     await relayedSlowly(conversationSid, 'Where is my parcel?');
     // The handoff event comes before the send's answer, which carries the last words.
-    world.opencx.switches.webhookTiming = 'before-response';
-    world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged', times: 1 });
-    world.opencx.ai.reply({
-      type: 'handoff',
-      content: 'A colleague is coming.',
-      summary: 'Refund',
-      sentiment: 'neutral',
-    });
+    handoffEventFirst('A colleague is coming.');
     await world.customerSays(conversationSid, 'A refund please');
     await world.advance(30_000);
 
@@ -816,16 +819,8 @@ describe('OpenCX webhooks that must change nothing', () => {
 
   test("the fast path's last words after OpenCX's own handoff event are recorded: a later answer is not", async () => {
     const { conversationSid } = await engaged();
-    // OpenCX delivers before it answers the send; its delivery of the last words is refused once (it
-    // retries later), so the handoff event moves the conversation and the fast path posts them.
-    world.opencx.switches.webhookTiming = 'before-response';
-    world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'forged', times: 1 });
-    world.opencx.ai.reply({
-      type: 'handoff',
-      content: 'A colleague is coming.',
-      summary: 'Refund',
-      sentiment: 'neutral',
-    });
+    // The handoff event moves the conversation, and the fast path posts the last words.
+    handoffEventFirst('A colleague is coming.');
     await world.customerSays(conversationSid, 'A refund please');
 
     expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague is coming.')).toHaveLength(1);
