@@ -23,6 +23,10 @@ export class Deadline {
   shorten(ms: number): void {
     this.endsAt -= ms;
   }
+  /** Ends `ms` later: time kept back for a step that turned out not to need it. */
+  giveBack(ms: number): void {
+    this.endsAt += ms;
+  }
 }
 
 export interface RetryOptions {

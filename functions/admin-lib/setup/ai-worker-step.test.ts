@@ -1,5 +1,8 @@
+import type { BridgeConfig } from '../../common/config';
+import type { TaskRouterApi } from '../../common/twilio';
 import {
   aiWorkerPlan,
+  aiWorkerStep,
   heldWorkersReport,
   openedMayStay,
   type PoolWorkerState,
@@ -173,5 +176,83 @@ describe('after the workflow step: the AI workers Apply opened stay Available on
     const failed = report('ai_worker', 'failed', 'Could not write it: Twilio answered 500: boom.');
     expect(heldWorkersReport(failed, { putBack, stillOpen: [], onlyActivity: true }, why).status).toBe('failed');
     expect(heldWorkersReport(failed, { putBack: [], stillOpen: [], onlyActivity: true }, why)).toBe(failed);
+  });
+});
+
+describe('the AI worker step settled after the last stage', () => {
+  const AVAILABLE = 'WA' + '9'.repeat(32);
+  const activities = [
+    { sid: AVAILABLE, friendlyName: 'Available', available: true },
+    { sid: 'WA' + '1'.repeat(32), friendlyName: 'Offline', available: false },
+  ];
+  const config = { workspaceSid: WS, aiWorkerSid: WK } as BridgeConfig;
+  const failedWorkflow: StepReport = {
+    id: 'workflow_filters',
+    title: 'Workflow filters',
+    status: 'failed',
+    detail: '',
+  };
+
+  /** A TaskRouter whose every request fails once `spent` is set, as one whose budget a hung request used up. */
+  function taskrouterOf(spent = { now: false }) {
+    const updates: [string, string][] = [];
+    const answer =
+      <T>(value: T) =>
+      async () => {
+        if (spent.now) throw new Error('no time left for GET https://taskrouter.twilio.com/v1/Workspaces');
+        return value;
+      };
+    const api = {
+      listActivities: answer(activities),
+      listWorkflowRouting: answer([]),
+      listTaskQueues: answer([]),
+      updateWorkerActivity: async (_ws: string, sid: string, activitySid: string) => {
+        await answer(undefined)();
+        updates.push([sid, activitySid]);
+      },
+    } as unknown as TaskRouterApi;
+    return { api, updates, spent };
+  }
+
+  it('puts the workers back on a budget of its own when the stages used theirs up', async () => {
+    const stages = taskrouterOf();
+    const settling = taskrouterOf();
+    const step = aiWorkerStep(
+      stages.api,
+      config,
+      () => undefined,
+      () => settling.api,
+    );
+    const plan = step.plan([serving({ available: false })], []);
+    if (plan.kind !== 'write') throw new Error(`expected a write, got ${plan.kind}`);
+    await plan.write();
+    expect(stages.updates).toEqual([[WK, AVAILABLE]]);
+    // The workflow step's request hung until the stages' budget ran out.
+    stages.spent.now = true;
+
+    const own: StepReport = { id: 'ai_worker', title: 'AI worker', status: 'applied', detail: plan.detail };
+    const settled = await step.settle!(own, [own, failedWorkflow]);
+
+    expect(settling.updates).toEqual([[WK, 'WA' + '1'.repeat(32)]]);
+    expect(settled).toMatchObject({ status: 'skipped' });
+    expect(settled.detail).toContain(`"OpenCX AI" (${WK}) to "Offline"`);
+  });
+
+  it('reads nothing once the workflow step applied its filter', async () => {
+    const stages = taskrouterOf();
+    const settling = taskrouterOf({ now: true });
+    const step = aiWorkerStep(
+      stages.api,
+      config,
+      () => undefined,
+      () => settling.api,
+    );
+    const plan = step.plan([serving({ available: false })], []);
+    if (plan.kind !== 'write') throw new Error(`expected a write, got ${plan.kind}`);
+    await plan.write();
+    const own: StepReport = { id: 'ai_worker', title: 'AI worker', status: 'applied', detail: plan.detail };
+    const applied = { ...failedWorkflow, status: 'applied' as const };
+    await expect(step.settle!(own, [own, applied])).resolves.toBe(own);
+    expect(settling.updates).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 // AI's skill. Creating a missing worker stays with Test & Save, which sizes the pool.
 import { aiIsRouted, pickAvailableActivity } from '../../bridge/ai-worker';
 import { aiPoolOf, aiWorkersOf, type BridgeConfig } from '../../common/config';
-import { type TaskRouterApi, undefinedIfNotFound } from '../../common/twilio';
+import { type TaskRouterApi, twilioStatus, undefinedIfNotFound } from '../../common/twilio';
 import { type KeptWorker, repairOf, serves } from '../ai-pool';
 import { repairWorker } from '../ai-worker';
 import { bridgeNotReady } from './ai-routing-steps';
@@ -99,12 +99,14 @@ interface OpenedWorker {
 /**
  * `unrouted`: why no chat would reach the AI once Apply is done, given what the earlier steps did (its
  * workers are then not made Available). The workers it opens are put back once the last stage has
- * ended, should no workflow route chats to the AI then (see `holdWorkers`).
+ * ended, should no workflow route chats to the AI then (see `holdWorkers`), through `settling` when given (a
+ * budget of its own, which a stage whose request hung cannot have used up).
  */
 export function aiWorkerStep(
   taskrouter: TaskRouterApi,
   config: BridgeConfig,
   unrouted: (earlier: readonly StepReport[]) => string | undefined = () => undefined,
+  settling: () => TaskRouterApi = () => taskrouter,
 ): SetupStep<PoolWorkerState[]> {
   const workspaceSid = config.workspaceSid;
   // What the write set out to open (whether or not each write went through), and whether that was all it did.
@@ -135,7 +137,7 @@ export function aiWorkerStep(
         bridgeNotReady(earlier) ?? unrouted(earlier),
       ),
     settle: async (own, all) =>
-      opened.length === 0 ? own : holdWorkers(taskrouter, config, opened, onlyActivity, own, all),
+      opened.length === 0 ? own : holdWorkers(settling, config, opened, onlyActivity, own, all),
   };
 }
 
@@ -205,30 +207,36 @@ export function heldWorkersReport(own: StepReport, held: HeldWorkers, why: strin
  * the bridge declines or leaves to time out, until the next Apply.
  */
 async function holdWorkers(
-  taskrouter: TaskRouterApi,
+  settling: () => TaskRouterApi,
   config: BridgeConfig,
   opened: readonly OpenedWorker[],
   onlyActivity: boolean,
   own: StepReport,
   all: readonly StepReport[],
 ): Promise<StepReport> {
+  const workflowStep = all.find((report) => report.id === 'workflow_filters');
+  // Applied or unchanged, the workflow step left the AI's filter in place: nothing to read.
+  if (openedMayStay(undefined, workflowStep)) return own;
+  const taskrouter = settling();
   const { workspaceSid } = config;
   const route = { aiQueueSid: config.aiQueueSid, aiWorkerSids: aiWorkersOf(config) };
-  const routedNow = await aiIsRouted(taskrouter, workspaceSid, route).catch(() => undefined);
-  const workflowStep = all.find((report) => report.id === 'workflow_filters');
+  const [routedNow, activities] = await Promise.all([
+    aiIsRouted(taskrouter, workspaceSid, route).catch(() => undefined),
+    taskrouter.listActivities(workspaceSid).catch(() => []),
+  ]);
   if (openedMayStay(routedNow, workflowStep)) return own;
-  const activities = await taskrouter.listActivities(workspaceSid).catch(() => []);
   const outcomes = await Promise.all(
     opened.map(async (worker) => {
       const name = `"${worker.friendlyName}" (${worker.sid})`;
       try {
-        // Not Available: its own write failed, or it is gone.
-        if (!(await taskrouter.fetchWorker(workspaceSid, worker.sid))?.available) return {};
+        // Whatever became of its own write (one that failed left it there already).
         await taskrouter.updateWorkerActivity(workspaceSid, worker.sid, worker.activitySid);
         const activity = activities.find((a) => a.sid === worker.activitySid)?.friendlyName ?? worker.activitySid;
         return { putBack: `${name} to "${activity}"` };
       } catch (error) {
-        return { stillOpen: `${name}: ${failureReason(error)}` };
+        // Deleted since: nothing left to put back.
+        if (twilioStatus(error) === 404) return {};
+        return { stillOpen: `${name}: it could not be put back (${failureReason(error)})` };
       }
     }),
   );

@@ -3,7 +3,7 @@
 // and writes. Steps of one stage run in parallel; a stage starts when the one before has ended.
 import { anotherDeployment, type BridgeConfig, withoutConfigVersion } from '../../common/config';
 import { mayHaveBeenProcessed } from '../../common/twilio/base';
-import type { ConversationsWebhook, TwilioApis, WorkspaceCallback } from '../../common/twilio';
+import type { ConversationsWebhook, TaskRouterApi, TwilioApis, WorkspaceCallback } from '../../common/twilio';
 import { TIMER_EVENTS } from '../timer-workspace';
 import {
   failureReason,
@@ -39,6 +39,8 @@ export interface ApplyPlanInput {
   config: BridgeConfig;
   /** Notes the AI queue Apply created in the settings. */
   recordCreatedQueue(queueSid: string): Promise<void>;
+  /** TaskRouter for what is settled after the last stage, within a budget the stages could not use up. */
+  settlingTaskrouter?: () => TaskRouterApi;
 }
 
 /**
@@ -180,12 +182,16 @@ export function applySteps(input: ApplyPlanInput): SetupStep[][] {
     ] as SetupStep[],
     // Made Available only once the offers they get reach this deployment.
     [
-      aiWorkerStep(input.twilio.taskrouter, input.config, (earlier) =>
-        aiUnroutedAfterApply(
-          input.routing,
-          input.humanQueueSid,
-          earlier.some((step) => step.id === 'ai_queue' && step.status === 'applied'),
-        ),
+      aiWorkerStep(
+        input.twilio.taskrouter,
+        input.config,
+        (earlier) =>
+          aiUnroutedAfterApply(
+            input.routing,
+            input.humanQueueSid,
+            earlier.some((step) => step.id === 'ai_queue' && step.status === 'applied'),
+          ),
+        input.settlingTaskrouter,
       ),
     ] as SetupStep[],
     [workflowFiltersStep(routing)] as SetupStep[],

@@ -132,6 +132,9 @@ function parseRevisions(event: Record<string, unknown>): Revisions | undefined {
 const appliedIds = (steps: readonly StepReport[]): CheckId[] =>
   steps.filter((step) => step.status === 'applied').map((step) => step.id);
 
+/** What putting back the AI workers after Apply's last stage may take: two round trips to TaskRouter. */
+const SETTLE_BUDGET_MS = 1500;
+
 /** One-click setup: every step reported; a backup of each resource before it is written; then every check again. */
 export const applySetup = (call: Call): Promise<Record<string, unknown>> =>
   withSetupLock(call, 'Apply fixes', () => apply(call));
@@ -149,11 +152,21 @@ async function apply(call: Call): Promise<Record<string, unknown>> {
 
   const now = new Date();
   const applyId = SetupBackups.newApplyId(now);
+  // Kept back from the stages: a request that hangs in the last one must not leave the workers it
+  // would put back Available for want of time.
+  call.deadline.shorten(SETTLE_BUDGET_MS);
+  let settledApart = false;
+  const settlingTaskrouter = () => {
+    if (call.deadline.remaining() >= SETTLE_BUDGET_MS) return call.twilio.taskrouter;
+    settledApart = true;
+    return call.twilioWithin(SETTLE_BUDGET_MS).taskrouter;
+  };
   const steps = await runSteps(
-    applySteps(await applyInput(call, config, form, routing)),
+    applySteps({ ...(await applyInput(call, config, form, routing)), settlingTaskrouter }),
     revisions,
     backupsOf(call).writer(applyId, call.caller.identity, now, call.twilio),
   );
+  if (!settledApart) call.deadline.giveBack(SETTLE_BUDGET_MS);
   const applied = appliedIds(steps);
   Object.assign(call.trace, {
     applied,
