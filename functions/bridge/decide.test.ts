@@ -14,6 +14,7 @@ import {
   isCustomerText,
   isOurMessage,
   heldOnceAccepted,
+  lastWordsVerdict,
   offerOutlived,
   rearmDelaySeconds,
   timerToRearm,
@@ -1863,16 +1864,7 @@ describe('a conversation whose task lives in a workspace the settings left (a sa
     expect(timerToRearm(taskEvent('reservation.accepted', { workerSid: HUMAN_WORKER }), withTimer)).not.toHaveProperty(
       'eventWorkspaceSid',
     );
-    const fired: TaskRouterEvent = {
-      surface: 'taskrouter',
-      type: 'task.canceled',
-      eventSid: 'EV1',
-      accountSid: ACCOUNT,
-      workspaceSid: TIMER_WORKSPACE,
-      taskSid: 'WT9',
-      taskAttributes: timer,
-      reason: 'Task TTL Exceeded',
-    };
+    const fired = firedTimer(timer);
     const handingOff = record('handoff', { workspaceSid: BEFORE });
     expect(decide(fired, { config: withTimer, record: handingOff })).toMatchObject({
       action: 'record-human',
@@ -1880,5 +1872,54 @@ describe('a conversation whose task lives in a workspace the settings left (a sa
       workerSid: HUMAN_WORKER,
     });
     expectAction(decide(fired, { config: withTimer, record: record('handoff') }), 'ignore');
+  });
+
+  function firedTimer(attributes: Record<string, unknown>): TaskRouterEvent {
+    return {
+      surface: 'taskrouter',
+      type: 'task.canceled',
+      eventSid: 'EV1',
+      accountSid: ACCOUNT,
+      workspaceSid: TIMER_WORKSPACE,
+      taskSid: 'WT9',
+      taskAttributes: attributes,
+      reason: 'Task TTL Exceeded',
+    };
+  }
+});
+
+describe("lastWordsVerdict: OpenCX's history says whether an answer may be its last words", () => {
+  const T = Date.parse('2026-03-01T10:00:05Z');
+  const at = (seconds: number) => new Date(Date.parse('2026-03-01T10:00:00Z') + seconds * 1000).toISOString();
+  const said = (id: string, seconds: number, type = 'contact') => ({
+    id,
+    created_at: at(seconds),
+    event: { type: 'message', sender: { type }, content: { type: 'text', text: `${id} text` } },
+  });
+  const answered = (id: string, seconds: number) => said(id, seconds, 'ai');
+  // OpenCX's own record of the handoff, in whatever shape: not an answer, whoever it names.
+  const handoffItem = { id: 'h1', created_at: at(5), event: { type: 'handoff', sender: { type: 'ai' } } };
+  const verdict = (history: object[], id: string) => lastWordsVerdict(history as never, id, T, 2000);
+
+  it("the goodbye made with the handoff may be; an earlier message's answer made after it is not", () => {
+    const history = [said('m1', 0), said('m2', 1), answered('g2', 5), handoffItem, answered('a1', 20)];
+    expect(verdict(history, 'g2')).toBe('maybe');
+    expect(verdict(history, 'a1')).toBe('late');
+  });
+
+  it('an answer made just after the handoff is not, when the goodbye to the last message came by then', () => {
+    expect(verdict([said('m1', 0), said('m2', 1), answered('g2', 5), answered('a1', 6)], 'a1')).toBe('late');
+    // The AI handed off without a word: the answer made within the grace may be its last words.
+    expect(verdict([said('m1', 0), said('m2', 1), handoffItem, answered('a1', 6)], 'a1')).toBe('maybe');
+  });
+
+  it('an answer with a newer one made by the handoff is not; a record of the handoff is no answer', () => {
+    expect(verdict([said('m1', 0), answered('a1', 3), said('m2', 4), answered('g2', 5)], 'a1')).toBe('late');
+    expect(verdict([said('m1', 0), answered('a1', 4), handoffItem], 'a1')).toBe('maybe');
+  });
+
+  it('does not say when the history lacks the answer or its time', () => {
+    expect(verdict([said('m1', 0), answered('g2', 5)], 'a1')).toBeUndefined();
+    expect(verdict([said('m1', 0), { ...answered('a1', 20), created_at: 1_772_359_220_000 }], 'a1')).toBeUndefined();
   });
 });

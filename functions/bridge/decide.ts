@@ -3,7 +3,7 @@
 import { type BridgeConfig, isAiPoolWorker } from '../common/config';
 import { aiMembership } from '../admin-lib/setup/expressions';
 import { carriedRoute, type OfferRoute } from './offer-queue';
-import type { AiAnswer, SessionStatus } from '../common/opencx-client';
+import type { AiAnswer, HistoryItem, SessionStatus } from '../common/opencx-client';
 import { type FlexTaskAttributes, isConversationSid } from '../common/task-attributes';
 import { type ConversationRecord, supersededOffer } from './conversation-record';
 import { answerKey } from './dedup';
@@ -1213,6 +1213,39 @@ export function isFarewell(
   // The fast path keyed the last words without a delivery time.
   const { sessionId, answerId, text } = answer;
   return [answerKey(sessionId, answer), answerKey(sessionId, { answerId, text })].includes(handoff.farewell);
+}
+
+/**
+ * Whether OpenCX's history proves an answer is not the last words of the handoff it announced at
+ * `handedOffAt` (epoch ms; `graceMs` for the answer carrying it, stamped apart): 'late' when OpenCX made
+ * it after the handoff, or made another answer after it by then, or, made within the grace, when an
+ * answer after the customer's last message came by the handoff. 'maybe': nothing says it is not.
+ * Undefined: the history does not hold it, or not with a time (OpenCX's history may lag its webhook).
+ */
+export function lastWordsVerdict(
+  history: readonly HistoryItem[],
+  answerId: string,
+  handedOffAt: number,
+  graceMs: number,
+): 'late' | 'maybe' | undefined {
+  const madeAt = (item: HistoryItem) =>
+    typeof item.created_at === 'string' ? Date.parse(item.created_at) : Number.NaN;
+  const isAnswer = (item: HistoryItem) =>
+    item.event?.type === 'message' &&
+    item.event.sender?.type === 'ai' &&
+    typeof item.event.content?.text === 'string' &&
+    item.event.content.text.trim() !== '';
+  const at = history.findIndex((item) => isAnswer(item) && String(item.id) === answerId);
+  const made = at < 0 ? Number.NaN : madeAt(history[at]);
+  if (!Number.isFinite(made)) return undefined;
+  if (made > handedOffAt + graceMs) return 'late';
+  if (history.slice(at + 1).some((item) => isAnswer(item) && madeAt(item) <= handedOffAt + graceMs)) return 'late';
+  if (made > handedOffAt) {
+    const before = history.filter((item) => madeAt(item) <= handedOffAt);
+    const lastCustomer = before.findLastIndex((item) => item.event?.sender?.type === 'contact');
+    if (before.slice(lastCustomer + 1).some(isAnswer)) return 'late';
+  }
+  return 'maybe';
 }
 
 /** Who wrote a message, as a webhook or a listing says. */

@@ -287,37 +287,16 @@ describe('OpenCxClient requests', () => {
     expect(opencx.seen.at(-1)!.url).toBe('/chat/sessions/session-1/history?cursor=page-2');
   });
 
-  it('finds the newest AI message OpenCX made by a time, across pages, and says when it cannot tell', async () => {
-    const item = (id: string | undefined, type: string, at: string) => ({
-      ...(id !== undefined && { id }),
-      created_at: at,
-      event: { type: 'message', sender: { type }, content: { text: id ?? 'x' } },
-    });
-    const until = Date.parse('2026-01-01T00:10:00Z');
+  it("reads a session's whole history across pages, or says it is longer than it reads", async () => {
+    const item = (id: string) => ({ id, created_at: '2026-01-01T00:01:00Z', event: { type: 'message' } });
     opencx.answers(
-      {
-        status: 200,
-        body: {
-          items: [item('m1', 'ai', '2026-01-01T00:01:00Z'), item('c1', 'contact', '2026-01-01T00:02:00Z')],
-          next: 'p2',
-        },
-      },
-      {
-        status: 200,
-        body: {
-          items: [item('m2', 'ai', '2026-01-01T00:10:00Z'), item('m3', 'ai', '2026-01-01T00:10:01Z')],
-          next: null,
-        },
-      },
+      { status: 200, body: { items: [item('m1'), item('c1')], next: 'p2' } },
+      { status: 200, body: { items: [item('m2')], next: null } },
     );
-    await expect(client().newestAiMessageBy('session-1', until, budget())).resolves.toEqual({ id: 'm2' });
-    opencx.answers({ status: 200, body: { items: [item('c1', 'contact', '2026-01-01T00:02:00Z')], next: null } });
-    await expect(client().newestAiMessageBy('session-1', until, budget())).resolves.toEqual({});
-    // Longer than it reads, or the message has no id: it cannot tell.
-    opencx.answers({ status: 200, body: { items: [item('m1', 'ai', '2026-01-01T00:01:00Z')], next: 'p2' } });
-    await expect(client().newestAiMessageBy('session-1', until, budget(), 1)).resolves.toBeUndefined();
-    opencx.answers({ status: 200, body: { items: [item(undefined, 'ai', '2026-01-01T00:01:00Z')], next: null } });
-    await expect(client().newestAiMessageBy('session-1', until, budget())).resolves.toBeUndefined();
+    await expect(client().historyOf('session-1', budget())).resolves.toEqual([item('m1'), item('c1'), item('m2')]);
+    expect(opencx.seen.at(-1)!.url).toBe('/chat/sessions/session-1/history?cursor=p2');
+    opencx.answers({ status: 200, body: { items: [item('m1')], next: 'p2' } });
+    await expect(client().historyOf('session-1', budget(), 1)).resolves.toBeUndefined();
   });
 
   it('encodes the session id in the path', async () => {

@@ -89,10 +89,11 @@ export interface OpenCxClientOptions {
   onResponse?: (keyId: string, status: number | undefined) => void;
 }
 
-interface HistoryItem {
+/** An item of a session's history, as OpenCX sends it (nothing in it is trusted). */
+export interface HistoryItem {
   id?: unknown;
   created_at?: unknown;
-  event?: { sender?: { type?: string }; content?: { text?: unknown } };
+  event?: { type?: unknown; sender?: { type?: string }; content?: { text?: unknown } };
 }
 
 /** How far OpenCX's clock may be behind Twilio's when a history item is matched to a Flex message. */
@@ -192,29 +193,19 @@ export class OpenCxClient {
     return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
   }
 
-  /**
-   * The session's newest AI message OpenCX made at or before `until` (epoch ms): `{ id }`, `{}` when there is
-   * none, undefined when the history is longer than `maxPages` pages or the message has no id.
-   */
-  async newestAiMessageBy(
-    sessionId: string,
-    until: number,
-    deadline: Deadline,
-    maxPages = 10,
-  ): Promise<{ id?: string } | undefined> {
+  /** The session's whole history, oldest first; undefined when it is longer than `maxPages` pages. */
+  async historyOf(sessionId: string, deadline: Deadline, maxPages = 10): Promise<HistoryItem[] | undefined> {
+    const items: HistoryItem[] = [];
     const found = await this.lastInHistory(
       sessionId,
-      (item) =>
-        item.event?.sender?.type === 'ai' &&
-        typeof item.created_at === 'string' &&
-        Date.parse(item.created_at) <= until,
+      (item) => {
+        items.push(item);
+        return false;
+      },
       deadline,
       maxPages,
     );
-    if (!found.complete) return undefined;
-    if (!found.item) return {};
-    const { id } = found.item;
-    return typeof id === 'string' || typeof id === 'number' ? { id: String(id) } : undefined;
+    return found.complete ? items : undefined;
   }
 
   /**

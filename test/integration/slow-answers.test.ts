@@ -759,7 +759,7 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(notes(conversationSid)).toHaveLength(1);
   });
 
-  test("an earlier message's answer the relay gets after OpenCX's handoff event is not its last words", async () => {
+  test('a slow earlier answer after a handoff event, its goodbye lost twice, is not the last words', async () => {
     const { conversationSid, taskSid } = await engaged();
     const goodbye = 'A colleague will take it from here.';
     world.opencx.ai.reply({ type: 'reply', content: 'Your parcel left the depot.', latencyMs: 4000 });
@@ -783,7 +783,7 @@ describe('OpenCX webhooks that must change nothing', () => {
     await world.advance(1000);
     expect(world.task(taskSid).attributes.handedOff).toBe(true);
 
-    // The first message's answer reaches its relay, still waiting; then the goodbye's retry comes.
+    // The first message's answer comes (by webhook: the relay's wait runs on real time), then the goodbye's retry.
     for (const step of [3000, 5000, 5000]) await world.advance(step);
 
     const bodies = world.transcript(conversationSid).map((m) => m.body);

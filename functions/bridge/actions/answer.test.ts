@@ -149,13 +149,15 @@ describe('postClaimedAnswer with a recheck (the fast path: OpenCX took seconds t
   const { postClaimedAnswer } = jest.requireActual('./answer') as typeof import('./answer');
   const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
 
-  function depsWith(read: () => Promise<unknown>) {
+  function depsWith(read: () => Promise<unknown>, history?: () => Promise<unknown>, deadline = new Deadline(4000)) {
     const posted: string[] = [];
     const claims: string[] = [];
     const lastWords: string[] = [];
     const deps = {
       config: { conversationsServiceSid: 'IS1', aiAuthorName: 'AI Support Agent' },
-      deadline: new Deadline(4000),
+      deadline,
+      afterAnswerReserveMs: 1300,
+      opencx: { historyOf: history ?? (async () => undefined) },
       warn: () => undefined,
       state: {
         claimOnce: async (key: string) => {
@@ -219,6 +221,52 @@ describe('postClaimedAnswer with a recheck (the fast path: OpenCX took seconds t
     const recorded = depsWith(byAi('another-answer'));
     await expect(postClaimedAnswer('CH1', 's1', answer, recorded.deps, { recheck: 'ai' })).resolves.toBe('late');
     expect(recorded.posted).toEqual([]);
+  });
+
+  describe("with OpenCX's time of its handoff", () => {
+    const handedOff = async () => ({
+      record: { phase: 'handoff', sessionId: 's1', handoff: { byAi: true, aiAt: '2026-03-01T10:00:05.000Z' } },
+      revision: '2',
+    });
+    const item = (id: string, createdAt: string, type = 'ai') => ({
+      id,
+      created_at: createdAt,
+      event: { type: 'message', sender: { type }, content: { text: `${id} text` } },
+    });
+    const made = (at: string) => async () => [item('c1', '2026-03-01T10:00:00.000Z', 'contact'), item('m1', at)];
+
+    test('an answer OpenCX made after it (to an earlier message) is withheld, the last words left free', async () => {
+      const { deps, posted, lastWords } = depsWith(handedOff, made('2026-03-01T10:00:20.000Z'));
+      await expect(postClaimedAnswer('CH1', 's1', answer, deps, { recheck: 'ai' })).resolves.toBe('late');
+      expect(posted).toEqual([]);
+      expect(lastWords).toEqual([]);
+    });
+
+    test('one OpenCX made by then goes as its last words', async () => {
+      const { deps, posted, lastWords, claims } = depsWith(handedOff, made('2026-03-01T10:00:05.000Z'));
+      await expect(postClaimedAnswer('CH1', 's1', answer, deps, { recheck: 'ai' })).resolves.toBe('posted');
+      expect(posted).toEqual(['Your parcel left the depot']);
+      expect(lastWords).toEqual(claims);
+    });
+
+    test.each([
+      ['the history cannot be read', () => Promise.reject(new Error('503')), new Deadline(4000)],
+      ['there is no time left to read it', made('2026-03-01T10:00:05.000Z'), new Deadline(1000)],
+    ])('an answer that did not carry the handoff is withheld when %s', async (_case, history, deadline) => {
+      const { deps, posted, lastWords } = depsWith(handedOff, history, deadline);
+      await expect(postClaimedAnswer('CH1', 's1', answer, deps, { recheck: 'ai' })).resolves.toBe('late');
+      expect(posted).toEqual([]);
+      expect(lastWords).toEqual([]);
+    });
+
+    test('the answer that carried the handoff is its last words without a look', async () => {
+      const history = jest.fn(made('2026-03-01T10:00:20.000Z'));
+      const { deps, posted } = depsWith(handedOff, history);
+      const options = { recheck: 'ai-or-handoff' as const, lastWords: true };
+      await expect(postClaimedAnswer('CH1', 's1', answer, deps, options)).resolves.toBe('posted');
+      expect(posted).toEqual(['Your parcel left the depot']);
+      expect(history).not.toHaveBeenCalled();
+    });
   });
 
   test('a record that cannot be read does not hold the answer back', async () => {
@@ -673,14 +721,14 @@ describe("deliverDelivered: an answer OpenCX's webhook brought, over the record 
   const decision = { action: 'answer' as const, conversationSid: 'CH1', sessionId: 's1', answer };
 
   /** `now`: the record as a write over the one read finds it (its If-Match refused when it moved). */
-  function deliveryDeps(now: object | 'sync-fails', newestByHandoff?: () => Promise<{ id?: string } | undefined>) {
+  function deliveryDeps(now: object | 'sync-fails', history?: () => Promise<object[] | undefined>) {
     const posted: string[] = [];
     const written: object[] = [];
     const claimFarewell = jest.fn(async () => true);
-    const newestAiMessageBy = jest.fn(newestByHandoff ?? (async () => undefined));
+    const historyOf = jest.fn(history ?? (async () => undefined));
     const deps = {
       config: { conversationsServiceSid: 'IS1', aiAuthorName: 'AI' },
-      opencx: { newestAiMessageBy },
+      opencx: { historyOf },
       deadline: new Deadline(5000),
       afterAnswerReserveMs: 1000,
       state: {
@@ -697,7 +745,7 @@ describe("deliverDelivered: an answer OpenCX's webhook brought, over the record 
       },
       warn: () => undefined,
     } as never;
-    return { deps, posted, written, claimFarewell, newestAiMessageBy };
+    return { deps, posted, written, claimFarewell, historyOf };
   }
 
   test('marks the answer as being posted, then posts it', async () => {
@@ -730,39 +778,43 @@ describe("deliverDelivered: an answer OpenCX's webhook brought, over the record 
     const aiAt = '2026-03-01T10:00:00.000Z';
     const byAi = { ...aiRecord, phase: 'handoff' as const, handoff: { reason: 'Refund', at: 'now', byAi: true, aiAt } };
 
-    test('another answer made by then: this one is withheld, and the other recorded as them', async () => {
-      const { deps, posted, claimFarewell, newestAiMessageBy } = deliveryDeps(byAi, async () => ({ id: 'm9' }));
+    const item = (id: string, createdAt: string, type = 'ai') => ({
+      id,
+      created_at: createdAt,
+      event: { type: 'message', sender: { type }, content: { text: `${id} text` } },
+    });
+    const customer = item('c1', '2026-03-01T09:59:00.000Z', 'contact');
+
+    test('one made after the handoff (to an earlier message) is withheld, the last words left free', async () => {
+      const { deps, posted, claimFarewell, historyOf } = deliveryDeps(byAi, async () => [
+        customer,
+        item('m7', '2026-03-01T10:00:20.000Z'),
+      ]);
       await expect(deliverDelivered(decision, { record: aiRecord, revision: '1' }, deps)).resolves.toMatchObject({
         outcome: 'answer-withheld',
       });
       expect(posted).toEqual([]);
-      expect(newestAiMessageBy).toHaveBeenCalledWith('s1', Date.parse(aiAt) + 2000, expect.anything());
-      expect(claimFarewell).toHaveBeenCalledWith('CH1', answerKey('s1', { answerId: 'm9', text: '' }), undefined);
-    });
-
-    test('none made by then: withheld, and the handoff recorded as without last words', async () => {
-      const { deps, posted, claimFarewell } = deliveryDeps(byAi, async () => ({}));
-      await deliverDelivered(decision, { record: aiRecord, revision: '1' }, deps);
-      expect(posted).toEqual([]);
-      expect(claimFarewell).toHaveBeenCalledWith('CH1', '', undefined);
+      expect(historyOf).toHaveBeenCalledWith('s1', expect.anything());
+      expect(claimFarewell).not.toHaveBeenCalled();
     });
 
     test.each([
-      ['this answer is the newest by then', async () => ({ id: 'm7' })],
+      ['OpenCX made it by the handoff', async () => [customer, item('m7', '2026-03-01T10:00:00.000Z')]],
       ['the history cannot be read', async () => Promise.reject(new Error('OpenCX is down'))],
       ['the history is too long to read', async () => undefined],
-    ])('posted as its last words when %s', async (_, newest) => {
-      const { deps, posted, claimFarewell } = deliveryDeps(byAi, newest);
+      ['the history does not hold it yet', async () => [customer]],
+    ])('posted as its last words when %s', async (_, history) => {
+      const { deps, posted, claimFarewell } = deliveryDeps(byAi, history);
       await deliverDelivered(decision, { record: aiRecord, revision: '1' }, deps);
       expect(claimFarewell).toHaveBeenCalledWith('CH1', key, undefined);
       expect(posted).toEqual(['It ships today.']);
     });
 
     test('an answer without an id is not looked up', async () => {
-      const { deps, posted, newestAiMessageBy } = deliveryDeps(byAi, async () => ({ id: 'm9' }));
+      const { deps, posted, historyOf } = deliveryDeps(byAi, async () => []);
       const untagged = { ...decision, answer: { text: 'It ships today.' } };
       await deliverDelivered(untagged, { record: aiRecord, revision: '1' }, deps);
-      expect(newestAiMessageBy).not.toHaveBeenCalled();
+      expect(historyOf).not.toHaveBeenCalled();
       expect(posted).toEqual(['It ships today.']);
     });
   });

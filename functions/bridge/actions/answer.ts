@@ -15,6 +15,7 @@ import {
   type HandoffRequest,
   isFarewell,
   isFromCustomer,
+  lastWordsVerdict,
   textForAi,
   unrecordedFarewell,
   type WatchedSend,
@@ -281,12 +282,13 @@ export async function postClaimedAnswer(
   if (recorded !== undefined && recorded !== key) return 'late';
   // Last words after OpenCX's own handoff event moved the phase: recorded, as its webhook's are
   // (a Sync failure posts them, as before they were recorded).
-  if (
-    current.known &&
-    unrecordedFarewell(current.known.record) &&
-    !(await claimLastWords(conversationSid, current.known.record, answer, key, deps, current.known).catch(() => true))
-  )
-    return 'late';
+  // An answer the relay waited for that did not carry the handoff itself is not posted as them
+  // unless OpenCX's history clears it: a slow answer to an earlier message comes this way.
+  if (current.known && unrecordedFarewell(current.known.record)) {
+    const late = options.lastWords ? false : await madeAfterHandoff(current.known.record, answer, deps);
+    if (late !== false) return 'late';
+    if (!(await deps.state.claimFarewell(conversationSid, key, current.known).catch(() => true))) return 'late';
+  }
   const outcome = await postAiReply(conversationSid, answer.text, key, sessionId, deps, options.lastWords);
   if (outcome === 'posted') return 'posted';
   // Twilio may have taken it: given back, the claim would let OpenCX's webhook post it a second time.
@@ -301,14 +303,38 @@ export async function postClaimedAnswer(
   return 'failed';
 }
 
-/** OpenCX stamps its handoff in the turn of the answer that carries it: an answer this much later is still of it. */
+/**
+ * How far apart OpenCX may stamp its handoff and the answer that carries it (docs/opencx-api.md, a
+ * decision: the contract does not say).
+ */
 const LAST_WORDS_GRACE_MS = 2000;
+/** What a look at OpenCX's history for the last words may take at most. */
+const LAST_WORDS_LOOKUP_MS = 3000;
 
 /**
- * Records `key` as the last words of the handoff OpenCX's own event announced, unless OpenCX's history
- * says other words were: the newest answer it made by the handoff. One it made later (to an earlier
- * message, slowly) is not, and those others (or none) are recorded instead. A handoff event without
- * a time, an answer without an id, or a history that cannot be read decides nothing.
+ * Whether OpenCX's history proves `answer` is not the last words of the handoff its own event
+ * announced (`lastWordsVerdict`): a slow answer to an earlier message, made after it. Undefined when
+ * the history cannot be read in time or does not say; false without a look when there is nothing to
+ * compare (a handoff event without a time, an answer without an id).
+ */
+async function madeAfterHandoff(
+  record: ConversationRecord,
+  answer: { answerId?: string },
+  deps: BridgeDeps,
+): Promise<boolean | undefined> {
+  const handedOffAt = Date.parse(record.handoff?.aiAt ?? '');
+  if (!record.sessionId || answer.answerId === undefined || !Number.isFinite(handedOffAt)) return false;
+  const budget = Math.min(LAST_WORDS_LOOKUP_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs);
+  if (budget <= 0) return undefined;
+  const history = await deps.opencx.historyOf(record.sessionId, new Deadline(budget)).catch(() => undefined);
+  const verdict = history && lastWordsVerdict(history, answer.answerId, handedOffAt, LAST_WORDS_GRACE_MS);
+  return verdict === undefined ? undefined : verdict === 'late';
+}
+
+/**
+ * Records `key` as the last words of the handoff OpenCX's own event announced, unless OpenCX's
+ * history proves OpenCX made it after the handoff. When the history does not say, as before: the
+ * first answer to come is them.
  */
 async function claimLastWords(
   conversationSid: string,
@@ -318,25 +344,8 @@ async function claimLastWords(
   deps: BridgeDeps,
   known?: KnownRecord,
 ): Promise<boolean> {
-  const handedOffAt = Date.parse(record.handoff?.aiAt ?? '');
-  const sessionId = record.sessionId;
-  if (sessionId && answer.answerId !== undefined && Number.isFinite(handedOffAt)) {
-    const lookup = new Deadline(Math.max(0, deps.deadline.remaining() - deps.afterAnswerReserveMs));
-    const newest = await deps.opencx
-      .newestAiMessageBy(sessionId, handedOffAt + LAST_WORDS_GRACE_MS, lookup)
-      .catch(() => undefined);
-    const words = newest && lastWordsKey(sessionId, newest);
-    if (words !== undefined && words !== key) {
-      await deps.state.claimFarewell(conversationSid, words, known).catch(() => false);
-      return false;
-    }
-  }
+  if (await madeAfterHandoff(record, answer, deps)) return false;
   return deps.state.claimFarewell(conversationSid, key, known);
-}
-
-/** The key of the last words OpenCX's history names (its newest answer by the handoff), or that there were none. */
-function lastWordsKey(sessionId: string, newest: { id?: string }): string {
-  return newest.id === undefined ? NO_LAST_WORDS : answerKey(sessionId, { answerId: newest.id, text: '' });
 }
 
 /**
