@@ -1,5 +1,5 @@
 import type { TaskRouterApi } from '../common/twilio';
-import { aiWorkerTest, restoreAfterTimeout } from './ai-worker';
+import { aiWorkersIn, aiWorkerTest, restoreAfterTimeout } from './ai-worker';
 
 const HERE = 'https://opencx-flex-1234.twil.io/webhook';
 
@@ -113,5 +113,16 @@ describe("the AI's workers where a conversation's task lives", () => {
     const isAi = aiWorkerTest(config, 'WS_BEFORE', ['WK_MARKED']);
     expect(['WK1', 'WK_MARKED', 'WK_HUMAN', undefined].map(isAi)).toEqual([false, true, false, false]);
     expect(aiWorkerTest(config, 'WS_BEFORE')('WK1')).toBe(false);
+  });
+
+  it("lists a left workspace's AI workers, and fails when it cannot, rather than take none for the AI's", async () => {
+    const listed = { listWorkersMatching: async () => [{ sid: 'WK_MARKED' }] } as never;
+    expect((await aiWorkersIn(listed, config, 'WS_BEFORE', () => undefined))('WK_MARKED')).toBe(true);
+    const failing = { listWorkersMatching: () => Promise.reject(new Error('Twilio answered 503')) } as never;
+    const warn = jest.fn();
+    await expect(aiWorkersIn(failing, config, 'WS_BEFORE', warn)).rejects.toThrow('503');
+    expect(warn).toHaveBeenCalled();
+    // The settings' own workspace needs no listing.
+    expect((await aiWorkersIn(failing, config, 'WS_NOW', warn))('WK2')).toBe(true);
   });
 });

@@ -89,7 +89,8 @@ export function aiWorkerTest(
 
 /**
  * `aiWorkerTest` for a workspace: one TaskRouter read only in a workspace the settings do not name.
- * A read that fails tells no worker as the AI's (a handoff still rejects the reservation its record names).
+ * A read that fails fails the caller: taken for "no AI worker there", a handoff of a task the AI holds
+ * there would take it for a human's and leave it with the AI. The event's retry, or the next, tries again.
  */
 export async function aiWorkersIn(
   taskrouter: Pick<TaskRouterApi, 'listWorkersMatching'>,
@@ -98,15 +99,16 @@ export async function aiWorkersIn(
   warn: (message: string, fields?: Record<string, unknown>) => void,
 ): Promise<AiWorkerTest> {
   if (workspaceSid === config.workspaceSid) return aiWorkerTest(config, workspaceSid);
-  const marked = await taskrouter.listWorkersMatching(workspaceSid, AI_WORKER_EXPRESSION).then(
-    (workers) => workers.map((worker) => worker.sid),
-    (error: unknown) => {
-      warn('could not list the AI workers of a workspace the settings no longer name', {
-        error: String(error),
-        workspaceSid,
-      });
-      return [];
-    },
+  const workers = await taskrouter.listWorkersMatching(workspaceSid, AI_WORKER_EXPRESSION).catch((error: unknown) => {
+    warn('could not list the AI workers of a workspace the settings no longer name', {
+      error: String(error),
+      workspaceSid,
+    });
+    throw error;
+  });
+  return aiWorkerTest(
+    config,
+    workspaceSid,
+    workers.map((worker) => worker.sid),
   );
-  return aiWorkerTest(config, workspaceSid, marked);
 }

@@ -1874,6 +1874,22 @@ describe('a conversation whose task lives in a workspace the settings left (a sa
     expectAction(decide(fired, { config: withTimer, record: record('handoff') }), 'ignore');
   });
 
+  it('a timer armed before the save, naming no workspace, acts where the record names its task', () => {
+    // Armed while the settings named the task's workspace: no origin on it.
+    const offer = taskEvent('reservation.created', { workerSid: AI_WORKER, workerIsAi: true, workspaceSid: BEFORE });
+    const timer = timerToRearm(offer, { ...withTimer, workspaceSid: BEFORE })!;
+    expect(timer).not.toHaveProperty('eventWorkspaceSid');
+    const waiting = record('ai', { workspaceSid: BEFORE, phase: 'engaging' as never });
+    const decided = decide(firedTimer(timer), { config: withTimer, record: waiting });
+    expect(decided).toMatchObject({ workspaceSid: BEFORE });
+    // A timer of another task: the settings' workspace, as before.
+    expect(
+      decide(firedTimer(timer), { config: withTimer, record: record('ai', { taskSid: 'WT8' }) }),
+    ).not.toMatchObject({
+      workspaceSid: BEFORE,
+    });
+  });
+
   function firedTimer(attributes: Record<string, unknown>): TaskRouterEvent {
     return {
       surface: 'taskrouter',

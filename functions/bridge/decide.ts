@@ -882,7 +882,7 @@ export const silenceTimer: Listener<TaskRouterEvent> = {
       ...reservation,
       type: 'reservation.created',
       occurredAt: typeof offeredAt === 'number' ? offeredAt : undefined,
-      workspaceSid: timerOrigin(event, context.config),
+      workspaceSid: timerOrigin(event, context, taskSid),
       workerIsAi: false,
       taskAttributes: { conversationSid },
     };
@@ -925,7 +925,7 @@ export const acceptTimer: Listener<TaskRouterEvent> = {
         ...event,
         type: 'reservation.accepted',
         occurredAt: typeof acceptedAt === 'number' ? acceptedAt : undefined,
-        workspaceSid: timerOrigin(event, context.config),
+        workspaceSid: timerOrigin(event, context, taskSid),
         taskSid,
         reservationSid,
         workerSid,
@@ -1020,7 +1020,7 @@ export const offerTimer: Listener<TaskRouterEvent> = {
     const offered: TaskRouterEvent = {
       ...event,
       type: 'reservation.created',
-      workspaceSid: timerOrigin(event, context.config),
+      workspaceSid: timerOrigin(event, context, taskSid),
       taskSid,
       reservationSid,
       workerSid,
@@ -1303,10 +1303,21 @@ const TIMERS: Record<string, Listener<TaskRouterEvent>> = {
  */
 const TIMER_ORIGIN = 'eventWorkspaceSid';
 
-/** The workspace a timer's event came from: its origin, else the settings'. */
-const timerOrigin = (event: TaskRouterEvent, config: Pick<BridgeConfig, 'workspaceSid'>): string => {
+/**
+ * The workspace a timer's event came from: its origin; else, armed before timers named one, the
+ * record's when it names the timer's task (a save may have moved the settings since); else the settings'.
+ */
+const timerOrigin = (
+  event: TaskRouterEvent,
+  context: {
+    config: Pick<BridgeConfig, 'workspaceSid'>;
+    record?: Pick<ConversationRecord, 'taskSid' | 'workspaceSid'>;
+  },
+  taskSid: string,
+): string => {
   const origin = event.taskAttributes?.[TIMER_ORIGIN];
-  return typeof origin === 'string' ? origin : config.workspaceSid;
+  if (typeof origin === 'string') return origin;
+  return context.record?.taskSid === taskSid ? context.record.workspaceSid : context.config.workspaceSid;
 };
 
 const isTimerWorkspace = (event: TaskRouterEvent, config: TimerSettings): boolean =>

@@ -206,6 +206,13 @@ describe('handBack again after an invite whose answer was lost', () => {
       () => undefined,
     );
 
+  test('is refused in a workspace the settings left, as a first click is', async () => {
+    const { deps, invite } = depsWith('canceled');
+    const request = { conversationSid: 'CH1', task, workspaceSid: 'WS_BEFORE', agent: { sid: 'WK1', name: 'Alice' } };
+    await expect(handBack(request as never, deps)).resolves.toEqual({ outcome: 'refused', reason: WORKSPACE_LEFT });
+    expect(invite).not.toHaveBeenCalled();
+  });
+
   test('takes the task it made while TaskRouter still routes it: nothing is invited again', async () => {
     const { deps, invite } = depsWith('pending');
     await expect(click(deps)).resolves.toMatchObject({ outcome: 'handed-back', invitedTaskSid: EARLIER });

@@ -134,6 +134,9 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
     case 'in-progress':
       return { outcome: 'in-progress', reason: step.reason };
     case 'invite-again': {
+      // As a first click: no AI worker takes an invite in a workspace the settings left (the earlier
+      // click's timer hands the customer back to humans).
+      if (workspaceSid !== deps.config.workspaceSid) return { outcome: 'refused', reason: WORKSPACE_LEFT };
       // The task an earlier invite made, if TaskRouter still routes it, is the hand-back's: nothing is
       // invited again, and that invite's timer stays in charge.
       try {
