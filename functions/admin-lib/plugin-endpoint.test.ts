@@ -1,5 +1,5 @@
 import { adminErrorOf } from './admin-error.testing';
-import { authorize, authorizeTaskHolder, flexToken, syncServiceSid } from './plugin-endpoint';
+import { authorize, authorizeTaskHolder, flexToken, readElsewhere, syncServiceSid } from './plugin-endpoint';
 
 const valid = { valid: true, identity: 'admin@example.com', roles: ['admin', 'supervisor'] };
 
@@ -95,5 +95,30 @@ describe('authorizeTaskHolder', () => {
       ok: false,
       error: { code: 'not_task_holder', message: 'Only the agent who holds this task can do this' },
     });
+  });
+});
+
+describe('readElsewhere: a task in a workspace the settings no longer name', () => {
+  const config = { workspaceSid: 'WS_NOW', timerWorkspaceSid: 'WS_TIMERS' };
+  const taskrouter = { listWorkspaceSids: async () => ['WS_NOW', 'WS_TIMERS', 'WS_BEFORE', 'WS_OTHER'] };
+
+  it('is read in the other workspaces, not the timers', async () => {
+    const read = jest.fn(async (ws: string) => (ws === 'WS_BEFORE' ? { ws } : undefined));
+    await expect(readElsewhere(config, taskrouter, read)).resolves.toEqual({ ws: 'WS_BEFORE' });
+    expect(read.mock.calls.map(([ws]) => ws)).toEqual(['WS_BEFORE', 'WS_OTHER']);
+  });
+
+  it('is found though a read failed in another workspace; found nowhere, that failure is thrown', async () => {
+    const failing = async (ws: string) => {
+      if (ws === 'WS_OTHER') throw new Error('Twilio answered 503');
+      return ws === 'WS_BEFORE' ? { ws } : undefined;
+    };
+    await expect(readElsewhere(config, taskrouter, failing)).resolves.toEqual({ ws: 'WS_BEFORE' });
+    const nowhere = async (ws: string) => {
+      if (ws === 'WS_OTHER') throw new Error('Twilio answered 503');
+      return undefined;
+    };
+    await expect(readElsewhere(config, taskrouter, nowhere)).rejects.toThrow('503');
+    await expect(readElsewhere(config, taskrouter, async () => undefined)).resolves.toBeUndefined();
   });
 });

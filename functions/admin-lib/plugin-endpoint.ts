@@ -192,24 +192,31 @@ async function heldTask(
     return task && { task, mine, workspaceSid };
   };
   // Not in the settings' workspace: a conversation begun before a save moved them keeps its task where it was.
-  const found = (await readIn(config.workspaceSid)) ?? (await readElsewhere(config, twilio, readIn));
+  const found = (await readIn(config.workspaceSid)) ?? (await readElsewhere(config, twilio.taskrouter, readIn));
   if (!found) throw new AdminError(404, 'not_found', 'This task no longer exists', 'taskSid');
   const { task, mine, workspaceSid } = found;
   const holding = (mine ?? []).filter((reservation) => (heldBefore ? HELD : HOLDING).includes(reservation.status));
   return { config, task, workspaceSid, reservationSid: authorizeTaskHolder(caller, holding).sid };
 }
 
-/** The task as read in the first other workspace of the account that has it (not the timers'). */
-async function readElsewhere<T>(
-  config: BridgeConfig,
-  twilio: TwilioApis,
+/**
+ * The task as read in the first other workspace of the account that has it (not the timers'). A read
+ * that failed elsewhere does not hide it where it is; with it found nowhere, that failure is thrown
+ * (the task may be there), not "no longer exists".
+ */
+export async function readElsewhere<T>(
+  config: Pick<BridgeConfig, 'workspaceSid' | 'timerWorkspaceSid'>,
+  taskrouter: Pick<TwilioApis['taskrouter'], 'listWorkspaceSids'>,
   readIn: (workspaceSid: string) => Promise<T | undefined>,
 ): Promise<T | undefined> {
-  const others = (await twilio.taskrouter.listWorkspaceSids()).filter(
+  const others = (await taskrouter.listWorkspaceSids()).filter(
     (sid) => sid !== config.workspaceSid && sid !== config.timerWorkspaceSid,
   );
-  const reads = await Promise.all(others.map(readIn));
-  return reads.find((read) => read !== undefined);
+  const reads = await Promise.allSettled(others.map(readIn));
+  for (const read of reads) if (read.status === 'fulfilled' && read.value !== undefined) return read.value;
+  const failed = reads.find((read) => read.status === 'rejected');
+  if (failed) throw failed.reason;
+  return undefined;
 }
 
 export function flexToken(event: PluginEvent): string {
