@@ -192,7 +192,13 @@ async function heldTask(
     return task && { task, mine, workspaceSid };
   };
   // Not in the settings' workspace: a conversation begun before a save moved them keeps its task where it was.
-  const found = (await readIn(config.workspaceSid)) ?? (await readElsewhere(config, twilio.taskrouter, readIn));
+  const has = async (workspaceSid: string) =>
+    (await undefinedIfNotFound(twilio.taskrouter.fetchTask(workspaceSid, taskSid))) ? workspaceSid : undefined;
+  const elsewhere = async () => {
+    const workspaceSid = await readElsewhere(config, twilio.taskrouter, has);
+    return workspaceSid === undefined ? undefined : readIn(workspaceSid);
+  };
+  const found = (await readIn(config.workspaceSid)) ?? (await elsewhere());
   if (!found) throw new AdminError(404, 'not_found', 'This task no longer exists', 'taskSid');
   const { task, mine, workspaceSid } = found;
   const holding = (mine ?? []).filter((reservation) => (heldBefore ? HELD : HOLDING).includes(reservation.status));
@@ -200,7 +206,7 @@ async function heldTask(
 }
 
 /**
- * The task as read in the first other workspace of the account that has it (not the timers'). A read
+ * What `readIn` finds in the first other workspace of the account that has it (not the timers'). A read
  * that failed elsewhere does not hide it where it is; with it found nowhere, that failure is thrown
  * (the task may be there), not "no longer exists".
  */

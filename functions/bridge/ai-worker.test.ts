@@ -122,6 +122,11 @@ describe("the AI's workers where a conversation's task lives", () => {
     const warn = jest.fn();
     await expect(aiWorkersIn(failing, config, 'WS_BEFORE', warn)).rejects.toThrow('503');
     expect(warn).toHaveBeenCalled();
+    // A workspace deleted since: no AI workers there.
+    const deleted = {
+      listWorkersMatching: () => Promise.reject(Object.assign(new Error('not found'), { status: 404 })),
+    } as never;
+    expect((await aiWorkersIn(deleted, config, 'WS_BEFORE', warn))('WK_MARKED')).toBe(false);
     // The settings' own workspace needs no listing.
     expect((await aiWorkersIn(failing, config, 'WS_NOW', warn))('WK2')).toBe(true);
   });

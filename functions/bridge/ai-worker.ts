@@ -5,7 +5,7 @@ import { bringsEventsHere } from '../admin-lib/setup/webhooks';
 import { workflowRoutesToAi } from '../admin-lib/setup/workflow';
 import { AI_WORKER_EXPRESSION } from '../admin-lib/settings';
 import { type BridgeConfig, isAiPoolWorker } from '../common/config';
-import type { ActivitySummary, TaskRouterApi } from '../common/twilio';
+import { type ActivitySummary, type TaskRouterApi, twilioStatus } from '../common/twilio';
 
 /** The workspace's "Available" activity, or else its first available one. */
 export async function availableActivity(taskrouter: TaskRouterApi, workspaceSid: string): Promise<ActivitySummary> {
@@ -100,6 +100,8 @@ export async function aiWorkersIn(
 ): Promise<AiWorkerTest> {
   if (workspaceSid === config.workspaceSid) return aiWorkerTest(config, workspaceSid);
   const workers = await taskrouter.listWorkersMatching(workspaceSid, AI_WORKER_EXPRESSION).catch((error: unknown) => {
+    // A workspace deleted since has no workers, and its tasks are gone with it.
+    if (twilioStatus(error) === 404) return [];
     warn('could not list the AI workers of a workspace the settings no longer name', {
       error: String(error),
       workspaceSid,

@@ -1923,8 +1923,14 @@ describe("lastWordsVerdict: OpenCX's history says whether an answer may be its l
     expect(verdict(history, 'a1')).toBe('late');
   });
 
-  it('an answer made just after the handoff is not, when the goodbye to the last message came by then', () => {
-    expect(verdict([said('m1', 0), said('m2', 1), answered('g2', 5), answered('a1', 6)], 'a1')).toBe('late');
+  it('of a goodbye and a slow earlier answer made about the handoff, the one made closest to it goes', () => {
+    const goodbyeFirst = [said('m1', 0), said('m2', 1), answered('g2', 5), answered('a1', 6.5)];
+    expect(verdict(goodbyeFirst, 'g2')).toBe('maybe');
+    expect(verdict(goodbyeFirst, 'a1')).toBe('late');
+    // OpenCX stamped the goodbye just after the handoff; the earlier answer came before it.
+    const stampedAfter = [said('m1', 0), said('m2', 1), answered('a1', 3), answered('g2', 5.5)];
+    expect(verdict(stampedAfter, 'g2')).toBe('maybe');
+    expect(verdict(stampedAfter, 'a1')).toBe('late');
     // The AI handed off without a word: the answer made within the grace may be its last words.
     expect(verdict([said('m1', 0), said('m2', 1), handoffItem, answered('a1', 6)], 'a1')).toBe('maybe');
   });
@@ -1932,6 +1938,8 @@ describe("lastWordsVerdict: OpenCX's history says whether an answer may be its l
   it('an answer with a newer one made by the handoff is not; a record of the handoff is no answer', () => {
     expect(verdict([said('m1', 0), answered('a1', 3), said('m2', 4), answered('g2', 5)], 'a1')).toBe('late');
     expect(verdict([said('m1', 0), answered('a1', 4), handoffItem], 'a1')).toBe('maybe');
+    // Two made at the handoff's instant: the newer.
+    expect(verdict([said('m1', 0), answered('a1', 5), answered('g2', 5)], 'g2')).toBe('maybe');
   });
 
   it('does not say when the history lacks the answer or its time', () => {

@@ -1217,10 +1217,10 @@ export function isFarewell(
 
 /**
  * Whether OpenCX's history proves an answer is not the last words of the handoff it announced at
- * `handedOffAt` (epoch ms; `graceMs` for the answer carrying it, stamped apart): 'late' when OpenCX made
- * it after the handoff, or made another answer after it by then, or, made within the grace, when an
- * answer after the customer's last message came by the handoff. 'maybe': nothing says it is not.
- * Undefined: the history does not hold it, or not with a time (OpenCX's history may lag its webhook).
+ * `handedOffAt` (epoch ms). Its last words are the answer OpenCX made closest to the handoff, no
+ * later than `graceMs` after it (it may stamp the two apart): 'late' for any other, so that of a
+ * goodbye and a slow answer to an earlier message made about then, one goes. 'maybe': this one is
+ * them. Undefined: the history does not hold it, or not with a time (it may lag OpenCX's webhook).
  */
 export function lastWordsVerdict(
   history: readonly HistoryItem[],
@@ -1228,24 +1228,23 @@ export function lastWordsVerdict(
   handedOffAt: number,
   graceMs: number,
 ): 'late' | 'maybe' | undefined {
-  const madeAt = (item: HistoryItem) =>
-    typeof item.created_at === 'string' ? Date.parse(item.created_at) : Number.NaN;
-  const isAnswer = (item: HistoryItem) =>
-    item.event?.type === 'message' &&
-    item.event.sender?.type === 'ai' &&
-    typeof item.event.content?.text === 'string' &&
-    item.event.content.text.trim() !== '';
-  const at = history.findIndex((item) => isAnswer(item) && String(item.id) === answerId);
-  const made = at < 0 ? Number.NaN : madeAt(history[at]);
-  if (!Number.isFinite(made)) return undefined;
-  if (made > handedOffAt + graceMs) return 'late';
-  if (history.slice(at + 1).some((item) => isAnswer(item) && madeAt(item) <= handedOffAt + graceMs)) return 'late';
-  if (made > handedOffAt) {
-    const before = history.filter((item) => madeAt(item) <= handedOffAt);
-    const lastCustomer = before.findLastIndex((item) => item.event?.sender?.type === 'contact');
-    if (before.slice(lastCustomer + 1).some(isAnswer)) return 'late';
-  }
-  return 'maybe';
+  const answers = history.flatMap((item) => {
+    const text = item.event?.content?.text;
+    const made = typeof item.created_at === 'string' ? Date.parse(item.created_at) : Number.NaN;
+    const isAnswer = item.event?.type === 'message' && item.event.sender?.type === 'ai';
+    return isAnswer && typeof text === 'string' && text.trim() && Number.isFinite(made)
+      ? [{ id: String(item.id), made }]
+      : [];
+  });
+  const own = answers.find((answer) => answer.id === answerId);
+  if (!own) return undefined;
+  if (own.made > handedOffAt + graceMs) return 'late';
+  // The closest; of two as close, the one made by the handoff, then the newer.
+  const distance = (made: number) => Math.abs(made - handedOffAt) * 2 + (made > handedOffAt ? 1 : 0);
+  const last = answers
+    .filter((answer) => answer.made <= handedOffAt + graceMs)
+    .reduce((best, answer) => (distance(answer.made) <= distance(best.made) ? answer : best));
+  return last.id === answerId ? 'maybe' : 'late';
 }
 
 /** Who wrote a message, as a webhook or a listing says. */

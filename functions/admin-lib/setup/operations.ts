@@ -161,12 +161,16 @@ async function apply(call: Call): Promise<Record<string, unknown>> {
     settledApart = true;
     return call.twilioWithin(SETTLE_BUDGET_MS).taskrouter;
   };
-  const steps = await runSteps(
-    applySteps({ ...(await applyInput(call, config, form, routing)), settlingTaskrouter }),
-    revisions,
-    backupsOf(call).writer(applyId, call.caller.identity, now, call.twilio),
-  );
-  if (!settledApart) call.deadline.giveBack(SETTLE_BUDGET_MS);
+  let steps: StepReport[];
+  try {
+    steps = await runSteps(
+      applySteps({ ...(await applyInput(call, config, form, routing)), settlingTaskrouter }),
+      revisions,
+      backupsOf(call).writer(applyId, call.caller.identity, now, call.twilio),
+    );
+  } finally {
+    if (!settledApart) call.deadline.giveBack(SETTLE_BUDGET_MS);
+  }
   const applied = appliedIds(steps);
   Object.assign(call.trace, {
     applied,

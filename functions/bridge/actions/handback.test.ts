@@ -1,5 +1,5 @@
 import type { HandbackDeps } from './handback';
-import { handBack, handbackUntaken, transferWaiting, WORKSPACE_LEFT } from './handback';
+import { handBack, handbackUntaken, transferWaiting, WORKSPACE_LEFT, WORKSPACE_LEFT_AGAIN } from './handback';
 
 const CALLER = 'WT00000000000000000000000000000001';
 const EARLIER = 'WT00000000000000000000000000000002';
@@ -209,7 +209,10 @@ describe('handBack again after an invite whose answer was lost', () => {
   test('is refused in a workspace the settings left, as a first click is', async () => {
     const { deps, invite } = depsWith('canceled');
     const request = { conversationSid: 'CH1', task, workspaceSid: 'WS_BEFORE', agent: { sid: 'WK1', name: 'Alice' } };
-    await expect(handBack(request as never, deps)).resolves.toEqual({ outcome: 'refused', reason: WORKSPACE_LEFT });
+    await expect(handBack(request as never, deps)).resolves.toEqual({
+      outcome: 'refused',
+      reason: WORKSPACE_LEFT_AGAIN,
+    });
     expect(invite).not.toHaveBeenCalled();
   });
 

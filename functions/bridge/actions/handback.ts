@@ -36,6 +36,11 @@ type Resume = Extract<Decision, { action: 'resume' }>;
 export const WORKSPACE_LEFT =
   'The AI no longer serves the TaskRouter workspace of this task: the OpenCX settings name another since the ' +
   'conversation began. The conversation stays with you';
+/** A second click on a hand-back begun before a save moved the settings. */
+export const WORKSPACE_LEFT_AGAIN =
+  'The AI no longer serves the TaskRouter workspace of this task: the OpenCX settings name another since the ' +
+  'conversation began. Nothing is invited again; if no AI worker takes the earlier invite, the conversation goes ' +
+  "back to your team's queue when that invite's wait ends";
 type Untaken = Extract<Decision, { action: 'handback-untaken' }>;
 
 export interface HandbackRequest {
@@ -136,7 +141,7 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
     case 'invite-again': {
       // As a first click: no AI worker takes an invite in a workspace the settings left (the earlier
       // click's timer hands the customer back to humans).
-      if (workspaceSid !== deps.config.workspaceSid) return { outcome: 'refused', reason: WORKSPACE_LEFT };
+      if (workspaceSid !== deps.config.workspaceSid) return { outcome: 'refused', reason: WORKSPACE_LEFT_AGAIN };
       // The task an earlier invite made, if TaskRouter still routes it, is the hand-back's: nothing is
       // invited again, and that invite's timer stays in charge.
       try {
