@@ -214,9 +214,8 @@ describe('the AI worker step settled after the last stage', () => {
     return { api, updates, spent };
   }
 
-  it('puts the workers back on a budget of its own when the stages used theirs up', async () => {
-    const stages = taskrouterOf();
-    const settling = taskrouterOf();
+  /** The step, having made the offline worker Available through `stages`; it settles through `settling`. */
+  async function opened(stages: ReturnType<typeof taskrouterOf>, settling: ReturnType<typeof taskrouterOf>) {
     const step = aiWorkerStep(
       stages.api,
       config,
@@ -226,11 +225,18 @@ describe('the AI worker step settled after the last stage', () => {
     const plan = step.plan([serving({ available: false })], []);
     if (plan.kind !== 'write') throw new Error(`expected a write, got ${plan.kind}`);
     await plan.write();
+    const own: StepReport = { id: 'ai_worker', title: 'AI worker', status: 'applied', detail: plan.detail };
+    return { step, own };
+  }
+
+  it('puts the workers back on a budget of its own when the stages used theirs up', async () => {
+    const stages = taskrouterOf();
+    const settling = taskrouterOf();
+    const { step, own } = await opened(stages, settling);
     expect(stages.updates).toEqual([[WK, AVAILABLE]]);
     // The workflow step's request hung until the stages' budget ran out.
     stages.spent.now = true;
 
-    const own: StepReport = { id: 'ai_worker', title: 'AI worker', status: 'applied', detail: plan.detail };
     const settled = await step.settle!(own, [own, failedWorkflow]);
 
     expect(settling.updates).toEqual([[WK, 'WA' + '1'.repeat(32)]]);
@@ -239,18 +245,8 @@ describe('the AI worker step settled after the last stage', () => {
   });
 
   it('reads nothing once the workflow step applied its filter', async () => {
-    const stages = taskrouterOf();
     const settling = taskrouterOf({ now: true });
-    const step = aiWorkerStep(
-      stages.api,
-      config,
-      () => undefined,
-      () => settling.api,
-    );
-    const plan = step.plan([serving({ available: false })], []);
-    if (plan.kind !== 'write') throw new Error(`expected a write, got ${plan.kind}`);
-    await plan.write();
-    const own: StepReport = { id: 'ai_worker', title: 'AI worker', status: 'applied', detail: plan.detail };
+    const { step, own } = await opened(taskrouterOf(), settling);
     const applied = { ...failedWorkflow, status: 'applied' as const };
     await expect(step.settle!(own, [own, applied])).resolves.toBe(own);
     expect(settling.updates).toEqual([]);
