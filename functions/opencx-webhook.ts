@@ -224,6 +224,15 @@ async function handleEvent(classified: OpencxClassification, delivery: Delivery)
       { config, record: known?.record },
     );
     const result = await perform(decision, known, bridgeDeps(context, io, config, deadline, trace, started));
+    if (claim && result.giveBackClaim === true)
+      await io.state.releaseOwn(claim, claimedBy).catch((error: unknown) => {
+        logEvent({
+          ...trace,
+          outcome: 'warning',
+          reason: 'could not give back the answer claim',
+          error: String(error),
+        });
+      });
     await flushUsage(io);
     logEvent({ ...trace, ...result, ms: Date.now() - started });
     return answer(200, result);

@@ -1942,6 +1942,38 @@ describe("lastWordsVerdict: OpenCX's history says whether an answer may be its l
     expect(verdict([said('m1', 0), answered('a1', 5), answered('g2', 5)], 'g2')).toBe('maybe');
   });
 
+  it("is chosen among the answers after the customer's last message, however close an earlier one is", () => {
+    // The AI answered the first message at the handoff; its goodbye to the second is stamped 1.6 s after.
+    const history = [said('m1', 0), answered('a1', 5), said('m2', 5), answered('g2', 6.6)];
+    expect(verdict(history, 'g2')).toBe('maybe');
+    expect(verdict(history, 'a1')).toBe('late');
+    // A customer's message or an empty answer at the handoff's instant is no answer.
+    const noise = [
+      said('m1', 0),
+      said('m2', 5),
+      answered('g2', 5.5),
+      { ...answered('e', 5), event: { type: 'message', sender: { type: 'ai' }, content: { text: ' ' } } },
+    ];
+    expect(verdict(noise, 'g2')).toBe('maybe');
+  });
+
+  it('weighs each side of the handoff alike, made by it winning only a tie, up to 2 s after', () => {
+    expect(verdict([said('m1', 0), answered('a1', 4), answered('g2', 6)], 'a1')).toBe('maybe');
+    expect(verdict([said('m1', 0), answered('a1', 4), answered('g2', 6)], 'g2')).toBe('late');
+    expect(verdict([said('m1', 0), answered('a1', 4.5), answered('g2', 5.4)], 'g2')).toBe('maybe');
+    expect(verdict([said('m1', 0), answered('g2', 7)], 'g2')).toBe('maybe');
+    expect(verdict([said('m1', 0), answered('g2', 7.001)], 'g2')).toBe('late');
+    // An answer made 5 s before, with the next 3 s after (past the grace): the earlier one.
+    expect(verdict([said('m1', 0), answered('a1', 0), answered('g2', 8)], 'a1')).toBe('maybe');
+  });
+
+  it('matches an id OpenCX gives as a number, and skips an answer without one', () => {
+    const numbered = { ...answered('x', 5), id: 42 };
+    expect(verdict([said('m1', 0), numbered], '42')).toBe('maybe');
+    const { id: _, ...unnamed } = answered('x', 5);
+    expect(verdict([said('m1', 0), answered('g2', 5.5), unnamed], 'g2')).toBe('maybe');
+  });
+
   it('does not say when the history lacks the answer or its time', () => {
     expect(verdict([said('m1', 0), answered('g2', 5)], 'a1')).toBeUndefined();
     expect(verdict([said('m1', 0), { ...answered('a1', 20), created_at: 1_772_359_220_000 }], 'a1')).toBeUndefined();

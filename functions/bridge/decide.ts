@@ -1217,10 +1217,11 @@ export function isFarewell(
 
 /**
  * Whether OpenCX's history proves an answer is not the last words of the handoff it announced at
- * `handedOffAt` (epoch ms). Its last words are the answer OpenCX made closest to the handoff, no
- * later than `graceMs` after it (it may stamp the two apart): 'late' for any other, so that of a
- * goodbye and a slow answer to an earlier message made about then, one goes. 'maybe': this one is
- * them. Undefined: the history does not hold it, or not with a time (it may lag OpenCX's webhook).
+ * `handedOffAt` (epoch ms). Its last words answer the customer's last message before the handoff:
+ * of the answers after that message, the one OpenCX made closest to the handoff, no later than
+ * `graceMs` after it (it may stamp the two apart). 'late' for any other, so that of a goodbye and a
+ * slow answer to an earlier message made about then, one goes. 'maybe': this one is them.
+ * Undefined: the history does not hold it, or not with a time (it may lag OpenCX's webhook).
  */
 export function lastWordsVerdict(
   history: readonly HistoryItem[],
@@ -1228,22 +1229,31 @@ export function lastWordsVerdict(
   handedOffAt: number,
   graceMs: number,
 ): 'late' | 'maybe' | undefined {
-  const answers = history.flatMap((item) => {
+  const madeAt = (item: HistoryItem) =>
+    typeof item.created_at === 'string' ? Date.parse(item.created_at) : Number.NaN;
+  const lastCustomer = history.findLastIndex(
+    (item) => item.event?.sender?.type === 'contact' && madeAt(item) <= handedOffAt,
+  );
+  const answers = history.flatMap((item, index) => {
+    const { id } = item;
     const text = item.event?.content?.text;
-    const made = typeof item.created_at === 'string' ? Date.parse(item.created_at) : Number.NaN;
     const isAnswer = item.event?.type === 'message' && item.event.sender?.type === 'ai';
-    return isAnswer && typeof text === 'string' && text.trim() && Number.isFinite(made)
-      ? [{ id: String(item.id), made }]
+    const named = typeof id === 'string' || typeof id === 'number';
+    const made = madeAt(item);
+    return isAnswer && named && typeof text === 'string' && text.trim() && Number.isFinite(made)
+      ? [{ id: String(id), made, index, afterCustomer: index > lastCustomer }]
       : [];
   });
   const own = answers.find((answer) => answer.id === answerId);
   if (!own) return undefined;
-  if (own.made > handedOffAt + graceMs) return 'late';
+  if (own.made > handedOffAt + graceMs || !own.afterCustomer) return 'late';
   // The closest; of two as close, the one made by the handoff, then the newer.
   const distance = (made: number) => Math.abs(made - handedOffAt) * 2 + (made > handedOffAt ? 1 : 0);
+  const closer = (a: typeof own, b: typeof own) =>
+    distance(a.made) < distance(b.made) || (distance(a.made) === distance(b.made) && a.index > b.index);
   const last = answers
-    .filter((answer) => answer.made <= handedOffAt + graceMs)
-    .reduce((best, answer) => (distance(answer.made) <= distance(best.made) ? answer : best));
+    .filter((answer) => answer.afterCustomer && answer.made <= handedOffAt + graceMs)
+    .reduce((best, answer) => (closer(answer, best) ? answer : best), own);
   return last.id === answerId ? 'maybe' : 'late';
 }
 

@@ -743,7 +743,20 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(bodies.filter((body) => body === goodbye)).toHaveLength(1);
     // Refused, the goodbye comes with OpenCX's retry, after the note, as a handoff's last words may.
     expect(bodies.slice(-2)).toEqual(refused ? [CUSTOMER_HANDOFF_NOTE, goodbye] : [goodbye, CUSTOMER_HANDOFF_NOTE]);
+    // Withheld, the earlier answer's claim is given back (were the relay to bring it carrying the handoff).
+    const session = world.sessionFor(conversationSid)!;
+    const idOf = (text: string) =>
+      session.messages.find((m) => m.event.type === 'message' && m.event.content.text === text)!.id;
+    expect(claimed(`ans_${session.id}_${idOf('Your parcel left the depot.')}`)).toBe(false);
+    expect(claimed(`ans_${session.id}_${idOf(goodbye)}`)).toBe(true);
   });
+
+  /** Whether an answer's key is claimed in the dedup maps. */
+  function claimed(key: string): boolean {
+    for (let shard = 0; shard < DEDUP_SHARDS; shard++)
+      if (world.sync.map(world.syncServiceSid, `opencx_dedup_${shard}`)?.items.has(key)) return true;
+    return false;
+  }
 
   test("the fast path's last words go after OpenCX's handoff event, an earlier message's answer not", async () => {
     const { conversationSid } = await engaged();

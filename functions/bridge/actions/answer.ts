@@ -201,10 +201,12 @@ export async function deliverDelivered(
 ): Promise<Outcome> {
   const { conversationSid, sessionId, answer } = decision;
   const key = answerKey(sessionId, answer);
+  // Its claim is given back: the relay may yet bring it carrying the handoff, which makes it the last words.
   const lastWordsTaken = {
     outcome: 'answer-withheld',
     sessionId,
     reason: "another answer is the AI's last words before its handoff; this one is not posted",
+    giveBackClaim: true,
   };
   if (decision.asFarewell && !(await claimLastWords(conversationSid, known.record, answer, key, deps, known)))
     return lastWordsTaken;
