@@ -153,9 +153,11 @@ describe('postClaimedAnswer with a recheck (the fast path: OpenCX took seconds t
     const posted: string[] = [];
     const claims: string[] = [];
     const lastWords: string[] = [];
+    const released: string[] = [];
     const deps = {
       config: { conversationsServiceSid: 'IS1', aiAuthorName: 'AI Support Agent' },
       deadline,
+      lastStepState: () => ({ release: async (key: string) => released.push(key) }),
       afterAnswerReserveMs: 1300,
       opencx: { historyOf: history ?? (async () => undefined) },
       warn: () => undefined,
@@ -171,7 +173,7 @@ describe('postClaimedAnswer with a recheck (the fast path: OpenCX took seconds t
         conversations: { postMessage: async (_is: string, _ch: string, m: { body: string }) => posted.push(m.body) },
       },
     } as never;
-    return { deps, posted, claims, lastWords };
+    return { deps, posted, claims, lastWords, released };
   }
   const record =
     (phase: string, sessionId = 's1') =>
@@ -236,10 +238,12 @@ describe('postClaimedAnswer with a recheck (the fast path: OpenCX took seconds t
     const made = (at: string) => async () => [item('c1', '2026-03-01T10:00:00.000Z', 'contact'), item('m1', at)];
 
     test('an answer OpenCX made after it (to an earlier message) is withheld, the last words left free', async () => {
-      const { deps, posted, lastWords } = depsWith(handedOff, made('2026-03-01T10:00:20.000Z'));
+      const { deps, posted, lastWords, released } = depsWith(handedOff, made('2026-03-01T10:00:20.000Z'));
       await expect(postClaimedAnswer('CH1', 's1', answer, deps, { recheck: 'ai' })).resolves.toBe('late');
       expect(posted).toEqual([]);
       expect(lastWords).toEqual([]);
+      // Proved late: its claim stays, and OpenCX's webhook of it finds it claimed.
+      expect(released).toEqual([]);
     });
 
     test('one OpenCX made by then goes as its last words', async () => {
@@ -253,10 +257,12 @@ describe('postClaimedAnswer with a recheck (the fast path: OpenCX took seconds t
       ['the history cannot be read', () => Promise.reject(new Error('503')), new Deadline(4000)],
       ['there is no time left to read it', made('2026-03-01T10:00:05.000Z'), new Deadline(1000)],
     ])('an answer that did not carry the handoff is withheld when %s', async (_case, history, deadline) => {
-      const { deps, posted, lastWords } = depsWith(handedOff, history, deadline);
+      const { deps, posted, lastWords, claims, released } = depsWith(handedOff, history, deadline);
       await expect(postClaimedAnswer('CH1', 's1', answer, deps, { recheck: 'ai' })).resolves.toBe('late');
       expect(posted).toEqual([]);
       expect(lastWords).toEqual([]);
+      // Undecided: its claim is given back, for OpenCX's webhook of it to decide with time of its own.
+      expect(released).toEqual(claims);
     });
 
     test('the answer that carried the handoff is its last words without a look', async () => {

@@ -288,6 +288,13 @@ export async function postClaimedAnswer(
   // unless OpenCX's history clears it: a slow answer to an earlier message comes this way.
   if (current.known && unrecordedFarewell(current.known.record)) {
     const late = options.lastWords ? false : await madeAfterHandoff(current.known.record, answer, deps);
+    // Undecided (no time left to look, or the history does not say): its claim given back, OpenCX's
+    // webhook of the same answer, if it comes after, decides on a budget of its own.
+    if (late === undefined)
+      await deps
+        .lastStepState()
+        .release(key)
+        .catch((error: unknown) => deps.warn('could not release the answer claim', { error: String(error), key }));
     if (late !== false) return 'late';
     if (!(await deps.state.claimFarewell(conversationSid, key, current.known).catch(() => true))) return 'late';
   }
