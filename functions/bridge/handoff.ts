@@ -108,15 +108,22 @@ export function clipped(text: string | undefined, max: { characters: number; byt
 }
 
 /**
- * When this engagement's handoff happened: the time on the task when it carries a handoff made since
- * the AI claimed the conversation (one whose Sync write failed, so the record still said the AI held
- * it), else `at`. One engagement hands off once: the same time writes nothing new on the task and
- * posts no second note.
+ * The time of the handoff the task carries, when it was made since the AI claimed the conversation: this
+ * engagement's, whose Sync write may have failed (the record then still says the AI holds it).
+ */
+export function carriedHandoff(taskAttributes: Record<string, unknown>, claimedAt: number): string | undefined {
+  const carried = taskAttributes.handoffTimestamp;
+  if (taskAttributes.handedOff !== true || typeof carried !== 'string') return undefined;
+  return Date.parse(carried) >= claimedAt ? carried : undefined;
+}
+
+/**
+ * When this engagement's handoff happened: the time on the task when it carries one (`carriedHandoff`),
+ * else `at`. One engagement hands off once: the same time writes nothing new on the task and posts no
+ * second note.
  */
 export function handoffTime(taskAttributes: Record<string, unknown>, claimedAt: number, at: string): string {
-  const carried = taskAttributes.handoffTimestamp;
-  if (taskAttributes.handedOff !== true || typeof carried !== 'string') return at;
-  return Date.parse(carried) >= claimedAt ? carried : at;
+  return carriedHandoff(taskAttributes, claimedAt) ?? at;
 }
 
 export interface HandoffFacts {

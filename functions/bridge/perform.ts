@@ -73,6 +73,6 @@ function performOnRecord(
     case 'end':
       return end(decision, known, deps);
     case 'close-if-idle':
-      return closeIfIdle(decision, deps);
+      return closeIfIdle(decision, known, deps);
   }
 }

@@ -360,6 +360,44 @@ test('a conversation handed to humans is never closed for silence', async () => 
   expect(w.task(taskSid).assignmentStatus).not.toBe('canceled');
 });
 
+test('a handoff its record missed (Sync failed) is not closed for silence while it waits for an agent', async () => {
+  const w = world();
+  const { conversationSid, interactionSid, taskSid } = await w.customerStartsConversation('Do you ship abroad?');
+  await w.humanAgentLogsOut();
+  // Without OpenCX's own handoff event, whose handling would record the handoff again.
+  w.opencx.configureWebhook(undefined);
+  try {
+    w.opencx.ai.reply({ type: 'handoff', summary: 'Wants a person', sentiment: 'neutral' });
+    w.twilio.addFault({
+      method: 'POST',
+      product: 'sync',
+      path: /\/Maps\/opencx_conversations(_\d+)?\/Items\/CH/,
+      status: 500,
+      times: 3,
+    });
+    await w.customerSays(conversationSid, 'I want a person');
+    w.twilio.clearFaults();
+    expect(w.task(taskSid).attributes).toMatchObject({ handedOff: true });
+    expect(w.conversationRecord(conversationSid)).toMatchObject({ phase: 'ai' });
+
+    // Nobody is offered the task for twice the time: the silence since the handoff note is past it.
+    await w.advance(2 * IDLE_MINUTES * MINUTE + 30_000);
+    expect(channelStatus(w, interactionSid)).toBe('active');
+    expect(w.postedAsAi(conversationSid).map(roleOf)).toEqual(['ai', 'handoff-note']);
+    expect(w.task(taskSid).assignmentStatus).toBe('pending');
+    // The record says so now, and no timer looks again.
+    expect(w.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff' });
+    expect(idleTimers(w, conversationSid)).toEqual([]);
+
+    await w.humanAgentLogsIn();
+    await w.humanAgentAccepts(taskSid);
+    expect(w.task(taskSid).assignmentStatus).toBe('assigned');
+  } finally {
+    w.opencx.configureWebhook({ url: w.opencxWebhookUrl, secret: OPENCX_WEBHOOK_SECRET });
+    await w.humanAgentLogsIn();
+  }
+});
+
 test('turned off (0, the default), no timer is armed and a silent conversation stays open', async () => {
   const w = world();
   await w.saveConfig({ aiIdleCloseMinutes: 0 });

@@ -190,9 +190,21 @@ export async function silenceAi(
   known: KnownRecord,
   deps: BridgeDeps,
 ): Promise<Outcome> {
-  const pending: PendingHandoff = { reason: 'Routed to humans', at: deps.now().toISOString(), routed: true };
-  const moved = await deps.state.beginHandoff(d.conversationSid, pending, known);
+  const moved = await recordRoutedToHumans(d.conversationSid, known, deps);
   return { outcome: moved ? 'ai-silenced' : 'already-silent', sessionId: known.record.sessionId, reason: d.reason };
+}
+
+/**
+ * Records that humans have the conversation its record says the AI holds (the handoff's Sync write
+ * failed, its routing did not): the AI goes silent. False when the record no longer said the AI held it.
+ */
+export async function recordRoutedToHumans(
+  conversationSid: string,
+  known: KnownRecord,
+  deps: BridgeDeps,
+): Promise<boolean> {
+  const pending: PendingHandoff = { reason: 'Routed to humans', at: deps.now().toISOString(), routed: true };
+  return (await deps.state.beginHandoff(conversationSid, pending, known)) !== undefined;
 }
 
 /**

@@ -1,10 +1,11 @@
 // An AI conversation nobody writes in is closed after `aiIdleCloseMinutes` (see ../idle.ts): its
 // timer is armed when the session starts (or, when that failed, at the next event), and looks again
 // for as long as someone keeps writing.
-import type { ConversationMessage } from '../../common/twilio';
+import { type ConversationMessage, undefinedIfNotFound } from '../../common/twilio';
 import { type Decision, isCustomerText } from '../decide';
 import type { ConversationRecord } from '../conversation-record';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
+import { carriedHandoff } from '../handoff';
 import {
   activitySince,
   IDLE_CHECK_MESSAGES,
@@ -15,6 +16,7 @@ import {
   silenceBegan,
 } from '../idle';
 import { postCustomerNote } from './customer-note';
+import { recordRoutedToHumans } from './handoff';
 
 type CloseIfIdle = Extract<Decision, { action: 'close-if-idle' }>;
 
@@ -131,8 +133,9 @@ async function createIdleTimer(timer: IdleTimer, afterSeconds: number, deps: Bri
  * The idle timer fired while the AI holds the conversation: closed through Flex when nobody wrote
  * for the whole time (the AI's task then ends, and with it our record and the OpenCX session),
  * after the customer's note that it is closed; otherwise timed again from the newest message.
+ * `known` is the record the timer was decided on.
  */
-export async function closeIfIdle(d: CloseIfIdle, deps: BridgeDeps): Promise<Outcome> {
+export async function closeIfIdle(d: CloseIfIdle, known: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   const { timer } = d;
   const newest = newestActivity(await newestMessages(d.conversationSid, deps));
   const lastActivity = Math.max(timer.since, newest?.sentAt ?? 0);
@@ -144,16 +147,20 @@ export async function closeIfIdle(d: CloseIfIdle, deps: BridgeDeps): Promise<Out
   );
   if (!verdict.close) return lookAgain(timer, lastActivity, verdict.afterSeconds, deps);
   // Decided on the record as the timer found it: humans may have been handed the conversation since.
-  const leftAi = async () => {
-    const current = await deps.state.conversation(d.conversationSid);
-    return current?.record.phase !== 'ai' || current.record.sessionId !== timer.sessionId;
-  };
+  const heldByAi = (current: KnownRecord | undefined): current is KnownRecord =>
+    current?.record.phase === 'ai' && current.record.sessionId === timer.sessionId;
+  const leftAi = async () => !heldByAi(await deps.state.conversation(d.conversationSid));
   const stays = {
     outcome: 'ignore',
     sessionId: timer.sessionId,
     reason: 'the conversation left the AI; it stays open',
   };
-  if (await leftAi()) return stays;
+  const [current, handedOff] = await Promise.all([
+    deps.state.conversation(d.conversationSid),
+    carriesHandoff(known.record, deps),
+  ]);
+  if (!heldByAi(current)) return stays;
+  if (handedOff) return keptForHumans(d.conversationSid, current, deps);
   if (!timer.interactionSid || !timer.channelSid)
     return {
       outcome: 'ignore',
@@ -184,8 +191,37 @@ export async function closeIfIdle(d: CloseIfIdle, deps: BridgeDeps): Promise<Out
       ...(await lookAgain(timer, wrote.sentAt, d.minutes * 60, deps)),
       reason: 'the customer wrote (or the AI answered) while the chat was being closed; it stays open',
     };
+  // A message the customer writes from here on is still relayed (the record is the AI's until the task's end
+  // removes it), and its answer finds the chat closed. A mark on the record would only narrow that window.
   await deps.twilio.flex.closeChannel(timer.interactionSid, timer.channelSid);
   return { outcome: 'idle-closed', sessionId: timer.sessionId, idleMinutes: d.minutes, note };
+}
+
+/** The conversation's task carries this engagement's handoff: one read, in the workspace the record names. */
+async function carriesHandoff(record: ConversationRecord, deps: BridgeDeps): Promise<boolean> {
+  const task = await undefinedIfNotFound(deps.twilio.taskrouter.fetchTask(record.workspaceSid, record.taskSid));
+  return task !== undefined && carriedHandoff(task.attributes, record.claimedAt) !== undefined;
+}
+
+/**
+ * Humans have the conversation its record says the AI holds: the handoff's Sync write failed, and no
+ * agent has been offered the task yet (that offer silences the AI). Closing would cancel the task
+ * waiting in their queue: it stays open, the record says so now, and the timer looks no more.
+ */
+async function keptForHumans(conversationSid: string, current: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
+  const { sessionId } = current.record;
+  const silenced = await recordRoutedToHumans(conversationSid, current, deps).catch((error: unknown) => {
+    deps.warn('could not record that humans have the conversation; their offer silences the AI', {
+      error: String(error),
+      sessionId,
+    });
+    return false;
+  });
+  return {
+    outcome: silenced ? 'ai-silenced' : 'ignore',
+    sessionId,
+    reason: 'the task was handed to humans, though the record said the AI held it; it stays open',
+  };
 }
 
 function newestMessages(conversationSid: string, deps: BridgeDeps): Promise<ConversationMessage[]> {
