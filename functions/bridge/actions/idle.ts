@@ -192,7 +192,8 @@ export async function closeIfIdle(d: CloseIfIdle, known: KnownRecord, deps: Brid
       reason: 'the customer wrote (or the AI answered) while the chat was being closed; it stays open',
     };
   // A message the customer writes from here on is still relayed (the record is the AI's until the task's end
-  // removes it), and its answer finds the chat closed. A mark on the record would only narrow that window.
+  // removes it), and its answer cannot be posted in the closed chat. A mark on the record would only narrow
+  // that window: a relay that read the record before it sends all the same.
   await deps.twilio.flex.closeChannel(timer.interactionSid, timer.channelSid);
   return { outcome: 'idle-closed', sessionId: timer.sessionId, idleMinutes: d.minutes, note };
 }
