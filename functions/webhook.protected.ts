@@ -2,7 +2,7 @@
 // workspace) and Conversations post-event webhooks.
 // verify signature → classify → load our record and the config → decide (pure) → perform.
 import '@twilio-labs/serverless-runtime-types';
-import { rearmTimer, UnwatchedAnswer } from './bridge/actions/answer';
+import { pendingCoveringWatchdog, rearmTimer, UnwatchedAnswer } from './bridge/actions/answer';
 import {
   checkOrigin,
   conversationOf,
@@ -170,17 +170,27 @@ export const handler: WebhookHandler = async (context, event, callback) => {
     );
     const watchdogHome = timed ?? timers;
     if (retry && watchdogHome && watchdog) {
-      const timerSid = await rearmTimer(
-        armingTaskRouter(context, started, retry),
-        watchdogHome,
-        watchdog.attributes,
-        watchdog.afterSeconds,
-      ).catch(() => {
-        if (watchdogHome === timers) timersFound = undefined;
-        return undefined;
-      });
+      // Through an outage of Sync, one watchdog per conversation: one still waiting decides this message too.
+      const watchedBy = await quickly(
+        pendingCoveringWatchdog(armingTaskRouter(context, started, retry), watchdogHome, watchdog.attributes),
+        COVERING_LOOKUP_MS,
+      );
+      const timerSid = watchedBy
+        ? undefined
+        : await rearmTimer(
+            armingTaskRouter(context, started, retry),
+            watchdogHome,
+            watchdog.attributes,
+            watchdog.afterSeconds,
+          ).catch(() => {
+            if (watchdogHome === timers) timersFound = undefined;
+            return undefined;
+          });
       // Still a 503: a retry the Conversations service has (when it has one) comes sooner than the timer.
-      logEvent({ ...trace, outcome: 'failed', error: String(error), timerSid, ms: Date.now() - started }, 'error');
+      logEvent(
+        { ...trace, outcome: 'failed', error: String(error), timerSid, watchedBy, ms: Date.now() - started },
+        'error',
+      );
       return reply(callback, 503, { outcome: 'failed', reason: 'temporary failure' });
     }
     const unwatched = error instanceof UnwatchedAnswer ? error : undefined;
@@ -235,6 +245,8 @@ function armingTaskRouter(
 const CONFIG_LOOKUP_MS = 300;
 /** How long a failed event waits for the timer workspace to be found by its name, after its settings read failed. */
 const TIMERS_LOOKUP_MS = 300;
+/** How long a message met by a Sync outage waits to learn of its conversation's watchdog before arming its own. */
+const COVERING_LOOKUP_MS = 300;
 /** The timer workspace this container found by its name: it does not move. */
 let timersFound: TimerSettings | undefined;
 type TimerWorkspaceLookup = Pick<TaskRouterApi, 'findWorkspaceByName' | 'listWorkflowRouting'>;

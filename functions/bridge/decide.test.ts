@@ -7,6 +7,7 @@ import {
   aiUnavailable,
   checkOrigin,
   conversationOf,
+  coveringWatchdog,
   DECLINE_SUMMARIES,
   decide,
   type Decision,
@@ -26,6 +27,7 @@ import {
 import { answerKey } from './dedup';
 import { classifyEvent, type ConversationEvent, type TaskRouterEvent, type TaskRouterEventType } from './events';
 import { AI_UNAVAILABLE } from './handoff';
+import { evaluateExpression } from '../../test/simulators/twilio/taskrouter-expression';
 import type { OpencxEvent } from './opencx-events';
 import { ACCOUNT, AI_WORKER, BRIDGE_CONFIG, CONVERSATION, RESERVATION, SERVICE, WORKSPACE } from './fixtures.testing';
 
@@ -996,6 +998,18 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
     expectAction(decide(timerFired(unread), { config: withTimer, record: record('human') }), 'ignore');
   });
 
+  it('armed when the record could not be read, from a message index: the check covers the messages since', () => {
+    const { sessionId: _none, ...unread } = { ...timer, unread: true, fromIndex: 7 };
+    expect(decide(timerFired(unread), { config: withTimer, record: record('ai') })).toMatchObject({
+      action: 'check-answered',
+      send: { unread: true, fromIndex: 7 },
+    });
+    // Only an unread watchdog covers later messages.
+    expect(decide(timerFired({ ...timer, fromIndex: 7 }), { config: withTimer, record: record('ai') })).toMatchObject({
+      send: {},
+    });
+  });
+
   it('is accepted from the timer workspace by checkOrigin, and nothing else is', () => {
     expect(checkOrigin(timerFired(timer), withTimer, ACCOUNT)).toBeUndefined();
     expect(checkOrigin(timerFired(timer), config, ACCOUNT)).toMatch(/workspace/);
@@ -1783,11 +1797,45 @@ describe('watchdogAfterFailure (a customer message whose handling failed, which 
         unread: true,
       },
     });
+    // With the message's index, it watches that message and every later one of the conversation.
+    const indexed = { ...message, message: { ...message.message!, index: 12 } };
+    expect(watchdogAfterFailure(indexed, undefined, { unread: true }, config)?.attributes).toMatchObject({
+      unread: true,
+      fromIndex: 12,
+    });
     // A record that reads as absent: the AI does not hold the conversation.
     expect(watchdogAfterFailure(message, undefined, {}, config)).toBeUndefined();
     // Not the customer's: nothing for the AI to answer.
     const ours = { ...message, message: { ...message.message!, author: config.aiAuthorName } };
     expect(watchdogAfterFailure(ours, undefined, { unread: true }, config)).toBeUndefined();
+  });
+});
+
+describe("coveringWatchdog (the watchdogs that decide a message met by a Sync outage: TaskRouter's filter)", () => {
+  const unreadWatchdog = {
+    opencxTimer: 'answer',
+    conversationSid: CONVERSATION,
+    messageSid: 'IM5',
+    unread: true,
+    fromIndex: 5,
+  };
+  const covers = (timer: Record<string, unknown>, index: number) =>
+    evaluateExpression(coveringWatchdog(CONVERSATION, index), timer);
+
+  it("selects the conversation's unread watchdog armed from the message or before it, armed again or not", () => {
+    expect(covers(unreadWatchdog, 5)).toBe(true);
+    expect(covers(unreadWatchdog, 9)).toBe(true);
+    expect(covers({ ...unreadWatchdog, rearmed: 3 }, 9)).toBe(true);
+  });
+
+  it("not one armed from a later message, another conversation's, one of a single message, or another timer", () => {
+    expect(covers(unreadWatchdog, 4)).toBe(false);
+    expect(covers({ ...unreadWatchdog, conversationSid: 'CH2' }, 9)).toBe(false);
+    const { fromIndex: _none, ...single } = unreadWatchdog;
+    expect(covers(single, 9)).toBe(false);
+    const { unread: _read, ...answer } = unreadWatchdog;
+    expect(covers({ ...answer, sessionId: 'session-1' }, 9)).toBe(false);
+    expect(covers({ ...unreadWatchdog, opencxTimer: 'resend' }, 9)).toBe(false);
   });
 });
 

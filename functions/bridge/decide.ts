@@ -536,6 +536,11 @@ export interface WatchedSend {
    */
   unread?: boolean;
   /**
+   * With `unread`: the index of the message that armed the watchdog. It watches every message of the
+   * conversation from there on, so one watchdog serves a conversation through an outage of Sync.
+   */
+  fromIndex?: number;
+  /**
    * The answer OpenCX's webhook was posting when this watchdog last looked (`answerInFlight`): armed
    * again to find it in, it waits for no answer twice.
    */
@@ -592,6 +597,7 @@ export const answerWatchdog: Listener<TaskRouterEvent> = {
     const send: WatchedSend = {};
     for (const flag of WATCHED_SEND_FLAGS) if (timer[flag] === true) send[flag] = true;
     if (typeof timer.awaitedAnswer === 'string') send.awaitedAnswer = timer.awaitedAnswer;
+    if (unread && typeof timer.fromIndex === 'number') send.fromIndex = timer.fromIndex;
     return {
       action: 'check-answered',
       conversationSid,
@@ -725,7 +731,9 @@ export function watchdogAfterFailure(
   if (event.surface !== 'conversations' || !event.message) return undefined;
   // A participant's message is never ours: told without the settings (a container with Sync down read none).
   const fromCustomer = !!event.message.participantSid || (!!config && isFromCustomer(event.message, config));
-  // Whether the AI holds the conversation is unknown: the watchdog looks soon, once the record reads.
+  // Whether the AI holds the conversation is unknown: the watchdog looks soon, once the record reads,
+  // at this message and every later one (`coveringWatchdog`: later ones arm none while it waits).
+  const { index } = event.message;
   if (!current && record.unread && fromCustomer)
     return {
       attributes: {
@@ -733,6 +741,7 @@ export function watchdogAfterFailure(
         conversationSid: event.conversationSid,
         messageSid: event.message.sid,
         unread: true,
+        ...(index !== undefined && Number.isInteger(index) && { fromIndex: index }),
       },
     };
   if (!current || !config) return undefined;
@@ -760,6 +769,18 @@ export function watchdogAfterFailure(
     // The default: a short wait.
     afterSeconds: current.phase === 'ai' ? config.aiAnswerTimeoutSeconds : undefined,
   };
+}
+
+/**
+ * The TaskRouter expression of the timers that watch a message at `index` of a conversation whose
+ * record could not be read: the unread watchdogs of the conversation armed from that index or before.
+ * One still pending fires after the message came, and decides it with the others.
+ */
+export function coveringWatchdog(conversationSid: string, index: number): string {
+  return (
+    `opencxTimer == "answer" AND unread == true AND ` +
+    `conversationSid == ${JSON.stringify(conversationSid)} AND fromIndex <= ${index}`
+  );
 }
 
 /**

@@ -394,3 +394,68 @@ test("a new chat's offer met by a Sync outage, in a process that read no setting
   expect(world.contactMessages(world.sessionFor(started.conversationSid)!.id)).toEqual(['Anyone there?']);
   expect(world.task(started.taskSid).attributes.handedOff).toBeUndefined();
 });
+
+/** The timer tasks armed so far (in the timer workspace), answered or not. */
+const timerCreates = () =>
+  world.twilio
+    .calls({ product: 'taskrouter', method: 'POST', template: '/v1/Workspaces/{WorkspaceSid}/Tasks' })
+    .filter((r) => r.path.includes(world.timerWorkspaceSid)).length;
+
+describe('a Sync outage: one unread watchdog per conversation, not one per message', () => {
+  /** Sync refuses everything (the settings, the record, the claims) while the customers write `messages`. */
+  async function writeDuringOutage(messages: [conversationSid: string, body: string][]): Promise<void> {
+    world.twilio.addFault({ product: 'sync', status: 503 });
+    for (const [conversationSid, body] of messages) await world.customerSays(conversationSid, body);
+    for (const [, body] of messages) expect(lastDelivery(body).status).toBe(503);
+  }
+
+  test('messages arm one timer per conversation, armed again once while Sync is down; all reach the AI', async () => {
+    const [a, b] = await world.customersStartConversations(2, 'Hello');
+    const before = timerCreates();
+    await writeDuringOutage([
+      [a.conversationSid, 'Where is my order?'],
+      [a.conversationSid, 'It was due Monday'],
+      [b.conversationSid, 'Can I change my address?'],
+      [a.conversationSid, 'Order 1234'],
+    ]);
+    // One per conversation.
+    expect(timerCreates() - before).toBe(2);
+
+    // The watchdogs fire with Sync still down: their checks fail and each is armed again, once.
+    await world.advance(16_000);
+    expect(timerCreates() - before).toBe(4);
+
+    world.twilio.clearFaults();
+    await world.advance(16_000);
+
+    expect(world.contactMessages(world.sessionFor(a.conversationSid)!.id)).toEqual([
+      'Hello',
+      'Where is my order?\nIt was due Monday\nOrder 1234',
+    ]);
+    expect(world.contactMessages(world.sessionFor(b.conversationSid)!.id)).toEqual([
+      'Hello',
+      'Can I change my address?',
+    ]);
+    // Each answered (the greeting's answer, then the outage's).
+    expect(aiMessages(a.conversationSid)).toHaveLength(2);
+    expect(aiMessages(b.conversationSid)).toHaveLength(2);
+  });
+
+  test('the watchdog that fires hands the customer to a human when the AI cannot take the messages', async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hello');
+    const before = timerCreates();
+    await writeDuringOutage([
+      [conversationSid, 'I need help'],
+      [conversationSid, 'Please, it is urgent'],
+    ]);
+    expect(timerCreates() - before).toBe(1);
+
+    world.twilio.clearFaults();
+    world.opencx.faults.add({ method: 'POST', path: /\/send$/, status: 400 });
+    await world.advance(16_000);
+
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+    expect(world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
+    expect(world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE)).toHaveLength(1);
+  });
+});

@@ -1096,6 +1096,36 @@ describe('checkAnswered: a message that came while our record could not be read 
     expect(send).not.toHaveBeenCalled();
   });
 
+  describe('armed from a message index: one watchdog for the conversation through the outage', () => {
+    const at = (index: number, over: Partial<ConversationMessage> = {}) => ({
+      ...msg(`IM${index}`),
+      body: `Question ${index}`,
+      index,
+      ...over,
+    });
+    // Newest first: IM8 a retry of its webhook sent; IM7 an agent's; IM4 came before the outage.
+    const conversation = [at(9), at(8), at(7, { author: 'agent-7' }), at(6), msg('IM-answer', 'ai'), at(5), at(4)];
+    test("the customer's messages since then nobody sent go to the AI together, oldest first", async () => {
+      const { deps, send, claimMessage } = depsWith(conversation);
+      claimMessage.mockImplementation(async (sid: string) => sid !== 'IM8');
+      await checkAnswered('CH1', known, 'IM5', deps, { unread: true, fromIndex: 5 }).catch(() => undefined);
+      expect(send).toHaveBeenCalledTimes(1);
+      expect(send).toHaveBeenCalledWith(
+        's1',
+        'Question 5\nQuestion 6\nQuestion 9',
+        { flex_task_sid: 'WT1' },
+        expect.anything(),
+      );
+    });
+
+    test('a photo alone among them goes to humans', async () => {
+      const { deps, send, beginHandoff } = depsWith([at(6, { body: '', hasMedia: true }), at(5)]);
+      await checkAnswered('CH1', known, 'IM5', deps, { unread: true, fromIndex: 5 }).catch(() => undefined);
+      expect(handedOffFor(beginHandoff)).toMatch(/^Customer sent an attachment: /);
+      expect(send).not.toHaveBeenCalled();
+    });
+  });
+
   test.each([
     ['another author', { ...question, author: 'agent-7' }],
     ['the AI, by its name', { ...question, author: 'AI Support Agent' }],

@@ -10,6 +10,7 @@ import {
   aiUnavailable,
   handoffAfterLastWords,
   attachmentHandoff,
+  coveringWatchdog,
   type Decision,
   engageWatchdog,
   type HandoffRequest,
@@ -527,38 +528,50 @@ export async function watchUncertainReply(
 }
 
 /**
- * A customer's message that came while our record could not be read: sent to the AI now, unless
- * someone claimed it (a retry of its webhook), who sees it through. A claim this watchdog made
- * itself before its handling failed (`rearmed`) is awaited as any sent message is. Not a message
- * the AI would have been sent: another author's, one with neither text nor a file, or one written
- * to the humans before they handed the conversation back.
+ * Customer messages that came while our record could not be read: the watchdog's own, and with
+ * `fromIndex` every later one of the conversation (newest first in `newestFirst`). Those nobody
+ * claimed (a retry of their webhook) are sent to the AI now, together; whoever claimed the others
+ * sees them through. A claim this watchdog made itself before its handling failed (`rearmed`) is
+ * awaited as any sent message is. Not a message the AI would have been sent: another author's, one
+ * with neither text nor a file, or one written to the humans before they handed the conversation back.
  */
 async function decideUnread(
   conversationSid: string,
   known: KnownRecord,
-  message: ConversationMessage | undefined,
+  newestFirst: ConversationMessage[],
+  watched: { messageSid: string; fromIndex?: number },
   deps: BridgeDeps,
   rearmed: boolean,
 ): Promise<Outcome> {
   const sessionId = known.record.sessionId;
   const { customerAuthor } = known.record;
-  const forAi =
-    message &&
+  const { messageSid, fromIndex } = watched;
+  const forAi = (message: ConversationMessage) =>
     isFromCustomer(message, deps.config) &&
     (customerAuthor === undefined || message.author === customerAuthor) &&
-    (message.body.trim() !== '' || message.hasMedia);
-  if (!forAi) return { outcome: 'ignored', sessionId, reason: 'not a customer message the AI answers' };
-  // Written to the humans before they handed the conversation back: the resume read what the AI owes.
-  if (message.index <= (known.record.handback?.afterIndex ?? -1))
-    return { outcome: 'ignored', sessionId, reason: 'the customer wrote it to the humans before the handback' };
+    (message.body.trim() !== '' || message.hasMedia) &&
+    // Written to the humans before they handed the conversation back: the resume read what the AI owes.
+    message.index > (known.record.handback?.afterIndex ?? -1);
+  const unread = newestFirst
+    .filter((m) => (fromIndex === undefined ? m.sid === messageSid : m.index >= fromIndex) && forAi(m))
+    .reverse();
+  if (unread.length === 0) return { outcome: 'ignored', sessionId, reason: 'not a customer message the AI answers' };
   // A photo or a file alone goes to humans, as its webhook would have sent it.
-  if (!message.body.trim()) return handOff(conversationSid, known, attachmentHandoff(), deps, { watchdog: true });
-  if (await deps.state.claimMessage(message.sid))
-    return answerCustomer(conversationSid, known, textForAi(message), deps, [message.sid], {
-      writtenAt: writtenAt(message),
-    });
+  if (unread.some((m) => !m.body.trim()))
+    return handOff(conversationSid, known, attachmentHandoff(), deps, { watchdog: true });
+  const claims = await Promise.all(unread.map((m) => deps.state.claimMessage(m.sid)));
+  const unsent = unread.filter((_, i) => claims[i]);
+  if (unsent.length > 0)
+    return answerCustomer(
+      conversationSid,
+      known,
+      unsent.map(textForAi).join('\n'),
+      deps,
+      unsent.map((m) => m.sid),
+      { writtenAt: writtenAt(unsent[0]) },
+    );
   if (!rearmed) return { outcome: 'duplicate', sessionId, reason: 'a retry of its webhook sent the message' };
-  return awaitAnswer(conversationSid, known, message.sid, deps, { unreadFailed: true }, { resent: true });
+  return awaitAnswer(conversationSid, known, unread.at(-1)!.sid, deps, { unreadFailed: true }, { resent: true });
 }
 
 /** When a watchdog looks at OpenCX's history again after its rate limit refused the look (seconds, at least). */
@@ -576,6 +589,25 @@ export async function rearmTimer(
     attributes,
     timeoutSeconds: afterSeconds,
   });
+}
+
+/**
+ * The unread watchdog still waiting that will decide the message an unread watchdog's `attributes`
+ * are armed for (`coveringWatchdog`), asked of TaskRouter: Sync is down, and the container may be
+ * cold. Undefined when there is none, or the attributes name no index.
+ */
+export async function pendingCoveringWatchdog(
+  taskrouter: Pick<BridgeDeps['twilio']['taskrouter'], 'pendingTasksMatching'>,
+  config: Pick<BridgeDeps['config'], 'timerWorkspaceSid'>,
+  attributes: FlexTaskAttributes,
+): Promise<string | undefined> {
+  const { unread, conversationSid, fromIndex } = attributes;
+  if (unread !== true || typeof conversationSid !== 'string' || typeof fromIndex !== 'number') return undefined;
+  const [timerSid] = await taskrouter.pendingTasksMatching(
+    config.timerWorkspaceSid!,
+    coveringWatchdog(conversationSid, fromIndex),
+  );
+  return timerSid;
 }
 
 /**
@@ -614,7 +646,8 @@ export async function checkAnswered(
   const sessionId = known.record.sessionId!;
   // Not left for the engage: whoever sent the message claimed it; unclaimed, nobody did.
   const unsent = newestFirst.find((m) => m.sid === messageSid);
-  if (unread) return decideUnread(conversationSid, known, unsent, deps, rearmed);
+  if (unread)
+    return decideUnread(conversationSid, known, newestFirst, { messageSid, fromIndex: send.fromIndex }, deps, rearmed);
   if (queued && queuedForResend(known.record, messageSid)) {
     const now = deps.now().getTime();
     // Behind a resend not yet overdue (armed again after a failure): sent after it, not before.

@@ -348,6 +348,18 @@ export class TaskRouterApi extends TwilioProductApi {
     return tasks.map((task) => task.sid);
   }
 
+  /** The SIDs of the tasks still waiting (`pending`) that a TaskRouter task expression selects, at most `limit`. */
+  async pendingTasksMatching(workspaceSid: string, expression: string, limit = 1): Promise<string[]> {
+    const tasks = await this.retry(() =>
+      this.workspace(workspaceSid).tasks.list({
+        assignmentStatus: ['pending'],
+        evaluateTaskAttributes: expression,
+        limit,
+      }),
+    );
+    return tasks.map((task) => task.sid);
+  }
+
   /** The workers a TaskRouter worker expression selects, e.g. `opencx_ai == true`. */
   async listWorkersMatching(workspaceSid: string, targetWorkersExpression: string): Promise<ListedWorker[]> {
     const workers = await this.retry(() =>
