@@ -1604,3 +1604,110 @@ describe('Apply whose workflow write Twilio made but whose answer was lost (a 50
     expect(aiAvailable(world())).toEqual([true]);
   });
 });
+
+const WORKER_WRITE = '/v1/Workspaces/{WorkspaceSid}/Workers/{Sid}';
+const workerWrites = (world: World): number =>
+  world.twilio.requests.filter((r) => r.method === 'POST' && /\/Workers\/WK[0-9a-f]+$/.test(r.path)).length;
+
+/** The AI workers wait Offline and a save gives them the AI's skill and channels: Apply only opens them. */
+async function savedWithWorkersOffline(world: World): Promise<void> {
+  aiWorkersOffline(world);
+  await ok(world, 'settings-save', {
+    opencxToken: DEFAULT_API_KEY,
+    workspaceSid: world.workspaceSid,
+    conversationsServiceSid: world.conversationsServiceSid,
+  });
+}
+
+describe('an Apply that only opened the AI workers, all put back, after an Apply that created the AI queue', () => {
+  const world = withWorld({ aiQueue: false });
+
+  test("keeps no backup: the admin's Undo, and the check's, undo the Apply before it", async () => {
+    await savedWithWorkersOffline(world());
+    // Twilio refuses the workflow write: the AI queue stays created, the workers go back Offline.
+    world().twilio.addFault({ product: 'taskrouter', method: 'POST', path: WORKFLOW_WRITE, status: 400 });
+    const first = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    world().twilio.clearFaults();
+    expect(stepStatuses(first.steps)).toMatchObject({ ai_queue: 'applied', ai_worker: 'skipped' });
+    expect(first.backupId).toEqual(expect.any(String));
+    const queues = () => [...workspace(world()).taskQueues.values()].map((queue) => queue.friendlyName);
+    expect(queues()).toContain('OpenCX AI');
+
+    const revisions = (await ok(world(), 'setup-check')).revisions as Record<string, string>;
+    await adminAddsVoiceFilter(world());
+    const second = await ok(world(), 'setup-apply', {
+      humanQueueSid: world().humanQueueSid,
+      revisions: JSON.stringify(revisions),
+    });
+    expect(stepStatuses(second.steps)).toMatchObject({ ai_worker: 'skipped', workflow_filters: 'failed' });
+    expect(stepOf(second.steps, 'ai_worker').detail).toContain(`"OpenCX AI" (${world().aiWorkerSid}) to "Offline"`);
+    // Nothing it wrote is left: Undo would still undo the first Apply, and the answer says so.
+    expect(second.backupId).toBeUndefined();
+    expect(second.undoable).toEqual({ backupId: first.backupId, at: expect.any(String), by: 'admin@example.com' });
+    expect((await ok(world(), 'setup-check')).undoable).toMatchObject({ backupId: first.backupId });
+
+    // The plugin names the Apply the last answer named.
+    const undone = await ok(world(), 'setup-undo', { backupId: first.backupId as string });
+    expect(undone.restored).toMatchObject({ backupId: first.backupId });
+    expect(undone.complete).toBe(true);
+    expect(queues()).not.toContain('OpenCX AI');
+    expect(aiAvailable(world())).toEqual([false]);
+    expect(undone.undoable).toBeUndefined();
+  });
+});
+
+describe('Apply whose opening of the AI worker Twilio refused', () => {
+  const world = withWorld({ aiQueue: false });
+
+  test('does not write the worker again, nor say it was put back: it never left Offline', async () => {
+    await savedWithWorkersOffline(world());
+    world().twilio.addFault({ product: 'taskrouter', method: 'POST', path: WORKER_WRITE, status: 400, times: 1 });
+    const before = workerWrites(world());
+    const applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    world().twilio.clearFaults();
+
+    const worker = stepOf(applied.steps, 'ai_worker');
+    expect(worker.status).toBe('failed');
+    expect(worker.detail).not.toContain('Put back');
+    expect(worker.detail).toContain(
+      `Not Available, already in their activity before Apply: "OpenCX AI" (${world().aiWorkerSid}) in "Offline".`,
+    );
+    // Only the opening write Twilio refused.
+    expect(workerWrites(world()) - before).toBe(1);
+    expect(aiAvailable(world())).toEqual([false]);
+  });
+});
+
+describe('Apply whose AI worker an admin paused while its workflow step ran, which then failed', () => {
+  const world = withWorld({ aiQueue: false });
+
+  test('leaves the worker in the activity the admin chose, and says so', async () => {
+    await savedWithWorkersOffline(world());
+    let open!: () => void;
+    world().twilio.addFault({
+      product: 'taskrouter',
+      method: 'POST',
+      path: WORKFLOW_WRITE,
+      status: 400,
+      times: 1,
+      until: new Promise<void>((resolve) => (open = resolve)),
+    });
+    const workflowWrites = () =>
+      world().twilio.requests.filter((r) => r.method === 'POST' && /\/Workflows\/WW/.test(r.path)).length;
+    const writesBefore = workflowWrites();
+    const applying = ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    await world().until(() => workflowWrites() > writesBefore, 'the workflow write is held');
+    expect(aiAvailable(world())).toEqual([true]);
+    const pause = world().taskrouter.findActivity(workspace(world()), 'Break')!;
+    world().taskrouter.updateWorker(world().workspaceSid, world().aiWorkerSid, { activitySid: pause.sid });
+    open();
+    const applied = await applying;
+    world().twilio.clearFaults();
+
+    const worker = world().taskrouter.getWorker(world().workspaceSid, world().aiWorkerSid);
+    expect(worker.activitySid).toBe(pause.sid);
+    expect(stepOf(applied.steps, 'ai_worker').detail).toContain(
+      `Left as they are, their activity changed since Apply: "OpenCX AI" (${world().aiWorkerSid}) in "Break".`,
+    );
+  });
+});

@@ -3,9 +3,11 @@ import type { TaskRouterApi } from '../../common/twilio';
 import {
   aiWorkerPlan,
   aiWorkerStep,
+  heldUndoesAll,
   heldWorkersReport,
   openedMayStay,
   type PoolWorkerState,
+  settleOf,
   whyHeldAfterApply,
 } from './ai-worker-step';
 import type { StepReport } from './steps';
@@ -181,9 +183,12 @@ describe('after the workflow step: the AI workers Apply opened stay Available on
 
 describe('the AI worker step settled after the last stage', () => {
   const AVAILABLE = 'WA' + '9'.repeat(32);
+  const OFFLINE = 'WA' + '1'.repeat(32);
+  const BREAK = 'WA' + '3'.repeat(32);
   const activities = [
     { sid: AVAILABLE, friendlyName: 'Available', available: true },
-    { sid: 'WA' + '1'.repeat(32), friendlyName: 'Offline', available: false },
+    { sid: OFFLINE, friendlyName: 'Offline', available: false },
+    { sid: BREAK, friendlyName: 'Break', available: false },
   ];
   const config = { workspaceSid: WS, aiWorkerSid: WK } as BridgeConfig;
   const failedWorkflow: StepReport = {
@@ -193,25 +198,31 @@ describe('the AI worker step settled after the last stage', () => {
     detail: '',
   };
 
-  /** A TaskRouter whose every request fails once `spent` is set, as one whose budget a hung request used up. */
-  function taskrouterOf(spent = { now: false }) {
+  /**
+   * A TaskRouter over one worker's activity (`worker`, shared): every request fails once `spent` is set, as one
+   * whose budget a hung request used up; `failing` names the requests that fail (`update`, `fetch`).
+   */
+  function taskrouterOf(worker = { activitySid: OFFLINE }, spent = { now: false }, failing: string[] = []) {
     const updates: [string, string][] = [];
     const answer =
-      <T>(value: T) =>
+      <T>(value: () => T, name = '') =>
       async () => {
         if (spent.now) throw new Error('no time left for GET https://taskrouter.twilio.com/v1/Workspaces');
-        return value;
+        if (failing.includes(name)) throw Object.assign(new Error('Service Unavailable'), { status: 503 });
+        return value();
       };
     const api = {
-      listActivities: answer(activities),
-      listWorkflowRouting: answer([]),
-      listTaskQueues: answer([]),
+      listActivities: answer(() => activities),
+      listWorkflowRouting: answer(() => []),
+      listTaskQueues: answer(() => []),
+      fetchWorker: answer(() => ({ sid: WK, friendlyName: 'OpenCX AI', activitySid: worker.activitySid }), 'fetch'),
       updateWorkerActivity: async (_ws: string, sid: string, activitySid: string) => {
-        await answer(undefined)();
+        await answer(() => undefined, 'update')();
         updates.push([sid, activitySid]);
+        worker.activitySid = activitySid;
       },
     } as unknown as TaskRouterApi;
-    return { api, updates, spent };
+    return { api, updates, spent, worker };
   }
 
   /** The step, having made the offline worker Available through `stages`; it settles through `settling`. */
@@ -222,16 +233,19 @@ describe('the AI worker step settled after the last stage', () => {
       () => undefined,
       () => settling.api,
     );
-    const plan = step.plan([serving({ available: false })], []);
+    const plan = step.plan([serving({ available: false, activitySid: OFFLINE })], []);
     if (plan.kind !== 'write') throw new Error(`expected a write, got ${plan.kind}`);
-    await plan.write();
-    const own: StepReport = { id: 'ai_worker', title: 'AI worker', status: 'applied', detail: plan.detail };
+    const status = await plan.write().then(
+      () => 'applied' as const,
+      () => 'failed' as const,
+    );
+    const own: StepReport = { id: 'ai_worker', title: 'AI worker', status, detail: plan.detail };
     return { step, own };
   }
 
   it('puts the workers back on a budget of its own when the stages used theirs up', async () => {
     const stages = taskrouterOf();
-    const settling = taskrouterOf();
+    const settling = taskrouterOf(stages.worker);
     const { step, own } = await opened(stages, settling);
     expect(stages.updates).toEqual([[WK, AVAILABLE]]);
     // The workflow step's request hung until the stages' budget ran out.
@@ -239,16 +253,90 @@ describe('the AI worker step settled after the last stage', () => {
 
     const settled = await step.settle!(own, [own, failedWorkflow]);
 
-    expect(settling.updates).toEqual([[WK, 'WA' + '1'.repeat(32)]]);
-    expect(settled).toMatchObject({ status: 'skipped' });
-    expect(settled.detail).toContain(`"OpenCX AI" (${WK}) to "Offline"`);
+    expect(settling.updates).toEqual([[WK, OFFLINE]]);
+    expect(settled).toMatchObject({ report: { status: 'skipped' }, undone: true });
+    expect(settled.report.detail).toContain(`"OpenCX AI" (${WK}) to "Offline"`);
+  });
+
+  it('puts back nothing for a worker whose opening write failed, and says it is not Available', async () => {
+    const stages = taskrouterOf(undefined, undefined, ['update']);
+    const settling = taskrouterOf(stages.worker);
+    const { step, own } = await opened(stages, settling);
+    expect(own.status).toBe('failed');
+
+    const settled = await step.settle!(own, [own, failedWorkflow]);
+
+    expect(settling.updates).toEqual([]);
+    expect(settled.report.status).toBe('failed');
+    expect(settled.report.detail).not.toContain('Put back');
+    expect(settled.report.detail).toContain(
+      `Not Available, already in their activity before Apply: "OpenCX AI" (${WK}) in "Offline".`,
+    );
+    expect(settled.undone).toBe(true);
+  });
+
+  it('leaves a worker whose activity was changed since Apply opened it, saying so', async () => {
+    const stages = taskrouterOf();
+    const settling = taskrouterOf(stages.worker);
+    const { step, own } = await opened(stages, settling);
+    // An admin pauses the AI while the workflow step runs.
+    stages.worker.activitySid = BREAK;
+
+    const settled = await step.settle!(own, [own, failedWorkflow]);
+
+    expect(settling.updates).toEqual([]);
+    expect(stages.worker.activitySid).toBe(BREAK);
+    expect(settled.report.detail).not.toContain('Put back');
+    expect(settled.report.detail).toContain(
+      `Left as they are, their activity changed since Apply: "OpenCX AI" (${WK}) in "Break".`,
+    );
+  });
+
+  it('puts a worker back when it cannot be read: left Available, it would be offered chats', async () => {
+    const stages = taskrouterOf();
+    const settling = taskrouterOf(stages.worker, undefined, ['fetch']);
+    const { step, own } = await opened(stages, settling);
+
+    const settled = await step.settle!(own, [own, failedWorkflow]);
+
+    expect(settling.updates).toEqual([[WK, OFFLINE]]);
+    expect(settled.report.detail).toContain(`"OpenCX AI" (${WK}) to "Offline"`);
   });
 
   it('reads nothing once the workflow step applied its filter', async () => {
-    const settling = taskrouterOf({ now: true });
+    const settling = taskrouterOf(undefined, { now: true });
     const { step, own } = await opened(taskrouterOf(), settling);
     const applied = { ...failedWorkflow, status: 'applied' as const };
-    await expect(step.settle!(own, [own, applied])).resolves.toBe(own);
+    await expect(step.settle!(own, [own, applied])).resolves.toEqual({ report: own, undone: false });
     expect(settling.updates).toEqual([]);
+  });
+});
+
+describe('heldUndoesAll: nothing of the step is left once it settled', () => {
+  const held = { putBack: ['"OpenCX AI" (WK…) to "Offline"'], stillOpen: [], onlyActivity: true };
+
+  it('when it only opened workers and none is still open', () => {
+    expect(heldUndoesAll(held)).toBe(true);
+    expect(heldUndoesAll({ ...held, stillOpen: ['"OpenCX AI 2" (WK…): 503'] })).toBe(false);
+  });
+
+  it('not when it repaired more than their activity: the skill and channels stay', () => {
+    expect(heldUndoesAll({ ...held, onlyActivity: false })).toBe(false);
+  });
+});
+
+describe('settleOf: a worker Apply opened, as read back', () => {
+  const worker = { activitySid: 'WA-offline' };
+
+  it('is put back only while in the activity Apply set, or when it could not be read', () => {
+    expect(settleOf(worker, 'WA-available', { activitySid: 'WA-available' })).toBe('put_back');
+    expect(settleOf(worker, 'WA-available', 'unread')).toBe('put_back');
+  });
+
+  it('is left when back in its activity before, in one set since, or never opened', () => {
+    expect(settleOf(worker, 'WA-available', { activitySid: 'WA-offline' })).toBe('already_back');
+    expect(settleOf(worker, 'WA-available', { activitySid: 'WA-break' })).toBe('changed');
+    expect(settleOf(worker, undefined, 'unread')).toBe('already_back');
+    expect(settleOf(worker, 'WA-available', undefined)).toBe('gone');
   });
 });

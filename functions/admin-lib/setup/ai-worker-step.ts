@@ -3,7 +3,7 @@
 // AI's skill. Creating a missing worker stays with Test & Save, which sizes the pool.
 import { aiIsRouted, pickAvailableActivity } from '../../bridge/ai-worker';
 import { aiPoolOf, aiWorkersOf, type BridgeConfig } from '../../common/config';
-import { type TaskRouterApi, twilioStatus, undefinedIfNotFound } from '../../common/twilio';
+import { type TaskRouterApi, twilioStatus, undefinedIfNotFound, type WorkerSummary } from '../../common/twilio';
 import { type KeptWorker, repairOf, serves } from '../ai-pool';
 import { repairWorker } from '../ai-worker';
 import { bridgeNotReady } from './ai-routing-steps';
@@ -11,6 +11,7 @@ import {
   type AiWorkerBackup,
   failureReason,
   NO_AI_WORKER_FOUND,
+  type SettledStep,
   type SetupStep,
   type StepPlan,
   type StepReport,
@@ -109,8 +110,10 @@ export function aiWorkerStep(
   settling: () => TaskRouterApi = () => taskrouter,
 ): SetupStep<PoolWorkerState[]> {
   const workspaceSid = config.workspaceSid;
-  // What the write set out to open (whether or not each write went through), and whether that was all it did.
+  // What the write set out to open (whether or not each write went through), the activity it opened them
+  // to (none when it got no further than looking it up), and whether that was all it did.
   let opened: OpenedWorker[] = [];
+  let openedTo: string | undefined;
   let onlyActivity = false;
   return {
     id: 'ai_worker',
@@ -132,12 +135,15 @@ export function aiWorkerStep(
           const available = repairs.some((repair) => repair.makeAvailable)
             ? pickAvailableActivity(await taskrouter.listActivities(workspaceSid), workspaceSid)
             : undefined;
+          openedTo = available?.sid;
           await Promise.all(repairs.map((repair) => repairWorker(taskrouter, workspaceSid, repair, available?.sid)));
         },
         bridgeNotReady(earlier) ?? unrouted(earlier),
       ),
     settle: async (own, all) =>
-      opened.length === 0 ? own : holdWorkers(settling, config, opened, onlyActivity, own, all),
+      opened.length === 0
+        ? { report: own, undone: false }
+        : holdWorkers(settling, config, { opened, openedTo, onlyActivity }, own, all),
   };
 }
 
@@ -164,13 +170,36 @@ export function whyHeldAfterApply(routedNow: boolean | undefined, workflowStep: 
   return step ? `no workflow routes chats to the AI (${step})` : 'no workflow routes chats to the AI';
 }
 
+/**
+ * What the settle does with a worker Apply set out to open, as read back (pure; `unread` when the read
+ * failed): put back only while it is in the activity Apply set. One in its activity before Apply was
+ * not opened (its write failed) or is back already; one in another was set so since, by an admin or
+ * TaskRouter, and is left. Unread, it is put back: left Available, it would be offered chats the AI
+ * only declines. `gone`: deleted since.
+ */
+export function settleOf(
+  worker: Pick<OpenedWorker, 'activitySid'>,
+  openedTo: string | undefined,
+  now: Pick<WorkerSummary, 'activitySid'> | undefined | 'unread',
+): 'put_back' | 'already_back' | 'changed' | 'gone' {
+  if (openedTo === undefined) return 'already_back';
+  if (now === 'unread') return 'put_back';
+  if (now === undefined) return 'gone';
+  if (now.activitySid === openedTo) return 'put_back';
+  return now.activitySid === worker.activitySid ? 'already_back' : 'changed';
+}
+
 /** What became of the workers Apply opened, once no workflow routes chats to the AI. */
 export interface HeldWorkers {
   /** Each put back to its activity before Apply: `"name" (WK…) to "Offline"`. */
   putBack: string[];
+  /** Each found in its activity before Apply (not opened, or back already): `"name" (WK…) in "Offline"`. */
+  alreadyBack?: string[];
+  /** Each found in another activity, set since Apply and left: `"name" (WK…) in "Break"`. */
+  changed?: string[];
   /** Each still Available, with why it could not be put back. */
   stillOpen: string[];
-  /** Opening them was all the step wrote: with every one put back, nothing of it is left. */
+  /** Opening them was all the step wrote: with none still open, nothing of it is left. */
   onlyActivity: boolean;
 }
 
@@ -180,12 +209,17 @@ export interface HeldWorkers {
  * one is still Available, its own status otherwise; the detail says which and why.
  */
 export function heldWorkersReport(own: StepReport, held: HeldWorkers, why: string): StepReport {
-  if (held.putBack.length === 0 && held.stillOpen.length === 0) return own;
+  const [alreadyBack, changed] = [held.alreadyBack ?? [], held.changed ?? []];
+  if ([held.putBack, alreadyBack, changed, held.stillOpen].every((workers) => workers.length === 0)) return own;
   const back =
     held.putBack.length > 0
       ? ` Put back to their activity before Apply, as ${why}: ${held.putBack.join(', ')}. ` +
         'They are made Available by the next Apply whose workflow step routes chats to the AI.'
       : '';
+  const notOpen =
+    alreadyBack.length > 0 ? ` Not Available, already in their activity before Apply: ${alreadyBack.join(', ')}.` : '';
+  const left =
+    changed.length > 0 ? ` Left as they are, their activity changed since Apply: ${changed.join(', ')}.` : '';
   const open =
     held.stillOpen.length > 0
       ? ` Still Available though ${why}: ${held.stillOpen.join('; ')}. TaskRouter may offer them chats the AI ` +
@@ -197,7 +231,17 @@ export function heldWorkersReport(own: StepReport, held: HeldWorkers, why: strin
       : held.onlyActivity && own.status === 'applied'
         ? 'skipped'
         : own.status;
-  return { ...own, status, detail: `${own.detail}${back}${open}` };
+  return { ...own, status, detail: `${own.detail}${back}${notOpen}${left}${open}` };
+}
+
+/** Nothing of the step's write is left once it settled (pure): it only opened workers, and none is still open. */
+export const heldUndoesAll = (held: HeldWorkers): boolean => held.onlyActivity && held.stillOpen.length === 0;
+
+/** What the AI worker step's write set out to do, for its settle. */
+interface Opening {
+  opened: readonly OpenedWorker[];
+  openedTo: string | undefined;
+  onlyActivity: boolean;
 }
 
 /**
@@ -209,30 +253,40 @@ export function heldWorkersReport(own: StepReport, held: HeldWorkers, why: strin
 async function holdWorkers(
   settling: () => TaskRouterApi,
   config: BridgeConfig,
-  opened: readonly OpenedWorker[],
-  onlyActivity: boolean,
+  { opened, openedTo, onlyActivity }: Opening,
   own: StepReport,
   all: readonly StepReport[],
-): Promise<StepReport> {
+): Promise<SettledStep> {
   const workflowStep = all.find((report) => report.id === 'workflow_filters');
   // Applied or unchanged, the workflow step left the AI's filter in place: nothing to read.
-  if (openedMayStay(undefined, workflowStep)) return own;
+  if (openedMayStay(undefined, workflowStep)) return { report: own, undone: false };
   const taskrouter = settling();
   const { workspaceSid } = config;
   const route = { aiQueueSid: config.aiQueueSid, aiWorkerSids: aiWorkersOf(config) };
-  const [routedNow, activities] = await Promise.all([
+  // Two round trips, within the settle's budget: the workers are read with the workflows, so an activity
+  // set between that read and the put-back (one round trip) is still overwritten; closing that window
+  // would take a third round trip per worker, which the budget does not leave.
+  const [routedNow, activities, workers] = await Promise.all([
     aiIsRouted(taskrouter, workspaceSid, route).catch(() => undefined),
     taskrouter.listActivities(workspaceSid).catch(() => []),
+    Promise.all(
+      opened.map((worker) => taskrouter.fetchWorker(workspaceSid, worker.sid).catch(() => 'unread' as const)),
+    ),
   ]);
-  if (openedMayStay(routedNow, workflowStep)) return own;
+  if (openedMayStay(routedNow, workflowStep)) return { report: own, undone: false };
+  const activityName = (sid: string) => activities.find((a) => a.sid === sid)?.friendlyName ?? sid;
   const outcomes = await Promise.all(
-    opened.map(async (worker) => {
+    opened.map(async (worker, i) => {
       const name = `"${worker.friendlyName}" (${worker.sid})`;
+      const now = workers[i];
+      const settle = settleOf(worker, openedTo, now);
+      if (settle === 'gone') return {};
+      if (settle === 'already_back') return { alreadyBack: `${name} in "${activityName(worker.activitySid)}"` };
+      if (settle === 'changed' && typeof now === 'object')
+        return { changed: `${name} in "${activityName(now.activitySid)}"` };
       try {
-        // Whatever became of its own write (one that failed left it there already).
         await taskrouter.updateWorkerActivity(workspaceSid, worker.sid, worker.activitySid);
-        const activity = activities.find((a) => a.sid === worker.activitySid)?.friendlyName ?? worker.activitySid;
-        return { putBack: `${name} to "${activity}"` };
+        return { putBack: `${name} to "${activityName(worker.activitySid)}"` };
       } catch (error) {
         // Deleted since: nothing left to put back.
         if (twilioStatus(error) === 404) return {};
@@ -240,15 +294,17 @@ async function holdWorkers(
       }
     }),
   );
-  return heldWorkersReport(
-    own,
-    {
-      putBack: outcomes.flatMap((outcome) => (outcome.putBack ? [outcome.putBack] : [])),
-      stillOpen: outcomes.flatMap((outcome) => (outcome.stillOpen ? [outcome.stillOpen] : [])),
-      onlyActivity,
-    },
-    whyHeldAfterApply(routedNow, workflowStep),
-  );
+  const held: HeldWorkers = {
+    putBack: outcomes.flatMap((outcome) => (outcome.putBack ? [outcome.putBack] : [])),
+    alreadyBack: outcomes.flatMap((outcome) => (outcome.alreadyBack ? [outcome.alreadyBack] : [])),
+    changed: outcomes.flatMap((outcome) => (outcome.changed ? [outcome.changed] : [])),
+    stillOpen: outcomes.flatMap((outcome) => (outcome.stillOpen ? [outcome.stillOpen] : [])),
+    onlyActivity,
+  };
+  return {
+    report: heldWorkersReport(own, held, whyHeldAfterApply(routedNow, workflowStep)),
+    undone: heldUndoesAll(held),
+  };
 }
 
 /** A pool worker as the step reads it (and Undo, to compare). */

@@ -82,7 +82,7 @@ describe('runSteps: what the backup is told after the write', () => {
     return { ...step, plan: () => ({ ...plan, write: () => Promise.reject(refused) }) } as SetupStep;
   };
   const noted = async (step: SetupStep) => {
-    const notes: boolean[] = [];
+    const notes: (boolean | 'undone')[] = [];
     const [report] = await runSteps([[step]], undefined, async () => async (written) => {
       notes.push(written);
     });
@@ -111,7 +111,7 @@ describe('runSteps: a step settled once every stage has ended', () => {
       ...(step as SetupStep),
       settle: async (own, all) => {
         events.push(`settle after ${all.map((report) => report.id).join(',')}`);
-        return { ...own, status: 'skipped', detail: `${own.detail} Taken back.` };
+        return { report: { ...own, status: 'skipped', detail: `${own.detail} Taken back.` }, undone: false };
       },
     };
     const later = callbackStep({ url: 'https://old.example.com' }, 'https://here.example.com').step;
@@ -133,8 +133,24 @@ describe('runSteps: a step settled once every stage has ended', () => {
     ]);
   });
 
+  it('has the backup of a write its settle took back whole forgotten, not noted', async () => {
+    const notes: (boolean | 'undone')[] = [];
+    const { step } = callbackStep({ url: 'https://old.example.com' }, 'https://here.example.com');
+    const undone: SetupStep = {
+      ...(step as SetupStep),
+      settle: async (own) => ({ report: { ...own, status: 'skipped', detail: 'Taken back.' }, undone: true }),
+    };
+
+    const [report] = await runSteps([[undone]], undefined, async () => async (written) => {
+      notes.push(written);
+    });
+
+    expect(report).toMatchObject({ status: 'skipped', detail: 'Taken back.' });
+    expect(notes).toEqual(['undone']);
+  });
+
   it('a settle that throws leaves the step failed, saying why, and its backup is still noted', async () => {
-    const notes: boolean[] = [];
+    const notes: (boolean | 'undone')[] = [];
     const { step } = callbackStep({ url: 'https://old.example.com' }, 'https://here.example.com');
     const throwing: SetupStep = { ...(step as SetupStep), settle: () => Promise.reject(new Error('socket hang up')) };
 

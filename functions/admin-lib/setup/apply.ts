@@ -11,6 +11,7 @@ import {
   type Revisions,
   type ResourceBackup,
   revisionOf,
+  type SettledStep,
   type SetupStep,
   type StepPlan,
   type StepReport,
@@ -45,9 +46,10 @@ export interface ApplyPlanInput {
 
 /**
  * Stores a backup before its step writes; resolves, once stored, to what to call after the write:
- * `true` once written, `false` when the write certainly did not happen (Undo then leaves it alone).
+ * `true` once written, `false` when the write certainly did not happen (Undo then leaves it alone),
+ * `'undone'` when the step's settle took all of it back (the backup is forgotten: nothing to undo).
  */
-export type BackupWriter = (backup: ResourceBackup) => Promise<(written: boolean) => Promise<void>>;
+export type BackupWriter = (backup: ResourceBackup) => Promise<(written: boolean | 'undone') => Promise<void>>;
 
 /** Why Apply leaves a registration of another deployment alone, confirmed or not. */
 const ANOTHER_DEPLOYMENT = (url: string): string =>
@@ -216,10 +218,13 @@ export { failureReason };
 
 export const CHANGED_SINCE_CHECK = 'changed since the check';
 
-/** A step's report, and its backup's note of what the write left, to make once the step is settled. */
+/**
+ * A step's report, and its backup's note of what the write left, to make once the step is settled
+ * (`undone`: its settle took the whole write back).
+ */
 interface StepRun {
   report: StepReport;
-  note: () => Promise<void>;
+  note: (undone?: boolean) => Promise<void>;
 }
 
 const NOTHING_TO_NOTE = async (): Promise<void> => undefined;
@@ -255,13 +260,16 @@ async function runStep(
     return unwritten('failed', `Could not read it: ${failureReason(error)}`);
   }
   if (plan.kind !== 'write') return unwritten(plan.kind, plan.detail);
-  let written: (written: boolean) => Promise<void>;
+  let written: (written: boolean | 'undone') => Promise<void>;
   try {
     written = await saveBackup(plan.backup);
   } catch (error) {
     return unwritten('failed', `Not written, because its backup could not be stored: ${failureReason(error)}`);
   }
-  const noted = (made: boolean) => () => written(made).catch(() => undefined);
+  const noted =
+    (made: boolean) =>
+    (undone = false) =>
+      written(undone ? 'undone' : made).catch(() => undefined);
   try {
     await plan.write();
   } catch (error) {
@@ -282,7 +290,8 @@ async function runStep(
 
 /**
  * Runs every stage in order and reports every step, failed ones included. A step with `settle` is
- * settled once the last stage has ended, in stage order, before its backup's note is made.
+ * settled once the last stage has ended, in stage order, before its backup's note is made (or the
+ * backup forgotten, when the settle took the whole write back).
  */
 export async function runSteps(
   stages: SetupStep[][],
@@ -290,7 +299,7 @@ export async function runSteps(
   saveBackup: BackupWriter,
 ): Promise<StepReport[]> {
   const reports: StepReport[] = [];
-  const unsettled: { index: number; step: SetupStep; note: () => Promise<void> }[] = [];
+  const unsettled: { index: number; step: SetupStep; note: StepRun['note'] }[] = [];
   for (const stage of stages) {
     const earlier = [...reports];
     const runs = await Promise.all(
@@ -307,14 +316,18 @@ export async function runSteps(
   }
   for (const { index, step, note } of unsettled) {
     const own = reports[index];
-    reports[index] = await step.settle!(own, [...reports]).catch(
-      (error: unknown): StepReport => ({
-        ...own,
-        status: 'failed',
-        detail: `${own.detail} What the later steps left could not be settled: ${failureReason(error)}`,
+    const settled = await step.settle!(own, [...reports]).catch(
+      (error: unknown): SettledStep => ({
+        report: {
+          ...own,
+          status: 'failed',
+          detail: `${own.detail} What the later steps left could not be settled: ${failureReason(error)}`,
+        },
+        undone: false,
       }),
     );
-    await note();
+    reports[index] = settled.report;
+    await note(settled.undone);
   }
   return reports;
 }

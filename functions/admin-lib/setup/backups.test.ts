@@ -184,6 +184,61 @@ describe('a backup whose note of the write was lost', () => {
   });
 });
 
+describe('a backup whose write its step took back whole (the AI workers Apply opened, put back)', () => {
+  /** A Sync map in memory; `deleting` fails every delete with that status. */
+  function backupsOver(deleting?: number) {
+    const items = new Map<string, unknown>();
+    const sync = {
+      createMapItem: async (_: string, __: string, key: string, data: unknown) => {
+        items.set(key, data);
+        return { created: true, retried: false };
+      },
+      deleteMapItem: async (_: string, __: string, key: string) => {
+        if (deleting) throw Object.assign(new Error('Service Unavailable'), { status: deleting });
+        items.delete(key);
+        return true;
+      },
+      listMapItems: async (_: string, __: string, ___: number, order: 'asc' | 'desc') => {
+        const keys = [...items.keys()].sort();
+        return (order === 'desc' ? keys.reverse() : keys).map((key) => ({ key, data: items.get(key) }));
+      },
+    } as unknown as SyncApi;
+    const twilio = {
+      taskrouter: { fetchWorkspaceCallback: async () => ({ eventCallbackUrl: URL, eventsFilter: 'task.created' }) },
+    } as unknown as TwilioApis;
+    return { backups: new SetupBackups(sync, IS), twilio };
+  }
+  const callback = {
+    kind: 'workspace_callback',
+    workspaceSid: WS,
+    eventCallbackUrl: null,
+    eventsFilter: null,
+  } as const;
+
+  it('is forgotten: Undo goes past an Apply of which nothing is left', async () => {
+    const { backups, twilio } = backupsOver();
+    await (await backups.writer('0001-a', 'admin', new Date(0), twilio)(callback))(true);
+    const second = backups.writer('0002-b', 'admin', new Date(1), twilio);
+    const [undone, kept] = [await second(callback), await second({ ...callback, workspaceSid: 'WS-other' })];
+    await undone('undone');
+
+    expect((await backups.applies()).map((apply) => [apply.applyId, apply.resources.length])).toEqual([
+      ['0001-a', 1],
+      ['0002-b', 1],
+    ]);
+    await kept('undone');
+    expect((await backups.applies()).map((apply) => apply.applyId)).toEqual(['0001-a']);
+  });
+
+  it('is kept, noted as written, when Sync does not let it go', async () => {
+    const { backups, twilio } = backupsOver(503);
+    await (await backups.writer('0001-a', 'admin', new Date(0), twilio)(callback))('undone');
+
+    const [apply] = await backups.applies();
+    expect(apply.resources).toEqual([expect.objectContaining({ afterRevision: expect.any(String) })]);
+  });
+});
+
 describe('partsOf (a backup too large for one Sync item)', () => {
   it('cuts a text into pieces whose JSON fits, escapes and multi-byte characters counted, that join to it', () => {
     const text = `{"expression": "team == \\"ünïcödé\\" 😀"}\n`.repeat(2000);

@@ -295,7 +295,11 @@ export class SetupBackups {
       await Promise.all(parts.map((part, index) => this.create(partKey(key, index), { text: part })));
       const { backup: _, ...about } = stored;
       await this.create(key, parts.length > 0 ? ({ ...about, parts: parts.length } satisfies StoredInParts) : stored);
-      return async (written) => {
+      return async (outcome) => {
+        // Nothing of the write is left: an Undo of it would undo nothing, so Undo goes past this Apply
+        // (when nothing else of it stays). Kept, and noted as written, when Sync does not let it go.
+        if (outcome === 'undone' && (await this.forget(key, parts.length))) return;
+        const written = outcome !== false;
         // Unread, Undo cannot tell a later edit from this write, and restores the resource only when
         // it is as backed up. Read twice: a write's answer lost is often a connection lost.
         const readBack = () =>
@@ -321,6 +325,21 @@ export class SetupBackups {
   private async create(key: string, data: object): Promise<void> {
     const { created, retried } = await this.sync.createMapItem(this.serviceSid, BACKUP_MAP, key, data);
     if (!created && !retried) throw new Error(`backup ${key} already exists`);
+  }
+
+  /** Forgets one backup, its item first (a reader skips a backup whose parts are gone); whether it is gone. */
+  private async forget(key: string, parts: number): Promise<boolean> {
+    try {
+      await this.sync.deleteMapItem(this.serviceSid, BACKUP_MAP, key);
+      await Promise.all(
+        Array.from({ length: parts }, (_, index) =>
+          this.sync.deleteMapItem(this.serviceSid, BACKUP_MAP, partKey(key, index)).catch(() => undefined),
+        ),
+      );
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** The oldest or the newest items, in key order (Apply order). */

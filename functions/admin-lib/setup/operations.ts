@@ -161,26 +161,36 @@ async function apply(call: Call): Promise<Record<string, unknown>> {
     settledApart = true;
     return call.twilioWithin(SETTLE_BUDGET_MS).taskrouter;
   };
+  const backups = backupsOf(call);
   let steps: StepReport[];
   try {
     steps = await runSteps(
       applySteps({ ...(await applyInput(call, config, form, routing)), settlingTaskrouter }),
       revisions,
-      backupsOf(call).writer(applyId, call.caller.identity, now, call.twilio),
+      backups.writer(applyId, call.caller.identity, now, call.twilio),
     );
   } finally {
     if (!settledApart) call.deadline.giveBack(SETTLE_BUDGET_MS);
   }
   const applied = appliedIds(steps);
+  // The settings read again: the AI queue step may have recorded the queue it created. The
+  // revisions are those of what Apply left, for the next Apply without a new check.
+  const [after, applies] = await Promise.all([checksAfterWrite(call, form), backups.applies().catch(() => undefined)]);
+  // Undo undoes this Apply while it keeps a backup: of a step applied, or of a write that failed but may
+  // have landed; not of one its settle took back whole. Unread, as its steps tell.
+  const kept = applies ? applies.at(-1)?.applyId === applyId : applied.length > 0;
   Object.assign(call.trace, {
     applied,
     failed: steps.filter((step) => step.status === 'failed').map((step) => step.id),
-    ...(applied.length > 0 ? { backupId: applyId } : {}),
+    ...(kept ? { backupId: applyId } : {}),
   });
-  // The settings read again: the AI queue step may have recorded the queue it created. The
-  // revisions are those of what Apply left, for the next Apply without a new check.
-  const after = await checksAfterWrite(call, form);
-  return { steps, applied, ...(applied.length > 0 ? { backupId: applyId } : {}), ...after };
+  return {
+    steps,
+    applied,
+    ...(kept ? { backupId: applyId } : {}),
+    ...(applies ? undoableOf(applies.at(-1)) : {}),
+    ...after,
+  };
 }
 
 function formProblem(form: SetupForm, routing: RoutingFacts, config: BridgeConfig): AdminError | undefined {

@@ -83,7 +83,13 @@ export interface SetupStep<R = unknown> {
    * harmful, and says so in its report (`own`). Its backup's note of how the write left the resource
    * waits for it, so Undo compares with what Apply finally left.
    */
-  settle?(own: StepReport, all: readonly StepReport[]): Promise<StepReport>;
+  settle?(own: StepReport, all: readonly StepReport[]): Promise<SettledStep>;
+}
+
+/** A settled step's report; `undone` when nothing its write did is left (Undo has nothing of it to undo). */
+export interface SettledStep {
+  report: StepReport;
+  undone: boolean;
 }
 
 /** A resource's revision: a short hash of what the step read, stable across key order. */
