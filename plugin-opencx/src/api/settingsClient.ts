@@ -241,8 +241,11 @@ export type CheckSetupResult =
 /** `revisions`: of what the write left, for the next Apply; empty when the Functions sent none. */
 /** `checks` is absent when the check after the write could not run: the write's report still counts. */
 type WriteResult = { ok: true; steps: StepReport[]; checks?: SetupCheck[]; revisions?: SetupRevisions };
-/** `backupId`: present when a step wrote something. */
-export type ApplySetupResult = (WriteResult & { backupId?: string }) | Failure;
+/**
+ * `backupId`: present when Undo would undo this Apply (it kept a backup). `undoable`: the Apply an Undo
+ * would undo now, this one or, when it kept nothing, the one before; absent when none, or not read.
+ */
+export type ApplySetupResult = (WriteResult & { backupId?: string; undoable?: RestoredBackup }) | Failure;
 /** `restored`: absent when there was nothing to undo. `undoable`: the Apply the next Undo would undo. */
 /** `complete`: false when the undo kept something (the AI still holds conversations, or chats still route to it). */
 export type UndoSetupResult =
@@ -367,10 +370,12 @@ export function createSettingsClient(options: SettingsClientOptions): SettingsCl
       const steps = readSteps(answer.body.steps);
       if (checks === null || !steps) return unexpectedShape();
       const { backupId } = answer.body;
+      const undoable = readRestored(answer.body.undoable);
       return {
         ok: true,
         steps,
         ...(isText(backupId) ? { backupId } : {}),
+        ...(undoable ? { undoable } : {}),
         ...(checks ? { checks } : {}),
         revisions: readRevisions(answer.body.revisions),
       };

@@ -300,7 +300,8 @@ export function SetupSection({
     );
     if (!result) return;
     if (result.ok) {
-      if (result.backupId) undoable.current = { backupId: result.backupId };
+      // Functions that do not say which Apply Undo would undo now: this one when it kept a backup.
+      undoable.current = result.undoable ?? (result.backupId ? { backupId: result.backupId } : undoable.current);
       setReplaceConfirmed(false); // a confirmation is for one apply
       showSteps(result, strings.setupStepsApplyLabel, APPLY_FAILED, appliedOutcome);
       onSettingsChanged?.();

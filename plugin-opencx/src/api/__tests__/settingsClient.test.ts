@@ -582,6 +582,7 @@ describe('settings client', () => {
         steps: [APPLIED, FAILED],
         applied: ['workspace_events'],
         backupId: 'apply-1',
+        undoable: { backupId: 'apply-1', at: '2026-11-21T10:25:00.000Z', by: 'admin@example.com' },
         checks: [OK],
         revisions: AFTER,
       };
@@ -596,6 +597,7 @@ describe('settings client', () => {
         ok: true,
         steps: [APPLIED, FAILED],
         backupId: 'apply-1',
+        undoable: answer.undoable,
         checks: [OK],
         revisions: AFTER,
       });

@@ -350,6 +350,20 @@ describe('Undo last apply', () => {
     expect(client.undoSetup).toHaveBeenLastCalledWith('flex-token', 'apply-1');
   });
 
+  it("names the Apply that Apply's answer says Undo undoes now, with when and by whom", async () => {
+    const client = await renderSection();
+    // The check found nothing to undo; another admin applied since; this Apply's writes were all taken back.
+    const other = { backupId: 'apply-1', at: '2026-11-21T10:25:00.000Z', by: 'other@example.com' };
+    client.applySetup.mockResolvedValueOnce({ ok: true, steps: [WORKSPACE_APPLIED], undoable: other, checks: BROKEN });
+    fireEvent.click(button('Apply fixes'));
+    await screen.findByRole('list', { name: 'What Apply fixes did' });
+
+    client.undoSetup.mockResolvedValueOnce({ ok: true, steps: [], checks: BROKEN });
+    const confirm = await undoConfirmed();
+    expect(confirm).toHaveTextContent(`the apply of ${absoluteTime(new Date(other.at))} by other@example.com changed`);
+    await waitFor(() => expect(client.undoSetup).toHaveBeenLastCalledWith('flex-token', 'apply-1'));
+  });
+
   it('Undo after a check that found nothing to undo: an Apply another admin made since is not undone', async () => {
     const client = await renderSection([CONFIG_OK, TIMERS_OK]);
     client.undoSetup.mockResolvedValueOnce({
