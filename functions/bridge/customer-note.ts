@@ -66,9 +66,9 @@ export function canonicalLanguageTag(tag: string): string | undefined {
 const KEY_PREFIX: Record<NoteMoment, string> = { handoff: 'note', handback: 'backnote', 'idle-close': 'closenote' };
 
 /**
- * The claim, and the marker, of one moment's note: once per handoff or handback (told apart by its
- * time), once per closed session (`at` is its session).
+ * The claim, and the marker, of one moment's note: once per `occasion` (a handoff's AI engagement, a
+ * handback's time, a silence that closes the chat).
  */
-export function noteKey(moment: NoteMoment, conversationSid: string, at: string): string {
-  return `${KEY_PREFIX[moment]}_${conversationSid}_${at}`;
+export function noteKey(moment: NoteMoment, conversationSid: string, occasion: string): string {
+  return `${KEY_PREFIX[moment]}_${conversationSid}_${occasion}`;
 }

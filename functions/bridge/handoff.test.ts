@@ -6,6 +6,7 @@ import {
   clipped,
   finishedHandoff,
   handoffAttributes,
+  handoffEngagement,
   handoffTime,
   type HandoffFacts,
   noteLanded,
@@ -284,5 +285,19 @@ describe('handoffTime (one engagement hands off once)', () => {
     expect(handoffTime({}, claimedAt, now)).toBe(now);
     expect(handoffTime({ handedOff: true, handoffTimestamp: '2026-03-01T09:00:00.000Z' }, claimedAt, now)).toBe(now);
     expect(handoffTime({ handedOff: false, handoffTimestamp: '2026-03-01T10:02:00.000Z' }, claimedAt, now)).toBe(now);
+  });
+});
+
+describe('handoffEngagement (one customer note per AI engagement)', () => {
+  const claimedAt = Date.parse('2026-03-01T10:00:00.000Z');
+
+  it('is the same for every handoff of one claim, whatever their times', () => {
+    expect(handoffEngagement({ taskSid: 'WT1', claimedAt })).toBe(handoffEngagement({ taskSid: 'WT1', claimedAt }));
+  });
+
+  it("differs for the AI's claim after a handback, and for a handback no AI worker took (its invited task)", () => {
+    const first = handoffEngagement({ taskSid: 'WT1', claimedAt });
+    expect(handoffEngagement({ taskSid: 'WT2', claimedAt: claimedAt + 60_000 })).not.toBe(first);
+    expect(handoffEngagement({ taskSid: 'WT2', claimedAt })).not.toBe(first);
   });
 });

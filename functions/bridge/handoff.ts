@@ -126,6 +126,14 @@ export function handoffTime(taskAttributes: Record<string, unknown>, claimedAt: 
   return carriedHandoff(taskAttributes, claimedAt) ?? at;
 }
 
+/**
+ * The AI engagement a handoff ends, whose customer note is one however many handoffs race (each with
+ * its own time): the AI's claim of the task. A handback no AI worker took is handed off on the task
+ * it invited, under the claim before it; a handback the AI took is a claim of its own.
+ */
+export const handoffEngagement = (record: Pick<ConversationRecord, 'taskSid' | 'claimedAt'>): string =>
+  `${record.taskSid}_${record.claimedAt}`;
+
 export interface HandoffFacts {
   reason: string;
   summary?: string;

@@ -4,7 +4,7 @@ import { DeadlineExceededError } from '../../common/twilio';
 import { noteKey } from '../customer-note';
 import { postCustomerNote } from './customer-note';
 
-const occasion = { at: '2026-12-04T10:00:00.000Z', language: 'en', sessionId: 'session-1' };
+const occasion = { id: 'WT1_1796378400000', language: 'en', sessionId: 'session-1' };
 
 function deps(claimed: boolean, inConversation: Record<string, unknown>[] = []) {
   const claimOnce = jest.fn(async (_key: string, _ttlSeconds?: number) => claimed);
@@ -55,13 +55,13 @@ describe('postCustomerNote', () => {
   test('a claim that may be left behind, still fresh: not taken over, not posted', async () => {
     const { d, postMessage, listMessages, takeOverStaleClaim } = deps(false);
     expect(await postCustomerNote('CH1', 'handoff', occasion, d, undefined, 0, true)).toBe('already');
-    expect(takeOverStaleClaim).toHaveBeenCalledWith(noteKey('handoff', 'CH1', occasion.at), 15_000, expect.any(Number));
+    expect(takeOverStaleClaim).toHaveBeenCalledWith(noteKey('handoff', 'CH1', occasion.id), 15_000, expect.any(Number));
     expect(listMessages).not.toHaveBeenCalled();
     expect(postMessage).not.toHaveBeenCalled();
   });
 
   test('a claim left behind is taken over: the note is looked for, and posted only when absent', async () => {
-    const key = noteKey('handoff', 'CH1', occasion.at);
+    const key = noteKey('handoff', 'CH1', occasion.id);
     const found = deps(false, [{ opencx: { role: 'handoff-note', key } }]);
     found.takeOverStaleClaim.mockResolvedValueOnce(true);
     expect(await postCustomerNote('CH1', 'handoff', occasion, found.d, undefined, 0, true)).toBe('posted');
@@ -108,7 +108,7 @@ describe('postCustomerNote', () => {
   });
 
   test('a later attempt claims afresh and looks first: an earlier post found is not posted again', async () => {
-    const key = noteKey('handoff', 'CH1', occasion.at);
+    const key = noteKey('handoff', 'CH1', occasion.id);
     const found = deps(true, [{ opencx: { role: 'handoff-note', key } }]);
     expect(await postCustomerNote('CH1', 'handoff', occasion, found.d, undefined, 1)).toBe('posted');
     expect(found.claimOnce.mock.calls[0][0]).toBe(`${key}~1`);

@@ -8,8 +8,8 @@ import type { NoteOutcome } from '../handoff';
 import { inConversation, postOnceOutcome } from './post';
 
 export interface NoteOccasion {
-  /** The handoff's or the handback's time (a closed session's ID): one note each. */
-  at: string;
+  /** One note each: a handoff's AI engagement (`handoffEngagement`), a handback's time, a silence that closes. */
+  id: string;
   /** The customer's language (BCP-47, `und` when unknown), to pick the translation. */
   language: string;
   sessionId?: string;
@@ -33,7 +33,7 @@ export async function postCustomerNote(
 ): Promise<NoteOutcome> {
   const note = customerNote(deps.config, moment, occasion.language);
   if (!note) return 'none';
-  const key = noteKey(moment, conversationSid, occasion.at);
+  const key = noteKey(moment, conversationSid, occasion.id);
   const claimKey = attempt ? `${key}~${attempt}` : key;
   const [claim, preceding] = await Promise.allSettled([
     deps.state.claimOnce(claimKey, HANDOFF_CLAIM_TTL_SECONDS),

@@ -416,7 +416,7 @@ function tellCustomerOfHandback(
   deps: BridgeDeps,
 ): Promise<NoteOutcome> {
   const language = typeof d.attributes.handoffLanguage === 'string' ? d.attributes.handoffLanguage : 'und';
-  return postCustomerNote(d.conversationSid, 'handback', { at: handback.at, language, sessionId }, deps).catch(
+  return postCustomerNote(d.conversationSid, 'handback', { id: handback.at, language, sessionId }, deps).catch(
     (error: unknown) => {
       deps.warn('could not post the handback note', { error: String(error), sessionId });
       return 'failed' as const;

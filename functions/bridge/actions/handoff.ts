@@ -16,13 +16,14 @@ import {
   finishedHandoff,
   HANDOFF_TEXT_MAX,
   handoffAttributes,
+  handoffEngagement,
   handoffTime,
   noteLanded,
   noteStillOwed,
   withHandoff,
 } from '../handoff';
 import { handoffInsight, recordInsight } from '../insights';
-import { postCustomerNote } from './customer-note';
+import { type NoteOccasion, postCustomerNote } from './customer-note';
 
 const SESSION_LOOKUP_MS = 800;
 /** Routings the next event must finish. */
@@ -99,7 +100,7 @@ export async function handOff(
   // With the reservation as the phase write found it: TaskRouter may have offered the AI the task again meanwhile.
   const rejected = aiReservationsToReject(reserved, won.reservationSid, home.isAi);
   // Round trips 2 and 3. Not knowing whether it won, a handoff routes first: a concurrent one that
-  // wrote the task since this one read it keeps its time and reason, and its note is this one's.
+  // wrote the task since this one read it keeps its time and reason. The note is one per engagement.
   let landed = () => {};
   const onTask = new Promise<boolean>((resolve) => (landed = () => resolve(true)));
   const routed = unsure
@@ -112,16 +113,15 @@ export async function handOff(
         landed,
       )
     : routeToHumans(home, task, rejected, attributes, deps);
-  // Not knowing, the note waits for the task to carry the handoff, whatever becomes of the rest (a
-  // reservation TaskRouter would not reject). A task never written gets none: a later handoff writes
-  // its own time, and its note would be a second.
+  // Not knowing whether it won, the note waits for the task to carry a handoff, whatever becomes of
+  // the rest (a reservation TaskRouter would not reject): a task never written tells no one of humans.
   const carried = unsure ? Promise.race([onTask, routed.then(() => true).catch(() => false)]) : Promise.resolve(true);
   const [routing, noted] = await allFinished([
     routed,
     carried.then((onTheTask) =>
       onTheTask
         ? Promise.all([
-            postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes), deps, before),
+            postCustomerNote(conversationSid, 'handoff', noteOccasion(record, attributes), deps, before),
             recordInsight(deps, handoffInsight(conversationSid, record, attributes)),
           ]).then(([note]) => note)
         : ('failed' as const),
@@ -156,7 +156,15 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
     routeToHumans(home, task, aiReservationsToReject(reserved, record.reservationSid, home.isAi), attributes, deps),
     pending.noteIn
       ? ('posted' as const)
-      : postCustomerNote(conversationSid, 'handoff', noteOccasion(attributes), deps, undefined, attempt, mayBeLeft),
+      : postCustomerNote(
+          conversationSid,
+          'handoff',
+          noteOccasion(record, attributes),
+          deps,
+          undefined,
+          attempt,
+          mayBeLeft,
+        ),
   ]);
   // Until the note is in, the next event finishes the handoff again (and posts it). Written over the
   // record as this event read it: a note failure recorded since is seen (`finishedHandoff`).
@@ -236,7 +244,7 @@ function readHeldTask(
 
 /**
  * The handoff's attributes for the task as read: a handoff of this engagement the task carries
- * already (`handoffTime`) keeps its time and reason, so nothing new is written and no second note posted.
+ * already (`handoffTime`) keeps its time and reason, so nothing new is written.
  */
 function attributesOn(task: TaskSnapshot, record: ConversationRecord, handoff: PendingHandoff): HandoffAttributes {
   const at = handoffTime(task.attributes, record.claimedAt, handoff.at);
@@ -249,9 +257,9 @@ function attributesOn(task: TaskSnapshot, record: ConversationRecord, handoff: P
   });
 }
 
-/** The customer's note at this handoff: in the handoff's language, once per handoff (by its time). */
-const noteOccasion = (attributes: HandoffAttributes) => ({
-  at: attributes.handoffTimestamp,
+/** The customer's note at this handoff: in the handoff's language, once per engagement. */
+const noteOccasion = (record: ConversationRecord, attributes: HandoffAttributes): NoteOccasion => ({
+  id: handoffEngagement(record),
   language: attributes.handoffLanguage,
   sessionId: attributes.opencxSessionId,
 });

@@ -173,7 +173,7 @@ export async function closeIfIdle(d: CloseIfIdle, known: KnownRecord, deps: Brid
   const note = await postCustomerNote(
     d.conversationSid,
     'idle-close',
-    { at: `${timer.sessionId}_${lastActivity}`, language: 'und', sessionId: timer.sessionId },
+    { id: `${timer.sessionId}_${lastActivity}`, language: 'und', sessionId: timer.sessionId },
     deps,
   );
   if (note === 'failed' || note === 'unsure')
