@@ -99,20 +99,18 @@ export async function handOff(
   let attributes = attributesOn(task, record, handoff);
   // With the reservation as the phase write found it: TaskRouter may have offered the AI the task again meanwhile.
   const rejected = aiReservationsToReject(reserved, won.reservationSid, home.isAi);
-  // Round trips 2 and 3. Not knowing whether it won, a handoff routes first: a concurrent one that
-  // wrote the task since this one read it keeps its time and reason. The note is one per engagement.
+  // Round trips 2 and 3. Of concurrent handoffs, the first to write the task keeps its time and
+  // reason: another's write (its 412) takes them. The note is one per engagement, whichever claims it.
   let landed = () => {};
   const onTask = new Promise<boolean>((resolve) => (landed = () => resolve(true)));
-  const routed = unsure
-    ? routeToHumans(
-        home,
-        task,
-        rejected,
-        (current) => (attributes = attributesOn(current, record, handoff)),
-        deps,
-        landed,
-      )
-    : routeToHumans(home, task, rejected, attributes, deps);
+  const routed = routeToHumans(
+    home,
+    task,
+    rejected,
+    (current) => (attributes = attributesOn(current, record, handoff)),
+    deps,
+    landed,
+  );
   // Not knowing whether it won, the note waits for the task to carry a handoff, whatever becomes of
   // the rest (a reservation TaskRouter would not reject): a task never written tells no one of humans.
   const carried = unsure ? Promise.race([onTask, routed.then(() => true).catch(() => false)]) : Promise.resolve(true);
@@ -147,13 +145,20 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
     readHeldTask(record, deps),
     lookUpSession(pending, record, deps),
   ]);
-  const attributes = attributesOn(task, record, filled(pending, found));
+  const handoff = filled(pending, found);
+  const attributes = attributesOn(task, record, handoff);
   const attempt = pending.noteAttempt ?? 0;
   // Long after the handoff, a claimed note may be one whose post failed with its failure unrecorded (Sync down).
   const since = Math.min(Date.parse(attributes.handoffTimestamp), Date.parse(pending.at));
   const mayBeLeft = deps.now().getTime() - since > LEFT_NOTE_CLAIM_MS;
   const [routing, noted] = await allFinished([
-    routeToHumans(home, task, aiReservationsToReject(reserved, record.reservationSid, home.isAi), attributes, deps),
+    routeToHumans(
+      home,
+      task,
+      aiReservationsToReject(reserved, record.reservationSid, home.isAi),
+      (current) => attributesOn(current, record, handoff),
+      deps,
+    ),
     pending.noteIn
       ? ('posted' as const)
       : postCustomerNote(
@@ -243,8 +248,9 @@ function readHeldTask(
 }
 
 /**
- * The handoff's attributes for the task as read: a handoff of this engagement the task carries
- * already (`handoffTime`) keeps its time and reason, so nothing new is written.
+ * The handoff's attributes for the task as read (first, and again after a concurrent write): a handoff
+ * of this engagement the task carries already (`handoffTime`) keeps its time and reason, so nothing new
+ * is written.
  */
 function attributesOn(task: TaskSnapshot, record: ConversationRecord, handoff: PendingHandoff): HandoffAttributes {
   const at = handoffTime(task.attributes, record.claimedAt, handoff.at);
