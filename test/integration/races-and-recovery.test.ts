@@ -1069,29 +1069,12 @@ test.each(['landed', 'did not land'])(
 test("a handoff whose Sync write failed, racing another's: the other's reason and time stay, one note", async () => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
   const notes = () => world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE);
-  const taskReads = () =>
-    world.twilio.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/Tasks/${taskSid}`)).length;
   let failPhotoHandoff!: () => void;
   let handedOff: Record<string, unknown> = {};
   // The customer's message is the only other handoff.
   world.opencx.webhookFaults.add({ event: 'conversation.handoff_to_human', signature: 'missing' });
   try {
-    // A photo hands off: its Sync write is held (it has read the task by then), then fails.
-    world.twilio.addFault({
-      method: 'POST',
-      product: 'sync',
-      path: recordItemOf(conversationSid),
-      form: /Customer sent an attachment/,
-      status: 500,
-      until: new Promise<void>((r) => (failPhotoHandoff = r)),
-    });
-    const readsBefore = taskReads();
-    world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
-      author: world.customerOf(conversationSid),
-      body: '',
-      media: [{ filename: 'parcel.jpg', contentType: 'image/jpeg', size: 20480 }],
-    });
-    await world.until(() => world.twilio.requestsOnHold > 0 && taskReads() > readsBefore, "the photo's handoff");
+    failPhotoHandoff = await photoHandoffHeld(conversationSid, taskSid);
 
     // Meanwhile the AI hands off the customer's message, whole: task written, note posted.
     world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
@@ -1115,15 +1098,106 @@ test("a handoff whose Sync write failed, racing another's: the other's reason an
     handoffTimestamp: handedOff.handoffTimestamp,
     handoffSummary: 'Wants a human',
   });
+  expect(handoffsInHistory(taskSid)).toEqual([handedOff.handoffTimestamp]);
   expect(notes()).toHaveLength(1);
   // The photo's handoff went ahead, not knowing it lost, as the AI's.
-  const photo = world.twilio.webhooks.find((d) => d.params.ConversationSid === conversationSid && d.params.Body === '');
-  expect(JSON.parse(photo!.responseBody!)).toMatchObject({ outcome: 'handed-off', reason: handedOff.handoffReason });
+  expect(handoffOutcome(conversationSid, '')).toMatchObject({ outcome: 'handed-off', reason: handedOff.handoffReason });
 });
+
+test('a handoff whose Sync write failed, first to write the task: its reason and time stay, one note', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+  const notes = () => world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE);
+  let failPhotoHandoff!: () => void;
+  let writeAiHandoff!: () => void;
+  let handedOff: Record<string, unknown> = {};
+  world.opencx.webhookFaults.add({ event: 'conversation.handoff_to_human', signature: 'missing' });
+  try {
+    failPhotoHandoff = await photoHandoffHeld(conversationSid, taskSid);
+    // The AI hands off the customer's message and wins in Sync; its task write is held, its note posted.
+    world.twilio.addFault({
+      method: 'POST',
+      product: 'taskrouter',
+      path: '/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}',
+      form: /AI requested human handoff/,
+      times: 1,
+      until: new Promise<void>((r) => (writeAiHandoff = r)),
+    });
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
+    world.customerWrites(conversationSid, 'A person please');
+    await world.until(() => world.twilio.requestsOnHold > 1 && notes().length > 0, "the AI handoff's task write");
+
+    // The photo's handoff, not knowing it lost, writes the task first (the task as both read it).
+    world.twilio.addFault({ method: 'GET', product: 'sync', path: recordItemOf(conversationSid), status: 500 });
+    failPhotoHandoff();
+    await world.until(() => messageHandled(world, conversationSid, ''), "the photo's handoff");
+    handedOff = { ...world.task(taskSid).attributes };
+    // The AI's write meets a task written since its read (a 412).
+    writeAiHandoff();
+    await world.until(() => messageHandled(world, conversationSid, 'A person please'), 'the AI handoff');
+  } finally {
+    failPhotoHandoff?.();
+    writeAiHandoff?.();
+    world.twilio.clearFaults();
+    world.opencx.webhookFaults.clear();
+  }
+  expect(handedOff).toMatchObject({ handedOff: true, handoffReason: 'Customer sent an attachment' });
+  await world.settle();
+
+  expect(world.task(taskSid).attributes).toMatchObject({
+    handoffReason: 'Customer sent an attachment',
+    handoffTimestamp: handedOff.handoffTimestamp,
+  });
+  expect(handoffsInHistory(taskSid)).toEqual([handedOff.handoffTimestamp]);
+  expect(notes()).toHaveLength(1);
+  expect(handoffOutcome(conversationSid, 'A person please')).toMatchObject({
+    outcome: 'handed-off',
+    reason: 'Customer sent an attachment',
+  });
+});
+
+/**
+ * The customer sends a photo, which hands off: its Sync write is held once it has read the task, and
+ * fails when the returned gate opens.
+ */
+async function photoHandoffHeld(conversationSid: string, taskSid: string): Promise<() => void> {
+  const taskReads = () =>
+    world.twilio.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/Tasks/${taskSid}`)).length;
+  let fail!: () => void;
+  world.twilio.addFault({
+    method: 'POST',
+    product: 'sync',
+    path: recordItemOf(conversationSid),
+    form: /Customer sent an attachment/,
+    status: 500,
+    until: new Promise<void>((r) => (fail = r)),
+  });
+  const readsBefore = taskReads();
+  world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
+    author: world.customerOf(conversationSid),
+    body: '',
+    media: [{ filename: 'parcel.jpg', contentType: 'image/jpeg', size: 20480 }],
+  });
+  await world.until(() => world.twilio.requestsOnHold > 0 && taskReads() > readsBefore, "the photo's handoff");
+  return fail;
+}
+
+/** The times of the handoffs the task's history holds. */
+const handoffsInHistory = (taskSid: string) =>
+  (world.task(taskSid).attributes.opencxHistory as { to: string; at: string }[])
+    .filter((e) => e.to === 'human')
+    .map((e) => e.at);
+
+/** What the Function said of the customer's message `body`. */
+const handoffOutcome = (conversationSid: string, body: string) => {
+  const handled = world.twilio.webhooks.find(
+    (d) => d.params.ConversationSid === conversationSid && d.params.Body === body,
+  );
+  return JSON.parse(handled!.responseBody!);
+};
 
 test.each([
   ['TaskRouter would not reject the AI reservation: the task went to humans, one note', /\/Reservations\/WR\w+$/, 1],
-  ['the task could not be written: no note, which a later handoff with its own time would repeat', /./, 0],
+  ['the task could not be written: no note, as nothing routed the conversation to humans', /./, 0],
 ])('a handoff whose Sync write failed, then %s', async (_, failing, expected) => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
   const notes = () => world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE);
