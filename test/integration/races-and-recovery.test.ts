@@ -165,6 +165,65 @@ test('a photo alone while the OpenCX session is being made goes to humans; the s
   expect(world.postedAsAi(conversationSid).map((m) => m.body)).toEqual([CUSTOMER_HANDOFF_NOTE]);
 });
 
+// The answer to the customer's question is long, posted in parts; a photo the customer sends meanwhile hands off.
+test("a long answer's later parts do not follow the note of a handoff made as its first part went", async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+  world.takeLogs();
+  const long = Array.from({ length: 70 }, (_, i) => `Detail ${i + 1} about your order.`).join(' ');
+  const gates: (() => void)[] = [];
+  /** Holds the next post into the conversation whose marker matches `marker` until its gate opens. */
+  const holdPost = (marker: RegExp): (() => boolean) => {
+    world.twilio.addFault({
+      method: 'POST',
+      product: 'conversations',
+      path: /\/Messages$/,
+      form: marker,
+      times: 1,
+      until: new Promise<void>((open) => gates.push(open)),
+    });
+    const from = lastSeq(world);
+    return () => world.twilio.requests.some((r) => r.seq > from && r.fault && marker.test(String(r.form.Attributes)));
+  };
+  const [firstPart, note, secondPart] = [/#1"/, /"handoff-note"/, /#2"/].map(holdPost);
+  try {
+    world.opencx.ai.reply(long);
+    world.customerWrites(conversationSid, 'Tell me everything');
+    await world.until(firstPart, 'the first part of the answer, held');
+    world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
+      author: world.customerOf(conversationSid),
+      body: '',
+      media: [{ filename: 'parcel.jpg', contentType: 'image/jpeg', size: 40960 }],
+    });
+    await world.until(note, "the photo's handoff, its note held");
+    gates[0]();
+    await world.until(
+      () => secondPart() || messageHandled(world, conversationSid, 'Tell me everything'),
+      'the answer to go on or stop after its first part',
+    );
+    gates[1]();
+    await world.until(() => messageHandled(world, conversationSid, ''), "the photo's handoff");
+  } finally {
+    for (const open of gates) open();
+    world.twilio.clearFaults();
+  }
+  await world.settle();
+
+  const said = world.postedAsAi(conversationSid).map((m) => m.body);
+  const noteAt = said.indexOf(CUSTOMER_HANDOFF_NOTE);
+  expect(said.slice(1, noteAt)).toHaveLength(1);
+  expect(long.startsWith(said[1])).toBe(true);
+  // Nothing of the AI's after the note: the rest of the answer is withheld.
+  expect(said.slice(noteAt)).toEqual([CUSTOMER_HANDOFF_NOTE]);
+  expect(world.task(taskSid).attributes).toMatchObject({
+    handedOff: true,
+    handoffReason: 'Customer sent an attachment',
+  });
+  const answered = world.twilio.webhooks.find(
+    (d) => d.params.ConversationSid === conversationSid && d.params.Body === 'Tell me everything',
+  );
+  expect(JSON.parse(answered!.responseBody!)).toMatchObject({ outcome: 'answer-withheld' });
+});
+
 test('a first answer that fails after the engage recorded its session is watched: humans get it', async () => {
   // Sync refuses every claim after the engage's claim of the customer's message: the AI's answer
   // cannot be claimed, so it is not posted. OpenCX's webhook is off: its retry would post it later.

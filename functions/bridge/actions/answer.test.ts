@@ -348,7 +348,11 @@ describe('postClaimedAnswer of a long answer cut short', () => {
       config: { conversationsServiceSid: 'IS1', aiAuthorName: 'AI Support Agent' },
       deadline: new Deadline(5000),
       warn: () => undefined,
-      state: { claimOnce: async () => true, release: async (key: string) => void released.push(key) },
+      state: {
+        claimOnce: async () => true,
+        release: async (key: string) => void released.push(key),
+        conversation: async () => ({ record: { phase: 'ai', sessionId: 's1' }, revision: '1' }),
+      },
       lastStepState: () => ({ release: async (key: string) => void released.push(key) }),
       twilio: {
         conversations: {
@@ -375,6 +379,93 @@ describe('postClaimedAnswer of a long answer cut short', () => {
     expect(released).toEqual([]);
     // Each part says how many there are: a watchdog finding only the first knows the answer is not whole.
     expect(markers).toEqual([{ role: 'ai', key: expect.stringMatching(/#1$/), sessionId: 's1', parts: 2 }]);
+  });
+});
+
+describe('postClaimedAnswer of a long answer while the conversation leaves the AI', () => {
+  const { postClaimedAnswer } = jest.requireActual('./answer') as typeof import('./answer');
+  const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
+  const { answerKey } = jest.requireActual('../dedup') as typeof import('../dedup');
+
+  /** The record reads as `records` say, one after another (the last one from then on). */
+  function depsWith(...records: (object | Error | undefined)[]) {
+    const posted: string[] = [];
+    const released: string[] = [];
+    let reads = 0;
+    const deps = {
+      config: { conversationsServiceSid: 'IS1', aiAuthorName: 'AI Support Agent' },
+      deadline: new Deadline(5000),
+      afterAnswerReserveMs: 1300,
+      warn: () => undefined,
+      lastStepState: () => ({ release: async (key: string) => void released.push(key) }),
+      state: {
+        claimOnce: async () => true,
+        claimFarewell: async () => true,
+        conversation: async () => {
+          const record = records[Math.min(reads++, records.length - 1)];
+          if (record instanceof Error) throw record;
+          return record && { record, revision: String(reads) };
+        },
+      },
+      twilio: {
+        conversations: {
+          postMessage: async (_is: string, _ch: string, message: { body: string }) => void posted.push(message.body),
+          listMessages: async () => [],
+        },
+      },
+    } as never;
+    return { deps, posted, released, reads: () => reads };
+  }
+  const long = { answerId: 'm1', text: `${'The parcel is on its way. '.repeat(70)}It arrives tomorrow.` };
+  const key = answerKey('s1', long);
+  const ai = { phase: 'ai', sessionId: 's1' };
+  const handedOff = (handoff: object = {}) => ({ phase: 'handoff', sessionId: 's1', handoff });
+
+  test('handed off after its first part: the rest is withheld, and its claim kept (OpenCX retries none)', async () => {
+    const { deps, posted, released } = depsWith(ai, handedOff());
+    await expect(postClaimedAnswer('CH1', 's1', long, deps, { recheck: 'ai' })).resolves.toBe('rest-withheld');
+    expect(posted).toHaveLength(1);
+    expect(released).toEqual([]);
+  });
+
+  test("OpenCX's webhook's answer (no recheck) stops too, once a watchdog or another message handed off", async () => {
+    const { deps, posted } = depsWith(handedOff());
+    await expect(postClaimedAnswer('CH1', 's1', long, deps, { claimed: true })).resolves.toBe('rest-withheld');
+    expect(posted).toHaveLength(1);
+  });
+
+  test.each([
+    ['an answer carrying its handoff, while it is handed off', { recheck: 'ai-or-handoff', lastWords: true }, {}],
+    ['the last words its handoff recorded', { recheck: 'ai-or-handoff', lastWords: true }, { farewell: key }],
+    ["the last words OpenCX's webhook brings, recorded", { claimed: true }, { byAi: true, farewell: key }],
+    ["any answer after OpenCX's own handoff event, none recorded", { recheck: 'ai' }, { byAi: true }],
+  ] as const)("a handoff's last words are posted whole: %s", async (_, options, handoff) => {
+    const { deps, posted } = depsWith(handedOff(handoff));
+    await expect(postClaimedAnswer('CH1', 's1', long, deps, options)).resolves.toBe('posted');
+    expect(posted).toHaveLength(2);
+  });
+
+  test("another answer's recorded last words keep the rest out", async () => {
+    const { deps, posted } = depsWith(ai, handedOff({ byAi: true, farewell: 'ans_s1_m2' }));
+    const options = { recheck: 'ai-or-handoff', lastWords: true } as const;
+    await expect(postClaimedAnswer('CH1', 's1', long, deps, options)).resolves.toBe('rest-withheld');
+    expect(posted).toHaveLength(1);
+  });
+
+  test('a record that cannot be read does not hold the rest back', async () => {
+    const { deps, posted } = depsWith(ai, new Error('503'));
+    await expect(postClaimedAnswer('CH1', 's1', long, deps, { recheck: 'ai' })).resolves.toBe('posted');
+    expect(posted).toHaveLength(2);
+  });
+
+  test('a reply in one message reads the record no more than before', async () => {
+    const short = { answerId: 'm2', text: 'It arrives tomorrow.' };
+    const rechecked = depsWith(ai, handedOff());
+    await expect(postClaimedAnswer('CH1', 's1', short, rechecked.deps, { recheck: 'ai' })).resolves.toBe('posted');
+    expect(rechecked.reads()).toBe(1);
+    const delivered = depsWith(handedOff());
+    await expect(postClaimedAnswer('CH1', 's1', short, delivered.deps, { claimed: true })).resolves.toBe('posted');
+    expect(delivered.reads()).toBe(0);
   });
 });
 

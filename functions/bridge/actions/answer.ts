@@ -179,6 +179,12 @@ export async function deliverAnswer(
       sessionId,
       reason: 'the conversation left the AI while it answered; the answer is not posted',
     };
+  if (posted === 'rest-withheld')
+    return {
+      outcome: 'answer-withheld',
+      sessionId,
+      reason: 'the conversation left the AI while its answer was posted in parts; the rest is not posted',
+    };
   if (posted === 'failed') {
     return handOff(
       conversationSid,
@@ -265,7 +271,7 @@ export async function postClaimedAnswer(
      */
     lastWords?: boolean;
   } = {},
-): Promise<'posted' | 'duplicate' | 'late' | 'failed' | 'uncertain' | 'held'> {
+): Promise<'posted' | 'duplicate' | 'late' | 'failed' | 'uncertain' | 'held' | 'rest-withheld'> {
   const key = answerKey(sessionId, answer);
   const { recheck } = options;
   const [claimed, current] = await Promise.all([
@@ -299,8 +305,17 @@ export async function postClaimedAnswer(
     if (late !== false) return 'late';
     if (!(await deps.state.claimFarewell(conversationSid, key, current.known).catch(() => true))) return 'late';
   }
-  const outcome = await postAiReply(conversationSid, answer.text, key, sessionId, deps, options.lastWords);
-  if (outcome === 'posted') return 'posted';
+  // A long answer goes out in parts: the conversation may leave the AI between them (another message's
+  // handoff, a watchdog's), and no part may follow that handoff's note. Its claim is kept: not posted twice.
+  const outcome = await postAiReply(conversationSid, answer.text, key, sessionId, deps, {
+    lastWords: options.lastWords,
+    restMayFollow: () =>
+      deps.state.conversation(conversationSid).then(
+        (known) => restMayFollow(known, sessionId, answer, options.lastWords === true),
+        () => true,
+      ),
+  });
+  if (outcome === 'posted' || outcome === 'rest-withheld') return outcome;
   // Twilio may have taken it: given back, the claim would let OpenCX's webhook post it a second time.
   if (outcome === 'unknown') return 'uncertain';
   // Its first parts are in: given back, OpenCX's retry would post them again. Humans take it from there.
@@ -368,6 +383,23 @@ function stillAiIn(current: KnownRecord | undefined, sessionId: string, handingO
   if (!current || current.record.sessionId !== sessionId) return false;
   const { record } = current;
   return record.phase === 'ai' || (record.phase === 'handoff' && (handingOff || unrecordedFarewell(record)));
+}
+
+/**
+ * Whether an answer posted in parts may go on: the AI still holds the conversation in the session that
+ * answered, or these are the last words of its handoff (recorded as them, carrying it: `lastWords`, or
+ * after OpenCX's own handoff event, as `stillAiIn` takes them). Another answer's last words keep it out.
+ */
+function restMayFollow(
+  current: KnownRecord | undefined,
+  sessionId: string,
+  answer: { answerId?: string; text: string; at?: number },
+  lastWords: boolean,
+): boolean {
+  const record = current?.record;
+  if (record?.phase === 'handoff' && record.handoff?.farewell !== undefined)
+    return record.sessionId === sessionId && isFarewell(record, { sessionId, ...answer });
+  return stillAiIn(current, sessionId, lastWords);
 }
 
 /**

@@ -173,7 +173,8 @@ export async function postOnceOutcome(
 /**
  * Posts an AI reply, split into parts under Twilio's length limit, in order; stops at a part not
  * certainly posted. `partial`: the customer has the first parts, and the rest was not, or may not have
- * been, posted (a watchdog would take the first parts for the whole answer).
+ * been, posted (a watchdog would take the first parts for the whole answer). `rest-withheld`: the
+ * first parts are in, and `restMayFollow`, asked before each later part, said the rest may not follow.
  */
 export async function postAiReply(
   conversationSid: string,
@@ -181,8 +182,9 @@ export async function postAiReply(
   answerKey: string,
   sessionId: string | undefined,
   deps: BridgeDeps,
-  lastWords = false,
-): Promise<PostOutcome | 'partial'> {
+  options: { lastWords?: boolean; restMayFollow?: () => Promise<boolean> } = {},
+): Promise<PostOutcome | 'partial' | 'rest-withheld'> {
+  const { lastWords = false, restMayFollow } = options;
   const parts = replyParts(reply);
   // A delivery that posted the first parts and then failed gave its claim back for OpenCX's retry:
   // the parts in the conversation are not posted again (one read, for the rare reply in parts).
@@ -196,6 +198,7 @@ export async function postAiReply(
   for (const [index, part] of parts.entries()) {
     const key = parts.length === 1 ? answerKey : `${answerKey}#${index + 1}`;
     if (inConversation.has(key)) continue;
+    if (index > 0 && restMayFollow && !(await restMayFollow())) return 'rest-withheld';
     const marker: OurMessage = {
       role: 'ai',
       key,
