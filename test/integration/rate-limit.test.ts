@@ -161,6 +161,41 @@ describe('one OpenCX key, driven past its budget', () => {
     expect(world.task(taskSid).attributes.handedOff).not.toBe(true);
   });
 
+  test("a queued message the resend answered is not handed off while OpenCX's limit refuses its history", async () => {
+    const question = 'Can I pick it up myself?';
+    const later = 'From the depot on Main Street';
+    const { conversationSid, taskSid, afterSeconds } = await resendScheduled('Hello, sixth time', question);
+    await world.customerSays(conversationSid, later);
+    expect(outcomeOf(world, later)).toMatchObject({ outcome: 'deferred' });
+    await world.advance(afterSeconds * 1000 + 500);
+    const session = world.sessionFor(conversationSid)!;
+    expect(world.contactMessages(session.id).filter((t) => t.includes(later))).toEqual([`${question}\n${later}`]);
+    const answered = () => world.transcript(conversationSid).filter((m) => role(m) === 'ai' && m.body.includes(later));
+    expect(answered()).toHaveLength(1);
+
+    // The rate-limit episode goes on: OpenCX refuses every read of its history.
+    world.opencx.faults.add({ method: 'GET', path: '/chat/sessions/:id/history', status: 429, retryAfterSeconds: 30 });
+    world.takeLogs();
+    const timerEvents = () => world.takeLogs().filter((l) => l.event === 'task.canceled' && l.outcome !== 'warning');
+    const outcomes: unknown[] = [];
+    try {
+      for (let look = 0; look < 3; look++) {
+        await world.advance(121_000);
+        outcomes.push(...timerEvents().map((l) => l.outcome));
+      }
+    } finally {
+      world.opencx.faults.clear();
+    }
+    // The queued message's watchdog finds it claimed by the resend and looks once more, later: that look
+    // finds the AI's answer after it, and a history it cannot read does not make the message missing.
+    expect(outcomes).toEqual(['awaiting-answer', 'answered-in-time']);
+    expect(world.opencx.requests.some((r) => r.path.endsWith('/history') && r.status === 429)).toBe(true);
+    expect(answered()).toHaveLength(1);
+    expect(world.contactMessages(session.id).filter((t) => t.includes(later))).toHaveLength(1);
+    expect(world.task(taskSid).attributes.handedOff).not.toBe(true);
+    expect(world.transcript(conversationSid).filter((m) => role(m) === 'handoff-note')).toEqual([]);
+  });
+
   test("a queued message's watchdog waits for a resend armed again after a failure, not overtaking it", async () => {
     // OpenCX asks for 110 s: the resend is due shortly before the answer timeout (120 s) of what follows it.
     const question = 'Can you hold my parcel?';

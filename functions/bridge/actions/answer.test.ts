@@ -609,7 +609,10 @@ describe('checkAnswered (the watchdog) sending a message OpenCX never took', () 
       await expect(checkAnswered('CH1', queuedIn(100_000), 'IM3', value, QUEUED)).resolves.toMatchObject({
         outcome: 'awaiting-answer',
       });
-      expect(timers.at(-1)).toMatchObject({ opencxTimer: 'answer', messageSid: 'IM3', resent: true, sendFailed: true });
+      expect(timers.at(-1)).toEqual(
+        expect.objectContaining({ opencxTimer: 'answer', messageSid: 'IM3', resent: true }),
+      );
+      expect(timers.at(-1)).not.toHaveProperty('sendFailed');
       expect(sent).toHaveLength(1);
     });
 
@@ -622,7 +625,35 @@ describe('checkAnswered (the watchdog) sending a message OpenCX never took', () 
       await expect(checkAnswered('CH1', queuedIn(100_000), 'IM3', value, QUEUED)).resolves.toMatchObject({
         outcome: 'awaiting-answer',
       });
-      expect(timers).toEqual([expect.objectContaining({ messageSid: 'IM3', resent: true, sendFailed: true })]);
+      expect(timers).toEqual([expect.objectContaining({ messageSid: 'IM3', resent: true })]);
+      // Its claimer sent it: an unreadable history will not make it missing (a handoff after an answer).
+      expect(timers[0]).not.toHaveProperty('sendFailed');
+      expect(sent).toEqual([]);
+    });
+
+    test("one its resend sent, answered: a history OpenCX's rate limit refuses does not hand it off", async () => {
+      const { OpenCxError } = jest.requireActual(
+        '../../common/opencx-client',
+      ) as typeof import('../../common/opencx-client');
+      const { value, timers, claimed, sent } = queueDeps();
+      claimed.add('IM3');
+      const beginHandoff = jest.fn(async () => Promise.reject(new Error('Sync is down')));
+      const d = value as unknown as Record<string, Record<string, unknown>>;
+      d.twilio.conversations = { listMessages: async () => [msg('IM5', 'ai'), third, second, guarded] };
+      d.state = { ...d.state, takeResendQueue: async () => [], beginHandoff };
+      d.opencx = {
+        ...d.opencx,
+        historyHasContactText: async () => Promise.reject(new OpenCxError('429', 429, 30_000)),
+      };
+      let outcome = await checkAnswered('CH1', queuedIn(100_000), 'IM3', value, QUEUED);
+      // Each watchdog it arms fires in turn, with the flags it was armed with.
+      const waits = () => outcome.outcome === 'awaiting-answer' || outcome.outcome === 'deferred';
+      for (let fired = 0; fired < 3 && waits(); fired++)
+        outcome = await checkAnswered('CH1', known, 'IM3', value, timers.at(-1)).catch((error: unknown) => ({
+          outcome: `failed: ${String(error)}`,
+        }));
+      expect(outcome).toMatchObject({ outcome: 'answered-in-time' });
+      expect(beginHandoff).not.toHaveBeenCalled();
       expect(sent).toEqual([]);
     });
 

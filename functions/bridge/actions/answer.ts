@@ -708,9 +708,9 @@ export async function checkAnswered(
     // answer after it may be an earlier message's: awaited too, and OpenCX's history then tells.
     if (!rearmed && !queued)
       return { outcome: 'duplicate', sessionId, reason: 'whoever claimed the message watches its answer' };
-    // A queued message's history is read in a rate-limit episode: unreadable, it counts as not sent.
-    const send = queued ? { resent: true, sendFailed: true } : { resent: true };
-    return awaitAnswer(conversationSid, known, messageSid, deps, { resendFailed: true }, send);
+    // Not a send that failed: its claimer sent it and watches it, and the AI answer that follows is most
+    // likely its own. A history unreadable in the rate-limit episode does not count it missing.
+    return awaitAnswer(conversationSid, known, messageSid, deps, { resendFailed: true }, { resent: true });
   }
   // A photo or a file alone (its handoff failed): for humans, whatever the AI answered since.
   if (unsent?.hasMedia && !unsent.body.trim())
