@@ -78,3 +78,14 @@ test('a handoff older than the AI holding the conversation does not keep a silen
 
   expect(closeChannel).toHaveBeenCalledWith('KD1', 'UO1');
 });
+
+test('a record that cannot be set right fails the check (the timer looks again); the chat stays open', async () => {
+  const { deps, closeChannel } = depsWith(handedOffAt(NOW - 20 * MINUTE));
+  (deps.state as { beginHandoff: unknown }).beginHandoff = async () => {
+    throw new Error('Sync 503');
+  };
+
+  await expect(closeIfIdle(fired, known, deps)).rejects.toThrow('Sync 503');
+
+  expect(closeChannel).not.toHaveBeenCalled();
+});

@@ -207,20 +207,14 @@ async function carriesHandoff(record: ConversationRecord, deps: BridgeDeps): Pro
 /**
  * Humans have the conversation its record says the AI holds: the handoff's Sync write failed, and no
  * agent has been offered the task yet (that offer silences the AI). Closing would cancel the task
- * waiting in their queue: it stays open, the record says so now, and the timer looks no more.
+ * waiting in their queue: it stays open, the record says so now, and the timer looks no more. A
+ * failed write throws: the timer is armed again to set the record right (until then the AI still answers).
  */
 async function keptForHumans(conversationSid: string, current: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
-  const { sessionId } = current.record;
-  const silenced = await recordRoutedToHumans(conversationSid, current, deps).catch((error: unknown) => {
-    deps.warn('could not record that humans have the conversation; their offer silences the AI', {
-      error: String(error),
-      sessionId,
-    });
-    return false;
-  });
+  const silenced = await recordRoutedToHumans(conversationSid, current, deps);
   return {
     outcome: silenced ? 'ai-silenced' : 'ignore',
-    sessionId,
+    sessionId: current.record.sessionId,
     reason: 'the task was handed to humans, though the record said the AI held it; it stays open',
   };
 }
