@@ -923,6 +923,62 @@ describe('OpenCX webhooks that must change nothing', () => {
     }
   });
 
+  test("last words OpenCX's webhook claimed first and posts slowly come before the handoff note", async () => {
+    const { conversationSid, taskSid } = await engaged();
+    world.opencx.ai.reply({
+      type: 'handoff',
+      content: 'A colleague will take over.',
+      summary: 'Refund',
+      sentiment: 'neutral',
+    });
+    const since = lastSeq(world);
+    const answerClaims = () =>
+      world.twilio.requests.filter(
+        (r) => r.seq > since && r.method === 'POST' && /\/Items$/.test(r.path) && /^ans_/.test(String(r.form.Key)),
+      );
+    const seen = (test: (r: (typeof world.twilio.requests)[number]) => boolean) => () =>
+      world.twilio.requests.some((r) => r.seq > since && test(r));
+    // The fast path's claim of the last words waits until OpenCX's webhook has claimed them...
+    let claimOpen!: () => void;
+    world.twilio.addFault({
+      method: 'POST',
+      path: /\/Items$/,
+      form: /^ans_/,
+      times: 1,
+      until: new Promise<void>((open) => (claimOpen = open)),
+    });
+    // ...and the webhook's post of them waits until the handoff has set out to post its note.
+    let postOpen!: () => void;
+    world.twilio.addFault({
+      method: 'POST',
+      path: /\/Messages$/,
+      form: /"role":"ai"/,
+      times: 1,
+      until: new Promise<void>((open) => (postOpen = open)),
+    });
+    world.customerWrites(conversationSid, 'A refund please');
+    await world.until(() => answerClaims().length >= 2, "OpenCX's webhook claiming the last words");
+    claimOpen();
+    await world.until(
+      seen(
+        (r) =>
+          (r.method === 'GET' && /\/Messages$/.test(r.path)) ||
+          (r.method === 'POST' && /\/Messages$/.test(r.path) && /handoff-note/.test(String(r.form.Attributes))),
+      ),
+      'the handoff note, or its look for the last words',
+    );
+    postOpen();
+    await world.settle();
+
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
+    const roles = world
+      .transcript(conversationSid)
+      .map((m) => (m.attributes.opencx as { role?: string } | undefined)?.role)
+      .filter((role) => role !== undefined);
+    expect(roles.slice(-2)).toEqual(['ai', 'handoff-note']);
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague will take over.')).toHaveLength(1);
+  });
+
   test("a delivery whose claim Sync fails leaves the fast path's claim: OpenCX's retry posts no copy", async () => {
     const { conversationSid } = await engaged();
     world.opencx.ai.reply('Posted by the fast path');

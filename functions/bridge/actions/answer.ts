@@ -25,7 +25,7 @@ import { answerInFlight, type ConversationRecord, NO_LAST_WORDS, startAnswer } f
 import { answerKey } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { allFinished, handOff } from './handoff';
-import { isWholeAnswer, ourMarker, postAiReply } from './post';
+import { inConversation, isWholeAnswer, ourMarker, postAiReply } from './post';
 import { answerCustomer } from './relay';
 import { sendOverdueQueue } from './resend';
 import { queuedForResend, waitsForResend } from '../rate-limit';
@@ -141,10 +141,16 @@ export async function deliverAnswer(
       })
     : Promise.resolve('none' as const);
   if (next.next === 'handoff') {
+    // Last words another path claimed (OpenCX's webhook of the same answer) may not be in yet: the note waits.
+    const lastWordsPosted = posting.then((held): Promise<unknown> | typeof held =>
+      held === 'duplicate' && reply
+        ? lastWordsIn(conversationSid, answerKey(sessionId, { answerId, text: reply }), deps)
+        : held,
+    );
     // Both run to their end before a failure is thrown: the handler's answer ends the Function.
     const [held, handed] = await allFinished([
       posting,
-      handOff(conversationSid, known, next.request, deps, {}, posting),
+      handOff(conversationSid, known, next.request, deps, {}, lastWordsPosted),
     ]);
     // Last words not posted keep their claim while the note follows them; with no note in (none is
     // set, or it failed and is owed), OpenCX's retry may still post them, before any later note.
@@ -198,6 +204,30 @@ export async function deliverAnswer(
     );
   }
   return { outcome: posted === 'duplicate' ? 'already-answered' : 'replied', sessionId, reply: posted };
+}
+
+/** How long a handoff's note waits for last words another Function is posting, and how often it looks. */
+const LAST_WORDS_WAIT_MS = 2000;
+const LAST_WORDS_LOOK_EVERY_MS = 250;
+
+/**
+ * Last words claimed by another Function (OpenCX's webhook brought the same answer first), which may
+ * still be posting them: the note looks for them in the conversation until they are in, for a while,
+ * and then goes all the same (the customer must learn of the handoff).
+ */
+export async function lastWordsIn(conversationSid: string, key: string, deps: BridgeDeps): Promise<void> {
+  const budget = Math.min(LAST_WORDS_WAIT_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs);
+  const until = deps.now().getTime() + budget;
+  const { conversations } = deps.twilio;
+  const serviceSid = deps.config.conversationsServiceSid;
+  for (;;) {
+    if (await inConversation(conversations, serviceSid, conversationSid, key).catch(() => false)) return;
+    if (until - deps.now().getTime() < LAST_WORDS_LOOK_EVERY_MS) {
+      deps.warn('the last words another Function claimed are not in yet; the handoff note goes all the same', { key });
+      return;
+    }
+    await deps.deadline.sleep(LAST_WORDS_LOOK_EVERY_MS);
+  }
 }
 
 /** An answer OpenCX's webhook brought: its Function claimed it before reading our records. */
