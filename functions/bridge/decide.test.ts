@@ -1795,6 +1795,7 @@ describe('watchdogAfterFailure (a customer message whose handling failed, which 
         conversationSid: CONVERSATION,
         messageSid: message.message!.sid,
         unread: true,
+        rearmed: 0,
       },
     });
     // With the message's index, it watches that message and every later one of the conversation.
@@ -1818,14 +1819,24 @@ describe("coveringWatchdog (the watchdogs that decide a message met by a Sync ou
     messageSid: 'IM5',
     unread: true,
     fromIndex: 5,
+    rearmed: 0,
   };
   const covers = (timer: Record<string, unknown>, index: number) =>
     evaluateExpression(coveringWatchdog(CONVERSATION, index), timer);
 
-  it("selects the conversation's unread watchdog armed from the message or before it, armed again or not", () => {
+  it("selects the conversation's unread watchdog armed from the message or before it, in its first minute", () => {
     expect(covers(unreadWatchdog, 5)).toBe(true);
     expect(covers(unreadWatchdog, 9)).toBe(true);
+    // Armed again thrice (fires 60 s after the first arm): at least 18 of the message's 19 minutes left.
     expect(covers({ ...unreadWatchdog, rearmed: 3 }, 9)).toBe(true);
+  });
+
+  it('not one with too few retries left for a later message: it would give up before that one had its time', () => {
+    expect(covers({ ...unreadWatchdog, rearmed: 4 }, 9)).toBe(false);
+    expect(covers({ ...unreadWatchdog, rearmed: 7 }, 9)).toBe(false);
+    // Armed with no count (before counting began): its retries left are unknown.
+    const { rearmed: _unknown, ...uncounted } = unreadWatchdog;
+    expect(covers(uncounted, 9)).toBe(false);
   });
 
   it("not one armed from a later message, another conversation's, one of a single message, or another timer", () => {

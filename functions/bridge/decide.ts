@@ -742,6 +742,8 @@ export function watchdogAfterFailure(
         messageSid: event.message.sid,
         unread: true,
         ...(index !== undefined && Number.isInteger(index) && { fromIndex: index }),
+        // Counted from the first arm: it covers later messages only while it has retries enough left.
+        rearmed: 0,
       },
     };
   if (!current || !config) return undefined;
@@ -772,14 +774,23 @@ export function watchdogAfterFailure(
 }
 
 /**
+ * How often an unread watchdog may have been armed again and still cover a later message: through its
+ * first minute (the three 15 s waits of `CUSTOMER_BACKOFF`). A message it covers keeps at least 18 of
+ * the 19 minutes (five of the eight looks) its own watchdog would give it; after that it arms its own.
+ */
+const COVERING_REARMS = 4;
+
+/**
  * The TaskRouter expression of the timers that watch a message at `index` of a conversation whose
- * record could not be read: the unread watchdogs of the conversation armed from that index or before.
- * One still pending fires after the message came, and decides it with the others.
+ * record could not be read: the unread watchdogs of the conversation armed from that index or before,
+ * with retries enough left (`COVERING_REARMS`; one armed with no count covers nothing). One still
+ * pending fires after the message came, and decides it with the others.
  */
 export function coveringWatchdog(conversationSid: string, index: number): string {
   return (
     `opencxTimer == "answer" AND unread == true AND ` +
-    `conversationSid == ${JSON.stringify(conversationSid)} AND fromIndex <= ${index}`
+    `conversationSid == ${JSON.stringify(conversationSid)} AND fromIndex <= ${index} AND ` +
+    `rearmed < ${COVERING_REARMS}`
   );
 }
 

@@ -401,6 +401,13 @@ const timerCreates = () =>
     .calls({ product: 'taskrouter', method: 'POST', template: '/v1/Workspaces/{WorkspaceSid}/Tasks' })
     .filter((r) => r.path.includes(world.timerWorkspaceSid)).length;
 
+/** The answer watchdogs armed so far for a conversation's messages (first arms and arms again). */
+const watchdogsOf = (conversationSid: string) =>
+  world.twilio
+    .calls({ product: 'taskrouter', method: 'POST', template: '/v1/Workspaces/{WorkspaceSid}/Tasks' })
+    .map((r) => JSON.parse(String(r.form.Attributes ?? '{}')) as Record<string, unknown>)
+    .filter((timer) => timer.opencxTimer === 'answer' && timer.conversationSid === conversationSid).length;
+
 describe('a Sync outage: one unread watchdog per conversation, not one per message', () => {
   /** Sync refuses everything (the settings, the record, the claims) while the customers write `messages`. */
   async function writeDuringOutage(messages: [conversationSid: string, body: string][]): Promise<void> {
@@ -439,6 +446,30 @@ describe('a Sync outage: one unread watchdog per conversation, not one per messa
     // Each answered (the greeting's answer, then the outage's).
     expect(aiMessages(a.conversationSid)).toHaveLength(2);
     expect(aiMessages(b.conversationSid)).toHaveLength(2);
+  });
+
+  test("a message past the watchdog's first minute arms its own and reaches the AI once that one gave up", async () => {
+    const { conversationSid } = await world.customerStartsConversation('Hello');
+    // Sixteen seconds a step: each timer fires within a step of its time.
+    let elapsed = 0;
+    const advanceTo = async (seconds: number) => {
+      for (; elapsed < seconds; elapsed += 16) await world.advance(16_000);
+    };
+    await writeDuringOutage([[conversationSid, 'Where is my order?']]);
+    // Its watchdog looked four times, 15 s apart; the next looks are minutes apart.
+    await advanceTo(64);
+    await world.customerSays(conversationSid, 'Hello? Order 1234');
+    expect(lastDelivery('Hello? Order 1234').status).toBe(503);
+    expect(watchdogsOf(conversationSid)).toBe(6);
+
+    // The first watchdog gives up on Sync 19 minutes after its message (the message is lost); the
+    // second looks until 19 minutes after its own.
+    await advanceTo(1200);
+    world.twilio.clearFaults();
+    await advanceTo(1248);
+
+    expect(world.contactMessages(world.sessionFor(conversationSid)!.id)).toEqual(['Hello', 'Hello? Order 1234']);
+    expect(aiMessages(conversationSid)).toHaveLength(2);
   });
 
   test('the watchdog that fires hands the customer to a human when the AI cannot take the messages', async () => {
