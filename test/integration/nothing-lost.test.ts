@@ -450,23 +450,26 @@ describe('a Sync outage: one unread watchdog per conversation, not one per messa
 
   test("a message past the watchdog's first minute arms its own and reaches the AI once that one gave up", async () => {
     const { conversationSid } = await world.customerStartsConversation('Hello');
-    // Sixteen seconds a step: each timer fires within a step of its time.
+    // Time moves to each look of the watchdogs in turn: each is armed again from the moment it looked.
     let elapsed = 0;
-    const advanceTo = async (seconds: number) => {
-      for (; elapsed < seconds; elapsed += 16) await world.advance(16_000);
+    const advanceTo = async (...seconds: number[]) => {
+      for (const at of seconds) {
+        await world.advance((at - elapsed) * 1000);
+        elapsed = at;
+      }
     };
     await writeDuringOutage([[conversationSid, 'Where is my order?']]);
-    // Its watchdog looked four times, 15 s apart; the next looks are minutes apart.
-    await advanceTo(64);
+    // Its watchdog looked four times, 15 s apart; the next looks are 1, 2, 5 and 10 minutes apart.
+    await advanceTo(15, 30, 45, 60);
     await world.customerSays(conversationSid, 'Hello? Order 1234');
     expect(lastDelivery('Hello? Order 1234').status).toBe(503);
     expect(watchdogsOf(conversationSid)).toBe(6);
 
-    // The first watchdog gives up on Sync 19 minutes after its message (the message is lost); the
-    // second looks until 19 minutes after its own.
-    await advanceTo(1200);
+    // The first watchdog gives up on Sync at 1140 s, 19 minutes after its message (which is lost); the
+    // second looks until 1200 s, 19 minutes after its own.
+    await advanceTo(75, 90, 105, 120, 180, 240, 300, 540, 600, 1140, 1170);
     world.twilio.clearFaults();
-    await advanceTo(1248);
+    await advanceTo(1200, 1215);
 
     expect(world.contactMessages(world.sessionFor(conversationSid)!.id)).toEqual(['Hello', 'Hello? Order 1234']);
     expect(aiMessages(conversationSid)).toHaveLength(2);
