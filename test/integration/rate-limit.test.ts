@@ -161,6 +161,38 @@ describe('one OpenCX key, driven past its budget', () => {
     expect(world.task(taskSid).attributes.handedOff).not.toBe(true);
   });
 
+  test("a Sync outage's watchdog sends its message after a waiting resend, not the queue ahead of it", async () => {
+    await world.advance(60_000);
+    world.opencx.resetRateLimits();
+    const { conversationSid } = await world.customerStartsConversation('Hello, seventh time');
+    const session = world.sessionFor(conversationSid)!;
+    const unread = 'Is my parcel late?';
+    world.twilio.addFault({ product: 'sync', status: 503 });
+    await world.customerSays(conversationSid, unread);
+    expect(outcomeOf(world, unread)?.outcome).toBe('failed');
+    world.twilio.clearFaults();
+    // Sync is back before the watchdog fires: the next text is refused for the rate limit, one more queues.
+    const question = 'It was due on Monday';
+    const later = 'Order 1234';
+    world.opencx.faults.add({ method: 'POST', path: /\/send$/, status: 429, retryAfterSeconds: 20, times: 1 });
+    await world.customerSays(conversationSid, question);
+    expect(outcomeOf(world, question)).toMatchObject({ outcome: 'resend-scheduled' });
+    await world.customerSays(conversationSid, later);
+    expect(outcomeOf(world, later)).toMatchObject({ outcome: 'deferred' });
+
+    const texts = [unread, question, later];
+    const sent = () => world.contactMessages(session.id).filter((t) => texts.some((m) => t.includes(m)));
+
+    // The outage's watchdog fires first: nothing reaches the AI ahead of the refused text.
+    await world.advance(16_000);
+    expect(sent()).toEqual([]);
+    // The resend takes its queue; the watchdog looks again once the resend is overdue.
+    await world.advance(30_000);
+    expect(sent()).toEqual([`${question}\n${later}`]);
+    await world.advance(70_000);
+    expect(sent()).toEqual([`${question}\n${later}`, unread]);
+  });
+
   test("a queued message the resend answered is not handed off while OpenCX's limit refuses its history", async () => {
     const question = 'Can I pick it up myself?';
     const later = 'From the depot on Main Street';

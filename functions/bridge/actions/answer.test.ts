@@ -1246,6 +1246,44 @@ describe('checkAnswered: a message that came while our record could not be read 
       expect(handedOffFor(beginHandoff)).toMatch(/^Customer sent an attachment: /);
       expect(send).not.toHaveBeenCalled();
     });
+
+    describe('after Sync came back, IM7 was rate-limited and IM8 queued behind its resend', () => {
+      // The clock reads 0: a queue open until later waits for its resend; one until 0 is overdue.
+      const behindResend = (until: number) => ({
+        ...known,
+        record: { ...known.record, resendQueue: { sessionId: 's1', owner: 'IM7', messageSids: ['IM8'], until } },
+      });
+      const sinceOutage = [at(8), at(7), at(6), at(5)];
+
+      test('the resend not overdue: none go ahead of it; the watchdog looks again once it is', async () => {
+        const { deps, send, createTask } = depsWith(sinceOutage);
+        await expect(
+          checkAnswered('CH1', behindResend(30_000), 'IM5', deps, { unread: true, fromIndex: 5 }),
+        ).resolves.toMatchObject({ outcome: 'deferred' });
+        expect(send).not.toHaveBeenCalled();
+        expect(createTask).toHaveBeenCalledWith('WS-timers', {
+          workflowSid: 'WW-timers',
+          attributes: expect.objectContaining({ opencxTimer: 'answer', messageSid: 'IM5', unread: true, fromIndex: 5 }),
+          timeoutSeconds: 31,
+        });
+        // Armed from the conversation's first message, it still watches every later one.
+        await checkAnswered('CH1', behindResend(30_000), 'IM0', deps, { unread: true, fromIndex: 0 });
+        expect(createTask).toHaveBeenLastCalledWith(
+          'WS-timers',
+          expect.objectContaining({ attributes: expect.objectContaining({ fromIndex: 0 }) }),
+        );
+      });
+
+      test('the queued message is left to the resend or its own watchdog; the others go to the AI', async () => {
+        const { deps, send, claimMessage } = depsWith(sinceOutage);
+        // IM7 went to OpenCX (and was refused): claimed.
+        claimMessage.mockImplementation(async (sid: string) => sid !== 'IM7');
+        await checkAnswered('CH1', behindResend(0), 'IM5', deps, { unread: true, fromIndex: 5 }).catch(() => undefined);
+        expect(send).toHaveBeenCalledTimes(1);
+        expect(send).toHaveBeenCalledWith('s1', 'Question 5\nQuestion 6', { flex_task_sid: 'WT1' }, expect.anything());
+        expect(claimMessage).not.toHaveBeenCalledWith('IM8');
+      });
+    });
   });
 
   test.each([

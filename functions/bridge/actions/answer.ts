@@ -558,7 +558,8 @@ function armWatchdog(
       conversationSid,
       sessionId,
       messageSid,
-      ...Object.fromEntries(Object.entries(send).filter(([, flag]) => flag)),
+      // A message index of 0 is kept; flags that are off are left out.
+      ...Object.fromEntries(Object.entries(send).filter(([, value]) => value !== false && value !== undefined)),
       ...(rearmed && { rearmed: 1 }),
     },
     timeoutSeconds: afterSeconds,
@@ -596,31 +597,38 @@ export async function watchUncertainReply(
  * sees them through. A claim this watchdog made itself before its handling failed (`rearmed`) is
  * awaited as any sent message is. Not a message the AI would have been sent: another author's, one
  * with neither text nor a file, or one written to the humans before they handed the conversation back.
+ * Not one queued behind a rate-limited text (its resend or its own watchdog sends it), and none ahead
+ * of that resend while it is not overdue: the watchdog looks again once it is.
  */
 async function decideUnread(
   conversationSid: string,
   known: KnownRecord,
   newestFirst: ConversationMessage[],
-  watched: { messageSid: string; fromIndex?: number },
+  messageSid: string,
+  send: WatchedSend,
   deps: BridgeDeps,
   rearmed: boolean,
 ): Promise<Outcome> {
-  const sessionId = known.record.sessionId;
-  const { customerAuthor } = known.record;
-  const { messageSid, fromIndex } = watched;
+  const { record } = known;
+  const { sessionId, customerAuthor } = record;
+  const { fromIndex } = send;
   const forAi = (message: ConversationMessage) =>
     isFromCustomer(message, deps.config) &&
     (customerAuthor === undefined || message.author === customerAuthor) &&
     (message.body.trim() !== '' || message.hasMedia) &&
     // Written to the humans before they handed the conversation back: the resume read what the AI owes.
-    message.index > (known.record.handback?.afterIndex ?? -1);
+    message.index > (record.handback?.afterIndex ?? -1) &&
+    !queuedForResend(record, message.sid);
   const unread = newestFirst
     .filter((m) => (fromIndex === undefined ? m.sid === messageSid : m.index >= fromIndex) && forAi(m))
     .reverse();
-  if (unread.length === 0) return { outcome: 'ignored', sessionId, reason: 'not a customer message the AI answers' };
+  if (unread.length === 0)
+    return { outcome: 'ignored', sessionId, reason: 'no customer message the AI answers that nobody else sends' };
   // A photo or a file alone goes to humans, as its webhook would have sent it.
   if (unread.some((m) => !m.body.trim()))
     return handOff(conversationSid, known, attachmentHandoff(), deps, { watchdog: true });
+  if (waitsForResend(record, deps.now().getTime()))
+    return deferBehindResend(conversationSid, known, messageSid, send, deps, rearmed);
   const claims = await Promise.all(unread.map((m) => deps.state.claimMessage(m.sid)));
   const unsent = unread.filter((_, i) => claims[i]);
   if (unsent.length > 0)
@@ -634,6 +642,24 @@ async function decideUnread(
     );
   if (!rearmed) return { outcome: 'duplicate', sessionId, reason: 'a retry of its webhook sent the message' };
   return awaitAnswer(conversationSid, known, unread.at(-1)!.sid, deps, { unreadFailed: true }, { resent: true });
+}
+
+/**
+ * A watchdog whose messages would reach the AI ahead of a rate-limited text waiting for its resend
+ * (`waitsForResend` in `known`): armed again, as it is, to look once that resend is overdue.
+ */
+async function deferBehindResend(
+  conversationSid: string,
+  known: KnownRecord,
+  messageSid: string,
+  send: WatchedSend,
+  deps: BridgeDeps,
+  rearmed = false,
+): Promise<Outcome> {
+  const sessionId = known.record.sessionId!;
+  const after = Math.ceil((known.record.resendQueue!.until - deps.now().getTime()) / 1000) + 1;
+  const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, send, deps, deps.twilio, after, rearmed);
+  return { outcome: 'deferred', sessionId, reason: 'the resend it waits behind is not overdue yet', timerSid };
 }
 
 /** When a watchdog looks at OpenCX's history again after its rate limit refused the look (seconds, at least). */
@@ -708,24 +734,18 @@ export async function checkAnswered(
   const sessionId = known.record.sessionId!;
   // Not left for the engage: whoever sent the message claimed it; unclaimed, nobody did.
   const unsent = newestFirst.find((m) => m.sid === messageSid);
-  if (unread)
-    return decideUnread(conversationSid, known, newestFirst, { messageSid, fromIndex: send.fromIndex }, deps, rearmed);
+  if (unread) return decideUnread(conversationSid, known, newestFirst, messageSid, send, deps, rearmed);
   if (queued && queuedForResend(known.record, messageSid)) {
     const now = deps.now().getTime();
+    const flags = { parked, queued };
     // Behind a resend not yet overdue (armed again after a failure): sent after it, not before.
-    const defer = async (until: number): Promise<Outcome> => {
-      const after = Math.ceil((until - now) / 1000) + 1;
-      const flags = { parked, queued };
-      const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, flags, deps, deps.twilio, after);
-      return { outcome: 'deferred', sessionId, reason: 'the resend it waits behind is not overdue yet', timerSid };
-    };
-    if (waitsForResend(known.record, now)) return defer(known.record.resendQueue!.until);
+    if (waitsForResend(known.record, now)) return deferBehindResend(conversationSid, known, messageSid, flags, deps);
     const sent = await sendOverdueQueue(conversationSid, known, deps);
     if (sent) return sent;
     // Nothing taken: another took the queue, or its resend, refused again, made it live once more.
-    const fresh = (await deps.state.conversation(conversationSid))?.record;
-    if (fresh && waitsForResend(fresh, now) && queuedForResend(fresh, messageSid))
-      return defer(fresh.resendQueue!.until);
+    const fresh = await deps.state.conversation(conversationSid);
+    if (fresh && waitsForResend(fresh.record, now) && queuedForResend(fresh.record, messageSid))
+      return deferBehindResend(conversationSid, fresh, messageSid, flags, deps);
   }
   if (unparked || parked) {
     if (unsent && (await deps.state.claimMessage(messageSid)))
