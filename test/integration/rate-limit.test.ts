@@ -164,7 +164,7 @@ describe('one OpenCX key, driven past its budget', () => {
   test("a Sync outage's watchdog sends its message after a waiting resend, not the queue ahead of it", async () => {
     await world.advance(60_000);
     world.opencx.resetRateLimits();
-    const { conversationSid } = await world.customerStartsConversation('Hello, seventh time');
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hello, seventh time');
     const session = world.sessionFor(conversationSid)!;
     const unread = 'Is my parcel late?';
     world.twilio.addFault({ product: 'sync', status: 503 });
@@ -191,6 +191,11 @@ describe('one OpenCX key, driven past its budget', () => {
     expect(sent()).toEqual([`${question}\n${later}`]);
     await world.advance(70_000);
     expect(sent()).toEqual([`${question}\n${later}`, unread]);
+    // The queued message's watchdog finds it sent by the resend: nothing is sent twice, nobody hands off.
+    await world.advance(121_000);
+    await world.advance(121_000);
+    expect(sent()).toHaveLength(2);
+    expect(world.task(taskSid).attributes.handedOff).not.toBe(true);
   });
 
   test("a queued message the resend answered is not handed off while OpenCX's limit refuses its history", async () => {
