@@ -115,6 +115,11 @@ export interface PendingHandoff {
   aiAt?: string;
   /** The time of the handback no AI worker took, whose move to humans this is: that handback's timer finishes it. */
   untakenHandbackAt?: string;
+  /**
+   * Its customer's note is claimed once per AI engagement (`handoffEngagement`). Absent on handoffs
+   * recorded before it was: their note was claimed by the handoff's time, and a finish claims it so.
+   */
+  oncePer?: 'engagement';
 }
 
 /** `PendingHandoff.farewell` of a handoff OpenCX decided in an answer without text: no answer key is ''. */

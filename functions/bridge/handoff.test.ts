@@ -10,6 +10,7 @@ import {
   handoffTime,
   type HandoffFacts,
   noteLanded,
+  recordedHandoffOccasion,
   noteStillOwed,
   toHandoffSentiment,
   toLanguageTag,
@@ -299,5 +300,19 @@ describe('handoffEngagement (one customer note per AI engagement)', () => {
     const first = handoffEngagement({ taskSid: 'WT1', claimedAt });
     expect(handoffEngagement({ taskSid: 'WT2', claimedAt: claimedAt + 60_000 })).not.toBe(first);
     expect(handoffEngagement({ taskSid: 'WT2', claimedAt })).not.toBe(first);
+  });
+});
+
+describe("recordedHandoffOccasion (what a recorded handoff's note is claimed by)", () => {
+  const record = { taskSid: 'WT1', claimedAt: Date.parse('2026-03-01T10:00:00.000Z') };
+  const at = '2026-03-01T10:02:00.000Z';
+
+  it('is the engagement for a handoff recorded with its note claimed per engagement', () => {
+    const handoff = { reason: 'AI unavailable', at, oncePer: 'engagement' as const };
+    expect(recordedHandoffOccasion({ ...record, handoff }, at)).toBe(handoffEngagement(record));
+  });
+
+  it('is the handoff time for a handoff recorded before, as its first attempt claimed the note', () => {
+    expect(recordedHandoffOccasion({ ...record, handoff: { reason: 'AI unavailable', at } }, at)).toBe(at);
   });
 });

@@ -134,6 +134,15 @@ export function handoffTime(taskAttributes: Record<string, unknown>, claimedAt: 
 export const handoffEngagement = (record: Pick<ConversationRecord, 'taskSid' | 'claimedAt'>): string =>
   `${record.taskSid}_${record.claimedAt}`;
 
+/**
+ * What a recorded handoff's note is claimed by: its engagement, or, for a handoff recorded before
+ * notes were claimed so (`PendingHandoff.oncePer`), its time `at`, as its first attempt claimed it.
+ */
+export const recordedHandoffOccasion = (
+  record: Pick<ConversationRecord, 'taskSid' | 'claimedAt' | 'handoff'>,
+  at: string,
+): string => (record.handoff?.oncePer === 'engagement' ? handoffEngagement(record) : at);
+
 export interface HandoffFacts {
   reason: string;
   summary?: string;

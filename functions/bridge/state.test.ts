@@ -643,6 +643,15 @@ describe('BridgeState.beginHandback', () => {
   });
 });
 
+describe('BridgeState.beginHandoff', () => {
+  it("records that the handoff's note is claimed once per AI engagement", async () => {
+    const { state, stored } = stateHolding({ workspaceSid: 'WS1', taskSid: 'WT1', phase: 'ai', claimedAt: 0 });
+    const handoff = { reason: 'AI unavailable', at: '2026-12-02T10:02:00.000Z' };
+    await expect(state.beginHandoff(CH, handoff)).resolves.toMatchObject({ phase: 'handoff' });
+    expect(stored.data.handoff).toEqual({ ...handoff, oncePer: 'engagement' });
+  });
+});
+
 describe("BridgeState.claimFarewell (the AI's last words of a handoff OpenCX decided)", () => {
   const handingOff: ConversationRecord = {
     workspaceSid: 'WS1',
@@ -735,7 +744,7 @@ describe('BridgeState.untakenHandback', () => {
       phase: 'handoff',
       claimedAt: 0,
       sessionId: 'old-session',
-      handoff,
+      handoff: { ...handoff, oncePer: 'engagement' },
       handback: { ...handback, invitedTaskSid: 'WT2' },
     });
   });

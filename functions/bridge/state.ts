@@ -394,7 +394,7 @@ export class BridgeState {
         if (r.phase !== 'ai' || standDown?.(r)) return undefined;
         // Messages left for an engage that never finished are the humans' now, never a later resume's.
         const { pendingMessages: _parked, ...rest } = r;
-        return { ...rest, phase: 'handoff', handoff };
+        return { ...rest, phase: 'handoff', handoff: { ...handoff, oncePer: 'engagement' } };
       },
       (r) => r.phase === 'handoff' && r.handoff?.at === handoff.at && r.handoff.reason === handoff.reason,
       known,
@@ -482,7 +482,7 @@ export class BridgeState {
           ...rest,
           phase: 'handoff',
           taskSid: invitedTaskSid,
-          handoff,
+          handoff: { ...handoff, oncePer: 'engagement' },
           handback: { ...r.handback, invitedTaskSid },
         };
       },

@@ -6,9 +6,10 @@
 // virtual clock: time moves only through advance().
 import { SUBSCRIBED_CONVERSATION_EVENTS, SUBSCRIBED_TASKROUTER_EVENTS } from '../../functions/bridge/events';
 import { noteKey } from '../../functions/bridge/customer-note';
+import { handoffEngagement } from '../../functions/bridge/handoff';
 import { CLAIM_MAPS, CONVERSATION_MAPS, STATE_MAPS } from '../../functions/bridge/state';
 import { withConfigVersion } from '../../functions/common/config';
-import { everyObject } from '../../functions/common/shards';
+import { everyObject, locationOf } from '../../functions/common/shards';
 import { createTwilioClient, type TwilioClient } from '../../functions/common/twilio/client';
 import { OpenCxSimulator, type OpenCxSimulatorOptions, DEFAULT_API_KEY } from '../simulators/opencx/opencx-simulator';
 import type { SimulatorClock } from '../simulators/twilio/clock';
@@ -610,6 +611,35 @@ export class World {
       for (const claim of this.sync.mapItems(this.syncServiceSid, map))
         if (claim.key.startsWith(noteKey('handoff', conversationSid, '')))
           this.sync.setMapItem(this.syncServiceSid, map, claim.key, { ...claim.data, at: earlier(claim.data.at) });
+  }
+
+  /**
+   * Makes a recorded handoff one an earlier version made: its record without `oncePer`, its note's
+   * claim and marker keyed by the handoff's time (as the task carries it), not by its engagement.
+   */
+  handoffOfAnEarlierVersion(conversationSid: string): void {
+    const found = this.conversationRecordItem(conversationSid);
+    const data = found?.item.data as
+      | { taskSid: string; claimedAt: number; handoff?: Record<string, unknown> }
+      | undefined;
+    if (!found || !data?.handoff) throw new Error(`conversation ${conversationSid} is not being handed off`);
+    const { oncePer: _now, ...handoff } = data.handoff;
+    this.sync.setMapItem(this.syncServiceSid, found.map, conversationSid, { ...data, handoff });
+    const now = noteKey('handoff', conversationSid, handoffEngagement(data));
+    const before = noteKey('handoff', conversationSid, String(this.task(data.taskSid).attributes.handoffTimestamp));
+    for (const map of everyObject(CLAIM_MAPS).filter((name) => this.sync.map(this.syncServiceSid, name))) {
+      const claim = this.sync.map(this.syncServiceSid, map)!.items.get(now);
+      if (!claim) continue;
+      this.sync.map(this.syncServiceSid, map)!.items.delete(now);
+      const to = locationOf(CLAIM_MAPS, before);
+      if (!this.sync.map(this.syncServiceSid, to)) this.sync.createMap(this.syncServiceSid, { uniqueName: to });
+      this.sync.setMapItem(this.syncServiceSid, to, before, claim.data);
+    }
+    for (const message of this.conversations.messages(this.conversationsServiceSid, conversationSid)) {
+      const attributes = JSON.parse(message.attributes || '{}') as { opencx?: { key?: string } };
+      if (attributes.opencx?.key === now)
+        message.attributes = JSON.stringify({ ...attributes, opencx: { ...attributes.opencx, key: before } });
+    }
   }
 
   /** Workers of the workspace marked as the OpenCX AI. */

@@ -1313,6 +1313,26 @@ test('a handoff note refused, Sync failing to free its claim or mark it owed: a 
   expect(notes()).toHaveLength(1);
 });
 
+test('a handoff an earlier version made, finished by the next message: the customer reads its note once', async () => {
+  const { conversationSid } = await world.customerStartsConversation('Hi');
+  const notes = () => world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE);
+  // A photo hands off; nothing finishes the handoff until the customer writes again.
+  world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
+    author: world.customerOf(conversationSid),
+    body: '',
+    media: [{ filename: 'parcel.jpg', contentType: 'image/jpeg', size: 40960 }],
+  });
+  await world.settle();
+  expect(notes()).toHaveLength(1);
+  expect(world.conversationRecord(conversationSid)).not.toMatchObject({ handoff: { routed: true } });
+
+  // Upgraded while the customer waits for a human: the waiting customer's message finishes the handoff.
+  world.handoffOfAnEarlierVersion(conversationSid);
+  await world.customerSays(conversationSid, 'Hello?');
+  expect(world.conversationRecord(conversationSid)).toMatchObject({ phase: 'handoff', handoff: { routed: true } });
+  expect(notes()).toHaveLength(1);
+});
+
 test('a conversation routed to the AI again sends the AI only what the customer wrote since the handoff', async () => {
   world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a refund', sentiment: 'neutral' });
   const { conversationSid, taskSid } = await world.customerStartsConversation('I want a refund for order 1234', 'sms');

@@ -20,6 +20,7 @@ import {
   handoffTime,
   noteLanded,
   noteStillOwed,
+  recordedHandoffOccasion,
   withHandoff,
 } from '../handoff';
 import { handoffInsight, recordInsight } from '../insights';
@@ -119,7 +120,13 @@ export async function handOff(
     carried.then((onTheTask) =>
       onTheTask
         ? Promise.all([
-            postCustomerNote(conversationSid, 'handoff', noteOccasion(record, attributes), deps, before),
+            postCustomerNote(
+              conversationSid,
+              'handoff',
+              noteOccasion(handoffEngagement(record), attributes),
+              deps,
+              before,
+            ),
             recordInsight(deps, handoffInsight(conversationSid, record, attributes)),
           ]).then(([note]) => note)
         : ('failed' as const),
@@ -164,7 +171,7 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
       : postCustomerNote(
           conversationSid,
           'handoff',
-          noteOccasion(record, attributes),
+          noteOccasion(recordedHandoffOccasion(record, attributes.handoffTimestamp), attributes),
           deps,
           undefined,
           attempt,
@@ -263,9 +270,9 @@ function attributesOn(task: TaskSnapshot, record: ConversationRecord, handoff: P
   });
 }
 
-/** The customer's note at this handoff: in the handoff's language, once per engagement. */
-const noteOccasion = (record: ConversationRecord, attributes: HandoffAttributes): NoteOccasion => ({
-  id: handoffEngagement(record),
+/** The customer's note at this handoff: in the handoff's language, once per `id` (its engagement). */
+const noteOccasion = (id: string, attributes: HandoffAttributes): NoteOccasion => ({
+  id,
   language: attributes.handoffLanguage,
   sessionId: attributes.opencxSessionId,
 });
