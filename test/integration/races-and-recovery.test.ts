@@ -1125,7 +1125,7 @@ test.each(['landed', 'did not land'])(
   },
 );
 
-test("a handoff whose Sync write failed, racing another's: the other's reason and time stay, one note", async () => {
+test("a handoff whose Sync write failed, racing another's: the other's handoff, one note, one insight", async () => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
   const notes = () => world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE);
   let failPhotoHandoff!: () => void;
@@ -1158,12 +1158,13 @@ test("a handoff whose Sync write failed, racing another's: the other's reason an
     handoffSummary: 'Wants a human',
   });
   expect(handoffsInHistory(taskSid)).toEqual([handedOff.handoffTimestamp]);
+  expect(handoffInsights(conversationSid)).toEqual([handedOff.handoffTimestamp]);
   expect(notes()).toHaveLength(1);
   // The photo's handoff went ahead, not knowing it lost, as the AI's.
   expect(handoffOutcome(conversationSid, '')).toMatchObject({ outcome: 'handed-off', reason: handedOff.handoffReason });
 });
 
-test('a handoff whose Sync write failed, first to write the task: its reason and time stay, one note', async () => {
+test('a handoff whose Sync write failed, first to write the task: its handoff, one note, one insight', async () => {
   const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
   const notes = () => world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE);
   let failPhotoHandoff!: () => void;
@@ -1207,6 +1208,7 @@ test('a handoff whose Sync write failed, first to write the task: its reason and
     handoffTimestamp: handedOff.handoffTimestamp,
   });
   expect(handoffsInHistory(taskSid)).toEqual([handedOff.handoffTimestamp]);
+  expect(handoffInsights(conversationSid)).toEqual([handedOff.handoffTimestamp]);
   expect(notes()).toHaveLength(1);
   expect(handoffOutcome(conversationSid, 'A person please')).toMatchObject({
     outcome: 'handed-off',
@@ -1245,6 +1247,12 @@ const handoffsInHistory = (taskSid: string) =>
   (world.task(taskSid).attributes.opencxHistory as { to: string; at: string }[])
     .filter((e) => e.to === 'human')
     .map((e) => e.at);
+
+/** The times of the conversation's handoffs the supervisors' insights list. */
+const handoffInsights = (conversationSid: string) =>
+  insightEvents(world)
+    .filter(({ data }) => data.type === 'handoff' && data.conversationSid === conversationSid)
+    .map(({ data }) => data.at);
 
 /** What the Function said of the customer's message `body`. */
 const handoffOutcome = (conversationSid: string, body: string) => {

@@ -112,24 +112,28 @@ export async function handOff(
     deps,
     landed,
   );
+  const onTheTask = Promise.race([onTask, routed.then(() => true).catch(() => false)]);
   // Not knowing whether it won, the note waits for the task to carry a handoff, whatever becomes of
   // the rest (a reservation TaskRouter would not reject): a task never written tells no one of humans.
-  const carried = unsure ? Promise.race([onTask, routed.then(() => true).catch(() => false)]) : Promise.resolve(true);
+  const carried = unsure ? onTheTask : Promise.resolve(true);
+  // The insight is of the handoff the task got (another's time and reason, when its write came first):
+  // insights are keyed by time, and another handoff of this engagement records its own.
+  const recorded = unsure ? carried : onTheTask.then(() => true);
   const [routing, noted] = await allFinished([
     routed,
-    carried.then((onTheTask) =>
-      onTheTask
-        ? Promise.all([
-            postCustomerNote(
-              conversationSid,
-              'handoff',
-              noteOccasion(handoffEngagement(record), attributes),
-              deps,
-              before,
-            ),
-            recordInsight(deps, handoffInsight(conversationSid, record, attributes)),
-          ]).then(([note]) => note)
+    carried.then((written) =>
+      written
+        ? postCustomerNote(
+            conversationSid,
+            'handoff',
+            noteOccasion(handoffEngagement(record), attributes),
+            deps,
+            before,
+          )
         : ('failed' as const),
+    ),
+    recorded.then((written) =>
+      written ? recordInsight(deps, handoffInsight(conversationSid, record, attributes)) : undefined,
     ),
   ]);
   if (noted === 'failed' || noted === 'unsure') await leaveNoteOwed(conversationSid, deps, 1);
