@@ -116,8 +116,9 @@ export interface PendingHandoff {
   /** The time of the handback no AI worker took, whose move to humans this is: that handback's timer finishes it. */
   untakenHandbackAt?: string;
   /**
-   * Its customer's note is claimed once per AI engagement (`handoffEngagement`). Absent on handoffs
-   * recorded before it was: their note was claimed by the handoff's time, and a finish claims it so.
+   * Its customer's note, and the invite of a task assigned to the AI, are claimed once per AI engagement
+   * (`handoffEngagement`). Absent on handoffs recorded before they were: theirs were claimed by the
+   * handoff's time, and a finish claims them so.
    */
   oncePer?: 'engagement';
 }

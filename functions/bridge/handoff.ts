@@ -135,13 +135,21 @@ export const handoffEngagement = (record: Pick<ConversationRecord, 'taskSid' | '
   `${record.taskSid}_${record.claimedAt}`;
 
 /**
+ * The AI's claim of the engagement a recorded handoff ends, whose note and invite are made once for it;
+ * none for a handoff recorded before they were (`PendingHandoff.oncePer`): its were once per handoff time.
+ */
+export const recordedEngagementClaim = (
+  record: Pick<ConversationRecord, 'claimedAt' | 'handoff'>,
+): number | undefined => (record.handoff?.oncePer === 'engagement' ? record.claimedAt : undefined);
+
+/**
  * What a recorded handoff's note is claimed by: its engagement, or, for a handoff recorded before
- * notes were claimed so (`PendingHandoff.oncePer`), its time `at`, as its first attempt claimed it.
+ * notes were claimed so, its time `at`, as its first attempt claimed it.
  */
 export const recordedHandoffOccasion = (
   record: Pick<ConversationRecord, 'taskSid' | 'claimedAt' | 'handoff'>,
   at: string,
-): string => (record.handoff?.oncePer === 'engagement' ? handoffEngagement(record) : at);
+): string => (recordedEngagementClaim(record) === undefined ? at : handoffEngagement(record));
 
 export interface HandoffFacts {
   reason: string;

@@ -614,31 +614,36 @@ export class World {
   }
 
   /**
-   * Makes a recorded handoff one an earlier version made: its record without `oncePer`, its note's
-   * claim and marker keyed by the handoff's time (as the task carries it), not by its engagement.
+   * Makes a recorded handoff one an earlier version made: its record without `oncePer`, its note's and
+   * invite's claims, and its note's marker, keyed by the handoff's time, not by its engagement.
    */
   handoffOfAnEarlierVersion(conversationSid: string): void {
     const found = this.conversationRecordItem(conversationSid);
     const data = found?.item.data as
-      | { taskSid: string; claimedAt: number; handoff?: Record<string, unknown> }
+      | { taskSid: string; claimedAt: number; handoff?: { at: string; oncePer?: string } }
       | undefined;
     if (!found || !data?.handoff) throw new Error(`conversation ${conversationSid} is not being handed off`);
     const { oncePer: _now, ...handoff } = data.handoff;
     this.sync.setMapItem(this.syncServiceSid, found.map, conversationSid, { ...data, handoff });
-    const now = noteKey('handoff', conversationSid, handoffEngagement(data));
-    const before = noteKey('handoff', conversationSid, String(this.task(data.taskSid).attributes.handoffTimestamp));
-    for (const map of everyObject(CLAIM_MAPS).filter((name) => this.sync.map(this.syncServiceSid, name))) {
-      const claim = this.sync.map(this.syncServiceSid, map)!.items.get(now);
-      if (!claim) continue;
-      this.sync.map(this.syncServiceSid, map)!.items.delete(now);
-      const to = locationOf(CLAIM_MAPS, before);
-      if (!this.sync.map(this.syncServiceSid, to)) this.sync.createMap(this.syncServiceSid, { uniqueName: to });
-      this.sync.setMapItem(this.syncServiceSid, to, before, claim.data);
-    }
+    const engagement = handoffEngagement(data);
+    const note = noteKey('handoff', conversationSid, handoff.at);
+    const earlier = new Map([
+      [noteKey('handoff', conversationSid, engagement), note],
+      [`invite_${engagement}`, `invite_${data.taskSid}_${handoff.at}`],
+    ]);
+    for (const map of everyObject(CLAIM_MAPS).filter((name) => this.sync.map(this.syncServiceSid, name)))
+      for (const [now, before] of earlier) {
+        const claim = this.sync.map(this.syncServiceSid, map)!.items.get(now);
+        if (!claim) continue;
+        this.sync.map(this.syncServiceSid, map)!.items.delete(now);
+        const to = locationOf(CLAIM_MAPS, before);
+        if (!this.sync.map(this.syncServiceSid, to)) this.sync.createMap(this.syncServiceSid, { uniqueName: to });
+        this.sync.setMapItem(this.syncServiceSid, to, before, claim.data);
+      }
     for (const message of this.conversations.messages(this.conversationsServiceSid, conversationSid)) {
       const attributes = JSON.parse(message.attributes || '{}') as { opencx?: { key?: string } };
-      if (attributes.opencx?.key === now)
-        message.attributes = JSON.stringify({ ...attributes, opencx: { ...attributes.opencx, key: before } });
+      if (attributes.opencx?.key && earlier.has(attributes.opencx.key))
+        message.attributes = JSON.stringify({ ...attributes, opencx: { ...attributes.opencx, key: note } });
     }
   }
 

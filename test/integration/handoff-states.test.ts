@@ -387,7 +387,10 @@ describe.each([
     expect(['completed', 'wrapping']).toContain(world.task(taskSid).assignmentStatus);
   });
 
-  test("assigned to the AI: a concurrent finish leaves the AI's task open until the invite exists", async () => {
+  test.each([
+    ['a concurrent finish', false],
+    ['a finish by the next version, deployed meanwhile,', true],
+  ])("assigned to the AI: %s leaves the AI's task open until the invite exists", async (_, upgraded) => {
     const { conversationSid, taskSid } = await world.customerStartsConversation('Hallo');
     const ai = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending')!;
     await world.acceptReservation(taskSid, ai.sid);
@@ -408,6 +411,7 @@ describe.each([
       world.opencx.ai.reply({ type: 'handoff', summary: 'Customer needs a human', sentiment: 'happy', language: 'de' });
       world.customerWrites(conversationSid, 'Mensch bitte');
       await world.until(() => invitesSince(since).length > 0, 'the transfer invite');
+      if (upgraded) world.handoffOfAnEarlierVersion(conversationSid);
       // The customer writes again while Flex makes the invite: this Function finishes the handoff too.
       world.customerWrites(conversationSid, 'Hallo?');
       await world.until(() => answered('Hallo?'), 'the second message handled');
@@ -419,6 +423,10 @@ describe.each([
     await world.settle();
 
     expect(invitesSince(since)).toHaveLength(1);
+    const notes = world
+      .postedAsAi(conversationSid)
+      .filter((m) => JSON.stringify(m.attributes).includes('handoff-note'));
+    expect(notes).toHaveLength(1);
     const [transferred] = world.tasksOf(conversationSid).filter((t) => t.sid !== taskSid);
     expect(transferred.attributes).toMatchObject({ handedOff: true, conversationSid });
     expect(['completed', 'wrapping']).toContain(world.task(taskSid).assignmentStatus);

@@ -1216,6 +1216,50 @@ test('a handoff whose Sync write failed, first to write the task: its handoff, o
   });
 });
 
+test('a task assigned to the AI, handed off twice at once (one Sync write failed): humans get one invite', async () => {
+  const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+  const ai = world.reservations(taskSid).find((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending')!;
+  await world.acceptReservation(taskSid, ai.sid);
+  const since = lastSeq(world);
+  const invites = () =>
+    world.twilio.calls({ product: 'flex-api', method: 'POST', template: FLEX_INVITES }).filter((r) => r.seq > since);
+  let failPhotoHandoff!: () => void;
+  let invite!: () => void;
+  world.opencx.webhookFaults.add({ event: 'conversation.handoff_to_human', signature: 'missing' });
+  try {
+    failPhotoHandoff = await photoHandoffHeld(conversationSid, taskSid);
+    // The AI hands off the customer's message and wins in Sync; its invite is held.
+    world.twilio.addFault({
+      product: 'flex-api',
+      method: 'POST',
+      path: FLEX_INVITES,
+      times: 1,
+      until: new Promise<void>((r) => (invite = r)),
+    });
+    world.opencx.ai.reply({ type: 'handoff', summary: 'Wants a human', sentiment: 'neutral' });
+    world.customerWrites(conversationSid, 'A person please');
+    await world.until(() => world.twilio.requestsOnHold > 1, "the AI handoff's invite");
+
+    // The photo's handoff, not knowing it lost, transfers the task as both read it: still the AI's.
+    failPhotoHandoff();
+    await world.until(() => messageHandled(world, conversationSid, ''), "the photo's handoff");
+    invite();
+    await world.until(() => messageHandled(world, conversationSid, 'A person please'), 'the AI handoff');
+  } finally {
+    failPhotoHandoff?.();
+    invite?.();
+    world.twilio.clearFaults();
+    world.opencx.webhookFaults.clear();
+  }
+  await world.settle();
+
+  expect(invites()).toHaveLength(1);
+  expect(world.tasksOf(conversationSid).filter((t) => t.sid !== taskSid)).toHaveLength(1);
+  expect(world.transcript(conversationSid).filter((m) => m.body === CUSTOMER_HANDOFF_NOTE)).toHaveLength(1);
+});
+
+const FLEX_INVITES = '/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Invites';
+
 /**
  * The customer sends a photo, which hands off: its Sync write is held once it has read the task, and
  * fails when the returned gate opens.

@@ -12,6 +12,7 @@ import { answerKey, HANDOFF_CLAIM_TTL_SECONDS, LEFT_NOTE_CLAIM_MS } from '../ded
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import {
   aiReservationsToReject,
+  carriedHandoff,
   clipped,
   finishedHandoff,
   HANDOFF_TEXT_MAX,
@@ -20,6 +21,7 @@ import {
   handoffTime,
   noteLanded,
   noteStillOwed,
+  recordedEngagementClaim,
   recordedHandoffOccasion,
   withHandoff,
 } from '../handoff';
@@ -110,7 +112,7 @@ export async function handOff(
     rejected,
     (current) => (attributes = attributesOn(current, record, handoff)),
     deps,
-    landed,
+    { claimedAt: record.claimedAt, landed },
   );
   const onTheTask = Promise.race([onTask, routed.then(() => true).catch(() => false)]);
   // Not knowing whether it won, the note waits for the task to carry a handoff, whatever becomes of
@@ -169,6 +171,7 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
       aiReservationsToReject(reserved, record.reservationSid, home.isAi),
       (current) => attributesOn(current, record, handoff),
       deps,
+      { claimedAt: recordedEngagementClaim(record) },
     ),
     pending.noteIn
       ? ('posted' as const)
@@ -348,8 +351,15 @@ export async function routeToHumans(
   /** Or what to write on the task as read, again after each concurrent write. */
   wanted: Partial<HandoffAttributes> | ((task: TaskSnapshot) => Partial<HandoffAttributes>),
   deps: BridgeDeps,
-  /** Called once the task carries the attributes (or its transfer to humans is made). */
-  landed?: () => void,
+  {
+    claimedAt,
+    landed,
+  }: {
+    /** The AI's claim of the engagement handed off, invited for once; without it, once per handoff time. */
+    claimedAt?: number;
+    /** Called once the task carries the attributes (or its transfer to humans is made). */
+    landed?: () => void;
+  } = {},
 ): Promise<Routing> {
   const { taskrouter } = deps.twilio;
   const { workspaceSid } = home;
@@ -358,7 +368,7 @@ export async function routeToHumans(
     const attributes = typeof wanted === 'function' ? wanted(current) : wanted;
     if (current.assignmentStatus === 'assigned') {
       if (!(await assignedToAi(home, current, deps))) return 'already-with-a-human';
-      const transferred = await transferAssignedTask(home, current, attributes, deps);
+      const transferred = await transferAssignedTask(home, current, attributes, deps, claimedAt);
       landed?.();
       return transferred;
     }
@@ -405,17 +415,26 @@ async function transferAssignedTask(
   task: TaskSnapshot,
   attributes: Partial<HandoffAttributes>,
   deps: BridgeDeps,
+  claimedAt: number | undefined,
 ): Promise<Routing> {
   const { flexInteractionSid, flexInteractionChannelSid } = task.attributes as FlexTaskAttributes;
   if (!flexInteractionSid || !flexInteractionChannelSid) {
     deps.warn('task is assigned to the AI and has no Flex interaction to transfer', { taskSid: task.sid });
     return 'stuck-assigned';
   }
-  // One invite per handoff: a handoff being finished (the next event) may find the task still assigned.
-  const invite = `invite_${task.sid}_${attributes.handoffTimestamp ?? ''}`;
+  // One invite per engagement (per handoff time for one recorded before): a handoff being finished (the
+  // next event), or a concurrent one with its own time, may find the task still assigned.
+  const invite =
+    claimedAt === undefined
+      ? `invite_${task.sid}_${attributes.handoffTimestamp ?? ''}`
+      : `invite_${handoffEngagement({ taskSid: task.sid, claimedAt })}`;
   const invites = () => deps.twilio.flex.listInvitedTasks(flexInteractionSid, flexInteractionChannelSid);
   const madeAlready = (invited: Awaited<ReturnType<typeof invites>>) =>
-    invited.some((t) => alreadyCarries(t.attributes, attributes));
+    invited.some((t) =>
+      claimedAt === undefined
+        ? alreadyCarries(t.attributes, attributes)
+        : carriedHandoff(t.attributes, claimedAt) !== undefined,
+    );
   const invited = async (): Promise<Routing> =>
     (await completeAiTask(home, task.sid, deps)) ? 'invited' : 'invited, AI task still open';
   if (!(await deps.state.claimOnce(invite, HANDOFF_CLAIM_TTL_SECONDS))) {
