@@ -1,5 +1,6 @@
 import type { ConversationMessage } from '../../common/twilio';
-import { answeredAfter, lastWordsAfter, rearmBudgetMs } from './answer';
+import type { BridgeDeps } from '../deps';
+import { answeredAfter, lastWordsAfter, lastWordsIn, rearmBudgetMs } from './answer';
 
 const msg = (sid: string, role?: string): ConversationMessage => ({
   sid,
@@ -435,7 +436,6 @@ describe('postClaimedAnswer of a long answer while the conversation leaves the A
   });
 
   test.each([
-    ['an answer carrying its handoff, while it is handed off', { recheck: 'ai-or-handoff', lastWords: true }, {}],
     ['the last words its handoff recorded', { recheck: 'ai-or-handoff', lastWords: true }, { farewell: key }],
     ["the last words OpenCX's webhook brings, recorded", { claimed: true }, { byAi: true, farewell: key }],
     ["any answer after OpenCX's own handoff event, none recorded", { recheck: 'ai' }, { byAi: true }],
@@ -443,6 +443,13 @@ describe('postClaimedAnswer of a long answer while the conversation leaves the A
     const { deps, posted } = depsWith(handedOff(handoff));
     await expect(postClaimedAnswer('CH1', 's1', long, deps, options)).resolves.toBe('posted');
     expect(posted).toHaveLength(2);
+  });
+
+  test('words carrying their handoff stop once another handoff, without them, holds the conversation', async () => {
+    const { deps, posted } = depsWith(ai, handedOff());
+    const options = { recheck: 'ai-or-handoff', lastWords: true } as const;
+    await expect(postClaimedAnswer('CH1', 's1', long, deps, options)).resolves.toBe('rest-withheld');
+    expect(posted).toHaveLength(1);
   });
 
   test("another answer's recorded last words keep the rest out", async () => {
@@ -1296,5 +1303,48 @@ describe('checkAnswered: a message that came while our record could not be read 
       outcome: 'ignored',
     });
     expect(send).not.toHaveBeenCalled();
+  });
+});
+
+describe('the note waits for last words another Function claimed', () => {
+  const key = 'ans_s1_m1';
+  const goodbye = `${'A colleague will take over. '.repeat(80)}Goodbye.`;
+  const marked = (k: string) => ({ attributes: { opencx: { role: 'ai', key: k } } });
+
+  /** The conversation shows `seen[i]` at the i-th look; the clock moves with each wait. */
+  function looking(seen: string[][]) {
+    let now = 0;
+    let looks = 0;
+    const warn = jest.fn();
+    const deps = {
+      config: { conversationsServiceSid: 'IS1' },
+      twilio: {
+        conversations: { listMessages: async () => (seen[Math.min(looks++, seen.length - 1)] ?? []).map(marked) },
+      },
+      deadline: {
+        remaining: () => 8000,
+        sleep: async (ms: number) => {
+          now += ms;
+        },
+      },
+      afterAnswerReserveMs: 1300,
+      now: () => new Date(now),
+      warn,
+    } as unknown as BridgeDeps;
+    return { deps, looks: () => looks, warn };
+  }
+
+  test('an answer in parts is in once its last part is, not its first', async () => {
+    const { deps, looks, warn } = looking([[], [`${key}#1`], [`${key}#1`, `${key}#2`]]);
+    await lastWordsIn('CH1', key, goodbye, deps);
+    expect(looks()).toBe(3);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  test('last words that never come hold the note 2 s at most', async () => {
+    const { deps, looks, warn } = looking([[]]);
+    await lastWordsIn('CH1', key, 'Goodbye.', deps);
+    expect(looks()).toBe(9);
+    expect(warn).toHaveBeenCalledTimes(1);
   });
 });

@@ -25,7 +25,8 @@ import { answerInFlight, type ConversationRecord, NO_LAST_WORDS, startAnswer } f
 import { answerKey } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { allFinished, handOff } from './handoff';
-import { inConversation, isWholeAnswer, ourMarker, postAiReply } from './post';
+import { inConversation, isWholeAnswer, ourMarker, partKey, postAiReply } from './post';
+import { replyParts } from '../reply-parts';
 import { answerCustomer } from './relay';
 import { sendOverdueQueue } from './resend';
 import { queuedForResend, waitsForResend } from '../rate-limit';
@@ -144,9 +145,11 @@ export async function deliverAnswer(
     // Last words another path claimed (OpenCX's webhook of the same answer) may not be in yet: the note waits.
     const lastWordsPosted = posting.then((held): Promise<unknown> | typeof held =>
       held === 'duplicate' && reply
-        ? lastWordsIn(conversationSid, answerKey(sessionId, { answerId, text: reply }), deps)
+        ? lastWordsIn(conversationSid, answerKey(sessionId, { answerId, text: reply }), reply, deps)
         : held,
     );
+    // Awaited only by the note: a handoff that posts none must not leave its failure unhandled.
+    lastWordsPosted.catch(() => undefined);
     // Both run to their end before a failure is thrown: the handler's answer ends the Function.
     const [held, handed] = await allFinished([
       posting,
@@ -215,13 +218,16 @@ const LAST_WORDS_LOOK_EVERY_MS = 250;
  * still be posting them: the note looks for them in the conversation until they are in, for a while,
  * and then goes all the same (the customer must learn of the handoff).
  */
-export async function lastWordsIn(conversationSid: string, key: string, deps: BridgeDeps): Promise<void> {
+export async function lastWordsIn(conversationSid: string, key: string, text: string, deps: BridgeDeps): Promise<void> {
+  // Posted in parts, they are in once their last part is.
+  const parts = replyParts(text);
+  const last = partKey(key, parts.length - 1, parts.length);
   const budget = Math.min(LAST_WORDS_WAIT_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs);
   const until = deps.now().getTime() + budget;
   const { conversations } = deps.twilio;
   const serviceSid = deps.config.conversationsServiceSid;
   for (;;) {
-    if (await inConversation(conversations, serviceSid, conversationSid, key).catch(() => false)) return;
+    if (await inConversation(conversations, serviceSid, conversationSid, last).catch(() => false)) return;
     if (until - deps.now().getTime() < LAST_WORDS_LOOK_EVERY_MS) {
       deps.warn('the last words another Function claimed are not in yet; the handoff note goes all the same', { key });
       return;
@@ -341,7 +347,7 @@ export async function postClaimedAnswer(
     lastWords: options.lastWords,
     restMayFollow: () =>
       deps.state.conversation(conversationSid).then(
-        (known) => restMayFollow(known, sessionId, answer, options.lastWords === true),
+        (known) => restMayFollow(known, sessionId, answer),
         () => true,
       ),
   });
@@ -417,19 +423,19 @@ function stillAiIn(current: KnownRecord | undefined, sessionId: string, handingO
 
 /**
  * Whether an answer posted in parts may go on: the AI still holds the conversation in the session that
- * answered, or these are the last words of its handoff (recorded as them, carrying it: `lastWords`, or
- * after OpenCX's own handoff event, as `stillAiIn` takes them). Another answer's last words keep it out.
+ * answered, or these are the last words of its handoff (recorded as them, or after OpenCX's own
+ * handoff event, as `stillAiIn` takes them). Another answer's last words, or a handoff without them, keep it out.
  */
 function restMayFollow(
   current: KnownRecord | undefined,
   sessionId: string,
   answer: { answerId?: string; text: string; at?: number },
-  lastWords: boolean,
 ): boolean {
   const record = current?.record;
   if (record?.phase === 'handoff' && record.handoff?.farewell !== undefined)
     return record.sessionId === sessionId && isFarewell(record, { sessionId, ...answer });
-  return stillAiIn(current, sessionId, lastWords);
+  // The handoff these words carry records them as its last words: one that did not is another's.
+  return stillAiIn(current, sessionId);
 }
 
 /**

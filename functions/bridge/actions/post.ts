@@ -48,6 +48,10 @@ export function isWholeAnswer(marker: { role?: string; key?: string; parts?: unk
   return marker.key?.endsWith(`#${marker.parts}`) === true;
 }
 
+/** The key a part of an answer posted in `count` parts is marked with (the answer's own when it is whole). */
+export const partKey = (answerKey: string, index: number, count: number): string =>
+  count === 1 ? answerKey : `${answerKey}#${index + 1}`;
+
 /** The keys of our messages among the conversation's newest. */
 async function recentKeys(conversationSid: string, deps: BridgeDeps): Promise<Set<string | undefined>> {
   const recent = await deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, {
@@ -196,7 +200,7 @@ export async function postAiReply(
         })
       : new Set<string | undefined>();
   for (const [index, part] of parts.entries()) {
-    const key = parts.length === 1 ? answerKey : `${answerKey}#${index + 1}`;
+    const key = partKey(answerKey, index, parts.length);
     if (inConversation.has(key)) continue;
     if (index > 0 && restMayFollow && !(await restMayFollow())) return 'rest-withheld';
     const marker: OurMessage = {
