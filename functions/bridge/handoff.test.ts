@@ -10,6 +10,7 @@ import {
   handoffTime,
   type HandoffFacts,
   noteLanded,
+  recordedEngagementClaim,
   recordedHandoffOccasion,
   noteStillOwed,
   toHandoffSentiment,
@@ -314,5 +315,25 @@ describe("recordedHandoffOccasion (what a recorded handoff's note is claimed by)
 
   it('is the handoff time for a handoff recorded before, as its first attempt claimed the note', () => {
     expect(recordedHandoffOccasion({ ...record, handoff: { reason: 'AI unavailable', at } }, at)).toBe(at);
+  });
+});
+
+describe('recordedEngagementClaim (since when the invites of a recorded handoff are its own)', () => {
+  const claimedAt = Date.parse('2026-03-01T10:00:00.000Z');
+  const at = '2026-03-01T10:30:00.000Z';
+
+  it("is the AI's claim for a handoff of the engagement", () => {
+    const handoff = { reason: 'AI unavailable', at, oncePer: 'engagement' as const };
+    expect(recordedEngagementClaim({ claimedAt, handoff })).toBe(claimedAt);
+  });
+
+  it('is the handback for a handback no AI worker took: the invite of the handoff before it is not its own', () => {
+    const untakenHandbackAt = '2026-03-01T10:20:00.000Z';
+    const handoff = { reason: 'AI unavailable', at, oncePer: 'engagement' as const, untakenHandbackAt };
+    expect(recordedEngagementClaim({ claimedAt, handoff })).toBe(Date.parse(untakenHandbackAt));
+  });
+
+  it('is none for a handoff recorded before invites were made once per engagement', () => {
+    expect(recordedEngagementClaim({ claimedAt, handoff: { reason: 'AI unavailable', at } })).toBeUndefined();
   });
 });

@@ -135,12 +135,18 @@ export const handoffEngagement = (record: Pick<ConversationRecord, 'taskSid' | '
   `${record.taskSid}_${record.claimedAt}`;
 
 /**
- * The AI's claim of the engagement a recorded handoff ends, whose note and invite are made once for it;
- * none for a handoff recorded before they were (`PendingHandoff.oncePer`): its were once per handoff time.
+ * Since when the engagement a recorded handoff ends began, whose invite is made once for it: the AI's
+ * claim, or for a handback no AI worker took (handed off under the claim before it), the handback, so an
+ * invite of the handoff before it is not taken for its own. None for a handoff recorded before invites
+ * were made so (`PendingHandoff.oncePer`): its were once per handoff time.
  */
 export const recordedEngagementClaim = (
   record: Pick<ConversationRecord, 'claimedAt' | 'handoff'>,
-): number | undefined => (record.handoff?.oncePer === 'engagement' ? record.claimedAt : undefined);
+): number | undefined => {
+  if (record.handoff?.oncePer !== 'engagement') return undefined;
+  const handedBack = Date.parse(record.handoff.untakenHandbackAt ?? '');
+  return Number.isNaN(handedBack) ? record.claimedAt : Math.max(record.claimedAt, handedBack);
+};
 
 /**
  * What a recorded handoff's note is claimed by: its engagement, or, for a handoff recorded before
