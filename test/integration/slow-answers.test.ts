@@ -979,6 +979,74 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague will take over.')).toHaveLength(1);
   });
 
+  test("a handoff OpenCX's event finishes first waits for the last words the relay is still posting", async () => {
+    const { conversationSid, taskSid } = await engaged();
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    // OpenCX's own deliveries are refused: the relay alone brings the last words; the test sends the handoff event.
+    world.opencx.webhookFaults.add({ event: HANDOFF_EVENT, signature: 'missing' });
+    world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'missing' });
+    world.opencx.ai.reply({
+      type: 'handoff',
+      content: 'A colleague will take over.',
+      summary: 'Refund',
+      sentiment: 'neutral',
+    });
+    const requestedSince = (since: number, test: (r: (typeof world.twilio.requests)[number]) => boolean) => () =>
+      world.twilio.requests.some((r) => r.seq > since && test(r));
+    const posts = (role: string) => (r: (typeof world.twilio.requests)[number]) =>
+      r.method === 'POST' && /\/Messages$/.test(r.path) && String(r.form.Attributes).includes(`"role":"${role}"`);
+    const noteClaim = (r: (typeof world.twilio.requests)[number]) =>
+      r.method === 'POST' && /\/Items$/.test(r.path) && /^note_/.test(String(r.form.Key));
+    // The relay's post of the last words waits, and so does its claim of the note: the finish claims it first.
+    let postOpen!: () => void;
+    world.twilio.addFault({
+      method: 'POST',
+      path: /\/Messages$/,
+      form: /"role":"ai"/,
+      times: 1,
+      until: new Promise<void>((open) => (postOpen = open)),
+    });
+    let claimOpen!: () => void;
+    world.twilio.addFault({
+      method: 'POST',
+      path: /\/Items$/,
+      form: /^note_/,
+      times: 1,
+      until: new Promise<void>((open) => (claimOpen = open)),
+    });
+    const since = lastSeq(world);
+    world.customerWrites(conversationSid, 'A refund please');
+    await world.until(requestedSince(since, posts('ai')), 'the relay posting the last words');
+    await world.until(requestedSince(since, noteClaim), 'the relay claiming the note');
+    const finishing = lastSeq(world);
+    const finish = postSignedOpencx(
+      world,
+      JSON.stringify({
+        event: HANDOFF_EVENT,
+        organization_id: 'org',
+        data: { conversation_id: sessionId, reason: 'ai_decided_to_handoff_the_conversation', summary: 'Refund' },
+      }),
+      OPENCX_WEBHOOK_SECRET,
+    );
+    await world.until(
+      requestedSince(finishing, (r) => (r.method === 'GET' && /\/Messages$/.test(r.path)) || posts('handoff-note')(r)),
+      "the finish's note, or its look for the last words",
+    );
+    postOpen();
+    expect((await finish).status).toBe(200);
+    claimOpen();
+    await world.settle();
+
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
+    const roles = world
+      .transcript(conversationSid)
+      .map((m) => (m.attributes.opencx as { role?: string } | undefined)?.role)
+      .filter((role) => role !== undefined);
+    expect(roles.slice(-2)).toEqual(['ai', 'handoff-note']);
+    expect(notes(conversationSid)).toHaveLength(1);
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague will take over.')).toHaveLength(1);
+  });
+
   test("a delivery whose claim Sync fails leaves the fast path's claim: OpenCX's retry posts no copy", async () => {
     const { conversationSid } = await engaged();
     world.opencx.ai.reply('Posted by the fast path');

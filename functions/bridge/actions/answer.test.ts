@@ -1,6 +1,5 @@
 import type { ConversationMessage } from '../../common/twilio';
-import type { BridgeDeps } from '../deps';
-import { answeredAfter, lastWordsAfter, lastWordsIn, rearmBudgetMs } from './answer';
+import { answeredAfter, lastWordsAfter, rearmBudgetMs } from './answer';
 
 const msg = (sid: string, role?: string): ConversationMessage => ({
   sid,
@@ -1303,48 +1302,5 @@ describe('checkAnswered: a message that came while our record could not be read 
       outcome: 'ignored',
     });
     expect(send).not.toHaveBeenCalled();
-  });
-});
-
-describe('the note waits for last words another Function claimed', () => {
-  const key = 'ans_s1_m1';
-  const goodbye = `${'A colleague will take over. '.repeat(80)}Goodbye.`;
-  const marked = (k: string) => ({ attributes: { opencx: { role: 'ai', key: k } } });
-
-  /** The conversation shows `seen[i]` at the i-th look; the clock moves with each wait. */
-  function looking(seen: string[][]) {
-    let now = 0;
-    let looks = 0;
-    const warn = jest.fn();
-    const deps = {
-      config: { conversationsServiceSid: 'IS1' },
-      twilio: {
-        conversations: { listMessages: async () => (seen[Math.min(looks++, seen.length - 1)] ?? []).map(marked) },
-      },
-      deadline: {
-        remaining: () => 8000,
-        sleep: async (ms: number) => {
-          now += ms;
-        },
-      },
-      afterAnswerReserveMs: 1300,
-      now: () => new Date(now),
-      warn,
-    } as unknown as BridgeDeps;
-    return { deps, looks: () => looks, warn };
-  }
-
-  test('an answer in parts is in once its last part is, not its first', async () => {
-    const { deps, looks, warn } = looking([[], [`${key}#1`], [`${key}#1`, `${key}#2`]]);
-    await lastWordsIn('CH1', key, goodbye, deps);
-    expect(looks()).toBe(3);
-    expect(warn).not.toHaveBeenCalled();
-  });
-
-  test('last words that never come hold the note 2 s at most', async () => {
-    const { deps, looks, warn } = looking([[]]);
-    await lastWordsIn('CH1', key, 'Goodbye.', deps);
-    expect(looks()).toBe(9);
-    expect(warn).toHaveBeenCalledTimes(1);
   });
 });

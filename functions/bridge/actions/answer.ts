@@ -25,8 +25,7 @@ import { answerInFlight, type ConversationRecord, NO_LAST_WORDS, startAnswer } f
 import { answerKey } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { allFinished, handOff } from './handoff';
-import { inConversation, isWholeAnswer, ourMarker, partKey, postAiReply } from './post';
-import { replyParts } from '../reply-parts';
+import { isWholeAnswer, lastWordsIn, ourMarker, postAiReply } from './post';
 import { answerCustomer } from './relay';
 import { sendOverdueQueue } from './resend';
 import { queuedForResend, waitsForResend } from '../rate-limit';
@@ -145,7 +144,7 @@ export async function deliverAnswer(
     // Last words another path claimed (OpenCX's webhook of the same answer) may not be in yet: the note waits.
     const lastWordsPosted = posting.then((held): Promise<unknown> | typeof held =>
       held === 'duplicate' && reply
-        ? lastWordsIn(conversationSid, answerKey(sessionId, { answerId, text: reply }), reply, deps)
+        ? lastWordsIn(conversationSid, answerKey(sessionId, { answerId, text: reply }), deps)
         : held,
     );
     // Awaited only by the note: a handoff that posts none must not leave its failure unhandled.
@@ -207,33 +206,6 @@ export async function deliverAnswer(
     );
   }
   return { outcome: posted === 'duplicate' ? 'already-answered' : 'replied', sessionId, reply: posted };
-}
-
-/** How long a handoff's note waits for last words another Function is posting, and how often it looks. */
-const LAST_WORDS_WAIT_MS = 2000;
-const LAST_WORDS_LOOK_EVERY_MS = 250;
-
-/**
- * Last words claimed by another Function (OpenCX's webhook brought the same answer first), which may
- * still be posting them: the note looks for them in the conversation until they are in, for a while,
- * and then goes all the same (the customer must learn of the handoff).
- */
-export async function lastWordsIn(conversationSid: string, key: string, text: string, deps: BridgeDeps): Promise<void> {
-  // Posted in parts, they are in once their last part is.
-  const parts = replyParts(text);
-  const last = partKey(key, parts.length - 1, parts.length);
-  const budget = Math.min(LAST_WORDS_WAIT_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs);
-  const until = deps.now().getTime() + budget;
-  const { conversations } = deps.twilio;
-  const serviceSid = deps.config.conversationsServiceSid;
-  for (;;) {
-    if (await inConversation(conversations, serviceSid, conversationSid, last).catch(() => false)) return;
-    if (until - deps.now().getTime() < LAST_WORDS_LOOK_EVERY_MS) {
-      deps.warn('the last words another Function claimed are not in yet; the handoff note goes all the same', { key });
-      return;
-    }
-    await deps.deadline.sleep(LAST_WORDS_LOOK_EVERY_MS);
-  }
 }
 
 /** An answer OpenCX's webhook brought: its Function claimed it before reading our records. */

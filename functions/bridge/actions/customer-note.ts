@@ -27,7 +27,8 @@ export async function postCustomerNote(
   moment: NoteMoment,
   occasion: NoteOccasion,
   deps: BridgeDeps,
-  before: Promise<unknown> = Promise.resolve(),
+  /** What the customer must read first: a promise runs beside the claim, a function once the claim is won. */
+  before: Promise<unknown> | (() => Promise<unknown>) = Promise.resolve(),
   attempt = 0,
   mayBeLeft = false,
 ): Promise<NoteOutcome> {
@@ -35,9 +36,10 @@ export async function postCustomerNote(
   if (!note) return 'none';
   const key = noteKey(moment, conversationSid, occasion.id);
   const claimKey = attempt ? `${key}~${attempt}` : key;
+  const claiming = deps.state.claimOnce(claimKey, HANDOFF_CLAIM_TTL_SECONDS);
   const [claim, preceding] = await Promise.allSettled([
-    deps.state.claimOnce(claimKey, HANDOFF_CLAIM_TTL_SECONDS),
-    before,
+    claiming,
+    typeof before === 'function' ? claiming.then((won) => (won || mayBeLeft ? before() : undefined)) : before,
   ]);
   if (claim.status === 'rejected') {
     deps.warn(`could not claim the ${moment} note`, { error: String(claim.reason) });

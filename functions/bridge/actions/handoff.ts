@@ -27,6 +27,7 @@ import {
 } from '../handoff';
 import { handoffInsight, recordInsight } from '../insights';
 import { type NoteOccasion, postCustomerNote } from './customer-note';
+import { lastWordsIn } from './post';
 
 const SESSION_LOOKUP_MS = 800;
 /** Routings the next event must finish. */
@@ -164,6 +165,13 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
   // Long after the handoff, a claimed note may be one whose post failed with its failure unrecorded (Sync down).
   const since = Math.min(Date.parse(attributes.handoffTimestamp), Date.parse(pending.at));
   const mayBeLeft = deps.now().getTime() - since > LEFT_NOTE_CLAIM_MS;
+  // Last words the handoff recorded may still be on their way (another Function posts them): the note
+  // follows them. Long after the handoff they are in, or never will be.
+  const { farewell } = pending;
+  const lastWords =
+    farewell !== undefined && farewell !== NO_LAST_WORDS && !mayBeLeft
+      ? () => lastWordsIn(conversationSid, farewell, deps)
+      : undefined;
   const [routing, noted] = await allFinished([
     routeToHumans(
       home,
@@ -180,7 +188,7 @@ export async function finishHandoff(conversationSid: string, known: KnownRecord,
           'handoff',
           noteOccasion(recordedHandoffOccasion(record, attributes.handoffTimestamp), attributes),
           deps,
-          undefined,
+          lastWords,
           attempt,
           mayBeLeft,
         ),

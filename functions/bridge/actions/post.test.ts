@@ -1,7 +1,8 @@
 import { type ScriptedTwilio, scriptedTwilio } from '../../common/twilio/scripted-twilio.testing';
 import { answerKey } from '../dedup';
 import { replyParts } from '../reply-parts';
-import { answeredSinceCustomer } from './post';
+import type { BridgeDeps } from '../deps';
+import { answeredSinceCustomer, lastWordsIn } from './post';
 
 const SERVICE = 'IS00000000000000000000000000000001';
 const CONVERSATION = 'CH00000000000000000000000000000001';
@@ -26,7 +27,10 @@ function message(author: string, body: string, opencx?: object) {
 const ours = (body: string, key: string) => message('AI Support Agent', body, { role: 'ai', key, sessionId: SESSION });
 
 let twilio: ScriptedTwilio | undefined;
-afterEach(() => twilio?.close());
+afterEach(async () => {
+  await twilio?.close();
+  twilio = undefined;
+});
 
 /** Whether the answer shows in a conversation listing `newestFirst`. */
 async function answered(newestFirst: object[], text: string): Promise<boolean> {
@@ -65,5 +69,50 @@ describe('answeredSinceCustomer (an answer OpenCX delivered without its id)', ()
   test("another session's answer of the same text is not this session's", async () => {
     const key = answerKey('s-0', { answerId: 'm-1', text: 'Hello!' });
     await expect(answered([ours('Hello!', key), message(CUSTOMER, 'Hi')], 'Hello!')).resolves.toBe(false);
+  });
+});
+
+describe('the note waits for last words another Function claimed', () => {
+  const key = 'ans_s1_m1';
+  // Posted in two parts, as a long goodbye is.
+  const marked = (k: string) => ({
+    attributes: { opencx: { role: 'ai', key: k, ...(k.includes('#') && { parts: 2 }) } },
+  });
+
+  /** The conversation shows `seen[i]` at the i-th look; the clock moves with each wait. */
+  function looking(seen: string[][]) {
+    let now = 0;
+    let looks = 0;
+    const warn = jest.fn();
+    const deps = {
+      config: { conversationsServiceSid: 'IS1' },
+      twilio: {
+        conversations: { listMessages: async () => (seen[Math.min(looks++, seen.length - 1)] ?? []).map(marked) },
+      },
+      deadline: {
+        remaining: () => 8000,
+        sleep: async (ms: number) => {
+          now += ms;
+        },
+      },
+      afterAnswerReserveMs: 1300,
+      now: () => new Date(now),
+      warn,
+    } as unknown as BridgeDeps;
+    return { deps, looks: () => looks, warn };
+  }
+
+  test('an answer in parts is in once its last part is, not its first', async () => {
+    const { deps, looks, warn } = looking([[], [`${key}#1`], [`${key}#1`, `${key}#2`]]);
+    await lastWordsIn('CH1', key, deps);
+    expect(looks()).toBe(3);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  test('last words that never come hold the note 2 s at most', async () => {
+    const { deps, looks, warn } = looking([[]]);
+    await lastWordsIn('CH1', key, deps);
+    expect(looks()).toBe(9);
+    expect(warn).toHaveBeenCalledTimes(1);
   });
 });

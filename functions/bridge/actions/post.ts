@@ -85,6 +85,40 @@ export async function inConversation(
   });
 }
 
+/** How long a handoff's note waits for last words another Function is posting, and how often it looks. */
+const LAST_WORDS_WAIT_MS = 2000;
+const LAST_WORDS_LOOK_EVERY_MS = 250;
+
+/**
+ * Last words another Function claimed (OpenCX's webhook brought them first, or the handoff a finish
+ * completes recorded them), which it may still be posting: the note looks for them in the conversation
+ * until they are wholly in, for a while, and then goes all the same (the customer must learn of the handoff).
+ */
+export async function lastWordsIn(conversationSid: string, key: string, deps: BridgeDeps): Promise<void> {
+  const budget = Math.min(LAST_WORDS_WAIT_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs);
+  const until = deps.now().getTime() + budget;
+  for (;;) {
+    if (await wholeAnswerIn(conversationSid, key, deps).catch(() => false)) return;
+    if (until - deps.now().getTime() < LAST_WORDS_LOOK_EVERY_MS) {
+      deps.warn('the last words another Function claimed are not in yet; the handoff note goes all the same', { key });
+      return;
+    }
+    await deps.deadline.sleep(LAST_WORDS_LOOK_EVERY_MS);
+  }
+}
+
+/** The answer `key` is wholly among the conversation's newest messages: posted in parts, its last part is. */
+async function wholeAnswerIn(conversationSid: string, key: string, deps: BridgeDeps): Promise<boolean> {
+  const recent = await deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, {
+    order: 'desc',
+    limit: LOOKBACK,
+  });
+  return recent.some((m) => {
+    const marker = ourMarker(m);
+    return (marker?.key === key || marker?.key?.startsWith(`${key}#`) === true) && isWholeAnswer(marker);
+  });
+}
+
 /**
  * This session's answer with this text follows the customer's newest message: how an answer OpenCX
  * delivered without its id shows that the fast path, which keyed it by the id, posted it already.
