@@ -2,12 +2,12 @@
 // waiting out `Retry-After` did not fit the handler (the client waits when it does): pure.
 // The message is never dropped: it is sent again by a timer task in our timer workspace while the
 // answer timeout allows, and goes to humans with a clear reason after that.
+import { DEFAULT_RETRY_AFTER_MS } from '../common/opencx-client';
 import type { ConversationRecord } from './conversation-record';
 import type { HandoffRequest } from './decide';
 
 export const RATE_LIMITED_REASON = 'AI busy (OpenCX rate limit)';
-/** Assumed when a 429 names no wait: OpenCX's limit is per minute. */
-export const DEFAULT_RETRY_AFTER_MS = 15_000;
+export { DEFAULT_RETRY_AFTER_MS };
 /** Messages refused together are resent over a few seconds, not all in the same one. */
 export const RESEND_SPREAD_SECONDS = 5;
 

@@ -567,6 +567,18 @@ describe("OpenCX's rate limit", () => {
     expect(err.retryAfterMs).toBe(20_000);
   });
 
+  it('of two 429s, one naming no wait counts as the usual wait, not as an endless one', async () => {
+    opencx.answers(error(429, 'ThrottlerException: Too Many Requests'), limited('90'));
+    const first = await failure(client({ extraTokens: [SPARE], affinity: onFirstKey }).createSession({}, budget(3000)));
+    expect(first.retryAfterMs).toBeUndefined();
+
+    opencx.answers(limited('90'), error(429, 'ThrottlerException: Too Many Requests'));
+    const second = await failure(
+      client({ extraTokens: [SPARE], affinity: onFirstKey }).createSession({}, budget(3000)),
+    );
+    expect(second.retryAfterMs).toBeUndefined();
+  });
+
   it('a conversation keeps its key: the same affinity, the same first key', async () => {
     const sids = Array.from({ length: 40 }, (_, i) => `CH${i}`);
     const firsts = sids.map((sid) => keysInOrder([TOKEN, SPARE], sid)[0]);

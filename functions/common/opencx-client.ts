@@ -370,14 +370,18 @@ export class OpenCxClient {
   }
 }
 
+/** Assumed when a 429 names no wait: OpenCX's limit is per minute. */
+export const DEFAULT_RETRY_AFTER_MS = 15_000;
+
 /**
  * Of two keys' failures, the one to report: a 429 over a refused key (waiting helps, a reload
- * does not), of two 429s the one asking for the shorter wait, else the latest.
+ * does not), of two 429s the one asking for the shorter wait (one naming none asks for the usual), else the latest.
  */
 function soonest(earlier: OpenCxError | undefined, latest: unknown): unknown {
   if (!(latest instanceof OpenCxError) || earlier?.status !== 429) return latest;
   if (latest.status !== 429) return latest.unauthorized ? earlier : latest;
-  return (earlier.retryAfterMs ?? Infinity) < (latest.retryAfterMs ?? Infinity) ? earlier : latest;
+  const wait = (error: OpenCxError) => error.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
+  return wait(earlier) < wait(latest) ? earlier : latest;
 }
 
 function errorMessage(text: string): string {
