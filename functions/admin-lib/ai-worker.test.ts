@@ -8,6 +8,8 @@ import { AI_WORKER_NAME, AI_WORKER_SKILL } from './settings';
 const WORKSPACE = 'WS1';
 const KEPT = 'WKkept';
 const SURPLUS = 'WKsurplus';
+/** This deployment's webhook. */
+const HERE = 'https://staging-5678.twil.io/webhook';
 
 const open = (held: number): WorkerChannel[] => [
   { sid: 'chat', taskChannel: 'chat', capacity: 50, available: true, assignedTasks: held },
@@ -53,6 +55,7 @@ function taskRouter(offeredWhileSaving: boolean, pendingUncounted = 0) {
       if (update.available !== undefined) channel.available = update.available;
     },
     fetchWorkerRouting: async (_ws: string, sid: string) => channels[sid] && { sid, channels: channels[sid] },
+    fetchWorkspaceCallback: async () => ({ eventCallbackUrl: `${HERE}?cv=1`, eventsFilter: null }),
     deleteWorker: async (_ws: string, sid: string) => {
       deleted.push(sid);
       return 'deleted' as const;
@@ -160,7 +163,7 @@ describe('retireFormerAiWorkers (a workspace the settings no longer name)', () =
   test('closes every AI worker there, named or marked, deletes the idle ones and names those left', async () => {
     const { api, channels, deleted } = taskRouter(false);
     // The settings name the busy one and one already deleted; the idle one is found by its mark.
-    expect(await retireFormerAiWorkers(api, WORKSPACE, [KEPT, 'WKgone'])).toEqual({
+    expect(await retireFormerAiWorkers(api, WORKSPACE, HERE, [KEPT, 'WKgone'])).toEqual({
       workspaceSid: WORKSPACE,
       workerSids: [KEPT],
     });
@@ -175,10 +178,31 @@ describe('retireFormerAiWorkers (a workspace the settings no longer name)', () =
   test('is done with a workspace whose AI workers are all gone, or that is gone itself', async () => {
     const { api } = taskRouter(false);
     const none = { ...api, listWorkersMatching: async () => [] } as unknown as TaskRouterApi;
-    expect(await retireFormerAiWorkers(none, WORKSPACE, ['WKgone'])).toBeUndefined();
+    expect(await retireFormerAiWorkers(none, WORKSPACE, HERE, ['WKgone'])).toBeUndefined();
     const gone = Object.assign(new Error('not found'), { status: 404 });
     const deletedWorkspace = { ...none, listWorkersMatching: () => Promise.reject(gone) } as unknown as TaskRouterApi;
-    expect(await retireFormerAiWorkers(deletedWorkspace, WORKSPACE)).toBeUndefined();
+    expect(await retireFormerAiWorkers(deletedWorkspace, WORKSPACE, HERE)).toBeUndefined();
+  });
+
+  test('leaves the AI workers of a workspace another deployment serves now, and forgets it', async () => {
+    const { api, channels, deleted } = taskRouter(false);
+    const production = {
+      ...api,
+      fetchWorkspaceCallback: async () => ({ eventCallbackUrl: 'https://prod-1234.twil.io/webhook?cv=abc' }),
+    } as unknown as TaskRouterApi;
+    expect(await retireFormerAiWorkers(production, WORKSPACE, HERE, [KEPT])).toBeUndefined();
+    expect(deleted).toEqual([]);
+    expect(channels[SURPLUS].every((channel) => channel.available)).toBe(true);
+  });
+
+  test('keeps a workspace whose event callback could not be read, touching nothing there', async () => {
+    const { api, deleted } = taskRouter(false);
+    const unread = { ...api, fetchWorkspaceCallback: () => Promise.reject(new Error('timed out')) };
+    expect(await retireFormerAiWorkers(unread as unknown as TaskRouterApi, WORKSPACE, HERE, [KEPT])).toEqual({
+      workspaceSid: WORKSPACE,
+      workerSids: [KEPT],
+    });
+    expect(deleted).toEqual([]);
   });
 
   test('keeps a workspace whose AI workers could not be listed, and a worker it could not retire', async () => {
@@ -188,11 +212,14 @@ describe('retireFormerAiWorkers (a workspace the settings no longer name)', () =
       listWorkersMatching: () => Promise.reject(Object.assign(new Error('unavailable'), { status: 503 })),
       updateWorkerChannel: () => Promise.reject(new Error('timed out')),
     } as unknown as TaskRouterApi;
-    expect(await retireFormerAiWorkers(failing, WORKSPACE, [SURPLUS])).toEqual({
+    expect(await retireFormerAiWorkers(failing, WORKSPACE, HERE, [SURPLUS])).toEqual({
       workspaceSid: WORKSPACE,
       workerSids: [SURPLUS],
     });
     const unlisted = { ...failing, updateWorkerChannel: api.updateWorkerChannel } as unknown as TaskRouterApi;
-    expect(await retireFormerAiWorkers(unlisted, WORKSPACE, [])).toEqual({ workspaceSid: WORKSPACE, workerSids: [] });
+    expect(await retireFormerAiWorkers(unlisted, WORKSPACE, HERE, [])).toEqual({
+      workspaceSid: WORKSPACE,
+      workerSids: [],
+    });
   });
 });

@@ -3,6 +3,7 @@
 // Available once the workspace's events come here (Apply does it otherwise), closes the channels
 // of surplus workers and deletes those that hold no task once closed.
 import { pickAvailableActivity } from '../bridge/ai-worker';
+import { anotherDeployment } from '../common/config';
 import { type TaskRouterApi, undefinedIfNotFound, type WorkerChannel } from '../common/twilio';
 import {
   HOLDING_RESERVATION_STATUSES,
@@ -275,6 +276,19 @@ export async function retireAiWorkers(
   return listed.error === undefined ? { workers } : { workers, listingError: listed.error };
 }
 
+/**
+ * The workspace's events go to another deployment of this integration (staging beside production):
+ * the AI workers marked there are that deployment's. Its callback URL then; false when they are not.
+ */
+export async function takenByAnotherDeployment(
+  taskrouter: TaskRouterApi,
+  workspaceSid: string,
+  webhookUrl: string,
+): Promise<string | false> {
+  const url = (await taskrouter.fetchWorkspaceCallback(workspaceSid))?.eventCallbackUrl ?? null;
+  return anotherDeployment(url, webhookUrl) ? url : false;
+}
+
 /** AI workers left in a workspace the settings no longer name. */
 export interface FormerAiWorkers {
   workspaceSid: string;
@@ -289,8 +303,13 @@ export interface FormerAiWorkers {
 export async function retireFormerAiWorkers(
   taskrouter: TaskRouterApi,
   workspaceSid: string,
+  /** This deployment's webhook: a workspace whose events go to another deployment now is that one's. */
+  webhookUrl: string,
   named: readonly string[] = [],
 ): Promise<FormerAiWorkers | undefined> {
+  const taken = await takenByAnotherDeployment(taskrouter, workspaceSid, webhookUrl).catch(() => undefined);
+  if (taken === undefined) return { workspaceSid, workerSids: [...named] };
+  if (taken) return undefined;
   const retired = await retireAiWorkers(taskrouter, workspaceSid, named);
   const left = retired.workers
     .filter((worker) => worker.outcome === 'busy' || worker.outcome === 'failed')

@@ -174,7 +174,11 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
       form.aiAuthorName,
       serves,
     ),
-    Promise.all(formerToRetire(stored, form.workspaceSid).map((sid) => retireFormerAiWorkers(twilio.taskrouter, sid))),
+    Promise.all(
+      formerToRetire(stored, form.workspaceSid).map((sid) =>
+        retireFormerAiWorkers(twilio.taskrouter, sid, webhookUrlOf(call)),
+      ),
+    ),
   ] as const);
   const stillFormer = formerLeft.filter((former) => former !== undefined);
   Object.assign(trace, {
@@ -255,7 +259,7 @@ async function save(call: PluginCall<AdminEnv>): Promise<Record<string, unknown>
   // next save opens them.
   const [registered, leftBehind, notOpened] = await Promise.all([
     registering,
-    left && retireFormerAiWorkers(twilio.taskrouter, left.workspaceSid, left.workerSids),
+    left && retireFormerAiWorkers(twilio.taskrouter, left.workspaceSid, webhookUrlOf(call), left.workerSids),
     registering.then((done) =>
       done
         ? openNewAiWorkers(twilio.taskrouter, form.workspaceSid, pool.toOpen)

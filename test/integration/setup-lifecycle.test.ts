@@ -766,6 +766,50 @@ describe("uninstall when the timer workspace it adopted by name is another deplo
   });
 });
 
+describe.each(['a later save', 'uninstall'])(
+  'a workspace the settings left that another deployment serves now (staging beside production): %s',
+  (action) => {
+    const world = withWorld({});
+
+    test("leaves that deployment's AI worker there alone", async () => {
+      const settings = { opencxToken: DEFAULT_API_KEY, conversationsServiceSid: world().conversationsServiceSid };
+      const first = world().workspaceSid;
+      await ok(world(), 'settings-save', { ...settings, workspaceSid: first });
+      world().opencx.ai.reply('Hello! How can I help?');
+      await world().customerStartsConversation('Where is my order?');
+      const next = world().taskrouter.createWorkspace({
+        friendlyName: 'Flex Task Assignment 2',
+        multiTaskEnabled: true,
+      });
+      await ok(world(), 'settings-save', { ...settings, workspaceSid: next.sid, confirmChange: 'workspace' });
+      // Production takes the first workspace, with an AI worker of its own.
+      await world().client.taskrouter.v1.workspaces(first).update({
+        eventCallbackUrl: 'https://prod-1234.twil.io/webhook?cv=abc123',
+        eventsFilter: 'reservation.created',
+      });
+      const production = world().taskrouter.createWorker(first, {
+        friendlyName: 'OpenCX AI (production)',
+        attributes: { opencx_ai: true, routing: { skills: ['opencx_ai'] } },
+        activityName: 'Available',
+        channelCapacity: { chat: 50, sms: 50, default: 50 },
+      }).sid;
+
+      if (action === 'uninstall') {
+        const uninstalled = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
+        expect(uninstalled.steps).toContainEqual(
+          expect.objectContaining({ title: `AI workers in workspace ${first}`, status: 'skipped' }),
+        );
+      } else {
+        await ok(world(), 'settings-save', { ...settings, workspaceSid: next.sid, customerHandoffNote: 'One moment' });
+      }
+      const chat = (
+        await world().client.taskrouter.v1.workspaces(first).workers(production).workerChannels.list()
+      ).find((channel) => channel.taskChannelUniqueName === 'chat');
+      expect(chat?.available).toBe(true);
+    });
+  },
+);
+
 describe('uninstall after a save that created an AI worker and failed', () => {
   const world = withWorld(uninstalledAccount);
 
@@ -1130,6 +1174,27 @@ describe('Undo while an AI worker the settings do not name holds a conversation'
     expect(stepStatuses(undone.steps)).toMatchObject({ workspace_events: 'skipped', conversations_webhook: 'skipped' });
     expect(workspace(world()).eventCallbackUrl).toContain(world().webhookUrl);
     expect(conversationsWebhook(world()).postWebhookUrl).toContain(world().webhookUrl);
+  });
+});
+
+describe('Undo after the settings moved to another workspace while the AI holds a conversation in the first', () => {
+  const world = withWorld({ webhooks: false });
+
+  test('keeps the webhooks that conversation needs: the AI still answers it', async () => {
+    const settings = { opencxToken: DEFAULT_API_KEY, conversationsServiceSid: world().conversationsServiceSid };
+    await ok(world(), 'settings-save', { ...settings, workspaceSid: world().workspaceSid });
+    await ok(world(), 'setup-apply');
+    world().opencx.ai.reply('Hello! How can I help?');
+    const { conversationSid } = await world().customerStartsConversation('My parcel arrived broken');
+    const next = world().taskrouter.createWorkspace({ friendlyName: 'Flex Task Assignment 2', multiTaskEnabled: true });
+    await ok(world(), 'settings-save', { ...settings, workspaceSid: next.sid, confirmChange: 'workspace' });
+
+    const undone = await ok(world(), 'setup-undo');
+    expect(stepStatuses(undone.steps)).toMatchObject({ workspace_events: 'skipped', conversations_webhook: 'skipped' });
+    expect(conversationsWebhook(world()).postWebhookUrl).toContain(world().webhookUrl);
+    world().opencx.ai.reply('A new one is on its way.');
+    await world().customerSays(conversationSid, 'Can you send a new one?');
+    expect(world().postedAsAi(conversationSid).at(-1)?.body).toBe('A new one is on its way.');
   });
 });
 

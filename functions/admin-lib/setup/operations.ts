@@ -13,7 +13,7 @@ import {
 } from '../../common/config';
 import type { ConversationsWebhook } from '../../common/twilio';
 import { AdminError, invalidInput } from '../admin-error';
-import { retireAiWorkers, tasksHeldBy } from '../ai-worker';
+import { retireAiWorkers, takenByAnotherDeployment, tasksHeldBy } from '../ai-worker';
 import { type AdminEnv, type PluginCall, syncServiceSid } from '../plugin-endpoint';
 import { AI_WORKER_EXPRESSION, formText } from '../settings';
 import { SETUP_LOCK_DOCUMENT, withSetupLock } from '../setup-lock';
@@ -386,20 +386,37 @@ async function parkWorkersAddedSince(
 
 /**
  * Whether an AI worker holds conversations (or cannot be read, so it may): those of the pool, draining
- * ones, and any other worker marked `opencx_ai` (a save cut short left it out of the settings).
+ * ones, and any other worker marked `opencx_ai` (a save cut short left it out of the settings), in the
+ * settings' workspace and in those a save left, whose conversations the AI still answers from here.
  */
 async function aiHoldsConversations(call: Call, config: BridgeConfig): Promise<boolean> {
+  const named = [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])];
+  const former = await formerWorkspaces(call, config).catch(() => undefined);
+  // Unreadable settings may name a workspace whose conversations the AI holds.
+  if (!former) return true;
+  const held = await Promise.all([
+    aiHoldsConversationsIn(call, config.workspaceSid, named),
+    ...former.map((workspaceSid) => aiHoldsConversationsIn(call, workspaceSid, [])),
+  ]);
+  return held.includes(true);
+}
+
+/** The workspaces the settings named before whose AI workers may still hold tasks. */
+async function formerWorkspaces(call: Call, config: BridgeConfig): Promise<string[]> {
+  const stored = await new BridgeState(call.twilio.sync, syncServiceSid(call.context)).storedConfig();
+  return (stored.aiFormerWorkspaceSids ?? []).filter((sid) => sid !== config.workspaceSid);
+}
+
+async function aiHoldsConversationsIn(call: Call, workspaceSid: string, named: string[]): Promise<boolean> {
   const { taskrouter } = call.twilio;
-  const marked = await taskrouter.listWorkersMatching(config.workspaceSid, AI_WORKER_EXPRESSION).catch(() => undefined);
+  const marked = await taskrouter.listWorkersMatching(workspaceSid, AI_WORKER_EXPRESSION).catch(() => undefined);
   if (!marked) return true;
-  const sids = [
-    ...new Set([...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? []), ...marked.map((worker) => worker.sid)]),
-  ];
+  const sids = [...new Set([...named, ...marked.map((worker) => worker.sid)])];
   const held = await Promise.all(
     sids.map(async (sid) => {
       try {
-        const worker = await taskrouter.fetchWorkerRouting(config.workspaceSid, sid);
-        return worker ? (await tasksHeldBy(taskrouter, config.workspaceSid, sid, worker.channels)) > 0 : false;
+        const worker = await taskrouter.fetchWorkerRouting(workspaceSid, sid);
+        return worker ? (await tasksHeldBy(taskrouter, workspaceSid, sid, worker.channels)) > 0 : false;
       } catch {
         return true;
       }
@@ -844,11 +861,30 @@ async function writeWorkflow(
  */
 async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepReport[]> {
   const { taskrouter } = call.twilio;
-  const former = (await new BridgeState(call.twilio.sync, syncServiceSid(call.context)).storedConfig())
-    .aiFormerWorkspaceSids;
+  const former = await formerWorkspaces(call, config);
+  const webhookUrl = webhookUrlOf(call);
+  // A workspace left since that another deployment serves now: the AI workers there are its own.
+  const formerSteps = await Promise.all(
+    former.map(async (workspaceSid): Promise<StepReport | undefined> => {
+      const title = `AI workers in workspace ${workspaceSid}`;
+      try {
+        const taken = await takenByAnotherDeployment(taskrouter, workspaceSid, webhookUrl);
+        if (!taken) return undefined;
+        const detail =
+          `Its events go to another deployment of this integration (${withoutConfigVersion(taken)}), ` +
+          'whose AI workers they are: left as they are.';
+        return { id: 'ai_worker', title, status: 'skipped', detail };
+      } catch (error) {
+        const detail =
+          `Could not read where its events go (${failureReason(error)}): nothing was removed there. ` +
+          'Run uninstall again.';
+        return { id: 'ai_worker', title, status: 'failed', detail };
+      }
+    }),
+  );
   const workspaces = [
     { workspaceSid: config.workspaceSid, named: aiWorkersOf(config) },
-    ...(former ?? []).filter((sid) => sid !== config.workspaceSid).map((workspaceSid) => ({ workspaceSid, named: [] })),
+    ...former.filter((_, i) => !formerSteps[i]).map((workspaceSid) => ({ workspaceSid, named: [] })),
   ];
   // Also the AI workers the settings do not name: a save cut short after creating them left them.
   const retired = await Promise.all(
@@ -857,36 +893,40 @@ async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepRe
       ...(await retireAiWorkers(taskrouter, workspaceSid, named)),
     })),
   );
-  return retired.flatMap(({ workspaceSid, workers, listingError }) => {
-    const where = workspaceSid === config.workspaceSid ? '' : ` in workspace ${workspaceSid}`;
-    const steps = workers.map((worker): StepReport => {
-      const report = (status: StepReport['status'], detail: string): StepReport => ({
-        id: 'ai_worker',
-        title: `AI worker ${worker.sid}${where}`,
-        status,
-        detail,
+  const left = formerSteps.filter((step) => step !== undefined);
+  return [
+    ...left,
+    ...retired.flatMap(({ workspaceSid, workers, listingError }) => {
+      const where = workspaceSid === config.workspaceSid ? '' : ` in workspace ${workspaceSid}`;
+      const steps = workers.map((worker): StepReport => {
+        const report = (status: StepReport['status'], detail: string): StepReport => ({
+          id: 'ai_worker',
+          title: `AI worker ${worker.sid}${where}`,
+          status,
+          detail,
+        });
+        if (worker.outcome === 'deleted') return report('applied', 'Deleted.');
+        if (worker.outcome === 'gone') return report('unchanged', 'Already deleted.');
+        if (worker.outcome === 'failed') return report('failed', `Could not delete it: ${failureReason(worker.error)}`);
+        return report(
+          'skipped',
+          'It still holds conversations: its channels are closed so it takes no new one. ' +
+            'Run uninstall again once they end.',
+        );
       });
-      if (worker.outcome === 'deleted') return report('applied', 'Deleted.');
-      if (worker.outcome === 'gone') return report('unchanged', 'Already deleted.');
-      if (worker.outcome === 'failed') return report('failed', `Could not delete it: ${failureReason(worker.error)}`);
-      return report(
-        'skipped',
-        'It still holds conversations: its channels are closed so it takes no new one. ' +
-          'Run uninstall again once they end.',
-      );
-    });
-    // A listing that failed may hide one holding conversations: a failed step, so what they need stays.
-    if (listingError === undefined) return steps;
-    const failed: StepReport = {
-      id: 'ai_worker',
-      title: `AI workers${where}`,
-      status: 'failed',
-      detail:
-        `Could not list the workers marked ${AI_WORKER_EXPRESSION}${where}: ${failureReason(listingError)}. ` +
-        'One the settings do not name may still hold conversations. Run uninstall again.',
-    };
-    return [...steps, failed];
-  });
+      // A listing that failed may hide one holding conversations: a failed step, so what they need stays.
+      if (listingError === undefined) return steps;
+      const failed: StepReport = {
+        id: 'ai_worker',
+        title: `AI workers${where}`,
+        status: 'failed',
+        detail:
+          `Could not list the workers marked ${AI_WORKER_EXPRESSION}${where}: ${failureReason(listingError)}. ` +
+          'One the settings do not name may still hold conversations. Run uninstall again.',
+      };
+      return [...steps, failed];
+    }),
+  ];
 }
 
 /** A registration pointing here goes back to what it was before the integration (removed when it was unset). */
