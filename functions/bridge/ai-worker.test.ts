@@ -77,6 +77,20 @@ describe('restoreAfterTimeout', () => {
     }
   });
 
+  test('leaves it when an admin paused it while the workspace and workflows were read', async () => {
+    const { taskrouter, moved } = workspace(HERE);
+    let reads = 0;
+    const paused = {
+      ...taskrouter,
+      fetchWorker: async () => ({
+        ...(await taskrouter.fetchWorker('WS1', 'WK1')),
+        ...(++reads > 1 && { activitySid: 'WA_BREAK', activityName: 'Break' }),
+      }),
+    } as unknown as TaskRouterApi;
+    expect(await restoreAfterTimeout(paused, 'WS1', 'WK1', HERE, ROUTE)).toEqual({ changed: false, from: 'Break' });
+    expect(moved).toEqual([]);
+  });
+
   test('leaves it while no workflow routes chats to the AI (an Undo restored one): it would decline them', async () => {
     const everyone = { filter_friendly_name: 'Everyone', expression: '1==1', targets: [{ queue: 'WQ_EVERYONE' }] };
     const { taskrouter, moved } = workspace(HERE, null, [everyone]);

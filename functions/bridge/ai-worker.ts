@@ -54,11 +54,15 @@ export async function restoreAfterTimeout(
   webhookUrl?: string,
   route?: AiRoute,
 ): Promise<{ changed: boolean; from?: string; to?: string }> {
-  const worker = await taskrouter.fetchWorker(workspaceSid, workerSid);
-  if (!worker) throw new Error(`AI worker ${workerSid} not found in workspace ${workspaceSid}`);
+  const read = () =>
+    taskrouter.fetchWorker(workspaceSid, workerSid).then((found) => {
+      if (!found) throw new Error(`AI worker ${workerSid} not found in workspace ${workspaceSid}`);
+      return found;
+    });
+  const [worker, workspace] = await Promise.all([read(), taskrouter.fetchWorkspace(workspaceSid)]);
+  const timedOut = (activitySid: string | undefined) => activitySid === workspace?.timeoutActivitySid;
   if (worker.available) return { changed: false };
-  const workspace = await taskrouter.fetchWorkspace(workspaceSid);
-  if (worker.activitySid !== workspace?.timeoutActivitySid) return { changed: false, from: worker.activityName };
+  if (!workspace || !timedOut(worker.activitySid)) return { changed: false, from: worker.activityName };
   const offersHere = (url: string) =>
     bringsEventsHere({ kind: 'workspace_callback', ...workspace }, url, ['reservation.created']);
   if (webhookUrl !== undefined && !offersHere(webhookUrl))
@@ -66,6 +70,9 @@ export async function restoreAfterTimeout(
   if (route && !(await aiIsRouted(taskrouter, workspaceSid, route)))
     return { changed: false, from: `${worker.activityName} (no workflow routes chats to the AI)` };
   const target = await availableActivity(taskrouter, workspaceSid);
+  // Read again just before the write: an admin who paused the worker meanwhile keeps it paused.
+  const now = await read();
+  if (now.available || !timedOut(now.activitySid)) return { changed: false, from: now.activityName };
   await taskrouter.updateWorkerActivity(workspaceSid, workerSid, target.sid);
   return { changed: true, from: worker.activityName, to: target.friendlyName };
 }
