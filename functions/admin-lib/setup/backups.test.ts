@@ -149,6 +149,14 @@ describe('the stored Applies', () => {
     expect((await backups.applies()).at(-1)?.applyId).toBe(applyIds[698]);
   });
 
+  it("a new Apply sorts after the last one, though its terminal's clock is behind", async () => {
+    const { backups, applyIds } = syncWithApplies(2);
+    const behind = await backups.nextApplyId(new Date(1_700_000_000_000 - 60_000));
+    expect([...applyIds, behind].sort().at(-1)).toBe(behind);
+    const ahead = await backups.nextApplyId(new Date(1_800_000_000_000));
+    expect(ahead.startsWith('001800000000000-')).toBe(true);
+  });
+
   it('Uninstall finds what the first Apply backed up, to put the account back as it was', async () => {
     const { backups, applyIds } = syncWithApplies(700);
     expect((await backups.applies('oldest'))[0]?.applyId).toBe(applyIds[0]);

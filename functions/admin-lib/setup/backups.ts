@@ -283,6 +283,20 @@ export class SetupBackups {
     return `${now.getTime().toString().padStart(15, '0')}-${randomBytes(3).toString('hex')}`;
   }
 
+  /**
+   * An id sorting after every stored Apply's: Applies are ordered by their ids, and a terminal whose
+   * clock is behind must not make its Apply older than the one before it. `now` when none can be read.
+   */
+  async nextApplyId(now: Date): Promise<string> {
+    const newest = await this.applies()
+      .then((applies) => applies.at(-1)?.applyId)
+      .catch(() => undefined);
+    const after = newest === undefined ? NaN : Number(newest.split('-')[0]);
+    return SetupBackups.newApplyId(
+      new Date(Number.isFinite(after) ? Math.max(now.getTime(), after + 1) : now.getTime()),
+    );
+  }
+
   /** Stores each backup before its step writes, and the written resource's revision after. */
   writer(applyId: string, by: string, now: Date, twilio: TwilioApis): BackupWriter {
     let next = 0;

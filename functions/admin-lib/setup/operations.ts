@@ -151,7 +151,8 @@ async function apply(call: Call): Promise<Record<string, unknown>> {
   if (refused) throw refused;
 
   const now = new Date();
-  const applyId = SetupBackups.newApplyId(now);
+  const backups = backupsOf(call);
+  const applyId = await backups.nextApplyId(now);
   // Kept back from the stages: a request that hangs in the last one must not leave the workers it
   // would put back Available for want of time.
   call.deadline.shorten(SETTLE_BUDGET_MS);
@@ -161,7 +162,6 @@ async function apply(call: Call): Promise<Record<string, unknown>> {
     settledApart = true;
     return call.twilioWithin(SETTLE_BUDGET_MS).taskrouter;
   };
-  const backups = backupsOf(call);
   let steps: StepReport[];
   try {
     steps = await runSteps(
