@@ -1198,6 +1198,39 @@ describe('Undo after the settings moved to another workspace while the AI holds 
   });
 });
 
+describe('Undo while a chat reaches the AI just before the workflow is put back', () => {
+  const world = withWorld({ webhooks: false });
+
+  test('keeps the webhooks that chat needs', async () => {
+    // Before the Apply, the workflow sent every chat to humans: put back, it sends none to the AI.
+    await world()
+      .client.taskrouter.v1.workspaces(world().workspaceSid)
+      .workflows(world().workflowSid)
+      .update({
+        configuration: JSON.stringify({
+          task_routing: { default_filter: { queue: world().humanQueueSid }, filters: [] },
+        }),
+      });
+    await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+    const workflowWrite = holdNextWorkflowWrite(world());
+    const undoing = call(world(), 'setup-undo');
+    await workflowWrite.held('the Undo putting the workflow back');
+    world().opencx.ai.reply('Hello! How can I help?');
+    // Not settled: the Undo's request is held.
+    const { conversationSid } = world().customerWritesIn('Where is my order?', 'web');
+    await world().until(() => world().postedAsAi(conversationSid).length === 1, "the AI's answer");
+    workflowWrite.open();
+
+    const undone = await undoing;
+    expect(undone.status).toBe(200);
+    expect(stepStatuses(undone.body.steps)).toMatchObject({
+      workspace_events: 'skipped',
+      conversations_webhook: 'skipped',
+    });
+    expect(conversationsWebhook(world()).postWebhookUrl).toContain(world().webhookUrl);
+  });
+});
+
 describe('Undo when the workflow cannot be put back', () => {
   const world = withWorld({ webhooks: false, handoffFilter: 'missing', aiQueue: false });
 

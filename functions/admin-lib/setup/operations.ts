@@ -266,15 +266,17 @@ async function undo(call: Call): Promise<Record<string, unknown>> {
         ? TIMER_EVENTS
         : undefined,
     );
-  const keep =
-    config !== undefined && others.some((r) => takesEventsAway(r.backup)) && (await aiHoldsConversations(call, config));
   // The workflow first: while it still routes chats to the AI, the events stay here too.
   const workflows = others.flatMap((resource) => (resource.backup.kind === 'workflow' ? [resource] : []));
   const workflowSteps = await Promise.all(workflows.map((resource) => undoResource(call, resource, version, timers)));
   const unrestored = workflows.flatMap(({ backup }, i) =>
     workflowSteps[i].status === 'failed' && backup.kind === 'workflow' ? [backup.workflowSid] : [],
   );
-  const routesToAi = await stillRoutesToAi(call, config, unrestored);
+  // Looked at once the workflow sends no new chat to the AI: one offered it until then counts too.
+  const [routesToAi, keep] = await Promise.all([
+    stillRoutesToAi(call, config, unrestored),
+    config !== undefined && others.some((r) => takesEventsAway(r.backup)) && aiHoldsConversations(call, config),
+  ]);
   // What chats the workflow routes to the AI need: the events here, and AI workers that serve.
   const servesAi = (backup: Backup): boolean => takesEventsAway(backup) || backup.kind === 'ai_workers';
   const rest = others.filter((resource) => resource.backup.kind !== 'workflow');
