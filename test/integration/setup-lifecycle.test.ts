@@ -797,8 +797,11 @@ describe.each(['a later save', 'uninstall'])(
       if (action === 'uninstall') {
         const uninstalled = await ok(world(), 'setup-uninstall', { confirm: 'uninstall' });
         expect(uninstalled.steps).toContainEqual(
-          expect.objectContaining({ title: `AI workers in workspace ${first}`, status: 'skipped' }),
+          expect.objectContaining({ title: `AI workers in workspace ${first}`, status: 'unchanged' }),
         );
+        // Nothing of it is left to a later run: uninstall is done.
+        expect(uninstalled.complete).toBe(true);
+        expect(conversationsWebhook(world()).postWebhookUrl ?? '').not.toContain(world().webhookUrl);
       } else {
         await ok(world(), 'settings-save', { ...settings, workspaceSid: next.sid, customerHandoffNote: 'One moment' });
       }
@@ -806,6 +809,56 @@ describe.each(['a later save', 'uninstall'])(
         await world().client.taskrouter.v1.workspaces(first).workers(production).workerChannels.list()
       ).find((channel) => channel.taskChannelUniqueName === 'chat');
       expect(chat?.available).toBe(true);
+    });
+  },
+);
+
+describe.each(['another deployment took', 'an admin deleted'])(
+  'Undo after %s the workspace the settings left',
+  (how) => {
+    const world = withWorld({ webhooks: false });
+
+    test('is not held back by the AI workers there: the webhooks go back', async () => {
+      const settings = { opencxToken: DEFAULT_API_KEY, conversationsServiceSid: world().conversationsServiceSid };
+      const first = world().workspaceSid;
+      await world()
+        .client.taskrouter.v1.workspaces(first)
+        .workflows(world().workflowSid)
+        .update({
+          configuration: JSON.stringify({
+            task_routing: { default_filter: { queue: world().humanQueueSid }, filters: [] },
+          }),
+        });
+      await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+      world().opencx.ai.reply('Hello! How can I help?');
+      await world().customerStartsConversation('Where is my order?');
+      const next = world().taskrouter.createWorkspace({
+        friendlyName: 'Flex Task Assignment 2',
+        multiTaskEnabled: true,
+      });
+      await ok(world(), 'settings-save', { ...settings, workspaceSid: next.sid, confirmChange: 'workspace' });
+      if (how === 'an admin deleted') {
+        // TaskRouter answers for it, and for its workers, as for a workspace that is gone.
+        world().twilio.addFault({
+          method: 'GET',
+          path: new RegExp(`/Workspaces/${first}(/Workers)?$`),
+          status: 404,
+          code: 20404,
+        });
+      } else {
+        // Production takes it; the AI worker that holds a chat there counts as its own.
+        await world().client.taskrouter.v1.workspaces(first).update({
+          eventCallbackUrl: 'https://prod-1234.twil.io/webhook?cv=abc123',
+          eventsFilter: 'reservation.created',
+        });
+      }
+
+      try {
+        const undone = await ok(world(), 'setup-undo');
+        expect(stepStatuses(undone.steps)).toMatchObject({ conversations_webhook: 'applied' });
+      } finally {
+        world().twilio.clearFaults();
+      }
     });
   },
 );

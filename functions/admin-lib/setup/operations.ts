@@ -11,7 +11,7 @@ import {
   pointsHere,
   withoutConfigVersion,
 } from '../../common/config';
-import type { ConversationsWebhook } from '../../common/twilio';
+import { type ConversationsWebhook, undefinedIfNotFound } from '../../common/twilio';
 import { AdminError, invalidInput } from '../admin-error';
 import { retireAiWorkers, takenByAnotherDeployment, tasksHeldBy } from '../ai-worker';
 import { type AdminEnv, type PluginCall, syncServiceSid } from '../plugin-endpoint';
@@ -266,6 +266,11 @@ async function undo(call: Call): Promise<Record<string, unknown>> {
         ? TIMER_EVENTS
         : undefined,
     );
+  // Read before the workflow is put back, as the settings are: a failure after it must not keep the webhooks.
+  const former =
+    config && others.some((r) => takesEventsAway(r.backup))
+      ? await formerWorkspaces(call, config).catch(() => undefined)
+      : [];
   // The workflow first: while it still routes chats to the AI, the events stay here too.
   const workflows = others.flatMap((resource) => (resource.backup.kind === 'workflow' ? [resource] : []));
   const workflowSteps = await Promise.all(workflows.map((resource) => undoResource(call, resource, version, timers)));
@@ -275,7 +280,7 @@ async function undo(call: Call): Promise<Record<string, unknown>> {
   // Looked at once the workflow sends no new chat to the AI: one offered it until then counts too.
   const [routesToAi, keep] = await Promise.all([
     stillRoutesToAi(call, config, unrestored),
-    config !== undefined && others.some((r) => takesEventsAway(r.backup)) && aiHoldsConversations(call, config),
+    config !== undefined && others.some((r) => takesEventsAway(r.backup)) && aiHoldsConversations(call, config, former),
   ]);
   // What chats the workflow routes to the AI need: the events here, and AI workers that serve.
   const servesAi = (backup: Backup): boolean => takesEventsAway(backup) || backup.kind === 'ai_workers';
@@ -391,14 +396,24 @@ async function parkWorkersAddedSince(
  * ones, and any other worker marked `opencx_ai` (a save cut short left it out of the settings), in the
  * settings' workspace and in those a save left, whose conversations the AI still answers from here.
  */
-async function aiHoldsConversations(call: Call, config: BridgeConfig): Promise<boolean> {
+async function aiHoldsConversations(
+  call: Call,
+  config: BridgeConfig,
+  /** Undefined when the stored settings could not be read: they may name one whose conversations the AI holds. */
+  former: readonly string[] | undefined,
+): Promise<boolean> {
   const named = [...aiPoolOf(config), ...(config.aiDrainingWorkerSids ?? [])];
-  const former = await formerWorkspaces(call, config).catch(() => undefined);
-  // Unreadable settings may name a workspace whose conversations the AI holds.
   if (!former) return true;
+  const webhookUrl = webhookUrlOf(call);
   const held = await Promise.all([
     aiHoldsConversationsIn(call, config.workspaceSid, named),
-    ...former.map((workspaceSid) => aiHoldsConversationsIn(call, workspaceSid, [])),
+    ...former.map(async (workspaceSid) => {
+      // Another deployment serves it now: the AI workers marked there are that one's.
+      const taken = await takenByAnotherDeployment(call.twilio.taskrouter, workspaceSid, webhookUrl).catch(
+        () => undefined,
+      );
+      return taken === undefined || (!taken && (await aiHoldsConversationsIn(call, workspaceSid, [])));
+    }),
   ]);
   return held.includes(true);
 }
@@ -411,7 +426,11 @@ async function formerWorkspaces(call: Call, config: BridgeConfig): Promise<strin
 
 async function aiHoldsConversationsIn(call: Call, workspaceSid: string, named: string[]): Promise<boolean> {
   const { taskrouter } = call.twilio;
-  const marked = await taskrouter.listWorkersMatching(workspaceSid, AI_WORKER_EXPRESSION).catch(() => undefined);
+  // A workspace deleted since holds nothing.
+  const marked = await undefinedIfNotFound(taskrouter.listWorkersMatching(workspaceSid, AI_WORKER_EXPRESSION)).then(
+    (workers) => workers ?? [],
+    () => undefined,
+  );
   if (!marked) return true;
   const sids = [...new Set([...named, ...marked.map((worker) => worker.sid)])];
   const held = await Promise.all(
@@ -875,7 +894,7 @@ async function removeAiWorkers(call: Call, config: BridgeConfig): Promise<StepRe
         const detail =
           `Its events go to another deployment of this integration (${withoutConfigVersion(taken)}), ` +
           'whose AI workers they are: left as they are.';
-        return { id: 'ai_worker', title, status: 'skipped', detail };
+        return { id: 'ai_worker', title, status: 'unchanged', detail };
       } catch (error) {
         const detail =
           `Could not read where its events go (${failureReason(error)}): nothing was removed there. ` +
