@@ -158,6 +158,32 @@ describe('resend (the timer fired)', () => {
     );
   });
 
+  test('sends every queued message, however many the customer wrote while it waited', async () => {
+    const send = rateLimitedAgain();
+    const flood = Array.from({ length: 60 }, (_, i) => ({
+      sid: `IMq${i}`,
+      index: 5 + i,
+      author: 'customer',
+      body: `line ${i}`,
+      attributes: {},
+    })).reverse();
+    const { deps: d } = deps({ queued: flood.map((m) => m.sid) });
+    const listed = [...flood, ...conversation];
+    const listMessages = jest.fn(async (_s: string, _c: string, { limit }: { limit: number }) =>
+      listed.slice(0, limit),
+    );
+    const twilio = { ...d.twilio, conversations: { listMessages } } as unknown as BridgeDeps['twilio'];
+    await resend(decision, known, {
+      ...d,
+      twilio,
+      opencx: { sendContactMessage: send } as unknown as BridgeDeps['opencx'],
+    });
+    expect(send.mock.calls[0][1].split('\n')).toEqual([
+      'Where is my parcel?',
+      ...Array.from({ length: 60 }, (_, i) => `line ${i}`),
+    ]);
+  });
+
   test('a queued message another Function already sent (its watchdog) is not sent again', async () => {
     const send = rateLimitedAgain();
     const claimMessage = jest.fn(async (sid: string) => sid !== 'IM3');

@@ -12,7 +12,7 @@ import { answerCustomer } from './relay';
 
 type Resend = Extract<Decision, { action: 'resend' }>;
 
-/** How far back the resend looks for the messages queued behind it. */
+/** How far back, beyond the queued messages themselves, the resend looks for them (others written among them). */
 const QUEUED_SCAN = 50;
 
 /** The claimed customer text still owed to the AI, and since when (epoch ms). */
@@ -201,7 +201,8 @@ async function claimQueued(
     conversationSid,
     {
       order: 'desc',
-      limit: QUEUED_SCAN,
+      // A flood of them must not push the first out of reach: taken from the queue, they would reach nobody.
+      limit: QUEUED_SCAN + sids.length,
     },
   );
   const found = newestFirst.filter((m) => sids.includes(m.sid)).sort((a, b) => a.index - b.index);
