@@ -77,6 +77,17 @@ describe('restoreAfterTimeout', () => {
     }
   });
 
+  test('an AI worker Available again needs no other read: an unreadable workspace does not matter', async () => {
+    const { taskrouter, moved } = workspace(HERE);
+    const available = {
+      ...taskrouter,
+      fetchWorker: async () => ({ ...(await taskrouter.fetchWorker('WS1', 'WK1')), available: true }),
+      fetchWorkspace: () => Promise.reject(new Error('503 Service Unavailable')),
+    } as unknown as TaskRouterApi;
+    expect(await restoreAfterTimeout(available, 'WS1', 'WK1', HERE, ROUTE)).toEqual({ changed: false });
+    expect(moved).toEqual([]);
+  });
+
   test('leaves it when an admin paused it while the workspace and workflows were read', async () => {
     const { taskrouter, moved } = workspace(HERE);
     let reads = 0;

@@ -59,9 +59,10 @@ export async function restoreAfterTimeout(
       if (!found) throw new Error(`AI worker ${workerSid} not found in workspace ${workspaceSid}`);
       return found;
     });
-  const [worker, workspace] = await Promise.all([read(), taskrouter.fetchWorkspace(workspaceSid)]);
-  const timedOut = (activitySid: string | undefined) => activitySid === workspace?.timeoutActivitySid;
+  const worker = await read();
   if (worker.available) return { changed: false };
+  const workspace = await taskrouter.fetchWorkspace(workspaceSid);
+  const timedOut = (activitySid: string | undefined) => activitySid === workspace?.timeoutActivitySid;
   if (!workspace || !timedOut(worker.activitySid)) return { changed: false, from: worker.activityName };
   const offersHere = (url: string) =>
     bringsEventsHere({ kind: 'workspace_callback', ...workspace }, url, ['reservation.created']);
@@ -70,9 +71,11 @@ export async function restoreAfterTimeout(
   if (route && !(await aiIsRouted(taskrouter, workspaceSid, route)))
     return { changed: false, from: `${worker.activityName} (no workflow routes chats to the AI)` };
   const target = await availableActivity(taskrouter, workspaceSid);
-  // Read again just before the write: an admin who paused the worker meanwhile keeps it paused.
+  // Read again just before the write: an admin who paused the worker meanwhile keeps it paused (unless
+  // in the timeout activity itself, which cannot be told from the timeout's).
   const now = await read();
-  if (now.available || !timedOut(now.activitySid)) return { changed: false, from: now.activityName };
+  if (now.available) return { changed: false };
+  if (!timedOut(now.activitySid)) return { changed: false, from: now.activityName };
   await taskrouter.updateWorkerActivity(workspaceSid, workerSid, target.sid);
   return { changed: true, from: worker.activityName, to: target.friendlyName };
 }

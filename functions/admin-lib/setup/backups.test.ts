@@ -126,6 +126,7 @@ describe('the stored Applies', () => {
   /** Sync's map items as its list and delete calls see them, ordered by key. */
   function syncWithApplies(count: number) {
     const items = new Map<string, unknown>();
+    const listed: number[] = [];
     const applyIds = Array.from({ length: count }, (_, n) => SetupBackups.newApplyId(new Date(1_700_000_000_000 + n)));
     for (const applyId of applyIds) {
       const backup = { kind: 'workspace_callback', workspaceSid: WS, eventCallbackUrl: null, eventsFilter: null };
@@ -134,12 +135,13 @@ describe('the stored Applies', () => {
     }
     const sync = {
       listMapItems: async (_: string, __: string, limit: number, order = 'asc') => {
+        listed.push(limit);
         const keys = [...items.keys()].sort();
         return (order === 'desc' ? keys.reverse() : keys).slice(0, limit).map((key) => ({ key, data: items.get(key) }));
       },
       deleteMapItem: async (_: string, __: string, key: string) => items.delete(key),
     } as unknown as SyncApi;
-    return { backups: new SetupBackups(sync, 'IS1'), applyIds };
+    return { backups: new SetupBackups(sync, 'IS1'), applyIds, listed };
   }
 
   it('Undo finds the last Apply however many came before, and can undo the one before it next', async () => {
@@ -150,11 +152,12 @@ describe('the stored Applies', () => {
   });
 
   it("a new Apply sorts after the last one, though its terminal's clock is behind", async () => {
-    const { backups, applyIds } = syncWithApplies(2);
+    const { backups, applyIds, listed } = syncWithApplies(2);
     const behind = await backups.nextApplyId(new Date(1_700_000_000_000 - 60_000));
     expect([...applyIds, behind].sort().at(-1)).toBe(behind);
     const ahead = await backups.nextApplyId(new Date(1_800_000_000_000));
     expect(ahead.startsWith('001800000000000-')).toBe(true);
+    expect(listed).toEqual([1, 1]);
   });
 
   it('Uninstall finds what the first Apply backed up, to put the account back as it was', async () => {

@@ -285,13 +285,12 @@ export class SetupBackups {
 
   /**
    * An id sorting after every stored Apply's: Applies are ordered by their ids, and a terminal whose
-   * clock is behind must not make its Apply older than the one before it. `now` when none can be read.
+   * clock is behind must not make its Apply older than the one before it. Throws when Sync cannot tell.
    */
   async nextApplyId(now: Date): Promise<string> {
-    const newest = await this.applies()
-      .then((applies) => applies.at(-1)?.applyId)
-      .catch(() => undefined);
-    const after = newest === undefined ? NaN : Number(newest.split('-')[0]);
+    // Item keys begin with their Apply's id: the newest key is enough.
+    const [newest] = await this.sync.listMapItems(this.serviceSid, BACKUP_MAP, 1, 'desc');
+    const after = newest ? Number(newest.key.split('-')[0]) : NaN;
     return SetupBackups.newApplyId(
       new Date(Number.isFinite(after) ? Math.max(now.getTime(), after + 1) : now.getTime()),
     );
