@@ -88,8 +88,11 @@ export function HandoffVerdict({
           ? { kind: 'saved' }
           : { kind: 'idle' };
   const [commenting, setCommenting] = useState(draft?.comment !== undefined);
-  // The comment already on the task is the one to edit: sending replaces it.
-  const [comment, setComment] = useState(draft?.comment ?? given?.comment ?? '');
+  // The comment already on the task is the one to edit (the last sent from here, before the task says
+  // so): sending replaces it.
+  const [comment, setComment] = useState(
+    draft?.comment ?? (lastSend ? lastSend.verdict.comment : given?.comment) ?? '',
+  );
   // biome-ignore lint/correctness/useExhaustiveDependencies: told only when what is unsent changes
   useEffect(() => {
     const unsent: VerdictDraft = {

@@ -281,6 +281,12 @@ export function SetupSection({
 
   const askHumanQueue = checks?.some(needsHumanQueue) === true;
   const askReplace = checks?.some(needsReplaceConfirmation) === true;
+  // A confirmation is for what the admin read: once a check no longer asks it, or asks it of another URL, it goes.
+  const replaceAsked = checks
+    ?.filter(needsReplaceConfirmation)
+    .map((c) => `${c.id}\n${c.detail}`)
+    .join('\n');
+  useEffect(() => setReplaceConfirmed(false), [replaceAsked]);
   const fixable = checks?.some(isAutoFixable) === true;
 
   const apply = async (): Promise<void> => {

@@ -202,6 +202,21 @@ describe('HandoffVerdict', () => {
     );
   });
 
+  it('opens the comment last sent from here, back on the task before the task carries it', () => {
+    const submit = jest.fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>().mockResolvedValue({ ok: true });
+    const sent = { needed: true, summaryRight: true, comment: 'Order number missing.' };
+    renderWithTheme(
+      <HandoffVerdict
+        submit={submit}
+        given={{ needed: true, summaryRight: true }}
+        lastSend={{ status: 'saved', verdict: sent }}
+        onSend={jest.fn()}
+      />,
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Add a comment' }));
+    expect(screen.getByLabelText('Comment')).toHaveValue('Order number missing.');
+  });
+
   it("shows the Functions' message when the verdict is refused, and sends again when an answer changes", async () => {
     const submit = jest
       .fn<ReturnType<SubmitVerdict>, Parameters<SubmitVerdict>>()

@@ -373,6 +373,26 @@ describe('Twilio setup section', () => {
     expect(applyButton()).toBeDisabled();
   });
 
+  it('forgets the confirmation to replace a URL once a check no longer asks it: it is not given for another', async () => {
+    const client = await renderView([CONFIG_OK, CONVERSATIONS_ELSEWHERE]);
+    fireEvent.click(replaceBox()!);
+    expect(replaceBox()).toBeChecked();
+
+    client.checkSetup.mockResolvedValueOnce({ ok: true, checks: [CONFIG_OK, CONVERSATIONS_OK], revisions: REVISIONS });
+    fireEvent.click(checkButton());
+    await waitFor(() => expect(replaceBox()).not.toBeInTheDocument());
+    const elsewhere = 'https://prod-1234.twil.io/webhook';
+    const another = {
+      ...CONVERSATIONS_ELSEWHERE,
+      detail: CONVERSATIONS_ELSEWHERE.detail.replace(OLD_WEBHOOK, elsewhere),
+    };
+    client.checkSetup.mockResolvedValueOnce({ ok: true, checks: [CONFIG_OK, another], revisions: REVISIONS });
+    fireEvent.click(checkButton());
+
+    await waitFor(() => expect(replaceBox()).toBeInTheDocument());
+    expect(replaceBox()).not.toBeChecked();
+  });
+
   it('says when apply changed nothing', async () => {
     const client = await renderView([CONFIG_OK, CONVERSATIONS_ELSEWHERE]);
     client.applySetup.mockResolvedValue({

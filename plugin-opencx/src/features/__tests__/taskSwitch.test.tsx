@@ -655,6 +655,39 @@ describe("Flex's End chat once the AI has the conversation again", () => {
     }
   });
 
+  test('a new hand-back\'s "under way" counts from its own answer, not from an earlier hand-back\'s', async () => {
+    const taskSid = `WT${'d9'.repeat(16)}`;
+    const timeout = { ok: false, error: { code: 'timeout', message: 'No answer from the Functions' } };
+    const busy = { status: 409, code: 'handback_in_progress', message: 'This conversation is being handed back' };
+    const start = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(start);
+    try {
+      handBack.mockResolvedValueOnce(timeout as never).mockResolvedValueOnce({ ok: false, error: busy } as never);
+      render(<Canvas task={handedOff(taskSid, 'Returns')} />);
+      fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+      fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+      expect(await screen.findByText('No answer from the Functions')).toBeVisible();
+      expect(await endChat(taskSid)).toBe('stopped');
+      await screen.findByText(/a hand-back of this conversation to the AI is under way/);
+
+      // A minute later the agent hands back again, and its answer is lost too.
+      clock.mockReturnValue(start + 60_000);
+      handBack.mockResolvedValueOnce(timeout as never);
+      fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+      await waitFor(() => expect(handBack).toHaveBeenCalledTimes(3));
+      clock.mockReturnValue(start + 61_000);
+      handBack.mockResolvedValueOnce({ ok: false, error: busy } as never);
+      expect(await endChat(taskSid)).toBe('stopped');
+
+      expect(await screen.findByText(/a hand-back of this conversation to the AI is under way/)).toBeVisible();
+      expect(screen.queryByText(/the AI may be answering this customer/)).not.toBeInTheDocument();
+      handBack.mockResolvedValueOnce({ ok: false, error: busy } as never);
+      expect(await endChat(taskSid)).toBe('stopped');
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   test('run anyway after its warning: wrap-up says the conversation was closed, not that the AI has it', async () => {
     const taskSid = `WT${'d6'.repeat(16)}`;
     const { rerender } = await handedBackNotMoved(taskSid);
