@@ -4,7 +4,7 @@ import { SETUP_LOCK_DOCUMENT } from '../../functions/admin-lib/setup-lock';
 import { INSIGHT_MAPS, type InsightEvent } from '../../functions/bridge/insights';
 import { currentObjects } from '../../functions/common/shards';
 import { World, type WorldOptions } from '../harness/world';
-import { type RecordedRequest, writesSyncDocument } from '../simulators/twilio/simulator';
+import { type FaultRule, type RecordedRequest, writesSyncDocument } from '../simulators/twilio/simulator';
 
 /**
  * Ends a test on a World its file shares: the faults it added are cleared, OpenCX's rate limit
@@ -107,6 +107,13 @@ export const RELAY_CALLS: readonly string[] = [
 /** The REST calls since `since`, without the reservation reads TaskRouter's own events cause. */
 export const relayCalls = (world: World, since: number): string[] =>
   restCalls(world, since).filter((c) => !c.includes('/Reservations') || c.startsWith('POST'));
+
+/** Holds the next Twilio request `rule` matches until the returned function is called (the race a test stages). */
+export function holdNextRequest(world: World, rule: Omit<FaultRule, 'times' | 'until'>): () => void {
+  let open!: () => void;
+  world.twilio.addFault({ ...rule, times: 1, until: new Promise<void>((resolve) => (open = resolve)) });
+  return () => open();
+}
 
 /**
  * Holds the next watchdog a relay arms (its timer task) until `release`: a relay whose real-time

@@ -123,6 +123,40 @@ async function uninstallWhileFailing(world: World, path: string, method: string)
   }
 }
 
+/** Before any Apply, the workflow sends every chat to humans: an Undo puts it back so, with no chat for the AI. */
+async function workflowForHumansOnly(world: World): Promise<void> {
+  const configuration = { task_routing: { default_filter: { queue: world.humanQueueSid }, filters: [] } };
+  await world.client.taskrouter.v1
+    .workspaces(world.workspaceSid)
+    .workflows(world.workflowSid)
+    .update({ configuration: JSON.stringify(configuration) });
+}
+
+/** The AI answers a chat in the settings' workspace, then a save moves the settings to a new one. */
+async function aiChatThenSettingsMoved(
+  world: World,
+): Promise<{ first: string; next: string; conversationSid: string }> {
+  const first = world.workspaceSid;
+  world.opencx.ai.reply('Hello! How can I help?');
+  const { conversationSid } = await world.customerStartsConversation('Where is my order?');
+  const next = world.taskrouter.createWorkspace({ friendlyName: 'Flex Task Assignment 2', multiTaskEnabled: true });
+  await ok(world, 'settings-save', {
+    opencxToken: DEFAULT_API_KEY,
+    conversationsServiceSid: world.conversationsServiceSid,
+    workspaceSid: next.sid,
+    confirmChange: 'workspace',
+  });
+  return { first, next: next.sid, conversationSid };
+}
+
+/** Production, another deployment of the integration, takes the workspace's events. */
+async function productionTakes(world: World, workspaceSid: string): Promise<void> {
+  await world.client.taskrouter.v1.workspaces(workspaceSid).update({
+    eventCallbackUrl: 'https://prod-1234.twil.io/webhook?cv=abc123',
+    eventsFilter: 'reservation.created',
+  });
+}
+
 describe('Apply on an account an admin edits at the same time', () => {
   const world = withWorld({ webhooks: false, handoffFilter: 'missing' });
 
@@ -773,20 +807,10 @@ describe.each(['a later save', 'uninstall'])(
 
     test("leaves that deployment's AI worker there alone", async () => {
       const settings = { opencxToken: DEFAULT_API_KEY, conversationsServiceSid: world().conversationsServiceSid };
-      const first = world().workspaceSid;
-      await ok(world(), 'settings-save', { ...settings, workspaceSid: first });
-      world().opencx.ai.reply('Hello! How can I help?');
-      await world().customerStartsConversation('Where is my order?');
-      const next = world().taskrouter.createWorkspace({
-        friendlyName: 'Flex Task Assignment 2',
-        multiTaskEnabled: true,
-      });
-      await ok(world(), 'settings-save', { ...settings, workspaceSid: next.sid, confirmChange: 'workspace' });
+      await ok(world(), 'settings-save', { ...settings, workspaceSid: world().workspaceSid });
+      const { first, next } = await aiChatThenSettingsMoved(world());
       // Production takes the first workspace, with an AI worker of its own.
-      await world().client.taskrouter.v1.workspaces(first).update({
-        eventCallbackUrl: 'https://prod-1234.twil.io/webhook?cv=abc123',
-        eventsFilter: 'reservation.created',
-      });
+      await productionTakes(world(), first);
       const production = world().taskrouter.createWorker(first, {
         friendlyName: 'OpenCX AI (production)',
         attributes: { opencx_ai: true, routing: { skills: ['opencx_ai'] } },
@@ -803,7 +827,7 @@ describe.each(['a later save', 'uninstall'])(
         expect(uninstalled.complete).toBe(true);
         expect(conversationsWebhook(world()).postWebhookUrl ?? '').not.toContain(world().webhookUrl);
       } else {
-        await ok(world(), 'settings-save', { ...settings, workspaceSid: next.sid, customerHandoffNote: 'One moment' });
+        await ok(world(), 'settings-save', { ...settings, workspaceSid: next, customerHandoffNote: 'One moment' });
       }
       const chat = (
         await world().client.taskrouter.v1.workspaces(first).workers(production).workerChannels.list()
@@ -819,24 +843,9 @@ describe.each(['another deployment took', 'an admin deleted'])(
     const world = withWorld({ webhooks: false });
 
     test('is not held back by the AI workers there: the webhooks go back', async () => {
-      const settings = { opencxToken: DEFAULT_API_KEY, conversationsServiceSid: world().conversationsServiceSid };
-      const first = world().workspaceSid;
-      await world()
-        .client.taskrouter.v1.workspaces(first)
-        .workflows(world().workflowSid)
-        .update({
-          configuration: JSON.stringify({
-            task_routing: { default_filter: { queue: world().humanQueueSid }, filters: [] },
-          }),
-        });
+      await workflowForHumansOnly(world());
       await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
-      world().opencx.ai.reply('Hello! How can I help?');
-      await world().customerStartsConversation('Where is my order?');
-      const next = world().taskrouter.createWorkspace({
-        friendlyName: 'Flex Task Assignment 2',
-        multiTaskEnabled: true,
-      });
-      await ok(world(), 'settings-save', { ...settings, workspaceSid: next.sid, confirmChange: 'workspace' });
+      const { first } = await aiChatThenSettingsMoved(world());
       if (how === 'an admin deleted') {
         // TaskRouter answers for it, and for its workers, as for a workspace that is gone.
         world().twilio.addFault({
@@ -847,10 +856,7 @@ describe.each(['another deployment took', 'an admin deleted'])(
         });
       } else {
         // Production takes it; the AI worker that holds a chat there counts as its own.
-        await world().client.taskrouter.v1.workspaces(first).update({
-          eventCallbackUrl: 'https://prod-1234.twil.io/webhook?cv=abc123',
-          eventsFilter: 'reservation.created',
-        });
+        await productionTakes(world(), first);
       }
 
       try {
@@ -1237,10 +1243,7 @@ describe('Undo after the settings moved to another workspace while the AI holds 
     const settings = { opencxToken: DEFAULT_API_KEY, conversationsServiceSid: world().conversationsServiceSid };
     await ok(world(), 'settings-save', { ...settings, workspaceSid: world().workspaceSid });
     await ok(world(), 'setup-apply');
-    world().opencx.ai.reply('Hello! How can I help?');
-    const { conversationSid } = await world().customerStartsConversation('My parcel arrived broken');
-    const next = world().taskrouter.createWorkspace({ friendlyName: 'Flex Task Assignment 2', multiTaskEnabled: true });
-    await ok(world(), 'settings-save', { ...settings, workspaceSid: next.sid, confirmChange: 'workspace' });
+    const { conversationSid } = await aiChatThenSettingsMoved(world());
 
     const undone = await ok(world(), 'setup-undo');
     expect(stepStatuses(undone.steps)).toMatchObject({ workspace_events: 'skipped', conversations_webhook: 'skipped' });
@@ -1255,15 +1258,7 @@ describe('Undo while a chat reaches the AI just before the workflow is put back'
   const world = withWorld({ webhooks: false });
 
   test('keeps the webhooks that chat needs', async () => {
-    // Before the Apply, the workflow sent every chat to humans: put back, it sends none to the AI.
-    await world()
-      .client.taskrouter.v1.workspaces(world().workspaceSid)
-      .workflows(world().workflowSid)
-      .update({
-        configuration: JSON.stringify({
-          task_routing: { default_filter: { queue: world().humanQueueSid }, filters: [] },
-        }),
-      });
+    await workflowForHumansOnly(world());
     await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
     const workflowWrite = holdNextWorkflowWrite(world());
     const undoing = call(world(), 'setup-undo');

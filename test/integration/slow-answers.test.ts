@@ -10,6 +10,7 @@ import { AI_ANSWER_TIMEOUT_SECONDS, CUSTOMER_HANDOFF_NOTE, OPENCX_WEBHOOK_SECRET
 import {
   engageHeldAfterItsRead,
   finishTest,
+  holdNextRequest,
   holdWatchdogArming,
   lastSeq,
   messageHandled,
@@ -50,6 +51,12 @@ const notes = (conversationSid: string) =>
   world
     .transcript(conversationSid)
     .filter((m) => (m.attributes.opencx as { role?: string } | undefined)?.role === 'handoff-note');
+/** The roles of our messages in the conversation, oldest first. */
+const ourRoles = (conversationSid: string) =>
+  world
+    .transcript(conversationSid)
+    .map((m) => (m.attributes.opencx as { role?: string } | undefined)?.role)
+    .filter((role) => role !== undefined);
 const timerTasks = (conversationSid: string) =>
   [...world.taskrouter.workspace(world.timerWorkspaceSid).tasks.values()].filter(
     (t) => t.attributes.conversationSid === conversationSid,
@@ -939,23 +946,9 @@ describe('OpenCX webhooks that must change nothing', () => {
     const seen = (test: (r: (typeof world.twilio.requests)[number]) => boolean) => () =>
       world.twilio.requests.some((r) => r.seq > since && test(r));
     // The fast path's claim of the last words waits until OpenCX's webhook has claimed them...
-    let claimOpen!: () => void;
-    world.twilio.addFault({
-      method: 'POST',
-      path: /\/Items$/,
-      form: /^ans_/,
-      times: 1,
-      until: new Promise<void>((open) => (claimOpen = open)),
-    });
+    const claimOpen = holdNextRequest(world, { method: 'POST', path: /\/Items$/, form: /^ans_/ });
     // ...and the webhook's post of them waits until the handoff has set out to post its note.
-    let postOpen!: () => void;
-    world.twilio.addFault({
-      method: 'POST',
-      path: /\/Messages$/,
-      form: /"role":"ai"/,
-      times: 1,
-      until: new Promise<void>((open) => (postOpen = open)),
-    });
+    const postOpen = holdNextRequest(world, { method: 'POST', path: /\/Messages$/, form: /"role":"ai"/ });
     world.customerWrites(conversationSid, 'A refund please');
     await world.until(() => answerClaims().length >= 2, "OpenCX's webhook claiming the last words");
     claimOpen();
@@ -971,11 +964,7 @@ describe('OpenCX webhooks that must change nothing', () => {
     await world.settle();
 
     expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
-    const roles = world
-      .transcript(conversationSid)
-      .map((m) => (m.attributes.opencx as { role?: string } | undefined)?.role)
-      .filter((role) => role !== undefined);
-    expect(roles.slice(-2)).toEqual(['ai', 'handoff-note']);
+    expect(ourRoles(conversationSid).slice(-2)).toEqual(['ai', 'handoff-note']);
     expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague will take over.')).toHaveLength(1);
   });
 
@@ -998,22 +987,8 @@ describe('OpenCX webhooks that must change nothing', () => {
     const noteClaim = (r: (typeof world.twilio.requests)[number]) =>
       r.method === 'POST' && /\/Items$/.test(r.path) && /^note_/.test(String(r.form.Key));
     // The relay's post of the last words waits, and so does its claim of the note: the finish claims it first.
-    let postOpen!: () => void;
-    world.twilio.addFault({
-      method: 'POST',
-      path: /\/Messages$/,
-      form: /"role":"ai"/,
-      times: 1,
-      until: new Promise<void>((open) => (postOpen = open)),
-    });
-    let claimOpen!: () => void;
-    world.twilio.addFault({
-      method: 'POST',
-      path: /\/Items$/,
-      form: /^note_/,
-      times: 1,
-      until: new Promise<void>((open) => (claimOpen = open)),
-    });
+    const postOpen = holdNextRequest(world, { method: 'POST', path: /\/Messages$/, form: /"role":"ai"/ });
+    const claimOpen = holdNextRequest(world, { method: 'POST', path: /\/Items$/, form: /^note_/ });
     const since = lastSeq(world);
     world.customerWrites(conversationSid, 'A refund please');
     await world.until(requestedSince(since, posts('ai')), 'the relay posting the last words');
@@ -1038,11 +1013,7 @@ describe('OpenCX webhooks that must change nothing', () => {
     await world.settle();
 
     expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
-    const roles = world
-      .transcript(conversationSid)
-      .map((m) => (m.attributes.opencx as { role?: string } | undefined)?.role)
-      .filter((role) => role !== undefined);
-    expect(roles.slice(-2)).toEqual(['ai', 'handoff-note']);
+    expect(ourRoles(conversationSid).slice(-2)).toEqual(['ai', 'handoff-note']);
     expect(notes(conversationSid)).toHaveLength(1);
     expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague will take over.')).toHaveLength(1);
   });

@@ -286,6 +286,7 @@ export function SetupSection({
     ?.filter(needsReplaceConfirmation)
     .map((c) => `${c.id}\n${c.detail}`)
     .join('\n');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset whenever what is asked changes
   useEffect(() => setReplaceConfirmed(false), [replaceAsked]);
   const fixable = checks?.some(isAutoFixable) === true;
 

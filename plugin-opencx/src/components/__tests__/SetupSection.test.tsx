@@ -373,7 +373,7 @@ describe('Twilio setup section', () => {
     expect(applyButton()).toBeDisabled();
   });
 
-  it('forgets the confirmation to replace a URL once a check no longer asks it: it is not given for another', async () => {
+  it('forgets the confirmation to replace a URL once a check stops asking it: none is given for another', async () => {
     const client = await renderView([CONFIG_OK, CONVERSATIONS_ELSEWHERE]);
     fireEvent.click(replaceBox()!);
     expect(replaceBox()).toBeChecked();
