@@ -116,3 +116,17 @@ describe('the note waits for last words another Function claimed', () => {
     expect(warn).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('listing the newest messages', () => {
+  test('asks Twilio for pages of at most 100, however many messages it wants', async () => {
+    twilio = await scriptedTwilio([
+      { status: 200, body: { messages: [], meta: { page: 0, page_size: 100, next_page_url: null } } },
+    ]);
+    const { apis } = twilio.apis(5000);
+    await apis.conversations.listMessages(SERVICE, CONVERSATION, { order: 'desc', limit: 150 });
+    const sizes = twilio.requests.map((r) =>
+      Number(new URL(r.split(' ')[1], 'http://twilio').searchParams.get('PageSize')),
+    );
+    expect(sizes).toEqual([100]);
+  });
+});

@@ -2,6 +2,9 @@
 // configuration (its default service, its addresses) the setup reads.
 import { parseJsonObject, textOrNull, TwilioProductApi } from './base';
 
+/** Twilio lists at most 100 messages a page; twilio-node asks for the whole limit in one page unless told. */
+const MESSAGES_MAX_PAGE = 100;
+
 /** A Conversations address (an SMS or WhatsApp number) and what creates a conversation for it. */
 export interface ConversationsAddress {
   sid: string;
@@ -125,7 +128,7 @@ export class ConversationsApi extends TwilioProductApi {
       this.client.conversations.v1
         .services(serviceSid)
         .conversations(conversationSid)
-        .messages.list({ order: page.order, limit: page.limit }),
+        .messages.list({ order: page.order, limit: page.limit, pageSize: Math.min(page.limit, MESSAGES_MAX_PAGE) }),
     );
     return messages.map((m) => ({
       sid: m.sid,

@@ -107,8 +107,9 @@ export class HandbackOutcomes implements Followed {
     if (this.warned.get(taskSid)) this.warned.set(taskSid, undefined);
     if (this.endChatHeld.get(taskSid)) this.endChatHeld.set(taskSid, undefined);
     if (this.forced.get(taskSid)) this.forced.set(taskSid, undefined);
-    // Its "under way" counts from its own first answer, not an earlier hand-back's.
-    if (this.underWaySince.get(taskSid) !== undefined) this.underWaySince.set(taskSid, undefined);
+    // A new hand-back's "under way" counts from its own first answer, not an earlier one's.
+    if (progress?.step === 'sending' && this.underWaySince.get(taskSid) !== undefined)
+      this.underWaySince.set(taskSid, undefined);
   }
 
   /** End chat waits while the hand-back is sent. */
