@@ -655,6 +655,33 @@ describe("Flex's End chat once the AI has the conversation again", () => {
     }
   });
 
+  test('dismissing a lost hand-back keeps its "under way" clock: a stuck one still lets End chat go on', async () => {
+    const taskSid = `WT${'da'.repeat(16)}`;
+    const timeout = { ok: false, error: { code: 'timeout', message: 'No answer from the Functions' } };
+    const busy = { status: 409, code: 'handback_in_progress', message: 'This conversation is being handed back' };
+    const start = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(start);
+    try {
+      handBack.mockResolvedValueOnce(timeout as never).mockResolvedValueOnce({ ok: false, error: busy } as never);
+      render(<Canvas task={handedOff(taskSid, 'Returns')} />);
+      fireEvent.click(screen.getByRole('button', { name: 'Hand back to AI' }));
+      fireEvent.click(screen.getByRole('button', { name: 'Hand back' }));
+      expect(await screen.findByText('No answer from the Functions')).toBeVisible();
+      expect(await endChat(taskSid)).toBe('stopped');
+      await screen.findByText(/a hand-back of this conversation to the AI is under way/);
+
+      clock.mockReturnValue(start + 10_000);
+      fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+      clock.mockReturnValue(start + 20_000);
+      handBack.mockResolvedValueOnce({ ok: false, error: busy } as never);
+      expect(await endChat(taskSid)).toBe('stopped');
+
+      expect(await screen.findByText(/End chat was stopped: the AI may be answering this customer/)).toBeVisible();
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   test('a new hand-back\'s "under way" counts from its own answer, not from an earlier hand-back\'s', async () => {
     const taskSid = `WT${'d9'.repeat(16)}`;
     const timeout = { ok: false, error: { code: 'timeout', message: 'No answer from the Functions' } };
