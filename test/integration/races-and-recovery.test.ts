@@ -738,6 +738,35 @@ describe('answers that race a handoff', () => {
     ]);
   });
 
+  test("the AI's goodbye that comes back after a photo's handoff is not posted under that handoff's note", async () => {
+    const { conversationSid, taskSid } = await world.customerStartsConversation('Hi');
+    const goodbye = 'I will connect you with a colleague.';
+    world.opencx.ai.reply({
+      type: 'handoff',
+      content: goodbye,
+      summary: 'Wants a person',
+      sentiment: 'neutral',
+      latencyMs: 3000,
+    });
+    const held = world.opencx.heldRequests;
+    world.customerWrites(conversationSid, 'Can I speak to someone?');
+    await world.opencx.whenHeld(held + 1);
+    // While OpenCX makes its goodbye, a photo alone hands the conversation off, with a note of its own.
+    world.conversations.receiveCustomerMessage(world.conversationsServiceSid, conversationSid, {
+      author: world.customerOf(conversationSid),
+      body: '',
+      media: [{ filename: 'parcel.jpg', contentType: 'image/jpeg', size: 20480 }],
+    });
+    await world.until(() => world.task(taskSid).attributes.handedOff === true, 'the handoff');
+    await world.advance(3000);
+    await world.settle();
+
+    expect(world.task(taskSid).attributes.handoffReason).toBe('Customer sent an attachment');
+    expect(world.postedAsAi(conversationSid).map((m) => m.body)).not.toContain(goodbye);
+    // OpenCX's webhook of the same answer finds it claimed: not posted that way either.
+    expect(world.transcript(conversationSid).at(-1)!.body).toBe(CUSTOMER_HANDOFF_NOTE);
+  });
+
   /**
    * OpenCX delivers an answer's webhooks before it answers the send, and the first delivery's read of
    * the session's conversation is held until `release`: `reading` resolves once it is held.

@@ -148,6 +148,7 @@ describe('askAi', () => {
 describe('postClaimedAnswer with a recheck (the fast path: OpenCX took seconds to answer)', () => {
   const { postClaimedAnswer } = jest.requireActual('./answer') as typeof import('./answer');
   const { Deadline } = jest.requireActual('../../common/retry') as typeof import('../../common/retry');
+  const { answerKey } = jest.requireActual('../dedup') as typeof import('../dedup');
 
   function depsWith(read: () => Promise<unknown>, history?: () => Promise<unknown>, deadline = new Deadline(4000)) {
     const posted: string[] = [];
@@ -198,8 +199,13 @@ describe('postClaimedAnswer with a recheck (the fast path: OpenCX took seconds t
     expect(claims).toHaveLength(1);
   });
 
+  const handingOffWith = (farewell?: string) => async () => ({
+    record: { phase: 'handoff', sessionId: 's1', handoff: { reason: 'x', ...(farewell && { farewell }) } },
+    revision: '2',
+  });
+
   test("a handoff's last words go while it is being handed off, not once humans hold it", async () => {
-    const handingOff = depsWith(record('handoff'));
+    const handingOff = depsWith(handingOffWith(answerKey('s1', answer)));
     await expect(postClaimedAnswer('CH1', 's1', answer, handingOff.deps, { recheck: 'ai-or-handoff' })).resolves.toBe(
       'posted',
     );
@@ -208,6 +214,16 @@ describe('postClaimedAnswer with a recheck (the fast path: OpenCX took seconds t
       await expect(postClaimedAnswer('CH1', 's1', answer, deps, { recheck: 'ai-or-handoff' })).resolves.toBe('late');
       expect(posted).toEqual([]);
     }
+  });
+
+  test('words carrying a handoff stay out once another handoff, without last words, holds it', async () => {
+    // An attachment's or a watchdog's handoff moved the phase while OpenCX made these words.
+    const { deps, posted, claims, released } = depsWith(handingOffWith());
+    await expect(postClaimedAnswer('CH1', 's1', answer, deps, { recheck: 'ai-or-handoff' })).resolves.toBe('late');
+    expect(posted).toEqual([]);
+    // Kept: OpenCX's webhook of the same answer finds it claimed and posts nothing either.
+    expect(claims).toHaveLength(1);
+    expect(released).toEqual([]);
   });
 
   test("after OpenCX's own handoff event an answer goes as its last words, unless others are recorded", async () => {

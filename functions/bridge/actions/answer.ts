@@ -382,15 +382,19 @@ async function claimLastWords(
 }
 
 /**
- * The AI still holds the conversation in the session that answered, or is handing it off: with these
- * words (`handingOff`), or on OpenCX's own handoff event, whose last words any answer of it may be
- * (as the webhook's `isFarewell` takes them). Withheld, the answer's claim would keep OpenCX's
- * delivery of it out too.
+ * The AI still holds the conversation in the session that answered, or is handing it off: with
+ * words that carry a handoff (`handingOff`) when that handoff recorded last words (which are checked
+ * to be these), or on OpenCX's own handoff event, whose last words any answer of it may be (as the
+ * webhook's `isFarewell` takes them). A handoff that recorded none is another's (an attachment, a
+ * watchdog), whose note does not wait for these words. Withheld, the answer's claim would keep
+ * OpenCX's delivery of it out too.
  */
 function stillAiIn(current: KnownRecord | undefined, sessionId: string, handingOff = false): boolean {
   if (!current || current.record.sessionId !== sessionId) return false;
   const { record } = current;
-  return record.phase === 'ai' || (record.phase === 'handoff' && (handingOff || unrecordedFarewell(record)));
+  if (record.phase === 'ai') return true;
+  const recordsLastWords = handingOff && record.handoff?.farewell !== undefined;
+  return record.phase === 'handoff' && (recordsLastWords || unrecordedFarewell(record));
 }
 
 /**
