@@ -19,6 +19,7 @@ import {
 } from '../domain/settingsForm';
 import { format, strings } from '../strings';
 import { CodeField, FormField } from './SettingsFields';
+import { singleClick } from './singleClick';
 
 /** The DOM id of a translation row's control, so the view can focus the first error. */
 export const translationControlId = (editorId: string, key: number, part: 'language' | 'note'): string =>
@@ -221,7 +222,7 @@ export function TranslationsEditor({
                     size="small"
                     aria-label={format(texts.remove, { number })}
                     disabled={disabled}
-                    onClick={() => remove(row.key)}
+                    onClick={singleClick(() => remove(row.key))}
                   >
                     {strings.settingsTranslationRemove}
                   </Button>

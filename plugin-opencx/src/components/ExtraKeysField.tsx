@@ -9,6 +9,7 @@ import { Text } from '@twilio-paste/core/text';
 import type { SavedKey } from '../api/settingsClient';
 import { format, strings } from '../strings';
 import { SecretField } from './SettingsFields';
+import { singleClick } from './singleClick';
 
 interface ExtraKeysFieldProps {
   /** The add field's id. */
@@ -102,7 +103,7 @@ export function ExtraKeysField({
                 size="small"
                 aria-label={format(strings.settingsExtraTokenRemoveLabel, { masked: key.masked })}
                 disabled={disabled}
-                onClick={() => remove(index)}
+                onClick={singleClick(() => remove(index))}
               >
                 {strings.settingsExtraTokenRemove}
               </Button>

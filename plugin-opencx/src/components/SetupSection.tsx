@@ -62,6 +62,8 @@ type RunOptions = { keepReport?: boolean; background?: boolean };
 type Outcome = { kind: 'done' | 'warning' | 'failed'; message: string };
 /** The steps the last Apply, Undo or Uninstall reported, under their list's label. */
 type Report = { label: string; steps: StepReport[] };
+/** The Apply Undo would undo: its backup, and when and by whom when the answer said. */
+type Undoable = Pick<RestoredBackup, 'backupId'> & Partial<RestoredBackup>;
 
 const BUSY_TEXT: Record<Busy, string> = {
   check: strings.setupChecking,
@@ -168,11 +170,12 @@ export function SetupSection({
   // What a check the admin asked for found, for screen readers (the list shows it on screen).
   const [found, setFound] = useState<string>();
   const [confirmingUninstall, setConfirmingUninstall] = useState(false);
-  const [confirmingUndo, setConfirmingUndo] = useState(false);
+  /** Open, with the Apply it names (none seen: undefined): Undo undoes that one, whatever a check found since. */
+  const [confirmingUndo, setConfirmingUndo] = useState<{ apply?: Undoable }>();
   // What the check saw, posted back by Apply so it refuses to overwrite a Console edit made since.
   const revisions = useRef<SetupRevisions>({});
   /** The Apply Undo would undo, as the last answer named it: Undo names it back, its confirmation when and by whom. */
-  const undoable = useRef<Pick<RestoredBackup, 'backupId'> & Partial<RestoredBackup>>();
+  const undoable = useRef<Undoable>();
   const [humanQueueSid, setHumanQueueSid] = useState('');
   const [humanQueueError, setHumanQueueError] = useState<string>();
   const [replaceConfirmed, setReplaceConfirmed] = useState(false);
@@ -326,10 +329,10 @@ export function SetupSection({
     );
   };
 
-  const undo = async (): Promise<void> => {
-    setConfirmingUndo(false);
-    // Named even when no answer named one: an Apply another admin made since is then not undone.
-    const result = await run('undo', () => client.undoSetup(token, undoable.current?.backupId ?? NO_APPLY_SEEN));
+  const undo = async (shown: Undoable | undefined): Promise<void> => {
+    setConfirmingUndo(undefined);
+    // The Apply the confirmation named, or none: an Apply another admin made since is then not undone.
+    const result = await run('undo', () => client.undoSetup(token, shown?.backupId ?? NO_APPLY_SEEN));
     if (!result) return;
     if (result.ok) undoable.current = result.undoable;
     const undoFailed = { template: strings.setupUndoFailed, unfinished: strings.setupUndoUnfinished };
@@ -457,7 +460,7 @@ export function SetupSection({
             variant="secondary"
             onClick={() => {
               setConfirmingUninstall(false);
-              setConfirmingUndo(true);
+              setConfirmingUndo({ apply: undoable.current });
             }}
             loading={busy === 'undo'}
             disabled={busy !== undefined && busy !== 'undo'}
@@ -468,7 +471,7 @@ export function SetupSection({
             ref={uninstallButton}
             variant="destructive_secondary"
             onClick={() => {
-              setConfirmingUndo(false);
+              setConfirmingUndo(undefined);
               setConfirmingUninstall(true);
             }}
             loading={busy === 'uninstall'}
@@ -490,11 +493,13 @@ export function SetupSection({
 
         {confirmingUndo ? (
           <UndoConfirmation
-            apply={undoable.current?.at ? { at: undoable.current.at, by: undoable.current.by ?? '' } : undefined}
+            apply={
+              confirmingUndo.apply?.at ? { at: confirmingUndo.apply.at, by: confirmingUndo.apply.by ?? '' } : undefined
+            }
             waiting={busy !== undefined}
-            onConfirm={() => void undo()}
+            onConfirm={() => void undo(confirmingUndo.apply)}
             onCancel={() => {
-              setConfirmingUndo(false);
+              setConfirmingUndo(undefined);
               undoButton.current?.focus();
             }}
           />

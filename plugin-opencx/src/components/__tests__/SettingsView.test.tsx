@@ -340,6 +340,23 @@ describe('SettingsView', () => {
     expect(document.body).not.toHaveTextContent('ocx_live_fourth_key_d4d4');
   });
 
+  it("a double click on a key's Remove removes that key, not the next one moved up under the pointer", async () => {
+    const withKeys: OpencxSettings = {
+      ...SAVED,
+      opencxExtraTokens: [
+        { id: 'id-two', masked: '••••••••b2b2' },
+        { id: 'id-three', masked: '••••••••c3c3' },
+      ],
+    };
+    await renderLoaded(withKeys);
+    fireEvent.click(screen.getByRole('button', { name: 'Remove the key ••••••••b2b2' }), { detail: 1 });
+    fireEvent.click(screen.getByRole('button', { name: 'Remove the key ••••••••c3c3' }), { detail: 2 });
+    expect(screen.getByRole('list', { name: 'Saved keys' })).toHaveTextContent('••••••••c3c3');
+    // From the keyboard (no click count) it removes.
+    fireEvent.click(screen.getByRole('button', { name: 'Remove the key ••••••••c3c3' }), { detail: 0 });
+    expect(screen.queryByRole('list', { name: 'Saved keys' })).not.toBeInTheDocument();
+  });
+
   it('shows a further key OpenCX refused next to the add field', async () => {
     const client = await renderLoaded(SAVED);
     client.save.mockResolvedValue({

@@ -549,6 +549,40 @@ describe('a write that may have been done though it failed', () => {
     await waitFor(() => expect(client.checkSetup).toHaveBeenCalledTimes(2));
   });
 
+  it('undoes the Apply its open confirmation names, though a check behind it found a newer one', async () => {
+    const client = fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS, routing: null });
+    const at = '2026-11-21T10:25:00.000Z';
+    const mine = { backupId: 'apply-2', at, by: 'admin@example.com' };
+    client.checkSetup.mockResolvedValue({
+      ok: true,
+      checks: [CONFIG_OK, TIMERS_OK],
+      revisions: REVISIONS,
+      undoable: mine,
+    });
+    const { rerender } = renderWithTheme(<SetupSection client={client} token="flex-token" checkRequest={1} />);
+    await screen.findByRole('list', { name: 'Setup checks' });
+    fireEvent.click(button('Undo last apply'));
+    const confirm = await screen.findByRole('region', UNDO_CONFIRMATION);
+
+    // Another admin applied meanwhile; a check in the background (a save, a return to the view) finds it.
+    const theirs = { backupId: 'apply-3', at: '2026-11-21T10:40:00.000Z', by: 'other@example.com' };
+    client.checkSetup.mockResolvedValue({
+      ok: true,
+      checks: [CONFIG_OK, TIMERS_OK],
+      revisions: REVISIONS,
+      undoable: theirs,
+    });
+    rerender(<SetupSection client={client} token="flex-token" checkRequest={2} />);
+    await waitFor(() => expect(client.checkSetup).toHaveBeenCalledTimes(2));
+    await waitFor(() => expect(within(confirm).getByRole('button', { name: 'Yes, undo it' })).toBeEnabled());
+
+    expect(confirm).toHaveTextContent(`the apply of ${absoluteTime(new Date(at))} by admin@example.com changed`);
+    client.undoSetup.mockResolvedValueOnce({ ok: true, steps: [], checks: [CONFIG_OK, TIMERS_OK] });
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Yes, undo it' }));
+    // The server refuses it when it is not the newest any more (setup_changed): theirs is not undone unseen.
+    await waitFor(() => expect(client.undoSetup).toHaveBeenCalledWith('flex-token', 'apply-2'));
+  });
+
   it('an Undo refused for an Apply made since checks again, so the next Undo names that Apply', async () => {
     const client = await renderSection();
     client.undoSetup.mockResolvedValueOnce({

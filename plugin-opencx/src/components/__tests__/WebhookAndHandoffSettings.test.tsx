@@ -266,6 +266,17 @@ describe('translations of the handoff message', () => {
     });
   });
 
+  it("a double click on a translation's Remove takes that one, not the next moved up under the pointer", async () => {
+    const client = await renderSaving({
+      ...SAVED_SETTINGS,
+      customerHandoffNoteTranslations: { de: 'Einen Moment.', fr: 'Un instant.' },
+    });
+    fireEvent.click(within(translation(1)).getByRole('button', { name: 'Remove translation 1' }), { detail: 1 });
+    fireEvent.click(within(translation(1)).getByRole('button', { name: 'Remove translation 1' }), { detail: 2 });
+    expect(translationCount()).toBe(1);
+    expect(await saveAndWait(client)).toMatchObject({ customerHandoffNoteTranslations: { fr: 'Un instant.' } });
+  });
+
   it('drops a row left blank', async () => {
     const client = await renderSaving();
 
