@@ -126,6 +126,19 @@ export interface PendingHandoff {
 /** `PendingHandoff.farewell` of a handoff OpenCX decided in an answer without text: no answer key is ''. */
 export const NO_LAST_WORDS = '';
 
+/** The reason of a handoff recorded because humans were found to have the conversation (none of ours routed it). */
+export const ROUTED_TO_HUMANS = 'Routed to humans';
+
+/**
+ * Whether the AI's task the record names may still hold an AI chat slot when a human accepts
+ * another task: no handoff of ours completed it (none recorded, one not finished, or humans were
+ * found holding the conversation after a handoff whose Sync write failed).
+ */
+export function aiTaskMayBeOpen(record: ConversationRecord): boolean {
+  if (record.phase === 'ai') return true;
+  return record.phase === 'handoff' && (!record.handoff?.routed || record.handoff.reason === ROUTED_TO_HUMANS);
+}
+
 /** An agent returned the conversation to the AI. */
 export interface Handback {
   /** ISO 8601: when the agent handed back. Also marks the invited task (`opencxHandbackAt`). */

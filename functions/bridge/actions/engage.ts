@@ -10,6 +10,7 @@ import {
   type ConversationRecord,
   type Handback,
   type Offer,
+  ROUTED_TO_HUMANS,
   supersededOffer,
 } from '../conversation-record';
 import { flattenAttributes, flexSidsCustomData } from '../custom-data';
@@ -358,7 +359,7 @@ async function handedOffBeforeEngage(
   claimed: KnownRecord,
   deps: BridgeDeps,
 ): Promise<Outcome> {
-  const routed = { reason: 'Routed to humans', at: deps.now().toISOString(), routed: true };
+  const routed = { reason: ROUTED_TO_HUMANS, at: deps.now().toISOString(), routed: true };
   await deps.state.beginHandoff(d.conversationSid, routed, claimed);
   // The write that handed it off need not have canceled this offer (an [open] TaskRouter behaviour):
   // left pending, it would hold the task until the reservation timed out. A failure here is the offer

@@ -6,7 +6,7 @@ import type { FlexTaskAttributes, HandoffAttributes } from '../../common/task-at
 import type { ReservationSummary, TaskSnapshot } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
 import { type AiWorkerTest, aiWorkersIn } from '../ai-worker';
-import { type ConversationRecord, NO_LAST_WORDS, type PendingHandoff } from '../conversation-record';
+import { type ConversationRecord, NO_LAST_WORDS, type PendingHandoff, ROUTED_TO_HUMANS } from '../conversation-record';
 import type { Decision, HandoffRequest } from '../decide';
 import { answerKey, HANDOFF_CLAIM_TTL_SECONDS, LEFT_NOTE_CLAIM_MS } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
@@ -238,7 +238,7 @@ export async function recordRoutedToHumans(
   known: KnownRecord,
   deps: BridgeDeps,
 ): Promise<boolean> {
-  const pending: PendingHandoff = { reason: 'Routed to humans', at: deps.now().toISOString(), routed: true };
+  const pending: PendingHandoff = { reason: ROUTED_TO_HUMANS, at: deps.now().toISOString(), routed: true };
   return (await deps.state.beginHandoff(conversationSid, pending, known)) !== undefined;
 }
 

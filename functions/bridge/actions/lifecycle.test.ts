@@ -92,6 +92,53 @@ test("an accept decided while handing off leaves a colleague's later accept, rec
   expect(sync.record).toMatchObject({ taskSid: HUMAN_TASK, humanWorkerSid: 'WKalice', acceptedAt: 3_000 });
 });
 
+describe("a human's accept of another task completes the AI's task when no handoff of ours did", () => {
+  const AI_TASK = 'WTai';
+  /** The AI's task holds an accepted reservation of the AI worker; the settings' workspace is WS1. */
+  function depsHolding(stored: ConversationRecord) {
+    const { deps, sync } = depsWith(stored);
+    const completed: string[] = [];
+    const reservations = jest.fn(async (_ws: string, taskSid: string) =>
+      taskSid === AI_TASK ? [{ sid: 'WRai', workerSid: 'WKai' }] : [],
+    );
+    Object.assign(deps, {
+      config: { workspaceSid: 'WS1', aiWorkerSid: 'WKai' },
+      twilio: {
+        taskrouter: {
+          reservations,
+          completeReservation: async (_ws: string, taskSid: string, sid: string) =>
+            void completed.push(`${taskSid}/${sid}`),
+        },
+      },
+    });
+    return { deps, sync, completed, reservations };
+  }
+  const aiHeld = { ...handingOff, taskSid: AI_TASK };
+
+  test.each([
+    ['the handoff was never recorded (its Sync write failed)', { ...aiHeld, phase: 'ai' } as ConversationRecord],
+    ['the handoff is recorded but not finished', { ...aiHeld, handoff: { ...aiHeld.handoff!, routed: false } }],
+    [
+      'humans were found holding it after an unrecorded handoff',
+      { ...aiHeld, handoff: { reason: 'Routed to humans', at: '2026-12-02T09:55:00.000Z', routed: true } },
+    ],
+  ])('%s', async (_, record) => {
+    const { deps, sync, completed } = depsHolding(record);
+    await expect(recordHuman(accepted, { record, revision: '1' }, deps)).resolves.toMatchObject({
+      outcome: 'human-accepted',
+    });
+    expect(completed).toEqual([`${AI_TASK}/WRai`]);
+    expect(sync.record).toMatchObject({ phase: 'human', taskSid: HUMAN_TASK });
+  });
+
+  test('a finished handoff of ours completed it already: not read again', async () => {
+    const { deps, completed, reservations } = depsHolding(aiHeld);
+    await recordHuman(accepted, { record: aiHeld, revision: '1' }, deps);
+    expect(reservations).not.toHaveBeenCalled();
+    expect(completed).toEqual([]);
+  });
+});
+
 describe('closeSessionNow (a session-close timer fired)', () => {
   const { OpenCxError } = jest.requireActual(
     '../../common/opencx-client',

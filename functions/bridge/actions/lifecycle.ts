@@ -8,7 +8,7 @@ import { undefinedIfNotFound } from '../../common/twilio';
 import { restoreAfterTimeout } from '../ai-worker';
 import { flexSidsCustomData } from '../custom-data';
 import { type ClosedStatus, declineStep, type Decision, endStatus } from '../decide';
-import type { ConversationRecord } from '../conversation-record';
+import { aiTaskMayBeOpen, type ConversationRecord } from '../conversation-record';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import { handedBackFrom } from '../handback';
 import { AI_DECLINED, handoffAttributes } from '../handoff';
@@ -64,8 +64,7 @@ export async function recordHuman(d: Of<'record-human'>, known: KnownRecord, dep
   const { taskSid, reservationSid } = d;
   // A human took the task a transfer made: the AI's own task may still hold a chat slot of the AI worker.
   const { record } = known;
-  const transferredFrom =
-    record.phase === 'handoff' && !record.handoff?.routed && record.taskSid !== taskSid ? record.taskSid : undefined;
+  const transferredFrom = aiTaskMayBeOpen(record) && record.taskSid !== taskSid ? record.taskSid : undefined;
   let handedBack = false;
   let superseded = false;
   await Promise.all([
