@@ -360,32 +360,35 @@ describe('postClaimedAnswer of a long answer cut short', () => {
     const released: string[] = [];
     const posted: string[] = [];
     const markers: unknown[] = [];
+    const state = {
+      claimOnce: async () => true,
+      release: async (key: string) => void released.push(key),
+      conversation: async () => ({ record: { phase: 'ai', sessionId: 's1' }, revision: '1' }),
+    };
+    const twilio = {
+      conversations: {
+        postMessage: async (
+          _service: string,
+          _conversation: string,
+          message: { body: string; attributes: { opencx: unknown } },
+        ) => {
+          if (posted.length > 0) throw refusal;
+          posted.push(message.body);
+          markers.push(message.attributes.opencx);
+        },
+        listMessages: async () => {
+          throw Object.assign(new Error('Service Unavailable'), { status: 503 });
+        },
+      },
+    };
     const deps = {
       config: { conversationsServiceSid: 'IS1', aiAuthorName: 'AI Support Agent' },
       deadline: new Deadline(5000),
       warn: () => undefined,
-      state: {
-        claimOnce: async () => true,
-        release: async (key: string) => void released.push(key),
-        conversation: async () => ({ record: { phase: 'ai', sessionId: 's1' }, revision: '1' }),
-      },
-      lastStepState: () => ({ release: async (key: string) => void released.push(key) }),
-      twilio: {
-        conversations: {
-          postMessage: async (
-            _service: string,
-            _conversation: string,
-            message: { body: string; attributes: { opencx: unknown } },
-          ) => {
-            if (posted.length > 0) throw refusal;
-            posted.push(message.body);
-            markers.push(message.attributes.opencx);
-          },
-          listMessages: async () => {
-            throw Object.assign(new Error('Service Unavailable'), { status: 503 });
-          },
-        },
-      },
+      state,
+      lastStepState: () => state,
+      twilio,
+      lastStep: () => twilio,
     } as never;
     const long = `${'The parcel is on its way. '.repeat(70)}It arrives tomorrow.`;
 
@@ -408,27 +411,31 @@ describe('postClaimedAnswer of a long answer while the conversation leaves the A
     const posted: string[] = [];
     const released: string[] = [];
     let reads = 0;
+    const state = {
+      claimOnce: async () => true,
+      claimFarewell: async () => true,
+      release: async (key: string) => void released.push(key),
+      conversation: async () => {
+        const record = records[Math.min(reads++, records.length - 1)];
+        if (record instanceof Error) throw record;
+        return record && { record, revision: String(reads) };
+      },
+    };
+    const twilio = {
+      conversations: {
+        postMessage: async (_is: string, _ch: string, message: { body: string }) => void posted.push(message.body),
+        listMessages: async () => [],
+      },
+    };
     const deps = {
       config: { conversationsServiceSid: 'IS1', aiAuthorName: 'AI Support Agent' },
       deadline: new Deadline(5000),
       afterAnswerReserveMs: 1300,
       warn: () => undefined,
-      lastStepState: () => ({ release: async (key: string) => void released.push(key) }),
-      state: {
-        claimOnce: async () => true,
-        claimFarewell: async () => true,
-        conversation: async () => {
-          const record = records[Math.min(reads++, records.length - 1)];
-          if (record instanceof Error) throw record;
-          return record && { record, revision: String(reads) };
-        },
-      },
-      twilio: {
-        conversations: {
-          postMessage: async (_is: string, _ch: string, message: { body: string }) => void posted.push(message.body),
-          listMessages: async () => [],
-        },
-      },
+      lastStepState: () => state,
+      state,
+      twilio,
+      lastStep: () => twilio,
     } as never;
     return { deps, posted, released, reads: () => reads };
   }

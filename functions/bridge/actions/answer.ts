@@ -318,10 +318,13 @@ export async function postClaimedAnswer(
   const outcome = await postAiReply(conversationSid, answer.text, key, sessionId, deps, {
     lastWords: options.lastWords,
     restMayFollow: () =>
-      deps.state.conversation(conversationSid).then(
-        (known) => restMayFollow(known, sessionId, answer),
-        () => true,
-      ),
+      deps
+        .lastStepState()
+        .conversation(conversationSid)
+        .then(
+          (known) => restMayFollow(known, sessionId, answer),
+          () => true,
+        ),
   });
   if (outcome === 'posted' || outcome === 'rest-withheld') return outcome;
   // Twilio may have taken it: given back, the claim would let OpenCX's webhook post it a second time.

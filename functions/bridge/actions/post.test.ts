@@ -2,7 +2,7 @@ import { type ScriptedTwilio, scriptedTwilio } from '../../common/twilio/scripte
 import { answerKey } from '../dedup';
 import { replyParts } from '../reply-parts';
 import type { BridgeDeps } from '../deps';
-import { answeredSinceCustomer, lastWordsIn } from './post';
+import { answeredSinceCustomer, lastWordsIn, postAiReply } from './post';
 
 const SERVICE = 'IS00000000000000000000000000000001';
 const CONVERSATION = 'CH00000000000000000000000000000001';
@@ -128,5 +128,43 @@ describe('listing the newest messages', () => {
       Number(new URL(r.split(' ')[1], 'http://twilio').searchParams.get('PageSize')),
     );
     expect(sizes).toEqual([100]);
+  });
+});
+
+describe("an answer in parts that OpenCX gave late in the handler's time", () => {
+  const posted = { status: 201, body: { sid: 'IM1', index: 1, attributes: '{}' } };
+
+  test("its later parts go on the Function's last-step budget: the customer gets it whole", async () => {
+    twilio = await scriptedTwilio([
+      { status: 200, body: { messages: [], meta: { page: 0, page_size: 20, next_page_url: null } } },
+      posted,
+      posted,
+    ]);
+    const handler = twilio.apis(1000);
+    const lastStep = twilio.apis(3000);
+    // The handler's time runs out while part 1 is posted.
+    const conversations = {
+      ...handler.apis.conversations,
+      postMessage: async (...args: Parameters<typeof handler.apis.conversations.postMessage>) => {
+        const message = await handler.apis.conversations.postMessage(...args);
+        handler.advance(1000);
+        return message;
+      },
+    };
+    const deps = {
+      config: { conversationsServiceSid: SERVICE, aiAuthorName: 'AI Support Agent' },
+      twilio: { ...handler.apis, conversations },
+      lastStep: () => lastStep.apis,
+      deadline: handler.deadline,
+      warn: jest.fn(),
+    } as unknown as BridgeDeps;
+    const long = `${'The parcel is on its way. '.repeat(70)}It arrives tomorrow.`;
+    expect(replyParts(long)).toHaveLength(2);
+
+    await expect(
+      postAiReply(CONVERSATION, long, answerKey(SESSION, { answerId: 'm1', text: long }), SESSION, deps),
+    ).resolves.toBe('posted');
+    const posts = twilio.forms.filter((form) => form.has('Body'));
+    expect(posts.map((form) => form.get('Body'))).toEqual(replyParts(long));
   });
 });
