@@ -18,9 +18,13 @@ beforeAll(async () => {
 });
 afterAll(() => world?.stop());
 
-/** A queue of every worker, as Flex's "Everyone" is, one per test. */
+/** A queue of every worker, as Flex's "Everyone" is, one per test (TaskRouter refuses a name in use). */
+let everyoneQueues = 0;
 const everyoneQueue = (): string =>
-  world.taskrouter.createTaskQueue(world.workspaceSid, { friendlyName: 'Everyone', targetWorkers: '1==1' }).sid;
+  world.taskrouter.createTaskQueue(world.workspaceSid, {
+    friendlyName: `Everyone ${++everyoneQueues}`,
+    targetWorkers: '1==1',
+  }).sid;
 
 const aiOffers = (taskSid: string) => world.reservations(taskSid).filter((r) => r.workerSid === world.aiWorkerSid);
 const humanOffers = (taskSid: string) =>

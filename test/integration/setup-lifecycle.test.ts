@@ -533,6 +533,48 @@ describe('install, then uninstall', () => {
   });
 });
 
+// TaskRouter refuses a second queue of the same name (400 / 20001): the admin's own "OpenCX AI",
+// made by hand for everyone (`1==1`), does not serve the AI, so Apply makes its own beside it.
+describe('install on an account with a queue of its own named "OpenCX AI"', () => {
+  const world = withWorld(uninstalledAccount);
+
+  test('Apply names its queue "OpenCX AI (2)"; Undo and uninstall delete it and leave the admin\'s', async () => {
+    const admins = world().taskrouter.createTaskQueue(world().workspaceSid, {
+      friendlyName: 'OpenCX AI',
+      targetWorkers: '1==1',
+    });
+    await ok(world(), 'settings-save', {
+      opencxToken: DEFAULT_API_KEY,
+      workspaceSid: world().workspaceSid,
+      conversationsServiceSid: world().conversationsServiceSid,
+    });
+    const queues = () => [...workspace(world()).taskQueues.keys()].sort();
+    const before = queues();
+    const ours = () => [...workspace(world()).taskQueues.values()].find((q) => q.friendlyName === 'OpenCX AI (2)');
+    for (const then of ['setup-undo', 'setup-uninstall'] as const) {
+      const applied = await ok(world(), 'setup-apply', { humanQueueSid: world().humanQueueSid });
+      const queue = ours();
+      expect(queue).toBeDefined();
+      expect((applied.steps as StepView[]).find((step) => step.id === 'ai_queue')).toMatchObject({
+        status: 'applied',
+        detail: expect.stringContaining('Created the queue "OpenCX AI (2)"'),
+      });
+      expect(workflowText(world())).toContain(queue!.sid);
+      expect(workflowText(world())).not.toContain(admins.sid);
+      if (then === 'setup-undo') {
+        await ok(world(), 'setup-undo');
+        expect(ours()).toBeUndefined();
+        expect(queues()).toEqual(before);
+      }
+    }
+
+    const removed = await ok(world(), 'setup-uninstall', { confirm: 'uninstall', keepSyncData: 'true' });
+    expect(removed.complete).toBe(true);
+    expect(workspace(world()).taskQueues.get(admins.sid)?.friendlyName).toBe('OpenCX AI');
+    expect(queues()).toEqual(before);
+  });
+});
+
 describe('uninstall after the admin moved a replaced callback elsewhere and Apply replaced it again', () => {
   const world = withWorld(uninstalledAccount);
 

@@ -6,6 +6,19 @@ import { aiMembership } from './expressions';
 
 /** The queue Apply creates when no queue serves the AI. */
 export const AI_QUEUE_NAME = 'OpenCX AI';
+
+/**
+ * The name for a new AI queue: "OpenCX AI", or "OpenCX AI (2)" and on when a queue that does not
+ * serve the AI has it already (TaskRouter refuses a name in use with 400 / 20001).
+ */
+export function freeAiQueueName(queues: readonly Pick<TaskQueueSummary, 'friendlyName'>[]): string {
+  const taken = new Set(queues.map((queue) => queue.friendlyName));
+  if (!taken.has(AI_QUEUE_NAME)) return AI_QUEUE_NAME;
+  for (let n = 2; ; n++) if (!taken.has(`${AI_QUEUE_NAME} (${n})`)) return `${AI_QUEUE_NAME} (${n})`;
+}
+
+/** A name Apply gives the AI queue it creates. */
+export const isAiQueueName = (name: string): boolean => name === AI_QUEUE_NAME || /^OpenCX AI \(\d+\)$/.test(name);
 /**
  * Exactly the AI pool: workers marked `opencx_ai: true` that carry
  * the `opencx_ai` skill (a save gives every pool worker both).

@@ -1,4 +1,4 @@
-import { AI_QUEUE_NAME, AI_QUEUE_TARGET_WORKERS, aiQueueFor } from './ai-queue';
+import { AI_QUEUE_NAME, AI_QUEUE_TARGET_WORKERS, aiQueueFor, freeAiQueueName, isAiQueueName } from './ai-queue';
 import { aiQueuePlan, bridgeNotReady } from './ai-routing-steps';
 import type { CheckId } from './check';
 import { aiMembership } from './expressions';
@@ -23,8 +23,21 @@ describe('the AI queue', () => {
     expect(aiQueueFor([human, ours], 'WQ' + 'f'.repeat(32))).toBeUndefined();
   });
 
-  it('is created only when there is none and the settings name none', () => {
-    const create = jest.fn(async () => undefined);
+  it('is created under a name no queue has (TaskRouter refuses one in use), which Undo knows as ours', () => {
+    expect(freeAiQueueName([human])).toBe('OpenCX AI');
+    const named = (friendlyName: string) => ({ friendlyName });
+    expect(freeAiQueueName([human, named('OpenCX AI')])).toBe('OpenCX AI (2)');
+    expect(freeAiQueueName([named('OpenCX AI'), named('OpenCX AI (2)'), named('OpenCX AI (4)')])).toBe('OpenCX AI (3)');
+    expect(['OpenCX AI', 'OpenCX AI (2)', 'OpenCX AI (production)', 'OpenCX AI 2'].map(isAiQueueName)).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+  });
+
+  it('is created only when there is none and the settings name none, reported by the name it got', async () => {
+    const create = jest.fn(async () => 'OpenCX AI (2)');
     expect(aiQueuePlan(ours, undefined, create, WS)).toEqual({
       kind: 'unchanged',
       detail: `The AI queue is "OpenCX AI" (${AI_QUEUE}).`,
@@ -34,13 +47,16 @@ describe('the AI queue', () => {
       detail: expect.stringMatching(/saved in the settings is not in the workspace/),
     });
     const plan = aiQueuePlan(undefined, undefined, create, WS);
-    expect(plan).toEqual({
+    expect(plan).toMatchObject({
       kind: 'write',
       detail: `Created the queue "OpenCX AI" with the AI workers as its Target Workers (${AI_QUEUE_TARGET_WORKERS}).`,
       backup: { kind: 'ai_queue', workspaceSid: WS },
-      write: create,
     });
     expect(create).not.toHaveBeenCalled();
+    if (plan.kind !== 'write') throw new Error('a write was planned');
+    await plan.write();
+    expect(create).toHaveBeenCalledTimes(1);
+    expect(plan.doneDetail?.()).toMatch(/^Created the queue "OpenCX AI \(2\)" with the AI workers/);
   });
 });
 

@@ -3,7 +3,14 @@
 // step reads the queues again, so it finds the queue just created and targets it.
 import type { BridgeConfig } from '../../common/config';
 import { mayHaveBeenProcessed, type TaskQueueSummary, type TaskRouterApi, type TwilioApis } from '../../common/twilio';
-import { AI_QUEUE_NAME, AI_QUEUE_TARGET_WORKERS, aiQueueFor, queueName } from './ai-queue';
+import {
+  AI_QUEUE_NAME,
+  AI_QUEUE_TARGET_WORKERS,
+  aiQueueFor,
+  freeAiQueueName,
+  isAiQueueName,
+  queueName,
+} from './ai-queue';
 import type { CheckId } from './check';
 import { MadeThenFailedError, NO_AI_WORKER_FOUND, type SetupStep, type StepPlan, type StepReport } from './steps';
 import { type RoutingFacts, workflowConfigurationUpdate, workflowFiltersCheck } from './workflow';
@@ -26,7 +33,7 @@ export interface AiRoutingDeps {
 export function aiQueuePlan(
   current: TaskQueueSummary | undefined,
   savedSid: string | undefined,
-  create: () => Promise<void>,
+  create: () => Promise<string>,
   workspaceSid: string,
 ): StepPlan {
   if (current) return { kind: 'unchanged', detail: `The AI queue is ${queueName(current)}.` };
@@ -38,15 +45,20 @@ export function aiQueuePlan(
         'pick an existing queue or clear it in the OpenCX settings.',
     };
   }
+  let made: string | undefined;
   return {
     kind: 'write',
-    detail:
-      `Created the queue "${AI_QUEUE_NAME}" ` +
-      `with the AI workers as its Target Workers (${AI_QUEUE_TARGET_WORKERS}).`,
+    detail: createdDetail(AI_QUEUE_NAME),
     backup: { kind: 'ai_queue', workspaceSid },
-    write: create,
+    write: async () => {
+      made = await create();
+    },
+    doneDetail: () => createdDetail(made ?? AI_QUEUE_NAME),
   };
 }
+
+const createdDetail = (name: string): string =>
+  `Created the queue "${name}" with the AI workers as its Target Workers (${AI_QUEUE_TARGET_WORKERS}).`;
 
 export function aiQueueStep(deps: AiRoutingDeps): SetupStep<TaskQueueSummary> {
   const { taskrouter, config } = deps;
@@ -67,6 +79,7 @@ export function aiQueueStep(deps: AiRoutingDeps): SetupStep<TaskQueueSummary> {
               error,
             );
           });
+          return created.friendlyName;
         },
         config.workspaceSid,
       ),
@@ -79,7 +92,9 @@ export function aiQueueStep(deps: AiRoutingDeps): SetupStep<TaskQueueSummary> {
  * is recorded (else Uninstall would never delete it, and the next Apply would adopt it as the admin's).
  */
 async function createAiQueue(taskrouter: TaskRouterApi, workspaceSid: string): Promise<TaskQueueSummary> {
-  const queue = { friendlyName: AI_QUEUE_NAME, targetWorkers: AI_QUEUE_TARGET_WORKERS };
+  // A queue the admin made may have the name, without serving the AI (Target Workers `1==1`).
+  const friendlyName = freeAiQueueName(await taskrouter.listTaskQueues(workspaceSid));
+  const queue = { friendlyName, targetWorkers: AI_QUEUE_TARGET_WORKERS };
   try {
     return await taskrouter.createTaskQueue(workspaceSid, queue);
   } catch (error) {
@@ -195,7 +210,7 @@ export function bridgeNotReady(earlier: readonly StepReport[]): string | undefin
 /** The queue Apply created, found by its name and exactly its Target Workers (what Undo deletes). */
 export async function createdAiQueue(twilio: TwilioApis, workspaceSid: string): Promise<TaskQueueSummary | undefined> {
   return (await twilio.taskrouter.listTaskQueues(workspaceSid)).find(
-    (queue) => queue.friendlyName === AI_QUEUE_NAME && queue.targetWorkers === AI_QUEUE_TARGET_WORKERS,
+    (queue) => isAiQueueName(queue.friendlyName) && queue.targetWorkers === AI_QUEUE_TARGET_WORKERS,
   );
 }
 

@@ -285,7 +285,7 @@ async function runStep(
       note: noted(mayHaveBeenProcessed(error)),
     };
   }
-  return { report: report('applied', plan.detail), note: noted(true) };
+  return { report: report('applied', plan.doneDetail?.() ?? plan.detail), note: noted(true) };
 }
 
 /**

@@ -65,7 +65,14 @@ export class MadeThenFailedError extends Error {
 
 /** A step's decision on the resource as it is now. */
 export type StepPlan =
-  | { kind: 'write'; detail: string; backup: ResourceBackup; write: () => Promise<void> }
+  | {
+      kind: 'write';
+      detail: string;
+      backup: ResourceBackup;
+      write: () => Promise<void>;
+      /** What the write did, when known only once done (the name of a queue it made); else `detail`. */
+      doneDetail?: () => string;
+    }
   /** Nothing to do: the resource is already right. */
   | { kind: 'unchanged'; detail: string }
   /** Nothing can be done now (a missing resource, a form field the admin must fill in first). */

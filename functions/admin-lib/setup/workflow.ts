@@ -6,10 +6,10 @@ import { AI_WORKER_EXPRESSION, AI_WORKER_SKILL } from '../settings';
 import {
   AI_FILTER_EXPRESSION,
   AI_FILTER_NAME,
-  AI_QUEUE_NAME,
   AI_QUEUE_TARGET_WORKERS,
   aiFilterFor,
   aiQueueFor,
+  freeAiQueueName,
   queueName,
 } from './ai-queue';
 import { type Check, check, type CheckStatus, fine, fixable, manual, type Verdict } from './check';
@@ -138,7 +138,8 @@ export function workflowFiltersCheck(routing: RoutingFacts): Check {
   // The AI filter Apply would add, when no filter routes to the AI and it has a queue to target.
   const aiTarget = aiQueue
     ? `the AI queue ${queueName(aiQueue)}`
-    : `a new queue "${AI_QUEUE_NAME}" whose Target Workers are the AI workers (${AI_QUEUE_TARGET_WORKERS})`;
+    : `a new queue "${freeAiQueueName(routing.queues)}" whose Target Workers are the AI workers ` +
+      `(${AI_QUEUE_TARGET_WORKERS})`;
   const aiFilterAdded =
     ai < 0 && (!routing.aiQueueSid || aiQueue)
       ? `the filter "${AI_FILTER_NAME}" (${AI_FILTER_EXPRESSION} → ${aiTarget})`

@@ -1047,6 +1047,11 @@ describe('workers, workspaces and listing through the twilio library', () => {
     await expect(api.taskQueues.create({ friendlyName: 'Broken', targetWorkers: 'skills HAS' })).rejects.toMatchObject({
       status: 400,
     });
+    // A name in use, as TaskRouter words it: on create, and on a rename.
+    const taken = { status: 400, code: 20001, message: expect.stringMatching(/^Queue named Billing already exists/) };
+    await expect(api.taskQueues.create({ friendlyName: 'Billing' })).rejects.toMatchObject(taken);
+    const other = await api.taskQueues.create({ friendlyName: 'Sales' });
+    await expect(api.taskQueues(other.sid).update({ friendlyName: 'Billing' })).rejects.toMatchObject(taken);
     const workflow = await api.workflows.create({
       friendlyName: 'Billing',
       configuration: JSON.stringify({

@@ -375,6 +375,7 @@ export class TaskRouterSim implements SimulatorModule {
 
   createTaskQueue(workspaceSid: string, opts: TaskQueueOptions): TaskQueueState {
     const ws = this.workspace(workspaceSid);
+    this.refuseTakenQueueName(ws, opts.friendlyName);
     const now = this.now();
     const queue: TaskQueueState = {
       sid: newSid('WQ'),
@@ -393,10 +394,20 @@ export class TaskRouterSim implements SimulatorModule {
   updateTaskQueue(workspaceSid: string, queueSid: string, opts: Partial<TaskQueueOptions>): TaskQueueState {
     const ws = this.workspace(workspaceSid);
     const queue = found(ws.taskQueues.get(queueSid), `/Workspaces/${ws.sid}/TaskQueues/${queueSid}`);
+    if (opts.friendlyName !== undefined && opts.friendlyName !== queue.friendlyName)
+      this.refuseTakenQueueName(ws, opts.friendlyName);
     this.applyQueueOptions(ws, queue, opts);
     queue.dateUpdated = this.now();
     this.dispatch(ws);
     return queue;
+  }
+
+  /** TaskRouter's own words for a queue name in use: 400 / 20001. */
+  private refuseTakenQueueName(ws: WorkspaceState, friendlyName: string): void {
+    if ([...ws.taskQueues.values()].some((q) => q.friendlyName === friendlyName))
+      throw invalidParameter(
+        `Queue named ${friendlyName} already exists for workspace ${ws.sid} for account ${this.simulator.accountSid}`,
+      );
   }
 
   deleteTaskQueue(workspaceSid: string, queueSid: string): void {
