@@ -244,9 +244,10 @@ export async function postAiReply(
       ...(parts.length > 1 && { parts: parts.length }),
       ...(lastWords && { lastWords: true }),
     };
-    // A later part goes on the Function's last-step budget: an answer OpenCX gave late in the
-    // handler's time is not cut in two (the customer then waited for a watchdog) for want of a round trip.
-    const posting = index === 0 ? deps : { ...deps, twilio: deps.lastStep() };
+    // A later part of a reply goes on the Function's last-step budget: an answer OpenCX gave late in
+    // the handler's time is not cut in two (the customer then waited for a watchdog) for want of a
+    // round trip. Not last words: the handoff's note, which follows them, needs that budget to be left owed.
+    const posting = index === 0 || lastWords ? deps : { ...deps, twilio: deps.lastStep() };
     const outcome = await postOnceOutcome(conversationSid, part, marker, posting);
     if (outcome !== 'posted') return index > 0 ? 'partial' : outcome;
   }
