@@ -312,6 +312,8 @@ export function SetupSection({
     if (result.ok) {
       // Functions that do not say which Apply Undo would undo now: this one when it kept a backup.
       undoable.current = result.undoable ?? (result.backupId ? { backupId: result.backupId } : undoable.current);
+      // An Undo confirmation left open names this Apply now: the admin made it, here.
+      setConfirmingUndo((open) => open && { apply: undoable.current });
       setReplaceConfirmed(false); // a confirmation is for one apply
       showSteps(result, strings.setupStepsApplyLabel, APPLY_FAILED, appliedOutcome);
       onSettingsChanged?.();

@@ -583,6 +583,26 @@ describe('a write that may have been done though it failed', () => {
     await waitFor(() => expect(client.undoSetup).toHaveBeenCalledWith('flex-token', 'apply-2'));
   });
 
+  it('an Apply made from this view while the confirmation is open is the one it then names and undoes', async () => {
+    const client = fakeSettingsClient({ ok: true, settings: SAVED_SETTINGS, routing: null });
+    const earlier = { backupId: 'apply-2', at: '2026-11-21T10:25:00.000Z', by: 'admin@example.com' };
+    client.checkSetup.mockResolvedValue({ ok: true, checks: BROKEN, revisions: REVISIONS, undoable: earlier });
+    renderWithTheme(<SetupSection client={client} token="flex-token" checkRequest={1} />);
+    await screen.findByRole('list', { name: 'Setup checks' });
+    fireEvent.click(button('Undo last apply'));
+    const confirm = await screen.findByRole('region', UNDO_CONFIRMATION);
+
+    const mine = { backupId: 'apply-3', at: '2026-11-21T10:40:00.000Z', by: 'admin@example.com' };
+    client.applySetup.mockResolvedValueOnce({ ok: true, steps: [WORKSPACE_APPLIED], undoable: mine, checks: BROKEN });
+    fireEvent.click(button('Apply fixes'));
+    await waitFor(() => expect(confirm).toHaveTextContent(`the apply of ${absoluteTime(new Date(mine.at))}`));
+    await waitFor(() => expect(within(confirm).getByRole('button', { name: 'Yes, undo it' })).toBeEnabled());
+
+    client.undoSetup.mockResolvedValueOnce({ ok: true, steps: [], checks: BROKEN });
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Yes, undo it' }));
+    await waitFor(() => expect(client.undoSetup).toHaveBeenCalledWith('flex-token', 'apply-3'));
+  });
+
   it('an Undo refused for an Apply made since checks again, so the next Undo names that Apply', async () => {
     const client = await renderSection();
     client.undoSetup.mockResolvedValueOnce({
