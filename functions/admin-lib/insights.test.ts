@@ -309,9 +309,10 @@ describe('livePool', () => {
   it("is the pool's conversations against its open chat and sms slots; the draining workers' apart", () => {
     const voice = { taskChannel: 'voice', capacity: 1, available: true, assignedTasks: 1 };
     const pool = [worker('WK1', [...open(40, 2).channels, voice])];
+    // Chat is 80 % full: at this mix (40 chats to 2 texts) the pool holds 52.
     expect(livePool(facts(pool, [{ sid: 'WK2', routing: closed('WK2', 3) }]))).toEqual({
       aiConversations: 42,
-      capacity: 100,
+      capacity: 52,
       draining: 3,
       paused: 0,
     });
@@ -322,7 +323,7 @@ describe('livePool', () => {
     const offline = { ...open(80), sid: 'WK2', activityName: 'Offline', available: false };
     expect(livePool(facts([open(10), offline]))).toEqual({
       aiConversations: 10,
-      capacity: 100,
+      capacity: 50,
       draining: 0,
       paused: 80,
     });
@@ -333,7 +334,7 @@ describe('livePool', () => {
   it("counts the AI queue's held tasks when the channels leave pending reservations out", () => {
     expect(livePool(facts([open(0)], [], { chat: 30, sms: 2, voice: 5 }))).toEqual({
       aiConversations: 32,
-      capacity: 100,
+      capacity: 53,
       draining: 0,
       paused: 0,
     });
@@ -347,10 +348,24 @@ describe('livePool', () => {
     ];
     expect(livePool(facts([open(0)], draining, { chat: 110 }))).toEqual({
       aiConversations: 10,
-      capacity: 100,
+      capacity: 50,
       draining: 100,
       paused: 0,
     });
+  });
+
+  it('is full once one channel is: a pool whose chat slots are all taken queues the next chat', () => {
+    const two = [open(50), { ...open(50), sid: 'WK2' }];
+    expect(livePool(facts(two))).toMatchObject({ aiConversations: 100, capacity: 100 });
+    // Half on each channel: room for as many again.
+    expect(livePool(facts([open(25, 25), { ...open(25, 25), sid: 'WK2' }]))).toMatchObject({
+      aiConversations: 100,
+      capacity: 200,
+    });
+    // None yet: one channel's slots, as the peak in the settings sized the pool.
+    expect(
+      livePool(facts(two.map((w) => ({ ...w, channels: w.channels.map((c) => ({ ...c, assignedTasks: 0 })) })))),
+    ).toMatchObject({ aiConversations: 0, capacity: 100 });
   });
 
   it("takes the draining workers' conversations of no known channel off the queue's total once", () => {

@@ -251,7 +251,8 @@ export function summariseInsights(
 
 /**
  * Now, on the channels the AI answers (chat and sms, as the settings save opens them): the
- * conversations the pool's serving workers hold against the slots open to new ones, and apart from
+ * conversations the pool's serving workers hold against what the pool holds at their mix of
+ * channels (`mixCapacity`), and apart from
  * them those held by workers that take no new one: the draining workers (so a shrink never reads as
  * a pool over 100 % full), and pool workers an admin paused (an unavailable activity). Held is at
  * least what the AI queue's statistics say (`queueHeld`, as assigned_tasks may leave pending
@@ -274,21 +275,46 @@ export function livePool(facts: Pick<AiPoolFacts, 'pool' | 'draining' | 'queueHe
   const channels = Object.keys(AI_WORKER_CHANNELS);
   const onPoolChannels = channels.reduce((sum, taskChannel) => sum + heldOn(pool, taskChannel), 0);
   // Per channel the larger count; the other workers' reservations of no known channel taken off once.
-  const perChannel = channels.reduce((sum, taskChannel) => {
-    const inQueue = Math.max(0, (facts.queueHeld?.[taskChannel] ?? 0) - (outside.byChannel[taskChannel] ?? 0));
-    return sum + Math.max(heldOn(pool, taskChannel), inQueue);
-  }, 0);
+  const inQueue = (taskChannel: string) =>
+    Math.max(0, (facts.queueHeld?.[taskChannel] ?? 0) - (outside.byChannel[taskChannel] ?? 0));
+  const perChannel = channels.reduce((sum, c) => sum + Math.max(heldOn(pool, c), inQueue(c)), 0);
   const aiConversations = Math.max(onPoolChannels, perChannel - outside.unplaced);
-  const capacity = poolUtilisation(pool)
-    .filter(answered)
-    .reduce((sum, c) => sum + c.capacity, 0);
-  // A worker's reservations count when its channels show fewer.
-  const heldBy = (workers: readonly PoolWorkerFacts[]): number =>
-    workers.reduce((sum, { routing, held }) => {
-      const onChannels = routing ? routing.channels.filter(answered).reduce((n, c) => n + c.assignedTasks, 0) : 0;
-      return sum + (routing ? Math.max(held ?? 0, onChannels) : 0);
-    }, 0);
-  return { aiConversations, capacity, draining: heldBy(facts.draining), paused: heldBy(resting) };
+  // How full each channel is, at least: those of no known channel may all be on it.
+  const leastPer = channels.map((c) => ({
+    taskChannel: c,
+    held: Math.max(heldOn(pool, c), inQueue(c) - outside.unplaced),
+  }));
+  return {
+    aiConversations,
+    capacity: mixCapacity(aiConversations, leastPer, poolUtilisation(pool).filter(answered)),
+    draining: heldBy(facts.draining, answered),
+    paused: heldBy(resting, answered),
+  };
+}
+
+/**
+ * What the pool holds at the present mix of channels: a conversation takes a slot of one channel, so
+ * the fullest channel says how far the pool is from queueing new ones (chat full while sms is empty
+ * is a full pool for chats). With no conversation, one channel's slots.
+ */
+function mixCapacity(
+  aiConversations: number,
+  held: readonly { taskChannel: string; held: number }[],
+  slots: readonly { taskChannel: string; capacity: number }[],
+): number {
+  if (slots.length === 0) return 0;
+  const slotsOf = (taskChannel: string) => slots.find((c) => c.taskChannel === taskChannel)?.capacity ?? 0;
+  const fullest = Math.max(0, ...held.map((c) => (c.held === 0 ? 0 : c.held / slotsOf(c.taskChannel))));
+  if (fullest === 0) return Math.max(...slots.map((c) => c.capacity));
+  return fullest >= 1 ? aiConversations : Math.floor(aiConversations / fullest);
+}
+
+/** What `workers` hold on the AI's channels; a worker's reservations count when its channels show fewer. */
+function heldBy(workers: readonly PoolWorkerFacts[], answered: (channel: { taskChannel: string }) => boolean): number {
+  return workers.reduce((sum, { routing, held }) => {
+    const onChannels = routing ? routing.channels.filter(answered).reduce((n, c) => n + c.assignedTasks, 0) : 0;
+    return sum + (routing ? Math.max(held ?? 0, onChannels) : 0);
+  }, 0);
 }
 
 /**

@@ -205,7 +205,7 @@ test('with assigned_tasks leaving pending reservations out, a shrink drains the 
     expect(check.find((c) => c.id === 'ai_worker')!.detail).toContain(`(${drained}) holds 1.`);
     // The AI queue's statistics count the drained worker's conversation; the serving worker's slots hold only its own.
     expect(check.find((c) => c.id === 'ai_worker')!.detail).toContain('chat: 1 of 50 slots in use (2 %).');
-    expect(await livePool(world)).toEqual({ aiConversations: 1, capacity: 100, draining: 1, paused: 0 });
+    expect(await livePool(world)).toEqual({ aiConversations: 1, capacity: 50, draining: 1, paused: 0 });
 
     // Its conversation still gets the AI's answers.
     const conversationSid = world.task(held.taskSid).attributes.conversationSid as string;

@@ -127,7 +127,7 @@ describe('recording', () => {
       handbacks: 0,
       verdicts: { total: 0, notNeeded: 0, summaryWrong: 0 },
       notNeededRate: null,
-      live: { aiConversations: 0, capacity: 100, draining: 0, paused: 0 },
+      live: { aiConversations: 0, capacity: 50, draining: 0, paused: 0 },
       handoffs: [
         {
           taskSid: handedOff.taskSid,
@@ -152,7 +152,7 @@ describe('recording', () => {
     const open = await world.customerStartsConversation('Do you ship to Norway?');
     expect((await insights(['admin'])).body.live).toEqual({
       aiConversations: 1,
-      capacity: 100,
+      capacity: 50,
       draining: 0,
       paused: 0,
     });
@@ -161,7 +161,7 @@ describe('recording', () => {
     try {
       expect((await insights(['admin'])).body.live).toEqual({
         aiConversations: 1,
-        capacity: 100,
+        capacity: 50,
         draining: 0,
         paused: 0,
       });
