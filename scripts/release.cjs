@@ -26,6 +26,12 @@ const SEMVER = new RegExp(
 /** flex:plugins:release's limits on a release's name and description. */
 const RELEASE_NAME_MAX = 100;
 const RELEASE_DESCRIPTION_MAX = 500;
+/**
+ * A plugin version's changelog, as flex:plugins:deploy takes it: one argument, which Linux refuses
+ * at 128 KiB (E2BIG), and what Flex's plugin list shows. A longer section is cut, pointing to the file.
+ */
+const PLUGIN_CHANGELOG_MAX = 4000;
+const CHANGELOG_CUT = ' … (the rest is in CHANGELOG.md)';
 
 /**
  * @typedef {{ rootVersion: string; pluginVersion: string; changelog: string }} ReleaseSources
@@ -101,7 +107,12 @@ const clip = (text, max) => (text.length <= max ? text : `${text.slice(0, max - 
  * @param {string} changelog
  */
 function pluginDeployArgs(plugin, changelog) {
-  return ['flex:plugins:deploy', '--version', plugin.version, '--changelog', oneLine(changelog)];
+  const line = oneLine(changelog);
+  const cut =
+    line.length <= PLUGIN_CHANGELOG_MAX
+      ? line
+      : `${line.slice(0, PLUGIN_CHANGELOG_MAX - CHANGELOG_CUT.length).trimEnd()}${CHANGELOG_CUT}`;
+  return ['flex:plugins:deploy', '--version', plugin.version, '--changelog', cut];
 }
 
 /**

@@ -98,6 +98,16 @@ describe('the plugin commands', () => {
     ]);
   });
 
+  it("cut a long version's changelog to one argument Linux and Flex's plugin list take", () => {
+    // As long as the changes gathered before a release can be (this file's own, when it was written).
+    const long = Array.from({ length: 400 }, (_, i) => `- Fixed (customers): change ${i}, ${'in detail '.repeat(30)}.`);
+    const args = release.pluginDeployArgs(plugin, long.join('\n'));
+    const changelogArg = args[args.indexOf('--changelog') + 1];
+    expect(changelogArg.length).toBeLessThanOrEqual(4000);
+    expect(changelogArg).toMatch(/^Fixed \(customers\): change 0, in detail/);
+    expect(changelogArg).toMatch(/ … \(the rest is in CHANGELOG\.md\)$/);
+  });
+
   it('release it with the flags flex:plugins:release requires', () => {
     expect(release.pluginReleaseArgs(plugin, changelog)).toEqual([
       'flex:plugins:release',
