@@ -465,7 +465,7 @@ export const strings: OpencxStrings = {
   insightsHandedOff: 'Handed off',
   insightsHandedOffDetail: '{rate} handoff rate',
   insightsMedianWithAi: 'Median time with the AI before a handoff',
-  insightsMedianWithAiDetail: 'From the first AI answer to the handoff',
+  insightsMedianWithAiDetail: 'From when the AI took the conversation to the handoff',
   insightsAiUnavailable: '“AI unavailable” handoffs',
   insightsAiUnavailableDetail: 'Handed off because the AI was down or too slow',
   insightsHandbacks: 'Handed back to the AI',
