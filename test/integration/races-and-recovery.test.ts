@@ -1611,6 +1611,44 @@ test('an AI offer that arrives once a human accepted the task starts no session 
   expect(insightEvents(world).filter((e) => e.data.conversationSid === conversationSid)).toEqual([]);
 });
 
+// The same late offer once the human finished the task: the AI never held the conversation, so the
+// supervisors' insights count neither an engage nor a conversation the AI contained.
+test('an AI offer that arrives after a human finished the task counts no engage and nothing contained', async () => {
+  const humansOnly = world.addWorkflow('Humans only, finished');
+  const { conversationSid, taskSid } = world.flex.startInboundConversation({
+    conversationsServiceSid: world.conversationsServiceSid,
+    workspaceSid: world.workspaceSid,
+    workflowSid: humansOnly,
+    from: 'customer-late-offer-done',
+    body: 'Can a person help me?',
+    channelType: 'web',
+  });
+  await world.settle();
+  await world.humanAgentAccepts(taskSid);
+  world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'wrapping', 'Agent ended the chat');
+  world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'completed', 'Agent wrapped up');
+  await world.settle();
+
+  const late = await postSigned(world, {
+    EventType: 'reservation.created',
+    Sid: 'EV' + '6'.repeat(32),
+    AccountSid: world.twilio.accountSid,
+    WorkspaceSid: world.workspaceSid,
+    TaskSid: taskSid,
+    TaskAttributes: JSON.stringify(world.task(taskSid).attributes),
+    TaskAssignmentStatus: 'reserved',
+    ReservationSid: 'WR' + '6'.repeat(32),
+    WorkerSid: world.aiWorkerSid,
+  });
+  await world.settle();
+
+  expect(late.status).toBe(200);
+  expect(world.postedAsAi(conversationSid)).toEqual([]);
+  const counted = insightEvents(world).filter((e) => e.data.conversationSid === conversationSid);
+  expect(counted.filter((e) => e.data.type === 'engage')).toEqual([]);
+  expect(counted.filter((e) => e.data.type === 'end' && e.data.withAi === true)).toEqual([]);
+});
+
 /**
  * A customer starts a conversation whose engage fails after its record names the session (Sync
  * refuses the session's index), then whose handoff cannot write the task; `recordWriteToo`: nor the

@@ -135,11 +135,14 @@ export async function startSession(
       taskStatusOf(offerWorkspace(d, deps), d.taskSid, d.attributes, deps),
       recordInsight(deps, engageInsight(d, record)),
     ]);
-    if (offerOutlived(taskStatus)) return endedBeforeEngage(d, claimed, taskStatus, deps);
-    if (taskStatus === 'handed-off') return handedOffBeforeEngage(d, claimed, deps);
+    // The engage counted beside the task read never happened: the AI leaves without a word.
+    const neverEngaged = async (left: Promise<Outcome>) =>
+      (await Promise.all([left, withdrawInsight(deps, engageInsight(d, record))]))[0];
+    if (offerOutlived(taskStatus)) return neverEngaged(endedBeforeEngage(d, claimed, taskStatus, deps));
+    if (taskStatus === 'handed-off') return neverEngaged(handedOffBeforeEngage(d, claimed, deps));
     if (heldOnceAccepted(taskStatus) && !handback && !(await acceptedByAi(d, deps)))
-      return takenByHuman(d, claimed, deps);
-    if (!newestFirst) return abandon(d, deps, handback?.previousSessionId);
+      return neverEngaged(takenByHuman(d, claimed, deps));
+    if (!newestFirst) return neverEngaged(abandon(d, deps, handback?.previousSessionId));
     const unseen = handback ? newestFirst.filter((m) => m.index > handback.afterIndex) : newestFirst;
     customer = customerAuthor(d.attributes, unseen);
     // What came before an answer of ours was dealt with (a conversation Flex routes again). Not our
@@ -304,19 +307,15 @@ async function endedBeforeEngage(
  */
 async function takenByHuman(d: Omit<Engage, 'action'>, claimed: KnownRecord, deps: BridgeDeps): Promise<Outcome> {
   const ours = claimed.record;
-  // The engage counted beside the task read never happened.
-  await Promise.all([
-    withdrawInsight(deps, engageInsight(d, ours)),
-    deps.state.forgetIf(
-      d.conversationSid,
-      (current) =>
-        current.phase === 'ai' &&
-        current.taskSid === ours.taskSid &&
-        current.claimedAt === ours.claimedAt &&
-        !current.sessionId,
-      claimed,
-    ),
-  ]);
+  await deps.state.forgetIf(
+    d.conversationSid,
+    (current) =>
+      current.phase === 'ai' &&
+      current.taskSid === ours.taskSid &&
+      current.claimedAt === ours.claimedAt &&
+      !current.sessionId,
+    claimed,
+  );
   return { outcome: 'ignore', reason: `task ${d.taskSid} was accepted by a human before the AI's offer was handled` };
 }
 

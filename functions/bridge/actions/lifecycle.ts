@@ -184,7 +184,8 @@ export async function end(d: Of<'end'>, known: KnownRecord, deps: BridgeDeps): P
             at: d.at ?? deps.now().toISOString(),
             conversationSid: d.conversationSid,
             taskSid: d.taskSid,
-            withAi: ended.phase === 'ai',
+            // An engage that never made its session (its offer came after the task ended) held nothing.
+            withAi: ended.phase === 'ai' && ended.sessionId !== undefined,
           })
         : undefined,
     );
