@@ -223,6 +223,12 @@ describe('Conversations simulator', () => {
     });
     const messages = () => svc().conversations(conversationSid).messages;
 
+    test('a newest-first listing keeps its order across pages, as next_page_url says', async () => {
+      for (let i = 0; i < 5; i++) await messages().create({ author: 'customer', body: `m${i}` });
+      const listed = await messages().list({ order: 'desc', pageSize: 2, limit: 5 });
+      expect(listed.map((m) => m.body)).toEqual(['m4', 'm3', 'm2', 'm1', 'm0']);
+    });
+
     test('a REST message fires no webhook without the header', async () => {
       await subscribe(['onMessageAdded']);
       const message = await messages().create({ author: 'opencx-ai', body: 'Hello from the AI' });

@@ -477,11 +477,14 @@ export class ConversationsSim implements SimulatorModule {
     });
     sim.route('conversations', 'GET', collection, (req) => {
       const conversation = this.conversationFor(req, 'ConversationSid');
-      const ordered = str(req.query, 'Order') === 'desc' ? [...conversation.messages].reverse() : conversation.messages;
+      const order = str(req.query, 'Order');
+      const ordered = order === 'desc' ? [...conversation.messages].reverse() : conversation.messages;
       return page(
         req,
         'messages',
         ordered.map((message) => messageJson(message, sim.accountSid)),
+        // The next page keeps the order, as Twilio's next_page_url does.
+        order ? `Order=${encodeURIComponent(order)}` : '',
       );
     });
     sim.route('conversations', 'GET', instance, (req) => ok(messageJson(this.messageFor(req), sim.accountSid)));

@@ -103,6 +103,31 @@ describe('Twilio simulator core', () => {
     expect(most.status).toBe(200);
   });
 
+  test("refuses an operation's header with a value outside the spec's (X-Twilio-Webhook-Enabled)", async () => {
+    const auth = { Authorization: 'Basic ' + Buffer.from(`${sim.accountSid}:${sim.authToken}`).toString('base64') };
+    sim.route(
+      'conversations',
+      'POST',
+      '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages',
+      () => ({
+        status: 201,
+        body: {},
+      }),
+    );
+    const path = `/conversations/v1/Services/IS${'0'.repeat(32)}/Conversations/CH${'0'.repeat(32)}/Messages`;
+    const post = (value: string) =>
+      fetch(`${sim.url}${path}`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Webhook-Enabled': value },
+        body: 'Body=hi',
+      });
+    expect((await post('yes')).status).toBe(400);
+    expect(sim.violations.map((v) => v.problems[0])).toEqual([
+      expect.stringMatching(/X-Twilio-Webhook-Enabled="yes" is not one of true, false/),
+    ]);
+    expect((await post('true')).status).toBe(201);
+  });
+
   test('injects faults per route, a limited number of times', async () => {
     sim.addFault({ product: 'taskrouter', path: '/v1/Workspaces/{Sid}', method: 'GET', status: 503, times: 1 });
     await expect(client().taskrouter.v1.workspaces(workspace.sid).fetch()).rejects.toMatchObject({ status: 503 });

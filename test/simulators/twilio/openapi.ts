@@ -153,7 +153,14 @@ export class TwilioOpenApi {
     return this.products.has(product);
   }
 
-  validate(product: string, method: string, urlPath: string, query: Params, body: Params): ValidationResult {
+  validate(
+    product: string,
+    method: string,
+    urlPath: string,
+    query: Params,
+    body: Params,
+    headers: Record<string, string | string[] | undefined> = {},
+  ): ValidationResult {
     const spec = this.products.get(product);
     if (!spec) return { problems: [`unknown Twilio product host "${product}"`], status: 404 };
     const found = spec.match(urlPath);
@@ -185,6 +192,13 @@ export class TwilioOpenApi {
     for (const parameter of queryParams.values()) {
       if (parameter.required && query[parameter.name] === undefined)
         problems.push(`missing required query parameter ${parameter.name}`);
+    }
+
+    // The operation's own headers (X-Twilio-Webhook-Enabled, If-Match), when sent: Node lower-cases names.
+    for (const parameter of parameters.filter((p) => p.in === 'header')) {
+      const value = headers[parameter.name.toLowerCase()];
+      if (typeof value === 'string')
+        problems.push(...checkAll(parameter.name, value, spec.resolve(parameter.schema), spec, 'header'));
     }
 
     const form = operation.requestBody?.content?.['application/x-www-form-urlencoded']?.schema;

@@ -545,7 +545,7 @@ export class TwilioSimulator {
     if (unspecced) {
       ({ route, template, pathParams } = unspecced);
     } else {
-      const result = this.spec.validate(product, method, path, query, form);
+      const result = this.spec.validate(product, method, path, query, form, req.headers);
       template = result.route?.template;
       pathParams = result.route?.pathParams ?? {};
       if (result.problems.length > 0) {
