@@ -1571,36 +1571,45 @@ test('an AI offer delivered again after its task ended starts no session and ans
   expect(world.conversationRecord(conversationSid)).toBeUndefined();
 });
 
-// TaskRouter delivers events late and out of order ([open]): an offer of the AI's that was never
-// handled, arriving once a human holds the task (here the task went straight to them).
-test('an AI offer that arrives once a human accepted the task starts no session and says nothing', async () => {
-  const humansOnly = world.addWorkflow('Humans only');
-  const { conversationSid, taskSid } = world.flex.startInboundConversation({
+/** A conversation whose task a workflow of humans only sent straight to the human agent, who accepted it. */
+async function acceptedByHumanAlone(name: string): Promise<{ conversationSid: string; taskSid: string }> {
+  const started = world.flex.startInboundConversation({
     conversationsServiceSid: world.conversationsServiceSid,
     workspaceSid: world.workspaceSid,
-    workflowSid: humansOnly,
-    from: 'customer-late-offer',
+    workflowSid: world.addWorkflow(`Humans only (${name})`),
+    from: `customer-${name}`,
     body: 'Can a person help me?',
     channelType: 'web',
   });
   await world.settle();
-  await world.humanAgentAccepts(taskSid);
-  expect(world.task(taskSid).assignmentStatus).toBe('assigned');
+  await world.humanAgentAccepts(started.taskSid);
+  return started;
+}
 
-  const params = {
+/** TaskRouter's offer of the task to the AI, delivered late ([open]: events late and out of order). */
+async function lateAiOffer(taskSid: string, digit: string): Promise<Response> {
+  const late = await postSigned(world, {
     EventType: 'reservation.created',
-    Sid: 'EV' + '5'.repeat(32),
+    Sid: 'EV' + digit.repeat(32),
     AccountSid: world.twilio.accountSid,
     WorkspaceSid: world.workspaceSid,
     TaskSid: taskSid,
     TaskAttributes: JSON.stringify(world.task(taskSid).attributes),
     TaskAssignmentStatus: 'reserved',
-    ReservationSid: 'WR' + '5'.repeat(32),
+    ReservationSid: 'WR' + digit.repeat(32),
     WorkerSid: world.aiWorkerSid,
-  };
-  const sessionsBefore = world.opencx.sessions.size;
-  const late = await postSigned(world, params);
+  });
   await world.settle();
+  return late;
+}
+
+// An offer of the AI's that was never handled, arriving once a human holds the task.
+test('an AI offer that arrives once a human accepted the task starts no session and says nothing', async () => {
+  const { conversationSid, taskSid } = await acceptedByHumanAlone('late-offer');
+  expect(world.task(taskSid).assignmentStatus).toBe('assigned');
+
+  const sessionsBefore = world.opencx.sessions.size;
+  const late = await lateAiOffer(taskSid, '5');
 
   expect(late.status).toBe(200);
   expect(world.opencx.sessions.size).toBe(sessionsBefore);
@@ -1614,33 +1623,12 @@ test('an AI offer that arrives once a human accepted the task starts no session 
 // The same late offer once the human finished the task: the AI never held the conversation, so the
 // supervisors' insights count neither an engage nor a conversation the AI contained.
 test('an AI offer that arrives after a human finished the task counts no engage and nothing contained', async () => {
-  const humansOnly = world.addWorkflow('Humans only, finished');
-  const { conversationSid, taskSid } = world.flex.startInboundConversation({
-    conversationsServiceSid: world.conversationsServiceSid,
-    workspaceSid: world.workspaceSid,
-    workflowSid: humansOnly,
-    from: 'customer-late-offer-done',
-    body: 'Can a person help me?',
-    channelType: 'web',
-  });
-  await world.settle();
-  await world.humanAgentAccepts(taskSid);
+  const { conversationSid, taskSid } = await acceptedByHumanAlone('late-offer-done');
   world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'wrapping', 'Agent ended the chat');
   world.taskrouter.updateTaskStatus(world.workspaceSid, taskSid, 'completed', 'Agent wrapped up');
   await world.settle();
 
-  const late = await postSigned(world, {
-    EventType: 'reservation.created',
-    Sid: 'EV' + '6'.repeat(32),
-    AccountSid: world.twilio.accountSid,
-    WorkspaceSid: world.workspaceSid,
-    TaskSid: taskSid,
-    TaskAttributes: JSON.stringify(world.task(taskSid).attributes),
-    TaskAssignmentStatus: 'reserved',
-    ReservationSid: 'WR' + '6'.repeat(32),
-    WorkerSid: world.aiWorkerSid,
-  });
-  await world.settle();
+  const late = await lateAiOffer(taskSid, '6');
 
   expect(late.status).toBe(200);
   expect(world.postedAsAi(conversationSid)).toEqual([]);
