@@ -257,6 +257,8 @@ describe.each([
       world.reservations(taskSid).filter((r) => r.workerSid === world.aiWorkerSid && r.status === 'pending'),
     ).toEqual([]);
     expect(world.reservations(taskSid).find((r) => r.workerSid === world.humanWorkerSid)?.status).toBe('pending');
+    // Whichever wrote the task first, the agent gets what the handoff looked up in OpenCX.
+    expect(world.task(taskSid).attributes).toMatchObject({ handoffSentiment: 'positive', handoffLanguage: 'de' });
   });
 
   test('assigned to the AI: transferred through a Flex Interactions invite', async () => {

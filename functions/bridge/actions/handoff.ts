@@ -323,6 +323,16 @@ async function lookUpSession(
   );
 }
 
+/**
+ * A recorded handoff with what OpenCX's session adds, for a Function that writes it to a task other
+ * than the one that recorded it (whose lookup was not recorded): the first write of a handoff's time wins.
+ */
+export const withSessionFacts = async (
+  pending: PendingHandoff,
+  record: ConversationRecord,
+  deps: BridgeDeps,
+): Promise<PendingHandoff> => filled(pending, await lookUpSession(pending, record, deps));
+
 /** What the handoff says wins over what OpenCX's session says. */
 const filled = (pending: PendingHandoff, found: SessionFacts): PendingHandoff => ({
   ...pending,

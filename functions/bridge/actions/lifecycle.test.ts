@@ -1,6 +1,6 @@
 import type { ConversationRecord } from '../conversation-record';
 import type { BridgeDeps, KnownRecord } from '../deps';
-import { closeSessionNow, end, recordHuman } from './lifecycle';
+import { closeSessionNow, decline, end, recordHuman } from './lifecycle';
 
 const HUMAN_TASK = 'WThuman';
 const accepted = {
@@ -136,6 +136,79 @@ describe("a human's accept of another task completes the AI's task when no hando
     await recordHuman(accepted, { record: aiHeld, revision: '1' }, deps);
     expect(reservations).not.toHaveBeenCalled();
     expect(completed).toEqual([]);
+  });
+});
+
+describe('decline of a task the conversation hands off', () => {
+  const aiHandingOff: ConversationRecord = {
+    ...handingOff,
+    taskSid: 'WTai',
+    handoff: { reason: 'AI requested human handoff', at: '2026-12-02T09:55:00.000Z', byAi: true },
+  };
+  const offer = {
+    action: 'decline' as const,
+    taskSid: 'WTai',
+    reservationSid: 'WRagain',
+    conversationSid: 'CH1',
+    attributes: {},
+    reason: 'conversation is already with humans (handoff)',
+    summary: 'The conversation is with humans already.',
+  };
+
+  function depsDeclining(language?: string) {
+    const { deps } = depsWith(aiHandingOff);
+    const written: Record<string, unknown>[] = [];
+    const getSession = jest.fn(async () => ({
+      language,
+      handoff: { summary: 'Wants a refund', sentiment: 'angry' },
+    }));
+    Object.assign(deps, {
+      config: { workspaceSid: 'WS1', aiWorkerSid: 'WKai' },
+      afterAnswerReserveMs: 0,
+      now: () => new Date('2026-12-02T10:00:00.000Z'),
+      opencx: { getSession },
+      twilio: {
+        taskrouter: {
+          fetchTask: async () => ({ sid: 'WTai', assignmentStatus: 'reserved', attributes: {}, etag: '"1"' }),
+          reservations: async () => [],
+          updateTaskAttributes: async (_ws: string, _sid: string, attributes: Record<string, unknown>) => {
+            written.push(attributes);
+            return 'updated';
+          },
+          rejectReservation: async () => 'rejected',
+        },
+      },
+    });
+    return { deps, written, getSession };
+  }
+
+  // Its write may be the first of the handoff's time, which the handoff's own write then leaves as it is.
+  test('writes what OpenCX adds to the recorded handoff: the language, the AI summary and sentiment', async () => {
+    const { deps, written } = depsDeclining('de');
+    await expect(decline(offer, { record: aiHandingOff, revision: '1' }, deps)).resolves.toMatchObject({
+      outcome: 'declined',
+      released: 'rejected',
+    });
+    expect(written).toEqual([
+      expect.objectContaining({
+        handedOff: true,
+        handoffTimestamp: '2026-12-02T09:55:00.000Z',
+        handoffLanguage: 'de',
+        handoffSummary: 'Wants a refund',
+        handoffSentiment: 'negative',
+      }),
+    ]);
+  });
+
+  test('a handoff that carries its facts asks OpenCX nothing', async () => {
+    const record = {
+      ...aiHandingOff,
+      handoff: { ...aiHandingOff.handoff!, summary: 'Asked for a person', sentiment: 'happy', language: 'fr' },
+    };
+    const { deps, written, getSession } = depsDeclining('de');
+    await decline(offer, { record, revision: '1' }, deps);
+    expect(getSession).not.toHaveBeenCalled();
+    expect(written[0]).toMatchObject({ handoffLanguage: 'fr', handoffSummary: 'Asked for a person' });
   });
 });
 

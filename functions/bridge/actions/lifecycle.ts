@@ -14,7 +14,7 @@ import { handedBackFrom } from '../handback';
 import { AI_DECLINED, handoffAttributes } from '../handoff';
 import { recordInsight } from '../insights';
 import { rearmTimer } from './answer';
-import { completeAiTask, routeToHumans, taskHome } from './handoff';
+import { completeAiTask, routeToHumans, taskHome, withSessionFacts } from './handoff';
 
 type Of<A extends Decision['action']> = Extract<Decision, { action: A }>;
 
@@ -24,9 +24,13 @@ export async function decline(d: Of<'decline'>, known: KnownRecord | undefined, 
   // Where the offer was made: the settings' workspace, or the one a conversation begun before a save lives in.
   const workspaceSid = d.workspaceSid ?? deps.config.workspaceSid;
   deps.warn(`declining the AI reservation: ${d.reason}`, { taskSid: d.taskSid, reservationSid: d.reservationSid });
-  const [task, home] = await Promise.all([
+  // The conversation's handoff, when one is recorded: this write may land before the handoff's own, which
+  // then finds its time on the task and writes nothing, so it carries what OpenCX adds (the language).
+  const recorded = known?.record.handoff;
+  const [task, home, pending] = await Promise.all([
     undefinedIfNotFound(taskrouter.fetchTask(workspaceSid, d.taskSid)),
     taskHome(workspaceSid, deps),
+    recorded && withSessionFacts(recorded, known.record, deps),
   ]);
   if (!task) return { outcome: 'declined', reason: d.reason, released: 'left: the task does not exist' };
   const carriesHandoff = task.attributes.handedOff === true;
@@ -47,7 +51,6 @@ export async function decline(d: Of<'decline'>, known: KnownRecord | undefined, 
   }
   // The conversation's own handoff, when this task is the one it hands off (one the AI's handling left
   // to finish); another task (a new one for a conversation humans hold) is declined with its context.
-  const pending = known?.record.handoff;
   const aiHandledIt = !!pending && known?.record.taskSid === d.taskSid;
   // Stamped with the offer's time: a repeated delivery of the offer writes the same, and so nothing.
   const declinedAt = d.offeredAt !== undefined ? new Date(d.offeredAt) : deps.now();
