@@ -6,7 +6,7 @@ import { recordInsight } from '../bridge/insights';
 import { BridgeState } from '../bridge/state';
 import { guardedApiUrl } from '../common/deployment-guard';
 import { logEvent } from '../common/log';
-import { OpenCxClient } from '../common/opencx-client';
+import { OpenCxClient, OpenCxError } from '../common/opencx-client';
 import { Deadline } from '../common/retry';
 import { AdminError } from '../admin-lib/admin-error';
 import { pluginEndpoint, syncServiceSid } from '../admin-lib/plugin-endpoint';
@@ -71,7 +71,7 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
   const giveBack = () => new BridgeState(call.twilioWithin(CLAIM_RETURN_MS).sync, syncServiceSid(call.context));
   // The verdict the task had: once another is noted, noting it again (the agent changing back) is a new note.
   const earlier = verdictOnTask(task.attributes[VERDICT_ATTRIBUTE]);
-  const noteOnOpencx = async (): Promise<'noted' | 'failed' | 'no-session'> => {
+  const noteOnOpencx = async (): Promise<'noted' | 'failed' | 'refused' | 'no-session'> => {
     if (!sessionId) return 'no-session';
     // The task's attributes are the agent's to edit: only a session the AI held for this task is noted.
     const held = await state
@@ -115,7 +115,9 @@ export const handler = pluginEndpoint({ name: 'handoff-verdict', taskHolder: tru
         await giveBack()
           .releaseOwn(claim, claimedBy)
           .catch(() => undefined);
-        return 'failed' as const;
+        // Refused for good (a session closed when its task ended or a hand-back began another): sending
+        // it again would be refused again.
+        return error instanceof OpenCxError && !error.transient ? ('refused' as const) : ('failed' as const);
       });
   };
   // The task is the verdict's record: OpenCX and the insights hear of it only once it is there,

@@ -390,6 +390,17 @@ describe('the agent verdict', () => {
     expect((await insights()).body.verdicts).toEqual({ total: 1, notNeeded: 1, summaryWrong: 1 });
   });
 
+  test('a verdict OpenCX could not take now is on the task, and says it may be sent again', async () => {
+    world.opencx.faults.add({ path: /\/send$/, status: 503 });
+    try {
+      const verdict = await giveVerdict({ taskSid: handoff.taskSid, needed: 'true', summaryRight: 'false' });
+      expect(verdict).toMatchObject({ status: 200, body: { ok: true, opencx: 'failed' } });
+    } finally {
+      world.opencx.faults.clear();
+    }
+    expect(world.task(handoff.taskSid).attributes.opencxVerdict).toMatchObject({ needed: true, summaryRight: false });
+  });
+
   test("an agent who points their task at another customer's session writes nothing into it", async () => {
     const victim = await world.customerStartsConversation('My card was charged twice');
     const session = world.sessionFor(victim.conversationSid)!;
@@ -455,7 +466,9 @@ describe('the agent verdict', () => {
     expect(eventsOf(handoff.conversationSid)).toContain('handback');
     expect(JSON.stringify(recorded())).not.toContain('tracking link');
     expect((await insights()).body.handbacks).toBe(before + 1);
-    expect((await giveVerdict({ taskSid: handoff.taskSid, needed: 'true', summaryRight: 'true' })).status).toBe(200);
+    // The hand-back closed the session the task names: refused for good, so the plugin offers no retry.
+    const verdict = await giveVerdict({ taskSid: handoff.taskSid, needed: 'true', summaryRight: 'true' });
+    expect(verdict).toMatchObject({ status: 200, body: { ok: true, opencx: 'refused' } });
   });
 });
 

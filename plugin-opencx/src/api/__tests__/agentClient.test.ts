@@ -110,6 +110,8 @@ describe('agent client: verdict', () => {
     expect(await give('failed')).toEqual({ ok: true, opencxMissed: true });
     expect(await give('noted')).toEqual({ ok: true });
     expect(await give('no-session')).toEqual({ ok: true });
+    // Refused for good (a closed session): sending it again would not help, so no retry is offered.
+    expect(await give('refused')).toEqual({ ok: true });
   });
 
   it('posts the token, task, both answers and the trimmed comment as a form to /agent/handoff-verdict', async () => {
