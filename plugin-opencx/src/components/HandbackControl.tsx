@@ -142,7 +142,9 @@ export function HandbackControl({
   }, [state.step]);
 
   if (state.step === 'done')
-    return <HandbackDone already={state.already} wrappedUp={state.wrappedUp} focusRef={done} />;
+    return (
+      <HandbackDone already={state.already} wrappedUp={state.wrappedUp} elsewhere={state.elsewhere} focusRef={done} />
+    );
   if (state.step === 'closed') {
     return (
       <Button

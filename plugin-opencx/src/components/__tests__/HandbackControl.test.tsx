@@ -3,6 +3,7 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 
 import type { AgentClient, HandbackResult } from '../../api/agentClient';
 import { readHistory } from '../../domain/history';
+import { strings } from '../../strings';
 import { renderWithTheme } from '../../testing/render';
 import { HandbackControl } from '../HandbackControl';
 import { HandoffHistory } from '../HandoffHistory';
@@ -69,6 +70,20 @@ describe('HandbackControl', () => {
     );
     expect(screen.getByRole('status')).toHaveTextContent('Flex did not move your task to wrap-up');
     expect(screen.queryByRole('button', { name: 'Hand back to AI' })).toBeNull();
+  });
+
+  // End chat found a colleague's task holding the conversation; Flex has not moved this task to wrap-up yet.
+  it('says another agent has the conversation, not the AI, when End chat found it held elsewhere', () => {
+    renderWithTheme(
+      <HandbackControl
+        client={client({ ok: true, alreadyHandedBack: true, wrappedUp: true, history: [] })}
+        taskSid={TASK}
+        token={() => 'flex-token'}
+        progress={{ step: 'done', already: true, wrappedUp: true, elsewhere: true }}
+      />,
+    );
+    expect(screen.getByRole('status')).toHaveTextContent(strings.handbackHeldElsewhere);
+    expect(screen.getByRole('status')).not.toHaveTextContent(strings.handbackDone);
   });
 
   it('moves keyboard focus into the form it opens, and back to the button it comes from', () => {
