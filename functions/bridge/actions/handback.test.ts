@@ -419,3 +419,64 @@ describe('handbackUntaken after an invite whose answer was lost (the record name
     expect(untakenHandback).toHaveBeenCalledWith('CH1', expect.anything(), LIVE, expect.anything(), known);
   });
 });
+
+describe('handBack whose write another one beat (a second tab, a colleague, the end of the task)', () => {
+  const task = {
+    sid: CALLER,
+    workflowSid: 'WW1',
+    taskChannelUniqueName: 'chat',
+    attributes: { flexInteractionSid: 'KD1', flexInteractionChannelSid: 'UO1' },
+  };
+  const held = { workspaceSid: 'WS1', taskSid: CALLER, phase: 'human' as const, claimedAt: 0, sessionId: 's1' };
+  const now = new Date('2026-12-06T10:00:00Z');
+  const begun = { at: '2026-12-06T09:59:58.000Z', id: 'h1', agentSid: 'WK1', agentName: 'Alice', afterIndex: 0 };
+
+  async function handBackAfter(reread: () => Promise<unknown>) {
+    const invite = jest.fn();
+    const reads = [async () => ({ record: held, revision: '1' }), reread];
+    const deps = {
+      config: {
+        workspaceSid: 'WS1',
+        conversationsServiceSid: 'IS1',
+        timerWorkspaceSid: 'WS2',
+        timerWorkflowSid: 'WW2',
+      },
+      twilio: {
+        conversations: { listMessages: async () => [] },
+        flex: { listInvitedTasks: async () => [], inviteToWorkflow: invite },
+        taskrouter: { createTask: jest.fn() },
+      },
+      state: { conversation: () => reads.shift()!(), beginHandback: async () => undefined },
+      now: () => now,
+      warn: () => undefined,
+    } as unknown as HandbackDeps;
+    const result = await handBack(
+      { conversationSid: 'CH1', task, agent: { sid: 'WK1', name: 'Alice' } } as never,
+      deps,
+    );
+    expect(invite).not.toHaveBeenCalled();
+    return result;
+  }
+  const handingBack = (handback: Record<string, unknown>) => async () => ({
+    record: { ...held, phase: 'handback', handback: { ...begun, fromTaskSid: CALLER, ...handback } },
+    revision: '2',
+  });
+
+  test("another click's hand-back whose invite is not known yet is under way, not done: it may still fail", async () => {
+    await expect(handBackAfter(handingBack({}))).resolves.toMatchObject({ outcome: 'in-progress' });
+  });
+
+  test('one whose invite is known, or the AI holding the conversation, is done already', async () => {
+    await expect(handBackAfter(handingBack({ invitedTaskSid: 'WTnew' }))).resolves.toMatchObject({
+      outcome: 'already',
+    });
+    const resumed = async () => ({ record: { ...held, phase: 'ai' }, revision: '3' });
+    await expect(handBackAfter(resumed)).resolves.toMatchObject({ outcome: 'already' });
+  });
+
+  test('a conversation that ended meanwhile is refused; one that cannot be read is not said to be done', async () => {
+    await expect(handBackAfter(async () => undefined)).resolves.toMatchObject({ outcome: 'refused' });
+    const unread = async () => Promise.reject(new Error('Service unavailable'));
+    await expect(handBackAfter(unread)).resolves.toMatchObject({ outcome: 'failed', mayHaveHappened: true });
+  });
+});

@@ -186,8 +186,7 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
             : undefined,
         known,
       );
-      if (!refreshed)
-        return { outcome: 'in-progress', reason: 'This conversation is being handed back to the AI: check it again' };
+      if (!refreshed) return { outcome: 'in-progress', reason: CHECK_AGAIN };
       handback = fresh;
       break;
     }
@@ -219,13 +218,8 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
         afterIndex,
         ...(known?.record.sessionId ? { previousSessionId: known.record.sessionId } : {}),
       };
-      if (!(await deps.state.beginHandback(conversationSid, handback, known))) {
-        // Another click began one, or a colleague's accept of a transfer holds the conversation now.
-        const current = await deps.state.conversation(conversationSid).catch(() => undefined);
-        const again = current && decideHandback(current.record, now.getTime(), task.sid);
-        if (again?.step === 'refuse') return { outcome: 'refused', reason: again.reason };
-        return { outcome: 'already', reason: 'This conversation is already being handed back to the AI' };
-      }
+      if (!(await deps.state.beginHandback(conversationSid, handback, known)))
+        return lostToAnotherWrite(conversationSid, task.sid, now, deps);
     }
   }
 
@@ -272,6 +266,40 @@ export async function handBack(request: HandbackRequest, deps: HandbackDeps): Pr
     wrapUp(flexInteractionSid, flexInteractionChannelSid, task.sid, deps),
   ]);
   return { outcome: 'handed-back', invitedTaskSid, wrapup, history: readHistory(attributes) };
+}
+
+const CHECK_AGAIN = 'This conversation is being handed back to the AI: check it again';
+
+/**
+ * This click's hand-back could not begin: another click began one, a colleague's accept of a transfer
+ * holds the conversation, or it ended. Answered as a click arriving now would be, and "already" only
+ * once the AI has it or its invite is known: the other click's invite may still fail.
+ */
+async function lostToAnotherWrite(
+  conversationSid: string,
+  taskSid: string,
+  now: Date,
+  deps: HandbackDeps,
+): Promise<HandbackOutcome> {
+  let current: KnownRecord | undefined;
+  try {
+    current = await deps.state.conversation(conversationSid);
+  } catch (error) {
+    const reason = `another write changed the conversation, which could not be read: ${String(error)}`;
+    return { outcome: 'failed', reason, mayHaveHappened: true };
+  }
+  const again = decideHandback(current?.record, now.getTime(), taskSid);
+  switch (again.step) {
+    case 'refuse':
+      return { outcome: 'refused', reason: again.reason };
+    case 'already':
+      return { outcome: 'already', reason: again.reason };
+    case 'in-progress':
+    case 'invite-again':
+      return { outcome: 'in-progress', reason: 'This conversation is being handed back to the AI: check it again' };
+    case 'hand-back':
+      return { outcome: 'failed', reason: 'the conversation changed meanwhile', mayHaveHappened: false };
+  }
 }
 
 /**
