@@ -462,7 +462,7 @@ describe('handBack whose write another one beat (a second tab, a colleague, the 
     revision: '2',
   });
 
-  test("another click's hand-back whose invite is not known yet is under way, not done: it may still fail", async () => {
+  test("another click's hand-back with its invite not known yet is under way, not done: it may fail", async () => {
     await expect(handBackAfter(handingBack({}))).resolves.toMatchObject({ outcome: 'in-progress' });
   });
 
