@@ -1716,11 +1716,19 @@ describe('decide: the idle timer (an AI conversation nobody writes in)', () => {
     expectAction(decide(fired(), { config: withTimer, record: record(phase) }), 'ignore');
   });
 
-  it('ignores a timer of an ended or later session, a malformed one, and any once the setting is off', () => {
+  it('ignores a timer of an ended or later session and a malformed one', () => {
     expectAction(decide(fired(), { config: withTimer }), 'ignore');
     expectAction(decide(fired(), { config: withTimer, record: record('ai', { sessionId: 'session-2' }) }), 'ignore');
     expectAction(decide(fired({ ...timer, since: '1000' }), { config: withTimer, record: record('ai') }), 'ignore');
-    expectAction(decide(fired(), { config: { ...withTimer, aiIdleCloseMinutes: 0 }, record: record('ai') }), 'ignore');
+  });
+
+  it('once the setting is off, leaves the session owing a timer (armed when it is on again), not closed', () => {
+    const off = { ...withTimer, aiIdleCloseMinutes: 0 };
+    expect(decide(fired(), { config: off, record: record('ai') })).toEqual({
+      action: 'owe-idle-timer',
+      conversationSid: CONVERSATION,
+    });
+    expectAction(decide(fired(), { config: off, record: record('human') }), 'ignore');
   });
 
   it('is armed again when its check failed', () => {

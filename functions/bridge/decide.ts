@@ -149,6 +149,8 @@ export type Decision =
       /** The customer's author name, when the engage found it (`ConversationRecord.customerAuthor`). */
       customerAuthor?: string;
     }
+  /** An idle timer fired while idle close is off: the session owes one, armed once it is on again. */
+  | { action: 'owe-idle-timer'; conversationSid: string }
   | { action: 'silence-ai'; conversationSid: string; reason: string }
   | {
       action: 'record-human';
@@ -1085,10 +1087,11 @@ export const idleTimer: Listener<TaskRouterEvent> = {
   decide(event, { config, record }) {
     const timer = readIdleTimer(event.taskAttributes);
     if (!timer) return ignore('an idle timer without its conversation, session and time');
-    if (config.aiIdleCloseMinutes === 0) return ignore('closing silent AI conversations is turned off');
     if (!record || record.sessionId !== timer.sessionId)
       return ignore('the timer belongs to a conversation the AI no longer holds');
     if (record.phase !== 'ai') return ignore(`conversation is with humans (${record.phase}); it stays open`);
+    // Not dropped: its chain would end here, and the conversation never close once the setting is on again.
+    if (config.aiIdleCloseMinutes === 0) return { action: 'owe-idle-timer', conversationSid: timer.conversationSid };
     return {
       action: 'close-if-idle',
       conversationSid: timer.conversationSid,

@@ -4,7 +4,7 @@ import type { BridgeDeps, KnownRecord, Outcome } from './deps';
 import { checkAnswered, deliverDelivered } from './actions/answer';
 import { engage, reengage } from './actions/engage';
 import { handbackUntaken, resume } from './actions/handback';
-import { armOwedIdleTimer, closeIfIdle } from './actions/idle';
+import { armOwedIdleTimer, closeIfIdle, oweIdleTimer } from './actions/idle';
 import { finishHandoff, handOff, silenceAi } from './actions/handoff';
 import { closeSessionNow, decline, end, recordHuman, restoreAiWorker } from './actions/lifecycle';
 import { relay } from './actions/relay';
@@ -74,5 +74,10 @@ function performOnRecord(
       return end(decision, known, deps);
     case 'close-if-idle':
       return closeIfIdle(decision, known, deps);
+    case 'owe-idle-timer':
+      return oweIdleTimer(decision.conversationSid, known, deps).then(() => ({
+        outcome: 'idle-timer-owed',
+        reason: 'closing silent AI conversations is turned off; its timer is armed once it is on again',
+      }));
   }
 }

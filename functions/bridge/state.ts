@@ -564,6 +564,8 @@ export class BridgeState {
     sessionId: string,
     customerAuthor: string | undefined,
     claimedAt: number,
+    /** Idle close is off: the session's timer is owed, armed at an event once it is turned on. */
+    idleTimerOwed = false,
   ): Promise<{ known: KnownRecord; parked: string[] } | undefined> {
     let parked: string[] = [];
     const known = await this.update(
@@ -573,7 +575,12 @@ export class BridgeState {
         if (!ours) return undefined;
         // Kept across attempts: an attempt whose answer was lost took the list although it reads as failed.
         parked = [...new Set([...parked, ...pendingMessages])];
-        return { ...r, sessionId, ...(customerAuthor !== undefined && { customerAuthor }) };
+        return {
+          ...r,
+          sessionId,
+          ...(customerAuthor !== undefined && { customerAuthor }),
+          ...(idleTimerOwed && { idleTimerOwed: sessionId }),
+        };
       },
       undefined,
       PARK_ATTEMPTS,

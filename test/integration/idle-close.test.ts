@@ -407,7 +407,36 @@ test('turned off (0, the default), no timer is armed and a silent conversation s
     await w.advance(IDLE_MINUTES * MINUTE + 30_000);
     expect(channelStatus(w, interactionSid)).toBe('active');
     expect(w.task(taskSid).assignmentStatus).toBe('reserved');
+
+    // Turned on: the conversation begun while it was off is timed from its next message, and closes.
+    await w.saveConfig({ aiIdleCloseMinutes: IDLE_MINUTES });
+    await w.customerSays(conversationSid, 'Still there?');
+    expect(idleTimers(w, conversationSid)).toHaveLength(1);
+    await w.advance(IDLE_MINUTES * MINUTE + 30_000);
+    expect(channelStatus(w, interactionSid)).toBe('closed');
   } finally {
     await w.saveConfig({ aiIdleCloseMinutes: IDLE_MINUTES });
   }
+});
+
+test('a timer that fires while the setting is off is owed, not dropped: on again, the chat still closes', async () => {
+  const w = world();
+  const { conversationSid, interactionSid } = await w.customerStartsConversation('Hello');
+  expect(idleTimers(w, conversationSid)).toHaveLength(1);
+  await w.saveConfig({ aiIdleCloseMinutes: 0 });
+  try {
+    await w.advance(IDLE_MINUTES * MINUTE + 30_000);
+    expect(channelStatus(w, interactionSid)).toBe('active');
+    expect(idleTimers(w, conversationSid)).toEqual([]);
+    // Off, a message arms nothing: the timer stays owed.
+    await w.customerSays(conversationSid, 'Hello again');
+    expect(idleTimers(w, conversationSid)).toEqual([]);
+    expect(w.conversationRecord(conversationSid)).toMatchObject({ idleTimerOwed: expect.any(String) });
+  } finally {
+    await w.saveConfig({ aiIdleCloseMinutes: IDLE_MINUTES });
+  }
+  await w.customerSays(conversationSid, 'Anyone?');
+  expect(idleTimers(w, conversationSid)).toHaveLength(1);
+  await w.advance(IDLE_MINUTES * MINUTE + 30_000);
+  expect(channelStatus(w, interactionSid)).toBe('closed');
 });

@@ -191,7 +191,7 @@ export async function startSession(
   if (handback) await tellAiOfHandback(sessionId, handback, deps);
   // Known as soon as it lands: a failure beside it must not close the session the record now names.
   const recording = deps.state
-    .recordSession(d.conversationSid, sessionId, customer, record.claimedAt)
+    .recordSession(d.conversationSid, sessionId, customer, record.claimedAt, !deps.config.aiIdleCloseMinutes)
     .then((recorded) => {
       if (recorded) engaged = recorded.known;
       return recorded;

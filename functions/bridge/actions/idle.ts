@@ -72,11 +72,14 @@ const OWED_ARM_MS = 2_000;
  * Arms the idle timer the session's start could not, once the record read for an event the AI handles
  * owes it for its session. Claimed first (If-Match): of two events that read it owed (a relay and
  * OpenCX's webhook for its answer), one arms it. A failure gives it back, for the next event. Nothing is
- * armed for a conversation that left the AI, or once the setting is off.
+ * armed for a conversation that left the AI. While the setting is off it stays owed, at no call: a
+ * session begun then, or whose timer fired then, gets its timer once the setting is turned on.
  */
 export async function armOwedIdleTimer(conversationSid: string, known: KnownRecord, deps: BridgeDeps): Promise<void> {
   const { sessionId, phase, interaction, offeredAt, idleTimerOwed } = known.record;
-  if (!sessionId || phase !== 'ai' || idleTimerOwed !== sessionId || deps.deadline.remaining() < OWED_ARM_MS) return;
+  const minutes = deps.config.aiIdleCloseMinutes;
+  if (!minutes || !sessionId || phase !== 'ai' || idleTimerOwed !== sessionId) return;
+  if (deps.deadline.remaining() < OWED_ARM_MS) return;
   const owedHere = (r: ConversationRecord) => r.phase === 'ai' && r.sessionId === sessionId;
   try {
     const claimed = await deps.state.update(conversationSid, (r) => {
@@ -84,8 +87,7 @@ export async function armOwedIdleTimer(conversationSid: string, known: KnownReco
       const { idleTimerOwed: _owed, ...rest } = r;
       return rest;
     });
-    const minutes = deps.config.aiIdleCloseMinutes;
-    if (!claimed || !minutes) return;
+    if (!claimed) return;
     // Since the offer, as at the start: the check times the silence from the newest message after it.
     await createIdleTimer(
       idleTimerOf(conversationSid, sessionId, interaction, offeredAt ?? 0),
