@@ -1,6 +1,7 @@
 // Each reliability check counts what it must, and fails on records that break its guarantee.
 import {
   aiRepliesAfterHandoff,
+  repliesAfterHandoffExamples,
   brokenGuarantees,
   type ConversationRecords,
   duplicateAiReplies,
@@ -217,6 +218,16 @@ describe('AI replies after the handoff note', () => {
     expect(aiRepliesAfterHandoff(late)).toBe(2);
     const result = figures({ conversations: [late], taskEvents: [], aiQueueSid: AI_QUEUE, humanQueueSid: HUMAN_QUEUE });
     expect(brokenGuarantees(result)).toContain('aiRepliesAfterHandoff = 2');
+    // The report names the conversation and the order the customer read our posts in.
+    const run = {
+      conversations: [messages('ai'), late],
+      taskEvents: [],
+      aiQueueSid: AI_QUEUE,
+      humanQueueSid: HUMAN_QUEUE,
+    };
+    expect(repliesAfterHandoffExamples(run)).toEqual([
+      `${late.conversationSid}: ai, handoff-note, ai, handback-note, ai, handoff-note, ai`,
+    ]);
   });
 });
 

@@ -159,6 +159,14 @@ export function waitedForAiSlot(events: readonly TaskEvent[], aiQueueSid: string
   return waited;
 }
 
+/** Where AI replies followed a handoff note, for the run's report: `conversation: role, role, …` in order. */
+export function repliesAfterHandoffExamples(records: RunRecords, most = 3): string[] {
+  return records.conversations
+    .filter((c) => aiRepliesAfterHandoff(c) > 0)
+    .map((c) => `${c.conversationSid}: ${c.ourMessages.map((m) => m.role).join(', ')}`)
+    .slice(0, most);
+}
+
 /** Where the lost messages were, for the run's report: `conversation: "text"` (with humans or not). */
 export function lostMessageExamples(records: RunRecords, most = 5): string[] {
   return records.conversations

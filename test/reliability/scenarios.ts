@@ -17,6 +17,7 @@ import {
   handedOff,
   lostAttributes,
   lostMessageExamples,
+  repliesAfterHandoffExamples,
   reachedQueue,
 } from './checks';
 import { conversationRecords, handoffReasons, runRecords, taskEvents } from './records';
@@ -185,6 +186,8 @@ async function run(
       (sid, i) => customers.handsOff(i) && !handedOff(conversationRecords(world, sid), events),
     ).length;
     if (result.lostCustomerMessages > 0) notes.push(`lost, e.g.: ${lostMessageExamples(records, 3).join('; ')}`);
+    if (result.aiRepliesAfterHandoff > 0)
+      notes.push(`AI replies after the handoff note, e.g.: ${repliesAfterHandoffExamples(records).join('; ')}`);
     const extras = { ...extra, scriptedHandoffsMissed, specViolations: world.twilio.violations.length };
     // The Functions' log, to find out why a guarantee failed.
     const logFile = path.join(PROJECT_ROOT, 'test-artifacts', `reliability-${name}.log`);
