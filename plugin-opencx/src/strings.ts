@@ -262,6 +262,7 @@ export interface OpencxStrings {
   settingsFunctionsFromBuild: string;
   settingsFunctionsFromConfig: string;
   settingsNetworkError: string;
+  functionsUnreachableWrite: string;
   settingsUnexpectedResponse: string;
   functionsUnanswered: string;
   functionsUnansweredRead: string;
@@ -701,6 +702,9 @@ export const strings: OpencxStrings = {
   settingsFunctionsFromConfig: '{setting} in the Flex configuration',
   settingsNetworkError:
     'The OpenCX Functions could not be reached. Check your connection and the Functions URL, then try again.',
+  functionsUnreachableWrite:
+    'The OpenCX Functions could not be reached, or their answer was lost on its way back. Check your connection ' +
+    'and the Functions URL, then try again.',
   settingsUnexpectedResponse: 'The OpenCX Functions gave an unexpected answer (HTTP {status}).',
   functionsUnanswered:
     'No answer came from the OpenCX Functions: what you asked may have been done all the same. Check, then try again.',

@@ -45,8 +45,9 @@ export interface UnansweredTexts {
   unanswered: string;
 }
 
+/** For an admin's write: a request lost on its way back (a Function stopped at its limit) may have done it. */
 const ADMIN_TEXTS: UnansweredTexts = {
-  unreachable: strings.settingsNetworkError,
+  unreachable: strings.functionsUnreachableWrite,
   unanswered: strings.functionsUnanswered,
 };
 
@@ -107,6 +108,9 @@ export function createFunctionsPost<Field extends string>(
 }
 
 const UNFINISHED_CODES: ReadonlySet<string> = new Set([
+  // The browser cannot tell a request that never left from one whose answer never came (a dropped
+  // connection, a Function stopped at its 10 s limit, whose error page carries no CORS headers).
+  'network_error',
   'timeout',
   'answer_lost',
   'twilio_unavailable',
@@ -114,8 +118,8 @@ const UNFINISHED_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * A write's failure that leaves open what it did: no answer came (it may have been done all the
- * same), it stopped part-way (Twilio failing, an error of the Functions' own), or the Functions said
+ * A write's failure that leaves open what it did: no answer came, or none could be read (it may have
+ * been done all the same), it stopped part-way (Twilio failing, an error of the Functions' own), or the Functions said
  * they did it in an answer this plugin cannot read (a 2xx).
  */
 export function leftUnfinished(error: { code: string; status?: number }): boolean {

@@ -441,7 +441,7 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
         ...saveInput(routing ? values : { ...values, workflowSid: '' }, flexResources, settings?.revision ?? null),
         ...(confirmed.length > 0 ? { confirmChange: confirmed } : {}),
       })
-      .catch(() => ({ ok: false, error: { code: 'network_error', message: strings.settingsNetworkError } }));
+      .catch(() => ({ ok: false, error: { code: 'network_error', message: strings.functionsUnreachableWrite } }));
     if (!mounted.current) return;
     setSaving(false);
     const refusedChange =

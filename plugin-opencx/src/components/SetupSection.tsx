@@ -72,9 +72,12 @@ const BUSY_TEXT: Record<Busy, string> = {
   uninstall: strings.setupUninstalling,
 };
 
-const networkFailure = (): Failure => ({
+const networkFailure = (kind: Busy): Failure => ({
   ok: false,
-  error: { code: 'network_error', message: strings.settingsNetworkError },
+  error: {
+    code: 'network_error',
+    message: kind === 'check' ? strings.settingsNetworkError : strings.functionsUnreachableWrite,
+  },
 });
 
 /** "All 9 checks pass", or how many need attention. */
@@ -218,7 +221,7 @@ export function SetupSection({
       setReport(undefined);
     }
     setHumanQueueError(undefined);
-    const result = await call().catch(networkFailure);
+    const result = await call().catch(() => networkFailure(kind));
     if (!mounted.current || id !== latest.current) return undefined;
     running.current = undefined;
     // The checks first (React 17 renders each update after an await on its own): the button whose busy

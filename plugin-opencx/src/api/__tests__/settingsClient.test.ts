@@ -821,7 +821,7 @@ describe('settings client', () => {
       );
       expect(await createSettingsClient({ baseUrl: BASE, fetch }).applySetup('t')).toMatchObject({
         ok: false,
-        error: { code: 'network_error' },
+        error: { code: 'network_error', message: expect.stringContaining('or their answer was lost') },
       });
     });
   });
@@ -832,6 +832,8 @@ describe('leftUnfinished (a write whose outcome the admin must look at)', () => 
 
   test.each([
     [{ code: 'timeout' }, true],
+    // A dropped connection, or a Function stopped at its limit (an error page without CORS headers).
+    [{ code: 'network_error' }, true],
     [{ code: 'unexpected_response', status: 502 }, true],
     // The Functions did it, and said so in an answer this plugin cannot read.
     [{ code: 'unexpected_response', status: 200 }, true],

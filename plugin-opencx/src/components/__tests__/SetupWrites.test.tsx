@@ -503,9 +503,8 @@ describe('Undo last apply', () => {
 
     client.undoSetup.mockRejectedValueOnce(new TypeError('Failed to fetch'));
     await undoConfirmed();
-    await waitFor(() =>
-      expect(screen.getByRole('alert')).toHaveTextContent('Nothing undone. The OpenCX Functions could not be reached'),
-    );
+    await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('Undo may not have finished'));
+    expect(screen.getByRole('alert')).toHaveTextContent('or their answer was lost on its way back');
   });
 });
 
