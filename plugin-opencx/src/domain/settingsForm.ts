@@ -145,6 +145,25 @@ function storedOf(settings: OpencxSettings): Record<keyof SettingsFormValues, un
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+const NUMBER_FIELDS: ReadonlySet<keyof SettingsFormValues> = new Set([
+  'aiAnswerTimeoutSeconds',
+  'aiIdleCloseMinutes',
+  'aiPeakConversations',
+]);
+
+/** A field's value as a save stores it: text trimmed, a number as one, translations as the map they save. */
+function asSaved(field: keyof SettingsFormValues, value: unknown): unknown {
+  if (field === 'translations' || field === 'handbackTranslations')
+    return Object.entries(translationsOf(value as TranslationRow[])).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  return NUMBER_FIELDS.has(field) && /^\d+$/.test(text) ? Number(text) : text;
+}
+
+/** The same once saved: "090" is 90, a trailing space is none, "ES" is "es". */
+const sameSaved = (field: keyof SettingsFormValues, a: unknown, b: unknown): boolean =>
+  same(asSaved(field, a), asSaved(field, b));
+
 /** The write-only fields, and the stored field that shows they were saved. */
 const SECRET_MARKS = {
   opencxToken: 'opencxToken',
@@ -176,7 +195,7 @@ export function rebaseForm(
   const was = storedOf(before);
   const now = storedOf(after);
   const fields = [...new Set([...Object.keys(values), ...Object.keys(next)])] as (keyof SettingsFormValues)[];
-  const edited = (field: keyof SettingsFormValues): boolean => !same(values[field], loaded[field]);
+  const edited = (field: keyof SettingsFormValues): boolean => !sameSaved(field, values[field], loaded[field]);
   const setupOwns = (field: keyof SettingsFormValues): boolean =>
     afterSetup && (after.revision === null || field === 'aiQueueSid');
   const changed = (field: keyof SettingsFormValues): boolean => !same(was[field], now[field]);
@@ -191,7 +210,7 @@ export function rebaseForm(
       ]),
     ) as unknown as SettingsFormValues,
     theirs: theirs.length > 0,
-    conflict: theirs.some((field) => edited(field) && !same(values[field], next[field])),
+    conflict: theirs.some((field) => edited(field) && !sameSaved(field, values[field], next[field])),
     // After this admin's setup action a new revision is its own, unless no field shows its write and a secret
     // typed here would replace one saved meanwhile.
     unseen:

@@ -71,6 +71,27 @@ describe('settings form', () => {
     expect(rebaseForm(formFrom(before), before, newKey)).toMatchObject({ theirs: true, conflict: false });
   });
 
+  it('a save whose answer was lost, stored as the Functions store it, is no conflict with what was typed', () => {
+    const before = { ...SAVED_SETTINGS, customerHandoffNoteTranslations: {} };
+    const values = {
+      ...formFrom(before),
+      customerHandoffNote: 'One moment, please. ',
+      aiAnswerTimeoutSeconds: '090',
+      translations: [{ key: 0, language: 'ES', note: 'Un momento. ' }],
+    };
+    const landed = {
+      ...before,
+      customerHandoffNote: 'One moment, please.',
+      aiAnswerTimeoutSeconds: 90,
+      customerHandoffNoteTranslations: { es: 'Un momento.' },
+      revision: '9.x',
+    };
+    // Not "another admin changed what you edited": the form goes on with its revision taken.
+    expect(rebaseForm(values, before, landed, false, false, true).conflict).toBe(false);
+    // Another value stored there is one.
+    expect(rebaseForm(values, before, { ...landed, aiAnswerTimeoutSeconds: 120 }).conflict).toBe(true);
+  });
+
   it('takes a secret typed here as saved when a save whose answer was lost shows it stored, and clears it', () => {
     const before = { ...SAVED_SETTINGS, opencxWebhookSecretSet: false };
     const values = { ...formFrom(before), opencxToken: 'ocx_live_new_key_9999', opencxWebhookSecret: 'whsec_new' };
