@@ -14,7 +14,6 @@ export const AI_ANSWER_TIMEOUT_SECONDS = { min: 15, max: 600 } as const;
 /** Or 0: never (docs/admin-api.md). */
 export const AI_IDLE_CLOSE_MINUTES = { min: 10, max: 10080 } as const;
 export const AI_PEAK_CONVERSATIONS = { min: 1, max: 1000 } as const;
-export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
 /** One row of the translations editor; `key` tells rows apart while they are edited. */
 export interface TranslationRow {
@@ -74,17 +73,16 @@ export const hasErrors = (errors: FormErrors): boolean =>
 /** Characters as the admin counts them: an emoji is one. */
 export const characterCount = (text: string): number => Array.from(text).length;
 
-/** RFC 5646 casing (es-MX, zh-Hant-TW), so the bridge's exact-tag match does not depend on how it was typed. */
-export function canonicalLanguageTag(tag: string): string {
-  return tag
-    .split('-')
-    .map((part, index) => {
-      if (index === 0) return part.toLowerCase();
-      if (/^[A-Za-z]{2}$/.test(part)) return part.toUpperCase();
-      if (/^[A-Za-z]{4}$/.test(part)) return part[0].toUpperCase() + part.slice(1).toLowerCase();
-      return part.toLowerCase();
-    })
-    .join('-');
+/**
+ * The tag as the Functions store it (RFC 5646 casing, es-MX, zh-Hant-TW, and a deprecated code's
+ * replacement, iw → he), by the same check; undefined when it is not a BCP-47 tag.
+ */
+export function canonicalLanguageTag(tag: string): string | undefined {
+  try {
+    return Intl.getCanonicalLocales(tag.trim())[0];
+  } catch {
+    return undefined;
+  }
 }
 
 export const nextRowKey = (rows: readonly TranslationRow[]): number =>
@@ -117,7 +115,9 @@ const rowsOf = (translations: Record<string, string>): TranslationRow[] =>
 /** What the rows save: blank rows dropped, tags in canonical case. */
 const translationsOf = (rows: readonly TranslationRow[]): Record<string, string> =>
   Object.fromEntries(
-    rows.filter((row) => !isBlank(row)).map((row) => [canonicalLanguageTag(row.language.trim()), row.note.trim()]),
+    rows
+      .filter((row) => !isBlank(row))
+      .map((row) => [canonicalLanguageTag(row.language) ?? row.language.trim(), row.note.trim()]),
   );
 
 /** The form rebased on stored settings that changed under it (`rebaseForm`). */
@@ -251,7 +251,7 @@ function translationErrors(rows: readonly TranslationRow[]): FormErrors['transla
     const rowErrors: TranslationErrors = {
       language: !language
         ? strings.settingsTranslationLanguageRequired
-        : !LANGUAGE_TAG.test(language)
+        : canonical === undefined
           ? strings.settingsTranslationLanguageInvalid
           : seen.has(canonical)
             ? format(strings.settingsTranslationLanguageDuplicate, { language: canonical })
@@ -259,7 +259,7 @@ function translationErrors(rows: readonly TranslationRow[]): FormErrors['transla
       // An empty message is allowed: customers writing in this language get no note (the Functions store it so).
       note: noteError(note),
     };
-    if (language) seen.add(canonical);
+    if (canonical) seen.add(canonical);
     if (rowErrors.language || rowErrors.note) errors[row.key] = rowErrors;
   }
   return errors;

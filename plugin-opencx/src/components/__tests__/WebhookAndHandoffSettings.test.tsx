@@ -289,6 +289,9 @@ describe('translations of the handoff message', () => {
     ['english!', 'Not a language tag: use a code such as es, fr-CA or pt-BR'],
     ['e', 'Not a language tag: use a code such as es, fr-CA or pt-BR'],
     ['es-', 'Not a language tag: use a code such as es, fr-CA or pt-BR'],
+    // Shaped like one, but not BCP-47: the Functions would refuse it.
+    ['en-12', 'Not a language tag: use a code such as es, fr-CA or pt-BR'],
+    ['en-US-US', 'Not a language tag: use a code such as es, fr-CA or pt-BR'],
     ['', 'Enter a language tag, for example es or pt-BR'],
   ])('refuses the language tag %p at its row', async (tag, message) => {
     const client = await renderSaving();
@@ -302,6 +305,18 @@ describe('translations of the handoff message', () => {
     expect(languageOf(1)).toHaveAttribute('aria-invalid', 'true');
     expect(languageOf(1)).toHaveAccessibleDescription(message);
     expect(languageOf(1)).toHaveFocus();
+    expect(client.save).not.toHaveBeenCalled();
+  });
+
+  it('refuses a language listed twice under its deprecated code (iw is he), as the Functions would', async () => {
+    const client = await renderSaving({ ...SAVED_SETTINGS, customerHandoffNoteTranslations: { he: 'רגע אחד.' } });
+    addLanguage();
+    type(languageOf(2), 'iw');
+    type(messageOf(2), 'רגע.');
+
+    fireEvent.click(saveButton());
+
+    expect(await within(translation(2)).findByText('he is listed more than once')).toBeVisible();
     expect(client.save).not.toHaveBeenCalled();
   });
 

@@ -22,6 +22,8 @@ describe('settings form', () => {
     ['sr-LATN-rs', 'sr-Latn-RS'],
     ['es-419', 'es-419'],
     ['de-CH-1996', 'de-CH-1996'],
+    ['iw', 'he'],
+    ['en-12', undefined],
   ])('writes the language tag %p as %p', (typed, canonical) => {
     expect(canonicalLanguageTag(typed)).toBe(canonical);
   });
