@@ -55,25 +55,31 @@ describe('transferWaiting (a hand-back waits while a transfer of the chat waits 
   });
 });
 
+/** The agent's task a hand-back starts from, the record of the conversation it holds, and settings with timers. */
+const HANDING_BACK = {
+  sid: CALLER,
+  workflowSid: 'WW1',
+  taskChannelUniqueName: 'chat',
+  attributes: { flexInteractionSid: 'KD1', flexInteractionChannelSid: 'UO1' },
+};
+const HELD_BY_AGENT = { workspaceSid: 'WS1', taskSid: CALLER, phase: 'human' as const, claimedAt: 0, sessionId: 's1' };
+const WITH_TIMERS = {
+  workspaceSid: 'WS1',
+  conversationsServiceSid: 'IS1',
+  timerWorkspaceSid: 'WS2',
+  timerWorkflowSid: 'WW2',
+};
+const handBackBy = (deps: HandbackDeps) =>
+  handBack({ conversationSid: 'CH1', task: HANDING_BACK, agent: { sid: 'WK1', name: 'Alice' } } as never, deps);
+
 describe('handBack when the timer for an untaken hand-back cannot be armed', () => {
-  const task = {
-    sid: CALLER,
-    workflowSid: 'WW1',
-    taskChannelUniqueName: 'chat',
-    attributes: { flexInteractionSid: 'KD1', flexInteractionChannelSid: 'UO1' },
-  };
-  const record = { workspaceSid: 'WS1', taskSid: CALLER, phase: 'human' as const, claimedAt: 0, sessionId: 's1' };
+  const record = HELD_BY_AGENT;
 
   test('invites nothing, and undoes the hand-back on a budget of its own (the arm may have used it up)', async () => {
     const invite = jest.fn();
     const undone = jest.fn(async () => undefined);
     const deps = {
-      config: {
-        workspaceSid: 'WS1',
-        conversationsServiceSid: 'IS1',
-        timerWorkspaceSid: 'WS2',
-        timerWorkflowSid: 'WW2',
-      },
+      config: WITH_TIMERS,
       twilio: {
         conversations: { listMessages: async () => [] },
         flex: { listInvitedTasks: async () => [], inviteToWorkflow: invite },
@@ -95,10 +101,7 @@ describe('handBack when the timer for an untaken hand-back cannot be armed', () 
       warn: () => undefined,
     } as unknown as HandbackDeps;
 
-    const result = await handBack(
-      { conversationSid: 'CH1', task, agent: { sid: 'WK1', name: 'Alice' } } as never,
-      deps,
-    );
+    const result = await handBackBy(deps);
 
     expect(result).toMatchObject({ outcome: 'failed', mayHaveHappened: false });
     expect(invite).not.toHaveBeenCalled();
@@ -421,13 +424,7 @@ describe('handbackUntaken after an invite whose answer was lost (the record name
 });
 
 describe('handBack whose write another one beat (a second tab, a colleague, the end of the task)', () => {
-  const task = {
-    sid: CALLER,
-    workflowSid: 'WW1',
-    taskChannelUniqueName: 'chat',
-    attributes: { flexInteractionSid: 'KD1', flexInteractionChannelSid: 'UO1' },
-  };
-  const held = { workspaceSid: 'WS1', taskSid: CALLER, phase: 'human' as const, claimedAt: 0, sessionId: 's1' };
+  const held = HELD_BY_AGENT;
   const now = new Date('2026-12-06T10:00:00Z');
   const begun = { at: '2026-12-06T09:59:58.000Z', id: 'h1', agentSid: 'WK1', agentName: 'Alice', afterIndex: 0 };
 
@@ -435,12 +432,7 @@ describe('handBack whose write another one beat (a second tab, a colleague, the 
     const invite = jest.fn();
     const reads = [async () => ({ record: held, revision: '1' }), reread];
     const deps = {
-      config: {
-        workspaceSid: 'WS1',
-        conversationsServiceSid: 'IS1',
-        timerWorkspaceSid: 'WS2',
-        timerWorkflowSid: 'WW2',
-      },
+      config: WITH_TIMERS,
       twilio: {
         conversations: { listMessages: async () => [] },
         flex: { listInvitedTasks: async () => [], inviteToWorkflow: invite },
@@ -450,10 +442,7 @@ describe('handBack whose write another one beat (a second tab, a colleague, the 
       now: () => now,
       warn: () => undefined,
     } as unknown as HandbackDeps;
-    const result = await handBack(
-      { conversationSid: 'CH1', task, agent: { sid: 'WK1', name: 'Alice' } } as never,
-      deps,
-    );
+    const result = await handBackBy(deps);
     expect(invite).not.toHaveBeenCalled();
     return result;
   }
