@@ -410,11 +410,15 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
     return found.fields[field] ? addTranslationId(translationsIds[editor]) : undefined;
   };
 
+  /** In the page's order: a note's translations come right after the note. */
   const focusFirstError = (found: FormErrors): void => {
-    const field = FOCUS_ORDER.find((name) => found.fields[name]);
-    const target = field
-      ? ids[field]
-      : CUSTOMER_NOTES.map((n) => translationsError(found, n.editor, n.translations)).find(Boolean);
+    const target = FOCUS_ORDER.flatMap((name) => {
+      const note = CUSTOMER_NOTES.find((n) => n.note === name);
+      return [
+        found.fields[name] ? ids[name] : undefined,
+        note && translationsError(found, note.editor, note.translations),
+      ];
+    }).find(Boolean);
     if (target) document.getElementById(target)?.focus();
   };
 

@@ -437,6 +437,20 @@ describe('Message the customer sees when the AI takes over again', () => {
     expect(client.save).not.toHaveBeenCalled();
   });
 
+  it("focuses a bad handoff translation, above it on the page, before the handback note's error", async () => {
+    const client = await renderSaving();
+    addLanguage();
+    type(languageOf(1), 'english!');
+    type(messageOf(1), 'Hello.');
+    type(handbackNoteInput(), 'x'.repeat(321));
+
+    fireEvent.click(saveButton());
+
+    await waitFor(() => expect(languageOf(1)).toHaveFocus());
+    expect(handbackNoteInput()).toHaveAttribute('aria-invalid', 'true');
+    expect(client.save).not.toHaveBeenCalled();
+  });
+
   it('focuses the first bad handback translation, and shows a server error about them under them', async () => {
     const client = await renderSettingsView();
     addHandbackLanguage();
