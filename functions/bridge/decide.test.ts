@@ -15,7 +15,6 @@ import {
   isCustomerText,
   isOurMessage,
   heldOnceAccepted,
-  lastWordsOf,
   lastWordsVerdict,
   offerOutlived,
   rearmDelaySeconds,
@@ -1650,8 +1649,6 @@ describe('decide: OpenCX webhook deliveries', () => {
         language: 'fr',
         byAi: true,
       },
-      // Maybe before the answer carrying it was posted: its last words are looked up.
-      lastWordsUnknown: true,
     });
     // OpenCX's time of it goes with it: answers it made later are not its last words.
     const at = Date.parse('2026-03-01T10:00:00Z');
@@ -1986,13 +1983,6 @@ describe("lastWordsVerdict: OpenCX's history says whether an answer may be its l
   // OpenCX's own record of the handoff, in whatever shape: not an answer, whoever it names.
   const handoffItem = { id: 'h1', created_at: at(5), event: { type: 'handoff', sender: { type: 'ai' } } };
   const verdict = (history: object[], id: string) => lastWordsVerdict(history as never, id, T, 2000);
-
-  it('lastWordsOf finds them: the answer closest to the handoff since the last message; none, undefined', () => {
-    const history = [said('m1', 0), said('m2', 1), answered('a1', 3), answered('g2', 5.5), answered('x', 20)];
-    expect(lastWordsOf(history as never, T, 2000)).toEqual({ id: 'g2', text: 'g2 text' });
-    expect(lastWordsOf([said('m1', 0), answered('a1', 20)] as never, T, 2000)).toBeUndefined();
-    expect(lastWordsOf([answered('a1', 4), said('m2', 4.5)] as never, T, 2000)).toBeUndefined();
-  });
 
   it("the goodbye made with the handoff may be; an earlier message's answer made after it is not", () => {
     const history = [said('m1', 0), said('m2', 1), answered('g2', 5), handoffItem, answered('a1', 20)];

@@ -94,13 +94,7 @@ export type Decision =
       offeredAt?: number;
     }
   | { action: 'relay'; conversationSid: string; message: CustomerMessage }
-  | {
-      action: 'handoff';
-      conversationSid: string;
-      request: HandoffRequest;
-      /** OpenCX's own handoff event, maybe before the answer that carries it: its last words are looked up. */
-      lastWordsUnknown?: true;
-    }
+  | { action: 'handoff'; conversationSid: string; request: HandoffRequest }
   | {
       action: 'answer';
       conversationSid: string;
@@ -1215,7 +1209,6 @@ export const opencxDelivery: Listener<OpencxBridgeEvent> = {
             byAi: true,
             ...(event.at !== undefined && { aiAt: event.at }),
           },
-          lastWordsUnknown: true,
         };
       }
       if (record.phase === 'handoff' && !record.handoff?.routed) return { action: 'finish-handoff', conversationSid };
@@ -1271,63 +1264,32 @@ export function lastWordsVerdict(
   handedOffAt: number,
   graceMs: number,
 ): 'late' | 'maybe' | undefined {
-  const answers = answersAroundHandoff(history, handedOffAt);
-  const own = answers.find((answer) => answer.id === answerId);
-  if (!own) return undefined;
-  if (own.made > handedOffAt + graceMs || !own.afterCustomer) return 'late';
-  return closestToHandoff(answers, handedOffAt, graceMs)?.id === answerId ? 'maybe' : 'late';
-}
-
-/** The last words of the handoff OpenCX announced at `handedOffAt`, as `lastWordsVerdict` tells them, if any. */
-export function lastWordsOf(
-  history: readonly HistoryItem[],
-  handedOffAt: number,
-  graceMs: number,
-): { id: string; text: string } | undefined {
-  const last = closestToHandoff(answersAroundHandoff(history, handedOffAt), handedOffAt, graceMs);
-  return last && { id: last.id, text: last.text };
-}
-
-interface HistoryAnswer {
-  id: string;
-  text: string;
-  made: number;
-  index: number;
-  /** After the customer's last message before the handoff. */
-  afterCustomer: boolean;
-}
-
-function answersAroundHandoff(history: readonly HistoryItem[], handedOffAt: number): HistoryAnswer[] {
   const madeAt = (item: HistoryItem) =>
     typeof item.created_at === 'string' ? Date.parse(item.created_at) : Number.NaN;
   const lastCustomer = history.findLastIndex(
     (item) => item.event?.sender?.type === 'contact' && madeAt(item) <= handedOffAt,
   );
-  return history.flatMap((item, index) => {
+  const answers = history.flatMap((item, index) => {
     const { id } = item;
     const text = item.event?.content?.text;
     const isAnswer = item.event?.type === 'message' && item.event.sender?.type === 'ai';
     const named = typeof id === 'string' || typeof id === 'number';
     const made = madeAt(item);
     return isAnswer && named && typeof text === 'string' && text.trim() && Number.isFinite(made)
-      ? [{ id: String(id), text, made, index, afterCustomer: index > lastCustomer }]
+      ? [{ id: String(id), made, index, afterCustomer: index > lastCustomer }]
       : [];
   });
-}
-
-/** Of the answers after the customer's last message, no later than `graceMs` after the handoff, the closest to it. */
-function closestToHandoff(
-  answers: readonly HistoryAnswer[],
-  handedOffAt: number,
-  graceMs: number,
-): HistoryAnswer | undefined {
-  // Of two as close, the one made by the handoff, then the newer.
+  const own = answers.find((answer) => answer.id === answerId);
+  if (!own) return undefined;
+  if (own.made > handedOffAt + graceMs || !own.afterCustomer) return 'late';
+  // The closest; of two as close, the one made by the handoff, then the newer.
   const distance = (made: number) => Math.abs(made - handedOffAt) * 2 + (made > handedOffAt ? 1 : 0);
-  const closer = (a: HistoryAnswer, b: HistoryAnswer) =>
+  const closer = (a: typeof own, b: typeof own) =>
     distance(a.made) < distance(b.made) || (distance(a.made) === distance(b.made) && a.index > b.index);
-  return answers
+  const last = answers
     .filter((answer) => answer.afterCustomer && answer.made <= handedOffAt + graceMs)
-    .reduce<HistoryAnswer | undefined>((best, answer) => (!best || closer(answer, best) ? answer : best), undefined);
+    .reduce((best, answer) => (closer(answer, best) ? answer : best), own);
+  return last.id === answerId ? 'maybe' : 'late';
 }
 
 /** Who wrote a message, as a webhook or a listing says. */

@@ -1,7 +1,7 @@
 // Carries out a decision. Each action lives in a module of its own under actions/.
 import type { Decision } from './decide';
 import type { BridgeDeps, KnownRecord, Outcome } from './deps';
-import { checkAnswered, deliverDelivered, handOffOnOpencxEvent } from './actions/answer';
+import { checkAnswered, deliverDelivered } from './actions/answer';
 import { engage, reengage } from './actions/engage';
 import { handbackUntaken, resume } from './actions/handback';
 import { armOwedIdleTimer, closeIfIdle, oweIdleTimer } from './actions/idle';
@@ -55,9 +55,7 @@ function performOnRecord(
     case 'answer':
       return deliverDelivered(decision, known, deps);
     case 'handoff':
-      return decision.lastWordsUnknown
-        ? handOffOnOpencxEvent(decision.conversationSid, known, decision.request, deps)
-        : handOff(decision.conversationSid, known, decision.request, deps);
+      return handOff(decision.conversationSid, known, decision.request, deps);
     case 'resume':
       return resume(decision, known, deps);
     case 'resend':

@@ -895,8 +895,6 @@ describe("deliverDelivered: an answer OpenCX's webhook brought, over the record 
           if (next) written.push(next);
           return next && { record: next, revision: '2' };
         },
-        // Read for a note left to the last words: none is owed here.
-        conversation: async () => (now === 'sync-fails' ? undefined : { record: now, revision: '2' }),
         claimFarewell,
       },
       twilio: {

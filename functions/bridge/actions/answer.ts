@@ -16,7 +16,6 @@ import {
   type HandoffRequest,
   isFarewell,
   isFromCustomer,
-  lastWordsOf,
   lastWordsVerdict,
   textForAi,
   unrecordedFarewell,
@@ -25,8 +24,8 @@ import {
 import { answerInFlight, type ConversationRecord, NO_LAST_WORDS, startAnswer } from '../conversation-record';
 import { answerKey } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
-import { allFinished, finishHandoff, handOff } from './handoff';
-import { isWholeAnswer, lastWordsIn, ourMarker, postAiReply, wholeAnswerIn } from './post';
+import { allFinished, handOff } from './handoff';
+import { isWholeAnswer, lastWordsIn, ourMarker, postAiReply } from './post';
 import { answerCustomer } from './relay';
 import { sendOverdueQueue } from './resend';
 import { queuedForResend, waitsForResend } from '../rate-limit';
@@ -171,11 +170,8 @@ export async function deliverAnswer(
         : !reply && next.request.inAnswer
           ? NO_LAST_WORDS
           : undefined;
-    if (lastWords !== undefined && handed.outcome === 'handoff-skipped') {
+    if (lastWords !== undefined && handed.outcome === 'handoff-skipped')
       await deps.state.claimFarewell(conversationSid, lastWords).catch(() => false);
-      // Another handoff (OpenCX's own event) got in first, and may have left its note to these words.
-      if (posted === 'posted') await finishNoteAfterLastWords(conversationSid, lastWords, deps);
-    }
     return { ...handed, reply: posted };
   }
   const posted = await posting;
@@ -230,8 +226,6 @@ export async function deliverDelivered(
   if (decision.asFarewell && !(await claimLastWords(conversationSid, known.record, answer, key, deps, known)))
     return lastWordsTaken;
   let current = known;
-  // Posted in a handoff (its last words), whose note may have been left to follow them.
-  let asLastWords = known.record.phase === 'handoff';
   if (known.record.phase === 'ai') {
     // Over the record just read: a watchdog's handoff written since (it saw no answer) keeps this one
     // out, and a watchdog after it waits for this post. A Sync failure posts, as an unread record does.
@@ -251,9 +245,8 @@ export async function deliverDelivered(
       };
     else if (unrecordedFarewell(fresh) && !(await claimLastWords(conversationSid, fresh, answer, key, deps)))
       return lastWordsTaken;
-    else asLastWords = true;
   }
-  const delivered = await deliverAnswer(
+  return deliverAnswer(
     conversationSid,
     current,
     { next: 'reply', reply: answer.text, answerId: answer.answerId, ...(answer.at !== undefined && { at: answer.at }) },
@@ -262,8 +255,6 @@ export async function deliverDelivered(
       claimed: true,
     },
   );
-  if (asLastWords && delivered.outcome === 'replied') await finishNoteAfterLastWords(conversationSid, key, deps);
-  return delivered;
 }
 
 /**
@@ -374,58 +365,6 @@ async function madeAfterHandoff(
   const history = await deps.opencx.historyOf(record.sessionId, new Deadline(budget)).catch(() => undefined);
   const verdict = history && lastWordsVerdict(history, answer.answerId, handedOffAt, LAST_WORDS_GRACE_MS);
   return verdict === undefined ? undefined : verdict === 'late';
-}
-
-/**
- * OpenCX's own handoff event, which may come before the answer that carries it is posted (the relay
- * that sent the message still on its way, or OpenCX delivering before it answers): the handoff records
- * as its last words the answer OpenCX's history shows made with it. Its note goes now only if they are
- * in; otherwise it is left owed, and whoever posts them posts it after (`finishNoteAfterLastWords`), or
- * the next event does. The history unread, or without them: as before, the first answer is them.
- */
-export async function handOffOnOpencxEvent(
-  conversationSid: string,
-  known: KnownRecord,
-  request: HandoffRequest,
-  deps: BridgeDeps,
-): Promise<Outcome> {
-  const { sessionId } = known.record;
-  const handedOffAt = request.aiAt;
-  const budget = Math.min(LAST_WORDS_LOOKUP_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs);
-  const words =
-    sessionId && handedOffAt !== undefined && budget > 0
-      ? await deps.opencx.historyOf(sessionId, new Deadline(budget)).then(
-          (history) => history && lastWordsOf(history, handedOffAt, LAST_WORDS_GRACE_MS),
-          () => undefined,
-        )
-      : undefined;
-  if (!sessionId || !words) return handOff(conversationSid, known, request, deps);
-  const key = answerKey(sessionId, { answerId: words.id, text: words.text });
-  const lastWordsFirst = async () => {
-    if (!(await wholeAnswerIn(conversationSid, key, deps)))
-      throw new Error('the AI has not said its last words in the conversation yet; whoever posts them posts the note');
-  };
-  return handOff(
-    conversationSid,
-    known,
-    { ...request, reply: words.text, answerId: words.id },
-    deps,
-    {},
-    lastWordsFirst,
-  );
-}
-
-/**
- * Last words just posted (`key`) whose handoff left its note owed to them (`handOffOnOpencxEvent`):
- * the note follows now. One read of the record; the rest only then.
- */
-export async function finishNoteAfterLastWords(conversationSid: string, key: string, deps: BridgeDeps): Promise<void> {
-  const current = await deps.state.conversation(conversationSid).catch(() => undefined);
-  const handoff = current?.record.phase === 'handoff' ? current.record.handoff : undefined;
-  if (!current || !handoff?.noteOwed || handoff.farewell !== key) return;
-  await finishHandoff(conversationSid, current, deps).catch((error: unknown) =>
-    deps.warn('could not post the handoff note after the last words; the next event does', { error: String(error) }),
-  );
 }
 
 /**

@@ -52,8 +52,8 @@ export async function handOff(
   request: HandoffRequest,
   deps: BridgeDeps,
   extra: Record<string, unknown> = {},
-  /** Posting the AI's last words, which the customer's note must follow (a function: once its claim is won). */
-  before: Promise<unknown> | (() => Promise<unknown>) = Promise.resolve(),
+  /** Posting the AI's last words, which the customer's note must follow. */
+  before: Promise<unknown> = Promise.resolve(),
   /** A watchdog's: the handoff does not begin while this holds for the record it writes over. */
   standDown?: (record: ConversationRecord) => boolean,
 ): Promise<Outcome> {

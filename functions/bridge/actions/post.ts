@@ -108,7 +108,7 @@ export async function lastWordsIn(conversationSid: string, key: string, deps: Br
 }
 
 /** The answer `key` is wholly among the conversation's newest messages: posted in parts, its last part is. */
-export async function wholeAnswerIn(conversationSid: string, key: string, deps: BridgeDeps): Promise<boolean> {
+async function wholeAnswerIn(conversationSid: string, key: string, deps: BridgeDeps): Promise<boolean> {
   const recent = await deps.twilio.conversations.listMessages(deps.config.conversationsServiceSid, conversationSid, {
     order: 'desc',
     limit: LOOKBACK,
