@@ -217,6 +217,12 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
   const saveButton = useFocusAfterBusy<HTMLButtonElement>(saving);
   const reloadButton = useFocusAfterBusy<HTMLButtonElement>(reloading, saveButton);
   const [outcome, setOutcome] = useState<Outcome>();
+  // A stale form disables Test & Save: the keyboard goes to the alert's Reload rather than stay on it.
+  useEffect(() => {
+    if (outcome?.kind !== 'stale') return;
+    const active = document.activeElement;
+    if (!active || active === document.body || active === saveButton.current) reloadButton.current?.focus();
+  }, [outcome, saveButton, reloadButton]);
   // A change the last save was refused for until the admin confirms it, and those confirmed for the next save.
   const [unconfirmed, setUnconfirmed] = useState<LiveChange>();
   const [confirmed, setConfirmed] = useState<LiveChange[]>([]);
@@ -766,8 +772,14 @@ export function SettingsView({ client, token, flexResources, notice, visit = 0 }
               </Box>
 
               <Box display="flex" alignItems="center" columnGap="space40">
-                {/* Not while the settings are read again: the save would carry the revision being replaced. */}
-                <Button ref={saveButton} type="submit" variant="primary" loading={saving} disabled={reloading}>
+                {/* Not while the settings are read again, nor before a stale form is: its revision is refused. */}
+                <Button
+                  ref={saveButton}
+                  type="submit"
+                  variant="primary"
+                  loading={saving}
+                  disabled={reloading || outcome?.kind === 'stale'}
+                >
                   {strings.settingsSave}
                 </Button>
                 {/* Always there, so that "Saving…" is announced when it comes. */}

@@ -565,6 +565,9 @@ describe('SettingsView', () => {
 
     const alert = await screen.findByRole('alert');
     expect(alert).toHaveTextContent(/Settings not saved: they were changed since you opened them/);
+    // Until they are reloaded every save is refused the same way: the keyboard is taken to the reload.
+    expect(saveButton()).toBeDisabled();
+    expect(within(alert).getByRole('button', { name: 'Reload settings' })).toHaveFocus();
     // The status region the reload's outcome goes into is there before it: screen readers announce it.
     const regions = screen.getAllByRole('status');
     expect(client.save).toHaveBeenCalledWith(
