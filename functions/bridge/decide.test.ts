@@ -16,6 +16,7 @@ import {
   isOurMessage,
   heldOnceAccepted,
   lastWordsVerdict,
+  newestAiAnswer,
   offerOutlived,
   rearmDelaySeconds,
   timerToRearm,
@@ -1969,6 +1970,26 @@ describe('a conversation whose task lives in a workspace the settings left (a sa
       reason: 'Task TTL Exceeded',
     };
   }
+});
+
+describe("newestAiAnswer: the answer a handoff event's note may have to follow", () => {
+  const item = (id: unknown, type: string, text?: string, event = 'message') => ({
+    id,
+    event: { type: event, sender: { type }, content: { type: 'text', text } },
+  });
+
+  it("is the AI's newest message, keyed as the relay keys it, whatever came after it", () => {
+    const history = [item('a1', 'ai', 'Hello'), item('m2', 'contact', 'A person'), item(7, 'ai', 'Bye')];
+    const newest = newestAiAnswer([...history, item('h', 'ai', undefined, 'handoff'), item('m3', 'contact', 'ok')]);
+    expect(newest).toEqual({ answerId: '7', text: 'Bye' });
+    expect(answerKey('s-1', newest!)).toBe(answerKey('s-1', { answerId: '7', text: 'Bye' }));
+  });
+
+  it('is none when the newest has no id or no text, or the AI never answered', () => {
+    expect(newestAiAnswer([item('a1', 'ai', 'Hello'), item(undefined, 'ai', 'Bye')])).toBeUndefined();
+    expect(newestAiAnswer([item('a1', 'ai', 'Hello'), item('a2', 'ai', '  ')])).toBeUndefined();
+    expect(newestAiAnswer([item('m1', 'contact', 'Hi')])).toBeUndefined();
+  });
 });
 
 describe("lastWordsVerdict: OpenCX's history says whether an answer may be its last words", () => {

@@ -1250,6 +1250,15 @@ export function isFarewell(
   return [answerKey(sessionId, answer), answerKey(sessionId, { answerId, text })].includes(handoff.farewell);
 }
 
+/** The AI's newest answer in OpenCX's history (oldest first), as the relay keys it; undefined without an id or text. */
+export function newestAiAnswer(history: readonly HistoryItem[]): { answerId: string; text: string } | undefined {
+  const last = history.findLast((item) => item.event?.type === 'message' && item.event.sender?.type === 'ai');
+  const id = last?.id;
+  const text = last?.event?.content?.text;
+  if ((typeof id !== 'string' && typeof id !== 'number') || typeof text !== 'string' || !text.trim()) return undefined;
+  return { answerId: String(id), text };
+}
+
 /**
  * Whether OpenCX's history proves an answer is not the last words of the handoff it announced at
  * `handedOffAt` (epoch ms). Its last words answer the customer's last message before the handoff:

@@ -776,6 +776,11 @@ export class BridgeState {
     return now?.data.by === claim.by;
   }
 
+  /** Whether anyone holds the claim of `key` (made under the current layout). */
+  async isClaimed(key: string): Promise<boolean> {
+    return (await this.sync.fetchMapItem(this.syncServiceSid, locationOf(CLAIM_MAPS, key), key)) !== undefined;
+  }
+
   /** Gives a claim back, so a retry can take it. */
   async release(key: string): Promise<void> {
     await this.sync.deleteMapItem(this.syncServiceSid, locationOf(CLAIM_MAPS, key), key);

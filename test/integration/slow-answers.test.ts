@@ -1018,6 +1018,63 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague will take over.')).toHaveLength(1);
   });
 
+  test("a handoff OpenCX's event begins before the relay records it waits for the last words", async () => {
+    const { conversationSid, taskSid } = await engaged();
+    const sessionId = world.sessionFor(conversationSid)!.id;
+    // OpenCX's own deliveries are refused: the relay alone brings the last words; the test sends the handoff event.
+    world.opencx.webhookFaults.add({ event: HANDOFF_EVENT, signature: 'missing' });
+    world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'missing' });
+    world.opencx.ai.reply({
+      type: 'handoff',
+      content: 'A colleague will take over.',
+      summary: 'Refund',
+      sentiment: 'neutral',
+    });
+    type Request = (typeof world.twilio.requests)[number];
+    const requestedSince = (since: number, test: (r: Request) => boolean) => () =>
+      world.twilio.requests.some((r) => r.seq > since && test(r));
+    const posts = (role: string) => (r: Request) =>
+      r.method === 'POST' && /\/Messages$/.test(r.path) && String(r.form.Attributes).includes(`"role":"${role}"`);
+    const handoffWrite = (r: Request) =>
+      r.method === 'POST' &&
+      /\/Maps\/opencx_conversations_\d+\/Items\/./.test(r.path) &&
+      /"phase":"handoff"/.test(String(r.form.Data));
+    // The relay's handoff write waits (OpenCX's event moves the phase first), and so does its post of the last words.
+    const writeOpen = holdNextRequest(world, {
+      method: 'POST',
+      path: /\/Maps\/opencx_conversations_\d+\/Items\/./,
+      form: /"phase":"handoff"/,
+    });
+    const postOpen = holdNextRequest(world, { method: 'POST', path: /\/Messages$/, form: /"role":"ai"/ });
+    const since = lastSeq(world);
+    world.customerWrites(conversationSid, 'A refund please');
+    await world.until(requestedSince(since, posts('ai')), 'the relay posting the last words');
+    await world.until(requestedSince(since, handoffWrite), 'the relay recording the handoff');
+    const handing = lastSeq(world);
+    const handoff = postSignedOpencx(
+      world,
+      JSON.stringify({
+        event: HANDOFF_EVENT,
+        organization_id: 'org',
+        data: { conversation_id: sessionId, reason: 'ai_decided_to_handoff_the_conversation', summary: 'Refund' },
+      }),
+      OPENCX_WEBHOOK_SECRET,
+    );
+    await world.until(
+      requestedSince(handing, (r) => (r.method === 'GET' && /\/Messages$/.test(r.path)) || posts('handoff-note')(r)),
+      "the event's note, or its look for the last words",
+    );
+    postOpen();
+    expect((await handoff).status).toBe(200);
+    writeOpen();
+    await world.settle();
+
+    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffSummary: 'Refund' });
+    expect(ourRoles(conversationSid).slice(-2)).toEqual(['ai', 'handoff-note']);
+    expect(notes(conversationSid)).toHaveLength(1);
+    expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague will take over.')).toHaveLength(1);
+  });
+
   test("a delivery whose claim Sync fails leaves the fast path's claim: OpenCX's retry posts no copy", async () => {
     const { conversationSid } = await engaged();
     world.opencx.ai.reply('Posted by the fast path');

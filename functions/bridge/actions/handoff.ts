@@ -7,7 +7,7 @@ import type { ReservationSummary, TaskSnapshot } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
 import { type AiWorkerTest, aiWorkersIn } from '../ai-worker';
 import { type ConversationRecord, NO_LAST_WORDS, type PendingHandoff, ROUTED_TO_HUMANS } from '../conversation-record';
-import type { Decision, HandoffRequest } from '../decide';
+import { type Decision, type HandoffRequest, newestAiAnswer } from '../decide';
 import { answerKey, HANDOFF_CLAIM_TTL_SECONDS, LEFT_NOTE_CLAIM_MS } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import {
@@ -27,7 +27,7 @@ import {
 } from '../handoff';
 import { handoffInsight, recordInsight } from '../insights';
 import { type NoteOccasion, postCustomerNote } from './customer-note';
-import { lastWordsIn } from './post';
+import { customerAnswered, lastWordsIn } from './post';
 
 const SESSION_LOOKUP_MS = 800;
 /** Routings the next event must finish. */
@@ -52,8 +52,13 @@ export async function handOff(
   request: HandoffRequest,
   deps: BridgeDeps,
   extra: Record<string, unknown> = {},
-  /** Posting the AI's last words, which the customer's note must follow. */
-  before: Promise<unknown> = Promise.resolve(),
+  /**
+   * Posting the AI's last words, which the customer's note must follow. Without: a handoff OpenCX's AI
+   * decided outside an answer (its own event) waits for the answer that may carry it, once the note is claimed.
+   */
+  before: Promise<unknown> | (() => Promise<unknown>) = lastWordsMayFollow(request)
+    ? () => heldAnswerIn(conversationSid, known.record, deps)
+    : Promise.resolve(),
   /** A watchdog's: the handoff does not begin while this holds for the record it writes over. */
   standDown?: (record: ConversationRecord) => boolean,
 ): Promise<Outcome> {
@@ -148,6 +153,30 @@ export async function handOff(
     noted,
     ...extra,
   };
+}
+
+/** OpenCX's AI decided it, but not in an answer that said all it would: its last words may come after. */
+const lastWordsMayFollow = (request: HandoffRequest): boolean =>
+  request.byAi === true && !request.inAnswer && request.reply === undefined;
+
+/** At most this long goes to finding the answer a handoff's note may have to follow. */
+const HELD_ANSWER_LOOKUP_MS = 1500;
+
+/**
+ * OpenCX's own handoff event moved the conversation while the answer carrying the handoff may be on its
+ * way. The note waits for it only once someone holds it: the AI's newest answer is claimed (the relay
+ * that got it, or OpenCX's delivery of it, is posting it) and not in yet. Unclaimed, nobody has it, and
+ * OpenCX may hold it until this event is answered: the note goes, as it does when no words come.
+ */
+async function heldAnswerIn(conversationSid: string, record: ConversationRecord, deps: BridgeDeps): Promise<void> {
+  const { sessionId } = record;
+  if (!sessionId || (await customerAnswered(conversationSid, deps).catch(() => false))) return;
+  const lookup = new Deadline(Math.min(HELD_ANSWER_LOOKUP_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs));
+  const history = await deps.opencx.historyOf(sessionId, lookup, 3).catch(() => undefined);
+  const answer = history && newestAiAnswer(history);
+  if (!answer) return;
+  const key = answerKey(sessionId, answer);
+  if (await deps.state.isClaimed(key).catch(() => false)) await lastWordsIn(conversationSid, key, deps);
 }
 
 /** A handoff recorded in Sync whose routing may not have finished: finish it, then remember that it did. */

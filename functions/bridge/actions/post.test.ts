@@ -2,7 +2,7 @@ import { type ScriptedTwilio, scriptedTwilio } from '../../common/twilio/scripte
 import { answerKey } from '../dedup';
 import { replyParts } from '../reply-parts';
 import type { BridgeDeps } from '../deps';
-import { answeredSinceCustomer, lastWordsIn, postAiReply } from './post';
+import { answeredSinceCustomer, answersCustomer, lastWordsIn, postAiReply } from './post';
 
 const SERVICE = 'IS00000000000000000000000000000001';
 const CONVERSATION = 'CH00000000000000000000000000000001';
@@ -69,6 +69,25 @@ describe('answeredSinceCustomer (an answer OpenCX delivered without its id)', ()
   test("another session's answer of the same text is not this session's", async () => {
     const key = answerKey('s-0', { answerId: 'm-1', text: 'Hello!' });
     await expect(answered([ours('Hello!', key), message(CUSTOMER, 'Hi')], 'Hello!')).resolves.toBe(false);
+  });
+});
+
+describe("answersCustomer: whether the AI answered the customer's newest message", () => {
+  const isCustomer = (m: { participantSid?: string }) => Boolean(m.participantSid);
+  const customer = { author: CUSTOMER, participantSid: 'MB1', attributes: {} };
+  const ai = (key: string, parts?: number) => ({ author: 'AI', attributes: { opencx: { role: 'ai', key, parts } } });
+  const check = (newestFirst: object[]) => answersCustomer(newestFirst as never, isCustomer);
+
+  test('a whole answer after it does; one before it, or only its first part, does not', () => {
+    expect(check([ai('ans_s_1'), customer])).toBe(true);
+    expect(check([customer, ai('ans_s_1')])).toBe(false);
+    expect(check([ai('ans_s_2#1', 2), customer, ai('ans_s_1')])).toBe(false);
+    expect(check([ai('ans_s_2#2', 2), ai('ans_s_2#1', 2), customer])).toBe(true);
+  });
+
+  test('with no customer message among the newest, nothing is left to answer', () => {
+    expect(check([])).toBe(true);
+    expect(check([ai('ans_s_1')])).toBe(true);
   });
 });
 

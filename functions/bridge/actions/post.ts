@@ -6,6 +6,7 @@ import {
   DeadlineExceededError,
   mayHaveBeenProcessed,
 } from '../../common/twilio';
+import { isFromCustomer } from '../decide';
 import { answerKeyPrefix } from '../dedup';
 import type { BridgeDeps } from '../deps';
 import { replyParts } from '../reply-parts';
@@ -117,6 +118,34 @@ async function wholeAnswerIn(conversationSid: string, key: string, deps: BridgeD
     const marker = ourMarker(m);
     return (marker?.key === key || marker?.key?.startsWith(`${key}#`) === true) && isWholeAnswer(marker);
   });
+}
+
+/**
+ * A whole AI answer follows the customer's newest message (of these, newest first), or no customer
+ * message is among them: nothing is left to answer.
+ */
+export function answersCustomer(
+  newestFirst: readonly ConversationMessage[],
+  isCustomer: (message: ConversationMessage) => boolean,
+): boolean {
+  for (const message of newestFirst) {
+    if (isCustomer(message)) return false;
+    if (isWholeAnswer(ourMarker(message))) return true;
+  }
+  return true;
+}
+
+/** Whether the AI has answered the customer's newest message in the conversation (`answersCustomer`). */
+export async function customerAnswered(conversationSid: string, deps: BridgeDeps): Promise<boolean> {
+  const newestFirst = await deps.twilio.conversations.listMessages(
+    deps.config.conversationsServiceSid,
+    conversationSid,
+    {
+      order: 'desc',
+      limit: RECENT_MESSAGES,
+    },
+  );
+  return answersCustomer(newestFirst, (message) => isFromCustomer(message, deps.config));
 }
 
 /**
