@@ -11,7 +11,7 @@ import type {
   StepStatus,
 } from '../../api/settingsClient';
 import { fakeSettingsClient, HEALTHY_CHECKS, SAVED_SETTINGS } from '../../testing/fakeSettingsClient';
-import { renderWithTheme, saveRefusedAsStale } from '../../testing/render';
+import { renderWithTheme } from '../../testing/render';
 import { SettingsView } from '../SettingsView';
 
 const FLEX = { workspaceSid: 'WS' + 'a'.repeat(32), conversationsServiceSid: 'IS' + 'b'.repeat(32) };
@@ -644,10 +644,12 @@ describe('the settings form after Apply, Undo or Uninstall', () => {
     const alert = await screen.findByRole('alert');
     expect(alert).toHaveTextContent(/Another admin saved changes to settings you have also changed here/);
     expect(authorInput()).toHaveValue('Edited Bot');
-    // Saved anyway, the form keeps the revision it was filled from: the Functions refuse it as stale.
-    await saveRefusedAsStale(client, { aiAuthorName: 'Edited Bot', settingsRevision: SAVED.revision });
+    // The form keeps the revision it was filled from, which the Functions would refuse as stale: no save.
+    expect(screen.getByRole('button', { name: 'Test & Save' })).toBeDisabled();
+    fireEvent.click(screen.getByRole('button', { name: 'Test & Save' }));
+    expect(client.save).not.toHaveBeenCalled();
 
-    fireEvent.click(screen.getByRole('button', { name: 'Reload settings' }));
+    fireEvent.click(within(alert).getByRole('button', { name: 'Reload settings' }));
     await waitFor(() => expect(authorInput()).toHaveValue('Their Bot'));
     expect(queueInput()).toHaveValue(CREATED_QUEUE);
   });
