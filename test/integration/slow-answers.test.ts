@@ -968,10 +968,25 @@ describe('OpenCX webhooks that must change nothing', () => {
     expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague will take over.')).toHaveLength(1);
   });
 
-  test("a handoff OpenCX's event finishes first waits for the last words the relay is still posting", async () => {
+  type TwilioRequest = (typeof world.twilio.requests)[number];
+  const requestedSince = (since: number, test: (r: TwilioRequest) => boolean) => () =>
+    world.twilio.requests.some((r) => r.seq > since && test(r));
+  const posts = (role: string) => (r: TwilioRequest) =>
+    r.method === 'POST' && /\/Messages$/.test(r.path) && String(r.form.Attributes).includes(`"role":"${role}"`);
+
+  /**
+   * The AI hands off with last words only the relay brings (OpenCX's own deliveries are refused). The
+   * relay's post of them waits, and so does `next` (what the relay does beside it). Once it asked for
+   * both, the test sends OpenCX's handoff event, and lets the post through when the event's note is on
+   * its way (or looking for the last words). The customer must read the last words, then one note.
+   */
+  async function handoffEventWhileRelayPosts(next: {
+    rule: Parameters<typeof holdNextRequest>[1];
+    asked: (r: TwilioRequest) => boolean;
+    what: string;
+  }): Promise<void> {
     const { conversationSid, taskSid } = await engaged();
     const sessionId = world.sessionFor(conversationSid)!.id;
-    // OpenCX's own deliveries are refused: the relay alone brings the last words; the test sends the handoff event.
     world.opencx.webhookFaults.add({ event: HANDOFF_EVENT, signature: 'missing' });
     world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'missing' });
     world.opencx.ai.reply({
@@ -980,76 +995,12 @@ describe('OpenCX webhooks that must change nothing', () => {
       summary: 'Refund',
       sentiment: 'neutral',
     });
-    const requestedSince = (since: number, test: (r: (typeof world.twilio.requests)[number]) => boolean) => () =>
-      world.twilio.requests.some((r) => r.seq > since && test(r));
-    const posts = (role: string) => (r: (typeof world.twilio.requests)[number]) =>
-      r.method === 'POST' && /\/Messages$/.test(r.path) && String(r.form.Attributes).includes(`"role":"${role}"`);
-    const noteClaim = (r: (typeof world.twilio.requests)[number]) =>
-      r.method === 'POST' && /\/Items$/.test(r.path) && /^note_/.test(String(r.form.Key));
-    // The relay's post of the last words waits, and so does its claim of the note: the finish claims it first.
     const postOpen = holdNextRequest(world, { method: 'POST', path: /\/Messages$/, form: /"role":"ai"/ });
-    const claimOpen = holdNextRequest(world, { method: 'POST', path: /\/Items$/, form: /^note_/ });
+    const nextOpen = holdNextRequest(world, next.rule);
     const since = lastSeq(world);
     world.customerWrites(conversationSid, 'A refund please');
     await world.until(requestedSince(since, posts('ai')), 'the relay posting the last words');
-    await world.until(requestedSince(since, noteClaim), 'the relay claiming the note');
-    const finishing = lastSeq(world);
-    const finish = postSignedOpencx(
-      world,
-      JSON.stringify({
-        event: HANDOFF_EVENT,
-        organization_id: 'org',
-        data: { conversation_id: sessionId, reason: 'ai_decided_to_handoff_the_conversation', summary: 'Refund' },
-      }),
-      OPENCX_WEBHOOK_SECRET,
-    );
-    await world.until(
-      requestedSince(finishing, (r) => (r.method === 'GET' && /\/Messages$/.test(r.path)) || posts('handoff-note')(r)),
-      "the finish's note, or its look for the last words",
-    );
-    postOpen();
-    expect((await finish).status).toBe(200);
-    claimOpen();
-    await world.settle();
-
-    expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true });
-    expect(ourRoles(conversationSid).slice(-2)).toEqual(['ai', 'handoff-note']);
-    expect(notes(conversationSid)).toHaveLength(1);
-    expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague will take over.')).toHaveLength(1);
-  });
-
-  test("a handoff OpenCX's event begins before the relay records it waits for the last words", async () => {
-    const { conversationSid, taskSid } = await engaged();
-    const sessionId = world.sessionFor(conversationSid)!.id;
-    // OpenCX's own deliveries are refused: the relay alone brings the last words; the test sends the handoff event.
-    world.opencx.webhookFaults.add({ event: HANDOFF_EVENT, signature: 'missing' });
-    world.opencx.webhookFaults.add({ event: AI_RESPONSE_EVENT, signature: 'missing' });
-    world.opencx.ai.reply({
-      type: 'handoff',
-      content: 'A colleague will take over.',
-      summary: 'Refund',
-      sentiment: 'neutral',
-    });
-    type Request = (typeof world.twilio.requests)[number];
-    const requestedSince = (since: number, test: (r: Request) => boolean) => () =>
-      world.twilio.requests.some((r) => r.seq > since && test(r));
-    const posts = (role: string) => (r: Request) =>
-      r.method === 'POST' && /\/Messages$/.test(r.path) && String(r.form.Attributes).includes(`"role":"${role}"`);
-    const handoffWrite = (r: Request) =>
-      r.method === 'POST' &&
-      /\/Maps\/opencx_conversations_\d+\/Items\/./.test(r.path) &&
-      /"phase":"handoff"/.test(String(r.form.Data));
-    // The relay's handoff write waits (OpenCX's event moves the phase first), and so does its post of the last words.
-    const writeOpen = holdNextRequest(world, {
-      method: 'POST',
-      path: /\/Maps\/opencx_conversations_\d+\/Items\/./,
-      form: /"phase":"handoff"/,
-    });
-    const postOpen = holdNextRequest(world, { method: 'POST', path: /\/Messages$/, form: /"role":"ai"/ });
-    const since = lastSeq(world);
-    world.customerWrites(conversationSid, 'A refund please');
-    await world.until(requestedSince(since, posts('ai')), 'the relay posting the last words');
-    await world.until(requestedSince(since, handoffWrite), 'the relay recording the handoff');
+    await world.until(requestedSince(since, next.asked), next.what);
     const handing = lastSeq(world);
     const handoff = postSignedOpencx(
       world,
@@ -1066,14 +1017,33 @@ describe('OpenCX webhooks that must change nothing', () => {
     );
     postOpen();
     expect((await handoff).status).toBe(200);
-    writeOpen();
+    nextOpen();
     await world.settle();
 
     expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffSummary: 'Refund' });
     expect(ourRoles(conversationSid).slice(-2)).toEqual(['ai', 'handoff-note']);
     expect(notes(conversationSid)).toHaveLength(1);
     expect(aiMessages(conversationSid).filter((m) => m.body === 'A colleague will take over.')).toHaveLength(1);
-  });
+  }
+
+  test("a handoff OpenCX's event finishes first waits for the last words the relay is still posting", () =>
+    // The relay recorded the handoff; its claim of the note waits, so the event's finish claims it first.
+    handoffEventWhileRelayPosts({
+      rule: { method: 'POST', path: /\/Items$/, form: /^note_/ },
+      asked: (r) => r.method === 'POST' && /\/Items$/.test(r.path) && /^note_/.test(String(r.form.Key)),
+      what: 'the relay claiming the note',
+    }));
+
+  test("a handoff OpenCX's event begins before the relay records it waits for the last words", () =>
+    // The relay's handoff write waits: OpenCX's event moves the phase first.
+    handoffEventWhileRelayPosts({
+      rule: { method: 'POST', path: /\/Maps\/opencx_conversations_\d+\/Items\/./, form: /"phase":"handoff"/ },
+      asked: (r) =>
+        r.method === 'POST' &&
+        /\/Maps\/opencx_conversations_\d+\/Items\/./.test(r.path) &&
+        /"phase":"handoff"/.test(String(r.form.Data)),
+      what: 'the relay recording the handoff',
+    }));
 
   test("a delivery whose claim Sync fails leaves the fast path's claim: OpenCX's retry posts no copy", async () => {
     const { conversationSid } = await engaged();
