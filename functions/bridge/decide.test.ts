@@ -15,8 +15,9 @@ import {
   isCustomerText,
   isOurMessage,
   heldOnceAccepted,
+  lastWordsMayFollow,
   lastWordsVerdict,
-  newestAiAnswer,
+  aiAnswersSinceCustomer,
   offerOutlived,
   rearmDelaySeconds,
   timerToRearm,
@@ -1972,23 +1973,35 @@ describe('a conversation whose task lives in a workspace the settings left (a sa
   }
 });
 
-describe("newestAiAnswer: the answer a handoff event's note may have to follow", () => {
+describe("aiAnswersSinceCustomer: the answers a handoff event's note may have to follow", () => {
   const item = (id: unknown, type: string, text?: string, event = 'message') => ({
     id,
     event: { type: event, sender: { type }, content: { type: 'text', text } },
   });
 
-  it("is the AI's newest message, keyed as the relay keys it, whatever came after it", () => {
-    const history = [item('a1', 'ai', 'Hello'), item('m2', 'contact', 'A person'), item(7, 'ai', 'Bye')];
-    const newest = newestAiAnswer([...history, item('h', 'ai', undefined, 'handoff'), item('m3', 'contact', 'ok')]);
-    expect(newest).toEqual({ answerId: '7', text: 'Bye' });
-    expect(answerKey('s-1', newest!)).toBe(answerKey('s-1', { answerId: '7', text: 'Bye' }));
+  it("are the AI's answers after the customer's last message, as the relay keys them", () => {
+    const history = [item('a1', 'ai', 'Hello'), item('m2', 'contact', 'A person'), item('a2', 'ai', 'Your parcel')];
+    const answers = aiAnswersSinceCustomer([...history, item(7, 'ai', 'Bye'), item('h', 'ai', undefined, 'handoff')]);
+    expect(answers).toEqual([
+      { answerId: 'a2', text: 'Your parcel' },
+      { answerId: '7', text: 'Bye' },
+    ]);
+    expect(answerKey('s-1', answers[1])).toBe(answerKey('s-1', { answerId: '7', text: 'Bye' }));
   });
 
-  it('is none when the newest has no id or no text, or the AI never answered', () => {
-    expect(newestAiAnswer([item('a1', 'ai', 'Hello'), item(undefined, 'ai', 'Bye')])).toBeUndefined();
-    expect(newestAiAnswer([item('a1', 'ai', 'Hello'), item('a2', 'ai', '  ')])).toBeUndefined();
-    expect(newestAiAnswer([item('m1', 'contact', 'Hi')])).toBeUndefined();
+  it('leave out answers without an id or text, and items that are not history items at all', () => {
+    const history = [item('m1', 'contact', 'Hi'), null, item(undefined, 'ai', 'Bye'), item('a2', 'ai', '  ')];
+    expect(aiAnswersSinceCustomer(history as never)).toEqual([]);
+    expect(aiAnswersSinceCustomer([item('m1', 'contact', 'Hi')])).toEqual([]);
+  });
+});
+
+describe('lastWordsMayFollow: a handoff whose note may have to wait for the AI', () => {
+  it("is OpenCX's own event: decided by the AI, outside an answer", () => {
+    expect(lastWordsMayFollow({ reason: 'r', byAi: true })).toBe(true);
+    expect(lastWordsMayFollow({ reason: 'r', byAi: true, inAnswer: true })).toBe(false);
+    expect(lastWordsMayFollow({ reason: 'r', byAi: true, reply: 'Bye' })).toBe(false);
+    expect(lastWordsMayFollow({ reason: 'r' })).toBe(false);
   });
 });
 

@@ -34,6 +34,10 @@ export interface HandoffRequest {
   aiAt?: number;
 }
 
+/** OpenCX's AI decided it outside an answer that said all it would (its own event): its last words may come after. */
+export const lastWordsMayFollow = (request: HandoffRequest): boolean =>
+  request.byAi === true && !request.inAnswer && request.reply === undefined;
+
 export type Decision =
   | { action: 'ignore'; reason: string }
   | {
@@ -1250,13 +1254,22 @@ export function isFarewell(
   return [answerKey(sessionId, answer), answerKey(sessionId, { answerId, text })].includes(handoff.farewell);
 }
 
-/** The AI's newest answer in OpenCX's history (oldest first), as the relay keys it; undefined without an id or text. */
-export function newestAiAnswer(history: readonly HistoryItem[]): { answerId: string; text: string } | undefined {
-  const last = history.findLast((item) => item.event?.type === 'message' && item.event.sender?.type === 'ai');
-  const id = last?.id;
-  const text = last?.event?.content?.text;
-  if ((typeof id !== 'string' && typeof id !== 'number') || typeof text !== 'string' || !text.trim()) return undefined;
-  return { answerId: String(id), text };
+/**
+ * The AI's answers in OpenCX's history (oldest first) after the customer's last message there, with
+ * their ids and text: the answers a handoff decided meanwhile may have come with. Items are untrusted.
+ */
+export function aiAnswersSinceCustomer(
+  history: readonly (HistoryItem | null | undefined)[],
+): { answerId: string; text: string }[] {
+  const lastCustomer = history.findLastIndex((item) => item?.event?.sender?.type === 'contact');
+  return history.slice(lastCustomer + 1).flatMap((item) => {
+    const id = item?.id;
+    const text = item?.event?.content?.text;
+    const isAnswer = item?.event?.type === 'message' && item.event.sender?.type === 'ai';
+    return isAnswer && (typeof id === 'string' || typeof id === 'number') && typeof text === 'string' && text.trim()
+      ? [{ answerId: String(id), text }]
+      : [];
+  });
 }
 
 /**

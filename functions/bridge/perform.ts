@@ -1,11 +1,11 @@
 // Carries out a decision. Each action lives in a module of its own under actions/.
-import type { Decision } from './decide';
+import { type Decision, lastWordsMayFollow } from './decide';
 import type { BridgeDeps, KnownRecord, Outcome } from './deps';
 import { checkAnswered, deliverDelivered } from './actions/answer';
 import { engage, reengage } from './actions/engage';
 import { handbackUntaken, resume } from './actions/handback';
 import { armOwedIdleTimer, closeIfIdle, oweIdleTimer } from './actions/idle';
-import { finishHandoff, handOff, silenceAi } from './actions/handoff';
+import { finishHandoff, handOff, heldAnswersIn, silenceAi } from './actions/handoff';
 import { closeSessionNow, decline, end, recordHuman, restoreAiWorker } from './actions/lifecycle';
 import { relay } from './actions/relay';
 import { resend } from './actions/resend';
@@ -55,7 +55,16 @@ function performOnRecord(
     case 'answer':
       return deliverDelivered(decision, known, deps);
     case 'handoff':
-      return handOff(decision.conversationSid, known, decision.request, deps);
+      return handOff(
+        decision.conversationSid,
+        known,
+        decision.request,
+        deps,
+        {},
+        lastWordsMayFollow(decision.request)
+          ? () => heldAnswersIn(decision.conversationSid, known.record, deps)
+          : undefined,
+      );
     case 'resume':
       return resume(decision, known, deps);
     case 'resend':

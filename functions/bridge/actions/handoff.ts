@@ -7,7 +7,7 @@ import type { ReservationSummary, TaskSnapshot } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
 import { type AiWorkerTest, aiWorkersIn } from '../ai-worker';
 import { type ConversationRecord, NO_LAST_WORDS, type PendingHandoff, ROUTED_TO_HUMANS } from '../conversation-record';
-import { type Decision, type HandoffRequest, newestAiAnswer } from '../decide';
+import { aiAnswersSinceCustomer, type Decision, type HandoffRequest } from '../decide';
 import { answerKey, HANDOFF_CLAIM_TTL_SECONDS, LEFT_NOTE_CLAIM_MS } from '../dedup';
 import type { BridgeDeps, KnownRecord, Outcome } from '../deps';
 import {
@@ -52,13 +52,8 @@ export async function handOff(
   request: HandoffRequest,
   deps: BridgeDeps,
   extra: Record<string, unknown> = {},
-  /**
-   * Posting the AI's last words, which the customer's note must follow. Without: a handoff OpenCX's AI
-   * decided outside an answer (its own event) waits for the answer that may carry it, once the note is claimed.
-   */
-  before: Promise<unknown> | (() => Promise<unknown>) = lastWordsMayFollow(request)
-    ? () => heldAnswerIn(conversationSid, known.record, deps)
-    : Promise.resolve(),
+  /** What the customer's note must follow (the AI's last words): a function runs once the note is claimed. */
+  before: Promise<unknown> | (() => Promise<unknown>) = Promise.resolve(),
   /** A watchdog's: the handoff does not begin while this holds for the record it writes over. */
   standDown?: (record: ConversationRecord) => boolean,
 ): Promise<Outcome> {
@@ -155,28 +150,40 @@ export async function handOff(
   };
 }
 
-/** OpenCX's AI decided it, but not in an answer that said all it would: its last words may come after. */
-const lastWordsMayFollow = (request: HandoffRequest): boolean =>
-  request.byAi === true && !request.inAnswer && request.reply === undefined;
-
-/** At most this long goes to finding the answer a handoff's note may have to follow. */
+/** At most this long goes to finding the answers a handoff's note may have to follow. */
 const HELD_ANSWER_LOOKUP_MS = 1500;
 
 /**
  * OpenCX's own handoff event moved the conversation while the answer carrying the handoff may be on its
- * way. The note waits for it only once someone holds it: the AI's newest answer is claimed (the relay
- * that got it, or OpenCX's delivery of it, is posting it) and not in yet. Unclaimed, nobody has it, and
- * OpenCX may hold it until this event is answered: the note goes, as it does when no words come.
+ * way (the relay that got it has not recorded the handoff yet). The note waits only for answers someone
+ * holds: the AI's answers in OpenCX's history since the customer's last message there that are claimed
+ * (the relay that got one, or OpenCX's delivery of it, is posting it) and not in yet. One nobody has
+ * claimed by then is not waited for: OpenCX may hold it until this event is answered. Never fails: at
+ * worst the note goes, as it did before it looked.
  */
-async function heldAnswerIn(conversationSid: string, record: ConversationRecord, deps: BridgeDeps): Promise<void> {
+export async function heldAnswersIn(
+  conversationSid: string,
+  record: ConversationRecord,
+  deps: BridgeDeps,
+): Promise<void> {
   const { sessionId } = record;
-  if (!sessionId || (await customerAnswered(conversationSid, deps).catch(() => false))) return;
-  const lookup = new Deadline(Math.min(HELD_ANSWER_LOOKUP_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs));
-  const history = await deps.opencx.historyOf(sessionId, lookup, 3).catch(() => undefined);
-  const answer = history && newestAiAnswer(history);
-  if (!answer) return;
-  const key = answerKey(sessionId, answer);
-  if (await deps.state.isClaimed(key).catch(() => false)) await lastWordsIn(conversationSid, key, deps);
+  if (!sessionId) return;
+  try {
+    if (await customerAnswered(conversationSid, deps).catch(() => false)) return;
+    const budget = Math.min(HELD_ANSWER_LOOKUP_MS, deps.deadline.remaining() - deps.afterAnswerReserveMs);
+    const history = await deps.opencx.historyOf(sessionId, new Deadline(budget), 3).catch(() => undefined);
+    // As the relay keys an answer (by its id), or as one OpenCX gave without an id (by its text).
+    const keys = aiAnswersSinceCustomer(history ?? []).flatMap((answer) => [
+      answerKey(sessionId, answer),
+      answerKey(sessionId, { text: answer.text }),
+    ]);
+    const held = await Promise.all(keys.map((key) => deps.state.isClaimed(key).catch(() => false)));
+    await Promise.all(keys.filter((_, i) => held[i]).map((key) => lastWordsIn(conversationSid, key, deps)));
+  } catch (error) {
+    deps.warn('could not look for the answer the handoff note may follow; it goes all the same', {
+      error: String(error),
+    });
+  }
 }
 
 /** A handoff recorded in Sync whose routing may not have finished: finish it, then remember that it did. */
