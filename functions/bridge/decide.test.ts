@@ -18,6 +18,7 @@ import {
   lastWordsMayFollow,
   lastWordsVerdict,
   aiAnswersSinceCustomer,
+  answeredInHistory,
   offerOutlived,
   rearmDelaySeconds,
   timerToRearm,
@@ -1993,6 +1994,58 @@ describe("aiAnswersSinceCustomer: the answers a handoff event's note may have to
     const history = [item('m1', 'contact', 'Hi'), null, item(undefined, 'ai', 'Bye'), item('a2', 'ai', '  ')];
     expect(aiAnswersSinceCustomer(history as never)).toEqual([]);
     expect(aiAnswersSinceCustomer([item('m1', 'contact', 'Hi')])).toEqual([]);
+  });
+});
+
+describe('answeredInHistory: whether OpenCX answered a message written while an earlier one waited', () => {
+  const at = (seconds: number) => new Date(Date.parse('2026-03-01T10:00:00Z') + seconds * 1000).toISOString();
+  const said = (type: string, text: string, seconds = 0, event = 'message') => ({
+    id: `${type}-${text}`,
+    created_at: at(seconds),
+    event: { type: event, sender: { type }, content: { type: 'text', text } },
+  });
+  const first = { text: 'Where is order 7?' };
+  const second = { text: 'Can I change its address?' };
+
+  it('each AI message answers the oldest message still waiting, from the first of the earlier ones on', () => {
+    const taken = [said('ai', 'Hi'), said('contact', first.text), said('contact', second.text)];
+    expect(answeredInHistory([...taken, said('ai', 'It ships today')], [first], second)).toBe(false);
+    expect(answeredInHistory([...taken, said('ai', 'Ships'), said('ai', 'Changed')], [first], second)).toBe(true);
+    // Neither an agent's note nor OpenCX's handoff event answers anything.
+    const others = [said('human_agent', 'Task WT1'), said('ai', 'x', 0, 'handoff')];
+    expect(answeredInHistory([...taken, said('ai', 'Ships'), ...others], [first], second)).toBe(false);
+  });
+
+  it('a later message and its answer come after it: the turn of the answers is all history tells', () => {
+    const history = [said('contact', first.text), said('contact', second.text), said('ai', 'Ships')];
+    expect(answeredInHistory([...history, said('contact', 'Hello?')], [first], second)).toBe(false);
+    expect(answeredInHistory([...history, said('contact', 'Hello?'), said('ai', 'Yes?')], [first], second)).toBe(true);
+  });
+
+  it('messages taken as one text are answered by one AI message', () => {
+    const together = said('contact', `${first.text}\n${second.text}`);
+    expect(answeredInHistory([together, said('ai', 'Both done')], [first], second)).toBe(true);
+    expect(answeredInHistory([together], [first], second)).toBe(false);
+  });
+
+  it('an earlier message of the same text is not the one written; a repeated "yes" is its own', () => {
+    const yes = { text: 'yes', writtenAt: Date.parse(at(100)) };
+    const history = [said('contact', 'yes', 0), said('ai', 'Great'), said('contact', 'yes', 100)];
+    expect(
+      answeredInHistory([...history, said('contact', 'yes', 101)], [yes], { ...yes, writtenAt: yes.writtenAt + 1000 }),
+    ).toBe(false);
+    expect(answeredInHistory([...history, said('ai', 'OK'), said('contact', 'yes', 101)], [yes], yes)).toBe(false);
+    expect(
+      answeredInHistory([...history, said('contact', 'yes', 101), said('ai', 'OK'), said('ai', 'OK')], [yes], yes),
+    ).toBe(true);
+  });
+
+  it('cannot tell when the history does not hold them (not taken, not yet), nor from items that are not items', () => {
+    expect(answeredInHistory([said('contact', second.text), said('ai', 'x')], [first], second)).toBeUndefined();
+    expect(answeredInHistory([said('contact', first.text), said('ai', 'x')], [first], second)).toBeUndefined();
+    expect(answeredInHistory([said('contact', first.text)], [], second)).toBeUndefined();
+    const broken = [null, said('contact', first.text), { event: null }, said('contact', second.text), said('ai', 'x')];
+    expect(answeredInHistory(broken as never, [first], second)).toBe(false);
   });
 });
 

@@ -3,7 +3,7 @@
 import { type BridgeConfig, isAiPoolWorker } from '../common/config';
 import { aiMembership } from '../admin-lib/setup/expressions';
 import { carriedRoute, type OfferRoute } from './offer-queue';
-import type { AiAnswer, HistoryItem, SessionStatus } from '../common/opencx-client';
+import { type AiAnswer, carriesContactMessage, type HistoryItem, type SessionStatus } from '../common/opencx-client';
 import { type FlexTaskAttributes, isConversationSid } from '../common/task-attributes';
 import { type ConversationRecord, supersededOffer } from './conversation-record';
 import { answerKey } from './dedup';
@@ -1270,6 +1270,42 @@ export function aiAnswersSinceCustomer(
       ? [{ answerId: String(id), text }]
       : [];
   });
+}
+
+/** A customer message as the watchdog matches it in OpenCX's history: its text, and when it was written (epoch ms). */
+export interface WrittenMessage {
+  text: string;
+  writtenAt?: number;
+}
+
+/**
+ * Whether OpenCX answered `message`, which the customer wrote after `earlier` (oldest first: their
+ * messages the conversation shows no answer to in between), by OpenCX's history (oldest first).
+ * OpenCX answers each message it takes with one AI message, in turn: from the first of `earlier`
+ * on, each AI message answers the oldest message still unanswered. Undefined when the history does
+ * not hold them (not taken, or not yet): the caller cannot tell. Items are untrusted.
+ */
+export function answeredInHistory(
+  history: readonly (HistoryItem | null | undefined)[],
+  earlier: readonly WrittenMessage[],
+  message: WrittenMessage,
+): boolean | undefined {
+  const first = earlier[0];
+  const from = first ? history.findIndex((item) => carriesContactMessage(item, first.text, first.writtenAt)) : -1;
+  if (from < 0) return undefined;
+  const carries = (index: number) => carriesContactMessage(history[index], message.text, message.writtenAt);
+  // Taken with the first (one text of several), or on its own after it.
+  let own = -1;
+  for (let index = from + 1; index < history.length && own < 0; index++) if (carries(index)) own = index;
+  if (own < 0 && carries(from)) own = from;
+  if (own < 0) return undefined;
+  const unanswered: number[] = [];
+  history.slice(from).forEach((item, offset) => {
+    if (item?.event?.type !== 'message') return;
+    if (item.event.sender?.type === 'contact') unanswered.push(from + offset);
+    else if (item.event.sender?.type === 'ai') unanswered.shift();
+  });
+  return !unanswered.includes(own);
 }
 
 /**

@@ -159,17 +159,9 @@ export class OpenCxClient {
     maxPages = 10,
     writtenAt?: number,
   ): Promise<boolean | undefined> {
-    const earlier = (item: HistoryItem): boolean => {
-      const made = typeof item.created_at === 'string' ? Date.parse(item.created_at) : Number.NaN;
-      return writtenAt !== undefined && made < writtenAt - HISTORY_CLOCK_SKEW_MS;
-    };
     const found = await this.lastInHistory(
       sessionId,
-      (item) =>
-        item.event?.sender?.type === 'contact' &&
-        typeof item.event.content?.text === 'string' &&
-        carriesMessage(item.event.content.text, text) &&
-        !earlier(item),
+      (item) => carriesContactMessage(item, text, writtenAt),
       deadline,
       maxPages,
       true,
@@ -412,6 +404,18 @@ export function toAiAnswer(raw: Record<string, unknown>): AiAnswer {
     sentiment: typeof resolveArgs.sentiment === 'string' ? resolveArgs.sentiment : undefined,
     failed: !handedOff && (data.success === false || autopilot?.value?.error === true || reply === undefined),
   };
+}
+
+/**
+ * Whether a history item is the customer's message `text` as OpenCX took it (alone or among others):
+ * with `writtenAt` (when the customer wrote it, epoch ms), not an item OpenCX made before then, which
+ * is an earlier message of the same text ("yes"). The item is untrusted.
+ */
+export function carriesContactMessage(item: HistoryItem | null | undefined, text: string, writtenAt?: number): boolean {
+  const sent = item?.event?.content?.text;
+  if (item?.event?.sender?.type !== 'contact' || typeof sent !== 'string' || !carriesMessage(sent, text)) return false;
+  const made = typeof item.created_at === 'string' ? Date.parse(item.created_at) : Number.NaN;
+  return writtenAt === undefined || !(made < writtenAt - HISTORY_CLOCK_SKEW_MS);
 }
 
 /**

@@ -261,6 +261,42 @@ describe('the slow path: the answer comes by OpenCX webhook', () => {
     expect(aiMessages(conversationSid)).toHaveLength(1);
   });
 
+  test.each([
+    { second: Infinity, outcome: 'a handoff' },
+    { second: 12_000, outcome: 'no handoff' },
+  ])(
+    'two slow messages, the first answered after the second was written, the second after $second ms: $outcome',
+    async ({ second }) => {
+      const { conversationSid, taskSid } = await engaged();
+      world.opencx.ai.reply({ type: 'reply', content: 'Order 7 ships today', latencyMs: 8000 });
+      world.opencx.ai.reply({ type: 'reply', content: 'The address is changed', latencyMs: second });
+
+      await world.customerSays(conversationSid, 'Where is order 7?');
+      await world.customerSays(conversationSid, 'Can I change its address?');
+      await world.advance(8000);
+      expect(aiMessages(conversationSid).map((m) => m.body)).toEqual([expect.any(String), 'Order 7 ships today']);
+      await world.advance((AI_ANSWER_TIMEOUT_SECONDS + 1) * 1000);
+
+      // The answer that follows the second message is the first one's: only OpenCX's history tells.
+      const watchdogs = outcomes()
+        .filter((l) => l.event === 'task.canceled' && l.workspaceSid === world.timerWorkspaceSid)
+        .map((l) => l.outcome);
+      if (second === Infinity) {
+        expect(world.task(taskSid).attributes).toMatchObject({ handedOff: true, handoffReason: 'AI unavailable' });
+        expect(notes(conversationSid).map((m) => m.body)).toEqual([CUSTOMER_HANDOFF_NOTE]);
+        expect(watchdogs).toEqual(['answered-in-time', 'handed-off']);
+      } else {
+        expect(world.task(taskSid).attributes.handedOff).toBeUndefined();
+        expect(
+          aiMessages(conversationSid)
+            .map((m) => m.body)
+            .slice(1),
+        ).toEqual(['Order 7 ships today', 'The address is changed']);
+        expect(watchdogs).toEqual(['answered-in-time', 'answered-in-time']);
+      }
+    },
+  );
+
   test("an answer OpenCX's webhook is posting as the watchdog fires: waited for, no handoff", async () => {
     const { conversationSid, taskSid } = await engaged();
     world.opencx.ai.reply({ type: 'reply', content: 'Found it: it ships today', latencyMs: 8000 });

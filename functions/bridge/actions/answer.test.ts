@@ -1,5 +1,5 @@
 import type { ConversationMessage } from '../../common/twilio';
-import { answeredAfter, lastWordsAfter, rearmBudgetMs } from './answer';
+import { answeredAfter, lastWordsAfter, rearmBudgetMs, unansweredBefore } from './answer';
 
 const msg = (sid: string, role?: string): ConversationMessage => ({
   sid,
@@ -35,6 +35,28 @@ describe('answeredAfter (the watchdog: did the AI answer the message it owes?)',
   test('a message scrolled out of the page: any AI answer on the page counts', () => {
     expect(answeredAfter([msg('IM9'), msg('IM8', 'ai')], 'IM2')).toBe(true);
     expect(answeredAfter([msg('IM9'), msg('IM8')], 'IM2')).toBe(false);
+  });
+});
+
+describe('unansweredBefore (the watchdog: did the customer write it while an earlier message waited?)', () => {
+  const customer = (m: ConversationMessage) => m.author === 'customer';
+  const sids = (messages: ConversationMessage[]) => messages.map((m) => m.sid);
+
+  test("the customer's messages since the AI's last whole answer before it, oldest first", () => {
+    const page = [msg('IM6', 'ai'), msg('IM5'), msg('IM4', 'handoff-note'), msg('IM3'), msg('IM2', 'ai'), msg('IM1')];
+    expect(sids(unansweredBefore(page, 'IM5', customer))).toEqual(['IM3']);
+    expect(sids(unansweredBefore([msg('IM3'), msg('IM2'), msg('IM1')], 'IM3', customer))).toEqual(['IM1', 'IM2']);
+  });
+
+  test('none after an answer, for a message not on the page, or for blank messages (a photo alone)', () => {
+    expect(unansweredBefore([msg('IM3'), msg('IM2', 'ai'), msg('IM1')], 'IM3', customer)).toEqual([]);
+    expect(unansweredBefore([msg('IM3'), msg('IM2')], 'IM9', customer)).toEqual([]);
+    expect(unansweredBefore([msg('IM3'), { ...msg('IM2'), body: ' ', hasMedia: true }], 'IM3', customer)).toEqual([]);
+  });
+
+  test('the first parts of a reply whose last part never came are not an answer', () => {
+    const part = { ...msg('IM2', 'ai'), attributes: { opencx: { role: 'ai', key: 'ans_s1_m1#1', parts: 2 } } };
+    expect(sids(unansweredBefore([msg('IM3'), part, msg('IM1')], 'IM3', customer))).toEqual(['IM1']);
   });
 });
 
@@ -533,6 +555,7 @@ describe('checkAnswered (the watchdog) sending a message OpenCX never took', () 
           historyBudgets.push(deadline.remaining());
           return false;
         },
+        historyOf: async () => [],
         sendContactMessage: async (_session: string, text: string) => {
           if (failFirstSend && sent.length === 0) {
             sent.push('(refused)');
@@ -673,6 +696,7 @@ describe('checkAnswered (the watchdog) sending a message OpenCX never took', () 
       d.opencx = {
         ...d.opencx,
         historyHasContactText: async () => Promise.reject(new OpenCxError('429', 429, 30_000)),
+        historyOf: async () => Promise.reject(new OpenCxError('429', 429, 30_000)),
       };
       let outcome = await checkAnswered('CH1', queuedIn(100_000), 'IM3', value, QUEUED);
       // Each watchdog it arms fires in turn, with the flags it was armed with.
@@ -1024,6 +1048,61 @@ function watchdogDeps(messages: ConversationMessage[], claimed: boolean) {
   const { claimMessage, beginHandoff, release } = (deps as { state: Record<string, jest.Mock> }).state;
   return { deps, send, historyHasContactText, createTask, claimMessage, beginHandoff, release };
 }
+
+describe("checkAnswered: the answer after the message may be an earlier message's", () => {
+  const { checkAnswered } = jest.requireActual('./answer') as typeof import('./answer');
+  const known = {
+    record: { workspaceSid: 'WS1', taskSid: 'WT1', phase: 'ai' as const, claimedAt: 0, sessionId: 's1' },
+    revision: '1',
+  };
+  const first = { ...msg('IM2'), body: 'Where is order 7?' };
+  const second = { ...msg('IM3'), body: 'Can I change its address?' };
+  const said = (type: string, text: string) => ({ event: { type: 'message', sender: { type }, content: { text } } });
+  /** The watchdog of the second message, OpenCX's history as given; the answer was slow (`stillWorking`). */
+  async function watchdogWith(history: unknown[] | Error, page = [msg('IM4', 'ai'), second, first]) {
+    const watched = watchdogDeps(page, false);
+    const historyOf = jest.fn(async () => (history instanceof Error ? Promise.reject(history) : history));
+    Object.assign((watched.deps as { opencx: object }).opencx, { historyOf });
+    const outcome = await checkAnswered('CH1', known, 'IM3', watched.deps, { stillWorking: true }).catch(
+      (error: unknown) => ({ outcome: String(error) }),
+    );
+    return { ...watched, historyOf, outcome };
+  }
+  const taken = [said('contact', first.body), said('contact', second.body)];
+
+  test("OpenCX's history holds one answer for the two: the second goes to humans, not sent again", async () => {
+    const { beginHandoff, send, historyHasContactText } = await watchdogWith([...taken, said('ai', 'Ships')]);
+    expect(handedOffFor(beginHandoff)).toMatch(/did not answer within 60 seconds/);
+    expect(send).not.toHaveBeenCalled();
+    expect(historyHasContactText).not.toHaveBeenCalled();
+  });
+
+  test('it holds an answer for each: answered, with one history read', async () => {
+    const both = [...taken, said('ai', 'Ships'), said('ai', 'Changed')];
+    const { outcome, beginHandoff, historyOf, historyHasContactText } = await watchdogWith(both);
+    expect(outcome).toMatchObject({ outcome: 'answered-in-time' });
+    expect(beginHandoff).not.toHaveBeenCalled();
+    expect(historyOf).toHaveBeenCalledTimes(1);
+    expect(historyHasContactText).not.toHaveBeenCalled();
+  });
+
+  test('a history that cannot tell (unreadable, or without the messages) leaves the answer its own', async () => {
+    for (const history of [new Error('503'), [said('ai', 'Ships')]]) {
+      const { outcome, beginHandoff } = await watchdogWith(history);
+      expect(outcome).toMatchObject({ outcome: 'answered-in-time' });
+      expect(beginHandoff).not.toHaveBeenCalled();
+    }
+  });
+
+  test('no earlier message waited (answered before it): the history is not read', async () => {
+    const { outcome, historyOf } = await watchdogWith(
+      [...taken, said('ai', 'Ships')],
+      [msg('IM4', 'ai'), second, msg('IM9', 'ai'), first],
+    );
+    expect(outcome).toMatchObject({ outcome: 'answered-in-time' });
+    expect(historyOf).not.toHaveBeenCalled();
+  });
+});
 
 describe('answerCustomer: OpenCX refused the text, and its handoff fails', () => {
   const { answerCustomer } = jest.requireActual('./relay') as typeof import('./relay');

@@ -8,6 +8,7 @@ import {
   type AfterAnswer,
   afterAnswer,
   aiUnavailable,
+  answeredInHistory,
   handoffAfterLastWords,
   attachmentHandoff,
   coveringWatchdog,
@@ -758,20 +759,25 @@ export async function checkAnswered(
     const sent = await sendUnsent(conversationSid, known, unsent, deps, rearmed);
     if (sent) return sent;
   }
-  if (answeredAfter(newestFirst, messageSid)) {
-    // The AI's goodbye answered it, but its handoff never took hold (the conversation is still the
-    // AI's): the customer was told a human is coming.
-    if (known.record.phase === 'ai' && lastWordsAfter(newestFirst, messageSid, sessionId))
-      return handOff(conversationSid, known, handoffAfterLastWords(), deps, { watchdog: true });
+  // The history read leaves time for what a miss needs: the resend, or the handoff.
+  const historyDeadline = () => new Deadline(Math.max(0, deps.deadline.remaining() - 2 * deps.afterAnswerReserveMs));
+  const followed = answeredAfter(newestFirst, messageSid);
+  // The AI's goodbye answered it, but its handoff never took hold (the conversation is still the
+  // AI's): the customer was told a human is coming.
+  if (followed && known.record.phase === 'ai' && lastWordsAfter(newestFirst, messageSid, sessionId))
+    return handOff(conversationSid, known, handoffAfterLastWords(), deps, { watchdog: true });
+  const whose = followed
+    ? await whoseAnswerFollows(newestFirst, messageSid, sessionId, deps, historyDeadline())
+    : undefined;
+  if (whose === 'its own') return { outcome: 'answered-in-time', sessionId };
+  if (followed && whose !== 'an earlier one') {
     const message = newestFirst.find((m) => m.sid === messageSid);
     const body = message?.body;
-    // The history read leaves time for what a miss needs: the resend, or the handoff.
-    const historyDeadline = new Deadline(Math.max(0, deps.deadline.remaining() - 2 * deps.afterAnswerReserveMs));
     let limited: OpenCxError | undefined;
     const reached =
       body && !stillWorking
         ? await deps.opencx
-            .historyHasContactText(sessionId, body, historyDeadline, undefined, message && writtenAt(message))
+            .historyHasContactText(sessionId, body, historyDeadline(), undefined, message && writtenAt(message))
             .catch((error: unknown) => {
               if (error instanceof OpenCxError && error.status === 429) limited = error;
               return undefined;
@@ -826,7 +832,7 @@ export async function checkAnswered(
     }
   }
   // Nobody sent it (its handling failed before the claim): sent now, not handed off.
-  if (unsent && mayBeUnsent && !claimFirst) {
+  if (unsent && mayBeUnsent && !claimFirst && whose !== 'an earlier one') {
     const sent = await sendUnsent(conversationSid, known, unsent, deps, rearmed);
     if (sent) return sent;
   }
@@ -907,6 +913,48 @@ async function sendUnsent(
     if (!progress.reachedAi) await deps.state.release(resend).catch(() => undefined);
     throw error;
   });
+}
+
+/**
+ * Whose answer follows the watchdog's message in the conversation, when the customer wrote it while an
+ * earlier message of theirs was unanswered: OpenCX may have answered that one after it, and never this
+ * one. OpenCX's history tells ('its own', 'an earlier one'); undefined when no earlier message waited,
+ * or the history cannot tell (unread, or not holding them): the answer is taken as its own.
+ */
+async function whoseAnswerFollows(
+  newestFirst: ConversationMessage[],
+  messageSid: string,
+  sessionId: string,
+  deps: BridgeDeps,
+  deadline: Deadline,
+): Promise<'its own' | 'an earlier one' | undefined> {
+  const message = newestFirst.find((m) => m.sid === messageSid);
+  const earlier = unansweredBefore(newestFirst, messageSid, (m) => isFromCustomer(m, deps.config));
+  if (!message?.body.trim() || earlier.length === 0) return undefined;
+  const history = await deps.opencx.historyOf(sessionId, deadline).catch(() => undefined);
+  const written = (m: ConversationMessage) => ({ text: m.body, writtenAt: writtenAt(m) });
+  const answered = history && answeredInHistory(history, earlier.map(written), written(message));
+  if (answered === undefined) return undefined;
+  return answered ? 'its own' : 'an earlier one';
+}
+
+/**
+ * The customer's text messages written before `messageSid` since the AI's last whole answer before it
+ * (messages newest first), oldest first: none when the page does not hold the message.
+ */
+export function unansweredBefore(
+  newestFirst: readonly ConversationMessage[],
+  messageSid: string,
+  isCustomer: (message: ConversationMessage) => boolean,
+): ConversationMessage[] {
+  const at = newestFirst.findIndex((m) => m.sid === messageSid);
+  if (at < 0) return [];
+  const earlier: ConversationMessage[] = [];
+  for (const message of newestFirst.slice(at + 1)) {
+    if (isWholeAnswer(ourMarker(message))) break;
+    if (isCustomer(message) && message.body.trim()) earlier.unshift(message);
+  }
+  return earlier;
 }
 
 /** When the customer wrote a message (Twilio's clock), if Twilio said. */
