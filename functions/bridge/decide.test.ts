@@ -932,6 +932,15 @@ describe('decide: the answer watchdog (a timer task in our own workspace)', () =
     expect(notAFlag).toEqual(expect.objectContaining({ action: 'check-answered', send: {} }));
   });
 
+  it('tells the check that OpenCX answered the message itself, so an answer after it is its own', () => {
+    expect(
+      decide(timerFired({ ...timer, stillWorking: true, aiAnswered: true }), {
+        config: withTimer,
+        record: record('ai'),
+      }),
+    ).toMatchObject({ action: 'check-answered', send: { stillWorking: true, aiAnswered: true } });
+  });
+
   it("tells the check which answer of OpenCX's webhook it waited for already, so it waits for it no more", () => {
     const fired = timerFired({ ...timer, resent: true, awaitedAnswer: 'ans_session-1_m7' });
     expect(decide(fired, { config: withTimer, record: record('ai') })).toMatchObject({
@@ -2006,46 +2015,57 @@ describe('answeredInHistory: whether OpenCX answered a message written while an 
   });
   const first = { text: 'Where is order 7?' };
   const second = { text: 'Can I change its address?' };
+  const taken = [said('ai', 'Hi'), said('contact', first.text), said('contact', second.text)];
 
   it('each AI message answers the oldest message still waiting, from the first of the earlier ones on', () => {
-    const taken = [said('ai', 'Hi'), said('contact', first.text), said('contact', second.text)];
-    expect(answeredInHistory([...taken, said('ai', 'It ships today')], [first], second)).toBe(false);
-    expect(answeredInHistory([...taken, said('ai', 'Ships'), said('ai', 'Changed')], [first], second)).toBe(true);
+    expect(answeredInHistory([...taken, said('ai', 'It ships today')], [first], second, 1)).toBe(false);
+    expect(answeredInHistory([...taken, said('ai', 'Ships'), said('ai', 'Changed')], [first], second, 1)).toBe(true);
     // Neither an agent's note nor OpenCX's handoff event answers anything.
     const others = [said('human_agent', 'Task WT1'), said('ai', 'x', 0, 'handoff')];
-    expect(answeredInHistory([...taken, said('ai', 'Ships'), ...others], [first], second)).toBe(false);
+    expect(answeredInHistory([...taken, said('ai', 'Ships'), ...others], [first], second, 1)).toBe(false);
+  });
+
+  it('cannot tell from fewer AI messages than the conversation shows since (a lagging history, another name)', () => {
+    expect(answeredInHistory([...taken, said('ai', 'Ships')], [first], second, 2)).toBeUndefined();
+    expect(answeredInHistory([...taken, said('assistant', 'Ships')], [first], second, 1)).toBeUndefined();
   });
 
   it('a later message and its answer come after it: the turn of the answers is all history tells', () => {
     const history = [said('contact', first.text), said('contact', second.text), said('ai', 'Ships')];
-    expect(answeredInHistory([...history, said('contact', 'Hello?')], [first], second)).toBe(false);
-    expect(answeredInHistory([...history, said('contact', 'Hello?'), said('ai', 'Yes?')], [first], second)).toBe(true);
+    expect(answeredInHistory([...history, said('contact', 'Hello?')], [first], second, 1)).toBe(false);
+    const answeredLater = [...history, said('contact', 'Hello?'), said('ai', 'Yes?')];
+    expect(answeredInHistory(answeredLater, [first], second, 1)).toBe(true);
   });
 
   it('messages taken as one text are answered by one AI message', () => {
     const together = said('contact', `${first.text}\n${second.text}`);
-    expect(answeredInHistory([together, said('ai', 'Both done')], [first], second)).toBe(true);
-    expect(answeredInHistory([together], [first], second)).toBe(false);
+    expect(answeredInHistory([together, said('ai', 'Both done')], [first], second, 1)).toBe(true);
+    expect(answeredInHistory([together], [first], second, 0)).toBe(false);
   });
 
   it('an earlier message of the same text is not the one written; a repeated "yes" is its own', () => {
     const yes = { text: 'yes', writtenAt: Date.parse(at(100)) };
+    const later = { ...yes, writtenAt: yes.writtenAt + 1000 };
     const history = [said('contact', 'yes', 0), said('ai', 'Great'), said('contact', 'yes', 100)];
-    expect(
-      answeredInHistory([...history, said('contact', 'yes', 101)], [yes], { ...yes, writtenAt: yes.writtenAt + 1000 }),
-    ).toBe(false);
-    expect(answeredInHistory([...history, said('ai', 'OK'), said('contact', 'yes', 101)], [yes], yes)).toBe(false);
-    expect(
-      answeredInHistory([...history, said('contact', 'yes', 101), said('ai', 'OK'), said('ai', 'OK')], [yes], yes),
-    ).toBe(true);
+    expect(answeredInHistory([...history, said('contact', 'yes', 101)], [yes], later, 0)).toBe(false);
+    expect(answeredInHistory([...history, said('ai', 'OK'), said('contact', 'yes', 101)], [yes], later, 1)).toBe(false);
+    const both = [...history, said('contact', 'yes', 101), said('ai', 'OK'), said('ai', 'OK')];
+    expect(answeredInHistory(both, [yes], later, 1)).toBe(true);
+  });
+
+  it('two of the same text taken as one and answered: a third sent alone after them is not taken for it', () => {
+    const yes = { text: 'yes', writtenAt: Date.parse(at(100)) };
+    const later = { ...yes, writtenAt: yes.writtenAt + 1000 };
+    const history = [said('contact', 'yes\nyes', 102), said('ai', 'Great'), said('contact', 'yes', 130)];
+    expect(answeredInHistory(history, [yes], later, 1)).toBe(true);
   });
 
   it('cannot tell when the history does not hold them (not taken, not yet), nor from items that are not items', () => {
-    expect(answeredInHistory([said('contact', second.text), said('ai', 'x')], [first], second)).toBeUndefined();
-    expect(answeredInHistory([said('contact', first.text), said('ai', 'x')], [first], second)).toBeUndefined();
-    expect(answeredInHistory([said('contact', first.text)], [], second)).toBeUndefined();
+    expect(answeredInHistory([said('contact', second.text), said('ai', 'x')], [first], second, 1)).toBeUndefined();
+    expect(answeredInHistory([said('contact', first.text), said('ai', 'x')], [first], second, 1)).toBeUndefined();
+    expect(answeredInHistory([said('contact', first.text)], [], second, 0)).toBeUndefined();
     const broken = [null, said('contact', first.text), { event: null }, said('contact', second.text), said('ai', 'x')];
-    expect(answeredInHistory(broken as never, [first], second)).toBe(false);
+    expect(answeredInHistory(broken as never, [first], second, 1)).toBe(false);
   });
 });
 

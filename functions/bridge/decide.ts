@@ -553,6 +553,8 @@ export interface WatchedSend {
   awaitedAnswer?: string;
   /** OpenCX's rate limit refused this watchdog's look at its history once: the next refusal counts as before. */
   historyLimited?: boolean;
+  /** OpenCX answered the message itself (only the answer's post is in doubt): an AI answer after it is its own. */
+  aiAnswered?: boolean;
 }
 
 const WATCHED_SEND_FLAGS = [
@@ -564,6 +566,7 @@ const WATCHED_SEND_FLAGS = [
   'queued',
   'unread',
   'historyLimited',
+  'aiAnswered',
 ] as const satisfies (keyof WatchedSend)[];
 
 /** A watchdog timer (a task in our own timer workspace) expired: did the AI answer in time? */
@@ -1281,31 +1284,38 @@ export interface WrittenMessage {
 /**
  * Whether OpenCX answered `message`, which the customer wrote after `earlier` (oldest first: their
  * messages the conversation shows no answer to in between), by OpenCX's history (oldest first).
- * OpenCX answers each message it takes with one AI message, in turn: from the first of `earlier`
- * on, each AI message answers the oldest message still unanswered. Undefined when the history does
- * not hold them (not taken, or not yet): the caller cannot tell. Items are untrusted.
+ * DECISION: OpenCX answers each message it takes with one AI message, in turn: from the first of
+ * `earlier` on, each AI message answers the oldest message still waiting. Undefined when the history
+ * cannot tell: it does not hold the messages (not taken, or not yet), or it holds fewer AI messages
+ * since the first than the conversation's `answersSince` (it lags, or names the AI otherwise).
+ * Items are untrusted.
  */
 export function answeredInHistory(
   history: readonly (HistoryItem | null | undefined)[],
   earlier: readonly WrittenMessage[],
   message: WrittenMessage,
+  answersSince: number,
 ): boolean | undefined {
   const first = earlier[0];
   const from = first ? history.findIndex((item) => carriesContactMessage(item, first.text, first.writtenAt)) : -1;
   if (from < 0) return undefined;
-  const carries = (index: number) => carriesContactMessage(history[index], message.text, message.writtenAt);
-  // Taken with the first (one text of several), or on its own after it.
-  let own = -1;
+  const carries = (index: number, text = message.text) =>
+    carriesContactMessage(history[index], text, message.writtenAt);
+  // Taken in one text with those before it (the engage's first, a resend's queue), or on its own after them.
+  let own = carries(from, [...earlier, message].map((m) => m.text).join('\n')) ? from : -1;
   for (let index = from + 1; index < history.length && own < 0; index++) if (carries(index)) own = index;
   if (own < 0 && carries(from)) own = from;
   if (own < 0) return undefined;
-  const unanswered: number[] = [];
-  history.slice(from).forEach((item, offset) => {
-    if (item?.event?.type !== 'message') return;
-    if (item.event.sender?.type === 'contact') unanswered.push(from + offset);
-    else if (item.event.sender?.type === 'ai') unanswered.shift();
+  const isMessage = (item: HistoryItem | null | undefined, sender: string) =>
+    item?.event?.type === 'message' && item.event.sender?.type === sender;
+  const since = history.slice(from);
+  if (since.filter((item) => isMessage(item, 'ai')).length < answersSince) return undefined;
+  const waiting: number[] = [];
+  since.forEach((item, offset) => {
+    if (isMessage(item, 'contact')) waiting.push(from + offset);
+    else if (isMessage(item, 'ai')) waiting.shift();
   });
-  return !unanswered.includes(own);
+  return !waiting.includes(own);
 }
 
 /**

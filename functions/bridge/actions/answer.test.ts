@@ -1,4 +1,5 @@
 import type { ConversationMessage } from '../../common/twilio';
+import type { WatchedSend } from '../decide';
 import { answeredAfter, lastWordsAfter, rearmBudgetMs, unansweredBefore } from './answer';
 
 const msg = (sid: string, role?: string): ConversationMessage => ({
@@ -1059,13 +1060,17 @@ describe("checkAnswered: the answer after the message may be an earlier message'
   const second = { ...msg('IM3'), body: 'Can I change its address?' };
   const said = (type: string, text: string) => ({ event: { type: 'message', sender: { type }, content: { text } } });
   /** The watchdog of the second message, OpenCX's history as given; the answer was slow (`stillWorking`). */
-  async function watchdogWith(history: unknown[] | Error, page = [msg('IM4', 'ai'), second, first]) {
+  async function watchdogWith(
+    history: unknown[] | Error,
+    page = [msg('IM4', 'ai'), second, first],
+    send: WatchedSend = { stillWorking: true },
+  ) {
     const watched = watchdogDeps(page, false);
     const historyOf = jest.fn(async () => (history instanceof Error ? Promise.reject(history) : history));
     Object.assign((watched.deps as { opencx: object }).opencx, { historyOf });
-    const outcome = await checkAnswered('CH1', known, 'IM3', watched.deps, { stillWorking: true }).catch(
-      (error: unknown) => ({ outcome: String(error) }),
-    );
+    const outcome = await checkAnswered('CH1', known, 'IM3', watched.deps, send).catch((error: unknown) => ({
+      outcome: String(error),
+    }));
     return { ...watched, historyOf, outcome };
   }
   const taken = [said('contact', first.body), said('contact', second.body)];
@@ -1092,6 +1097,51 @@ describe("checkAnswered: the answer after the message may be an earlier message'
       expect(outcome).toMatchObject({ outcome: 'answered-in-time' });
       expect(beginHandoff).not.toHaveBeenCalled();
     }
+  });
+
+  test('its send failed: one history read tells whether OpenCX took it; taken, it is not sent again', async () => {
+    const failed = { sendFailed: true };
+    const oneAnswer = await watchdogWith([...taken, said('ai', 'Ships')], undefined, failed);
+    expect(handedOffFor(oneAnswer.beginHandoff)).toMatch(/did not answer within 60 seconds/);
+    expect(oneAnswer.send).not.toHaveBeenCalled();
+    expect(oneAnswer.claimMessage).not.toHaveBeenCalled();
+    // The history cannot tell whose the answer is (it lags the conversation), but it holds the message.
+    const lagging = await watchdogWith(
+      [...taken, said('ai', 'Ships')],
+      [msg('IM5', 'ai'), ...[msg('IM4', 'ai'), second, first]],
+      failed,
+    );
+    expect(lagging.outcome).toMatchObject({ outcome: 'answered-in-time' });
+    expect(lagging.historyOf).toHaveBeenCalledTimes(1);
+    expect(lagging.historyHasContactText).not.toHaveBeenCalled();
+  });
+
+  test("OpenCX's rate limit refuses the one read: looked at again, neither sent again nor handed off", async () => {
+    const { OpenCxError } = jest.requireActual(
+      '../../common/opencx-client',
+    ) as typeof import('../../common/opencx-client');
+    const { outcome, beginHandoff, send, createTask, historyHasContactText } = await watchdogWith(
+      new OpenCxError('429', 429, 30_000),
+      undefined,
+      { sendFailed: true },
+    );
+    expect(outcome).toMatchObject({ outcome: 'deferred' });
+    expect(createTask).toHaveBeenCalledWith(
+      'WS-timers',
+      expect.objectContaining({ attributes: expect.objectContaining({ historyLimited: true }) }),
+    );
+    expect(beginHandoff).not.toHaveBeenCalled();
+    expect(send).not.toHaveBeenCalled();
+    expect(historyHasContactText).not.toHaveBeenCalled();
+  });
+
+  test('OpenCX answered the message itself (only the post was in doubt): the history is not read', async () => {
+    const { outcome, historyOf } = await watchdogWith([...taken, said('ai', 'Ships')], undefined, {
+      stillWorking: true,
+      aiAnswered: true,
+    });
+    expect(outcome).toMatchObject({ outcome: 'answered-in-time' });
+    expect(historyOf).not.toHaveBeenCalled();
   });
 
   test('no earlier message waited (answered before it): the history is not read', async () => {
@@ -1404,5 +1454,27 @@ describe('checkAnswered: a message that came while our record could not be read 
       outcome: 'ignored',
     });
     expect(send).not.toHaveBeenCalled();
+  });
+});
+
+describe('watchUncertainReply: the post of an answer OpenCX gave may not have landed', () => {
+  const { watchUncertainReply } = jest.requireActual('./answer') as typeof import('./answer');
+
+  test('its watchdog knows OpenCX answered the message: an AI answer after it is its own', async () => {
+    const createTask = jest.fn(async () => 'WT-watchdog');
+    const twilio = { taskrouter: { createTask } };
+    const deps = {
+      config: { aiAnswerTimeoutSeconds: 60, timerWorkspaceSid: 'WS-timers', timerWorkflowSid: 'WW-timers' },
+      twilio,
+      lastStep: () => twilio,
+    } as never;
+    await expect(
+      watchUncertainReply('CH1', { outcome: 'reply-uncertain', sessionId: 's1' } as never, 'IM3', deps),
+    ).resolves.toMatchObject({ timerSid: 'WT-watchdog' });
+    expect(createTask).toHaveBeenCalledWith('WS-timers', {
+      workflowSid: 'WW-timers',
+      attributes: expect.objectContaining({ messageSid: 'IM3', stillWorking: true, aiAnswered: true }),
+      timeoutSeconds: 60,
+    });
   });
 });

@@ -1,6 +1,12 @@
 // Asking the AI and getting its answer to the customer exactly once, whichever path brings it:
 // the fast path (OpenCX answers within the handler's budget) or OpenCX's webhook (the slow path).
-import { type AiAnswer, type CustomData, OpenCxError } from '../../common/opencx-client';
+import {
+  type AiAnswer,
+  carriesContactMessage,
+  type CustomData,
+  type HistoryItem,
+  OpenCxError,
+} from '../../common/opencx-client';
 import type { ConversationMessage } from '../../common/twilio';
 import { Deadline } from '../../common/retry';
 import type { FlexTaskAttributes } from '../../common/task-attributes';
@@ -21,6 +27,7 @@ import {
   textForAi,
   unrecordedFarewell,
   type WatchedSend,
+  type WrittenMessage,
 } from '../decide';
 import { answerInFlight, type ConversationRecord, NO_LAST_WORDS, startAnswer } from '../conversation-record';
 import { answerKey } from '../dedup';
@@ -569,7 +576,8 @@ export async function watchUncertainReply(
   if ((delivered.outcome !== 'reply-uncertain' && delivered.outcome !== 'already-answered') || !sessionId)
     return delivered;
   if (!deps.config.timerWorkspaceSid || !deps.config.timerWorkflowSid) return delivered;
-  const watched = { stillWorking: true };
+  // OpenCX answered this very message: the answer after it is its own, whatever came before.
+  const watched = { stillWorking: true, aiAnswered: true };
   // Not armed: the failure goes to the handler, which arms one with a budget of its own (or, for
   // an engage's first answer, the engage does): a 200 here would leave nobody to look.
   const timerSid = await armWatchdog(conversationSid, sessionId, messageSid, watched, deps, deps.lastStep());
@@ -596,15 +604,11 @@ async function decideUnread(
   rearmed: boolean,
 ): Promise<Outcome> {
   const { record } = known;
-  const { sessionId, customerAuthor } = record;
+  const { sessionId } = record;
   const { fromIndex } = send;
+  const toAi = writesToAi(record, deps.config);
   const forAi = (message: ConversationMessage) =>
-    isFromCustomer(message, deps.config) &&
-    (customerAuthor === undefined || message.author === customerAuthor) &&
-    (message.body.trim() !== '' || message.hasMedia) &&
-    // Written to the humans before they handed the conversation back: the resume read what the AI owes.
-    message.index > (record.handback?.afterIndex ?? -1) &&
-    !queuedForResend(record, message.sid);
+    toAi(message) && (message.body.trim() !== '' || message.hasMedia) && !queuedForResend(record, message.sid);
   const unread = newestFirst
     .filter((m) => (fromIndex === undefined ? m.sid === messageSid : m.index >= fromIndex) && forAi(m))
     .reverse();
@@ -766,22 +770,40 @@ export async function checkAnswered(
   // AI's): the customer was told a human is coming.
   if (followed && known.record.phase === 'ai' && lastWordsAfter(newestFirst, messageSid, sessionId))
     return handOff(conversationSid, known, handoffAfterLastWords(), deps, { watchdog: true });
-  const whose = followed
-    ? await whoseAnswerFollows(newestFirst, messageSid, sessionId, deps, historyDeadline())
-    : undefined;
-  if (whose === 'its own') return { outcome: 'answered-in-time', sessionId };
-  if (followed && whose !== 'an earlier one') {
-    const message = newestFirst.find((m) => m.sid === messageSid);
+  const message = newestFirst.find((m) => m.sid === messageSid);
+  // Written while an earlier message waited: the answer that follows may be that one's, made late.
+  const earlier =
+    followed && message?.body.trim() && !send.aiAnswered
+      ? unansweredBefore(newestFirst, messageSid, writesToAi(known.record, deps.config))
+      : [];
+  const history = earlier.length > 0 ? await readHistory(sessionId, deps, historyDeadline()) : undefined;
+  const own =
+    history?.items &&
+    answeredInHistory(
+      history.items,
+      earlier.map(written),
+      written(message!),
+      wholeAnswersAfter(newestFirst, earlier[0]),
+    );
+  if (own === true) return { outcome: 'answered-in-time', sessionId };
+  if (followed && own !== false) {
     const body = message?.body;
-    let limited: OpenCxError | undefined;
+    let limited = history?.limited;
+    const holdsIt = (items: HistoryItem[]) =>
+      items.some((item) => carriesContactMessage(item, body!, writtenAt(message!)));
+    // One read: the history read above tells (or, too long to read whole, the look for the message alone).
     const reached =
       body && !stillWorking
-        ? await deps.opencx
-            .historyHasContactText(sessionId, body, historyDeadline(), undefined, message && writtenAt(message))
-            .catch((error: unknown) => {
-              if (error instanceof OpenCxError && error.status === 429) limited = error;
-              return undefined;
-            })
+        ? history?.items
+          ? holdsIt(history.items)
+          : history && (history.limited || history.failed)
+            ? undefined
+            : await deps.opencx
+                .historyHasContactText(sessionId, body, historyDeadline(), undefined, message && writtenAt(message))
+                .catch((error: unknown) => {
+                  if (error instanceof OpenCxError && error.status === 429) limited = error;
+                  return undefined;
+                })
         : true;
     // Unreadable (failed, or too long to read): missing only when the send may have failed.
     if (reached === true || (reached === undefined && !sendFailed)) return { outcome: 'answered-in-time', sessionId };
@@ -832,7 +854,7 @@ export async function checkAnswered(
     }
   }
   // Nobody sent it (its handling failed before the claim): sent now, not handed off.
-  if (unsent && mayBeUnsent && !claimFirst && whose !== 'an earlier one') {
+  if (unsent && mayBeUnsent && !claimFirst && own !== false) {
     const sent = await sendUnsent(conversationSid, known, unsent, deps, rearmed);
     if (sent) return sent;
   }
@@ -915,27 +937,31 @@ async function sendUnsent(
   });
 }
 
-/**
- * Whose answer follows the watchdog's message in the conversation, when the customer wrote it while an
- * earlier message of theirs was unanswered: OpenCX may have answered that one after it, and never this
- * one. OpenCX's history tells ('its own', 'an earlier one'); undefined when no earlier message waited,
- * or the history cannot tell (unread, or not holding them): the answer is taken as its own.
- */
-async function whoseAnswerFollows(
-  newestFirst: ConversationMessage[],
-  messageSid: string,
-  sessionId: string,
-  deps: BridgeDeps,
-  deadline: Deadline,
-): Promise<'its own' | 'an earlier one' | undefined> {
-  const message = newestFirst.find((m) => m.sid === messageSid);
-  const earlier = unansweredBefore(newestFirst, messageSid, (m) => isFromCustomer(m, deps.config));
-  if (!message?.body.trim() || earlier.length === 0) return undefined;
-  const history = await deps.opencx.historyOf(sessionId, deadline).catch(() => undefined);
-  const written = (m: ConversationMessage) => ({ text: m.body, writtenAt: writtenAt(m) });
-  const answered = history && answeredInHistory(history, earlier.map(written), written(message));
-  if (answered === undefined) return undefined;
-  return answered ? 'its own' : 'an earlier one';
+/** OpenCX's history as one read found it: whole, refused for the rate limit, or failed (or too long to read). */
+interface HistoryRead {
+  items?: HistoryItem[];
+  limited?: OpenCxError;
+  failed?: true;
+}
+
+async function readHistory(sessionId: string, deps: BridgeDeps, deadline: Deadline): Promise<HistoryRead> {
+  try {
+    return { items: await deps.opencx.historyOf(sessionId, deadline) };
+  } catch (error) {
+    return error instanceof OpenCxError && error.status === 429 ? { limited: error } : { failed: true };
+  }
+}
+
+/** A customer message as OpenCX's history is matched against it. */
+const written = (message: ConversationMessage): WrittenMessage => ({
+  text: message.body,
+  writtenAt: writtenAt(message),
+});
+
+/** How many whole AI answers the conversation shows after `message` (messages newest first). */
+export function wholeAnswersAfter(newestFirst: readonly ConversationMessage[], message: ConversationMessage): number {
+  const at = newestFirst.indexOf(message);
+  return newestFirst.slice(0, Math.max(0, at)).filter((m) => isWholeAnswer(ourMarker(m))).length;
 }
 
 /**
@@ -955,6 +981,21 @@ export function unansweredBefore(
     if (isCustomer(message) && message.body.trim()) earlier.unshift(message);
   }
   return earlier;
+}
+
+/**
+ * A message the AI is sent: the customer's (the author the conversation was engaged with), and not one
+ * written to the humans before they handed the conversation back (the resume read what the AI owes).
+ */
+function writesToAi(
+  record: ConversationRecord,
+  config: BridgeDeps['config'],
+): (message: ConversationMessage) => boolean {
+  const { customerAuthor, handback } = record;
+  return (message) =>
+    isFromCustomer(message, config) &&
+    (customerAuthor === undefined || message.author === customerAuthor) &&
+    message.index > (handback?.afterIndex ?? -1);
 }
 
 /** When the customer wrote a message (Twilio's clock), if Twilio said. */
