@@ -1052,10 +1052,7 @@ function watchdogDeps(messages: ConversationMessage[], claimed: boolean) {
 
 describe("checkAnswered: the answer after the message may be an earlier message's", () => {
   const { checkAnswered } = jest.requireActual('./answer') as typeof import('./answer');
-  const known = {
-    record: { workspaceSid: 'WS1', taskSid: 'WT1', phase: 'ai' as const, claimedAt: 0, sessionId: 's1' },
-    revision: '1',
-  };
+  const record = { workspaceSid: 'WS1', taskSid: 'WT1', phase: 'ai' as const, claimedAt: 0, sessionId: 's1' };
   const first = { ...msg('IM2'), body: 'Where is order 7?' };
   const second = { ...msg('IM3'), body: 'Can I change its address?' };
   const said = (type: string, text: string) => ({ event: { type: 'message', sender: { type }, content: { text } } });
@@ -1068,9 +1065,11 @@ describe("checkAnswered: the answer after the message may be an earlier message'
     const watched = watchdogDeps(page, false);
     const historyOf = jest.fn(async () => (history instanceof Error ? Promise.reject(history) : history));
     Object.assign((watched.deps as { opencx: object }).opencx, { historyOf });
-    const outcome = await checkAnswered('CH1', known, 'IM3', watched.deps, send).catch((error: unknown) => ({
-      outcome: String(error),
-    }));
+    const outcome = await checkAnswered('CH1', { record, revision: '1' }, 'IM3', watched.deps, send).catch(
+      (error: unknown) => ({
+        outcome: String(error),
+      }),
+    );
     return { ...watched, historyOf, outcome };
   }
   const taken = [said('contact', first.body), said('contact', second.body)];
