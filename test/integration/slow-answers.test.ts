@@ -26,7 +26,12 @@ const ANSWER_WAIT_MS = '1500';
 let world: World;
 
 beforeAll(async () => {
-  world = await World.start({ functionsEnv: { OPENCX_ANSWER_WAIT_MS: ANSWER_WAIT_MS } });
+  world = await World.start({
+    functionsEnv: { OPENCX_ANSWER_WAIT_MS: ANSWER_WAIT_MS },
+    // Every AI conversation of the file stays open, and its pending reservation is offered again at each
+    // reservation timeout the clock passes: late in the file one advance starts some 60 Functions at once.
+    settleTimeoutMs: 120_000,
+  });
 });
 afterAll(() => world?.stop());
 // Simulated minutes pass here: a human reservation left from an earlier test times the agent out.
